@@ -1,0 +1,48 @@
+/**
+ * What the stage actors of one session run on. The session host builds this once per session; actors
+ * reach each other only through `bus`, never through shared objects.
+ */
+import type { AudioSink } from '../adapters/audio/sink.js';
+import type { Clock } from '../adapters/clock.js';
+import type { LlmEngine } from '../adapters/llm/types.js';
+import type { SttEngine } from '../adapters/stt/types.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
+import type { VadEngine } from '../adapters/vad/types.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { ClauseChunkerOptions } from './clause-chunker.js';
+import type { VadSegmenterOptions } from './vad-segmenter.js';
+
+export interface PipelineOptions {
+  /** Playback frame length. Why 20 ms: small enough for instant stop, large enough to keep timers cheap. */
+  frameMs: number;
+  /** Audio handed to the sink ahead of what it has played. Why 200 ms: the notes' cap; bounds stop latency at the device. */
+  maxBufferAheadMs: number;
+  /** TTS requests in flight per reply. Why 2: the next clause is ready when the current one ends, without flooding the engine. */
+  ttsConcurrency: number;
+  chunker: Partial<ClauseChunkerOptions>;
+  vad: Partial<VadSegmenterOptions>;
+  language?: string;
+  voice?: string;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
+  frameMs: 20,
+  maxBufferAheadMs: 200,
+  ttsConcurrency: 2,
+  chunker: {},
+  vad: {},
+};
+
+export interface SessionActorDeps {
+  bus: MessageBus;
+  clock: Clock;
+  /** Frame classifier for this session (stateful, so one per session). */
+  vad: VadEngine;
+  stt: SttEngine;
+  llm: LlmEngine;
+  /** Failover chain: the first engine speaks; the next takes over on error or a missed deadline. */
+  tts: readonly TtsEngine[];
+  /** This session's audio output. */
+  sink: AudioSink;
+  pipeline: PipelineOptions;
+}

@@ -1,0 +1,32 @@
+/**
+ * What the session gives each child actor when it spawns it: plain data only, so the same actor can
+ * run in this process or behind the bus in another one.
+ */
+import type { ChatMessage } from '../adapters/llm/types.js';
+
+export interface VadActorInput {
+  sessionId: string;
+}
+
+/** STT lives as long as the session and transcribes every utterance the VAD announces. */
+export interface SttActorInput {
+  sessionId: string;
+}
+
+export interface LlmActorInput {
+  sessionId: string;
+  turnId: string;
+  messages: ChatMessage[];
+}
+
+export interface TtsActorInput {
+  sessionId: string;
+  turnId: string;
+  /** SAY turns: speak this text instead of the LLM's clauses. */
+  say?: string;
+}
+
+export interface PlaybackActorInput {
+  sessionId: string;
+  turnId: string;
+}

@@ -1,0 +1,137 @@
+/**
+ * Playback actor (one per reply): plays the reply's `tts.chunk`s strictly in segment order as
+ * `frameMs` frames, paced in real time, keeping at most `maxBufferAheadMs` written ahead of what the
+ * sink has played. It publishes `playback.started` at the first frame and `playback.finished` (with what
+ * was heard) once the sink has played everything. Stopping it (barge-in, STOP, END) clears the sink
+ * synchronously — no frame of this turn leaves after that — and publishes `playback.stopped` with
+ * exactly how much of each segment was played.
+ */
+import { fromCallback, type EventObject } from 'xstate';
+import { concatBytes, pcmBytesFor, pcmDurationMs } from '../adapters/audio/pcm.js';
+import type { BusMessage, HeardSegment } from '../bus/messages.js';
+import type { SessionActorDeps } from './deps.js';
+import type { PlaybackActorInput } from './inputs.js';
+
+interface SegmentBuffer {
+  kind: HeardSegment['kind'];
+  text: string;
+  /** Audio received and not yet framed. */
+  pending: Uint8Array;
+  receivedMs: number;
+  writtenMs: number;
+  complete: boolean;
+}
+
+export function createPlaybackActor(deps: SessionActorDeps) {
+  return fromCallback<EventObject, PlaybackActorInput>(({ input }) => {
+    const { bus, clock, sink } = deps;
+    const { frameMs, maxBufferAheadMs } = deps.pipeline;
+    const { sessionId, turnId } = input;
+    const frameBytes = pcmBytesFor(frameMs, sink.sampleRateHz);
+    const segments = new Map<number, SegmentBuffer>();
+    let current = 0;
+    let totalSegments: number | undefined;
+    let seq = 0;
+    const startedKinds = new Set<'filler' | 'answer'>();
+    let finished = false;
+    let stopped = false;
+    let timer: unknown;
+
+    const report = (playedTotalMs: number): HeardSegment[] => {
+      const out: HeardSegment[] = [];
+      let left = playedTotalMs;
+      for (const [segmentIndex, s] of [...segments.entries()].sort((a, b) => a[0] - b[0])) {
+        if (s.writtenMs === 0 && segmentIndex > current) continue;
+        const playedMs = Math.max(0, Math.min(s.writtenMs, left));
+        left -= playedMs;
+        out.push({ segmentIndex, kind: s.kind, text: s.text, playedMs, durationMs: s.receivedMs, complete: s.complete });
+      }
+      return out;
+    };
+
+    const writtenTotalMs = () => [...segments.values()].reduce((sum, s) => sum + s.writtenMs, 0);
+
+    /** Writes frames while the sink has room, in segment order, then finishes or waits for room. */
+    const pump = () => {
+      if (stopped || finished) return;
+      while (sink.bufferedMs() + frameMs <= maxBufferAheadMs + 1e-6) {
+        const segment = segments.get(current);
+        if (!segment) break;
+        let frame: Uint8Array;
+        let audioBytes = frameBytes;
+        if (segment.pending.byteLength >= frameBytes) {
+          frame = segment.pending.subarray(0, frameBytes);
+          segment.pending = segment.pending.subarray(frameBytes);
+        } else if (segment.complete && segment.pending.byteLength > 0) {
+          // The segment's last partial frame is padded with silence to a whole frame.
+          audioBytes = segment.pending.byteLength;
+          frame = new Uint8Array(frameBytes);
+          frame.set(segment.pending);
+          segment.pending = new Uint8Array(0);
+        } else if (segment.complete) {
+          current++;
+          continue;
+        } else break;
+        segment.writtenMs += pcmDurationMs(audioBytes, sink.sampleRateHz);
+        sink.write(frame, { turnId, seq: seq++ });
+        // Announced once for a filler and once for the answer itself: the session waits for the latter.
+        if (!startedKinds.has(segment.kind === 'filler' ? 'filler' : 'answer')) {
+          startedKinds.add(segment.kind === 'filler' ? 'filler' : 'answer');
+          bus.publish({ type: 'playback.started', sessionId, turnId, kind: segment.kind });
+        }
+      }
+      if (totalSegments !== undefined && current >= totalSegments && sink.bufferedMs() <= 1e-6) {
+        finished = true;
+        bus.publish({ type: 'playback.finished', sessionId, turnId, segments: report(writtenTotalMs()) });
+        return;
+      }
+      schedule();
+    };
+
+    const schedule = () => {
+      if (timer !== undefined || stopped || finished) return;
+      // Why one frame: the sink drains one frame per frameMs, so that is when room for the next appears.
+      // When everything is written, wait for the sink to play out the rest (finish as soon as it has).
+      const allWritten = totalSegments !== undefined && current >= totalSegments;
+      const waitMs = allWritten ? Math.max(1, sink.bufferedMs()) : frameMs;
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        pump();
+      }, waitMs);
+    };
+
+    const onTts = (message: BusMessage) => {
+      if (stopped || finished || message.turnId !== turnId) return;
+      if (message.type === 'tts.chunk') {
+        let s = segments.get(message.segmentIndex);
+        if (!s) {
+          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), receivedMs: 0, writtenMs: 0, complete: false };
+          segments.set(message.segmentIndex, s);
+        }
+        if (s.complete) return;
+        s.pending = concatBytes(s.pending, message.audio);
+        s.receivedMs += pcmDurationMs(message.audio.byteLength, message.sampleRateHz);
+        s.complete = message.final;
+        if (message.segmentIndex === current) pump();
+      } else if (message.type === 'tts.done') {
+        totalSegments = message.segments;
+        pump();
+      }
+    };
+
+    const sub = bus.subscribe(bus.subjects.forStage(sessionId, 'tts'), onTts);
+
+    return () => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      sub.unsubscribe();
+      if (finished || stopped) {
+        stopped = true;
+        return;
+      }
+      stopped = true;
+      const playedMs = writtenTotalMs() - sink.bufferedMs();
+      const framesCleared = sink.clear();
+      bus.publish({ type: 'playback.stopped', sessionId, turnId, segments: report(playedMs), framesCleared });
+    };
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * STT actor (one per session): opens an engine stream per utterance announced by the VAD, feeds it the
+ * utterance's `vad.audio`, and publishes `stt.partial` / `stt.final` (or `stt.error`) with the
+ * utterance's turn id. The session may `cancel` an utterance it dropped, which aborts that stream.
+ */
+import { fromCallback } from 'xstate';
+import type { BusMessage } from '../bus/messages.js';
+import type { SttCommand } from '../machines/events.js';
+import type { SessionActorDeps } from './deps.js';
+import type { SttActorInput } from './inputs.js';
+
+interface Utterance {
+  controller: AbortController;
+  stream: ReturnType<SessionActorDeps['stt']['createStream']> | undefined;
+  sampleRateHz: number | undefined;
+}
+
+export function createSttActor(deps: SessionActorDeps) {
+  return fromCallback<SttCommand, SttActorInput>(({ input, receive }) => {
+    const { bus, stt } = deps;
+    const { sessionId } = input;
+    const utterances = new Map<string, Utterance>();
+    let stopped = false;
+
+    const publishError = (turnId: string, error: unknown) => {
+      if (stopped) return;
+      bus.publish({ type: 'stt.error', sessionId, turnId, message: `STT "${stt.name}" failed: ${error instanceof Error ? error.message : String(error)}` });
+    };
+
+    const open = (turnId: string, sampleRateHz: number, u: Utterance) => {
+      try {
+        u.stream = stt.createStream({
+          sampleRateHz,
+          ...(deps.pipeline.language ? { language: deps.pipeline.language } : {}),
+          signal: u.controller.signal,
+          onPartial: (text) => {
+            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.partial', sessionId, turnId, text });
+          },
+        });
+      } catch (error) {
+        u.controller.abort();
+        publishError(turnId, error);
+      }
+    };
+
+    const onMessage = (message: BusMessage) => {
+      if (message.type === 'vad.speech_start') {
+        utterances.set(message.turnId, { controller: new AbortController(), stream: undefined, sampleRateHz: undefined });
+      } else if (message.type === 'vad.audio') {
+        const u = utterances.get(message.turnId);
+        if (!u || u.controller.signal.aborted) return;
+        if (!u.stream) open(message.turnId, message.sampleRateHz, u);
+        u.stream?.push(message.audio);
+      } else if (message.type === 'vad.speech_end') {
+        const u = utterances.get(message.turnId);
+        if (!u) return;
+        utterances.delete(message.turnId);
+        if (u.controller.signal.aborted || !u.stream) {
+          if (!u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId: message.turnId, text: '' });
+          return;
+        }
+        u.stream.finish().then(
+          (text) => {
+            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId: message.turnId, text: text.trim() });
+          },
+          (error) => {
+            if (!u.controller.signal.aborted) publishError(message.turnId, error);
+          },
+        );
+      }
+    };
+
+    receive((command) => {
+      if (command.type !== 'cancel') return;
+      utterances.get(command.turnId)?.controller.abort();
+      utterances.delete(command.turnId);
+    });
+
+    // One subscription for all VAD events keeps start, audio and end in publish order on every transport.
+    const sub = bus.subscribe(bus.subjects.forStage(sessionId, 'vad'), onMessage);
+    return () => {
+      stopped = true;
+      sub.unsubscribe();
+      for (const u of utterances.values()) u.controller.abort();
+      utterances.clear();
+    };
+  });
+}

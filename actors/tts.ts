@@ -1,0 +1,205 @@
+/**
+ * TTS actor (one per reply): turns the reply's clauses (or a SAY text) into numbered segments,
+ * synthesizes up to `ttsConcurrency` of them at once, and publishes their audio as `tts.chunk`s; the
+ * playback actor plays segments strictly in index order, so parallel synthesis never reorders speech.
+ *
+ * Failover: the engines form a chain. When the active engine errors before a segment has produced
+ * audio, or the session raises `fallback` (first-chunk deadline missed), the next engine takes the
+ * segments that have no audio yet; errors past the last engine are fatal (`tts.error`). Stopping the
+ * actor aborts every request in flight.
+ */
+import { fromCallback } from 'xstate';
+import type { BusMessage } from '../bus/messages.js';
+import type { TtsCommand } from '../machines/events.js';
+import { createClauseChunker } from './clause-chunker.js';
+import type { SessionActorDeps } from './deps.js';
+import type { TtsActorInput } from './inputs.js';
+
+interface Segment {
+  index: number;
+  kind: 'reply' | 'filler' | 'say';
+  text: string;
+  status: 'queued' | 'running' | 'done';
+  controller: AbortController | undefined;
+  emittedAudio: boolean;
+  seq: number;
+}
+
+export function createTtsActor(deps: SessionActorDeps) {
+  return fromCallback<TtsCommand, TtsActorInput>(({ input, receive }) => {
+    const { bus, clock, tts: engines, sink } = deps;
+    const { sessionId, turnId } = input;
+    const segments: Segment[] = [];
+    let activeEngine = 0;
+    let inputDone = false;
+    let finished = false;
+    let stopped = false;
+
+    const engineName = () => engines[activeEngine]?.name ?? 'none';
+
+    const fail = (message: string) => {
+      if (stopped || finished) return;
+      finished = true;
+      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true });
+    };
+
+    const add = (kind: Segment['kind'], text: string) => {
+      segments.push({ index: segments.length, kind, text, status: 'queued', controller: undefined, emittedAudio: false, seq: 0 });
+    };
+
+    /** Moves to the next engine; false when the chain is exhausted. */
+    const failover = (reason: string): boolean => {
+      if (activeEngine + 1 >= engines.length) return false;
+      const from = engineName();
+      activeEngine++;
+      bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason });
+      return true;
+    };
+
+    const requeueSilentSegments = () => {
+      for (const s of segments) {
+        if (s.status === 'running' && !s.emittedAudio) {
+          s.controller?.abort(new Error('failover'));
+          s.status = 'queued';
+        }
+      }
+    };
+
+    const checkDone = () => {
+      if (finished || stopped || !inputDone || segments.some((s) => s.status !== 'done')) return;
+      finished = true;
+      bus.publish({ type: 'tts.done', sessionId, turnId, segments: segments.length });
+    };
+
+    const synthesize = async (segment: Segment, controller: AbortController) => {
+      const engine = engines[activeEngine]!;
+      if (engine.sampleRateHz !== sink.sampleRateHz) {
+        throw new Error(`engine "${engine.name}" makes ${engine.sampleRateHz} Hz but the output is ${sink.sampleRateHz} Hz: configure matching rates`);
+      }
+      const requestedAtMs = clock.now();
+      bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
+      for await (const audio of engine.synthesize({ text: segment.text, voice: deps.pipeline.voice, signal: controller.signal })) {
+        if (controller.signal.aborted || stopped) return;
+        if (audio.byteLength === 0) continue;
+        if (!segment.emittedAudio) {
+          segment.emittedAudio = true;
+          bus.publish({
+            type: 'tts.first_chunk',
+            sessionId,
+            turnId,
+            segmentIndex: segment.index,
+            kind: segment.kind,
+            engine: engine.name,
+            latencyMs: clock.now() - requestedAtMs,
+          });
+        }
+        publishChunk(segment, audio, false);
+      }
+    };
+
+    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean) =>
+      bus.publish({
+        type: 'tts.chunk',
+        sessionId,
+        turnId,
+        segmentIndex: segment.index,
+        kind: segment.kind,
+        seq: segment.seq++,
+        text: segment.text,
+        sampleRateHz: sink.sampleRateHz,
+        audio,
+        final,
+      });
+
+    const start = (segment: Segment) => {
+      const controller = new AbortController();
+      segment.status = 'running';
+      segment.controller = controller;
+      synthesize(segment, controller).then(
+        () => {
+          if (controller.signal.aborted || stopped) return;
+          segment.status = 'done';
+          publishChunk(segment, new Uint8Array(0), true);
+          pump();
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted || stopped) return;
+          const detail = error instanceof Error ? error.message : String(error);
+          if (segment.emittedAudio) {
+            // Audio of this segment is already playing: end it here rather than repeat it on another voice.
+            segment.status = 'done';
+            publishChunk(segment, new Uint8Array(0), true);
+            bus.publish({ type: 'tts.error', sessionId, turnId, message: `segment ${segment.index} cut short: ${detail}`, fatal: false });
+            pump();
+            return;
+          }
+          segment.status = 'queued';
+          if (!failover(`${engineName()} failed: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`);
+          requeueSilentSegments();
+          pump();
+        },
+      );
+    };
+
+    const pump = () => {
+      if (stopped || finished) return;
+      let running = segments.filter((s) => s.status === 'running').length;
+      for (const s of segments) {
+        if (running >= deps.pipeline.ttsConcurrency) break;
+        if (s.status === 'queued') {
+          start(s);
+          running++;
+        }
+      }
+      checkDone();
+    };
+
+    receive((command) => {
+      if (stopped || finished) return;
+      if (command.type === 'filler') {
+        // A filler only makes sense before the answer starts; it takes the next index so it plays first.
+        if (segments.some((s) => s.kind === 'reply')) return;
+        add('filler', command.text);
+        pump();
+      } else if (command.type === 'fallback') {
+        // The session bounds how often it asks (tts.maxFallbacks); past the last engine, start over
+        // with the first: a retry beats silence when the whole chain was only slow.
+        if (!failover(command.reason)) {
+          const from = engineName();
+          activeEngine = 0;
+          bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason: `${command.reason}; retrying the chain` });
+        }
+        requeueSilentSegments();
+        pump();
+      }
+    });
+
+    const onLlm = (message: BusMessage) => {
+      if (message.turnId !== turnId || stopped) return;
+      if (message.type === 'llm.clause') {
+        add('reply', message.text);
+        pump();
+      } else if (message.type === 'llm.done' || message.type === 'llm.error') {
+        // On an LLM error mid-answer, speak what was already generated.
+        inputDone = true;
+        pump();
+      }
+    };
+
+    let sub: { unsubscribe(): void } | undefined;
+    if (input.say !== undefined) {
+      const chunker = createClauseChunker(deps.pipeline.chunker);
+      for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);
+      inputDone = true;
+      queueMicrotask(pump);
+    } else {
+      sub = bus.subscribe(bus.subjects.forStage(sessionId, 'llm'), onLlm);
+    }
+
+    return () => {
+      stopped = true;
+      sub?.unsubscribe();
+      for (const s of segments) s.controller?.abort(new Error(`turn ${turnId} cancelled`));
+    };
+  });
+}

@@ -1,0 +1,42 @@
+/** Helpers for the one internal audio format: s16le mono PCM. */
+
+export const BYTES_PER_SAMPLE = 2;
+
+/** Duration in ms of `byteLength` bytes of s16le mono at `sampleRateHz`. */
+export function pcmDurationMs(byteLength: number, sampleRateHz: number): number {
+  return (byteLength / BYTES_PER_SAMPLE / sampleRateHz) * 1000;
+}
+
+/** Bytes in `durationMs` of s16le mono at `sampleRateHz` (whole samples). */
+export function pcmBytesFor(durationMs: number, sampleRateHz: number): number {
+  return Math.round((durationMs * sampleRateHz) / 1000) * BYTES_PER_SAMPLE;
+}
+
+/**
+ * Splits PCM into frames of exactly `frameBytes`, returning the frames and the remainder (< frameBytes)
+ * that should be prepended to the next chunk.
+ */
+export function splitFrames(pcm: Uint8Array, frameBytes: number): { frames: Uint8Array[]; rest: Uint8Array } {
+  const frames: Uint8Array[] = [];
+  let offset = 0;
+  for (; offset + frameBytes <= pcm.byteLength; offset += frameBytes) frames.push(pcm.subarray(offset, offset + frameBytes));
+  return { frames, rest: pcm.subarray(offset) };
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  if (b.byteLength === 0) return a;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** Root-mean-square level of s16le samples, 0..1. */
+export function rmsLevel(pcm: Uint8Array): number {
+  const samples = new Int16Array(pcm.buffer, pcm.byteOffset, Math.floor(pcm.byteLength / 2));
+  if (samples.length === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
+  return Math.sqrt(sum / samples.length) / 32768;
+}

@@ -1,0 +1,13 @@
+/**
+ * The audio output edge (speaker, WebSocket, RTP). The playback actor keeps at most `maxBufferAheadMs`
+ * written ahead of what the device has played, and calls `clear()` on cancel so silence is immediate.
+ */
+export interface AudioSink {
+  readonly sampleRateHz: number;
+  /** Hands one frame to the device. */
+  write(frame: Uint8Array, meta: { turnId: string; seq: number }): void;
+  /** Drops everything buffered but not yet played; returns the number of frames dropped. */
+  clear(): number;
+  /** Audio written but not yet played, in ms. */
+  bufferedMs(): number;
+}

@@ -1,0 +1,37 @@
+/** Deterministic synthetic audio for fakes and tests: the same arguments always give the same bytes. */
+
+export interface TestToneOptions {
+  /** Why 220 Hz default: inside the voice band, so VADs tuned for speech energy accept it. */
+  freqHz?: number;
+  /** Peak amplitude 0..1. Why 0.25 default: RMS ≈ 0.18 (-15 dBFS), loud speech but far from clipping. */
+  amplitude?: number;
+  /** Added uniform noise amplitude 0..1, from a seeded generator (not Math.random) for repeatability. */
+  noise?: number;
+  seed?: number;
+  /** Sample index the tone starts at, so consecutive chunks join without a phase jump. */
+  startSample?: number;
+}
+
+/**
+ * s16le mono sine (plus optional seeded noise) of `durationMs` at `sampleRateHz`.
+ *
+ * @example
+ * ```ts
+ * const pcm = makeTestTone(16000, 20); // 320 samples = 640 bytes of a 220 Hz tone
+ * ```
+ */
+export function makeTestTone(sampleRateHz: number, durationMs: number, options: TestToneOptions = {}): Uint8Array {
+  const { freqHz = 220, amplitude = 0.25, noise = 0, seed = 0, startSample = 0 } = options;
+  const samples = Math.round((durationMs * sampleRateHz) / 1000);
+  const out = new Uint8Array(samples * 2);
+  const view = new DataView(out.buffer);
+  // Numerical Recipes LCG: tiny, deterministic and good enough for "noise" in a test signal.
+  let state = (seed * 2654435761 + 1) >>> 0;
+  for (let n = 0; n < samples; n++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const jitter = noise * ((state / 0x1_0000_0000) * 2 - 1);
+    const v = amplitude * Math.sin((2 * Math.PI * freqHz * (startSample + n)) / sampleRateHz) + jitter;
+    view.setInt16(n * 2, Math.max(-32768, Math.min(32767, Math.round(v * 32767))), true);
+  }
+  return out;
+}

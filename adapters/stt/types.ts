@@ -1,0 +1,20 @@
+/** Streaming speech-to-text: one stream per user utterance. */
+export interface SttStreamOptions {
+  sampleRateHz: number;
+  language?: string;
+  /** Called with the best hypothesis so far, when the engine has one. */
+  onPartial(text: string): void;
+  signal: AbortSignal;
+}
+
+export interface SttStream {
+  /** Speech audio (s16le mono), in order, as the VAD passes it. */
+  push(audio: Uint8Array): void;
+  /** Speech ended: resolves with the final transcript (may be empty for noise). */
+  finish(): Promise<string>;
+}
+
+export interface SttEngine {
+  readonly name: string;
+  createStream(options: SttStreamOptions): SttStream;
+}

@@ -1,0 +1,13 @@
+/** Streaming text-to-speech: yields s16le mono chunks at `sampleRateHz` as they are made. */
+export interface TtsRequest {
+  text: string;
+  voice?: string;
+  /** Aborted on barge-in or failover: the engine must stop synthesizing. */
+  signal: AbortSignal;
+}
+
+export interface TtsEngine {
+  readonly name: string;
+  readonly sampleRateHz: number;
+  synthesize(request: TtsRequest): AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,177 @@
+/**
+ * In-process transport: the embedded default. Same semantics as NATS (see `transport.ts`): delivery is
+ * asynchronous (a microtask after publish), per-subscriber order is publish order, queue groups pick one
+ * member round-robin, and payloads are bytes so a subscriber never shares memory with the publisher.
+ *
+ * @example
+ * ```ts
+ * const t = createMemoryTransport();
+ * t.subscribe('va.*.tts.>', (d) => console.log(d.subject));
+ * t.publish('va.s1.tts.chunk', new Uint8Array([1]));
+ * await t.flush(); // logs "va.s1.tts.chunk"
+ * ```
+ */
+import { BusClosedError, BusTimeoutError, NoRespondersError } from './errors.js';
+import {
+  assertPublishSubject,
+  assertSubscribePattern,
+  subjectMatches,
+  type Delivery,
+  type HandlerErrorListener,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from './transport.js';
+
+interface Sub {
+  pattern: string;
+  /** Exact subjects are indexed; wildcard subscriptions are scanned. */
+  wildcard: boolean;
+  queue: string | undefined;
+  handler: (delivery: Delivery) => void;
+  active: boolean;
+}
+
+export interface MemoryTransportOptions {
+  onHandlerError?: HandlerErrorListener;
+}
+
+export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const exact = new Map<string, Sub[]>();
+  const wildcards: Sub[] = [];
+  const queueCursor = new Map<string, number>();
+  let pending: Array<() => void> = [];
+  let scheduled = false;
+  let closed = false;
+
+  const onHandlerError: HandlerErrorListener =
+    options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
+
+  const drain = () => {
+    // Handlers may publish; those deliveries join this same drain, keeping order without recursion.
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      for (const run of batch) run();
+    }
+    scheduled = false;
+  };
+
+  const schedule = (run: () => void) => {
+    pending.push(run);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(drain);
+    }
+  };
+
+  const deliver = (sub: Sub, delivery: Delivery) =>
+    schedule(() => {
+      if (!sub.active) return;
+      try {
+        sub.handler(delivery);
+      } catch (error) {
+        onHandlerError(error, delivery.subject);
+      }
+    });
+
+  /** Returns the subscribers that get this message: all plain ones and one per queue group. */
+  const route = (subject: string): Sub[] => {
+    const matched = [...(exact.get(subject) ?? []), ...wildcards.filter((s) => subjectMatches(s.pattern, subject))].filter(
+      (s) => s.active,
+    );
+    if (!matched.some((s) => s.queue !== undefined)) return matched;
+    const out: Sub[] = [];
+    const groups = new Map<string, Sub[]>();
+    for (const s of matched) {
+      if (s.queue === undefined) out.push(s);
+      else groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
+    }
+    for (const [queue, members] of groups) {
+      const key = `${queue}\u0000${subject}`;
+      const cursor = queueCursor.get(key) ?? 0;
+      queueCursor.set(key, cursor + 1);
+      out.push(members[cursor % members.length]!);
+    }
+    return out;
+  };
+
+  const send = (subject: string, data: Uint8Array, respond?: (data: Uint8Array) => void): number => {
+    if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
+    assertPublishSubject(subject);
+    const targets = route(subject);
+    for (const sub of targets) {
+      // Each subscriber gets its own copy, as it would from a network transport.
+      deliver(sub, respond ? { subject, data: data.slice(), respond } : { subject, data: data.slice() });
+    }
+    return targets.length;
+  };
+
+  return {
+    kind: 'memory',
+    publish(subject, data) {
+      send(subject, data);
+    },
+    subscribe(pattern, handler, subscribeOptions: SubscribeOptions = {}): Subscription {
+      if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
+      assertSubscribePattern(pattern);
+      const wildcard = pattern.includes('*') || pattern.includes('>');
+      const sub: Sub = { pattern, wildcard, queue: subscribeOptions.queue, handler, active: true };
+      if (wildcard) wildcards.push(sub);
+      else exact.set(pattern, [...(exact.get(pattern) ?? []), sub]);
+      return {
+        unsubscribe() {
+          if (!sub.active) return;
+          sub.active = false;
+          if (wildcard) wildcards.splice(wildcards.indexOf(sub), 1);
+          else {
+            const list = (exact.get(pattern) ?? []).filter((s) => s !== sub);
+            if (list.length === 0) exact.delete(pattern);
+            else exact.set(pattern, list);
+          }
+        },
+      };
+    },
+    request(subject, data, { timeoutMs }) {
+      return new Promise<Uint8Array>((resolve, reject) => {
+        let settled = false;
+        // Why a real timer: request timeouts guard against a missing worker in production, so they
+        // follow wall-clock time; simulated-clock tests never rely on them.
+        const timer = setTimeout(() => {
+          if (settled) return;
+          settled = true;
+          reject(new BusTimeoutError(`request on ${subject} got no reply within ${timeoutMs} ms: check that its worker is running.`));
+        }, timeoutMs);
+        const respond = (reply: Uint8Array) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const copy = reply.slice();
+          queueMicrotask(() => resolve(copy));
+        };
+        let receivers: number;
+        try {
+          receivers = send(subject, data, respond);
+        } catch (error) {
+          clearTimeout(timer);
+          return reject(error);
+        }
+        if (receivers === 0) {
+          settled = true;
+          clearTimeout(timer);
+          queueMicrotask(() => reject(new NoRespondersError(`no responders on ${subject}: start a worker that subscribes to it.`)));
+        }
+      });
+    },
+    async flush() {
+      // Deliveries publish more deliveries into the same drain; wait until it has run dry.
+      while (scheduled) await new Promise<void>((r) => queueMicrotask(r));
+    },
+    async close() {
+      closed = true;
+      pending = [];
+      exact.clear();
+      wildcards.length = 0;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The typed face of the bus: actors publish and subscribe to {@link BusMessage}s; the subject comes from
+ * the message (`<prefix>.<sessionId>.<stage>.<event>`). Every received payload is decoded and validated
+ * with zod. An invalid one never reaches a handler: it bumps `stats.invalid` and is reported as a
+ * `session.error` on the session its subject names (so it never touches another session).
+ *
+ * @example
+ * ```ts
+ * const bus = createMessageBus(createMemoryTransport());
+ * bus.subscribe(bus.subjects.forSession('s1'), (m) => console.log(m.type));
+ * bus.publish({ type: 'control.stop', sessionId: 's1', turnId: '-' });
+ * await bus.flush(); // logs "control.stop"
+ * ```
+ */
+import { systemClock, type Clock } from '../adapters/clock.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import { InvalidMessageError } from './errors.js';
+import { MessageSchemas, SESSION_TURN, isMessageType, type BusMessage, type MessageType, type Outgoing } from './messages.js';
+import { DEFAULT_PREFIX, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from './subjects.js';
+import type { SubscribeOptions, Subscription, Transport } from './transport.js';
+
+export interface BusStats {
+  published: number;
+  delivered: number;
+  invalid: number;
+}
+
+export interface MessageBusOptions {
+  prefix?: string;
+  /** Stamps `atMs` on outgoing messages. */
+  clock?: Clock;
+  /** Called for every invalid payload, after it has been counted and reported. */
+  onInvalid?: (error: InvalidMessageError) => void;
+}
+
+export interface MessageBus {
+  readonly transport: Transport;
+  readonly prefix: string;
+  readonly stats: BusStats;
+  readonly subjects: {
+    of(message: Pick<BusMessage, 'type' | 'sessionId'>): string;
+    /** `<prefix>.<sessionId>.<stage>.<event>`; `event` may be `*`, stage and event may be `>`-combined. */
+    forSession(sessionId: string): string;
+    forEvent(sessionId: string, type: MessageType): string;
+    /** Every event of one stage of one session: `<prefix>.<sessionId>.<stage>.*`. */
+    forStage(sessionId: string, stage: Stage): string;
+    allSessions(stage: Stage, event: string | '*'): string;
+  };
+  publish<T extends MessageType>(message: Outgoing<T> & { type: T }): void;
+  subscribe(pattern: string, handler: (message: BusMessage, subject: string) => void, options?: SubscribeOptions): Subscription;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Decodes and validates one payload against the schema its subject names. */
+export function parseBusMessage(prefix: string, subject: string, data: Uint8Array): BusMessage {
+  const parts = parseSubject(subject);
+  if (!parts || parts.prefix !== prefix) {
+    throw new InvalidMessageError(`subject ${subject} is outside the scheme ${prefix}.<sessionId>.<stage>.<event>.`, subject);
+  }
+  const type = `${parts.stage}.${parts.event}`;
+  if (!isMessageType(type)) {
+    throw new InvalidMessageError(`unknown message type "${type}" on ${subject}: see bus/messages.ts for the known types.`, subject);
+  }
+  const raw = decodeMessage(data, subject);
+  const result = MessageSchemas[type].safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new InvalidMessageError(`invalid ${type} on ${subject}: ${issues}`, subject, { cause: result.error });
+  }
+  const message = result.data as BusMessage;
+  if (message.sessionId !== parts.sessionId) {
+    throw new InvalidMessageError(`message for session ${message.sessionId} arrived on ${subject}: the subject and the payload must name the same session.`, subject);
+  }
+  return message;
+}
+
+export function createMessageBus(transport: Transport, options: MessageBusOptions = {}): MessageBus {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const clock = options.clock ?? systemClock;
+  const stats: BusStats = { published: 0, delivered: 0, invalid: 0 };
+
+  const subjectOf = (message: Pick<BusMessage, 'type' | 'sessionId'>) => {
+    const [stage, event] = message.type.split('.') as [Stage, string];
+    return subjectFor({ prefix, sessionId: message.sessionId, stage, event });
+  };
+
+  const bus: MessageBus = {
+    transport,
+    prefix,
+    stats,
+    subjects: {
+      of: subjectOf,
+      forSession: (sessionId) => sessionWildcard(prefix, sessionId),
+      forEvent: (sessionId, type) => subjectOf({ type, sessionId }),
+      forStage: (sessionId, stage) => subjectFor({ prefix, sessionId, stage, event: 'x' }).replace(/\.x$/, '.*'),
+      allSessions: (stage, event) => stageWildcard(prefix, stage, event),
+    },
+    publish(message) {
+      const stamped = message.atMs === undefined ? { ...message, atMs: clock.now() } : message;
+      transport.publish(subjectOf(stamped), encodeMessage(stamped));
+      stats.published++;
+    },
+    subscribe(pattern, handler, subscribeOptions) {
+      return transport.subscribe(
+        pattern,
+        ({ subject, data }) => {
+          let message: BusMessage;
+          try {
+            message = parseBusMessage(prefix, subject, data);
+          } catch (error) {
+            const invalid =
+              error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), subject, { cause: error });
+            reportInvalid(invalid);
+            return;
+          }
+          stats.delivered++;
+          handler(message, subject);
+        },
+        subscribeOptions,
+      );
+    },
+    flush: () => transport.flush(),
+    close: () => transport.close(),
+  };
+
+  const reportInvalid = (error: InvalidMessageError) => {
+    stats.invalid++;
+    const parts = parseSubject(error.subject);
+    // Report on the session the subject names, never another; an error about an error is not re-reported.
+    if (parts && parts.prefix === prefix && !(parts.stage === 'session' && parts.event === 'error')) {
+      bus.publish({
+        type: 'session.error',
+        sessionId: parts.sessionId,
+        turnId: SESSION_TURN,
+        code: 'invalid_message',
+        message: error.message,
+        subject: error.subject,
+      });
+    }
+    options.onInvalid?.(error);
+  };
+
+  return bus;
+}

@@ -1,0 +1,110 @@
+/**
+ * Every message that crosses the bus, as zod schemas. A message's `type` is `<stage>.<event>` and
+ * decides its subject; `sessionId` and `turnId` travel in every message so any stage can run in another
+ * process and stale messages of a cancelled turn can be dropped by `turnId`.
+ *
+ * Audio is raw s16le mono PCM in `audio` (a `Uint8Array`), carried as a binary section by the codec.
+ */
+import { z } from 'zod';
+
+/** The turnId of messages that belong to the session, not to one turn (mic frames, control). */
+export const SESSION_TURN = '-';
+
+/**
+ * Turn ids: `u<n>` user utterances (minted by the VAD), `t<n>` typed user messages, `s<n>` SAY
+ * requests (minted by the session). The letter keeps the three counters from colliding.
+ */
+export const TurnIdSchema = z.string().regex(/^(-|[uts]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>');
+
+const envelope = {
+  sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  turnId: TurnIdSchema,
+  /** Producer's clock time in ms when the message was made; for timelines, never for turn logic. */
+  atMs: z.number().finite(),
+};
+
+const audioBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'audio must be a Uint8Array').refine((b) => b.byteLength % 2 === 0, 'audio must be s16le (even byte length)');
+const segmentKind = z.enum(['reply', 'filler', 'say']);
+
+/** One segment of a reply as the playback actor reports it. */
+export const HeardSegmentSchema = z.object({
+  segmentIndex: z.number().int().nonnegative(),
+  kind: segmentKind,
+  text: z.string(),
+  /** Audio of this segment that left the output (written and not cleared). */
+  playedMs: z.number().nonnegative(),
+  /** All audio of this segment the TTS produced so far; equals the full duration once `complete`. */
+  durationMs: z.number().nonnegative(),
+  complete: z.boolean(),
+});
+export type HeardSegment = z.infer<typeof HeardSegmentSchema>;
+
+const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
+
+export const MessageSchemas = {
+  // Input audio (microphone) and typed input.
+  'audio.frame': def('audio.frame', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  'user.text': def('user.text', { text: z.string().min(1).max(10_000) }),
+  // VAD
+  'vad.speech_start': def('vad.speech_start', {}),
+  'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
+  // STT
+  'stt.partial': def('stt.partial', { text: z.string() }),
+  'stt.final': def('stt.final', { text: z.string() }),
+  'stt.error': def('stt.error', { message: z.string() }),
+  // LLM
+  'llm.started': def('llm.started', { firstTokenMs: z.number().nonnegative() }),
+  'llm.token': def('llm.token', { index: z.number().int().nonnegative(), text: z.string() }),
+  'llm.clause': def('llm.clause', { index: z.number().int().nonnegative(), text: z.string().min(1) }),
+  'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
+  'llm.error': def('llm.error', { message: z.string() }),
+  // TTS
+  'tts.requested': def('tts.requested', { segmentIndex: z.number().int().nonnegative(), kind: segmentKind, engine: z.string() }),
+  'tts.first_chunk': def('tts.first_chunk', {
+    segmentIndex: z.number().int().nonnegative(),
+    kind: segmentKind,
+    engine: z.string(),
+    latencyMs: z.number().nonnegative(),
+  }),
+  'tts.chunk': def('tts.chunk', {
+    segmentIndex: z.number().int().nonnegative(),
+    kind: segmentKind,
+    seq: z.number().int().nonnegative(),
+    /** Segment text, carried on every chunk so playback can report what was heard without another lookup. */
+    text: z.string(),
+    sampleRateHz: z.number().int().positive(),
+    audio: audioBytes,
+    /** Last chunk of the segment. */
+    final: z.boolean(),
+  }),
+  'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
+  'tts.fallback': def('tts.fallback', { fromEngine: z.string(), toEngine: z.string(), reason: z.string() }),
+  'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean() }),
+  // Playback
+  'playback.started': def('playback.started', { kind: segmentKind }),
+  'playback.finished': def('playback.finished', { segments: z.array(HeardSegmentSchema) }),
+  'playback.stopped': def('playback.stopped', { segments: z.array(HeardSegmentSchema), framesCleared: z.number().int().nonnegative() }),
+  // Control (any process may publish these to steer a session)
+  'control.stop': def('control.stop', {}),
+  'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
+  'control.end': def('control.end', {}),
+  // Session observability
+  'session.state': def('session.state', { value: z.string(), event: z.string() }),
+  'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean() }),
+  'session.notice': def('session.notice', { code: z.string(), detail: z.string() }),
+  'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
+} as const;
+
+export type MessageType = keyof typeof MessageSchemas;
+export type MessageOf<T extends MessageType> = z.infer<(typeof MessageSchemas)[T]>;
+export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType];
+/** What a producer fills in; `atMs` is stamped by the typed bus from its clock. */
+export type Outgoing<T extends MessageType> = Omit<MessageOf<T>, 'atMs'> & { atMs?: number };
+
+export const MESSAGE_TYPES = Object.keys(MessageSchemas) as MessageType[];
+
+export function isMessageType(value: string): value is MessageType {
+  return Object.prototype.hasOwnProperty.call(MessageSchemas, value);
+}

@@ -1,0 +1,54 @@
+/**
+ * Session configuration. Every timeout the chart uses is here, by name, in ms; the chart reads them
+ * through named delays so tests and the model-based walk can drive each one on a simulated clock.
+ */
+import { z } from 'zod';
+
+export const SessionConfigSchema = z
+  .object({
+    systemPrompt: z.string().default('You are a helpful robot assistant. Answer in one or two short sentences.'),
+    /** Turns of history given to the LLM; older turns are dropped to keep the prompt (and its cache) small. */
+    historyTurns: z.number().int().positive().default(20),
+    bargeIn: z
+      .object({
+        enabled: z.boolean().default(true),
+        /**
+         * Why 500 ms: shorter sounds (a cough, a chair, "mm-hm") are the main source of false interruptions;
+         * half a second of speech is the common floor in production agents.
+         */
+        minSpeechMs: z.number().int().nonnegative().default(500),
+        /** Words the STT partials must hold before speech interrupts; 0 disables the word check. */
+        minWords: z.number().int().nonnegative().default(0),
+      })
+      .prefault({}),
+    timeouts: z
+      .object({
+        /** Why 8 s: long enough for a person to think, short enough for a robot to re-prompt. */
+        noInputMs: z.number().int().positive().default(8000),
+        /** Why 1.5 s: local and server STT finalize within a few hundred ms; beyond this use the partial. */
+        sttFinalMs: z.number().int().positive().default(1500),
+        /** Why 1.2 s: past ~1 s of silence people assume they were not heard; a filler fills the gap. */
+        llmFirstTokenMs: z.number().int().positive().default(1200),
+        /** Why 10 s: after this the model is considered down; the turn ends with a notice instead of wedging. */
+        llmGiveUpMs: z.number().int().positive().default(10_000),
+        /** Why 800 ms: the first-audio budget is < 400 ms ideal, < 800 ms p95; a slower engine is failed over. */
+        ttsFirstChunkMs: z.number().int().positive().default(800),
+      })
+      .prefault({}),
+    fillerText: z.string().min(1).default('Hmm, let me see.'),
+    tts: z
+      .object({
+        /** Why 2: with a local engine and one backup, a third miss means TTS is down, not slow. */
+        maxFallbacks: z.number().int().nonnegative().default(2),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+export type SessionConfigInput = z.input<typeof SessionConfigSchema>;
+
+/** Parses and defaults a config; throws a zod error naming the bad field. */
+export function resolveSessionConfig(input: SessionConfigInput = {}): SessionConfig {
+  return SessionConfigSchema.parse(input);
+}

@@ -1,0 +1,54 @@
+/**
+ * The session's typed event union: exactly the bus messages the chart reacts to. The session host
+ * forwards validated bus messages unchanged, so an event is a message and a message is an event.
+ */
+import type { MessageOf, MessageType } from '../bus/messages.js';
+
+export const SESSION_EVENT_TYPES = [
+  'vad.speech_start',
+  'vad.speech_end',
+  'stt.partial',
+  'stt.final',
+  'stt.error',
+  'llm.started',
+  'llm.error',
+  'tts.requested',
+  'tts.first_chunk',
+  'tts.error',
+  'playback.started',
+  'playback.finished',
+  'playback.stopped',
+  'user.text',
+  'control.stop',
+  'control.say',
+  'control.end',
+] as const satisfies readonly MessageType[];
+
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType];
+
+const eventTypes = new Set<string>(SESSION_EVENT_TYPES);
+export function isSessionEvent(message: { type: string }): message is SessionEvent {
+  return eventTypes.has(message.type);
+}
+
+/** Events the session sends to its STT child: stop transcribing an utterance it no longer needs. */
+export type SttCommand = { type: 'cancel'; turnId: string };
+
+/** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
+export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };
+
+/** Events the session emits to its host, which publishes them as `session.*` messages. */
+export type SessionEmitted =
+  | { type: 'notice'; turnId: string; code: string; detail: string }
+  | { type: 'history'; entry: HistoryEntry };
+
+export interface HistoryEntry {
+  role: 'user' | 'assistant';
+  turnId: string;
+  text: string;
+  /** Assistant text cut short by barge-in, STOP or a new request: holds only what was played. */
+  interrupted: boolean;
+  /** Waiting for the playback report of a cancelled turn; not shown to the LLM until resolved. */
+  pending: boolean;
+}

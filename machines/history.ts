@@ -1,0 +1,65 @@
+/**
+ * What the user heard, computed from the playback report. Pure, so the chart's assign actions and the
+ * tests use the same rule.
+ */
+import type { HeardSegment } from '../bus/messages.js';
+import type { ChatMessage } from '../adapters/llm/types.js';
+import type { HistoryEntry } from './events.js';
+
+/**
+ * Text of the segments whose audio was played: whole segments when played to the end, and for the
+ * segment cut mid-way the words whose share of its audio was fully played
+ * (`floor(words * playedMs / durationMs)`). Fillers are left out: they are not part of the answer.
+ *
+ * @example
+ * ```ts
+ * heardText([{ segmentIndex: 0, kind: 'reply', text: 'one two three four', playedMs: 500, durationMs: 800, complete: true }]);
+ * // 'one two'
+ * ```
+ */
+export function heardText(segments: readonly HeardSegment[]): string {
+  const parts: string[] = [];
+  for (const s of [...segments].sort((a, b) => a.segmentIndex - b.segmentIndex)) {
+    if (s.kind === 'filler' || s.playedMs <= 0) continue;
+    if (s.complete && s.playedMs >= s.durationMs) {
+      parts.push(s.text);
+      continue;
+    }
+    const words = splitWords(s.text);
+    const share = s.durationMs > 0 ? Math.min(1, s.playedMs / s.durationMs) : 0;
+    // A segment still being synthesized has an unknown total: its received audio is a lower bound,
+    // so the share can only overstate; cap it to the words the received audio could cover.
+    const count = Math.floor(words.length * share + 1e-9);
+    if (count > 0) parts.push(joinWords(words.slice(0, count), s.text));
+  }
+  return parts.join(' ').trim();
+}
+
+/** True when every reply segment was played to its end. */
+export function playedToEnd(segments: readonly HeardSegment[]): boolean {
+  return segments.every((s) => s.complete && s.playedMs >= s.durationMs);
+}
+
+const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/u;
+
+/** Words for Latin text; single characters for CJK, where each character is a syllable of speech. */
+export function splitWords(text: string): string[] {
+  const out: string[] = [];
+  for (const token of text.trim().split(/\s+/)) {
+    if (!token) continue;
+    if (CJK.test(token)) out.push(...Array.from(token));
+    else out.push(token);
+  }
+  return out;
+}
+
+function joinWords(words: string[], original: string): string {
+  return CJK.test(original) && !/\s/.test(original.trim()) ? words.join('') : words.join(' ');
+}
+
+/** The chat messages an LLM sees: resolved, non-empty history, newest `turns` turns. */
+export function toChatMessages(systemPrompt: string, history: readonly HistoryEntry[], turns: number): ChatMessage[] {
+  const visible = history.filter((h) => !h.pending && h.text.length > 0);
+  const recent = visible.slice(-turns * 2);
+  return [{ role: 'system', content: systemPrompt }, ...recent.map((h) => ({ role: h.role, content: h.text }))];
+}

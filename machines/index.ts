@@ -1,0 +1,5 @@
+export { sessionMachine, type SessionMachine } from './session.machine.js';
+export { sessionSetup, type SessionContext, type SessionInput } from './session.setup.js';
+export * from './config.js';
+export * from './events.js';
+export * from './history.js';

@@ -1,0 +1,278 @@
+/**
+ * The session chart: all turn-taking lives here. Top-level states are `idle`, `listening`,
+ * `processing` and `speaking` (plus final `ended`). `processing` and `speaking` are parallel: the
+ * `reply` region follows the answer, the `user` region applies the interruption policy to speech that
+ * arrives meanwhile. Barge-in is the transition `user.candidate → #session.listening`; it runs
+ * `cancelReply`, which stops the reply's children, and `listening`'s entry stops any that are left, so no
+ * reply child is alive outside `processing`/`speaking` by construction.
+ *
+ * Events are bus messages (see `events.ts`); guards drop every message whose `turnId` is not the
+ * current user utterance or reply, which is how late messages of a cancelled turn are ignored.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { sessionMachine, resolveSessionConfig } from './index.js';
+ * const actor = createActor(sessionMachine, { input: { sessionId: 's1', config: resolveSessionConfig() } });
+ * actor.start();
+ * actor.send({ type: 'user.text', sessionId: 's1', turnId: '-', atMs: 0, text: 'hello' });
+ * actor.getSnapshot().value; // { processing: { reply: 'thinking', user: 'silent' } }
+ * ```
+ */
+import { and, not, sessionSetup } from './session.setup.js';
+
+/** Picks up an utterance that began while the reply was still being prepared. */
+const routingState = {
+  always: [
+    { guard: and(['userIsSpeaking', 'isInterruptible']), target: 'candidate' },
+    { guard: 'userIsSpeaking', target: 'ignoring' },
+    { target: 'silent' },
+  ],
+} as const;
+
+/**
+ * The user region of `processing` and `speaking`: speech here is a barge-in candidate. `processing`
+ * always starts with the user silent (every way into it consumes or drops the utterance), while
+ * `speaking` may start mid-utterance, so only it has the `routing` entry.
+ */
+const userRegion = (startsMidUtterance: boolean) => ({
+  initial: startsMidUtterance ? 'routing' : 'silent',
+  states: {
+    ...(startsMidUtterance ? { routing: routingState } : {}),
+    silent: {
+      on: {
+        'vad.speech_start': [
+          { guard: 'isInterruptible', target: 'candidate', actions: 'beginUtterance' },
+          { target: 'ignoring', actions: 'beginUtterance' },
+        ],
+      },
+    },
+    /** Speech that has not yet passed the interruption policy; the agent keeps talking. */
+    candidate: {
+      after: {
+        minInterruption: [
+          { guard: 'wordsSatisfied', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'barge_in' } } },
+          { target: 'awaitingWords' },
+        ],
+      },
+      on: {
+        'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
+      },
+    },
+    /** Long enough, but the partial transcript has fewer words than `bargeIn.minWords`. */
+    awaitingWords: {
+      on: {
+        'stt.partial': [
+          {
+            guard: and(['isUserTurn', 'partialSatisfiesWords']),
+            target: '#session.listening',
+            actions: ['storePartial', { type: 'cancelReply', params: { reason: 'barge_in' } }],
+          },
+          { guard: 'isUserTurn', actions: 'storePartial' },
+        ],
+        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_few_words_to_interrupt' } } },
+      },
+    },
+    /** Uninterruptible reply (or barge-in disabled): the utterance is kept only if it outlasts the reply. */
+    ignoring: {
+      on: {
+        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'spoke_over_uninterruptible' } } },
+      },
+    },
+  },
+} as const);
+
+/** New requests while a reply runs replace it; STOP silences it. Shared by `processing` and `speaking`. */
+const replyControl = {
+  'control.stop': [
+    { guard: 'userIsSpeaking', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
+    { target: '#session.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
+  ],
+  'user.text': {
+    target: '#session.processing',
+    reenter: true,
+    actions: [
+      { type: 'cancelReply', params: { reason: 'new_text' } },
+      { type: 'dropUtterance', params: { reason: 'replaced_by_text' } },
+      'startTextReply',
+    ],
+  },
+  'control.say': {
+    target: '#session.processing',
+    reenter: true,
+    actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
+  },
+  'tts.error': {
+    guard: and(['isReplyTurn', 'isFatalTtsError']),
+    target: '#session.idle',
+    actions: [{ type: 'cancelReply', params: { reason: 'tts_failed' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
+  },
+} as const;
+
+export const sessionMachine = sessionSetup.createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    sessionId: input.sessionId,
+    config: input.config,
+    userTurnId: null,
+    userSpeaking: false,
+    partialText: '',
+    finalText: null,
+    replyTurnId: null,
+    replyKind: null,
+    sayText: null,
+    replyUninterruptible: false,
+    pendingHeard: [],
+    history: [],
+    usedFiller: false,
+    ttsFallbacks: 0,
+    utterances: 0,
+    textTurns: 0,
+    sayTurns: 0,
+  }),
+  // VAD and STT live as long as the session: speech can start in any state.
+  invoke: [
+    { id: 'vad', src: 'vad', input: ({ context }) => ({ sessionId: context.sessionId }) },
+    { id: 'stt', src: 'stt', input: ({ context }) => ({ sessionId: context.sessionId }) },
+  ],
+  on: {
+    'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
+    // A cancelled turn's playback report arrives after the cancel: it is the one late message kept.
+    'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
+  },
+  initial: 'idle',
+  states: {
+    idle: {
+      entry: 'stopReplyActors',
+      initial: 'waiting',
+      states: {
+        waiting: { after: { noInput: 'noInputNoticed' } },
+        noInputNoticed: { entry: 'noticeNoInput' },
+      },
+      on: {
+        'vad.speech_start': { target: 'listening', actions: 'beginUtterance' },
+        'user.text': { target: 'processing', actions: 'startTextReply' },
+        'control.say': { target: 'processing', actions: 'startSay' },
+      },
+    },
+    listening: {
+      entry: 'stopReplyActors',
+      initial: 'hearing',
+      states: {
+        hearing: {
+          on: {
+            'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+            'vad.speech_end': { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },
+          },
+        },
+        /** Speech ended; waiting for the STT final. */
+        finalizing: {
+          after: {
+            sttFinal: [
+              { guard: 'hasPartialText', target: '#session.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
+              { target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
+            ],
+          },
+          on: {
+            'stt.final': [
+              { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
+              { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
+            ],
+            'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+            // A new utterance before the last one was transcribed: the newer one wins.
+            'vad.speech_start': { target: 'hearing', actions: 'beginUtterance' },
+          },
+        },
+      },
+      on: {
+        'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
+        'user.text': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
+        'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
+      },
+    },
+    processing: {
+      type: 'parallel',
+      entry: 'spawnReplyActors',
+      states: {
+        reply: {
+          initial: 'routing',
+          states: {
+            routing: { always: [{ guard: 'isSayReply', target: 'generating' }, { target: 'thinking' }] },
+            /** Waiting for the LLM's first token. */
+            thinking: {
+              after: { llmFirstToken: 'stalled' },
+              on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
+            },
+            /** The LLM is slow: a filler plays while we keep waiting, up to `llmGiveUp`. */
+            stalled: {
+              entry: 'sendFiller',
+              after: {
+                llmGiveUp: {
+                  target: '#session.idle',
+                  actions: [{ type: 'cancelReply', params: { reason: 'llm_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
+                },
+              },
+              on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
+            },
+            /** Tokens flow; waiting for the first clause to reach TTS. */
+            generating: { on: { 'tts.requested': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'synthesizing' } } },
+            /**
+             * TTS working on the first clause. Each missed deadline asks the TTS actor for the next engine;
+             * after `tts.maxFallbacks` the turn ends rather than wait forever on a dead engine.
+             */
+            synthesizing: {
+              after: {
+                ttsFirstChunk: [
+                  { guard: 'canFallBack', target: 'synthesizing', reenter: true, actions: 'requestTtsFallback' },
+                  {
+                    target: '#session.idle',
+                    actions: [{ type: 'cancelReply', params: { reason: 'tts_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
+                  },
+                ],
+              },
+              on: { 'tts.first_chunk': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'buffering' } },
+            },
+            /** Audio exists; the playback actor is handing the first frame to the sink. */
+            buffering: {},
+          },
+          on: {
+            'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.speaking' },
+            // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
+            'playback.finished': [
+              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
+              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
+            ],
+            'llm.error': {
+              guard: 'isReplyTurn',
+              target: '#session.idle',
+              actions: [{ type: 'cancelReply', params: { reason: 'llm_error' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
+            },
+          },
+        },
+        user: userRegion(false),
+      },
+      on: replyControl,
+    },
+    speaking: {
+      type: 'parallel',
+      states: {
+        reply: {
+          initial: 'playing',
+          states: { playing: {} },
+          on: {
+            'playback.finished': [
+              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
+              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
+            ],
+          },
+        },
+        user: userRegion(true),
+      },
+      on: replyControl,
+    },
+    ended: { type: 'final', entry: 'stopAllActors' },
+  },
+});
+
+export type SessionMachine = typeof sessionMachine;

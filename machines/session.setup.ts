@@ -1,0 +1,229 @@
+/**
+ * The session chart's vocabulary: context, guards, actions, delays and the child actor slots. The
+ * chart itself (`session.machine.ts`) only wires these by name. Everything here is pure: time only via
+ * named delays, no I/O (children are placeholders until the session host provides the real actors).
+ */
+import { and, emit, enqueueActions, fromCallback, not, setup, type EventObject } from 'xstate';
+import type { LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
+import type { SessionConfig } from './config.js';
+import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
+import { heardText, splitWords, toChatMessages } from './history.js';
+
+export interface SessionInput {
+  sessionId: string;
+  config: SessionConfig;
+}
+
+export interface SessionContext {
+  sessionId: string;
+  config: SessionConfig;
+  /** The user utterance in progress or being finalized (`u<n>`, minted by the VAD). */
+  userTurnId: string | null;
+  userSpeaking: boolean;
+  partialText: string;
+  finalText: string | null;
+  /** The reply being produced; its children have ids `llm`, `tts`, `playback`. */
+  replyTurnId: string | null;
+  replyKind: 'llm' | 'say' | null;
+  sayText: string | null;
+  replyUninterruptible: boolean;
+  /** Cancelled turns whose playback report (what was heard) has not arrived yet. */
+  pendingHeard: string[];
+  history: HistoryEntry[];
+  /** A filler was asked for in the current reply (the LLM was slow). */
+  usedFiller: boolean;
+  /** First-chunk deadlines missed in the current reply. */
+  ttsFallbacks: number;
+  /** User utterances heard so far (the VAD numbers them `u1`, `u2`, …). */
+  utterances: number;
+  textTurns: number;
+  sayTurns: number;
+}
+
+/** Child actor slots; inert here so the chart alone never does I/O. */
+const inert = <TInput>() => fromCallback<EventObject, TInput>(() => undefined);
+
+type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
+const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
+const eventText = (event: SessionEvent): string => (has(event, 'text') ? String(event.text) : '');
+const REPLY_CHILDREN = ['llm', 'tts', 'playback'] as const;
+
+export const sessionSetup = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+    emitted: {} as SessionEmitted,
+  },
+  actors: {
+    vad: inert<VadActorInput>(),
+    stt: fromCallback<SttCommand, SttActorInput>(() => undefined),
+    llm: inert<LlmActorInput>(),
+    tts: fromCallback<TtsCommand, TtsActorInput>(() => undefined),
+    playback: inert<PlaybackActorInput>(),
+  },
+  delays: {
+    noInput: ({ context }) => context.config.timeouts.noInputMs,
+    sttFinal: ({ context }) => context.config.timeouts.sttFinalMs,
+    llmFirstToken: ({ context }) => context.config.timeouts.llmFirstTokenMs,
+    llmGiveUp: ({ context }) => context.config.timeouts.llmGiveUpMs,
+    ttsFirstChunk: ({ context }) => context.config.timeouts.ttsFirstChunkMs,
+    minInterruption: ({ context }) => context.config.bargeIn.minSpeechMs,
+  },
+  guards: {
+    isUserTurn: ({ context, event }) => event.turnId === context.userTurnId,
+    isReplyTurn: ({ context, event }) => event.turnId === context.replyTurnId,
+    isPendingHeard: ({ context, event }) => context.pendingHeard.includes(event.turnId),
+    hasPartialText: ({ context }) => context.partialText.trim().length > 0,
+    eventHasText: ({ event }) => eventText(event).trim().length > 0,
+    canFallBack: ({ context }) => context.ttsFallbacks < context.config.tts.maxFallbacks,
+    isSayReply: ({ context }) => context.replyKind === 'say',
+    isInterruptible: ({ context }) => context.config.bargeIn.enabled && !context.replyUninterruptible,
+    userIsSpeaking: ({ context }) => context.userSpeaking,
+    wordsSatisfied: ({ context }) =>
+      context.config.bargeIn.minWords === 0 || splitWords(context.partialText).length >= context.config.bargeIn.minWords,
+    partialSatisfiesWords: ({ context, event }) => splitWords(eventText(event)).length >= context.config.bargeIn.minWords,
+    /** Filler audio never counts as the answer's first audio. */
+    isAboutFiller: ({ event }) => 'kind' in event && event.kind === 'filler',
+    isFatalTtsError: ({ event }) => (event as Event<'tts.error'>).fatal === true,
+  },
+  actions: {
+    beginUtterance: enqueueActions(({ enqueue, context, event }) => {
+      // An unfinished older utterance is superseded: tell STT to stop working on it.
+      if (context.userTurnId !== null && context.userTurnId !== event.turnId) {
+        enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
+      }
+      enqueue.assign({ userTurnId: event.turnId, userSpeaking: true, partialText: '', finalText: null, utterances: context.utterances + 1 });
+    }),
+    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false })),
+    storePartial: enqueueActions(({ enqueue, event }) => enqueue.assign({ partialText: eventText(event) })),
+    storeFinal: enqueueActions(({ enqueue, event }) => enqueue.assign({ finalText: eventText(event) })),
+    /** Forget the utterance (noise, a too-short interruption, a failed transcript) and stop its STT. */
+    dropUtterance: enqueueActions(({ enqueue, context }, params: { reason: string }) => {
+      if (context.userTurnId === null) return;
+      enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
+      enqueue.emit({ type: 'notice', turnId: context.userTurnId, code: 'utterance_dropped', detail: params.reason });
+      enqueue.assign({ userTurnId: null, userSpeaking: false, partialText: '', finalText: null });
+    }),
+    startVoiceReply: enqueueActions(({ enqueue, context }) => {
+      const turnId = context.userTurnId ?? 'u0';
+      const text = (context.finalText ?? '').trim() || context.partialText.trim();
+      const entry: HistoryEntry = { role: 'user', turnId, text, interrupted: false, pending: false };
+      enqueue.assign({
+        history: [...context.history, entry],
+        replyTurnId: turnId,
+        replyKind: 'llm',
+        sayText: null,
+        replyUninterruptible: false,
+        userTurnId: null,
+        userSpeaking: false,
+        partialText: '',
+        finalText: null,
+      });
+      enqueue.emit({ type: 'history', entry });
+    }),
+    startTextReply: enqueueActions(({ enqueue, context, event }) => {
+      const turnId = `t${context.textTurns + 1}`;
+      const entry: HistoryEntry = { role: 'user', turnId, text: eventText(event), interrupted: false, pending: false };
+      enqueue.assign({
+        textTurns: context.textTurns + 1,
+        history: [...context.history, entry],
+        replyTurnId: turnId,
+        replyKind: 'llm',
+        sayText: null,
+        replyUninterruptible: false,
+      });
+      enqueue.emit({ type: 'history', entry });
+    }),
+    startSay: enqueueActions(({ enqueue, context, event }) => {
+      const say = event as Event<'control.say'>;
+      enqueue.assign({
+        sayTurns: context.sayTurns + 1,
+        replyTurnId: `s${context.sayTurns + 1}`,
+        replyKind: 'say',
+        sayText: say.text,
+        replyUninterruptible: say.uninterruptible,
+      });
+    }),
+    spawnReplyActors: enqueueActions(({ enqueue, context }) => {
+      const { sessionId, replyTurnId } = context;
+      if (replyTurnId === null) return;
+      enqueue.assign({ ttsFallbacks: 0, usedFiller: false });
+      if (context.replyKind === 'llm') {
+        const messages = toChatMessages(context.config.systemPrompt, context.history, context.config.historyTurns);
+        enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages } });
+      }
+      const ttsInput: TtsActorInput =
+        context.replyKind === 'say' && context.sayText !== null ? { sessionId, turnId: replyTurnId, say: context.sayText } : { sessionId, turnId: replyTurnId };
+      enqueue.spawnChild('tts', { id: 'tts', input: ttsInput });
+      enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId: replyTurnId } });
+    }),
+    /** Idempotent: entry action of every state outside a reply, so no reply child can outlive its turn. */
+    stopReplyActors: enqueueActions(({ enqueue }) => {
+      for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
+    }),
+    stopAllActors: enqueueActions(({ enqueue }) => {
+      for (const id of [...REPLY_CHILDREN, 'stt', 'vad']) enqueue.stopChild(id);
+    }),
+    /**
+     * Cancels the reply: stops its children (playback clears the sink and reports what was played) and
+     * keeps a pending assistant entry that `resolveHeard` fills from that report.
+     */
+    cancelReply: enqueueActions(({ enqueue, context }, params: { reason: string }) => {
+      const turnId = context.replyTurnId;
+      for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
+      if (turnId === null) return;
+      const placeholder: HistoryEntry = { role: 'assistant', turnId, text: '', interrupted: true, pending: true };
+      enqueue.assign({
+        replyTurnId: null,
+        replyKind: null,
+        sayText: null,
+        replyUninterruptible: false,
+        pendingHeard: [...context.pendingHeard, turnId],
+        history: [...context.history, placeholder],
+      });
+      enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
+    }),
+    finishReply: enqueueActions(({ enqueue, context, event }) => {
+      const done = event as Event<'playback.finished'>;
+      const entry: HistoryEntry = { role: 'assistant', turnId: done.turnId, text: heardText(done.segments), interrupted: false, pending: false };
+      enqueue.assign({
+        replyTurnId: null,
+        replyKind: null,
+        sayText: null,
+        replyUninterruptible: false,
+        history: entry.text ? [...context.history, entry] : context.history,
+      });
+      if (entry.text) enqueue.emit({ type: 'history', entry });
+    }),
+    resolveHeard: enqueueActions(({ enqueue, context, event }) => {
+      const report = event as Event<'playback.stopped'>;
+      const text = heardText(report.segments);
+      const history = context.history.flatMap((h) =>
+        h.pending && h.turnId === report.turnId ? (text ? [{ ...h, text, pending: false }] : []) : [h],
+      );
+      enqueue.assign({ history, pendingHeard: context.pendingHeard.filter((t) => t !== report.turnId) });
+      if (text) enqueue.emit({ type: 'history', entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false } });
+    }),
+    sendFiller: enqueueActions(({ enqueue, context }) => {
+      enqueue.sendTo('tts', { type: 'filler', text: context.config.fillerText } satisfies TtsCommand);
+      enqueue.assign({ usedFiller: true });
+      enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow_filler', detail: context.config.fillerText });
+    }),
+    requestTtsFallback: enqueueActions(({ enqueue, context }) => {
+      const reason = `no audio within ${context.config.timeouts.ttsFirstChunkMs} ms`;
+      enqueue.sendTo('tts', { type: 'fallback', reason } satisfies TtsCommand);
+      enqueue.assign({ ttsFallbacks: context.ttsFallbacks + 1 });
+      enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'tts_first_chunk_deadline', detail: reason });
+    }),
+    noticeNoInput: emit(({ context }) => ({ type: 'notice' as const, turnId: '-', code: 'no_input', detail: `${context.config.timeouts.noInputMs} ms` })),
+    noticeUsedPartial: emit(({ context }) => ({
+      type: 'notice' as const,
+      turnId: context.userTurnId ?? '-',
+      code: 'stt_final_timeout',
+      detail: 'used the last partial transcript',
+    })),
+  },
+});
+
+export { and, not };

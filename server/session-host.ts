@@ -1,0 +1,129 @@
+/**
+ * Runs one session: the chart as an XState actor with the real stage actors, fed by the bus. The host
+ * subscribes to exactly the message types the chart reacts to (so audio and token traffic is never
+ * decoded here), forwards them as events, and publishes what the chart emits (`session.state`,
+ * `session.history`, `session.notice`) so any process can watch the session.
+ *
+ * @example
+ * ```ts
+ * const session = startSession({ sessionId: 's1', bus, clock: systemClock, engines });
+ * session.sendText('hello');
+ * // … later
+ * await session.stop();
+ * ```
+ */
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import type { AudioSink } from '../adapters/audio/sink.js';
+import type { Clock } from '../adapters/clock.js';
+import type { LlmEngine } from '../adapters/llm/types.js';
+import type { SttEngine } from '../adapters/stt/types.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
+import type { VadEngine } from '../adapters/vad/types.js';
+import { SESSION_TURN } from '../bus/messages.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { Subscription } from '../bus/transport.js';
+import { createSessionActors, DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from '../actors/index.js';
+import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
+import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
+import { sessionMachine } from '../machines/session.machine.js';
+import { stateValueToString } from './state-value.js';
+
+export interface SessionEngines {
+  /** One VAD engine per session: engines keep per-stream state. */
+  vad: VadEngine;
+  stt: SttEngine;
+  llm: LlmEngine;
+  tts: readonly TtsEngine[];
+  sink: AudioSink;
+}
+
+export interface StartSessionOptions {
+  sessionId: string;
+  bus: MessageBus;
+  clock: Clock;
+  engines: SessionEngines;
+  config?: SessionConfigInput;
+  pipeline?: Partial<PipelineOptions>;
+  /** XState inspection (e.g. @statelyai/inspect, or a logger of transitions). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Publish `session.state` on every transition (on by default; off for very large fleets). */
+  publishState?: boolean;
+}
+
+export interface SessionHandle {
+  readonly sessionId: string;
+  readonly actor: Actor<typeof sessionMachine>;
+  /** Current state as a dotted string, e.g. `speaking.reply.playing+user.silent`. */
+  state(): string;
+  history(): readonly HistoryEntry[];
+  sendText(text: string): void;
+  say(text: string, options?: { uninterruptible?: boolean }): void;
+  stopSpeaking(): void;
+  /** Publishes one microphone frame (s16le mono). */
+  pushAudio(audio: Uint8Array, sampleRateHz: number): void;
+  /** Ends the session (END), stops every child and unsubscribes. */
+  stop(): Promise<void>;
+}
+
+export function startSession(options: StartSessionOptions): SessionHandle {
+  const { sessionId, bus, clock, engines } = options;
+  const config = resolveSessionConfig(options.config);
+  const pipeline: PipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...options.pipeline };
+  const actors = createSessionActors({ bus, clock, pipeline, ...engines });
+  const actor = createActor(sessionMachine.provide({ actors }), {
+    input: { sessionId, config },
+    clock,
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+
+  let lastState = '';
+  let frameSeq = 0;
+  const subs: Subscription[] = [];
+  const publishState = options.publishState ?? true;
+
+  actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, code: e.code, detail: e.detail }));
+  actor.on('history', (e) =>
+    bus.publish({ type: 'session.history', sessionId, turnId: e.entry.turnId, role: e.entry.role, text: e.entry.text, interrupted: e.entry.interrupted }),
+  );
+  actor.subscribe({
+    next: (snapshot) => {
+      if (!publishState) return;
+      const value = stateValueToString(snapshot.value);
+      if (value === lastState) return;
+      lastState = value;
+      bus.publish({ type: 'session.state', sessionId, turnId: snapshot.context.replyTurnId ?? snapshot.context.userTurnId ?? SESSION_TURN, value, event: '' });
+    },
+    error: (error) => {
+      // A bug in the chart must not take other sessions down: report it on this session only.
+      bus.publish({ type: 'session.error', sessionId, turnId: SESSION_TURN, code: 'session_crashed', message: String(error) });
+    },
+  });
+
+  for (const type of SESSION_EVENT_TYPES) {
+    subs.push(
+      bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
+        if (actor.getSnapshot().status === 'active') actor.send(message as never);
+      }),
+    );
+  }
+  actor.start();
+
+  const control = <T extends 'control.stop' | 'control.end'>(type: T) => bus.publish({ type, sessionId, turnId: SESSION_TURN } as never);
+
+  return {
+    sessionId,
+    actor,
+    state: () => stateValueToString(actor.getSnapshot().value),
+    history: () => actor.getSnapshot().context.history,
+    sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
+    say: (text, sayOptions) => bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
+    stopSpeaking: () => control('control.stop'),
+    pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),
+    async stop() {
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'control.end', sessionId, turnId: SESSION_TURN, atMs: clock.now() });
+      for (const s of subs) s.unsubscribe();
+      actor.stop();
+      await bus.flush();
+    },
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The test model's vocabulary. Each stimulus is something the world or a stage does (the user starts
+ * talking, the LLM emits its first token, a deadline passes). `propose` says which chart event it
+ * produces from a given snapshot — or that it cannot happen there — and `drive` makes the live system
+ * actually do it. The model-based walk plans on the chart with `propose`; the live run uses `drive`.
+ */
+import type { AnyStateNode } from 'xstate';
+import type { SessionEvent } from '../../machines/events.js';
+import { splitWords } from '../../machines/history.js';
+import type { SessionContext } from '../../machines/session.setup.js';
+import { stateValueToString } from '../../server/state-value.js';
+import type { LiveHarness } from '../support/live-session.js';
+
+export interface ModelSnapshot {
+  value: unknown;
+  context: SessionContext;
+  status: string;
+}
+
+export interface Stimulus {
+  id: string;
+  /** The chart events this stimulus causes, in order (a SAY also makes the TTS actor request audio at once). */
+  propose(snapshot: ModelSnapshot): SessionEvent | SessionEvent[] | undefined;
+  drive(h: LiveHarness): Promise<unknown>;
+}
+
+export const FILLER_TEXT = 'Hmm, let me see.';
+export const SAY_TEXT = 'Hello there, I am a robot.';
+const REPLY_TOKENS = ' Okay, here it is.';
+
+const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
+const base = { sessionId: 'live', atMs: 0 } as const;
+const isReply = (s: ModelSnapshot) => /^(processing|speaking)/.test(stateOf(s));
+const replyKind = (s: ModelSnapshot) => (s.context.replyKind === 'say' ? 'say' : 'reply');
+
+/** Oldest active TTS request of the answer; a pending filler is completed first so playback can reach it. */
+async function answerTtsRequest(h: LiveHarness) {
+  for (const r of h.activeTts()) {
+    if (r.text === FILLER_TEXT) {
+      r.channel.push(new Uint8Array(640));
+      r.channel.close();
+    }
+  }
+  await h.settle();
+  return h.activeTts()[0];
+}
+
+async function failUntilFatal(h: LiveHarness) {
+  const before = h.messages.length;
+  for (let i = 0; i < 4; i++) {
+    const r = await answerTtsRequest(h);
+    if (!r) break;
+    r.channel.fail(new Error('controlled TTS failure'));
+    await h.settle();
+    if (h.messages.slice(before).some((m) => m.type === 'tts.error' && m.fatal)) break;
+  }
+}
+
+export const stimuli: Stimulus[] = [
+  {
+    id: 'speechStart',
+    propose: (s) => (!s.context.userSpeaking ? { ...base, type: 'vad.speech_start', turnId: `u${s.context.utterances + 1}` } : undefined),
+    drive: (h) => h.speechStart(),
+  },
+  {
+    id: 'speechEnd',
+    propose: (s) => (s.context.userSpeaking && s.context.userTurnId ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 } : undefined),
+    drive: (h) => h.speechEnd(),
+  },
+  ...(['one', 'one two'] as const).map(
+    (text): Stimulus => ({
+      id: `partial:${splitWords(text).length}`,
+      propose: (s) => (s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text } : undefined),
+      drive: (h) => h.sttPartial(text),
+    }),
+  ),
+  ...(['hello robot', ''] as const).map(
+    (text): Stimulus => ({
+      id: `final:${text ? 'text' : 'empty'}`,
+      propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined),
+      drive: (h) => h.sttFinal(text),
+    }),
+  ),
+  {
+    id: 'sttError',
+    propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' } : undefined),
+    drive: (h) => h.sttFail(),
+  },
+  {
+    id: 'llmFirstToken',
+    // The first token is an emoji: it starts the stream but speaks nothing, so clause release is a separate step.
+    propose: (s) => (/^processing\.reply\.(thinking|stalled)/.test(stateOf(s)) ? { ...base, type: 'llm.started', turnId: s.context.replyTurnId!, firstTokenMs: 1 } : undefined),
+    drive: (h) => h.llmToken('🙂'),
+  },
+  {
+    id: 'llmClause',
+    propose: (s) =>
+      /^processing\.reply\.generating/.test(stateOf(s)) && s.context.replyKind === 'llm'
+        ? { ...base, type: 'tts.requested', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: 'reply', engine: 'tts-a' }
+        : undefined,
+    drive: (h) => h.llmToken(REPLY_TOKENS),
+  },
+  {
+    id: 'llmFinishEmpty',
+    propose: (s) =>
+      /^processing\.reply\.generating/.test(stateOf(s)) && s.context.replyKind === 'llm' && !s.context.usedFiller
+        ? { ...base, type: 'playback.finished', turnId: s.context.replyTurnId!, segments: [] }
+        : undefined,
+    drive: (h) => h.llmFinish(),
+  },
+  {
+    id: 'llmError',
+    propose: (s) =>
+      /^processing\.reply\./.test(stateOf(s)) && s.context.replyKind === 'llm' ? { ...base, type: 'llm.error', turnId: s.context.replyTurnId!, message: 'x' } : undefined,
+    drive: (h) => h.llmFail(),
+  },
+  {
+    id: 'ttsFirstChunk',
+    propose: (s) =>
+      /^processing\.reply\.synthesizing/.test(stateOf(s))
+        ? { ...base, type: 'tts.first_chunk', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: replyKind(s), engine: 'tts-a', latencyMs: 1 }
+        : undefined,
+    // Less than one frame: the TTS has produced audio but playback cannot start yet (state `buffering`).
+    drive: async (h) => {
+      (await answerTtsRequest(h))?.channel.push(new Uint8Array(320));
+      await h.settle();
+    },
+  },
+  {
+    id: 'ttsPlay',
+    propose: (s) => (/^processing\.reply\.buffering/.test(stateOf(s)) ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) } : undefined),
+    drive: async (h) => {
+      const r = await answerTtsRequest(h);
+      r?.channel.push(new Uint8Array(4000 * 32));
+      r?.channel.close();
+      await h.settle();
+    },
+  },
+  {
+    id: 'ttsFatal',
+    propose: (s) =>
+      /^processing\.reply\.synthesizing/.test(stateOf(s)) || /^speaking/.test(stateOf(s))
+        ? { ...base, type: 'tts.error', turnId: s.context.replyTurnId!, message: 'x', fatal: true }
+        : undefined,
+    drive: failUntilFatal,
+  },
+  {
+    id: 'finishPlayback',
+    propose: (s) =>
+      /^speaking\.reply\.playing\+user\.(silent|ignoring|awaitingWords)$/.test(stateOf(s))
+        ? {
+            ...base,
+            type: 'playback.finished',
+            turnId: s.context.replyTurnId!,
+            segments: [{ segmentIndex: 0, kind: replyKind(s), text: 'x', playedMs: 20, durationMs: 20, complete: true }],
+          }
+        : undefined,
+    drive: async (h) => {
+      await h.llmFinish();
+      for (let i = 0; i < 6 && h.activeTts().length > 0; i++) {
+        const r = await answerTtsRequest(h);
+        r?.channel.push(new Uint8Array(300 * 32));
+        r?.channel.close();
+        await h.settle();
+      }
+      await h.advanceUntilChange(60_000);
+    },
+  },
+  { id: 'text', propose: () => ({ ...base, type: 'user.text', turnId: '-', text: 'what is up' }), drive: (h) => h.text('what is up') },
+  ...[false, true].map(
+    (uninterruptible): Stimulus => ({
+      id: uninterruptible ? 'sayFirm' : 'say',
+      propose: (s) => [
+        { ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible },
+        { ...base, type: 'tts.requested', turnId: `s${s.context.sayTurns + 1}`, segmentIndex: 0, kind: 'say', engine: 'tts-a' },
+      ],
+      drive: (h) => h.say(SAY_TEXT, uninterruptible),
+    }),
+  ),
+  { id: 'stop', propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined), drive: (h) => h.stop() },
+  { id: 'end', propose: () => ({ ...base, type: 'control.end', turnId: '-' }), drive: (h) => h.end() },
+];
+
+/**
+ * "Let time pass until the next deadline fires", for the pending `after` delay that is shortest by
+ * configuration. Time passes only in these steps, so the shortest configured delay is the one due first.
+ */
+export function delayStimuli(snapshot: ModelSnapshot & { _nodes?: AnyStateNode[] }): Stimulus[] {
+  const delays = new Map<string, number>();
+  for (const node of snapshot._nodes ?? []) {
+    for (const after of node.after) delays.set(after.eventType, delayMs(snapshot.context, after.eventType.split('.')[2]!));
+  }
+  const shortest = Math.min(...delays.values());
+  const types = [...delays].filter(([, ms]) => ms === shortest).map(([type]) => type);
+  return types.map((type) => ({
+    id: `after:${type.split('.')[2]}`,
+    propose: () => ({ type }) as unknown as SessionEvent,
+    drive: (h: LiveHarness) => h.advanceUntilChange(60_000),
+  }));
+}
+
+function delayMs(context: SessionContext, name: string): number {
+  const t = context.config.timeouts;
+  const byName: Record<string, number> = {
+    noInput: t.noInputMs,
+    sttFinal: t.sttFinalMs,
+    llmFirstToken: t.llmFirstTokenMs,
+    llmGiveUp: t.llmGiveUpMs,
+    ttsFirstChunk: t.ttsFirstChunkMs,
+    minInterruption: context.config.bargeIn.minSpeechMs,
+  };
+  const ms = byName[name];
+  if (ms === undefined) throw new Error(`unknown delay ${name}: add it to delayMs()`);
+  return ms;
+}
+
+/** Everything that can happen next from this snapshot, with the chart event each produces. */
+export function proposals(snapshot: ModelSnapshot): Array<{ stimulus: Stimulus; events: SessionEvent[] }> {
+  if (snapshot.status !== 'active') return [];
+  return [...stimuli, ...delayStimuli(snapshot)].flatMap((stimulus) => {
+    const events = stimulus.propose(snapshot);
+    if (!events) return [];
+    return [{ stimulus, events: Array.isArray(events) ? events : [events] }];
+  });
+}
+
+/** The abstraction the walk plans on: state plus the context that guards read. */
+export function abstractKey(s: ModelSnapshot): string {
+  const c = s.context;
+  return JSON.stringify([
+    stateOf(s),
+    c.userSpeaking,
+    c.userTurnId !== null,
+    Math.min(2, splitWords(c.partialText).length),
+    c.replyKind,
+    c.replyUninterruptible,
+    c.usedFiller,
+    c.ttsFallbacks,
+  ]);
+}

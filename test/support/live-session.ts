@@ -1,0 +1,304 @@
+/**
+ * A live session on controlled fakes: the real session host, chart, stage actors and in-process bus,
+ * on a ManualClock, with drivers that make each stage produce its next message on purpose. Used by the
+ * model-based walk and the randomized interleavings; it records coverage and checks the invariants.
+ */
+import type { AnyStateNode, InspectionEvent } from 'xstate';
+import { getStateNodes } from 'xstate/graph';
+import type { AudioSink } from '../../adapters/audio/sink.js';
+import { createPacedSink } from '../../adapters/audio/testing/paced-sink.js';
+import { createControlledLlm, type ControlledLlm } from '../../adapters/llm/testing/controlled-llm.js';
+import { createControlledStt } from '../../adapters/stt/testing/controlled-stt.js';
+import { createControlledTts, type ControlledTts, type ControlledTtsRequest } from '../../adapters/tts/testing/controlled-tts.js';
+import { ManualClock, settle } from '../../adapters/testing/manual-clock.js';
+import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import type { BusMessage, MessageOf } from '../../bus/messages.js';
+import type { SessionConfigInput } from '../../machines/config.js';
+import { heardText } from '../../machines/history.js';
+import { sessionMachine } from '../../machines/session.machine.js';
+import type { SessionContext } from '../../machines/session.setup.js';
+import { startSession, type SessionHandle } from '../../server/session-host.js';
+
+export const SAMPLE_RATE_HZ = 16_000;
+const FRAME_MS = 20;
+const BYTES_PER_MS = (SAMPLE_RATE_HZ * 2) / 1000;
+
+type LogEntry = { kind: 'write'; turnId: string } | { kind: 'clear'; dropped: number } | { kind: 'cancel'; turnId: string };
+
+/** Every transition definition of the chart, keyed `<source id>|<event>|<index>`, plus every state node. */
+export function chartInventory() {
+  const nodes = [sessionMachine.root, ...getStateNodes(sessionMachine.root)];
+  const transitions = new Set<string>();
+  for (const node of nodes) {
+    for (const [eventType, list] of node.transitions) list.forEach((_, i) => transitions.add(`${node.id}|${eventType}|${i}`));
+    node.always?.forEach((_, i) => transitions.add(`${node.id}||${i}`));
+  }
+  return { states: new Set(nodes.filter((n) => n !== sessionMachine.root).map((n) => n.id)), transitions };
+}
+
+function transitionKey(t: { source: AnyStateNode; eventType: string }): string {
+  const list = t.eventType === '' ? t.source.always ?? [] : t.source.transitions.get(t.eventType) ?? [];
+  return `${t.source.id}|${t.eventType}|${list.indexOf(t as never)}`;
+}
+
+export interface Coverage {
+  states: Set<string>;
+  transitions: Set<string>;
+}
+
+export function createCoverage(): Coverage {
+  return { states: new Set(), transitions: new Set() };
+}
+
+export interface LiveHarnessOptions {
+  config?: SessionConfigInput;
+  coverage?: Coverage;
+}
+
+export async function createLiveHarness(options: LiveHarnessOptions = {}) {
+  const clock = new ManualClock();
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const llm = createControlledLlm();
+  const stt = createControlledStt();
+  const ttsEngines: ControlledTts[] = [createControlledTts({ name: 'tts-a' }), createControlledTts({ name: 'tts-b' })];
+  const device = createPacedSink({ clock, sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS });
+  const log: LogEntry[] = [];
+  const sink: AudioSink = {
+    sampleRateHz: SAMPLE_RATE_HZ,
+    write(frame, meta) {
+      log.push({ kind: 'write', turnId: meta.turnId });
+      device.write(frame, meta);
+    },
+    clear() {
+      const dropped = device.clear();
+      log.push({ kind: 'clear', dropped });
+      return dropped;
+    },
+    bufferedMs: () => device.bufferedMs(),
+  };
+  const messages: BusMessage[] = [];
+  bus.subscribe(`${bus.prefix}.>`, (m) => {
+    if (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk') messages.push(m);
+  });
+
+  const coverage = options.coverage;
+  let microsteps = 0;
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.microstep') return;
+    microsteps++;
+    if (!coverage) return;
+    const micro = event as InspectionEvent & { _transitions?: Array<{ source: AnyStateNode; eventType: string }>; snapshot: { _nodes?: AnyStateNode[] } };
+    for (const t of micro._transitions ?? []) coverage.transitions.add(transitionKey(t));
+    for (const node of micro.snapshot._nodes ?? []) if (node.id !== 'session') coverage.states.add(node.id);
+  };
+
+  const session: SessionHandle = startSession({
+    sessionId: 'live',
+    bus,
+    clock,
+    engines: { vad: createFakeVad({ sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS }), stt, llm, tts: ttsEngines, sink },
+    config: options.config ?? {},
+    inspect,
+  });
+  session.actor.on('notice', (e) => {
+    if (e.code === 'reply_cancelled') log.push({ kind: 'cancel', turnId: e.turnId });
+  });
+  if (coverage) for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
+  await settle();
+
+  let vadSpeaking = false;
+  bus.subscribe(bus.subjects.forStage('live', 'vad'), (m) => {
+    if (m.type === 'vad.speech_start') vadSpeaking = true;
+    if (m.type === 'vad.speech_end') vadSpeaking = false;
+  });
+
+  const speech = makeSpeechFrame(SAMPLE_RATE_HZ, FRAME_MS, 1);
+  const silence = makeSilenceFrame(SAMPLE_RATE_HZ, FRAME_MS);
+  const pushUntil = async (frame: Uint8Array, done: () => boolean, what: string) => {
+    for (let i = 0; i < 100 && !done(); i++) {
+      session.pushAudio(frame, SAMPLE_RATE_HZ);
+      await settle();
+    }
+    if (!done()) throw new Error(`VAD never reported ${what}`);
+  };
+  const activeTts = () => ttsEngines.flatMap((e) => e.activeRequests());
+
+  const h = {
+    clock,
+    bus,
+    session,
+    llm,
+    stt,
+    ttsEngines,
+    device,
+    log,
+    messages,
+    state: () => session.state(),
+    context: () => session.actor.getSnapshot().context,
+    settle,
+    // ---- user
+    async speechStart() {
+      if (vadSpeaking) await pushUntil(silence, () => !vadSpeaking, 'speech end');
+      await pushUntil(speech, () => vadSpeaking, 'speech start');
+    },
+    async speechEnd() {
+      if (vadSpeaking) await pushUntil(silence, () => !vadSpeaking, 'speech end');
+    },
+    async text(text: string) {
+      session.sendText(text);
+      await settle();
+    },
+    async say(text: string, uninterruptible = false) {
+      session.say(text, { uninterruptible });
+      await settle();
+    },
+    async stop() {
+      session.stopSpeaking();
+      await settle();
+    },
+    async end() {
+      await session.stop();
+      await settle();
+    },
+    // ---- STT
+    async sttPartial(text: string) {
+      stt.open()?.partial(text);
+      await settle();
+    },
+    async sttFinal(text: string) {
+      const s = [...stt.streams].reverse().find((x) => !x.settled && !x.options.signal.aborted && x.finishing);
+      s?.final(text);
+      await settle();
+    },
+    async sttFail() {
+      const s = [...stt.streams].reverse().find((x) => !x.settled && !x.options.signal.aborted && x.finishing);
+      s?.fail('controlled STT failure');
+      await settle();
+    },
+    // ---- LLM
+    async llmToken(token: string) {
+      llm.emit(token);
+      await settle();
+    },
+    async llmFinish() {
+      llm.finish();
+      await settle();
+    },
+    async llmFail() {
+      llm.fail('controlled LLM failure');
+      await settle();
+    },
+    // ---- TTS
+    /** Pushes `ms` of audio to the oldest open TTS request; `final` ends that request. */
+    async ttsAudio(ms: number, final: boolean) {
+      const r = activeTts()[0];
+      if (!r) return false;
+      if (ms > 0) r.channel.push(toneBytes(ms));
+      if (final) r.channel.close();
+      await settle();
+      return true;
+    },
+    async ttsFail() {
+      const r = activeTts()[0];
+      r?.channel.fail(new Error('controlled TTS failure'));
+      await settle();
+      return r !== undefined;
+    },
+    activeTts,
+    // ---- time
+    async advance(ms: number) {
+      await clock.advance(ms);
+    },
+    /** Runs timers one by one until the chart takes a transition (re-entering counts) or `maxMs` has passed. */
+    async advanceUntilChange(maxMs: number) {
+      const before = microsteps;
+      const limit = clock.now() + maxMs;
+      while (microsteps === before) {
+        const next = clock.nextDueMs();
+        if (next === undefined || next > limit) break;
+        await clock.advanceTo(next);
+      }
+      return microsteps !== before;
+    },
+    checkInvariants: (): void => checkInvariants(h),
+  };
+  return h;
+}
+
+export type LiveHarness = Awaited<ReturnType<typeof createLiveHarness>>;
+
+function toneBytes(ms: number): Uint8Array {
+  const bytes = new Uint8Array(Math.round(ms * BYTES_PER_MS));
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < bytes.length / 2; i++) view.setInt16(i * 2, Math.round(6000 * Math.sin(i / 7)), true);
+  return bytes;
+}
+
+/** The three invariants, checked after every step; throws with a readable reason. */
+export interface InvariantView {
+  session: SessionHandle;
+  log: LogEntry[];
+  messages: BusMessage[];
+  llm: ControlledLlm;
+  activeTts(): ControlledTtsRequest[];
+  context(): SessionContext;
+  state(): string;
+}
+
+export function checkInvariants(h: InvariantView): void {
+  const snapshot = h.session.actor.getSnapshot();
+  const state = h.state();
+  const inReply = state.startsWith('processing') || state.startsWith('speaking');
+  const ctx = h.context();
+  // 1. No child actor of a finished or cancelled turn is alive.
+  for (const id of ['llm', 'tts', 'playback'] as const) {
+    const child = (snapshot.children as Record<string, { getSnapshot(): { input?: { turnId?: string } } } | undefined>)[id];
+    if (!child) continue;
+    if (!inReply) throw new Error(`invariant: child ${id} alive in ${state}`);
+    const turnId = child.getSnapshot().input?.turnId;
+    if (turnId !== ctx.replyTurnId) throw new Error(`invariant: child ${id} of turn ${turnId} alive during reply ${ctx.replyTurnId}`);
+  }
+  if (!inReply && h.llm.active()) throw new Error(`invariant: LLM still generating in ${state}`);
+  if (!inReply && h.activeTts().length > 0) throw new Error(`invariant: TTS still synthesizing in ${state}`);
+  // 2. No audio frame of a cancelled turn after its cancel.
+  const cancelled = new Set<string>();
+  for (const entry of h.log) {
+    if (entry.kind === 'cancel') cancelled.add(entry.turnId);
+    if (entry.kind === 'write' && cancelled.has(entry.turnId)) throw new Error(`invariant: frame of cancelled turn ${entry.turnId} after its cancel`);
+  }
+  // 3. History holds what was played: the playback report agrees with the sink, and the text with the report.
+  const reports = new Map<string, MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>>();
+  for (const m of h.messages) if (m.type === 'playback.stopped' || m.type === 'playback.finished') reports.set(m.turnId, m);
+  for (const entry of ctx.history) {
+    if (entry.role !== 'assistant' || entry.pending) continue;
+    const report = reports.get(entry.turnId);
+    if (!report) throw new Error(`invariant: assistant entry for ${entry.turnId} without a playback report`);
+    const expected = heardText(report.segments);
+    if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report says "${expected}" was heard`);
+    const playedFrames = playedFramesOf(h.log, entry.turnId);
+    const reportedMs = report.segments.reduce((sum, s) => sum + s.playedMs, 0);
+    // Reported ms count real audio; frames may carry up to one frame of padding per segment.
+    if (reportedMs > playedFrames * FRAME_MS + 1e-6 || reportedMs < playedFrames * FRAME_MS - report.segments.length * FRAME_MS - 1e-6) {
+      throw new Error(`invariant: ${entry.turnId} reported ${reportedMs} ms played but the sink played ${playedFrames * FRAME_MS} ms`);
+    }
+    if (!entry.interrupted && report.type === 'playback.finished' && report.segments.some((s) => !s.complete)) {
+      throw new Error(`invariant: ${entry.turnId} finished with an incomplete segment`);
+    }
+  }
+}
+
+/** Frames of a turn that the device played: written, minus those dropped by the clear at its cancel. */
+function playedFramesOf(log: LogEntry[], turnId: string): number {
+  let written = 0;
+  let dropped = 0;
+  let lastTurn: string | undefined;
+  for (const entry of log) {
+    if (entry.kind === 'write') {
+      lastTurn = entry.turnId;
+      if (entry.turnId === turnId) written++;
+    } else if (entry.kind === 'clear' && lastTurn === turnId) dropped += entry.dropped;
+  }
+  return written - dropped;
+}
