@@ -26,7 +26,10 @@ export interface Stimulus {
 
 export const FILLER_TEXT = 'Hmm, let me see.';
 export const SAY_TEXT = 'Hello there, I am a robot.';
-const REPLY_TOKENS = ' Okay, here it is.';
+/** Two-word first clause, so a reply cut mid-clause keeps a non-empty heard prefix. */
+const REPLY_TOKENS = ' Okay then, here it is.';
+/** First segment's audio: 400 ms per word of "Okay then,", so barge-in after 500 ms has heard one word. */
+const FIRST_SEGMENT_MS = 800;
 
 const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
 const base = { sessionId: 'live', atMs: 0 } as const;
@@ -131,7 +134,7 @@ export const stimuli: Stimulus[] = [
     propose: (s) => (/^processing\.reply\.buffering/.test(stateOf(s)) ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) } : undefined),
     drive: async (h) => {
       const r = await answerTtsRequest(h);
-      r?.channel.push(new Uint8Array(4000 * 32));
+      r?.channel.push(new Uint8Array(FIRST_SEGMENT_MS * 32));
       r?.channel.close();
       await h.settle();
     },

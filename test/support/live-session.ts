@@ -24,6 +24,9 @@ import { startSession, type SessionHandle } from '../../server/session-host.js';
 export const SAMPLE_RATE_HZ = 16_000;
 const FRAME_MS = 20;
 const BYTES_PER_MS = (SAMPLE_RATE_HZ * 2) / 1000;
+/** Frames the default segmenter needs: a 60 ms start window, a 600 ms hangover. */
+const SPEECH_BATCH = 3;
+const SILENCE_BATCH = 30;
 
 type LogEntry = { kind: 'write'; turnId: string } | { kind: 'clear'; dropped: number } | { kind: 'cancel'; turnId: string };
 
@@ -108,17 +111,20 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
   if (coverage) for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
   await settle();
 
+  // The VAD's own utterance, tracked by turn id so an injected late `vad.speech_end` cannot fool the drivers.
   let vadSpeaking = false;
+  let vadTurn = '';
   bus.subscribe(bus.subjects.forStage('live', 'vad'), (m) => {
-    if (m.type === 'vad.speech_start') vadSpeaking = true;
-    if (m.type === 'vad.speech_end') vadSpeaking = false;
+    if (m.type === 'vad.speech_start') [vadSpeaking, vadTurn] = [true, m.turnId];
+    if (m.type === 'vad.speech_end' && m.turnId === vadTurn) vadSpeaking = false;
   });
 
   const speech = makeSpeechFrame(SAMPLE_RATE_HZ, FRAME_MS, 1);
   const silence = makeSilenceFrame(SAMPLE_RATE_HZ, FRAME_MS);
-  const pushUntil = async (frame: Uint8Array, done: () => boolean, what: string) => {
-    for (let i = 0; i < 100 && !done(); i++) {
-      session.pushAudio(frame, SAMPLE_RATE_HZ);
+  // Frames go in batches (enough for the segmenter to decide) so a driver costs a few settles, not dozens.
+  const pushUntil = async (frame: Uint8Array, batch: number, done: () => boolean, what: string) => {
+    for (let i = 0; i < 10 && !done(); i++) {
+      for (let f = 0; f < batch; f++) session.pushAudio(frame, SAMPLE_RATE_HZ);
       await settle();
     }
     if (!done()) throw new Error(`VAD never reported ${what}`);
@@ -140,11 +146,11 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     settle,
     // ---- user
     async speechStart() {
-      if (vadSpeaking) await pushUntil(silence, () => !vadSpeaking, 'speech end');
-      await pushUntil(speech, () => vadSpeaking, 'speech start');
+      if (vadSpeaking) await pushUntil(silence, SILENCE_BATCH, () => !vadSpeaking, 'speech end');
+      await pushUntil(speech, SPEECH_BATCH, () => vadSpeaking, 'speech start');
     },
     async speechEnd() {
-      if (vadSpeaking) await pushUntil(silence, () => !vadSpeaking, 'speech end');
+      if (vadSpeaking) await pushUntil(silence, SILENCE_BATCH, () => !vadSpeaking, 'speech end');
     },
     async text(text: string) {
       session.sendText(text);
@@ -239,6 +245,7 @@ function toneBytes(ms: number): Uint8Array {
 /** The three invariants, checked after every step; throws with a readable reason. */
 export interface InvariantView {
   session: SessionHandle;
+  device: { bufferedMs(): number };
   log: LogEntry[];
   messages: BusMessage[];
   llm: ControlledLlm;
@@ -268,24 +275,30 @@ export function checkInvariants(h: InvariantView): void {
     if (entry.kind === 'cancel') cancelled.add(entry.turnId);
     if (entry.kind === 'write' && cancelled.has(entry.turnId)) throw new Error(`invariant: frame of cancelled turn ${entry.turnId} after its cancel`);
   }
-  // 3. History holds what was played: the playback report agrees with the sink, and the text with the report.
+  // ... and outside a reply the device is silent: a cancel cleared what it had buffered.
+  if (!inReply && h.device.bufferedMs() > 0) throw new Error(`invariant: device still playing ${h.device.bufferedMs()} ms in ${state}`);
+  // 3. History holds what was played: every playback report agrees with the sink, and the text with the report.
   const reports = new Map<string, MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>>();
-  for (const m of h.messages) if (m.type === 'playback.stopped' || m.type === 'playback.finished') reports.set(m.turnId, m);
+  // The first report of a turn is the playback actor's; tests may inject stale copies later.
+  for (const m of h.messages) if ((m.type === 'playback.stopped' || m.type === 'playback.finished') && !reports.has(m.turnId)) reports.set(m.turnId, m);
+  for (const [turnId, report] of reports) {
+    const playedFrames = playedFramesOf(h.log, turnId);
+    const reportedMs = report.segments.reduce((sum, s) => sum + s.playedMs, 0);
+    // Reported ms count real audio; frames may carry up to one frame of padding per segment.
+    if (reportedMs > playedFrames * FRAME_MS + 1e-6 || reportedMs < playedFrames * FRAME_MS - report.segments.length * FRAME_MS - 1e-6) {
+      throw new Error(`invariant: ${turnId} reported ${reportedMs} ms played but the sink played ${playedFrames * FRAME_MS} ms`);
+    }
+    if (report.type === 'playback.finished' && report.segments.some((s) => !s.complete || s.playedMs < s.durationMs)) {
+      throw new Error(`invariant: ${turnId} finished with a segment not played to its end`);
+    }
+  }
   for (const entry of ctx.history) {
     if (entry.role !== 'assistant' || entry.pending) continue;
     const report = reports.get(entry.turnId);
     if (!report) throw new Error(`invariant: assistant entry for ${entry.turnId} without a playback report`);
     const expected = heardText(report.segments);
     if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report says "${expected}" was heard`);
-    const playedFrames = playedFramesOf(h.log, entry.turnId);
-    const reportedMs = report.segments.reduce((sum, s) => sum + s.playedMs, 0);
-    // Reported ms count real audio; frames may carry up to one frame of padding per segment.
-    if (reportedMs > playedFrames * FRAME_MS + 1e-6 || reportedMs < playedFrames * FRAME_MS - report.segments.length * FRAME_MS - 1e-6) {
-      throw new Error(`invariant: ${entry.turnId} reported ${reportedMs} ms played but the sink played ${playedFrames * FRAME_MS} ms`);
-    }
-    if (!entry.interrupted && report.type === 'playback.finished' && report.segments.some((s) => !s.complete)) {
-      throw new Error(`invariant: ${entry.turnId} finished with an incomplete segment`);
-    }
+    if (entry.interrupted !== (report.type === 'playback.stopped')) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
   }
 }
 

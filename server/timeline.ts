@@ -1,0 +1,134 @@
+/**
+ * Per-turn timelines built from bus messages alone (their `atMs`), so they can be recorded in any
+ * process that can see the session's subjects. Used by the CLI, the benchmarks and the server.
+ *
+ * @example
+ * ```ts
+ * const recorder = createTimelineRecorder(bus, 's1');
+ * // … run the session …
+ * console.log(formatTimelines(recorder.turns()));
+ * recorder.close();
+ * ```
+ */
+import type { MessageBus } from '../bus/message-bus.js';
+import type { BusMessage } from '../bus/messages.js';
+
+export interface TurnTimeline {
+  /** `sessionId#turnId`: the correlation id used in logs and metrics. */
+  id: string;
+  turnId: string;
+  userText?: string;
+  speechEndAtMs?: number;
+  transcriptAtMs?: number;
+  llmRequestAtMs?: number;
+  firstTokenAtMs?: number;
+  firstClauseAtMs?: number;
+  ttsFirstChunkAtMs?: number;
+  firstAudioAtMs?: number;
+  endedAtMs?: number;
+  outcome?: 'finished' | 'interrupted' | 'failed';
+  reason?: string;
+  heardText?: string;
+}
+
+export interface TimelineRecorder {
+  turns(): TurnTimeline[];
+  close(): void;
+}
+
+export function createTimelineRecorder(bus: MessageBus, sessionId: string): TimelineRecorder {
+  const turns = new Map<string, TurnTimeline>();
+  const get = (turnId: string) => {
+    let t = turns.get(turnId);
+    if (!t) {
+      t = { id: `${sessionId}#${turnId}`, turnId };
+      turns.set(turnId, t);
+    }
+    return t;
+  };
+  const types = new Set([
+    'vad.speech_end',
+    'stt.final',
+    'llm.started',
+    'llm.clause',
+    'tts.first_chunk',
+    'playback.started',
+    'playback.finished',
+    'playback.stopped',
+    'session.notice',
+    'session.history',
+  ]);
+  const onMessage = (m: BusMessage) => {
+    if (!types.has(m.type)) return;
+    const t = get(m.turnId);
+    switch (m.type) {
+      case 'vad.speech_end':
+        t.speechEndAtMs ??= m.atMs;
+        break;
+      case 'stt.final':
+        t.transcriptAtMs ??= m.atMs;
+        break;
+      case 'llm.started':
+        t.firstTokenAtMs ??= m.atMs;
+        t.llmRequestAtMs ??= m.atMs - m.firstTokenMs;
+        break;
+      case 'llm.clause':
+        if (m.index === 0) t.firstClauseAtMs ??= m.atMs;
+        break;
+      case 'tts.first_chunk':
+        if (m.kind !== 'filler') t.ttsFirstChunkAtMs ??= m.atMs;
+        break;
+      case 'playback.started':
+        if (m.kind !== 'filler') t.firstAudioAtMs ??= m.atMs;
+        break;
+      case 'playback.finished':
+        t.endedAtMs = m.atMs;
+        t.outcome = 'finished';
+        break;
+      case 'playback.stopped':
+        t.endedAtMs = m.atMs;
+        t.outcome ??= 'interrupted';
+        break;
+      case 'session.notice':
+        if (m.code === 'reply_cancelled') {
+          t.reason = m.detail;
+          t.outcome = m.detail.endsWith('_failed') || m.detail.endsWith('_timeout') || m.detail.endsWith('_error') ? 'failed' : 'interrupted';
+          t.endedAtMs ??= m.atMs;
+        }
+        break;
+      case 'session.history':
+        if (m.role === 'user') t.userText = m.text;
+        else t.heardText = m.text;
+        break;
+    }
+  };
+  const sub = bus.subscribe(bus.subjects.forSession(sessionId), onMessage);
+  return {
+    turns: () => [...turns.values()].filter((t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined)),
+    close: () => sub.unsubscribe(),
+  };
+}
+
+const ms = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '—' : `${Math.round(to - from)}`);
+
+/** A readable table: one row per turn, times in ms relative to the turn's start (speech end or request). */
+export function formatTimelines(turns: readonly TurnTimeline[]): string {
+  const header = ['turn', 'user said', 'transcript', 'first token', 'first clause', 'first audio', 'outcome', 'heard'];
+  const rows = turns.map((t) => {
+    const origin = t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
+    const outcome = t.outcome ? `${t.outcome}${t.reason ? ` (${t.reason})` : ''} @${ms(origin, t.endedAtMs)}` : '…';
+    return [
+      t.id,
+      (t.userText ?? '').slice(0, 28),
+      ms(origin, t.transcriptAtMs),
+      ms(origin, t.firstTokenAtMs),
+      ms(origin, t.firstClauseAtMs),
+      ms(origin, t.firstAudioAtMs),
+      outcome,
+      (t.heardText ?? '').slice(0, 40),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
