@@ -12,10 +12,10 @@
  * ```
  */
 import { BusClosedError, BusTimeoutError, NoRespondersError } from './errors.js';
+import { SubjectIndex } from './subject-index.js';
 import {
   assertPublishSubject,
   assertSubscribePattern,
-  subjectMatches,
   type Delivery,
   type HandlerErrorListener,
   type SubscribeOptions,
@@ -25,8 +25,8 @@ import {
 
 interface Sub {
   pattern: string;
-  /** Exact subjects are indexed; wildcard subscriptions are scanned. */
-  wildcard: boolean;
+  /** Creation order: deliveries go out in subscription order, as they would from one NATS connection. */
+  order: number;
   queue: string | undefined;
   handler: (delivery: Delivery) => void;
   active: boolean;
@@ -37,8 +37,8 @@ export interface MemoryTransportOptions {
 }
 
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
-  const exact = new Map<string, Sub[]>();
-  const wildcards: Sub[] = [];
+  const index = new SubjectIndex<Sub>();
+  let subscriptions = 0;
   const queueCursor = new Map<string, number>();
   let pending: Array<() => void> = [];
   let scheduled = false;
@@ -77,9 +77,8 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
 
   /** Returns the subscribers that get this message: all plain ones and one per queue group. */
   const route = (subject: string): Sub[] => {
-    const matched = [...(exact.get(subject) ?? []), ...wildcards.filter((s) => subjectMatches(s.pattern, subject))].filter(
-      (s) => s.active,
-    );
+    const matched = index.match(subject).filter((s) => s.active);
+    if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
     if (!matched.some((s) => s.queue !== undefined)) return matched;
     const out: Sub[] = [];
     const groups = new Map<string, Sub[]>();
@@ -115,20 +114,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     subscribe(pattern, handler, subscribeOptions: SubscribeOptions = {}): Subscription {
       if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
       assertSubscribePattern(pattern);
-      const wildcard = pattern.includes('*') || pattern.includes('>');
-      const sub: Sub = { pattern, wildcard, queue: subscribeOptions.queue, handler, active: true };
-      if (wildcard) wildcards.push(sub);
-      else exact.set(pattern, [...(exact.get(pattern) ?? []), sub]);
+      const sub: Sub = { pattern, order: subscriptions++, queue: subscribeOptions.queue, handler, active: true };
+      index.add(pattern, sub);
       return {
         unsubscribe() {
           if (!sub.active) return;
           sub.active = false;
-          if (wildcard) wildcards.splice(wildcards.indexOf(sub), 1);
-          else {
-            const list = (exact.get(pattern) ?? []).filter((s) => s !== sub);
-            if (list.length === 0) exact.delete(pattern);
-            else exact.set(pattern, list);
-          }
+          index.remove(pattern, sub);
         },
       };
     },
@@ -170,8 +162,6 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     async close() {
       closed = true;
       pending = [];
-      exact.clear();
-      wildcards.length = 0;
     },
   };
 }

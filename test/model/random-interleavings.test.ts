@@ -11,7 +11,7 @@ import type { SessionConfigInput } from '../../machines/config.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
 import { FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
 
-const INTERLEAVINGS = 10_000;
+const INTERLEAVINGS = Number(process.env.RANDOM_INTERLEAVINGS ?? 10_000);
 const PER_SESSION = 50;
 const STEPS = { min: 3, max: 12 };
 const SEED = Number(process.env.RANDOM_SEED ?? 20_261_122);

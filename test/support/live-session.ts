@@ -22,13 +22,25 @@ import type { SessionContext } from '../../machines/session.setup.js';
 import { startSession, type SessionHandle } from '../../server/session-host.js';
 
 export const SAMPLE_RATE_HZ = 16_000;
+type PlaybackReport = MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>;
 const FRAME_MS = 20;
 const BYTES_PER_MS = (SAMPLE_RATE_HZ * 2) / 1000;
 /** Frames the default segmenter needs: a 60 ms start window, a 600 ms hangover. */
 const SPEECH_BATCH = 3;
 const SILENCE_BATCH = 30;
 
-type LogEntry = { kind: 'write'; turnId: string } | { kind: 'clear'; dropped: number } | { kind: 'cancel'; turnId: string };
+/**
+ * What the device saw, kept as running tallies (the randomized test makes millions of frames, so the
+ * invariants must not rescan a log): frames written and dropped per turn, and frames written after the
+ * turn's cancel (must stay empty).
+ */
+export interface SinkLedger {
+  written: Map<string, number>;
+  dropped: Map<string, number>;
+  cancelled: Set<string>;
+  framesAfterCancel: string[];
+  lastTurn: string | undefined;
+}
 
 /** Every transition definition of the chart, keyed `<source id>|<event>|<index>`, plus every state node. */
 export function chartInventory() {
@@ -67,23 +79,30 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
   const stt = createControlledStt();
   const ttsEngines: ControlledTts[] = [createControlledTts({ name: 'tts-a' }), createControlledTts({ name: 'tts-b' })];
   const device = createPacedSink({ clock, sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS });
-  const log: LogEntry[] = [];
+  const ledger: SinkLedger = { written: new Map(), dropped: new Map(), cancelled: new Set(), framesAfterCancel: [], lastTurn: undefined };
   const sink: AudioSink = {
     sampleRateHz: SAMPLE_RATE_HZ,
     write(frame, meta) {
-      log.push({ kind: 'write', turnId: meta.turnId });
+      if (ledger.cancelled.has(meta.turnId)) ledger.framesAfterCancel.push(meta.turnId);
+      ledger.written.set(meta.turnId, (ledger.written.get(meta.turnId) ?? 0) + 1);
+      ledger.lastTurn = meta.turnId;
       device.write(frame, meta);
     },
     clear() {
       const dropped = device.clear();
-      log.push({ kind: 'clear', dropped });
+      // The device only ever buffers the turn that wrote last.
+      if (ledger.lastTurn !== undefined) ledger.dropped.set(ledger.lastTurn, (ledger.dropped.get(ledger.lastTurn) ?? 0) + dropped);
       return dropped;
     },
     bufferedMs: () => device.bufferedMs(),
   };
   const messages: BusMessage[] = [];
+  // The first report of a turn is the playback actor's; tests may inject stale copies later.
+  const reports = new Map<string, PlaybackReport>();
   bus.subscribe(`${bus.prefix}.>`, (m) => {
-    if (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk') messages.push(m);
+    if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;
+    messages.push(m);
+    if ((m.type === 'playback.stopped' || m.type === 'playback.finished') && !reports.has(m.turnId)) reports.set(m.turnId, m);
   });
 
   const coverage = options.coverage;
@@ -106,7 +125,7 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     inspect,
   });
   session.actor.on('notice', (e) => {
-    if (e.code === 'reply_cancelled') log.push({ kind: 'cancel', turnId: e.turnId });
+    if (e.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
   });
   if (coverage) for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
   await settle();
@@ -139,7 +158,8 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     stt,
     ttsEngines,
     device,
-    log,
+    ledger,
+    reports,
     messages,
     state: () => session.state(),
     context: () => session.actor.getSnapshot().context,
@@ -246,7 +266,8 @@ function toneBytes(ms: number): Uint8Array {
 export interface InvariantView {
   session: SessionHandle;
   device: { bufferedMs(): number };
-  log: LogEntry[];
+  ledger: SinkLedger;
+  reports: Map<string, PlaybackReport>;
   messages: BusMessage[];
   llm: ControlledLlm;
   activeTts(): ControlledTtsRequest[];
@@ -269,20 +290,14 @@ export function checkInvariants(h: InvariantView): void {
   }
   if (!inReply && h.llm.active()) throw new Error(`invariant: LLM still generating in ${state}`);
   if (!inReply && h.activeTts().length > 0) throw new Error(`invariant: TTS still synthesizing in ${state}`);
-  // 2. No audio frame of a cancelled turn after its cancel.
-  const cancelled = new Set<string>();
-  for (const entry of h.log) {
-    if (entry.kind === 'cancel') cancelled.add(entry.turnId);
-    if (entry.kind === 'write' && cancelled.has(entry.turnId)) throw new Error(`invariant: frame of cancelled turn ${entry.turnId} after its cancel`);
-  }
+  // 2. No audio frame of a cancelled turn after its cancel ...
+  if (h.ledger.framesAfterCancel.length > 0) throw new Error(`invariant: frame of cancelled turn ${h.ledger.framesAfterCancel[0]} after its cancel`);
   // ... and outside a reply the device is silent: a cancel cleared what it had buffered.
   if (!inReply && h.device.bufferedMs() > 0) throw new Error(`invariant: device still playing ${h.device.bufferedMs()} ms in ${state}`);
   // 3. History holds what was played: every playback report agrees with the sink, and the text with the report.
-  const reports = new Map<string, MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>>();
-  // The first report of a turn is the playback actor's; tests may inject stale copies later.
-  for (const m of h.messages) if ((m.type === 'playback.stopped' || m.type === 'playback.finished') && !reports.has(m.turnId)) reports.set(m.turnId, m);
+  const reports = h.reports;
   for (const [turnId, report] of reports) {
-    const playedFrames = playedFramesOf(h.log, turnId);
+    const playedFrames = (h.ledger.written.get(turnId) ?? 0) - (h.ledger.dropped.get(turnId) ?? 0);
     const reportedMs = report.segments.reduce((sum, s) => sum + s.playedMs, 0);
     // Reported ms count real audio; frames may carry up to one frame of padding per segment.
     if (reportedMs > playedFrames * FRAME_MS + 1e-6 || reportedMs < playedFrames * FRAME_MS - report.segments.length * FRAME_MS - 1e-6) {
@@ -300,18 +315,4 @@ export function checkInvariants(h: InvariantView): void {
     if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report says "${expected}" was heard`);
     if (entry.interrupted !== (report.type === 'playback.stopped')) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
   }
-}
-
-/** Frames of a turn that the device played: written, minus those dropped by the clear at its cancel. */
-function playedFramesOf(log: LogEntry[], turnId: string): number {
-  let written = 0;
-  let dropped = 0;
-  let lastTurn: string | undefined;
-  for (const entry of log) {
-    if (entry.kind === 'write') {
-      lastTurn = entry.turnId;
-      if (entry.turnId === turnId) written++;
-    } else if (entry.kind === 'clear' && lastTurn === turnId) dropped += entry.dropped;
-  }
-  return written - dropped;
 }
