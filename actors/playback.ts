@@ -29,6 +29,8 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     const { sessionId, turnId } = input;
     const frameBytes = pcmBytesFor(frameMs, sink.sampleRateHz);
     const segments = new Map<number, SegmentBuffer>();
+    /** Every frame handed to the sink this turn, in order (a turn is seconds long: a few hundred entries). */
+    const written: Array<{ segmentIndex: number; audioMs: number }> = [];
     let current = 0;
     let totalSegments: number | undefined;
     let seq = 0;
@@ -37,19 +39,31 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     let stopped = false;
     let timer: unknown;
 
-    const report = (playedTotalMs: number): HeardSegment[] => {
+    /**
+     * Per-segment audio the device has played. Frames carry padding (a segment's last frame is filled with
+     * silence), so the sink's buffered time is mapped back frame by frame: frames leave the device in
+     * write order, each crediting its real audio to its segment.
+     */
+    const playedPerSegment = (bufferedMs: number): Map<number, number> => {
+      const played = new Map<number, number>();
+      let left = written.length * frameMs - bufferedMs;
+      for (const frame of written) {
+        if (left <= 1e-9) break;
+        played.set(frame.segmentIndex, (played.get(frame.segmentIndex) ?? 0) + Math.min(frame.audioMs, left));
+        left -= frameMs;
+      }
+      return played;
+    };
+
+    const report = (played: Map<number, number>): HeardSegment[] => {
       const out: HeardSegment[] = [];
-      let left = playedTotalMs;
       for (const [segmentIndex, s] of [...segments.entries()].sort((a, b) => a[0] - b[0])) {
         if (s.writtenMs === 0 && segmentIndex > current) continue;
-        const playedMs = Math.max(0, Math.min(s.writtenMs, left));
-        left -= playedMs;
+        const playedMs = Math.max(0, Math.min(s.writtenMs, played.get(segmentIndex) ?? 0));
         out.push({ segmentIndex, kind: s.kind, text: s.text, playedMs, durationMs: s.receivedMs, complete: s.complete });
       }
       return out;
     };
-
-    const writtenTotalMs = () => [...segments.values()].reduce((sum, s) => sum + s.writtenMs, 0);
 
     /** Writes frames while the sink has room, in segment order, then finishes or waits for room. */
     const pump = () => {
@@ -72,7 +86,9 @@ export function createPlaybackActor(deps: SessionActorDeps) {
           current++;
           continue;
         } else break;
-        segment.writtenMs += pcmDurationMs(audioBytes, sink.sampleRateHz);
+        const audioMs = pcmDurationMs(audioBytes, sink.sampleRateHz);
+        segment.writtenMs += audioMs;
+        written.push({ segmentIndex: current, audioMs });
         sink.write(frame, { turnId, seq: seq++ });
         // Announced once for a filler and once for the answer itself: the session waits for the latter.
         if (!startedKinds.has(segment.kind === 'filler' ? 'filler' : 'answer')) {
@@ -82,7 +98,7 @@ export function createPlaybackActor(deps: SessionActorDeps) {
       }
       if (totalSegments !== undefined && current >= totalSegments && sink.bufferedMs() <= 1e-6) {
         finished = true;
-        bus.publish({ type: 'playback.finished', sessionId, turnId, segments: report(writtenTotalMs()) });
+        bus.publish({ type: 'playback.finished', sessionId, turnId, segments: report(playedPerSegment(0)) });
         return;
       }
       schedule();
@@ -129,9 +145,9 @@ export function createPlaybackActor(deps: SessionActorDeps) {
         return;
       }
       stopped = true;
-      const playedMs = writtenTotalMs() - sink.bufferedMs();
+      const played = playedPerSegment(sink.bufferedMs());
       const framesCleared = sink.clear();
-      bus.publish({ type: 'playback.stopped', sessionId, turnId, segments: report(playedMs), framesCleared });
+      bus.publish({ type: 'playback.stopped', sessionId, turnId, segments: report(played), framesCleared });
     };
   });
 }

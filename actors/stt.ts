@@ -12,7 +12,8 @@ import type { SttActorInput } from './inputs.js';
 interface Utterance {
   controller: AbortController;
   stream: ReturnType<SessionActorDeps['stt']['createStream']> | undefined;
-  sampleRateHz: number | undefined;
+  /** Speech ended; the final is on its way. Kept until then so cancel and stop can still abort it. */
+  ended: boolean;
 }
 
 export function createSttActor(deps: SessionActorDeps) {
@@ -45,26 +46,30 @@ export function createSttActor(deps: SessionActorDeps) {
 
     const onMessage = (message: BusMessage) => {
       if (message.type === 'vad.speech_start') {
-        utterances.set(message.turnId, { controller: new AbortController(), stream: undefined, sampleRateHz: undefined });
+        utterances.set(message.turnId, { controller: new AbortController(), stream: undefined, ended: false });
       } else if (message.type === 'vad.audio') {
         const u = utterances.get(message.turnId);
-        if (!u || u.controller.signal.aborted) return;
+        if (!u || u.ended || u.controller.signal.aborted) return;
         if (!u.stream) open(message.turnId, message.sampleRateHz, u);
         u.stream?.push(message.audio);
       } else if (message.type === 'vad.speech_end') {
-        const u = utterances.get(message.turnId);
-        if (!u) return;
-        utterances.delete(message.turnId);
+        const turnId = message.turnId;
+        const u = utterances.get(turnId);
+        if (!u || u.ended) return;
+        u.ended = true;
         if (u.controller.signal.aborted || !u.stream) {
-          if (!u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId: message.turnId, text: '' });
+          utterances.delete(turnId);
+          if (!u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId, text: '' });
           return;
         }
         u.stream.finish().then(
           (text) => {
-            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId: message.turnId, text: text.trim() });
+            if (utterances.get(turnId) === u) utterances.delete(turnId);
+            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId, text: text.trim() });
           },
           (error) => {
-            if (!u.controller.signal.aborted) publishError(message.turnId, error);
+            if (utterances.get(turnId) === u) utterances.delete(turnId);
+            if (!u.controller.signal.aborted) publishError(turnId, error);
           },
         );
       }

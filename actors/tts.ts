@@ -40,6 +40,8 @@ export function createTtsActor(deps: SessionActorDeps) {
     const fail = (message: string) => {
       if (stopped || finished) return;
       finished = true;
+      // The turn is over for TTS: nothing may keep synthesizing (or publishing) for it.
+      for (const s of segments) s.controller?.abort(new Error(message));
       bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true });
     };
 

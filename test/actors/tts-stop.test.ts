@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { filledAudio } from './support.js';
+import { setupTts } from './tts-support.js';
+
+describe('tts actor: stop', () => {
+  it('stopping aborts every in-flight request, starts no queued one and publishes nothing more', async () => {
+    const t = await setupTts();
+    t.clause('One.');
+    t.clause('Two.');
+    t.clause('Three.');
+    await t.h.settle();
+    t.a.requests[0]!.channel.push(filledAudio(20, 1)); // one audible, one silent, one queued
+    await t.h.settle();
+    expect(t.active()).toBe(2);
+    const before = t.ttsLog();
+
+    t.actor.stop();
+    expect(t.a.requests.map((r) => r.signal.aborted)).toEqual([true, true]);
+    expect((t.a.requests[0]!.signal.reason as Error).message).toBe('turn t1 cancelled');
+    expect(t.active()).toBe(0);
+
+    // Engines that keep going, and more LLM output, reach no one.
+    t.a.requests[0]!.channel.push(filledAudio(20, 1));
+    t.a.requests[1]!.channel.push(filledAudio(20, 2));
+    t.clause('Four.');
+    t.llmDone();
+    await t.h.settle();
+    await t.h.clock.advance(1000);
+    expect(t.requested()).toEqual([['One.', 'Two.'], []]);
+    expect(t.ttsLog()).toEqual(before);
+    expect(t.h.handlerErrors).toEqual([]);
+  });
+
+  it('stopping a SAY turn aborts its requests too', async () => {
+    const t = await setupTts({ say: 'First part, second part.' });
+    expect(t.active()).toBe(2);
+    t.actor.stop();
+    expect(t.a.requests.map((r) => r.signal.aborted)).toEqual([true, true]);
+    await t.h.settle();
+    expect(t.h.ofType('tts.done')).toEqual([]);
+  });
+});
