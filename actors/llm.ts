@@ -1,10 +1,12 @@
 /**
  * LLM actor (one per reply): streams the engine's tokens, publishes `llm.started` on the first one,
  * every `llm.token`, and each clause the moment the chunker closes it (`llm.clause`), then `llm.done`.
+ * Tool calls go out as `llm.tool_call` and as `intent.<name>` (what a robot controller subscribes to).
  * Stopping the actor (barge-in, STOP, END) aborts the engine request so generation really stops, and
  * nothing more is published for the turn.
  */
 import { fromCallback, type EventObject } from 'xstate';
+import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
 import type { LlmActorInput } from './inputs.js';
@@ -22,15 +24,32 @@ export function createLlmActor(deps: SessionActorDeps) {
       for (const text of texts) bus.publish({ type: 'llm.clause', sessionId, turnId, index: clauses++, text });
     };
 
+    const publishToolCall = (call: LlmToolCall) => {
+      bus.publish({ type: 'llm.tool_call', sessionId, turnId, callId: call.id, name: call.name, arguments: call.arguments });
+      let args: Record<string, unknown> = {};
+      try {
+        const parsed: unknown = call.arguments ? JSON.parse(call.arguments) : {};
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+      } catch {
+        // Malformed model output: the intent still goes out (with no args) and llm.tool_call keeps the raw text.
+      }
+      bus.publish({ type: `intent.${call.name}`, sessionId, turnId, args });
+    };
+
     const run = async () => {
       let index = 0;
       let full = '';
-      for await (const token of llm.stream({ messages, signal: controller.signal })) {
+      for await (const delta of llm.stream({ messages, signal: controller.signal })) {
         if (controller.signal.aborted) return;
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
-        bus.publish({ type: 'llm.token', sessionId, turnId, index: index++, text: token });
-        full += token;
-        publishClauses(chunker.push(token));
+        if (isToolCall(delta)) {
+          index = Math.max(index, 1);
+          publishToolCall(delta);
+          continue;
+        }
+        bus.publish({ type: 'llm.token', sessionId, turnId, index: index++, text: delta });
+        full += delta;
+        publishClauses(chunker.push(delta));
       }
       if (controller.signal.aborted) return;
       if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });

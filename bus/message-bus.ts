@@ -15,7 +15,16 @@
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { InvalidMessageError } from './errors.js';
-import { MessageSchemas, SESSION_TURN, isMessageType, type BusMessage, type MessageType, type Outgoing } from './messages.js';
+import {
+  IntentMessageSchema,
+  MessageSchemas,
+  SESSION_TURN,
+  isMessageType,
+  type BusMessage,
+  type IntentMessage,
+  type MessageType,
+  type Outgoing,
+} from './messages.js';
 import { DEFAULT_PREFIX, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from './subjects.js';
 import type { SubscribeOptions, Subscription, Transport } from './transport.js';
 
@@ -47,6 +56,7 @@ export interface MessageBus {
     allSessions(stage: Stage, event: string | '*'): string;
   };
   publish<T extends MessageType>(message: Outgoing<T> & { type: T }): void;
+  publish(message: Omit<IntentMessage, 'atMs'> & { atMs?: number }): void;
   subscribe(pattern: string, handler: (message: BusMessage, subject: string) => void, options?: SubscribeOptions): Subscription;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -59,11 +69,15 @@ export function parseBusMessage(prefix: string, subject: string, data: Uint8Arra
     throw new InvalidMessageError(`subject ${subject} is outside the scheme ${prefix}.<sessionId>.<stage>.<event>.`, subject);
   }
   const type = `${parts.stage}.${parts.event}`;
-  if (!isMessageType(type)) {
+  const schema = parts.stage === 'intent' ? IntentMessageSchema : isMessageType(type) ? MessageSchemas[type] : undefined;
+  if (!schema) {
     throw new InvalidMessageError(`unknown message type "${type}" on ${subject}: see bus/messages.ts for the known types.`, subject);
   }
   const raw = decodeMessage(data, subject);
-  const result = MessageSchemas[type].safeParse(raw);
+  if (raw.type !== type) {
+    throw new InvalidMessageError(`message of type "${String(raw.type)}" arrived on ${subject}: the subject and the payload type must agree.`, subject);
+  }
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new InvalidMessageError(`invalid ${type} on ${subject}: ${issues}`, subject, { cause: result.error });
@@ -96,7 +110,7 @@ export function createMessageBus(transport: Transport, options: MessageBusOption
       forStage: (sessionId, stage) => subjectFor({ prefix, sessionId, stage, event: 'x' }).replace(/\.x$/, '.*'),
       allSessions: (stage, event) => stageWildcard(prefix, stage, event),
     },
-    publish(message) {
+    publish(message: Omit<BusMessage, 'atMs'> & { atMs?: number }) {
       const stamped = message.atMs === undefined ? { ...message, atMs: clock.now() } : message;
       transport.publish(subjectOf(stamped), encodeMessage(stamped));
       stats.published++;

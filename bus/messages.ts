@@ -60,6 +60,8 @@ export const MessageSchemas = {
   'llm.clause': def('llm.clause', { index: z.number().int().nonnegative(), text: z.string().min(1) }),
   'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
   'llm.error': def('llm.error', { message: z.string() }),
+  /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
+  'llm.tool_call': def('llm.tool_call', { callId: z.string(), name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), arguments: z.string() }),
   // TTS
   'tts.requested': def('tts.requested', { segmentIndex: z.number().int().nonnegative(), kind: segmentKind, engine: z.string() }),
   'tts.first_chunk': def('tts.first_chunk', {
@@ -97,9 +99,22 @@ export const MessageSchemas = {
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
 } as const;
 
+/**
+ * Intents: `<prefix>.<sessionId>.intent.<name>`, one subject per intent name so a robot controller can
+ * subscribe to exactly the commands it executes (`va.*.intent.move`). `args` is parsed JSON.
+ */
+export const IntentMessageSchema = z
+  .object({
+    type: z.string().regex(/^intent\.[A-Za-z0-9_-]{1,64}$/) as z.ZodType<`intent.${string}`>,
+    ...envelope,
+    args: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type IntentMessage = z.infer<typeof IntentMessageSchema>;
+
 export type MessageType = keyof typeof MessageSchemas;
 export type MessageOf<T extends MessageType> = z.infer<(typeof MessageSchemas)[T]>;
-export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType];
+export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType] | IntentMessage;
 /** What a producer fills in; `atMs` is stamped by the typed bus from its clock. */
 export type Outgoing<T extends MessageType> = Omit<MessageOf<T>, 'atMs'> & { atMs?: number };
 

@@ -17,4 +17,6 @@ export interface SttStream {
 export interface SttEngine {
   readonly name: string;
   createStream(options: SttStreamOptions): SttStream;
+  /** Optional: load models / open connections before the first turn. */
+  warmUp?(): Promise<void>;
 }

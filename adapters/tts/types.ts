@@ -2,6 +2,8 @@
 export interface TtsRequest {
   text: string;
   voice?: string;
+  /** BCP-47-ish language hint (`en`, `zh`); engines pick a matching voice when `voice` is unset. */
+  language?: string;
   /** Aborted on barge-in or failover: the engine must stop synthesizing. */
   signal: AbortSignal;
 }
@@ -10,4 +12,6 @@ export interface TtsEngine {
   readonly name: string;
   readonly sampleRateHz: number;
   synthesize(request: TtsRequest): AsyncIterable<Uint8Array>;
+  /** Optional: load voices / open connections before the first turn. */
+  warmUp?(): Promise<void>;
 }

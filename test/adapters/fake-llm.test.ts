@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeLlm, ManualClock, tokenizeReply } from '../../adapters/testing/index.js';
-import type { ChatMessage } from '../../adapters/llm/types.js';
+import type { ChatMessage, LlmDelta } from '../../adapters/llm/types.js';
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'hi' }];
 
 /** Reads a stream in the background, recording each token with its arrival time. */
-function collect(clock: ManualClock, stream: AsyncIterable<string>) {
+function collect(clock: ManualClock, stream: AsyncIterable<LlmDelta>) {
   const got: Array<{ token: string; atMs: number }> = [];
   const state: { error?: unknown; done: boolean } = { done: false };
   const finished = (async () => {
     try {
-      for await (const token of stream) got.push({ token, atMs: clock.now() });
+      for await (const token of stream) got.push({ token: String(token), atMs: clock.now() });
     } catch (error) {
       state.error = error;
     } finally {
