@@ -5,6 +5,7 @@
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
+import type { MemoryLookup } from '../adapters/memory/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { VadEngine } from '../adapters/vad/types.js';
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   vad: Partial<VadSegmenterOptions>;
   language?: string;
   voice?: string;
+  /** Why 150 ms: the notes' budget — memory may enrich the prompt but never delays the first token by more. */
+  memoryBudgetMs: number;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
@@ -31,6 +34,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   ttsConcurrency: 2,
   chunker: {},
   vad: {},
+  memoryBudgetMs: 150,
 };
 
 export interface SessionActorDeps {
@@ -44,5 +48,7 @@ export interface SessionActorDeps {
   tts: readonly TtsEngine[];
   /** This session's audio output. */
   sink: AudioSink;
+  /** Optional long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
+  memory?: MemoryLookup;
   pipeline: PipelineOptions;
 }

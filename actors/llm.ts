@@ -7,6 +7,7 @@
  */
 import { fromCallback, type EventObject } from 'xstate';
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
+import { lookupWithinBudget } from '../adapters/memory/budget.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
 import type { LlmActorInput } from './inputs.js';
@@ -36,10 +37,28 @@ export function createLlmActor(deps: SessionActorDeps) {
       bus.publish({ type: `intent.${call.name}`, sessionId, turnId, args });
     };
 
+    /** Memory enriches the prompt only if it answers within budget; it never delays the request longer. */
+    const withMemory = async () => {
+      const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+      if (!deps.memory || !lastUser) return messages;
+      const { results, outcome, waitedMs } = await lookupWithinBudget(deps.memory, lastUser.content, {
+        sessionId,
+        budgetMs: deps.pipeline.memoryBudgetMs,
+        clock,
+      });
+      if (controller.signal.aborted) return messages;
+      bus.publish({ type: 'llm.memory', sessionId, turnId, outcome, waitedMs, results: results?.length ?? 0 });
+      if (!results || results.length === 0) return messages;
+      const note = { role: 'system' as const, content: `Relevant memory:\n${results.map((r) => `- ${r}`).join('\n')}` };
+      return [...messages.slice(0, -1), note, messages[messages.length - 1]!];
+    };
+
     const run = async () => {
       let index = 0;
       let full = '';
-      for await (const delta of llm.stream({ messages, signal: controller.signal })) {
+      const prompt = await withMemory();
+      if (controller.signal.aborted) return;
+      for await (const delta of llm.stream({ messages: prompt, signal: controller.signal })) {
         if (controller.signal.aborted) return;
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {

@@ -9,6 +9,7 @@
  * actor aborts every request in flight.
  */
 import { fromCallback } from 'xstate';
+import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { TtsCommand } from '../machines/events.js';
 import { createClauseChunker } from './clause-chunker.js';
@@ -73,8 +74,7 @@ export function createTtsActor(deps: SessionActorDeps) {
       bus.publish({ type: 'tts.done', sessionId, turnId, segments: segments.length });
     };
 
-    const synthesize = async (segment: Segment, controller: AbortController) => {
-      const engine = engines[activeEngine]!;
+    const synthesize = async (segment: Segment, controller: AbortController, engine: TtsEngine) => {
       if (engine.sampleRateHz !== sink.sampleRateHz) {
         throw new Error(`engine "${engine.name}" makes ${engine.sampleRateHz} Hz but the output is ${sink.sampleRateHz} Hz: configure matching rates`);
       }
@@ -115,9 +115,10 @@ export function createTtsActor(deps: SessionActorDeps) {
 
     const start = (segment: Segment) => {
       const controller = new AbortController();
+      const engineUsed = engines[activeEngine]!;
       segment.status = 'running';
       segment.controller = controller;
-      synthesize(segment, controller).then(
+      synthesize(segment, controller, engineUsed).then(
         () => {
           if (controller.signal.aborted || stopped) return;
           segment.status = 'done';
@@ -128,15 +129,19 @@ export function createTtsActor(deps: SessionActorDeps) {
           if (controller.signal.aborted || stopped) return;
           const detail = error instanceof Error ? error.message : String(error);
           if (segment.emittedAudio) {
-            // Audio of this segment is already playing: end it here rather than repeat it on another voice.
+            // Audio of this segment is already playing: end it here rather than repeat it on another
+            // voice, and let the next engine (if any) speak the segments that follow.
             segment.status = 'done';
             publishChunk(segment, new Uint8Array(0), true);
             bus.publish({ type: 'tts.error', sessionId, turnId, message: `segment ${segment.index} cut short: ${detail}`, fatal: false });
+            if (engines[activeEngine] === engineUsed && failover(`${engineUsed.name} failed mid-segment: ${detail}`)) requeueSilentSegments();
             pump();
             return;
           }
           segment.status = 'queued';
-          if (!failover(`${engineName()} failed: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`);
+          // Another segment may already have moved the chain on; only the active engine's failure advances it.
+          if (engines[activeEngine] !== engineUsed) return pump();
+          if (!failover(`${engineUsed.name} failed: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`);
           requeueSilentSegments();
           pump();
         },

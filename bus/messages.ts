@@ -60,6 +60,8 @@ export const MessageSchemas = {
   'llm.clause': def('llm.clause', { index: z.number().int().nonnegative(), text: z.string().min(1) }),
   'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
   'llm.error': def('llm.error', { message: z.string() }),
+  /** How the memory lookup for this turn went: used (`hit`), over budget (`late`) or `failed`. */
+  'llm.memory': def('llm.memory', { outcome: z.enum(['hit', 'late', 'failed']), waitedMs: z.number().nonnegative(), results: z.number().int().nonnegative() }),
   /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
   'llm.tool_call': def('llm.tool_call', { callId: z.string(), name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), arguments: z.string() }),
   // TTS

@@ -16,6 +16,7 @@ import { createActor, type Actor, type InspectionEvent, type Observer } from 'xs
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
+import type { MemoryLookup } from '../adapters/memory/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { VadEngine } from '../adapters/vad/types.js';
@@ -35,6 +36,8 @@ export interface SessionEngines {
   llm: LlmEngine;
   tts: readonly TtsEngine[];
   sink: AudioSink;
+  /** Long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
+  memory?: MemoryLookup;
 }
 
 export interface StartSessionOptions {

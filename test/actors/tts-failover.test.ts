@@ -63,7 +63,7 @@ describe('tts actor: failover', () => {
     t.actor.stop();
   });
 
-  it('a segment that already emitted audio is cut short (non-fatal), not repeated on another engine', async () => {
+  it('a segment that already emitted audio is cut short (non-fatal), and the next engine speaks what follows', async () => {
     const t = await setupTts();
     t.clause('One.');
     await t.h.settle();
@@ -73,8 +73,8 @@ describe('tts actor: failover', () => {
     await t.h.settle();
     t.clause('Two.');
     await t.h.settle();
-    t.a.requests[1]!.channel.push(filledAudio(20, 2));
-    t.a.requests[1]!.channel.close();
+    t.b.requests[0]!.channel.push(filledAudio(20, 2));
+    t.b.requests[0]!.channel.close();
     t.llmDone();
     await t.h.settle();
 
@@ -84,14 +84,15 @@ describe('tts actor: failover', () => {
       ['chunk', 0, 'reply', 0, 'One.', 640, false],
       ['chunk', 0, 'reply', 1, 'One.', 0, true],
       ['error', 'segment 0 cut short: stream reset', false],
-      ['requested', 1, 'reply', 'tts-a'],
-      ['first_chunk', 1, 'reply', 'tts-a', 0],
+      ['fallback', 'tts-a', 'tts-b', 'tts-a failed mid-segment: stream reset'],
+      ['requested', 1, 'reply', 'tts-b'],
+      ['first_chunk', 1, 'reply', 'tts-b', 0],
       ['chunk', 1, 'reply', 0, 'Two.', 640, false],
       ['chunk', 1, 'reply', 1, 'Two.', 0, true],
       ['done', 2],
     ]);
-    // The engine stays: no fallback, and segment 0 was never requested again.
-    expect(t.requested()).toEqual([['One.', 'Two.'], []]);
+    // Segment 0 is never requested again: what was heard is not repeated in another voice.
+    expect(t.requested()).toEqual([['One.'], ['Two.']]);
     t.actor.stop();
   });
 
