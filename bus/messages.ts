@@ -90,6 +90,30 @@ export const MessageSchemas = {
   'playback.started': def('playback.started', { kind: segmentKind }),
   'playback.finished': def('playback.finished', { segments: z.array(HeardSegmentSchema) }),
   'playback.stopped': def('playback.stopped', { segments: z.array(HeardSegmentSchema), framesCleared: z.number().int().nonnegative() }),
+  // Remote engines (see adapters/remote/protocol.ts): a request goes to one worker of the stage's queue
+  // group, which streams its replies to `replyTo`; a cancel reaches every worker.
+  'tts.request': def('tts.request', {
+    requestId: z.string().min(1).max(64),
+    replyTo: z.string().min(1).max(256),
+    text: z.string().min(1).max(10_000),
+    voice: z.string().optional(),
+    language: z.string().optional(),
+  }),
+  'llm.request': def('llm.request', {
+    requestId: z.string().min(1).max(64),
+    replyTo: z.string().min(1).max(256),
+    messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1).max(500),
+  }),
+  'stt.request': def('stt.request', {
+    requestId: z.string().min(1).max(64),
+    replyTo: z.string().min(1).max(256),
+    sampleRateHz: z.number().int().positive(),
+    language: z.string().optional(),
+    audio: audioBytes,
+  }),
+  'tts.cancel': def('tts.cancel', { requestId: z.string().min(1).max(64) }),
+  'llm.cancel': def('llm.cancel', { requestId: z.string().min(1).max(64) }),
+  'stt.cancel': def('stt.cancel', { requestId: z.string().min(1).max(64) }),
   // Control (any process may publish these to steer a session)
   'control.stop': def('control.stop', {}),
   'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
