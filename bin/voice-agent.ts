@@ -1,0 +1,46 @@
+/**
+ * The `voice-agent` command line. Each subcommand lives in bin/commands/.
+ *
+ * @example
+ * ```sh
+ * npx tsx bin/voice-agent.ts demo --fast
+ * ```
+ */
+import { runDemo } from './commands/demo.js';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'scripted conversation on the fakes (--fast: simulated clock, --json: timelines as JSON)', run: (args) => runDemo(args) },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return ['usage: voice-agent <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`unknown command "${name}": use one of ${Object.keys(COMMANDS).join(', ')}\n\n${help()}`);
+    return 2;
+  }
+  await command.run(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `voice-agent: ${error.message}` : error);
+    process.exit(1);
+  },
+);
