@@ -2,23 +2,31 @@
  * Wire format shared by both transports: `[u32 BE header length][UTF-8 JSON header][binary audio]`.
  * JSON keeps control data readable (`nats sub` shows it); audio stays binary, never base64.
  * Both transports encode, so a subscriber in-process gets its own copy exactly as over NATS.
+ *
+ * This runs for every audio frame of every session, so it uses Node's Buffer string routines (several
+ * times faster than TextEncoder/TextDecoder on short headers) and one allocation per message.
  */
+import { Buffer } from 'node:buffer';
 import { InvalidMessageError } from './errors.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const HEADER_BYTES = 4;
 
 /** Encodes a plain object; an `audio` field of type `Uint8Array` goes to the binary section. */
 export function encodeMessage(message: object): Uint8Array {
-  const { audio, ...rest } = message as { audio?: unknown };
+  const audio = (message as { audio?: unknown }).audio;
   const binary = audio instanceof Uint8Array ? audio : undefined;
-  const header = encoder.encode(JSON.stringify(binary ? { ...rest, $audio: binary.byteLength } : message));
-  const out = new Uint8Array(HEADER_BYTES + header.byteLength + (binary?.byteLength ?? 0));
-  new DataView(out.buffer).setUint32(0, header.byteLength);
-  out.set(header, HEADER_BYTES);
-  if (binary) out.set(binary, HEADER_BYTES + header.byteLength);
-  return out;
+  let header: string;
+  if (binary) {
+    const { audio: _audio, ...rest } = message as { audio?: unknown };
+    header = JSON.stringify({ ...rest, $audio: binary.byteLength });
+  } else header = JSON.stringify(message);
+  const headerBytes = Buffer.byteLength(header);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + headerBytes + (binary?.byteLength ?? 0));
+  out.writeUInt32BE(headerBytes, 0);
+  out.write(header, HEADER_BYTES, 'utf8');
+  if (binary) out.set(binary, HEADER_BYTES + headerBytes);
+  // A plain Uint8Array view: Buffer#slice shares memory, and receivers must be able to copy with slice().
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Decodes bytes made by {@link encodeMessage}; throws {@link InvalidMessageError} on malformed input. */
@@ -26,15 +34,15 @@ export function decodeMessage(data: Uint8Array, subject: string): Record<string,
   if (data.byteLength < HEADER_BYTES) {
     throw new InvalidMessageError(`payload of ${data.byteLength} bytes on ${subject} is too short: publish with encodeMessage().`, subject);
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const headerLength = view.getUint32(0);
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const headerLength = buffer.readUInt32BE(0);
   const headerEnd = HEADER_BYTES + headerLength;
   if (headerEnd > data.byteLength) {
     throw new InvalidMessageError(`header length ${headerLength} on ${subject} exceeds the payload: publish with encodeMessage().`, subject);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(data.subarray(HEADER_BYTES, headerEnd)));
+    parsed = JSON.parse(buffer.toString('utf8', HEADER_BYTES, headerEnd));
   } catch (cause) {
     throw new InvalidMessageError(`header on ${subject} is not JSON: publish with encodeMessage().`, subject, { cause });
   }
@@ -49,7 +57,7 @@ export function decodeMessage(data: Uint8Array, subject: string): Record<string,
     }
     delete record.$audio;
     // Copy so the receiver owns its audio even if the transport reuses its buffer.
-    record.audio = data.slice(headerEnd);
+    record.audio = Uint8Array.prototype.slice.call(data, headerEnd);
   }
   return record;
 }

@@ -11,6 +11,7 @@
  * await t.flush(); // logs "va.s1.tts.chunk"
  * ```
  */
+import { encodeMessage } from './codec.js';
 import { BusClosedError, BusTimeoutError, NoRespondersError } from './errors.js';
 import { SubjectIndex } from './subject-index.js';
 import {
@@ -34,7 +35,37 @@ interface Sub {
 
 export interface MemoryTransportOptions {
   onHandlerError?: HandlerErrorListener;
+  /**
+   * Freeze delivered objects so a subscriber that mutates a message fails loudly. Default: on under
+   * tests (NODE_ENV=test); off in production, where freezing costs more than the rest of a delivery.
+   */
+  freezeMessages?: boolean;
 }
+
+/** A delivery that carries the object and encodes bytes only if a raw subscriber asks for them. */
+function objectDelivery(subject: string, message: object): Delivery {
+  let data: Uint8Array | undefined;
+  return {
+    subject,
+    message,
+    get data() {
+      return (data ??= encodeMessage(message));
+    },
+  };
+}
+
+/** Freezes a message and its nested plain data (not its byte arrays, which cannot be frozen). */
+function deepFreeze<T>(value: T): T {
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const field = record[key];
+    if (field !== null && typeof field === 'object' && !ArrayBuffer.isView(field) && !Object.isFrozen(field)) deepFreeze(field);
+  }
+  return Object.freeze(value);
+}
+
+/** Why 10,000: distinct subjects in use (a few per session); past it the caches start over. */
+const SUBJECT_CACHE_LIMIT = 10_000;
 
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
   const index = new SubjectIndex<Sub>();
@@ -44,6 +75,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   let scheduled = false;
   let closed = false;
 
+  const freezeMessages = options.freezeMessages ?? process.env.NODE_ENV === 'test';
   const onHandlerError: HandlerErrorListener =
     options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
 
@@ -75,10 +107,30 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       }
     });
 
+  // Audio subjects repeat 50 times a second per session: matched subscribers are cached per subject until
+  // the subscriptions change, and subjects already checked are not checked again.
+  const routes = new Map<string, Sub[]>();
+  const validSubjects = new Set<string>();
+  const checkSubject = (subject: string) => {
+    if (validSubjects.has(subject)) return;
+    assertPublishSubject(subject);
+    if (validSubjects.size >= SUBJECT_CACHE_LIMIT) validSubjects.clear();
+    validSubjects.add(subject);
+  };
+  const matchedFor = (subject: string): Sub[] => {
+    let matched = routes.get(subject);
+    if (!matched) {
+      matched = index.match(subject);
+      if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
+      if (routes.size >= SUBJECT_CACHE_LIMIT) routes.clear();
+      routes.set(subject, matched);
+    }
+    return matched;
+  };
+
   /** Returns the subscribers that get this message: all plain ones and one per queue group. */
   const route = (subject: string): Sub[] => {
-    const matched = index.match(subject).filter((s) => s.active);
-    if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
+    const matched = matchedFor(subject);
     if (!matched.some((s) => s.queue !== undefined)) return matched;
     const out: Sub[] = [];
     const groups = new Map<string, Sub[]>();
@@ -97,7 +149,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
 
   const send = (subject: string, data: Uint8Array, respond?: (data: Uint8Array) => void): number => {
     if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
-    assertPublishSubject(subject);
+    checkSubject(subject);
     const targets = route(subject);
     for (const sub of targets) {
       // Each subscriber gets its own copy, as it would from a network transport.
@@ -106,21 +158,36 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     return targets.length;
   };
 
+  const sendObject = (subject: string, message: object) => {
+    if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
+    checkSubject(subject);
+    const shared = freezeMessages ? deepFreeze(message) : message;
+    const audio = (shared as { audio?: unknown }).audio;
+    for (const sub of route(subject)) {
+      // Each subscriber gets its own object and its own audio bytes, as from a network transport.
+      const own = audio instanceof Uint8Array ? { ...shared, audio: audio.slice() } : { ...shared };
+      deliver(sub, objectDelivery(subject, freezeMessages ? Object.freeze(own) : own));
+    }
+  };
+
   return {
     kind: 'memory',
     publish(subject, data) {
       send(subject, data);
     },
+    publishObject: sendObject,
     subscribe(pattern, handler, subscribeOptions: SubscribeOptions = {}): Subscription {
       if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
       assertSubscribePattern(pattern);
       const sub: Sub = { pattern, order: subscriptions++, queue: subscribeOptions.queue, handler, active: true };
       index.add(pattern, sub);
+      routes.clear();
       return {
         unsubscribe() {
           if (!sub.active) return;
           sub.active = false;
           index.remove(pattern, sub);
+          routes.clear();
         },
       };
     },

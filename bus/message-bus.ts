@@ -40,6 +40,11 @@ export interface MessageBusOptions {
   clock?: Clock;
   /** Called for every invalid payload, after it has been counted and reported. */
   onInvalid?: (error: InvalidMessageError) => void;
+  /**
+   * Check in-process messages against their schema on publish (they skip the codec). Default: on under
+   * tests (NODE_ENV=test), off in production where the producers' types already guarantee the shape.
+   */
+  validateInProcess?: boolean;
 }
 
 export interface MessageBus {
@@ -89,14 +94,31 @@ export function parseBusMessage(prefix: string, subject: string, data: Uint8Arra
   return message;
 }
 
+/** Throws if an in-process message would not survive a network transport (wrong shape, non-JSON data). */
+function assertValid(prefix: string, subject: string, message: object): void {
+  parseBusMessage(prefix, subject, encodeMessage(message));
+}
+
 export function createMessageBus(transport: Transport, options: MessageBusOptions = {}): MessageBus {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const clock = options.clock ?? systemClock;
+  const validateInProcess = options.validateInProcess ?? process.env.NODE_ENV === 'test';
   const stats: BusStats = { published: 0, delivered: 0, invalid: 0 };
 
+  // Built and validated once per (type, session): this runs for every audio frame.
+  const subjectCache = new Map<string, Map<string, string>>();
   const subjectOf = (message: Pick<BusMessage, 'type' | 'sessionId'>) => {
-    const [stage, event] = message.type.split('.') as [Stage, string];
-    return subjectFor({ prefix, sessionId: message.sessionId, stage, event });
+    let bySession = subjectCache.get(message.type);
+    if (!bySession) subjectCache.set(message.type, (bySession = new Map()));
+    let subject = bySession.get(message.sessionId);
+    if (subject === undefined) {
+      const [stage, event] = message.type.split('.') as [Stage, string];
+      subject = subjectFor({ prefix, sessionId: message.sessionId, stage, event });
+      // Why 10,000: sessions seen by one process; past it the cache starts over rather than grow.
+      if (bySession.size >= 10_000) bySession.clear();
+      bySession.set(message.sessionId, subject);
+    }
+    return subject;
   };
 
   const bus: MessageBus = {
@@ -111,17 +133,24 @@ export function createMessageBus(transport: Transport, options: MessageBusOption
       allSessions: (stage, event) => stageWildcard(prefix, stage, event),
     },
     publish(message: Omit<BusMessage, 'atMs'> & { atMs?: number }) {
-      const stamped = message.atMs === undefined ? { ...message, atMs: clock.now() } : message;
-      transport.publish(subjectOf(stamped), encodeMessage(stamped));
+      const stamped = message.atMs === undefined ? { ...message, atMs: clock.now() } : { ...message };
+      const subject = subjectOf(stamped);
+      if (transport.publishObject) {
+        // In-process: no process boundary is crossed, so the producer's types stand in for the codec
+        // and the schema. Tests (and `validateInProcess`) still check every message against it.
+        if (validateInProcess) assertValid(prefix, subject, stamped);
+        transport.publishObject(subject, stamped);
+      } else transport.publish(subject, encodeMessage(stamped));
       stats.published++;
     },
     subscribe(pattern, handler, subscribeOptions) {
       return transport.subscribe(
         pattern,
-        ({ subject, data }) => {
+        (delivery) => {
+          const { subject } = delivery;
           let message: BusMessage;
           try {
-            message = parseBusMessage(prefix, subject, data);
+            message = delivery.message ? (delivery.message as BusMessage) : parseBusMessage(prefix, subject, delivery.data);
           } catch (error) {
             const invalid =
               error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), subject, { cause: error });

@@ -12,7 +12,13 @@
 
 export interface Delivery {
   subject: string;
-  data: Uint8Array;
+  /** The payload bytes (for an in-process object delivery, encoded on first access). */
+  readonly data: Uint8Array;
+  /**
+   * In-process only: the message object itself, already typed by its producer, frozen, with its own copy
+   * of any audio. Saves the codec and the schema check on the hot path; see `publishObject`.
+   */
+  readonly message?: object;
   /** Present on requests: answer with `respond`. */
   respond?: (data: Uint8Array) => void;
 }
@@ -31,6 +37,11 @@ export interface Transport {
   publish(subject: string, data: Uint8Array): void;
   subscribe(pattern: string, handler: (delivery: Delivery) => void, options?: SubscribeOptions): Subscription;
   request(subject: string, data: Uint8Array, options: { timeoutMs: number }): Promise<Uint8Array>;
+  /**
+   * In-process transports only: publish a message object without serializing it. Subscribers get it
+   * frozen (audio copied per subscriber), exactly the data a network transport would have delivered.
+   */
+  publishObject?(subject: string, message: object): void;
   /** Resolves when everything published so far has been handed to subscribers (memory) or the server (NATS). */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -62,6 +62,8 @@ export interface SessionHandle {
   sendText(text: string): void;
   say(text: string, options?: { uninterruptible?: boolean }): void;
   stopSpeaking(): void;
+  /** Resolves when the session's subscriptions are live on the bus (over NATS: acknowledged by the server). */
+  ready(): Promise<void>;
   /** Publishes one microphone frame (s16le mono). */
   pushAudio(audio: Uint8Array, sampleRateHz: number): void;
   /** Ends the session (END), stops every child and unsubscribes. */
@@ -121,6 +123,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
     say: (text, sayOptions) => bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
     stopSpeaking: () => control('control.stop'),
+    ready: () => bus.flush(),
     pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),
     async stop() {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'control.end', sessionId, turnId: SESSION_TURN, atMs: clock.now() });

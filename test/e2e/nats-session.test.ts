@@ -29,8 +29,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function start(sessionId: string, reply: string): SessionHandle {
-  return startSession({
+async function start(sessionId: string, reply: string): Promise<SessionHandle> {
+  const session = startSession({
     sessionId,
     bus: sessionBus,
     clock: systemClock,
@@ -43,6 +43,9 @@ function start(sessionId: string, reply: string): SessionHandle {
       sink: createPacedSink({ clock: systemClock, sampleRateHz: RATE }),
     },
   });
+  // Another connection is about to publish to it: its subscriptions must be on the server first.
+  await session.ready();
+  return session;
 }
 
 function collect(bus: MessageBus, sessionId: string): BusMessage[] {
@@ -55,7 +58,7 @@ function collect(bus: MessageBus, sessionId: string): BusMessage[] {
 
 describe('session over NATS', () => {
   it('answers a typed message and records the full reply as heard', async () => {
-    const session = start('nats-a', 'Hello from the robot. All systems are fine.');
+    const session = await start('nats-a', 'Hello from the robot. All systems are fine.');
     const seen = collect(outsideBus, 'nats-a');
     await outsideBus.flush();
     outsideBus.publish({ type: 'user.text', sessionId: 'nats-a', turnId: '-', text: 'status?' });
@@ -70,7 +73,7 @@ describe('session over NATS', () => {
   });
 
   it('obeys SAY and STOP published by another process, keeping only what was heard', async () => {
-    const session = start('nats-b', 'unused');
+    const session = await start('nats-b', 'unused');
     const seen = collect(outsideBus, 'nats-b');
     await outsideBus.flush();
     const text = 'One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen.';
@@ -90,8 +93,8 @@ describe('session over NATS', () => {
   });
 
   it('reports a malformed message on its own session only', async () => {
-    const a = start('nats-c', 'Fine.');
-    const b = start('nats-d', 'Fine.');
+    const a = await start('nats-c', 'Fine.');
+    const b = await start('nats-d', 'Fine.');
     const seenA = collect(outsideBus, 'nats-c');
     const seenB = collect(outsideBus, 'nats-d');
     await outsideBus.flush();

@@ -23,6 +23,24 @@ export interface TestToneOptions {
 export function makeTestTone(sampleRateHz: number, durationMs: number, options: TestToneOptions = {}): Uint8Array {
   const { freqHz = 220, amplitude = 0.25, noise = 0, seed = 0, startSample = 0 } = options;
   const samples = Math.round((durationMs * sampleRateHz) / 1000);
+  // Fakes ask for the same tones over and over (benchmarks: thousands per second); the signal is a pure
+  // function of its arguments, so a prefix of a longer cached one is the same bytes.
+  const key = `${sampleRateHz}|${freqHz}|${amplitude}|${noise}|${seed}`;
+  const cached = startSample === 0 ? toneCache.get(key) : undefined;
+  if (cached && cached.byteLength >= samples * 2) return cached.slice(0, samples * 2);
+  const tone = generate(sampleRateHz, samples, freqHz, amplitude, noise, seed, startSample);
+  if (startSample === 0) {
+    if (toneCache.size >= TONE_CACHE_ENTRIES) toneCache.delete(toneCache.keys().next().value as string);
+    toneCache.set(key, tone);
+  }
+  return tone.slice();
+}
+
+/** Why 64: distinct tones in use at once (per-seed fakes); the cache stays a few MB at most. */
+const TONE_CACHE_ENTRIES = 64;
+const toneCache = new Map<string, Uint8Array>();
+
+function generate(sampleRateHz: number, samples: number, freqHz: number, amplitude: number, noise: number, seed: number, startSample: number): Uint8Array {
   const out = new Uint8Array(samples * 2);
   const view = new DataView(out.buffer);
   // Numerical Recipes LCG: tiny, deterministic and good enough for "noise" in a test signal.

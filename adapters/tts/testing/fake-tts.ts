@@ -81,7 +81,8 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
   const stats: FakeTtsStats = { requests: 0, aborted: 0, chunksGenerated: 0 };
 
   function synthesize({ text, signal }: TtsRequest): AsyncIterable<Uint8Array> {
-    const seed = stats.requests++;
+    // Eight voices' worth of distinct noise: requests differ, and the tone cache stays small and warm.
+    const seed = stats.requests++ % 8;
     return startClockedStream<Uint8Array>(
       signal,
       async (emit, stop) => {

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
+ *
+ *   --scenario reply|scale   one scenario (default: both)
+ *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
+ *   --sessions 1,100,500,1000  session counts for scale
+ *   --quick                  short smoke run
+ *   --json FILE              write the rows as a JSON array
+ */
+import { writeFileSync } from 'node:fs';
+import { systemClock } from '../adapters/clock.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
+import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
+import { connectNatsTransport } from '../bus/nats-transport.js';
+import type { Transport } from '../bus/transport.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.js';
+import { summarize, type Percentiles } from './stats.js';
+import { printTable } from './table.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const quick = process.argv.includes('--quick');
+const scenarios = (arg('scenario') ? [arg('scenario')] : ['reply', 'scale']) as Array<'reply' | 'scale'>;
+const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
+const scaleSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500,1000')).split(',').map(Number);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+for (const s of scenarios) if (s !== 'reply' && s !== 'scale') throw new Error(`--scenario ${s}: use reply or scale`);
+for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
+
+/** Publish → delivery of a small message on one connection, sequentially: the cost of one bus hop. */
+async function hopLatency(transport: Transport, samples: number): Promise<Percentiles> {
+  const times: number[] = [];
+  let resolveOne: (() => void) | undefined;
+  const sub = transport.subscribe('bench.hop', () => resolveOne?.());
+  await transport.flush();
+  const payload = new Uint8Array(64);
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      resolveOne = resolve;
+      transport.publish('bench.hop', payload);
+    });
+    times.push(performance.now() - started);
+  }
+  sub.unsubscribe();
+  return summarize(times);
+}
+
+async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: Percentiles) => Promise<T>): Promise<T> {
+  if (kind === 'memory') {
+    const transport = createMemoryTransport();
+    return body(createMessageBus(transport, { clock: systemClock }), await hopLatency(transport, 2000));
+  }
+  const server = await startNatsServer();
+  const transport = await connectNatsTransport({ servers: server.url, name: 'voice-agent-bench' });
+  try {
+    return await body(createMessageBus(transport, { clock: systemClock }), await hopLatency(transport, 2000));
+  } finally {
+    await transport.close();
+    await server.stop();
+  }
+}
+
+const rows: BenchRow[] = [];
+const startedAt = performance.now();
+for (const transport of transports) {
+  await withBus(transport, async (bus, hop) => {
+    progress(`${transport}: one bus hop p50 ${hop.p50} ms, p99 ${hop.p99} ms`);
+    if (scenarios.includes('reply')) {
+      for (const sessions of [1, 100]) {
+        progress(`reply / ${transport} / ${sessions} session(s)`);
+        const row = await runReplyScenario(bus, transport, sessions, sessions === 1 ? (quick ? 5 : 20) : quick ? 1 : 2);
+        rows.push({ ...row, natsHopMs: hop });
+      }
+    }
+    if (scenarios.includes('scale')) {
+      for (const sessions of scaleSessions) {
+        progress(`scale / ${transport} / ${sessions} session(s)`);
+        const timing = quick ? { warmUpMs: 2000, windowMs: 4000 } : { warmUpMs: 3000, windowMs: 10_000 };
+        rows.push({ ...(await runScaleScenario(bus, transport, sessions, timing, progress)), natsHopMs: hop });
+      }
+    }
+  });
+}
+progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
+
+printTable(rows);
+const json = arg('json');
+if (json) {
+  writeFileSync(json, `${JSON.stringify(rows, null, 2)}\n`);
+  progress(`wrote ${rows.length} rows to ${json}`);
+}
+process.exit(0);
