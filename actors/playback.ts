@@ -135,11 +135,11 @@ export function createPlaybackActor(deps: SessionActorDeps) {
       }
     };
 
-    const sub = bus.subscribe(bus.subjects.forStage(sessionId, 'tts'), onTts);
+    const subs = (['tts.chunk', 'tts.done'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onTts));
 
     return () => {
       if (timer !== undefined) clock.clearTimeout(timer);
-      sub.unsubscribe();
+      for (const sub of subs) sub.unsubscribe();
       if (finished || stopped) {
         stopped = true;
         return;

@@ -193,19 +193,20 @@ export function createTtsActor(deps: SessionActorDeps) {
       }
     };
 
-    let sub: { unsubscribe(): void } | undefined;
+    let subs: Array<{ unsubscribe(): void }> = [];
     if (input.say !== undefined) {
       const chunker = createClauseChunker(deps.pipeline.chunker);
       for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);
       inputDone = true;
       queueMicrotask(pump);
     } else {
-      sub = bus.subscribe(bus.subjects.forStage(sessionId, 'llm'), onLlm);
+      // Only the events TTS needs: every token would otherwise be delivered here too.
+      subs = (['llm.clause', 'llm.done', 'llm.error'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
     }
 
     return () => {
       stopped = true;
-      sub?.unsubscribe();
+      for (const sub of subs) sub.unsubscribe();
       for (const s of segments) s.controller?.abort(new Error(`turn ${turnId} cancelled`));
     };
   });

@@ -46,20 +46,34 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   const hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
   const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
 
-  let recent: boolean[] = [];
-  let history: Uint8Array[] = [];
+  // Ring buffers: this runs for every input frame of every session, so no shifting or re-counting.
+  const recent = new Array<boolean>(windowFrames).fill(false);
+  let recentAt = 0;
+  let recentFilled = 0;
+  let voicedInWindow = 0;
+  const historySize = paddingFrames + windowFrames;
+  const history = new Array<Uint8Array | undefined>(historySize).fill(undefined);
+  let historyAt = 0;
+  let historyFilled = 0;
   let speaking = false;
   let silentRun = 0;
   let voicedFrames = 0;
   let framesSinceStart = 0;
+  const NONE: SegmenterEvent[] = [];
+
+  const clearWindow = () => {
+    recent.fill(false);
+    recentAt = recentFilled = voicedInWindow = 0;
+    history.fill(undefined);
+    historyAt = historyFilled = 0;
+  };
 
   return {
     get speaking() {
       return speaking;
     },
     reset() {
-      recent = [];
-      history = [];
+      clearWindow();
       speaking = false;
       silentRun = 0;
       voicedFrames = 0;
@@ -67,23 +81,26 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
     },
     push(frame, voiced) {
       if (!speaking) {
-        recent.push(voiced);
-        if (recent.length > windowFrames) recent.shift();
-        history.push(frame);
-        if (history.length > paddingFrames + windowFrames) history.shift();
-        const voicedCount = recent.reduce((n, v) => n + (v ? 1 : 0), 0);
-        if (voicedCount < needVoiced) return [];
+        if (recentFilled === windowFrames && recent[recentAt]) voicedInWindow--;
+        recent[recentAt] = voiced;
+        if (voiced) voicedInWindow++;
+        recentAt = (recentAt + 1) % windowFrames;
+        recentFilled = Math.min(windowFrames, recentFilled + 1);
+        history[historyAt] = frame;
+        historyAt = (historyAt + 1) % historySize;
+        historyFilled = Math.min(historySize, historyFilled + 1);
+        if (voicedInWindow < needVoiced) return NONE;
         speaking = true;
         silentRun = 0;
-        framesSinceStart = 0;
-        voicedFrames = 0;
-        const out: SegmenterEvent[] = [{ kind: 'start' }, ...history.map((audio) => ({ kind: 'audio' as const, audio }))];
+        const out: SegmenterEvent[] = [{ kind: 'start' }];
+        for (let i = historyFilled; i > 0; i--) {
+          out.push({ kind: 'audio', audio: history[(historyAt - i + historySize) % historySize]! });
+        }
         // The detection window counts as speech; the extra padding before it does not.
-        const windowSpeech = Math.min(history.length, windowFrames);
+        const windowSpeech = Math.min(historyFilled, windowFrames);
         framesSinceStart = windowSpeech;
         voicedFrames = windowSpeech;
-        history = [];
-        recent = [];
+        clearWindow();
         return out;
       }
       framesSinceStart++;

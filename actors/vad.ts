@@ -33,11 +33,19 @@ export function createVadActor(deps: SessionActorDeps) {
         });
         return;
       }
-      // Input frames may be any length; the engine needs exact frames.
-      const { frames, rest: remainder } = splitFrames(concatBytes(rest, message.audio), frameBytes);
-      rest = remainder.slice();
+      // Input frames may be any length; the engine needs exact frames. The common case (one frame of
+      // exactly the engine's size, nothing left over) skips the re-framing: it runs 50 times a second.
+      let frames: Uint8Array[];
+      if (rest.byteLength === 0 && message.audio.byteLength === frameBytes) frames = [message.audio];
+      else {
+        const split = splitFrames(concatBytes(rest, message.audio), frameBytes);
+        frames = split.frames;
+        rest = split.rest.slice();
+      }
       for (const frame of frames) {
-        for (const event of segmenter.push(frame, vad.isSpeech(frame))) {
+        const events = segmenter.push(frame, vad.isSpeech(frame));
+        if (events.length === 0) continue;
+        for (const event of events) {
           const atMs = clock.now();
           if (event.kind === 'start') {
             turnId = `u${++utterances}`;

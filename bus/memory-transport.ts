@@ -43,15 +43,15 @@ export interface MemoryTransportOptions {
 }
 
 /** A delivery that carries the object and encodes bytes only if a raw subscriber asks for them. */
-function objectDelivery(subject: string, message: object): Delivery {
-  let data: Uint8Array | undefined;
-  return {
-    subject,
-    message,
-    get data() {
-      return (data ??= encodeMessage(message));
-    },
-  };
+class ObjectDelivery implements Delivery {
+  private bytes: Uint8Array | undefined;
+  constructor(
+    readonly subject: string,
+    readonly message: object,
+  ) {}
+  get data(): Uint8Array {
+    return (this.bytes ??= encodeMessage(this.message));
+  }
 }
 
 /** Freezes a message and its nested plain data (not its byte arrays, which cannot be frozen). */
@@ -161,12 +161,16 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const sendObject = (subject: string, message: object) => {
     if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
     checkSubject(subject);
-    const shared = freezeMessages ? deepFreeze(message) : message;
-    const audio = (shared as { audio?: unknown }).audio;
-    for (const sub of route(subject)) {
-      // Each subscriber gets its own object and its own audio bytes, as from a network transport.
-      const own = audio instanceof Uint8Array ? { ...shared, audio: audio.slice() } : { ...shared };
-      deliver(sub, objectDelivery(subject, freezeMessages ? Object.freeze(own) : own));
+    const targets = route(subject);
+    const audio = (message as { audio?: unknown }).audio;
+    // Each subscriber gets its own object and its own audio bytes, as from a network transport. The
+    // first one can take `message` itself (the typed bus hands over a fresh object it never touches
+    // again); its audio is still copied, since the producer may reuse its buffer.
+    for (let i = 0; i < targets.length; i++) {
+      let own: object = i === 0 ? message : { ...message };
+      if (audio instanceof Uint8Array) (own as { audio: Uint8Array }).audio = audio.slice();
+      if (freezeMessages) own = deepFreeze(own);
+      deliver(targets[i]!, new ObjectDelivery(subject, own));
     }
   };
 

@@ -38,8 +38,9 @@ export interface Transport {
   subscribe(pattern: string, handler: (delivery: Delivery) => void, options?: SubscribeOptions): Subscription;
   request(subject: string, data: Uint8Array, options: { timeoutMs: number }): Promise<Uint8Array>;
   /**
-   * In-process transports only: publish a message object without serializing it. Subscribers get it
-   * frozen (audio copied per subscriber), exactly the data a network transport would have delivered.
+   * In-process transports only: publish a message object without serializing it. Subscribers each get
+   * their own object and audio bytes, exactly the data a network transport would have delivered. The
+   * transport takes ownership of `message`: the caller must not touch it afterwards.
    */
   publishObject?(subject: string, message: object): void;
   /** Resolves when everything published so far has been handed to subscribers (memory) or the server (NATS). */
