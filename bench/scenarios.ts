@@ -133,7 +133,7 @@ export async function runScaleScenario(
       const frame = s.firstFrame();
       s.session.sendText('What is the weather like?');
       const record = await frame;
-      if (turn % 3 === 2) {
+      if (turn % 3 === 1) {
         await sleep(STOP_AFTER_MS);
         record.stopAtMs = performance.now();
         s.session.stopSpeaking();
