@@ -24,6 +24,8 @@ export interface PipelineOptions {
   vad: Partial<VadSegmenterOptions>;
   language?: string;
   voice?: string;
+  /** Send clauses to TTS as they close (feature flag `streamingTts`); off sends the whole reply at the end. */
+  streamingTts: boolean;
   /** Why 150 ms: the notes' budget — memory may enrich the prompt but never delays the first token by more. */
   memoryBudgetMs: number;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   chunker: {},
   vad: {},
   memoryBudgetMs: 150,
+  streamingTts: true,
 };
 
 export interface SessionActorDeps {

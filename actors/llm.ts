@@ -68,10 +68,12 @@ export function createLlmActor(deps: SessionActorDeps) {
         }
         bus.publish({ type: 'llm.token', sessionId, turnId, index: index++, text: delta });
         full += delta;
-        publishClauses(chunker.push(delta));
+        // Without streaming TTS the whole reply is chunked once it is complete.
+        if (deps.pipeline.streamingTts) publishClauses(chunker.push(delta));
       }
       if (controller.signal.aborted) return;
       if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
+      if (!deps.pipeline.streamingTts) publishClauses(chunker.push(full));
       publishClauses(chunker.flush());
       bus.publish({ type: 'llm.done', sessionId, turnId, text: full.trim(), clauses });
     };

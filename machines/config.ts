@@ -20,6 +20,7 @@ export const SessionConfigSchema = z
         /** Words the STT partials must hold before speech interrupts; 0 disables the word check. */
         minWords: z.number().int().nonnegative().default(0),
       })
+      .strict()
       .prefault({}),
     timeouts: z
       .object({
@@ -34,13 +35,17 @@ export const SessionConfigSchema = z
         /** Why 800 ms: the first-audio budget is < 400 ms ideal, < 800 ms p95; a slower engine is failed over. */
         ttsFirstChunkMs: z.number().int().positive().default(800),
       })
+      .strict()
       .prefault({}),
     fillerText: z.string().min(1).default('Hmm, let me see.'),
+    /** Speak `fillerText` when the LLM is slow (feature flag `filler`); off keeps silent until the answer. */
+    filler: z.boolean().default(true),
     tts: z
       .object({
         /** Why 2: with a local engine and one backup, a third miss means TTS is down, not slow. */
         maxFallbacks: z.number().int().nonnegative().default(2),
       })
+      .strict()
       .prefault({}),
   })
   .strict();

@@ -206,6 +206,10 @@ export const sessionSetup = setup({
       if (text) enqueue.emit({ type: 'history', entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false } });
     }),
     sendFiller: enqueueActions(({ enqueue, context }) => {
+      if (!context.config.filler) {
+        enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow', detail: 'filler disabled' });
+        return;
+      }
       enqueue.sendTo('tts', { type: 'filler', text: context.config.fillerText } satisfies TtsCommand);
       enqueue.assign({ usedFiller: true });
       enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow_filler', detail: context.config.fillerText });

@@ -1,0 +1,194 @@
+/**
+ * The application's typed configuration: a JSON file plus environment variables, validated with zod.
+ * Every field has a default, so an empty file (or none) runs the embedded local stack.
+ *
+ * Environment variables override the file: `VA_<PATH>` with `__` between levels, e.g.
+ * `VA_LLM__ENGINE=openai`, `VA_LLM__BASE_URL=http://127.0.0.1:11434/v1`, `VA_FEATURES__BARGE_IN=false`.
+ * Values are parsed as JSON when they parse (numbers, booleans, arrays), else taken as strings.
+ * `VA_CONFIG` names the file; `OPENAI_API_KEY` fills `llm.apiKey`, `stt.apiKey` and `tts` OpenAI keys.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ file: 'voice-agent.json', env: process.env });
+ * config.llm.engine; // 'rules' unless the file or VA_LLM__ENGINE says otherwise
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SessionConfigSchema } from '../machines/config.js';
+
+const camel = (s: string) => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const TtsEngineSchema = z.discriminatedUnion('engine', [
+  z.object({ engine: z.literal('flite'), voice: z.string().optional() }).strict(),
+  z.object({ engine: z.literal('espeak'), voice: z.string().optional(), language: z.string().default('en') }).strict(),
+  z
+    .object({ engine: z.literal('openai'), baseUrl: z.url(), apiKey: z.string().optional(), model: z.string().default('tts-1'), voice: z.string().default('alloy') })
+    .strict(),
+  z.object({ engine: z.literal('edge'), voice: z.string().default('en-US-AriaNeural') }).strict(),
+  z.object({ engine: z.literal('remote'), name: z.string().optional() }).strict(),
+  z.object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200) }).strict(),
+]);
+
+export const AppConfigSchema = z
+  .object({
+    session: SessionConfigSchema.prefault({}),
+    audio: z
+      .object({
+        /** Microphone rate the VAD and STT run at. Why 16 kHz: what WebRTC VAD, Silero and pocketsphinx expect. */
+        inputRateHz: z.union([z.literal(8000), z.literal(16000), z.literal(32000), z.literal(48000)]).default(16000),
+        /** Output rate: every TTS engine is resampled to it at the edge. */
+        outputRateHz: z.number().int().positive().default(16000),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        frameMs: z.number().int().positive().default(20),
+        maxBufferAheadMs: z.number().int().positive().default(200),
+        ttsConcurrency: z.number().int().positive().default(2),
+        memoryBudgetMs: z.number().int().nonnegative().default(150),
+        language: z.string().default('en'),
+        chunker: z.object({ mode: z.enum(['clause', 'sentence']).optional(), minChars: z.number().int().optional(), maxChars: z.number().int().optional() }).default({}),
+        vad: z
+          .object({ startWindowMs: z.number().optional(), startRatio: z.number().optional(), hangoverMs: z.number().optional(), prefixPaddingMs: z.number().optional() })
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
+    vad: z
+      .object({
+        engine: z.enum(['webrtc', 'silero', 'fake']).default('webrtc'),
+        /** WebRTC aggressiveness 0-3. Why 2: rejects most steady noise without clipping soft speech. */
+        mode: z.number().int().min(0).max(3).default(2),
+        threshold: z.number().min(0).max(1).default(0.5),
+        modelPath: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    stt: z
+      .object({
+        engine: z.enum(['pocketsphinx', 'openai', 'sherpa', 'remote', 'fake']).default('pocketsphinx'),
+        grammarPath: z.string().optional(),
+        baseUrl: z.url().optional(),
+        apiKey: z.string().optional(),
+        model: z.string().optional(),
+        sherpa: z.record(z.string(), z.string()).optional(),
+        fakeTranscripts: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    llm: z
+      .object({
+        engine: z.enum(['rules', 'openai', 'remote', 'fake']).default('rules'),
+        rulesPath: z.string().default('examples/robot-rules.json'),
+        baseUrl: z.url().optional(),
+        apiKey: z.string().optional(),
+        model: z.string().default('gpt-4o-mini'),
+        /** Why 0.3: short, predictable answers for a robot; higher makes replies wander. */
+        temperature: z.number().min(0).max(2).default(0.3),
+        /** Why 256: a spoken answer is a few sentences; longer ones belong on a screen. */
+        maxTokens: z.number().int().positive().default(256),
+        fakeReply: z.string().default('Okay.'),
+      })
+      .strict()
+      .prefault({}),
+    tts: z
+      .object({
+        /** Failover chain, first engine speaks. Default: flite (BSD-style, English) — espeak is GPL and optional. */
+        engines: z.array(TtsEngineSchema).min(1).default([{ engine: 'flite' }]),
+        /** Phrases synthesized at start-up and served from memory. */
+        phrases: z.array(z.string()).default(['Hmm, let me see.', 'Okay.', 'Sorry, I did not catch that.']),
+        warmUp: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    memory: z.object({ url: z.url().optional(), cacheSize: z.number().int().positive().default(50) }).strict().prefault({}),
+    nats: z.object({ servers: z.string().default('nats://127.0.0.1:4222'), prefix: z.string().default('va') }).strict().prefault({}),
+    features: z
+      .object({
+        streamingTts: z.boolean().default(true),
+        bargeIn: z.boolean().default(true),
+        memory: z.boolean().default(false),
+        filler: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+
+/** A configuration problem, with every bad field listed as `path: problem (source)`. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads `VA_*` variables into a nested object (`VA_LLM__BASE_URL` → `{ llm: { baseUrl } }`). */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith('VA_') || key === 'VA_CONFIG' || raw === undefined) continue;
+    const path = key.slice(3).split('__').map(camel);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Plain strings stay strings.
+    }
+    let node = out;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]!] = value;
+  }
+  return out;
+}
+
+function merge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = merge(out[k], v);
+  return out;
+}
+
+export interface LoadConfigOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Highest precedence (CLI flags). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? {};
+  const file = options.file ?? env.VA_CONFIG;
+  let fromFile: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new ConfigError(`config file ${file} cannot be read: check the path (or unset VA_CONFIG)`, { cause });
+    }
+    try {
+      fromFile = JSON.parse(text);
+    } catch (cause) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(cause as Error).message}`, { cause });
+    }
+  }
+  let merged = merge(merge(fromFile, configFromEnv(env)), options.overrides ?? {}) as Record<string, unknown>;
+  const apiKey = env.OPENAI_API_KEY;
+  if (apiKey) merged = merge({ llm: { apiKey }, stt: { apiKey } }, merged) as Record<string, unknown>;
+  const result = AppConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const path = i.path.join('.');
+      const envName = `VA_${i.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__')}`;
+      return `  ${path || '(root)'}: ${i.message} (set it in ${file ?? 'the config file'} or ${envName})`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  // Feature flags win over the detailed settings they summarize.
+  config.session.bargeIn.enabled = config.session.bargeIn.enabled && config.features.bargeIn;
+  return config;
+}
