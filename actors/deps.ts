@@ -40,9 +40,8 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   streamingTts: true,
 };
 
-export interface SessionActorDeps {
-  bus: MessageBus;
-  clock: Clock;
+/** The engines one session runs on. */
+export interface SessionEngines {
   /** Frame classifier for this session (stateful, so one per session). */
   vad: VadEngine;
   stt: SttEngine;
@@ -53,5 +52,10 @@ export interface SessionActorDeps {
   sink: AudioSink;
   /** Optional long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
   memory?: MemoryLookup;
+}
+
+export interface SessionActorDeps extends SessionEngines {
+  bus: MessageBus;
+  clock: Clock;
   pipeline: PipelineOptions;
 }

@@ -13,32 +13,17 @@
  * ```
  */
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
-import type { LlmEngine } from '../adapters/llm/types.js';
-import type { MemoryLookup } from '../adapters/memory/types.js';
-import type { SttEngine } from '../adapters/stt/types.js';
-import type { TtsEngine } from '../adapters/tts/types.js';
-import type { VadEngine } from '../adapters/vad/types.js';
 import { SESSION_TURN } from '../bus/messages.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
-import { createSessionActors, DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from '../actors/index.js';
+import { createSessionActors, DEFAULT_PIPELINE_OPTIONS, type PipelineOptions, type SessionEngines } from '../actors/index.js';
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
 import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { stateValueToString } from './state-value.js';
 
-export interface SessionEngines {
-  /** One VAD engine per session: engines keep per-stream state. */
-  vad: VadEngine;
-  stt: SttEngine;
-  llm: LlmEngine;
-  tts: readonly TtsEngine[];
-  sink: AudioSink;
-  /** Long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
-  memory?: MemoryLookup;
-}
+export type { SessionEngines };
 
 export interface StartSessionOptions {
   sessionId: string;
