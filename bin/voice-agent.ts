@@ -7,6 +7,7 @@
  * ```
  */
 import { runDemo } from './commands/demo.js';
+import { runWorkerCommand } from './commands/worker.js';
 
 interface Command {
   summary: string;
@@ -15,6 +16,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: { summary: 'scripted conversation on the fakes (--fast: simulated clock, --json: timelines as JSON)', run: (args) => runDemo(args) },
+  worker: { summary: 'serve one stage (tts|llm|stt) to all sessions on NATS, in a queue group (--nats URL)', run: runWorkerCommand },
 };
 
 function help(): string {

@@ -1,0 +1,40 @@
+/**
+ * `voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]`: serves one stage's
+ * engine (chosen by the configuration, e.g. `VA_TTS__ENGINES='[{"engine":"fake"}]'`) to every session on
+ * the NATS server, in the queue group `<stage>-workers`. Run several to share the load; stop with Ctrl-C.
+ */
+import { systemClock } from '../../adapters/clock.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import { loadConfig } from '../../server/config.js';
+import { buildLlm, buildStt, buildTtsChain } from '../../server/engines.js';
+import { runWorkerMain } from '../../server/workers/main.js';
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function runWorkerCommand(args: string[]): Promise<void> {
+  const stage = args[0];
+  if (!stage || stage.startsWith('--')) throw new Error('usage: voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]');
+  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  // Engines of a worker serve many sessions; the context only matters for engines that are remote themselves.
+  const context = { bus: createMessageBus(createMemoryTransport()), clock: systemClock, sessionId: 'worker', sink: undefined as never };
+  const worker = await runWorkerMain({
+    stage,
+    nats: flag(args, 'nats') ?? config.nats.servers,
+    prefix: flag(args, 'prefix') ?? config.nats.prefix,
+    engine: stage,
+    buildEngine: async (s) => {
+      if (s === 'tts') return { stage: 'tts', engine: buildTtsChain(config, context)[0]! };
+      if (s === 'llm') return { stage: 'llm', engine: buildLlm(config, context) };
+      return { stage: 'stt', engine: buildStt(config, context) };
+    },
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => void worker.stop().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Builds a session's engines from the typed configuration. Engines available in this build: the
+ * deterministic fakes (`fake`), engines running in worker processes (`remote`), and the HTTP memory
+ * service. Other engine names in the configuration are rejected with the list of what is available.
+ *
+ * @example
+ * ```ts
+ * const engines = await buildSessionEngines(loadConfig({ env: process.env }), { bus, clock, sessionId: 's1', sink });
+ * startSession({ sessionId: 's1', bus, clock, engines });
+ * ```
+ */
+import type { AudioSink } from '../adapters/audio/sink.js';
+import type { Clock } from '../adapters/clock.js';
+import type { LlmEngine } from '../adapters/llm/types.js';
+import { createHttpMemory } from '../adapters/memory/http-memory.js';
+import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
+import type { SttEngine } from '../adapters/stt/types.js';
+import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
+import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
+import type { VadEngine } from '../adapters/vad/types.js';
+import type { SessionEngines } from '../actors/deps.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import { ConfigError, type AppConfig } from './config.js';
+
+export interface EngineContext {
+  bus: MessageBus;
+  clock: Clock;
+  sessionId: string;
+  sink: AudioSink;
+}
+
+const unavailable = (stage: string, engine: string, available: string[]) =>
+  new ConfigError(`${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`);
+
+export function buildVad(config: AppConfig): VadEngine {
+  if (config.vad.engine === 'fake') return createFakeVad({ sampleRateHz: config.audio.inputRateHz, frameMs: config.pipeline.frameMs });
+  throw unavailable('vad', config.vad.engine, ['fake']);
+}
+
+export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
+  if (config.stt.engine === 'fake') return createFakeStt({ clock: context.clock, transcripts: config.stt.fakeTranscripts });
+  if (config.stt.engine === 'remote') return createRemoteStt({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
+  throw unavailable('stt', config.stt.engine, ['fake', 'remote']);
+}
+
+export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
+  if (config.llm.engine === 'fake') return createFakeLlm({ clock: context.clock, reply: config.llm.fakeReply });
+  if (config.llm.engine === 'remote') return createRemoteLlm({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
+  throw unavailable('llm', config.llm.engine, ['fake', 'remote']);
+}
+
+export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEngine[] {
+  const rate = config.audio.outputRateHz;
+  const chain = config.tts.engines.map((spec): TtsEngine => {
+    if (spec.engine === 'fake') return createFakeTts({ clock: context.clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
+    if (spec.engine === 'remote') return createRemoteTts({ bus: context.bus, clock: context.clock, sessionId: context.sessionId, sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
+    throw unavailable('tts', spec.engine, ['fake', 'remote']);
+  });
+  // The first engine answers the configured phrases from memory once warmed up.
+  return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;
+}
+
+export async function buildSessionEngines(config: AppConfig, context: EngineContext): Promise<SessionEngines> {
+  const tts = buildTtsChain(config, context);
+  const engines: SessionEngines = { vad: buildVad(config), stt: buildStt(config, context), llm: buildLlm(config, context), tts, sink: context.sink };
+  if (config.features.memory) {
+    if (!config.memory.url) throw new ConfigError('features.memory is on but memory.url is not set (VA_MEMORY__URL)');
+    engines.memory = createHttpMemory({ url: config.memory.url, cacheSize: config.memory.cacheSize });
+  }
+  if (config.tts.warmUp) {
+    // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
+    await Promise.all(tts.map((engine) => engine.warmUp?.()));
+    await engines.stt.warmUp?.();
+    await engines.llm.warmUp?.();
+  }
+  return engines;
+}
