@@ -195,8 +195,12 @@ export function createTtsActor(deps: SessionActorDeps) {
 
     let subs: Array<{ unsubscribe(): void }> = [];
     if (input.say !== undefined) {
-      const chunker = createClauseChunker(deps.pipeline.chunker);
-      for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);
+      // A phrase the engine holds in memory plays as one piece (splitting it would miss the cache).
+      if (engines[activeEngine]?.has?.(input.say)) add('say', input.say);
+      else {
+        const chunker = createClauseChunker(deps.pipeline.chunker);
+        for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);
+      }
       inputDone = true;
       queueMicrotask(pump);
     } else {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale   one scenario (default: both)
+ *   --scenario reply|scale|memory|failover|phrase   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale
  *   --quick                  short smoke run
@@ -16,19 +16,22 @@ import type { Transport } from '../bus/transport.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
-import { printTable } from './table.js';
+import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } from './latency-guards.js';
+import { printGuards, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const scenarios = (arg('scenario') ? [arg('scenario')] : ['reply', 'scale']) as Array<'reply' | 'scale'>;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase'] as const;
+type Scenario = (typeof ALL)[number];
+const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
 const scaleSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500,1000')).split(',').map(Number);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-for (const s of scenarios) if (s !== 'reply' && s !== 'scale') throw new Error(`--scenario ${s}: use reply or scale`);
+for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
 
 /** Publish → delivery of a small message on one connection, sequentially: the cost of one bus hop. */
@@ -66,8 +69,15 @@ async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: 
 }
 
 const rows: BenchRow[] = [];
+const guards: GuardRow[] = [];
 const startedAt = performance.now();
-for (const transport of transports) {
+const guardBenches = { memory: benchMemoryBudget, failover: benchFailover, phrase: benchPhraseCache } as const;
+for (const name of ['memory', 'failover', 'phrase'] as const) {
+  if (!scenarios.includes(name)) continue;
+  progress(`${name} (in-process)`);
+  guards.push(await guardBenches[name](quick ? 5 : 20));
+}
+for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? transports : []) {
   await withBus(transport, async (bus, hop) => {
     progress(`${transport}: one bus hop p50 ${hop.p50} ms, p99 ${hop.p99} ms`);
     if (scenarios.includes('reply')) {
@@ -88,10 +98,11 @@ for (const transport of transports) {
 }
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
-printTable(rows);
+if (rows.length > 0) printTable(rows);
+if (guards.length > 0) printGuards(guards);
 const json = arg('json');
 if (json) {
-  writeFileSync(json, `${JSON.stringify(rows, null, 2)}\n`);
-  progress(`wrote ${rows.length} rows to ${json}`);
+  writeFileSync(json, `${JSON.stringify([...rows, ...guards], null, 2)}\n`);
+  progress(`wrote ${rows.length + guards.length} rows to ${json}`);
 }
 process.exit(0);

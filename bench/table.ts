@@ -1,4 +1,5 @@
 /** The benchmark table, with the issue's targets as PASS/MISS next to the numbers. */
+import type { GuardRow } from './latency-guards.js';
 import type { BenchRow } from './scenarios.js';
 
 const fmt = (p: { p50: number; p99: number }) => `${p.p50} / ${p.p99}`;
@@ -59,4 +60,10 @@ export function printTable(rows: BenchRow[]): void {
   for (const b of body) console.log(line(b));
   console.log('\nTargets: over ideal p50 <= 1 ms and p99 <= 5 ms at 100 sessions; stop→silence p99 <= 2 ms with 0 frames after;');
   console.log('vad onset→silence p99 <= 502 ms (500 ms minimum interruption); 1000 sessions: loop lag p99 < 20 ms, < 1 MB/session; NATS hop p99 < 1 ms.');
+}
+
+export function printGuards(rows: GuardRow[]): void {
+  console.log('\n| guard | samples | p50 / p99 ms | target | what |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`);
 }

@@ -71,6 +71,7 @@ export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions
         if (!audio.has(key)) audio.set(key, await synthesizeAll(phrase));
       }
     },
+    has: (text) => audio.has(normalizePhrase(text)),
     synthesize(request) {
       const hit = audio.get(normalizePhrase(request.text));
       if (!hit) {

@@ -14,4 +14,6 @@ export interface TtsEngine {
   synthesize(request: TtsRequest): AsyncIterable<Uint8Array>;
   /** Optional: load voices / open connections before the first turn. */
   warmUp?(): Promise<void>;
+  /** Optional: true when this exact text is answered from memory (a pre-synthesized phrase). */
+  has?(text: string): boolean;
 }
