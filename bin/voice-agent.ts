@@ -7,6 +7,8 @@
  * ```
  */
 import { runDemo } from './commands/demo.js';
+import { runRunCommand } from './commands/run.js';
+import { runSayCommand } from './commands/say.js';
 import { runWorkerCommand } from './commands/worker.js';
 
 interface Command {
@@ -16,6 +18,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: { summary: 'scripted conversation on the fakes (--fast: simulated clock, --json: timelines as JSON)', run: (args) => runDemo(args) },
+  run: { summary: 'run a recording through a session: --in input.wav --out reply.wav (+ timeline JSON and table)', run: (args) => runRunCommand(args) },
+  say: { summary: 'speak text with the configured TTS chain: say "text" --out file.wav', run: (args) => runSayCommand(args) },
   worker: { summary: 'serve one stage (tts|llm|stt) to all sessions on NATS, in a queue group (--nats URL)', run: runWorkerCommand },
 };
 

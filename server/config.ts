@@ -192,3 +192,17 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   config.session.bargeIn.enabled = config.session.bargeIn.enabled && config.features.bargeIn;
   return config;
 }
+
+/** What `startSession` takes from the application configuration. */
+export function sessionOptionsFrom(config: AppConfig) {
+  const { chunker, vad, ...pipeline } = config.pipeline;
+  return {
+    config: { ...config.session, filler: config.session.filler && config.features.filler },
+    pipeline: {
+      ...pipeline,
+      chunker: Object.fromEntries(Object.entries(chunker).filter(([, v]) => v !== undefined)),
+      vad: Object.fromEntries(Object.entries(vad).filter(([, v]) => v !== undefined)),
+      streamingTts: config.features.streamingTts,
+    },
+  };
+}

@@ -9,11 +9,8 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
 import { buildLlm, buildStt, buildTtsChain } from '../../server/engines.js';
 import { runWorkerMain } from '../../server/workers/main.js';
+import { flag } from './flags.js';
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 export async function runWorkerCommand(args: string[]): Promise<void> {
   const stage = args[0];

@@ -1,0 +1,76 @@
+/**
+ * `voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]`: plays a recording
+ * into a session in real time (20 ms frames) with the configured engines, records what the agent said
+ * (placed at the time it was heard, silence elsewhere), and writes the per-turn timeline as JSON plus a
+ * table on stdout.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../../adapters/clock.js';
+import { pcmBytesFor } from '../../adapters/audio/pcm.js';
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { encodeWav, readWav } from '../../adapters/audio/wav.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import { loadConfig, sessionOptionsFrom } from '../../server/config.js';
+import { buildSessionEngines } from '../../server/engines.js';
+import { startSession } from '../../server/session-host.js';
+import { createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { flag } from './flags.js';
+
+/** Why 1.5 s of trailing silence: the VAD hangover (600 ms) plus STT finalization before the last turn starts. */
+const TAIL_SILENCE_MS = 1500;
+/** Why 60 s: the longest reply we wait for after the recording ends before writing the output anyway. */
+const MAX_WAIT_MS = 60_000;
+
+export async function runRunCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  const input = flag(args, 'in');
+  const output = flag(args, 'out');
+  if (!input || !output) throw new Error('usage: voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]');
+  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  const { pcm, sampleRateHz } = readWav(readFileSync(input));
+  const rate = config.audio.inputRateHz;
+  if (sampleRateHz !== rate) {
+    throw new Error(`${input} is ${sampleRateHz} Hz but the session listens at ${rate} Hz: convert it (sox ${input} -r ${rate} -c 1 -b 16 in-${rate}.wav) or set audio.inputRateHz`);
+  }
+
+  const clock = systemClock;
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const sink = createRecordingSink(clock, config.audio.outputRateHz);
+  const engines = await buildSessionEngines(config, { bus, clock, sessionId: 'run', sink });
+  const session = startSession({ sessionId: 'run', bus, clock, engines, ...sessionOptionsFrom(config) });
+  const timeline = createTimelineRecorder(bus, 'run');
+  bus.subscribe(bus.subjects.forEvent('run', 'session.error'), (m) => out(`error: ${'message' in m ? m.message : ''}`));
+  await session.ready();
+
+  // Real time: frame i goes out at start + i × 20 ms, whatever the engines cost.
+  const frameMs = config.pipeline.frameMs;
+  const frameBytes = pcmBytesFor(frameMs, rate);
+  const startedAtMs = clock.now();
+  const total = Math.ceil(pcm.byteLength / frameBytes) + Math.ceil(TAIL_SILENCE_MS / frameMs);
+  for (let i = 0; i < total; i++) {
+    const frame = new Uint8Array(frameBytes);
+    frame.set(pcm.subarray(i * frameBytes, (i + 1) * frameBytes));
+    session.pushAudio(frame, rate);
+    const dueMs = startedAtMs + (i + 1) * frameMs;
+    await sleep(Math.max(0, dueMs - clock.now()));
+  }
+  const deadline = clock.now() + MAX_WAIT_MS;
+  while (!session.state().startsWith('idle') && clock.now() < deadline) await sleep(frameMs);
+  const endedAtMs = clock.now();
+
+  writeFileSync(output, encodeWav(sink.render(startedAtMs, endedAtMs), config.audio.outputRateHz));
+  const turns = timeline.turns().map((t) => ({ ...rebase(t, startedAtMs) }));
+  const timelineFile = flag(args, 'timeline') ?? output.replace(/\.wav$/i, '') + '.timeline.json';
+  writeFileSync(timelineFile, `${JSON.stringify({ input, output, turns, history: session.history() }, null, 2)}\n`);
+  out(formatTimelines(timeline.turns()));
+  out(`\n${output}: ${Math.round(endedAtMs - startedAtMs)} ms of agent audio track; timeline in ${timelineFile}`);
+  timeline.close();
+  await session.stop();
+  await bus.close();
+}
+
+/** Times relative to the start of the recording, so the JSON lines up with the input file. */
+function rebase<T extends object>(turn: T, originMs: number): T {
+  return Object.fromEntries(Object.entries(turn).map(([k, v]) => [k, k.endsWith('AtMs') && typeof v === 'number' ? Math.round(v - originMs) : v])) as T;
+}

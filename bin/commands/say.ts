@@ -1,0 +1,46 @@
+/**
+ * `voice-agent say "text" --out file.wav [--config FILE]`: speaks the text with the configured TTS chain
+ * (first engine, falling back to the next on error) and writes a 16-bit mono WAV at the output rate.
+ */
+import { writeFileSync } from 'node:fs';
+import { systemClock } from '../../adapters/clock.js';
+import { encodeWav } from '../../adapters/audio/wav.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import { loadConfig } from '../../server/config.js';
+import { buildTtsChain } from '../../server/engines.js';
+import { flag } from './flags.js';
+
+export async function runSayCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  const text = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const file = flag(args, 'out');
+  if (!text || !file) throw new Error('usage: voice-agent say "text" --out file.wav [--config FILE]');
+  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  const context = { bus: createMessageBus(createMemoryTransport()), clock: systemClock, sessionId: 'say', sink: undefined as never };
+  const chain = buildTtsChain({ ...config, tts: { ...config.tts, phrases: [] } }, context);
+  const startedAt = performance.now();
+  let lastError: unknown;
+  for (const engine of chain) {
+    try {
+      const parts: Uint8Array[] = [];
+      let firstChunkMs: number | undefined;
+      for await (const chunk of engine.synthesize({ text, language: config.pipeline.language, signal: new AbortController().signal })) {
+        firstChunkMs ??= performance.now() - startedAt;
+        parts.push(chunk);
+      }
+      const pcm = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+      let offset = 0;
+      for (const p of parts) {
+        pcm.set(p, offset);
+        offset += p.byteLength;
+      }
+      writeFileSync(file, encodeWav(pcm, engine.sampleRateHz));
+      out(`${file}: ${((pcm.byteLength / 2 / engine.sampleRateHz) * 1000).toFixed(0)} ms at ${engine.sampleRateHz} Hz by ${engine.name} (first chunk after ${Math.round(firstChunkMs ?? 0)} ms)`);
+      return;
+    } catch (error) {
+      lastError = error;
+      out(`${engine.name} failed (${error instanceof Error ? error.message : String(error)}); trying the next engine`);
+    }
+  }
+  throw new Error(`no TTS engine could speak the text: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}
