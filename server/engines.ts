@@ -18,6 +18,7 @@ import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
+import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
@@ -33,9 +34,14 @@ export interface EngineContext {
 const unavailable = (stage: string, engine: string, available: string[]) =>
   new ConfigError(`${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`);
 
-export function buildVad(config: AppConfig): VadEngine {
-  if (config.vad.engine === 'fake') return createFakeVad({ sampleRateHz: config.audio.inputRateHz, frameMs: config.pipeline.frameMs });
-  throw unavailable('vad', config.vad.engine, ['fake']);
+export async function buildVad(config: AppConfig): Promise<VadEngine> {
+  const { inputRateHz: sampleRateHz } = config.audio;
+  const frameMs = config.pipeline.frameMs;
+  if (config.vad.engine === 'fake') return createFakeVad({ sampleRateHz, frameMs });
+  if (config.vad.engine === 'webrtc') {
+    return createFvadVad({ sampleRateHz, frameMs: frameMs as FvadOptions['frameMs'], mode: config.vad.mode as FvadOptions['mode'] } as FvadOptions);
+  }
+  throw unavailable('vad', config.vad.engine, ['webrtc', 'fake']);
 }
 
 export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
@@ -63,7 +69,7 @@ export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEng
 
 export async function buildSessionEngines(config: AppConfig, context: EngineContext): Promise<SessionEngines> {
   const tts = buildTtsChain(config, context);
-  const engines: SessionEngines = { vad: buildVad(config), stt: buildStt(config, context), llm: buildLlm(config, context), tts, sink: context.sink };
+  const engines: SessionEngines = { vad: await buildVad(config), stt: buildStt(config, context), llm: buildLlm(config, context), tts, sink: context.sink };
   if (config.features.memory) {
     if (!config.memory.url) throw new ConfigError('features.memory is on but memory.url is not set (VA_MEMORY__URL)');
     engines.memory = createHttpMemory({ url: config.memory.url, cacheSize: config.memory.cacheSize });
