@@ -1,7 +1,8 @@
 /**
- * Builds a session's engines from the typed configuration. Engines available in this build: the
- * deterministic fakes (`fake`), engines running in worker processes (`remote`), and the HTTP memory
- * service. Other engine names in the configuration are rejected with the list of what is available.
+ * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
+ * (`webrtc`), the rule policy (`rules`), the deterministic fakes (`fake`), engines running in worker
+ * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
+ * rejected with the list of what is available.
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  */
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
+import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
@@ -53,7 +55,8 @@ export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
 export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
   if (config.llm.engine === 'fake') return createFakeLlm({ clock: context.clock, reply: config.llm.fakeReply });
   if (config.llm.engine === 'remote') return createRemoteLlm({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
-  throw unavailable('llm', config.llm.engine, ['fake', 'remote']);
+  if (config.llm.engine === 'rules') return createRulePolicy(loadRulesFile(config.llm.rulesPath));
+  throw unavailable('llm', config.llm.engine, ['rules', 'fake', 'remote']);
 }
 
 export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEngine[] {

@@ -32,7 +32,7 @@ describe('engines from the configuration', () => {
     const clock = new ManualClock();
     const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
     await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1' } } }), context)).rejects.toThrow(
-      'llm engine "openai" is not available in this build: use one of fake, remote',
+      'llm engine "openai" is not available in this build: use one of rules, fake, remote',
     );
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * The embedded default "LLM": a deterministic rule-based dialog policy. The last user message is matched
+ * against the rules in order (case-insensitive regular expressions with named groups); the first match
+ * answers with its reply (captures filled in) and may publish an intent — a robot command — before it.
+ * Same input, same output, every time.
+ *
+ * @example
+ * ```ts
+ * const policy = createRulePolicy(loadRulesFile('examples/robot-rules.json'));
+ * // "move forward two meters" → intent move {direction:"forward", meters:"two"}, then " Moving forward two meters."
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { sleep, type Clock } from '../clock.js';
+import type { LlmDelta, LlmEngine } from './types.js';
+
+const RuleSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/),
+    /** Regular expressions (case-insensitive, matched against the whole cleaned utterance); named groups become captures. */
+    patterns: z.array(z.string().min(1)).min(1),
+    /** Reply text; `{name}` is replaced by the capture of that name. */
+    reply: z.string().min(1),
+    intent: z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), args: z.record(z.string(), z.string()).default({}) }).strict().optional(),
+  })
+  .strict();
+
+export const RulesConfigSchema = z
+  .object({
+    rules: z.array(RuleSchema).min(1),
+    fallback: z.object({ reply: z.string().min(1) }).strict(),
+  })
+  .strict();
+
+export type RulesConfig = z.infer<typeof RulesConfigSchema>;
+
+export class RulesError extends Error {
+  override name = 'RulesError';
+}
+
+/** Reads and validates a rules file; errors name the file, the rule index and the field. */
+export function loadRulesFile(path: string): RulesConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new RulesError(`rules file ${path} cannot be read: check llm.rulesPath (VA_LLM__RULES_PATH)`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new RulesError(`rules file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parseRules(json, path);
+}
+
+export function parseRules(json: unknown, source = 'rules'): RulesConfig {
+  const result = RulesConfigSchema.safeParse(json);
+  if (!result.success) {
+    throw new RulesError(`${source}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  result.data.rules.forEach((rule, index) =>
+    rule.patterns.forEach((pattern, p) => {
+      try {
+        new RegExp(pattern, 'i');
+      } catch (cause) {
+        throw new RulesError(`${source}: rules.${index}.patterns.${p} is not a valid regular expression: ${(cause as Error).message}`, { cause });
+      }
+    }),
+  );
+  return result.data;
+}
+
+/** Lower case, no punctuation, single spaces: what a recognizer's transcript and a typed line share. */
+export function cleanUtterance(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').replace(/\s+/g, ' ').trim();
+}
+
+const fill = (template: string, groups: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => groups[name] ?? '');
+
+export interface RulePolicyOptions {
+  /** Delay between reply tokens on `clock` (0: all at once). */
+  tokenDelayMs?: number;
+  clock?: Clock;
+}
+
+export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions = {}): LlmEngine {
+  const compiled = config.rules.map((rule) => ({ rule, patterns: rule.patterns.map((p) => new RegExp(`^(?:${p})$`, 'i')) }));
+  let calls = 0;
+  return {
+    name: 'rules',
+    async *stream({ messages, signal }): AsyncGenerator<LlmDelta> {
+      const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const utterance = cleanUtterance(last);
+      let reply = config.fallback.reply;
+      for (const { rule, patterns } of compiled) {
+        const match = patterns.map((p) => p.exec(utterance)).find((m) => m !== null);
+        if (!match) continue;
+        const groups = Object.fromEntries(Object.entries(match.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+        reply = fill(rule.reply, groups);
+        if (rule.intent) {
+          const args = Object.fromEntries(Object.entries(rule.intent.args).map(([k, v]) => [k, fill(v, groups)]));
+          yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.intent.name, arguments: JSON.stringify(args) };
+        }
+        break;
+      }
+      const words = reply.split(/\s+/).filter(Boolean);
+      for (let i = 0; i < words.length; i++) {
+        if (signal.aborted) return;
+        if (options.tokenDelayMs && options.clock) await sleep(options.clock, options.tokenDelayMs, signal).catch(() => undefined);
+        if (signal.aborted) return;
+        yield i === 0 ? words[i]! : ` ${words[i]}`;
+      }
+    },
+  };
+}
