@@ -1,6 +1,6 @@
 /**
  * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
- * (`webrtc`), the rule policy (`rules`), the deterministic fakes (`fake`), engines running in worker
+ * (`webrtc`), the rule policy (`rules`), flite TTS (`flite`), the deterministic fakes (`fake`), engines running in worker
  * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
  * rejected with the list of what is available.
  *
@@ -18,6 +18,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
 import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
@@ -64,7 +65,8 @@ export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEng
   const chain = config.tts.engines.map((spec): TtsEngine => {
     if (spec.engine === 'fake') return createFakeTts({ clock: context.clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
     if (spec.engine === 'remote') return createRemoteTts({ bus: context.bus, clock: context.clock, sessionId: context.sessionId, sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
-    throw unavailable('tts', spec.engine, ['fake', 'remote']);
+    if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
+    throw unavailable('tts', spec.engine, ['flite', 'fake', 'remote']);
   });
   // The first engine answers the configured phrases from memory once warmed up.
   return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;

@@ -56,8 +56,18 @@ describe('voice-agent say / run (on the fake engines)', () => {
     await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')])).rejects.toMatchObject({ stderr: expect.stringContaining('-r 16000') });
   });
 
-  it('the default local stack says what this build offers', async () => {
+  it('say speaks with the default local TTS (flite)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'va-say-')), 'x.wav');
-    await expect(cli(['say', 'hi', '--out', out], {})).rejects.toMatchObject({ stderr: expect.stringContaining('tts engine "flite" is not available in this build') });
+    const { stdout } = await cli(['say', 'Battery low, returning to the dock.', '--out', out], {});
+    expect(stdout).toMatch(/at 16000 Hz by flite\(kal16\)/);
+    expect(readWav(readFileSync(out)).pcm.byteLength).toBeGreaterThan(16_000 * 2);
+  });
+
+  it('run with an engine this build lacks says what it offers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
+    writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(640), 16_000));
+    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], {})).rejects.toMatchObject({
+      stderr: expect.stringContaining('stt engine "pocketsphinx" is not available in this build'),
+    });
   });
 });

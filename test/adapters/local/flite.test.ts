@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { rmsLevel } from '../../../adapters/audio/pcm.js';
+import { createFliteTts } from '../../../adapters/tts/flite.js';
+
+const collect = async (iterable: AsyncIterable<Uint8Array>, stopAfter = Infinity, controller?: AbortController) => {
+  const chunks: Uint8Array[] = [];
+  for await (const c of iterable) {
+    chunks.push(c);
+    if (chunks.length >= stopAfter) controller?.abort();
+  }
+  return chunks;
+};
+
+describe('flite TTS (WASI)', () => {
+  it('speaks a sentence as 16 kHz audio of plausible length, in 100 ms chunks', async () => {
+    const tts = createFliteTts();
+    await tts.warmUp!();
+    const chunks = await collect(tts.synthesize({ text: 'Move forward two meters, then turn left.', signal: new AbortController().signal }));
+    const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+    const seconds = bytes / 2 / tts.sampleRateHz;
+    expect(tts.sampleRateHz).toBe(16_000);
+    expect(seconds).toBeGreaterThan(1);
+    expect(seconds).toBeLessThan(5);
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(chunks[0]!.byteLength).toBe(3200);
+    expect(Math.max(...chunks.map((c) => rmsLevel(c)))).toBeGreaterThan(0.02);
+  });
+
+  it('stops between sentences when aborted', async () => {
+    const tts = createFliteTts();
+    const text = 'First sentence here. Second sentence here. Third sentence here.';
+    const full = await collect(tts.synthesize({ text, signal: new AbortController().signal }));
+    const controller = new AbortController();
+    const cut = await collect(tts.synthesize({ text, signal: controller.signal }), 2, controller);
+    expect(cut.length).toBe(2);
+    expect(full.length).toBeGreaterThan(cut.length * 3);
+  });
+
+  it('names the voices it has', () => {
+    expect(() => createFliteTts({ voice: 'nobody' })).toThrow(/use one of kal16, kal, slt, rms, awb/);
+  });
+});
