@@ -69,7 +69,8 @@ export const AppConfigSchema = z
     stt: z
       .object({
         engine: z.enum(['pocketsphinx', 'openai', 'sherpa', 'remote', 'fake']).default('pocketsphinx'),
-        grammarPath: z.string().optional(),
+        /** JSGF grammar for pocketsphinx. Why a grammar by default: open-vocabulary pocketsphinx is weak. */
+        grammarPath: z.string().default('examples/robot-commands.jsgf'),
         baseUrl: z.url().optional(),
         apiKey: z.string().optional(),
         model: z.string().optional(),

@@ -1,6 +1,7 @@
 /**
  * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
- * (`webrtc`), the rule policy (`rules`), flite TTS (`flite`), the deterministic fakes (`fake`), engines running in worker
+ * (`webrtc`), the rule policy (`rules`), flite TTS (`flite`), pocketsphinx STT
+ * (`pocketsphinx`), the deterministic fakes (`fake`), engines running in worker
  * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
  * rejected with the list of what is available.
  *
@@ -16,6 +17,7 @@ import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
+import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
@@ -50,7 +52,10 @@ export async function buildVad(config: AppConfig): Promise<VadEngine> {
 export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
   if (config.stt.engine === 'fake') return createFakeStt({ clock: context.clock, transcripts: config.stt.fakeTranscripts });
   if (config.stt.engine === 'remote') return createRemoteStt({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
-  throw unavailable('stt', config.stt.engine, ['fake', 'remote']);
+  if (config.stt.engine === 'pocketsphinx') {
+    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}) });
+  }
+  throw unavailable('stt', config.stt.engine, ['pocketsphinx', 'fake', 'remote']);
 }
 
 export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {

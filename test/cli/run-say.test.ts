@@ -66,8 +66,8 @@ describe('voice-agent say / run (on the fake engines)', () => {
   it('run with an engine this build lacks says what it offers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
     writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(640), 16_000));
-    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], {})).rejects.toMatchObject({
-      stderr: expect.stringContaining('stt engine "pocketsphinx" is not available in this build'),
+    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], { VA_STT__ENGINE: 'openai', VA_STT__BASE_URL: 'http://127.0.0.1:1/v1' })).rejects.toMatchObject({
+      stderr: expect.stringContaining('stt engine "openai" is not available in this build: use one of pocketsphinx, fake, remote'),
     });
   });
 });

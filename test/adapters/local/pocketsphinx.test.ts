@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createPocketsphinxStt, PocketsphinxError } from '../../../adapters/stt/pocketsphinx.js';
+import { createFliteTts } from '../../../adapters/tts/flite.js';
+
+const tts = createFliteTts();
+async function speech(text: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of tts.synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('pocketsphinx STT with the robot grammar', () => {
+  const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+
+  it.each(['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'go backward five meters'])('recognizes "%s"', async (command) => {
+    const audio = await speech(command);
+    const partials: string[] = [];
+    const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: (p) => partials.push(p), signal: new AbortController().signal });
+    for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
+    expect(await stream.finish()).toBe(command);
+  });
+
+  it('gives partial hypotheses before the final on a longer command', async () => {
+    const audio = await speech('move forward three meters');
+    const partials: string[] = [];
+    const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: (p) => partials.push(p), signal: new AbortController().signal });
+    for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
+    expect(partials.length).toBeGreaterThan(0);
+    expect('move forward three meters'.startsWith(partials[0]!.split(' ')[0]!)).toBe(true);
+    expect(await stream.finish()).toBe('move forward three meters');
+  });
+
+  it('names the apt packages when the library is missing, and checks its paths', () => {
+    expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(PocketsphinxError);
+    expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(/apt-get install -y libpocketsphinx3/);
+    expect(() => createPocketsphinxStt({ grammarPath: '/nope.jsgf' })).toThrow(/grammar \(grammarPath\) not found at \/nope\.jsgf/);
+  });
+});

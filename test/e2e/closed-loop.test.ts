@@ -1,0 +1,110 @@
+/**
+ * Offline closed loop, all real local engines: flite speaks robot commands, which go as 16 kHz microphone
+ * frames in real time into a session running WebRTC VAD → pocketsphinx (JSGF grammar) → rule policy →
+ * flite → output. Includes a barge-in: the user talks over a reply, the output stops and the history
+ * keeps only what was played.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../adapters/clock.js';
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
+import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
+import { createFliteTts } from '../../adapters/tts/flite.js';
+import { createFvadVad } from '../../adapters/vad/fvad.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
+import { startSession } from '../../server/session-host.js';
+
+const RATE = 16_000;
+const FRAME_BYTES = 640;
+
+async function speak(text: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('offline closed loop', () => {
+  it('hears commands, answers, publishes intents, and stops at a barge-in keeping only what was heard', async () => {
+    const clock = systemClock;
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const sink = createRecordingSink(clock, RATE);
+    const tts = createFliteTts();
+    await tts.warmUp!();
+    const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+    await stt.warmUp!();
+    const session = startSession({
+      sessionId: 'loop',
+      bus,
+      clock,
+      engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts], sink },
+    });
+    const seen: BusMessage[] = [];
+    bus.subscribe('va.loop.>', (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)));
+
+    // The microphone: 20 ms frames in real time from a queue, silence when it is empty.
+    const queue: Uint8Array[] = [];
+    let micOn = true;
+    const mic = (async () => {
+      const start = clock.now();
+      for (let i = 0; micOn; i++) {
+        session.pushAudio(queue.shift() ?? new Uint8Array(FRAME_BYTES), RATE);
+        await sleep(Math.max(0, start + (i + 1) * 20 - clock.now()));
+      }
+    })();
+    const say = (pcm: Uint8Array) => {
+      for (let i = 0; i < pcm.byteLength; i += FRAME_BYTES) {
+        const frame = new Uint8Array(FRAME_BYTES);
+        frame.set(pcm.subarray(i, i + FRAME_BYTES));
+        queue.push(frame);
+      }
+    };
+    const until = async (what: string, predicate: () => boolean, timeoutMs = 15_000) => {
+      const deadline = clock.now() + timeoutMs;
+      while (!predicate()) {
+        if (clock.now() > deadline) throw new Error(`closed loop: timed out waiting for ${what}; state ${session.state()}`);
+        await sleep(20);
+      }
+    };
+    const count = (type: string) => seen.filter((m) => m.type === type).length;
+
+    const [move, hello, kitchen] = await Promise.all(['move forward two meters', 'hello robot', 'go to the kitchen'].map(speak));
+    // 1. A command, answered in full.
+    say(move!);
+    await until('the first reply to finish', () => count('playback.finished') === 1);
+    // 2. A greeting with a long answer; the user talks over it.
+    say(hello!);
+    await until('the greeting to be answered', () => seen.some((m) => m.type === 'playback.started' && m.turnId === 'u2'));
+    await sleep(400);
+    say(kitchen!);
+    await until('the barge-in', () => seen.some((m) => m.type === 'session.notice' && m.code === 'reply_cancelled'));
+    const cancelledAt = clock.now();
+    await until('the last reply to finish', () => count('playback.finished') === 2, 20_000);
+    micOn = false;
+    await mic;
+
+    const history = session.history().map((h) => [h.role, h.text, h.interrupted]);
+    expect(history.filter(([role]) => role === 'user').map(([, text]) => text)).toEqual(['move forward two meters', 'hello robot', 'go to the kitchen']);
+    const assistant = session.history().filter((h) => h.role === 'assistant');
+    expect(assistant[0]).toMatchObject({ text: 'Moving forward two meters.', interrupted: false });
+    expect(assistant.at(-1)).toMatchObject({ text: 'Going to the kitchen.', interrupted: false });
+    // The interrupted greeting keeps only what was played (about a second of it): a strict prefix.
+    const greeting = assistant.find((h) => h.turnId === 'u2');
+    expect(greeting?.interrupted).toBe(true);
+    expect(greeting!.text.length).toBeGreaterThan(0);
+    expect('Hello! What can I do for you?'.startsWith(greeting!.text)).toBe(true);
+    expect(greeting!.text.length).toBeLessThan('Hello! What can I do for you?'.length);
+    const intents = seen.filter((m) => m.type.startsWith('intent.')).map((m) => [m.type, 'args' in m ? m.args : undefined]);
+    expect(intents).toEqual([
+      ['intent.move', { direction: 'forward', meters: 'two' }],
+      ['intent.navigate', { place: 'kitchen' }],
+    ]);
+    // Output stopped at the barge-in: no greeting audio plays after the cancel.
+    const greetingFrames = sink.played.filter((p) => p.turnId === 'u2');
+    expect(greetingFrames.length).toBeGreaterThan(0);
+    expect(Math.max(...greetingFrames.map((p) => p.atMs))).toBeLessThan(cancelledAt);
+    await session.stop();
+  }, 60_000);
+});
