@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale
  *   --quick                  short smoke run
@@ -17,14 +17,15 @@ import { startNatsServer } from '../test/support/nats-server.js';
 import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } from './latency-guards.js';
-import { printGuards, printTable } from './table.js';
+import { benchLocalStack, type LocalStackRow } from './local-stack.js';
+import { printGuards, printLocal, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -77,6 +78,11 @@ for (const name of ['memory', 'failover', 'phrase'] as const) {
   progress(`${name} (in-process)`);
   guards.push(await guardBenches[name](quick ? 5 : 20));
 }
+const locals: LocalStackRow[] = [];
+if (scenarios.includes('local')) {
+  progress('local stack (flite → WebRTC VAD → pocketsphinx → rules → flite), real time');
+  locals.push(await benchLocalStack(quick ? 7 : 21, progress));
+}
 for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? transports : []) {
   await withBus(transport, async (bus, hop) => {
     progress(`${transport}: one bus hop p50 ${hop.p50} ms, p99 ${hop.p99} ms`);
@@ -100,9 +106,10 @@ progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
 if (guards.length > 0) printGuards(guards);
+for (const l of locals) printLocal(l);
 const json = arg('json');
 if (json) {
-  writeFileSync(json, `${JSON.stringify([...rows, ...guards], null, 2)}\n`);
-  progress(`wrote ${rows.length + guards.length} rows to ${json}`);
+  writeFileSync(json, `${JSON.stringify([...rows, ...guards, ...locals], null, 2)}\n`);
+  progress(`wrote ${rows.length + guards.length + locals.length} rows to ${json}`);
 }
 process.exit(0);

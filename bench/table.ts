@@ -1,5 +1,6 @@
 /** The benchmark table, with the issue's targets as PASS/MISS next to the numbers. */
 import type { GuardRow } from './latency-guards.js';
+import type { LocalStackRow } from './local-stack.js';
 import type { BenchRow } from './scenarios.js';
 
 const fmt = (p: { p50: number; p99: number }) => `${p.p50} / ${p.p99}`;
@@ -66,4 +67,11 @@ export function printGuards(rows: GuardRow[]): void {
   console.log('\n| guard | samples | p50 / p99 ms | target | what |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`);
+}
+
+export function printLocal(row: LocalStackRow): void {
+  console.log(`\nLocal stack, ${row.utterances} utterances (${row.recognized} recognized exactly), ms from the end of user speech:`);
+  console.log('| stage | p50 | p95 |');
+  console.log('|---|---|---|');
+  for (const [name, p] of Object.entries(row.stages)) console.log(`| ${name} | ${p.p50} | ${p.p95}${name === 'firstAudio' ? mark(p.p50 < 250) : ''} |`);
 }

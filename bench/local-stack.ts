@@ -1,0 +1,93 @@
+/**
+ * The local stack end to end, in real time: flite-spoken commands as microphone frames → WebRTC VAD →
+ * pocketsphinx (JSGF) → rule policy → flite → output. Per turn, from the end of user speech (the VAD's
+ * `speech_end`, which includes its 600 ms hangover) to the transcript, first token, first clause, TTS
+ * first chunk and first audio frame.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../adapters/clock.js';
+import { createRecordingSink } from '../adapters/audio/recording-sink.js';
+import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
+import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
+import { createFvadVad } from '../adapters/vad/fvad.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
+import { createMessageBus } from '../bus/message-bus.js';
+import { startSession } from '../server/session-host.js';
+import { createTimelineRecorder } from '../server/timeline.js';
+import { summarize, type Percentiles } from './stats.js';
+
+const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
+
+export interface LocalStackRow {
+  scenario: 'local';
+  utterances: number;
+  recognized: number;
+  stages: Record<'transcript' | 'firstToken' | 'firstClause' | 'ttsFirstChunk' | 'firstAudio', Percentiles & { p95: number }>;
+}
+
+export async function benchLocalStack(utterances: number, progress: (line: string) => void): Promise<LocalStackRow> {
+  const clock = systemClock;
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const tts = createFliteTts();
+  await tts.warmUp!();
+  const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+  await stt.warmUp!();
+  const session = startSession({
+    sessionId: 'local',
+    bus,
+    clock,
+    publishState: false,
+    engines: { vad: await createFvadVad(), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts], sink: createRecordingSink(clock, 16_000) },
+  });
+  const timeline = createTimelineRecorder(bus, 'local');
+  const speech = new Map<string, Uint8Array>();
+  for (const c of COMMANDS) {
+    const parts: Uint8Array[] = [];
+    for await (const p of createFliteTts().synthesize({ text: c, signal: new AbortController().signal })) parts.push(p);
+    speech.set(c, new Uint8Array(Buffer.concat(parts)));
+  }
+  let recognized = 0;
+  const start = clock.now();
+  let frame = 0;
+  const push = async (pcm: Uint8Array) => {
+    for (let i = 0; i < pcm.byteLength; i += 640) {
+      const f = new Uint8Array(640);
+      f.set(pcm.subarray(i, i + 640));
+      session.pushAudio(f, 16_000);
+      frame++;
+      await sleep(Math.max(0, start + frame * 20 - clock.now()));
+    }
+  };
+  for (let u = 0; u < utterances; u++) {
+    const command = COMMANDS[u % COMMANDS.length]!;
+    await push(speech.get(command)!);
+    // Silence until the reply has played and the session is idle again.
+    const silence = new Uint8Array(640);
+    do await push(silence);
+    while (!session.state().startsWith('idle') || timeline.turns().length <= u);
+    const turn = timeline.turns()[u];
+    if (turn?.userText === command) recognized++;
+    if ((u + 1) % 5 === 0) progress(`  ${u + 1}/${utterances} utterances`);
+  }
+  const turns = timeline.turns().filter((t) => t.speechEndAtMs !== undefined && t.firstAudioAtMs !== undefined);
+  const stage = (pick: (t: (typeof turns)[number]) => number | undefined) => {
+    const values = turns.map((t) => pick(t)).filter((v): v is number => v !== undefined).map((v) => v);
+    const sorted = [...values].sort((a, b) => a - b);
+    return { ...summarize(values), p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]! * 100) / 100 };
+  };
+  const since = (t: (typeof turns)[number], at: number | undefined) => (at === undefined ? undefined : at - t.speechEndAtMs!);
+  await session.stop();
+  return {
+    scenario: 'local',
+    utterances,
+    recognized,
+    stages: {
+      transcript: stage((t) => since(t, t.transcriptAtMs)),
+      firstToken: stage((t) => since(t, t.firstTokenAtMs)),
+      firstClause: stage((t) => since(t, t.firstClauseAtMs)),
+      ttsFirstChunk: stage((t) => since(t, t.ttsFirstChunkAtMs)),
+      firstAudio: stage((t) => since(t, t.firstAudioAtMs)),
+    },
+  };
+}
