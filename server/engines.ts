@@ -1,6 +1,7 @@
 /**
  * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
- * (`webrtc`), the rule policy (`rules`), flite TTS (`flite`), pocketsphinx STT
+ * (`webrtc`), the rule policy (`rules`), OpenAI-compatible chat
+ * servers (`openai`), flite TTS (`flite`), pocketsphinx STT
  * (`pocketsphinx`), the deterministic fakes (`fake`), engines running in worker
  * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
  * rejected with the list of what is available.
@@ -13,6 +14,7 @@
  */
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
+import { createOpenAiLlm } from '../adapters/llm/openai.js';
 import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
@@ -62,7 +64,12 @@ export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
   if (config.llm.engine === 'fake') return createFakeLlm({ clock: context.clock, reply: config.llm.fakeReply });
   if (config.llm.engine === 'remote') return createRemoteLlm({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
   if (config.llm.engine === 'rules') return createRulePolicy(loadRulesFile(config.llm.rulesPath));
-  throw unavailable('llm', config.llm.engine, ['rules', 'fake', 'remote']);
+  if (config.llm.engine === 'openai') {
+    if (!config.llm.baseUrl) throw new ConfigError('llm.engine "openai" needs llm.baseUrl (VA_LLM__BASE_URL), e.g. http://127.0.0.1:11434/v1 for Ollama');
+    const { baseUrl, model, temperature, maxTokens, apiKey } = config.llm;
+    return createOpenAiLlm({ baseUrl, model, temperature, maxTokens, ...(apiKey ? { apiKey } : {}) });
+  }
+  throw unavailable('llm', config.llm.engine, ['rules', 'openai', 'fake', 'remote']);
 }
 
 export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEngine[] {

@@ -31,8 +31,9 @@ describe('engines from the configuration', () => {
   it('names the engines this build offers when one is unavailable', async () => {
     const clock = new ManualClock();
     const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
-    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1' } } }), context)).rejects.toThrow(
-      'llm engine "openai" is not available in this build: use one of rules, fake, remote',
+    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, stt: { engine: 'sherpa' } } }), context)).rejects.toThrow(
+      'stt engine "sherpa" is not available in this build: use one of pocketsphinx, fake, remote',
     );
+    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'openai' } } }), context)).rejects.toThrow(/needs llm\.baseUrl/);
   });
 });

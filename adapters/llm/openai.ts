@@ -1,0 +1,100 @@
+/**
+ * OpenAI-compatible streaming chat (`openai` package): OpenAI, Ollama (`/v1`), llama.cpp server, vLLM, ….
+ * One client per engine keeps its HTTP connections alive across turns; the request's AbortSignal goes to
+ * the SDK, so a barge-in closes the connection and the server stops generating. Tool calls streamed in
+ * fragments are assembled and yielded whole.
+ *
+ * @example
+ * ```ts
+ * const llm = createOpenAiLlm({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' });
+ * ```
+ */
+import OpenAI from 'openai';
+import type { LlmDelta, LlmEngine } from './types.js';
+
+export interface OpenAiLlmOptions {
+  baseUrl: string;
+  /** Local servers ignore it; the SDK requires a value, so a placeholder is sent when unset. */
+  apiKey?: string;
+  model: string;
+  /** Why 0.3: short, predictable spoken answers. */
+  temperature?: number;
+  /** Why 256: a spoken answer is a few sentences. */
+  maxTokens?: number;
+  /** OpenAI tool definitions; calls come back as intents. */
+  tools?: OpenAI.Chat.Completions.ChatCompletionTool[];
+  /** Why 30 s: a stalled server must not hold a turn forever (the session also has its own give-up timer). */
+  timeoutMs?: number;
+}
+
+/** The server could not be reached or refused the request; the message names the URL and the fix. */
+export class LlmServiceError extends Error {
+  override name = 'LlmServiceError';
+}
+
+export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
+  const client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? 'not-needed', timeout: options.timeoutMs ?? 30_000, maxRetries: 0 });
+  const describe = (error: unknown) => {
+    const status = error instanceof OpenAI.APIError ? error.status : undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new LlmServiceError(
+      status
+        ? `LLM server at ${options.baseUrl} answered ${status} (${reason}): check the model name "${options.model}" and the API key`
+        : `LLM server at ${options.baseUrl} is unreachable (${reason}): is it running? check llm.baseUrl`,
+      { cause: error },
+    );
+  };
+  return {
+    name: `openai(${options.model})`,
+    async warmUp() {
+      try {
+        await client.models.list();
+      } catch (error) {
+        throw describe(error);
+      }
+    },
+    async *stream({ messages, signal }): AsyncGenerator<LlmDelta> {
+      let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+      try {
+        stream = await client.chat.completions.create(
+          {
+            model: options.model,
+            messages,
+            stream: true,
+            temperature: options.temperature ?? 0.3,
+            max_tokens: options.maxTokens ?? 256,
+            ...(options.tools ? { tools: options.tools } : {}),
+          },
+          { signal },
+        );
+      } catch (error) {
+        if (signal.aborted) return;
+        throw describe(error);
+      }
+      const calls = new Map<number, { id: string; name: string; arguments: string }>();
+      const flushCalls = function* (): Generator<LlmDelta> {
+        for (const call of [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)) yield { type: 'tool_call', ...call };
+        calls.clear();
+      };
+      try {
+        for await (const chunk of stream) {
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          if (choice.delta?.content) yield choice.delta.content;
+          for (const fragment of choice.delta?.tool_calls ?? []) {
+            const call = calls.get(fragment.index) ?? { id: '', name: '', arguments: '' };
+            call.id ||= fragment.id ?? '';
+            call.name += fragment.function?.name ?? '';
+            call.arguments += fragment.function?.arguments ?? '';
+            calls.set(fragment.index, call);
+          }
+          if (choice.finish_reason) yield* flushCalls();
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        throw describe(error);
+      }
+      yield* flushCalls();
+    },
+  };
+}
