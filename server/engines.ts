@@ -1,6 +1,6 @@
 /**
  * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
- * (`webrtc`), the rule policy (`rules`), OpenAI-compatible chat
+ * (`webrtc`), Silero VAD (`silero`), the rule policy (`rules`), OpenAI-compatible chat
  * servers (`openai`), flite TTS (`flite`), pocketsphinx STT
  * (`pocketsphinx`), the deterministic fakes (`fake`), engines running in worker
  * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
@@ -26,6 +26,7 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
+import { createSileroVad } from '../adapters/vad/silero.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
@@ -48,7 +49,11 @@ export async function buildVad(config: AppConfig): Promise<VadEngine> {
   if (config.vad.engine === 'webrtc') {
     return createFvadVad({ sampleRateHz, frameMs: frameMs as FvadOptions['frameMs'], mode: config.vad.mode as FvadOptions['mode'] } as FvadOptions);
   }
-  throw unavailable('vad', config.vad.engine, ['webrtc', 'fake']);
+  if (config.vad.engine === 'silero') {
+    if (sampleRateHz !== 16_000) throw new ConfigError(`Silero VAD runs at 16000 Hz; audio.inputRateHz is ${sampleRateHz}`);
+    return createSileroVad({ threshold: config.vad.threshold, ...(config.vad.modelPath ? { modelPath: config.vad.modelPath } : {}) });
+  }
+  throw unavailable('vad', config.vad.engine, ['webrtc', 'silero', 'fake']);
 }
 
 export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
