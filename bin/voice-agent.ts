@@ -1,31 +1,64 @@
 /**
- * The `voice-agent` command line. Each subcommand lives in bin/commands/.
+ * The `voice-agent` command line. Each subcommand lives in bin/commands/ and is loaded only when it
+ * runs, so `demo` never pays for (or warns about) the engines `run`, `say` and `worker` load.
  *
  * @example
  * ```sh
  * npx tsx bin/voice-agent.ts demo --fast
+ * npx tsx bin/voice-agent.ts demo --help
  * ```
  */
-import { runDemo } from './commands/demo.js';
-import { runRunCommand } from './commands/run.js';
-import { runSayCommand } from './commands/say.js';
-import { runWorkerCommand } from './commands/worker.js';
+import { UsageError } from './commands/flags.js';
 
 interface Command {
+  usage: string;
   summary: string;
+  /** Extra lines for `voice-agent <command> --help` (options, examples). */
+  details?: string[];
   run(args: string[]): Promise<void>;
 }
 
+/** Add a command here: a usage line, a one-line summary and a lazily imported entry point. */
 const COMMANDS: Record<string, Command> = {
-  demo: { summary: 'scripted conversation on the fakes (--fast: simulated clock, --json: timelines as JSON)', run: (args) => runDemo(args) },
-  run: { summary: 'run a recording through a session: --in input.wav --out reply.wav (+ timeline JSON and table)', run: (args) => runRunCommand(args) },
-  say: { summary: 'speak text with the configured TTS chain: say "text" --out file.wav', run: (args) => runSayCommand(args) },
-  worker: { summary: 'serve one stage (tts|llm|stt) to all sessions on NATS, in a queue group (--nats URL)', run: runWorkerCommand },
+  demo: {
+    usage: 'voice-agent demo [--fast] [--json]',
+    summary: 'a scripted conversation on the fake engines: a question, a barge-in, a typed message',
+    details: [
+      'Runs in real time (about 10 s) and prints every state transition, the notices, the per-turn',
+      'timeline and what the agent remembers.',
+      '',
+      '  --fast  the same script on a simulated clock: instant, deterministic output',
+      '  --json  print only the timelines and the history, as JSON',
+    ],
+    run: async (args) => (await import('./commands/demo.js')).runDemo(args),
+  },
+  run: {
+    usage: 'voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]',
+    summary: 'run a recording through a session; writes the reply track and the per-turn timeline',
+    run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
+  },
+  say: {
+    usage: 'voice-agent say "text" --out file.wav [--config FILE]',
+    summary: 'speak a text with the configured TTS chain into a WAV file',
+    run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
+  },
+  worker: {
+    usage: 'voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]',
+    summary: 'serve one stage to every session on NATS, in the queue group <stage>-workers',
+    run: async (args) => (await import('./commands/worker.js')).runWorkerCommand(args),
+  },
 };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return ['usage: voice-agent <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join('\n');
+  return [
+    'usage: voice-agent <command> [options]        (voice-agent <command> --help for its options)',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'New here? Run `npm start` (the demo), then read docs/architecture.md.',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -36,10 +69,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`unknown command "${name}": use one of ${Object.keys(COMMANDS).join(', ')}\n\n${help()}`);
+    console.error(`voice-agent: unknown command "${name}": use one of ${Object.keys(COMMANDS).join(', ')}\n\n${help()}`);
     return 2;
   }
-  await command.run(args);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log([`usage: ${command.usage}`, '', command.summary, ...(command.details ? ['', ...command.details] : [])].join('\n'));
+    return 0;
+  }
+  try {
+    await command.run(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`voice-agent ${name}: ${error.message}\nusage: ${command.usage}`);
+    return 2;
+  }
   return 0;
 }
 

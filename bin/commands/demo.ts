@@ -1,11 +1,14 @@
 /**
- * `voice-agent demo`: a scripted conversation on the deterministic fakes — a spoken question, a
- * barge-in over a long answer, a typed message — printing every state transition, the notices, the
- * per-turn timeline and what the agent remembers. Real time by default; `--fast` runs the same script on
- * a simulated clock (instant, identical output), `--json` prints the timelines as JSON.
+ * `voice-agent demo`: a scripted conversation on the deterministic fakes — a spoken question, a barge-in
+ * over a long answer, a typed message — printing every state transition as the bus reports it (with the
+ * event that caused it), the notices, then the per-turn timeline and what the agent remembers.
+ *
+ * Real time by default (about ten seconds); `--fast` runs the same script on a simulated clock (instant,
+ * identical output); `--json` prints only the timelines and the history, as JSON.
  */
-import type { InspectionEvent } from 'xstate';
+import type { InspectionEvent, StateValue } from 'xstate';
 import { sleep, systemClock, type Clock } from '../../adapters/clock.js';
+import type { ChatMessage } from '../../adapters/llm/types.js';
 import {
   createFakeLlm,
   createFakeStt,
@@ -16,81 +19,130 @@ import {
   makeSpeechFrame,
   ManualClock,
 } from '../../adapters/testing/index.js';
-import type { ChatMessage } from '../../adapters/llm/types.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { startSession } from '../../server/session-host.js';
 import { stateValueToString } from '../../server/state-value.js';
 import { createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { assertOnlyFlags } from './flags.js';
 
+const SESSION_ID = 'demo';
+/** Why 16 kHz / 20 ms: the microphone format the fake VAD (like WebRTC VAD and most STT) expects. */
 const MIC_RATE_HZ = 16_000;
 const FRAME_MS = 20;
+/** The fake TTS speaks at the sink's rate, so its audio goes out without resampling. */
 const TTS_RATE_HZ = 16_000;
 
-const REPLIES: Array<[RegExp, string]> = [
-  [/what can you do/i, 'I can move around, fetch things and answer questions.'],
-  [/weather/i, 'Today is sunny and warm, with a light breeze from the west. In the evening it cools down, so take a jacket if you go out late, and maybe an umbrella for tomorrow.'],
-  [/enough|stop/i, 'Okay, I will keep it short.'],
-  [/battery/i, 'My battery is at eighty percent.'],
-];
+/** What the fake STT "recognizes", utterance by utterance. */
+const TRANSCRIPTS = ['what can you do', 'tell me about the weather', "stop, that's enough"];
+const TYPED = 'What is your battery level?';
 
-function replyFor(messages: ChatMessage[]): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  return REPLIES.find(([pattern]) => pattern.test(last))?.[1] ?? 'Sorry, I did not catch that.';
-}
+/** The fake LLM: a reply table keyed on the user's last words. The weather answer is long on purpose. */
+const REPLIES: Array<[RegExp, string]> = [
+  [/what can you do/i, 'I can move, fetch things and answer questions.'],
+  [
+    /weather/i,
+    'Today is sunny and warm, with a light breeze from the west. In the evening it cools down, so take a jacket if you go out late, and maybe an umbrella for tomorrow.',
+  ],
+  [/enough|stop/i, "Okay, I'll be brief."],
+  [/battery/i, 'Battery at eighty percent.'],
+];
+const FALLBACK_REPLY = 'Sorry, I did not catch that.';
+
+export const replyTo = (userText: string): string => REPLIES.find(([pattern]) => pattern.test(userText))?.[1] ?? FALLBACK_REPLY;
+const replyFor = (messages: ChatMessage[]) => replyTo([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+
+/** Column widths of the live log: kind, then `from → to`, so the causing events line up. */
+const KIND_WIDTH = 6;
+/** Why 41: `processing.reply.synthesizing+user.silent`, the longest state the demo passes through. */
+const STATE_WIDTH = 41;
+/** Long texts are cut in the live log (the history below shows them whole). */
+const clip = (text: string, max = 64) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export async function runDemo(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  assertOnlyFlags(args, ['--fast', '--json']);
   const fast = args.includes('--fast');
   const json = args.includes('--json');
   const clock: Clock = fast ? new ManualClock() : systemClock;
   const t0 = clock.now();
-  const at = () => `[${String(Math.round(clock.now() - t0)).padStart(5)} ms]`;
+  const stamp = (atMs: number) => `[${String(Math.round(atMs - t0)).padStart(5)} ms]`;
+  const log = (atMs: number, kind: string, text: string) => {
+    if (!json) out(`${stamp(atMs)} ${kind.padEnd(KIND_WIDTH)} ${text}`.trimEnd());
+  };
   const bus = createMessageBus(createMemoryTransport(), { clock });
 
-  let lastEvent = '';
-  let quiet = false;
-  let lastState = '';
+  if (!json) {
+    out('voice-agent demo: a scripted conversation on the fake engines (energy VAD, scripted STT, a reply');
+    out(`table as the LLM, a tone as TTS), ${fast ? 'on a simulated clock: instant, times as real time would show them' : 'in real time (about 10 seconds)'}.`);
+    out('Each line is a bus message: session.state with the event that caused it, session.notice, llm.done;');
+    out('"user" lines are the script. The chart: docs/session-chart.mmd; the design: docs/architecture.md.\n');
+  }
+
+  // The session host publishes `session.state` without the cause; XState's inspection knows it. Every
+  // change of state value is queued here with its event and matched to the bus message that follows.
+  const causes: Array<{ value: string; cause: string }> = [];
+  let lastValue = '';
   const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.snapshot' || !('value' in (event.snapshot as object))) return;
-    const state = stateValueToString((event.snapshot as unknown as { value: never }).value);
-    const e = event.event as { type: string; turnId?: string };
-    if (!e.type.startsWith('xstate.')) lastEvent = `${e.type}${e.turnId && e.turnId !== '-' ? ` ${e.turnId}` : ''}`;
-    else if (e.type.startsWith('xstate.after')) lastEvent = `after ${e.type.split('.')[2]}`;
-    if (state !== lastState && !json && !quiet) out(`${at()} ${lastState || '(start)'} → ${state}   (${lastEvent || 'start'})`);
-    lastState = state;
+    if (event.type !== '@xstate.snapshot' || event.actorRef.sessionId !== event.rootId) return;
+    const value = stateValueToString((event.snapshot as unknown as { value: StateValue }).value);
+    if (value === lastValue) return;
+    lastValue = value;
+    causes.push({ value, cause: describeEvent(event.event) });
+  };
+  const causeOf = (value: string) => {
+    for (let entry = causes.shift(); entry; entry = causes.shift()) if (entry.value === value) return entry.cause;
+    return '';
   };
 
+  // Subscribed before the session starts, so the initial state is printed too.
+  let shownState = '';
+  bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'session.state'), (m) => {
+    if (m.type !== 'session.state') return;
+    const cause = causeOf(m.value);
+    const from = shownState || '(start)';
+    shownState = m.value;
+    log(m.atMs, 'state', `${from.padEnd(STATE_WIDTH)} → ${m.value.padEnd(STATE_WIDTH)}  (${cause})`);
+  });
+  bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'session.notice'), (m) => {
+    if (m.type === 'session.notice') log(m.atMs, 'notice', `${m.code}: ${m.detail} (${m.turnId})`);
+  });
+  bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'llm.done'), (m) => {
+    if (m.type === 'llm.done') log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clip(m.text)}"`);
+  });
+  const timeline = createTimelineRecorder(bus, SESSION_ID);
+
   const session = startSession({
-    sessionId: 'demo',
+    sessionId: SESSION_ID,
     bus,
     clock,
     inspect,
     engines: {
       vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
-      stt: createFakeStt({ clock, transcripts: ['what can you do', 'tell me about the weather', "stop, that's enough"] }),
+      stt: createFakeStt({ clock, transcripts: TRANSCRIPTS }),
       llm: createFakeLlm({ clock, reply: replyFor, firstTokenDelayMs: 120, tokenIntervalMs: 25 }),
-      tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: 60, msPerWord: 220 })],
+      tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: 50, msPerWord: 200 })],
       sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }),
     },
   });
-  const timeline = createTimelineRecorder(bus, 'demo');
-  bus.subscribe(bus.subjects.forEvent('demo', 'session.notice'), (m) => {
-    if (m.type === 'session.notice' && !json) out(`${at()}   notice ${m.code}: ${m.detail} (${m.turnId})`);
-  });
+  await session.ready();
 
-  // The microphone: one frame every 20 ms, speech while `talking`, silence otherwise.
-  let talking = false;
-  let micOn = true;
+  // The microphone: a frame every 20 ms on the clock (drift-free), speech while `talking`, else silence.
   const speech = makeSpeechFrame(MIC_RATE_HZ, FRAME_MS, 7);
   const silence = makeSilenceFrame(MIC_RATE_HZ, FRAME_MS);
+  let talking = false;
+  let micOn = true;
+  let frames = 0;
+  const micStartMs = clock.now();
   const mic = () => {
     if (!micOn) return;
     session.pushAudio(talking ? speech : silence, MIC_RATE_HZ);
-    clock.setTimeout(mic, FRAME_MS);
+    frames++;
+    clock.setTimeout(mic, Math.max(0, micStartMs + frames * FRAME_MS - clock.now()));
   };
   mic();
-  const say = async (ms: number, what: string) => {
-    if (!json) out(`${at()} user: "${what}" (speaking ${ms} ms)`);
+
+  const speak = async (ms: number, text: string) => {
+    log(clock.now(), 'user', `speaks "${text}" (${ms} ms of speech)`);
     talking = true;
     await sleep(clock, ms);
     talking = false;
@@ -98,44 +150,64 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   const until = async (predicate: () => boolean) => {
     while (!predicate()) await sleep(clock, FRAME_MS);
   };
-  const idle = () => session.state().startsWith('idle');
+  const inState = (prefix: string) => () => session.state().startsWith(prefix);
 
   const script = async () => {
-    await say(900, 'what can you do');
-    await until(idle);
-    await sleep(clock, 300);
-    await say(1100, 'tell me about the weather');
-    await until(() => session.state().startsWith('speaking'));
-    await sleep(clock, 1500);
-    await say(1200, "stop, that's enough");
-    await until(idle);
-    await sleep(clock, 300);
-    if (!json) out(`${at()} user types: "What is your battery level?"`);
-    session.sendText('What is your battery level?');
-    await sleep(clock, 50);
-    await until(idle);
+    // 1. A spoken question, answered in full.
+    await speak(800, TRANSCRIPTS[0]!);
+    await until(inState('idle'));
+    await sleep(clock, 200);
+    // 2. A question with a long answer; about a second into it the user talks over the agent. After
+    //    bargeIn.minSpeechMs (500 ms) of speech the reply is cancelled and the user keeps the floor.
+    await speak(800, TRANSCRIPTS[1]!);
+    await until(inState('speaking'));
+    await sleep(clock, 1000);
+    await speak(1000, TRANSCRIPTS[2]!);
+    await until(inState('idle'));
+    await sleep(clock, 200);
+    // 3. A typed message: no VAD or STT, straight to the LLM.
+    log(clock.now(), 'user', `types "${TYPED}"`);
+    session.sendText(TYPED);
+    await until(inState('processing'));
+    await until(inState('idle'));
   };
 
   const done = script();
   if (clock instanceof ManualClock) {
+    // Simulated time: jump from timer to timer until the script is over.
     let finished = false;
     void done.finally(() => (finished = true));
-    while (!finished) await clock.advanceTo(clock.nextDueMs() ?? clock.now() + 1);
+    while (!finished) await clock.advanceTo(clock.nextDueMs() ?? clock.now() + FRAME_MS);
   }
   await done;
   micOn = false;
-  quiet = true;
+  await session.stop();
 
   const turns = timeline.turns();
+  const history = session.history();
   if (json) {
-    out(JSON.stringify({ turns, history: session.history() }, null, 2));
+    out(JSON.stringify({ turns, history }, null, 2));
   } else {
-    out('\nPer-turn timeline (ms from the end of user speech, or from the request for typed turns):');
-    out(formatTimelines(turns));
-    out('\nWhat the agent remembers (assistant turns hold only what was heard):');
-    for (const h of session.history()) out(`  ${h.role.padEnd(9)} ${h.turnId.padEnd(4)} ${h.interrupted ? '[interrupted] ' : ''}${h.text}`);
+    out('\nPer-turn timeline (ms from the end of the user\'s speech; for a typed turn, from the LLM request):');
+    for (const line of formatTimelines(turns).split('\n')) out(line.trimEnd());
+    out('\nWhat the agent remembers (its history: an assistant turn holds only what the user heard):');
+    for (const h of history) {
+      out(`  ${h.turnId.padEnd(3)} ${h.role.padEnd(9)}  ${h.text}${h.interrupted ? '   [interrupted]' : ''}`);
+      if (h.role === 'assistant' && h.interrupted) {
+        const asked = history.find((u) => u.role === 'user' && u.turnId === h.turnId)?.text ?? '';
+        const unheard = replyTo(asked).slice(h.text.length).trim();
+        if (unheard) out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clip(unheard, 60)}")`);
+      }
+    }
   }
   timeline.close();
-  await session.stop();
   await bus.close();
+}
+
+/** `vad.speech_start u1`, `after minInterruption`, `user.text`: the event that caused a transition. */
+function describeEvent(event: { type: string; turnId?: unknown }): string {
+  if (event.type === 'xstate.init') return 'start';
+  const after = /^xstate\.after\.([^.]+)\./.exec(event.type);
+  if (after) return `after ${after[1]}`;
+  return typeof event.turnId === 'string' && event.turnId !== '-' ? `${event.type} ${event.turnId}` : event.type;
 }

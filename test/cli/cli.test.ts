@@ -1,41 +1,128 @@
+/**
+ * The CLI as a newcomer runs it: a child process through tsx, with a timeout. `demo --fast` runs the
+ * real session (host, chart, actors, bus) on a simulated clock, so its output is deterministic.
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { replyTo } from '../../bin/commands/demo.js';
 
 const run = promisify(execFile);
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 60_000 });
+const tsx = (script: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 60_000 });
+const cli = (...args: string[]) => tsx('bin/voice-agent.ts', ...args);
 
-describe('voice-agent CLI', () => {
-  it('demo --fast plays the scripted conversation with a barge-in and prints the timeline', async () => {
-    const { stdout } = await cli('demo', '--fast');
-    expect(stdout).toContain('notice reply_cancelled: barge_in (u2)');
-    expect(stdout).toMatch(/speaking\.reply\.playing\+user\.candidate → listening\.hearing\s+\(after minInterruption\)/);
-    expect(stdout).toMatch(/demo#u2 .* interrupted \(barge_in\)/);
-    const interrupted = /assistant u2 {3}\[interrupted\] (.+)/.exec(stdout)?.[1];
-    const full = 'Today is sunny and warm, with a light breeze from the west. In the evening it cools down, so take a jacket if you go out late, and maybe an umbrella for tomorrow.';
-    expect(interrupted).toBeDefined();
-    expect(full.startsWith(interrupted!)).toBe(true);
-    expect(interrupted!.length).toBeLessThan(full.length);
+/** `[ 6660 ms] state  <from> → <to>  (<event>)` lines, parsed. */
+function transitions(stdout: string) {
+  return [...stdout.matchAll(/^\[\s*(\d+) ms\] state\s+(\S+)\s+→ (\S+)\s+\((.*)\)$/gm)].map((m) => ({ atMs: Number(m[1]), from: m[2]!, to: m[3]!, event: m[4]! }));
+}
+
+describe('voice-agent demo --fast', () => {
+  let stdout = '';
+  let stderr = '';
+  beforeAll(async () => {
+    ({ stdout, stderr } = await cli('demo', '--fast'));
+  }, 60_000);
+
+  it('completes without noise on stderr and ends the session', () => {
+    expect(stderr).toBe('');
+    const steps = transitions(stdout);
+    expect(steps[0]).toMatchObject({ from: '(start)', to: 'idle.waiting', event: 'start' });
+    expect(steps.at(-1)).toMatchObject({ to: 'ended', event: 'control.end' });
   });
 
-  it('demo --json prints timelines and history as JSON', async () => {
+  it('prints every transition with the event that caused it', () => {
+    const steps = transitions(stdout);
+    expect(steps.map((s) => `${s.to} (${s.event})`).slice(1, 10)).toEqual([
+      'listening.hearing (vad.speech_start u1)',
+      'listening.finalizing (vad.speech_end u1)',
+      'processing.reply.thinking+user.silent (stt.final u1)',
+      'processing.reply.generating+user.silent (llm.started u1)',
+      'processing.reply.synthesizing+user.silent (tts.requested u1)',
+      'processing.reply.buffering+user.silent (tts.first_chunk u1)',
+      'speaking.reply.playing+user.silent (playback.started u1)',
+      'idle.waiting (playback.finished u1)',
+      'listening.hearing (vad.speech_start u2)',
+    ]);
+    // Each line's `from` is the previous line's `to`: no transition is missing.
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!.from).toBe(steps[i - 1]!.to);
+  });
+
+  it('shows the barge-in: the reply is cancelled bargeIn.minSpeechMs (500 ms) after the user starts', () => {
+    expect(stdout).toMatch(/notice reply_cancelled: barge_in \(u2\)/);
+    const steps = transitions(stdout);
+    const start = steps.find((s) => s.event === 'vad.speech_start u3');
+    const bargeIn = steps.find((s) => s.event === 'after minInterruption');
+    expect(start).toMatchObject({ from: 'speaking.reply.playing+user.silent', to: 'speaking.reply.playing+user.candidate' });
+    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate', to: 'listening.hearing' });
+    expect(bargeIn!.atMs - start!.atMs).toBe(500);
+  });
+
+  it('prints the per-turn timeline table', () => {
+    expect(stdout).toMatch(/^turn\s+user said\s+transcript\s+first token\s+first clause\s+first audio\s+outcome\s+heard$/m);
+    expect(stdout).toMatch(/^demo#u1\s+what can you do\s+\d+\s+\d+\s+\d+\s+\d+\s+finished @\d+/m);
+    expect(stdout).toMatch(/^demo#u2\s+tell me about the weather\s+\d+\s+\d+\s+\d+\s+\d+\s+interrupted \(barge_in\) @\d+/m);
+    expect(stdout).toMatch(/^demo#u3\s+stop, that's enough\s.*finished @\d+/m);
+    expect(stdout).toMatch(/^demo#t1\s+What is your battery level\?\s+—\s.*finished @\d+/m);
+  });
+
+  it('remembers only what was heard of the interrupted reply, marked interrupted', () => {
+    const full = replyTo('tell me about the weather');
+    const heard = /^\s+u2\s+assistant\s+(.+?)\s+\[interrupted\]$/m.exec(stdout)?.[1];
+    expect(heard).toBeDefined();
+    expect(full.startsWith(heard!)).toBe(true);
+    expect(heard!.length).toBeGreaterThan(0);
+    expect(heard!.length).toBeLessThan(full.length);
+    // The finished replies are remembered whole and not marked.
+    expect(stdout).toMatch(new RegExp(`^\\s+u1\\s+assistant\\s+${escape(replyTo('what can you do'))}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^\\s+t1\\s+assistant\\s+${escape(replyTo('battery'))}$`, 'm'));
+  });
+});
+
+describe('voice-agent CLI', () => {
+  it('demo --json prints the timelines and the history as JSON', async () => {
     const { stdout } = await cli('demo', '--fast', '--json');
-    const parsed = JSON.parse(stdout) as { turns: Array<{ id: string; outcome: string }>; history: unknown[] };
+    const parsed = JSON.parse(stdout) as {
+      turns: Array<{ id: string; outcome: string; reason?: string }>;
+      history: Array<{ role: string; turnId: string; text: string; interrupted: boolean }>;
+    };
     expect(parsed.turns.map((t) => [t.id, t.outcome])).toEqual([
       ['demo#u1', 'finished'],
       ['demo#u2', 'interrupted'],
       ['demo#u3', 'finished'],
       ['demo#t1', 'finished'],
     ]);
-    expect(parsed.history).toHaveLength(8);
-  });
+    expect(parsed.turns[1]!.reason).toBe('barge_in');
+    expect(parsed.history.map((h) => `${h.turnId} ${h.role}${h.interrupted ? ' interrupted' : ''}`)).toEqual([
+      'u1 user',
+      'u1 assistant',
+      'u2 user',
+      'u2 assistant interrupted',
+      'u3 user',
+      'u3 assistant',
+      't1 user',
+      't1 assistant',
+    ]);
+  }, 60_000);
 
   it('an unknown command exits 2 naming the valid commands', async () => {
-    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo') });
+    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, say, worker') });
   });
 
-  it('the committed chart diagram matches the machine', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/diagram.ts', '--check'], { timeout: 60_000 });
-    expect(stdout).toContain('matches the machine');
+  it('an unknown option exits 2 with the command usage', async () => {
+    await expect(cli('demo', '--slow')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage: voice-agent demo [--fast] [--json]') });
+  });
+
+  it('--help lists the commands; <command> --help shows its usage', async () => {
+    expect((await cli('--help')).stdout).toMatch(/^ {2}demo {4}.+\n {2}run {5}.+\n {2}say {5}.+\n {2}worker {2}.+$/m);
+    expect((await cli('demo', '--help')).stdout).toContain('--fast');
+  });
+
+  it('the committed chart diagram matches the machine (npm run diagram -- --check)', async () => {
+    const { stdout } = await tsx('bin/diagram.ts', '--check');
+    expect(stdout).toContain('docs/session-chart.mmd matches the machine');
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
