@@ -9,6 +9,7 @@
  * actor aborts every request in flight.
  */
 import { fromCallback } from 'xstate';
+import { createResampler } from '../adapters/audio/resample.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { TtsCommand } from '../machines/events.js';
@@ -75,27 +76,31 @@ export function createTtsActor(deps: SessionActorDeps) {
     };
 
     const synthesize = async (segment: Segment, controller: AbortController, engine: TtsEngine) => {
-      if (engine.sampleRateHz !== sink.sampleRateHz) {
-        throw new Error(`engine "${engine.name}" makes ${engine.sampleRateHz} Hz but the output is ${sink.sampleRateHz} Hz: configure matching rates`);
-      }
+      // One internal format: an engine at another rate is resampled here, at the edge.
+      const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
       const requestedAtMs = clock.now();
       bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
-      for await (const audio of engine.synthesize({ text: segment.text, voice: deps.pipeline.voice, signal: controller.signal })) {
-        if (controller.signal.aborted || stopped) return;
-        if (audio.byteLength === 0) continue;
-        if (!segment.emittedAudio) {
-          segment.emittedAudio = true;
-          bus.publish({
-            type: 'tts.first_chunk',
-            sessionId,
-            turnId,
-            segmentIndex: segment.index,
-            kind: segment.kind,
-            engine: engine.name,
-            latencyMs: clock.now() - requestedAtMs,
-          });
+      try {
+        for await (const raw of engine.synthesize({ text: segment.text, voice: deps.pipeline.voice, signal: controller.signal })) {
+          if (controller.signal.aborted || stopped) return;
+          const audio = resampler ? resampler.process(raw) : raw;
+          if (audio.byteLength === 0) continue;
+          if (!segment.emittedAudio) {
+            segment.emittedAudio = true;
+            bus.publish({
+              type: 'tts.first_chunk',
+              sessionId,
+              turnId,
+              segmentIndex: segment.index,
+              kind: segment.kind,
+              engine: engine.name,
+              latencyMs: clock.now() - requestedAtMs,
+            });
+          }
+          publishChunk(segment, audio, false);
         }
-        publishChunk(segment, audio, false);
+      } finally {
+        resampler?.close();
       }
     };
 

@@ -35,10 +35,12 @@ export interface HarnessOptions {
   tts?: readonly TtsEngine[];
   sink?: AudioSink;
   pipeline?: Partial<PipelineOptions>;
+  /** Share a clock with engines made before the harness. */
+  clock?: ManualClock;
 }
 
 export function createHarness(options: HarnessOptions = {}) {
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const handlerErrors: unknown[] = [];
   const bus = createMessageBus(createMemoryTransport({ onHandlerError: (error) => handlerErrors.push(error) }), { clock });
   const pacedSink: PacedSink = createPacedSink({ clock, sampleRateHz: RATE, frameMs: 20 });
