@@ -21,7 +21,7 @@ import { createSessionActors, DEFAULT_PIPELINE_OPTIONS, type PipelineOptions, ty
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
 import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
 import { sessionMachine } from '../machines/session.machine.js';
-import { stateValueToString } from './state-value.js';
+import { describeEvent, stateValueToString } from './state-value.js';
 
 export type { SessionEngines };
 
@@ -60,29 +60,40 @@ export function startSession(options: StartSessionOptions): SessionHandle {
   const config = resolveSessionConfig(options.config);
   const pipeline: PipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...options.pipeline };
   const actors = createSessionActors({ bus, clock, pipeline, ...engines });
+  const publishState = options.publishState ?? true;
+  let lastState = '';
+  // `session.state` is published from XState's inspection: its snapshot record carries the event that
+  // caused the change, which observers of the actor never see.
+  const userInspect = options.inspect;
+  const inspect = (event: InspectionEvent) => {
+    if (event.type === '@xstate.snapshot' && event.actorRef.sessionId === event.rootId) {
+      const snapshot = event.snapshot as ReturnType<typeof actor.getSnapshot>;
+      const value = stateValueToString(snapshot.value);
+      if (value !== lastState) {
+        lastState = value;
+        const turnId = snapshot.context.replyTurnId ?? snapshot.context.userTurnId ?? SESSION_TURN;
+        bus.publish({ type: 'session.state', sessionId, turnId, value, event: describeEvent(event.event) });
+      }
+    }
+    if (typeof userInspect === 'function') userInspect(event);
+    else userInspect?.next?.(event);
+  };
   const actor = createActor(sessionMachine.provide({ actors }), {
     input: { sessionId, config },
     clock,
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    // Why only when publishing state: inspection runs for every event of every child actor, which a
+    // fleet of thousands of silent sessions should not pay for.
+    ...(publishState ? { inspect } : userInspect ? { inspect: userInspect } : {}),
   });
 
-  let lastState = '';
   let frameSeq = 0;
   const subs: Subscription[] = [];
-  const publishState = options.publishState ?? true;
 
   actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, code: e.code, detail: e.detail }));
   actor.on('history', (e) =>
     bus.publish({ type: 'session.history', sessionId, turnId: e.entry.turnId, role: e.entry.role, text: e.entry.text, interrupted: e.entry.interrupted }),
   );
   actor.subscribe({
-    next: (snapshot) => {
-      if (!publishState) return;
-      const value = stateValueToString(snapshot.value);
-      if (value === lastState) return;
-      lastState = value;
-      bus.publish({ type: 'session.state', sessionId, turnId: snapshot.context.replyTurnId ?? snapshot.context.userTurnId ?? SESSION_TURN, value, event: '' });
-    },
     error: (error) => {
       // A bug in the chart must not take other sessions down: report it on this session only.
       bus.publish({ type: 'session.error', sessionId, turnId: SESSION_TURN, code: 'session_crashed', message: String(error) });

@@ -16,3 +16,14 @@ export function stateValueToString(value: StateValue): string {
     })
     .join('+');
 }
+
+/**
+ * The event that caused a transition, readable: `vad.speech_start u1`, `after minInterruption`,
+ * `user.text`, `start`. What `session.state` carries as its `event`.
+ */
+export function describeEvent(event: { type: string; turnId?: unknown }): string {
+  if (event.type === 'xstate.init') return 'start';
+  const after = /^xstate\.after\.([^.]+)\./.exec(event.type);
+  if (after) return `after ${after[1]}`;
+  return typeof event.turnId === 'string' && event.turnId !== '-' ? `${event.type} ${event.turnId}` : event.type;
+}

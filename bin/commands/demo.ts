@@ -6,7 +6,6 @@
  * Real time by default (about ten seconds); `--fast` runs the same script on a simulated clock (instant,
  * identical output); `--json` prints only the timelines and the history, as JSON.
  */
-import type { InspectionEvent, StateValue } from 'xstate';
 import { sleep, systemClock, type Clock } from '../../adapters/clock.js';
 import type { ChatMessage } from '../../adapters/llm/types.js';
 import {
@@ -22,7 +21,6 @@ import {
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { startSession } from '../../server/session-host.js';
-import { stateValueToString } from '../../server/state-value.js';
 import { createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
 import { assertOnlyFlags } from './flags.js';
 
@@ -78,30 +76,13 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     out('"user" lines are the script. The chart: docs/session-chart.mmd; the design: docs/architecture.md.\n');
   }
 
-  // The session host publishes `session.state` without the cause; XState's inspection knows it. Every
-  // change of state value is queued here with its event and matched to the bus message that follows.
-  const causes: Array<{ value: string; cause: string }> = [];
-  let lastValue = '';
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.snapshot' || event.actorRef.sessionId !== event.rootId) return;
-    const value = stateValueToString((event.snapshot as unknown as { value: StateValue }).value);
-    if (value === lastValue) return;
-    lastValue = value;
-    causes.push({ value, cause: describeEvent(event.event) });
-  };
-  const causeOf = (value: string) => {
-    for (let entry = causes.shift(); entry; entry = causes.shift()) if (entry.value === value) return entry.cause;
-    return '';
-  };
-
   // Subscribed before the session starts, so the initial state is printed too.
   let shownState = '';
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'session.state'), (m) => {
     if (m.type !== 'session.state') return;
-    const cause = causeOf(m.value);
     const from = shownState || '(start)';
     shownState = m.value;
-    log(m.atMs, 'state', `${from.padEnd(STATE_WIDTH)} → ${m.value.padEnd(STATE_WIDTH)}  (${cause})`);
+    log(m.atMs, 'state', `${from.padEnd(STATE_WIDTH)} → ${m.value.padEnd(STATE_WIDTH)}  (${m.event})`);
   });
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'session.notice'), (m) => {
     if (m.type === 'session.notice') log(m.atMs, 'notice', `${m.code}: ${m.detail} (${m.turnId})`);
@@ -115,7 +96,6 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     sessionId: SESSION_ID,
     bus,
     clock,
-    inspect,
     engines: {
       vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
       stt: createFakeStt({ clock, transcripts: TRANSCRIPTS }),
@@ -202,12 +182,4 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   }
   timeline.close();
   await bus.close();
-}
-
-/** `vad.speech_start u1`, `after minInterruption`, `user.text`: the event that caused a transition. */
-function describeEvent(event: { type: string; turnId?: unknown }): string {
-  if (event.type === 'xstate.init') return 'start';
-  const after = /^xstate\.after\.([^.]+)\./.exec(event.type);
-  if (after) return `after ${after[1]}`;
-  return typeof event.turnId === 'string' && event.turnId !== '-' ? `${event.type} ${event.turnId}` : event.type;
 }

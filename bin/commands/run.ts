@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../../adapters/clock.js';
 import { pcmBytesFor } from '../../adapters/audio/pcm.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { resampleAll } from '../../adapters/audio/resample.js';
 import { encodeWav, readWav } from '../../adapters/audio/wav.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
@@ -28,11 +29,11 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
   const output = flag(args, 'out');
   if (!input || !output) throw new Error('usage: voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]');
   const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
-  const { pcm, sampleRateHz } = readWav(readFileSync(input));
+  const recording = readWav(readFileSync(input));
   const rate = config.audio.inputRateHz;
-  if (sampleRateHz !== rate) {
-    throw new Error(`${input} is ${sampleRateHz} Hz but the session listens at ${rate} Hz: convert it (sox ${input} -r ${rate} -c 1 -b 16 in-${rate}.wav) or set audio.inputRateHz`);
-  }
+  // A recording at another rate is resampled once, at the edge, to the rate the VAD and STT run at.
+  const pcm = recording.sampleRateHz === rate ? recording.pcm : await resampleAll(recording.pcm, recording.sampleRateHz, rate);
+  if (recording.sampleRateHz !== rate) out(`${input}: resampled ${recording.sampleRateHz} Hz → ${rate} Hz (audio.inputRateHz)`);
 
   const clock = systemClock;
   const bus = createMessageBus(createMemoryTransport(), { clock });

@@ -50,11 +50,18 @@ describe('voice-agent say / run (on the fake engines)', () => {
     expect(voiced).toBeLessThanOrEqual(600);
   }, 60_000);
 
-  it('a recording at the wrong rate gets the conversion command', async () => {
+  it('run resamples a recording at another rate to the session input rate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
-    writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(960), 48_000));
-    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')])).rejects.toMatchObject({ stderr: expect.stringContaining('-r 16000') });
-  });
+    const frames = [...Array(40).fill(makeSpeechFrame(48_000, 20, 2)), ...Array(20).fill(makeSilenceFrame(48_000, 20))] as Uint8Array[];
+    const pcm = new Uint8Array(frames.length * 1920);
+    frames.forEach((f, i) => pcm.set(f, i * 1920));
+    writeFileSync(join(dir, 'in.wav'), encodeWav(pcm, 48_000));
+    const { stdout } = await cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'reply.wav')]);
+    expect(stdout).toContain('resampled 48000 Hz → 16000 Hz');
+    expect(stdout).toMatch(/run#u1 +hello robot/);
+    const timeline = JSON.parse(readFileSync(join(dir, 'reply.timeline.json'), 'utf8')) as { turns: Array<{ outcome: string }> };
+    expect(timeline.turns.map((t) => t.outcome)).toEqual(['finished']);
+  }, 60_000);
 
   it('say speaks with the default local TTS (flite)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'va-say-')), 'x.wav');
