@@ -42,6 +42,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'speak a text with the configured TTS chain into a WAV file',
     run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
   },
+  serve: {
+    usage: 'voice-agent serve [--sessions robot-1,robot-2] [--nats URL] [--prefix va] [--config FILE]',
+    summary: 'host sessions on NATS for devices in other processes (microphone in, speaker out over subjects)',
+    details: [
+      'A device publishes its microphone on <prefix>.<session>.audio.frame and plays',
+      '<prefix>.<session>.audio.out, dropping its buffer on audio.clear. Any process steers a session with',
+      'user.text, control.say, control.stop, control.end and watches session.* and intent.* (docs/subjects.md).',
+    ],
+    run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
+  },
   worker: {
     usage: 'voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]',
     summary: 'serve one stage to every session on NATS, in the queue group <stage>-workers',

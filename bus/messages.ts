@@ -46,6 +46,10 @@ export const MessageSchemas = {
   // Input audio (microphone) and typed input.
   'audio.frame': def('audio.frame', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
   'user.text': def('user.text', { text: z.string().min(1).max(10_000) }),
+  // Output audio for a device in another process (adapters/audio/bus-sink.ts): frames to play in
+  // order, and a clear that must drop whatever the device has buffered (a barge-in or STOP).
+  'audio.out': def('audio.out', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  'audio.clear': def('audio.clear', { framesCleared: z.number().int().nonnegative() }),
   // VAD
   'vad.speech_start': def('vad.speech_start', {}),
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
