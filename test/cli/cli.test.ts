@@ -105,7 +105,7 @@ describe('voice-agent CLI', () => {
   }, 60_000);
 
   it('an unknown command exits 2 naming the valid commands', async () => {
-    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, say, worker') });
+    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, say, serve, worker') });
   });
 
   it('an unknown option exits 2 with the command usage', async () => {
@@ -113,7 +113,7 @@ describe('voice-agent CLI', () => {
   });
 
   it('--help lists the commands; <command> --help shows its usage', async () => {
-    expect((await cli('--help')).stdout).toMatch(/^ {2}demo {4}.+\n {2}run {5}.+\n {2}say {5}.+\n {2}worker {2}.+$/m);
+    expect((await cli('--help')).stdout).toMatch(/^ {2}demo {4}.+\n {2}run {5}.+\n {2}say {5}.+\n {2}serve {3}.+\n {2}worker {2}.+$/m);
     expect((await cli('demo', '--help')).stdout).toContain('--fast');
   });
 
