@@ -29,6 +29,8 @@ export interface TurnTimeline {
   outcome?: 'finished' | 'interrupted' | 'failed';
   reason?: string;
   heardText?: string;
+  /** TTS failovers of this turn: which engine gave way to which, when, and why. */
+  fallbacks?: Array<{ atMs: number; fromEngine: string; toEngine: string; reason: string }>;
 }
 
 export interface TimelineRecorder {
@@ -52,6 +54,7 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
     'llm.started',
     'llm.clause',
     'tts.first_chunk',
+    'tts.fallback',
     'playback.started',
     'playback.finished',
     'playback.stopped',
@@ -77,6 +80,9 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
         break;
       case 'tts.first_chunk':
         if (m.kind !== 'filler') t.ttsFirstChunkAtMs ??= m.atMs;
+        break;
+      case 'tts.fallback':
+        (t.fallbacks ??= []).push({ atMs: m.atMs, fromEngine: m.fromEngine, toEngine: m.toEngine, reason: m.reason });
         break;
       case 'playback.started':
         if (m.kind !== 'filler') t.firstAudioAtMs ??= m.atMs;
@@ -104,28 +110,43 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
   };
   const sub = bus.subscribe(bus.subjects.forSession(sessionId), onMessage);
   return {
-    turns: () => [...turns.values()].filter((t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined)),
+    turns: () => [...turns.values()].filter((t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined)),
     close: () => sub.unsubscribe(),
   };
 }
 
 const ms = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '—' : `${Math.round(to - from)}`);
 
-/** A readable table: one row per turn, times in ms relative to the turn's start (speech end or request). */
+/** Cuts `text` to at most `max` characters at a word boundary, marking the cut with `…`. */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  // The cut ends a word when a space follows it; otherwise back up to the last whole word.
+  const space = text[max - 1] === ' ' ? cut.length : cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/**
+ * A readable table: one row per turn, times in ms relative to the turn's start (speech end or request).
+ * A `tts failover` column appears when a turn changed TTS engine.
+ */
 export function formatTimelines(turns: readonly TurnTimeline[]): string {
-  const header = ['turn', 'user said', 'transcript', 'first token', 'first clause', 'first audio', 'outcome', 'heard'];
+  const withFailover = turns.some((t) => t.fallbacks?.length);
+  const header = ['turn', 'user said', 'transcript', 'first token', 'first clause', 'first audio', 'outcome', ...(withFailover ? ['tts failover'] : []), 'heard'];
   const rows = turns.map((t) => {
     const origin = t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
     const outcome = t.outcome ? `${t.outcome}${t.reason ? ` (${t.reason})` : ''} @${ms(origin, t.endedAtMs)}` : '…';
+    const failover = (t.fallbacks ?? []).map((f) => `${f.fromEngine}→${f.toEngine} (${f.reason}) @${ms(origin, f.atMs)}`).join(', ');
     return [
       t.id,
-      (t.userText ?? '').slice(0, 28),
+      clipText(t.userText ?? '', 28),
       ms(origin, t.transcriptAtMs),
       ms(origin, t.firstTokenAtMs),
       ms(origin, t.firstClauseAtMs),
       ms(origin, t.firstAudioAtMs),
       outcome,
-      (t.heardText ?? '').slice(0, 40),
+      ...(withFailover ? [failover] : []),
+      clipText(t.heardText ?? '', 40),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -21,7 +21,7 @@ import {
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { startSession } from '../../server/session-host.js';
-import { createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
 import { assertOnlyFlags } from './flags.js';
 
 const SESSION_ID = 'demo';
@@ -55,7 +55,7 @@ const KIND_WIDTH = 6;
 /** Why 41: `processing.reply.synthesizing+user.silent`, the longest state the demo passes through. */
 const STATE_WIDTH = 41;
 /** Long texts are cut in the live log (the history below shows them whole). */
-const clip = (text: string, max = 64) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const clip = (text: string, max = 64) => clipText(text, max);
 
 export async function runDemo(args: string[], out: (line: string) => void = console.log): Promise<void> {
   assertOnlyFlags(args, ['--fast', '--json']);

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../adapters/testing/index.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+
+describe('timeline', () => {
+  it('records a TTS failover with its engines, reason and time, and shows it in the table', async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const recorder = createTimelineRecorder(bus, 's1');
+    bus.publish({ type: 'vad.speech_end', sessionId: 's1', turnId: 'u1', speechMs: 800 });
+    await clock.advance(300);
+    bus.publish({ type: 'tts.fallback', sessionId: 's1', turnId: 'u1', fromEngine: 'edge', toEngine: 'flite(kal16)', reason: 'first_chunk_deadline' });
+    await clock.advance(40);
+    bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u1', kind: 'reply' });
+    await bus.flush();
+    const [turn] = recorder.turns();
+    expect(turn?.fallbacks).toEqual([{ atMs: 300, fromEngine: 'edge', toEngine: 'flite(kal16)', reason: 'first_chunk_deadline' }]);
+    const table = formatTimelines(recorder.turns());
+    expect(table).toContain('tts failover');
+    expect(table).toContain('edge→flite(kal16) (first_chunk_deadline) @300');
+    recorder.close();
+  });
+
+  it('has no failover column when no turn failed over', () => {
+    expect(formatTimelines([{ id: 's1#u1', turnId: 'u1', userText: 'hi' }])).not.toContain('failover');
+  });
+
+  it('clips long text at a word boundary', () => {
+    expect(clipText('turn left and go to the kitchen please', 20)).toBe('turn left and go to…');
+    expect(clipText('short', 20)).toBe('short');
+    expect(clipText('Supercalifragilisticexpialidocious', 10)).toBe('Supercali…');
+  });
+});
