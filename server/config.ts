@@ -189,6 +189,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  for (const spec of config.tts.engines) if (spec.engine === 'openai' && !spec.apiKey && apiKey) spec.apiKey = apiKey;
   // Feature flags win over the detailed settings they summarize.
   config.session.bargeIn.enabled = config.session.bargeIn.enabled && config.features.bargeIn;
   return config;

@@ -19,10 +19,12 @@ import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
+import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
+import { createOpenAiSpeechTts } from '../adapters/tts/openai-speech.js';
 import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
@@ -62,7 +64,13 @@ export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
   if (config.stt.engine === 'pocketsphinx') {
     return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}) });
   }
-  throw unavailable('stt', config.stt.engine, ['pocketsphinx', 'fake', 'remote']);
+  if (config.stt.engine === 'openai') {
+    const { baseUrl, apiKey, model } = config.stt;
+    if (!baseUrl) throw new ConfigError('stt.engine "openai" needs stt.baseUrl (VA_STT__BASE_URL), e.g. http://127.0.0.1:8000/v1 for a Whisper server');
+    // Why whisper-1 by default: OpenAI's name; local servers usually want their own model id in stt.model.
+    return createOpenAiTranscriptionStt({ baseUrl, model: model ?? 'whisper-1', language: config.pipeline.language, ...(apiKey ? { apiKey } : {}) });
+  }
+  throw unavailable('stt', config.stt.engine, ['pocketsphinx', 'openai', 'fake', 'remote']);
 }
 
 export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
@@ -83,7 +91,8 @@ export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEng
     if (spec.engine === 'fake') return createFakeTts({ clock: context.clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
     if (spec.engine === 'remote') return createRemoteTts({ bus: context.bus, clock: context.clock, sessionId: context.sessionId, sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
     if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
-    throw unavailable('tts', spec.engine, ['flite', 'fake', 'remote']);
+    if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
+    throw unavailable('tts', spec.engine, ['flite', 'openai', 'fake', 'remote']);
   });
   // The first engine answers the configured phrases from memory once warmed up.
   return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;

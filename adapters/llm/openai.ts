@@ -10,12 +10,10 @@
  * ```
  */
 import OpenAI from 'openai';
+import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
 import type { LlmDelta, LlmEngine } from './types.js';
 
-export interface OpenAiLlmOptions {
-  baseUrl: string;
-  /** Local servers ignore it; the SDK requires a value, so a placeholder is sent when unset. */
-  apiKey?: string;
+export interface OpenAiLlmOptions extends OpenAiEndpoint {
   model: string;
   /** Why 0.3: short, predictable spoken answers. */
   temperature?: number;
@@ -23,8 +21,6 @@ export interface OpenAiLlmOptions {
   maxTokens?: number;
   /** OpenAI tool definitions; calls come back as intents. */
   tools?: OpenAI.Chat.Completions.ChatCompletionTool[];
-  /** Why 30 s: a stalled server must not hold a turn forever (the session also has its own give-up timer). */
-  timeoutMs?: number;
 }
 
 /** The server could not be reached or refused the request; the message names the URL and the fix. */
@@ -33,17 +29,11 @@ export class LlmServiceError extends Error {
 }
 
 export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
-  const client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? 'not-needed', timeout: options.timeoutMs ?? 30_000, maxRetries: 0 });
-  const describe = (error: unknown) => {
-    const status = error instanceof OpenAI.APIError ? error.status : undefined;
-    const reason = error instanceof Error ? error.message : String(error);
-    return new LlmServiceError(
-      status
-        ? `LLM server at ${options.baseUrl} answered ${status} (${reason}): check the model name "${options.model}" and the API key`
-        : `LLM server at ${options.baseUrl} is unreachable (${reason}): is it running? check llm.baseUrl`,
-      { cause: error },
-    );
-  };
+  const client = createOpenAiClient(options);
+  const describe = (error: unknown) =>
+    new LlmServiceError(describeServiceError(error, 'LLM server', options.baseUrl, `check the model name "${options.model}" and the API key`, 'llm.baseUrl'), {
+      cause: error,
+    });
   return {
     name: `openai(${options.model})`,
     async warmUp() {

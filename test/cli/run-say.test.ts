@@ -70,11 +70,20 @@ describe('voice-agent say / run (on the fake engines)', () => {
     expect(readWav(readFileSync(out)).pcm.byteLength).toBeGreaterThan(16_000 * 2);
   });
 
-  it('run with an engine this build lacks says what it offers', async () => {
+  it('run against an unreachable transcription server says which server and which setting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
     writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(640), 16_000));
     await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], { VA_STT__ENGINE: 'openai', VA_STT__BASE_URL: 'http://127.0.0.1:1/v1' })).rejects.toMatchObject({
-      stderr: expect.stringContaining('stt engine "openai" is not available in this build: use one of pocketsphinx, fake, remote'),
+      code: 1,
+      stderr: expect.stringMatching(/transcription server at http:\/\/127\.0\.0\.1:1\/v1 is unreachable .*check stt\.baseUrl/),
+    });
+  });
+
+  it('run with an engine name the configuration does not know lists the valid ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
+    writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(640), 16_000));
+    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], { VA_STT__ENGINE: 'whisper-cpp' })).rejects.toMatchObject({
+      stderr: expect.stringMatching(/stt\.engine: .*"pocketsphinx".*\(set it in the config file or VA_STT__ENGINE\)/),
     });
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * OpenAI-compatible transcription (`POST /audio/transcriptions`): OpenAI Whisper, faster-whisper-server,
+ * whisper.cpp's server, LocalAI, vLLM, …. The utterance is buffered while the user speaks and sent as one
+ * WAV file at speech end; the API has no partial results, so barge-in policies that count words fall
+ * back to the minimum speech duration. One client per engine keeps its connection alive between turns.
+ *
+ * @example
+ * ```ts
+ * const stt = createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'Systran/faster-whisper-small' });
+ * const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: () => {}, signal });
+ * stream.push(pcm);
+ * const text = await stream.finish();
+ * ```
+ */
+import OpenAI, { toFile } from 'openai';
+import { encodeWav } from '../audio/wav.js';
+import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import type { SttEngine } from './types.js';
+
+export interface OpenAiTranscriptionOptions extends OpenAiEndpoint {
+  model: string;
+  /** ISO-639-1 hint (`en`, `zh`); unset lets the server detect the language. */
+  language?: string;
+}
+
+/** The transcription server failed or could not be reached; the message names the URL and the fix. */
+export class TranscriptionServiceError extends Error {
+  override name = 'TranscriptionServiceError';
+}
+
+export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions): SttEngine {
+  const client = createOpenAiClient(options);
+  const fail = (error: unknown) =>
+    new TranscriptionServiceError(describeServiceError(error, 'transcription server', options.baseUrl, `check the model "${options.model}"`, 'stt.baseUrl'), {
+      cause: error,
+    });
+
+  const transcribe = async (pcm: Uint8Array, sampleRateHz: number, language: string | undefined, signal: AbortSignal): Promise<string> => {
+    try {
+      const file = await toFile(encodeWav(pcm, sampleRateHz), 'speech.wav', { type: 'audio/wav' });
+      const result = await client.audio.transcriptions.create({ file, model: options.model, ...(language ? { language } : {}) }, { signal });
+      return result.text.trim();
+    } catch (error) {
+      if (signal.aborted) return '';
+      throw fail(error);
+    }
+  };
+
+  return {
+    name: `openai-transcription(${options.model})`,
+    // Why GET /models: cheap, and it opens the kept-alive connection the first turn then reuses. Any
+    // answer (whisper.cpp's server has no /models and says 404) proves the server is there.
+    async warmUp() {
+      try {
+        await client.models.list();
+      } catch (error) {
+        if (error instanceof OpenAI.APIError && error.status !== undefined) return;
+        throw fail(error);
+      }
+    },
+    createStream({ sampleRateHz, language, signal }) {
+      const parts: Uint8Array[] = [];
+      let bytes = 0;
+      return {
+        push(audio) {
+          parts.push(audio.slice());
+          bytes += audio.byteLength;
+        },
+        // An aborted turn resolves with an empty transcript: the STT actor drops it by turnId anyway.
+        async finish() {
+          if (signal.aborted || bytes === 0) return '';
+          const pcm = new Uint8Array(bytes);
+          let at = 0;
+          for (const p of parts) {
+            pcm.set(p, at);
+            at += p.byteLength;
+          }
+          return transcribe(pcm, sampleRateHz, language ?? options.language, signal);
+        },
+      };
+    },
+  };
+}
