@@ -1,0 +1,66 @@
+// The eSpeak-NG synthesizer on a worker thread (see espeak.ts). eSpeak calls back synchronously with
+// ~100 ms of audio at a time while it synthesizes; each chunk is posted to the main thread at once, so
+// the main thread streams it while synthesis goes on and never blocks on it. A cancel cannot arrive as
+// a message during a synchronous synthesis, so it comes through shared memory: the callback returns 1
+// (stop) when `cancelled[0]` holds the running request's id.
+import { parentPort, workerData } from 'node:worker_threads';
+
+const cancelled = new Int32Array(workerData.cancelled);
+let module;
+let worker;
+let currentVoice = '';
+let knownVoices;
+
+// Loaded once, before the first request is served; requests that arrive meanwhile wait in order.
+const ready = (async () => {
+  const factory = (await import('@echogarden/espeak-ng-emscripten')).default;
+  module = await factory();
+  worker = new module.eSpeakNGWorker();
+})();
+
+function voiceIds() {
+  const ids = [];
+  for (let i = 0; ; i++) {
+    const voice = worker.get_voices(i);
+    if (!voice || !module.getPointer(voice)) break;
+    ids.push(voice.get_identifier().split('/').pop().toLowerCase());
+  }
+  return ids;
+}
+
+function synthesize({ id, text, voice, rateWpm }) {
+  if (voice !== currentVoice) {
+    // set_voice reports success for names it does not know (and keeps the old voice): check the list.
+    knownVoices ??= new Set(voiceIds());
+    if (!knownVoices.has(voice.toLowerCase()) || worker.set_voice(voice) !== 0) {
+      parentPort.postMessage({ id, error: `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)` });
+      return;
+    }
+    currentVoice = voice;
+  }
+  worker.set_rate(rateWpm);
+  const callback = module.addFunction((pointer, samples) => {
+    if (Atomics.load(cancelled, 0) === id) return 1;
+    if (samples > 0) {
+      const chunk = module.HEAPU8.slice(pointer, pointer + samples * 2);
+      parentPort.postMessage({ id, chunk }, [chunk.buffer]);
+    }
+    return 0;
+  }, 'iiii');
+  try {
+    worker.synth_(text, callback);
+  } finally {
+    module.removeFunction(callback);
+  }
+  parentPort.postMessage({ id, done: true });
+}
+
+parentPort.on('message', async (request) => {
+  try {
+    await ready;
+    if (request.warmUp) return parentPort.postMessage({ id: request.id, done: true, sampleRateHz: worker.get_samplerate() });
+    synthesize(request);
+  } catch (error) {
+    parentPort.postMessage({ id: request.id, error: String(error?.message ?? error) });
+  }
+});
