@@ -23,6 +23,7 @@ import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcripti
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
+import { createEdgeTts } from '../adapters/tts/edge.js';
 import { createEspeakTts } from '../adapters/tts/espeak.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
 import { createOpenAiSpeechTts } from '../adapters/tts/openai-speech.js';
@@ -93,8 +94,9 @@ export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEng
     if (spec.engine === 'remote') return createRemoteTts({ bus: context.bus, clock: context.clock, sessionId: context.sessionId, sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
     if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
     if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
+    if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
     if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
-    throw unavailable('tts', spec.engine, ['flite', 'espeak', 'openai', 'fake', 'remote']);
+    throw unavailable('tts', spec.engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
   });
   // The first engine answers the configured phrases from memory once warmed up.
   return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;

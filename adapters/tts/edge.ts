@@ -1,0 +1,143 @@
+/**
+ * Microsoft Edge's online voices (`msedge-tts`, MIT; the service needs internet access to
+ * speech.platform.bing.com and is not an official API). The service only sends MP3 or WebM/Opus, so the
+ * MP3 stream is decoded as it arrives (`mpg123-decoder`, WASM, MIT) into s16le mono at 24 kHz and
+ * yielded chunk by chunk. One WebSocket per engine is kept open between requests.
+ *
+ * Cancel: the service has no per-request cancel, so an abort stops reading and drops the rest; the
+ * server finishes that clause into the void (clauses are short). A dead connection ends a stream early:
+ * a stream that ends without audio, or stays silent for `idleTimeoutMs`, is an {@link EdgeTtsError},
+ * which the TTS actor's failover turns into the next engine (put `flite` after `edge` in the chain).
+ *
+ * Not exercised here (no internet in CI): the tests drive this adapter through {@link EdgeClient}, the
+ * small surface it uses from `msedge-tts`, with a fake client and real MP3 data.
+ *
+ * @example
+ * ```ts
+ * const tts = createEdgeTts({ voice: 'zh-CN-XiaoxiaoNeural' });
+ * for await (const chunk of tts.synthesize({ text: '你好。', signal })) play(chunk);
+ * ```
+ */
+import { MsEdgeTTS, OUTPUT_FORMAT } from 'msedge-tts';
+import { MPEGDecoder } from 'mpg123-decoder';
+import type { TtsEngine } from './types.js';
+
+/** What this adapter needs from `msedge-tts`: connect with a voice and format, stream one SSML text. */
+export interface EdgeClient {
+  setMetadata(voice: string, format: string): Promise<void>;
+  /** `text` goes into the package's SSML template as is, so it must already be XML-escaped. */
+  toStream(text: string): NodeJS.ReadableStream;
+  close(): void;
+}
+export type EdgeClientFactory = () => EdgeClient;
+
+export interface EdgeTtsOptions {
+  /** An Edge voice short name. Why Aria: a clear, neutral US English neural voice. */
+  voice?: string;
+  /** Replaces the real `msedge-tts` client (tests, proxies). */
+  client?: EdgeClientFactory;
+  /** Why 5 s: Edge answers within a few hundred ms; silence this long means a dead connection. */
+  idleTimeoutMs?: number;
+}
+
+/** The Edge voice service failed; the message says what to check and what to fall back to. */
+export class EdgeTtsError extends Error {
+  override name = 'EdgeTtsError';
+}
+
+const EDGE_RATE_HZ = 24_000;
+const FORMAT = OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3;
+const FALLBACK_HINT = 'Edge voices need internet access to speech.platform.bing.com; add a local engine such as flite after edge in tts.engines';
+
+/** Escapes text for the SSML document the package wraps around it. */
+export function escapeSsml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** Float samples of one channel to s16le. */
+function toS16(samples: Float32Array): Uint8Array {
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767)));
+  return new Uint8Array(out.buffer);
+}
+
+export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
+  const voice = options.voice ?? 'en-US-AriaNeural';
+  const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
+  const makeClient = options.client ?? ((): EdgeClient => new MsEdgeTTS() as unknown as EdgeClient);
+  let client: EdgeClient | undefined;
+
+  /** (Re)connects: msedge-tts reconnects inside setMetadata, where a failure can be caught. */
+  const connect = async (): Promise<EdgeClient> => {
+    client ??= makeClient();
+    try {
+      await client.setMetadata(voice, FORMAT);
+      return client;
+    } catch (error) {
+      client = undefined;
+      throw new EdgeTtsError(`Edge TTS could not connect (${String((error as Error)?.message ?? error)}): ${FALLBACK_HINT}`, { cause: error });
+    }
+  };
+
+  async function* synthesize({ text, signal }: Parameters<TtsEngine['synthesize']>[0]): AsyncGenerator<Uint8Array> {
+    if (signal.aborted) return;
+    const edge = await connect();
+    const decoder = new MPEGDecoder();
+    await decoder.ready;
+    const stream = edge.toStream(escapeSsml(text));
+    const queue: Array<Uint8Array | null | Error> = [];
+    let wake: (() => void) | undefined;
+    const push = (item: Uint8Array | null | Error) => {
+      queue.push(item);
+      wake?.();
+    };
+    stream.on('data', (data: Uint8Array) => push(data));
+    stream.on('end', () => push(null));
+    stream.on('close', () => push(null));
+    stream.on('error', (error: Error) => push(error));
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let bytesOut = 0;
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        const item = queue.shift();
+        if (item === undefined) {
+          const timedOut = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(true), idleTimeoutMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(false);
+            };
+          });
+          wake = undefined;
+          if (timedOut && !signal.aborted) throw new EdgeTtsError(`Edge TTS sent nothing for ${idleTimeoutMs} ms: ${FALLBACK_HINT}`);
+          continue;
+        }
+        if (item instanceof Error) throw new EdgeTtsError(`Edge TTS stream failed (${item.message}): ${FALLBACK_HINT}`, { cause: item });
+        if (item === null) break;
+        const decoded = decoder.decode(item);
+        if (decoded.samplesDecoded > 0) {
+          if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`);
+          const pcm = toS16(decoded.channelData[0]!);
+          bytesOut += pcm.byteLength;
+          yield pcm;
+        }
+      }
+      if (bytesOut === 0) throw new EdgeTtsError(`Edge TTS closed the connection without audio for "${text.slice(0, 40)}": ${FALLBACK_HINT}`);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.removeAllListeners('data');
+      decoder.free();
+    }
+  }
+
+  return {
+    name: `edge(${voice})`,
+    sampleRateHz: EDGE_RATE_HZ,
+    async warmUp() {
+      await connect();
+    },
+    synthesize,
+  };
+}
