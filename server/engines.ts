@@ -96,7 +96,8 @@ export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEng
     if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
     if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
     if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
-    throw unavailable('tts', spec.engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
+    // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
+    throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
   });
   // The first engine answers the configured phrases from memory once warmed up.
   return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;
