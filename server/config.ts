@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { SherpaSttConfigSchema } from '../adapters/stt/sherpa.js';
 import { SessionConfigSchema } from '../machines/config.js';
 
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -74,7 +75,8 @@ export const AppConfigSchema = z
         baseUrl: z.url().optional(),
         apiKey: z.string().optional(),
         model: z.string().optional(),
-        sherpa: z.record(z.string(), z.string()).optional(),
+        /** Model files for stt.engine "sherpa" (see adapters/stt/sherpa.ts). */
+        sherpa: SherpaSttConfigSchema.optional(),
         fakeTranscripts: z.array(z.string()).default([]),
       })
       .strict()

@@ -1,10 +1,8 @@
 /**
- * Builds a session's engines from the typed configuration. Engines available in this build: WebRTC VAD
- * (`webrtc`), Silero VAD (`silero`), the rule policy (`rules`), OpenAI-compatible chat
- * servers (`openai`), flite TTS (`flite`), pocketsphinx STT
- * (`pocketsphinx`), the deterministic fakes (`fake`), engines running in worker
- * processes (`remote`), and the HTTP memory service. Other engine names in the configuration are
- * rejected with the list of what is available.
+ * Builds a session's engines from the typed configuration: VAD `webrtc` | `silero` | `fake`; STT
+ * `pocketsphinx` | `openai` | `sherpa` | `remote` | `fake`; LLM `rules` | `openai` | `remote` | `fake`; TTS
+ * chain of `flite` | `espeak` | `openai` | `edge` | `remote` | `fake`; and the HTTP memory service.
+ * Settings an engine needs but lacks fail here with the variable that sets them.
  *
  * @example
  * ```ts
@@ -21,6 +19,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
+import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createEdgeTts } from '../adapters/tts/edge.js';
@@ -72,7 +71,13 @@ export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
     // Why whisper-1 by default: OpenAI's name; local servers usually want their own model id in stt.model.
     return createOpenAiTranscriptionStt({ baseUrl, model: model ?? 'whisper-1', language: config.pipeline.language, ...(apiKey ? { apiKey } : {}) });
   }
-  throw unavailable('stt', config.stt.engine, ['pocketsphinx', 'openai', 'fake', 'remote']);
+  if (config.stt.engine === 'sherpa') {
+    if (!config.stt.sherpa) {
+      throw new ConfigError('stt.engine "sherpa" needs stt.sherpa: {"kind":"transducer","encoder":…,"decoder":…,"joiner":…,"tokens":…} or {"kind":"whisper",…} (VA_STT__SHERPA)');
+    }
+    return createSherpaStt(config.stt.sherpa, { sampleRateHz: config.audio.inputRateHz });
+  }
+  throw unavailable('stt', (config.stt as { engine: string }).engine, ['pocketsphinx', 'openai', 'sherpa', 'fake', 'remote']);
 }
 
 export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {

@@ -28,12 +28,23 @@ describe('engines from the configuration', () => {
     await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, features: { memory: true } } }), context)).rejects.toThrow(/memory\.url is not set/);
   });
 
-  it('names the engines this build offers when one is unavailable', async () => {
+  it('an engine missing the settings it needs says which variable sets them', async () => {
     const clock = new ManualClock();
     const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
-    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, stt: { engine: 'sherpa' } } }), context)).rejects.toThrow(
-      'stt engine "sherpa" is not available in this build: use one of pocketsphinx, fake, remote',
+    const build = (overrides: object) => buildSessionEngines(loadConfig({ overrides: { ...fakes, ...overrides } }), context);
+    await expect(build({ stt: { engine: 'sherpa' } })).rejects.toThrow(/stt\.engine "sherpa" needs stt\.sherpa: .*\(VA_STT__SHERPA\)/);
+    await expect(build({ stt: { engine: 'sherpa', sherpa: { kind: 'whisper', encoder: '/m/e.onnx', decoder: '/m/d.onnx', tokens: '/m/t.txt' } } })).rejects.toThrow(
+      /stt\.sherpa\.encoder: \/m\/e\.onnx does not exist/,
     );
-    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'openai' } } }), context)).rejects.toThrow(/needs llm\.baseUrl/);
+    await expect(build({ stt: { engine: 'openai' } })).rejects.toThrow(/needs stt\.baseUrl \(VA_STT__BASE_URL\)/);
+    await expect(build({ llm: { engine: 'openai' } })).rejects.toThrow(/needs llm\.baseUrl/);
+  });
+
+  it('builds every TTS engine of the schema (without network: nothing is contacted before warm-up)', async () => {
+    const clock = new ManualClock();
+    const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
+    const engines = [{ engine: 'flite' }, { engine: 'espeak', language: 'zh' }, { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1' }, { engine: 'edge' }, { engine: 'remote' }, { engine: 'fake' }];
+    const built = await buildSessionEngines(loadConfig({ overrides: { ...fakes, tts: { engines, phrases: [], warmUp: false } } }), context);
+    expect(built.tts.map((t) => t.name)).toEqual(['flite(kal16)', 'espeak(cmn)', 'openai-speech(tts-1/alloy)', 'edge(en-US-AriaNeural)', 'remote-tts', 'fake-tts']);
   });
 });
