@@ -23,7 +23,8 @@ export interface BenchRow {
   vadOnsetToSilenceMs: Percentiles;
   loopLagMs: Percentiles;
   cpuPercent: number;
-  rssPerSessionMb: number;
+  /** null below 100 sessions: the process's own RSS swings (GC, earlier runs) swamp one session's share. */
+  rssPerSessionMb: number | null;
   natsHopMs?: Percentiles;
 }
 
@@ -104,10 +105,14 @@ export async function runReplyScenario(bus: MessageBus, transport: BenchRow['tra
       await replyPairs(s, pairs);
     })),
   );
-  const rssPerSessionMb = round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
+  const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const records = all.flatMap((s) => s.turns);
   await Promise.all(all.map((s) => s.stop()));
   return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
+}
+
+function perSessionRss(rssBefore: number, sessions: number): number | null {
+  return sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
 }
 
 export async function runScaleScenario(
@@ -145,7 +150,7 @@ export async function runScaleScenario(
   progress(`  ${sessions} sessions started; warming up ${timing.warmUpMs} ms`);
   await sleep(timing.warmUpMs);
   global.gc?.();
-  const rssPerSessionMb = round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
+  const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const windowStart = performance.now();
   progress(`  measuring ${timing.windowMs} ms`);
   const { loopLagMs, cpuPercent } = await measureWindow(() => sleep(timing.windowMs));

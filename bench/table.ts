@@ -13,7 +13,7 @@ export function targets(row: BenchRow) {
     interrupt: row.interruptToSilenceMs.p99 <= 2 && row.framesAfterInterrupt === 0,
     vad: Number.isNaN(row.vadOnsetToSilenceMs.p99) ? undefined : row.vadOnsetToSilenceMs.p99 <= 502,
     loopLag: row.sessions === 1000 ? row.loopLagMs.p99 < 20 : undefined,
-    rss: row.sessions === 1000 ? row.rssPerSessionMb < 1 : undefined,
+    rss: row.sessions === 1000 && row.rssPerSessionMb !== null ? row.rssPerSessionMb < 1 : undefined,
     natsHop: row.transport === 'nats' && row.natsHopMs ? row.natsHopMs.p99 < 1 : undefined,
   };
 }
@@ -50,7 +50,7 @@ export function printTable(rows: BenchRow[]): void {
       fmt(r.vadOnsetToSilenceMs) + mark(t.vad),
       fmt(r.loopLagMs) + mark(t.loopLag),
       String(r.cpuPercent),
-      String(r.rssPerSessionMb) + mark(t.rss),
+      (r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb)) + mark(t.rss),
       r.natsHopMs ? fmt(r.natsHopMs) + mark(t.natsHop) : '',
     ];
   });
