@@ -14,9 +14,13 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SherpaSttConfigSchema } from '../adapters/stt/sherpa.js';
 import { SessionConfigSchema } from '../machines/config.js';
+
+/** The bundled examples, found from wherever the command runs. */
+const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -71,7 +75,7 @@ export const AppConfigSchema = z
       .object({
         engine: z.enum(['pocketsphinx', 'openai', 'sherpa', 'remote', 'fake']).default('pocketsphinx'),
         /** JSGF grammar for pocketsphinx. Why a grammar by default: open-vocabulary pocketsphinx is weak. */
-        grammarPath: z.string().default('examples/robot-commands.jsgf'),
+        grammarPath: z.string().default(`${EXAMPLES_DIR}robot-commands.jsgf`),
         baseUrl: z.url().optional(),
         apiKey: z.string().optional(),
         model: z.string().optional(),
@@ -84,7 +88,7 @@ export const AppConfigSchema = z
     llm: z
       .object({
         engine: z.enum(['rules', 'openai', 'remote', 'fake']).default('rules'),
-        rulesPath: z.string().default('examples/robot-rules.json'),
+        rulesPath: z.string().default(`${EXAMPLES_DIR}robot-rules.json`),
         baseUrl: z.url().optional(),
         apiKey: z.string().optional(),
         model: z.string().default('gpt-4o-mini'),

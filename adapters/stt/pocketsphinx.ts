@@ -79,7 +79,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   }
   const lm = options.lmPath ?? join(MODEL_DIR, 'en-us.lm.bin');
   for (const [what, path] of [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict], [grammarPath ? 'grammar (grammarPath)' : 'language model (lmPath)', grammarPath ?? lm]] as const) {
-    if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${INSTALL_HINT}, or set the path`);
+    if (existsSync(path)) continue;
+    // A grammar is the user's own file; the models come from the Debian packages.
+    const fix = path === grammarPath ? 'check stt.grammarPath (relative paths start at the working directory)' : `${INSTALL_HINT}, or set the path`;
+    throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${fix}`);
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const argv = ['-hmm', hmm, '-dict', dict, ...(grammarPath ? ['-jsgf', grammarPath] : ['-lm', lm]), '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
