@@ -1,5 +1,21 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { createEspeakTts, EspeakError } from '../../../adapters/tts/espeak.js';
+import { createEspeakTts, EspeakError, EspeakUnavailableError } from '../../../adapters/tts/espeak.js';
+
+/** eSpeak-NG is an optional dependency: `npm install` (and CI) installs it; `--omit=optional` does not. */
+const installed = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@echogarden/espeak-ng-emscripten');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+it.runIf(!installed)('without the optional package, the engine names the install command', () => {
+  expect(() => createEspeakTts()).toThrow(EspeakUnavailableError);
+  expect(() => createEspeakTts()).toThrow(/npm install @echogarden\/espeak-ng-emscripten/);
+});
 
 const LONG = 'This is a long answer. It goes on for several sentences, so that synthesis takes a while. '.repeat(4);
 const rms = (chunks: Uint8Array[]) => {
@@ -14,7 +30,7 @@ const rms = (chunks: Uint8Array[]) => {
 };
 const ms = (chunks: Uint8Array[]) => chunks.reduce((n, c) => n + c.byteLength, 0) / 2 / 22.05;
 
-describe('eSpeak-NG TTS (optional, GPL-3.0)', () => {
+describe.runIf(installed)('eSpeak-NG TTS (optional, GPL-3.0)', () => {
   it('speaks English at 22,050 Hz in ~100 ms chunks', async () => {
     const tts = createEspeakTts();
     expect(tts.sampleRateHz).toBe(22_050);
