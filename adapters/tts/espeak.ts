@@ -50,9 +50,10 @@ interface Pending {
 /** The per-process worker: eSpeak is not re-entrant, so one thread serves every engine in order. */
 let shared: { worker: Worker; cancelled: Int32Array; pending: Map<number, Pending>; nextId: number } | undefined;
 
-function checkInstalled(): void {
+/** Throws {@link EspeakUnavailableError} when `resolve` cannot find the optional package. */
+export function checkEspeakInstalled(resolve: (id: string) => string = createRequire(import.meta.url).resolve): void {
   try {
-    createRequire(import.meta.url).resolve('@echogarden/espeak-ng-emscripten');
+    resolve('@echogarden/espeak-ng-emscripten');
   } catch (cause) {
     throw new EspeakUnavailableError(
       'eSpeak-NG is an optional dependency (GPL-3.0) and is not installed: run `npm install @echogarden/espeak-ng-emscripten`, or use the flite engine',
@@ -63,7 +64,7 @@ function checkInstalled(): void {
 
 function espeakWorker() {
   if (shared) return shared;
-  checkInstalled();
+  checkEspeakInstalled();
   const cancelled = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./espeak-worker.mjs', import.meta.url), { workerData: { cancelled: cancelled.buffer } });
   // Why unref: an idle synthesizer must not keep the process alive after the sessions end.
@@ -122,7 +123,7 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
   const language = (options.language ?? 'en').toLowerCase();
   const voice = options.voice ?? LANGUAGE_VOICES[language] ?? language;
   const rateWpm = options.rateWpm ?? 175;
-  checkInstalled();
+  checkEspeakInstalled();
   return {
     name: `espeak(${voice})`,
     sampleRateHz: ESPEAK_RATE_HZ,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { createEspeakTts, EspeakError, EspeakUnavailableError } from '../../../adapters/tts/espeak.js';
+import { checkEspeakInstalled, createEspeakTts, EspeakError, EspeakUnavailableError } from '../../../adapters/tts/espeak.js';
 
 /** eSpeak-NG is an optional dependency: `npm install` (and CI) installs it; `--omit=optional` does not. */
 const installed = (() => {
@@ -12,9 +12,13 @@ const installed = (() => {
   }
 })();
 
-it.runIf(!installed)('without the optional package, the engine names the install command', () => {
-  expect(() => createEspeakTts()).toThrow(EspeakUnavailableError);
-  expect(() => createEspeakTts()).toThrow(/npm install @echogarden\/espeak-ng-emscripten/);
+it('without the optional package, the engine names the install command', () => {
+  const missing = (id: string): string => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  };
+  expect(() => checkEspeakInstalled(missing)).toThrow(EspeakUnavailableError);
+  expect(() => checkEspeakInstalled(missing)).toThrow(/optional dependency \(GPL-3\.0\).*npm install @echogarden\/espeak-ng-emscripten/);
+  expect(() => checkEspeakInstalled()).not.toThrow();
 });
 
 const LONG = 'This is a long answer. It goes on for several sentences, so that synthesis takes a while. '.repeat(4);
