@@ -136,6 +136,10 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
     name: `edge(${voice})`,
     sampleRateHz: EDGE_RATE_HZ,
     async warmUp() {
+      // The decoder's WASM compiles once per process (≈ 20 ms here); later decoders start in a few ms.
+      const decoder = new MPEGDecoder();
+      await decoder.ready;
+      decoder.free();
       await connect();
     },
     synthesize,
