@@ -13,14 +13,14 @@
  * config.llm.engine; // 'rules' unless the file or VA_LLM__ENGINE says otherwise
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SherpaSttConfigSchema } from '../adapters/stt/sherpa.js';
 import { SessionConfigSchema } from '../machines/config.js';
 
-/** The bundled examples, found from wherever the command runs. */
-const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+/** The bundled examples, found from wherever the command runs (from source, or from the build in dist/). */
+const EXAMPLES_DIR = [new URL('../examples/', import.meta.url), new URL('../../examples/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir)) ?? 'examples/';
 
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
