@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeMessage } from '../../bus/codec.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { Clock } from '../clock.js';
-import { createChannel } from '../testing/channel.js';
+import { createChannel } from '../channel.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS, WorkerError, WorkerReplySchema, replyInbox, type WorkerReply, type WorkerStage } from './protocol.js';
 
 export interface RemoteCallOptions {

@@ -16,7 +16,7 @@ export { createFakeLlm, tokenizeReply, type FakeLlm, type FakeLlmOptions, type F
 export { createFakeTts, countSpeechWords, type FakeTts, type FakeTtsOptions, type FakeTtsStats } from '../tts/testing/fake-tts.js';
 // Step-by-step fakes written alongside these (the test drives every token); `export *` so their
 // exact names stay owned by their module.
-export * from './channel.js';
+export * from '../channel.js';
 export * from '../llm/testing/controlled-llm.js';
 export * from '../stt/testing/controlled-stt.js';
 export * from '../tts/testing/controlled-tts.js';

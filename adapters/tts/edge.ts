@@ -20,6 +20,7 @@
  */
 import { MsEdgeTTS, OUTPUT_FORMAT } from 'msedge-tts';
 import { MPEGDecoder } from 'mpg123-decoder';
+import { createChannel } from '../channel.js';
 import type { TtsEngine } from './types.js';
 
 /** What this adapter needs from `msedge-tts`: connect with a voice and format, stream one SSML text. */
@@ -85,48 +86,45 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
     const decoder = new MPEGDecoder();
     await decoder.ready;
     const stream = edge.toStream(escapeSsml(text));
-    const queue: Array<Uint8Array | null | Error> = [];
-    let wake: (() => void) | undefined;
-    const push = (item: Uint8Array | null | Error) => {
-      queue.push(item);
-      wake?.();
+    const mp3 = createChannel<Uint8Array>();
+    // Why an idle timer: msedge-tts never ends a stream whose connection silently died.
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => mp3.fail(new EdgeTtsError(`Edge TTS sent nothing for ${idleTimeoutMs} ms: ${FALLBACK_HINT}`)), idleTimeoutMs);
     };
-    stream.on('data', (data: Uint8Array) => push(data));
-    stream.on('end', () => push(null));
-    stream.on('close', () => push(null));
-    stream.on('error', (error: Error) => push(error));
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const end = () => {
+      clearTimeout(idleTimer);
+      mp3.close();
+    };
+    stream.on('data', (data: Uint8Array) => {
+      mp3.push(data);
+      armIdle();
+    });
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', (error: Error) => {
+      clearTimeout(idleTimer);
+      mp3.fail(new EdgeTtsError(`Edge TTS stream failed (${error.message}): ${FALLBACK_HINT}`, { cause: error }));
+    });
+    signal.addEventListener('abort', end, { once: true });
+    armIdle();
     let bytesOut = 0;
     try {
-      for (;;) {
+      for await (const item of mp3) {
         if (signal.aborted) return;
-        const item = queue.shift();
-        if (item === undefined) {
-          const timedOut = await new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(true), idleTimeoutMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve(false);
-            };
-          });
-          wake = undefined;
-          if (timedOut && !signal.aborted) throw new EdgeTtsError(`Edge TTS sent nothing for ${idleTimeoutMs} ms: ${FALLBACK_HINT}`);
-          continue;
-        }
-        if (item instanceof Error) throw new EdgeTtsError(`Edge TTS stream failed (${item.message}): ${FALLBACK_HINT}`, { cause: item });
-        if (item === null) break;
         const decoded = decoder.decode(item);
-        if (decoded.samplesDecoded > 0) {
-          if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`);
-          const pcm = toS16(decoded.channelData[0]!);
-          bytesOut += pcm.byteLength;
-          yield pcm;
-        }
+        if (decoded.samplesDecoded === 0) continue;
+        if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`);
+        const pcm = toS16(decoded.channelData[0]!);
+        bytesOut += pcm.byteLength;
+        yield pcm;
       }
+      if (signal.aborted) return;
       if (bytesOut === 0) throw new EdgeTtsError(`Edge TTS closed the connection without audio for "${text.slice(0, 40)}": ${FALLBACK_HINT}`);
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      clearTimeout(idleTimer);
+      signal.removeEventListener('abort', end);
       stream.removeAllListeners('data');
       decoder.free();
     }

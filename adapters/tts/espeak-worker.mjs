@@ -58,7 +58,6 @@ function synthesize({ id, text, voice, rateWpm }) {
 parentPort.on('message', async (request) => {
   try {
     await ready;
-    if (request.warmUp) return parentPort.postMessage({ id: request.id, done: true, sampleRateHz: worker.get_samplerate() });
     synthesize(request);
   } catch (error) {
     parentPort.postMessage({ id: request.id, error: String(error?.message ?? error) });

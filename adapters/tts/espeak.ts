@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { createChannel } from '../channel.js';
 import type { TtsEngine } from './types.js';
 
 export interface EspeakOptions {
@@ -83,31 +84,19 @@ function espeakWorker() {
 async function* request(message: Record<string, unknown>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   const w = espeakWorker();
   const id = w.nextId++;
-  const queue: Reply[] = [];
-  let wake: (() => void) | undefined;
-  w.pending.set(id, {
-    onReply(reply) {
-      queue.push(reply);
-      wake?.();
-    },
-  });
+  const replies = createChannel<Reply>();
+  w.pending.set(id, { onReply: (reply) => replies.push(reply) });
   const onAbort = () => {
     // Stops eSpeak at its next chunk if this request is running; a queued one stops at its first.
     Atomics.store(w.cancelled, 0, id);
-    wake?.();
+    replies.close();
   };
   signal.addEventListener('abort', onAbort, { once: true });
   w.worker.ref();
   try {
     w.worker.postMessage({ id, ...message });
-    for (;;) {
+    for await (const reply of replies) {
       if (signal.aborted) return;
-      const reply = queue.shift();
-      if (!reply) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
       if (reply.error) throw new EspeakError(reply.error);
       if (reply.chunk) yield reply.chunk;
       if (reply.done) return;

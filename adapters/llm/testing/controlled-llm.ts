@@ -2,7 +2,7 @@
  * A fake LLM the test steers token by token (model-based and randomized tests): nothing happens until
  * the test calls `emit`, `finish` or `fail`, so every interleaving can be produced on purpose.
  */
-import { createChannel, type Channel } from '../../testing/channel.js';
+import { createChannel, type Channel } from '../../channel.js';
 import type { ChatMessage, LlmEngine } from '../types.js';
 
 export interface ControlledLlmRequest {

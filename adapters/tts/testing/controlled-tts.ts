@@ -2,7 +2,7 @@
  * A fake TTS engine the test steers request by request: each `synthesize` call waits until the test
  * pushes audio, ends or fails it. `activeRequests()` proves that cancelled turns stop synthesizing.
  */
-import { createChannel, type Channel } from '../../testing/channel.js';
+import { createChannel, type Channel } from '../../channel.js';
 import type { TtsEngine } from '../types.js';
 
 export interface ControlledTtsRequest {

@@ -1,6 +1,7 @@
 /**
- * A push-driven async iterable: tests (and controlled fakes) push items, close it or fail it, and the
- * consumer's `for await` sees them in order. Abort ends iteration with the signal's reason.
+ * A push-driven async iterable: a producer (an engine callback, a worker's replies, a test) pushes
+ * items, closes it or fails it, and the consumer's `for await` sees them in order. Items pushed before
+ * `close()` are still delivered; abort ends iteration with the signal's reason.
  */
 export interface Channel<T> extends AsyncIterable<T> {
   push(item: T): void;
