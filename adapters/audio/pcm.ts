@@ -40,3 +40,20 @@ export function rmsLevel(pcm: Uint8Array): number {
   for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
   return Math.sqrt(sum / samples.length) / 32768;
 }
+
+/**
+ * s16le samples as floats in [-1, 1), the form neural engines (Silero, sherpa-onnx) take. Writes into
+ * `out` when given (a per-window buffer on the hot path), else allocates.
+ */
+export function pcmToFloat32(pcm: Uint8Array, out = new Float32Array(pcm.byteLength >> 1)): Float32Array {
+  const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true) / 32768;
+  return out;
+}
+
+/** Float samples (decoders' output) to s16le, clipped to the 16-bit range. */
+export function float32ToPcm(samples: Float32Array): Uint8Array {
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767)));
+  return new Uint8Array(out.buffer);
+}

@@ -22,6 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { pcmToFloat32 } from '../audio/pcm.js';
 import type { SttEngine } from './types.js';
 
 /** Why 1 thread: sessions run in parallel on few cores; more threads per decode only add contention. */
@@ -69,13 +70,6 @@ export function missingModelFiles(config: SherpaSttConfig): string[] {
   const paths = Object.entries(config).filter(([key]) => ['encoder', 'decoder', 'joiner', 'tokens'].includes(key)) as Array<[string, string]>;
   return paths.filter(([, path]) => !existsSync(path)).map(([key, path]) => `stt.sherpa.${key}: ${path} does not exist`);
 }
-
-const toFloats = (pcm: Uint8Array): Float32Array => {
-  const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength - (pcm.byteLength % 2)));
-  const out = new Float32Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! / 32768;
-  return out;
-};
 
 /**
  * Loads the model once in a child process first. Why: onnxruntime aborts the whole process on a corrupt
@@ -157,7 +151,7 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
         return {
           push(audio) {
             if (signal.aborted) return;
-            stream.acceptWaveform({ samples: toFloats(audio), sampleRate: sampleRateHz });
+            stream.acceptWaveform({ samples: pcmToFloat32(audio), sampleRate: sampleRateHz });
             const text = drain();
             if (text && text !== last) onPartial((last = text));
           },
@@ -179,7 +173,7 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
         async finish() {
           if (signal.aborted || parts.length === 0) return '';
           const stream = recognizer.createStream();
-          stream.acceptWaveform({ samples: toFloats(Buffer.concat(parts)), sampleRate: sampleRateHz });
+          stream.acceptWaveform({ samples: pcmToFloat32(Buffer.concat(parts)), sampleRate: sampleRateHz });
           recognizer.decode(stream);
           return recognizer.getResult(stream).text.trim();
         },

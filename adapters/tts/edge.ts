@@ -20,6 +20,7 @@
  */
 import { MsEdgeTTS, OUTPUT_FORMAT } from 'msedge-tts';
 import { MPEGDecoder } from 'mpg123-decoder';
+import { float32ToPcm } from '../audio/pcm.js';
 import { createChannel } from '../channel.js';
 import type { TtsEngine } from './types.js';
 
@@ -53,13 +54,6 @@ const FALLBACK_HINT = 'Edge voices need internet access to speech.platform.bing.
 /** Escapes text for the SSML document the package wraps around it. */
 export function escapeSsml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-/** Float samples of one channel to s16le. */
-function toS16(samples: Float32Array): Uint8Array {
-  const out = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767)));
-  return new Uint8Array(out.buffer);
 }
 
 export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
@@ -116,7 +110,7 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
         const decoded = decoder.decode(item);
         if (decoded.samplesDecoded === 0) continue;
         if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`);
-        const pcm = toS16(decoded.channelData[0]!);
+        const pcm = float32ToPcm(decoded.channelData[0]!);
         bytesOut += pcm.byteLength;
         yield pcm;
       }

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pcmToFloat32 } from '../audio/pcm.js';
 import type { VadEngine } from './types.js';
 
 export interface SileroOptions {
@@ -64,9 +65,7 @@ export function createSileroVad(options: SileroOptions = {}): VadEngine {
     sampleRateHz: SAMPLE_RATE_HZ,
     isSpeech(frame) {
       if (frame.byteLength !== WINDOW_SAMPLES * 2) throw new Error(`Silero VAD needs ${WINDOW_SAMPLES * 2}-byte frames, got ${frame.byteLength}`);
-      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-      for (let i = 0; i < WINDOW_SAMPLES; i++) floats[i] = view.getInt16(i * 2, true) / 32768;
-      vad.acceptWaveform(floats);
+      vad.acceptWaveform(pcmToFloat32(frame, floats));
       const speech = vad.isDetected();
       while (!vad.isEmpty()) vad.pop();
       return speech;

@@ -55,7 +55,6 @@ const KIND_WIDTH = 6;
 /** Why 41: `processing.reply.synthesizing+user.silent`, the longest state the demo passes through. */
 const STATE_WIDTH = 41;
 /** Long texts are cut in the live log (the history below shows them whole). */
-const clip = (text: string, max = 64) => clipText(text, max);
 
 export async function runDemo(args: string[], out: (line: string) => void = console.log): Promise<void> {
   assertOnlyFlags(args, ['--fast', '--json']);
@@ -88,7 +87,7 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     if (m.type === 'session.notice') log(m.atMs, 'notice', `${m.code}: ${m.detail} (${m.turnId})`);
   });
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'llm.done'), (m) => {
-    if (m.type === 'llm.done') log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clip(m.text)}"`);
+    if (m.type === 'llm.done') log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clipText(m.text, 64)}"`);
   });
   const timeline = createTimelineRecorder(bus, SESSION_ID);
 
@@ -176,7 +175,7 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
       if (h.role === 'assistant' && h.interrupted) {
         const asked = history.find((u) => u.role === 'user' && u.turnId === h.turnId)?.text ?? '';
         const unheard = replyTo(asked).slice(h.text.length).trim();
-        if (unheard) out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clip(unheard, 60)}")`);
+        if (unheard) out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clipText(unheard, 60)}")`);
       }
     }
   }

@@ -32,7 +32,7 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
   const recording = readWav(readFileSync(input));
   const rate = config.audio.inputRateHz;
   // A recording at another rate is resampled once, at the edge, to the rate the VAD and STT run at.
-  const pcm = recording.sampleRateHz === rate ? recording.pcm : await resampleAll(recording.pcm, recording.sampleRateHz, rate);
+  const pcm = await resampleAll(recording.pcm, recording.sampleRateHz, rate);
   if (recording.sampleRateHz !== rate) out(`${input}: resampled ${recording.sampleRateHz} Hz → ${rate} Hz (audio.inputRateHz)`);
 
   const clock = systemClock;
