@@ -24,6 +24,8 @@ export interface TtsActorInput {
   turnId: string;
   /** SAY turns: speak this text instead of the LLM's clauses. */
   say?: string;
+  /** The session's voice (set by `control.configure`); absent: the configured default. */
+  voice?: string;
 }
 
 export interface PlaybackActorInput {

@@ -81,7 +81,7 @@ export function createTtsActor(deps: SessionActorDeps) {
       const requestedAtMs = clock.now();
       bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
       try {
-        for await (const raw of engine.synthesize({ text: segment.text, voice: deps.pipeline.voice, signal: controller.signal })) {
+        for await (const raw of engine.synthesize({ text: segment.text, voice: input.voice ?? deps.pipeline.voice, signal: controller.signal })) {
           if (controller.signal.aborted || stopped) return;
           const audio = resampler ? resampler.process(raw) : raw;
           if (audio.byteLength === 0) continue;

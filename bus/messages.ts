@@ -39,6 +39,20 @@ export const HeardSegmentSchema = z.object({
 });
 export type HeardSegment = z.infer<typeof HeardSegmentSchema>;
 
+/**
+ * How a session finds the end of the user's turn: `server_vad` (the VAD actor, with optional overrides
+ * of its segmenter and a 0–1 sensitivity `threshold`), or `manual` (the client commits each utterance).
+ */
+export const TurnDetectionSchema = z
+  .object({
+    mode: z.enum(['server_vad', 'manual']),
+    threshold: z.number().min(0).max(1).optional(),
+    prefixPaddingMs: z.number().int().min(0).max(5_000).optional(),
+    hangoverMs: z.number().int().min(20).max(10_000).optional(),
+  })
+  .strict();
+export type TurnDetection = z.infer<typeof TurnDetectionSchema>;
+
 const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
 
@@ -122,6 +136,25 @@ export const MessageSchemas = {
   'control.stop': def('control.stop', {}),
   'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
   'control.end': def('control.end', {}),
+  /**
+   * Per-session settings a client may change while the session runs (the Realtime `session.update`):
+   * the chart takes `systemPrompt` and `voice`, the VAD actor takes `turnDetection`. Absent fields keep
+   * their value.
+   */
+  'control.configure': def('control.configure', {
+    systemPrompt: z.string().min(1).max(20_000).optional(),
+    voice: z.string().min(1).max(200).optional(),
+    turnDetection: TurnDetectionSchema.optional(),
+  }),
+  /**
+   * The client played only `audioEndMs` of the reply `turnId` (its own buffer was flushed on
+   * barge-in): the history keeps only the words within that much audio.
+   */
+  'control.truncate': def('control.truncate', { audioEndMs: z.number().nonnegative().max(3_600_000) }),
+  /** End the utterance in progress now (manual turn detection: the client decides when the user is done). */
+  'audio.commit': def('audio.commit', {}),
+  /** Drop microphone audio not yet part of an utterance (manual turn detection's buffer). */
+  'audio.discard': def('audio.discard', {}),
   // Session observability
   'session.state': def('session.state', { value: z.string(), event: z.string() }),
   'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean() }),

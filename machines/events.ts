@@ -22,6 +22,8 @@ export const SESSION_EVENT_TYPES = [
   'control.stop',
   'control.say',
   'control.end',
+  'control.configure',
+  'control.truncate',
 ] as const satisfies readonly MessageType[];
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

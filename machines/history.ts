@@ -35,6 +35,27 @@ export function heardText(segments: readonly HeardSegment[]): string {
   return parts.join(' ').trim();
 }
 
+/**
+ * Each segment's played audio, cut so that all of them together stay within `audioEndMs` of play
+ * (segments in play order): what a client that flushed its own buffer at `audioEndMs` really heard.
+ *
+ * @example
+ * ```ts
+ * heardText(capPlayed([{ segmentIndex: 0, kind: 'reply', text: 'one two', playedMs: 800, durationMs: 800, complete: true }], 400));
+ * // 'one'
+ * ```
+ */
+export function capPlayed(segments: readonly HeardSegment[], audioEndMs: number): HeardSegment[] {
+  let left = audioEndMs;
+  return [...segments]
+    .sort((a, b) => a.segmentIndex - b.segmentIndex)
+    .map((s) => {
+      const playedMs = Math.max(0, Math.min(s.playedMs, left));
+      left -= s.playedMs;
+      return { ...s, playedMs };
+    });
+}
+
 /** True when every reply segment was played to its end. */
 export function playedToEnd(segments: readonly HeardSegment[]): boolean {
   return segments.every((s) => s.complete && s.playedMs >= s.durationMs);

@@ -130,6 +130,8 @@ export const sessionMachine = sessionSetup.createMachine({
     utterances: 0,
     textTurns: 0,
     sayTurns: 0,
+    voice: null,
+    lastHeard: null,
   }),
   // VAD and STT live as long as the session: speech can start in any state.
   invoke: [
@@ -140,6 +142,8 @@ export const sessionMachine = sessionSetup.createMachine({
     'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
     // A cancelled turn's playback report arrives after the cancel: it is the one late message kept.
     'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
+    'control.configure': { actions: 'configure' },
+    'control.truncate': { guard: 'isLastHeardTurn', actions: 'truncateHeard' },
   },
   initial: 'idle',
   states: {

@@ -5,9 +5,10 @@
  */
 import { and, emit, enqueueActions, fromCallback, not, setup, type EventObject } from 'xstate';
 import type { LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
+import type { HeardSegment } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
-import { heardText, splitWords, toChatMessages } from './history.js';
+import { capPlayed, heardText, splitWords, toChatMessages } from './history.js';
 
 export interface SessionInput {
   sessionId: string;
@@ -38,6 +39,10 @@ export interface SessionContext {
   utterances: number;
   textTurns: number;
   sayTurns: number;
+  /** Voice for the session's replies (`control.configure`); null: the engine's configured voice. */
+  voice: string | null;
+  /** The last reply's playback report, so a client's `control.truncate` can cut its history entry. */
+  lastHeard: { turnId: string; segments: HeardSegment[] } | null;
 }
 
 /** Child actor slots; inert here so the chart alone never does I/O. */
@@ -85,6 +90,7 @@ export const sessionSetup = setup({
     partialSatisfiesWords: ({ context, event }) => splitWords(eventText(event)).length >= context.config.bargeIn.minWords,
     /** Filler audio never counts as the answer's first audio. */
     isAboutFiller: ({ event }) => 'kind' in event && event.kind === 'filler',
+    isLastHeardTurn: ({ context, event }) => context.lastHeard?.turnId === event.turnId,
     isFatalTtsError: ({ event }) => (event as Event<'tts.error'>).fatal === true,
   },
   actions: {
@@ -153,8 +159,12 @@ export const sessionSetup = setup({
         const messages = toChatMessages(context.config.systemPrompt, context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages } });
       }
-      const ttsInput: TtsActorInput =
-        context.replyKind === 'say' && context.sayText !== null ? { sessionId, turnId: replyTurnId, say: context.sayText } : { sessionId, turnId: replyTurnId };
+      const ttsInput: TtsActorInput = {
+        sessionId,
+        turnId: replyTurnId,
+        ...(context.replyKind === 'say' && context.sayText !== null ? { say: context.sayText } : {}),
+        ...(context.voice !== null ? { voice: context.voice } : {}),
+      };
       enqueue.spawnChild('tts', { id: 'tts', input: ttsInput });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId: replyTurnId } });
     }),
@@ -193,6 +203,7 @@ export const sessionSetup = setup({
         sayText: null,
         replyUninterruptible: false,
         history: entry.text ? [...context.history, entry] : context.history,
+        lastHeard: { turnId: done.turnId, segments: done.segments },
       });
       if (entry.text) enqueue.emit({ type: 'history', entry });
     }),
@@ -202,8 +213,33 @@ export const sessionSetup = setup({
       const history = context.history.flatMap((h) =>
         h.pending && h.turnId === report.turnId ? (text ? [{ ...h, text, pending: false }] : []) : [h],
       );
-      enqueue.assign({ history, pendingHeard: context.pendingHeard.filter((t) => t !== report.turnId) });
+      enqueue.assign({
+        history,
+        pendingHeard: context.pendingHeard.filter((t) => t !== report.turnId),
+        lastHeard: { turnId: report.turnId, segments: report.segments },
+      });
       if (text) enqueue.emit({ type: 'history', entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false } });
+    }),
+    /** `control.configure`: a new system prompt applies from the next reply, a new voice from the next TTS actor. */
+    configure: enqueueActions(({ enqueue, context, event }) => {
+      const update = event as Event<'control.configure'>;
+      enqueue.assign({
+        config: update.systemPrompt !== undefined ? { ...context.config, systemPrompt: update.systemPrompt } : context.config,
+        voice: update.voice ?? context.voice,
+      });
+    }),
+    /**
+     * `control.truncate`: the client heard only `audioEndMs` of the last reply (its own playback buffer
+     * was flushed), so the reply's history entry keeps only the words within that audio. Only ever shortens.
+     */
+    truncateHeard: enqueueActions(({ enqueue, context, event }) => {
+      const { audioEndMs, turnId } = event as Event<'control.truncate'>;
+      const text = heardText(capPlayed(context.lastHeard!.segments, audioEndMs));
+      const entry = context.history.find((h) => h.role === 'assistant' && h.turnId === turnId && !h.pending);
+      if (!entry || text.length >= entry.text.length) return;
+      const cut: HistoryEntry = { ...entry, text, interrupted: true };
+      enqueue.assign({ history: context.history.flatMap((h) => (h === entry ? (text ? [cut] : []) : [h])) });
+      enqueue.emit({ type: 'history', entry: cut });
     }),
     sendFiller: enqueueActions(({ enqueue, context }) => {
       if (!context.config.filler) {

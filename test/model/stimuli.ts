@@ -30,6 +30,8 @@ export const SAY_TEXT = 'Hello there, I am a robot.';
 const REPLY_TOKENS = ' Okay then, here it is.';
 /** First segment's audio: 400 ms per word of "Okay then,", so barge-in after 500 ms has heard one word. */
 const FIRST_SEGMENT_MS = 800;
+/** A client's `audio_end_ms`: half the first segment, so a truncate keeps a shorter, non-empty text. */
+const TRUNCATE_AT_MS = 400;
 
 const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
 const base = { sessionId: 'live', atMs: 0 } as const;
@@ -182,6 +184,18 @@ export const stimuli: Stimulus[] = [
   ),
   { id: 'stop', propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined), drive: (h) => h.stop() },
   { id: 'end', propose: () => ({ ...base, type: 'control.end', turnId: '-' }), drive: (h) => h.end() },
+  {
+    id: 'configure',
+    propose: () => ({ ...base, type: 'control.configure', turnId: '-', systemPrompt: 'Be brief.', voice: 'voice-b' }),
+    drive: (h) => h.publish({ type: 'control.configure', sessionId: 'live', turnId: '-', systemPrompt: 'Be brief.', voice: 'voice-b' }),
+  },
+  {
+    // A client that heard only 400 ms of the last reply (one word of its first clause). Proposed with no
+    // reply yet as well: the chart must ignore a truncate of a turn it has no report for.
+    id: 'truncate',
+    propose: (s) => ({ ...base, type: 'control.truncate', turnId: s.context.lastHeard?.turnId ?? 'u0', audioEndMs: TRUNCATE_AT_MS }),
+    drive: (h) => h.publish({ type: 'control.truncate', sessionId: 'live', turnId: h.context().lastHeard?.turnId ?? 'u0', audioEndMs: TRUNCATE_AT_MS }),
+  },
 ];
 
 /**

@@ -16,7 +16,7 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import type { SessionConfigInput } from '../../machines/config.js';
-import { heardText } from '../../machines/history.js';
+import { capPlayed, heardText } from '../../machines/history.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import type { SessionContext } from '../../machines/session.setup.js';
 import { startSession, type SessionHandle } from '../../server/session-host.js';
@@ -188,6 +188,11 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       await session.stop();
       await settle();
     },
+    /** Publishes a message as another process would (a client's configure or truncate). */
+    async publish(message: Omit<MessageOf<'control.configure'>, 'atMs'> | Omit<MessageOf<'control.truncate'>, 'atMs'>) {
+      bus.publish(message as Omit<MessageOf<'control.truncate'>, 'atMs'>);
+      await settle();
+    },
     // ---- STT
     async sttPartial(text: string) {
       stt.open()?.partial(text);
@@ -311,8 +316,12 @@ export function checkInvariants(h: InvariantView): void {
     if (entry.role !== 'assistant' || entry.pending) continue;
     const report = reports.get(entry.turnId);
     if (!report) throw new Error(`invariant: assistant entry for ${entry.turnId} without a playback report`);
-    const expected = heardText(report.segments);
-    if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report says "${expected}" was heard`);
-    if (entry.interrupted !== (report.type === 'playback.stopped')) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
+    // A client's truncate (it heard only audioEndMs of the reply) can only shorten what the report says.
+    const truncations = h.messages.filter((m): m is MessageOf<'control.truncate'> => m.type === 'control.truncate' && m.turnId === entry.turnId);
+    const heard = heardText(report.segments);
+    const expected = truncations.map((t) => heardText(capPlayed(report.segments, t.audioEndMs))).reduce((a, b) => (b.length < a.length ? b : a), heard);
+    if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report (and truncates) say "${expected}" was heard`);
+    const interrupted = report.type === 'playback.stopped' || expected.length < heard.length;
+    if (entry.interrupted !== interrupted) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
   }
 }
