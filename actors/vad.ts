@@ -5,20 +5,36 @@
  *
  * Microphone frames at another rate than the engine's are resampled here, at the input edge (Speex):
  * the resampler loads asynchronously, and the frames that arrive meanwhile wait in order.
+ *
+ * Turn detection follows `control.configure`: `server_vad` (the default; its segmenter settings and the
+ * engine's sensitivity can be changed) or `manual`, where audio is only buffered and each `audio.commit`
+ * makes it one utterance (`audio.discard` drops it). In `server_vad`, `audio.commit` ends speech now.
  */
 import { fromCallback, type EventObject } from 'xstate';
 import { splitFrames, concatBytes, pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, type Resampler } from '../adapters/audio/resample.js';
-import type { BusMessage } from '../bus/messages.js';
+import type { BusMessage, TurnDetection } from '../bus/messages.js';
 import type { SessionActorDeps } from './deps.js';
 import type { VadActorInput } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
+
+/** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
+const MAX_MANUAL_SECONDS = 60;
 
 export function createVadActor(deps: SessionActorDeps) {
   return fromCallback<EventObject, VadActorInput>(({ input }) => {
     const { bus, vad, clock } = deps;
     const { sessionId } = input;
-    const segmenter = createVadSegmenter({ ...deps.pipeline.vad, frameMs: vad.frameMs });
+    let segmenterOptions = { ...deps.pipeline.vad, frameMs: vad.frameMs };
+    let segmenter = createVadSegmenter(segmenterOptions);
+    let manual = false;
+    /** Manual turn detection: audio since the last commit or discard, as engine-sized frames. */
+    let manualBuffer: Uint8Array[] = [];
+    let manualOverflowReported = false;
+    const MAX_MANUAL_FRAMES = (MAX_MANUAL_SECONDS * 1000) / vad.frameMs;
+    /** New segmenter settings wait for the utterance in progress to end. */
+    let pendingSegmenter = false;
+    let speechStartedAtMs = 0;
     const frameBytes = pcmBytesFor(vad.frameMs, vad.sampleRateHz);
     let rest: Uint8Array = new Uint8Array(0);
     let utterances = 0;
@@ -86,6 +102,11 @@ export function createVadActor(deps: SessionActorDeps) {
         frames = split.frames;
         rest = split.rest.slice();
       }
+      if (manual) {
+        if (manualBuffer.length + frames.length > MAX_MANUAL_FRAMES) return reportOverflow();
+        for (const frame of frames) manualBuffer.push(frame.slice());
+        return;
+      }
       for (const frame of frames) {
         const events = segmenter.push(frame, vad.isSpeech(frame));
         if (events.length === 0) continue;
@@ -94,20 +115,71 @@ export function createVadActor(deps: SessionActorDeps) {
           if (event.kind === 'start') {
             turnId = `u${++utterances}`;
             seq = 0;
+            speechStartedAtMs = atMs;
             bus.publish({ type: 'vad.speech_start', sessionId, turnId, atMs });
           } else if (event.kind === 'audio') {
             bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq: seq++, sampleRateHz: vad.sampleRateHz, audio: event.audio });
           } else {
             bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs });
+            if (pendingSegmenter) {
+              pendingSegmenter = false;
+              segmenter = createVadSegmenter(segmenterOptions);
+            }
           }
         }
       }
     };
 
+    const reportOverflow = () => {
+      if (manualOverflowReported) return;
+      manualOverflowReported = true;
+      const seconds = (MAX_MANUAL_FRAMES * vad.frameMs) / 1000;
+      bus.publish({ type: 'session.error', sessionId, turnId: '-', code: 'input_buffer_full', message: `more than ${seconds} s of audio without audio.commit: commit (or discard) the input buffer more often` });
+    };
+
+    /** Manual mode: the buffered audio becomes one utterance. Server VAD: the utterance in progress ends now. */
+    const commit = () => {
+      const atMs = clock.now();
+      if (manual) {
+        const frames = manualBuffer;
+        manualBuffer = [];
+        manualOverflowReported = false;
+        if (frames.length === 0) return;
+        turnId = `u${++utterances}`;
+        bus.publish({ type: 'vad.speech_start', sessionId, turnId, atMs });
+        frames.forEach((audio, i) => bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq: i, sampleRateHz: vad.sampleRateHz, audio }));
+        bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: frames.length * vad.frameMs });
+      } else if (segmenter.speaking) {
+        segmenter.reset();
+        bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: atMs - speechStartedAtMs });
+      }
+    };
+
+    const configure = (detection: TurnDetection) => {
+      if (detection.threshold !== undefined) vad.setThreshold?.(detection.threshold);
+      const wasManual = manual;
+      manual = detection.mode === 'manual';
+      // Leaving server VAD mid-utterance ends it, so the chart is never left waiting for a speech end.
+      if (manual && !wasManual) commit();
+      if (!manual && wasManual) manualBuffer = [];
+      const { hangoverMs, prefixPaddingMs } = detection;
+      segmenterOptions = { ...segmenterOptions, ...(hangoverMs !== undefined ? { hangoverMs } : {}), ...(prefixPaddingMs !== undefined ? { prefixPaddingMs } : {}) };
+      if (!segmenter.speaking) segmenter = createVadSegmenter(segmenterOptions);
+      else pendingSegmenter = true;
+    };
+
+    const onControl = (message: BusMessage) => {
+      if (message.type === 'control.configure' && message.turnDetection) configure(message.turnDetection);
+      else if (message.type === 'audio.commit') commit();
+      else if (message.type === 'audio.discard' && manual) manualBuffer = [];
+    };
+
     const sub = bus.subscribe(bus.subjects.forEvent(sessionId, 'audio.frame'), onFrame);
+    const controls = (['control.configure', 'audio.commit', 'audio.discard'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onControl));
     return () => {
       stopped = true;
       sub.unsubscribe();
+      for (const c of controls) c.unsubscribe();
       mic?.resampler?.close();
     };
   });

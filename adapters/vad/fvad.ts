@@ -32,7 +32,7 @@ interface FvadModule {
 
 let modulePromise: Promise<FvadModule> | undefined;
 
-export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngine & { close(): void }> {
+export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngine & { close(): void; setThreshold(threshold: number): void }> {
   const sampleRateHz = options.sampleRateHz ?? 16000;
   const frameMs = options.frameMs ?? 20;
   const mode = options.mode ?? 2;
@@ -58,6 +58,8 @@ export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngin
       return wasm._fvad_process(handle, buffer, samples) === 1;
     },
     reset: () => wasm._fvad_reset(handle),
+    // WebRTC VAD has four aggressiveness modes; 0.5 (the Realtime API's default) maps to mode 2, ours.
+    setThreshold: (threshold) => void wasm._fvad_set_mode(handle, Math.min(3, Math.floor(threshold * 4))),
     close() {
       wasm._free(buffer);
       wasm._fvad_free(handle);

@@ -7,4 +7,8 @@ export interface VadEngine {
   /** True when the s16le frame holds speech. Must be fast: it runs for every input frame. */
   isSpeech(frame: Uint8Array): boolean;
   reset(): void;
+  /** Optional: sensitivity 0–1 (a client's `turn_detection.threshold`); higher needs clearer speech. */
+  setThreshold?(threshold: number): void;
+  /** Optional: frees the detector (engines with native or WASM state). */
+  close?(): void;
 }
