@@ -43,12 +43,13 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
   },
   serve: {
-    usage: 'voice-agent serve [--sessions robot-1,robot-2] [--nats URL] [--prefix va] [--config FILE]',
-    summary: 'host sessions on NATS for devices in other processes (microphone in, speaker out over subjects)',
+    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--config FILE]',
+    summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
-      'A device publishes its microphone on <prefix>.<session>.audio.frame and plays',
-      '<prefix>.<session>.audio.out, dropping its buffer on audio.clear. Any process steers a session with',
-      'user.text, control.say, control.stop, control.end and watches session.* and intent.* (docs/subjects.md).',
+      'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
+      'With --nats, sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
+      'use --sessions), publish their microphone on <prefix>.<session>.audio.frame and play audio.out.',
+      'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },

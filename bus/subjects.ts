@@ -65,6 +65,16 @@ export function parseSubject(subject: string): SubjectParts | undefined {
   return { prefix, sessionId, stage: stage as Stage, event };
 }
 
+/**
+ * Where robots on NATS ask for a session: `<prefix>.sessions.create`, served by every `voice-agent serve`
+ * in one queue group, so each request lands on exactly one host. (`sessions` is outside the
+ * `<prefix>.<sessionId>.<stage>.<event>` scheme on purpose: it names no session.)
+ */
+export function sessionsCreateSubject(prefix: string): string {
+  assertToken('prefix', prefix);
+  return `${prefix}.sessions.create`;
+}
+
 /** Every subject of one session: `<prefix>.<sessionId>.>`. */
 export function sessionWildcard(prefix: string, sessionId: string): string {
   assertToken('prefix', prefix);

@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SherpaSttConfigSchema } from '../adapters/stt/sherpa.js';
+import { DEFAULT_PIPELINE_OPTIONS } from '../actors/deps.js';
 import { SessionConfigSchema } from '../machines/config.js';
 
 /** The bundled examples, found from wherever the command runs (from source, or from the build in dist/). */
@@ -49,10 +50,11 @@ export const AppConfigSchema = z
       .prefault({}),
     pipeline: z
       .object({
-        frameMs: z.number().int().positive().default(20),
-        maxBufferAheadMs: z.number().int().positive().default(200),
-        ttsConcurrency: z.number().int().positive().default(2),
-        memoryBudgetMs: z.number().int().nonnegative().default(150),
+        // Defaults (and why) in actors/deps.ts: one place for the pipeline's numbers.
+        frameMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.frameMs),
+        maxBufferAheadMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.maxBufferAheadMs),
+        ttsConcurrency: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.ttsConcurrency),
+        memoryBudgetMs: z.number().int().nonnegative().default(DEFAULT_PIPELINE_OPTIONS.memoryBudgetMs),
         language: z.string().default('en'),
         chunker: z.object({ mode: z.enum(['clause', 'sentence']).optional(), minChars: z.number().int().optional(), maxChars: z.number().int().optional() }).default({}),
         vad: z
@@ -112,6 +114,35 @@ export const AppConfigSchema = z
       .prefault({}),
     memory: z.object({ url: z.url().optional(), cacheSize: z.number().int().positive().default(50) }).strict().prefault({}),
     nats: z.object({ servers: z.string().default('nats://127.0.0.1:4222'), prefix: z.string().default('va') }).strict().prefault({}),
+    server: z
+      .object({
+        /** Why loopback by default: a server reachable from the network must be given API keys first. */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8080),
+        /** Bearer keys clients must present (HTTP `Authorization`, or the `openai-insecure-api-key.<key>` WebSocket subprotocol). */
+        apiKeys: z
+          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((k) => k.trim()).filter(Boolean) : v), z.array(z.string().min(16, 'API keys must be at least 16 characters')))
+          .default([]),
+        /** Serve without API keys on a non-loopback host (a trusted network only). */
+        allowAnonymous: z.boolean().default(false),
+        /** TLS certificate and key (PEM files): `wss://` and `https://`. */
+        tls: z.object({ certPath: z.string(), keyPath: z.string() }).strict().optional(),
+        /** Why 100: what one 2-core process holds on the local stack with room for the turn peaks. */
+        maxSessions: z.number().int().positive().default(100),
+        /** Why 20: one key is one integrator's fleet slice; a runaway client cannot take the whole server. */
+        maxSessionsPerKey: z.number().int().positive().default(20),
+        /** Why 5 minutes: longer than any pause in a conversation, short enough to free abandoned sessions. */
+        idleTimeoutMs: z.number().int().positive().default(300_000),
+        /** Why 1 MiB: 20 s of 24 kHz audio in base64, far above any sane append; larger events get an error. */
+        maxEventBytes: z.number().int().positive().default(1_048_576),
+        /** Why 2: clients may send faster than real time to catch up, but not flood the pipeline. */
+        maxAudioSecondsPerSecond: z.number().positive().default(2),
+        /** Why 10 s: running replies finish (a few seconds of speech) before clients are closed. */
+        drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+        logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      })
+      .strict()
+      .prefault({}),
     features: z
       .object({
         streamingTts: z.boolean().default(true),
@@ -196,21 +227,5 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   }
   const config = result.data;
   for (const spec of config.tts.engines) if (spec.engine === 'openai' && !spec.apiKey && apiKey) spec.apiKey = apiKey;
-  // Feature flags win over the detailed settings they summarize.
-  config.session.bargeIn.enabled = config.session.bargeIn.enabled && config.features.bargeIn;
   return config;
-}
-
-/** What `startSession` takes from the application configuration. */
-export function sessionOptionsFrom(config: AppConfig) {
-  const { chunker, vad, ...pipeline } = config.pipeline;
-  return {
-    config: { ...config.session, filler: config.session.filler && config.features.filler },
-    pipeline: {
-      ...pipeline,
-      chunker: Object.fromEntries(Object.entries(chunker).filter(([, v]) => v !== undefined)),
-      vad: Object.fromEntries(Object.entries(vad).filter(([, v]) => v !== undefined)),
-      streamingTts: config.features.streamingTts,
-    },
-  };
 }

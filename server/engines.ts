@@ -1,21 +1,19 @@
 /**
- * Builds a session's engines from the typed configuration: VAD `webrtc` | `silero` | `fake`; STT
- * `pocketsphinx` | `openai` | `sherpa` | `remote` | `fake`; LLM `rules` | `openai` | `remote` | `fake`; TTS
- * chain of `flite` | `espeak` | `openai` | `edge` | `remote` | `fake`; and the HTTP memory service.
+ * Engines from the typed configuration, built once per process: VAD `webrtc` | `silero` | `fake`; STT
+ * `pocketsphinx` | `openai` | `sherpa` | `remote` | `fake`; LLM `rules` | `openai` | `remote` | `fake`;
+ * a TTS chain of `flite` | `espeak` | `openai` | `edge` | `remote` | `fake`; and the HTTP memory service.
  * Settings an engine needs but lacks fail here with the variable that sets them.
  *
- * @example
- * ```ts
- * const engines = await buildSessionEngines(loadConfig({ env: process.env }), { bus, clock, sessionId: 's1', sink });
- * startSession({ sessionId: 's1', bus, clock, engines });
- * ```
+ * Everything but the VAD (a stateful per-session detector) and `remote` engines (which address one
+ * session's subjects) is shared by every session of the process; {@link buildEngines} in
+ * `engine-pool.ts` does that split.
  */
-import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
 import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
+import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
@@ -26,25 +24,26 @@ import { createEdgeTts } from '../adapters/tts/edge.js';
 import { createEspeakTts } from '../adapters/tts/espeak.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
 import { createOpenAiSpeechTts } from '../adapters/tts/openai-speech.js';
-import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
 import { createSileroVad } from '../adapters/vad/silero.js';
 import type { VadEngine } from '../adapters/vad/types.js';
-import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { ConfigError, type AppConfig } from './config.js';
 
-export interface EngineContext {
+/** What a `remote` engine needs: the bus its worker listens on and the session it speaks for. */
+export interface RemoteContext {
   bus: MessageBus;
   clock: Clock;
   sessionId: string;
-  sink: AudioSink;
 }
+
+type TtsSpec = AppConfig['tts']['engines'][number];
 
 const unavailable = (stage: string, engine: string, available: string[]) =>
   new ConfigError(`${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`);
 
+/** One session's VAD (detectors are stateful, so never shared). */
 export async function buildVad(config: AppConfig): Promise<VadEngine> {
   const { inputRateHz: sampleRateHz } = config.audio;
   const frameMs = config.pipeline.frameMs;
@@ -59,9 +58,10 @@ export async function buildVad(config: AppConfig): Promise<VadEngine> {
   throw unavailable('vad', config.vad.engine, ['webrtc', 'silero', 'fake']);
 }
 
-export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
-  if (config.stt.engine === 'fake') return createFakeStt({ clock: context.clock, transcripts: config.stt.fakeTranscripts });
-  if (config.stt.engine === 'remote') return createRemoteStt({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
+/** The STT engine; `remote` needs the session it transcribes for. */
+export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext): SttEngine {
+  if (config.stt.engine === 'fake') return createFakeStt({ clock, transcripts: config.stt.fakeTranscripts });
+  if (config.stt.engine === 'remote') return createRemoteStt(needRemote('stt', remote));
   if (config.stt.engine === 'pocketsphinx') {
     return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}) });
   }
@@ -80,9 +80,10 @@ export function buildStt(config: AppConfig, context: EngineContext): SttEngine {
   throw unavailable('stt', (config.stt as { engine: string }).engine, ['pocketsphinx', 'openai', 'sherpa', 'fake', 'remote']);
 }
 
-export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
-  if (config.llm.engine === 'fake') return createFakeLlm({ clock: context.clock, reply: config.llm.fakeReply });
-  if (config.llm.engine === 'remote') return createRemoteLlm({ bus: context.bus, clock: context.clock, sessionId: context.sessionId });
+/** The LLM (or rule policy); `remote` needs the session it answers for. */
+export function buildLlm(config: AppConfig, clock: Clock, remote?: RemoteContext): LlmEngine {
+  if (config.llm.engine === 'fake') return createFakeLlm({ clock, reply: config.llm.fakeReply });
+  if (config.llm.engine === 'remote') return createRemoteLlm(needRemote('llm', remote));
   if (config.llm.engine === 'rules') return createRulePolicy(loadRulesFile(config.llm.rulesPath));
   if (config.llm.engine === 'openai') {
     if (!config.llm.baseUrl) throw new ConfigError('llm.engine "openai" needs llm.baseUrl (VA_LLM__BASE_URL), e.g. http://127.0.0.1:11434/v1 for Ollama');
@@ -92,34 +93,27 @@ export function buildLlm(config: AppConfig, context: EngineContext): LlmEngine {
   throw unavailable('llm', config.llm.engine, ['rules', 'openai', 'fake', 'remote']);
 }
 
-export function buildTtsChain(config: AppConfig, context: EngineContext): TtsEngine[] {
+/** One TTS engine of the chain; `remote` needs the session it speaks for. */
+export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?: RemoteContext): TtsEngine {
   const rate = config.audio.outputRateHz;
-  const chain = config.tts.engines.map((spec): TtsEngine => {
-    if (spec.engine === 'fake') return createFakeTts({ clock: context.clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
-    if (spec.engine === 'remote') return createRemoteTts({ bus: context.bus, clock: context.clock, sessionId: context.sessionId, sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
-    if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
-    if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
-    if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
-    if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
-    // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
-    throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
-  });
-  // The first engine answers the configured phrases from memory once warmed up.
-  return config.tts.phrases.length > 0 ? [createPhraseCache(chain[0]!, { phrases: config.tts.phrases }), ...chain.slice(1)] : chain;
+  if (spec.engine === 'fake') return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
+  if (spec.engine === 'remote') return createRemoteTts({ ...needRemote('tts', remote), sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
+  if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
+  if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
+  if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
+  if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
+  // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
+  throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
 }
 
-export async function buildSessionEngines(config: AppConfig, context: EngineContext): Promise<SessionEngines> {
-  const tts = buildTtsChain(config, context);
-  const engines: SessionEngines = { vad: await buildVad(config), stt: buildStt(config, context), llm: buildLlm(config, context), tts, sink: context.sink };
-  if (config.features.memory) {
-    if (!config.memory.url) throw new ConfigError('features.memory is on but memory.url is not set (VA_MEMORY__URL)');
-    engines.memory = createHttpMemory({ url: config.memory.url, cacheSize: config.memory.cacheSize });
-  }
-  if (config.tts.warmUp) {
-    // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
-    await Promise.all(tts.map((engine) => engine.warmUp?.()));
-    await engines.stt.warmUp?.();
-    await engines.llm.warmUp?.();
-  }
-  return engines;
+/** The long-term memory service, when `features.memory` is on. */
+export function buildMemory(config: AppConfig): MemoryLookup | undefined {
+  if (!config.features.memory) return undefined;
+  if (!config.memory.url) throw new ConfigError('features.memory is on but memory.url is not set (VA_MEMORY__URL)');
+  return createHttpMemory({ url: config.memory.url, cacheSize: config.memory.cacheSize });
+}
+
+function needRemote(stage: string, remote: RemoteContext | undefined): RemoteContext {
+  if (!remote) throw new ConfigError(`${stage} engine "remote" serves one session at a time and cannot be used here: pick a local engine for ${stage}`);
+  return remote;
 }

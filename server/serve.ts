@@ -1,72 +1,102 @@
 /**
- * Hosts sessions on NATS for devices in other processes: a robot publishes its microphone on
- * `<prefix>.<session>.audio.frame`, plays `<prefix>.<session>.audio.out` and flushes its speaker on
- * `<prefix>.<session>.audio.clear`; any process steers a session with `user.text`, `control.say`,
- * `control.stop`, `control.end` and watches `session.*` and `intent.*`. Engines come from the
- * configuration (local, OpenAI-compatible, or `remote` workers on the same NATS server).
+ * `voice-agent serve`: one process hosting many sessions. Engines are built and warmed once
+ * (`engine-pool.ts`); sessions are made on demand by Realtime WebSocket clients, SSE requests, robots on
+ * NATS (`<prefix>.sessions.create`) or listed at start (`sessionIds`). With no `nats` the bus is in-process
+ * (the embedded default); with `nats` every session's subjects are on that server, so devices and
+ * workers in other processes take part.
  *
  * @example
  * ```ts
- * const host = await serveSessions({ config: loadConfig({ env: process.env }), nats: 'nats://127.0.0.1:4222', sessionIds: ['robot-1'] });
- * // … later
- * await host.stop();
+ * const server = await serve({ config: loadConfig({ env: process.env }) });
+ * console.log(server.http.url); // http://127.0.0.1:8080 — clients connect to /v1/realtime
+ * await server.stop();
  * ```
  */
-import { createBusSink } from '../adapters/audio/bus-sink.js';
+import { hostname } from 'node:os';
 import { systemClock } from '../adapters/clock.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import { connectNatsTransport } from '../bus/nats-transport.js';
-import { sessionOptionsFrom, type AppConfig } from './config.js';
-import { buildSessionEngines } from './engines.js';
-import { startSession, type SessionHandle } from './session-host.js';
+import type { AppConfig } from './config.js';
+import { buildEngines, type EnginePool } from './engine-pool.js';
+import { startHttpServer, type HttpServer } from './http/http-server.js';
+import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
+import { createLogger, type Logger } from './logger.js';
+import { createSessionManager, type SessionManager } from './session-manager.js';
+import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
 
 export interface ServeOptions {
   config: AppConfig;
-  /** NATS server URL(s), comma separated. */
-  nats: string;
-  sessionIds: string[];
-  prefix?: string;
-  log?: (line: string) => void;
+  /** NATS server URL(s), comma separated; absent: the in-process bus. */
+  nats?: string;
+  /** Sessions created at start (robots on NATS that do not ask for one). */
+  sessionIds?: string[];
+  log?: Logger;
+  /** Identifies this process in placement replies (default: hostname and pid). */
+  hostId?: string;
 }
 
-export interface SessionServer {
+export interface VoiceAgentServer {
   readonly bus: MessageBus;
-  readonly sessions: readonly SessionHandle[];
-  /** Ends every session (END), then drains the NATS connection. */
+  readonly pool: EnginePool;
+  readonly manager: SessionManager;
+  readonly metrics: ServerMetrics;
+  readonly http: HttpServer;
+  readonly hostId: string;
+  /** Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus. */
   stop(): Promise<void>;
 }
 
-export async function serveSessions(options: ServeOptions): Promise<SessionServer> {
+export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const { config } = options;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? createLogger({ level: config.server.logLevel });
   const clock = systemClock;
-  const transport = await connectNatsTransport({ servers: options.nats, name: 'voice-agent-serve' });
-  const bus = createMessageBus(transport, { clock, prefix: options.prefix ?? config.nats.prefix });
-  const sessions: SessionHandle[] = [];
+  const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
+  const transport = options.nats ? await connectNatsTransport({ servers: options.nats, name: `voice-agent-serve-${hostId}` }) : createMemoryTransport();
+  const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
+  const pool = buildEngines(config, { clock });
+  const { apiKeys, ...limits } = config.server;
+  const manager = createSessionManager({ pool, bus, clock, limits, log });
+  const metrics = createServerMetrics();
+  const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
+  let placement: SessionPlacement | undefined;
+  let http: HttpServer | undefined;
   try {
-    for (const sessionId of options.sessionIds) {
-      const sink = createBusSink({ bus, clock, sessionId, sampleRateHz: config.audio.outputRateHz });
-      const engines = await buildSessionEngines(config, { bus, clock, sessionId, sink });
-      const session = startSession({ sessionId, bus, clock, engines, ...sessionOptionsFrom(config) });
-      sessions.push(session);
-      await session.ready();
-      log(
-        `session ${sessionId}: microphone → ${bus.prefix}.${sessionId}.audio.frame (s16le mono, ${config.audio.inputRateHz} Hz), ` +
-          `speaker ← ${bus.prefix}.${sessionId}.audio.out / audio.clear (${config.audio.outputRateHz} Hz)`,
-      );
+    // Listening first, so /healthz answers and /readyz says "warming" while models load.
+    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log });
+    const startedAtMs = clock.now();
+    await pool.warmUp();
+    log.info('engines warm', { ms: Math.round(clock.now() - startedAtMs), vad: config.vad.engine, stt: config.stt.engine, llm: config.llm.engine, tts: config.tts.engines.map((e) => e.engine) });
+    for (const sessionId of options.sessionIds ?? []) {
+      await manager.create({ sessionId });
+      log.info('session ready for a device on the bus', { sessionId, microphone: bus.subjects.forEvent(sessionId, 'audio.frame'), speaker: bus.subjects.forEvent(sessionId, 'audio.out') });
     }
+    if (options.nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: config.server.maxSessions, log });
   } catch (error) {
-    for (const s of sessions) await s.stop();
+    await http?.close();
+    observer.unsubscribe();
     await bus.close();
     throw error;
   }
-  log(`serving ${sessions.length} session(s) on ${options.nats}; steer with ${bus.prefix}.<session>.user.text|control.say|control.stop|control.end`);
+  log.info('serving', { hostId, url: http.url, bus: options.nats ?? 'in-process', sessions: manager.size });
+  let stopping: Promise<void> | undefined;
   return {
     bus,
-    sessions,
-    async stop() {
-      for (const s of sessions) await s.stop();
-      await bus.close();
+    pool,
+    manager,
+    metrics,
+    http,
+    hostId,
+    stop() {
+      stopping ??= (async () => {
+        log.info('draining', { sessions: manager.size, deadlineMs: config.server.drainTimeoutMs });
+        placement?.stop();
+        await http.close();
+        observer.unsubscribe();
+        await bus.close();
+        log.info('stopped');
+      })();
+      return stopping;
     },
   };
 }

@@ -14,7 +14,7 @@
 import type { Clock } from '../clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
-import { pcmDurationMs } from './pcm.js';
+import { createDeviceSink } from './device-sink.js';
 import type { AudioSink } from './sink.js';
 
 export interface BusSinkOptions {
@@ -25,33 +25,10 @@ export interface BusSinkOptions {
 }
 
 export function createBusSink({ bus, clock, sessionId, sampleRateHz }: BusSinkOptions): AudioSink {
-  // Start times of the frames the device has not finished playing, in play order.
-  const queue: Array<{ startMs: number; endMs: number }> = [];
-  let playEndMs = 0;
-  let seq = 0;
-  const dropPlayed = (now: number) => {
-    while (queue.length > 0 && queue[0]!.endMs <= now) queue.shift();
-  };
-  return {
+  return createDeviceSink({
+    clock,
     sampleRateHz,
-    write(frame, meta) {
-      const now = clock.now();
-      dropPlayed(now);
-      const startMs = Math.max(playEndMs, now);
-      playEndMs = startMs + pcmDurationMs(frame.byteLength, sampleRateHz);
-      queue.push({ startMs, endMs: playEndMs });
-      bus.publish({ type: 'audio.out', sessionId, turnId: meta.turnId, seq: seq++, sampleRateHz, audio: frame });
-    },
-    clear() {
-      const now = clock.now();
-      dropPlayed(now);
-      // Frames not started yet are dropped by the device; the one playing is cut there too.
-      const framesCleared = queue.filter((f) => f.startMs >= now).length;
-      queue.length = 0;
-      playEndMs = now;
-      bus.publish({ type: 'audio.clear', sessionId, turnId: SESSION_TURN, framesCleared });
-      return framesCleared;
-    },
-    bufferedMs: () => Math.max(0, playEndMs - clock.now()),
-  };
+    send: (audio, { turnId, seq }) => bus.publish({ type: 'audio.out', sessionId, turnId, seq, sampleRateHz, audio }),
+    clear: (framesCleared) => bus.publish({ type: 'audio.clear', sessionId, turnId: SESSION_TURN, framesCleared }),
+  });
 }

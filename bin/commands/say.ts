@@ -5,10 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { systemClock } from '../../adapters/clock.js';
 import { encodeWav } from '../../adapters/audio/wav.js';
-import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
-import { buildTtsChain } from '../../server/engines.js';
+import { buildTts } from '../../server/engines.js';
 import { flag } from './flags.js';
 
 export async function runSayCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
@@ -16,8 +14,8 @@ export async function runSayCommand(args: string[], out: (line: string) => void 
   const file = flag(args, 'out');
   if (!text || !file) throw new Error('usage: voice-agent say "text" --out file.wav [--config FILE]');
   const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
-  const context = { bus: createMessageBus(createMemoryTransport()), clock: systemClock, sessionId: 'say', sink: undefined as never };
-  const chain = buildTtsChain({ ...config, tts: { ...config.tts, phrases: [] } }, context);
+  // No session here, so a `remote` engine in the chain is a configuration error that names the fix.
+  const chain = config.tts.engines.map((spec) => buildTts(spec, config, systemClock));
   const startedAt = performance.now();
   let lastError: unknown;
   for (const engine of chain) {

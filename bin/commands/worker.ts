@@ -4,10 +4,8 @@
  * the NATS server, in the queue group `<stage>-workers`. Run several to share the load; stop with Ctrl-C.
  */
 import { systemClock } from '../../adapters/clock.js';
-import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
-import { buildLlm, buildStt, buildTtsChain } from '../../server/engines.js';
+import { buildLlm, buildStt, buildTts } from '../../server/engines.js';
 import { runWorkerMain } from '../../server/workers/main.js';
 import { flag } from './flags.js';
 
@@ -16,17 +14,16 @@ export async function runWorkerCommand(args: string[]): Promise<void> {
   const stage = args[0];
   if (!stage || stage.startsWith('--')) throw new Error('usage: voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]');
   const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
-  // Engines of a worker serve many sessions; the context only matters for engines that are remote themselves.
-  const context = { bus: createMessageBus(createMemoryTransport()), clock: systemClock, sessionId: 'worker', sink: undefined as never };
+  // A worker's engine serves every session, so it is built without one (a `remote` engine here is an error).
   const worker = await runWorkerMain({
     stage,
     nats: flag(args, 'nats') ?? config.nats.servers,
     prefix: flag(args, 'prefix') ?? config.nats.prefix,
     engine: stage,
     buildEngine: async (s) => {
-      if (s === 'tts') return { stage: 'tts', engine: buildTtsChain(config, context)[0]! };
-      if (s === 'llm') return { stage: 'llm', engine: buildLlm(config, context) };
-      return { stage: 'stt', engine: buildStt(config, context) };
+      if (s === 'tts') return { stage: 'tts', engine: buildTts(config.tts.engines[0]!, config, systemClock) };
+      if (s === 'llm') return { stage: 'llm', engine: buildLlm(config, systemClock) };
+      return { stage: 'stt', engine: buildStt(config, systemClock) };
     },
   });
   await new Promise<void>((resolve) => {

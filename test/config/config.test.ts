@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv, ConfigError, loadConfig } from '../../server/config.js';
+import { runtimeOptionsFrom } from '../../server/runtime-options.js';
 
 const file = (content: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'va-config-')), 'voice-agent.json');
@@ -23,7 +24,8 @@ describe('configuration', () => {
     const config = loadConfig({ file: path, env: { VA_LLM__MODEL: 'qwen2', VA_FEATURES__BARGE_IN: 'false', OPENAI_API_KEY: 'sk-test' } });
     expect(config.llm).toMatchObject({ engine: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2', apiKey: 'sk-test' });
     expect(config.features.bargeIn).toBe(false);
-    expect(config.session.bargeIn.enabled).toBe(false);
+    // The flag wins over the detailed setting where config becomes runtime options.
+    expect(runtimeOptionsFrom(config).session.bargeIn.enabled).toBe(false);
   });
 
   it('maps VA_ variables to nested camelCase paths and parses JSON values', () => {

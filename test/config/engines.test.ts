@@ -3,7 +3,8 @@ import { createPacedSink, ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
-import { buildSessionEngines } from '../../server/engines.js';
+import { buildEngines, type SessionBinding } from '../../server/engine-pool.js';
+import { buildLlm } from '../../server/engines.js';
 
 const fakes = {
   vad: { engine: 'fake' },
@@ -11,6 +12,10 @@ const fakes = {
   llm: { engine: 'fake', fakeReply: 'Hi there.' },
   tts: { engines: [{ engine: 'fake' }, { engine: 'remote' }], phrases: ['Okay.'], warmUp: false },
 };
+
+/** One session's engines from a fresh pool, as a server binds them. */
+const buildSessionEngines = (config: ReturnType<typeof loadConfig>, context: SessionBinding & { clock: ManualClock }) =>
+  buildEngines(config, { clock: context.clock }).bind(context);
 
 describe('engines from the configuration', () => {
   it('builds the configured chain, with the phrase cache in front', async () => {
@@ -38,6 +43,27 @@ describe('engines from the configuration', () => {
     );
     await expect(build({ stt: { engine: 'openai' } })).rejects.toThrow(/needs stt\.baseUrl \(VA_STT__BASE_URL\)/);
     await expect(build({ llm: { engine: 'openai' } })).rejects.toThrow(/needs llm\.baseUrl/);
+  });
+
+  it('shares engines between sessions, except the VAD detector and remote engines', async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const pool = buildEngines(loadConfig({ overrides: fakes }), { clock });
+    const sink = createPacedSink({ clock, sampleRateHz: 16_000 });
+    const [a, b] = await Promise.all([pool.bind({ sessionId: 'a', bus, sink }), pool.bind({ sessionId: 'b', bus, sink })]);
+    expect(a.stt).toBe(b.stt);
+    expect(a.llm).toBe(b.llm);
+    expect(a.tts[0]).toBe(b.tts[0]);
+    expect(a.vad).not.toBe(b.vad);
+    expect(a.tts[1]).not.toBe(b.tts[1]);
+    expect(pool.warm).toBe(false);
+    await pool.warmUp();
+    expect(pool.warm).toBe(true);
+  });
+
+  it('a remote engine where no session is bound (a worker) names the fix', () => {
+    const clock = new ManualClock();
+    expect(() => buildLlm(loadConfig({ overrides: { ...fakes, llm: { engine: 'remote' } } }), clock)).toThrow(/llm engine "remote" serves one session at a time.*pick a local engine/);
   });
 
   it('builds every TTS engine of the schema (without network: nothing is contacted before warm-up)', async () => {

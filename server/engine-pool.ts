@@ -1,0 +1,109 @@
+/**
+ * Engines once per process, sessions on demand. {@link buildEngines} builds the engines every session
+ * shares (STT with its decoder pool, the LLM or rule policy, the TTS chain with one phrase cache, the
+ * memory client with its kept-alive connections) and warms them once; `bind` then gives one session its
+ * own cheap parts — a VAD detector and any `remote` engine, which addresses that session's subjects —
+ * in well under a millisecond for the local stack.
+ *
+ * @example
+ * ```ts
+ * const pool = buildEngines(loadConfig({ env: process.env }), { clock: systemClock });
+ * await pool.warmUp();
+ * const engines = await pool.bind({ sessionId: 's1', bus, sink });
+ * const session = startSession({ sessionId: 's1', bus, clock: systemClock, engines, ...pool.runtime });
+ * // … when the session ends
+ * engines.release();
+ * ```
+ */
+import type { AudioSink } from '../adapters/audio/sink.js';
+import type { Clock } from '../adapters/clock.js';
+import type { LlmEngine } from '../adapters/llm/types.js';
+import type { SttEngine } from '../adapters/stt/types.js';
+import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
+import type { SessionEngines } from '../actors/deps.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { AppConfig } from './config.js';
+import { buildLlm, buildMemory, buildStt, buildTts, buildVad, type RemoteContext } from './engines.js';
+import { runtimeOptionsFrom, type RuntimeOptions } from './runtime-options.js';
+
+export interface SessionBinding {
+  sessionId: string;
+  bus: MessageBus;
+  sink: AudioSink;
+}
+
+export interface BoundEngines extends SessionEngines {
+  /** Frees the session's own parts (its VAD detector); the shared engines stay. */
+  release(): void;
+}
+
+export interface EnginePool {
+  readonly config: AppConfig;
+  /** The session chart's and the actors' options, from the one place config becomes runtime options. */
+  readonly runtime: RuntimeOptions;
+  /** True once `warmUp` has finished (the server's `/readyz`). */
+  readonly warm: boolean;
+  /** Loads models, opens connections and synthesizes the cached phrases; once, however often called. */
+  warmUp(): Promise<void>;
+  bind(binding: SessionBinding): Promise<BoundEngines>;
+}
+
+export interface BuildEnginesOptions {
+  clock: Clock;
+}
+
+/** A slot of the chain: a shared engine, or a recipe for a per-session (`remote`) one. */
+type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
+
+const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
+
+export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
+  const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
+  const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
+  const tts: Array<Slot<TtsEngine>> = config.tts.engines.map((spec) =>
+    spec.engine === 'remote' ? { perSession: (r) => buildTts(spec, config, clock, r) } : { shared: buildTts(spec, config, clock) },
+  );
+  // The first engine answers the configured phrases from memory once warmed up: one cache per process.
+  // A remote first engine has no shared instance to cache in front of, so it runs uncached.
+  const first = tts[0]!;
+  if (config.tts.phrases.length > 0 && 'shared' in first) tts[0] = { shared: createPhraseCache(first.shared, { phrases: config.tts.phrases }) };
+  const memory = buildMemory(config);
+  const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
+
+  let warming: Promise<void> | undefined;
+  let warm = false;
+  return {
+    config,
+    runtime: runtimeOptionsFrom(config),
+    get warm() {
+      return warm;
+    },
+    warmUp() {
+      warming ??= (async () => {
+        if (config.tts.warmUp) {
+          // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
+          await Promise.all(shared(tts).map((engine) => engine.warmUp?.()));
+          await Promise.all(shared([stt, llm] as Array<Slot<SttEngine | LlmEngine>>).map((engine) => engine.warmUp?.()));
+        }
+        // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
+        (await buildVad(config)).close?.();
+        warm = true;
+      })();
+      return warming;
+    },
+    async bind({ sessionId, bus, sink }) {
+      const remote: RemoteContext = { bus, clock, sessionId };
+      const vad = await buildVad(config);
+      return {
+        vad,
+        stt: resolve(stt, remote),
+        llm: resolve(llm, remote),
+        tts: tts.map((slot) => resolve(slot, remote)),
+        sink,
+        ...(memory ? { memory } : {}),
+        release: () => vad.close?.(),
+      };
+    },
+  };
+}

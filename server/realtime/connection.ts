@@ -1,0 +1,308 @@
+/**
+ * One OpenAI-Realtime-compatible client connection, bound to its own session: client events become bus
+ * messages of that session (audio frames, text turns, `control.*`), the session's bus messages become
+ * server events (speech started/stopped, transcripts, responses with audio and transcript deltas). Any
+ * malformed or unknown event gets an `error` event naming it and the client's `event_id`; the connection
+ * and the session stay up. A connection can only ever address its own session.
+ *
+ * @example
+ * ```ts
+ * const connection = await openRealtimeConnection({ manager, bus, clock, send: (e) => ws.send(JSON.stringify(e)), close: (c, r) => ws.close(c, r), limits });
+ * ws.on('message', (data, isBinary) => connection.receive(isBinary ? null : String(data)));
+ * ws.on('close', () => void connection.close());
+ * ```
+ */
+import { createDeviceSink, type DeviceSink } from '../../adapters/audio/device-sink.js';
+import { decodeG711, encodeG711 } from '../../adapters/audio/g711.js';
+import type { Clock } from '../../adapters/clock.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { BusMessage, MessageOf, TurnDetection } from '../../bus/messages.js';
+import type { Subscription } from '../../bus/transport.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ManagedSession, SessionManager } from '../session-manager.js';
+import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
+import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
+
+export interface RealtimeLimits {
+  maxEventBytes: number;
+  /** Audio a client may append per second of wall time, sustained (a 10 s burst is allowed). */
+  maxAudioSecondsPerSecond: number;
+}
+
+export interface RealtimeConnectionOptions {
+  manager: SessionManager;
+  bus: MessageBus;
+  clock: Clock;
+  owner?: string;
+  limits: RealtimeLimits;
+  send(event: ServerEvent): void;
+  close(code: number, reason: string): void;
+  log?: Logger;
+  /** Called for every error event sent (metrics). */
+  onClientError?(code: string): void;
+}
+
+export interface RealtimeConnection {
+  readonly session: ManagedSession;
+  /** One WebSocket message: its text, or `null` for a binary frame (not part of the protocol). */
+  receive(text: string | null): void;
+  /** The client went away: the session ends. */
+  close(): Promise<void>;
+}
+
+/** Why 10 s: a client reconnecting may send its buffered audio at once; beyond that it is flooding. */
+const AUDIO_BURST_SECONDS = 10;
+
+const rateOf = (format: AudioFormat) => (format.type === 'audio/pcm' ? 24_000 : 8_000);
+const toTurnDetection = (td: { threshold?: number; prefix_padding_ms?: number; silence_duration_ms?: number } | null): TurnDetection =>
+  td === null
+    ? { mode: 'manual' }
+    : {
+        mode: 'server_vad',
+        ...(td.threshold !== undefined ? { threshold: td.threshold } : {}),
+        ...(td.prefix_padding_ms !== undefined ? { prefixPaddingMs: td.prefix_padding_ms } : {}),
+        ...(td.silence_duration_ms !== undefined ? { hangoverMs: td.silence_duration_ms } : {}),
+      };
+
+export async function openRealtimeConnection(options: RealtimeConnectionOptions): Promise<RealtimeConnection> {
+  const { manager, bus, clock } = options;
+  const log = options.log ?? silentLogger;
+  let eventCounter = 0;
+  const send = (event: ServerEvent) => options.send({ event_id: `evt_${++eventCounter}`, ...event });
+
+  let inputFormat: AudioFormat = { type: 'audio/pcm', rate: 24_000 };
+  let outputFormat: AudioFormat = { type: 'audio/pcm', rate: 24_000 };
+  let turnDetection: Record<string, unknown> | null = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 200, silence_duration_ms: 600, create_response: true, interrupt_response: true };
+  let instructions: string | undefined;
+  let voice = 'default';
+  let appendedSinceCommit = 0;
+  let audioBudgetSeconds = AUDIO_BURST_SECONDS;
+  let budgetAtMs = clock.now();
+  let rateLimitedReported = false;
+  let lastUserItemId: string | null = null;
+  const pendingTexts: Array<{ id: string; text: string }> = [];
+  let textItems = 0;
+  /** Voice turns committed whose reply has not started yet (response.create is then a no-op). */
+  const awaitingReply = new Set<string>();
+
+  const responses = createResponseTracker(send);
+  let sink!: DeviceSink;
+  const session = await manager.create({
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    sink: () =>
+      (sink = createDeviceSink({
+        clock,
+        sampleRateHz: rateOf(outputFormat),
+        send: (frame, meta) => responses.onAudio(meta.turnId, Buffer.from(outputFormat.type === 'audio/pcm' ? frame : encodeG711(outputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame)).toString('base64')),
+        // The client flushes its own buffer on speech_started / response.done: nothing to send here.
+        clear: () => undefined,
+      })),
+  });
+  const { handle } = session;
+  const sessionId = session.id;
+  const connectedAtMs = clock.now();
+
+  const sessionObject = () => ({
+    type: 'realtime',
+    object: 'realtime.session',
+    id: sessionId,
+    model: 'voice-agent',
+    output_modalities: ['audio'],
+    instructions: instructions ?? '',
+    audio: { input: { format: inputFormat, turn_detection: turnDetection, transcription: null, noise_reduction: null }, output: { format: outputFormat, voice, speed: 1 } },
+    tools: [],
+    tool_choice: 'auto',
+    max_output_tokens: 'inf',
+  });
+
+  const fail = (error: ProtocolError, type = 'invalid_request_error') => {
+    options.onClientError?.(error.code);
+    send({ type: 'error', error: { type, code: error.code, message: error.message, param: error.param, event_id: error.event_id } });
+  };
+  const failFor = (event: ClientEvent, code: string, message: string, param: string | null = null) => fail({ code, message, event_id: event.event_id ?? null, param });
+  const publish = (message: Omit<MessageOf<'control.configure'>, 'atMs'> | Omit<MessageOf<'control.truncate'>, 'atMs'> | Omit<MessageOf<'audio.commit'>, 'atMs'> | Omit<MessageOf<'audio.discard'>, 'atMs'>) =>
+    bus.publish(message as Omit<MessageOf<'audio.commit'>, 'atMs'>);
+
+  /** Token bucket: refills at the allowed rate, up to the burst. */
+  const takeAudio = (seconds: number) => {
+    const now = clock.now();
+    audioBudgetSeconds = Math.min(AUDIO_BURST_SECONDS, audioBudgetSeconds + ((now - budgetAtMs) / 1000) * options.limits.maxAudioSecondsPerSecond);
+    budgetAtMs = now;
+    if (audioBudgetSeconds < seconds) return false;
+    audioBudgetSeconds -= seconds;
+    rateLimitedReported = false;
+    return true;
+  };
+
+  const handlers: { [T in ClientEvent['type']]: (event: Extract<ClientEvent, { type: T }>) => void } = {
+    'session.update': (event) => {
+      const update = event.session;
+      if (update.audio?.input?.format) inputFormat = update.audio.input.format;
+      if (update.audio?.output?.format) {
+        outputFormat = update.audio.output.format;
+        sink.setSampleRate(rateOf(outputFormat));
+      }
+      const configure: Omit<MessageOf<'control.configure'>, 'atMs'> = { type: 'control.configure', sessionId, turnId: '-' };
+      if (update.audio?.input?.turn_detection !== undefined) {
+        const td = update.audio.input.turn_detection;
+        turnDetection = td === null ? null : { ...turnDetection, ...td };
+        configure.turnDetection = toTurnDetection(td);
+      }
+      if (update.instructions !== undefined) configure.systemPrompt = instructions = update.instructions;
+      if (update.audio?.output?.voice !== undefined) configure.voice = voice = update.audio.output.voice;
+      if (configure.turnDetection || configure.systemPrompt || configure.voice) publish(configure);
+      send({ type: 'session.updated', session: sessionObject() });
+    },
+    'input_audio_buffer.append': (event) => {
+      const bytes = decodeBase64Strict(event.audio);
+      if (!bytes) return failFor(event, 'invalid_audio', 'audio must be base64', 'audio');
+      if (bytes.byteLength === 0) return;
+      const pcm16 = inputFormat.type === 'audio/pcm';
+      if (pcm16 && bytes.byteLength % 2 !== 0) return failFor(event, 'invalid_audio', 'audio/pcm must be 16-bit samples (an even number of bytes)', 'audio');
+      const rate = rateOf(inputFormat);
+      const seconds = (pcm16 ? bytes.byteLength / 2 : bytes.byteLength) / rate;
+      if (!takeAudio(seconds)) {
+        if (rateLimitedReported) return;
+        rateLimitedReported = true;
+        return failFor(event, 'rate_limited', `audio arrives faster than ${options.limits.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`);
+      }
+      appendedSinceCommit += bytes.byteLength;
+      handle.pushAudio(pcm16 ? bytes : decodeG711(inputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', bytes), rate);
+    },
+    'input_audio_buffer.commit': (event) => {
+      if (turnDetection === null && appendedSinceCommit === 0) return failFor(event, 'input_audio_buffer_commit_empty', 'the input audio buffer is empty: append audio before committing');
+      appendedSinceCommit = 0;
+      publish({ type: 'audio.commit', sessionId, turnId: '-' });
+    },
+    'input_audio_buffer.clear': () => {
+      appendedSinceCommit = 0;
+      publish({ type: 'audio.discard', sessionId, turnId: '-' });
+      send({ type: 'input_audio_buffer.cleared' });
+    },
+    'conversation.item.create': (event) => {
+      const text = event.item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
+      if (!text) return failFor(event, 'invalid_item', 'only user messages with input_text content can be created: speak through input_audio_buffer.append', 'item.content');
+      const id = event.item.id ?? `item_c${++textItems}`;
+      pendingTexts.push({ id, text });
+      const item = { id, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] };
+      send({ type: 'conversation.item.added', previous_item_id: lastUserItemId, item });
+      send({ type: 'conversation.item.done', previous_item_id: lastUserItemId, item });
+      lastUserItemId = id;
+    },
+    'response.create': (event) => {
+      if (pendingTexts.length > 0) {
+        handle.sendText(pendingTexts.splice(0).map((p) => p.text).join('\n'));
+        return;
+      }
+      if (awaitingReply.size > 0) return; // the committed utterance is answered as soon as it is transcribed
+      if (responses.active()) return failFor(event, 'conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done');
+      failFor(event, 'nothing_to_respond_to', 'no new user input to respond to: add a user message (conversation.item.create) or speak first');
+    },
+    'response.cancel': (event) => {
+      if (!responses.active()) return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
+      handle.stopSpeaking();
+    },
+    'conversation.item.truncate': (event) => {
+      const turnId = responses.turnOfItem(event.item_id);
+      if (turnId === undefined) return failFor(event, 'item_truncate_invalid_item_id', `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      publish({ type: 'control.truncate', sessionId, turnId, audioEndMs: event.audio_end_ms });
+      send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
+    },
+  };
+
+  // ---- the session's messages → server events
+  const userItem = (turnId: string) => `item_${turnId}`;
+  const onMessage = (m: BusMessage) => {
+    switch (m.type) {
+      case 'vad.speech_start':
+        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
+        break;
+      case 'vad.speech_end': {
+        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
+        const item = { id: userItem(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
+        send({ type: 'input_audio_buffer.committed', previous_item_id: lastUserItemId, item_id: item.id });
+        send({ type: 'conversation.item.added', previous_item_id: lastUserItemId, item });
+        lastUserItemId = item.id;
+        awaitingReply.add(m.turnId);
+        break;
+      }
+      case 'stt.final': {
+        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: userItem(m.turnId), content_index: 0, transcript: m.text });
+        const item = { id: userItem(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: m.text }] };
+        send({ type: 'conversation.item.done', previous_item_id: null, item });
+        break;
+      }
+      case 'session.history':
+        if (m.role === 'user') {
+          awaitingReply.delete(m.turnId);
+          responses.start(m.turnId);
+        }
+        break;
+      case 'tts.requested':
+        if (m.kind === 'say') responses.start(m.turnId);
+        break;
+      case 'llm.token':
+        if (m.text) responses.onToken(m.turnId, m.text);
+        break;
+      case 'llm.tool_call':
+        responses.onToolCall(m.turnId, m);
+        break;
+      case 'playback.finished':
+        responses.finish(m.turnId, { status: 'completed' });
+        break;
+      case 'session.notice':
+        if (m.code === 'reply_cancelled') responses.finish(m.turnId, endOf(m.detail));
+        if (m.code === 'utterance_dropped') awaitingReply.delete(m.turnId);
+        break;
+      case 'session.error':
+        fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
+        break;
+    }
+  };
+  const types = ['vad.speech_start', 'vad.speech_end', 'stt.final', 'session.history', 'tts.requested', 'llm.token', 'llm.tool_call', 'playback.finished', 'session.notice', 'session.error'] as const;
+  const subs: Subscription[] = types.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
+  await bus.flush();
+
+  let closed = false;
+  void session.ended.then((reason) => {
+    for (const s of subs) s.unsubscribe();
+    if (!closed) options.close(reason === 'end' ? 1000 : 4000, reason === 'idle_timeout' ? 'session idle for too long' : `session ended (${reason})`);
+    closed = true;
+  });
+
+  send({ type: 'session.created', session: sessionObject() });
+  log.info('realtime client connected', { sessionId });
+
+  return {
+    session,
+    receive(text) {
+      if (closed) return;
+      session.touch();
+      if (text === null) return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
+      if (Buffer.byteLength(text) > options.limits.maxEventBytes) {
+        return fail({ code: 'event_too_large', message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`, event_id: null, param: null });
+      }
+      const parsed = parseClientEvent(text);
+      if (!parsed.ok) return fail(parsed.error);
+      try {
+        (handlers[parsed.event.type] as (e: ClientEvent) => void)(parsed.event);
+      } catch (error) {
+        // A bug here must not take the connection (or another session) down: report it on this one.
+        log.error('realtime event failed', { sessionId, type: parsed.event.type, error });
+        fail({ code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null }, 'server_error');
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await manager.end(sessionId, 'client_closed');
+    },
+  };
+}
+
+/** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
+function endOf(reason: string): ResponseEnd {
+  if (reason === 'barge_in') return { status: 'cancelled', reason: 'turn_detected' };
+  if (reason === 'stop' || reason === 'new_text' || reason === 'say' || reason === 'end') return { status: 'cancelled', reason: 'client_cancelled' };
+  return { status: 'failed', reason };
+}

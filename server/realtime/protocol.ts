@@ -1,0 +1,115 @@
+/**
+ * The OpenAI Realtime (GA) client events this server understands, as zod schemas: every event from the
+ * network is parsed here before anything acts on it. Unknown fields are tolerated (clients send the whole
+ * session object back), unknown event types and wrong types are errors that name the event.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseClientEvent('{"type":"input_audio_buffer.commit"}');
+ * if (parsed.ok) parsed.event.type; // 'input_audio_buffer.commit'
+ * else parsed.error.message;         // what was wrong, with the event_id when the client gave one
+ * ```
+ */
+import { z } from 'zod';
+
+const eventId = z.string().max(128).optional();
+
+export const AudioFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('audio/pcm'), rate: z.literal(24_000).default(24_000) }),
+  z.object({ type: z.literal('audio/pcmu') }),
+  z.object({ type: z.literal('audio/pcma') }),
+]);
+export type AudioFormat = z.infer<typeof AudioFormatSchema>;
+
+const TurnDetectionSchema = z
+  .object({
+    type: z.literal('server_vad'),
+    threshold: z.number().min(0).max(1).optional(),
+    prefix_padding_ms: z.number().int().min(0).max(5_000).optional(),
+    silence_duration_ms: z.number().int().min(20).max(10_000).optional(),
+    create_response: z.boolean().optional(),
+    interrupt_response: z.boolean().optional(),
+  })
+  .nullable();
+
+export const SessionUpdateSchema = z.object({
+  type: z.literal('realtime').optional(),
+  instructions: z.string().min(1).max(20_000).optional(),
+  output_modalities: z.array(z.enum(['audio', 'text'])).optional(),
+  audio: z
+    .object({
+      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional() }).optional(),
+      output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
+    })
+    .optional(),
+});
+
+const userContent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('input_text'), text: z.string().min(1).max(10_000) }),
+  z.object({ type: z.literal('input_audio'), audio: z.string().optional(), transcript: z.string().optional() }),
+]);
+
+const ItemSchema = z.object({
+  id: z.string().max(64).optional(),
+  type: z.literal('message'),
+  role: z.literal('user'),
+  content: z.array(userContent).min(1).max(32),
+});
+
+export const ClientEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('session.update'), event_id: eventId, session: SessionUpdateSchema }),
+  z.object({ type: z.literal('input_audio_buffer.append'), event_id: eventId, audio: z.string() }),
+  z.object({ type: z.literal('input_audio_buffer.commit'), event_id: eventId }),
+  z.object({ type: z.literal('input_audio_buffer.clear'), event_id: eventId }),
+  z.object({ type: z.literal('conversation.item.create'), event_id: eventId, previous_item_id: z.string().nullable().optional(), item: ItemSchema }),
+  z.object({
+    type: z.literal('conversation.item.truncate'),
+    event_id: eventId,
+    item_id: z.string().max(64),
+    content_index: z.number().int().min(0),
+    audio_end_ms: z.number().int().min(0),
+  }),
+  z.object({ type: z.literal('response.create'), event_id: eventId, response: z.object({}).passthrough().optional() }),
+  z.object({ type: z.literal('response.cancel'), event_id: eventId, response_id: z.string().optional() }),
+]);
+export type ClientEvent = z.infer<typeof ClientEventSchema>;
+
+/** Events the OpenAI API knows that this server does not implement: answered with a clear error. */
+const KNOWN_UNSUPPORTED = new Set(['conversation.item.retrieve', 'conversation.item.delete', 'output_audio_buffer.clear', 'transcription_session.update']);
+
+export interface ProtocolError {
+  /** `invalid_json`, `invalid_event`, `unknown_event`, `unsupported_event`. */
+  code: string;
+  message: string;
+  event_id: string | null;
+  param: string | null;
+}
+
+export type ParsedClientEvent = { ok: true; event: ClientEvent } | { ok: false; error: ProtocolError };
+
+export function parseClientEvent(text: string): ParsedClientEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, error: { code: 'invalid_json', message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`, event_id: null, param: null } };
+  }
+  const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, 128)) : null;
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
+  if (KNOWN_UNSUPPORTED.has(type)) return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
+  const parsed = ClientEventSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
+    return { ok: false, error: { code: 'unknown_event', message: `unknown event type "${type.slice(0, 64)}"`, event_id: id, param: 'type' } };
+  }
+  const param = issue.path.join('.') || null;
+  return { ok: false, error: { code: 'invalid_event', message: `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`, event_id: id, param } };
+}
+
+/** Base64 that decodes to exactly the given bytes (Node's decoder silently skips bad characters). */
+export function decodeBase64Strict(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}

@@ -1,0 +1,140 @@
+/**
+ * The Realtime response lifecycle of one connection, from the session's bus messages: a reply turn
+ * becomes a response (`resp_<turnId>`) with one assistant message item (`item_<turnId>_reply`) whose
+ * transcript streams from the LLM's tokens and whose audio streams from the session's sink; tool calls
+ * and intents become function-call items. A finished playback completes the response; a cancelled reply
+ * ends it `cancelled` (barge-in: `turn_detected`, response.cancel: `client_cancelled`) or `failed`.
+ *
+ * @example
+ * ```ts
+ * const responses = createResponseTracker(send);
+ * responses.onToken('u1', 'Hello');      // response.created, output item added, transcript delta
+ * responses.onAudio('u1', 'AAAA');       // response.output_audio.delta
+ * responses.finish('u1', 'completed');   // the *.done events and response.done
+ * ```
+ */
+export type ServerEvent = { type: string } & Record<string, unknown>;
+
+export type ResponseEnd = { status: 'completed' } | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' } | { status: 'failed'; reason: string };
+
+interface ResponseState {
+  id: string;
+  turnId: string;
+  itemId: string;
+  transcript: string;
+  /** The assistant message item was announced (first token or audio). */
+  itemAdded: boolean;
+  functionCalls: ServerEvent[];
+}
+
+export interface ResponseTracker {
+  /** The response of a reply turn, created on first sight. */
+  start(turnId: string): void;
+  onToken(turnId: string, text: string): void;
+  onAudio(turnId: string, base64: string): void;
+  onToolCall(turnId: string, call: { callId: string; name: string; arguments: string }): void;
+  finish(turnId: string, end: ResponseEnd): void;
+  /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
+  turnOfItem(itemId: string): string | undefined;
+  /** A response is in progress. */
+  active(): boolean;
+}
+
+/** Why 64: truncate targets recent items; older mappings are dropped so a long session stays bounded. */
+const REMEMBERED_ITEMS = 64;
+
+export function createResponseTracker(send: (event: ServerEvent) => void): ResponseTracker {
+  const responses = new Map<string, ResponseState>();
+  const finished = new Set<string>();
+  const itemTurns = new Map<string, string>();
+
+  const response = (state: ResponseState, status: string, extra: Record<string, unknown> = {}) => ({
+    object: 'realtime.response',
+    id: state.id,
+    status,
+    output: [],
+    conversation_id: null,
+    output_modalities: ['audio'],
+    ...extra,
+  });
+  const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incomplete') => ({
+    id: state.itemId,
+    object: 'realtime.item',
+    type: 'message',
+    role: 'assistant',
+    status,
+    content: [{ type: 'output_audio', transcript: state.transcript }],
+  });
+  const part = { response_id: '', item_id: '', output_index: 0, content_index: 0 };
+  const ids = (state: ResponseState) => ({ ...part, response_id: state.id, item_id: state.itemId });
+
+  const ensure = (turnId: string): ResponseState | undefined => {
+    if (finished.has(turnId)) return undefined;
+    let state = responses.get(turnId);
+    if (!state) {
+      state = { id: `resp_${turnId}`, turnId, itemId: `item_${turnId}_reply`, transcript: '', itemAdded: false, functionCalls: [] };
+      responses.set(turnId, state);
+      itemTurns.set(state.itemId, turnId);
+      if (itemTurns.size > REMEMBERED_ITEMS) itemTurns.delete(itemTurns.keys().next().value!);
+      send({ type: 'response.created', response: response(state, 'in_progress') });
+    }
+    return state;
+  };
+  const ensureItem = (state: ResponseState) => {
+    if (state.itemAdded) return;
+    state.itemAdded = true;
+    send({ type: 'response.output_item.added', response_id: state.id, output_index: 0, item: { ...item(state, 'in_progress'), content: [] } });
+    send({ type: 'conversation.item.added', previous_item_id: null, item: { ...item(state, 'in_progress'), content: [] } });
+    send({ type: 'response.content_part.added', ...ids(state), part: { type: 'audio', transcript: '' } });
+  };
+
+  return {
+    start: (turnId) => void ensure(turnId),
+    onToken(turnId, text) {
+      const state = ensure(turnId);
+      if (!state) return;
+      ensureItem(state);
+      state.transcript += text;
+      send({ type: 'response.output_audio_transcript.delta', ...ids(state), delta: text });
+    },
+    onAudio(turnId, base64) {
+      const state = ensure(turnId);
+      if (!state) return;
+      ensureItem(state);
+      send({ type: 'response.output_audio.delta', ...ids(state), delta: base64 });
+    },
+    onToolCall(turnId, call) {
+      const state = ensure(turnId);
+      if (!state) return;
+      const outputIndex = 1 + state.functionCalls.length;
+      const fc = { id: `item_${turnId}_call${outputIndex}`, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: call.callId, name: call.name, arguments: call.arguments };
+      state.functionCalls.push(fc);
+      send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: { ...fc, status: 'in_progress', arguments: '' } });
+      send({ type: 'response.function_call_arguments.done', response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId, name: call.name, arguments: call.arguments });
+      send({ type: 'response.output_item.done', response_id: state.id, output_index: outputIndex, item: fc });
+    },
+    finish(turnId, end) {
+      const state = responses.get(turnId) ?? (end.status === 'completed' ? ensure(turnId) : undefined);
+      if (!state) return;
+      responses.delete(turnId);
+      finished.add(turnId);
+      // Why bounded: turn ids only grow; the set guards against late messages of recent turns.
+      if (finished.size > REMEMBERED_ITEMS) finished.delete(finished.values().next().value!);
+      const output: ServerEvent[] = [];
+      if (state.itemAdded) {
+        const status = end.status === 'completed' ? 'completed' : 'incomplete';
+        send({ type: 'response.output_audio.done', ...ids(state) });
+        send({ type: 'response.output_audio_transcript.done', ...ids(state), transcript: state.transcript });
+        send({ type: 'response.content_part.done', ...ids(state), part: { type: 'audio', transcript: state.transcript } });
+        send({ type: 'response.output_item.done', response_id: state.id, output_index: 0, item: item(state, status) });
+        send({ type: 'conversation.item.done', previous_item_id: null, item: item(state, status) });
+        output.push(item(state, status));
+      }
+      output.push(...state.functionCalls);
+      const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
+      send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
+    },
+    turnOfItem: (itemId) => itemTurns.get(itemId),
+    active: () => responses.size > 0,
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Sessions on demand in one process: `create` binds the shared engines to a new session (its own VAD,
+ * its sink, its subjects) and starts its chart; a session ends on END (the chart's final state), on
+ * `end` (a client disconnected), after `idleTimeoutMs` without client input while the chart is idle, or
+ * on `drain`. Limits are checked before anything is built: sessions per process and per API key.
+ *
+ * @example
+ * ```ts
+ * const manager = createSessionManager({ pool, bus, clock: systemClock, limits: { maxSessions: 100, maxSessionsPerKey: 10, idleTimeoutMs: 300_000 } });
+ * const session = await manager.create({ owner: 'key-1' }); // a bus sink: the device plays <prefix>.<id>.audio.out
+ * session.handle.sendText('hello');
+ * await manager.end(session.id, 'client_closed');
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { createBusSink } from '../adapters/audio/bus-sink.js';
+import type { AudioSink } from '../adapters/audio/sink.js';
+import type { Clock } from '../adapters/clock.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { Subscription } from '../bus/transport.js';
+import type { EnginePool } from './engine-pool.js';
+import { silentLogger, type Logger } from './logger.js';
+import { startSession, type SessionHandle } from './session-host.js';
+
+export interface SessionLimits {
+  /** Sessions this process hosts at once. */
+  maxSessions: number;
+  /** Sessions one API key (owner) may hold at once. */
+  maxSessionsPerKey: number;
+  /** A session with no client input for this long, while its chart is idle, ends. */
+  idleTimeoutMs: number;
+}
+
+/** Why these: 100 sessions fit one 2-core process on the local stack; 5 minutes outlasts any pause in a conversation. */
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 100, maxSessionsPerKey: 20, idleTimeoutMs: 300_000 };
+
+export type EndReason = 'end' | 'client_closed' | 'idle_timeout' | 'draining' | 'error';
+
+export interface CreateSessionRequest {
+  /** Default: a fresh `s-<8 hex>`. */
+  sessionId?: string;
+  /** The API key (or its id) the session belongs to; limits count per owner. */
+  owner?: string;
+  /** The session's audio output; default: a bus sink (`<prefix>.<id>.audio.out` / `audio.clear`). */
+  sink?: (sessionId: string) => AudioSink;
+}
+
+export interface ManagedSession {
+  readonly id: string;
+  readonly owner: string | undefined;
+  readonly handle: SessionHandle;
+  readonly createdAtMs: number;
+  /** Client input arrived: the idle timer starts over. */
+  touch(): void;
+  /** Resolves with the reason once the session has ended and its resources are freed. */
+  readonly ended: Promise<EndReason>;
+}
+
+/** The process or the key is at its session limit (HTTP 429), or the server is draining (HTTP 503). */
+export class SessionLimitError extends Error {
+  override name = 'SessionLimitError';
+  constructor(
+    message: string,
+    readonly scope: 'process' | 'key' | 'draining',
+  ) {
+    super(message);
+  }
+}
+
+/** A session with this id already runs here. */
+export class SessionExistsError extends Error {
+  override name = 'SessionExistsError';
+}
+
+export interface SessionManager {
+  readonly size: number;
+  readonly draining: boolean;
+  create(request?: CreateSessionRequest): Promise<ManagedSession>;
+  get(sessionId: string): ManagedSession | undefined;
+  list(): ManagedSession[];
+  countFor(owner: string): number;
+  /** Ends one session; resolves once it is gone. Unknown ids are ignored. */
+  end(sessionId: string, reason: EndReason): Promise<void>;
+  /** Stops taking sessions; ends each once its chart is idle, and the rest at `deadlineMs`. */
+  drain(deadlineMs: number): Promise<void>;
+  /** Called after a session ended (metrics, placement). */
+  onEnded(listener: (session: ManagedSession, reason: EndReason) => void): void;
+  onCreated(listener: (session: ManagedSession) => void): void;
+}
+
+export interface SessionManagerOptions {
+  pool: EnginePool;
+  bus: MessageBus;
+  clock: Clock;
+  limits?: Partial<SessionLimits>;
+  log?: Logger;
+  /** Publish `session.state` on every transition (needed by clients that watch the state). */
+  publishState?: boolean;
+}
+
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface Entry extends ManagedSession {
+  lastInputAtMs: number;
+  activity: Subscription[];
+  finish(reason: EndReason): void;
+  release(): void;
+}
+
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const { pool, bus, clock } = options;
+  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  const log = options.log ?? silentLogger;
+  const sessions = new Map<string, Entry>();
+  /** Ids being built (engines binding): they count against the limits already. */
+  const reserved = new Map<string, string | undefined>();
+  const endedListeners: Array<(s: ManagedSession, r: EndReason) => void> = [];
+  const createdListeners: Array<(s: ManagedSession) => void> = [];
+  let draining = false;
+  let sweep: unknown;
+
+  const countFor = (owner: string) =>
+    [...sessions.values()].filter((s) => s.owner === owner).length + [...reserved.values()].filter((o) => o === owner).length;
+
+  // Why a sweep every second (or half the timeout): idle ends need no precision, and one timer serves all sessions.
+  const sweepEveryMs = Math.max(10, Math.min(1000, limits.idleTimeoutMs / 2));
+  const scheduleSweep = () => {
+    if (sweep !== undefined || sessions.size === 0) return;
+    sweep = clock.setTimeout(() => {
+      sweep = undefined;
+      const now = clock.now();
+      for (const s of sessions.values()) {
+        if (now - s.lastInputAtMs >= limits.idleTimeoutMs && s.handle.state().startsWith('idle')) void manager.end(s.id, 'idle_timeout');
+      }
+      scheduleSweep();
+    }, sweepEveryMs);
+  };
+
+  const manager: SessionManager = {
+    get size() {
+      return sessions.size + reserved.size;
+    },
+    get draining() {
+      return draining;
+    },
+    async create(request = {}) {
+      if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
+      if (manager.size >= limits.maxSessions) {
+        throw new SessionLimitError(`this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise server.maxSessions`, 'process');
+      }
+      if (request.owner !== undefined && countFor(request.owner) >= limits.maxSessionsPerKey) {
+        throw new SessionLimitError(`this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise server.maxSessionsPerKey`, 'key');
+      }
+      const sessionId = request.sessionId ?? `s-${randomUUID().slice(0, 8)}`;
+      if (!SESSION_ID.test(sessionId)) throw new SessionExistsError(`session id "${sessionId}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
+      if (sessions.has(sessionId) || reserved.has(sessionId)) throw new SessionExistsError(`session ${sessionId} already exists here: pick another id`);
+      reserved.set(sessionId, request.owner);
+      let entry: Entry;
+      try {
+        const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
+        const engines = await pool.bind({ sessionId, bus, sink });
+        const handle = startSession({ sessionId, bus, clock, engines, ...pool.runtime, publishState: options.publishState ?? true });
+        let finish!: (reason: EndReason) => void;
+        const ended = new Promise<EndReason>((resolve) => (finish = resolve));
+        entry = {
+          id: sessionId,
+          owner: request.owner,
+          handle,
+          createdAtMs: clock.now(),
+          lastInputAtMs: clock.now(),
+          activity: [],
+          ended,
+          finish,
+          release: engines.release,
+          touch: () => {
+            entry.lastInputAtMs = clock.now();
+          },
+        };
+        if (!request.sink) {
+          // A device on the bus has no connection to watch: its own messages are its activity. Raw
+          // subscriptions, so nothing is decoded twice.
+          for (const event of ['audio.frame', 'user.text', 'control.say', 'control.stop'] as const) {
+            entry.activity.push(bus.transport.subscribe(bus.subjects.forEvent(sessionId, event), entry.touch));
+          }
+        }
+        // END (from anyone) reaches the chart's final state: the session is over.
+        handle.actor.subscribe({ complete: () => void manager.end(sessionId, 'end') });
+        await handle.ready();
+      } finally {
+        reserved.delete(sessionId);
+      }
+      sessions.set(sessionId, entry);
+      log.info('session started', { sessionId, owner: request.owner, sessions: sessions.size });
+      for (const l of createdListeners) l(entry);
+      scheduleSweep();
+      return entry;
+    },
+    get: (sessionId) => sessions.get(sessionId),
+    list: () => [...sessions.values()],
+    countFor,
+    async end(sessionId, reason) {
+      const entry = sessions.get(sessionId);
+      if (!entry) return;
+      sessions.delete(sessionId);
+      for (const s of entry.activity) s.unsubscribe();
+      try {
+        await entry.handle.stop();
+      } catch (error) {
+        log.error('session did not stop cleanly', { sessionId, error });
+      }
+      entry.release();
+      log.info('session ended', { sessionId, reason, sessions: sessions.size });
+      entry.finish(reason);
+      for (const l of endedListeners) l(entry, reason);
+      if (sessions.size === 0 && sweep !== undefined) {
+        clock.clearTimeout(sweep);
+        sweep = undefined;
+      }
+    },
+    async drain(deadlineMs) {
+      draining = true;
+      const deadline = clock.now() + deadlineMs;
+      // Why poll every 50 ms: running turns end on their own schedule; this only notices it.
+      while (sessions.size > 0 && clock.now() < deadline) {
+        await Promise.all([...sessions.values()].filter((s) => s.handle.state().startsWith('idle')).map((s) => manager.end(s.id, 'draining')));
+        if (sessions.size > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(50, Math.max(1, deadline - clock.now()))));
+      }
+      await Promise.all([...sessions.keys()].map((id) => manager.end(id, 'draining')));
+    },
+    onEnded: (listener) => void endedListeners.push(listener),
+    onCreated: (listener) => void createdListeners.push(listener),
+  };
+  return manager;
+}
