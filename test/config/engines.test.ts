@@ -14,7 +14,7 @@ const fakes = {
 };
 
 /** One session's engines from a fresh pool, as a server binds them. */
-const buildSessionEngines = (config: ReturnType<typeof loadConfig>, context: SessionBinding & { clock: ManualClock }) =>
+const buildSessionEngines = async (config: ReturnType<typeof loadConfig>, context: SessionBinding & { clock: ManualClock }) =>
   buildEngines(config, { clock: context.clock }).bind(context);
 
 describe('engines from the configuration', () => {

@@ -15,6 +15,7 @@ let server: NatsServerHandle;
 let bus: MessageBus;
 let child: ChildProcess;
 let stderr = '';
+let stdout = '';
 const seen: BusMessage[] = [];
 
 const waitFor = async (what: string, check: () => boolean, timeoutMs = 20_000) => {
@@ -34,7 +35,7 @@ beforeAll(async () => {
     bus.subscribe(`va.*.${type}`, (m) => seen.push(m as BusMessage));
   }
   await bus.flush();
-  child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0'], {
     env: {
       ...process.env,
       VA_VAD__ENGINE: 'fake',
@@ -44,11 +45,13 @@ beforeAll(async () => {
       VA_LLM__FAKE_REPLY: 'Hello human, here is a rather long answer that keeps going for quite a while.',
       VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":20,"msPerWord":200}]',
       VA_TTS__PHRASES: '[]',
+      VA_SERVER__DRAIN_TIMEOUT_MS: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr!.on('data', (d) => (stderr += String(d)));
-  await waitFor('serve to start', () => stderr.includes('serving 2 session(s)'));
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  await waitFor('serve to start', () => stdout.includes('voice-agent serving on http://127.0.0.1:'));
 }, 30_000);
 
 afterAll(async () => {
@@ -61,8 +64,10 @@ afterAll(async () => {
 });
 
 describe('voice-agent serve', () => {
-  it('prints the subjects a device uses', () => {
-    expect(stderr).toContain('session r1: microphone → va.r1.audio.frame (s16le mono, 16000 Hz), speaker ← va.r1.audio.out / audio.clear (16000 Hz)');
+  it('logs, as JSON lines, the subjects a device uses', () => {
+    const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'session ready for a device on the bus' && l.sessionId === 'r1')).toMatchObject({ microphone: 'va.r1.audio.frame', speaker: 'va.r1.audio.out' });
+    expect(lines.find((l) => l.msg === 'serving')).toMatchObject({ bus: server.url, sessions: 2 });
   });
 
   it('answers microphone audio with speaker frames, and a STOP clears the speaker', async () => {
