@@ -37,7 +37,7 @@ export interface ServerMetrics {
 
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'va_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'va_' });
   const histogram = (name: string, help: string) => new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [registry] });
   return {
     registry,
