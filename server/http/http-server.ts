@@ -184,8 +184,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     url,
     port,
     async close() {
-      server.close();
+      // Still listening while draining: /readyz says 503 so load balancers move on, upgrades get 503.
       await manager.drain(config.drainTimeoutMs);
+      server.close();
       for (const { ws } of connections) ws.close(1001, 'server shutting down');
       wss.close();
       server.closeAllConnections?.();

@@ -19,7 +19,7 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf, TurnDetection } from '../../bus/messages.js';
 import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { ManagedSession, SessionManager } from '../session-manager.js';
+import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
 
@@ -82,6 +82,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let lastUserItemId: string | null = null;
   const pendingTexts: Array<{ id: string; text: string }> = [];
   let textItems = 0;
+  let emptyResponses = 0;
   /** Voice turns committed whose reply has not started yet (response.create is then a no-op). */
   const awaitingReply = new Set<string>();
 
@@ -180,6 +181,13 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       send({ type: 'input_audio_buffer.cleared' });
     },
     'conversation.item.create': (event) => {
+      if (event.item.type === 'function_call_output') {
+        // The robot ran the intent; the dialog policy has no use for the result, so it is acknowledged only.
+        const item = { id: event.item.id ?? `item_c${++textItems}`, object: 'realtime.item', type: 'function_call_output', status: 'completed', call_id: event.item.call_id, output: event.item.output };
+        send({ type: 'conversation.item.added', previous_item_id: null, item });
+        send({ type: 'conversation.item.done', previous_item_id: null, item });
+        return;
+      }
       const text = event.item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
       if (!text) return failFor(event, 'invalid_item', 'only user messages with input_text content can be created: speak through input_audio_buffer.append', 'item.content');
       const id = event.item.id ?? `item_c${++textItems}`;
@@ -196,7 +204,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       }
       if (awaitingReply.size > 0) return; // the committed utterance is answered as soon as it is transcribed
       if (responses.active()) return failFor(event, 'conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done');
-      failFor(event, 'nothing_to_respond_to', 'no new user input to respond to: add a user message (conversation.item.create) or speak first');
+      // Nothing new from the user (e.g. after a function call's output): an empty, completed response,
+      // so a client waiting for response.done is answered.
+      responses.empty(`r${++emptyResponses}`);
     },
     'response.cancel': (event) => {
       if (!responses.active()) return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
@@ -266,7 +276,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let closed = false;
   void session.ended.then((reason) => {
     for (const s of subs) s.unsubscribe();
-    if (!closed) options.close(reason === 'end' ? 1000 : 4000, reason === 'idle_timeout' ? 'session idle for too long' : `session ended (${reason})`);
+    if (!closed) options.close(...CLOSE_FOR[reason]);
     closed = true;
   });
 
@@ -299,6 +309,16 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     },
   };
 }
+
+/** The WebSocket close code and reason a client gets when its session ends on the server's side. */
+const CLOSE_FOR: Record<EndReason, [number, string]> = {
+  end: [1000, 'session ended'],
+  client_closed: [1000, 'session ended'],
+  idle_timeout: [4000, 'session idle for too long'],
+  // 1001 "going away": the client should reconnect, to another instance if there is one.
+  draining: [1001, 'server shutting down'],
+  error: [1011, 'session failed'],
+};
 
 /** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
 function endOf(reason: string): ResponseEnd {

@@ -21,9 +21,11 @@ export const AudioFormatSchema = z.discriminatedUnion('type', [
 ]);
 export type AudioFormat = z.infer<typeof AudioFormatSchema>;
 
+/** `semantic_vad` is taken as `server_vad` (our VAD and hangover; `eagerness` has no equivalent here). */
 const TurnDetectionSchema = z
   .object({
-    type: z.literal('server_vad'),
+    type: z.enum(['server_vad', 'semantic_vad']),
+    eagerness: z.enum(['low', 'medium', 'high', 'auto']).optional(),
     threshold: z.number().min(0).max(1).optional(),
     prefix_padding_ms: z.number().int().min(0).max(5_000).optional(),
     silence_duration_ms: z.number().int().min(20).max(10_000).optional(),
@@ -49,12 +51,11 @@ const userContent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input_audio'), audio: z.string().optional(), transcript: z.string().optional() }),
 ]);
 
-const ItemSchema = z.object({
-  id: z.string().max(64).optional(),
-  type: z.literal('message'),
-  role: z.literal('user'),
-  content: z.array(userContent).min(1).max(32),
-});
+const ItemSchema = z.discriminatedUnion('type', [
+  z.object({ id: z.string().max(64).optional(), type: z.literal('message'), role: z.literal('user'), content: z.array(userContent).min(1).max(32) }),
+  /** A tool's result, sent back by clients that run the intents they receive as function calls. */
+  z.object({ id: z.string().max(64).optional(), type: z.literal('function_call_output'), call_id: z.string().min(1).max(128), output: z.string().max(100_000) }),
+]);
 
 export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.update'), event_id: eventId, session: SessionUpdateSchema }),

@@ -34,6 +34,8 @@ export interface ResponseTracker {
   onAudio(turnId: string, base64: string): void;
   onToolCall(turnId: string, call: { callId: string; name: string; arguments: string }): void;
   finish(turnId: string, end: ResponseEnd): void;
+  /** A response with no output (nothing new to answer), created and completed at once. */
+  empty(key: string): void;
   /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
   turnOfItem(itemId: string): string | undefined;
   /** A response is in progress. */
@@ -133,6 +135,11 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       output.push(...state.functionCalls);
       const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
       send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
+    },
+    empty(key) {
+      const state: ResponseState = { id: `resp_${key}`, turnId: key, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };
+      send({ type: 'response.created', response: response(state, 'in_progress') });
+      send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
     turnOfItem: (itemId) => itemTurns.get(itemId),
     active: () => responses.size > 0,
