@@ -66,6 +66,9 @@ describe('Realtime WebSocket with the openai client', () => {
     // The rule's intent goes out as a function call item.
     expect(done.response.output?.some((o) => o.type === 'function_call' && o.name === 'turn' && JSON.parse(o.arguments ?? '{}').direction === 'left')).toBe(true);
     expect(client.errors).toEqual([]);
+    // The turn is in the latency histograms /metrics serves.
+    const firstAudio = await server.metrics.speechEndToFirstAudio.get();
+    expect(firstAudio.values.find((v) => v.metricName === 'va_speech_end_to_first_audio_ms_count')?.value).toBe(1);
   }, 30_000);
 
   it('barge-in: speech during a reply cancels it (turn_detected), and a truncate keeps only what was heard', async () => {
