@@ -19,12 +19,11 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
-import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildLlm, buildMemory, buildStt, buildTts, buildVad, type RemoteContext } from './engines.js';
+import { buildLlm, buildMemory, buildStt, buildTts, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
 import { runtimeOptionsFrom, type RuntimeOptions } from './runtime-options.js';
 
 export interface SessionBinding {
@@ -67,7 +66,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   // The first engine answers the configured phrases from memory once warmed up: one cache per process.
   // A remote first engine has no shared instance to cache in front of, so it runs uncached.
   const first = tts[0]!;
-  if (config.tts.phrases.length > 0 && 'shared' in first) tts[0] = { shared: createPhraseCache(first.shared, { phrases: config.tts.phrases }) };
+  if ('shared' in first) tts[0] = { shared: withPhraseCache(first.shared, config) };
   const memory = buildMemory(config);
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
 

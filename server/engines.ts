@@ -24,6 +24,7 @@ import { createEdgeTts } from '../adapters/tts/edge.js';
 import { createEspeakTts } from '../adapters/tts/espeak.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
 import { createOpenAiSpeechTts } from '../adapters/tts/openai-speech.js';
+import { createPhraseCache } from '../adapters/tts/phrase-cache.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFvadVad, type FvadOptions } from '../adapters/vad/fvad.js';
 import { createSileroVad } from '../adapters/vad/silero.js';
@@ -104,6 +105,11 @@ export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?
   if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
   // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
   throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
+}
+
+/** The first engine of a chain answers `tts.phrases` from memory once warmed up (as-is when none are configured). */
+export function withPhraseCache(engine: TtsEngine, config: AppConfig): TtsEngine {
+  return config.tts.phrases.length > 0 ? createPhraseCache(engine, { phrases: config.tts.phrases }) : engine;
 }
 
 /** The long-term memory service, when `features.memory` is on. */

@@ -52,7 +52,11 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const log = options.log ?? createLogger({ level: config.server.logLevel });
   const clock = systemClock;
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
-  const transport = options.nats ? await connectNatsTransport({ servers: options.nats, name: `voice-agent-serve-${hostId}` }) : createMemoryTransport();
+  // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
+  const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
+  const transport = options.nats
+    ? await connectNatsTransport({ servers: options.nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
+    : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
   const pool = buildEngines(config, { clock });
   const { apiKeys, ...limits } = config.server;

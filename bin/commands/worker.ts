@@ -5,7 +5,8 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import { loadConfig } from '../../server/config.js';
-import { buildLlm, buildStt, buildTts } from '../../server/engines.js';
+import { buildLlm, buildStt, buildTts, withPhraseCache } from '../../server/engines.js';
+import { createLogger } from '../../server/logger.js';
 import { runWorkerMain } from '../../server/workers/main.js';
 import { flag } from './flags.js';
 
@@ -20,8 +21,9 @@ export async function runWorkerCommand(args: string[]): Promise<void> {
     nats: flag(args, 'nats') ?? config.nats.servers,
     prefix: flag(args, 'prefix') ?? config.nats.prefix,
     engine: stage,
+    log: createLogger({ level: config.server.logLevel }),
     buildEngine: async (s) => {
-      if (s === 'tts') return { stage: 'tts', engine: buildTts(config.tts.engines[0]!, config, systemClock) };
+      if (s === 'tts') return { stage: 'tts', engine: withPhraseCache(buildTts(config.tts.engines[0]!, config, systemClock), config) };
       if (s === 'llm') return { stage: 'llm', engine: buildLlm(config, systemClock) };
       return { stage: 'stt', engine: buildStt(config, systemClock) };
     },

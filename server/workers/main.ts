@@ -11,6 +11,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { WORKER_STAGES, type WorkerStage } from '../../adapters/remote/protocol.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
+import { createLogger, type Logger } from '../logger.js';
 import { startWorker, type WorkerEngine } from './worker.js';
 
 export type EngineFactory = (stage: WorkerStage, engineName: string) => Promise<WorkerEngine>;
@@ -21,7 +22,7 @@ export interface WorkerMainOptions {
   prefix?: string;
   engine: string;
   buildEngine: EngineFactory;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export async function runWorkerMain(options: WorkerMainOptions): Promise<{ stop(): Promise<void> }> {
@@ -29,19 +30,23 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<{ stop(
     throw new Error(`unknown worker stage "${options.stage}": use one of ${WORKER_STAGES.join(', ')}`);
   }
   const stage = options.stage as WorkerStage;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? createLogger();
   const engine = await options.buildEngine(stage, options.engine);
   await (engine.engine as { warmUp?: () => Promise<void> }).warmUp?.();
-  const transport = await connectNatsTransport({ servers: options.nats, name: `voice-agent-worker-${stage}` });
+  const transport = await connectNatsTransport({
+    servers: options.nats,
+    name: `voice-agent-worker-${stage}`,
+    onHandlerError: (error, subject) => log.error('bus handler threw', { subject, error }),
+  });
   const bus = createMessageBus(transport, { clock: systemClock, ...(options.prefix ? { prefix: options.prefix } : {}) });
-  const worker = startWorker({ bus, clock: systemClock, log, ...engine });
+  const worker = startWorker({ bus, clock: systemClock, log: (line) => log.debug(line), ...engine });
   await bus.flush();
-  log(`${worker.workerId} serving ${bus.prefix}.*.${stage}.request (queue ${stage}-workers) with engine "${engine.engine.name}" on ${options.nats}`);
+  log.info('worker serving', { workerId: worker.workerId, subject: `${bus.prefix}.*.${stage}.request`, queue: `${stage}-workers`, engine: engine.engine.name, nats: options.nats });
   return {
     async stop() {
       await worker.stop();
       await bus.close();
-      log(`${worker.workerId} stopped: ${JSON.stringify(worker.stats)}`);
+      log.info('worker stopped', { workerId: worker.workerId, ...worker.stats });
     },
   };
 }

@@ -30,8 +30,9 @@ describe('voice-agent worker', () => {
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 20_000;
-    while (!stderr.includes('serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(stderr).toMatch(/serving va\.\*\.tts\.request \(queue tts-workers\) with engine "fake-tts\+cache"/);
+    const logLines = () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    while (!logLines().some((l) => l.msg === 'worker serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(logLines().find((l) => l.msg === 'worker serving')).toMatchObject({ level: 'info', subject: 'va.*.tts.request', queue: 'tts-workers', engine: 'fake-tts+cache' });
 
     const tts = createRemoteTts({ bus, clock: systemClock, sessionId: 'cli', sampleRateHz: 16_000 });
     let bytes = 0;
@@ -40,7 +41,7 @@ describe('voice-agent worker', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/stopped: \{"served":1/);
+    expect(logLines().find((l) => l.msg === 'worker stopped')).toMatchObject({ served: 1, failed: 0 });
   }, 60_000);
 
   it('without a stage, says how to use it', async () => {

@@ -40,10 +40,14 @@ function startWorkerProcess(stage: 'tts' | 'llm', msPerWord = 200): Promise<{ ch
     child.stderr!.on('data', (d) => output.push(String(d)));
     child.stdout!.on('data', (d: Buffer) => {
       output.push(String(d));
-      const match = /^(\S+) serving/m.exec(String(d));
-      if (match) {
+      const serving = String(d)
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string; workerId: string })
+        .find((l) => l.msg === 'worker serving');
+      if (serving) {
         clearTimeout(timer);
-        resolve({ child, id: match[1]!, output });
+        resolve({ child, id: serving.workerId, output });
       }
     });
   });

@@ -4,6 +4,7 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import { createFakeLlm, createFakeTts } from '../../adapters/testing/index.js';
+import { createLogger } from '../../server/logger.js';
 import { runWorkerMain } from '../../server/workers/main.js';
 
 const [stage = 'tts', nats = 'nats://127.0.0.1:4222', msPerWord = '200'] = process.argv.slice(2);
@@ -16,7 +17,8 @@ const worker = await runWorkerMain({
       ? // Chunks of 100 ms delivered at 4x real time: an utterance streams long enough to be killed mid-way.
         { stage: 'tts', engine: createFakeTts({ clock: systemClock, sampleRateHz: 16_000, latencyMs: 20, msPerWord: Number(msPerWord), chunkMs: 100 }) }
       : { stage: 'llm', engine: createFakeLlm({ clock: systemClock, reply: 'Remote hello.', tokenIntervalMs: 5 }) },
-  log: (line) => process.stdout.write(`${line}\n`),
+  // JSON lines on stdout, where the test reads the worker id from.
+  log: createLogger({ level: 'debug', write: (line) => void process.stdout.write(`${line}\n`) }),
 });
 const stop = async () => {
   await worker.stop();
