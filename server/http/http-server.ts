@@ -27,6 +27,7 @@ import { SessionExistsError, SessionLimitError, type SessionManager } from '../s
 import { createAuthenticator, KEY_SUBPROTOCOL_PREFIX } from './auth.js';
 import { ChatRequestError, readChatRequest, streamChat } from './chat-stream.js';
 import type { ServerMetrics } from './metrics.js';
+import { createStaticFiles } from './static-files.js';
 
 export interface HttpServerOptions {
   manager: SessionManager;
@@ -64,9 +65,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   const refuse = (res: ServerResponse, status: number, code: string, message: string) => json(res, status, { error: { code, message } });
 
+  const assets = createStaticFiles();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+    // The page holds no secrets: it asks the user for a key when the server needs one.
+    if (assets.serve(req, res)) return;
     if (req.method === 'GET' && path === '/readyz') {
       const ready = pool.warm && !manager.draining;
       return json(res, ready ? 200 : 503, { status: ready ? 'ready' : manager.draining ? 'draining' : 'warming', sessions: manager.size });

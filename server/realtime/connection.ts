@@ -267,9 +267,13 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       case 'session.error':
         fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
         break;
+      case 'session.state':
+        // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
+        send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
+        break;
     }
   };
-  const types = ['vad.speech_start', 'vad.speech_end', 'stt.final', 'session.history', 'tts.requested', 'llm.token', 'llm.tool_call', 'playback.finished', 'session.notice', 'session.error'] as const;
+  const types = ['vad.speech_start', 'vad.speech_end', 'stt.final', 'session.history', 'tts.requested', 'llm.token', 'llm.tool_call', 'playback.finished', 'session.notice', 'session.error', 'session.state'] as const;
   const subs: Subscription[] = types.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
