@@ -74,11 +74,22 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export async function startNatsServer(): Promise<NatsServerHandle> {
+export interface StartNatsServerOptions {
+  /**
+   * A nats-server configuration file (users, permissions). Its listen address, port and JetStream store
+   * are still this test's own: command-line flags override the file.
+   */
+  configFile?: string;
+  /** Environment for the server (a configuration may read passwords from `$VARIABLES`). */
+  env?: Record<string, string>;
+}
+
+export async function startNatsServer(options: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = findBinary();
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'va-nats-'));
-  const child = spawn(binary, ['-a', HOST, '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), '-js', '-sd', storeDir];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
 
   // nats-server logs to stderr; keep the tail so a failed start explains itself.
   let stderr = '';
