@@ -2,7 +2,7 @@
  * `--scenario server`: `voice-agent serve` (in this process, port 0, fake engines) driven by N concurrent
  * OpenAI-Realtime WebSocket clients speaking raw JSON over `ws`. Every client streams 20 ms of 24 kHz
  * silence per tick from one shared timer (a microphone's load on the server) and runs typed turns
- * (`conversation.item.create` + `response.create`); two turns in three are cancelled with
+ * (`conversation.item.create` + `response.create`); three turns in four are cancelled with
  * `response.cancel` 700 ms after their first audio. Everything is measured at the client: first audio
  * against the ideal, cancel → last audio and → `response.done`, error events, plus the process's CPU,
  * loop lag and RSS per session. Clients and server share the process, so CPU and lag are both sides.
@@ -24,7 +24,7 @@ export interface ServerRow {
   sessions: number;
   /** Turns with a first audio delta inside the measured window. */
   turns: number;
-  /** WebSocket open → `session.created`, per client (all clients connecting in batches). */
+  /** `new WebSocket()` → `session.created` (TCP, upgrade, session creation), clients connecting in batches. */
   connectMs: Percentiles;
   /** `response.create` sent → first transcript delta (the LLM's first token, one WebSocket hop away). */
   firstTextMs: Percentiles;
@@ -85,6 +85,8 @@ interface BenchClient {
   ws: WebSocket;
   turns: ClientTurn[];
   closing: boolean;
+  /** Response ids (`resp_<turnId>`, so only unique per session) whose `response.done` arrived. */
+  finished: Set<string>;
   /** Resolvers of the current turn: first audio, response.done. */
   waiters: { audio?: () => void; done?: () => void };
 }
@@ -107,20 +109,18 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
   const ideal = idealFirstAudioMs(server);
   const errorCodes: Record<string, number> = {};
   const error = (code: string) => void (errorCodes[code] = (errorCodes[code] ?? 0) + 1);
-  const finishedResponses = new Set<string>();
   let audioAfterDone = 0;
 
   const connect = (): Promise<{ client: BenchClient; connectMs: number }> =>
     new Promise((resolve, reject) => {
+      const startedAtMs = performance.now();
       const ws = new WebSocket(url);
-      const client: BenchClient = { ws, turns: [], closing: false, waiters: {} };
-      let openedAtMs = 0;
+      const client: BenchClient = { ws, turns: [], closing: false, finished: new Set(), waiters: {} };
       let created = false;
       const refuse = (reason: Error) => {
         client.closing = true;
         reject(reason);
       };
-      ws.once('open', () => (openedAtMs = performance.now()));
       ws.on('error', (e) => (created ? error(`socket: ${e.message}`) : refuse(e)));
       ws.once('unexpected-response', (_req, res) => refuse(new Error(`HTTP ${res.statusCode}`)));
       ws.on('close', (code) => {
@@ -135,7 +135,7 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
         const turn = client.turns[client.turns.length - 1];
         if (type === 'response.output_audio.delta') {
           const id = RESPONSE_ID.exec(head)?.[1];
-          if (id && finishedResponses.has(id)) audioAfterDone++;
+          if (id && client.finished.has(id)) audioAfterDone++;
           if (!turn || id !== turn.responseId) return;
           turn.lastAudioAtMs = atMs;
           if (turn.firstAudioAtMs === undefined) {
@@ -146,7 +146,7 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
           if (turn && turn.firstTextAtMs === undefined && RESPONSE_ID.exec(head)?.[1] === turn.responseId) turn.firstTextAtMs = atMs;
         } else if (type === 'session.created') {
           created = true;
-          resolve({ client, connectMs: atMs - openedAtMs });
+          resolve({ client, connectMs: atMs - startedAtMs });
         } else if (type === 'response.created' || type === 'response.done' || type === 'error') {
           const event = JSON.parse(data.toString()) as { response?: { id: string; status: string }; error?: { code?: string } };
           if (type === 'error') return error(event.error?.code ?? 'error');
@@ -155,7 +155,7 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
             if (turn && turn.responseId === undefined) turn.responseId = id;
             return;
           }
-          finishedResponses.add(id);
+          client.finished.add(id);
           if (turn && id === turn.responseId) {
             turn.doneAtMs = atMs;
             turn.status = event.response!.status;
@@ -222,8 +222,9 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
           error('turn_timeout_no_audio');
           continue;
         }
-        // Why two in three: enough cancel samples at 1 client, and still full replies (~6 s of audio) in the mix.
-        if (n % 3 !== 2) {
+        // Why three in four: a full reply plays ~6 s, a cancelled turn ~1 s; this keeps samples coming at 1
+        // client while full replies (and their playback load) stay in the mix.
+        if (n % 4 !== 3) {
           await sleep(STOP_AFTER_MS);
           turn.cancelAtMs = performance.now();
           client.ws.send(cancel);
