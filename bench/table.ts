@@ -88,7 +88,7 @@ export function serverTargets(row: ServerRow) {
 
 export function printServer(rows: ServerRow[]): void {
   console.log('\nServer over WebSocket (Realtime clients in this process, fake engines), ms at the client:');
-  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'errors', 'loop lag p50/p99', 'cpu %', 'MB/session'];
+  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'loop lag p50/p99', 'cpu %', 'MB/session'];
   const body = rows.map((r) => {
     const t = serverTargets(r);
     const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
@@ -104,7 +104,9 @@ export function printServer(rows: ServerRow[]): void {
       fmt(r.cancelToLastAudioMs),
       fmt(r.cancelToDoneMs),
       String(r.audioAfterDone),
+      fmt(r.playbackStretch),
       String(r.errors) + mark(t.errors) + (codes ? ` (${codes})` : ''),
+      String(r.lateTurns),
       fmt(r.loopLagMs),
       String(r.cpuPercent),
       r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),
@@ -112,6 +114,7 @@ export function printServer(rows: ServerRow[]): void {
   });
   printRows(header, body);
   console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. CPU and loop lag are the server and its clients together.');
+  console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
 }
 
 export function printSessions(row: SessionsRow): void {
