@@ -4,6 +4,7 @@
  * N sessions are created one after another with `createSessionManager(...).create()` (a bus sink, as a
  * robot on the bus gets), each creation timed, and the RSS and heap they added are read after a GC.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
@@ -43,6 +44,10 @@ export async function runSessionsScenario(sessions: number, progress: (line: str
   const bus = createMessageBus(createMemoryTransport(), { clock, prefix: config.nats.prefix });
   const manager = createSessionManager({ pool, bus, clock, limits: { maxSessions: sessions + 10 }, log: silentLogger });
 
+  // Why two GCs 500 ms apart: the warm-up's garbage (flite phrases, decoder set-up) is freed and its pages
+  // returned before the baseline; one GC alone left RSS falling during the creations (negative per-session RSS).
+  global.gc?.();
+  await sleep(500);
   global.gc?.();
   const before = process.memoryUsage();
   const createTimes: number[] = [];
