@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
- *   --sessions 1,100,500,1000  session counts for scale
+ *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -18,18 +18,23 @@ import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.j
 import { summarize, type Percentiles } from './stats.js';
 import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } from './latency-guards.js';
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
-import { printGuards, printLocal, printTable } from './table.js';
+import { runServerScenario, type ServerRow } from './server-scenario.js';
+import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
+import { printGuards, printLocal, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
 const scaleSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500,1000')).split(',').map(Number);
+const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).split(',').map(Number);
+/** Why 100: the sessions one 2-core process is sized for (server.maxSessions). */
+const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
@@ -102,14 +107,33 @@ for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? 
     }
   });
 }
+const servers: ServerRow[] = [];
+if (scenarios.includes('server')) {
+  for (const sessions of serverSessions) {
+    progress(`server / websocket / ${sessions} client(s)`);
+    // Why these windows: as the scale scenario's, so the two compare; one client gets three times the
+    // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
+    const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
+    const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
+    servers.push(await runServerScenario(sessions, timing, progress));
+  }
+}
+const created: SessionsRow[] = [];
+if (scenarios.includes('sessions')) {
+  progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
+  created.push(await runSessionsScenario(CREATED_SESSIONS, progress));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
 if (guards.length > 0) printGuards(guards);
 for (const l of locals) printLocal(l);
+if (servers.length > 0) printServer(servers);
+for (const c of created) printSessions(c);
 const json = arg('json');
 if (json) {
-  writeFileSync(json, `${JSON.stringify([...rows, ...guards, ...locals], null, 2)}\n`);
-  progress(`wrote ${rows.length + guards.length + locals.length} rows to ${json}`);
+  const all = [...rows, ...guards, ...locals, ...servers, ...created];
+  writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
+  progress(`wrote ${all.length} rows to ${json}`);
 }
 process.exit(0);

@@ -28,7 +28,8 @@ export interface BenchRow {
   natsHopMs?: Percentiles;
 }
 
-const STOP_AFTER_MS = 700;
+/** Why 700 ms: well into the reply's first sentences, as a user who has heard enough would say STOP. */
+export const STOP_AFTER_MS = 700;
 
 function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
@@ -57,7 +58,7 @@ async function until(predicate: () => boolean, timeoutMs = 15_000) {
 }
 
 /** Measures a window: loop lag, CPU share of one core, while `body` runs. */
-async function measureWindow<T>(body: () => Promise<T>) {
+export async function measureWindow<T>(body: () => Promise<T>) {
   const lag = monitorEventLoopDelay({ resolution: 1 });
   const cpu = process.cpuUsage();
   const startedAt = performance.now();

@@ -2,6 +2,8 @@
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
 import type { BenchRow } from './scenarios.js';
+import type { ServerRow } from './server-scenario.js';
+import type { SessionsRow } from './sessions-scenario.js';
 
 const fmt = (p: { p50: number; p99: number }) => `${p.p50} / ${p.p99}`;
 const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? ' PASS' : ' MISS');
@@ -74,4 +76,62 @@ export function printLocal(row: LocalStackRow): void {
   console.log('| stage | p50 | p95 |');
   console.log('|---|---|---|');
   for (const [name, p] of Object.entries(row.stages)) console.log(`| ${name} | ${p.p50} | ${p.p95}${name === 'firstAudio' ? mark(p.p50 < 250) : ''} |`);
+}
+
+/** Targets: 100 clients' first audio p99 within 10 ms of the ideal; 500 clients without an error. */
+export function serverTargets(row: ServerRow) {
+  return {
+    firstAudio: row.sessions === 100 ? row.firstAudioOverIdealMs.p99 <= 10 : undefined,
+    errors: row.sessions === 500 ? row.errors === 0 : undefined,
+  };
+}
+
+export function printServer(rows: ServerRow[]): void {
+  console.log('\nServer over WebSocket (Realtime clients in this process, fake engines), ms at the client:');
+  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'loop lag p50/p99', 'cpu %', 'MB/session'];
+  const body = rows.map((r) => {
+    const t = serverTargets(r);
+    const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
+    return [
+      String(r.sessions),
+      String(r.turns),
+      fmt(r.connectMs),
+      fmt(r.firstTextMs),
+      fmt(r.firstAudioMs),
+      String(r.idealFirstAudioMs),
+      fmt(r.firstAudioOverIdealMs) + mark(t.firstAudio),
+      String(r.stops),
+      fmt(r.cancelToLastAudioMs),
+      fmt(r.cancelToDoneMs),
+      String(r.audioAfterDone),
+      fmt(r.playbackStretch),
+      String(r.errors) + mark(t.errors) + (codes ? ` (${codes})` : ''),
+      String(r.lateTurns),
+      fmt(r.loopLagMs),
+      String(r.cpuPercent),
+      r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),
+    ];
+  });
+  printRows(header, body);
+  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. CPU and loop lag are the server and its clients together.');
+  console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
+}
+
+export function printSessions(row: SessionsRow): void {
+  console.log(`\nSession creation on the local stack (${row.stack}), ${row.sessions} sessions one after another, pool warm in ${row.poolWarmUpMs} ms:`);
+  const rssOk = row.rssPerSessionMb < 5;
+  const createOk = row.createMs.p99 < 20;
+  printRows(
+    ['sessions', 'create p50/p99 (max) ms', 'RSS MB/session', 'heap MB/session', 'end p50/p99 ms'],
+    [[String(row.sessions), `${fmt(row.createMs)} (${row.createMs.max})${mark(createOk)}`, String(row.rssPerSessionMb) + mark(rssOk), String(row.heapPerSessionMb), fmt(row.endMs)]],
+  );
+  console.log('Targets: creation p99 < 20 ms with warm pools; RSS < 5 MB per session; 100 sessions in one process.');
+}
+
+function printRows(header: string[], body: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const b of body) console.log(line(b));
 }
