@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `voice-agent` command line. Each subcommand lives in bin/commands/ and is loaded only when it
  * runs, so `demo` never pays for (or warns about) the engines `run`, `say` and `worker` load.
@@ -68,7 +69,8 @@ function help(): string {
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'New here? Run `npm start` (the demo), then read docs/architecture.md.',
+    'New here? `voice-agent serve` and open the printed URL in a browser; `voice-agent demo` shows the',
+    'turn-taking on fakes; docs/architecture.md explains the design.',
   ].join('\n');
 }
 

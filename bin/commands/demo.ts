@@ -22,7 +22,7 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { startSession } from '../../server/session-host.js';
 import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
-import { assertOnlyFlags } from './flags.js';
+import { parseCommandArgs } from './flags.js';
 
 const SESSION_ID = 'demo';
 /** Why 16 kHz / 20 ms: the microphone format the fake VAD (like WebRTC VAD and most STT) expects. */
@@ -57,9 +57,9 @@ const STATE_WIDTH = 41;
 /** Long texts are cut in the live log (the history below shows them whole). */
 
 export async function runDemo(args: string[], out: (line: string) => void = console.log): Promise<void> {
-  assertOnlyFlags(args, ['--fast', '--json']);
-  const fast = args.includes('--fast');
-  const json = args.includes('--json');
+  const { values } = parseCommandArgs(args, { fast: { type: 'boolean' }, json: { type: 'boolean' } });
+  const fast = values.fast === true;
+  const json = values.json === true;
   const clock: Clock = fast ? new ManualClock() : systemClock;
   const t0 = clock.now();
   const stamp = (atMs: number) => `[${String(Math.round(atMs - t0)).padStart(5)} ms]`;

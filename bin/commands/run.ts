@@ -17,7 +17,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildEngines } from '../../server/engine-pool.js';
 import { startSession } from '../../server/session-host.js';
 import { createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
-import { flag } from './flags.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 /** Why 1.5 s of trailing silence: the VAD hangover (600 ms) plus STT finalization before the last turn starts. */
 const TAIL_SILENCE_MS = 1500;
@@ -25,10 +25,10 @@ const TAIL_SILENCE_MS = 1500;
 const MAX_WAIT_MS = 60_000;
 
 export async function runRunCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
-  const input = flag(args, 'in');
-  const output = flag(args, 'out');
-  if (!input || !output) throw new Error('usage: voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]');
-  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  const { values } = parseCommandArgs(args, { in: { type: 'string' }, out: { type: 'string' }, timeline: { type: 'string' }, ...CONFIG_OPTION });
+  const { in: input, out: output } = values;
+  if (!input || !output) throw new UsageError('--in and --out are required');
+  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
   const recording = readWav(readFileSync(input));
   const rate = config.audio.inputRateHz;
   // A recording at another rate is resampled once, at the edge, to the rate the VAD and STT run at.
@@ -64,7 +64,7 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
 
   writeFileSync(output, encodeWav(sink.render(startedAtMs, endedAtMs), config.audio.outputRateHz));
   const turns = timeline.turns().map((t) => ({ ...rebase(t, startedAtMs) }));
-  const timelineFile = flag(args, 'timeline') ?? output.replace(/\.wav$/i, '') + '.timeline.json';
+  const timelineFile = values.timeline ?? output.replace(/\.wav$/i, '') + '.timeline.json';
   writeFileSync(timelineFile, `${JSON.stringify({ input, output, turns, history: session.history() }, null, 2)}\n`);
   out(formatTimelines(timeline.turns()));
   out(`\n${output}: ${Math.round(endedAtMs - startedAtMs)} ms of agent audio track; timeline in ${timelineFile}`);

@@ -7,13 +7,14 @@ import { systemClock } from '../../adapters/clock.js';
 import { encodeWav } from '../../adapters/audio/wav.js';
 import { loadConfig } from '../../server/config.js';
 import { buildTts } from '../../server/engines.js';
-import { flag } from './flags.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runSayCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
-  const text = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const file = flag(args, 'out');
-  if (!text || !file) throw new Error('usage: voice-agent say "text" --out file.wav [--config FILE]');
-  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, ...CONFIG_OPTION }, { min: 1, max: 1, names: 'the text to speak' });
+  const text = positionals[0]!;
+  const file = values.out;
+  if (!file) throw new UsageError('--out is required');
+  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
   // No session here, so a `remote` engine in the chain is a configuration error that names the fix.
   const chain = config.tts.engines.map((spec) => buildTts(spec, config, systemClock));
   const startedAt = performance.now();

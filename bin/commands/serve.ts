@@ -5,25 +5,34 @@
  */
 import { loadConfig } from '../../server/config.js';
 import { serve } from '../../server/serve.js';
-import { flag, UsageError } from './flags.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export async function runServeCommand(args: string[]): Promise<void> {
-  const sessionIds = (flag(args, 'sessions') ?? '').split(',').filter(Boolean);
+  const { values } = parseCommandArgs(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    nats: { type: 'string' },
+    sessions: { type: 'string' },
+    prefix: { type: 'string' },
+    ...CONFIG_OPTION,
+  });
+  const sessionIds = (values.sessions ?? '').split(',').filter(Boolean);
   const bad = sessionIds.find((id) => !SESSION_ID.test(id));
   if (bad !== undefined) throw new UsageError(`session id "${bad}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
-  const port = flag(args, 'port');
+  const port = values.port;
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port ${port} is not a port number`);
   const overrides = {
-    server: { ...(flag(args, 'host') ? { host: flag(args, 'host') } : {}), ...(port !== undefined ? { port: Number(port) } : {}) },
-    ...(flag(args, 'prefix') ? { nats: { prefix: flag(args, 'prefix') } } : {}),
+    server: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port: Number(port) } : {}) },
+    ...(values.prefix ? { nats: { prefix: values.prefix } } : {}),
   };
-  const config = loadConfig({ env: process.env, overrides, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
-  const nats = flag(args, 'nats');
+  const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
+  const nats = values.nats;
   const server = await serve({ config, sessionIds, ...(nats ? { nats } : {}) });
   // For people (the logs are JSON lines on stderr): where to connect.
-  console.log(`voice-agent serving on ${server.http.url} (Realtime WebSocket: ${server.http.url.replace(/^http/, 'ws')}/v1/realtime)`);
+  const { url } = server.http;
+  console.log(`voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`);
   await new Promise<void>((resolve) => {
     const stop = () => void server.stop().then(resolve);
     process.once('SIGINT', stop);

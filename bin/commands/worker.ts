@@ -8,18 +8,18 @@ import { loadConfig } from '../../server/config.js';
 import { buildLlm, buildStt, buildTts, withPhraseCache } from '../../server/engines.js';
 import { createLogger } from '../../server/logger.js';
 import { runWorkerMain } from '../../server/workers/main.js';
-import { flag } from './flags.js';
+import { CONFIG_OPTION, parseCommandArgs } from './flags.js';
 
 
 export async function runWorkerCommand(args: string[]): Promise<void> {
-  const stage = args[0];
-  if (!stage || stage.startsWith('--')) throw new Error('usage: voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]');
-  const config = loadConfig({ env: process.env, ...(flag(args, 'config') ? { file: flag(args, 'config')! } : {}) });
+  const { values, positionals } = parseCommandArgs(args, { nats: { type: 'string' }, prefix: { type: 'string' }, ...CONFIG_OPTION }, { min: 1, max: 1, names: 'the stage (tts, llm or stt)' });
+  const stage = positionals[0]!;
+  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
   // A worker's engine serves every session, so it is built without one (a `remote` engine here is an error).
   const worker = await runWorkerMain({
     stage,
-    nats: flag(args, 'nats') ?? config.nats.servers,
-    prefix: flag(args, 'prefix') ?? config.nats.prefix,
+    nats: values.nats ?? config.nats.servers,
+    prefix: values.prefix ?? config.nats.prefix,
     engine: stage,
     log: createLogger({ level: config.server.logLevel }),
     buildEngine: async (s) => {

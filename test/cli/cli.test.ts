@@ -112,6 +112,26 @@ describe('voice-agent CLI', () => {
     await expect(cli('demo', '--slow')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage: voice-agent demo [--fast] [--json]') });
   });
 
+  it('every command parses strictly: an unknown option or a missing value exits 2 with its usage', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['run', '--in'], /Option '--in <value>' argument missing/],
+      [['say', 'hi', '--out', 'x.wav', '--loud'], /Unknown option '--loud'/],
+      [['serve', '--port'], /Option '--port <value>' argument missing/],
+      [['serve', '--port=http'], /--port http is not a port number/],
+      [['worker', 'tts', 'extra'], /unexpected argument "extra"/],
+      [['worker'], /missing the stage/],
+      [['demo', 'now'], /Unexpected argument 'now'|unexpected argument/],
+    ];
+    await Promise.all(
+      cases.map(async ([args, message]) => {
+        const failure = (await cli(...args).then(() => undefined, (e: unknown) => e)) as { code: number; stderr: string } | undefined;
+        expect(failure?.code).toBe(2);
+        expect(failure?.stderr).toMatch(message);
+        expect(failure?.stderr).toContain(`usage: voice-agent ${args[0]}`);
+      }),
+    );
+  }, 60_000);
+
   it('--help lists the commands; <command> --help shows its usage', async () => {
     expect((await cli('--help')).stdout).toMatch(/^ {2}demo {4}.+\n {2}run {5}.+\n {2}say {5}.+\n {2}serve {3}.+\n {2}worker {2}.+$/m);
     expect((await cli('demo', '--help')).stdout).toContain('--fast');

@@ -49,7 +49,8 @@ describe('voice-agent worker', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
+    expect(stderr).toContain('missing the stage (tts, llm or stt)');
     expect(stderr).toContain('usage: voice-agent worker <tts|llm|stt>');
   }, 60_000);
 });
