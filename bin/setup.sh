@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what voice-agent needs on a Debian/Ubuntu machine — only what is missing — then its npm
+# packages. README's quick start and CI (.ci/run) both run this.
+#
+#   bin/setup.sh           the local speech stack (pocketsphinx) + npm install
+#   bin/setup.sh --tests   also what the tests use: nats-server, openssl, chromium
+#
+# Node is never installed or replaced when Node >= 20 is present (on images where Node comes from
+# NodeSource, `apt-get install nodejs npm` fails with "held broken packages").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=true ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg (use --tests)" >&2; exit 2 ;;
+  esac
+done
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+need_apt=()
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  # Debian 13 ships Node 20; older releases need NodeSource or nodejs.org.
+  candidate=$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ {print $2}' | sed 's/^[0-9]*://' | cut -d. -f1)
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && [ "$candidate" -ge 20 ] 2>/dev/null; then
+    need_apt+=(nodejs npm)
+  else
+    echo "setup.sh: Node >= 20 is needed (found ${node_major:-none}) and this distribution's nodejs is older:" >&2
+    echo "  install Node 20+ from https://nodejs.org or NodeSource, then run bin/setup.sh again" >&2
+    exit 1
+  fi
+fi
+# pocketsphinx: the default speech recognizer, loaded in-process through koffi.
+ldconfig -p | grep -q 'libpocketsphinx.so.3 ' || need_apt+=(libpocketsphinx3 libsphinxbase3)
+[ -d /usr/share/pocketsphinx/model/en-us ] || need_apt+=(pocketsphinx-en-us)
+if $tests; then
+  command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+  # openssl makes the throw-away certificate of the TLS tests (the openai Realtime client dials wss only).
+  command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+  # The browser page is tested in headless Chromium (driven by playwright-core).
+  command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${need_apt[*]} with apt-get"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}"
+fi
+
+node --version
+# onnxruntime-node (a dependency of the Silero model package) would download a binary at install; the
+# project runs Silero on sherpa-onnx-node instead. npm ci rejects this registry mirror's lock file
+# (it resolves only this platform's optional packages), so npm install installs the locked versions.
+export ONNXRUNTIME_NODE_INSTALL=skip
+npm install --no-audit --no-fund
