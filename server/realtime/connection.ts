@@ -50,6 +50,8 @@ export interface RealtimeConnection {
   close(): Promise<void>;
 }
 
+/** Why 32: messages waiting for response.create are per-connection memory; a real client sends one or two. */
+const MAX_PENDING_TEXTS = 32;
 /** Why 10 s: a client reconnecting may send its buffered audio at once; beyond that it is flooding. */
 const AUDIO_BURST_SECONDS = 10;
 
@@ -190,6 +192,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       }
       const text = event.item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
       if (!text) return failFor(event, 'invalid_item', 'only user messages with input_text content can be created: speak through input_audio_buffer.append', 'item.content');
+      if (pendingTexts.length >= MAX_PENDING_TEXTS) {
+        return failFor(event, 'too_many_pending_items', `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer messages)`);
+      }
       const id = event.item.id ?? `item_c${++textItems}`;
       pendingTexts.push({ id, text });
       const item = { id, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] };
