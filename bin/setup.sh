@@ -38,6 +38,12 @@ fi
 # pocketsphinx: the default speech recognizer, loaded in-process through koffi.
 ldconfig -p | grep -q 'libpocketsphinx.so.3 ' || need_apt+=(libpocketsphinx3 libsphinxbase3)
 [ -d /usr/share/pocketsphinx/model/en-us ] || need_apt+=(pocketsphinx-en-us)
+# speexdsp: the acoustic echo canceller (audio.echoCancel), loaded in-process through koffi.
+ldconfig -p | grep -q 'libspeexdsp.so.1 ' || need_apt+=(libspeexdsp1)
+# better-sqlite3 (session records) builds from source on Node 20: no prebuilt binary is downloaded here.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 if $tests; then
   command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
   # openssl makes the throw-away certificate of the TLS tests (the openai Realtime client dials wss only).

@@ -28,6 +28,26 @@ function voiceIds() {
   return ids;
 }
 
+// espeak_EVENT in wasm32 memory: type @0, audio_position (ms) @16, id union (a phoneme's UTF-8 name, ≤ 8 bytes) @28.
+const EVENT_BYTES = 36;
+const EVENT_PHONEME = 7;
+const EVENT_LIST_TERMINATED = 0;
+const utf8 = new TextDecoder();
+
+/** The phoneme events eSpeak passes with a chunk: [{ atMs, name }]. */
+function phonemeEvents(pointer) {
+  const out = [];
+  for (let e = pointer; pointer !== 0; e += EVENT_BYTES) {
+    const type = module.HEAP32[e >> 2];
+    if (type === EVENT_LIST_TERMINATED) break;
+    if (type !== EVENT_PHONEME) continue;
+    const bytes = module.HEAPU8.subarray(e + 28, e + 36);
+    const end = bytes.indexOf(0);
+    out.push({ atMs: module.HEAP32[(e >> 2) + 4], name: utf8.decode(bytes.subarray(0, end < 0 ? 8 : end)) });
+  }
+  return out;
+}
+
 function synthesize({ id, text, voice, rateWpm }) {
   if (voice !== currentVoice) {
     // set_voice reports success for names it does not know (and keeps the old voice): check the list.
@@ -39,8 +59,10 @@ function synthesize({ id, text, voice, rateWpm }) {
     currentVoice = voice;
   }
   worker.set_rate(rateWpm);
-  const callback = module.addFunction((pointer, samples) => {
+  const callback = module.addFunction((pointer, samples, events) => {
     if (Atomics.load(cancelled, 0) === id) return 1;
+    const phonemes = phonemeEvents(events);
+    if (phonemes.length > 0) parentPort.postMessage({ id, phonemes });
     if (samples > 0) {
       const chunk = module.HEAPU8.slice(pointer, pointer + samples * 2);
       parentPort.postMessage({ id, chunk }, [chunk.buffer]);

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { createChannel } from '../channel.js';
-import type { TtsEngine } from './types.js';
+import type { TtsEngine, TtsRequest } from './types.js';
 
 export interface EspeakOptions {
   /** An eSpeak voice id (`en-us`, `cmn`, `de`, …); wins over `language`. */
@@ -43,7 +43,7 @@ const ESPEAK_RATE_HZ = 22_050;
 /** Short language tags to eSpeak voice ids where they differ. */
 const LANGUAGE_VOICES: Record<string, string> = { en: 'en-us', zh: 'cmn', 'zh-cn': 'cmn', cmn: 'cmn', yue: 'yue' };
 
-type Reply = { id: number; chunk?: Uint8Array; done?: boolean; error?: string };
+type Reply = { id: number; chunk?: Uint8Array; phonemes?: Array<{ atMs: number; name: string }>; done?: boolean; error?: string };
 interface Pending {
   onReply(reply: Reply): void;
 }
@@ -81,7 +81,7 @@ function espeakWorker() {
 }
 
 /** Sends one request to the worker; yields its chunks as they arrive until done, error or abort. */
-async function* request(message: Record<string, unknown>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* request(message: Record<string, unknown>, signal: AbortSignal, onPhoneme?: TtsRequest['onPhoneme']): AsyncGenerator<Uint8Array> {
   const w = espeakWorker();
   const id = w.nextId++;
   const replies = createChannel<Reply>();
@@ -98,6 +98,7 @@ async function* request(message: Record<string, unknown>, signal: AbortSignal): 
     for await (const reply of replies) {
       if (signal.aborted) return;
       if (reply.error) throw new EspeakError(reply.error);
+      if (reply.phonemes && onPhoneme) for (const p of reply.phonemes) onPhoneme(p);
       if (reply.chunk) yield reply.chunk;
       if (reply.done) return;
     }
@@ -120,9 +121,9 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
       // Loads the WASM module and its 24 MB voice data (≈ 100 ms here), then the voice itself.
       for await (const chunk of request({ text: 'ok', voice, rateWpm }, new AbortController().signal)) void chunk;
     },
-    synthesize({ text, voice: requestVoice, language: requestLanguage, signal }) {
+    synthesize({ text, voice: requestVoice, language: requestLanguage, signal, onPhoneme }) {
       const chosen = requestVoice ?? (requestLanguage ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
-      return request({ text, voice: chosen, rateWpm }, signal);
+      return request({ text, voice: chosen, rateWpm }, signal, onPhoneme);
     },
   };
 }

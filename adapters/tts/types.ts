@@ -6,6 +6,11 @@ export interface TtsRequest {
   language?: string;
   /** Aborted on barge-in or failover: the engine must stop synthesizing. */
   signal: AbortSignal;
+  /**
+   * Engines that know their phonemes (eSpeak) report each one with its start in ms from the start of this
+   * request's audio, before or with the chunk that holds it (lip sync).
+   */
+  onPhoneme?(phoneme: { atMs: number; name: string }): void;
 }
 
 export interface TtsEngine {
