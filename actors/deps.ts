@@ -2,6 +2,7 @@
  * What the stage actors of one session run on. The session host builds this once per session; actors
  * reach each other only through `bus`, never through shared objects.
  */
+import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
@@ -52,6 +53,8 @@ export interface SessionEngines {
   sink: AudioSink;
   /** Optional long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
   memory?: MemoryLookup;
+  /** Optional microphone conditioning (echo canceller, high-pass, RNNoise, AGC), run by the VAD actor before the VAD. */
+  inputConditioner?: InputConditioner;
 }
 
 export interface SessionActorDeps extends SessionEngines {

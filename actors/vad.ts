@@ -4,7 +4,9 @@
  * the user turn ids (`u1`, `u2`, …) because it is the first to know an utterance exists.
  *
  * Microphone frames at another rate than the engine's are resampled here, at the input edge (Speex):
- * the resampler loads asynchronously, and the frames that arrive meanwhile wait in order.
+ * the resampler loads asynchronously, and the frames that arrive meanwhile wait in order. Then the
+ * session's input conditioner, if any (echo canceller, high-pass, RNNoise, AGC), cleans them: the VAD
+ * and the recognizer both hear the conditioned audio.
  *
  * Turn detection follows `control.configure`: `server_vad` (the default; its segmenter settings and the
  * engine's sensitivity can be changed) or `manual`, where audio is only buffered and each `audio.commit`
@@ -92,7 +94,8 @@ export function createVadActor(deps: SessionActorDeps) {
       else if (state.waiting.length < MAX_WAITING_FRAMES) state.waiting.push(message.audio.slice());
     };
 
-    const classify = (audio: Uint8Array) => {
+    const classify = (input: Uint8Array) => {
+      const audio = deps.inputConditioner ? deps.inputConditioner.process(input, clock.now()) : input;
       // Input frames may be any length; the engine needs exact frames. The common case (one frame of
       // exactly the engine's size, nothing left over) skips the re-framing: it runs 50 times a second.
       let frames: Uint8Array[];

@@ -2,19 +2,23 @@
  * Engines once per process, sessions on demand. {@link buildEngines} builds the engines every session
  * shares (STT with its decoder pool, the LLM or rule policy, the TTS chain with one phrase cache, the
  * memory client with its kept-alive connections) and warms them once; `bind` then gives one session its
- * own cheap parts — a VAD detector and any `remote` engine, which addresses that session's subjects —
- * in well under a millisecond for the local stack.
+ * own cheap parts — a VAD detector, the microphone's input conditioner (with the echo canceller's tap on
+ * the session's sink) and any `remote` engine, which addresses that session's subjects — in well under a
+ * millisecond for the local stack.
  *
  * @example
  * ```ts
  * const pool = buildEngines(loadConfig({ env: process.env }), { clock: systemClock });
  * await pool.warmUp();
- * const engines = await pool.bind({ sessionId: 's1', bus, sink });
+ * const engines = await pool.bind({ sessionId: 's1', bus, sink, sinkKind: 'device' });
  * const session = startSession({ sessionId: 's1', bus, clock: systemClock, engines, ...pool.runtime });
  * // … when the session ends
  * engines.release();
  * ```
  */
+import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
+import { tapEchoReference } from '../adapters/audio/echo-reference.js';
+import { createInputConditioner, type InputConditioner } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
@@ -24,16 +28,18 @@ import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
 import { buildLlm, buildMemory, buildStt, buildTts, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
-import { runtimeOptionsFrom, type RuntimeOptions } from './runtime-options.js';
+import { inputConditioningFrom, runtimeOptionsFrom, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
   sessionId: string;
   bus: MessageBus;
   sink: AudioSink;
+  /** Where the sink's audio is heard (decides `audio.echoCancel: "auto"`); default `device`. */
+  sinkKind?: SinkKind;
 }
 
 export interface BoundEngines extends SessionEngines {
-  /** Frees the session's own parts (its VAD detector); the shared engines stay. */
+  /** Frees the session's own parts (its VAD detector, its input conditioner); the shared engines stay. */
   release(): void;
 }
 
@@ -68,6 +74,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const first = tts[0]!;
   if ('shared' in first) tts[0] = { shared: withPhraseCache(first.shared, config) };
   const memory = buildMemory(config);
+  // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
+  if (config.audio.echoCancel === 'on') loadSpeexDsp();
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
 
   let warming: Promise<void> | undefined;
@@ -91,18 +99,53 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       })();
       return warming;
     },
-    async bind({ sessionId, bus, sink }) {
+    async bind({ sessionId, bus, sink, sinkKind = 'device' }) {
       const remote: RemoteContext = { bus, clock, sessionId };
       const vad = await buildVad(config);
+      let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
+      try {
+        input = await bindInputConditioner(config, sinkKind, { clock, sink, sampleRateHz: vad.sampleRateHz });
+      } catch (error) {
+        vad.close?.();
+        throw error;
+      }
       return {
         vad,
         stt: resolve(stt, remote),
         llm: resolve(llm, remote),
         tts: tts.map((slot) => resolve(slot, remote)),
-        sink,
+        sink: input?.sink ?? sink,
         ...(memory ? { memory } : {}),
-        release: () => vad.close?.(),
+        ...(input ? { inputConditioner: input.conditioner } : {}),
+        release: () => {
+          vad.close?.();
+          input?.conditioner.close();
+        },
       };
     },
   };
+}
+
+/**
+ * The session's input conditioner, or none when every step is off. With echo cancellation the session's
+ * sink is wrapped by the tap that records what it plays: the playback actor must write to that one.
+ */
+async function bindInputConditioner(
+  config: AppConfig,
+  sinkKind: SinkKind,
+  { clock, sink, sampleRateHz }: { clock: Clock; sink: AudioSink; sampleRateHz: number },
+): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
+  const conditioning = inputConditioningFrom(config, sinkKind);
+  if (!conditioning.echoCancel && !conditioning.highPassHz && !conditioning.agc && !conditioning.noiseSuppression) return undefined;
+  // A missing libspeexdsp fails before anything is allocated, with the install command.
+  if (conditioning.echoCancel) loadSpeexDsp();
+  const tap = conditioning.echoCancel ? await tapEchoReference(sink, { clock, sampleRateHz }) : undefined;
+  const conditioner = await createInputConditioner({
+    sampleRateHz,
+    highPassHz: conditioning.highPassHz,
+    agc: conditioning.agc,
+    noiseSuppression: conditioning.noiseSuppression,
+    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
+  });
+  return { conditioner, sink: tap?.sink ?? sink };
 }

@@ -13,6 +13,25 @@ import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
 
+/**
+ * Where a session's audio is heard, which decides `audio.echoCancel: "auto"`: `device` — a speaker next
+ * to the session's own microphone (a robot on the bus); `client` — a client that cancels its own echo
+ * (a browser's getUserMedia, a Realtime client), whose playout time the server cannot know to the sample;
+ * `file` — a recording (`run`), which has no acoustic path at all.
+ */
+export type SinkKind = 'device' | 'client' | 'file';
+
+/** The microphone conditioning of one session (see adapters/audio/input-conditioner.ts). */
+export interface InputConditioning {
+  echoCancel: boolean;
+  echoTailMs: number;
+  residualEchoSuppression: boolean;
+  echoSuppression: boolean;
+  highPassHz: number;
+  agc: boolean;
+  noiseSuppression: boolean;
+}
+
 export interface RuntimeOptions {
   session: SessionConfig;
   pipeline: PipelineOptions;
@@ -31,4 +50,10 @@ export function runtimeOptionsFrom(config: AppConfig): RuntimeOptions {
     },
     pipeline: { ...pipeline, chunker: defined(chunker), vad: defined(vad), streamingTts: config.features.streamingTts },
   };
+}
+
+/** The conditioning a session with this kind of sink runs: `audio.echoCancel` "auto" cancels echo on a device only. */
+export function inputConditioningFrom(config: AppConfig, sinkKind: SinkKind): InputConditioning {
+  const { echoCancel, echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
+  return { echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'), echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression };
 }

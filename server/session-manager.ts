@@ -19,6 +19,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
 import type { EnginePool } from './engine-pool.js';
+import type { SinkKind } from './runtime-options.js';
 import { silentLogger, type Logger } from './logger.js';
 import { startSession, type SessionHandle } from './session-host.js';
 
@@ -43,6 +44,8 @@ export interface CreateSessionRequest {
   owner?: string;
   /** The session's audio output; default: a bus sink (`<prefix>.<id>.audio.out` / `audio.clear`). */
   sink?: (sessionId: string) => AudioSink;
+  /** Where that output is heard (decides `audio.echoCancel: "auto"`); default `device` for the bus sink, `client` for a custom one. */
+  sinkKind?: SinkKind;
 }
 
 export interface ManagedSession {
@@ -158,7 +161,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       let entry: Entry;
       try {
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
-        const engines = await pool.bind({ sessionId, bus, sink });
+        const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device') });
         const handle = startSession({ sessionId, bus, clock, engines, ...pool.runtime, publishState: options.publishState ?? true });
         let finish!: (reason: EndReason) => void;
         const ended = new Promise<EndReason>((resolve) => (finish = resolve));

@@ -40,7 +40,8 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
   const sink = createRecordingSink(clock, config.audio.outputRateHz);
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
-  const engines = await pool.bind({ bus, sessionId: 'run', sink });
+  // A recording has no acoustic path from the speaker back to the microphone: nothing to cancel.
+  const engines = await pool.bind({ bus, sessionId: 'run', sink, sinkKind: 'file' });
   const session = startSession({ sessionId: 'run', bus, clock, engines, ...pool.runtime });
   const timeline = createTimelineRecorder(bus, 'run');
   bus.subscribe(bus.subjects.forEvent('run', 'session.error'), (m) => out(`error: ${'message' in m ? m.message : ''}`));
