@@ -1,0 +1,32 @@
+/**
+ * The agent's own voice comes back into its microphone (a robot's speaker next to its microphone): the
+ * local stack from the engine pool, on the simulated clock, with the speaker output fed back through a
+ * simulated room — 40 to 120 ms delay, -6 dB, a 150 ms reverberant tail — while a user (other flite
+ * voices) gives commands and talks over the long greeting (see test/support/echo-loop.ts).
+ *
+ * Without echo cancellation the agent interrupts itself (and answers its own echo); with it, no reply
+ * is cut short over 20 replies, every command is heard as said, and every real barge-in stops the reply.
+ */
+import { describe, expect, it } from 'vitest';
+import { runEchoLoop } from '../support/echo-loop.js';
+
+describe('echo closed loop', () => {
+  it('without echo cancellation, the echo of its own replies makes the agent interrupt itself', async () => {
+    const result = await runEchoLoop({ echoCancel: 'off', delayMs: 80, replies: 6, bargeIns: 0 });
+    console.log(`echo cancellation off: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies`);
+    expect(result.falseBargeIns).toBeGreaterThan(0);
+  }, 60_000);
+
+  it.each([40, 120])('with echo cancellation (%i ms delay): no false barge-in over 20 replies, every real barge-in stops the reply', async (delayMs) => {
+    const result = await runEchoLoop({ echoCancel: 'on', delayMs, replies: 20, bargeIns: 5 });
+    console.log(
+      `echo cancellation on, ${delayMs} ms: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies; ` +
+        `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply (${result.simulatedSeconds} s simulated)`,
+    );
+    expect(result.replies).toBeGreaterThanOrEqual(20);
+    expect(result.falseBargeIns).toBe(0);
+    expect(result.falseSpeechStarts).toBe(0);
+    expect(result.commandTranscripts).toEqual(result.commands);
+    expect(result.bargeInsStopped).toBe(result.bargeInsAttempted);
+  }, 60_000);
+});

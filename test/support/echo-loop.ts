@@ -1,0 +1,211 @@
+/**
+ * The acoustic closed loop, on the simulated clock: a session built by the real engine pool on the local
+ * stack (WebRTC VAD → pocketsphinx with the robot grammar → rules → flite, `audio.*` from the config)
+ * whose speaker output is fed back into its own microphone through a simulated room (delay, level,
+ * reverberant tail), while a user (other flite voices) speaks commands at chosen moments.
+ *
+ * Two phases: `replies` commands, each answered while the user stays silent (any reply cut short then
+ * is a false barge-in: the agent interrupted itself); then `bargeIns` times the user asks for the long
+ * greeting and talks over it half a second in (the reply must stop).
+ *
+ * Real engines finish their work in real time while the simulated clock stands still: the loop waits
+ * for every TTS request in flight before moving time on, so results do not depend on the machine's speed.
+ */
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { createEchoPath, playedFrom } from '../../adapters/audio/testing/echo-path.js';
+import { ManualClock } from '../../adapters/testing/manual-clock.js';
+import type { TtsEngine } from '../../adapters/tts/types.js';
+import { createFliteTts } from '../../adapters/tts/flite.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
+import { loadConfig } from '../../server/config.js';
+import { buildEngines } from '../../server/engine-pool.js';
+import { startSession } from '../../server/session-host.js';
+
+const RATE = 16_000;
+const FRAME_SAMPLES = 320;
+const FRAME_MS = 20;
+/** The commands the user gives in the first phase, in turn (each has a one-sentence answer). */
+export const LOOP_COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'stop', 'turn right', 'go backward one meter', 'go to the door', 'what time is it'];
+/** User voices: flite's other voices, so the user never sounds like the agent (kal16). */
+const USER_VOICES = ['slt', 'rms', 'awb'];
+/** Why 1.2 s after the reply: the VAD hangover (600 ms) plus room for a late false start to show. */
+const QUIET_AFTER_REPLY_MS = 1200;
+/** Why 10 s: the longest a command's turn takes (speech, hangover, a two-second reply) with margin. */
+const TURN_LIMIT_MS = 10_000;
+/** A barge-in starts this long after the greeting's first frame. */
+const BARGE_IN_AFTER_MS = 500;
+/** Why 60 dB below full scale: a quiet room and a microphone's self-noise; digital silence is unrealistic. */
+const NOISE_FLOOR = 32768 * 10 ** (-60 / 20);
+
+export interface EchoLoopOptions {
+  echoCancel: 'on' | 'off';
+  /** Speaker → microphone delay of the simulated room. */
+  delayMs: number;
+  /** Echo level relative to what played. */
+  echoGainDb?: number;
+  reverbMs?: number;
+  replies: number;
+  bargeIns: number;
+  /** More `audio.*` settings (tail, residual suppression). */
+  audio?: Record<string, unknown>;
+}
+
+export interface EchoLoopResult {
+  /** Replies to the first phase's commands that started playing. */
+  replies: number;
+  /** Replies of the first phase cut short while the user was silent. */
+  falseBargeIns: number;
+  /** VAD speech starts while the user was silent (first phase). */
+  falseSpeechStarts: number;
+  /** Second phase: barge-ins attempted, and how many of those replies stopped. */
+  bargeInsAttempted: number;
+  bargeInsStopped: number;
+  /** What the recognizer heard in the first phase, in order (the commands, if nothing else was heard). */
+  commandTranscripts: string[];
+  /** The commands the user gave in the first phase. */
+  commands: string[];
+  /** Simulated seconds. */
+  simulatedSeconds: number;
+}
+
+const speech = new Map<string, Int16Array>();
+
+async function say(text: string, voice: string): Promise<Int16Array> {
+  const key = `${voice}|${text}`;
+  const cached = speech.get(key);
+  if (cached) return cached;
+  const parts: Uint8Array[] = [];
+  for await (const c of createFliteTts({ voice }).synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  const bytes = Buffer.concat(parts);
+  const samples = new Int16Array(bytes.byteLength >> 1);
+  new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.length * 2));
+  speech.set(key, samples);
+  return samples;
+}
+
+/** Wraps a TTS engine so the loop can wait for its work in flight before moving simulated time. */
+function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): TtsEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    sampleRateHz: engine.sampleRateHz,
+    synthesize(request) {
+      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
+      return {
+        [Symbol.asyncIterator]() {
+          return {
+            next() {
+              const step = inner.next();
+              inFlight.add(step);
+              void step.finally(() => inFlight.delete(step)).catch(() => undefined);
+              return step;
+            },
+            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+          } as AsyncIterator<Uint8Array>;
+        },
+      };
+    },
+  };
+}
+
+export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopResult> {
+  const clock = new ManualClock();
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const recording = createRecordingSink(clock, RATE);
+  const config = loadConfig({ overrides: { audio: { echoCancel: options.echoCancel, ...options.audio } } });
+  const pool = buildEngines(config, { clock });
+  await pool.warmUp();
+  const engines = await pool.bind({ sessionId: 'echo', bus, sink: recording, sinkKind: 'device' });
+  const inFlight = new Set<Promise<unknown>>();
+  const session = startSession({ sessionId: 'echo', bus, clock, engines: { ...engines, tts: engines.tts.map((t) => tracked(t, inFlight)) }, ...pool.runtime });
+  const seen: Array<BusMessage & { atMs: number }> = [];
+  bus.subscribe('va.echo.>', (m) => {
+    if (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk') seen.push(m as BusMessage & { atMs: number });
+  });
+  await session.ready();
+
+  const room = createEchoPath({ sampleRateHz: RATE, delayMs: options.delayMs, gainDb: options.echoGainDb ?? -6, reverbMs: options.reverbMs ?? 150, seed: 7 });
+  const played = playedFrom(recording);
+  /** The user's utterances on the sample timeline, and the spans the user was talking (with the VAD's hangover). */
+  const userSpeech: Array<{ start: number; samples: Int16Array }> = [];
+  const userBusy: Array<[number, number]> = [];
+  let now = 0;
+  let noise = 12345;
+  const step = async () => {
+    now += FRAME_MS;
+    await clock.advanceTo(now);
+    // Engines in flight finish before time moves on (their real time is not the session's).
+    while (inFlight.size > 0) {
+      await Promise.allSettled([...inFlight]);
+      await clock.advanceTo(now);
+    }
+    const start = (now - FRAME_MS) * (RATE / 1000);
+    const mic = room.render(played, start, FRAME_SAMPLES);
+    for (const u of userSpeech) {
+      const from = Math.max(start, u.start);
+      const to = Math.min(start + FRAME_SAMPLES, u.start + u.samples.length);
+      for (let i = from; i < to; i++) mic[i - start] = mic[i - start]! + u.samples[i - u.start]!;
+    }
+    const frame = new Int16Array(FRAME_SAMPLES);
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      noise = (Math.imul(noise, 1664525) + 1013904223) >>> 0;
+      frame[i] = Math.max(-32768, Math.min(32767, Math.round(mic[i]! + NOISE_FLOOR * ((noise / 0x1_0000_0000) * 2 - 1))));
+    }
+    session.pushAudio(new Uint8Array(frame.buffer), RATE);
+  };
+  const speak = (samples: Int16Array) => {
+    const start = now * (RATE / 1000);
+    userSpeech.push({ start, samples });
+    // Busy until the VAD's hangover (600 ms) and the barge-in decision after it have passed.
+    userBusy.push([now, now + (samples.length / RATE) * 1000 + 1000]);
+    return now + (samples.length / RATE) * 1000;
+  };
+  const userSilentAt = (atMs: number) => userBusy.every(([from, to]) => atMs < from || atMs > to);
+  const runUntil = async (done: () => boolean, limitMs: number) => {
+    const deadline = now + limitMs;
+    while (!done() && now < deadline) await step();
+  };
+  const idle = () => session.state().startsWith('idle');
+  const count = (type: string, since: number) => seen.filter((m, i) => i >= since && m.type === type).length;
+
+  // Phase 1: commands, each answered in full while the user listens.
+  const phaseStart = seen.length;
+  const commands = Array.from({ length: options.replies }, (_, i) => LOOP_COMMANDS[i % LOOP_COMMANDS.length]!);
+  for (const [i, command] of commands.entries()) {
+    const endsAt = speak(await say(command, USER_VOICES[i % USER_VOICES.length]!));
+    const before = seen.length;
+    await runUntil(() => now > endsAt && count('playback.started', before) > 0 && idle(), TURN_LIMIT_MS);
+    const quietUntil = now + QUIET_AFTER_REPLY_MS;
+    await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
+  }
+  const phase1 = seen.slice(phaseStart);
+  const replies = new Set(phase1.filter((m) => m.type === 'playback.started').map((m) => m.turnId)).size;
+  const falseBargeIns = phase1.filter((m) => m.type === 'playback.stopped' && userSilentAt(m.atMs)).length;
+  const falseSpeechStarts = phase1.filter((m) => m.type === 'vad.speech_start' && userSilentAt(m.atMs)).length;
+  const commandTranscripts = phase1.filter((m) => m.type === 'stt.final').map((m) => ('text' in m ? String(m.text) : ''));
+
+  // Phase 2: the user talks over the long greeting.
+  let bargeInsStopped = 0;
+  for (let i = 0; i < options.bargeIns; i++) {
+    const before = seen.length;
+    speak(await say('hello robot', USER_VOICES[i % USER_VOICES.length]!));
+    await runUntil(() => seen.slice(before).some((m) => m.type === 'playback.started' && m.kind !== 'filler'), TURN_LIMIT_MS);
+    const greeting = seen.slice(before).find((m) => m.type === 'playback.started')?.turnId;
+    const interruptAt = now + BARGE_IN_AFTER_MS;
+    await runUntil(() => now >= interruptAt, BARGE_IN_AFTER_MS);
+    speak(await say(LOOP_COMMANDS[i % LOOP_COMMANDS.length]!, USER_VOICES[(i + 1) % USER_VOICES.length]!));
+    const stopped = () => seen.slice(before).some((m) => m.type === 'playback.stopped' && m.turnId === greeting);
+    await runUntil(() => stopped() || seen.slice(before).some((m) => m.type === 'playback.finished' && m.turnId === greeting), TURN_LIMIT_MS);
+    if (greeting !== undefined && stopped()) bargeInsStopped++;
+    await runUntil(idle, TURN_LIMIT_MS);
+    const quietUntil = now + QUIET_AFTER_REPLY_MS;
+    await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
+  }
+
+  await session.stop();
+  engines.release();
+  await bus.close();
+  return { replies, falseBargeIns, falseSpeechStarts, bargeInsAttempted: options.bargeIns, bargeInsStopped, commandTranscripts, commands, simulatedSeconds: now / 1000 };
+}
