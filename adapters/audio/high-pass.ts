@@ -39,17 +39,20 @@ export function createHighPassFilter({ sampleRateHz, cutoffHz }: HighPassOptions
   let y2 = 0;
   return {
     process(samples) {
+      // State in locals for the loop: closure variables are memory slots, locals stay in registers.
+      let [px1, px2, py1, py2] = [x1, x2, y1, y2];
       for (let i = 0; i < samples.length; i++) {
         const x = samples[i]!;
-        let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        let y = b0 * x + b1 * px1 + b2 * px2 - a1 * py1 - a2 * py2;
         // Flush to zero: after silence the state decays into denormals, which are slow to compute with.
         if (y < 1e-12 && y > -1e-12) y = 0;
-        x2 = x1;
-        x1 = x;
-        y2 = y1;
-        y1 = y;
+        px2 = px1;
+        px1 = x;
+        py2 = py1;
+        py1 = y;
         samples[i] = y;
       }
+      [x1, x2, y1, y2] = [px1, px2, py1, py2];
     },
   };
 }

@@ -84,6 +84,14 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   let micFill = 0;
   let oddByte: number | undefined;
   let closed = false;
+  /** Working buffer for the float steps (grown when a longer chunk comes). */
+  let work = new Float32Array(blockSamples);
+  const toFloat = (samples: Int16Array): Float32Array => {
+    if (work.length < samples.length) work = new Float32Array(samples.length);
+    const out = work.subarray(0, samples.length);
+    for (let i = 0; i < samples.length; i++) out[i] = samples[i]!;
+    return out;
+  };
 
   /** Echo-cancelled audio for whole blocks; a partial block waits for the next call. */
   const cancelEcho = (samples: Int16Array, atMs: number): Int16Array => {
@@ -124,16 +132,25 @@ export async function createInputConditioner(options: InputConditionerOptions): 
         oddByte = undefined;
       }
       if (bytes.byteLength & 1) oddByte = bytes[bytes.byteLength - 1];
-      const input = new Int16Array(bytes.byteLength >> 1);
-      new Uint8Array(input.buffer).set(bytes.subarray(0, input.length * 2));
+      // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
+      const samplesIn = bytes.byteLength >> 1;
+      let input: Int16Array;
+      if ((bytes.byteOffset & 1) === 0) input = new Int16Array(bytes.buffer, bytes.byteOffset, samplesIn);
+      else {
+        input = new Int16Array(samplesIn);
+        new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
+      }
       const cancelled = cancelEcho(input, atMs);
-      if (!highPass && !denoiser && !agc) return new Uint8Array(cancelled.buffer);
-      let samples: Float32Array = Float32Array.from(cancelled);
+      if (!highPass && !denoiser && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
+      let samples = toFloat(cancelled);
       highPass?.process(samples);
       if (denoiser) samples = denoiser.process(samples);
       agc?.process(samples);
       const out = new Int16Array(samples.length);
-      for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]!)));
+      for (let i = 0; i < samples.length; i++) {
+        const x = Math.round(samples[i]!);
+        out[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+      }
       return new Uint8Array(out.buffer);
     },
     close() {
