@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|echo|noise   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
@@ -20,6 +20,8 @@ import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } fro
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
+import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
+import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
 import { printGuards, printLocal, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -27,7 +29,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'echo', 'noise'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -123,6 +125,16 @@ if (scenarios.includes('sessions')) {
   progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
   created.push(await runSessionsScenario(CREATED_SESSIONS, progress));
 }
+const echoes: EchoRow[] = [];
+if (scenarios.includes('echo')) {
+  progress('echo: ERLE, CPU per session, closed loop with the agent hearing itself');
+  echoes.push(...(await runEchoScenario({ quick }, progress)));
+}
+const noises: NoiseRow[] = [];
+if (scenarios.includes('noise')) {
+  progress('noise: VAD false starts and command recognition in generated noise, per conditioning step');
+  noises.push(...(await runNoiseScenario({ quick }, progress)));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -130,9 +142,11 @@ if (guards.length > 0) printGuards(guards);
 for (const l of locals) printLocal(l);
 if (servers.length > 0) printServer(servers);
 for (const c of created) printSessions(c);
+if (echoes.length > 0) printEcho(echoes);
+if (noises.length > 0) printNoise(noises);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...echoes, ...noises];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

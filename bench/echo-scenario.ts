@@ -1,0 +1,190 @@
+/**
+ * `--scenario echo`: the echo canceller, measured three ways.
+ *
+ * - **ERLE** (echo return loss enhancement, dB = microphone energy over the conditioner's output while
+ *   only the agent speaks): the agent's replies (flite) played through the session's echo reference
+ *   tap into a simulated room (`adapters/audio/testing/echo-path.ts`: -6 dB, 150 ms reverberant tail,
+ *   40/80/120 ms delay) and back into the input conditioner; after the first 5 s of the agent's speech
+ *   (converged) and in its first 2 s (learning); for the linear filter alone and with speexdsp's residual
+ *   echo suppressor. (The echo suppressor after them replaces what is left by comfort noise, so its
+ *   ERLE is the echo-to-room-noise ratio; its effect shows in the closed loop.)
+ * - **CPU per session**: µs of conditioner work per 20 ms microphone frame while the agent speaks, per
+ *   configuration (and so the share of one core a session takes).
+ * - **false barge-ins**: the acoustic closed loop of the CI test (`test/support/echo-loop.ts`) with echo
+ *   cancellation off and on: replies the agent cut short by its own echo, and real barge-ins that stopped it.
+ */
+import { createInputConditioner, type EchoCancelOptions } from '../adapters/audio/input-conditioner.js';
+import { createRecordingSink } from '../adapters/audio/recording-sink.js';
+import { tapEchoReference } from '../adapters/audio/echo-reference.js';
+import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.js';
+import { ManualClock } from '../adapters/testing/manual-clock.js';
+import { runEchoLoop } from '../test/support/echo-loop.js';
+import { localVoices, speak } from './speech-corpus.js';
+import { round } from './stats.js';
+
+const RATE = 16_000;
+const FRAME = 320;
+const FRAME_MS = 20;
+const DELAYS_MS = [40, 80, 120];
+/** What the rule policy answers: the agent's own voice. */
+const REPLIES = ['Hello! What can I do for you?', 'Turning left.', 'Moving forward two meters.', 'Going to the kitchen.', 'Stopping.', 'Going to the charging station.', 'It is a quarter past ten.'];
+/** Why 5 s: the canceller has converged by then in every room here; the first seconds are reported on their own. */
+const CONVERGED_AFTER_MS = 5000;
+const LEARNING_MS = 2000;
+
+export interface EchoRow {
+  scenario: 'echo';
+  kind: 'erle' | 'cpu' | 'closed-loop';
+  config: string;
+  delayMs?: number;
+  erleDb?: number;
+  learningErleDb?: number;
+  microsPerFrame?: number;
+  falseBargeIns?: number;
+  replies?: number;
+  bargeInsStopped?: number;
+  bargeInsAttempted?: number;
+}
+
+type Variant = { name: string; echo: Omit<EchoCancelOptions, 'reference'>; highPassHz?: number; noiseSuppression?: boolean };
+
+const ERLE_VARIANTS: Variant[] = [
+  { name: 'linear filter', echo: { tailMs: 250 } },
+  { name: '+ residual suppression', echo: { tailMs: 250, residualSuppression: true } },
+];
+
+const CPU_VARIANTS: Variant[] = [
+  { name: 'linear filter, 128 ms tail', echo: { tailMs: 128 } },
+  { name: 'linear filter, 250 ms tail', echo: { tailMs: 250 } },
+  { name: 'linear filter, 500 ms tail', echo: { tailMs: 500 } },
+  { name: 'default (250 ms, residual + echo suppression, high-pass)', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100 },
+  { name: 'default + RNNoise', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100, noiseSuppression: true },
+];
+
+/** The agent's replies back to back with 300 ms pauses, as 16 kHz samples. */
+async function agentSpeech(seconds: number): Promise<Int16Array> {
+  const kal = localVoices().voices[0]!;
+  const parts: Int16Array[] = [];
+  let total = 0;
+  for (let i = 0; total < seconds * RATE; i++) {
+    const reply = await speak(kal, REPLIES[i % REPLIES.length]!);
+    parts.push(reply, new Int16Array((RATE * 300) / 1000));
+    total += reply.length + (RATE * 300) / 1000;
+  }
+  const out = new Int16Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Plays `speech` through a tapped sink into the room and the conditioner on the simulated clock;
+ * returns per-frame microphone and output energies (and the conditioner's time per frame).
+ */
+async function playThroughRoom(speech: Int16Array, variant: Variant, delayMs: number) {
+  const clock = new ManualClock();
+  const device = createRecordingSink(clock, RATE);
+  const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
+  const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { reference, ...variant.echo }, highPassHz: variant.highPassHz ?? 0, noiseSuppression: variant.noiseSuppression ?? false });
+  const room = createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 150, seed: 7 });
+  const played = playedFrom(device);
+  const frames: Array<{ atMs: number; mic: number; out: number; micros: number }> = [];
+  let written = 0;
+  for (let now = FRAME_MS; now <= (speech.length / RATE) * 1000; now += FRAME_MS) {
+    // The playback actor keeps 200 ms written ahead of the device.
+    while (device.bufferedMs() < 200 && written < speech.length) {
+      const frame = new Int16Array(FRAME);
+      frame.set(speech.subarray(written, written + FRAME));
+      sink.write(new Uint8Array(frame.buffer), { turnId: 't', seq: written / FRAME });
+      written += FRAME;
+    }
+    await clock.advanceTo(now);
+    const echo = room.render(played, (now - FRAME_MS) * (RATE / 1000), FRAME);
+    const mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
+    const started = performance.now();
+    const out = conditioner.process(new Uint8Array(mic.buffer), now);
+    const micros = (performance.now() - started) * 1000;
+    const outSamples = new Int16Array(out.buffer, out.byteOffset, out.byteLength >> 1);
+    frames.push({ atMs: now, mic: energy(mic), out: energy(outSamples), micros });
+  }
+  conditioner.close();
+  return frames;
+}
+
+const energy = (x: Int16Array) => x.reduce((n, v) => n + v * v, 0);
+/** ERLE over the frames that hold echo (the microphone above digital silence). */
+const erle = (frames: Array<{ mic: number; out: number }>) => {
+  const withEcho = frames.filter((f) => f.mic > FRAME);
+  const mic = withEcho.reduce((n, f) => n + f.mic, 0);
+  const out = withEcho.reduce((n, f) => n + f.out, 0);
+  return round(10 * Math.log10((mic + 1) / (out + 1)), 1);
+};
+
+export async function runEchoScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<EchoRow[]> {
+  const rows: EchoRow[] = [];
+  const speech = await agentSpeech(options.quick ? 12 : 30);
+  for (const delayMs of DELAYS_MS) {
+    for (const variant of ERLE_VARIANTS) {
+      const frames = await playThroughRoom(speech, variant, delayMs);
+      rows.push({
+        scenario: 'echo',
+        kind: 'erle',
+        config: variant.name,
+        delayMs,
+        erleDb: erle(frames.filter((f) => f.atMs > CONVERGED_AFTER_MS)),
+        learningErleDb: erle(frames.filter((f) => f.atMs <= LEARNING_MS)),
+      });
+    }
+    progress(`  ERLE at ${delayMs} ms`);
+  }
+  for (const variant of CPU_VARIANTS) {
+    const frames = await playThroughRoom(speech, variant, 80);
+    // The first second warms up the JIT; the rest is the steady cost.
+    const steady = frames.filter((f) => f.atMs > 1000).map((f) => f.micros);
+    rows.push({ scenario: 'echo', kind: 'cpu', config: variant.name, microsPerFrame: round(steady.reduce((a, b) => a + b, 0) / steady.length, 1) });
+  }
+  progress('  CPU per frame');
+  const loops: Array<['off' | 'on', number]> = [['off', 80], ...DELAYS_MS.map((d) => ['on', d] as ['on', number])];
+  for (const [echoCancel, delayMs] of loops) {
+    const result = await runEchoLoop({ echoCancel, delayMs, replies: options.quick ? 8 : 20, bargeIns: options.quick ? 2 : 5 });
+    rows.push({
+      scenario: 'echo',
+      kind: 'closed-loop',
+      config: `echo cancellation ${echoCancel}`,
+      delayMs,
+      falseBargeIns: result.falseBargeIns,
+      replies: result.replies,
+      bargeInsStopped: result.bargeInsStopped,
+      bargeInsAttempted: result.bargeInsAttempted,
+    });
+    progress(`  closed loop, echo cancellation ${echoCancel}, ${delayMs} ms`);
+  }
+  return rows;
+}
+
+export function printEcho(rows: EchoRow[]): void {
+  const erleRows = rows.filter((r) => r.kind === 'erle');
+  if (erleRows.length > 0) {
+    console.log('\nERLE, dB (the agent alone speaking into a -6 dB room with a 150 ms tail; target ≥ 20 once converged)\n');
+    console.log('| configuration | delay ms | first 2 s | after 5 s |');
+    console.log('| --- | --- | --- | --- |');
+    for (const r of erleRows) console.log(`| ${r.config} | ${r.delayMs} | ${r.learningErleDb} | ${r.erleDb}${(r.erleDb ?? 0) >= 20 ? ' PASS' : ' MISS'} |`);
+  }
+  const cpuRows = rows.filter((r) => r.kind === 'cpu');
+  if (cpuRows.length > 0) {
+    console.log('\nCPU per session while the agent speaks (µs of conditioner work per 20 ms microphone frame)\n');
+    console.log('| configuration | µs / frame | % of one core |');
+    console.log('| --- | --- | --- |');
+    for (const r of cpuRows) console.log(`| ${r.config} | ${r.microsPerFrame} | ${round(((r.microsPerFrame ?? 0) / (FRAME_MS * 1000)) * 100, 2)} |`);
+  }
+  const loopRows = rows.filter((r) => r.kind === 'closed-loop');
+  if (loopRows.length > 0) {
+    console.log('\nClosed loop: the agent hears its own replies (-6 dB, 150 ms tail) while a user gives commands, then talks over it\n');
+    console.log('| configuration | delay ms | replies | false barge-ins | real barge-ins that stopped the reply |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const r of loopRows) console.log(`| ${r.config} | ${r.delayMs} | ${r.replies} | ${r.falseBargeIns} | ${r.bargeInsStopped}/${r.bargeInsAttempted} |`);
+  }
+}
