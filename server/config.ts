@@ -45,24 +45,27 @@ export const AppConfigSchema = z
         inputRateHz: z.union([z.literal(8000), z.literal(16000), z.literal(32000), z.literal(48000)]).default(16000),
         /** Output rate: every TTS engine is resampled to it at the edge. */
         outputRateHz: z.number().int().positive().default(16000),
-        // Microphone conditioning before the VAD (docs/audio-input.md has the measurements behind each default).
+        // Microphone conditioning before the VAD; docs/audio-input.md has the measurements behind each default.
         /**
          * Cancel the agent's own voice on the microphone. "auto": on where speaker and microphone are one
          * device on the bus (robots: `serve --sessions`, `sessions.create`), off for Realtime clients (the
          * browser cancels its own echo) and `run` (a recording has no echo).
          */
         echoCancel: z.enum(['auto', 'on', 'off']).default('auto'),
-        /** Why 250 ms: covers a device's output + input buffers (~100 ms) and a room's strong early echo; CPU grows with it. */
+        /**
+         * Why 250 ms: covers a device's output + input buffers (~100 ms) and a room's strong early echo;
+         * the cost grows slowly with it (43 / 51 / 70 µs per 20 ms frame at 128 / 250 / 500 ms).
+         */
         echoTailMs: z.number().int().min(20).max(1000).default(250),
-        /** speexdsp's residual echo suppressor after the canceller. */
+        /** speexdsp's residual echo suppressor. Why on: ERLE 28 → 36 dB once converged, for ~30 µs per frame. */
         residualEchoSuppression: z.boolean().default(true),
-        /** The echo suppressor after the canceller: no echo gets through while the canceller still learns the room. */
+        /** The echo suppressor. Why on: without it the echo passes while the filter learns (16 false barge-ins in 20 replies; 0 with it). */
         echoSuppression: z.boolean().default(true),
-        /** High-pass cutoff in Hz (0: off). Why 100 Hz: below nearly every voice's fundamental, above hum and motor rumble. */
+        /** High-pass cutoff in Hz (0: off). Why 100 Hz: below nearly every voice's fundamental; halves a fan's false VAD starts. */
         highPassHz: z.number().min(0).max(1000).default(100),
-        /** Automatic gain control: lifts quiet talkers, never the noise floor. */
+        /** Automatic gain control. Why off: no measured gain in recognition (quiet talkers included), more false starts with RNNoise. */
         agc: z.boolean().default(false),
-        /** RNNoise before the VAD (16 kHz ↔ 48 kHz resampled around it). */
+        /** RNNoise before the VAD. Why off: it helps a lot in loud noise but costs 0.4–0.8 ms per 20 ms frame per session (2–4 % of a core). */
         noiseSuppression: z.boolean().default(false),
       })
       .strict()

@@ -10,10 +10,10 @@
  * - the user talking over the agent (a barge-in): the canceller cannot remove the user's voice, ERLE
  *   falls to a few dB.
  *
- * The canceller's typical ERLE is the median over the last seconds of the agent's speech (robust to the
- * short barge-ins). Until it reaches `convergedErleDb` the canceller is still learning and every block
- * counts as echo (half duplex: right after start-up the agent cannot be interrupted for the first few
- * seconds of its speech). Once converged, a block holds the user's voice when, for two blocks in a row,
+ * The canceller's typical ERLE is the median over the last seconds of the agent's speech (1 s while
+ * learning, 3 s once converged: robust to the short barge-ins). Until it reaches `convergedErleDb` the
+ * canceller is still learning and every block counts as echo (half duplex: right after start-up the
+ * agent cannot be interrupted for the first ~3 s of its speech). Once converged, a block holds the user's voice when, for two blocks in a row,
  * its ERLE is `marginDb` or more below the typical one (but not negative: an output louder than the
  * microphone is the canceller's own misadjustment) and it is clearly above the room's noise. Only those
  * pass; everything else while the agent speaks is echo.
@@ -49,12 +49,19 @@ export interface EchoSuppressor {
   lastPassed(): boolean;
   /** The canceller's typical ERLE in dB over the last seconds of the agent's speech (undefined before any). */
   typicalErleDb(): number | undefined;
+  /** Whether the canceller has converged: the user can interrupt the agent (until then, half duplex). */
+  converged(): boolean;
 }
 
 /** Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below. */
 const ACTIVE_DBFS = -55;
-/** Why 150 blocks (3 s of the agent's speech at 20 ms): a stable median that still follows the canceller. */
+/**
+ * The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once
+ * converged — a barge-in's half second cannot move it — but over the last 50 (1 s) while still learning,
+ * so half duplex ends about a second after the canceller has converged, not three.
+ */
 const WINDOW_BLOCKS = 150;
+const LEARNING_WINDOW_BLOCKS = 50;
 /** Why 25 blocks (0.5 s of audible echo): fewer give no median worth trusting; until then, half duplex. */
 const MIN_HISTORY = 25;
 /**
@@ -106,6 +113,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   let floorEnergy = 0;
   let sinceFloor = RECOMPUTE_EVERY;
   let usual: number | undefined;
+  let converged = false;
   let sinceUsual = RECOMPUTE_EVERY;
   /** The room's noise floor, recorded while the agent was silent. */
   const noise = new Int16Array(blockSamples);
@@ -126,6 +134,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   return {
     lastPassed: () => gain === 1,
     typicalErleDb: () => usual,
+    converged: () => converged,
     process(mic, reference, out) {
       recent[recentAt] = energyOf(reference);
       recentAt = (recentAt + 1) % tailBlocks;
@@ -145,7 +154,6 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       } else {
         const micEnergy = energyOf(mic);
         const erleDb = db((micEnergy + 1) / (outEnergy + 1));
-        const converged = usual !== undefined && usual >= convergedErleDb;
         // The user's voice is in the microphone and passes the canceller: the output is quieter than the
         // microphone (ERLE ≥ 0; a louder output is the canceller's own misadjustment), clearly above the
         // room's noise, and far less cancelled than echo usually is; for two blocks in a row, so one odd
@@ -158,7 +166,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
           if (erles.length > WINDOW_BLOCKS) erles.shift();
           if (erles.length >= MIN_HISTORY && ++sinceUsual >= RECOMPUTE_EVERY) {
             sinceUsual = 0;
-            usual = percentile(erles, 0.5);
+            usual = percentile(converged ? erles : erles.slice(-LEARNING_WINDOW_BLOCKS), 0.5);
+            converged = usual >= convergedErleDb;
           }
         }
         if (!user) next = 0;

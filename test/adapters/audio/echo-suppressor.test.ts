@@ -47,6 +47,7 @@ describe('echo suppressor', () => {
     // The canceller removes only 3 dB: the echo is still loud.
     for (let i = 0; i < 100; i++) levels.push(dbfs(block(0.7).out));
     expect(suppressor.typicalErleDb()).toBeLessThan(12);
+    expect(suppressor.converged()).toBe(false);
     // Comfort noise at the room's level, never digital silence, never the echo (-29 dBFS).
     expect(Math.max(...levels.slice(1))).toBeLessThan(-57);
     expect(Math.min(...levels.slice(1))).toBeGreaterThan(-63);
@@ -63,6 +64,7 @@ describe('echo suppressor', () => {
     const { suppressor, block } = setup();
     for (let i = 0; i < 100; i++) block(0.03); // ≈ 30 dB cancelled
     expect(suppressor.typicalErleDb()).toBeGreaterThan(25);
+    expect(suppressor.converged()).toBe(true);
     expect(block(0.03).passed).toBe(false);
     const barge = [0, 1, 2, 3, 4].map(() => block(0.03, noise(-24)));
     expect(barge.map((b) => b.passed)).toEqual([false, true, true, true, true]);
