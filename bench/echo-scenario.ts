@@ -182,13 +182,22 @@ export async function runEchoScenario(options: { quick: boolean }, progress: (li
     rows.push({ scenario: 'echo', kind: 'cpu', config: variant.name, microsPerFrame: round(Math.min(...means), 1) });
   }
   progress('  CPU per frame');
-  const loops: Array<{ config: string; echoCancel: 'off' | 'on'; delayMs: number; audio?: Record<string, unknown> }> = [
+  const loops: Array<{ config: string; echoCancel: 'off' | 'on'; delayMs: number; audio?: Record<string, unknown>; echoGainDb?: number }> = [
     { config: 'echo cancellation off', echoCancel: 'off', delayMs: 80 },
     ...DELAYS_MS.map((delayMs) => ({ config: 'echo cancellation on (default)', echoCancel: 'on' as const, delayMs })),
     { config: 'on, without the echo suppressor', echoCancel: 'on', delayMs: 120, audio: { echoSuppression: false } },
+    // Other rooms: no echo at all (a headset), a faint one, one as loud as the agent's own signal, a louder one.
+    ...[-90, -30, 0, 6].map((echoGainDb) => ({ config: `on, echo at ${echoGainDb} dB`, echoCancel: 'on' as const, delayMs: 80, echoGainDb })),
   ];
-  for (const { config, echoCancel, delayMs, audio } of loops) {
-    const result = await runEchoLoop({ echoCancel, delayMs, replies: options.quick ? 8 : 20, bargeIns: options.quick ? 2 : 5, ...(audio ? { audio } : {}) });
+  for (const { config, echoCancel, delayMs, audio, echoGainDb } of loops) {
+    const result = await runEchoLoop({
+      echoCancel,
+      delayMs,
+      replies: options.quick ? 8 : 20,
+      bargeIns: options.quick ? 2 : 5,
+      ...(audio ? { audio } : {}),
+      ...(echoGainDb !== undefined ? { echoGainDb } : {}),
+    });
     rows.push({
       scenario: 'echo',
       kind: 'closed-loop',
@@ -224,7 +233,7 @@ export function printEcho(rows: EchoRow[]): void {
   }
   const loopRows = rows.filter((r) => r.kind === 'closed-loop');
   if (loopRows.length > 0) {
-    console.log('\nClosed loop: the agent hears its own replies (-6 dB, 150 ms tail) while a user gives commands, then talks over it\n');
+    console.log('\nClosed loop: the agent hears its own replies (-6 dB unless said, 150 ms tail) while a user gives commands, then talks over it\n');
     console.log('| configuration | delay ms | replies | false barge-ins | real barge-ins that stopped the reply |');
     console.log('| --- | --- | --- | --- | --- |');
     for (const r of loopRows) console.log(`| ${r.config} | ${r.delayMs} | ${r.replies} | ${r.falseBargeIns} | ${r.bargeInsStopped}/${r.bargeInsAttempted} |`);

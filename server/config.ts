@@ -54,7 +54,7 @@ export const AppConfigSchema = z
         echoCancel: z.enum(['auto', 'on', 'off']).default('auto'),
         /**
          * Why 250 ms: covers a device's output + input buffers (~100 ms) and a room's strong early echo;
-         * the cost grows slowly with it (43 / 51 / 70 µs per 20 ms frame at 128 / 250 / 500 ms).
+         * the cost grows slowly with it (41 / 49 / 68 µs per 20 ms frame at 128 / 250 / 500 ms).
          */
         echoTailMs: z.number().int().min(20).max(1000).default(250),
         /** speexdsp's residual echo suppressor. Why on: ERLE 28 → 36 dB once converged, for ~30 µs per frame. */
@@ -65,7 +65,7 @@ export const AppConfigSchema = z
         highPassHz: z.number().min(0).max(1000).default(100),
         /** Automatic gain control. Why off: no measured gain in recognition (quiet talkers included), more false starts with RNNoise. */
         agc: z.boolean().default(false),
-        /** RNNoise before the VAD. Why off: it helps a lot in loud noise but costs 0.4–0.8 ms per 20 ms frame per session (2–4 % of a core). */
+        /** RNNoise before the VAD. Why off: it helps a lot in loud noise but costs 0.3–0.9 ms per 20 ms frame per session (2–4 % of a core). */
         noiseSuppression: z.boolean().default(false),
       })
       .strict()

@@ -57,6 +57,8 @@ export interface EchoCanceller {
   readonly blockSamples: number;
   /** Writes `mic` minus the predicted echo of `reference` (what played during the same samples) to `out`. */
   cancel(mic: Int16Array, reference: Int16Array, out: Int16Array): void;
+  /** Forgets the learned echo path (after the filter diverged): it learns again from the next block. */
+  reset(): void;
   /** Frees the native state; further calls throw. */
   close(): void;
 }
@@ -71,6 +73,7 @@ interface SpeexDsp {
   echoCtl: (state: unknown, request: number, value: Int32Array) => number;
   echoCancel: (state: unknown, rec: Int16Array, play: Int16Array, out: Int16Array) => void;
   echoDestroy: (state: unknown) => void;
+  echoReset: (state: unknown) => void;
   preInit: (frameSize: number, rate: number) => unknown;
   preCtlInt: (state: unknown, request: number, value: Int32Array) => number;
   preCtlPtr: (state: unknown, request: number, value: unknown) => number;
@@ -102,6 +105,7 @@ function speexDsp(library: string): SpeexDsp {
     echoCtl: lib.func('int speex_echo_ctl(void *st, int request, _Inout_ int32_t *ptr)'),
     echoCancel: lib.func('void speex_echo_cancellation(void *st, const int16_t *rec, const int16_t *play, _Out_ int16_t *out)'),
     echoDestroy: lib.func('void speex_echo_state_destroy(void *st)'),
+    echoReset: lib.func('void speex_echo_state_reset(void *st)'),
     preInit: lib.func('void *speex_preprocess_state_init(int frame_size, int sampling_rate)'),
     preCtlInt: lib.func('int speex_preprocess_ctl(void *st, int request, _Inout_ int32_t *ptr)'),
     preCtlPtr: lib.func('speex_preprocess_ctl', 'int', ['void *', 'int', 'void *']),
@@ -149,6 +153,9 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
       }
       api.echoCancel(echo, mic, reference, out);
       if (preprocess) api.preRun(preprocess, out);
+    },
+    reset() {
+      if (!closed) api.echoReset(echo);
     },
     close() {
       if (closed) return;

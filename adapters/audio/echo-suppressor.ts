@@ -3,20 +3,25 @@
  * needs a few seconds of the agent's speech to learn the room, and until then much of the echo passes —
  * enough for the VAD to hear the agent and interrupt it. The suppressor closes that gap.
  *
- * While the agent speaks (the reference was active within the echo tail), each block's echo return loss
- * enhancement (ERLE: microphone energy over the canceller's output) tells echo from the user:
+ * While the agent speaks (the reference was active within the echo tail), every block is taken for echo
+ * unless it holds the user's voice:
  *
- * - echo alone: the canceller removes most of it, ERLE is high (20–40 dB once converged);
- * - the user talking over the agent (a barge-in): the canceller cannot remove the user's voice, ERLE
- *   falls to a few dB.
+ * - **Learning** (half duplex): until the canceller has converged, nothing passes. Converged means its
+ *   typical ERLE (median of microphone over output energy, per block) reached `convergedErleDb`, or its
+ *   output stays within 6 dB of the room's noise in four blocks of five (a weak echo, or none at all:
+ *   a headset, a device that cancels its own). Typical is over the last second while learning — so half
+ *   duplex ends about a second after convergence, ~3 s into the agent's speech — and over the last three
+ *   once converged, with 6 dB of hysteresis, so a barge-in cannot knock it back.
+ * - **Converged**: a block holds the user's voice when it is clearly above the room's noise and, behind
+ *   a strong echo, far less cancelled than echo usually is (ERLE `marginDb` below typical and under
+ *   15 dB; a voice over the echo holds ERLE to 10·log10(1 + echo/voice)) — or, behind a weak echo, far
+ *   louder than what the canceller usually leaves. Two such blocks in a row, so one odd block never opens
+ *   the path. The user's blocks stay out of the statistics (unless "the user" talks over the agent for
+ *   2 s, which is the echo path changing).
  *
- * The canceller's typical ERLE is the median over the last seconds of the agent's speech (1 s while
- * learning, 3 s once converged: robust to the short barge-ins). Until it reaches `convergedErleDb` the
- * canceller is still learning and every block counts as echo (half duplex: right after start-up the
- * agent cannot be interrupted for the first ~3 s of its speech). Once converged, a block holds the user's voice when, for two blocks in a row,
- * its ERLE is `marginDb` or more below the typical one (but not negative: an output louder than the
- * microphone is the canceller's own misadjustment) and it is clearly above the room's noise. Only those
- * pass; everything else while the agent speaks is echo.
+ * A block the canceller made louder than the microphone is replaced by the microphone's own, and a
+ * canceller whose output stays louder for half a second has diverged (it learned the user's voice during
+ * double talk): `diverged()` says so once, and the caller resets it.
  *
  * Echo blocks are replaced by comfort noise: a block of the room's own noise floor, recorded while the
  * agent was silent, replayed at a random offset and polarity — never silence, nor the echo turned down.
@@ -51,6 +56,11 @@ export interface EchoSuppressor {
   typicalErleDb(): number | undefined;
   /** Whether the canceller has converged: the user can interrupt the agent (until then, half duplex). */
   converged(): boolean;
+  /**
+   * True once when the canceller has diverged — its output typically louder than the microphone while
+   * the agent speaks (it learned the user's voice during double talk, or the room changed): reset it.
+   */
+  diverged(): boolean;
 }
 
 /** Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below. */
@@ -75,8 +85,29 @@ const FLOOR_PERCENTILE = 0.05;
 const RECOMPUTE_EVERY = 5;
 /** A block within 3 dB of the noise floor while the agent is silent is noise: it becomes the comfort noise. */
 const NOISE_BLOCK_DB = 3;
-/** Why 6 dB: the user's voice is clearly above the room's noise; the canceller's leftovers at noise level are not a voice. */
-const VOICE_ABOVE_FLOOR_DB = 6;
+/** Why 10 dB: the user's voice is clearly above the room's noise; the canceller's leftovers near noise level are not a voice. */
+const VOICE_ABOVE_FLOOR_DB = 10;
+/**
+ * Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB
+ * of the room's noise in four blocks out of five — loud syllables included — the echo is gone (or never
+ * came back: a headset, a device that cancels its own) and the canceller counts as converged, whatever
+ * its ERLE (which a weak echo never lets rise far).
+ */
+const RESIDUAL_NEAR_FLOOR_DB = 6;
+const RESIDUAL_PERCENTILE = 0.8;
+/** Why 6 dB: the statistics wobble by a few dB from word to word; that must not toggle half duplex. */
+const CONVERGED_HYSTERESIS_DB = 6;
+/**
+ * Why 15 dB: a voice over the echo holds a block's ERLE to 10·log10(1 + echo/voice) — at most 15 dB unless
+ * the voice is 15 dB quieter than the echo at the microphone — while a good canceller's echo blocks stay
+ * above it even where they fall short of its usual 30–45 dB.
+ */
+const VOICE_MAX_ERLE_DB = 15;
+/** Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not unlucky. */
+const DIVERGED_ERLE_DB = -3;
+const DIVERGED_BLOCKS = 25;
+/** Why 100 blocks (2 s): a barge-in stops the agent within ~0.5 s; "the user" talking over it for longer is echo. */
+const USER_RUN_LEARN_BLOCKS = 100;
 /** ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides it. */
 const AUDIBLE_ECHO_DB = 10;
 const FULL_SCALE_ENERGY = 32768 * 32768;
@@ -112,8 +143,12 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   const quiet: number[] = [];
   let floorEnergy = 0;
   let sinceFloor = RECOMPUTE_EVERY;
-  let usual: number | undefined;
+  let usualErle: number | undefined;
   let converged = false;
+  /** Per-block output level over the noise floor (dB) while the agent spoke, oldest first. */
+  const residuals: number[] = [];
+  /** The output's level over the floor that most blocks while the agent speaks stay under (the echo left). */
+  let usualResidualDb = Number.POSITIVE_INFINITY;
   let sinceUsual = RECOMPUTE_EVERY;
   /** The room's noise floor, recorded while the agent was silent. */
   const noise = new Int16Array(blockSamples);
@@ -122,6 +157,11 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   let seed = 1;
   let gain = 1;
   let previousVoiceLike = false;
+  /** Blocks in a row taken for the user's voice while the agent speaks. */
+  let userRun = 0;
+  /** ERLE (dB) of the last blocks with something above the noise in the output while the agent spoke. */
+  const recentErles: number[] = [];
+  let divergedFlag = false;
 
   const fillComfort = () => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
@@ -133,42 +173,92 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
 
   return {
     lastPassed: () => gain === 1,
-    typicalErleDb: () => usual,
+    typicalErleDb: () => usualErle,
     converged: () => converged,
+    diverged() {
+      const was = divergedFlag;
+      divergedFlag = false;
+      return was;
+    },
     process(mic, reference, out) {
+      const micEnergy = energyOf(mic);
       recent[recentAt] = energyOf(reference);
       recentAt = (recentAt + 1) % tailBlocks;
       let envelope = 0;
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
-      const outEnergy = energyOf(out);
+      let outEnergy = energyOf(out);
       let next = 1;
       if (envelope < activeEnergy) {
         quiet.push(outEnergy);
         if (quiet.length > FLOOR_WINDOW_BLOCKS) quiet.shift();
         previousVoiceLike = false;
+        userRun = 0;
         if (++sinceFloor >= RECOMPUTE_EVERY || quiet.length < RECOMPUTE_EVERY) {
           sinceFloor = 0;
           floorEnergy = percentile(quiet, FLOOR_PERCENTILE);
         }
         if (outEnergy <= floorEnergy * 10 ** (NOISE_BLOCK_DB / 10)) noise.set(out);
       } else {
-        const micEnergy = energyOf(mic);
-        const erleDb = db((micEnergy + 1) / (outEnergy + 1));
-        // The user's voice is in the microphone and passes the canceller: the output is quieter than the
-        // microphone (ERLE ≥ 0; a louder output is the canceller's own misadjustment), clearly above the
-        // room's noise, and far less cancelled than echo usually is; for two blocks in a row, so one odd
-        // block never opens the path.
-        const voiceLike = converged && erleDb >= 0 && erleDb < usual! - marginDb && outEnergy > floorEnergy * 10 ** (VOICE_ABOVE_FLOOR_DB / 10);
+        // ERLE as the canceller made it: negative when it added more than it removed (misadjusted).
+        const rawErleDb = db((micEnergy + 1) / (outEnergy + 1));
+        if (outEnergy > micEnergy) {
+          // Never worse than the microphone: a block the canceller made louder is the microphone's own.
+          out.set(mic);
+          outEnergy = micEnergy;
+        }
+        const erleDb = Math.max(0, rawErleDb);
+        const aboveFloorDb = db((outEnergy + 1) / (floorEnergy + 1));
+        // The user's voice is in the microphone, clearly above the room's noise, and clear of the echo:
+        // where the canceller removes a strong echo, far less cancelled than echo usually is (and not a
+        // block the canceller misadjusted on, where the echo itself would look uncancelled); where the
+        // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
+        // so one odd block never opens the path.
+        const strongEcho = usualErle !== undefined && usualErle >= convergedErleDb;
+        const clearOfEcho = strongEcho
+          ? rawErleDb >= 0 && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB)
+          : aboveFloorDb > usualResidualDb + marginDb;
+        const voiceLike = converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho;
         const user = voiceLike && previousVoiceLike;
         previousVoiceLike = voiceLike;
-        if (micEnergy > floorEnergy * 10 ** (AUDIBLE_ECHO_DB / 10)) {
+        userRun = user ? userRun + 1 : 0;
+        if (aboveFloorDb > RESIDUAL_NEAR_FLOOR_DB) {
+          recentErles.push(rawErleDb);
+          if (recentErles.length > DIVERGED_BLOCKS) recentErles.shift();
+          if (recentErles.length === DIVERGED_BLOCKS && percentile(recentErles, 0.5) < DIVERGED_ERLE_DB) {
+            divergedFlag = true;
+            recentErles.length = 0;
+            if (strongEcho) {
+              // The reset canceller lets a strong echo through until it has learned again: half duplex
+              // until then. A weak echo (or none) stays out anyway: blocks the canceller made louder are
+              // the microphone's own.
+              residuals.length = 0;
+              erles.length = 0;
+              converged = false;
+              usualErle = undefined;
+              usualResidualDb = Number.POSITIVE_INFINITY;
+            }
+          }
+        }
+        // The user's voice says nothing about the echo: it stays out of the statistics — unless "the user"
+        // talks on for longer than any barge-in takes to stop the agent, which is the echo path changing.
+        const learn = userRun === 0 || userRun > USER_RUN_LEARN_BLOCKS;
+        if (learn) {
+          residuals.push(aboveFloorDb);
+          if (residuals.length > WINDOW_BLOCKS) residuals.shift();
+        }
+        if (learn && micEnergy > floorEnergy * 10 ** (AUDIBLE_ECHO_DB / 10)) {
           erles.push(erleDb);
           if (erles.length > WINDOW_BLOCKS) erles.shift();
-          if (erles.length >= MIN_HISTORY && ++sinceUsual >= RECOMPUTE_EVERY) {
-            sinceUsual = 0;
-            usual = percentile(converged ? erles : erles.slice(-LEARNING_WINDOW_BLOCKS), 0.5);
-            converged = usual >= convergedErleDb;
-          }
+        }
+        if (residuals.length >= MIN_HISTORY && ++sinceUsual >= RECOMPUTE_EVERY) {
+          sinceUsual = 0;
+          // Learning: the last second only, so half duplex ends soon after the canceller has converged.
+          const recentOf = (values: number[]) => (converged ? values : values.slice(-LEARNING_WINDOW_BLOCKS));
+          usualErle = erles.length >= MIN_HISTORY ? percentile(recentOf(erles), 0.5) : undefined;
+          usualResidualDb = percentile(recentOf(residuals), RESIDUAL_PERCENTILE);
+          // Hysteresis: once converged, only a clearly worse canceller (6 dB) goes back to half duplex.
+          const slack = converged ? CONVERGED_HYSTERESIS_DB : 0;
+          converged = usualResidualDb <= RESIDUAL_NEAR_FLOOR_DB + slack || (usualErle !== undefined && usualErle >= convergedErleDb - slack);
         }
         if (!user) next = 0;
       }

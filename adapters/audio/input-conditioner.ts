@@ -113,6 +113,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       const block = out.subarray(produced, produced + blockSamples);
       canceller.cancel(micBlock, referenceBlock, block);
       suppressor?.process(micBlock, referenceBlock, block);
+      if (suppressor?.diverged()) canceller.reset();
       produced += blockSamples;
       blockStart += blockSamples;
       micFill = 0;

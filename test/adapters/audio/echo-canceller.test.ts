@@ -80,6 +80,25 @@ describe('echo canceller (speexdsp)', () => {
     expect(erle(true)).toBeGreaterThan(erle(false) + 3);
   });
 
+  it('forgets the learned echo path on reset(): the next output is the microphone again', () => {
+    const canceller = createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 });
+    const reference = farEnd(16_000 * 5, 5);
+    const mic = echoOf(reference);
+    const out = new Int16Array(BLOCK);
+    let at = 0;
+    for (; at + BLOCK <= 16_000 * 4; at += BLOCK) canceller.cancel(mic.subarray(at, at + BLOCK), reference.subarray(at, at + BLOCK), out);
+    const ratioDb = () => {
+      canceller.cancel(mic.subarray(at, at + BLOCK), reference.subarray(at, at + BLOCK), out);
+      const r = 10 * Math.log10(energy(mic.subarray(at, at + BLOCK)) / energy(out));
+      at += BLOCK;
+      return r;
+    };
+    expect(ratioDb()).toBeGreaterThan(15);
+    canceller.reset();
+    expect(Math.abs(ratioDb())).toBeLessThan(2);
+    canceller.close();
+  });
+
   it('rejects bad settings and wrong block sizes, and use after close, with errors that say what to change', () => {
     expect(() => createEchoCanceller({ sampleRateHz: 16_000, blockSamples: 320, tailMs: 5 })).toThrow(/echo tail must be 10-2000 ms \(audio\.echoTailMs\)/);
     expect(() => createEchoCanceller({ sampleRateHz: 16_000, blockSamples: 7, tailMs: 250 })).toThrow(EchoCancellerError);

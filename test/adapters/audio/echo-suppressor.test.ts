@@ -28,10 +28,10 @@ function setup() {
     const room = noise(-60);
     suppressor.process(room, SILENT, room.slice());
   }
-  /** One block while the agent speaks: the canceller left `residual` of the echo; the user adds `user`. */
-  const block = (cancelled: number, user?: Int16Array) => {
+  /** One block while the agent speaks: the canceller left `cancelled` of the echo; the user adds `user`. */
+  const block = (cancelled: number, user?: Int16Array, echoGain = 0.5) => {
     const reference = noise(-20);
-    const echo = add(scale(reference, 0.5), noise(-60));
+    const echo = add(scale(reference, echoGain), noise(-60));
     const mic = user ? add(echo, user) : echo;
     const out = add(scale(echo, cancelled), user ?? SILENT);
     suppressor.process(mic, reference, out);
@@ -78,6 +78,41 @@ describe('echo suppressor', () => {
     for (let i = 0; i < 100; i++) block(0.03);
     const misadjusted = [0, 1, 2].map(() => block(1.5));
     expect(misadjusted.some((b) => b.passed)).toBe(false);
+  });
+
+  it('a barge-in does not knock a converged canceller back into half duplex', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    for (let round = 0; round < 4; round++) {
+      // The user talks over the agent for 0.6 s, then the agent speaks alone for 0.4 s.
+      const barge = Array.from({ length: 30 }, () => block(0.03, noise(-24)));
+      expect(barge.filter((b) => b.passed).length).toBeGreaterThanOrEqual(28);
+      for (let i = 0; i < 20; i++) block(0.03);
+      expect(suppressor.converged()).toBe(true);
+    }
+  });
+
+  it('with no echo coming back (a headset), stops holding the microphone after a second of the agent’s speech', () => {
+    const { suppressor, block } = setup();
+    // The microphone hears only the room while the agent speaks; the canceller passes it through.
+    const early = Array.from({ length: 60 }, () => block(1, undefined, 0));
+    expect(early.slice(0, 20).some((b) => b.passed)).toBe(false);
+    expect(suppressor.converged()).toBe(true);
+    const barge = [0, 1, 2, 3].map(() => block(1, noise(-30), 0));
+    expect(barge.map((b) => b.passed)).toEqual([false, true, true, true]);
+  });
+
+  it('replaces a block the canceller made louder by the microphone’s, and reports a canceller that keeps doing so', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    expect(suppressor.diverged()).toBe(false);
+    // The canceller now adds its own (wrong) estimate: its output is 6 dB louder than the microphone.
+    const louder = Array.from({ length: 30 }, () => block(2));
+    expect(louder.every((b) => !b.passed)).toBe(true);
+    expect(suppressor.diverged()).toBe(true);
+    // Reported once; the strong echo is then treated as unlearned: half duplex again.
+    expect(suppressor.diverged()).toBe(false);
+    expect(suppressor.converged()).toBe(false);
   });
 
   it('passes everything untouched while the agent is silent', () => {
