@@ -64,6 +64,8 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
   /** A converter for a new device rate is loading; frames meanwhile are not recorded. */
   let converting: Promise<void> | undefined;
   let closed = false;
+  /** A frame was not recorded (resampler loading): the run is broken. */
+  let skipped = false;
 
   const put = (at: number, samples: Int16Array) => {
     ring ??= new Int16Array(historySamples);
@@ -98,12 +100,15 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     const now = clock.now();
     const rate = device.sampleRateHz;
     const startMs = Math.max(playEndMs, now);
-    const runContinues = startMs === playEndMs;
+    const runContinues = startMs === playEndMs && !skipped;
     playEndMs = startMs + (frame.byteLength / 2 / rate) * 1000;
     if (converter?.fromHz !== rate) {
       if (!converting) convertFrom(rate);
+      // Not recorded: the next frame recorded starts a new run at its own time.
+      skipped = true;
       return;
     }
+    skipped = false;
     if (!runContinues) {
       // The device ran dry: what is still inside the resampler ends the previous run.
       const tail = converter.flush();

@@ -4,8 +4,9 @@
  * and never what a clear() dropped.
  */
 import { describe, expect, it } from 'vitest';
+import { createDeviceSink } from '../../../adapters/audio/device-sink.js';
 import { tapEchoReference } from '../../../adapters/audio/echo-reference.js';
-import { createPacedSink, ManualClock } from '../../../adapters/testing/index.js';
+import { createPacedSink, ManualClock, settle } from '../../../adapters/testing/index.js';
 
 const RATE = 16_000;
 /** A 20 ms frame whose samples are all `value`, so the reference shows where each frame went. */
@@ -84,6 +85,24 @@ describe('echo reference tap', () => {
     // 150 ms of 1 kHz: 300 zero crossings at any rate.
     expect(Math.abs(crossings - 300)).toBeLessThanOrEqual(4);
     expect(read(reference, 3300, 2)).toEqual([0, 0]);
+    reference.close();
+  });
+
+  it('follows a device that changes its rate: frames while the new resampler loads read as silence, later ones are resampled', async () => {
+    const clock = new ManualClock();
+    const device = createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined });
+    const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
+    sink.write(frameOf(3), { turnId: 't', seq: 0 });
+    device.setSampleRate(24_000);
+    expect(sink.sampleRateHz).toBe(24_000);
+    sink.write(frameOf(4, 480), { turnId: 't', seq: 1 }); // 20 ms at 24 kHz, while the resampler loads
+    await settle();
+    sink.write(frameOf(5, 480), { turnId: 't', seq: 2 });
+    sink.write(frameOf(5, 480), { turnId: 't', seq: 3 });
+    expect(read(reference, 318, 4)).toEqual([3, 3, 0, 0]);
+    // The third frame plays from 40 ms (sample 640): a constant 5 once the resampler's filter has filled.
+    const third = read(reference, 640 + 100, 200);
+    expect(third.every((v) => Math.abs(v - 5) <= 1)).toBe(true);
     reference.close();
   });
 });
