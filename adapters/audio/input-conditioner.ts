@@ -28,6 +28,7 @@ import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
 import type { EchoReference } from './echo-reference.js';
 import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
+import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
 
 export interface EchoCancelOptions {
@@ -82,7 +83,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   const micBlock = new Int16Array(blockSamples);
   const referenceBlock = new Int16Array(blockSamples);
   let micFill = 0;
-  let oddByte: number | undefined;
+  const joiner = createSampleJoiner();
   let closed = false;
   /** Working buffer for the float steps (grown when a longer chunk comes). */
   let work = new Float32Array(blockSamples);
@@ -125,14 +126,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     steps,
     process(audio, atMs) {
       if (closed || steps.length === 0) return audio;
-      let bytes = audio;
-      if (oddByte !== undefined) {
-        bytes = new Uint8Array(audio.byteLength + 1);
-        bytes[0] = oddByte;
-        bytes.set(audio, 1);
-        oddByte = undefined;
-      }
-      if (bytes.byteLength & 1) oddByte = bytes[bytes.byteLength - 1];
+      const bytes = joiner.push(audio);
       // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
       const samplesIn = bytes.byteLength >> 1;
       let input: Int16Array;

@@ -23,6 +23,31 @@ export function splitFrames(pcm: Uint8Array, frameBytes: number): { frames: Uint
   return { frames, rest: pcm.subarray(offset) };
 }
 
+/**
+ * Joins s16le chunks cut anywhere, even mid-sample: `push` returns the whole samples so far (an odd
+ * trailing byte waits for the next chunk); `reset` forgets a waiting byte (a new stream).
+ */
+export function createSampleJoiner(): { push(chunk: Uint8Array): Uint8Array; reset(): void } {
+  let oddByte: number | undefined;
+  return {
+    push(chunk) {
+      let bytes = chunk;
+      if (oddByte !== undefined) {
+        bytes = new Uint8Array(chunk.byteLength + 1);
+        bytes[0] = oddByte;
+        bytes.set(chunk, 1);
+        oddByte = undefined;
+      }
+      if ((bytes.byteLength & 1) === 0) return bytes;
+      oddByte = bytes[bytes.byteLength - 1];
+      return bytes.subarray(0, bytes.byteLength - 1);
+    },
+    reset() {
+      oddByte = undefined;
+    },
+  };
+}
+
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.byteLength === 0) return b;
   if (b.byteLength === 0) return a;

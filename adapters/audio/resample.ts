@@ -21,6 +21,7 @@
  * const whole = await resampleAll(pcm, 24000, 16000);
  * ```
  */
+import { createSampleJoiner } from './pcm.js';
 
 export interface ResamplerOptions {
   fromHz: number;
@@ -115,7 +116,7 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
   let started = false;
   let inputSamples = 0;
   let outputSamples = 0;
-  let oddByte: number | undefined;
+  const joiner = createSampleJoiner();
 
   const start = () => {
     if (started) return;
@@ -163,15 +164,8 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
     process(pcm) {
       check();
       start();
-      let bytes = pcm;
-      if (oddByte !== undefined) {
-        bytes = new Uint8Array(pcm.byteLength + 1);
-        bytes[0] = oddByte;
-        bytes.set(pcm, 1);
-        oddByte = undefined;
-      }
+      const bytes = joiner.push(pcm);
       const samples = bytes.byteLength >> 1;
-      if (bytes.byteLength & 1) oddByte = bytes[bytes.byteLength - 1];
       const parts: Uint8Array[] = [];
       for (let at = 0; at < samples; at += BLOCK_SAMPLES) {
         const n = Math.min(BLOCK_SAMPLES, samples - at);
@@ -197,7 +191,7 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
         started = false;
         inputSamples = 0;
         outputSamples = 0;
-        oddByte = undefined;
+        joiner.reset();
         return out.subarray(0, Math.max(0, out.byteLength - excess * 2));
       }
       return new Uint8Array(0);
