@@ -20,6 +20,17 @@ interface SegmentBuffer {
   receivedMs: number;
   writtenMs: number;
   complete: boolean;
+  /** Lip sync: the segment's visemes in time order, and the index of the one playing. */
+  visemes: Array<{ atMs: number; viseme: string }>;
+  visemeAt: number;
+}
+
+/** The viseme playing at `positionMs` of a segment's audio (the cursor only moves forward, as playback does). */
+function visemeAt(segment: SegmentBuffer, positionMs: number): string | undefined {
+  const { visemes } = segment;
+  while (segment.visemeAt + 1 < visemes.length && visemes[segment.visemeAt + 1]!.atMs <= positionMs) segment.visemeAt++;
+  const current = visemes[segment.visemeAt];
+  return current && current.atMs <= positionMs ? current.viseme : undefined;
 }
 
 export function createPlaybackActor(deps: SessionActorDeps) {
@@ -87,9 +98,11 @@ export function createPlaybackActor(deps: SessionActorDeps) {
           continue;
         } else break;
         const audioMs = pcmDurationMs(audioBytes, sink.sampleRateHz);
+        // The mouth shape at the middle of the frame, where the frame is heard best.
+        const viseme = segment.visemes.length > 0 ? visemeAt(segment, segment.writtenMs + audioMs / 2) : undefined;
         segment.writtenMs += audioMs;
         written.push({ segmentIndex: current, audioMs });
-        sink.write(frame, { turnId, seq: seq++ });
+        sink.write(frame, viseme === undefined ? { turnId, seq: seq++ } : { turnId, seq: seq++, viseme });
         // Announced once for a filler and once for the answer itself: the session waits for the latter.
         if (!startedKinds.has(segment.kind === 'filler' ? 'filler' : 'answer')) {
           startedKinds.add(segment.kind === 'filler' ? 'filler' : 'answer');
@@ -121,10 +134,11 @@ export function createPlaybackActor(deps: SessionActorDeps) {
       if (message.type === 'tts.chunk') {
         let s = segments.get(message.segmentIndex);
         if (!s) {
-          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), receivedMs: 0, writtenMs: 0, complete: false };
+          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), receivedMs: 0, writtenMs: 0, complete: false, visemes: [], visemeAt: 0 };
           segments.set(message.segmentIndex, s);
         }
         if (s.complete) return;
+        if (message.visemes) s.visemes.push(...message.visemes);
         s.pending = concatBytes(s.pending, message.audio);
         s.receivedMs += pcmDurationMs(message.audio.byteLength, message.sampleRateHz);
         s.complete = message.final;

@@ -9,6 +9,7 @@
  * actor aborts every request in flight.
  */
 import { fromCallback } from 'xstate';
+import { visemeOf } from '../adapters/audio/mouth.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
@@ -16,6 +17,8 @@ import type { TtsCommand } from '../machines/events.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
 import type { TtsActorInput } from './inputs.js';
+
+type Viseme = { atMs: number; viseme: string };
 
 interface Segment {
   index: number;
@@ -80,8 +83,15 @@ export function createTtsActor(deps: SessionActorDeps) {
       const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
       const requestedAtMs = clock.now();
       bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
+      // Lip sync: engines that know their phonemes report them before (or with) the audio that holds them;
+      // they ride on the next chunk, as visemes timed from the start of the segment's audio.
+      let visemes: Viseme[] = [];
+      const onPhoneme = ({ atMs, name }: { atMs: number; name: string }) => {
+        const viseme = visemeOf(name);
+        if (visemes[visemes.length - 1]?.viseme !== viseme) visemes.push({ atMs, viseme });
+      };
       try {
-        for await (const raw of engine.synthesize({ text: segment.text, voice: input.voice ?? deps.pipeline.voice, signal: controller.signal })) {
+        for await (const raw of engine.synthesize({ text: segment.text, voice: input.voice ?? deps.pipeline.voice, signal: controller.signal, onPhoneme })) {
           if (controller.signal.aborted || stopped) return;
           const audio = resampler ? resampler.process(raw) : raw;
           if (audio.byteLength === 0) continue;
@@ -97,14 +107,15 @@ export function createTtsActor(deps: SessionActorDeps) {
               latencyMs: clock.now() - requestedAtMs,
             });
           }
-          publishChunk(segment, audio, false);
+          publishChunk(segment, audio, false, visemes);
+          visemes = [];
         }
       } finally {
         resampler?.close();
       }
     };
 
-    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean) =>
+    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) =>
       bus.publish({
         type: 'tts.chunk',
         sessionId,
@@ -116,6 +127,7 @@ export function createTtsActor(deps: SessionActorDeps) {
         sampleRateHz: sink.sampleRateHz,
         audio,
         final,
+        ...(visemes.length > 0 ? { visemes } : {}),
       });
 
     const start = (segment: Segment) => {

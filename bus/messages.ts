@@ -25,6 +25,8 @@ const envelope = {
 
 const audioBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'audio must be a Uint8Array').refine((b) => b.byteLength % 2 === 0, 'audio must be s16le (even byte length)');
 const segmentKind = z.enum(['reply', 'filler', 'say']);
+/** A viseme id of the 15 Oculus/MPEG-4 mouth shapes (`sil`, `PP`, `aa`, …; see adapters/audio/mouth.ts). */
+const viseme = z.string().regex(/^[A-Za-z]{1,3}$/);
 
 /** One segment of a reply as the playback actor reports it. */
 export const HeardSegmentSchema = z.object({
@@ -62,7 +64,15 @@ export const MessageSchemas = {
   'user.text': def('user.text', { text: z.string().min(1).max(10_000) }),
   // Output audio for a device in another process (adapters/audio/bus-sink.ts): frames to play in
   // order, and a clear that must drop whatever the device has buffered (a barge-in or STOP).
-  'audio.out': def('audio.out', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  // Lip sync (the plan's SPEECH_CHUNK): `level` is the frame's mouth opening 0-1 (its RMS envelope);
+  // `viseme` the mouth shape playing, where the TTS engine knows its phonemes.
+  'audio.out': def('audio.out', {
+    seq: z.number().int().nonnegative(),
+    sampleRateHz: z.number().int().positive(),
+    audio: audioBytes,
+    level: z.number().min(0).max(1).optional(),
+    viseme: viseme.optional(),
+  }),
   'audio.clear': def('audio.clear', { framesCleared: z.number().int().nonnegative() }),
   // VAD
   'vad.speech_start': def('vad.speech_start', {}),
@@ -100,6 +110,8 @@ export const MessageSchemas = {
     audio: audioBytes,
     /** Last chunk of the segment. */
     final: z.boolean(),
+    /** Lip sync, from engines that know their phonemes (eSpeak): mouth shapes timed from the segment's start. */
+    visemes: z.array(z.object({ atMs: z.number().nonnegative(), viseme: viseme })).max(1000).optional(),
   }),
   'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
   'tts.fallback': def('tts.fallback', { fromEngine: z.string(), toEngine: z.string(), reason: z.string() }),

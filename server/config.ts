@@ -33,7 +33,9 @@ const TtsEngineSchema = z.discriminatedUnion('engine', [
     .strict(),
   z.object({ engine: z.literal('edge'), voice: z.string().default('en-US-AriaNeural') }).strict(),
   z.object({ engine: z.literal('remote'), name: z.string().optional() }).strict(),
-  z.object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200) }).strict(),
+  z
+    .object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200), phonemes: z.boolean().default(false) })
+    .strict(),
 ]);
 
 export const AppConfigSchema = z

@@ -10,6 +10,7 @@
  * const responses = createResponseTracker(send);
  * responses.onToken('u1', 'Hello');      // response.created, output item added, transcript delta
  * responses.onAudio('u1', 'AAAA');       // response.output_audio.delta
+ * responses.onAudio('u1', 'AAAA', { level: 0.4, viseme: 'aa' }); // voice_agent.output_audio.mouth, then the delta
  * responses.finish('u1', 'completed');   // the *.done events and response.done
  * ```
  */
@@ -31,7 +32,8 @@ export interface ResponseTracker {
   /** The response of a reply turn, created on first sight. */
   start(turnId: string): void;
   onToken(turnId: string, text: string): void;
-  onAudio(turnId: string, base64: string): void;
+  /** One output frame; with `mouth` (lip sync on) a `voice_agent.output_audio.mouth` event precedes its delta. */
+  onAudio(turnId: string, base64: string, mouth?: { level: number; viseme?: string }): void;
   onToolCall(turnId: string, call: { callId: string; name: string; arguments: string }): void;
   finish(turnId: string, end: ResponseEnd): void;
   /** A response with no output (nothing new to answer), created and completed at once. */
@@ -99,10 +101,12 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       state.transcript += text;
       send({ type: 'response.output_audio_transcript.delta', ...ids(state), delta: text });
     },
-    onAudio(turnId, base64) {
+    onAudio(turnId, base64, mouth) {
       const state = ensure(turnId);
       if (!state) return;
       ensureItem(state);
+      // Not in the OpenAI protocol (clients ignore unknown types): it describes the delta that follows it.
+      if (mouth) send({ type: 'voice_agent.output_audio.mouth', ...ids(state), level: mouth.level, viseme: mouth.viseme ?? null });
       send({ type: 'response.output_audio.delta', ...ids(state), delta: base64 });
     },
     onToolCall(turnId, call) {

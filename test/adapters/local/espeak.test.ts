@@ -48,6 +48,19 @@ describe.runIf(installed)('eSpeak-NG TTS (optional, GPL-3.0)', () => {
     expect(chunks.every((c) => c.byteLength % 2 === 0 && c.byteLength <= 2 * 2205 + 2)).toBe(true);
   });
 
+  it('reports its phonemes with their times for lip sync, within the audio it makes', async () => {
+    const tts = createEspeakTts();
+    const phonemes: Array<{ atMs: number; name: string }> = [];
+    const chunks: Uint8Array[] = [];
+    for await (const c of tts.synthesize({ text: 'Hello robot, turn left.', signal: new AbortController().signal, onPhoneme: (p) => phonemes.push(p) })) chunks.push(c);
+    const named = phonemes.filter((p) => p.name !== '');
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.slice(0, 3).map((p) => p.name)).toEqual(['h', 'ə', 'l']);
+    const times = phonemes.map((p) => p.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times.at(-1)!).toBeLessThanOrEqual(ms(chunks) + 1);
+  });
+
   it('speaks Mandarin with the Mandarin voice', async () => {
     const zh = createEspeakTts({ language: 'zh' });
     expect(zh.name).toBe('espeak(cmn)');
