@@ -108,8 +108,14 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     });
 
   // Audio subjects repeat 50 times a second per session: matched subscribers are cached per subject until
-  // the subscriptions change, and subjects already checked are not checked again.
+  // a subscription that could match it changes, and subjects already checked are not checked again.
   const routes = new Map<string, Sub[]>();
+  /**
+   * Cached subjects by their first two tokens (`<prefix>.<sessionId>`). A subscription whose first two
+   * tokens are literal can only change the routes of that scope, so one session's reply actors coming and
+   * going (several times a turn) never empties the cache of a thousand other sessions.
+   */
+  const routesByScope = new Map<string, Set<string>>();
   const validSubjects = new Set<string>();
   const checkSubject = (subject: string) => {
     if (validSubjects.has(subject)) return;
@@ -117,13 +123,38 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     if (validSubjects.size >= SUBJECT_CACHE_LIMIT) validSubjects.clear();
     validSubjects.add(subject);
   };
+  const scopeOf = (subjectOrPattern: string): string | undefined => {
+    const first = subjectOrPattern.indexOf('.');
+    const second = first < 0 ? -1 : subjectOrPattern.indexOf('.', first + 1);
+    if (second < 0) return undefined;
+    const scope = subjectOrPattern.slice(0, second);
+    return /[*>]/.test(scope) ? undefined : scope;
+  };
+  const clearRoutes = () => {
+    routes.clear();
+    routesByScope.clear();
+  };
+  const invalidateRoutes = (pattern: string) => {
+    const scope = scopeOf(pattern);
+    if (scope === undefined) return clearRoutes();
+    const subjects = routesByScope.get(scope);
+    if (!subjects) return;
+    for (const subject of subjects) routes.delete(subject);
+    routesByScope.delete(scope);
+  };
   const matchedFor = (subject: string): Sub[] => {
     let matched = routes.get(subject);
     if (!matched) {
       matched = index.match(subject);
       if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
-      if (routes.size >= SUBJECT_CACHE_LIMIT) routes.clear();
+      if (routes.size >= SUBJECT_CACHE_LIMIT) clearRoutes();
       routes.set(subject, matched);
+      const scope = scopeOf(subject);
+      if (scope !== undefined) {
+        let subjects = routesByScope.get(scope);
+        if (!subjects) routesByScope.set(scope, (subjects = new Set()));
+        subjects.add(subject);
+      }
     }
     return matched;
   };
@@ -185,13 +216,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       assertSubscribePattern(pattern);
       const sub: Sub = { pattern, order: subscriptions++, queue: subscribeOptions.queue, handler, active: true };
       index.add(pattern, sub);
-      routes.clear();
+      invalidateRoutes(pattern);
       return {
         unsubscribe() {
           if (!sub.active) return;
           sub.active = false;
           index.remove(pattern, sub);
-          routes.clear();
+          invalidateRoutes(pattern);
         },
       };
     },
