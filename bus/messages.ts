@@ -12,9 +12,10 @@ export const SESSION_TURN = '-';
 
 /**
  * Turn ids: `u<n>` user utterances (minted by the VAD), `t<n>` typed user messages, `s<n>` SAY
- * requests (minted by the session). The letter keeps the three counters from colliding.
+ * requests and `r<n>` replies resumed after a false interruption (minted by the session). The letter
+ * keeps the counters from colliding.
  */
-export const TurnIdSchema = z.string().regex(/^(-|[uts]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>');
+export const TurnIdSchema = z.string().regex(/^(-|[utsr]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>');
 
 const envelope = {
   sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),

@@ -11,6 +11,7 @@ export const SESSION_EVENT_TYPES = [
   'stt.final',
   'stt.error',
   'llm.started',
+  'llm.clause',
   'llm.error',
   'tts.requested',
   'tts.first_chunk',

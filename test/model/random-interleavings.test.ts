@@ -9,13 +9,20 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
-import { FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
+import { BACKCHANNEL, FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
 
 const INTERLEAVINGS = Number(process.env.RANDOM_INTERLEAVINGS ?? 10_000);
 const PER_SESSION = 50;
 const STEPS = { min: 3, max: 12 };
 const SEED = Number(process.env.RANDOM_SEED ?? 20_261_122);
-const CONFIGS: SessionConfigInput[] = [{}, { bargeIn: { minWords: 2 } }, { bargeIn: { enabled: false } }, { bargeIn: { minSpeechMs: 0 } }];
+const CONFIGS: SessionConfigInput[] = [
+  {},
+  { bargeIn: { minWords: 2 } },
+  { bargeIn: { enabled: false } },
+  { bargeIn: { minSpeechMs: 0 } },
+  // Backchannels are ignorable, and a short false-interruption window closes mid-utterance.
+  { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
+];
 
 /** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */
 function prng(seed: number) {
@@ -95,6 +102,7 @@ describe('random interleavings', () => {
     const random = prng(SEED);
     let done = 0;
     let ended = 0;
+    let resumed = 0;
     while (done < INTERLEAVINGS) {
       const h = await createLiveHarness({ config: pick(random, CONFIGS) });
       for (let i = 0; i < PER_SESSION && done < INTERLEAVINGS; i++, done++) {
@@ -117,9 +125,12 @@ describe('random interleavings', () => {
           break;
         }
       }
+      resumed += h.messages.filter((m) => m.type === 'session.notice' && m.code === 'reply_resumed').length;
       await h.end();
     }
-    console.log(`random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END`);
+    console.log(`random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END, ${resumed} replies resumed after a false interruption`);
     expect(done).toBe(INTERLEAVINGS);
+    // The generator reaches the resume paths, not only the old ones.
+    if (INTERLEAVINGS >= 1000) expect(resumed).toBeGreaterThan(0);
   }, 900_000);
 });
