@@ -32,3 +32,9 @@ export interface PlaybackActorInput {
   sessionId: string;
   turnId: string;
 }
+
+/** Events the session sends to its STT child: stop transcribing an utterance it no longer needs. */
+export type SttCommand = { type: 'cancel'; turnId: string };
+
+/** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
+export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };

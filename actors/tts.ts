@@ -13,10 +13,9 @@ import { visemeOf } from '../adapters/audio/mouth.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
-import type { TtsCommand } from '../machines/events.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
-import type { TtsActorInput } from './inputs.js';
+import type { TtsActorInput, TtsCommand } from './inputs.js';
 
 type Viseme = { atMs: number; viseme: string };
 
