@@ -11,6 +11,7 @@
 import { fromCallback } from 'xstate';
 import { visemeOf } from '../adapters/audio/mouth.js';
 import { createResampler } from '../adapters/audio/resample.js';
+import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
 import { createClauseChunker } from './clause-chunker.js';
@@ -35,29 +36,38 @@ export function createTtsActor(deps: SessionActorDeps) {
     const { sessionId, turnId } = input;
     const segments: Segment[] = [];
     let activeEngine = 0;
+    /** Engines that failed for good in this reply (a missing package, a refused key): failover passes them by. */
+    const dead = new Set<number>();
     let inputDone = false;
     let finished = false;
     let stopped = false;
 
     const engineName = () => engines[activeEngine]?.name ?? 'none';
 
-    const fail = (message: string) => {
+    const fail = (message: string, cause?: unknown) => {
       if (stopped || finished) return;
       finished = true;
       // The turn is over for TTS: nothing may keep synthesizing (or publishing) for it.
       for (const s of segments) s.controller?.abort(new Error(message));
-      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true });
+      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true, ...(cause === undefined ? {} : { errorType: errorType(cause), retryable: isRetryable(cause) }) });
+    };
+
+    /** The first engine from `from` on that has not failed for good, or -1. */
+    const nextLive = (from: number) => {
+      for (let i = from; i < engines.length; i++) if (!dead.has(i)) return i;
+      return -1;
     };
 
     const add = (kind: Segment['kind'], text: string) => {
       segments.push({ index: segments.length, kind, text, status: 'queued', controller: undefined, emittedAudio: false, seq: 0 });
     };
 
-    /** Moves to the next engine; false when the chain is exhausted. */
+    /** Moves to the next engine that has not failed for good; false when the chain is exhausted. */
     const failover = (reason: string): boolean => {
-      if (activeEngine + 1 >= engines.length) return false;
+      const next = nextLive(activeEngine + 1);
+      if (next < 0) return false;
       const from = engineName();
-      activeEngine++;
+      activeEngine = next;
       bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason });
       return true;
     };
@@ -143,13 +153,22 @@ export function createTtsActor(deps: SessionActorDeps) {
         },
         (error: unknown) => {
           if (controller.signal.aborted || stopped) return;
-          const detail = error instanceof Error ? error.message : String(error);
+          const detail = errorMessage(error);
+          if (!isRetryable(error)) dead.add(engines.indexOf(engineUsed));
           if (segment.emittedAudio) {
             // Audio of this segment is already playing: end it here rather than repeat it on another
             // voice, and let the next engine (if any) speak the segments that follow.
             segment.status = 'done';
             publishChunk(segment, new Uint8Array(0), true);
-            bus.publish({ type: 'tts.error', sessionId, turnId, message: `segment ${segment.index} cut short: ${detail}`, fatal: false });
+            bus.publish({
+              type: 'tts.error',
+              sessionId,
+              turnId,
+              message: `segment ${segment.index} cut short: ${detail}`,
+              fatal: false,
+              errorType: errorType(error),
+              retryable: isRetryable(error),
+            });
             if (engines[activeEngine] === engineUsed && failover(`${engineUsed.name} failed mid-segment: ${detail}`)) requeueSilentSegments();
             pump();
             return;
@@ -157,7 +176,7 @@ export function createTtsActor(deps: SessionActorDeps) {
           segment.status = 'queued';
           // Another segment may already have moved the chain on; only the active engine's failure advances it.
           if (engines[activeEngine] !== engineUsed) return pump();
-          if (!failover(`${engineUsed.name} failed: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`);
+          if (!failover(`${engineUsed.name} failed${isRetryable(error) ? '' : ' for good'}: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`, error);
           requeueSilentSegments();
           pump();
         },
@@ -186,10 +205,12 @@ export function createTtsActor(deps: SessionActorDeps) {
         pump();
       } else if (command.type === 'fallback') {
         // The session bounds how often it asks (tts.maxFallbacks); past the last engine, start over
-        // with the first: a retry beats silence when the whole chain was only slow.
+        // with the first one still alive: a retry beats silence when the whole chain was only slow.
         if (!failover(command.reason)) {
+          const first = nextLive(0);
+          if (first < 0) return fail(`every TTS engine failed for good; the last deadline: ${command.reason}`);
           const from = engineName();
-          activeEngine = 0;
+          activeEngine = first;
           bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason: `${command.reason}; retrying the chain` });
         }
         requeueSilentSegments();

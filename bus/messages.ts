@@ -56,6 +56,9 @@ export const TurnDetectionSchema = z
   .strict();
 export type TurnDetection = z.infer<typeof TurnDetectionSchema>;
 
+/** What an engine failure says of itself: its error class, and whether a retry can help. */
+const failure = { errorType: z.string().max(100).optional(), retryable: z.boolean().optional() };
+
 const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
 
@@ -88,7 +91,7 @@ export const MessageSchemas = {
   'llm.token': def('llm.token', { index: z.number().int().nonnegative(), text: z.string() }),
   'llm.clause': def('llm.clause', { index: z.number().int().nonnegative(), text: z.string().min(1) }),
   'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
-  'llm.error': def('llm.error', { message: z.string() }),
+  'llm.error': def('llm.error', { message: z.string(), ...failure }),
   /** How the memory lookup for this turn went: used (`hit`), over budget (`late`) or `failed`. */
   'llm.memory': def('llm.memory', { outcome: z.enum(['hit', 'late', 'failed']), waitedMs: z.number().nonnegative(), results: z.number().int().nonnegative() }),
   /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
@@ -116,7 +119,7 @@ export const MessageSchemas = {
   }),
   'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
   'tts.fallback': def('tts.fallback', { fromEngine: z.string(), toEngine: z.string(), reason: z.string() }),
-  'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean() }),
+  'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean(), ...failure }),
   // Playback
   'playback.started': def('playback.started', { kind: segmentKind }),
   'playback.finished': def('playback.finished', { segments: z.array(HeardSegmentSchema) }),

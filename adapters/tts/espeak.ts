@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { EngineError } from '../engine-error.js';
 import { createChannel } from '../channel.js';
 import type { TtsEngine, TtsRequest } from './types.js';
 
@@ -28,14 +29,20 @@ export interface EspeakOptions {
   rateWpm?: number;
 }
 
-/** The optional eSpeak-NG package is not installed. */
-export class EspeakUnavailableError extends Error {
+/** The optional eSpeak-NG package is not installed: every request fails until it is (not retryable). */
+export class EspeakUnavailableError extends EngineError {
   override name = 'EspeakUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
 }
 
-/** A request eSpeak could not serve (unknown voice, engine failure). */
-export class EspeakError extends Error {
+/** A request eSpeak could not serve (unknown voice, engine failure): the same request fails again. */
+export class EspeakError extends EngineError {
   override name = 'EspeakError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
 }
 
 /** eSpeak's output rate (fixed by the engine). */

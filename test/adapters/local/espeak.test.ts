@@ -19,6 +19,14 @@ it('without the optional package, the engine names the install command', () => {
   expect(() => checkEspeakInstalled(missing)).toThrow(EspeakUnavailableError);
   expect(() => checkEspeakInstalled(missing)).toThrow(/optional dependency \(GPL-3\.0\).*npm install @echogarden\/espeak-ng-emscripten/);
   expect(() => checkEspeakInstalled()).not.toThrow();
+  // Not installed stays not installed: the TTS chain passes eSpeak by instead of coming back to it.
+  let thrown: unknown;
+  try {
+    checkEspeakInstalled(missing);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toMatchObject({ retryable: false });
 });
 
 const LONG = 'This is a long answer. It goes on for several sentences, so that synthesis takes a while. '.repeat(4);
