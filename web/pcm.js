@@ -5,7 +5,7 @@
  *
  * @example
  * const base64 = floatToPcm16Base64(new Float32Array([0, 0.5, -0.5]));
- * pcm16Base64ToFloat(base64); // Float32Array [0, 0.49997, -0.5]
+ * pcm16Base64ToFloat(base64); // Float32Array [0, 0.5, -0.5]
  */
 
 /** The protocol's rate (the `audio/pcm` format of the Realtime API). */
@@ -16,8 +16,8 @@ export function floatToPcm16Base64(samples) {
   const bytes = new Uint8Array(samples.length * 2);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, /** @type {number} */ (samples[i])));
-    view.setInt16(i * 2, s < 0 ? s * 0x8000 : s * 0x7fff, true);
+    // The same scale both ways (×32768, clipped), so decoding and encoding again gives the same bytes.
+    view.setInt16(i * 2, Math.max(-0x8000, Math.min(0x7fff, Math.round(/** @type {number} */ (samples[i]) * 0x8000))), true);
   }
   let binary = '';
   // Why 8192: String.fromCharCode takes its arguments on the stack; this stays far from any engine's limit.
