@@ -5,14 +5,12 @@
  * state, each reply's latency, and a mouth moving with the audio. It speaks the same OpenAI-Realtime-
  * compatible protocol as any other client (docs/server.md) on the server that served it.
  *
- * Barge-in, as OpenAI's own clients do it: on `input_audio_buffer.speech_started` (and on a cancelled
- * `response.done`) the playback buffer is flushed at once, the rest of that reply's audio is dropped, and
- * `conversation.item.truncate` tells the server how much of it was actually played — sent once the
- * response is done, when the server's chart has its own playback report to cut.
+ * Barge-in (flush, drop, truncate with what was played) is `barge-in.js`.
  *
  * Test hook: `window.voiceAgentPage` (shape in web/page-hook.d.ts) holds what the page shows and does,
  * for the browser tests and the page benchmark.
  */
+import { BargeIn } from './barge-in.js';
 import { Conversation } from './conversation.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
@@ -31,17 +29,15 @@ import { View } from './view.js';
  * @property {AudioContext} context
  * @property {RealtimeSocket | null} socket
  * @property {Speaker | null} speaker
+ * @property {BargeIn | null} bargeIn
  * @property {Microphone | null} microphone
  * @property {MouthData | null} nextMouth lip-sync data for the audio delta that follows
- * @property {Map<string, {responseId: string, playedMs: number | null, truncated: boolean}>} cut items flushed by the page, by item id
- * @property {Set<string>} done responses the server finished
  */
 
 /** Why these caps: the hook's logs must stay small for a page left open for hours. */
 const MAX_EVENTS = 500;
 const MAX_FLUSHES = 100;
 const MAX_ONSETS = 100;
-const MAX_DONE_REMEMBERED = 16;
 const MAX_REPLIES = 50;
 const PROTOCOL_FORMAT = { type: 'audio/pcm', rate: 24_000 };
 
@@ -73,6 +69,8 @@ let call = null;
 /** @type {string | null} */
 let apiKey = null;
 let typedMessages = 0;
+/** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
+let mouthEpoch = 0;
 
 /**
  * @template T
@@ -114,7 +112,7 @@ async function connect() {
   view.keyPrompt(false);
   // Made in the click handler: a context made here may play sound (browsers' autoplay rule).
   /** @type {Call} */
-  const c = { context: new AudioContext(), socket: null, speaker: null, microphone: null, nextMouth: null, cut: new Map(), done: new Set() };
+  const c = { context: new AudioContext(), socket: null, speaker: null, bargeIn: null, microphone: null, nextMouth: null };
   call = c;
   void c.context.resume();
   try {
@@ -135,6 +133,7 @@ async function connect() {
         atSpeaker(c, closeMouth);
       },
     });
+    c.bargeIn = new BargeIn(c.speaker, (event) => c.socket?.send(event), (flush) => onFlushed(flush));
     hook.playback.sampleRateHz = c.context.sampleRate;
     hook.playback.outputLatencyMs = Math.round(outputLatencyMs(c.context));
     c.socket = await RealtimeSocket.connect({ url: realtimeUrl(location), apiKey, onEvent: (event) => onEvent(c, event), onClose: (close) => void onDropped(c, close) });
@@ -228,9 +227,9 @@ async function hangUp(c) {
  * @param {ServerEvent} event
  */
 function onEvent(c, event) {
-  if (call !== c || !c.speaker) return;
+  if (call !== c || !c.speaker || !c.bargeIn) return;
   const atMs = performance.now();
-  const speaker = c.speaker;
+  const { speaker, bargeIn } = c;
   if (event.type !== 'response.output_audio.delta' && event.type !== 'voice_agent.output_audio.mouth') {
     const type = event.type === 'other' ? event.name : event.type;
     pushCapped(hook.events, { atMs, type }, MAX_EVENTS);
@@ -239,7 +238,7 @@ function onEvent(c, event) {
   switch (event.type) {
     case 'input_audio_buffer.speech_started':
       conversation.userSpeaking(event.item_id);
-      if (speaker.active) void interrupt(c, 'speech_started', atMs);
+      bargeIn.speechStarted(atMs);
       break;
     case 'input_audio_buffer.speech_stopped':
       conversation.userSpeechEnded(event.item_id, atMs);
@@ -263,23 +262,16 @@ function onEvent(c, event) {
       const frameMouth = c.nextMouth;
       c.nextMouth = null;
       // Flushed for a barge-in: the rest of that reply is not played.
-      if (c.cut.has(event.item_id)) break;
+      if (bargeIn.isCut(event.item_id)) break;
       if (speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: frameMouth })) hook.playback.framesQueued++;
       break;
     }
     case 'response.output_audio.done':
-      if (!c.cut.has(event.item_id)) speaker.endItem(event.item_id);
+      if (!bargeIn.isCut(event.item_id)) speaker.endItem(event.item_id);
       break;
-    case 'response.done': {
-      const { id, status } = event.response;
-      c.done.add(id);
-      // A done reply can still be playing its last frames here (and so be cut); older ones cannot.
-      if (c.done.size > MAX_DONE_REMEMBERED) c.done.delete(/** @type {string} */ (c.done.values().next().value));
-      if (status === 'cancelled' && speaker.currentItem?.responseId === id) void interrupt(c, 'cancelled', atMs);
-      for (const [itemId, cut] of c.cut) if (cut.responseId === id) sendTruncate(c, itemId);
-      conversation.responseEnded(id, status === 'cancelled' || [...c.cut.values()].some((cut) => cut.responseId === id));
+    case 'response.done':
+      conversation.responseEnded(event.response.id, bargeIn.responseDone(event.response.id, event.response.status, atMs));
       break;
-    }
     case 'voice_agent.conversation.item.heard':
       conversation.heard(event.response_id, event.transcript);
       break;
@@ -295,43 +287,15 @@ function onEvent(c, event) {
   render();
 }
 
-/**
- * Barge-in: silence the speaker now, drop the rest of that reply, and tell the server what was played.
- * @param {Call} c
- * @param {'speech_started' | 'cancelled'} reason
- * @param {number} requestedAtMs
- */
-async function interrupt(c, reason, requestedAtMs) {
-  const item = c.speaker?.currentItem;
-  if (!c.speaker || !item || c.cut.has(item.itemId)) return;
-  const cut = { responseId: item.responseId, playedMs: /** @type {number | null} */ (null), truncated: false };
-  c.cut.set(item.itemId, cut);
-  const result = await c.speaker.flush();
-  const silentAtMs = performance.now();
+/** @param {import('./page-hook.js').FlushRecord & {framesFlushed: number}} flush */
+function onFlushed({ framesFlushed, ...record }) {
+  mouthEpoch++;
   closeMouth();
   hook.playback.playing = false;
-  hook.playback.framesFlushed += result?.framesFlushed ?? 0;
-  cut.playedMs = result?.playedMs ?? 0;
-  pushCapped(hook.playback.flushes, { reason, responseId: item.responseId, itemId: item.itemId, requestedAtMs, silentAtMs, playedMs: cut.playedMs }, MAX_FLUSHES);
-  if (c.done.has(item.responseId)) sendTruncate(c, item.itemId);
-  conversation.responseEnded(item.responseId, true);
+  hook.playback.framesFlushed += framesFlushed;
+  pushCapped(hook.playback.flushes, record, MAX_FLUSHES);
+  conversation.responseEnded(record.responseId, true);
   render();
-}
-
-/**
- * `conversation.item.truncate` for an item the page cut, once the flush has said how much was played and
- * the response is done (before that the server's chart has no playback report to cut).
- * @param {Call} c
- * @param {string} itemId
- */
-function sendTruncate(c, itemId) {
-  const cut = c.cut.get(itemId);
-  if (!cut || cut.playedMs === null || cut.truncated || !c.done.has(cut.responseId)) return;
-  cut.truncated = true;
-  c.socket?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.floor(cut.playedMs) });
-  // Its response is done: no more audio of it will come, so it need not be remembered.
-  c.cut.delete(itemId);
-  c.done.delete(cut.responseId);
 }
 
 /**
@@ -374,9 +338,10 @@ function outputLatencyMs(context) {
  */
 function atSpeaker(c, draw) {
   const delayMs = outputLatencyMs(c.context);
+  const epoch = mouthEpoch;
   // Why 4 ms: below that a timer costs more than the drift it saves (a 20 ms frame is the mouth's unit).
   if (delayMs < 4) draw();
-  else setTimeout(() => call === c && draw(), delayMs);
+  else setTimeout(() => call === c && epoch === mouthEpoch && draw(), delayMs);
 }
 
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
