@@ -1,6 +1,7 @@
 /** The benchmark table, with the issue's targets as PASS/MISS next to the numbers. */
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
+import type { PageRow } from './page-scenario.js';
 import type { BenchRow } from './scenarios.js';
 import type { ServerRow } from './server-scenario.js';
 import type { SessionsRow } from './sessions-scenario.js';
@@ -135,4 +136,15 @@ function printRows(header: string[], body: string[][]): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
+}
+
+export function printPage(row: PageRow): void {
+  console.log(`\nBrowser page in headless Chromium (local stack, ${row.loops} loops, AudioContext ${row.audioContextRateHz} Hz), ms in the page:`);
+  console.log('| measure | samples | p50 | p95 |');
+  console.log('|---|---|---|---|');
+  console.log(`| speech end → first reply audio played | ${row.replies} | ${row.firstAudioMs.p50} | ${row.firstAudioMs.p95} |`);
+  console.log(`| (server: speech end → first frame sent) | ${row.replies} | ${row.serverFirstAudioMs.p50} | ${row.serverFirstAudioMs.p95} |`);
+  console.log(`| barge-in: user's first sound → page silent | ${row.bargeIns} | ${row.onsetToSilentMs.p50} | ${row.onsetToSilentMs.p95} |`);
+  console.log(`| barge-in: speech_started → page silent | ${row.bargeIns} | ${row.speechStartedToSilentMs.p50} | ${row.speechStartedToSilentMs.p95} |`);
+  console.log(`Not included: the browser's output latency to the loudspeaker (${row.outputLatencyMs} ms reported here).`);
 }

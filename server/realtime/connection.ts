@@ -260,6 +260,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (m.role === 'user') {
           awaitingReply.delete(m.turnId);
           responses.start(m.turnId);
+        } else if (m.interrupted) {
+          // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
+          send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
         }
         break;
       case 'tts.requested':

@@ -40,9 +40,14 @@ export interface ResponseTracker {
   empty(key: string): void;
   /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
   turnOfItem(itemId: string): string | undefined;
+  /** The response and assistant item ids of a reply turn. */
+  idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
 }
+
+const responseIdOf = (turnId: string) => `resp_${turnId}`;
+const itemIdOf = (turnId: string) => `item_${turnId}_reply`;
 
 /** Why 64: truncate targets recent items; older mappings are dropped so a long session stays bounded. */
 const REMEMBERED_ITEMS = 64;
@@ -76,7 +81,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
     if (finished.has(turnId)) return undefined;
     let state = responses.get(turnId);
     if (!state) {
-      state = { id: `resp_${turnId}`, turnId, itemId: `item_${turnId}_reply`, transcript: '', itemAdded: false, functionCalls: [] };
+      state = { id: responseIdOf(turnId), turnId, itemId: itemIdOf(turnId), transcript: '', itemAdded: false, functionCalls: [] };
       responses.set(turnId, state);
       itemTurns.set(state.itemId, turnId);
       if (itemTurns.size > REMEMBERED_ITEMS) itemTurns.delete(itemTurns.keys().next().value!);
@@ -146,6 +151,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
     turnOfItem: (itemId) => itemTurns.get(itemId),
+    idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
   };
 }
