@@ -26,6 +26,8 @@ export interface TtsActorInput {
   say?: string;
   /** The session's voice (set by `control.configure`); absent: the configured default. */
   voice?: string;
+  /** The reply's language (the user's, as the STT detected it); absent: the session's main language. */
+  language?: string;
 }
 
 export interface PlaybackActorInput {

@@ -47,6 +47,8 @@ export class EspeakError extends EngineError {
 
 /** eSpeak's output rate (fixed by the engine). */
 const ESPEAK_RATE_HZ = 22_050;
+const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0]!;
+
 /** Short language tags to eSpeak voice ids where they differ. */
 const LANGUAGE_VOICES: Record<string, string> = { en: 'en-us', zh: 'cmn', 'zh-cn': 'cmn', cmn: 'cmn', yue: 'yue' };
 
@@ -129,7 +131,10 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
       for await (const chunk of request({ text: 'ok', voice, rateWpm }, new AbortController().signal)) void chunk;
     },
     synthesize({ text, voice: requestVoice, language: requestLanguage, signal, onPhoneme }) {
-      const chosen = requestVoice ?? (requestLanguage ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
+      // A request in another language than this engine's gets that language's voice (a Mandarin clause
+      // of an English reply); in the engine's own language its configured voice stays.
+      const other = requestLanguage !== undefined && primary(requestLanguage) !== primary(language);
+      const chosen = requestVoice ?? (other ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
       return request({ text, voice: chosen, rateWpm }, signal, onPhoneme);
     },
   };
