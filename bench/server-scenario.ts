@@ -92,6 +92,9 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
   const config = loadConfig({
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
+      // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake
+      // TTS speaks at the clients' rate, as such a deployment would, so no reply audio is resampled.
+      audio: { outputRateHz: 24_000 },
       vad: { engine: 'fake' },
       stt: { engine: 'fake', fakeTranscripts: ['what is the weather like'] },
       llm: { engine: 'fake', fakeReply: REPLY },
