@@ -17,6 +17,11 @@ export interface LlmActorInput {
   sessionId: string;
   turnId: string;
   messages: ChatMessage[];
+  /**
+   * A reply started before the user was surely done (adaptive end of turn): tokens and clauses flow as
+   * usual, but tool calls and intents wait for `commit` — a discarded guess never moves the robot.
+   */
+  speculative?: boolean;
 }
 
 export interface TtsActorInput {
@@ -33,6 +38,8 @@ export interface TtsActorInput {
 export interface PlaybackActorInput {
   sessionId: string;
   turnId: string;
+  /** A speculative reply: audio is kept, not played, until `commit` — a discarded guess is never heard. */
+  held?: boolean;
 }
 
 /** Events the session sends to its STT child: stop transcribing an utterance it no longer needs. */
@@ -40,3 +47,6 @@ export type SttCommand = { type: 'cancel'; turnId: string };
 
 /** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
 export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };
+
+/** The session confirms a speculative reply: the LLM publishes the intents it held, playback starts. */
+export type CommitCommand = { type: 'commit' };

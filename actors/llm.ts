@@ -11,13 +11,21 @@ import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
-import type { LlmActorInput } from './inputs.js';
+import type { CommitCommand, LlmActorInput } from './inputs.js';
 
 export function createLlmActor(deps: SessionActorDeps) {
-  return fromCallback<EventObject, LlmActorInput>(({ input }) => {
+  return fromCallback<CommitCommand, LlmActorInput>(({ input, receive }) => {
     const { bus, llm, clock } = deps;
     const { sessionId, turnId, messages } = input;
     const controller = new AbortController();
+    /** A speculative reply's tool calls, published only once the session commits to the reply. */
+    let held: LlmToolCall[] | undefined = input.speculative ? [] : undefined;
+    receive((command) => {
+      if (command.type !== 'commit' || held === undefined) return;
+      const calls = held;
+      held = undefined;
+      if (!controller.signal.aborted) for (const call of calls) publishToolCall(call);
+    });
     const chunker = createClauseChunker(deps.pipeline.chunker);
     const startedAtMs = clock.now();
     let clauses = 0;
@@ -64,7 +72,8 @@ export function createLlmActor(deps: SessionActorDeps) {
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {
           index = Math.max(index, 1);
-          publishToolCall(delta);
+          if (held) held.push(delta);
+          else publishToolCall(delta);
           continue;
         }
         bus.publish({ type: 'llm.token', sessionId, turnId, index: index++, text: delta });

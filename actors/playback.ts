@@ -6,12 +6,12 @@
  * synchronously — no frame of this turn leaves after that — and publishes `playback.stopped` with
  * exactly how much of each segment was played.
  */
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import { concatBytes, pcmBytesFor, pcmDurationMs } from '../adapters/audio/pcm.js';
 import { frameTickerFor } from '../adapters/frame-ticker.js';
 import type { BusMessage, HeardSegment } from '../bus/messages.js';
 import type { SessionActorDeps } from './deps.js';
-import type { PlaybackActorInput } from './inputs.js';
+import type { CommitCommand, PlaybackActorInput } from './inputs.js';
 
 interface SegmentBuffer {
   kind: HeardSegment['kind'];
@@ -35,7 +35,7 @@ function visemeAt(segment: SegmentBuffer, positionMs: number): string | undefine
 }
 
 export function createPlaybackActor(deps: SessionActorDeps) {
-  return fromCallback<EventObject, PlaybackActorInput>(({ input }) => {
+  return fromCallback<CommitCommand, PlaybackActorInput>(({ input, receive }) => {
     const { bus, clock, sink } = deps;
     const { frameMs, maxBufferAheadMs } = deps.pipeline;
     const { sessionId, turnId } = input;
@@ -49,6 +49,13 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     const startedKinds = new Set<'filler' | 'answer'>();
     let finished = false;
     let stopped = false;
+    /** A speculative reply: audio is kept but nothing is written until the session commits to the reply. */
+    let held = input.held === true;
+    receive((command) => {
+      if (command.type !== 'commit' || !held) return;
+      held = false;
+      pump();
+    });
     /** The last wait, for the sink to play out the end of the reply. */
     let drainTimer: unknown;
     /** While frames wait for room in the sink: one tick per frame from the process-wide ticker. */
@@ -83,7 +90,7 @@ export function createPlaybackActor(deps: SessionActorDeps) {
 
     /** Writes frames while the sink has room, in segment order, then finishes or waits for room. */
     const pump = () => {
-      if (stopped || finished) return;
+      if (stopped || finished || held) return;
       while (sink.bufferedMs() + frameMs <= maxBufferAheadMs + 1e-6) {
         const segment = segments.get(current);
         if (!segment) break;

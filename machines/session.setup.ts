@@ -4,7 +4,7 @@
  * named delays, no I/O (children are placeholders until the session host provides the real actors).
  */
 import { and, emit, enqueueActions, fromCallback, not, setup, type EventObject } from 'xstate';
-import type { LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
+import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
 import type { HeardSegment } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
@@ -75,9 +75,9 @@ export const sessionSetup = setup({
   actors: {
     vad: inert<VadActorInput>(),
     stt: fromCallback<SttCommand, SttActorInput>(() => undefined),
-    llm: inert<LlmActorInput>(),
+    llm: fromCallback<CommitCommand, LlmActorInput>(() => undefined),
     tts: fromCallback<TtsCommand, TtsActorInput>(() => undefined),
-    playback: inert<PlaybackActorInput>(),
+    playback: fromCallback<CommitCommand, PlaybackActorInput>(() => undefined),
   },
   delays: {
     noInput: ({ context }) => context.config.timeouts.noInputMs,
