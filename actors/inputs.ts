@@ -8,6 +8,13 @@ export interface VadActorInput {
   sessionId: string;
 }
 
+/**
+ * Commands the session sends its VAD child (adaptive end of turn): `end` ends the utterance in progress
+ * now (the transcript is a complete command, no need to wait for the full silence); `continue` numbers the
+ * rest of the utterance in progress as a new turn (a reply guessed from its first part was discarded).
+ */
+export type VadCommand = { type: 'end' } | { type: 'continue' };
+
 /** STT lives as long as the session and transcribes every utterance the VAD announces. */
 export interface SttActorInput {
   sessionId: string;

@@ -79,7 +79,16 @@ export const MessageSchemas = {
   }),
   'audio.clear': def('audio.clear', { framesCleared: z.number().int().nonnegative() }),
   // VAD
-  'vad.speech_start': def('vad.speech_start', {}),
+  /**
+   * An utterance starts; with `continues`, it is the rest of that utterance under a new turn id (the
+   * session discarded a reply it had guessed from it, and the user went on speaking): the STT keeps
+   * transcribing the same audio stream under the new id.
+   */
+  'vad.speech_start': def('vad.speech_start', { continues: TurnIdSchema.optional() }),
+  /** The user went quiet inside an utterance (`silentMs` ago); the utterance may go on or end. */
+  'vad.pause': def('vad.pause', { silentMs: z.number().nonnegative() }),
+  /** Voice again after a `vad.pause`: the utterance goes on. */
+  'vad.resume': def('vad.resume', {}),
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
   // STT

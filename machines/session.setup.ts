@@ -3,8 +3,8 @@
  * chart itself (`session.machine.ts`) only wires these by name. Everything here is pure: time only via
  * named delays, no I/O (children are placeholders until the session host provides the real actors).
  */
-import { and, emit, enqueueActions, fromCallback, not, setup, type EventObject } from 'xstate';
-import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
+import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
+import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HeardSegment } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
@@ -57,8 +57,6 @@ export interface SessionContext {
   resumes: number;
 }
 
-/** Child actor slots; inert here so the chart alone never does I/O. */
-const inert = <TInput>() => fromCallback<EventObject, TInput>(() => undefined);
 
 type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
@@ -73,7 +71,7 @@ export const sessionSetup = setup({
     emitted: {} as SessionEmitted,
   },
   actors: {
-    vad: inert<VadActorInput>(),
+    vad: fromCallback<VadCommand, VadActorInput>(() => undefined),
     stt: fromCallback<SttCommand, SttActorInput>(() => undefined),
     llm: fromCallback<CommitCommand, LlmActorInput>(() => undefined),
     tts: fromCallback<TtsCommand, TtsActorInput>(() => undefined),
