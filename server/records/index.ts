@@ -1,0 +1,21 @@
+/**
+ * Session records: a SQLite store (WAL, batched commits, retention), the per-session recorder, the
+ * JetStream outbox relay, deterministic replay, re-runs through engines, and export. See docs/records.md.
+ *
+ * @example
+ * ```ts
+ * import { openRecordStore, createSessionRecorder, replayRecording, formatReplay } from './server/records/index.js';
+ * const store = openRecordStore({ file: 'voice-agent.db' });
+ * const recording = store.recording('robot-1');
+ * console.log(formatReplay(replayRecording({ recording, events: store.events(recording.id), emitted: store.emitted(recording.id) })));
+ * ```
+ */
+export * from './errors.js';
+export * from './store.js';
+export * from './read.js';
+export * from './retention.js';
+export * from './recorder.js';
+export * from './replay.js';
+export * from './replay-clock.js';
+export * from './chart-version.js';
+export type { Emitted } from './schema.js';
