@@ -18,4 +18,4 @@ export * from './recorder.js';
 export * from './replay.js';
 export * from './replay-clock.js';
 export * from './chart-version.js';
-export type { Emitted } from './schema.js';
+export { SCHEMA_VERSION, type Emitted } from './schema.js';

@@ -128,6 +128,9 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
       const recorded = events[index]!;
       actual = [];
       processed = 0;
+      if (recorded.seq !== index) {
+        return diverged(index, `event ${index}`, `event ${recorded.seq}`, `event ${index} is missing from the recording (the log jumps to ${recorded.seq})`);
+      }
       if (index === 0) {
         if (recorded.type !== 'xstate.init') return diverged(0, 'xstate.init first', recorded.type, 'a recording starts with the chart starting');
         actor.start();

@@ -97,7 +97,8 @@ export function migrate(db: Database.Database, file: string): void {
     );
   }
   for (let v = version + 1; v <= SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-  if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Written even when unchanged: the write fails at once on a file this process cannot write.
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
 /** A notice or history entry the chart emitted while processing event `eventSeq`. */
