@@ -44,13 +44,15 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
   },
   serve: {
-    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--config FILE]',
+    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--config FILE]',
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
       'With --nats, sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
       'use --sessions), publish their microphone on <prefix>.<session>.audio.frame and play audio.out.',
       'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
+      'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
+      'with NATS each finished turn also goes to the JetStream stream record.outbox.stream (VA_TURNS).',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },

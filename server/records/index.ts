@@ -10,6 +10,7 @@
  * console.log(formatReplay(replayRecording({ recording, events: store.events(recording.id), emitted: store.emitted(recording.id) })));
  * ```
  */
+export * from './defaults.js';
 export * from './errors.js';
 export * from './store.js';
 export * from './read.js';
@@ -18,4 +19,6 @@ export * from './recorder.js';
 export * from './replay.js';
 export * from './replay-clock.js';
 export * from './chart-version.js';
+export * from './outbox.js';
+export * from './jetstream.js';
 export { SCHEMA_VERSION, type Emitted } from './schema.js';

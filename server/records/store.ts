@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../adapters/clock.js';
+import { DEFAULT_STORE_OPTIONS } from './defaults.js';
 import { RecordStoreError, toStoreError } from './errors.js';
 import { createRecordReader, type RecordReader, type RecordingSummary } from './read.js';
 import { applyRetention, type RetentionPolicy } from './retention.js';
@@ -47,13 +48,6 @@ export interface RecordStoreOptions {
   readonly?: boolean;
 }
 
-export const DEFAULT_STORE_OPTIONS = {
-  /**
-   * Why 50 ms: a session produces a few events per second, so 20 small transactions a second cost
-   * well under 1 % of a core, and a crash loses at most the last 50 ms of a session.
-   */
-  flushEveryMs: 50,
-} as const;
 
 /**
  * Why 2 s at open: long enough for another process's migration or retention chunk to finish; a lock
