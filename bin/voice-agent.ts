@@ -16,7 +16,8 @@ interface Command {
   summary: string;
   /** Extra lines for `voice-agent <command> --help` (options, examples). */
   details?: string[];
-  run(args: string[]): Promise<void>;
+  /** Resolves with the exit code (default 0); throws {@link UsageError} for a wrong command line. */
+  run(args: string[]): Promise<number | void>;
 }
 
 /** Add a command here: a usage line, a one-line summary and a lazily imported entry point. */
@@ -61,6 +62,23 @@ const COMMANDS: Record<string, Command> = {
     summary: 'serve one stage to every session on NATS, in the queue group <stage>-workers',
     run: async (args) => (await import('./commands/worker.js')).runWorkerCommand(args),
   },
+  replay: {
+    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]]',
+    summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',
+    details: [
+      'Without --session: lists the recordings in FILE. ID is a session id (its newest recording) or a recording id.',
+      'Prints `replay: <events> events, <transitions> transitions, identical`, or the first divergence.',
+      '',
+      '  --rerun          run the recorded microphone audio (record.audio) through the engines of --config (or the',
+      '                   current configuration) in real time; prints the old and new per-turn timelines side by side',
+    ],
+    run: async (args) => (await import('./commands/replay.js')).runReplayCommand(args),
+  },
+  export: {
+    usage: 'voice-agent export --db FILE --session ID [--out DIR]',
+    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',
+    run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
+  },
 };
 
 function help(): string {
@@ -92,13 +110,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(args);
+    return (await command.run(args)) ?? 0;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`voice-agent ${name}: ${error.message}\nusage: ${command.usage}`);
     return 2;
   }
-  return 0;
 }
 
 // flite runs on Node's WASI, which prints "ExperimentalWarning: WASI is an experimental feature" on every

@@ -1,6 +1,7 @@
 /**
  * Session records: a SQLite store (WAL, batched commits, retention), the per-session recorder, the
- * JetStream outbox relay, deterministic replay, re-runs through engines, and export. See docs/records.md.
+ * JetStream outbox relay, deterministic replay, and export. See docs/records.md. Re-runs through engines
+ * (`rerun.ts`) are imported from their own module: they load every engine, which the rest never needs.
  *
  * @example
  * ```ts
@@ -21,4 +22,6 @@ export * from './replay-clock.js';
 export * from './chart-version.js';
 export * from './outbox.js';
 export * from './jetstream.js';
+export * from './export.js';
+export * from './microphone.js';
 export { SCHEMA_VERSION, type Emitted } from './schema.js';
