@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|records   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
@@ -20,14 +20,15 @@ import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } fro
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
-import { printGuards, printLocal, printServer, printSessions, printTable } from './table.js';
+import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
+import { printGuards, printLocal, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'records'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -123,6 +124,18 @@ if (scenarios.includes('sessions')) {
   progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
   created.push(await runSessionsScenario(CREATED_SESSIONS, progress));
 }
+const recorded: RecordsRow[] = [];
+const writes: WriteThroughputRow[] = [];
+if (scenarios.includes('records')) {
+  await withBus('memory', async (bus) => {
+    for (const sessions of [1, 100]) {
+      progress(`records / memory / ${sessions} session(s): reply scenario with recording off, then on`);
+      recorded.push(await runRecordsScenario(bus, sessions, sessions === 1 ? (quick ? 5 : 20) : quick ? 1 : 2));
+    }
+  });
+  progress('records: store write capacity');
+  writes.push(benchWriteThroughput(quick ? 20_000 : 200_000));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -130,9 +143,10 @@ if (guards.length > 0) printGuards(guards);
 for (const l of locals) printLocal(l);
 if (servers.length > 0) printServer(servers);
 for (const c of created) printSessions(c);
+if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...recorded, ...writes];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

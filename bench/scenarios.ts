@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type TurnRecord } from './session-driver.js';
+import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
 export interface BenchRow {
@@ -96,9 +96,17 @@ async function replyPairs(s: BenchSession, pairs: number) {
   }
 }
 
-export async function runReplyScenario(bus: MessageBus, transport: BenchRow['transport'], sessions: number, pairs: number): Promise<BenchRow> {
+export async function runReplyScenario(
+  bus: MessageBus,
+  transport: BenchRow['transport'],
+  sessions: number,
+  pairs: number,
+  options: { attach?: () => NonNullable<BenchSessionOptions['attach']>; name?: string } = {},
+): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
-  const all = Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `reply-${transport}-${sessions}-${i}`, { ownMic: true }));
+  const all = Array.from({ length: sessions }, (_, i) =>
+    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
+  );
   const { loopLagMs, cpuPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
     Promise.all(all.map(async (s, i) => {

@@ -1,6 +1,7 @@
 /** The benchmark table, with the issue's targets as PASS/MISS next to the numbers. */
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
+import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { BenchRow } from './scenarios.js';
 import type { ServerRow } from './server-scenario.js';
 import type { SessionsRow } from './sessions-scenario.js';
@@ -134,4 +135,30 @@ function printRows(header: string[], body: string[][]): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
+}
+
+/** Recording off vs on in one run (target: first audio p50 +1 ms at most), and the store's write path. */
+export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): void {
+  const header = ['sessions', 'turns off/on', 'first audio off p50/p99', 'first audio on p50/p99', 'Δ p50', 'cpu % off/on', 'events', 'events/s', 'rows/transaction', 'commit ms p50/p99', 'db MB'];
+  const body = rows.map((r) => {
+    const delta = Math.round((r.firstAudioMs.on.p50 - r.firstAudioMs.off.p50) * 100) / 100;
+    return [
+      String(r.sessions),
+      `${r.turns.off}/${r.turns.on}`,
+      fmt(r.firstAudioMs.off),
+      fmt(r.firstAudioMs.on),
+      `${delta >= 0 ? '+' : ''}${delta}${mark(delta <= 1)}`,
+      `${r.cpuPercent.off}/${r.cpuPercent.on}`,
+      String(r.recordedEvents),
+      String(r.eventsPerSecond),
+      String(r.rowsPerTransaction),
+      fmt(r.commitMs),
+      String(r.dbMb),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log('\nrecords (reply scenario, in-process; recording on = SQLite file, audio too)');
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
+  for (const w of write) console.log(`store capacity: ${w.rows} event rows, ${w.rowsPerTransaction} per transaction: ${w.rowsPerSecond} rows/s`);
 }

@@ -23,6 +23,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../adapters/clock.js';
 import { DEFAULT_STORE_OPTIONS } from './defaults.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { RecordStoreError, toStoreError } from './errors.js';
 import { createRecordReader, type RecordReader, type RecordingSummary } from './read.js';
 import { applyRetention, type RetentionPolicy } from './retention.js';
@@ -65,6 +66,10 @@ const MAX_PENDING_ROWS = 200_000;
 const RETENTION_CHUNK = 50;
 /** Why 1,024: enough commit samples for a p99 in the bench without growing. */
 const COMMIT_SAMPLES = 1024;
+/** Why 1 s: 100 sessions recording audio add ~3 MB a second to the WAL; a checkpoint each second keeps it small. */
+const CHECKPOINT_EVERY_MS = 1000;
+/** SQLite's own default, restored if the checkpoint worker cannot run. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 /** Where recorders hand over their rows: called at every flush, just before the transaction. */
 export interface RecordSource {
@@ -165,6 +170,14 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   let retentionTimer: unknown;
   let closed = false;
   const writer = readonly ? undefined : createRowWriter(db);
+  let checkpointer: Checkpointer | undefined;
+  if (!readonly && file !== ':memory:') {
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
+      if (!closed) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+      options.onError?.(new RecordStoreError(`records database ${file}: checkpoints moved back onto the main thread (${error.message})`, file, { cause: error }));
+    });
+  }
   const unref = (id: unknown) => (id as { unref?: () => void } | null)?.unref?.();
 
   const ensureWritable = () => {
@@ -308,6 +321,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
       closed = true;
       if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
       if (retentionTimer !== undefined) clock.clearTimeout(retentionTimer);
+      checkpointer?.stop();
       db.close();
     },
   };
