@@ -26,12 +26,6 @@ export async function recordedMicrophone(chunks: readonly RecordedAudio[], rateH
     parts.push(pcm);
     endMs = chunk.atMs + (chunk.pcm.byteLength / 2 / chunk.sampleRateHz) * 1000;
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 

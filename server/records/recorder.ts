@@ -125,12 +125,7 @@ export function createSessionRecorder(store: RecordStore, options: SessionRecord
 
   const closeChunk = () => {
     if (!chunk) return;
-    const pcm = new Uint8Array(chunk.bytes);
-    let offset = 0;
-    for (const part of chunk.parts) {
-      pcm.set(part, offset);
-      offset += part.byteLength;
-    }
+    const pcm = Buffer.concat(chunk.parts, chunk.bytes);
     rows.push({ table: 'audio', recordingId: recordingId!, seq: audioSeq++, atMs: chunk.atMs, sampleRateHz: chunk.rateHz, pcm });
     chunk = undefined;
   };

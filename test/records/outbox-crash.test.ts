@@ -16,6 +16,7 @@ import { createMessageBus, parseBusMessage, type MessageBus } from '../../bus/me
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { getStoredMessage, streamState, TEST_HOOK_EXIT_BEFORE_PUBLISH } from '../../server/records/index.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { until } from '../support/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-crash-'));
 const dbFile = join(dir, 'records.db');
@@ -50,16 +51,9 @@ function startServe(env: Record<string, string> = {}): Promise<Serve> {
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), () => output).then(() => ({ child, output: () => output, exited }));
+  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), { timeoutMs: 30_000, detail: () => output }).then(() => ({ child, output: () => output, exited }));
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, output: () => string = () => '', timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const outboxRows = () => {
   const db = new Database(dbFile, { readonly: true });
@@ -97,8 +91,8 @@ describe('outbox across a crash of voice-agent', () => {
     expect((await streamState(reader, 'VA_TURNS'))?.messages ?? 0).toBe(0);
 
     const second = await startServe();
-    await until('the record in the stream', async () => (await streamState(reader, 'VA_TURNS'))?.messages === 1, second.output);
-    await until('the outbox row marked delivered', () => outboxRows()[0]?.delivered_wall_ms !== null, second.output);
+    await until('the record in the stream', async () => (await streamState(reader, 'VA_TURNS'))?.messages === 1, { detail: second.output });
+    await until('the outbox row marked delivered', () => outboxRows()[0]?.delivered_wall_ms !== null, { detail: second.output });
     second.child.kill('SIGTERM');
     await second.exited;
 

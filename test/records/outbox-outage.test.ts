@@ -14,6 +14,7 @@ import { getStoredMessage, streamState } from '../../server/records/jetstream.js
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type SessionRecorder } from '../../server/records/index.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { until } from '../support/until.js';
 
 const STREAM = 'VA_TURNS';
 const dir = mkdtempSync(join(tmpdir(), 'va-outage-'));
@@ -22,14 +23,6 @@ afterAll(async () => {
   for (const s of servers) await s.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** One typed turn on the controlled fakes, played to its end. */
 async function typedTurn(h: LiveHarness, n: number) {

@@ -9,17 +9,10 @@ import { silentLogger } from '../../server/logger.js';
 import { replayRecording } from '../../server/records/index.js';
 import { serve } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../server/fake-config.js';
+import { until } from '../support/until.js';
 
 const config = (record: object = {}) =>
   loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'fake', fakeReply: 'Okay, done.' }, server: { port: 0, drainTimeoutMs: 200 }, record } });
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('serve with records', () => {
   it('records each session it hosts, live while it runs, and it replays identically', async () => {
