@@ -78,7 +78,7 @@ export function toStoreError(file: string, error: unknown): unknown {
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
     return new DatabaseReadOnlyError(
-      `records database ${file} cannot be written (${reason}): make the file and its directory writable by this user (SQLite keeps ${file}-wal and ${file}-shm beside it), or point --db at a writable path`,
+      `records database ${file} cannot be written (${reason}): make the file and its directory writable by this user (SQLite keeps ${file}-wal and ${file}-shm beside it), or point --db at a writable path (VA_RECORD__ENABLED=false records nothing)`,
       file,
       { cause: error },
     );
