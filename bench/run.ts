@@ -129,8 +129,8 @@ const writes: WriteThroughputRow[] = [];
 if (scenarios.includes('records')) {
   await withBus('memory', async (bus) => {
     for (const sessions of [1, 100]) {
-      progress(`records / memory / ${sessions} session(s): reply scenario with recording off, then on`);
-      recorded.push(await runRecordsScenario(bus, sessions, sessions === 1 ? (quick ? 5 : 20) : quick ? 1 : 2));
+      progress(`records / memory / ${sessions} session(s): reply scenario with recording off, on, on with audio (two rounds)`);
+      recorded.push(...(await runRecordsScenario(bus, sessions, sessions === 1 ? (quick ? 3 : 10) : quick ? 1 : 2)));
     }
   });
   progress('records: store write capacity');

@@ -31,7 +31,7 @@ export interface BenchRow {
 /** Why 700 ms: well into the reply's first sentences, as a user who has heard enough would say STOP. */
 export const STOP_AFTER_MS = 700;
 
-function replyStats(records: TurnRecord[]) {
+export function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
   const firstAudio = answered.map((r) => r.firstFrameAtMs! - r.requestAtMs);
   const ideal = answered.map((r) => r.closeTokenAtMs! + TTS_LATENCY_MS - r.requestAtMs);
@@ -101,7 +101,12 @@ export async function runReplyScenario(
   transport: BenchRow['transport'],
   sessions: number,
   pairs: number,
-  options: { attach?: () => NonNullable<BenchSessionOptions['attach']>; name?: string } = {},
+  options: {
+    attach?: () => NonNullable<BenchSessionOptions['attach']>;
+    name?: string;
+    /** Receives the raw turn records, to pool several runs (the records bench alternates variants). */
+    onTurns?: (records: TurnRecord[]) => void;
+  } = {},
 ): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
   const all = Array.from({ length: sessions }, (_, i) =>
@@ -116,6 +121,7 @@ export async function runReplyScenario(
   );
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const records = all.flatMap((s) => s.turns);
+  options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
   return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
 }

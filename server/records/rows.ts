@@ -41,14 +41,15 @@ export type RecordRow =
   | { table: 'audio'; recordingId: string; seq: number; atMs: number; sampleRateHz: number; pcm: Uint8Array }
   | { table: 'outbox'; recordingId: string; msgId: string; subject: string; payload: Uint8Array; createdWallMs: number };
 
-/** Events carry plain data, except the `error` of a child actor's failure, which is kept as its message. */
-function eventJson(event: object): string {
-  return JSON.stringify(event, (key, value: unknown) => {
-    if (key === 'input' && (event as { type?: string }).type === 'xstate.init') return undefined;
-    if (value instanceof Error) return { name: value.name, message: value.message };
-    if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
-    return value;
-  });
+/**
+ * Events are plain data (bus messages, `xstate.after.*`), stringified as they are; only the start (its
+ * input is the recording's config, stored once) and a child actor's failure (an `Error`, kept as its
+ * name and message) need a look inside.
+ */
+function eventJson(event: { type: string }): string {
+  if (event.type === 'xstate.init') return '{"type":"xstate.init"}';
+  if (!event.type.startsWith('xstate.error.')) return JSON.stringify(event);
+  return JSON.stringify(event, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
 }
 
 export interface RowWriter {

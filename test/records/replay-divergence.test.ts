@@ -72,6 +72,23 @@ describe('replay divergence', () => {
     expect(result.divergence).toMatchObject({ index: k, reason: 'the chart has no pending xstate.after.noInput.session.idle.waiting timer in idle.noInputNoticed' });
   });
 
+  it("replays a stage actor's failure: the chart stops with an error, as recorded", () => {
+    const k = indexOf((e) => e.type === 'stt.partial');
+    const failure: RecordedEvent = {
+      seq: k,
+      atMs: original.events[k]!.atMs,
+      type: 'xstate.error.actor.stt',
+      turnId: null,
+      state: original.events[k - 1]!.state,
+      status: 'error',
+      event: { type: 'xstate.error.actor.stt', error: { name: 'Error', message: 'engine crashed' } },
+    };
+    const input = { ...original, events: [...original.events.slice(0, k), failure], emitted: original.emitted.filter((e) => e.eventSeq < k) };
+    expect(replay(input)).toMatchObject({ identical: true, events: k + 1 });
+    const stillActive = replay({ ...input, events: [...input.events.slice(0, k), { ...failure, status: 'active' }] });
+    expect(stillActive.divergence).toMatchObject({ index: k, expected: 'listening.hearing', actual: 'listening.hearing (error)' });
+  });
+
   it('reports a recording from an older chart as a divergence, naming both versions, never a crash', () => {
     const old = { ...original.recording, chartVersion: 'chart-000000000000' };
     const renamed = replay({ ...original, recording: old, events: original.events.map((e) => ({ ...e, state: e.state.replace('idle.waiting', 'idle.quiet') })) });
