@@ -1,7 +1,8 @@
 /**
- * The few JetStream operations the outbox needs, spoken over a core NATS connection (the `$JS.API`
- * request subjects): `@nats-io/jetstream` is not among this project's dependencies, and a stream
- * check, an acknowledged publish and a message read are each one request. Replies are checked with zod.
+ * The JetStream operations the outbox needs, on `@nats-io/jetstream`, with errors that say what to
+ * change: make sure the stream exists and takes our subjects, publish with a message id and wait for the
+ * acknowledgement, and read a stream's state and stored messages (for consumers without a JetStream
+ * client of their own, and the tests).
  *
  * @example
  * ```ts
@@ -10,8 +11,8 @@
  * ack; // { stream: 'VA_TURNS', seq: 1, duplicate: false }
  * ```
  */
-import { headers, NoRespondersError, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 
 /** A JetStream request failed; the message says what to change. */
 export class JetStreamError extends Error {
@@ -21,43 +22,10 @@ export class JetStreamError extends Error {
 /** Why 5 s: a JetStream API call answers in milliseconds; this long means the server is gone or overloaded. */
 export const JETSTREAM_REQUEST_TIMEOUT_MS = 5000;
 
-const ApiErrorSchema = z.object({ code: z.number(), err_code: z.number().optional(), description: z.string().optional() }).passthrough();
-const StreamInfoSchema = z
-  .object({
-    error: ApiErrorSchema.optional(),
-    config: z.object({ name: z.string(), subjects: z.array(z.string()).optional() }).passthrough().optional(),
-    state: z.object({ messages: z.number(), first_seq: z.number(), last_seq: z.number() }).passthrough().optional(),
-  })
-  .passthrough();
-const PubAckSchema = z
-  .object({ error: ApiErrorSchema.optional(), stream: z.string().optional(), seq: z.number().optional(), duplicate: z.boolean().optional() })
-  .passthrough();
-const StoredMessageSchema = z
-  .object({
-    error: ApiErrorSchema.optional(),
-    message: z.object({ subject: z.string(), seq: z.number(), data: z.string().optional(), hdrs: z.string().optional() }).passthrough().optional(),
-  })
-  .passthrough();
-
-/** JetStream's "stream not found" error code. */
-const STREAM_NOT_FOUND = 10059;
-
-async function api<S extends z.ZodType>(nc: NatsConnection, subject: string, body: unknown, schema: S): Promise<z.infer<S>> {
-  let reply;
-  try {
-    reply = await nc.request(subject, body === undefined ? undefined : JSON.stringify(body), { timeout: JETSTREAM_REQUEST_TIMEOUT_MS });
-  } catch (cause) {
-    if (cause instanceof NoRespondersError || (cause as { cause?: unknown })?.cause instanceof NoRespondersError) {
-      throw new JetStreamError(`JetStream is not enabled on this NATS server (no answer on ${subject}): start nats-server with -js (and a store dir, -sd)`, { cause });
-    }
-    throw cause;
-  }
-  const parsed = schema.safeParse(reply.json());
-  if (!parsed.success) throw new JetStreamError(`unexpected JetStream reply on ${subject}: ${parsed.error.message}`, { cause: parsed.error });
-  return parsed.data;
-}
-
-const describe = (e: z.infer<typeof ApiErrorSchema>) => `${e.description ?? 'error'} (code ${e.code}${e.err_code ? `, ${e.err_code}` : ''})`;
+const manager = (nc: NatsConnection) => jetstreamManager(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS, checkAPI: false });
+const isStreamNotFound = (error: unknown) => error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
+/** The client's "no responders" error: JetStream is off, or (for a publish) no stream takes the subject. Not exported by the package, so matched by name. */
+const isNoJetStream = (error: unknown) => (error as { name?: unknown } | null)?.name === 'JetStreamNotEnabled';
 
 export interface StreamSpec {
   name: string;
@@ -68,27 +36,27 @@ export interface StreamSpec {
 
 /** Creates the stream if it does not exist; checks that an existing one takes our subjects. */
 export async function ensureStream(nc: NatsConnection, spec: StreamSpec): Promise<void> {
-  const info = await api(nc, `$JS.API.STREAM.INFO.${spec.name}`, undefined, StreamInfoSchema);
-  if (info.error?.err_code === STREAM_NOT_FOUND || info.error?.code === 404) {
-    const created = await api(
-      nc,
-      `$JS.API.STREAM.CREATE.${spec.name}`,
-      {
-        name: spec.name,
-        subjects: spec.subjects,
-        storage: 'file',
-        retention: 'limits',
-        discard: 'old',
-        num_replicas: 1,
-        duplicate_window: spec.duplicateWindowMs * 1_000_000,
-      },
-      StreamInfoSchema,
-    );
-    if (created.error) throw new JetStreamError(`could not create JetStream stream ${spec.name}: ${describe(created.error)}`);
+  const jsm = await manager(nc);
+  let subjects: string[];
+  try {
+    subjects = (await jsm.streams.info(spec.name)).config.subjects ?? [];
+  } catch (error) {
+    if (isNoJetStream(error)) {
+      throw new JetStreamError(`JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)`, { cause: error });
+    }
+    if (!isStreamNotFound(error)) throw error;
+    await jsm.streams.add({
+      name: spec.name,
+      subjects: spec.subjects,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      num_replicas: 1,
+      duplicate_window: nanos(spec.duplicateWindowMs),
+    });
     return;
   }
-  if (info.error) throw new JetStreamError(`could not look up JetStream stream ${spec.name}: ${describe(info.error)}`);
-  const missing = spec.subjects.filter((s) => !(info.config?.subjects ?? []).includes(s));
+  const missing = spec.subjects.filter((s) => !subjects.includes(s));
   if (missing.length > 0) {
     throw new JetStreamError(
       `JetStream stream ${spec.name} exists but does not take ${missing.join(', ')}: add the subjects to it (nats stream edit ${spec.name}) or set record.outbox.stream to another name`,
@@ -105,30 +73,26 @@ export interface PubAck {
 
 /** Publishes with a `Nats-Msg-Id` and waits for JetStream's acknowledgement (the message is stored). */
 export async function publishWithAck(nc: NatsConnection, subject: string, payload: Uint8Array, msgId: string, timeoutMs = JETSTREAM_REQUEST_TIMEOUT_MS): Promise<PubAck> {
-  const h = headers();
-  h.set('Nats-Msg-Id', msgId);
-  let reply;
   try {
-    reply = await nc.request(subject, payload, { timeout: timeoutMs, headers: h });
-  } catch (cause) {
-    if (cause instanceof NoRespondersError || (cause as { cause?: unknown })?.cause instanceof NoRespondersError) {
-      throw new JetStreamError(`no JetStream stream takes ${subject}: create one (the relay does so at start) or check record.outbox.stream`, { cause });
+    const ack = await jetstream(nc).publish(subject, payload, { msgID: msgId, timeout: timeoutMs });
+    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  } catch (error) {
+    if (isNoJetStream(error)) {
+      throw new JetStreamError(`no JetStream stream takes ${subject}: create one (the relay does so when it connects) or check record.outbox.stream`, { cause: error });
     }
-    throw cause;
+    throw error;
   }
-  const ack = PubAckSchema.safeParse(reply.json());
-  if (!ack.success) throw new JetStreamError(`unexpected JetStream acknowledgement for ${subject}: ${ack.error.message}`, { cause: ack.error });
-  if (ack.data.error) throw new JetStreamError(`JetStream refused ${subject}: ${describe(ack.data.error)}`);
-  if (ack.data.stream === undefined || ack.data.seq === undefined) throw new JetStreamError(`JetStream acknowledgement for ${subject} lacks stream and seq`);
-  return { stream: ack.data.stream, seq: ack.data.seq, duplicate: ack.data.duplicate ?? false };
 }
 
 /** How many messages a stream holds, and its sequence range; undefined when it does not exist. */
 export async function streamState(nc: NatsConnection, name: string): Promise<{ messages: number; firstSeq: number; lastSeq: number } | undefined> {
-  const info = await api(nc, `$JS.API.STREAM.INFO.${name}`, undefined, StreamInfoSchema);
-  if (info.error?.err_code === STREAM_NOT_FOUND || info.error?.code === 404) return undefined;
-  if (info.error || !info.state) throw new JetStreamError(`could not look up JetStream stream ${name}: ${info.error ? describe(info.error) : 'no state'}`);
-  return { messages: info.state.messages, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  try {
+    const { state } = await (await manager(nc)).streams.info(name);
+    return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq };
+  } catch (error) {
+    if (isStreamNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export interface StoredMessage {
@@ -139,12 +103,10 @@ export interface StoredMessage {
   msgId: string | undefined;
 }
 
-/** Reads one stored message by sequence number (for consumers without a JetStream client, and the tests). */
+/** Reads one stored message by sequence number; undefined when there is none. */
 export async function getStoredMessage(nc: NatsConnection, name: string, seq: number): Promise<StoredMessage | undefined> {
-  const reply = await api(nc, `$JS.API.STREAM.MSG.GET.${name}`, { seq }, StoredMessageSchema);
-  if (reply.error?.code === 404) return undefined;
-  if (reply.error || !reply.message) throw new JetStreamError(`could not read message ${seq} of ${name}: ${reply.error ? describe(reply.error) : 'empty reply'}`);
-  const hdrs = reply.message.hdrs ? Buffer.from(reply.message.hdrs, 'base64').toString('utf8') : '';
-  const msgId = /^Nats-Msg-Id:\s*(.+?)\r?$/im.exec(hdrs)?.[1];
-  return { subject: reply.message.subject, seq: reply.message.seq, data: new Uint8Array(Buffer.from(reply.message.data ?? '', 'base64')), msgId };
+  const message = await (await manager(nc)).streams.getMessage(name, { seq });
+  if (!message) return undefined;
+  const msgId = message.header?.get('Nats-Msg-Id') || undefined;
+  return { subject: message.subject, seq: message.seq, data: message.data, msgId };
 }

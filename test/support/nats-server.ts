@@ -93,6 +93,8 @@ export interface StartNatsServerOptions {
   port?: number;
   /** Use this JetStream store dir and leave it in place on stop (the caller removes it); default: a fresh one. */
   storeDir?: string;
+  /** Default true; false starts a server without JetStream (to test what needs it). */
+  jetstream?: boolean;
 }
 
 export async function startNatsServer(options: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
@@ -100,7 +102,7 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   const port = options.port ?? (await freePort());
   const ownStoreDir = options.storeDir === undefined;
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'va-nats-')));
-  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), '-js', '-sd', storeDir];
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir])];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
 
   // nats-server logs to stderr; keep the tail so a failed start explains itself.
