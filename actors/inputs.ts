@@ -26,9 +26,17 @@ export interface TtsActorInput {
   say?: string;
   /** The session's voice (set by `control.configure`); absent: the configured default. */
   voice?: string;
+  /** The reply's language (the user's, as the STT detected it); absent: the session's main language. */
+  language?: string;
 }
 
 export interface PlaybackActorInput {
   sessionId: string;
   turnId: string;
 }
+
+/** Events the session sends to its STT child: stop transcribing an utterance it no longer needs. */
+export type SttCommand = { type: 'cancel'; turnId: string };
+
+/** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
+export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };

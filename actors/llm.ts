@@ -6,6 +6,7 @@
  * nothing more is published for the turn.
  */
 import { fromCallback, type EventObject } from 'xstate';
+import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';
 import { createClauseChunker } from './clause-chunker.js';
@@ -80,8 +81,7 @@ export function createLlmActor(deps: SessionActorDeps) {
 
     run().catch((error: unknown) => {
       if (controller.signal.aborted) return;
-      const detail = error instanceof Error ? error.message : String(error);
-      bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${detail}` });
+      bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${errorMessage(error)}`, errorType: errorType(error), retryable: isRetryable(error) });
     });
 
     return () => controller.abort(new Error(`turn ${turnId} cancelled`));

@@ -3,12 +3,12 @@
  * STOP → silence, VAD onset → silence) and `scale` (N concurrent sessions in continuous turns with real-
  * time microphone input: event-loop lag, CPU, memory per session, and the reply measurements under load).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
+import { measureWindow } from './window.js';
 
 export interface BenchRow {
   scenario: 'reply' | 'scale';
@@ -55,23 +55,6 @@ async function until(predicate: () => boolean, timeoutMs = 15_000) {
     if (performance.now() > deadline) throw new Error('benchmark session stalled');
     await sleep(5);
   }
-}
-
-/** Measures a window: loop lag, CPU share of one core, while `body` runs. */
-export async function measureWindow<T>(body: () => Promise<T>) {
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  const cpu = process.cpuUsage();
-  const startedAt = performance.now();
-  lag.enable();
-  const result = await body();
-  lag.disable();
-  const wallMs = performance.now() - startedAt;
-  const used = process.cpuUsage(cpu);
-  return {
-    result,
-    loopLagMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6) },
-    cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
-  };
 }
 
 /** One session through `pairs` × (a STOP turn, a barge-in turn). */

@@ -34,12 +34,34 @@ const TtsEngineSchema = z.discriminatedUnion('engine', [
     .strict(),
   z.object({ engine: z.literal('edge'), voice: z.string().default('en-US-AriaNeural') }).strict(),
   z.object({ engine: z.literal('remote'), name: z.string().optional() }).strict(),
-  z.object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200) }).strict(),
+  z
+    .object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200), phonemes: z.boolean().default(false) })
+    .strict(),
 ]);
+
+/**
+ * What changes with the language the user speaks (the keys are language tags: `en`, `zh`, `zh-CN`):
+ * the TTS voice, optionally a TTS chain of its own (flite speaks English only; eSpeak or a cloud voice
+ * can speak Mandarin), the LLM's system prompt and the STT hint.
+ */
+const LanguageSchema = z
+  .object({
+    /** The TTS voice for this language (an engine's voice id: eSpeak `cmn`, Edge `zh-CN-XiaoxiaoNeural`). */
+    voice: z.string().min(1).optional(),
+    /** A TTS failover chain for this language; default: the main chain (`tts.engines`). */
+    tts: z.array(TtsEngineSchema).min(1).optional(),
+    /** The LLM's system prompt when the user speaks this language; default: `session.systemPrompt`. */
+    systemPrompt: z.string().min(1).optional(),
+    /** The STT language hint when this is the session's language (`pipeline.language`); default: the tag. */
+    sttLanguage: z.string().min(1).optional(),
+  })
+  .strict();
 
 export const AppConfigSchema = z
   .object({
     session: SessionConfigSchema.prefault({}),
+    /** Per-language voice, TTS chain, system prompt and STT hint; `pipeline.language` is the main one. */
+    languages: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema).default({}),
     audio: z
       .object({
         /** Microphone rate the VAD and STT run at. Why 16 kHz: what WebRTC VAD, Silero and pocketsphinx expect. */

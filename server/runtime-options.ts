@@ -32,7 +32,13 @@ export function runtimeOptionsFrom(config: AppConfig): RuntimeOptions {
       filler: config.session.filler && config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
     },
-    pipeline: { ...pipeline, chunker: defined(chunker), vad: defined(vad), streamingTts: config.features.streamingTts },
+    pipeline: {
+      ...pipeline,
+      chunker: defined(chunker),
+      vad: defined(vad),
+      streamingTts: config.features.streamingTts,
+      voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+    },
   };
 }
 

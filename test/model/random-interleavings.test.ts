@@ -19,6 +19,7 @@ describe('random interleavings', () => {
     const random = prng(SEED);
     let done = 0;
     let ended = 0;
+    let resumed = 0;
     while (done < INTERLEAVINGS) {
       const h = await createLiveHarness({ config: pick(random, CONFIGS) });
       for (let i = 0; i < PER_SESSION && done < INTERLEAVINGS; i++, done++) {
@@ -35,9 +36,12 @@ describe('random interleavings', () => {
           break;
         }
       }
+      resumed += h.messages.filter((m) => m.type === 'session.notice' && m.code === 'reply_resumed').length;
       await h.end();
     }
-    console.log(`random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END`);
+    console.log(`random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END, ${resumed} replies resumed after a false interruption`);
     expect(done).toBe(INTERLEAVINGS);
+    // The generator reaches the resume paths, not only the old ones.
+    if (INTERLEAVINGS >= 1000) expect(resumed).toBeGreaterThan(0);
   }, 900_000);
 });

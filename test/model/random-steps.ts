@@ -5,12 +5,19 @@
  */
 import type { SessionConfigInput } from '../../machines/config.js';
 import type { LiveHarness } from '../support/live-session.js';
-import { FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
+import { BACKCHANNEL, FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
 
 /** Steps per interleaving, before the world goes quiet. */
 export const STEPS = { min: 3, max: 12 };
-/** The configs sessions are drawn from: the default, a word count for barge-in, no barge-in, instant barge-in. */
-export const CONFIGS: SessionConfigInput[] = [{}, { bargeIn: { minWords: 2 } }, { bargeIn: { enabled: false } }, { bargeIn: { minSpeechMs: 0 } }];
+/** The configs sessions are drawn from: the default, a word count for barge-in, no barge-in, instant barge-in, … */
+export const CONFIGS: SessionConfigInput[] = [
+  {},
+  { bargeIn: { minWords: 2 } },
+  { bargeIn: { enabled: false } },
+  { bargeIn: { minSpeechMs: 0 } },
+  // Backchannels are ignorable, and a short false-interruption window closes mid-utterance.
+  { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
+];
 
 /** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */
 export function prng(seed: number) {

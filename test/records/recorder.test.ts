@@ -68,9 +68,11 @@ describe('session recorder', () => {
     expect(turns.map((t) => [t.turnId, t.outcome, t.reason, t.heardText])).toEqual([
       ['u1', 'finished', undefined, 'Okay then, here it is.'],
       ['t1', 'interrupted', 'barge_in', 'Sure'],
+      // The user said nothing over t1: the chart resumed it as r1, which END cut.
+      ['r1', 'interrupted', 'end', undefined],
     ]);
     expect(turns[0]).toMatchObject({ speechEndAtMs: 8000, firstTokenAtMs: 9200, userText: 'hello robot' });
-    expect(store.recording(recordingId)).toMatchObject({ sessionId: 'live', endReason: 'end', turns: 2, audio: false });
+    expect(store.recording(recordingId)).toMatchObject({ sessionId: 'live', endReason: 'end', turns: 3, audio: false });
     expect(store.audio(recordingId)).toEqual([]);
     store.close();
   });
@@ -90,7 +92,7 @@ describe('session recorder', () => {
     const store = openRecordStore({ file: ':memory:' });
     const { recordingId } = await recordScriptedSession(store, { recorder: { outbox: true } });
     const rows = store.outbox.pending(10);
-    expect(rows.map((r) => r.msgId)).toEqual([`${recordingId}.u1`, `${recordingId}.t1`]);
+    expect(rows.map((r) => r.msgId)).toEqual([`${recordingId}.u1`, `${recordingId}.t1`, `${recordingId}.r1`]);
     const turns = store.turns(recordingId);
     rows.forEach((row, i) => {
       expect(row.subject).toBe('va.live.record.turn');

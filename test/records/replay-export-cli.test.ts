@@ -33,7 +33,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('voice-agent replay / export', () => {
   it('lists the recordings, and replays one identically (exit 0)', async () => {
     const list = await cli(['replay', '--db', file]);
-    expect(list.stdout).toMatch(new RegExp(`^live +${recordingId} +\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z +11 s, end +${events} +2 +yes$`, 'm'));
+    expect(list.stdout).toMatch(new RegExp(`^live +${recordingId} +\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z +11 s, end +${events} +3 +yes$`, 'm'));
     const replay = await cli(['replay', '--db', file, '--session', 'live']);
     expect(replay.stdout.trim()).toMatch(new RegExp(`^replay: ${events} events, \\d+ transitions, identical$`));
     // A recording id works as well as a session id.
@@ -49,7 +49,7 @@ describe('voice-agent replay / export', () => {
     expect(lines[0]).toMatchObject({ kind: 'recording', id: recordingId, sessionId: 'live', endReason: 'end', config: { bargeIn: { minSpeechMs: 500 } } });
     const kinds = lines.map((l) => l.kind);
     expect(kinds.filter((k) => k === 'event')).toHaveLength(events);
-    expect(kinds.filter((k) => k === 'turn')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'turn')).toHaveLength(3);
     // Each notice follows the event that caused it.
     const noInput = kinds.indexOf('notice');
     expect(lines[noInput]).toMatchObject({ code: 'no_input', eventSeq: 1 });
@@ -59,6 +59,7 @@ describe('voice-agent replay / export', () => {
     expect(csv[0]).toBe('turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers');
     expect(csv[1]).toMatch(/^u1,hello robot,8000,8000,8000,9200,9200,9200,9340,\d+,finished,,"Okay then, here it is.",$/);
     expect(csv[2]).toMatch(/^t1,what is up,,,\d+,\d+,\d+,\d+,\d+,\d+,interrupted,barge_in,Sure,$/);
+    expect(csv[3]).toMatch(/^r1,,,,,,,,,\d+,interrupted,end,,$/);
 
     const wav = readWav(readFileSync(`${base}.microphone.wav`));
     expect(wav.sampleRateHz).toBe(16_000);

@@ -2,7 +2,8 @@
  * A scripted session, recorded: the live harness (real host, chart, actors, bus on controlled fakes and
  * a ManualClock) goes through a no-input timeout, a spoken question whose LLM is slow (the filler and the
  * `llmFirstToken` delay), a reply played to its end, then a typed question whose reply the user talks
- * over (barge-in after `minInterruption`), and END. Used by the recorder, replay and export tests.
+ * over (barge-in after `minInterruption`) without saying a word — a false interruption, so the cut reply
+ * resumes as `r1` — and END, which cuts that. Used by the recorder, replay and export tests.
  */
 import type { SessionConfigInput } from '../../machines/config.js';
 import { createSessionRecorder, type RecordStore, type SessionRecorder, type SessionRecorderOptions } from '../../server/records/index.js';
