@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type TurnRecord } from './session-driver.js';
+import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { measureWindow } from './window.js';
 
@@ -31,7 +31,7 @@ export interface BenchRow {
 /** Why 700 ms: well into the reply's first sentences, as a user who has heard enough would say STOP. */
 export const STOP_AFTER_MS = 700;
 
-function replyStats(records: TurnRecord[]) {
+export function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
   const firstAudio = answered.map((r) => r.firstFrameAtMs! - r.requestAtMs);
   const ideal = answered.map((r) => r.closeTokenAtMs! + TTS_LATENCY_MS - r.requestAtMs);
@@ -79,9 +79,22 @@ async function replyPairs(s: BenchSession, pairs: number) {
   }
 }
 
-export async function runReplyScenario(bus: MessageBus, transport: BenchRow['transport'], sessions: number, pairs: number): Promise<BenchRow> {
+export async function runReplyScenario(
+  bus: MessageBus,
+  transport: BenchRow['transport'],
+  sessions: number,
+  pairs: number,
+  options: {
+    attach?: () => NonNullable<BenchSessionOptions['attach']>;
+    name?: string;
+    /** Receives the raw turn records, to pool several runs (the records bench alternates variants). */
+    onTurns?: (records: TurnRecord[]) => void;
+  } = {},
+): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
-  const all = Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `reply-${transport}-${sessions}-${i}`, { ownMic: true }));
+  const all = Array.from({ length: sessions }, (_, i) =>
+    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
+  );
   const { loopLagMs, cpuPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
     Promise.all(all.map(async (s, i) => {
@@ -91,6 +104,7 @@ export async function runReplyScenario(bus: MessageBus, transport: BenchRow['tra
   );
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const records = all.flatMap((s) => s.turns);
+  options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
   return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
 }

@@ -2,6 +2,7 @@
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
 import type { PageRow } from './page-scenario.js';
+import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { BenchRow } from './scenarios.js';
 import type { ServerRow } from './server-scenario.js';
 import type { SessionsRow } from './sessions-scenario.js';
@@ -147,4 +148,30 @@ export function printPage(row: PageRow): void {
   console.log(`| barge-in: user's first sound → page silent | ${row.bargeIns} | ${row.onsetToSilentMs.p50} | ${row.onsetToSilentMs.p95} |`);
   console.log(`| barge-in: speech_started → page silent | ${row.bargeIns} | ${row.speechStartedToSilentMs.p50} | ${row.speechStartedToSilentMs.p95} |`);
   console.log(`Not included: the browser's output latency to the loudspeaker (${row.outputLatencyMs} ms reported here).`);
+}
+
+/** Recording off vs on in one run (target: first audio p50 +1 ms at most with the default settings), and the store's write path. */
+export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): void {
+  const header = ['sessions', 'recording', 'turns', 'first audio p50/p99', 'over ideal p50/p99', 'Δ first audio p50', 'Δ over ideal p50', 'cpu %', 'events/s', 'rows/transaction', 'commit ms p50/p99', 'db MB'];
+  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+  const body = rows.map((r) => {
+    const off = r.recording === 'off';
+    return [
+      String(r.sessions),
+      r.recording,
+      String(r.turns),
+      fmt(r.firstAudioMs),
+      fmt(r.firstAudioOverIdealMs),
+      off ? '' : signed(r.deltaFirstAudioP50Ms) + (r.recording === 'on' ? mark(r.deltaFirstAudioP50Ms <= 1) : ''),
+      off ? '' : signed(r.deltaOverIdealP50Ms),
+      String(r.cpuPercent),
+      off ? '' : String(r.eventsPerSecond),
+      off ? '' : String(r.rowsPerTransaction),
+      off ? '' : fmt(r.commitMs),
+      off ? '' : String(r.dbMb),
+    ];
+  });
+  console.log('\nrecords (reply scenario, in-process; variants alternated over two rounds, turns pooled)');
+  printRows(header, body);
+  for (const w of write) console.log(`store capacity: ${w.rows} event rows, ${w.rowsPerTransaction} per transaction: ${w.rowsPerSecond} rows/s`);
 }

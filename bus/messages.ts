@@ -56,6 +56,34 @@ export const TurnDetectionSchema = z
   .strict();
 export type TurnDetection = z.infer<typeof TurnDetectionSchema>;
 
+/**
+ * One turn as the timeline sees it (built by `server/timeline.ts` from bus messages alone), correlated by
+ * `turnId`: when the user stopped speaking, the transcript, the first token, the first clause, the first
+ * audio, how it ended and what was heard. Times are ms on the producer's clock.
+ */
+export const TurnTimelineSchema = z
+  .object({
+    /** `sessionId#turnId`: the correlation id used in logs and metrics. */
+    id: z.string(),
+    turnId: TurnIdSchema,
+    userText: z.string().optional(),
+    speechEndAtMs: z.number().optional(),
+    transcriptAtMs: z.number().optional(),
+    llmRequestAtMs: z.number().optional(),
+    firstTokenAtMs: z.number().optional(),
+    firstClauseAtMs: z.number().optional(),
+    ttsFirstChunkAtMs: z.number().optional(),
+    firstAudioAtMs: z.number().optional(),
+    endedAtMs: z.number().optional(),
+    outcome: z.enum(['finished', 'interrupted', 'failed']).optional(),
+    reason: z.string().optional(),
+    heardText: z.string().optional(),
+    /** TTS failovers of this turn: which engine gave way to which, when, and why. */
+    fallbacks: z.array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict()).optional(),
+  })
+  .strict();
+export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;
+
 /** What an engine failure says of itself: its error class, and whether a retry can help. */
 const failure = { errorType: z.string().max(100).optional(), retryable: z.boolean().optional() };
 
@@ -185,6 +213,12 @@ export const MessageSchemas = {
   'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean() }),
   'session.notice': def('session.notice', { code: z.string(), detail: z.string() }),
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
+  /**
+   * A finished turn's durable record (server/records), relayed from the store's outbox to the JetStream
+   * stream `record.outbox.stream`. Times in the turn are ms since the recording started at
+   * `startedAtWallMs` (Unix ms); `recordingId` names the recording in the store.
+   */
+  'record.turn': def('record.turn', { recordingId: z.string().min(1).max(64), startedAtWallMs: z.number(), turn: TurnTimelineSchema }),
 } as const;
 
 /**

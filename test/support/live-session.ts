@@ -13,14 +13,14 @@ import { createControlledTts, type ControlledTts, type ControlledTtsRequest } fr
 import { ManualClock, settle } from '../../adapters/testing/manual-clock.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
+import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { capPlayed, heardText } from '../../machines/history.js';
 import { joinText } from '../../machines/resume.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import type { SessionContext } from '../../machines/session.setup.js';
-import { startSession, type SessionHandle } from '../../server/session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../../server/session-host.js';
 
 export const SAMPLE_RATE_HZ = 16_000;
 type PlaybackReport = MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>;
@@ -71,6 +71,8 @@ export function createCoverage(): Coverage {
 export interface LiveHarnessOptions {
   config?: SessionConfigInput;
   coverage?: Coverage;
+  /** An observer attached to the chart before it starts (e.g. a session recorder), made with the harness's bus and clock. */
+  attach?: (world: { bus: MessageBus; clock: ManualClock }) => NonNullable<StartSessionOptions['attach']>;
 }
 
 export async function createLiveHarness(options: LiveHarnessOptions = {}) {
@@ -124,6 +126,7 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     engines: { vad: createFakeVad({ sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS }), stt, llm, tts: ttsEngines, sink },
     config: options.config ?? {},
     inspect,
+    ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
   });
   session.actor.on('notice', (e) => {
     if (e.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
