@@ -23,8 +23,11 @@ export interface PipelineOptions {
   ttsConcurrency: number;
   chunker: Partial<ClauseChunkerOptions>;
   vad: Partial<VadSegmenterOptions>;
+  /** The session's main language (a BCP-47-ish tag, `en`): STT hint, and the language of Latin-script replies. */
   language?: string;
   voice?: string;
+  /** A TTS voice per language (`languages.<tag>.voice`): a `zh` clause of a mixed reply gets the `zh` voice. */
+  voices?: Readonly<Record<string, string>>;
   /** Send clauses to TTS as they close (feature flag `streamingTts`); off sends the whole reply at the end. */
   streamingTts: boolean;
   /** Why 150 ms: the notes' budget — memory may enrich the prompt but never delays the first token by more. */
@@ -49,6 +52,8 @@ export interface SessionEngines {
   llm: LlmEngine;
   /** Failover chain: the first engine speaks; the next takes over on error or a missed deadline. */
   tts: readonly TtsEngine[];
+  /** Languages with a chain of their own (`languages.<tag>.tts`); the others are spoken by `tts`. */
+  ttsByLanguage?: Readonly<Record<string, readonly TtsEngine[]>>;
   /** This session's audio output. */
   sink: AudioSink;
   /** Optional long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */

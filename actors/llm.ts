@@ -6,17 +6,26 @@
  * nothing more is published for the turn.
  */
 import { fromCallback, type EventObject } from 'xstate';
+import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
-import type { LlmActorInput } from './inputs.js';
+import type { CommitCommand, LlmActorInput } from './inputs.js';
 
 export function createLlmActor(deps: SessionActorDeps) {
-  return fromCallback<EventObject, LlmActorInput>(({ input }) => {
+  return fromCallback<CommitCommand, LlmActorInput>(({ input, receive }) => {
     const { bus, llm, clock } = deps;
     const { sessionId, turnId, messages } = input;
     const controller = new AbortController();
+    /** A speculative reply's tool calls, published only once the session commits to the reply. */
+    let held: LlmToolCall[] | undefined = input.speculative ? [] : undefined;
+    receive((command) => {
+      if (command.type !== 'commit' || held === undefined) return;
+      const calls = held;
+      held = undefined;
+      if (!controller.signal.aborted) for (const call of calls) publishToolCall(call);
+    });
     const chunker = createClauseChunker(deps.pipeline.chunker);
     const startedAtMs = clock.now();
     let clauses = 0;
@@ -63,7 +72,8 @@ export function createLlmActor(deps: SessionActorDeps) {
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {
           index = Math.max(index, 1);
-          publishToolCall(delta);
+          if (held) held.push(delta);
+          else publishToolCall(delta);
           continue;
         }
         bus.publish({ type: 'llm.token', sessionId, turnId, index: index++, text: delta });
@@ -80,8 +90,7 @@ export function createLlmActor(deps: SessionActorDeps) {
 
     run().catch((error: unknown) => {
       if (controller.signal.aborted) return;
-      const detail = error instanceof Error ? error.message : String(error);
-      bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${detail}` });
+      bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${errorMessage(error)}`, errorType: errorType(error), retryable: isRetryable(error) });
     });
 
     return () => controller.abort(new Error(`turn ${turnId} cancelled`));

@@ -6,11 +6,12 @@
  * synchronously — no frame of this turn leaves after that — and publishes `playback.stopped` with
  * exactly how much of each segment was played.
  */
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import { concatBytes, pcmBytesFor, pcmDurationMs } from '../adapters/audio/pcm.js';
+import { frameTickerFor } from '../adapters/frame-ticker.js';
 import type { BusMessage, HeardSegment } from '../bus/messages.js';
 import type { SessionActorDeps } from './deps.js';
-import type { PlaybackActorInput } from './inputs.js';
+import type { CommitCommand, PlaybackActorInput } from './inputs.js';
 
 interface SegmentBuffer {
   kind: HeardSegment['kind'];
@@ -20,10 +21,21 @@ interface SegmentBuffer {
   receivedMs: number;
   writtenMs: number;
   complete: boolean;
+  /** Lip sync: the segment's visemes in time order, and the index of the one playing. */
+  visemes: Array<{ atMs: number; viseme: string }>;
+  visemeAt: number;
+}
+
+/** The viseme playing at `positionMs` of a segment's audio (the cursor only moves forward, as playback does). */
+function visemeAt(segment: SegmentBuffer, positionMs: number): string | undefined {
+  const { visemes } = segment;
+  while (segment.visemeAt + 1 < visemes.length && visemes[segment.visemeAt + 1]!.atMs <= positionMs) segment.visemeAt++;
+  const current = visemes[segment.visemeAt];
+  return current && current.atMs <= positionMs ? current.viseme : undefined;
 }
 
 export function createPlaybackActor(deps: SessionActorDeps) {
-  return fromCallback<EventObject, PlaybackActorInput>(({ input }) => {
+  return fromCallback<CommitCommand, PlaybackActorInput>(({ input, receive }) => {
     const { bus, clock, sink } = deps;
     const { frameMs, maxBufferAheadMs } = deps.pipeline;
     const { sessionId, turnId } = input;
@@ -37,7 +49,18 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     const startedKinds = new Set<'filler' | 'answer'>();
     let finished = false;
     let stopped = false;
-    let timer: unknown;
+    /** A speculative reply: audio is kept but nothing is written until the session commits to the reply. */
+    let held = input.held === true;
+    receive((command) => {
+      if (command.type !== 'commit' || !held) return;
+      held = false;
+      pump();
+    });
+    /** The last wait, for the sink to play out the end of the reply. */
+    let drainTimer: unknown;
+    /** While frames wait for room in the sink: one tick per frame from the process-wide ticker. */
+    const ticker = frameTickerFor(clock, frameMs);
+    let untick: (() => void) | undefined;
 
     /**
      * Per-segment audio the device has played. Frames carry padding (a segment's last frame is filled with
@@ -67,7 +90,7 @@ export function createPlaybackActor(deps: SessionActorDeps) {
 
     /** Writes frames while the sink has room, in segment order, then finishes or waits for room. */
     const pump = () => {
-      if (stopped || finished) return;
+      if (stopped || finished || held) return;
       while (sink.bufferedMs() + frameMs <= maxBufferAheadMs + 1e-6) {
         const segment = segments.get(current);
         if (!segment) break;
@@ -87,9 +110,11 @@ export function createPlaybackActor(deps: SessionActorDeps) {
           continue;
         } else break;
         const audioMs = pcmDurationMs(audioBytes, sink.sampleRateHz);
+        // The mouth shape at the middle of the frame, where the frame is heard best.
+        const viseme = segment.visemes.length > 0 ? visemeAt(segment, segment.writtenMs + audioMs / 2) : undefined;
         segment.writtenMs += audioMs;
         written.push({ segmentIndex: current, audioMs });
-        sink.write(frame, { turnId, seq: seq++ });
+        sink.write(frame, viseme === undefined ? { turnId, seq: seq++ } : { turnId, seq: seq++, viseme });
         // Announced once for a filler and once for the answer itself: the session waits for the latter.
         if (!startedKinds.has(segment.kind === 'filler' ? 'filler' : 'answer')) {
           startedKinds.add(segment.kind === 'filler' ? 'filler' : 'answer');
@@ -105,15 +130,26 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     };
 
     const schedule = () => {
-      if (timer !== undefined || stopped || finished) return;
-      // Why one frame: the sink drains one frame per frameMs, so that is when room for the next appears.
-      // When everything is written, wait for the sink to play out the rest (finish as soon as it has).
-      const allWritten = totalSegments !== undefined && current >= totalSegments;
-      const waitMs = allWritten ? Math.max(1, sink.bufferedMs()) : frameMs;
-      timer = clock.setTimeout(() => {
-        timer = undefined;
-        pump();
-      }, waitMs);
+      if (stopped || finished) return;
+      if (totalSegments !== undefined && current >= totalSegments) {
+        // Everything is written: wait exactly until the sink has played it out, then finish.
+        untick?.();
+        untick = undefined;
+        drainTimer ??= clock.setTimeout(() => {
+          drainTimer = undefined;
+          pump();
+        }, Math.max(1, sink.bufferedMs()));
+        return;
+      }
+      // Audio waits for room in the sink (one frame plays out per tick); with nothing to write, the next
+      // tts.chunk pumps, so an idle reply (waiting for TTS) costs no ticks.
+      const segment = segments.get(current);
+      const waiting = segment !== undefined && (segment.pending.byteLength >= frameBytes || segment.complete);
+      if (waiting) untick ??= ticker.subscribe(pump);
+      else {
+        untick?.();
+        untick = undefined;
+      }
     };
 
     const onTts = (message: BusMessage) => {
@@ -121,10 +157,11 @@ export function createPlaybackActor(deps: SessionActorDeps) {
       if (message.type === 'tts.chunk') {
         let s = segments.get(message.segmentIndex);
         if (!s) {
-          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), receivedMs: 0, writtenMs: 0, complete: false };
+          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), receivedMs: 0, writtenMs: 0, complete: false, visemes: [], visemeAt: 0 };
           segments.set(message.segmentIndex, s);
         }
         if (s.complete) return;
+        if (message.visemes) s.visemes.push(...message.visemes);
         s.pending = concatBytes(s.pending, message.audio);
         s.receivedMs += pcmDurationMs(message.audio.byteLength, message.sampleRateHz);
         s.complete = message.final;
@@ -138,7 +175,8 @@ export function createPlaybackActor(deps: SessionActorDeps) {
     const subs = (['tts.chunk', 'tts.done'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onTts));
 
     return () => {
-      if (timer !== undefined) clock.clearTimeout(timer);
+      untick?.();
+      if (drainTimer !== undefined) clock.clearTimeout(drainTimer);
       for (const sub of subs) sub.unsubscribe();
       if (finished || stopped) {
         stopped = true;

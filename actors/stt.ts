@@ -5,9 +5,8 @@
  */
 import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
-import type { SttCommand } from '../machines/events.js';
 import type { SessionActorDeps } from './deps.js';
-import type { SttActorInput } from './inputs.js';
+import type { SttActorInput, SttCommand } from './inputs.js';
 
 interface Utterance {
   controller: AbortController;

@@ -7,20 +7,32 @@
  * audio, or the session raises `fallback` (first-chunk deadline missed), the next engine takes the
  * segments that have no audio yet; errors past the last engine are fatal (`tts.error`). Stopping the
  * actor aborts every request in flight.
+ *
+ * Languages: each segment's language is its script's (a Mandarin clause of a mixed reply is `zh`), else
+ * the reply's. A language with its own chain (`languages.<tag>.tts`) is spoken by it, with its own
+ * failover; every request carries the language and the language's voice, so one multilingual engine
+ * (eSpeak) picks the right voice too.
  */
 import { fromCallback } from 'xstate';
+import { visemeOf } from '../adapters/audio/mouth.js';
 import { createResampler } from '../adapters/audio/resample.js';
+import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
-import type { TtsCommand } from '../machines/events.js';
 import { createClauseChunker } from './clause-chunker.js';
 import type { SessionActorDeps } from './deps.js';
-import type { TtsActorInput } from './inputs.js';
+import type { TtsActorInput, TtsCommand } from './inputs.js';
+import { configuredLanguage, scriptLanguage } from './language.js';
+import { createTtsChain, type ChainMove, type TtsChain } from './tts-chain.js';
+
+type Viseme = { atMs: number; viseme: string };
 
 interface Segment {
   index: number;
   kind: 'reply' | 'filler' | 'say';
   text: string;
+  language: string;
+  chain: TtsChain;
   status: 'queued' | 'running' | 'done';
   controller: AbortController | undefined;
   emittedAudio: boolean;
@@ -29,40 +41,58 @@ interface Segment {
 
 export function createTtsActor(deps: SessionActorDeps) {
   return fromCallback<TtsCommand, TtsActorInput>(({ input, receive }) => {
-    const { bus, clock, tts: engines, sink } = deps;
+    const { bus, clock, sink } = deps;
     const { sessionId, turnId } = input;
     const segments: Segment[] = [];
-    let activeEngine = 0;
     let inputDone = false;
     let finished = false;
     let stopped = false;
 
-    const engineName = () => engines[activeEngine]?.name ?? 'none';
+    const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
+    const mainChain = createTtsChain(deps.tts);
+    /** Languages with a chain of their own, made when a segment first needs one (most replies need none). */
+    const chains = new Map<string, TtsChain>();
+    const ownChains = Object.keys(deps.ttsByLanguage ?? {});
+    const chainFor = (language: string): TtsChain => {
+      const own = configuredLanguage(language, ownChains);
+      if (own === undefined) return mainChain;
+      let chain = chains.get(own);
+      if (!chain) chains.set(own, (chain = createTtsChain(deps.ttsByLanguage![own]!)));
+      return chain;
+    };
+    const voiceFor = (language: string): string | undefined => {
+      const configured = configuredLanguage(language, Object.keys(deps.pipeline.voices ?? {}));
+      if (configured !== undefined) return deps.pipeline.voices![configured];
+      // The session's own voice (control.configure, pipeline.voice) is a voice of its main language.
+      return language === replyLanguage ? (input.voice ?? deps.pipeline.voice) : undefined;
+    };
 
-    const fail = (message: string) => {
+    const fail = (message: string, cause?: unknown) => {
       if (stopped || finished) return;
       finished = true;
       // The turn is over for TTS: nothing may keep synthesizing (or publishing) for it.
       for (const s of segments) s.controller?.abort(new Error(message));
-      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true });
+      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true, ...(cause === undefined ? {} : { errorType: errorType(cause), retryable: isRetryable(cause) }) });
     };
 
     const add = (kind: Segment['kind'], text: string) => {
-      segments.push({ index: segments.length, kind, text, status: 'queued', controller: undefined, emittedAudio: false, seq: 0 });
+      const language = scriptLanguage(text) ?? replyLanguage;
+      segments.push({ index: segments.length, kind, text, language, chain: chainFor(language), status: 'queued', controller: undefined, emittedAudio: false, seq: 0 });
     };
 
-    /** Moves to the next engine; false when the chain is exhausted. */
-    const failover = (reason: string): boolean => {
-      if (activeEngine + 1 >= engines.length) return false;
-      const from = engineName();
-      activeEngine++;
-      bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason });
-      return true;
+    const announce = (move: ChainMove, reason: string) => bus.publish({ type: 'tts.fallback', sessionId, turnId, ...move, reason });
+
+    /** Moves a chain to its next live engine; false when it is exhausted. */
+    const failover = (chain: TtsChain, reason: string): boolean => {
+      const move = chain.advance();
+      if (move) announce(move, reason);
+      return move !== undefined;
     };
 
-    const requeueSilentSegments = () => {
+    /** The chain moved on: its segments that have no audio yet start over on the new engine. */
+    const requeueSilentSegments = (chain: TtsChain) => {
       for (const s of segments) {
-        if (s.status === 'running' && !s.emittedAudio) {
+        if (s.chain === chain && s.status === 'running' && !s.emittedAudio) {
           s.controller?.abort(new Error('failover'));
           s.status = 'queued';
         }
@@ -80,8 +110,17 @@ export function createTtsActor(deps: SessionActorDeps) {
       const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
       const requestedAtMs = clock.now();
       bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
+      // Lip sync: engines that know their phonemes report them before (or with) the audio that holds them;
+      // they ride on the next chunk, as visemes timed from the start of the segment's audio.
+      let visemes: Viseme[] = [];
+      const onPhoneme = ({ atMs, name }: { atMs: number; name: string }) => {
+        const viseme = visemeOf(name);
+        if (visemes[visemes.length - 1]?.viseme !== viseme) visemes.push({ atMs, viseme });
+      };
+      const voice = voiceFor(segment.language);
       try {
-        for await (const raw of engine.synthesize({ text: segment.text, voice: input.voice ?? deps.pipeline.voice, signal: controller.signal })) {
+        const request = { text: segment.text, language: segment.language, signal: controller.signal, onPhoneme, ...(voice !== undefined ? { voice } : {}) };
+        for await (const raw of engine.synthesize(request)) {
           if (controller.signal.aborted || stopped) return;
           const audio = resampler ? resampler.process(raw) : raw;
           if (audio.byteLength === 0) continue;
@@ -97,14 +136,15 @@ export function createTtsActor(deps: SessionActorDeps) {
               latencyMs: clock.now() - requestedAtMs,
             });
           }
-          publishChunk(segment, audio, false);
+          publishChunk(segment, audio, false, visemes);
+          visemes = [];
         }
       } finally {
         resampler?.close();
       }
     };
 
-    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean) =>
+    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) =>
       bus.publish({
         type: 'tts.chunk',
         sessionId,
@@ -116,11 +156,13 @@ export function createTtsActor(deps: SessionActorDeps) {
         sampleRateHz: sink.sampleRateHz,
         audio,
         final,
+        ...(visemes.length > 0 ? { visemes } : {}),
       });
 
     const start = (segment: Segment) => {
       const controller = new AbortController();
-      const engineUsed = engines[activeEngine]!;
+      const { chain } = segment;
+      const engineUsed = chain.active!;
       segment.status = 'running';
       segment.controller = controller;
       synthesize(segment, controller, engineUsed).then(
@@ -132,22 +174,31 @@ export function createTtsActor(deps: SessionActorDeps) {
         },
         (error: unknown) => {
           if (controller.signal.aborted || stopped) return;
-          const detail = error instanceof Error ? error.message : String(error);
+          const detail = errorMessage(error);
+          chain.failed(engineUsed, error);
           if (segment.emittedAudio) {
             // Audio of this segment is already playing: end it here rather than repeat it on another
             // voice, and let the next engine (if any) speak the segments that follow.
             segment.status = 'done';
             publishChunk(segment, new Uint8Array(0), true);
-            bus.publish({ type: 'tts.error', sessionId, turnId, message: `segment ${segment.index} cut short: ${detail}`, fatal: false });
-            if (engines[activeEngine] === engineUsed && failover(`${engineUsed.name} failed mid-segment: ${detail}`)) requeueSilentSegments();
+            bus.publish({
+              type: 'tts.error',
+              sessionId,
+              turnId,
+              message: `segment ${segment.index} cut short: ${detail}`,
+              fatal: false,
+              errorType: errorType(error),
+              retryable: isRetryable(error),
+            });
+            if (chain.active === engineUsed && failover(chain, `${engineUsed.name} failed mid-segment: ${detail}`)) requeueSilentSegments(chain);
             pump();
             return;
           }
           segment.status = 'queued';
           // Another segment may already have moved the chain on; only the active engine's failure advances it.
-          if (engines[activeEngine] !== engineUsed) return pump();
-          if (!failover(`${engineUsed.name} failed: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`);
-          requeueSilentSegments();
+          if (chain.active !== engineUsed) return pump();
+          if (!failover(chain, `${engineUsed.name} failed${isRetryable(error) ? '' : ' for good'}: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`, error);
+          requeueSilentSegments(chain);
           pump();
         },
       );
@@ -174,14 +225,16 @@ export function createTtsActor(deps: SessionActorDeps) {
         add('filler', command.text);
         pump();
       } else if (command.type === 'fallback') {
-        // The session bounds how often it asks (tts.maxFallbacks); past the last engine, start over
-        // with the first: a retry beats silence when the whole chain was only slow.
-        if (!failover(command.reason)) {
-          const from = engineName();
-          activeEngine = 0;
-          bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: from, toEngine: engineName(), reason: `${command.reason}; retrying the chain` });
+        // The deadline is about the first segment still without audio: its chain moves on. The session
+        // bounds how often it asks (tts.maxFallbacks); past the last engine, the chain starts over with
+        // the first engine still alive: a retry beats silence when the whole chain was only slow.
+        const chain = segments.find((s) => !s.emittedAudio && s.status !== 'done')?.chain ?? mainChain;
+        if (!failover(chain, command.reason)) {
+          const move = chain.restart();
+          if (!move) return fail(`every TTS engine failed for good; the last deadline: ${command.reason}`);
+          announce(move, `${command.reason}; retrying the chain`);
         }
-        requeueSilentSegments();
+        requeueSilentSegments(chain);
         pump();
       }
     });
@@ -201,7 +254,7 @@ export function createTtsActor(deps: SessionActorDeps) {
     let subs: Array<{ unsubscribe(): void }> = [];
     if (input.say !== undefined) {
       // A phrase the engine holds in memory plays as one piece (splitting it would miss the cache).
-      if (engines[activeEngine]?.has?.(input.say)) add('say', input.say);
+      if (chainFor(scriptLanguage(input.say) ?? replyLanguage).active?.has?.(input.say)) add('say', input.say);
       else {
         const chunker = createClauseChunker(deps.pipeline.chunker);
         for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);

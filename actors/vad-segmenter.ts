@@ -19,6 +19,12 @@ export interface VadSegmenterOptions {
   hangoverMs: number;
   /** Why 200 ms: covers the window that detected the start plus a soft onset. */
   prefixPaddingMs: number;
+  /**
+   * Silence inside an utterance that is announced as a pause (the chart's adaptive end of turn starts
+   * from it). Why 60 ms: shorter unvoiced runs are plosives and stops inside words; three 20 ms frames
+   * are a real gap, yet leave the chart most of its short pause to decide.
+   */
+  pauseMs: number;
 }
 
 export const DEFAULT_VAD_SEGMENTER_OPTIONS: Omit<VadSegmenterOptions, 'frameMs'> = {
@@ -26,11 +32,16 @@ export const DEFAULT_VAD_SEGMENTER_OPTIONS: Omit<VadSegmenterOptions, 'frameMs'>
   startRatio: 0.8,
   hangoverMs: 600,
   prefixPaddingMs: 200,
+  pauseMs: 60,
 };
 
 export type SegmenterEvent =
   | { kind: 'start' }
   | { kind: 'audio'; audio: Uint8Array }
+  /** The user went quiet `silentMs` ago (`pauseMs` of silence inside the utterance). */
+  | { kind: 'pause'; silentMs: number }
+  /** Voice again after a pause: the utterance goes on. */
+  | { kind: 'resume' }
   | { kind: 'end'; speechMs: number };
 
 export interface VadSegmenter {
@@ -44,6 +55,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   const windowFrames = Math.max(1, Math.round(o.startWindowMs / o.frameMs));
   const needVoiced = Math.max(1, Math.ceil(windowFrames * o.startRatio));
   const hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
+  const pauseFrames = Math.max(1, Math.round(o.pauseMs / o.frameMs));
   const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
 
   // Ring buffers: this runs for every input frame of every session, so no shifting or re-counting.
@@ -57,6 +69,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   let historyFilled = 0;
   let speaking = false;
   let silentRun = 0;
+  let paused = false;
   let voicedFrames = 0;
   let framesSinceStart = 0;
   const NONE: SegmenterEvent[] = [];
@@ -76,6 +89,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
       clearWindow();
       speaking = false;
       silentRun = 0;
+      paused = false;
       voicedFrames = 0;
       framesSinceStart = 0;
     },
@@ -92,6 +106,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
         if (voicedInWindow < needVoiced) return NONE;
         speaking = true;
         silentRun = 0;
+        paused = false;
         const out: SegmenterEvent[] = [{ kind: 'start' }];
         for (let i = historyFilled; i > 0; i--) {
           out.push({ kind: 'audio', audio: history[(historyAt - i + historySize) % historySize]! });
@@ -107,9 +122,17 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
       silentRun = voiced ? 0 : silentRun + 1;
       if (voiced) voicedFrames = framesSinceStart;
       const out: SegmenterEvent[] = [{ kind: 'audio', audio: frame }];
+      if (voiced && paused) {
+        paused = false;
+        out.push({ kind: 'resume' });
+      } else if (!paused && silentRun === pauseFrames && silentRun < hangoverFrames) {
+        paused = true;
+        out.push({ kind: 'pause', silentMs: silentRun * o.frameMs });
+      }
       if (silentRun >= hangoverFrames) {
         speaking = false;
         silentRun = 0;
+        paused = false;
         out.push({ kind: 'end', speechMs: voicedFrames * o.frameMs });
       }
       return out;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|echo|noise   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
@@ -20,16 +20,18 @@ import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } fro
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
+import { runPageScenario, type PageRow } from './page-scenario.js';
+import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
 import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
-import { printGuards, printLocal, printServer, printSessions, printTable } from './table.js';
+import { printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'echo', 'noise'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -125,6 +127,26 @@ if (scenarios.includes('sessions')) {
   progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
   created.push(await runSessionsScenario(CREATED_SESSIONS, progress));
 }
+const pages: PageRow[] = [];
+if (scenarios.includes('page')) {
+  // Why 10 loops: 20 replies and 10 barge-ins, enough for a p95, in about 75 s of conversation.
+  const loops = quick ? 3 : 10;
+  progress(`page: headless Chromium, the browser page, local stack, ${loops} loops of the test recording in real time`);
+  const row = await runPageScenario(loops, progress);
+  if (row) pages.push(row);
+}
+const recorded: RecordsRow[] = [];
+const writes: WriteThroughputRow[] = [];
+if (scenarios.includes('records')) {
+  await withBus('memory', async (bus) => {
+    for (const sessions of [1, 100]) {
+      progress(`records / memory / ${sessions} session(s): reply scenario with recording off, on, on with audio (two rounds)`);
+      recorded.push(...(await runRecordsScenario(bus, sessions, sessions === 1 ? (quick ? 3 : 10) : quick ? 1 : 2)));
+    }
+  });
+  progress('records: store write capacity');
+  writes.push(benchWriteThroughput(quick ? 20_000 : 200_000));
+}
 const echoes: EchoRow[] = [];
 if (scenarios.includes('echo')) {
   progress('echo: ERLE, CPU per session, closed loop with the agent hearing itself');
@@ -142,11 +164,13 @@ if (guards.length > 0) printGuards(guards);
 for (const l of locals) printLocal(l);
 if (servers.length > 0) printServer(servers);
 for (const c of created) printSessions(c);
+for (const p of pages) printPage(p);
+if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 if (echoes.length > 0) printEcho(echoes);
 if (noises.length > 0) printNoise(noises);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...echoes, ...noises];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

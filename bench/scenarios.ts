@@ -3,12 +3,12 @@
  * STOP → silence, VAD onset → silence) and `scale` (N concurrent sessions in continuous turns with real-
  * time microphone input: event-loop lag, CPU, memory per session, and the reply measurements under load).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type TurnRecord } from './session-driver.js';
+import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
+import { measureWindow } from './window.js';
 
 export interface BenchRow {
   scenario: 'reply' | 'scale';
@@ -31,7 +31,7 @@ export interface BenchRow {
 /** Why 700 ms: well into the reply's first sentences, as a user who has heard enough would say STOP. */
 export const STOP_AFTER_MS = 700;
 
-function replyStats(records: TurnRecord[]) {
+export function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
   const firstAudio = answered.map((r) => r.firstFrameAtMs! - r.requestAtMs);
   const ideal = answered.map((r) => r.closeTokenAtMs! + TTS_LATENCY_MS - r.requestAtMs);
@@ -57,23 +57,6 @@ async function until(predicate: () => boolean, timeoutMs = 15_000) {
   }
 }
 
-/** Measures a window: loop lag, CPU share of one core, while `body` runs. */
-export async function measureWindow<T>(body: () => Promise<T>) {
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  const cpu = process.cpuUsage();
-  const startedAt = performance.now();
-  lag.enable();
-  const result = await body();
-  lag.disable();
-  const wallMs = performance.now() - startedAt;
-  const used = process.cpuUsage(cpu);
-  return {
-    result,
-    loopLagMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6) },
-    cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
-  };
-}
-
 /** One session through `pairs` × (a STOP turn, a barge-in turn). */
 async function replyPairs(s: BenchSession, pairs: number) {
   for (let i = 0; i < pairs; i++) {
@@ -96,9 +79,22 @@ async function replyPairs(s: BenchSession, pairs: number) {
   }
 }
 
-export async function runReplyScenario(bus: MessageBus, transport: BenchRow['transport'], sessions: number, pairs: number): Promise<BenchRow> {
+export async function runReplyScenario(
+  bus: MessageBus,
+  transport: BenchRow['transport'],
+  sessions: number,
+  pairs: number,
+  options: {
+    attach?: () => NonNullable<BenchSessionOptions['attach']>;
+    name?: string;
+    /** Receives the raw turn records, to pool several runs (the records bench alternates variants). */
+    onTurns?: (records: TurnRecord[]) => void;
+  } = {},
+): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
-  const all = Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `reply-${transport}-${sessions}-${i}`, { ownMic: true }));
+  const all = Array.from({ length: sessions }, (_, i) =>
+    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
+  );
   const { loopLagMs, cpuPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
     Promise.all(all.map(async (s, i) => {
@@ -108,6 +104,7 @@ export async function runReplyScenario(bus: MessageBus, transport: BenchRow['tra
   );
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const records = all.flatMap((s) => s.turns);
+  options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
   return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
 }

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { startSession, type SessionHandle } from '../server/session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../server/session-host.js';
 import { createBenchSink } from './sink.js';
 
 /** The peer benchmark's reply, streamed as word tokens with a leading space. */
@@ -43,7 +43,15 @@ export interface BenchSession {
   stop(): Promise<void>;
 }
 
-export function createBenchSession(bus: MessageBus, sessionId: string, options: { clock?: Clock; publishState?: boolean; ownMic?: boolean } = {}): BenchSession {
+export interface BenchSessionOptions {
+  clock?: Clock;
+  publishState?: boolean;
+  ownMic?: boolean;
+  /** An observer attached to the chart before it starts (the records bench attaches a session recorder). */
+  attach?: StartSessionOptions['attach'];
+}
+
+export function createBenchSession(bus: MessageBus, sessionId: string, options: BenchSessionOptions = {}): BenchSession {
   const clock = options.clock ?? systemClock;
   const turns: TurnRecord[] = [];
   const waiters = { frame: [] as Array<(t: TurnRecord) => void>, idle: [] as Array<() => void> };
@@ -85,6 +93,7 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     bus,
     clock,
     publishState: options.publishState ?? false,
+    ...(options.attach ? { attach: options.attach } : {}),
     config: { bargeIn: { minSpeechMs: 500 } },
     pipeline: { chunker: { mode: 'sentence' }, frameMs: FRAME_MS, maxBufferAheadMs: 200 },
     engines: {

@@ -1,6 +1,8 @@
 /** The benchmark table, with the issue's targets as PASS/MISS next to the numbers. */
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
+import type { PageRow } from './page-scenario.js';
+import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { BenchRow } from './scenarios.js';
 import type { ServerRow } from './server-scenario.js';
 import type { SessionsRow } from './sessions-scenario.js';
@@ -87,8 +89,8 @@ export function serverTargets(row: ServerRow) {
 }
 
 export function printServer(rows: ServerRow[]): void {
-  console.log('\nServer over WebSocket (Realtime clients in this process, fake engines), ms at the client:');
-  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'loop lag p50/p99', 'cpu %', 'MB/session'];
+  console.log('\nServer over WebSocket (Realtime clients in a child process, fake engines), ms at the client:');
+  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session'];
   const body = rows.map((r) => {
     const t = serverTargets(r);
     const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
@@ -109,11 +111,12 @@ export function printServer(rows: ServerRow[]): void {
       String(r.lateTurns),
       fmt(r.loopLagMs),
       String(r.cpuPercent),
+      String(r.clientCpuPercent),
       r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),
     ];
   });
   printRows(header, body);
-  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. CPU and loop lag are the server and its clients together.');
+  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone.');
   console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
 }
 
@@ -134,4 +137,41 @@ function printRows(header: string[], body: string[][]): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
+}
+
+export function printPage(row: PageRow): void {
+  console.log(`\nBrowser page in headless Chromium (local stack, ${row.loops} loops, AudioContext ${row.audioContextRateHz} Hz), ms in the page:`);
+  console.log('| measure | samples | p50 | p95 |');
+  console.log('|---|---|---|---|');
+  console.log(`| speech end → first reply audio played | ${row.replies} | ${row.firstAudioMs.p50} | ${row.firstAudioMs.p95} |`);
+  console.log(`| (server: speech end → first frame sent) | ${row.replies} | ${row.serverFirstAudioMs.p50} | ${row.serverFirstAudioMs.p95} |`);
+  console.log(`| barge-in: user's first sound → page silent | ${row.bargeIns} | ${row.onsetToSilentMs.p50} | ${row.onsetToSilentMs.p95} |`);
+  console.log(`| barge-in: speech_started → page silent | ${row.bargeIns} | ${row.speechStartedToSilentMs.p50} | ${row.speechStartedToSilentMs.p95} |`);
+  console.log(`Not included: the browser's output latency to the loudspeaker (${row.outputLatencyMs} ms reported here).`);
+}
+
+/** Recording off vs on in one run (target: first audio p50 +1 ms at most with the default settings), and the store's write path. */
+export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): void {
+  const header = ['sessions', 'recording', 'turns', 'first audio p50/p99', 'over ideal p50/p99', 'Δ first audio p50', 'Δ over ideal p50', 'cpu %', 'events/s', 'rows/transaction', 'commit ms p50/p99', 'db MB'];
+  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+  const body = rows.map((r) => {
+    const off = r.recording === 'off';
+    return [
+      String(r.sessions),
+      r.recording,
+      String(r.turns),
+      fmt(r.firstAudioMs),
+      fmt(r.firstAudioOverIdealMs),
+      off ? '' : signed(r.deltaFirstAudioP50Ms) + (r.recording === 'on' ? mark(r.deltaFirstAudioP50Ms <= 1) : ''),
+      off ? '' : signed(r.deltaOverIdealP50Ms),
+      String(r.cpuPercent),
+      off ? '' : String(r.eventsPerSecond),
+      off ? '' : String(r.rowsPerTransaction),
+      off ? '' : fmt(r.commitMs),
+      off ? '' : String(r.dbMb),
+    ];
+  });
+  console.log('\nrecords (reply scenario, in-process; variants alternated over two rounds, turns pooled)');
+  printRows(header, body);
+  for (const w of write) console.log(`store capacity: ${w.rows} event rows, ${w.rowsPerTransaction} per transaction: ${w.rowsPerSecond} rows/s`);
 }

@@ -16,7 +16,8 @@ interface Command {
   summary: string;
   /** Extra lines for `voice-agent <command> --help` (options, examples). */
   details?: string[];
-  run(args: string[]): Promise<void>;
+  /** Resolves with the exit code (default 0); throws {@link UsageError} for a wrong command line. */
+  run(args: string[]): Promise<number | void>;
 }
 
 /** Add a command here: a usage line, a one-line summary and a lazily imported entry point. */
@@ -44,13 +45,15 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
   },
   serve: {
-    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--config FILE]',
+    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--config FILE]',
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
       'With --nats, sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
       'use --sessions), publish their microphone on <prefix>.<session>.audio.frame and play audio.out.',
       'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
+      'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
+      'with NATS each finished turn also goes to the JetStream stream record.outbox.stream (VA_TURNS).',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },
@@ -58,6 +61,23 @@ const COMMANDS: Record<string, Command> = {
     usage: 'voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]',
     summary: 'serve one stage to every session on NATS, in the queue group <stage>-workers',
     run: async (args) => (await import('./commands/worker.js')).runWorkerCommand(args),
+  },
+  replay: {
+    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]]',
+    summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',
+    details: [
+      'Without --session: lists the recordings in FILE. ID is a session id (its newest recording) or a recording id.',
+      'Prints `replay: <events> events, <transitions> transitions, identical`, or the first divergence.',
+      '',
+      '  --rerun          run the recorded microphone audio (record.audio) through the engines of --config (or the',
+      '                   current configuration) in real time; prints the old and new per-turn timelines side by side',
+    ],
+    run: async (args) => (await import('./commands/replay.js')).runReplayCommand(args),
+  },
+  export: {
+    usage: 'voice-agent export --db FILE --session ID [--out DIR]',
+    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',
+    run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
   },
 };
 
@@ -90,13 +110,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(args);
+    return (await command.run(args)) ?? 0;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`voice-agent ${name}: ${error.message}\nusage: ${command.usage}`);
     return 2;
   }
-  return 0;
 }
 
 // flite runs on Node's WASI, which prints "ExperimentalWarning: WASI is an experimental feature" on every

@@ -71,7 +71,6 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const index = new SubjectIndex<Sub>();
   let subscriptions = 0;
   const queueCursor = new Map<string, number>();
-  let pending: Array<() => void> = [];
   let scheduled = false;
   let closed = false;
 
@@ -79,37 +78,48 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const onHandlerError: HandlerErrorListener =
     options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
 
+  // Pending deliveries as two parallel queues (no closure per delivery: this runs 100,000 times a second
+  // in a large fleet, and every object here is garbage a moment later).
+  let pendingSubs: Sub[] = [];
+  let pendingDeliveries: Delivery[] = [];
   const drain = () => {
     // Handlers may publish; those deliveries join this same drain, keeping order without recursion.
-    while (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      for (const run of batch) run();
+    while (pendingSubs.length > 0) {
+      const subs = pendingSubs;
+      const deliveries = pendingDeliveries;
+      pendingSubs = [];
+      pendingDeliveries = [];
+      for (let i = 0; i < subs.length; i++) {
+        const sub = subs[i]!;
+        if (!sub.active) continue;
+        try {
+          sub.handler(deliveries[i]!);
+        } catch (error) {
+          onHandlerError(error, deliveries[i]!.subject);
+        }
+      }
     }
     scheduled = false;
   };
 
-  const schedule = (run: () => void) => {
-    pending.push(run);
+  const deliver = (sub: Sub, delivery: Delivery) => {
+    pendingSubs.push(sub);
+    pendingDeliveries.push(delivery);
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(drain);
     }
   };
 
-  const deliver = (sub: Sub, delivery: Delivery) =>
-    schedule(() => {
-      if (!sub.active) return;
-      try {
-        sub.handler(delivery);
-      } catch (error) {
-        onHandlerError(error, delivery.subject);
-      }
-    });
-
   // Audio subjects repeat 50 times a second per session: matched subscribers are cached per subject until
-  // the subscriptions change, and subjects already checked are not checked again.
+  // a subscription that could match it changes, and subjects already checked are not checked again.
   const routes = new Map<string, Sub[]>();
+  /**
+   * Cached subjects by their first two tokens (`<prefix>.<sessionId>`). A subscription whose first two
+   * tokens are literal can only change the routes of that scope, so one session's reply actors coming and
+   * going (several times a turn) never empties the cache of a thousand other sessions.
+   */
+  const routesByScope = new Map<string, Set<string>>();
   const validSubjects = new Set<string>();
   const checkSubject = (subject: string) => {
     if (validSubjects.has(subject)) return;
@@ -117,13 +127,38 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     if (validSubjects.size >= SUBJECT_CACHE_LIMIT) validSubjects.clear();
     validSubjects.add(subject);
   };
+  const scopeOf = (subjectOrPattern: string): string | undefined => {
+    const first = subjectOrPattern.indexOf('.');
+    const second = first < 0 ? -1 : subjectOrPattern.indexOf('.', first + 1);
+    if (second < 0) return undefined;
+    const scope = subjectOrPattern.slice(0, second);
+    return /[*>]/.test(scope) ? undefined : scope;
+  };
+  const clearRoutes = () => {
+    routes.clear();
+    routesByScope.clear();
+  };
+  const invalidateRoutes = (pattern: string) => {
+    const scope = scopeOf(pattern);
+    if (scope === undefined) return clearRoutes();
+    const subjects = routesByScope.get(scope);
+    if (!subjects) return;
+    for (const subject of subjects) routes.delete(subject);
+    routesByScope.delete(scope);
+  };
   const matchedFor = (subject: string): Sub[] => {
     let matched = routes.get(subject);
     if (!matched) {
       matched = index.match(subject);
       if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
-      if (routes.size >= SUBJECT_CACHE_LIMIT) routes.clear();
+      if (routes.size >= SUBJECT_CACHE_LIMIT) clearRoutes();
       routes.set(subject, matched);
+      const scope = scopeOf(subject);
+      if (scope !== undefined) {
+        let subjects = routesByScope.get(scope);
+        if (!subjects) routesByScope.set(scope, (subjects = new Set()));
+        subjects.add(subject);
+      }
     }
     return matched;
   };
@@ -185,13 +220,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       assertSubscribePattern(pattern);
       const sub: Sub = { pattern, order: subscriptions++, queue: subscribeOptions.queue, handler, active: true };
       index.add(pattern, sub);
-      routes.clear();
+      invalidateRoutes(pattern);
       return {
         unsubscribe() {
           if (!sub.active) return;
           sub.active = false;
           index.remove(pattern, sub);
-          routes.clear();
+          invalidateRoutes(pattern);
         },
       };
     },
@@ -232,7 +267,8 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     },
     async close() {
       closed = true;
-      pending = [];
+      pendingSubs = [];
+      pendingDeliveries = [];
     },
   };
 }

@@ -12,9 +12,10 @@ export const SESSION_TURN = '-';
 
 /**
  * Turn ids: `u<n>` user utterances (minted by the VAD), `t<n>` typed user messages, `s<n>` SAY
- * requests (minted by the session). The letter keeps the three counters from colliding.
+ * requests and `r<n>` replies resumed after a false interruption (minted by the session). The letter
+ * keeps the counters from colliding.
  */
-export const TurnIdSchema = z.string().regex(/^(-|[uts]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>');
+export const TurnIdSchema = z.string().regex(/^(-|[utsr]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>');
 
 const envelope = {
   sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -25,6 +26,8 @@ const envelope = {
 
 const audioBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'audio must be a Uint8Array').refine((b) => b.byteLength % 2 === 0, 'audio must be s16le (even byte length)');
 const segmentKind = z.enum(['reply', 'filler', 'say']);
+/** A viseme id of the 15 Oculus/MPEG-4 mouth shapes (`sil`, `PP`, `aa`, …; see adapters/audio/mouth.ts). */
+const viseme = z.string().regex(/^[A-Za-z]{1,3}$/);
 
 /** One segment of a reply as the playback actor reports it. */
 export const HeardSegmentSchema = z.object({
@@ -53,6 +56,37 @@ export const TurnDetectionSchema = z
   .strict();
 export type TurnDetection = z.infer<typeof TurnDetectionSchema>;
 
+/**
+ * One turn as the timeline sees it (built by `server/timeline.ts` from bus messages alone), correlated by
+ * `turnId`: when the user stopped speaking, the transcript, the first token, the first clause, the first
+ * audio, how it ended and what was heard. Times are ms on the producer's clock.
+ */
+export const TurnTimelineSchema = z
+  .object({
+    /** `sessionId#turnId`: the correlation id used in logs and metrics. */
+    id: z.string(),
+    turnId: TurnIdSchema,
+    userText: z.string().optional(),
+    speechEndAtMs: z.number().optional(),
+    transcriptAtMs: z.number().optional(),
+    llmRequestAtMs: z.number().optional(),
+    firstTokenAtMs: z.number().optional(),
+    firstClauseAtMs: z.number().optional(),
+    ttsFirstChunkAtMs: z.number().optional(),
+    firstAudioAtMs: z.number().optional(),
+    endedAtMs: z.number().optional(),
+    outcome: z.enum(['finished', 'interrupted', 'failed']).optional(),
+    reason: z.string().optional(),
+    heardText: z.string().optional(),
+    /** TTS failovers of this turn: which engine gave way to which, when, and why. */
+    fallbacks: z.array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict()).optional(),
+  })
+  .strict();
+export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;
+
+/** What an engine failure says of itself: its error class, and whether a retry can help. */
+const failure = { errorType: z.string().max(100).optional(), retryable: z.boolean().optional() };
+
 const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
 
@@ -62,10 +96,27 @@ export const MessageSchemas = {
   'user.text': def('user.text', { text: z.string().min(1).max(10_000) }),
   // Output audio for a device in another process (adapters/audio/bus-sink.ts): frames to play in
   // order, and a clear that must drop whatever the device has buffered (a barge-in or STOP).
-  'audio.out': def('audio.out', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  // Lip sync (the plan's SPEECH_CHUNK): `level` is the frame's mouth opening 0-1 (its RMS envelope);
+  // `viseme` the mouth shape playing, where the TTS engine knows its phonemes.
+  'audio.out': def('audio.out', {
+    seq: z.number().int().nonnegative(),
+    sampleRateHz: z.number().int().positive(),
+    audio: audioBytes,
+    level: z.number().min(0).max(1).optional(),
+    viseme: viseme.optional(),
+  }),
   'audio.clear': def('audio.clear', { framesCleared: z.number().int().nonnegative() }),
   // VAD
-  'vad.speech_start': def('vad.speech_start', {}),
+  /**
+   * An utterance starts; with `continues`, it is the rest of that utterance under a new turn id (the
+   * session discarded a reply it had guessed from it, and the user went on speaking): the STT keeps
+   * transcribing the same audio stream under the new id.
+   */
+  'vad.speech_start': def('vad.speech_start', { continues: TurnIdSchema.optional() }),
+  /** The user went quiet inside an utterance (`silentMs` ago); the utterance may go on or end. */
+  'vad.pause': def('vad.pause', { silentMs: z.number().nonnegative() }),
+  /** Voice again after a `vad.pause`: the utterance goes on. */
+  'vad.resume': def('vad.resume', {}),
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
   // STT
@@ -77,7 +128,7 @@ export const MessageSchemas = {
   'llm.token': def('llm.token', { index: z.number().int().nonnegative(), text: z.string() }),
   'llm.clause': def('llm.clause', { index: z.number().int().nonnegative(), text: z.string().min(1) }),
   'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
-  'llm.error': def('llm.error', { message: z.string() }),
+  'llm.error': def('llm.error', { message: z.string(), ...failure }),
   /** How the memory lookup for this turn went: used (`hit`), over budget (`late`) or `failed`. */
   'llm.memory': def('llm.memory', { outcome: z.enum(['hit', 'late', 'failed']), waitedMs: z.number().nonnegative(), results: z.number().int().nonnegative() }),
   /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
@@ -100,10 +151,12 @@ export const MessageSchemas = {
     audio: audioBytes,
     /** Last chunk of the segment. */
     final: z.boolean(),
+    /** Lip sync, from engines that know their phonemes (eSpeak): mouth shapes timed from the segment's start. */
+    visemes: z.array(z.object({ atMs: z.number().nonnegative(), viseme: viseme })).max(1000).optional(),
   }),
   'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
   'tts.fallback': def('tts.fallback', { fromEngine: z.string(), toEngine: z.string(), reason: z.string() }),
-  'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean() }),
+  'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean(), ...failure }),
   // Playback
   'playback.started': def('playback.started', { kind: segmentKind }),
   'playback.finished': def('playback.finished', { segments: z.array(HeardSegmentSchema) }),
@@ -160,6 +213,12 @@ export const MessageSchemas = {
   'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean() }),
   'session.notice': def('session.notice', { code: z.string(), detail: z.string() }),
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
+  /**
+   * A finished turn's durable record (server/records), relayed from the store's outbox to the JetStream
+   * stream `record.outbox.stream`. Times in the turn are ms since the recording started at
+   * `startedAtWallMs` (Unix ms); `recordingId` names the recording in the store.
+   */
+  'record.turn': def('record.turn', { recordingId: z.string().min(1).max(64), startedAtWallMs: z.number(), turn: TurnTimelineSchema }),
 } as const;
 
 /**

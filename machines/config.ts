@@ -19,6 +19,18 @@ export const SessionConfigSchema = z
         minSpeechMs: z.number().int().nonnegative().default(500),
         /** Words the STT partials must hold before speech interrupts; 0 disables the word check. */
         minWords: z.number().int().nonnegative().default(0),
+        /**
+         * A barge-in whose utterance turns out to carry no words (an empty or ignorable final transcript)
+         * within this long of the barge-in resumes the cut reply from the first clause not heard in full;
+         * 0 never resumes. Why 2 s: a cough or a slammed door is transcribed well within it, and LiveKit's
+         * false-interruption timeout is the same; later, the user has moved on.
+         */
+        falseInterruptionMs: z.number().int().nonnegative().default(2000),
+        /**
+         * Backchannels that are not an interruption and get no answer ("mm-hm", "uh-huh"), matched whole,
+         * ignoring case and punctuation. Empty by default: a robot's users decide what counts as noise.
+         */
+        ignorableWords: z.array(z.string().min(1).max(100)).max(100).default([]),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,7 @@ export const SESSION_EVENT_TYPES = [
   'stt.final',
   'stt.error',
   'llm.started',
+  'llm.clause',
   'llm.error',
   'tts.requested',
   'tts.first_chunk',
@@ -34,11 +35,8 @@ export function isSessionEvent(message: { type: string }): message is SessionEve
   return eventTypes.has(message.type);
 }
 
-/** Events the session sends to its STT child: stop transcribing an utterance it no longer needs. */
-export type SttCommand = { type: 'cancel'; turnId: string };
-
-/** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
-export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };
+/** The commands the session sends its children are defined by the actors that take them. */
+export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 
 /** Events the session emits to its host, which publishes them as `session.*` messages. */
 export type SessionEmitted =

@@ -103,6 +103,8 @@ const replyControl = {
     reenter: true,
     actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
   },
+  // The reply's text as it is generated, so a reply cut by a false interruption can be resumed.
+  'llm.clause': { guard: 'isReplyTurn', actions: 'storeClause' },
   'tts.error': {
     guard: and(['isReplyTurn', 'isFatalTtsError']),
     target: '#session.idle',
@@ -132,6 +134,10 @@ export const sessionMachine = sessionSetup.createMachine({
     sayTurns: 0,
     voice: null,
     lastHeard: null,
+    replyTexts: [],
+    replyPrefix: '',
+    interrupted: null,
+    resumes: 0,
   }),
   // VAD and STT live as long as the session: speech can start in any state.
   invoke: [
@@ -148,7 +154,8 @@ export const sessionMachine = sessionSetup.createMachine({
   initial: 'idle',
   states: {
     idle: {
-      entry: 'stopReplyActors',
+      // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
+      entry: ['stopReplyActors', 'forgetInterruptedReply'],
       initial: 'waiting',
       states: {
         waiting: { after: { noInput: 'noInputNoticed' } },
@@ -162,6 +169,8 @@ export const sessionMachine = sessionSetup.createMachine({
     },
     listening: {
       entry: 'stopReplyActors',
+      // The false-interruption window, from the barge-in that led here: after it, the cut reply stays cut.
+      after: { falseInterruption: { guard: 'hasInterruptedReply', actions: 'forgetInterruptedReply' } },
       initial: 'hearing',
       states: {
         hearing: {
@@ -180,6 +189,12 @@ export const sessionMachine = sessionSetup.createMachine({
           },
           on: {
             'stt.final': [
+              {
+                guard: and(['isUserTurn', 'isFalseInterruption']),
+                target: '#session.processing',
+                actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
+              },
+              { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
               { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
               { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
             ],

@@ -3,12 +3,13 @@
  * chart itself (`session.machine.ts`) only wires these by name. Everything here is pure: time only via
  * named delays, no I/O (children are placeholders until the session host provides the real actors).
  */
-import { and, emit, enqueueActions, fromCallback, not, setup, type EventObject } from 'xstate';
-import type { LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput } from '../actors/inputs.js';
+import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
+import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HeardSegment } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
 import { capPlayed, heardText, splitWords, toChatMessages } from './history.js';
+import { isIgnorable, joinText, resumePoint, type InterruptedReply } from './resume.js';
 
 export interface SessionInput {
   sessionId: string;
@@ -41,12 +42,21 @@ export interface SessionContext {
   sayTurns: number;
   /** Voice for the session's replies (`control.configure`); null: the engine's configured voice. */
   voice: string | null;
-  /** The last reply's playback report, so a client's `control.truncate` can cut its history entry. */
-  lastHeard: { turnId: string; segments: HeardSegment[] } | null;
+  /**
+   * The last reply's playback report (and the heard text it continues, for a resumed reply), so a
+   * client's `control.truncate` can cut its history entry.
+   */
+  lastHeard: { turnId: string; segments: HeardSegment[]; prefix: string } | null;
+  /** The current reply's text in speaking order, as far as it is known: the LLM's clauses, or the SAY text. */
+  replyTexts: string[];
+  /** What the user heard of this reply before it was resumed; '' for a reply that is not a resume. */
+  replyPrefix: string;
+  /** The reply a barge-in just cut, kept until the false-interruption window closes. */
+  interrupted: InterruptedReply | null;
+  /** Replies resumed so far (their turn ids are `r1`, `r2`, …). */
+  resumes: number;
 }
 
-/** Child actor slots; inert here so the chart alone never does I/O. */
-const inert = <TInput>() => fromCallback<EventObject, TInput>(() => undefined);
 
 type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
@@ -61,11 +71,11 @@ export const sessionSetup = setup({
     emitted: {} as SessionEmitted,
   },
   actors: {
-    vad: inert<VadActorInput>(),
+    vad: fromCallback<VadCommand, VadActorInput>(() => undefined),
     stt: fromCallback<SttCommand, SttActorInput>(() => undefined),
-    llm: inert<LlmActorInput>(),
+    llm: fromCallback<CommitCommand, LlmActorInput>(() => undefined),
     tts: fromCallback<TtsCommand, TtsActorInput>(() => undefined),
-    playback: inert<PlaybackActorInput>(),
+    playback: fromCallback<CommitCommand, PlaybackActorInput>(() => undefined),
   },
   delays: {
     noInput: ({ context }) => context.config.timeouts.noInputMs,
@@ -74,6 +84,7 @@ export const sessionSetup = setup({
     llmGiveUp: ({ context }) => context.config.timeouts.llmGiveUpMs,
     ttsFirstChunk: ({ context }) => context.config.timeouts.ttsFirstChunkMs,
     minInterruption: ({ context }) => context.config.bargeIn.minSpeechMs,
+    falseInterruption: ({ context }) => context.config.bargeIn.falseInterruptionMs,
   },
   guards: {
     isUserTurn: ({ context, event }) => event.turnId === context.userTurnId,
@@ -92,6 +103,13 @@ export const sessionSetup = setup({
     isAboutFiller: ({ event }) => 'kind' in event && event.kind === 'filler',
     isLastHeardTurn: ({ context, event }) => context.lastHeard?.turnId === event.turnId,
     isFatalTtsError: ({ event }) => (event as Event<'tts.error'>).fatal === true,
+    isIgnorableText: ({ context, event }) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
+    /** The utterance after a barge-in had no words (empty or a backchannel), and the cut reply can go on. */
+    isFalseInterruption: ({ context, event }) =>
+      context.interrupted !== null &&
+      (eventText(event).trim() === '' || isIgnorable(eventText(event), context.config.bargeIn.ignorableWords)) &&
+      resumePoint(context.interrupted) !== null,
+    hasInterruptedReply: ({ context }) => context.interrupted !== null,
   },
   actions: {
     beginUtterance: enqueueActions(({ enqueue, context, event }) => {
@@ -121,6 +139,8 @@ export const sessionSetup = setup({
         replyKind: 'llm',
         sayText: null,
         replyUninterruptible: false,
+        replyPrefix: '',
+        interrupted: null,
         userTurnId: null,
         userSpeaking: false,
         partialText: '',
@@ -138,6 +158,8 @@ export const sessionSetup = setup({
         replyKind: 'llm',
         sayText: null,
         replyUninterruptible: false,
+        replyPrefix: '',
+        interrupted: null,
       });
       enqueue.emit({ type: 'history', entry });
     }),
@@ -149,12 +171,14 @@ export const sessionSetup = setup({
         replyKind: 'say',
         sayText: say.text,
         replyUninterruptible: say.uninterruptible,
+        replyPrefix: '',
+        interrupted: null,
       });
     }),
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
       const { sessionId, replyTurnId } = context;
       if (replyTurnId === null) return;
-      enqueue.assign({ ttsFallbacks: 0, usedFiller: false });
+      enqueue.assign({ ttsFallbacks: 0, usedFiller: false, replyTexts: context.replyKind === 'say' && context.sayText !== null ? [context.sayText] : [] });
       if (context.replyKind === 'llm') {
         const messages = toChatMessages(context.config.systemPrompt, context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages } });
@@ -183,7 +207,10 @@ export const sessionSetup = setup({
       const turnId = context.replyTurnId;
       for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
       if (turnId === null) return;
-      const placeholder: HistoryEntry = { role: 'assistant', turnId, text: '', interrupted: true, pending: true };
+      // The placeholder holds what was heard before this reply (a resumed reply's predecessor), if anything.
+      const placeholder: HistoryEntry = { role: 'assistant', turnId, text: context.replyPrefix, interrupted: true, pending: true };
+      // A barge-in may turn out to be a cough: keep what is needed to resume the reply, for a while.
+      const resumable = params.reason === 'barge_in' && context.config.bargeIn.falseInterruptionMs > 0 && context.replyTexts.length > 0;
       enqueue.assign({
         replyTurnId: null,
         replyKind: null,
@@ -191,32 +218,36 @@ export const sessionSetup = setup({
         replyUninterruptible: false,
         pendingHeard: [...context.pendingHeard, turnId],
         history: [...context.history, placeholder],
+        interrupted: resumable ? { turnId, texts: context.replyTexts, prefix: context.replyPrefix, heard: null } : null,
       });
       enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
     }),
     finishReply: enqueueActions(({ enqueue, context, event }) => {
       const done = event as Event<'playback.finished'>;
-      const entry: HistoryEntry = { role: 'assistant', turnId: done.turnId, text: heardText(done.segments), interrupted: false, pending: false };
+      const text = joinText(context.replyPrefix, heardText(done.segments));
+      const entry: HistoryEntry = { role: 'assistant', turnId: done.turnId, text, interrupted: false, pending: false };
       enqueue.assign({
         replyTurnId: null,
         replyKind: null,
         sayText: null,
         replyUninterruptible: false,
         history: entry.text ? [...context.history, entry] : context.history,
-        lastHeard: { turnId: done.turnId, segments: done.segments },
+        lastHeard: { turnId: done.turnId, segments: done.segments, prefix: context.replyPrefix },
       });
       if (entry.text) enqueue.emit({ type: 'history', entry });
     }),
     resolveHeard: enqueueActions(({ enqueue, context, event }) => {
       const report = event as Event<'playback.stopped'>;
-      const text = heardText(report.segments);
-      const history = context.history.flatMap((h) =>
-        h.pending && h.turnId === report.turnId ? (text ? [{ ...h, text, pending: false }] : []) : [h],
-      );
+      const placeholder = context.history.find((h) => h.pending && h.turnId === report.turnId);
+      const prefix = placeholder?.text ?? '';
+      const text = joinText(prefix, heardText(report.segments));
+      const history = context.history.flatMap((h) => (h === placeholder ? (text ? [{ ...h, text, pending: false }] : []) : [h]));
+      const interrupted = context.interrupted?.turnId === report.turnId ? { ...context.interrupted, heard: report.segments } : context.interrupted;
       enqueue.assign({
         history,
         pendingHeard: context.pendingHeard.filter((t) => t !== report.turnId),
-        lastHeard: { turnId: report.turnId, segments: report.segments },
+        lastHeard: { turnId: report.turnId, segments: report.segments, prefix },
+        interrupted,
       });
       if (text) enqueue.emit({ type: 'history', entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false } });
     }),
@@ -234,13 +265,36 @@ export const sessionSetup = setup({
      */
     truncateHeard: enqueueActions(({ enqueue, context, event }) => {
       const { audioEndMs, turnId } = event as Event<'control.truncate'>;
-      const text = heardText(capPlayed(context.lastHeard!.segments, audioEndMs));
+      const text = joinText(context.lastHeard!.prefix, heardText(capPlayed(context.lastHeard!.segments, audioEndMs)));
       const entry = context.history.find((h) => h.role === 'assistant' && h.turnId === turnId && !h.pending);
       if (!entry || text.length >= entry.text.length) return;
       const cut: HistoryEntry = { ...entry, text, interrupted: true };
       enqueue.assign({ history: context.history.flatMap((h) => (h === entry ? (text ? [cut] : []) : [h])) });
       enqueue.emit({ type: 'history', entry: cut });
     }),
+    storeClause: enqueueActions(({ enqueue, context, event }) => enqueue.assign({ replyTexts: [...context.replyTexts, eventText(event)] })),
+    /**
+     * The barge-in was a false alarm: the cut reply goes on as a new reply (`r<n>`, spoken, not generated
+     * again) from the first part the user did not hear in full. Its history entry replaces the cut one and
+     * starts with what was heard, so the reply shows once.
+     */
+    startResume: enqueueActions(({ enqueue, context }) => {
+      const cut = context.interrupted!;
+      const point = resumePoint(cut)!;
+      const turnId = `r${context.resumes + 1}`;
+      enqueue.assign({
+        resumes: context.resumes + 1,
+        replyTurnId: turnId,
+        replyKind: 'say',
+        sayText: point.remaining,
+        replyUninterruptible: false,
+        replyPrefix: point.heardPrefix,
+        interrupted: null,
+        history: context.history.filter((h) => !(h.role === 'assistant' && h.turnId === cut.turnId)),
+      });
+      enqueue.emit({ type: 'notice', turnId, code: 'reply_resumed', detail: `${cut.turnId} from "${point.remaining.slice(0, 80)}"` });
+    }),
+    forgetInterruptedReply: enqueueActions(({ enqueue }) => enqueue.assign({ interrupted: null })),
     sendFiller: enqueueActions(({ enqueue, context }) => {
       if (!context.config.filler) {
         enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow', detail: 'filler disabled' });

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { SherpaSttConfigSchema } from '../adapters/stt/sherpa.js';
 import { DEFAULT_PIPELINE_OPTIONS } from '../actors/deps.js';
 import { SessionConfigSchema } from '../machines/config.js';
+import { DEFAULT_OUTBOX_OPTIONS, DEFAULT_STORE_OPTIONS } from './records/defaults.js';
 
 /** The bundled examples, found from wherever the command runs (from source, or from the build in dist/). */
 const EXAMPLES_DIR = [new URL('../examples/', import.meta.url), new URL('../../examples/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir)) ?? 'examples/';
@@ -33,12 +34,34 @@ const TtsEngineSchema = z.discriminatedUnion('engine', [
     .strict(),
   z.object({ engine: z.literal('edge'), voice: z.string().default('en-US-AriaNeural') }).strict(),
   z.object({ engine: z.literal('remote'), name: z.string().optional() }).strict(),
-  z.object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200) }).strict(),
+  z
+    .object({ engine: z.literal('fake'), latencyMs: z.number().nonnegative().default(50), msPerWord: z.number().positive().default(200), phonemes: z.boolean().default(false) })
+    .strict(),
 ]);
+
+/**
+ * What changes with the language the user speaks (the keys are language tags: `en`, `zh`, `zh-CN`):
+ * the TTS voice, optionally a TTS chain of its own (flite speaks English only; eSpeak or a cloud voice
+ * can speak Mandarin), the LLM's system prompt and the STT hint.
+ */
+const LanguageSchema = z
+  .object({
+    /** The TTS voice for this language (an engine's voice id: eSpeak `cmn`, Edge `zh-CN-XiaoxiaoNeural`). */
+    voice: z.string().min(1).optional(),
+    /** A TTS failover chain for this language; default: the main chain (`tts.engines`). */
+    tts: z.array(TtsEngineSchema).min(1).optional(),
+    /** The LLM's system prompt when the user speaks this language; default: `session.systemPrompt`. */
+    systemPrompt: z.string().min(1).optional(),
+    /** The STT language hint when this is the session's language (`pipeline.language`); default: the tag. */
+    sttLanguage: z.string().min(1).optional(),
+  })
+  .strict();
 
 export const AppConfigSchema = z
   .object({
     session: SessionConfigSchema.prefault({}),
+    /** Per-language voice, TTS chain, system prompt and STT hint; `pipeline.language` is the main one. */
+    languages: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema).default({}),
     audio: z
       .object({
         /** Microphone rate the VAD and STT run at. Why 16 kHz: what WebRTC VAD, Silero and pocketsphinx expect. */
@@ -162,6 +185,40 @@ export const AppConfigSchema = z
         /** Why 10 s: running replies finish (a few seconds of speech) before clients are closed. */
         drainTimeoutMs: z.number().int().nonnegative().default(10_000),
         logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    /** Session records (server/records, docs/records.md): what `voice-agent serve --db FILE` keeps. */
+    record: z
+      .object({
+        /** Record every session: its events, states, notices, history and per-turn timeline. */
+        enabled: z.boolean().default(true),
+        /** Keep the microphone audio too, for `replay --rerun`. Why off: 16 kHz audio is ~115 MB per session-hour. */
+        audio: z.boolean().default(false),
+        flushEveryMs: z.number().int().positive().default(DEFAULT_STORE_OPTIONS.flushEveryMs),
+        retention: z
+          .object({
+            /** Why 7 days: long enough to look into last week's field report, short enough to bound the file. */
+            maxAgeMs: z.number().int().positive().default(7 * 86_400_000),
+            /** Why 10,000: a busy robot fleet's week of sessions, a few hundred MB without audio. */
+            maxSessions: z.number().int().positive().default(10_000),
+            /** Why 10 minutes: retention needs no precision, and a sweep costs a few ms. */
+            everyMs: z.number().int().positive().default(600_000),
+          })
+          .strict()
+          .prefault({}),
+        outbox: z
+          .object({
+            /** Relay each settled turn record to JetStream; needs NATS (`serve --nats`, or `servers`). */
+            enabled: z.boolean().default(true),
+            /** NATS for the outbox; default: the server `serve --nats` uses. */
+            servers: z.string().optional(),
+            stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name: letters, digits, _ and -').default(DEFAULT_OUTBOX_OPTIONS.stream),
+            retryMinMs: z.number().int().positive().default(DEFAULT_OUTBOX_OPTIONS.retryMinMs),
+            retryMaxMs: z.number().int().positive().default(DEFAULT_OUTBOX_OPTIONS.retryMaxMs),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -66,13 +66,17 @@ const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slo
 export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
   const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
   const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
-  const tts: Array<Slot<TtsEngine>> = config.tts.engines.map((spec) =>
-    spec.engine === 'remote' ? { perSession: (r) => buildTts(spec, config, clock, r) } : { shared: buildTts(spec, config, clock) },
-  );
+  const ttsSlot = (spec: AppConfig['tts']['engines'][number]): Slot<TtsEngine> =>
+    spec.engine === 'remote' ? { perSession: (r) => buildTts(spec, config, clock, r) } : { shared: buildTts(spec, config, clock) };
+  const tts = config.tts.engines.map(ttsSlot);
   // The first engine answers the configured phrases from memory once warmed up: one cache per process.
   // A remote first engine has no shared instance to cache in front of, so it runs uncached.
   const first = tts[0]!;
   if ('shared' in first) tts[0] = { shared: withPhraseCache(first.shared, config) };
+  // Languages with a chain of their own (`languages.<tag>.tts`): built once too.
+  const ttsByLanguage = Object.entries(config.languages).flatMap(([tag, language]): Array<[string, Array<Slot<TtsEngine>>]> =>
+    language.tts ? [[tag, language.tts.map(ttsSlot)]] : [],
+  );
   const memory = buildMemory(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadSpeexDsp();
@@ -90,7 +94,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       warming ??= (async () => {
         if (config.tts.warmUp) {
           // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
-          await Promise.all(shared(tts).map((engine) => engine.warmUp?.()));
+          await Promise.all([...shared(tts), ...ttsByLanguage.flatMap(([, chain]) => shared(chain))].map((engine) => engine.warmUp?.()));
           await Promise.all(shared([stt, llm] as Array<Slot<SttEngine | LlmEngine>>).map((engine) => engine.warmUp?.()));
         }
         // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
@@ -114,6 +118,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         stt: resolve(stt, remote),
         llm: resolve(llm, remote),
         tts: tts.map((slot) => resolve(slot, remote)),
+        ...(ttsByLanguage.length > 0 ? { ttsByLanguage: Object.fromEntries(ttsByLanguage.map(([tag, chain]) => [tag, chain.map((slot) => resolve(slot, remote))])) } : {}),
         sink: input?.sink ?? sink,
         ...(memory ? { memory } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),

@@ -97,7 +97,7 @@ export function buildLlm(config: AppConfig, clock: Clock, remote?: RemoteContext
 /** One TTS engine of the chain; `remote` needs the session it speaks for. */
 export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?: RemoteContext): TtsEngine {
   const rate = config.audio.outputRateHz;
-  if (spec.engine === 'fake') return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord });
+  if (spec.engine === 'fake') return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord, phonemes: spec.phonemes });
   if (spec.engine === 'remote') return createRemoteTts({ ...needRemote('tts', remote), sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
   if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
   if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });

@@ -12,6 +12,9 @@
 import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
+import type { OutboxRelayOptions } from './records/outbox.js';
+import type { SessionRecorderOptions } from './records/recorder.js';
+import type { RecordStoreOptions } from './records/store.js';
 
 /**
  * Where a session's audio is heard, which decides `audio.echoCancel: "auto"`: `device` — a speaker next
@@ -48,7 +51,35 @@ export function runtimeOptionsFrom(config: AppConfig): RuntimeOptions {
       filler: config.session.filler && config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
     },
-    pipeline: { ...pipeline, chunker: defined(chunker), vad: defined(vad), streamingTts: config.features.streamingTts },
+    pipeline: {
+      ...pipeline,
+      chunker: defined(chunker),
+      vad: defined(vad),
+      streamingTts: config.features.streamingTts,
+      voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+    },
+  };
+}
+
+export interface RecordOptions {
+  store: Pick<RecordStoreOptions, 'flushEveryMs' | 'retention'>;
+  recorder: Pick<SessionRecorderOptions, 'audio' | 'outbox'>;
+  /** Absent: no relay (the outbox is off, or there is no NATS to relay to). */
+  outbox?: Omit<OutboxRelayOptions, 'store' | 'log'>;
+}
+
+/** The records settings (`record.*`) as the store, the recorders and the JetStream relay take them. */
+export function recordOptionsFrom(config: AppConfig, nats?: string): RecordOptions {
+  const { record } = config;
+  const servers = record.outbox.servers ?? nats;
+  const outbox =
+    record.outbox.enabled && servers
+      ? { servers, stream: record.outbox.stream, prefix: config.nats.prefix, retryMinMs: record.outbox.retryMinMs, retryMaxMs: record.outbox.retryMaxMs }
+      : undefined;
+  return {
+    store: { flushEveryMs: record.flushEveryMs, retention: record.retention },
+    recorder: { audio: record.audio, outbox: outbox !== undefined },
+    ...(outbox ? { outbox } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ import { buildEngines, type EnginePool } from './engine-pool.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
+import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
 
@@ -34,6 +36,11 @@ export interface ServeOptions {
   log?: Logger;
   /** Identifies this process in placement replies (default: hostname and pid). */
   hostId?: string;
+  /**
+   * Record sessions into this SQLite file (`:memory:` allowed) with the `record.*` settings, and relay
+   * turn records to JetStream when there is NATS (docs/records.md). Absent: nothing is recorded.
+   */
+  db?: string;
 }
 
 export interface VoiceAgentServer {
@@ -43,6 +50,8 @@ export interface VoiceAgentServer {
   readonly metrics: ServerMetrics;
   readonly http: HttpServer;
   readonly hostId: string;
+  /** The session records (with `db`): list live and recorded sessions, read their events, turns, history. */
+  readonly records: RecordStore | undefined;
   /** Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus. */
   stop(): Promise<void>;
 }
@@ -60,7 +69,10 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
   const pool = buildEngines(config, { clock });
   const { apiKeys, ...limits } = config.server;
-  const manager = createSessionManager({ pool, bus, clock, limits, log });
+  const recordOptions = recordOptionsFrom(config, options.nats);
+  const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
+  const recorder = records ? () => createSessionRecorder(records, { bus, clock, ...recordOptions.recorder }) : undefined;
+  const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}) });
   const metrics = createServerMetrics();
   const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
   let placement: SessionPlacement | undefined;
@@ -80,9 +92,10 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await http?.close();
     observer.unsubscribe();
     await bus.close();
+    await closeRecords(records, relay);
     throw error;
   }
-  log.info('serving', { hostId, url: http.url, bus: options.nats ?? 'in-process', sessions: manager.size });
+  log.info('serving', { hostId, url: http.url, bus: options.nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
   let stopping: Promise<void> | undefined;
   return {
     bus,
@@ -91,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     metrics,
     http,
     hostId,
+    records,
     stop() {
       stopping ??= (async () => {
         log.info('draining', { sessions: manager.size, deadlineMs: config.server.drainTimeoutMs });
@@ -98,9 +112,38 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         await http.close();
         observer.unsubscribe();
         await bus.close();
+        await closeRecords(records, relay);
         log.info('stopped');
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * Why 2 s: at shutdown the relay gets this long to publish the last turn records; what it cannot
+ * publish stays in the outbox and goes out at the next start.
+ */
+const RELAY_SHUTDOWN_MS = 2000;
+
+function openRecords(file: string, recordOptions: RecordOptions, log: Logger): { records: RecordStore; relay: OutboxRelay | undefined } {
+  const records = openRecordStore({
+    file,
+    ...recordOptions.store,
+    onError: (error) => log.error('session records could not be written; kept in memory and retried', { file, error }),
+  });
+  const relay = recordOptions.outbox ? startOutboxRelay({ store: records, ...recordOptions.outbox, log }) : undefined;
+  log.info('recording sessions', { file, audio: recordOptions.recorder.audio, outbox: recordOptions.outbox?.stream ?? 'off' });
+  return { records, relay };
+}
+
+async function closeRecords(records: RecordStore | undefined, relay: OutboxRelay | undefined): Promise<void> {
+  records?.flush();
+  if (relay) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([relay.drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, RELAY_SHUTDOWN_MS)))]);
+    clearTimeout(timer);
+    await relay.stop();
+  }
+  records?.close();
 }

@@ -36,6 +36,12 @@ export interface StartSessionOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Publish `session.state` on every transition (on by default; off for very large fleets). */
   publishState?: boolean;
+  /**
+   * Called with the chart's actor after it is created and before it starts, so an observer sees the
+   * initial state too: it may add inspection (`actor.system.inspect`) and listen to emitted events
+   * (`actor.on`). The session recorder (`server/records`) attaches here.
+   */
+  attach?: (actor: Actor<typeof sessionMachine>) => void;
 }
 
 export interface SessionHandle {
@@ -107,6 +113,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
       }),
     );
   }
+  options.attach?.(actor);
   actor.start();
 
   const control = <T extends 'control.stop' | 'control.end'>(type: T) => bus.publish({ type, sessionId, turnId: SESSION_TURN } as never);

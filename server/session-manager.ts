@@ -21,7 +21,7 @@ import type { Subscription } from '../bus/transport.js';
 import type { EnginePool } from './engine-pool.js';
 import type { SinkKind } from './runtime-options.js';
 import { silentLogger, type Logger } from './logger.js';
-import { startSession, type SessionHandle } from './session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from './session-host.js';
 
 export interface SessionLimits {
   /** Sessions this process hosts at once. */
@@ -99,12 +99,21 @@ export interface SessionManagerOptions {
   log?: Logger;
   /** Publish `session.state` on every transition (needed by clients that watch the state). */
   publishState?: boolean;
+  /** Records each session (server/records): called once per session, attached before its chart starts. */
+  recorder?: () => SessionRecording;
+}
+
+/** What the manager needs of a session recorder: attach before start, close with the end reason. */
+export interface SessionRecording {
+  readonly attach: NonNullable<StartSessionOptions['attach']>;
+  close(reason: EndReason): void;
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface Entry extends ManagedSession {
   lastInputAtMs: number;
+  recording: SessionRecording | undefined;
   activity: Subscription[];
   finish(reason: EndReason): void;
   release(): void;
@@ -159,10 +168,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (sessions.has(sessionId) || reserved.has(sessionId)) throw new SessionExistsError(`session ${sessionId} already exists here: pick another id`);
       reserved.set(sessionId, request.owner);
       let entry: Entry;
+      let recording: SessionRecording | undefined;
       try {
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
         const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device') });
-        const handle = startSession({ sessionId, bus, clock, engines, ...pool.runtime, publishState: options.publishState ?? true });
+        recording = options.recorder?.();
+        const handle = startSession({
+          sessionId,
+          bus,
+          clock,
+          engines,
+          ...pool.runtime,
+          publishState: options.publishState ?? true,
+          ...(recording ? { attach: recording.attach } : {}),
+        });
         let finish!: (reason: EndReason) => void;
         const ended = new Promise<EndReason>((resolve) => (finish = resolve));
         entry = {
@@ -171,6 +190,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           handle,
           createdAtMs: clock.now(),
           lastInputAtMs: clock.now(),
+          recording,
           activity: [],
           ended,
           finish,
@@ -189,6 +209,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         // END (from anyone) reaches the chart's final state: the session is over.
         handle.actor.subscribe({ complete: () => void manager.end(sessionId, 'end') });
         await handle.ready();
+      } catch (error) {
+        recording?.close('error');
+        throw error;
       } finally {
         reserved.delete(sessionId);
       }
@@ -212,6 +235,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         log.error('session did not stop cleanly', { sessionId, error });
       }
       entry.release();
+      entry.recording?.close(reason);
       log.info('session ended', { sessionId, reason, sessions: sessions.size });
       entry.finish(reason);
       for (const l of endedListeners) l(entry, reason);

@@ -11,34 +11,38 @@
  * ```
  */
 import type { MessageBus } from '../bus/message-bus.js';
-import type { BusMessage } from '../bus/messages.js';
+import type { BusMessage, MessageType, TurnTimeline } from '../bus/messages.js';
 
-export interface TurnTimeline {
-  /** `sessionId#turnId`: the correlation id used in logs and metrics. */
-  id: string;
-  turnId: string;
-  userText?: string;
-  speechEndAtMs?: number;
-  transcriptAtMs?: number;
-  llmRequestAtMs?: number;
-  firstTokenAtMs?: number;
-  firstClauseAtMs?: number;
-  ttsFirstChunkAtMs?: number;
-  firstAudioAtMs?: number;
-  endedAtMs?: number;
-  outcome?: 'finished' | 'interrupted' | 'failed';
-  reason?: string;
-  heardText?: string;
-  /** TTS failovers of this turn: which engine gave way to which, when, and why. */
-  fallbacks?: Array<{ atMs: number; fromEngine: string; toEngine: string; reason: string }>;
-}
+export type { TurnTimeline };
 
 export interface TimelineRecorder {
   turns(): TurnTimeline[];
   close(): void;
 }
 
-export function createTimelineRecorder(bus: MessageBus, sessionId: string): TimelineRecorder {
+/** Builds timelines from the messages it is given; {@link createTimelineRecorder} feeds it from the bus. */
+export interface TimelineBuilder {
+  add(message: BusMessage): void;
+  /** Turns that got far enough to matter (a token, audio, an outcome or a user entry). */
+  turns(): TurnTimeline[];
+}
+
+/** The message types a timeline is built from: subscribe to these alone to skip audio and tokens. */
+export const TIMELINE_MESSAGE_TYPES = [
+  'vad.speech_end',
+  'stt.final',
+  'llm.started',
+  'llm.clause',
+  'tts.first_chunk',
+  'tts.fallback',
+  'playback.started',
+  'playback.finished',
+  'playback.stopped',
+  'session.notice',
+  'session.history',
+] as const satisfies readonly MessageType[];
+
+export function createTimelineBuilder(sessionId: string): TimelineBuilder {
   const turns = new Map<string, TurnTimeline>();
   const get = (turnId: string) => {
     let t = turns.get(turnId);
@@ -48,20 +52,8 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
     }
     return t;
   };
-  const types = new Set([
-    'vad.speech_end',
-    'stt.final',
-    'llm.started',
-    'llm.clause',
-    'tts.first_chunk',
-    'tts.fallback',
-    'playback.started',
-    'playback.finished',
-    'playback.stopped',
-    'session.notice',
-    'session.history',
-  ]);
-  const onMessage = (m: BusMessage) => {
+  const types = new Set<string>(TIMELINE_MESSAGE_TYPES);
+  const add = (m: BusMessage) => {
     if (!types.has(m.type)) return;
     const t = get(m.turnId);
     switch (m.type) {
@@ -108,11 +100,24 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
         break;
     }
   };
-  const sub = bus.subscribe(bus.subjects.forSession(sessionId), onMessage);
   return {
+    add,
     turns: () => [...turns.values()].filter((t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined)),
-    close: () => sub.unsubscribe(),
   };
+}
+
+export function createTimelineRecorder(bus: MessageBus, sessionId: string): TimelineRecorder {
+  const builder = createTimelineBuilder(sessionId);
+  const sub = bus.subscribe(bus.subjects.forSession(sessionId), builder.add);
+  return { turns: builder.turns, close: () => sub.unsubscribe() };
+}
+
+/** The turn with every time relative to `originMs` (rounded to the ms), e.g. to the start of a recording. */
+export function rebaseTimeline(turn: TurnTimeline, originMs: number): TurnTimeline {
+  const at = (v: number) => Math.round(v - originMs);
+  const out = Object.fromEntries(Object.entries(turn).map(([k, v]) => [k, k.endsWith('AtMs') && typeof v === 'number' ? at(v) : v])) as TurnTimeline;
+  if (turn.fallbacks) out.fallbacks = turn.fallbacks.map((f) => ({ ...f, atMs: at(f.atMs) }));
+  return out;
 }
 
 const ms = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '—' : `${Math.round(to - from)}`);

@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
 import { createDeviceSink } from './device-sink.js';
+import { mouthLevel } from './mouth.js';
 import type { AudioSink } from './sink.js';
 
 export interface BusSinkOptions {
@@ -28,7 +29,9 @@ export function createBusSink({ bus, clock, sessionId, sampleRateHz }: BusSinkOp
   return createDeviceSink({
     clock,
     sampleRateHz,
-    send: (audio, { turnId, seq }) => bus.publish({ type: 'audio.out', sessionId, turnId, seq, sampleRateHz, audio }),
+    // Every frame carries its lip-sync data: a robot face or an avatar animates from audio.out alone.
+    send: (audio, { turnId, seq, viseme }) =>
+      bus.publish({ type: 'audio.out', sessionId, turnId, seq, sampleRateHz, audio, level: mouthLevel(audio), ...(viseme ? { viseme } : {}) }),
     clear: (framesCleared) => bus.publish({ type: 'audio.clear', sessionId, turnId: SESSION_TURN, framesCleared }),
   });
 }

@@ -11,13 +11,13 @@
  */
 import type { Clock } from '../clock.js';
 import { pcmDurationMs } from './pcm.js';
-import type { AudioSink } from './sink.js';
+import type { AudioSink, FrameMeta } from './sink.js';
 
 export interface DeviceSinkOptions {
   clock: Clock;
   sampleRateHz: number;
   /** Sends one frame to the device (`seq` counts this sink's frames from 0). */
-  send(frame: Uint8Array, meta: { turnId: string; seq: number }): void;
+  send(frame: Uint8Array, meta: FrameMeta): void;
   /** Tells the device to drop its buffer; `framesCleared` is the model's count of frames it dropped. */
   clear(framesCleared: number): void;
 }
@@ -50,7 +50,7 @@ export function createDeviceSink(options: DeviceSinkOptions): DeviceSink {
       const startMs = Math.max(playEndMs, now);
       playEndMs = startMs + pcmDurationMs(frame.byteLength, sampleRateHz);
       queue.push({ startMs, endMs: playEndMs });
-      options.send(frame, { turnId: meta.turnId, seq: seq++ });
+      options.send(frame, { ...meta, seq: seq++ });
     },
     clear() {
       const now = clock.now();

@@ -5,9 +5,17 @@
 export interface AudioSink {
   readonly sampleRateHz: number;
   /** Hands one frame to the device. */
-  write(frame: Uint8Array, meta: { turnId: string; seq: number }): void;
+  write(frame: Uint8Array, meta: FrameMeta): void;
   /** Drops everything buffered but not yet played; returns the number of frames dropped. */
   clear(): number;
   /** Audio written but not yet played, in ms. */
   bufferedMs(): number;
+}
+
+/** What the playback actor knows of a frame it writes. */
+export interface FrameMeta {
+  turnId: string;
+  seq: number;
+  /** Lip sync: the mouth shape playing in this frame, when the TTS engine reported phonemes. */
+  viseme?: string;
 }

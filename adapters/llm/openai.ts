@@ -10,7 +10,8 @@
  * ```
  */
 import OpenAI from 'openai';
-import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import { EngineError } from '../engine-error.js';
+import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
 import type { LlmDelta, LlmEngine } from './types.js';
 
 export interface OpenAiLlmOptions extends OpenAiEndpoint {
@@ -24,7 +25,7 @@ export interface OpenAiLlmOptions extends OpenAiEndpoint {
 }
 
 /** The server could not be reached or refused the request; the message names the URL and the fix. */
-export class LlmServiceError extends Error {
+export class LlmServiceError extends EngineError {
   override name = 'LlmServiceError';
 }
 
@@ -33,6 +34,7 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
   const describe = (error: unknown) =>
     new LlmServiceError(describeServiceError(error, 'LLM server', options.baseUrl, `check the model name "${options.model}" and the API key`, 'llm.baseUrl'), {
       cause: error,
+      retryable: isRetryableServiceError(error),
     });
   return {
     name: `openai(${options.model})`,

@@ -22,6 +22,15 @@ export function createOpenAiClient(endpoint: OpenAiEndpoint): OpenAI {
 }
 
 /**
+ * Whether the server may answer a retry: timeouts, conflicts, rate limits and server errors may pass, an
+ * unreachable server may come back; any other 4xx (a bad key, an unknown model) fails every time.
+ */
+export function isRetryableServiceError(error: unknown): boolean {
+  const status = error instanceof OpenAI.APIError ? error.status : undefined;
+  return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
  * `<what> at <url> answered 404 (…): <check>` or `<what> at <url> is unreachable (…): is it running? <setting>`.
  */
 export function describeServiceError(error: unknown, what: string, baseUrl: string, check: string, setting: string): string {

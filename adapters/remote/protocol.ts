@@ -11,6 +11,7 @@
  * requestId; every worker hears it and the one holding the request aborts it.
  */
 import { z } from 'zod';
+import { EngineError } from '../engine-error.js';
 
 /** Why 250 ms: four beats inside the default 1 s silence timeout, cheap even with hundreds of requests. */
 export const HEARTBEAT_MS = 250;
@@ -37,8 +38,12 @@ export const WorkerReplySchema = z.discriminatedUnion('kind', [
 export type WorkerReply = z.infer<typeof WorkerReplySchema>;
 
 /** A remote request failed: the worker reported an error, went silent, or nobody serves the stage. */
-export class WorkerError extends Error {
+export class WorkerError extends EngineError {
   override name = 'WorkerError';
+  /** Another worker of the queue group may serve the retry. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
 }
 
 /** Inbox for one request's replies; outside the session scheme on purpose (only the client reads it). */

@@ -22,6 +22,7 @@ import { MsEdgeTTS, OUTPUT_FORMAT } from 'msedge-tts';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { float32ToPcm } from '../audio/pcm.js';
 import { createChannel } from '../channel.js';
+import { EngineError } from '../engine-error.js';
 import type { TtsEngine } from './types.js';
 
 /** What this adapter needs from `msedge-tts`: connect with a voice and format, stream one SSML text. */
@@ -43,8 +44,12 @@ export interface EdgeTtsOptions {
 }
 
 /** The Edge voice service failed; the message says what to check and what to fall back to. */
-export class EdgeTtsError extends Error {
+export class EdgeTtsError extends EngineError {
   override name = 'EdgeTtsError';
+  /** Network trouble (the default) may pass; a broken stream format will not. */
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { ...options, retryable: options.retryable ?? true });
+  }
 }
 
 const EDGE_RATE_HZ = 24_000;
@@ -109,7 +114,7 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
         if (signal.aborted) return;
         const decoded = decoder.decode(item);
         if (decoded.samplesDecoded === 0) continue;
-        if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`);
+        if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`, { retryable: false });
         const pcm = float32ToPcm(decoded.channelData[0]!);
         bytesOut += pcm.byteLength;
         yield pcm;

@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { EngineError } from '../engine-error.js';
 import { createChannel } from '../channel.js';
 import type { TtsEngine, TtsRequest } from './types.js';
 
@@ -28,18 +29,26 @@ export interface EspeakOptions {
   rateWpm?: number;
 }
 
-/** The optional eSpeak-NG package is not installed. */
-export class EspeakUnavailableError extends Error {
+/** The optional eSpeak-NG package is not installed: every request fails until it is (not retryable). */
+export class EspeakUnavailableError extends EngineError {
   override name = 'EspeakUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
 }
 
-/** A request eSpeak could not serve (unknown voice, engine failure). */
-export class EspeakError extends Error {
+/** A request eSpeak could not serve (unknown voice, engine failure): the same request fails again. */
+export class EspeakError extends EngineError {
   override name = 'EspeakError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: false });
+  }
 }
 
 /** eSpeak's output rate (fixed by the engine). */
 const ESPEAK_RATE_HZ = 22_050;
+const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0]!;
+
 /** Short language tags to eSpeak voice ids where they differ. */
 const LANGUAGE_VOICES: Record<string, string> = { en: 'en-us', zh: 'cmn', 'zh-cn': 'cmn', cmn: 'cmn', yue: 'yue' };
 
@@ -122,7 +131,10 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
       for await (const chunk of request({ text: 'ok', voice, rateWpm }, new AbortController().signal)) void chunk;
     },
     synthesize({ text, voice: requestVoice, language: requestLanguage, signal, onPhoneme }) {
-      const chosen = requestVoice ?? (requestLanguage ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
+      // A request in another language than this engine's gets that language's voice (a Mandarin clause
+      // of an English reply); in the engine's own language its configured voice stays.
+      const other = requestLanguage !== undefined && primary(requestLanguage) !== primary(language);
+      const chosen = requestVoice ?? (other ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
       return request({ text, voice: chosen, rateWpm }, signal, onPhoneme);
     },
   };

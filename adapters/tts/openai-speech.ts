@@ -10,7 +10,8 @@
  * for await (const chunk of tts.synthesize({ text: 'Hello there.', signal })) play(chunk);
  * ```
  */
-import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import { EngineError } from '../engine-error.js';
+import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
 import type { TtsEngine } from './types.js';
 
 export interface OpenAiSpeechOptions extends OpenAiEndpoint {
@@ -21,7 +22,7 @@ export interface OpenAiSpeechOptions extends OpenAiEndpoint {
 }
 
 /** The speech server failed or could not be reached; the message names the URL and the fix. */
-export class SpeechServiceError extends Error {
+export class SpeechServiceError extends EngineError {
   override name = 'SpeechServiceError';
 }
 
@@ -34,7 +35,7 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
   const fail = (error: unknown) =>
     new SpeechServiceError(
       describeServiceError(error, 'speech server', options.baseUrl, `check the model "${options.model}" and the voice "${options.voice}"`, 'tts.engines[].baseUrl'),
-      { cause: error },
+      { cause: error, retryable: isRetryableServiceError(error) },
     );
 
   async function* synthesize({ text, voice, signal }: Parameters<TtsEngine['synthesize']>[0]): AsyncGenerator<Uint8Array> {
@@ -47,7 +48,7 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
       if (signal.aborted) return;
       throw fail(error);
     }
-    if (!body) throw new SpeechServiceError(`speech server at ${options.baseUrl} sent no audio for "${text.slice(0, 40)}"`);
+    if (!body) throw new SpeechServiceError(`speech server at ${options.baseUrl} sent no audio for "${text.slice(0, 40)}"`, { retryable: true });
     const reader = body.getReader();
     let pending = new Uint8Array(0);
     try {

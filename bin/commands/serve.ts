@@ -1,6 +1,7 @@
 /**
- * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--config FILE]`: the server —
- * Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts). Ctrl-C or
+ * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--config FILE]`: the
+ * server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts),
+ * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off). Ctrl-C or
  * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
  */
 import { loadConfig } from '../../server/config.js';
@@ -8,6 +9,8 @@ import { serve } from '../../server/serve.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Where sessions are recorded unless `--db` says otherwise: the working directory, where people look. */
+export const DEFAULT_DB_FILE = './voice-agent.db';
 
 export async function runServeCommand(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(args, {
@@ -16,6 +19,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
     nats: { type: 'string' },
     sessions: { type: 'string' },
     prefix: { type: 'string' },
+    db: { type: 'string' },
     ...CONFIG_OPTION,
   });
   const sessionIds = (values.sessions ?? '').split(',').filter(Boolean);
@@ -29,7 +33,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
   };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const nats = values.nats;
-  const server = await serve({ config, sessionIds, ...(nats ? { nats } : {}) });
+  const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE, ...(nats ? { nats } : {}) });
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
   console.log(`voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`);

@@ -14,6 +14,7 @@
  */
 import { createDeviceSink, type DeviceSink } from '../../adapters/audio/device-sink.js';
 import { decodeG711, encodeG711 } from '../../adapters/audio/g711.js';
+import { mouthLevel } from '../../adapters/audio/mouth.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf, TurnDetection } from '../../bus/messages.js';
@@ -77,6 +78,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let turnDetection: Record<string, unknown> | null = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 200, silence_duration_ms: 600, create_response: true, interrupt_response: true };
   let instructions: string | undefined;
   let voice = 'default';
+  let lipSync = false;
   let appendedSinceCommit = 0;
   let audioBudgetSeconds = AUDIO_BURST_SECONDS;
   let budgetAtMs = clock.now();
@@ -96,7 +98,12 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       (sink = createDeviceSink({
         clock,
         sampleRateHz: rateOf(outputFormat),
-        send: (frame, meta) => responses.onAudio(meta.turnId, Buffer.from(outputFormat.type === 'audio/pcm' ? frame : encodeG711(outputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame)).toString('base64')),
+        send: (frame, meta) =>
+          responses.onAudio(
+            meta.turnId,
+            Buffer.from(outputFormat.type === 'audio/pcm' ? frame : encodeG711(outputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame)).toString('base64'),
+            lipSync ? { level: mouthLevel(frame), ...(meta.viseme ? { viseme: meta.viseme } : {}) } : undefined,
+          ),
         // The client flushes its own buffer on speech_started / response.done: nothing to send here.
         clear: () => undefined,
       })),
@@ -116,6 +123,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     tools: [],
     tool_choice: 'auto',
     max_output_tokens: 'inf',
+    voice_agent: { lip_sync: lipSync },
   });
 
   const fail = (error: ProtocolError, type = 'invalid_request_error') => {
@@ -152,6 +160,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         configure.turnDetection = toTurnDetection(td);
       }
       if (update.instructions !== undefined) configure.systemPrompt = instructions = update.instructions;
+      if (update.voice_agent?.lip_sync !== undefined) lipSync = update.voice_agent.lip_sync;
       if (update.audio?.output?.voice !== undefined) configure.voice = voice = update.audio.output.voice;
       if (configure.turnDetection || configure.systemPrompt || configure.voice) publish(configure);
       send({ type: 'session.updated', session: sessionObject() });
@@ -251,6 +260,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (m.role === 'user') {
           awaitingReply.delete(m.turnId);
           responses.start(m.turnId);
+        } else if (m.interrupted) {
+          // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
+          send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
         }
         break;
       case 'tts.requested':

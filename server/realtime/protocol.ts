@@ -44,6 +44,14 @@ export const SessionUpdateSchema = z.object({
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),
+  /** This server's own settings (OpenAI's server would reject the field; clients of ours opt in here). */
+  voice_agent: z
+    .object({
+      /** Send `voice_agent.output_audio.mouth` (mouth level 0-1 and viseme) before every audio delta. */
+      lip_sync: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
 });
 
 const userContent = z.discriminatedUnion('type', [

@@ -10,6 +10,7 @@
  * const responses = createResponseTracker(send);
  * responses.onToken('u1', 'Hello');      // response.created, output item added, transcript delta
  * responses.onAudio('u1', 'AAAA');       // response.output_audio.delta
+ * responses.onAudio('u1', 'AAAA', { level: 0.4, viseme: 'aa' }); // voice_agent.output_audio.mouth, then the delta
  * responses.finish('u1', 'completed');   // the *.done events and response.done
  * ```
  */
@@ -31,16 +32,22 @@ export interface ResponseTracker {
   /** The response of a reply turn, created on first sight. */
   start(turnId: string): void;
   onToken(turnId: string, text: string): void;
-  onAudio(turnId: string, base64: string): void;
+  /** One output frame; with `mouth` (lip sync on) a `voice_agent.output_audio.mouth` event precedes its delta. */
+  onAudio(turnId: string, base64: string, mouth?: { level: number; viseme?: string }): void;
   onToolCall(turnId: string, call: { callId: string; name: string; arguments: string }): void;
   finish(turnId: string, end: ResponseEnd): void;
   /** A response with no output (nothing new to answer), created and completed at once. */
   empty(key: string): void;
   /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
   turnOfItem(itemId: string): string | undefined;
+  /** The response and assistant item ids of a reply turn. */
+  idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
 }
+
+const responseIdOf = (turnId: string) => `resp_${turnId}`;
+const itemIdOf = (turnId: string) => `item_${turnId}_reply`;
 
 /** Why 64: truncate targets recent items; older mappings are dropped so a long session stays bounded. */
 const REMEMBERED_ITEMS = 64;
@@ -74,7 +81,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
     if (finished.has(turnId)) return undefined;
     let state = responses.get(turnId);
     if (!state) {
-      state = { id: `resp_${turnId}`, turnId, itemId: `item_${turnId}_reply`, transcript: '', itemAdded: false, functionCalls: [] };
+      state = { id: responseIdOf(turnId), turnId, itemId: itemIdOf(turnId), transcript: '', itemAdded: false, functionCalls: [] };
       responses.set(turnId, state);
       itemTurns.set(state.itemId, turnId);
       if (itemTurns.size > REMEMBERED_ITEMS) itemTurns.delete(itemTurns.keys().next().value!);
@@ -99,10 +106,12 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       state.transcript += text;
       send({ type: 'response.output_audio_transcript.delta', ...ids(state), delta: text });
     },
-    onAudio(turnId, base64) {
+    onAudio(turnId, base64, mouth) {
       const state = ensure(turnId);
       if (!state) return;
       ensureItem(state);
+      // Not in the OpenAI protocol (clients ignore unknown types): it describes the delta that follows it.
+      if (mouth) send({ type: 'voice_agent.output_audio.mouth', ...ids(state), level: mouth.level, viseme: mouth.viseme ?? null });
       send({ type: 'response.output_audio.delta', ...ids(state), delta: base64 });
     },
     onToolCall(turnId, call) {
@@ -142,6 +151,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
     turnOfItem: (itemId) => itemTurns.get(itemId),
+    idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
   };
 }

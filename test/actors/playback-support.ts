@@ -11,6 +11,8 @@ export interface WrittenFrame {
   /** Bytes carrying that fill value (the rest is silence padding). */
   audioBytes: number;
   byteLength: number;
+  /** The lip-sync viseme the playback actor gave the frame, if any. */
+  viseme?: string;
 }
 
 export async function setupPlayback(options: { turnId?: string; maxBufferAheadMs?: number } = {}) {
@@ -20,7 +22,13 @@ export async function setupPlayback(options: { turnId?: string; maxBufferAheadMs
   const sink: AudioSink = {
     sampleRateHz: RATE,
     write(frame, meta) {
-      written.push({ atMs: h.clock.now(), tag: frame[0]!, audioBytes: frame.filter((b) => b === frame[0]).length, byteLength: frame.byteLength });
+      written.push({
+        atMs: h.clock.now(),
+        tag: frame[0]!,
+        audioBytes: frame.filter((b) => b === frame[0]).length,
+        byteLength: frame.byteLength,
+        ...(meta.viseme ? { viseme: meta.viseme } : {}),
+      });
       h.sink.write(frame, meta);
     },
     clear: () => h.sink.clear(),
@@ -34,10 +42,18 @@ export async function setupPlayback(options: { turnId?: string; maxBufferAheadMs
     actor,
     written,
     /** Publishes `ms` of audio filled with `fill` for a segment, as the TTS actor would. */
-    chunk(segmentIndex: number, ms: number, fill: number, final: boolean, kind: 'reply' | 'filler' | 'say' = 'reply', text = `Segment ${segmentIndex}.`) {
+    chunk(
+      segmentIndex: number,
+      ms: number,
+      fill: number,
+      final: boolean,
+      kind: 'reply' | 'filler' | 'say' = 'reply',
+      text = `Segment ${segmentIndex}.`,
+      visemes?: Array<{ atMs: number; viseme: string }>,
+    ) {
       const seq = seqs.get(segmentIndex) ?? 0;
       seqs.set(segmentIndex, seq + 1);
-      h.publish({ type: 'tts.chunk', sessionId: SESSION, turnId, segmentIndex, kind, seq, text, sampleRateHz: RATE, audio: filledAudio(ms, fill), final });
+      h.publish({ type: 'tts.chunk', sessionId: SESSION, turnId, segmentIndex, kind, seq, text, sampleRateHz: RATE, audio: filledAudio(ms, fill), final, ...(visemes ? { visemes } : {}) });
     },
     done: (segments: number) => h.publish({ type: 'tts.done', sessionId: SESSION, turnId, segments }),
     /** playback.* messages without the envelope. */

@@ -43,15 +43,19 @@ describe('vad segmenter', () => {
     expect(audioTags(seg.push(frame(23), true))).toEqual([23]);
   });
 
-  it('a pause shorter than hangoverMs does not end the utterance', () => {
-    const seg = createVadSegmenter({ frameMs: 20 }); // hangover 600 ms = 30 frames
+  it('a pause shorter than hangoverMs does not end the utterance: it is announced, and so is the voice after it', () => {
+    const seg = createVadSegmenter({ frameMs: 20 }); // hangover 600 ms = 30 frames, pause after 60 ms = 3 frames
     for (let i = 0; i < 3; i++) seg.push(frame(1), true);
-    for (let i = 0; i < 29; i++) {
-      expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
-    }
+    const silent = Array.from({ length: 29 }, () => seg.push(frame(0), false));
+    expect(silent.map(kinds)).toEqual(Array.from({ length: 29 }, (_, i) => (i === 2 ? ['audio', 'pause'] : ['audio'])));
+    expect(silent[2]![1]).toEqual({ kind: 'pause', silentMs: 60 });
     expect(seg.speaking).toBe(true);
+    expect(kinds(seg.push(frame(1), true))).toEqual(['audio', 'resume']);
+    expect(seg.speaking).toBe(true);
+    // A short unvoiced run (a plosive) is no pause.
+    expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
+    expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
     expect(kinds(seg.push(frame(1), true))).toEqual(['audio']);
-    expect(seg.speaking).toBe(true);
   });
 
   it('a pause of exactly hangoverMs ends it, with speechMs up to the last voiced frame', () => {
@@ -59,7 +63,7 @@ describe('vad segmenter', () => {
     for (let i = 0; i < 3; i++) seg.push(frame(1), true); // 60 ms detection window
     for (let i = 0; i < 29; i++) seg.push(frame(0), false); // 580 ms pause, inside the utterance
     seg.push(frame(1), true); // voiced frame 33 → speech runs to 660 ms
-    for (let i = 0; i < 29; i++) expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
+    for (let i = 0; i < 29; i++) expect(kinds(seg.push(frame(0), false))).toEqual(i === 2 ? ['audio', 'pause'] : ['audio']);
     const last = seg.push(frame(0), false); // 30th silent frame = 600 ms
     expect(last).toEqual([
       { kind: 'audio', audio: frame(0) },
@@ -75,7 +79,7 @@ describe('vad segmenter', () => {
     for (let i = 0; i < 10; i++) seg.push(frame(1), true);
     const out = [];
     for (let i = 0; i < 5; i++) out.push(seg.push(frame(0), false));
-    expect(out.slice(0, 4).map(kinds)).toEqual([['audio'], ['audio'], ['audio'], ['audio']]);
+    expect(out.slice(0, 4).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause'], ['audio']]);
     expect(out[4]).toEqual([
       { kind: 'audio', audio: frame(0) },
       { kind: 'end', speechMs: 200 },

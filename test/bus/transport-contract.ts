@@ -134,6 +134,33 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       expect(gone.got.map((d) => d.data[0])).toEqual([1]);
     });
 
+    it('routes each message by the subscriptions that exist when it is published, whatever changed elsewhere', async () => {
+      const first = collect(b, `${p}.s1.x`);
+      await settle();
+      a.publish(`${p}.s1.x`, new Uint8Array([1]));
+      await a.flush();
+      await waitFor(() => first.got.length === 1, 'the first delivery');
+      // A new subscriber on the same subject, one on another session's subject, and a wildcard across sessions.
+      const second = collect(b, `${p}.s1.x`);
+      const other = collect(b, `${p}.s2.x`);
+      const wildcard = collect(b, `${p}.*.x`);
+      await settle();
+      a.publish(`${p}.s1.x`, new Uint8Array([2]));
+      await a.flush();
+      await waitFor(() => second.got.length === 1 && wildcard.got.length === 1, 'the second delivery');
+      other.unsubscribe();
+      wildcard.unsubscribe();
+      second.unsubscribe();
+      await settle();
+      a.publish(`${p}.s1.x`, new Uint8Array([3]));
+      await a.flush();
+      await waitFor(() => first.got.length === 3, 'the third delivery');
+      expect(first.got.map((d) => d.data[0])).toEqual([1, 2, 3]);
+      expect(second.got.map((d) => d.data[0])).toEqual([2]);
+      expect(wildcard.got.map((d) => d.data[0])).toEqual([2]);
+      expect(other.got).toEqual([]);
+    });
+
     it('delivers asynchronously, never inside publish', async () => {
       const same = collect(a, `${p}.async`);
       const other = collect(b, `${p}.async`);

@@ -11,19 +11,39 @@ import { resolveSessionConfig, type SessionConfigInput } from '../../machines/co
 import type { SessionEvent } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
-import { abstractKey, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
+import { abstractKey, BACKCHANNEL, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
 
-// minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct.
-const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2 } };
+// minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct;
+// a backchannel makes the ignorable-utterance paths reachable.
+const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] } };
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
+
+/**
+ * One chart event, followed by what the live actors do at once in answer, as the live system would:
+ * a stopped playback actor reports (nothing heard, as far as the model knows) for every reply the event
+ * cancelled, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
+ */
+function step(snapshot: never, event: SessionEvent, scope: never): never {
+  const before = (snapshot as unknown as ModelSnapshot).context;
+  let next = sessionMachine.transition(snapshot, event, scope) as never;
+  const after = () => (next as unknown as ModelSnapshot).context;
+  const base = { sessionId: 'live', atMs: 0 } as const;
+  for (const turnId of after().pendingHeard.filter((t) => !before.pendingHeard.includes(t))) {
+    next = sessionMachine.transition(next, { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 }, scope) as never;
+  }
+  const { replyTurnId, replyKind } = after();
+  if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {
+    next = sessionMachine.transition(next, { ...base, type: 'tts.requested', turnId: replyTurnId, segmentIndex: 0, kind: 'say', engine: 'tts-a' }, scope) as never;
+  }
+  return next;
+}
 
 /** The chart as the walk sees it: a transition applies a stimulus's events one after another. */
 const modelLogic = {
   ...sessionMachine,
   getInitialSnapshot: sessionMachine.getInitialSnapshot.bind(sessionMachine),
-  transition: (snapshot: never, event: StimulusEvent, scope: never) =>
-    event.events.reduce<never>((s, e) => sessionMachine.transition(s, e, scope) as never, snapshot),
+  transition: (snapshot: never, event: StimulusEvent, scope: never) => event.events.reduce<never>((s, e) => step(s, e, scope), snapshot),
 } as unknown as Parameters<typeof getAdjacencyMap<ReturnType<typeof sessionMachine.getInitialSnapshot>, StimulusEvent, unknown>>[0];
 
 interface Step {

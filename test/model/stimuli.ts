@@ -19,12 +19,14 @@ export interface ModelSnapshot {
 
 export interface Stimulus {
   id: string;
-  /** The chart events this stimulus causes, in order (a SAY also makes the TTS actor request audio at once). */
+  /** The chart events this stimulus causes, in order. */
   propose(snapshot: ModelSnapshot): SessionEvent | SessionEvent[] | undefined;
   drive(h: LiveHarness): Promise<unknown>;
 }
 
 export const FILLER_TEXT = 'Hmm, let me see.';
+/** A backchannel the model's config lists in `bargeIn.ignorableWords`. */
+export const BACKCHANNEL = 'mm-hm';
 export const SAY_TEXT = 'Hello there, I am a robot.';
 /** Two-word first clause, so a reply cut mid-clause keeps a non-empty heard prefix. */
 const REPLY_TOKENS = ' Okay then, here it is.';
@@ -79,9 +81,9 @@ export const stimuli: Stimulus[] = [
       drive: (h) => h.sttPartial(text),
     }),
   ),
-  ...(['hello robot', ''] as const).map(
+  ...(['hello robot', '', BACKCHANNEL] as const).map(
     (text): Stimulus => ({
-      id: `final:${text ? 'text' : 'empty'}`,
+      id: `final:${text === BACKCHANNEL ? 'backchannel' : text ? 'text' : 'empty'}`,
       propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined),
       drive: (h) => h.sttFinal(text),
     }),
@@ -99,11 +101,25 @@ export const stimuli: Stimulus[] = [
   },
   {
     id: 'llmClause',
+    // The chunker closes both clauses of REPLY_TOKENS at once; the chart keeps them, then TTS starts.
     propose: (s) =>
       /^processing\.reply\.generating/.test(stateOf(s)) && s.context.replyKind === 'llm'
-        ? { ...base, type: 'tts.requested', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: 'reply', engine: 'tts-a' }
+        ? [
+            { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: 0, text: 'Okay then,' },
+            { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: 1, text: 'here it is.' },
+            { ...base, type: 'tts.requested', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: 'reply', engine: 'tts-a' },
+          ]
         : undefined,
     drive: (h) => h.llmToken(REPLY_TOKENS),
+  },
+  {
+    // A later clause while the first is already playing (the LLM is slower than speech).
+    id: 'llmLateClause',
+    propose: (s) =>
+      /^speaking/.test(stateOf(s)) && s.context.replyKind === 'llm'
+        ? { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: s.context.replyTexts.length, text: 'And more.' }
+        : undefined,
+    drive: (h) => h.llmToken(' And more.'),
   },
   {
     id: 'llmFinishEmpty',
@@ -175,10 +191,8 @@ export const stimuli: Stimulus[] = [
   ...[false, true].map(
     (uninterruptible): Stimulus => ({
       id: uninterruptible ? 'sayFirm' : 'say',
-      propose: (s) => [
-        { ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible },
-        { ...base, type: 'tts.requested', turnId: `s${s.context.sayTurns + 1}`, segmentIndex: 0, kind: 'say', engine: 'tts-a' },
-      ],
+      // The TTS actor's request that follows at once is added by the walk (session-model.test.ts).
+      propose: () => ({ ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible }),
       drive: (h) => h.say(SAY_TEXT, uninterruptible),
     }),
   ),
@@ -225,6 +239,7 @@ function delayMs(context: SessionContext, name: string): number {
     llmGiveUp: t.llmGiveUpMs,
     ttsFirstChunk: t.ttsFirstChunkMs,
     minInterruption: context.config.bargeIn.minSpeechMs,
+    falseInterruption: context.config.bargeIn.falseInterruptionMs,
   };
   const ms = byName[name];
   if (ms === undefined) throw new Error(`unknown delay ${name}: add it to delayMs()`);
@@ -253,5 +268,7 @@ export function abstractKey(s: ModelSnapshot): string {
     c.replyUninterruptible,
     c.usedFiller,
     c.ttsFallbacks,
+    // A reply cut by a barge-in that a wordless utterance could still resume.
+    c.interrupted !== null && c.interrupted.heard !== null,
   ]);
 }

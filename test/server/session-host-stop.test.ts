@@ -14,9 +14,9 @@ async function poke(s: Sessions): Promise<number> {
 describe('session host: stop()', () => {
   it('ends the session, leaves no child, and unsubscribes everything', async () => {
     const s = await setupSessions();
-    // Idle session a: the host (user.text, control.end, vad.speech_start), the VAD (audio.frame) and
-    // the STT (vad.*) parse these; no reply children exist to read llm.* or tts.*.
-    expect(await poke(s)).toBe(5);
+    // Idle session a: the host (user.text, control.end, vad.speech_start, llm.clause), the VAD
+    // (audio.frame) and the STT (vad.*) parse these; no reply children exist to read tts.*.
+    expect(await poke(s)).toBe(6);
     expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['stt', 'vad']);
     const errorsBefore = s.errorsOf('a').length;
 

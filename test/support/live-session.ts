@@ -13,13 +13,14 @@ import { createControlledTts, type ControlledTts, type ControlledTtsRequest } fr
 import { ManualClock, settle } from '../../adapters/testing/manual-clock.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
+import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { capPlayed, heardText } from '../../machines/history.js';
+import { joinText } from '../../machines/resume.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import type { SessionContext } from '../../machines/session.setup.js';
-import { startSession, type SessionHandle } from '../../server/session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../../server/session-host.js';
 
 export const SAMPLE_RATE_HZ = 16_000;
 type PlaybackReport = MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>;
@@ -70,6 +71,8 @@ export function createCoverage(): Coverage {
 export interface LiveHarnessOptions {
   config?: SessionConfigInput;
   coverage?: Coverage;
+  /** An observer attached to the chart before it starts (e.g. a session recorder), made with the harness's bus and clock. */
+  attach?: (world: { bus: MessageBus; clock: ManualClock }) => NonNullable<StartSessionOptions['attach']>;
 }
 
 export async function createLiveHarness(options: LiveHarnessOptions = {}) {
@@ -123,6 +126,7 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     engines: { vad: createFakeVad({ sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS }), stt, llm, tts: ttsEngines, sink },
     config: options.config ?? {},
     inspect,
+    ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
   });
   session.actor.on('notice', (e) => {
     if (e.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
@@ -316,12 +320,36 @@ export function checkInvariants(h: InvariantView): void {
     if (entry.role !== 'assistant' || entry.pending) continue;
     const report = reports.get(entry.turnId);
     if (!report) throw new Error(`invariant: assistant entry for ${entry.turnId} without a playback report`);
+    // A resumed reply's entry starts with what was heard in full of the reply it resumes.
+    const prefix = resumedPrefix(h, entry.turnId);
     // A client's truncate (it heard only audioEndMs of the reply) can only shorten what the report says.
     const truncations = h.messages.filter((m): m is MessageOf<'control.truncate'> => m.type === 'control.truncate' && m.turnId === entry.turnId);
-    const heard = heardText(report.segments);
-    const expected = truncations.map((t) => heardText(capPlayed(report.segments, t.audioEndMs))).reduce((a, b) => (b.length < a.length ? b : a), heard);
+    const heard = joinText(prefix, heardText(report.segments));
+    const expected = truncations
+      .map((t) => joinText(prefix, heardText(capPlayed(report.segments, t.audioEndMs))))
+      .reduce((a, b) => (b.length < a.length ? b : a), heard);
     if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report (and truncates) say "${expected}" was heard`);
     const interrupted = report.type === 'playback.stopped' || expected.length < heard.length;
     if (entry.interrupted !== interrupted) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
   }
+}
+
+/**
+ * What was heard in full before a resumed reply (`r<n>`), from the sink's own reports: the leading
+ * segments of the reply it resumes (named by its `reply_resumed` notice) that were played to their end,
+ * after that reply's own prefix. '' for a reply that is not a resume.
+ */
+function resumedPrefix(h: InvariantView, turnId: string): string {
+  const notice = h.messages.find((m): m is MessageOf<'session.notice'> => m.type === 'session.notice' && m.code === 'reply_resumed' && m.turnId === turnId);
+  if (!notice) return '';
+  const resumed = notice.detail.split(' ')[0]!;
+  const report = h.reports.get(resumed);
+  if (!report) throw new Error(`invariant: ${turnId} resumes ${resumed}, which has no playback report`);
+  const heard: string[] = [];
+  for (const s of [...report.segments].sort((a, b) => a.segmentIndex - b.segmentIndex)) {
+    if (s.kind === 'filler') continue;
+    if (!s.complete || s.playedMs < s.durationMs) break;
+    heard.push(s.text);
+  }
+  return joinText(resumedPrefix(h, resumed), heard.join(' '));
 }

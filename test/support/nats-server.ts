@@ -21,7 +21,14 @@ import { join } from 'node:path';
 export interface NatsServerHandle {
   url: string;
   port: number;
+  /** The JetStream store directory. */
+  storeDir: string;
   stop(): Promise<void>;
+  /**
+   * SIGKILL, as a crash would: no clean shutdown, the store dir stays. Start it again with
+   * `startNatsServer({ port, storeDir })`: same address, same streams.
+   */
+  kill(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -82,13 +89,20 @@ export interface StartNatsServerOptions {
   configFile?: string;
   /** Environment for the server (a configuration may read passwords from `$VARIABLES`). */
   env?: Record<string, string>;
+  /** Listen on this port (a restart after `kill`); default: a free one. */
+  port?: number;
+  /** Use this JetStream store dir and leave it in place on stop (the caller removes it); default: a fresh one. */
+  storeDir?: string;
+  /** Default true; false starts a server without JetStream (to test what needs it). */
+  jetstream?: boolean;
 }
 
 export async function startNatsServer(options: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = findBinary();
-  const port = await freePort();
-  const storeDir = await mkdtemp(join(tmpdir(), 'va-nats-'));
-  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), '-js', '-sd', storeDir];
+  const port = options.port ?? (await freePort());
+  const ownStoreDir = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'va-nats-')));
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir])];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
 
   // nats-server logs to stderr; keep the tail so a failed start explains itself.
@@ -110,7 +124,7 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
         await waitForExit(child, STOP_TIMEOUT_MS);
       }
     }
-    await rm(storeDir, { recursive: true, force: true });
+    if (ownStoreDir) await rm(storeDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -133,6 +147,13 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   return {
     url: `nats://${HOST}:${port}`,
     port,
+    storeDir,
     stop: () => (stopped ??= cleanup()),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await waitForExit(child, STOP_TIMEOUT_MS);
+      }
+    },
   };
 }

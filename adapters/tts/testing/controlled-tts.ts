@@ -7,6 +7,9 @@ import type { TtsEngine } from '../types.js';
 
 export interface ControlledTtsRequest {
   text: string;
+  /** The voice and language the request asked for (absent: the engine's own). */
+  voice?: string;
+  language?: string;
   signal: AbortSignal;
   channel: Channel<Uint8Array>;
 }
@@ -24,9 +27,9 @@ export function createControlledTts(options: { name?: string; sampleRateHz?: num
     sampleRateHz: options.sampleRateHz ?? 16_000,
     requests,
     activeRequests: () => requests.filter((r) => !r.signal.aborted && !r.channel.closed),
-    synthesize({ text, signal }) {
+    synthesize({ text, voice, language, signal }) {
       const channel = createChannel<Uint8Array>(signal);
-      requests.push({ text, signal, channel });
+      requests.push({ text, signal, channel, ...(voice !== undefined ? { voice } : {}), ...(language !== undefined ? { language } : {}) });
       return channel;
     },
   };

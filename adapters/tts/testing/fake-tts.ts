@@ -20,6 +20,8 @@ export interface FakeTtsOptions {
   name?: string;
   /** 'error': throw after the latency; 'hang': never yield (until aborted). */
   fail?: 'error' | 'hang';
+  /** Report a phoneme at the start of each word (its first letter), as eSpeak does for lip sync. */
+  phonemes?: boolean;
 }
 
 export interface FakeTtsStats {
@@ -48,8 +50,11 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu;
  * ```
  */
 export function countSpeechWords(text: string): number {
-  const cjk = text.match(CJK)?.length ?? 0;
-  return cjk + text.replace(CJK, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+  return speechWords(text).length;
+}
+
+function speechWords(text: string): string[] {
+  return [...(text.match(CJK) ?? []), ...text.replace(CJK, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w))];
 }
 
 /**
@@ -77,10 +82,11 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
     chunkMs,
     name = 'fake-tts',
     fail,
+    phonemes = false,
   } = options;
   const stats: FakeTtsStats = { requests: 0, aborted: 0, chunksGenerated: 0 };
 
-  function synthesize({ text, signal }: TtsRequest): AsyncIterable<Uint8Array> {
+  function synthesize({ text, signal, onPhoneme }: TtsRequest): AsyncIterable<Uint8Array> {
     // Eight voices' worth of distinct noise: requests differ, and the tone cache stays small and warm.
     const seed = stats.requests++ % 8;
     return startClockedStream<Uint8Array>(
@@ -92,6 +98,7 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         await sleep(clock, latencyMs, stop);
         if (fail === 'error') throw new Error(`${name}: synthesis failed`);
         const pcm = makeTestTone(sampleRateHz, countSpeechWords(text) * msPerWord, { seed, noise: 0.02 });
+        if (phonemes && onPhoneme) speechWords(text).forEach((word, i) => onPhoneme({ atMs: i * msPerWord, name: word[0]!.toLowerCase() }));
         const chunkBytes = chunkMs ? Math.max(2, pcmBytesFor(chunkMs, sampleRateHz)) : pcm.byteLength;
         for (let offset = 0; offset < pcm.byteLength; offset += chunkBytes) {
           // Why chunkMs / 4: streaming TTS runs a few times faster than real time (here 4x), so a

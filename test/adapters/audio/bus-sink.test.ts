@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBusSink } from '../../../adapters/audio/bus-sink.js';
-import { ManualClock } from '../../../adapters/testing/index.js';
+import { makeSilenceFrame, makeSpeechFrame, ManualClock } from '../../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../../bus/memory-transport.js';
 import { createMessageBus } from '../../../bus/message-bus.js';
 import type { BusMessage } from '../../../bus/messages.js';
@@ -27,5 +27,20 @@ describe('bus sink', () => {
     // After a clear the device starts again from now.
     sink.write(frame, { turnId: 'u2', seq: 0 });
     expect(sink.bufferedMs()).toBe(20);
+  });
+
+  it('carries lip-sync data on every frame: the mouth level, and the viseme when known', async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const got: BusMessage[] = [];
+    bus.subscribe('va.s1.audio.out', (m) => got.push(m as BusMessage));
+    const sink = createBusSink({ bus, clock, sessionId: 's1', sampleRateHz: 16_000 });
+    sink.write(makeSilenceFrame(16_000, 20), { turnId: 'u1', seq: 0 });
+    sink.write(makeSpeechFrame(16_000, 20), { turnId: 'u1', seq: 1, viseme: 'aa' });
+    await bus.flush();
+    const [silent, loud] = got.map((m) => (m.type === 'audio.out' ? { level: m.level, viseme: m.viseme } : {}));
+    expect(silent).toEqual({ level: 0, viseme: undefined });
+    expect(loud!.viseme).toBe('aa');
+    expect(loud!.level).toBeGreaterThan(0.5);
   });
 });

@@ -19,6 +19,14 @@ it('without the optional package, the engine names the install command', () => {
   expect(() => checkEspeakInstalled(missing)).toThrow(EspeakUnavailableError);
   expect(() => checkEspeakInstalled(missing)).toThrow(/optional dependency \(GPL-3\.0\).*npm install @echogarden\/espeak-ng-emscripten/);
   expect(() => checkEspeakInstalled()).not.toThrow();
+  // Not installed stays not installed: the TTS chain passes eSpeak by instead of coming back to it.
+  let thrown: unknown;
+  try {
+    checkEspeakInstalled(missing);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toMatchObject({ retryable: false });
 });
 
 const LONG = 'This is a long answer. It goes on for several sentences, so that synthesis takes a while. '.repeat(4);
@@ -46,6 +54,19 @@ describe.runIf(installed)('eSpeak-NG TTS (optional, GPL-3.0)', () => {
     expect(rms(chunks)).toBeGreaterThan(500);
     expect(chunks.length).toBeGreaterThan(10);
     expect(chunks.every((c) => c.byteLength % 2 === 0 && c.byteLength <= 2 * 2205 + 2)).toBe(true);
+  });
+
+  it('reports its phonemes with their times for lip sync, within the audio it makes', async () => {
+    const tts = createEspeakTts();
+    const phonemes: Array<{ atMs: number; name: string }> = [];
+    const chunks: Uint8Array[] = [];
+    for await (const c of tts.synthesize({ text: 'Hello robot, turn left.', signal: new AbortController().signal, onPhoneme: (p) => phonemes.push(p) })) chunks.push(c);
+    const named = phonemes.filter((p) => p.name !== '');
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.slice(0, 3).map((p) => p.name)).toEqual(['h', 'ə', 'l']);
+    const times = phonemes.map((p) => p.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times.at(-1)!).toBeLessThanOrEqual(ms(chunks) + 1);
   });
 
   it('speaks Mandarin with the Mandarin voice', async () => {

@@ -75,10 +75,19 @@ describe('OpenAI-compatible speech TTS', () => {
     };
     await expect(run()).rejects.toThrow(SpeechServiceError);
     await expect(run()).rejects.toThrow(/answered 404 .*check the model "no-such-model" and the voice "nova"/);
+    // A 404 fails every time: the TTS chain passes this engine by; a 503 may pass on a retry.
+    await expect(run()).rejects.toMatchObject({ retryable: false });
+    fixture.behave({ status: 503 });
+    await expect(run()).rejects.toMatchObject({ name: 'SpeechServiceError', retryable: true });
   });
 
   it('an unreachable server says so and names the setting', async () => {
     const tts = createOpenAiSpeechTts({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', voice: 'v' });
     await expect(tts.warmUp!()).rejects.toThrow(/speech server at http:\/\/127\.0\.0\.1:1\/v1 is unreachable .*tts\.engines\[\]\.baseUrl/);
+    const run = async () => {
+      for await (const chunk of tts.synthesize({ text: 'Hi.', signal: signal() })) void chunk;
+    };
+    // Unreachable now, maybe not in a moment: retryable.
+    await expect(run()).rejects.toMatchObject({ retryable: true });
   });
 });

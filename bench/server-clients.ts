@@ -1,0 +1,238 @@
+/**
+ * The client side of `--scenario server`: N OpenAI-Realtime WebSocket clients speaking raw JSON over `ws`,
+ * run in a child process of the bench (a server's clients are elsewhere in real life; in the same process
+ * they would take the server's core and measure each other). Every client streams 20 ms of 24 kHz silence
+ * per tick from one shared timer (a microphone's load on the server) and runs typed turns
+ * (`conversation.item.create` + `response.create`); three turns in four are cancelled with
+ * `response.cancel` 700 ms after their first audio. Every time is taken here, at the client.
+ *
+ * Run by `bench/server-scenario.ts` through `fork()`; it talks over IPC ({@link FleetMessage}).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { makeSilenceFrame } from '../adapters/testing/index.js';
+import { STOP_AFTER_MS } from './scenarios.js';
+import { measureWindow } from './window.js';
+import type { Percentiles } from './stats.js';
+
+export interface FleetOptions {
+  url: string;
+  sessions: number;
+  warmUpMs: number;
+  windowMs: number;
+}
+
+export interface ClientTurn {
+  requestAtMs: number;
+  responseId?: string;
+  firstTextAtMs?: number;
+  firstAudioAtMs?: number;
+  lastAudioAtMs?: number;
+  cancelAtMs?: number;
+  doneAtMs?: number;
+  status?: string;
+  audioDeltas: number;
+}
+
+export interface FleetResult {
+  turns: ClientTurn[];
+  connectMs: number[];
+  errorCodes: Record<string, number>;
+  lateTurns: number;
+  audioAfterDone: number;
+  windowStartMs: number;
+  windowEndMs: number;
+  loopLagMs: Percentiles;
+  cpuPercent: number;
+}
+
+/** Child → parent: progress lines, the phases the server measures around, and the result. */
+export type FleetMessage =
+  | { type: 'progress'; line: string }
+  | { type: 'phase'; phase: 'connected' | 'settled' | 'window-start' | 'window-end' }
+  | { type: 'result'; result: FleetResult }
+  | { type: 'failed'; message: string };
+
+/** Why 20 ms: the Realtime clients' usual append size, and the pipeline's frame. */
+const MIC_FRAME_MS = 20;
+/** Why 24 kHz: the Realtime protocol's default `audio/pcm` rate, what the server expects without a session.update. */
+const CLIENT_RATE_HZ = 24_000;
+/** Why 50 at a time: bounded accept bursts (the listen backlog is 511), as a fleet reconnecting in waves would. */
+const CONNECT_BATCH = 50;
+/** Why 15 s: far beyond any healthy turn (the whole reply is ~6 s of audio); past it the turn counts as late. */
+const TURN_TIMEOUT_MS = 15_000;
+/** Why 1 s: the shared microphone clock and each session's first frames (resampler creation) settle before RSS is read. */
+const SETTLE_MS = 1000;
+
+interface BenchClient {
+  ws: WebSocket;
+  turns: ClientTurn[];
+  closing: boolean;
+  /** Response ids (`resp_<turnId>`, so only unique per session) whose `response.done` arrived. */
+  finished: Set<string>;
+  /** Resolvers of the current turn: first audio, response.done. */
+  waiters: { audio?: () => void; done?: () => void };
+}
+
+const TYPE = /"type":"([^"]+)"/;
+const RESPONSE_ID = /"response_id":"([^"]+)"/;
+
+export async function runClientFleet(options: FleetOptions, report: (message: FleetMessage) => void): Promise<FleetResult> {
+  const { url, sessions } = options;
+  const errorCodes: Record<string, number> = {};
+  const error = (code: string) => void (errorCodes[code] = (errorCodes[code] ?? 0) + 1);
+  let lateTurns = 0;
+  let audioAfterDone = 0;
+  const progress = (line: string) => report({ type: 'progress', line });
+
+  const connect = (): Promise<{ client: BenchClient; connectMs: number }> =>
+    new Promise((resolve, reject) => {
+      const startedAtMs = performance.now();
+      const ws = new WebSocket(url);
+      const client: BenchClient = { ws, turns: [], closing: false, finished: new Set(), waiters: {} };
+      let created = false;
+      const refuse = (reason: Error) => {
+        client.closing = true;
+        reject(reason);
+      };
+      ws.on('error', (e) => (created ? error(`socket: ${e.message}`) : refuse(e)));
+      ws.once('unexpected-response', (_req, res) => refuse(new Error(`HTTP ${res.statusCode}`)));
+      ws.on('close', (code) => {
+        if (!created) return refuse(new Error(`closed ${code} before session.created`));
+        if (!client.closing) error(`unexpected_close ${code}`);
+      });
+      ws.on('message', (data: Buffer) => {
+        const atMs = performance.now();
+        // Only the head is read for the frequent events: audio deltas are ~1.3 kB of base64 each.
+        const head = data.toString('latin1', 0, 160);
+        const type = TYPE.exec(head)?.[1];
+        const turn = client.turns[client.turns.length - 1];
+        if (type === 'response.output_audio.delta') {
+          const id = RESPONSE_ID.exec(head)?.[1];
+          if (id && client.finished.has(id)) audioAfterDone++;
+          if (!turn || id !== turn.responseId) return;
+          turn.lastAudioAtMs = atMs;
+          turn.audioDeltas++;
+          if (turn.firstAudioAtMs === undefined) {
+            turn.firstAudioAtMs = atMs;
+            client.waiters.audio?.();
+          }
+        } else if (type === 'response.output_audio_transcript.delta') {
+          if (turn && turn.firstTextAtMs === undefined && RESPONSE_ID.exec(head)?.[1] === turn.responseId) turn.firstTextAtMs = atMs;
+        } else if (type === 'session.created') {
+          created = true;
+          resolve({ client, connectMs: atMs - startedAtMs });
+        } else if (type === 'response.created' || type === 'response.done' || type === 'error') {
+          const event = JSON.parse(data.toString()) as { response?: { id: string; status: string }; error?: { code?: string } };
+          if (type === 'error') return error(event.error?.code ?? 'error');
+          const id = event.response!.id;
+          if (type === 'response.created') {
+            if (turn && turn.responseId === undefined) turn.responseId = id;
+            return;
+          }
+          client.finished.add(id);
+          if (turn && id === turn.responseId) {
+            turn.doneAtMs = atMs;
+            turn.status = event.response!.status;
+            client.waiters.done?.();
+          }
+        }
+      });
+    });
+
+  const waitFor = (client: BenchClient, what: 'audio' | 'done', reached: () => boolean): Promise<boolean> =>
+    reached()
+      ? Promise.resolve(true)
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            client.waiters[what] = undefined;
+            resolve(false);
+          }, TURN_TIMEOUT_MS);
+          client.waiters[what] = () => {
+            clearTimeout(timer);
+            client.waiters[what] = undefined;
+            resolve(true);
+          };
+        });
+
+  progress(`  connecting ${sessions} client(s)`);
+  const clients: BenchClient[] = [];
+  const connectMs: number[] = [];
+  for (let i = 0; i < sessions; i += CONNECT_BATCH) {
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(CONNECT_BATCH, sessions - i) }, connect));
+    for (const r of batch) {
+      if (r.status === 'fulfilled') {
+        clients.push(r.value.client);
+        connectMs.push(r.value.connectMs);
+      } else error(`connect: ${(r.reason as Error).message}`);
+    }
+  }
+  report({ type: 'phase', phase: 'connected' });
+
+  // One shared microphone clock: 20 ms of 24 kHz silence to every client per tick, one pre-encoded event.
+  const append = Buffer.from(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64') }));
+  const mic = setInterval(() => {
+    for (const c of clients) if (c.ws.readyState === WebSocket.OPEN) c.ws.send(append, { binary: false });
+  }, MIC_FRAME_MS);
+  await sleep(SETTLE_MS);
+  report({ type: 'phase', phase: 'settled' });
+
+  const itemCreate = JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] } });
+  const responseCreate = JSON.stringify({ type: 'response.create' });
+  const cancel = JSON.stringify({ type: 'response.cancel' });
+  let running = true;
+  const loops = clients.map(async (client, i) => {
+    // Why staggered over 2 s: N clients that all ask in the same millisecond measure a thundering herd, not a server.
+    await sleep((i * 13) % 2000);
+    for (let n = 0; running && client.ws.readyState === WebSocket.OPEN; n++) {
+      const turn: ClientTurn = { requestAtMs: 0, audioDeltas: 0 };
+      client.turns.push(turn);
+      client.ws.send(itemCreate);
+      turn.requestAtMs = performance.now();
+      client.ws.send(responseCreate);
+      if (!(await waitFor(client, 'audio', () => turn.firstAudioAtMs !== undefined))) {
+        lateTurns++;
+        continue;
+      }
+      // Why three in four: a full reply plays ~6 s, a cancelled turn ~1 s; this keeps samples coming at 1
+      // client while full replies (and their playback load) stay in the mix.
+      if (n % 4 !== 3) {
+        await sleep(STOP_AFTER_MS);
+        turn.cancelAtMs = performance.now();
+        client.ws.send(cancel);
+      }
+      if (!(await waitFor(client, 'done', () => turn.doneAtMs !== undefined))) lateTurns++;
+      // Why 100-300 ms: a user's pause before the next turn, spread so turns do not align across clients.
+      await sleep(100 + ((i * 37 + n * 53) % 200));
+    }
+  });
+
+  progress(`  ${clients.length} clients connected; warming up ${options.warmUpMs} ms`);
+  await sleep(options.warmUpMs);
+  const windowStartMs = performance.now();
+  progress(`  measuring ${options.windowMs} ms`);
+  report({ type: 'phase', phase: 'window-start' });
+  const { loopLagMs, cpuPercent } = await measureWindow(() => sleep(options.windowMs));
+  report({ type: 'phase', phase: 'window-end' });
+  const windowEndMs = performance.now();
+  running = false;
+  progress('  stopping');
+  await Promise.race([Promise.all(loops), sleep(TURN_TIMEOUT_MS)]);
+  clearInterval(mic);
+  for (const c of clients) {
+    c.closing = true;
+    c.ws.close();
+  }
+  return { turns: clients.flatMap((c) => c.turns), connectMs, errorCodes, lateTurns, audioAfterDone, windowStartMs, windowEndMs, loopLagMs, cpuPercent };
+}
+
+// As a child process: options arrive over IPC, the result goes back the same way.
+if (process.send && process.argv.includes('--fleet-child')) {
+  const send = (message: FleetMessage) => process.send!(message);
+  process.once('message', (options: FleetOptions) => {
+    runClientFleet(options, send).then(
+      (result) => send({ type: 'result', result }),
+      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    );
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * Records one session into a {@link RecordStore}. It attaches to the session chart before it starts
+ * (`startSession({ attach })`) and captures, in memory, off the store's commit path:
+ *
+ * - every event the chart's root actor processed, in order, with its delivery time and the state after
+ *   it — from XState inspection (`@xstate.snapshot` of the root carries the event it processed), so the
+ *   chart's own delayed events (`xstate.after.*`) are in the log too;
+ * - the notices and history entries the chart emitted, tied to the event that caused them;
+ * - the per-turn timeline (`server/timeline.ts`, fed from the session's bus messages); a turn is
+ *   written once it is settled (the chart has let go of it), with its outbox row for JetStream;
+ * - microphone audio in one-second chunks, with `audio`.
+ *
+ * The store collects the rows at its next tick; nothing here ever waits for SQLite.
+ *
+ * @example
+ * ```ts
+ * const recorder = createSessionRecorder(store, { bus, clock });
+ * const session = startSession({ sessionId: 's1', bus, clock, engines, attach: recorder.attach });
+ * // … later
+ * await session.stop();
+ * recorder.close('end');
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import type { Actor, InspectionEvent, Subscription as ActorSubscription } from 'xstate';
+import type { Clock } from '../../adapters/clock.js';
+import { encodeMessage } from '../../bus/codec.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { BusMessage, MessageOf, TurnTimeline } from '../../bus/messages.js';
+import type { Subscription } from '../../bus/transport.js';
+import type { SessionMachine } from '../../machines/session.machine.js';
+import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../timeline.js';
+import { chartVersion } from './chart-version.js';
+import type { RecordRow, RecordSource, RecordStore } from './store.js';
+
+export interface SessionRecorderOptions {
+  bus: MessageBus;
+  /** The session's clock: event times are read from it. */
+  clock: Clock;
+  /** Keep the microphone audio (`record.audio`), so the session can be re-run through engines. */
+  audio?: boolean;
+  /** Write each settled turn to the outbox for the JetStream relay (only when a relay runs). */
+  outbox?: boolean;
+}
+
+export interface SessionRecorder {
+  /** Give this to `startSession({ attach })`. */
+  readonly attach: (actor: Actor<SessionMachine>) => void;
+  /** Known once attached. */
+  readonly recordingId: string | undefined;
+  /** Ends the recording: writes the remaining turns and the end, and commits them now. */
+  close(reason: string): void;
+}
+
+/** Why one second: large enough that a chunk row costs nothing next to its audio, small enough to stream. */
+const AUDIO_CHUNK_MS = 1000;
+
+type Snapshot = ReturnType<Actor<SessionMachine>['getSnapshot']>;
+
+export function createSessionRecorder(store: RecordStore, options: SessionRecorderOptions): SessionRecorder {
+  const { bus, clock } = options;
+  let rows: RecordRow[] = [];
+  let recordingId: string | undefined;
+  let actor: Actor<SessionMachine> | undefined;
+  let closed = false;
+  let originMs = 0;
+  let startedWallMs = 0;
+  let sessionId = '';
+  let eventSeq = 0;
+  let emittedSeq = 0;
+  let turnOrdinal = 0;
+  let changedSinceCollect = false;
+  const cleanup: Array<Subscription | ActorSubscription> = [];
+  let detach: (() => void) | undefined;
+  let timeline: TimelineBuilder | undefined;
+  const written = new Set<string>();
+  /** Turns found settled at the last collect: written at the next, so their last bus messages have landed. */
+  let settling = new Set<string>();
+  let chunk: { atMs: number; rateHz: number; parts: Uint8Array[]; bytes: number } | undefined;
+  let audioSeq = 0;
+
+  const at = () => clock.now() - originMs;
+
+  const writeTurn = (turn: TurnTimeline) => {
+    written.add(turn.turnId);
+    const record = rebaseTimeline(turn, originMs);
+    rows.push({ table: 'turn', recordingId: recordingId!, ordinal: turnOrdinal++, turn: record });
+    if (!options.outbox) return;
+    const message: MessageOf<'record.turn'> = {
+      type: 'record.turn',
+      sessionId,
+      turnId: turn.turnId,
+      atMs: Math.round(at()),
+      recordingId: recordingId!,
+      startedAtWallMs: startedWallMs,
+      turn: record,
+    };
+    rows.push({
+      table: 'outbox',
+      recordingId: recordingId!,
+      // Stable across restarts and retries: JetStream drops a second copy with the same id.
+      msgId: `${recordingId}.${turn.turnId}`,
+      subject: bus.subjects.forEvent(sessionId, 'record.turn'),
+      payload: encodeMessage(message),
+      createdWallMs: store.wallClock(),
+    });
+  };
+
+  /** The chart has let go of the turn: it is not the current reply and not waiting for its playback report. */
+  const settledIn = (snapshot: Snapshot, turn: TurnTimeline) =>
+    turn.outcome !== undefined && snapshot.context.replyTurnId !== turn.turnId && !snapshot.context.pendingHeard.includes(turn.turnId);
+
+  const collectTurns = (force: boolean) => {
+    if (!actor || !timeline || (!force && !changedSinceCollect && settling.size === 0)) return;
+    changedSinceCollect = false;
+    const snapshot = actor.getSnapshot();
+    const next = new Set<string>();
+    for (const turn of timeline.turns()) {
+      if (written.has(turn.turnId)) continue;
+      if (force || settling.has(turn.turnId)) writeTurn(turn);
+      else if (settledIn(snapshot, turn)) next.add(turn.turnId);
+    }
+    settling = next;
+  };
+
+  const closeChunk = () => {
+    if (!chunk) return;
+    const pcm = Buffer.concat(chunk.parts, chunk.bytes);
+    rows.push({ table: 'audio', recordingId: recordingId!, seq: audioSeq++, atMs: chunk.atMs, sampleRateHz: chunk.rateHz, pcm });
+    chunk = undefined;
+  };
+
+  const onFrame = (m: { sampleRateHz: number; audio: Uint8Array }) => {
+    if (chunk && chunk.rateHz !== m.sampleRateHz) closeChunk();
+    chunk ??= { atMs: at(), rateHz: m.sampleRateHz, parts: [], bytes: 0 };
+    // A copy: a device may reuse its frame buffer for the next frame.
+    chunk.parts.push(m.audio.slice());
+    chunk.bytes += m.audio.byteLength;
+    if (chunk.bytes >= (chunk.rateHz * 2 * AUDIO_CHUNK_MS) / 1000) closeChunk();
+  };
+
+  const source: RecordSource = {
+    get recordingId() {
+      return recordingId!;
+    },
+    collect(push) {
+      collectTurns(false);
+      for (const row of rows) push(row);
+      rows = [];
+    },
+  };
+
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
+    // `xstate.stop` is the host tearing the actor down, not an event of the chart.
+    if (event.event.type === 'xstate.stop') return;
+    const snapshot = event.snapshot as Snapshot;
+    rows.push({ table: 'event', recordingId: recordingId!, seq: eventSeq++, atMs: at(), event: event.event, state: snapshot.value, status: snapshot.status });
+    changedSinceCollect = true;
+  };
+
+  return {
+    get recordingId() {
+      return recordingId;
+    },
+    attach(attached) {
+      if (actor) throw new Error('this recorder is already attached to a session: create one recorder per session');
+      actor = attached;
+      const { context } = attached.getSnapshot();
+      sessionId = context.sessionId;
+      recordingId = randomUUID();
+      originMs = clock.now();
+      startedWallMs = store.wallClock();
+      rows.push({
+        table: 'recording',
+        recordingId,
+        sessionId,
+        startedWallMs,
+        chartVersion: chartVersion(),
+        config: context.config,
+        audio: options.audio ?? false,
+      });
+      cleanup.push(attached.system.inspect(inspect));
+      // Emitted during an event's processing, before its snapshot is inspected: they belong to `eventSeq`.
+      cleanup.push(
+        attached.on('notice', (e) =>
+          rows.push({
+            table: 'emitted',
+            recordingId: recordingId!,
+            seq: emittedSeq++,
+            eventSeq,
+            atMs: at(),
+            emitted: { kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail },
+          }),
+        ),
+        attached.on('history', (e) =>
+          rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'history', ...e.entry } }),
+        ),
+      );
+      const builder = (timeline = createTimelineBuilder(sessionId));
+      const onTimelineMessage = (m: BusMessage) => {
+        builder.add(m);
+        changedSinceCollect = true;
+      };
+      for (const type of TIMELINE_MESSAGE_TYPES) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onTimelineMessage));
+      if (options.audio) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, 'audio.frame'), (m) => m.type === 'audio.frame' && onFrame(m)));
+      detach = store.attach(source);
+    },
+    close(reason) {
+      if (closed || !actor) return;
+      closed = true;
+      for (const s of cleanup) s.unsubscribe();
+      collectTurns(true);
+      closeChunk();
+      rows.push({ table: 'recordingEnd', recordingId: recordingId!, endedAtMs: at(), endReason: reason });
+      detach?.();
+      store.flush();
+    },
+  };
+}

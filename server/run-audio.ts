@@ -1,0 +1,90 @@
+/**
+ * Plays microphone audio into one session in real time (20 ms frames) with the engines of a
+ * configuration, and returns what happened: the per-turn timelines, the history and the agent's audio
+ * track (what was heard, when). The `run` command and `replay --rerun` both go through here, so a
+ * re-run session meets the very same path as a recording played with `run`.
+ *
+ * @example
+ * ```ts
+ * const result = await runAudio({ config: loadConfig({ env: process.env }), pcm });
+ * console.log(formatTimelines(result.turns));
+ * ```
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import { pcmBytesFor } from '../adapters/audio/pcm.js';
+import { createRecordingSink } from '../adapters/audio/recording-sink.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
+import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
+import type { TurnTimeline } from '../bus/messages.js';
+import type { HistoryEntry } from '../machines/events.js';
+import type { AppConfig } from './config.js';
+import { buildEngines } from './engine-pool.js';
+import { startSession, type StartSessionOptions } from './session-host.js';
+import { createTimelineRecorder } from './timeline.js';
+
+/** Why 1.5 s of trailing silence: the VAD hangover (600 ms) plus STT finalization before the last turn starts. */
+const TAIL_SILENCE_MS = 1500;
+/** Why 60 s: the longest reply we wait for after the recording ends before returning anyway. */
+const MAX_WAIT_MS = 60_000;
+
+export interface RunAudioOptions {
+  config: AppConfig;
+  /** s16le mono at `config.audio.inputRateHz`. */
+  pcm: Uint8Array;
+  sessionId?: string;
+  /** An observer of the chart (e.g. a session recorder), made with the run's bus and clock. */
+  attach?: (world: { bus: MessageBus; clock: Clock }) => NonNullable<StartSessionOptions['attach']>;
+  /** A line for each `session.error` of the run. */
+  onError?: (line: string) => void;
+}
+
+export interface RunAudioResult {
+  /** Times on the run's clock; rebase on `startedAtMs` to line them up with the audio. */
+  turns: TurnTimeline[];
+  history: readonly HistoryEntry[];
+  startedAtMs: number;
+  endedAtMs: number;
+  /** The agent's audio track from the start of the input to the end of the run, at `config.audio.outputRateHz`. */
+  agentAudio: Uint8Array;
+}
+
+export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult> {
+  const { config, pcm } = options;
+  const sessionId = options.sessionId ?? 'run';
+  const rate = config.audio.inputRateHz;
+  const clock = systemClock;
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const sink = createRecordingSink(clock, config.audio.outputRateHz);
+  const pool = buildEngines(config, { clock });
+  await pool.warmUp();
+  // A recording has no acoustic path from the speaker back to the microphone: nothing to cancel.
+  const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'file' });
+  const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
+  const timeline = createTimelineRecorder(bus, sessionId);
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => options.onError?.(`error: ${'message' in m ? m.message : ''}`));
+  await session.ready();
+
+  // Real time: frame i goes out at start + i × 20 ms, whatever the engines cost.
+  const frameMs = config.pipeline.frameMs;
+  const frameBytes = pcmBytesFor(frameMs, rate);
+  const startedAtMs = clock.now();
+  const total = Math.ceil(pcm.byteLength / frameBytes) + Math.ceil(TAIL_SILENCE_MS / frameMs);
+  for (let i = 0; i < total; i++) {
+    const frame = new Uint8Array(frameBytes);
+    frame.set(pcm.subarray(i * frameBytes, (i + 1) * frameBytes));
+    session.pushAudio(frame, rate);
+    const dueMs = startedAtMs + (i + 1) * frameMs;
+    await sleep(Math.max(0, dueMs - clock.now()));
+  }
+  const deadline = clock.now() + MAX_WAIT_MS;
+  while (!session.state().startsWith('idle') && clock.now() < deadline) await sleep(frameMs);
+  const endedAtMs = clock.now();
+
+  const result = { turns: timeline.turns(), history: session.history(), startedAtMs, endedAtMs, agentAudio: sink.render(startedAtMs, endedAtMs) };
+  timeline.close();
+  await session.stop();
+  engines.release();
+  await bus.close();
+  return result;
+}

@@ -1,0 +1,56 @@
+/**
+ * The layering rule, checked on the source: imports only point downwards. From the bottom: `bus` (subjects,
+ * messages, transports) ← `adapters` (engines, audio, clock) ← `actors` (one per stage) ← `machines` (the
+ * chart) ← `server` ← `bin`, `bench`. A file may import its own layer and the layers below it, never one
+ * above: the chart never reaches into the server, an actor never into the chart.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'server', 'bin', 'bench'] as const;
+/** `bin` and `bench` are both entry points on top: neither imports the other. */
+const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, server: 4, bin: 5, bench: 5 };
+const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|mjs)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** The imports of one file (path relative to the root) that point to a higher layer. */
+function upwardImportsOf(file: string, text: string): string[] {
+  const layer = file.split('/')[0]!;
+  const found: string[] = [];
+  for (const match of text.matchAll(SPECIFIER)) {
+    const specifier = match[1] ?? match[2]!;
+    if (!specifier.startsWith('.')) continue;
+    const target = relative(ROOT, resolve(ROOT, dirname(file), specifier)).split(/[\\/]/)[0]!;
+    const targetRank = RANK[target];
+    if (targetRank === undefined) continue;
+    if (targetRank > RANK[layer]! || (targetRank === RANK[layer] && target !== layer)) found.push(`${file} → ${specifier} (${layer} may not import ${target})`);
+  }
+  return found;
+}
+
+describe('layers', () => {
+  it('every import points to its own layer or one below', () => {
+    const found = LAYERS.flatMap((layer) =>
+      sourceFiles(join(ROOT, layer)).flatMap((path) => upwardImportsOf(relative(ROOT, path).split(/[\\/]/).join('/'), readFileSync(path, 'utf8'))),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('the check catches upward imports of every kind', () => {
+    expect(upwardImportsOf('bus/x.ts', "import type { Clock } from '../adapters/clock.js';")).toHaveLength(1);
+    expect(upwardImportsOf('actors/x.ts', "export type { SttCommand } from '../machines/events.js';")).toHaveLength(1);
+    expect(upwardImportsOf('machines/x.ts', "const m = await import('../server/serve.js');")).toHaveLength(1);
+    expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
+    expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual([]);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The randomized tests' generator: a seeded PRNG and one random step of the world — time passing, a late
+ * message of an old turn, or any stimulus the chart can take now (see `stimuli.ts`) — plus `quiesce`, the
+ * world going quiet. Shared by the randomized interleavings and the record/replay property test.
+ */
+import type { SessionConfigInput } from '../../machines/config.js';
+import type { LiveHarness } from '../support/live-session.js';
+import { BACKCHANNEL, FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
+
+/** Steps per interleaving, before the world goes quiet. */
+export const STEPS = { min: 3, max: 12 };
+/** The configs sessions are drawn from: the default, a word count for barge-in, no barge-in, instant barge-in, … */
+export const CONFIGS: SessionConfigInput[] = [
+  {},
+  { bargeIn: { minWords: 2 } },
+  { bargeIn: { enabled: false } },
+  { bargeIn: { minSpeechMs: 0 } },
+  // Backchannels are ignorable, and a short false-interruption window closes mid-utterance.
+  { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
+];
+
+/** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Random = ReturnType<typeof prng>;
+export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+/** Messages of turns that are over: the bus is asynchronous, so they do arrive late in production. */
+export function lateMessage(h: LiveHarness, random: Random) {
+  const oldTurns = h.context().history.map((e) => e.turnId);
+  if (oldTurns.length === 0) return;
+  const turnId = pick(random, oldTurns);
+  const common = { sessionId: 'live', turnId } as const;
+  const message = pick(random, [
+    { ...common, type: 'llm.clause', index: 0, text: 'stale clause.' },
+    { ...common, type: 'llm.started', firstTokenMs: 1 },
+    { ...common, type: 'tts.chunk', segmentIndex: 0, kind: 'reply', seq: 9, text: 'stale', sampleRateHz: 16_000, audio: new Uint8Array(640), final: true },
+    { ...common, type: 'tts.first_chunk', segmentIndex: 0, kind: 'reply', engine: 'x', latencyMs: 1 },
+    { ...common, type: 'playback.started', kind: 'reply' },
+    { ...common, type: 'playback.finished', segments: [] },
+    { ...common, type: 'stt.final', text: 'stale words' },
+    { ...common, type: 'vad.speech_end', speechMs: 10 },
+  ] as const);
+  h.bus.publish(message as never);
+}
+
+export async function randomStep(h: LiveHarness, random: Random, trace: string[]) {
+  const roll = random();
+  if (roll < 0.15) {
+    const ms = pick(random, [1, 20, 120, 499, 501, 800, 1300, 2000]);
+    trace.push(`advance ${ms}`);
+    return h.advance(ms);
+  }
+  if (roll < 0.22) {
+    trace.push('late message');
+    lateMessage(h, random);
+    return h.settle();
+  }
+  const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot).filter(({ stimulus }) => !stimulus.id.startsWith('after:'));
+  // END is rare so most interleavings exercise a living session.
+  const chosen = pick(random, options.filter((o) => o.stimulus.id !== 'end' || random() < 0.05));
+  if (!chosen) return;
+  trace.push(chosen.stimulus.id);
+  await chosen.stimulus.drive(h);
+}
+
+/** The world goes quiet: the user stops talking and every stage completes what it was asked. */
+export async function quiesce(h: LiveHarness): Promise<void> {
+  if (h.session.actor.getSnapshot().status !== 'active') return;
+  await h.speechEnd();
+  for (let i = 0; i < 400; i++) {
+    if (h.session.actor.getSnapshot().status !== 'active' || h.state().startsWith('idle')) return;
+    await h.sttFinal('');
+    await h.llmFinish();
+    for (const r of h.activeTts()) {
+      r.channel.push(new Uint8Array(r.text === FILLER_TEXT ? 640 : 3200));
+      r.channel.close();
+    }
+    await h.settle();
+    const next = h.clock.nextDueMs();
+    if (next !== undefined) await h.clock.advanceTo(next);
+    h.checkInvariants();
+  }
+}
+
+/** One interleaving: a random number of random steps with the invariants checked after each, then quiet. */
+export async function randomInterleaving(h: LiveHarness, random: Random, trace: string[]): Promise<void> {
+  const steps = STEPS.min + Math.floor(random() * (STEPS.max - STEPS.min + 1));
+  for (let s = 0; s < steps; s++) {
+    await randomStep(h, random, trace);
+    h.checkInvariants();
+  }
+  await quiesce(h);
+  h.checkInvariants();
+}

@@ -1,0 +1,153 @@
+/**
+ * The browser page in headless Chromium (Debian's chromium via playwright-core) against `serve()` on the
+ * default local stack (WebRTC VAD → pocketsphinx with the robot grammar → rules → flite). The fake
+ * microphone plays a flite recording: "hello robot", then — while the reply plays — "go to the kitchen".
+ * The page must show the user's transcript and the session states, play the reply through its worklet,
+ * and go silent when the recording talks over it, with the reply marked interrupted. Also: the messages
+ * for a server that wants an API key, a dropped connection, an unreachable server and a denied microphone.
+ * `UPDATE_SCREENSHOTS=1` rewrites docs/page.png from the conversation.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
+import { silentLogger } from '../../server/logger.js';
+import { serve, type VoiceAgentServer } from '../../server/serve.js';
+import { FAKE_ENGINES } from '../server/fake-config.js';
+import { CONVERSATION, launchChromium, openPage, pageMeasurements, readHook, waitForHook, writeConversationWav } from '../support/page-browser.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'va-page-'));
+let server: VoiceAgentServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  const [started, recording] = await Promise.all([
+    serve({ config: loadConfig({ overrides: { server: { port: 0 } } }), log: silentLogger }),
+    writeConversationWav(join(dir, 'microphone.wav')),
+  ]);
+  server = started;
+  browser = await launchChromium({ microphoneWav: recording.path });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('browser page', () => {
+  it('hears the question, plays the reply, and goes silent when the user talks over it', async () => {
+    const page = await openPage(browser, server.http.url);
+    await page.click('#connect');
+    const first = await waitForHook(page, 'the question transcribed', (h) => h.transcript.some((e) => e.role === 'user' && e.text === CONVERSATION.question));
+    expect(first.status).toBe('connected');
+    expect(first.message).toBeNull();
+
+    // The reply to "hello robot" plays, then the recording talks over it.
+    const cut = await waitForHook(page, 'the reply cut by the barge-in', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'interrupted' && e.heard !== null));
+    const reply = cut.transcript.find((e) => e.role === 'agent' && e.status === 'interrupted')!;
+    expect(reply.text).toBe('Hello! What can I do for you?');
+    // What was heard is a non-empty beginning of it, not all of it.
+    expect(reply.heard!.length).toBeGreaterThan(0);
+    expect(reply.text.startsWith(reply.heard!)).toBe(true);
+    expect(reply.heard!.length).toBeLessThan(reply.text.length);
+    const flush = cut.playback.flushes.find((f) => f.responseId === reply.id)!;
+    expect(flush.reason).toBe('speech_started');
+    expect(flush.playedMs).toBeGreaterThan(200);
+    const played = cut.playback.replies.find((r) => r.responseId === reply.id)!;
+    // Frames reached the worklet and were played, then none after the flush: silent from there on.
+    expect(played.frames).toBeGreaterThan(10);
+    expect(played.lastAtMs).toBeLessThanOrEqual(flush.silentAtMs);
+    expect(cut.events.some((e) => e.type === 'response.done')).toBe(true);
+
+    if (process.env['UPDATE_SCREENSHOTS'] === '1') {
+      // Mid-conversation: the cut reply marked, the answer to the barge-in playing with the mouth open.
+      await waitForHook(page, 'the mouth open', (h) => h.playback.playing && h.mouth.level > 0.3 && h.transcript.some((e) => e.text.startsWith('Going')));
+      await page.screenshot({ path: 'docs/page.png', fullPage: true });
+    }
+    // The barge-in itself is heard and answered in full.
+    const answered = await waitForHook(page, 'the barge-in answered', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Going to the kitchen.'));
+    expect(answered.transcript.filter((e) => e.role === 'user').map((e) => e.text)).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
+    expect(answered.transcript.find((e) => e.text === 'Going to the kitchen.')!.intents).toEqual(['navigate({"place":"kitchen"})']);
+
+    const states = answered.states.map((s) => s.value.split('.')[0]);
+    for (const state of ['listening', 'processing', 'speaking', 'idle']) expect(states).toContain(state);
+    const measured = pageMeasurements(answered);
+    expect(measured.firstAudioMs.length).toBeGreaterThanOrEqual(2);
+    expect(measured.onsetToSilentMs.length).toBeGreaterThanOrEqual(1);
+    // The mouth moves only as frames start playing (each carries its delta's lip-sync event), not as they arrive.
+    expect(answered.mouth.updates).toBeGreaterThan(answered.playback.framesPlayed / 2);
+    expect(answered.mouth.updates).toBeLessThanOrEqual(answered.playback.framesPlayed);
+
+    // What the page shows.
+    const text = (selector: string) => page.locator(selector).first().innerText();
+    expect(await text('#transcript .turn.user .text')).toBe(CONVERSATION.question);
+    expect(await text('#transcript .turn.agent.interrupted .badge')).toMatch(/^interrupted — heard: “Hello!?/);
+    expect(await text('#transcript .turn.agent.interrupted .unheard')).not.toBe('');
+    expect(await text('#latency li')).toMatch(/^speech end → first audio \d+ ms$/);
+    expect(await text('#state-detail')).toMatch(/^(idle|listening|processing|speaking)\./);
+    expect(page.pageErrors).toEqual([]);
+    await page.close();
+  }, 45_000);
+
+  it('asks for an API key only when the server needs one, says when the connection drops and when the server is gone', async () => {
+    const key = 'page-test-key-0123456789';
+    const keyed = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }), log: silentLogger });
+    try {
+      const page = await openPage(browser, keyed.http.url);
+      expect(await page.locator('#key-form').isHidden()).toBe(true);
+      await page.click('#connect');
+      let hook = await waitForHook(page, 'the key prompt', (h) => h.status === 'failed');
+      expect(hook.message).toMatchObject({ kind: 'error', code: 'api_key_required' });
+      expect(await page.locator('#key-form').isVisible()).toBe(true);
+
+      await page.fill('#api-key', 'not-the-key');
+      await page.press('#api-key', 'Enter');
+      hook = await waitForHook(page, 'the wrong key refused', (h) => h.status === 'failed' && h.message?.code === 'api_key_refused');
+      expect(await page.locator('#message').innerText()).toContain('refused this API key');
+
+      await page.fill('#api-key', key);
+      await page.press('#api-key', 'Enter');
+      hook = await waitForHook(page, 'connected with the key', (h) => h.status === 'connected' && h.microphone.active);
+      expect(hook.message).toBeNull();
+      expect(await page.locator('#key-form').isHidden()).toBe(true);
+      // The key never lands in the page's storage.
+      expect(await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')).not.toContain(key);
+
+      await keyed.stop();
+      hook = await waitForHook(page, 'the drop reported', (h) => h.status === 'failed');
+      expect(hook.message).toMatchObject({ kind: 'error', code: 'server_closed' });
+      expect(hook.microphone.active).toBe(false);
+
+      await page.click('#connect');
+      hook = await waitForHook(page, 'the server unreachable', (h) => h.status === 'failed' && h.message?.code === 'unreachable');
+      expect(await page.locator('#message').innerText()).toMatch(/^Cannot reach the voice-agent server at http:\/\/127\.0\.0\.1:\d+/);
+      expect(page.pageErrors).toEqual([]);
+    } finally {
+      await keyed.stop();
+    }
+  }, 30_000);
+
+  it('says so when the microphone is denied, and still connects for typed messages', async () => {
+    const denying = await launchChromium({ allowMicrophone: false });
+    try {
+      const page = await openPage(denying, server.http.url);
+      await page.click('#connect');
+      const hook = await waitForHook(page, 'the microphone denied', (h) => h.message !== null);
+      expect(hook.message).toMatchObject({ kind: 'warning', code: 'microphone_denied' });
+      expect(await page.locator('#message').innerText()).toMatch(/^Microphone access was denied/);
+      expect(hook.status).toBe('connected');
+      expect(hook.microphone.active).toBe(false);
+
+      await page.fill('#text-input', 'turn left');
+      await page.press('#text-input', 'Enter');
+      const answered = await waitForHook(page, 'the typed message answered', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Turning left.'));
+      expect(answered.turns.find((t) => t.startedBy === 'text')?.firstAudioMs).toBeGreaterThanOrEqual(0);
+      expect(page.pageErrors).toEqual([]);
+    } finally {
+      await denying.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,366 @@
+// @ts-check
+/**
+ * The browser page of `voice-agent serve`, served at `/`: talk to the agent with the microphone (or
+ * type), hear it answer, and watch the conversation — the transcript of both sides, the session chart's
+ * state, each reply's latency, and a mouth moving with the audio. It speaks the same OpenAI-Realtime-
+ * compatible protocol as any other client (docs/server.md) on the server that served it.
+ *
+ * Barge-in (flush, drop, truncate with what was played) is `barge-in.js`.
+ *
+ * Test hook: `window.voiceAgentPage` (shape in web/page-hook.d.ts) holds what the page shows and does,
+ * for the browser tests and the page benchmark.
+ */
+import { BargeIn } from './barge-in.js';
+import { Conversation } from './conversation.js';
+import { Microphone, MicrophoneError } from './microphone.js';
+import { Mouth } from './mouth.js';
+import { ConnectError, explainClose, explainFailure, RealtimeSocket, realtimeUrl } from './realtime-client.js';
+import { Speaker } from './speaker.js';
+import { View } from './view.js';
+
+/** @typedef {import('./page-hook.js').PageHook} PageHook */
+/** @typedef {import('./page-hook.js').PageMessage} PageMessage */
+/** @typedef {import('./page-hook.js').ConnectionStatus} ConnectionStatus */
+/** @typedef {import('./realtime-client.js').ServerEvent} ServerEvent */
+/** @typedef {import('./speaker.js').Mouth} MouthData */
+/**
+ * One connection and its audio.
+ * @typedef {object} Call
+ * @property {AudioContext} context
+ * @property {RealtimeSocket | null} socket
+ * @property {Speaker | null} speaker
+ * @property {BargeIn | null} bargeIn
+ * @property {Microphone | null} microphone
+ * @property {MouthData | null} nextMouth lip-sync data for the audio delta that follows
+ */
+
+/** Why these caps: the hook's logs must stay small for a page left open for hours. */
+const MAX_EVENTS = 500;
+const MAX_FLUSHES = 100;
+const MAX_ONSETS = 100;
+const MAX_REPLIES = 50;
+const PROTOCOL_FORMAT = { type: 'audio/pcm', rate: 24_000 };
+
+const view = new View(document);
+const conversation = new Conversation();
+const mouth = new Mouth(
+  /** @type {SVGEllipseElement} */ (document.querySelector('#mouth-opening')),
+  /** @type {HTMLElement} */ (document.querySelector('#viseme')),
+);
+
+/** @type {PageHook} */
+const hook = {
+  status: 'disconnected',
+  message: null,
+  events: [],
+  state: null,
+  states: conversation.states,
+  transcript: conversation.transcript,
+  turns: conversation.turns,
+  playback: { playing: false, sampleRateHz: 0, outputLatencyMs: 0, framesQueued: 0, framesPlayed: 0, framesFlushed: 0, flushes: [], replies: [] },
+  microphone: { active: false, sampleRateHz: 0, level: 0, chunksSent: 0, onsetsAtMs: [] },
+  mouth: { level: 0, viseme: null, updates: 0 },
+};
+window.voiceAgentPage = hook;
+
+/** @type {Call | null} */
+let call = null;
+/** Only what the user typed into the key prompt, for this page's lifetime; the page never holds a key of its own. */
+/** @type {string | null} */
+let apiKey = null;
+let typedMessages = 0;
+/** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
+let mouthEpoch = 0;
+
+/**
+ * @template T
+ * @param {T[]} list
+ * @param {T} item
+ * @param {number} max
+ */
+const pushCapped = (list, item, max) => {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+};
+
+/** @param {ConnectionStatus} status */
+function setStatus(status) {
+  hook.status = status;
+  view.status(status);
+}
+
+/** @param {PageMessage | null} message */
+function setMessage(message) {
+  hook.message = message;
+  view.message(message);
+}
+
+let renderScheduled = false;
+function render() {
+  if (renderScheduled) return;
+  renderScheduled = true;
+  requestAnimationFrame(() => {
+    renderScheduled = false;
+    view.conversation(conversation);
+  });
+}
+
+async function connect() {
+  if (call) return;
+  setStatus('connecting');
+  setMessage(null);
+  view.keyPrompt(false);
+  // Made in the click handler: a context made here may play sound (browsers' autoplay rule).
+  /** @type {Call} */
+  const c = { context: new AudioContext(), socket: null, speaker: null, bargeIn: null, microphone: null, nextMouth: null };
+  call = c;
+  void c.context.resume();
+  try {
+    if (!c.context.audioWorklet) throw new Error('this browser has no AudioWorklet here (it needs an https:// or http://localhost page)');
+    c.speaker = await Speaker.open(c.context, {
+      onFrameStarted: (frame) => {
+        const atMs = performance.now();
+        hook.playback.framesPlayed++;
+        hook.playback.playing = true;
+        countPlayed(frame.responseId, atMs);
+        conversation.firstAudioPlayed(frame.responseId, atMs);
+        const data = frame.mouth;
+        if (data) atSpeaker(c, () => showMouth(data));
+        render();
+      },
+      onDrained: () => {
+        hook.playback.playing = false;
+        atSpeaker(c, closeMouth);
+      },
+    });
+    c.bargeIn = new BargeIn(c.speaker, (event) => c.socket?.send(event), (flush) => onFlushed(flush));
+    hook.playback.sampleRateHz = c.context.sampleRate;
+    hook.playback.outputLatencyMs = Math.round(outputLatencyMs(c.context));
+    c.socket = await RealtimeSocket.connect({ url: realtimeUrl(location), apiKey, onEvent: (event) => onEvent(c, event), onClose: (close) => void onDropped(c, close) });
+  } catch (error) {
+    const cancelled = call !== c;
+    await hangUp(c);
+    if (cancelled) return;
+    const why = await explainFailure(location.origin, apiKey);
+    // The worklets load from the server too: with the server gone, that is the message, not the audio.
+    if (!(error instanceof ConnectError) && why.code !== 'unreachable') {
+      return fail({ kind: 'error', code: 'audio_unavailable', text: `Audio cannot play in this browser: ${error instanceof Error ? error.message : String(error)}.` });
+    }
+    fail({ kind: 'error', ...why });
+    if (why.code === 'api_key_required' || why.code === 'api_key_refused') view.keyPrompt(true);
+    return;
+  }
+  if (call !== c) return c.socket.close();
+  c.socket.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: PROTOCOL_FORMAT }, output: { format: PROTOCOL_FORMAT } }, voice_agent: { lip_sync: true } } });
+  setStatus('connected');
+  await openMicrophone(c);
+}
+
+/** @param {Call} c */
+async function openMicrophone(c) {
+  try {
+    const microphone = await Microphone.open(c.context, {
+      onChunk: (base64) => {
+        c.socket?.send({ type: 'input_audio_buffer.append', audio: base64 });
+        hook.microphone.chunksSent++;
+      },
+      onLevel: (rms) => {
+        hook.microphone.level = rms;
+        view.microphone(rms, true);
+      },
+      onOnset: (atMs) => pushCapped(hook.microphone.onsetsAtMs, atMs, MAX_ONSETS),
+    });
+    if (call !== c) return microphone.close();
+    c.microphone = microphone;
+    hook.microphone.active = true;
+    hook.microphone.sampleRateHz = microphone.sampleRateHz;
+  } catch (error) {
+    if (call !== c) return;
+    const code = error instanceof MicrophoneError ? error.code : 'microphone_unavailable';
+    setMessage({ kind: 'warning', code, text: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function disconnect() {
+  if (!call) return;
+  void hangUp(call);
+  setStatus('disconnected');
+  setMessage(null);
+}
+
+/** @param {PageMessage} message */
+function fail(message) {
+  setStatus('failed');
+  setMessage(message);
+}
+
+/**
+ * The server closed an open connection, or it dropped.
+ * @param {Call} c
+ * @param {{code: number, reason: string}} close
+ */
+async function onDropped(c, close) {
+  if (call !== c) return;
+  await hangUp(c);
+  const explained = explainClose(close.code, close.reason);
+  if (explained) return fail({ kind: 'error', ...explained });
+  const why = await explainFailure(location.origin, apiKey);
+  fail({ kind: 'error', code: 'connection_lost', text: why.code === 'unreachable' ? `The connection was lost and the server cannot be reached: is it still running? Connect again once it is.` : `The connection was lost: ${why.text}` });
+}
+
+/** @param {Call} c */
+async function hangUp(c) {
+  if (call === c) call = null;
+  c.microphone?.close();
+  c.speaker?.close();
+  if (c.socket?.open) c.socket.close();
+  closeMouth();
+  hook.playback.playing = false;
+  hook.microphone.active = false;
+  hook.microphone.level = 0;
+  view.microphone(0, false);
+  await c.context.close().catch(() => undefined);
+}
+
+/**
+ * @param {Call} c
+ * @param {ServerEvent} event
+ */
+function onEvent(c, event) {
+  if (call !== c || !c.speaker || !c.bargeIn) return;
+  const atMs = performance.now();
+  const { speaker, bargeIn } = c;
+  if (event.type !== 'response.output_audio.delta' && event.type !== 'voice_agent.output_audio.mouth') {
+    const type = event.type === 'other' ? event.name : event.type;
+    pushCapped(hook.events, { atMs, type }, MAX_EVENTS);
+    view.event(type);
+  }
+  switch (event.type) {
+    case 'input_audio_buffer.speech_started':
+      conversation.userSpeaking(event.item_id);
+      bargeIn.speechStarted(atMs);
+      break;
+    case 'input_audio_buffer.speech_stopped':
+      conversation.userSpeechEnded(event.item_id, atMs);
+      break;
+    case 'conversation.item.input_audio_transcription.completed':
+      conversation.userTranscript(event.item_id, event.transcript);
+      break;
+    case 'response.created':
+      conversation.responseStarted(event.response.id);
+      break;
+    case 'response.output_audio_transcript.delta':
+      conversation.agentText(event.response_id, event.delta);
+      break;
+    case 'response.function_call_arguments.done':
+      conversation.agentIntent(event.response_id, event.name, event.arguments);
+      break;
+    case 'voice_agent.output_audio.mouth':
+      c.nextMouth = { level: event.level, viseme: event.viseme };
+      break;
+    case 'response.output_audio.delta': {
+      const frameMouth = c.nextMouth;
+      c.nextMouth = null;
+      // Flushed for a barge-in: the rest of that reply is not played.
+      if (bargeIn.isCut(event.item_id)) break;
+      if (speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: frameMouth })) hook.playback.framesQueued++;
+      break;
+    }
+    case 'response.output_audio.done':
+      if (!bargeIn.isCut(event.item_id)) speaker.endItem(event.item_id);
+      break;
+    case 'response.done':
+      conversation.responseEnded(event.response.id, bargeIn.responseDone(event.response.id, event.response.status, atMs));
+      break;
+    case 'voice_agent.conversation.item.heard':
+      conversation.heard(event.response_id, event.transcript);
+      break;
+    case 'voice_agent.session.state':
+      conversation.sessionState(event.value, event.cause, event.turn_id, atMs);
+      hook.state = conversation.state;
+      break;
+    case 'error':
+      view.event(`error ${event.error.code ?? ''}: ${event.error.message}`);
+      if (event.error.code === 'server_error' || event.error.code === 'session_failed') setMessage({ kind: 'warning', code: 'server_error', text: `The server reported: ${event.error.message}` });
+      break;
+  }
+  render();
+}
+
+/** @param {import('./page-hook.js').FlushRecord & {framesFlushed: number}} flush */
+function onFlushed({ framesFlushed, ...record }) {
+  mouthEpoch++;
+  closeMouth();
+  hook.playback.playing = false;
+  hook.playback.framesFlushed += framesFlushed;
+  pushCapped(hook.playback.flushes, record, MAX_FLUSHES);
+  conversation.responseEnded(record.responseId, true);
+  render();
+}
+
+/**
+ * @param {string} responseId
+ * @param {number} atMs
+ */
+function countPlayed(responseId, atMs) {
+  const replies = hook.playback.replies;
+  const last = replies[replies.length - 1];
+  if (last?.responseId === responseId) {
+    last.frames++;
+    last.lastAtMs = atMs;
+  } else pushCapped(replies, { responseId, frames: 1, firstAtMs: atMs, lastAtMs: atMs }, MAX_REPLIES);
+}
+
+/** @param {MouthData} data */
+function showMouth(data) {
+  mouth.show(data.level, data.viseme);
+  hook.mouth.level = data.level;
+  hook.mouth.viseme = data.viseme;
+  hook.mouth.updates = mouth.updates;
+}
+
+function closeMouth() {
+  mouth.close();
+  hook.mouth.level = 0;
+  hook.mouth.viseme = null;
+}
+
+/** @param {AudioContext} context seconds from the worklet's output to the loudspeaker (0 where the browser does not say) */
+function outputLatencyMs(context) {
+  return ((context.outputLatency || 0) + (context.baseLatency || 0)) * 1000;
+}
+
+/**
+ * Runs `draw` when the audio the worklet is outputting now reaches the loudspeaker, so the mouth moves
+ * with what is heard rather than ahead of it.
+ * @param {Call} c
+ * @param {() => void} draw
+ */
+function atSpeaker(c, draw) {
+  const delayMs = outputLatencyMs(c.context);
+  const epoch = mouthEpoch;
+  // Why 4 ms: below that a timer costs more than the drift it saves (a 20 ms frame is the mouth's unit).
+  if (delayMs < 4) draw();
+  else setTimeout(() => call === c && epoch === mouthEpoch && draw(), delayMs);
+}
+
+view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
+view.keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  apiKey = view.keyInput.value.trim() || null;
+  view.keyInput.value = '';
+  void connect();
+});
+view.textForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = view.textInput.value.trim();
+  if (!text || !call?.socket?.open) return;
+  view.textInput.value = '';
+  const id = `item_page${++typedMessages}`;
+  call.socket.send({ type: 'conversation.item.create', item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  call.socket.send({ type: 'response.create' });
+  conversation.userTyped(id, text, performance.now());
+  render();
+});
+setStatus('disconnected');
+view.microphone(0, false);

@@ -1,0 +1,106 @@
+/**
+ * The page's test hook, `window.voiceAgentPage`: what the page shows and does, kept up to date as plain
+ * data for browser tests and benchmarks (`test/web/page.test.ts`, `bench/page-scenario.ts` read it with
+ * Playwright). Times (`...AtMs`) are the page's `performance.now()`. A test hook, not an application API:
+ * it changes with the page.
+ */
+export type ConnectionStatus = 'disconnected' | 'connecting' | 'connected' | 'failed';
+
+export type MessageCode =
+  | 'audio_unavailable'
+  | 'microphone_denied'
+  | 'microphone_unavailable'
+  | 'unreachable'
+  | 'api_key_required'
+  | 'api_key_refused'
+  | 'server_not_ready'
+  | 'refused'
+  | 'connection_lost'
+  | 'server_closed'
+  | 'server_error';
+
+/** The message the page shows (one at a time; `null` when all is well). */
+export interface PageMessage {
+  kind: 'error' | 'warning';
+  code: MessageCode;
+  text: string;
+}
+
+export interface TranscriptEntry {
+  /** The user item id, or the agent's response id. */
+  id: string;
+  role: 'user' | 'agent';
+  text: string;
+  /** `pending`: still being heard or said; `interrupted`: an agent reply cut by a barge-in or a cancel. */
+  status: 'pending' | 'done' | 'interrupted';
+  /** Of an interrupted reply: the words the user heard, as the server counts them (`null` until known). */
+  heard: string | null;
+  /** Function calls (the rule policy's intents) of an agent reply, as `name(arguments)`. */
+  intents: string[];
+}
+
+/** One reply's latency: from the end of the user's speech (or a typed message) to its first audio played. */
+export interface TurnTiming {
+  responseId: string;
+  startedBy: 'speech' | 'text';
+  /** `input_audio_buffer.speech_stopped` received, or the typed message sent. */
+  startAtMs: number;
+  /** The playback worklet started the reply's first frame. */
+  firstAudioAtMs: number | null;
+  firstAudioMs: number | null;
+}
+
+/** The playback buffer flushed for a barge-in. */
+export interface FlushRecord {
+  reason: 'speech_started' | 'cancelled';
+  responseId: string;
+  itemId: string;
+  /** When the page asked the worklet to flush (the event arrived). */
+  requestedAtMs: number;
+  /** When the worklet confirmed: from its next render quantum on, it outputs silence. */
+  silentAtMs: number;
+  /** How much of the item's audio had been played (the truncate's `audio_end_ms`). */
+  playedMs: number;
+}
+
+export interface StateRecord {
+  atMs: number;
+  value: string;
+  cause: string;
+  turnId: string;
+}
+
+export interface PageHook {
+  status: ConnectionStatus;
+  message: PageMessage | null;
+  /** Every server event but the audio and mouth events (counted in `playback`), last 500. */
+  events: Array<{ atMs: number; type: string }>;
+  state: StateRecord | null;
+  /** The session chart's states, last 200. */
+  states: StateRecord[];
+  transcript: TranscriptEntry[];
+  turns: TurnTiming[];
+  playback: {
+    /** The worklet is outputting audio (not drained, not flushed). */
+    playing: boolean;
+    sampleRateHz: number;
+    outputLatencyMs: number;
+    /** Frames posted to the worklet / started by it / dropped by a flush. */
+    framesQueued: number;
+    framesPlayed: number;
+    framesFlushed: number;
+    flushes: FlushRecord[];
+    /** Per reply, the frames the worklet started and when the first and the last started, last 50. */
+    replies: Array<{ responseId: string; frames: number; firstAtMs: number; lastAtMs: number }>;
+  };
+  microphone: {
+    active: boolean;
+    sampleRateHz: number;
+    /** RMS of the last 20 ms chunk, 0–1. */
+    level: number;
+    chunksSent: number;
+    /** When the microphone went from quiet to loud (the first loud sample), last 100. */
+    onsetsAtMs: number[];
+  };
+  mouth: { level: number; viseme: string | null; updates: number };
+}

@@ -1,0 +1,69 @@
+// @ts-check
+/**
+ * The server events the page acts on, checked field by field before use: an event that does not have
+ * the shape its type promises is dropped (and counted), never half-handled. Other event types pass as
+ * `{type}` only, for the event log. The full list is in docs/server.md.
+ *
+ * @example
+ * const event = parseServerEvent(messageEvent.data);
+ * if (event?.type === 'response.output_audio.delta') speaker.enqueue(event.delta, …);
+ */
+
+/**
+ * @typedef {{type: 'input_audio_buffer.speech_started', item_id: string}
+ *   | {type: 'input_audio_buffer.speech_stopped', item_id: string}
+ *   | {type: 'conversation.item.input_audio_transcription.completed', item_id: string, transcript: string}
+ *   | {type: 'response.created', response: {id: string}}
+ *   | {type: 'response.output_audio_transcript.delta', response_id: string, item_id: string, delta: string}
+ *   | {type: 'voice_agent.output_audio.mouth', response_id: string, item_id: string, level: number, viseme: string | null}
+ *   | {type: 'response.output_audio.delta', response_id: string, item_id: string, delta: string}
+ *   | {type: 'response.output_audio.done', response_id: string, item_id: string}
+ *   | {type: 'response.function_call_arguments.done', response_id: string, name: string, arguments: string}
+ *   | {type: 'response.done', response: {id: string, status: string, status_details: {reason?: string} | null}}
+ *   | {type: 'voice_agent.conversation.item.heard', response_id: string, item_id: string, transcript: string}
+ *   | {type: 'voice_agent.session.state', value: string, cause: string, turn_id: string}
+ *   | {type: 'error', error: {code: string | null, message: string}}
+ * } KnownEvent
+ */
+/** @typedef {KnownEvent | {type: 'other', name: string}} ServerEvent */
+
+/** Field → expected `typeof` for each event type the page handles. */
+const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */ ({
+  'input_audio_buffer.speech_started': { item_id: 'string' },
+  'input_audio_buffer.speech_stopped': { item_id: 'string' },
+  'conversation.item.input_audio_transcription.completed': { item_id: 'string', transcript: 'string' },
+  'response.created': { response: 'object', 'response.id': 'string' },
+  'response.output_audio_transcript.delta': { response_id: 'string', item_id: 'string', delta: 'string' },
+  'voice_agent.output_audio.mouth': { response_id: 'string', item_id: 'string', level: 'number' },
+  'response.output_audio.delta': { response_id: 'string', item_id: 'string', delta: 'string' },
+  'response.output_audio.done': { response_id: 'string', item_id: 'string' },
+  'response.function_call_arguments.done': { response_id: 'string', name: 'string', arguments: 'string' },
+  'response.done': { response: 'object', 'response.id': 'string', 'response.status': 'string' },
+  'voice_agent.conversation.item.heard': { response_id: 'string', item_id: 'string', transcript: 'string' },
+  'voice_agent.session.state': { value: 'string', cause: 'string', turn_id: 'string' },
+  error: { error: 'object', 'error.message': 'string' },
+});
+
+/**
+ * @param {unknown} data a WebSocket message's data
+ * @returns {ServerEvent | null} null when it is not a JSON event or lacks its type's fields
+ */
+export function parseServerEvent(data) {
+  if (typeof data !== 'string') return null;
+  let raw;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null || typeof raw.type !== 'string') return null;
+  const shape = Object.hasOwn(SHAPES, raw.type) ? SHAPES[/** @type {KnownEvent['type']} */ (raw.type)] : undefined;
+  if (!shape) return { type: 'other', name: raw.type };
+  for (const [path, type] of Object.entries(shape)) {
+    const value = path.split('.').reduce((v, key) => (typeof v === 'object' && v !== null ? v[key] : undefined), raw);
+    if (typeof value !== type || value === null) return null;
+  }
+  if (raw.type === 'voice_agent.output_audio.mouth' && typeof raw.viseme !== 'string') raw.viseme = null;
+  if (raw.type === 'response.done' && typeof raw.response.status_details !== 'object') raw.response.status_details = null;
+  return /** @type {KnownEvent} */ (raw);
+}

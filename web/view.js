@@ -1,0 +1,172 @@
+// @ts-check
+/**
+ * The page's DOM: draws the connection status, the message, the transcript, the chart's state and the
+ * latencies from plain data. Server text is only ever set as text (never as HTML).
+ *
+ * @example
+ * const view = new View(document);
+ * view.status('connected');
+ * view.conversation(conversation); // transcript, state, latency
+ */
+
+/** @typedef {import('./page-hook.js').ConnectionStatus} ConnectionStatus */
+/** @typedef {import('./page-hook.js').PageMessage} PageMessage */
+/** @typedef {import('./page-hook.js').TranscriptEntry} TranscriptEntry */
+/** @typedef {import('./conversation.js').Conversation} Conversation */
+
+/** The chart's top-level states, drawn as chips. */
+const TOP_STATES = ['idle', 'listening', 'processing', 'speaking'];
+/** Why these counts: what fits beside the transcript without scrolling. */
+const SHOWN_STATES = 8;
+const SHOWN_TURNS = 6;
+const SHOWN_EVENTS = 60;
+/** Why -60 dB: the meter's floor; a quiet room sits near it and speech fills the upper half. */
+const METER_FLOOR_DB = -60;
+
+/**
+ * @template {Element} T
+ * @param {Document} doc
+ * @param {string} id
+ * @param {new (...args: never[]) => T} type
+ * @returns {T}
+ */
+function element(doc, id, type) {
+  const found = doc.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`the page has no #${id} (${type.name}): web/index.html and web/view.js disagree`);
+  return found;
+}
+
+/**
+ * @param {Document} doc
+ * @param {string} tag
+ * @param {string} className
+ * @param {string} [text]
+ */
+function make(doc, tag, className, text) {
+  const node = doc.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class View {
+  /** @param {Document} doc */
+  constructor(doc) {
+    this.doc = doc;
+    this.statusText = element(doc, 'status', HTMLElement);
+    this.connectButton = element(doc, 'connect', HTMLButtonElement);
+    this.messageBox = element(doc, 'message', HTMLElement);
+    this.keyForm = element(doc, 'key-form', HTMLFormElement);
+    this.keyInput = element(doc, 'api-key', HTMLInputElement);
+    this.micBar = element(doc, 'mic-level', HTMLElement);
+    this.micState = element(doc, 'mic-state', HTMLElement);
+    this.stateChips = element(doc, 'state-chips', HTMLElement);
+    this.stateDetail = element(doc, 'state-detail', HTMLElement);
+    this.stateList = element(doc, 'states', HTMLElement);
+    this.latencyList = element(doc, 'latency', HTMLElement);
+    this.transcriptList = element(doc, 'transcript', HTMLElement);
+    this.textForm = element(doc, 'text-form', HTMLFormElement);
+    this.textInput = element(doc, 'text-input', HTMLInputElement);
+    this.eventList = element(doc, 'events', HTMLElement);
+    this.drawnVersion = -1;
+    for (const name of TOP_STATES) this.stateChips.append(make(doc, 'span', 'chip', name));
+  }
+
+  /** @param {ConnectionStatus} status */
+  status(status) {
+    this.statusText.textContent = status;
+    this.statusText.dataset['status'] = status;
+    this.connectButton.textContent = status === 'connected' || status === 'connecting' ? 'Disconnect' : 'Connect';
+    this.connectButton.disabled = status === 'connecting';
+    this.textInput.disabled = status !== 'connected';
+  }
+
+  /** @param {PageMessage | null} message */
+  message(message) {
+    this.messageBox.hidden = message === null;
+    this.messageBox.textContent = message?.text ?? '';
+    this.messageBox.dataset['kind'] = message?.kind ?? '';
+    this.messageBox.dataset['code'] = message?.code ?? '';
+  }
+
+  /** @param {boolean} shown */
+  keyPrompt(shown) {
+    this.keyForm.hidden = !shown;
+    if (shown) this.keyInput.focus();
+  }
+
+  /**
+   * @param {number} rms 0–1
+   * @param {boolean} active
+   */
+  microphone(rms, active) {
+    const db = rms > 0 ? 20 * Math.log10(rms) : METER_FLOOR_DB;
+    this.micBar.style.width = `${Math.round(Math.max(0, Math.min(1, 1 - db / METER_FLOOR_DB)) * 100)}%`;
+    this.micState.textContent = active ? 'microphone on' : 'microphone off';
+  }
+
+  /** @param {string} type */
+  event(type) {
+    const item = make(this.doc, 'li', '', `${(performance.now() / 1000).toFixed(2)} s  ${type}`);
+    this.eventList.prepend(item);
+    while (this.eventList.children.length > SHOWN_EVENTS) this.eventList.lastElementChild?.remove();
+  }
+
+  /** @param {Conversation} conversation */
+  conversation(conversation) {
+    if (conversation.version === this.drawnVersion) return;
+    this.drawnVersion = conversation.version;
+    this.drawState(conversation);
+    this.drawLatency(conversation);
+    this.drawTranscript(conversation.transcript);
+  }
+
+  /** @param {Conversation} conversation */
+  drawState(conversation) {
+    const top = conversation.state?.value.split('.')[0] ?? '';
+    for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top);
+    this.stateDetail.textContent = conversation.state ? `${conversation.state.value}  ←  ${conversation.state.cause}` : 'not connected';
+    this.stateList.replaceChildren(
+      ...conversation.states.slice(-SHOWN_STATES).reverse().map((s) => make(this.doc, 'li', '', `${s.value}  ←  ${s.cause}`)),
+    );
+  }
+
+  /** @param {Conversation} conversation */
+  drawLatency(conversation) {
+    this.latencyList.replaceChildren(
+      ...conversation.turns.slice(-SHOWN_TURNS).reverse().map((t) => {
+        const from = t.startedBy === 'speech' ? 'speech end' : 'typed';
+        return make(this.doc, 'li', '', t.firstAudioMs === null ? `${from} → …` : `${from} → first audio ${t.firstAudioMs} ms`);
+      }),
+    );
+  }
+
+  /** @param {TranscriptEntry[]} entries */
+  drawTranscript(entries) {
+    const list = this.transcriptList;
+    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    list.replaceChildren(...entries.map((entry) => this.transcriptItem(entry)));
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  /** @param {TranscriptEntry} entry */
+  transcriptItem(entry) {
+    const doc = this.doc;
+    const item = make(doc, 'li', `turn ${entry.role} ${entry.status}`);
+    item.dataset['id'] = entry.id;
+    item.append(make(doc, 'span', 'who', entry.role === 'user' ? 'You' : 'Agent'));
+    const text = make(doc, 'span', 'text');
+    if (entry.status === 'interrupted' && entry.heard !== null && entry.text.startsWith(entry.heard)) {
+      text.append(make(doc, 'span', 'heard', entry.heard), make(doc, 'span', 'unheard', entry.text.slice(entry.heard.length)));
+    } else {
+      text.textContent = entry.text || (entry.status === 'pending' ? '…' : '');
+    }
+    item.append(text);
+    if (entry.status === 'interrupted') {
+      const heard = entry.heard === null ? 'interrupted' : entry.heard ? `interrupted — heard: “${entry.heard}”` : 'interrupted — none of it was heard';
+      item.append(make(doc, 'span', 'badge', heard));
+    }
+    for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
+    return item;
+  }
+}
