@@ -15,7 +15,7 @@ function setup() {
   };
   /** vad.* without the audio, as [type, turnId, extra]. */
   const log = () =>
-    h.messages.flatMap((m) => {
+    h.messages.flatMap((m): unknown[][] => {
       if (m.type === 'vad.speech_start') return [[m.type, m.turnId, m.continues]];
       if (m.type === 'vad.pause') return [[m.type, m.turnId, m.silentMs]];
       if (m.type === 'vad.resume' || m.type === 'vad.speech_end') return [[m.type, m.turnId]];

@@ -26,7 +26,7 @@ const waitFor = async (what: string, check: () => boolean, timeoutMs = 20_000) =
 };
 
 function startHost(name: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--nats', nats.url, '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--nats', nats.url, '--port', '0', '--db', ':memory:'], {
     env: {
       ...process.env,
       VA_VAD__ENGINE: 'fake',

@@ -35,7 +35,7 @@ beforeAll(async () => {
     bus.subscribe(`va.*.${type}`, (m) => seen.push(m as BusMessage));
   }
   await bus.flush();
-  child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0', '--db', ':memory:'], {
     env: {
       ...process.env,
       VA_VAD__ENGINE: 'fake',
