@@ -111,7 +111,7 @@ async function listen(stream: Float32Array, variant: ConditioningVariant, transc
       for (const event of segmenter.push(vadFrame, vad.isSpeech(vadFrame))) {
         if (event.kind === 'start') current = { startMs: heardMs, audio: [] };
         else if (event.kind === 'audio') current?.audio.push(event.audio);
-        else if (current) {
+        else if (event.kind === 'end' && current) {
           const text = transcribeUtterances ? await transcribe(stt, current.audio) : '';
           utterances.push({ startMs: current.startMs - START_WINDOW_MS, endMs: heardMs, text });
           current = undefined;
