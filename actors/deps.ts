@@ -9,6 +9,7 @@ import type { LlmEngine } from '../adapters/llm/types.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
+import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ClauseChunkerOptions } from './clause-chunker.js';
@@ -58,6 +59,8 @@ export interface SessionEngines {
   sink: AudioSink;
   /** Optional long-term memory, raced against `pipeline.memoryBudgetMs` before each LLM request. */
   memory?: MemoryLookup;
+  /** Optional: whether a partial transcript is a complete command (adaptive end of turn, `turn.completePauseMs`). */
+  turnCompletion?: TurnCompletion;
   /** Optional microphone conditioning (echo canceller, high-pass, RNNoise, AGC), run by the VAD actor before the VAD. */
   inputConditioner?: InputConditioner;
 }

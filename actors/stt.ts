@@ -34,7 +34,9 @@ export function createSttActor(deps: SessionActorDeps) {
           ...(deps.pipeline.language ? { language: deps.pipeline.language } : {}),
           signal: u.controller.signal,
           onPartial: (text) => {
-            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.partial', sessionId, turnId, text });
+            if (stopped || u.controller.signal.aborted) return;
+            const complete = deps.turnCompletion?.isComplete(text);
+            bus.publish({ type: 'stt.partial', sessionId, turnId, text, ...(complete !== undefined ? { complete } : {}) });
           },
         });
       } catch (error) {
@@ -51,6 +53,10 @@ export function createSttActor(deps: SessionActorDeps) {
         if (!u || u.ended || u.controller.signal.aborted) return;
         if (!u.stream) open(message.turnId, message.sampleRateHz, u);
         u.stream?.push(message.audio);
+      } else if (message.type === 'vad.pause') {
+        // The user paused: the session asks whether what was said so far is a whole command.
+        const u = utterances.get(message.turnId);
+        if (u && !u.ended && !u.controller.signal.aborted) u.stream?.flushPartial?.();
       } else if (message.type === 'vad.speech_end') {
         const turnId = message.turnId;
         const u = utterances.get(turnId);

@@ -120,7 +120,8 @@ export const MessageSchemas = {
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
   // STT
-  'stt.partial': def('stt.partial', { text: z.string() }),
+  /** `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known). */
+  'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional() }),
   'stt.final': def('stt.final', { text: z.string() }),
   'stt.error': def('stt.error', { message: z.string() }),
   // LLM

@@ -49,6 +49,19 @@ export const SessionConfigSchema = z
       })
       .strict()
       .prefault({}),
+    turn: z
+      .object({
+        /**
+         * Adaptive end of turn: when the transcript so far is a complete command (the grammar's sentence, or a
+         * rule matching it whole), the utterance ends after this much silence instead of the VAD's full
+         * hangover; 0 always waits the hangover. Why 200 ms: longer than the gaps between words of a command
+         * spoken in one go (~50–150 ms), a third of the 600 ms hangover; an incomplete sentence ("go to the …")
+         * still waits the full hangover, so a user who pauses mid-sentence is not cut off.
+         */
+        completePauseMs: z.number().int().nonnegative().default(200),
+      })
+      .strict()
+      .prefault({}),
     fillerText: z.string().min(1).default('Hmm, let me see.'),
     /** Speak `fillerText` when the LLM is slow (feature flag `filler`); off keeps silent until the answer. */
     filler: z.boolean().default(true),

@@ -7,6 +7,8 @@ import type { MessageOf, MessageType } from '../bus/messages.js';
 export const SESSION_EVENT_TYPES = [
   'vad.speech_start',
   'vad.speech_end',
+  'vad.pause',
+  'vad.resume',
   'stt.partial',
   'stt.final',
   'stt.error',

@@ -119,7 +119,10 @@ export const sessionMachine = sessionSetup.createMachine({
     config: input.config,
     userTurnId: null,
     userSpeaking: false,
+    userPaused: false,
+    pauseSilentMs: 0,
     partialText: '',
+    partialComplete: false,
     finalText: null,
     replyTurnId: null,
     replyKind: null,
@@ -150,6 +153,9 @@ export const sessionMachine = sessionSetup.createMachine({
     'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
     'control.configure': { actions: 'configure' },
     'control.truncate': { guard: 'isLastHeardTurn', actions: 'truncateHeard' },
+    // Pauses inside an utterance matter only while listening (below); elsewhere they are only tracked.
+    'vad.pause': { guard: 'isUserTurn', actions: 'storePause' },
+    'vad.resume': { guard: 'isUserTurn', actions: 'storeResume' },
   },
   initial: 'idle',
   states: {
@@ -173,7 +179,38 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { falseInterruption: { guard: 'hasInterruptedReply', actions: 'forgetInterruptedReply' } },
       initial: 'hearing',
       states: {
+        /**
+         * The user is talking. Adaptive end of turn: in a pause, a complete command ends the utterance after
+         * `turn.completePauseMs` of silence; anything else waits for the VAD's full hangover (`vad.speech_end`).
+         */
         hearing: {
+          initial: 'routing',
+          states: {
+            // A barge-in may arrive here while the VAD already reports a pause.
+            routing: { always: [{ guard: and(['userIsPaused', 'adaptiveEndOfTurn']), target: 'paused' }, { target: 'voiced' }] },
+            voiced: {
+              on: { 'vad.pause': { guard: and(['isUserTurn', 'adaptiveEndOfTurn']), target: 'paused', actions: 'storePause' } },
+            },
+            paused: {
+              initial: 'short',
+              states: {
+                short: {
+                  after: {
+                    completePause: [{ guard: 'partialIsComplete', target: 'ending', actions: 'endTurnEarly' }, { target: 'long' }],
+                  },
+                },
+                /** Past the short pause with an incomplete transcript: a complete one arriving now ends the turn. */
+                long: {
+                  on: {
+                    'stt.partial': { guard: and(['isUserTurn', 'eventIsComplete']), target: 'ending', actions: ['storePartial', 'endTurnEarly'] },
+                  },
+                },
+                /** The VAD was told to end the utterance; its `vad.speech_end` follows. */
+                ending: {},
+              },
+              on: { 'vad.resume': { guard: 'isUserTurn', target: 'voiced', actions: 'storeResume' } },
+            },
+          },
           on: {
             'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
             'vad.speech_end': { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },

@@ -22,7 +22,13 @@ export interface SessionContext {
   /** The user utterance in progress or being finalized (`u<n>`, minted by the VAD). */
   userTurnId: string | null;
   userSpeaking: boolean;
+  /** The VAD reported a pause in the utterance in progress (`vad.pause`), and no voice since. */
+  userPaused: boolean;
+  /** Silence the VAD had already seen when it reported the pause; the adaptive end of turn counts from there. */
+  pauseSilentMs: number;
   partialText: string;
+  /** The last partial transcript is a complete command (`stt.partial.complete`). */
+  partialComplete: boolean;
   finalText: string | null;
   /** The reply being produced; its children have ids `llm`, `tts`, `playback`. */
   replyTurnId: string | null;
@@ -85,6 +91,8 @@ export const sessionSetup = setup({
     ttsFirstChunk: ({ context }) => context.config.timeouts.ttsFirstChunkMs,
     minInterruption: ({ context }) => context.config.bargeIn.minSpeechMs,
     falseInterruption: ({ context }) => context.config.bargeIn.falseInterruptionMs,
+    /** What is left of `turn.completePauseMs` after the silence the VAD needed to call it a pause. */
+    completePause: ({ context }) => Math.max(0, context.config.turn.completePauseMs - context.pauseSilentMs),
   },
   guards: {
     isUserTurn: ({ context, event }) => event.turnId === context.userTurnId,
@@ -110,6 +118,10 @@ export const sessionSetup = setup({
       (eventText(event).trim() === '' || isIgnorable(eventText(event), context.config.bargeIn.ignorableWords)) &&
       resumePoint(context.interrupted) !== null,
     hasInterruptedReply: ({ context }) => context.interrupted !== null,
+    adaptiveEndOfTurn: ({ context }) => context.config.turn.completePauseMs > 0,
+    userIsPaused: ({ context }) => context.userPaused,
+    partialIsComplete: ({ context }) => context.partialComplete,
+    eventIsComplete: ({ event }) => event.type === 'stt.partial' && event.complete === true,
   },
   actions: {
     beginUtterance: enqueueActions(({ enqueue, context, event }) => {
@@ -117,17 +129,34 @@ export const sessionSetup = setup({
       if (context.userTurnId !== null && context.userTurnId !== event.turnId) {
         enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
       }
-      enqueue.assign({ userTurnId: event.turnId, userSpeaking: true, partialText: '', finalText: null, utterances: context.utterances + 1 });
+      enqueue.assign({
+        userTurnId: event.turnId,
+        userSpeaking: true,
+        userPaused: false,
+        partialText: '',
+        partialComplete: false,
+        finalText: null,
+        utterances: context.utterances + 1,
+      });
     }),
-    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false })),
-    storePartial: enqueueActions(({ enqueue, event }) => enqueue.assign({ partialText: eventText(event) })),
+    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false, userPaused: false })),
+    storePartial: enqueueActions(({ enqueue, event }) =>
+      enqueue.assign({ partialText: eventText(event), partialComplete: event.type === 'stt.partial' && event.complete === true }),
+    ),
+    storePause: enqueueActions(({ enqueue, event }) => enqueue.assign({ userPaused: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 })),
+    storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false })),
+    /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
+    endTurnEarly: enqueueActions(({ enqueue, context }) => {
+      enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
+      enqueue.emit({ type: 'notice', turnId: context.userTurnId ?? '-', code: 'early_end_of_turn', detail: context.partialText });
+    }),
     storeFinal: enqueueActions(({ enqueue, event }) => enqueue.assign({ finalText: eventText(event) })),
     /** Forget the utterance (noise, a too-short interruption, a failed transcript) and stop its STT. */
     dropUtterance: enqueueActions(({ enqueue, context }, params: { reason: string }) => {
       if (context.userTurnId === null) return;
       enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
       enqueue.emit({ type: 'notice', turnId: context.userTurnId, code: 'utterance_dropped', detail: params.reason });
-      enqueue.assign({ userTurnId: null, userSpeaking: false, partialText: '', finalText: null });
+      enqueue.assign({ userTurnId: null, userSpeaking: false, userPaused: false, partialText: '', partialComplete: false, finalText: null });
     }),
     startVoiceReply: enqueueActions(({ enqueue, context }) => {
       const turnId = context.userTurnId ?? 'u0';
@@ -143,7 +172,9 @@ export const sessionSetup = setup({
         interrupted: null,
         userTurnId: null,
         userSpeaking: false,
+        userPaused: false,
         partialText: '',
+        partialComplete: false,
         finalText: null,
       });
       enqueue.emit({ type: 'history', entry });

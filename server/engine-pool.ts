@@ -27,7 +27,7 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildLlm, buildMemory, buildStt, buildTts, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
+import { buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
@@ -78,6 +78,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
     language.tts ? [[tag, language.tts.map(ttsSlot)]] : [],
   );
   const memory = buildMemory(config);
+  // The adaptive end of turn is off (`turn.completePauseMs` 0): no partial needs checking.
+  const turnCompletion = config.session.turn.completePauseMs > 0 ? buildTurnCompletion(config) : undefined;
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadSpeexDsp();
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -121,6 +123,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(ttsByLanguage.length > 0 ? { ttsByLanguage: Object.fromEntries(ttsByLanguage.map(([tag, chain]) => [tag, chain.map((slot) => resolve(slot, remote))])) } : {}),
         sink: input?.sink ?? sink,
         ...(memory ? { memory } : {}),
+        ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
         release: () => {
           vad.close?.();

@@ -8,9 +8,12 @@
  * session's subjects) is shared by every session of the process; {@link buildEngines} in
  * `engine-pool.ts` does that split.
  */
+import { readFileSync } from 'node:fs';
 import type { Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
-import { createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
+import { createRuleMatcher, createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
+import { expandJsgf, JsgfError } from '../adapters/stt/jsgf-sentences.js';
+import { grammarCompletion, ruleCompletion, type TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
@@ -122,4 +125,22 @@ export function buildMemory(config: AppConfig): MemoryLookup | undefined {
 function needRemote(stage: string, remote: RemoteContext | undefined): RemoteContext {
   if (!remote) throw new ConfigError(`${stage} engine "remote" serves one session at a time and cannot be used here: pick a local engine for ${stage}`);
   return remote;
+}
+
+/**
+ * What tells the adaptive end of turn that a partial transcript is a complete command: the grammar's
+ * sentences when pocketsphinx runs a grammar, else the rule policy's patterns; none otherwise (an LLM has
+ * no notion of a complete command, so turns wait the full VAD hangover).
+ */
+export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefined {
+  if (config.stt.engine === 'pocketsphinx' && config.stt.grammarPath) {
+    try {
+      return grammarCompletion(expandJsgf(readFileSync(config.stt.grammarPath, 'utf8'), config.stt.grammarPath));
+    } catch (error) {
+      // A grammar with repeats or recursion has no finite sentence list: the rule policy decides instead.
+      if (!(error instanceof JsgfError)) throw error;
+    }
+  }
+  if (config.llm.engine === 'rules') return ruleCompletion(createRuleMatcher(loadRulesFile(config.llm.rulesPath)));
+  return undefined;
 }

@@ -86,8 +86,22 @@ export interface RulePolicyOptions {
   clock?: Clock;
 }
 
+const compileRules = (config: RulesConfig) => config.rules.map((rule) => ({ rule, patterns: rule.patterns.map((p) => new RegExp(`^(?:${p})$`, 'i')) }));
+
+/**
+ * Whether some rule matches the whole utterance — the rule policy would answer it as a command, not with
+ * its fallback. The adaptive end of turn uses it to end a complete command after a short pause.
+ */
+export function createRuleMatcher(config: RulesConfig): (text: string) => boolean {
+  const compiled = compileRules(config);
+  return (text) => {
+    const utterance = cleanUtterance(text);
+    return compiled.some(({ patterns }) => patterns.some((p) => p.test(utterance)));
+  };
+}
+
 export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions = {}): LlmEngine {
-  const compiled = config.rules.map((rule) => ({ rule, patterns: rule.patterns.map((p) => new RegExp(`^(?:${p})$`, 'i')) }));
+  const compiled = compileRules(config);
   let calls = 0;
   return {
     name: 'rules',

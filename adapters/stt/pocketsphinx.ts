@@ -117,6 +117,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         idle.push(ps);
       };
       signal.addEventListener('abort', release, { once: true });
+      const reportPartial = () => {
+        sinceCheckMs = 0;
+        const partial = hypothesis(ps);
+        if (partial && partial !== lastPartial) onPartial((lastPartial = partial));
+      };
       return {
         push(audio) {
           if (done) return;
@@ -125,11 +130,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           new Uint8Array(samples.buffer).set(audio);
           lib.processRaw(ps, samples, samples.length, 0, 0);
           sinceCheckMs += (samples.length / rate) * 1000;
-          if (sinceCheckMs >= PARTIAL_EVERY_MS) {
-            sinceCheckMs = 0;
-            const partial = hypothesis(ps);
-            if (partial && partial !== lastPartial) onPartial((lastPartial = partial));
-          }
+          if (sinceCheckMs >= PARTIAL_EVERY_MS) reportPartial();
+        },
+        flushPartial() {
+          if (!done) reportPartial();
         },
         async finish() {
           if (done) return '';

@@ -10,6 +10,11 @@ export interface SttStreamOptions {
 export interface SttStream {
   /** Speech audio (s16le mono), in order, as the VAD passes it. */
   push(audio: Uint8Array): void;
+  /**
+   * Optional: report the best hypothesis now (through `onPartial`, if it changed), not at the engine's next
+   * partial interval — the user paused, and the adaptive end of turn asks whether the command is complete.
+   */
+  flushPartial?(): void;
   /** Speech ended: resolves with the final transcript (may be empty for noise). */
   finish(): Promise<string>;
 }

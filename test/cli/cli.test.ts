@@ -53,7 +53,7 @@ describe('voice-agent demo --fast', () => {
     const start = steps.find((s) => s.event === 'vad.speech_start u3');
     const bargeIn = steps.find((s) => s.event === 'after minInterruption');
     expect(start).toMatchObject({ from: 'speaking.reply.playing+user.silent', to: 'speaking.reply.playing+user.candidate' });
-    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate', to: 'listening.hearing' });
+    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate', to: 'listening.hearing.voiced' });
     expect(bargeIn!.atMs - start!.atMs).toBe(500);
   });
 

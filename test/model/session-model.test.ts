@@ -22,7 +22,7 @@ type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[
 /**
  * One chart event, followed by what the live actors do at once in answer, as the live system would:
  * a stopped playback actor reports (nothing heard, as far as the model knows) for every reply the event
- * cancelled, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
+ * cancelled, the VAD told to end an utterance ends it, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
  */
 function step(snapshot: never, event: SessionEvent, scope: never): never {
   const before = (snapshot as unknown as ModelSnapshot).context;
@@ -31,6 +31,11 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
   const base = { sessionId: 'live', atMs: 0 } as const;
   for (const turnId of after().pendingHeard.filter((t) => !before.pendingHeard.includes(t))) {
     next = sessionMachine.transition(next, { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 }, scope) as never;
+  }
+  // The VAD told to end the utterance (adaptive end of turn) does so at once.
+  const ending = (x: unknown) => JSON.stringify((x as ModelSnapshot).value).includes('"ending"');
+  if (ending(next) && !ending(snapshot) && after().userTurnId !== null) {
+    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().userTurnId!, speechMs: 100 }, scope) as never;
   }
   const { replyTurnId, replyKind } = after();
   if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {

@@ -9,7 +9,7 @@ import type { SessionEvent } from '../../machines/events.js';
 import { splitWords } from '../../machines/history.js';
 import type { SessionContext } from '../../machines/session.setup.js';
 import { stateValueToString } from '../../server/state-value.js';
-import type { LiveHarness } from '../support/live-session.js';
+import { COMPLETE_COMMAND, type LiveHarness } from '../support/live-session.js';
 
 export interface ModelSnapshot {
   value: unknown;
@@ -34,6 +34,9 @@ const REPLY_TOKENS = ' Okay then, here it is.';
 const FIRST_SEGMENT_MS = 800;
 /** A client's `audio_end_ms`: half the first segment, so a truncate keeps a shorter, non-empty text. */
 const TRUNCATE_AT_MS = 400;
+
+/** The silence after which the live VAD reports a pause (three 20 ms frames of the segmenter's 60 ms). */
+const PAUSE_MS = 60;
 
 const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
 const base = { sessionId: 'live', atMs: 0 } as const;
@@ -74,10 +77,21 @@ export const stimuli: Stimulus[] = [
     propose: (s) => (s.context.userSpeaking && s.context.userTurnId ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 } : undefined),
     drive: (h) => h.speechEnd(),
   },
-  ...(['one', 'one two'] as const).map(
+  {
+    id: 'pause',
+    propose: (s) => (s.context.userSpeaking && !s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.pause', turnId: s.context.userTurnId, silentMs: PAUSE_MS } : undefined),
+    drive: (h) => h.pause(),
+  },
+  {
+    id: 'resume',
+    propose: (s) => (s.context.userSpeaking && s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.resume', turnId: s.context.userTurnId } : undefined),
+    drive: (h) => h.resume(),
+  },
+  ...(['one', 'one two', COMPLETE_COMMAND] as const).map(
     (text): Stimulus => ({
-      id: `partial:${splitWords(text).length}`,
-      propose: (s) => (s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text } : undefined),
+      id: text === COMPLETE_COMMAND ? 'partial:complete' : `partial:${splitWords(text).length}`,
+      propose: (s) =>
+        s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text, complete: text === COMPLETE_COMMAND } : undefined,
       drive: (h) => h.sttPartial(text),
     }),
   ),
@@ -240,6 +254,7 @@ function delayMs(context: SessionContext, name: string): number {
     ttsFirstChunk: t.ttsFirstChunkMs,
     minInterruption: context.config.bargeIn.minSpeechMs,
     falseInterruption: context.config.bargeIn.falseInterruptionMs,
+    completePause: Math.max(0, context.config.turn.completePauseMs - context.pauseSilentMs),
   };
   const ms = byName[name];
   if (ms === undefined) throw new Error(`unknown delay ${name}: add it to delayMs()`);
@@ -262,7 +277,9 @@ export function abstractKey(s: ModelSnapshot): string {
   return JSON.stringify([
     stateOf(s),
     c.userSpeaking,
+    c.userPaused,
     c.userTurnId !== null,
+    c.partialComplete,
     Math.min(2, splitWords(c.partialText).length),
     c.replyKind,
     c.replyUninterruptible,

@@ -28,7 +28,7 @@ describe('session recorder', () => {
     for (let i = 1; i < events.length; i++) expect(events[i]!.atMs).toBeGreaterThanOrEqual(events[i - 1]!.atMs);
     expect(events.find((e) => e.type === 'xstate.after.noInput.session.idle.waiting')).toMatchObject({ atMs: 8000, state: 'idle.noInputNoticed' });
     expect(events.find((e) => e.type.startsWith('xstate.after.llmFirstToken'))).toMatchObject({ atMs: 9200, state: 'processing.reply.stalled+user.silent' });
-    expect(events.find((e) => e.type.startsWith('xstate.after.minInterruption'))).toMatchObject({ state: 'listening.hearing' });
+    expect(events.find((e) => e.type.startsWith('xstate.after.minInterruption'))).toMatchObject({ state: 'listening.hearing.voiced' });
     // Bus messages are stored whole, so replay can send them again.
     expect(events.find((e) => e.type === 'stt.final' && e.turnId === 'u1')?.event).toMatchObject({ sessionId: 'live', text: 'hello robot' });
     // The states the host published on `session.state` (only on change) are exactly the recorded states where they change.

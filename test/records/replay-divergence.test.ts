@@ -86,7 +86,7 @@ describe('replay divergence', () => {
     const input = { ...original, events: [...original.events.slice(0, k), failure], emitted: original.emitted.filter((e) => e.eventSeq < k) };
     expect(replay(input)).toMatchObject({ identical: true, events: k + 1 });
     const stillActive = replay({ ...input, events: [...input.events.slice(0, k), { ...failure, status: 'active' }] });
-    expect(stillActive.divergence).toMatchObject({ index: k, expected: 'listening.hearing', actual: 'listening.hearing (error)' });
+    expect(stillActive.divergence).toMatchObject({ index: k, expected: 'listening.hearing.voiced', actual: 'listening.hearing.voiced (error)' });
   });
 
   it('reports a recording from an older chart as a divergence, naming both versions, never a crash', () => {
@@ -97,7 +97,7 @@ describe('replay divergence', () => {
 
     const k = indexOf((e) => e.type === 'vad.speech_start');
     const unknownEvent = original.events.map((e, i) => (i === k ? { ...e, type: 'vad.voice_began', event: { ...e.event, type: 'vad.voice_began' } } : e));
-    expect(replay({ ...original, recording: old, events: unknownEvent }).divergence).toMatchObject({ index: k, expected: 'listening.hearing', actual: 'idle.noInputNoticed' });
+    expect(replay({ ...original, recording: old, events: unknownEvent }).divergence).toMatchObject({ index: k, expected: 'listening.hearing.voiced', actual: 'idle.noInputNoticed' });
 
     const oldConfig = replay(withConfig((c) => (c.vadSensitivity = 3)));
     expect(oldConfig.divergence).toMatchObject({ index: 0 });

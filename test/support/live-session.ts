@@ -11,6 +11,7 @@ import { createControlledLlm, type ControlledLlm } from '../../adapters/llm/test
 import { createControlledStt } from '../../adapters/stt/testing/controlled-stt.js';
 import { createControlledTts, type ControlledTts, type ControlledTtsRequest } from '../../adapters/tts/testing/controlled-tts.js';
 import { ManualClock, settle } from '../../adapters/testing/manual-clock.js';
+import { grammarCompletion } from '../../adapters/turn/turn-completion.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
@@ -25,6 +26,8 @@ import { startSession, type SessionHandle, type StartSessionOptions } from '../.
 export const SAMPLE_RATE_HZ = 16_000;
 type PlaybackReport = MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>;
 const FRAME_MS = 20;
+/** The one sentence the harness's command grammar holds: a partial with these words is a complete command. */
+export const COMPLETE_COMMAND = 'hello robot';
 const BYTES_PER_MS = (SAMPLE_RATE_HZ * 2) / 1000;
 /** Frames the default segmenter needs: a 60 ms start window, a 600 ms hangover. */
 const SPEECH_BATCH = 3;
@@ -123,7 +126,14 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     sessionId: 'live',
     bus,
     clock,
-    engines: { vad: createFakeVad({ sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS }), stt, llm, tts: ttsEngines, sink },
+    engines: {
+      vad: createFakeVad({ sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS }),
+      stt,
+      llm,
+      tts: ttsEngines,
+      sink,
+      turnCompletion: grammarCompletion([COMPLETE_COMMAND]),
+    },
     config: options.config ?? {},
     inspect,
     ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
@@ -136,10 +146,14 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
 
   // The VAD's own utterance, tracked by turn id so an injected late `vad.speech_end` cannot fool the drivers.
   let vadSpeaking = false;
+  let vadPaused = false;
   let vadTurn = '';
   bus.subscribe(bus.subjects.forStage('live', 'vad'), (m) => {
-    if (m.type === 'vad.speech_start') [vadSpeaking, vadTurn] = [true, m.turnId];
-    if (m.type === 'vad.speech_end' && m.turnId === vadTurn) vadSpeaking = false;
+    if (m.type === 'vad.speech_start') [vadSpeaking, vadPaused, vadTurn] = [true, false, m.turnId];
+    if (m.turnId !== vadTurn) return;
+    if (m.type === 'vad.speech_end') [vadSpeaking, vadPaused] = [false, false];
+    if (m.type === 'vad.pause') vadPaused = true;
+    if (m.type === 'vad.resume') vadPaused = false;
   });
 
   const speech = makeSpeechFrame(SAMPLE_RATE_HZ, FRAME_MS, 1);
@@ -175,6 +189,13 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     },
     async speechEnd() {
       if (vadSpeaking) await pushUntil(silence, SILENCE_BATCH, () => !vadSpeaking, 'speech end');
+    },
+    /** A short silence inside the utterance: the VAD reports a pause, not yet its end. */
+    async pause() {
+      if (vadSpeaking && !vadPaused) await pushUntil(silence, 1, () => vadPaused, 'a pause');
+    },
+    async resume() {
+      if (vadSpeaking && vadPaused) await pushUntil(speech, 1, () => !vadPaused, 'voice after the pause');
     },
     async text(text: string) {
       session.sendText(text);
