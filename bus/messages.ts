@@ -211,7 +211,8 @@ export const MessageSchemas = {
   'audio.discard': def('audio.discard', {}),
   // Session observability
   'session.state': def('session.state', { value: z.string(), event: z.string() }),
-  'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean() }),
+  /** `replyTurnId`: a user entry answered by a reply with another turn id (after a discarded speculative reply). */
+  'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean(), replyTurnId: TurnIdSchema.optional() }),
   'session.notice': def('session.notice', { code: z.string(), detail: z.string() }),
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
   /**

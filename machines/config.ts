@@ -59,6 +59,14 @@ export const SessionConfigSchema = z
          * still waits the full hangover, so a user who pauses mid-sentence is not cut off.
          */
         completePauseMs: z.number().int().nonnegative().default(200),
+        /**
+         * Speculative replies: at that short pause, a transcript that is not a complete command starts the
+         * reply anyway — generated and synthesized, but held silent (and its tool calls held) until the full
+         * hangover confirms the user is done and the final transcript matches; discarded without a sound if
+         * the user goes on. Worth it when the LLM is slow to its first audio; the rule policy answers in a few
+         * ms, so `auto` (decided where config becomes runtime options) is on for every LLM but the rules.
+         */
+        speculate: z.enum(['auto', 'on', 'off']).default('auto'),
       })
       .strict()
       .prefault({}),

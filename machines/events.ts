@@ -53,4 +53,6 @@ export interface HistoryEntry {
   interrupted: boolean;
   /** Waiting for the playback report of a cancelled turn; not shown to the LLM until resolved. */
   pending: boolean;
+  /** A user entry whose reply has another turn id (`r<n>`: a speculative reply for this turn was discarded). */
+  replyTurnId?: string;
 }

@@ -141,6 +141,9 @@ export const sessionMachine = sessionSetup.createMachine({
     replyPrefix: '',
     interrupted: null,
     resumes: 0,
+    speculation: null,
+    guessedTurnIds: [],
+    replyProgress: 'thinking',
   }),
   // VAD and STT live as long as the session: speech can start in any state.
   invoke: [
@@ -161,7 +164,7 @@ export const sessionMachine = sessionSetup.createMachine({
   states: {
     idle: {
       // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
-      entry: ['stopReplyActors', 'forgetInterruptedReply'],
+      entry: [{ type: 'discardSpeculation', params: { reason: 'turn_ended' } }, 'stopReplyActors', 'forgetInterruptedReply'],
       initial: 'waiting',
       states: {
         waiting: { after: { noInput: 'noInputNoticed' } },
@@ -196,7 +199,11 @@ export const sessionMachine = sessionSetup.createMachine({
               states: {
                 short: {
                   after: {
-                    completePause: [{ guard: 'partialIsComplete', target: 'ending', actions: 'endTurnEarly' }, { target: 'long' }],
+                    completePause: [
+                      { guard: 'partialIsComplete', target: 'ending', actions: 'endTurnEarly' },
+                      { guard: 'canSpeculate', target: 'long', actions: 'startSpeculation' },
+                      { target: 'long' },
+                    ],
                   },
                 },
                 /** Past the short pause with an incomplete transcript: a complete one arriving now ends the turn. */
@@ -208,7 +215,9 @@ export const sessionMachine = sessionSetup.createMachine({
                 /** The VAD was told to end the utterance; its `vad.speech_end` follows. */
                 ending: {},
               },
-              on: { 'vad.resume': { guard: 'isUserTurn', target: 'voiced', actions: 'storeResume' } },
+              on: {
+                'vad.resume': { guard: 'isUserTurn', target: 'voiced', actions: ['storeResume', { type: 'discardSpeculation', params: { reason: 'user_went_on' } }] },
+              },
             },
           },
           on: {
@@ -232,16 +241,24 @@ export const sessionMachine = sessionSetup.createMachine({
                 actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
               },
               { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
+              { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.processing', actions: 'commitSpeculation' },
               { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
               { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
             ],
             'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
             // A new utterance before the last one was transcribed: the newer one wins.
-            'vad.speech_start': { target: 'hearing', actions: 'beginUtterance' },
+            'vad.speech_start': { target: 'hearing', actions: [{ type: 'discardSpeculation', params: { reason: 'new_utterance' } }, 'beginUtterance'] },
           },
         },
       },
       on: {
+        // A guess's progress, so the reply picks up where it is when the guess is committed.
+        'llm.started': { guard: 'isSpeculationTurn', actions: { type: 'advanceSpeculation', params: { progress: 'generating' } } },
+        'llm.clause': { guard: 'isSpeculationTurn', actions: 'storeClause' },
+        'tts.requested': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'synthesizing' } } },
+        'tts.first_chunk': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'buffering' } } },
+        'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },
+        'tts.error': { guard: and(['isSpeculationTurn', 'isFatalTtsError']), actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } } },
         'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
         'user.text': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
         'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
@@ -254,7 +271,16 @@ export const sessionMachine = sessionSetup.createMachine({
         reply: {
           initial: 'routing',
           states: {
-            routing: { always: [{ guard: 'isSayReply', target: 'generating' }, { target: 'thinking' }] },
+            // A SAY has its text; a committed guess may be further along.
+            routing: {
+              always: [
+                { guard: 'isSayReply', target: 'generating' },
+                { guard: { type: 'replyProgressIs', params: { progress: 'buffering' } }, target: 'buffering' },
+                { guard: { type: 'replyProgressIs', params: { progress: 'synthesizing' } }, target: 'synthesizing' },
+                { guard: { type: 'replyProgressIs', params: { progress: 'generating' } }, target: 'generating' },
+                { target: 'thinking' },
+              ],
+            },
             /** Waiting for the LLM's first token. */
             thinking: {
               after: { llmFirstToken: 'stalled' },

@@ -59,9 +59,35 @@ export interface SessionContext {
   replyPrefix: string;
   /** The reply a barge-in just cut, kept until the false-interruption window closes. */
   interrupted: InterruptedReply | null;
-  /** Replies resumed so far (their turn ids are `r1`, `r2`, …). */
+  /** Replies with a turn id of their own so far (`r1`, `r2`, …): resumed replies, and replies after a discarded guess. */
   resumes: number;
+  /** A reply started before the user was surely done (adaptive end of turn), held silent until committed. */
+  speculation: Speculation | null;
+  /** Reply turn ids a discarded guess used for the current utterance: never reused, so late messages cannot mix. */
+  guessedTurnIds: string[];
+  /** How far the reply got before `processing` (a committed guess may already have audio): where `reply` starts. */
+  replyProgress: ReplyProgress;
 }
+
+export type ReplyProgress = 'thinking' | 'generating' | 'synthesizing' | 'buffering';
+const PROGRESS_ORDER: readonly ReplyProgress[] = ['thinking', 'generating', 'synthesizing', 'buffering'];
+
+export interface Speculation {
+  turnId: string;
+  /** The partial transcript the guess answers; the final must match it for the guess to be kept. */
+  text: string;
+  committed: boolean;
+}
+
+/** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
+const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
+const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
+/** The reply id for the current utterance: its own turn id, unless a discarded guess already used it. */
+const freshReplyId = (context: SessionContext): { turnId: string; resumes: number } => {
+  const userTurnId = context.userTurnId ?? 'u0';
+  const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
+  return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
+};
 
 
 type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
@@ -122,6 +148,14 @@ export const sessionSetup = setup({
     userIsPaused: ({ context }) => context.userPaused,
     partialIsComplete: ({ context }) => context.partialComplete,
     eventIsComplete: ({ event }) => event.type === 'stt.partial' && event.complete === true,
+    canSpeculate: ({ context }) =>
+      context.config.turn.speculate === 'on' &&
+      context.speculation === null &&
+      context.partialText.trim() !== '' &&
+      !isIgnorable(context.partialText, context.config.bargeIn.ignorableWords),
+    isSpeculationTurn: ({ context, event }) => context.speculation !== null && !context.speculation.committed && event.turnId === context.speculation.turnId,
+    finalMatchesSpeculation: ({ context, event }) => context.speculation !== null && sameWords(eventText(event), context.speculation.text),
+    replyProgressIs: ({ context }, params: { progress: ReplyProgress }) => context.replyProgress === params.progress,
   },
   actions: {
     beginUtterance: enqueueActions(({ enqueue, context, event }) => {
@@ -130,6 +164,7 @@ export const sessionSetup = setup({
         enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
       }
       enqueue.assign({
+        guessedTurnIds: [],
         userTurnId: event.turnId,
         userSpeaking: true,
         userPaused: false,
@@ -159,10 +194,12 @@ export const sessionSetup = setup({
       enqueue.assign({ userTurnId: null, userSpeaking: false, userPaused: false, partialText: '', partialComplete: false, finalText: null });
     }),
     startVoiceReply: enqueueActions(({ enqueue, context }) => {
-      const turnId = context.userTurnId ?? 'u0';
+      const userTurnId = context.userTurnId ?? 'u0';
+      const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
-      const entry: HistoryEntry = { role: 'user', turnId, text, interrupted: false, pending: false };
+      const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}) };
       enqueue.assign({
+        resumes,
         history: [...context.history, entry],
         replyTurnId: turnId,
         replyKind: 'llm',
@@ -207,9 +244,25 @@ export const sessionSetup = setup({
       });
     }),
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
-      const { sessionId, replyTurnId } = context;
+      const { sessionId, replyTurnId, speculation } = context;
       if (replyTurnId === null) return;
-      enqueue.assign({ ttsFallbacks: 0, usedFiller: false, replyTexts: context.replyKind === 'say' && context.sayText !== null ? [context.sayText] : [] });
+      // A committed guess is this reply: its children run already (and its clauses are in `replyTexts`).
+      if (speculation?.committed && speculation.turnId === replyTurnId) {
+        enqueue.assign({ ttsFallbacks: 0, usedFiller: false, speculation: null });
+        return;
+      }
+      if (speculation) {
+        for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
+        enqueue.emit({ type: 'notice', turnId: speculation.turnId, code: 'speculation_discarded', detail: 'replaced' });
+      }
+      enqueue.assign({
+        ttsFallbacks: 0,
+        usedFiller: false,
+        replyTexts: context.replyKind === 'say' && context.sayText !== null ? [context.sayText] : [],
+        replyProgress: 'thinking',
+        speculation: null,
+        guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
+      });
       if (context.replyKind === 'llm') {
         const messages = toChatMessages(context.config.systemPrompt, context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages } });
@@ -326,6 +379,61 @@ export const sessionSetup = setup({
       enqueue.emit({ type: 'notice', turnId, code: 'reply_resumed', detail: `${cut.turnId} from "${point.remaining.slice(0, 80)}"` });
     }),
     forgetInterruptedReply: enqueueActions(({ enqueue }) => enqueue.assign({ interrupted: null })),
+    /**
+     * The user paused mid-sentence (not a complete command): guess the reply now. It is generated and
+     * synthesized while the VAD's hangover runs, but its playback is held and its tool calls wait, so a guess
+     * that is later discarded is never heard and never moves the robot.
+     */
+    startSpeculation: enqueueActions(({ enqueue, context }) => {
+      const { turnId, resumes } = freshReplyId(context);
+      const text = context.partialText.trim();
+      const guess: HistoryEntry = { role: 'user', turnId: context.userTurnId ?? turnId, text, interrupted: false, pending: false };
+      const messages = toChatMessages(context.config.systemPrompt, [...context.history, guess], context.config.historyTurns);
+      const { sessionId } = context;
+      enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId, messages, speculative: true } });
+      enqueue.spawnChild('tts', { id: 'tts', input: { sessionId, turnId, ...(context.voice !== null ? { voice: context.voice } : {}) } });
+      enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
+      enqueue.assign({ resumes, speculation: { turnId, text, committed: false }, replyProgress: 'thinking', replyTexts: [] });
+      enqueue.emit({ type: 'notice', turnId, code: 'speculation_started', detail: text });
+    }),
+    advanceSpeculation: enqueueActions(({ enqueue, context }, params: { progress: ReplyProgress }) => {
+      if (PROGRESS_ORDER.indexOf(params.progress) > PROGRESS_ORDER.indexOf(context.replyProgress)) enqueue.assign({ replyProgress: params.progress });
+    }),
+    /** The guess is wrong (the user went on, a stage failed, the turn ended): stop it; it was never heard. */
+    discardSpeculation: enqueueActions(({ enqueue, context }, params: { reason: string }) => {
+      const guess = context.speculation;
+      if (guess === null || guess.committed) return;
+      for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
+      enqueue.assign({ speculation: null, guessedTurnIds: [...context.guessedTurnIds, guess.turnId], replyTexts: [] });
+      enqueue.emit({ type: 'notice', turnId: guess.turnId, code: 'speculation_discarded', detail: params.reason });
+    }),
+    /** The final transcript is what the guess answered: it becomes the reply, its audio plays, its intents go out. */
+    commitSpeculation: enqueueActions(({ enqueue, context, event }) => {
+      const guess = context.speculation!;
+      const userTurnId = context.userTurnId ?? guess.turnId;
+      const text = eventText(event).trim();
+      const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(guess.turnId !== userTurnId ? { replyTurnId: guess.turnId } : {}) };
+      enqueue.sendTo('llm', { type: 'commit' } satisfies CommitCommand);
+      enqueue.sendTo('playback', { type: 'commit' } satisfies CommitCommand);
+      enqueue.assign({
+        speculation: { ...guess, committed: true },
+        history: [...context.history, entry],
+        replyTurnId: guess.turnId,
+        replyKind: 'llm',
+        sayText: null,
+        replyUninterruptible: false,
+        replyPrefix: '',
+        interrupted: null,
+        userTurnId: null,
+        userSpeaking: false,
+        userPaused: false,
+        partialText: '',
+        partialComplete: false,
+        finalText: text,
+      });
+      enqueue.emit({ type: 'history', entry });
+      enqueue.emit({ type: 'notice', turnId: guess.turnId, code: 'speculation_committed', detail: text });
+    }),
     sendFiller: enqueueActions(({ enqueue, context }) => {
       if (!context.config.filler) {
         enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow', detail: 'filler disabled' });

@@ -50,6 +50,8 @@ export function runtimeOptionsFrom(config: AppConfig): RuntimeOptions {
       ...config.session,
       filler: config.session.filler && config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
+      // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
+      turn: { ...config.session.turn, speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate },
     },
     pipeline: {
       ...pipeline,

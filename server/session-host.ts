@@ -97,7 +97,15 @@ export function startSession(options: StartSessionOptions): SessionHandle {
 
   actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, code: e.code, detail: e.detail }));
   actor.on('history', (e) =>
-    bus.publish({ type: 'session.history', sessionId, turnId: e.entry.turnId, role: e.entry.role, text: e.entry.text, interrupted: e.entry.interrupted }),
+    bus.publish({
+      type: 'session.history',
+      sessionId,
+      turnId: e.entry.turnId,
+      role: e.entry.role,
+      text: e.entry.text,
+      interrupted: e.entry.interrupted,
+      ...(e.entry.replyTurnId ? { replyTurnId: e.entry.replyTurnId } : {}),
+    }),
   );
   actor.subscribe({
     error: (error) => {

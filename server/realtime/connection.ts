@@ -236,6 +236,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   // ---- the session's messages → server events
   const userItem = (turnId: string) => `item_${turnId}`;
+  /** Tokens of guessed replies not yet committed, by turn. */
+  const guessed = new Map<string, string[]>();
   const onMessage = (m: BusMessage) => {
     switch (m.type) {
       case 'vad.speech_start':
@@ -259,7 +261,11 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       case 'session.history':
         if (m.role === 'user') {
           awaitingReply.delete(m.turnId);
-          responses.start(m.turnId);
+          const replyTurnId = m.replyTurnId ?? m.turnId;
+          responses.start(replyTurnId);
+          // A guessed reply's words, held until the guess was committed (this entry is its commit).
+          for (const text of guessed.get(replyTurnId) ?? []) responses.onToken(replyTurnId, text);
+          guessed.delete(replyTurnId);
         } else if (m.interrupted) {
           // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
           send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
@@ -269,7 +275,10 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (m.kind === 'say') responses.start(m.turnId);
         break;
       case 'llm.token':
-        if (m.text) responses.onToken(m.turnId, m.text);
+        if (!m.text) break;
+        // A guessed reply (adaptive end of turn) is not shown until committed: it may yet be discarded.
+        if (guessed.has(m.turnId)) guessed.get(m.turnId)!.push(m.text);
+        else responses.onToken(m.turnId, m.text);
         break;
       case 'llm.tool_call':
         responses.onToolCall(m.turnId, m);
@@ -280,6 +289,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       case 'session.notice':
         if (m.code === 'reply_cancelled') responses.finish(m.turnId, endOf(m.detail));
         if (m.code === 'utterance_dropped') awaitingReply.delete(m.turnId);
+        if (m.code === 'speculation_started') guessed.set(m.turnId, []);
+        if (m.code === 'speculation_discarded') guessed.delete(m.turnId);
         break;
       case 'session.error':
         fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');

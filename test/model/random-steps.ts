@@ -17,6 +17,8 @@ export const CONFIGS: SessionConfigInput[] = [
   { bargeIn: { minSpeechMs: 0 } },
   // Backchannels are ignorable, and a short false-interruption window closes mid-utterance.
   { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
+  // Replies are guessed at short pauses (adaptive end of turn), committed or discarded.
+  { turn: { speculate: 'on' } },
 ];
 
 /** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */

@@ -14,8 +14,9 @@ import { chartInventory, createCoverage, createLiveHarness, type Coverage } from
 import { abstractKey, BACKCHANNEL, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
 
 // minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct;
+// speculation on makes the guessed-reply paths reachable;
 // a backchannel makes the ignorable-utterance paths reachable.
-const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] } };
+const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] }, turn: { speculate: 'on' } };
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
 

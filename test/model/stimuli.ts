@@ -41,6 +41,12 @@ const PAUSE_MS = 60;
 const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
 const base = { sessionId: 'live', atMs: 0 } as const;
 const isReply = (s: ModelSnapshot) => /^(processing|speaking)/.test(stateOf(s));
+/** A guess running while the user may still talk (adaptive end of turn), not yet committed. */
+const guessing = (s: ModelSnapshot) => s.context.speculation !== null && !s.context.speculation.committed && stateOf(s).startsWith('listening');
+/** Where the reply being prepared is: the `processing.reply` state, or how far a running guess got. */
+const replyStage = (s: ModelSnapshot): string | undefined => (guessing(s) ? s.context.replyProgress : /^processing\.reply\.(\w+)/.exec(stateOf(s))?.[1]);
+/** The turn id of the reply being prepared (a guess's while guessing). */
+const preparingTurn = (s: ModelSnapshot) => (guessing(s) ? s.context.speculation!.turnId : s.context.replyTurnId!);
 const replyKind = (s: ModelSnapshot) => (s.context.replyKind === 'say' ? 'say' : 'reply');
 
 /** Oldest active TTS request of the answer; a pending filler is completed first so playback can reach it. */
@@ -103,6 +109,15 @@ export const stimuli: Stimulus[] = [
     }),
   ),
   {
+    // The final is exactly the words a running guess answered: the guess is committed.
+    id: 'final:asGuessed',
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId && s.context.speculation
+        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text: s.context.speculation.text }
+        : undefined,
+    drive: (h) => h.sttFinal(h.context().speculation?.text ?? ''),
+  },
+  {
     id: 'sttError',
     propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' } : undefined),
     drive: (h) => h.sttFail(),
@@ -110,18 +125,18 @@ export const stimuli: Stimulus[] = [
   {
     id: 'llmFirstToken',
     // The first token is an emoji: it starts the stream but speaks nothing, so clause release is a separate step.
-    propose: (s) => (/^processing\.reply\.(thinking|stalled)/.test(stateOf(s)) ? { ...base, type: 'llm.started', turnId: s.context.replyTurnId!, firstTokenMs: 1 } : undefined),
+    propose: (s) => (['thinking', 'stalled'].includes(replyStage(s) ?? '') ? { ...base, type: 'llm.started', turnId: preparingTurn(s), firstTokenMs: 1 } : undefined),
     drive: (h) => h.llmToken('🙂'),
   },
   {
     id: 'llmClause',
     // The chunker closes both clauses of REPLY_TOKENS at once; the chart keeps them, then TTS starts.
     propose: (s) =>
-      /^processing\.reply\.generating/.test(stateOf(s)) && s.context.replyKind === 'llm'
+      replyStage(s) === 'generating' && (s.context.replyKind === 'llm' || guessing(s))
         ? [
-            { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: 0, text: 'Okay then,' },
-            { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: 1, text: 'here it is.' },
-            { ...base, type: 'tts.requested', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: 'reply', engine: 'tts-a' },
+            { ...base, type: 'llm.clause', turnId: preparingTurn(s), index: 0, text: 'Okay then,' },
+            { ...base, type: 'llm.clause', turnId: preparingTurn(s), index: 1, text: 'here it is.' },
+            { ...base, type: 'tts.requested', turnId: preparingTurn(s), segmentIndex: 0, kind: 'reply', engine: 'tts-a' },
           ]
         : undefined,
     drive: (h) => h.llmToken(REPLY_TOKENS),
@@ -146,14 +161,16 @@ export const stimuli: Stimulus[] = [
   {
     id: 'llmError',
     propose: (s) =>
-      /^processing\.reply\./.test(stateOf(s)) && s.context.replyKind === 'llm' ? { ...base, type: 'llm.error', turnId: s.context.replyTurnId!, message: 'x' } : undefined,
+      (/^processing\.reply\./.test(stateOf(s)) && s.context.replyKind === 'llm') || guessing(s)
+        ? { ...base, type: 'llm.error', turnId: preparingTurn(s), message: 'x' }
+        : undefined,
     drive: (h) => h.llmFail(),
   },
   {
     id: 'ttsFirstChunk',
     propose: (s) =>
-      /^processing\.reply\.synthesizing/.test(stateOf(s))
-        ? { ...base, type: 'tts.first_chunk', turnId: s.context.replyTurnId!, segmentIndex: 0, kind: replyKind(s), engine: 'tts-a', latencyMs: 1 }
+      replyStage(s) === 'synthesizing'
+        ? { ...base, type: 'tts.first_chunk', turnId: preparingTurn(s), segmentIndex: 0, kind: guessing(s) ? 'reply' : replyKind(s), engine: 'tts-a', latencyMs: 1 }
         : undefined,
     // Less than one frame: the TTS has produced audio but playback cannot start yet (state `buffering`).
     drive: async (h) => {
@@ -174,8 +191,8 @@ export const stimuli: Stimulus[] = [
   {
     id: 'ttsFatal',
     propose: (s) =>
-      /^processing\.reply\.synthesizing/.test(stateOf(s)) || /^speaking/.test(stateOf(s))
-        ? { ...base, type: 'tts.error', turnId: s.context.replyTurnId!, message: 'x', fatal: true }
+      /^processing\.reply\.synthesizing/.test(stateOf(s)) || /^speaking/.test(stateOf(s)) || (guessing(s) && ['synthesizing', 'buffering'].includes(s.context.replyProgress))
+        ? { ...base, type: 'tts.error', turnId: preparingTurn(s), message: 'x', fatal: true }
         : undefined,
     drive: failUntilFatal,
   },
@@ -280,6 +297,7 @@ export function abstractKey(s: ModelSnapshot): string {
     c.userPaused,
     c.userTurnId !== null,
     c.partialComplete,
+    c.speculation !== null && !c.speculation.committed ? c.replyProgress : null,
     Math.min(2, splitWords(c.partialText).length),
     c.replyKind,
     c.replyUninterruptible,

@@ -310,16 +310,26 @@ export function checkInvariants(h: InvariantView): void {
   const state = h.state();
   const inReply = state.startsWith('processing') || state.startsWith('speaking');
   const ctx = h.context();
+  // A guessed reply (adaptive end of turn) runs while the user may still be talking, silent until committed.
+  const guess = ctx.speculation !== null && !ctx.speculation.committed && state.startsWith('listening') ? ctx.speculation.turnId : null;
   // 1. No child actor of a finished or cancelled turn is alive.
   for (const id of ['llm', 'tts', 'playback'] as const) {
     const child = (snapshot.children as Record<string, { getSnapshot(): { input?: { turnId?: string } } } | undefined>)[id];
     if (!child) continue;
-    if (!inReply) throw new Error(`invariant: child ${id} alive in ${state}`);
     const turnId = child.getSnapshot().input?.turnId;
+    if (guess !== null && turnId === guess) continue;
+    if (!inReply) throw new Error(`invariant: child ${id} alive in ${state}`);
     if (turnId !== ctx.replyTurnId) throw new Error(`invariant: child ${id} of turn ${turnId} alive during reply ${ctx.replyTurnId}`);
   }
-  if (!inReply && h.llm.active()) throw new Error(`invariant: LLM still generating in ${state}`);
-  if (!inReply && h.activeTts().length > 0) throw new Error(`invariant: TTS still synthesizing in ${state}`);
+  if (!inReply && guess === null && h.llm.active()) throw new Error(`invariant: LLM still generating in ${state}`);
+  if (!inReply && guess === null && h.activeTts().length > 0) throw new Error(`invariant: TTS still synthesizing in ${state}`);
+  // A guess is never heard before it is committed, and a discarded one never.
+  if (guess !== null && (h.ledger.written.get(guess) ?? 0) > 0) throw new Error(`invariant: guessed reply ${guess} heard before it was committed`);
+  for (const m of h.messages) {
+    if (m.type === 'session.notice' && m.code === 'speculation_discarded' && (h.ledger.written.get(m.turnId) ?? 0) > 0) {
+      throw new Error(`invariant: discarded guess ${m.turnId} was heard`);
+    }
+  }
   // 2. No audio frame of a cancelled turn after its cancel ...
   if (h.ledger.framesAfterCancel.length > 0) throw new Error(`invariant: frame of cancelled turn ${h.ledger.framesAfterCancel[0]} after its cancel`);
   // ... and outside a reply the device is silent: a cancel cleared what it had buffered.
