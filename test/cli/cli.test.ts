@@ -32,8 +32,12 @@ describe('voice-agent demo --fast', () => {
 
   it('prints every transition with the event that caused it', () => {
     const steps = transitions(stdout);
-    expect(steps.map((s) => `${s.to} (${s.event})`).slice(1, 10)).toEqual([
-      'listening.hearing (vad.speech_start u1)',
+    // The user's trailing silence is first a pause (adaptive end of turn), then, the words not being a
+    // complete command, the full hangover.
+    expect(steps.map((s) => `${s.to} (${s.event})`).slice(1, 12)).toEqual([
+      'listening.hearing.voiced (vad.speech_start u1)',
+      'listening.hearing.paused.short (vad.pause u1)',
+      'listening.hearing.paused.long (after completePause)',
       'listening.finalizing (vad.speech_end u1)',
       'processing.reply.thinking+user.silent (stt.final u1)',
       'processing.reply.generating+user.silent (llm.started u1)',
@@ -41,7 +45,7 @@ describe('voice-agent demo --fast', () => {
       'processing.reply.buffering+user.silent (tts.first_chunk u1)',
       'speaking.reply.playing+user.silent (playback.started u1)',
       'idle.waiting (playback.finished u1)',
-      'listening.hearing (vad.speech_start u2)',
+      'listening.hearing.voiced (vad.speech_start u2)',
     ]);
     // Each line's `from` is the previous line's `to`: no transition is missing.
     for (let i = 1; i < steps.length; i++) expect(steps[i]!.from).toBe(steps[i - 1]!.to);
