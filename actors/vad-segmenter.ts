@@ -25,6 +25,14 @@ export interface VadSegmenterOptions {
    * are a real gap, yet leave the chart most of its short pause to decide.
    */
   pauseMs: number;
+  /**
+   * A frame this far below full scale (RMS) counts as silent for pauses even while the VAD still says
+   * speech: VADs smooth their decision (WebRTC's holds "speech" up to ~100 ms after the voice stops), and
+   * that lag would come on top of every short pause. Why −50 dBFS: a quiet room's floor is −60 or lower and
+   * the softest speech sounds sit above −45; in a louder room no frame is this quiet and the VAD decides alone.
+   * Only pauses use it; the end of the utterance (the hangover) still follows the VAD.
+   */
+  pauseLevelDbfs: number;
 }
 
 export const DEFAULT_VAD_SEGMENTER_OPTIONS: Omit<VadSegmenterOptions, 'frameMs'> = {
@@ -33,6 +41,7 @@ export const DEFAULT_VAD_SEGMENTER_OPTIONS: Omit<VadSegmenterOptions, 'frameMs'>
   hangoverMs: 600,
   prefixPaddingMs: 200,
   pauseMs: 60,
+  pauseLevelDbfs: -50,
 };
 
 export type SegmenterEvent =
@@ -57,6 +66,19 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   const hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
   const pauseFrames = Math.max(1, Math.round(o.pauseMs / o.frameMs));
   const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
+  // Mean square of s16 samples at the pause level, compared without a square root per frame.
+  const quietMeanSquare = (32768 * 10 ** (o.pauseLevelDbfs / 20)) ** 2;
+  const isQuiet = (frame: Uint8Array) => {
+    const samples = frame.byteLength >> 1;
+    if (samples === 0) return true;
+    const view = new DataView(frame.buffer, frame.byteOffset, samples * 2);
+    let sum = 0;
+    for (let i = 0; i < samples; i++) {
+      const v = view.getInt16(i * 2, true);
+      sum += v * v;
+    }
+    return sum / samples < quietMeanSquare;
+  };
 
   // Ring buffers: this runs for every input frame of every session, so no shifting or re-counting.
   const recent = new Array<boolean>(windowFrames).fill(false);
@@ -69,6 +91,8 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   let historyFilled = 0;
   let speaking = false;
   let silentRun = 0;
+  /** Frames in a row that are unvoiced or below `pauseLevelDbfs`: what pauses count. */
+  let quietRun = 0;
   let paused = false;
   let voicedFrames = 0;
   let framesSinceStart = 0;
@@ -89,6 +113,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
       clearWindow();
       speaking = false;
       silentRun = 0;
+      quietRun = 0;
       paused = false;
       voicedFrames = 0;
       framesSinceStart = 0;
@@ -106,6 +131,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
         if (voicedInWindow < needVoiced) return NONE;
         speaking = true;
         silentRun = 0;
+        quietRun = 0;
         paused = false;
         const out: SegmenterEvent[] = [{ kind: 'start' }];
         for (let i = historyFilled; i > 0; i--) {
@@ -120,18 +146,21 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
       }
       framesSinceStart++;
       silentRun = voiced ? 0 : silentRun + 1;
+      const quiet = !voiced || isQuiet(frame);
+      quietRun = quiet ? quietRun + 1 : 0;
       if (voiced) voicedFrames = framesSinceStart;
       const out: SegmenterEvent[] = [{ kind: 'audio', audio: frame }];
-      if (voiced && paused) {
+      if (!quiet && paused) {
         paused = false;
         out.push({ kind: 'resume' });
-      } else if (!paused && silentRun === pauseFrames && silentRun < hangoverFrames) {
+      } else if (!paused && quietRun === pauseFrames && silentRun < hangoverFrames) {
         paused = true;
-        out.push({ kind: 'pause', silentMs: silentRun * o.frameMs });
+        out.push({ kind: 'pause', silentMs: quietRun * o.frameMs });
       }
       if (silentRun >= hangoverFrames) {
         speaking = false;
         silentRun = 0;
+        quietRun = 0;
         paused = false;
         out.push({ kind: 'end', speechMs: voicedFrames * o.frameMs });
       }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|eot   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
@@ -17,6 +17,7 @@ import { startNatsServer } from '../test/support/nats-server.js';
 import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } from './latency-guards.js';
+import { printEndOfTurn, runEndOfTurnScenario, type EndOfTurnRow } from './end-of-turn-scenario.js';
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
@@ -31,7 +32,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'eot'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -157,6 +158,11 @@ if (scenarios.includes('noise')) {
   progress('noise: VAD false starts and command recognition in generated noise, per conditioning step');
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
+const endOfTurn: EndOfTurnRow[] = [];
+if (scenarios.includes('eot')) {
+  progress('eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative replies (slow LLM)');
+  endOfTurn.push(...(await runEndOfTurnScenario({ quick }, progress)));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -168,9 +174,10 @@ for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 if (echoes.length > 0) printEcho(echoes);
 if (noises.length > 0) printNoise(noises);
+if (endOfTurn.length > 0) printEndOfTurn(endOfTurn);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...endOfTurn];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

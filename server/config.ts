@@ -103,7 +103,14 @@ export const AppConfigSchema = z
         language: z.string().default('en'),
         chunker: z.object({ mode: z.enum(['clause', 'sentence']).optional(), minChars: z.number().int().optional(), maxChars: z.number().int().optional() }).default({}),
         vad: z
-          .object({ startWindowMs: z.number().optional(), startRatio: z.number().optional(), hangoverMs: z.number().optional(), prefixPaddingMs: z.number().optional() })
+          .object({
+            startWindowMs: z.number().optional(),
+            startRatio: z.number().optional(),
+            hangoverMs: z.number().optional(),
+            prefixPaddingMs: z.number().optional(),
+            pauseMs: z.number().optional(),
+            pauseLevelDbfs: z.number().max(0).optional(),
+          })
           .default({}),
       })
       .strict()

@@ -106,4 +106,22 @@ describe('vad segmenter', () => {
     expect(out[0]).toEqual({ kind: 'start' });
     expect(audioTags(out)).toEqual([70, 71, 72]);
   });
+
+  it('a frame far below speech level counts for a pause while the VAD still says speech (its own lag), not for the end', () => {
+    const seg = createVadSegmenter({ frameMs: 20 });
+    for (let i = 0; i < 3; i++) seg.push(frame(40), true);
+    // The VAD holds "speech" over digital silence (WebRTC's smoothing): three quiet frames are a pause.
+    const quiet = Array.from({ length: 40 }, () => seg.push(frame(0), true));
+    expect(quiet.slice(0, 3).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause']]);
+    // ... but the utterance ends only after the VAD's own hangover of unvoiced frames.
+    expect(quiet.flat().some((e) => e.kind === 'end')).toBe(false);
+    expect(kinds(seg.push(frame(40), true))).toEqual(['audio', 'resume']);
+    // Soft sound (−42 dBFS) is above the default level: no pause while the VAD says speech; a higher level makes it one.
+    for (const [pauseLevelDbfs, pauses] of [[-50, false], [-30, true]] as const) {
+      const soft = createVadSegmenter({ frameMs: 20, pauseLevelDbfs });
+      for (let i = 0; i < 3; i++) soft.push(frame(40), true);
+      const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true)).flat().map((e) => e.kind);
+      expect(kindsSeen.includes('pause')).toBe(pauses);
+    }
+  });
 });
