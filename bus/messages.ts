@@ -121,7 +121,12 @@ export const MessageSchemas = {
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
   // STT
   'stt.partial': def('stt.partial', { text: z.string() }),
-  'stt.final': def('stt.final', { text: z.string() }),
+  /**
+   * `confidence` (0..1): how sure the engine is the text is what was said, when it can tell; the chart
+   * answers a final below `minConfidence` with a re-prompt instead of an intent. `language`: the
+   * language the engine detected (`en`, `zh`), when it reports one.
+   */
+  'stt.final': def('stt.final', { text: z.string(), confidence: z.number().min(0).max(1).optional(), language: z.string().min(1).max(35).optional() }),
   'stt.error': def('stt.error', { message: z.string() }),
   // LLM
   'llm.started': def('llm.started', { firstTokenMs: z.number().nonnegative() }),
