@@ -68,9 +68,18 @@ export function createSttActor(deps: SessionActorDeps) {
           return;
         }
         u.stream.finish().then(
-          (text) => {
+          ({ text, confidence, language }) => {
             if (utterances.get(turnId) === u) utterances.delete(turnId);
-            if (!stopped && !u.controller.signal.aborted) bus.publish({ type: 'stt.final', sessionId, turnId, text: text.trim() });
+            if (stopped || u.controller.signal.aborted) return;
+            bus.publish({
+              type: 'stt.final',
+              sessionId,
+              turnId,
+              text: text.trim(),
+              // Clamped: an engine's score is not the bus's to reject (the schema allows 0..1 only).
+              ...(confidence !== undefined && Number.isFinite(confidence) ? { confidence: Math.min(1, Math.max(0, confidence)) } : {}),
+              ...(language ? { language } : {}),
+            });
           },
           (error) => {
             if (utterances.get(turnId) === u) utterances.delete(turnId);

@@ -132,7 +132,7 @@ const sttEngine = () => (stt ??= createPocketsphinxStt({ grammarPath: 'examples/
 async function transcribe(engine: ReturnType<typeof createPocketsphinxStt>, audio: Uint8Array[]): Promise<string> {
   const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });
   for (const chunk of audio) stream.push(chunk);
-  return stream.finish();
+  return (await stream.finish()).text;
 }
 
 /** Noise of `kind` at least `samples` long, looped from one generated minute. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|eot   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|grammar|eot   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --quick                  short smoke run
@@ -25,6 +25,7 @@ import { runPageScenario, type PageRow } from './page-scenario.js';
 import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
 import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
+import { printGrammar, runGrammarScenario } from './grammar-scenario.js';
 import { printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -32,7 +33,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'eot'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -158,6 +159,11 @@ if (scenarios.includes('noise')) {
   progress('noise: VAD false starts and command recognition in generated noise, per conditioning step');
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
+const grammars: Awaited<ReturnType<typeof runGrammarScenario>> = [];
+if (scenarios.includes('grammar')) {
+  progress('grammar: commands and phrases outside the grammar, several voices: rejection by confidence');
+  grammars.push(...(await runGrammarScenario({ quick }, progress)));
+}
 const endOfTurn: EndOfTurnRow[] = [];
 if (scenarios.includes('eot')) {
   progress('eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative replies (slow LLM)');
@@ -174,10 +180,11 @@ for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 if (echoes.length > 0) printEcho(echoes);
 if (noises.length > 0) printNoise(noises);
+if (grammars.length > 0) printGrammar(grammars);
 if (endOfTurn.length > 0) printEndOfTurn(endOfTurn);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...endOfTurn];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

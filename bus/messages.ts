@@ -122,7 +122,12 @@ export const MessageSchemas = {
   // STT
   /** `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known). */
   'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional() }),
-  'stt.final': def('stt.final', { text: z.string() }),
+  /**
+   * `confidence` (0..1): how sure the engine is the text is what was said, when it can tell; the chart
+   * answers a final below `minConfidence` with a re-prompt instead of an intent. `language`: the
+   * language the engine detected (`en`, `zh`), when it reports one.
+   */
+  'stt.final': def('stt.final', { text: z.string(), confidence: z.number().min(0).max(1).optional(), language: z.string().min(1).max(35).optional() }),
   'stt.error': def('stt.error', { message: z.string() }),
   // LLM
   'llm.started': def('llm.started', { firstTokenMs: z.number().nonnegative() }),

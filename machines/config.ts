@@ -70,6 +70,15 @@ export const SessionConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A final transcript whose `confidence` is below this is not understood: the user hears
+     * `notUnderstoodText` and no intent or LLM request follows. Finals without a confidence are never
+     * rejected. 0 (the chart's default) rejects nothing; the application default comes from
+     * `stt.minConfidence`, measured by `npm run bench -- --scenario grammar`.
+     */
+    minConfidence: z.number().min(0).max(1).default(0),
+    /** The re-prompt for a transcript below `minConfidence` (the server uses the rule policy's fallback reply). */
+    notUnderstoodText: z.string().min(1).default("Sorry, I didn't catch that."),
     fillerText: z.string().min(1).default('Hmm, let me see.'),
     /** Speak `fillerText` when the LLM is slow (feature flag `filler`); off keeps silent until the answer. */
     filler: z.boolean().default(true),

@@ -241,6 +241,8 @@ export const sessionMachine = sessionSetup.createMachine({
                 actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
               },
               { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
+              // Out of grammar (or mumbled): a re-prompt, never an intent.
+              { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.processing', actions: 'startNotUnderstood' },
               { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.processing', actions: 'commitSpeculation' },
               { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
               { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },

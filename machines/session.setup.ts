@@ -93,6 +93,9 @@ const freshReplyId = (context: SessionContext): { turnId: string; resumes: numbe
 type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
 const eventText = (event: SessionEvent): string => (has(event, 'text') ? String(event.text) : '');
+/** A final the engine was not sure of: its confidence is known and below the configured minimum. */
+const isUnsure = (event: SessionEvent, minConfidence: number): boolean =>
+  event.type === 'stt.final' && event.confidence !== undefined && event.confidence < minConfidence;
 const REPLY_CHILDREN = ['llm', 'tts', 'playback'] as const;
 
 export const sessionSetup = setup({
@@ -138,11 +141,18 @@ export const sessionSetup = setup({
     isLastHeardTurn: ({ context, event }) => context.lastHeard?.turnId === event.turnId,
     isFatalTtsError: ({ event }) => (event as Event<'tts.error'>).fatal === true,
     isIgnorableText: ({ context, event }) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
-    /** The utterance after a barge-in had no words (empty or a backchannel), and the cut reply can go on. */
+    /**
+     * The utterance after a barge-in had no words (empty, a backchannel, or a transcript the engine was
+     * not sure of: a cough forced into a grammar), and the cut reply can go on.
+     */
     isFalseInterruption: ({ context, event }) =>
       context.interrupted !== null &&
-      (eventText(event).trim() === '' || isIgnorable(eventText(event), context.config.bargeIn.ignorableWords)) &&
+      (eventText(event).trim() === '' ||
+        isIgnorable(eventText(event), context.config.bargeIn.ignorableWords) ||
+        isUnsure(event, context.config.minConfidence)) &&
       resumePoint(context.interrupted) !== null,
+    /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
+    isNotUnderstood: ({ context, event }) => eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence),
     hasInterruptedReply: ({ context }) => context.interrupted !== null,
     adaptiveEndOfTurn: ({ context }) => context.config.turn.completePauseMs > 0,
     userIsPaused: ({ context }) => context.userPaused,
@@ -215,6 +225,37 @@ export const sessionSetup = setup({
         finalText: null,
       });
       enqueue.emit({ type: 'history', entry });
+    }),
+    /**
+     * A transcript below `minConfidence`: the user's turn is answered with the re-prompt, spoken under the
+     * utterance's turn id, with no user history entry and no LLM request (so never an intent).
+     */
+    startNotUnderstood: enqueueActions(({ enqueue, context, event }) => {
+      const userTurnId = context.userTurnId ?? 'u0';
+      // The re-prompt is spoken under the utterance's own id, unless a discarded guess used it.
+      const { turnId, resumes } = freshReplyId(context);
+      const final = event as Event<'stt.final'>;
+      enqueue.emit({
+        type: 'notice',
+        turnId: userTurnId,
+        code: 'not_understood',
+        detail: `"${final.text.slice(0, 80)}" confidence ${(final.confidence ?? 0).toFixed(2)} < ${context.config.minConfidence}`,
+      });
+      enqueue.assign({
+        resumes,
+        replyTurnId: turnId,
+        replyKind: 'say',
+        sayText: context.config.notUnderstoodText,
+        replyUninterruptible: false,
+        replyPrefix: '',
+        interrupted: null,
+        userTurnId: null,
+        userSpeaking: false,
+        userPaused: false,
+        partialText: '',
+        partialComplete: false,
+        finalText: null,
+      });
     }),
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId = `t${context.textTurns + 1}`;

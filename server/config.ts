@@ -130,6 +130,14 @@ export const AppConfigSchema = z
         engine: z.enum(['pocketsphinx', 'openai', 'sherpa', 'remote', 'fake']).default('pocketsphinx'),
         /** JSGF grammar for pocketsphinx. Why a grammar by default: open-vocabulary pocketsphinx is weak. */
         grammarPath: z.string().default(`${EXAMPLES_DIR}robot-commands.jsgf`),
+        /**
+         * A final transcript with a confidence below this is not understood: the user hears the rule
+         * policy's fallback reply (else `session.notUnderstoodText`) and no intent follows. Only engines
+         * that report a confidence are affected (pocketsphinx with a grammar). Why 0.2: on the grammar
+         * benchmark (`npm run bench -- --scenario grammar`) it accepts ≤ 5 % of phrases outside the
+         * grammar while rejecting few commands; 0 turns rejection off (see docs/out-of-grammar.md).
+         */
+        minConfidence: z.number().min(0).max(1).default(0.2),
         baseUrl: z.url().optional(),
         apiKey: z.string().optional(),
         model: z.string().optional(),

@@ -21,6 +21,7 @@ import { tapEchoReference } from '../adapters/audio/echo-reference.js';
 import { createInputConditioner, type InputConditioner } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
+import { loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
@@ -88,7 +89,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   let warm = false;
   return {
     config,
-    runtime: runtimeOptionsFrom(config),
+    // A rejected transcript is answered like a sentence the rule policy has no rule for.
+    runtime: runtimeOptionsFrom(config, config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
     get warm() {
       return warm;
     },

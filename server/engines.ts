@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
 import { createRuleMatcher, createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
-import { expandJsgf, JsgfError } from '../adapters/stt/jsgf-sentences.js';
+import { JsgfError, jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { grammarCompletion, ruleCompletion, type TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import { createHttpMemory } from '../adapters/memory/http-memory.js';
@@ -135,7 +135,7 @@ function needRemote(stage: string, remote: RemoteContext | undefined): RemoteCon
 export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefined {
   if (config.stt.engine === 'pocketsphinx' && config.stt.grammarPath) {
     try {
-      return grammarCompletion(expandJsgf(readFileSync(config.stt.grammarPath, 'utf8'), config.stt.grammarPath));
+      return grammarCompletion(jsgfSentences(readFileSync(config.stt.grammarPath, 'utf8')));
     } catch (error) {
       // A grammar with repeats or recursion has no finite sentence list: the rule policy decides instead.
       if (!(error instanceof JsgfError)) throw error;

@@ -42,12 +42,19 @@ export interface RuntimeOptions {
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-export function runtimeOptionsFrom(config: AppConfig): RuntimeOptions {
+/** What the engines add to the options: the rule policy's fallback reply is the re-prompt for a rejected transcript. */
+export interface RuntimeExtras {
+  notUnderstoodText?: string;
+}
+
+export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
   return {
     // Feature flags win over the detailed settings they summarize.
     session: {
       ...config.session,
+      minConfidence: config.stt.minConfidence,
+      notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
       filler: config.session.filler && config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.

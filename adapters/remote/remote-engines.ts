@@ -12,7 +12,7 @@
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { Clock } from '../clock.js';
 import type { LlmEngine } from '../llm/types.js';
-import type { SttEngine } from '../stt/types.js';
+import type { SttEngine, SttResult } from '../stt/types.js';
 import type { TtsEngine } from '../tts/types.js';
 import { callWorker } from './call-worker.js';
 
@@ -66,10 +66,14 @@ export function createRemoteStt(options: RemoteEngineOptions & { language?: stri
             offset += p.byteLength;
           }
           const lang = language ?? options.language;
-          let text = '';
+          let result: SttResult = { text: '' };
           const body = { stage: 'stt' as const, sampleRateHz, audio, ...(lang ? { language: lang } : {}) };
-          for await (const reply of callWorker({ ...options, stage: 'stt', signal }, body)) if (reply.kind === 'text') text += reply.text;
-          return text;
+          for await (const reply of callWorker({ ...options, stage: 'stt', signal }, body)) {
+            if (reply.kind !== 'text') continue;
+            const { kind: _kind, ...rest } = reply;
+            result = { ...result, ...rest, text: result.text + reply.text };
+          }
+          return result;
         },
       };
     },

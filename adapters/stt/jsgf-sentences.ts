@@ -1,13 +1,13 @@
 /**
- * Every sentence a JSGF grammar accepts, for small command grammars (a robot's command set): what the
- * adaptive end of turn checks a partial transcript against, and what the grammar bench speaks. Supports
- * what command grammars use — rule references, alternatives `|`, groups `( )`, optional `[ ]`, comments;
- * not weights, tags, `*`/`+` repeats or imports (those make the language infinite or need a resolver).
+ * Every sentence a JSGF grammar accepts, for grammars without repetition (`*`, `+`): a robot's command
+ * set is finite, and a benchmark or a test wants each command once. Supports rules (`<name> = …;`,
+ * `public`), alternatives `|`, groups `( )`, optional parts `[ ]`, weights `/w/` and tags `{…}` (both
+ * ignored) and comments. Words are lower-cased, as the recognizer reports them.
  *
  * @example
  * ```ts
- * expandJsgf('#JSGF V1.0; grammar g; public <c> = turn ( left | right ) [ now ];');
- * // ['turn left', 'turn left now', 'turn right', 'turn right now']
+ * jsgfSentences('#JSGF V1.0; grammar g; public <c> = turn ( left | right ) | stop;');
+ * // → ['turn left', 'turn right', 'stop']
  * ```
  */
 
@@ -15,85 +15,90 @@ export class JsgfError extends Error {
   override name = 'JsgfError';
 }
 
-/** Why 10,000: a command set is a few hundred sentences; more means a grammar that is not a command list. */
-const MAX_SENTENCES = 10_000;
+type Node = { kind: 'word'; word: string } | { kind: 'ref'; name: string } | { kind: 'seq'; items: Node[] } | { kind: 'alt'; options: Node[] } | { kind: 'opt'; node: Node };
 
-type Node = { kind: 'word'; word: string } | { kind: 'ref'; name: string } | { kind: 'seq'; items: Node[] } | { kind: 'alt'; options: Node[] } | { kind: 'opt'; item: Node };
+/** Why 100,000: far above any command set; a grammar past it is not a list one would say one by one. */
+const MAX_SENTENCES = 100_000;
 
-const tokenize = (body: string): string[] => body.match(/<[^>]+>|[()[\]|]|[^\s()[\]|<>]+/g) ?? [];
+function tokenize(body: string): string[] {
+  const tokens: string[] = [];
+  const re = /\s*(<[^>]+>|\/[^/]*\/|\{[^}]*\}|[()[\]|*+]|[^\s()[\]|*+<>{}/]+)/gy;
+  let end = 0;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    tokens.push(m[1]!);
+    end = re.lastIndex;
+  }
+  if (body.slice(end).trim()) throw new JsgfError(`JSGF: cannot read "${body.slice(end).trim().slice(0, 30)}": check the rule's syntax`);
+  return tokens.filter((t) => !t.startsWith('/') && !t.startsWith('{'));
+}
 
-function parseBody(tokens: string[], source: string): Node {
-  let at = 0;
-  const alternatives = (): Node => {
-    const options = [sequence()];
-    while (tokens[at] === '|') {
-      at++;
-      options.push(sequence());
+function parseExpansion(tokens: string[], rule: string): Node {
+  let i = 0;
+  const alt = (): Node => {
+    const options = [seq()];
+    while (tokens[i] === '|') {
+      i++;
+      options.push(seq());
     }
     return options.length === 1 ? options[0]! : { kind: 'alt', options };
   };
-  const sequence = (): Node => {
+  const seq = (): Node => {
     const items: Node[] = [];
-    for (;;) {
-      const token = tokens[at];
-      if (token === undefined || token === '|' || token === ')' || token === ']') break;
-      at++;
-      if (token === '(' || token === '[') {
-        const inner = alternatives();
-        const close = token === '(' ? ')' : ']';
-        if (tokens[at++] !== close) throw new JsgfError(`${source}: "${token}" without its "${close}"`);
-        items.push(token === '(' ? inner : { kind: 'opt', item: inner });
-      } else if (token.startsWith('<')) items.push({ kind: 'ref', name: token.slice(1, -1) });
-      else items.push({ kind: 'word', word: token.toLowerCase() });
+    for (let t = tokens[i]; t !== undefined && t !== '|' && t !== ')' && t !== ']'; t = tokens[i]) {
+      i++;
+      if (t === '*' || t === '+') throw new JsgfError(`JSGF rule <${rule}> repeats (${t}): its sentences cannot be listed; write the repetitions out`);
+      if (t === '(' || t === '[') {
+        const inner = alt();
+        const close = t === '(' ? ')' : ']';
+        if (tokens[i++] !== close) throw new JsgfError(`JSGF rule <${rule}>: "${t}" without its "${close}"`);
+        items.push(t === '(' ? inner : { kind: 'opt', node: inner });
+      } else if (t.startsWith('<')) items.push({ kind: 'ref', name: t.slice(1, -1) });
+      else items.push({ kind: 'word', word: t.toLowerCase() });
     }
-    return { kind: 'seq', items };
+    return items.length === 1 ? items[0]! : { kind: 'seq', items };
   };
-  const node = alternatives();
-  if (at < tokens.length) throw new JsgfError(`${source}: unexpected "${tokens[at]}"`);
+  const node = alt();
+  if (i < tokens.length) throw new JsgfError(`JSGF rule <${rule}>: unexpected "${tokens[i]}"`);
   return node;
 }
 
-/** Parses the grammar text and lists the sentences of its public rules (sorted, unique). */
-export function expandJsgf(text: string, source = 'grammar'): string[] {
-  const clean = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+/** The sentences of `grammar`'s public rules (all of them, in rule and alternative order, no duplicates). */
+export function jsgfSentences(grammar: string): string[] {
+  const text = grammar.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
   const rules = new Map<string, Node>();
-  const publicRules: string[] = [];
-  for (const statement of clean.split(';')) {
-    const match = /^\s*(public\s+)?<([^>]+)>\s*=([\s\S]*)$/.exec(statement);
-    if (!match) continue;
-    rules.set(match[2]!, parseBody(tokenize(match[3]!), `${source} <${match[2]}>`));
-    if (match[1]) publicRules.push(match[2]!);
+  const publics: string[] = [];
+  for (const m of text.matchAll(/(public\s+)?<([^>]+)>\s*=\s*([^;]*);/g)) {
+    rules.set(m[2]!, parseExpansion(tokenize(m[3]!), m[2]!));
+    if (m[1]) publics.push(m[2]!);
   }
-  if (publicRules.length === 0) throw new JsgfError(`${source}: no public rule (a JSGF grammar needs "public <name> = …;")`);
-  const expanding = new Set<string>();
-  const expand = (node: Node): string[][] => {
+  if (publics.length === 0) throw new JsgfError('JSGF: no public rule, so the grammar accepts nothing: mark the top rule `public`');
+
+  const expand = (node: Node, stack: string[]): string[][] => {
     switch (node.kind) {
       case 'word':
-        return [[node.word]];
-      case 'opt':
-        return [[], ...expand(node.item)];
-      case 'alt':
-        return node.options.flatMap(expand);
+        return node.word === '<null>' ? [[]] : [[node.word]];
       case 'ref': {
+        if (node.name === 'NULL') return [[]];
+        if (node.name === 'VOID') return [];
         const rule = rules.get(node.name);
-        if (!rule) throw new JsgfError(`${source}: <${node.name}> is used but not defined`);
-        if (expanding.has(node.name)) throw new JsgfError(`${source}: <${node.name}> refers to itself (recursive grammars have no finite sentence list)`);
-        expanding.add(node.name);
-        const out = expand(rule);
-        expanding.delete(node.name);
-        return out;
+        if (!rule) throw new JsgfError(`JSGF: rule <${node.name}> is used but not defined`);
+        if (stack.includes(node.name)) throw new JsgfError(`JSGF rule <${node.name}> refers to itself: its sentences cannot be listed`);
+        return expand(rule, [...stack, node.name]);
       }
+      case 'opt':
+        return [[], ...expand(node.node, stack)];
+      case 'alt':
+        return node.options.flatMap((o) => expand(o, stack));
       case 'seq': {
         let out: string[][] = [[]];
         for (const item of node.items) {
-          const next = expand(item);
-          out = out.flatMap((head) => next.map((tail) => [...head, ...tail]));
-          if (out.length > MAX_SENTENCES) throw new JsgfError(`${source}: more than ${MAX_SENTENCES} sentences; this check is meant for command grammars`);
+          const tails = expand(item, stack);
+          out = out.flatMap((head) => tails.map((tail) => [...head, ...tail]));
+          if (out.length > MAX_SENTENCES) throw new JsgfError(`JSGF: more than ${MAX_SENTENCES} sentences: too many to list`);
         }
         return out;
       }
     }
   };
-  const sentences = new Set(publicRules.flatMap((name) => expand({ kind: 'ref', name })).map((words) => words.join(' ')).filter(Boolean));
-  return [...sentences].sort();
+  return [...new Set(publics.flatMap((name) => expand({ kind: 'ref', name }, []).map((words) => words.join(' '))))];
 }

@@ -9,13 +9,14 @@
  * const stt = createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'Systran/faster-whisper-small' });
  * const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: () => {}, signal });
  * stream.push(pcm);
- * const text = await stream.finish();
+ * const { text, language } = await stream.finish(); // language: 'en', when the server says
  * ```
  */
 import OpenAI, { toFile } from 'openai';
 import { encodeWav } from '../audio/wav.js';
 import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
-import type { SttEngine } from './types.js';
+import { languageTag } from './language-tag.js';
+import type { SttEngine, SttResult } from './types.js';
 
 export interface OpenAiTranscriptionOptions extends OpenAiEndpoint {
   model: string;
@@ -35,13 +36,20 @@ export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions
       cause: error,
     });
 
-  const transcribe = async (pcm: Uint8Array, sampleRateHz: number, language: string | undefined, signal: AbortSignal): Promise<string> => {
+  // `verbose_json` names the detected language (Whisper, faster-whisper-server, whisper.cpp); OpenAI's
+  // gpt-4o transcription models accept only `json`, which has no language.
+  const verbose = !/^gpt-4o/.test(options.model);
+  const transcribe = async (pcm: Uint8Array, sampleRateHz: number, language: string | undefined, signal: AbortSignal): Promise<SttResult> => {
     try {
       const file = await toFile(encodeWav(pcm, sampleRateHz), 'speech.wav', { type: 'audio/wav' });
-      const result = await client.audio.transcriptions.create({ file, model: options.model, ...(language ? { language } : {}) }, { signal });
-      return result.text.trim();
+      const result = (await client.audio.transcriptions.create(
+        { file, model: options.model, response_format: verbose ? 'verbose_json' : 'json', ...(language ? { language } : {}) },
+        { signal },
+      )) as { text: string; language?: string };
+      const tag = languageTag(result.language);
+      return { text: result.text.trim(), ...(tag ? { language: tag } : {}) };
     } catch (error) {
-      if (signal.aborted) return '';
+      if (signal.aborted) return { text: '' };
       throw fail(error);
     }
   };
@@ -68,7 +76,7 @@ export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions
         },
         // An aborted turn resolves with an empty transcript: the STT actor drops it by turnId anyway.
         async finish() {
-          if (signal.aborted || bytes === 0) return '';
+          if (signal.aborted || bytes === 0) return { text: '' };
           const pcm = new Uint8Array(bytes);
           let at = 0;
           for (const p of parts) {

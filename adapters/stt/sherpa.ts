@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { pcmToFloat32 } from '../audio/pcm.js';
+import { languageTag } from './language-tag.js';
 import type { SttEngine } from './types.js';
 
 /** Why 1 thread: sessions run in parallel on few cores; more threads per decode only add contention. */
@@ -58,7 +59,7 @@ interface OnlineRecognizer {
 interface OfflineRecognizer {
   createStream(): NativeStream;
   decode(s: NativeStream): void;
-  getResult(s: NativeStream): { text: string };
+  getResult(s: NativeStream): { text: string; lang?: string };
 }
 interface SherpaModule {
   OnlineRecognizer: new (config: object) => OnlineRecognizer;
@@ -156,11 +157,11 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
             if (text && text !== last) onPartial((last = text));
           },
           async finish() {
-            if (signal.aborted) return '';
+            if (signal.aborted) return { text: '' };
             // Trailing silence flushes the last frames through the model's look-ahead.
             stream.acceptWaveform({ samples: new Float32Array(Math.round(sampleRateHz * 0.3)), sampleRate: sampleRateHz });
             stream.inputFinished?.();
-            return drain();
+            return { text: drain() };
           },
         };
       }
@@ -171,11 +172,14 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
           if (!signal.aborted) parts.push(audio.slice());
         },
         async finish() {
-          if (signal.aborted || parts.length === 0) return '';
+          if (signal.aborted || parts.length === 0) return { text: '' };
           const stream = recognizer.createStream();
           stream.acceptWaveform({ samples: pcmToFloat32(Buffer.concat(parts)), sampleRate: sampleRateHz });
           recognizer.decode(stream);
-          return recognizer.getResult(stream).text.trim();
+          const result = recognizer.getResult(stream);
+          // Whisper models report the detected language, as a code or as a token (`<|en|>`).
+          const tag = languageTag(result.lang?.replace(/[<|>]/g, ''));
+          return { text: result.text.trim(), ...(tag ? { language: tag } : {}) };
         },
       };
     },

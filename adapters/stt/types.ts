@@ -7,6 +7,20 @@ export interface SttStreamOptions {
   signal: AbortSignal;
 }
 
+/** An utterance's final transcript, with what the engine knows about it. */
+export interface SttResult {
+  /** The transcript; empty for noise. */
+  text: string;
+  /**
+   * How sure the engine is that `text` is what was said, 0..1, when it can tell (pocketsphinx with a
+   * grammar: the grammar's fit against a free phone loop, see `grammar-confidence.ts`). Absent: unknown,
+   * and the session never rejects the transcript for it.
+   */
+  confidence?: number;
+  /** The spoken language as a BCP-47-ish tag (`en`, `zh`), when the engine detected it. */
+  language?: string;
+}
+
 export interface SttStream {
   /** Speech audio (s16le mono), in order, as the VAD passes it. */
   push(audio: Uint8Array): void;
@@ -16,7 +30,7 @@ export interface SttStream {
    */
   flushPartial?(): void;
   /** Speech ended: resolves with the final transcript (may be empty for noise). */
-  finish(): Promise<string>;
+  finish(): Promise<SttResult>;
 }
 
 export interface SttEngine {

@@ -48,7 +48,7 @@ function phonemeEvents(pointer) {
   return out;
 }
 
-function synthesize({ id, text, voice, rateWpm }) {
+function synthesize({ id, text, voice, rateWpm, pitch }) {
   if (voice !== currentVoice) {
     // set_voice reports success for names it does not know (and keeps the old voice): check the list.
     knownVoices ??= new Set(voiceIds());
@@ -59,6 +59,8 @@ function synthesize({ id, text, voice, rateWpm }) {
     currentVoice = voice;
   }
   worker.set_rate(rateWpm);
+  // Pitch is per request: a voice change resets it to the voice's own, and requests of other engines share this worker.
+  worker.set_pitch(pitch ?? 50);
   const callback = module.addFunction((pointer, samples, events) => {
     if (Atomics.load(cancelled, 0) === id) return 1;
     const phonemes = phonemeEvents(events);

@@ -27,6 +27,8 @@ export interface EspeakOptions {
   language?: string;
   /** Why 175 wpm: eSpeak's default, clear for listeners and recognizers; robots in noise may want slower. */
   rateWpm?: number;
+  /** Base pitch 0–100 (eSpeak's scale). Default: the voice's own (50). */
+  pitch?: number;
 }
 
 /** The optional eSpeak-NG package is not installed: every request fails until it is (not retryable). */
@@ -122,20 +124,21 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
   const language = (options.language ?? 'en').toLowerCase();
   const voice = options.voice ?? LANGUAGE_VOICES[language] ?? language;
   const rateWpm = options.rateWpm ?? 175;
+  const pitch = options.pitch;
   checkEspeakInstalled();
   return {
     name: `espeak(${voice})`,
     sampleRateHz: ESPEAK_RATE_HZ,
     async warmUp() {
       // Loads the WASM module and its 24 MB voice data (≈ 100 ms here), then the voice itself.
-      for await (const chunk of request({ text: 'ok', voice, rateWpm }, new AbortController().signal)) void chunk;
+      for await (const chunk of request({ text: 'ok', voice, rateWpm, ...(pitch !== undefined ? { pitch } : {}) }, new AbortController().signal)) void chunk;
     },
     synthesize({ text, voice: requestVoice, language: requestLanguage, signal, onPhoneme }) {
       // A request in another language than this engine's gets that language's voice (a Mandarin clause
       // of an English reply); in the engine's own language its configured voice stays.
       const other = requestLanguage !== undefined && primary(requestLanguage) !== primary(language);
       const chosen = requestVoice ?? (other ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
-      return request({ text, voice: chosen, rateWpm }, signal, onPhoneme);
+      return request({ text, voice: chosen, rateWpm, ...(pitch !== undefined ? { pitch } : {}) }, signal, onPhoneme);
     },
   };
 }

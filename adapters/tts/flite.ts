@@ -28,6 +28,10 @@ export interface FliteOptions {
   voice?: string;
   /** Chunk size of the audio yielded. Why 100 ms: what streaming engines deliver, fine-grained for playback. */
   chunkMs?: number;
+  /** Speaking time multiplier (flite's `duration_stretch`): 1.3 is 30 % slower. Default: the voice's own (1). */
+  durationStretch?: number;
+  /** Mean pitch in Hz (flite's `int_f0_target_mean`). Default: the voice's own (kal16 ≈ 100 Hz). */
+  pitchHz?: number;
 }
 
 /** The slice of the WebAssembly global used here (this project compiles without the DOM typings). */
@@ -46,6 +50,10 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const chunkBytes = Math.round(((options.chunkMs ?? 100) * sampleRateHz) / 1000) * 2;
   const workDir = mkdtempSync(join(tmpdir(), 'voice-agent-flite-'));
   let counter = 0;
+  const prosody = [
+    ...(options.durationStretch !== undefined ? ['--setf', `duration_stretch=${options.durationStretch}`] : []),
+    ...(options.pitchHz !== undefined ? ['--setf', `int_f0_target_mean=${options.pitchHz}`] : []),
+  ];
 
   const module = () => {
     compiled ??= (async () => {
@@ -58,7 +66,7 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   /** One flite run (a WASI instance runs once): text in, PCM out. */
   const synthesizeSentence = async (text: string): Promise<Uint8Array> => {
     const file = `s${++counter}.wav`;
-    const wasi = new WASI({ version: 'preview1', args: ['flite', '-voice', voice, '-t', text, '-o', `/out/${file}`], preopens: { '/out': workDir }, returnOnExit: true });
+    const wasi = new WASI({ version: 'preview1', args: ['flite', '-voice', voice, ...prosody, '-t', text, '-o', `/out/${file}`], preopens: { '/out': workDir }, returnOnExit: true });
     const instance = await wasmApi.instantiate(await module(), wasi.getImportObject());
     const code = wasi.start(instance as Parameters<WASI['start']>[0]);
     if (code !== 0) throw new Error(`flite exited with code ${code} for "${text.slice(0, 40)}"`);

@@ -77,7 +77,8 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
       } else if (options.stage === 'stt' && request.type === 'stt.request') {
         const stream = options.engine.createStream({ sampleRateHz: request.sampleRateHz, signal, onPartial: () => undefined, ...(request.language ? { language: request.language } : {}) });
         stream.push(request.audio);
-        send(request.replyTo, { kind: 'text', text: await stream.finish() });
+        const { text, confidence, language } = await stream.finish();
+        send(request.replyTo, { kind: 'text', text, ...(confidence !== undefined ? { confidence } : {}), ...(language ? { language } : {}) });
       }
       if (signal.aborted) stats.cancelled++;
       else {

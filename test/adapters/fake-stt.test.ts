@@ -32,7 +32,7 @@ describe('fake STT', () => {
     const { stream } = open(stt);
     stream.push(frame(100));
     let final: string | undefined;
-    void stream.finish().then((t) => (final = t));
+    void stream.finish().then((t) => (final = t.text));
     await clock.advance(29);
     expect(final).toBeUndefined();
     await clock.advance(1);
@@ -46,7 +46,7 @@ describe('fake STT', () => {
     const stt = createFakeStt({ clock, transcripts: (i) => (seen.push(i), `utterance ${i}`) });
     const finals = [open(stt).stream.finish(), open(stt).stream.finish()];
     await clock.advance(30);
-    expect(await Promise.all(finals)).toEqual(['utterance 0', 'utterance 1']);
+    expect(await Promise.all(finals)).toEqual([{ text: 'utterance 0' }, { text: 'utterance 1' }]);
     expect(seen).toEqual([0, 1]);
   });
 
@@ -56,7 +56,15 @@ describe('fake STT', () => {
     open(stt);
     const second = open(stt).stream.finish();
     await clock.advance(30);
-    expect(await second).toBe('');
+    expect(await second).toEqual({ text: '' });
+  });
+
+  it('passes a scripted confidence and language through with the final', async () => {
+    const clock = new ManualClock();
+    const stt = createFakeStt({ clock, transcripts: [{ text: 'hello robot', confidence: 0.2, language: 'en' }] });
+    const final = open(stt).stream.finish();
+    await clock.advance(30);
+    expect(await final).toEqual({ text: 'hello robot', confidence: 0.2, language: 'en' });
   });
 
   it('grows CJK partials per character, with msPerWord respected', () => {

@@ -1,14 +1,15 @@
 /**
  * Offline closed loop, all real local engines: flite speaks robot commands, which go as 16 kHz microphone
  * frames in real time into a session running WebRTC VAD → pocketsphinx (JSGF grammar) → rule policy →
- * flite → output. Includes a barge-in: the user talks over a reply, the output stops and the history
- * keeps only what was played.
+ * flite → output. Includes a phrase outside the grammar, which must be re-prompted and produce no intent,
+ * and a barge-in: the user talks over a reply, the output stops and the history keeps only what was played.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
+import { loadConfig } from '../../server/config.js';
 import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createFvadVad } from '../../adapters/vad/fvad.js';
@@ -27,7 +28,7 @@ async function speak(text: string): Promise<Uint8Array> {
 }
 
 describe('offline closed loop', () => {
-  it('hears commands, answers, publishes intents, and stops at a barge-in keeping only what was heard', async () => {
+  it('hears commands, answers, publishes intents, re-prompts a phrase outside the grammar, and stops at a barge-in keeping only what was heard', async () => {
     const clock = systemClock;
     const bus = createMessageBus(createMemoryTransport(), { clock });
     const sink = createRecordingSink(clock, RATE);
@@ -35,11 +36,14 @@ describe('offline closed loop', () => {
     await tts.warmUp!();
     const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
     await stt.warmUp!();
+    const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({
       sessionId: 'loop',
       bus,
       clock,
-      engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts], sink },
+      // The application's default threshold, and the rule policy's fallback as the re-prompt (as `serve` does).
+      config: { minConfidence: loadConfig().stt.minConfidence, notUnderstoodText: rules.fallback.reply },
+      engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink },
     });
     const seen: BusMessage[] = [];
     bus.subscribe('va.loop.>', (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)));
@@ -70,18 +74,23 @@ describe('offline closed loop', () => {
     };
     const count = (type: string) => seen.filter((m) => m.type === type).length;
 
-    const [move, hello, kitchen] = await Promise.all(['move forward two meters', 'hello robot', 'go to the kitchen'].map(speak));
+    const [move, joke, hello, kitchen] = await Promise.all(['move forward two meters', 'tell me a joke', 'hello robot', 'go to the kitchen'].map(speak));
     // 1. A command, answered in full.
     say(move!);
     await until('the first reply to finish', () => count('playback.finished') === 1);
-    // 2. A greeting with a long answer; the user talks over it.
+    // 2. Not a command: the grammar decoder forces it into one, the confidence rejects it.
+    say(joke!);
+    await until('the re-prompt to finish', () => count('playback.finished') === 2, 20_000);
+    const notUnderstood = seen.find((m) => m.type === 'session.notice' && m.code === 'not_understood');
+    expect(notUnderstood?.turnId).toBe('u2');
+    // 3. A greeting with a long answer; the user talks over it.
     say(hello!);
-    await until('the greeting to be answered', () => seen.some((m) => m.type === 'playback.started' && m.turnId === 'u2'));
+    await until('the greeting to be answered', () => seen.some((m) => m.type === 'playback.started' && m.turnId === 'u3'));
     await sleep(400);
     say(kitchen!);
     await until('the barge-in', () => seen.some((m) => m.type === 'session.notice' && m.code === 'reply_cancelled'));
     const cancelledAt = clock.now();
-    await until('the last reply to finish', () => count('playback.finished') === 2, 20_000);
+    await until('the last reply to finish', () => count('playback.finished') === 3, 20_000);
     micOn = false;
     await mic;
 
@@ -89,9 +98,11 @@ describe('offline closed loop', () => {
     expect(history.filter(([role]) => role === 'user').map(([, text]) => text)).toEqual(['move forward two meters', 'hello robot', 'go to the kitchen']);
     const assistant = session.history().filter((h) => h.role === 'assistant');
     expect(assistant[0]).toMatchObject({ text: 'Moving forward two meters.', interrupted: false });
+    // The phrase outside the grammar got the re-prompt and is no user turn (the user entries above).
+    expect(assistant[1]).toMatchObject({ turnId: 'u2', text: rules.fallback.reply, interrupted: false });
     expect(assistant.at(-1)).toMatchObject({ text: 'Going to the kitchen.', interrupted: false });
     // The interrupted greeting keeps only what was played (about a second of it): a strict prefix.
-    const greeting = assistant.find((h) => h.turnId === 'u2');
+    const greeting = assistant.find((h) => h.turnId === 'u3');
     expect(greeting?.interrupted).toBe(true);
     expect(greeting!.text.length).toBeGreaterThan(0);
     expect('Hello! What can I do for you?'.startsWith(greeting!.text)).toBe(true);
@@ -102,7 +113,7 @@ describe('offline closed loop', () => {
       ['intent.navigate', { place: 'kitchen' }],
     ]);
     // Output stopped at the barge-in: no greeting audio plays after the cancel.
-    const greetingFrames = sink.played.filter((p) => p.turnId === 'u2');
+    const greetingFrames = sink.played.filter((p) => p.turnId === 'u3');
     expect(greetingFrames.length).toBeGreaterThan(0);
     expect(Math.max(...greetingFrames.map((p) => p.atMs))).toBeLessThan(cancelledAt);
     await session.stop();

@@ -5,7 +5,7 @@
  */
 import type { SessionConfigInput } from '../../machines/config.js';
 import type { LiveHarness } from '../support/live-session.js';
-import { BACKCHANNEL, FILLER_TEXT, proposals, type ModelSnapshot } from './stimuli.js';
+import { BACKCHANNEL, FILLER_TEXT, MIN_CONFIDENCE, proposals, type ModelSnapshot } from './stimuli.js';
 
 /** Steps per interleaving, before the world goes quiet. */
 export const STEPS = { min: 3, max: 12 };
@@ -19,6 +19,8 @@ export const CONFIGS: SessionConfigInput[] = [
   { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
   // Replies are guessed at short pauses (adaptive end of turn), committed or discarded.
   { turn: { speculate: 'on' } },
+  // Unsure finals are re-prompted (or resume a reply cut by a barge-in).
+  { minConfidence: MIN_CONFIDENCE },
 ];
 
 /** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */

@@ -11,12 +11,12 @@ import { resolveSessionConfig, type SessionConfigInput } from '../../machines/co
 import type { SessionEvent } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
-import { abstractKey, BACKCHANNEL, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
+import { abstractKey, BACKCHANNEL, MIN_CONFIDENCE, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
 
 // minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct;
 // speculation on makes the guessed-reply paths reachable;
 // a backchannel makes the ignorable-utterance paths reachable.
-const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] }, turn: { speculate: 'on' } };
+const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] }, turn: { speculate: 'on' }, minConfidence: MIN_CONFIDENCE };
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
 

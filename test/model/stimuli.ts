@@ -28,6 +28,9 @@ export const FILLER_TEXT = 'Hmm, let me see.';
 /** A backchannel the model's config lists in `bargeIn.ignorableWords`. */
 export const BACKCHANNEL = 'mm-hm';
 export const SAY_TEXT = 'Hello there, I am a robot.';
+/** The model's `minConfidence`, and a final's confidence below it. */
+export const MIN_CONFIDENCE = 0.5;
+const UNSURE_CONFIDENCE = 0.1;
 /** Two-word first clause, so a reply cut mid-clause keeps a non-empty heard prefix. */
 const REPLY_TOKENS = ' Okay then, here it is.';
 /** First segment's audio: 400 ms per word of "Okay then,", so barge-in after 500 ms has heard one word. */
@@ -116,6 +119,15 @@ export const stimuli: Stimulus[] = [
         ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text: s.context.speculation.text }
         : undefined,
     drive: (h) => h.sttFinal(h.context().speculation?.text ?? ''),
+  },
+  {
+    // A command forced out of an ordinary phrase: the engine is not sure (below the model's minConfidence).
+    id: 'final:unsure',
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId
+        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text: 'hello robot', confidence: UNSURE_CONFIDENCE }
+        : undefined,
+    drive: (h) => h.sttFinal('hello robot', UNSURE_CONFIDENCE),
   },
   {
     id: 'sttError',

@@ -85,7 +85,9 @@ export async function startAudioApiFixture(initial: AudioFixtureBehaviour = {}):
       const file = parts.get('file');
       if (file) record.wav = readWav(new Uint8Array(file));
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ text: ` ${behaviour.transcript ?? ''} ` }));
+      // verbose_json names the detected language in words, as Whisper does.
+      const verbose = record.fields.response_format === 'verbose_json';
+      return res.end(JSON.stringify({ text: ` ${behaviour.transcript ?? ''} `, ...(verbose ? { language: 'english', duration: 1, segments: [] } : {}) }));
     }
     if (path.endsWith('/audio/speech')) {
       record.json = JSON.parse(body.toString()) as Record<string, unknown>;

@@ -223,9 +223,10 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       stt.open()?.partial(text);
       await settle();
     },
-    async sttFinal(text: string) {
+    /** The final of the utterance being finalized; with a confidence (0..1) when given. */
+    async sttFinal(text: string, confidence?: number) {
       const s = [...stt.streams].reverse().find((x) => !x.settled && !x.options.signal.aborted && x.finishing);
-      s?.final(text);
+      s?.final(text, confidence);
       await settle();
     },
     async sttFail() {

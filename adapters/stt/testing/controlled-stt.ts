@@ -2,7 +2,7 @@
  * A fake STT engine the test steers: partials and finals come only when the test says so, for the
  * stream it names (default: the newest open one).
  */
-import type { SttEngine, SttStreamOptions } from '../types.js';
+import type { SttEngine, SttResult, SttStreamOptions } from '../types.js';
 
 export interface ControlledSttStream {
   options: SttStreamOptions;
@@ -10,7 +10,8 @@ export interface ControlledSttStream {
   finishing: boolean;
   settled: boolean;
   partial(text: string): void;
-  final(text: string): void;
+  /** Delivers the final transcript, with a confidence (0..1) when given. */
+  final(text: string, confidence?: number): void;
   fail(message: string): void;
 }
 
@@ -27,10 +28,10 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
     streams,
     open: () => [...streams].reverse().find((s) => !s.settled && !s.options.signal.aborted),
     createStream(options) {
-      let resolveFinal: ((text: string) => void) | undefined;
+      let resolveFinal: ((result: SttResult) => void) | undefined;
       let rejectFinal: ((error: Error) => void) | undefined;
-      let early: { text?: string; error?: Error } | undefined;
-      const finished = new Promise<string>((resolve, reject) => {
+      let early: { result?: SttResult; error?: Error } | undefined;
+      const finished = new Promise<SttResult>((resolve, reject) => {
         resolveFinal = resolve;
         rejectFinal = reject;
       });
@@ -41,10 +42,11 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
         finishing: false,
         settled: false,
         partial: (text) => options.onPartial(text),
-        final: (text) => {
+        final: (text, confidence) => {
           stream.settled = true;
-          if (stream.finishing) resolveFinal!(text);
-          else early = { text };
+          const result: SttResult = confidence === undefined ? { text } : { text, confidence };
+          if (stream.finishing) resolveFinal!(result);
+          else early = { result };
         },
         fail: (message) => {
           stream.settled = true;
@@ -60,7 +62,7 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
         finish() {
           stream.finishing = true;
           if (early?.error) rejectFinal!(early.error);
-          else if (early) resolveFinal!(early.text ?? '');
+          else if (early) resolveFinal!(early.result ?? { text: '' });
           return finished;
         },
       };

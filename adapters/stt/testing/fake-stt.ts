@@ -5,12 +5,15 @@
 import { sleep, type Clock } from '../../clock.js';
 import { pcmDurationMs } from '../../audio/pcm.js';
 import { abortError } from '../../testing/clocked-stream.js';
-import type { SttEngine, SttStream, SttStreamOptions } from '../types.js';
+import type { SttEngine, SttResult, SttStream, SttStreamOptions } from '../types.js';
 
 export interface FakeSttOptions {
   clock: Clock;
-  /** Transcript per utterance (stream), by 0-based index; a missing entry is '' (like noise). */
-  transcripts: string[] | ((utteranceIndex: number) => string);
+  /**
+   * Transcript per utterance (stream), by 0-based index; a missing entry is '' (like noise). A result
+   * object also gives the final a confidence and a language.
+   */
+  transcripts: Array<string | SttResult> | ((utteranceIndex: number) => string | SttResult);
   /** Audio needed per recognized word before it shows up in a partial. */
   msPerWord?: number;
   /** Delay between `finish()` and the final transcript. */
@@ -65,12 +68,14 @@ export function createFakeStt(options: FakeSttOptions): FakeStt {
 
   function createStream({ sampleRateHz, onPartial, signal }: SttStreamOptions): SttStream {
     const index = stats.streams++;
-    const transcript = (typeof transcripts === 'function' ? transcripts(index) : transcripts[index]) ?? '';
+    const entry = (typeof transcripts === 'function' ? transcripts(index) : transcripts[index]) ?? '';
+    const result: SttResult = typeof entry === 'string' ? { text: entry } : entry;
+    const transcript = result.text;
     const wordEnds = [...transcript.matchAll(WORD)].map((m) => m.index + m[0].length);
     let bytes = 0;
     let shownWords = 0;
     let settled = false;
-    let final: Promise<string> | undefined;
+    let final: Promise<SttResult> | undefined;
 
     const onAbort = () => {
       if (!settled) stats.aborted++;
@@ -96,7 +101,7 @@ export function createFakeStt(options: FakeSttOptions): FakeStt {
                 settled = true;
                 signal.removeEventListener('abort', onAbort);
                 stats.finals++;
-                return transcript.trim();
+                return { ...result, text: transcript.trim() };
               },
               () => Promise.reject(abortError(signal)),
             );

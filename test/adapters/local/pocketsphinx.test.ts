@@ -12,12 +12,29 @@ async function speech(text: string): Promise<Uint8Array> {
 describe('pocketsphinx STT with the robot grammar', () => {
   const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
 
-  it.each(['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'go backward five meters'])('recognizes "%s"', async (command) => {
-    const audio = await speech(command);
-    const partials: string[] = [];
-    const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: (p) => partials.push(p), signal: new AbortController().signal });
+  const recognize = async (text: string, engine = stt) => {
+    const audio = await speech(text);
+    const stream = engine.createStream({ sampleRateHz: 16_000, onPartial: () => undefined, signal: new AbortController().signal });
     for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
-    expect(await stream.finish()).toBe(command);
+    return stream.finish();
+  };
+
+  it.each(['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'go backward five meters'])('recognizes "%s" with a high confidence', async (command) => {
+    const result = await recognize(command);
+    expect(result.text).toBe(command);
+    expect(result.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('gives a phrase outside the grammar forced into a command a low confidence', async () => {
+    // The grammar decoder answers "tell me a joke" with a command; the phone loop shows it was something else.
+    const result = await recognize('tell me a joke');
+    expect(result.text).not.toBe('');
+    expect(result.confidence).toBeLessThan(0.1);
+  });
+
+  it('gives no confidence with confidence off (one decoder only)', async () => {
+    const result = await recognize('turn left', createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', confidence: false }));
+    expect(result).toEqual({ text: 'turn left' });
   });
 
   it('gives partial hypotheses before the final on a longer command', async () => {
@@ -27,7 +44,7 @@ describe('pocketsphinx STT with the robot grammar', () => {
     for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
     expect(partials.length).toBeGreaterThan(0);
     expect('move forward three meters'.startsWith(partials[0]!.split(' ')[0]!)).toBe(true);
-    expect(await stream.finish()).toBe('move forward three meters');
+    expect((await stream.finish()).text).toBe('move forward three meters');
   });
 
   it('names the apt packages when the library is missing, and checks its paths', () => {

@@ -25,10 +25,11 @@ describe('OpenAI-compatible transcription STT', () => {
     const b = Uint8Array.from({ length: 320 }, (_, i) => 255 - (i % 100));
     s.push(a);
     s.push(b);
-    expect(await s.finish()).toBe('turn left');
+    // verbose_json: the server's detected language ("english") comes back as a tag.
+    expect(await s.finish()).toEqual({ text: 'turn left', language: 'en' });
     const record = fixture.requests.at(-1)!;
     expect(record.path).toBe('/v1/audio/transcriptions');
-    expect(record.fields).toMatchObject({ model: 'whisper-test', language: 'en' });
+    expect(record.fields).toMatchObject({ model: 'whisper-test', language: 'en', response_format: 'verbose_json' });
     expect(record.wav?.sampleRateHz).toBe(8000);
     expect(Buffer.from(record.wav!.pcm).equals(Buffer.concat([a, b]))).toBe(true);
   });
@@ -39,7 +40,7 @@ describe('OpenAI-compatible transcription STT', () => {
     for (let i = 0; i < 3; i++) {
       const s = stream(stt);
       s.push(new Uint8Array(3200));
-      expect(await s.finish()).toBe('stop');
+      expect((await s.finish()).text).toBe('stop');
       await nextTurn();
     }
     expect(local.requests).toHaveLength(3);
@@ -53,8 +54,15 @@ describe('OpenAI-compatible transcription STT', () => {
     const s = stream(createOpenAiTranscriptionStt({ baseUrl: fixture.baseUrl, model: 'whisper-test' }), controller.signal);
     s.push(new Uint8Array(3200));
     controller.abort();
-    expect(await s.finish()).toBe('');
+    expect(await s.finish()).toEqual({ text: '' });
     expect(fixture.requests).toHaveLength(before);
+  });
+
+  it('asks gpt-4o transcription models for plain json, which has no language', async () => {
+    const s = stream(createOpenAiTranscriptionStt({ baseUrl: fixture.baseUrl, model: 'gpt-4o-mini-transcribe' }));
+    s.push(new Uint8Array(3200));
+    expect(await s.finish()).toEqual({ text: 'turn left' });
+    expect(fixture.requests.at(-1)!.fields).toMatchObject({ response_format: 'json' });
   });
 
   it('an error status is a typed error naming the model', async () => {

@@ -1,0 +1,120 @@
+/**
+ * The out-of-grammar corpus: every sentence of the robot grammar and ordinary phrases outside it, each
+ * spoken by several local voices (flite and, when installed, eSpeak-NG) at varied speed and pitch, as
+ * 16 kHz samples. The benchmark asks the recognizer for a transcript and a confidence for each.
+ */
+import { readFileSync } from 'node:fs';
+import { resampleAll } from '../adapters/audio/resample.js';
+import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
+import { checkEspeakInstalled, createEspeakTts } from '../adapters/tts/espeak.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
+import { CORPUS_RATE_HZ } from './speech-corpus.js';
+
+/**
+ * Ordinary things people say to a robot or near one that are not commands of the robot grammar: chat,
+ * questions, requests it has no command for, and near misses that share its words ("turn on the
+ * light", "go away", "what is your name").
+ */
+export const OUT_OF_GRAMMAR = [
+  'tell me a joke',
+  'what is the weather like today',
+  'i would like a cup of coffee',
+  'can you hear me',
+  'good morning',
+  'thank you very much',
+  'how are you doing',
+  'what is your name',
+  'play some music',
+  'turn on the light',
+  'open the window please',
+  'where are my keys',
+  'set an alarm for seven',
+  'i am hungry',
+  'who won the game last night',
+  'call my mother',
+  'how old are you',
+  'read me the news',
+  'this is a nice room',
+  'never mind',
+  'let me think about it',
+  'do you like pizza',
+  'what day is it today',
+  'i need some help with my homework',
+  'the cat is sleeping on the sofa',
+  'please be quiet',
+  'go away',
+  'are you a robot',
+  'my phone is ringing',
+  'see you later',
+  'what are you doing',
+  'it is raining outside',
+  'bring me a glass of water',
+  'how far is the station',
+  'sing a song for me',
+  'i do not understand',
+  'can you speak more slowly',
+  'excuse me',
+  'that was really funny',
+  'where did you put the remote',
+  'clean the floor',
+  'good night everybody',
+  'what should we have for dinner',
+  'i will be back in five minutes',
+];
+
+export interface CorpusVoice {
+  /** e.g. `flite slt slow high`. */
+  name: string;
+  engine: TtsEngine;
+}
+
+/**
+ * Voices with varied speed and pitch. flite: kal16 as is, slt slower and higher, rms faster and lower,
+ * awb slower. eSpeak (if installed): US, RP, Scottish and NYC English at 140–210 words a minute and
+ * pitch 25–75 (its scale, default 50).
+ */
+export function corpusVoices(): { voices: CorpusVoice[]; skipped?: string } {
+  const voices: CorpusVoice[] = [
+    { name: 'flite kal16', engine: createFliteTts({ voice: 'kal16' }) },
+    { name: 'flite slt slow high', engine: createFliteTts({ voice: 'slt', durationStretch: 1.25, pitchHz: 210 }) },
+    { name: 'flite rms fast low', engine: createFliteTts({ voice: 'rms', durationStretch: 0.85, pitchHz: 85 }) },
+    { name: 'flite awb slow', engine: createFliteTts({ voice: 'awb', durationStretch: 1.15 }) },
+  ];
+  try {
+    checkEspeakInstalled();
+  } catch (error) {
+    return { voices, skipped: (error as Error).message };
+  }
+  const espeak = (voice: string, rateWpm: number, pitch: number) => ({ name: `espeak ${voice} ${rateWpm}wpm p${pitch}`, engine: createEspeakTts({ voice, rateWpm, pitch }) });
+  return { voices: [...voices, espeak('en-us', 150, 40), espeak('en-gb-x-rp', 190, 65), espeak('en-gb-scotland', 170, 30), espeak('en-us-nyc', 210, 75)] };
+}
+
+export interface CorpusUtterance {
+  text: string;
+  voice: string;
+  inGrammar: boolean;
+  samples: Int16Array;
+}
+
+/** Every sentence of the grammar at `grammarPath`, and {@link OUT_OF_GRAMMAR}, in every voice. */
+export async function buildGrammarCorpus(grammarPath: string, voices: CorpusVoice[], progress: (line: string) => void = () => undefined): Promise<CorpusUtterance[]> {
+  const commands = jsgfSentences(readFileSync(grammarPath, 'utf8'));
+  const out: CorpusUtterance[] = [];
+  for (const voice of voices) {
+    progress(`  speaking ${commands.length} commands and ${OUT_OF_GRAMMAR.length} other phrases: ${voice.name}`);
+    for (const [texts, inGrammar] of [[commands, true], [OUT_OF_GRAMMAR, false]] as const) {
+      for (const text of texts) out.push({ text, voice: voice.name, inGrammar, samples: await synthesize(voice.engine, text) });
+    }
+  }
+  return out;
+}
+
+async function synthesize(engine: TtsEngine, text: string): Promise<Int16Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of engine.synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+  const pcm = await resampleAll(new Uint8Array(Buffer.concat(parts)), engine.sampleRateHz, CORPUS_RATE_HZ);
+  const samples = new Int16Array(pcm.byteLength >> 1);
+  new Uint8Array(samples.buffer).set(pcm.subarray(0, samples.length * 2));
+  return samples;
+}

@@ -1,0 +1,191 @@
+/**
+ * `--scenario grammar`: can the grammar recognizer say "that was not a command"?
+ *
+ * Every sentence of the robot grammar and {@link OUT_OF_GRAMMAR}'s ordinary phrases, spoken by every
+ * corpus voice (flite and eSpeak at varied speed and pitch, `grammar-corpus.ts`), go to pocketsphinx with
+ * the robot grammar as the VAD would pass them: 200 ms before the speech, 600 ms after it (the
+ * segmenter's prefix and hangover), over a -70 dBFS noise floor (a quiet room's microphone, never digital
+ * zero), in 20 ms frames. For each threshold:
+ *
+ * - **out of grammar accepted**: phrases outside the grammar that came out as a command (a non-empty
+ *   transcript) with a confidence at or above the threshold — they would have become an intent;
+ * - **in grammar exact**: commands transcribed exactly as said and accepted.
+ *
+ * Also the decoding cost with and without the phone loop, in ms of CPU per second of audio.
+ */
+import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
+import type { SttEngine, SttResult } from '../adapters/stt/types.js';
+import { loadConfig } from '../server/config.js';
+import { buildGrammarCorpus, corpusVoices, OUT_OF_GRAMMAR, type CorpusUtterance } from './grammar-corpus.js';
+import { CORPUS_RATE_HZ } from './speech-corpus.js';
+
+const GRAMMAR = 'examples/robot-commands.jsgf';
+/** The VAD segmenter's defaults: audio kept before the detected start, and silence after the speech. */
+const PREFIX_MS = 200;
+const HANGOVER_MS = 600;
+/** Why -70 dBFS: a quiet room through a real microphone; a digital-zero floor is not what a decoder hears. */
+const NOISE_FLOOR_DBFS = -70;
+const FRAME_SAMPLES = CORPUS_RATE_HZ / 50;
+export const THRESHOLDS = [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
+
+export interface GrammarRow {
+  scenario: 'grammar';
+  /** The threshold of this row; `configured` marks `stt.minConfidence`'s default. */
+  minConfidence: number;
+  configured: boolean;
+  voices: string[];
+  inGrammar: number;
+  inGrammarExact: number;
+  inGrammarExactPercent: number;
+  outOfGrammar: number;
+  outOfGrammarAccepted: number;
+  outOfGrammarAcceptedPercent: number;
+}
+
+export interface GrammarVoiceRow {
+  scenario: 'grammar-voice';
+  voice: string;
+  minConfidence: number;
+  /** Commands transcribed exactly, before any rejection. */
+  exactWithoutRejection: number;
+  inGrammarExact: number;
+  inGrammar: number;
+  outOfGrammarAccepted: number;
+  outOfGrammar: number;
+}
+
+export interface GrammarCostRow {
+  scenario: 'grammar-cost';
+  audioSeconds: number;
+  /** CPU ms per second of audio: the grammar decoder alone, and with the phone loop for the confidence. */
+  grammarOnlyMsPerSecond: number;
+  withConfidenceMsPerSecond: number;
+}
+
+export interface GrammarResult {
+  text: string;
+  voice: string;
+  inGrammar: boolean;
+  heard: SttResult;
+}
+
+let seed = 1;
+/** A deterministic pseudo-random noise sample (sum of three uniforms: roughly Gaussian). */
+function noiseSample(rms: number): number {
+  let sum = 0;
+  for (let i = 0; i < 3; i++) sum += (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 - 0.5;
+  return sum * 2 * rms;
+}
+
+/** The utterance as the VAD would pass it: prefix, speech, hangover, over the noise floor. */
+export function asVadUtterance(samples: Int16Array): Int16Array {
+  const before = (PREFIX_MS * CORPUS_RATE_HZ) / 1000;
+  const out = new Int16Array(before + samples.length + (HANGOVER_MS * CORPUS_RATE_HZ) / 1000);
+  const rms = 32_768 * 10 ** (NOISE_FLOOR_DBFS / 20);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(-32_768, Math.min(32_767, Math.round(noiseSample(rms) + (samples[i - before] ?? 0))));
+  return out;
+}
+
+async function recognize(engine: SttEngine, samples: Int16Array): Promise<{ heard: SttResult; cpuMs: number }> {
+  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  const started = process.cpuUsage();
+  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });
+  for (let i = 0; i < bytes.byteLength; i += FRAME_SAMPLES * 2) stream.push(bytes.subarray(i, i + FRAME_SAMPLES * 2));
+  const heard = await stream.finish();
+  const used = process.cpuUsage(started);
+  return { heard, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Accepted as a command: a transcript the session would act on at this threshold. */
+const accepted = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
+const exact = (r: GrammarResult, threshold: number) => r.heard.text === r.text && accepted(r, threshold);
+const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;
+
+export function grammarRows(results: GrammarResult[], configured: number): Array<GrammarRow | GrammarVoiceRow> {
+  const voices = [...new Set(results.map((r) => r.voice))];
+  const commands = results.filter((r) => r.inGrammar);
+  const others = results.filter((r) => !r.inGrammar);
+  const thresholds = [...new Set([...THRESHOLDS, configured])].sort((a, b) => a - b);
+  const rows: Array<GrammarRow | GrammarVoiceRow> = thresholds.map((t) => {
+    const ex = commands.filter((r) => exact(r, t)).length;
+    const acc = others.filter((r) => accepted(r, t)).length;
+    return {
+      scenario: 'grammar',
+      minConfidence: t,
+      configured: t === configured,
+      voices,
+      inGrammar: commands.length,
+      inGrammarExact: ex,
+      inGrammarExactPercent: percent(ex, commands.length),
+      outOfGrammar: others.length,
+      outOfGrammarAccepted: acc,
+      outOfGrammarAcceptedPercent: percent(acc, others.length),
+    };
+  });
+  for (const voice of voices) {
+    const mine = (inGrammar: boolean) => results.filter((r) => r.voice === voice && r.inGrammar === inGrammar);
+    rows.push({
+      scenario: 'grammar-voice',
+      voice,
+      minConfidence: configured,
+      exactWithoutRejection: mine(true).filter((r) => exact(r, 0)).length,
+      inGrammarExact: mine(true).filter((r) => exact(r, configured)).length,
+      inGrammar: mine(true).length,
+      outOfGrammarAccepted: mine(false).filter((r) => accepted(r, configured)).length,
+      outOfGrammar: mine(false).length,
+    });
+  }
+  return rows;
+}
+
+export async function runGrammarScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<Array<GrammarRow | GrammarVoiceRow | GrammarCostRow>> {
+  const { voices: all, skipped } = corpusVoices();
+  if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
+  const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
+  const corpus: CorpusUtterance[] = await buildGrammarCorpus(GRAMMAR, voices, progress);
+  progress(`  ${corpus.length} utterances (${OUT_OF_GRAMMAR.length} phrases outside the grammar per voice); decoding`);
+  const withConfidence = createPocketsphinxStt({ grammarPath: GRAMMAR });
+  const grammarOnly = createPocketsphinxStt({ grammarPath: GRAMMAR, confidence: false });
+  await Promise.all([withConfidence.warmUp!(), grammarOnly.warmUp!()]);
+  const results: GrammarResult[] = [];
+  let audioSeconds = 0;
+  const cpu = { grammarOnly: 0, withConfidence: 0 };
+  for (const u of corpus) {
+    const audio = asVadUtterance(u.samples);
+    audioSeconds += audio.length / CORPUS_RATE_HZ;
+    const full = await recognize(withConfidence, audio);
+    cpu.withConfidence += full.cpuMs;
+    cpu.grammarOnly += (await recognize(grammarOnly, audio)).cpuMs;
+    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: full.heard });
+  }
+  const cost: GrammarCostRow = {
+    scenario: 'grammar-cost',
+    audioSeconds: Math.round(audioSeconds),
+    grammarOnlyMsPerSecond: Math.round((10 * cpu.grammarOnly) / audioSeconds) / 10,
+    withConfidenceMsPerSecond: Math.round((10 * cpu.withConfidence) / audioSeconds) / 10,
+  };
+  return [...grammarRows(results, loadConfig().stt.minConfidence), cost];
+}
+
+export function printGrammar(rows: Array<GrammarRow | GrammarVoiceRow | GrammarCostRow>): void {
+  const totals = rows.filter((r): r is GrammarRow => r.scenario === 'grammar');
+  const voices = rows.filter((r): r is GrammarVoiceRow => r.scenario === 'grammar-voice');
+  const cost = rows.find((r): r is GrammarCostRow => r.scenario === 'grammar-cost');
+  if (totals.length === 0) return;
+  console.log(`\nOut-of-grammar rejection (pocketsphinx, robot grammar; ${totals[0]!.voices.length} voices; targets: out of grammar accepted ≤ 5 %, in grammar exact ≥ 95 %)\n`);
+  console.log('| minConfidence | out of grammar accepted as a command | in grammar recognized exactly |');
+  console.log('| --- | --- | --- |');
+  for (const r of totals) {
+    const mark = r.configured ? ' (default)' : '';
+    console.log(`| ${r.minConfidence}${mark} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`);
+  }
+  if (voices.length > 0) {
+    console.log(`\nPer voice at minConfidence ${voices[0]!.minConfidence}\n`);
+    console.log('| voice | commands exact, no rejection | commands exact | out of grammar accepted |');
+    console.log('| --- | --- | --- | --- |');
+    for (const v of voices) console.log(`| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`);
+  }
+  if (cost) {
+    console.log(`\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`);
+  }
+}

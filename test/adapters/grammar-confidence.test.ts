@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { grammarConfidence, phoneAgreement } from '../../adapters/stt/grammar-confidence.js';
+
+const phones = (s: string) => s.split(' ');
+
+describe('grammar confidence', () => {
+  it('phone agreement is 1 − edit distance over the longer sequence', () => {
+    expect(phoneAgreement(phones('S T AA P'), phones('S T AA P'))).toBe(1);
+    expect(phoneAgreement(phones('S T AA P'), phones('S T AO P'))).toBe(0.75);
+    expect(phoneAgreement(phones('S T AA P'), [])).toBe(0);
+    expect(phoneAgreement([], [])).toBe(1);
+    // A short sentence for a long phrase leaves most of the heard phones unmatched.
+    expect(phoneAgreement(phones('S T AA P'), phones('TH AE NG K Y UW V EH R IY M AH CH'))).toBeLessThan(0.2);
+  });
+
+  it('a matching sentence that scores near the phone loop is confident; a forced one is not', () => {
+    const command = { sentencePhones: phones('T ER N L EH F T'), loopPhones: phones('T ER N L IH F T'), grammarScore: -2000, loopScore: -2300, frames: 100 };
+    expect(grammarConfidence(command)).toBeGreaterThan(0.8);
+    const forced = { sentencePhones: phones('G OW T UW DH AH D AO R'), loopPhones: phones('T EH L M IY AH JH OW K'), grammarScore: -5500, loopScore: -3000, frames: 110 };
+    expect(grammarConfidence(forced)).toBe(0);
+  });
+
+  it('stays within 0..1', () => {
+    expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['A'], grammarScore: 0, loopScore: -100_000, frames: 10 })).toBe(1);
+    expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['B'], grammarScore: -100_000, loopScore: 0, frames: 10 })).toBe(0);
+  });
+});
