@@ -26,6 +26,8 @@ export interface PipelineOptions {
   vad: Partial<VadSegmenterOptions>;
   /** The session's main language (a BCP-47-ish tag, `en`): STT hint, and the language of Latin-script replies. */
   language?: string;
+  /** The STT's language hint when it differs from `language` (`languages.<language>.sttLanguage`). */
+  sttLanguage?: string;
   voice?: string;
   /** A TTS voice per language (`languages.<tag>.voice`): a `zh` clause of a mixed reply gets the `zh` voice. */
   voices?: Readonly<Record<string, string>>;

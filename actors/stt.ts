@@ -27,11 +27,13 @@ export function createSttActor(deps: SessionActorDeps) {
       bus.publish({ type: 'stt.error', sessionId, turnId, message: `STT "${stt.name}" failed: ${error instanceof Error ? error.message : String(error)}` });
     };
 
+    // `auto`: no hint, the engine detects the language.
+    const hint = deps.pipeline.sttLanguage ?? deps.pipeline.language;
     const open = (turnId: string, sampleRateHz: number, u: Utterance) => {
       try {
         u.stream = stt.createStream({
           sampleRateHz,
-          ...(deps.pipeline.language ? { language: deps.pipeline.language } : {}),
+          ...(hint && hint !== 'auto' ? { language: hint } : {}),
           signal: u.controller.signal,
           onPartial: (text) => {
             if (stopped || u.controller.signal.aborted) return;

@@ -7,6 +7,11 @@ import { z } from 'zod';
 export const SessionConfigSchema = z
   .object({
     systemPrompt: z.string().default('You are a helpful robot assistant. Answer in one or two short sentences.'),
+    /**
+     * The system prompt when the user speaks another language (by tag, `zh`), as the STT detected it
+     * (`stt.final.language`); a language without one gets `systemPrompt`. From `languages.<tag>.systemPrompt`.
+     */
+    languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default({}),
     /** Turns of history given to the LLM; older turns are dropped to keep the prompt (and its cache) small. */
     historyTurns: z.number().int().positive().default(20),
     bargeIn: z

@@ -144,6 +144,7 @@ export const sessionMachine = sessionSetup.createMachine({
     speculation: null,
     guessedTurnIds: [],
     replyProgress: 'thinking',
+    language: null,
   }),
   // VAD and STT live as long as the session: speech can start in any state.
   invoke: [

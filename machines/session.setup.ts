@@ -65,6 +65,8 @@ export interface SessionContext {
   speculation: Speculation | null;
   /** Reply turn ids a discarded guess used for the current utterance: never reused, so late messages cannot mix. */
   guessedTurnIds: string[];
+  /** The language the user last spoke, as the STT detected it (`stt.final.language`); null: not known. */
+  language: string | null;
   /** How far the reply got before `processing` (a committed guess may already have audio): where `reply` starts. */
   replyProgress: ReplyProgress;
 }
@@ -76,10 +78,17 @@ export interface Speculation {
   turnId: string;
   /** The partial transcript the guess answers; the final must match it for the guess to be kept. */
   text: string;
+  /** The language the guess was made in (the user's last known one); a final in another language discards it. */
+  language: string | null;
   committed: boolean;
 }
 
 /** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
+/** The system prompt for the reply: the user's language's own, else the session's. */
+const systemPromptFor = (context: SessionContext) =>
+  (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ?? context.config.systemPrompt;
+/** The language a final transcript reports, else the one the user spoke last. */
+const finalLanguage = (context: SessionContext, event: SessionEvent) => (event.type === 'stt.final' && event.language ? event.language : context.language);
 const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
 const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
 /** The reply id for the current utterance: its own turn id, unless a discarded guess already used it. */
@@ -164,7 +173,8 @@ export const sessionSetup = setup({
       context.partialText.trim() !== '' &&
       !isIgnorable(context.partialText, context.config.bargeIn.ignorableWords),
     isSpeculationTurn: ({ context, event }) => context.speculation !== null && !context.speculation.committed && event.turnId === context.speculation.turnId,
-    finalMatchesSpeculation: ({ context, event }) => context.speculation !== null && sameWords(eventText(event), context.speculation.text),
+    finalMatchesSpeculation: ({ context, event }) =>
+      context.speculation !== null && sameWords(eventText(event), context.speculation.text) && finalLanguage(context, event) === context.speculation.language,
     replyProgressIs: ({ context }, params: { progress: ReplyProgress }) => context.replyProgress === params.progress,
   },
   actions: {
@@ -195,7 +205,7 @@ export const sessionSetup = setup({
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
       enqueue.emit({ type: 'notice', turnId: context.userTurnId ?? '-', code: 'early_end_of_turn', detail: context.partialText });
     }),
-    storeFinal: enqueueActions(({ enqueue, event }) => enqueue.assign({ finalText: eventText(event) })),
+    storeFinal: enqueueActions(({ enqueue, context, event }) => enqueue.assign({ finalText: eventText(event), language: finalLanguage(context, event) })),
     /** Forget the utterance (noise, a too-short interruption, a failed transcript) and stop its STT. */
     dropUtterance: enqueueActions(({ enqueue, context }, params: { reason: string }) => {
       if (context.userTurnId === null) return;
@@ -305,7 +315,7 @@ export const sessionSetup = setup({
         guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
       });
       if (context.replyKind === 'llm') {
-        const messages = toChatMessages(context.config.systemPrompt, context.history, context.config.historyTurns);
+        const messages = toChatMessages(systemPromptFor(context), context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages } });
       }
       const ttsInput: TtsActorInput = {
@@ -313,6 +323,7 @@ export const sessionSetup = setup({
         turnId: replyTurnId,
         ...(context.replyKind === 'say' && context.sayText !== null ? { say: context.sayText } : {}),
         ...(context.voice !== null ? { voice: context.voice } : {}),
+        ...(context.language !== null ? { language: context.language } : {}),
       };
       enqueue.spawnChild('tts', { id: 'tts', input: ttsInput });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId: replyTurnId } });
@@ -429,12 +440,15 @@ export const sessionSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       const text = context.partialText.trim();
       const guess: HistoryEntry = { role: 'user', turnId: context.userTurnId ?? turnId, text, interrupted: false, pending: false };
-      const messages = toChatMessages(context.config.systemPrompt, [...context.history, guess], context.config.historyTurns);
+      const messages = toChatMessages(systemPromptFor(context), [...context.history, guess], context.config.historyTurns);
       const { sessionId } = context;
       enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId, messages, speculative: true } });
-      enqueue.spawnChild('tts', { id: 'tts', input: { sessionId, turnId, ...(context.voice !== null ? { voice: context.voice } : {}) } });
+      enqueue.spawnChild('tts', {
+        id: 'tts',
+        input: { sessionId, turnId, ...(context.voice !== null ? { voice: context.voice } : {}), ...(context.language !== null ? { language: context.language } : {}) },
+      });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
-      enqueue.assign({ resumes, speculation: { turnId, text, committed: false }, replyProgress: 'thinking', replyTexts: [] });
+      enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking', replyTexts: [] });
       enqueue.emit({ type: 'notice', turnId, code: 'speculation_started', detail: text });
     }),
     advanceSpeculation: enqueueActions(({ enqueue, context }, params: { progress: ReplyProgress }) => {

@@ -52,7 +52,11 @@ const LanguageSchema = z
     tts: z.array(TtsEngineSchema).min(1).optional(),
     /** The LLM's system prompt when the user speaks this language; default: `session.systemPrompt`. */
     systemPrompt: z.string().min(1).optional(),
-    /** The STT language hint when this is the session's language (`pipeline.language`); default: the tag. */
+    /**
+     * The STT language hint when this is the session's language (`pipeline.language`); default: the tag.
+     * `auto`: no hint — the engine detects the language (Whisper), and each reply follows the language the
+     * user spoke (its system prompt and voice from these settings).
+     */
     sttLanguage: z.string().min(1).optional(),
   })
   .strict();

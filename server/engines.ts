@@ -73,7 +73,7 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
     const { baseUrl, apiKey, model } = config.stt;
     if (!baseUrl) throw new ConfigError('stt.engine "openai" needs stt.baseUrl (VA_STT__BASE_URL), e.g. http://127.0.0.1:8000/v1 for a Whisper server');
     // Why whisper-1 by default: OpenAI's name; local servers usually want their own model id in stt.model.
-    return createOpenAiTranscriptionStt({ baseUrl, model: model ?? 'whisper-1', language: config.pipeline.language, ...(apiKey ? { apiKey } : {}) });
+    return createOpenAiTranscriptionStt({ baseUrl, model: model ?? 'whisper-1', ...(config.languages[config.pipeline.language]?.sttLanguage === 'auto' ? {} : { language: config.pipeline.language }), ...(apiKey ? { apiKey } : {}) });
   }
   if (config.stt.engine === 'sherpa') {
     if (!config.stt.sherpa) {

@@ -57,6 +57,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
       filler: config.session.filler && config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
+      languagePrompts: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : []))),
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
       turn: { ...config.session.turn, speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate },
     },
@@ -65,6 +66,8 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       chunker: defined(chunker),
       vad: defined(vad),
       streamingTts: config.features.streamingTts,
+      // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
+      ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
     },
   };

@@ -224,9 +224,9 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       await settle();
     },
     /** The final of the utterance being finalized; with a confidence (0..1) when given. */
-    async sttFinal(text: string, confidence?: number) {
+    async sttFinal(text: string, confidence?: number, language?: string) {
       const s = [...stt.streams].reverse().find((x) => !x.settled && !x.options.signal.aborted && x.finishing);
-      s?.final(text, confidence);
+      s?.final(text, confidence, language);
       await settle();
     },
     async sttFail() {

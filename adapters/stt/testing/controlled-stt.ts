@@ -10,8 +10,8 @@ export interface ControlledSttStream {
   finishing: boolean;
   settled: boolean;
   partial(text: string): void;
-  /** Delivers the final transcript, with a confidence (0..1) when given. */
-  final(text: string, confidence?: number): void;
+  /** Delivers the final transcript, with a confidence (0..1) and the detected language when given. */
+  final(text: string, confidence?: number, language?: string): void;
   fail(message: string): void;
 }
 
@@ -42,9 +42,9 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
         finishing: false,
         settled: false,
         partial: (text) => options.onPartial(text),
-        final: (text, confidence) => {
+        final: (text, confidence, language) => {
           stream.settled = true;
-          const result: SttResult = confidence === undefined ? { text } : { text, confidence };
+          const result: SttResult = { text, ...(confidence !== undefined ? { confidence } : {}), ...(language !== undefined ? { language } : {}) };
           if (stream.finishing) resolveFinal!(result);
           else early = { result };
         },
