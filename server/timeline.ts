@@ -42,9 +42,15 @@ export const TIMELINE_MESSAGE_TYPES = [
   'session.history',
 ] as const satisfies readonly MessageType[];
 
+/** The fields a reply's own messages set before it is heard (a guess's progress). */
+const GUESS_FIELDS = ['llmRequestAtMs', 'firstTokenAtMs', 'firstClauseAtMs', 'ttsFirstChunkAtMs'] as const;
+
 export function createTimelineBuilder(sessionId: string): TimelineBuilder {
   const turns = new Map<string, TurnTimeline>();
-  const get = (turnId: string) => {
+  /** Replies with a turn id of their own (`r<n>` after a discarded guess), by the user turn they answer. */
+  const answering = new Map<string, string>();
+  const get = (replyOrUserTurnId: string) => {
+    const turnId = answering.get(replyOrUserTurnId) ?? replyOrUserTurnId;
     let t = turns.get(turnId);
     if (!t) {
       t = { id: `${sessionId}#${turnId}`, turnId };
@@ -88,6 +94,8 @@ export function createTimelineBuilder(sessionId: string): TimelineBuilder {
         t.outcome ??= 'interrupted';
         break;
       case 'session.notice':
+        // A discarded guess was never heard: its reply stages do not describe the turn.
+        if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
         if (m.code === 'reply_cancelled') {
           t.reason = m.detail;
           t.outcome = m.detail.endsWith('_failed') || m.detail.endsWith('_timeout') || m.detail.endsWith('_error') ? 'failed' : 'interrupted';
@@ -95,8 +103,16 @@ export function createTimelineBuilder(sessionId: string): TimelineBuilder {
         }
         break;
       case 'session.history':
-        if (m.role === 'user') t.userText = m.text;
-        else t.heardText = m.text;
+        if (m.role === 'user') {
+          t.userText = m.text;
+          // The reply answering this turn has an id of its own: one row for both, whatever came first.
+          if (m.replyTurnId && m.replyTurnId !== m.turnId) {
+            const early = turns.get(m.replyTurnId);
+            turns.delete(m.replyTurnId);
+            answering.set(m.replyTurnId, m.turnId);
+            if (early) for (const key of GUESS_FIELDS) if (early[key] !== undefined) (t as Record<string, unknown>)[key] ??= early[key];
+          }
+        } else t.heardText = m.text;
         break;
     }
   };
