@@ -113,7 +113,7 @@ async function runPart(
       return buffered.length ? buffered.at(-1)!.endMs - now : 0;
     },
   };
-  const session = startSession({ sessionId: 'eot', bus, clock: systemClock, publishState: false, engines: { ...engines, sink }, config: runtime.session, pipeline: runtime.pipeline });
+  const session = startSession({ sessionId: 'eot', bus, clock: systemClock, publishState: false, engines: { ...engines, sink }, ...runtime });
   const messages: BusMessage[] = [];
   bus.subscribe(`${bus.prefix}.eot.session.>`, (m) => messages.push(m));
 

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const runtime = runtimeOptionsFrom(loadConfig({ env: process.env }));
- * startSession({ sessionId: 's1', bus, clock, engines, config: runtime.session, pipeline: runtime.pipeline });
+ * startSession({ sessionId: 's1', bus, clock, engines, ...runtime }); // { config, pipeline }
  * ```
  */
 import type { PipelineOptions } from '../actors/deps.js';
@@ -36,7 +36,8 @@ export interface InputConditioning {
 }
 
 export interface RuntimeOptions {
-  session: SessionConfig;
+  /** The session chart's config (named as `startSession` takes it, so `...runtime` passes both). */
+  config: SessionConfig;
   pipeline: PipelineOptions;
 }
 
@@ -51,7 +52,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
   const { chunker, vad, ...pipeline } = config.pipeline;
   return {
     // Feature flags win over the detailed settings they summarize.
-    session: {
+    config: {
       ...config.session,
       minConfidence: config.stt.minConfidence,
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,

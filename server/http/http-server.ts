@@ -86,7 +86,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (req.method === 'POST' && path === '/chat/stream') {
       void readChatRequest(req, config.maxEventBytes)
-        .then((request) => streamChat(request, res, { manager, bus, clock, owner: who.owner, turnTimeoutMs: pool.runtime.session.timeouts.llmGiveUpMs * 2 }))
+        .then((request) => streamChat(request, res, { manager, bus, clock, owner: who.owner, turnTimeoutMs: pool.runtime.config.timeouts.llmGiveUpMs * 2 }))
         .catch((error: unknown) => {
           if (res.headersSent) return void res.end();
           if (error instanceof ChatRequestError) return refuse(res, error.status, error.code, error.message);

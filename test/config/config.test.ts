@@ -25,7 +25,7 @@ describe('configuration', () => {
     expect(config.llm).toMatchObject({ engine: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2', apiKey: 'sk-test' });
     expect(config.features.bargeIn).toBe(false);
     // The flag wins over the detailed setting where config becomes runtime options.
-    expect(runtimeOptionsFrom(config).session.bargeIn.enabled).toBe(false);
+    expect(runtimeOptionsFrom(config).config.bargeIn.enabled).toBe(false);
   });
 
   it('maps VA_ variables to nested camelCase paths and parses JSON values', () => {

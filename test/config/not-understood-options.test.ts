@@ -13,15 +13,15 @@ const fakes = { stt: { engine: 'fake' }, tts: { engines: [{ engine: 'fake' }], w
 
 describe('not-understood options', () => {
   it('stt.minConfidence reaches the session config, 0.2 by default', () => {
-    expect(runtimeOptionsFrom(loadConfig()).session.minConfidence).toBe(0.2);
-    expect(runtimeOptionsFrom(loadConfig({ env: { VA_STT__MIN_CONFIDENCE: '0.35' } })).session.minConfidence).toBe(0.35);
+    expect(runtimeOptionsFrom(loadConfig()).config.minConfidence).toBe(0.2);
+    expect(runtimeOptionsFrom(loadConfig({ env: { VA_STT__MIN_CONFIDENCE: '0.35' } })).config.minConfidence).toBe(0.35);
     expect(() => loadConfig({ env: { VA_STT__MIN_CONFIDENCE: '2' } })).toThrow(/stt\.minConfidence/);
   });
 
   it('the re-prompt is the rule policy fallback with the rules, the session text otherwise', () => {
     const rules = buildEngines(loadConfig({ overrides: fakes }), { clock: systemClock });
-    expect(rules.runtime.session.notUnderstoodText).toBe(loadRulesFile('examples/robot-rules.json').fallback.reply);
+    expect(rules.runtime.config.notUnderstoodText).toBe(loadRulesFile('examples/robot-rules.json').fallback.reply);
     const openai = buildEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'fake' }, session: { notUnderstoodText: 'Pardon?' } } }), { clock: systemClock });
-    expect(openai.runtime.session.notUnderstoodText).toBe('Pardon?');
+    expect(openai.runtime.config.notUnderstoodText).toBe('Pardon?');
   });
 });
