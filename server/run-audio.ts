@@ -10,6 +10,7 @@
  * console.log(formatTimelines(result.turns));
  * ```
  */
+import type { SessionConfig } from '../machines/config.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
@@ -47,6 +48,8 @@ export interface RunAudioResult {
   endedAtMs: number;
   /** The agent's audio track from the start of the input to the end of the run, at `config.audio.outputRateHz`. */
   agentAudio: Uint8Array;
+  /** The session config the chart ran with (the configuration's runtime options). */
+  sessionConfig: SessionConfig;
 }
 
 export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult> {
@@ -81,7 +84,14 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   while (!session.state().startsWith('idle') && clock.now() < deadline) await sleep(frameMs);
   const endedAtMs = clock.now();
 
-  const result = { turns: timeline.turns(), history: session.history(), startedAtMs, endedAtMs, agentAudio: sink.render(startedAtMs, endedAtMs) };
+  const result = {
+    turns: timeline.turns(),
+    history: session.history(),
+    startedAtMs,
+    endedAtMs,
+    agentAudio: sink.render(startedAtMs, endedAtMs),
+    sessionConfig: pool.runtime.config,
+  };
   timeline.close();
   await session.stop();
   engines.release();

@@ -55,7 +55,8 @@ export async function rerunRecording(store: RecordStore, ref: string, config: Ap
     recording,
     recorded: store.turns(recording.id),
     rerun: result.turns.map((t) => rebaseTimeline(t, result.startedAtMs)),
-    configChanges: configChanges(recording.config, config.session).map((c) => `session.${c}`),
+    // Both as the chart ran them (runtime options: feature flags and engine-derived settings applied).
+    configChanges: configChanges(recording.config, result.sessionConfig).map((c) => `session.${c}`),
     audioMs: Math.round((pcm.byteLength / 2 / config.audio.inputRateHz) * 1000),
   };
 }

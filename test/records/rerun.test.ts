@@ -49,8 +49,9 @@ describe('replay --rerun', () => {
     const changed = join(dir, 'changed.json');
     writeFileSync(changed, JSON.stringify({ llm: { rulesPath: rules }, session: { bargeIn: { minSpeechMs: 300 } } }));
     const { stdout } = await cli(['replay', '--db', file, '--session', 'field', '--rerun', '--config', changed]);
-    expect(stdout).toMatch(new RegExp(`^re-ran [\\d.]+ s of microphone audio of session field \\(recording [0-9a-f-]{36}, [\\d:TZ.-]+\\) with ${changed.replace(/[.]/g, '\\.')}; session settings changed: session\\.bargeIn\\.minSpeechMs: 500 → 300$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^re-ran [\\d.]+ s of microphone audio of session field \\(recording [0-9a-f-]{36}, [\\d:TZ.-]+\\) with ${changed.replace(/[.]/g, '\\.')}; session settings changed: session\\.bargeIn\\.minSpeechMs: 500 → 300, session\\.notUnderstoodText: ".+" → "Pardon\\?"$`, 'm'));
     expect(stdout).toMatch(/^recorded +│ {2}re-run$/m);
+    // The re-prompt follows the new rules' fallback: a real change of what the chart would say.
     // One row: the turn as recorded (left) and as re-run (right), the same words heard, the new answer spoken.
     expect(stdout).toMatch(/^field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Turning left\. +│ {2}field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Rotating left now\.$/m);
   }, 90_000);
