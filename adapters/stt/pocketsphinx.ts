@@ -136,7 +136,6 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   };
   const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}) };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
-  /** The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts). */
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
   const pronunciations = new Map<string, string[]>();
   const pronounce = (ps: unknown, word: string) => {
@@ -144,6 +143,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!phones) pronunciations.set(word, (phones = (lib.lookupWord(ps, word) ?? '').split(/\s+/).filter(Boolean)));
     return phones;
   };
+  /** The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts). */
   const confidence = (d: Required<Decoders>, text: string): number => {
     const [grammarScore, loopScore] = [[0], [0]];
     lib.getHyp(d.ps, grammarScore);
