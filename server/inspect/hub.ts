@@ -1,0 +1,113 @@
+/**
+ * The inspection hub: who watches which live session. A session is inspected only while someone
+ * watches it — the first watcher attaches an observer to the session's actor system
+ * (`actor.system.inspect`), the last one to leave detaches it — so a session nobody watches pays
+ * nothing. Every watcher of a session shares one converter (`stately-events.ts`).
+ *
+ * A watcher that arrives mid-session first gets `@xstate.actor` for the chart and each of its live
+ * children, then their current snapshots, then every message as it happens; when the session ends it
+ * gets `onEnd` with the reason.
+ *
+ * @example
+ * ```ts
+ * const hub = createInspectionHub({ manager });
+ * const watch = hub.watch('s-1a2b3c4d', { message: (m) => ws.send(serializeMessage(m)), end: (reason) => ws.close(1000, reason) });
+ * // … later
+ * watch?.unsubscribe();
+ * ```
+ */
+import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
+import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
+import { createStatelyConverter, type StatelyConverter, type StatelyMessage } from './stately-events.js';
+
+export interface InspectionWatcher {
+  message(message: StatelyMessage): void;
+  /** The session ended (or the server drains): no more messages. */
+  end(reason: EndReason): void;
+}
+
+export interface InspectionHub {
+  /** Starts feeding `watcher`; undefined when no such live session runs here. */
+  watch(sessionId: string, watcher: InspectionWatcher): { unsubscribe(): void } | undefined;
+  /** Watchers of one session (0: not inspected). */
+  watchers(sessionId: string): number;
+  /** Sessions with at least one watcher. */
+  readonly watched: number;
+}
+
+export interface InspectionHubOptions {
+  manager: Pick<SessionManager, 'get' | 'onEnded'>;
+  /** Unix ms for the messages' `createdAt` (default `Date.now`). */
+  wallClock?: () => number;
+}
+
+interface Watched {
+  watchers: Set<InspectionWatcher>;
+  convert: StatelyConverter;
+  subscription: Subscription;
+}
+
+export function createInspectionHub(options: InspectionHubOptions): InspectionHub {
+  const { manager } = options;
+  const sessions = new Map<string, Watched>();
+
+  const detach = (sessionId: string) => {
+    const entry = sessions.get(sessionId);
+    if (!entry) return;
+    sessions.delete(sessionId);
+    entry.subscription.unsubscribe();
+  };
+
+  manager.onEnded((session: ManagedSession, reason: EndReason) => {
+    const entry = sessions.get(session.id);
+    if (!entry) return;
+    detach(session.id);
+    for (const w of [...entry.watchers]) w.end(reason);
+  });
+
+  const deliver = (entry: Watched, message: StatelyMessage) => {
+    for (const w of entry.watchers) {
+      try {
+        w.message(message);
+      } catch {
+        // A watcher whose socket broke is removed by its own close handler; the others go on.
+      }
+    }
+  };
+
+  return {
+    watch(sessionId, watcher) {
+      const session = manager.get(sessionId);
+      if (!session) return undefined;
+      const root = session.handle.actor as unknown as AnyActorRef;
+      let entry = sessions.get(sessionId);
+      if (!entry) {
+        const convert = createStatelyConverter(sessionId, options.wallClock ? { wallClock: options.wallClock } : {});
+        const created: Watched = { watchers: new Set(), convert, subscription: { unsubscribe: () => undefined } };
+        created.subscription = root.system.inspect((event: InspectionEvent) => {
+          const message = convert(event);
+          if (message) deliver(created, message);
+        });
+        sessions.set(sessionId, (entry = created));
+      }
+      // What exists already: the chart, its children, and where each of them is now.
+      const children = Object.values((root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children).filter(
+        (c): c is AnyActorRef => c !== undefined,
+      );
+      const catchUp = [entry.convert.actor(root), ...children.map((c) => entry.convert.actor(c)), entry.convert.snapshot(root), ...children.map((c) => entry.convert.snapshot(c))];
+      for (const m of catchUp) watcher.message(m);
+      entry.watchers.add(watcher);
+      const watched = entry;
+      return {
+        unsubscribe() {
+          watched.watchers.delete(watcher);
+          if (watched.watchers.size === 0 && sessions.get(sessionId) === watched) detach(sessionId);
+        },
+      };
+    },
+    watchers: (sessionId) => sessions.get(sessionId)?.watchers.size ?? 0,
+    get watched() {
+      return sessions.size;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The inspector's endpoints on `voice-agent serve` (same auth as the rest: Bearer key, or the
+ * `openai-insecure-api-key.<key>` subprotocol for WebSockets):
+ *
+ * - `GET /inspect/api/sessions` → `{ live: [{ id, state, createdAtWallMs, watchers }], recorded: [RecordingSummary & { live }] }`
+ * - `GET /inspect/api/chart` → the session chart laid out (`chart-layout.ts`): nodes, edges, size
+ * - WebSocket `/inspect/ws?session=<id>` → the live session's `@statelyai/inspect` messages, one JSON per frame
+ * - WebSocket `/inspect/ws?recording=<id or session id>` → a recorded session's messages, all at once, then closed by nobody
+ *
+ * The page itself (`/inspect`) is a static asset (`static-files.ts`).
+ *
+ * @example
+ * ```ts
+ * const inspect = createInspectRoutes({ manager, clock: systemClock, records, log });
+ * if (inspect.request(req, res, path)) return;          // after the auth check
+ * if (inspect.upgrades(path)) inspect.upgrade(req, socket, head); // after the auth check
+ * ```
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Clock } from '../../adapters/clock.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { RecordingNotFoundError } from '../records/errors.js';
+import type { RecordStore } from '../records/store.js';
+import type { SessionManager } from '../session-manager.js';
+import { KEY_SUBPROTOCOL_PREFIX } from '../http/auth.js';
+import { chartLayout } from './chart-layout.js';
+import { createInspectionHub, type InspectionHub } from './hub.js';
+import { recordedMessages } from './recorded-feed.js';
+import { serializeMessage } from './stately-events.js';
+
+export const INSPECT_WS_PATH = '/inspect/ws';
+
+export interface InspectRoutesOptions {
+  manager: SessionManager;
+  /** The manager's clock (session start times). */
+  clock: Clock;
+  records?: RecordStore | undefined;
+  log?: Logger;
+  /** Unix ms (default `Date.now`). */
+  wallClock?: () => number;
+}
+
+export interface InspectRoutes {
+  readonly hub: InspectionHub;
+  /** Answers `/inspect/api/*`; false for other paths. Call after the auth check. */
+  request(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** `path` is the inspection WebSocket. */
+  upgrades(path: string): boolean;
+  /** Upgrades an authenticated request for {@link INSPECT_WS_PATH}. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every inspection socket. */
+  close(): void;
+}
+
+/**
+ * Why 4 MiB: a watcher this far behind is not reading; dropping it keeps the session's memory bounded
+ * (messages are a few KB; a busy session sends tens per second).
+ */
+const MAX_WATCHER_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+export function createInspectRoutes(options: InspectRoutesOptions): InspectRoutes {
+  const { manager, records, clock } = options;
+  const log = options.log ?? silentLogger;
+  const wallClock = options.wallClock ?? Date.now;
+  const hub = createInspectionHub({ manager, wallClock });
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Stately's receiver asks for no protocol; a browser sending its key gets any other one back, never the key.
+    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+    res.end(JSON.stringify(body));
+  };
+
+  const sessionsBody = () => {
+    const now = wallClock();
+    const live = manager.list().map((s) => ({
+      id: s.id,
+      state: s.handle.state(),
+      // The manager's clock is monotonic: turned into a wall time through now.
+      createdAtWallMs: Math.round(now - (clock.now() - s.createdAtMs)),
+      watchers: hub.watchers(s.id),
+    }));
+    return { live, recorded: records ? records.recordings({ limit: 200 }) : [], recording: records !== undefined };
+  };
+
+  const sendRecorded = (ws: WebSocket, ref: string) => {
+    if (!records) return ws.close(4404, 'this server records nothing: start it with --db FILE');
+    try {
+      const recording = records.recording(ref);
+      for (const m of recordedMessages({ recording, events: records.events(recording.id), emitted: records.emitted(recording.id) })) ws.send(serializeMessage(m));
+    } catch (error) {
+      if (error instanceof RecordingNotFoundError) return ws.close(4404, `no recording ${ref}`.slice(0, 120));
+      log.error('recorded session could not be read for the inspector', { ref, error });
+      ws.close(1011, 'the recording could not be read');
+    }
+  };
+
+  const watchLive = (ws: WebSocket, sessionId: string) => {
+    const send = (text: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_WATCHER_BACKLOG_BYTES) return ws.close(1008, 'inspector is not reading its messages');
+      ws.send(text);
+    };
+    const watch = hub.watch(sessionId, {
+      message: (m) => send(serializeMessage(m)),
+      end: (reason) => ws.close(1000, `session ended: ${reason}`),
+    });
+    if (!watch) return ws.close(4404, `no live session ${sessionId}`.slice(0, 120));
+    ws.on('close', () => watch.unsubscribe());
+  };
+
+  return {
+    hub,
+    request(req, res, path) {
+      if (!path.startsWith('/inspect/api/')) return false;
+      if (req.method !== 'GET') return json(res, 405, { error: { code: 'method_not_allowed', message: `use GET for ${path}` } }), true;
+      if (path === '/inspect/api/sessions') return json(res, 200, sessionsBody()), true;
+      if (path === '/inspect/api/chart') {
+        void chartLayout().then(
+          (layout) => json(res, 200, layout),
+          (error: unknown) => {
+            log.error('chart layout failed', { error });
+            json(res, 500, { error: { code: 'layout_failed', message: 'the chart could not be laid out: see the server log' } });
+          },
+        );
+        return true;
+      }
+      json(res, 404, { error: { code: 'not_found', message: `no route GET ${path}: see docs/inspector.md` } });
+      return true;
+    },
+    upgrades: (path) => path === INSPECT_WS_PATH,
+    upgrade(req, socket, head) {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const sessionId = query.get('session');
+      const recording = query.get('recording');
+      if (!sessionId === !recording) {
+        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>"}}');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.on('close', () => sockets.delete(ws));
+        ws.on('error', (error) => log.warn('inspector socket error', { error }));
+        if (sessionId) watchLive(ws, sessionId);
+        else sendRecorded(ws, recording!);
+      });
+    },
+    close() {
+      for (const ws of sockets) ws.close(1001, 'server shutting down');
+      wss.close();
+    },
+  };
+}

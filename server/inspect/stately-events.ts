@@ -1,0 +1,194 @@
+/**
+ * XState inspection events as `@statelyai/inspect` messages (`StatelyInspectionEvent`, protocol 0.7):
+ * `@xstate.actor` (an actor registered, with its machine definition), `@xstate.event` (an event sent to
+ * an actor) and `@xstate.snapshot` (an actor's snapshot after an event), each with `rootId`,
+ * `sessionId`, `createdAt` (Unix ms as a string), `id` and `_version`. Stately's own tools
+ * (`createWebSocketReceiver`, the inspector's WebSocket bridge) read these unchanged.
+ *
+ * Actor ids: XState numbers actors per system (`x:0`, `x:1`, …) and every voice session is its own
+ * system, so ids are qualified: the chart's root is the voice session id (`s-1a2b3c4d`), a child is
+ * `<session id>/<xstate id>` (`s-1a2b3c4d/x:3`, named `llm`).
+ *
+ * One extension, ignored by Stately's tools: the root's `@xstate.snapshot` carries `transitions`, the
+ * transitions the chart took for that event (from XState's `@xstate.microstep`), each keyed like the
+ * chart graph's edges (`chart-graph.ts`), so the inspector page can mark them.
+ *
+ * @example
+ * ```ts
+ * const convert = createStatelyConverter('s1');
+ * actor.system.inspect((event) => { const message = convert(event); if (message) ws.send(serializeMessage(message)); });
+ * ```
+ */
+import type { ActorRefLike, AnyStateNode, InspectionEvent } from 'xstate';
+import { transitionKey } from './chart-graph.js';
+
+/** The `@statelyai/inspect` version whose message format this follows. */
+export const STATELY_PROTOCOL_VERSION = '0.7.0';
+
+interface StatelyBase {
+  rootId: string | undefined;
+  sessionId: string;
+  /** Unix ms, as a string (as `@statelyai/inspect` sends it). */
+  createdAt: string;
+  id: string;
+  _version: string;
+}
+
+export interface EventObject {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface StatelyActorMessage extends StatelyBase {
+  type: '@xstate.actor';
+  name: string;
+  snapshot: { status: string; [key: string]: unknown };
+  /** The machine config, JSON (functions as `{ type: name }`); `{"id": name}` for other actors. */
+  definition: string | undefined;
+  parentId: string | undefined;
+}
+
+export interface StatelyEventMessage extends StatelyBase {
+  type: '@xstate.event';
+  event: EventObject;
+  sourceId: string | undefined;
+}
+
+export interface TakenTransition {
+  /** The chart graph's edge key without its target: `<source id>|<event type>|<index>`. */
+  key: string;
+  source: string;
+  targets: string[];
+  eventType: string;
+}
+
+export interface StatelySnapshotMessage extends StatelyBase {
+  type: '@xstate.snapshot';
+  event: EventObject;
+  snapshot: { status: string; value?: unknown; context?: unknown; [key: string]: unknown };
+  /** Extension: the transitions this event caused (root snapshots only). */
+  transitions?: TakenTransition[];
+}
+
+export type StatelyMessage = StatelyActorMessage | StatelyEventMessage | StatelySnapshotMessage;
+
+export interface ConverterOptions {
+  /** Unix ms for `createdAt` (default `Date.now`). */
+  wallClock?: () => number;
+}
+
+type Inspected = ActorRefLike & { id: string; logic?: { config?: unknown }; _parent?: ActorRefLike };
+const inspected = (ref: ActorRefLike) => ref as Inspected;
+
+/** A machine's config as Stately sends it: JSON, functions replaced by `{ type: <name> }`. */
+export function definitionOf(actorRef: ActorRefLike, name: string): string {
+  const config = inspected(actorRef).logic?.config;
+  if (typeof config === 'object' && config !== null) {
+    return JSON.stringify(config, (_key, value: unknown) => (typeof value === 'function' ? { type: (value as { name: string }).name } : value));
+  }
+  return JSON.stringify({ id: name });
+}
+
+const definitions = new WeakMap<object, string>();
+/** The definition once per logic (the chart's config is ~8 KB; every watcher of every session shares it). */
+function cachedDefinition(actorRef: ActorRefLike, name: string): string {
+  const logic = inspected(actorRef).logic;
+  if (!logic) return definitionOf(actorRef, name);
+  let text = definitions.get(logic);
+  if (text === undefined) definitions.set(logic, (text = definitionOf(actorRef, name)));
+  return text;
+}
+
+/**
+ * A converter for one voice session's actor system. Stateful: it gathers the microsteps of the event
+ * being processed and hands them out with the root's next snapshot. Returns undefined for inspection
+ * events Stately's format has no message for (`@xstate.microstep`, `@xstate.action`, …).
+ */
+export function createStatelyConverter(voiceSessionId: string, options: ConverterOptions = {}) {
+  const wallClock = options.wallClock ?? Date.now;
+  let seq = 0;
+  let rootRef: ActorRefLike | undefined;
+  let pending: TakenTransition[] = [];
+  const idOf = (ref: ActorRefLike | undefined): string | undefined => {
+    if (!ref) return undefined;
+    return ref === rootRef || !inspected(ref)._parent ? voiceSessionId : `${voiceSessionId}/${ref.sessionId}`;
+  };
+  const base = (ref: ActorRefLike) => ({
+    rootId: voiceSessionId,
+    sessionId: idOf(ref)!,
+    createdAt: String(wallClock()),
+    id: `${voiceSessionId}:${seq++}`,
+    _version: STATELY_PROTOCOL_VERSION,
+  });
+
+  const actorMessage = (ref: ActorRefLike): StatelyActorMessage => {
+    const parent = inspected(ref)._parent;
+    if (!parent) rootRef = ref;
+    const name = parent ? inspected(ref).id : ((inspected(ref).logic?.config as { id?: string } | undefined)?.id ?? inspected(ref).id);
+    return {
+      type: '@xstate.actor',
+      ...base(ref),
+      name,
+      definition: cachedDefinition(ref, name),
+      parentId: idOf(parent),
+      snapshot: ref.getSnapshot() as StatelyActorMessage['snapshot'],
+    };
+  };
+
+  return Object.assign(
+    (event: InspectionEvent): StatelyMessage | undefined => {
+      switch (event.type) {
+        case '@xstate.actor':
+          return actorMessage(event.actorRef);
+        case '@xstate.event':
+          return { type: '@xstate.event', ...base(event.actorRef), event: event.event as EventObject, sourceId: idOf(event.sourceRef) };
+        case '@xstate.microstep':
+          if (!inspected(event.actorRef)._parent) {
+            for (const t of event._transitions) {
+              const def = t as unknown as { source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] };
+              pending.push({ key: transitionKey(def), source: def.source.id, targets: (def.target ?? []).map((n) => n.id), eventType: def.eventType });
+            }
+          }
+          return undefined;
+        case '@xstate.snapshot': {
+          const message: StatelySnapshotMessage = {
+            type: '@xstate.snapshot',
+            ...base(event.actorRef),
+            event: event.event as EventObject,
+            snapshot: event.snapshot as StatelySnapshotMessage['snapshot'],
+          };
+          if (!inspected(event.actorRef)._parent) {
+            message.transitions = pending;
+            pending = [];
+          }
+          return message;
+        }
+        default:
+          return undefined;
+      }
+    },
+    {
+      /** `@xstate.actor` for an actor that already exists (a watcher that arrives mid-session). */
+      actor: actorMessage,
+      /** The actor's current snapshot, as if it had just processed `event`. */
+      snapshot(ref: ActorRefLike, event: EventObject = { type: '' }): StatelySnapshotMessage {
+        return { type: '@xstate.snapshot', ...base(ref), event, snapshot: ref.getSnapshot() as StatelySnapshotMessage['snapshot'], ...(ref === rootRef ? { transitions: [] } : {}) };
+      },
+    },
+  );
+}
+
+export type StatelyConverter = ReturnType<typeof createStatelyConverter>;
+
+/**
+ * JSON for the wire: snapshots serialize through XState's `toJSON` (actor refs become `{ id }`), errors
+ * keep their message, binary data is summarized, so any message can be sent.
+ */
+export function serializeMessage(message: StatelyMessage): string {
+  return JSON.stringify(message, (_key, value: unknown) => {
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    if (value instanceof Uint8Array) return { bytes: value.byteLength };
+    if (typeof value === 'function') return undefined;
+    return value;
+  });
+}
