@@ -31,6 +31,11 @@ import { recordedMessages } from './recorded-feed.js';
 import { serializeMessage } from './stately-events.js';
 
 export const INSPECT_WS_PATH = '/inspect/ws';
+/**
+ * The protocol a browser asks for beside its key (`openai-insecure-api-key.<key>`): a browser fails a
+ * socket that asked for protocols and got none back, and the key itself is never echoed.
+ */
+export const INSPECT_SUBPROTOCOL = 'voice-agent-inspect';
 
 export interface InspectRoutesOptions {
   manager: SessionManager;
@@ -68,8 +73,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({
     noServer: true,
-    // Stately's receiver asks for no protocol; a browser sending its key gets any other one back, never the key.
-    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
+    // Stately's receiver asks for no protocol; a client sending its key gets another one back, never the key.
+    handleProtocols: (protocols) => [...protocols].find((p) => p === INSPECT_SUBPROTOCOL) ?? [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
   });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {

@@ -89,6 +89,15 @@ export function definitionOf(actorRef: ActorRefLike, name: string): string {
   return JSON.stringify({ id: name });
 }
 
+/** An actor's snapshot; while it is being created (its `@xstate.actor` event) XState cannot give one yet. */
+function readSnapshot(ref: ActorRefLike): unknown {
+  try {
+    return ref.getSnapshot();
+  } catch {
+    return { status: 'active' };
+  }
+}
+
 const definitions = new WeakMap<object, string>();
 /** The definition once per logic (the chart's config is ~8 KB; every watcher of every session shares it). */
 function cachedDefinition(actorRef: ActorRefLike, name: string): string {
@@ -131,7 +140,7 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
       name,
       definition: cachedDefinition(ref, name),
       parentId: idOf(parent),
-      snapshot: ref.getSnapshot() as StatelyActorMessage['snapshot'],
+      snapshot: readSnapshot(ref) as StatelyActorMessage['snapshot'],
     };
   };
 
