@@ -168,7 +168,7 @@ function schedule() {
 function render() {
   const step = steps[cursor];
   if (!step || !chart) return;
-  chart.show(activeIds(step.value), step.transitions);
+  chart.show(activeIds(step.value), lastTransitions(cursor));
   const shown = chart.shown();
   hook.active = shown.active;
   hook.lastTransition = shown.last;
@@ -184,6 +184,20 @@ function render() {
   const turns = turnTimes(upTo);
   renderWaterfall($('#waterfall'), turns);
   renderHistory(/** @type {HTMLOListElement} */ ($('#history')), heardHistory(step.history, turns));
+}
+
+/**
+ * The transitions to mark at a step: its own that change state, or else those of the latest step before
+ * it that changed state (a partial transcript or a late playback report changes nothing and must not
+ * wipe the mark).
+ * @param {number} index
+ */
+function lastTransitions(index) {
+  for (let i = index; i >= 0; i--) {
+    const moved = steps[i]?.transitions.filter((t) => t.targets.length > 0) ?? [];
+    if (moved.length > 0) return moved;
+  }
+  return [];
 }
 
 /** @param {number} index */

@@ -79,7 +79,7 @@ export function eventLabel(type) {
 /** @param {import('./inspect-hook.js').TakenTransition} t */
 export function describeTransition(t) {
   const short = (/** @type {string} */ id) => id.replace(/^session\./, '');
-  return `${short(t.source)} → ${t.targets.length ? t.targets.map(short).join(', ') : '(stays)'}`;
+  return t.targets.length ? `${short(t.source)} → ${t.targets.map(short).join(', ')}` : `${short(t.source)}: actions only`;
 }
 
 /**
