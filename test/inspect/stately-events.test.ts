@@ -38,7 +38,7 @@ describe('@statelyai/inspect messages', () => {
     expect(actors.map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt']);
     const [root, vad] = actors;
     expect(root).toMatchObject({ sessionId: 'robot-1', rootId: 'robot-1', parentId: undefined, _version: STATELY_PROTOCOL_VERSION, createdAt: '1700000000000' });
-    const definition = JSON.parse(root!.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
+    const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
     expect(definition.id).toBe('session');
     expect(Object.keys(definition.states)).toEqual(['idle', 'listening', 'processing', 'speaking', 'ended']);
     expect(vad).toMatchObject({ sessionId: expect.stringMatching(/^robot-1\/x:\d+$/), parentId: 'robot-1', rootId: 'robot-1' });

@@ -80,12 +80,10 @@ describe('inspector page', () => {
     await highlighted(inspector, 'session.listening.hearing');
     await highlighted(inspector, 'session.speaking.reply.playing');
     await highlighted(inspector, 'session.speaking.user.candidate');
-    await inspector.waitForFunction(
-      () =>
-        document.querySelector('#chart .state.active[data-state="session.listening.hearing"]') !== null &&
-        document.querySelector('#chart .transition.last[data-edge^="session.speaking.user.candidate|xstate.after.minInterruption"]') !== null,
-      undefined,
-      { timeout: 20_000 },
+    // Both at once: listening highlighted and the barge-in transition marked.
+    await inspector.waitForSelector(
+      '#chart:has(.state.active[data-state="session.listening.hearing"]):has(.transition.last[data-edge^="session.speaking.user.candidate|xstate.after.minInterruption"])',
+      { state: 'attached', timeout: 20_000 },
     );
     const atBargeIn = await readInspector(inspector);
     expect(atBargeIn.active).toEqual(['session.listening', 'session.listening.hearing']);
