@@ -4,6 +4,7 @@
  *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
+ *   --inspect                server: an inspector watches every session (/inspect/ws), to measure its cost
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -119,7 +120,7 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress));
+    servers.push(await runServerScenario(sessions, timing, progress, { inspect: process.argv.includes('--inspect') }));
   }
 }
 const created: SessionsRow[] = [];

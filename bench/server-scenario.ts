@@ -4,6 +4,9 @@
  * cancelled, a microphone of silence per client. Times are taken at the clients: first audio against the
  * ideal, cancel → last audio and → `response.done`, errors. CPU, loop lag and RSS per session are the
  * server process's own, measured over the same window as the clients'.
+ *
+ * `--inspect`: every session also has an inspector watching it (`/inspect/ws`, watchers in a third
+ * process, `inspect-watchers.ts`), to measure what live inspection costs the server.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ import { loadConfig } from '../server/config.js';
 import { silentLogger } from '../server/logger.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import type { FleetMessage, FleetOptions, FleetResult } from './server-clients.js';
+import type { WatcherMessage } from './inspect-watchers.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startWindow, type WindowMeasure } from './window.js';
@@ -52,11 +56,33 @@ export interface ServerRow {
   clientCpuPercent: number;
   /** null below 100 sessions (the process's own RSS swings swamp one session's share). */
   rssPerSessionMb: number | null;
+  /** Sessions an inspector watched during the window (`--inspect`; 0 without). */
+  inspected: number;
+  /** Inspection messages the watchers received per second in the window. */
+  inspectMessagesPerSecond: number;
 }
 
 /** Why 200 ms per word: the fake TTS's speaking rate in every other bench scenario (5 words/s). */
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
+const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url));
+
+/** The watchers' process: started before the clients, asked for its counts at the window's ends. */
+function startWatchers(url: string) {
+  const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ url });
+  const count = () =>
+    new Promise<Extract<WatcherMessage, { type: 'count' }>>((resolve, reject) => {
+      const onMessage = (m: WatcherMessage) => {
+        if (m.type === 'error') return reject(new Error(`inspector watchers failed: ${m.message}`));
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      child.send('count');
+    });
+  return { count, stop: () => child.kill() };
+}
 
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
 function idealFirstAudioMs(server: VoiceAgentServer): number {
@@ -88,7 +114,12 @@ function runFleet(options: FleetOptions, progress: (line: string) => void, onPha
   });
 }
 
-export async function runServerScenario(sessions: number, timing: { warmUpMs: number; windowMs: number }, progress: (line: string) => void): Promise<ServerRow> {
+export async function runServerScenario(
+  sessions: number,
+  timing: { warmUpMs: number; windowMs: number },
+  progress: (line: string) => void,
+  options: { inspect?: boolean } = {},
+): Promise<ServerRow> {
   const config = loadConfig({
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
@@ -103,6 +134,10 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
   });
   const server = await serve({ config, log: silentLogger });
   const ideal = idealFirstAudioMs(server);
+  let watchers: ReturnType<typeof startWatchers> | undefined;
+  let inspected = 0;
+  let watchStarted: Promise<unknown> | undefined;
+  let watchEnded: Promise<{ messages: number }> | undefined;
   try {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -110,7 +145,14 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
     let window: ReturnType<typeof startWindow> | undefined;
     let serverWindow: WindowMeasure | undefined;
     const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
+    // Before the clients: the watchers join each session as it appears.
+    if (options.inspect) watchers = startWatchers(server.http.url);
     const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
+      if (phase === 'window-start' && watchers) {
+        inspected = server.http.inspect.hub.watched;
+        watchStarted = watchers.count();
+      }
+      if (phase === 'window-end' && watchers) watchEnded = watchers.count();
       if (phase === 'settled') {
         global.gc?.();
         rssPerSessionMb = sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
@@ -118,6 +160,8 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
       else if (phase === 'window-end') serverWindow = window?.stop();
     });
     if (!serverWindow) throw new Error('the client fleet never reported its measuring window');
+    await watchStarted;
+    const watched = await watchEnded;
 
     const inWindow = (t: number | undefined) => t !== undefined && t >= fleet.windowStartMs && t <= fleet.windowEndMs;
     const all = fleet.turns;
@@ -150,8 +194,11 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
       clientLoopLagMs: fleet.loopLagMs,
       clientCpuPercent: fleet.cpuPercent,
       rssPerSessionMb,
+      inspected,
+      inspectMessagesPerSecond: watched ? Math.round(watched.messages / (timing.windowMs / 1000)) : 0,
     };
   } finally {
+    watchers?.stop();
     // Closed clients end their sessions; wait for that (bounded) so stop() has nothing to drain.
     const deadline = performance.now() + 10_000;
     while (server.manager.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,0 +1,51 @@
+/**
+ * The inspector's watchers for `--scenario server --inspect`, in their own process (so parsing what they
+ * receive is not counted as the server's CPU): one `/inspect/ws?session=<id>` socket per live session
+ * the server lists, opened as sessions appear, each message counted and dropped.
+ *
+ * Parent → child: `{ url }` to start, `'count'` to report. Child → parent: `{ type: 'count', watching,
+ * messages, bytes }`.
+ */
+import { WebSocket } from 'ws';
+
+export type WatcherMessage = { type: 'count'; watching: number; messages: number; bytes: number } | { type: 'error'; message: string };
+
+/** Why 100 ms: watchers must be on every session well before the measured window (≥ 2 s after settling). */
+const POLL_MS = 100;
+
+function runWatchers(url: string) {
+  const sockets = new Map<string, WebSocket>();
+  let messages = 0;
+  let bytes = 0;
+  const send = (m: WatcherMessage) => process.send?.(m);
+  const poll = async () => {
+    const list = (await (await fetch(`${url}/inspect/api/sessions`)).json()) as { live: Array<{ id: string }> };
+    for (const { id } of list.live) {
+      if (sockets.has(id)) continue;
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(id)}`);
+      ws.on('message', (data: Buffer) => {
+        messages++;
+        bytes += data.byteLength;
+      });
+      ws.on('error', () => undefined);
+      sockets.set(id, ws);
+    }
+  };
+  const timer = setInterval(() => void poll().catch((error: unknown) => send({ type: 'error', message: String(error) })), POLL_MS);
+  process.on('message', (m) => {
+    if (m === 'count') {
+      send({ type: 'count', watching: [...sockets.values()].filter((s) => s.readyState === s.OPEN).length, messages, bytes });
+      messages = 0;
+      bytes = 0;
+    }
+  });
+  process.on('disconnect', () => {
+    clearInterval(timer);
+    for (const ws of sockets.values()) ws.terminate();
+    process.exit(0);
+  });
+}
+
+if (process.argv.includes('--watchers-child')) {
+  process.once('message', (m: { url: string }) => runWatchers(m.url));
+}
