@@ -72,9 +72,8 @@ function startWatchers(url: string) {
   const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ url });
   const count = () =>
-    new Promise<Extract<WatcherMessage, { type: 'count' }>>((resolve, reject) => {
+    new Promise<WatcherMessage>((resolve) => {
       const onMessage = (m: WatcherMessage) => {
-        if (m.type === 'error') return reject(new Error(`inspector watchers failed: ${m.message}`));
         child.off('message', onMessage);
         resolve(m);
       };
