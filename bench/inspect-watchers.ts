@@ -28,6 +28,8 @@ function runWatchers(url: string) {
         bytes += data.byteLength;
       });
       ws.on('error', () => undefined);
+      // Closed (the session ended, or the server dropped it): the next poll opens it again if it still runs.
+      ws.on('close', () => sockets.get(id) === ws && sockets.delete(id));
       sockets.set(id, ws);
     }
   };

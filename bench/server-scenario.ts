@@ -60,6 +60,8 @@ export interface ServerRow {
   inspected: number;
   /** Inspection messages the watchers received per second in the window. */
   inspectMessagesPerSecond: number;
+  /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core. */
+  inspectCpuPercent: number;
 }
 
 /** Why 200 ms per word: the fake TTS's speaking rate in every other bench scenario (5 words/s). */
@@ -137,6 +139,8 @@ export async function runServerScenario(
   let inspected = 0;
   let watchStarted: Promise<unknown> | undefined;
   let watchEnded: Promise<{ messages: number }> | undefined;
+  let busyAtStartMs = 0;
+  let busyAtEndMs = 0;
   try {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -149,9 +153,14 @@ export async function runServerScenario(
     const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
       if (phase === 'window-start' && watchers) {
         inspected = server.http.inspect.hub.watched;
+        busyAtStartMs = server.http.inspect.hub.stats.busyMs;
+        progress(`  an inspector watches ${inspected} of ${server.manager.size} sessions`);
         watchStarted = watchers.count();
       }
-      if (phase === 'window-end' && watchers) watchEnded = watchers.count();
+      if (phase === 'window-end' && watchers) {
+        busyAtEndMs = server.http.inspect.hub.stats.busyMs;
+        watchEnded = watchers.count();
+      }
       if (phase === 'settled') {
         global.gc?.();
         rssPerSessionMb = sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
@@ -195,6 +204,7 @@ export async function runServerScenario(
       rssPerSessionMb,
       inspected,
       inspectMessagesPerSecond: watched ? Math.round(watched.messages / (timing.windowMs / 1000)) : 0,
+      inspectCpuPercent: round(((busyAtEndMs - busyAtStartMs) / timing.windowMs) * 100, 2),
     };
   } finally {
     watchers?.stop();

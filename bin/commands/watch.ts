@@ -36,7 +36,9 @@ export async function runWatchCommand(args: string[], out: (line: string) => voi
     originMs ??= atMs;
     const state = stateValueToString(m.snapshot.value as never);
     if (state === last) return;
-    out(`+${String(Math.round(atMs - originMs)).padStart(6)} ms  ${describeEvent(m.event).padEnd(28)} ${last ? `${last} → ` : ''}${state}`);
+    // The first snapshot is where the session is as the watch begins (no event caused it).
+    const cause = m.event.type ? describeEvent(m.event) : 'now';
+    out(`+${String(Math.round(atMs - originMs)).padStart(6)} ms  ${cause.padEnd(28)} ${last ? `${last} → ` : ''}${state}`);
     last = state;
   });
   return new Promise<number>((resolve) => {

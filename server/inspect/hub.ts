@@ -11,17 +11,18 @@
  * @example
  * ```ts
  * const hub = createInspectionHub({ manager });
- * const watch = hub.watch('s-1a2b3c4d', { message: (m) => ws.send(serializeMessage(m)), end: (reason) => ws.close(1000, reason) });
+ * const watch = hub.watch('s-1a2b3c4d', { message: (m, json) => ws.send(json()), end: (reason) => ws.close(1000, reason) });
  * // … later
  * watch?.unsubscribe();
  * ```
  */
 import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
-import { createStatelyConverter, type StatelyConverter, type StatelyMessage } from './stately-events.js';
+import { createStatelyConverter, serializeMessage, type StatelyConverter, type StatelyMessage } from './stately-events.js';
 
 export interface InspectionWatcher {
-  message(message: StatelyMessage): void;
+  /** A message, and its JSON (made once for every watcher of the session, on first ask). */
+  message(message: StatelyMessage, json: () => string): void;
   /** The session ended (or the server drains): no more messages. */
   end(reason: EndReason): void;
 }
@@ -33,6 +34,11 @@ export interface InspectionHub {
   watchers(sessionId: string): number;
   /** Sessions with at least one watcher. */
   readonly watched: number;
+  /**
+   * What inspection has cost so far: messages delivered, and the time spent converting and handing them
+   * to the watchers (serializing and writing to their sockets included) — only ever while watched.
+   */
+  readonly stats: { messages: number; busyMs: number };
 }
 
 export interface InspectionHubOptions {
@@ -50,6 +56,7 @@ interface Watched {
 export function createInspectionHub(options: InspectionHubOptions): InspectionHub {
   const { manager } = options;
   const sessions = new Map<string, Watched>();
+  const stats = { messages: 0, busyMs: 0 };
 
   const detach = (sessionId: string) => {
     const entry = sessions.get(sessionId);
@@ -65,10 +72,15 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
     for (const w of [...entry.watchers]) w.end(reason);
   });
 
+  const once = (message: StatelyMessage) => {
+    let text: string | undefined;
+    return () => (text ??= serializeMessage(message));
+  };
   const deliver = (entry: Watched, message: StatelyMessage) => {
+    const json = once(message);
     for (const w of entry.watchers) {
       try {
-        w.message(message);
+        w.message(message, json);
       } catch {
         // A watcher whose socket broke is removed by its own close handler; the others go on.
       }
@@ -85,8 +97,13 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
         const convert = createStatelyConverter(sessionId, options.wallClock ? { wallClock: options.wallClock } : {});
         const created: Watched = { watchers: new Set(), convert, subscription: { unsubscribe: () => undefined } };
         created.subscription = root.system.inspect((event: InspectionEvent) => {
+          const startedAt = performance.now();
           const message = convert(event);
-          if (message) deliver(created, message);
+          if (message) {
+            deliver(created, message);
+            stats.messages++;
+          }
+          stats.busyMs += performance.now() - startedAt;
         });
         sessions.set(sessionId, (entry = created));
       }
@@ -95,7 +112,7 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
         (c): c is AnyActorRef => c !== undefined,
       );
       const catchUp = [entry.convert.actor(root), ...children.map((c) => entry.convert.actor(c)), entry.convert.snapshot(root), ...children.map((c) => entry.convert.snapshot(c))];
-      for (const m of catchUp) watcher.message(m);
+      for (const m of catchUp) watcher.message(m, once(m));
       entry.watchers.add(watcher);
       const watched = entry;
       return {
@@ -109,5 +126,6 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
     get watched() {
       return sessions.size;
     },
+    stats,
   };
 }

@@ -113,7 +113,7 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       ws.send(text);
     };
     const watch = hub.watch(sessionId, {
-      message: (m) => send(serializeMessage(m)),
+      message: (_m, json) => send(json()),
       end: (reason) => ws.close(1000, `session ended: ${reason}`),
     });
     if (!watch) return ws.close(4404, `no live session ${sessionId}`.slice(0, 120));

@@ -189,15 +189,64 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
 
 export type StatelyConverter = ReturnType<typeof createStatelyConverter>;
 
+/** Only for events and snapshots that hold an error: a replacer makes `JSON.stringify` twice as slow. */
+const replacer = (_key: string, value: unknown) => {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Uint8Array) return { bytes: value.byteLength };
+  return value;
+};
+
 /**
- * JSON for the wire: snapshots serialize through XState's `toJSON` (actor refs become `{ id }`), errors
- * keep their message, binary data is summarized, so any message can be sent.
+ * JSON of immutable values, by reference: XState never changes a context value or an event in place (a
+ * change is a new object), so the config, the history and each event are serialized once, however many
+ * snapshots carry them — a long session's history is not re-serialized with every event.
+ */
+const jsonCache = new WeakMap<object, string>();
+function cachedJson(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  let text = jsonCache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonCache.set(value, text);
+  }
+  return text;
+}
+
+const holdsError = (message: StatelyMessage) =>
+  message.type !== '@xstate.actor' && (message.event.type.startsWith('xstate.error') || (message.type === '@xstate.snapshot' && message.snapshot.status === 'error'));
+
+/**
+ * JSON for the wire: snapshots serialize through XState's `toJSON` (actor refs become `{ id }`), the
+ * context's members and the event from a cache by reference; errors keep their name and message.
  */
 export function serializeMessage(message: StatelyMessage): string {
-  return JSON.stringify(message, (_key, value: unknown) => {
-    if (value instanceof Error) return { name: value.name, message: value.message };
-    if (value instanceof Uint8Array) return { bytes: value.byteLength };
-    if (typeof value === 'function') return undefined;
-    return value;
-  });
+  if (message.type === '@xstate.actor' || holdsError(message)) return JSON.stringify(message, replacer);
+  let text = '{';
+  for (const key in message) {
+    const value = (message as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    text += `${text.length > 1 ? ',' : ''}"${key}":${key === 'event' ? cachedJson(value) : key === 'snapshot' ? snapshotJson(value as StatelySnapshotMessage['snapshot']) : JSON.stringify(value)}`;
+  }
+  return `${text}}`;
+}
+
+function snapshotJson(snapshot: StatelySnapshotMessage['snapshot']): string {
+  const plain = (typeof snapshot.toJSON === 'function' ? (snapshot.toJSON as () => Record<string, unknown>)() : snapshot) as Record<string, unknown>;
+  let text = '{';
+  for (const key in plain) {
+    const value = plain[key];
+    if (value === undefined || typeof value === 'function') continue;
+    let json: string | undefined;
+    if (key === 'context' && typeof value === 'object' && value !== null) {
+      json = '{';
+      for (const member in value) {
+        const v = (value as Record<string, unknown>)[member];
+        const m = v === undefined || typeof v === 'function' ? undefined : cachedJson(v);
+        if (m !== undefined) json += `${json.length > 1 ? ',' : ''}${JSON.stringify(member)}:${m}`;
+      }
+      json += '}';
+    } else json = JSON.stringify(value);
+    if (json !== undefined) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
+  }
+  return `${text}}`;
 }

@@ -30,7 +30,7 @@ describe('voice-agent watch', () => {
     await until('the reply playing', () => session.handle.state().startsWith('speaking'));
     await server.manager.end('watched-1', 'client_closed');
     expect(await exit).toBe(0);
-    expect(lines[0]).toMatch(/^\+\s+0 ms {2}start\s+idle\.waiting$/);
+    expect(lines[0]).toMatch(/^\+\s+0 ms {2}now\s+idle\.waiting$/);
     expect(lines.some((l) => /user\.text\s+idle\.waiting → processing\.reply\.thinking\+user\.silent$/.test(l))).toBe(true);
     expect(lines.at(-1)).toBe('— session ended: client_closed');
     await until('the relay received everything', () => relayed.some((m) => m.type === '@xstate.snapshot') && relayed[0]?.type === '@xstate.actor');
