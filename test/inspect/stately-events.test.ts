@@ -70,6 +70,8 @@ describe('@statelyai/inspect messages', () => {
 
   it('serializes snapshots through toJSON and errors with their message', () => {
     const messages = run((actor) => actor.send({ type: 'user.text', sessionId: 'robot-1', turnId: '-', atMs: 0, text: 'hi' }));
+    // The cached fast path writes what JSON.stringify would.
+    for (const m of messages) expect(JSON.parse(serializeMessage(m))).toEqual(JSON.parse(JSON.stringify(m)));
     const last = rootSnapshots(messages).at(-1)!;
     const parsed = JSON.parse(serializeMessage({ ...last, event: { type: 'xstate.error.actor.llm', error: new Error('engine down') } }));
     expect(parsed.event.error).toEqual({ name: 'Error', message: 'engine down' });
