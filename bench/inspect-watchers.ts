@@ -1,9 +1,9 @@
 /**
  * The inspector's watchers for `--scenario server --inspect`, in their own process (so parsing what they
- * receive is not counted as the server's CPU): one `/inspect/ws?session=<id>` socket per live session
+ * receive is not counted as the server's CPU): one `/inspect/ws?session=<id>&feed=<feed>` socket per live session
  * the server lists, opened as sessions appear, each message counted and dropped.
  *
- * Parent → child: `{ url }` to start, `'count'` to report. Child → parent: `{ type: 'count', watching,
+ * Parent → child: `{ url, feed }` to start, `'count'` to report. Child → parent: `{ type: 'count', watching,
  * messages, bytes }`.
  */
 import { WebSocket } from 'ws';
@@ -13,7 +13,7 @@ export type WatcherMessage = { type: 'count'; watching: number; messages: number
 /** Why 100 ms: watchers must be on every session well before the measured window (≥ 2 s after settling). */
 const POLL_MS = 100;
 
-function runWatchers(url: string) {
+function runWatchers(url: string, feed: 'full' | 'chart') {
   const sockets = new Map<string, WebSocket>();
   let messages = 0;
   let bytes = 0;
@@ -22,7 +22,7 @@ function runWatchers(url: string) {
     const list = (await (await fetch(`${url}/inspect/api/sessions`)).json()) as { live: Array<{ id: string }> };
     for (const { id } of list.live) {
       if (sockets.has(id)) continue;
-      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(id)}`);
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(id)}&feed=${feed}`);
       ws.on('message', (data: Buffer) => {
         messages++;
         bytes += data.byteLength;
@@ -50,5 +50,5 @@ function runWatchers(url: string) {
 }
 
 if (process.argv.includes('--watchers-child')) {
-  process.once('message', (m: { url: string }) => runWatchers(m.url));
+  process.once('message', (m: { url: string; feed: 'full' | 'chart' }) => runWatchers(m.url, m.feed));
 }

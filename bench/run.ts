@@ -4,7 +4,7 @@
  *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
- *   --inspect                server: an inspector watches every session (/inspect/ws), to measure its cost
+ *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -41,6 +41,7 @@ const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).spli
 /** Why 100: the sessions one 2-core process is sized for (server.maxSessions). */
 const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+const inspectFeed: 'chart' | 'full' | undefined = process.argv.includes('--inspect') ? (arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
 
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
@@ -120,7 +121,7 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress, { inspect: process.argv.includes('--inspect') }));
+    servers.push(await runServerScenario(sessions, timing, progress, inspectFeed ? { inspect: inspectFeed } : {}));
   }
 }
 const created: SessionsRow[] = [];

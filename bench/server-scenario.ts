@@ -6,7 +6,8 @@
  * server process's own, measured over the same window as the clients'.
  *
  * `--inspect`: every session also has an inspector watching it (`/inspect/ws`, watchers in a third
- * process, `inspect-watchers.ts`), to measure what live inspection costs the server.
+ * process, `inspect-watchers.ts`) with the page's feed (`chart`); `--inspect full`: the whole feed, as
+ * Stately's tools take it. To measure what live inspection costs the server.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,7 @@ export interface ServerRow {
   rssPerSessionMb: number | null;
   /** Sessions an inspector watched during the window (`--inspect`; 0 without). */
   inspected: number;
+  inspectFeed: 'full' | 'chart' | null;
   /** Inspection messages the watchers received per second in the window. */
   inspectMessagesPerSecond: number;
   /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core. */
@@ -70,9 +72,9 @@ const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
 const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url));
 
 /** The watchers' process: started before the clients, asked for its counts at the window's ends. */
-function startWatchers(url: string) {
+function startWatchers(url: string, feed: 'full' | 'chart') {
   const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.send({ url });
+  child.send({ url, feed });
   const count = () =>
     new Promise<WatcherMessage>((resolve) => {
       const onMessage = (m: WatcherMessage) => {
@@ -119,7 +121,7 @@ export async function runServerScenario(
   sessions: number,
   timing: { warmUpMs: number; windowMs: number },
   progress: (line: string) => void,
-  options: { inspect?: boolean } = {},
+  options: { inspect?: 'full' | 'chart' } = {},
 ): Promise<ServerRow> {
   const config = loadConfig({
     overrides: {
@@ -149,7 +151,7 @@ export async function runServerScenario(
     let serverWindow: WindowMeasure | undefined;
     const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
     // Before the clients: the watchers join each session as it appears.
-    if (options.inspect) watchers = startWatchers(server.http.url);
+    if (options.inspect) watchers = startWatchers(server.http.url, options.inspect);
     const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
       if (phase === 'window-start' && watchers) {
         inspected = server.http.inspect.hub.watched;
@@ -203,6 +205,7 @@ export async function runServerScenario(
       clientCpuPercent: fleet.cpuPercent,
       rssPerSessionMb,
       inspected,
+      inspectFeed: options.inspect ?? null,
       inspectMessagesPerSecond: watched ? Math.round(watched.messages / (timing.windowMs / 1000)) : 0,
       inspectCpuPercent: round(((busyAtEndMs - busyAtStartMs) / timing.windowMs) * 100, 2),
     };

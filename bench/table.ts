@@ -113,7 +113,7 @@ export function printServer(rows: ServerRow[]): void {
       String(r.cpuPercent),
       String(r.clientCpuPercent),
       r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),
-      r.inspected ? `${r.inspected} (${r.inspectMessagesPerSecond}/s, ${r.inspectCpuPercent} %)` : '0',
+      r.inspected ? `${r.inspected} ${r.inspectFeed} (${r.inspectMessagesPerSecond}/s, ${r.inspectCpuPercent} %)` : '0',
     ];
   });
   printRows(header, body);

@@ -126,7 +126,8 @@ function open(mode, target) {
   log.reset();
   $('#target').textContent = mode === 'live' ? `live: ${target}` : `recorded: ${target}`;
   $('#stepper').hidden = mode !== 'recorded';
-  const url = new URL(`/inspect/ws?${mode === 'live' ? 'session' : 'recording'}=${encodeURIComponent(target)}`, location.href);
+  // The page draws only the chart's own snapshots: `feed=chart` spares the server the children's messages.
+  const url = new URL(`/inspect/ws?${mode === 'live' ? `session=${encodeURIComponent(target)}&feed=chart` : `recording=${encodeURIComponent(target)}`}`, location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url, apiKey ? [INSPECT_SUBPROTOCOL, `${KEY_PREFIX}${apiKey}`] : [INSPECT_SUBPROTOCOL]);
   socket = ws;

@@ -2,7 +2,8 @@
  * The inspection hub: who watches which live session. A session is inspected only while someone
  * watches it — the first watcher attaches an observer to the session's actor system
  * (`actor.system.inspect`), the last one to leave detaches it — so a session nobody watches pays
- * nothing. Every watcher of a session shares one converter (`stately-events.ts`).
+ * nothing. Every watcher of a session shares one converter (`stately-events.ts`), and each message is
+ * serialized once for all of them. With only `chart` watchers, the children's messages are not made.
  *
  * A watcher that arrives mid-session first gets `@xstate.actor` for the chart and each of its live
  * children, then their current snapshots, then every message as it happens; when the session ends it
@@ -21,6 +22,12 @@ import type { EndReason, ManagedSession, SessionManager } from '../session-manag
 import { createStatelyConverter, serializeMessage, type StatelyConverter, type StatelyMessage } from './stately-events.js';
 
 export interface InspectionWatcher {
+  /**
+   * `full` (default): every message of every actor, as Stately's tools expect. `chart`: only the chart's
+   * own — its `@xstate.actor` and its `@xstate.snapshot`s (each carries the event and the transitions),
+   * which is all the inspector page draws; about a third of the messages.
+   */
+  feed?: 'full' | 'chart';
   /** A message, and its JSON (made once for every watcher of the session, on first ask). */
   message(message: StatelyMessage, json: () => string): void;
   /** The session ended (or the server drains): no more messages. */
@@ -49,6 +56,8 @@ export interface InspectionHubOptions {
 
 interface Watched {
   watchers: Set<InspectionWatcher>;
+  /** Watchers of the `full` feed: with none, the children's messages and the chart's events are not even made. */
+  full: number;
   convert: StatelyConverter;
   subscription: Subscription;
 }
@@ -76,9 +85,10 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
     let text: string | undefined;
     return () => (text ??= serializeMessage(message));
   };
-  const deliver = (entry: Watched, message: StatelyMessage) => {
+  const deliver = (entry: Watched, message: StatelyMessage, chartMessage: boolean) => {
     const json = once(message);
     for (const w of entry.watchers) {
+      if (!chartMessage && w.feed === 'chart') continue;
       try {
         w.message(message, json);
       } catch {
@@ -95,13 +105,17 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
       let entry = sessions.get(sessionId);
       if (!entry) {
         const convert = createStatelyConverter(sessionId, options.wallClock ? { wallClock: options.wallClock } : {});
-        const created: Watched = { watchers: new Set(), convert, subscription: { unsubscribe: () => undefined } };
+        const created: Watched = { watchers: new Set(), full: 0, convert, subscription: { unsubscribe: () => undefined } };
         created.subscription = root.system.inspect((event: InspectionEvent) => {
           const startedAt = performance.now();
-          const message = convert(event);
-          if (message) {
-            deliver(created, message);
-            stats.messages++;
+          // The chart's own registration, microsteps (gathered for its next snapshot) and snapshots.
+          const chartMessage = event.actorRef === root && event.type !== '@xstate.event';
+          if (chartMessage || created.full > 0) {
+            const message = convert(event);
+            if (message) {
+              deliver(created, message, chartMessage);
+              stats.messages++;
+            }
           }
           stats.busyMs += performance.now() - startedAt;
         });
@@ -111,13 +125,21 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
       const children = Object.values((root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children).filter(
         (c): c is AnyActorRef => c !== undefined,
       );
-      const catchUp = [entry.convert.actor(root), ...children.map((c) => entry.convert.actor(c)), entry.convert.snapshot(root), ...children.map((c) => entry.convert.snapshot(c))];
+      const full = watcher.feed !== 'chart';
+      const catchUp = full
+        ? [entry.convert.actor(root), ...children.map((c) => entry.convert.actor(c)), entry.convert.snapshot(root), ...children.map((c) => entry.convert.snapshot(c))]
+        : [entry.convert.actor(root), entry.convert.snapshot(root)];
       for (const m of catchUp) watcher.message(m, once(m));
       entry.watchers.add(watcher);
+      if (full) entry.full++;
       const watched = entry;
+      let subscribed = true;
       return {
         unsubscribe() {
+          if (!subscribed) return;
+          subscribed = false;
           watched.watchers.delete(watcher);
+          if (full) watched.full--;
           if (watched.watchers.size === 0 && sessions.get(sessionId) === watched) detach(sessionId);
         },
       };

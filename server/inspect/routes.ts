@@ -4,7 +4,8 @@
  *
  * - `GET /inspect/api/sessions` → `{ live: [{ id, state, createdAtWallMs, watchers }], recorded: [RecordingSummary & { live }] }`
  * - `GET /inspect/api/chart` → the session chart laid out (`chart-layout.ts`): nodes, edges, size
- * - WebSocket `/inspect/ws?session=<id>` → the live session's `@statelyai/inspect` messages, one JSON per frame
+ * - WebSocket `/inspect/ws?session=<id>[&feed=chart]` → the live session's `@statelyai/inspect` messages,
+ *   one JSON per frame (`feed=chart`: the chart's own `@xstate.actor` and `@xstate.snapshot`s only)
  * - WebSocket `/inspect/ws?recording=<id or session id>` → a recorded session's messages, all at once, then closed by nobody
  *
  * The page itself (`/inspect`) is a static asset (`static-files.ts`).
@@ -106,13 +107,14 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     }
   };
 
-  const watchLive = (ws: WebSocket, sessionId: string) => {
+  const watchLive = (ws: WebSocket, sessionId: string, feed: 'full' | 'chart') => {
     const send = (text: string) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_WATCHER_BACKLOG_BYTES) return ws.close(1008, 'inspector is not reading its messages');
       ws.send(text);
     };
     const watch = hub.watch(sessionId, {
+      feed,
       message: (_m, json) => send(json()),
       end: (reason) => ws.close(1000, `session ended: ${reason}`),
     });
@@ -144,15 +146,16 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const sessionId = query.get('session');
       const recording = query.get('recording');
-      if (!sessionId === !recording) {
-        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>"}}');
+      const feed = query.get('feed') ?? 'full';
+      if (!sessionId === !recording || (feed !== 'full' && feed !== 'chart')) {
+        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>, and optionally &feed=full or &feed=chart"}}');
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         sockets.add(ws);
         ws.on('close', () => sockets.delete(ws));
         ws.on('error', (error) => log.warn('inspector socket error', { error }));
-        if (sessionId) watchLive(ws, sessionId);
+        if (sessionId) watchLive(ws, sessionId, feed as 'full' | 'chart');
         else sendRecorded(ws, recording!);
       });
     },

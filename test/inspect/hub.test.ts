@@ -80,4 +80,23 @@ describe('inspection hub', () => {
     expect(observers).toBe(0);
     expect(hub.watch('hub-1', collector().watcher)).toBeUndefined();
   }, 30_000);
+
+  it('makes only the chart\'s own messages for chart-feed watchers', async () => {
+    const hub = server.http.inspect.hub;
+    const session = await server.manager.create({ sessionId: 'hub-2' });
+    const chart = collector();
+    const watch = hub.watch('hub-2', { ...chart.watcher, feed: 'chart' })!;
+    const before = hub.stats.messages;
+    session.handle.sendText('hello');
+    await until('the reply playing', () => session.handle.state().startsWith('speaking'));
+    session.handle.stopSpeaking();
+    await until('the stop', () => chart.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop'));
+    expect(new Set(chart.messages.map((m) => `${m.type} ${m.sessionId}`))).toEqual(new Set(['@xstate.actor hub-2', '@xstate.snapshot hub-2']));
+    // Nothing else was made for it: every message counted went to this watcher (the catch-up aside).
+    expect(hub.stats.messages - before).toBe(chart.messages.length - 2);
+    const taken = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').flatMap((m) => m.transitions ?? []);
+    expect(taken.some((t) => t.source === 'session.idle' && t.eventType === 'user.text')).toBe(true);
+    watch.unsubscribe();
+    await server.manager.end('hub-2', 'client_closed');
+  }, 30_000);
 });
