@@ -62,7 +62,7 @@ export interface ServerRow {
   inspectFeed: 'full' | 'chart' | null;
   /** Inspection messages the watchers received per second in the window. */
   inspectMessagesPerSecond: number;
-  /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core. */
+  /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core; an upper bound (hub `stats.busyMs`). */
   inspectCpuPercent: number;
 }
 

@@ -189,6 +189,16 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
 
 export type StatelyConverter = ReturnType<typeof createStatelyConverter>;
 
+/**
+ * The chart feed's form of a root snapshot: its `status`, `value` and, of its context, only the history
+ * (what the inspector page shows). A third of the bytes and of the serializing.
+ */
+export function chartView(message: StatelyMessage): StatelyMessage {
+  if (message.type !== '@xstate.snapshot') return message;
+  const snapshot = message.snapshot as { status: string; value?: unknown; context?: { history?: unknown } };
+  return { ...message, snapshot: { status: snapshot.status, value: snapshot.value, context: { history: snapshot.context?.history } } };
+}
+
 /** Only for events and snapshots that hold an error: a replacer makes `JSON.stringify` twice as slow. */
 const replacer = (_key: string, value: unknown) => {
   if (value instanceof Error) return { name: value.name, message: value.message };

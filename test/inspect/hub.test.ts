@@ -94,6 +94,10 @@ describe('inspection hub', () => {
     expect(new Set(chart.messages.map((m) => `${m.type} ${m.sessionId}`))).toEqual(new Set(['@xstate.actor hub-2', '@xstate.snapshot hub-2']));
     // Nothing else was made for it: every message counted went to this watcher (the catch-up aside).
     expect(hub.stats.messages - before).toBe(chart.messages.length - 2);
+    // Of the context, only the history.
+    const last = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').at(-1)!;
+    expect(Object.keys(last.snapshot)).toEqual(['status', 'value', 'context']);
+    expect(Object.keys(last.snapshot.context as object)).toEqual(['history']);
     const taken = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').flatMap((m) => m.transitions ?? []);
     expect(taken.some((t) => t.source === 'session.idle' && t.eventType === 'user.text')).toBe(true);
     watch.unsubscribe();
