@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|inspect   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -25,6 +25,7 @@ import { runPageScenario, type PageRow } from './page-scenario.js';
 import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
 import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
+import { printInspect, runInspectScenario, type InspectRow } from './inspect-scenario.js';
 import { printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -32,7 +33,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'inspect'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -159,6 +160,14 @@ if (scenarios.includes('noise')) {
   progress('noise: VAD false starts and command recognition in generated noise, per conditioning step');
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
+const inspections: InspectRow[] = [];
+if (scenarios.includes('inspect')) {
+  // Why 100 sessions by default: the budget is stated for 100 watched sessions (server.maxSessions).
+  for (const sessions of (arg('sessions') ?? '100').split(',').map(Number)) {
+    progress(`inspect: ${sessions} sessions, unwatched / chart feed / full feed, twice`);
+    inspections.push(...(await runInspectScenario(sessions, quick ? 4000 : 10_000, progress)));
+  }
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -170,9 +179,10 @@ for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 if (echoes.length > 0) printEcho(echoes);
 if (noises.length > 0) printNoise(noises);
+if (inspections.length > 0) printInspect(inspections);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...inspections];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

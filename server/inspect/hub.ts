@@ -47,7 +47,8 @@ export interface InspectionHub {
    * to the watchers (serializing and writing to their sockets included) — only ever while watched. Wall
    * time of that synchronous work (`performance.now`, 50 ns a read; `process.cpuUsage` cost a quarter of
    * what it measured): on a machine with more runnable threads than cores it also holds the moments the
-   * process was descheduled mid-message, so it is an upper bound.
+   * process was descheduled mid-message, so it is an upper bound. The routes add their batched socket
+   * writes to `busyMs`.
    */
   readonly stats: { messages: number; busyMs: number };
 }
