@@ -69,14 +69,15 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
   });
   const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const rows: InspectRow[] = [];
-  const measure = async (phase: InspectRow['phase'], round_: number, count?: () => Promise<WatcherMessage>) => {
+  const measure = async (phase: InspectRow['phase'], round_: number, count?: () => Promise<WatcherMessage & { type: 'count' }>) => {
     await count?.();
     const turnsBefore = turns;
     const busyBefore = hub.stats.busyMs;
     const window = startWindow();
     await settle(windowMs);
     const w = window.stop();
-    const received = count ? (await count()).messages : 0;
+    const counted = count ? await count() : undefined;
+    const received = counted?.type === 'count' ? counted.messages : 0;
     rows.push({
       scenario: 'inspect',
       sessions,
@@ -93,7 +94,16 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
   const watch = async (feed: 'chart' | 'full') => {
     const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.send({ url: server.http.url, feed });
-    const count = () => new Promise<WatcherMessage>((resolve) => (child.once('message', resolve), child.send('count')));
+    const count = () =>
+      new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
+        const onMessage = (m: WatcherMessage) => {
+          if (m.type !== 'count') return;
+          child.off('message', onMessage);
+          resolve(m);
+        };
+        child.on('message', onMessage);
+        child.send('count');
+      });
     while (hub.watched < sessions) await settle(100);
     await settle(1000);
     return { count, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill())) };

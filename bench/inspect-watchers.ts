@@ -3,12 +3,12 @@
  * receive is not counted as the server's CPU): one `/inspect/ws?session=<id>&feed=<feed>` socket per live session
  * the server lists, opened as sessions appear, each message counted and dropped.
  *
- * Parent → child: `{ url, feed }` to start, `'count'` to report. Child → parent: `{ type: 'count', watching,
- * messages, bytes }`.
+ * Parent → child: `{ url, feed }` to start, `'count'` to report. Child → parent: `{ type: 'ready' }` after
+ * its first look at the session list, `{ type: 'count', watching, messages, bytes }` when asked.
  */
 import { WebSocket } from 'ws';
 
-export type WatcherMessage = { type: 'count'; watching: number; messages: number; bytes: number };
+export type WatcherMessage = { type: 'count'; watching: number; messages: number; bytes: number } | { type: 'ready' };
 
 /** Why 100 ms: watchers must be on every session well before the measured window (≥ 2 s after settling). */
 const POLL_MS = 100;
@@ -33,8 +33,18 @@ function runWatchers(url: string, feed: 'full' | 'chart') {
       sockets.set(id, ws);
     }
   };
-  // A failed poll (the server busy, or stopping) is tried again at the next tick.
-  const timer = setInterval(() => void poll().catch(() => undefined), POLL_MS);
+  // One poll at a time; a failed one (the server busy, or stopping) is tried again at the next tick.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ready = false;
+  const loop = () =>
+    void poll()
+      .then(() => {
+        if (!ready) send({ type: 'ready' });
+        ready = true;
+      })
+      .catch(() => undefined)
+      .finally(() => (timer = setTimeout(loop, POLL_MS)));
+  loop();
   process.on('message', (m) => {
     if (m === 'count') {
       send({ type: 'count', watching: [...sockets.values()].filter((s) => s.readyState === s.OPEN).length, messages, bytes });

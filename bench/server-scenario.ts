@@ -75,16 +75,18 @@ const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url)
 function startWatchers(url: string, feed: 'full' | 'chart') {
   const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ url, feed });
+  const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
   const count = () =>
-    new Promise<WatcherMessage>((resolve) => {
+    new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
       const onMessage = (m: WatcherMessage) => {
+        if (m.type !== 'count') return;
         child.off('message', onMessage);
         resolve(m);
       };
       child.on('message', onMessage);
       child.send('count');
     });
-  return { count, stop: () => child.kill() };
+  return { ready, count, stop: () => child.kill() };
 }
 
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
@@ -151,7 +153,10 @@ export async function runServerScenario(
     let serverWindow: WindowMeasure | undefined;
     const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
     // Before the clients: the watchers join each session as it appears.
-    if (options.inspect) watchers = startWatchers(server.http.url, options.inspect);
+    if (options.inspect) {
+      watchers = startWatchers(server.http.url, options.inspect);
+      await watchers.ready;
+    }
     const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
       if (phase === 'window-start' && watchers) {
         inspected = server.http.inspect.hub.watched;

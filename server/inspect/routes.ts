@@ -66,10 +66,10 @@ export interface InspectRoutes {
  */
 const MAX_WATCHER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /**
- * Why 200 ms: a watcher's socket is corked while messages arrive and written at most this often — one
- * write carries every message of a burst (a turn moves the chart several times within ~200 ms). Each
- * message stays its own WebSocket frame; only the system calls are fewer (they were 80 % of the cost of
- * watching). A person watching barely notices 200 ms; 100 ms cost half as much again.
+ * Why 200 ms: a watcher's messages are queued and written at most this often, in one system call —
+ * a turn moves the chart several times within ~200 ms. Each message stays its own WebSocket frame; only
+ * the writes are fewer (one per message was 80 % of the cost of watching). A person watching barely
+ * notices 200 ms; 100 ms cost half as much again.
  */
 const WRITE_EVERY_MS = 200;
 
@@ -79,22 +79,37 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
   const wallClock = options.wallClock ?? Date.now;
   const hub = createInspectionHub({ manager, wallClock });
   const sockets = new Set<WebSocket>();
-  /** Sockets corked since the last write; one timer writes them all. */
-  const corked = new Set<Duplex>();
+  /** Messages waiting for the next write, per watcher; one timer writes them all. */
+  const pending = new Map<WebSocket, { socket: Duplex; texts: string[] }>();
   let writeTimer: ReturnType<typeof setTimeout> | undefined;
-  const writeCorked = () => {
+  const writePending = () => {
     const startedAt = performance.now();
     writeTimer = undefined;
-    for (const socket of corked) socket.uncork();
-    corked.clear();
+    for (const [ws, { socket, texts }] of pending) {
+      if (ws.readyState !== ws.OPEN) continue;
+      // Corked for this loop only: the frames leave in one write.
+      socket.cork();
+      for (const text of texts) ws.send(text);
+      socket.uncork();
+    }
+    pending.clear();
     // The writes are inspection's cost too: counted with the hub's.
     hub.stats.busyMs += performance.now() - startedAt;
   };
-  const cork = (socket: Duplex) => {
-    if (corked.has(socket) || socket.destroyed) return;
-    socket.cork();
-    corked.add(socket);
-    writeTimer ??= setTimeout(writeCorked, WRITE_EVERY_MS);
+  /** Writes one watcher's queue now (before its socket is closed: the last messages are the end of the story). */
+  const flush = (ws: WebSocket) => {
+    const entry = pending.get(ws);
+    pending.delete(ws);
+    if (!entry || ws.readyState !== ws.OPEN) return;
+    entry.socket.cork();
+    for (const text of entry.texts) ws.send(text);
+    entry.socket.uncork();
+  };
+  const queue = (ws: WebSocket, socket: Duplex, text: string) => {
+    const entry = pending.get(ws);
+    if (entry) entry.texts.push(text);
+    else pending.set(ws, { socket, texts: [text] });
+    writeTimer ??= setTimeout(writePending, WRITE_EVERY_MS);
   };
   const wss = new WebSocketServer({
     noServer: true,
@@ -135,13 +150,15 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     const send = (text: string) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_WATCHER_BACKLOG_BYTES) return ws.close(1008, 'inspector is not reading its messages');
-      cork(socket);
-      ws.send(text);
+      queue(ws, socket, text);
     };
     const watch = hub.watch(sessionId, {
       feed,
       message: (_m, json) => send(json()),
-      end: (reason) => ws.close(1000, `session ended: ${reason}`),
+      end: (reason) => {
+        flush(ws);
+        ws.close(1000, `session ended: ${reason}`);
+      },
     });
     if (!watch) return ws.close(4404, `no live session ${sessionId}`.slice(0, 120));
     ws.on('close', () => watch.unsubscribe());
@@ -180,7 +197,7 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
         sockets.add(ws);
         ws.on('close', () => {
           sockets.delete(ws);
-          corked.delete(socket);
+          pending.delete(ws);
         });
         ws.on('error', (error) => log.warn('inspector socket error', { error }));
         if (sessionId) watchLive(ws, socket, sessionId, feed as 'full' | 'chart');
@@ -189,7 +206,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     },
     close() {
       if (writeTimer !== undefined) clearTimeout(writeTimer);
-      writeCorked();
+      writeTimer = undefined;
+      writePending();
       for (const ws of sockets) ws.close(1001, 'server shutting down');
       wss.close();
     },
