@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|grammar|eot   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|grammar|eot|inspect   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
+ *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -26,6 +27,7 @@ import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteTh
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
 import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
 import { printGrammar, runGrammarScenario } from './grammar-scenario.js';
+import { printInspect, runInspectScenario, type InspectRow } from './inspect-scenario.js';
 import { printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -33,7 +35,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -42,6 +44,7 @@ const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).spli
 /** Why 100: the sessions one 2-core process is sized for (server.maxSessions). */
 const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+const inspectFeed: 'chart' | 'full' | undefined = process.argv.includes('--inspect') ? (arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
 
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
@@ -121,7 +124,7 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress));
+    servers.push(await runServerScenario(sessions, timing, progress, inspectFeed ? { inspect: inspectFeed } : {}));
   }
 }
 const created: SessionsRow[] = [];
@@ -169,6 +172,14 @@ if (scenarios.includes('eot')) {
   progress('eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative replies (slow LLM)');
   endOfTurn.push(...(await runEndOfTurnScenario({ quick }, progress)));
 }
+const inspections: InspectRow[] = [];
+if (scenarios.includes('inspect')) {
+  // Why 100 sessions by default: the budget is stated for 100 watched sessions (server.maxSessions).
+  for (const sessions of (arg('sessions') ?? '100').split(',').map(Number)) {
+    progress(`inspect: ${sessions} sessions, unwatched / chart feed / full feed, twice`);
+    inspections.push(...(await runInspectScenario(sessions, quick ? 4000 : 10_000, progress)));
+  }
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -182,9 +193,10 @@ if (echoes.length > 0) printEcho(echoes);
 if (noises.length > 0) printNoise(noises);
 if (grammars.length > 0) printGrammar(grammars);
 if (endOfTurn.length > 0) printEndOfTurn(endOfTurn);
+if (inspections.length > 0) printInspect(inspections);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn];
+  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections];
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }

@@ -4,6 +4,10 @@
  * cancelled, a microphone of silence per client. Times are taken at the clients: first audio against the
  * ideal, cancel → last audio and → `response.done`, errors. CPU, loop lag and RSS per session are the
  * server process's own, measured over the same window as the clients'.
+ *
+ * `--inspect`: every session also has an inspector watching it (`/inspect/ws`, watchers in a third
+ * process, `inspect-watchers.ts`) with the page's feed (`chart`); `--inspect full`: the whole feed, as
+ * Stately's tools take it. To measure what live inspection costs the server.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +17,7 @@ import { loadConfig } from '../server/config.js';
 import { silentLogger } from '../server/logger.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import type { FleetMessage, FleetOptions, FleetResult } from './server-clients.js';
+import type { WatcherMessage } from './inspect-watchers.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startWindow, type WindowMeasure } from './window.js';
@@ -52,11 +57,37 @@ export interface ServerRow {
   clientCpuPercent: number;
   /** null below 100 sessions (the process's own RSS swings swamp one session's share). */
   rssPerSessionMb: number | null;
+  /** Sessions an inspector watched during the window (`--inspect`; 0 without). */
+  inspected: number;
+  inspectFeed: 'full' | 'chart' | null;
+  /** Inspection messages the watchers received per second in the window. */
+  inspectMessagesPerSecond: number;
+  /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core; an upper bound (hub `stats.busyMs`). */
+  inspectCpuPercent: number;
 }
 
 /** Why 200 ms per word: the fake TTS's speaking rate in every other bench scenario (5 words/s). */
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
+const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url));
+
+/** The watchers' process: started before the clients, asked for its counts at the window's ends. */
+function startWatchers(url: string, feed: 'full' | 'chart') {
+  const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ url, feed });
+  const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+  const count = () =>
+    new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
+      const onMessage = (m: WatcherMessage) => {
+        if (m.type !== 'count') return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      child.send('count');
+    });
+  return { ready, count, stop: () => child.kill() };
+}
 
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
 function idealFirstAudioMs(server: VoiceAgentServer): number {
@@ -88,7 +119,12 @@ function runFleet(options: FleetOptions, progress: (line: string) => void, onPha
   });
 }
 
-export async function runServerScenario(sessions: number, timing: { warmUpMs: number; windowMs: number }, progress: (line: string) => void): Promise<ServerRow> {
+export async function runServerScenario(
+  sessions: number,
+  timing: { warmUpMs: number; windowMs: number },
+  progress: (line: string) => void,
+  options: { inspect?: 'full' | 'chart' } = {},
+): Promise<ServerRow> {
   const config = loadConfig({
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
@@ -103,6 +139,12 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
   });
   const server = await serve({ config, log: silentLogger });
   const ideal = idealFirstAudioMs(server);
+  let watchers: ReturnType<typeof startWatchers> | undefined;
+  let inspected = 0;
+  let watchStarted: Promise<unknown> | undefined;
+  let watchEnded: Promise<{ messages: number }> | undefined;
+  let busyAtStartMs = 0;
+  let busyAtEndMs = 0;
   try {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -110,7 +152,22 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
     let window: ReturnType<typeof startWindow> | undefined;
     let serverWindow: WindowMeasure | undefined;
     const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
+    // Before the clients: the watchers join each session as it appears.
+    if (options.inspect) {
+      watchers = startWatchers(server.http.url, options.inspect);
+      await watchers.ready;
+    }
     const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
+      if (phase === 'window-start' && watchers) {
+        inspected = server.http.inspect.hub.watched;
+        busyAtStartMs = server.http.inspect.hub.stats.busyMs;
+        progress(`  an inspector watches ${inspected} of ${server.manager.size} sessions`);
+        watchStarted = watchers.count();
+      }
+      if (phase === 'window-end' && watchers) {
+        busyAtEndMs = server.http.inspect.hub.stats.busyMs;
+        watchEnded = watchers.count();
+      }
       if (phase === 'settled') {
         global.gc?.();
         rssPerSessionMb = sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
@@ -118,6 +175,8 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
       else if (phase === 'window-end') serverWindow = window?.stop();
     });
     if (!serverWindow) throw new Error('the client fleet never reported its measuring window');
+    await watchStarted;
+    const watched = await watchEnded;
 
     const inWindow = (t: number | undefined) => t !== undefined && t >= fleet.windowStartMs && t <= fleet.windowEndMs;
     const all = fleet.turns;
@@ -150,8 +209,13 @@ export async function runServerScenario(sessions: number, timing: { warmUpMs: nu
       clientLoopLagMs: fleet.loopLagMs,
       clientCpuPercent: fleet.cpuPercent,
       rssPerSessionMb,
+      inspected,
+      inspectFeed: options.inspect ?? null,
+      inspectMessagesPerSecond: watched ? Math.round(watched.messages / (timing.windowMs / 1000)) : 0,
+      inspectCpuPercent: round(((busyAtEndMs - busyAtStartMs) / timing.windowMs) * 100, 2),
     };
   } finally {
+    watchers?.stop();
     // Closed clients end their sessions; wait for that (bounded) so stop() has nothing to drain.
     const deadline = performance.now() + 10_000;
     while (server.manager.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));

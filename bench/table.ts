@@ -90,7 +90,7 @@ export function serverTargets(row: ServerRow) {
 
 export function printServer(rows: ServerRow[]): void {
   console.log('\nServer over WebSocket (Realtime clients in a child process, fake engines), ms at the client:');
-  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session'];
+  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
   const body = rows.map((r) => {
     const t = serverTargets(r);
     const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
@@ -113,6 +113,7 @@ export function printServer(rows: ServerRow[]): void {
       String(r.cpuPercent),
       String(r.clientCpuPercent),
       r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),
+      r.inspected ? `${r.inspected} ${r.inspectFeed} (${r.inspectMessagesPerSecond}/s, ${r.inspectCpuPercent} %)` : '0',
     ];
   });
   printRows(header, body);

@@ -74,6 +74,16 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: async (args) => (await import('./commands/replay.js')).runReplayCommand(args),
   },
+  watch: {
+    usage: 'voice-agent watch --session ID [--url http://127.0.0.1:8080] [--key KEY] [--relay ws://localhost:8081]',
+    summary: "follow a live session's chart in the terminal; --relay: on to Stately's inspector",
+    details: [
+      'One line per event that moved the chart, from the server\'s inspection feed (/inspect/ws). The key is',
+      '--key or VA_API_KEY. --relay sends every @statelyai/inspect message on to that WebSocket, e.g. the server',
+      'of `createInspectorServer()` from @statelyai/inspect/server (docs/inspector.md). Exits 0 when the session ends.',
+    ],
+    run: async (args) => (await import('./commands/watch.js')).runWatchCommand(args),
+  },
   export: {
     usage: 'voice-agent export --db FILE --session ID [--out DIR]',
     summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',

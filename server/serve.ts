@@ -79,7 +79,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   let http: HttpServer | undefined;
   try {
     // Listening first, so /healthz answers and /readyz says "warming" while models load.
-    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log });
+    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log, records });
     const startedAtMs = clock.now();
     await pool.warmUp();
     log.info('engines warm', { ms: Math.round(clock.now() - startedAtMs), vad: config.vad.engine, stt: config.stt.engine, llm: config.llm.engine, tts: config.tts.engines.map((e) => e.engine) });

@@ -4,6 +4,7 @@
  */
 interface Window {
   voiceAgentPage?: import('./page-hook.js').PageHook;
+  voiceAgentInspector?: import('./inspect-hook.js').InspectorHook;
 }
 
 declare class AudioWorkletProcessor {

@@ -21,8 +21,10 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import type { AppConfig } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { EnginePool } from '../engine-pool.js';
+import { createInspectRoutes, type InspectRoutes } from '../inspect/routes.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openRealtimeConnection, type RealtimeConnection } from '../realtime/connection.js';
+import type { RecordStore } from '../records/store.js';
 import { SessionExistsError, SessionLimitError, type SessionManager } from '../session-manager.js';
 import { createAuthenticator, KEY_SUBPROTOCOL_PREFIX } from './auth.js';
 import { ChatRequestError, readChatRequest, streamChat } from './chat-stream.js';
@@ -37,11 +39,15 @@ export interface HttpServerOptions {
   config: AppConfig['server'];
   metrics: ServerMetrics;
   log?: Logger;
+  /** The session records: the inspector lists them and steps through them. */
+  records?: RecordStore | undefined;
 }
 
 export interface HttpServer {
   readonly url: string;
   readonly port: number;
+  /** The live inspector's endpoints (`/inspect/api/*`, `/inspect/ws`) and who watches which session. */
+  readonly inspect: InspectRoutes;
   /** Stops accepting, ends sessions (running turns get `drainTimeoutMs`), closes clients with a reason. */
   close(): Promise<void>;
 }
@@ -66,8 +72,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const refuse = (res: ServerResponse, status: number, code: string, message: string) => json(res, status, { error: { code, message } });
 
   const assets = createStaticFiles();
+  const inspect = createInspectRoutes({ manager, clock, records: options.records, log });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
     // The page holds no secrets: it asks the user for a key when the server needs one.
     if (assets.serve(req, res)) return;
@@ -77,6 +84,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const who = auth.check(req);
     if (!who.ok) return refuse(res, 401, 'unauthorized', who.reason);
+    if (inspect.request(req, res, path)) return;
     if (req.method === 'GET' && path === '/metrics') {
       void metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -116,10 +124,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code: reason, message } })}`);
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/v1/realtime') return reject(socket, 404, 'not_found', 'the Realtime WebSocket is at /v1/realtime');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path !== '/v1/realtime' && !inspect.upgrades(path)) return reject(socket, 404, 'not_found', 'the Realtime WebSocket is at /v1/realtime, the inspector\'s at /inspect/ws');
     const who = auth.check(req);
     if (!who.ok) return reject(socket, 401, 'unauthorized', who.reason);
+    // Watching costs no session: the limits below are for Realtime clients.
+    if (inspect.upgrades(path)) return inspect.upgrade(req, socket, head);
     if (manager.draining) return reject(socket, 503, 'draining', 'the server is shutting down: connect to another instance');
     if (manager.size >= config.maxSessions) return reject(socket, 429, 'too_many_sessions', `this server hosts its maximum of ${config.maxSessions} sessions`);
     if (who.owner !== undefined && manager.countFor(who.owner) >= config.maxSessionsPerKey) {
@@ -187,11 +197,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   return {
     url,
     port,
+    inspect,
     async close() {
       // Still listening while draining: /readyz says 503 so load balancers move on, upgrades get 503.
       await manager.drain(config.drainTimeoutMs);
       server.close();
       for (const { ws } of connections) ws.close(1001, 'server shutting down');
+      inspect.close();
       wss.close();
       server.closeAllConnections?.();
     },

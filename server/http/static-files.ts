@@ -1,6 +1,6 @@
 /**
  * The browser page's assets, served from the package's `web/` folder (no CDN: everything the page needs
- * ships with the server). `/` is `web/index.html`; `/web/<file>` any file directly in `web/`. Names are
+ * ships with the server). `/` is `web/index.html`, `/inspect` the inspector `web/inspect.html`; `/web/<file>` any file directly in `web/`. Names are
  * checked against the folder's listing, so no path can leave it.
  *
  * @example
@@ -27,6 +27,9 @@ const TYPES: Record<string, string> = {
 /** `web/` beside `server/` (from source) or two levels up (from the build in dist/). */
 const WEB_DIR = [new URL('../../web/', import.meta.url), new URL('../../../web/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir));
 
+/** The pages served at their own paths. */
+const PAGES: Record<string, string> = { '/': 'index.html', '/inspect': 'inspect.html' };
+
 export interface StaticFiles {
   /** True when the request was for the page or an asset (and has been answered). */
   serve(req: IncomingMessage, res: ServerResponse): boolean;
@@ -39,7 +42,7 @@ export function createStaticFiles(dir = WEB_DIR): StaticFiles {
     serve(req, res) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       const path = (req.url ?? '/').split('?')[0]!;
-      const name = path === '/' ? 'index.html' : path.startsWith('/web/') ? decodeURIComponent(path.slice(5)) : undefined;
+      const name = PAGES[path] ?? (path.startsWith('/web/') ? decodeURIComponent(path.slice(5)) : undefined);
       if (name === undefined) return false;
       const file = files.get(name);
       if (!file) {
