@@ -1,110 +1,28 @@
 /**
- * The session chart's vocabulary: context, guards, actions, delays and the child actor slots. The
- * chart itself (`session.machine.ts`) only wires these by name. Everything here is pure: time only via
+ * The session chart's vocabulary: actions, delays and the child actor slots, with the context
+ * (`context.ts`) and the guards (`guards.ts`). The chart itself (`session.machine.ts`) only wires these by name. Everything here is pure: time only via
  * named delays, no I/O (children are placeholders until the session host provides the real actors).
  */
 import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
-import type { HeardSegment } from '../bus/messages.js';
-import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
-import { capPlayed, heardText, splitWords, toChatMessages } from './history.js';
-import { isIgnorable, joinText, resumePoint, type InterruptedReply } from './resume.js';
+import { capPlayed, heardText, toChatMessages } from './history.js';
+import { joinText, resumePoint } from './resume.js';
+import { sessionGuards } from './guards.js';
+import {
+  eventText,
+  finalLanguage,
+  freshReplyId,
+  PROGRESS_ORDER,
+  systemPromptFor,
+  type Event,
+  type ReplyProgress,
+  type SessionContext,
+  type SessionInput,
+} from './context.js';
 
-export interface SessionInput {
-  sessionId: string;
-  config: SessionConfig;
-}
+export type { ReplyProgress, SessionContext, SessionInput, Speculation } from './context.js';
 
-export interface SessionContext {
-  sessionId: string;
-  config: SessionConfig;
-  /** The user utterance in progress or being finalized (`u<n>`, minted by the VAD). */
-  userTurnId: string | null;
-  userSpeaking: boolean;
-  /** The VAD reported a pause in the utterance in progress (`vad.pause`), and no voice since. */
-  userPaused: boolean;
-  /** Silence the VAD had already seen when it reported the pause; the adaptive end of turn counts from there. */
-  pauseSilentMs: number;
-  partialText: string;
-  /** The last partial transcript is a complete command (`stt.partial.complete`). */
-  partialComplete: boolean;
-  finalText: string | null;
-  /** The reply being produced; its children have ids `llm`, `tts`, `playback`. */
-  replyTurnId: string | null;
-  replyKind: 'llm' | 'say' | null;
-  sayText: string | null;
-  replyUninterruptible: boolean;
-  /** Cancelled turns whose playback report (what was heard) has not arrived yet. */
-  pendingHeard: string[];
-  history: HistoryEntry[];
-  /** A filler was asked for in the current reply (the LLM was slow). */
-  usedFiller: boolean;
-  /** First-chunk deadlines missed in the current reply. */
-  ttsFallbacks: number;
-  /** User utterances heard so far (the VAD numbers them `u1`, `u2`, …). */
-  utterances: number;
-  textTurns: number;
-  sayTurns: number;
-  /** Voice for the session's replies (`control.configure`); null: the engine's configured voice. */
-  voice: string | null;
-  /**
-   * The last reply's playback report (and the heard text it continues, for a resumed reply), so a
-   * client's `control.truncate` can cut its history entry.
-   */
-  lastHeard: { turnId: string; segments: HeardSegment[]; prefix: string } | null;
-  /** The current reply's text in speaking order, as far as it is known: the LLM's clauses, or the SAY text. */
-  replyTexts: string[];
-  /** What the user heard of this reply before it was resumed; '' for a reply that is not a resume. */
-  replyPrefix: string;
-  /** The reply a barge-in just cut, kept until the false-interruption window closes. */
-  interrupted: InterruptedReply | null;
-  /** Replies with a turn id of their own so far (`r1`, `r2`, …): resumed replies, and replies after a discarded guess. */
-  resumes: number;
-  /** A reply started before the user was surely done (adaptive end of turn), held silent until committed. */
-  speculation: Speculation | null;
-  /** Reply turn ids a discarded guess used for the current utterance: never reused, so late messages cannot mix. */
-  guessedTurnIds: string[];
-  /** The language the user last spoke, as the STT detected it (`stt.final.language`); null: not known. */
-  language: string | null;
-  /** How far the reply got before `processing` (a committed guess may already have audio): where `reply` starts. */
-  replyProgress: ReplyProgress;
-}
-
-export type ReplyProgress = 'thinking' | 'generating' | 'synthesizing' | 'buffering';
-const PROGRESS_ORDER: readonly ReplyProgress[] = ['thinking', 'generating', 'synthesizing', 'buffering'];
-
-export interface Speculation {
-  turnId: string;
-  /** The partial transcript the guess answers; the final must match it for the guess to be kept. */
-  text: string;
-  /** The language the guess was made in (the user's last known one); a final in another language discards it. */
-  language: string | null;
-  committed: boolean;
-}
-
-/** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
-/** The system prompt for the reply: the user's language's own, else the session's. */
-const systemPromptFor = (context: SessionContext) =>
-  (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ?? context.config.systemPrompt;
-/** The language a final transcript reports, else the one the user spoke last. */
-const finalLanguage = (context: SessionContext, event: SessionEvent) => (event.type === 'stt.final' && event.language ? event.language : context.language);
-const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
-const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
-/** The reply id for the current utterance: its own turn id, unless a discarded guess already used it. */
-const freshReplyId = (context: SessionContext): { turnId: string; resumes: number } => {
-  const userTurnId = context.userTurnId ?? 'u0';
-  const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
-  return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
-};
-
-
-type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
-const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
-const eventText = (event: SessionEvent): string => (has(event, 'text') ? String(event.text) : '');
-/** A final the engine was not sure of: its confidence is known and below the configured minimum. */
-const isUnsure = (event: SessionEvent, minConfidence: number): boolean =>
-  event.type === 'stt.final' && event.confidence !== undefined && event.confidence < minConfidence;
 const REPLY_CHILDREN = ['llm', 'tts', 'playback'] as const;
 
 export const sessionSetup = setup({
@@ -132,51 +50,7 @@ export const sessionSetup = setup({
     /** What is left of `turn.completePauseMs` after the silence the VAD needed to call it a pause. */
     completePause: ({ context }) => Math.max(0, context.config.turn.completePauseMs - context.pauseSilentMs),
   },
-  guards: {
-    isUserTurn: ({ context, event }) => event.turnId === context.userTurnId,
-    isReplyTurn: ({ context, event }) => event.turnId === context.replyTurnId,
-    isPendingHeard: ({ context, event }) => context.pendingHeard.includes(event.turnId),
-    hasPartialText: ({ context }) => context.partialText.trim().length > 0,
-    eventHasText: ({ event }) => eventText(event).trim().length > 0,
-    canFallBack: ({ context }) => context.ttsFallbacks < context.config.tts.maxFallbacks,
-    isSayReply: ({ context }) => context.replyKind === 'say',
-    isInterruptible: ({ context }) => context.config.bargeIn.enabled && !context.replyUninterruptible,
-    userIsSpeaking: ({ context }) => context.userSpeaking,
-    wordsSatisfied: ({ context }) =>
-      context.config.bargeIn.minWords === 0 || splitWords(context.partialText).length >= context.config.bargeIn.minWords,
-    partialSatisfiesWords: ({ context, event }) => splitWords(eventText(event)).length >= context.config.bargeIn.minWords,
-    /** Filler audio never counts as the answer's first audio. */
-    isAboutFiller: ({ event }) => 'kind' in event && event.kind === 'filler',
-    isLastHeardTurn: ({ context, event }) => context.lastHeard?.turnId === event.turnId,
-    isFatalTtsError: ({ event }) => (event as Event<'tts.error'>).fatal === true,
-    isIgnorableText: ({ context, event }) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
-    /**
-     * The utterance after a barge-in had no words (empty, a backchannel, or a transcript the engine was
-     * not sure of: a cough forced into a grammar), and the cut reply can go on.
-     */
-    isFalseInterruption: ({ context, event }) =>
-      context.interrupted !== null &&
-      (eventText(event).trim() === '' ||
-        isIgnorable(eventText(event), context.config.bargeIn.ignorableWords) ||
-        isUnsure(event, context.config.minConfidence)) &&
-      resumePoint(context.interrupted) !== null,
-    /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
-    isNotUnderstood: ({ context, event }) => eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence),
-    hasInterruptedReply: ({ context }) => context.interrupted !== null,
-    adaptiveEndOfTurn: ({ context }) => context.config.turn.completePauseMs > 0,
-    userIsPaused: ({ context }) => context.userPaused,
-    partialIsComplete: ({ context }) => context.partialComplete,
-    eventIsComplete: ({ event }) => event.type === 'stt.partial' && event.complete === true,
-    canSpeculate: ({ context }) =>
-      context.config.turn.speculate === 'on' &&
-      context.speculation === null &&
-      context.partialText.trim() !== '' &&
-      !isIgnorable(context.partialText, context.config.bargeIn.ignorableWords),
-    isSpeculationTurn: ({ context, event }) => context.speculation !== null && !context.speculation.committed && event.turnId === context.speculation.turnId,
-    finalMatchesSpeculation: ({ context, event }) =>
-      context.speculation !== null && sameWords(eventText(event), context.speculation.text) && finalLanguage(context, event) === context.speculation.language,
-    replyProgressIs: ({ context }, params: { progress: ReplyProgress }) => context.replyProgress === params.progress,
-  },
+  guards: sessionGuards,
   actions: {
     beginUtterance: enqueueActions(({ enqueue, context, event }) => {
       // An unfinished older utterance is superseded: tell STT to stop working on it.
