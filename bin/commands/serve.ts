@@ -36,7 +36,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
   const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE, ...(nats ? { nats } : {}) });
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
-  console.log(`voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`);
+  console.log(
+    `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => void server.stop().then(resolve);
     process.once('SIGINT', stop);
