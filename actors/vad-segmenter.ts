@@ -9,6 +9,8 @@
  * seg.push(frame, true); // [] until enough voiced frames, then [{ kind: 'start', ... }, { kind: 'audio', ... }]
  * ```
  */
+import { rmsLevel } from '../adapters/audio/pcm.js';
+
 export interface VadSegmenterOptions {
   frameMs: number;
   /** Why 60 ms: three 20 ms frames reject clicks yet keep onset detection fast for barge-in. */
@@ -66,19 +68,8 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   const hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
   const pauseFrames = Math.max(1, Math.round(o.pauseMs / o.frameMs));
   const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
-  // Mean square of s16 samples at the pause level, compared without a square root per frame.
-  const quietMeanSquare = (32768 * 10 ** (o.pauseLevelDbfs / 20)) ** 2;
-  const isQuiet = (frame: Uint8Array) => {
-    const samples = frame.byteLength >> 1;
-    if (samples === 0) return true;
-    const view = new DataView(frame.buffer, frame.byteOffset, samples * 2);
-    let sum = 0;
-    for (let i = 0; i < samples; i++) {
-      const v = view.getInt16(i * 2, true);
-      sum += v * v;
-    }
-    return sum / samples < quietMeanSquare;
-  };
+  const pauseLevel = 10 ** (o.pauseLevelDbfs / 20);
+  const isQuiet = (frame: Uint8Array) => rmsLevel(frame) < pauseLevel;
 
   // Ring buffers: this runs for every input frame of every session, so no shifting or re-counting.
   const recent = new Array<boolean>(windowFrames).fill(false);

@@ -57,13 +57,17 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Root-mean-square level of s16le samples, 0..1. */
+/** Root-mean-square level of s16le samples, 0..1 (any byte offset: frames may be views into a larger stream). */
 export function rmsLevel(pcm: Uint8Array): number {
-  const samples = new Int16Array(pcm.buffer, pcm.byteOffset, Math.floor(pcm.byteLength / 2));
-  if (samples.length === 0) return 0;
+  const count = pcm.byteLength >> 1;
+  if (count === 0) return 0;
+  const view = new DataView(pcm.buffer, pcm.byteOffset, count * 2);
   let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
-  return Math.sqrt(sum / samples.length) / 32768;
+  for (let i = 0; i < count; i++) {
+    const v = view.getInt16(i * 2, true);
+    sum += v * v;
+  }
+  return Math.sqrt(sum / count) / 32768;
 }
 
 /**
