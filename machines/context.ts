@@ -81,12 +81,12 @@ export interface Speculation {
   committed: boolean;
 }
 
-/** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
 /** The system prompt for the reply: the user's language's own, else the session's. */
 export const systemPromptFor = (context: SessionContext) =>
   (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ?? context.config.systemPrompt;
 /** The language a final transcript reports, else the one the user spoke last. */
 export const finalLanguage = (context: SessionContext, event: SessionEvent) => (event.type === 'stt.final' && event.language ? event.language : context.language);
+/** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
 const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
 export const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
 /** The reply id for the current utterance: its own turn id, unless a discarded guess already used it. */
@@ -95,7 +95,6 @@ export const freshReplyId = (context: SessionContext): { turnId: string; resumes
   const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
   return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
 };
-
 
 export type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 export const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
