@@ -96,6 +96,27 @@ export const freshReplyId = (context: SessionContext): { turnId: string; resumes
   return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
 };
 
+/** The context of an utterance that is over (answered, dropped or replaced): nothing of it is pending. */
+export const NO_UTTERANCE = {
+  userTurnId: null,
+  userSpeaking: false,
+  userPaused: false,
+  partialText: '',
+  partialComplete: false,
+  finalText: null,
+} as const satisfies Partial<SessionContext>;
+
+/** The context of a reply that starts now (LLM or spoken text), with nothing heard before it and nothing to resume. */
+export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: string | null = null, uninterruptible = false) =>
+  ({
+    replyTurnId: turnId,
+    replyKind: kind,
+    sayText,
+    replyUninterruptible: uninterruptible,
+    replyPrefix: '',
+    interrupted: null,
+  }) satisfies Partial<SessionContext>;
+
 export type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 export const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
 export const eventText = (event: SessionEvent): string => (has(event, 'text') ? String(event.text) : '');

@@ -13,7 +13,9 @@ import {
   eventText,
   finalLanguage,
   freshReplyId,
+  NO_UTTERANCE,
   PROGRESS_ORDER,
+  startingReply,
   systemPromptFor,
   type Event,
   type ReplyProgress,
@@ -85,29 +87,14 @@ export const sessionSetup = setup({
       if (context.userTurnId === null) return;
       enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
       enqueue.emit({ type: 'notice', turnId: context.userTurnId, code: 'utterance_dropped', detail: params.reason });
-      enqueue.assign({ userTurnId: null, userSpeaking: false, userPaused: false, partialText: '', partialComplete: false, finalText: null });
+      enqueue.assign(NO_UTTERANCE);
     }),
     startVoiceReply: enqueueActions(({ enqueue, context }) => {
       const userTurnId = context.userTurnId ?? 'u0';
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
       const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}) };
-      enqueue.assign({
-        resumes,
-        history: [...context.history, entry],
-        replyTurnId: turnId,
-        replyKind: 'llm',
-        sayText: null,
-        replyUninterruptible: false,
-        replyPrefix: '',
-        interrupted: null,
-        userTurnId: null,
-        userSpeaking: false,
-        userPaused: false,
-        partialText: '',
-        partialComplete: false,
-        finalText: null,
-      });
+      enqueue.assign({ resumes, history: [...context.history, entry], ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
       enqueue.emit({ type: 'history', entry });
     }),
     /**
@@ -125,48 +112,17 @@ export const sessionSetup = setup({
         code: 'not_understood',
         detail: `"${final.text.slice(0, 80)}" confidence ${(final.confidence ?? 0).toFixed(2)} < ${context.config.minConfidence}`,
       });
-      enqueue.assign({
-        resumes,
-        replyTurnId: turnId,
-        replyKind: 'say',
-        sayText: context.config.notUnderstoodText,
-        replyUninterruptible: false,
-        replyPrefix: '',
-        interrupted: null,
-        userTurnId: null,
-        userSpeaking: false,
-        userPaused: false,
-        partialText: '',
-        partialComplete: false,
-        finalText: null,
-      });
+      enqueue.assign({ resumes, ...startingReply(turnId, 'say', context.config.notUnderstoodText), ...NO_UTTERANCE });
     }),
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId = `t${context.textTurns + 1}`;
       const entry: HistoryEntry = { role: 'user', turnId, text: eventText(event), interrupted: false, pending: false };
-      enqueue.assign({
-        textTurns: context.textTurns + 1,
-        history: [...context.history, entry],
-        replyTurnId: turnId,
-        replyKind: 'llm',
-        sayText: null,
-        replyUninterruptible: false,
-        replyPrefix: '',
-        interrupted: null,
-      });
+      enqueue.assign({ textTurns: context.textTurns + 1, history: [...context.history, entry], ...startingReply(turnId, 'llm') });
       enqueue.emit({ type: 'history', entry });
     }),
     startSay: enqueueActions(({ enqueue, context, event }) => {
       const say = event as Event<'control.say'>;
-      enqueue.assign({
-        sayTurns: context.sayTurns + 1,
-        replyTurnId: `s${context.sayTurns + 1}`,
-        replyKind: 'say',
-        sayText: say.text,
-        replyUninterruptible: say.uninterruptible,
-        replyPrefix: '',
-        interrupted: null,
-      });
+      enqueue.assign({ sayTurns: context.sayTurns + 1, ...startingReply(`s${context.sayTurns + 1}`, 'say', say.text, say.uninterruptible) });
     }),
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
       const { sessionId, replyTurnId, speculation } = context;
@@ -347,17 +303,8 @@ export const sessionSetup = setup({
       enqueue.assign({
         speculation: { ...guess, committed: true },
         history: [...context.history, entry],
-        replyTurnId: guess.turnId,
-        replyKind: 'llm',
-        sayText: null,
-        replyUninterruptible: false,
-        replyPrefix: '',
-        interrupted: null,
-        userTurnId: null,
-        userSpeaking: false,
-        userPaused: false,
-        partialText: '',
-        partialComplete: false,
+        ...startingReply(guess.turnId, 'llm'),
+        ...NO_UTTERANCE,
         finalText: text,
       });
       enqueue.emit({ type: 'history', entry });
