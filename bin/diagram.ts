@@ -22,6 +22,7 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AnyStateNode } from 'xstate';
 import { sessionMachine } from '../machines/session.machine.js';
+import { guardLabel } from '../server/inspect/chart-graph.js';
 
 const OUTPUT = fileURLToPath(new URL('../docs/session-chart.mmd', import.meta.url));
 const root = sessionMachine.root;
@@ -38,19 +39,6 @@ const mermaidId = (node: AnyStateNode) => (node === root ? 'session' : node.path
 const childrenOf = (node: AnyStateNode) => Object.values(node.states) as AnyStateNode[];
 /** `reply.stalled`: the path of `node` below `ancestor`. */
 const relativePath = (node: AnyStateNode, ancestor: AnyStateNode) => node.path.slice(ancestor.path.length).join('.');
-
-/** XState's `and`/`or`/`not` helpers are functions named after themselves, holding their `guards`. */
-function guardLabel(guard: unknown): string {
-  if (!guard) return '';
-  if (typeof guard === 'string') return guard;
-  const helper = guard as { name?: string; guards?: unknown[]; type?: string };
-  if (typeof guard === 'function' && Array.isArray(helper.guards)) {
-    const parts = helper.guards.map(guardLabel);
-    if (helper.name === 'not') return `!${parts[0]}`;
-    return parts.join(helper.name === 'or' ? ' || ' : ' && ');
-  }
-  return helper.type ?? helper.name ?? 'guard';
-}
 
 /** `cancelReply(barge_in)`: the action's name and, when it has one, the reason it is given. */
 function actionLabel(action: unknown): string {

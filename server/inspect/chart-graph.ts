@@ -60,7 +60,8 @@ export function eventLabel(eventType: string): string {
   return eventType === '' ? 'always' : eventType;
 }
 
-function guardLabel(guard: unknown): string {
+/** A guard as text: its name, or XState's `and`/`or`/`not` helpers (functions holding their `guards`) spelled out. */
+export function guardLabel(guard: unknown): string {
   if (!guard) return '';
   if (typeof guard === 'string') return guard;
   const helper = guard as { name?: string; guards?: unknown[]; type?: string };
