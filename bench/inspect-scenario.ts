@@ -6,12 +6,10 @@
  * phase a window of this process's CPU. The watchers live in another process (`inspect-watchers.ts`), so
  * only the server's side is counted. Phases alternate twice, so drift on a shared machine shows.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/config.js';
 import { silentLogger } from '../server/logger.js';
 import { serve } from '../server/serve.js';
-import type { WatcherMessage } from './inspect-watchers.js';
+import { startWatchers, type WatcherMessage } from './inspect-watchers.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';
 import { round } from './stats.js';
 import { startWindow } from './window.js';
@@ -32,7 +30,6 @@ export interface InspectRow {
   hubPercent: number;
 }
 
-const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url));
 /** Why 2.5 s between turns: a reply of the bench's text plays ~6 s; three in four are stopped at 1 s, so sessions are busy about half the time. */
 const TURN_EVERY_MS = 2500;
 const STOP_AFTER_MS = 1000;
@@ -92,21 +89,10 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
     progress(`  ${phase}: cpu ${w.cpuPercent} %, ${rows.at(-1)!.messagesPerSecond} messages/s`);
   };
   const watch = async (feed: 'chart' | 'full') => {
-    const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.send({ url: server.http.url, feed });
-    const count = () =>
-      new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
-        const onMessage = (m: WatcherMessage) => {
-          if (m.type !== 'count') return;
-          child.off('message', onMessage);
-          resolve(m);
-        };
-        child.on('message', onMessage);
-        child.send('count');
-      });
+    const watchers = startWatchers(server.http.url, feed);
     while (hub.watched < sessions) await settle(100);
     await settle(1000);
-    return { count, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill())) };
+    return watchers;
   };
   try {
     await settle(TURN_EVERY_MS * 2);

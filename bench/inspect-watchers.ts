@@ -6,9 +6,36 @@
  * Parent → child: `{ url, feed }` to start, `'count'` to report. Child → parent: `{ type: 'ready' }` after
  * its first look at the session list, `{ type: 'count', watching, messages, bytes }` when asked.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
 export type WatcherMessage = { type: 'count'; watching: number; messages: number; bytes: number } | { type: 'ready' };
+
+const SELF = fileURLToPath(import.meta.url);
+
+/**
+ * The parent's side: forks the watchers' process on `url` (one socket per live session, `feed`), with
+ * `ready` after its first look at the session list, `count()` for the messages since the last count, and
+ * `stop()` resolving when the process is gone.
+ */
+export function startWatchers(url: string, feed: 'full' | 'chart') {
+  const child = fork(SELF, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ url, feed });
+  const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+  const count = () =>
+    new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
+      const onMessage = (m: WatcherMessage) => {
+        if (m.type !== 'count') return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      child.send('count');
+    });
+  const stop = () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill()));
+  return { ready, count, stop };
+}
 
 /** Why 100 ms: watchers must be on every session well before the measured window (≥ 2 s after settling). */
 const POLL_MS = 100;

@@ -17,7 +17,7 @@ import { loadConfig } from '../server/config.js';
 import { silentLogger } from '../server/logger.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import type { FleetMessage, FleetOptions, FleetResult } from './server-clients.js';
-import type { WatcherMessage } from './inspect-watchers.js';
+import { startWatchers } from './inspect-watchers.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startWindow, type WindowMeasure } from './window.js';
@@ -69,25 +69,6 @@ export interface ServerRow {
 /** Why 200 ms per word: the fake TTS's speaking rate in every other bench scenario (5 words/s). */
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
-const WATCHERS = fileURLToPath(new URL('./inspect-watchers.ts', import.meta.url));
-
-/** The watchers' process: started before the clients, asked for its counts at the window's ends. */
-function startWatchers(url: string, feed: 'full' | 'chart') {
-  const child = fork(WATCHERS, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.send({ url, feed });
-  const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
-  const count = () =>
-    new Promise<WatcherMessage & { type: 'count' }>((resolve) => {
-      const onMessage = (m: WatcherMessage) => {
-        if (m.type !== 'count') return;
-        child.off('message', onMessage);
-        resolve(m);
-      };
-      child.on('message', onMessage);
-      child.send('count');
-    });
-  return { ready, count, stop: () => child.kill() };
-}
 
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
 function idealFirstAudioMs(server: VoiceAgentServer): number {
@@ -215,7 +196,7 @@ export async function runServerScenario(
       inspectCpuPercent: round(((busyAtEndMs - busyAtStartMs) / timing.windowMs) * 100, 2),
     };
   } finally {
-    watchers?.stop();
+    await watchers?.stop();
     // Closed clients end their sessions; wait for that (bounded) so stop() has nothing to drain.
     const deadline = performance.now() + 10_000;
     while (server.manager.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
