@@ -5,6 +5,7 @@
  */
 import type { SessionConfigInput } from '../../machines/config.js';
 import type { LiveHarness } from '../support/live-session.js';
+import type { Random } from '../support/prng.js';
 import { BACKCHANNEL, FILLER_TEXT, MIN_CONFIDENCE, proposals, type ModelSnapshot } from './stimuli.js';
 
 /** Steps per interleaving, before the world goes quiet. */
@@ -23,19 +24,7 @@ export const CONFIGS: SessionConfigInput[] = [
   { minConfidence: MIN_CONFIDENCE },
 ];
 
-/** mulberry32: tiny, fast, good enough to spread interleavings; the same seed gives the same run. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export type Random = ReturnType<typeof prng>;
+export { prng, type Random } from '../support/prng.js';
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 /** Messages of turns that are over: the bus is asynchronous, so they do arrive late in production. */

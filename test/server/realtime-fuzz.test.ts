@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
+import { prng } from '../support/prng.js';
 import { FAKE_ENGINES } from './fake-config.js';
 
 const SEED = 20261122;
@@ -31,17 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Frame = { data: string | Buffer; expect?: { code: string; eventId: string | null } };
 type ErrorEvent = { type: 'error'; error: { code: string; event_id: string | null } };
