@@ -1,4 +1,4 @@
-import type { SessionActorDeps } from './deps.js';
+import type { SessionActorDeps, SessionDepsResolver } from './deps.js';
 import { createLlmActor } from './llm.js';
 import { createPlaybackActor } from './playback.js';
 import { createSttActor } from './stt.js';
@@ -11,8 +11,11 @@ export * from './clause-chunker.js';
 export * from './vad-segmenter.js';
 export { createVadActor, createSttActor, createLlmActor, createTtsActor, createPlaybackActor };
 
-/** The five stage actors of one session, ready for `sessionMachine.provide({ actors })`. */
-export function createSessionActors(deps: SessionActorDeps) {
+/**
+ * The five stage actors, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of
+ * every session whose deps `resolve` finds by the session's actor system (see {@link bindSessionDeps}).
+ */
+export function createSessionActors(deps: SessionActorDeps | SessionDepsResolver) {
   return {
     vad: createVadActor(deps),
     stt: createSttActor(deps),
@@ -21,3 +24,27 @@ export function createSessionActors(deps: SessionActorDeps) {
     playback: createPlaybackActor(deps),
   };
 }
+
+const depsBySystem = new WeakMap<object, SessionActorDeps>();
+
+/**
+ * Registers what a session's stage actors run on, by the session chart's actor system; the actors of
+ * {@link sharedSessionActors} look them up there. Call it after `createActor` and before `start()`.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(sessionMachine.provide({ actors: sharedSessionActors }), { input });
+ * bindSessionDeps(actor.system, { bus, clock, pipeline, ...engines });
+ * actor.start();
+ * ```
+ */
+export function bindSessionDeps(system: object, deps: SessionActorDeps): void {
+  depsBySystem.set(system, deps);
+}
+
+/** The stage actors shared by every session: each finds its session's deps with {@link bindSessionDeps}. */
+export const sharedSessionActors = createSessionActors((system) => {
+  const deps = depsBySystem.get(system as object);
+  if (!deps) throw new Error('a stage actor started in a session without deps: call bindSessionDeps(actor.system, deps) before actor.start().');
+  return deps;
+});

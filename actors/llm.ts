@@ -10,11 +10,12 @@ import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.j
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';
 import { createClauseChunker } from './clause-chunker.js';
-import type { SessionActorDeps } from './deps.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { CommitCommand, LlmActorInput } from './inputs.js';
 
-export function createLlmActor(deps: SessionActorDeps) {
-  return fromCallback<CommitCommand, LlmActorInput>(({ input, receive }) => {
+export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
+  return fromCallback<CommitCommand, LlmActorInput>(({ input, receive, system }) => {
+    const deps = resolveDeps(source, system);
     const { bus, llm, clock } = deps;
     const { sessionId, turnId, messages } = input;
     const controller = new AbortController();
@@ -88,11 +89,21 @@ export function createLlmActor(deps: SessionActorDeps) {
       bus.publish({ type: 'llm.done', sessionId, turnId, text: full.trim(), clauses });
     };
 
-    run().catch((error: unknown) => {
-      if (controller.signal.aborted) return;
-      bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${errorMessage(error)}`, errorType: errorType(error), retryable: isRetryable(error) });
-    });
+    let streamDone = false;
+    run().then(
+      () => {
+        streamDone = true;
+      },
+      (error: unknown) => {
+        streamDone = true;
+        if (controller.signal.aborted) return;
+        bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${errorMessage(error)}`, errorType: errorType(error), retryable: isRetryable(error) });
+      },
+    );
 
-    return () => controller.abort(new Error(`turn ${turnId} cancelled`));
+    // A finished stream has nothing to cancel (and an Error per stop is a stack trace for nothing).
+    return () => {
+      if (!streamDone) controller.abort(new Error(`turn ${turnId} cancelled`));
+    };
   });
 }

@@ -10,7 +10,7 @@ import { fromCallback } from 'xstate';
 import { concatBytes, pcmBytesFor, pcmDurationMs } from '../adapters/audio/pcm.js';
 import { frameTickerFor } from '../adapters/frame-ticker.js';
 import type { BusMessage, HeardSegment } from '../bus/messages.js';
-import type { SessionActorDeps } from './deps.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { CommitCommand, PlaybackActorInput } from './inputs.js';
 
 interface SegmentBuffer {
@@ -34,8 +34,9 @@ function visemeAt(segment: SegmentBuffer, positionMs: number): string | undefine
   return current && current.atMs <= positionMs ? current.viseme : undefined;
 }
 
-export function createPlaybackActor(deps: SessionActorDeps) {
-  return fromCallback<CommitCommand, PlaybackActorInput>(({ input, receive }) => {
+export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolver) {
+  return fromCallback<CommitCommand, PlaybackActorInput>(({ input, receive, system }) => {
+    const deps = resolveDeps(source, system);
     const { bus, clock, sink } = deps;
     const { frameMs, maxBufferAheadMs } = deps.pipeline;
     const { sessionId, turnId } = input;

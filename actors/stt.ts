@@ -5,7 +5,7 @@
  */
 import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
-import type { SessionActorDeps } from './deps.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { SttActorInput, SttCommand } from './inputs.js';
 
 interface Utterance {
@@ -15,8 +15,9 @@ interface Utterance {
   ended: boolean;
 }
 
-export function createSttActor(deps: SessionActorDeps) {
-  return fromCallback<SttCommand, SttActorInput>(({ input, receive }) => {
+export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
+  return fromCallback<SttCommand, SttActorInput>(({ input, receive, system }) => {
+    const deps = resolveDeps(source, system);
     const { bus, stt } = deps;
     const { sessionId } = input;
     const utterances = new Map<string, Utterance>();

@@ -20,7 +20,7 @@ import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.j
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BusMessage } from '../bus/messages.js';
 import { createClauseChunker } from './clause-chunker.js';
-import type { SessionActorDeps } from './deps.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { TtsActorInput, TtsCommand } from './inputs.js';
 import { configuredLanguage, scriptLanguage } from './language.js';
 import { createTtsChain, type ChainMove, type TtsChain } from './tts-chain.js';
@@ -39,8 +39,9 @@ interface Segment {
   seq: number;
 }
 
-export function createTtsActor(deps: SessionActorDeps) {
-  return fromCallback<TtsCommand, TtsActorInput>(({ input, receive }) => {
+export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
+  return fromCallback<TtsCommand, TtsActorInput>(({ input, receive, system }) => {
+    const deps = resolveDeps(source, system);
     const { bus, clock, sink } = deps;
     const { sessionId, turnId } = input;
     const segments: Segment[] = [];
@@ -269,7 +270,12 @@ export function createTtsActor(deps: SessionActorDeps) {
     return () => {
       stopped = true;
       for (const sub of subs) sub.unsubscribe();
-      for (const s of segments) s.controller?.abort(new Error(`turn ${turnId} cancelled`));
+      // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
+      // pure cost, and a thousand sessions stop a turn every few seconds each.
+      const running = segments.filter((s) => s.status === 'running' && s.controller);
+      if (running.length === 0) return;
+      const reason = new Error(`turn ${turnId} cancelled`);
+      for (const s of running) s.controller!.abort(reason);
     };
   });
 }

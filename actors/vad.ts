@@ -16,7 +16,7 @@ import { fromCallback } from 'xstate';
 import { splitFrames, concatBytes, pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
-import type { SessionActorDeps } from './deps.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
 
@@ -30,8 +30,9 @@ const MIC_RESAMPLER_QUALITY = 3;
 /** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
 const MAX_MANUAL_SECONDS = 60;
 
-export function createVadActor(deps: SessionActorDeps) {
-  return fromCallback<VadCommand, VadActorInput>(({ input, receive }) => {
+export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
+  return fromCallback<VadCommand, VadActorInput>(({ input, receive, system }) => {
+    const deps = resolveDeps(source, system);
     const { bus, vad, clock } = deps;
     const { sessionId } = input;
     let segmenterOptions = { ...deps.pipeline.vad, frameMs: vad.frameMs };

@@ -23,6 +23,8 @@ export interface BenchRow {
   vadOnsetToSilenceMs: Percentiles;
   loopLagMs: Percentiles;
   cpuPercent: number;
+  /** Share of the window the main thread was busy: near 100 the loop is saturated and lag grows without bound. */
+  loopBusyPercent: number;
   /** null below 100 sessions: the process's own RSS swings (GC, earlier runs) swamp one session's share. */
   rssPerSessionMb: number | null;
   natsHopMs?: Percentiles;
@@ -95,7 +97,7 @@ export async function runReplyScenario(
   const all = Array.from({ length: sessions }, (_, i) =>
     createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
   );
-  const { loopLagMs, cpuPercent } = await measureWindow(() =>
+  const { loopLagMs, cpuPercent, loopBusyPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
     Promise.all(all.map(async (s, i) => {
       await sleep((i * 7) % 500);
@@ -106,7 +108,7 @@ export async function runReplyScenario(
   const records = all.flatMap((s) => s.turns);
   options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
+  return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {
@@ -151,7 +153,7 @@ export async function runScaleScenario(
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const windowStart = performance.now();
   progress(`  measuring ${timing.windowMs} ms`);
-  const { loopLagMs, cpuPercent } = await measureWindow(() => sleep(timing.windowMs));
+  const { loopLagMs, cpuPercent, loopBusyPercent } = await measureWindow(() => sleep(timing.windowMs));
   const windowEnd = performance.now();
   running = false;
   clearInterval(mic);
@@ -160,5 +162,5 @@ export async function runScaleScenario(
   progress(`  stopping`);
   await Promise.race([Promise.all(loops), sleep(15_000)]);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, rssPerSessionMb };
+  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
 }

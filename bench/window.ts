@@ -1,10 +1,15 @@
 /** The measurement window of the load scenarios: event-loop lag and CPU share of one core, in this process. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { round, type Percentiles } from './stats.js';
 
 export interface WindowMeasure {
   loopLagMs: Percentiles;
   cpuPercent: number;
+  /** Share of the window the main thread was busy (not waiting for I/O or timers), in %. */
+  loopBusyPercent: number;
 }
 
 /** Starts measuring now; `stop()` returns the lag and CPU since. */
@@ -13,23 +18,55 @@ export function startWindow(): { stop(): WindowMeasure } {
   const lag = monitorEventLoopDelay({ resolution: 1 });
   const cpu = process.cpuUsage();
   const startedAt = performance.now();
+  const busy = performance.eventLoopUtilization();
+  const profiler = startProfiler();
   lag.enable();
   return {
     stop() {
       lag.disable();
       const wallMs = performance.now() - startedAt;
       const used = process.cpuUsage(cpu);
-      return {
+      const measured = {
         loopLagMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6) },
         cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
+        loopBusyPercent: round(performance.eventLoopUtilization(busy).utilization * 100, 1),
       };
+      profiler?.stop();
+      return measured;
     },
   };
 }
 
-/** Measures a window: loop lag, CPU share of one core, while `body` runs. */
+/**
+ * Measures a window: loop lag, CPU share of one core, while `body` runs. With `BENCH_CPU_PROFILE=<dir>`
+ * every window (and only the window: no start-up, no teardown) is also CPU-profiled into that directory,
+ * for Chrome DevTools.
+ */
 export async function measureWindow<T>(body: () => Promise<T>): Promise<WindowMeasure & { result: T }> {
   const window = startWindow();
   const result = await body();
   return { result, ...window.stop() };
+}
+
+/** Starts the CPU profiler if `BENCH_CPU_PROFILE` names a directory; `stop()` writes the profile there. */
+function startProfiler(): { stop(): void } | undefined {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return undefined;
+  // An inspector session on this thread answers synchronously, so the window starts and ends exactly here.
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  return {
+    stop() {
+      session.post('Profiler.stop', (error, result) => {
+        session.disconnect();
+        if (error) return console.error(`  cpu profile failed: ${error.message}`);
+        const file = join(dir, `window-${Date.now()}.cpuprofile`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(file, JSON.stringify(result.profile));
+        console.error(`  cpu profile of the window: ${file}`);
+      });
+    },
+  };
 }

@@ -11,6 +11,7 @@
  * await t.flush(); // logs "va.s1.tts.chunk"
  * ```
  */
+import { copyBytes } from './byte-copy.js';
 import { encodeMessage } from './codec.js';
 import { BusClosedError, BusTimeoutError, NoRespondersError } from './errors.js';
 import { SubjectIndex } from './subject-index.js';
@@ -188,7 +189,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     const targets = route(subject);
     for (const sub of targets) {
       // Each subscriber gets its own copy, as it would from a network transport.
-      deliver(sub, respond ? { subject, data: data.slice(), respond } : { subject, data: data.slice() });
+      deliver(sub, respond ? { subject, data: copyBytes(data), respond } : { subject, data: copyBytes(data) });
     }
     return targets.length;
   };
@@ -203,7 +204,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     // again); its audio is still copied, since the producer may reuse its buffer.
     for (let i = 0; i < targets.length; i++) {
       let own: object = i === 0 ? message : { ...message };
-      if (audio instanceof Uint8Array) (own as { audio: Uint8Array }).audio = audio.slice();
+      if (audio instanceof Uint8Array) (own as { audio: Uint8Array }).audio = copyBytes(audio);
       if (freezeMessages) own = deepFreeze(own);
       deliver(targets[i]!, new ObjectDelivery(subject, own));
     }

@@ -17,8 +17,9 @@ import type { Clock } from '../adapters/clock.js';
 import { SESSION_TURN } from '../bus/messages.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
-import { createSessionActors, DEFAULT_PIPELINE_OPTIONS, type PipelineOptions, type SessionEngines } from '../actors/index.js';
+import { bindSessionDeps, DEFAULT_PIPELINE_OPTIONS, sharedSessionActors, type PipelineOptions, type SessionEngines } from '../actors/index.js';
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
+import { acceptsEvent } from '../machines/accepted-events.js';
 import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { describeEvent, stateValueToString } from './state-value.js';
@@ -61,11 +62,13 @@ export interface SessionHandle {
   stop(): Promise<void>;
 }
 
+/** One provided chart for every session of the process; each session's deps are bound to its actor system. */
+const sharedMachine = sessionMachine.provide({ actors: sharedSessionActors });
+
 export function startSession(options: StartSessionOptions): SessionHandle {
   const { sessionId, bus, clock, engines } = options;
   const config = resolveSessionConfig(options.config);
   const pipeline: PipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...options.pipeline };
-  const actors = createSessionActors({ bus, clock, pipeline, ...engines });
   const publishState = options.publishState ?? true;
   let lastState = '';
   // `session.state` is published from XState's inspection: its snapshot record carries the event that
@@ -84,13 +87,14 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     if (typeof userInspect === 'function') userInspect(event);
     else userInspect?.next?.(event);
   };
-  const actor = createActor(sessionMachine.provide({ actors }), {
+  const actor = createActor(sharedMachine, {
     input: { sessionId, config },
     clock,
     // Why only when publishing state: inspection runs for every event of every child actor, which a
     // fleet of thousands of silent sessions should not pay for.
     ...(publishState ? { inspect } : userInspect ? { inspect: userInspect } : {}),
   });
+  bindSessionDeps(actor.system, { bus, clock, pipeline, ...engines });
 
   let frameSeq = 0;
   const subs: Subscription[] = [];
@@ -117,7 +121,8 @@ export function startSession(options: StartSessionOptions): SessionHandle {
   for (const type of SESSION_EVENT_TYPES) {
     subs.push(
       bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
-        if (actor.getSnapshot().status === 'active') actor.send(message as never);
+        const snapshot = actor.getSnapshot();
+        if (snapshot.status === 'active' && acceptsEvent(snapshot, message.type)) actor.send(message as never);
       }),
     );
   }

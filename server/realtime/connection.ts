@@ -71,7 +71,32 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const { manager, bus, clock } = options;
   const log = options.log ?? silentLogger;
   let eventCounter = 0;
-  const send = (event: ServerEvent) => options.send({ event_id: `evt_${++eventCounter}`, ...event });
+  /**
+   * Output frames written in one burst, sent as one delta at the end of the tick. A reply's start fills
+   * the client's 200 ms ahead at once (ten frames), and one WebSocket message instead of ten is a tenth
+   * of the syscalls at a hundred clients; a frame still leaves in the tick it was written. Any other event
+   * flushes them first, so nothing (`response.done` above all) overtakes audio.
+   */
+  let heldAudio: { turnId: string; frames: Uint8Array[] } | undefined;
+  const flushAudio = () => {
+    const held = heldAudio;
+    if (!held) return;
+    heldAudio = undefined;
+    const bytes = held.frames.length === 1 ? held.frames[0]! : Buffer.concat(held.frames);
+    responses.onAudio(held.turnId, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
+  };
+  const holdAudio = (turnId: string, frame: Uint8Array) => {
+    if (heldAudio && heldAudio.turnId !== turnId) flushAudio();
+    if (!heldAudio) {
+      heldAudio = { turnId, frames: [] };
+      queueMicrotask(flushAudio);
+    }
+    heldAudio.frames.push(frame);
+  };
+  const send = (event: ServerEvent) => {
+    if (heldAudio) flushAudio();
+    options.send({ event_id: `evt_${++eventCounter}`, ...event });
+  };
 
   let inputFormat: AudioFormat = { type: 'audio/pcm', rate: 24_000 };
   let outputFormat: AudioFormat = { type: 'audio/pcm', rate: 24_000 };
@@ -98,14 +123,17 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       (sink = createDeviceSink({
         clock,
         sampleRateHz: rateOf(outputFormat),
-        send: (frame, meta) =>
-          responses.onAudio(
-            meta.turnId,
-            Buffer.from(outputFormat.type === 'audio/pcm' ? frame : encodeG711(outputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame)).toString('base64'),
-            lipSync ? { level: mouthLevel(frame), ...(meta.viseme ? { viseme: meta.viseme } : {}) } : undefined,
-          ),
-        // The client flushes its own buffer on speech_started / response.done: nothing to send here.
-        clear: () => undefined,
+        send: (frame, meta) => {
+          const encoded = outputFormat.type === 'audio/pcm' ? frame : encodeG711(outputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame);
+          // With lip sync every frame carries its own mouth event, so frames go out one by one.
+          if (!lipSync) return holdAudio(meta.turnId, encoded);
+          responses.onAudio(meta.turnId, Buffer.from(encoded).toString('base64'), { level: mouthLevel(frame), ...(meta.viseme ? { viseme: meta.viseme } : {}) });
+        },
+        // The client flushes its own buffer on speech_started / response.done; frames of this tick not
+        // sent yet are simply dropped.
+        clear: () => {
+          heldAudio = undefined;
+        },
       })),
   });
   const { handle } = session;

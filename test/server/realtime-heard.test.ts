@@ -37,7 +37,9 @@ describe('Realtime heard transcript', () => {
     send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } });
     send({ type: 'response.create' });
     // Well into the reply (the fake speaks 100 ms per word): a few words have been played.
-    await waitFor('50 audio deltas', () => events.filter((e) => e.type === 'response.output_audio.delta').length >= 50);
+    const audioMs = () =>
+      events.filter((e) => e.type === 'response.output_audio.delta').reduce((ms, e) => ms + Buffer.from(String(e.delta), 'base64').byteLength / 48, 0);
+    await waitFor('1 s of audio', () => audioMs() >= 1000);
     send({ type: 'response.cancel' });
     const done = await waitFor('response.done', (e) => e.type === 'response.done');
     expect(done.response).toMatchObject({ status: 'cancelled' });

@@ -70,6 +70,21 @@ function speechWords(text: string): string[] {
  * for await (const chunk of tts.synthesize({ text: 'Hello there', signal })) sink.write(chunk, meta);
  * ```
  */
+/**
+ * The longest tone made so far per rate and seed, shared by every fake. Requests get read-only views
+ * of it instead of fresh copies: a fake must not cost more than the pipeline it stands in for
+ * (benchmarks run a thousand fakes at once), and nothing downstream writes into TTS audio (the bus
+ * copies what it delivers).
+ */
+const tones = new Map<string, Uint8Array>();
+function toneOf(sampleRateHz: number, seed: number, durationMs: number): Uint8Array {
+  const bytes = pcmBytesFor(durationMs, sampleRateHz);
+  const key = `${sampleRateHz}|${seed}`;
+  let tone = tones.get(key);
+  if (!tone || tone.byteLength < bytes) tones.set(key, (tone = makeTestTone(sampleRateHz, durationMs, { seed, noise: 0.02 })));
+  return tone.subarray(0, bytes);
+}
+
 export function createFakeTts(options: FakeTtsOptions): FakeTts {
   const {
     clock,
@@ -97,7 +112,7 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         }
         await sleep(clock, latencyMs, stop);
         if (fail === 'error') throw new Error(`${name}: synthesis failed`);
-        const pcm = makeTestTone(sampleRateHz, countSpeechWords(text) * msPerWord, { seed, noise: 0.02 });
+        const pcm = toneOf(sampleRateHz, seed, countSpeechWords(text) * msPerWord);
         if (phonemes && onPhoneme) speechWords(text).forEach((word, i) => onPhoneme({ atMs: i * msPerWord, name: word[0]!.toLowerCase() }));
         const chunkBytes = chunkMs ? Math.max(2, pcmBytesFor(chunkMs, sampleRateHz)) : pcm.byteLength;
         for (let offset = 0; offset < pcm.byteLength; offset += chunkBytes) {
@@ -105,7 +120,7 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
           // player fed by it builds up a buffer, yet chunks still visibly arrive over time in tests.
           if (offset > 0) await sleep(clock, chunkMs! / 4, stop);
           stats.chunksGenerated++;
-          emit(pcm.slice(offset, offset + chunkBytes));
+          emit(pcm.subarray(offset, offset + chunkBytes));
         }
       },
       { onAbort: () => stats.aborted++ },
