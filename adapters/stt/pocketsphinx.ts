@@ -8,8 +8,8 @@
  * door"). So with a grammar, the same audio also goes through a free phone loop (any phone after any
  * phone), and the final carries a confidence: how well the grammar's sentence explains the audio
  * compared with the best phone sequence (`grammar-confidence.ts`). An ordinary phrase fits the phone
- * loop far better than any command; a command fits both about as well. The loop costs about 3.4× the
- * grammar decoder's CPU (together ≈ 5 % of one core while someone speaks, here); `confidence: false`
+ * loop far better than any command; a command fits both about as well. The loop costs about 3.2× the
+ * grammar decoder's CPU (together ≈ 4.4 % of one core while someone speaks, here); `confidence: false`
  * turns it off. Measured in docs/out-of-grammar.md.
  *
  * @example
