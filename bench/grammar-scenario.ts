@@ -11,12 +11,14 @@
  *   transcript) with a confidence at or above the threshold — they would have become an intent;
  * - **in grammar exact**: commands transcribed exactly as said and accepted.
  *
- * Also the decoding cost with and without the phone loop, in ms of CPU per second of audio.
+ * Also a threshold fitted on half of the voices and measured on the other half (`grammar-heldout.ts`), and
+ * the decoding cost with and without the phone loop, in ms of CPU per second of audio.
  */
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { loadConfig } from '../server/config.js';
 import { buildGrammarCorpus, corpusVoices, OUT_OF_GRAMMAR, type CorpusUtterance } from './grammar-corpus.js';
+import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
@@ -138,7 +140,7 @@ export function grammarRows(results: GrammarResult[], configured: number): Array
   return rows;
 }
 
-export async function runGrammarScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<Array<GrammarRow | GrammarVoiceRow | GrammarCostRow>> {
+export async function runGrammarScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<GrammarRows> {
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
@@ -164,10 +166,12 @@ export async function runGrammarScenario(options: { quick: boolean }, progress: 
     grammarOnlyMsPerSecond: Math.round((10 * cpu.grammarOnly) / audioSeconds) / 10,
     withConfidenceMsPerSecond: Math.round((10 * cpu.withConfidence) / audioSeconds) / 10,
   };
-  return [...grammarRows(results, loadConfig().stt.minConfidence), cost];
+  return [...grammarRows(results, loadConfig().stt.minConfidence), ...heldOutRows(results), cost];
 }
 
-export function printGrammar(rows: Array<GrammarRow | GrammarVoiceRow | GrammarCostRow>): void {
+export type GrammarRows = Array<GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow>;
+
+export function printGrammar(rows: GrammarRows): void {
   const totals = rows.filter((r): r is GrammarRow => r.scenario === 'grammar');
   const voices = rows.filter((r): r is GrammarVoiceRow => r.scenario === 'grammar-voice');
   const cost = rows.find((r): r is GrammarCostRow => r.scenario === 'grammar-cost');
@@ -185,6 +189,7 @@ export function printGrammar(rows: Array<GrammarRow | GrammarVoiceRow | GrammarC
     console.log('| --- | --- | --- | --- |');
     for (const v of voices) console.log(`| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`);
   }
+  printHeldOut(rows.filter((r): r is GrammarHeldOutRow => r.scenario === 'grammar-heldout'));
   if (cost) {
     console.log(`\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`);
   }
