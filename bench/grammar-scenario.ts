@@ -17,7 +17,7 @@
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { loadConfig } from '../server/config.js';
-import { buildGrammarCorpus, corpusVoices, OUT_OF_GRAMMAR, type CorpusUtterance } from './grammar-corpus.js';
+import { buildGrammarCorpus, corpusVoices, freshVoices, OUT_OF_GRAMMAR, type CorpusUtterance } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 
@@ -166,10 +166,37 @@ export async function runGrammarScenario(options: { quick: boolean }, progress: 
     grammarOnlyMsPerSecond: Math.round((10 * cpu.grammarOnly) / audioSeconds) / 10,
     withConfidenceMsPerSecond: Math.round((10 * cpu.withConfidence) / audioSeconds) / 10,
   };
-  return [...grammarRows(results, loadConfig().stt.minConfidence), ...heldOutRows(results), cost];
+  const configured = loadConfig().stt.minConfidence;
+  const rows: GrammarRows = [...grammarRows(results, configured), ...heldOutRows(results), cost];
+  if (!options.quick) rows.push(await freshVoicesRow(withConfidence, configured, progress));
+  return rows;
 }
 
-export type GrammarRows = Array<GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow>;
+/** Voices that chose nothing (see {@link freshVoices}), at the configured threshold. */
+async function freshVoicesRow(stt: SttEngine, configured: number, progress: (line: string) => void): Promise<GrammarFreshRow> {
+  const { voices, skipped } = freshVoices();
+  if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
+  progress('  voices that chose nothing:');
+  const results: GrammarResult[] = [];
+  for (const u of await buildGrammarCorpus(GRAMMAR, voices, progress)) {
+    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples))).heard });
+  }
+  const totals = grammarRows(results, configured).find((r): r is GrammarRow => r.scenario === 'grammar' && r.configured)!;
+  const perVoice = voices.map((v) => {
+    const commands = results.filter((r) => r.voice === v.name && r.inGrammar);
+    return { voice: v.name, exactWithoutRejection: commands.filter((r) => exact(r, 0)).length, inGrammar: commands.length };
+  });
+  return { ...totals, scenario: 'grammar-fresh', exactWithoutRejection: results.filter((r) => r.inGrammar && exact(r, 0)).length, perVoice };
+}
+
+/** The configured threshold on {@link freshVoices}: how the tuning carries over to new speakers. */
+export interface GrammarFreshRow extends Omit<GrammarRow, 'scenario'> {
+  scenario: 'grammar-fresh';
+  exactWithoutRejection: number;
+  perVoice: Array<{ voice: string; exactWithoutRejection: number; inGrammar: number }>;
+}
+
+export type GrammarRows = Array<GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow | GrammarFreshRow>;
 
 export function printGrammar(rows: GrammarRows): void {
   const totals = rows.filter((r): r is GrammarRow => r.scenario === 'grammar');
@@ -190,6 +217,11 @@ export function printGrammar(rows: GrammarRows): void {
     for (const v of voices) console.log(`| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`);
   }
   printHeldOut(rows.filter((r): r is GrammarHeldOutRow => r.scenario === 'grammar-heldout'));
+  const fresh = rows.find((r): r is GrammarFreshRow => r.scenario === 'grammar-fresh');
+  if (fresh) {
+    console.log(`\nVoices that chose nothing (${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % (${fresh.exactWithoutRejection} with no rejection)`);
+    console.log(`  commands exact with no rejection, per voice: ${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`);
+  }
   if (cost) {
     console.log(`\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`);
   }
