@@ -8,6 +8,7 @@ import { resampleAll } from '../adapters/audio/resample.js';
 import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { checkEspeakInstalled, createEspeakTts } from '../adapters/tts/espeak.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
+import type { SttResult } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 
@@ -143,3 +144,15 @@ async function synthesize(engine: TtsEngine, text: string): Promise<Int16Array> 
   new Uint8Array(samples.buffer).set(pcm.subarray(0, samples.length * 2));
   return samples;
 }
+
+/** What the recognizer made of one corpus utterance. */
+export interface GrammarResult {
+  text: string;
+  voice: string;
+  inGrammar: boolean;
+  heard: SttResult;
+}
+
+/** Accepted as a command: a transcript the session would act on at this threshold. */
+export const acceptedAt = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
+export const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;

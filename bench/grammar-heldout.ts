@@ -5,7 +5,7 @@
  * (the lowest that keeps phrases outside the grammar at or under the 5 % target there, which keeps the
  * most commands) and measured on the other, then the other way round.
  */
-import type { GrammarResult } from './grammar-scenario.js';
+import { acceptedAt as accepted, percent, type GrammarResult } from './grammar-corpus.js';
 
 /** The target for phrases outside the grammar accepted as commands. */
 const OUT_OF_GRAMMAR_TARGET = 0.05;
@@ -27,8 +27,6 @@ export interface GrammarHeldOutRow {
   outOfGrammarAcceptedPercent: number;
 }
 
-const accepted = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
-const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;
 
 function measure(results: GrammarResult[], threshold: number) {
   const commands = results.filter((r) => r.inGrammar);

@@ -17,7 +17,9 @@
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { loadConfig } from '../server/config.js';
-import { buildGrammarCorpus, corpusVoices, freshVoices, OUT_OF_GRAMMAR, type CorpusUtterance } from './grammar-corpus.js';
+import { acceptedAt, buildGrammarCorpus, corpusVoices, freshVoices, OUT_OF_GRAMMAR, percent, type CorpusUtterance, type GrammarResult } from './grammar-corpus.js';
+
+export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 
@@ -64,13 +66,6 @@ export interface GrammarCostRow {
   withConfidenceMsPerSecond: number;
 }
 
-export interface GrammarResult {
-  text: string;
-  voice: string;
-  inGrammar: boolean;
-  heard: SttResult;
-}
-
 let seed = 1;
 /** A deterministic pseudo-random noise sample (sum of three uniforms: roughly Gaussian). */
 function noiseSample(rms: number): number {
@@ -98,10 +93,8 @@ async function recognize(engine: SttEngine, samples: Int16Array): Promise<{ hear
   return { heard, cpuMs: (used.user + used.system) / 1000 };
 }
 
-/** Accepted as a command: a transcript the session would act on at this threshold. */
-const accepted = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
+const accepted = acceptedAt;
 const exact = (r: GrammarResult, threshold: number) => r.heard.text === r.text && accepted(r, threshold);
-const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;
 
 export function grammarRows(results: GrammarResult[], configured: number): Array<GrammarRow | GrammarVoiceRow> {
   const voices = [...new Set(results.map((r) => r.voice))];
