@@ -8,7 +8,8 @@
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
@@ -197,6 +198,8 @@ if (inspections.length > 0) printInspect(inspections);
 const json = arg('json');
 if (json) {
   const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections];
+  // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
+  mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);
 }
