@@ -53,8 +53,13 @@ export interface RealtimeConnection {
 
 /** Why 32: messages waiting for response.create are per-connection memory; a real client sends one or two. */
 const MAX_PENDING_TEXTS = 32;
-/** Why 10 s: a client reconnecting may send its buffered audio at once; beyond that it is flooding. */
-const AUDIO_BURST_SECONDS = 10;
+/**
+ * Why 30 s: a client reconnecting may send its buffered audio at once, and a server stalled under
+ * overload reads a client's queued appends at once too (the 500-client bench stalls for over 10 s):
+ * the burst must cover that, or a client keeping real time is blamed for the server's lag. Past it, the
+ * client is flooding.
+ */
+const AUDIO_BURST_SECONDS = 30;
 
 const rateOf = (format: AudioFormat) => (format.type === 'audio/pcm' ? 24_000 : 8_000);
 const toTurnDetection = (td: { threshold?: number; prefix_padding_ms?: number; silence_duration_ms?: number } | null): TurnDetection =>

@@ -1,6 +1,6 @@
 /**
  * Per-connection limits on the Realtime WebSocket: an event above `server.maxEventBytes` gets an
- * `event_too_large` error; audio sent faster than `server.maxAudioSecondsPerSecond` (past the 10 s burst)
+ * `event_too_large` error; audio sent faster than `server.maxAudioSecondsPerSecond` (past the 30 s burst)
  * is dropped with one `rate_limited` error, not one per append; the connection stays up through both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +29,9 @@ describe('Realtime limits', () => {
     });
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: 'A'.repeat(300_000) }));
-    // 1 s of 24 kHz audio per append (64 KB of base64): 14 at once overrun the 10 s burst by 4 s.
+    // 1 s of 24 kHz audio per append (64 KB of base64): 34 at once overrun the 30 s burst by 4 s.
     const second = Buffer.alloc(48_000).toString('base64');
-    for (let i = 0; i < 14; i++) ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
+    for (let i = 0; i < 34; i++) ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
     ws.send(JSON.stringify({ type: 'session.update', session: { instructions: 'still listening' } }));
     const deadline = Date.now() + 5000;
     while (!types.includes('session.updated') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
