@@ -20,6 +20,13 @@ export interface PipelineOptions {
   frameMs: number;
   /** Audio handed to the sink ahead of what it has played. Why 200 ms: the notes' cap; bounds stop latency at the device. */
   maxBufferAheadMs: number;
+  /**
+   * The sink is refilled (up to `maxBufferAheadMs`) once what it holds drops to this. Why 100 ms: frames
+   * then go out in batches of five instead of one per 20 ms tick — a fifth of the messages and system
+   * calls for a network client, whose deltas carry a whole batch — while the device never holds less
+   * than 100 ms, far more than a tick of timer jitter. `maxBufferAheadMs` or more: refill every tick.
+   */
+  refillBelowMs: number;
   /** TTS requests in flight per reply. Why 2: the next clause is ready when the current one ends, without flooding the engine. */
   ttsConcurrency: number;
   chunker: Partial<ClauseChunkerOptions>;
@@ -40,6 +47,7 @@ export interface PipelineOptions {
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   frameMs: 20,
   maxBufferAheadMs: 200,
+  refillBelowMs: 100,
   ttsConcurrency: 2,
   chunker: {},
   vad: {},

@@ -39,6 +39,7 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
     const deps = resolveDeps(source, system);
     const { bus, clock, sink } = deps;
     const { frameMs, maxBufferAheadMs } = deps.pipeline;
+    const refillBelowMs = deps.pipeline.refillBelowMs ?? maxBufferAheadMs;
     const { sessionId, turnId } = input;
     const frameBytes = pcmBytesFor(frameMs, sink.sampleRateHz);
     const segments = new Map<number, SegmentBuffer>();
@@ -92,7 +93,9 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
     /** Writes frames while the sink has room, in segment order, then finishes or waits for room. */
     const pump = () => {
       if (stopped || finished || held) return;
-      while (sink.bufferedMs() + frameMs <= maxBufferAheadMs + 1e-6) {
+      // Refill in batches: nothing is written while the sink holds more than `refillBelowMs`.
+      const refill = sink.bufferedMs() <= refillBelowMs + 1e-6;
+      while (refill && sink.bufferedMs() + frameMs <= maxBufferAheadMs + 1e-6) {
         const segment = segments.get(current);
         if (!segment) break;
         let frame: Uint8Array;

@@ -32,6 +32,25 @@ export interface ClientTurn {
   doneAtMs?: number;
   status?: string;
   audioDeltas: number;
+  /** Audio received, from the deltas' sizes (a delta carries one frame or a burst of them). */
+  audioMs: number;
+}
+
+/** Output is pcm16 at 24 kHz: 48 bytes a millisecond. */
+const OUTPUT_BYTES_PER_MS = 48;
+const DELTA_KEY = Buffer.from('"delta":"');
+
+/** The audio in a delta event, from its base64's length (the delta is the event's last field), without decoding it. */
+function deltaAudioMs(data: Buffer): number {
+  const at = data.lastIndexOf(DELTA_KEY);
+  if (at < 0) return 0;
+  const start = at + DELTA_KEY.length;
+  const end = data.indexOf(0x22, start);
+  if (end < 0) return 0;
+  let padding = 0;
+  if (data[end - 1] === 0x3d) padding++;
+  if (data[end - 2] === 0x3d) padding++;
+  return (((end - start) * 3) / 4 - padding) / OUTPUT_BYTES_PER_MS;
 }
 
 export interface FleetResult {
@@ -113,6 +132,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
           if (!turn || id !== turn.responseId) return;
           turn.lastAudioAtMs = atMs;
           turn.audioDeltas++;
+          turn.audioMs += deltaAudioMs(data);
           if (turn.firstAudioAtMs === undefined) {
             turn.firstAudioAtMs = atMs;
             client.waiters.audio?.();
@@ -185,7 +205,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     // Why staggered over 2 s: N clients that all ask in the same millisecond measure a thundering herd, not a server.
     await sleep((i * 13) % 2000);
     for (let n = 0; running && client.ws.readyState === WebSocket.OPEN; n++) {
-      const turn: ClientTurn = { requestAtMs: 0, audioDeltas: 0 };
+      const turn: ClientTurn = { requestAtMs: 0, audioDeltas: 0, audioMs: 0 };
       client.turns.push(turn);
       client.ws.send(itemCreate);
       turn.requestAtMs = performance.now();

@@ -164,8 +164,6 @@ export async function runServerScenario(
     const answered = all.filter((t) => inWindow(t.firstAudioAtMs));
     const firstAudio = answered.map((t) => t.firstAudioAtMs! - t.requestAtMs);
     const stopped = all.filter((t) => inWindow(t.cancelAtMs) && t.doneAtMs !== undefined);
-    // Each delta is one playback frame of the device sink (pipeline.frameMs).
-    const frameMs = server.pool.runtime.pipeline.frameMs;
     const full = all.filter((t) => t.cancelAtMs === undefined && t.status === 'completed' && inWindow(t.doneAtMs) && t.audioDeltas > 0);
     return {
       scenario: 'server',
@@ -181,7 +179,7 @@ export async function runServerScenario(
       cancelToLastAudioMs: summarize(stopped.map((t) => Math.max(0, (t.lastAudioAtMs ?? 0) - t.cancelAtMs!))),
       cancelToDoneMs: summarize(stopped.map((t) => t.doneAtMs! - t.cancelAtMs!)),
       audioAfterDone: fleet.audioAfterDone,
-      playbackStretch: summarize(full.map((t) => (t.doneAtMs! - t.firstAudioAtMs!) / (t.audioDeltas * frameMs))),
+      playbackStretch: summarize(full.map((t) => (t.doneAtMs! - t.firstAudioAtMs!) / t.audioMs)),
       errors: Object.values(fleet.errorCodes).reduce((a, b) => a + b, 0),
       errorCodes: fleet.errorCodes,
       lateTurns: fleet.lateTurns,

@@ -102,6 +102,7 @@ export const AppConfigSchema = z
         // Defaults (and why) in actors/deps.ts: one place for the pipeline's numbers.
         frameMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.frameMs),
         maxBufferAheadMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.maxBufferAheadMs),
+        refillBelowMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.refillBelowMs),
         ttsConcurrency: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.ttsConcurrency),
         memoryBudgetMs: z.number().int().nonnegative().default(DEFAULT_PIPELINE_OPTIONS.memoryBudgetMs),
         language: z.string().default('en'),

@@ -120,5 +120,7 @@ export function parseClientEvent(text: string): ParsedClientEvent {
 /** Base64 that decodes to exactly the given bytes (Node's decoder silently skips bad characters). */
 export function decodeBase64Strict(text: string): Uint8Array | undefined {
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  // A view of the decoded bytes, not a second copy (small ones share Node's pool, as the bus's copies do).
+  const bytes = Buffer.from(text, 'base64');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
