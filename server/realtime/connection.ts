@@ -77,10 +77,11 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const log = options.log ?? silentLogger;
   let eventCounter = 0;
   /**
-   * Output frames written in one burst, sent as one delta at the end of the tick. A reply's start fills
-   * the client's 200 ms ahead at once (ten frames), and one WebSocket message instead of ten is a tenth
-   * of the syscalls at a hundred clients; a frame still leaves in the tick it was written. Any other event
-   * flushes them first, so nothing (`response.done` above all) overtakes audio.
+   * Output frames written in one burst, sent as one delta at the end of the tick. Playback writes in
+   * batches (ten frames at a reply's start, then five each time the client's buffer is down to 100 ms:
+   * `pipeline.refillBelowMs`), so one WebSocket message instead of five is a fifth of the messages and
+   * system calls; a frame still leaves in the tick it was written. Any other event flushes them first, so
+   * nothing (`response.done` above all) overtakes audio.
    */
   let heldAudio: { turnId: string; frames: Uint8Array[] } | undefined;
   const flushAudio = () => {
