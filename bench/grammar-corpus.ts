@@ -155,4 +155,31 @@ export interface GrammarResult {
 
 /** Accepted as a command: a transcript the session would act on at this threshold. */
 export const acceptedAt = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
-export const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;
+/** A command transcribed as said and accepted at this threshold. */
+export const exactAt = (r: GrammarResult, threshold: number) => r.heard.text === r.text && acceptedAt(r, threshold);
+const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;
+
+/** The two numbers the targets are about, at one threshold. */
+export interface GrammarCounts {
+  inGrammar: number;
+  inGrammarExact: number;
+  inGrammarExactPercent: number;
+  outOfGrammar: number;
+  outOfGrammarAccepted: number;
+  outOfGrammarAcceptedPercent: number;
+}
+
+export function countsAt(results: GrammarResult[], threshold: number): GrammarCounts {
+  const commands = results.filter((r) => r.inGrammar);
+  const others = results.filter((r) => !r.inGrammar);
+  const exact = commands.filter((r) => exactAt(r, threshold)).length;
+  const accepted = others.filter((r) => acceptedAt(r, threshold)).length;
+  return {
+    inGrammar: commands.length,
+    inGrammarExact: exact,
+    inGrammarExactPercent: percent(exact, commands.length),
+    outOfGrammar: others.length,
+    outOfGrammarAccepted: accepted,
+    outOfGrammarAcceptedPercent: percent(accepted, others.length),
+  };
+}

@@ -5,42 +5,27 @@
  * (the lowest that keeps phrases outside the grammar at or under the 5 % target there, which keeps the
  * most commands) and measured on the other, then the other way round.
  */
-import { acceptedAt as accepted, percent, type GrammarResult } from './grammar-corpus.js';
+import { countsAt, type GrammarCounts, type GrammarResult } from './grammar-corpus.js';
 
 /** The issue's target for phrases outside the grammar accepted as commands. */
 const OUT_OF_GRAMMAR_TARGET = 0.05;
 /** Why steps of 0.005: confidences are rounded to 0.001, and finer steps change the fit by one phrase at most. */
 const STEP = 0.005;
 
-export interface GrammarHeldOutRow {
+export interface GrammarHeldOutRow extends GrammarCounts {
   scenario: 'grammar-heldout';
   fitVoices: string[];
   testVoices: string[];
-  /** The threshold fitted on `fitVoices`. */
+  /** The threshold fitted on `fitVoices`; the counts are on `testVoices` at it. */
   fittedMinConfidence: number;
-  /** On `testVoices` at the fitted threshold. */
-  inGrammar: number;
-  inGrammarExact: number;
-  inGrammarExactPercent: number;
-  outOfGrammar: number;
-  outOfGrammarAccepted: number;
-  outOfGrammarAcceptedPercent: number;
 }
 
-
-function measure(results: GrammarResult[], threshold: number) {
-  const commands = results.filter((r) => r.inGrammar);
-  const others = results.filter((r) => !r.inGrammar);
-  const exact = commands.filter((r) => r.heard.text === r.text && accepted(r, threshold)).length;
-  const acc = others.filter((r) => accepted(r, threshold)).length;
-  return { inGrammar: commands.length, inGrammarExact: exact, outOfGrammar: others.length, outOfGrammarAccepted: acc };
-}
 
 /** The lowest threshold with at most 5 % of the phrases outside the grammar accepted. */
 export function fitThreshold(results: GrammarResult[]): number {
   for (let i = 0; i * STEP <= 1; i++) {
     const t = Math.round(i * STEP * 1000) / 1000;
-    const m = measure(results, t);
+    const m = countsAt(results, t);
     if (m.outOfGrammarAccepted <= OUT_OF_GRAMMAR_TARGET * m.outOfGrammar) return t;
   }
   return 1;
@@ -53,16 +38,8 @@ export function heldOutRows(results: GrammarResult[]): GrammarHeldOutRow[] {
   return halves.map((fitVoices, i) => {
     const testVoices = halves[1 - i]!;
     const fittedMinConfidence = fitThreshold(results.filter((r) => fitVoices.includes(r.voice)));
-    const m = measure(results.filter((r) => testVoices.includes(r.voice)), fittedMinConfidence);
-    return {
-      scenario: 'grammar-heldout',
-      fitVoices,
-      testVoices,
-      fittedMinConfidence,
-      ...m,
-      inGrammarExactPercent: percent(m.inGrammarExact, m.inGrammar),
-      outOfGrammarAcceptedPercent: percent(m.outOfGrammarAccepted, m.outOfGrammar),
-    };
+    const counts = countsAt(results.filter((r) => testVoices.includes(r.voice)), fittedMinConfidence);
+    return { scenario: 'grammar-heldout', fitVoices, testVoices, fittedMinConfidence, ...counts };
   });
 }
 

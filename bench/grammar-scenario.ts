@@ -17,7 +17,7 @@
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { loadConfig } from '../server/config.js';
-import { acceptedAt, buildGrammarCorpus, corpusVoices, freshVoices, OUT_OF_GRAMMAR, percent, type CorpusUtterance, type GrammarResult } from './grammar-corpus.js';
+import { acceptedAt, buildGrammarCorpus, corpusVoices, countsAt, exactAt, freshVoices, OUT_OF_GRAMMAR, type CorpusUtterance, type GrammarCounts, type GrammarResult } from './grammar-corpus.js';
 
 export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
@@ -32,18 +32,12 @@ const NOISE_FLOOR_DBFS = -70;
 const FRAME_SAMPLES = CORPUS_RATE_HZ / 50;
 export const THRESHOLDS = [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 
-export interface GrammarRow {
+export interface GrammarRow extends GrammarCounts {
   scenario: 'grammar';
   /** The threshold of this row; `configured` marks `stt.minConfidence`'s default. */
   minConfidence: number;
   configured: boolean;
   voices: string[];
-  inGrammar: number;
-  inGrammarExact: number;
-  inGrammarExactPercent: number;
-  outOfGrammar: number;
-  outOfGrammarAccepted: number;
-  outOfGrammarAcceptedPercent: number;
 }
 
 export interface GrammarVoiceRow {
@@ -93,40 +87,20 @@ async function recognize(engine: SttEngine, samples: Int16Array): Promise<{ hear
   return { heard, cpuMs: (used.user + used.system) / 1000 };
 }
 
-const accepted = acceptedAt;
-const exact = (r: GrammarResult, threshold: number) => r.heard.text === r.text && accepted(r, threshold);
-
 export function grammarRows(results: GrammarResult[], configured: number): Array<GrammarRow | GrammarVoiceRow> {
   const voices = [...new Set(results.map((r) => r.voice))];
-  const commands = results.filter((r) => r.inGrammar);
-  const others = results.filter((r) => !r.inGrammar);
   const thresholds = [...new Set([...THRESHOLDS, configured])].sort((a, b) => a - b);
-  const rows: Array<GrammarRow | GrammarVoiceRow> = thresholds.map((t) => {
-    const ex = commands.filter((r) => exact(r, t)).length;
-    const acc = others.filter((r) => accepted(r, t)).length;
-    return {
-      scenario: 'grammar',
-      minConfidence: t,
-      configured: t === configured,
-      voices,
-      inGrammar: commands.length,
-      inGrammarExact: ex,
-      inGrammarExactPercent: percent(ex, commands.length),
-      outOfGrammar: others.length,
-      outOfGrammarAccepted: acc,
-      outOfGrammarAcceptedPercent: percent(acc, others.length),
-    };
-  });
+  const rows: Array<GrammarRow | GrammarVoiceRow> = thresholds.map((t) => ({ scenario: 'grammar', minConfidence: t, configured: t === configured, voices, ...countsAt(results, t) }));
   for (const voice of voices) {
     const mine = (inGrammar: boolean) => results.filter((r) => r.voice === voice && r.inGrammar === inGrammar);
     rows.push({
       scenario: 'grammar-voice',
       voice,
       minConfidence: configured,
-      exactWithoutRejection: mine(true).filter((r) => exact(r, 0)).length,
-      inGrammarExact: mine(true).filter((r) => exact(r, configured)).length,
+      exactWithoutRejection: mine(true).filter((r) => exactAt(r, 0)).length,
+      inGrammarExact: mine(true).filter((r) => exactAt(r, configured)).length,
       inGrammar: mine(true).length,
-      outOfGrammarAccepted: mine(false).filter((r) => accepted(r, configured)).length,
+      outOfGrammarAccepted: mine(false).filter((r) => acceptedAt(r, configured)).length,
       outOfGrammar: mine(false).length,
     });
   }
@@ -174,17 +148,25 @@ async function freshVoicesRow(stt: SttEngine, configured: number, progress: (lin
   for (const u of await buildGrammarCorpus(GRAMMAR, voices, progress)) {
     results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples))).heard });
   }
-  const totals = grammarRows(results, configured).find((r): r is GrammarRow => r.scenario === 'grammar' && r.configured)!;
   const perVoice = voices.map((v) => {
     const commands = results.filter((r) => r.voice === v.name && r.inGrammar);
-    return { voice: v.name, exactWithoutRejection: commands.filter((r) => exact(r, 0)).length, inGrammar: commands.length };
+    return { voice: v.name, exactWithoutRejection: commands.filter((r) => exactAt(r, 0)).length, inGrammar: commands.length };
   });
-  return { ...totals, scenario: 'grammar-fresh', exactWithoutRejection: results.filter((r) => r.inGrammar && exact(r, 0)).length, perVoice };
+  return {
+    scenario: 'grammar-fresh',
+    minConfidence: configured,
+    voices: voices.map((v) => v.name),
+    ...countsAt(results, configured),
+    exactWithoutRejection: results.filter((r) => r.inGrammar && exactAt(r, 0)).length,
+    perVoice,
+  };
 }
 
 /** The configured threshold on {@link freshVoices}: how the tuning carries over to new speakers. */
-export interface GrammarFreshRow extends Omit<GrammarRow, 'scenario'> {
+export interface GrammarFreshRow extends GrammarCounts {
   scenario: 'grammar-fresh';
+  minConfidence: number;
+  voices: string[];
   exactWithoutRejection: number;
   perVoice: Array<{ voice: string; exactWithoutRejection: number; inGrammar: number }>;
 }
