@@ -20,7 +20,6 @@ export interface GrammarHeldOutRow extends GrammarCounts {
   fittedMinConfidence: number;
 }
 
-
 /** The lowest threshold with at most 5 % of the phrases outside the grammar accepted. */
 export function fitThreshold(results: GrammarResult[]): number {
   for (let i = 0; i * STEP <= 1; i++) {
