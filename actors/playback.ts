@@ -38,8 +38,7 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
   return fromCallback<CommitCommand, PlaybackActorInput>(({ input, receive, system }) => {
     const deps = resolveDeps(source, system);
     const { bus, clock, sink } = deps;
-    const { frameMs, maxBufferAheadMs } = deps.pipeline;
-    const refillBelowMs = deps.pipeline.refillBelowMs ?? maxBufferAheadMs;
+    const { frameMs, maxBufferAheadMs, refillBelowMs } = deps.pipeline;
     const { sessionId, turnId } = input;
     const frameBytes = pcmBytesFor(frameMs, sink.sampleRateHz);
     const segments = new Map<number, SegmentBuffer>();

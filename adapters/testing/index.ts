@@ -1,7 +1,7 @@
 /** One import for tests and benchmarks: the manual clock and every fake adapter. */
 export { ManualClock, settle } from './manual-clock.js';
 export { startClockedStream, abortError, type ClockedStreamHooks } from './clocked-stream.js';
-export { makeTestTone, type TestToneOptions } from '../audio/testing/test-signal.js';
+export { makeTestTone, sharedTestTone, type TestToneOptions } from '../audio/testing/test-signal.js';
 export {
   createPacedSink,
   type PacedSink,

@@ -21,19 +21,40 @@ export interface TestToneOptions {
  * ```
  */
 export function makeTestTone(sampleRateHz: number, durationMs: number, options: TestToneOptions = {}): Uint8Array {
+  const { tone, bytes } = toneOf(sampleRateHz, durationMs, options);
+  return tone.slice(0, bytes);
+}
+
+/**
+ * The same bytes as {@link makeTestTone}, as a read-only view of the cached tone instead of a copy: for
+ * fakes whose audio nobody writes into (the bus copies what it delivers), so a fake costs no more than
+ * what it stands in for when a benchmark runs a thousand of them. Writing into it corrupts the cache.
+ *
+ * @example
+ * ```ts
+ * const pcm = sharedTestTone(24000, 200, { seed: 1 }); // 200 ms, no allocation once cached
+ * ```
+ */
+export function sharedTestTone(sampleRateHz: number, durationMs: number, options: Omit<TestToneOptions, 'startSample'> = {}): Uint8Array {
+  const { tone, bytes } = toneOf(sampleRateHz, durationMs, options);
+  return tone.subarray(0, bytes);
+}
+
+/** The cached tone for these arguments, at least `bytes` long (a prefix of a longer one is the same bytes). */
+function toneOf(sampleRateHz: number, durationMs: number, options: TestToneOptions): { tone: Uint8Array; bytes: number } {
   const { freqHz = 220, amplitude = 0.25, noise = 0, seed = 0, startSample = 0 } = options;
   const samples = Math.round((durationMs * sampleRateHz) / 1000);
   // Fakes ask for the same tones over and over (benchmarks: thousands per second); the signal is a pure
   // function of its arguments, so a prefix of a longer cached one is the same bytes.
   const key = `${sampleRateHz}|${freqHz}|${amplitude}|${noise}|${seed}`;
   const cached = startSample === 0 ? toneCache.get(key) : undefined;
-  if (cached && cached.byteLength >= samples * 2) return cached.slice(0, samples * 2);
+  if (cached && cached.byteLength >= samples * 2) return { tone: cached, bytes: samples * 2 };
   const tone = generate(sampleRateHz, samples, freqHz, amplitude, noise, seed, startSample);
   if (startSample === 0) {
     if (toneCache.size >= TONE_CACHE_ENTRIES) toneCache.delete(toneCache.keys().next().value as string);
     toneCache.set(key, tone);
   }
-  return tone.slice();
+  return { tone, bytes: samples * 2 };
 }
 
 /** Why 64: distinct tones in use at once (per-seed fakes); the cache stays a few MB at most. */

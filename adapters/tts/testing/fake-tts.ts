@@ -4,7 +4,7 @@
  */
 import { sleep, type Clock } from '../../clock.js';
 import { pcmBytesFor } from '../../audio/pcm.js';
-import { makeTestTone } from '../../audio/testing/test-signal.js';
+import { sharedTestTone } from '../../audio/testing/test-signal.js';
 import { startClockedStream } from '../../testing/clocked-stream.js';
 import type { TtsEngine, TtsRequest } from '../types.js';
 
@@ -70,21 +70,6 @@ function speechWords(text: string): string[] {
  * for await (const chunk of tts.synthesize({ text: 'Hello there', signal })) sink.write(chunk, meta);
  * ```
  */
-/**
- * The longest tone made so far per rate and seed, shared by every fake. Requests get read-only views
- * of it instead of fresh copies: a fake must not cost more than the pipeline it stands in for
- * (benchmarks run a thousand fakes at once), and nothing downstream writes into TTS audio (the bus
- * copies what it delivers).
- */
-const tones = new Map<string, Uint8Array>();
-function toneOf(sampleRateHz: number, seed: number, durationMs: number): Uint8Array {
-  const bytes = pcmBytesFor(durationMs, sampleRateHz);
-  const key = `${sampleRateHz}|${seed}`;
-  let tone = tones.get(key);
-  if (!tone || tone.byteLength < bytes) tones.set(key, (tone = makeTestTone(sampleRateHz, durationMs, { seed, noise: 0.02 })));
-  return tone.subarray(0, bytes);
-}
-
 export function createFakeTts(options: FakeTtsOptions): FakeTts {
   const {
     clock,
@@ -112,7 +97,8 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         }
         await sleep(clock, latencyMs, stop);
         if (fail === 'error') throw new Error(`${name}: synthesis failed`);
-        const pcm = toneOf(sampleRateHz, seed, countSpeechWords(text) * msPerWord);
+        // A view of a cached tone, not a copy: nothing downstream writes into TTS audio (see sharedTestTone).
+        const pcm = sharedTestTone(sampleRateHz, countSpeechWords(text) * msPerWord, { seed, noise: 0.02 });
         if (phonemes && onPhoneme) speechWords(text).forEach((word, i) => onPhoneme({ atMs: i * msPerWord, name: word[0]!.toLowerCase() }));
         const chunkBytes = chunkMs ? Math.max(2, pcmBytesFor(chunkMs, sampleRateHz)) : pcm.byteLength;
         for (let offset = 0; offset < pcm.byteLength; offset += chunkBytes) {
