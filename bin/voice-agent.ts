@@ -128,17 +128,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// flite runs on Node's WASI, which prints "ExperimentalWarning: WASI is an experimental feature" on every
-// run; it is not actionable for users, so that one warning is dropped and every other is printed as usual.
-const printWarning = process.listeners('warning')[0];
-if (printWarning) {
-  process.removeListener('warning', printWarning);
-  process.on('warning', (warning) => {
-    if (warning.name === 'ExperimentalWarning' && warning.message.startsWith('WASI')) return;
-    printWarning(warning);
-  });
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

