@@ -6,7 +6,7 @@
  * Failover: the engines form a chain. When the active engine errors before a segment has produced
  * audio, or the session raises `fallback` (first-chunk deadline missed), the next engine takes the
  * segments that have no audio yet; errors past the last engine are fatal (`tts.error`). Stopping the
- * actor aborts every request in flight.
+ * actor aborts every request in flight and reports the reply's text (`tts.stopped`).
  *
  * Languages: each segment's language is its script's (a Mandarin clause of a mixed reply is `zh`), else
  * the reply's. A language with its own chain (`languages.<tag>.tts`) is spoken by it, with its own
@@ -145,6 +145,7 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       }
     };
 
+    // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
     const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) =>
       bus.publish({
         type: 'tts.chunk',
@@ -158,7 +159,7 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
         audio,
         final,
         ...(visemes.length > 0 ? { visemes } : {}),
-      });
+      }, { handOverAudio: true });
 
     const start = (segment: Segment) => {
       const controller = new AbortController();
@@ -270,6 +271,9 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
     return () => {
       stopped = true;
       for (const sub of subs) sub.unsubscribe();
+      // The reply's text as it was to be spoken: the session keeps it for a reply cut by a barge-in.
+      const texts = segments.filter((s) => s.kind !== 'filler').map((s) => s.text);
+      bus.publish({ type: 'tts.stopped', sessionId, turnId, texts });
       // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
       // pure cost, and a thousand sessions stop a turn every few seconds each.
       const running = segments.filter((s) => s.status === 'running' && s.controller);

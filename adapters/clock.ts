@@ -39,3 +39,43 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Sleeps on one clock under one signal, for a producer that sleeps many times (a fake stream sleeps once
+ * per token): one abort listener for all its sleeps instead of an add and a remove per sleep. An abort
+ * rejects the sleep in progress with the signal's reason, and every later one at once.
+ *
+ * @example
+ * ```ts
+ * const wait = sleeper(clock, signal);
+ * for (const token of tokens) {
+ *   await wait(20);
+ *   emit(token);
+ * }
+ * ```
+ */
+export function sleeper(clock: Clock, signal: AbortSignal): (ms: number) => Promise<void> {
+  let pending: { id: unknown; reject(reason: unknown): void } | undefined;
+  if (!signal.aborted) {
+    signal.addEventListener(
+      'abort',
+      () => {
+        const sleeping = pending;
+        pending = undefined;
+        if (!sleeping) return;
+        clock.clearTimeout(sleeping.id);
+        sleeping.reject(signal.reason);
+      },
+      { once: true },
+    );
+  }
+  return (ms) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const id = clock.setTimeout(() => {
+        pending = undefined;
+        resolve();
+      }, ms);
+      pending = { id, reject };
+    });
+}

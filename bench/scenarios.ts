@@ -8,6 +8,7 @@ import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
+import { startIoProbe } from './io-probe.js';
 import { measureWindow } from './window.js';
 
 export interface BenchRow {
@@ -22,6 +23,8 @@ export interface BenchRow {
   framesAfterInterrupt: number;
   vadOnsetToSilenceMs: Percentiles;
   loopLagMs: Percentiles;
+  /** How long a client's message waited for the loop (scale rows; see io-probe.ts). */
+  ioWaitMs?: Percentiles;
   cpuPercent: number;
   /** Share of the window the main thread was busy: near 100 the loop is saturated and lag grows without bound. */
   loopBusyPercent: number;
@@ -151,10 +154,14 @@ export async function runScaleScenario(
   await sleep(timing.warmUpMs);
   global.gc?.();
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
+  const probe = await startIoProbe();
   const windowStart = performance.now();
   progress(`  measuring ${timing.windowMs} ms`);
+  probe.start();
   const { loopLagMs, cpuPercent, loopBusyPercent } = await measureWindow(() => sleep(timing.windowMs));
   const windowEnd = performance.now();
+  const ioWaitMs = await probe.stop();
+  await probe.close();
   running = false;
   clearInterval(mic);
   const inWindow = (t: number | undefined) => t !== undefined && t >= windowStart && t <= windowEnd;
@@ -162,5 +169,5 @@ export async function runScaleScenario(
   progress(`  stopping`);
   await Promise.race([Promise.all(loops), sleep(15_000)]);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
+  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, ioWaitMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
 }

@@ -1,7 +1,8 @@
 /**
  * In-process transport: the embedded default. Same semantics as NATS (see `transport.ts`): delivery is
  * asynchronous (a microtask after publish), per-subscriber order is publish order, queue groups pick one
- * member round-robin, and payloads are bytes so a subscriber never shares memory with the publisher.
+ * member round-robin, and payloads are bytes so a subscriber never shares memory with the publisher
+ * (unless the publisher hands its audio over for good: `publishObject`'s `handOverAudio`).
  *
  * @example
  * ```ts
@@ -18,6 +19,7 @@ import { SubjectIndex } from './subject-index.js';
 import {
   assertPublishSubject,
   assertSubscribePattern,
+  subjectMatches,
   type Delivery,
   type HandlerErrorListener,
   type SubscribeOptions,
@@ -65,8 +67,15 @@ function deepFreeze<T>(value: T): T {
   return Object.freeze(value);
 }
 
-/** Why 10,000: distinct subjects in use (a few per session); past it the caches start over. */
-const SUBJECT_CACHE_LIMIT = 10_000;
+/**
+ * Why 500,000: a safety net, not a working size. A session's cached routes go when its subscriptions
+ * change or end, so the caches hold about twenty subjects per live session (20,000 at 1000 sessions).
+ * The old limit of 10,000 sat below that, and a cache starting over every few seconds re-matched every
+ * subject of every session (a few % of a 1000-session process).
+ */
+const ROUTE_CACHE_LIMIT = 500_000;
+/** Why 10,000: subjects of raw `publish` calls checked once (in process, the typed bus never uses it). */
+const CHECKED_SUBJECTS_LIMIT = 10_000;
 
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
   const index = new SubjectIndex<Sub>();
@@ -116,16 +125,18 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   // a subscription that could match it changes, and subjects already checked are not checked again.
   const routes = new Map<string, Sub[]>();
   /**
-   * Cached subjects by their first two tokens (`<prefix>.<sessionId>`). A subscription whose first two
-   * tokens are literal can only change the routes of that scope, so one session's reply actors coming and
-   * going (several times a turn) never empties the cache of a thousand other sessions.
+   * Cached subjects by their first two tokens (`<prefix>.<sessionId>`), with the number of live
+   * subscriptions whose pattern has that literal scope. A subscription with a literal scope can only
+   * change routes of that scope, so one session's reply actors coming and going (several times a turn)
+   * never empties the cache of a thousand other sessions; when a scope's last subscription goes (the
+   * session ended), its cached routes go with it.
    */
-  const routesByScope = new Map<string, Set<string>>();
+  const scopes = new Map<string, { subscriptions: number; subjects: Set<string> }>();
   const validSubjects = new Set<string>();
   const checkSubject = (subject: string) => {
     if (validSubjects.has(subject)) return;
     assertPublishSubject(subject);
-    if (validSubjects.size >= SUBJECT_CACHE_LIMIT) validSubjects.clear();
+    if (validSubjects.size >= CHECKED_SUBJECTS_LIMIT) validSubjects.clear();
     validSubjects.add(subject);
   };
   const scopeOf = (subjectOrPattern: string): string | undefined => {
@@ -137,29 +148,50 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   };
   const clearRoutes = () => {
     routes.clear();
-    routesByScope.clear();
+    for (const entry of scopes.values()) entry.subjects.clear();
   };
-  const invalidateRoutes = (pattern: string) => {
-    const scope = scopeOf(pattern);
+  /**
+   * Drops the cached routes a subscription change can alter: the one subject of a literal pattern, the
+   * matching subjects of its scope for a wildcard pattern, everything for a pattern with no literal scope.
+   * A turn's actors subscribe to literal subjects (`va.s1.tts.chunk`) and go a few seconds later;
+   * dropping the whole session's routes for each of them re-matched some 30,000 subjects a second at
+   * 1000 sessions.
+   */
+  const invalidateRoutes = (pattern: string, scope: string | undefined) => {
     if (scope === undefined) return clearRoutes();
-    const subjects = routesByScope.get(scope);
-    if (!subjects) return;
-    for (const subject of subjects) routes.delete(subject);
-    routesByScope.delete(scope);
+    const subjects = scopes.get(scope)?.subjects;
+    if (!subjects || subjects.size === 0) return;
+    if (!/[*>]/.test(pattern)) {
+      if (subjects.delete(pattern)) routes.delete(pattern);
+      return;
+    }
+    for (const subject of subjects) {
+      if (!subjectMatches(pattern, subject)) continue;
+      routes.delete(subject);
+      subjects.delete(subject);
+    }
+  };
+  const scopeSubscribed = (scope: string | undefined, delta: 1 | -1) => {
+    if (scope === undefined) return;
+    let entry = scopes.get(scope);
+    if (!entry) scopes.set(scope, (entry = { subscriptions: 0, subjects: new Set() }));
+    entry.subscriptions += delta;
+    if (entry.subscriptions > 0) return;
+    for (const subject of entry.subjects) routes.delete(subject);
+    scopes.delete(scope);
   };
   const matchedFor = (subject: string): Sub[] => {
-    let matched = routes.get(subject);
-    if (!matched) {
-      matched = index.match(subject);
-      if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
-      if (routes.size >= SUBJECT_CACHE_LIMIT) clearRoutes();
+    const cached = routes.get(subject);
+    if (cached) return cached;
+    const matched = index.match(subject);
+    if (matched.length > 1) matched.sort((a, b) => a.order - b.order);
+    const scope = scopeOf(subject);
+    // Only subjects of a scope with subscriptions of its own are cached: the scope's end clears them.
+    const entry = scope === undefined ? undefined : scopes.get(scope);
+    if (entry) {
+      if (routes.size >= ROUTE_CACHE_LIMIT) clearRoutes();
       routes.set(subject, matched);
-      const scope = scopeOf(subject);
-      if (scope !== undefined) {
-        let subjects = routesByScope.get(scope);
-        if (!subjects) routesByScope.set(scope, (subjects = new Set()));
-        subjects.add(subject);
-      }
+      entry.subjects.add(subject);
     }
     return matched;
   };
@@ -194,17 +226,18 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     return targets.length;
   };
 
-  const sendObject = (subject: string, message: object) => {
+  const sendObject = (subject: string, message: object, handOverAudio = false) => {
     if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
-    checkSubject(subject);
+    // No checkSubject: the typed bus built this subject with subjectFor (see Transport.publishObject).
     const targets = route(subject);
     const audio = (message as { audio?: unknown }).audio;
     // Each subscriber gets its own object and its own audio bytes, as from a network transport. The
     // first one can take `message` itself (the typed bus hands over a fresh object it never touches
-    // again); its audio is still copied, since the producer may reuse its buffer.
+    // again); its audio is still copied, since the producer may reuse its buffer, unless the producer
+    // handed the audio over too.
     for (let i = 0; i < targets.length; i++) {
       let own: object = i === 0 ? message : { ...message };
-      if (audio instanceof Uint8Array) (own as { audio: Uint8Array }).audio = copyBytes(audio);
+      if (audio instanceof Uint8Array && !(i === 0 && handOverAudio)) (own as { audio: Uint8Array }).audio = copyBytes(audio);
       if (freezeMessages) own = deepFreeze(own);
       deliver(targets[i]!, new ObjectDelivery(subject, own));
     }
@@ -220,14 +253,17 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       if (closed) throw new BusClosedError('transport is closed: create a new one with createMemoryTransport().');
       assertSubscribePattern(pattern);
       const sub: Sub = { pattern, order: subscriptions++, queue: subscribeOptions.queue, handler, active: true };
+      const scope = scopeOf(pattern);
       index.add(pattern, sub);
-      invalidateRoutes(pattern);
+      scopeSubscribed(scope, 1);
+      invalidateRoutes(pattern, scope);
       return {
         unsubscribe() {
           if (!sub.active) return;
           sub.active = false;
           index.remove(pattern, sub);
-          invalidateRoutes(pattern);
+          invalidateRoutes(pattern, scope);
+          scopeSubscribed(scope, -1);
         },
       };
     },

@@ -161,6 +161,12 @@ export const MessageSchemas = {
     visemes: z.array(z.object({ atMs: z.number().nonnegative(), viseme: viseme })).max(1000).optional(),
   }),
   'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
+  /**
+   * The TTS actor was stopped (the reply ended or was cut): the reply's text as it was to be spoken, its
+   * segments in order with fillers left out. The chart keeps it for a reply cut by a barge-in, which may
+   * turn out to be a false interruption and resume.
+   */
+  'tts.stopped': def('tts.stopped', { texts: z.array(z.string()).max(10_000) }),
   'tts.fallback': def('tts.fallback', { fromEngine: z.string(), toEngine: z.string(), reason: z.string() }),
   'tts.error': def('tts.error', { message: z.string(), fatal: z.boolean(), ...failure }),
   // Playback

@@ -1,19 +1,23 @@
 /**
  * A token trie of subscriptions, so routing a message costs the depth of its subject, not the number of
  * subscriptions (a process with 1000 sessions holds thousands of per-session wildcards).
+ *
+ * A node's tables are made when first needed: most nodes are leaves (`<session>.<stage>.<event>`) that
+ * hold subscriptions and no children, and three hash tables per node, ~40 nodes per session, were a
+ * large share of a 1000-session heap that every major garbage collection walks.
  */
 interface TrieNode<T> {
-  children: Map<string, TrieNode<T>>;
+  children?: Map<string, TrieNode<T>>;
   /** Subscriptions whose pattern ends at this node. */
-  here: Set<T>;
+  here?: Set<T>;
   /** Subscriptions whose pattern ends with `>` right after this node. */
-  rest: Set<T>;
+  rest?: Set<T>;
 }
 
-const node = <T>(): TrieNode<T> => ({ children: new Map(), here: new Set(), rest: new Set() });
+const isEmpty = <T>(n: TrieNode<T>) => !n.children?.size && !n.here?.size && !n.rest?.size;
 
 export class SubjectIndex<T> {
-  private readonly root: TrieNode<T> = node();
+  private readonly root: TrieNode<T> = {};
 
   add(pattern: string, item: T): void {
     let current = this.root;
@@ -21,14 +25,15 @@ export class SubjectIndex<T> {
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!;
       if (token === '>') {
-        current.rest.add(item);
+        (current.rest ??= new Set()).add(item);
         return;
       }
-      let next = current.children.get(token);
-      if (!next) current.children.set(token, (next = node()));
+      const children = (current.children ??= new Map());
+      let next = children.get(token);
+      if (!next) children.set(token, (next = {}));
       current = next;
     }
-    current.here.add(item);
+    (current.here ??= new Set()).add(item);
   }
 
   remove(pattern: string, item: T): void {
@@ -37,21 +42,20 @@ export class SubjectIndex<T> {
     const tokens = pattern.split('.');
     for (const token of tokens) {
       if (token === '>') {
-        current.rest.delete(item);
+        current.rest?.delete(item);
         break;
       }
-      const next = current.children.get(token);
+      const next = current.children?.get(token);
       if (!next) return;
       path.push([current, token]);
       current = next;
     }
-    if (tokens[tokens.length - 1] !== '>') current.here.delete(item);
+    if (tokens[tokens.length - 1] !== '>') current.here?.delete(item);
     // Prune empty branches so churn of short-lived sessions does not grow the trie.
     for (let i = path.length - 1; i >= 0; i--) {
       const [parent, token] = path[i]!;
-      const child = parent.children.get(token)!;
-      if (child.children.size > 0 || child.here.size > 0 || child.rest.size > 0) break;
-      parent.children.delete(token);
+      if (!isEmpty(parent.children!.get(token)!)) break;
+      parent.children!.delete(token);
     }
   }
 
@@ -63,13 +67,15 @@ export class SubjectIndex<T> {
 
   private walk(current: TrieNode<T>, tokens: string[], i: number, out: T[]): void {
     if (i === tokens.length) {
-      for (const item of current.here) out.push(item);
+      if (current.here) for (const item of current.here) out.push(item);
       return;
     }
-    for (const item of current.rest) out.push(item);
-    const exact = current.children.get(tokens[i]!);
+    if (current.rest) for (const item of current.rest) out.push(item);
+    const children = current.children;
+    if (!children) return;
+    const exact = children.get(tokens[i]!);
     if (exact) this.walk(exact, tokens, i + 1, out);
-    const any = current.children.get('*');
+    const any = children.get('*');
     if (any) this.walk(any, tokens, i + 1, out);
   }
 }

@@ -40,9 +40,12 @@ export interface Transport {
   /**
    * In-process transports only: publish a message object without serializing it. Subscribers each get
    * their own object and audio bytes, exactly the data a network transport would have delivered. The
-   * transport takes ownership of `message`: the caller must not touch it afterwards.
+   * transport takes ownership of `message`: the caller must not touch it afterwards. `subject` comes
+   * from `subjectFor` (the typed bus), which validated every token, so it is not checked again here.
+   * With `handOverAudio`, the first subscriber gets the message's `audio` bytes themselves (see
+   * `PublishOptions.handOverAudio`).
    */
-  publishObject?(subject: string, message: object): void;
+  publishObject?(subject: string, message: object, handOverAudio?: boolean): void;
   /** Resolves when everything published so far has been handed to subscribers (memory) or the server (NATS). */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -51,8 +51,6 @@ export interface SessionContext {
    * client's `control.truncate` can cut its history entry.
    */
   lastHeard: { turnId: string; segments: HeardSegment[]; prefix: string } | null;
-  /** The current reply's text in speaking order, as far as it is known: the LLM's clauses, or the SAY text. */
-  replyTexts: string[];
   /** What the user heard of this reply before it was resumed; '' for a reply that is not a resume. */
   replyPrefix: string;
   /** The reply a barge-in just cut, kept until the false-interruption window closes. */

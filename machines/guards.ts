@@ -43,6 +43,7 @@ export const sessionGuards = {
     /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
     isNotUnderstood: ({ context, event }: GuardArgs) => eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence),
     hasInterruptedReply: ({ context }: GuardArgs) => context.interrupted !== null,
+    isInterruptedTurn: ({ context, event }: GuardArgs) => context.interrupted?.turnId === event.turnId,
     adaptiveEndOfTurn: ({ context }: GuardArgs) => context.config.turn.completePauseMs > 0,
     userIsPaused: ({ context }: GuardArgs) => context.userPaused,
     partialIsComplete: ({ context }: GuardArgs) => context.partialComplete,

@@ -9,8 +9,11 @@ import type { HeardSegment } from '../bus/messages.js';
 export interface InterruptedReply {
   /** The cancelled reply's turn id: its playback report fills `heard`. */
   turnId: string;
-  /** The reply's text as it was to be spoken, in order: the LLM's clauses, or the SAY text. */
-  texts: string[];
+  /**
+   * The reply's text as it was to be spoken, in order: its TTS segments, from the TTS actor's
+   * `tts.stopped` report (null until it arrives).
+   */
+  texts: string[] | null;
   /** What the user had already heard before this reply (a resumed reply carries its predecessor's part). */
   prefix: string;
   /** The playback report of the cancelled reply, once it arrived. */
@@ -30,7 +33,7 @@ export const joinText = (a: string, b: string): string => [a, b].filter((t) => t
 /**
  * Where a resumed reply starts: after the leading segments played to their end (a segment cut mid-way is
  * said again from its beginning, so no word is lost or doubled), up to the end of the reply's text.
- * Null while the playback report is unknown, or when nothing is left to say.
+ * Null while the playback or the TTS report is unknown, or when nothing is left to say.
  *
  * @example
  * ```ts
@@ -42,7 +45,7 @@ export const joinText = (a: string, b: string): string => [a, b].filter((t) => t
  * ```
  */
 export function resumePoint(reply: InterruptedReply): ResumePoint | null {
-  if (reply.heard === null) return null;
+  if (reply.heard === null || reply.texts === null) return null;
   const full = reply.texts.join(' ');
   const heard: string[] = [];
   let cursor = 0;

@@ -103,8 +103,6 @@ const replyControl = {
     reenter: true,
     actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
   },
-  // The reply's text as it is generated, so a reply cut by a false interruption can be resumed.
-  'llm.clause': { guard: 'isReplyTurn', actions: 'storeClause' },
   'tts.error': {
     guard: and(['isReplyTurn', 'isFatalTtsError']),
     target: '#session.idle',
@@ -137,7 +135,6 @@ export const sessionMachine = sessionSetup.createMachine({
     sayTurns: 0,
     voice: null,
     lastHeard: null,
-    replyTexts: [],
     replyPrefix: '',
     interrupted: null,
     resumes: 0,
@@ -153,8 +150,9 @@ export const sessionMachine = sessionSetup.createMachine({
   ],
   on: {
     'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
-    // A cancelled turn's playback report arrives after the cancel: it is the one late message kept.
+    // A cancelled turn's playback and TTS reports arrive after the cancel: the late messages kept.
     'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
+    'tts.stopped': { guard: 'isInterruptedTurn', actions: 'storeInterruptedTexts' },
     'control.configure': { actions: 'configure' },
     'control.truncate': { guard: 'isLastHeardTurn', actions: 'truncateHeard' },
     // Pauses inside an utterance matter only while listening (below); elsewhere they are only tracked.
@@ -257,7 +255,6 @@ export const sessionMachine = sessionSetup.createMachine({
       on: {
         // A guess's progress, so the reply picks up where it is when the guess is committed.
         'llm.started': { guard: 'isSpeculationTurn', actions: { type: 'advanceSpeculation', params: { progress: 'generating' } } },
-        'llm.clause': { guard: 'isSpeculationTurn', actions: 'storeClause' },
         'tts.requested': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'synthesizing' } } },
         'tts.first_chunk': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'buffering' } } },
         'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },

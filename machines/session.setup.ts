@@ -127,7 +127,7 @@ export const sessionSetup = setup({
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
       const { sessionId, replyTurnId, speculation } = context;
       if (replyTurnId === null) return;
-      // A committed guess is this reply: its children run already (and its clauses are in `replyTexts`).
+      // A committed guess is this reply: its children run already.
       if (speculation?.committed && speculation.turnId === replyTurnId) {
         enqueue.assign({ ttsFallbacks: 0, usedFiller: false, speculation: null });
         return;
@@ -139,7 +139,6 @@ export const sessionSetup = setup({
       enqueue.assign({
         ttsFallbacks: 0,
         usedFiller: false,
-        replyTexts: context.replyKind === 'say' && context.sayText !== null ? [context.sayText] : [],
         replyProgress: 'thinking',
         speculation: null,
         guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
@@ -175,8 +174,9 @@ export const sessionSetup = setup({
       if (turnId === null) return;
       // The placeholder holds what was heard before this reply (a resumed reply's predecessor), if anything.
       const placeholder: HistoryEntry = { role: 'assistant', turnId, text: context.replyPrefix, interrupted: true, pending: true };
-      // A barge-in may turn out to be a cough: keep what is needed to resume the reply, for a while.
-      const resumable = params.reason === 'barge_in' && context.config.bargeIn.falseInterruptionMs > 0 && context.replyTexts.length > 0;
+      // A barge-in may turn out to be a cough: keep what is needed to resume the reply, for a while. Its
+      // text comes with the TTS actor's stop report (`tts.stopped`), what was heard with playback's.
+      const resumable = params.reason === 'barge_in' && context.config.bargeIn.falseInterruptionMs > 0;
       enqueue.assign({
         replyTurnId: null,
         replyKind: null,
@@ -184,7 +184,7 @@ export const sessionSetup = setup({
         replyUninterruptible: false,
         pendingHeard: [...context.pendingHeard, turnId],
         history: [...context.history, placeholder],
-        interrupted: resumable ? { turnId, texts: context.replyTexts, prefix: context.replyPrefix, heard: null } : null,
+        interrupted: resumable ? { turnId, texts: null, prefix: context.replyPrefix, heard: null } : null,
       });
       enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
     }),
@@ -238,7 +238,10 @@ export const sessionSetup = setup({
       enqueue.assign({ history: context.history.flatMap((h) => (h === entry ? (text ? [cut] : []) : [h])) });
       enqueue.emit({ type: 'history', entry: cut });
     }),
-    storeClause: enqueueActions(({ enqueue, context, event }) => enqueue.assign({ replyTexts: [...context.replyTexts, eventText(event)] })),
+    /** The cut reply's text, from its TTS actor's stop report. */
+    storeInterruptedTexts: enqueueActions(({ enqueue, context, event }) =>
+      enqueue.assign({ interrupted: { ...context.interrupted!, texts: (event as Event<'tts.stopped'>).texts } }),
+    ),
     /**
      * The barge-in was a false alarm: the cut reply goes on as a new reply (`r<n>`, spoken, not generated
      * again) from the first part the user did not hear in full. Its history entry replaces the cut one and
@@ -278,7 +281,7 @@ export const sessionSetup = setup({
         input: { sessionId, turnId, ...(context.voice !== null ? { voice: context.voice } : {}), ...(context.language !== null ? { language: context.language } : {}) },
       });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
-      enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking', replyTexts: [] });
+      enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking' });
       enqueue.emit({ type: 'notice', turnId, code: 'speculation_started', detail: text });
     }),
     advanceSpeculation: enqueueActions(({ enqueue, context }, params: { progress: ReplyProgress }) => {
@@ -289,7 +292,7 @@ export const sessionSetup = setup({
       const guess = context.speculation;
       if (guess === null || guess.committed) return;
       for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
-      enqueue.assign({ speculation: null, guessedTurnIds: [...context.guessedTurnIds, guess.turnId], replyTexts: [] });
+      enqueue.assign({ speculation: null, guessedTurnIds: [...context.guessedTurnIds, guess.turnId] });
       enqueue.emit({ type: 'notice', turnId: guess.turnId, code: 'speculation_discarded', detail: params.reason });
     }),
     /** The final transcript is what the guess answered: it becomes the reply, its audio plays, its intents go out. */

@@ -120,12 +120,14 @@ export function turnTimes(steps) {
       case 'llm.started':
         get(turnId, atMs).firstTokenAtMs ??= atMs;
         break;
-      case 'llm.clause': {
-        const t = get(turnId, atMs);
-        if (event.index === 0) t.firstClauseAtMs ??= atMs;
-        if (typeof event.text === 'string') t.clauses.push(event.text);
+      // The first clause reached TTS (the chart sees clauses only through the TTS actor).
+      case 'tts.requested':
+        if (event.kind !== 'filler') get(turnId, atMs).firstClauseAtMs ??= atMs;
         break;
-      }
+      // The stopped TTS actor's report: the reply's text as it was to be spoken.
+      case 'tts.stopped':
+        if (Array.isArray(event.texts)) get(turnId, atMs).clauses = event.texts.filter((text) => typeof text === 'string');
+        break;
       case 'playback.started':
         if (event.kind !== 'filler') get(turnId, atMs).firstAudioAtMs ??= atMs;
         break;

@@ -4,7 +4,10 @@
  */
 export interface AudioSink {
   readonly sampleRateHz: number;
-  /** Hands one frame to the device. */
+  /**
+   * Hands one frame to the device. The frame is read-only: it may be a view of a TTS engine's chunk or
+   * of a cached phrase that other sessions play too.
+   */
   write(frame: Uint8Array, meta: FrameMeta): void;
   /** Drops everything buffered but not yet played; returns the number of frames dropped. */
   clear(): number;

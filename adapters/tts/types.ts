@@ -16,6 +16,11 @@ export interface TtsRequest {
 export interface TtsEngine {
   readonly name: string;
   readonly sampleRateHz: number;
+  /**
+   * A yielded chunk is the pipeline's from then on: the engine never writes to it again (it is handed
+   * to playback without a copy). A cache may yield the same bytes again later, since nobody writes into
+   * audio it received.
+   */
   synthesize(request: TtsRequest): AsyncIterable<Uint8Array>;
   /** Optional: load voices / open connections before the first turn. */
   warmUp?(): Promise<void>;

@@ -135,11 +135,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (who.owner !== undefined && manager.countFor(who.owner) >= config.maxSessionsPerKey) {
       return reject(socket, 429, 'too_many_sessions', `this API key holds its maximum of ${config.maxSessionsPerKey} sessions`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void accept(ws, who.owner));
+    wss.handleUpgrade(req, socket, head, (ws) => void accept(ws, socket, who.owner));
   });
 
-  const accept = async (ws: WebSocket, owner: string | undefined) => {
+  const accept = async (ws: WebSocket, socket: Duplex, owner: string | undefined) => {
     const entry: { ws: WebSocket; connection?: RealtimeConnection } = { ws };
+    /**
+     * Events sent in one turn of the event loop leave in one write: the socket is corked at the first
+     * and uncorked once the current microtasks have run. A reply's start or end is five or six events
+     * in a row, each its own system call otherwise (writes were ~7 % of a 100-client server's loop).
+     */
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      socket.uncork();
+    };
     connections.add(entry);
     // Events that arrive while the session is being created are handled in order once it exists.
     const early: Array<string | null> = [];
@@ -165,6 +175,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         send: (event) => {
           if (ws.readyState !== ws.OPEN) return;
           if (ws.bufferedAmount > MAX_CLIENT_BACKLOG_BYTES) return ws.close(1008, 'client is not reading its events');
+          if (!corked) {
+            corked = true;
+            socket.cork();
+            queueMicrotask(uncork);
+          }
           ws.send(JSON.stringify(event));
         },
         close: (code, reason) => ws.close(code, reason),

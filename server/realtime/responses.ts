@@ -74,8 +74,15 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
     status,
     content: [{ type: 'output_audio', transcript: state.transcript }],
   });
-  const part = { response_id: '', item_id: '', output_index: 0, content_index: 0 };
-  const ids = (state: ResponseState) => ({ ...part, response_id: state.id, item_id: state.itemId });
+  /**
+   * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
+   * than `{ type, ...ids, delta }`: V8 (Node 20) takes ~1 µs for a literal that adds a key after a
+   * spread, and deltas go out dozens of times a second per client.
+   */
+  const partEvent = (type: string, state: ResponseState, extra?: Record<string, unknown>): ServerEvent => {
+    const event: ServerEvent = { type, response_id: state.id, item_id: state.itemId, output_index: 0, content_index: 0 };
+    return extra ? Object.assign(event, extra) : event;
+  };
 
   const ensure = (turnId: string): ResponseState | undefined => {
     if (finished.has(turnId)) return undefined;
@@ -94,7 +101,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
     state.itemAdded = true;
     send({ type: 'response.output_item.added', response_id: state.id, output_index: 0, item: { ...item(state, 'in_progress'), content: [] } });
     send({ type: 'conversation.item.added', previous_item_id: null, item: { ...item(state, 'in_progress'), content: [] } });
-    send({ type: 'response.content_part.added', ...ids(state), part: { type: 'audio', transcript: '' } });
+    send(partEvent('response.content_part.added', state, { part: { type: 'audio', transcript: '' } }));
   };
 
   return {
@@ -104,15 +111,15 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       if (!state) return;
       ensureItem(state);
       state.transcript += text;
-      send({ type: 'response.output_audio_transcript.delta', ...ids(state), delta: text });
+      send(partEvent('response.output_audio_transcript.delta', state, { delta: text }));
     },
     onAudio(turnId, base64, mouth) {
       const state = ensure(turnId);
       if (!state) return;
       ensureItem(state);
       // Not in the OpenAI protocol (clients ignore unknown types): it describes the delta that follows it.
-      if (mouth) send({ type: 'voice_agent.output_audio.mouth', ...ids(state), level: mouth.level, viseme: mouth.viseme ?? null });
-      send({ type: 'response.output_audio.delta', ...ids(state), delta: base64 });
+      if (mouth) send(partEvent('voice_agent.output_audio.mouth', state, { level: mouth.level, viseme: mouth.viseme ?? null }));
+      send(partEvent('response.output_audio.delta', state, { delta: base64 }));
     },
     onToolCall(turnId, call) {
       const state = ensure(turnId);
@@ -134,9 +141,9 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       const output: ServerEvent[] = [];
       if (state.itemAdded) {
         const status = end.status === 'completed' ? 'completed' : 'incomplete';
-        send({ type: 'response.output_audio.done', ...ids(state) });
-        send({ type: 'response.output_audio_transcript.done', ...ids(state), transcript: state.transcript });
-        send({ type: 'response.content_part.done', ...ids(state), part: { type: 'audio', transcript: state.transcript } });
+        send(partEvent('response.output_audio.done', state));
+        send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
+        send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
         send({ type: 'response.output_item.done', response_id: state.id, output_index: 0, item: item(state, status) });
         send({ type: 'conversation.item.done', previous_item_id: null, item: item(state, status) });
         output.push(item(state, status));

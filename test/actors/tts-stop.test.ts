@@ -3,7 +3,7 @@ import { filledAudio } from './support.js';
 import { setupTts } from './tts-support.js';
 
 describe('tts actor: stop', () => {
-  it('stopping aborts every in-flight request, starts no queued one and publishes nothing more', async () => {
+  it('stopping aborts every in-flight request, starts no queued one, reports the reply text and publishes nothing more', async () => {
     const t = await setupTts();
     t.clause('One.');
     t.clause('Two.');
@@ -27,7 +27,9 @@ describe('tts actor: stop', () => {
     await t.h.settle();
     await t.h.clock.advance(1000);
     expect(t.requested()).toEqual([['One.', 'Two.'], []]);
-    expect(t.ttsLog()).toEqual(before);
+    // The one message after the stop: the reply's text as it was to be spoken (the session keeps it for a
+    // reply a barge-in cut), every clause the actor had, the queued one too.
+    expect(t.ttsLog()).toEqual([...before, ['stopped', 'One.', 'Two.', 'Three.']]);
     expect(t.h.handlerErrors).toEqual([]);
   });
 

@@ -49,6 +49,8 @@ export async function setupTts(options: TtsSetupOptions = {}) {
               return ['fallback', m.fromEngine, m.toEngine, m.reason];
             case 'tts.error':
               return ['error', m.message, m.fatal];
+            case 'tts.stopped':
+              return ['stopped', ...m.texts];
             default:
               return [m.type];
           }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeLlm, ManualClock, tokenizeReply } from '../../adapters/testing/index.js';
+import type { Clock } from '../../adapters/clock.js';
 import type { ChatMessage, LlmDelta } from '../../adapters/llm/types.js';
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'hi' }];
@@ -45,6 +46,25 @@ describe('fake LLM', () => {
     expect(state).toEqual({ done: true });
     expect(llm.stats).toEqual({ requests: 1, tokensGenerated: 3, aborted: 0 });
     expect(llm.name).toBe('fake-llm');
+  });
+
+  it('keeps its own pace when the reader wakes late: tokens due meanwhile come at once, the rest on schedule', async () => {
+    const clock = new ManualClock();
+    // The first timer fires 50 ms late, as on a loop busy with other sessions; later ones on time.
+    let lateMs = 50;
+    const lateClock: Clock = {
+      now: () => clock.now(),
+      clearTimeout: (id) => clock.clearTimeout(id),
+      setTimeout: (fn, ms) => {
+        const id = clock.setTimeout(fn, ms + lateMs);
+        lateMs = 0;
+        return id;
+      },
+    };
+    const llm = createFakeLlm({ clock: lateClock, reply: 'one two three four five', firstTokenDelayMs: 100, tokenIntervalMs: 20 });
+    const { got } = collect(clock, llm.stream({ messages, signal: new AbortController().signal }));
+    await clock.advance(300);
+    expect(got.map((g) => g.atMs)).toEqual([150, 150, 150, 160, 180]);
   });
 
   it('computes the reply from the messages', async () => {

@@ -161,6 +161,41 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       expect(other.got).toEqual([]);
     });
 
+    it('follows literal and wildcard subscriptions of one session coming and going, and its end', async () => {
+      const send = (n: number) => {
+        a.publish(`${p}.s3.tts.chunk`, new Uint8Array([n]));
+        a.publish(`${p}.s3.llm.token`, new Uint8Array([n]));
+      };
+      const chunk = collect(b, `${p}.s3.tts.chunk`);
+      await settle();
+      send(1);
+      // (Over NATS, a's publishes must reach the server before b's next subscription does.)
+      await a.flush();
+      // A wildcard of the same session arrives after both subjects were routed once.
+      const llm = collect(b, `${p}.s3.llm.*`);
+      await settle();
+      send(2);
+      await a.flush();
+      await waitFor(() => chunk.got.length === 2 && llm.got.length === 1, 'the second round');
+      // The session's last subscriptions go; later messages reach nobody, then a new subscriber all of them.
+      chunk.unsubscribe();
+      llm.unsubscribe();
+      await settle();
+      send(3);
+      await a.flush();
+      const all = collect(b, `${p}.s3.>`);
+      await settle();
+      send(4);
+      await a.flush();
+      await waitFor(() => all.got.length === 2, 'the fourth round');
+      expect(chunk.got.map((d) => d.data[0])).toEqual([1, 2]);
+      expect(llm.got.map((d) => [d.subject, d.data[0]])).toEqual([[`${p}.s3.llm.token`, 2]]);
+      expect(all.got.map((d) => [d.subject, d.data[0]])).toEqual([
+        [`${p}.s3.tts.chunk`, 4],
+        [`${p}.s3.llm.token`, 4],
+      ]);
+    });
+
     it('delivers asynchronously, never inside publish', async () => {
       const same = collect(a, `${p}.async`);
       const other = collect(b, `${p}.async`);
@@ -287,6 +322,30 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
         expect(received[0]).toEqual({ type: 'audio.frame', sessionId: session, turnId: '-', seq: 7, sampleRateHz: 16_000, audio, atMs: 42 });
         expect(busA.stats.published).toBe(1);
         expect(busB.stats).toMatchObject({ delivered: 1, invalid: 0 });
+      });
+
+      it('delivers handed-over audio byte-exact, never sharing one subscriber’s bytes with another', async () => {
+        const busA = createMessageBus(a);
+        const busB = createMessageBus(b);
+        const session = `s1-${uniq()}`;
+        const first: BusMessage[] = [];
+        const second: BusMessage[] = [];
+        busB.subscribe(busB.subjects.forEvent(session, 'tts.chunk'), (m) => first.push(m));
+        busB.subscribe(busB.subjects.forEvent(session, 'tts.chunk'), (m) => second.push(m));
+        await settle();
+        const audio = Uint8Array.from({ length: 4800 }, (_, i) => (i * 7) & 0xff);
+        const expected = audio.slice();
+        const chunk = { type: 'tts.chunk', sessionId: session, turnId: 'u1', segmentIndex: 0, kind: 'reply', seq: 0, text: 'hi', sampleRateHz: 24_000, final: false } as const;
+        busA.publish({ ...chunk, audio }, { handOverAudio: true });
+        busA.publish({ ...chunk, seq: 1, audio: expected.slice() });
+        await busA.flush();
+        await waitFor(() => first.length === 2 && second.length === 2, 'both chunks to both subscribers');
+        const audioOf = (m: BusMessage) => (m as { audio: Uint8Array }).audio;
+        for (const m of [...first, ...second]) expect(audioOf(m)).toEqual(expected);
+        for (let i = 0; i < 2; i++) expect(audioOf(first[i]!).buffer === audioOf(second[i]!).buffer && audioOf(first[i]!).byteOffset === audioOf(second[i]!).byteOffset).toBe(false);
+        // Without hand-over a subscriber never gets the publisher's own bytes.
+        expect(audioOf(first[1]!)).not.toBe(audio);
+        expect(audioOf(second[1]!)).not.toBe(audio);
       });
 
       it('drops invalid payloads, counts them and reports session.error on their session only', async () => {

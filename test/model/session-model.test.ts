@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveSessionConfig, type SessionConfigInput } from '../../machines/config.js';
 import type { SessionEvent } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
+import { stateValueToString } from '../../server/state-value.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
 import { abstractKey, BACKCHANNEL, MIN_CONFIDENCE, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus } from './stimuli.js';
 
@@ -22,14 +23,22 @@ type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[
 
 /**
  * One chart event, followed by what the live actors do at once in answer, as the live system would:
- * a stopped playback actor reports (nothing heard, as far as the model knows) for every reply the event
- * cancelled, the VAD told to end an utterance ends it, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
+ * a stopped TTS actor reports the text of a reply a barge-in cut, a stopped playback actor reports (nothing
+ * heard, as far as the model knows) for every reply the event cancelled, the VAD told to end an utterance ends it, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
  */
 function step(snapshot: never, event: SessionEvent, scope: never): never {
   const before = (snapshot as unknown as ModelSnapshot).context;
   let next = sessionMachine.transition(snapshot, event, scope) as never;
   const after = () => (next as unknown as ModelSnapshot).context;
   const base = { sessionId: 'live', atMs: 0 } as const;
+  // A reply cut by a barge-in: its stopped TTS actor reports the text it had (a SAY's, or the LLM's clauses
+  // once they reached TTS), before playback reports what was heard.
+  const cut = after().interrupted;
+  if (cut !== null && cut.turnId !== before.interrupted?.turnId) {
+    const state = stateValueToString((snapshot as unknown as ModelSnapshot).value as never);
+    const hadText = before.replyKind === 'say' || /^processing\.reply\.(synthesizing|buffering)|^speaking/.test(state);
+    next = sessionMachine.transition(next, { ...base, type: 'tts.stopped', turnId: cut.turnId, texts: hadText ? ['Okay then,', 'here it is.'] : [] }, scope) as never;
+  }
   for (const turnId of after().pendingHeard.filter((t) => !before.pendingHeard.includes(t))) {
     next = sessionMachine.transition(next, { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 }, scope) as never;
   }

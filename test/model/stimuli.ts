@@ -142,25 +142,12 @@ export const stimuli: Stimulus[] = [
   },
   {
     id: 'llmClause',
-    // The chunker closes both clauses of REPLY_TOKENS at once; the chart keeps them, then TTS starts.
+    // The chunker closes both clauses of REPLY_TOKENS at once; they go to TTS (not the chart), which starts.
     propose: (s) =>
       replyStage(s) === 'generating' && (s.context.replyKind === 'llm' || guessing(s))
-        ? [
-            { ...base, type: 'llm.clause', turnId: preparingTurn(s), index: 0, text: 'Okay then,' },
-            { ...base, type: 'llm.clause', turnId: preparingTurn(s), index: 1, text: 'here it is.' },
-            { ...base, type: 'tts.requested', turnId: preparingTurn(s), segmentIndex: 0, kind: 'reply', engine: 'tts-a' },
-          ]
+        ? { ...base, type: 'tts.requested', turnId: preparingTurn(s), segmentIndex: 0, kind: 'reply', engine: 'tts-a' }
         : undefined,
     drive: (h) => h.llmToken(REPLY_TOKENS),
-  },
-  {
-    // A later clause while the first is already playing (the LLM is slower than speech).
-    id: 'llmLateClause',
-    propose: (s) =>
-      /^speaking/.test(stateOf(s)) && s.context.replyKind === 'llm'
-        ? { ...base, type: 'llm.clause', turnId: s.context.replyTurnId!, index: s.context.replyTexts.length, text: 'And more.' }
-        : undefined,
-    drive: (h) => h.llmToken(' And more.'),
   },
   {
     id: 'llmFinishEmpty',

@@ -4,7 +4,7 @@ import { driveTextTurn, setupSessions, type Sessions } from './support.js';
 /** Garbage on subjects session a's host and its VAD/STT children parse; returns how many parses failed. */
 async function poke(s: Sessions): Promise<number> {
   const before = s.bus.stats.invalid;
-  for (const subject of ['va.a.user.text', 'va.a.control.end', 'va.a.audio.frame', 'va.a.vad.speech_start', 'va.a.llm.clause', 'va.a.tts.chunk']) {
+  for (const subject of ['va.a.user.text', 'va.a.control.end', 'va.a.audio.frame', 'va.a.vad.speech_start', 'va.a.tts.stopped', 'va.a.tts.chunk']) {
     s.bus.transport.publish(subject, new Uint8Array([9]));
   }
   await s.flush();
@@ -14,7 +14,7 @@ async function poke(s: Sessions): Promise<number> {
 describe('session host: stop()', () => {
   it('ends the session, leaves no child, and unsubscribes everything', async () => {
     const s = await setupSessions();
-    // Idle session a: the host (user.text, control.end, vad.speech_start, llm.clause), the VAD
+    // Idle session a: the host (user.text, control.end, vad.speech_start, tts.stopped), the VAD
     // (audio.frame) and the STT (vad.*) parse these; no reply children exist to read tts.*.
     expect(await poke(s)).toBe(6);
     expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['stt', 'vad']);

@@ -3,7 +3,7 @@
  * with a time-to-first-token and a steady token rate, and counts what it generated so tests can prove
  * that a barge-in abort stopped generation rather than only the reading of it.
  */
-import { sleep, type Clock } from '../../clock.js';
+import { sleeper, type Clock } from '../../clock.js';
 import { startClockedStream } from '../../testing/clocked-stream.js';
 import type { ChatMessage, LlmEngine, LlmRequest } from '../types.js';
 
@@ -84,10 +84,17 @@ export function createFakeLlm(options: FakeLlmOptions): FakeLlm {
     return startClockedStream<string>(
       signal,
       async (emit, stop) => {
-        await sleep(clock, firstTokenDelayMs, stop);
+        const wait = sleeper(clock, stop);
+        const firstAtMs = clock.now() + firstTokenDelayMs;
+        await wait(firstTokenDelayMs);
         if (failWith !== undefined) throw new Error(failWith);
         for (let i = 0; i < tokens.length; i++) {
-          if (i > 0) await sleep(clock, tokenIntervalMs, stop);
+          // Token i is due at a fixed time from the request, like a server that streams at its own pace:
+          // a reader that wakes late finds the tokens due meanwhile waiting, rather than each one
+          // waiting a full interval after its late predecessor (which would also line up the streams of
+          // every session that woke in the same late tick).
+          const delayMs = firstAtMs + i * tokenIntervalMs - clock.now();
+          if (i > 0 && (delayMs > 0 || tokenIntervalMs === 0)) await wait(Math.max(0, delayMs));
           stats.tokensGenerated++;
           emit(tokens[i]!);
         }

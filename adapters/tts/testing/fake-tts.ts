@@ -2,7 +2,7 @@
  * Fake streaming TTS for tests and benchmarks: after a first-byte latency, "speaks" a fixed duration
  * per word as a deterministic tone, optionally in chunks, and can fail or hang on demand.
  */
-import { sleep, type Clock } from '../../clock.js';
+import { sleeper, type Clock } from '../../clock.js';
 import { pcmBytesFor } from '../../audio/pcm.js';
 import { sharedTestTone } from '../../audio/testing/test-signal.js';
 import { startClockedStream } from '../../testing/clocked-stream.js';
@@ -95,7 +95,9 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         if (fail === 'hang') {
           await new Promise((_, reject) => stop.addEventListener('abort', () => reject(stop.reason), { once: true }));
         }
-        await sleep(clock, latencyMs, stop);
+        const wait = sleeper(clock, stop);
+        const firstAtMs = clock.now() + latencyMs;
+        await wait(latencyMs);
         if (fail === 'error') throw new Error(`${name}: synthesis failed`);
         // A view of a cached tone, not a copy: nothing downstream writes into TTS audio (see sharedTestTone).
         const pcm = sharedTestTone(sampleRateHz, countSpeechWords(text) * msPerWord, { seed, noise: 0.02 });
@@ -104,7 +106,9 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         for (let offset = 0; offset < pcm.byteLength; offset += chunkBytes) {
           // Why chunkMs / 4: streaming TTS runs a few times faster than real time (here 4x), so a
           // player fed by it builds up a buffer, yet chunks still visibly arrive over time in tests.
-          if (offset > 0) await sleep(clock, chunkMs! / 4, stop);
+          // On a fixed schedule from the request, as the LLM fake's tokens (see there).
+          const delayMs = firstAtMs + (offset / chunkBytes) * (chunkMs! / 4) - clock.now();
+          if (offset > 0 && delayMs > 0) await wait(delayMs);
           stats.chunksGenerated++;
           emit(pcm.subarray(offset, offset + chunkBytes));
         }
