@@ -5,6 +5,7 @@
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
+ *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -45,6 +46,8 @@ const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).spli
 /** Why 100: the sessions one 2-core process is sized for (server.maxSessions). */
 const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+const micPhases = arg('mic-phases') ? Number(arg('mic-phases')) : undefined;
+if (micPhases !== undefined && !(Number.isInteger(micPhases) && micPhases >= 1 && micPhases <= 20)) throw new Error(`--mic-phases ${arg('mic-phases')}: use a whole number from 1 to 20`);
 const inspectFeed: 'chart' | 'full' | undefined = process.argv.includes('--inspect') ? (arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
 
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
@@ -125,7 +128,7 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress, inspectFeed ? { inspect: inspectFeed } : {}));
+    servers.push(await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}) }));
   }
 }
 const created: SessionsRow[] = [];

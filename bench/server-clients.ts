@@ -2,7 +2,8 @@
  * The client side of `--scenario server`: N OpenAI-Realtime WebSocket clients speaking raw JSON over `ws`,
  * run in a child process of the bench (a server's clients are elsewhere in real life; in the same process
  * they would take the server's core and measure each other). Every client streams 20 ms of 24 kHz silence
- * per tick from one shared timer (a microphone's load on the server) and runs typed turns
+ * every 20 ms (a microphone's load on the server), the clients spread over `micPhases` phases of the 20 ms
+ * as independent devices are, and runs typed turns
  * (`conversation.item.create` + `response.create`); three turns in four are cancelled with
  * `response.cancel` 700 ms after their first audio. Every time is taken here, at the client.
  *
@@ -20,6 +21,12 @@ export interface FleetOptions {
   sessions: number;
   warmUpMs: number;
   windowMs: number;
+  /**
+   * How many phases of the 20 ms frame the clients' microphones are spread over (client i sends at
+   * phase i mod micPhases). 1: every client sends in the same millisecond, a burst no set of independent
+   * devices produces; the default 10 puts a tenth of them every 2 ms.
+   */
+  micPhases?: number;
 }
 
 export interface ClientTurn {
@@ -80,8 +87,10 @@ const CLIENT_RATE_HZ = 24_000;
 const CONNECT_BATCH = 50;
 /** Why 15 s: far beyond any healthy turn (the whole reply is ~6 s of audio); past it the turn counts as late. */
 const TURN_TIMEOUT_MS = 15_000;
-/** Why 1 s: the shared microphone clock and each session's first frames (resampler creation) settle before RSS is read. */
+/** Why 1 s: the microphones and each session's first frames (resampler creation) settle before RSS is read. */
 const SETTLE_MS = 1000;
+/** Why 10: a tenth of the clients every 2 ms, as fine as a timer of ~1 ms resolution spreads them. */
+const DEFAULT_MIC_PHASES = 10;
 
 interface BenchClient {
   ws: WebSocket;
@@ -189,11 +198,25 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
   }
   report({ type: 'phase', phase: 'connected' });
 
-  // One shared microphone clock: 20 ms of 24 kHz silence to every client per tick, one pre-encoded event.
+  // The microphones: 20 ms of 24 kHz silence per client per frame, one pre-encoded event, on an absolute
+  // schedule (a late timer sends the frames it owes at once, as a device's buffered audio would arrive).
   const append = Buffer.from(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64') }));
-  const mic = setInterval(() => {
-    for (const c of clients) if (c.ws.readyState === WebSocket.OPEN) c.ws.send(append, { binary: false });
-  }, MIC_FRAME_MS);
+  const phases = Math.max(1, Math.min(MIC_FRAME_MS, Math.round(options.micPhases ?? DEFAULT_MIC_PHASES)));
+  const phaseMs = MIC_FRAME_MS / phases;
+  const micStartMs = performance.now();
+  const nextSendMs = Array.from({ length: phases }, (_, phase) => micStartMs + phase * phaseMs);
+  let mic: NodeJS.Timeout | undefined;
+  const sendDueFrames = () => {
+    const now = performance.now();
+    for (let phase = 0; phase < phases; phase++) {
+      while (nextSendMs[phase]! <= now) {
+        for (let i = phase; i < clients.length; i += phases) if (clients[i]!.ws.readyState === WebSocket.OPEN) clients[i]!.ws.send(append, { binary: false });
+        nextSendMs[phase]! += MIC_FRAME_MS;
+      }
+    }
+    mic = setTimeout(sendDueFrames, Math.max(1, Math.min(...nextSendMs) - performance.now()));
+  };
+  sendDueFrames();
   await sleep(SETTLE_MS);
   report({ type: 'phase', phase: 'settled' });
 
@@ -238,7 +261,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
   running = false;
   progress('  stopping');
   await Promise.race([Promise.all(loops), sleep(TURN_TIMEOUT_MS)]);
-  clearInterval(mic);
+  clearTimeout(mic);
   for (const c of clients) {
     c.closing = true;
     c.ws.close();

@@ -104,7 +104,7 @@ export async function runServerScenario(
   sessions: number,
   timing: { warmUpMs: number; windowMs: number },
   progress: (line: string) => void,
-  options: { inspect?: 'full' | 'chart' } = {},
+  options: { inspect?: 'full' | 'chart'; micPhases?: number } = {},
 ): Promise<ServerRow> {
   const config = loadConfig({
     overrides: {
@@ -138,7 +138,7 @@ export async function runServerScenario(
       watchers = startWatchers(server.http.url, options.inspect);
       await watchers.ready;
     }
-    const fleet = await runFleet({ url, sessions, ...timing }, progress, (phase) => {
+    const fleet = await runFleet({ url, sessions, ...timing, micPhases: options.micPhases }, progress, (phase) => {
       if (phase === 'window-start' && watchers) {
         inspected = server.http.inspect.hub.watched;
         busyAtStartMs = server.http.inspect.hub.stats.busyMs;
