@@ -14,6 +14,13 @@ export const SessionConfigSchema = z
     languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default({}),
     /** Turns of history given to the LLM; older turns are dropped to keep the prompt (and its cache) small. */
     historyTurns: z.number().int().positive().default(20),
+    /**
+     * History entries the chart keeps (about two a turn); older ones are forgotten, so a robot's session
+     * that runs for days keeps a bounded memory and a bounded per-turn cost. The whole conversation is
+     * still on `session.history` and in the session records. Why 200: ten times what the LLM is given by
+     * default (`historyTurns` 20 = 40 entries), a few tens of kB per session. At least `2 × historyTurns`.
+     */
+    historyLimit: z.number().int().positive().default(200),
     bargeIn: z
       .object({
         enabled: z.boolean().default(true),
@@ -95,7 +102,11 @@ export const SessionConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.historyLimit >= 2 * config.historyTurns, {
+    path: ['historyLimit'],
+    message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns',
+  });
 
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 export type SessionConfigInput = z.input<typeof SessionConfigSchema>;

@@ -78,6 +78,25 @@ function joinWords(words: string[], original: string): string {
   return CJK.test(original) && !/\s/.test(original.trim()) ? words.join('') : words.join(' ');
 }
 
+/**
+ * `history` with `entry` appended, holding at most `limit` entries: the oldest resolved entries are
+ * forgotten first. A pending entry (a cut reply waiting for its playback report) is never dropped, so
+ * the report always finds it.
+ *
+ * @example
+ * ```ts
+ * const a = { role: 'user', turnId: 't1', text: 'hi', interrupted: false, pending: false } as const;
+ * appendHistory([a, { ...a, turnId: 't2' }], { ...a, turnId: 't3' }, 2).map((h) => h.turnId);
+ * // ['t2', 't3']
+ * ```
+ */
+export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry, limit: number): HistoryEntry[] {
+  const next = [...history, entry];
+  let excess = next.length - limit;
+  if (excess <= 0) return next;
+  return next.filter((h) => h.pending || excess-- <= 0);
+}
+
 /** The chat messages an LLM sees: resolved, non-empty history, newest `turns` turns. */
 export function toChatMessages(systemPrompt: string, history: readonly HistoryEntry[], turns: number): ChatMessage[] {
   const visible = history.filter((h) => !h.pending && h.text.length > 0);

@@ -6,7 +6,7 @@
 import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
-import { capPlayed, heardText, toChatMessages } from './history.js';
+import { appendHistory, capPlayed, heardText, toChatMessages } from './history.js';
 import { joinText, resumePoint } from './resume.js';
 import { sessionGuards } from './guards.js';
 import {
@@ -94,7 +94,7 @@ export const sessionSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
       const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}) };
-      enqueue.assign({ resumes, history: [...context.history, entry], ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
+      enqueue.assign({ resumes, history: appendHistory(context.history, entry, context.config.historyLimit), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
       enqueue.emit({ type: 'history', entry });
     }),
     /**
@@ -117,7 +117,7 @@ export const sessionSetup = setup({
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId = `t${context.textTurns + 1}`;
       const entry: HistoryEntry = { role: 'user', turnId, text: eventText(event), interrupted: false, pending: false };
-      enqueue.assign({ textTurns: context.textTurns + 1, history: [...context.history, entry], ...startingReply(turnId, 'llm') });
+      enqueue.assign({ textTurns: context.textTurns + 1, history: appendHistory(context.history, entry, context.config.historyLimit), ...startingReply(turnId, 'llm') });
       enqueue.emit({ type: 'history', entry });
     }),
     startSay: enqueueActions(({ enqueue, context, event }) => {
@@ -183,7 +183,7 @@ export const sessionSetup = setup({
         sayText: null,
         replyUninterruptible: false,
         pendingHeard: [...context.pendingHeard, turnId],
-        history: [...context.history, placeholder],
+        history: appendHistory(context.history, placeholder, context.config.historyLimit),
         interrupted: resumable ? { turnId, texts: null, prefix: context.replyPrefix, heard: null } : null,
       });
       enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
@@ -197,7 +197,7 @@ export const sessionSetup = setup({
         replyKind: null,
         sayText: null,
         replyUninterruptible: false,
-        history: entry.text ? [...context.history, entry] : context.history,
+        history: entry.text ? appendHistory(context.history, entry, context.config.historyLimit) : context.history,
         lastHeard: { turnId: done.turnId, segments: done.segments, prefix: context.replyPrefix },
       });
       if (entry.text) enqueue.emit({ type: 'history', entry });
@@ -305,7 +305,7 @@ export const sessionSetup = setup({
       enqueue.sendTo('playback', { type: 'commit' } satisfies CommitCommand);
       enqueue.assign({
         speculation: { ...guess, committed: true },
-        history: [...context.history, entry],
+        history: appendHistory(context.history, entry, context.config.historyLimit),
         ...startingReply(guess.turnId, 'llm'),
         ...NO_UTTERANCE,
         finalText: text,
