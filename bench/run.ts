@@ -6,6 +6,7 @@
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
+ *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -128,7 +129,7 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}) }));
+    servers.push(await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}), stages: process.argv.includes('--stages') }));
   }
 }
 const created: SessionsRow[] = [];

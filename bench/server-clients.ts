@@ -30,6 +30,8 @@ export interface FleetOptions {
 }
 
 export interface ClientTurn {
+  /** The server's session id (from `session.created`), to join the client's times with the server's. */
+  sid?: string;
   requestAtMs: number;
   responseId?: string;
   firstTextAtMs?: number;
@@ -70,6 +72,8 @@ export interface FleetResult {
   windowEndMs: number;
   loopLagMs: Percentiles;
   cpuPercent: number;
+  /** This process's `performance.timeOrigin`: its times plus this are wall-clock ms, comparable with the server's. */
+  timeOrigin: number;
 }
 
 /** Child → parent: progress lines, the phases the server measures around, and the result. */
@@ -96,6 +100,7 @@ interface BenchClient {
   ws: WebSocket;
   turns: ClientTurn[];
   closing: boolean;
+  sessionId?: string;
   /** Response ids (`resp_<turnId>`, so only unique per session) whose `response.done` arrived. */
   finished: Set<string>;
   /** Resolvers of the current turn: first audio, response.done. */
@@ -150,6 +155,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
           if (turn && turn.firstTextAtMs === undefined && RESPONSE_ID.exec(head)?.[1] === turn.responseId) turn.firstTextAtMs = atMs;
         } else if (type === 'session.created') {
           created = true;
+          client.sessionId = (JSON.parse(data.toString()) as { session?: { id?: string } }).session?.id;
           resolve({ client, connectMs: atMs - startedAtMs });
         } else if (type === 'response.created' || type === 'response.done' || type === 'error') {
           const event = JSON.parse(data.toString()) as { response?: { id: string; status: string }; error?: { code?: string } };
@@ -228,7 +234,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     // Why staggered over 2 s: N clients that all ask in the same millisecond measure a thundering herd, not a server.
     await sleep((i * 13) % 2000);
     for (let n = 0; running && client.ws.readyState === WebSocket.OPEN; n++) {
-      const turn: ClientTurn = { requestAtMs: 0, audioDeltas: 0, audioMs: 0 };
+      const turn: ClientTurn = { sid: client.sessionId, requestAtMs: 0, audioDeltas: 0, audioMs: 0 };
       client.turns.push(turn);
       client.ws.send(itemCreate);
       turn.requestAtMs = performance.now();
@@ -266,7 +272,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     c.closing = true;
     c.ws.close();
   }
-  return { turns: clients.flatMap((c) => c.turns), connectMs, errorCodes, lateTurns, audioAfterDone, windowStartMs, windowEndMs, loopLagMs, cpuPercent };
+  return { turns: clients.flatMap((c) => c.turns), connectMs, errorCodes, lateTurns, audioAfterDone, windowStartMs, windowEndMs, loopLagMs, cpuPercent, timeOrigin: performance.timeOrigin };
 }
 
 // As a child process: options arrive over IPC, the result goes back the same way.

@@ -18,6 +18,7 @@ import { silentLogger } from '../server/logger.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import type { FleetMessage, FleetOptions, FleetResult } from './server-clients.js';
 import { startWatchers } from './inspect-watchers.js';
+import { tapFirstAudioStages, type FirstAudioStages } from './first-audio-stages.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startWindow, type WindowMeasure } from './window.js';
@@ -64,6 +65,8 @@ export interface ServerRow {
   inspectMessagesPerSecond: number;
   /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core; an upper bound (hub `stats.busyMs`). */
   inspectCpuPercent: number;
+  /** `--stages`: where the time to first audio goes, from taps on the server's bus. */
+  stages?: FirstAudioStages;
 }
 
 /** Why 200 ms per word: the fake TTS's speaking rate in every other bench scenario (5 words/s). */
@@ -104,7 +107,7 @@ export async function runServerScenario(
   sessions: number,
   timing: { warmUpMs: number; windowMs: number },
   progress: (line: string) => void,
-  options: { inspect?: 'full' | 'chart'; micPhases?: number } = {},
+  options: { inspect?: 'full' | 'chart'; micPhases?: number; stages?: boolean } = {},
 ): Promise<ServerRow> {
   const config = loadConfig({
     overrides: {
@@ -133,6 +136,7 @@ export async function runServerScenario(
     let window: ReturnType<typeof startWindow> | undefined;
     let serverWindow: WindowMeasure | undefined;
     const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
+    const stagesTap = options.stages ? tapFirstAudioStages(server.bus, TTS_LATENCY_MS) : undefined;
     // Before the clients: the watchers join each session as it appears.
     if (options.inspect) {
       watchers = startWatchers(server.http.url, options.inspect);
@@ -156,6 +160,8 @@ export async function runServerScenario(
       else if (phase === 'window-end') serverWindow = window?.stop();
     });
     if (!serverWindow) throw new Error('the client fleet never reported its measuring window');
+    const stages = stagesTap?.join(fleet);
+    stagesTap?.stop();
     await watchStarted;
     const watched = await watchEnded;
 
@@ -192,6 +198,7 @@ export async function runServerScenario(
       inspectFeed: options.inspect ?? null,
       inspectMessagesPerSecond: watched ? Math.round(watched.messages / (timing.windowMs / 1000)) : 0,
       inspectCpuPercent: round(((busyAtEndMs - busyAtStartMs) / timing.windowMs) * 100, 2),
+      ...(stages ? { stages } : {}),
     };
   } finally {
     await watchers?.stop();

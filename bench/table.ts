@@ -123,6 +123,16 @@ export function printServer(rows: ServerRow[]): void {
   printRows(header, body);
   console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone.');
   console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
+  const staged = rows.filter((r) => r.stages);
+  if (staged.length === 0) return;
+  console.log('\nWhere the time to first audio goes (--stages: the server\'s bus tapped, joined with the clients\' times on the wall clock), ms p50/p99:');
+  printRows(
+    ['sessions', 'turns', 'client → user.text', 'user.text → first token', 'TTS first chunk over its latency', 'first chunk → playback.started', 'playback.started → client'],
+    staged.map((r) => {
+      const s = r.stages!;
+      return [String(r.sessions), String(s.turns), fmt(s.inbound), fmt(s.toFirstToken), fmt(s.ttsOverLatency), fmt(s.toPlayback), fmt(s.outbound)];
+    }),
+  );
 }
 
 export function printSessions(row: SessionsRow): void {
