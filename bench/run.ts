@@ -7,6 +7,7 @@
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
+ *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  */
@@ -24,6 +25,7 @@ import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } fro
 import { printEndOfTurn, runEndOfTurnScenario, type EndOfTurnRow } from './end-of-turn-scenario.js';
 import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
+import { runServerProcessesScenario } from './server-processes.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
 import { runPageScenario, type PageRow } from './page-scenario.js';
 import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
@@ -49,8 +51,12 @@ const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const micPhases = arg('mic-phases') ? Number(arg('mic-phases')) : undefined;
 if (micPhases !== undefined && !(Number.isInteger(micPhases) && micPhases >= 1 && micPhases <= 20)) throw new Error(`--mic-phases ${arg('mic-phases')}: use a whole number from 1 to 20`);
+const serverProcesses = arg('processes') ? Number(arg('processes')) : 1;
+if (!(Number.isInteger(serverProcesses) && serverProcesses >= 1 && serverProcesses <= 16)) throw new Error(`--processes ${arg('processes')}: use a whole number from 1 to 16`);
+const stages = process.argv.includes('--stages');
 const inspectFeed: 'chart' | 'full' | undefined = process.argv.includes('--inspect') ? (arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
 
+if (serverProcesses > 1 && (stages || inspectFeed)) throw new Error('--processes runs each server in a process of its own: --stages and --inspect measure one in-process server, so use them without --processes');
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
 
@@ -129,7 +135,11 @@ if (scenarios.includes('server')) {
     // window, since it makes only ~4 turns per 10 s (a full reply plays ~6 s).
     const windowMs = (quick ? 4000 : 10_000) * (sessions === 1 ? 3 : 1);
     const timing = { warmUpMs: quick ? 2000 : 3000, windowMs };
-    servers.push(await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}), stages: process.argv.includes('--stages') }));
+    servers.push(
+      serverProcesses > 1
+        ? await runServerProcessesScenario(sessions, serverProcesses, timing, progress, { ...(micPhases ? { micPhases } : {}) })
+        : await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}), stages }),
+    );
   }
 }
 const created: SessionsRow[] = [];

@@ -17,7 +17,8 @@ import { measureWindow } from './window.js';
 import type { Percentiles } from './stats.js';
 
 export interface FleetOptions {
-  url: string;
+  /** The servers' Realtime URLs: client i connects to `urls[i % urls.length]` (as DNS round robin would spread them). */
+  urls: string[];
   sessions: number;
   warmUpMs: number;
   windowMs: number;
@@ -111,7 +112,8 @@ const TYPE = /"type":"([^"]+)"/;
 const RESPONSE_ID = /"response_id":"([^"]+)"/;
 
 export async function runClientFleet(options: FleetOptions, report: (message: FleetMessage) => void): Promise<FleetResult> {
-  const { url, sessions } = options;
+  const { urls, sessions } = options;
+  let connecting = 0;
   const errorCodes: Record<string, number> = {};
   const error = (code: string) => void (errorCodes[code] = (errorCodes[code] ?? 0) + 1);
   let lateTurns = 0;
@@ -121,7 +123,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
   const connect = (): Promise<{ client: BenchClient; connectMs: number }> =>
     new Promise((resolve, reject) => {
       const startedAtMs = performance.now();
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(urls[connecting++ % urls.length]!);
       const client: BenchClient = { ws, turns: [], closing: false, finished: new Set(), waiters: {} };
       let created = false;
       const refuse = (reason: Error) => {

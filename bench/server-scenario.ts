@@ -27,6 +27,8 @@ export interface ServerRow {
   scenario: 'server';
   transport: 'websocket';
   sessions: number;
+  /** Server processes the clients were spread over (`--processes`; 1: the server in the bench's own process). */
+  processes: number;
   /** Turns with a first audio delta inside the measured window. */
   turns: number;
   /** `new WebSocket()` → `session.created` (TCP, upgrade, session creation), clients connecting in batches. */
@@ -50,7 +52,7 @@ export interface ServerRow {
   errorCodes: Record<string, number>;
   /** Turns with no first audio, or no `response.done`, within 15 s (an overloaded server playing slower than real time). */
   lateTurns: number;
-  /** The server process. */
+  /** The server process (with several, the worst one's lag and the sum of their CPU). */
   loopLagMs: Percentiles;
   cpuPercent: number;
   /** The client process (for reading the server numbers: a saturated client delays what it measures). */
@@ -73,8 +75,24 @@ export interface ServerRow {
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
 
+/** `serve`'s configuration for the bench: fake engines with the reply scenario's delays, room for `sessions` clients. */
+export function benchServeConfig(sessions: number) {
+  return loadConfig({
+    overrides: {
+      server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
+      // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake
+      // TTS speaks at the clients' rate, as such a deployment would, so no reply audio is resampled.
+      audio: { outputRateHz: 24_000 },
+      vad: { engine: 'fake' },
+      stt: { engine: 'fake', fakeTranscripts: ['what is the weather like'] },
+      llm: { engine: 'fake', fakeReply: REPLY },
+      tts: { engines: [{ engine: 'fake', latencyMs: TTS_LATENCY_MS, msPerWord: TTS_MS_PER_WORD }], phrases: [] },
+    },
+  });
+}
+
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
-function idealFirstAudioMs(server: VoiceAgentServer): number {
+export function idealFirstAudioMs(server: VoiceAgentServer): number {
   // Why 0 and 20: the fake LLM built by `serve` (server/engines.ts) has no first-token delay and 20 ms between tokens.
   const firstTokenDelayMs = 0;
   const tokenIntervalMs = 20;
@@ -84,7 +102,7 @@ function idealFirstAudioMs(server: VoiceAgentServer): number {
 }
 
 /** Runs the client fleet in a child process; `onPhase` lets the server measure around the clients' window. */
-function runFleet(options: FleetOptions, progress: (line: string) => void, onPhase: (phase: string) => void): Promise<FleetResult> {
+export function runFleet(options: FleetOptions, progress: (line: string) => void, onPhase: (phase: string) => void): Promise<FleetResult> {
   return new Promise((resolve, reject) => {
     const child = fork(FLEET, ['--fleet-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: FleetMessage) => {
@@ -103,24 +121,43 @@ function runFleet(options: FleetOptions, progress: (line: string) => void, onPha
   });
 }
 
+/** The row's numbers taken at the clients: turns in the measuring window, cancels, errors. */
+export function fleetStats(fleet: FleetResult, ideal: number) {
+  const inWindow = (t: number | undefined) => t !== undefined && t >= fleet.windowStartMs && t <= fleet.windowEndMs;
+  const all = fleet.turns;
+  const answered = all.filter((t) => inWindow(t.firstAudioAtMs));
+  const firstAudio = answered.map((t) => t.firstAudioAtMs! - t.requestAtMs);
+  const stopped = all.filter((t) => inWindow(t.cancelAtMs) && t.doneAtMs !== undefined);
+  const full = all.filter((t) => t.cancelAtMs === undefined && t.status === 'completed' && inWindow(t.doneAtMs) && t.audioDeltas > 0);
+  return {
+    scenario: 'server' as const,
+    transport: 'websocket' as const,
+    turns: answered.length,
+    connectMs: summarize(fleet.connectMs),
+    firstTextMs: summarize(answered.filter((t) => t.firstTextAtMs !== undefined).map((t) => t.firstTextAtMs! - t.requestAtMs)),
+    firstAudioMs: summarize(firstAudio),
+    idealFirstAudioMs: ideal,
+    firstAudioOverIdealMs: summarize(firstAudio.map((ms) => ms - ideal)),
+    stops: stopped.length,
+    cancelToLastAudioMs: summarize(stopped.map((t) => Math.max(0, (t.lastAudioAtMs ?? 0) - t.cancelAtMs!))),
+    cancelToDoneMs: summarize(stopped.map((t) => t.doneAtMs! - t.cancelAtMs!)),
+    audioAfterDone: fleet.audioAfterDone,
+    playbackStretch: summarize(full.map((t) => (t.doneAtMs! - t.firstAudioAtMs!) / t.audioMs)),
+    errors: Object.values(fleet.errorCodes).reduce((a, b) => a + b, 0),
+    errorCodes: fleet.errorCodes,
+    lateTurns: fleet.lateTurns,
+    clientLoopLagMs: fleet.loopLagMs,
+    clientCpuPercent: fleet.cpuPercent,
+  };
+}
+
 export async function runServerScenario(
   sessions: number,
   timing: { warmUpMs: number; windowMs: number },
   progress: (line: string) => void,
   options: { inspect?: 'full' | 'chart'; micPhases?: number; stages?: boolean } = {},
 ): Promise<ServerRow> {
-  const config = loadConfig({
-    overrides: {
-      server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
-      // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake
-      // TTS speaks at the clients' rate, as such a deployment would, so no reply audio is resampled.
-      audio: { outputRateHz: 24_000 },
-      vad: { engine: 'fake' },
-      stt: { engine: 'fake', fakeTranscripts: ['what is the weather like'] },
-      llm: { engine: 'fake', fakeReply: REPLY },
-      tts: { engines: [{ engine: 'fake', latencyMs: TTS_LATENCY_MS, msPerWord: TTS_MS_PER_WORD }], phrases: [] },
-    },
-  });
+  const config = benchServeConfig(sessions);
   const server = await serve({ config, log: silentLogger });
   const ideal = idealFirstAudioMs(server);
   let watchers: ReturnType<typeof startWatchers> | undefined;
@@ -142,7 +179,7 @@ export async function runServerScenario(
       watchers = startWatchers(server.http.url, options.inspect);
       await watchers.ready;
     }
-    const fleet = await runFleet({ url, sessions, ...timing, micPhases: options.micPhases }, progress, (phase) => {
+    const fleet = await runFleet({ urls: [url], sessions, ...timing, micPhases: options.micPhases }, progress, (phase) => {
       if (phase === 'window-start' && watchers) {
         inspected = server.http.inspect.hub.watched;
         busyAtStartMs = server.http.inspect.hub.stats.busyMs;
@@ -165,34 +202,12 @@ export async function runServerScenario(
     await watchStarted;
     const watched = await watchEnded;
 
-    const inWindow = (t: number | undefined) => t !== undefined && t >= fleet.windowStartMs && t <= fleet.windowEndMs;
-    const all = fleet.turns;
-    const answered = all.filter((t) => inWindow(t.firstAudioAtMs));
-    const firstAudio = answered.map((t) => t.firstAudioAtMs! - t.requestAtMs);
-    const stopped = all.filter((t) => inWindow(t.cancelAtMs) && t.doneAtMs !== undefined);
-    const full = all.filter((t) => t.cancelAtMs === undefined && t.status === 'completed' && inWindow(t.doneAtMs) && t.audioDeltas > 0);
     return {
-      scenario: 'server',
-      transport: 'websocket',
+      ...fleetStats(fleet, ideal),
       sessions,
-      turns: answered.length,
-      connectMs: summarize(fleet.connectMs),
-      firstTextMs: summarize(answered.filter((t) => t.firstTextAtMs !== undefined).map((t) => t.firstTextAtMs! - t.requestAtMs)),
-      firstAudioMs: summarize(firstAudio),
-      idealFirstAudioMs: ideal,
-      firstAudioOverIdealMs: summarize(firstAudio.map((ms) => ms - ideal)),
-      stops: stopped.length,
-      cancelToLastAudioMs: summarize(stopped.map((t) => Math.max(0, (t.lastAudioAtMs ?? 0) - t.cancelAtMs!))),
-      cancelToDoneMs: summarize(stopped.map((t) => t.doneAtMs! - t.cancelAtMs!)),
-      audioAfterDone: fleet.audioAfterDone,
-      playbackStretch: summarize(full.map((t) => (t.doneAtMs! - t.firstAudioAtMs!) / t.audioMs)),
-      errors: Object.values(fleet.errorCodes).reduce((a, b) => a + b, 0),
-      errorCodes: fleet.errorCodes,
-      lateTurns: fleet.lateTurns,
+      processes: 1,
       loopLagMs: serverWindow.loopLagMs,
       cpuPercent: serverWindow.cpuPercent,
-      clientLoopLagMs: fleet.loopLagMs,
-      clientCpuPercent: fleet.cpuPercent,
       rssPerSessionMb,
       inspected,
       inspectFeed: options.inspect ?? null,

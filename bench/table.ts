@@ -94,12 +94,13 @@ export function serverTargets(row: ServerRow) {
 
 export function printServer(rows: ServerRow[]): void {
   console.log('\nServer over WebSocket (Realtime clients in a child process, fake engines), ms at the client:');
-  const header = ['sessions', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
+  const header = ['sessions', 'server processes', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
   const body = rows.map((r) => {
     const t = serverTargets(r);
     const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
     return [
       String(r.sessions),
+      String(r.processes),
       String(r.turns),
       fmt(r.connectMs),
       fmt(r.firstTextMs),
@@ -121,7 +122,7 @@ export function printServer(rows: ServerRow[]): void {
     ];
   });
   printRows(header, body);
-  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone.');
+  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone (several processes: the worst lag, the summed CPU).');
   console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
   const staged = rows.filter((r) => r.stages);
   if (staged.length === 0) return;
