@@ -75,6 +75,17 @@ export function sessionsCreateSubject(prefix: string): string {
   return `${prefix}.sessions.create`;
 }
 
+/**
+ * Where the `serve` processes of one NATS cluster ask which of them runs a session:
+ * `<prefix>.sessions.host.<sessionId>`, answered by the host that runs it (so one id never runs twice).
+ * Outside the session scheme like `sessions.create`: `host` is no stage.
+ */
+export function sessionHostSubject(prefix: string, sessionId: string): string {
+  assertToken('prefix', prefix);
+  assertToken('sessionId', sessionId);
+  return `${prefix}.sessions.host.${sessionId}`;
+}
+
 /** Every subject of one session: `<prefix>.<sessionId>.>`. */
 export function sessionWildcard(prefix: string, sessionId: string): string {
   assertToken('prefix', prefix);

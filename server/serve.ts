@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
+import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
 
 export interface ServeOptions {
@@ -72,7 +73,9 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const recordOptions = recordOptionsFrom(config, options.nats);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
   const recorder = records ? () => createSessionRecorder(records, { bus, clock, ...recordOptions.recorder }) : undefined;
-  const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}) });
+  // On NATS, several serve processes share the subjects: a session id must run on one of them only.
+  const directory = options.nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
+  const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
   const metrics = createServerMetrics();
   const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
   let placement: SessionPlacement | undefined;

@@ -19,6 +19,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
 import type { EnginePool } from './engine-pool.js';
+import type { SessionDirectory } from './session-directory.js';
 import type { SinkKind } from './runtime-options.js';
 import { silentLogger, type Logger } from './logger.js';
 import { startSession, type SessionHandle, type StartSessionOptions } from './session-host.js';
@@ -70,7 +71,7 @@ export class SessionLimitError extends Error {
   }
 }
 
-/** A session with this id already runs here. */
+/** A session with this id already runs here, or (with a session directory) on another host. */
 export class SessionExistsError extends Error {
   override name = 'SessionExistsError';
 }
@@ -101,6 +102,11 @@ export interface SessionManagerOptions {
   publishState?: boolean;
   /** Records each session (server/records): called once per session, attached before its chart starts. */
   recorder?: () => SessionRecording;
+  /**
+   * Sessions of the other hosts on the same NATS cluster (`session-directory.ts`): a chosen id that runs
+   * elsewhere is refused, and this host answers for its own sessions.
+   */
+  directory?: SessionDirectory;
 }
 
 /** What the manager needs of a session recorder: attach before start, close with the end reason. */
@@ -169,7 +175,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       reserved.set(sessionId, request.owner);
       let entry: Entry;
       let recording: SessionRecording | undefined;
+      let answering: Subscription | undefined;
       try {
+        if (options.directory) {
+          // A fresh id is this host's own; a chosen one may already run on another host.
+          const host = request.sessionId === undefined ? undefined : await options.directory.hostOf(sessionId);
+          if (host !== undefined) throw new SessionExistsError(`session ${sessionId} already runs on host ${host}: pick another id, or talk to it there`);
+          if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
+          answering = options.directory.announce(sessionId);
+        }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
         const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device') });
         recording = options.recorder?.();
@@ -199,6 +213,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
             entry.lastInputAtMs = clock.now();
           },
         };
+        if (answering) entry.activity.push(answering);
         if (!request.sink) {
           // A device on the bus has no connection to watch: its own messages are its activity. Raw
           // subscriptions, so nothing is decoded twice.
@@ -210,6 +225,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         handle.actor.subscribe({ complete: () => void manager.end(sessionId, 'end') });
         await handle.ready();
       } catch (error) {
+        answering?.unsubscribe();
         recording?.close('error');
         throw error;
       } finally {

@@ -17,6 +17,7 @@ import type { MessageBus } from '../bus/message-bus.js';
 import { sessionsCreateSubject } from '../bus/subjects.js';
 import type { Subscription } from '../bus/transport.js';
 import { silentLogger, type Logger } from './logger.js';
+import { SessionDirectoryError } from './session-directory.js';
 import { SessionExistsError, SessionLimitError, type SessionManager } from './session-manager.js';
 
 export const SESSION_HOSTS_QUEUE = 'session-hosts';
@@ -65,7 +66,14 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
         }),
       );
     } catch (error) {
-      const code = error instanceof SessionLimitError ? 'too_many_sessions' : error instanceof SessionExistsError ? 'session_exists' : 'session_failed';
+      const code =
+        error instanceof SessionLimitError
+          ? 'too_many_sessions'
+          : error instanceof SessionExistsError
+            ? 'session_exists'
+            : error instanceof SessionDirectoryError
+              ? 'session_directory_unavailable'
+              : 'session_failed';
       if (code === 'session_failed') log.error('session placement failed', { error });
       respond(encode({ ok: false, error: { code, message: (error as Error).message } }));
     } finally {

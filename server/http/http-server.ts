@@ -25,6 +25,7 @@ import { createInspectRoutes, type InspectRoutes } from '../inspect/routes.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openRealtimeConnection, type RealtimeConnection } from '../realtime/connection.js';
 import type { RecordStore } from '../records/store.js';
+import { SessionDirectoryError } from '../session-directory.js';
 import { SessionExistsError, SessionLimitError, type SessionManager } from '../session-manager.js';
 import { createAuthenticator, KEY_SUBPROTOCOL_PREFIX } from './auth.js';
 import { ChatRequestError, readChatRequest, streamChat } from './chat-stream.js';
@@ -100,6 +101,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           if (error instanceof ChatRequestError) return refuse(res, error.status, error.code, error.message);
           if (error instanceof SessionLimitError) return refuse(res, error.scope === 'draining' ? 503 : 429, 'too_many_sessions', error.message);
           if (error instanceof SessionExistsError) return refuse(res, 409, 'session_exists', error.message);
+          if (error instanceof SessionDirectoryError) return refuse(res, 503, 'session_directory_unavailable', error.message);
           log.error('chat stream failed', { error });
           refuse(res, 500, 'server_error', 'the server failed to handle the request');
         });

@@ -1,0 +1,85 @@
+/**
+ * One session id runs on one host only: two `serve` instances on one real nats-server, and every way a
+ * session is started under a chosen id — the manager, a robot's `va.sessions.create`, a `/chat/stream`
+ * `sessionId` — refuses an id that runs on the other host (naming it) instead of starting a second chart
+ * on the same subjects. Once the session ends there, the id is free again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNatsTransport } from '../../bus/nats-transport.js';
+import type { Transport } from '../../bus/transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import { systemClock } from '../../adapters/clock.js';
+import { loadConfig } from '../../server/config.js';
+import { silentLogger } from '../../server/logger.js';
+import { serve, type VoiceAgentServer } from '../../server/serve.js';
+import { createNatsSessionDirectory, SessionDirectoryError } from '../../server/session-directory.js';
+import { SessionExistsError } from '../../server/session-manager.js';
+import type { CreateSessionReply } from '../../server/session-placement.js';
+import { FAKE_ENGINES } from '../server/fake-config.js';
+import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+
+let nats: NatsServerHandle;
+let robot: Transport;
+const hosts: Record<'a' | 'b', VoiceAgentServer> = {} as never;
+
+const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } });
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  hosts.a = await serve({ config: config(), nats: nats.url, hostId: 'host-a', log: silentLogger });
+  hosts.b = await serve({ config: config(), nats: nats.url, hostId: 'host-b', log: silentLogger });
+  robot = await connectNatsTransport({ servers: nats.url, name: 'robot' });
+}, 30_000);
+
+afterAll(async () => {
+  await robot?.close();
+  await hosts.a?.stop();
+  await hosts.b?.stop();
+  await nats?.stop();
+});
+
+const askForSession = async (sessionId: string) =>
+  JSON.parse(new TextDecoder().decode(await robot.request('va.sessions.create', new TextEncoder().encode(JSON.stringify({ sessionId })), { timeoutMs: 3000 }))) as CreateSessionReply;
+
+describe('session directory over NATS', () => {
+  it('refuses an id that runs on the other host, on every way in, and frees it when the session ends', async () => {
+    await hosts.a.manager.create({ sessionId: 'robot-7' });
+
+    await expect(hosts.b.manager.create({ sessionId: 'robot-7' })).rejects.toThrow(SessionExistsError);
+    await expect(hosts.b.manager.create({ sessionId: 'robot-7' })).rejects.toThrow(/robot-7 already runs on host host-a/);
+
+    // The queue group hands the requests to either host; both refuse.
+    for (let i = 0; i < 6; i++) {
+      const reply = await askForSession('robot-7');
+      expect(reply).toMatchObject({ ok: false, error: { code: 'session_exists' } });
+    }
+
+    const chat = await fetch(`${hosts.b.http.url}/chat/stream`, { method: 'POST', body: JSON.stringify({ sessionId: 'robot-7', turn: 1, type: 'TEXT', content: 'hello' }) });
+    expect(chat.status).toBe(409);
+    expect(await chat.text()).toMatch(/runs on host host-a/);
+
+    expect(hosts.a.manager.size).toBe(1);
+    expect(hosts.b.manager.size).toBe(0);
+
+    await hosts.a.manager.end('robot-7', 'end');
+    const moved = await hosts.b.manager.create({ sessionId: 'robot-7' });
+    expect(moved.id).toBe('robot-7');
+    await hosts.b.manager.end('robot-7', 'end');
+  });
+
+  it('a session with a fresh id is announced too, and a host that holds an id but does not answer is an error, not a duplicate', async () => {
+    const fresh = await hosts.a.manager.create({});
+    const directory = createNatsSessionDirectory({ bus: hosts.b.bus, hostId: 'host-b', timeoutMs: 200 });
+    expect(await directory.hostOf(fresh.id)).toBe('host-a');
+    expect(await directory.hostOf('nobody-here')).toBeUndefined();
+    await hosts.a.manager.end(fresh.id, 'end');
+    expect(await directory.hostOf(fresh.id)).toBeUndefined();
+
+    // Something subscribed on the id's subject that never answers: the directory cannot tell, so it says so.
+    const mute = createMessageBus(robot, { clock: systemClock });
+    const silent = mute.transport.subscribe('va.sessions.host.robot-9', () => {});
+    await robot.flush();
+    await expect(directory.hostOf('robot-9')).rejects.toThrow(SessionDirectoryError);
+    silent.unsubscribe();
+  });
+});
