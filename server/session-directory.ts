@@ -3,7 +3,8 @@
  * never runs twice. Each host answers for its own sessions on `<prefix>.sessions.host.<sessionId>`; before
  * starting a session under a chosen id (a robot's `sessions.create`, `--sessions`, a `/chat/stream`
  * `sessionId`) a host asks there. Without the check, a second host handed the same id would start a second
- * chart on the same subjects: both would hear the robot's microphone and both would answer.
+ * chart on the same subjects: both would hear the robot's microphone and both would answer. A
+ * `/chat/stream` turn for a session that runs on another host goes to it over the bus instead.
  *
  * Two hosts asked for the same new id within the same few milliseconds can both find it free (each asks,
  * then answers); ids that clients choose are meant to be theirs alone (a robot's name), so this closes the
@@ -12,8 +13,8 @@
  * @example
  * ```ts
  * const directory = createNatsSessionDirectory({ bus, hostId: 'host-a' });
- * const host = await directory.hostOf('robot-7'); // 'host-b' when robot-7 runs there, else undefined
- * const answering = directory.announce('robot-8');  // host-a now answers for robot-8 …
+ * const where = await directory.lookup('robot-7');        // { hostId: 'host-b' } when robot-7 runs there, else undefined
+ * const answering = directory.announce('robot-8', owner); // host-a now answers for robot-8 …
  * answering.unsubscribe();                           // … until its session ends
  * ```
  */
@@ -23,11 +24,17 @@ import type { MessageBus } from '../bus/message-bus.js';
 import { sessionHostSubject } from '../bus/subjects.js';
 import type { Subscription } from '../bus/transport.js';
 
+/** Where a session runs, and whose it is (the API key's fingerprint; absent without keys). */
+export interface SessionLocation {
+  hostId: string;
+  owner?: string;
+}
+
 export interface SessionDirectory {
-  /** The host that runs `sessionId`, or `undefined` when none does. */
-  hostOf(sessionId: string): Promise<string | undefined>;
+  /** Where `sessionId` runs, or `undefined` when no host runs it. */
+  lookup(sessionId: string): Promise<SessionLocation | undefined>;
   /** Answers for `sessionId` from now on; unsubscribe when the session ends. */
-  announce(sessionId: string): Subscription;
+  announce(sessionId: string, owner: string | undefined): Subscription;
 }
 
 /** The directory could not tell whether a session runs elsewhere (a host that does not answer in time). */
@@ -35,7 +42,7 @@ export class SessionDirectoryError extends Error {
   override name = 'SessionDirectoryError';
 }
 
-const HostReplySchema = z.object({ hostId: z.string().min(1).max(200) }).strict();
+const HostReplySchema = z.object({ hostId: z.string().min(1).max(200), owner: z.string().min(1).max(200).optional() }).strict();
 
 /**
  * Why 1 s: a host answers from its event loop within milliseconds; one that takes longer is stalled, and
@@ -46,9 +53,8 @@ const DEFAULT_TIMEOUT_MS = 1000;
 export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: string; timeoutMs?: number }): SessionDirectory {
   const { bus, hostId } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const reply = new TextEncoder().encode(JSON.stringify({ hostId }));
   return {
-    async hostOf(sessionId) {
+    async lookup(sessionId) {
       const subject = sessionHostSubject(bus.prefix, sessionId);
       let data: Uint8Array;
       try {
@@ -62,9 +68,10 @@ export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: s
       }
       const parsed = HostReplySchema.safeParse(safeJson(data));
       if (!parsed.success) throw new SessionDirectoryError(`the host of session ${sessionId} answered on ${subject} with something other than {"hostId"}: is another program using that subject?`);
-      return parsed.data.hostId;
+      return parsed.data.owner === undefined ? { hostId: parsed.data.hostId } : { hostId: parsed.data.hostId, owner: parsed.data.owner };
     },
-    announce(sessionId) {
+    announce(sessionId, owner) {
+      const reply = new TextEncoder().encode(JSON.stringify(owner === undefined ? { hostId } : { hostId, owner }));
       return bus.transport.subscribe(sessionHostSubject(bus.prefix, sessionId), (delivery) => delivery.respond?.(reply));
     },
   };

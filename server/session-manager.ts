@@ -79,6 +79,8 @@ export class SessionExistsError extends Error {
 export interface SessionManager {
   readonly size: number;
   readonly draining: boolean;
+  /** The other hosts' sessions on the same NATS cluster (absent on the in-process bus). */
+  readonly directory: SessionDirectory | undefined;
   create(request?: CreateSessionRequest): Promise<ManagedSession>;
   get(sessionId: string): ManagedSession | undefined;
   list(): ManagedSession[];
@@ -161,6 +163,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     get draining() {
       return draining;
     },
+    directory: options.directory,
     async create(request = {}) {
       if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
       if (manager.size >= limits.maxSessions) {
@@ -179,10 +182,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       try {
         if (options.directory) {
           // A fresh id is this host's own; a chosen one may already run on another host.
-          const host = request.sessionId === undefined ? undefined : await options.directory.hostOf(sessionId);
-          if (host !== undefined) throw new SessionExistsError(`session ${sessionId} already runs on host ${host}: pick another id, or talk to it there`);
+          const elsewhere = request.sessionId === undefined ? undefined : await options.directory.lookup(sessionId);
+          if (elsewhere) throw new SessionExistsError(`session ${sessionId} already runs on host ${elsewhere.hostId}: pick another id, or talk to it there`);
           if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
-          answering = options.directory.announce(sessionId);
+          answering = options.directory.announce(sessionId, request.owner);
         }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
         const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device') });

@@ -4,7 +4,7 @@
  * session (a new `sessionId` creates the session for the caller's key), answered by `text-delta
  * { content, eos }` events as tokens arrive and `done { stats: { ttft_ms, tokens, total_ms } }`, or
  * `error { code, message }`. Text turns land in the same history as voice turns. `COMMAND` content is
- * `STOP` or `END`.
+ * `STOP` or `END`. On NATS, a session that runs on another `serve` process is reached over the bus.
  *
  * @example
  * ```sh
@@ -53,21 +53,25 @@ export class ChatRequestError extends Error {
 export async function streamChat(request: ChatRequest, res: ServerResponse, context: ChatStreamContext): Promise<void> {
   const { manager, bus, clock, owner } = context;
   let session = manager.get(request.sessionId);
+  // On NATS the session may run on another host: its turns go to it over the bus, as any process may steer it.
+  const remote = session || !manager.directory ? undefined : await manager.directory.lookup(request.sessionId);
   // Another key's session is reported as absent: a client can never learn of, or address, it.
-  if (session && session.owner !== owner) throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
+  if ((session ?? remote) && (session ? session.owner : remote!.owner) !== owner) {
+    throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
+  }
   if (request.type === 'COMMAND') {
     const command = request.content.trim().toUpperCase();
     if (command !== 'STOP' && command !== 'END') throw new ChatRequestError(400, 'invalid_command', `COMMAND content must be STOP or END, not "${request.content.slice(0, 32)}"`);
-    if (!session) throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
-    bus.publish({ type: command === 'STOP' ? 'control.stop' : 'control.end', sessionId: session.id, turnId: '-' });
+    if (!session && !remote) throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
+    bus.publish({ type: command === 'STOP' ? 'control.stop' : 'control.end', sessionId: request.sessionId, turnId: '-' });
     openStream(res);
     send(res, 'done', { stats: { ttft_ms: null, tokens: 0, total_ms: 0 } });
     res.end();
     return;
   }
-  session ??= await manager.create({ sessionId: request.sessionId, ...(owner !== undefined ? { owner } : {}) });
-  session.touch();
-  const sessionId = session.id;
+  if (!remote) session ??= await manager.create({ sessionId: request.sessionId, ...(owner !== undefined ? { owner } : {}) });
+  session?.touch();
+  const sessionId = request.sessionId;
   const startedAtMs = clock.now();
   openStream(res);
 
@@ -109,7 +113,8 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
         resolve();
       }
     });
-    void bus.flush().then(() => session!.handle.sendText(request.content));
+    // What the session's `sendText` publishes; a session on another host gets it the same way.
+    void bus.flush().then(() => bus.publish({ type: 'user.text', sessionId, turnId: '-', text: request.content }));
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * One session id runs on one host only: two `serve` instances on one real nats-server, and every way a
- * session is started under a chosen id — the manager, a robot's `va.sessions.create`, a `/chat/stream`
- * `sessionId` — refuses an id that runs on the other host (naming it) instead of starting a second chart
- * on the same subjects. Once the session ends there, the id is free again.
+ * One session id runs on one host only: two `serve` instances on one real nats-server. Starting a session
+ * under a chosen id — the manager, a robot's `va.sessions.create` — refuses an id that runs on the other
+ * host (naming it) instead of starting a second chart on the same subjects; once the session ends there,
+ * the id is free again. A `/chat/stream` turn that reaches the other host goes to the session over the
+ * bus and lands in its history; another key still cannot reach it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
@@ -22,7 +23,12 @@ let nats: NatsServerHandle;
 let robot: Transport;
 const hosts: Record<'a' | 'b', VoiceAgentServer> = {} as never;
 
-const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } });
+const KEY_A = 'key-a-0123456789abcdef';
+const KEY_B = 'key-b-0123456789abcdef';
+const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
+
+const chat = (host: VoiceAgentServer, key: string, body: object) =>
+  fetch(`${host.http.url}/chat/stream`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ turn: 1, type: 'TEXT', ...body }) });
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -54,10 +60,6 @@ describe('session directory over NATS', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'session_exists' } });
     }
 
-    const chat = await fetch(`${hosts.b.http.url}/chat/stream`, { method: 'POST', body: JSON.stringify({ sessionId: 'robot-7', turn: 1, type: 'TEXT', content: 'hello' }) });
-    expect(chat.status).toBe(409);
-    expect(await chat.text()).toMatch(/runs on host host-a/);
-
     expect(hosts.a.manager.size).toBe(1);
     expect(hosts.b.manager.size).toBe(0);
 
@@ -67,19 +69,41 @@ describe('session directory over NATS', () => {
     await hosts.b.manager.end('robot-7', 'end');
   });
 
+  it('a /chat/stream turn reaching the other host goes to the session over the bus; another key gets 404', async () => {
+    const first = await chat(hosts.a, KEY_A, { sessionId: 'kiosk-1', content: 'first question' });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toMatch(/event: done/);
+
+    const second = await chat(hosts.b, KEY_A, { sessionId: 'kiosk-1', content: 'second question' });
+    expect(second.status).toBe(200);
+    const body = await second.text();
+    expect(body).toMatch(/event: text-delta\ndata: \{"content":"Hello/);
+    expect(body).toMatch(/event: done/);
+    expect(hosts.b.manager.size).toBe(0);
+    const history = hosts.a.manager.get('kiosk-1')!.handle.history();
+    expect(history.filter((h) => h.role === 'user').map((h) => h.text)).toEqual(['first question', 'second question']);
+
+    expect((await chat(hosts.b, KEY_B, { sessionId: 'kiosk-1', content: 'not yours' })).status).toBe(404);
+    const end = await chat(hosts.b, KEY_A, { sessionId: 'kiosk-1', type: 'COMMAND', content: 'END' });
+    expect(end.status).toBe(200);
+    await end.text();
+    for (let i = 0; i < 100 && hosts.a.manager.get('kiosk-1'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(hosts.a.manager.get('kiosk-1')).toBeUndefined();
+  });
+
   it('a session with a fresh id is announced too, and a host that holds an id but does not answer is an error, not a duplicate', async () => {
     const fresh = await hosts.a.manager.create({});
     const directory = createNatsSessionDirectory({ bus: hosts.b.bus, hostId: 'host-b', timeoutMs: 200 });
-    expect(await directory.hostOf(fresh.id)).toBe('host-a');
-    expect(await directory.hostOf('nobody-here')).toBeUndefined();
+    expect(await directory.lookup(fresh.id)).toEqual({ hostId: 'host-a' });
+    expect(await directory.lookup('nobody-here')).toBeUndefined();
     await hosts.a.manager.end(fresh.id, 'end');
-    expect(await directory.hostOf(fresh.id)).toBeUndefined();
+    expect(await directory.lookup(fresh.id)).toBeUndefined();
 
     // Something subscribed on the id's subject that never answers: the directory cannot tell, so it says so.
     const mute = createMessageBus(robot, { clock: systemClock });
     const silent = mute.transport.subscribe('va.sessions.host.robot-9', () => {});
     await robot.flush();
-    await expect(directory.hostOf('robot-9')).rejects.toThrow(SessionDirectoryError);
+    await expect(directory.lookup('robot-9')).rejects.toThrow(SessionDirectoryError);
     silent.unsubscribe();
   });
 });
