@@ -15,7 +15,7 @@
  * const directory = createNatsSessionDirectory({ bus, hostId: 'host-a' });
  * const where = await directory.lookup('robot-7');        // { hostId: 'host-b' } when robot-7 runs there, else undefined
  * const answering = directory.announce('robot-8', owner); // host-a now answers for robot-8 …
- * answering.unsubscribe();                           // … until its session ends
+ * answering.unsubscribe();                                // … until its session ends
  * ```
  */
 import { z } from 'zod';
