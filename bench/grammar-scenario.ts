@@ -16,7 +16,7 @@
  */
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
-import { loadConfig } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../server/config.js';
 import { acceptedAt, buildGrammarCorpus, corpusVoices, countsAt, exactAt, freshVoices, OUT_OF_GRAMMAR, type CorpusUtterance, type GrammarCounts, type GrammarResult } from './grammar-corpus.js';
 
 export type { GrammarResult } from './grammar-corpus.js';
@@ -113,8 +113,9 @@ export async function runGrammarScenario(options: { quick: boolean }, progress: 
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
   const corpus: CorpusUtterance[] = await buildGrammarCorpus(GRAMMAR, voices, progress);
   progress(`  ${corpus.length} utterances (${OUT_OF_GRAMMAR.length} phrases outside the grammar per voice); decoding`);
-  const withConfidence = createPocketsphinxStt({ grammarPath: GRAMMAR });
-  const grammarOnly = createPocketsphinxStt({ grammarPath: GRAMMAR, confidence: false });
+  // The recognizer as `serve` configures it: with the shipped MLLR transform (stt.mllrPath).
+  const withConfidence = createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR });
+  const grammarOnly = createPocketsphinxStt({ grammarPath: GRAMMAR, confidence: false, mllrPath: DEFAULT_GRAMMAR_MLLR });
   await Promise.all([withConfidence.warmUp!(), grammarOnly.warmUp!()]);
   const results: GrammarResult[] = [];
   let audioSeconds = 0;

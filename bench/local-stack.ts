@@ -16,6 +16,7 @@ import { createMessageBus } from '../bus/message-bus.js';
 import { startSession } from '../server/session-host.js';
 import { createTimelineRecorder } from '../server/timeline.js';
 import { summarize, type Percentiles } from './stats.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
 
@@ -31,7 +32,7 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const tts = createFliteTts();
   await tts.warmUp!();
-  const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+  const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR });
   await stt.warmUp!();
   const session = startSession({
     sessionId: 'local',

@@ -18,6 +18,7 @@ import { createFvadVad } from '../adapters/vad/fvad.js';
 import { createVadSegmenter } from '../actors/vad-segmenter.js';
 import { makeNoise, NOISE_KINDS, type NoiseKind } from './noise-signals.js';
 import { atLevel, CORPUS_RATE_HZ, localVoices, speak, type Voice } from './speech-corpus.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
 
 export interface ConditioningVariant {
   name: string;
@@ -127,7 +128,7 @@ async function listen(stream: Float32Array, variant: ConditioningVariant, transc
 }
 
 let stt: ReturnType<typeof createPocketsphinxStt> | undefined;
-const sttEngine = () => (stt ??= createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' }));
+const sttEngine = () => (stt ??= createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR }));
 
 async function transcribe(engine: ReturnType<typeof createPocketsphinxStt>, audio: Uint8Array[]): Promise<string> {
   const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });

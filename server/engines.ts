@@ -67,7 +67,11 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
   if (config.stt.engine === 'fake') return createFakeStt({ clock, transcripts: config.stt.fakeTranscripts });
   if (config.stt.engine === 'remote') return createRemoteStt(needRemote('stt', remote));
   if (config.stt.engine === 'pocketsphinx') {
-    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}) });
+    return createPocketsphinxStt({
+      sampleRateHz: config.audio.inputRateHz,
+      ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}),
+      ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}),
+    });
   }
   if (config.stt.engine === 'openai') {
     const { baseUrl, apiKey, model } = config.stt;

@@ -25,7 +25,9 @@ import koffi from 'koffi';
 import { grammarConfidence } from './grammar-confidence.js';
 import type { SttEngine, SttResult } from './types.js';
 
-const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+/** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
+export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+const MODEL_DIR = POCKETSPHINX_MODEL_DIR;
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
 const PARTIAL_EVERY_MS = 200;
@@ -46,6 +48,14 @@ export interface PocketsphinxOptions {
   confidence?: boolean;
   /** Phone language model of the phone loop (default: Debian's en-us-phone.lm.bin). */
   phoneLmPath?: string;
+  /**
+   * With a grammar: an MLLR transform of the acoustic model (`-mllr`) for the grammar decoder, such as
+   * `examples/en-us-grammar.mllr` (made by `bench/adapt-grammar-mllr.ts`; the app config's default,
+   * `stt.mllrPath`). Absent: the model as Debian ships it. Why not the phone loop too: on the grammar
+   * benchmark, adapting both accepted more phrases outside the grammar (14 against 11–12 of 352) for the
+   * same commands recognized; the loop is the unbiased reference the confidence compares against.
+   */
+  mllrPath?: string;
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
@@ -86,6 +96,8 @@ const GRAMMAR_TUNING = ['-pip', '1.5'];
  * the same with and without it. Not applied to the open-vocabulary language model: not measured there.
  */
 const WARP = ['-warp_type', 'inverse_linear', '-warp_params', '0.95'];
+/** The grammar decoder's front end beyond the model's own `feat.params`: what an MLLR transform for it must be estimated on. */
+export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 
 /** Silence and filler "words" (`<sil>`, `[NOISE]`, `+breath+`, the phone loop's `SIL`). */
 const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
@@ -130,15 +142,22 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   const phoneLm = grammarPath && options.confidence !== false ? (options.phoneLmPath ?? join(MODEL_DIR, 'en-us-phone.lm.bin')) : undefined;
   const needed: Array<readonly [string, string]> = [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict], [grammarPath ? 'grammar (grammarPath)' : 'language model (lmPath)', grammarPath ?? lm]];
   if (phoneLm) needed.push(['phone language model (phoneLmPath)', phoneLm]);
+  const mllr = grammarPath && options.mllrPath ? ['-mllr', options.mllrPath] : [];
+  if (mllr.length > 0) needed.push(['MLLR transform (mllrPath)', options.mllrPath!]);
   for (const [what, path] of needed) {
     if (existsSync(path)) continue;
     // A grammar is the user's own file; the models come from the Debian packages.
-    const fix = path === grammarPath ? 'check stt.grammarPath (relative paths start at the working directory)' : `${INSTALL_HINT}, or set the path`;
+    const fix =
+      path === grammarPath
+        ? 'check stt.grammarPath (relative paths start at the working directory)'
+        : path === options.mllrPath
+          ? 'check stt.mllrPath (null: no transform; bench/adapt-grammar-mllr.ts makes one)'
+          : `${INSTALL_HINT}, or set the path`;
     throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${fix}`);
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
-  const argv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP] : ['-lm', lm])];
+  const argv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP, ...mllr] : ['-lm', lm])];
   // Context-independent phones: the context-dependent loop takes ~10 s per second of audio here (and with
   // beams narrow enough to be fast, its phones are worse). Why language weight 4 (default 6.5): the phone
   // model then drops fewer phones of fast or accented speech, and the grammar benchmark rejected fewer

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
-import { loadConfig } from '../../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../server/config.js';
 import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createFvadVad } from '../../adapters/vad/fvad.js';
@@ -34,7 +34,7 @@ describe('offline closed loop', () => {
     const sink = createRecordingSink(clock, RATE);
     const tts = createFliteTts();
     await tts.warmUp!();
-    const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+    const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR });
     await stt.warmUp!();
     const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({
