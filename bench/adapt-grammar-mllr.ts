@@ -22,12 +22,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR } from '../adapters/stt/pocketsphinx.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
+import { asVadUtterance } from './grammar-scenario.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOOLS_HINT = 'apt-get install -y sphinxtrain sphinxbase-utils pocketsphinx';
 const TRAINER_DIR = '/usr/lib/sphinxtrain';
-/** Why 200 ms of silence around each utterance: Baum-Welch aligns `<s>` and `</s>` to it, as the VAD's padding. */
-const PAD_SAMPLES = 3200;
 
 const at = process.argv.indexOf('--out');
 const out = at >= 0 ? process.argv[at + 1]! : join(ROOT, 'examples', 'en-us-grammar.mllr');
@@ -110,9 +109,10 @@ async function main(): Promise<void> {
     const transcripts: string[] = [];
     corpus.forEach((utterance, i) => {
       const id = `u${String(i).padStart(4, '0')}`;
-      const padded = new Int16Array(utterance.samples.length + 2 * PAD_SAMPLES);
-      padded.set(utterance.samples, PAD_SAMPLES);
-      writeFileSync(join(work, 'raw', `${id}.raw`), Buffer.from(padded.buffer));
+      // As the decoder gets it: the VAD's prefix and hangover over a room's noise floor. Digital silence
+      // around the speech would have the transform fit silence that no microphone makes.
+      const heard = asVadUtterance(utterance.samples);
+      writeFileSync(join(work, 'raw', `${id}.raw`), Buffer.from(heard.buffer, heard.byteOffset, heard.byteLength));
       ids.push(id);
       transcripts.push(`<s> ${utterance.text.toLowerCase()} </s> (${id})`);
     });

@@ -73,10 +73,15 @@ interface Binding {
   nFrames: (ps: unknown) => number;
 }
 
-/** A pooled grammar (or LM) decoder and, when confidence is on, its phone loop. */
+/**
+ * A pooled grammar (or LM) decoder, when confidence is on its phone loop, and with an MLLR transform the
+ * grammar decoder without it (`plain`), which decodes the utterance again when the adapted search reaches
+ * no sentence.
+ */
 interface Decoders {
   ps: unknown;
   loop?: unknown;
+  plain?: unknown;
 }
 
 /**
@@ -171,7 +176,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}) };
+  const plainArgv = mllr.length > 0 ? argv.slice(0, argv.length - mllr.length) : undefined;
+  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(plainArgv ? { plain: init(plainArgv) } : {}) };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
   const pronunciations = new Map<string, string[]>();
@@ -181,12 +187,24 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     return phones;
   };
   /** The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts). */
-  const confidence = (d: Required<Decoders>, text: string): number => {
+  const confidence = (grammar: unknown, loop: unknown, text: string): number => {
     const [grammarScore, loopScore] = [[0], [0]];
-    lib.getHyp(d.ps, grammarScore);
-    const loopPhones = (lib.getHyp(d.loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
-    const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(d.ps, word));
-    return grammarConfidence({ sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(d.ps) });
+    lib.getHyp(grammar, grammarScore);
+    const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
+    const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
+    return grammarConfidence({ sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) });
+  };
+  /**
+   * The utterance again through the grammar decoder without the transform. Why: pocketsphinx's grammar
+   * search can end without reaching a sentence, and the transform moves which utterances that happens to
+   * (one of the echo closed loop's twenty commands, which the plain model hears); a second decode of the
+   * few such utterances gives them the plain model's answer, and the phone loop still judges it.
+   */
+  const decodeAgain = (plain: unknown, audio: Int16Array[]): string => {
+    lib.startUtt(plain);
+    for (const samples of audio) lib.processRaw(plain, samples, samples.length, 0, 0);
+    lib.endUtt(plain);
+    return hypothesis(plain);
   };
 
   return {
@@ -202,6 +220,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       let sinceCheckMs = 0;
       let lastPartial = '';
       let done = false;
+      /** With a transform: the utterance's audio, for a second decode without it. */
+      const heard: Int16Array[] | undefined = d.plain ? [] : undefined;
       const release = () => {
         if (done) return;
         done = true;
@@ -221,6 +241,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           const samples = new Int16Array(audio.byteLength / 2);
           new Uint8Array(samples.buffer).set(audio.subarray(0, samples.length * 2));
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
+          heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;
           if (sinceCheckMs >= PARTIAL_EVERY_MS) reportPartial();
         },
@@ -230,8 +251,13 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         async finish(): Promise<SttResult> {
           if (done) return { text: '' };
           for (const ps of all) lib.endUtt(ps);
-          const text = hypothesis(d.ps);
-          const result: SttResult = text && d.loop ? { text, confidence: confidence(d as Required<Decoders>, text) } : { text };
+          let grammar = d.ps;
+          let text = hypothesis(grammar);
+          if (!text && d.plain && heard) {
+            grammar = d.plain;
+            text = decodeAgain(grammar, heard);
+          }
+          const result: SttResult = text && d.loop ? { text, confidence: confidence(grammar, d.loop, text) } : { text };
           done = true;
           signal.removeEventListener('abort', release);
           idle.push(d);
