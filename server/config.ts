@@ -150,7 +150,7 @@ export const AppConfigSchema = z
          * pocketsphinx with a grammar: an MLLR transform of the acoustic model for the grammar decoder; null:
          * none. Why this default: estimated on the grammar benchmark's tuning voices
          * (`bench/adapt-grammar-mllr.ts`), it took commands recognized exactly on voices the tuning never heard
-         * from 91.3 to 95.4 % and left pocketsphinx's real-speech test recordings unchanged
+         * from 91.3 to 97.1 % and left pocketsphinx's real-speech test recordings unchanged
          * (docs/out-of-grammar.md).
          */
         mllrPath: z.string().nullable().default(DEFAULT_GRAMMAR_MLLR),
