@@ -6,7 +6,7 @@
 import type { HeardSegment } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEvent } from './events.js';
-import { splitWords } from './history.js';
+import { appendHistory, splitWords } from './history.js';
 import type { InterruptedReply } from './resume.js';
 
 export interface SessionInput {
@@ -93,6 +93,9 @@ export const freshReplyId = (context: SessionContext): { turnId: string; resumes
   const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
   return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
 };
+
+/** The session's history with `entry` appended, within `historyLimit` (oldest resolved entries go first). */
+export const historyWith = (context: SessionContext, entry: HistoryEntry): HistoryEntry[] => appendHistory(context.history, entry, context.config.historyLimit);
 
 /** The context of an utterance that is over (answered, dropped or replaced): nothing of it is pending. */
 export const NO_UTTERANCE = {

@@ -6,13 +6,14 @@
 import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
-import { appendHistory, capPlayed, heardText, toChatMessages } from './history.js';
+import { capPlayed, heardText, toChatMessages } from './history.js';
 import { joinText, resumePoint } from './resume.js';
 import { sessionGuards } from './guards.js';
 import {
   eventText,
   finalLanguage,
   freshReplyId,
+  historyWith,
   NO_UTTERANCE,
   PROGRESS_ORDER,
   startingReply,
@@ -94,7 +95,7 @@ export const sessionSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
       const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}) };
-      enqueue.assign({ resumes, history: appendHistory(context.history, entry, context.config.historyLimit), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
+      enqueue.assign({ resumes, history: historyWith(context, entry), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
       enqueue.emit({ type: 'history', entry });
     }),
     /**
@@ -117,7 +118,7 @@ export const sessionSetup = setup({
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId = `t${context.textTurns + 1}`;
       const entry: HistoryEntry = { role: 'user', turnId, text: eventText(event), interrupted: false, pending: false };
-      enqueue.assign({ textTurns: context.textTurns + 1, history: appendHistory(context.history, entry, context.config.historyLimit), ...startingReply(turnId, 'llm') });
+      enqueue.assign({ textTurns: context.textTurns + 1, history: historyWith(context, entry), ...startingReply(turnId, 'llm') });
       enqueue.emit({ type: 'history', entry });
     }),
     startSay: enqueueActions(({ enqueue, context, event }) => {
@@ -183,7 +184,7 @@ export const sessionSetup = setup({
         sayText: null,
         replyUninterruptible: false,
         pendingHeard: [...context.pendingHeard, turnId],
-        history: appendHistory(context.history, placeholder, context.config.historyLimit),
+        history: historyWith(context, placeholder),
         interrupted: resumable ? { turnId, texts: null, prefix: context.replyPrefix, heard: null } : null,
       });
       enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
@@ -197,7 +198,7 @@ export const sessionSetup = setup({
         replyKind: null,
         sayText: null,
         replyUninterruptible: false,
-        history: entry.text ? appendHistory(context.history, entry, context.config.historyLimit) : context.history,
+        history: entry.text ? historyWith(context, entry) : context.history,
         lastHeard: { turnId: done.turnId, segments: done.segments, prefix: context.replyPrefix },
       });
       if (entry.text) enqueue.emit({ type: 'history', entry });
@@ -305,7 +306,7 @@ export const sessionSetup = setup({
       enqueue.sendTo('playback', { type: 'commit' } satisfies CommitCommand);
       enqueue.assign({
         speculation: { ...guess, committed: true },
-        history: appendHistory(context.history, entry, context.config.historyLimit),
+        history: historyWith(context, entry),
         ...startingReply(guess.turnId, 'llm'),
         ...NO_UTTERANCE,
         finalText: text,
