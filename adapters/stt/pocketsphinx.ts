@@ -27,7 +27,6 @@ import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
-const MODEL_DIR = POCKETSPHINX_MODEL_DIR;
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
 const PARTIAL_EVERY_MS = 200;
@@ -136,15 +135,15 @@ function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding 
 
 export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEngine {
   const lib = bind(options.libraries ?? { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
-  const hmm = options.hmmPath ?? join(MODEL_DIR, 'en-us');
-  const dict = options.dictPath ?? join(MODEL_DIR, 'cmudict-en-us.dict');
+  const hmm = options.hmmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
+  const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
   let grammarPath = options.grammarPath;
   if (options.grammar) {
     grammarPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-jsgf-')), 'grammar.jsgf');
     writeFileSync(grammarPath, options.grammar);
   }
-  const lm = options.lmPath ?? join(MODEL_DIR, 'en-us.lm.bin');
-  const phoneLm = grammarPath && options.confidence !== false ? (options.phoneLmPath ?? join(MODEL_DIR, 'en-us-phone.lm.bin')) : undefined;
+  const lm = options.lmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us.lm.bin');
+  const phoneLm = grammarPath && options.confidence !== false ? (options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin')) : undefined;
   const needed: Array<readonly [string, string]> = [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict], [grammarPath ? 'grammar (grammarPath)' : 'language model (lmPath)', grammarPath ?? lm]];
   if (phoneLm) needed.push(['phone language model (phoneLmPath)', phoneLm]);
   const mllr = grammarPath && options.mllrPath ? ['-mllr', options.mllrPath] : [];
@@ -162,7 +161,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
-  const argv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP, ...mllr] : ['-lm', lm])];
+  const plainArgv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP] : ['-lm', lm])];
+  const argv = [...plainArgv, ...mllr];
   // Context-independent phones: the context-dependent loop takes ~10 s per second of audio here (and with
   // beams narrow enough to be fast, its phones are worse). Why language weight 4 (default 6.5): the phone
   // model then drops fewer phones of fast or accented speech, and the grammar benchmark rejected fewer
@@ -176,8 +176,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const plainArgv = mllr.length > 0 ? argv.slice(0, argv.length - mllr.length) : undefined;
-  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(plainArgv ? { plain: init(plainArgv) } : {}) };
+  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
   const pronunciations = new Map<string, string[]>();
