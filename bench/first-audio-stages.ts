@@ -71,7 +71,7 @@ export function tapFirstAudioStages(bus: MessageBus, ttsLatencyMs: number) {
       for (const t of fleet.turns) {
         if (t.firstAudioAtMs === undefined || t.firstAudioAtMs < fleet.windowStartMs || t.firstAudioAtMs > fleet.windowEndMs) continue;
         const turnId = t.responseId?.replace(/^resp_/, '');
-        const s = t.sid && turnId ? turns.get(`${t.sid}/${turnId}`) : undefined;
+        const s = t.sessionId && turnId ? turns.get(`${t.sessionId}/${turnId}`) : undefined;
         if (!s || s.userTextAtMs === undefined || s.firstTokenAtMs === undefined || s.ttsRequestedAtMs === undefined || s.ttsFirstChunkAtMs === undefined || s.playbackStartedAtMs === undefined) continue;
         rows.push({
           inbound: s.userTextAtMs - (fleet.timeOrigin + t.requestAtMs),

@@ -32,7 +32,7 @@ export interface FleetOptions {
 
 export interface ClientTurn {
   /** The server's session id (from `session.created`), to join the client's times with the server's. */
-  sid?: string;
+  sessionId?: string;
   requestAtMs: number;
   responseId?: string;
   firstTextAtMs?: number;
@@ -236,7 +236,7 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     // Why staggered over 2 s: N clients that all ask in the same millisecond measure a thundering herd, not a server.
     await sleep((i * 13) % 2000);
     for (let n = 0; running && client.ws.readyState === WebSocket.OPEN; n++) {
-      const turn: ClientTurn = { sid: client.sessionId, requestAtMs: 0, audioDeltas: 0, audioMs: 0 };
+      const turn: ClientTurn = { sessionId: client.sessionId, requestAtMs: 0, audioDeltas: 0, audioMs: 0 };
       client.turns.push(turn);
       client.ws.send(itemCreate);
       turn.requestAtMs = performance.now();
