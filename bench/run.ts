@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|sessions|page|records|echo|noise|grammar|eot|inspect   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
- *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000) and server (default 1,100,500)
+ *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
@@ -27,6 +27,7 @@ import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runServerProcessesScenario } from './server-processes.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
+import { printCost, runCostScenario, type CostRow } from './cost-scenario.js';
 import { runPageScenario, type PageRow } from './page-scenario.js';
 import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
@@ -40,7 +41,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -142,6 +143,13 @@ if (scenarios.includes('server')) {
     );
   }
 }
+const costs: CostRow[] = [];
+if (scenarios.includes('cost')) {
+  for (const sessions of (arg('sessions') ?? '100').split(',').map(Number)) {
+    progress(`cost: ${sessions} sessions, CPU per turn and per microphone frame`);
+    costs.push(await runCostScenario(sessions, quick ? 3000 : 10_000, progress));
+  }
+}
 const created: SessionsRow[] = [];
 if (scenarios.includes('sessions')) {
   progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
@@ -201,6 +209,7 @@ if (rows.length > 0) printTable(rows);
 if (guards.length > 0) printGuards(guards);
 for (const l of locals) printLocal(l);
 if (servers.length > 0) printServer(servers);
+if (costs.length > 0) printCost(costs);
 for (const c of created) printSessions(c);
 for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
@@ -211,7 +220,7 @@ if (endOfTurn.length > 0) printEndOfTurn(endOfTurn);
 if (inspections.length > 0) printInspect(inspections);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections];
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

@@ -28,6 +28,8 @@ export interface BenchRow {
   cpuPercent: number;
   /** Share of the window the main thread was busy: near 100 the loop is saturated and lag grows without bound. */
   loopBusyPercent: number;
+  /** Loop busy % in the window's busiest second. */
+  peakLoopBusyPercent: number;
   /** null below 100 sessions: the process's own RSS swings (GC, earlier runs) swamp one session's share. */
   rssPerSessionMb: number | null;
   natsHopMs?: Percentiles;
@@ -100,7 +102,7 @@ export async function runReplyScenario(
   const all = Array.from({ length: sessions }, (_, i) =>
     createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
   );
-  const { loopLagMs, cpuPercent, loopBusyPercent } = await measureWindow(() =>
+  const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
     Promise.all(all.map(async (s, i) => {
       await sleep((i * 7) % 500);
@@ -111,7 +113,7 @@ export async function runReplyScenario(
   const records = all.flatMap((s) => s.turns);
   options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
+  return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {
@@ -158,7 +160,7 @@ export async function runScaleScenario(
   const windowStart = performance.now();
   progress(`  measuring ${timing.windowMs} ms`);
   probe.start();
-  const { loopLagMs, cpuPercent, loopBusyPercent } = await measureWindow(() => sleep(timing.windowMs));
+  const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() => sleep(timing.windowMs));
   const windowEnd = performance.now();
   const ioWaitMs = await probe.stop();
   await probe.close();
@@ -169,5 +171,5 @@ export async function runScaleScenario(
   progress(`  stopping`);
   await Promise.race([Promise.all(loops), sleep(15_000)]);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, ioWaitMs, cpuPercent, loopBusyPercent, rssPerSessionMb };
+  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, ioWaitMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
 }

@@ -63,6 +63,8 @@ export async function runServerProcessesScenario(
       sessions,
       processes,
       loopLagMs: { p50: Math.max(...measures.map((m) => m.loopLagMs.p50)), p99: Math.max(...measures.map((m) => m.loopLagMs.p99)) },
+      loopBusyPercent: Math.max(...measures.map((m) => m.loopBusyPercent)),
+      peakLoopBusyPercent: Math.max(...measures.map((m) => m.peakLoopBusyPercent)),
       cpuPercent: round(measures.reduce((sum, m) => sum + m.cpuPercent, 0), 1),
       rssPerSessionMb: null,
       inspected: 0,

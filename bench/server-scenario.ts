@@ -54,6 +54,9 @@ export interface ServerRow {
   lateTurns: number;
   /** The server process (with several, the worst one's lag and the sum of their CPU). */
   loopLagMs: Percentiles;
+  /** Share of the window the server's loop was busy, in %, over the window and in its busiest second (several processes: the busiest process). */
+  loopBusyPercent: number;
+  peakLoopBusyPercent: number;
   cpuPercent: number;
   /** The client process (for reading the server numbers: a saturated client delays what it measures). */
   clientLoopLagMs: Percentiles;
@@ -207,6 +210,8 @@ export async function runServerScenario(
       sessions,
       processes: 1,
       loopLagMs: serverWindow.loopLagMs,
+      loopBusyPercent: serverWindow.loopBusyPercent,
+      peakLoopBusyPercent: serverWindow.peakLoopBusyPercent,
       cpuPercent: serverWindow.cpuPercent,
       rssPerSessionMb,
       inspected,

@@ -36,7 +36,7 @@ export function printTable(rows: BenchRow[]): void {
     'vad onset→silence p50/p99',
     'loop lag p50/p99',
     'I/O wait p50/p99',
-    'loop busy %',
+    'loop busy % (mean / busiest s)',
     'cpu %',
     'MB/session',
     'hop p50/p99',
@@ -56,7 +56,7 @@ export function printTable(rows: BenchRow[]): void {
       fmt(r.vadOnsetToSilenceMs) + mark(t.vad),
       fmt(r.loopLagMs) + mark(t.loopLag),
       r.ioWaitMs ? fmt(r.ioWaitMs) : '—',
-      String(r.loopBusyPercent),
+      `${r.loopBusyPercent} / ${r.peakLoopBusyPercent}`,
       String(r.cpuPercent),
       (r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb)) + mark(t.rss),
       r.natsHopMs ? fmt(r.natsHopMs) + mark(t.natsHop) : '',
@@ -94,7 +94,7 @@ export function serverTargets(row: ServerRow) {
 
 export function printServer(rows: ServerRow[]): void {
   console.log('\nServer over WebSocket (Realtime clients in a child process, fake engines), ms at the client:');
-  const header = ['sessions', 'server processes', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
+  const header = ['sessions', 'server processes', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server loop busy % (mean / busiest s)', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
   const body = rows.map((r) => {
     const t = serverTargets(r);
     const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
@@ -115,6 +115,7 @@ export function printServer(rows: ServerRow[]): void {
       String(r.errors) + mark(t.errors) + (codes ? ` (${codes})` : ''),
       String(r.lateTurns),
       fmt(r.loopLagMs),
+      `${r.loopBusyPercent} / ${r.peakLoopBusyPercent}`,
       String(r.cpuPercent),
       String(r.clientCpuPercent),
       r.rssPerSessionMb === null ? 'n/a' : String(r.rssPerSessionMb),

@@ -10,7 +10,15 @@ export interface WindowMeasure {
   cpuPercent: number;
   /** Share of the window the main thread was busy (not waiting for I/O or timers), in %. */
   loopBusyPercent: number;
+  /**
+   * The same share in the window's busiest second. A load that comes in waves (clients whose turns
+   * coincide) saturates the loop for seconds while the window's mean looks moderate: this shows it.
+   */
+  peakLoopBusyPercent: number;
 }
+
+/** Why 1 s: long enough to span a burst of turns, short enough not to average a wave away. */
+const PEAK_SPAN_MS = 1000;
 
 /** Starts measuring now; `stop()` returns the lag and CPU since. */
 export function startWindow(): { stop(): WindowMeasure } {
@@ -19,17 +27,26 @@ export function startWindow(): { stop(): WindowMeasure } {
   const cpu = process.cpuUsage();
   const startedAt = performance.now();
   const busy = performance.eventLoopUtilization();
+  let spanStart = busy;
+  let peakBusy = 0;
+  const peakSampler = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    peakBusy = Math.max(peakBusy, performance.eventLoopUtilization(now, spanStart).utilization);
+    spanStart = now;
+  }, PEAK_SPAN_MS);
   const profiler = startProfiler();
   lag.enable();
   return {
     stop() {
       lag.disable();
+      clearInterval(peakSampler);
       const wallMs = performance.now() - startedAt;
       const used = process.cpuUsage(cpu);
       const measured = {
         loopLagMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6) },
         cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
         loopBusyPercent: round(performance.eventLoopUtilization(busy).utilization * 100, 1),
+        peakLoopBusyPercent: round(peakBusy * 100, 1),
       };
       profiler?.stop();
       return measured;

@@ -1,0 +1,157 @@
+/**
+ * `--scenario cost`: what one turn and one microphone frame cost the server in CPU, measured in this
+ * process on `serve`'s own session host and Realtime connection code (fake engines, as the server
+ * scenario), without sockets or a client process. The server scenario's latency tail swings by 2× between
+ * identical runs on a shared 2-core machine; these costs repeat to a few percent, so an optimization of
+ * the turn or microphone path shows here first.
+ *
+ * - *turn*: N sessions run typed turns (`conversation.item.create` + `response.create`), each cancelled
+ *   700 ms after its first audio, as three turns in four of the server scenario are; CPU time of the
+ *   process over turns completed, and the events each turn sends the client.
+ * - *microphone frame*: N sessions each get 20 ms appends of 24 kHz silence, as fast as the loop takes
+ *   them: wall time per append (parse, base64, resampling to the VAD's rate, conditioning, VAD).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../adapters/clock.js';
+import { makeSilenceFrame } from '../adapters/testing/index.js';
+import { silentLogger } from '../server/logger.js';
+import { openRealtimeConnection, type RealtimeConnection } from '../server/realtime/connection.js';
+import type { ServerEvent } from '../server/realtime/responses.js';
+import { serve, type VoiceAgentServer } from '../server/serve.js';
+import { STOP_AFTER_MS } from './scenarios.js';
+import { benchServeConfig } from './server-scenario.js';
+import { round } from './stats.js';
+import { startWindow } from './window.js';
+
+export interface CostRow {
+  scenario: 'cost';
+  sessions: number;
+  turns: number;
+  /** Process CPU (all threads) per cancelled typed turn, ms. */
+  cpuPerTurnMs: number;
+  /** Main-thread busy time per turn, ms (the part that queues on the event loop). */
+  busyPerTurnMs: number;
+  /** Events sent to the client per turn, and of those transcript deltas. */
+  eventsPerTurn: number;
+  transcriptDeltasPerTurn: number;
+  /** Wall time per microphone append on a busy loop, µs. */
+  microsecondsPerMicFrame: number;
+}
+
+/** Why 24 kHz: the Realtime default input rate, so every frame is resampled as a client's would be. */
+const CLIENT_RATE_HZ = 24_000;
+const ITEM_CREATE = JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] } });
+const RESPONSE_CREATE = JSON.stringify({ type: 'response.create' });
+const CANCEL = JSON.stringify({ type: 'response.cancel' });
+
+interface CostClient {
+  connection: RealtimeConnection;
+  waiting: { audio?: () => void; done?: () => void };
+}
+
+async function connect(server: VoiceAgentServer, onEvent: (event: ServerEvent) => void): Promise<CostClient> {
+  const waiting: CostClient['waiting'] = {};
+  const connection = await openRealtimeConnection({
+    manager: server.manager,
+    bus: server.bus,
+    clock: systemClock,
+    limits: { maxEventBytes: 1 << 20, maxAudioSecondsPerSecond: 1000 },
+    // Serialized as the WebSocket path does, so the cost includes it.
+    send: (event) => {
+      JSON.stringify(event);
+      onEvent(event);
+      if (event.type === 'response.output_audio.delta') waiting.audio?.();
+      if (event.type === 'response.done') waiting.done?.();
+    },
+    close: () => {},
+  });
+  return { connection, waiting };
+}
+
+export async function runCostScenario(sessions: number, windowMs: number, progress: (line: string) => void): Promise<CostRow> {
+  const server = await serve({ config: benchServeConfig(sessions), log: silentLogger });
+  try {
+    let events = 0;
+    let transcriptDeltas = 0;
+    const clients: CostClient[] = [];
+    for (let i = 0; i < sessions; i++) {
+      clients.push(
+        await connect(server, (event) => {
+          events++;
+          if (event.type === 'response.output_audio_transcript.delta') transcriptDeltas++;
+        }),
+      );
+    }
+
+    progress(`  ${sessions} sessions: typed turns cancelled after ${STOP_AFTER_MS} ms, ${windowMs} ms`);
+    let turns = 0;
+    let running = true;
+    const loops = clients.map(async (client, i) => {
+      // Why staggered over 1 s: a turn a second per session, spread, not a thundering herd.
+      await sleep((i * 13) % 1000);
+      while (running) {
+        const audio = new Promise<void>((resolve) => (client.waiting.audio = resolve));
+        client.connection.receive(ITEM_CREATE);
+        client.connection.receive(RESPONSE_CREATE);
+        await audio;
+        client.waiting.audio = undefined;
+        await sleep(STOP_AFTER_MS);
+        const done = new Promise<void>((resolve) => (client.waiting.done = resolve));
+        client.connection.receive(CANCEL);
+        await done;
+        client.waiting.done = undefined;
+        turns++;
+        await sleep(200);
+      }
+    });
+    // Why 2 s: every session has started its first turn, and the code paths are warm.
+    await sleep(2000);
+    turns = 0;
+    events = 0;
+    transcriptDeltas = 0;
+    const cpu = process.cpuUsage();
+    const window = startWindow();
+    await sleep(windowMs);
+    const measured = window.stop();
+    const used = process.cpuUsage(cpu);
+    const counted = Math.max(1, turns);
+    running = false;
+    await Promise.race([Promise.all(loops), sleep(5000)]);
+
+    progress(`  ${sessions} sessions: microphone appends as fast as the loop takes them`);
+    const append = JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, 20)).toString('base64') });
+    // The first append of each session loads its resampler; then a round per loop turn.
+    for (const client of clients) client.connection.receive(append);
+    await sleep(200);
+    const rounds = 400;
+    const startedAtMs = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      for (const client of clients) client.connection.receive(append);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const micMs = performance.now() - startedAtMs;
+
+    for (const client of clients) await client.connection.close();
+    return {
+      scenario: 'cost',
+      sessions,
+      turns,
+      cpuPerTurnMs: round((used.user + used.system) / 1000 / counted, 2),
+      busyPerTurnMs: round(((measured.loopBusyPercent / 100) * windowMs) / counted, 2),
+      eventsPerTurn: round(events / counted, 1),
+      transcriptDeltasPerTurn: round(transcriptDeltas / counted, 1),
+      microsecondsPerMicFrame: round((micMs * 1000) / (rounds * sessions), 1),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export function printCost(rows: CostRow[]): void {
+  console.log('\nCost per turn and per microphone frame (in-process, serve\'s session host and Realtime connection, fake engines, no sockets):');
+  console.log('| sessions | turns | CPU per turn (ms) | loop busy per turn (ms) | events per turn (transcript deltas) | µs per microphone frame |');
+  console.log('|----------|-------|-------------------|-------------------------|-------------------------------------|-------------------------|');
+  for (const r of rows) {
+    console.log(`| ${r.sessions} | ${r.turns} | ${r.cpuPerTurnMs} | ${r.busyPerTurnMs} | ${r.eventsPerTurn} (${r.transcriptDeltasPerTurn}) | ${r.microsecondsPerMicFrame} |`);
+  }
+}
