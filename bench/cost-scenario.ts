@@ -10,6 +10,8 @@
  *   process over turns completed, and the events each turn sends the client.
  * - *microphone frame*: N sessions each get 20 ms appends of 24 kHz silence, as fast as the loop takes
  *   them: wall time per append (parse, base64, resampling to the VAD's rate, conditioning, VAD).
+ * - *chart*: during the turns, each session's chart is timed per event it processes (`actor.send`, the
+ *   transitions and the children it spawns or stops): the chart's share of a turn, event by event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
@@ -36,6 +38,23 @@ export interface CostRow {
   transcriptDeltasPerTurn: number;
   /** Wall time per microphone append on a busy loop, µs. */
   microsecondsPerMicFrame: number;
+  /** The chart's time per turn, ms, and per event type: events per turn and µs each. */
+  chartPerTurnMs: number;
+  chartEvents: Array<{ type: string; perTurn: number; microsecondsEach: number }>;
+}
+
+/** Times every event the session's chart processes (bench instrumentation: the host calls `actor.send`). */
+function timeChart(client: CostClient, into: Map<string, { count: number; ms: number }>): void {
+  const actor = client.connection.session.handle.actor;
+  const send = actor.send.bind(actor);
+  actor.send = (event) => {
+    const startedAtMs = performance.now();
+    send(event);
+    const entry = into.get(event.type) ?? { count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += performance.now() - startedAtMs;
+    into.set(event.type, entry);
+  };
 }
 
 /** Why 24 kHz: the Realtime default input rate, so every frame is resampled as a client's would be. */
@@ -73,6 +92,7 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
   try {
     let events = 0;
     let transcriptDeltas = 0;
+    const chart = new Map<string, { count: number; ms: number }>();
     const clients: CostClient[] = [];
     for (let i = 0; i < sessions; i++) {
       clients.push(
@@ -81,6 +101,7 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
           if (event.type === 'response.output_audio_transcript.delta') transcriptDeltas++;
         }),
       );
+      timeChart(clients[i]!, chart);
     }
 
     progress(`  ${sessions} sessions: typed turns cancelled after ${STOP_AFTER_MS} ms, ${windowMs} ms`);
@@ -109,12 +130,17 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
     turns = 0;
     events = 0;
     transcriptDeltas = 0;
+    chart.clear();
     const cpu = process.cpuUsage();
     const window = startWindow();
     await sleep(windowMs);
     const measured = window.stop();
     const used = process.cpuUsage(cpu);
     const counted = Math.max(1, turns);
+    const chartEvents = [...chart]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(([type, { count, ms }]) => ({ type, perTurn: round(count / counted, 2), microsecondsEach: round((ms * 1000) / count, 1) }));
+    const chartPerTurnMs = round([...chart.values()].reduce((sum, e) => sum + e.ms, 0) / counted, 2);
     running = false;
     await Promise.race([Promise.all(loops), sleep(5000)]);
 
@@ -141,6 +167,8 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
       eventsPerTurn: round(events / counted, 1),
       transcriptDeltasPerTurn: round(transcriptDeltas / counted, 1),
       microsecondsPerMicFrame: round((micMs * 1000) / (rounds * sessions), 1),
+      chartPerTurnMs,
+      chartEvents,
     };
   } finally {
     await server.stop();
@@ -149,9 +177,12 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
 
 export function printCost(rows: CostRow[]): void {
   console.log('\nCost per turn and per microphone frame (in-process, serve\'s session host and Realtime connection, fake engines, no sockets):');
-  console.log('| sessions | turns | CPU per turn (ms) | loop busy per turn (ms) | events per turn (transcript deltas) | µs per microphone frame |');
-  console.log('|----------|-------|-------------------|-------------------------|-------------------------------------|-------------------------|');
+  console.log('| sessions | turns | CPU per turn (ms) | loop busy per turn (ms) | of it the chart (ms) | events per turn (transcript deltas) | µs per microphone frame |');
+  console.log('|----------|-------|-------------------|-------------------------|----------------------|-------------------------------------|-------------------------|');
   for (const r of rows) {
-    console.log(`| ${r.sessions} | ${r.turns} | ${r.cpuPerTurnMs} | ${r.busyPerTurnMs} | ${r.eventsPerTurn} (${r.transcriptDeltasPerTurn}) | ${r.microsecondsPerMicFrame} |`);
+    console.log(`| ${r.sessions} | ${r.turns} | ${r.cpuPerTurnMs} | ${r.busyPerTurnMs} | ${r.chartPerTurnMs} | ${r.eventsPerTurn} (${r.transcriptDeltasPerTurn}) | ${r.microsecondsPerMicFrame} |`);
+  }
+  for (const r of rows) {
+    console.log(`\nThe chart per turn, ${r.sessions} sessions (events it processed, slowest first): ${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`);
   }
 }
