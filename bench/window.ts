@@ -28,10 +28,11 @@ export function startWindow(): { stop(): WindowMeasure } {
   const startedAt = performance.now();
   const busy = performance.eventLoopUtilization();
   let spanStart = busy;
-  let peakBusy = 0;
+  /** Null until a whole second has passed: a shorter window's busiest second is its mean. */
+  let peakBusy: number | null = null;
   const peakSampler = setInterval(() => {
     const now = performance.eventLoopUtilization();
-    peakBusy = Math.max(peakBusy, performance.eventLoopUtilization(now, spanStart).utilization);
+    peakBusy = Math.max(peakBusy ?? 0, performance.eventLoopUtilization(now, spanStart).utilization);
     spanStart = now;
   }, PEAK_SPAN_MS);
   const profiler = startProfiler();
@@ -42,11 +43,12 @@ export function startWindow(): { stop(): WindowMeasure } {
       clearInterval(peakSampler);
       const wallMs = performance.now() - startedAt;
       const used = process.cpuUsage(cpu);
+      const meanBusy = performance.eventLoopUtilization(busy).utilization;
       const measured = {
         loopLagMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6) },
         cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
-        loopBusyPercent: round(performance.eventLoopUtilization(busy).utilization * 100, 1),
-        peakLoopBusyPercent: round(peakBusy * 100, 1),
+        loopBusyPercent: round(meanBusy * 100, 1),
+        peakLoopBusyPercent: round((peakBusy ?? meanBusy) * 100, 1),
       };
       profiler?.stop();
       return measured;
