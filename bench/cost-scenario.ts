@@ -1,8 +1,8 @@
 /**
  * `--scenario cost`: what one turn and one microphone frame cost the server in CPU, measured in this
  * process on `serve`'s own session host and Realtime connection code (fake engines, as the server
- * scenario), without sockets or a client process. The server scenario's latency tail swings by 2× between
- * identical runs on a shared 2-core machine; these costs repeat to a few percent, so an optimization of
+ * scenario), without sockets or a client process. The server scenario's latency tail swings by 3× between
+ * identical runs on a shared 2-core machine; these costs stay within about ±15 %, so an optimization of
  * the turn or microphone path shows here first.
  *
  * - *turn*: N sessions run typed turns (`conversation.item.create` + `response.create`), each cancelled
@@ -74,6 +74,7 @@ async function connect(server: VoiceAgentServer, onEvent: (event: ServerEvent) =
     manager: server.manager,
     bus: server.bus,
     clock: systemClock,
+    // Why 1000× real time: the microphone part appends as fast as the loop takes them, on purpose.
     limits: { maxEventBytes: 1 << 20, maxAudioSecondsPerSecond: 1000 },
     // Serialized as the WebSocket path does, so the cost includes it.
     send: (event) => {
