@@ -27,14 +27,14 @@ import { benchLocalStack, type LocalStackRow } from './local-stack.js';
 import { runServerScenario, type ServerRow } from './server-scenario.js';
 import { runServerProcessesScenario } from './server-processes.js';
 import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
-import { printCost, runCostScenario, type CostRow } from './cost-scenario.js';
+import { runCostScenario, type CostRow } from './cost-scenario.js';
 import { runPageScenario, type PageRow } from './page-scenario.js';
 import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
 import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
 import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
 import { printGrammar, runGrammarScenario } from './grammar-scenario.js';
 import { printInspect, runInspectScenario, type InspectRow } from './inspect-scenario.js';
-import { printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
+import { printCost, printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,6 +4,7 @@ import type { LocalStackRow } from './local-stack.js';
 import type { PageRow } from './page-scenario.js';
 import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { BenchRow } from './scenarios.js';
+import type { CostRow } from './cost-scenario.js';
 import type { ServerRow } from './server-scenario.js';
 import type { SessionsRow } from './sessions-scenario.js';
 
@@ -135,6 +136,17 @@ export function printServer(rows: ServerRow[]): void {
       return [String(r.sessions), String(s.turns), fmt(s.inbound), fmt(s.toFirstToken), fmt(s.ttsOverLatency), fmt(s.toPlayback), fmt(s.outbound)];
     }),
   );
+}
+
+export function printCost(rows: CostRow[]): void {
+  console.log("\nCost per turn and per microphone frame (in-process, serve's session host and Realtime connection, fake engines, no sockets):");
+  printRows(
+    ['sessions', 'turns', 'CPU per turn (ms)', 'loop busy per turn (ms)', 'of it the chart (ms)', 'events per turn (transcript deltas)', 'µs per microphone frame'],
+    rows.map((r) => [String(r.sessions), String(r.turns), String(r.cpuPerTurnMs), String(r.busyPerTurnMs), String(r.chartPerTurnMs), `${r.eventsPerTurn} (${r.transcriptDeltasPerTurn})`, String(r.microsecondsPerMicFrame)]),
+  );
+  for (const r of rows) {
+    console.log(`The chart per turn, ${r.sessions} sessions (events it processed, slowest first): ${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`);
+  }
 }
 
 export function printSessions(row: SessionsRow): void {
