@@ -16,24 +16,23 @@ import { dirname } from 'node:path';
 import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
-import { connectNatsTransport } from '../bus/nats-transport.js';
 import type { Transport } from '../bus/transport.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { runReplyScenario, runScaleScenario, type BenchRow } from './scenarios.js';
+// Why every scenario is imported where it runs: a module's heap stays for the whole run (the page
+// scenario's browser driver alone holds ~50 MB), and a server measured in this process would pay for the
+// bench's heap in garbage collection (75 MB live instead of 42 MB at 100 clients, a full GC every 0.5 s).
+import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
-import { benchFailover, benchMemoryBudget, benchPhraseCache, type GuardRow } from './latency-guards.js';
-import { printEndOfTurn, runEndOfTurnScenario, type EndOfTurnRow } from './end-of-turn-scenario.js';
-import { benchLocalStack, type LocalStackRow } from './local-stack.js';
-import { runServerScenario, type ServerRow } from './server-scenario.js';
-import { runServerProcessesScenario } from './server-processes.js';
-import { runSessionsScenario, type SessionsRow } from './sessions-scenario.js';
-import { runCostScenario, type CostRow } from './cost-scenario.js';
-import { runPageScenario, type PageRow } from './page-scenario.js';
-import { benchWriteThroughput, runRecordsScenario, type RecordsRow, type WriteThroughputRow } from './records-scenario.js';
-import { printEcho, runEchoScenario, type EchoRow } from './echo-scenario.js';
-import { printNoise, runNoiseScenario, type NoiseRow } from './noise-scenario.js';
-import { printGrammar, runGrammarScenario } from './grammar-scenario.js';
-import { printInspect, runInspectScenario, type InspectRow } from './inspect-scenario.js';
+import type { GuardRow } from './latency-guards.js';
+import type { EndOfTurnRow } from './end-of-turn-scenario.js';
+import type { LocalStackRow } from './local-stack.js';
+import type { ServerRow } from './server-scenario.js';
+import type { SessionsRow } from './sessions-scenario.js';
+import type { CostRow } from './cost-scenario.js';
+import type { PageRow } from './page-scenario.js';
+import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
+import type { EchoRow } from './echo-scenario.js';
+import type { NoiseRow } from './noise-scenario.js';
+import type { InspectRow } from './inspect-scenario.js';
 import { printCost, printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -85,6 +84,8 @@ async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: 
     const transport = createMemoryTransport();
     return body(createMessageBus(transport, { clock: systemClock }), await hopLatency(transport, 2000));
   }
+  const { startNatsServer } = await import('../test/support/nats-server.js');
+  const { connectNatsTransport } = await import('../bus/nats-transport.js');
   const server = await startNatsServer();
   const transport = await connectNatsTransport({ servers: server.url, name: 'voice-agent-bench' });
   try {
@@ -98,18 +99,21 @@ async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: 
 const rows: BenchRow[] = [];
 const guards: GuardRow[] = [];
 const startedAt = performance.now();
-const guardBenches = { memory: benchMemoryBudget, failover: benchFailover, phrase: benchPhraseCache } as const;
 for (const name of ['memory', 'failover', 'phrase'] as const) {
   if (!scenarios.includes(name)) continue;
+  const { benchFailover, benchMemoryBudget, benchPhraseCache } = await import('./latency-guards.js');
+  const guardBenches = { memory: benchMemoryBudget, failover: benchFailover, phrase: benchPhraseCache } as const;
   progress(`${name} (in-process)`);
   guards.push(await guardBenches[name](quick ? 5 : 20));
 }
 const locals: LocalStackRow[] = [];
 if (scenarios.includes('local')) {
   progress('local stack (flite → WebRTC VAD → pocketsphinx → rules → flite), real time');
+  const { benchLocalStack } = await import('./local-stack.js');
   locals.push(await benchLocalStack(quick ? 7 : 21, progress));
 }
 for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? transports : []) {
+  const { runReplyScenario, runScaleScenario } = await import('./scenarios.js');
   await withBus(transport, async (bus, hop) => {
     progress(`${transport}: one bus hop p50 ${hop.p50} ms, p99 ${hop.p99} ms`);
     if (scenarios.includes('reply')) {
@@ -130,6 +134,8 @@ for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? 
 }
 const servers: ServerRow[] = [];
 if (scenarios.includes('server')) {
+  const { runServerScenario } = await import('./server-scenario.js');
+  const { runServerProcessesScenario } = await import('./server-processes.js');
   for (const sessions of serverSessions) {
     progress(`server / websocket / ${sessions} client(s)`);
     // Why these windows: as the scale scenario's, so the two compare; one client gets three times the
@@ -145,6 +151,7 @@ if (scenarios.includes('server')) {
 }
 const costs: CostRow[] = [];
 if (scenarios.includes('cost')) {
+  const { runCostScenario } = await import('./cost-scenario.js');
   for (const sessions of (arg('sessions') ?? '100').split(',').map(Number)) {
     progress(`cost: ${sessions} sessions, CPU per turn and per microphone frame`);
     costs.push(await runCostScenario(sessions, quick ? 3000 : 10_000, progress));
@@ -153,6 +160,7 @@ if (scenarios.includes('cost')) {
 const created: SessionsRow[] = [];
 if (scenarios.includes('sessions')) {
   progress(`sessions: ${CREATED_SESSIONS} on the local stack, one after another`);
+  const { runSessionsScenario } = await import('./sessions-scenario.js');
   created.push(await runSessionsScenario(CREATED_SESSIONS, progress));
 }
 const pages: PageRow[] = [];
@@ -160,12 +168,14 @@ if (scenarios.includes('page')) {
   // Why 10 loops: 20 replies and 10 barge-ins, enough for a p95, in about 75 s of conversation.
   const loops = quick ? 3 : 10;
   progress(`page: headless Chromium, the browser page, local stack, ${loops} loops of the test recording in real time`);
+  const { runPageScenario } = await import('./page-scenario.js');
   const row = await runPageScenario(loops, progress);
   if (row) pages.push(row);
 }
 const recorded: RecordsRow[] = [];
 const writes: WriteThroughputRow[] = [];
 if (scenarios.includes('records')) {
+  const { benchWriteThroughput, runRecordsScenario } = await import('./records-scenario.js');
   await withBus('memory', async (bus) => {
     for (const sessions of [1, 100]) {
       progress(`records / memory / ${sessions} session(s): reply scenario with recording off, on, on with audio (two rounds)`);
@@ -178,25 +188,30 @@ if (scenarios.includes('records')) {
 const echoes: EchoRow[] = [];
 if (scenarios.includes('echo')) {
   progress('echo: ERLE, CPU per session, closed loop with the agent hearing itself');
+  const { runEchoScenario } = await import('./echo-scenario.js');
   echoes.push(...(await runEchoScenario({ quick }, progress)));
 }
 const noises: NoiseRow[] = [];
 if (scenarios.includes('noise')) {
   progress('noise: VAD false starts and command recognition in generated noise, per conditioning step');
+  const { runNoiseScenario } = await import('./noise-scenario.js');
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
-const grammars: Awaited<ReturnType<typeof runGrammarScenario>> = [];
+const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
+  const { runGrammarScenario } = await import('./grammar-scenario.js');
   progress('grammar: commands and phrases outside the grammar, several voices: rejection by confidence');
   grammars.push(...(await runGrammarScenario({ quick }, progress)));
 }
 const endOfTurn: EndOfTurnRow[] = [];
 if (scenarios.includes('eot')) {
   progress('eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative replies (slow LLM)');
+  const { runEndOfTurnScenario } = await import('./end-of-turn-scenario.js');
   endOfTurn.push(...(await runEndOfTurnScenario({ quick }, progress)));
 }
 const inspections: InspectRow[] = [];
 if (scenarios.includes('inspect')) {
+  const { runInspectScenario } = await import('./inspect-scenario.js');
   // Why 100 sessions by default: the budget is stated for 100 watched sessions (server.maxSessions).
   for (const sessions of (arg('sessions') ?? '100').split(',').map(Number)) {
     progress(`inspect: ${sessions} sessions, unwatched / chart feed / full feed, twice`);
@@ -213,11 +228,11 @@ if (costs.length > 0) printCost(costs);
 for (const c of created) printSessions(c);
 for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
-if (echoes.length > 0) printEcho(echoes);
-if (noises.length > 0) printNoise(noises);
-if (grammars.length > 0) printGrammar(grammars);
-if (endOfTurn.length > 0) printEndOfTurn(endOfTurn);
-if (inspections.length > 0) printInspect(inspections);
+if (echoes.length > 0) (await import('./echo-scenario.js')).printEcho(echoes);
+if (noises.length > 0) (await import('./noise-scenario.js')).printNoise(noises);
+if (grammars.length > 0) (await import('./grammar-scenario.js')).printGrammar(grammars);
+if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOfTurn(endOfTurn);
+if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
 const json = arg('json');
 if (json) {
   const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections];
