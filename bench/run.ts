@@ -100,12 +100,14 @@ async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: 
 const rows: BenchRow[] = [];
 const guards: GuardRow[] = [];
 const startedAt = performance.now();
-for (const name of ['memory', 'failover', 'phrase'] as const) {
-  if (!scenarios.includes(name)) continue;
+const guardNames = (['memory', 'failover', 'phrase'] as const).filter((name) => scenarios.includes(name));
+if (guardNames.length > 0) {
   const { benchFailover, benchMemoryBudget, benchPhraseCache } = await import('./latency-guards.js');
   const guardBenches = { memory: benchMemoryBudget, failover: benchFailover, phrase: benchPhraseCache } as const;
-  progress(`${name} (in-process)`);
-  guards.push(await guardBenches[name](quick ? 5 : 20));
+  for (const name of guardNames) {
+    progress(`${name} (in-process)`);
+    guards.push(await guardBenches[name](quick ? 5 : 20));
+  }
 }
 const locals: LocalStackRow[] = [];
 if (scenarios.includes('local')) {
