@@ -1,6 +1,6 @@
 /**
- * Copies of small payloads without an `ArrayBuffer` each. Every audio frame is copied once per
- * subscriber (a subscriber never shares memory with its publisher); at 1000 sessions that is 100,000
+ * Copies of small payloads, and fresh pieces for audio a hot path makes, without an `ArrayBuffer` each.
+ * Every audio frame is copied once per subscriber (a subscriber never shares memory with its publisher); at 1000 sessions that is 100,000
  * copies a second, and a fresh `ArrayBuffer` per copy (what `Uint8Array#slice` makes) costs more in
  * allocation and garbage collection than the copy itself. Small copies are carved out of a shared slab
  * instead, as `Buffer.allocUnsafe` does with Node's 8 KB pool, but with a slab eight times larger: a
@@ -35,13 +35,35 @@ export function copyBytes(source: Uint8Array): Uint8Array {
     own.set(source);
     return new Uint8Array(own.buffer, own.byteOffset, length);
   }
+  const out = carve(length);
+  out.set(source);
+  return out;
+}
+
+/**
+ * Fresh, zero-filled bytes of one's own, for audio a hot path makes (a resampled or conditioned frame):
+ * carved from the same slabs as {@link copyBytes} up to 4 KB, so 50 frames a second per microphone cost
+ * no `ArrayBuffer` each. Like the copies, the result is a view: use its `byteOffset`, never its whole
+ * `buffer`, and never transfer that buffer to a worker.
+ *
+ * @example
+ * ```ts
+ * const frame = allocBytes(640);                                        // 20 ms at 16 kHz
+ * const samples = new Int16Array(frame.buffer, frame.byteOffset, 320); // aligned: Int16 views work
+ * ```
+ */
+export function allocBytes(length: number): Uint8Array {
+  return length > MAX_SLAB_COPY ? new Uint8Array(length) : carve(length);
+}
+
+/** The next `length` bytes of the current slab (a new slab when it is full); never handed out twice, so zero. */
+function carve(length: number): Uint8Array {
   if (slabUsed + length > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
   const out = new Uint8Array(slab, slabUsed, length);
-  out.set(source);
-  // Keep the next copy 8-byte aligned.
+  // Keep the next piece 8-byte aligned.
   slabUsed += (length + 7) & ~7;
   return out;
 }

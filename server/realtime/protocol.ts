@@ -103,6 +103,8 @@ export function parseClientEvent(text: string): ParsedClientEvent {
   } catch (cause) {
     return { ok: false, error: { code: 'invalid_json', message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`, event_id: null, param: null } };
   }
+  const append = asAppend(raw);
+  if (append) return { ok: true, event: append };
   const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, 128)) : null;
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
   if (typeof type !== 'string') return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
@@ -117,10 +119,36 @@ export function parseClientEvent(text: string): ParsedClientEvent {
   return { ok: false, error: { code: 'invalid_event', message: `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`, event_id: id, param } };
 }
 
-/** Base64 that decodes to exactly the given bytes (Node's decoder silently skips bad characters). */
+type AppendEvent = Extract<ClientEvent, { type: 'input_audio_buffer.append' }>;
+
+/**
+ * The microphone's append, 50 times a second per client, checked by hand: exactly what the schema's
+ * `input_audio_buffer.append` accepts (a string `audio`, an optional `event_id` of at most 128 characters,
+ * unknown fields dropped), without building zod's result and issue objects. Anything else, including an
+ * append the schema would reject, goes through the schema and gets its error from there.
+ */
+function asAppend(raw: unknown): AppendEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { type, audio, event_id } = raw as { type?: unknown; audio?: unknown; event_id?: unknown };
+  if (type !== 'input_audio_buffer.append' || typeof audio !== 'string') return undefined;
+  if (event_id === undefined) return { type, audio };
+  return typeof event_id === 'string' && event_id.length <= 128 ? { type, event_id, audio } : undefined;
+}
+
+/**
+ * Strict base64 (`A-Z a-z 0-9 + /`, padded to a multiple of 4), decoded; `undefined` for anything else.
+ * Node's decoder silently skips bad characters, takes the URL-safe `-` and `_`, and stops at a `=` inside
+ * the text, so anything but strict base64 decodes to fewer bytes than its length promises, or holds one
+ * of those two characters: checking that costs a quarter of the regular expression it replaces, which ran
+ * over every microphone append (1,280 characters, 50 times a second per client).
+ */
 export function decodeBase64Strict(text: string): Uint8Array | undefined {
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  const length = text.length;
+  if (length % 4 !== 0) return undefined;
   // A view of the decoded bytes, not a second copy (small ones share Node's pool, as the bus's copies do).
   const bytes = Buffer.from(text, 'base64');
+  const padding = length === 0 || text.charCodeAt(length - 1) !== EQUALS ? 0 : text.charCodeAt(length - 2) === EQUALS ? 2 : 1;
+  if (bytes.byteLength !== (length / 4) * 3 - padding || text.indexOf('-') !== -1 || text.indexOf('_') !== -1) return undefined;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+const EQUALS = 0x3d;

@@ -51,6 +51,38 @@ describe('vad actor turn detection', () => {
     expect(h.ofType('vad.audio')).toHaveLength(2);
   });
 
+  it('manual: less than a frame left at a commit or a discard does not begin the next utterance', async () => {
+    const { h, push, configure, control } = setup();
+    configure({ mode: 'manual' });
+    const [a, b, c] = speech(3);
+    const half = a!.subarray(0, a!.byteLength / 2);
+    push(new Uint8Array([...a!, ...half])); // a frame and a half
+    control('audio.commit');
+    push(b!);
+    control('audio.commit');
+    push(half);
+    control('audio.discard');
+    push(c!);
+    control('audio.commit');
+    await h.settle();
+    expect(h.ofType('vad.speech_start').map((m) => m.turnId)).toEqual(['u1', 'u2', 'u3']);
+    expect(h.ofType('vad.audio').map((m) => [m.turnId, [...m.audio]])).toEqual([
+      ['u1', [...a!]],
+      ['u2', [...b!]],
+      ['u3', [...c!]],
+    ]);
+  });
+
+  it('server VAD: switching to manual mid-utterance ends the utterance at once', async () => {
+    const { h, push, configure } = setup();
+    for (const f of speech(10)) push(f);
+    await h.settle();
+    expect(h.ofType('vad.speech_start')).toHaveLength(1);
+    configure({ mode: 'manual' });
+    await h.settle();
+    expect(h.ofType('vad.speech_end').map((m) => m.turnId)).toEqual(['u1']);
+  });
+
   it('server VAD: a commit ends the utterance in progress at once', async () => {
     const { h, push, control } = setup();
     for (const f of speech(10)) push(f);
