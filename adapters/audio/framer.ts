@@ -43,6 +43,8 @@ export function createFramer(frameBytes: number): Framer {
       filled = 0;
     },
     push(chunk) {
+      // The usual case at the engine's own rate: one whole frame, nothing waiting.
+      if (!partial && chunk.byteLength === frameBytes) return [chunk];
       const frames: Uint8Array[] = [];
       let at = 0;
       if (partial) {
