@@ -31,12 +31,12 @@ export const CONVERSATION = {
   leadSilenceMs: 500,
   question: 'hello robot',
   /**
-   * Why 1800 ms: the VAD's 600 ms hangover plus ~50–150 ms to the reply's first audio leave about a
-   * second of the reply ("Hello! What can I do for you?", 2.2 s) heard — "Hello!" and a word or two —
-   * before the user talks over it, and the barge-in (accepted after 500 ms of speech) still lands
-   * inside the reply.
+   * Why 1650 ms: the barge-in is accepted about this long into the reply ("Hello! What can I do for you?",
+   * 2.2 s; measured: 1.40–1.51 s in at 1500 ms, 1.73–1.80 s at 1800), so "Hello!" and a few words are
+   * heard and ~0.55 s of the reply is left. Both edges were hit: at 1800 ms a full test run's load once let
+   * the whole reply play first, at 1500 ms two runs of ~40 caught the reply's very start (nothing heard).
    */
-  bargeInAfterMs: 1800,
+  bargeInAfterMs: 1650,
   bargeIn: 'go to the kitchen',
   /** Why 3000 ms: the hangover plus "Going to the kitchen." (1.3 s) play to the end before the file loops. */
   tailSilenceMs: 3000,
