@@ -1,11 +1,11 @@
 /**
  * Copies of small payloads, and fresh pieces for audio a hot path makes, without an `ArrayBuffer` each.
- * Every audio frame is copied once per subscriber (a subscriber never shares memory with its publisher); at 1000 sessions that is 100,000
- * copies a second, and a fresh `ArrayBuffer` per copy (what `Uint8Array#slice` makes) costs more in
- * allocation and garbage collection than the copy itself. Small copies are carved out of a shared slab
- * instead, as `Buffer.allocUnsafe` does with Node's 8 KB pool, but with a slab eight times larger: a
- * pool per twelve 20 ms frames was still ~2 % of a 1000-session process. Copies are plain `Uint8Array`
- * views, 8-byte aligned (so `Int16Array` views over them work).
+ * Every audio frame is copied once per subscriber (a subscriber never shares memory with its
+ * publisher); at 1000 sessions that is 100,000 copies a second, and a fresh `ArrayBuffer` per copy (what
+ * `Uint8Array#slice` makes) costs more in allocation and garbage collection than the copy itself. Small
+ * copies are carved out of a shared slab instead, as `Buffer.allocUnsafe` does with Node's 8 KB pool,
+ * but with a slab eight times larger: a pool per twelve 20 ms frames was still ~2 % of a 1000-session
+ * process. Copies are plain `Uint8Array` views, 8-byte aligned (so `Int16Array` views over them work).
  *
  * @example
  * ```ts

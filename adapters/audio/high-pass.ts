@@ -40,7 +40,8 @@ export function createHighPassFilter({ sampleRateHz, cutoffHz }: HighPassOptions
   return {
     process(samples) {
       // State in locals for the loop: closure variables are memory slots, locals stay in registers.
-      // (Plain assignments, not an array destructuring: that allocated and cost 2× the filter itself.)
+      // (Plain assignments, not an array destructuring: that allocates an array until the optimizing
+      // compiler removes it, on a path that runs 50 times a second per microphone.)
       let px1 = x1;
       let px2 = x2;
       let py1 = y1;
