@@ -13,17 +13,6 @@ export function pcmBytesFor(durationMs: number, sampleRateHz: number): number {
 }
 
 /**
- * Splits PCM into frames of exactly `frameBytes`, returning the frames and the remainder (< frameBytes)
- * that should be prepended to the next chunk.
- */
-export function splitFrames(pcm: Uint8Array, frameBytes: number): { frames: Uint8Array[]; rest: Uint8Array } {
-  const frames: Uint8Array[] = [];
-  let offset = 0;
-  for (; offset + frameBytes <= pcm.byteLength; offset += frameBytes) frames.push(pcm.subarray(offset, offset + frameBytes));
-  return { frames, rest: pcm.subarray(offset) };
-}
-
-/**
  * Joins s16le chunks cut anywhere, even mid-sample: `push` returns the whole samples so far (an odd
  * trailing byte waits for the next chunk); `reset` forgets a waiting byte (a new stream).
  */
