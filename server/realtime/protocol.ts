@@ -12,7 +12,9 @@
  */
 import { z } from 'zod';
 
-const eventId = z.string().max(128).optional();
+/** Why 128: client event ids are short tokens; the limit bounds what error events echo back. */
+const MAX_EVENT_ID_LENGTH = 128;
+const eventId = z.string().max(MAX_EVENT_ID_LENGTH).optional();
 
 export const AudioFormatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('audio/pcm'), rate: z.literal(24_000).default(24_000) }),
@@ -105,7 +107,7 @@ export function parseClientEvent(text: string): ParsedClientEvent {
   }
   const append = asAppend(raw);
   if (append) return { ok: true, event: append };
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, 128)) : null;
+  const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)) : null;
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
   if (typeof type !== 'string') return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
   if (KNOWN_UNSUPPORTED.has(type)) return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
@@ -123,16 +125,17 @@ type AppendEvent = Extract<ClientEvent, { type: 'input_audio_buffer.append' }>;
 
 /**
  * The microphone's append, 50 times a second per client, checked by hand: exactly what the schema's
- * `input_audio_buffer.append` accepts (a string `audio`, an optional `event_id` of at most 128 characters,
- * unknown fields dropped), without building zod's result and issue objects. Anything else, including an
- * append the schema would reject, goes through the schema and gets its error from there.
+ * `input_audio_buffer.append` accepts (a string `audio`, an optional `event_id` of at most
+ * `MAX_EVENT_ID_LENGTH` characters, unknown fields dropped), without building zod's result and issue
+ * objects. Anything else, including an append the schema would reject, goes through the schema and gets
+ * its error from there.
  */
 function asAppend(raw: unknown): AppendEvent | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { type, audio, event_id } = raw as { type?: unknown; audio?: unknown; event_id?: unknown };
   if (type !== 'input_audio_buffer.append' || typeof audio !== 'string') return undefined;
   if (event_id === undefined) return { type, audio };
-  return typeof event_id === 'string' && event_id.length <= 128 ? { type, event_id, audio } : undefined;
+  return typeof event_id === 'string' && event_id.length <= MAX_EVENT_ID_LENGTH ? { type, event_id, audio } : undefined;
 }
 
 /**
