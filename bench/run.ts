@@ -9,6 +9,7 @@
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --quick                  short smoke run
+ *   VA_SERVER__HEAP_GROWTH_PERCENT=N   server, cost: serve's heap growth (server/heap-growth.ts; 0: V8's own)
  *   --json FILE              write the rows as a JSON array
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

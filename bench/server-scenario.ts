@@ -78,9 +78,15 @@ export interface ServerRow {
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
 
-/** `serve`'s configuration for the bench: fake engines with the reply scenario's delays, room for `sessions` clients. */
+/**
+ * `serve`'s configuration for the bench: fake engines with the reply scenario's delays, room for `sessions`
+ * clients. `VA_SERVER__HEAP_GROWTH_PERCENT` is read as `serve` reads it, to compare collector settings
+ * (`0`: V8's own heuristic); no other variable, so a stray `VA_` setting cannot change what is measured.
+ */
 export function benchServeConfig(sessions: number) {
+  const growth = process.env.VA_SERVER__HEAP_GROWTH_PERCENT;
   return loadConfig({
+    env: growth === undefined ? {} : { VA_SERVER__HEAP_GROWTH_PERCENT: growth },
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
       // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake

@@ -216,6 +216,12 @@ export const AppConfigSchema = z
         /** Why 10 s: running replies finish (a few seconds of speech) before clients are closed. */
         drainTimeoutMs: z.number().int().nonnegative().default(10_000),
         logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        /**
+         * How far V8's old generation may grow past the live heap before a full collection, in % (a
+         * process-wide V8 flag that `serve` sets; 0: V8's own heuristic). Why 100: V8's own leaves a
+         * many-session server's small heap collecting almost without pause (server/heap-growth.ts).
+         */
+        heapGrowthPercent: z.number().int().min(0).max(1000).default(100),
       })
       .strict()
       .prefault({}),

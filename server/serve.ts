@@ -19,6 +19,7 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import { connectNatsTransport } from '../bus/nats-transport.js';
 import type { AppConfig } from './config.js';
 import { buildEngines, type EnginePool } from './engine-pool.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -59,6 +60,8 @@ export interface VoiceAgentServer {
 
 export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const { config } = options;
+  // Before anything is built: the engines' warm-up is the first thing the heap holds.
+  applyHeapGrowth(config.server.heapGrowthPercent);
   const log = options.log ?? createLogger({ level: config.server.logLevel });
   const clock = systemClock;
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
@@ -69,7 +72,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
   const pool = buildEngines(config, { clock });
-  const { apiKeys, ...limits } = config.server;
+  const { apiKeys, heapGrowthPercent, ...limits } = config.server;
   const recordOptions = recordOptionsFrom(config, options.nats);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
   const recorder = records ? () => createSessionRecorder(records, { bus, clock, ...recordOptions.recorder }) : undefined;
