@@ -9,8 +9,10 @@
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --quick                  short smoke run
- *   VA_SERVER__HEAP_GROWTH_PERCENT=N   server, cost: serve's heap growth (server/heap-growth.ts; 0: V8's own)
  *   --json FILE              write the rows as a JSON array
+ *
+ * Environment: VA_SERVER__HEAP_GROWTH_PERCENT=N sets serve's heap growth in the server and cost scenarios
+ * (server/heap-growth.ts; 0: V8's own heuristic), to compare collector settings.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -218,8 +218,9 @@ export const AppConfigSchema = z
         logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
         /**
          * How far V8's old generation may grow past the live heap before a full collection, in % (a
-         * process-wide V8 flag that `serve` sets; 0: V8's own heuristic). Why 100: V8's own leaves a
-         * many-session server's small heap collecting almost without pause (server/heap-growth.ts).
+         * process-wide V8 flag that `serve` sets; 0: V8's own heuristic). Why 100: V8's own keeps a
+         * many-session server's small heap in almost continuous full collection (server/heap-growth.ts).
+         * Why at most 1000: an 11× heap is past any use; a larger number is a typo.
          */
         heapGrowthPercent: z.number().int().min(0).max(1000).default(100),
       })

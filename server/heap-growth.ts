@@ -11,7 +11,7 @@
  * audio's p99 fell from a median of +52.7 to +28.1 ms over seven alternating pairs (docs/server.md).
  * Each turn's state lives about a second, long enough to be promoted (~97 KB a turn, sampled), so the
  * old generation fills steadily at any size; the headroom makes its collections rarer. The cost is
- * memory: up to twice the live heap, ~40 MB more at 100 sessions.
+ * memory: up to twice the live heap, up to ~40 MB more at 100 sessions.
  *
  * @example
  * ```ts
