@@ -30,6 +30,6 @@ export function heapGrowthFlag(percent: number): string {
 }
 
 /** Sets the growth for the whole process (a V8 flag: it applies to every later limit V8 computes). */
-export function applyHeapGrowth(percent: number, setFlags: (flags: string) => void = setFlagsFromString): void {
-  setFlags(heapGrowthFlag(percent));
+export function applyHeapGrowth(percent: number): void {
+  setFlagsFromString(heapGrowthFlag(percent));
 }

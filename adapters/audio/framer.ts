@@ -20,7 +20,6 @@
 import { allocBytes } from '../../bus/byte-copy.js';
 
 export interface Framer {
-  readonly frameBytes: number;
   /** The frames this chunk completes, in order (often none or one). */
   push(chunk: Uint8Array): Uint8Array[];
   /** Bytes waiting for the rest of their frame. */
@@ -34,7 +33,6 @@ export function createFramer(frameBytes: number): Framer {
   let partial: Uint8Array | undefined;
   let filled = 0;
   return {
-    frameBytes,
     get pendingBytes() {
       return filled;
     },

@@ -138,6 +138,8 @@ function asAppend(raw: unknown): AppendEvent | undefined {
   return typeof event_id === 'string' && event_id.length <= MAX_EVENT_ID_LENGTH ? { type, event_id, audio } : undefined;
 }
 
+const EQUALS = 0x3d;
+
 /**
  * Strict base64 (`A-Z a-z 0-9 + /`, padded to a multiple of 4), decoded; `undefined` for anything else.
  * Node's decoder silently skips bad characters, takes the URL-safe `-` and `_`, and stops at a `=` inside
@@ -154,4 +156,3 @@ export function decodeBase64Strict(text: string): Uint8Array | undefined {
   if (bytes.byteLength !== (length / 4) * 3 - padding || text.indexOf('-') !== -1 || text.indexOf('_') !== -1) return undefined;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
-const EQUALS = 0x3d;
