@@ -4,8 +4,9 @@
  * they would take the server's core and measure each other). Every client streams 20 ms of 24 kHz silence
  * every 20 ms (a microphone's load on the server), the clients spread over `micPhases` phases of the 20 ms
  * as independent devices are, and runs typed turns
- * (`conversation.item.create` + `response.create`); three turns in four are cancelled with
- * `response.cancel` 700 ms after their first audio. Every time is taken here, at the client.
+ * (`conversation.item.create` + `response.create`); three turns in four, drawn per client and turn
+ * ({@link turnRoll}), are cancelled with `response.cancel` 700 ms after their first audio. Every time is
+ * taken here, at the client.
  *
  * Run by `bench/server-scenario.ts` through `fork()`; it talks over IPC ({@link FleetMessage}).
  */
@@ -106,6 +107,23 @@ interface BenchClient {
   finished: Set<string>;
   /** Resolvers of the current turn: first audio, response.done. */
   waiters: { audio?: () => void; done?: () => void };
+}
+
+/** One turn in four plays its whole reply; the rest are cancelled. */
+const FULL_REPLY_SHARE = 0.25;
+/** Two unrelated draws per turn (whether it plays in full, how long the user then pauses): any two different salts. */
+const FULL_REPLY_SALT = 0x1f2e3d4c;
+const PAUSE_SALT = 0x5a6b7c8d;
+
+/**
+ * A number in [0, 1) for client `i`'s turn `n`, from an integer hash: the same in every run (the bench is
+ * repeatable), unrelated between clients and turns (independent users).
+ */
+export function turnRoll(i: number, n: number, salt: number): number {
+  let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(n + 1, 0x85ebca6b) ^ salt;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 const TYPE = /"type":"([^"]+)"/;
@@ -246,15 +264,18 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
         continue;
       }
       // Why three in four: a full reply plays ~6 s, a cancelled turn ~1 s; this keeps samples coming at 1
-      // client while full replies (and their playback load) stay in the mix.
-      if (n % 4 !== 3) {
+      // client while full replies (and their playback load) stay in the mix. Why drawn per client and turn:
+      // with every client on the same pattern (every fourth turn), all of them played their full replies at
+      // once and then all took short turns at once, a server load swinging between ~35 % and ~97 % every
+      // ~9 s that no set of independent users makes.
+      if (turnRoll(i, n, FULL_REPLY_SALT) >= FULL_REPLY_SHARE) {
         await sleep(STOP_AFTER_MS);
         turn.cancelAtMs = performance.now();
         client.ws.send(cancel);
       }
       if (!(await waitFor(client, 'done', () => turn.doneAtMs !== undefined))) lateTurns++;
       // Why 100-300 ms: a user's pause before the next turn, spread so turns do not align across clients.
-      await sleep(100 + ((i * 37 + n * 53) % 200));
+      await sleep(100 + Math.floor(turnRoll(i, n, PAUSE_SALT) * 200));
     }
   });
 
