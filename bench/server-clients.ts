@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import { STOP_AFTER_MS } from './scenarios.js';
+import { turnRoll } from './turn-roll.js';
 import { measureWindow } from './window.js';
 import type { Percentiles } from './stats.js';
 
@@ -114,17 +115,6 @@ const FULL_REPLY_SHARE = 0.25;
 /** Two unrelated draws per turn (whether it plays in full, how long the user then pauses): any two different salts. */
 const FULL_REPLY_SALT = 0x1f2e3d4c;
 const PAUSE_SALT = 0x5a6b7c8d;
-
-/**
- * A number in [0, 1) for client `i`'s turn `n`, from an integer hash: the same in every run (the bench is
- * repeatable), unrelated between clients and turns (independent users).
- */
-export function turnRoll(i: number, n: number, salt: number): number {
-  let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(n + 1, 0x85ebca6b) ^ salt;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
-}
 
 const TYPE = /"type":"([^"]+)"/;
 const RESPONSE_ID = /"response_id":"([^"]+)"/;
