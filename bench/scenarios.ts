@@ -9,6 +9,7 @@ import type { MessageBus } from '../bus/message-bus.js';
 import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startIoProbe } from './io-probe.js';
+import { turnRoll } from './turn-roll.js';
 import { measureWindow } from './window.js';
 
 export interface BenchRow {
@@ -37,6 +38,10 @@ export interface BenchRow {
 
 /** Why 700 ms: well into the reply's first sentences, as a user who has heard enough would say STOP. */
 export const STOP_AFTER_MS = 700;
+
+/** The scale scenario's sessions stop one turn in three (the rest play their whole reply). */
+const STOPPED_SHARE = 1 / 3;
+const STOP_SALT = 0x3c4d5e6f;
 
 export function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
@@ -143,7 +148,9 @@ export async function runScaleScenario(
       const frame = s.firstFrame();
       s.session.sendText('What is the weather like?');
       const record = await frame;
-      if (turn % 3 === 1) {
+      // One turn in three is stopped, drawn per session and turn (see turn-roll.ts: with the same pattern
+      // for every session, a thousand sessions started their turns in waves).
+      if (turnRoll(i, turn, STOP_SALT) < STOPPED_SHARE) {
         await sleep(STOP_AFTER_MS);
         record.stopAtMs = performance.now();
         s.session.stopSpeaking();
