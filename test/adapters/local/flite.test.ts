@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rmsLevel } from '../../../adapters/audio/pcm.js';
-import { createFliteTts } from '../../../adapters/tts/flite.js';
+import { EngineError } from '../../../adapters/engine-error.js';
+import { createFliteTts, stopFliteWorkers } from '../../../adapters/tts/flite.js';
 
 const collect = async (iterable: AsyncIterable<Uint8Array>, stopAfter = Infinity, controller?: AbortController) => {
   const chunks: Uint8Array[] = [];
@@ -34,6 +35,31 @@ describe('flite TTS (WASI)', () => {
     const cut = await collect(tts.synthesize({ text, signal: controller.signal }), 2, controller);
     expect(cut.length).toBe(2);
     expect(full.length).toBeGreaterThan(cut.length * 3);
+  });
+
+  it('synthesizes on a worker thread: the event loop never runs flite', async () => {
+    const instantiate = vi.spyOn(WebAssembly, 'instantiate');
+    try {
+      const tts = createFliteTts();
+      const chunks = await collect(tts.synthesize({ text: 'Turn left. Then stop.', signal: new AbortController().signal }));
+      expect(chunks.length).toBeGreaterThan(5);
+      expect(instantiate).not.toHaveBeenCalled();
+    } finally {
+      instantiate.mockRestore();
+    }
+  });
+
+  it('a sentence whose worker is lost fails as retryable, and the next request gets a new worker', async () => {
+    const tts = createFliteTts();
+    await tts.warmUp!();
+    const lost = collect(tts.synthesize({ text: 'This sentence loses its worker.', signal: new AbortController().signal }));
+    await stopFliteWorkers();
+    const error = await lost.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/flite worker stopped/);
+    const again = await collect(tts.synthesize({ text: 'Still here.', signal: new AbortController().signal }));
+    expect(again.length).toBeGreaterThan(3);
   });
 
   it('names the voices it has', () => {
