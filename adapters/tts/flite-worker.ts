@@ -1,7 +1,7 @@
 /**
  * The flite synthesizer on a worker thread (see flite.ts): one sentence per job, each a fresh run of the
  * WASI program (a WASI command runs once), the module compiled once per worker. The WAV it wrote goes back
- * to the main thread (transferred, not copied), with the exit code and the program's output for errors.
+ * to the main thread (transferred), with the exit code and the program's output for errors.
  *
  * Run as a worker only: `new Worker(url, { workerData: { wasmPath } })` (flite.ts starts it).
  */
@@ -38,14 +38,14 @@ if (port) {
         const host = createWasiMemoryHost({ args: job.args, preopen: '/out' });
         const instance = await wasmApi.instantiate(await compiled, host.imports);
         const code = host.start(instance);
-        reply = { id: job.id, code, wav: host.files.get('speech.wav'), output: host.output() };
+        // The file is a view into the host's growing buffer: a copy of its own here (on this thread) is
+        // then handed over whole, so the main thread copies nothing.
+        reply = { id: job.id, code, wav: host.files.get('speech.wav')?.slice(), output: host.output() };
       } catch (error) {
         reply = { id: job.id, error: error instanceof Error ? error.message : String(error) };
       }
       const wav = 'wav' in reply ? reply.wav : undefined;
-      // A whole buffer of its own can be transferred; a view into a larger one is copied.
-      const own = wav && wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength;
-      port.postMessage(reply, own ? [wav.buffer as ArrayBuffer] : []);
+      port.postMessage(reply, wav ? [wav.buffer as ArrayBuffer] : []);
     })();
   });
 }

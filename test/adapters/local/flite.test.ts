@@ -38,7 +38,9 @@ describe('flite TTS (WASI)', () => {
   });
 
   it('synthesizes on a worker thread: the event loop never runs flite', async () => {
-    const instantiate = vi.spyOn(WebAssembly, 'instantiate');
+    // The project compiles without the DOM typings, which declare the WebAssembly global.
+    const wasm = (globalThis as unknown as { WebAssembly: { instantiate(...args: unknown[]): Promise<unknown> } }).WebAssembly;
+    const instantiate = vi.spyOn(wasm, 'instantiate');
     try {
       const tts = createFliteTts();
       const chunks = await collect(tts.synthesize({ text: 'Turn left. Then stop.', signal: new AbortController().signal }));
