@@ -57,6 +57,11 @@ export interface ServerRow {
   /** Share of the window the server's loop was busy, in %, over the window and in its busiest second (several processes: the busiest process). */
   loopBusyPercent: number;
   peakLoopBusyPercent: number;
+  /** What the loop lag's p99 hides (see window.ts; several processes: the worst): the longest stall, full GCs and their longest pause, GC pauses in % of the window. */
+  longestStallMs: number;
+  fullGcs: number;
+  longestFullGcMs: number;
+  gcPercent: number;
   cpuPercent: number;
   /** The client process (for reading the server numbers: a saturated client delays what it measures). */
   clientLoopLagMs: Percentiles;
@@ -218,6 +223,10 @@ export async function runServerScenario(
       loopLagMs: serverWindow.loopLagMs,
       loopBusyPercent: serverWindow.loopBusyPercent,
       peakLoopBusyPercent: serverWindow.peakLoopBusyPercent,
+      longestStallMs: serverWindow.longestStallMs,
+      fullGcs: serverWindow.fullGcs,
+      longestFullGcMs: serverWindow.longestFullGcMs,
+      gcPercent: serverWindow.gcPercent,
       cpuPercent: serverWindow.cpuPercent,
       rssPerSessionMb,
       inspected,

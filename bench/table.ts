@@ -126,6 +126,11 @@ export function printServer(rows: ServerRow[]): void {
   printRows(header, body);
   console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone (several processes: the worst lag, the summed CPU).');
   console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
+  console.log('\nWhat the server loop\'s lag p99 hides (one sample per stall; several processes: the worst of each):');
+  printRows(
+    ['sessions', 'longest stall (ms)', 'full GCs', 'longest full GC (ms)', 'GC pauses (% of the window)'],
+    rows.map((r) => [String(r.sessions), String(r.longestStallMs), String(r.fullGcs), String(r.longestFullGcMs), String(r.gcPercent)]),
+  );
   const staged = rows.filter((r) => r.stages);
   if (staged.length === 0) return;
   console.log('\nWhere the time to first audio goes (--stages: the server\'s bus tapped, joined with the clients\' times on the wall clock), ms p50/p99:');

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { round, type Percentiles } from './stats.js';
 
 export interface WindowMeasure {
@@ -15,6 +15,16 @@ export interface WindowMeasure {
    * coincide) saturates the loop for seconds while the window's mean looks moderate: this shows it.
    */
   peakLoopBusyPercent: number;
+  /**
+   * The longest the loop kept its 1 ms lag timer waiting, ms. A stall of 40 ms is one sample of the lag
+   * histogram, so its p99 hides a few of them; a turn that meets one waits that long.
+   */
+  longestStallMs: number;
+  /** Full (mark-compact) collections on this thread in the window, and the longest one's pause, ms. */
+  fullGcs: number;
+  longestFullGcMs: number;
+  /** Garbage-collection pauses on this thread (full and young), % of the window. */
+  gcPercent: number;
 }
 
 /** Why 1 s: long enough to span a burst of turns, short enough not to average a wave away. */
@@ -36,11 +46,17 @@ export function startWindow(): { stop(): WindowMeasure } {
     spanStart = now;
   }, PEAK_SPAN_MS);
   const profiler = startProfiler();
+  const gcPauses: PerformanceEntry[] = [];
+  const gcObserver = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
   lag.enable();
   return {
     stop() {
       lag.disable();
       clearInterval(peakSampler);
+      gcPauses.push(...gcObserver.takeRecords());
+      gcObserver.disconnect();
+      const full = gcPauses.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
       const wallMs = performance.now() - startedAt;
       const used = process.cpuUsage(cpu);
       const meanBusy = performance.eventLoopUtilization(busy).utilization;
@@ -49,6 +65,10 @@ export function startWindow(): { stop(): WindowMeasure } {
         cpuPercent: round(((used.user + used.system) / 1000 / wallMs) * 100, 1),
         loopBusyPercent: round(meanBusy * 100, 1),
         peakLoopBusyPercent: round((peakBusy ?? meanBusy) * 100, 1),
+        longestStallMs: round(lag.max / 1e6),
+        fullGcs: full.length,
+        longestFullGcMs: round(Math.max(0, ...full.map((e) => e.duration))),
+        gcPercent: round((gcPauses.reduce((sum, e) => sum + e.duration, 0) / wallMs) * 100, 1),
       };
       profiler?.stop();
       return measured;
