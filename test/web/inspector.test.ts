@@ -59,8 +59,50 @@ async function waitForInspector(page: Page, what: string, done: (hook: Inspector
   }
 }
 
-/** Waits until the chart's DOM highlights `stateId`. */
-const highlighted = (page: Page, stateId: string) => page.waitForSelector(`#chart .state.active[data-state="${stateId}"]`, { state: 'attached', timeout: 20_000 });
+/** The little of the page's DOM `recordHighlights` uses (the tests compile without DOM typings). */
+interface PageDom {
+  document: { querySelector(selector: string): PageElement | null };
+  MutationObserver: new (callback: () => void) => { observe(target: PageElement, options: object): void };
+}
+interface PageElement {
+  querySelectorAll(selector: string): Iterable<{ dataset: Record<string, string | undefined> }>;
+}
+
+/**
+ * Records, in the page, each state the chart's DOM highlights from now on, in order (a state counts
+ * again each time it is highlighted anew). Why not poll the DOM: a barge-in candidate is highlighted for
+ * ~0.3–0.7 s (its 500 ms, give or take the feed's 200 ms batches), Playwright polls a selector every
+ * 500 ms, and the fake microphone's loop can keep the two in step: a poll missed every candidate of a
+ * run (1 run in 5–7).
+ */
+const recordHighlights = (page: Page) =>
+  page.evaluate(() => {
+    const { document, MutationObserver } = globalThis as unknown as PageDom;
+    const log: string[] = [];
+    let before = new Set<string>();
+    const chart = document.querySelector('#chart')!;
+    const note = () => {
+      const now = new Set([...chart.querySelectorAll('.state.active')].map((g) => g.dataset['state']!));
+      for (const id of now) if (!before.has(id)) log.push(id);
+      before = now;
+    };
+    new MutationObserver(note).observe(chart, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    note();
+    (globalThis as unknown as { highlightLog: string[] }).highlightLog = log;
+  });
+
+/**
+ * Waits until the chart's DOM highlights `stateId` at position `from` or later of the page's log
+ * (`recordHighlights`); returns the position after it, for the next state of a sequence.
+ */
+const highlighted = async (page: Page, stateId: string, from: number): Promise<number> => {
+  const at = await page.waitForFunction(
+    ([id, start]) => (globalThis as unknown as { highlightLog: string[] }).highlightLog.indexOf(id, start) + 1 || undefined,
+    [stateId, from] as const,
+    { timeout: 20_000, polling: 50 },
+  );
+  return (await at.jsonValue()) as number;
+};
 
 describe('inspector page', () => {
   it('follows a live session through speech, reply and barge-in, then steps through its recording', async () => {
@@ -74,17 +116,18 @@ describe('inspector page', () => {
     await inspector.click('#live-sessions button.session');
     await waitForInspector(inspector, 'watching', (h) => h.status === 'watching' && h.steps > 0);
     const sessionId = (await readInspector(inspector)).target!;
+    await recordHighlights(inspector);
     expect(server.http.inspect.hub.watchers(sessionId)).toBe(1);
 
     // The question, its reply, and the barge-in, as the chart's DOM shows them.
-    await highlighted(inspector, 'session.listening.hearing');
-    await highlighted(inspector, 'session.speaking.reply.playing');
-    await highlighted(inspector, 'session.speaking.user.candidate');
+    let seen = await highlighted(inspector, 'session.listening.hearing', 0);
+    seen = await highlighted(inspector, 'session.speaking.reply.playing', seen);
+    seen = await highlighted(inspector, 'session.speaking.user.candidate', seen);
     // The page renders at most once per frame, from messages batched every 200 ms, so a state the chart
     // leaves quickly (a pause soon after the barge-in) may be skipped live; the recording below is stepped
     // one event at a time and checks every transition exactly.
     await expect.poll(() => inspector.locator('#log-body tr', { hasText: 'after minInterruption' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    await highlighted(inspector, 'session.listening.hearing');
+    await highlighted(inspector, 'session.listening.hearing', seen);
     const atBargeIn = await readInspector(inspector);
     expect(atBargeIn.active).toContain('session.listening.hearing');
     // Whatever it joined into, the highlights follow the conversation from there (the inspector joins a
@@ -171,9 +214,10 @@ describe('inspector page', () => {
       const session = await keyed.manager.create({ sessionId: 'keyed-1' });
       await waitForInspector(page, 'the session listed', (h) => h.live.includes('keyed-1'));
       await page.click('#live-sessions button.session[data-id="keyed-1"]');
-      await highlighted(page, 'session.idle.waiting');
+      await recordHighlights(page);
+      const seen = await highlighted(page, 'session.idle.waiting', 0);
       session.handle.sendText('hello robot');
-      await highlighted(page, 'session.speaking.reply.playing');
+      await highlighted(page, 'session.speaking.reply.playing', seen);
       await context.close();
     } finally {
       await keyed.stop();
