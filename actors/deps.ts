@@ -29,6 +29,13 @@ export interface PipelineOptions {
   refillBelowMs: number;
   /** TTS requests in flight per reply. Why 2: the next clause is ready when the current one ends, without flooding the engine. */
   ttsConcurrency: number;
+  /**
+   * A reply's next segment is synthesized only while less than this much of its audio waits unplayed; 0:
+   * no bound (everything at once). Why 2000 ms: the next segment then has 2 s to deliver its first audio,
+   * over twice what the session allows the first one (`timeouts.ttsFirstChunkMs`, 800 ms), while a
+   * barge-in throws away at most ~2 s plus the segments already running.
+   */
+  ttsLookAheadMs: number;
   chunker: Partial<ClauseChunkerOptions>;
   vad: Partial<VadSegmenterOptions>;
   /** The session's main language (a BCP-47-ish tag, `en`): STT hint, and the language of Latin-script replies. */
@@ -49,6 +56,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxBufferAheadMs: 200,
   refillBelowMs: 100,
   ttsConcurrency: 2,
+  ttsLookAheadMs: 2000,
   chunker: {},
   vad: {},
   memoryBudgetMs: 150,

@@ -8,6 +8,12 @@
  * segments that have no audio yet; errors past the last engine are fatal (`tts.error`). Stopping the
  * actor aborts every request in flight and reports the reply's text (`tts.stopped`).
  *
+ * Look-ahead: a segment starts only while the audio synthesized and not yet played is under
+ * `ttsLookAheadMs`, so a long reply is synthesized as it plays rather than all at once: a barge-in after
+ * a few seconds leaves little synthesized for nothing (CPU with a local engine, money with a cloud one,
+ * memory held until the turn ends). What has played is counted from the turn's `playback.started` in
+ * real time: playback that stalls waiting for audio counts as played, so a slow engine is never starved.
+ *
  * Languages: each segment's language is its script's (a Mandarin clause of a mixed reply is `zh`), else
  * the reply's. A language with its own chain (`languages.<tag>.tts`) is spoken by it, with its own
  * failover; every request carries the language and the language's voice, so one multilingual engine
@@ -15,6 +21,7 @@
  */
 import { fromCallback } from 'xstate';
 import { visemeOf } from '../adapters/audio/mouth.js';
+import { pcmDurationMs } from '../adapters/audio/pcm.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
@@ -48,6 +55,11 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
     let inputDone = false;
     let finished = false;
     let stopped = false;
+    /** The look-ahead's measure: audio synthesized this turn, and when its playback started. */
+    let synthesizedMs = 0;
+    let playbackStartedAtMs: number | undefined;
+    /** Set while queued segments wait for playback to catch up with the look-ahead. */
+    let lookAheadTimer: unknown;
 
     const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
     const mainChain = createTtsChain(deps.tts);
@@ -146,7 +158,8 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
     };
 
     // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
-    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) =>
+    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) => {
+      synthesizedMs += pcmDurationMs(audio.byteLength, sink.sampleRateHz);
       bus.publish({
         type: 'tts.chunk',
         sessionId,
@@ -160,6 +173,7 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
         final,
         ...(visemes.length > 0 ? { visemes } : {}),
       }, { handOverAudio: true });
+    };
 
     const start = (segment: Segment) => {
       const controller = new AbortController();
@@ -206,12 +220,36 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       );
     };
 
+    /**
+     * Whether queued segments must wait for playback (the look-ahead is full); if so, wakes `pump` when it
+     * will not be. Until playback starts, only its start can free room (a held, speculative reply waits).
+     */
+    const lookAheadFull = (): boolean => {
+      const { ttsLookAheadMs } = deps.pipeline;
+      if (ttsLookAheadMs === 0) return false;
+      const playedMs = playbackStartedAtMs === undefined ? 0 : clock.now() - playbackStartedAtMs;
+      const aheadMs = synthesizedMs - playedMs;
+      if (aheadMs < ttsLookAheadMs) return false;
+      if (playbackStartedAtMs !== undefined && lookAheadTimer === undefined) {
+        lookAheadTimer = clock.setTimeout(() => {
+          lookAheadTimer = undefined;
+          pump();
+        }, Math.max(1, aheadMs - ttsLookAheadMs + 1));
+      }
+      return true;
+    };
+
     const pump = () => {
       if (stopped || finished) return;
       let running = segments.filter((s) => s.status === 'running').length;
+      // A queued segment before one that has audio (requeued by a failover) starts regardless: playback
+      // cannot reach the audio counted as ahead without it.
+      let lastWithAudio = -1;
+      for (const s of segments) if (s.emittedAudio) lastWithAudio = s.index;
       for (const s of segments) {
         if (running >= deps.pipeline.ttsConcurrency) break;
         if (s.status === 'queued') {
+          if (s.index > lastWithAudio && lookAheadFull()) break;
           start(s);
           running++;
         }
@@ -241,6 +279,12 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       }
     });
 
+    const onPlaybackStarted = (message: BusMessage) => {
+      if (message.turnId !== turnId || stopped || playbackStartedAtMs !== undefined) return;
+      playbackStartedAtMs = clock.now();
+      pump();
+    };
+
     const onLlm = (message: BusMessage) => {
       if (message.turnId !== turnId || stopped) return;
       if (message.type === 'llm.clause') {
@@ -253,7 +297,7 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       }
     };
 
-    let subs: Array<{ unsubscribe(): void }> = [];
+    const subs: Array<{ unsubscribe(): void }> = [bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlaybackStarted)];
     if (input.say !== undefined) {
       // A phrase the engine holds in memory plays as one piece (splitting it would miss the cache).
       if (chainFor(scriptLanguage(input.say) ?? replyLanguage).active?.has?.(input.say)) add('say', input.say);
@@ -265,11 +309,12 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       queueMicrotask(pump);
     } else {
       // Only the events TTS needs: every token would otherwise be delivered here too.
-      subs = (['llm.clause', 'llm.done', 'llm.error'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
+      for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const) subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
     }
 
     return () => {
       stopped = true;
+      if (lookAheadTimer !== undefined) clock.clearTimeout(lookAheadTimer);
       for (const sub of subs) sub.unsubscribe();
       // The reply's text as it was to be spoken: the session keeps it for a reply cut by a barge-in.
       const texts = segments.filter((s) => s.kind !== 'filler').map((s) => s.text);

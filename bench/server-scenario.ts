@@ -83,15 +83,18 @@ export interface ServerRow {
 const TTS_MS_PER_WORD = 200;
 const FLEET = fileURLToPath(new URL('./server-clients.ts', import.meta.url));
 
+const COMPARED_SETTINGS = ['VA_SERVER__HEAP_GROWTH_PERCENT', 'VA_PIPELINE__TTS_LOOK_AHEAD_MS'];
+
 /**
  * `serve`'s configuration for the bench: fake engines with the reply scenario's delays, room for `sessions`
- * clients. `VA_SERVER__HEAP_GROWTH_PERCENT` is read as `serve` reads it, to compare collector settings
- * (`0`: V8's own heuristic); no other variable, so a stray `VA_` setting cannot change what is measured.
+ * clients. Two variables are read as `serve` reads them, to compare settings: `VA_SERVER__HEAP_GROWTH_PERCENT`
+ * (the collector; `0`: V8's own heuristic) and `VA_PIPELINE__TTS_LOOK_AHEAD_MS` (`0`: a reply synthesized
+ * all at once); no other, so a stray `VA_` setting cannot change what is measured.
  */
 export function benchServeConfig(sessions: number) {
-  const growth = process.env.VA_SERVER__HEAP_GROWTH_PERCENT;
+  const env = Object.fromEntries(COMPARED_SETTINGS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
   return loadConfig({
-    env: growth === undefined ? {} : { VA_SERVER__HEAP_GROWTH_PERCENT: growth },
+    env,
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
       // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake

@@ -106,6 +106,7 @@ export const AppConfigSchema = z
         maxBufferAheadMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.maxBufferAheadMs),
         refillBelowMs: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.refillBelowMs),
         ttsConcurrency: z.number().int().positive().default(DEFAULT_PIPELINE_OPTIONS.ttsConcurrency),
+        ttsLookAheadMs: z.number().int().nonnegative().default(DEFAULT_PIPELINE_OPTIONS.ttsLookAheadMs),
         memoryBudgetMs: z.number().int().nonnegative().default(DEFAULT_PIPELINE_OPTIONS.memoryBudgetMs),
         language: z.string().default('en'),
         chunker: z.object({ mode: z.enum(['clause', 'sentence']).optional(), minChars: z.number().int().optional(), maxChars: z.number().int().optional() }).default({}),

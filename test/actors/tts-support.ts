@@ -7,6 +7,7 @@ import { createHarness, RATE, SESSION } from './support.js';
 export interface TtsSetupOptions {
   say?: string;
   ttsConcurrency?: number;
+  ttsLookAheadMs?: number;
 }
 
 export async function setupTts(options: TtsSetupOptions = {}) {
@@ -14,7 +15,10 @@ export async function setupTts(options: TtsSetupOptions = {}) {
     createControlledTts({ name: 'tts-a', sampleRateHz: RATE }),
     createControlledTts({ name: 'tts-b', sampleRateHz: RATE }),
   ];
-  const h = createHarness({ tts: engines, pipeline: { ttsConcurrency: options.ttsConcurrency ?? 2 } });
+  const h = createHarness({
+    tts: engines,
+    pipeline: { ttsConcurrency: options.ttsConcurrency ?? 2, ...(options.ttsLookAheadMs === undefined ? {} : { ttsLookAheadMs: options.ttsLookAheadMs }) },
+  });
   const input = options.say === undefined ? { sessionId: SESSION, turnId: 't1' } : { sessionId: SESSION, turnId: 't1', say: options.say };
   const actor = createActor(createTtsActor(h.deps), { input }).start();
   await h.settle();
@@ -26,6 +30,7 @@ export async function setupTts(options: TtsSetupOptions = {}) {
     a,
     b,
     clause: (text: string) => h.publish({ type: 'llm.clause', sessionId: SESSION, turnId: 't1', index: clauses++, text }),
+    playbackStarted: () => h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 't1', kind: 'reply' }),
     llmDone: () => h.publish({ type: 'llm.done', sessionId: SESSION, turnId: 't1', text: '', clauses }),
     /** Texts of the requests each engine got, in order. */
     requested: () => engines.map((e) => e.requests.map((r) => r.text)),
