@@ -11,8 +11,9 @@
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  *
- * Environment: VA_SERVER__HEAP_GROWTH_PERCENT=N sets serve's heap growth in the server and cost scenarios
- * (server/heap-growth.ts; 0: V8's own heuristic), to compare collector settings.
+ * Environment, to compare settings in the server and cost scenarios: VA_SERVER__HEAP_GROWTH_PERCENT=N sets
+ * serve's heap growth (server/heap-growth.ts; 0: V8's own heuristic), VA_PIPELINE__TTS_LOOK_AHEAD_MS=N the
+ * TTS look-ahead (0: a reply synthesized all at once).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
