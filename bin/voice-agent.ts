@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=128
 /**
  * The `voice-agent` command line. Each subcommand lives in bin/commands/ and is loaded only when it
  * runs, so `demo` never pays for (or warns about) the engines `run`, `say` and `worker` load.

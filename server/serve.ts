@@ -20,6 +20,7 @@ import { connectNatsTransport } from '../bus/nats-transport.js';
 import type { AppConfig } from './config.js';
 import { buildEngines, type EnginePool } from './engine-pool.js';
 import { applyHeapGrowth } from './heap-growth.js';
+import { youngGenerationAdvice } from './young-generation.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -102,6 +103,8 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     throw error;
   }
   log.info('serving', { hostId, url: http.url, bus: options.nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
+  const youngGeneration = youngGenerationAdvice();
+  if (youngGeneration) log.warn("V8's young generation has its default size", { fix: youngGeneration });
   let stopping: Promise<void> | undefined;
   return {
     bus,

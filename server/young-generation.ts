@@ -1,0 +1,41 @@
+/**
+ * The size of V8's young generation for a server process: `--max-semi-space-size=128`, which the
+ * `voice-agent` command passes to node on its shebang line (and `npm start` on its command line).
+ *
+ * Why: every object starts in the young generation and is copied out (promoted to the old generation)
+ * once it has lived through two scavenges. With V8's default semi-spaces (16 MB) a server of 100 Realtime
+ * clients scavenged ~8 times a second, so anything alive for a few hundred milliseconds — a turn's actors
+ * and signals, the frames waiting in a sink, the microphone's prefix padding — was promoted: ~140 MB in
+ * one ~16 s run (sampled), and the old generation filled up to a full collection every ~2.5 s, each a
+ * 5–12 ms pause (plus marking steps of up to 12 ms) in the turns' path to first audio. With 128 MB,
+ * those objects die young: no full collection in three 10 s windows, and first audio's p99 went from
+ * +17.3 to +31.3 ms over ideal to +8.5 to +9.3 (docs/server.md, *Garbage collection*).
+ *
+ * Why a start flag and not a setting: V8 sizes the young generation when the process starts;
+ * `v8.setFlagsFromString` later changes nothing (checked). So `serve` can only say when it is missing.
+ *
+ * @example
+ * ```ts
+ * youngGenerationAdvice(['--max-semi-space-size=128'], undefined); // undefined: nothing to say
+ * youngGenerationAdvice([], undefined); // 'start node with --max-semi-space-size=128 …'
+ * ```
+ */
+
+/** The node flag, as the `voice-agent` shebang, `npm start` and `npm run bench` pass it. */
+export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=128';
+
+/** Whether node was started with its young generation sized (by us or by the user, to any size). */
+export function youngGenerationSized(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): boolean {
+  const sets = (arg: string) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg);
+  return execArgv.some(sets) || (nodeOptions ?? '').split(/\s+/).some(sets);
+}
+
+/** What to tell the user when the young generation has V8's default size; undefined when it is sized. */
+export function youngGenerationAdvice(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): string | undefined {
+  if (youngGenerationSized(execArgv, nodeOptions)) return undefined;
+  return (
+    `start node with ${YOUNG_GENERATION_FLAG} (the installed voice-agent command and npm start do; ` +
+    `or NODE_OPTIONS=${YOUNG_GENERATION_FLAG}): with V8's default young generation, a busy server makes a full ` +
+    'garbage collection every few seconds, each a pause of 5-12 ms in the replies (docs/server.md, Garbage collection)'
+  );
+}
