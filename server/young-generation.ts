@@ -8,8 +8,8 @@
  * and signals, the frames waiting in a sink, the microphone's prefix padding — was promoted: ~140 MB in
  * one ~16 s run (sampled), and the old generation filled up to a full collection every ~2.5 s, each a
  * 5–12 ms pause (plus marking steps of up to 12 ms) in the turns' path to first audio. With 128 MB,
- * those objects die young: no full collection in three 10 s windows, and first audio's p99 went from
- * +17.3 to +31.3 ms over ideal to +8.5 to +9.3 (docs/server.md, *Garbage collection*).
+ * those objects die young: no full collection in the 10 s windows of four alternating pairs, and first
+ * audio's p99 over ideal went from +15.1 to +24.8 ms to +7.5 to +11.7 (docs/server.md, *Garbage collection*).
  *
  * Why a start flag and not a setting: V8 sizes the young generation when the process starts;
  * `v8.setFlagsFromString` later changes nothing (checked). So `serve` can only say when it is missing.
