@@ -20,7 +20,6 @@ import { connectNatsTransport } from '../bus/nats-transport.js';
 import type { AppConfig } from './config.js';
 import { buildEngines, type EnginePool } from './engine-pool.js';
 import { applyHeapGrowth } from './heap-growth.js';
-import { youngGenerationAdvice } from './young-generation.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -29,6 +28,7 @@ import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
+import { youngGenerationAdvice } from './young-generation.js';
 
 export interface ServeOptions {
   config: AppConfig;

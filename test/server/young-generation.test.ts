@@ -30,13 +30,23 @@ describe('young generation', () => {
     expect(scripts['bench']).toContain(YOUNG_GENERATION_FLAG);
   });
 
-  it('serve warns, naming the flag, when this process was started without it', async () => {
-    expect(youngGenerationSized()).toBe(false); // vitest's workers run on node's defaults
-    const lines: string[] = [];
-    const config = loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0 } } });
-    const server = await serve({ config, log: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
-    await server.stop();
-    const warnings = lines.map((l) => JSON.parse(l) as { level: string; msg: string; fix?: string }).filter((l) => l.level === 'warn');
-    expect(warnings).toEqual([expect.objectContaining({ msg: "V8's young generation has its default size", fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`) })]);
+  it('serve warns, naming the flag, when the process was started without it, and is quiet with it', async () => {
+    expect(youngGenerationSized(process.execArgv, undefined)).toBe(false); // vitest's workers run on node's defaults
+    const warningsOfServe = async (nodeOptions: string) => {
+      const saved = process.env['NODE_OPTIONS'];
+      process.env['NODE_OPTIONS'] = nodeOptions;
+      const lines: string[] = [];
+      try {
+        const config = loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0 } } });
+        const server = await serve({ config, log: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
+        await server.stop();
+      } finally {
+        if (saved === undefined) delete process.env['NODE_OPTIONS'];
+        else process.env['NODE_OPTIONS'] = saved;
+      }
+      return lines.map((l) => JSON.parse(l) as { level: string; msg: string; fix?: string }).filter((l) => l.level === 'warn');
+    };
+    expect(await warningsOfServe('')).toEqual([expect.objectContaining({ msg: "V8's young generation has its default size", fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`) })]);
+    expect(await warningsOfServe(YOUNG_GENERATION_FLAG)).toEqual([]);
   });
 });
