@@ -1,7 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=128
+#!/bin/sh
+//usr/bin/env true; exec node --max-semi-space-size=128 "$0" "$@"
 /**
  * The `voice-agent` command line. Each subcommand lives in bin/commands/ and is loaded only when it
  * runs, so `demo` never pays for (or warns about) the engines `run`, `say` and `worker` load.
+ *
+ * The first two lines start node with V8's young generation sized for a server
+ * (server/young-generation.ts), which only a flag at node's start can do: run as a program, the file is a
+ * shell script whose second line runs `env true` and then execs node on this same file with the flag;
+ * node skips the `#!` line and reads the second as a comment. (`#!/usr/bin/env -S node …` would say it in
+ * one line, but BusyBox's `env`, on Alpine and many embedded images, has no `-S`.)
  *
  * @example
  * ```sh

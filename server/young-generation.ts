@@ -1,6 +1,7 @@
 /**
  * The size of V8's young generation for a server process: `--max-semi-space-size=128`, which the
- * `voice-agent` command passes to node on its shebang line (and `npm start` on its command line).
+ * `voice-agent` command passes to node from its first two lines (a shell launcher that node reads as a
+ * comment: bin/voice-agent.ts) and `npm start` on its command line.
  *
  * Why: every object starts in the young generation and is copied out (promoted to the old generation)
  * once it has lived through two scavenges. With V8's default semi-spaces (16 MB) a server of 100 Realtime
@@ -21,7 +22,7 @@
  * ```
  */
 
-/** The node flag, as the `voice-agent` shebang, `npm start` and `npm run bench` pass it. */
+/** The node flag, as the `voice-agent` launcher, `npm start` and `npm run bench` pass it. */
 export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=128';
 
 /** Whether node was started with its young generation sized (by us or by the user, to any size). */
