@@ -32,11 +32,6 @@ export const SESSION_EVENT_TYPES = [
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
 export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType];
 
-const eventTypes = new Set<string>(SESSION_EVENT_TYPES);
-export function isSessionEvent(message: { type: string }): message is SessionEvent {
-  return eventTypes.has(message.type);
-}
-
 /** The commands the session sends its children are defined by the actors that take them. */
 export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 

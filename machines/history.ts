@@ -56,11 +56,6 @@ export function capPlayed(segments: readonly HeardSegment[], audioEndMs: number)
     });
 }
 
-/** True when every reply segment was played to its end. */
-export function playedToEnd(segments: readonly HeardSegment[]): boolean {
-  return segments.every((s) => s.complete && s.playedMs >= s.durationMs);
-}
-
 const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/u;
 
 /** Words for Latin text; single characters for CJK, where each character is a syllable of speech. */

@@ -12,7 +12,8 @@
  * @example
  * ```ts
  * import { createActor } from 'xstate';
- * import { sessionMachine, resolveSessionConfig } from './index.js';
+ * import { resolveSessionConfig } from './config.js';
+ * import { sessionMachine } from './session.machine.js';
  * const actor = createActor(sessionMachine, { input: { sessionId: 's1', config: resolveSessionConfig() } });
  * actor.start();
  * actor.send({ type: 'user.text', sessionId: 's1', turnId: '-', atMs: 0, text: 'hello' });
