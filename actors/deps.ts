@@ -16,25 +16,15 @@ import type { ClauseChunkerOptions } from './clause-chunker.js';
 import type { VadSegmenterOptions } from './vad-segmenter.js';
 
 export interface PipelineOptions {
-  /** Playback frame length. Why 20 ms: small enough for instant stop, large enough to keep timers cheap. */
+  /** Playback frame length (ms). */
   frameMs: number;
-  /** Audio handed to the sink ahead of what it has played. Why 200 ms: the notes' cap; bounds stop latency at the device. */
+  /** Audio handed to the sink ahead of what it has played (ms). */
   maxBufferAheadMs: number;
-  /**
-   * The sink is refilled (up to `maxBufferAheadMs`) once what it holds drops to this. Why 100 ms: frames
-   * then go out in batches of five instead of one per 20 ms tick — a fifth of the messages and system
-   * calls for a network client, whose deltas carry a whole batch — while the device never holds less
-   * than 100 ms, far more than a tick of timer jitter. `maxBufferAheadMs` or more: refill every tick.
-   */
+  /** The sink is refilled (up to `maxBufferAheadMs`) once what it holds drops to this (ms); `maxBufferAheadMs` or more: every tick. */
   refillBelowMs: number;
-  /** TTS requests in flight per reply. Why 2: the next clause is ready when the current one ends, without flooding the engine. */
+  /** TTS requests in flight per reply. */
   ttsConcurrency: number;
-  /**
-   * A reply's next segment is synthesized only while less than this much of its audio waits unplayed; 0:
-   * no bound (everything at once). Why 2000 ms: the next segment then has 2 s to deliver its first audio,
-   * over twice what the session allows the first one (`timeouts.ttsFirstChunkMs`, 800 ms), while a
-   * barge-in throws away at most ~2 s plus the segments already running.
-   */
+  /** A reply's next segment is synthesized only while less than this much of its audio waits unplayed (ms); 0: no bound. */
   ttsLookAheadMs: number;
   chunker: Partial<ClauseChunkerOptions>;
   vad: Partial<VadSegmenterOptions>;
@@ -45,20 +35,27 @@ export interface PipelineOptions {
   voice?: string;
   /** A TTS voice per language (`languages.<tag>.voice`): a `zh` clause of a mixed reply gets the `zh` voice. */
   voices?: Readonly<Record<string, string>>;
-  /** Send clauses to TTS as they close (feature flag `streamingTts`); off sends the whole reply at the end. */
+  /** Send clauses to TTS as they close (`features.streamingTts`); off sends the whole reply at the end. */
   streamingTts: boolean;
-  /** Why 150 ms: the notes' budget — memory may enrich the prompt but never delays the first token by more. */
+  /** How long a memory lookup may delay the LLM request (ms). */
   memoryBudgetMs: number;
 }
 
+/** The pipeline's defaults, each with the reason for its value (the configuration schema refers to these). */
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
+  /** Why 20 ms: small enough for an instant stop, large enough to keep timers cheap. */
   frameMs: 20,
+  /** Why 200 ms: bounds how much already-written audio a stop must clear at the device. */
   maxBufferAheadMs: 200,
+  /** Why 100 ms: frames go out five at a time (a fifth of the messages to a network client), and the device never holds less than 100 ms. */
   refillBelowMs: 100,
+  /** Why 2: the next clause is ready when the current one ends, without flooding the engine. */
   ttsConcurrency: 2,
+  /** Why 2000 ms: a later segment has over twice `timeouts.ttsFirstChunkMs` to deliver, while a barge-in throws away at most ~2 s of audio. */
   ttsLookAheadMs: 2000,
   chunker: {},
   vad: {},
+  /** Why 150 ms: memory may enrich the prompt but never delays the first token by more. */
   memoryBudgetMs: 150,
   streamingTts: true,
 };

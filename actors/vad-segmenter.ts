@@ -13,36 +13,35 @@ import { rmsLevel } from '../adapters/audio/pcm.js';
 
 export interface VadSegmenterOptions {
   frameMs: number;
-  /** Why 60 ms: three 20 ms frames reject clicks yet keep onset detection fast for barge-in. */
+  /** Speech starts when `startRatio` of the last `startWindowMs` is voiced. */
   startWindowMs: number;
-  /** Why 0.8: the WebRTC ring-buffer rule from the notes — most of the window must be voiced. */
   startRatio: number;
-  /** Why 600 ms: the low end of the notes' 600-800 ms; shorter pauses inside a phrase do not end the turn. */
+  /** Silence that ends the utterance (ms). */
   hangoverMs: number;
-  /** Why 200 ms: covers the window that detected the start plus a soft onset. */
+  /** Audio before the detected start that is kept, so the first syllable is not cut (ms). */
   prefixPaddingMs: number;
-  /**
-   * Silence inside an utterance that is announced as a pause (the chart's adaptive end of turn starts
-   * from it). Why 60 ms: shorter unvoiced runs are plosives and stops inside words; three 20 ms frames
-   * are a real gap, yet leave the chart most of its short pause to decide.
-   */
+  /** Silence inside an utterance that is announced as a pause, where the chart's adaptive end of turn starts (ms). */
   pauseMs: number;
   /**
    * A frame this far below full scale (RMS) counts as silent for pauses even while the VAD still says
-   * speech: VADs smooth their decision (WebRTC's holds "speech" up to ~100 ms after the voice stops), and
-   * that lag would come on top of every short pause. Why −50 dBFS: a quiet room's floor is −60 or lower and
-   * the softest speech sounds sit above −45; in a louder room no frame is this quiet and the VAD decides alone.
-   * Only pauses use it; the end of the utterance (the hangover) still follows the VAD.
+   * speech: VADs smooth their decision (WebRTC's holds "speech" up to ~100 ms after the voice stops),
+   * and that lag would come on top of every short pause. Only pauses use it; the hangover follows the VAD.
    */
   pauseLevelDbfs: number;
 }
 
 export const DEFAULT_VAD_SEGMENTER_OPTIONS: Omit<VadSegmenterOptions, 'frameMs'> = {
+  /** Why 60 ms: three 20 ms frames reject clicks yet keep onset detection fast for barge-in. */
   startWindowMs: 60,
+  /** Why 0.8: WebRTC's ring-buffer rule, most of the window must be voiced. */
   startRatio: 0.8,
+  /** Why 600 ms: the low end of the usual 600–800 ms; shorter pauses inside a phrase do not end the turn. */
   hangoverMs: 600,
+  /** Why 200 ms: covers the window that detected the start plus a soft onset. */
   prefixPaddingMs: 200,
+  /** Why 60 ms: shorter unvoiced runs are stops inside words; three 20 ms frames are a real gap. */
   pauseMs: 60,
+  /** Why −50 dBFS: a quiet room's floor is −60 or lower and the softest speech sits above −45. */
   pauseLevelDbfs: -50,
 };
 

@@ -1,115 +1,112 @@
 /**
  * Session configuration. Every timeout the chart uses is here, by name, in ms; the chart reads them
  * through named delays so tests and the model-based walk can drive each one on a simulated clock.
+ * Defaults, and why each has its value: `session-defaults.ts`.
+ *
+ * Two schemas: {@link SessionConfigSchema}, what the chart runs on, and {@link SessionSettingsSchema},
+ * what an application configures under `session` — the same less the settings the application sets
+ * elsewhere (`features.bargeIn`, `features.filler`, `stt.minConfidence`, `languages.<tag>.systemPrompt`),
+ * so each has one switch.
+ *
+ * @example
+ * ```ts
+ * const config = resolveSessionConfig({ timeouts: { noInputMs: 5000 } });
+ * config.bargeIn.minSpeechMs; // 500
+ * ```
  */
 import { z } from 'zod';
+import { SESSION_DEFAULTS as D } from './session-defaults.js';
 
+const bargeInSettings = {
+  minSpeechMs: z.number().int().nonnegative().default(D.bargeIn.minSpeechMs).describe('Speech the user must keep up over a reply before it is cut (ms).'),
+  minWords: z.number().int().nonnegative().default(D.bargeIn.minWords).describe('Words the STT partials must hold before speech interrupts; 0: no word check.'),
+  falseInterruptionMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(D.bargeIn.falseInterruptionMs)
+    .describe('A barge-in whose utterance carries no words (an empty or ignorable final transcript) within this long resumes the cut reply from the first clause not heard in full (ms); 0: never resume.'),
+  ignorableWords: z
+    .array(z.string().min(1).max(100))
+    .max(100)
+    .default(() => [...D.bargeIn.ignorableWords])
+    .describe('Backchannels that are no interruption and get no answer ("mm-hm"), matched whole, ignoring case and punctuation.'),
+};
+
+const sessionSettings = {
+  systemPrompt: z.string().default(D.systemPrompt).describe("The LLM's system prompt (the main language's; see `languages.<tag>.systemPrompt`)."),
+  historyTurns: z.number().int().positive().default(D.historyTurns).describe('Turns of history given to the LLM; older turns are dropped from the prompt.'),
+  historyLimit: z
+    .number()
+    .int()
+    .positive()
+    .default(D.historyLimit)
+    .describe('History entries the chart keeps (about two a turn; at least 2 × `historyTurns`); the records keep the whole conversation.'),
+  timeouts: z
+    .object({
+      noInputMs: z.number().int().positive().default(D.timeouts.noInputMs).describe('Silence before a `no_input` notice (ms).'),
+      sttFinalMs: z.number().int().positive().default(D.timeouts.sttFinalMs).describe('Wait for the STT final after speech ends; then the last partial is used (ms).'),
+      llmFirstTokenMs: z.number().int().positive().default(D.timeouts.llmFirstTokenMs).describe("Wait for the LLM's first token before the filler is spoken (ms)."),
+      llmGiveUpMs: z.number().int().positive().default(D.timeouts.llmGiveUpMs).describe('Further wait after the filler before the turn fails (ms).'),
+      ttsFirstChunkMs: z.number().int().positive().default(D.timeouts.ttsFirstChunkMs).describe("Wait for a TTS engine's first audio before the next engine of the chain takes over (ms)."),
+    })
+    .strict()
+    .prefault({}),
+  turn: z
+    .object({
+      completePauseMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(D.turn.completePauseMs)
+        .describe('A transcript that is a complete command ends the utterance after this much silence instead of the VAD hangover (ms); 0: always the hangover.'),
+      speculate: z
+        .enum(['auto', 'on', 'off'])
+        .default(D.turn.speculate)
+        .describe('Start the reply at that short pause even for an incomplete transcript, held silent until the hangover confirms it; `auto`: on for every LLM but the rules.'),
+    })
+    .strict()
+    .prefault({}),
+  notUnderstoodText: z.string().min(1).default(D.notUnderstoodText).describe("The re-prompt for a transcript below the confidence floor (with the rules: the rule policy's fallback reply)."),
+  fillerText: z.string().min(1).default(D.fillerText).describe('What the agent says while the LLM is slow (`features.filler`).'),
+  tts: z
+    .object({
+      maxFallbacks: z.number().int().nonnegative().default(D.tts.maxFallbacks).describe('Engine switches a reply may make along the TTS chain before the turn fails.'),
+    })
+    .strict()
+    .prefault({}),
+};
+
+const keepsPrompt = (config: { historyLimit: number; historyTurns: number }) => config.historyLimit >= 2 * config.historyTurns;
+const keepsPromptError = { path: ['historyLimit'], message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns' };
+
+/** What the chart runs on. */
 export const SessionConfigSchema = z
   .object({
-    systemPrompt: z.string().default('You are a helpful robot assistant. Answer in one or two short sentences.'),
-    /**
-     * The system prompt when the user speaks another language (by tag, `zh`), as the STT detected it
-     * (`stt.final.language`); a language without one gets `systemPrompt`. From `languages.<tag>.systemPrompt`.
-     */
-    languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default({}),
-    /** Turns of history given to the LLM; older turns are dropped to keep the prompt (and its cache) small. */
-    historyTurns: z.number().int().positive().default(20),
-    /**
-     * History entries the chart keeps (about two a turn); older ones are forgotten, so a robot's session
-     * that runs for days keeps a bounded memory and a bounded per-turn cost. The whole conversation is
-     * still on `session.history` and in the session records. Why 200: ten times what the LLM is given by
-     * default (`historyTurns` 20 = 40 entries), a few tens of kB per session. At least `2 × historyTurns`.
-     */
-    historyLimit: z.number().int().positive().default(200),
+    ...sessionSettings,
+    /** The system prompt per language tag (`zh`), as the STT detected it; a language without one gets `systemPrompt`. */
+    languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default(() => ({ ...D.languagePrompts })),
+    /** A final transcript whose `confidence` is below this is not understood: `notUnderstoodText` is said, no intent follows. */
+    minConfidence: z.number().min(0).max(1).default(D.minConfidence),
+    /** Speak `fillerText` when the LLM is slow; off keeps silent until the answer. */
+    filler: z.boolean().default(D.filler),
     bargeIn: z
-      .object({
-        enabled: z.boolean().default(true),
-        /**
-         * Why 500 ms: shorter sounds (a cough, a chair, "mm-hm") are the main source of false interruptions;
-         * half a second of speech is the common floor in production agents.
-         */
-        minSpeechMs: z.number().int().nonnegative().default(500),
-        /** Words the STT partials must hold before speech interrupts; 0 disables the word check. */
-        minWords: z.number().int().nonnegative().default(0),
-        /**
-         * A barge-in whose utterance turns out to carry no words (an empty or ignorable final transcript)
-         * within this long of the barge-in resumes the cut reply from the first clause not heard in full;
-         * 0 never resumes. Why 2 s: a cough or a slammed door is transcribed well within it, and LiveKit's
-         * false-interruption timeout is the same; later, the user has moved on.
-         */
-        falseInterruptionMs: z.number().int().nonnegative().default(2000),
-        /**
-         * Backchannels that are not an interruption and get no answer ("mm-hm", "uh-huh"), matched whole,
-         * ignoring case and punctuation. Empty by default: a robot's users decide what counts as noise.
-         */
-        ignorableWords: z.array(z.string().min(1).max(100)).max(100).default([]),
-      })
-      .strict()
-      .prefault({}),
-    timeouts: z
-      .object({
-        /** Why 8 s: long enough for a person to think, short enough for a robot to re-prompt. */
-        noInputMs: z.number().int().positive().default(8000),
-        /** Why 1.5 s: local and server STT finalize within a few hundred ms; beyond this use the partial. */
-        sttFinalMs: z.number().int().positive().default(1500),
-        /** Why 1.2 s: past ~1 s of silence people assume they were not heard; a filler fills the gap. */
-        llmFirstTokenMs: z.number().int().positive().default(1200),
-        /** Why 10 s: after this the model is considered down; the turn ends with a notice instead of wedging. */
-        llmGiveUpMs: z.number().int().positive().default(10_000),
-        /** Why 800 ms: the first-audio budget is < 400 ms ideal, < 800 ms p95; a slower engine is failed over. */
-        ttsFirstChunkMs: z.number().int().positive().default(800),
-      })
-      .strict()
-      .prefault({}),
-    turn: z
-      .object({
-        /**
-         * Adaptive end of turn: when the transcript so far is a complete command (the grammar's sentence, or a
-         * rule matching it whole), the utterance ends after this much silence instead of the VAD's full
-         * hangover; 0 always waits the hangover. Why 200 ms: longer than the gaps between words of a command
-         * spoken in one go (~50–150 ms), a third of the 600 ms hangover; an incomplete sentence ("go to the …")
-         * still waits the full hangover, so a user who pauses mid-sentence is not cut off.
-         */
-        completePauseMs: z.number().int().nonnegative().default(200),
-        /**
-         * Speculative replies: at that short pause, a transcript that is not a complete command starts the
-         * reply anyway — generated and synthesized, but held silent (and its tool calls held) until the full
-         * hangover confirms the user is done and the final transcript matches; discarded without a sound if
-         * the user goes on. Worth it when the LLM is slow to its first audio; the rule policy answers in a few
-         * ms, so `auto` (decided where config becomes runtime options) is on for every LLM but the rules.
-         */
-        speculate: z.enum(['auto', 'on', 'off']).default('auto'),
-      })
-      .strict()
-      .prefault({}),
-    /**
-     * A final transcript whose `confidence` is below this is not understood: the user hears
-     * `notUnderstoodText` and no intent or LLM request follows. Finals without a confidence are never
-     * rejected. 0 (the chart's default) rejects nothing; the application default comes from
-     * `stt.minConfidence`, measured by `npm run bench -- --scenario grammar`.
-     */
-    minConfidence: z.number().min(0).max(1).default(0),
-    /** The re-prompt for a transcript below `minConfidence` (the server uses the rule policy's fallback reply). */
-    notUnderstoodText: z.string().min(1).default("Sorry, I didn't catch that."),
-    fillerText: z.string().min(1).default('Hmm, let me see.'),
-    /** Speak `fillerText` when the LLM is slow (feature flag `filler`); off keeps silent until the answer. */
-    filler: z.boolean().default(true),
-    tts: z
-      .object({
-        /** Why 2: with a local engine and one backup, a third miss means TTS is down, not slow. */
-        maxFallbacks: z.number().int().nonnegative().default(2),
-      })
+      .object({ enabled: z.boolean().default(D.bargeIn.enabled), ...bargeInSettings })
       .strict()
       .prefault({}),
   })
   .strict()
-  .refine((config) => config.historyLimit >= 2 * config.historyTurns, {
-    path: ['historyLimit'],
-    message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns',
-  });
+  .refine(keepsPrompt, keepsPromptError);
+
+/** What an application configures under `session`: the chart's settings less those it sets elsewhere. */
+export const SessionSettingsSchema = z
+  .object({ ...sessionSettings, bargeIn: z.object(bargeInSettings).strict().prefault({}) })
+  .strict()
+  .refine(keepsPrompt, keepsPromptError);
 
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 export type SessionConfigInput = z.input<typeof SessionConfigSchema>;
+export type SessionSettings = z.infer<typeof SessionSettingsSchema>;
 
 /** Parses and defaults a config; throws a zod error naming the bad field. */
 export function resolveSessionConfig(input: SessionConfigInput = {}): SessionConfig {

@@ -1,7 +1,7 @@
 /**
  * The one place where the application configuration becomes runtime options: what the session chart
- * (`SessionConfig`) and the stage actors (`PipelineOptions`) run on. Defaults live in the schemas
- * (`server/config.ts` for the application, `DEFAULT_PIPELINE_OPTIONS` for the pipeline), not here.
+ * (`SessionConfig`) and the stage actors (`PipelineOptions`) run on. Defaults live in the defaults
+ * tables the schemas refer to (server/config/defaults.ts and the ones it names), not here.
  *
  * @example
  * ```ts
@@ -51,13 +51,13 @@ export interface RuntimeExtras {
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
   return {
-    // Feature flags win over the detailed settings they summarize.
+    // The chart's switches and derived settings come from where the application sets them.
     config: {
       ...config.session,
       minConfidence: config.stt.minConfidence,
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
-      filler: config.session.filler && config.features.filler,
-      bargeIn: { ...config.session.bargeIn, enabled: config.session.bargeIn.enabled && config.features.bargeIn },
+      filler: config.features.filler,
+      bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },
       languagePrompts: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : []))),
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
       turn: { ...config.session.turn, speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate },
@@ -82,9 +82,9 @@ export interface RecordOptions {
 }
 
 /** The records settings (`record.*`) as the store, the recorders and the JetStream relay take them. */
-export function recordOptionsFrom(config: AppConfig, nats?: string): RecordOptions {
+export function recordOptionsFrom(config: AppConfig): RecordOptions {
   const { record } = config;
-  const servers = record.outbox.servers ?? nats;
+  const servers = record.outbox.servers ?? config.nats.servers;
   const outbox =
     record.outbox.enabled && servers
       ? { servers, stream: record.outbox.stream, prefix: config.nats.prefix, retryMinMs: record.outbox.retryMinMs, retryMaxMs: record.outbox.retryMaxMs }

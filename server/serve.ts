@@ -1,9 +1,9 @@
 /**
  * `voice-agent serve`: one process hosting many sessions. Engines are built and warmed once
  * (`engine-pool.ts`); sessions are made on demand by Realtime WebSocket clients, SSE requests, robots on
- * NATS (`<prefix>.sessions.create`) or listed at start (`sessionIds`). With no `nats` the bus is in-process
- * (the embedded default); with `nats` every session's subjects are on that server, so devices and
- * workers in other processes take part.
+ * NATS (`<prefix>.sessions.create`) or listed at start (`sessionIds`). Without `nats.servers` the bus is
+ * in-process (the embedded default); with it every session's subjects are on that NATS server, so devices
+ * and workers in other processes take part.
  *
  * @example
  * ```ts
@@ -31,9 +31,8 @@ import { serveSessionPlacement, type SessionPlacement } from './session-placemen
 import { youngGenerationAdvice } from './young-generation.js';
 
 export interface ServeOptions {
+  /** The configuration; `nats.servers` puts the bus on NATS (absent: in-process). */
   config: AppConfig;
-  /** NATS server URL(s), comma separated; absent: the in-process bus. */
-  nats?: string;
   /** Sessions created at start (robots on NATS that do not ask for one). */
   sessionIds?: string[];
   log?: Logger;
@@ -68,17 +67,18 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
   // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
   const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
-  const transport = options.nats
-    ? await connectNatsTransport({ servers: options.nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
+  const nats = config.nats.servers;
+  const transport = nats
+    ? await connectNatsTransport({ servers: nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
     : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
   const pool = buildEngines(config, { clock });
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;
-  const recordOptions = recordOptionsFrom(config, options.nats);
+  const recordOptions = recordOptionsFrom(config);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
   const recorder = records ? () => createSessionRecorder(records, { bus, clock, ...recordOptions.recorder }) : undefined;
   // On NATS, several serve processes share the subjects: a session id must run on one of them only.
-  const directory = options.nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
+  const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
   const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
   const metrics = createServerMetrics();
   const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
@@ -94,7 +94,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
       await manager.create({ sessionId });
       log.info('session ready for a device on the bus', { sessionId, microphone: bus.subjects.forEvent(sessionId, 'audio.frame'), speaker: bus.subjects.forEvent(sessionId, 'audio.out') });
     }
-    if (options.nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: config.server.maxSessions, log });
+    if (nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: config.server.maxSessions, log });
   } catch (error) {
     await http?.close();
     observer.unsubscribe();
@@ -102,7 +102,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await closeRecords(records, relay);
     throw error;
   }
-  log.info('serving', { hostId, url: http.url, bus: options.nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
+  log.info('serving', { hostId, url: http.url, bus: nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
   const youngGeneration = youngGenerationAdvice();
   if (youngGeneration) log.warn("V8's young generation has its default size", { fix: youngGeneration });
   let stopping: Promise<void> | undefined;

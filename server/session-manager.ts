@@ -18,6 +18,7 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
+import { CONFIG_DEFAULTS } from './config/defaults.js';
 import type { EnginePool } from './engine-pool.js';
 import type { SessionDirectory } from './session-directory.js';
 import type { SinkKind } from './runtime-options.js';
@@ -33,8 +34,9 @@ export interface SessionLimits {
   idleTimeoutMs: number;
 }
 
-/** Why these: 100 sessions fit one 2-core process on the local stack; 5 minutes outlasts any pause in a conversation. */
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 100, maxSessionsPerKey: 20, idleTimeoutMs: 300_000 };
+/** The configuration's defaults (`server.maxSessions`, `server.maxSessionsPerKey`, `server.idleTimeoutMs`), where the reasons are. */
+const { maxSessions, maxSessionsPerKey, idleTimeoutMs } = CONFIG_DEFAULTS.server;
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions, maxSessionsPerKey, idleTimeoutMs };
 
 export type EndReason = 'end' | 'client_closed' | 'idle_timeout' | 'draining' | 'error';
 

@@ -26,13 +26,36 @@ import { pcmToFloat32 } from '../audio/pcm.js';
 import { languageTag } from './language-tag.js';
 import type { SttEngine } from './types.js';
 
-/** Why 1 thread: sessions run in parallel on few cores; more threads per decode only add contention. */
-const numThreads = z.number().int().positive().max(16).default(1);
+/** A model's defaults (`stt.sherpa.*`), each with the reason for its value. */
+export const SHERPA_DEFAULTS = {
+  /** Why 1 thread: sessions run in parallel on few cores; more threads per decode only add contention. */
+  numThreads: 1,
+} as const;
+
+const numThreads = z.number().int().positive().max(16).default(SHERPA_DEFAULTS.numThreads).describe('Threads per decode.');
 
 export const SherpaSttConfigSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('transducer'), encoder: z.string(), decoder: z.string(), joiner: z.string(), tokens: z.string(), numThreads }).strict(),
-  z.object({ kind: z.literal('whisper'), encoder: z.string(), decoder: z.string(), tokens: z.string(), language: z.string().optional(), numThreads }).strict(),
-]);
+  z
+    .object({
+      kind: z.literal('transducer').describe('A streaming transducer (Zipformer): partial transcripts as the user speaks.'),
+      encoder: z.string().describe('The encoder model file (.onnx).'),
+      decoder: z.string().describe('The decoder model file (.onnx).'),
+      joiner: z.string().describe('The joiner model file (.onnx).'),
+      tokens: z.string().describe('The tokens file (tokens.txt).'),
+      numThreads,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('whisper').describe('Whisper: one transcript per utterance, in any of its languages.'),
+      encoder: z.string().describe('The encoder model file (.onnx).'),
+      decoder: z.string().describe('The decoder model file (.onnx).'),
+      tokens: z.string().describe('The tokens file (tokens.txt).'),
+      language: z.string().optional().describe("Whisper's language; unset: it detects the language."),
+      numThreads,
+    })
+    .strict(),
+]).meta({ title: 'Sherpa model' });
 export type SherpaSttConfig = z.output<typeof SherpaSttConfigSchema>;
 
 /** A model file is missing or cannot be loaded; the message lists each problem and its setting. */

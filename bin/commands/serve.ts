@@ -1,6 +1,7 @@
 /**
  * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--config FILE]`: the
  * server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts),
+ * on NATS when `--nats` or `nats.servers` names a server, else on an in-process bus,
  * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off). Ctrl-C or
  * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
  */
@@ -27,13 +28,13 @@ export async function runServeCommand(args: string[]): Promise<void> {
   if (bad !== undefined) throw new UsageError(`session id "${bad}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
   const port = values.port;
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port ${port} is not a port number`);
+  // Flags are the highest layer of the configuration, so what serves is what the configuration says.
   const overrides = {
     server: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port: Number(port) } : {}) },
-    ...(values.prefix ? { nats: { prefix: values.prefix } } : {}),
+    nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) },
   };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
-  const nats = values.nats;
-  const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE, ...(nats ? { nats } : {}) });
+  const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE });
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
   console.log(

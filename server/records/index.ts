@@ -11,7 +11,6 @@
  * console.log(formatReplay(replayRecording({ recording, events: store.events(recording.id), emitted: store.emitted(recording.id) })));
  * ```
  */
-export * from './defaults.js';
 export * from './errors.js';
 export * from './store.js';
 export * from './read.js';

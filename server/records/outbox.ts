@@ -15,7 +15,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { silentLogger, type Logger } from '../logger.js';
-import { DEFAULT_OUTBOX_OPTIONS } from './defaults.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { ensureStream, publishWithAck } from './jetstream.js';
 import type { RecordStore } from './store.js';
 
@@ -54,6 +54,8 @@ export interface OutboxRelay {
  * (one per turn). Past it, a record whose ack was lost in the outage could be stored twice.
  */
 const DUPLICATE_WINDOW_MS = 3_600_000;
+/** Why 5 s: JetStream acknowledges in milliseconds; a publish unanswered this long went to a server that is gone. */
+const ACK_TIMEOUT_MS = 5000;
 /** Why 64: publishes in flight at once; enough to drain a backlog quickly without flooding the server. */
 const BATCH = 64;
 /** Why 2 s: a local or LAN nats-server accepts within milliseconds; longer is an outage, retried with backoff. */
@@ -71,9 +73,9 @@ export const TEST_HOOK_EXIT_BEFORE_PUBLISH = 'VOICE_AGENT_TEST_HOOK_EXIT_BEFORE_
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { store, stream } = options;
   const log = options.log ?? silentLogger;
-  const retryMinMs = options.retryMinMs ?? DEFAULT_OUTBOX_OPTIONS.retryMinMs;
-  const retryMaxMs = options.retryMaxMs ?? DEFAULT_OUTBOX_OPTIONS.retryMaxMs;
-  const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_OUTBOX_OPTIONS.ackTimeoutMs;
+  const retryMinMs = options.retryMinMs ?? CONFIG_DEFAULTS.record.outbox.retryMinMs;
+  const retryMaxMs = options.retryMaxMs ?? CONFIG_DEFAULTS.record.outbox.retryMaxMs;
+  const ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS;
   const stats: OutboxRelayStats = { published: 0, duplicates: 0, failures: 0 };
   const subjects = [`${options.prefix}.*.record.turn`];
   let nc: NatsConnection | undefined;

@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../adapters/clock.js';
-import { DEFAULT_STORE_OPTIONS } from './defaults.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { RecordStoreError, toStoreError } from './errors.js';
 import { createRecordReader, type RecordReader, type RecordingSummary } from './read.js';
@@ -158,7 +158,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   const readonly = options.readonly ?? false;
   const clock = options.clock ?? systemClock;
   const wallClock = options.wallClock ?? Date.now;
-  const flushEveryMs = options.flushEveryMs ?? DEFAULT_STORE_OPTIONS.flushEveryMs;
+  const flushEveryMs = options.flushEveryMs ?? CONFIG_DEFAULTS.record.flushEveryMs;
   const db = openDatabase(file, readonly);
   const reader = createRecordReader(db, file);
   const stats: StoreStats = { transactions: 0, rows: 0, events: 0, failures: 0, dropped: 0, commitMs: [] };

@@ -25,15 +25,15 @@ const hosts: Record<'a' | 'b', VoiceAgentServer> = {} as never;
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
-const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
+const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, nats: { servers: nats.url }, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
 
 const chat = (host: VoiceAgentServer, key: string, body: object) =>
   fetch(`${host.http.url}/chat/stream`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ turn: 1, type: 'TEXT', ...body }) });
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  hosts.a = await serve({ config: config(), nats: nats.url, hostId: 'host-a', log: silentLogger });
-  hosts.b = await serve({ config: config(), nats: nats.url, hostId: 'host-b', log: silentLogger });
+  hosts.a = await serve({ config: config(), hostId: 'host-a', log: silentLogger });
+  hosts.b = await serve({ config: config(), hostId: 'host-b', log: silentLogger });
   robot = await connectNatsTransport({ servers: nats.url, name: 'robot' });
 }, 30_000);
 

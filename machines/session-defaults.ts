@@ -1,0 +1,52 @@
+/**
+ * The session chart's defaults: one value per setting, and above it the reason it has that value. The
+ * schema (`config.ts`) refers to these; `docs/configuration.md` is generated from the schema and these
+ * comments (`npm run config-reference`), so a reason is written once, here.
+ */
+
+export const SESSION_DEFAULTS = {
+  systemPrompt: 'You are a helpful robot assistant. Answer in one or two short sentences.',
+  languagePrompts: {},
+  /** Why 20: enough context for a spoken conversation while the prompt (and its cache) stays small. */
+  historyTurns: 20,
+  /** Why 200: ten times the 40 entries the LLM is given by default, a few tens of kB per session. */
+  historyLimit: 200,
+  bargeIn: {
+    enabled: true,
+    /** Why 500 ms: shorter sounds (a cough, a chair, "mm-hm") are the main source of false interruptions. */
+    minSpeechMs: 500,
+    /** Why 0: the word check waits for the STT's partials; most robots want the faster cut. */
+    minWords: 0,
+    /** Why 2 s: a cough is transcribed (empty) well within it, as LiveKit's false-interruption timeout; later, the user has moved on. */
+    falseInterruptionMs: 2000,
+    /** Why empty: a robot's users decide what counts as a backchannel. */
+    ignorableWords: [],
+  },
+  timeouts: {
+    /** Why 8 s: long enough for a person to think, short enough for a robot to re-prompt. */
+    noInputMs: 8000,
+    /** Why 1.5 s: local and server STT finalize within a few hundred ms; beyond this the partial is used. */
+    sttFinalMs: 1500,
+    /** Why 1.2 s: past ~1 s of silence people assume they were not heard; a filler fills the gap. */
+    llmFirstTokenMs: 1200,
+    /** Why 10 s: after this the model is considered down; the turn ends with a notice instead of wedging. */
+    llmGiveUpMs: 10_000,
+    /** Why 800 ms: the p95 first-audio budget; a slower engine is failed over. */
+    ttsFirstChunkMs: 800,
+  },
+  turn: {
+    /** Why 200 ms: longer than the gaps between the words of a command spoken in one go (~150 ms). */
+    completePauseMs: 200,
+    /** Why auto: a guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms. */
+    speculate: 'auto',
+  },
+  /** Why 0: the chart rejects nothing unless told; the application's value is `stt.minConfidence`. */
+  minConfidence: 0,
+  notUnderstoodText: "Sorry, I didn't catch that.",
+  fillerText: 'Hmm, let me see.',
+  filler: true,
+  tts: {
+    /** Why 2: with a local engine and one backup, a third miss means TTS is down, not slow. */
+    maxFallbacks: 2,
+  },
+} as const;

@@ -1,0 +1,128 @@
+/**
+ * The application's configuration schema: every key, its type, its default (from `defaults.ts`, where
+ * the reason for each value is) and what it does (`.describe()`). `docs/configuration.md` is generated
+ * from it (`npm run config-reference`); a test fails when that file is stale.
+ */
+import { z } from 'zod';
+import { SessionSettingsSchema } from '../../machines/config.js';
+import { CONFIG_DEFAULTS } from './defaults.js';
+import { AudioSchema, LanguageSchema, LlmSchema, PipelineSchema, SttSchema, TtsSchema, VadSchema } from './engine-schemas.js';
+
+const { memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
+const NATS_URLS = 'NATS server URL(s), comma separated';
+
+const MemorySchema = z
+  .object({
+    url: z.url().optional().describe('The memory service (`POST {sessionId, query}` → `{results: string[]}`) raced before each LLM request (`features.memory`).'),
+    cacheSize: z.number().int().positive().default(MEMORY.cacheSize).describe('Answers of the memory service kept (least recently used go first).'),
+  })
+  .strict()
+  .prefault({});
+
+const NatsSchema = z
+  .object({
+    servers: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`${NATS_URLS}: the bus of \`serve\` (unset: in-process) and of \`worker\` (required there); \`--nats\` sets it.`),
+    prefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a subject token: 1-64 letters, digits, _ and -').default(NATS.prefix).describe("The first token of every subject (`<prefix>.<session>.<stage>.<event>`); `--prefix` sets it."),
+  })
+  .strict()
+  .prefault({});
+
+const apiKeyList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((k) => k.trim()).filter(Boolean) : v),
+  z.array(z.string().min(16, 'API keys must be at least 16 characters')),
+);
+
+const ServerSchema = z
+  .object({
+    host: z.string().default(SERVER.host).describe('The address `serve` listens on; `--host` sets it.'),
+    port: z.number().int().min(0).max(65_535).default(SERVER.port).describe('The port `serve` listens on (0: any free one); `--port` sets it.'),
+    apiKeys: apiKeyList
+      .default(() => [...SERVER.apiKeys])
+      .describe('Bearer keys clients must present (HTTP `Authorization`, or the `openai-insecure-api-key.<key>` WebSocket subprotocol); a comma-separated list in the variable.'),
+    allowAnonymous: z.boolean().default(SERVER.allowAnonymous).describe('Serve without API keys on a non-loopback host (a trusted network only).'),
+    tls: z
+      .object({ certPath: z.string().describe('The certificate (PEM).'), keyPath: z.string().describe('Its private key (PEM).') })
+      .strict()
+      .optional()
+      .describe('Serve `https://` and `wss://`.'),
+    maxSessions: z.number().int().positive().default(SERVER.maxSessions).describe('Sessions this process hosts at once.'),
+    maxSessionsPerKey: z.number().int().positive().default(SERVER.maxSessionsPerKey).describe('Sessions one API key may hold at once.'),
+    idleTimeoutMs: z.number().int().positive().default(SERVER.idleTimeoutMs).describe('A session without client input for this long, while idle, ends (ms).'),
+    maxEventBytes: z.number().int().positive().default(SERVER.maxEventBytes).describe('The largest client event; a larger one gets an error.'),
+    maxAudioSecondsPerSecond: z.number().positive().default(SERVER.maxAudioSecondsPerSecond).describe('How much faster than real time a client may send audio.'),
+    drainTimeoutMs: z.number().int().nonnegative().default(SERVER.drainTimeoutMs).describe('At shutdown, how long running replies may finish before clients are closed (ms).'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default(SERVER.logLevel).describe('The least severe log line written (JSON lines on stderr).'),
+    heapGrowthPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(SERVER.heapGrowthPercent)
+      .describe("How far V8's old generation may grow past the live heap before a full collection, in % (`serve` sets V8's flag; 0: V8's own heuristic)."),
+  })
+  .strict()
+  .prefault({});
+
+const RecordSchema = z
+  .object({
+    enabled: z.boolean().default(RECORD.enabled).describe("Record every session into `serve --db` (events, states, notices, history, per-turn timeline)."),
+    audio: z.boolean().default(RECORD.audio).describe('Keep the microphone audio too, for `replay --rerun`.'),
+    flushEveryMs: z.number().int().positive().default(RECORD.flushEveryMs).describe('How often the records are written to the database (ms).'),
+    retention: z
+      .object({
+        maxAgeMs: z.number().int().positive().default(RECORD.retention.maxAgeMs).describe('Recordings older than this are deleted (ms).'),
+        maxSessions: z.number().int().positive().default(RECORD.retention.maxSessions).describe('Recordings kept; the oldest beyond this are deleted.'),
+        everyMs: z.number().int().positive().default(RECORD.retention.everyMs).describe('How often retention runs (ms).'),
+      })
+      .strict()
+      .prefault({}),
+    outbox: z
+      .object({
+        enabled: z.boolean().default(RECORD.outbox.enabled).describe('Relay each finished turn record to JetStream (with NATS: `nats.servers` or `record.outbox.servers`).'),
+        servers: z.string().min(1).optional().describe(`${NATS_URLS} for the outbox; default: \`nats.servers\`.`),
+        stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name: letters, digits, _ and -').default(RECORD.outbox.stream).describe('The JetStream stream.'),
+        retryMinMs: z.number().int().positive().default(RECORD.outbox.retryMinMs).describe('First retry after a failed publish; doubles up to `retryMaxMs` (ms).'),
+        retryMaxMs: z.number().int().positive().default(RECORD.outbox.retryMaxMs).describe('Longest wait between retries (ms).'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+const FeaturesSchema = z
+  .object({
+    streamingTts: z.boolean().default(FEATURES.streamingTts).describe('Send clauses to TTS as they close; off: the whole reply at the end.'),
+    bargeIn: z.boolean().default(FEATURES.bargeIn).describe('Speech over a reply cuts it (after `session.bargeIn.minSpeechMs`); off: the user waits for the end.'),
+    memory: z.boolean().default(FEATURES.memory).describe('Ask the memory service (`memory.url`) before each LLM request.'),
+    filler: z.boolean().default(FEATURES.filler).describe('Speak `session.fillerText` when the LLM is slow (`session.timeouts.llmFirstTokenMs`); off: silence until the answer.'),
+  })
+  .strict()
+  .prefault({});
+
+export const AppConfigSchema = z
+  .object({
+    session: SessionSettingsSchema.prefault({}),
+    languages: z
+      .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema)
+      .default(() => ({ ...CONFIG_DEFAULTS.languages }))
+      .describe('Per language tag (`en`, `zh`, `zh-CN`): voice, TTS chain, system prompt and STT hint.'),
+    audio: AudioSchema,
+    pipeline: PipelineSchema,
+    vad: VadSchema,
+    stt: SttSchema,
+    llm: LlmSchema,
+    tts: TtsSchema,
+    memory: MemorySchema,
+    nats: NatsSchema,
+    server: ServerSchema,
+    record: RecordSchema,
+    features: FeaturesSchema,
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof AppConfigSchema>;
