@@ -1,3 +1,7 @@
-import { AppConfigSchema } from './server/config/schema.js';
-import { configKeys } from './server/config/keys.js';
-for (const k of configKeys(AppConfigSchema)) console.log(k.path.padEnd(45), k.type.padEnd(30), k.hasDefault ? JSON.stringify(k.default) : '-', k.description ? '' : 'NO DESC', k.variants ? k.variants.map(v=>v.name+':'+v.keys.map(x=>x.path).join(',')).join(' ; ') : '');
+import { loadConfig } from './server/config.js';
+const t = (f: () => unknown) => { try { f(); console.log('ok'); } catch (e) { console.log((e as Error).message); } };
+t(() => loadConfig({ env: { VA_SESSION__FILLER: 'false', VA_FOO: '1', VA_API_KEY: 'x', VA_CONFIG: '' } }));
+t(() => loadConfig({ overrides: { apiKey: 'x', llm: { modle: 'x' }, session: { bargeIn: { enabled: false } } } }));
+t(() => loadConfig({ overrides: { tts: { engines: [{ engine: 'openai', baseUrl: 'nope' }] }, languages: { zh: { voice: '' } }, vad: { mode: 9 } } }));
+t(() => loadConfig({ env: { VA_LLM__MODEL: '123', VA_STT__MLLR_PATH: 'null', VA_NATS__SERVERS: 'nats://a:1,nats://b:2', VA_LANGUAGES__ZH__VOICE: 'cmn', VA_STT__SHERPA__ENCODER: '/x' } }));
+console.log(JSON.stringify(loadConfig({ env: { VA_LLM__MODEL: '123', VA_STT__MLLR_PATH: 'null', VA_LANGUAGES__ZH__VOICE: 'cmn' } }).languages), loadConfig({ env: { VA_LLM__MODEL: '123', VA_STT__MLLR_PATH: 'null' } }).llm.model, loadConfig({ env: { VA_STT__MLLR_PATH: 'null' } }).stt.mllrPath);

@@ -59,7 +59,8 @@ export const LanguageSchema = z
       .optional()
       .describe("The STT hint when this is the main language (`pipeline.language`); default: the tag; `auto`: no hint, the engine detects the language and each reply follows it."),
   })
-  .strict();
+  .strict()
+  .meta({ title: 'language settings' });
 
 export const AudioSchema = z
   .object({

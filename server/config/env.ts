@@ -29,12 +29,12 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = {
   'session.languagePrompts': 'languages.<tag>.systemPrompt',
 };
 
-/** What to say about a path that is not a key: where it moved, or the nearest real key. */
-export function notAKey(segments: readonly string[]): string {
+/** What to say about a path that is not a key: where it moved, or the nearest real key (variable first when `byVariable`). */
+export function notAKey(segments: readonly string[], byVariable = false): string {
+  const name = (path: string[]) => (byVariable ? `${envNameFor(path)} (${path.join('.')})` : `${path.join('.')} (${envNameFor(path)})`);
   const moved = MOVED_KEYS[segments.join('.')];
-  if (moved) return `moved to ${moved} (${envNameFor(moved.split('.'))})`;
-  const best = nearestKey(segments);
-  return `not a setting; the nearest is ${best.join('.')} (${envNameFor(best)})`;
+  if (moved) return `moved to ${name(moved.split('.'))}`;
+  return `not a setting; the nearest is ${name(nearestKey(segments))}`;
 }
 
 let keys: ConfigKey[] | undefined;
@@ -91,7 +91,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const path = name.slice(3).split('__').map(camel);
     const key = keyAt(appConfigKeys(), path);
     if (!key) {
-      unknown.push(`  ${name}: ${notAKey(path)}`);
+      unknown.push(`  ${name}: ${notAKey(path, true)}`);
       continue;
     }
     let node = out;

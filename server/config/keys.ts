@@ -110,6 +110,7 @@ export function typeOf(schema: z.ZodType): string {
   else if (def.type === 'union') text = objectVariants(leaf) ? (titleOf(leaf) ?? 'object') : def.options!.map((o) => typeOf(o)).join(' | ');
   else if (def.type === 'array') text = `${typeOf(def.element!)}[]`;
   else if (def.type === 'record') text = `map of ${typeOf(def.valueType!)}`;
+  else if (def.type === 'object') text = titleOf(leaf) ?? 'object';
   else text = def.type;
   return nullable ? `${text} | null` : text;
 }

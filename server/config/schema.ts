@@ -83,7 +83,7 @@ const RecordSchema = z
     outbox: z
       .object({
         enabled: z.boolean().default(RECORD.outbox.enabled).describe('Relay each finished turn record to JetStream (with NATS: `nats.servers` or `record.outbox.servers`).'),
-        servers: z.string().min(1).optional().describe(`${NATS_URLS} for the outbox; default: \`nats.servers\`.`),
+        servers: z.string().min(1).optional().describe(`${NATS_URLS}, for the outbox; default: \`nats.servers\`.`),
         stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name: letters, digits, _ and -').default(RECORD.outbox.stream).describe('The JetStream stream.'),
         retryMinMs: z.number().int().positive().default(RECORD.outbox.retryMinMs).describe('First retry after a failed publish; doubles up to `retryMaxMs` (ms).'),
         retryMaxMs: z.number().int().positive().default(RECORD.outbox.retryMaxMs).describe('Longest wait between retries (ms).'),
@@ -106,22 +106,22 @@ const FeaturesSchema = z
 
 export const AppConfigSchema = z
   .object({
-    session: SessionSettingsSchema.prefault({}),
+    session: SessionSettingsSchema.prefault({}).describe("The session chart: the LLM's prompt and history, barge-in, timeouts, end of turn, the filler."),
     languages: z
       .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema)
       .default(() => ({ ...CONFIG_DEFAULTS.languages }))
       .describe('Per language tag (`en`, `zh`, `zh-CN`): voice, TTS chain, system prompt and STT hint.'),
-    audio: AudioSchema,
-    pipeline: PipelineSchema,
-    vad: VadSchema,
-    stt: SttSchema,
-    llm: LlmSchema,
-    tts: TtsSchema,
-    memory: MemorySchema,
-    nats: NatsSchema,
-    server: ServerSchema,
-    record: RecordSchema,
-    features: FeaturesSchema,
+    audio: AudioSchema.describe('Audio formats, and the conditioning of the microphone before the VAD (docs/audio-input.md).'),
+    pipeline: PipelineSchema.describe('The stage actors: playback, TTS pacing, the clause chunker and the VAD segmenter.'),
+    vad: VadSchema.describe('The voice activity detector.'),
+    stt: SttSchema.describe('The speech recognizer.'),
+    llm: LlmSchema.describe('What answers: the rule policy or an LLM.'),
+    tts: TtsSchema.describe('The voice: a failover chain of TTS engines.'),
+    memory: MemorySchema.describe('Long-term memory: an HTTP service asked before each LLM request.'),
+    nats: NatsSchema.describe('NATS, the bus across processes (docs/subjects.md).'),
+    server: ServerSchema.describe('`voice-agent serve`: HTTP and WebSocket, API keys, limits (docs/server.md).'),
+    record: RecordSchema.describe('Session records (`serve --db`) and their relay to JetStream (docs/records.md).'),
+    features: FeaturesSchema.describe('One switch per feature.'),
   })
   .strict();
 
