@@ -82,6 +82,11 @@ function valueFor(key: ConfigKey | undefined, raw: string, inside: boolean): unk
   }
 }
 
+/** Whether a path names a section of keys (`server.tls`), which a variable may set whole, as JSON. */
+function isSection(segments: readonly string[]): boolean {
+  return appConfigKeys().some((k) => k.segments.length > segments.length && segments.every((s, i) => s === k.segments[i] || k.segments[i] === RECORD_KEY));
+}
+
 /** Reads the `VA_*` settings into a nested object (`VA_LLM__BASE_URL` → `{ llm: { baseUrl } }`). */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -90,17 +95,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (!name.startsWith('VA_') || name in NON_CONFIG_VARIABLES || raw === undefined) continue;
     const path = name.slice(3).split('__').map(camel);
     const key = keyAt(appConfigKeys(), path);
-    if (!key) {
+    if (!key && !isSection(path)) {
       unknown.push(`  ${name}: ${notAKey(path, true)}`);
       continue;
     }
     let node = out;
     for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    node[path[path.length - 1]!] = valueFor(key, raw, key.segments.length < path.length);
+    node[path[path.length - 1]!] = valueFor(key, raw, key !== undefined && key.segments.length < path.length);
   }
   if (unknown.length > 0) {
     const others = Object.keys(NON_CONFIG_VARIABLES).join(', ');
-    throw new ConfigError(`unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: docs/configuration.md; ${others} are the only VA_ variables that are not settings)`);
+    throw new ConfigError(`unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: docs/configuration.md; the only others read are ${others})`);
   }
   return out;
 }

@@ -232,6 +232,6 @@ function readTls(path: string, setting: string): Buffer {
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw new ConfigError(`server.tls.${setting} ${path} cannot be read: check the path (VA_SERVER__TLS)`, { cause });
+    throw new ConfigError(`server.tls.${setting} ${path} cannot be read: check the path (VA_SERVER__TLS__${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`, { cause });
   }
 }

@@ -124,6 +124,7 @@ describe('voice-agent CLI', () => {
       [['serve', '--port=http'], /--port http is not a port number/],
       [['worker', 'tts', 'extra'], /unexpected argument "extra"/],
       [['worker'], /missing the stage/],
+      [['worker', 'tts'], /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/],
       [['demo', 'now'], /Unexpected argument 'now'|unexpected argument/],
     ];
     await Promise.all(

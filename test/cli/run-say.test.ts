@@ -20,9 +20,9 @@ const cli = (args: string[], env: Record<string, string> = FAKES) =>
   run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 60_000, env: { ...process.env, ...env } });
 
 describe('voice-agent say / run (on the fake engines)', () => {
-  it('say writes a WAV of the spoken text', async () => {
+  it('say writes a WAV of the spoken text (VA_API_KEY, the key of `watch`, is no setting and is left alone)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'va-say-')), 'hello.wav');
-    const { stdout } = await cli(['say', 'three words here', '--out', out]);
+    const { stdout } = await cli(['say', 'three words here', '--out', out], { ...FAKES, VA_API_KEY: 'x' });
     expect(stdout).toContain('300 ms at 16000 Hz by fake-tts');
     const wav = readWav(readFileSync(out));
     expect(wav.sampleRateHz).toBe(16_000);
@@ -63,11 +63,13 @@ describe('voice-agent say / run (on the fake engines)', () => {
     expect(timeline.turns.map((t) => t.outcome)).toEqual(['finished']);
   }, 60_000);
 
-  it('say speaks with the default local TTS (flite)', async () => {
+  it('say speaks with the default local TTS (flite), at the configured output rate', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'va-say-')), 'x.wav');
-    const { stdout } = await cli(['say', 'Battery low, returning to the dock.', '--out', out], {});
-    expect(stdout).toMatch(/at 16000 Hz by flite\(kal16\)/);
-    expect(readWav(readFileSync(out)).pcm.byteLength).toBeGreaterThan(16_000 * 2);
+    const { stdout } = await cli(['say', 'Battery low, returning to the dock.', '--out', out], { VA_AUDIO__OUTPUT_RATE_HZ: '24000' });
+    expect(stdout).toMatch(/at 24000 Hz \(resampled from 16000 Hz\) by flite\(kal16\)/);
+    const wav = readWav(readFileSync(out));
+    expect(wav.sampleRateHz).toBe(24_000);
+    expect(wav.pcm.byteLength).toBeGreaterThan(24_000 * 2);
   });
 
   it('run against an unreachable transcription server says which server and which setting', async () => {

@@ -25,10 +25,13 @@ const waitFor = async (what: string, check: () => boolean, timeoutMs = 20_000) =
   }
 };
 
+/** Host `a` is given NATS by `--nats`, host `b` by `nats.servers` (its variable): serve honours both. */
 function startHost(name: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--nats', nats.url, '--port', '0', '--db', ':memory:'], {
+  const natsFlag = name === 'a' ? ['--nats', nats.url] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', ...natsFlag, '--port', '0', '--db', ':memory:'], {
     env: {
       ...process.env,
+      ...(name === 'a' ? {} : { VA_NATS__SERVERS: nats.url }),
       VA_VAD__ENGINE: 'fake',
       VA_STT__ENGINE: 'fake',
       VA_LLM__ENGINE: 'fake',
