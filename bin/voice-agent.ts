@@ -56,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
-      'With --nats, sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
+      'With --nats (or nats.servers), sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
       'use --sessions), publish their microphone on <prefix>.<session>.audio.frame and play audio.out.',
       'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
       'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
@@ -66,7 +66,7 @@ const COMMANDS: Record<string, Command> = {
   },
   worker: {
     usage: 'voice-agent worker <tts|llm|stt> [--nats URL] [--prefix va] [--config FILE]',
-    summary: 'serve one stage to every session on NATS, in the queue group <stage>-workers',
+    summary: 'serve one stage to every session on NATS (--nats or nats.servers), in the queue group <stage>-workers',
     run: async (args) => (await import('./commands/worker.js')).runWorkerCommand(args),
   },
   replay: {
@@ -107,7 +107,7 @@ function help(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'New here? `voice-agent serve` and open the printed URL in a browser; `voice-agent demo` shows the',
-    'turn-taking on fakes; docs/architecture.md explains the design.',
+    'turn-taking on fakes; docs/architecture.md explains the design, docs/configuration.md every setting.',
   ].join('\n');
 }
 
