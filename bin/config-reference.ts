@@ -160,8 +160,9 @@ taken as text for a text key, else as JSON where it parses (\`VA_TTS__ENGINES='[
 value or an unknown key or variable fails at start, naming the key, the problem and the variable to set.
 
 Every command reads the keys it uses: \`serve\` all of them; \`run\` and \`replay --rerun\` the session, engines,
-audio and pipeline; \`say\` \`tts.*\`, \`languages.<main>.tts/voice\`, \`pipeline.language\` and \`audio.outputRateHz\`;
-\`worker\` its stage's engine, \`nats.*\` and \`server.logLevel\`; \`demo\`, \`watch\` and \`export\` no configuration.
+audio, pipeline and features (a \`remote\` engine is refused there: its worker is on \`serve\`'s NATS); \`say\`
+\`tts.*\`, \`languages.<main>.tts/voice\`, \`pipeline.language\` and \`audio.outputRateHz\`; \`worker\` its stage's
+engine, \`nats.*\` and \`server.logLevel\`; \`demo\`, \`watch\` and \`export\` no configuration.
 `;
 
 /** The whole reference, as the committed docs/configuration.md should read. */

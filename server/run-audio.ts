@@ -19,7 +19,7 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { TurnTimeline } from '../bus/messages.js';
 import type { HistoryEntry } from '../machines/events.js';
-import type { AppConfig } from './config.js';
+import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
 import { startSession, type StartSessionOptions } from './session-host.js';
 import { createTimelineRecorder } from './timeline.js';
@@ -52,8 +52,22 @@ export interface RunAudioResult {
   sessionConfig: SessionConfig;
 }
 
+/** The settings that name a `remote` engine: it needs a worker on NATS, which a run's in-process bus has not. */
+function remoteEngines(config: AppConfig): string[] {
+  const chains = [['tts.engines', config.tts.engines] as const, ...Object.entries(config.languages).map(([tag, l]) => [`languages.${tag}.tts`, l.tts ?? []] as const)];
+  return [
+    ...(config.stt.engine === 'remote' ? ['stt.engine'] : []),
+    ...(config.llm.engine === 'remote' ? ['llm.engine'] : []),
+    ...chains.flatMap(([key, chain]) => (chain.some((spec) => spec.engine === 'remote') ? [key] : [])),
+  ];
+}
+
 export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult> {
   const { config, pcm } = options;
+  const remote = remoteEngines(config);
+  if (remote.length > 0) {
+    throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS, and a run plays on an in-process bus: pick a local engine (voice-agent serve with nats.servers runs remote engines)`);
+  }
   const sessionId = options.sessionId ?? 'run';
   const rate = config.audio.inputRateHz;
   const clock = systemClock;

@@ -5,6 +5,7 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
 import { buildEngines, type SessionBinding } from '../../server/engine-pool.js';
 import { buildLlm } from '../../server/engines.js';
+import { runAudio } from '../../server/run-audio.js';
 
 const fakes = {
   vad: { engine: 'fake' },
@@ -59,6 +60,11 @@ describe('engines from the configuration', () => {
     expect(pool.warm).toBe(false);
     await pool.warmUp();
     expect(pool.warm).toBe(true);
+  });
+
+  it('run (and replay --rerun) refuses a remote engine, which its in-process bus cannot reach, naming the settings', async () => {
+    const config = loadConfig({ overrides: { ...fakes, stt: { engine: 'remote' } } });
+    await expect(runAudio({ config, pcm: new Uint8Array(0) })).rejects.toThrow(/stt\.engine, tts\.engines: a "remote" engine needs a worker on NATS.*voice-agent serve with nats\.servers/);
   });
 
   it('a remote engine where no session is bound (a worker) names the fix', () => {
