@@ -11,7 +11,7 @@
  * ```
  */
 import type { TurnTimeline } from '../../bus/messages.js';
-import type { AppConfig } from '../config.js';
+import { MOVED_KEYS, type AppConfig } from '../config.js';
 import { runAudio } from '../run-audio.js';
 import { formatTimelines, rebaseTimeline } from '../timeline.js';
 import { RecordStoreError } from './errors.js';
@@ -56,7 +56,11 @@ export async function rerunRecording(store: RecordStore, ref: string, config: Ap
     recorded: store.turns(recording.id),
     rerun: result.turns.map((t) => rebaseTimeline(t, result.startedAtMs)),
     // Both as the chart ran them (runtime options: feature flags and engine-derived settings applied).
-    configChanges: configChanges(recording.config, result.sessionConfig).map((c) => `session.${c}`),
+    // Named by the application's keys: the chart's `bargeIn.enabled` is what `features.bargeIn` sets.
+    configChanges: configChanges(recording.config, result.sessionConfig).map((c) => {
+      const moved = Object.entries(MOVED_KEYS).find(([chart, app]) => !app.includes('<') && `session.${c}`.startsWith(`${chart}:`));
+      return moved ? `${moved[1]}${`session.${c}`.slice(moved[0].length)}` : `session.${c}`;
+    }),
     audioMs: Math.round((pcm.byteLength / 2 / config.audio.inputRateHz) * 1000),
   };
 }
