@@ -60,7 +60,9 @@ function describeIssue(issue: z.core.$ZodIssue, file: string | undefined): strin
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `  ${[...path, k].join('.')}: ${notAKey([...path, k])}`);
   const key = keyAt(appConfigKeys(), path);
-  const where = `${file ?? 'the config file'}${key ? ` or ${envNameFor(path.slice(0, key.segments.length))}` : ''}`;
+  const variable = key ? envNameFor(path.slice(0, key.segments.length)) : undefined;
+  // A language tag with a region (`zh-CN`) makes no variable name a shell accepts: only the file sets it.
+  const where = `${file ?? 'the config file'}${variable && /^[A-Z0-9_]+$/.test(variable) ? ` or ${variable}` : ''}`;
   return [`  ${path.join('.') || '(root)'}: ${issue.message} (set it in ${where})`];
 }
 
