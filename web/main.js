@@ -40,6 +40,7 @@ const MAX_FLUSHES = 100;
 const MAX_ONSETS = 100;
 const MAX_REPLIES = 50;
 const PROTOCOL_FORMAT = { type: 'audio/pcm', rate: 24_000 };
+const LEFT_SESSION_KEY = 'voice-agent.left-session';
 
 const view = new View(document);
 const conversation = new Conversation();
@@ -69,6 +70,9 @@ let call = null;
 /** @type {string | null} */
 let apiKey = null;
 let typedMessages = 0;
+/** The server's id of this connection's session (for the note a reload leaves). */
+/** @type {string | null} */
+let sessionId = null;
 /** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
 let mouthEpoch = 0;
 
@@ -241,7 +245,14 @@ function onEvent(c, event) {
       bargeIn.speechStarted(atMs);
       break;
     case 'input_audio_buffer.speech_stopped':
-      conversation.userSpeechEnded(event.item_id, atMs);
+      // The server says where in the audio sent the voice stopped; the microphone knows when that was captured.
+      conversation.userSpeechEnded(event.item_id, atMs, c.microphone?.capturedAt(event.audio_end_ms) ?? null);
+      break;
+    case 'voice_agent.turn.latency':
+      conversation.turnLatency(event);
+      break;
+    case 'session.created':
+      sessionId = event.session.id;
       break;
     case 'conversation.item.input_audio_transcription.completed':
       conversation.userTranscript(event.item_id, event.transcript);
@@ -344,6 +355,32 @@ function atSpeaker(c, draw) {
   else setTimeout(() => call === c && epoch === mouthEpoch && draw(), delayMs);
 }
 
+/**
+ * A reload (or a closed tab) ends the session with the connection: the page leaves a note for its next
+ * load, which tells what happened — and whether a reply was cut — instead of starting blank.
+ */
+window.addEventListener('pagehide', () => {
+  if (!call || !sessionId) return;
+  const state = conversation.state?.value ?? '';
+  const replying = hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking');
+  sessionStorage.setItem(LEFT_SESSION_KEY, JSON.stringify({ sessionId, state, replying, atWallMs: Date.now() }));
+});
+
+/** The note of a session this tab left by reloading, shown once. */
+function previousSession() {
+  const raw = sessionStorage.getItem(LEFT_SESSION_KEY);
+  sessionStorage.removeItem(LEFT_SESSION_KEY);
+  if (!raw) return;
+  try {
+    const left = JSON.parse(raw);
+    if (typeof left?.sessionId !== 'string') return;
+    const cut = left.replying ? ', in the middle of a reply: the reply was cut where you stopped hearing it' : '';
+    setMessage({ kind: 'info', code: 'reloaded', text: `The page was reloaded, and session ${left.sessionId} ended with it${cut}. Its recording (when the server keeps them) is in the inspector: /inspect?recording=${left.sessionId}. Connect to start a new session.` });
+  } catch {
+    // A note this page cannot read is no note.
+  }
+}
+
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
 view.keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -364,3 +401,4 @@ view.textForm.addEventListener('submit', (event) => {
 });
 setStatus('disconnected');
 view.microphone(0, false);
+previousSession();

@@ -21,6 +21,8 @@ import type { BusMessage, MessageOf, TurnDetection } from '../../bus/messages.js
 import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
+import type { SessionTimelines } from '../session-timelines.js';
+import type { TurnLatency } from '../turn-latency.js';
 import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
 
@@ -41,6 +43,8 @@ export interface RealtimeConnectionOptions {
   log?: Logger;
   /** Called for every error event sent (metrics). */
   onClientError?(code: string): void;
+  /** The server's turn figures: each change is sent as `voice_agent.turn.latency`. */
+  timelines?: SessionTimelines;
 }
 
 export interface RealtimeConnection {
@@ -115,6 +119,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let voice = 'default';
   let lipSync = false;
   let appendedSinceCommit = 0;
+  /** Input audio appended since the connection opened, ms: where in it the user's speech ended (`audio_end_ms`). */
+  let appendedMs = 0;
   let audioBudgetSeconds = AUDIO_BURST_SECONDS;
   let budgetAtMs = clock.now();
   let rateLimitedReported = false;
@@ -217,6 +223,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         return failFor(event, 'rate_limited', `audio arrives faster than ${options.limits.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`);
       }
       appendedSinceCommit += bytes.byteLength;
+      appendedMs += seconds * 1000;
       handle.pushAudio(pcm16 ? bytes : decodeG711(inputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', bytes), rate);
     },
     'input_audio_buffer.commit': (event) => {
@@ -282,7 +289,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
         break;
       case 'vad.speech_end': {
-        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
+        // Where in the audio appended the voice stopped (the VAD has just classified all of it: in-process it
+        // runs before the next append is read), so a client can tell when that was on its own clock.
+        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(Math.max(0, appendedMs - (m.silenceMs ?? 0))), item_id: userItem(m.turnId) });
         const item = { id: userItem(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
         send({ type: 'input_audio_buffer.committed', previous_item_id: lastUserItemId, item_id: item.id });
         send({ type: 'conversation.item.added', previous_item_id: lastUserItemId, item });
@@ -351,6 +360,10 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   });
 
   send({ type: 'session.created', session: sessionObject() });
+  // Where the chart stands now (a page shows it before anything happens), then every change.
+  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: '-' });
+  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
+  void session.ended.then(() => unwatchTurns?.());
   log.info('realtime client connected', { sessionId });
 
   return {
@@ -389,6 +402,30 @@ const CLOSE_FOR: Record<EndReason, [number, string]> = {
   draining: [1001, 'server shutting down'],
   error: [1011, 'session failed'],
 };
+
+/**
+ * `voice_agent.turn.latency` (not in the OpenAI protocol): one turn's figures as `turn-latency.ts` computes
+ * them for the inspector and `/metrics` too, ms from the user's end of speech (`from`).
+ */
+function latencyEvent(l: TurnLatency, responseId: string): ServerEvent {
+  return {
+    type: 'voice_agent.turn.latency',
+    turn_id: l.turnId,
+    item_id: `item_${l.turnId}`,
+    response_id: responseId,
+    words: l.words ?? null,
+    heard: l.heard ?? null,
+    from: l.from,
+    end_of_turn_ms: l.endOfTurnMs ?? null,
+    transcript_ms: l.transcriptMs ?? null,
+    first_token_ms: l.firstTokenMs ?? null,
+    first_clause_ms: l.firstClauseMs ?? null,
+    first_audio_ms: l.firstAudioMs ?? null,
+    end_ms: l.endMs ?? null,
+    outcome: l.outcome ?? null,
+    reason: l.reason ?? null,
+  };
+}
 
 /** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
 function endOf(reason: string): ResponseEnd {

@@ -67,7 +67,7 @@ describe('vad segmenter', () => {
     const last = seg.push(frame(0), false); // 30th silent frame = 600 ms
     expect(last).toEqual([
       { kind: 'audio', audio: frame(0) },
-      { kind: 'end', speechMs: 660 },
+      { kind: 'end', speechMs: 660, silenceMs: 600 },
     ]);
     expect(seg.speaking).toBe(false);
     // Silence after the end produces nothing.
@@ -82,7 +82,7 @@ describe('vad segmenter', () => {
     expect(out.slice(0, 4).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause'], ['audio']]);
     expect(out[4]).toEqual([
       { kind: 'audio', audio: frame(0) },
-      { kind: 'end', speechMs: 200 },
+      { kind: 'end', speechMs: 200, silenceMs: 100 },
     ]);
   });
 
