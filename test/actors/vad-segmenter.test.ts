@@ -124,4 +124,16 @@ describe('vad segmenter', () => {
       expect(kindsSeen.includes('pause')).toBe(pauses);
     }
   });
+
+  it('says how long the user has been quiet: the end of speech less the silence is the last voiced frame, however long the VAD held on', () => {
+    const seg = createVadSegmenter({ frameMs: 20, hangoverMs: 200 });
+    for (let i = 0; i < 5; i++) seg.push(frame(40), true);
+    expect(seg.silenceMs).toBe(0);
+    // Digital silence the VAD still calls speech (its smoothing), then unvoiced frames.
+    for (let i = 0; i < 4; i++) seg.push(frame(0), true);
+    expect(seg.silenceMs).toBe(80);
+    const out = Array.from({ length: 10 }, () => seg.push(frame(0), false)).flat();
+    expect(out.find((e) => e.kind === 'end')).toEqual({ kind: 'end', speechMs: 180, silenceMs: 280 });
+    expect(seg.silenceMs).toBe(0);
+  });
 });
