@@ -30,7 +30,7 @@ export interface SessionTimelines {
   watch(sessionId: string, listener: TurnListener): () => void;
   /** Hears every hosted session's turns. */
   watchAll(listener: TurnListener): () => void;
-  /** The session ended: its timelines go (call after its last messages were delivered). */
+  /** The session ended: its timelines go (call after its last messages were delivered: the manager's `onEnded`). */
   forget(sessionId: string): void;
   close(): void;
 }
@@ -51,8 +51,10 @@ export function createSessionTimelines(options: SessionTimelinesOptions): Sessio
   const everyone = new Set<TurnListener>();
 
   const onMessage = (m: BusMessage) => {
-    if (!isHosted(m.sessionId)) return;
     let session = sessions.get(m.sessionId);
+    // A session being stopped is no longer listed as hosted, yet its last reports (what was heard of a
+    // reply cut by the end) are still to come: a session already followed is followed until `forget`.
+    if (!session && !isHosted(m.sessionId)) return;
     if (!session) sessions.set(m.sessionId, (session = { builder: createTimelineBuilder(m.sessionId, { maxTurns: MAX_TURNS_PER_SESSION }), last: new Map(), figures: new Map() }));
     session.builder.add(m);
     // One message changes at most a turn or two (a reply with an id of its own folds into its user turn).
