@@ -14,6 +14,7 @@ import { BargeIn } from './barge-in.js';
 import { Conversation } from './conversation.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
+import { leftSessionMessage, noteLeftSession } from './reload-note.js';
 import { ConnectError, explainClose, explainFailure, RealtimeSocket, realtimeUrl } from './realtime-client.js';
 import { Speaker } from './speaker.js';
 import { View } from './view.js';
@@ -40,7 +41,6 @@ const MAX_FLUSHES = 100;
 const MAX_ONSETS = 100;
 const MAX_REPLIES = 50;
 const PROTOCOL_FORMAT = { type: 'audio/pcm', rate: 24_000 };
-const LEFT_SESSION_KEY = 'voice-agent.left-session';
 
 const view = new View(document);
 const conversation = new Conversation();
@@ -355,32 +355,6 @@ function atSpeaker(c, draw) {
   else setTimeout(() => call === c && epoch === mouthEpoch && draw(), delayMs);
 }
 
-/**
- * A reload (or a closed tab) ends the session with the connection: the page leaves a note for its next
- * load, which tells what happened — and whether a reply was cut — instead of starting blank.
- */
-window.addEventListener('pagehide', () => {
-  if (!call || !sessionId) return;
-  const state = conversation.state?.value ?? '';
-  const replying = hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking');
-  sessionStorage.setItem(LEFT_SESSION_KEY, JSON.stringify({ sessionId, state, replying, atWallMs: Date.now() }));
-});
-
-/** The note of a session this tab left by reloading, shown once. */
-function previousSession() {
-  const raw = sessionStorage.getItem(LEFT_SESSION_KEY);
-  sessionStorage.removeItem(LEFT_SESSION_KEY);
-  if (!raw) return;
-  try {
-    const left = JSON.parse(raw);
-    if (typeof left?.sessionId !== 'string') return;
-    const cut = left.replying ? ', in the middle of a reply: the reply was cut where you stopped hearing it' : '';
-    setMessage({ kind: 'info', code: 'reloaded', text: `The page was reloaded, and session ${left.sessionId} ended with it${cut}. Its recording (when the server keeps them) is in the inspector: /inspect?recording=${left.sessionId}. Connect to start a new session.` });
-  } catch {
-    // A note this page cannot read is no note.
-  }
-}
-
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
 view.keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -401,4 +375,11 @@ view.textForm.addEventListener('submit', (event) => {
 });
 setStatus('disconnected');
 view.microphone(0, false);
-previousSession();
+// A reload (or a closed tab) ends the session with the connection: the page notes it, and says so next time.
+noteLeftSession(() => {
+  if (!call || !sessionId) return null;
+  const state = conversation.state?.value ?? '';
+  return { sessionId, state, replying: hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking') };
+});
+const left = leftSessionMessage();
+if (left) setMessage(left);

@@ -22,9 +22,9 @@ import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
-import type { TurnLatency } from '../turn-latency.js';
 import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
+import { latencyEvent } from './turn-latency-event.js';
 
 export interface RealtimeLimits {
   maxEventBytes: number;
@@ -289,8 +289,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
         break;
       case 'vad.speech_end': {
-        // Where in the audio appended the voice stopped (the VAD has just classified all of it: in-process it
-        // runs before the next append is read), so a client can tell when that was on its own clock.
+        // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
         if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(Math.max(0, appendedMs - (m.silenceMs ?? 0))), item_id: userItem(m.turnId) });
         const item = { id: userItem(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
         send({ type: 'input_audio_buffer.committed', previous_item_id: lastUserItemId, item_id: item.id });
@@ -352,8 +351,10 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const subs: Subscription[] = types.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
+  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
   let closed = false;
   void session.ended.then((reason) => {
+    unwatchTurns?.();
     for (const s of subs) s.unsubscribe();
     if (!closed) options.close(...CLOSE_FOR[reason]);
     closed = true;
@@ -362,8 +363,6 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   send({ type: 'session.created', session: sessionObject() });
   // Where the chart stands now (a page shows it before anything happens), then every change.
   send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: '-' });
-  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
-  void session.ended.then(() => unwatchTurns?.());
   log.info('realtime client connected', { sessionId });
 
   return {
@@ -402,30 +401,6 @@ const CLOSE_FOR: Record<EndReason, [number, string]> = {
   draining: [1001, 'server shutting down'],
   error: [1011, 'session failed'],
 };
-
-/**
- * `voice_agent.turn.latency` (not in the OpenAI protocol): one turn's figures as `turn-latency.ts` computes
- * them for the inspector and `/metrics` too, ms from the user's end of speech (`from`).
- */
-function latencyEvent(l: TurnLatency, responseId: string): ServerEvent {
-  return {
-    type: 'voice_agent.turn.latency',
-    turn_id: l.turnId,
-    item_id: `item_${l.turnId}`,
-    response_id: responseId,
-    words: l.words ?? null,
-    heard: l.heard ?? null,
-    from: l.from,
-    end_of_turn_ms: l.endOfTurnMs ?? null,
-    transcript_ms: l.transcriptMs ?? null,
-    first_token_ms: l.firstTokenMs ?? null,
-    first_clause_ms: l.firstClauseMs ?? null,
-    first_audio_ms: l.firstAudioMs ?? null,
-    end_ms: l.endMs ?? null,
-    outcome: l.outcome ?? null,
-    reason: l.reason ?? null,
-  };
-}
 
 /** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
 function endOf(reason: string): ResponseEnd {

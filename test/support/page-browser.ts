@@ -145,7 +145,7 @@ export async function waitForHook(page: Page, what: string, done: (hook: PageHoo
 
 /** What the page measured: its latencies, from the test hook. */
 export interface PageMeasurements {
-  /** Speech end (`speech_stopped` received) → the reply's first frame started by the playback worklet. */
+  /** The user's end of speech (the last voiced sound, on the page's clock) → the reply's first frame started by the playback worklet. */
   firstAudioMs: number[];
   /** The user's barge-in speech began (the microphone's quiet → loud onset) → the worklet confirmed silence. */
   onsetToSilentMs: number[];

@@ -7,7 +7,8 @@
  * with the server's figures, its history the cut reply. An inspector joining late sees the turns already
  * done. Then the recording opens on its summary and its last step (`session → ended`), one log row per
  * transition, and is stepped through event by event, the chart showing each recorded state.
- * `UPDATE_SCREENSHOTS=1` rewrites docs/inspector*.png (live and recorded, 1440 and 1024 px wide).
+ * `UPDATE_SCREENSHOTS=1` rewrites docs/inspector.png, docs/inspector-recorded.png (1440 px wide) and their
+ * `-1024` versions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,12 +42,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Screenshots of the page as it is, at 1440 and at 1024 px wide (docs/inspector<suffix>-<width>.png). */
+/** Screenshots of the page as it is, at 1440 px wide (docs/<name>.png, which the README shows) and at 1024 (docs/<name>-1024.png). */
 async function shoot(page: InspectorPage, name: string): Promise<void> {
   for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(300);
-    await page.screenshot({ path: `docs/${name}-${width}.png` });
+    await page.screenshot({ path: width === 1440 ? `docs/${name}.png` : `docs/${name}-${width}.png` });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
