@@ -46,6 +46,11 @@ const ONSET_THRESHOLD = 0.0005;
 const ONSET_QUIET_MS = 250;
 /** Why 1,500 chunks (30 s): the server names a position at most a hangover (≤ 10 s) back. */
 const MAX_POSITIONS = 1500;
+/**
+ * Why 1 ms a second: how fast the capture clock's origin may move later, following the audio clock's drift
+ * against the page's (tens of ppm) while a chunk delivered late by a busy page (tens of ms) cannot move it.
+ */
+const DRIFT_MS_PER_MS = 0.001;
 
 export class Microphone {
   /**
@@ -86,6 +91,12 @@ export class Microphone {
     this.quietMs = ONSET_QUIET_MS;
     /** Audio sent so far, ms at 24 kHz, and where each recent chunk ended: its position and when it was captured. */
     this.sentMs = 0;
+    /**
+     * The capture clock: samples received so far, and the page time sample 0 was captured. A chunk's own
+     * arrival is late by whatever kept the page busy; the earliest arrival, less the audio before it, is not.
+     */
+    this.samples = 0;
+    this.originAtMs = Infinity;
     /** @type {Array<{endMs: number, atMs: number}>} */
     this.positions = [];
     node.port.onmessage = (event) => this.receive(/** @type {Float32Array} */ (event.data), performance.now());
@@ -99,21 +110,25 @@ export class Microphone {
 
   /**
    * @param {Float32Array} chunk at the AudioContext's rate
-   * @param {number} receivedAtMs
+   * @param {number} receivedAtMs when the page got it: its capture time, plus whatever kept the page busy
    */
   receive(chunk, receivedAtMs) {
     const chunkMs = (chunk.length / this.sampleRateHz) * 1000;
+    const startMs = (this.samples / this.sampleRateHz) * 1000;
+    this.samples += chunk.length;
+    this.originAtMs = Math.min(this.originAtMs + chunkMs * DRIFT_MS_PER_MS, receivedAtMs - startMs - chunkMs);
+    const capturedAtMs = this.originAtMs + startMs + chunkMs;
     const loudAt = chunk.findIndex((s) => Math.abs(s) > ONSET_THRESHOLD);
     if (loudAt < 0) this.quietMs += chunkMs;
     else {
-      if (this.quietMs >= ONSET_QUIET_MS) this.handlers.onOnset(receivedAtMs - ((chunk.length - loudAt) / this.sampleRateHz) * 1000);
+      if (this.quietMs >= ONSET_QUIET_MS) this.handlers.onOnset(this.originAtMs + startMs + (loudAt / this.sampleRateHz) * 1000);
       this.quietMs = 0;
     }
     this.handlers.onLevel(rms(chunk));
     const pcm = this.resampler.process(chunk);
     if (pcm.length === 0) return;
     this.sentMs += (pcm.length / PROTOCOL_RATE_HZ) * 1000;
-    this.positions.push({ endMs: this.sentMs, atMs: receivedAtMs });
+    this.positions.push({ endMs: this.sentMs, atMs: capturedAtMs });
     if (this.positions.length > MAX_POSITIONS) this.positions.splice(0, this.positions.length - MAX_POSITIONS);
     this.handlers.onChunk(floatToPcm16Base64(pcm));
   }
