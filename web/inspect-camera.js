@@ -33,6 +33,8 @@ export class Camera {
     this.chart = chart;
     this.focus = focus;
     this.scale = 1;
+    /** The zoom chosen (the opening one, or the user's): following zooms out from it only while it must. */
+    this.preferred = 1;
     this.x = 0;
     this.y = 0;
     /** `fit`: the whole chart; `follow`: the user's zoom, panned to the focus. */
@@ -40,7 +42,8 @@ export class Camera {
     svg.setAttribute('width', '100%');
     svg.setAttribute('height', '100%');
     this.listen();
-    new ResizeObserver(() => (this.mode === 'fit' ? this.fit() : this.follow())).observe(panel);
+    // A new panel size: the opening view for it (a zoom chosen for another size is no guide).
+    new ResizeObserver(() => this.fit()).observe(panel);
   }
 
   get size() {
@@ -58,6 +61,7 @@ export class Camera {
     const whole = this.fitScale;
     this.mode = whole >= READABLE_SCALE ? 'fit' : 'follow';
     this.scale = whole >= READABLE_SCALE ? Math.min(whole, MAX_SCALE) : Math.max(whole, Math.min(1, this.size.width / this.chart.width));
+    this.preferred = this.scale;
     this.x = (this.chart.width - this.size.width / this.scale) / 2;
     this.y = this.mode === 'fit' ? (this.chart.height - this.size.height / this.scale) / 2 : 0;
     this.follow();
@@ -84,6 +88,7 @@ export class Camera {
     const cx = this.x + px / this.scale;
     const cy = this.y + py / this.scale;
     this.scale = Math.max(Math.min(this.fitScale, READABLE_SCALE), Math.min(MAX_SCALE, this.scale * factor));
+    this.preferred = this.scale;
     this.x = cx - px / this.scale;
     this.y = cy - py / this.scale;
     this.mode = 'follow';
@@ -104,7 +109,15 @@ export class Camera {
     const { width, height } = this.size;
     if (box && this.mode === 'follow') {
       const need = Math.min((width - 2 * MARGIN) / Math.max(1, box.width), (height - 2 * MARGIN) / Math.max(1, box.height));
-      if (need < this.scale) this.scale = Math.max(this.fitScale, need);
+      const scale = Math.max(Math.min(this.fitScale, this.preferred), Math.min(this.preferred, need));
+      if (scale !== this.scale) {
+        // Zoom about the view's centre, then pan as little as the box needs.
+        const cx = this.x + width / this.scale / 2;
+        const cy = this.y + height / this.scale / 2;
+        this.scale = scale;
+        this.x = cx - width / scale / 2;
+        this.y = cy - height / scale / 2;
+      }
       const viewW = width / this.scale;
       const viewH = height / this.scale;
       const m = MARGIN / this.scale;
@@ -120,9 +133,12 @@ export class Camera {
     const { width, height } = this.size;
     const viewW = width / this.scale;
     const viewH = height / this.scale;
-    // Never further off the chart than half a view: something is always in sight.
-    this.x = Math.max(Math.min(0, (this.chart.width - viewW) / 2), Math.min(this.x, Math.max(0, this.chart.width - viewW / 2)));
-    this.y = Math.max(Math.min(0, (this.chart.height - viewH) / 2), Math.min(this.y, Math.max(0, this.chart.height - viewH / 2)));
+    // Centred where the view is larger than the chart; elsewhere no further off its edge than the margin.
+    const m = MARGIN / this.scale;
+    /** @param {number} at @param {number} view @param {number} size */
+    const clamp = (at, view, size) => (view >= size ? (size - view) / 2 : Math.max(-m, Math.min(at, size - view + m)));
+    this.x = clamp(this.x, viewW, this.chart.width);
+    this.y = clamp(this.y, viewH, this.chart.height);
     this.svg.setAttribute('viewBox', `${this.x.toFixed(1)} ${this.y.toFixed(1)} ${viewW.toFixed(1)} ${viewH.toFixed(1)}`);
   }
 
