@@ -95,7 +95,8 @@ describe('inspector views', () => {
     server.records!.flush();
     const recording = server.records!.recording(sessionId);
     await inspector.goto(`${server.http.url}/inspect?recording=${recording.id}`);
-    const recorded = await waitForInspector(inspector, 'the recording loaded', (h) => h.mode === 'recorded' && h.summary !== null && h.steps === h.summary.events);
+    // Loaded and drawn at its last step (the hook's history is the drawn one).
+    const recorded = await waitForInspector(inspector, 'the recording loaded', (h) => h.mode === 'recorded' && h.summary !== null && h.steps === h.summary.events && h.cursor === h.steps - 1);
     expect(recorded.summary).toMatchObject({ sessionId, endReason: 'client_closed', firstUtterance: 'hello robot' });
     expect(recorded.history.find((e) => e.role === 'assistant')).toMatchObject({ text: cut.text, badge: cut.badge });
     expect(inspector.pageErrors).toEqual([]);
