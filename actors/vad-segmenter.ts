@@ -52,11 +52,14 @@ export type SegmenterEvent =
   | { kind: 'pause'; silentMs: number }
   /** Voice again after a pause: the utterance goes on. */
   | { kind: 'resume' }
-  | { kind: 'end'; speechMs: number };
+  /** `silenceMs`: the quiet (unvoiced or below `pauseLevelDbfs`) since the last voiced frame. */
+  | { kind: 'end'; speechMs: number; silenceMs: number };
 
 export interface VadSegmenter {
   push(frame: Uint8Array, voiced: boolean): SegmenterEvent[];
   readonly speaking: boolean;
+  /** While speaking: how long the user has been quiet (0 while voiced). */
+  readonly silenceMs: number;
   reset(): void;
 }
 
@@ -98,6 +101,9 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   return {
     get speaking() {
       return speaking;
+    },
+    get silenceMs() {
+      return speaking ? quietRun * o.frameMs : 0;
     },
     reset() {
       clearWindow();
@@ -148,11 +154,12 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
         out.push({ kind: 'pause', silentMs: quietRun * o.frameMs });
       }
       if (silentRun >= hangoverFrames) {
+        const silenceMs = quietRun * o.frameMs;
         speaking = false;
         silentRun = 0;
         quietRun = 0;
         paused = false;
-        out.push({ kind: 'end', speechMs: voicedFrames * o.frameMs });
+        out.push({ kind: 'end', speechMs: voicedFrames * o.frameMs, silenceMs });
       }
       return out;
     },

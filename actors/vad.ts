@@ -133,7 +133,7 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
           } else if (event.kind === 'resume') {
             bus.publish({ type: 'vad.resume', sessionId, turnId, atMs });
           } else {
-            bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs });
+            bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs, silenceMs: event.silenceMs });
             if (pendingSegmenter) {
               pendingSegmenter = false;
               segmenter = createVadSegmenter(segmenterOptions);
@@ -165,8 +165,9 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
         frames.forEach((audio, i) => bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq: i, sampleRateHz: vad.sampleRateHz, audio }));
         bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: frames.length * vad.frameMs });
       } else if (segmenter.speaking) {
+        const silenceMs = segmenter.silenceMs;
         segmenter.reset();
-        bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: atMs - speechStartedAtMs });
+        bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: atMs - speechStartedAtMs, silenceMs });
       }
     };
 

@@ -1,10 +1,10 @@
 /**
  * `--scenario page`: the browser page in headless Chromium against `serve()` on the local stack, its
  * fake microphone looping the test recording of `test/web/page.test.ts` ("hello robot", then "go to the
- * kitchen" over the reply). Each loop gives two replies — speech end (`speech_stopped` received) → first
- * audio played by the page's worklet — and one barge-in: from the user's first sound, and from
- * `input_audio_buffer.speech_started`, to the page silent (the worklet confirmed its flush). The
- * server's own speech end → first frame sent, from its timeline, shows what the page adds.
+ * kitchen" over the reply). Each loop gives two replies — the user's end of speech (the last voiced sound,
+ * on the page's clock) → first audio played by the page's worklet — and one barge-in: from the user's
+ * first sound, and from `input_audio_buffer.speech_started`, to the page silent (the worklet confirmed its
+ * flush). The server's own figure from the same end of speech to its first frame sent shows what the page adds.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { loadConfig } from '../server/config.js';
 import { silentLogger } from '../server/logger.js';
 import { serve } from '../server/serve.js';
 import { createTimelineRecorder } from '../server/timeline.js';
+import { turnLatency } from '../server/turn-latency.js';
 import { CHROMIUM_PATH, CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../test/support/page-browser.js';
 import { percentile, round } from './stats.js';
 
@@ -22,9 +23,9 @@ export interface PageRow {
   scenario: 'page';
   loops: number;
   replies: number;
-  /** Speech end → the reply's first frame started by the page's playback worklet. */
+  /** The user's end of speech → the reply's first frame started by the page's playback worklet. */
   firstAudioMs: P50P95;
-  /** The server's VAD speech end → its first frame of the reply sent (the server's share of the above). */
+  /** The user's end of speech → the server's first frame of the reply sent (the server's share of the above). */
   serverFirstAudioMs: P50P95;
   bargeIns: number;
   /** The user's first sound (the page's microphone onset) → the page silent. */
@@ -61,7 +62,11 @@ export async function runPageScenario(loops: number, progress: (line: string) =>
       return done >= loops;
     }, loops * recording.durationMs * 2 + 20_000);
     const measured = pageMeasurements(hook);
-    const server_ = timeline.turns().filter((t) => t.speechEndAtMs !== undefined && t.firstAudioAtMs !== undefined).map((t) => t.firstAudioAtMs! - t.speechEndAtMs!);
+    // The server's share, from the same end of speech as the page's (the last voiced frame): `turn-latency.ts`.
+    const server_ = timeline.turns().flatMap((t) => {
+      const figures = turnLatency(t);
+      return figures?.from === 'voice_end' && figures.firstAudioMs !== undefined ? [figures.firstAudioMs] : [];
+    });
     timeline.close();
     progress(`  ${CONVERSATION.question} / ${CONVERSATION.bargeIn}: ${measured.firstAudioMs.length} replies, ${measured.speechStartedToSilentMs.length} barge-ins`);
     return {

@@ -68,6 +68,8 @@ export const TurnTimelineSchema = z
     turnId: TurnIdSchema,
     userText: z.string().optional(),
     speechEndAtMs: z.number().optional(),
+    /** The user's voice ended (`vad.speech_end`'s time less its `silenceMs`): what latency counts from. */
+    voiceEndAtMs: z.number().optional(),
     transcriptAtMs: z.number().optional(),
     llmRequestAtMs: z.number().optional(),
     firstTokenAtMs: z.number().optional(),
@@ -118,7 +120,8 @@ export const MessageSchemas = {
   /** Voice again after a `vad.pause`: the utterance goes on. */
   'vad.resume': def('vad.resume', {}),
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
-  'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative() }),
+  /** `silenceMs`: how long before `atMs` the user's voice ended (the last voiced frame); the rest is the VAD's hangover. */
+  'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative(), silenceMs: z.number().nonnegative().optional() }),
   // STT
   /** `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known). */
   'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional() }),

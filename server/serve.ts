@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
+import { createSessionTimelines } from './session-timelines.js';
 import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
 import { youngGenerationAdvice } from './young-generation.js';
@@ -81,12 +82,15 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
   const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
   const metrics = createServerMetrics();
-  const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
+  // Every hosted session's turn figures, once: for /metrics, the Realtime clients and the inspector alike.
+  const timelines = createSessionTimelines({ bus, isHosted: (id) => manager.get(id) !== undefined });
+  manager.onEnded((session) => timelines.forget(session.id));
+  const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined, timelines);
   let placement: SessionPlacement | undefined;
   let http: HttpServer | undefined;
   try {
     // Listening first, so /healthz answers and /readyz says "warming" while models load.
-    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log, records });
+    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log, records, timelines });
     const startedAtMs = clock.now();
     await pool.warmUp();
     log.info('engines warm', { ms: Math.round(clock.now() - startedAtMs), vad: config.vad.engine, stt: config.stt.engine, llm: config.llm.engine, tts: config.tts.engines.map((e) => e.engine) });
@@ -98,6 +102,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   } catch (error) {
     await http?.close();
     observer.unsubscribe();
+    timelines.close();
     await bus.close();
     await closeRecords(records, relay);
     throw error;
@@ -120,6 +125,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         placement?.stop();
         await http.close();
         observer.unsubscribe();
+        timelines.close();
         await bus.close();
         await closeRecords(records, relay);
         log.info('stopped');

@@ -12,6 +12,7 @@
  */
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage, MessageType, TurnTimeline } from '../bus/messages.js';
+import { heardText } from '../machines/history.js';
 
 export type { TurnTimeline };
 
@@ -45,7 +46,12 @@ export const TIMELINE_MESSAGE_TYPES = [
 /** The fields a reply's own messages set before it is heard (a guess's progress). */
 const GUESS_FIELDS = ['llmRequestAtMs', 'firstTokenAtMs', 'firstClauseAtMs', 'ttsFirstChunkAtMs'] as const;
 
-export function createTimelineBuilder(sessionId: string): TimelineBuilder {
+export interface TimelineBuilderOptions {
+  /** Keep at most this many turns, forgetting the oldest (default: all; a live view keeps its recent past). */
+  maxTurns?: number;
+}
+
+export function createTimelineBuilder(sessionId: string, options: TimelineBuilderOptions = {}): TimelineBuilder {
   const turns = new Map<string, TurnTimeline>();
   /** Replies with a turn id of their own (`r<n>` after a discarded guess), by the user turn they answer. */
   const answering = new Map<string, string>();
@@ -55,6 +61,7 @@ export function createTimelineBuilder(sessionId: string): TimelineBuilder {
     if (!t) {
       t = { id: `${sessionId}#${turnId}`, turnId };
       turns.set(turnId, t);
+      if (options.maxTurns !== undefined && turns.size > options.maxTurns) turns.delete(turns.keys().next().value!);
     }
     return t;
   };
@@ -65,6 +72,7 @@ export function createTimelineBuilder(sessionId: string): TimelineBuilder {
     switch (m.type) {
       case 'vad.speech_end':
         t.speechEndAtMs ??= m.atMs;
+        if (m.silenceMs !== undefined) t.voiceEndAtMs ??= m.atMs - m.silenceMs;
         break;
       case 'stt.final':
         t.transcriptAtMs ??= m.atMs;
@@ -89,10 +97,15 @@ export function createTimelineBuilder(sessionId: string): TimelineBuilder {
         t.endedAtMs = m.atMs;
         t.outcome = 'finished';
         break;
-      case 'playback.stopped':
+      case 'playback.stopped': {
         t.endedAtMs = m.atMs;
         t.outcome ??= 'interrupted';
+        // What was heard, in case the chart can no longer say (the session ended with the reply): its
+        // history entry, when it comes, is the same words and the one kept.
+        const heard = heardText(m.segments);
+        if (heard && t.heardText === undefined) t.heardText = heard;
         break;
+      }
       case 'session.notice':
         // A discarded guess was never heard: its reply stages do not describe the turn.
         if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
@@ -148,14 +161,15 @@ export function clipText(text: string, max: number): string {
 }
 
 /**
- * A readable table: one row per turn, times in ms relative to the turn's start (speech end or request).
+ * A readable table: one row per turn, times in ms relative to the turn's start: the user's end of speech (the
+ * last voiced frame; the VAD's speech end when the VAD did not say), or the request.
  * A `tts failover` column appears when a turn changed TTS engine.
  */
 export function formatTimelines(turns: readonly TurnTimeline[]): string {
   const withFailover = turns.some((t) => t.fallbacks?.length);
   const header = ['turn', 'user said', 'transcript', 'first token', 'first clause', 'first audio', 'outcome', ...(withFailover ? ['tts failover'] : []), 'heard'];
   const rows = turns.map((t) => {
-    const origin = t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
+    const origin = t.voiceEndAtMs ?? t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
     const outcome = t.outcome ? `${t.outcome}${t.reason ? ` (${t.reason})` : ''} @${ms(origin, t.endedAtMs)}` : '…';
     const failover = (t.fallbacks ?? []).map((f) => `${f.fromEngine}→${f.toEngine} (${f.reason}) @${ms(origin, f.atMs)}`).join(', ');
     return [

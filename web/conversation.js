@@ -1,12 +1,15 @@
 // @ts-check
 /**
  * The conversation as the page shows it: the transcript of both sides (an interrupted reply keeps what
- * was heard), the session chart's state, and each reply's latency from the end of the user's speech to
- * its first audio played. Plain data, no DOM and no clock: callers pass the time.
+ * was heard), the session chart's state, and each turn's latency: from the end of the user's speech — the
+ * last voiced sound, which the server names as a position in the audio sent (`audio_end_ms`) and the
+ * microphone turns into a time on the page's clock — to the reply's first audio played by the page, with
+ * the server's own figures for the stages between (`voice_agent.turn.latency`, the numbers the inspector
+ * and `/metrics` show). Plain data, no DOM and no clock: callers pass the time.
  *
  * @example
  * const c = new Conversation();
- * c.userSpeechEnded('item_u1', 1000);
+ * c.userSpeechEnded('item_u1', 1600, 1000); // speech_stopped received at 1600; the voice ended at 1000
  * c.responseStarted('resp_u1');
  * c.firstAudioPlayed('resp_u1', 1650); // c.turns[0].firstAudioMs === 650
  */
@@ -31,6 +34,9 @@ function pushCapped(list, item, max) {
   if (list.length > max) list.splice(0, list.length - max);
 }
 
+/** `resp_u3` → `u3`: the server names a reply after the turn it answers. */
+const turnIdOf = (/** @type {string} */ responseId) => responseId.replace(/^resp_/, '');
+
 export class Conversation {
   constructor() {
     /** @type {TranscriptEntry[]} */
@@ -42,7 +48,7 @@ export class Conversation {
     /** @type {StateRecord | null} */
     this.state = null;
     /** The user's turn waiting for its reply: what the next response's latency counts from. */
-    /** @type {{startedBy: 'speech' | 'text', atMs: number} | null} */
+    /** @type {{startedBy: 'speech' | 'text', itemId: string, atMs: number, voiceEnd: boolean} | null} */
     this.pendingStart = null;
     /** Bumped on every change, so the view redraws only when needed. */
     this.version = 0;
@@ -58,11 +64,12 @@ export class Conversation {
 
   /**
    * @param {string} itemId
-   * @param {number} atMs
+   * @param {number} receivedAtMs `speech_stopped` arrived
+   * @param {number | null} voiceEndAtMs the user's voice ended (null when the page cannot tell)
    */
-  userSpeechEnded(itemId, atMs) {
+  userSpeechEnded(itemId, receivedAtMs, voiceEndAtMs) {
     this.entry(itemId, 'user');
-    this.pendingStart = { startedBy: 'speech', atMs };
+    this.pendingStart = { startedBy: 'speech', itemId, atMs: voiceEndAtMs ?? receivedAtMs, voiceEnd: voiceEndAtMs !== null };
   }
 
   /**
@@ -73,6 +80,7 @@ export class Conversation {
     const entry = this.entry(itemId, 'user');
     entry.text = text;
     entry.status = 'done';
+    for (const t of this.turns) if (t.itemId === itemId && !t.words) t.words = text;
   }
 
   /**
@@ -84,7 +92,7 @@ export class Conversation {
     const entry = this.entry(itemId, 'user');
     entry.text = text;
     entry.status = 'done';
-    this.pendingStart = { startedBy: 'text', atMs };
+    this.pendingStart = { startedBy: 'text', itemId, atMs, voiceEnd: false };
   }
 
   /**
@@ -93,9 +101,28 @@ export class Conversation {
   responseStarted(responseId) {
     this.entry(responseId, 'agent');
     if (this.pendingStart) {
-      pushCapped(this.turns, { responseId, startedBy: this.pendingStart.startedBy, startAtMs: this.pendingStart.atMs, firstAudioAtMs: null, firstAudioMs: null }, MAX_TURNS);
+      const { startedBy, itemId, atMs, voiceEnd } = this.pendingStart;
+      const words = this.find(itemId)?.text || null;
+      pushCapped(
+        this.turns,
+        { turnId: turnIdOf(responseId), itemId, responseId, words, startedBy, fromVoiceEnd: voiceEnd, startAtMs: atMs, firstAudioAtMs: null, firstAudioMs: null, outcome: null, server: null },
+        MAX_TURNS,
+      );
       this.pendingStart = null;
     }
+  }
+
+  /**
+   * The server's figures of a turn (`voice_agent.turn.latency`).
+   * @param {import('./realtime-events.js').TurnLatencyEvent} figures
+   */
+  turnLatency(figures) {
+    const turn = this.turns.find((t) => t.responseId === figures.response_id || t.itemId === figures.item_id);
+    if (!turn) return;
+    turn.server = figures;
+    if (figures.words) turn.words = figures.words;
+    if (figures.outcome) turn.outcome = figures.outcome;
+    this.version++;
   }
 
   /**
@@ -132,6 +159,8 @@ export class Conversation {
    * @param {boolean} interrupted cancelled by the server, or cut short by the page's own flush
    */
   responseEnded(responseId, interrupted) {
+    const turn = this.turns.find((t) => t.responseId === responseId);
+    if (turn && (interrupted || turn.outcome === null)) turn.outcome = interrupted ? 'interrupted' : 'finished';
     const entry = this.find(responseId);
     if (!entry) return;
     entry.status = interrupted ? 'interrupted' : 'done';

@@ -4,9 +4,12 @@
  * hook, not an application API: it changes with the page.
  */
 
-/** One `@statelyai/inspect` message as the server sends it (server/inspect/stately-events.ts). */
+/**
+ * One message as the server sends it: `@statelyai/inspect`'s (server/inspect/stately-events.ts), or on the
+ * page's feed its own `@voice-agent.turn` and `@voice-agent.recording` (server/inspect/feed-extensions.ts).
+ */
 export interface StatelyMessage {
-  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot';
+  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot' | '@voice-agent.turn' | '@voice-agent.recording';
   rootId: string | undefined;
   sessionId: string;
   createdAt: string;
@@ -17,6 +20,8 @@ export interface StatelyMessage {
   event?: ChartEvent;
   snapshot?: { status: string; value?: StateValue; context?: { history?: HistoryEntry[] } };
   transitions?: TakenTransition[];
+  turn?: TurnFigures;
+  recording?: RecordingSummary;
 }
 
 export type StateValue = string | { [key: string]: StateValue };
@@ -56,18 +61,48 @@ export interface Step {
   history: HistoryEntry[];
 }
 
-/** One turn's latency waterfall, ms since the turn's origin (speech end, or the typed request). */
-export interface TurnTimes {
+/**
+ * One turn's latency, the server's figures (`server/turn-latency.ts`, sent as `@voice-agent.turn`): ms from
+ * the user's end of speech (the last voiced frame; `from`) to each stage. The page and `/metrics` show the same.
+ */
+export interface TurnFigures {
+  id: string;
   turnId: string;
+  words?: string;
+  heard?: string;
+  from: 'voice_end' | 'speech_end' | 'request';
   originAtMs: number;
-  speechEndAtMs?: number;
-  transcriptAtMs?: number;
-  firstTokenAtMs?: number;
-  firstClauseAtMs?: number;
-  firstAudioAtMs?: number;
-  endedAtMs?: number;
-  outcome?: 'finished' | 'interrupted';
-  clauses: string[];
+  /** The origin in Unix ms, on the clock of the snapshots' `createdAt`. */
+  originWallMs: number;
+  endOfTurnMs?: number;
+  transcriptMs?: number;
+  firstTokenMs?: number;
+  firstClauseMs?: number;
+  firstAudioMs?: number;
+  endMs?: number;
+  outcome?: 'finished' | 'interrupted' | 'failed';
+  reason?: string;
+}
+
+/** A recording's summary (`@voice-agent.recording`). */
+export interface RecordingSummary {
+  id: string;
+  sessionId: string;
+  startedWallMs: number;
+  endedAtMs: number | null;
+  endReason: string | null;
+  events: number;
+  turns: number;
+  firstUtterance: string | null;
+  transitions: 'exact' | 'inferred';
+}
+
+/** A history entry as the page shows it. */
+export interface ShownEntry extends HistoryEntry {
+  /** Of a cut reply: the words never heard. */
+  unheard: string;
+  /** What happened to it, in words (`interrupted: heard / not heard`, `disconnected: …`); empty for the others. */
+  badge: string;
 }
 
 export interface LaidOutNode {
@@ -83,13 +118,30 @@ export interface LaidOutNode {
   depth: number;
 }
 
+export interface DrawnEvent {
+  label: string;
+  guards: string[];
+}
+
+/** A drawn transition: every transition with this source and target (server/inspect/chart-drawn.ts). */
 export interface LaidOutEdge {
+  /** `<source id>><target id>`. */
   id: string;
   source: string;
   target: string;
   label: string;
-  eventType: string;
+  events: DrawnEvent[];
+  /** The transitions it stands for, as the feed reports them taken (`<source>|<event>|<index>><target>`). */
+  members: string[];
   points: Array<{ x: number; y: number }>;
+}
+
+/** A transition every state has, listed once instead of drawn from each. */
+export interface LegendEntry {
+  label: string;
+  target: string | undefined;
+  from: string;
+  members: string[];
 }
 
 export interface ChartLayout {
@@ -97,25 +149,39 @@ export interface ChartLayout {
   height: number;
   nodes: LaidOutNode[];
   edges: LaidOutEdge[];
-  everywhere: Array<{ label: string; target: string | undefined }>;
+  legend: LegendEntry[];
 }
 
 export interface InspectorHook {
-  status: 'loading' | 'key_required' | 'ready' | 'watching' | 'ended' | 'failed';
+  status: 'loading' | 'key_required' | 'ready' | 'watching' | 'ended' | 'failed' | 'unreachable';
   message: string | null;
   mode: 'live' | 'recorded' | null;
   /** The watched live session or the recording id. */
   target: string | null;
+  /** The panel's title: `live · <session id>`, `recorded · <session id>`. */
+  title: string;
+  /** Of a recording: its summary. */
+  summary: RecordingSummary | null;
   live: string[];
   recorded: string[];
   /** Chart events received (root snapshots). */
   steps: number;
-  /** The step shown (the last one when live). */
+  /** The step shown (the last one when live; a recording opens on its last). */
   cursor: number;
   /** Ids of the chart's states highlighted in the SVG (read back from the DOM). */
   active: string[];
   /** Every highlight the chart showed, in order: the flattened state (`speaking.reply.playing+user.silent`). */
   highlights: string[];
-  /** Edge ids marked as the last transition (read back from the DOM). */
+  /** Drawn edge ids marked as the last transition (read back from the DOM). */
   lastTransition: string[];
+  /** Labels written on the chart: the last transition's and those leaving the active states. */
+  labels: Array<{ edge: string; text: string; last: boolean }>;
+  /** Legend entries marked as the last transition (one every state has: `control.end → ended`). */
+  legendMarked: string[];
+  /** The chart's view: zoom, and the part of the chart in view (chart coordinates). */
+  view: { mode: 'fit' | 'follow'; scale: number; fitScale: number; view: { x: number; y: number; width: number; height: number } } | null;
+  /** The turns' figures shown in the waterfall (as they stood at the cursor). */
+  turns: TurnFigures[];
+  /** The history as shown. */
+  history: ShownEntry[];
 }

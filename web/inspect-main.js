@@ -3,35 +3,54 @@
  * The live inspector, served at `/inspect` by `voice-agent serve`: the sessions running and recorded;
  * for one, the session chart (laid out on the server from the machine itself) with its active states
  * highlighted as they change and the last transition marked, the event log, a per-turn latency waterfall
- * and the history with what was heard. A recorded session is stepped through event by event (buttons,
- * ← →, or a click on the log).
+ * and the history with what was heard. A recording opens on its summary and its last step, and is stepped
+ * through event by event (buttons, ← → Home End, or a click on the log).
  *
- * The feed is `@statelyai/inspect` messages over `/inspect/ws` (docs/inspector.md). The API key, when the
- * server wants one, is asked for and kept in memory only (sent as `Authorization` and as the
- * `openai-insecure-api-key.<key>` WebSocket subprotocol).
+ * The feed is `@statelyai/inspect` messages over `/inspect/ws` (docs/inspector.md), with the page's own
+ * turn figures and recording summary. The API key, when the server wants one, is asked for and kept in
+ * memory only (sent as `Authorization` and as the `openai-insecure-api-key.<key>` WebSocket subprotocol).
  *
  * Test hook: `window.voiceAgentInspector` (web/inspect-hook.d.ts).
  */
 import { ChartView } from './inspect-chart.js';
-import { activeIds, flatten, heardHistory, toStep, turnTimes } from './inspect-model.js';
+import { activeIds, flatten, heardHistory, replyTexts, toStep, turnsAt } from './inspect-model.js';
 import { EventLog, renderHistory, renderWaterfall } from './inspect-panels.js';
+import { SessionList } from './inspect-sessions.js';
 
 /** @typedef {import('./inspect-hook.js').InspectorHook} InspectorHook */
 /** @typedef {import('./inspect-hook.js').Step} Step */
 /** @typedef {import('./inspect-hook.js').ChartLayout} ChartLayout */
 /** @typedef {import('./inspect-hook.js').StatelyMessage} StatelyMessage */
+/** @typedef {import('./inspect-hook.js').TurnFigures} TurnFigures */
 
 const INSPECT_SUBPROTOCOL = 'voice-agent-inspect';
 const KEY_PREFIX = 'openai-insecure-api-key.';
-/** Why 2 s: the list is for people picking a session; faster polling would only cost the server. */
-const LIST_EVERY_MS = 2000;
 /** Why 1,000: the hook's log of highlights must stay small for a page left open for hours. */
 const MAX_HIGHLIGHTS = 1000;
 
 const $ = (/** @type {string} */ selector) => /** @type {HTMLElement} */ (document.querySelector(selector));
 
 /** @type {InspectorHook} */
-const hook = { status: 'loading', message: null, mode: null, target: null, live: [], recorded: [], steps: 0, cursor: -1, active: [], highlights: [], lastTransition: [] };
+const hook = {
+  status: 'loading',
+  message: null,
+  mode: null,
+  target: null,
+  title: '',
+  summary: null,
+  live: [],
+  recorded: [],
+  steps: 0,
+  cursor: -1,
+  active: [],
+  highlights: [],
+  lastTransition: [],
+  labels: [],
+  legendMarked: [],
+  view: null,
+  turns: [],
+  history: [],
+};
 window.voiceAgentInspector = hook;
 
 /** @type {string | null} */
@@ -42,7 +61,11 @@ let chart = null;
 let socket = null;
 /** @type {Step[]} */
 let steps = [];
+/** @type {Map<string, TurnFigures>} */
+let turns = new Map();
 let cursor = -1;
+/** A recording follows its newest step until the user steps through it. */
+let stepped = false;
 let renderQueued = false;
 const log = new EventLog(/** @type {HTMLTableSectionElement} */ ($('#log-body')), (index) => hook.mode === 'recorded' && goTo(index));
 
@@ -56,6 +79,7 @@ function setStatus(status, message = null) {
   const box = $('#message');
   box.hidden = message === null;
   box.textContent = message ?? '';
+  box.dataset['status'] = status;
 }
 
 class KeyRequired extends Error {}
@@ -68,47 +92,18 @@ async function api(path) {
   return response.json();
 }
 
-async function refreshSessions() {
-  /** @type {{ live: Array<{ id: string, state: string, watchers: number }>, recorded: Array<{ id: string, sessionId: string, startedWallMs: number, endedAtMs: number | null, events: number, live: boolean }>, recording: boolean }} */
-  const list = await api('/inspect/api/sessions');
-  hook.live = list.live.map((s) => s.id);
-  hook.recorded = list.recorded.filter((r) => !r.live).map((r) => r.id);
-  const live = $('#live-sessions');
-  live.replaceChildren(...(list.live.length ? list.live.map((s) => item(`${s.id}`, s.state, () => open('live', s.id), hook.mode === 'live' && hook.target === s.id)) : [hint('none')]));
-  const recorded = list.recorded.filter((r) => !r.live);
-  $('#recorded-sessions').replaceChildren(
-    ...(recorded.length
-      ? recorded.map((r) => item(r.sessionId, `${new Date(r.startedWallMs).toLocaleTimeString()} · ${r.events} events`, () => open('recorded', r.id), hook.mode === 'recorded' && hook.target === r.id, r.id))
-      : [hint(list.recording ? 'none' : 'not recording (serve --db FILE)')]),
-  );
-}
-
-/** @param {string} text */
-function hint(text) {
-  const li = document.createElement('li');
-  li.className = 'hint';
-  li.textContent = text;
-  return li;
-}
-
-/**
- * @param {string} name @param {string} detail @param {() => void} onClick @param {boolean} selected @param {string} [id]
- */
-function item(name, detail, onClick, selected, id = name) {
-  const li = document.createElement('li');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = `session${selected ? ' selected' : ''}`;
-  button.dataset['id'] = id;
-  const strong = document.createElement('strong');
-  strong.textContent = name;
-  const small = document.createElement('small');
-  small.textContent = detail;
-  button.append(strong, small);
-  button.addEventListener('click', onClick);
-  li.appendChild(button);
-  return li;
-}
+const sessions = new SessionList({
+  api,
+  hook,
+  open: (mode, target) => open(mode, target),
+  onUnreachable: (retryInS) => {
+    // A watched live session's socket says so itself; the list only speaks when nothing else does.
+    if (hook.status !== 'watching') setStatus('unreachable', `The voice-agent server at ${location.origin} does not answer: is it running? Trying again in ${retryInS} s.`);
+  },
+  onReachable: () => {
+    if (hook.status === 'unreachable') setStatus(hook.mode ? 'ended' : 'ready');
+  },
+});
 
 /**
  * Opens the feed of a live session or a recording.
@@ -117,38 +112,80 @@ function item(name, detail, onClick, selected, id = name) {
 function open(mode, target) {
   socket?.close(1000, 'another session');
   steps = [];
+  turns = new Map();
   cursor = -1;
-  hook.mode = mode;
-  hook.target = target;
-  hook.steps = 0;
-  hook.cursor = -1;
-  hook.highlights = [];
+  stepped = false;
+  Object.assign(hook, { mode, target, steps: 0, cursor: -1, highlights: [], summary: null, turns: [], history: [] });
   log.reset();
-  $('#target').textContent = mode === 'live' ? `live: ${target}` : `recorded: ${target}`;
+  setTitle(mode === 'live' ? `live · ${target}` : `recorded · ${target}`);
+  $('#summary').hidden = true;
   $('#stepper').hidden = mode !== 'recorded';
-  // The page draws only the chart's own snapshots: `feed=chart` spares the server the children's messages.
-  const url = new URL(`/inspect/ws?${mode === 'live' ? `session=${encodeURIComponent(target)}&feed=chart` : `recording=${encodeURIComponent(target)}`}`, location.href);
+  // The page's own feed: the chart's snapshots (not the children's), with turn figures and a recording's summary.
+  const url = new URL(`/inspect/ws?${mode === 'live' ? 'session' : 'recording'}=${encodeURIComponent(target)}&feed=chart`, location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url, apiKey ? [INSPECT_SUBPROTOCOL, `${KEY_PREFIX}${apiKey}`] : [INSPECT_SUBPROTOCOL]);
   socket = ws;
   ws.onopen = () => setStatus('watching');
-  ws.onmessage = (e) => {
+  ws.onmessage = (e) => ws === socket && receive(/** @type {StatelyMessage} */ (JSON.parse(String(e.data))));
+  ws.onclose = (e) => {
     if (ws !== socket) return;
-    const step = toStep(/** @type {StatelyMessage} */ (JSON.parse(String(e.data))));
+    // Live, the history then tells a reply still waiting for what was heard as cut by the end.
+    if (mode === 'live') closedLive(target, e.code, e.reason), schedule();
+    else if (e.code === 4404) setStatus('failed', `No recording “${target}” on this server: pick one from the list.`);
+    else if (e.code !== 1000 && e.code !== 1005) setStatus('failed', e.reason || 'The recording could not be loaded.');
+    else if (hook.status === 'watching') setStatus('ended');
+    void sessions.refresh();
+  };
+  void sessions.refresh();
+}
+
+/** @param {string} text */
+function setTitle(text) {
+  hook.title = text;
+  $('#target').textContent = text;
+}
+
+/** @param {string} target @param {number} code @param {string} reason */
+function closedLive(target, code, reason) {
+  if (code === 4404) return setStatus('failed', `No live session “${target}” on this server: it may have ended (its recording is under Recorded) or run on another server.`);
+  if (code === 1001) return setStatus('ended', 'The server is shutting down: the session ended with it.');
+  if (code === 1000 && reason.startsWith('session ended')) return setStatus('ended', `The session ended (${reason.replace(/^session ended:\s*/, '')}).`);
+  setStatus('ended', `The connection to the inspector closed${reason ? ` (${reason})` : ''}: the server may have stopped.`);
+}
+
+/** @param {StatelyMessage} message */
+function receive(message) {
+  if (message.type === '@voice-agent.turn' && message.turn) {
+    turns.set(message.turn.turnId, message.turn);
+  } else if (message.type === '@voice-agent.recording' && message.recording) {
+    hook.summary = message.recording;
+    setTitle(`recorded · ${message.recording.sessionId}`);
+    showSummary(message.recording);
+  } else {
+    const step = toStep(message);
     if (!step) return;
     steps.push(step);
     hook.steps = steps.length;
-    // Live: follow the newest step; recorded: stay on the first until the user steps.
-    if (mode === 'live' || cursor < 0) cursor = mode === 'live' ? steps.length - 1 : 0;
-    schedule();
-  };
-  ws.onclose = (e) => {
-    if (ws !== socket) return;
-    if (mode === 'live') setStatus('ended', e.reason ? `The session ended (${e.reason}).` : 'The inspector connection closed.');
-    else if (e.code !== 1000 && e.code !== 1005) setStatus('failed', e.reason || 'The recording could not be loaded.');
-    void refreshSessions().catch(() => undefined);
-  };
-  void refreshSessions().catch(() => undefined);
+    // Live, and a recording until the user steps: the newest step.
+    if (hook.mode === 'live' || !stepped) cursor = steps.length - 1;
+  }
+  schedule();
+}
+
+/** @param {import('./inspect-hook.js').RecordingSummary} r */
+function showSummary(r) {
+  const box = $('#summary');
+  const seconds = r.endedAtMs === null ? 'never saw its end (the server stopped)' : `${(r.endedAtMs / 1000).toFixed(1)} s`;
+  const parts = [
+    `session ${r.sessionId}`,
+    new Date(r.startedWallMs).toLocaleString(),
+    r.endReason ? `ended: ${r.endReason} after ${seconds}` : seconds,
+    `${r.turns} turn${r.turns === 1 ? '' : 's'}, ${r.events} events`,
+    r.firstUtterance ? `first said: “${r.firstUtterance}”` : 'nothing said',
+  ];
+  if (r.transitions === 'inferred') parts.push('recorded by another chart: some transitions inferred');
+  box.replaceChildren(...parts.map((text) => Object.assign(document.createElement('span'), { textContent: text })));
+  box.hidden = false;
 }
 
 /**
@@ -168,23 +205,25 @@ function schedule() {
 
 function render() {
   const step = steps[cursor];
+  const live = hook.mode === 'live';
+  const shownTurns = live ? [...turns.values()] : turnsAt([...turns.values()], step?.atMs ?? Infinity);
+  hook.turns = shownTurns;
+  renderWaterfall($('#waterfall'), shownTurns);
   if (!step || !chart) return;
   chart.show(activeIds(step.value), lastTransitions(cursor));
   const shown = chart.shown();
-  hook.active = shown.active;
-  hook.lastTransition = shown.last;
-  hook.cursor = cursor;
+  Object.assign(hook, { active: shown.active, lastTransition: shown.last, labels: shown.labels, legendMarked: shown.legend, view: chart.camera.state(), cursor });
   const state = flatten(step.value);
   if (hook.highlights.at(-1) !== state) hook.highlights.push(state);
   if (hook.highlights.length > MAX_HIGHLIGHTS) hook.highlights.splice(0, hook.highlights.length - MAX_HIGHLIGHTS);
   $('#state').textContent = `${state}${step.status !== 'active' ? ` (${step.status})` : ''}`;
   $('#step-position').textContent = `${cursor + 1} / ${steps.length}`;
-  chart.reveal($('#chart-scroll'));
   log.update(steps, cursor);
   const upTo = steps.slice(0, cursor + 1);
-  const turns = turnTimes(upTo);
-  renderWaterfall($('#waterfall'), turns);
-  renderHistory(/** @type {HTMLOListElement} */ ($('#history')), heardHistory(step.history, turns));
+  // Ended: the chart's final state, or (live) the session gone while a reply waited for its report.
+  const ended = step.status === 'done' || (live && hook.status === 'ended');
+  hook.history = heardHistory(step.history, { texts: replyTexts(upTo), turns: shownTurns, ended });
+  renderHistory(/** @type {HTMLOListElement} */ ($('#history')), hook.history);
 }
 
 /**
@@ -204,6 +243,7 @@ function lastTransitions(index) {
 /** @param {number} index */
 function goTo(index) {
   if (steps.length === 0) return;
+  stepped = true;
   cursor = Math.max(0, Math.min(steps.length - 1, index));
   render();
 }
@@ -212,10 +252,15 @@ $('#step-first').addEventListener('click', () => goTo(0));
 $('#step-back').addEventListener('click', () => goTo(cursor - 1));
 $('#step-forward').addEventListener('click', () => goTo(cursor + 1));
 $('#step-last').addEventListener('click', () => goTo(steps.length - 1));
+$('#zoom-fit').addEventListener('click', () => chart?.camera.fitAll());
+$('#zoom-in').addEventListener('click', () => chart?.camera.zoom(1.25));
+$('#zoom-out').addEventListener('click', () => chart?.camera.zoom(0.8));
 document.addEventListener('keydown', (e) => {
   if (hook.mode !== 'recorded' || e.target instanceof HTMLInputElement) return;
-  if (e.key === 'ArrowLeft') goTo(cursor - 1);
-  if (e.key === 'ArrowRight') goTo(cursor + 1);
+  const to = { ArrowLeft: cursor - 1, ArrowRight: cursor + 1, Home: 0, End: steps.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  goTo(to);
 });
 
 $('#key-form').addEventListener('submit', (e) => {
@@ -228,9 +273,8 @@ async function start() {
   try {
     /** @type {ChartLayout} */
     const layout = await api('/inspect/api/chart');
-    chart = new ChartView(/** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#chart'))), layout);
-    $('#everywhere').textContent = `In every state: ${layout.everywhere.map((t) => `${t.label}${t.target ? ` → ${t.target.replace(/^session\./, '')}` : ''}`).join(' · ')}`;
-    await refreshSessions();
+    chart = new ChartView(/** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#chart'))), $('#chart-scroll'), $('#legend'), layout);
+    await sessions.refresh(true);
     $('#key-form').hidden = true;
     setStatus('ready');
     const wanted = new URLSearchParams(location.search);
@@ -238,13 +282,13 @@ async function start() {
     const recording = wanted.get('recording');
     if (session) open('live', session);
     else if (recording) open('recorded', recording);
-    setInterval(() => void refreshSessions().catch(() => undefined), LIST_EVERY_MS);
+    sessions.poll();
   } catch (error) {
     if (error instanceof KeyRequired) {
       $('#key-form').hidden = false;
       setStatus('key_required', error.message);
     } else {
-      setStatus('failed', `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}`);
+      setStatus('failed', `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}. Start it (voice-agent serve) and reload.`);
     }
   }
 }

@@ -1,15 +1,17 @@
 // @ts-check
 /**
- * The inspector's model: pure functions over the `@statelyai/inspect` messages of one session — the
- * steps (one per event the chart processed), the active states of a state value, the per-turn latency
- * waterfall and what of each reply was heard. No DOM here.
+ * The inspector's model: pure functions over the messages of one session — the steps (one per event the
+ * chart processed), the active states of a state value, the turns' latency figures (the server's own, from
+ * `@voice-agent.turn`: the numbers the page and `/metrics` show too) as they stood at a step, and what of
+ * each reply was heard. No DOM here.
  */
 
 /** @typedef {import('./inspect-hook.js').StatelyMessage} StatelyMessage */
 /** @typedef {import('./inspect-hook.js').StateValue} StateValue */
 /** @typedef {import('./inspect-hook.js').Step} Step */
-/** @typedef {import('./inspect-hook.js').TurnTimes} TurnTimes */
+/** @typedef {import('./inspect-hook.js').TurnFigures} TurnFigures */
 /** @typedef {import('./inspect-hook.js').HistoryEntry} HistoryEntry */
+/** @typedef {import('./inspect-hook.js').ShownEntry} ShownEntry */
 
 /**
  * The step a message is, when it is the chart's own snapshot (its root), else null.
@@ -71,94 +73,89 @@ export function flatten(value) {
 /** @param {string} type */
 export function eventLabel(type) {
   if (type === 'xstate.init') return 'start';
+  // The state the chart was in when this watcher joined (no event of its own).
+  if (type === '') return 'joined';
   const after = /^xstate\.after\.([^.]+)\./.exec(type);
   return after ? `after ${after[1]}` : type;
 }
 
-/** `listening.hearing → speaking` for one taken transition (ids without the `session.` root). */
+/** `listening.hearing → speaking` for one taken transition (ids without the root's name). */
 /** @param {import('./inspect-hook.js').TakenTransition} t */
 export function describeTransition(t) {
-  const short = (/** @type {string} */ id) => id.replace(/^session\./, '');
+  const short = (/** @type {string} */ id) => (id.includes('.') ? id.replace(/^[^.]+\./, '') : id);
   return t.targets.length ? `${short(t.source)} → ${t.targets.map(short).join(', ')}` : `${short(t.source)}: actions only`;
 }
 
+/** The figures of a turn, in the order they happen: each bar of the waterfall runs from the one before. */
+export const MILESTONES = /** @type {const} */ ([
+  ['endOfTurnMs', 'end of turn', 'voice end → end of turn decided'],
+  ['transcriptMs', 'stt', '→ transcript'],
+  ['firstTokenMs', 'llm', '→ first token'],
+  ['firstClauseMs', 'clause', '→ first clause'],
+  ['firstAudioMs', 'tts', '→ first audio'],
+]);
+
 /**
- * The per-turn waterfall from the chart's events up to a step: speech end → transcript → first token
- * → first clause → first audio → end, with the outcome (interrupted when the reply was stopped).
- * @param {Step[]} steps
- * @returns {TurnTimes[]}
+ * The turns as they stood at `atMs` (Unix ms; a recording stepped back): turns not begun yet left out,
+ * figures not reached yet dropped. Live, pass Infinity.
+ * @param {TurnFigures[]} turns
+ * @param {number} atMs
+ * @returns {TurnFigures[]}
  */
-export function turnTimes(steps) {
-  /** @type {Map<string, TurnTimes>} */
-  const turns = new Map();
-  /** A typed message or a SAY carries no turn id (the chart mints it): its reply's turn starts there. */
-  /** @type {number | undefined} */
-  let requestAtMs;
-  /** @param {string} turnId @param {number} atMs */
-  const get = (turnId, atMs) => {
-    let t = turns.get(turnId);
-    if (!t) {
-      turns.set(turnId, (t = { turnId, originAtMs: turnId.startsWith('u') ? atMs : requestAtMs ?? atMs, clauses: [] }));
-      if (!turnId.startsWith('u')) requestAtMs = undefined;
+export function turnsAt(turns, atMs) {
+  /** @type {TurnFigures[]} */
+  const out = [];
+  for (const t of turns) {
+    if (t.originWallMs > atMs) continue;
+    const reached = (/** @type {number | undefined} */ ms) => ms !== undefined && t.originWallMs + ms <= atMs;
+    /** @type {TurnFigures} */
+    const shown = { ...t };
+    for (const [key] of MILESTONES) if (!reached(t[key])) delete shown[key];
+    if (!reached(t.endMs)) {
+      delete shown.endMs;
+      delete shown.outcome;
+      delete shown.reason;
+      delete shown.heard;
     }
-    return t;
-  };
-  for (const { event, atMs } of steps) {
-    const turnId = event.turnId;
-    if (event.type === 'user.text' || event.type === 'control.say') requestAtMs = atMs;
-    if (!turnId || turnId === '-') continue;
-    switch (event.type) {
-      case 'vad.speech_end': {
-        const t = get(turnId, atMs);
-        t.speechEndAtMs ??= atMs;
-        t.originAtMs = t.speechEndAtMs;
-        break;
-      }
-      case 'stt.final':
-        get(turnId, atMs).transcriptAtMs ??= atMs;
-        break;
-      case 'llm.started':
-        get(turnId, atMs).firstTokenAtMs ??= atMs;
-        break;
-      // The first clause reached TTS (the chart sees clauses only through the TTS actor).
-      case 'tts.requested':
-        if (event.kind !== 'filler') get(turnId, atMs).firstClauseAtMs ??= atMs;
-        break;
-      // The stopped TTS actor's report: the reply's text as it was to be spoken.
-      case 'tts.stopped':
-        if (Array.isArray(event.texts)) get(turnId, atMs).clauses = event.texts.filter((text) => typeof text === 'string');
-        break;
-      case 'playback.started':
-        if (event.kind !== 'filler') get(turnId, atMs).firstAudioAtMs ??= atMs;
-        break;
-      case 'playback.finished': {
-        const t = get(turnId, atMs);
-        t.endedAtMs = atMs;
-        t.outcome = 'finished';
-        break;
-      }
-      case 'playback.stopped': {
-        const t = get(turnId, atMs);
-        t.endedAtMs = atMs;
-        t.outcome = 'interrupted';
-        break;
-      }
-    }
+    out.push(shown);
   }
-  return [...turns.values()].filter((t) => t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.transcriptAtMs !== undefined);
+  return out;
 }
 
 /**
- * History entries with, for a reply cut short, the part the user never heard (from the reply's clauses).
- * @param {HistoryEntry[]} history
- * @param {TurnTimes[]} turns
- * @returns {Array<HistoryEntry & { unheard: string }>}
+ * The texts of the replies cut short, from their TTS actors' `tts.stopped` reports: what was to be said.
+ * @param {Step[]} steps
+ * @returns {Map<string, string>}
  */
-export function heardHistory(history, turns) {
+export function replyTexts(steps) {
+  /** @type {Map<string, string>} */
+  const out = new Map();
+  for (const { event } of steps) {
+    if (event.type !== 'tts.stopped' || !event.turnId || !Array.isArray(event['texts'])) continue;
+    out.set(event.turnId, /** @type {unknown[]} */ (event['texts']).filter((text) => typeof text === 'string').join(' '));
+  }
+  return out;
+}
+
+/**
+ * History entries as shown: for a reply cut short, the part never heard (from its full text); a reply still
+ * waiting for what was heard when the session ended is told as such — with the words heard when the
+ * playback report came after the chart stopped (the turn's figures carry them), or as unknown.
+ * @param {HistoryEntry[]} history
+ * @param {{ texts: Map<string, string>, turns: TurnFigures[], ended: boolean }} context
+ * @returns {ShownEntry[]}
+ */
+export function heardHistory(history, { texts, turns, ended }) {
   return history.map((entry) => {
-    if (entry.role !== 'assistant' || !entry.interrupted) return { ...entry, unheard: '' };
-    const full = turns.find((t) => t.turnId === entry.turnId)?.clauses.join(' ') ?? '';
+    if (entry.role !== 'assistant' || !entry.interrupted) return { ...entry, unheard: '', badge: '' };
+    const full = texts.get(entry.turnId) ?? '';
+    if (entry.pending && ended) {
+      const heard = turns.find((t) => t.turnId === entry.turnId)?.heard ?? '';
+      const unheard = full.startsWith(heard) ? full.slice(heard.length).trim() : '';
+      return { ...entry, text: heard, unheard, badge: heard ? 'disconnected: cut when the session ended — heard / not heard' : 'disconnected: cut when the session ended — nothing was heard' };
+    }
+    if (entry.pending) return { ...entry, unheard: '', badge: 'interrupted — waiting for what was heard' };
     const unheard = full.startsWith(entry.text) ? full.slice(entry.text.length).trim() : '';
-    return { ...entry, unheard };
+    return { ...entry, unheard, badge: 'interrupted: heard / not heard' };
   });
 }

@@ -1,14 +1,14 @@
 // @ts-check
 /**
  * The inspector's panels beside the chart: the event log (time, type, turn, the transition it caused),
- * the per-turn latency waterfall (speech end → transcript → first token → first clause → first audio →
- * end; interrupted turns marked) and the history with what was heard and what was not.
+ * the per-turn latency waterfall (the user's end of speech → end of turn → transcript → first token →
+ * first clause → first audio; how the reply ended) and the history with what was heard and what was not.
  */
-import { describeTransition, eventLabel } from './inspect-model.js';
+import { describeTransition, eventLabel, MILESTONES } from './inspect-model.js';
 
 /** @typedef {import('./inspect-hook.js').Step} Step */
-/** @typedef {import('./inspect-hook.js').TurnTimes} TurnTimes */
-/** @typedef {import('./inspect-hook.js').HistoryEntry} HistoryEntry */
+/** @typedef {import('./inspect-hook.js').TurnFigures} TurnFigures */
+/** @typedef {import('./inspect-hook.js').ShownEntry} ShownEntry */
 
 /** Why 400 rows: a live session runs for hours; the log shows its recent past, the recording all of it. */
 const MAX_LOG_ROWS = 400;
@@ -72,74 +72,89 @@ export class EventLog {
     this.rendered = steps.length;
     while (this.body.rows.length > MAX_LOG_ROWS) this.body.deleteRow(0);
     for (const row of this.body.querySelectorAll('tr.cursor')) row.classList.remove('cursor');
-    const at = this.body.querySelector(`tr[data-index="${cursor}"]`);
+    const at = /** @type {HTMLElement | null} */ (this.body.querySelector(`tr[data-index="${cursor}"]`));
     at?.classList.add('cursor');
-    at?.scrollIntoView({ block: 'nearest' });
+    // Only the log scrolls to it (scrollIntoView would move the page too).
+    const box = /** @type {HTMLElement | null} */ (this.body.closest('.log-scroll'));
+    if (at && box) {
+      const head = this.body.parentElement?.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+      if (at.offsetTop - head < box.scrollTop) box.scrollTop = at.offsetTop - head;
+      else if (at.offsetTop + at.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = at.offsetTop + at.offsetHeight - box.clientHeight;
+    }
   }
 }
 
-const SEGMENTS = /** @type {const} */ ([
-  ['speechEndAtMs', 'transcriptAtMs', 'stt', 'speech end → transcript'],
-  ['transcriptAtMs', 'firstTokenAtMs', 'llm', 'transcript → first token'],
-  ['firstTokenAtMs', 'firstClauseAtMs', 'clause', 'first token → first clause'],
-  ['firstClauseAtMs', 'firstAudioAtMs', 'tts', 'first clause → first audio'],
-  ['firstAudioAtMs', 'endedAtMs', 'play', 'first audio → end'],
-]);
+/** Why 400 ms: the smallest span drawn, so a fast turn's bars are not stretched across the whole track. */
+const MIN_SPAN_MS = 400;
 
 /**
- * The latency waterfall: one row per turn, bars from the turn's origin (speech end or request).
+ * The latency waterfall: one row per turn (its id and the user's words), bars from the user's end of speech
+ * (or the request) to the first audio, each stage its own colour; how the reply ended in words beside it.
+ * The track ends at the slowest first audio, so the stages before it are readable (the reply's playing
+ * time is a figure, not a bar).
  * @param {HTMLElement} container
- * @param {TurnTimes[]} turns
+ * @param {TurnFigures[]} turns
  */
 export function renderWaterfall(container, turns) {
   container.replaceChildren();
   if (turns.length === 0) return void container.appendChild(h('p', 'hint', 'no turn yet'));
-  const span = Math.max(1000, ...turns.map((t) => (t.endedAtMs ?? t.firstAudioAtMs ?? t.firstTokenAtMs ?? t.originAtMs) - t.originAtMs));
+  const lastOf = (/** @type {TurnFigures} */ t) => Math.max(0, ...MILESTONES.map(([key]) => t[key] ?? 0));
+  const span = Math.max(MIN_SPAN_MS, ...turns.map(lastOf));
   const pct = (/** @type {number} */ ms) => `${Math.max(0, Math.min(100, (ms / span) * 100)).toFixed(2)}%`;
   for (const t of turns) {
-    const row = h('div', `turn-row${t.outcome === 'interrupted' ? ' interrupted' : ''}`);
+    const interrupted = t.outcome === 'interrupted';
+    const row = h('div', `turn-row${interrupted ? ' interrupted' : ''}${t.outcome === 'failed' ? ' failed' : ''}`);
     row.dataset['turn'] = t.turnId;
     const name = h('span', 'turn-id', t.turnId);
+    name.title = FROM[t.from];
+    const words = h('span', 'turn-words', t.words ? `“${t.words}”` : t.from === 'request' ? '(typed)' : '');
     const track = h('div', 'track');
+    let from = 0;
+    for (const [key, cls, what] of MILESTONES) {
+      const at = t[key];
+      if (at === undefined) continue;
+      const bar = h('span', `bar ${cls.replace(/ /g, '-')}`);
+      bar.style.left = pct(from);
+      bar.style.width = pct(Math.max(at - from, span / 200));
+      bar.title = `${what}: ${Math.round(at - from)} ms (${at} ms from ${t.from === 'request' ? 'the request' : 'the end of speech'})`;
+      track.appendChild(bar);
+      from = at;
+    }
     /** @type {string[]} */
     const marks = [];
-    for (const [from, to, cls, what] of SEGMENTS) {
-      const a = from === 'speechEndAtMs' ? (t.speechEndAtMs ?? t.originAtMs) : t[from];
-      const b = t[to];
-      if (a === undefined || b === undefined) continue;
-      const bar = h('span', `bar ${cls}`);
-      bar.style.left = pct(a - t.originAtMs);
-      bar.style.width = pct(Math.max(b - a, span / 400));
-      bar.title = `${what}: ${Math.round(b - a)} ms`;
-      track.appendChild(bar);
-    }
-    if (t.firstAudioAtMs !== undefined) marks.push(`first audio ${Math.round(t.firstAudioAtMs - t.originAtMs)} ms`);
-    if (t.endedAtMs !== undefined) marks.push(`${t.outcome === 'interrupted' ? 'interrupted' : 'end'} ${Math.round(t.endedAtMs - t.originAtMs)} ms`);
-    row.append(name, track, h('span', 'turn-marks', marks.join(' · ')));
+    if (t.firstAudioMs !== undefined) marks.push(`first audio ${t.firstAudioMs} ms`);
+    else if (t.outcome === undefined) marks.push('…');
+    if (t.outcome) marks.push(`${t.outcome}${t.reason ? ` (${t.reason})` : ''}${t.endMs !== undefined ? ` at ${t.endMs} ms` : ''}`);
+    row.append(name, words, track, h('span', 'turn-marks', marks.join(' · ')));
     container.appendChild(row);
   }
   const legend = h('p', 'legend');
-  for (const [, , cls, what] of SEGMENTS) {
+  for (const [, cls, what] of MILESTONES) {
     const item = h('span', 'legend-item');
-    item.append(h('span', `swatch ${cls}`), document.createTextNode(what));
+    item.append(h('span', `swatch ${cls.replace(/ /g, '-')}`), document.createTextNode(what));
     legend.appendChild(item);
   }
+  legend.appendChild(h('span', 'legend-item', `· ms from the user's end of speech (last voiced frame), scale ${span} ms`));
   container.appendChild(legend);
 }
 
+/** What a turn's figures count from, in words. */
+const FROM = { voice_end: "from the user's end of speech (the last voiced frame)", speech_end: "from the VAD's end of speech", request: 'from the request (typed)' };
+
 /**
- * The history: each entry, an interrupted reply marked, with what was heard and what was not.
+ * The history: each entry, a cut reply marked, with what was heard and what was not.
  * @param {HTMLOListElement} list
- * @param {Array<HistoryEntry & { unheard: string }>} entries
+ * @param {ShownEntry[]} entries
  */
 export function renderHistory(list, entries) {
   list.replaceChildren();
   for (const e of entries) {
-    const item = h('li', `entry ${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`);
+    const disconnected = e.badge.startsWith('disconnected');
+    const item = h('li', `entry ${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`);
     item.dataset['turn'] = e.turnId;
     item.append(h('span', 'who', `${e.role === 'user' ? 'user' : 'agent'} ${e.turnId}`), h('span', 'heard', e.text));
     if (e.unheard) item.append(document.createTextNode(' '), h('span', 'unheard', e.unheard));
-    if (e.interrupted) item.append(h('span', 'badge', e.pending ? 'interrupted — waiting for what was heard' : 'interrupted: heard / not heard'));
+    if (e.badge) item.append(h('span', 'badge', e.badge));
     list.appendChild(item);
   }
 }

@@ -14,6 +14,7 @@ import { BargeIn } from './barge-in.js';
 import { Conversation } from './conversation.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
+import { leftSessionMessage, noteLeftSession } from './reload-note.js';
 import { ConnectError, explainClose, explainFailure, RealtimeSocket, realtimeUrl } from './realtime-client.js';
 import { Speaker } from './speaker.js';
 import { View } from './view.js';
@@ -69,6 +70,9 @@ let call = null;
 /** @type {string | null} */
 let apiKey = null;
 let typedMessages = 0;
+/** The server's id of this connection's session (for the note a reload leaves). */
+/** @type {string | null} */
+let sessionId = null;
 /** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
 let mouthEpoch = 0;
 
@@ -241,7 +245,14 @@ function onEvent(c, event) {
       bargeIn.speechStarted(atMs);
       break;
     case 'input_audio_buffer.speech_stopped':
-      conversation.userSpeechEnded(event.item_id, atMs);
+      // The server says where in the audio sent the voice stopped; the microphone knows when that was captured.
+      conversation.userSpeechEnded(event.item_id, atMs, c.microphone?.capturedAt(event.audio_end_ms) ?? null);
+      break;
+    case 'voice_agent.turn.latency':
+      conversation.turnLatency(event);
+      break;
+    case 'session.created':
+      sessionId = event.session.id;
       break;
     case 'conversation.item.input_audio_transcription.completed':
       conversation.userTranscript(event.item_id, event.transcript);
@@ -364,3 +375,11 @@ view.textForm.addEventListener('submit', (event) => {
 });
 setStatus('disconnected');
 view.microphone(0, false);
+// A reload (or a closed tab) ends the session with the connection: the page notes it, and says so next time.
+noteLeftSession(() => {
+  if (!call || !sessionId) return null;
+  const state = conversation.state?.value ?? '';
+  return { sessionId, state, replying: hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking') };
+});
+const left = leftSessionMessage();
+if (left) setMessage(left);

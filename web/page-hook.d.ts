@@ -17,11 +17,12 @@ export type MessageCode =
   | 'refused'
   | 'connection_lost'
   | 'server_closed'
-  | 'server_error';
+  | 'server_error'
+  | 'reloaded';
 
 /** The message the page shows (one at a time; `null` when all is well). */
 export interface PageMessage {
-  kind: 'error' | 'warning';
+  kind: 'error' | 'warning' | 'info';
   code: MessageCode;
   text: string;
 }
@@ -39,15 +40,32 @@ export interface TranscriptEntry {
   intents: string[];
 }
 
-/** One reply's latency: from the end of the user's speech (or a typed message) to its first audio played. */
+/** The server's figures of a turn (`voice_agent.turn.latency`): ms from the user's end of speech. */
+export type ServerTurnFigures = import('./realtime-events.js').TurnLatencyEvent;
+
+/**
+ * One turn's latency: from the end of the user's speech (the last voiced sound) — or a typed message sent —
+ * to the reply's first audio played by the page, and the server's figures for the stages between.
+ */
 export interface TurnTiming {
+  /** The server's turn id (`u3`): the reply is `resp_<turn id>`. */
+  turnId: string;
+  /** The user's item (`item_u3`, or the typed message's id). */
+  itemId: string;
   responseId: string;
+  /** What the user said (the transcript), when known. */
+  words: string | null;
   startedBy: 'speech' | 'text';
-  /** `input_audio_buffer.speech_stopped` received, or the typed message sent. */
+  /** True when `startAtMs` is the user's voice ending (the server's `audio_end_ms` on the microphone's clock), false when it is `speech_stopped`'s arrival. */
+  fromVoiceEnd: boolean;
+  /** The user's voice ended, or the typed message was sent. */
   startAtMs: number;
   /** The playback worklet started the reply's first frame. */
   firstAudioAtMs: number | null;
+  /** `firstAudioAtMs - startAtMs`: the user's wait, to the first sample played here (the device's output latency comes on top). */
   firstAudioMs: number | null;
+  outcome: 'finished' | 'interrupted' | 'failed' | null;
+  server: ServerTurnFigures | null;
 }
 
 /** The playback buffer flushed for a barge-in. */

@@ -11,7 +11,8 @@
 
 /**
  * @typedef {{type: 'input_audio_buffer.speech_started', item_id: string}
- *   | {type: 'input_audio_buffer.speech_stopped', item_id: string}
+ *   | {type: 'input_audio_buffer.speech_stopped', item_id: string, audio_end_ms: number}
+ *   | {type: 'session.created', session: {id: string}}
  *   | {type: 'conversation.item.input_audio_transcription.completed', item_id: string, transcript: string}
  *   | {type: 'response.created', response: {id: string}}
  *   | {type: 'response.output_audio_transcript.delta', response_id: string, item_id: string, delta: string}
@@ -22,15 +23,36 @@
  *   | {type: 'response.done', response: {id: string, status: string, status_details: {reason?: string} | null}}
  *   | {type: 'voice_agent.conversation.item.heard', response_id: string, item_id: string, transcript: string}
  *   | {type: 'voice_agent.session.state', value: string, cause: string, turn_id: string}
+ *   | ({type: 'voice_agent.turn.latency'} & TurnLatencyEvent)
  *   | {type: 'error', error: {code: string | null, message: string}}
  * } KnownEvent
  */
 /** @typedef {KnownEvent | {type: 'other', name: string}} ServerEvent */
+/**
+ * One turn's figures as the server computes them for the inspector and `/metrics` too: ms from the user's
+ * end of speech (`from`), null where not reached.
+ * @typedef {object} TurnLatencyEvent
+ * @property {string} turn_id
+ * @property {string} item_id the user's item
+ * @property {string} response_id
+ * @property {string | null} words
+ * @property {string | null} heard
+ * @property {'voice_end' | 'speech_end' | 'request'} from
+ * @property {number | null} end_of_turn_ms
+ * @property {number | null} transcript_ms
+ * @property {number | null} first_token_ms
+ * @property {number | null} first_clause_ms
+ * @property {number | null} first_audio_ms
+ * @property {number | null} end_ms
+ * @property {'finished' | 'interrupted' | 'failed' | null} outcome
+ * @property {string | null} reason
+ */
 
 /** Field → expected `typeof` for each event type the page handles. */
 const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */ ({
   'input_audio_buffer.speech_started': { item_id: 'string' },
-  'input_audio_buffer.speech_stopped': { item_id: 'string' },
+  'input_audio_buffer.speech_stopped': { item_id: 'string', audio_end_ms: 'number' },
+  'session.created': { session: 'object', 'session.id': 'string' },
   'conversation.item.input_audio_transcription.completed': { item_id: 'string', transcript: 'string' },
   'response.created': { response: 'object', 'response.id': 'string' },
   'response.output_audio_transcript.delta': { response_id: 'string', item_id: 'string', delta: 'string' },
@@ -41,6 +63,7 @@ const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */
   'response.done': { response: 'object', 'response.id': 'string', 'response.status': 'string' },
   'voice_agent.conversation.item.heard': { response_id: 'string', item_id: 'string', transcript: 'string' },
   'voice_agent.session.state': { value: 'string', cause: 'string', turn_id: 'string' },
+  'voice_agent.turn.latency': { turn_id: 'string', item_id: 'string', response_id: 'string', from: 'string' },
   error: { error: 'object', 'error.message': 'string' },
 });
 

@@ -79,6 +79,7 @@ export class View {
     this.connectButton.textContent = status === 'connected' || status === 'connecting' ? 'Disconnect' : 'Connect';
     this.connectButton.disabled = status === 'connecting';
     this.textInput.disabled = status !== 'connected';
+    if (status !== 'connected') this.stateDetail.textContent = status === 'connecting' ? 'connecting…' : 'not connected';
   }
 
   /** @param {PageMessage | null} message */
@@ -125,18 +126,52 @@ export class View {
   drawState(conversation) {
     const top = conversation.state?.value.split('.')[0] ?? '';
     for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top);
-    this.stateDetail.textContent = conversation.state ? `${conversation.state.value}  ←  ${conversation.state.cause}` : 'not connected';
+    const connected = this.statusText.dataset['status'] === 'connected';
+    this.stateDetail.replaceChildren(conversation.state ? this.breakable(`${conversation.state.value}  ←  ${conversation.state.cause}`) : connected ? 'waiting for the session…' : 'not connected');
     this.stateList.replaceChildren(
-      ...conversation.states.slice(-SHOWN_STATES).reverse().map((s) => make(this.doc, 'li', '', `${s.value}  ←  ${s.cause}`)),
+      ...conversation.states.slice(-SHOWN_STATES).reverse().map((s) => {
+        const item = make(this.doc, 'li', '');
+        item.append(this.breakable(`${s.value}  ←  ${s.cause}`));
+        return item;
+      }),
     );
   }
 
-  /** @param {Conversation} conversation */
+  /**
+   * A state value that wraps between its parts (after `.` and `+`), never inside a word.
+   * @param {string} text
+   */
+  breakable(text) {
+    const fragment = this.doc.createDocumentFragment();
+    for (const part of text.split(/(?<=[.+])/)) fragment.append(part, this.doc.createElement('wbr'));
+    return fragment;
+  }
+
+  /**
+   * Newest first, each turn by its id and words: the wait until the reply was heard here, and the server's
+   * stages (the figures the inspector and `/metrics` show), an interrupted reply marked.
+   * @param {Conversation} conversation
+   */
   drawLatency(conversation) {
     this.latencyList.replaceChildren(
       ...conversation.turns.slice(-SHOWN_TURNS).reverse().map((t) => {
-        const from = t.startedBy === 'speech' ? 'speech end' : 'typed';
-        return make(this.doc, 'li', '', t.firstAudioMs === null ? `${from} → …` : `${from} → first audio ${t.firstAudioMs} ms`);
+        const item = make(this.doc, 'li', `latency-turn${t.outcome && t.outcome !== 'finished' ? ` ${t.outcome}` : ''}`);
+        item.dataset['turn'] = t.turnId;
+        const head = make(this.doc, 'div', 'latency-head');
+        head.append(make(this.doc, 'span', 'turn-id', t.turnId), make(this.doc, 'span', 'words', t.words ? `“${t.words}”` : t.startedBy === 'text' ? '(typed)' : '…'));
+        const played = t.firstAudioMs === null ? '…' : `${t.firstAudioMs} ms`;
+        head.append(make(this.doc, 'span', 'played', played));
+        item.append(head);
+        const s = t.server;
+        /** @type {string[]} */
+        const stages = [];
+        if (s) {
+          for (const [label, ms] of /** @type {const} */ ([['transcript', s.transcript_ms], ['token', s.first_token_ms], ['clause', s.first_clause_ms], ['audio sent', s.first_audio_ms]])) if (ms !== null) stages.push(`${label} ${ms}`);
+        }
+        if (t.outcome === 'interrupted') stages.push(`interrupted${s?.reason ? ` (${s.reason})` : ''}`);
+        else if (t.outcome === 'failed') stages.push(`failed${s?.reason ? ` (${s.reason})` : ''}`);
+        if (stages.length) item.append(make(this.doc, 'div', 'stages', stages.join(' · ')));
+        return item;
       }),
     );
   }

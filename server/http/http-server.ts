@@ -25,6 +25,7 @@ import { createInspectRoutes, type InspectRoutes } from '../inspect/routes.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openRealtimeConnection, type RealtimeConnection } from '../realtime/connection.js';
 import type { RecordStore } from '../records/store.js';
+import type { SessionTimelines } from '../session-timelines.js';
 import { SessionDirectoryError } from '../session-directory.js';
 import { SessionExistsError, SessionLimitError, type SessionManager } from '../session-manager.js';
 import { createAuthenticator, KEY_SUBPROTOCOL_PREFIX } from './auth.js';
@@ -42,6 +43,8 @@ export interface HttpServerOptions {
   log?: Logger;
   /** The session records: the inspector lists them and steps through them. */
   records?: RecordStore | undefined;
+  /** The hosted sessions' turn figures: sent to Realtime clients and inspectors as they change. */
+  timelines?: SessionTimelines | undefined;
 }
 
 export interface HttpServer {
@@ -73,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const refuse = (res: ServerResponse, status: number, code: string, message: string) => json(res, status, { error: { code, message } });
 
   const assets = createStaticFiles();
-  const inspect = createInspectRoutes({ manager, clock, records: options.records, log });
+  const inspect = createInspectRoutes({ manager, clock, records: options.records, timelines: options.timelines, log });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -175,6 +178,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         limits: { maxEventBytes: config.maxEventBytes, maxAudioSecondsPerSecond: config.maxAudioSecondsPerSecond },
         log,
         onClientError: (code) => metrics.clientErrors.inc({ code }),
+        ...(options.timelines ? { timelines: options.timelines } : {}),
         send: (event) => {
           if (ws.readyState !== ws.OPEN) return;
           if (ws.bufferedAmount > MAX_CLIENT_BACKLOG_BYTES) return ws.close(1008, 'client is not reading its events');

@@ -1,14 +1,16 @@
 /**
  * Prometheus metrics for `/metrics` (prom-client, a registry of the server's own so several servers can
  * live in one process): sessions, turns, barge-ins, errors by code, and the latency histograms the notes
- * ask for, measured from the sessions' bus messages (their `atMs`): speech end → transcript, → first
- * token, → first audio, and STOP → silence. Only sessions this process hosts are counted (on NATS the
- * wildcard subscriptions also see other hosts' sessions).
+ * ask for: from the user's end of speech (the last voiced frame, as `turn-latency.ts` computes it for the
+ * page and the inspector too) to the transcript, the first token, the first clause and the first audio,
+ * the end-of-turn wait itself, and STOP → silence. Only sessions this process hosts are counted (on NATS
+ * the wildcard subscriptions also see other hosts' sessions).
  *
  * @example
  * ```ts
  * const metrics = createServerMetrics();
- * const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined);
+ * const timelines = createSessionTimelines({ bus, isHosted });
+ * const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined, timelines);
  * res.end(await metrics.registry.metrics());
  * ```
  */
@@ -16,6 +18,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import type { Subscription } from '../../bus/transport.js';
+import type { SessionTimelines } from '../session-timelines.js';
+import type { TurnLatency } from '../turn-latency.js';
 
 /** Why these buckets (ms): from a cached phrase (~1 ms) to a slow cloud turn (5 s), roughly doubling. */
 const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800, 1200, 2000, 5000];
@@ -31,7 +35,9 @@ export interface ServerMetrics {
   readonly clientErrors: Counter<'code'>;
   readonly speechEndToTranscript: Histogram;
   readonly speechEndToFirstToken: Histogram;
+  readonly speechEndToFirstClause: Histogram;
   readonly speechEndToFirstAudio: Histogram;
+  readonly endOfTurn: Histogram;
   readonly stopToSilence: Histogram;
 }
 
@@ -48,9 +54,11 @@ export function createServerMetrics(): ServerMetrics {
     bargeIns: new Counter({ name: 'va_barge_ins_total', help: 'Replies cut by the user speaking', registers: [registry] }),
     errors: new Counter({ name: 'va_session_errors_total', help: 'session.error messages by code', labelNames: ['code'], registers: [registry] }),
     clientErrors: new Counter({ name: 'va_client_errors_total', help: 'Error events sent to Realtime clients by code', labelNames: ['code'], registers: [registry] }),
-    speechEndToTranscript: histogram('va_speech_end_to_transcript_ms', 'VAD speech end to the final transcript (ms)'),
-    speechEndToFirstToken: histogram('va_speech_end_to_first_token_ms', 'VAD speech end to the first LLM token (ms)'),
-    speechEndToFirstAudio: histogram('va_speech_end_to_first_audio_ms', 'VAD speech end to the first reply audio frame (ms)'),
+    speechEndToTranscript: histogram('va_speech_end_to_transcript_ms', "The user's end of speech (last voiced frame) to the final transcript (ms)"),
+    speechEndToFirstToken: histogram('va_speech_end_to_first_token_ms', "The user's end of speech (last voiced frame) to the first LLM token (ms)"),
+    speechEndToFirstClause: histogram('va_speech_end_to_first_clause_ms', "The user's end of speech (last voiced frame) to the first clause sent to TTS (ms)"),
+    speechEndToFirstAudio: histogram('va_speech_end_to_first_audio_ms', "The user's end of speech (last voiced frame) to the first reply audio frame written (ms)"),
+    endOfTurn: histogram('va_end_of_turn_ms', "The user's end of speech to the VAD's end of speech: the end-of-turn wait (ms)"),
     stopToSilence: histogram('va_stop_to_silence_ms', 'STOP (control.stop) to the playback stopped report (ms)'),
   };
 }
@@ -58,51 +66,35 @@ export function createServerMetrics(): ServerMetrics {
 /** Why 10,000: open turns per process at once; past it the oldest are forgotten rather than grow. */
 const MAX_OPEN_TURNS = 10_000;
 
-/** Subscribes (once per process, wildcards) to the messages the metrics are made of. */
-export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHosted: (sessionId: string) => boolean): Subscription {
-  const speechEnd = new Map<string, number>();
+/** The latency histograms and the figure of a turn each observes, once, when the turn first has it. */
+const LATENCY_FIGURES = [
+  ['endOfTurn', 'endOfTurnMs'],
+  ['speechEndToTranscript', 'transcriptMs'],
+  ['speechEndToFirstToken', 'firstTokenMs'],
+  ['speechEndToFirstClause', 'firstClauseMs'],
+  ['speechEndToFirstAudio', 'firstAudioMs'],
+] as const satisfies ReadonlyArray<readonly [keyof ServerMetrics, keyof TurnLatency]>;
+
+/**
+ * Subscribes (once per process, wildcards) to the messages the counters are made of, and to the shared
+ * turn timelines for the latency histograms (a user's turn only: typed turns have no end of speech).
+ */
+export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHosted: (sessionId: string) => boolean, timelines: SessionTimelines): Subscription {
   const stopAt = new Map<string, number>();
-  const seen = new Map<string, Set<string>>();
-  const key = (m: BusMessage) => `${m.sessionId}#${m.turnId}`;
-  const once = (m: BusMessage, what: string) => {
-    let s = seen.get(key(m));
-    if (!s) seen.set(key(m), (s = new Set()));
-    if (s.has(what)) return false;
-    s.add(what);
-    return true;
-  };
   const bounded = <V>(map: Map<string, V>) => {
     if (map.size > MAX_OPEN_TURNS) map.delete(map.keys().next().value!);
   };
-  const since = (m: BusMessage) => speechEnd.get(key(m));
-  const forget = (m: BusMessage) => {
-    speechEnd.delete(key(m));
-    seen.delete(key(m));
-  };
+  const unwatch = timelines.watchAll((latency, before) => {
+    if (latency.from === 'request') return;
+    for (const [histogram, figure] of LATENCY_FIGURES) {
+      const value = latency[figure];
+      if (typeof value === 'number' && before?.[figure] === undefined) (metrics[histogram] as Histogram).observe(Math.max(0, value));
+    }
+  });
 
   const onMessage = (m: BusMessage) => {
     if (!isHosted(m.sessionId)) return;
     switch (m.type) {
-      case 'vad.speech_end':
-        speechEnd.set(key(m), m.atMs);
-        bounded(speechEnd);
-        bounded(seen);
-        break;
-      case 'stt.final': {
-        const from = since(m);
-        if (from !== undefined && once(m, 'transcript')) metrics.speechEndToTranscript.observe(m.atMs - from);
-        break;
-      }
-      case 'llm.started': {
-        const from = since(m);
-        if (from !== undefined && once(m, 'token')) metrics.speechEndToFirstToken.observe(m.atMs - from);
-        break;
-      }
-      case 'playback.started': {
-        const from = since(m);
-        if (from !== undefined && m.kind !== 'filler' && once(m, 'audio')) metrics.speechEndToFirstAudio.observe(m.atMs - from);
-        break;
-      }
       case 'control.stop':
         stopAt.set(m.sessionId, m.atMs);
         bounded(stopAt);
@@ -111,12 +103,10 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
         const from = stopAt.get(m.sessionId);
         if (from !== undefined) metrics.stopToSilence.observe(Math.max(0, m.atMs - from));
         stopAt.delete(m.sessionId);
-        forget(m);
         break;
       }
       case 'playback.finished':
         metrics.turns.inc({ outcome: 'finished' });
-        forget(m);
         break;
       case 'session.notice':
         if (m.code === 'reply_cancelled') {
@@ -131,10 +121,6 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
   };
   const subs = (
     [
-      ['vad', 'speech_end'],
-      ['stt', 'final'],
-      ['llm', 'started'],
-      ['playback', 'started'],
       ['playback', 'stopped'],
       ['playback', 'finished'],
       ['control', 'stop'],
@@ -142,5 +128,10 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
       ['session', 'error'],
     ] as const
   ).map(([stage, event]) => bus.subscribe(bus.subjects.allSessions(stage, event), onMessage));
-  return { unsubscribe: () => subs.forEach((s) => s.unsubscribe()) };
+  return {
+    unsubscribe: () => {
+      unwatch();
+      subs.forEach((s) => s.unsubscribe());
+    },
+  };
 }

@@ -42,8 +42,8 @@ export interface ChartGraph {
   root: string;
   nodes: ChartNode[];
   edges: ChartEdge[];
-  /** Root transitions, which apply in every state: their labels and targets. */
-  everywhere: Array<{ label: string; target: string | undefined }>;
+  /** Root transitions, which apply in every state: their labels, targets and ids (an edge id, or the key alone without a target). */
+  everywhere: Array<{ id: string; label: string; target: string | undefined }>;
 }
 
 interface TransitionDefinition {
@@ -101,7 +101,8 @@ export function chartGraph(root: AnyStateNode = sessionMachine.root): ChartGraph
       const label = `${eventLabel(t.eventType)}${guard ? ` [${guard}]` : ''}`;
       const key = transitionKey(t as never);
       if (node === root) {
-        everywhere.push({ label, target: t.target?.[0]?.id });
+        const target = t.target?.[0]?.id;
+        everywhere.push({ id: target ? `${key}>${target}` : key, label, target });
         continue;
       }
       for (const target of t.target ?? []) edges.push({ id: `${key}>${target.id}`, source: node.id, target: target.id, label, eventType: t.eventType });

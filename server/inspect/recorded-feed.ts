@@ -2,11 +2,15 @@
  * A recorded session as the same `@statelyai/inspect` messages a live one streams, so the inspector (and
  * Stately's tools) show it with the same code: `@xstate.actor` for the chart, then one `@xstate.snapshot`
  * per recorded event — the event as the chart received it, `createdAt` its recorded time, the state after
- * it, and a context holding the history as it stood after that event (rebuilt from the recorded history
- * entries). The page steps through them event by event.
+ * it, and a context holding the history as it stood after that event.
  *
- * The recording stores the state and not the transitions, so each snapshot's `transitions` are inferred
- * from the chart graph: the edges for that event type from a state active before to one active after.
+ * The recording stores states, not transitions, so it is replayed on today's chart (`replay.ts`, on a
+ * simulated clock, in a few ms): each snapshot then carries the transitions the chart itself took, one per
+ * transition (a guarded `stt.final` is one row, not one per guard), the root's too (`control.end →
+ * ended`), and the history with the cut replies still waiting for what was heard. Where the replay parts
+ * from the recording (a recording of an older chart), the rest is inferred as before: the transitions for
+ * that event type from a state active before to one active after (the first such, as XState picks the first
+ * enabled guard), and the history rebuilt from the recorded entries.
  *
  * @example
  * ```ts
@@ -14,15 +18,16 @@
  * for (const m of messages) ws.send(serializeMessage(m));
  * ```
  */
-import type { StateValue } from 'xstate';
+import type { AnyStateNode, StateValue } from 'xstate';
 import type { HistoryEntry } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import type { RecordedEmitted, RecordedEvent, RecordingSummary } from '../records/read.js';
-import { chartGraph } from './chart-graph.js';
+import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from '../records/read.js';
+import { replayRecording } from '../records/replay.js';
+import { chartGraph, transitionKey } from './chart-graph.js';
 import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
 
 export interface RecordedFeedInput {
-  recording: Pick<RecordingSummary, 'id' | 'sessionId' | 'startedWallMs'>;
+  recording: Pick<RecordingSummary, 'id' | 'sessionId' | 'startedWallMs'> & Partial<Pick<Recording, 'config' | 'chartVersion'>>;
   events: readonly RecordedEvent[];
   emitted: readonly RecordedEmitted[];
 }
@@ -56,17 +61,55 @@ export function activeIds(value: StateValue, prefix = sessionMachine.root.id): S
   return out;
 }
 
-function inferTransitions(eventType: string, before: Set<string>, after: Set<string>): TakenTransition[] {
+/** The transitions for `eventType` from a state active before to one active after: the first per source and target. */
+export function inferTransitions(eventType: string, before: Set<string>, after: Set<string>): TakenTransition[] {
+  const graph = chartGraph();
   const out: TakenTransition[] = [];
-  for (const edge of chartGraph().edges) {
-    if (edge.eventType !== eventType || !before.has(edge.source) || !after.has(edge.target)) continue;
-    const key = edge.id.slice(0, edge.id.lastIndexOf('>'));
-    if (!out.some((t) => t.key === key)) out.push({ key, source: edge.source, targets: [edge.target], eventType });
+  const candidates = [
+    ...graph.edges,
+    ...graph.everywhere.filter((t) => t.target).map((t) => ({ id: t.id, source: graph.root, target: t.target!, eventType: t.id.split('|')[1]! })),
+  ];
+  for (const edge of candidates) {
+    if (edge.eventType !== eventType || !(before.has(edge.source) || edge.source === graph.root) || !after.has(edge.target)) continue;
+    if (out.some((t) => t.source === edge.source && t.targets.includes(edge.target))) continue;
+    out.push({ key: edge.id.slice(0, edge.id.lastIndexOf('>')), source: edge.source, targets: [edge.target], eventType });
   }
   return out;
 }
 
+interface Replayed {
+  transitions: TakenTransition[];
+  history: HistoryEntry[];
+}
+
+/** The chart's own account of each event, up to where the replay parts from the recording. */
+function replayed(input: RecordedFeedInput): Replayed[] {
+  const { recording } = input;
+  if (recording.config === undefined || recording.chartVersion === undefined) return [];
+  const steps: Replayed[] = [];
+  const result = replayRecording(
+    { recording: { sessionId: recording.sessionId, config: recording.config, chartVersion: recording.chartVersion }, events: input.events, emitted: input.emitted },
+    {
+      onEvent(index, taken, snapshot) {
+        const transitions = (taken as Array<{ source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] }>).map((t) => ({
+          key: transitionKey(t),
+          source: t.source.id,
+          targets: (t.target ?? []).map((n) => n.id),
+          eventType: t.eventType,
+        }));
+        steps[index] = { transitions, history: (snapshot.context as { history: HistoryEntry[] }).history };
+      },
+    },
+  );
+  return result.identical ? steps : steps.slice(0, result.divergence?.index ?? 0);
+}
+
 export function recordedMessages(input: RecordedFeedInput): StatelyMessage[] {
+  return recordedFeed(input).messages;
+}
+
+/** The messages, and whether every transition in them is the chart's own (the replay matched throughout). */
+export function recordedFeed(input: RecordedFeedInput): { messages: StatelyMessage[]; exact: boolean } {
   const { recording } = input;
   const rootId = recording.sessionId;
   let seq = 0;
@@ -87,29 +130,45 @@ export function recordedMessages(input: RecordedFeedInput): StatelyMessage[] {
       snapshot: { status: 'active' },
     },
   ];
+  const exact = replayed(input);
   const byEvent = new Map<number, RecordedEmitted[]>();
   for (const e of input.emitted) byEvent.set(e.eventSeq, [...(byEvent.get(e.eventSeq) ?? []), e]);
   let history: HistoryEntry[] = [];
   let before = new Set<string>();
-  for (const event of input.events) {
-    for (const e of byEvent.get(event.seq) ?? []) {
-      if (e.kind !== 'history') continue;
-      const entry: HistoryEntry = { role: e.role, turnId: e.turnId, text: e.text, interrupted: e.interrupted, pending: e.pending };
-      // A pending entry is resolved in place by the same turn's next entry.
-      const at = history.findIndex((h) => h.turnId === entry.turnId && h.role === entry.role);
-      history = at >= 0 ? history.map((h, i) => (i === at ? entry : h)) : [...history, entry];
-    }
+  for (const [index, event] of input.events.entries()) {
+    history = rebuiltHistory(history, byEvent.get(event.seq) ?? []);
     const value = parseStateValue(event.state);
     const after = activeIds(value);
+    const own = exact[index];
     const message: StatelySnapshotMessage = {
       type: '@xstate.snapshot',
       ...base(event.atMs),
       event: event.event,
-      snapshot: { status: event.status, value, context: { sessionId: rootId, history } },
-      transitions: inferTransitions(event.type, before, after),
+      snapshot: { status: event.status, value, context: { sessionId: rootId, history: own?.history ?? history } },
+      transitions: own?.transitions ?? inferTransitions(event.type, before, after),
     };
     messages.push(message);
     before = after;
   }
-  return messages;
+  return { messages, exact: exact.length === input.events.length };
+}
+
+/**
+ * The history after an event, from the recorded entries it caused: an entry replaces the same turn's pending
+ * one, and a cancelled reply (its `reply_cancelled` notice) holds a pending place until what was heard is known.
+ */
+function rebuiltHistory(history: HistoryEntry[], emitted: readonly RecordedEmitted[]): HistoryEntry[] {
+  let out = history;
+  for (const e of emitted) {
+    const entry: HistoryEntry | undefined =
+      e.kind === 'history'
+        ? { role: e.role, turnId: e.turnId, text: e.text, interrupted: e.interrupted, pending: e.pending }
+        : e.code === 'reply_cancelled' && !out.some((h) => h.turnId === e.turnId && h.role === 'assistant')
+          ? { role: 'assistant', turnId: e.turnId, text: '', interrupted: true, pending: true }
+          : undefined;
+    if (!entry) continue;
+    const at = out.findIndex((h) => h.turnId === entry.turnId && h.role === entry.role);
+    out = at >= 0 ? out.map((h, i) => (i === at ? entry : h)) : [...out, entry];
+  }
+  return out;
 }

@@ -5,8 +5,10 @@
  * - `GET /inspect/api/sessions` → `{ live: [{ id, state, createdAtWallMs, watchers }], recorded: [RecordingSummary & { live }] }`
  * - `GET /inspect/api/chart` → the session chart laid out (`chart-layout.ts`): nodes, edges, size
  * - WebSocket `/inspect/ws?session=<id>[&feed=chart]` → the live session's `@statelyai/inspect` messages,
- *   one JSON per frame (`feed=chart`: the chart's own `@xstate.actor` and `@xstate.snapshot`s only)
- * - WebSocket `/inspect/ws?recording=<id or session id>` → a recorded session's messages, all at once, then closed by nobody
+ *   one JSON per frame (`feed=chart`: the chart's own `@xstate.actor` and `@xstate.snapshot`s only, and
+ *   the page's own `@voice-agent.turn` figures: `feed-extensions.ts`)
+ * - WebSocket `/inspect/ws?recording=<id or session id>[&feed=chart]` → a recorded session's messages, all at
+ *   once, then closed by nobody (`feed=chart`: with its `@voice-agent.recording` summary first and its turns)
  *
  * The page itself (`/inspect`) is a static asset (`static-files.ts`).
  *
@@ -28,7 +30,10 @@ import type { SessionManager } from '../session-manager.js';
 import { KEY_SUBPROTOCOL_PREFIX } from '../http/auth.js';
 import { chartLayout } from './chart-layout.js';
 import { createInspectionHub, type InspectionHub } from './hub.js';
-import { recordedMessages } from './recorded-feed.js';
+import type { SessionTimelines } from '../session-timelines.js';
+import { turnLatency, type TurnLatency } from '../turn-latency.js';
+import { recordingMessage, turnMessage } from './feed-extensions.js';
+import { recordedFeed } from './recorded-feed.js';
 import { serializeMessage } from './stately-events.js';
 
 export const INSPECT_WS_PATH = '/inspect/ws';
@@ -43,6 +48,8 @@ export interface InspectRoutesOptions {
   /** The manager's clock (session start times). */
   clock: Clock;
   records?: RecordStore | undefined;
+  /** The live sessions' turn figures (the page's waterfall); without them the page shows none live. */
+  timelines?: SessionTimelines | undefined;
   log?: Logger;
   /** Unix ms (default `Date.now`). */
   wallClock?: () => number;
@@ -134,11 +141,25 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     return { live, recorded: records ? records.recordings({ limit: 200 }) : [], recording: records !== undefined };
   };
 
-  const sendRecorded = (ws: WebSocket, ref: string) => {
+  const sendRecorded = (ws: WebSocket, ref: string, feed: 'full' | 'chart') => {
     if (!records) return ws.close(4404, 'this server records nothing: start it with --db FILE');
     try {
       const recording = records.recording(ref);
-      for (const m of recordedMessages({ recording, events: records.events(recording.id), emitted: records.emitted(recording.id) })) ws.send(serializeMessage(m));
+      const events = records.events(recording.id);
+      const emitted = records.emitted(recording.id);
+      const { messages, exact } = recordedFeed({ recording, events, emitted });
+      if (feed === 'chart') {
+        const turns = records.turns(recording.id);
+        const first = emitted.find((e) => e.kind === 'history' && e.role === 'user');
+        const { id, sessionId, startedWallMs, endedAtMs, endReason } = recording;
+        const summary = { id, sessionId, startedWallMs, endedAtMs, endReason, events: events.length, turns: turns.length, firstUtterance: first?.kind === 'history' ? first.text : null, transitions: exact ? 'exact' : 'inferred' } as const;
+        ws.send(JSON.stringify(recordingMessage(summary)));
+        for (const turn of turns) {
+          const latency = turnLatency(turn);
+          if (latency) ws.send(JSON.stringify(turnMessage(sessionId, latency, startedWallMs + latency.originAtMs)));
+        }
+      }
+      for (const m of messages) ws.send(serializeMessage(m));
     } catch (error) {
       if (error instanceof RecordingNotFoundError) return ws.close(4404, `no recording ${ref}`.slice(0, 120));
       log.error('recorded session could not be read for the inspector', { ref, error });
@@ -161,7 +182,18 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       },
     });
     if (!watch) return ws.close(4404, `no live session ${sessionId}`.slice(0, 120));
-    ws.on('close', () => watch.unsubscribe());
+    let unwatchTurns: (() => void) | undefined;
+    if (feed === 'chart' && options.timelines) {
+      // Turn figures are on the session's clock: turned into wall times like the snapshots' `createdAt`.
+      const toWall = (atMs: number) => wallClock() - (clock.now() - atMs);
+      const sendTurn = (latency: TurnLatency) => send(JSON.stringify(turnMessage(sessionId, latency, toWall(latency.originAtMs))));
+      for (const latency of options.timelines.turns(sessionId)) sendTurn(latency);
+      unwatchTurns = options.timelines.watch(sessionId, sendTurn);
+    }
+    ws.on('close', () => {
+      watch.unsubscribe();
+      unwatchTurns?.();
+    });
   };
 
   return {
@@ -201,7 +233,7 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
         });
         ws.on('error', (error) => log.warn('inspector socket error', { error }));
         if (sessionId) watchLive(ws, socket, sessionId, feed as 'full' | 'chart');
-        else sendRecorded(ws, recording!);
+        else sendRecorded(ws, recording!, feed as 'full' | 'chart');
       });
     },
     close() {

@@ -21,8 +21,10 @@ import type { BusMessage, MessageOf, TurnDetection } from '../../bus/messages.js
 import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
+import type { SessionTimelines } from '../session-timelines.js';
 import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
+import { latencyEvent } from './turn-latency-event.js';
 
 export interface RealtimeLimits {
   maxEventBytes: number;
@@ -41,6 +43,8 @@ export interface RealtimeConnectionOptions {
   log?: Logger;
   /** Called for every error event sent (metrics). */
   onClientError?(code: string): void;
+  /** The server's turn figures: each change is sent as `voice_agent.turn.latency`. */
+  timelines?: SessionTimelines;
 }
 
 export interface RealtimeConnection {
@@ -115,6 +119,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let voice = 'default';
   let lipSync = false;
   let appendedSinceCommit = 0;
+  /** Input audio appended since the connection opened, ms: where in it the user's speech ended (`audio_end_ms`). */
+  let appendedMs = 0;
   let audioBudgetSeconds = AUDIO_BURST_SECONDS;
   let budgetAtMs = clock.now();
   let rateLimitedReported = false;
@@ -217,6 +223,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         return failFor(event, 'rate_limited', `audio arrives faster than ${options.limits.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`);
       }
       appendedSinceCommit += bytes.byteLength;
+      appendedMs += seconds * 1000;
       handle.pushAudio(pcm16 ? bytes : decodeG711(inputFormat.type === 'audio/pcmu' ? 'pcmu' : 'pcma', bytes), rate);
     },
     'input_audio_buffer.commit': (event) => {
@@ -282,7 +289,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
         break;
       case 'vad.speech_end': {
-        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(m.atMs - connectedAtMs), item_id: userItem(m.turnId) });
+        // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
+        if (turnDetection !== null) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(Math.max(0, appendedMs - (m.silenceMs ?? 0))), item_id: userItem(m.turnId) });
         const item = { id: userItem(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
         send({ type: 'input_audio_buffer.committed', previous_item_id: lastUserItemId, item_id: item.id });
         send({ type: 'conversation.item.added', previous_item_id: lastUserItemId, item });
@@ -343,14 +351,18 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const subs: Subscription[] = types.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
+  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
   let closed = false;
   void session.ended.then((reason) => {
+    unwatchTurns?.();
     for (const s of subs) s.unsubscribe();
     if (!closed) options.close(...CLOSE_FOR[reason]);
     closed = true;
   });
 
   send({ type: 'session.created', session: sessionObject() });
+  // Where the chart stands now (a page shows it before anything happens), then every change.
+  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: '-' });
   log.info('realtime client connected', { sessionId });
 
   return {

@@ -40,6 +40,12 @@ export interface ReplayOptions {
    * simulated clock are exact and replay with 0.
    */
   toleranceMs?: number;
+  /**
+   * Hears each event as replayed, before it is compared with the recording: the transitions the chart took
+   * for it (XState's, from `@xstate.microstep`) and its snapshot after it. The inspector shows a recording
+   * with these, the chart's own account, rather than guessing transitions from the recorded states.
+   */
+  onEvent?(index: number, transitions: readonly unknown[], snapshot: ReturnType<typeof sessionMachine.transition>): void;
 }
 
 export interface ReplayDivergence {
@@ -105,9 +111,13 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
   clock.bind(actor.system);
   let processed = 0;
   let actual: Emitted[] = [];
+  let taken: unknown[] = [];
   actor.system.inspect((e: InspectionEvent) => {
     if (e.actorRef !== actor) return;
-    if (e.type === '@xstate.microstep') transitions += e._transitions.length;
+    if (e.type === '@xstate.microstep') {
+      transitions += e._transitions.length;
+      taken.push(...e._transitions);
+    }
     if (e.type === '@xstate.snapshot') processed++;
   });
   actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail }));
@@ -128,6 +138,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
       const recorded = events[index]!;
       actual = [];
       processed = 0;
+      taken = [];
       if (recorded.seq !== index) {
         return diverged(index, `event ${index}`, `event ${recorded.seq}`, `event ${index} is missing from the recording (the log jumps to ${recorded.seq})`);
       }
@@ -156,6 +167,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
       }
       const snapshot = actor.getSnapshot();
       const state = stateValueToString(snapshot.value);
+      options.onEvent?.(index, taken, snapshot);
       if (processed !== 1) {
         return diverged(index, `${recorded.state} (${recorded.status})`, `${state} (${snapshot.status})`, 'the chart did not process the event (it had stopped)');
       }

@@ -67,7 +67,7 @@ describe('vad segmenter', () => {
     const last = seg.push(frame(0), false); // 30th silent frame = 600 ms
     expect(last).toEqual([
       { kind: 'audio', audio: frame(0) },
-      { kind: 'end', speechMs: 660 },
+      { kind: 'end', speechMs: 660, silenceMs: 600 },
     ]);
     expect(seg.speaking).toBe(false);
     // Silence after the end produces nothing.
@@ -82,7 +82,7 @@ describe('vad segmenter', () => {
     expect(out.slice(0, 4).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause'], ['audio']]);
     expect(out[4]).toEqual([
       { kind: 'audio', audio: frame(0) },
-      { kind: 'end', speechMs: 200 },
+      { kind: 'end', speechMs: 200, silenceMs: 100 },
     ]);
   });
 
@@ -123,5 +123,17 @@ describe('vad segmenter', () => {
       const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true)).flat().map((e) => e.kind);
       expect(kindsSeen.includes('pause')).toBe(pauses);
     }
+  });
+
+  it('says how long the user has been quiet: the end of speech less the silence is the last voiced frame, however long the VAD held on', () => {
+    const seg = createVadSegmenter({ frameMs: 20, hangoverMs: 200 });
+    for (let i = 0; i < 5; i++) seg.push(frame(40), true);
+    expect(seg.silenceMs).toBe(0);
+    // Digital silence the VAD still calls speech (its smoothing), then unvoiced frames.
+    for (let i = 0; i < 4; i++) seg.push(frame(0), true);
+    expect(seg.silenceMs).toBe(80);
+    const out = Array.from({ length: 10 }, () => seg.push(frame(0), false)).flat();
+    expect(out.find((e) => e.kind === 'end')).toEqual({ kind: 'end', speechMs: 180, silenceMs: 280 });
+    expect(seg.silenceMs).toBe(0);
   });
 });

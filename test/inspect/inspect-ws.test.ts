@@ -31,11 +31,21 @@ describe('inspection WebSocket', () => {
   });
 
   it('serves the chart laid out from the machine', async () => {
-    const chart = (await (await get('/inspect/api/chart')).json()) as { nodes: Array<{ id: string; type: string; width: number }>; edges: Array<{ id: string; points: unknown[] }> };
+    const chart = (await (await get('/inspect/api/chart')).json()) as {
+      nodes: Array<{ id: string; type: string; width: number }>;
+      edges: Array<{ id: string; label: string; members: string[]; points: unknown[] }>;
+      legend: Array<{ label: string; target?: string }>;
+    };
     expect(chart.nodes.find((n) => n.id === 'session.speaking')?.type).toBe('parallel');
     expect(chart.nodes.find((n) => n.id === 'session.speaking.user.candidate')?.width).toBeGreaterThan(0);
-    const bargeIn = chart.edges.find((e) => e.id.startsWith('session.speaking.user.candidate|xstate.after.minInterruption') && e.id.endsWith('>session.listening'));
+    // One drawn edge per source and target, standing for the transitions the feed reports taken.
+    const bargeIn = chart.edges.find((e) => e.id === 'session.speaking.user.candidate>session.listening');
+    expect(bargeIn?.members.some((m) => m.startsWith('session.speaking.user.candidate|xstate.after.minInterruption'))).toBe(true);
     expect(bargeIn?.points.length).toBeGreaterThanOrEqual(2);
+    expect(chart.edges.find((e) => e.id === 'session.listening.finalizing>session.processing')?.label).toBe('stt.final · after sttFinal');
+    // What every state has is in the legend, drawn from none.
+    expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(expect.arrayContaining(['control.end → session.ended', 'user.text → session.processing']));
+    expect(chart.edges.some((e) => e.label.includes('user.text'))).toBe(false);
   });
 
   it('streams a live session through speech, reply and barge-in, then closes when it ends', async () => {
@@ -90,8 +100,11 @@ describe('inspection WebSocket', () => {
     await until('the recording streamed', () => recorded.rootSnapshots().length === recording.events);
     expect(recorded.messages[0]).toMatchObject({ type: '@xstate.actor', name: 'session', rootId: 'robot-1' });
     expect(recorded.states()).toEqual(server.records!.events(recording.id).map((e) => e.state));
-    const recordedBargeIn = recorded.rootSnapshots().find((m) => m.event.type.startsWith('xstate.after.minInterruption'))!;
-    expect(recordedBargeIn.transitions).toMatchObject([{ source: 'session.speaking.user.candidate', targets: ['session.listening'] }]);
+    const recordedBargeIn = recorded.rootSnapshots().findLast((m) => m.event.type.startsWith('xstate.after.minInterruption'))!;
+    // Replayed on the chart, the recording tells the chart's own transitions: the same as the live feed's.
+    expect(recordedBargeIn.transitions).toEqual(bargeIn.transitions);
+    const ended = recorded.rootSnapshots().at(-1)!;
+    expect(ended.transitions).toEqual([expect.objectContaining({ source: 'session', targets: ['session.ended'], eventType: 'control.end' })]);
     expect(Number(recordedBargeIn.createdAt)).toBeGreaterThan(recording.startedWallMs);
     const history = (recorded.rootSnapshots().at(-1)!.snapshot.context as { history: Array<{ role: string; text: string; interrupted: boolean }> }).history;
     expect(history[0]).toMatchObject({ role: 'user', text: 'hello robot' });

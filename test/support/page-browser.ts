@@ -63,6 +63,31 @@ export async function writeConversationWav(path: string): Promise<ConversationRe
   return { path, durationMs: pcm.byteLength / 2 / (FLITE_RATE_HZ / 1000) };
 }
 
+/** Why these levels: the page's onset threshold (web/microphone.js, ≈ −66 dBFS) and the VAD's silence floor (−50 dBFS). */
+const ONSET_LEVEL = 0.0005;
+const FLOOR_LEVEL = 10 ** (-50 / 20);
+
+export interface UtteranceRecording extends ConversationRecording {
+  /** Where the speech is in the file, ms: its first sound (above the page's onset level) and its end (the last sample above the −50 dBFS floor). */
+  speech: { onsetMs: number; endMs: number };
+}
+
+/**
+ * Writes `text` spoken by flite between `leadMs` and `tailMs` of digital silence (16 kHz mono WAV), and where
+ * its speech begins and ends, read from the samples: a recording whose end of speech is known.
+ */
+export async function writeUtteranceWav(path: string, text: string, leadMs: number, tailMs: number): Promise<UtteranceRecording> {
+  const silence = (ms: number) => new Uint8Array((FLITE_RATE_HZ / 1000) * ms * 2);
+  const pcm = new Uint8Array(Buffer.concat([silence(leadMs), await speak(text), silence(tailMs)]));
+  const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
+  const above = (level: number) => (s: number) => Math.abs(s) / 32768 > level;
+  const toMs = (index: number) => (index / FLITE_RATE_HZ) * 1000;
+  const onset = samples.findIndex(above(ONSET_LEVEL));
+  const end = samples.findLastIndex(above(FLOOR_LEVEL));
+  writeFileSync(path, encodeWav(pcm, FLITE_RATE_HZ));
+  return { path, durationMs: toMs(samples.length), speech: { onsetMs: toMs(onset), endMs: toMs(end + 1) } };
+}
+
 export interface ChromiumOptions {
   /** The fake microphone's WAV; absent: Chromium's fake device beeps. */
   microphoneWav?: string;
@@ -120,7 +145,7 @@ export async function waitForHook(page: Page, what: string, done: (hook: PageHoo
 
 /** What the page measured: its latencies, from the test hook. */
 export interface PageMeasurements {
-  /** Speech end (`speech_stopped` received) → the reply's first frame started by the playback worklet. */
+  /** The user's end of speech (the last voiced sound, on the page's clock) → the reply's first frame started by the playback worklet. */
   firstAudioMs: number[];
   /** The user's barge-in speech began (the microphone's quiet → loud onset) → the worklet confirmed silence. */
   onsetToSilentMs: number[];

@@ -1,43 +1,63 @@
 /**
- * The inspector's per-turn waterfall and heard/unheard history, from the events the chart processed: the
- * first clause is the first reply segment TTS was asked for, and a cut reply's full text comes with its
- * TTS actor's `tts.stopped` report.
+ * The inspector's model: a recording stepped back shows each turn's figures only as far as they had come,
+ * and the history says what happened to each cut reply — heard and not heard, still waiting for its
+ * playback report, or cut by the session's end ("disconnected"), with the words heard when the report came
+ * after the chart stopped.
  */
 import { describe, expect, it } from 'vitest';
-import { heardHistory, turnTimes } from '../../web/inspect-model.js';
+import { describeTransition, eventLabel, heardHistory, replyTexts, turnsAt } from '../../web/inspect-model.js';
+import type { HistoryEntry, Step, TurnFigures } from '../../web/inspect-hook.js';
 
-type Step = Parameters<typeof turnTimes>[0][number];
-const step = (atMs: number, event: Record<string, unknown>): Step => ({ atMs, event: { sessionId: 's', ...event } as unknown as Step['event'], value: '', status: 'active', transitions: [], history: [] });
+const turn: TurnFigures = {
+  id: 's#u1',
+  turnId: 'u1',
+  words: 'hello robot',
+  heard: 'Hello!',
+  from: 'voice_end',
+  originAtMs: 5000,
+  originWallMs: 1_000_000,
+  endOfTurnMs: 300,
+  transcriptMs: 330,
+  firstTokenMs: 340,
+  firstClauseMs: 345,
+  firstAudioMs: 390,
+  endMs: 1500,
+  outcome: 'interrupted',
+  reason: 'barge_in',
+};
+const step = (event: Record<string, unknown>): Step => ({ atMs: 0, event: { type: 'x', ...event }, value: '', status: 'active', transitions: [], history: [] });
+const cut: HistoryEntry = { role: 'assistant', turnId: 'u1', text: 'Hello!', interrupted: true, pending: false };
 
 describe('inspector model', () => {
-  it('times the first clause by the first reply segment TTS was asked for, fillers aside', () => {
-    const [turn] = turnTimes([
-      step(0, { type: 'user.text', turnId: '-' }),
-      step(40, { type: 'llm.started', turnId: 't1' }),
-      step(50, { type: 'tts.requested', turnId: 't1', segmentIndex: 0, kind: 'filler' }),
-      step(90, { type: 'tts.requested', turnId: 't1', segmentIndex: 1, kind: 'reply' }),
-      step(95, { type: 'tts.requested', turnId: 't1', segmentIndex: 2, kind: 'reply' }),
-      step(150, { type: 'playback.started', turnId: 't1', kind: 'reply' }),
-    ]);
-    expect(turn).toMatchObject({ turnId: 't1', originAtMs: 0, firstTokenAtMs: 40, firstClauseAtMs: 90, firstAudioAtMs: 150 });
+  it('shows a turn as it stood at a step: nothing before its origin, each figure once reached', () => {
+    expect(turnsAt([turn], 999_999)).toEqual([]);
+    const early = turnsAt([turn], 1_000_335)[0]!;
+    expect(early).toMatchObject({ turnId: 'u1', endOfTurnMs: 300, transcriptMs: 330 });
+    expect(early.firstTokenMs).toBeUndefined();
+    expect(early.outcome).toBeUndefined();
+    expect(turnsAt([turn], 1_000_400)[0]!.firstAudioMs).toBe(390);
+    expect(turnsAt([turn], Infinity)[0]).toEqual(turn);
   });
 
-  it('shows what of a cut reply was not heard, from the TTS actor’s report of its text', () => {
-    const turns = turnTimes([
-      step(0, { type: 'user.text', turnId: '-' }),
-      step(40, { type: 'llm.started', turnId: 't1' }),
-      step(90, { type: 'tts.requested', turnId: 't1', segmentIndex: 0, kind: 'reply' }),
-      step(700, { type: 'tts.stopped', turnId: 't1', texts: ['Sure,', 'the weather is fine.'] }),
-      step(701, { type: 'playback.stopped', turnId: 't1', segments: [], framesCleared: 3 }),
-    ]);
-    const history = heardHistory(
-      [
-        { role: 'user', turnId: 't1', text: 'weather?', interrupted: false, pending: false },
-        { role: 'assistant', turnId: 't1', text: 'Sure,', interrupted: true, pending: false },
-      ],
-      turns,
-    );
-    expect(turns[0]).toMatchObject({ endedAtMs: 701, outcome: 'interrupted', clauses: ['Sure,', 'the weather is fine.'] });
-    expect(history.map((e) => e.unheard)).toEqual(['', 'the weather is fine.']);
+  it('tells what of a cut reply was heard and what not, from its TTS actor’s text', () => {
+    const texts = replyTexts([step({ type: 'tts.stopped', turnId: 'u1', texts: ['Hello!', 'What can I do for you?'] })]);
+    const [shown] = heardHistory([cut], { texts, turns: [turn], ended: false });
+    expect(shown).toMatchObject({ text: 'Hello!', unheard: 'What can I do for you?', badge: 'interrupted: heard / not heard' });
+  });
+
+  it('a reply still waiting for its playback report waits live, and is told as cut by the end once the session is over', () => {
+    const pending: HistoryEntry = { ...cut, text: '', pending: true };
+    const texts = replyTexts([step({ type: 'tts.stopped', turnId: 'u1', texts: ['Hello!', 'What can I do for you?'] })]);
+    expect(heardHistory([pending], { texts, turns: [turn], ended: false })[0]!.badge).toBe('interrupted — waiting for what was heard');
+    const [ended] = heardHistory([pending], { texts, turns: [turn], ended: true });
+    expect(ended).toMatchObject({ text: 'Hello!', unheard: 'What can I do for you?', badge: 'disconnected: cut when the session ended — heard / not heard' });
+    const { heard: _heard, ...unheard } = turn;
+    expect(heardHistory([pending], { texts, turns: [unheard], ended: true })[0]!.badge).toBe('disconnected: cut when the session ended — nothing was heard');
+  });
+
+  it('names events and transitions as the log shows them', () => {
+    expect(eventLabel('xstate.after.minInterruption.session.speaking.user.candidate')).toBe('after minInterruption');
+    expect(eventLabel('')).toBe('joined');
+    expect(describeTransition({ key: 'session|control.end|0', source: 'session', targets: ['session.ended'], eventType: 'control.end' })).toBe('session → ended');
   });
 });

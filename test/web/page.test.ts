@@ -5,7 +5,9 @@
  * The page must show the user's transcript and the session states, play the reply through its worklet,
  * and go silent when the recording talks over it, with the reply marked interrupted. Also: the messages
  * for a server that wants an API key, a dropped connection, an unreachable server and a denied microphone.
- * `UPDATE_SCREENSHOTS=1` rewrites docs/page.png from the conversation.
+ * Its latency list names each turn and its words, newest first, the interrupted reply marked; its state
+ * history wraps between the parts of a state, never inside a word.
+ * `UPDATE_SCREENSHOTS=1` rewrites docs/page.png (1440 px wide) and docs/page-1024.png from the conversation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,11 +67,16 @@ describe('browser page', () => {
     if (process.env['UPDATE_SCREENSHOTS'] === '1') {
       // Mid-conversation: the cut reply marked, the answer to the barge-in playing with the mouth open.
       await waitForHook(page, 'the mouth open', (h) => h.playback.playing && h.mouth.level > 0.3 && h.transcript.some((e) => e.text.startsWith('Going')));
-      await page.screenshot({ path: 'docs/page.png', fullPage: true });
+      for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
+        await page.setViewportSize({ width, height });
+        await page.screenshot({ path: width === 1440 ? 'docs/page.png' : `docs/page-${width}.png`, fullPage: true });
+      }
+      await page.setViewportSize({ width: 1100, height: 780 });
     }
     // The barge-in itself is heard and answered in full.
     const answered = await waitForHook(page, 'the barge-in answered', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Going to the kitchen.'));
-    expect(answered.transcript.filter((e) => e.role === 'user').map((e) => e.text)).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
+    // (The recording loops: with screenshots taken, its next question may have begun.)
+    expect(answered.transcript.filter((e) => e.role === 'user').map((e) => e.text).slice(0, 2)).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
     expect(answered.transcript.find((e) => e.text === 'Going to the kitchen.')!.intents).toEqual(['navigate({"place":"kitchen"})']);
 
     const states = answered.states.map((s) => s.value.split('.')[0]);
@@ -86,7 +93,30 @@ describe('browser page', () => {
     expect(await text('#transcript .turn.user .text')).toBe(CONVERSATION.question);
     expect(await text('#transcript .turn.agent.interrupted .badge')).toMatch(/^interrupted — heard: “Hello!?/);
     expect(await text('#transcript .turn.agent.interrupted .unheard')).not.toBe('');
-    expect(await text('#latency li')).toMatch(/^speech end → first audio \d+ ms$/);
+    // Newest first, by turn id and words; the reply cut by the barge-in marked.
+    const latency = await page.locator('#latency li').allInnerTexts();
+    expect(latency.some((t) => /^u\d+\s+“go to the kitchen”\s+\d+ ms\n/.test(t))).toBe(true);
+    const ids = latency.map((t) => Number(/^u(\d+)/.exec(t)?.[1]));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(await page.locator('#latency li.interrupted').first().innerText()).toMatch(/^u\d+\s+“hello robot”\s+\d+ ms\n.*interrupted \(barge_in\)$/s);
+    // The state history wraps between a state's parts, not inside a word.
+    const splitWords = await page.evaluate(() => {
+      const { document } = globalThis as unknown as { document: { createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getClientRects(): { length: number } }; querySelectorAll(s: string): Iterable<{ childNodes: Iterable<{ nodeType: number; textContent: string | null }> }> } };
+      const broken: string[] = [];
+      for (const li of document.querySelectorAll('#states li, #state-detail')) {
+        for (const node of li.childNodes) {
+          if (node.nodeType !== 3) continue;
+          for (const word of (node.textContent ?? '').matchAll(/\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, word.index!);
+            range.setEnd(node, word.index! + word[0].length);
+            if (range.getClientRects().length > 1) broken.push(word[0]);
+          }
+        }
+      }
+      return broken;
+    });
+    expect(splitWords).toEqual([]);
     expect(await text('#state-detail')).toMatch(/^(idle|listening|processing|speaking)\./);
     expect(page.pageErrors).toEqual([]);
     await page.close();
