@@ -73,7 +73,9 @@ const DEFAULT_TOLERANCE_MS = 25;
 const describeEmitted = (e: Emitted): string =>
   e.kind === 'notice'
     ? `notice ${e.code} ${e.turnId} "${e.detail}"`
-    : `history ${e.role} ${e.turnId} "${e.text}"${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`;
+    : e.kind === 'publish'
+      ? `publish ${e.message.type} ${JSON.stringify(e.message)}`
+      : `history ${e.role} ${e.turnId} "${e.text}"${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`;
 const describeAll = (list: readonly Emitted[]) => (list.length === 0 ? '(nothing)' : list.map(describeEmitted).join('; '));
 const plain = ({ seq: _s, eventSeq: _e, atMs: _a, ...rest }: RecordedEmitted): Emitted => rest as Emitted;
 /** Field order differs between a stored row and a live entry; compare with sorted keys. */

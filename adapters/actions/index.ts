@@ -1,0 +1,4 @@
+export * from './declaration.js';
+export * from './arguments.js';
+export * from './catalog.js';
+export * from './template.js';
