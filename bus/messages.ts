@@ -267,6 +267,11 @@ export const MessageSchemas = {
   'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
   'control.end': def('control.end', {}),
   /**
+   * Answer now from the history as it is, with no new user input (the Realtime `response.create` after a
+   * client's `function_call_output`): an LLM reply under a follow-up turn id.
+   */
+  'control.respond': def('control.respond', {}),
+  /**
    * Per-session settings a client may change while the session runs (the Realtime `session.update`):
    * the chart takes `systemPrompt` and `voice`, the VAD actor takes `turnDetection`. Absent fields keep
    * their value.
