@@ -8,6 +8,7 @@
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
+ *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  *
@@ -208,7 +209,7 @@ const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGra
 if (scenarios.includes('grammar')) {
   const { runGrammarScenario } = await import('./grammar-scenario.js');
   progress('grammar: commands and phrases outside the grammar, several voices: rejection by confidence');
-  grammars.push(...(await runGrammarScenario({ quick }, progress)));
+  grammars.push(...(await runGrammarScenario({ quick, ...(arg('rate') ? { rateHz: Number(arg('rate')) } : {}) }, progress)));
 }
 const endOfTurn: EndOfTurnRow[] = [];
 if (scenarios.includes('eot')) {

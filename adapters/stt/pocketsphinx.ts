@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
-import { grammarConfidence } from './grammar-confidence.js';
+import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
@@ -58,6 +58,8 @@ export interface PocketsphinxOptions {
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
+  /** Diagnostics (benches): called with what each final's confidence was computed from. */
+  onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
 }
 
 interface Binding {
@@ -191,7 +193,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
     const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
-    return grammarConfidence({ sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) });
+    const evidence: GrammarEvidence = { sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) };
+    const value = grammarConfidence(evidence);
+    options.onEvidence?.(text, evidence, value);
+    return value;
   };
   /**
    * The utterance again through the grammar decoder without the transform. Why: pocketsphinx's grammar
