@@ -6,6 +6,7 @@
  * phrase and does that is a false stop. Partials come as the STT actor gets them (pocketsphinx reports
  * every 200 ms of audio), the final at the end.
  */
+import { endsWithStopPhrase as stopPhraseOf } from '../actors/estop.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../server/config.js';
@@ -17,6 +18,8 @@ import { round } from './stats.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
+/** The estop actor's own rule (`actors/estop.ts`). */
+const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhraseOf(text, phrases) !== undefined;
 
 export interface EstopFalseRow {
   scenario: 'estop-false';
@@ -34,16 +37,6 @@ export interface EstopFalseRow {
   examples: Array<{ voice: string; text: string; heard: string }>;
 }
 
-const words = (text: string) => text.toLowerCase().match(/[a-z']+/g) ?? [];
-
-/** True when `text`'s last words are one of `phrases` (the e-stop's rule: "… stop" fires, "stop it" does not). */
-export function endsWithStopPhrase(text: string, phrases: readonly string[]): boolean {
-  const said = words(text);
-  return phrases.some((phrase) => {
-    const tail = words(phrase);
-    return tail.length > 0 && tail.length <= said.length && tail.every((w, i) => said[said.length - tail.length + i] === w);
-  });
-}
 
 /** Every partial and the final of one utterance (16 kHz samples, 20 ms frames). */
 async function transcripts(stt: SttEngine, samples: Int16Array): Promise<string[]> {
@@ -56,7 +49,7 @@ async function transcripts(stt: SttEngine, samples: Int16Array): Promise<string[
 }
 
 export async function falseStopRows(options: { quick: boolean }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
-  const phrases = loadConfig().session.estop?.phrases ?? ['stop', 'halt', 'emergency stop'];
+  const phrases = loadConfig().session.estop.phrases;
   const { voices: all } = corpusVoices();
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
   const corpus = await buildGrammarCorpus(GRAMMAR, voices, progress, { clientRateHz: REALTIME_RATE_HZ });

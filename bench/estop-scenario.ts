@@ -101,9 +101,10 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
 
 /** One phrase over a reply on `stack`. */
 async function trial(stack: StackUnderTest, mic: ReturnType<typeof startPacedMic>, phrase: SpokenPhrase, kind: EstopTrial['kind']): Promise<EstopTrial> {
-  if (!(await until(() => stack.state().startsWith('idle'), 3000))) {
+  const idle = () => stack.state().startsWith('idle') && !stack.state().includes('+actions.');
+  if (!(await until(idle, 3000))) {
     stack.hush();
-    await until(() => stack.state().startsWith('idle'), 5000);
+    await until(idle, 5000);
   }
   const asked = stack.seen.length;
   stack.askForStory();

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { parseActionDeclaration, type ActionDeclaration } from '../adapters/actions/declaration.js';
 import { systemClock } from '../adapters/clock.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
@@ -35,6 +36,17 @@ export const STORY =
   'greeted the people who came in, and carried their tools from one bench to the next. One day the workshop was quiet, ' +
   'and the robot decided to explore the garden behind the kitchen, where it found a cat asleep in the sun. ' +
   'The robot waited patiently until the cat woke up, and from that day on the two of them watched the sunset together every evening.';
+
+/**
+ * The robot grammar's actions as the bench declares them (the rule policy's intents, now tool calls): no
+ * executor answers, so each request later fails its accept timeout; the bench only counts the requests.
+ */
+export const BENCH_ACTIONS: ActionDeclaration[] = [
+  { name: 'move', description: 'Drive forward or backward.', parameters: { type: 'object', properties: { direction: { type: 'string' }, meters: { type: 'string' } } } },
+  { name: 'turn', description: 'Turn left or right.', parameters: { type: 'object', properties: { direction: { type: 'string' } } } },
+  { name: 'navigate', description: 'Drive to a named place.', parameters: { type: 'object', properties: { place: { type: 'string' } } } },
+  { name: 'stop', description: 'Stop moving.' },
+].map((a) => parseActionDeclaration(a, 'bench action'));
 
 /** A message seen on the session's bus, and when (performance.now() ms). */
 export interface Seen {
@@ -86,7 +98,7 @@ export async function startLocalStack(config: AppConfig): Promise<StackUnderTest
   const engines = await pool.bind({ bus, sessionId, sink: createRecordingSink(clock, config.audio.outputRateHz), sinkKind: 'file' });
   const seen: Seen[] = [];
   const untap = tap(bus, sessionId, seen);
-  const session: SessionHandle = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
+  const session: SessionHandle = startSession({ sessionId, bus, clock, engines, ...pool.runtime, config: { ...pool.runtime.config, declaredActions: BENCH_ACTIONS } });
   await session.ready();
   const rateHz = config.audio.inputRateHz;
   return {
@@ -109,6 +121,8 @@ export async function startLocalStack(config: AppConfig): Promise<StackUnderTest
 /** `serve` in this process and one Realtime WebSocket client at 24 kHz. */
 export async function startRealtimeStack(config: AppConfig): Promise<StackUnderTest> {
   const server = await serve({ config, log: silentLogger });
+  // Until the configuration declares actions, the sessions' runtime options are given the bench's.
+  Object.assign(server.pool.runtime.config, { declaredActions: BENCH_ACTIONS });
   const url = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
   const ws = new WebSocket(url);
   const sessionId = await new Promise<string>((resolve, reject) => {
