@@ -23,6 +23,7 @@ const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhr
 
 export interface EstopFalseRow {
   scenario: 'estop-false';
+  grammar?: string;
   path: string;
   phrases: string[];
   outOfGrammar: number;
@@ -31,7 +32,7 @@ export interface EstopFalseRow {
   /** Commands of the grammar that are not stop phrases, and how many of them fired the e-stop. */
   commands: number;
   falseStopsOnCommands: number;
-  /** The grammar's own stop phrases in the corpus, and how many fired it (a real stop). */
+  /** The grammar's own stop phrases in the corpus (spoken alone), and how many fired it (a real stop). */
   stopPhrases: number;
   stopsSpotted: number;
   examples: Array<{ voice: string; text: string; heard: string }>;
@@ -48,12 +49,13 @@ async function transcripts(stt: SttEngine, samples: Int16Array): Promise<string[
   return seen;
 }
 
-export async function falseStopRows(options: { quick: boolean }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
+export async function falseStopRows(options: { quick: boolean; grammarPath?: string }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
   const phrases = loadConfig().session.estop.phrases;
   const { voices: all } = corpusVoices();
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
-  const corpus = await buildGrammarCorpus(GRAMMAR, voices, progress, { clientRateHz: REALTIME_RATE_HZ });
-  const stt = createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR });
+  const grammarPath = options.grammarPath ?? GRAMMAR;
+  const corpus = await buildGrammarCorpus(grammarPath, voices, progress, { clientRateHz: REALTIME_RATE_HZ });
+  const stt = createPocketsphinxStt({ grammarPath, mllrPath: DEFAULT_GRAMMAR_MLLR });
   await stt.warmUp!();
   const rows: EstopFalseRow[] = [];
   for (const path of ['local 16 kHz', 'realtime 24 kHz'] as const) {
@@ -89,6 +91,6 @@ export function printFalseStops(rows: EstopFalseRow[]): void {
   console.log(`\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`);
   console.log('| path | out of grammar → e-stop | other commands → e-stop | "stop" spotted |');
   console.log('| --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.path} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} |`);
+  for (const r of rows) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} |`);
   for (const r of rows) if (r.examples.length > 0) console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
 }

@@ -18,7 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusVoices } from './grammar-corpus.js';
 import { speakPhrases, startPacedMic, type SpokenPhrase } from './estop-audio.js';
 import { falseStopRows, printFalseStops, type EstopFalseRow } from './estop-false.js';
-import { estopConfig, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from './estop-stacks.js';
+import { loadConfig } from '../server/config.js';
+import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from './estop-stacks.js';
 import { percentile, round } from './stats.js';
 
 export const ESTOP_PHRASES = ['stop', 'halt', 'emergency stop'];
@@ -43,12 +44,16 @@ export interface EstopTrial {
   cancelDetail?: string;
   /** `action.request` names after the phrase. */
   actions: string[];
+  /** The same requests as `name#actionId turn @ms from the phrase` (duplicates show here). */
+  requests: string[];
   notices: string[];
   finals: string[];
 }
 
 export interface EstopRow {
   scenario: 'estop';
+  /** `robot`, or the stop phrases added to it (`--add-stop-phrases`). */
+  grammar?: string;
   path: string;
   trials: number;
   delivered: number;
@@ -63,6 +68,7 @@ export interface EstopRow {
 
 export interface EstopCommandRow {
   scenario: 'estop-command';
+  grammar?: string;
   path: string;
   commands: number;
   executed: number;
@@ -76,7 +82,7 @@ const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50), 0), p95: round
 const notice = (s: Seen) => (s.message.type === 'session.notice' ? s.message.code : undefined);
 
 /** What the bus saw after the phrase began, measured from its first sample. */
-export function readTrial(seen: Seen[], onsetAtMs: number): Pick<EstopTrial, 'stopMs' | 'cancelMs' | 'cancelDetail' | 'actions' | 'notices' | 'finals'> {
+export function readTrial(seen: Seen[], onsetAtMs: number): Pick<EstopTrial, 'stopMs' | 'cancelMs' | 'cancelDetail' | 'actions' | 'requests' | 'notices' | 'finals'> {
   const stop = seen.find((s) => notice(s) === 'estop' || s.message.type === 'control.estop' || (s.message.type === 'action.request' && s.message.name === 'stop'));
   const cancel = seen.find((s) => s.message.type === 'audio.clear' || notice(s) === 'reply_cancelled');
   const cancelNotice = seen.find((s) => notice(s) === 'reply_cancelled');
@@ -85,6 +91,7 @@ export function readTrial(seen: Seen[], onsetAtMs: number): Pick<EstopTrial, 'st
     ...(cancel ? { cancelMs: round(cancel.atMs - onsetAtMs, 0) } : {}),
     ...(cancelNotice?.message.type === 'session.notice' ? { cancelDetail: cancelNotice.message.detail } : {}),
     actions: seen.flatMap((s) => (s.message.type === 'action.request' ? [s.message.name] : [])),
+    requests: seen.flatMap((s) => (s.message.type === 'action.request' ? [`${s.message.name}#${s.message.actionId} ${s.message.turnId} @${round(s.atMs - onsetAtMs, 0)}`] : [])),
     notices: seen.flatMap((s) => (s.message.type === 'session.notice' ? [`${s.message.code}:${s.message.detail}`] : [])),
     finals: seen.flatMap((s) => (s.message.type === 'stt.final' ? [`${s.message.text}@${s.message.confidence ?? '-'}`] : [])),
   };
@@ -150,9 +157,14 @@ function commandRow(path: string, trials: EstopTrial[]): EstopCommandRow {
 }
 
 /**
- * @param options.paths which stacks (default both); `quick`: a third of the voices.
+ * @param options.paths which stacks (default both); `quick`: a third of the voices; `addStopPhrases`: the
+ * robot grammar with the stop phrases it lacks added (see {@link grammarWithStopPhrases}).
  */
-export async function runEstopScenario(options: { quick: boolean; paths?: Array<'local' | 'realtime'> }, progress: (line: string) => void): Promise<EstopRows> {
+export async function runEstopScenario(options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean }, progress: (line: string) => void): Promise<EstopRows> {
+  const defaults = loadConfig();
+  const grammar = options.addStopPhrases ? grammarWithStopPhrases(defaults.stt.grammarPath, defaults.session.estop.phrases) : { path: defaults.stt.grammarPath, added: [] };
+  if (grammar.added.length > 0) progress(`  the grammar with ${grammar.added.map((p) => `"${p}"`).join(', ')} added`);
+  const sttOverride = { stt: { grammarPath: grammar.path } };
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
@@ -160,7 +172,7 @@ export async function runEstopScenario(options: { quick: boolean; paths?: Array<
   const phrases = await speakPhrases(voices, [...ESTOP_PHRASES, ...COMMANDS_OVER_REPLY.map((c) => c.text)], [16_000, 24_000]);
   const rows: EstopRows = [];
   for (const path of options.paths ?? ['local', 'realtime']) {
-    const config = estopConfig();
+    const config = estopConfig(sttOverride);
     const stack = path === 'local' ? await startLocalStack(config) : await startRealtimeStack(config);
     const mic = startPacedMic(stack.rateHz, (frame) => stack.sendFrame(frame));
     const trials: EstopTrial[] = [];
@@ -168,7 +180,7 @@ export async function runEstopScenario(options: { quick: boolean; paths?: Array<
       for (const phrase of phrases) {
         const kind = ESTOP_PHRASES.includes(phrase.text) ? 'estop' : 'command';
         const t = await trial(stack, mic, phrase, kind);
-        progress(`  ${stack.name} | ${t.voice} | "${t.text}": stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, actions [${t.actions.join(' ')}], finals [${t.finals.join(' | ')}]`);
+        progress(`  ${stack.name} | ${t.voice} | "${t.text}": stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`);
         trials.push(t);
       }
     } finally {
@@ -178,7 +190,8 @@ export async function runEstopScenario(options: { quick: boolean; paths?: Array<
     rows.push(estopRow(stack.name, trials.filter((t) => t.kind === 'estop')), commandRow(stack.name, trials.filter((t) => t.kind === 'command')));
   }
   progress('  false stops: the out-of-grammar corpus through the recognizer, offline');
-  rows.push(...(await falseStopRows({ quick: options.quick }, progress)));
+  rows.push(...(await falseStopRows({ quick: options.quick, grammarPath: grammar.path }, progress)));
+  for (const row of rows) row.grammar = grammar.added.length > 0 ? `robot + ${grammar.added.join(', ')}` : 'robot';
   return rows;
 }
 
@@ -191,14 +204,14 @@ export function printEstop(rows: EstopRows): void {
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const r of latency) {
       const phrases = Object.entries(r.perPhrase).map(([p, n]) => `${p} ${n}`).join(', ');
-      console.log(`| ${r.path} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`);
+      console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`);
     }
   }
   if (commands.length > 0) {
     console.log('\nCommands over a reply: executed (an action.request with the right name)\n');
     console.log('| path | executed |');
     console.log('| --- | --- |');
-    for (const r of commands) console.log(`| ${r.path} | ${r.executed}/${r.commands} = ${r.executedPercent} % |`);
+    for (const r of commands) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.executed}/${r.commands} = ${r.executedPercent} % |`);
   }
   printFalseStops(rows.filter((r): r is EstopFalseRow => r.scenario === 'estop-false'));
 }

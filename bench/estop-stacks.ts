@@ -22,6 +22,7 @@ import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
+import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { loadConfig, type AppConfig } from '../server/config.js';
 import { buildEngines } from '../server/engine-pool.js';
 import { silentLogger } from '../server/logger.js';
@@ -76,6 +77,23 @@ export function benchRulesPath(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'va-estop-')), 'rules.json');
   writeFileSync(path, JSON.stringify(rules));
   return path;
+}
+
+/**
+ * The grammar at `grammarPath` with every stop phrase it cannot say added as a sentence of its public
+ * `<command>` rule (a temporary file), or the path itself when it says them all. A grammar decoder only
+ * ever transcribes its own sentences: a stop phrase outside the grammar can never be spotted.
+ */
+export function grammarWithStopPhrases(grammarPath: string, phrases: readonly string[]): { path: string; added: string[] } {
+  const text = readFileSync(grammarPath, 'utf8');
+  const sentences = new Set(jsgfSentences(text));
+  const added = phrases.filter((p) => !sentences.has(p.toLowerCase()));
+  if (added.length === 0) return { path: grammarPath, added };
+  const rule = /public\s+<command>\s*=([^;]*);/;
+  if (!rule.test(text)) throw new Error(`${grammarPath} has no public <command> rule to add the stop phrases to`);
+  const path = join(mkdtempSync(join(tmpdir(), 'va-estop-')), 'grammar.jsgf');
+  writeFileSync(path, text.replace(rule, (_, body: string) => `public <command> =${body} | ${added.join(' | ')};`));
+  return { path, added };
 }
 
 /** The configuration both stacks run: the defaults (the local stack), the bench's rules, `extra` on top. */
