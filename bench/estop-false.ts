@@ -40,9 +40,9 @@ export interface EstopFalseRow {
 
 
 /** Every partial and the final of one utterance (16 kHz samples, 20 ms frames). */
-async function transcripts(stt: SttEngine, samples: Int16Array): Promise<string[]> {
+async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<string[]> {
   const seen: string[] = [];
-  const stream = stt.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: (text) => seen.push(text), signal: new AbortController().signal });
+  const stream = stt.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: (text) => seen.push(text), signal: new AbortController().signal });
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES) stream.push(bytes.subarray(i, i + FRAME_BYTES));
   seen.push((await stream.finish()).text);
@@ -62,7 +62,7 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
     const fired: Array<{ voice: string; text: string; inGrammar: boolean; isStop: boolean; heard: string | undefined }> = [];
     for (const u of corpus) {
       const audio = path === 'local 16 kHz' ? asVadUtterance(u.samples) : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
-      const heard = (await transcripts(stt, audio)).find((t) => endsWithStopPhrase(t, phrases));
+      const heard = (await transcripts(stt, audio, `${path} ${u.voice}`)).find((t) => endsWithStopPhrase(t, phrases));
       fired.push({ voice: u.voice, text: u.text, inGrammar: u.inGrammar, isStop: endsWithStopPhrase(u.text, phrases), heard });
     }
     const others = fired.filter((f) => !f.inGrammar);
