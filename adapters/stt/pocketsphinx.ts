@@ -29,7 +29,7 @@ import type { SttEngine, SttResult } from './types.js';
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
-const PARTIAL_EVERY_MS = 200;
+export const PARTIAL_EVERY_MS = 200;
 
 export interface PocketsphinxOptions {
   /** Acoustic model directory (default: Debian's en-us model). */
@@ -58,6 +58,8 @@ export interface PocketsphinxOptions {
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
+  /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
+  partialEveryMs?: number;
   /** Diagnostics (benches): called with what each final's confidence was computed from. */
   onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
 }
@@ -211,6 +213,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${fix}`);
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
+  const partialEveryMs = options.partialEveryMs ?? PARTIAL_EVERY_MS;
   const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
   const plainArgv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP] : ['-lm', lm])];
   const argv = [...plainArgv, ...mllr];
@@ -316,7 +319,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
           heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;
-          if (sinceCheckMs >= PARTIAL_EVERY_MS) reportPartial();
+          if (sinceCheckMs >= partialEveryMs) reportPartial();
         },
         flushPartial() {
           if (!done) reportPartial();
