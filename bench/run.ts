@@ -213,7 +213,7 @@ if (scenarios.includes('estop')) {
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
   const path = arg('path');
   if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline') throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
-  const paths = path === 'offline' ? [] : path ? [path] : undefined;
+  const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
