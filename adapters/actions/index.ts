@@ -2,3 +2,4 @@ export * from './declaration.js';
 export * from './arguments.js';
 export * from './catalog.js';
 export * from './template.js';
+export * from './executor.js';
