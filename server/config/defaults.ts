@@ -86,6 +86,12 @@ export const CONFIG_DEFAULTS = {
     /** Why on: a cold engine's first request is the slowest one the user would hear. */
     warmUp: true,
   },
+  actions: {
+    /** Why the robot's set: the bundled grammar and rules command this robot (move, turn, navigate, stop). */
+    path: `${EXAMPLES_DIR}robot-actions.json` as string | null,
+    /** Why on: nothing else can reach an in-process bus, and a command that always fails teaches nothing. */
+    simulate: true,
+  },
   memory: {
     cacheSize: 50,
   },
