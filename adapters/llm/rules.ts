@@ -142,7 +142,8 @@ export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions
         const groups = Object.fromEntries(Object.entries(match.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
         reply = fill(rule.reply, groups);
         if (rule.action) {
-          const args = Object.fromEntries(Object.entries(rule.action.args).map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v]));
+          // A capture that did not take part ("turn left" has no degrees) leaves its argument out: the declaration's default applies.
+          const args = Object.fromEntries(Object.entries(rule.action.args).map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v]).filter(([, v]) => v !== ''));
           yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.action.name, arguments: JSON.stringify(args) };
         }
         break;

@@ -67,7 +67,7 @@ export const CONFIG_DEFAULTS = {
     fakeTranscripts: [],
   },
   llm: {
-    /** Why rules: answers in ms, offline, and never invents an intent. */
+    /** Why rules: answers in ms, offline, and never asks for an action no rule names. */
     engine: 'rules',
     rulesPath: `${EXAMPLES_DIR}robot-rules.json`,
     /** Why gpt-4o-mini: OpenAI's small fast model; local servers want their own id here. */
