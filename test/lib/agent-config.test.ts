@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAgent, defineAction, type ActionMessage } from '../../lib/index.js';
+import { createAgent, defineAction, type ActionMessage, type AgentOptions } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing.js';
 
-const FAKES = { vad: { engine: 'fake' }, stt: { engine: 'fake' }, tts: { engines: [{ engine: 'fake' }], warmUp: false } } as const;
+const FAKES: AgentOptions['config'] = { vad: { engine: 'fake' }, stt: { engine: 'fake' }, tts: { engines: [{ engine: 'fake' }], warmUp: false } };
 
 describe('createAgent on the configured engines', () => {
   it("runs the configuration's rule policy; a given action replaces the actions file's declaration of the same name", async () => {
