@@ -108,3 +108,8 @@ export const ACTION_STIMULI: StimulusSet = {
   // An action's timer runs out only while no audio plays: playback would end first in the live session.
   delayAllowed: (name, s) => name === 'minInterruption' || /^(idle|listening)/.test(stateOf(s)),
 };
+
+/** For the random interleavings: every dialog stimulus and every action stimulus. */
+export const ALL_STIMULI: StimulusSet = {
+  stimuli: [...stimuli, ...callStimuli, ...executorStimuli, ...answerStimuli, ...controlStimuli],
+};
