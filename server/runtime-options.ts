@@ -9,6 +9,7 @@
  * startSession({ sessionId: 's1', bus, clock, engines, ...runtime }); // { config, pipeline }
  * ```
  */
+import type { ActionDeclaration } from '../adapters/actions/declaration.js';
 import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
@@ -46,6 +47,8 @@ const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Objec
 /** What the engines add to the options: the rule policy's fallback reply is the re-prompt for a rejected transcript. */
 export interface RuntimeExtras {
   notUnderstoodText?: string;
+  /** The declared actions (the `actions.path` file, or the library's). */
+  declaredActions?: ActionDeclaration[];
 }
 
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
@@ -55,6 +58,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
     config: {
       ...config.session,
       minConfidence: config.stt.minConfidence,
+      declaredActions: extras.declaredActions ?? [],
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
       filler: config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },

@@ -162,8 +162,8 @@ function rebuiltHistory(history: HistoryEntry[], emitted: readonly RecordedEmitt
   for (const e of emitted) {
     const entry: HistoryEntry | undefined =
       e.kind === 'history'
-        ? { role: e.role, turnId: e.turnId, text: e.text, interrupted: e.interrupted, pending: e.pending }
-        : e.code === 'reply_cancelled' && !out.some((h) => h.turnId === e.turnId && h.role === 'assistant')
+        ? { role: e.role, turnId: e.turnId, text: e.text, interrupted: e.interrupted, pending: e.pending, ...(e.action ? { action: e.action } : {}) }
+        : e.kind === 'notice' && e.code === 'reply_cancelled' && !out.some((h) => h.turnId === e.turnId && h.role === 'assistant')
           ? { role: 'assistant', turnId: e.turnId, text: '', interrupted: true, pending: true }
           : undefined;
     if (!entry) continue;
