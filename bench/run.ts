@@ -21,10 +21,9 @@ import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { Transport } from '../bus/transport.js';
-// Why every scenario is imported where it runs: a module's heap stays for the whole run (the page
-// scenario's browser driver, playwright-core, alone holds ~34 MB), and a server measured in this process
-// would pay for the bench's heap in garbage collection (75 MB live instead of 42 MB at 100 clients, a
-// full GC every ~0.5 s instead of every 5-10 s).
+// Why every scenario is imported where it runs: a module's heap stays for the whole run, and a server
+// measured in this process would pay for it in garbage collection (playwright-core alone holds ~34 MB;
+// docs/benchmarks.md, *Method*).
 import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { GuardRow } from './latency-guards.js';

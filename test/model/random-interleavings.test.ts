@@ -29,7 +29,7 @@ describe('random interleavings', () => {
           const status = h.session.actor.getSnapshot().status;
           if (status === 'active') expect(h.state(), `wedged after: ${trace.join(' → ')}`).toMatch(/^idle\.\w+$/);
         } catch (error) {
-          throw new Error(`seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ${trace.join(' → ')}`);
+          throw new Error(`seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ${trace.join(' → ')}`, { cause: error });
         }
         if (h.session.actor.getSnapshot().status !== 'active') {
           ended++;
