@@ -29,6 +29,8 @@ interface Walk {
 const WALKS: Walk[] = [
   { name: 'dialog', config: CONFIG, set: { stimuli } },
   { name: 'actions', config: ACTION_CONFIG, set: ACTION_STIMULI },
+  // Without barge-in a reply replaced while the user talks lets the user's speech run on unheard.
+  { name: 'actions without barge-in', config: { ...ACTION_CONFIG, bargeIn: { ...ACTION_CONFIG.bargeIn, enabled: false } }, set: ACTION_STIMULI },
 ];
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
