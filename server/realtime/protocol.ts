@@ -35,6 +35,21 @@ const TurnDetectionSchema = z
     interrupt_response: z.boolean().optional(),
   })
   .nullable();
+export type RealtimeTurnDetection = NonNullable<z.infer<typeof TurnDetectionSchema>>;
+export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
+
+const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tool name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+
+/** A function the client runs itself: offered to the LLM beside the declared actions (`strict` and the like are tolerated). */
+export const RealtimeToolSchema = z.object({
+  type: z.literal('function'),
+  name: toolName,
+  description: z.string().max(4_000).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type RealtimeTool = z.infer<typeof RealtimeToolSchema>;
+export const RealtimeToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), name: toolName })]);
+export type RealtimeToolChoice = z.infer<typeof RealtimeToolChoiceSchema>;
 
 export const SessionUpdateSchema = z.object({
   type: z.literal('realtime').optional(),
@@ -46,6 +61,8 @@ export const SessionUpdateSchema = z.object({
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),
+  tools: z.array(RealtimeToolSchema).max(128).optional(),
+  tool_choice: RealtimeToolChoiceSchema.optional(),
   /** This server's own settings (OpenAI's server would reject the field; clients of ours opt in here). */
   voice_agent: z
     .object({
@@ -63,7 +80,7 @@ const userContent = z.discriminatedUnion('type', [
 
 const ItemSchema = z.discriminatedUnion('type', [
   z.object({ id: z.string().max(64).optional(), type: z.literal('message'), role: z.literal('user'), content: z.array(userContent).min(1).max(32) }),
-  /** A tool's result, sent back by clients that run the intents they receive as function calls. */
+  /** A tool's result, sent back by a client that ran a function call it was given. */
   z.object({ id: z.string().max(64).optional(), type: z.literal('function_call_output'), call_id: z.string().min(1).max(128), output: z.string().max(100_000) }),
 ]);
 
@@ -82,6 +99,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('response.create'), event_id: eventId, response: z.object({}).passthrough().optional() }),
   z.object({ type: z.literal('response.cancel'), event_id: eventId, response_id: z.string().optional() }),
+  /** This server's own: the emergency stop (a client's button): playback cleared, every action cancelled. */
+  z.object({ type: z.literal('voice_agent.estop'), event_id: eventId }),
 ]);
 export type ClientEvent = z.infer<typeof ClientEventSchema>;
 
