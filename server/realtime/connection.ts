@@ -90,7 +90,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     log.error('invalid realtime server event', { sessionId, problem });
     options.send({ event_id: `evt_${++eventCounter}`, type: 'error', error: { type: 'server_error', code: 'invalid_server_event', message: problem, param: null, event_id: null } });
   };
-  const responses: ResponseTracker = createResponseTracker(send);
+  const responses: ResponseTracker = createResponseTracker(send, () => dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
 
   let sink!: DeviceSink;

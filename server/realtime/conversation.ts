@@ -46,6 +46,8 @@ export interface ConversationState {
   readonly actions: readonly TrackedAction[];
   /** Function outputs the client sent since its last `response.create`: the next one is answered from them. */
   readonly outputsToAnswer: number;
+  /** A `response.create` after function outputs came while a reply was still playing: answered when it ends. */
+  readonly respondWhenIdle: boolean;
 }
 
 export const INITIAL_CONVERSATION: ConversationState = {
@@ -57,12 +59,15 @@ export const INITIAL_CONVERSATION: ConversationState = {
   emptyResponses: 0,
   actions: [],
   outputsToAnswer: 0,
+  respondWhenIdle: false,
 };
 
 export type ConversationInput =
   | { type: 'user_text'; id?: string | undefined; text: string }
   | { type: 'function_output'; id?: string | undefined; callId: string; output: string }
   | { type: 'response_create'; responseActive: boolean }
+  /** The last open response ended. */
+  | { type: 'responses_idle' }
   /** The VAD ended a user utterance (or the client committed it). */
   | { type: 'voice_committed'; turnId: string }
   /** The chart took the user's words into the history: its reply starts. */
@@ -113,6 +118,8 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       return functionOutput(state, input);
     case 'response_create':
       return responseCreate(state, input.responseActive);
+    case 'responses_idle':
+      return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
     case 'voice_committed': {
       const id = voiceItemId(input.turnId);
       const item = userItem(id, [{ type: 'input_audio', transcript: null }]);
@@ -177,6 +184,8 @@ function responseCreate(state: ConversationState, responseActive: boolean): Step
     return { state: { ...state, pendingTexts: [], outputsToAnswer: 0 }, effects: [{ type: 'send_text', text }] };
   }
   if (state.awaitingReply.length > 0) return { state, effects: [] }; // the committed utterance is answered as soon as it is transcribed
+  // The reply that carried the function call may still be playing: the answer to its output follows it.
+  if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
   if (responseActive) return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
   if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond' }] };
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.

@@ -58,7 +58,8 @@ const itemIdOf = (turnId: string) => `item_${turnId}_reply`;
 /** Why 64: truncate targets recent items; older mappings are dropped so a long session stays bounded. */
 const REMEMBERED_ITEMS = 64;
 
-export function createResponseTracker(send: (event: ServerEvent) => void): ResponseTracker {
+/** `onIdle`: the last open response ended (a `response.create` deferred until then may go on). */
+export function createResponseTracker(send: (event: ServerEvent) => void, onIdle: () => void = () => {}): ResponseTracker {
   const responses = new Map<string, ResponseState>();
   const finished = new Set<string>();
   const itemTurns = new Map<string, string>();
@@ -168,6 +169,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void): Respo
       output.push(...state.functionCalls);
       const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
       send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
+      if (responses.size === 0) onIdle();
     },
     empty(key) {
       const state: ResponseState = { id: `resp_${key}`, turnId: key, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };

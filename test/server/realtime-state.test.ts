@@ -103,6 +103,14 @@ describe('conversation reducer', () => {
     expect(reduce(answered.state, { type: 'function_output', callId: 'call_x', output: '?' }).effects).toEqual([expect.objectContaining({ code: 'invalid_call_id', param: 'item.call_id', message: expect.stringContaining('"call_x"') })]);
   });
 
+  it('response.create after an output while the reply still plays: answered when the last response ends', () => {
+    const answered = run([{ type: 'action', message: request() }, { type: 'function_output', callId: 'call_1', output: 'arrived' }]);
+    const deferred = reduce(answered.state, { type: 'response_create', responseActive: true });
+    expect(deferred.effects).toEqual([]);
+    expect(reduce(deferred.state, { type: 'responses_idle' }).effects).toEqual([{ type: 'respond' }]);
+    expect(run([{ type: 'responses_idle' }, { type: 'responses_idle' }], deferred.state).effects).toEqual([{ type: 'respond' }]);
+  });
+
   it("actions other clients run are followed (lifecycle events) but never streamed; a cancelled call's output is refused", () => {
     const { effects, state } = run([
       { type: 'action', message: request({ actionId: 'a2', callId: 'c2', runsOn: 'controller' }) },
