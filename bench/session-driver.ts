@@ -115,7 +115,7 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     },
   });
   session.actor.subscribe((snapshot) => {
-    if (snapshot.matches('idle')) for (const w of waiters.idle.splice(0)) w();
+    if (snapshot.matches({ dialog: 'idle' })) for (const w of waiters.idle.splice(0)) w();
   });
   const vadSub = bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), () => {
     const record = current();
@@ -137,7 +137,7 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     session,
     turns,
     firstFrame: () => new Promise((resolve) => waiters.frame.push(resolve)),
-    idle: () => (session.actor.getSnapshot().matches('idle') ? Promise.resolve() : new Promise((resolve) => waiters.idle.push(resolve))),
+    idle: () => (session.actor.getSnapshot().matches({ dialog: 'idle' }) ? Promise.resolve() : new Promise((resolve) => waiters.idle.push(resolve))),
     speech(on) {
       talking = on;
     },

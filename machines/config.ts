@@ -86,6 +86,11 @@ const sessionSettings = {
         .max(100)
         .default(() => [...D.actions.yesWords])
         .describe('Answers that confirm an action, matched whole, ignoring case and punctuation; anything else cancels.'),
+      noWords: z
+        .array(z.string().min(1).max(100))
+        .max(100)
+        .default(() => [...D.actions.noWords])
+        .describe('Answers that decline an action (answered with `declinedText`); anything else declines too and is answered as a new turn.'),
       confirmedText: z.string().min(1).default(D.actions.confirmedText).describe('Said when the user confirms an action.'),
       declinedText: z.string().min(1).default(D.actions.declinedText).describe('Said when the user declines, or does not answer, a confirmation.'),
       refusedText: z.string().min(1).default(D.actions.refusedText).describe('Said when an action is refused (unknown, invalid arguments, over its rate).'),

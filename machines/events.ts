@@ -28,10 +28,22 @@ export const SESSION_EVENT_TYPES = [
   'control.end',
   'control.configure',
   'control.truncate',
+  'control.estop',
+  'control.respond',
+  'llm.tool_call',
+  'action.accepted',
+  'action.rejected',
+  'action.result',
+  'action.failed',
 ] as const satisfies readonly MessageType[];
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
-export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType];
+/**
+ * Raised by the chart itself, never sent: a barge-in tells the actions region, which cancels the running
+ * action if its declaration says a barge-in does.
+ */
+export type InternalEvent = { type: 'actions.barge_in'; sessionId: string; turnId: '-'; atMs: number };
+export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType] | InternalEvent;
 
 /** The commands the session sends its children are defined by the actors that take them. */
 export type { SttCommand, TtsCommand } from '../actors/inputs.js';

@@ -56,6 +56,8 @@ export const SESSION_DEFAULTS = {
     confirmTimeoutMs: 8_000,
     /** Why these: the grammar's yes words; anything else, and silence, cancels (a wrong "yes" moves a robot). */
     yesWords: ['yes', 'yeah', 'yep', 'sure', 'okay', 'ok', 'go ahead', 'do it', 'confirm'],
+    /** Why these: a no is answered with `declinedText`; anything else cancels too, and is answered as a new turn. */
+    noWords: ['no', 'nope', 'cancel', "don't", 'do not', 'never mind'],
     confirmedText: 'Okay.',
     declinedText: 'Cancelled.',
     refusedText: "Sorry, I can't do that.",

@@ -2,7 +2,7 @@
  * The session chart: all turn-taking lives here. Top-level states are `idle`, `listening`,
  * `processing` and `speaking` (plus final `ended`). `processing` and `speaking` are parallel: the
  * `reply` region follows the answer, the `user` region applies the interruption policy to speech that
- * arrives meanwhile. Barge-in is the transition `user.candidate → #session.listening`; it runs
+ * arrives meanwhile. Barge-in is the transition `user.candidate → #session.dialog.listening`; it runs
  * `cancelReply`, which stops the reply's children, and `listening`'s entry stops any that are left, so no
  * reply child is alive outside `processing`/`speaking` by construction.
  *
@@ -20,6 +20,8 @@
  * actor.getSnapshot().value; // { processing: { reply: 'thinking', user: 'silent' } }
  * ```
  */
+import { INITIAL_ACTIONS_CONTEXT } from './action-context.js';
+import { actionsRegion } from './actions.region.js';
 import { and, not, sessionSetup } from './session.setup.js';
 
 /** Picks up an utterance that began while the reply was still being prepared. */
@@ -52,7 +54,7 @@ const userRegion = (startsMidUtterance: boolean) => ({
     candidate: {
       after: {
         minInterruption: [
-          { guard: 'wordsSatisfied', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'barge_in' } } },
+          { guard: 'wordsSatisfied', target: '#session.dialog.listening', actions: [{ type: 'cancelReply', params: { reason: 'barge_in' } }, 'raiseBargeIn'] },
           { target: 'awaitingWords' },
         ],
       },
@@ -67,8 +69,8 @@ const userRegion = (startsMidUtterance: boolean) => ({
         'stt.partial': [
           {
             guard: and(['isUserTurn', 'partialSatisfiesWords']),
-            target: '#session.listening',
-            actions: ['storePartial', { type: 'cancelReply', params: { reason: 'barge_in' } }],
+            target: '#session.dialog.listening',
+            actions: ['storePartial', { type: 'cancelReply', params: { reason: 'barge_in' } }, 'raiseBargeIn'],
           },
           { guard: 'isUserTurn', actions: 'storePartial' },
         ],
@@ -87,26 +89,50 @@ const userRegion = (startsMidUtterance: boolean) => ({
 /** New requests while a reply runs replace it; STOP silences it. Shared by `processing` and `speaking`. */
 const replyControl = {
   'control.stop': [
-    { guard: 'userIsSpeaking', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
-    { target: '#session.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
+    { guard: 'userIsSpeaking', target: '#session.dialog.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
+    { target: '#session.dialog.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
   ],
-  'user.text': {
-    target: '#session.processing',
-    reenter: true,
-    actions: [
-      { type: 'cancelReply', params: { reason: 'new_text' } },
-      { type: 'dropUtterance', params: { reason: 'replaced_by_text' } },
-      'startTextReply',
-    ],
+  'user.text': [
+    {
+      guard: 'answersYesOrNo',
+      target: '#session.dialog.processing',
+      reenter: true,
+      actions: [{ type: 'cancelReply', params: { reason: 'new_text' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'answerConfirmation'],
+    },
+    {
+      target: '#session.dialog.processing',
+      reenter: true,
+      actions: [{ type: 'cancelReply', params: { reason: 'new_text' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'],
+    },
+  ],
+  // A refused call, or one that needs a yes first: the reply is replaced by what the agent says of it.
+  'llm.tool_call': [
+    {
+      guard: and(['isReplyTurn', 'callIsRefused']),
+      target: '#session.dialog.processing',
+      reenter: true,
+      actions: [{ type: 'cancelReply', params: { reason: 'action_refused' } }, 'sayForAction'],
+    },
+    {
+      guard: and(['isReplyTurn', 'callNeedsConfirmation']),
+      target: '#session.dialog.processing',
+      reenter: true,
+      actions: [{ type: 'cancelReply', params: { reason: 'action_confirm' } }, 'sayForAction'],
+    },
+  ],
+  // The emergency stop: silence now, and the utterance that said "stop" is not answered.
+  'control.estop': {
+    target: '#session.dialog.idle',
+    actions: [{ type: 'cancelReply', params: { reason: 'estop' } }, { type: 'dropUtterance', params: { reason: 'estop' } }],
   },
   'control.say': {
-    target: '#session.processing',
+    target: '#session.dialog.processing',
     reenter: true,
     actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
   },
   'tts.error': {
     guard: and(['isReplyTurn', 'isFatalTtsError']),
-    target: '#session.idle',
+    target: '#session.dialog.idle',
     actions: [{ type: 'cancelReply', params: { reason: 'tts_failed' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
   },
 } as const;
@@ -143,14 +169,17 @@ export const sessionMachine = sessionSetup.createMachine({
     guessedTurnIds: [],
     replyProgress: 'thinking',
     language: null,
+    resumesInReply: 0,
+    ...INITIAL_ACTIONS_CONTEXT,
   }),
-  // VAD and STT live as long as the session: speech can start in any state.
+  // VAD, STT and the stop-phrase watcher live as long as the session: speech can start in any state.
   invoke: [
     { id: 'vad', src: 'vad', input: ({ context }) => ({ sessionId: context.sessionId }) },
     { id: 'stt', src: 'stt', input: ({ context }) => ({ sessionId: context.sessionId }) },
+    { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, phrases: context.config.estop.phrases }) },
   ],
+  type: 'parallel',
   on: {
-    'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
     // A cancelled turn's playback and TTS reports arrive after the cancel: the late messages kept.
     'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
     'tts.stopped': { guard: 'isInterruptedTurn', actions: 'storeInterruptedTexts' },
@@ -160,7 +189,12 @@ export const sessionMachine = sessionSetup.createMachine({
     'vad.pause': { guard: 'isUserTurn', actions: 'storePause' },
     'vad.resume': { guard: 'isUserTurn', actions: 'storeResume' },
   },
+  states: {
+    dialog: {
   initial: 'idle',
+  on: {
+    'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
+  },
   states: {
     idle: {
       // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
@@ -170,10 +204,16 @@ export const sessionMachine = sessionSetup.createMachine({
         waiting: { after: { noInput: 'noInputNoticed' } },
         noInputNoticed: { entry: 'noticeNoInput' },
       },
+      // What an action came to is said as soon as the dialog is free.
+      always: { guard: 'hasPendingFollowUp', target: 'processing', actions: 'startFollowUp' },
       on: {
         'vad.speech_start': { target: 'listening', actions: 'beginUtterance' },
-        'user.text': { target: 'processing', actions: 'startTextReply' },
+        'user.text': [
+          { guard: 'answersYesOrNo', target: 'processing', actions: 'answerConfirmation' },
+          { target: 'processing', actions: 'startTextReply' },
+        ],
         'control.say': { target: 'processing', actions: 'startSay' },
+        'control.respond': { target: 'processing', actions: 'startRespond' },
       },
     },
     listening: {
@@ -229,23 +269,27 @@ export const sessionMachine = sessionSetup.createMachine({
         finalizing: {
           after: {
             sttFinal: [
-              { guard: 'hasPartialText', target: '#session.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
-              { target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
+              { guard: 'hasPartialText', target: '#session.dialog.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
+              { target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
             ],
           },
           on: {
             'stt.final': [
               {
                 guard: and(['isUserTurn', 'isFalseInterruption']),
-                target: '#session.processing',
+                target: '#session.dialog.processing',
                 actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
               },
-              { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
+              // It resumed as often as it may: the reply stays cut rather than loop.
+              { guard: and(['isUserTurn', 'resumeLimitReached']), target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'resume_limited' } } },
+              { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
               // Out of grammar (or mumbled): a re-prompt, never an intent.
-              { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.processing', actions: 'startNotUnderstood' },
-              { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.processing', actions: 'commitSpeculation' },
-              { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
-              { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
+              { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.dialog.processing', actions: 'startNotUnderstood' },
+              // A yes or a no to the agent's question: acknowledged, not sent to the LLM.
+              { guard: and(['isUserTurn', 'answersYesOrNo']), target: '#session.dialog.processing', actions: 'answerConfirmation' },
+              { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.dialog.processing', actions: 'commitSpeculation' },
+              { guard: and(['isUserTurn', 'eventHasText']), target: '#session.dialog.processing', actions: ['storeFinal', 'startVoiceReply'] },
+              { guard: 'isUserTurn', target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
             ],
             'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
             // A new utterance before the last one was transcribed: the newer one wins.
@@ -261,8 +305,12 @@ export const sessionMachine = sessionSetup.createMachine({
         'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },
         'tts.error': { guard: and(['isSpeculationTurn', 'isFatalTtsError']), actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } } },
         'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
-        'user.text': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
+        'user.text': [
+          { guard: 'answersYesOrNo', target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'answerConfirmation'] },
+          { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
+        ],
         'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
+        'control.estop': { target: 'idle', actions: [{ type: 'discardSpeculation', params: { reason: 'turn_ended' } }, { type: 'dropUtterance', params: { reason: 'estop' } }] },
       },
     },
     processing: {
@@ -292,7 +340,7 @@ export const sessionMachine = sessionSetup.createMachine({
               entry: 'sendFiller',
               after: {
                 llmGiveUp: {
-                  target: '#session.idle',
+                  target: '#session.dialog.idle',
                   actions: [{ type: 'cancelReply', params: { reason: 'llm_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
                 },
               },
@@ -309,7 +357,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 ttsFirstChunk: [
                   { guard: 'canFallBack', target: 'synthesizing', reenter: true, actions: 'requestTtsFallback' },
                   {
-                    target: '#session.idle',
+                    target: '#session.dialog.idle',
                     actions: [{ type: 'cancelReply', params: { reason: 'tts_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
                   },
                 ],
@@ -320,15 +368,15 @@ export const sessionMachine = sessionSetup.createMachine({
             buffering: {},
           },
           on: {
-            'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.speaking' },
+            'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.dialog.speaking' },
             // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
             'playback.finished': [
-              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
-              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
+              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+              { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
             ],
             'llm.error': {
               guard: 'isReplyTurn',
-              target: '#session.idle',
+              target: '#session.dialog.idle',
               actions: [{ type: 'cancelReply', params: { reason: 'llm_error' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
             },
           },
@@ -345,8 +393,8 @@ export const sessionMachine = sessionSetup.createMachine({
           states: { playing: {} },
           on: {
             'playback.finished': [
-              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
-              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
+              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+              { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
             ],
           },
         },
@@ -355,6 +403,9 @@ export const sessionMachine = sessionSetup.createMachine({
       on: replyControl,
     },
     ended: { type: 'final', entry: 'stopAllActors' },
+  },
+    },
+    actions: actionsRegion,
   },
 });
 
