@@ -42,6 +42,8 @@ export interface ResponseTracker {
   /** A function call the client runs: in the turn's response while it is open, else in a response of its own. */
   onFunctionCall(turnId: string, call: { actionId: string; callId: string; name: string; arguments: string }): void;
   finish(turnId: string, end: ResponseEnd): void;
+  /** A reply spoken without LLM tokens (a SAY, a refusal, a template): its words, if none were streamed yet. */
+  spokenText(turnId: string, text: string): void;
   /** A response with no output (nothing new to answer), created and completed at once. */
   empty(key: string): void;
   /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
@@ -170,6 +172,13 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
       const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
       send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
       if (responses.size === 0) onIdle();
+    },
+    spokenText(turnId, text) {
+      const state = responses.get(turnId);
+      if (!state || state.transcript !== '' || text === '') return;
+      ensureItem(state);
+      state.transcript = text;
+      send(partEvent('response.output_audio_transcript.delta', state, { delta: text }));
     },
     empty(key) {
       const state: ResponseState = { id: `resp_${key}`, turnId: key, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };

@@ -79,6 +79,7 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
         if (m.text) dispatch({ type: 'token', turnId: m.turnId, text: m.text });
         return;
       case 'playback.finished':
+        responses.spokenText(m.turnId, m.segments.flatMap((s) => (s.kind === 'filler' ? [] : [s.text])).join(' ').trim());
         return responses.finish(m.turnId, { status: 'completed' });
       case 'session.notice':
         return onNotice(deps, m);
