@@ -22,11 +22,12 @@ import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
 import { silentLogger, type Logger } from '../logger.js';
+import type { SessionHandle } from '../session-host.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
 import { createAudioOut } from './audio-out.js';
-import { clientEventHandlers, type ClientCommand } from './client-events.js';
+import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
 import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
 import { parseClientEvent, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
@@ -73,31 +74,15 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const log = options.log ?? silentLogger;
   let settings: SessionSettings = INITIAL_SETTINGS;
   let input: InputAudio = initialInputAudio(clock.now());
-  let conversation = INITIAL_CONVERSATION;
-  let eventCounter = 0;
   let sessionId = '';
 
-  const send = (event: ServerEvent) => {
-    if (audioOut.holding()) audioOut.flush();
-    const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
-    if (CHECK_SERVER_EVENTS) reportInvalid(wire);
-    options.send(wire);
-  };
-  /** Tests only: an event that does not match `ServerEventSchema` is logged and reported to the client. */
-  const reportInvalid = (wire: unknown) => {
-    const problem = checkServerEvent(wire);
-    if (problem === undefined) return;
-    log.error('invalid realtime server event', { sessionId, problem });
-    options.send({ event_id: `evt_${++eventCounter}`, type: 'error', error: { type: 'server_error', code: 'invalid_server_event', message: problem, param: null, event_id: null } });
-  };
-  const responses: ResponseTracker = createResponseTracker(send, () => dispatch({ type: 'responses_idle' }));
+  const send = eventSender(options, log, () => sessionId, () => audioOut.holding() && audioOut.flush());
+  const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
-
   let sink!: DeviceSink;
   const session = await manager.create({
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
-    sink: () =>
-      (sink = createDeviceSink({ clock, sampleRateHz: sampleRateOf(settings.outputFormat), send: (frame, meta) => audioOut.write(frame, meta), clear: () => audioOut.clear() })),
+    sink: () => (sink = createDeviceSink({ clock, sampleRateHz: sampleRateOf(settings.outputFormat), send: (frame, meta) => audioOut.write(frame, meta), clear: () => audioOut.clear() })),
   });
   const { handle } = session;
   sessionId = session.id;
@@ -112,16 +97,98 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     if (command.type === 'control.truncate') return bus.publish({ ...command, sessionId });
     bus.publish({ ...command, sessionId, turnId: SESSION_TURN });
   };
+  const conversation = conversationDriver({ bus, sessionId, handle, responses, send, fail, failFor });
 
-  /** The conversation reducer's effects, carried out. */
+  const handlers = clientEventHandlers({
+    sessionId,
+    maxAudioSecondsPerSecond: options.limits.maxAudioSecondsPerSecond,
+    nowMs: () => clock.now(),
+    send,
+    publish,
+    dispatch: conversation.dispatch,
+    failFor,
+    responses,
+    settings: { get: () => settings, set: (next) => void (settings = next) },
+    input: { get: () => input, set: (next) => void (input = next) },
+    session: handle,
+    setOutputRate: (rate) => sink.setSampleRate(rate),
+  });
+  const onMessage = sessionEventHandler({ send, dispatch: conversation.dispatch, responses, fail, settings: () => settings, appendedMs: () => input.appendedMs, connectedAtMs: clock.now() });
+  const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
+  await bus.flush();
+
+  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
+  const state = { closed: false };
+  void session.ended.then((reason) => {
+    unwatchTurns?.();
+    for (const s of subs) s.unsubscribe();
+    if (!state.closed) options.close(...CLOSE_FOR[reason]);
+    state.closed = true;
+  });
+
+  send({ type: 'session.created', session: sessionObject(sessionId, settings) });
+  // Where the chart stands now (a page shows it before anything happens), then every change.
+  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: SESSION_TURN });
+  log.info('realtime client connected', { sessionId });
+
+  return {
+    session,
+    receive: receiver({ options, log, session, handlers, fail, isClosed: () => state.closed, handling: conversation.handling }),
+    async close() {
+      if (state.closed) return;
+      state.closed = true;
+      await manager.end(sessionId, 'client_closed');
+    },
+  };
+}
+
+/**
+ * Sends one event with its `event_id`, after the audio held for this tick (`beforeSend`). Under
+ * `NODE_ENV=test` an event that does not match `ServerEventSchema` is logged and reported to the client.
+ */
+function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId: () => string, beforeSend: () => void): (event: ServerEvent) => void {
+  let eventCounter = 0;
+  const reportInvalid = (wire: unknown) => {
+    const problem = checkServerEvent(wire);
+    if (problem === undefined) return;
+    log.error('invalid realtime server event', { sessionId: sessionId(), problem });
+    options.send({ event_id: `evt_${++eventCounter}`, type: 'error', error: { type: 'server_error', code: 'invalid_server_event', message: problem, param: null, event_id: null } });
+  };
+  return (event) => {
+    beforeSend();
+    const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
+    if (CHECK_SERVER_EVENTS) reportInvalid(wire);
+    options.send(wire);
+  };
+}
+
+interface ConversationDriverDeps {
+  bus: MessageBus;
+  sessionId: string;
+  handle: Pick<SessionHandle, 'sendText'>;
+  responses: ResponseTracker;
+  send(event: ServerEvent): void;
+  fail(error: ProtocolError): void;
+  failFor(event: ClientEvent, code: string, message: string, param?: string | null): void;
+}
+
+/**
+ * The conversation reducer held for one connection: `dispatch` applies an input and carries out its
+ * effects; an error while a client event is being handled (`handling`) carries that event's id.
+ */
+function conversationDriver(deps: ConversationDriverDeps) {
+  const { bus, sessionId, responses } = deps;
+  let state = INITIAL_CONVERSATION;
+  const handling: { event: ClientEvent | undefined } = { event: undefined };
   const carryOut = (effect: ConversationEffect) => {
     switch (effect.type) {
       case 'event':
-        return send(effect.event);
+        return deps.send(effect.event);
       case 'error':
-        return fail({ code: effect.code, message: effect.message, param: effect.param, event_id: null });
+        if (handling.event) return deps.failFor(handling.event, effect.code, effect.message, effect.param);
+        return deps.fail({ code: effect.code, message: effect.message, param: effect.param, event_id: null });
       case 'send_text':
-        return handle.sendText(effect.text);
+        return deps.handle.sendText(effect.text);
       case 'respond':
         return bus.publish({ type: 'control.respond', sessionId, turnId: SESSION_TURN });
       case 'empty_response':
@@ -137,76 +204,48 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         return bus.publish({ type: 'action.result', sessionId, turnId: effect.turnId, actionId: effect.actionId, result: effect.output });
     }
   };
-  /** An event id for the reducer's errors: the client event being handled, if any. */
-  let handling: ClientEvent | undefined;
-  const dispatch = (conversationInput: ConversationInput) => {
-    const step = reduce(conversation, conversationInput);
-    conversation = step.state;
-    for (const effect of step.effects) {
-      if (effect.type === 'error' && handling) failFor(handling, effect.code, effect.message, effect.param);
-      else carryOut(effect);
-    }
-  };
-
-  const handlers = clientEventHandlers({
-    sessionId,
-    maxAudioSecondsPerSecond: options.limits.maxAudioSecondsPerSecond,
-    nowMs: () => clock.now(),
-    send,
-    publish,
-    dispatch,
-    failFor,
-    responses,
-    settings: { get: () => settings, set: (next) => void (settings = next) },
-    input: { get: () => input, set: (next) => void (input = next) },
-    session: handle,
-    setOutputRate: (rate) => sink.setSampleRate(rate),
-  });
-  const onMessage = sessionEventHandler({ send, dispatch, responses, fail, settings: () => settings, appendedMs: () => input.appendedMs, connectedAtMs: clock.now() });
-  const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
-  await bus.flush();
-
-  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
-  let closed = false;
-  void session.ended.then((reason) => {
-    unwatchTurns?.();
-    for (const s of subs) s.unsubscribe();
-    if (!closed) options.close(...CLOSE_FOR[reason]);
-    closed = true;
-  });
-
-  send({ type: 'session.created', session: sessionObject(sessionId, settings) });
-  // Where the chart stands now (a page shows it before anything happens), then every change.
-  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: SESSION_TURN });
-  log.info('realtime client connected', { sessionId });
-
   return {
-    session,
-    receive(text, byteLength) {
-      if (closed) return;
-      session.touch();
-      if (text === null) return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
-      if ((byteLength ?? Buffer.byteLength(text)) > options.limits.maxEventBytes) {
-        return fail({ code: 'event_too_large', message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`, event_id: null, param: null });
-      }
-      const parsed = parseClientEvent(text);
-      if (!parsed.ok) return fail(parsed.error);
-      handling = parsed.event;
-      try {
-        (handlers[parsed.event.type] as (e: ClientEvent) => void)(parsed.event);
-      } catch (error) {
-        // A bug here must not take the connection (or another session) down: report it on this one.
-        log.error('realtime event failed', { sessionId, type: parsed.event.type, error });
-        fail({ code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null }, 'server_error');
-      } finally {
-        handling = undefined;
-      }
+    handling,
+    dispatch(input: ConversationInput) {
+      const step = reduce(state, input);
+      state = step.state;
+      for (const effect of step.effects) carryOut(effect);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await manager.end(sessionId, 'client_closed');
-    },
+  };
+}
+
+interface ReceiverDeps {
+  options: RealtimeConnectionOptions;
+  log: Logger;
+  session: ManagedSession;
+  handlers: ClientEventHandlers;
+  fail(error: ProtocolError, type?: string): void;
+  isClosed(): boolean;
+  handling: { event: ClientEvent | undefined };
+}
+
+/** One WebSocket message: size-checked, parsed, handed to its handler; a handler's bug is reported, not thrown. */
+function receiver(deps: ReceiverDeps): RealtimeConnection['receive'] {
+  const { options, log, session, fail } = deps;
+  return (text, byteLength) => {
+    if (deps.isClosed()) return;
+    session.touch();
+    if (text === null) return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
+    if ((byteLength ?? Buffer.byteLength(text)) > options.limits.maxEventBytes) {
+      return fail({ code: 'event_too_large', message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`, event_id: null, param: null });
+    }
+    const parsed = parseClientEvent(text);
+    if (!parsed.ok) return fail(parsed.error);
+    deps.handling.event = parsed.event;
+    try {
+      (deps.handlers[parsed.event.type] as (e: ClientEvent) => void)(parsed.event);
+    } catch (error) {
+      // A bug here must not take the connection (or another session) down: report it on this one.
+      log.error('realtime event failed', { sessionId: session.id, type: parsed.event.type, error });
+      fail({ code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null }, 'server_error');
+    } finally {
+      deps.handling.event = undefined;
+    }
   };
 }
 

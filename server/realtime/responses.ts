@@ -60,48 +60,66 @@ const itemIdOf = (turnId: string) => `item_${turnId}_reply`;
 /** Why 64: truncate targets recent items; older mappings are dropped so a long session stays bounded. */
 const REMEMBERED_ITEMS = 64;
 
+type Response = ServerEventOf<'response.done'>['response'];
+const response = (state: ResponseState, status: Response['status'], extra: Partial<Response> = {}): Response => ({
+  object: 'realtime.response',
+  id: state.id,
+  status,
+  output: [],
+  conversation_id: null,
+  output_modalities: ['audio'],
+  ...extra,
+});
+const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incomplete'): Item => ({
+  id: state.itemId,
+  object: 'realtime.item',
+  type: 'message',
+  role: 'assistant',
+  status,
+  content: [{ type: 'output_audio', transcript: state.transcript }],
+});
+/**
+ * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
+ * than `{ type, ...ids, delta }`: V8 (Node 20) takes ~1 µs for a literal that adds a key after a
+ * spread, and deltas go out dozens of times a second per client.
+ */
+const partEvent = (type: PartEventType, state: ResponseState, extra?: Record<string, unknown>): ServerEvent => {
+  const event = { type, response_id: state.id, item_id: state.itemId, output_index: 0, content_index: 0 };
+  return (extra ? Object.assign(event, extra) : event) as ServerEvent;
+};
+/** A function call item of a response, streamed: added, its arguments (one delta), done. */
+function streamCall(send: (event: ServerEvent) => void, state: ResponseState, outputIndex: number, call: { actionId: string; callId: string; name: string; arguments: string }): Item {
+  const fc: Item = { id: `item_${call.actionId}_call`, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: call.callId, name: call.name, arguments: call.arguments };
+  const ids = { response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId };
+  send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: { ...fc, status: 'in_progress', arguments: '' } });
+  send({ type: 'response.function_call_arguments.delta', ...ids, delta: call.arguments });
+  send({ type: 'response.function_call_arguments.done', ...ids, name: call.name, arguments: call.arguments });
+  send({ type: 'response.output_item.done', response_id: state.id, output_index: outputIndex, item: fc });
+  return fc;
+}
+
+/** The `*.done` events of a response's message item (if it was announced), then `response.done` with its output. */
+function sendDone(send: (event: ServerEvent) => void, state: ResponseState, end: ResponseEnd): void {
+  const output: Item[] = [];
+  if (state.itemAdded) {
+    const status = end.status === 'completed' ? 'completed' : 'incomplete';
+    send(partEvent('response.output_audio.done', state));
+    send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
+    send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
+    send({ type: 'response.output_item.done', response_id: state.id, output_index: 0, item: item(state, status) });
+    send({ type: 'conversation.item.done', previous_item_id: null, item: item(state, status) });
+    output.push(item(state, status));
+  }
+  output.push(...state.functionCalls);
+  const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
+  send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
+}
+
 /** `onIdle`: the last open response ended (a `response.create` deferred until then may go on). */
 export function createResponseTracker(send: (event: ServerEvent) => void, onIdle: () => void = () => {}): ResponseTracker {
   const responses = new Map<string, ResponseState>();
   const finished = new Set<string>();
   const itemTurns = new Map<string, string>();
-
-  type Response = ServerEventOf<'response.done'>['response'];
-  const response = (state: ResponseState, status: Response['status'], extra: Partial<Response> = {}): Response => ({
-    object: 'realtime.response',
-    id: state.id,
-    status,
-    output: [],
-    conversation_id: null,
-    output_modalities: ['audio'],
-    ...extra,
-  });
-  const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incomplete'): Item => ({
-    id: state.itemId,
-    object: 'realtime.item',
-    type: 'message',
-    role: 'assistant',
-    status,
-    content: [{ type: 'output_audio', transcript: state.transcript }],
-  });
-  /**
-   * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
-   * than `{ type, ...ids, delta }`: V8 (Node 20) takes ~1 µs for a literal that adds a key after a
-   * spread, and deltas go out dozens of times a second per client.
-   */
-  const partEvent = (type: PartEventType, state: ResponseState, extra?: Record<string, unknown>): ServerEvent => {
-    const event = { type, response_id: state.id, item_id: state.itemId, output_index: 0, content_index: 0 };
-    return (extra ? Object.assign(event, extra) : event) as ServerEvent;
-  };
-  const streamCall = (state: ResponseState, outputIndex: number, call: { callId: string; name: string; arguments: string }, itemId: string): Item => {
-    const fc: Item = { id: itemId, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: call.callId, name: call.name, arguments: call.arguments };
-    const ids = { response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId };
-    send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: { ...fc, status: 'in_progress', arguments: '' } });
-    send({ type: 'response.function_call_arguments.delta', ...ids, delta: call.arguments });
-    send({ type: 'response.function_call_arguments.done', ...ids, name: call.name, arguments: call.arguments });
-    send({ type: 'response.output_item.done', response_id: state.id, output_index: outputIndex, item: fc });
-    return fc;
-  };
 
   const ensure = (turnId: string): ResponseState | undefined => {
     if (finished.has(turnId)) return undefined;
@@ -143,12 +161,12 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
     onFunctionCall(turnId, call) {
       const open = responses.get(turnId);
       if (open) {
-        open.functionCalls.push(streamCall(open, 1 + open.functionCalls.length, call, `item_${call.actionId}_call`));
+        open.functionCalls.push(streamCall(send, open, 1 + open.functionCalls.length, call));
         return;
       }
       const own: ResponseState = { id: `resp_${call.actionId}`, turnId, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };
       send({ type: 'response.created', response: response(own, 'in_progress') });
-      const fc = streamCall(own, 0, call, `item_${call.actionId}_call`);
+      const fc = streamCall(send, own, 0, call);
       send({ type: 'response.done', response: response(own, 'completed', { output: [fc], status_details: null }) });
     },
     finish(turnId, end) {
@@ -158,19 +176,7 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
       finished.add(turnId);
       // Why bounded: turn ids only grow; the set guards against late messages of recent turns.
       if (finished.size > REMEMBERED_ITEMS) finished.delete(finished.values().next().value!);
-      const output: Item[] = [];
-      if (state.itemAdded) {
-        const status = end.status === 'completed' ? 'completed' : 'incomplete';
-        send(partEvent('response.output_audio.done', state));
-        send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
-        send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
-        send({ type: 'response.output_item.done', response_id: state.id, output_index: 0, item: item(state, status) });
-        send({ type: 'conversation.item.done', previous_item_id: null, item: item(state, status) });
-        output.push(item(state, status));
-      }
-      output.push(...state.functionCalls);
-      const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
-      send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
+      sendDone(send, state, end);
       if (responses.size === 0) onIdle();
     },
     spokenText(turnId, text) {
