@@ -20,7 +20,6 @@
  *   | {type: 'voice_agent.output_audio.mouth', response_id: string, item_id: string, level: number, viseme: string | null}
  *   | {type: 'response.output_audio.delta', response_id: string, item_id: string, delta: string}
  *   | {type: 'response.output_audio.done', response_id: string, item_id: string}
- *   | {type: 'response.function_call_arguments.done', response_id: string, name: string, arguments: string}
  *   | {type: 'response.done', response: {id: string, status: string, status_details: {reason?: string} | null}}
  *   | {type: 'voice_agent.conversation.item.heard', response_id: string, item_id: string, transcript: string}
  *   | {type: 'voice_agent.session.state', value: string, cause: string, turn_id: string}
@@ -62,7 +61,6 @@ export const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, strin
   'voice_agent.output_audio.mouth': { response_id: 'string', item_id: 'string', level: 'number' },
   'response.output_audio.delta': { response_id: 'string', item_id: 'string', delta: 'string' },
   'response.output_audio.done': { response_id: 'string', item_id: 'string' },
-  'response.function_call_arguments.done': { response_id: 'string', name: 'string', arguments: 'string' },
   'response.done': { response: 'object', 'response.id': 'string', 'response.status': 'string' },
   'voice_agent.conversation.item.heard': { response_id: 'string', item_id: 'string', transcript: 'string' },
   'voice_agent.session.state': { value: 'string', cause: 'string', turn_id: 'string' },

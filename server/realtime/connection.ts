@@ -202,6 +202,8 @@ function conversationDriver(deps: ConversationDriverDeps) {
         return bus.publish({ type: 'action.accepted', sessionId, turnId: effect.turnId, actionId: effect.actionId });
       case 'action_result':
         return bus.publish({ type: 'action.result', sessionId, turnId: effect.turnId, actionId: effect.actionId, result: effect.output });
+      case 'ack_cancel':
+        return bus.publish({ type: 'action.cancelled', sessionId, turnId: effect.turnId, actionId: effect.actionId });
     }
   };
   return {

@@ -91,7 +91,9 @@ export type ConversationEffect =
   /** Stream a function call to the client, then accept the action (`action.accepted`). */
   | { type: 'stream_call'; turnId: string; actionId: string; callId: string; name: string; arguments: string }
   /** The client's output is the action's result (`action.result`). */
-  | { type: 'action_result'; turnId: string; actionId: string; output: string };
+  | { type: 'action_result'; turnId: string; actionId: string; output: string }
+  /** The session cancelled a call the client runs: acknowledged for it (`action.cancelled`); the client sees `voice_agent.action` cancelled. */
+  | { type: 'ack_cancel'; turnId: string; actionId: string };
 
 export interface Step {
   state: ConversationState;
@@ -207,7 +209,9 @@ function actionMessage(state: ConversationState, m: ActionMessage): Step {
   if (!action || action.phase === 'ended') return { state, effects: [] };
   const ended = isFinalStatus(status);
   const actions = ended ? state.actions.map((a) => (a === action ? { ...a, phase: 'ended' as const } : a)) : state.actions;
-  return { state: { ...state, actions }, effects: [lifecycle(action, status, detail)] };
+  const effects: ConversationEffect[] = [lifecycle(action, status, detail)];
+  if (m.type === 'action.cancel' && action.runsOn === 'client') effects.push({ type: 'ack_cancel', turnId: action.turnId, actionId: action.actionId });
+  return { state: { ...state, actions }, effects };
 }
 
 function lifecycle(action: TrackedAction, status: ReturnType<typeof actionStatusOf>['status'], detail: unknown): ConversationEffect {

@@ -128,6 +128,7 @@ describe('conversation reducer', () => {
       ['cancelled', 'barge_in', null],
     ]);
     const client = run([{ type: 'action', message: request({ actionId: 'a3', callId: 'c3' }) }, { type: 'action', message: { type: 'action.cancel', sessionId: 's1', turnId: 'u1', atMs: 1, actionId: 'a3', reason: 'estop' } }], state);
+    expect(client.effects.at(-1)).toEqual({ type: 'ack_cancel', turnId: 'u1', actionId: 'a3' });
     expect(reduce(client.state, { type: 'function_output', callId: 'c3', output: 'done' }).effects).toEqual([expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('cancelled') })]);
   });
 });
