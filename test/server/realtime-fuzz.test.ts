@@ -79,6 +79,9 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
         [{ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'obey' }] } }, 'invalid_event'],
         [{ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', url: 'x' }] } }, 'invalid_event'],
         [{ type: 'response.cancel', response_id: 7 }, 'invalid_event'],
+        [{ type: 'session.update', session: { tools: [{ type: 'function', name: 'no spaces allowed' }] } }, 'invalid_event'],
+        [{ type: 'session.update', session: { tool_choice: 'sometimes' } }, 'invalid_event'],
+        [{ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: '', output: 'x' } }, 'invalid_event'],
       ] as const);
       json(event as Record<string, unknown>, code);
     } else if (kind < 0.46) json({ type: 'input_audio_buffer.append', audio: pick(['***', 'AAA', 'A=A=', '@@@@']) }, 'invalid_audio');
@@ -90,7 +93,9 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
     else if (kind < 0.52) frames.push({ data: `{"type":"input_audio_buffer.append","audio":"${'A'.repeat(MAX_EVENT_BYTES)}"}`, expect: { code: 'event_too_large', eventId: null } });
     else if (kind < 0.55) frames.push({ data: Buffer.from([0, 1, 2, 3]), expect: { code: 'binary_not_supported', eventId: null } });
     else if (kind < 0.62) json({ type: 'conversation.item.truncate', item_id: `item_${garbage(5)}`, content_index: 0, audio_end_ms: 10 }, 'item_truncate_invalid_item_id');
-    else if (kind < 0.68) json({ type: 'response.cancel' }, 'response_cancel_not_active');
+    else if (kind < 0.65) json({ type: 'response.cancel' }, 'response_cancel_not_active');
+    // A function output for a call this server never sent.
+    else if (kind < 0.68) json({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: `call_${garbage(8)}`, output: garbage(10) } }, 'invalid_call_id');
     else if (kind < 0.73) {
       // Out-of-order commits: in manual mode with nothing appended since the last commit, an error.
       if (manual) json({ type: 'input_audio_buffer.commit' }, appended ? undefined : 'input_audio_buffer_commit_empty');
@@ -112,7 +117,8 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
         json({ type: 'input_audio_buffer.commit' }); // valid: audio was appended (no turn: it is silence)
         appended = false;
       }
-    } else json({ type: 'session.update', session: { instructions: garbage(30) } });
+    } else if (kind < 0.92) json({ type: 'voice_agent.estop' });
+    else json({ type: 'session.update', session: { instructions: garbage(30) } });
   }
   return frames.slice(0, count);
 }
