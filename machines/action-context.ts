@@ -59,9 +59,7 @@ interface DecisionInput extends ActionsContext {
 }
 
 export type CallDecision =
-  | { kind: 'refuse'; reason: ActionRefusalReason; detail: string }
-  | { kind: 'confirm'; action: ActiveAction }
-  | { kind: 'dispatch'; action: ActiveAction };
+  { kind: 'refuse'; reason: ActionRefusalReason; detail: string } | { kind: 'confirm'; action: ActiveAction } | { kind: 'dispatch'; action: ActiveAction };
 
 export const catalogOf = (context: DecisionInput): ActionCatalog => ({ declared: context.config.declaredActions, clientTools: context.clientTools });
 
@@ -72,7 +70,11 @@ export function decideCall(context: DecisionInput, call: MessageOf<'llm.tool_cal
   const { action: declared, arguments: args } = check;
   const running = context.action;
   if (running && (running.status === 'confirming' || !running.cancelOn.includes('new_command'))) {
-    return { kind: 'refuse', reason: 'busy', detail: `${call.name}: ${running.name} (${running.actionId}) is ${running.status === 'confirming' ? 'waiting for a yes or no' : 'running'}` };
+    return {
+      kind: 'refuse',
+      reason: 'busy',
+      detail: `${call.name}: ${running.name} (${running.actionId}) is ${running.status === 'confirming' ? 'waiting for a yes or no' : 'running'}`,
+    };
   }
   if (declared.rateLimit) {
     const { max, perMs } = declared.rateLimit;
@@ -95,7 +97,12 @@ export function decideCall(context: DecisionInput, call: MessageOf<'llm.tool_cal
   return confirm ? { kind: 'confirm', action } : { kind: 'dispatch', action };
 }
 
-const cleanWords = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').replace(/\s+/g, ' ').trim();
+const cleanWords = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 const matchesAny = (text: string, words: readonly string[]) => words.some((w) => cleanWords(w) === cleanWords(text));
 
 /** The user's answer to a confirmation question: yes, no, or neither (something else was said). */
@@ -108,7 +115,9 @@ export function answerOf(config: SessionConfig, text: string): 'yes' | 'no' | 'o
 /** The confirmation question: the declaration's, else one made from its name and arguments. */
 export function confirmQuestion(action: ActiveAction): string {
   if (action.say.confirm) return fillTemplate(action.say.confirm, action.arguments);
-  const args = Object.values(action.arguments).filter((v) => typeof v !== 'object').join(' ');
+  const args = Object.values(action.arguments)
+    .filter((v) => typeof v !== 'object')
+    .join(' ');
   return `Should I ${action.name}${args ? ` ${args}` : ''}? Say yes or no.`;
 }
 
@@ -122,7 +131,14 @@ export function actionEntry(action: ActiveAction, status: ActionRecord['status']
     status,
     ...(outcome !== undefined ? { outcome: outcome.slice(0, 20_000) } : {}),
   };
-  return { role: 'action', turnId: action.turnId, text: `${action.name} ${JSON.stringify(action.arguments)} ${status}`, interrupted: false, pending: false, action: record };
+  return {
+    role: 'action',
+    turnId: action.turnId,
+    text: `${action.name} ${JSON.stringify(action.arguments)} ${status}`,
+    interrupted: false,
+    pending: false,
+    action: record,
+  };
 }
 
 /** A refused call's history entry: it never became an action, so it has no action id of its own. */
@@ -148,7 +164,8 @@ export const outcomeText = (value: unknown): string => (typeof value === 'string
 export function followUpFor(action: ActiveAction, how: 'result' | 'failed' | 'cancelled', result?: unknown): FollowUp | null {
   if (action.runsOn === 'client') return null;
   const template = action.say[how];
-  if (template) return { text: fillTemplate(template, { ...action.arguments, ...(result && typeof result === 'object' ? (result as Record<string, unknown>) : {}) }) };
+  if (template)
+    return { text: fillTemplate(template, { ...action.arguments, ...(result && typeof result === 'object' ? (result as Record<string, unknown>) : {}) }) };
   return how === 'cancelled' ? null : { text: null };
 }
 
@@ -158,4 +175,5 @@ export function withActionEntry(history: readonly HistoryEntry[], entry: History
   return at >= 0 ? history.map((h, i) => (i === at ? entry : h)) : [...history, entry];
 }
 
-export const isCancelledBy = (action: ActiveAction | null, trigger: CancelTrigger) => action !== null && action.status !== 'confirming' && action.cancelOn.includes(trigger);
+export const isCancelledBy = (action: ActiveAction | null, trigger: CancelTrigger) =>
+  action !== null && action.status !== 'confirming' && action.cancelOn.includes(trigger);

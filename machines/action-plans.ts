@@ -78,7 +78,8 @@ const remembered = (context: Ctx, action: ActiveAction, atMs: number) => [...con
 
 export const actionGuards = {
   callIsRefused: ({ context, event }: { context: Ctx; event: SessionEvent }) => event.type === 'llm.tool_call' && decision(context, event).kind === 'refuse',
-  callNeedsConfirmation: ({ context, event }: { context: Ctx; event: SessionEvent }) => event.type === 'llm.tool_call' && decision(context, event).kind === 'confirm',
+  callNeedsConfirmation: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    event.type === 'llm.tool_call' && decision(context, event).kind === 'confirm',
   isActiveAction: ({ context, event }: { context: Ctx; event: SessionEvent }) => 'actionId' in event && event.actionId === context.action?.actionId,
   answersYes: ({ context, event }: { context: Ctx; event: SessionEvent }) => confirmationAnswer(context, event) === 'yes',
   answersNo: ({ context, event }: { context: Ctx; event: SessionEvent }) => confirmationAnswer(context, event) === 'no',
@@ -141,7 +142,12 @@ export const actionPlans = {
     const d = decision(context, event);
     if (d.kind !== 'confirm') return;
     const entry = actionEntry(d.action, 'confirming');
-    enqueue.assign({ action: d.action, actionCount: context.actionCount + 1, recentCalls: remembered(context, d.action, event.atMs), history: withActionEntry(context.history, entry) });
+    enqueue.assign({
+      action: d.action,
+      actionCount: context.actionCount + 1,
+      recentCalls: remembered(context, d.action, event.atMs),
+      history: withActionEntry(context.history, entry),
+    });
     enqueue.emit({ type: 'history', entry });
     enqueue.emit({ type: 'notice', turnId: d.action.turnId, code: 'action_confirming', detail: `${d.action.actionId} ${d.action.name}` });
   }),
@@ -150,7 +156,12 @@ export const actionPlans = {
     const d = decision(context, event);
     if (d.kind !== 'dispatch') return;
     const entry = actionEntry(d.action, 'requested');
-    enqueue.assign({ action: d.action, actionCount: context.actionCount + 1, recentCalls: remembered(context, d.action, event.atMs), history: withActionEntry(context.history, entry) });
+    enqueue.assign({
+      action: d.action,
+      actionCount: context.actionCount + 1,
+      recentCalls: remembered(context, d.action, event.atMs),
+      history: withActionEntry(context.history, entry),
+    });
     enqueue.emit({ type: 'history', entry });
     enqueue.emit({ type: 'publish', message: requestMessage(context, d.action) });
   }),
@@ -186,7 +197,14 @@ export const actionPlans = {
   endAction: enqueueActions(({ enqueue, context, event }) => {
     const action = context.action!;
     const how = event.type === 'action.result' ? 'result' : 'failed';
-    const outcome = event.type === 'action.result' ? outcomeText(event.result) : event.type === 'action.failed' ? event.error : event.type === 'action.rejected' ? `rejected: ${event.reason}` : '';
+    const outcome =
+      event.type === 'action.result'
+        ? outcomeText(event.result)
+        : event.type === 'action.failed'
+          ? event.error
+          : event.type === 'action.rejected'
+            ? `rejected: ${event.reason}`
+            : '';
     const entry = actionEntry(action, event.type === 'action.result' ? 'succeeded' : event.type === 'action.rejected' ? 'rejected' : 'failed', outcome);
     enqueue.assign({
       action: null,
@@ -199,7 +217,8 @@ export const actionPlans = {
   /** No executor accepted it in time, or it ran past its `timeoutMs`: cancelled for good, and said so. */
   timeOutAction: enqueueActions(({ enqueue, context }) => {
     const action = context.action!;
-    const outcome = action.status === 'requested' ? `no executor accepted it within ${context.config.actions.acceptTimeoutMs} ms` : `timed out after ${action.timeoutMs} ms`;
+    const outcome =
+      action.status === 'requested' ? `no executor accepted it within ${context.config.actions.acceptTimeoutMs} ms` : `timed out after ${action.timeoutMs} ms`;
     const entry = actionEntry(action, 'failed', outcome);
     enqueue.assign({ action: null, history: withActionEntry(context.history, entry), pendingFollowUp: followUpFor(action, 'failed') });
     enqueue.emit({ type: 'publish', message: cancelMessage(context, action, 'timeout') });
@@ -214,7 +233,11 @@ export const actionPlans = {
     // A held action never left the agent: there is nothing to tell an executor.
     if (action.status !== 'confirming') enqueue.emit({ type: 'publish', message: cancelMessage(context, action, reason) });
     const entry = actionEntry(action, 'cancelled', reason);
-    enqueue.assign({ action: null, history: withActionEntry(context.history, entry), pendingFollowUp: reason === 'new_command' ? null : followUpFor(action, 'cancelled') });
+    enqueue.assign({
+      action: null,
+      history: withActionEntry(context.history, entry),
+      pendingFollowUp: reason === 'new_command' ? null : followUpFor(action, 'cancelled'),
+    });
     enqueue.emit({ type: 'history', entry });
     enqueue.emit({ type: 'notice', turnId: action.turnId, code: 'action_ended', detail: `${action.actionId} ${action.name} cancelled: ${reason}` });
   }),
