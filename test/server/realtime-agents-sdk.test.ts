@@ -20,7 +20,7 @@ let server: VoiceAgentServer;
 
 beforeAll(async () => {
   chat = await startChatFixture();
-  const config = loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 } } });
+  const config = loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, actions: { path: null }, server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 } } });
   server = await serve({ config, log: silentLogger });
 }, 60_000);
 afterAll(async () => {

@@ -1,9 +1,9 @@
 /**
  * `voice-agent serve` with no NATS, driven by the `openai` package's own Realtime client over TLS, on the
  * local stack (WebRTC VAD → pocketsphinx with the robot grammar → rules → flite): speech in (a recording
- * made with flite) → transcript and an audio reply out, the rule's tool call (a tool this client declared)
- * as a function call; a barge-in cancels the reply; a typed turn; a truncate; and bad events get error
- * events while the connection stays up.
+ * made with flite) → transcript and an audio reply out, the action it asks for run by the simulated robot
+ * (its lifecycle as `voice_agent.action`, never a function call); a barge-in cancels the reply; a typed
+ * turn; a truncate; and bad events get error events while the connection stays up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
@@ -28,9 +28,9 @@ async function recording(text: string, silenceAfterMs = 900): Promise<Uint8Array
   return out;
 }
 
-/** The robot grammar's tools, declared by this client: the rules' tool calls go to it as function calls. */
-const tool = (name: string, properties: Record<string, unknown>) => ({ type: 'function' as const, name, description: name, parameters: { type: 'object', properties } });
-const TOOLS = [tool('turn', { direction: { type: 'string' } }), tool('navigate', { place: { type: 'string' } })];
+/** `voice_agent.action` events (this server's own: not in the `openai` package's types). */
+type ActionEvent = { type: 'voice_agent.action'; action_id: string; name: string; status: string; detail: unknown };
+const actionEvents = (client: RealtimeTestClient) => client.events.filter((e) => (e.type as string) === 'voice_agent.action') as unknown as ActionEvent[];
 
 const connect = () => connectRealtimeClient({ baseURL: `${server.http.url}/v1`, apiKey: API_KEY, ca: tls.ca });
 
@@ -52,7 +52,7 @@ describe('Realtime WebSocket with the openai client', () => {
     client = await connect();
     const created = await client.waitFor('session.created');
     expect(created.session).toMatchObject({ type: 'realtime' });
-    client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'You are a robot.', tools: TOOLS, audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
+    client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'You are a robot.', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
     await client.waitFor('session.updated');
 
     await client.streamAudio(await recording('Turn left.'));
@@ -68,13 +68,13 @@ describe('Realtime WebSocket with the openai client', () => {
     expect(audioMs).toBeGreaterThan(300); // "Turning left." at 24 kHz
     const text = client.ofType('response.output_audio_transcript.delta').filter((d) => d.response_id === done.response.id).map((d) => d.delta).join('');
     expect(text).toBe('Turning left.');
-    // The rule's tool call, checked by the session against the tools this client declared, goes out as a
-    // function call item of that response; the client answers it.
-    const call = done.response.output?.find((o) => o.type === 'function_call');
-    expect(call).toMatchObject({ name: 'turn' });
-    expect(JSON.parse(call?.type === 'function_call' ? (call.arguments ?? '{}') : '{}')).toEqual({ direction: 'left' });
-    client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call?.type === 'function_call' ? call.call_id! : '', output: 'turned' } });
-    await client.waitFor('conversation.item.added', (e) => e.item.type === 'function_call_output');
+    // The rule asks for the declared `turn`: the simulated robot runs it, the client follows its lifecycle and
+    // hears the result's template; a controller's action never reaches the client as a function call.
+    await client.waitFor('response.output_audio_transcript.done', (e) => e.transcript === 'Turned left.');
+    const steps = actionEvents(client).filter((e) => e.status !== 'feedback');
+    expect(steps.map((e) => [e.name, e.status])).toEqual([['turn', 'requested'], ['turn', 'accepted'], ['turn', 'result']]);
+    expect(actionEvents(client)[0]!.detail).toMatchObject({ direction: 'left' });
+    expect(client.ofType('response.output_item.added').filter((e) => e.item.type === 'function_call')).toEqual([]);
     expect(client.errors).toEqual([]);
     // The turn is in the latency histograms /metrics serves.
     const firstAudio = await server.metrics.speechEndToFirstAudio.get();

@@ -28,7 +28,7 @@ beforeAll(async () => {
   chat = await startChatFixture();
   tls = makeTestCertificate();
   const config = loadConfig({
-    overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, server: { port: 0, drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+    overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, actions: { path: null }, server: { port: 0, drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
   });
   server = await serve({ config, log: silentLogger });
 }, 60_000);
