@@ -35,10 +35,19 @@ export interface InputAudio {
 /** `dropped_first`: dropped, and the client must be told (once per flood). */
 export type AppendVerdict = 'accepted' | 'dropped' | 'dropped_first';
 
-export const initialInputAudio = (nowMs: number): InputAudio => ({ budgetSeconds: AUDIO_BURST_SECONDS, budgetAtMs: nowMs, reported: false, sinceCommitBytes: 0, appendedMs: 0 });
+export const initialInputAudio = (nowMs: number): InputAudio => ({
+  budgetSeconds: AUDIO_BURST_SECONDS,
+  budgetAtMs: nowMs,
+  reported: false,
+  sinceCommitBytes: 0,
+  appendedMs: 0,
+});
 
 /** One append: taken from the budget (refilled for the time since the last one), or dropped. */
-export function appendAudio(state: InputAudio, append: { nowMs: number; bytes: number; seconds: number; maxAudioSecondsPerSecond: number }): { state: InputAudio; verdict: AppendVerdict } {
+export function appendAudio(
+  state: InputAudio,
+  append: { nowMs: number; bytes: number; seconds: number; maxAudioSecondsPerSecond: number },
+): { state: InputAudio; verdict: AppendVerdict } {
   const refilled = state.budgetSeconds + ((append.nowMs - state.budgetAtMs) / 1000) * append.maxAudioSecondsPerSecond;
   const budgetSeconds = Math.min(AUDIO_BURST_SECONDS, refilled);
   if (budgetSeconds < append.seconds) {

@@ -73,7 +73,13 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
       const item = event.item;
       if (item.type === 'function_call_output') return deps.dispatch({ type: 'function_output', id: item.id, callId: item.call_id, output: item.output });
       const text = item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
-      if (!text) return failFor(event, 'invalid_item', 'only user messages with input_text content can be created: speak through input_audio_buffer.append', 'item.content');
+      if (!text)
+        return failFor(
+          event,
+          'invalid_item',
+          'only user messages with input_text content can be created: speak through input_audio_buffer.append',
+          'item.content',
+        );
       deps.dispatch({ type: 'user_text', id: item.id, text });
     },
     'response.create': () => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active() }),
@@ -83,7 +89,8 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     },
     'conversation.item.truncate': (event) => {
       const turnId = deps.responses.turnOfItem(event.item_id);
-      if (turnId === undefined) return failFor(event, 'item_truncate_invalid_item_id', `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      if (turnId === undefined)
+        return failFor(event, 'item_truncate_invalid_item_id', `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
       publish({ type: 'control.truncate', turnId, audioEndMs: event.audio_end_ms });
       send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
     },
@@ -101,10 +108,19 @@ function append(deps: ClientEventDeps, event: Extract<ClientEvent, { type: 'inpu
   if (pcm16 && bytes.byteLength % 2 !== 0) return deps.failFor(event, 'invalid_audio', 'audio/pcm must be 16-bit samples (an even number of bytes)', 'audio');
   const rate = sampleRateOf(format);
   const seconds = (pcm16 ? bytes.byteLength / 2 : bytes.byteLength) / rate;
-  const taken = appendAudio(deps.input.get(), { nowMs: deps.nowMs(), bytes: bytes.byteLength, seconds, maxAudioSecondsPerSecond: deps.maxAudioSecondsPerSecond });
+  const taken = appendAudio(deps.input.get(), {
+    nowMs: deps.nowMs(),
+    bytes: bytes.byteLength,
+    seconds,
+    maxAudioSecondsPerSecond: deps.maxAudioSecondsPerSecond,
+  });
   deps.input.set(taken.state);
   if (taken.verdict === 'dropped_first') {
-    return deps.failFor(event, 'rate_limited', `audio arrives faster than ${deps.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`);
+    return deps.failFor(
+      event,
+      'rate_limited',
+      `audio arrives faster than ${deps.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`,
+    );
   }
   if (taken.verdict === 'dropped') return;
   deps.session.pushAudio(pcm16 ? bytes : decodeG711(format.type === 'audio/pcmu' ? 'pcmu' : 'pcma', bytes), rate);

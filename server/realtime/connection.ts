@@ -76,27 +76,30 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   let input: InputAudio = initialInputAudio(clock.now());
   let sessionId = '';
 
-  const send = eventSender(options, log, () => sessionId, () => audioOut.holding() && audioOut.flush());
+  const send = eventSender(
+    options,
+    log,
+    () => sessionId,
+    () => audioOut.holding() && audioOut.flush(),
+  );
   const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
   let sink!: DeviceSink;
   const session = await manager.create({
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
-    sink: () => (sink = createDeviceSink({ clock, sampleRateHz: sampleRateOf(settings.outputFormat), send: (frame, meta) => audioOut.write(frame, meta), clear: () => audioOut.clear() })),
+    sink: () =>
+      (sink = createDeviceSink({
+        clock,
+        sampleRateHz: sampleRateOf(settings.outputFormat),
+        send: (frame, meta) => audioOut.write(frame, meta),
+        clear: () => audioOut.clear(),
+      })),
   });
   const { handle } = session;
   sessionId = session.id;
 
-  const fail = (error: ProtocolError, type = 'invalid_request_error') => {
-    options.onClientError?.(error.code);
-    send({ type: 'error', error: { type, code: error.code, message: error.message, param: error.param, event_id: error.event_id } });
-  };
-  const failFor = (event: ClientEvent, code: string, message: string, param: string | null = null) => fail({ code, message, event_id: event.event_id ?? null, param });
-  const publish = (command: ClientCommand) => {
-    if (command.type === 'control.estop') return bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' });
-    if (command.type === 'control.truncate') return bus.publish({ ...command, sessionId });
-    bus.publish({ ...command, sessionId, turnId: SESSION_TURN });
-  };
+  const { fail, failFor } = errorReporter(options, send);
+  const publish = commandPublisher(bus, sessionId);
   const conversation = conversationDriver({ bus, sessionId, handle, responses, send, fail, failFor });
 
   const handlers = clientEventHandlers({
@@ -113,7 +116,15 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     session: handle,
     setOutputRate: (rate) => sink.setSampleRate(rate),
   });
-  const onMessage = sessionEventHandler({ send, dispatch: conversation.dispatch, responses, fail, settings: () => settings, appendedMs: () => input.appendedMs, connectedAtMs: clock.now() });
+  const onMessage = sessionEventHandler({
+    send,
+    dispatch: conversation.dispatch,
+    responses,
+    fail,
+    settings: () => settings,
+    appendedMs: () => input.appendedMs,
+    connectedAtMs: clock.now(),
+  });
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
@@ -142,6 +153,26 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   };
 }
 
+/** `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its `event_id`). */
+function errorReporter(options: RealtimeConnectionOptions, send: (event: ServerEvent) => void) {
+  const fail = (error: ProtocolError, type = 'invalid_request_error') => {
+    options.onClientError?.(error.code);
+    send({ type: 'error', error: { type, code: error.code, message: error.message, param: error.param, event_id: error.event_id } });
+  };
+  const failFor = (event: ClientEvent, code: string, message: string, param: string | null = null) =>
+    fail({ code, message, event_id: event.event_id ?? null, param });
+  return { fail, failFor };
+}
+
+/** A client's command as a bus message of its session. */
+function commandPublisher(bus: MessageBus, sessionId: string): (command: ClientCommand) => void {
+  return (command) => {
+    if (command.type === 'control.estop') return bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' });
+    if (command.type === 'control.truncate') return bus.publish({ ...command, sessionId });
+    bus.publish({ ...command, sessionId, turnId: SESSION_TURN });
+  };
+}
+
 /**
  * Sends one event with its `event_id`, after the audio held for this tick (`beforeSend`). Under
  * `NODE_ENV=test` an event that does not match `ServerEventSchema` is logged and reported to the client.
@@ -152,7 +183,11 @@ function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId:
     const problem = checkServerEvent(wire);
     if (problem === undefined) return;
     log.error('invalid realtime server event', { sessionId: sessionId(), problem });
-    options.send({ event_id: `evt_${++eventCounter}`, type: 'error', error: { type: 'server_error', code: 'invalid_server_event', message: problem, param: null, event_id: null } });
+    options.send({
+      event_id: `evt_${++eventCounter}`,
+      type: 'error',
+      error: { type: 'server_error', code: 'invalid_server_event', message: problem, param: null, event_id: null },
+    });
   };
   return (event) => {
     beforeSend();
@@ -232,9 +267,15 @@ function receiver(deps: ReceiverDeps): RealtimeConnection['receive'] {
   return (text, byteLength) => {
     if (deps.isClosed()) return;
     session.touch();
-    if (text === null) return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
+    if (text === null)
+      return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
     if ((byteLength ?? Buffer.byteLength(text)) > options.limits.maxEventBytes) {
-      return fail({ code: 'event_too_large', message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`, event_id: null, param: null });
+      return fail({
+        code: 'event_too_large',
+        message: `the event is larger than ${options.limits.maxEventBytes} bytes: split audio into smaller appends`,
+        event_id: null,
+        param: null,
+      });
     }
     const parsed = parseClientEvent(text);
     if (!parsed.ok) return fail(parsed.error);
@@ -244,7 +285,10 @@ function receiver(deps: ReceiverDeps): RealtimeConnection['receive'] {
     } catch (error) {
       // A bug here must not take the connection (or another session) down: report it on this one.
       log.error('realtime event failed', { sessionId: session.id, type: parsed.event.type, error });
-      fail({ code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null }, 'server_error');
+      fail(
+        { code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null },
+        'server_error',
+      );
     } finally {
       deps.handling.event = undefined;
     }

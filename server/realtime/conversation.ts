@@ -101,7 +101,14 @@ export interface Step {
 }
 
 type Item = ServerEventOf<'conversation.item.added'>['item'];
-const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({ id, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content });
+const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({
+  id,
+  object: 'realtime.item',
+  type: 'message',
+  role: 'user',
+  status: 'completed',
+  content,
+});
 const itemEvents = (previous: string | null, item: Item): ConversationEffect[] => [
   { type: 'event', event: { type: 'conversation.item.added', previous_item_id: previous, item } },
   { type: 'event', event: { type: 'conversation.item.done', previous_item_id: previous, item } },
@@ -159,7 +166,13 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
 
 function userText(state: ConversationState, input: { id?: string | undefined; text: string }): Step {
   if (state.pendingTexts.length >= MAX_PENDING_TEXTS) {
-    return { state, effects: error('too_many_pending_items', `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer messages)`) };
+    return {
+      state,
+      effects: error(
+        'too_many_pending_items',
+        `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer messages)`,
+      ),
+    };
   }
   const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
   const id = input.id ?? `item_c${createdItems}`;
@@ -170,12 +183,27 @@ function userText(state: ConversationState, input: { id?: string | undefined; te
 function functionOutput(state: ConversationState, input: { id?: string | undefined; callId: string; output: string }): Step {
   const action = state.actions.find((a) => a.callId === input.callId && a.runsOn === 'client');
   const named = `"${input.callId.slice(0, 64)}"`;
-  if (!action) return { state, effects: error('invalid_call_id', `no function call ${named} was sent on this connection: answer the call_id of a function_call item`, 'item.call_id') };
+  if (!action)
+    return {
+      state,
+      effects: error('invalid_call_id', `no function call ${named} was sent on this connection: answer the call_id of a function_call item`, 'item.call_id'),
+    };
   if (action.phase === 'answered') return { state, effects: error('invalid_call_id', `the function call ${named} has its output already`, 'item.call_id') };
-  if (action.phase === 'ended') return { state, effects: error('invalid_call_id', `the function call ${named} was cancelled: its output is not used`, 'item.call_id') };
+  if (action.phase === 'ended')
+    return { state, effects: error('invalid_call_id', `the function call ${named} was cancelled: its output is not used`, 'item.call_id') };
   const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
-  const item: Item = { id: input.id ?? `item_c${createdItems}`, object: 'realtime.item', type: 'function_call_output', status: 'completed', call_id: input.callId, output: input.output };
-  const effects: ConversationEffect[] = [...itemEvents(null, item), { type: 'action_result', turnId: action.turnId, actionId: action.actionId, output: input.output }];
+  const item: Item = {
+    id: input.id ?? `item_c${createdItems}`,
+    object: 'realtime.item',
+    type: 'function_call_output',
+    status: 'completed',
+    call_id: input.callId,
+    output: input.output,
+  };
+  const effects: ConversationEffect[] = [
+    ...itemEvents(null, item),
+    { type: 'action_result', turnId: action.turnId, actionId: action.actionId, output: input.output },
+  ];
   const actions = state.actions.map((a) => (a === action ? { ...a, phase: 'answered' as const } : a));
   return { state: { ...state, createdItems, actions, outputsToAnswer: state.outputsToAnswer + 1 }, effects };
 }
@@ -188,7 +216,8 @@ function responseCreate(state: ConversationState, responseActive: boolean): Step
   if (state.awaitingReply.length > 0) return { state, effects: [] }; // the committed utterance is answered as soon as it is transcribed
   // The reply that carried the function call may still be playing: the answer to its output follows it.
   if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
-  if (responseActive) return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
+  if (responseActive)
+    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
   if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond' }] };
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
   const emptyResponses = state.emptyResponses + 1;
@@ -201,7 +230,8 @@ function actionMessage(state: ConversationState, m: ActionMessage): Step {
     const tracked: TrackedAction = { actionId: m.actionId, name: m.name, turnId: m.turnId, callId: m.callId, runsOn: m.runsOn, phase: 'open' };
     const actions = [...state.actions.filter((a) => a.actionId !== m.actionId), tracked].slice(-REMEMBERED_ACTIONS);
     const effects: ConversationEffect[] = [lifecycle(tracked, status, detail)];
-    if (m.runsOn === 'client') effects.push({ type: 'stream_call', turnId: m.turnId, actionId: m.actionId, callId: m.callId, name: m.name, arguments: JSON.stringify(m.arguments) });
+    if (m.runsOn === 'client')
+      effects.push({ type: 'stream_call', turnId: m.turnId, actionId: m.actionId, callId: m.callId, name: m.name, arguments: JSON.stringify(m.arguments) });
     return { state: { ...state, actions }, effects };
   }
   const action = state.actions.find((a) => a.actionId === m.actionId);
@@ -215,5 +245,16 @@ function actionMessage(state: ConversationState, m: ActionMessage): Step {
 }
 
 function lifecycle(action: TrackedAction, status: ReturnType<typeof actionStatusOf>['status'], detail: unknown): ConversationEffect {
-  return { type: 'event', event: { type: 'voice_agent.action', action_id: action.actionId, name: action.name, turn_id: action.turnId, status, call_id: action.runsOn === 'client' ? action.callId : null, detail } };
+  return {
+    type: 'event',
+    event: {
+      type: 'voice_agent.action',
+      action_id: action.actionId,
+      name: action.name,
+      turn_id: action.turnId,
+      status,
+      call_id: action.runsOn === 'client' ? action.callId : null,
+      detail,
+    },
+  };
 }

@@ -81,7 +81,12 @@ const userContent = z.discriminatedUnion('type', [
 const ItemSchema = z.discriminatedUnion('type', [
   z.object({ id: z.string().max(64).optional(), type: z.literal('message'), role: z.literal('user'), content: z.array(userContent).min(1).max(32) }),
   /** A tool's result, sent back by a client that ran a function call it was given. */
-  z.object({ id: z.string().max(64).optional(), type: z.literal('function_call_output'), call_id: z.string().min(1).max(128), output: z.string().max(100_000) }),
+  z.object({
+    id: z.string().max(64).optional(),
+    type: z.literal('function_call_output'),
+    call_id: z.string().min(1).max(128),
+    output: z.string().max(100_000),
+  }),
 ]);
 
 export const ClientEventSchema = z.discriminatedUnion('type', [
@@ -122,14 +127,27 @@ export function parseClientEvent(text: string): ParsedClientEvent {
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    return { ok: false, error: { code: 'invalid_json', message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`, event_id: null, param: null } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_json',
+        message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`,
+        event_id: null,
+        param: null,
+      },
+    };
   }
   const append = asAppend(raw);
   if (append) return { ok: true, event: append };
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)) : null;
+  const id =
+    typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string'
+      ? (raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)
+      : null;
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string') return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
-  if (KNOWN_UNSUPPORTED.has(type)) return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
+  if (typeof type !== 'string')
+    return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
+  if (KNOWN_UNSUPPORTED.has(type))
+    return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
   const parsed = ClientEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
   const issue = parsed.error.issues[0]!;

@@ -19,9 +19,17 @@
 import type { ServerEvent, ServerEventOf } from './server-events.js';
 
 type Item = ServerEventOf<'conversation.item.added'>['item'];
-type PartEventType = 'response.output_audio.delta' | 'response.output_audio.done' | 'response.output_audio_transcript.delta' | 'response.output_audio_transcript.done' | 'response.content_part.added' | 'response.content_part.done' | 'voice_agent.output_audio.mouth';
+type PartEventType =
+  | 'response.output_audio.delta'
+  | 'response.output_audio.done'
+  | 'response.output_audio_transcript.delta'
+  | 'response.output_audio_transcript.done'
+  | 'response.content_part.added'
+  | 'response.content_part.done'
+  | 'voice_agent.output_audio.mouth';
 
-export type ResponseEnd = { status: 'completed' } | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' } | { status: 'failed'; reason: string };
+export type ResponseEnd =
+  { status: 'completed' } | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' } | { status: 'failed'; reason: string };
 
 interface ResponseState {
   id: string;
@@ -88,8 +96,21 @@ const partEvent = (type: PartEventType, state: ResponseState, extra?: Record<str
   return (extra ? Object.assign(event, extra) : event) as ServerEvent;
 };
 /** A function call item of a response, streamed: added, its arguments (one delta), done. */
-function streamCall(send: (event: ServerEvent) => void, state: ResponseState, outputIndex: number, call: { actionId: string; callId: string; name: string; arguments: string }): Item {
-  const fc: Item = { id: `item_${call.actionId}_call`, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: call.callId, name: call.name, arguments: call.arguments };
+function streamCall(
+  send: (event: ServerEvent) => void,
+  state: ResponseState,
+  outputIndex: number,
+  call: { actionId: string; callId: string; name: string; arguments: string },
+): Item {
+  const fc: Item = {
+    id: `item_${call.actionId}_call`,
+    object: 'realtime.item',
+    type: 'function_call',
+    status: 'completed',
+    call_id: call.callId,
+    name: call.name,
+    arguments: call.arguments,
+  };
   const ids = { response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId };
   send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: { ...fc, status: 'in_progress', arguments: '' } });
   send({ type: 'response.function_call_arguments.delta', ...ids, delta: call.arguments });

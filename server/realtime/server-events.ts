@@ -23,7 +23,11 @@ const ItemSchema = z
     type: z.enum(['message', 'function_call', 'function_call_output']),
     status: z.enum(['in_progress', 'completed', 'incomplete']),
     role: z.enum(['user', 'assistant']).optional(),
-    content: z.array(z.object({ type: z.enum(['input_text', 'input_audio', 'output_audio']), text: z.string().optional(), transcript: nullableString.optional() }).strict()).optional(),
+    content: z
+      .array(
+        z.object({ type: z.enum(['input_text', 'input_audio', 'output_audio']), text: z.string().optional(), transcript: nullableString.optional() }).strict(),
+      )
+      .optional(),
     call_id: z.string().optional(),
     name: z.string().optional(),
     arguments: z.string().optional(),
@@ -41,10 +45,17 @@ const SessionSchema = z
     output_modalities: z.array(z.literal('audio')),
     instructions: z.string(),
     audio: z.object({
-      input: z.object({ format: FormatSchema, turn_detection: z.record(z.string(), z.unknown()).nullable(), transcription: z.null(), noise_reduction: z.unknown() }),
+      input: z.object({
+        format: FormatSchema,
+        turn_detection: z.record(z.string(), z.unknown()).nullable(),
+        transcription: z.null(),
+        noise_reduction: z.unknown(),
+      }),
       output: z.object({ format: FormatSchema, voice: z.string(), speed: z.number() }),
     }),
-    tools: z.array(z.object({ type: z.literal('function'), name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) }).strict()),
+    tools: z.array(
+      z.object({ type: z.literal('function'), name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) }).strict(),
+    ),
     tool_choice: z.union([z.string(), z.object({ type: z.literal('function'), name: z.string() })]),
     max_output_tokens: z.literal('inf'),
     voice_agent: z.object({ lip_sync: z.boolean() }),
@@ -92,8 +103,17 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('response.output_audio_transcript.delta', { ...part, delta: z.string() }),
   event('response.output_audio_transcript.done', { ...part, transcript: z.string() }),
   event('response.function_call_arguments.delta', { response_id: id, item_id: id, output_index: z.number().int(), call_id: id, delta: z.string() }),
-  event('response.function_call_arguments.done', { response_id: id, item_id: id, output_index: z.number().int(), call_id: id, name: z.string(), arguments: z.string() }),
-  event('error', { error: z.object({ type: z.string(), code: nullableString, message: z.string(), param: nullableString, event_id: nullableString }).strict() }),
+  event('response.function_call_arguments.done', {
+    response_id: id,
+    item_id: id,
+    output_index: z.number().int(),
+    call_id: id,
+    name: z.string(),
+    arguments: z.string(),
+  }),
+  event('error', {
+    error: z.object({ type: z.string(), code: nullableString, message: z.string(), param: nullableString, event_id: nullableString }).strict(),
+  }),
   event('voice_agent.session.state', { value: z.string(), cause: z.string(), turn_id: id }),
   event('voice_agent.turn.latency', {
     turn_id: id,

@@ -60,17 +60,27 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
         return;
       case 'vad.speech_end':
         // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
-        if (vad()) send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))), item_id: voiceItemId(m.turnId) });
+        if (vad())
+          send({
+            type: 'input_audio_buffer.speech_stopped',
+            audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
+            item_id: voiceItemId(m.turnId),
+          });
         return dispatch({ type: 'voice_committed', turnId: m.turnId });
       case 'stt.final': {
         send({ type: 'conversation.item.input_audio_transcription.completed', item_id: voiceItemId(m.turnId), content_index: 0, transcript: m.text });
         const content = [{ type: 'input_audio' as const, transcript: m.text }];
-        return send({ type: 'conversation.item.done', previous_item_id: null, item: { id: voiceItemId(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content } });
+        return send({
+          type: 'conversation.item.done',
+          previous_item_id: null,
+          item: { id: voiceItemId(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content },
+        });
       }
       case 'session.history':
         if (m.role === 'user') return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
         // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
-        if (m.role === 'assistant' && m.interrupted) send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
+        if (m.role === 'assistant' && m.interrupted)
+          send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
         return;
       case 'tts.requested':
         if (m.kind === 'say') responses.start(m.turnId);
@@ -79,7 +89,13 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
         if (m.text) dispatch({ type: 'token', turnId: m.turnId, text: m.text });
         return;
       case 'playback.finished':
-        responses.spokenText(m.turnId, m.segments.flatMap((s) => (s.kind === 'filler' ? [] : [s.text])).join(' ').trim());
+        responses.spokenText(
+          m.turnId,
+          m.segments
+            .flatMap((s) => (s.kind === 'filler' ? [] : [s.text]))
+            .join(' ')
+            .trim(),
+        );
         return responses.finish(m.turnId, { status: 'completed' });
       case 'session.notice':
         return onNotice(deps, m);
@@ -110,7 +126,16 @@ function onNotice(deps: SessionEventDeps, m: Extract<BusMessage, { type: 'sessio
 }
 
 /** Replies cut on purpose (a stop, a new request, an action's question or refusal): cancelled, not failed. */
-const CANCELLED_BY: ReadonlySet<string> = new Set(['stop', 'new_text', 'say', 'end', 'estop', 'action_refused', 'action_confirm', 'action_answered'] satisfies ReplyCancelReason[]);
+const CANCELLED_BY: ReadonlySet<string> = new Set([
+  'stop',
+  'new_text',
+  'say',
+  'end',
+  'estop',
+  'action_refused',
+  'action_confirm',
+  'action_answered',
+] satisfies ReplyCancelReason[]);
 
 /** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
 export function endOf(reason: string): ResponseEnd {

@@ -90,7 +90,12 @@ export function sessionObject(id: string, settings: SessionSettings) {
       input: { format: settings.inputFormat, turn_detection: settings.turnDetection, transcription: null, noise_reduction: null },
       output: { format: settings.outputFormat, voice: settings.voice, speed: 1 },
     },
-    tools: settings.tools.map((t) => ({ type: 'function' as const, name: t.name, description: t.description ?? '', parameters: t.parameters ?? { type: 'object', properties: {} } })),
+    tools: settings.tools.map((t) => ({
+      type: 'function' as const,
+      name: t.name,
+      description: t.description ?? '',
+      parameters: t.parameters ?? { type: 'object', properties: {} },
+    })),
     tool_choice: settings.toolChoice,
     max_output_tokens: 'inf' as const,
     voice_agent: { lip_sync: settings.lipSync },

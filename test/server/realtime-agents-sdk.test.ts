@@ -20,7 +20,14 @@ let server: VoiceAgentServer;
 
 beforeAll(async () => {
   chat = await startChatFixture();
-  const config = loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, actions: { path: null }, server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 } } });
+  const config = loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
+      actions: { path: null },
+      server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 },
+    },
+  });
   server = await serve({ config, log: silentLogger });
 }, 60_000);
 afterAll(async () => {
@@ -52,9 +59,13 @@ describe('Agents SDK client', () => {
     await session.connect({ apiKey: API_KEY, url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime` });
     session.sendMessage('go to the kitchen');
     const assistantText = () =>
-      session.history.flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? i.content.map((c) => ('transcript' in c ? c.transcript : '')) : [])).join(' ');
+      session.history
+        .flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? i.content.map((c) => ('transcript' in c ? c.transcript : '')) : []))
+        .join(' ');
     try {
-      await until('the follow-up spoken', () => navigated.length > 0 && assistantText().includes('Arrived at the kitchen.'), { detail: () => `history: ${assistantText()}; errors: ${JSON.stringify(errors)}` });
+      await until('the follow-up spoken', () => navigated.length > 0 && assistantText().includes('Arrived at the kitchen.'), {
+        detail: () => `history: ${assistantText()}; errors: ${JSON.stringify(errors)}`,
+      });
     } finally {
       session.close();
     }

@@ -32,7 +32,9 @@ describe('server events', () => {
   it("docs/server.md's table lists every event of the union with its fields, and nothing else", () => {
     const doc = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8');
     const table = doc.slice(doc.indexOf('<!-- server-events:start -->'), doc.indexOf('<!-- server-events:end -->'));
-    const rows = [...table.matchAll(/^\| `([^`]+)` \| ([^|]*) \|/gm)].map(([, type, fields]) => [type!, [...fields!.matchAll(/`([^`]+)`/g)].map((f) => f[1]!)] as const);
+    const rows = [...table.matchAll(/^\| `([^`]+)` \| ([^|]*) \|/gm)].map(
+      ([, type, fields]) => [type!, [...fields!.matchAll(/`([^`]+)`/g)].map((f) => f[1]!)] as const,
+    );
     expect(rows.map(([type]) => type)).toEqual([...union.keys()]);
     for (const [type, fields] of rows) expect(fields, type).toEqual(fieldsOf(type));
   });

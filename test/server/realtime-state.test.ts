@@ -56,7 +56,9 @@ describe('conversation reducer', () => {
 
   it(`refuses a message past ${MAX_PENDING_TEXTS} pending`, () => {
     const { state } = run(Array.from({ length: MAX_PENDING_TEXTS }, () => ({ type: 'user_text' as const, text: 'hi' })));
-    expect(reduce(state, { type: 'user_text', text: 'one more' }).effects).toEqual([expect.objectContaining({ type: 'error', code: 'too_many_pending_items' })]);
+    expect(reduce(state, { type: 'user_text', text: 'one more' }).effects).toEqual([
+      expect.objectContaining({ type: 'error', code: 'too_many_pending_items' }),
+    ]);
   });
 
   it('response.create: a no-op while a committed voice turn waits, an error during a response, else an empty response', () => {
@@ -64,9 +66,20 @@ describe('conversation reducer', () => {
     expect(reduce(committed, { type: 'response_create', responseActive: false }).effects).toEqual([]);
     const answered = run([{ type: 'user_entry', turnId: 'u1', replyTurnId: 'u1' }], committed);
     expect(answered.effects).toEqual([{ type: 'start_response', turnId: 'u1' }]);
-    expect(reduce(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([expect.objectContaining({ code: 'conversation_already_has_active_response' })]);
-    const empty = run([{ type: 'response_create', responseActive: false }, { type: 'response_create', responseActive: false }], answered.state);
-    expect(empty.effects).toEqual([{ type: 'empty_response', key: 'r1' }, { type: 'empty_response', key: 'r2' }]);
+    expect(reduce(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([
+      expect.objectContaining({ code: 'conversation_already_has_active_response' }),
+    ]);
+    const empty = run(
+      [
+        { type: 'response_create', responseActive: false },
+        { type: 'response_create', responseActive: false },
+      ],
+      answered.state,
+    );
+    expect(empty.effects).toEqual([
+      { type: 'empty_response', key: 'r1' },
+      { type: 'empty_response', key: 'r2' },
+    ]);
   });
 
   it("a guessed reply's words are held until its user entry commits it, and dropped when discarded", () => {
@@ -99,12 +112,19 @@ describe('conversation reducer', () => {
     expect(answered.effects[2]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
     expect(reduce(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
     // A second output for the same call, and an output for a call never sent: errors naming it.
-    expect(reduce(answered.state, { type: 'function_output', callId: 'call_1', output: 'again' }).effects).toEqual([expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('"call_1"') })]);
-    expect(reduce(answered.state, { type: 'function_output', callId: 'call_x', output: '?' }).effects).toEqual([expect.objectContaining({ code: 'invalid_call_id', param: 'item.call_id', message: expect.stringContaining('"call_x"') })]);
+    expect(reduce(answered.state, { type: 'function_output', callId: 'call_1', output: 'again' }).effects).toEqual([
+      expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('"call_1"') }),
+    ]);
+    expect(reduce(answered.state, { type: 'function_output', callId: 'call_x', output: '?' }).effects).toEqual([
+      expect.objectContaining({ code: 'invalid_call_id', param: 'item.call_id', message: expect.stringContaining('"call_x"') }),
+    ]);
   });
 
   it('response.create after an output while the reply still plays: answered when the last response ends', () => {
-    const answered = run([{ type: 'action', message: request() }, { type: 'function_output', callId: 'call_1', output: 'arrived' }]);
+    const answered = run([
+      { type: 'action', message: request() },
+      { type: 'function_output', callId: 'call_1', output: 'arrived' },
+    ]);
     const deferred = reduce(answered.state, { type: 'response_create', responseActive: true });
     expect(deferred.effects).toEqual([]);
     expect(reduce(deferred.state, { type: 'responses_idle' }).effects).toEqual([{ type: 'respond' }]);
@@ -127,9 +147,17 @@ describe('conversation reducer', () => {
       ['feedback', { metres: 1 }, null],
       ['cancelled', 'barge_in', null],
     ]);
-    const client = run([{ type: 'action', message: request({ actionId: 'a3', callId: 'c3' }) }, { type: 'action', message: { type: 'action.cancel', sessionId: 's1', turnId: 'u1', atMs: 1, actionId: 'a3', reason: 'estop' } }], state);
+    const client = run(
+      [
+        { type: 'action', message: request({ actionId: 'a3', callId: 'c3' }) },
+        { type: 'action', message: { type: 'action.cancel', sessionId: 's1', turnId: 'u1', atMs: 1, actionId: 'a3', reason: 'estop' } },
+      ],
+      state,
+    );
     expect(client.effects.at(-1)).toEqual({ type: 'ack_cancel', turnId: 'u1', actionId: 'a3' });
-    expect(reduce(client.state, { type: 'function_output', callId: 'c3', output: 'done' }).effects).toEqual([expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('cancelled') })]);
+    expect(reduce(client.state, { type: 'function_output', callId: 'c3', output: 'done' }).effects).toEqual([
+      expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('cancelled') }),
+    ]);
   });
 });
 
@@ -157,7 +185,9 @@ describe('session settings', () => {
     const applied = applySessionUpdate(INITIAL_SETTINGS, {
       instructions: 'You are a robot.',
       audio: { input: { turn_detection: null }, output: { format: { type: 'audio/pcmu' } } },
-      tools: [{ type: 'function', name: 'navigate', description: 'Drive somewhere', parameters: { type: 'object', properties: { place: { type: 'string' } } } }],
+      tools: [
+        { type: 'function', name: 'navigate', description: 'Drive somewhere', parameters: { type: 'object', properties: { place: { type: 'string' } } } },
+      ],
       tool_choice: 'required',
     });
     expect(applied.configure).toEqual({

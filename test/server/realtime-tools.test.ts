@@ -28,7 +28,12 @@ beforeAll(async () => {
   chat = await startChatFixture();
   tls = makeTestCertificate();
   const config = loadConfig({
-    overrides: { ...FAKE_ENGINES, llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' }, actions: { path: null }, server: { port: 0, drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+    overrides: {
+      ...FAKE_ENGINES,
+      llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
+      actions: { path: null },
+      server: { port: 0, drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } },
+    },
   });
   server = await serve({ config, log: silentLogger });
 }, 60_000);
@@ -37,7 +42,12 @@ afterAll(async () => {
   await chat?.close();
 });
 
-const NAVIGATE = { type: 'function' as const, name: 'navigate', description: 'Drive the robot to a place', parameters: { type: 'object', properties: { place: { type: 'string' } }, required: ['place'] } };
+const NAVIGATE = {
+  type: 'function' as const,
+  name: 'navigate',
+  description: 'Drive the robot to a place',
+  parameters: { type: 'object', properties: { place: { type: 'string' } }, required: ['place'] },
+};
 
 /** A client whose session's bus messages of `types` are recorded too. */
 async function open(types: MessageType[] = []): Promise<{ client: RealtimeTestClient; sessionId: string; seen: BusMessage[] }> {
@@ -59,7 +69,9 @@ describe('Realtime tools with the openai client', () => {
     client.send({ type: 'session.update', session: { type: 'realtime', tools: [NAVIGATE], tool_choice: 'auto' } });
     const updated = await client.waitFor('session.updated');
     expect(updated.session).toMatchObject({ tools: [expect.objectContaining({ name: 'navigate' })], tool_choice: 'auto' });
-    await until('control.configure with the client tools', () => seen.some((m) => m.type === 'control.configure' && m.clientTools?.[0]?.name === 'navigate' && m.toolChoice === 'auto'));
+    await until('control.configure with the client tools', () =>
+      seen.some((m) => m.type === 'control.configure' && m.clientTools?.[0]?.name === 'navigate' && m.toolChoice === 'auto'),
+    );
 
     chat.behave({ tokens: ['Driving', ' there.'], toolCall: { id: 'call_nav_1', name: 'navigate', argumentFragments: ['{"place":', '"kitchen"}'] } });
     say(client, 'drive to the kitchen');
@@ -77,10 +89,18 @@ describe('Realtime tools with the openai client', () => {
     client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_nav_1', output: 'arrived' } });
     await client.waitFor('conversation.item.added', (e) => e.item.type === 'function_call_output' && e.item.call_id === 'call_nav_1');
     client.send({ type: 'response.create' });
-    await until('the result and the follow-up asked for', () => seen.some((m) => m.type === 'action.result' && m.result === 'arrived') && seen.some((m) => m.type === 'control.respond'));
+    await until(
+      'the result and the follow-up asked for',
+      () => seen.some((m) => m.type === 'action.result' && m.result === 'arrived') && seen.some((m) => m.type === 'control.respond'),
+    );
     expect(seen.find((m) => m.type === 'action.result')).toMatchObject({ actionId: accepted!.type === 'action.accepted' ? accepted!.actionId : '' });
 
-    const followUp = await client.waitFor('response.done', (d) => d.response.status === 'completed' && client.ofType('response.output_audio_transcript.done').some((t) => t.response_id === d.response.id && t.transcript === 'Arrived at the kitchen.'));
+    const followUp = await client.waitFor(
+      'response.done',
+      (d) =>
+        d.response.status === 'completed' &&
+        client.ofType('response.output_audio_transcript.done').some((t) => t.response_id === d.response.id && t.transcript === 'Arrived at the kitchen.'),
+    );
     expect(client.ofType('response.output_audio.delta').some((d) => d.response_id === followUp.response.id)).toBe(true);
     // The LLM was given the call and its output.
     const messages = JSON.stringify(chat.requests.at(-1)!.body.messages);
@@ -101,7 +121,14 @@ describe('Realtime tools with the openai client', () => {
     const notice = await client.waitFor('voice_agent.notice' as never, ((e: { code: string }) => e.code === 'action_refused') as never);
     expect(notice).toMatchObject({ code: 'action_refused', detail: expect.stringContaining('self_destruct') });
     // The refusal is spoken in a response of its own, with its words.
-    await client.waitFor('response.done', (d) => d.response.status === 'completed' && client.ofType('response.output_audio_transcript.done').some((t) => t.response_id === d.response.id && t.transcript === SESSION_DEFAULTS.actions.refusedText));
+    await client.waitFor(
+      'response.done',
+      (d) =>
+        d.response.status === 'completed' &&
+        client
+          .ofType('response.output_audio_transcript.done')
+          .some((t) => t.response_id === d.response.id && t.transcript === SESSION_DEFAULTS.actions.refusedText),
+    );
     expect(client.ofType('response.output_item.added').filter((e) => e.item.type === 'function_call')).toEqual([]);
     expect(client.ofType('response.function_call_arguments.done')).toEqual([]);
     expect(seen).toEqual([]);
@@ -125,9 +152,21 @@ describe('Realtime tools with the openai client', () => {
     client.rt.socket.send(JSON.stringify({ type: 'voice_agent.estop' }));
     await until('control.estop', () => seen.some((m) => m.type === 'control.estop' && m.source === 'client'));
     // What the chart publishes for a client tool, here with no reply open: a response of its own.
-    server.bus.publish({ type: 'action.request', sessionId, turnId: 't9', actionId: 'a99', name: 'wave', arguments: { hand: 'left' }, callId: 'call_wave', runsOn: 'client', timeoutMs: 30_000 });
+    server.bus.publish({
+      type: 'action.request',
+      sessionId,
+      turnId: 't9',
+      actionId: 'a99',
+      name: 'wave',
+      arguments: { hand: 'left' },
+      callId: 'call_wave',
+      runsOn: 'client',
+      timeoutMs: 30_000,
+    });
     const done = await client.waitFor('response.done', (d) => d.response.id === 'resp_a99');
-    expect(done.response.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_wave', name: 'wave', arguments: '{"hand":"left"}' })]);
+    expect(done.response.output).toEqual([
+      expect.objectContaining({ type: 'function_call', call_id: 'call_wave', name: 'wave', arguments: '{"hand":"left"}' }),
+    ]);
     await until('the action accepted', () => seen.some((m) => m.type === 'action.accepted' && m.actionId === 'a99'));
     expect(client.errors).toEqual([]);
     client.close();
