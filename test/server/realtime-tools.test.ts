@@ -82,6 +82,7 @@ describe('Realtime tools with the openai client', () => {
     expect(deltas.map((d) => d.delta).join('')).toBe(client.ofType('response.function_call_arguments.done').find((d) => d.call_id === 'call_nav_1')!.arguments);
     // The LLM was offered the client's tool.
     expect(JSON.stringify(chat.requests[0]!.body.tools)).toContain('"navigate"');
+    expect(chat.requests[0]!.body.tool_choice).toBe('auto');
     const accepted = seen.find((m) => m.type === 'action.accepted');
     expect(accepted).toBeDefined();
 
@@ -144,6 +145,34 @@ describe('Realtime tools with the openai client', () => {
     expect(client.ofType('conversation.item.added')).toEqual([]);
     client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'still here' } });
     await client.waitFor('session.updated');
+    client.close();
+  }, 30_000);
+
+  it("the client's emergency stop cuts the reply at once and cancels the client's running call", async () => {
+    const { client, seen } = await open(['control.estop', 'action.cancel']);
+    client.send({ type: 'session.update', session: { type: 'realtime', tools: [NAVIGATE] } });
+    await client.waitFor('session.updated');
+    const words = 'I will drive there slowly and tell you about every step of the way while I go.'.split(' ').map((w, i) => (i ? ` ${w}` : w));
+    chat.behave({ tokens: words, toolCall: { id: 'call_nav_2', name: 'navigate', argumentFragments: ['{"place":"door"}'] } });
+    say(client, 'drive to the door');
+    const call = await client.waitFor('response.output_item.done', (e) => e.item.type === 'function_call');
+    const audio = await client.waitFor('response.output_audio.delta');
+    client.rt.socket.send(JSON.stringify({ type: 'voice_agent.estop', event_id: 'e-stop' }));
+    const cut = await client.waitFor('response.done', (d) => d.response.id === audio.response_id);
+    expect(cut.response.status).toBe('cancelled');
+    await client.waitFor('voice_agent.notice' as never, ((e: { code: string }) => e.code === 'estop') as never);
+    await until('the call cancelled', () => seen.some((m) => m.type === 'action.cancel' && m.reason === 'estop'));
+    const cancelled = await client.waitFor('voice_agent.action' as never, ((e: { status: string }) => e.status === 'cancelled') as never);
+    expect(cancelled).toMatchObject({ name: 'navigate', call_id: 'call_nav_2', detail: 'estop' });
+    expect(seen.find((m) => m.type === 'control.estop')).toMatchObject({ source: 'client' });
+    // Its output, late, is not used.
+    client.send({
+      type: 'conversation.item.create',
+      event_id: 'e-late',
+      item: { type: 'function_call_output', call_id: call.item.call_id ?? '', output: 'arrived' },
+    });
+    await until('the late output refused', () => client.errors.some((e) => e.event_id === 'e-late'));
+    expect(client.errors).toEqual([{ code: 'invalid_call_id', event_id: 'e-late', message: expect.stringContaining('cancelled') }]);
     client.close();
   }, 30_000);
 
