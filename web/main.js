@@ -263,8 +263,9 @@ function onEvent(c, event) {
     case 'response.output_audio_transcript.delta':
       conversation.agentText(event.response_id, event.delta);
       break;
-    case 'response.function_call_arguments.done':
-      conversation.agentIntent(event.response_id, event.name, event.arguments);
+    case 'voice_agent.action':
+      // Every action the session asks for (a robot controller's, a handler's or this page's), on the reply that asked.
+      if (event.status === 'requested') conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
       break;
     case 'voice_agent.output_audio.mouth':
       c.nextMouth = { level: event.level, viseme: event.viseme };
