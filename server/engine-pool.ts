@@ -28,7 +28,7 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
+import { buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, declaredActionsOf, withPhraseCache, type RemoteContext } from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
@@ -65,6 +65,8 @@ type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
 
 export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
+  // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
+  const declaredActions = declaredActionsOf(config);
   const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
   const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
   const ttsSlot = (spec: AppConfig['tts']['engines'][number]): Slot<TtsEngine> =>
@@ -90,7 +92,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   return {
     config,
     // A rejected transcript is answered like a sentence the rule policy has no rule for.
-    runtime: runtimeOptionsFrom(config, config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    runtime: runtimeOptionsFrom(config, {
+      declaredActions,
+      ...(config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    }),
     get warm() {
       return warm;
     },

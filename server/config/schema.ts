@@ -8,8 +8,24 @@ import { SessionSettingsSchema } from '../../machines/config.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { AudioSchema, LanguageSchema, LlmSchema, PipelineSchema, SttSchema, TtsSchema, VadSchema } from './engine-schemas.js';
 
-const { memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
+const { actions: ACTIONS, memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
 const NATS_URLS = 'NATS server URL(s), comma separated';
+
+const ActionsSchema = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(ACTIONS.path)
+      .describe('The declared actions (a JSON array, as examples/robot-actions.json): the LLM\'s tools and what the rules may ask for; null: none.'),
+    simulate: z
+      .boolean()
+      .default(ACTIONS.simulate)
+      .describe('With the bus in-process, the reference robot (adapters/actions/robot-simulator.ts) executes `controller` actions; over NATS a controller attaches instead (`voice-agent robot-sim`).'),
+  })
+  .strict()
+  .prefault({});
 
 const MemorySchema = z
   .object({
@@ -117,6 +133,7 @@ export const AppConfigSchema = z
     stt: SttSchema.describe('The speech recognizer.'),
     llm: LlmSchema.describe('What answers: the rule policy or an LLM.'),
     tts: TtsSchema.describe('The voice: a failover chain of TTS engines.'),
+    actions: ActionsSchema.describe('Robot actions: their declarations and who executes them (README, "Actions").'),
     memory: MemorySchema.describe('Long-term memory: an HTTP service asked before each LLM request.'),
     nats: NatsSchema.describe('NATS, the bus across processes (docs/subjects.md).'),
     server: ServerSchema.describe('`voice-agent serve`: HTTP and WebSocket, API keys, limits (docs/server.md).'),

@@ -1,7 +1,7 @@
 /**
  * Offline closed loop, all real local engines: flite speaks robot commands, which go as 16 kHz microphone
  * frames in real time into a session running WebRTC VAD → pocketsphinx (JSGF grammar) → rule policy →
- * flite → output. Includes a phrase outside the grammar, which must be re-prompted and produce no intent,
+ * flite → output. Includes a phrase outside the grammar, which must be re-prompted and ask for no action,
  * and a barge-in: the user talks over a reply, the output stops and the history keeps only what was played.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +28,7 @@ async function speak(text: string): Promise<Uint8Array> {
 }
 
 describe('offline closed loop', () => {
-  it('hears commands, answers, publishes intents, re-prompts a phrase outside the grammar, and stops at a barge-in keeping only what was heard', async () => {
+  it('hears commands, answers, asks for their actions, re-prompts a phrase outside the grammar, and stops at a barge-in keeping only what was heard', async () => {
     const clock = systemClock;
     const bus = createMessageBus(createMemoryTransport(), { clock });
     const sink = createRecordingSink(clock, RATE);
@@ -107,10 +107,11 @@ describe('offline closed loop', () => {
     expect(greeting!.text.length).toBeGreaterThan(0);
     expect('Hello! What can I do for you?'.startsWith(greeting!.text)).toBe(true);
     expect(greeting!.text.length).toBeLessThan('Hello! What can I do for you?'.length);
-    const intents = seen.filter((m) => m.type.startsWith('intent.')).map((m) => [m.type, 'args' in m ? m.args : undefined]);
-    expect(intents).toEqual([
-      ['intent.move', { direction: 'forward', meters: 'two' }],
-      ['intent.navigate', { place: 'kitchen' }],
+    // The rule policy's calls, as the session checks them against the declared actions.
+    const calls = seen.flatMap((m) => (m.type === 'llm.tool_call' ? [[m.name, JSON.parse(m.arguments) as unknown]] : []));
+    expect(calls).toEqual([
+      ['move', { direction: 'forward', meters: 'two' }],
+      ['navigate', { place: 'kitchen' }],
     ]);
     // Output stopped at the barge-in: no greeting audio plays after the cancel.
     const greetingFrames = sink.played.filter((p) => p.turnId === 'u3');

@@ -15,7 +15,7 @@ import { grammarCompletion } from '../../adapters/turn/turn-completion.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
-import type { BusMessage, MessageOf } from '../../bus/messages.js';
+import type { BusMessage, MessageOf, MessageType } from '../../bus/messages.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { capPlayed, heardText } from '../../machines/history.js';
 import { joinText } from '../../machines/resume.js';
@@ -214,8 +214,13 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       await settle();
     },
     /** Publishes a message as another process would (a client's configure or truncate). */
-    async publish(message: Omit<MessageOf<'control.configure'>, 'atMs'> | Omit<MessageOf<'control.truncate'>, 'atMs'>) {
-      bus.publish(message as Omit<MessageOf<'control.truncate'>, 'atMs'>);
+    async publish<T extends MessageType>(message: Omit<MessageOf<T>, 'atMs'> & { type: T }) {
+      bus.publish(message as never);
+      await settle();
+    },
+    /** The LLM of the reply being prepared calls a tool. */
+    async llmToolCall(name: string, args: Record<string, unknown> | string, callId = `call-${name}`) {
+      llm.emitToolCall({ id: callId, name, arguments: typeof args === 'string' ? args : JSON.stringify(args) });
       await settle();
     },
     // ---- STT
