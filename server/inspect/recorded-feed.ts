@@ -25,6 +25,7 @@ import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from
 import { replayRecording } from '../records/replay.js';
 import { parseSessionState } from '../state-value.js';
 import { chartGraph, transitionKey } from './chart-graph.js';
+import { busMessage, type BusFeedMessage } from './feed-extensions.js';
 import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
 
 export interface RecordedFeedInput {
@@ -159,6 +160,30 @@ export function recordedFeed(input: RecordedFeedInput): { messages: StatelyMessa
     before = after;
   }
   return { messages, exact: exact.length === input.events.length };
+}
+
+/**
+ * What the recording kept of the bus messages the page shows beside the chart (`@voice-agent.bus`): the
+ * chart's own requests and cancels, and its notices — by the index of the event that caused them. (The
+ * executor's answers are the chart's events, already steps; its feedback is not recorded.)
+ */
+export function recordedBusMessages(input: RecordedFeedInput): Map<number, BusFeedMessage[]> {
+  const { recording } = input;
+  const indexOf = new Map(input.events.map((e, i) => [e.seq, i]));
+  const out = new Map<number, BusFeedMessage[]>();
+  for (const e of input.emitted) {
+    const index = indexOf.get(e.eventSeq);
+    if (index === undefined) continue;
+    const message =
+      e.kind === 'publish'
+        ? (e.message as BusFeedMessage['message'])
+        : e.kind === 'notice'
+          ? { type: 'session.notice' as const, sessionId: recording.sessionId, turnId: e.turnId, code: e.code, detail: e.detail, atMs: e.atMs }
+          : undefined;
+    if (!message) continue;
+    out.set(index, [...(out.get(index) ?? []), busMessage(recording.sessionId, message, recording.startedWallMs + e.atMs)]);
+  }
+  return out;
 }
 
 /**
