@@ -4,7 +4,7 @@
  * An action's lifecycle reaches the page two ways: the chart's own events (`llm.tool_call`,
  * `action.accepted|rejected|result|failed`, `control.estop` — log rows with their transitions) and the
  * `@voice-agent.bus` messages the chart's snapshots do not carry (`action.request`, `action.feedback`,
- * `action.cancel`, `action.cancelled`, the session's notices). Pure functions, no DOM but the chips.
+ * `action.cancel`, `action.cancelled`, the session's notices). Pure functions, no DOM.
  *
  * @example
  * describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } });
@@ -150,23 +150,3 @@ export const STATUS_ICON = /** @type {Record<string, string>} */ ({
   rejected: '✗',
   cancelled: '■',
 });
-
-/**
- * The chips of a turn's actions, for its latency row: `⚙ turn a1 ▶ running · 2 feedback`.
- * @param {TurnAction[]} actions
- * @returns {HTMLElement}
- */
-export function actionChips(actions) {
-  const box = document.createElement('span');
-  box.className = 'turn-actions';
-  for (const a of actions) {
-    const chip = document.createElement('span');
-    chip.className = `action-chip status-${a.status}`;
-    chip.dataset['action'] = a.actionId;
-    const fb = a.feedback ? ` · ${a.feedback} feedback` : '';
-    chip.textContent = `${STATUS_ICON[a.status] ?? '⚙'} ${a.name} ${a.status}${fb}`;
-    chip.title = `${a.actionId}: ${a.status}${a.outcome ? ` (${a.outcome})` : ''}${a.lastFeedback ? `; last feedback ${a.lastFeedback}` : ''}`;
-    box.appendChild(chip);
-  }
-  return box;
-}

@@ -4,7 +4,7 @@
  * the per-turn latency waterfall (the user's end of speech → end of turn → transcript → first token →
  * first clause → first audio; how the reply ended) and the history with what was heard and what was not.
  */
-import { actionChips, describeActionEvent, describeBus, STATUS_ICON, brief } from './inspect-actions.js';
+import { brief, describeActionEvent, describeBus, STATUS_ICON } from './inspect-actions.js';
 import { describeTransition, eventLabel, MILESTONES } from './inspect-model.js';
 
 /** @typedef {import('./inspect-hook.js').Step} Step */
@@ -217,4 +217,24 @@ export function renderHistory(list, entries) {
     if (e.badge) item.append(h('span', 'badge', e.badge));
     list.appendChild(item);
   }
+}
+
+/**
+ * The chips of a turn's actions, for its latency row: `⚙ turn a1 ▶ running · 2 feedback`.
+ * @param {TurnAction[]} actions
+ * @returns {HTMLElement}
+ */
+function actionChips(actions) {
+  const box = document.createElement('span');
+  box.className = 'turn-actions';
+  for (const a of actions) {
+    const chip = document.createElement('span');
+    chip.className = `action-chip status-${a.status}`;
+    chip.dataset['action'] = a.actionId;
+    const fb = a.feedback ? ` · ${a.feedback} feedback` : '';
+    chip.textContent = `${STATUS_ICON[a.status] ?? '⚙'} ${a.name} ${a.status}${fb}`;
+    chip.title = `${a.actionId}: ${a.status}${a.outcome ? ` (${a.outcome})` : ''}${a.lastFeedback ? `; last feedback ${a.lastFeedback}` : ''}`;
+    box.appendChild(chip);
+  }
+  return box;
 }
