@@ -81,8 +81,8 @@ describe('actions in view', () => {
     answer('action.result', { result: 'turned left' });
     const done = await waitForHook(page, 'the action done', (h) => h.transcript.some((e) => e.actions.some((a) => a.status === 'succeeded')));
     const asked = done.transcript.find((e) => e.actions.length > 0)!;
-    expect(asked.actions).toEqual([{ actionId: request.actionId, name: 'turn', arguments: 'direction: left', status: 'succeeded', feedback: 1, detail: 'turned left' }]);
-    expect(await page.locator('#transcript .action.succeeded').innerText()).toBe('✓ turn(direction: left) succeeded · 1 feedback: turned left');
+    expect(asked.actions).toEqual([{ actionId: request.actionId, name: 'turn', arguments: 'direction: left, degrees: 90', status: 'succeeded', feedback: 1, detail: 'turned left' }]);
+    expect(await page.locator('#transcript .action.succeeded').innerText()).toBe('✓ turn(direction: left, degrees: 90) succeeded · 1 feedback: turned left');
 
     // The inspector: the lifecycle in the log (the chart's own events with their transitions, the rest as notes),
     // on the asking turn's latency row, and in the history.
