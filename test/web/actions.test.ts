@@ -90,7 +90,7 @@ describe('actions in view', () => {
     expect(inspected.actions).toEqual([expect.objectContaining({ actionId: request.actionId, turnId: request.turnId, name: 'turn', status: 'succeeded', feedback: 1 })]);
     const log = await inspector.locator('#log-body tr.action').allInnerTexts();
     const at = (what: string) => log.findIndex((row) => row.includes(what));
-    expect(at('requested turn(direction: left)')).toBeGreaterThanOrEqual(0);
+    expect(at('requested turn(direction: left, degrees: 90)'), log.join('\n')).toBeGreaterThanOrEqual(0);
     expect(at('actions.requested → actions.running')).toBeGreaterThan(at('requested turn'));
     expect(at('feedback degrees: 45')).toBeGreaterThan(at('actions.requested → actions.running'));
     expect(at('actions.running → actions.idle')).toBeGreaterThan(at('feedback degrees: 45'));
