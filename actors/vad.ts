@@ -15,18 +15,12 @@
 import { fromCallback } from 'xstate';
 import { createFramer } from '../adapters/audio/framer.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
-import { createResampler, type Resampler } from '../adapters/audio/resample.js';
+import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
 
-/**
- * Why Speex quality 1 for the microphone: every Realtime client's microphone pays the resampler 50 times a
- * second (it was half of a 24 kHz append's cost), quality 1 costs about a third of quality 3 per frame, and
- * the recognizer does not notice the duller top octave. Measurements: docs/engines.md, *Audio formats*.
- */
-const MIC_RESAMPLER_QUALITY = 1;
 
 /** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
 const MAX_MANUAL_SECONDS = 60;
