@@ -92,7 +92,7 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
       feed(scanStream, pause);
       const margins = new Map<string, number>();
       const drained = scanStream.drain();
-      if (process.env.WAKE_DUMP) for (const s of drained) process.stdout.write(`DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\n`);
+      if (process.env.WAKE_DUMP) for (const s of drained) process.stdout.write(`DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\t${s.leadDb}\n`);
       for (const s of drained) margins.set(s.phrase, Math.max(margins.get(s.phrase) ?? -Infinity, s.log10Margin));
       observed.push({ part, fresh: freshVoiceNames.has(part.voice ?? ''), margins, reported });
       if (part.kind === 'speech' || part.kind === 'noise') distractorSamples += part.samples.length + pause.length;

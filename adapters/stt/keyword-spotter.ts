@@ -55,6 +55,11 @@ export interface Spotting {
   log10Margin: number;
   /** How long the phrase took, as the search aligned it (ms). */
   durationMs: number;
+  /**
+   * How much louder the phrase was than the 300 ms before it (dB): a phrase said after a pause (as one
+   * addresses a robot) stands well above what preceded it; one found inside running speech does not.
+   */
+  leadDb: number;
   /** Audio pushed into the stream, up to the frame that spotted the phrase (ms). */
   atAudioMs: number;
 }
@@ -211,7 +216,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const quietLevel = 32_768 * 10 ** (QUIET_DBFS / 20);
   let log10PerUnit: number | undefined;
   /** The spottings the search reports now, each with its margin as a power of ten. */
-  const spottings = (ps: unknown, atAudioMs: number): Spotting[] => {
+  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels): Spotting[] => {
     log10PerUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)));
     const found: Spotting[] = [];
     // ps_seg_next frees the iterator after the last segment.
@@ -220,7 +225,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
       const [sf, ef] = [[0], [0]];
       lib.segFrames(seg, sf, ef);
-      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, atAudioMs });
+      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]!, ef[0]!), atAudioMs });
     }
     return found;
   };
@@ -238,12 +243,14 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       let closed = false;
       let audioMs = 0;
       let uttMs = 0;
+      const levels = utteranceLevels(sampleRateHz);
       /** Bytes of a sample split across two pushes. */
       let odd: number | undefined;
       const restart = () => {
         lib.endUtt(ps);
         lib.startUtt(ps);
         uttMs = 0;
+        levels.reset();
       };
       return {
         push(audio) {
@@ -261,11 +268,12 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           const samples = new Int16Array(n);
           new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
           lib.processRaw(ps, samples, n, 0, 0);
+          levels.push(samples);
           const ms = (n / sampleRateHz) * 1000;
           audioMs += ms;
           uttMs += ms;
           if (report && lib.getHyp(ps, [0])) {
-            const found = spottings(ps, audioMs);
+            const found = spottings(ps, audioMs, levels);
             // A fresh search after each spotting: its hypothesis lists every phrase spotted in the utterance.
             restart();
             return found;
@@ -275,7 +283,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
         },
         drain() {
           if (closed) return [];
-          const found = spottings(ps, audioMs);
+          const found = spottings(ps, audioMs, levels);
           restart();
           return found;
         },
@@ -286,6 +294,54 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           idle.push(ps);
         },
       };
+    },
+  };
+}
+
+interface UtteranceLevels {
+  push(samples: Int16Array): void;
+  /** Mean level of frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
+  lead(sf: number, ef: number): number;
+  reset(): void;
+}
+
+/** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
+const LEAD_FRAMES = 30;
+/** Frames just before the aligned start left out: the alignment may begin a little early. */
+const LEAD_SKIP_FRAMES = 3;
+
+/** Power per 10 ms search frame of the current utterance, to compare a phrase with what came before it. */
+function utteranceLevels(sampleRateHz: number): UtteranceLevels {
+  const perFrame = sampleRateHz / 100;
+  let powers: number[] = [];
+  let sum = 0;
+  let count = 0;
+  const mean = (from: number, to: number) => {
+    let total = 0;
+    let n = 0;
+    for (let i = Math.max(0, from); i <= Math.min(powers.length - 1, to); i++, n++) total += powers[i]!;
+    return n > 0 ? total / n : 0;
+  };
+  return {
+    push(samples) {
+      for (const x of samples) {
+        sum += x * x;
+        if (++count === perFrame) {
+          powers.push(sum / perFrame);
+          sum = count = 0;
+        }
+      }
+    },
+    lead(sf, ef) {
+      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
+      const phrase = mean(sf, ef);
+      // Nothing before the phrase in this utterance (it began the stream): count it as after a pause.
+      if (sf - LEAD_SKIP_FRAMES <= 0) return 99;
+      return Math.round(10 * Math.log10((phrase + 1) / (before + 1)) * 10) / 10;
+    },
+    reset() {
+      powers = [];
+      sum = count = 0;
     },
   };
 }
