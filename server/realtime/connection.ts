@@ -231,6 +231,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       appendedSinceCommit = 0;
       publish({ type: 'audio.commit', sessionId, turnId: '-' });
     },
+    // Push-to-talk (`session.activation`): the page's Space key, a client's button.
+    'voice_agent.input_audio.listen': (event) => bus.publish({ type: 'control.listen', sessionId, turnId: '-', open: event.open }),
     'input_audio_buffer.clear': () => {
       appendedSinceCommit = 0;
       publish({ type: 'audio.discard', sessionId, turnId: '-' });
