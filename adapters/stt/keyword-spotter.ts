@@ -250,7 +250,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
         lib.endUtt(ps);
         lib.startUtt(ps);
         uttMs = 0;
-        levels.reset();
+        levels.restart();
       };
       return {
         push(audio) {
@@ -300,48 +300,54 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
 
 interface UtteranceLevels {
   push(samples: Int16Array): void;
-  /** Mean level of frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
+  /** Mean level of the utterance's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
   lead(sf: number, ef: number): number;
-  reset(): void;
+  /** A new utterance starts here (frame numbers of the search start again at 0). */
+  restart(): void;
 }
 
 /** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
 const LEAD_FRAMES = 30;
 /** Frames just before the aligned start left out: the alignment may begin a little early. */
 const LEAD_SKIP_FRAMES = 3;
+/** Frames of power kept (10 s): longer than any phrase and its lead. */
+const KEPT_FRAMES = 1000;
 
-/** Power per 10 ms search frame of the current utterance, to compare a phrase with what came before it. */
+/** Power per 10 ms search frame, across utterances, to compare a phrase with what came before it. */
 function utteranceLevels(sampleRateHz: number): UtteranceLevels {
   const perFrame = sampleRateHz / 100;
-  let powers: number[] = [];
+  const powers = new Float64Array(KEPT_FRAMES);
+  /** Frames measured since the stream began, and where the current utterance began. */
+  let frames = 0;
+  let uttStart = 0;
   let sum = 0;
   let count = 0;
   const mean = (from: number, to: number) => {
     let total = 0;
     let n = 0;
-    for (let i = Math.max(0, from); i <= Math.min(powers.length - 1, to); i++, n++) total += powers[i]!;
-    return n > 0 ? total / n : 0;
+    for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++) total += powers[f % KEPT_FRAMES]!;
+    return n > 0 ? total / n : undefined;
   };
   return {
     push(samples) {
       for (const x of samples) {
         sum += x * x;
         if (++count === perFrame) {
-          powers.push(sum / perFrame);
+          powers[frames++ % KEPT_FRAMES] = sum / perFrame;
           sum = count = 0;
         }
       }
     },
     lead(sf, ef) {
-      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
-      const phrase = mean(sf, ef);
-      // Nothing before the phrase in this utterance (it began the stream): count it as after a pause.
-      if (sf - LEAD_SKIP_FRAMES <= 0) return 99;
-      return Math.round(10 * Math.log10((phrase + 1) / (before + 1)) * 10) / 10;
+      const start = uttStart + sf;
+      const phrase = mean(start, uttStart + ef) ?? 0;
+      const before = mean(start - LEAD_SKIP_FRAMES - LEAD_FRAMES, start - LEAD_SKIP_FRAMES - 1);
+      // Nothing before the phrase (it began the stream): as after a pause.
+      if (before === undefined) return 99;
+      return Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10;
     },
-    reset() {
-      powers = [];
-      sum = count = 0;
+    restart() {
+      uttStart = frames;
     },
   };
 }
