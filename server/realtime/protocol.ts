@@ -94,6 +94,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input_audio_buffer.append'), event_id: eventId, audio: z.string() }),
   z.object({ type: z.literal('input_audio_buffer.commit'), event_id: eventId }),
   z.object({ type: z.literal('input_audio_buffer.clear'), event_id: eventId }),
+  /** voice-agent's own: open or close the microphone (`session.activation` push-to-talk; `control.listen`). */
+  z.object({ type: z.literal('voice_agent.input_audio.listen'), event_id: eventId, open: z.boolean() }),
   z.object({ type: z.literal('conversation.item.create'), event_id: eventId, previous_item_id: z.string().nullable().optional(), item: ItemSchema }),
   z.object({
     type: z.literal('conversation.item.truncate'),

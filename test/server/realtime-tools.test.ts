@@ -17,7 +17,7 @@ import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
 import { connectRealtimeClient, type RealtimeTestClient } from '../support/realtime-client.js';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.js';
 import { until } from '../support/until.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 let chat: ChatFixture;
 let server: VoiceAgentServer;
@@ -169,7 +169,7 @@ describe('Realtime tools with the openai client', () => {
     client.send({
       type: 'conversation.item.create',
       event_id: 'e-late',
-      item: { type: 'function_call_output', call_id: call.item.call_id ?? '', output: 'arrived' },
+      item: { type: 'function_call_output', call_id: (call.item as { call_id?: string }).call_id ?? '', output: 'arrived' },
     });
     await until('the late output refused', () => client.errors.some((e) => e.event_id === 'e-late'));
     expect(client.errors).toEqual([{ code: 'invalid_call_id', event_id: 'e-late', message: expect.stringContaining('cancelled') }]);
