@@ -61,6 +61,11 @@ export interface EchoSuppressor {
    * the agent speaks (it learned the user's voice during double talk, or the room changed): reset it.
    */
   diverged(): boolean;
+  /**
+   * The echo path changed (the canceller was reset for a new delay): back to learning — half duplex until
+   * the canceller has converged again — so the echo it lets through meanwhile is not taken for the user.
+   */
+  relearn(): void;
 }
 
 /** Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below. */
@@ -175,6 +180,16 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     lastPassed: () => gain === 1,
     typicalErleDb: () => usualErle,
     converged: () => converged,
+    relearn() {
+      residuals.length = 0;
+      erles.length = 0;
+      recentErles.length = 0;
+      converged = false;
+      usualErle = undefined;
+      usualResidualDb = Number.POSITIVE_INFINITY;
+      previousVoiceLike = false;
+      userRun = 0;
+    },
     diverged() {
       const was = divergedFlag;
       divergedFlag = false;
