@@ -36,8 +36,14 @@ export interface EchoDelayOptions {
   hopMs?: number;
   /** Forgetting time of the correlation. Why 1 s: a few syllables of echo, short enough to follow a changing delay. */
   windowMs?: number;
-  /** Why 0.35: an echo's envelope correlates 0.5–0.9 with the reference; speech against other speech, or noise, under 0.2. */
+  /**
+   * Why 0.6 to take a new delay: an echo's onsets correlate 0.8–0.9 with the reference's (the room's
+   * reverberation and noise included); the user's speech against the agent's reaches 0.55 by chance over a
+   * short window. Once taken, a delay is kept while its correlation stays above `keepCorrelation`.
+   */
   minCorrelation?: number;
+  /** Why 0.35: double talk and quiet echo lower the echo's correlation without moving its peak. */
+  keepCorrelation?: number;
   /** Why 120 ms: a new delay must be the best for a syllable or so before the filter is moved. */
   holdMs?: number;
   /** Why 0.25: after a pause, the last reply's evidence counts a quarter of the next reply's first syllables. */
@@ -75,6 +81,8 @@ const FULL_SCALE_ENERGY = 32768 * 32768;
 const MIN_EVIDENCE_HOPS = 100;
 /** Why 3 hops (12 ms): the early reflections spread the peak that far; a move within it is not counted as a change. */
 const SMALL_MOVE_HOPS = 3;
+/** Why 0.15: a new delay's correlation must beat the current one's by this much (side peaks come within 0.1 or so). */
+const SWITCH_MARGIN = 0.15;
 
 export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEstimator {
   const { sampleRateHz } = options;
@@ -83,7 +91,8 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   const lags = Math.ceil((options.maxDelayMs ?? 1600) / hopMs) + 1;
   const forget = Math.exp(-hopMs / (options.windowMs ?? 1000));
   const levelForget = Math.exp(-hopMs / LEVEL_MS);
-  const minCorrelation = options.minCorrelation ?? 0.35;
+  const minCorrelation = options.minCorrelation ?? 0.6;
+  const keepCorrelation = options.keepCorrelation ?? 0.35;
   const holdHops = Math.ceil((options.holdMs ?? 120) / hopMs);
   const newReplyWeight = options.newReplyWeight ?? 0.25;
   const newReplyHops = Math.ceil((options.newReplyAfterMs ?? 600) / hopMs);
@@ -138,11 +147,13 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
     return { lag, value };
   };
 
+  const ncc = (l: number) => {
+    if (l < 0 || l >= lags) return 0;
+    const d = Math.sqrt(refPower[l]! * micPower);
+    return d > 0 ? correlation[l]! / d : 0;
+  };
   const refined = (lag: number): number => {
-    const at = (l: number) => {
-      const d = Math.sqrt(refPower[l]! * micPower);
-      return d > 0 ? correlation[l]! / d : 0;
-    };
+    const at = ncc;
     if (lag <= 0 || lag >= lags - 1) return lag * hop;
     const [a, b, c] = [at(lag - 1), at(lag), at(lag + 1)];
     const curve = a - 2 * b + c;
@@ -153,14 +164,19 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   const decide = () => {
     if (evidenceHops < MIN_EVIDENCE_HOPS) return;
     const { lag, value } = bestLag();
-    if (lag < 0 || value < minCorrelation) {
+    const currentLag = current ? Math.round(current.samples / hop) : -2;
+    if (lag < 0 || value < (Math.abs(lag - currentLag) <= 1 ? keepCorrelation : minCorrelation)) {
       pending = false;
       return;
     }
-    const currentLag = current ? Math.round(current.samples / hop) : -2;
     if (Math.abs(lag - currentLag) <= 1) {
       // Still the same delay: follow its refinement and its correlation.
       current = { samples: refined(lag), correlation: value };
+      pending = false;
+      return;
+    }
+    // A rival must beat the current delay by a clear margin: the reference's own rhythm makes side peaks.
+    if (current && value < ncc(currentLag) + SWITCH_MARGIN) {
       pending = false;
       return;
     }
@@ -170,6 +186,7 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
     if (hopCount - candidateSince >= holdHops) {
       // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
       if (!current || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) changes++;
+      if (process.env.ECHO_DEBUG) console.log('delay', hopCount * hopMs, lag * hopMs, value.toFixed(2));
       current = { samples: refined(lag), correlation: value };
       pending = false;
     }

@@ -90,11 +90,13 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   const playedBlock = new Int16Array(blockSamples);
   let micFill = 0;
 
-  /** The estimator's delay, less the margin; moves the reference (and resets the filter) when it moved. */
+  /** Estimator changes already followed: its refinements within a few ms are not followed (the margin absorbs them). */
+  let followed = 0;
+  /** The estimator's delay, less the margin; moves the reference (and resets the filter) when the delay changed. */
   const follow = () => {
-    const estimate = estimator?.delaySamples();
-    if (estimate === undefined) return;
-    const target = Math.max(0, estimate - margin);
+    if (!estimator || estimator.changes === followed) return;
+    followed = estimator.changes;
+    const target = Math.max(0, estimator.delaySamples()! - margin);
     if (Math.abs(target - aligned) < realign) return;
     aligned = target;
     moves++;
