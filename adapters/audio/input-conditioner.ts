@@ -130,7 +130,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     },
     echoDelay: () => stage?.delay(),
     process(audio, atMs) {
-      if (closed || (fixedSteps ?? stepsNow()).length === 0) return audio;
+      if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
       // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
       const samplesIn = bytes.byteLength >> 1;

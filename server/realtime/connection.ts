@@ -22,6 +22,7 @@ import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
+import { createNoiseReduction } from './noise-reduction.js';
 import { decodeBase64Strict, parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseEnd, type ServerEvent } from './responses.js';
 import { latencyEvent } from './turn-latency-event.js';
@@ -133,8 +134,10 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   const responses = createResponseTracker(send);
   let sink!: DeviceSink;
+  const noiseReduction = createNoiseReduction();
   const session = await manager.create({
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    inputSwitches: noiseReduction.switches,
     sink: () =>
       (sink = createDeviceSink({
         clock,
@@ -163,7 +166,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     model: 'voice-agent',
     output_modalities: ['audio'],
     instructions: instructions ?? '',
-    audio: { input: { format: inputFormat, turn_detection: turnDetection, transcription: null, noise_reduction: null }, output: { format: outputFormat, voice, speed: 1 } },
+    audio: { input: { format: inputFormat, turn_detection: turnDetection, transcription: null, noise_reduction: noiseReduction.value() }, output: { format: outputFormat, voice, speed: 1 } },
     tools: [],
     tool_choice: 'auto',
     max_output_tokens: 'inf',
@@ -203,6 +206,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
         turnDetection = td === null ? null : { ...turnDetection, ...td };
         configure.turnDetection = toTurnDetection(td);
       }
+      noiseReduction.apply(update);
       if (update.instructions !== undefined) configure.systemPrompt = instructions = update.instructions;
       if (update.voice_agent?.lip_sync !== undefined) lipSync = update.voice_agent.lip_sync;
       if (update.audio?.output?.voice !== undefined) configure.voice = voice = update.audio.output.voice;
