@@ -68,6 +68,14 @@ export interface EchoDelayEstimator {
   estimate(): EchoDelayEstimate | undefined;
   /** Times the delay changed (the first estimate included). */
   readonly changes: number;
+  /**
+   * The echo is not where the current delay puts it (the caller saw the reference play and no echo come
+   * back): the evidence so far is dropped, and the next clear peak becomes the delay without having to
+   * beat the old one.
+   */
+  forget(): void;
+  /** False from `forget()` until the delay is found again (the same one, or a new one). */
+  readonly found: boolean;
 }
 
 /** Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there). */
@@ -128,6 +136,8 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   let changes = 0;
   /** Hops accumulated while the reference played: a correlation over a few hops is chance. */
   let evidenceHops = 0;
+  /** `forget()` was called: the current delay is in doubt until a new one is found. */
+  let contested = false;
 
   const logEnergy = (sum: number) => 10 * Math.log10(sum / hop + floorEnergy) - 10 * Math.log10(floorEnergy);
 
@@ -170,25 +180,27 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
       return;
     }
     if (Math.abs(lag - currentLag) <= 1) {
-      // Still the same delay: follow its refinement and its correlation.
+      // Still the same delay: follow its refinement and its correlation (and, in doubt, confirm it).
       current = { samples: refined(lag), correlation: value };
+      if (value >= minCorrelation) contested = false;
       pending = false;
       return;
     }
     // A rival must beat the current delay by a clear margin: the reference's own rhythm makes side peaks.
-    if (current && value < ncc(currentLag) + SWITCH_MARGIN) {
+    if (current && !contested && value < ncc(currentLag) + SWITCH_MARGIN) {
       pending = false;
       return;
     }
-    if (!pending || Math.abs(lag - candidateLag) > 1) candidateSince = hopCount;
+    // In doubt (little fresh evidence), the peak wanders over the room's early reflections: a few hops count as the same.
+    if (!pending || Math.abs(lag - candidateLag) > (contested ? SMALL_MOVE_HOPS : 1)) candidateSince = hopCount;
     pending = true;
     candidateLag = lag;
     if (hopCount - candidateSince >= holdHops) {
       // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
       if (!current || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) changes++;
-      if (process.env.ECHO_DEBUG) console.log('delay', hopCount * hopMs, lag * hopMs, value.toFixed(2));
       current = { samples: refined(lag), correlation: value };
       pending = false;
+      contested = false;
     }
   };
 
@@ -242,6 +254,9 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
     get changes() {
       return changes;
     },
+    get found() {
+      return current !== undefined && !contested;
+    },
     push(mic, reference) {
       const n = Math.min(mic.length, reference.length);
       for (let i = 0; i < n; i++) {
@@ -258,6 +273,14 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
         learned = false;
         decide();
       }
+    },
+    forget() {
+      correlation.fill(0);
+      refPower.fill(0);
+      micPower = 0;
+      evidenceHops = MIN_EVIDENCE_HOPS / 2;
+      contested = true;
+      pending = false;
     },
     delaySamples: () => current?.samples,
     estimate: () => current,

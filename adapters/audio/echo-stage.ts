@@ -25,6 +25,7 @@ import { allocBytes } from '../../bus/byte-copy.js';
 import { createCaptureClock, type CaptureClock } from './capture-clock.js';
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
 import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
+import { refineEchoDelay } from './echo-delay-refine.js';
 import type { EchoReference } from './echo-reference.js';
 import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
 
@@ -71,6 +72,9 @@ export interface EchoStage {
 const ALIGN_MARGIN_MS = 30;
 /** Why 10 ms: a smaller move is the estimate's jitter, which the filter's margin absorbs; resetting for it would cost the room. */
 const REALIGN_MS = 10;
+/** Why 500 ms and ±12 ms: a few syllables of echo at the new delay; the envelope estimate is good to ±4 ms, its early-reflection pull to 12. */
+const REFINE_WINDOW_MS = 500;
+const REFINE_RADIUS_MS = 12;
 
 export function createEchoStage(options: EchoStageOptions): EchoStage {
   const { sampleRateHz, reference } = options;
@@ -89,20 +93,35 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   const referenceBlock = new Int16Array(blockSamples);
   const playedBlock = new Int16Array(blockSamples);
   let micFill = 0;
+  const silence = new Int16Array(blockSamples);
+  let wasHolding = false;
+  let heldAtChanges = 0;
 
   /** Estimator changes already followed: its refinements within a few ms are not followed (the margin absorbs them). */
   let followed = 0;
-  /** The estimator's delay, less the margin; moves the reference (and resets the filter) when the delay changed. */
+  /** The microphone's last half second, and the timeline index one past its last sample, for the refinement. */
+  const micHistory = new Int16Array(toSamples(REFINE_WINDOW_MS));
+  let micEnd = 0;
+  /** The alignment is to the sample (refined): after a move to another refined delay, the filter's room still holds. */
+  let exact = false;
+  /** The estimator's delay, less the margin; moves the reference when the delay changed. */
   const follow = () => {
     if (!estimator || estimator.changes === followed) return;
     followed = estimator.changes;
-    const target = Math.max(0, estimator.delaySamples()! - margin);
-    if (Math.abs(target - aligned) < realign) return;
+    const coarse = estimator.delaySamples()!;
+    const refined = refineEchoDelay({ mic: micHistory, micEnd, reference, coarse, radius: toSamples(REFINE_RADIUS_MS) });
+    const target = Math.max(0, (refined?.samples ?? coarse) - margin);
+    if (Math.abs(target - aligned) < (refined && exact ? 1 : realign)) return;
     aligned = target;
     moves++;
-    canceller?.reset();
+    if (process.env.ECHO_DEBUG) console.log('move', micEnd / 16, target / 16, refined?.correlation);
+    // A delay known to the sample on both sides moved the reference by exactly the path's shift: the
+    // room the filter learnt still holds. Otherwise it learns again.
+    if (!(refined && exact)) canceller?.reset();
+    exact = refined !== undefined;
     suppressor?.relearn();
   };
+  const missing = createMissingEchoGuard();
 
   return {
     blockSamples,
@@ -125,13 +144,31 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         if (estimator) {
           // The estimator compares the microphone with what played over the same samples.
           reference.read(blockStart, playedBlock);
+          micHistory.copyWithin(0, blockSamples);
+          micHistory.set(micBlock, micHistory.length - blockSamples);
+          micEnd = blockStart + blockSamples;
           estimator.push(micBlock, playedBlock);
           follow();
         }
         reference.read(blockStart - aligned, referenceBlock);
         const block = out.subarray(produced, produced + blockSamples);
-        canceller.cancel(micBlock, referenceBlock, block);
-        suppressor?.process(micBlock, referenceBlock, block);
+        // The estimator found the delay again (another, or the same): the echo is where the reference now says.
+        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) {
+          if (process.env.ECHO_DEBUG) console.log('release', blockStart / 16, estimator.changes !== heldAtChanges, aligned / 16);
+          missing.release();
+        }
+        const holding = estimator !== undefined && missing.update(energyOf(micBlock), energyOf(referenceBlock), energyOf(playedBlock));
+        if (holding && !wasHolding) {
+          suppressor?.relearn();
+          // A delay that grew leaves the old one looking best for a while: its evidence goes. One that shrank shows at once.
+          if (!missing.early()) estimator.forget();
+          heldAtChanges = estimator.changes;
+          if (process.env.ECHO_DEBUG) console.log('hold', blockStart / 16);
+        }
+        wasHolding = holding;
+        // The echo is not where the reference says (the delay grew): the filter must not learn "no echo".
+        canceller.cancel(micBlock, holding ? silence : referenceBlock, block);
+        suppressor?.process(micBlock, referenceBlock, block, holding);
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;
         blockStart += blockSamples;
@@ -149,5 +186,120 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       canceller?.close();
       canceller = undefined;
     },
+  };
+}
+
+const energyOf = (block: Int16Array) => {
+  let sum = 0;
+  for (let i = 0; i < block.length; i++) sum += block[i]! * block[i]!;
+  return sum / block.length;
+};
+
+/** Why -45 dBFS: the reference plays speech there; below, a pause. */
+const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
+/** Why 20 dB: an echo's level over its reference scatters ±10 dB from block to block; 20 dB under the usual is no echo at all. */
+const MISSING_DB = 20;
+/** Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo. */
+const MISSING_BLOCKS = 4;
+const LEAD_BLOCKS = 2;
+/** Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it. */
+const GAIN_WINDOW = 150;
+const GAIN_MIN = 25;
+/** Why 30 blocks (600 ms): the agent's pauses between sentences are shorter; between replies, longer. */
+const PAUSE_BLOCKS = 30;
+/** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
+const PLAYED_DECAY = 10 ** (-1 / 10);
+/** Why 10 dB under the usual and 3 blocks: the echo's usual level over what played, arriving before its reference is due. */
+const EARLY_DB = 10;
+const EARLY_BLOCKS = 3;
+/** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
+const ECHO_BACK_BLOCKS = 5;
+
+/**
+ * The missing-echo guard: the reference (at the aligned delay) plays, but the microphone stays 20 dB
+ * under the echo's usual level for 80 ms — the delay grew (a client or device re-buffered before this
+ * reply) — or, at a reply's start, an echo at its usual level comes before the aligned reference plays —
+ * the delay shrank (or the user spoke up in the reply's first moments, which the guard cannot tell). Until the estimator has found the delay again (a new one, or the same), the linear
+ * filter gets silence as its reference, so it does not unlearn the room (an adaptive filter that hears
+ * the reference and no echo learns that there is none), and the suppressor holds.
+ */
+function createMissingEchoGuard() {
+  const gains: number[] = [];
+  const leads = new Float64Array(LEAD_BLOCKS + 1);
+  let leadAt = 0;
+  let run = 0;
+  let holding = false;
+  let back = 0;
+  let preEcho = false;
+  let sincePlayed = Number.POSITIVE_INFINITY;
+  let playedLevel = 0;
+  let earlyRun = 0;
+  let earlyHold = false;
+  let usualGain = 0;
+  let sinceUsual = 0;
+  return {
+    /**
+     * The block's microphone energy, the aligned reference's and what played over the same samples
+     * (unaligned); true while the guard holds.
+     */
+    update(micEnergy: number, refEnergy: number, playedEnergy: number): boolean {
+      leads[leadAt] = refEnergy;
+      leadAt = (leadAt + 1) % leads.length;
+      // The reference block whose echo is surely in this microphone block: two blocks back.
+      const lead = leads[leadAt]!;
+      // A reply started (something played after a pause) but its echo is not due yet at the aligned delay.
+      if (playedEnergy >= ACTIVE_ENERGY) {
+        if (sincePlayed > PAUSE_BLOCKS) preEcho = true;
+        sincePlayed = 0;
+        playedLevel = Math.max(playedLevel * PLAYED_DECAY, playedEnergy);
+      } else {
+        sincePlayed++;
+        playedLevel *= PLAYED_DECAY;
+      }
+      if (lead >= ACTIVE_ENERGY) preEcho = false;
+      if (holding) {
+        if (lead >= ACTIVE_ENERGY) back = usualGain > 0 && micEnergy / lead >= usualGain * 10 ** (-MISSING_DB / 2 / 10) ? back + 1 : 0;
+        return true;
+      }
+      // Before the aligned reference plays, an echo at its usual level over what just played came early: the delay shrank.
+      const early = preEcho && gains.length >= GAIN_MIN && micEnergy >= usualGain * playedLevel * 10 ** (-EARLY_DB / 10);
+      earlyRun = early ? earlyRun + 1 : 0;
+      if (earlyRun >= EARLY_BLOCKS) {
+        holding = true;
+        earlyHold = true;
+        earlyRun = 0;
+        return true;
+      }
+      if (lead < ACTIVE_ENERGY) {
+        run = 0;
+        return holding;
+      }
+      const gain = micEnergy / lead;
+      if (gains.length >= GAIN_MIN && gain < usualGain * 10 ** (-MISSING_DB / 10)) run++;
+      else run = 0;
+      if (run >= MISSING_BLOCKS) {
+        holding = true;
+        earlyHold = false;
+        run = 0;
+        return true;
+      }
+      gains.push(gain);
+      if (gains.length > GAIN_WINDOW) gains.shift();
+      if (++sinceUsual >= 5 && gains.length >= GAIN_MIN) {
+        sinceUsual = 0;
+        usualGain = [...gains].sort((a, b) => a - b)[gains.length >> 1]!;
+      }
+      return false;
+    },
+    /** Whether the hold is for an echo that came early (the delay shrank), not one that is missing (it grew). */
+    early: () => earlyHold,
+    /** The delay was found again: the echo is where the reference now says. */
+    release() {
+      holding = false;
+      run = 0;
+      back = 0;
+    },
+    /** While holding: the echo's usual level came back where the reference says, for a few blocks (the delay did not move). */
+    echoBack: () => back >= ECHO_BACK_BLOCKS,
   };
 }

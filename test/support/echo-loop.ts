@@ -17,7 +17,7 @@
  * client (`test/support/echo-loop-realtime.ts`: base64 appends, audio deltas played by the client).
  */
 import { createResampler } from '../../adapters/audio/resample.js';
-import { createEchoPath, playedFrom } from '../../adapters/audio/testing/echo-path.js';
+import { createEchoPath, type EchoPath } from '../../adapters/audio/testing/echo-path.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
@@ -240,14 +240,24 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     while (!done() && now < deadline) await step();
   };
   const idle = () => session.state().startsWith('idle');
+  /**
+   * The agent is silent: the device may re-buffer, and the next reply's delay may differ. The room
+   * changes once nothing the speaker played is still in the air (of either room), as in a real one.
+   */
+  const nextRoom = async (next: EchoPath) => {
+    if (next === room) return;
+    const span = Math.max(next.maxLag, room.maxLag) + frameSamples;
+    const silent = () => session.played(now * (rate / 1000) - span, span).every((x) => x === 0);
+    await runUntil(silent, TURN_LIMIT_MS);
+    room = next;
+  };
   const count = (type: string, since: number) => seen.filter((m, i) => i >= since && m.type === type).length;
 
   // Phase 1: commands, each answered in full while the user listens.
   const phaseStart = seen.length;
   const commands = Array.from({ length: options.replies }, (_, i) => LOOP_COMMANDS[i % LOOP_COMMANDS.length]!);
   for (const [i, command] of commands.entries()) {
-    // The agent is silent: the device may re-buffer, the delay of the next reply may differ.
-    room = rooms[i % rooms.length]!;
+    await nextRoom(rooms[i % rooms.length]!);
     const endsAt = speak(await userSays(command, USER_VOICES[i % USER_VOICES.length]!));
     const before = seen.length;
     await runUntil(() => now > endsAt && count('playback.started', before) > 0 && idle(), TURN_LIMIT_MS);
@@ -263,7 +273,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   // Phase 2: the user talks over the long greeting.
   let bargeInsStopped = 0;
   for (let i = 0; i < options.bargeIns; i++) {
-    room = rooms[(options.replies + i) % rooms.length]!;
+    await nextRoom(rooms[(options.replies + i) % rooms.length]!);
     const before = seen.length;
     speak(await userSays('hello robot', USER_VOICES[i % USER_VOICES.length]!));
     await runUntil(() => seen.slice(before).some((m) => m.type === 'playback.started' && m.kind !== 'filler'), TURN_LIMIT_MS);
