@@ -152,7 +152,6 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
   let wasSilentMs = 0;
   let micEnergy = 0;
   let outEnergy = 0;
-  const trace: string[] = [];
   let allMic = 0;
   let allOut = 0;
   let wasPlaying = false;
@@ -188,14 +187,12 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
     const e = mic.reduce((n, v) => n + v * v, 0);
     if (e / mic.length < 10) continue;
     const o = out.reduce((n, v) => n + v * v, 0);
-    if (process.env.ECHO_TRACE) trace.push(`${now}:${settled ? 1 : 0}:${round(10 * Math.log10((e + 1) / (o + 1)), 0)}`);
     allMic += e;
     allOut += o;
     if (!settled) continue;
     micEnergy += e;
     outEnergy += o;
   }
-  if (process.env.ECHO_TRACE) console.log(trace.join(' '));
   conditioner.close();
   up?.close();
   down?.close();

@@ -114,11 +114,11 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     if (Math.abs(target - aligned) < (refined && exact ? 1 : realign)) return;
     aligned = target;
     moves++;
-    if (process.env.ECHO_DEBUG) console.log('move', micEnd / 16, target / 16, refined?.correlation);
     // A delay known to the sample on both sides moved the reference by exactly the path's shift: the
     // room the filter learnt still holds. Otherwise it learns again.
     if (!(refined && exact)) canceller?.reset();
     exact = refined !== undefined;
+    // Half duplex until the filter is seen to cancel at the new delay (at once if it kept the room).
     suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
@@ -153,17 +153,12 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         reference.read(blockStart - aligned, referenceBlock);
         const block = out.subarray(produced, produced + blockSamples);
         // The estimator found the delay again (another, or the same): the echo is where the reference now says.
-        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) {
-          if (process.env.ECHO_DEBUG) console.log('release', blockStart / 16, estimator.changes !== heldAtChanges, aligned / 16);
-          missing.release();
-        }
+        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) missing.release();
         const holding = estimator !== undefined && missing.update(energyOf(micBlock), energyOf(referenceBlock), energyOf(playedBlock));
         if (holding && !wasHolding) {
-          suppressor?.relearn();
           // A delay that grew leaves the old one looking best for a while: its evidence goes. One that shrank shows at once.
           if (!missing.early()) estimator.forget();
           heldAtChanges = estimator.changes;
-          if (process.env.ECHO_DEBUG) console.log('hold', blockStart / 16);
         }
         wasHolding = holding;
         // The echo is not where the reference says (the delay grew): the filter must not learn "no echo".
@@ -209,9 +204,9 @@ const GAIN_MIN = 25;
 const PAUSE_BLOCKS = 30;
 /** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
 const PLAYED_DECAY = 10 ** (-1 / 10);
-/** Why 10 dB under the usual and 3 blocks: the echo's usual level over what played, arriving before its reference is due. */
-const EARLY_DB = 10;
-const EARLY_BLOCKS = 3;
+/** Why 25 dB under the usual and 2 blocks: anything like an echo of what played, arriving before its reference is due (a reply's soft first syllable included). */
+const EARLY_DB = 25;
+const EARLY_BLOCKS = 2;
 /** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
 const ECHO_BACK_BLOCKS = 5;
 
