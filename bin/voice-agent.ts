@@ -56,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
       '  --input DEVICE           microphone: a pulse source or an ALSA hw:CARD,DEVICE (default: the server\'s default)',
       '  --output DEVICE          speaker: a pulse sink or an ALSA device (default: the server\'s default)',
       '  --timeline FILE          where the timeline goes (default: live.timeline.json)',
-      '  --playback-latency MS    the speaker buffer asked of the server (default 60)',
+      '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
       '  --capture-latency MS     the microphone buffer (default 20)',
       '',
       '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',

@@ -7,11 +7,13 @@
  * Echo cancellation is on unless `audio.echoCancel` is "off" (a device sink: "auto" means on). Its
  * reference is what the session wrote to the speaker, placed where the sink model plays it; the
  * microphone's samples are placed where they were captured, on a capture clock that counts samples per
- * client chunk. Both are then aligned by the latency the sound server reports: a microphone sample is
- * stamped `playback latency + capture latency` earlier than its arrival, so that what the canceller sees
- * as simultaneous is what the speaker played and the microphone heard at once, and the canceller's tail
- * (`audio.echoTailMs`) covers only the room. The applied shift follows the reports when they move by
- * more than {@link SHIFT_STEP_MS}.
+ * client chunk. Both are then aligned by what the sound server reports: a microphone sample is stamped
+ * `playback queue + capture latency` earlier than its arrival — the playback queue being the audio
+ * written but not yet played (pacat's bytes written less the stream's playing position, the server's
+ * `pa_stream_get_time`), the capture latency the recording stream's `pa_stream_get_latency` — so that what
+ * the canceller sees as simultaneous is what the speaker played and the microphone heard at once, and the
+ * canceller's tail (`audio.echoTailMs`) covers only the room. The applied shift follows the reports when
+ * they move by more than {@link SHIFT_STEP_MS}.
  *
  * @example
  * ```ts
@@ -42,6 +44,8 @@ import { createTimelineRecorder } from './timeline.js';
 
 /** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
 const SHIFT_STEP_MS = 10;
+/** Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. */
+const OVERFULL_MS = 20;
 /** Why 2 s: a capture client never pauses, so a late chunk is the event loop's stall, not a gap in the samples. */
 const CAPTURE_RESYNC_MS = 2000;
 
@@ -53,7 +57,7 @@ export interface LiveOptions {
   /** Ends the session. */
   signal: AbortSignal;
   sessionId?: string;
-  /** The speaker's buffer asked of the server (`pacat --latency-msec`). Why 60 ms: no underrun on a loaded machine. */
+  /** The speaker's buffer asked of the server (`pacat --latency-msec`). Why 80 ms: above the sink's 60 ms lead, so nothing waits in the pipe (see docs/live.md). */
   playbackLatencyMs?: number;
   /** The microphone's (`parec --latency-msec`). Why 20 ms: one pipeline frame. */
   captureLatencyMs?: number;
@@ -81,9 +85,14 @@ export interface LiveResult {
   history: readonly HistoryEntry[];
   startedAtMs: number;
   endedAtMs: number;
-  /** The microphone's stamp shift last applied (playback + capture latency as reported), ms. */
+  /** The microphone's stamp shift last applied (playback queue + capture latency as reported), ms. */
   echoShiftMs: number;
+  /** The server's reported playback latency (median of the last reports), ms. */
   playbackLatencyMs: number;
+  /** Audio written but not yet played (pipe + server + device), from the stream's playing position, ms. */
+  queuedMs: number;
+  /** Speaker frames dropped after event-loop stalls (the device had played silence in their place). */
+  droppedFrames: number;
   captureLatencyMs: number;
   /** Speaker underruns since the session started listening. */
   underruns: number;
@@ -125,7 +134,7 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
   const wanted = resolveDevices(server, devices, { ...(options.input ? { input: options.input } : {}), ...(options.output ? { output: options.output } : {}) });
   const input = wanted.input ?? (server.kind === 'pulse' ? server.defaultInput : 'default');
   const output = wanted.output ?? (server.kind === 'pulse' ? server.defaultOutput : 'default');
-  const playbackLatencyMs = options.playbackLatencyMs ?? 60;
+  const playbackLatencyMs = options.playbackLatencyMs ?? 80;
   const speaker = await openPlayback(server, { ...(output ? { device: output } : {}), sampleRateHz: config.audio.outputRateHz, latencyMs: playbackLatencyMs });
   return { server, input, output, speaker, playbackLatencyMs };
 }
@@ -144,8 +153,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const pool = buildEngines(config, { clock });
   const warming = pool.warmUp();
   const { server, input, output, speaker, playbackLatencyMs } = await openDevices(config, options);
-  const leadMs = options.leadMs ?? 40;
-  const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.latencyMs() > playbackLatencyMs + leadMs + 40 });
+  const leadMs = options.leadMs ?? 60;
+  const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
   try {
@@ -165,7 +174,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const capture = captureInto(config, { clock, ...(engines.inputConditioner ? { stamps } : {}), push: (frame) => session.pushAudio(frame, config.audio.inputRateHz) });
     mic = await openCapture(server, { ...(input ? { device: input } : {}), sampleRateHz: config.audio.inputRateHz, latencyMs: options.captureLatencyMs ?? 20, onData: capture.onData });
     const micStream = mic;
-    capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
+    capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
@@ -185,6 +194,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       endedAtMs,
       echoShiftMs: capture.shiftMs(),
       playbackLatencyMs: speaker.latencyMs(),
+      queuedMs: speaker.queuedMs(),
+      droppedFrames: sink.stats.droppedFrames,
       captureLatencyMs: mic.latencyMs(),
       underruns: speaker.underruns - underrunsBefore,
       endedBy,

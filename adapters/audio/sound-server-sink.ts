@@ -7,9 +7,11 @@
  * A pacer ticks every `tickMs` and keeps the client fed up to `leadMs` ahead: the next queued frame, or
  * silence when nothing is queued. The stream so never runs dry between replies: its latency stays what
  * the server reports (no start-up buffering per reply), which is what the echo reference is shifted by.
- * After a stall of the event loop the queued frames go out at once to catch up; silence never does.
- * When `overfull()` says the device buffers more than it should (its clock slower than ours), one frame
- * of silence is left out, at most once a second.
+ * After a stall of the event loop longer than the lead, the device has played silence where frames were
+ * due: those frames are dropped (a glitch), so that the rest of the reply plays when the echo reference
+ * says it does — sent late, it would play late to its end, as the server does not catch up. When
+ * `overfull()` says more is queued than should be (the device's clock slower than ours), one frame of
+ * silence is left out, at most every {@link SKIP_INTERVAL_MS}.
  *
  * The play times the playback actor and the echo reference see are the device sink model's
  * (`device-sink.ts`): a frame starts when the previous one ends, or now. A reply's first frame reaches
@@ -33,7 +35,7 @@ export interface SoundServerSinkOptions {
   sampleRateHz: number;
   /** Hands audio to the client (s16le mono at `sampleRateHz`). */
   write(audio: Uint8Array): void;
-  /** How far ahead of time audio goes to the client. Why 40 ms: two ticks of margin for a busy event loop. */
+  /** How far ahead of time audio goes to the client. Why 40 ms by default (60 in `live`): a few ticks of margin for a busy event loop. */
   leadMs?: number;
   /** Why 10 ms: Node's timers keep it to about a millisecond; the lead absorbs the rest. */
   tickMs?: number;
@@ -44,14 +46,14 @@ export interface SoundServerSinkOptions {
 }
 
 export interface SoundServerSink extends AudioSink {
-  /** Silence frames skipped because the device was overfull; stalls the pacer caught up after. */
-  readonly stats: { skippedSilence: number; stalls: number };
+  /** Silence frames skipped because the device was overfull; stalls of the pacer; frames dropped after them. */
+  readonly stats: { skippedSilence: number; stalls: number; droppedFrames: number };
   /** Stops the pacer (the client is the caller's to close). */
   close(): void;
 }
 
-/** Why 1 s between skips: the device's reported latency (a median over ~1 s) must see the last skip first. */
-const SKIP_INTERVAL_MS = 1000;
+/** Why 250 ms between skips: the reports the overfull test reads come every 50 ms and are a median. */
+const SKIP_INTERVAL_MS = 250;
 
 export function createSoundServerSink(options: SoundServerSinkOptions): SoundServerSink {
   const { clock, sampleRateHz } = options;
@@ -60,7 +62,7 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
   const silence = new Uint8Array(pcmBytesFor(options.silenceMs ?? 20, sampleRateHz));
   const silenceMs = pcmDurationMs(silence.byteLength, sampleRateHz);
   const queue: Uint8Array[] = [];
-  const stats = { skippedSilence: 0, stalls: 0 };
+  const stats = { skippedSilence: 0, stalls: 0, droppedFrames: 0 };
   let lastSkipMs = Number.NEGATIVE_INFINITY;
   /** Session-clock time up to which audio has gone to the client. */
   let writtenUntilMs = clock.now();
@@ -76,9 +78,14 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
   const tick = () => {
     const now = clock.now();
     if (writtenUntilMs < now - silenceMs) {
-      // The loop stalled and the device ran short: queued speech catches up, silence does not.
+      // The event loop stalled and the device ran dry meanwhile: it played silence where these frames were
+      // due. Late audio would play late for the rest of the reply (the server does not catch up), leaving
+      // the echo reference behind, so the frames whose time has passed are dropped instead.
       stats.stalls++;
-      while (queue.length > 0 && writtenUntilMs < now) writtenUntilMs += send(queue.shift()!);
+      while (queue.length > 0 && writtenUntilMs < now) {
+        writtenUntilMs += pcmDurationMs(queue.shift()!.byteLength, sampleRateHz);
+        stats.droppedFrames++;
+      }
       writtenUntilMs = Math.max(writtenUntilMs, now);
     }
     while (writtenUntilMs < now + leadMs) {
@@ -87,7 +94,7 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
         writtenUntilMs += send(frame);
         continue;
       }
-      if (options.overfull?.() && now - lastSkipMs >= SKIP_INTERVAL_MS) {
+      if (now - lastSkipMs >= SKIP_INTERVAL_MS && options.overfull?.()) {
         lastSkipMs = now;
         stats.skippedSilence++;
         writtenUntilMs += silenceMs;

@@ -31,6 +31,12 @@ export interface AudioStream {
   readonly command: string;
   /** Median of the server's recent latency reports (ms); the buffer asked for where none come. */
   latencyMs(): number;
+  /**
+   * Playback: the least of the recent (audio written − the stream's playing position) — everything queued
+   * between this process and the speaker: the client's pipe, the server's buffer, the device. Pulse's
+   * `pa_stream_get_time` ("Time:" in `pacat -v`'s reports); ALSA: the buffer asked for.
+   */
+  queuedMs(): number;
   /** Playback buffer underruns the client reported ("Stream underrun"). */
   readonly underruns: number;
   /** Resolves with the failure when the client exits on its own (device gone, server stopped). */
@@ -72,6 +78,8 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
   const { command, args } = clientArgs(server, direction, options);
   const child: ChildProcessWithoutNullStreams = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const reports: number[] = [];
+  const queued: number[] = [];
+  let writtenMs = 0;
   let underruns = 0;
   let stderr = '';
   let closing = false;
@@ -81,9 +89,12 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
   child.stderr.on('data', (text: string) => {
     // Keep the tail only: the latency reports alone are ~1 kB/s.
     stderr = (stderr + text).slice(-4000);
-    for (const match of text.matchAll(/Latency: (\d+) usec/g)) {
-      reports.push(Number(match[1]) / 1000);
+    for (const match of text.matchAll(/Time: ([\d.]+) sec; Latency: (\d+) usec/g)) {
+      reports.push(Number(match[2]) / 1000);
       if (reports.length > LATENCY_REPORTS) reports.shift();
+      // Written but not yet played: everything between this process and the speaker (pipe, client, server, device).
+      queued.push(writtenMs - Number(match[1]) * 1000);
+      if (queued.length > LATENCY_REPORTS) queued.shift();
     }
     underruns += text.match(/Stream underrun/g)?.length ?? 0;
     if (!connected && /Connected to device|Stream started/.test(text)) {
@@ -111,12 +122,18 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
     void failed.then(reject);
     setTimeout(() => reject(new SoundServerError(`${command} did not connect within ${START_TIMEOUT_MS} ms: ${NO_SOUND_SERVER_HINT}`)), START_TIMEOUT_MS).unref();
   });
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const stream: AudioStream = {
     command,
     latencyMs() {
       if (reports.length === 0) return server.kind === 'alsa' ? options.latencyMs : 0;
-      const sorted = [...reports].sort((a, b) => a - b);
-      return sorted[sorted.length >> 1]!;
+      return median(reports);
+    },
+    queuedMs() {
+      if (queued.length === 0) return server.kind === 'alsa' ? options.latencyMs : 0;
+      // The least of the recent values: a report read late by a busy event loop overstates the queue by
+      // the delay (more was written meanwhile), never understates it.
+      return Math.min(...queued);
     },
     get underruns() {
       return underruns;
@@ -132,7 +149,10 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
       clearTimeout(timer);
     },
   };
-  return { child, stream, started };
+  const wrote = (bytes: number) => {
+    writtenMs += (bytes / 2 / options.sampleRateHz) * 1000;
+  };
+  return { child, stream, started, wrote };
 }
 
 /** Starts recording; `onData` gets each chunk as the client delivers it. Rejects when the client cannot start. */
@@ -144,11 +164,13 @@ export async function openCapture(server: SoundServer, options: StreamOptions & 
 
 /** Starts a playback stream. Rejects when the client cannot start (busy or unknown device, no server). */
 export async function openPlayback(server: SoundServer, options: StreamOptions): Promise<PlaybackStream> {
-  const { child, stream, started } = openStream(server, 'playback', options);
+  const { child, stream, started, wrote } = openStream(server, 'playback', options);
   await startedOrClosed(stream, started);
   return Object.assign(stream, {
     write(audio: Uint8Array) {
-      if (child.stdin.writable) child.stdin.write(audio);
+      if (!child.stdin.writable) return;
+      child.stdin.write(audio);
+      wrote(audio.byteLength);
     },
   });
 }

@@ -13,8 +13,8 @@
  * await room.stop();
  * ```
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,7 +43,34 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs 
     execFile(command, args, { env, timeout: timeoutMs }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(String(stdout)))),
   );
 
-export async function startPulseRoom(options: { echoDelayMs?: number } = {}): Promise<PulseRoom> {
+/** White noise at `db` dBFS RMS, 16 kHz s16le mono, `seconds` long (a fixed seed: the same room every run). */
+function noiseFloor(db: number, seconds: number): Uint8Array {
+  const samples = new Int16Array(16_000 * seconds);
+  const rms = 32768 * 10 ** (db / 20);
+  let seed = 0x2545f491;
+  const uniform = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return ((seed >>> 0) + 0.5) / 2 ** 32;
+  };
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(rms * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+  return new Uint8Array(samples.buffer);
+}
+
+export interface PulseRoomOptions {
+  /** The echo path's delay (`module-loopback latency_msec`). */
+  echoDelayMs?: number;
+  /** The echo's level at the microphone; default: the loopback at 0 dB. */
+  echoGainDb?: number;
+  /**
+   * The room's noise floor in dBFS (default −60: a quiet room and a microphone's self-noise), played into
+   * the room all along. Null sinks are digital silence otherwise, which no microphone is.
+   */
+  noiseDb?: number;
+}
+
+export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<PulseRoom> {
   const dir = mkdtempSync(join(tmpdir(), 'va-room-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -69,12 +96,27 @@ export async function startPulseRoom(options: { echoDelayMs?: number } = {}): Pr
   }
   // The echo path: what the agent plays reaches its microphone `echoDelayMs` later.
   await pactl(['load-module', 'module-loopback', 'source=agent.monitor', 'sink=room', `latency_msec=${options.echoDelayMs ?? 100}`, 'source_dont_move=true', 'sink_dont_move=true']);
+  if (options.echoGainDb !== undefined) {
+    // The loopback's stream into the room, at the echo's level (a robot's microphone hears its speaker at about −6 dB).
+    const inputs = await pactl(['list', 'short', 'sink-inputs']);
+    const loopback = inputs.split('\n').find((l) => l.includes('module-loopback'))?.split('\t')[0];
+    if (loopback === undefined) throw new Error(`no module-loopback stream in the room:\n${inputs}`);
+    await pactl(['set-sink-input-volume', loopback, `${options.echoGainDb}dB`]);
+  }
+  const noiseFile = join(dir, 'noise.raw');
+  writeFileSync(noiseFile, noiseFloor(options.noiseDb ?? -60, 5));
+  const noise = spawn('sh', ['-c', `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 --stream-name=room-noise -d room`], { env, stdio: 'ignore', detached: true });
   return {
     env,
     dir,
     pactl,
     play: (file) => run('paplay', ['-d', 'room', file], env, 60_000).then(() => undefined),
     async stop() {
+      try {
+        process.kill(-noise.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
       await run('pulseaudio', ['-k'], env).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
