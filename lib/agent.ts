@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import { createBusSink } from '../adapters/audio/bus-sink.js';
-import { serveActions, type ActionServer } from '../adapters/actions/executor.js';
+import { serveActions, type ActionHandler, type ActionServer } from '../adapters/actions/executor.js';
 import { ActionDeclarationError, type ActionDeclaration } from '../adapters/actions/declaration.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { assertRuleActionsDeclared, parseRules, type RulesConfig } from '../adapters/llm/rules.js';
@@ -133,6 +133,92 @@ interface Started {
   release(): void;
 }
 
+/** What the session starters share. */
+interface StartContext {
+  options: AgentOptions;
+  bus: MessageBus;
+  clock: Clock;
+  sessionId: string;
+  declared: ActionDeclaration[];
+  handlers: Readonly<Record<string, ActionHandler>>;
+  rules: RulesConfig | undefined;
+}
+
+const sinkFor = ({ options, bus, clock, sessionId }: StartContext, sampleRateHz: number): AudioSink =>
+  options.sink ?? createBusSink({ bus, clock, sessionId, sampleRateHz });
+
+/** The session on the fakes or the given engines. */
+function startOnEngines(context: StartContext): Started {
+  const { options, bus, clock, sessionId, declared, handlers, rules } = context;
+  const engines = options.engines ?? fakeEngines({ clock });
+  const llm = rules ? fakeLlm(clock, { rules }) : engines.llm;
+  const sink = engines.sink ?? sinkFor(context, engines.tts[0]?.sampleRateHz ?? FAKE_SAMPLE_RATE_HZ);
+  const config: SessionConfigInput = { ...options.session, declaredActions: declared, ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}) };
+  const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
+  const session = startSession({ sessionId, bus, clock, engines: { ...engines, llm, sink }, config });
+  return { session, actions: actionServer, release: () => undefined };
+}
+
+/** The session on the configured local engines; the given actions replace the actions file's of the same name. */
+async function startOnConfig(context: StartContext): Promise<Started> {
+  const { options, bus, clock, sessionId, declared, handlers, rules } = context;
+  const config = loadConfig({ overrides: options.config as Record<string, unknown> });
+  const pool = buildEngines(config, { clock });
+  await pool.warmUp();
+  const engines = await pool.bind({ sessionId, bus, sink: sinkFor(context, config.audio.outputRateHz), sinkKind: 'device' });
+  const names = new Set(declared.map((d) => d.name));
+  const all = [...pool.runtime.config.declaredActions.filter((d) => !names.has(d.name)), ...declared];
+  if (rules) assertRuleActionsDeclared(rules, all.map((d) => d.name), 'rules', "the agent's actions and actions.path");
+  const sessionConfig = {
+    ...pool.runtime.config,
+    ...options.session,
+    declaredActions: all,
+    ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}),
+  } as SessionConfigInput;
+  const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
+  const session = startSession({
+    sessionId,
+    bus,
+    clock,
+    engines: { ...engines, ...(rules ? { llm: fakeLlm(clock, { rules }) } : {}) },
+    config: sessionConfig,
+    pipeline: pool.runtime.pipeline,
+  });
+  return { session, actions: actionServer, release: () => engines.release() };
+}
+
+/** Subscribes `listener` to the session's events of `kind` on the bus; returns the unsubscribe. */
+function subscribeTo<K extends AgentEventName>(bus: MessageBus, sessionId: string, kind: K, listener: (event: AgentEvents[K]) => void): () => void {
+  const subject = kind === 'action' ? bus.subjects.forStage(sessionId, 'action') : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
+  const subscription = bus.subscribe(subject, (message) => {
+    if (kind === 'state' && message.type === 'session.state') listener({ ...message, ...splitSessionState(message.value) } as AgentEvents[K]);
+    else if (kind !== 'action' || message.type.startsWith('action.')) listener(message as AgentEvents[K]);
+  });
+  return () => subscription.unsubscribe();
+}
+
+/** The next event of `kind` that `predicate` accepts, or a rejection after `timeoutMs` on `clock`. */
+function nextEvent<K extends AgentEventName>(
+  on: (kind: K, listener: (event: AgentEvents[K]) => void) => () => void,
+  clock: Clock,
+  kind: K,
+  predicate: ((event: AgentEvents[K]) => boolean) | undefined,
+  timeoutMs: number,
+): Promise<AgentEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => {
+      off();
+      reject(new Error(`no ${kind} event${predicate ? ' matching the predicate' : ''} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = on(kind, (event) => {
+      if (predicate && !predicate(event)) return;
+      off();
+      clock.clearTimeout(timer);
+      resolve(event);
+    });
+  });
+}
+
 /**
  * Creates an agent; nothing runs until `start()`, so listeners added before it see the first state.
  * Throws an `ActionDeclarationError` (or a `RulesError`) for actions or rules the session could not use.
@@ -183,55 +269,8 @@ export function createAgent(options: AgentOptions = {}): Agent {
     return started.session;
   };
 
-  const sinkFor = (sampleRateHz: number) => options.sink ?? createBusSink({ bus, clock, sessionId, sampleRateHz });
-
-  /** The session on the fakes or the given engines. */
-  const startOnEngines = (): Started => {
-    const engines = options.engines ?? fakeEngines({ clock });
-    const llm = rules ? fakeLlm(clock, { rules }) : engines.llm;
-    const sink = engines.sink ?? sinkFor(engines.tts[0]?.sampleRateHz ?? FAKE_SAMPLE_RATE_HZ);
-    const config: SessionConfigInput = { ...options.session, declaredActions: declared, ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}) };
-    const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
-    const session = startSession({ sessionId, bus, clock, engines: { ...engines, llm, sink }, config });
-    return { session, actions: actionServer, release: () => undefined };
-  };
-
-  /** The session on the configured local engines. */
-  const startOnConfig = async (): Promise<Started> => {
-    const config = loadConfig({ overrides: options.config as Record<string, unknown> });
-    const pool = buildEngines(config, { clock });
-    await pool.warmUp();
-    const engines = await pool.bind({ sessionId, bus, sink: sinkFor(config.audio.outputRateHz), sinkKind: 'device' });
-    const names = new Set(declared.map((d) => d.name));
-    const fromFile = pool.runtime.config.declaredActions.filter((d) => !names.has(d.name));
-    const all = [...fromFile, ...declared];
-    if (rules) assertRuleActionsDeclared(rules, all.map((d) => d.name), 'rules', 'the agent\'s actions and actions.path');
-    const sessionConfig = {
-      ...pool.runtime.config,
-      ...options.session,
-      declaredActions: all,
-      ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}),
-    } as SessionConfigInput;
-    const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
-    const session = startSession({
-      sessionId,
-      bus,
-      clock,
-      engines: { ...engines, ...(rules ? { llm: fakeLlm(clock, { rules }) } : {}) },
-      config: sessionConfig,
-      pipeline: pool.runtime.pipeline,
-    });
-    return { session, actions: actionServer, release: () => engines.release() };
-  };
-
-  const on = <K extends AgentEventName>(kind: K, listener: (event: AgentEvents[K]) => void): (() => void) => {
-    const subject = kind === 'action' ? bus.subjects.forStage(sessionId, 'action') : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
-    const subscription = bus.subscribe(subject, (message) => {
-      if (kind === 'state' && message.type === 'session.state') listener({ ...message, ...splitSessionState(message.value) } as AgentEvents[K]);
-      else if (kind !== 'action' || message.type.startsWith('action.')) listener(message as AgentEvents[K]);
-    });
-    return () => subscription.unsubscribe();
-  };
+  const context: StartContext = { options, bus, clock, sessionId, declared, handlers, rules };
+  const on = <K extends AgentEventName>(kind: K, listener: (event: AgentEvents[K]) => void) => subscribeTo(bus, sessionId, kind, listener);
 
   return {
     sessionId,
@@ -239,7 +278,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
     start() {
       if (stopped) return Promise.reject(new AgentStateError('the agent has stopped: create a new one'));
       starting ??= (async () => {
-        started = options.config ? await startOnConfig() : startOnEngines();
+        started = options.config ? await startOnConfig(context) : startOnEngines(context);
         await started.session.ready();
       })();
       return starting;
@@ -252,21 +291,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
     state: () => running().state(),
     history: () => running().history(),
     on,
-    waitFor(kind, predicate, waitOptions) {
-      const timeoutMs = waitOptions?.timeoutMs ?? DEFAULT_WAIT_MS;
-      return new Promise((resolve, reject) => {
-        const timer = clock.setTimeout(() => {
-          off();
-          reject(new Error(`no ${kind} event${predicate ? ' matching the predicate' : ''} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const off = on(kind, (event) => {
-          if (predicate && !predicate(event)) return;
-          off();
-          clock.clearTimeout(timer);
-          resolve(event);
-        });
-      });
-    },
+    waitFor: (kind, predicate, waitOptions) => nextEvent(on, clock, kind, predicate, waitOptions?.timeoutMs ?? DEFAULT_WAIT_MS),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -47,7 +47,15 @@ export interface FakeEnginesOptions {
 /** The engines a session runs on, without the sink (the agent gives its own: audio out on the bus). */
 export type AgentEngines = Omit<SessionEngines, 'sink'> & Partial<Pick<SessionEngines, 'sink'>>;
 
-/** The LLM of the fakes: the rule policy when rules are given, else the scripted reply. */
+/**
+ * The LLM of the fakes: the rule policy when rules are given, else the scripted reply.
+ *
+ * @example
+ * ```ts
+ * const llm = fakeLlm(systemClock, { reply: (messages) => `You said: ${messages.at(-1)?.content}` });
+ * const agent = createAgent({ engines: { ...fakeEngines(), llm } });
+ * ```
+ */
 export function fakeLlm(clock: Clock, options: Pick<FakeEnginesOptions, 'rules' | 'reply'>): LlmEngine {
   if (options.rules) return createRulePolicy(parseRules(options.rules, 'rules'));
   return createFakeLlm({ clock, reply: options.reply ?? 'OK.' });

@@ -34,6 +34,12 @@ export interface SessionStateParts {
  * Splits a published state value (`session.state`'s `value`) into its regions. The actions region is
  * only written while an action is under way, so a value without `+actions.` is `idle` there. Throws for
  * a value no session chart publishes.
+ *
+ * @example
+ * ```ts
+ * splitSessionState('speaking.reply.playing+user.silent+actions.running');
+ * // { dialog: 'speaking', dialogPath: 'speaking.reply.playing+user.silent', actions: 'running' }
+ * ```
  */
 export function splitSessionState(value: string): SessionStateParts {
   const at = value.indexOf('+actions.');

@@ -33,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   // --prefer-offline: the dependencies are already in npm's cache from this checkout's install.
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, maxBuffer: 64 * 1024 * 1024 });
-}, 300_000);
+}, 480_000);
 
 describe('npm pack and install', () => {
   it('installs from the tarball and runs voice-agent --help and say', async () => {

@@ -108,6 +108,17 @@ describe('createAgent + defineAction', () => {
     await agent.stop();
   });
 
+  it('an action without a template is followed up once: the rule policy does not ask for it again', async () => {
+    const clock = new ManualClock();
+    const plain = defineAction({ name: 'turn', description: 'Turn.', schema: z.object({ direction: z.enum(['left', 'right']) }), handler: () => ({ ok: true }) });
+    const { agent, seen } = await startAgent([plain], clock);
+    agent.sendText('turn left');
+    await clock.advance(5_000);
+    expect(seen.action.filter((m) => m.type === 'action.request')).toHaveLength(1);
+    expect(seen.history.filter((h) => h.role === 'assistant').map((h) => h.text)).toEqual(['Turning left.', 'Done.']);
+    await agent.stop();
+  });
+
   it('waitFor resolves with the next matching event, and rejects past its timeout', async () => {
     const clock = new ManualClock();
     const { agent } = await startAgent([turnAction(clock, [])], clock);
