@@ -127,12 +127,34 @@ export function createRuleMatcher(config: RulesConfig): (text: string) => boolea
   };
 }
 
+/** What the rule policy says after an action ended without a `say` template for its outcome. */
+export const RULE_FOLLOW_UPS = { succeeded: 'Done.', failed: 'That did not work.', cancelled: 'Stopped.' } as const;
+
+/** The follow-up for a tool message's content (`{"status":"failed","outcome":"…"}`). */
+function followUpText(content: string): string {
+  let status: unknown;
+  try {
+    status = (JSON.parse(content) as { status?: unknown }).status;
+  } catch {
+    status = undefined;
+  }
+  return status === 'succeeded' || status === 'cancelled' ? RULE_FOLLOW_UPS[status] : RULE_FOLLOW_UPS.failed;
+}
+
 export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions = {}): LlmEngine {
   const compiled = compileRules(config);
   let calls = 0;
   return {
     name: 'rules',
     async *stream({ messages, signal }): AsyncGenerator<LlmDelta> {
+      // A follow-up (an action's outcome came after the user's last message): that command was already
+      // answered, so matching it again would ask for the same action once more, after every outcome.
+      const lastUser = messages.findLastIndex((m) => m.role === 'user');
+      const outcome = messages.slice(lastUser + 1).findLast((m) => m.role === 'tool');
+      if (outcome?.role === 'tool') {
+        yield followUpText(outcome.content);
+        return;
+      }
       const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const utterance = cleanUtterance(last);
       let reply = config.fallback.reply;

@@ -23,6 +23,25 @@ describe('rule policy', () => {
     expect(deltas.slice(1)).toEqual(['Moving', ' forward', ' two', ' meters.']);
   });
 
+  it("answers a follow-up (an action's outcome after the user's last message) without asking for the action again", async () => {
+    const followUp = async (content: string) => {
+      const out: LlmDelta[] = [];
+      const messages = [
+        { role: 'user' as const, content: 'stop' },
+        { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'stop', arguments: '{}' }] },
+        { role: 'tool' as const, toolCallId: 'c1', content },
+        // The reply said meanwhile comes after the outcome in the history.
+        { role: 'assistant' as const, content: 'Stopping.' },
+      ];
+      for await (const d of policy.stream({ messages, signal: new AbortController().signal })) out.push(d);
+      return out;
+    };
+    expect(await followUp('{"status":"succeeded","outcome":"{}"}')).toEqual(['Done.']);
+    expect(await followUp('{"status":"failed","outcome":"motor off"}')).toEqual(['That did not work.']);
+    expect(await followUp('{"status":"cancelled","outcome":"estop"}')).toEqual(['Stopped.']);
+    expect(await followUp('not json')).toEqual(['That did not work.']);
+  });
+
   it('falls through to less specific rules and to the fallback', async () => {
     expect(text(await ask('move back'))).toBe('Moving back.');
     expect(text(await ask('go to the charging station'))).toBe('Going to the charger.');
