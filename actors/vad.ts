@@ -15,21 +15,12 @@
 import { fromCallback } from 'xstate';
 import { createFramer } from '../adapters/audio/framer.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
-import { createResampler, type Resampler } from '../adapters/audio/resample.js';
+import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
 
-/**
- * Why Speex quality 1 for the microphone: every Realtime client's microphone pays the resampler 50 times a
- * second, and it was half of a 24 kHz append's cost. At 24 → 16 kHz, 20 ms frames, one run on one machine:
- * 6.7 µs per frame at quality 1, 18.8 at 3, 34 at the default 5. Quality 1 is −1.4 dB at 6 kHz and −7.9 dB
- * at 7 kHz (3: 0 and −3.1), and keeps aliases 63 dB down; the recognizer does not notice: the grammar
- * corpus (768 utterances, flite's voices) sent 16 → 24 → 16 kHz gives 415 of 416 commands exact and 12 of
- * 352 other phrases accepted at quality 1, 414 and 12 at quality 3, 414 and 11 with no resampling.
- */
-const MIC_RESAMPLER_QUALITY = 1;
 
 /** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
 const MAX_MANUAL_SECONDS = 60;

@@ -12,6 +12,7 @@
  */
 import { BargeIn } from './barge-in.js';
 import { Conversation } from './conversation.js';
+import { wireEstop } from './estop.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
 import { leftSessionMessage, noteLeftSession } from './reload-note.js';
@@ -58,6 +59,7 @@ const hook = {
   states: conversation.states,
   transcript: conversation.transcript,
   turns: conversation.turns,
+  estops: [],
   playback: { playing: false, sampleRateHz: 0, outputLatencyMs: 0, framesQueued: 0, framesPlayed: 0, framesFlushed: 0, flushes: [], replies: [] },
   microphone: { active: false, sampleRateHz: 0, level: 0, chunksSent: 0, onsetsAtMs: [] },
   mouth: { level: 0, viseme: null, updates: 0 },
@@ -239,6 +241,9 @@ function onEvent(c, event) {
     pushCapped(hook.events, { atMs, type }, MAX_EVENTS);
     view.event(type);
   }
+  // Robot actions as they happen, on the reply that asked; the e-stop and the actions' notices in the conversation.
+  if (event.type === 'voice_agent.action') conversation.action(event);
+  else if (event.type === 'voice_agent.notice') conversation.notice(event.code, event.detail);
   switch (event.type) {
     case 'input_audio_buffer.speech_started':
       conversation.userSpeaking(event.item_id);
@@ -357,6 +362,14 @@ function atSpeaker(c, draw) {
 }
 
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
+wireEstop(document, view.estopButton, (via) => {
+  const c = call;
+  if (!c?.socket?.open) return;
+  c.socket.send({ type: 'voice_agent.estop' });
+  const atMs = performance.now();
+  pushCapped(hook.estops, { atMs, via }, MAX_FLUSHES);
+  void c.bargeIn?.cut('estop', atMs);
+});
 view.keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
   apiKey = view.keyInput.value.trim() || null;

@@ -11,7 +11,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { prng } from '../support/prng.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const SEED = 20261122;
 const TOTAL_EVENTS = 100_000;

@@ -10,7 +10,7 @@ import { makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;

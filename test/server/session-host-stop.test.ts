@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driveTextTurn, setupSessions, type Sessions } from './support.js';
+import { driveTextTurn, setupSessions, type Sessions } from '../support/session-pair.js';
 
 /** Garbage on subjects session a's host and its VAD/STT children parse; returns how many parses failed. */
 async function poke(s: Sessions): Promise<number> {
