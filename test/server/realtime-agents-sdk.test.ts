@@ -12,7 +12,7 @@ import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
 import { until } from '../support/until.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const API_KEY = 'agents-key-0123456789';
 let chat: ChatFixture;

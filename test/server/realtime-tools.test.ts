@@ -17,7 +17,7 @@ import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
 import { connectRealtimeClient, type RealtimeTestClient } from '../support/realtime-client.js';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.js';
 import { until } from '../support/until.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 let chat: ChatFixture;
 let server: VoiceAgentServer;
