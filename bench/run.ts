@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop   one scenario (default: all)
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -40,6 +40,7 @@ import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { EchoRow } from './echo-scenario.js';
 import type { NoiseRow } from './noise-scenario.js';
 import type { InspectRow } from './inspect-scenario.js';
+import type { LiveRow } from './live-scenario.js';
 import { printCost, printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -47,7 +48,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -235,6 +236,11 @@ if (scenarios.includes('inspect')) {
     inspections.push(...(await runInspectScenario(sessions, quick ? 4000 : 10_000, progress)));
   }
 }
+const lives: LiveRow[] = [];
+if (scenarios.includes('live')) {
+  progress('live: mouth-to-ear of `voice-agent live` in a virtual room on a PulseAudio daemon of its own');
+  lives.push(...(await (await import('./live-scenario.js')).runLiveScenario(progress)));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -251,9 +257,10 @@ if (grammars.length > 0) (await import('./grammar-scenario.js')).printGrammar(gr
 if (estops.length > 0) (await import('./estop-scenario.js')).printEstop(estops);
 if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOfTurn(endOfTurn);
 if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
+if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections];
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

@@ -24,6 +24,7 @@ export type ClientCommand =
   | ({ type: 'control.configure' } & ConfigureFields)
   | { type: 'control.truncate'; turnId: string; audioEndMs: number }
   | { type: 'control.estop' }
+  | { type: 'control.listen'; open: boolean }
   | { type: 'audio.commit' }
   | { type: 'audio.discard' };
 
@@ -95,6 +96,8 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
       send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
     },
     'voice_agent.estop': () => publish({ type: 'control.estop' }),
+    // Push-to-talk (`session.activation`): the page's Space key, a client's button.
+    'voice_agent.input_audio.listen': (event) => publish({ type: 'control.listen', open: event.open }),
   };
 }
 

@@ -33,6 +33,7 @@ import { parseClientEvent, type ClientEvent, type ProtocolError } from './protoc
 import { createResponseTracker, type ResponseTracker } from './responses.js';
 import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
+import { createNoiseReduction } from './noise-reduction.js';
 import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
@@ -85,8 +86,11 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
   let sink!: DeviceSink;
+  // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
+  const noiseReduction = createNoiseReduction();
   const session = await manager.create({
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    inputSwitches: noiseReduction.switches,
     sink: () =>
       (sink = createDeviceSink({
         clock,
@@ -111,7 +115,13 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     dispatch: conversation.dispatch,
     failFor,
     responses,
-    settings: { get: () => settings, set: (next) => void (settings = next) },
+    settings: {
+      get: () => settings,
+      set: (next) => {
+        settings = next;
+        noiseReduction.apply({ input_audio_noise_reduction: next.noiseReduction });
+      },
+    },
     input: { get: () => input, set: (next) => void (input = next) },
     session: handle,
     setOutputRate: (rate) => sink.setSampleRate(rate),

@@ -12,6 +12,7 @@
  * ```
  */
 import { z } from 'zod';
+import { NoiseReductionSchema } from './noise-reduction.js';
 
 /** Why 128: client event ids are short tokens; the limit bounds what error events echo back. */
 const MAX_EVENT_ID_LENGTH = 128;
@@ -58,12 +59,14 @@ export const SessionUpdateSchema = z.object({
   output_modalities: z.array(z.enum(['audio', 'text'])).optional(),
   audio: z
     .object({
-      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional() }).optional(),
+      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() }).optional(),
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),
   tools: z.array(RealtimeToolSchema).max(128).optional(),
   tool_choice: RealtimeToolChoiceSchema.optional(),
+  /** The beta session shape's `noise_reduction` (see noise-reduction.ts). */
+  input_audio_noise_reduction: NoiseReductionSchema.optional(),
   /** This server's own settings (OpenAI's server would reject the field; clients of ours opt in here). */
   voice_agent: z
     .object({
@@ -95,6 +98,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input_audio_buffer.append'), event_id: eventId, audio: z.string() }),
   z.object({ type: z.literal('input_audio_buffer.commit'), event_id: eventId }),
   z.object({ type: z.literal('input_audio_buffer.clear'), event_id: eventId }),
+  /** voice-agent's own: open or close the microphone (`session.activation` push-to-talk; `control.listen`). */
+  z.object({ type: z.literal('voice_agent.input_audio.listen'), event_id: eventId, open: z.boolean() }),
   z.object({ type: z.literal('conversation.item.create'), event_id: eventId, previous_item_id: z.string().nullable().optional(), item: ItemSchema }),
   z.object({
     type: z.literal('conversation.item.truncate'),

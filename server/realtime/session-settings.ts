@@ -13,6 +13,7 @@
  * ```
  */
 import type { MessageOf, ToolChoice, ToolDefinition, TurnDetection } from '../../bus/messages.js';
+import type { NoiseReductionSetting } from './noise-reduction.js';
 import type { AudioFormat, RealtimeTool, RealtimeToolChoice, RealtimeTurnDetection, SessionUpdate } from './protocol.js';
 
 export interface SessionSettings {
@@ -26,6 +27,8 @@ export interface SessionSettings {
   /** Functions the client runs itself. */
   readonly tools: readonly RealtimeTool[];
   readonly toolChoice: RealtimeToolChoice;
+  /** The Realtime `noise_reduction`: how this session's own microphone is conditioned (noise-reduction.ts). */
+  readonly noiseReduction: NoiseReductionSetting;
 }
 
 export const INITIAL_SETTINGS: SessionSettings = {
@@ -37,6 +40,7 @@ export const INITIAL_SETTINGS: SessionSettings = {
   lipSync: false,
   tools: [],
   toolChoice: 'auto',
+  noiseReduction: null,
 };
 
 /** What of a `session.update` the session itself must apply (`control.configure`'s fields). */
@@ -73,6 +77,8 @@ export function applySessionUpdate(settings: SessionSettings, update: SessionUpd
     next.tools = update.tools;
     configure.clientTools = update.tools.map(toToolDefinition);
   }
+  const noiseReduction = input?.noise_reduction !== undefined ? input.noise_reduction : update.input_audio_noise_reduction;
+  if (noiseReduction !== undefined) next.noiseReduction = noiseReduction;
   if (update.tool_choice !== undefined) configure.toolChoice = next.toolChoice = update.tool_choice as ToolChoice;
   return { settings: next, configure: Object.keys(configure).length > 0 ? configure : undefined, outputFormatChanged: output?.format !== undefined };
 }
@@ -87,7 +93,7 @@ export function sessionObject(id: string, settings: SessionSettings) {
     output_modalities: ['audio' as const],
     instructions: settings.instructions ?? '',
     audio: {
-      input: { format: settings.inputFormat, turn_detection: settings.turnDetection, transcription: null, noise_reduction: null },
+      input: { format: settings.inputFormat, turn_detection: settings.turnDetection, transcription: null, noise_reduction: settings.noiseReduction },
       output: { format: settings.outputFormat, voice: settings.voice, speed: 1 },
     },
     tools: settings.tools.map((t) => ({

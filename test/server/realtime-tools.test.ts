@@ -170,7 +170,7 @@ describe('Realtime tools with the openai client', () => {
     client.send({
       type: 'conversation.item.create',
       event_id: 'e-late',
-      item: { type: 'function_call_output', call_id: (call.item as { call_id: string }).call_id, output: 'arrived' },
+      item: { type: 'function_call_output', call_id: (call.item as { call_id?: string }).call_id ?? '', output: 'arrived' },
     });
     await until('the late output refused', () => client.errors.some((e) => e.event_id === 'e-late'));
     expect(client.errors).toEqual([{ code: 'invalid_call_id', event_id: 'e-late', message: expect.stringContaining('cancelled') }]);
