@@ -26,14 +26,14 @@ import type { SessionHandle } from '../session-host.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
-import { createAudioOut } from './audio-out.js';
+import { createAudioOut, type AudioOut } from './audio-out.js';
 import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
 import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
-import { parseClientEvent, type ClientEvent, type ProtocolError } from './protocol.js';
+import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
 import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
-import { createNoiseReduction } from './noise-reduction.js';
+import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
 import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
@@ -85,20 +85,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   );
   const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
-  let sink!: DeviceSink;
   // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
   const noiseReduction = createNoiseReduction();
-  const session = await manager.create({
-    ...(options.owner !== undefined ? { owner: options.owner } : {}),
-    inputSwitches: noiseReduction.switches,
-    sink: () =>
-      (sink = createDeviceSink({
-        clock,
-        sampleRateHz: sampleRateOf(settings.outputFormat),
-        send: (frame, meta) => audioOut.write(frame, meta),
-        clear: () => audioOut.clear(),
-      })),
-  });
+  const { session, sink } = await openSession(options, noiseReduction, audioOut, () => settings.outputFormat);
   const { handle } = session;
   sessionId = session.id;
 
@@ -124,7 +113,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     },
     input: { get: () => input, set: (next) => void (input = next) },
     session: handle,
-    setOutputRate: (rate) => sink.setSampleRate(rate),
+    setOutputRate: (rate) => sink().setSampleRate(rate),
   });
   const onMessage = sessionEventHandler({
     send,
@@ -161,6 +150,27 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       await manager.end(sessionId, 'client_closed');
     },
   };
+}
+
+/** The connection's session, its output played through `audioOut` at the output format's rate. */
+async function openSession(options: RealtimeConnectionOptions, noiseReduction: NoiseReduction, audioOut: AudioOut, format: () => AudioFormat) {
+  let sink: DeviceSink | undefined;
+  const session = await options.manager.create({
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    inputSwitches: noiseReduction.switches,
+    sink: () =>
+      (sink = createDeviceSink({
+        clock: options.clock,
+        sampleRateHz: sampleRateOf(format()),
+        send: (frame, meta) => audioOut.write(frame, meta),
+        clear: () => audioOut.clear(),
+      })),
+  });
+  const created = () => {
+    if (!sink) throw new Error('the session has no output sink yet');
+    return sink;
+  };
+  return { session, sink: created };
 }
 
 /** `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its `event_id`). */

@@ -59,7 +59,9 @@ export const SessionUpdateSchema = z.object({
   output_modalities: z.array(z.enum(['audio', 'text'])).optional(),
   audio: z
     .object({
-      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() }).optional(),
+      input: z
+        .object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() })
+        .optional(),
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),
