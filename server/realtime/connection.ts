@@ -22,13 +22,12 @@ import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SessionHandle } from '../session-host.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
 import { createAudioOut, type AudioOut } from './audio-out.js';
 import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
-import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
+import { conversationDriver } from './conversation-driver.js';
 import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
 import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
@@ -214,60 +213,6 @@ function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId:
     const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
     if (CHECK_SERVER_EVENTS) reportInvalid(wire);
     options.send(wire);
-  };
-}
-
-interface ConversationDriverDeps {
-  bus: MessageBus;
-  sessionId: string;
-  handle: Pick<SessionHandle, 'sendText'>;
-  responses: ResponseTracker;
-  send(event: ServerEvent): void;
-  fail(error: ProtocolError): void;
-  failFor(event: ClientEvent, code: string, message: string, param?: string | null): void;
-}
-
-/**
- * The conversation reducer held for one connection: `dispatch` applies an input and carries out its
- * effects; an error while a client event is being handled (`handling`) carries that event's id.
- */
-function conversationDriver(deps: ConversationDriverDeps) {
-  const { bus, sessionId, responses } = deps;
-  let state = INITIAL_CONVERSATION;
-  const handling: { event: ClientEvent | undefined } = { event: undefined };
-  const carryOut = (effect: ConversationEffect) => {
-    switch (effect.type) {
-      case 'event':
-        return deps.send(effect.event);
-      case 'error':
-        if (handling.event) return deps.failFor(handling.event, effect.code, effect.message, effect.param);
-        return deps.fail({ code: effect.code, message: effect.message, param: effect.param, event_id: null });
-      case 'send_text':
-        return deps.handle.sendText(effect.text);
-      case 'respond':
-        return bus.publish({ type: 'control.respond', sessionId, turnId: SESSION_TURN });
-      case 'empty_response':
-        return responses.empty(effect.key);
-      case 'start_response':
-        return responses.start(effect.turnId);
-      case 'token':
-        return responses.onToken(effect.turnId, effect.text);
-      case 'stream_call':
-        responses.onFunctionCall(effect.turnId, effect);
-        return bus.publish({ type: 'action.accepted', sessionId, turnId: effect.turnId, actionId: effect.actionId });
-      case 'action_result':
-        return bus.publish({ type: 'action.result', sessionId, turnId: effect.turnId, actionId: effect.actionId, result: effect.output });
-      case 'ack_cancel':
-        return bus.publish({ type: 'action.cancelled', sessionId, turnId: effect.turnId, actionId: effect.actionId });
-    }
-  };
-  return {
-    handling,
-    dispatch(input: ConversationInput) {
-      const step = reduce(state, input);
-      state = step.state;
-      for (const effect of step.effects) carryOut(effect);
-    },
   };
 }
 
