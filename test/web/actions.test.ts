@@ -5,7 +5,7 @@
  * The page shows the action on the reply that asked as it goes, the inspector watching the session shows
  * it in its event log, on the turn's latency row and in the history. Then a long reply plays and the
  * page's Esc sends `voice_agent.estop`: the server gets `control.estop`, the reply stops (the page silent
- * at once, the server cancels it), and both views mark the emergency stop.
+ * at once, the server cancels it), and both views mark the emergency stop. The recording shows the same.
  * `UPDATE_SCREENSHOTS=1` rewrites docs/page-actions.png and docs/inspector-actions.png (1440 px and -1024).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,6 +131,19 @@ describe('actions in view', () => {
     }
     for (const sub of subs) sub.unsubscribe();
     expect(page.pageErrors).toEqual([]);
+
+    // The recording tells the same: the request and the e-stop in the log, the action in the history.
+    await page.close();
+    await waitForInspector(inspector, 'the session ended', (h) => h.status === 'ended');
+    server.records!.flush();
+    const recording = server.records!.recording(sessionId);
+    await inspector.click(`#recorded-sessions button.session[data-id="${recording.id}"]`);
+    const recorded = await waitForInspector(inspector, 'the recording', (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length);
+    expect(recorded.notes).toBeGreaterThan(0);
+    expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' })]);
+    expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
+    expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
+    expect(recorded.estop).toMatch(/^⛔ EMERGENCY STOP/);
     expect(inspector.pageErrors).toEqual([]);
   }, 60_000);
 });
