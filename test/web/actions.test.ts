@@ -140,7 +140,8 @@ describe('actions in view', () => {
     await inspector.click(`#recorded-sessions button.session[data-id="${recording.id}"]`);
     const recorded = await waitForInspector(inspector, 'the recording', (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length);
     expect(recorded.notes).toBeGreaterThan(0);
-    expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' })]);
+    // The action, and the declared `stop` the e-stop sent (not tracked: requested, nothing more).
+    expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }), expect.objectContaining({ name: 'stop', status: 'requested' })]);
     expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
     expect(recorded.estop).toMatch(/^⛔ EMERGENCY STOP/);
