@@ -30,15 +30,15 @@ const routingState = {
 } as const;
 
 /**
- * The user region of `processing` and `speaking`: speech here is a barge-in candidate. `processing`
- * always starts with the user silent (every way into it consumes or drops the utterance), while
- * `speaking` may start mid-utterance, so only it has the `routing` entry.
+ * The user region of `processing` and `speaking`: speech here is a barge-in candidate. Both may start
+ * mid-utterance (`speaking` when the reply's audio starts, `processing` when a tool call replaces the
+ * reply while the user talks), so both start at `routing`.
  */
-const userRegion = (startsMidUtterance: boolean) =>
+const userRegion = () =>
   ({
-    initial: startsMidUtterance ? 'routing' : 'silent',
+    initial: 'routing',
     states: {
-      ...(startsMidUtterance ? { routing: routingState } : {}),
+      routing: routingState,
       silent: {
         on: {
           'vad.speech_start': [
@@ -429,7 +429,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 },
               },
             },
-            user: userRegion(false),
+            user: userRegion(),
           },
           on: replyControl,
         },
@@ -446,7 +446,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 ],
               },
             },
-            user: userRegion(true),
+            user: userRegion(),
           },
           on: replyControl,
         },

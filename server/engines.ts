@@ -21,6 +21,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
+import { createKeywordSpotter, type KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
@@ -169,4 +170,16 @@ export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefin
   }
   if (config.llm.engine === 'rules') return ruleCompletion(createRuleMatcher(loadRulesFile(config.llm.rulesPath)));
   return undefined;
+}
+
+/**
+ * The wake and stop phrases' spotter (`session.activation`): in `wake` both, in `push` the stop phrases
+ * only (a wake phrase opens nothing there); none in `always`, or in `push` without stop phrases.
+ */
+export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefined {
+  const { activation, estop } = config.session;
+  if (activation.mode === 'always') return undefined;
+  const wake = activation.mode === 'wake' ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold })) : [];
+  const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold }))];
+  return phrases.length > 0 ? createKeywordSpotter({ phrases }) : undefined;
 }

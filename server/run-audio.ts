@@ -54,7 +54,7 @@ export interface RunAudioResult {
 }
 
 /** The settings that name a `remote` engine: it needs a worker on NATS, which a run's in-process bus has not. */
-function remoteEngines(config: AppConfig): string[] {
+export function remoteEngines(config: AppConfig): string[] {
   const chains = [['tts.engines', config.tts.engines] as const, ...Object.entries(config.languages).map(([tag, l]) => [`languages.${tag}.tts`, l.tts ?? []] as const)];
   return [
     ...(config.stt.engine === 'remote' ? ['stt.engine'] : []),

@@ -53,10 +53,12 @@ export interface RuntimeExtras {
 
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
+  // `session.activation` is the VAD actor's (the chart never gates audio).
+  const { activation, ...session } = config.session;
   return {
     // The chart's switches and derived settings come from where the application sets them.
     config: {
-      ...config.session,
+      ...session,
       minConfidence: config.stt.minConfidence,
       declaredActions: extras.declaredActions ?? [],
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
@@ -74,6 +76,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
       ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+      activation: { mode: activation.mode, windowMs: activation.windowMs, stopPhrases: config.session.estop.phrases },
     },
   };
 }

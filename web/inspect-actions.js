@@ -117,10 +117,16 @@ export function actionsByTurn(history, notes) {
       a.lastFeedback = brief(m['feedback']);
       if (!isFinal(a.status)) a.status = 'running';
     } else if (m.type === 'action.accepted' && !isFinal(a.status)) a.status = 'running';
-    else if (m.type === 'action.result') (a.status = 'succeeded'), (a.outcome = brief(m['result']));
-    else if (m.type === 'action.failed') (a.status = 'failed'), (a.outcome = brief(m['error']));
-    else if (m.type === 'action.rejected') (a.status = 'rejected'), (a.outcome = brief(m['reason']));
-    else if (m.type === 'action.cancel' || (m.type === 'action.cancelled' && !isFinal(a.status))) {
+    else if (m.type === 'action.result') {
+      a.status = 'succeeded';
+      a.outcome = brief(m['result']);
+    } else if (m.type === 'action.failed') {
+      a.status = 'failed';
+      a.outcome = brief(m['error']);
+    } else if (m.type === 'action.rejected') {
+      a.status = 'rejected';
+      a.outcome = brief(m['reason']);
+    } else if (m.type === 'action.cancel' || (m.type === 'action.cancelled' && !isFinal(a.status))) {
       a.status = 'cancelled';
       if (m['reason']) a.outcome = String(m['reason']);
     }

@@ -137,8 +137,10 @@ function open(mode, target) {
   ws.onclose = (e) => {
     if (ws !== socket) return;
     // Live, the history then tells a reply still waiting for what was heard as cut by the end.
-    if (mode === 'live') closedLive(target, e.code, e.reason), schedule();
-    else if (e.code === 4404) setStatus('failed', `No recording “${target}” on this server: pick one from the list.`);
+    if (mode === 'live') {
+      closedLive(target, e.code, e.reason);
+      schedule();
+    } else if (e.code === 4404) setStatus('failed', `No recording “${target}” on this server: pick one from the list.`);
     else if (e.code !== 1000 && e.code !== 1005) setStatus('failed', e.reason || 'The recording could not be loaded.');
     else if (hook.status === 'watching') setStatus('ended');
     void sessions.refresh();

@@ -387,6 +387,22 @@ view.textForm.addEventListener('submit', (event) => {
   conversation.userTyped(id, text, performance.now());
   render();
 });
+// Push-to-talk (`session.activation: push`; in `wake`, the same as saying the wake phrase): hold Space to
+// talk, outside the text box. The server opens the microphone on the press and ends the turn on the release.
+let spaceHeld = false;
+/** @param {boolean} open */
+const listen = (open) => {
+  if (spaceHeld === open || !call?.socket?.open) return;
+  spaceHeld = open;
+  call.socket.send({ type: 'voice_agent.input_audio.listen', open });
+};
+document.addEventListener('keydown', (event) => {
+  if (event.code !== 'Space' || event.repeat || event.target === view.textInput || event.target === view.keyInput) return;
+  event.preventDefault();
+  listen(true);
+});
+document.addEventListener('keyup', (event) => event.code === 'Space' && listen(false));
+window.addEventListener('blur', () => listen(false));
 setStatus('disconnected');
 view.microphone(0, false);
 // A reload (or a closed tab) ends the session with the connection: the page notes it, and says so next time.

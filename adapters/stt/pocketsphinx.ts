@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
-import { grammarConfidence } from './grammar-confidence.js';
+import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
@@ -58,6 +58,17 @@ export interface PocketsphinxOptions {
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
+  /**
+   * Start every utterance from the model's initial cepstral mean (`-cmninit`) instead of the mean the
+   * decoder's previous utterances left (default true). Why: pocketsphinx adapts its live CMN at the end
+   * of each utterance, and decoders are pooled across sessions, so a command's transcript and confidence
+   * depended on what other users said before it: the same "stop" scored 0.79 four times in a row, then
+   * 0.53 after a "move forward two meters" (the grammar bench's Realtime path, `--rate 24000`, measured
+   * this as the 24 kHz gap). See {@link cmnResetter}.
+   */
+  resetCmn?: boolean;
+  /** Diagnostics (benches): called with what each final's confidence was computed from. */
+  onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
 }
 
 interface Binding {
@@ -70,6 +81,9 @@ interface Binding {
   endUtt: (ps: unknown) => number;
   lookupWord: (ps: unknown, word: string) => string | null;
   nFrames: (ps: unknown) => number;
+  getFeat: (ps: unknown) => unknown;
+  cmnLiveGet: (cmn: unknown, vec: Float32Array) => void;
+  cmnLiveSet: (cmn: unknown, vec: Float32Array) => void;
 }
 
 /**
@@ -78,6 +92,8 @@ interface Binding {
  * no sentence.
  */
 interface Decoders {
+  /** Restores each decoder's initial cepstral mean (see {@link cmnResetter}); none when off or unsupported. */
+  resetCmn: Array<() => void>;
   ps: unknown;
   loop?: unknown;
   plain?: unknown;
@@ -106,6 +122,26 @@ export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 /** Silence and filler "words" (`<sil>`, `[NOISE]`, `+breath+`, the phone loop's `SIL`). */
 const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
+/**
+ * The live CMN state of a decoder, saved once and restored at each utterance: `cmn_live_get/set` on
+ * `feat_t.cmn_struct`, which the library exports no getter for. The offset (88) is the field's in
+ * sphinxbase 5prealpha on 64-bit Linux (Debian's `libsphinxbase3`); the struct's neighbouring fields are
+ * checked first (cepstrum size 13, one stream, CMN on, no AGC), and anything else turns the reset off
+ * rather than write to the wrong place.
+ */
+function cmnResetter(lib: Binding, ps: unknown): (() => void) | undefined {
+  const feat = lib.getFeat(ps);
+  if (!feat || koffi.sizeof('void *') !== 8) return undefined;
+  const ints = koffi.decode(feat, 'int32_t', 20) as number[];
+  const [cepsize, streams, cmnType, agcType] = [ints[4], ints[5], ints[17], ints[19]];
+  if (cepsize !== 13 || streams !== 1 || cmnType === 0 || agcType !== 0) return undefined;
+  const cmn = koffi.decode(feat, 88, 'void *') as unknown;
+  if (!cmn) return undefined;
+  const initial = new Float32Array(cepsize);
+  lib.cmnLiveGet(cmn, initial);
+  return () => lib.cmnLiveSet(cmn, initial);
+}
+
 export class PocketsphinxError extends Error {
   override name = 'PocketsphinxError';
 }
@@ -130,6 +166,9 @@ function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding 
     // The returned string is malloc'ed by pocketsphinx and never freed here: callers cache it per word.
     lookupWord: ps.func('const char *ps_lookup_word(void *ps, const char *word)'),
     nFrames: ps.func('int ps_get_n_frames(void *ps)'),
+    getFeat: ps.func('void *ps_get_feat(void *ps)'),
+    cmnLiveGet: sb.func('void cmn_live_get(void *cmn, _Out_ float *vec)'),
+    cmnLiveSet: sb.func('void cmn_live_set(void *cmn, const float *vec)'),
   };
 }
 
@@ -176,7 +215,14 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
+  const resetCmn = options.resetCmn !== false;
+  const decoders = (): Decoders => {
+    const pooled = idle.pop();
+    if (pooled) return pooled;
+    const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
+    const all = [made.ps, made.loop, made.plain].filter((d) => d !== undefined);
+    return { ...made, resetCmn: resetCmn ? all.flatMap((d) => cmnResetter(lib, d) ?? []) : [] };
+  };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
   const pronunciations = new Map<string, string[]>();
@@ -191,7 +237,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
     const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
-    return grammarConfidence({ sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) });
+    const evidence: GrammarEvidence = { sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) };
+    const value = grammarConfidence(evidence);
+    options.onEvidence?.(text, evidence, value);
+    return value;
   };
   /**
    * The utterance again through the grammar decoder without the transform. Why: pocketsphinx's grammar
@@ -215,6 +264,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
       const d = decoders();
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
+      for (const reset of d.resetCmn) reset();
       for (const ps of all) lib.startUtt(ps);
       let sinceCheckMs = 0;
       let lastPartial = '';

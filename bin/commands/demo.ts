@@ -34,7 +34,7 @@ const FRAME_MS = 20;
 const TTS_RATE_HZ = 16_000;
 
 /** What the fake STT "recognizes", utterance by utterance. */
-const TRANSCRIPTS = ['what can you do', 'tell me about the weather', "stop, that's enough"];
+const TRANSCRIPTS = ['what can you do', 'tell me about the weather', "wait, that's enough"];
 const TYPED = 'What is your battery level?';
 
 /** The fake LLM: a reply table keyed on the user's last words. The weather answer is long on purpose. */

@@ -110,7 +110,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
       return;
     }
-    refuse(res, 404, 'not_found', `no route ${req.method} ${path}: see README (endpoints)`);
+    refuse(res, 404, 'not_found', `no route ${req.method} ${path}: see docs/server.md (endpoints)`);
   };
 
   const server: Server = config.tls

@@ -79,9 +79,9 @@ export interface InspectRoutes {
 const MAX_WATCHER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /**
  * Why 200 ms: a watcher's messages are queued and written at most this often, in one system call —
- * a turn moves the chart several times within ~200 ms. Each message stays its own WebSocket frame; only
- * the writes are fewer (one per message was 80 % of the cost of watching). A person watching barely
- * notices 200 ms; 100 ms cost half as much again.
+ * a turn moves the chart several times within ~200 ms, and one write per message was 80 % of the cost of
+ * watching. Each message stays its own WebSocket frame. A person watching barely notices 200 ms
+ * (docs/inspector.md, *Cost*).
  */
 const WRITE_EVERY_MS = 200;
 

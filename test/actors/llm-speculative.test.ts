@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
 import { createLlmActor } from '../../actors/llm.js';
-import { createHarness, SESSION } from './support.js';
+import { createHarness, SESSION } from '../support/actor-harness.js';
 
 const RULES = fileURLToPath(new URL('../../examples/robot-rules.json', import.meta.url));
 

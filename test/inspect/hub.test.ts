@@ -10,7 +10,7 @@ import type { StatelyMessage, StatelySnapshotMessage } from '../../server/inspec
 import type { EndReason } from '../../server/session-manager.js';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { until } from '../support/until.js';
-import { serveForInspection } from './support.js';
+import { serveForInspection } from '../support/inspect-server.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {

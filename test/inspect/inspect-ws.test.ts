@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { until } from '../support/until.js';
-import { INSPECT_KEY, serveForInspection, speak, watch } from './support.js';
+import { INSPECT_KEY, serveForInspection, speak, watch } from '../support/inspect-server.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {

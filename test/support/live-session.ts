@@ -16,6 +16,7 @@ import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf, MessageType } from '../../bus/messages.js';
+import { checkCall } from '../../adapters/actions/catalog.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { capPlayed, heardText } from '../../machines/history.js';
 import { joinText } from '../../machines/resume.js';
@@ -335,6 +336,13 @@ export function checkInvariants(h: InvariantView): void {
     if (m.type === 'session.notice' && m.code === 'speculation_discarded' && (h.ledger.written.get(m.turnId) ?? 0) > 0) {
       throw new Error(`invariant: discarded guess ${m.turnId} was heard`);
     }
+  }
+  // 4. Nothing undeclared or invalid leaves the agent: every action asked for passes the catalog's check.
+  const catalog = { declared: ctx.config.declaredActions, clientTools: ctx.clientTools };
+  for (const m of h.messages) {
+    if (m.type !== 'action.request') continue;
+    const check = checkCall(catalog, { name: m.name, arguments: JSON.stringify(m.arguments) });
+    if (!check.ok) throw new Error(`invariant: ${m.actionId} ${m.name} left the agent but ${check.detail}`);
   }
   // 2. No audio frame of a cancelled turn after its cancel ...
   if (h.ledger.framesAfterCancel.length > 0) throw new Error(`invariant: frame of cancelled turn ${h.ledger.framesAfterCancel[0]} after its cancel`);

@@ -17,8 +17,8 @@ import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
-import { openInspector, readInspector, waitForInspector } from '../support/inspector-browser.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
+import { openInspector, waitForInspector } from '../support/inspector-browser.js';
 import { launchChromium, openPage, readHook, waitForHook } from '../support/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-actions-view-'));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 import { drawnChart, highlighted, openInspector, readInspector, recordHighlights, waitForInspector } from '../support/inspector-browser.js';
 import { launchChromium, openPage, waitForHook } from '../support/page-browser.js';
 
