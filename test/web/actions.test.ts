@@ -114,9 +114,11 @@ describe('actions in view', () => {
     await page.waitForTimeout(500);
     expect((await readHook(page)).playback.replies.find((r) => r.responseId === story.id)!.frames).toBe(played.frames);
     expect(await page.locator('#transcript .turn.notice.estop').innerText()).toContain('Emergency stop');
+    // The declared `stop` the e-stop sent goes with it, not on a reply.
+    await expect.poll(() => page.locator('#transcript .turn.notice.estop .action', { hasText: 'stop()' }).count()).toBe(1);
 
     const estop = await waitForInspector(inspector, 'the e-stop marked', (h) => h.estop !== null);
-    expect(estop.estop).toMatch(/^⛔ EMERGENCY STOP \(client\) at \d+ ms/);
+    expect(estop.estop).toMatch(/^⚠ EMERGENCY STOP \(client\) at \d+ ms/);
     expect(await inspector.locator('#estop').isVisible()).toBe(true);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
 
@@ -125,7 +127,7 @@ describe('actions in view', () => {
         for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
           await p.setViewportSize({ width, height });
           await p.waitForTimeout(300);
-          await p.screenshot({ path: width === 1440 ? `docs/${shot}.png` : `docs/${shot}-${width}.png` });
+          await p.screenshot({ path: width === 1440 ? `docs/${shot}.png` : `docs/${shot}-${width}.png`, fullPage: shot === 'page-actions' });
         }
       }
     }
@@ -144,7 +146,7 @@ describe('actions in view', () => {
     expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }), expect.objectContaining({ name: 'stop', status: 'requested' })]);
     expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
-    expect(recorded.estop).toMatch(/^⛔ EMERGENCY STOP/);
+    expect(recorded.estop).toMatch(/^⚠ EMERGENCY STOP/);
     expect(inspector.pageErrors).toEqual([]);
   }, 60_000);
 });
