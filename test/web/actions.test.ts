@@ -116,6 +116,7 @@ describe('actions in view', () => {
     expect(await page.locator('#transcript .turn.notice.estop').innerText()).toContain('Emergency stop');
     // The declared `stop` the e-stop sent goes with it, not on a reply.
     await expect.poll(() => page.locator('#transcript .turn.notice.estop .action', { hasText: 'stop()' }).count()).toBe(1);
+    expect((await readHook(page)).transcript.filter((e) => e.role === 'agent' && e.text === '')).toEqual([]);
 
     const estop = await waitForInspector(inspector, 'the e-stop marked', (h) => h.estop !== null);
     expect(estop.estop).toMatch(/^⚠ EMERGENCY STOP \(client\) at \d+ ms/);

@@ -146,7 +146,7 @@ describe('inspector page', () => {
       expect(new Set(parts).size, row).toBe(parts.length);
     }
     const sttFinal = events.findIndex((e) => e.type === 'stt.final');
-    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(/^listening\.finalizing → processing(; processing\.reply\.routing → processing\.reply\.\w+)?$/);
+    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(/^listening\.finalizing → processing(; processing\.(reply|user)\.routing → processing\.(reply|user)\.\w+)*$/);
 
     // Stepped event by event from the start, the chart shows each recorded state.
     await inspector.click('#step-first');
