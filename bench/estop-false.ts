@@ -14,7 +14,11 @@ import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { REALTIME_RATE_HZ, throughMicrophoneResampler } from './grammar-realtime.js';
 import { asVadUtterance } from './grammar-scenario.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
-import { round } from './stats.js';
+import { onsetIndex } from './estop-audio.js';
+import { percentile, round } from './stats.js';
+
+/** The VAD segmenter's prefix (as `asVadUtterance` pads). */
+const VAD_PREFIX_MS = 200;
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
@@ -35,19 +39,29 @@ export interface EstopFalseRow {
   /** The grammar's own stop phrases in the corpus (spoken alone), and how many fired it (a real stop). */
   stopPhrases: number;
   stopsSpotted: number;
+  /** Median audio from the stop's onset to the transcript that fired (the decoding's share of the latency, no VAD, no clock). */
+  stopAudioMs: number;
   examples: Array<{ voice: string; text: string; heard: string }>;
 }
 
 
-/** Every partial and the final of one utterance (16 kHz samples, 20 ms frames). */
-async function transcripts(stt: SttEngine, samples: Int16Array): Promise<string[]> {
-  const seen: string[] = [];
-  const stream = stt.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: (text) => seen.push(text), signal: new AbortController().signal });
+/** Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it, ms. */
+async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<Array<{ text: string; atMs: number }>> {
+  const seen: Array<{ text: string; atMs: number }> = [];
+  let pushedMs = 0;
+  const stream = stt.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: (text) => seen.push({ text, atMs: pushedMs }), signal: new AbortController().signal });
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES) stream.push(bytes.subarray(i, i + FRAME_BYTES));
-  seen.push((await stream.finish()).text);
+  for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES) {
+    const frame = bytes.subarray(i, i + FRAME_BYTES);
+    pushedMs += frame.byteLength / 2 / (CORPUS_RATE_HZ / 1000);
+    stream.push(frame);
+  }
+  seen.push({ text: (await stream.finish()).text, atMs: pushedMs });
   return seen;
 }
+
+/** Why an env knob: to compare partial cadences (`PocketsphinxOptions.partialEveryMs`) before changing the default. */
+const PARTIAL_MS = process.env.VA_BENCH_PARTIAL_MS === undefined ? undefined : Number(process.env.VA_BENCH_PARTIAL_MS);
 
 export async function falseStopRows(options: { quick: boolean; grammarPath?: string }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
   const phrases = loadConfig().session.estop.phrases;
@@ -55,15 +69,17 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
   const grammarPath = options.grammarPath ?? GRAMMAR;
   const corpus = await buildGrammarCorpus(grammarPath, voices, progress, { clientRateHz: REALTIME_RATE_HZ });
-  const stt = createPocketsphinxStt({ grammarPath, mllrPath: DEFAULT_GRAMMAR_MLLR });
+  const stt = createPocketsphinxStt({ grammarPath, mllrPath: DEFAULT_GRAMMAR_MLLR, ...(PARTIAL_MS ? { partialEveryMs: PARTIAL_MS } : {}) });
   await stt.warmUp!();
   const rows: EstopFalseRow[] = [];
   for (const path of ['local 16 kHz', 'realtime 24 kHz'] as const) {
-    const fired: Array<{ voice: string; text: string; inGrammar: boolean; isStop: boolean; heard: string | undefined }> = [];
+    const fired: Array<{ voice: string; text: string; inGrammar: boolean; isStop: boolean; heard: string | undefined; afterOnsetMs?: number }> = [];
     for (const u of corpus) {
       const audio = path === 'local 16 kHz' ? asVadUtterance(u.samples) : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
-      const heard = (await transcripts(stt, audio)).find((t) => endsWithStopPhrase(t, phrases));
-      fired.push({ voice: u.voice, text: u.text, inGrammar: u.inGrammar, isStop: endsWithStopPhrase(u.text, phrases), heard });
+      const hit = (await transcripts(stt, audio, `${path} ${u.voice}`)).find((t) => endsWithStopPhrase(t.text, phrases));
+      // The speech's onset in the utterance: the VAD's 200 ms prefix, then the voice's first sample over −40 dBFS.
+      const onsetMs = VAD_PREFIX_MS + (onsetIndex(u.samples) * 1000) / CORPUS_RATE_HZ;
+      fired.push({ voice: u.voice, text: u.text, inGrammar: u.inGrammar, isStop: endsWithStopPhrase(u.text, phrases), heard: hit?.text, ...(hit ? { afterOnsetMs: hit.atMs - onsetMs } : {}) });
     }
     const others = fired.filter((f) => !f.inGrammar);
     const commands = fired.filter((f) => f.inGrammar && !f.isStop);
@@ -80,6 +96,7 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
       falseStopsOnCommands: commands.filter((f) => f.heard !== undefined).length,
       stopPhrases: stops.length,
       stopsSpotted: stops.filter((f) => f.heard !== undefined).length,
+      stopAudioMs: percentile(stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs])), 50),
       examples: [...falseStops, ...commands.filter((f) => f.heard !== undefined)].slice(0, 12).map((f) => ({ voice: f.voice, text: f.text, heard: f.heard! })),
     });
   }
@@ -89,8 +106,8 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
 export function printFalseStops(rows: EstopFalseRow[]): void {
   if (rows.length === 0) return;
   console.log(`\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`);
-  console.log('| path | out of grammar → e-stop | other commands → e-stop | "stop" spotted |');
-  console.log('| --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} |`);
+  console.log('| path | out of grammar → e-stop | other commands → e-stop | stop phrases spotted | onset → spotted, audio ms p50 |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)} |`);
   for (const r of rows) if (r.examples.length > 0) console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
 }

@@ -18,9 +18,15 @@ import { CORPUS_RATE_HZ } from './speech-corpus.js';
 /** The Realtime API's input rate (`audio/pcm`). */
 export const REALTIME_RATE_HZ = 24_000;
 
-/** `samples` (at `fromHz`) through the shipped microphone resampler in 20 ms frames, as `actors/vad.ts` does. */
+/**
+ * The microphone resampler's quality the bench measures: the shipped one, or `VA_BENCH_MIC_QUALITY` (0-10)
+ * to compare another before changing `MIC_RESAMPLER_QUALITY`.
+ */
+export const BENCH_MIC_QUALITY = process.env.VA_BENCH_MIC_QUALITY === undefined ? MIC_RESAMPLER_QUALITY : Number(process.env.VA_BENCH_MIC_QUALITY);
+
+/** `samples` (at `fromHz`) through the microphone resampler in 20 ms frames, as `actors/vad.ts` does. */
 export async function throughMicrophoneResampler(samples: Int16Array, fromHz: number): Promise<Int16Array> {
-  const resampler = await createResampler({ fromHz, toHz: CORPUS_RATE_HZ, quality: MIC_RESAMPLER_QUALITY });
+  const resampler = await createResampler({ fromHz, toHz: CORPUS_RATE_HZ, quality: BENCH_MIC_QUALITY });
   try {
     const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
     const frameBytes = (fromHz / 50) * 2;
@@ -84,7 +90,7 @@ export function pathDeltaRow(path: string, base: GrammarResult[], other: Grammar
 
 export function printGrammarPaths(paths: GrammarPathRow[], deltas: GrammarPathDeltaRow[]): void {
   if (paths.length === 0) return;
-  console.log(`\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz through the microphone resampler, Speex quality ${MIC_RESAMPLER_QUALITY})\n`);
+  console.log(`\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz through the microphone resampler, Speex quality ${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`);
   console.log('| path | in grammar exact | out of grammar accepted |');
   console.log('| --- | --- | --- |');
   for (const p of paths) console.log(`| ${p.path} | ${p.inGrammarExact}/${p.inGrammar} = ${p.inGrammarExactPercent} % | ${p.outOfGrammarAccepted}/${p.outOfGrammar} = ${p.outOfGrammarAcceptedPercent} % |`);

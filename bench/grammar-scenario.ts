@@ -22,7 +22,7 @@ import { acceptedAt, buildGrammarCorpus, corpusVoices, countsAt, exactAt, freshV
 export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
-import { pathDeltaRow, pathRow, printGrammarPaths, REALTIME_RATE_HZ, throughMicrophoneResampler, type GrammarPathDeltaRow, type GrammarPathRow } from './grammar-realtime.js';
+import { BENCH_MIC_QUALITY, pathDeltaRow, pathRow, printGrammarPaths, REALTIME_RATE_HZ, throughMicrophoneResampler, type GrammarPathDeltaRow, type GrammarPathRow } from './grammar-realtime.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 /** The VAD segmenter's defaults: audio kept before the detected start, and silence after the speech. */
@@ -78,10 +78,14 @@ export function asVadUtterance(samples: Int16Array, rateHz = CORPUS_RATE_HZ): In
   return out;
 }
 
-async function recognize(engine: SttEngine, samples: Int16Array): Promise<{ heard: SttResult; cpuMs: number }> {
+/**
+ * One utterance through `engine`. `channel`: the speaker's session (a voice on one path), as the STT actor
+ * gives its session id: a voice's utterances adapt the recognizer for that voice only.
+ */
+async function recognize(engine: SttEngine, samples: Int16Array, channel: string): Promise<{ heard: SttResult; cpuMs: number }> {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const started = process.cpuUsage();
-  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: () => undefined, signal: new AbortController().signal });
   for (let i = 0; i < bytes.byteLength; i += FRAME_SAMPLES * 2) stream.push(bytes.subarray(i, i + FRAME_SAMPLES * 2));
   const heard = await stream.finish();
   const used = process.cpuUsage(started);
@@ -129,9 +133,9 @@ export async function runGrammarScenario(options: { quick: boolean; rateHz?: num
   for (const u of corpus) {
     const audio = asVadUtterance(u.samples);
     audioSeconds += audio.length / CORPUS_RATE_HZ;
-    const full = await recognize(withConfidence, audio);
+    const full = await recognize(withConfidence, audio, `16k ${u.voice}`);
     cpu.withConfidence += full.cpuMs;
-    cpu.grammarOnly += (await recognize(grammarOnly, audio)).cpuMs;
+    cpu.grammarOnly += (await recognize(grammarOnly, audio, `16k ${u.voice}`)).cpuMs;
     results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: full.heard });
   }
   const cost: GrammarCostRow = {
@@ -154,14 +158,14 @@ async function realtimePathRows(stt: SttEngine, corpus: CorpusUtterance[], base:
   const renoised: GrammarResult[] = [];
   for (const u of corpus) {
     const at16 = await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
-    viaRealtime.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, at16)).heard });
-    renoised.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples))).heard });
+    viaRealtime.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, at16, `24k ${u.voice}`)).heard });
+    renoised.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `16k renoised ${u.voice}`)).heard });
   }
   return [
     pathRow('16 kHz', base, configured),
-    pathRow('24 kHz realtime', viaRealtime, configured),
+    pathRow(`24 kHz realtime q${BENCH_MIC_QUALITY}`, viaRealtime, configured),
     pathRow('16 kHz, other noise', renoised, configured),
-    pathDeltaRow('24 kHz realtime', base, viaRealtime, configured),
+    pathDeltaRow(`24 kHz realtime q${BENCH_MIC_QUALITY}`, base, viaRealtime, configured),
     pathDeltaRow('16 kHz, other noise', base, renoised, configured),
   ];
 }
@@ -173,7 +177,7 @@ async function freshVoicesRow(stt: SttEngine, configured: number, progress: (lin
   progress('  voices that chose nothing:');
   const results: GrammarResult[] = [];
   for (const u of await buildGrammarCorpus(GRAMMAR, voices, progress)) {
-    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples))).heard });
+    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `fresh ${u.voice}`)).heard });
   }
   const perVoice = voices.map((v) => {
     const commands = results.filter((r) => r.voice === v.name && r.inGrammar);

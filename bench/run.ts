@@ -9,7 +9,7 @@
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
- *   --path local|realtime    estop: one stack (default: both)
+ *   --path local|realtime|offline  estop: one stack, or none (the offline false stops only; default: both)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
@@ -212,8 +212,9 @@ if (scenarios.includes('estop')) {
   const { runEstopScenario } = await import('./estop-scenario.js');
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
   const path = arg('path');
-  if (path !== undefined && path !== 'local' && path !== 'realtime') throw new Error(`--path ${path}: use local or realtime (default: both)`);
-  estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(path ? { paths: [path] } : {}) }, progress)));
+  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline') throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
+  const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
+  estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {

@@ -152,7 +152,10 @@ export class Conversation {
    * @param {ActionEvent & { turn_id: string }} event
    */
   action(event) {
-    applyAction(this.entry(`resp_${event.turn_id}`, 'agent').actions, event);
+    // An action no reply asked for (the `stop` an emergency stop sends) goes with the latest notice.
+    const notice = event.turn_id === '-' && this.notices > 0 ? this.find(`notice_${this.notices}`) : undefined;
+    applyAction((notice ?? this.entry(`resp_${event.turn_id}`, 'agent')).actions, event);
+    this.version++;
   }
 
   /**

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The page's emergency stop: the ⛔ button and the Esc key (anywhere on the page, even while typing) send
+ * The page's emergency stop: the ⚠ button and the Esc key (anywhere on the page, even while typing) send
  * `voice_agent.estop` over the Realtime WebSocket — the server cancels the reply and every action and
  * sends the declared `stop` action — and the page silences the reply it is playing at once, without
  * waiting for the server.

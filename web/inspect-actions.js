@@ -36,7 +36,7 @@ export function brief(value) {
 
 /** Notices about actions and the emergency stop, as the log tells them. */
 const NOTICES = /** @type {Record<string, [Described['kind'], string, string]>} */ ({
-  estop: ['estop', '⛔', 'EMERGENCY STOP'],
+  estop: ['estop', '⚠', 'EMERGENCY STOP'],
   action_refused: ['action', '⊘', 'refused'],
   action_confirming: ['action', '?', 'confirming'],
   action_ended: ['action', '■', 'action ended'],
@@ -81,7 +81,7 @@ export function describeBus(m) {
  * @returns {Described | null}
  */
 export function describeActionEvent(event) {
-  if (event.type === 'control.estop') return { kind: 'estop', icon: '⛔', text: `EMERGENCY STOP (${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})` };
+  if (event.type === 'control.estop') return { kind: 'estop', icon: '⚠', text: `EMERGENCY STOP (${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})` };
   if (event.type === 'llm.tool_call') return { kind: 'action', icon: '⚙', text: `tool call ${String(event['name'])}(${brief(event['arguments'])})` };
   if (event.type.startsWith('action.')) return describeBus(/** @type {BusNote['message']} */ (/** @type {unknown} */ (event)));
   return null;
@@ -117,10 +117,16 @@ export function actionsByTurn(history, notes) {
       a.lastFeedback = brief(m['feedback']);
       if (!isFinal(a.status)) a.status = 'running';
     } else if (m.type === 'action.accepted' && !isFinal(a.status)) a.status = 'running';
-    else if (m.type === 'action.result') (a.status = 'succeeded'), (a.outcome = brief(m['result']));
-    else if (m.type === 'action.failed') (a.status = 'failed'), (a.outcome = brief(m['error']));
-    else if (m.type === 'action.rejected') (a.status = 'rejected'), (a.outcome = brief(m['reason']));
-    else if (m.type === 'action.cancel' || (m.type === 'action.cancelled' && !isFinal(a.status))) {
+    else if (m.type === 'action.result') {
+      a.status = 'succeeded';
+      a.outcome = brief(m['result']);
+    } else if (m.type === 'action.failed') {
+      a.status = 'failed';
+      a.outcome = brief(m['error']);
+    } else if (m.type === 'action.rejected') {
+      a.status = 'rejected';
+      a.outcome = brief(m['reason']);
+    } else if (m.type === 'action.cancel' || (m.type === 'action.cancelled' && !isFinal(a.status))) {
       a.status = 'cancelled';
       if (m['reason']) a.outcome = String(m['reason']);
     }

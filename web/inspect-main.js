@@ -256,7 +256,7 @@ function showEstop(shownNotes) {
   const notice = [...shownNotes].reverse().find((n) => n.message.type === 'session.notice' && n.message['code'] === 'estop');
   const what = step ? describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP' : notice ? `EMERGENCY STOP: ${String(notice.message['detail'])}` : null;
   const atMs = step?.atMs ?? notice?.atMs ?? origin;
-  hook.estop = what && `⛔ ${what} at ${Math.round(atMs - origin)} ms — the reply and every action cancelled`;
+  hook.estop = what && `⚠ ${what} at ${Math.round(atMs - origin)} ms — the reply and every action cancelled`;
   const banner = $('#estop');
   banner.hidden = hook.estop === null;
   banner.textContent = hook.estop ?? '';

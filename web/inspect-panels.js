@@ -103,7 +103,10 @@ export class EventLog {
       row.dataset['index'] = String(i);
       const action = describeActionEvent(step.event);
       const type = h('td', 'type', eventLabel(step.event.type));
-      if (action) type.append(h('span', 'note-text', ` ${action.icon} ${action.text}`)), row.classList.add(action.kind);
+      if (action) {
+        type.append(h('span', 'note-text', ` ${action.icon} ${action.text}`));
+        row.classList.add(action.kind);
+      }
       row.append(
         h('td', 'num', `${Math.round(step.atMs - this.originAtMs)}`),
         type,
@@ -175,7 +178,10 @@ export function renderWaterfall(container, turns, actions = new Map()) {
     if (t.outcome) marks.push(`${t.outcome}${t.reason ? ` (${t.reason})` : ''}${t.endMs !== undefined ? ` at ${t.endMs} ms` : ''}`);
     row.append(name, words, track, h('span', 'turn-marks', marks.join(' · ')));
     const asked = actions.get(t.turnId);
-    if (asked) row.append(actionChips(asked)), row.classList.add('with-actions');
+    if (asked) {
+      row.append(actionChips(asked));
+      row.classList.add('with-actions');
+    }
     container.appendChild(row);
   }
   const legend = h('p', 'legend');

@@ -270,7 +270,7 @@ function onEvent(c, event) {
       break;
     case 'voice_agent.action':
       // Every action the session asks for (a robot controller's, a handler's or this page's), on the reply that asked.
-      if (event.status === 'requested') conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
+      if (event.status === 'requested' && event.turn_id !== '-') conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
       break;
     case 'voice_agent.output_audio.mouth':
       c.nextMouth = { level: event.level, viseme: event.viseme };

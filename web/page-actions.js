@@ -66,7 +66,7 @@ export function applyAction(actions, event) {
 
 /** The notices the conversation shows, in words; the others stay in the event log. */
 export const SHOWN_NOTICES = /** @type {Record<string, string>} */ ({
-  estop: '⛔ Emergency stop: the reply and every action stopped',
+  estop: '⚠ Emergency stop: the reply and every action stopped',
   action_confirming: '? Waiting for a yes before acting',
   action_refused: '⊘ Action refused',
 });

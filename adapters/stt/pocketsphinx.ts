@@ -29,7 +29,7 @@ import type { SttEngine, SttResult } from './types.js';
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
-const PARTIAL_EVERY_MS = 200;
+export const PARTIAL_EVERY_MS = 200;
 
 export interface PocketsphinxOptions {
   /** Acoustic model directory (default: Debian's en-us model). */
@@ -58,15 +58,8 @@ export interface PocketsphinxOptions {
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
-  /**
-   * Start every utterance from the model's initial cepstral mean (`-cmninit`) instead of the mean the
-   * decoder's previous utterances left (default true). Why: pocketsphinx adapts its live CMN at the end
-   * of each utterance, and decoders are pooled across sessions, so a command's transcript and confidence
-   * depended on what other users said before it: the same "stop" scored 0.79 four times in a row, then
-   * 0.53 after a "move forward two meters" (the grammar bench's Realtime path, `--rate 24000`, measured
-   * this as the 24 kHz gap). See {@link cmnResetter}.
-   */
-  resetCmn?: boolean;
+  /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
+  partialEveryMs?: number;
   /** Diagnostics (benches): called with what each final's confidence was computed from. */
   onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
 }
@@ -92,8 +85,8 @@ interface Binding {
  * no sentence.
  */
 interface Decoders {
-  /** Restores each decoder's initial cepstral mean (see {@link cmnResetter}); none when off or unsupported. */
-  resetCmn: Array<() => void>;
+  /** The live cepstral mean of `ps`, `loop` and `plain`, in that order (undefined: absent or not reachable). */
+  cmn: Array<CmnAccess | undefined>;
   ps: unknown;
   loop?: unknown;
   plain?: unknown;
@@ -123,13 +116,19 @@ export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
 /**
- * The live CMN state of a decoder, saved once and restored at each utterance: `cmn_live_get/set` on
- * `feat_t.cmn_struct`, which the library exports no getter for. The offset (88) is the field's in
- * sphinxbase 5prealpha on 64-bit Linux (Debian's `libsphinxbase3`); the struct's neighbouring fields are
- * checked first (cepstrum size 13, one stream, CMN on, no AGC), and anything else turns the reset off
- * rather than write to the wrong place.
+ * A decoder's live cepstral mean (CMN), read and written with `cmn_live_get/set` on `feat_t.cmn_struct`,
+ * which the library exports no getter for. The offset (88) is the field's in sphinxbase 5prealpha on 64-bit
+ * Linux (Debian's `libsphinxbase3`); the struct's neighbouring fields are checked first (cepstrum size 13,
+ * one stream, CMN on, no AGC), and anything else leaves the mean alone rather than write to the wrong place.
  */
-function cmnResetter(lib: Binding, ps: unknown): (() => void) | undefined {
+interface CmnAccess {
+  /** The model's prior (`-cmninit`), as the decoder started. */
+  initial: Float32Array;
+  get(): Float32Array;
+  set(mean: Float32Array): void;
+}
+
+function cmnAccess(lib: Binding, ps: unknown): CmnAccess | undefined {
   const feat = lib.getFeat(ps);
   if (!feat || koffi.sizeof('void *') !== 8) return undefined;
   const ints = koffi.decode(feat, 'int32_t', 20) as number[];
@@ -137,10 +136,25 @@ function cmnResetter(lib: Binding, ps: unknown): (() => void) | undefined {
   if (cepsize !== 13 || streams !== 1 || cmnType === 0 || agcType !== 0) return undefined;
   const cmn = koffi.decode(feat, 88, 'void *') as unknown;
   if (!cmn) return undefined;
-  const initial = new Float32Array(cepsize);
-  lib.cmnLiveGet(cmn, initial);
-  return () => lib.cmnLiveSet(cmn, initial);
+  const get = () => {
+    const mean = new Float32Array(cepsize);
+    lib.cmnLiveGet(cmn, mean);
+    return mean;
+  };
+  return { initial: get(), get, set: (mean) => lib.cmnLiveSet(cmn, mean) };
 }
+
+/**
+ * Why per channel: pocketsphinx moves its live cepstral mean toward each utterance it decodes, and the
+ * decoders are pooled across sessions, so a command's transcript and confidence depended on what other
+ * users had said (the same "stop" scored 0.79 four times in a row, then 0.53 after one "move forward two
+ * meters"). Resetting every utterance to the model's prior made it deterministic but lost the adaptation
+ * to the speaker: eSpeak's West Midlands English got 29 of 52 commands instead of 45. So each channel (a
+ * session's microphone, `SttStreamOptions.channel`) keeps its own mean: a new channel starts from the
+ * prior, and its utterances adapt only it. Why 1024: far more live sessions than a process serves; the
+ * least recently heard is forgotten first (13 floats per decoder each).
+ */
+const MAX_CHANNELS = 1024;
 
 export class PocketsphinxError extends Error {
   override name = 'PocketsphinxError';
@@ -199,6 +213,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${fix}`);
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
+  const partialEveryMs = options.partialEveryMs ?? PARTIAL_EVERY_MS;
   const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
   const plainArgv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP] : ['-lm', lm])];
   const argv = [...plainArgv, ...mllr];
@@ -215,13 +230,24 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const resetCmn = options.resetCmn !== false;
   const decoders = (): Decoders => {
     const pooled = idle.pop();
     if (pooled) return pooled;
     const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
-    const all = [made.ps, made.loop, made.plain].filter((d) => d !== undefined);
-    return { ...made, resetCmn: resetCmn ? all.flatMap((d) => cmnResetter(lib, d) ?? []) : [] };
+    return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
+  };
+  /** Each channel's cepstral means (one per decoder of {@link Decoders.cmn}), least recently heard first. */
+  const channels = new Map<string, Array<Float32Array | undefined>>();
+  const restoreChannel = (d: Decoders, channel: string | undefined) => {
+    if (channel === undefined) return;
+    const saved = channels.get(channel);
+    d.cmn.forEach((c, i) => c?.set(saved?.[i] ?? c.initial));
+  };
+  const saveChannel = (d: Decoders, channel: string | undefined) => {
+    if (channel === undefined) return;
+    channels.delete(channel);
+    channels.set(channel, d.cmn.map((c) => c?.get()));
+    if (channels.size > MAX_CHANNELS) channels.delete(channels.keys().next().value!);
   };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
@@ -260,11 +286,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     async warmUp() {
       idle.push(decoders());
     },
-    createStream({ sampleRateHz: rate, onPartial, signal }) {
+    createStream({ sampleRateHz: rate, onPartial, signal, channel }) {
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
       const d = decoders();
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
-      for (const reset of d.resetCmn) reset();
+      restoreChannel(d, channel);
       for (const ps of all) lib.startUtt(ps);
       let sinceCheckMs = 0;
       let lastPartial = '';
@@ -275,6 +301,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         if (done) return;
         done = true;
         for (const ps of all) lib.endUtt(ps);
+        saveChannel(d, channel);
         idle.push(d);
       };
       signal.addEventListener('abort', release, { once: true });
@@ -292,7 +319,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
           heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;
-          if (sinceCheckMs >= PARTIAL_EVERY_MS) reportPartial();
+          if (sinceCheckMs >= partialEveryMs) reportPartial();
         },
         flushPartial() {
           if (!done) reportPartial();
@@ -309,6 +336,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           const result: SttResult = text && d.loop ? { text, confidence: confidence(grammar, d.loop, text) } : { text };
           done = true;
           signal.removeEventListener('abort', release);
+          saveChannel(d, channel);
           idle.push(d);
           return result;
         },

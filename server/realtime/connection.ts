@@ -22,18 +22,17 @@ import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SessionHandle } from '../session-host.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
-import { createAudioOut } from './audio-out.js';
+import { createAudioOut, type AudioOut } from './audio-out.js';
 import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
-import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
-import { parseClientEvent, type ClientEvent, type ProtocolError } from './protocol.js';
+import { conversationDriver } from './conversation-driver.js';
+import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
 import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
-import { createNoiseReduction } from './noise-reduction.js';
+import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
 import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
@@ -85,20 +84,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   );
   const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
-  let sink!: DeviceSink;
   // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
   const noiseReduction = createNoiseReduction();
-  const session = await manager.create({
-    ...(options.owner !== undefined ? { owner: options.owner } : {}),
-    inputSwitches: noiseReduction.switches,
-    sink: () =>
-      (sink = createDeviceSink({
-        clock,
-        sampleRateHz: sampleRateOf(settings.outputFormat),
-        send: (frame, meta) => audioOut.write(frame, meta),
-        clear: () => audioOut.clear(),
-      })),
-  });
+  const { session, sink } = await openSession(options, noiseReduction, audioOut, () => settings.outputFormat);
   const { handle } = session;
   sessionId = session.id;
 
@@ -124,7 +112,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     },
     input: { get: () => input, set: (next) => void (input = next) },
     session: handle,
-    setOutputRate: (rate) => sink.setSampleRate(rate),
+    setOutputRate: (rate) => sink().setSampleRate(rate),
   });
   const onMessage = sessionEventHandler({
     send,
@@ -161,6 +149,27 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
       await manager.end(sessionId, 'client_closed');
     },
   };
+}
+
+/** The connection's session, its output played through `audioOut` at the output format's rate. */
+async function openSession(options: RealtimeConnectionOptions, noiseReduction: NoiseReduction, audioOut: AudioOut, format: () => AudioFormat) {
+  let sink: DeviceSink | undefined;
+  const session = await options.manager.create({
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    inputSwitches: noiseReduction.switches,
+    sink: () =>
+      (sink = createDeviceSink({
+        clock: options.clock,
+        sampleRateHz: sampleRateOf(format()),
+        send: (frame, meta) => audioOut.write(frame, meta),
+        clear: () => audioOut.clear(),
+      })),
+  });
+  const created = () => {
+    if (!sink) throw new Error('the session has no output sink yet');
+    return sink;
+  };
+  return { session, sink: created };
 }
 
 /** `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its `event_id`). */
@@ -204,60 +213,6 @@ function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId:
     const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
     if (CHECK_SERVER_EVENTS) reportInvalid(wire);
     options.send(wire);
-  };
-}
-
-interface ConversationDriverDeps {
-  bus: MessageBus;
-  sessionId: string;
-  handle: Pick<SessionHandle, 'sendText'>;
-  responses: ResponseTracker;
-  send(event: ServerEvent): void;
-  fail(error: ProtocolError): void;
-  failFor(event: ClientEvent, code: string, message: string, param?: string | null): void;
-}
-
-/**
- * The conversation reducer held for one connection: `dispatch` applies an input and carries out its
- * effects; an error while a client event is being handled (`handling`) carries that event's id.
- */
-function conversationDriver(deps: ConversationDriverDeps) {
-  const { bus, sessionId, responses } = deps;
-  let state = INITIAL_CONVERSATION;
-  const handling: { event: ClientEvent | undefined } = { event: undefined };
-  const carryOut = (effect: ConversationEffect) => {
-    switch (effect.type) {
-      case 'event':
-        return deps.send(effect.event);
-      case 'error':
-        if (handling.event) return deps.failFor(handling.event, effect.code, effect.message, effect.param);
-        return deps.fail({ code: effect.code, message: effect.message, param: effect.param, event_id: null });
-      case 'send_text':
-        return deps.handle.sendText(effect.text);
-      case 'respond':
-        return bus.publish({ type: 'control.respond', sessionId, turnId: SESSION_TURN });
-      case 'empty_response':
-        return responses.empty(effect.key);
-      case 'start_response':
-        return responses.start(effect.turnId);
-      case 'token':
-        return responses.onToken(effect.turnId, effect.text);
-      case 'stream_call':
-        responses.onFunctionCall(effect.turnId, effect);
-        return bus.publish({ type: 'action.accepted', sessionId, turnId: effect.turnId, actionId: effect.actionId });
-      case 'action_result':
-        return bus.publish({ type: 'action.result', sessionId, turnId: effect.turnId, actionId: effect.actionId, result: effect.output });
-      case 'ack_cancel':
-        return bus.publish({ type: 'action.cancelled', sessionId, turnId: effect.turnId, actionId: effect.actionId });
-    }
-  };
-  return {
-    handling,
-    dispatch(input: ConversationInput) {
-      const step = reduce(state, input);
-      state = step.state;
-      for (const effect of step.effects) carryOut(effect);
-    },
   };
 }
 

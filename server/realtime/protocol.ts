@@ -1,7 +1,8 @@
 /**
  * The OpenAI Realtime (GA) client events this server understands, as zod schemas: every event from the
  * network is parsed here before anything acts on it. Unknown fields are tolerated (clients send the whole
- * session object back), unknown event types and wrong types are errors that name the event.
+ * session object back), unknown event types and wrong types are errors that name the event. The events
+ * the server sends are `ServerEventSchema` (server-events.ts).
  *
  * @example
  * ```ts
@@ -58,7 +59,9 @@ export const SessionUpdateSchema = z.object({
   output_modalities: z.array(z.enum(['audio', 'text'])).optional(),
   audio: z
     .object({
-      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() }).optional(),
+      input: z
+        .object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() })
+        .optional(),
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),

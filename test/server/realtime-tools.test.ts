@@ -83,6 +83,7 @@ describe('Realtime tools with the openai client', () => {
     // The LLM was offered the client's tool.
     expect(JSON.stringify(chat.requests[0]!.body.tools)).toContain('"navigate"');
     expect(chat.requests[0]!.body.tool_choice).toBe('auto');
+    await until('the call accepted', () => seen.some((m) => m.type === 'action.accepted'));
     const accepted = seen.find((m) => m.type === 'action.accepted');
     expect(accepted).toBeDefined();
 

@@ -5,7 +5,7 @@
  * The page shows the action on the reply that asked as it goes, the inspector watching the session shows
  * it in its event log, on the turn's latency row and in the history. Then a long reply plays and the
  * page's Esc sends `voice_agent.estop`: the server gets `control.estop`, the reply stops (the page silent
- * at once, the server cancels it), and both views mark the emergency stop.
+ * at once, the server cancels it), and both views mark the emergency stop. The recording shows the same.
  * `UPDATE_SCREENSHOTS=1` rewrites docs/page-actions.png and docs/inspector-actions.png (1440 px and -1024).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
-import { openInspector, readInspector, waitForInspector } from '../support/inspector-browser.js';
+import { openInspector, waitForInspector } from '../support/inspector-browser.js';
 import { launchChromium, openPage, readHook, waitForHook } from '../support/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-actions-view-'));
@@ -114,9 +114,12 @@ describe('actions in view', () => {
     await page.waitForTimeout(500);
     expect((await readHook(page)).playback.replies.find((r) => r.responseId === story.id)!.frames).toBe(played.frames);
     expect(await page.locator('#transcript .turn.notice.estop').innerText()).toContain('Emergency stop');
+    // The declared `stop` the e-stop sent goes with it, not on a reply.
+    await expect.poll(() => page.locator('#transcript .turn.notice.estop .action', { hasText: 'stop()' }).count()).toBe(1);
+    expect((await readHook(page)).transcript.filter((e) => e.role === 'agent' && e.text === '')).toEqual([]);
 
     const estop = await waitForInspector(inspector, 'the e-stop marked', (h) => h.estop !== null);
-    expect(estop.estop).toMatch(/^⛔ EMERGENCY STOP \(client\) at \d+ ms/);
+    expect(estop.estop).toMatch(/^⚠ EMERGENCY STOP \(client\) at \d+ ms/);
     expect(await inspector.locator('#estop').isVisible()).toBe(true);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
 
@@ -125,12 +128,26 @@ describe('actions in view', () => {
         for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
           await p.setViewportSize({ width, height });
           await p.waitForTimeout(300);
-          await p.screenshot({ path: width === 1440 ? `docs/${shot}.png` : `docs/${shot}-${width}.png` });
+          await p.screenshot({ path: width === 1440 ? `docs/${shot}.png` : `docs/${shot}-${width}.png`, fullPage: shot === 'page-actions' });
         }
       }
     }
     for (const sub of subs) sub.unsubscribe();
     expect(page.pageErrors).toEqual([]);
+
+    // The recording tells the same: the request and the e-stop in the log, the action in the history.
+    await page.close();
+    await waitForInspector(inspector, 'the session ended', (h) => h.status === 'ended');
+    server.records!.flush();
+    const recording = server.records!.recording(sessionId);
+    await inspector.click(`#recorded-sessions button.session[data-id="${recording.id}"]`);
+    const recorded = await waitForInspector(inspector, 'the recording', (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length);
+    expect(recorded.notes).toBeGreaterThan(0);
+    // The action, and the declared `stop` the e-stop sent (not tracked: requested, nothing more).
+    expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }), expect.objectContaining({ name: 'stop', status: 'requested' })]);
+    expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
+    expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
+    expect(recorded.estop).toMatch(/^⚠ EMERGENCY STOP/);
     expect(inspector.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -79,7 +79,7 @@ describe('inspector model', () => {
     expect(actionsByTurn([done], notes).get('r1')![0]).toMatchObject({ status: 'succeeded', outcome: 'turned', feedback: 2 });
     expect(actionsByTurn([], [...notes, note({ type: 'action.cancel', reason: 'barge_in' })]).get('r1')![0]).toMatchObject({ status: 'cancelled', outcome: 'barge_in' });
     expect(describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } })).toEqual({ kind: 'action', icon: '⚙', text: 'requested turn(direction: left) · a1' });
-    expect(describeBus({ type: 'session.notice', turnId: '-', code: 'estop', detail: 'client' })).toMatchObject({ kind: 'estop', icon: '⛔' });
+    expect(describeBus({ type: 'session.notice', turnId: '-', code: 'estop', detail: 'client' })).toMatchObject({ kind: 'estop', icon: '⚠' });
     expect(describeBus({ type: 'session.notice', turnId: '-', code: 'no_input', detail: '' })).toBeNull();
     expect(describeActionEvent({ type: 'control.estop', source: 'phrase', phrase: 'stop' })).toMatchObject({ kind: 'estop', text: 'EMERGENCY STOP (phrase: “stop”)' });
   });

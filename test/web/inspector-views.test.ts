@@ -8,6 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
+import { chartLayout } from '../../server/inspect/chart-layout.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
@@ -36,9 +37,9 @@ describe('inspector views', () => {
     await waitForInspector(inspector, 'watching', (h) => h.status === 'watching' && h.steps > 0);
     const measures = await drawnChart(inspector);
     console.log(`chart at 1280×800: ${measures.crossings} crossings, ${measures.edges} drawn edges, ${measures.width} × ${measures.height} px, shown at ${measures.scale}× in a ${measures.panel.width} × ${measures.panel.height} panel (whole chart at ${measures.fitScale}×), ${measures.visible.width} × ${measures.visible.height} px of it in view`);
-    // With the actions region beside the dialog: 5 crossings (all in the dialog), 68 routes.
+    // With the actions region beside the dialog: 5 crossings (all in the dialog), 71 routes; every route drawn.
     expect(measures.crossings).toBeLessThanOrEqual(6);
-    expect(measures.edges).toBe(68);
+    expect(measures.edges).toBe((await chartLayout()).edges.length);
     await recordHighlights(inspector);
     session.handle.sendText('hello robot');
     await highlighted(inspector, 'session.dialog.speaking.reply.playing', 0);
