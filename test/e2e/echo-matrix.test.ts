@@ -25,5 +25,5 @@ describe('echo matrix (CI subset)', () => {
     expect(result.replies).toBeGreaterThanOrEqual(replies);
     expect(result.falseBargeIns).toBe(0);
     expect(result.bargeInsStopped).toBe(result.bargeInsAttempted);
-  }, 60_000);
+  }, 120_000);
 });
