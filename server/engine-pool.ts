@@ -28,7 +28,7 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
+import { buildKeywordSpotter, buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, declaredActionsOf, withPhraseCache, type RemoteContext } from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
@@ -71,6 +71,8 @@ type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
 
 export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
+  // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
+  const declaredActions = declaredActionsOf(config);
   const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
   const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
   const ttsSlot = (spec: AppConfig['tts']['engines'][number]): Slot<TtsEngine> =>
@@ -87,6 +89,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const memory = buildMemory(config);
   // The adaptive end of turn is off (`turn.completePauseMs` 0): no partial needs checking.
   const turnCompletion = config.session.turn.completePauseMs > 0 ? buildTurnCompletion(config) : undefined;
+  // Wake and stop phrases (`session.activation`): one decoder pool per process, a decoder per session.
+  const keywordSpotter = buildKeywordSpotter(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadSpeexDsp();
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -96,7 +100,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   return {
     config,
     // A rejected transcript is answered like a sentence the rule policy has no rule for.
-    runtime: runtimeOptionsFrom(config, config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    runtime: runtimeOptionsFrom(config, {
+      declaredActions,
+      ...(config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    }),
     get warm() {
       return warm;
     },
@@ -109,6 +116,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         }
         // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
         (await buildVad(config)).close?.();
+        await keywordSpotter?.warmUp();
         warm = true;
       })();
       return warming;
@@ -116,6 +124,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
     async bind({ sessionId, bus, sink, sinkKind = 'device', inputSwitches }) {
       const remote: RemoteContext = { bus, clock, sessionId };
       const vad = await buildVad(config);
+      if (keywordSpotter && keywordSpotter.sampleRateHz !== vad.sampleRateHz) {
+        vad.close?.();
+        throw new Error(`session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`);
+      }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
         input = await bindInputConditioner(config, sinkKind, { clock, sink, sampleRateHz: vad.sampleRateHz, ...(inputSwitches ? { inputSwitches } : {}) });
@@ -133,6 +145,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(memory ? { memory } : {}),
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
+        ...(keywordSpotter ? { keywordSpotter } : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();

@@ -14,7 +14,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildEngines, type BoundEngines, type EnginePool } from '../../server/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
 
