@@ -27,6 +27,7 @@ import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
+import { CONFIG_DEFAULTS } from '../server/config/defaults.js';
 import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
@@ -142,7 +143,7 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
   const clock = new ManualClock();
   const device = createRecordingSink(clock, rate);
   const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: 16_000 });
-  const conditioner = await createInputConditioner({ sampleRateHz: 16_000, echo: { reference, tailMs: 250, residualSuppression: true } });
+  const conditioner = await createInputConditioner({ sampleRateHz: 16_000, echo: { reference, tailMs: CONFIG_DEFAULTS.audio.echoTailMs, residualSuppression: true } });
   const delays = cell.delay === 'jump' ? JUMP : [cell.delay];
   const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: TAIL_TAP_MS, seed: 7 }));
   const played = playedFrom(device);

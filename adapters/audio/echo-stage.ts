@@ -204,9 +204,9 @@ const GAIN_MIN = 25;
 const PAUSE_BLOCKS = 30;
 /** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
 const PLAYED_DECAY = 10 ** (-1 / 10);
-/** Why 25 dB under the usual and 2 blocks: anything like an echo of what played, arriving before its reference is due (a reply's soft first syllable included). */
-const EARLY_DB = 25;
-const EARLY_BLOCKS = 2;
+/** Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one). */
+const EARLY_DB = 10;
+const EARLY_BLOCKS = 3;
 /** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
 const ECHO_BACK_BLOCKS = 5;
 

@@ -30,8 +30,8 @@ export const CONFIG_DEFAULTS = {
     outputRateHz: 16000,
     /** Why auto: a robot hears its own voice; a browser cancels its own echo and a recording has none. */
     echoCancel: 'auto',
-    /** Why 250 ms: a device's output and input buffers (~100 ms) plus a room's strong early echo. */
-    echoTailMs: 250,
+    /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/audio/echo-delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
+    echoTailMs: 500,
     /** Why on: echo return loss enhancement 28 → 36 dB once converged (docs/audio-input.md). */
     residualEchoSuppression: true,
     /** Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands (docs/audio-input.md). */

@@ -5,13 +5,17 @@
  *
  * | `noise_reduction` | meaning | this session's input |
  * | --- | --- | --- |
- * | `{type: 'far_field'}` | a microphone across the room from its speaker (a robot, a laptop on a table) | echo cancellation + noise suppression (RNNoise) |
+ * | `{type: 'far_field'}` | a microphone across the room from its speaker (a robot, a laptop on a table) | echo cancellation |
  * | `{type: 'near_field'}` | a headset or a handset: no echo comes back | noise suppression only |
  * | `null` (the default) | the client conditions its own audio (a browser's getUserMedia) | off |
  *
+ * Why not RNNoise with `far_field` too: after the echo canceller it turned the suppressor's comfort noise
+ * and residual echo into speech-like bursts — 2 false barge-ins over 11 replies in the echo matrix's
+ * Realtime cell, none without it (docs/echo.md).
+ *
  * `audio.echoCancel: "on"` and `audio.noiseSuppression: true` in the server's config force their step on
  * for every session whatever the client says; `audio.echoCancel: "off"` keeps echo cancellation off even
- * for `far_field` (the session then gets noise suppression only). The switches are read by the session's
+ * for `far_field`. The switches are read by the session's
  * input conditioner at every microphone frame, so a `session.update` takes effect at the next one; echo
  * cancellation switched on learns the room from the agent's next words (half duplex meanwhile).
  *
@@ -54,7 +58,7 @@ export function createNoiseReduction(): NoiseReduction {
       if (next === undefined) return;
       setting = next;
       switches.echo = next?.type === 'far_field';
-      switches.noiseSuppression = next !== null;
+      switches.noiseSuppression = next?.type === 'near_field';
     },
     value: () => setting,
   };

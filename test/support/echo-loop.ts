@@ -39,6 +39,8 @@ const USER_VOICES = ['slt', 'rms', 'awb'];
 const QUIET_AFTER_REPLY_MS = 1200;
 /** Why 10 s: the longest a command's turn takes (speech, hangover, a two-second reply) with margin. */
 const TURN_LIMIT_MS = 10_000;
+/** Why 30 s: the simulated robot's longest action (navigation) with margin. */
+const ACTION_LIMIT_MS = 30_000;
 /** A barge-in starts this long after the greeting's first frame. */
 const BARGE_IN_AFTER_MS = 500;
 /** Why 60 dB below full scale: a quiet room and a microphone's self-noise; digital silence is unrealistic. */
@@ -240,6 +242,16 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     while (!done() && now < deadline) await step();
   };
   const idle = () => session.state().startsWith('idle');
+  const openActions = () => {
+    const open = new Set<string>();
+    for (const m of seen) {
+      const id = (m as { actionId?: string }).actionId;
+      if (id === undefined) continue;
+      if (m.type === 'action.request') open.add(id);
+      else if (m.type === 'action.result' || m.type === 'action.failed' || m.type === 'action.cancelled' || m.type === 'action.rejected') open.delete(id);
+    }
+    return open.size;
+  };
   /**
    * The agent is silent: the device may re-buffer, and the next reply's delay may differ. The room
    * changes once nothing the speaker played is still in the air (of either room), as in a real one.
@@ -261,6 +273,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     const endsAt = speak(await userSays(command, USER_VOICES[i % USER_VOICES.length]!));
     const before = seen.length;
     await runUntil(() => now > endsAt && count('playback.started', before) > 0 && idle(), TURN_LIMIT_MS);
+    // The robot's action (simulated) runs on after the reply: the next command would cancel it, and its
+    // follow-up ("I could not …") would be cut by the user, not by the echo. Wait for it to end.
+    await runUntil(() => openActions() === 0 && idle(), ACTION_LIMIT_MS);
     const quietUntil = now + QUIET_AFTER_REPLY_MS;
     await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
   }

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEchoDelayEstimator } from '../../../adapters/audio/echo-delay.js';
+import { refineEchoDelay } from '../../../adapters/audio/echo-delay-refine.js';
 import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
 
 const RATE = 16_000;
@@ -113,5 +114,21 @@ describe('echo delay estimator', () => {
     // The user alone (nothing played): no delay is found.
     const alone = run(new Int16Array(4 * RATE), () => 200, { user: speechLike(4, 9) });
     expect(alone.estimates.every((e) => e === undefined)).toBe(true);
+  });
+
+  it('refines a delay to the sample from an estimate a few ms off, and finds nothing in the user alone', () => {
+    const reference = speechLike(3, 11);
+    const room = createEchoPath({ sampleRateHz: RATE, delayMs: 300.0625, gainDb: -6, reverbMs: 300, seed: 5 });
+    const played = (from: number, count: number) => Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
+    const end = 2 * RATE;
+    const mic = Int16Array.from(room.render(played, end - RATE / 2, RATE / 2), Math.round);
+    const read = { read: (start: number, out: Int16Array) => out.set(played(start, out.length)) };
+    const truth = room.taps[0]!.lag;
+    for (const offMs of [-8, 0, 5, 11]) {
+      const refined = refineEchoDelay({ mic, micEnd: end, reference: read, coarse: truth + (offMs * RATE) / 1000, radius: (12 * RATE) / 1000 });
+      expect(refined?.samples, `estimate ${offMs} ms off`).toBe(truth);
+    }
+    const user = speechLike(0.5, 12);
+    expect(refineEchoDelay({ mic: user, micEnd: end, reference: read, coarse: truth, radius: 192 })).toBeUndefined();
   });
 });
