@@ -174,7 +174,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const capture = captureInto(config, { clock, ...(engines.inputConditioner ? { stamps } : {}), push: (frame) => session.pushAudio(frame, config.audio.inputRateHz) });
     mic = await openCapture(server, { ...(input ? { device: input } : {}), sampleRateHz: config.audio.inputRateHz, latencyMs: options.captureLatencyMs ?? 20, onData: capture.onData });
     const micStream = mic;
-    capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
+    capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
