@@ -7,13 +7,13 @@
  * Echo cancellation is on unless `audio.echoCancel` is "off" (a device sink: "auto" means on). Its
  * reference is what the session wrote to the speaker, placed where the sink model plays it; the
  * microphone's samples are placed where they were captured, on a capture clock that counts samples per
- * client chunk. Both are then aligned by what the sound server reports: a microphone sample is stamped
- * `playback queue + capture latency` earlier than its arrival — the playback queue being the audio
- * written but not yet played (pacat's bytes written less the stream's playing position, the server's
- * `pa_stream_get_time`), the capture latency the recording stream's `pa_stream_get_latency` — so that what
+ * client chunk. Both are then aligned by the latencies the sound server reports: a microphone sample is
+ * stamped `playback latency + capture latency` earlier than its arrival (`pa_stream_get_latency` of each
+ * stream, printed by `pacat -v` / `parec -v` every 50 ms; the median of the last ~1.2 s), so that what
  * the canceller sees as simultaneous is what the speaker played and the microphone heard at once, and the
- * canceller's tail (`audio.echoTailMs`) covers only the room. The applied shift follows the reports when
- * they move by more than {@link SHIFT_STEP_MS}.
+ * canceller's tail (`audio.echoTailMs`) covers only the room. The sink keeps the client's pipe empty
+ * (sound-server-sink.ts), so the server's latency is the whole way to the speaker. The applied shift
+ * follows the reports when they move by more than {@link SHIFT_STEP_MS}.
  *
  * @example
  * ```ts
@@ -85,7 +85,7 @@ export interface LiveResult {
   history: readonly HistoryEntry[];
   startedAtMs: number;
   endedAtMs: number;
-  /** The microphone's stamp shift last applied (playback queue + capture latency as reported), ms. */
+  /** The microphone's stamp shift last applied (playback + capture latency as reported), ms. */
   echoShiftMs: number;
   /** The server's reported playback latency (median of the last reports), ms. */
   playbackLatencyMs: number;
