@@ -27,13 +27,13 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     'capture-latency': { type: 'string' },
     ...CONFIG_OPTION,
   });
+  const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
+  const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
   const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
-  const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
   try {
     const result = await runLive({
       config,
