@@ -1,4 +1,5 @@
 import type { SessionActorDeps, SessionDepsResolver } from './deps.js';
+import { createEstopActor } from './estop.js';
 import { createLlmActor } from './llm.js';
 import { createPlaybackActor } from './playback.js';
 import { createSttActor } from './stt.js';
@@ -9,10 +10,11 @@ export * from './deps.js';
 export * from './inputs.js';
 export * from './clause-chunker.js';
 export * from './vad-segmenter.js';
-export { createVadActor, createSttActor, createLlmActor, createTtsActor, createPlaybackActor };
+export { createVadActor, createSttActor, createLlmActor, createTtsActor, createPlaybackActor, createEstopActor };
+export { endsWithStopPhrase, type EstopActorInput } from './estop.js';
 
 /**
- * The five stage actors, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of
+ * The stage actors and the emergency-stop watcher, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of
  * every session whose deps `resolve` finds by the session's actor system (see {@link bindSessionDeps}).
  */
 export function createSessionActors(deps: SessionActorDeps | SessionDepsResolver) {
@@ -22,6 +24,7 @@ export function createSessionActors(deps: SessionActorDeps | SessionDepsResolver
     llm: createLlmActor(deps),
     tts: createTtsActor(deps),
     playback: createPlaybackActor(deps),
+    estop: createEstopActor(deps),
   };
 }
 

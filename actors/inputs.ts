@@ -2,7 +2,7 @@
  * What the session gives each child actor when it spawns it: plain data only, so the same actor can
  * run in this process or behind the bus in another one.
  */
-import type { ChatMessage } from '../adapters/llm/types.js';
+import type { ChatMessage, ToolChoice, ToolDefinition } from '../adapters/llm/types.js';
 
 export interface VadActorInput {
   sessionId: string;
@@ -24,9 +24,12 @@ export interface LlmActorInput {
   sessionId: string;
   turnId: string;
   messages: ChatMessage[];
+  /** The tools the LLM may call this turn: the declared actions and the client's tools. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
   /**
    * A reply started before the user was surely done (adaptive end of turn): tokens and clauses flow as
-   * usual, but tool calls and intents wait for `commit` — a discarded guess never moves the robot.
+   * usual, but tool calls wait for `commit` — a discarded guess never moves the robot.
    */
   speculative?: boolean;
 }
@@ -55,5 +58,5 @@ export type SttCommand = { type: 'cancel'; turnId: string };
 /** Events the session sends to its TTS child (in-process commands, mirrored on the bus by the actor). */
 export type TtsCommand = { type: 'filler'; text: string } | { type: 'fallback'; reason: string };
 
-/** The session confirms a speculative reply: the LLM publishes the intents it held, playback starts. */
+/** The session confirms a speculative reply: the LLM publishes the tool calls it held, playback starts. */
 export type CommitCommand = { type: 'commit' };

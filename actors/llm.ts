@@ -1,11 +1,11 @@
 /**
  * LLM actor (one per reply): streams the engine's tokens, publishes `llm.started` on the first one,
  * every `llm.token`, and each clause the moment the chunker closes it (`llm.clause`), then `llm.done`.
- * Tool calls go out as `llm.tool_call` and as `intent.<name>` (what a robot controller subscribes to).
+ * Tool calls go out as `llm.tool_call`; the session checks them against the declared actions.
  * Stopping the actor (barge-in, STOP, END) aborts the engine request so generation really stops, and
  * nothing more is published for the turn.
  */
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';
@@ -17,7 +17,7 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<CommitCommand, LlmActorInput>(({ input, receive, system }) => {
     const deps = resolveDeps(source, system);
     const { bus, llm, clock } = deps;
-    const { sessionId, turnId, messages } = input;
+    const { sessionId, turnId, messages, tools, toolChoice } = input;
     const controller = new AbortController();
     /** A speculative reply's tool calls, published only once the session commits to the reply. */
     let held: LlmToolCall[] | undefined = input.speculative ? [] : undefined;
@@ -36,15 +36,9 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
     };
 
     const publishToolCall = (call: LlmToolCall) => {
-      bus.publish({ type: 'llm.tool_call', sessionId, turnId, callId: call.id, name: call.name, arguments: call.arguments });
-      let args: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = call.arguments ? JSON.parse(call.arguments) : {};
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
-      } catch {
-        // Malformed model output: the intent still goes out (with no args) and llm.tool_call keeps the raw text.
-      }
-      bus.publish({ type: `intent.${call.name}`, sessionId, turnId, args });
+      // A model may invent any name: the session refuses what was not declared, so only the shape is kept here.
+      const name = /^[A-Za-z0-9_-]{1,64}$/.test(call.name) ? call.name : 'invalid_tool_name';
+      bus.publish({ type: 'llm.tool_call', sessionId, turnId, callId: call.id || `call-${turnId}`, name, arguments: call.arguments.slice(0, 20_000) });
     };
 
     /** Memory enriches the prompt only if it answers within budget; it never delays the request longer. */
@@ -68,7 +62,7 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
       let full = '';
       const prompt = await withMemory();
       if (controller.signal.aborted) return;
-      for await (const delta of llm.stream({ messages: prompt, signal: controller.signal })) {
+      for await (const delta of llm.stream({ messages: prompt, signal: controller.signal, ...(tools?.length ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) })) {
         if (controller.signal.aborted) return;
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {

@@ -34,6 +34,8 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
       try {
         u.stream = stt.createStream({
           sampleRateHz,
+          // The session's microphone: an engine's adaptation to the speaker stays with this session.
+          channel: sessionId,
           ...(hint && hint !== 'auto' ? { language: hint } : {}),
           signal: u.controller.signal,
           onPartial: (text) => {

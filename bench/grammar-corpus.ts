@@ -121,25 +121,48 @@ export interface CorpusUtterance {
   voice: string;
   inGrammar: boolean;
   samples: Int16Array;
+  /** With `clientRateHz`: the same speech at the client's rate (the voice's own audio resampled at Speex quality 10). */
+  clientSamples?: Int16Array;
 }
 
-/** Every sentence of the grammar at `grammarPath`, and {@link OUT_OF_GRAMMAR}, in every voice. */
-export async function buildGrammarCorpus(grammarPath: string, voices: CorpusVoice[], progress: (line: string) => void = () => undefined): Promise<CorpusUtterance[]> {
+/** Why quality 10: a client's own resampler (a browser's, ffmpeg's) is assumed good; the one measured is the server's. */
+const CLIENT_RESAMPLER_QUALITY = 10;
+
+/**
+ * Every sentence of the grammar at `grammarPath`, and {@link OUT_OF_GRAMMAR}, in every voice, at
+ * {@link CORPUS_RATE_HZ}; with `clientRateHz` also at that rate (a Realtime client's 24 kHz).
+ */
+export async function buildGrammarCorpus(
+  grammarPath: string,
+  voices: CorpusVoice[],
+  progress: (line: string) => void = () => undefined,
+  options: { clientRateHz?: number } = {},
+): Promise<CorpusUtterance[]> {
   const commands = jsgfSentences(readFileSync(grammarPath, 'utf8'));
   const out: CorpusUtterance[] = [];
   for (const voice of voices) {
     progress(`  speaking ${commands.length} commands and ${OUT_OF_GRAMMAR.length} other phrases: ${voice.name}`);
     for (const [texts, inGrammar] of [[commands, true], [OUT_OF_GRAMMAR, false]] as const) {
-      for (const text of texts) out.push({ text, voice: voice.name, inGrammar, samples: await synthesize(voice.engine, text) });
+      for (const text of texts) {
+        const spoken = await synthesize(voice.engine, text);
+        const samples = toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, CORPUS_RATE_HZ));
+        const clientRateHz = options.clientRateHz;
+        const client = clientRateHz ? { clientSamples: toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, clientRateHz, CLIENT_RESAMPLER_QUALITY)) } : {};
+        out.push({ text, voice: voice.name, inGrammar, samples, ...client });
+      }
     }
   }
   return out;
 }
 
-async function synthesize(engine: TtsEngine, text: string): Promise<Int16Array> {
+/** The voice's own audio, at its own rate. */
+async function synthesize(engine: TtsEngine, text: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of engine.synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
-  const pcm = await resampleAll(new Uint8Array(Buffer.concat(parts)), engine.sampleRateHz, CORPUS_RATE_HZ);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function toSamples(pcm: Uint8Array): Int16Array {
   const samples = new Int16Array(pcm.byteLength >> 1);
   new Uint8Array(samples.buffer).set(pcm.subarray(0, samples.length * 2));
   return samples;

@@ -8,7 +8,7 @@
  * zero), in 20 ms frames. For each threshold:
  *
  * - **out of grammar accepted**: phrases outside the grammar that came out as a command (a non-empty
- *   transcript) with a confidence at or above the threshold — they would have become an intent;
+ *   transcript) with a confidence at or above the threshold — they would have become a command;
  * - **in grammar exact**: commands transcribed exactly as said and accepted.
  *
  * Also a threshold fitted on half of the voices and measured on the other half (`grammar-heldout.ts`), and
@@ -22,6 +22,7 @@ import { acceptedAt, buildGrammarCorpus, corpusVoices, countsAt, exactAt, freshV
 export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
+import { BENCH_MIC_QUALITY, pathDeltaRow, pathRow, printGrammarPaths, REALTIME_RATE_HZ, throughMicrophoneResampler, type GrammarPathDeltaRow, type GrammarPathRow } from './grammar-realtime.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 /** The VAD segmenter's defaults: audio kept before the detected start, and silence after the speech. */
@@ -68,19 +69,23 @@ function noiseSample(rms: number): number {
   return sum * 2 * rms;
 }
 
-/** The utterance as the VAD would pass it: prefix, speech, hangover, over the noise floor. */
-export function asVadUtterance(samples: Int16Array): Int16Array {
-  const before = (PREFIX_MS * CORPUS_RATE_HZ) / 1000;
-  const out = new Int16Array(before + samples.length + (HANGOVER_MS * CORPUS_RATE_HZ) / 1000);
+/** The utterance as the VAD would pass it: prefix, speech, hangover, over the noise floor (at `rateHz`). */
+export function asVadUtterance(samples: Int16Array, rateHz = CORPUS_RATE_HZ): Int16Array {
+  const before = (PREFIX_MS * rateHz) / 1000;
+  const out = new Int16Array(before + samples.length + (HANGOVER_MS * rateHz) / 1000);
   const rms = 32_768 * 10 ** (NOISE_FLOOR_DBFS / 20);
   for (let i = 0; i < out.length; i++) out[i] = Math.max(-32_768, Math.min(32_767, Math.round(noiseSample(rms) + (samples[i - before] ?? 0))));
   return out;
 }
 
-async function recognize(engine: SttEngine, samples: Int16Array): Promise<{ heard: SttResult; cpuMs: number }> {
+/**
+ * One utterance through `engine`. `channel`: the speaker's session (a voice on one path), as the STT actor
+ * gives its session id: a voice's utterances adapt the recognizer for that voice only.
+ */
+async function recognize(engine: SttEngine, samples: Int16Array, channel: string): Promise<{ heard: SttResult; cpuMs: number }> {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const started = process.cpuUsage();
-  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: () => undefined, signal: new AbortController().signal });
   for (let i = 0; i < bytes.byteLength; i += FRAME_SAMPLES * 2) stream.push(bytes.subarray(i, i + FRAME_SAMPLES * 2));
   const heard = await stream.finish();
   const used = process.cpuUsage(started);
@@ -107,11 +112,16 @@ export function grammarRows(results: GrammarResult[], configured: number): Array
   return rows;
 }
 
-export async function runGrammarScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<GrammarRows> {
+/**
+ * @param options.rateHz 24000: also the Realtime input path (`grammar-realtime.ts`); 16000 (default): the 16 kHz path only.
+ */
+export async function runGrammarScenario(options: { quick: boolean; rateHz?: number }, progress: (line: string) => void): Promise<GrammarRows> {
+  const realtime = options.rateHz !== undefined && options.rateHz !== CORPUS_RATE_HZ;
+  if (realtime && options.rateHz !== REALTIME_RATE_HZ) throw new Error(`--rate ${options.rateHz}: use ${CORPUS_RATE_HZ} (the local path) or ${REALTIME_RATE_HZ} (the Realtime input path)`);
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
-  const corpus: CorpusUtterance[] = await buildGrammarCorpus(GRAMMAR, voices, progress);
+  const corpus: CorpusUtterance[] = await buildGrammarCorpus(GRAMMAR, voices, progress, realtime ? { clientRateHz: REALTIME_RATE_HZ } : {});
   progress(`  ${corpus.length} utterances (${OUT_OF_GRAMMAR.length} phrases outside the grammar per voice); decoding`);
   // The recognizer as `serve` configures it: with the shipped MLLR transform (stt.mllrPath).
   const withConfidence = createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR });
@@ -123,9 +133,9 @@ export async function runGrammarScenario(options: { quick: boolean }, progress: 
   for (const u of corpus) {
     const audio = asVadUtterance(u.samples);
     audioSeconds += audio.length / CORPUS_RATE_HZ;
-    const full = await recognize(withConfidence, audio);
+    const full = await recognize(withConfidence, audio, `16k ${u.voice}`);
     cpu.withConfidence += full.cpuMs;
-    cpu.grammarOnly += (await recognize(grammarOnly, audio)).cpuMs;
+    cpu.grammarOnly += (await recognize(grammarOnly, audio, `16k ${u.voice}`)).cpuMs;
     results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: full.heard });
   }
   const cost: GrammarCostRow = {
@@ -136,8 +146,28 @@ export async function runGrammarScenario(options: { quick: boolean }, progress: 
   };
   const configured = loadConfig().stt.minConfidence;
   const rows: GrammarRows = [...grammarRows(results, configured), ...heldOutRows(results), cost];
+  if (realtime) rows.push(...(await realtimePathRows(withConfidence, corpus, results, configured, progress)));
   if (!options.quick) rows.push(await freshVoicesRow(withConfidence, configured, progress));
   return rows;
+}
+
+/** The corpus again through the Realtime input path, and the 16 kHz path with other noise (the baseline). */
+async function realtimePathRows(stt: SttEngine, corpus: CorpusUtterance[], base: GrammarResult[], configured: number, progress: (line: string) => void): Promise<Array<GrammarPathRow | GrammarPathDeltaRow>> {
+  progress(`  the Realtime input path: ${REALTIME_RATE_HZ} Hz through the microphone resampler; and 16 kHz with other noise`);
+  const viaRealtime: GrammarResult[] = [];
+  const renoised: GrammarResult[] = [];
+  for (const u of corpus) {
+    const at16 = await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
+    viaRealtime.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, at16, `24k ${u.voice}`)).heard });
+    renoised.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `16k renoised ${u.voice}`)).heard });
+  }
+  return [
+    pathRow('16 kHz', base, configured),
+    pathRow(`24 kHz realtime q${BENCH_MIC_QUALITY}`, viaRealtime, configured),
+    pathRow('16 kHz, other noise', renoised, configured),
+    pathDeltaRow(`24 kHz realtime q${BENCH_MIC_QUALITY}`, base, viaRealtime, configured),
+    pathDeltaRow('16 kHz, other noise', base, renoised, configured),
+  ];
 }
 
 /** Voices that chose nothing (see {@link freshVoices}), at the configured threshold. */
@@ -147,7 +177,7 @@ async function freshVoicesRow(stt: SttEngine, configured: number, progress: (lin
   progress('  voices that chose nothing:');
   const results: GrammarResult[] = [];
   for (const u of await buildGrammarCorpus(GRAMMAR, voices, progress)) {
-    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples))).heard });
+    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `fresh ${u.voice}`)).heard });
   }
   const perVoice = voices.map((v) => {
     const commands = results.filter((r) => r.voice === v.name && r.inGrammar);
@@ -172,7 +202,7 @@ export interface GrammarFreshRow extends GrammarCounts {
   perVoice: Array<{ voice: string; exactWithoutRejection: number; inGrammar: number }>;
 }
 
-export type GrammarRows = Array<GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow | GrammarFreshRow>;
+export type GrammarRows = Array<GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow | GrammarFreshRow | GrammarPathRow | GrammarPathDeltaRow>;
 
 export function printGrammar(rows: GrammarRows): void {
   const totals = rows.filter((r): r is GrammarRow => r.scenario === 'grammar');
@@ -198,6 +228,10 @@ export function printGrammar(rows: GrammarRows): void {
     console.log(`\nVoices that chose nothing (${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % (${fresh.exactWithoutRejection} with no rejection)`);
     console.log(`  commands exact with no rejection, per voice: ${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`);
   }
+  printGrammarPaths(
+    rows.filter((r): r is GrammarPathRow => r.scenario === 'grammar-path'),
+    rows.filter((r): r is GrammarPathDeltaRow => r.scenario === 'grammar-path-delta'),
+  );
   if (cost) {
     console.log(`\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`);
   }

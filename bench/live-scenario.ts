@@ -65,7 +65,8 @@ async function recordLoudness(device: string, onWindow: (endMs: number, loud: bo
   const server = await detectSoundServer();
   const clock = createCaptureClock({ sampleRateHz: RATE, resyncMs: 2000 });
   const pending: number[] = [];
-  let stream: CaptureStream | undefined;
+  // Read by onData, which may run before openCapture returns (then: no latency yet).
+  let stream: CaptureStream | undefined = undefined;
   stream = await openCapture(server, {
     device,
     sampleRateHz: RATE,

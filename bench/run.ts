@@ -1,13 +1,16 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|live   one scenario (default: all)
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
+ *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
+ *   --path local|realtime|offline  estop: one stack, or none (the offline false stops only; default: both)
+ *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
  *
@@ -21,10 +24,9 @@ import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { Transport } from '../bus/transport.js';
-// Why every scenario is imported where it runs: a module's heap stays for the whole run (the page
-// scenario's browser driver, playwright-core, alone holds ~34 MB), and a server measured in this process
-// would pay for the bench's heap in garbage collection (75 MB live instead of 42 MB at 100 clients, a
-// full GC every ~0.5 s instead of every 5-10 s).
+// Why every scenario is imported where it runs: a module's heap stays for the whole run, and a server
+// measured in this process would pay for it in garbage collection (playwright-core alone holds ~34 MB;
+// docs/benchmarks.md, *Method*).
 import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { GuardRow } from './latency-guards.js';
@@ -46,7 +48,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'live'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -205,11 +207,20 @@ if (scenarios.includes('noise')) {
   const { runNoiseScenario } = await import('./noise-scenario.js');
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
+const estops: Awaited<ReturnType<typeof import('./estop-scenario.js').runEstopScenario>> = [];
+if (scenarios.includes('estop')) {
+  const { runEstopScenario } = await import('./estop-scenario.js');
+  progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
+  const path = arg('path');
+  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline') throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
+  const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
+  estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
+}
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
   const { runGrammarScenario } = await import('./grammar-scenario.js');
   progress('grammar: commands and phrases outside the grammar, several voices: rejection by confidence');
-  grammars.push(...(await runGrammarScenario({ quick }, progress)));
+  grammars.push(...(await runGrammarScenario({ quick, ...(arg('rate') ? { rateHz: Number(arg('rate')) } : {}) }, progress)));
 }
 const endOfTurn: EndOfTurnRow[] = [];
 if (scenarios.includes('eot')) {
@@ -244,12 +255,13 @@ if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
 if (echoes.length > 0) (await import('./echo-scenario.js')).printEcho(echoes);
 if (noises.length > 0) (await import('./noise-scenario.js')).printNoise(noises);
 if (grammars.length > 0) (await import('./grammar-scenario.js')).printGrammar(grammars);
+if (estops.length > 0) (await import('./estop-scenario.js')).printEstop(estops);
 if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOfTurn(endOfTurn);
 if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...endOfTurn, ...inspections, ...lives];
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

@@ -23,6 +23,8 @@ export interface BenchRow {
   interruptToSilenceMs: Percentiles;
   framesAfterInterrupt: number;
   vadOnsetToSilenceMs: Percentiles;
+  /** Reply rows: barge-ins with no words (noise), which resume the cut reply (a separate row in the table). */
+  falseInterruption?: FalseInterruptionStats;
   loopLagMs: Percentiles;
   /** How long a client's message waited for the loop (scale rows; see io-probe.ts). */
   ioWaitMs?: Percentiles;
@@ -43,20 +45,41 @@ export const STOP_AFTER_MS = 700;
 const STOPPED_SHARE = 1 / 3;
 const STOP_SALT = 0x3c4d5e6f;
 
+export interface FalseInterruptionStats {
+  bargeIns: number;
+  /** Barge-ins after which the cut reply resumed (its own turn id, no new LLM request). */
+  resumed: number;
+  /** The noise's end (the microphone back to silence) → the resumed reply's first frame. */
+  speechEndToResumeMs: Percentiles;
+  /** Frames of the cut reply's own turn after its clear (leaks; the resumed reply is not counted). */
+  framesAfterInterrupt: number;
+}
+
+export function falseInterruptionStats(records: TurnRecord[]): FalseInterruptionStats {
+  const noise = records.filter((r) => r.falseInterruption !== undefined && r.clearAtMs !== undefined);
+  const resumed = noise.filter((r) => r.resumedAtMs !== undefined && r.falseInterruption!.speechEndAtMs !== undefined);
+  return {
+    bargeIns: noise.length,
+    resumed: resumed.length,
+    speechEndToResumeMs: summarize(resumed.map((r) => r.resumedAtMs! - r.falseInterruption!.speechEndAtMs!)),
+    framesAfterInterrupt: noise.reduce((n, r) => n + r.framesAfterClear, 0),
+  };
+}
+
 export function replyStats(records: TurnRecord[]) {
   const answered = records.filter((r) => r.firstFrameAtMs !== undefined && r.closeTokenAtMs !== undefined);
   const firstAudio = answered.map((r) => r.firstFrameAtMs! - r.requestAtMs);
   const ideal = answered.map((r) => r.closeTokenAtMs! + TTS_LATENCY_MS - r.requestAtMs);
   const stopped = records.filter((r) => r.stopAtMs !== undefined && r.clearAtMs !== undefined);
   const interrupt = stopped.map((r) => Math.max(r.clearAtMs!, r.lastFrameAtMs ?? 0) - r.stopAtMs!);
-  const vad = records.filter((r) => r.vadStartAtMs !== undefined && r.clearAtMs !== undefined).map((r) => r.clearAtMs! - r.vadStartAtMs!);
+  const vad = records.filter((r) => r.vadStartAtMs !== undefined && r.clearAtMs !== undefined && !r.falseInterruption).map((r) => r.clearAtMs! - r.vadStartAtMs!);
   return {
     turns: answered.length,
     firstAudioMs: summarize(firstAudio),
     idealFirstAudioMs: summarize(ideal).p50,
     firstAudioOverIdealMs: summarize(answered.map((_, i) => firstAudio[i]! - ideal[i]!)),
     interruptToSilenceMs: summarize(interrupt),
-    framesAfterInterrupt: records.reduce((n, r) => n + (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined ? r.framesAfterClear : 0), 0),
+    framesAfterInterrupt: records.reduce((n, r) => n + (!r.falseInterruption && (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined) ? r.framesAfterClear : 0), 0),
     vadOnsetToSilenceMs: summarize(vad),
   };
 }
@@ -69,7 +92,15 @@ async function until(predicate: () => boolean, timeoutMs = 15_000) {
   }
 }
 
-/** One session through `pairs` × (a STOP turn, a barge-in turn). */
+/** Why these words: a user who talks over the reply says something; the fake recognizer hears it. */
+const BARGE_IN_WORDS = 'wait a moment';
+/** Why 5 s: the false-interruption window (2 s) and a reply's first clause, with room under load. */
+const RESUME_WAIT_MS = 5000;
+
+/**
+ * One session through `pairs` × (a STOP turn; a barge-in with words, whose answer is then stopped; a
+ * barge-in with no words, a false interruption, after which the cut reply resumes and is stopped).
+ */
 async function replyPairs(s: BenchSession, pairs: number) {
   for (let i = 0; i < pairs; i++) {
     let frame = s.firstFrame();
@@ -84,9 +115,26 @@ async function replyPairs(s: BenchSession, pairs: number) {
     s.session.sendText('And tomorrow?');
     const interrupted = await frame;
     await sleep(300);
-    s.speech(true);
+    const answer = s.firstFrame();
+    s.speech(true, BARGE_IN_WORDS);
     await until(() => interrupted.clearAtMs !== undefined);
     s.speech(false);
+    // The words are a new user turn: its reply starts, and is stopped so the next turn can begin.
+    await answer;
+    s.session.stopSpeaking();
+    await s.idle();
+
+    frame = s.firstFrame();
+    s.session.sendText('And the day after?');
+    const cut = await frame;
+    cut.falseInterruption = {};
+    await sleep(300);
+    s.speech(true, '');
+    await until(() => cut.clearAtMs !== undefined);
+    s.speech(false);
+    cut.falseInterruption.speechEndAtMs = performance.now();
+    await until(() => cut.resumedAtMs !== undefined, RESUME_WAIT_MS).catch(() => undefined);
+    s.session.stopSpeaking();
     await s.idle();
   }
 }
@@ -118,7 +166,7 @@ export async function runReplyScenario(
   const records = all.flatMap((s) => s.turns);
   options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'reply', transport, sessions, ...replyStats(records), loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
+  return { scenario: 'reply', transport, sessions, ...replyStats(records), falseInterruption: falseInterruptionStats(records), loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {

@@ -29,7 +29,13 @@ export interface TurnRecord {
   vadStartAtMs?: number;
   clearAtMs?: number;
   lastFrameAtMs?: number;
+  /** Frames of this turn's own reply after its clear: audio that leaked past an interruption. */
   framesAfterClear: number;
+  /** A barge-in with no words (the false-interruption turn): when its speech ended. */
+  falseInterruption?: { speechEndAtMs?: number };
+  /** After the clear, frames of a reply that made no LLM request of its own: the cut reply resumed. */
+  resumedFrames: number;
+  resumedAtMs?: number;
 }
 
 export interface BenchSession {
@@ -39,7 +45,8 @@ export interface BenchSession {
   firstFrame(): Promise<TurnRecord>;
   /** Resolves when the session is back in `idle`. */
   idle(): Promise<void>;
-  speech(on: boolean): void;
+  /** The microphone hears speech (or silence); `words`: what the recognizer makes of the utterance that starts ('' : noise). */
+  speech(on: boolean, words?: string): void;
   stop(): Promise<void>;
 }
 
@@ -56,6 +63,8 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
   const turns: TurnRecord[] = [];
   const waiters = { frame: [] as Array<(t: TurnRecord) => void>, idle: [] as Array<() => void> };
   const current = () => turns[turns.length - 1];
+  /** The transcript of the next utterance the fake recognizer hears. */
+  let words = '';
 
   const inner = createFakeLlm({ clock, reply: REPLY, firstTokenDelayMs: TOKEN_INTERVAL_MS, tokenIntervalMs: TOKEN_INTERVAL_MS });
   const llm: LlmEngine = {
@@ -63,7 +72,7 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     // The instrument watches the fake's tokens go by with one `then` per token, not an async generator
     // around the stream (two more promise hops per token, a measurable cost at 1000 sessions).
     stream(request) {
-      const record: TurnRecord = { requestAtMs: clock.now(), framesAfterClear: 0 };
+      const record: TurnRecord = { requestAtMs: clock.now(), framesAfterClear: 0, resumedFrames: 0 };
       turns.push(record);
       const tokens = inner.stream(request)[Symbol.asyncIterator]();
       const watch = (result: IteratorResult<LlmDelta>) => {
@@ -82,8 +91,15 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
 
   const sink = createBenchSink(clock, TTS_RATE_HZ, FRAME_MS, {
     onWrite(turnId, atMs) {
-      const record = turns.find((t) => t.turnId === turnId) ?? current();
+      const own = turns.find((t) => t.turnId === turnId);
+      const record = own ?? current();
       if (!record) return;
+      if (!own && record.turnId !== undefined && record.clearAtMs !== undefined) {
+        // A reply with a turn id of its own and no LLM request (`r<n>`): the cut reply, resumed.
+        record.resumedFrames++;
+        record.resumedAtMs ??= atMs;
+        return;
+      }
       if (record.turnId === undefined) record.turnId = turnId;
       if (record.clearAtMs !== undefined) record.framesAfterClear++;
       record.lastFrameAtMs = atMs;
@@ -108,14 +124,14 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     pipeline: { chunker: { mode: 'sentence' }, frameMs: FRAME_MS, maxBufferAheadMs: 200 },
     engines: {
       vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
-      stt: createFakeStt({ clock, transcripts: () => '' }),
+      stt: createFakeStt({ clock, transcripts: () => words }),
       llm,
       tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: TTS_LATENCY_MS, msPerWord: 200 })],
       sink,
     },
   });
   session.actor.subscribe((snapshot) => {
-    if (snapshot.matches('idle')) for (const w of waiters.idle.splice(0)) w();
+    if (snapshot.matches({ dialog: 'idle' })) for (const w of waiters.idle.splice(0)) w();
   });
   const vadSub = bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), () => {
     const record = current();
@@ -137,8 +153,9 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     session,
     turns,
     firstFrame: () => new Promise((resolve) => waiters.frame.push(resolve)),
-    idle: () => (session.actor.getSnapshot().matches('idle') ? Promise.resolve() : new Promise((resolve) => waiters.idle.push(resolve))),
-    speech(on) {
+    idle: () => (session.actor.getSnapshot().matches({ dialog: 'idle' }) ? Promise.resolve() : new Promise((resolve) => waiters.idle.push(resolve))),
+    speech(on, said = '') {
+      if (on && !talking) words = said;
       talking = on;
     },
     async stop() {

@@ -68,6 +68,16 @@ export function printTable(rows: BenchRow[]): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
+  const noise = rows.filter((r) => r.falseInterruption);
+  if (noise.length > 0) {
+    console.log('\nFalse interruptions (a barge-in with no words: the cut reply resumes)\n');
+    console.log('| transport | sessions | barge-ins | resumed | noise end → resumed p50/p99 | frames after (cut turn) |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const r of noise) {
+      const f = r.falseInterruption!;
+      console.log(`| ${r.transport} | ${r.sessions} | ${f.bargeIns} | ${f.resumed} | ${fmt(f.speechEndToResumeMs)} | ${f.framesAfterInterrupt} |`);
+    }
+  }
   console.log('\nTargets: over ideal p50 <= 1 ms and p99 <= 5 ms at 100 sessions; stop→silence p99 <= 2 ms with 0 frames after;');
   console.log('vad onset→silence p99 <= 502 ms (500 ms minimum interruption); 1000 sessions: loop lag p99 < 20 ms, < 1 MB/session; NATS hop p99 < 1 ms.');
 }

@@ -69,6 +69,21 @@ const COMMANDS: Record<string, Command> = {
     summary: 'serve one stage to every session on NATS (--nats or nats.servers), in the queue group <stage>-workers',
     run: async (args) => (await import('./commands/worker.js')).runWorkerCommand(args),
   },
+  'robot-sim': {
+    usage: 'voice-agent robot-sim [--nats URL] [--prefix va] [--session ID|*] [--config FILE]',
+    summary: 'the reference robot as a controller on NATS: executes move, turn, navigate and stop, prints each step',
+    details: [
+      'Takes the action.request messages of one session (--session ID) or of every session (default *) on',
+      '<prefix>.<session>.action.request, for runsOn "controller" and the names it knows (move, turn, navigate,',
+      'stop); answers accepted, feedback every 500 ms, then result, failed or, after a cancel, cancelled.',
+      'Each step is a line on stdout. The NATS URL is --nats or nats.servers (VA_NATS__SERVERS). Ctrl-C stops:',
+      'an action still running fails ("the executor stopped"), so no session waits for it.',
+      '',
+      '  voice-agent serve --nats nats://127.0.0.1:4222 &   # the agent, its sessions on NATS',
+      '  voice-agent robot-sim --nats nats://127.0.0.1:4222  # the robot they command',
+    ],
+    run: async (args) => (await import('./commands/robot-sim.js')).runRobotSimCommand(args),
+  },
   replay: {
     usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]]',
     summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',

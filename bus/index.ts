@@ -6,3 +6,4 @@ export * from './transport.js';
 export * from './memory-transport.js';
 export * from './nats-transport.js';
 export * from './message-bus.js';
+export * from './notices.js';

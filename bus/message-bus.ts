@@ -14,16 +14,7 @@
  */
 import { decodeMessage, encodeMessage } from './codec.js';
 import { InvalidMessageError } from './errors.js';
-import {
-  IntentMessageSchema,
-  MessageSchemas,
-  SESSION_TURN,
-  isMessageType,
-  type BusMessage,
-  type IntentMessage,
-  type MessageType,
-  type Outgoing,
-} from './messages.js';
+import { MessageSchemas, SESSION_TURN, isMessageType, type BusMessage, type MessageType, type Outgoing } from './messages.js';
 import { DEFAULT_PREFIX, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from './subjects.js';
 import type { SubscribeOptions, Subscription, Transport } from './transport.js';
 
@@ -82,7 +73,6 @@ export interface MessageBus {
     allSessions(stage: Stage, event: string | '*'): string;
   };
   publish<T extends MessageType>(message: Outgoing<T> & { type: T }, options?: PublishOptions): void;
-  publish(message: Omit<IntentMessage, 'atMs'> & { atMs?: number }, options?: PublishOptions): void;
   subscribe(pattern: string, handler: (message: BusMessage, subject: string) => void, options?: SubscribeOptions): Subscription;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -95,7 +85,7 @@ export function parseBusMessage(prefix: string, subject: string, data: Uint8Arra
     throw new InvalidMessageError(`subject ${subject} is outside the scheme ${prefix}.<sessionId>.<stage>.<event>.`, subject);
   }
   const type = `${parts.stage}.${parts.event}`;
-  const schema = parts.stage === 'intent' ? IntentMessageSchema : isMessageType(type) ? MessageSchemas[type] : undefined;
+  const schema = isMessageType(type) ? MessageSchemas[type] : undefined;
   if (!schema) {
     throw new InvalidMessageError(`unknown message type "${type}" on ${subject}: see bus/messages.ts for the known types.`, subject);
   }

@@ -6,16 +6,56 @@
  * Audio is raw s16le mono PCM in `audio` (a `Uint8Array`), carried as a binary section by the codec.
  */
 import { z } from 'zod';
+import { ACTION_CANCEL_REASONS, NOTICE_CODES } from './notices.js';
 
 /** The turnId of messages that belong to the session, not to one turn (mic frames, control). */
 export const SESSION_TURN = '-';
 
 /**
  * Turn ids: `u<n>` user utterances (minted by the VAD), `t<n>` typed user messages, `s<n>` SAY
- * requests and `r<n>` replies resumed after a false interruption (minted by the session). The letter
- * keeps the counters from colliding.
+ * requests, `r<n>` replies resumed after a false interruption and `f<n>` follow-up replies that speak an
+ * action's outcome (minted by the session). The letter keeps the counters from colliding.
  */
-export const TurnIdSchema = z.string().regex(/^(-|[utsr]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>');
+export const TurnIdSchema = z.string().regex(/^(-|[utsrf]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>, f<n>');
+
+/** Action ids: `a<n>`, minted by the session for each action it asks for. */
+export const ActionIdSchema = z.string().regex(/^a\d{1,9}$/, 'actionId must be a<n>');
+const actionName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+/** Where an action runs: a robot controller on the bus, an in-process handler, or the Realtime client. */
+export const ACTION_RUNNERS = ['controller', 'handler', 'client'] as const;
+export type ActionRunner = (typeof ACTION_RUNNERS)[number];
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** A tool as an LLM is given it (OpenAI function shape): its name, what it does, its JSON Schema arguments. */
+export const ToolDefinitionSchema = z
+  .object({ name: actionName, description: z.string().max(4_000).default(''), parameters: jsonObject.default({ type: 'object', properties: {} }) })
+  .strict();
+export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
+/** How the LLM may use its tools (OpenAI `tool_choice`). */
+export const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), name: actionName }).strict()]);
+export type ToolChoice = z.infer<typeof ToolChoiceSchema>;
+
+const toolCallRef = z.object({ id: z.string().min(1).max(128), name: actionName, arguments: z.string().max(20_000) }).strict();
+/** One message of an LLM request: the OpenAI chat roles, with tool calls and their results. */
+export const ChatMessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.enum(['system', 'user']), content: z.string() }).strict(),
+  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallRef).max(64).optional() }).strict(),
+  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1).max(128), content: z.string() }).strict(),
+]);
+
+/** An action as the history keeps it: what was asked, and how it ended so far. */
+export const ActionRecordSchema = z
+  .object({
+    actionId: ActionIdSchema,
+    callId: z.string().max(128),
+    name: actionName,
+    arguments: jsonObject,
+    status: z.enum(['requested', 'confirming', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'refused']),
+    /** The result, error or reason, as the LLM is told it. */
+    outcome: z.string().max(20_000).optional(),
+  })
+  .strict();
+export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 
 const envelope = {
   sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -142,6 +182,26 @@ export const MessageSchemas = {
   'llm.memory': def('llm.memory', { outcome: z.enum(['hit', 'late', 'failed']), waitedMs: z.number().nonnegative(), results: z.number().int().nonnegative() }),
   /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
   'llm.tool_call': def('llm.tool_call', { callId: z.string(), name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), arguments: z.string() }),
+  // Actions, as ROS 2 actions over the bus: the session asks (`request`), the executor answers `accepted`
+  // or `rejected`, reports `feedback` while it runs, and ends with `result`, `failed` or, after the
+  // session's `cancel`, `cancelled`. `turnId` is the turn that asked; a controller subscribes to
+  // `<prefix>.*.action.request` and filters on `name`.
+  'action.request': def('action.request', {
+    actionId: ActionIdSchema,
+    name: actionName,
+    arguments: jsonObject,
+    /** The LLM's tool call id (the Realtime `call_id`), so a result can be given back to the model. */
+    callId: z.string().min(1).max(128),
+    runsOn: z.enum(ACTION_RUNNERS),
+    timeoutMs: z.number().int().positive(),
+  }),
+  'action.accepted': def('action.accepted', { actionId: ActionIdSchema }),
+  'action.rejected': def('action.rejected', { actionId: ActionIdSchema, reason: z.string().max(2_000) }),
+  'action.feedback': def('action.feedback', { actionId: ActionIdSchema, feedback: jsonObject }),
+  'action.result': def('action.result', { actionId: ActionIdSchema, result: z.unknown() }),
+  'action.failed': def('action.failed', { actionId: ActionIdSchema, error: z.string().max(2_000) }),
+  'action.cancel': def('action.cancel', { actionId: ActionIdSchema, reason: z.enum(ACTION_CANCEL_REASONS) }),
+  'action.cancelled': def('action.cancelled', { actionId: ActionIdSchema }),
   // TTS
   'tts.requested': def('tts.requested', { segmentIndex: z.number().int().nonnegative(), kind: segmentKind, engine: z.string() }),
   'tts.first_chunk': def('tts.first_chunk', {
@@ -188,7 +248,9 @@ export const MessageSchemas = {
   'llm.request': def('llm.request', {
     requestId: z.string().min(1).max(64),
     replyTo: z.string().min(1).max(256),
-    messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1).max(500),
+    messages: z.array(ChatMessageSchema).min(1).max(500),
+    tools: z.array(ToolDefinitionSchema).max(128).optional(),
+    toolChoice: ToolChoiceSchema.optional(),
   }),
   'stt.request': def('stt.request', {
     requestId: z.string().min(1).max(64),
@@ -205,6 +267,11 @@ export const MessageSchemas = {
   'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
   'control.end': def('control.end', {}),
   /**
+   * Answer now from the history as it is, with no new user input (the Realtime `response.create` after a
+   * client's `function_call_output`): an LLM reply under a follow-up turn id.
+   */
+  'control.respond': def('control.respond', {}),
+  /**
    * Per-session settings a client may change while the session runs (the Realtime `session.update`):
    * the chart takes `systemPrompt` and `voice`, the VAD actor takes `turnDetection`. Absent fields keep
    * their value.
@@ -213,7 +280,20 @@ export const MessageSchemas = {
     systemPrompt: z.string().min(1).max(20_000).optional(),
     voice: z.string().min(1).max(200).optional(),
     turnDetection: TurnDetectionSchema.optional(),
+    /** Tools the client runs itself (the Realtime `session.update` `tools`): offered to the LLM beside the declared actions. */
+    clientTools: z.array(ToolDefinitionSchema).max(128).optional(),
+    toolChoice: ToolChoiceSchema.optional(),
   }),
+  /**
+   * The emergency stop: a stop phrase in a transcript (`phrase`), a client's button or event (`client`),
+   * a keyword spotter (`spotter`). The chart clears playback, cancels every action and publishes `stop`.
+   */
+  'control.estop': def('control.estop', { source: z.enum(['phrase', 'client', 'spotter']), phrase: z.string().max(200).optional() }),
+  /**
+   * Open or close the microphone (`session.activation` `wake` and `push`; ignored in `always`): a client's
+   * push-to-talk button, or the keyword spotter on a wake phrase (`phrase`). Closing ends an utterance in progress.
+   */
+  'control.listen': def('control.listen', { open: z.boolean(), phrase: z.string().max(200).optional() }),
   /**
    * The client played only `audioEndMs` of the reply `turnId` (its own buffer was flushed on
    * barge-in): the history keeps only the words within that much audio.
@@ -226,8 +306,14 @@ export const MessageSchemas = {
   // Session observability
   'session.state': def('session.state', { value: z.string(), event: z.string() }),
   /** `replyTurnId`: a user entry answered by a reply with another turn id (after a discarded speculative reply). */
-  'session.history': def('session.history', { role: z.enum(['user', 'assistant']), text: z.string(), interrupted: z.boolean(), replyTurnId: TurnIdSchema.optional() }),
-  'session.notice': def('session.notice', { code: z.string(), detail: z.string() }),
+  'session.history': def('session.history', {
+    role: z.enum(['user', 'assistant', 'action']),
+    text: z.string(),
+    interrupted: z.boolean(),
+    replyTurnId: TurnIdSchema.optional(),
+    action: ActionRecordSchema.optional(),
+  }),
+  'session.notice': def('session.notice', { code: z.enum(NOTICE_CODES), detail: z.string() }),
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
   /**
    * A finished turn's durable record (server/records), relayed from the store's outbox to the JetStream
@@ -237,22 +323,9 @@ export const MessageSchemas = {
   'record.turn': def('record.turn', { recordingId: z.string().min(1).max(64), startedAtWallMs: z.number(), turn: TurnTimelineSchema }),
 } as const;
 
-/**
- * Intents: `<prefix>.<sessionId>.intent.<name>`, one subject per intent name so a robot controller can
- * subscribe to exactly the commands it executes (`va.*.intent.move`). `args` is parsed JSON.
- */
-export const IntentMessageSchema = z
-  .object({
-    type: z.string().regex(/^intent\.[A-Za-z0-9_-]{1,64}$/) as z.ZodType<`intent.${string}`>,
-    ...envelope,
-    args: z.record(z.string(), z.unknown()),
-  })
-  .strict();
-export type IntentMessage = z.infer<typeof IntentMessageSchema>;
-
 export type MessageType = keyof typeof MessageSchemas;
 export type MessageOf<T extends MessageType> = z.infer<(typeof MessageSchemas)[T]>;
-export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType] | IntentMessage;
+export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType];
 /** What a producer fills in; `atMs` is stamped by the typed bus from its clock. */
 export type Outgoing<T extends MessageType> = Omit<MessageOf<T>, 'atMs'> & { atMs?: number };
 

@@ -18,7 +18,7 @@
 export const DEFAULT_PREFIX = 'va';
 
 /** Pipeline stages that own subjects. `session` and `control` belong to the session itself. */
-export const STAGES = ['audio', 'vad', 'stt', 'llm', 'tts', 'playback', 'user', 'control', 'session', 'intent', 'record'] as const;
+export const STAGES = ['audio', 'vad', 'stt', 'llm', 'tts', 'playback', 'user', 'control', 'session', 'action', 'record'] as const;
 export type Stage = (typeof STAGES)[number];
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -15,6 +15,7 @@
  * ```
  */
 import { z } from 'zod';
+import { ActionSetSchema } from '../adapters/actions/declaration.js';
 import { SESSION_DEFAULTS as D } from './session-defaults.js';
 
 const bargeInSettings = {
@@ -75,6 +76,43 @@ const sessionSettings = {
     })
     .strict()
     .prefault({}),
+  actions: z
+    .object({
+      acceptTimeoutMs: z.number().int().positive().default(D.actions.acceptTimeoutMs).describe('Wait for an executor to accept or reject an action before it fails (ms).'),
+      confirmTimeoutMs: z.number().int().positive().default(D.actions.confirmTimeoutMs).describe('Wait for the yes or no to a confirmation question; silence cancels (ms).'),
+      yesWords: z
+        .array(z.string().min(1).max(100))
+        .min(1)
+        .max(100)
+        .default(() => [...D.actions.yesWords])
+        .describe('Answers that confirm an action, matched whole, ignoring case and punctuation; anything else cancels.'),
+      noWords: z
+        .array(z.string().min(1).max(100))
+        .max(100)
+        .default(() => [...D.actions.noWords])
+        .describe('Answers that decline an action (answered with `declinedText`); anything else declines too and is answered as a new turn.'),
+      confirmedText: z.string().min(1).default(D.actions.confirmedText).describe('Said when the user confirms an action.'),
+      declinedText: z.string().min(1).default(D.actions.declinedText).describe('Said when the user declines, or does not answer, a confirmation.'),
+      refusedText: z.string().min(1).default(D.actions.refusedText).describe('Said when an action is refused (unknown, invalid arguments, over its rate).'),
+    })
+    .strict()
+    .prefault({}),
+  estop: z
+    .object({
+      phrases: z
+        .array(z.string().min(1).max(100))
+        .max(50)
+        .default(() => [...D.estop.phrases])
+        .describe('Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every action cancelled, `stop` published; [] : off.'),
+    })
+    .strict()
+    .prefault({}),
+  maxResumes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(D.maxResumes)
+    .describe('Times one reply may resume after false interruptions; past it further false interruptions leave it cut.'),
 };
 
 const keepsPrompt = (config: { historyLimit: number; historyTurns: number }) => config.historyLimit >= 2 * config.historyTurns;
@@ -86,8 +124,10 @@ export const SessionConfigSchema = z
     ...sessionSettings,
     /** The system prompt per language tag (`zh`), as the STT detected it; a language without one gets `systemPrompt`. */
     languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default(() => ({ ...D.languagePrompts })),
-    /** A final transcript whose `confidence` is below this is not understood: `notUnderstoodText` is said, no intent follows. */
+    /** A final transcript whose `confidence` is below this is not understood: `notUnderstoodText` is said, no action follows. */
     minConfidence: z.number().min(0).max(1).default(D.minConfidence),
+    /** The declared actions (the application's `actions.path` file, or the library's `defineAction`). */
+    declaredActions: ActionSetSchema.default(() => []),
     /** Speak `fillerText` when the LLM is slow; off keeps silent until the answer. */
     filler: z.boolean().default(D.filler),
     bargeIn: z

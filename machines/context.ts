@@ -8,13 +8,14 @@ import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEvent } from './events.js';
 import { appendHistory, splitWords } from './history.js';
 import type { InterruptedReply } from './resume.js';
+import type { ActionsContext } from './action-context.js';
 
 export interface SessionInput {
   sessionId: string;
   config: SessionConfig;
 }
 
-export interface SessionContext {
+export interface SessionContext extends ActionsContext {
   sessionId: string;
   config: SessionConfig;
   /** The user utterance in progress or being finalized (`u<n>`, minted by the VAD). */
@@ -65,6 +66,8 @@ export interface SessionContext {
   language: string | null;
   /** How far the reply got before `processing` (a committed guess may already have audio): where `reply` starts. */
   replyProgress: ReplyProgress;
+  /** Times the current reply resumed after false interruptions; at `maxResumes` it takes words to barge in. */
+  resumesInReply: number;
 }
 
 export type ReplyProgress = 'thinking' | 'generating' | 'synthesizing' | 'buffering';
@@ -116,6 +119,7 @@ export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: stri
     replyUninterruptible: uninterruptible,
     replyPrefix: '',
     interrupted: null,
+    resumesInReply: 0,
   }) satisfies Partial<SessionContext>;
 
 export type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;

@@ -2,7 +2,8 @@
  * The session's typed event union: exactly the bus messages the chart reacts to. The session host
  * forwards validated bus messages unchanged, so an event is a message and a message is an event.
  */
-import type { MessageOf, MessageType } from '../bus/messages.js';
+import type { ActionRecord, MessageOf, MessageType } from '../bus/messages.js';
+import type { NoticeCode } from '../bus/notices.js';
 
 export const SESSION_EVENT_TYPES = [
   'vad.speech_start',
@@ -27,21 +28,38 @@ export const SESSION_EVENT_TYPES = [
   'control.end',
   'control.configure',
   'control.truncate',
+  'control.estop',
+  'control.respond',
+  'llm.tool_call',
+  'action.accepted',
+  'action.rejected',
+  'action.result',
+  'action.failed',
 ] as const satisfies readonly MessageType[];
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
-export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType];
+/**
+ * Raised by the chart itself, never sent: a barge-in tells the actions region, which cancels the running
+ * action if its declaration says a barge-in does.
+ */
+export type InternalEvent = { type: 'actions.barge_in'; sessionId: string; turnId: '-'; atMs: number };
+export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType] | InternalEvent;
 
 /** The commands the session sends its children are defined by the actors that take them. */
 export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 
 /** Events the session emits to its host, which publishes them as `session.*` messages. */
 export type SessionEmitted =
-  | { type: 'notice'; turnId: string; code: string; detail: string }
-  | { type: 'history'; entry: HistoryEntry };
+  | { type: 'notice'; turnId: string; code: NoticeCode; detail: string }
+  | { type: 'history'; entry: HistoryEntry }
+  /** A bus message the chart asks its host to publish as it is (action requests and cancels). */
+  | { type: 'publish'; message: ChartOutbound };
+
+/** The messages the chart itself publishes (through its host): the actions it asks for and cancels. */
+export type ChartOutbound = MessageOf<'action.request'> | MessageOf<'action.cancel'>;
 
 export interface HistoryEntry {
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'action';
   turnId: string;
   text: string;
   /** Assistant text cut short by barge-in, STOP or a new request: holds only what was played. */
@@ -50,4 +68,6 @@ export interface HistoryEntry {
   pending: boolean;
   /** A user entry whose reply has another turn id (`r<n>`: a speculative reply for this turn was discarded). */
   replyTurnId?: string;
+  /** An `action` entry: the call, and how it ended so far (the LLM gets it as a tool call and its result). */
+  action?: ActionRecord;
 }

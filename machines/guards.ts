@@ -1,11 +1,27 @@
 /**
  * The session chart's guards: pure predicates over the context and the event, wired by name in
- * `session.machine.ts` (through `session.setup.ts`).
+ * `session.machine.ts` (through `session.base.ts`).
  */
 import type { SessionEvent } from './events.js';
 import { splitWords } from './history.js';
 import { isIgnorable, resumePoint } from './resume.js';
 import { eventText, finalLanguage, isUnsure, sameWords, type Event, type ReplyProgress, type SessionContext } from './context.js';
+
+/**
+ * The words a barge-in needs: `bargeIn.minWords`, and at least one once the reply has resumed as often as
+ * it may — noise that keeps cutting a reply must not loop it.
+ */
+const minWordsNow = (context: SessionContext) =>
+  Math.max(context.config.bargeIn.minWords, context.resumesInReply > 0 && context.resumesInReply >= context.config.maxResumes ? 1 : 0);
+
+/**
+ * A barge-in's transcript with no words (empty or a configured backchannel) while the cut reply can go on.
+ * A transcript with words is never one: below the confidence gate it gets the re-prompt.
+ */
+const wouldResume = (context: SessionContext, event: SessionEvent) =>
+  context.interrupted !== null &&
+  (eventText(event).trim() === '' || isIgnorable(eventText(event), context.config.bargeIn.ignorableWords)) &&
+  resumePoint(context.interrupted) !== null;
 
 interface GuardArgs {
   context: SessionContext;
@@ -22,24 +38,17 @@ export const sessionGuards = {
     isSayReply: ({ context }: GuardArgs) => context.replyKind === 'say',
     isInterruptible: ({ context }: GuardArgs) => context.config.bargeIn.enabled && !context.replyUninterruptible,
     userIsSpeaking: ({ context }: GuardArgs) => context.userSpeaking,
-    wordsSatisfied: ({ context }: GuardArgs) =>
-      context.config.bargeIn.minWords === 0 || splitWords(context.partialText).length >= context.config.bargeIn.minWords,
-    partialSatisfiesWords: ({ context, event }: GuardArgs) => splitWords(eventText(event)).length >= context.config.bargeIn.minWords,
+    wordsSatisfied: ({ context }: GuardArgs) => minWordsNow(context) === 0 || splitWords(context.partialText).length >= minWordsNow(context),
+    partialSatisfiesWords: ({ context, event }: GuardArgs) => splitWords(eventText(event)).length >= minWordsNow(context),
     /** Filler audio never counts as the answer's first audio. */
     isAboutFiller: ({ event }: GuardArgs) => 'kind' in event && event.kind === 'filler',
     isLastHeardTurn: ({ context, event }: GuardArgs) => context.lastHeard?.turnId === event.turnId,
     isFatalTtsError: ({ event }: GuardArgs) => (event as Event<'tts.error'>).fatal === true,
     isIgnorableText: ({ context, event }: GuardArgs) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
-    /**
-     * The utterance after a barge-in had no words (empty, a backchannel, or a transcript the engine was
-     * not sure of: a cough forced into a grammar), and the cut reply can go on.
-     */
-    isFalseInterruption: ({ context, event }: GuardArgs) =>
-      context.interrupted !== null &&
-      (eventText(event).trim() === '' ||
-        isIgnorable(eventText(event), context.config.bargeIn.ignorableWords) ||
-        isUnsure(event, context.config.minConfidence)) &&
-      resumePoint(context.interrupted) !== null,
+    /** The utterance after a barge-in had no words (silence, noise or a backchannel), and the cut reply can go on. */
+    isFalseInterruption: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply < context.config.maxResumes,
+    /** A false interruption of a reply that has resumed as often as it may: it stays cut. */
+    resumeLimitReached: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply >= context.config.maxResumes,
     /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
     isNotUnderstood: ({ context, event }: GuardArgs) => eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence),
     hasInterruptedReply: ({ context }: GuardArgs) => context.interrupted !== null,

@@ -96,5 +96,19 @@ export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEn
 export function toChatMessages(systemPrompt: string, history: readonly HistoryEntry[], turns: number): ChatMessage[] {
   const visible = history.filter((h) => !h.pending && h.text.length > 0);
   const recent = visible.slice(-turns * 2);
-  return [{ role: 'system', content: systemPrompt }, ...recent.map((h) => ({ role: h.role, content: h.text }))];
+  return [{ role: 'system', content: systemPrompt }, ...recent.flatMap(chatMessagesOf)];
+}
+
+/**
+ * One history entry as chat messages: an action is the assistant's tool call and the tool's answer (its
+ * result, error or why it did not run), so the model knows what the robot did.
+ */
+function chatMessagesOf(entry: HistoryEntry): ChatMessage[] {
+  if (entry.role !== 'action' || !entry.action) return [{ role: entry.role === 'user' ? 'user' : 'assistant', content: entry.text }];
+  const { callId, name, status, outcome } = entry.action;
+  const toolCall = { id: callId, name, arguments: JSON.stringify(entry.action.arguments) };
+  return [
+    { role: 'assistant', content: '', toolCalls: [toolCall] },
+    { role: 'tool', toolCallId: callId, content: JSON.stringify({ status, ...(outcome !== undefined ? { outcome } : {}) }) },
+  ];
 }

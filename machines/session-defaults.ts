@@ -49,4 +49,23 @@ export const SESSION_DEFAULTS = {
     /** Why 2: with a local engine and one backup, a third miss means TTS is down, not slow. */
     maxFallbacks: 2,
   },
+  actions: {
+    /** Why 2 s: an executor on the bus answers within ms; no answer in 2 s means none is listening. */
+    acceptTimeoutMs: 2_000,
+    /** Why 8 s: as `noInputMs`: time to hear the question and answer it. */
+    confirmTimeoutMs: 8_000,
+    /** Why these: the grammar's yes words; anything else, and silence, cancels (a wrong "yes" moves a robot). */
+    yesWords: ['yes', 'yeah', 'yep', 'sure', 'okay', 'ok', 'go ahead', 'do it', 'confirm'],
+    /** Why these: a no is answered with `declinedText`; anything else cancels too, and is answered as a new turn. */
+    noWords: ['no', 'nope', 'cancel', "don't", 'do not', 'never mind'],
+    confirmedText: 'Okay.',
+    declinedText: 'Cancelled.',
+    refusedText: "Sorry, I can't do that.",
+  },
+  estop: {
+    /** Why these: the words people shout at a machine; each is spotted at the end of a partial transcript. */
+    phrases: ['stop', 'halt', 'emergency stop'],
+  },
+  /** Why 1: a second false interruption in the same reply means the noise goes on; resuming again loops. */
+  maxResumes: 1,
 } as const;

@@ -2,7 +2,7 @@
  * The session chart: all turn-taking lives here. Top-level states are `idle`, `listening`,
  * `processing` and `speaking` (plus final `ended`). `processing` and `speaking` are parallel: the
  * `reply` region follows the answer, the `user` region applies the interruption policy to speech that
- * arrives meanwhile. Barge-in is the transition `user.candidate → #session.listening`; it runs
+ * arrives meanwhile. Barge-in is the transition `user.candidate → #session.dialog.listening`; it runs
  * `cancelReply`, which stops the reply's children, and `listening`'s entry stops any that are left, so no
  * reply child is alive outside `processing`/`speaking` by construction.
  *
@@ -20,96 +20,10 @@
  * actor.getSnapshot().value; // { processing: { reply: 'thinking', user: 'silent' } }
  * ```
  */
+import { INITIAL_ACTIONS_CONTEXT } from './action-context.js';
+import { actionsRegion } from './actions.region.js';
+import { replyControl, userRegion } from './reply-regions.js';
 import { and, not, sessionSetup } from './session.setup.js';
-
-/** Picks up an utterance that began while the reply was still being prepared. */
-const routingState = {
-  always: [
-    { guard: and(['userIsSpeaking', 'isInterruptible']), target: 'candidate' },
-    { guard: 'userIsSpeaking', target: 'ignoring' },
-    { target: 'silent' },
-  ],
-} as const;
-
-/**
- * The user region of `processing` and `speaking`: speech here is a barge-in candidate. `processing`
- * always starts with the user silent (every way into it consumes or drops the utterance), while
- * `speaking` may start mid-utterance, so only it has the `routing` entry.
- */
-const userRegion = (startsMidUtterance: boolean) => ({
-  initial: startsMidUtterance ? 'routing' : 'silent',
-  states: {
-    ...(startsMidUtterance ? { routing: routingState } : {}),
-    silent: {
-      on: {
-        'vad.speech_start': [
-          { guard: 'isInterruptible', target: 'candidate', actions: 'beginUtterance' },
-          { target: 'ignoring', actions: 'beginUtterance' },
-        ],
-      },
-    },
-    /** Speech that has not yet passed the interruption policy; the agent keeps talking. */
-    candidate: {
-      after: {
-        minInterruption: [
-          { guard: 'wordsSatisfied', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'barge_in' } } },
-          { target: 'awaitingWords' },
-        ],
-      },
-      on: {
-        'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
-      },
-    },
-    /** Long enough, but the partial transcript has fewer words than `bargeIn.minWords`. */
-    awaitingWords: {
-      on: {
-        'stt.partial': [
-          {
-            guard: and(['isUserTurn', 'partialSatisfiesWords']),
-            target: '#session.listening',
-            actions: ['storePartial', { type: 'cancelReply', params: { reason: 'barge_in' } }],
-          },
-          { guard: 'isUserTurn', actions: 'storePartial' },
-        ],
-        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_few_words_to_interrupt' } } },
-      },
-    },
-    /** Uninterruptible reply (or barge-in disabled): the utterance is kept only if it outlasts the reply. */
-    ignoring: {
-      on: {
-        'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'spoke_over_uninterruptible' } } },
-      },
-    },
-  },
-} as const);
-
-/** New requests while a reply runs replace it; STOP silences it. Shared by `processing` and `speaking`. */
-const replyControl = {
-  'control.stop': [
-    { guard: 'userIsSpeaking', target: '#session.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
-    { target: '#session.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
-  ],
-  'user.text': {
-    target: '#session.processing',
-    reenter: true,
-    actions: [
-      { type: 'cancelReply', params: { reason: 'new_text' } },
-      { type: 'dropUtterance', params: { reason: 'replaced_by_text' } },
-      'startTextReply',
-    ],
-  },
-  'control.say': {
-    target: '#session.processing',
-    reenter: true,
-    actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
-  },
-  'tts.error': {
-    guard: and(['isReplyTurn', 'isFatalTtsError']),
-    target: '#session.idle',
-    actions: [{ type: 'cancelReply', params: { reason: 'tts_failed' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
-  },
-} as const;
 
 export const sessionMachine = sessionSetup.createMachine({
   id: 'session',
@@ -143,14 +57,17 @@ export const sessionMachine = sessionSetup.createMachine({
     guessedTurnIds: [],
     replyProgress: 'thinking',
     language: null,
+    resumesInReply: 0,
+    ...INITIAL_ACTIONS_CONTEXT,
   }),
-  // VAD and STT live as long as the session: speech can start in any state.
+  // VAD, STT and the stop-phrase watcher live as long as the session: speech can start in any state.
   invoke: [
     { id: 'vad', src: 'vad', input: ({ context }) => ({ sessionId: context.sessionId }) },
     { id: 'stt', src: 'stt', input: ({ context }) => ({ sessionId: context.sessionId }) },
+    { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, phrases: context.config.estop.phrases }) },
   ],
+  type: 'parallel',
   on: {
-    'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
     // A cancelled turn's playback and TTS reports arrive after the cancel: the late messages kept.
     'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
     'tts.stopped': { guard: 'isInterruptedTurn', actions: 'storeInterruptedTexts' },
@@ -160,201 +77,260 @@ export const sessionMachine = sessionSetup.createMachine({
     'vad.pause': { guard: 'isUserTurn', actions: 'storePause' },
     'vad.resume': { guard: 'isUserTurn', actions: 'storeResume' },
   },
-  initial: 'idle',
   states: {
-    idle: {
-      // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
-      entry: [{ type: 'discardSpeculation', params: { reason: 'turn_ended' } }, 'stopReplyActors', 'forgetInterruptedReply'],
-      initial: 'waiting',
-      states: {
-        waiting: { after: { noInput: 'noInputNoticed' } },
-        noInputNoticed: { entry: 'noticeNoInput' },
-      },
+    dialog: {
+      initial: 'idle',
       on: {
-        'vad.speech_start': { target: 'listening', actions: 'beginUtterance' },
-        'user.text': { target: 'processing', actions: 'startTextReply' },
-        'control.say': { target: 'processing', actions: 'startSay' },
+        'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
       },
-    },
-    listening: {
-      entry: 'stopReplyActors',
-      // The false-interruption window, from the barge-in that led here: after it, the cut reply stays cut.
-      after: { falseInterruption: { guard: 'hasInterruptedReply', actions: 'forgetInterruptedReply' } },
-      initial: 'hearing',
       states: {
-        /**
-         * The user is talking. Adaptive end of turn: in a pause, a complete command ends the utterance after
-         * `turn.completePauseMs` of silence; anything else waits for the VAD's full hangover (`vad.speech_end`).
-         */
-        hearing: {
-          initial: 'routing',
+        idle: {
+          // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
+          entry: [{ type: 'discardSpeculation', params: { reason: 'turn_ended' } }, 'stopReplyActors', 'forgetInterruptedReply'],
+          initial: 'waiting',
           states: {
-            // A barge-in may arrive here while the VAD already reports a pause.
-            routing: { always: [{ guard: and(['userIsPaused', 'adaptiveEndOfTurn']), target: 'paused' }, { target: 'voiced' }] },
-            voiced: {
-              on: { 'vad.pause': { guard: and(['isUserTurn', 'adaptiveEndOfTurn']), target: 'paused', actions: 'storePause' } },
-            },
-            paused: {
-              initial: 'short',
+            waiting: { after: { noInput: 'noInputNoticed' } },
+            noInputNoticed: { entry: 'noticeNoInput' },
+          },
+          // What an action came to is said as soon as the dialog is free.
+          always: { guard: 'hasPendingFollowUp', target: 'processing', actions: 'startFollowUp' },
+          on: {
+            'vad.speech_start': { target: 'listening', actions: 'beginUtterance' },
+            'user.text': [
+              { guard: 'answersYesOrNo', target: 'processing', actions: 'answerConfirmation' },
+              { target: 'processing', actions: 'startTextReply' },
+            ],
+            'control.say': { target: 'processing', actions: 'startSay' },
+            'control.respond': { target: 'processing', actions: 'startRespond' },
+          },
+        },
+        listening: {
+          entry: 'stopReplyActors',
+          // The false-interruption window, from the barge-in that led here: after it, the cut reply stays cut.
+          after: { falseInterruption: { guard: 'hasInterruptedReply', actions: 'forgetInterruptedReply' } },
+          initial: 'hearing',
+          states: {
+            /**
+             * The user is talking. Adaptive end of turn: in a pause, a complete command ends the utterance after
+             * `turn.completePauseMs` of silence; anything else waits for the VAD's full hangover (`vad.speech_end`).
+             */
+            hearing: {
+              initial: 'routing',
               states: {
-                short: {
-                  after: {
-                    completePause: [
-                      { guard: 'partialIsComplete', target: 'ending', actions: 'endTurnEarly' },
-                      { guard: 'canSpeculate', target: 'long', actions: 'startSpeculation' },
-                      { target: 'long' },
-                    ],
-                  },
+                // A barge-in may arrive here while the VAD already reports a pause.
+                routing: { always: [{ guard: and(['userIsPaused', 'adaptiveEndOfTurn']), target: 'paused' }, { target: 'voiced' }] },
+                voiced: {
+                  on: { 'vad.pause': { guard: and(['isUserTurn', 'adaptiveEndOfTurn']), target: 'paused', actions: 'storePause' } },
                 },
-                /** Past the short pause with an incomplete transcript: a complete one arriving now ends the turn. */
-                long: {
+                paused: {
+                  initial: 'short',
+                  states: {
+                    short: {
+                      after: {
+                        completePause: [
+                          { guard: 'partialIsComplete', target: 'ending', actions: 'endTurnEarly' },
+                          { guard: 'canSpeculate', target: 'long', actions: 'startSpeculation' },
+                          { target: 'long' },
+                        ],
+                      },
+                    },
+                    /** Past the short pause with an incomplete transcript: a complete one arriving now ends the turn. */
+                    long: {
+                      on: {
+                        'stt.partial': { guard: and(['isUserTurn', 'eventIsComplete']), target: 'ending', actions: ['storePartial', 'endTurnEarly'] },
+                      },
+                    },
+                    /** The VAD was told to end the utterance; its `vad.speech_end` follows. */
+                    ending: {},
+                  },
                   on: {
-                    'stt.partial': { guard: and(['isUserTurn', 'eventIsComplete']), target: 'ending', actions: ['storePartial', 'endTurnEarly'] },
+                    'vad.resume': {
+                      guard: 'isUserTurn',
+                      target: 'voiced',
+                      actions: ['storeResume', { type: 'discardSpeculation', params: { reason: 'user_went_on' } }],
+                    },
                   },
                 },
-                /** The VAD was told to end the utterance; its `vad.speech_end` follows. */
-                ending: {},
               },
               on: {
-                'vad.resume': { guard: 'isUserTurn', target: 'voiced', actions: ['storeResume', { type: 'discardSpeculation', params: { reason: 'user_went_on' } }] },
+                'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+                'vad.speech_end': { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },
               },
             },
-          },
-          on: {
-            'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-            'vad.speech_end': { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },
-          },
-        },
-        /** Speech ended; waiting for the STT final. */
-        finalizing: {
-          after: {
-            sttFinal: [
-              { guard: 'hasPartialText', target: '#session.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
-              { target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
-            ],
-          },
-          on: {
-            'stt.final': [
-              {
-                guard: and(['isUserTurn', 'isFalseInterruption']),
-                target: '#session.processing',
-                actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
-              },
-              { guard: and(['isUserTurn', 'isIgnorableText']), target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'ignorable' } } },
-              // Out of grammar (or mumbled): a re-prompt, never an intent.
-              { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.processing', actions: 'startNotUnderstood' },
-              { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.processing', actions: 'commitSpeculation' },
-              { guard: and(['isUserTurn', 'eventHasText']), target: '#session.processing', actions: ['storeFinal', 'startVoiceReply'] },
-              { guard: 'isUserTurn', target: '#session.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
-            ],
-            'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-            // A new utterance before the last one was transcribed: the newer one wins.
-            'vad.speech_start': { target: 'hearing', actions: [{ type: 'discardSpeculation', params: { reason: 'new_utterance' } }, 'beginUtterance'] },
-          },
-        },
-      },
-      on: {
-        // A guess's progress, so the reply picks up where it is when the guess is committed.
-        'llm.started': { guard: 'isSpeculationTurn', actions: { type: 'advanceSpeculation', params: { progress: 'generating' } } },
-        'tts.requested': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'synthesizing' } } },
-        'tts.first_chunk': { guard: and(['isSpeculationTurn', not('isAboutFiller')]), actions: { type: 'advanceSpeculation', params: { progress: 'buffering' } } },
-        'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },
-        'tts.error': { guard: and(['isSpeculationTurn', 'isFatalTtsError']), actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } } },
-        'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
-        'user.text': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
-        'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
-      },
-    },
-    processing: {
-      type: 'parallel',
-      entry: 'spawnReplyActors',
-      states: {
-        reply: {
-          initial: 'routing',
-          states: {
-            // A SAY has its text; a committed guess may be further along.
-            routing: {
-              always: [
-                { guard: 'isSayReply', target: 'generating' },
-                { guard: { type: 'replyProgressIs', params: { progress: 'buffering' } }, target: 'buffering' },
-                { guard: { type: 'replyProgressIs', params: { progress: 'synthesizing' } }, target: 'synthesizing' },
-                { guard: { type: 'replyProgressIs', params: { progress: 'generating' } }, target: 'generating' },
-                { target: 'thinking' },
-              ],
-            },
-            /** Waiting for the LLM's first token. */
-            thinking: {
-              after: { llmFirstToken: 'stalled' },
-              on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
-            },
-            /** The LLM is slow: a filler plays while we keep waiting, up to `llmGiveUp`. */
-            stalled: {
-              entry: 'sendFiller',
+            /** Speech ended; waiting for the STT final. */
+            finalizing: {
               after: {
-                llmGiveUp: {
-                  target: '#session.idle',
-                  actions: [{ type: 'cancelReply', params: { reason: 'llm_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
-                },
-              },
-              on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
-            },
-            /** Tokens flow; waiting for the first clause to reach TTS. */
-            generating: { on: { 'tts.requested': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'synthesizing' } } },
-            /**
-             * TTS working on the first clause. Each missed deadline asks the TTS actor for the next engine;
-             * after `tts.maxFallbacks` the turn ends rather than wait forever on a dead engine.
-             */
-            synthesizing: {
-              after: {
-                ttsFirstChunk: [
-                  { guard: 'canFallBack', target: 'synthesizing', reenter: true, actions: 'requestTtsFallback' },
-                  {
-                    target: '#session.idle',
-                    actions: [{ type: 'cancelReply', params: { reason: 'tts_timeout' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
-                  },
+                sttFinal: [
+                  { guard: 'hasPartialText', target: '#session.dialog.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
+                  { target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
                 ],
               },
-              on: { 'tts.first_chunk': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'buffering' } },
+              on: {
+                'stt.final': [
+                  {
+                    guard: and(['isUserTurn', 'isFalseInterruption']),
+                    target: '#session.dialog.processing',
+                    actions: [{ type: 'dropUtterance', params: { reason: 'false_interruption' } }, 'startResume'],
+                  },
+                  // It resumed as often as it may: the reply stays cut rather than loop.
+                  {
+                    guard: and(['isUserTurn', 'resumeLimitReached']),
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'resume_limited' } },
+                  },
+                  {
+                    guard: and(['isUserTurn', 'isIgnorableText']),
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'ignorable' } },
+                  },
+                  // Out of grammar (or mumbled): a re-prompt, never an intent.
+                  { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.dialog.processing', actions: 'startNotUnderstood' },
+                  // A yes or a no to the agent's question: acknowledged, not sent to the LLM.
+                  { guard: and(['isUserTurn', 'answersYesOrNo']), target: '#session.dialog.processing', actions: 'answerConfirmation' },
+                  { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.dialog.processing', actions: 'commitSpeculation' },
+                  { guard: and(['isUserTurn', 'eventHasText']), target: '#session.dialog.processing', actions: ['storeFinal', 'startVoiceReply'] },
+                  { guard: 'isUserTurn', target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
+                ],
+                'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+                // A new utterance before the last one was transcribed: the newer one wins.
+                'vad.speech_start': { target: 'hearing', actions: [{ type: 'discardSpeculation', params: { reason: 'new_utterance' } }, 'beginUtterance'] },
+              },
             },
-            /** Audio exists; the playback actor is handing the first frame to the sink. */
-            buffering: {},
           },
           on: {
-            'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.speaking' },
-            // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
-            'playback.finished': [
-              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
-              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
+            // A guess's progress, so the reply picks up where it is when the guess is committed.
+            'llm.started': { guard: 'isSpeculationTurn', actions: { type: 'advanceSpeculation', params: { progress: 'generating' } } },
+            'tts.requested': {
+              guard: and(['isSpeculationTurn', not('isAboutFiller')]),
+              actions: { type: 'advanceSpeculation', params: { progress: 'synthesizing' } },
+            },
+            'tts.first_chunk': {
+              guard: and(['isSpeculationTurn', not('isAboutFiller')]),
+              actions: { type: 'advanceSpeculation', params: { progress: 'buffering' } },
+            },
+            'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },
+            'tts.error': { guard: and(['isSpeculationTurn', 'isFatalTtsError']), actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } } },
+            'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
+            'user.text': [
+              {
+                guard: 'answersYesOrNo',
+                target: 'processing',
+                actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'answerConfirmation'],
+              },
+              { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
             ],
-            'llm.error': {
-              guard: 'isReplyTurn',
-              target: '#session.idle',
-              actions: [{ type: 'cancelReply', params: { reason: 'llm_error' } }, { type: 'dropUtterance', params: { reason: 'reply_failed' } }],
+            'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
+            'control.estop': {
+              target: 'idle',
+              actions: [
+                { type: 'discardSpeculation', params: { reason: 'turn_ended' } },
+                { type: 'dropUtterance', params: { reason: 'estop' } },
+              ],
             },
           },
         },
-        user: userRegion(false),
-      },
-      on: replyControl,
-    },
-    speaking: {
-      type: 'parallel',
-      states: {
-        reply: {
-          initial: 'playing',
-          states: { playing: {} },
-          on: {
-            'playback.finished': [
-              { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.listening', actions: 'finishReply' },
-              { guard: 'isReplyTurn', target: '#session.idle', actions: 'finishReply' },
-            ],
+        processing: {
+          type: 'parallel',
+          entry: 'spawnReplyActors',
+          states: {
+            reply: {
+              initial: 'routing',
+              states: {
+                // A SAY has its text; a committed guess may be further along.
+                routing: {
+                  always: [
+                    { guard: 'isSayReply', target: 'generating' },
+                    { guard: { type: 'replyProgressIs', params: { progress: 'buffering' } }, target: 'buffering' },
+                    { guard: { type: 'replyProgressIs', params: { progress: 'synthesizing' } }, target: 'synthesizing' },
+                    { guard: { type: 'replyProgressIs', params: { progress: 'generating' } }, target: 'generating' },
+                    { target: 'thinking' },
+                  ],
+                },
+                /** Waiting for the LLM's first token. */
+                thinking: {
+                  after: { llmFirstToken: 'stalled' },
+                  on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
+                },
+                /** The LLM is slow: a filler plays while we keep waiting, up to `llmGiveUp`. */
+                stalled: {
+                  entry: 'sendFiller',
+                  after: {
+                    llmGiveUp: {
+                      target: '#session.dialog.idle',
+                      actions: [
+                        { type: 'cancelReply', params: { reason: 'llm_timeout' } },
+                        { type: 'dropUtterance', params: { reason: 'reply_failed' } },
+                      ],
+                    },
+                  },
+                  on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
+                },
+                /** Tokens flow; waiting for the first clause to reach TTS. */
+                generating: { on: { 'tts.requested': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'synthesizing' } } },
+                /**
+                 * TTS working on the first clause. Each missed deadline asks the TTS actor for the next engine;
+                 * after `tts.maxFallbacks` the turn ends rather than wait forever on a dead engine.
+                 */
+                synthesizing: {
+                  after: {
+                    ttsFirstChunk: [
+                      { guard: 'canFallBack', target: 'synthesizing', reenter: true, actions: 'requestTtsFallback' },
+                      {
+                        target: '#session.dialog.idle',
+                        actions: [
+                          { type: 'cancelReply', params: { reason: 'tts_timeout' } },
+                          { type: 'dropUtterance', params: { reason: 'reply_failed' } },
+                        ],
+                      },
+                    ],
+                  },
+                  on: { 'tts.first_chunk': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'buffering' } },
+                },
+                /** Audio exists; the playback actor is handing the first frame to the sink. */
+                buffering: {},
+              },
+              on: {
+                'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.dialog.speaking' },
+                // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
+                'playback.finished': [
+                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+                  { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
+                ],
+                'llm.error': {
+                  guard: 'isReplyTurn',
+                  target: '#session.dialog.idle',
+                  actions: [
+                    { type: 'cancelReply', params: { reason: 'llm_error' } },
+                    { type: 'dropUtterance', params: { reason: 'reply_failed' } },
+                  ],
+                },
+              },
+            },
+            user: userRegion(),
           },
+          on: replyControl,
         },
-        user: userRegion(true),
+        speaking: {
+          type: 'parallel',
+          states: {
+            reply: {
+              initial: 'playing',
+              states: { playing: {} },
+              on: {
+                'playback.finished': [
+                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+                  { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
+                ],
+              },
+            },
+            user: userRegion(),
+          },
+          on: replyControl,
+        },
+        ended: { type: 'final', entry: 'stopAllActors' },
       },
-      on: replyControl,
     },
-    ended: { type: 'final', entry: 'stopAllActors' },
+    actions: actionsRegion,
   },
 });
 

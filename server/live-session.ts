@@ -29,7 +29,7 @@ import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { detectSoundServer, listDevices, resolveDevices, type SoundServer } from '../adapters/audio/sound-server.js';
 import { createSoundServerSink } from '../adapters/audio/sound-server-sink.js';
-import { openCapture, openPlayback, type CaptureStream, type PlaybackStream } from '../adapters/audio/sound-server-stream.js';
+import { openCapture, openPlayback, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
@@ -152,7 +152,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const line = options.onLine ?? (() => undefined);
   const pool = buildEngines(config, { clock });
   const warming = pool.warmUp();
-  const { server, input, output, speaker, playbackLatencyMs } = await openDevices(config, options);
+  const { server, input, output, speaker } = await openDevices(config, options);
   const leadMs = options.leadMs ?? 60;
   const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
   const bus = createMessageBus(createMemoryTransport(), { clock });

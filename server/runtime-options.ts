@@ -9,6 +9,7 @@
  * startSession({ sessionId: 's1', bus, clock, engines, ...runtime }); // { config, pipeline }
  * ```
  */
+import type { ActionDeclaration } from '../adapters/actions/declaration.js';
 import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
@@ -46,15 +47,20 @@ const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Objec
 /** What the engines add to the options: the rule policy's fallback reply is the re-prompt for a rejected transcript. */
 export interface RuntimeExtras {
   notUnderstoodText?: string;
+  /** The declared actions (the `actions.path` file, or the library's). */
+  declaredActions?: ActionDeclaration[];
 }
 
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
+  // `session.activation` is the VAD actor's (the chart never gates audio).
+  const { activation, ...session } = config.session;
   return {
     // The chart's switches and derived settings come from where the application sets them.
     config: {
-      ...config.session,
+      ...session,
       minConfidence: config.stt.minConfidence,
+      declaredActions: extras.declaredActions ?? [],
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
       filler: config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },
@@ -70,6 +76,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
       ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+      activation: { mode: activation.mode, windowMs: activation.windowMs, stopPhrases: config.session.estop.phrases },
     },
   };
 }

@@ -58,6 +58,8 @@ export interface SessionHandle {
   ready(): Promise<void>;
   /** Publishes one microphone frame (s16le mono). */
   pushAudio(audio: Uint8Array, sampleRateHz: number): void;
+  /** The emergency stop: playback cleared, every action cancelled, the declared `stop` action sent. */
+  estop(): void;
   /** Ends the session (END), stops every child and unsubscribes. */
   stop(): Promise<void>;
 }
@@ -109,8 +111,11 @@ export function startSession(options: StartSessionOptions): SessionHandle {
       text: e.entry.text,
       interrupted: e.entry.interrupted,
       ...(e.entry.replyTurnId ? { replyTurnId: e.entry.replyTurnId } : {}),
+      ...(e.entry.action ? { action: e.entry.action } : {}),
     }),
   );
+  // The chart's own messages (the actions it asks for and cancels), stamped with this clock's time.
+  actor.on('publish', (e) => bus.publish({ ...e.message, atMs: clock.now() }));
   actor.subscribe({
     error: (error) => {
       // A bug in the chart must not take other sessions down: report it on this session only.
@@ -139,6 +144,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
     say: (text, sayOptions) => bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
     stopSpeaking: () => control('control.stop'),
+    estop: () => bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' }),
     ready: () => bus.flush(),
     pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),
     async stop() {

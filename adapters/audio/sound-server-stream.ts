@@ -45,7 +45,7 @@ export interface AudioStream {
   close(): Promise<void>;
 }
 
-export interface CaptureStream extends AudioStream {}
+export type CaptureStream = AudioStream;
 
 export interface PlaybackStream extends AudioStream {
   /** Queues audio for the device (s16le mono at the stream's rate). */

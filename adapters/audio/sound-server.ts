@@ -73,7 +73,7 @@ const field = (text: string, name: string) => new RegExp(`^${name}: (.*)$`, 'm')
  * exist; throws {@link SoundServerError} naming the fix when neither does.
  */
 export async function detectSoundServer(): Promise<SoundServer> {
-  let pulseFailure = '';
+  let pulseFailure: string;
   try {
     const { stdout } = await runClient('pactl', ['info']);
     const name = `${field(stdout, 'Server Name') ?? 'pulse'} ${field(stdout, 'Server Version') ?? ''}`.trim();
@@ -176,6 +176,8 @@ export function clientFailure(command: string, device: string | undefined, stder
   const what = device ? `"${device}"` : 'the default device';
   const said = stderr
     .split(/[\r\n]+/)
+    // The clients colour their messages with ANSI escapes (ESC, a control character, on purpose).
+    // eslint-disable-next-line no-control-regex
     .map((l) => l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim())
     .filter((l) => l && !l.startsWith('Time:'))
     .slice(-2)

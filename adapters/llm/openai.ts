@@ -9,10 +9,10 @@
  * const llm = createOpenAiLlm({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' });
  * ```
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { EngineError } from '../engine-error.js';
 import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
-import type { LlmDelta, LlmEngine } from './types.js';
+import type { ChatMessage, LlmDelta, LlmEngine, ToolChoice, ToolDefinition } from './types.js';
 
 export interface OpenAiLlmOptions extends OpenAiEndpoint {
   model: string;
@@ -20,8 +20,32 @@ export interface OpenAiLlmOptions extends OpenAiEndpoint {
   temperature?: number;
   /** Why 256: a spoken answer is a few sentences. */
   maxTokens?: number;
-  /** OpenAI tool definitions; calls come back as intents. */
-  tools?: OpenAI.Chat.Completions.ChatCompletionTool[];
+}
+
+type OpenAiMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** The chat history in the OpenAI wire shape: assistant tool calls and tool results included. */
+export function toOpenAiMessages(messages: ChatMessage[]): OpenAiMessage[] {
+  return messages.map((m): OpenAiMessage => {
+    if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+    if (m.role === 'assistant' && m.toolCalls?.length) {
+      return {
+        role: 'assistant',
+        content: m.content || null,
+        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+      };
+    }
+    return { role: m.role, content: m.content };
+  });
+}
+
+/** The tools and the choice in the OpenAI wire shape. */
+export function toOpenAiTools(tools: ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined) {
+  if (!tools?.length) return {};
+  return {
+    tools: tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    ...(toolChoice ? { tool_choice: typeof toolChoice === 'string' ? toolChoice : { type: 'function' as const, function: { name: toolChoice.name } } } : {}),
+  };
 }
 
 /** The server could not be reached or refused the request; the message names the URL and the fix. */
@@ -45,17 +69,17 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
         throw describe(error);
       }
     },
-    async *stream({ messages, signal }): AsyncGenerator<LlmDelta> {
+    async *stream({ messages, signal, tools, toolChoice }): AsyncGenerator<LlmDelta> {
       let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
       try {
         stream = await client.chat.completions.create(
           {
             model: options.model,
-            messages,
+            messages: toOpenAiMessages(messages),
             stream: true,
             temperature: options.temperature ?? 0.3,
             max_tokens: options.maxTokens ?? 256,
-            ...(options.tools ? { tools: options.tools } : {}),
+            ...toOpenAiTools(tools, toolChoice),
           },
           { signal },
         );

@@ -1,12 +1,14 @@
 /** Streaming text generation (an LLM or a deterministic dialog policy). */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { z } from 'zod';
+import type { ChatMessageSchema, ToolChoice, ToolDefinition } from '../../bus/messages.js';
+
+export type { ToolChoice, ToolDefinition } from '../../bus/messages.js';
+/** One chat message: system, user, assistant (with the tool calls it made) or a tool's result. */
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
 /**
- * A tool (function) call or an intent decided by the engine. The LLM actor publishes it on the bus as
- * `llm.tool_call` and, for intents, on `<prefix>.<sessionId>.intent.<name>` so a robot controller can act.
+ * A tool (function) call decided by the engine. The LLM actor publishes it as `llm.tool_call`; the session
+ * chart checks it against the declared actions and asks for the action (`action.request`).
  */
 export interface LlmToolCall {
   type: 'tool_call';
@@ -23,6 +25,9 @@ export interface LlmRequest {
   messages: ChatMessage[];
   /** Aborted on barge-in: the engine must stop generating, not only stop yielding. */
   signal: AbortSignal;
+  /** The tools the engine may call: the declared actions and the client's tools. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
 }
 
 export interface LlmEngine {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeMessage } from '../../bus/codec.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { Clock } from '../clock.js';
+import type { ChatMessage, ToolChoice, ToolDefinition } from '../llm/types.js';
 import { createChannel } from '../channel.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS, WorkerError, WorkerReplySchema, replyInbox, type WorkerReply, type WorkerStage } from './protocol.js';
 
@@ -22,7 +23,7 @@ export interface RemoteCallOptions {
 
 type RequestBody =
   | { stage: 'tts'; text: string; voice?: string; language?: string }
-  | { stage: 'llm'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> }
+  | { stage: 'llm'; messages: ChatMessage[]; tools?: ToolDefinition[]; toolChoice?: ToolChoice }
   | { stage: 'stt'; sampleRateHz: number; language?: string; audio: Uint8Array };
 
 export async function* callWorker(options: RemoteCallOptions, body: RequestBody): AsyncGenerator<WorkerReply> {

@@ -41,8 +41,9 @@ export function createRemoteTts(options: RemoteEngineOptions & { sampleRateHz: n
 export function createRemoteLlm(options: RemoteEngineOptions): LlmEngine {
   return {
     name: options.name ?? 'remote-llm',
-    async *stream({ messages, signal }) {
-      for await (const reply of callWorker({ ...options, stage: 'llm', signal }, { stage: 'llm', messages })) {
+    async *stream({ messages, signal, tools, toolChoice }) {
+      const request = { stage: 'llm' as const, messages, ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) };
+      for await (const reply of callWorker({ ...options, stage: 'llm', signal }, request)) {
         if (reply.kind === 'token') yield reply.text;
         else if (reply.kind === 'tool_call') yield { type: 'tool_call', id: reply.id, name: reply.name, arguments: reply.arguments };
       }

@@ -22,14 +22,14 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
-import { grammarConfidence } from './grammar-confidence.js';
+import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
-const PARTIAL_EVERY_MS = 200;
+export const PARTIAL_EVERY_MS = 200;
 
 export interface PocketsphinxOptions {
   /** Acoustic model directory (default: Debian's en-us model). */
@@ -58,6 +58,10 @@ export interface PocketsphinxOptions {
   sampleRateHz?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
+  /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
+  partialEveryMs?: number;
+  /** Diagnostics (benches): called with what each final's confidence was computed from. */
+  onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
 }
 
 interface Binding {
@@ -70,6 +74,9 @@ interface Binding {
   endUtt: (ps: unknown) => number;
   lookupWord: (ps: unknown, word: string) => string | null;
   nFrames: (ps: unknown) => number;
+  getFeat: (ps: unknown) => unknown;
+  cmnLiveGet: (cmn: unknown, vec: Float32Array) => void;
+  cmnLiveSet: (cmn: unknown, vec: Float32Array) => void;
 }
 
 /**
@@ -78,6 +85,8 @@ interface Binding {
  * no sentence.
  */
 interface Decoders {
+  /** The live cepstral mean of `ps`, `loop` and `plain`, in that order (undefined: absent or not reachable). */
+  cmn: Array<CmnAccess | undefined>;
   ps: unknown;
   loop?: unknown;
   plain?: unknown;
@@ -106,6 +115,47 @@ export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 /** Silence and filler "words" (`<sil>`, `[NOISE]`, `+breath+`, the phone loop's `SIL`). */
 const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
+/**
+ * A decoder's live cepstral mean (CMN), read and written with `cmn_live_get/set` on `feat_t.cmn_struct`,
+ * which the library exports no getter for. The offset (88) is the field's in sphinxbase 5prealpha on 64-bit
+ * Linux (Debian's `libsphinxbase3`); the struct's neighbouring fields are checked first (cepstrum size 13,
+ * one stream, CMN on, no AGC), and anything else leaves the mean alone rather than write to the wrong place.
+ */
+interface CmnAccess {
+  /** The model's prior (`-cmninit`), as the decoder started. */
+  initial: Float32Array;
+  get(): Float32Array;
+  set(mean: Float32Array): void;
+}
+
+function cmnAccess(lib: Binding, ps: unknown): CmnAccess | undefined {
+  const feat = lib.getFeat(ps);
+  if (!feat || koffi.sizeof('void *') !== 8) return undefined;
+  const ints = koffi.decode(feat, 'int32_t', 20) as number[];
+  const [cepsize, streams, cmnType, agcType] = [ints[4], ints[5], ints[17], ints[19]];
+  if (cepsize !== 13 || streams !== 1 || cmnType === 0 || agcType !== 0) return undefined;
+  const cmn = koffi.decode(feat, 88, 'void *') as unknown;
+  if (!cmn) return undefined;
+  const get = () => {
+    const mean = new Float32Array(cepsize);
+    lib.cmnLiveGet(cmn, mean);
+    return mean;
+  };
+  return { initial: get(), get, set: (mean) => lib.cmnLiveSet(cmn, mean) };
+}
+
+/**
+ * Why per channel: pocketsphinx moves its live cepstral mean toward each utterance it decodes, and the
+ * decoders are pooled across sessions, so a command's transcript and confidence depended on what other
+ * users had said (the same "stop" scored 0.79 four times in a row, then 0.53 after one "move forward two
+ * meters"). Resetting every utterance to the model's prior made it deterministic but lost the adaptation
+ * to the speaker: eSpeak's West Midlands English got 29 of 52 commands instead of 45. So each channel (a
+ * session's microphone, `SttStreamOptions.channel`) keeps its own mean: a new channel starts from the
+ * prior, and its utterances adapt only it. Why 1024: far more live sessions than a process serves; the
+ * least recently heard is forgotten first (13 floats per decoder each).
+ */
+const MAX_CHANNELS = 1024;
+
 export class PocketsphinxError extends Error {
   override name = 'PocketsphinxError';
 }
@@ -130,6 +180,9 @@ function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding 
     // The returned string is malloc'ed by pocketsphinx and never freed here: callers cache it per word.
     lookupWord: ps.func('const char *ps_lookup_word(void *ps, const char *word)'),
     nFrames: ps.func('int ps_get_n_frames(void *ps)'),
+    getFeat: ps.func('void *ps_get_feat(void *ps)'),
+    cmnLiveGet: sb.func('void cmn_live_get(void *cmn, _Out_ float *vec)'),
+    cmnLiveSet: sb.func('void cmn_live_set(void *cmn, const float *vec)'),
   };
 }
 
@@ -160,6 +213,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${fix}`);
   }
   const sampleRateHz = options.sampleRateHz ?? 16_000;
+  const partialEveryMs = options.partialEveryMs ?? PARTIAL_EVERY_MS;
   const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(sampleRateHz), '-logfn', '/dev/null'];
   const plainArgv = [...common, ...(grammarPath ? ['-jsgf', grammarPath, ...GRAMMAR_TUNING, ...WARP] : ['-lm', lm])];
   const argv = [...plainArgv, ...mllr];
@@ -176,7 +230,25 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const decoders = (): Decoders => idle.pop() ?? { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
+  const decoders = (): Decoders => {
+    const pooled = idle.pop();
+    if (pooled) return pooled;
+    const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
+    return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
+  };
+  /** Each channel's cepstral means (one per decoder of {@link Decoders.cmn}), least recently heard first. */
+  const channels = new Map<string, Array<Float32Array | undefined>>();
+  const restoreChannel = (d: Decoders, channel: string | undefined) => {
+    if (channel === undefined) return;
+    const saved = channels.get(channel);
+    d.cmn.forEach((c, i) => c?.set(saved?.[i] ?? c.initial));
+  };
+  const saveChannel = (d: Decoders, channel: string | undefined) => {
+    if (channel === undefined) return;
+    channels.delete(channel);
+    channels.set(channel, d.cmn.map((c) => c?.get()));
+    if (channels.size > MAX_CHANNELS) channels.delete(channels.keys().next().value!);
+  };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
   const pronunciations = new Map<string, string[]>();
@@ -191,7 +263,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
     const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
-    return grammarConfidence({ sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) });
+    const evidence: GrammarEvidence = { sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) };
+    const value = grammarConfidence(evidence);
+    options.onEvidence?.(text, evidence, value);
+    return value;
   };
   /**
    * The utterance again through the grammar decoder without the transform. Why: pocketsphinx's grammar
@@ -211,10 +286,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     async warmUp() {
       idle.push(decoders());
     },
-    createStream({ sampleRateHz: rate, onPartial, signal }) {
+    createStream({ sampleRateHz: rate, onPartial, signal, channel }) {
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
       const d = decoders();
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
+      restoreChannel(d, channel);
       for (const ps of all) lib.startUtt(ps);
       let sinceCheckMs = 0;
       let lastPartial = '';
@@ -225,6 +301,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         if (done) return;
         done = true;
         for (const ps of all) lib.endUtt(ps);
+        saveChannel(d, channel);
         idle.push(d);
       };
       signal.addEventListener('abort', release, { once: true });
@@ -242,7 +319,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
           heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;
-          if (sinceCheckMs >= PARTIAL_EVERY_MS) reportPartial();
+          if (sinceCheckMs >= partialEveryMs) reportPartial();
         },
         flushPartial() {
           if (!done) reportPartial();
@@ -259,6 +336,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
           const result: SttResult = text && d.loop ? { text, confidence: confidence(grammar, d.loop, text) } : { text };
           done = true;
           signal.removeEventListener('abort', release);
+          saveChannel(d, channel);
           idle.push(d);
           return result;
         },

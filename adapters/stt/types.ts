@@ -2,6 +2,12 @@
 export interface SttStreamOptions {
   sampleRateHz: number;
   language?: string;
+  /**
+   * The audio's source, e.g. the session (one microphone, one speaker). An engine that adapts to the
+   * speaker and channel as it hears them (pocketsphinx's live cepstral mean) keeps that per channel, so one
+   * user's utterances never tune the recognizer for another's; absent: the engine's shared state.
+   */
+  channel?: string;
   /** Called with the best hypothesis so far, when the engine has one. */
   onPartial(text: string): void;
   signal: AbortSignal;

@@ -67,7 +67,7 @@ export const CONFIG_DEFAULTS = {
     fakeTranscripts: [],
   },
   llm: {
-    /** Why rules: answers in ms, offline, and never invents an intent. */
+    /** Why rules: answers in ms, offline, and never asks for an action no rule names. */
     engine: 'rules',
     rulesPath: `${EXAMPLES_DIR}robot-rules.json`,
     /** Why gpt-4o-mini: OpenAI's small fast model; local servers want their own id here. */
@@ -85,6 +85,12 @@ export const CONFIG_DEFAULTS = {
     phrases: ['Hmm, let me see.', 'Okay.', 'Sorry, I did not catch that.'],
     /** Why on: a cold engine's first request is the slowest one the user would hear. */
     warmUp: true,
+  },
+  actions: {
+    /** Why the robot's set: the bundled grammar and rules command this robot (move, turn, navigate, stop). */
+    path: `${EXAMPLES_DIR}robot-actions.json` as string | null,
+    /** Why on: nothing else can reach an in-process bus, and a command that always fails teaches nothing. */
+    simulate: true,
   },
   memory: {
     cacheSize: 50,

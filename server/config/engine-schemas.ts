@@ -134,7 +134,7 @@ export const SttSchema = z
       .min(0)
       .max(1)
       .default(STT.minConfidence)
-      .describe('A final transcript with a lower confidence is not understood: a re-prompt, no intent (engines that report one: pocketsphinx with a grammar); 0: off.'),
+      .describe('A final transcript with a lower confidence is not understood: a re-prompt, no action (engines that report one: pocketsphinx with a grammar); 0: off.'),
     mllrPath: z.string().nullable().default(STT.mllrPath).describe("An MLLR transform of pocketsphinx's acoustic model for the grammar decoder; null: none."),
     baseUrl: z.url().optional().describe('The OpenAI-compatible transcription server (`stt.engine` openai).'),
     apiKey: z.string().optional().describe('Its API key; default: `OPENAI_API_KEY`.'),

@@ -73,7 +73,9 @@ const DEFAULT_TOLERANCE_MS = 25;
 const describeEmitted = (e: Emitted): string =>
   e.kind === 'notice'
     ? `notice ${e.code} ${e.turnId} "${e.detail}"`
-    : `history ${e.role} ${e.turnId} "${e.text}"${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`;
+    : e.kind === 'publish'
+      ? `publish ${e.message.type} ${JSON.stringify(e.message)}`
+      : `history ${e.role} ${e.turnId} "${e.text}"${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`;
 const describeAll = (list: readonly Emitted[]) => (list.length === 0 ? '(nothing)' : list.map(describeEmitted).join('; '));
 const plain = ({ seq: _s, eventSeq: _e, atMs: _a, ...rest }: RecordedEmitted): Emitted => rest as Emitted;
 /** Field order differs between a stored row and a live entry; compare with sorted keys. */
@@ -122,6 +124,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
   });
   actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail }));
   actor.on('history', (e) => actual.push({ kind: 'history', ...e.entry }));
+  actor.on('publish', (e) => actual.push({ kind: 'publish', message: e.message }));
   // Swallow the actor's error notification: an error status is compared like any other outcome.
   actor.subscribe({ error: () => undefined });
 

@@ -91,7 +91,7 @@ export function createRowWriter(db: Database.Database): RowWriter {
           break;
         }
         case 'emitted':
-          insert.emitted.run(row.recordingId, row.seq, row.eventSeq, row.atMs, row.emitted.kind, row.emitted.turnId, JSON.stringify(row.emitted));
+          insert.emitted.run(row.recordingId, row.seq, row.eventSeq, row.atMs, row.emitted.kind, emittedTurnId(row.emitted), JSON.stringify(row.emitted));
           break;
         case 'turn':
           insert.turn.run(row.recordingId, row.turn.turnId, row.ordinal, JSON.stringify(row.turn));
@@ -108,4 +108,9 @@ export function createRowWriter(db: Database.Database): RowWriter {
     return { events, outbox };
   });
   return { write: (rows) => run.immediate(rows) };
+}
+
+/** The turn an emitted row belongs to: a published message carries its own. */
+function emittedTurnId(emitted: Emitted): string {
+  return emitted.kind === 'publish' ? String(emitted.message.turnId ?? '-') : emitted.turnId;
 }

@@ -16,6 +16,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import { ActionRecordSchema } from '../../bus/messages.js';
 import { TurnTimelineSchema } from '../../bus/messages.js';
 import { DatabaseVersionError } from './errors.js';
 
@@ -101,19 +102,23 @@ export function migrate(db: Database.Database, file: string): void {
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
-/** A notice or history entry the chart emitted while processing event `eventSeq`. */
+/** A notice, history entry or published action message the chart emitted while processing event `eventSeq`. */
 export const EmittedSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('notice'), turnId: z.string(), code: z.string(), detail: z.string() }).strict(),
   z
     .object({
       kind: z.literal('history'),
       turnId: z.string(),
-      role: z.enum(['user', 'assistant']),
+      role: z.enum(['user', 'assistant', 'action']),
       text: z.string(),
       interrupted: z.boolean(),
       pending: z.boolean(),
+      replyTurnId: z.string().optional(),
+      action: ActionRecordSchema.optional(),
     })
     .strict(),
+  /** An action request or cancel the chart published. */
+  z.object({ kind: z.literal('publish'), message: z.object({ type: z.string() }).passthrough() }).strict(),
 ]);
 export type Emitted = z.infer<typeof EmittedSchema>;
 

@@ -70,7 +70,7 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
           send(request.replyTo, { kind: 'chunk', seq: seq++, audio });
         }
       } else if (options.stage === 'llm' && request.type === 'llm.request') {
-        for await (const delta of options.engine.stream({ messages: request.messages, signal })) {
+        for await (const delta of options.engine.stream({ messages: request.messages, signal, ...(request.tools ? { tools: request.tools } : {}), ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) })) {
           if (signal.aborted) break;
           send(request.replyTo, typeof delta === 'string' ? { kind: 'token', text: delta } : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments });
         }

@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildEngines, type EnginePool, type SessionBinding } from '../../server/engine-pool.js';
 import { inputConditioningFrom, type SinkKind } from '../../server/runtime-options.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 async function bindWith(audio: Record<string, unknown>, sinkKind?: SinkKind) {
   const clock = new ManualClock();

@@ -46,7 +46,10 @@ function lines(child: ChildProcessWithoutNullStreams) {
     buffer = parts.pop()!;
     for (const line of parts) {
       seen.push(line);
-      for (const w of waiters.splice(0)) (w.test(line) ? w.resolve() : waiters.push(w));
+      for (const w of waiters.splice(0)) {
+        if (w.test(line)) w.resolve();
+        else waiters.push(w);
+      }
     }
   });
   return {

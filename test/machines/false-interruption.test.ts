@@ -65,11 +65,12 @@ describe('false-interruption resume', () => {
     expect(h.context().replyTurnId).toBe('r1');
     await h.ttsAudio(800, true);
     await h.advance(100);
-    // Now a real interruption with words: the resumed reply is cut for good.
+    // Now a real interruption with words (a resumed reply takes one to be cut): it is cut for good.
     await h.speechStart();
+    await h.sttPartial('turn');
     await h.advance(500);
     await h.speechEnd();
-    await h.sttFinal('stop');
+    await h.sttFinal('turn left');
     expect(h.context().replyTurnId).toBe('u2');
     const assistant = h.context().history.filter((e) => e.role === 'assistant');
     // "Okay then," was heard before the resume; of "here it is." (3 words, 800 ms) 600 ms were heard: 2 words.

@@ -1,0 +1,95 @@
+/**
+ * The vocabulary the session chart speaks across its boundary: notice codes and the reasons a reply is
+ * cancelled, an utterance dropped, a guess discarded or an action ended. Each is a const tuple and the
+ * union type derived from it, so a client compares against an exported name, never a bare string.
+ *
+ * @example
+ * ```ts
+ * import { NoticeCode, isNoticeCode } from 'voice-agent';
+ * bus.subscribe(bus.subjects.forEvent('robot-1', 'session.notice'), (m) => {
+ *   if (m.type === 'session.notice' && m.code === NoticeCode.estop) console.log('emergency stop', m.detail);
+ * });
+ * ```
+ */
+
+const enumOf = <const T extends readonly string[]>(values: T) => Object.fromEntries(values.map((v) => [v, v])) as { readonly [K in T[number]]: K };
+
+/** Every `session.notice` code. */
+export const NOTICE_CODES = [
+  'early_end_of_turn',
+  'utterance_dropped',
+  'not_understood',
+  'reply_cancelled',
+  'reply_resumed',
+  'speculation_started',
+  'speculation_committed',
+  'speculation_discarded',
+  'stt_final_timeout',
+  'tts_first_chunk_deadline',
+  'llm_slow',
+  'llm_slow_filler',
+  'no_input',
+  /** An action was asked for and refused before it left the agent (unknown, invalid, over its rate). */
+  'action_refused',
+  /** An action waits for the user's yes or no. */
+  'action_confirming',
+  /** An action ended without a result: cancelled, failed, rejected, timed out. */
+  'action_ended',
+  /** A stop phrase, a client's button or a keyword spotter stopped everything at once. */
+  'estop',
+] as const;
+export type NoticeCode = (typeof NOTICE_CODES)[number];
+export const NoticeCode = enumOf(NOTICE_CODES);
+
+/** Why a reply was cancelled (`reply_cancelled`'s detail). */
+export const REPLY_CANCEL_REASONS = [
+  'barge_in',
+  'stop',
+  'end',
+  'new_text',
+  'say',
+  'tts_failed',
+  'tts_timeout',
+  'llm_error',
+  'llm_timeout',
+  'estop',
+  'action_refused',
+  'action_confirm',
+  'action_answered',
+] as const;
+export type ReplyCancelReason = (typeof REPLY_CANCEL_REASONS)[number];
+export const ReplyCancelReason = enumOf(REPLY_CANCEL_REASONS);
+
+/** Why an utterance was dropped (`utterance_dropped`'s detail). */
+export const UTTERANCE_DROP_REASONS = [
+  'too_short_to_interrupt',
+  'too_few_words_to_interrupt',
+  'spoke_over_uninterruptible',
+  'false_interruption',
+  'ignorable',
+  'empty_transcript',
+  'stt_final_timeout',
+  'stt_error',
+  'replaced_by_text',
+  'replaced_by_say',
+  'reply_failed',
+  'estop',
+  'resume_limited',
+] as const;
+export type UtteranceDropReason = (typeof UTTERANCE_DROP_REASONS)[number];
+export const UtteranceDropReason = enumOf(UTTERANCE_DROP_REASONS);
+
+/** Why a speculative reply was thrown away (`speculation_discarded`'s detail). */
+export const SPECULATION_DISCARD_REASONS = ['replaced', 'turn_ended', 'user_went_on', 'new_utterance', 'llm_error', 'tts_failed'] as const;
+export type SpeculationDiscardReason = (typeof SPECULATION_DISCARD_REASONS)[number];
+
+/** Why an action was cancelled (`action.cancel`'s reason), following what declared it cancellable. */
+export const ACTION_CANCEL_REASONS = ['barge_in', 'stop', 'new_command', 'estop', 'end', 'timeout', 'declined', 'confirm_timeout', 'client'] as const;
+export type ActionCancelReason = (typeof ACTION_CANCEL_REASONS)[number];
+export const ActionCancelReason = enumOf(ACTION_CANCEL_REASONS);
+
+/** Why an action was refused before it left the agent (`action.rejected`'s reason when the agent refuses). */
+export const ACTION_REFUSAL_REASONS = ['unknown_action', 'invalid_arguments', 'rate_limited', 'busy', 'executor_rejected', 'no_executor'] as const;
+export type ActionRefusalReason = (typeof ACTION_REFUSAL_REASONS)[number];
+
+export const isNoticeCode = (value: string): value is NoticeCode => (NOTICE_CODES as readonly string[]).includes(value);
