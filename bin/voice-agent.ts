@@ -46,6 +46,28 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run a recording through a session; writes the reply track and the per-turn timeline',
     run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
   },
+  live: {
+    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--timeline FILE] [--config FILE]',
+    summary: "one session on this machine's microphone and speaker (PulseAudio, PipeWire or ALSA) until Ctrl-C",
+    details: [
+      'Echo cancellation is on (audio.echoCancel "auto" = on for a speaker), its reference shifted by the latency',
+      "the sound server reports. Ctrl-C ends the session and writes the timeline (run --timeline's format).",
+      '',
+      '  --input DEVICE           microphone: a pulse source or an ALSA hw:CARD,DEVICE (default: the server\'s default)',
+      '  --output DEVICE          speaker: a pulse sink or an ALSA device (default: the server\'s default)',
+      '  --timeline FILE          where the timeline goes (default: live.timeline.json)',
+      '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
+      '  --capture-latency MS     the microphone buffer (default 20)',
+      '',
+      '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',
+    ],
+    run: async (args) => (await import('./commands/live.js')).runLiveCommand(args),
+  },
+  devices: {
+    usage: 'voice-agent devices [--json]',
+    summary: "list this machine's inputs and outputs (the names `live --input/--output` take)",
+    run: async (args) => (await import('./commands/devices.js')).runDevicesCommand(args),
+  },
   say: {
     usage: 'voice-agent say "text" --out file.wav [--config FILE]',
     summary: 'speak a text with the configured TTS chain into a WAV file',
@@ -110,28 +132,6 @@ const COMMANDS: Record<string, Command> = {
     usage: 'voice-agent export --db FILE --session ID [--out DIR]',
     summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',
     run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
-  },
-  live: {
-    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--timeline FILE] [--config FILE]',
-    summary: "one session on this machine's microphone and speaker (PulseAudio, PipeWire or ALSA) until Ctrl-C",
-    details: [
-      'Echo cancellation is on (audio.echoCancel "auto" = on for a speaker), its reference shifted by the latency',
-      "the sound server reports. Ctrl-C ends the session and writes the timeline (run --timeline's format).",
-      '',
-      '  --input DEVICE           microphone: a pulse source or an ALSA hw:CARD,DEVICE (default: the server\'s default)',
-      '  --output DEVICE          speaker: a pulse sink or an ALSA device (default: the server\'s default)',
-      '  --timeline FILE          where the timeline goes (default: live.timeline.json)',
-      '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
-      '  --capture-latency MS     the microphone buffer (default 20)',
-      '',
-      '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',
-    ],
-    run: async (args) => (await import('./commands/live.js')).runLiveCommand(args),
-  },
-  devices: {
-    usage: 'voice-agent devices [--json]',
-    summary: "list this machine's inputs and outputs (the names `live --input/--output` take)",
-    run: async (args) => (await import('./commands/devices.js')).runDevicesCommand(args),
   },
 };
 
