@@ -40,6 +40,7 @@ import { buildEngines } from './engine-pool.js';
 import { remoteEngines } from './run-audio.js';
 import { inputConditioningFrom } from './runtime-options.js';
 import { startSession, type StartSessionOptions } from './session-host.js';
+import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
 /** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
@@ -157,12 +158,15 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
+  let robot: ReturnType<typeof startSimulatedRobot>;
   try {
     await warming;
     const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
     const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
     const sessionEngines = engines.inputConditioner ? { ...engines, inputConditioner: stampedConditioner(engines.inputConditioner, stamps) } : engines;
+    // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
+    robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
     const session = startSession({ sessionId, bus, clock, engines: sessionEngines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
     const timeline = createTimelineRecorder(bus, sessionId);
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
@@ -207,6 +211,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     engines.release();
     return result;
   } finally {
+    await robot?.close();
     sink.close();
     await Promise.all([mic?.close(), speaker.close()]);
     await bus.close();
