@@ -95,6 +95,8 @@ export interface LiveResult {
   /** Speaker frames dropped after event-loop stalls (the device had played silence in their place). */
   droppedFrames: number;
   captureLatencyMs: number;
+  /** The echo step's own alignment after the shift (its delay estimate, how often it moved). */
+  echoDelay?: { alignedMs: number; estimatedMs: number | undefined; moves: number };
   /** Speaker underruns since the session started listening. */
   underruns: number;
   /** Why the session ended: `signal`, or the client failure's message. */
@@ -126,6 +128,7 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps): InputCondi
     steps: inner.steps,
     process: (audio, atMs) => inner.process(audio, stamps.shift() ?? atMs),
     close: () => inner.close(),
+    ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
   };
 }
 
@@ -164,14 +167,15 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
     const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
-    const sessionEngines = engines.inputConditioner ? { ...engines, inputConditioner: stampedConditioner(engines.inputConditioner, stamps) } : engines;
+    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps) : undefined;
+    const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
     // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
     robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
     const session = startSession({ sessionId, bus, clock, engines: sessionEngines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
     const timeline = createTimelineRecorder(bus, sessionId);
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.history'), (m) => {
-      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
+      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
     });
     await session.ready();
 
@@ -202,6 +206,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       droppedFrames: sink.stats.droppedFrames,
       captureLatencyMs: mic.latencyMs(),
       underruns: speaker.underruns - underrunsBefore,
+      ...(conditioner?.echoDelay?.() ? { echoDelay: conditioner.echoDelay()! } : {}),
       endedBy,
       sessionConfig: pool.runtime.config,
     };

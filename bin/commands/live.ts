@@ -54,6 +54,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       captureLatencyMs: round(result.captureLatencyMs),
       echoShiftMs: round(result.echoShiftMs),
       underruns: result.underruns,
+      ...(result.echoDelay ? { echoDelay: result.echoDelay } : {}),
       endedBy: result.endedBy,
     };
     writeFileSync(timelineFile, `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`);

@@ -113,7 +113,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       soundServer: { playbackLatencyMs: number; echoShiftMs: number; underruns: number };
     };
     const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-    console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}`);
+    console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}\n${out.seen.join("\n")}`);
     expect(timeline.input).toBe('room.monitor');
     // Every command heard as said, each answered to the end (and its action's outcome too): no turn of
     // its own echo, no reply cut short.
