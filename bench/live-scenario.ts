@@ -23,6 +23,7 @@ import { systemClock } from '../adapters/clock.js';
 import { loadConfig } from '../server/config.js';
 import { buildTts } from '../server/engines.js';
 import { runLive } from '../server/live-session.js';
+import type { TurnTimeline } from '../server/timeline.js';
 import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
@@ -131,6 +132,31 @@ export interface LiveScenarioOptions {
   commands?: string[];
   /** The echo's level at the microphone (default 0 dB: the loopback as it is). */
   echoGainDb?: number;
+  /** A noise floor played into the room, dBFS (default none). */
+  noiseDb?: number;
+}
+
+/** Each command's turn (the first reply that started playing after it was played and before the next one), measured. */
+function mouthToEar(
+  { playedAt, turns, silences, roomLoud, speakerLoud }: { playedAt: number[]; turns: TurnTimeline[]; silences: number[]; roomLoud: number[]; speakerLoud: number[] },
+  progress: (line: string) => void,
+) {
+
+  return playedAt.flatMap((startMs, i) => {
+    const endMs = playedAt[i + 1] ?? Number.POSITIVE_INFINITY;
+    const index = turns.findIndex((t) => t.firstAudioAtMs !== undefined && t.firstAudioAtMs > startMs && t.firstAudioAtMs < endMs);
+    const turn = turns[index];
+    if (!turn || turn.firstAudioAtMs === undefined || turn.voiceEndAtMs === undefined) return [];
+    const earMs = speakerLoud.find((t) => t - WINDOW_MS >= startMs);
+    if (earMs === undefined) return [];
+    const onsetMs = earMs - WINDOW_MS;
+    const mouthMs = roomLoud.filter((t) => t >= startMs && t <= onsetMs).at(-1);
+    if (mouthMs === undefined) return [];
+    const silence = silences[index] ?? 0;
+    const echoMs = roomLoud.find((t) => t > earMs);
+    progress(`  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started (leading silence ${silence} ms); its echo in the room ${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`);
+    return [{ audible: onsetMs - mouthMs, mouthToEar: onsetMs - silence - mouthMs, silence, pipeline: turn.firstAudioAtMs - turn.voiceEndAtMs, mic: turn.voiceEndAtMs - mouthMs, speaker: onsetMs - silence - turn.firstAudioAtMs }];
+  });
 }
 
 export async function runLiveScenario(progress: (line: string) => void, options: LiveScenarioOptions = {}): Promise<LiveRow[]> {
@@ -139,7 +165,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     progress(`live: skipped (${missing})`);
     return [];
   }
-  const room = await startPulseRoom({ echoDelayMs: ECHO_DELAY_MS, ...(options.echoGainDb !== undefined ? { echoGainDb: options.echoGainDb } : {}) });
+  const room = await startPulseRoom({ echoDelayMs: ECHO_DELAY_MS, ...(options.echoGainDb !== undefined ? { echoGainDb: options.echoGainDb } : {}), ...(options.noiseDb !== undefined ? { noiseDb: options.noiseDb } : {}) });
   const saved = { ...process.env };
   Object.assign(process.env, room.env);
   delete process.env.PULSE_SERVER;
@@ -183,19 +209,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     await Promise.all(recorders.map((r) => r.close()));
     for (const t of result.turns) progress(`  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`);
     const silences = await leadingSilences(result.turns.map((t) => t.heardText ?? ''));
-    const rows = result.turns.flatMap((turn, i) => {
-      const startMs = playedAt[i];
-      if (startMs === undefined || turn.firstAudioAtMs === undefined || turn.voiceEndAtMs === undefined) return [];
-      const earMs = speakerLoud.find((t) => t - WINDOW_MS >= startMs);
-      if (earMs === undefined) return [];
-      const onsetMs = earMs - WINDOW_MS;
-      const mouthMs = roomLoud.filter((t) => t >= startMs && t <= onsetMs).at(-1);
-      if (mouthMs === undefined) return [];
-      const silence = silences[i] ?? 0;
-      const echoMs = roomLoud.find((t) => t > earMs);
-      progress(`  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started (leading silence ${silence} ms); its echo in the room ${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`);
-      return [{ audible: onsetMs - mouthMs, mouthToEar: onsetMs - silence - mouthMs, silence, pipeline: turn.firstAudioAtMs - turn.voiceEndAtMs, mic: turn.voiceEndAtMs - mouthMs, speaker: onsetMs - silence - turn.firstAudioAtMs }];
-    });
+    const rows = mouthToEar({ playedAt, turns: result.turns, silences, roomLoud, speakerLoud }, progress);
     return [
       {
         scenario: 'live',

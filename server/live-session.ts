@@ -7,13 +7,13 @@
  * Echo cancellation is on unless `audio.echoCancel` is "off" (a device sink: "auto" means on). Its
  * reference is what the session wrote to the speaker, placed where the sink model plays it; the
  * microphone's samples are placed where they were captured, on a capture clock that counts samples per
- * client chunk. Both are then aligned by what the sound server reports: a microphone sample is stamped
- * `playback queue + capture latency` earlier than its arrival — the playback queue being the audio
- * written but not yet played (pacat's bytes written less the stream's playing position, the server's
- * `pa_stream_get_time`), the capture latency the recording stream's `pa_stream_get_latency` — so that what
+ * client chunk. Both are then aligned by the latencies the sound server reports: a microphone sample is
+ * stamped `playback latency + capture latency` earlier than its arrival (`pa_stream_get_latency` of each
+ * stream, printed by `pacat -v` / `parec -v` every 50 ms; the median of the last ~1.2 s), so that what
  * the canceller sees as simultaneous is what the speaker played and the microphone heard at once, and the
- * canceller's tail (`audio.echoTailMs`) covers only the room. The applied shift follows the reports when
- * they move by more than {@link SHIFT_STEP_MS}.
+ * canceller's tail (`audio.echoTailMs`) covers only the room. The sink keeps the client's pipe empty
+ * (sound-server-sink.ts), so the server's latency is the whole way to the speaker. The applied shift
+ * follows the reports when they move by more than {@link SHIFT_STEP_MS}.
  *
  * @example
  * ```ts
@@ -40,6 +40,7 @@ import { buildEngines } from './engine-pool.js';
 import { remoteEngines } from './run-audio.js';
 import { inputConditioningFrom } from './runtime-options.js';
 import { startSession, type StartSessionOptions } from './session-host.js';
+import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
 /** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
@@ -85,7 +86,7 @@ export interface LiveResult {
   history: readonly HistoryEntry[];
   startedAtMs: number;
   endedAtMs: number;
-  /** The microphone's stamp shift last applied (playback queue + capture latency as reported), ms. */
+  /** The microphone's stamp shift last applied (playback + capture latency as reported), ms. */
   echoShiftMs: number;
   /** The server's reported playback latency (median of the last reports), ms. */
   playbackLatencyMs: number;
@@ -94,6 +95,8 @@ export interface LiveResult {
   /** Speaker frames dropped after event-loop stalls (the device had played silence in their place). */
   droppedFrames: number;
   captureLatencyMs: number;
+  /** The echo step's own alignment after the shift (its delay estimate, how often it moved). */
+  echoDelay?: { alignedMs: number; estimatedMs: number | undefined; moves: number };
   /** Speaker underruns since the session started listening. */
   underruns: number;
   /** Why the session ended: `signal`, or the client failure's message. */
@@ -125,6 +128,7 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps): InputCondi
     steps: inner.steps,
     process: (audio, atMs) => inner.process(audio, stamps.shift() ?? atMs),
     close: () => inner.close(),
+    ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
   };
 }
 
@@ -157,24 +161,28 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
+  let robot: ReturnType<typeof startSimulatedRobot>;
   try {
     await warming;
     const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
     const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
-    const sessionEngines = engines.inputConditioner ? { ...engines, inputConditioner: stampedConditioner(engines.inputConditioner, stamps) } : engines;
+    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps) : undefined;
+    const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
+    // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
+    robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
     const session = startSession({ sessionId, bus, clock, engines: sessionEngines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
     const timeline = createTimelineRecorder(bus, sessionId);
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.history'), (m) => {
-      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
+      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
     });
     await session.ready();
 
     const capture = captureInto(config, { clock, ...(engines.inputConditioner ? { stamps } : {}), push: (frame) => session.pushAudio(frame, config.audio.inputRateHz) });
     mic = await openCapture(server, { ...(input ? { device: input } : {}), sampleRateHz: config.audio.inputRateHz, latencyMs: options.captureLatencyMs ?? 20, onData: capture.onData });
     const micStream = mic;
-    capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
+    capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
@@ -198,6 +206,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       droppedFrames: sink.stats.droppedFrames,
       captureLatencyMs: mic.latencyMs(),
       underruns: speaker.underruns - underrunsBefore,
+      ...(conditioner?.echoDelay?.() ? { echoDelay: conditioner.echoDelay()! } : {}),
       endedBy,
       sessionConfig: pool.runtime.config,
     };
@@ -207,6 +216,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     engines.release();
     return result;
   } finally {
+    await robot?.close();
     sink.close();
     await Promise.all([mic?.close(), speaker.close()]);
     await bus.close();

@@ -27,13 +27,13 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     'capture-latency': { type: 'string' },
     ...CONFIG_OPTION,
   });
+  const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
+  const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
   const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
-  const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
   try {
     const result = await runLive({
       config,
@@ -54,6 +54,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       captureLatencyMs: round(result.captureLatencyMs),
       echoShiftMs: round(result.echoShiftMs),
       underruns: result.underruns,
+      ...(result.echoDelay ? { echoDelay: result.echoDelay } : {}),
       endedBy: result.endedBy,
     };
     writeFileSync(timelineFile, `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`);

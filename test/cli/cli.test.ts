@@ -126,6 +126,9 @@ describe('voice-agent CLI', () => {
       [['worker'], /missing the stage/],
       [['worker', 'tts'], /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/],
       [['demo', 'now'], /Unexpected argument 'now'|unexpected argument/],
+      [['live', '--input'], /Option '--input <value>' argument missing/],
+      [['live', '--playback-latency', 'soon'], /--playback-latency takes a positive number of milliseconds/],
+      [['devices', 'all'], /Unexpected argument 'all'|unexpected argument/],
     ];
     await Promise.all(
       cases.map(async ([args, message]) => {
