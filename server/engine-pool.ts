@@ -180,7 +180,7 @@ async function bindInputConditioner(
     agc: conditioning.agc,
     noiseSuppression: conditioning.noiseSuppression,
     ...(switches ? { switches } : {}),
-    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
+    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, delayEstimation: conditioning.echoDelayEstimation, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
   });
   return { conditioner, sink: tap?.sink ?? sink };
 }

@@ -29,6 +29,7 @@ export type SinkKind = 'device' | 'client' | 'file';
 export interface InputConditioning {
   echoCancel: boolean;
   echoTailMs: number;
+  echoDelayEstimation: boolean;
   residualEchoSuppression: boolean;
   echoSuppression: boolean;
   highPassHz: number;
@@ -105,6 +106,15 @@ export function recordOptionsFrom(config: AppConfig): RecordOptions {
 
 /** The conditioning a session with this kind of sink runs: `audio.echoCancel` "auto" cancels echo on a device only. */
 export function inputConditioningFrom(config: AppConfig, sinkKind: SinkKind): InputConditioning {
-  const { echoCancel, echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
-  return { echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'), echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression };
+  const { echoCancel, echoTailMs, echoDelayEstimation, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
+  return {
+    echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'),
+    echoTailMs,
+    echoDelayEstimation,
+    residualEchoSuppression,
+    echoSuppression,
+    highPassHz,
+    agc,
+    noiseSuppression,
+  };
 }

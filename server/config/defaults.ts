@@ -32,6 +32,8 @@ export const CONFIG_DEFAULTS = {
     echoCancel: 'auto',
     /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/audio/echo-delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
     echoTailMs: 500,
+    /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */
+    echoDelayEstimation: true,
     /** Why on: echo return loss enhancement 28 → 36 dB once converged (docs/audio-input.md). */
     residualEchoSuppression: true,
     /** Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands (docs/audio-input.md). */

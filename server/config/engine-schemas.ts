@@ -71,6 +71,10 @@ export const AudioSchema = z
       .default(AUDIO.echoCancel)
       .describe("Cancel the agent's own voice on the microphone; `auto`: where speaker and microphone are one device on the bus (robots), not for Realtime clients nor `run`."),
     echoTailMs: ms().min(20).max(1000).default(AUDIO.echoTailMs).describe('The echo path the canceller models (ms).'),
+    echoDelayEstimation: z
+      .boolean()
+      .default(AUDIO.echoDelayEstimation)
+      .describe('Estimate the playback-to-microphone delay and align the reference on it before the canceller; `live` turns it off and aligns on the delay the sound server reports.'),
     residualEchoSuppression: z.boolean().default(AUDIO.residualEchoSuppression).describe("speexdsp's residual echo suppressor, after the canceller."),
     echoSuppression: z.boolean().default(AUDIO.echoSuppression).describe('The echo suppressor, which mutes echo the filter has not learnt yet.'),
     highPassHz: z.number().min(0).max(1000).default(AUDIO.highPassHz).describe('High-pass cutoff before the VAD (Hz); 0: off.'),
