@@ -31,6 +31,11 @@ export interface SpottedPhrase {
    * over the same frames. Smaller spots more (and more falsely); long phrases need smaller values.
    */
   threshold: number;
+  /**
+   * The phrase must stand this far above the 300 ms before it (dB; see {@link Spotting.leadDb}): said
+   * after a pause, as one addresses a robot. Absent: anywhere, in running speech too.
+   */
+  minLeadDb?: number;
 }
 
 export interface KeywordSpotterOptions {
@@ -214,6 +219,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's phrases (${options.phrases.map((p) => p.phrase).join(', ')}): ${why}`);
   };
   const quietLevel = 32_768 * 10 ** (QUIET_DBFS / 20);
+  const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
   let log10PerUnit: number | undefined;
   /** The spottings the search reports now, each with its margin as a power of ten. */
   const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels): Spotting[] => {
@@ -273,8 +279,8 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           audioMs += ms;
           uttMs += ms;
           if (report && lib.getHyp(ps, [0])) {
-            const found = spottings(ps, audioMs, levels);
-            // A fresh search after each spotting: its hypothesis lists every phrase spotted in the utterance.
+            const found = spottings(ps, audioMs, levels).filter((s) => s.leadDb >= (minLead.get(s.phrase) ?? -Infinity));
+            // A fresh search after each spotting (kept or not): its hypothesis lists every phrase spotted in the utterance.
             restart();
             return found;
           }
