@@ -111,6 +111,7 @@ interface Binding {
   segProb: (seg: unknown, ascr: number[], lscr: number[], lback: number[]) => number;
   segFrames: (seg: unknown, sf: number[], ef: number[]) => void;
   getLogmath: (ps: unknown) => unknown;
+  nFrames: (ps: unknown) => number;
   logBase: (lmath: unknown) => number;
 }
 
@@ -138,6 +139,7 @@ function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding 
     segProb: ps.func('int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)'),
     segFrames: ps.func('void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)'),
     getLogmath: ps.func('void *ps_get_logmath(void *ps)'),
+    nFrames: ps.func('int ps_get_n_frames(void *ps)'),
     logBase: sb.func('double logmath_get_base(void *lmath)'),
   };
 }
@@ -207,6 +209,11 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
   const argv = ['-hmm', hmm, '-dict', dict, '-kws', listPath, '-beam', beam.toExponential(), '-samprate', String(sampleRateHz), '-logfn', '/dev/null', ...(options.searchArgs ?? [])];
   const idle: unknown[] = [];
+  /**
+   * Frames of audio each decoder has heard in the streams it served: its keyphrase search numbers frames
+   * from its creation, across utterances and streams (`ps_seg_frames`).
+   */
+  const searchFrames = new Map<unknown, number>();
 
   const decoder = (): unknown => {
     const reused = idle.pop();
@@ -222,7 +229,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
   let log10PerUnit: number | undefined;
   /** The spottings the search reports now, each with its margin as a power of ten. */
-  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels): Spotting[] => {
+  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels, base: number): Spotting[] => {
     log10PerUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)));
     const found: Spotting[] = [];
     // ps_seg_next frees the iterator after the last segment.
@@ -231,7 +238,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
       const [sf, ef] = [[0], [0]];
       lib.segFrames(seg, sf, ef);
-      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]!, ef[0]!), atAudioMs });
+      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]! - base, ef[0]! - base), atAudioMs });
     }
     return found;
   };
@@ -250,13 +257,14 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       let audioMs = 0;
       let uttMs = 0;
       const levels = utteranceLevels(sampleRateHz);
+      const base = searchFrames.get(ps) ?? 0;
       /** Bytes of a sample split across two pushes. */
       let odd: number | undefined;
+      const endUtt = () => lib.endUtt(ps);
       const restart = () => {
-        lib.endUtt(ps);
+        endUtt();
         lib.startUtt(ps);
         uttMs = 0;
-        levels.restart();
       };
       return {
         push(audio) {
@@ -279,7 +287,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           audioMs += ms;
           uttMs += ms;
           if (report && lib.getHyp(ps, [0])) {
-            const found = spottings(ps, audioMs, levels).filter((s) => s.leadDb >= (minLead.get(s.phrase) ?? -Infinity));
+            const found = spottings(ps, audioMs, levels, base).filter((s) => s.leadDb >= (minLead.get(s.phrase) ?? -Infinity));
             // A fresh search after each spotting (kept or not): its hypothesis lists every phrase spotted in the utterance.
             restart();
             return found;
@@ -289,14 +297,15 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
         },
         drain() {
           if (closed) return [];
-          const found = spottings(ps, audioMs, levels);
+          const found = spottings(ps, audioMs, levels, base);
           restart();
           return found;
         },
         close() {
           if (closed) return;
           closed = true;
-          lib.endUtt(ps);
+          endUtt();
+          searchFrames.set(ps, base + levels.frames);
           idle.push(ps);
         },
       };
@@ -306,10 +315,10 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
 
 interface UtteranceLevels {
   push(samples: Int16Array): void;
-  /** Mean level of the utterance's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
+  /** Mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
   lead(sf: number, ef: number): number;
-  /** A new utterance starts here (frame numbers of the search start again at 0). */
-  restart(): void;
+  /** 10 ms frames measured since the stream began. */
+  readonly frames: number;
 }
 
 /** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
@@ -319,13 +328,11 @@ const LEAD_SKIP_FRAMES = 3;
 /** Frames of power kept (10 s): longer than any phrase and its lead. */
 const KEPT_FRAMES = 1000;
 
-/** Power per 10 ms search frame, across utterances, to compare a phrase with what came before it. */
+/** Power per 10 ms search frame of the stream, to compare a phrase with what came before it. */
 function utteranceLevels(sampleRateHz: number): UtteranceLevels {
   const perFrame = sampleRateHz / 100;
   const powers = new Float64Array(KEPT_FRAMES);
-  /** Frames measured since the stream began, and where the current utterance began. */
   let frames = 0;
-  let uttStart = 0;
   let sum = 0;
   let count = 0;
   const mean = (from: number, to: number) => {
@@ -345,15 +352,14 @@ function utteranceLevels(sampleRateHz: number): UtteranceLevels {
       }
     },
     lead(sf, ef) {
-      const start = uttStart + sf;
-      const phrase = mean(start, uttStart + ef) ?? 0;
-      const before = mean(start - LEAD_SKIP_FRAMES - LEAD_FRAMES, start - LEAD_SKIP_FRAMES - 1);
+      const phrase = mean(sf, ef) ?? 0;
+      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
       // Nothing before the phrase (it began the stream): as after a pause.
       if (before === undefined) return 99;
       return Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10;
     },
-    restart() {
-      uttStart = frames;
+    get frames() {
+      return frames;
     },
   };
 }
