@@ -30,6 +30,10 @@ export interface ActivationSettings {
   wakePhrases: readonly string[];
   wakeThreshold: number;
   stopThreshold: number;
+  /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */
+  wakeLeadDb: number;
+  /** The same for a stop phrase. */
+  stopLeadDb: number;
   windowMs: number;
 }
 
@@ -42,6 +46,10 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   wakeThreshold: 1e-30,
   /** Why 1e-10: see docs/activation.md for false stops per hour and detections at each threshold. */
   stopThreshold: 1e-10,
+  /** Why 10 dB: see docs/activation.md. */
+  wakeLeadDb: 10,
+  /** Why 10 dB: see docs/activation.md. */
+  stopLeadDb: 10,
   /** Why 8 s: time to hear the reply and answer it; the window restarts whenever the conversation goes on. */
   windowMs: 8000,
 };
