@@ -185,7 +185,7 @@ export function normalizePhrase(phrase: string): string {
     .trim();
 }
 
-/** Words of the phrases missing from the dictionary (checked only to explain a failed start). */
+/** Words of the phrases missing from the dictionary. */
 function missingWords(dictPath: string, phrases: readonly SpottedPhrase[]): string[] {
   const known = new Set(readFileSync(dictPath, 'utf8').split('\n').map((line) => line.split(/[\s(]/, 1)[0]));
   return [...new Set(phrases.flatMap((p) => normalizePhrase(p.phrase).split(' ')))].filter((w) => !known.has(w));
@@ -203,6 +203,9 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   for (const [what, path] of [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict]] as const) {
     if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${INSTALL_HINT}, or set the path`);
   }
+  // pocketsphinx skips a phrase with an unknown word and spots the rest: it would never wake, silently.
+  const missing = missingWords(dict, options.phrases);
+  if (missing.length > 0) throw new PocketsphinxError(`keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`);
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
@@ -221,9 +224,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
     const ps = config ? lib.init(config) : null;
     if (ps) return ps;
-    const missing = missingWords(dict, options.phrases);
-    const why = missing.length > 0 ? `the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words, or add them there` : 'check the model paths';
-    throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's phrases (${options.phrases.map((p) => p.phrase).join(', ')}): ${why}`);
+    throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
   };
   const quietLevel = 32_768 * 10 ** (QUIET_DBFS / 20);
   const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
