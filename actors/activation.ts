@@ -9,7 +9,7 @@
  * - `push`: opened and closed by `control.listen` (a client's button, the page's Space key); while open
  *   the user's silence does not end the utterance, closing it does.
  *
- * In every mode, `control.listen {open: true}` opens (in `wake`, for a window) and `{open: false}` closes
+ * In `wake` and `push`, `control.listen {open: true}` opens (in `wake`, for a window) and `{open: false}` closes
  * at once, ending an utterance in progress. Manual turn detection (`audio.commit`, the Realtime
  * `turn_detection: null`) is never gated: a commit is itself the user's decision to talk.
  *
