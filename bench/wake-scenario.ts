@@ -143,7 +143,7 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
   };
   const hits = (which: 'wake' | 'stop', exponent: number, lead: number | null) => (o: Observed) =>
     o.spots.some((x) => (which === 'wake' ? x.phrase === wake : isStop(x.phrase)) && x.log10Margin >= exponent && (lead === null || x.leadDb >= lead));
-  for (const lead of [null, defaults.wakeLeadDb]) for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, lead, hits('wake', e, lead)));
+  for (const lead of [...new Set([null, defaults.wakeLeadDb, 20])]) for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, lead, hits('wake', e, lead)));
   for (const lead of [null, defaults.stopLeadDb]) for (const e of STOP_EXPONENTS) rows.push(row('candidate', 'stop', 10 ** e, lead, hits('stop', e, lead)));
   const cpuMsPerSecond = Math.round((cpuUs / 1000 / audioSeconds) * 100) / 100;
   rows.push({ ...row('configured', 'wake', defaults.wakeThreshold, defaults.wakeLeadDb, (o) => o.reported.includes(wake)), cpuMsPerSecond });

@@ -65,6 +65,8 @@ export interface Spotting {
    * addresses a robot) stands well above what preceded it; one found inside running speech does not.
    */
   leadDb: number;
+  /** Where in the stream's audio the phrase ended (ms). */
+  endMs: number;
   /** Audio pushed into the stream, up to the frame that spotted the phrase (ms). */
   atAudioMs: number;
 }
@@ -160,6 +162,12 @@ export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
   return phrases.map(({ phrase, threshold }) => `${normalizePhrase(phrase)} /${threshold.toExponential()}/\n`).join('');
 }
 
+/** Why 200 ms: the search's own report delay (100 ms) and as long again for a better alignment of the same phrase. */
+const SETTLE_MS = 200;
+/** Why 1 s: in running speech new spottings keep coming; the older ones are judged by then. */
+const MAX_SETTLE_MS = 1000;
+/** The search reports a spotting this many frames after its end (`-kws_delay`'s default), plus our 20 ms pushes' half. */
+const KWS_DELAY_FRAMES = 11;
 /** pocketsphinx's default beam. */
 const DEFAULT_BEAM = 1e-48;
 /**
@@ -212,11 +220,6 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
   const argv = ['-hmm', hmm, '-dict', dict, '-kws', listPath, '-beam', beam.toExponential(), '-samprate', String(sampleRateHz), '-logfn', '/dev/null', ...(options.searchArgs ?? [])];
   const idle: unknown[] = [];
-  /**
-   * Frames of audio each decoder has heard in the streams it served: its keyphrase search numbers frames
-   * from its creation, across utterances and streams (`ps_seg_frames`).
-   */
-  const searchFrames = new Map<unknown, number>();
 
   const decoder = (): unknown => {
     const reused = idle.pop();
@@ -230,7 +233,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
   let log10PerUnit: number | undefined;
   /** The spottings the search reports now, each with its margin as a power of ten. */
-  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels, base: number): Spotting[] => {
+  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels, offset: number): Spotting[] => {
     log10PerUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)));
     const found: Spotting[] = [];
     // ps_seg_next frees the iterator after the last segment.
@@ -239,7 +242,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
       const [sf, ef] = [[0], [0]];
       lib.segFrames(seg, sf, ef);
-      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]! - base, ef[0]! - base), atAudioMs });
+      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]! + offset, ef[0]! + offset), endMs: (ef[0]! + offset) * FRAME_MS, atAudioMs });
     }
     return found;
   };
@@ -258,14 +261,51 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       let audioMs = 0;
       let uttMs = 0;
       const levels = utteranceLevels(sampleRateHz);
-      const base = searchFrames.get(ps) ?? 0;
+      /**
+       * The search's frame numbers are not the stream's (they go on across utterances and streams, and
+       * not always one per 10 ms of audio): the first spotting of an utterance, seen the moment the search
+       * reports it (its end + the report delay), ties the two; `undefined` until then.
+       */
+      let offset: number | undefined;
+      const tie = () => {
+        let lastEnd = -Infinity;
+        for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+          const [sf, ef] = [[0], [0]];
+          lib.segFrames(seg, sf, ef);
+          lastEnd = Math.max(lastEnd, ef[0]!);
+        }
+        if (lastEnd > -Infinity) offset = levels.frames - KWS_DELAY_FRAMES - lastEnd;
+      };
       /** Bytes of a sample split across two pushes. */
       let odd: number | undefined;
       const endUtt = () => lib.endUtt(ps);
       const restart = () => {
+        offset = undefined;
         endUtt();
         lib.startUtt(ps);
         uttMs = 0;
+      };
+      const hear = (samples: Int16Array): Spotting[] => {
+        lib.processRaw(ps, samples, samples.length, 0, 0);
+        levels.push(samples);
+        const ms = (samples.length / sampleRateHz) * 1000;
+        audioMs += ms;
+        uttMs += ms;
+        const spotted = offset === undefined || report ? Boolean(lib.getHyp(ps, [0])) : true;
+        if (spotted && offset === undefined) tie();
+        if (report && spotted) {
+          const found = spottings(ps, audioMs, levels, offset ?? 0);
+          // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
+          // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
+          // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
+          const age = (x: Spotting) => audioMs - x.endMs;
+          if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
+          // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
+          restart();
+          return found.filter((x) => age(x) >= SETTLE_MS && x.leadDb >= (minLead.get(x.phrase) ?? -Infinity));
+        }
+        if (report && (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < quietLevel))) restart();
+        return [];
       };
       return {
         push(audio) {
@@ -282,23 +322,16 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
           const samples = new Int16Array(n);
           new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
-          lib.processRaw(ps, samples, n, 0, 0);
-          levels.push(samples);
-          const ms = (n / sampleRateHz) * 1000;
-          audioMs += ms;
-          uttMs += ms;
-          if (report && lib.getHyp(ps, [0])) {
-            const found = spottings(ps, audioMs, levels, base).filter((s) => s.leadDb >= (minLead.get(s.phrase) ?? -Infinity));
-            // A fresh search after each spotting (kept or not): its hypothesis lists every phrase spotted in the utterance.
-            restart();
-            return found;
-          }
-          if (report && (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < quietLevel))) restart();
-          return [];
+          // 20 ms at a time: the first spotting of an utterance ties the search's frames to the stream's the
+          // moment it is reported (see `offset`), so the hypothesis is looked at every 20 ms.
+          const step = sampleRateHz / 50;
+          const found: Spotting[] = [];
+          for (let at = 0; at < n; at += step) found.push(...hear(samples.subarray(at, Math.min(n, at + step))));
+          return found;
         },
         drain() {
           if (closed) return [];
-          const found = spottings(ps, audioMs, levels, base);
+          const found = spottings(ps, audioMs, levels, offset ?? 0);
           restart();
           return found;
         },
@@ -306,7 +339,6 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           if (closed) return;
           closed = true;
           endUtt();
-          searchFrames.set(ps, base + levels.frames);
           idle.push(ps);
         },
       };

@@ -21,7 +21,7 @@ describe('session.activation', () => {
     expect(buildKeywordSpotter(withMode('push'))!.phrases.map((p) => p.phrase)).toEqual(['stop', 'halt', 'emergency stop']);
     const wake = buildKeywordSpotter(withMode('wake'))!;
     expect(wake.phrases).toEqual([
-      { phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9 },
+      { phrase: 'hey robot', threshold: 1e-20, minLeadDb: 9 },
       { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 },
       { phrase: 'halt', threshold: 1e-10, minLeadDb: 15 },
       { phrase: 'emergency stop', threshold: 1e-10, minLeadDb: 15 },
