@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -48,7 +48,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live', 'wake'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -242,6 +242,11 @@ if (scenarios.includes('live')) {
   progress('live: mouth-to-ear of `voice-agent live` in a virtual room on a PulseAudio daemon of its own');
   lives.push(...(await (await import('./live-scenario.js')).runLiveScenario(progress)));
 }
+const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
+if (scenarios.includes('wake')) {
+  progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
+  wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -259,9 +264,10 @@ if (estops.length > 0) (await import('./estop-scenario.js')).printEstop(estops);
 if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOfTurn(endOfTurn);
 if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
+if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives];
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives, ...wakes];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

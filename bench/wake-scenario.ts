@@ -33,6 +33,8 @@ export interface WakeRow {
   kind: 'candidate' | 'configured';
   phrase: 'wake' | 'stop';
   threshold: number;
+  /** How far the phrase must stand above the 300 ms before it (dB); null: no such check. */
+  minLeadDb: number | null;
   distractorHours: number;
   /** Spottings in the distractors (for `stop`: in sentences without a stop phrase), per hour. */
   falsePerHour: number;
@@ -51,8 +53,8 @@ export interface WakeRow {
 interface Observed {
   part: WakePart;
   fresh: boolean;
-  /** Best margin per phrase spotted in the part (low-threshold pass). */
-  margins: Map<string, number>;
+  /** Spottings in the part (low-threshold pass). */
+  spots: Spotting[];
   /** Phrases the session's spotter reported during the part. */
   reported: string[];
 }
@@ -90,11 +92,9 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
       cpuUs += used.user + used.system;
       feed(scanStream, part.samples);
       feed(scanStream, pause);
-      const margins = new Map<string, number>();
-      const drained = scanStream.drain();
-      if (process.env.WAKE_DUMP) for (const s of drained) process.stdout.write(`DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\t${s.leadDb}\n`);
-      for (const s of drained) margins.set(s.phrase, Math.max(margins.get(s.phrase) ?? -Infinity, s.log10Margin));
-      observed.push({ part, fresh: freshVoiceNames.has(part.voice ?? ''), margins, reported });
+      const spots = scanStream.drain();
+      if (process.env.WAKE_DUMP) for (const s of spots) process.stdout.write(`DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\t${s.leadDb}\n`);
+      observed.push({ part, fresh: freshVoiceNames.has(part.voice ?? ''), spots, reported });
       if (part.kind === 'speech' || part.kind === 'noise') distractorSamples += part.samples.length + pause.length;
       if (observed.length % 200 === 0) progress(`  ${observed.length} parts, ${(distractorSamples / CORPUS_RATE_HZ / 60).toFixed(1)} min of distractors`);
     }
@@ -115,7 +115,7 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
   const saysStop = (text: string) => stops.some((p) => ` ${normalizePhrase(text)} `.includes(` ${p} `));
   const isStop = (phrase: string) => stops.includes(phrase);
   const rows: WakeRow[] = [];
-  const row = (kind: WakeRow['kind'], which: 'wake' | 'stop', threshold: number, hit: (o: Observed) => boolean): WakeRow => {
+  const row = (kind: WakeRow['kind'], which: 'wake' | 'stop', threshold: number, minLeadDb: number | null, hit: (o: Observed) => boolean): WakeRow => {
     const distractorParts = observed.filter((o) => (o.part.kind === 'speech' || o.part.kind === 'noise') && !(which === 'stop' && saysStop(o.part.text)));
     const falseCount = distractorParts.filter(hit).length;
     const trialParts = observed.filter((o) => o.part.kind === which);
@@ -129,6 +129,7 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
       kind,
       phrase: which,
       threshold,
+      minLeadDb,
       distractorHours: Math.round(hours * 1000) / 1000,
       falsePerHour: Math.round((falseCount / hours) * 10) / 10,
       falseCount,
@@ -140,12 +141,13 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
       freshDetectedPercent: pct(freshDetected, theirs.length),
     };
   };
-  const margin = (o: Observed, which: 'wake' | 'stop') => Math.max(-Infinity, ...[...o.margins].filter(([p]) => (which === 'wake' ? p === wake : isStop(p))).map(([, m]) => m));
-  for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, (o) => margin(o, 'wake') >= e));
-  for (const e of STOP_EXPONENTS) rows.push(row('candidate', 'stop', 10 ** e, (o) => margin(o, 'stop') >= e));
-  const cpuMsPerSecond = Math.round(cpuUs / 1000 / audioSeconds * 100) / 100;
-  rows.push({ ...row('configured', 'wake', defaults.wakeThreshold, (o) => o.reported.includes(wake)), cpuMsPerSecond });
-  rows.push({ ...row('configured', 'stop', defaults.stopThreshold, (o) => o.reported.some(isStop)), cpuMsPerSecond });
+  const hits = (which: 'wake' | 'stop', exponent: number, lead: number | null) => (o: Observed) =>
+    o.spots.some((x) => (which === 'wake' ? x.phrase === wake : isStop(x.phrase)) && x.log10Margin >= exponent && (lead === null || x.leadDb >= lead));
+  for (const lead of [...new Set([null, defaults.wakeLeadDb, 20])]) for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, lead, hits('wake', e, lead)));
+  for (const lead of [null, defaults.stopLeadDb]) for (const e of STOP_EXPONENTS) rows.push(row('candidate', 'stop', 10 ** e, lead, hits('stop', e, lead)));
+  const cpuMsPerSecond = Math.round((cpuUs / 1000 / audioSeconds) * 100) / 100;
+  rows.push({ ...row('configured', 'wake', defaults.wakeThreshold, defaults.wakeLeadDb, (o) => o.reported.includes(wake)), cpuMsPerSecond });
+  rows.push({ ...row('configured', 'stop', defaults.stopThreshold, defaults.stopLeadDb, (o) => o.reported.some(isStop)), cpuMsPerSecond });
   return rows;
 }
 
@@ -153,11 +155,11 @@ export function printWake(rows: WakeRow[]): void {
   if (rows.length === 0) return;
   const hours = rows[0]!.distractorHours;
   console.log(`\nWake and stop phrases spotted offline (pocketsphinx keyphrase search; ${hours} h of distractors; targets: false wakes ≤ 1 / hour, wake phrases detected ≥ 95 %)\n`);
-  console.log('| phrase | threshold | false per hour (count) | detected, grammar-bench voices | detected, fresh voices |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| phrase | threshold | lead ≥ | false per hour (count) | detected, grammar-bench voices | detected, fresh voices |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const mark = r.kind === 'configured' ? ' (default, as a session runs)' : '';
-    console.log(`| ${r.phrase} | ${r.threshold.toExponential(0)}${mark} | ${r.falsePerHour} (${r.falseCount}) | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`);
+    console.log(`| ${r.phrase} | ${r.threshold.toExponential(0)}${mark} | ${r.minLeadDb === null ? '—' : `${r.minLeadDb} dB`} | ${r.falsePerHour} (${r.falseCount}) | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`);
   }
   const cpu = rows.find((r) => r.cpuMsPerSecond !== undefined);
   if (cpu) console.log(`\nSpotting CPU per second of audio, as a session runs it: ${cpu.cpuMsPerSecond} ms`);

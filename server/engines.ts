@@ -179,7 +179,7 @@ export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefin
 export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefined {
   const { activation, estop } = config.session;
   if (activation.mode === 'always') return undefined;
-  const wake = activation.mode === 'wake' ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold })) : [];
-  const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold }))];
+  const wake = activation.mode === 'wake' ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold, minLeadDb: activation.wakeLeadDb })) : [];
+  const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold, minLeadDb: activation.stopLeadDb }))];
   return phrases.length > 0 ? createKeywordSpotter({ phrases }) : undefined;
 }

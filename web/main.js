@@ -388,7 +388,8 @@ view.textForm.addEventListener('submit', (event) => {
   render();
 });
 // Push-to-talk (`session.activation: push`; in `wake`, the same as saying the wake phrase): hold Space to
-// talk, outside the text box. The server opens the microphone on the press and ends the turn on the release.
+// talk, outside the page's controls (Space still presses a focused button and types in a text box). The
+// server opens the microphone on the press and ends the turn on the release.
 let spaceHeld = false;
 /** @param {boolean} open */
 const listen = (open) => {
@@ -397,7 +398,8 @@ const listen = (open) => {
   call.socket.send({ type: 'voice_agent.input_audio.listen', open });
 };
 document.addEventListener('keydown', (event) => {
-  if (event.code !== 'Space' || event.repeat || event.target === view.textInput || event.target === view.keyInput) return;
+  const target = /** @type {Element | null} */ (event.target);
+  if (event.code !== 'Space' || event.repeat || target?.closest?.('input, textarea, select, button, summary, [contenteditable]')) return;
   event.preventDefault();
   listen(true);
 });

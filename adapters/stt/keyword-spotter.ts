@@ -31,6 +31,11 @@ export interface SpottedPhrase {
    * over the same frames. Smaller spots more (and more falsely); long phrases need smaller values.
    */
   threshold: number;
+  /**
+   * The phrase must stand this far above the 300 ms before it (dB; see {@link Spotting.leadDb}): said
+   * after a pause, as one addresses a robot. Absent: anywhere, in running speech too.
+   */
+  minLeadDb?: number;
 }
 
 export interface KeywordSpotterOptions {
@@ -60,6 +65,8 @@ export interface Spotting {
    * addresses a robot) stands well above what preceded it; one found inside running speech does not.
    */
   leadDb: number;
+  /** Where in the stream's audio the phrase ended (ms). */
+  endMs: number;
   /** Audio pushed into the stream, up to the frame that spotted the phrase (ms). */
   atAudioMs: number;
 }
@@ -106,6 +113,7 @@ interface Binding {
   segProb: (seg: unknown, ascr: number[], lscr: number[], lback: number[]) => number;
   segFrames: (seg: unknown, sf: number[], ef: number[]) => void;
   getLogmath: (ps: unknown) => unknown;
+  nFrames: (ps: unknown) => number;
   logBase: (lmath: unknown) => number;
 }
 
@@ -133,6 +141,7 @@ function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding 
     segProb: ps.func('int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)'),
     segFrames: ps.func('void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)'),
     getLogmath: ps.func('void *ps_get_logmath(void *ps)'),
+    nFrames: ps.func('int ps_get_n_frames(void *ps)'),
     logBase: sb.func('double logmath_get_base(void *lmath)'),
   };
 }
@@ -153,6 +162,12 @@ export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
   return phrases.map(({ phrase, threshold }) => `${normalizePhrase(phrase)} /${threshold.toExponential()}/\n`).join('');
 }
 
+/** Why 200 ms: the search's own report delay (100 ms) and as long again for a better alignment of the same phrase. */
+const SETTLE_MS = 200;
+/** Why 1 s: in running speech new spottings keep coming; the older ones are judged by then. */
+const MAX_SETTLE_MS = 1000;
+/** The search reports a spotting this many frames after its end (`-kws_delay`'s default), plus our 20 ms pushes' half. */
+const KWS_DELAY_FRAMES = 11;
 /** pocketsphinx's default beam. */
 const DEFAULT_BEAM = 1e-48;
 /**
@@ -178,7 +193,7 @@ export function normalizePhrase(phrase: string): string {
     .trim();
 }
 
-/** Words of the phrases missing from the dictionary (checked only to explain a failed start). */
+/** Words of the phrases missing from the dictionary. */
 function missingWords(dictPath: string, phrases: readonly SpottedPhrase[]): string[] {
   const known = new Set(readFileSync(dictPath, 'utf8').split('\n').map((line) => line.split(/[\s(]/, 1)[0]));
   return [...new Set(phrases.flatMap((p) => normalizePhrase(p.phrase).split(' ')))].filter((w) => !known.has(w));
@@ -196,6 +211,9 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   for (const [what, path] of [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict]] as const) {
     if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${INSTALL_HINT}, or set the path`);
   }
+  // pocketsphinx skips a phrase with an unknown word and spots the rest: it would never wake, silently.
+  const missing = missingWords(dict, options.phrases);
+  if (missing.length > 0) throw new PocketsphinxError(`keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`);
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
@@ -209,14 +227,13 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
     const ps = config ? lib.init(config) : null;
     if (ps) return ps;
-    const missing = missingWords(dict, options.phrases);
-    const why = missing.length > 0 ? `the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words, or add them there` : 'check the model paths';
-    throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's phrases (${options.phrases.map((p) => p.phrase).join(', ')}): ${why}`);
+    throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
   };
   const quietLevel = 32_768 * 10 ** (QUIET_DBFS / 20);
+  const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
   let log10PerUnit: number | undefined;
   /** The spottings the search reports now, each with its margin as a power of ten. */
-  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels): Spotting[] => {
+  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels, offset: number): Spotting[] => {
     log10PerUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)));
     const found: Spotting[] = [];
     // ps_seg_next frees the iterator after the last segment.
@@ -225,7 +242,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
       const [sf, ef] = [[0], [0]];
       lib.segFrames(seg, sf, ef);
-      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]!, ef[0]!), atAudioMs });
+      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]! + offset, ef[0]! + offset), endMs: (ef[0]! + offset) * FRAME_MS, atAudioMs });
     }
     return found;
   };
@@ -244,13 +261,51 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       let audioMs = 0;
       let uttMs = 0;
       const levels = utteranceLevels(sampleRateHz);
+      /**
+       * The search's frame numbers are not the stream's (they go on across utterances and streams, and
+       * not always one per 10 ms of audio): the first spotting of an utterance, seen the moment the search
+       * reports it (its end + the report delay), ties the two; `undefined` until then.
+       */
+      let offset: number | undefined;
+      const tie = () => {
+        let lastEnd = -Infinity;
+        for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+          const [sf, ef] = [[0], [0]];
+          lib.segFrames(seg, sf, ef);
+          lastEnd = Math.max(lastEnd, ef[0]!);
+        }
+        if (lastEnd > -Infinity) offset = levels.frames - KWS_DELAY_FRAMES - lastEnd;
+      };
       /** Bytes of a sample split across two pushes. */
       let odd: number | undefined;
+      const endUtt = () => lib.endUtt(ps);
       const restart = () => {
-        lib.endUtt(ps);
+        offset = undefined;
+        endUtt();
         lib.startUtt(ps);
         uttMs = 0;
-        levels.restart();
+      };
+      const hear = (samples: Int16Array): Spotting[] => {
+        lib.processRaw(ps, samples, samples.length, 0, 0);
+        levels.push(samples);
+        const ms = (samples.length / sampleRateHz) * 1000;
+        audioMs += ms;
+        uttMs += ms;
+        const spotted = offset === undefined || report ? Boolean(lib.getHyp(ps, [0])) : true;
+        if (spotted && offset === undefined) tie();
+        if (report && spotted) {
+          const found = spottings(ps, audioMs, levels, offset ?? 0);
+          // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
+          // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
+          // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
+          const age = (x: Spotting) => audioMs - x.endMs;
+          if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
+          // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
+          restart();
+          return found.filter((x) => age(x) >= SETTLE_MS && x.leadDb >= (minLead.get(x.phrase) ?? -Infinity));
+        }
+        if (report && (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < quietLevel))) restart();
+        return [];
       };
       return {
         push(audio) {
@@ -267,30 +322,23 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
           // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
           const samples = new Int16Array(n);
           new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
-          lib.processRaw(ps, samples, n, 0, 0);
-          levels.push(samples);
-          const ms = (n / sampleRateHz) * 1000;
-          audioMs += ms;
-          uttMs += ms;
-          if (report && lib.getHyp(ps, [0])) {
-            const found = spottings(ps, audioMs, levels);
-            // A fresh search after each spotting: its hypothesis lists every phrase spotted in the utterance.
-            restart();
-            return found;
-          }
-          if (report && (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < quietLevel))) restart();
-          return [];
+          // 20 ms at a time: the first spotting of an utterance ties the search's frames to the stream's the
+          // moment it is reported (see `offset`), so the hypothesis is looked at every 20 ms.
+          const step = sampleRateHz / 50;
+          const found: Spotting[] = [];
+          for (let at = 0; at < n; at += step) found.push(...hear(samples.subarray(at, Math.min(n, at + step))));
+          return found;
         },
         drain() {
           if (closed) return [];
-          const found = spottings(ps, audioMs, levels);
+          const found = spottings(ps, audioMs, levels, offset ?? 0);
           restart();
           return found;
         },
         close() {
           if (closed) return;
           closed = true;
-          lib.endUtt(ps);
+          endUtt();
           idle.push(ps);
         },
       };
@@ -300,10 +348,10 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
 
 interface UtteranceLevels {
   push(samples: Int16Array): void;
-  /** Mean level of the utterance's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
+  /** Mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
   lead(sf: number, ef: number): number;
-  /** A new utterance starts here (frame numbers of the search start again at 0). */
-  restart(): void;
+  /** 10 ms frames measured since the stream began. */
+  readonly frames: number;
 }
 
 /** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
@@ -313,13 +361,11 @@ const LEAD_SKIP_FRAMES = 3;
 /** Frames of power kept (10 s): longer than any phrase and its lead. */
 const KEPT_FRAMES = 1000;
 
-/** Power per 10 ms search frame, across utterances, to compare a phrase with what came before it. */
+/** Power per 10 ms search frame of the stream, to compare a phrase with what came before it. */
 function utteranceLevels(sampleRateHz: number): UtteranceLevels {
   const perFrame = sampleRateHz / 100;
   const powers = new Float64Array(KEPT_FRAMES);
-  /** Frames measured since the stream began, and where the current utterance began. */
   let frames = 0;
-  let uttStart = 0;
   let sum = 0;
   let count = 0;
   const mean = (from: number, to: number) => {
@@ -339,15 +385,14 @@ function utteranceLevels(sampleRateHz: number): UtteranceLevels {
       }
     },
     lead(sf, ef) {
-      const start = uttStart + sf;
-      const phrase = mean(start, uttStart + ef) ?? 0;
-      const before = mean(start - LEAD_SKIP_FRAMES - LEAD_FRAMES, start - LEAD_SKIP_FRAMES - 1);
+      const phrase = mean(sf, ef) ?? 0;
+      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
       // Nothing before the phrase (it began the stream): as after a pause.
       if (before === undefined) return 99;
       return Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10;
     },
-    restart() {
-      uttStart = frames;
+    get frames() {
+      return frames;
     },
   };
 }

@@ -124,6 +124,8 @@ const ActivationSchema = z
     wakePhrases: phraseList.default(() => [...ACTIVATION.wakePhrases]).describe('Phrases that open listening (`wake`), spotted offline in all microphone audio.'),
     wakeThreshold: probability.default(ACTIVATION.wakeThreshold).describe('How sure the spotter must be of a wake phrase (a probability against a free phone loop; smaller wakes more often, also falsely).'),
     stopThreshold: probability.default(ACTIVATION.stopThreshold).describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
+    wakeLeadDb: z.number().min(-100).max(100).default(ACTIVATION.wakeLeadDb).describe('A wake phrase counts only this far louder than the 300 ms before it (dB): said after a pause, not inside running speech.'),
+    stopLeadDb: z.number().min(-100).max(100).default(ACTIVATION.stopLeadDb).describe('A stop phrase counts only this far louder than the 300 ms before it (dB); lower it to catch "stop" inside a sentence, at the cost of more false stops.'),
     windowMs: z.number().int().positive().default(ACTIVATION.windowMs).describe('How long listening stays open after the wake phrase, the user\'s last words or the agent\'s last reply (ms).'),
   })
   .strict()

@@ -21,7 +21,7 @@ function scriptedSpotter() {
     phrases: [],
     warmUp: async () => undefined,
     createStream: () => ({
-      push: (): Spotting[] => queued.splice(0).map((phrase) => ({ phrase, log10Margin: 0, durationMs: 500, leadDb: 20, atAudioMs: 0 })),
+      push: (): Spotting[] => queued.splice(0).map((phrase) => ({ phrase, log10Margin: 0, durationMs: 500, leadDb: 20, endMs: 0, atAudioMs: 0 })),
       drain: () => [],
       close: () => undefined,
     }),

@@ -42,7 +42,7 @@ describe('wake word (real engines)', () => {
     await stt.warmUp!();
     const stops = SESSION_DEFAULTS.estop.phrases;
     const keywordSpotter = createKeywordSpotter({
-      phrases: [...ACTIVATION.wakePhrases.map((phrase) => ({ phrase, threshold: ACTIVATION.wakeThreshold })), ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold }))],
+      phrases: [...ACTIVATION.wakePhrases.map((phrase) => ({ phrase, threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb })), ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb }))],
     });
     const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({
