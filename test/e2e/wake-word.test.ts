@@ -21,6 +21,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { SESSION_DEFAULTS } from '../../machines/session-defaults.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../server/config.js';
 import { startSession } from '../../server/session-host.js';
+import { loadActionsFile } from '../../adapters/actions/load.js';
 
 const RATE = 16_000;
 const FRAME_BYTES = 640;
@@ -49,7 +50,7 @@ describe('wake word (real engines)', () => {
       sessionId: 'wake',
       bus,
       clock,
-      config: { minConfidence: loadConfig().stt.minConfidence, notUnderstoodText: rules.fallback.reply },
+      config: { minConfidence: loadConfig().stt.minConfidence, notUnderstoodText: rules.fallback.reply, declaredActions: loadActionsFile('examples/robot-actions.json') },
       pipeline: { activation: { mode: 'wake', windowMs: ACTIVATION.windowMs, stopPhrases: stops } },
       engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink, keywordSpotter },
     });
@@ -101,10 +102,12 @@ describe('wake word (real engines)', () => {
     micOn = false;
     await mic;
     expect(ofType('control.listen')[0]).toMatchObject({ open: true, phrase: 'hey robot' });
-    expect(session.history().map((h) => [h.role, h.text])).toEqual([
+    // The command and its answer (the turn it asked for follows as an action entry and its outcome).
+    expect(session.history().filter((h) => h.role !== 'action').slice(0, 2).map((h) => [h.role, h.text])).toEqual([
       ['user', 'turn left'],
       ['assistant', 'Turning left.'],
     ]);
+    expect(session.history().find((h) => h.role === 'action')?.action).toMatchObject({ name: 'turn', arguments: { direction: 'left' } });
     await session.stop();
   }, 60_000);
 });
