@@ -66,6 +66,9 @@ const NUMERIC_MARKS = new Set(['.', ',', ':', ';', '–']);
 const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '»', '」', '』', '）', '】', '》', '*', '_', '`', '~']);
 const ABBREVIATIONS = new Set(['e.g', 'i.e', 'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'cf', 'fig']);
 
+// Each code point goes on its own (a joiner or variation selector left alone would be read out), so the
+// class lists them one by one on purpose.
+// eslint-disable-next-line no-misleading-character-class
 const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u{FE0E}\u{FE0F}\u{200D}\u{20E3}\u{E0020}-\u{E007F}]/gu;
 
 /**

@@ -7,11 +7,13 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
+import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 import type { MessageBus } from '../bus/message-bus.js';
+import type { ActivationOptions } from './activation.js';
 import type { ClauseChunkerOptions } from './clause-chunker.js';
 import type { VadSegmenterOptions } from './vad-segmenter.js';
 
@@ -39,6 +41,8 @@ export interface PipelineOptions {
   streamingTts: boolean;
   /** How long a memory lookup may delay the LLM request (ms). */
   memoryBudgetMs: number;
+  /** When microphone audio may open an utterance (`session.activation`); absent: always. */
+  activation?: ActivationOptions;
 }
 
 /** The pipeline's defaults, each with the reason for its value (the configuration schema refers to these). */
@@ -78,6 +82,8 @@ export interface SessionEngines {
   turnCompletion?: TurnCompletion;
   /** Optional microphone conditioning (echo canceller, high-pass, RNNoise, AGC), run by the VAD actor before the VAD. */
   inputConditioner?: InputConditioner;
+  /** Optional: the wake and stop phrases' spotter (`session.activation` `wake` or `push`), run by the VAD actor on all microphone audio. */
+  keywordSpotter?: KeywordSpotter;
 }
 
 export interface SessionActorDeps extends SessionEngines {

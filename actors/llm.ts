@@ -5,7 +5,7 @@
  * Stopping the actor (barge-in, STOP, END) aborts the engine request so generation really stops, and
  * nothing more is published for the turn.
  */
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import { errorMessage, errorType, isRetryable } from '../adapters/engine-error.js';
 import { isToolCall, type LlmToolCall } from '../adapters/llm/types.js';
 import { lookupWithinBudget } from '../adapters/memory/budget.js';

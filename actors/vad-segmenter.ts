@@ -60,6 +60,11 @@ export interface VadSegmenter {
   readonly speaking: boolean;
   /** While speaking: how long the user has been quiet (0 while voiced). */
   readonly silenceMs: number;
+  /**
+   * While true, silence does not end the utterance (pauses are still announced): push-to-talk, where
+   * releasing the key ends it. Settable at any time.
+   */
+  hold: boolean;
   reset(): void;
 }
 
@@ -89,6 +94,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
   let paused = false;
   let voicedFrames = 0;
   let framesSinceStart = 0;
+  let hold = false;
   const NONE: SegmenterEvent[] = [];
 
   const clearWindow = () => {
@@ -104,6 +110,12 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
     },
     get silenceMs() {
       return speaking ? quietRun * o.frameMs : 0;
+    },
+    get hold() {
+      return hold;
+    },
+    set hold(value: boolean) {
+      hold = value;
     },
     reset() {
       clearWindow();
@@ -153,7 +165,7 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
         paused = true;
         out.push({ kind: 'pause', silentMs: quietRun * o.frameMs });
       }
-      if (silentRun >= hangoverFrames) {
+      if (silentRun >= hangoverFrames && !hold) {
         const silenceMs = quietRun * o.frameMs;
         speaking = false;
         silentRun = 0;

@@ -11,12 +11,16 @@
  * Turn detection follows `control.configure`: `server_vad` (the default; its segmenter settings and the
  * engine's sensitivity can be changed) or `manual`, where audio is only buffered and each `audio.commit`
  * makes it one utterance (`audio.discard` drops it). In `server_vad`, `audio.commit` ends speech now.
+ *
+ * `session.activation` (`wake`, `push`: activation.ts) gates server-VAD mode: while the gate is closed,
+ * frames do not reach the segmenter, so nothing opens an utterance; the keyword spotter hears them all.
  */
 import { fromCallback } from 'xstate';
 import { createFramer } from '../adapters/audio/framer.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
+import { createActivationGate } from './activation.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
@@ -102,33 +106,48 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
       // Input frames may be any length; the engine needs exact frames (50 times a second per microphone,
       // so the framer copies only the frames that straddle two chunks).
       const frames = framer.push(audio);
+      if (gate) for (const frame of frames) gate.hear(frame);
       if (manual) {
         if (manualBuffer.length + frames.length > MAX_MANUAL_FRAMES) return reportOverflow();
         for (const frame of frames) manualBuffer.push(frame.slice());
         return;
       }
       for (const frame of frames) {
-        const events = segmenter.push(frame, vad.isSpeech(frame));
-        if (events.length === 0) continue;
-        for (const event of events) {
-          const atMs = clock.now();
-          if (event.kind === 'start') {
-            turnId = `u${++utterances}`;
-            seq = 0;
-            speechStartedAtMs = atMs;
-            bus.publish({ type: 'vad.speech_start', sessionId, turnId, atMs });
-          } else if (event.kind === 'audio') {
-            bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq: seq++, sampleRateHz: vad.sampleRateHz, audio: event.audio });
-          } else if (event.kind === 'pause') {
-            bus.publish({ type: 'vad.pause', sessionId, turnId, atMs, silentMs: event.silentMs });
-          } else if (event.kind === 'resume') {
-            bus.publish({ type: 'vad.resume', sessionId, turnId, atMs });
-          } else {
-            bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs, silenceMs: event.silenceMs });
-            if (pendingSegmenter) {
-              pendingSegmenter = false;
-              segmenter = createVadSegmenter(segmenterOptions);
-            }
+        if (gate && !gate.open && !segmenter.speaking) remember(frame);
+        else segment(frame);
+      }
+    };
+
+    /** Closed gate (`push`): the last `prefixPaddingMs` of frames, so a word begun just before the key is kept. */
+    const recent: Uint8Array[] = [];
+    const remember = (frame: Uint8Array) => {
+      if (gate?.mode !== 'push') return;
+      recent.push(frame.slice());
+      if (recent.length * vad.frameMs > (segmenterOptions.prefixPaddingMs ?? 200)) recent.shift();
+    };
+
+    const segment = (frame: Uint8Array) => {
+      segmenter.hold = gate?.holdsEnd ?? false;
+      const events = segmenter.push(frame, vad.isSpeech(frame));
+      for (const event of events) {
+        const atMs = clock.now();
+        if (event.kind === 'start') {
+          turnId = `u${++utterances}`;
+          seq = 0;
+          speechStartedAtMs = atMs;
+          bus.publish({ type: 'vad.speech_start', sessionId, turnId, atMs });
+        } else if (event.kind === 'audio') {
+          bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq: seq++, sampleRateHz: vad.sampleRateHz, audio: event.audio });
+        } else if (event.kind === 'pause') {
+          bus.publish({ type: 'vad.pause', sessionId, turnId, atMs, silentMs: event.silentMs });
+        } else if (event.kind === 'resume') {
+          bus.publish({ type: 'vad.resume', sessionId, turnId, atMs });
+        } else {
+          bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs, silenceMs: event.silenceMs });
+          gate?.speechEnded();
+          if (pendingSegmenter) {
+            pendingSegmenter = false;
+            segmenter = createVadSegmenter(segmenterOptions);
           }
         }
       }
@@ -159,8 +178,30 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
         const silenceMs = segmenter.silenceMs;
         segmenter.reset();
         bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: atMs - speechStartedAtMs, silenceMs });
+        gate?.speechEnded();
       }
     };
+
+    const gate = createActivationGate({
+      bus,
+      clock,
+      sessionId,
+      options: deps.pipeline.activation ?? { mode: 'always', windowMs: 0, stopPhrases: [] },
+      ...(deps.keywordSpotter ? { spotter: deps.keywordSpotter } : {}),
+      hooks: {
+        opened: () => {
+          if (manual) return;
+          segmenter.reset();
+          for (const frame of recent.splice(0)) segment(frame);
+        },
+        closed: () => {
+          if (manual) return;
+          if (segmenter.speaking) commit();
+          segmenter.reset();
+        },
+        speaking: () => segmenter.speaking,
+      },
+    });
 
     const configure = (detection: TurnDetection) => {
       if (detection.threshold !== undefined) vad.setThreshold?.(detection.threshold);
@@ -202,6 +243,7 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     const controls = (['control.configure', 'audio.commit', 'audio.discard'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onControl));
     return () => {
       stopped = true;
+      gate?.stop();
       sub.unsubscribe();
       for (const c of controls) c.unsubscribe();
       mic?.resampler?.close();

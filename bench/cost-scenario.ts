@@ -18,7 +18,7 @@ import { systemClock } from '../adapters/clock.js';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import { silentLogger } from '../server/logger.js';
 import { openRealtimeConnection, type RealtimeConnection } from '../server/realtime/connection.js';
-import type { ServerEvent } from '../server/realtime/responses.js';
+import type { ServerEvent } from '../server/realtime/server-events.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import { STOP_AFTER_MS } from './scenarios.js';
 import { benchServeConfig } from './server-scenario.js';

@@ -8,7 +8,7 @@
  * zero), in 20 ms frames. For each threshold:
  *
  * - **out of grammar accepted**: phrases outside the grammar that came out as a command (a non-empty
- *   transcript) with a confidence at or above the threshold — they would have become an intent;
+ *   transcript) with a confidence at or above the threshold — they would have become a command;
  * - **in grammar exact**: commands transcribed exactly as said and accepted.
  *
  * Also a threshold fitted on half of the voices and measured on the other half (`grammar-heldout.ts`), and

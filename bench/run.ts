@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake   one scenario (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -24,10 +24,9 @@ import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { Transport } from '../bus/transport.js';
-// Why every scenario is imported where it runs: a module's heap stays for the whole run (the page
-// scenario's browser driver, playwright-core, alone holds ~34 MB), and a server measured in this process
-// would pay for the bench's heap in garbage collection (75 MB live instead of 42 MB at 100 clients, a
-// full GC every ~0.5 s instead of every 5-10 s).
+// Why every scenario is imported where it runs: a module's heap stays for the whole run, and a server
+// measured in this process would pay for it in garbage collection (playwright-core alone holds ~34 MB;
+// docs/benchmarks.md, *Method*).
 import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { GuardRow } from './latency-guards.js';
@@ -41,6 +40,7 @@ import type { RecordsRow, WriteThroughputRow } from './records-scenario.js';
 import type { EchoRow } from './echo-scenario.js';
 import type { NoiseRow } from './noise-scenario.js';
 import type { InspectRow } from './inspect-scenario.js';
+import type { LiveRow } from './live-scenario.js';
 import { printCost, printGuards, printLocal, printPage, printRecords, printServer, printSessions, printTable } from './table.js';
 
 function arg(name: string): string | undefined {
@@ -48,7 +48,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop'] as const;
+const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live', 'wake'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -237,6 +237,16 @@ if (scenarios.includes('inspect')) {
     inspections.push(...(await runInspectScenario(sessions, quick ? 4000 : 10_000, progress)));
   }
 }
+const lives: LiveRow[] = [];
+if (scenarios.includes('live')) {
+  progress('live: mouth-to-ear of `voice-agent live` in a virtual room on a PulseAudio daemon of its own');
+  lives.push(...(await (await import('./live-scenario.js')).runLiveScenario(progress)));
+}
+const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
+if (scenarios.includes('wake')) {
+  progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
+  wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
+}
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -253,9 +263,11 @@ if (grammars.length > 0) (await import('./grammar-scenario.js')).printGrammar(gr
 if (estops.length > 0) (await import('./estop-scenario.js')).printEstop(estops);
 if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOfTurn(endOfTurn);
 if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
+if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
+if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections];
+  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives, ...wakes];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

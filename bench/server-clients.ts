@@ -255,9 +255,8 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
       }
       // Why three in four: a full reply plays ~6 s, a cancelled turn ~1 s; this keeps samples coming at 1
       // client while full replies (and their playback load) stay in the mix. Why drawn per client and turn:
-      // with every client on the same pattern (every fourth turn), all of them played their full replies at
-      // once and then all took short turns at once, a server load swinging between ~35 % and ~97 % every
-      // ~9 s that no set of independent users makes.
+      // on one shared pattern all clients played their full replies at once, then all took short turns at
+      // once, a load swinging every ~9 s that no set of independent users makes (docs/benchmarks.md).
       if (turnRoll(i, n, FULL_REPLY_SALT) >= FULL_REPLY_SHARE) {
         await sleep(STOP_AFTER_MS);
         turn.cancelAtMs = performance.now();

@@ -124,7 +124,7 @@ export function runFleet(options: FleetOptions, progress: (line: string) => void
   return new Promise((resolve, reject) => {
     // The fleet is the measuring instrument: its own full collections (100 clients parse a JSON delta of
     // base64 audio per 100 ms each) would count against the server, so it runs with the young generation
-    // the server has (four alternating pairs: p99 over ideal +7.8 to +9.5 against +9.7 to +13.6 ms without).
+    // the server has (docs/benchmarks.md, *Machine and method*).
     const child = fork(FLEET, ['--fleet-child'], { execArgv: [YOUNG_GENERATION_FLAG, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: FleetMessage) => {
       if (message.type === 'progress') progress(message.line);

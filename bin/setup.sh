@@ -3,7 +3,7 @@
 # packages. README's quick start and CI (.ci/run) both run this.
 #
 #   bin/setup.sh           the local speech stack (pocketsphinx) + npm install
-#   bin/setup.sh --tests   also what the tests use: nats-server, openssl, chromium
+#   bin/setup.sh --tests   also what the tests use: nats-server, openssl, chromium, pulseaudio
 #
 # Node is never installed or replaced when Node >= 20 is present (on images where Node comes from
 # NodeSource, `apt-get install nodejs npm` fails with "held broken packages").
@@ -50,6 +50,9 @@ if $tests; then
   command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
   # The browser page is tested in headless Chromium (driven by playwright-core).
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  # `voice-agent live` is tested in a virtual room on a PulseAudio daemon of the test's own.
+  command -v pulseaudio >/dev/null 2>&1 || need_apt+=(pulseaudio)
+  command -v pactl >/dev/null 2>&1 && command -v paplay >/dev/null 2>&1 || need_apt+=(pulseaudio-utils)
 fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -290,6 +290,11 @@ export const MessageSchemas = {
    */
   'control.estop': def('control.estop', { source: z.enum(['phrase', 'client', 'spotter']), phrase: z.string().max(200).optional() }),
   /**
+   * Open or close the microphone (`session.activation` `wake` and `push`; ignored in `always`): a client's
+   * push-to-talk button, or the keyword spotter on a wake phrase (`phrase`). Closing ends an utterance in progress.
+   */
+  'control.listen': def('control.listen', { open: z.boolean(), phrase: z.string().max(200).optional() }),
+  /**
    * The client played only `audioEndMs` of the reply `turnId` (its own buffer was flushed on
    * barge-in): the history keeps only the words within that much audio.
    */

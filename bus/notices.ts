@@ -37,8 +37,6 @@ export const NOTICE_CODES = [
   'action_ended',
   /** A stop phrase, a client's button or a keyword spotter stopped everything at once. */
   'estop',
-  /** A reply was cut by false interruptions more often than it may resume: it stays cut. */
-  'resume_limited',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

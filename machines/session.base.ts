@@ -210,6 +210,7 @@ export const baseSetup = setup({
         replyKind: null,
         sayText: null,
         replyUninterruptible: false,
+        resumesInReply: 0,
         history: entry.text ? historyWith(context, entry) : context.history,
         lastHeard: { turnId: done.turnId, segments: done.segments, prefix: context.replyPrefix },
       });
@@ -279,7 +280,8 @@ export const baseSetup = setup({
       });
       enqueue.emit({ type: 'notice', turnId, code: 'reply_resumed', detail: `${cut.turnId} from "${point.remaining.slice(0, 80)}"` });
     }),
-    forgetInterruptedReply: enqueueActions(({ enqueue }) => enqueue.assign({ interrupted: null })),
+    /** The cut reply will not go on; with it ends its count of resumes. */
+    forgetInterruptedReply: enqueueActions(({ enqueue, context }) => enqueue.assign({ interrupted: null, resumesInReply: context.replyTurnId === null ? 0 : context.resumesInReply })),
     /**
      * The user paused mid-sentence (not a complete command): guess the reply now. It is generated and
      * synthesized while the VAD's hangover runs, but its playback is held and its tool calls wait, so a guess

@@ -22,131 +22,8 @@
  */
 import { INITIAL_ACTIONS_CONTEXT } from './action-context.js';
 import { actionsRegion } from './actions.region.js';
+import { replyControl, userRegion } from './reply-regions.js';
 import { and, not, sessionSetup } from './session.setup.js';
-
-/** Picks up an utterance that began while the reply was still being prepared. */
-const routingState = {
-  always: [{ guard: and(['userIsSpeaking', 'isInterruptible']), target: 'candidate' }, { guard: 'userIsSpeaking', target: 'ignoring' }, { target: 'silent' }],
-} as const;
-
-/**
- * The user region of `processing` and `speaking`: speech here is a barge-in candidate. `processing`
- * always starts with the user silent (every way into it consumes or drops the utterance), while
- * `speaking` may start mid-utterance, so only it has the `routing` entry.
- */
-const userRegion = (startsMidUtterance: boolean) =>
-  ({
-    initial: startsMidUtterance ? 'routing' : 'silent',
-    states: {
-      ...(startsMidUtterance ? { routing: routingState } : {}),
-      silent: {
-        on: {
-          'vad.speech_start': [
-            { guard: 'isInterruptible', target: 'candidate', actions: 'beginUtterance' },
-            { target: 'ignoring', actions: 'beginUtterance' },
-          ],
-        },
-      },
-      /** Speech that has not yet passed the interruption policy; the agent keeps talking. */
-      candidate: {
-        after: {
-          minInterruption: [
-            {
-              guard: 'wordsSatisfied',
-              target: '#session.dialog.listening',
-              actions: [{ type: 'cancelReply', params: { reason: 'barge_in' } }, 'raiseBargeIn'],
-            },
-            { target: 'awaitingWords' },
-          ],
-        },
-        on: {
-          'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
-        },
-      },
-      /** Long enough, but the partial transcript has fewer words than `bargeIn.minWords`. */
-      awaitingWords: {
-        on: {
-          'stt.partial': [
-            {
-              guard: and(['isUserTurn', 'partialSatisfiesWords']),
-              target: '#session.dialog.listening',
-              actions: ['storePartial', { type: 'cancelReply', params: { reason: 'barge_in' } }, 'raiseBargeIn'],
-            },
-            { guard: 'isUserTurn', actions: 'storePartial' },
-          ],
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_few_words_to_interrupt' } } },
-        },
-      },
-      /** Uninterruptible reply (or barge-in disabled): the utterance is kept only if it outlasts the reply. */
-      ignoring: {
-        on: {
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'spoke_over_uninterruptible' } } },
-        },
-      },
-    },
-  }) as const;
-
-/** New requests while a reply runs replace it; STOP silences it. Shared by `processing` and `speaking`. */
-const replyControl = {
-  'control.stop': [
-    { guard: 'userIsSpeaking', target: '#session.dialog.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
-    { target: '#session.dialog.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
-  ],
-  'user.text': [
-    {
-      guard: 'answersYesOrNo',
-      target: '#session.dialog.processing',
-      reenter: true,
-      actions: [
-        { type: 'cancelReply', params: { reason: 'new_text' } },
-        { type: 'dropUtterance', params: { reason: 'replaced_by_text' } },
-        'answerConfirmation',
-      ],
-    },
-    {
-      target: '#session.dialog.processing',
-      reenter: true,
-      actions: [{ type: 'cancelReply', params: { reason: 'new_text' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'],
-    },
-  ],
-  // A refused call, or one that needs a yes first: the reply is replaced by what the agent says of it.
-  'llm.tool_call': [
-    {
-      guard: and(['isReplyTurn', 'callIsRefused']),
-      target: '#session.dialog.processing',
-      reenter: true,
-      actions: [{ type: 'cancelReply', params: { reason: 'action_refused' } }, 'sayForAction'],
-    },
-    {
-      guard: and(['isReplyTurn', 'callNeedsConfirmation']),
-      target: '#session.dialog.processing',
-      reenter: true,
-      actions: [{ type: 'cancelReply', params: { reason: 'action_confirm' } }, 'sayForAction'],
-    },
-  ],
-  // The emergency stop: silence now, and the utterance that said "stop" is not answered.
-  'control.estop': {
-    target: '#session.dialog.idle',
-    actions: [
-      { type: 'cancelReply', params: { reason: 'estop' } },
-      { type: 'dropUtterance', params: { reason: 'estop' } },
-    ],
-  },
-  'control.say': {
-    target: '#session.dialog.processing',
-    reenter: true,
-    actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
-  },
-  'tts.error': {
-    guard: and(['isReplyTurn', 'isFatalTtsError']),
-    target: '#session.dialog.idle',
-    actions: [
-      { type: 'cancelReply', params: { reason: 'tts_failed' } },
-      { type: 'dropUtterance', params: { reason: 'reply_failed' } },
-    ],
-  },
-} as const;
 
 export const sessionMachine = sessionSetup.createMachine({
   id: 'session',
@@ -429,7 +306,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 },
               },
             },
-            user: userRegion(false),
+            user: userRegion(),
           },
           on: replyControl,
         },
@@ -446,7 +323,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 ],
               },
             },
-            user: userRegion(true),
+            user: userRegion(),
           },
           on: replyControl,
         },

@@ -18,7 +18,7 @@
  */
 import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
-import { createInputConditioner, type InputConditioner } from '../adapters/audio/input-conditioner.js';
+import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import { loadRulesFile } from '../adapters/llm/rules.js';
@@ -28,8 +28,8 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, withPhraseCache, type RemoteContext } from './engines.js';
-import { inputConditioningFrom, runtimeOptionsFrom, type RuntimeOptions, type SinkKind } from './runtime-options.js';
+import { buildKeywordSpotter, buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, declaredActionsOf, withPhraseCache, type RemoteContext } from './engines.js';
+import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
   sessionId: string;
@@ -37,6 +37,12 @@ export interface SessionBinding {
   sink: AudioSink;
   /** Where the sink's audio is heard (decides `audio.echoCancel: "auto"`); default `device`. */
   sinkKind?: SinkKind;
+  /**
+   * Steps the client switches for its own session (a Realtime client's `noise_reduction`): with
+   * `audio.echoCancel: "auto"` its echo switch decides echo cancellation, and RNNoise runs when either
+   * the config or the client asks for it. The config's `on` / `off` win.
+   */
+  inputSwitches?: InputSwitches;
 }
 
 export interface BoundEngines extends SessionEngines {
@@ -65,6 +71,8 @@ type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
 
 export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
+  // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
+  const declaredActions = declaredActionsOf(config);
   const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
   const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
   const ttsSlot = (spec: AppConfig['tts']['engines'][number]): Slot<TtsEngine> =>
@@ -81,6 +89,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const memory = buildMemory(config);
   // The adaptive end of turn is off (`turn.completePauseMs` 0): no partial needs checking.
   const turnCompletion = config.session.turn.completePauseMs > 0 ? buildTurnCompletion(config) : undefined;
+  // Wake and stop phrases (`session.activation`): one decoder pool per process, a decoder per session.
+  const keywordSpotter = buildKeywordSpotter(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadSpeexDsp();
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -90,7 +100,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   return {
     config,
     // A rejected transcript is answered like a sentence the rule policy has no rule for.
-    runtime: runtimeOptionsFrom(config, config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    runtime: runtimeOptionsFrom(config, {
+      declaredActions,
+      ...(config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
+    }),
     get warm() {
       return warm;
     },
@@ -103,16 +116,21 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         }
         // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
         (await buildVad(config)).close?.();
+        await keywordSpotter?.warmUp();
         warm = true;
       })();
       return warming;
     },
-    async bind({ sessionId, bus, sink, sinkKind = 'device' }) {
+    async bind({ sessionId, bus, sink, sinkKind = 'device', inputSwitches }) {
       const remote: RemoteContext = { bus, clock, sessionId };
       const vad = await buildVad(config);
+      if (keywordSpotter && keywordSpotter.sampleRateHz !== vad.sampleRateHz) {
+        vad.close?.();
+        throw new Error(`session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`);
+      }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
-        input = await bindInputConditioner(config, sinkKind, { clock, sink, sampleRateHz: vad.sampleRateHz });
+        input = await bindInputConditioner(config, sinkKind, { clock, sink, sampleRateHz: vad.sampleRateHz, ...(inputSwitches ? { inputSwitches } : {}) });
       } catch (error) {
         vad.close?.();
         throw error;
@@ -127,6 +145,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(memory ? { memory } : {}),
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
+        ...(keywordSpotter ? { keywordSpotter } : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();
@@ -143,19 +162,50 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
 async function bindInputConditioner(
   config: AppConfig,
   sinkKind: SinkKind,
-  { clock, sink, sampleRateHz }: { clock: Clock; sink: AudioSink; sampleRateHz: number },
+  { clock, sink, sampleRateHz, inputSwitches }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
-  if (!conditioning.echoCancel && !conditioning.highPassHz && !conditioning.agc && !conditioning.noiseSuppression) return undefined;
+  const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
+  if (!switches && !conditioning.echoCancel && !conditioning.highPassHz && !conditioning.agc && !conditioning.noiseSuppression) return undefined;
   // A missing libspeexdsp fails before anything is allocated, with the install command.
   if (conditioning.echoCancel) loadSpeexDsp();
-  const tap = conditioning.echoCancel ? await tapEchoReference(sink, { clock, sampleRateHz }) : undefined;
+  const echoSwitchable = switches !== undefined && switches.canCancelEcho;
+  const tap =
+    conditioning.echoCancel || echoSwitchable
+      ? await tapEchoReference(sink, { clock, sampleRateHz, ...(switches && !conditioning.echoCancel ? { active: () => switches.echo } : {}) })
+      : undefined;
   const conditioner = await createInputConditioner({
     sampleRateHz,
     highPassHz: conditioning.highPassHz,
     agc: conditioning.agc,
     noiseSuppression: conditioning.noiseSuppression,
-    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
+    ...(switches ? { switches } : {}),
+    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, delayEstimation: conditioning.echoDelayEstimation, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
   });
   return { conditioner, sink: tap?.sink ?? sink };
+}
+
+/**
+ * A client's switches under the config: `audio.echoCancel` `on` / `off` override the client's echo
+ * switch (`auto` follows it, if libspeexdsp is there), `audio.noiseSuppression: true` forces RNNoise.
+ */
+function clientSwitches(config: AppConfig, conditioning: InputConditioning, client: InputSwitches): InputSwitches & { canCancelEcho: boolean } {
+  let canCancelEcho = conditioning.echoCancel;
+  if (config.audio.echoCancel === 'auto') {
+    try {
+      loadSpeexDsp();
+      canCancelEcho = true;
+    } catch {
+      // No libspeexdsp: a client asking for echo cancellation gets noise suppression only.
+    }
+  }
+  return {
+    canCancelEcho,
+    get echo() {
+      return conditioning.echoCancel || (canCancelEcho && client.echo);
+    },
+    get noiseSuppression() {
+      return conditioning.noiseSuppression || client.noiseSuppression;
+    },
+  };
 }

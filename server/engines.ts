@@ -11,7 +11,9 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
-import { createRuleMatcher, createRulePolicy, loadRulesFile } from '../adapters/llm/rules.js';
+import type { ActionDeclaration } from '../adapters/actions/declaration.js';
+import { loadActionsFile } from '../adapters/actions/load.js';
+import { assertRuleActionsDeclared, createRuleMatcher, createRulePolicy, loadRulesFile, type RulesConfig } from '../adapters/llm/rules.js';
 import { JsgfError, jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { grammarCompletion, ruleCompletion, type TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
@@ -19,6 +21,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
+import { createKeywordSpotter, type KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
@@ -92,13 +95,33 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
 export function buildLlm(config: AppConfig, clock: Clock, remote?: RemoteContext): LlmEngine {
   if (config.llm.engine === 'fake') return createFakeLlm({ clock, reply: config.llm.fakeReply });
   if (config.llm.engine === 'remote') return createRemoteLlm(needRemote('llm', remote));
-  if (config.llm.engine === 'rules') return createRulePolicy(loadRulesFile(config.llm.rulesPath));
+  if (config.llm.engine === 'rules') return createRulePolicy(loadCheckedRules(config));
   if (config.llm.engine === 'openai') {
     if (!config.llm.baseUrl) throw new ConfigError('llm.engine "openai" needs llm.baseUrl (VA_LLM__BASE_URL), e.g. http://127.0.0.1:11434/v1 for Ollama');
     const { baseUrl, model, temperature, maxTokens, apiKey } = config.llm;
     return createOpenAiLlm({ baseUrl, model, temperature, maxTokens, ...(apiKey ? { apiKey } : {}) });
   }
   throw unavailable('llm', config.llm.engine, ['rules', 'openai', 'fake', 'remote']);
+}
+
+/** The declared actions (`actions.path`; none when it is null), validated: errors name the file and the field. */
+export function declaredActionsOf(config: AppConfig): ActionDeclaration[] {
+  return config.actions.path === null ? [] : loadActionsFile(config.actions.path);
+}
+
+/**
+ * The rule policy's rules, refused at start when a rule asks for an action that is not declared: such a
+ * rule could only ever be refused, and the user would hear "I cannot do that" for a command that looks fine.
+ */
+export function loadCheckedRules(config: AppConfig, declared: readonly ActionDeclaration[] = declaredActionsOf(config)): RulesConfig {
+  const rules = loadRulesFile(config.llm.rulesPath);
+  assertRuleActionsDeclared(
+    rules,
+    declared.map((a) => a.name),
+    `rules file ${config.llm.rulesPath}`,
+    config.actions.path === null ? 'actions.path (null: no actions)' : `actions file ${config.actions.path}`,
+  );
+  return rules;
 }
 
 /** One TTS engine of the chain; `remote` needs the session it speaks for. */
@@ -147,4 +170,16 @@ export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefin
   }
   if (config.llm.engine === 'rules') return ruleCompletion(createRuleMatcher(loadRulesFile(config.llm.rulesPath)));
   return undefined;
+}
+
+/**
+ * The wake and stop phrases' spotter (`session.activation`): in `wake` both, in `push` the stop phrases
+ * only (a wake phrase opens nothing there); none in `always`, or in `push` without stop phrases.
+ */
+export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefined {
+  const { activation, estop } = config.session;
+  if (activation.mode === 'always') return undefined;
+  const wake = activation.mode === 'wake' ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold, minLeadDb: activation.wakeLeadDb })) : [];
+  const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold, minLeadDb: activation.stopLeadDb }))];
+  return phrases.length > 0 ? createKeywordSpotter({ phrases }) : undefined;
 }

@@ -2,16 +2,12 @@
  * How far V8 lets the old generation grow past the live heap before its next full (mark-compact)
  * collection: `server.heapGrowthPercent`, applied by `serve` for its process.
  *
- * Why serve sets it: a server of many sessions has a small live heap (~40 MB at 100 Realtime clients)
- * and a high allocation rate (JSON, base64 and audio per 20 ms frame per client). V8 then sets the old
- * generation's limit at only ~1.6× the live heap (40 of 63 MB), and each incremental marking starts as
- * soon as the last one ends: 37 full collections in one ~20 s run of the server bench at 100 clients,
- * with marking steps of up to 12 ms on the event loop and final pauses of 3–9 ms, right in the turns'
- * path to first audio. At 100 % (the old generation may double) two such runs had 8 and 9, and first
- * audio's p99 fell from a median of +52.7 to +28.1 ms over seven alternating pairs (docs/server.md).
- * Each turn's state lives about a second, long enough to be promoted (~97 KB a turn, sampled), so the
- * old generation fills steadily at any size; the headroom makes its collections rarer. The cost is
- * memory: up to twice the live heap, up to ~40 MB more at 100 sessions.
+ * Why serve sets it: a server of many sessions has a small live heap and a high allocation rate, so V8
+ * keeps the old generation's limit close to the live heap and marks again as soon as it has finished,
+ * in the turns' path to first audio (37 full collections in a ~20 s run at 100 clients). Each turn's
+ * state lives long enough to be promoted, so the headroom makes those collections rarer rather than
+ * avoiding them. The cost is memory: up to twice the live heap. Measurements: docs/server.md,
+ * *Garbage collection*.
  *
  * @example
  * ```ts

@@ -22,6 +22,7 @@ import type { HistoryEntry } from '../machines/events.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
 import { startSession, type StartSessionOptions } from './session-host.js';
+import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
 /** Why 1.5 s of trailing silence: the VAD hangover (600 ms) plus STT finalization before the last turn starts. */
@@ -53,7 +54,7 @@ export interface RunAudioResult {
 }
 
 /** The settings that name a `remote` engine: it needs a worker on NATS, which a run's in-process bus has not. */
-function remoteEngines(config: AppConfig): string[] {
+export function remoteEngines(config: AppConfig): string[] {
   const chains = [['tts.engines', config.tts.engines] as const, ...Object.entries(config.languages).map(([tag, l]) => [`languages.${tag}.tts`, l.tts ?? []] as const)];
   return [
     ...(config.stt.engine === 'remote' ? ['stt.engine'] : []),
@@ -75,6 +76,8 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   const sink = createRecordingSink(clock, config.audio.outputRateHz);
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
+  // The run's bus is in-process: the reference robot executes its `controller` actions (`actions.simulate`).
+  const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
   // A recording has no acoustic path from the speaker back to the microphone: nothing to cancel.
   const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'file' });
   const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
@@ -95,7 +98,9 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
     await sleep(Math.max(0, dueMs - clock.now()));
   }
   const deadline = clock.now() + MAX_WAIT_MS;
-  while (!session.state().startsWith('idle') && clock.now() < deadline) await sleep(frameMs);
+  // Done when the agent is idle and no action runs (its result is followed by a spoken reply).
+  const busy = () => !session.state().startsWith('idle') || (robot?.running().length ?? 0) > 0;
+  while (busy() && clock.now() < deadline) await sleep(frameMs);
   const endedAtMs = clock.now();
 
   const result = {
@@ -109,6 +114,7 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   timeline.close();
   await session.stop();
   engines.release();
+  await robot?.close();
   await bus.close();
   return result;
 }

@@ -29,6 +29,7 @@ export type SinkKind = 'device' | 'client' | 'file';
 export interface InputConditioning {
   echoCancel: boolean;
   echoTailMs: number;
+  echoDelayEstimation: boolean;
   residualEchoSuppression: boolean;
   echoSuppression: boolean;
   highPassHz: number;
@@ -53,10 +54,12 @@ export interface RuntimeExtras {
 
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
+  // `session.activation` is the VAD actor's (the chart never gates audio).
+  const { activation, ...session } = config.session;
   return {
     // The chart's switches and derived settings come from where the application sets them.
     config: {
-      ...config.session,
+      ...session,
       minConfidence: config.stt.minConfidence,
       declaredActions: extras.declaredActions ?? [],
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
@@ -74,6 +77,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
       ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+      activation: { mode: activation.mode, windowMs: activation.windowMs, stopPhrases: config.session.estop.phrases },
     },
   };
 }
@@ -102,6 +106,15 @@ export function recordOptionsFrom(config: AppConfig): RecordOptions {
 
 /** The conditioning a session with this kind of sink runs: `audio.echoCancel` "auto" cancels echo on a device only. */
 export function inputConditioningFrom(config: AppConfig, sinkKind: SinkKind): InputConditioning {
-  const { echoCancel, echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
-  return { echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'), echoTailMs, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression };
+  const { echoCancel, echoTailMs, echoDelayEstimation, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
+  return {
+    echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'),
+    echoTailMs,
+    echoDelayEstimation,
+    residualEchoSuppression,
+    echoSuppression,
+    highPassHz,
+    agc,
+    noiseSuppression,
+  };
 }

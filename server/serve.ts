@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
+import { startSimulatedRobot } from './simulated-robot.js';
 import { createSessionTimelines } from './session-timelines.js';
 import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
@@ -74,6 +75,8 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
   const pool = buildEngines(config, { clock });
+  // With the bus in-process, the reference robot executes `controller` actions (`actions.simulate`).
+  const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions, log });
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;
   const recordOptions = recordOptionsFrom(config);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
@@ -103,6 +106,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await http?.close();
     observer.unsubscribe();
     timelines.close();
+    await robot?.close();
     await bus.close();
     await closeRecords(records, relay);
     throw error;
@@ -126,6 +130,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         await http.close();
         observer.unsubscribe();
         timelines.close();
+        await robot?.close();
         await bus.close();
         await closeRecords(records, relay);
         log.info('stopped');

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createBusSink } from '../adapters/audio/bus-sink.js';
+import type { InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
@@ -49,6 +50,8 @@ export interface CreateSessionRequest {
   sink?: (sessionId: string) => AudioSink;
   /** Where that output is heard (decides `audio.echoCancel: "auto"`); default `device` for the bus sink, `client` for a custom one. */
   sinkKind?: SinkKind;
+  /** Input steps the client switches on and off (a Realtime client's `noise_reduction`); see engine-pool.ts. */
+  inputSwitches?: InputSwitches;
 }
 
 export interface ManagedSession {
@@ -190,7 +193,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           answering = options.directory.announce(sessionId, request.owner);
         }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
-        const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device') });
+        const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'), ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}) });
         recording = options.recorder?.();
         const handle = startSession({
           sessionId,

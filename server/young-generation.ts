@@ -3,14 +3,12 @@
  * `voice-agent` command passes to node from its first two lines (a shell launcher that node reads as a
  * comment: bin/voice-agent.ts) and `npm start` on its command line.
  *
- * Why: every object starts in the young generation and is copied out (promoted to the old generation)
- * once it has lived through two scavenges. With V8's default semi-spaces (16 MB) a server of 100 Realtime
- * clients scavenged ~8 times a second, so anything alive for a few hundred milliseconds — a turn's actors
- * and signals, the frames waiting in a sink, the microphone's prefix padding — was promoted: ~140 MB in
- * one ~16 s run (sampled), and the old generation filled up to a full collection every ~2.5 s, each a
- * 5–12 ms pause (plus marking steps of up to 12 ms) in the turns' path to first audio. With 128 MB,
- * those objects die young: no full collection in the 10 s windows of four alternating pairs, and first
- * audio's p99 over ideal went from +15.1 to +24.8 ms to +7.5 to +11.7 (docs/server.md, *Garbage collection*).
+ * Why: every object starts in the young generation and is promoted to the old one once it has lived
+ * through two scavenges. With V8's default semi-spaces (16 MB) a busy server scavenges several times a
+ * second, so whatever lives a few hundred milliseconds (a turn's actors, frames waiting in a sink) is
+ * promoted and the old generation fills up to full collections in the turns' path to first audio; with
+ * 128 MB those objects die young (a full collection every ~2.5 s at 100 clients became none in a 10 s
+ * window). Measurements: docs/server.md, *Garbage collection*.
  *
  * Why a start flag and not a setting: V8 sizes the young generation when the process starts;
  * `v8.setFlagsFromString` later changes nothing (checked). So `serve` can only say when it is missing.

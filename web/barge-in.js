@@ -73,7 +73,9 @@ export class BargeIn {
   }
 
   /**
-   * @param {'speech_started' | 'cancelled'} reason
+   * Silences the reply audible now (at once: the flush never waits for the server), and truncates it to
+   * what was played once the server says the response is done.
+   * @param {'speech_started' | 'cancelled' | 'estop'} reason
    * @param {number} requestedAtMs
    */
   async cut(reason, requestedAtMs) {

@@ -14,9 +14,12 @@
  * c.firstAudioPlayed('resp_u1', 1650); // c.turns[0].firstAudioMs === 650
  */
 
+import { applyAction, SHOWN_NOTICES } from './page-actions.js';
+
 /** @typedef {import('./page-hook.js').TranscriptEntry} TranscriptEntry */
 /** @typedef {import('./page-hook.js').TurnTiming} TurnTiming */
 /** @typedef {import('./page-hook.js').StateRecord} StateRecord */
+/** @typedef {import('./page-actions.js').ActionEvent} ActionEvent */
 
 /** Why these caps: a page left open for hours must not grow without bound; nobody scrolls further back. */
 const MAX_ENTRIES = 200;
@@ -52,6 +55,8 @@ export class Conversation {
     this.pendingStart = null;
     /** Bumped on every change, so the view redraws only when needed. */
     this.version = 0;
+    /** Notices shown so far (their entries' ids). */
+    this.notices = 0;
   }
 
   /** @param {string} itemId */
@@ -143,6 +148,32 @@ export class Conversation {
   }
 
   /**
+   * An action's lifecycle step (`voice_agent.action`), on the reply that asked for it (`resp_<turn id>`).
+   * @param {ActionEvent & { turn_id: string }} event
+   */
+  action(event) {
+    // An action no reply asked for (the `stop` an emergency stop sends) goes with the latest notice.
+    const notice = event.turn_id === '-' && this.notices > 0 ? this.find(`notice_${this.notices}`) : undefined;
+    applyAction((notice ?? this.entry(`resp_${event.turn_id}`, 'agent')).actions, event);
+    this.version++;
+  }
+
+  /**
+   * A session notice (`voice_agent.notice`): the emergency stop and the actions' questions and refusals get
+   * a line of their own; the others are only in the event log.
+   * @param {string} code
+   * @param {string} detail
+   */
+  notice(code, detail) {
+    const text = SHOWN_NOTICES[code];
+    if (!text) return;
+    const entry = this.entry(`notice_${++this.notices}`, 'notice');
+    entry.text = detail ? `${text} (${detail})` : text;
+    entry.status = 'done';
+    entry.code = code;
+  }
+
+  /**
    * @param {string} responseId
    * @param {number} atMs
    */
@@ -200,14 +231,14 @@ export class Conversation {
   /**
    * The entry with this id, added (pending) when new.
    * @param {string} id
-   * @param {'user' | 'agent'} role
+   * @param {TranscriptEntry['role']} role
    */
   entry(id, role) {
     this.version++;
     const found = this.find(id);
     if (found) return found;
     /** @type {TranscriptEntry} */
-    const entry = { id, role, text: '', status: 'pending', heard: null, intents: [] };
+    const entry = { id, role, text: '', status: 'pending', heard: null, intents: [], actions: [] };
     pushCapped(this.transcript, entry, MAX_ENTRIES);
     return entry;
   }

@@ -120,8 +120,14 @@ export class ChartView {
         for (const id of l.members) this.legendItems.set(id, item);
       }
     };
-    const moving = document.createElement('p');
-    line('In every state: ', this.layout.legend.filter((l) => l.target), moving);
+    // One line per scope: `In every dialog state:`, `In every actions state:` (a parallel chart's regions).
+    const moving = document.createElement('div');
+    const scopes = [...new Set(this.layout.legend.filter((l) => l.target).map((l) => l.from))];
+    for (const from of scopes) {
+      const p = document.createElement('p');
+      line(`In ${from}: `, this.layout.legend.filter((l) => l.target && l.from === from), p);
+      moving.append(p);
+    }
     // The transitions that change nothing are kept out of the way: one line, opened on demand.
     const still = document.createElement('details');
     const summary = document.createElement('summary');

@@ -6,10 +6,11 @@
 
 /**
  * One message as the server sends it: `@statelyai/inspect`'s (server/inspect/stately-events.ts), or on the
- * page's feed its own `@voice-agent.turn` and `@voice-agent.recording` (server/inspect/feed-extensions.ts).
+ * page's feed its own `@voice-agent.turn`, `@voice-agent.recording` and `@voice-agent.bus`
+ * (server/inspect/feed-extensions.ts).
  */
 export interface StatelyMessage {
-  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot' | '@voice-agent.turn' | '@voice-agent.recording';
+  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot' | '@voice-agent.turn' | '@voice-agent.recording' | '@voice-agent.bus';
   rootId: string | undefined;
   sessionId: string;
   createdAt: string;
@@ -22,6 +23,39 @@ export interface StatelyMessage {
   transitions?: TakenTransition[];
   turn?: TurnFigures;
   recording?: RecordingSummary;
+  /** Of `@voice-agent.bus`: an action's lifecycle message or a session notice, as published. */
+  message?: BusNote['message'];
+}
+
+/** A `@voice-agent.bus` message as the page keeps it: after which step it came (-1: before any). */
+export interface BusNote {
+  afterStep: number;
+  /** Unix ms. */
+  atMs: number;
+  message: { type: string; turnId: string; [key: string]: unknown };
+}
+
+/** One action as the latency rows and the hook show it: the turn that asked, where it got to. */
+export interface TurnAction {
+  actionId: string;
+  turnId: string;
+  name: string;
+  status: string;
+  /** Feedback messages received, and the last one in brief. */
+  feedback: number;
+  lastFeedback: string;
+  /** The result, error or reason in brief. */
+  outcome: string;
+}
+
+/** An action entry's record (bus/messages.ts `ActionRecord`). */
+export interface ActionRecord {
+  actionId: string;
+  callId: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  status: 'requested' | 'confirming' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'refused';
+  outcome?: string;
 }
 
 export type StateValue = string | { [key: string]: StateValue };
@@ -43,11 +77,12 @@ export interface TakenTransition {
 }
 
 export interface HistoryEntry {
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'action';
   turnId: string;
   text: string;
   interrupted: boolean;
   pending: boolean;
+  action?: ActionRecord;
 }
 
 /** One event the chart processed: a root `@xstate.snapshot`. */
@@ -140,6 +175,7 @@ export interface LaidOutEdge {
 export interface LegendEntry {
   label: string;
   target: string | undefined;
+  /** `every state`, `every dialog state`, `every actions state`. */
   from: string;
   members: string[];
 }
@@ -184,4 +220,10 @@ export interface InspectorHook {
   turns: TurnFigures[];
   /** The history as shown. */
   history: ShownEntry[];
+  /** `@voice-agent.bus` messages received (action lifecycle, notices). */
+  notes: number;
+  /** The actions as they stood at the cursor, by the turn that asked. */
+  actions: TurnAction[];
+  /** The emergency-stop banner's text when an e-stop happened by the cursor, else null. */
+  estop: string | null;
 }

@@ -12,6 +12,7 @@
  *
  * Test hook: `window.voiceAgentInspector` (web/inspect-hook.d.ts).
  */
+import { actionsByTurn, describeActionEvent } from './inspect-actions.js';
 import { ChartView } from './inspect-chart.js';
 import { activeIds, flatten, heardHistory, replyTexts, toStep, turnsAt } from './inspect-model.js';
 import { EventLog, renderHistory, renderWaterfall } from './inspect-panels.js';
@@ -50,6 +51,9 @@ const hook = {
   view: null,
   turns: [],
   history: [],
+  notes: 0,
+  actions: [],
+  estop: null,
 };
 window.voiceAgentInspector = hook;
 
@@ -63,6 +67,8 @@ let socket = null;
 let steps = [];
 /** @type {Map<string, TurnFigures>} */
 let turns = new Map();
+/** @type {import('./inspect-hook.js').BusNote[]} */
+let notes = [];
 let cursor = -1;
 /** A recording follows its newest step until the user steps through it. */
 let stepped = false;
@@ -113,9 +119,10 @@ function open(mode, target) {
   socket?.close(1000, 'another session');
   steps = [];
   turns = new Map();
+  notes = [];
   cursor = -1;
   stepped = false;
-  Object.assign(hook, { mode, target, steps: 0, cursor: -1, highlights: [], summary: null, turns: [], history: [] });
+  Object.assign(hook, { mode, target, steps: 0, cursor: -1, highlights: [], summary: null, turns: [], history: [], notes: 0, actions: [], estop: null });
   log.reset();
   setTitle(mode === 'live' ? `live · ${target}` : `recorded · ${target}`);
   $('#summary').hidden = true;
@@ -130,8 +137,10 @@ function open(mode, target) {
   ws.onclose = (e) => {
     if (ws !== socket) return;
     // Live, the history then tells a reply still waiting for what was heard as cut by the end.
-    if (mode === 'live') closedLive(target, e.code, e.reason), schedule();
-    else if (e.code === 4404) setStatus('failed', `No recording “${target}” on this server: pick one from the list.`);
+    if (mode === 'live') {
+      closedLive(target, e.code, e.reason);
+      schedule();
+    } else if (e.code === 4404) setStatus('failed', `No recording “${target}” on this server: pick one from the list.`);
     else if (e.code !== 1000 && e.code !== 1005) setStatus('failed', e.reason || 'The recording could not be loaded.');
     else if (hook.status === 'watching') setStatus('ended');
     void sessions.refresh();
@@ -157,6 +166,10 @@ function closedLive(target, code, reason) {
 function receive(message) {
   if (message.type === '@voice-agent.turn' && message.turn) {
     turns.set(message.turn.turnId, message.turn);
+  } else if (message.type === '@voice-agent.bus' && message.message) {
+    // An action's lifecycle or a notice: shown after the step it came with.
+    notes.push({ afterStep: steps.length - 1, atMs: Number(message.createdAt), message: message.message });
+    hook.notes = notes.length;
   } else if (message.type === '@voice-agent.recording' && message.recording) {
     hook.summary = message.recording;
     setTitle(`recorded · ${message.recording.sessionId}`);
@@ -208,7 +221,11 @@ function render() {
   const live = hook.mode === 'live';
   const shownTurns = live ? [...turns.values()] : turnsAt([...turns.values()], step?.atMs ?? Infinity);
   hook.turns = shownTurns;
-  renderWaterfall($('#waterfall'), shownTurns);
+  const shownNotes = live ? notes : notes.filter((n) => n.afterStep <= cursor);
+  const actions = actionsByTurn(step?.history ?? [], shownNotes);
+  hook.actions = [...actions.values()].flat();
+  renderWaterfall($('#waterfall'), shownTurns, actions);
+  showEstop(shownNotes);
   if (!step || !chart) return;
   chart.show(activeIds(step.value), lastTransitions(cursor));
   const shown = chart.shown();
@@ -218,12 +235,31 @@ function render() {
   if (hook.highlights.length > MAX_HIGHLIGHTS) hook.highlights.splice(0, hook.highlights.length - MAX_HIGHLIGHTS);
   $('#state').textContent = `${state}${step.status !== 'active' ? ` (${step.status})` : ''}`;
   $('#step-position').textContent = `${cursor + 1} / ${steps.length}`;
-  log.update(steps, cursor);
+  log.update(steps, cursor, notes);
   const upTo = steps.slice(0, cursor + 1);
   // Ended: the chart's final state, or (live) the session gone while a reply waited for its report.
   const ended = step.status === 'done' || (live && hook.status === 'ended');
   hook.history = heardHistory(step.history, { texts: replyTexts(upTo), turns: shownTurns, ended });
   renderHistory(/** @type {HTMLOListElement} */ ($('#history')), hook.history);
+}
+
+/**
+ * The emergency stop stands out: a banner over the chart from the moment it happened (the chart's
+ * `control.estop`, or the `estop` notice), with its source and when.
+ * @param {import('./inspect-hook.js').BusNote[]} shownNotes
+ */
+function showEstop(shownNotes) {
+  const origin = steps[0]?.atMs ?? 0;
+  let at = -1;
+  for (let i = Math.min(cursor, steps.length - 1); i >= 0 && at < 0; i--) if (steps[i]?.event.type === 'control.estop') at = i;
+  const step = steps[at];
+  const notice = [...shownNotes].reverse().find((n) => n.message.type === 'session.notice' && n.message['code'] === 'estop');
+  const what = step ? describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP' : notice ? `EMERGENCY STOP: ${String(notice.message['detail'])}` : null;
+  const atMs = step?.atMs ?? notice?.atMs ?? origin;
+  hook.estop = what && `⚠ ${what} at ${Math.round(atMs - origin)} ms — the reply and every action cancelled`;
+  const banner = $('#estop');
+  banner.hidden = hook.estop === null;
+  banner.textContent = hook.estop ?? '';
 }
 
 /**

@@ -55,15 +55,26 @@ export function activeIds(value, root = 'session') {
 }
 
 /**
- * `speaking.reply.playing+user.silent` (parallel regions joined by `+`), as the server logs it.
+ * `speaking.reply.playing+user.silent` (parallel regions joined by `+`), as the server logs it: the
+ * dialog's state bare, `+actions.<state>` after it while an action is under way (server/state-value.ts).
  * @param {StateValue} value
  * @returns {string}
  */
 export function flatten(value) {
+  if (typeof value === 'object' && 'dialog' in value && 'actions' in value) {
+    const dialog = flattenRegions(value['dialog'] ?? '');
+    const actions = flattenRegions(value['actions'] ?? '');
+    return actions === 'idle' || actions === 'ended' ? dialog : `${dialog}+actions.${actions}`;
+  }
+  return flattenRegions(value);
+}
+
+/** @param {StateValue} value @returns {string} */
+function flattenRegions(value) {
   if (typeof value === 'string') return value;
   return Object.entries(value)
     .map(([key, child]) => {
-      const inner = flatten(child);
+      const inner = flattenRegions(child);
       return inner ? `${key}.${inner}` : key;
     })
     .join('+');
@@ -79,10 +90,11 @@ export function eventLabel(type) {
   return after ? `after ${after[1]}` : type;
 }
 
-/** `listening.hearing → speaking` for one taken transition (ids without the root's name). */
+/** `listening.hearing → speaking` for one taken transition (ids without the root's name, nor the dialog's). */
 /** @param {import('./inspect-hook.js').TakenTransition} t */
 export function describeTransition(t) {
-  const short = (/** @type {string} */ id) => (id.includes('.') ? id.replace(/^[^.]+\./, '') : id);
+  // The dialog's states bare (`listening.hearing`), the actions region's named (`actions.running`).
+  const short = (/** @type {string} */ id) => (id.includes('.') ? id.replace(/^[^.]+\./, '').replace(/^dialog\./, '') : id);
   return t.targets.length ? `${short(t.source)} → ${t.targets.map(short).join(', ')}` : `${short(t.source)}: actions only`;
 }
 

@@ -4,11 +4,14 @@
  * the per-turn latency waterfall (the user's end of speech → end of turn → transcript → first token →
  * first clause → first audio; how the reply ended) and the history with what was heard and what was not.
  */
+import { brief, describeActionEvent, describeBus, STATUS_ICON } from './inspect-actions.js';
 import { describeTransition, eventLabel, MILESTONES } from './inspect-model.js';
 
 /** @typedef {import('./inspect-hook.js').Step} Step */
 /** @typedef {import('./inspect-hook.js').TurnFigures} TurnFigures */
 /** @typedef {import('./inspect-hook.js').ShownEntry} ShownEntry */
+/** @typedef {import('./inspect-hook.js').BusNote} BusNote */
+/** @typedef {import('./inspect-hook.js').TurnAction} TurnAction */
 
 /** Why 400 rows: a live session runs for hours; the log shows its recent past, the recording all of it. */
 const MAX_LOG_ROWS = 400;
@@ -25,8 +28,13 @@ function h(tag, className, text) {
   return node;
 }
 
+/** Bus messages the chart takes as events (their steps are the rows). */
+const CHART_EVENTS = new Set(['action.accepted', 'action.rejected', 'action.result', 'action.failed']);
+
 /**
- * The event log: one row per step; the row at the cursor is marked. Clicking a row calls `onPick`.
+ * The event log: one row per step, and after it the action messages and notices that came with it
+ * (`@voice-agent.bus`: requests, feedback, cancels, the emergency stop); the row at the cursor is marked.
+ * Action rows are marked `action`, the emergency stop `estop`. Clicking a row calls `onPick`.
  */
 export class EventLog {
   /**
@@ -36,6 +44,7 @@ export class EventLog {
   constructor(body, onPick) {
     this.body = body;
     this.rendered = 0;
+    this.notesRendered = 0;
     /** @type {number} */
     this.originAtMs = 0;
     body.addEventListener('click', (e) => {
@@ -44,30 +53,69 @@ export class EventLog {
     });
   }
 
+  /**
+   * A note's row: its time, its type, its turn and what it says (`⚙ requested turn(direction: left) · a1`);
+   * it picks the step it came after. Null for a notice not about actions.
+   * @param {BusNote} note
+   */
+  noteRow(note) {
+    // The executor's answers are the chart's events too: rows of their own, with their transitions.
+    if (CHART_EVENTS.has(note.message.type)) return null;
+    const said = describeBus(note.message);
+    if (!said) return null;
+    const row = h('tr', `note ${said.kind}`);
+    if (note.afterStep >= 0) row.dataset['index'] = String(note.afterStep);
+    row.title = JSON.stringify(note.message);
+    row.append(
+      h('td', 'num', `${Math.round(note.atMs - this.originAtMs)}`),
+      h('td', 'type', note.message.type === 'session.notice' ? `notice ${String(note.message['code'])}` : note.message.type),
+      h('td', 'turn', note.message.turnId !== '-' ? note.message.turnId : ''),
+      h('td', 'caused', `${said.icon} ${said.text}`),
+    );
+    return row;
+  }
+
   reset() {
     this.body.replaceChildren();
     this.rendered = 0;
+    this.notesRendered = 0;
   }
 
   /**
-   * Appends the steps not shown yet and marks the cursor's row.
+   * Appends the steps and notes not shown yet (each note after the step it came with) and marks the cursor's row.
    * @param {Step[]} steps
    * @param {number} cursor
+   * @param {BusNote[]} [notes]
    */
-  update(steps, cursor) {
+  update(steps, cursor, notes = []) {
     if (steps.length > 0 && this.rendered === 0) this.originAtMs = steps[0]?.atMs ?? 0;
+    /** @param {number} upTo */
+    const notesUpTo = (upTo) => {
+      for (let note = notes[this.notesRendered]; note && note.afterStep <= upTo; note = notes[++this.notesRendered]) {
+        const row = this.noteRow(note);
+        if (row) this.body.appendChild(row);
+      }
+    };
+    notesUpTo(this.rendered - 1);
     for (let i = this.rendered; i < steps.length; i++) {
       const step = /** @type {Step} */ (steps[i]);
       const row = h('tr');
       row.dataset['index'] = String(i);
+      const action = describeActionEvent(step.event);
+      const type = h('td', 'type', eventLabel(step.event.type));
+      if (action) {
+        type.append(h('span', 'note-text', ` ${action.icon} ${action.text}`));
+        row.classList.add(action.kind);
+      }
       row.append(
         h('td', 'num', `${Math.round(step.atMs - this.originAtMs)}`),
-        h('td', 'type', eventLabel(step.event.type)),
+        type,
         h('td', 'turn', step.event.turnId && step.event.turnId !== '-' ? step.event.turnId : ''),
         h('td', 'caused', step.transitions.map(describeTransition).join('; ') || '—'),
       );
       if (step.transitions.length === 0) row.classList.add('quiet');
       this.body.appendChild(row);
+      notesUpTo(i);
     }
     this.rendered = steps.length;
     while (this.body.rows.length > MAX_LOG_ROWS) this.body.deleteRow(0);
@@ -84,6 +132,7 @@ export class EventLog {
   }
 }
 
+
 /** Why 400 ms: the smallest span drawn, so a fast turn's bars are not stretched across the whole track. */
 const MIN_SPAN_MS = 400;
 
@@ -92,10 +141,12 @@ const MIN_SPAN_MS = 400;
  * (or the request) to the first audio, each stage its own colour; how the reply ended in words beside it.
  * The track ends at the slowest first audio, so the stages before it are readable (the reply's playing
  * time is a figure, not a bar).
+ * A turn's actions are chips at the end of its row (`⚙ turn requested`, `▶ running · 2 feedback`, `✓ succeeded`).
  * @param {HTMLElement} container
  * @param {TurnFigures[]} turns
+ * @param {Map<string, TurnAction[]>} [actions] by the turn that asked
  */
-export function renderWaterfall(container, turns) {
+export function renderWaterfall(container, turns, actions = new Map()) {
   container.replaceChildren();
   if (turns.length === 0) return void container.appendChild(h('p', 'hint', 'no turn yet'));
   const lastOf = (/** @type {TurnFigures} */ t) => Math.max(0, ...MILESTONES.map(([key]) => t[key] ?? 0));
@@ -126,6 +177,11 @@ export function renderWaterfall(container, turns) {
     else if (t.outcome === undefined) marks.push('…');
     if (t.outcome) marks.push(`${t.outcome}${t.reason ? ` (${t.reason})` : ''}${t.endMs !== undefined ? ` at ${t.endMs} ms` : ''}`);
     row.append(name, words, track, h('span', 'turn-marks', marks.join(' · ')));
+    const asked = actions.get(t.turnId);
+    if (asked) {
+      row.append(actionChips(asked));
+      row.classList.add('with-actions');
+    }
     container.appendChild(row);
   }
   const legend = h('p', 'legend');
@@ -152,9 +208,39 @@ export function renderHistory(list, entries) {
     const disconnected = e.badge.startsWith('disconnected');
     const item = h('li', `entry ${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`);
     item.dataset['turn'] = e.turnId;
+    if (e.role === 'action' && e.action) {
+      // An action: the call, and where it got to (the LLM is told the same).
+      const a = e.action;
+      item.classList.add(`status-${a.status}`);
+      item.dataset['action'] = a.actionId;
+      item.append(h('span', 'who', `action ${e.turnId}`), h('span', 'call', `${a.name}(${brief(a.arguments)})`));
+      item.append(h('span', 'badge', `${STATUS_ICON[a.status] ?? ''} ${a.status}${a.outcome ? `: ${brief(a.outcome)}` : ''}`));
+      list.appendChild(item);
+      continue;
+    }
     item.append(h('span', 'who', `${e.role === 'user' ? 'user' : 'agent'} ${e.turnId}`), h('span', 'heard', e.text));
     if (e.unheard) item.append(document.createTextNode(' '), h('span', 'unheard', e.unheard));
     if (e.badge) item.append(h('span', 'badge', e.badge));
     list.appendChild(item);
   }
+}
+
+/**
+ * The chips of a turn's actions, for its latency row: `⚙ turn a1 ▶ running · 2 feedback`.
+ * @param {TurnAction[]} actions
+ * @returns {HTMLElement}
+ */
+function actionChips(actions) {
+  const box = document.createElement('span');
+  box.className = 'turn-actions';
+  for (const a of actions) {
+    const chip = document.createElement('span');
+    chip.className = `action-chip status-${a.status}`;
+    chip.dataset['action'] = a.actionId;
+    const fb = a.feedback ? ` · ${a.feedback} feedback` : '';
+    chip.textContent = `${STATUS_ICON[a.status] ?? '⚙'} ${a.name} ${a.status}${fb}`;
+    chip.title = `${a.actionId}: ${a.status}${a.outcome ? ` (${a.outcome})` : ''}${a.lastFeedback ? `; last feedback ${a.lastFeedback}` : ''}`;
+    box.appendChild(chip);
+  }
+  return box;
 }

@@ -12,6 +12,7 @@
  */
 import { BargeIn } from './barge-in.js';
 import { Conversation } from './conversation.js';
+import { wireEstop } from './estop.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
 import { leftSessionMessage, noteLeftSession } from './reload-note.js';
@@ -58,6 +59,7 @@ const hook = {
   states: conversation.states,
   transcript: conversation.transcript,
   turns: conversation.turns,
+  estops: [],
   playback: { playing: false, sampleRateHz: 0, outputLatencyMs: 0, framesQueued: 0, framesPlayed: 0, framesFlushed: 0, flushes: [], replies: [] },
   microphone: { active: false, sampleRateHz: 0, level: 0, chunksSent: 0, onsetsAtMs: [] },
   mouth: { level: 0, viseme: null, updates: 0 },
@@ -239,6 +241,9 @@ function onEvent(c, event) {
     pushCapped(hook.events, { atMs, type }, MAX_EVENTS);
     view.event(type);
   }
+  // Robot actions as they happen, on the reply that asked; the e-stop and the actions' notices in the conversation.
+  if (event.type === 'voice_agent.action') conversation.action(event);
+  else if (event.type === 'voice_agent.notice') conversation.notice(event.code, event.detail);
   switch (event.type) {
     case 'input_audio_buffer.speech_started':
       conversation.userSpeaking(event.item_id);
@@ -263,8 +268,9 @@ function onEvent(c, event) {
     case 'response.output_audio_transcript.delta':
       conversation.agentText(event.response_id, event.delta);
       break;
-    case 'response.function_call_arguments.done':
-      conversation.agentIntent(event.response_id, event.name, event.arguments);
+    case 'voice_agent.action':
+      // Every action the session asks for (a robot controller's, a handler's or this page's), on the reply that asked.
+      if (event.status === 'requested' && event.turn_id !== '-') conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
       break;
     case 'voice_agent.output_audio.mouth':
       c.nextMouth = { level: event.level, viseme: event.viseme };
@@ -356,6 +362,14 @@ function atSpeaker(c, draw) {
 }
 
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
+wireEstop(document, view.estopButton, (via) => {
+  const c = call;
+  if (!c?.socket?.open) return;
+  c.socket.send({ type: 'voice_agent.estop' });
+  const atMs = performance.now();
+  pushCapped(hook.estops, { atMs, via }, MAX_FLUSHES);
+  void c.bargeIn?.cut('estop', atMs);
+});
 view.keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
   apiKey = view.keyInput.value.trim() || null;
@@ -373,6 +387,24 @@ view.textForm.addEventListener('submit', (event) => {
   conversation.userTyped(id, text, performance.now());
   render();
 });
+// Push-to-talk (`session.activation: push`; in `wake`, the same as saying the wake phrase): hold Space to
+// talk, outside the page's controls (Space still presses a focused button and types in a text box). The
+// server opens the microphone on the press and ends the turn on the release.
+let spaceHeld = false;
+/** @param {boolean} open */
+const listen = (open) => {
+  if (spaceHeld === open || !call?.socket?.open) return;
+  spaceHeld = open;
+  call.socket.send({ type: 'voice_agent.input_audio.listen', open });
+};
+document.addEventListener('keydown', (event) => {
+  const target = /** @type {Element | null} */ (event.target);
+  if (event.code !== 'Space' || event.repeat || target?.closest?.('input, textarea, select, button, summary, [contenteditable]')) return;
+  event.preventDefault();
+  listen(true);
+});
+document.addEventListener('keyup', (event) => event.code === 'Space' && listen(false));
+window.addEventListener('blur', () => listen(false));
 setStatus('disconnected');
 view.microphone(0, false);
 // A reload (or a closed tab) ends the session with the connection: the page notes it, and says so next time.

@@ -28,9 +28,10 @@ export interface PageMessage {
 }
 
 export interface TranscriptEntry {
-  /** The user item id, or the agent's response id. */
+  /** The user item id, the agent's response id, or `notice_<n>` for a notice. */
   id: string;
-  role: 'user' | 'agent';
+  /** `notice`: what the session said about actions (`action_confirming`, `action_refused`) or the emergency stop. */
+  role: 'user' | 'agent' | 'notice';
   text: string;
   /** `pending`: still being heard or said; `interrupted`: an agent reply cut by a barge-in or a cancel. */
   status: 'pending' | 'done' | 'interrupted';
@@ -38,6 +39,22 @@ export interface TranscriptEntry {
   heard: string | null;
   /** Function calls (the rule policy's intents) of an agent reply, as `name(arguments)`. */
   intents: string[];
+  /** The actions an agent reply asked for, as they happen (`voice_agent.action`). */
+  actions: PageAction[];
+  /** Of a notice: its code (`estop`, `action_confirming`, `action_refused`, …). */
+  code?: string;
+}
+
+/** One action as the page shows it: requested → accepted (running) → feedback* → result | failed | rejected | cancelled. */
+export interface PageAction {
+  actionId: string;
+  name: string;
+  /** The arguments, as `name: value` pairs. */
+  arguments: string;
+  status: 'requested' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
+  feedback: number;
+  /** The last feedback, the result, the error or the cancel's reason, in brief. */
+  detail: string;
 }
 
 /** The server's figures of a turn (`voice_agent.turn.latency`): ms from the user's end of speech. */
@@ -70,7 +87,8 @@ export interface TurnTiming {
 
 /** The playback buffer flushed for a barge-in. */
 export interface FlushRecord {
-  reason: 'speech_started' | 'cancelled';
+  /** `estop`: the page's emergency stop (button or Esc) silenced it before the server answered. */
+  reason: 'speech_started' | 'cancelled' | 'estop';
   responseId: string;
   itemId: string;
   /** When the page asked the worklet to flush (the event arrived). */
@@ -98,6 +116,8 @@ export interface PageHook {
   states: StateRecord[];
   transcript: TranscriptEntry[];
   turns: TurnTiming[];
+  /** Emergency stops the page sent (`voice_agent.estop`), by the button or Esc, last 50. */
+  estops: Array<{ atMs: number; via: 'button' | 'key' }>;
   playback: {
     /** The worklet is outputting audio (not drained, not flushed). */
     playing: boolean;

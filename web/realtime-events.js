@@ -2,7 +2,8 @@
 /**
  * The server events the page acts on, checked field by field before use: an event that does not have
  * the shape its type promises is dropped (and counted), never half-handled. Other event types pass as
- * `{type}` only, for the event log. The full list is in docs/server.md.
+ * `{type}` only, for the event log. The full list is in docs/server.md; the server's union
+ * (`ServerEventSchema`, server/realtime/server-events.ts) is the reference, and a test holds these shapes to it.
  *
  * @example
  * const event = parseServerEvent(messageEvent.data);
@@ -19,10 +20,11 @@
  *   | {type: 'voice_agent.output_audio.mouth', response_id: string, item_id: string, level: number, viseme: string | null}
  *   | {type: 'response.output_audio.delta', response_id: string, item_id: string, delta: string}
  *   | {type: 'response.output_audio.done', response_id: string, item_id: string}
- *   | {type: 'response.function_call_arguments.done', response_id: string, name: string, arguments: string}
  *   | {type: 'response.done', response: {id: string, status: string, status_details: {reason?: string} | null}}
  *   | {type: 'voice_agent.conversation.item.heard', response_id: string, item_id: string, transcript: string}
  *   | {type: 'voice_agent.session.state', value: string, cause: string, turn_id: string}
+ *   | {type: 'voice_agent.action', action_id: string, name: string, turn_id: string, status: 'requested' | 'accepted' | 'rejected' | 'feedback' | 'result' | 'failed' | 'cancelled', call_id: string | null, detail: unknown}
+ *   | {type: 'voice_agent.notice', code: string, detail: string, turn_id: string}
  *   | ({type: 'voice_agent.turn.latency'} & TurnLatencyEvent)
  *   | {type: 'error', error: {code: string | null, message: string}}
  * } KnownEvent
@@ -48,8 +50,8 @@
  * @property {string | null} reason
  */
 
-/** Field → expected `typeof` for each event type the page handles. */
-const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */ ({
+/** Field → expected `typeof` for each event type the page handles (exported for the test that checks them against the server). */
+export const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */ ({
   'input_audio_buffer.speech_started': { item_id: 'string' },
   'input_audio_buffer.speech_stopped': { item_id: 'string', audio_end_ms: 'number' },
   'session.created': { session: 'object', 'session.id': 'string' },
@@ -59,10 +61,11 @@ const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */
   'voice_agent.output_audio.mouth': { response_id: 'string', item_id: 'string', level: 'number' },
   'response.output_audio.delta': { response_id: 'string', item_id: 'string', delta: 'string' },
   'response.output_audio.done': { response_id: 'string', item_id: 'string' },
-  'response.function_call_arguments.done': { response_id: 'string', name: 'string', arguments: 'string' },
   'response.done': { response: 'object', 'response.id': 'string', 'response.status': 'string' },
   'voice_agent.conversation.item.heard': { response_id: 'string', item_id: 'string', transcript: 'string' },
   'voice_agent.session.state': { value: 'string', cause: 'string', turn_id: 'string' },
+  'voice_agent.action': { action_id: 'string', name: 'string', turn_id: 'string', status: 'string' },
+  'voice_agent.notice': { code: 'string', detail: 'string', turn_id: 'string' },
   'voice_agent.turn.latency': { turn_id: 'string', item_id: 'string', response_id: 'string', from: 'string' },
   error: { error: 'object', 'error.message': 'string' },
 });
@@ -88,5 +91,6 @@ export function parseServerEvent(data) {
   }
   if (raw.type === 'voice_agent.output_audio.mouth' && typeof raw.viseme !== 'string') raw.viseme = null;
   if (raw.type === 'response.done' && typeof raw.response.status_details !== 'object') raw.response.status_details = null;
+  if (raw.type === 'voice_agent.action' && typeof raw.call_id !== 'string') raw.call_id = null;
   return /** @type {KnownEvent} */ (raw);
 }

@@ -95,7 +95,9 @@ export class Resampler {
       for (let k = center - halfWidth + 1; k <= center + halfWidth; k++) {
         const position = Math.abs(t - k) * TABLE_STEPS;
         const i = Math.floor(position);
-        const weight = /** @type {number} */ (table[i]) + (position - i) * (/** @type {number} */ (table[i + 1]) - /** @type {number} */ (table[i]));
+        const here = /** @type {number} */ (table[i]);
+        const next = /** @type {number} */ (table[i + 1]);
+        const weight = here + (position - i) * (next - here);
         sum += /** @type {number} */ (buffer[k - bufferStart]) * weight;
       }
       out[n++] = sum;

@@ -14,8 +14,11 @@
 /** @typedef {import('./page-hook.js').TranscriptEntry} TranscriptEntry */
 /** @typedef {import('./conversation.js').Conversation} Conversation */
 
-/** The chart's top-level states, drawn as chips. */
+/** The chart's top-level dialog states, drawn as chips; then one for the actions region while an action is under way. */
 const TOP_STATES = ['idle', 'listening', 'processing', 'speaking'];
+const ACTION_CHIP = 'acting';
+/** An action's status, as an icon before its name. */
+const ACTION_ICON = { requested: '⚙', running: '▶', succeeded: '✓', failed: '✗', rejected: '✗', cancelled: '■' };
 /** Why these counts: what fits beside the transcript without scrolling. */
 const SHOWN_STATES = 8;
 const SHOWN_TURNS = 6;
@@ -55,6 +58,7 @@ export class View {
     this.doc = doc;
     this.statusText = element(doc, 'status', HTMLElement);
     this.connectButton = element(doc, 'connect', HTMLButtonElement);
+    this.estopButton = element(doc, 'estop', HTMLButtonElement);
     this.messageBox = element(doc, 'message', HTMLElement);
     this.keyForm = element(doc, 'key-form', HTMLFormElement);
     this.keyInput = element(doc, 'api-key', HTMLInputElement);
@@ -69,7 +73,7 @@ export class View {
     this.textInput = element(doc, 'text-input', HTMLInputElement);
     this.eventList = element(doc, 'events', HTMLElement);
     this.drawnVersion = -1;
-    for (const name of TOP_STATES) this.stateChips.append(make(doc, 'span', 'chip', name));
+    for (const name of [...TOP_STATES, ACTION_CHIP]) this.stateChips.append(make(doc, 'span', name === ACTION_CHIP ? 'chip acting' : 'chip', name));
   }
 
   /** @param {ConnectionStatus} status */
@@ -79,6 +83,7 @@ export class View {
     this.connectButton.textContent = status === 'connected' || status === 'connecting' ? 'Disconnect' : 'Connect';
     this.connectButton.disabled = status === 'connecting';
     this.textInput.disabled = status !== 'connected';
+    this.estopButton.disabled = status !== 'connected';
     if (status !== 'connected') this.stateDetail.textContent = status === 'connecting' ? 'connecting…' : 'not connected';
   }
 
@@ -124,8 +129,11 @@ export class View {
 
   /** @param {Conversation} conversation */
   drawState(conversation) {
-    const top = conversation.state?.value.split('.')[0] ?? '';
-    for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top);
+    const value = conversation.state?.value ?? '';
+    const top = value.split('.')[0] ?? '';
+    // `idle.waiting+actions.running`: the dialog's state, and an action under way beside it.
+    const acting = value.includes('+actions.');
+    for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top || (acting && chip.textContent === ACTION_CHIP));
     const connected = this.statusText.dataset['status'] === 'connected';
     this.stateDetail.replaceChildren(conversation.state ? this.breakable(`${conversation.state.value}  ←  ${conversation.state.cause}`) : connected ? 'waiting for the session…' : 'not connected');
     this.stateList.replaceChildren(
@@ -187,9 +195,9 @@ export class View {
   /** @param {TranscriptEntry} entry */
   transcriptItem(entry) {
     const doc = this.doc;
-    const item = make(doc, 'li', `turn ${entry.role} ${entry.status}`);
+    const item = make(doc, 'li', `turn ${entry.role} ${entry.status}${entry.code ? ` ${entry.code}` : ''}`);
     item.dataset['id'] = entry.id;
-    item.append(make(doc, 'span', 'who', entry.role === 'user' ? 'You' : 'Agent'));
+    item.append(make(doc, 'span', 'who', entry.role === 'user' ? 'You' : entry.role === 'notice' ? 'Robot' : 'Agent'));
     const text = make(doc, 'span', 'text');
     if (entry.status === 'interrupted' && entry.heard !== null && entry.text.startsWith(entry.heard)) {
       text.append(make(doc, 'span', 'heard', entry.heard), make(doc, 'span', 'unheard', entry.text.slice(entry.heard.length)));
@@ -201,7 +209,13 @@ export class View {
       const heard = entry.heard === null ? 'interrupted' : entry.heard ? `interrupted — heard: “${entry.heard}”` : 'interrupted — none of it was heard';
       item.append(make(doc, 'span', 'badge', heard));
     }
-    for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
+    // The actions it asked for, as they happen; the calls themselves only when no lifecycle came.
+    if (entry.actions.length === 0) for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
+    for (const a of entry.actions) {
+      const chip = make(doc, 'span', `action ${a.status}`, `${ACTION_ICON[a.status]} ${a.name}(${a.arguments}) ${a.status}${a.feedback ? ` · ${a.feedback} feedback` : ''}${a.detail ? `: ${a.detail}` : ''}`);
+      chip.dataset['action'] = a.actionId;
+      item.append(chip);
+    }
     return item;
   }
 }

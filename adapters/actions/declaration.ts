@@ -92,16 +92,44 @@ export class ActionDeclarationError extends Error {
   override name = 'ActionDeclarationError';
 }
 
-/** Validates one declaration (defaults filled in) and checks its argument schema compiles. */
-export function parseActionDeclaration(input: unknown, source = 'action'): ActionDeclaration {
-  const result = ActionDeclarationSchema.safeParse(input);
-  if (!result.success) {
-    throw new ActionDeclarationError(`${source}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
+const issuesOf = (error: z.ZodError, prefix: readonly PropertyKey[] = []) =>
+  error.issues.map((i) => `${[...prefix, ...i.path].map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** `action "move"` when the input names itself, else `action`: errors say which declaration is wrong. */
+function labelOf(input: unknown, source: string): string {
+  const name = input && typeof input === 'object' ? (input as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '' ? `${source} "${name}"` : source;
+}
+
+/** Throws unless the declaration's argument schema compiles (zod's `fromJSONSchema`). */
+function assertCompiles(action: ActionDeclaration, label: string): void {
   try {
-    z.fromJSONSchema(result.data.parameters as Parameters<typeof z.fromJSONSchema>[0]);
+    z.fromJSONSchema(action.parameters as Parameters<typeof z.fromJSONSchema>[0]);
   } catch (cause) {
-    throw new ActionDeclarationError(`${source} "${result.data.name}": parameters is not a usable JSON Schema: ${(cause as Error).message}`, { cause });
+    throw new ActionDeclarationError(`${label}: parameters is not a usable JSON Schema: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * Validates one declaration (defaults filled in) and checks its argument schema compiles. Errors name
+ * the action (`action "move": confirm: ...`), the field and what is wrong.
+ */
+export function parseActionDeclaration(input: unknown, source = 'action'): ActionDeclaration {
+  const label = labelOf(input, source);
+  const result = ActionDeclarationSchema.safeParse(input);
+  if (!result.success) throw new ActionDeclarationError(`${label}: ${issuesOf(result.error)}`);
+  assertCompiles(result.data, label);
   return result.data;
+}
+
+/**
+ * Validates a set of declarations: each one as {@link parseActionDeclaration} (errors name the action
+ * and its index), and no name twice. `source` names where they came from (a file path).
+ */
+export function parseActionSet(input: unknown, source = 'actions'): ActionDeclaration[] {
+  if (!Array.isArray(input)) throw new ActionDeclarationError(`${source}: expected an array of action declarations, got ${input === null ? 'null' : typeof input}`);
+  const actions = input.map((item, i) => parseActionDeclaration(item, `${source}: [${i}] action`));
+  const result = ActionSetSchema.safeParse(actions);
+  if (!result.success) throw new ActionDeclarationError(`${source}: ${issuesOf(result.error)}`);
+  return actions;
 }

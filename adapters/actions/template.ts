@@ -1,6 +1,6 @@
 /**
  * Spoken templates: `{name}` is replaced by the value of that name (an argument or a result field);
- * an unknown name is left out. Numbers and words read as they are.
+ * an unknown name is left out (with the space before the punctuation that followed it). Numbers and words read as they are.
  *
  * @example
  * ```ts
@@ -14,5 +14,6 @@ export function fillTemplate(template: string, values: Record<string, unknown>):
       return value === undefined || value === null || typeof value === 'object' ? '' : String(value);
     })
     .replace(/\s+/g, ' ')
+    .replace(/ ([.,!?;:])/g, '$1')
     .trim();
 }

@@ -27,10 +27,16 @@ export interface EchoReferenceOptions {
   /** Rate of the reference, the echo canceller's (the microphone's after the input edge). */
   sampleRateHz: number;
   /**
-   * How far back the reference is kept. Why 1 s: the canceller reads the block that ended at the last
-   * microphone frame's arrival (≤ ~100 ms ago) while the playback actor writes up to 200 ms ahead.
+   * How far back the reference is kept. Why 2.5 s: the canceller reads the block that ended at the last
+   * microphone frame's arrival (≤ ~100 ms ago) less the echo delay it aligned on (up to 1.6 s, see
+   * `echo-delay.ts`), while the playback actor writes up to 200 ms ahead.
    */
   historyMs?: number;
+  /**
+   * Whether to record at all (read per frame; default: always). A session whose echo cancellation is
+   * switched off (a Realtime client without `noise_reduction: far_field`) then costs no resampling.
+   */
+  active?: () => boolean;
 }
 
 export interface EchoReference {
@@ -47,7 +53,7 @@ export interface EchoReferenceTap {
   reference: EchoReference;
 }
 
-const DEFAULT_HISTORY_MS = 1000;
+const DEFAULT_HISTORY_MS = 2500;
 
 export async function tapEchoReference(device: AudioSink, options: EchoReferenceOptions): Promise<EchoReferenceTap> {
   const { clock, sampleRateHz } = options;
@@ -126,6 +132,12 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     },
     write(frame, meta) {
       device.write(frame, meta);
+      if (options.active && !options.active()) {
+        // Not recorded: the next frame recorded starts a new run at its own time.
+        skipped = true;
+        playEndMs = Math.max(playEndMs, clock.now()) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
+        return;
+      }
       record(frame);
     },
     clear() {

@@ -48,8 +48,12 @@ export interface EchoSuppressorOptions {
 }
 
 export interface EchoSuppressor {
-  /** Replaces `out` (the canceller's output for `mic`) in place by comfort noise if it holds only echo of `reference`. */
-  process(mic: Int16Array, reference: Int16Array, out: Int16Array): void;
+  /**
+   * Replaces `out` (the canceller's output for `mic`) in place by comfort noise if it holds only echo of
+   * `reference`. `hold`: the echo is not where `reference` says (its delay is being found again): the
+   * block is taken for echo whatever it holds, and says nothing about the canceller or the room.
+   */
+  process(mic: Int16Array, reference: Int16Array, out: Int16Array, hold?: boolean): void;
   /** Whether the last block passed (true) or was taken for echo (false). */
   lastPassed(): boolean;
   /** The canceller's typical ERLE in dB over the last seconds of the agent's speech (undefined before any). */
@@ -61,6 +65,11 @@ export interface EchoSuppressor {
    * the agent speaks (it learned the user's voice during double talk, or the room changed): reset it.
    */
   diverged(): boolean;
+  /**
+   * The echo path changed (the canceller was reset for a new delay): back to learning — half duplex until
+   * the canceller has converged again — so the echo it lets through meanwhile is not taken for the user.
+   */
+  relearn(): void;
 }
 
 /** Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below. */
@@ -175,12 +184,22 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     lastPassed: () => gain === 1,
     typicalErleDb: () => usualErle,
     converged: () => converged,
+    relearn() {
+      residuals.length = 0;
+      erles.length = 0;
+      recentErles.length = 0;
+      converged = false;
+      usualErle = undefined;
+      usualResidualDb = Number.POSITIVE_INFINITY;
+      previousVoiceLike = false;
+      userRun = 0;
+    },
     diverged() {
       const was = divergedFlag;
       divergedFlag = false;
       return was;
     },
-    process(mic, reference, out) {
+    process(mic, reference, out, hold = false) {
       const micEnergy = energyOf(mic);
       recent[recentAt] = energyOf(reference);
       recentAt = (recentAt + 1) % tailBlocks;
@@ -188,7 +207,11 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
       let outEnergy = energyOf(out);
       let next = 1;
-      if (envelope < activeEnergy) {
+      if (hold) {
+        next = 0;
+        previousVoiceLike = false;
+        userRun = 0;
+      } else if (envelope < activeEnergy) {
         quiet.push(outEnergy);
         if (quiet.length > FLOOR_WINDOW_BLOCKS) quiet.shift();
         previousVoiceLike = false;

@@ -15,7 +15,7 @@ const CLIP = 32_635;
 
 function muLawEncode(sample: number): number {
   const sign = sample < 0 ? 0x80 : 0;
-  let magnitude = Math.min(CLIP, Math.abs(sample)) + BIAS;
+  const magnitude = Math.min(CLIP, Math.abs(sample)) + BIAS;
   let exponent = 7;
   for (let mask = 0x4000; (magnitude & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
   const mantissa = (magnitude >> (exponent + 3)) & 0x0f;

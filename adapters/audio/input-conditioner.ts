@@ -24,27 +24,22 @@
  */
 import { allocBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
-import { createCaptureClock, type CaptureClock } from './capture-clock.js';
-import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
-import type { EchoReference } from './echo-reference.js';
-import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
+import { createEchoStage, type EchoStage, type EchoStageOptions } from './echo-stage.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
 
-export interface EchoCancelOptions {
-  /** What the session's sink played, on the session clock, at `sampleRateHz`. */
-  reference: EchoReference;
-  /** Echo path the filter models: device output + input latency, acoustic delay, reverberation. */
-  tailMs: number;
-  /** speexdsp's residual echo suppressor after the linear filter. */
-  residualSuppression?: boolean;
-  /** The echo suppressor after that (see `echo-suppressor.ts`): no echo through while the filter learns the room. */
-  suppression?: boolean;
-  /** Why 20 ms: the pipeline's frame, so a 20 ms microphone frame passes without waiting; shorter blocks cost more CPU. */
-  blockMs?: number;
-  /** Library name or path of libspeexdsp, for unusual installs. */
-  library?: string;
+/** The echo step's settings (see `echo-stage.ts`): the reference, the filter's tail, the suppressors, delay estimation. */
+export type EchoCancelOptions = Omit<EchoStageOptions, 'sampleRateHz'>;
+
+/**
+ * Steps a session can switch on and off while it runs (read at every `process` call): a Realtime client's
+ * `noise_reduction` (see server/realtime/noise-reduction.ts). A step switched on must be configured
+ * (`echo` given; RNNoise loads on first use). Absent: every configured step runs.
+ */
+export interface InputSwitches {
+  echo: boolean;
+  noiseSuppression: boolean;
 }
 
 export interface InputConditionerOptions {
@@ -57,11 +52,15 @@ export interface InputConditionerOptions {
   noiseSuppression?: boolean;
   /** Automatic gain control: `true` for the defaults, or its settings. */
   agc?: boolean | Omit<AgcOptions, 'sampleRateHz'>;
+  /** Per-session switches for the echo step and RNNoise (see {@link InputSwitches}). */
+  switches?: InputSwitches;
 }
 
 export interface InputConditioner {
-  /** The steps that run, in order (`echo`, `high-pass`, `rnnoise`, `agc`). */
+  /** The steps that run, in order (`echo`, `high-pass`, `rnnoise`, `agc`); with switches, the ones switched on now. */
   readonly steps: readonly string[];
+  /** The echo step's alignment: the delay the reference is read at (ms), the estimate, and how often it moved. */
+  echoDelay?(): { alignedMs: number; estimatedMs: number | undefined; moves: number } | undefined;
   /**
    * Conditions microphone audio (s16le at `sampleRateHz`, any length) that arrived at `atMs` on the
    * session clock; returns the conditioned audio that is ready (in order; lengths may differ per call).
@@ -72,22 +71,21 @@ export interface InputConditioner {
 }
 
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
-  const { sampleRateHz, echo } = options;
+  const { sampleRateHz, echo, switches } = options;
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  const denoiser: RnnoiseDenoiser | undefined = options.noiseSuppression ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
+  // With switches, RNNoise loads when first switched on (a WASM instance per session is not free).
+  let denoiser: RnnoiseDenoiser | undefined = options.noiseSuppression && !switches ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
+  let denoiserLoading: Promise<void> | undefined;
   const agc: Agc | undefined = options.agc ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) }) : undefined;
-  const steps = [...(echo ? ['echo'] : []), ...(highPass ? ['high-pass'] : []), ...(denoiser ? ['rnnoise'] : []), ...(agc ? ['agc'] : [])];
-  const blockSamples = Math.round(((echo?.blockMs ?? 20) * sampleRateHz) / 1000);
-  let canceller: EchoCanceller | undefined;
-  let suppressor: EchoSuppressor | undefined;
-  let capture: CaptureClock | undefined;
-  const micBlock = new Int16Array(blockSamples);
-  const referenceBlock = new Int16Array(blockSamples);
-  let micFill = 0;
+  const echoOn = () => echo !== undefined && (switches ? switches.echo : true);
+  const denoiseOn = () => (switches ? switches.noiseSuppression : options.noiseSuppression === true);
+  const stepsNow = () => [...(echoOn() ? ['echo'] : []), ...(highPass ? ['high-pass'] : []), ...(denoiseOn() ? ['rnnoise'] : []), ...(agc ? ['agc'] : [])];
+  const fixedSteps = switches ? undefined : stepsNow();
+  let stage: EchoStage | undefined;
   const joiner = createSampleJoiner();
   let closed = false;
   /** Working buffer for the float steps (grown when a longer chunk comes). */
-  let work = new Float32Array(blockSamples);
+  let work = new Float32Array(320);
   const toFloat = (samples: Int16Array): Float32Array => {
     if (work.length < samples.length) work = new Float32Array(samples.length);
     const out = work.subarray(0, samples.length);
@@ -98,37 +96,41 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   /** Echo-cancelled audio for whole blocks; a partial block waits for the next call. */
   const cancelEcho = (samples: Int16Array, atMs: number): Int16Array => {
     if (!echo) return samples;
-    canceller ??= createEchoCanceller({ sampleRateHz, blockSamples, tailMs: echo.tailMs, residualSuppression: echo.residualSuppression ?? false, ...(echo.library ? { library: echo.library } : {}) });
-    capture ??= createCaptureClock({ sampleRateHz });
-    if (echo.suppression) suppressor ??= createEchoSuppressor({ sampleRateHz, blockSamples, tailMs: echo.tailMs });
-    // Timeline index of the first sample waiting in the block, after the capture clock placed this audio.
-    let blockStart = capture.place(samples.length, atMs) - micFill;
-    const outSamples = Math.floor((micFill + samples.length) / blockSamples) * blockSamples;
-    const outBytes = allocBytes(outSamples * 2);
-    const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
-    let produced = 0;
-    for (let at = 0; at < samples.length; ) {
-      const n = Math.min(blockSamples - micFill, samples.length - at);
-      micBlock.set(samples.subarray(at, at + n), micFill);
-      micFill += n;
-      at += n;
-      if (micFill < blockSamples) break;
-      echo.reference.read(blockStart, referenceBlock);
-      const block = out.subarray(produced, produced + blockSamples);
-      canceller.cancel(micBlock, referenceBlock, block);
-      suppressor?.process(micBlock, referenceBlock, block);
-      if (suppressor?.diverged()) canceller.reset();
-      produced += blockSamples;
-      blockStart += blockSamples;
-      micFill = 0;
+    if (!echoOn()) {
+      // Switched off: a block left half full passes as it is, then the audio passes unchanged; a
+      // later switch on starts learning the room again.
+      if (!stage) return samples;
+      const pending = stage.flush();
+      stage.close();
+      stage = undefined;
+      if (pending.length === 0) return samples;
+      const joined = new Int16Array(pending.length + samples.length);
+      joined.set(pending);
+      joined.set(samples, pending.length);
+      return joined;
     }
-    return out;
+    stage ??= createEchoStage({ sampleRateHz, ...echo });
+    return stage.process(samples, atMs);
+  };
+
+  /** RNNoise when switched on; loading (asynchronously) the first time, audio passes meanwhile. */
+  const denoise = (samples: Float32Array): Float32Array => {
+    if (!denoiseOn()) return samples;
+    if (denoiser) return denoiser.process(samples);
+    denoiserLoading ??= createRnnoiseDenoiser({ sampleRateHz }).then((d) => {
+      if (closed) d.close();
+      else denoiser = d;
+    });
+    return samples;
   };
 
   return {
-    steps,
+    get steps() {
+      return fixedSteps ?? stepsNow();
+    },
+    echoDelay: () => stage?.delay(),
     process(audio, atMs) {
-      if (closed || steps.length === 0) return audio;
+      if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
       // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
       const samplesIn = bytes.byteLength >> 1;
@@ -139,10 +141,11 @@ export async function createInputConditioner(options: InputConditionerOptions): 
         new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
       }
       const cancelled = cancelEcho(input, atMs);
-      if (!highPass && !denoiser && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
+      const denoising = denoiseOn();
+      if (!highPass && !denoising && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
       let samples = toFloat(cancelled);
       highPass?.process(samples);
-      if (denoiser) samples = denoiser.process(samples);
+      samples = denoise(samples);
       agc?.process(samples);
       // The conditioned frame in slab memory (see bus/byte-copy.ts): one per 20 ms per microphone, and an
       // ArrayBuffer each takes ~0.75 µs to make (measured here), half the high-pass, before the collector's share.
@@ -157,7 +160,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     close() {
       if (closed) return;
       closed = true;
-      canceller?.close();
+      stage?.close();
       denoiser?.close();
       echo?.reference.close();
     },

@@ -4,7 +4,7 @@
  * at 22.05 kHz feeding a 16 kHz output, or a 48 kHz microphone feeding the 16 kHz VAD.
  *
  * The WASM module loads asynchronously, so {@link createResampler} and {@link resampleAll} are async
- * (the module is loaded once per process; {@link loadResampler} loads it ahead of time). After that,
+ * (the module is loaded once per process, on first use). After that,
  * `process` is synchronous and cheap. Equal rates never touch the WASM: audio passes through unchanged.
  *
  * Alignment: the filter's delay is skipped at the start (`speex_resampler_skip_zeros`) and `flush()`
@@ -78,11 +78,7 @@ const PACKAGE = '@echogarden/speex-resampler-wasm';
 
 let modulePromise: Promise<SpeexModule> | undefined;
 
-/** Loads the WASM module (once per process). Optional: {@link createResampler} does it on first use. */
-export function loadResampler(): Promise<void> {
-  return loadModule().then(() => undefined);
-}
-
+/** The WASM module, loaded once per process on first use. */
 function loadModule(): Promise<SpeexModule> {
   modulePromise ??= (import(PACKAGE) as Promise<{ default: () => Promise<SpeexModule> }>).then((m) => m.default());
   // A failed load is not cached: the next call retries.

@@ -37,11 +37,7 @@ export class RnnoiseError extends Error {
   override name = 'RnnoiseError';
 }
 
-/** Loads the WASM module (once per process); a failed load is retried on the next call. */
-export function loadRnnoise(): Promise<void> {
-  return rnnoiseModule().then(() => undefined);
-}
-
+/** The WASM module, loaded once per process; a failed load is retried on the next call. */
 function rnnoiseModule(): Promise<RnnoiseModule> {
   modulePromise ??= (import(PACKAGE) as Promise<{ default: () => Promise<RnnoiseModule> }>).then(
     (m) => m.default(),

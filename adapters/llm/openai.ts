@@ -9,7 +9,7 @@
  * const llm = createOpenAiLlm({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' });
  * ```
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { EngineError } from '../engine-error.js';
 import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
 import type { ChatMessage, LlmDelta, LlmEngine, ToolChoice, ToolDefinition } from './types.js';

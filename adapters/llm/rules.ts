@@ -1,13 +1,14 @@
 /**
  * The embedded default "LLM": a deterministic rule-based dialog policy. The last user message is matched
  * against the rules in order (case-insensitive regular expressions with named groups); the first match
- * answers with its reply (captures filled in) and may publish an intent — a robot command — before it.
- * Same input, same output, every time.
+ * answers with its reply (captures filled in) and may ask for a declared action — a robot command — as a
+ * tool call before it (the session checks it against the declaration like any LLM's call). Same input,
+ * same output, every time.
  *
  * @example
  * ```ts
  * const policy = createRulePolicy(loadRulesFile('examples/robot-rules.json'));
- * // "move forward two meters" → intent move {direction:"forward", meters:"two"}, then " Moving forward two meters."
+ * // "move forward two meters" → tool call move {direction:"forward", meters:"two"}, then "Moving forward two meters."
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,17 @@ const RuleSchema = z
     patterns: z.array(z.string().min(1)).min(1),
     /** Reply text; `{name}` is replaced by the capture of that name. */
     reply: z.string().min(1),
-    intent: z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), args: z.record(z.string(), z.string()).default({}) }).strict().optional(),
+    /**
+     * The declared action the rule asks for; in `args`, `{name}` in a text is replaced by the capture of
+     * that name (a spoken number is read as the number the declaration asks for), other values are kept.
+     */
+    action: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
+        args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -56,6 +67,22 @@ export function loadRulesFile(path: string): RulesConfig {
   return parseRules(json, path);
 }
 
+/**
+ * Throws unless every action a rule asks for is declared: a rules file is checked at start, not when a
+ * user first says the command. `source` and `actionsSource` name the files for the message.
+ */
+export function assertRuleActionsDeclared(config: RulesConfig, declared: readonly string[], source = 'rules', actionsSource = 'the declared actions'): void {
+  const known = new Set(declared);
+  for (const rule of config.rules) {
+    if (rule.action && !known.has(rule.action.name)) {
+      throw new RulesError(
+        `${source}: rule "${rule.id}" asks for action "${rule.action.name}", which is not declared in ${actionsSource} (declared: ${[...known].join(', ') || 'none'}): declare it there (actions.path) or change the rule`,
+      );
+    }
+  }
+}
+
+/** Validates rules (a parsed JSON object); errors name `source`, the rule index and the field. */
 export function parseRules(json: unknown, source = 'rules'): RulesConfig {
   const result = RulesConfigSchema.safeParse(json);
   if (!result.success) {
@@ -100,12 +127,34 @@ export function createRuleMatcher(config: RulesConfig): (text: string) => boolea
   };
 }
 
+/** What the rule policy says after an action ended without a `say` template for its outcome. */
+export const RULE_FOLLOW_UPS = { succeeded: 'Done.', failed: 'That did not work.', cancelled: 'Stopped.' } as const;
+
+/** The follow-up for a tool message's content (`{"status":"failed","outcome":"…"}`). */
+function followUpText(content: string): string {
+  let status: unknown;
+  try {
+    status = (JSON.parse(content) as { status?: unknown }).status;
+  } catch {
+    status = undefined;
+  }
+  return status === 'succeeded' || status === 'cancelled' ? RULE_FOLLOW_UPS[status] : RULE_FOLLOW_UPS.failed;
+}
+
 export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions = {}): LlmEngine {
   const compiled = compileRules(config);
   let calls = 0;
   return {
     name: 'rules',
     async *stream({ messages, signal }): AsyncGenerator<LlmDelta> {
+      // A follow-up (an action's outcome came after the user's last message): that command was already
+      // answered, so matching it again would ask for the same action once more, after every outcome.
+      const lastUser = messages.findLastIndex((m) => m.role === 'user');
+      const outcome = messages.slice(lastUser + 1).findLast((m) => m.role === 'tool');
+      if (outcome?.role === 'tool') {
+        yield followUpText(outcome.content);
+        return;
+      }
       const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const utterance = cleanUtterance(last);
       let reply = config.fallback.reply;
@@ -114,9 +163,10 @@ export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions
         if (!match) continue;
         const groups = Object.fromEntries(Object.entries(match.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
         reply = fill(rule.reply, groups);
-        if (rule.intent) {
-          const args = Object.fromEntries(Object.entries(rule.intent.args).map(([k, v]) => [k, fill(v, groups)]));
-          yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.intent.name, arguments: JSON.stringify(args) };
+        if (rule.action) {
+          // A capture that did not take part ("turn left" has no degrees) leaves its argument out: the declaration's default applies.
+          const args = Object.fromEntries(Object.entries(rule.action.args).map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v]).filter(([, v]) => v !== ''));
+          yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.action.name, arguments: JSON.stringify(args) };
         }
         break;
       }

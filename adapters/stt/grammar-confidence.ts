@@ -22,11 +22,9 @@
  */
 
 /**
- * Why 0.01: the ratio spans about −30 … +15 per frame on the benchmark while agreement spans 0 … 0.8;
- * 0.01 lets the ratio move a borderline agreement by ±0.1–0.3. On six of the grammar benchmark's voices
- * it kept 92.6 % of the commands at ≤ 5 % of other phrases accepted, against 89.4 % for agreement alone;
- * the ratio alone kept 82.5 % on all eight (0.005–0.02 are within a point of each other). With the tuned
- * grammar decoder (pocketsphinx.ts) 0.01 is still the best of 0.005–0.02 (95.9 % at ≤ 5 %, all eight).
+ * Why 0.01: the ratio spans about −30 … +15 per frame while agreement spans 0 … 0.8, so 0.01 lets the
+ * ratio move a borderline agreement by ±0.1–0.3; it was the best of 0.005–0.02 on the grammar bench
+ * (95.9 % of commands kept at ≤ 5 % of other phrases accepted). Measurements: docs/out-of-grammar.md.
  */
 export const SCORE_WEIGHT = 0.01;
 

@@ -40,8 +40,8 @@ export interface FliteOptions {
 
 /**
  * Why at most 4: sentences are short (tens of ms each), so a few threads keep up with many sessions
- * speaking at once, and each worker costs memory: a warm-up and one sentence raised the RSS by 76.1 MB
- * with one worker against 66.8 MB with flite on the event loop (built code), ~9.4 MB a worker.
+ * speaking at once, and each worker costs memory (~9.4 MB of RSS; docs/benchmarks.md, *Flite on worker
+ * threads*).
  */
 export const MAX_FLITE_WORKERS = 4;
 

@@ -6,6 +6,8 @@
  * Real time by default (about ten seconds); `--fast` runs the same script on a simulated clock (instant,
  * identical output); `--json` prints only the timelines and the history, as JSON.
  */
+import { serveActions } from '../../adapters/actions/executor.js';
+import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
 import { sleep, systemClock, type Clock } from '../../adapters/clock.js';
 import type { ChatMessage } from '../../adapters/llm/types.js';
 import {
@@ -32,7 +34,7 @@ const FRAME_MS = 20;
 const TTS_RATE_HZ = 16_000;
 
 /** What the fake STT "recognizes", utterance by utterance. */
-const TRANSCRIPTS = ['what can you do', 'tell me about the weather', "stop, that's enough"];
+const TRANSCRIPTS = ['what can you do', 'tell me about the weather', "wait, that's enough"];
 const TYPED = 'What is your battery level?';
 
 /** The fake LLM: a reply table keyed on the user's last words. The weather answer is long on purpose. */
@@ -88,6 +90,13 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   });
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'llm.done'), (m) => {
     if (m.type === 'llm.done') log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clipText(m.text, 64)}"`);
+  });
+  // The reference robot executes the session's robot actions, and each step of their lifecycle is printed.
+  const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock }).handlers, sessionId: SESSION_ID });
+  bus.subscribe(bus.subjects.forStage(SESSION_ID, 'action'), (m) => {
+    if (!m.type.startsWith('action.') || !('actionId' in m)) return;
+    const detail = m.type === 'action.request' ? `${m.name} ${JSON.stringify(m.arguments)}` : m.type === 'action.feedback' ? JSON.stringify(m.feedback) : m.type === 'action.result' ? JSON.stringify(m.result) : 'error' in m ? m.error : 'reason' in m ? m.reason : '';
+    log(m.atMs, 'action', `${m.type.slice('action.'.length)} ${m.actionId}${detail ? `: ${clipText(detail, 80)}` : ''} (${m.turnId})`);
   });
   const timeline = createTimelineRecorder(bus, SESSION_ID);
 
@@ -180,5 +189,6 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     }
   }
   timeline.close();
+  await robot.close();
   await bus.close();
 }

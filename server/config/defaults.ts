@@ -30,8 +30,10 @@ export const CONFIG_DEFAULTS = {
     outputRateHz: 16000,
     /** Why auto: a robot hears its own voice; a browser cancels its own echo and a recording has none. */
     echoCancel: 'auto',
-    /** Why 250 ms: a device's output and input buffers (~100 ms) plus a room's strong early echo. */
-    echoTailMs: 250,
+    /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/audio/echo-delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
+    echoTailMs: 500,
+    /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */
+    echoDelayEstimation: true,
     /** Why on: echo return loss enhancement 28 → 36 dB once converged (docs/audio-input.md). */
     residualEchoSuppression: true,
     /** Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands (docs/audio-input.md). */
@@ -67,7 +69,7 @@ export const CONFIG_DEFAULTS = {
     fakeTranscripts: [],
   },
   llm: {
-    /** Why rules: answers in ms, offline, and never invents an intent. */
+    /** Why rules: answers in ms, offline, and never asks for an action no rule names. */
     engine: 'rules',
     rulesPath: `${EXAMPLES_DIR}robot-rules.json`,
     /** Why gpt-4o-mini: OpenAI's small fast model; local servers want their own id here. */
@@ -85,6 +87,12 @@ export const CONFIG_DEFAULTS = {
     phrases: ['Hmm, let me see.', 'Okay.', 'Sorry, I did not catch that.'],
     /** Why on: a cold engine's first request is the slowest one the user would hear. */
     warmUp: true,
+  },
+  actions: {
+    /** Why the robot's set: the bundled grammar and rules command this robot (move, turn, navigate, stop). */
+    path: `${EXAMPLES_DIR}robot-actions.json` as string | null,
+    /** Why on: nothing else can reach an in-process bus, and a command that always fails teaches nothing. */
+    simulate: true,
   },
   memory: {
     cacheSize: 50,

@@ -71,6 +71,10 @@ export const AudioSchema = z
       .default(AUDIO.echoCancel)
       .describe("Cancel the agent's own voice on the microphone; `auto`: where speaker and microphone are one device on the bus (robots), not for Realtime clients nor `run`."),
     echoTailMs: ms().min(20).max(1000).default(AUDIO.echoTailMs).describe('The echo path the canceller models (ms).'),
+    echoDelayEstimation: z
+      .boolean()
+      .default(AUDIO.echoDelayEstimation)
+      .describe('Estimate the playback-to-microphone delay and align the reference on it before the canceller; `live` turns it off and aligns on the delay the sound server reports.'),
     residualEchoSuppression: z.boolean().default(AUDIO.residualEchoSuppression).describe("speexdsp's residual echo suppressor, after the canceller."),
     echoSuppression: z.boolean().default(AUDIO.echoSuppression).describe('The echo suppressor, which mutes echo the filter has not learnt yet.'),
     highPassHz: z.number().min(0).max(1000).default(AUDIO.highPassHz).describe('High-pass cutoff before the VAD (Hz); 0: off.'),
@@ -134,7 +138,7 @@ export const SttSchema = z
       .min(0)
       .max(1)
       .default(STT.minConfidence)
-      .describe('A final transcript with a lower confidence is not understood: a re-prompt, no intent (engines that report one: pocketsphinx with a grammar); 0: off.'),
+      .describe('A final transcript with a lower confidence is not understood: a re-prompt, no action (engines that report one: pocketsphinx with a grammar); 0: off.'),
     mllrPath: z.string().nullable().default(STT.mllrPath).describe("An MLLR transform of pocketsphinx's acoustic model for the grammar decoder; null: none."),
     baseUrl: z.url().optional().describe('The OpenAI-compatible transcription server (`stt.engine` openai).'),
     apiKey: z.string().optional().describe('Its API key; default: `OPENAI_API_KEY`.'),

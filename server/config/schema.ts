@@ -4,12 +4,29 @@
  * from it (`npm run config-reference`); a test fails when that file is stale.
  */
 import { z } from 'zod';
+import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation.js';
 import { SessionSettingsSchema } from '../../machines/config.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { AudioSchema, LanguageSchema, LlmSchema, PipelineSchema, SttSchema, TtsSchema, VadSchema } from './engine-schemas.js';
 
-const { memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
+const { actions: ACTIONS, memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
 const NATS_URLS = 'NATS server URL(s), comma separated';
+
+const ActionsSchema = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(ACTIONS.path)
+      .describe('The declared actions (a JSON array, as examples/robot-actions.json): the LLM\'s tools and what the rules may ask for; null: none.'),
+    simulate: z
+      .boolean()
+      .default(ACTIONS.simulate)
+      .describe('With the bus in-process, the reference robot (adapters/actions/robot-simulator.ts) executes `controller` actions; over NATS a controller attaches instead (`voice-agent robot-sim`).'),
+  })
+  .strict()
+  .prefault({});
 
 const MemorySchema = z
   .object({
@@ -94,6 +111,26 @@ const RecordSchema = z
   .strict()
   .prefault({});
 
+const phraseList = z.array(z.string().regex(/^[A-Za-z' ]{1,100}$/, 'words of the pronunciation dictionary, letters and spaces')).min(1).max(10);
+const probability = z.number().positive().max(1);
+
+/** `session.activation` (docs/activation.md): when microphone audio opens a turn. */
+const ActivationSchema = z
+  .object({
+    mode: z
+      .enum(['always', 'wake', 'push'])
+      .default(ACTIVATION.mode)
+      .describe('When microphone audio opens a turn: `always`; `wake`, after a wake phrase, for `windowMs`; `push`, between `control.listen` open and close (a push-to-talk button, the page\'s Space key). The stop phrases are spotted in every mode but `always`.'),
+    wakePhrases: phraseList.default(() => [...ACTIVATION.wakePhrases]).describe('Phrases that open listening (`wake`), spotted offline in all microphone audio.'),
+    wakeThreshold: probability.default(ACTIVATION.wakeThreshold).describe('How sure the spotter must be of a wake phrase (a probability against a free phone loop; smaller wakes more often, also falsely).'),
+    stopThreshold: probability.default(ACTIVATION.stopThreshold).describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
+    wakeLeadDb: z.number().min(-100).max(100).default(ACTIVATION.wakeLeadDb).describe('A wake phrase counts only this far louder than the 300 ms before it (dB): said after a pause, not inside running speech.'),
+    stopLeadDb: z.number().min(-100).max(100).default(ACTIVATION.stopLeadDb).describe('A stop phrase counts only this far louder than the 300 ms before it (dB); lower it to catch "stop" inside a sentence, at the cost of more false stops.'),
+    windowMs: z.number().int().positive().default(ACTIVATION.windowMs).describe('How long listening stays open after the wake phrase, the user\'s last words or the agent\'s last reply (ms).'),
+  })
+  .strict()
+  .prefault({});
+
 const FeaturesSchema = z
   .object({
     streamingTts: z.boolean().default(FEATURES.streamingTts).describe('Send clauses to TTS as they close; off: the whole reply at the end.'),
@@ -106,7 +143,7 @@ const FeaturesSchema = z
 
 export const AppConfigSchema = z
   .object({
-    session: SessionSettingsSchema.prefault({}).describe("The session chart: the LLM's prompt and history, barge-in, timeouts, end of turn, the filler."),
+    session: SessionSettingsSchema.safeExtend({ activation: ActivationSchema.describe('When microphone audio opens a turn: always, after a wake phrase, or push-to-talk (docs/activation.md).') }).prefault({}).describe("The session chart: the LLM's prompt and history, barge-in, timeouts, end of turn, the filler."),
     languages: z
       .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema)
       .default(() => ({ ...CONFIG_DEFAULTS.languages }))
@@ -117,6 +154,7 @@ export const AppConfigSchema = z
     stt: SttSchema.describe('The speech recognizer.'),
     llm: LlmSchema.describe('What answers: the rule policy or an LLM.'),
     tts: TtsSchema.describe('The voice: a failover chain of TTS engines.'),
+    actions: ActionsSchema.describe('Robot actions: their declarations and who executes them (README, "Actions").'),
     memory: MemorySchema.describe('Long-term memory: an HTTP service asked before each LLM request.'),
     nats: NatsSchema.describe('NATS, the bus across processes (docs/subjects.md).'),
     server: ServerSchema.describe('`voice-agent serve`: HTTP and WebSocket, API keys, limits (docs/server.md).'),

@@ -76,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const refuse = (res: ServerResponse, status: number, code: string, message: string) => json(res, status, { error: { code, message } });
 
   const assets = createStaticFiles();
-  const inspect = createInspectRoutes({ manager, clock, records: options.records, timelines: options.timelines, log });
+  const inspect = createInspectRoutes({ manager, clock, bus, records: options.records, timelines: options.timelines, log });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -110,7 +110,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
       return;
     }
-    refuse(res, 404, 'not_found', `no route ${req.method} ${path}: see README (endpoints)`);
+    refuse(res, 404, 'not_found', `no route ${req.method} ${path}: see docs/server.md (endpoints)`);
   };
 
   const server: Server = config.tls

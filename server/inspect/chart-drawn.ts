@@ -5,7 +5,8 @@
  * are, they tangle. So, from the graph alone (no state names):
  *
  * - a transition that every top-level state has (the same event to the same target from each of them, or
- *   one of the root's own) is listed once in a legend, not drawn from every state;
+ *   one of the root's own) is listed once in a legend, not drawn from every state; for a parallel root,
+ *   the same per region (`every dialog state`);
  * - transitions with the same source and target are one drawn edge, its label their events
  *   (`stt.final · after sttFinal`), each event's guards kept for its tooltip;
  * - every drawn edge remembers the graph edges it stands for, so a transition taken (reported by its graph
@@ -14,8 +15,8 @@
  * @example
  * ```ts
  * const drawn = drawnChart(chartGraph());
- * drawn.legend.find((l) => l.label === 'user.text')?.target; // 'session.processing'
- * drawn.edges.find((e) => e.source === 'session.listening.finalizing' && e.target === 'session.processing')?.label; // 'stt.final · after sttFinal'
+ * drawn.legend.find((l) => l.label === 'user.text')?.target; // 'session.dialog.processing'
+ * drawn.edges.find((e) => e.source === 'session.dialog.listening.finalizing' && e.target === 'session.dialog.processing')?.label; // 'stt.final · after sttFinal'
  * ```
  */
 import type { ChartGraph, ChartNode } from './chart-graph.js';
@@ -44,8 +45,13 @@ export interface LegendEntry {
   label: string;
   /** The target state id; undefined for a transition that only runs actions. */
   target: string | undefined;
-  /** `every state` for the root's own transitions and those every top-level state has. */
+  /**
+   * `every state` for the root's own transitions and those every top-level state has; `every dialog
+   * state` for a region's (of a parallel root) and those every state of that region has.
+   */
   from: string;
+  /** The scope: the root's id, or the region's (`session.dialog`). */
+  scope: string;
   /** The graph edge ids it stands for (a root transition without a target: its key alone). */
   members: string[];
 }
@@ -64,35 +70,45 @@ function splitLabel(label: string): { event: string; guard: string } {
 }
 
 export function drawnChart(graph: ChartGraph): DrawnChart {
-  const parentOf = new Map(graph.nodes.map((n) => [n.id, n.parent]));
-  const topOf = (id: string): string => {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const rootNode = byId.get(graph.root);
+  // The scopes: the root, or each region of a parallel root.
+  const scopes = rootNode?.type === 'parallel' ? graph.nodes.filter((n) => n.parent === graph.root).map((n) => n.id) : [graph.root];
+  const fromOf = (scope: string) => (scope === graph.root ? 'every state' : `every ${byId.get(scope)?.key ?? scope} state`);
+  /** The scope a state is under and its top-level state there (`session.dialog`, `session.dialog.speaking`). */
+  const placeOf = (id: string): { scope: string; top: string } | undefined => {
     let at = id;
-    for (let up = parentOf.get(at); up !== undefined && up !== graph.root; up = parentOf.get(at)) at = up;
-    return at;
+    for (let up = byId.get(at)?.parent; up !== undefined; up = byId.get(at)?.parent) {
+      if (scopes.includes(up)) return { scope: up, top: at };
+      at = up;
+    }
+    return undefined;
   };
   const finals = new Set(graph.nodes.filter((n) => n.type === 'final').map((n) => n.id));
-  const tops = graph.nodes.filter((n) => n.parent === graph.root && !finals.has(n.id)).map((n) => n.id);
 
-  // The root's transitions, and every (event, target) that each top-level state has.
-  const legend: LegendEntry[] = graph.everywhere.map((t) => ({ label: t.label, target: t.target, from: 'every state', members: [t.id] }));
+  // The scopes' own transitions, and every (event, target) that each top-level state of a scope has.
+  const legend: LegendEntry[] = graph.everywhere.map((t) => ({ label: t.label, target: t.target, from: fromOf(t.scope), scope: t.scope, members: [t.id] }));
   const everywhere = new Set<string>();
   const byEventTarget = new Map<string, typeof graph.edges>();
   for (const e of graph.edges) {
-    const key = `${e.label}\u0000${e.target}`;
+    const place = placeOf(e.source);
+    if (!place) continue;
+    const key = `${e.label}\u0000${e.target}\u0000${place.scope}`;
     byEventTarget.set(key, [...(byEventTarget.get(key) ?? []), e]);
   }
-  if (tops.length > 1) {
-    for (const [key, edges] of byEventTarget) {
-      const from = new Set(edges.map((e) => topOf(e.source)));
-      if (!tops.every((t) => from.has(t))) continue;
-      everywhere.add(key);
-      legend.push({ label: edges[0]!.label, target: edges[0]!.target, from: 'every state', members: edges.map((e) => e.id) });
-    }
+  for (const [key, edges] of byEventTarget) {
+    const scope = key.split('\u0000')[2]!;
+    const tops = graph.nodes.filter((n) => n.parent === scope && !finals.has(n.id)).map((n) => n.id);
+    if (tops.length < 2) continue;
+    const from = new Set(edges.map((e) => placeOf(e.source)!.top));
+    if (!tops.every((t) => from.has(t))) continue;
+    for (const e of edges) everywhere.add(e.id);
+    legend.push({ label: edges[0]!.label, target: edges[0]!.target, from: fromOf(scope), scope, members: edges.map((e) => e.id) });
   }
 
   const drawn = new Map<string, DrawnEdge>();
   for (const e of graph.edges) {
-    if (everywhere.has(`${e.label}\u0000${e.target}`)) continue;
+    if (everywhere.has(e.id)) continue;
     const id = `${e.source}>${e.target}`;
     let edge = drawn.get(id);
     if (!edge) drawn.set(id, (edge = { id, source: e.source, target: e.target, label: '', events: [], members: [] }));

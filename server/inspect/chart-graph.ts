@@ -3,14 +3,15 @@
  * per state node (compound, parallel — its children are the regions — atomic, final), one edge per
  * transition target. The inspector lays it out (`chart-layout.ts`) and highlights the active states.
  *
- * Transitions of the machine root (`control.end` → `ended`, the late `playback.stopped`) apply in every
- * state: they are listed in `everywhere`, not drawn from every state.
+ * Transitions of the machine root (the late `playback.stopped`) and, when the root is parallel, of its
+ * regions (`control.end` → `dialog.ended`) apply in every state under them: they are listed in
+ * `everywhere`, not drawn from every state.
  *
  * @example
  * ```ts
  * const graph = chartGraph();
- * graph.nodes.find((n) => n.id === 'session.speaking')?.type; // 'parallel'
- * graph.edges.find((e) => e.source === 'session.speaking.user.candidate' && e.target === 'session.listening')?.label; // 'after minInterruption'
+ * graph.nodes.find((n) => n.id === 'session.dialog.speaking')?.type; // 'parallel'
+ * graph.edges.find((e) => e.source === 'session.dialog.speaking.user.candidate' && e.target === 'session.dialog.listening')?.label; // 'after minInterruption'
  * ```
  */
 import type { AnyStateNode } from 'xstate';
@@ -42,8 +43,12 @@ export interface ChartGraph {
   root: string;
   nodes: ChartNode[];
   edges: ChartEdge[];
-  /** Root transitions, which apply in every state: their labels, targets and ids (an edge id, or the key alone without a target). */
-  everywhere: Array<{ id: string; label: string; target: string | undefined }>;
+  /**
+   * Transitions of a scope — the root, or a region of a parallel root (`session.dialog`) — which apply in
+   * every state under it: their labels, targets, ids (an edge id, or the key alone without a target) and
+   * the scope's id.
+   */
+  everywhere: Array<{ id: string; label: string; target: string | undefined; scope: string }>;
 }
 
 interface TransitionDefinition {
@@ -93,6 +98,8 @@ export function chartGraph(root: AnyStateNode = sessionMachine.root): ChartGraph
   const nodes: ChartNode[] = [];
   const edges: ChartEdge[] = [];
   const everywhere: ChartGraph['everywhere'] = [];
+  // The scopes whose own transitions apply everywhere under them: the root and a parallel root's regions.
+  const scopes = new Set<AnyStateNode>([root, ...(root.type === 'parallel' ? (Object.values(root.states) as AnyStateNode[]) : [])]);
   const visit = (node: AnyStateNode) => {
     const initial = (node.initial as unknown as { target?: readonly AnyStateNode[] } | undefined)?.target?.[0];
     nodes.push({ id: node.id, key: node.key, type: node.type, parent: node.parent?.id, initial: initial?.id });
@@ -100,9 +107,9 @@ export function chartGraph(root: AnyStateNode = sessionMachine.root): ChartGraph
       const guard = guardLabel(t.guard);
       const label = `${eventLabel(t.eventType)}${guard ? ` [${guard}]` : ''}`;
       const key = transitionKey(t as never);
-      if (node === root) {
+      if (scopes.has(node)) {
         const target = t.target?.[0]?.id;
-        everywhere.push({ id: target ? `${key}>${target}` : key, label, target });
+        everywhere.push({ id: target ? `${key}>${target}` : key, label, target, scope: node.id });
         continue;
       }
       for (const target of t.target ?? []) edges.push({ id: `${key}>${target.id}`, source: node.id, target: target.id, label, eventType: t.eventType });

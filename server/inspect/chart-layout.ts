@@ -87,6 +87,21 @@ export function chartLayout(): Promise<ChartLayout> {
   return cached;
 }
 
+const info = (chart: DrawnChart, id: string) => chart.nodes.find((n) => n.id === id);
+
+/**
+ * The regions of a parallel root side by side as lanes, their tops aligned: ELK centres the smaller one
+ * beside the larger (they share no edge, so each is its own component), which hides it mid-chart. A
+ * region holds its own routes (none crosses into another), so moving one moves them along.
+ */
+function alignRegions(laid: ElkNode): void {
+  const regions = laid.children ?? [];
+  if (regions.length < 2) return;
+  const top = Math.min(...regions.map((r) => r.y ?? 0));
+  for (const r of regions) r.y = top;
+  laid.height = Math.max(...regions.map((r) => (r.y ?? 0) + (r.height ?? 0))) + 8;
+}
+
 /** Children in flow order: the hint's states first as it orders them, the others as declared, finals last. */
 function flowOrdered(children: ChartNode[]): ChartNode[] {
   const rank = (n: ChartNode) => {
@@ -96,7 +111,8 @@ function flowOrdered(children: ChartNode[]): ChartNode[] {
   return children.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map(({ n }) => n);
 }
 
-export async function layoutChart(chart: DrawnChart): Promise<ChartLayout> {
+/** Lays a drawn chart out; `options` override ELK's layout options (for experiments). */
+export async function layoutChart(chart: DrawnChart, options: Record<string, string> = {}): Promise<ChartLayout> {
   const byParent = new Map<string | undefined, ChartNode[]>();
   for (const n of chart.nodes) byParent.set(n.parent, [...(byParent.get(n.parent) ?? []), n]);
   for (const [parent, children] of byParent) byParent.set(parent, flowOrdered(children));
@@ -115,16 +131,17 @@ export async function layoutChart(chart: DrawnChart): Promise<ChartLayout> {
     if (back) reversed.add(e.id);
     return { id: e.id, sources: [back ? e.target : e.source], targets: [back ? e.source : e.target] };
   });
-  const laid = await new ELK().layout({ ...root, layoutOptions: { ...LAYOUT_OPTIONS, 'elk.padding': '[top=8,left=8,bottom=8,right=8]' }, edges: elkEdges });
+  const laid = await new ELK().layout({ ...root, layoutOptions: { ...LAYOUT_OPTIONS, ...options, 'elk.padding': '[top=8,left=8,bottom=8,right=8]' }, edges: elkEdges });
+  if (info(chart, chart.root)?.type === 'parallel') alignRegions(laid);
 
   const nodes: LaidOutNode[] = [];
   const offsets = new Map<string, { x: number; y: number }>();
-  const info = new Map(chart.nodes.map((n) => [n.id, n]));
+  const byId = new Map(chart.nodes.map((n) => [n.id, n]));
   const walk = (node: ElkNode, ox: number, oy: number, depth: number) => {
     const x = ox + (node.x ?? 0);
     const y = oy + (node.y ?? 0);
     offsets.set(node.id, { x, y });
-    if (node.id !== chart.root) nodes.push({ ...info.get(node.id)!, x, y, width: node.width ?? 0, height: node.height ?? 0, depth });
+    if (node.id !== chart.root) nodes.push({ ...byId.get(node.id)!, x, y, width: node.width ?? 0, height: node.height ?? 0, depth });
     for (const child of node.children ?? []) walk(child, x, y, depth + 1);
   };
   walk(laid, 0, 0, 0);

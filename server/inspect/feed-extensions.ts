@@ -6,7 +6,12 @@
  *   too), again each time a figure changes; `originWallMs` is its origin in Unix ms, on the same clock as
  *   the snapshots' `createdAt`, so a recording stepped back shows only what had happened by then;
  * - `@voice-agent.recording` — a recording's summary, first: session id, end and its reason, length, turns,
- *   the first thing the user said, and whether the replay on today's chart told every transition.
+ *   the first thing the user said, and whether the replay on today's chart told every transition;
+ * - `@voice-agent.bus` — a bus message of the session the chart's snapshots do not carry: an action's
+ *   lifecycle (`action.request`, `action.feedback`, `action.cancel`, `action.cancelled`, and the
+ *   executor's answers the chart also takes as events) and the session's notices (`estop`,
+ *   `action_refused`, `action_confirming`, …). Live, from the bus; recorded, what the recording kept
+ *   (the chart's requests and cancels, its notices).
  *
  * @example
  * ```ts
@@ -48,7 +53,35 @@ export interface RecordingSummaryMessage {
   };
 }
 
+/** The bus messages `@voice-agent.bus` carries: an action's lifecycle and the session's notices. */
+export const FEED_BUS_TYPES = ['action.request', 'action.accepted', 'action.rejected', 'action.feedback', 'action.result', 'action.failed', 'action.cancel', 'action.cancelled', 'session.notice'] as const;
+export type FeedBusType = (typeof FEED_BUS_TYPES)[number];
+
+export interface BusFeedMessage {
+  type: '@voice-agent.bus';
+  rootId: string;
+  sessionId: string;
+  createdAt: string;
+  id: string;
+  _version: string;
+  /** The bus message as published (JSON values only: these types carry no audio). */
+  message: { type: FeedBusType; turnId: string; atMs?: number } & Record<string, unknown>;
+}
+
 let seq = 0;
+
+/** A bus message for the inspector page; `wallMs` is when it was published, on the snapshots' clock. */
+export function busMessage(sessionId: string, message: BusFeedMessage['message'], wallMs: number): BusFeedMessage {
+  return {
+    type: '@voice-agent.bus',
+    rootId: sessionId,
+    sessionId,
+    createdAt: String(Math.round(wallMs)),
+    id: `${sessionId}:bus:${seq++}`,
+    _version: STATELY_PROTOCOL_VERSION,
+    message,
+  };
+}
 
 export function turnMessage(sessionId: string, turn: TurnLatency, originWallMs: number): TurnMessage {
   return {

@@ -23,7 +23,9 @@ import type { HistoryEntry } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from '../records/read.js';
 import { replayRecording } from '../records/replay.js';
+import { parseSessionState } from '../state-value.js';
 import { chartGraph, transitionKey } from './chart-graph.js';
+import { busMessage, type BusFeedMessage } from './feed-extensions.js';
 import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
 
 export interface RecordedFeedInput {
@@ -33,17 +35,24 @@ export interface RecordedFeedInput {
 }
 
 /**
- * The inverse of `stateValueToString` for this chart: `speaking.reply.playing+user.silent` →
- * `{ speaking: { reply: 'playing', user: 'silent' } }` (regions of a parallel state joined by `+`).
+ * The inverse of `stateValueToString` for this chart: `speaking.reply.playing+user.silent+actions.running`
+ * → `{ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running' }`. A recording of
+ * the chart before its actions region (no `dialog`) reads the same way: its states are the dialog's now.
  */
 export function parseStateValue(text: string): StateValue {
+  const { dialog, actions } = parseSessionState(text);
+  return { dialog: parseRegions(dialog), actions: parseRegions(actions) };
+}
+
+/** `speaking.reply.playing+user.silent` → `{ speaking: { reply: 'playing', user: 'silent' } }` (regions joined by `+`). */
+function parseRegions(text: string): StateValue {
   const dot = text.indexOf('.');
   if (dot < 0) return text;
   const key = text.slice(0, dot);
   const rest = text.slice(dot + 1);
-  if (!rest.includes('+')) return { [key]: parseStateValue(rest) };
+  if (!rest.includes('+')) return { [key]: parseRegions(rest) };
   const regions: Record<string, StateValue> = {};
-  for (const region of rest.split('+')) Object.assign(regions, parseStateValue(region) as Record<string, StateValue>);
+  for (const region of rest.split('+')) Object.assign(regions, parseRegions(region) as Record<string, StateValue>);
   return { [key]: regions };
 }
 
@@ -67,7 +76,7 @@ export function inferTransitions(eventType: string, before: Set<string>, after: 
   const out: TakenTransition[] = [];
   const candidates = [
     ...graph.edges,
-    ...graph.everywhere.filter((t) => t.target).map((t) => ({ id: t.id, source: graph.root, target: t.target!, eventType: t.id.split('|')[1]! })),
+    ...graph.everywhere.filter((t) => t.target).map((t) => ({ id: t.id, source: t.scope, target: t.target!, eventType: t.id.split('|')[1]! })),
   ];
   for (const edge of candidates) {
     if (edge.eventType !== eventType || !(before.has(edge.source) || edge.source === graph.root) || !after.has(edge.target)) continue;
@@ -151,6 +160,30 @@ export function recordedFeed(input: RecordedFeedInput): { messages: StatelyMessa
     before = after;
   }
   return { messages, exact: exact.length === input.events.length };
+}
+
+/**
+ * What the recording kept of the bus messages the page shows beside the chart (`@voice-agent.bus`): the
+ * chart's own requests and cancels, and its notices — by the index of the event that caused them. (The
+ * executor's answers are the chart's events, already steps; its feedback is not recorded.)
+ */
+export function recordedBusMessages(input: RecordedFeedInput): Map<number, BusFeedMessage[]> {
+  const { recording } = input;
+  const indexOf = new Map(input.events.map((e, i) => [e.seq, i]));
+  const out = new Map<number, BusFeedMessage[]>();
+  for (const e of input.emitted) {
+    const index = indexOf.get(e.eventSeq);
+    if (index === undefined) continue;
+    const message =
+      e.kind === 'publish'
+        ? (e.message as BusFeedMessage['message'])
+        : e.kind === 'notice'
+          ? { type: 'session.notice' as const, sessionId: recording.sessionId, turnId: e.turnId, code: e.code, detail: e.detail, atMs: e.atMs }
+          : undefined;
+    if (!message) continue;
+    out.set(index, [...(out.get(index) ?? []), busMessage(recording.sessionId, message, recording.startedWallMs + e.atMs)]);
+  }
+  return out;
 }
 
 /**

@@ -6,7 +6,8 @@
  * - `GET /inspect/api/chart` → the session chart laid out (`chart-layout.ts`): nodes, edges, size
  * - WebSocket `/inspect/ws?session=<id>[&feed=chart]` → the live session's `@statelyai/inspect` messages,
  *   one JSON per frame (`feed=chart`: the chart's own `@xstate.actor` and `@xstate.snapshot`s only, and
- *   the page's own `@voice-agent.turn` figures: `feed-extensions.ts`)
+ *   the page's own `@voice-agent.turn` figures and `@voice-agent.bus` action lifecycle and notices:
+ *   `feed-extensions.ts`)
  * - WebSocket `/inspect/ws?recording=<id or session id>[&feed=chart]` → a recorded session's messages, all at
  *   once, then closed by nobody (`feed=chart`: with its `@voice-agent.recording` summary first and its turns)
  *
@@ -23,6 +24,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../adapters/clock.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { Subscription } from '../../bus/transport.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { RecordingNotFoundError } from '../records/errors.js';
 import type { RecordStore } from '../records/store.js';
@@ -32,8 +35,8 @@ import { chartLayout } from './chart-layout.js';
 import { createInspectionHub, type InspectionHub } from './hub.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { turnLatency, type TurnLatency } from '../turn-latency.js';
-import { recordingMessage, turnMessage } from './feed-extensions.js';
-import { recordedFeed } from './recorded-feed.js';
+import { busMessage, FEED_BUS_TYPES, recordingMessage, turnMessage, type BusFeedMessage } from './feed-extensions.js';
+import { recordedBusMessages, recordedFeed } from './recorded-feed.js';
 import { serializeMessage } from './stately-events.js';
 
 export const INSPECT_WS_PATH = '/inspect/ws';
@@ -48,6 +51,8 @@ export interface InspectRoutesOptions {
   /** The manager's clock (session start times). */
   clock: Clock;
   records?: RecordStore | undefined;
+  /** The sessions' bus: their actions and notices for the page (`@voice-agent.bus`); without it the page shows none live. */
+  bus?: MessageBus | undefined;
   /** The live sessions' turn figures (the page's waterfall); without them the page shows none live. */
   timelines?: SessionTimelines | undefined;
   log?: Logger;
@@ -74,9 +79,9 @@ export interface InspectRoutes {
 const MAX_WATCHER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /**
  * Why 200 ms: a watcher's messages are queued and written at most this often, in one system call —
- * a turn moves the chart several times within ~200 ms. Each message stays its own WebSocket frame; only
- * the writes are fewer (one per message was 80 % of the cost of watching). A person watching barely
- * notices 200 ms; 100 ms cost half as much again.
+ * a turn moves the chart several times within ~200 ms, and one write per message was 80 % of the cost of
+ * watching. Each message stays its own WebSocket frame. A person watching barely notices 200 ms
+ * (docs/inspector.md, *Cost*).
  */
 const WRITE_EVERY_MS = 200;
 
@@ -159,7 +164,12 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
           if (latency) ws.send(JSON.stringify(turnMessage(sessionId, latency, startedWallMs + latency.originAtMs)));
         }
       }
-      for (const m of messages) ws.send(serializeMessage(m));
+      // The chart feed: after each event's snapshot, the requests, cancels and notices it caused.
+      const extras = feed === 'chart' ? recordedBusMessages({ recording, events, emitted }) : new Map<number, never[]>();
+      for (const [i, m] of messages.entries()) {
+        ws.send(serializeMessage(m));
+        for (const extra of extras.get(i - 1) ?? []) ws.send(JSON.stringify(extra));
+      }
     } catch (error) {
       if (error instanceof RecordingNotFoundError) return ws.close(4404, `no recording ${ref}`.slice(0, 120));
       log.error('recorded session could not be read for the inspector', { ref, error });
@@ -183,16 +193,27 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     });
     if (!watch) return ws.close(4404, `no live session ${sessionId}`.slice(0, 120));
     let unwatchTurns: (() => void) | undefined;
+    // Turn figures and bus messages are on the session's clock: turned into wall times like the snapshots' `createdAt`.
+    const toWall = (atMs: number) => wallClock() - (clock.now() - atMs);
     if (feed === 'chart' && options.timelines) {
-      // Turn figures are on the session's clock: turned into wall times like the snapshots' `createdAt`.
-      const toWall = (atMs: number) => wallClock() - (clock.now() - atMs);
       const sendTurn = (latency: TurnLatency) => send(JSON.stringify(turnMessage(sessionId, latency, toWall(latency.originAtMs))));
       for (const latency of options.timelines.turns(sessionId)) sendTurn(latency);
       unwatchTurns = options.timelines.watch(sessionId, sendTurn);
     }
+    const { bus } = options;
+    const busSubs: Subscription[] =
+      feed === 'chart' && bus
+        ? FEED_BUS_TYPES.map((type) =>
+            bus.subscribe(bus.subjects.forEvent(sessionId, type), (m) => {
+              const message = m as unknown as BusFeedMessage['message'];
+              send(JSON.stringify(busMessage(sessionId, message, toWall(message.atMs ?? clock.now()))));
+            }),
+          )
+        : [];
     ws.on('close', () => {
       watch.unsubscribe();
       unwatchTurns?.();
+      for (const sub of busSubs) sub.unsubscribe();
     });
   };
 

@@ -1,7 +1,8 @@
 /**
  * The OpenAI Realtime (GA) client events this server understands, as zod schemas: every event from the
  * network is parsed here before anything acts on it. Unknown fields are tolerated (clients send the whole
- * session object back), unknown event types and wrong types are errors that name the event.
+ * session object back), unknown event types and wrong types are errors that name the event. The events
+ * the server sends are `ServerEventSchema` (server-events.ts).
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  * ```
  */
 import { z } from 'zod';
+import { NoiseReductionSchema } from './noise-reduction.js';
 
 /** Why 128: client event ids are short tokens; the limit bounds what error events echo back. */
 const MAX_EVENT_ID_LENGTH = 128;
@@ -35,6 +37,21 @@ const TurnDetectionSchema = z
     interrupt_response: z.boolean().optional(),
   })
   .nullable();
+export type RealtimeTurnDetection = NonNullable<z.infer<typeof TurnDetectionSchema>>;
+export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
+
+const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tool name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+
+/** A function the client runs itself: offered to the LLM beside the declared actions (`strict` and the like are tolerated). */
+export const RealtimeToolSchema = z.object({
+  type: z.literal('function'),
+  name: toolName,
+  description: z.string().max(4_000).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type RealtimeTool = z.infer<typeof RealtimeToolSchema>;
+export const RealtimeToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), name: toolName })]);
+export type RealtimeToolChoice = z.infer<typeof RealtimeToolChoiceSchema>;
 
 export const SessionUpdateSchema = z.object({
   type: z.literal('realtime').optional(),
@@ -42,10 +59,16 @@ export const SessionUpdateSchema = z.object({
   output_modalities: z.array(z.enum(['audio', 'text'])).optional(),
   audio: z
     .object({
-      input: z.object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional() }).optional(),
+      input: z
+        .object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() })
+        .optional(),
       output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
     })
     .optional(),
+  tools: z.array(RealtimeToolSchema).max(128).optional(),
+  tool_choice: RealtimeToolChoiceSchema.optional(),
+  /** The beta session shape's `noise_reduction` (see noise-reduction.ts). */
+  input_audio_noise_reduction: NoiseReductionSchema.optional(),
   /** This server's own settings (OpenAI's server would reject the field; clients of ours opt in here). */
   voice_agent: z
     .object({
@@ -63,8 +86,13 @@ const userContent = z.discriminatedUnion('type', [
 
 const ItemSchema = z.discriminatedUnion('type', [
   z.object({ id: z.string().max(64).optional(), type: z.literal('message'), role: z.literal('user'), content: z.array(userContent).min(1).max(32) }),
-  /** A tool's result, sent back by clients that run the intents they receive as function calls. */
-  z.object({ id: z.string().max(64).optional(), type: z.literal('function_call_output'), call_id: z.string().min(1).max(128), output: z.string().max(100_000) }),
+  /** A tool's result, sent back by a client that ran a function call it was given. */
+  z.object({
+    id: z.string().max(64).optional(),
+    type: z.literal('function_call_output'),
+    call_id: z.string().min(1).max(128),
+    output: z.string().max(100_000),
+  }),
 ]);
 
 export const ClientEventSchema = z.discriminatedUnion('type', [
@@ -72,6 +100,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input_audio_buffer.append'), event_id: eventId, audio: z.string() }),
   z.object({ type: z.literal('input_audio_buffer.commit'), event_id: eventId }),
   z.object({ type: z.literal('input_audio_buffer.clear'), event_id: eventId }),
+  /** voice-agent's own: open or close the microphone (`session.activation` push-to-talk; `control.listen`). */
+  z.object({ type: z.literal('voice_agent.input_audio.listen'), event_id: eventId, open: z.boolean() }),
   z.object({ type: z.literal('conversation.item.create'), event_id: eventId, previous_item_id: z.string().nullable().optional(), item: ItemSchema }),
   z.object({
     type: z.literal('conversation.item.truncate'),
@@ -82,6 +112,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('response.create'), event_id: eventId, response: z.object({}).passthrough().optional() }),
   z.object({ type: z.literal('response.cancel'), event_id: eventId, response_id: z.string().optional() }),
+  /** This server's own: the emergency stop (a client's button): playback cleared, every action cancelled. */
+  z.object({ type: z.literal('voice_agent.estop'), event_id: eventId }),
 ]);
 export type ClientEvent = z.infer<typeof ClientEventSchema>;
 
@@ -103,14 +135,27 @@ export function parseClientEvent(text: string): ParsedClientEvent {
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    return { ok: false, error: { code: 'invalid_json', message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`, event_id: null, param: null } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_json',
+        message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`,
+        event_id: null,
+        param: null,
+      },
+    };
   }
   const append = asAppend(raw);
   if (append) return { ok: true, event: append };
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string' ? ((raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)) : null;
+  const id =
+    typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string'
+      ? (raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)
+      : null;
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string') return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
-  if (KNOWN_UNSUPPORTED.has(type)) return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
+  if (typeof type !== 'string')
+    return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
+  if (KNOWN_UNSUPPORTED.has(type))
+    return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
   const parsed = ClientEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
   const issue = parsed.error.issues[0]!;

@@ -9,7 +9,7 @@
  * ```
  */
 import type { TurnLatency } from '../turn-latency.js';
-import type { ServerEvent } from './responses.js';
+import type { ServerEvent } from './server-events.js';
 
 export function latencyEvent(l: TurnLatency, responseId: string): ServerEvent {
   return {

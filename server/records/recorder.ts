@@ -196,6 +196,9 @@ export function createSessionRecorder(store: RecordStore, options: SessionRecord
         attached.on('history', (e) =>
           rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'history', ...e.entry } }),
         ),
+        attached.on('publish', (e) =>
+          rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'publish', message: e.message } }),
+        ),
       );
       const builder = (timeline = createTimelineBuilder(sessionId));
       const onTimelineMessage = (m: BusMessage) => {

@@ -124,6 +124,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
   });
   actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail }));
   actor.on('history', (e) => actual.push({ kind: 'history', ...e.entry }));
+  actor.on('publish', (e) => actual.push({ kind: 'publish', message: e.message }));
   // Swallow the actor's error notification: an error status is compared like any other outcome.
   actor.subscribe({ error: () => undefined });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createControlledLlm } from '../../adapters/testing/index.js';
 import type { ChatMessage } from '../../adapters/llm/types.js';
 import { createLlmActor } from '../../actors/llm.js';
-import { createHarness, SESSION } from './support.js';
+import { createHarness, SESSION } from '../support/actor-harness.js';
 
 const MESSAGES: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' },

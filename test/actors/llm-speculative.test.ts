@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
 import { createLlmActor } from '../../actors/llm.js';
-import { createHarness, SESSION } from './support.js';
+import { createHarness, SESSION } from '../support/actor-harness.js';
 
 const RULES = fileURLToPath(new URL('../../examples/robot-rules.json', import.meta.url));
 
@@ -14,28 +14,28 @@ async function speculative() {
   }).start();
   await h.clock.advance(100);
   await h.settle();
-  return { h, actor, intents: () => h.messages.filter((m) => m.type.startsWith('intent.') || m.type === 'llm.tool_call').map((m) => m.type) };
+  return { h, actor, toolCalls: () => h.ofType('llm.tool_call').map((m) => `${m.name} ${m.arguments}`) };
 }
 
 describe('llm actor: a speculative reply', () => {
-  it('streams its text at once but holds the intent until the session commits', async () => {
+  it('streams its text at once but holds the tool call until the session commits', async () => {
     const s = await speculative();
     expect(s.h.ofType('llm.clause').map((m) => m.text)).toEqual(['Turning left.']);
     expect(s.h.ofType('llm.done')).toHaveLength(1);
-    expect(s.intents()).toEqual([]);
+    expect(s.toolCalls()).toEqual([]);
     s.actor.send({ type: 'commit' });
     await s.h.settle();
-    expect(s.intents()).toEqual(['llm.tool_call', 'intent.turn']);
+    expect(s.toolCalls()).toEqual(['turn {"direction":"left"}']);
     s.actor.send({ type: 'commit' });
     await s.h.settle();
-    expect(s.intents()).toHaveLength(2);
+    expect(s.toolCalls()).toHaveLength(1);
     s.actor.stop();
   });
 
-  it('a discarded guess never publishes its intent', async () => {
+  it('a discarded guess never publishes its tool call', async () => {
     const s = await speculative();
     s.actor.stop();
     await s.h.settle();
-    expect(s.intents()).toEqual([]);
+    expect(s.toolCalls()).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createPlaybackActor } from '../../actors/playback.js';
-import { createHarness, filledAudio, RATE, SESSION } from './support.js';
+import { createHarness, filledAudio, RATE, SESSION } from '../support/actor-harness.js';
 
 function held() {
   const h = createHarness({ pipeline: { frameMs: 20, maxBufferAheadMs: 200 } });

@@ -2,7 +2,7 @@
 import { createActor } from 'xstate';
 import type { AudioSink } from '../../adapters/audio/sink.js';
 import { createPlaybackActor } from '../../actors/playback.js';
-import { createHarness, filledAudio, RATE, SESSION } from './support.js';
+import { createHarness, filledAudio, RATE, SESSION } from '../support/actor-harness.js';
 
 export interface WrittenFrame {
   atMs: number;

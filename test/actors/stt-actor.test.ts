@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createControlledStt, makeSpeechFrame, type ControlledStt } from '../../adapters/testing/index.js';
 import type { SttEngine } from '../../adapters/stt/types.js';
 import { createSttActor } from '../../actors/stt.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 function setup(engine: SttEngine = createControlledStt()) {
   const h = createHarness({ stt: engine });

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createControlledStt, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { createSttActor } from '../../actors/stt.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 async function endedUtterance() {
   const engine = createControlledStt();

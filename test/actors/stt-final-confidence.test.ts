@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createFakeStt, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { createSttActor } from '../../actors/stt.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 import { systemClock } from '../../adapters/clock.js';
 
 describe('stt actor: confidence and language', () => {

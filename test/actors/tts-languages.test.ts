@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createControlledTts } from '../../adapters/testing/index.js';
 import { createTtsActor } from '../../actors/tts.js';
-import { createHarness, filledAudio, RATE, SESSION } from './support.js';
+import { createHarness, filledAudio, RATE, SESSION } from '../support/actor-harness.js';
 
 /** An English main chain and a Mandarin chain of its own, with a Mandarin voice. */
 function setup(input: { say?: string; language?: string; voice?: string } = {}) {

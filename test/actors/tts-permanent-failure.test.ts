@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../adapters/engine-error.js';
-import { filledAudio } from './support.js';
+import { filledAudio } from '../support/actor-harness.js';
 import { setupTts } from './tts-support.js';
 
 describe('tts actor: engines that failed for good', () => {

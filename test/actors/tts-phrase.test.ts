@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeTts } from '../../adapters/testing/index.js';
 import { createPhraseCache } from '../../adapters/tts/phrase-cache.js';
 import { createTtsActor } from '../../actors/tts.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 describe('tts actor: SAY of a cached phrase', () => {
   it('plays the phrase as one segment from memory, without waiting on the engine', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeTts, ManualClock } from '../../adapters/testing/index.js';
 import { createResampler } from '../../adapters/audio/resample.js';
 import { createTtsActor } from '../../actors/tts.js';
-import { createHarness, SESSION } from './support.js';
+import { createHarness, SESSION } from '../support/actor-harness.js';
 
 describe('tts actor: engine at another rate', () => {
   it('resamples a 24 kHz engine to the 16 kHz output', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filledAudio } from './support.js';
+import { filledAudio } from '../support/actor-harness.js';
 import { setupTts } from './tts-support.js';
 
 describe('tts actor: segments, concurrency, chunks, done', () => {

@@ -2,7 +2,7 @@
 import { createActor } from 'xstate';
 import { createControlledTts, type ControlledTts } from '../../adapters/testing/index.js';
 import { createTtsActor } from '../../actors/tts.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 export interface TtsSetupOptions {
   say?: string;

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createFakeTts, ManualClock } from '../../adapters/testing/index.js';
 import { createTtsActor } from '../../actors/tts.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 describe('tts actor: lip sync', () => {
   it("turns the engine's phonemes into visemes on the chunk that carries their audio", async () => {

@@ -4,7 +4,7 @@ import { concatBytes } from '../../adapters/audio/pcm.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import type { VadEngine } from '../../adapters/vad/types.js';
 import { createVadActor } from '../../actors/vad.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 /** The fake VAD, recording every frame the actor hands it. */
 function recordingVad() {

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { createVadActor } from '../../actors/vad.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 function setup() {
   const h = createHarness({ vad: createFakeVad({ sampleRateHz: RATE, frameMs: 20 }) });

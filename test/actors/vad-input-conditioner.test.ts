@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { createVadActor } from '../../actors/vad.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 /** A test double: records what it is given; `mute` turns every frame into silence, else it delays audio by half a frame. */
 function recordingConditioner(mute: boolean) {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { createVadActor } from '../../actors/vad.js';
 import type { TurnDetection } from '../../bus/messages.js';
-import { createHarness, RATE, SESSION } from './support.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 function setup() {
   const h = createHarness();

@@ -16,7 +16,7 @@ import { sessionMachine } from '../../machines/session.machine.js';
 import { appConfigKeys } from '../../server/config/env.js';
 
 const DOC = 'docs/architecture.md';
-const SOURCE_DIRS = ['bus', 'adapters', 'actors', 'machines', 'server', 'bin', 'bench', 'test', 'web', 'examples'];
+const SOURCE_DIRS = ['bus', 'adapters', 'actors', 'machines', 'server', 'lib', 'bin', 'bench', 'test', 'web', 'examples'];
 /** Words that look like code but name no code: units, example ids and texts. */
 const NOT_CODE = new Set(['ms', 'dBFS']);
 
@@ -44,7 +44,10 @@ const collect = (node: AnyStateNode) => {
   for (const child of Object.values(node.states) as AnyStateNode[]) collect(child);
 };
 collect(sessionMachine.root);
-const topStates = new Set(Object.keys(sessionMachine.root.states));
+/** The chart's first-level states; under a parallel root (`dialog`, `actions`), its regions' states too. */
+const topStates = new Set(
+  (Object.values(sessionMachine.root.states) as AnyStateNode[]).flatMap((region) => [region.key, ...(sessionMachine.root.type === 'parallel' ? Object.keys(region.states) : [])]),
+);
 
 const configPaths = appConfigKeys().flatMap((k) => k.segments.map((_, i) => k.segments.slice(0, i + 1).join('.')));
 /** A configuration key or section, absolute (`pipeline.ttsLookAheadMs`) or as the chart sees it (`bargeIn.minSpeechMs`). */

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'server', 'bin', 'bench'] as const;
+const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'server', 'lib', 'bin', 'bench'] as const;
 /** `bin` and `bench` are both entry points on top: neither imports the other. */
-const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, server: 4, bin: 5, bench: 5 };
+const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, server: 4, lib: 5, bin: 6, bench: 6 };
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
@@ -51,6 +51,8 @@ describe('layers', () => {
     expect(upwardImportsOf('actors/x.ts', "export type { SttCommand } from '../machines/events.js';")).toHaveLength(1);
     expect(upwardImportsOf('machines/x.ts', "const m = await import('../server/serve.js');")).toHaveLength(1);
     expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
+    expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
+    expect(upwardImportsOf('lib/x.ts', "import { startSession } from '../server/session-host.js';")).toEqual([]);
     expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual([]);
   });
 });

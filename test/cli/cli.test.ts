@@ -65,7 +65,7 @@ describe('voice-agent demo --fast', () => {
     expect(stdout).toMatch(/^turn\s+user said\s+transcript\s+first token\s+first clause\s+first audio\s+outcome\s+heard$/m);
     expect(stdout).toMatch(/^demo#u1\s+what can you do\s+\d+\s+\d+\s+\d+\s+\d+\s+finished @\d+/m);
     expect(stdout).toMatch(/^demo#u2\s+tell me about the weather\s+\d+\s+\d+\s+\d+\s+\d+\s+interrupted \(barge_in\) @\d+/m);
-    expect(stdout).toMatch(/^demo#u3\s+stop, that's enough\s.*finished @\d+/m);
+    expect(stdout).toMatch(/^demo#u3\s+wait, that's enough\s.*finished @\d+/m);
     expect(stdout).toMatch(/^demo#t1\s+What is your battery level\?\s+—\s.*finished @\d+/m);
   });
 
@@ -109,7 +109,7 @@ describe('voice-agent CLI', () => {
   }, 60_000);
 
   it('an unknown command exits 2 naming the valid commands', async () => {
-    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, say, serve, worker') });
+    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, live, devices, say, serve, worker, robot-sim') });
   });
 
   it('an unknown option exits 2 with the command usage', async () => {
@@ -126,6 +126,9 @@ describe('voice-agent CLI', () => {
       [['worker'], /missing the stage/],
       [['worker', 'tts'], /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/],
       [['demo', 'now'], /Unexpected argument 'now'|unexpected argument/],
+      [['live', '--input'], /Option '--input <value>' argument missing/],
+      [['live', '--playback-latency', 'soon'], /--playback-latency takes a positive number of milliseconds/],
+      [['devices', 'all'], /Unexpected argument 'all'|unexpected argument/],
     ];
     await Promise.all(
       cases.map(async ([args, message]) => {
@@ -138,7 +141,8 @@ describe('voice-agent CLI', () => {
   }, 60_000);
 
   it('--help lists the commands; <command> --help shows its usage', async () => {
-    expect((await cli('--help')).stdout).toMatch(/^ {2}demo {4}.+\n {2}run {5}.+\n {2}say {5}.+\n {2}serve {3}.+\n {2}worker {2}.+$/m);
+    const { stdout } = await cli('--help');
+    for (const command of ['demo', 'run', 'live', 'devices', 'say', 'serve', 'worker', 'robot-sim', 'replay', 'watch', 'export']) expect(stdout).toMatch(new RegExp(`^ {2}${command} +\\S.+$`, 'm'));
     expect((await cli('demo', '--help')).stdout).toContain('--fast');
   });
 

@@ -1,14 +1,16 @@
 /**
  * The project as a user installs it: `npm pack`, then `npm install <tarball>` in an empty directory, then
  * the installed `voice-agent` binary (the compiled JavaScript, started through its launcher lines — no
- * tsx, no TypeScript) answers `--help`, speaks with `say` on the default local TTS, and serves.
+ * tsx, no TypeScript) answers `--help`, speaks with `say` on the default local TTS, and serves; and the
+ * library: examples/robot-controller.ts, as shipped, type-checks against the installed package's types
+ * and runs, while a deep import of an internal module is refused by the package's `exports`.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { YOUNG_GENERATION_FLAG } from '../../server/young-generation.js';
 import { until } from '../support/until.js';
 
@@ -19,15 +21,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // onnxruntime-node's install script downloads a binary (no internet here); the project never needs it.
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_audit: 'false', npm_config_fund: 'false' };
 
+const app = join(dir, 'app');
+/** This checkout's TypeScript and Node types: the app has neither installed, as a user's might not. */
+const TSC = resolve('node_modules/typescript/bin/tsc');
+const TYPE_ROOTS = resolve('node_modules/@types');
+
+beforeAll(async () => {
+  const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--json'], { env, maxBuffer: 64 * 1024 * 1024 });
+  const tarball = join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
+  await run('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  // --prefer-offline: the dependencies are already in npm's cache from this checkout's install.
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, maxBuffer: 64 * 1024 * 1024 });
+}, 480_000);
+
 describe('npm pack and install', () => {
   it('installs from the tarball and runs voice-agent --help and say', async () => {
-    const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--json'], { env, maxBuffer: 64 * 1024 * 1024 });
-    const tarball = join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
-    const app = join(dir, 'app');
-    await run('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    // --prefer-offline: the dependencies are already in npm's cache from this checkout's install.
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, maxBuffer: 64 * 1024 * 1024 });
     const bin = join(app, 'node_modules', '.bin', 'voice-agent');
     expect(existsSync(bin)).toBe(true);
     expect(readFileSync(join(app, 'node_modules', 'voice-agent', 'dist', 'bin', 'voice-agent.js'), 'utf8').split('\n')[1]).toContain(`exec node ${YOUNG_GENERATION_FLAG}`);
@@ -58,5 +67,37 @@ describe('npm pack and install', () => {
 
     // A usage error is exit code 2, from the installed binary too.
     await expect(run(bin, ['say', '--port=1'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--port'") });
-  }, 240_000);
+  }, 120_000);
+
+  it('the library example type-checks against the installed package and runs; internal modules are not exported', async () => {
+    // The example as the package ships it, compiled by a user's tsconfig: strict, NodeNext, the package's own types.
+    const example = readFileSync(join(app, 'node_modules', 'voice-agent', 'examples', 'robot-controller.ts'), 'utf8');
+    expect(example).toContain("from 'voice-agent'");
+    writeFileSync(join(app, 'robot-controller.ts'), example);
+    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: ['node'], typeRoots: [TYPE_ROOTS], outDir: 'out' };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['robot-controller.ts'] }));
+    const compiled = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, env }).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout}` }));
+    expect(compiled.stdout).toBe('');
+
+    const ran = await run(process.execPath, [join('out', 'robot-controller.js')], { cwd: app, env, timeout: 60_000 });
+    expect(ran.stdout).toMatch(/action\.request a1 turn \{"direction":"left","degrees":90\}/);
+    expect(ran.stdout).toMatch(/action\.result a1 \{"headingDeg":90\}/);
+    expect(ran.stdout).toContain('assistant "Turned left, heading 90 degrees."');
+    expect(ran.stdout).toMatch(/robot: move stopped at x=\S+ m \(cancelled: estop\)/);
+    expect(ran.stdout).toMatch(/done: the robot is at x=/);
+
+    // The public entry points load; an internal module is refused by `exports` at run time.
+    const entry = "const lib = await import('voice-agent'); const testing = await import('voice-agent/testing'); console.log(typeof lib.createAgent, typeof testing.fakeEngines)";
+    expect((await run(process.execPath, ['--input-type=module', '-e', entry], { cwd: app, env })).stdout.trim()).toBe('function function');
+    await expect(run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/dist/server/session-host.js')"], { cwd: app, env })).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
+    await expect(run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/server/session-host.js')"], { cwd: app, env })).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
+    // For the compiler too, in one run: the deep import is not found, and a type error in a user's program
+    // is caught against the package's types (the check can fail).
+    writeFileSync(join(app, 'deep.ts'), "import { startSession } from 'voice-agent/dist/server/session-host.js';\nconsole.log(startSession);\n");
+    writeFileSync(join(app, 'wrong.ts'), "import { createAgent } from 'voice-agent';\ncreateAgent().on('notice', (n) => n.code === 'no_such_code');\n");
+    writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['deep.ts', 'wrong.ts'] }));
+    const refused = await run(process.execPath, [TSC, '-p', 'tsconfig.wrong.json'], { cwd: app, env }).then(() => '', (error: { stdout?: string }) => error.stdout ?? '');
+    expect(refused).toMatch(/deep\.ts.*TS2307/);
+    expect(refused).toMatch(/wrong\.ts.*TS2367/);
+  }, 120_000);
 });

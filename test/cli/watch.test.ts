@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWatchCommand } from '../../bin/commands/watch.js';
 import type { VoiceAgentServer } from '../../server/serve.js';
-import { INSPECT_KEY, serveForInspection } from '../inspect/support.js';
+import { INSPECT_KEY, serveForInspection } from '../support/inspect-server.js';
 import { until } from '../support/until.js';
 
 let server: VoiceAgentServer;

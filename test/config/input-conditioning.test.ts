@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildEngines, type EnginePool, type SessionBinding } from '../../server/engine-pool.js';
 import { inputConditioningFrom, type SinkKind } from '../../server/runtime-options.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 async function bindWith(audio: Record<string, unknown>, sinkKind?: SinkKind) {
   const clock = new ManualClock();
@@ -25,7 +25,7 @@ async function bindWith(audio: Record<string, unknown>, sinkKind?: SinkKind) {
 describe('input conditioning from the configuration', () => {
   it('defaults: echo cancellation and the high-pass on a device, the high-pass alone for a client or a file', async () => {
     const config = loadConfig();
-    expect(config.audio).toMatchObject({ echoCancel: 'auto', echoTailMs: 250, highPassHz: 100, agc: false, noiseSuppression: false });
+    expect(config.audio).toMatchObject({ echoCancel: 'auto', echoTailMs: 500, highPassHz: 100, agc: false, noiseSuppression: false });
     expect(inputConditioningFrom(config, 'device').echoCancel).toBe(true);
     expect(inputConditioningFrom(config, 'client').echoCancel).toBe(false);
     expect(inputConditioningFrom(config, 'file').echoCancel).toBe(false);

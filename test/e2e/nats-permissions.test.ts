@@ -1,8 +1,9 @@
 /**
  * The documented nats-server permissions (docs/nats-permissions.conf, this very file) on a real server:
  * a robot user reaches its own session's input subjects and its own inbox, and nats-server refuses
- * everything else — `stt.final` of its own session (only the pipeline may say what was heard), and any
- * subject of another robot — without the message ever reaching the voice-agent user.
+ * everything else — `stt.final` of its own session (only the pipeline may say what was heard), an
+ * `action.request` (only the session asks for actions), and any subject of another robot — without the
+ * message ever reaching the voice-agent user.
  */
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -45,20 +46,34 @@ const settle = async () => {
 };
 
 describe('documented NATS permissions', () => {
-  it('a robot reaches its own audio, text and control subjects', async () => {
-    for (const subject of ['va.robot-1.audio.frame', 'va.robot-1.user.text', 'va.robot-1.control.stop']) robot.publish(subject, new Uint8Array(4));
+  it('a robot reaches its own audio, text and control subjects, and answers its actions', async () => {
+    const subjects = ['va.robot-1.audio.frame', 'va.robot-1.user.text', 'va.robot-1.control.stop', 'va.robot-1.action.accepted', 'va.robot-1.action.feedback', 'va.robot-1.action.result', 'va.robot-1.action.cancelled'];
+    for (const subject of subjects) robot.publish(subject, new Uint8Array(4));
     await settle();
-    expect(received).toEqual(expect.arrayContaining(['va.robot-1.audio.frame', 'va.robot-1.user.text', 'va.robot-1.control.stop']));
+    expect(received).toEqual(expect.arrayContaining(subjects));
     expect(violations).toEqual([]);
   });
 
-  it('nats-server refuses a robot publishing stt.final, or to another robot', async () => {
+  it("a robot hears its own session's action requests and cancels", async () => {
+    const heard: string[] = [];
+    robot.subscribe('va.robot-1.action.request', { callback: (_err, msg) => void heard.push(msg.subject) });
+    robot.subscribe('va.robot-1.action.cancel', { callback: (_err, msg) => void heard.push(msg.subject) });
+    await settle();
+    agent.publish('va.robot-1.action.request', new Uint8Array(4));
+    agent.publish('va.robot-1.action.cancel', new Uint8Array(4));
+    await settle();
+    expect(heard).toEqual(['va.robot-1.action.request', 'va.robot-1.action.cancel']);
+    expect(violations).toEqual([]);
+  });
+
+  it('nats-server refuses a robot publishing stt.final, an action request, or to another robot', async () => {
     received.length = 0;
-    for (const subject of ['va.robot-1.stt.final', 'va.robot-2.audio.frame', 'va.robot-2.control.stop']) robot.publish(subject, new Uint8Array(4));
+    for (const subject of ['va.robot-1.stt.final', 'va.robot-1.action.request', 'va.robot-2.audio.frame', 'va.robot-2.control.stop']) robot.publish(subject, new Uint8Array(4));
     await settle();
     expect(received).toEqual([]);
     expect(violations.map((v) => [v.operation, v.subject])).toEqual([
       ['publish', 'va.robot-1.stt.final'],
+      ['publish', 'va.robot-1.action.request'],
       ['publish', 'va.robot-2.audio.frame'],
       ['publish', 'va.robot-2.control.stop'],
     ]);

@@ -16,7 +16,7 @@ import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { createNatsSessionDirectory, SessionDirectoryError } from '../../server/session-directory.js';
 import { SessionExistsError } from '../../server/session-manager.js';
 import type { CreateSessionReply } from '../../server/session-placement.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
 
 let nats: NatsServerHandle;

@@ -39,16 +39,36 @@ describe('chart layout', () => {
     const measures = measureChart(geometry(layout));
     console.log(`session chart: ${measures.crossings} crossings, ${measures.edges} drawn edges (of ${graph.edges.length} transitions), ${measures.width} × ${measures.height} px`);
 
-    const top = ['idle', 'listening', 'processing', 'speaking'].map((key) => layout.nodes.find((n) => n.id === `session.${key}`)!.y);
+    const top = ['idle', 'listening', 'processing', 'speaking'].map((key) => layout.nodes.find((n) => n.id === `session.dialog.${key}`)!.y);
     expect(top).toEqual([...top].sort((a, b) => a - b));
     expect(upwardForwardEdges(layout, (ids) => ids)).toEqual([]);
     // Every transition is drawn once or in the legend once.
     const shown = [...layout.edges.flatMap((e) => e.members), ...layout.legend.flatMap((l) => l.members)];
     expect(shown.sort()).toEqual([...graph.edges.map((e) => e.id), ...graph.everywhere.map((t) => t.id)].sort());
     expect(new Set(layout.edges.map((e) => e.id)).size).toBe(layout.edges.length);
-    expect(layout.legend.filter((l) => l.target).map((l) => `${l.label} → ${l.target}`)).toEqual(['control.end → session.ended', 'user.text → session.processing', 'control.say → session.processing']);
-    // Measured here: 1 crossing, 54 edges, 531 × 981 (the chart drawn before: 63, 73, 713 × 1616).
-    expect(measures.crossings).toBeLessThanOrEqual(4);
+    expect(layout.legend.filter((l) => l.target).map((l) => `${l.from}: ${l.label} → ${l.target}`)).toEqual([
+      'every dialog state: control.end → session.dialog.ended',
+      'every actions state: control.estop → session.actions.idle',
+      'every actions state: control.end → session.actions.ended',
+      'every dialog state: user.text [answersYesOrNo] → session.dialog.processing',
+      'every dialog state: user.text → session.dialog.processing',
+      'every dialog state: control.say → session.dialog.processing',
+    ]);
+    // The actions region is a lane of its own beside the dialog, from the top, its flow downwards too.
+    const box = (id: string) => layout.nodes.find((n) => n.id === id)!;
+    const [dialog, actions] = [box('session.dialog'), box('session.actions')];
+    expect(actions.x).toBeGreaterThanOrEqual(dialog.x + dialog.width);
+    expect(actions.y).toBe(dialog.y);
+    const lane = ['idle', 'requested', 'running'].map((k) => box(`session.actions.${k}`).y);
+    expect(lane).toEqual([...lane].sort((a, b) => a - b));
+    for (const e of layout.edges.filter((x) => x.source.startsWith('session.actions.'))) {
+      for (const p of e.points) expect(p.x >= actions.x && p.x <= actions.x + actions.width && p.y >= actions.y && p.y <= actions.y + actions.height).toBe(true);
+    }
+    // Measured here with the actions region: 5 crossings (all in the dialog), 71 edges, 685 × 1215; the
+    // dialog alone before it: 1 crossing, 54 edges, 531 × 981; the chart drawn before that: 63, 73, 713 × 1616.
+    expect(measures.crossings).toBeLessThanOrEqual(6);
+    expect(measures.width).toBeLessThan(900);
+    expect(measures.height).toBeLessThan(1400);
     expect(measures.edges).toBeLessThan(graph.edges.length);
     expect(measures.throughStates).toBe(0);
     for (const e of layout.edges) {

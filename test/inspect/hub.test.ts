@@ -10,7 +10,7 @@ import type { StatelyMessage, StatelySnapshotMessage } from '../../server/inspec
 import type { EndReason } from '../../server/session-manager.js';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { until } from '../support/until.js';
-import { serveForInspection } from './support.js';
+import { serveForInspection } from '../support/inspect-server.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
@@ -52,9 +52,9 @@ describe('inspection hub', () => {
     expect(hub.watchers('hub-1')).toBe(2);
     // Mid-reply: the chart, then each live child (the session's and the reply's), then where each is.
     const registered = first.messages.filter((m) => m.type === '@xstate.actor').map((m) => (m.type === '@xstate.actor' ? m.name : ''));
-    expect(registered).toEqual(['session', 'vad', 'stt', 'llm', 'tts', 'playback']);
+    expect(registered).toEqual(['session', 'vad', 'stt', 'estop', 'llm', 'tts', 'playback']);
     const now = first.messages.find((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === 'hub-1')!;
-    expect(Object.keys(now.snapshot.value as object)).toEqual(['speaking']);
+    expect(Object.keys((now.snapshot.value as { dialog: object }).dialog)).toEqual(['speaking']);
     expect(now.transitions).toEqual([]);
 
     session.handle.stopSpeaking();
@@ -99,7 +99,7 @@ describe('inspection hub', () => {
     expect(Object.keys(last.snapshot)).toEqual(['status', 'value', 'context']);
     expect(Object.keys(last.snapshot.context as object)).toEqual(['history']);
     const taken = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').flatMap((m) => m.transitions ?? []);
-    expect(taken.some((t) => t.source === 'session.idle' && t.eventType === 'user.text')).toBe(true);
+    expect(taken.some((t) => t.source === 'session.dialog.idle' && t.eventType === 'user.text')).toBe(true);
     watch.unsubscribe();
     await server.manager.end('hub-2', 'client_closed');
   }, 30_000);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { until } from '../support/until.js';
-import { INSPECT_KEY, serveForInspection, speak, watch } from './support.js';
+import { INSPECT_KEY, serveForInspection, speak, watch } from '../support/inspect-server.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
@@ -33,19 +33,19 @@ describe('inspection WebSocket', () => {
   it('serves the chart laid out from the machine', async () => {
     const chart = (await (await get('/inspect/api/chart')).json()) as {
       nodes: Array<{ id: string; type: string; width: number }>;
-      edges: Array<{ id: string; label: string; members: string[]; points: unknown[] }>;
+      edges: Array<{ id: string; source: string; label: string; members: string[]; points: unknown[] }>;
       legend: Array<{ label: string; target?: string }>;
     };
-    expect(chart.nodes.find((n) => n.id === 'session.speaking')?.type).toBe('parallel');
-    expect(chart.nodes.find((n) => n.id === 'session.speaking.user.candidate')?.width).toBeGreaterThan(0);
+    expect(chart.nodes.find((n) => n.id === 'session.dialog.speaking')?.type).toBe('parallel');
+    expect(chart.nodes.find((n) => n.id === 'session.dialog.speaking.user.candidate')?.width).toBeGreaterThan(0);
     // One drawn edge per source and target, standing for the transitions the feed reports taken.
-    const bargeIn = chart.edges.find((e) => e.id === 'session.speaking.user.candidate>session.listening');
-    expect(bargeIn?.members.some((m) => m.startsWith('session.speaking.user.candidate|xstate.after.minInterruption'))).toBe(true);
+    const bargeIn = chart.edges.find((e) => e.id === 'session.dialog.speaking.user.candidate>session.dialog.listening');
+    expect(bargeIn?.members.some((m) => m.startsWith('session.dialog.speaking.user.candidate|xstate.after.minInterruption'))).toBe(true);
     expect(bargeIn?.points.length).toBeGreaterThanOrEqual(2);
-    expect(chart.edges.find((e) => e.id === 'session.listening.finalizing>session.processing')?.label).toBe('stt.final · after sttFinal');
+    expect(chart.edges.find((e) => e.id === 'session.dialog.listening.finalizing>session.dialog.processing')?.label).toBe('stt.final · after sttFinal');
     // What every state has is in the legend, drawn from none.
-    expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(expect.arrayContaining(['control.end → session.ended', 'user.text → session.processing']));
-    expect(chart.edges.some((e) => e.label.includes('user.text'))).toBe(false);
+    expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(expect.arrayContaining(['control.end → session.dialog.ended', 'user.text → session.dialog.processing', 'control.estop → session.actions.idle']));
+    expect(chart.edges.some((e) => e.source.startsWith('session.dialog.') && e.label.includes('user.text'))).toBe(false);
   });
 
   it('streams a live session through speech, reply and barge-in, then closes when it ends', async () => {
@@ -56,7 +56,7 @@ describe('inspection WebSocket', () => {
     const watcher = await watch(server, 'session=robot-1');
     await until('the catch-up', () => watcher.states().length > 0);
     expect(watcher.messages[0]).toMatchObject({ type: '@xstate.actor', name: 'session', sessionId: 'robot-1', rootId: 'robot-1' });
-    expect(watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt']);
+    expect(watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt', 'estop']);
     expect(watcher.states()).toEqual(['idle.waiting']);
     expect(server.http.inspect.hub.watchers('robot-1')).toBe(1);
 
@@ -80,8 +80,8 @@ describe('inspection WebSocket', () => {
     // The barge-in, and the eventless step into `hearing.voiced` that follows it in the same macrostep.
     expect(bargeIn.transitions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ source: 'session.speaking.user.candidate', targets: ['session.listening'] }),
-        expect.objectContaining({ source: 'session.listening.hearing.routing', targets: ['session.listening.hearing.voiced'] }),
+        expect.objectContaining({ source: 'session.dialog.speaking.user.candidate', targets: ['session.dialog.listening'] }),
+        expect.objectContaining({ source: 'session.dialog.listening.hearing.routing', targets: ['session.dialog.listening.hearing.voiced'] }),
       ]),
     );
     // The reply's children were announced as they were spawned.
@@ -104,7 +104,10 @@ describe('inspection WebSocket', () => {
     // Replayed on the chart, the recording tells the chart's own transitions: the same as the live feed's.
     expect(recordedBargeIn.transitions).toEqual(bargeIn.transitions);
     const ended = recorded.rootSnapshots().at(-1)!;
-    expect(ended.transitions).toEqual([expect.objectContaining({ source: 'session', targets: ['session.ended'], eventType: 'control.end' })]);
+    expect(ended.transitions).toEqual([
+      expect.objectContaining({ source: 'session.dialog', targets: ['session.dialog.ended'], eventType: 'control.end' }),
+      expect.objectContaining({ source: 'session.actions', targets: ['session.actions.ended'], eventType: 'control.end' }),
+    ]);
     expect(Number(recordedBargeIn.createdAt)).toBeGreaterThan(recording.startedWallMs);
     const history = (recorded.rootSnapshots().at(-1)!.snapshot.context as { history: Array<{ role: string; text: string; interrupted: boolean }> }).history;
     expect(history[0]).toMatchObject({ role: 'user', text: 'hello robot' });

@@ -35,12 +35,13 @@ describe('@statelyai/inspect messages', () => {
   it('registers the chart with its definition and its children under qualified ids', () => {
     const messages = run(() => undefined);
     const actors = messages.filter((m) => m.type === '@xstate.actor');
-    expect(actors.map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt']);
+    expect(actors.map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt', 'estop']);
     const [root, vad] = actors;
     expect(root).toMatchObject({ sessionId: 'robot-1', rootId: 'robot-1', parentId: undefined, _version: STATELY_PROTOCOL_VERSION, createdAt: '1700000000000' });
     const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
     expect(definition.id).toBe('session');
-    expect(Object.keys(definition.states)).toEqual(['idle', 'listening', 'processing', 'speaking', 'ended']);
+    expect(Object.keys(definition.states)).toEqual(['dialog', 'actions']);
+    expect(Object.keys((definition.states.dialog as { states: object }).states)).toEqual(['idle', 'listening', 'processing', 'speaking', 'ended']);
     expect(vad).toMatchObject({ sessionId: expect.stringMatching(/^robot-1\/x:\d+$/), parentId: 'robot-1', rootId: 'robot-1' });
     // Every message has its own id.
     expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
@@ -53,15 +54,15 @@ describe('@statelyai/inspect messages', () => {
     });
     const snapshots = rootSnapshots(messages);
     const byEvent = (type: string) => snapshots.find((s) => s.event.type === type)!;
-    expect(byEvent('user.text').snapshot.value).toEqual({ processing: { reply: 'thinking', user: 'silent' } });
+    expect(byEvent('user.text').snapshot.value).toEqual({ dialog: { processing: { reply: 'thinking', user: 'silent' } }, actions: 'idle' });
     expect(byEvent('user.text').event).toMatchObject({ turnId: '-', text: 'hello', atMs: 10 });
     const edges = new Set(chartGraph().edges.map((e) => e.id));
     const taken = byEvent('user.text').transitions!;
-    expect(taken.map((t) => t.key)).toContain('session.idle|user.text|0');
+    expect(taken.map((t) => t.key)).toContain('session.dialog.idle|user.text|1');
     // The eventless routing step of the reply region is in the same macrostep.
-    expect(taken.some((t) => t.eventType === '' && t.source === 'session.processing.reply.routing')).toBe(true);
+    expect(taken.some((t) => t.eventType === '' && t.source === 'session.dialog.processing.reply.routing')).toBe(true);
     for (const t of taken) for (const target of t.targets) expect(edges.has(`${t.key}>${target}`)).toBe(true);
-    expect(byEvent('control.stop').transitions!.map((t) => `${t.source} → ${t.targets.join()}`)).toEqual(['session.processing → session.idle']);
+    expect(byEvent('control.stop').transitions!.map((t) => `${t.source} → ${t.targets.join()}`)).toEqual(['session.dialog.processing → session.dialog.idle']);
     // Events sent to the chart are reported, with the sender when there is one.
     expect(messages.some((m) => m.type === '@xstate.event' && m.event.type === 'user.text' && m.sessionId === 'robot-1')).toBe(true);
     // Children's snapshots carry no transitions.

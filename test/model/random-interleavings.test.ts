@@ -27,9 +27,9 @@ describe('random interleavings', () => {
         try {
           await randomInterleaving(h, random, trace);
           const status = h.session.actor.getSnapshot().status;
-          if (status === 'active') expect(h.state(), `wedged after: ${trace.join(' → ')}`).toMatch(/^idle\./);
+          if (status === 'active') expect(h.state(), `wedged after: ${trace.join(' → ')}`).toMatch(/^idle\.\w+$/);
         } catch (error) {
-          throw new Error(`seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ${trace.join(' → ')}`);
+          throw new Error(`seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ${trace.join(' → ')}`, { cause: error });
         }
         if (h.session.actor.getSnapshot().status !== 'active') {
           ended++;

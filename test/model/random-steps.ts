@@ -6,7 +6,9 @@
 import type { SessionConfigInput } from '../../machines/config.js';
 import type { LiveHarness } from '../support/live-session.js';
 import type { Random } from '../support/prng.js';
-import { BACKCHANNEL, FILLER_TEXT, MIN_CONFIDENCE, proposals, type ModelSnapshot } from './stimuli.js';
+import { TEST_ACTIONS } from '../support/actions.js';
+import { ALL_STIMULI } from './action-stimuli.js';
+import { BACKCHANNEL, FILLER_TEXT, MIN_CONFIDENCE, proposals, stimuli, type ModelSnapshot } from './stimuli.js';
 
 /** Steps per interleaving, before the world goes quiet. */
 export const STEPS = { min: 3, max: 12 };
@@ -20,8 +22,11 @@ export const CONFIGS: SessionConfigInput[] = [
   { bargeIn: { ignorableWords: [BACKCHANNEL], falseInterruptionMs: 700 } },
   // Replies are guessed at short pauses (adaptive end of turn), committed or discarded.
   { turn: { speculate: 'on' } },
-  // Unsure finals are re-prompted (or resume a reply cut by a barge-in).
+  // Unsure finals are re-prompted.
   { minConfidence: MIN_CONFIDENCE },
+  // Declared actions: tool calls, executors' answers, confirmations and the emergency stop interleave with the dialog.
+  { declaredActions: TEST_ACTIONS },
+  { declaredActions: TEST_ACTIONS, bargeIn: { minSpeechMs: 0 }, actions: { acceptTimeoutMs: 300, confirmTimeoutMs: 700 } },
 ];
 
 export { prng, type Random } from '../support/prng.js';
@@ -58,7 +63,8 @@ export async function randomStep(h: LiveHarness, random: Random, trace: string[]
     lateMessage(h, random);
     return h.settle();
   }
-  const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot).filter(({ stimulus }) => !stimulus.id.startsWith('after:'));
+  const set = h.context().config.declaredActions.length > 0 ? ALL_STIMULI : { stimuli };
+  const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot, set).filter(({ stimulus }) => !stimulus.id.startsWith('after:'));
   // END is rare so most interleavings exercise a living session.
   const chosen = pick(random, options.filter((o) => o.stimulus.id !== 'end' || random() < 0.05));
   if (!chosen) return;
@@ -71,7 +77,10 @@ export async function quiesce(h: LiveHarness): Promise<void> {
   if (h.session.actor.getSnapshot().status !== 'active') return;
   await h.speechEnd();
   for (let i = 0; i < 400; i++) {
-    if (h.session.actor.getSnapshot().status !== 'active' || h.state().startsWith('idle')) return;
+    const { action, pendingFollowUp } = h.context();
+    if (h.session.actor.getSnapshot().status !== 'active' || (h.state().startsWith('idle') && !action && !pendingFollowUp)) return;
+    // The executor finishes what it was asked (a question left unanswered runs out on its own).
+    if (action && action.status !== 'confirming') await h.publish({ type: 'action.result', sessionId: 'live', turnId: action.turnId, actionId: action.actionId, result: 'done' });
     await h.sttFinal('');
     await h.llmFinish();
     for (const r of h.activeTts()) {

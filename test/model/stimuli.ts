@@ -41,13 +41,16 @@ const TRUNCATE_AT_MS = 400;
 /** The silence after which the live VAD reports a pause (three 20 ms frames of the segmenter's 60 ms). */
 const PAUSE_MS = 60;
 
-const stateOf = (s: ModelSnapshot) => stateValueToString(s.value as never);
-const base = { sessionId: 'live', atMs: 0 } as const;
+/** The dialog region's state (`idle.waiting`, `speaking.reply.playing+user.silent`): what most stimuli depend on. */
+export const stateOf = (s: ModelSnapshot) => stateValueToString((s.value as { dialog: never }).dialog);
+/** The actions region's state (`idle`, `confirming`, `requested`, `running`, `ended`). */
+export const actionsStateOf = (s: ModelSnapshot) => String((s.value as { actions: unknown }).actions);
+export const base = { sessionId: 'live', atMs: 0 } as const;
 const isReply = (s: ModelSnapshot) => /^(processing|speaking)/.test(stateOf(s));
 /** A guess running while the user may still talk (adaptive end of turn), not yet committed. */
-const guessing = (s: ModelSnapshot) => s.context.speculation !== null && !s.context.speculation.committed && stateOf(s).startsWith('listening');
+export const guessing = (s: ModelSnapshot) => s.context.speculation !== null && !s.context.speculation.committed && stateOf(s).startsWith('listening');
 /** Where the reply being prepared is: the `processing.reply` state, or how far a running guess got. */
-const replyStage = (s: ModelSnapshot): string | undefined => (guessing(s) ? s.context.replyProgress : /^processing\.reply\.(\w+)/.exec(stateOf(s))?.[1]);
+export const replyStage = (s: ModelSnapshot): string | undefined => (guessing(s) ? s.context.replyProgress : /^processing\.reply\.(\w+)/.exec(stateOf(s))?.[1]);
 /** The turn id of the reply being prepared (a guess's while guessing). */
 const preparingTurn = (s: ModelSnapshot) => (guessing(s) ? s.context.speculation!.turnId : s.context.replyTurnId!);
 const replyKind = (s: ModelSnapshot) => (s.context.replyKind === 'say' ? 'say' : 'reply');
@@ -246,11 +249,15 @@ export const stimuli: Stimulus[] = [
  * "Let time pass until the next deadline fires", for the pending `after` delay that is shortest by
  * configuration. Time passes only in these steps, so the shortest configured delay is the one due first.
  */
-export function delayStimuli(snapshot: ModelSnapshot & { _nodes?: AnyStateNode[] }): Stimulus[] {
+export function delayStimuli(snapshot: ModelSnapshot & { _nodes?: AnyStateNode[] }, set?: StimulusSet): Stimulus[] {
   const delays = new Map<string, number>();
   for (const node of snapshot._nodes ?? []) {
-    for (const after of node.after) delays.set(after.eventType, delayMs(snapshot.context, after.eventType.split('.')[2]!));
+    for (const after of node.after) {
+      const name = after.eventType.split('.')[2]!;
+      if (!set?.delays || (set.delays.includes(name) && (set.delayAllowed?.(name, snapshot) ?? true))) delays.set(after.eventType, delayMs(snapshot.context, name));
+    }
   }
+  if (delays.size === 0) return [];
   const shortest = Math.min(...delays.values());
   const types = [...delays].filter(([, ms]) => ms === shortest).map(([type]) => type);
   return types.map((type) => ({
@@ -271,16 +278,27 @@ function delayMs(context: SessionContext, name: string): number {
     minInterruption: context.config.bargeIn.minSpeechMs,
     falseInterruption: context.config.bargeIn.falseInterruptionMs,
     completePause: Math.max(0, context.config.turn.completePauseMs - context.pauseSilentMs),
+    confirmTimeout: context.config.actions.confirmTimeoutMs,
+    actionAccept: context.config.actions.acceptTimeoutMs,
+    actionTimeout: context.action?.timeoutMs ?? Number.NaN,
   };
   const ms = byName[name];
   if (ms === undefined) throw new Error(`unknown delay ${name}: add it to delayMs()`);
   return ms;
 }
 
+/** What a walk may do: its stimuli and the delays it lets run out (all, unless listed). */
+export interface StimulusSet {
+  stimuli: readonly Stimulus[];
+  delays?: readonly string[];
+  /** Whether a listed delay may run out now (a walk keeps time still while audio plays, for one). */
+  delayAllowed?: (name: string, snapshot: ModelSnapshot) => boolean;
+}
+
 /** Everything that can happen next from this snapshot, with the chart event each produces. */
-export function proposals(snapshot: ModelSnapshot): Array<{ stimulus: Stimulus; events: SessionEvent[] }> {
+export function proposals(snapshot: ModelSnapshot, set: StimulusSet = { stimuli }): Array<{ stimulus: Stimulus; events: SessionEvent[] }> {
   if (snapshot.status !== 'active') return [];
-  return [...stimuli, ...delayStimuli(snapshot)].flatMap((stimulus) => {
+  return [...set.stimuli, ...delayStimuli(snapshot, set)].flatMap((stimulus) => {
     const events = stimulus.propose(snapshot);
     if (!events) return [];
     return [{ stimulus, events: Array.isArray(events) ? events : [events] }];
@@ -304,5 +322,10 @@ export function abstractKey(s: ModelSnapshot): string {
     c.ttsFallbacks,
     // A reply cut by a barge-in that a wordless utterance could still resume.
     c.interrupted !== null && c.interrupted.heard !== null,
+    // At the resume limit a barge-in needs words, and a wordless one leaves the reply cut.
+    Math.min(c.resumesInReply, c.config.maxResumes),
+    actionsStateOf(s),
+    c.action?.name ?? null,
+    c.pendingFollowUp === null ? null : c.pendingFollowUp.text === null ? 'llm' : 'say',
   ]);
 }

@@ -26,7 +26,7 @@ describe('session recorder', () => {
     expect(events[0]).toMatchObject({ type: 'xstate.init', atMs: 0, state: 'idle.waiting', status: 'active' });
     expect(events.at(-1)).toMatchObject({ type: 'control.end', state: 'ended', status: 'done' });
     for (let i = 1; i < events.length; i++) expect(events[i]!.atMs).toBeGreaterThanOrEqual(events[i - 1]!.atMs);
-    expect(events.find((e) => e.type === 'xstate.after.noInput.session.idle.waiting')).toMatchObject({ atMs: 8000, state: 'idle.noInputNoticed' });
+    expect(events.find((e) => e.type === 'xstate.after.noInput.session.dialog.idle.waiting')).toMatchObject({ atMs: 8000, state: 'idle.noInputNoticed' });
     expect(events.find((e) => e.type.startsWith('xstate.after.llmFirstToken'))).toMatchObject({ atMs: 9200, state: 'processing.reply.stalled+user.silent' });
     expect(events.find((e) => e.type.startsWith('xstate.after.minInterruption'))).toMatchObject({ state: 'listening.hearing.voiced' });
     // Bus messages are stored whole, so replay can send them again.
@@ -50,7 +50,7 @@ describe('session recorder', () => {
       emitted.flatMap((e) => (e.kind === 'history' ? [{ turnId: e.turnId, role: e.role, text: e.text, interrupted: e.interrupted }] : [])),
     ).toEqual(history);
     const causeOf = (code: string) => events[emitted.find((e) => e.kind === 'notice' && e.code === code)!.eventSeq]!.type;
-    expect(causeOf('no_input')).toBe('xstate.after.noInput.session.idle.waiting');
+    expect(causeOf('no_input')).toBe('xstate.after.noInput.session.dialog.idle.waiting');
     expect(causeOf('llm_slow_filler')).toMatch(/^xstate\.after\.llmFirstToken\./);
     expect(causeOf('reply_cancelled')).toMatch(/^xstate\.after\.minInterruption\./);
     const heard = emitted.find((e) => e.kind === 'history' && e.interrupted)!;

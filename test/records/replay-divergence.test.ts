@@ -19,8 +19,10 @@ beforeAll(async () => {
 
 const replay = (input: ReplayInput) => replayRecording(input, { toleranceMs: 0 });
 const indexOf = (predicate: (e: RecordedEvent) => boolean) => original.events.findIndex(predicate);
-const withConfig = (patch: (config: Record<string, any>) => void): ReplayInput => {
-  const config = structuredClone(original.recording.config) as Record<string, any>;
+/** The parts of the recorded chart options a test here changes. */
+type ConfigPatch = { timeouts: Record<string, unknown>; bargeIn: Record<string, unknown>; vadSensitivity?: number };
+const withConfig = (patch: (config: ConfigPatch) => void): ReplayInput => {
+  const config = structuredClone(original.recording.config) as unknown as ConfigPatch;
   patch(config);
   return { ...original, recording: { ...original.recording, config } };
 };

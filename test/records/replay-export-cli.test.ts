@@ -53,7 +53,7 @@ describe('voice-agent replay / export', () => {
     // Each notice follows the event that caused it.
     const noInput = kinds.indexOf('notice');
     expect(lines[noInput]).toMatchObject({ code: 'no_input', eventSeq: 1 });
-    expect(lines[noInput - 1]).toMatchObject({ kind: 'event', seq: 1, type: 'xstate.after.noInput.session.idle.waiting' });
+    expect(lines[noInput - 1]).toMatchObject({ kind: 'event', seq: 1, type: 'xstate.after.noInput.session.dialog.idle.waiting' });
 
     const csv = readFileSync(`${base}.timeline.csv`, 'utf8').split('\r\n');
     expect(csv[0]).toBe('turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers');

@@ -37,7 +37,11 @@ beforeAll(async () => {
     await runAudio({ config, pcm, sessionId, attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio })).attach });
     recorder!.close('end');
   }
-  expect(store.turns(store.recording('field').id)).toMatchObject([{ userText: 'turn left', outcome: 'finished', heardText: 'Turning left.' }]);
+  // The command's turn, then the robot's follow-up once the turn is done.
+  expect(store.turns(store.recording('field').id)).toMatchObject([
+    { userText: 'turn left', outcome: 'finished', heardText: 'Turning left.' },
+    { turnId: 'f1', outcome: 'finished' },
+  ]);
   store.close();
 }, 90_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

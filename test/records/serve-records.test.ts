@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { replayRecording } from '../../server/records/index.js';
 import { serve } from '../../server/serve.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
 
 const config = (record: object = {}) =>

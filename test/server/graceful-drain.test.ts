@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve } from '../../server/serve.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 describe('graceful drain', () => {
   it('lets the running reply finish, refuses newcomers, and closes clients with 1001', async () => {

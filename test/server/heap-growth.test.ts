@@ -8,7 +8,7 @@ const { ConfigError, loadConfig } = await import('../../server/config.js');
 const { applyHeapGrowth, heapGrowthFlag } = await import('../../server/heap-growth.js');
 const { silentLogger } = await import('../../server/logger.js');
 const { serve } = await import('../../server/serve.js');
-const { FAKE_ENGINES } = await import('./fake-config.js');
+const { FAKE_ENGINES } = await import('../support/fake-config.js');
 
 afterEach(() => setFlagsFromString.mockClear());
 

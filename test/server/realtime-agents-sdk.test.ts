@@ -1,7 +1,8 @@
 /**
  * `@openai/agents-realtime` (OpenAI's Agents SDK, Node transport over `ws`) as a client of `voice-agent
- * serve`: a typed turn is answered with audio, the rule policy's intent reaches the agent as a call of
- * its own tool, and the tool's result is accepted.
+ * serve`, whose LLM is an OpenAI-compatible chat server that calls tools (test/support/chat-fixture.ts):
+ * the agent's own `tool()` is offered to the LLM, the LLM's call reaches the SDK, which runs the tool
+ * itself and sends its `function_call_output` and `response.create`; the follow-up reply is spoken.
  */
 import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,18 +10,33 @@ import { z } from 'zod';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
+import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
+import { until } from '../support/until.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const API_KEY = 'agents-key-0123456789';
+let chat: ChatFixture;
 let server: VoiceAgentServer;
 
 beforeAll(async () => {
-  // The local stack's rule policy (intents) and flite; the rest as configured by default.
-  server = await serve({ config: loadConfig({ overrides: { server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 } } }), log: silentLogger });
+  chat = await startChatFixture();
+  const config = loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
+      actions: { path: null },
+      server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 },
+    },
+  });
+  server = await serve({ config, log: silentLogger });
 }, 60_000);
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  await chat?.close();
+});
 
 describe('Agents SDK client', () => {
-  it('talks to the server: audio reply, intent as a tool call, tool output accepted', async () => {
+  it('a tool round trip: the SDK runs its own tool on the call, sends the output, and the follow-up is spoken', async () => {
     const navigated: string[] = [];
     const navigate = tool({
       name: 'navigate',
@@ -28,6 +44,8 @@ describe('Agents SDK client', () => {
       parameters: z.object({ place: z.string() }),
       execute: async ({ place }) => {
         navigated.push(place);
+        // What the model says once it has the tool's output.
+        chat.behave({ tokens: ['Arrived', ' at the', ` ${place}.`] });
         return `arrived at the ${place}`;
       },
     });
@@ -37,16 +55,27 @@ describe('Agents SDK client', () => {
     let audioBytes = 0;
     session.on('error', (e) => errors.push(e.error));
     session.on('audio', (e) => (audioBytes += e.data.byteLength));
+    chat.behave({ tokens: ['Going', ' to the kitchen.'], toolCall: { id: 'call_sdk_1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
     await session.connect({ apiKey: API_KEY, url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime` });
     session.sendMessage('go to the kitchen');
-    const deadline = Date.now() + 15_000;
     const assistantText = () =>
-      session.history.flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? i.content.map((c) => ('transcript' in c ? c.transcript : '')) : [])).join(' ');
-    while ((navigated.length === 0 || !assistantText().includes('kitchen') || audioBytes === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    session.close();
+      session.history
+        .flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? i.content.map((c) => ('transcript' in c ? c.transcript : '')) : []))
+        .join(' ');
+    try {
+      await until('the follow-up spoken', () => navigated.length > 0 && assistantText().includes('Arrived at the kitchen.'), {
+        detail: () => `history: ${assistantText()}; errors: ${JSON.stringify(errors)}`,
+      });
+    } finally {
+      session.close();
+    }
     expect(navigated).toEqual(['kitchen']);
-    expect(assistantText()).toContain('Going to the kitchen.');
-    expect(audioBytes).toBeGreaterThan(24_000 * 2 * 0.3); // > 300 ms of 24 kHz pcm16
+    expect(JSON.stringify(chat.requests[0]!.body.tools)).toContain('"navigate"');
+    // The follow-up request holds the call and the SDK's output.
+    expect(JSON.stringify(chat.requests.at(-1)!.body.messages)).toContain('arrived at the kitchen');
+    const toolItem = session.history.find((i) => i.type === 'function_call');
+    expect(toolItem).toMatchObject({ name: 'navigate', status: 'completed', output: 'arrived at the kitchen' });
+    expect(audioBytes).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   }, 30_000);
 });

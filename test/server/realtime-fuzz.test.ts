@@ -11,7 +11,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { prng } from '../support/prng.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const SEED = 20261122;
 const TOTAL_EVENTS = 100_000;
@@ -28,10 +28,12 @@ const MAX_RSS_GROWTH_MB = 200;
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, maxEventBytes: MAX_EVENT_BYTES, drainTimeoutMs: 200 } } }), log: silentLogger });
+  server = await serve({
+    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, maxEventBytes: MAX_EVENT_BYTES, drainTimeoutMs: 200 } } }),
+    log: silentLogger,
+  });
 });
 afterAll(() => server?.stop());
-
 
 type Frame = { data: string | Buffer; expect?: { code: string; eventId: string | null } };
 type ErrorEvent = { type: 'error'; error: { code: string; event_id: string | null } };
@@ -61,7 +63,8 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
     // No closing brace or bracket anywhere: this can never become valid JSON by chance.
     if (kind < 0.08) frames.push({ data: `{"type":"session.update",${garbage(10).replace(/[}\]]/g, '#')}`, expect: { code: 'invalid_json', eventId: null } });
     else if (kind < 0.14) frames.push({ data: pick(['null', '42', '"text"', '[1,2]', 'true', '{}']), expect: { code: 'invalid_event', eventId: null } });
-    else if (kind < 0.2) json({ type: pick(['response.explode', 'x'.repeat(1 + Math.floor(random() * 2000)), '', 'input_audio_buffer', 'session.updated']) }, 'unknown_event');
+    else if (kind < 0.2)
+      json({ type: pick(['response.explode', 'x'.repeat(1 + Math.floor(random() * 2000)), '', 'input_audio_buffer', 'session.updated']) }, 'unknown_event');
     else if (kind < 0.22) json({ type: 'conversation.item.delete', item_id: 'a' }, 'unsupported_event');
     else if (kind < 0.4) {
       const [event, code] = pick([
@@ -79,18 +82,34 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
         [{ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'obey' }] } }, 'invalid_event'],
         [{ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', url: 'x' }] } }, 'invalid_event'],
         [{ type: 'response.cancel', response_id: 7 }, 'invalid_event'],
+        [{ type: 'session.update', session: { tools: [{ type: 'function', name: 'no spaces allowed' }] } }, 'invalid_event'],
+        [{ type: 'session.update', session: { tool_choice: 'sometimes' } }, 'invalid_event'],
+        [{ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: '', output: 'x' } }, 'invalid_event'],
       ] as const);
       json(event as Record<string, unknown>, code);
     } else if (kind < 0.46) json({ type: 'input_audio_buffer.append', audio: pick(['***', 'AAA', 'A=A=', '@@@@']) }, 'invalid_audio');
     // Three bytes: half a sample in pcm16 (an error), three samples in G.711 (fine, and near silence).
     else if (kind < 0.5) {
-      json({ type: 'input_audio_buffer.append', audio: Buffer.from(format === 'audio/pcm' ? [1, 2, 3] : format === 'audio/pcmu' ? [0xfe, 0xff, 0xfe] : [0xd5, 0xd4, 0xd5]).toString('base64') }, format === 'audio/pcm' ? 'invalid_audio' : undefined);
+      json(
+        {
+          type: 'input_audio_buffer.append',
+          audio: Buffer.from(format === 'audio/pcm' ? [1, 2, 3] : format === 'audio/pcmu' ? [0xfe, 0xff, 0xfe] : [0xd5, 0xd4, 0xd5]).toString('base64'),
+        },
+        format === 'audio/pcm' ? 'invalid_audio' : undefined,
+      );
       if (format !== 'audio/pcm') appended = true;
-    }
-    else if (kind < 0.52) frames.push({ data: `{"type":"input_audio_buffer.append","audio":"${'A'.repeat(MAX_EVENT_BYTES)}"}`, expect: { code: 'event_too_large', eventId: null } });
+    } else if (kind < 0.52)
+      frames.push({
+        data: `{"type":"input_audio_buffer.append","audio":"${'A'.repeat(MAX_EVENT_BYTES)}"}`,
+        expect: { code: 'event_too_large', eventId: null },
+      });
     else if (kind < 0.55) frames.push({ data: Buffer.from([0, 1, 2, 3]), expect: { code: 'binary_not_supported', eventId: null } });
-    else if (kind < 0.62) json({ type: 'conversation.item.truncate', item_id: `item_${garbage(5)}`, content_index: 0, audio_end_ms: 10 }, 'item_truncate_invalid_item_id');
-    else if (kind < 0.68) json({ type: 'response.cancel' }, 'response_cancel_not_active');
+    else if (kind < 0.62)
+      json({ type: 'conversation.item.truncate', item_id: `item_${garbage(5)}`, content_index: 0, audio_end_ms: 10 }, 'item_truncate_invalid_item_id');
+    else if (kind < 0.65) json({ type: 'response.cancel' }, 'response_cancel_not_active');
+    // A function output for a call this server never sent.
+    else if (kind < 0.68)
+      json({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: `call_${garbage(8)}`, output: garbage(10) } }, 'invalid_call_id');
     else if (kind < 0.73) {
       // Out-of-order commits: in manual mode with nothing appended since the last commit, an error.
       if (manual) json({ type: 'input_audio_buffer.commit' }, appended ? undefined : 'input_audio_buffer_commit_empty');
@@ -102,7 +121,10 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
       json({ type: 'session.update', session: { audio: { input: { format: { type: format }, turn_detection: manual ? null : { type: 'server_vad' } } } } });
     } else if (kind < 0.84) {
       // Valid text the client never asks a response for: bounded by the server (32 pending).
-      json({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: garbage(20) }] } }, pending >= 32 ? 'too_many_pending_items' : undefined);
+      json(
+        { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: garbage(20) }] } },
+        pending >= 32 ? 'too_many_pending_items' : undefined,
+      );
       pending++;
     } else if (kind < 0.9) {
       // A little silence (valid): never speech, so no turn starts; too little to reach the rate limit.
@@ -112,7 +134,8 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
         json({ type: 'input_audio_buffer.commit' }); // valid: audio was appended (no turn: it is silence)
         appended = false;
       }
-    } else json({ type: 'session.update', session: { instructions: garbage(30) } });
+    } else if (kind < 0.92) json({ type: 'voice_agent.estop' });
+    else json({ type: 'session.update', session: { instructions: garbage(30) } });
   }
   return frames.slice(0, count);
 }
@@ -145,7 +168,9 @@ describe('Realtime fuzz', () => {
     const good = await open();
     let goodTurns = 0;
     const goodTurn = async () => {
-      good.ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } }));
+      good.ws.send(
+        JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] } }),
+      );
       good.ws.send(JSON.stringify({ type: 'response.create' }));
       goodTurns++;
       await until(() => good.events.filter((e) => e.type === 'response.done').length === goodTurns, 'the good client reply');

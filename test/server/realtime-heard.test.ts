@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;

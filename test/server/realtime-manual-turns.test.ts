@@ -10,7 +10,7 @@ import { makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
@@ -40,7 +40,10 @@ async function connect() {
 describe('Realtime manual turns, G.711', () => {
   it('buffers μ-law audio until commit, then transcribes and answers in μ-law', async () => {
     const c = await connect();
-    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: null }, output: { format: { type: 'audio/pcmu' } } } } });
+    c.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: null }, output: { format: { type: 'audio/pcmu' } } } },
+    });
     await c.waitFor('session.updated');
     c.send({ type: 'input_audio_buffer.commit', event_id: 'empty' });
     await c.waitFor('error', (e) => (e.error as { code: string }).code === 'input_audio_buffer_commit_empty');

@@ -1,8 +1,9 @@
 /**
  * `voice-agent serve` with no NATS, driven by the `openai` package's own Realtime client over TLS, on the
  * local stack (WebRTC VAD → pocketsphinx with the robot grammar → rules → flite): speech in (a recording
- * made with flite) → transcript and an audio reply out; a barge-in cancels the reply; a typed turn; a
- * truncate; and bad events get error events while the connection stays up.
+ * made with flite) → transcript and an audio reply out, the action it asks for run by the simulated robot
+ * (its lifecycle as `voice_agent.action`, never a function call); a barge-in cancels the reply; a typed
+ * turn; a truncate; and bad events get error events while the connection stays up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
@@ -27,6 +28,10 @@ async function recording(text: string, silenceAfterMs = 900): Promise<Uint8Array
   return out;
 }
 
+/** `voice_agent.action` events (this server's own: not in the `openai` package's types). */
+type ActionEvent = { type: 'voice_agent.action'; action_id: string; name: string; status: string; detail: unknown };
+const actionEvents = (client: RealtimeTestClient) => client.events.filter((e) => (e.type as string) === 'voice_agent.action') as unknown as ActionEvent[];
+
 const connect = () => connectRealtimeClient({ baseURL: `${server.http.url}/v1`, apiKey: API_KEY, ca: tls.ca });
 
 beforeAll(async () => {
@@ -47,7 +52,10 @@ describe('Realtime WebSocket with the openai client', () => {
     client = await connect();
     const created = await client.waitFor('session.created');
     expect(created.session).toMatchObject({ type: 'realtime' });
-    client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'You are a robot.', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
+    client.send({
+      type: 'session.update',
+      session: { type: 'realtime', instructions: 'You are a robot.', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } },
+    });
     await client.waitFor('session.updated');
 
     await client.streamAudio(await recording('Turn left.'));
@@ -61,10 +69,23 @@ describe('Realtime WebSocket with the openai client', () => {
     const audio = client.ofType('response.output_audio.delta').filter((d) => d.response_id === done.response.id);
     const audioMs = audio.reduce((ms, d) => ms + Buffer.from(d.delta, 'base64').byteLength / 48, 0);
     expect(audioMs).toBeGreaterThan(300); // "Turning left." at 24 kHz
-    const text = client.ofType('response.output_audio_transcript.delta').filter((d) => d.response_id === done.response.id).map((d) => d.delta).join('');
+    const text = client
+      .ofType('response.output_audio_transcript.delta')
+      .filter((d) => d.response_id === done.response.id)
+      .map((d) => d.delta)
+      .join('');
     expect(text).toBe('Turning left.');
-    // The rule's intent goes out as a function call item.
-    expect(done.response.output?.some((o) => o.type === 'function_call' && o.name === 'turn' && JSON.parse(o.arguments ?? '{}').direction === 'left')).toBe(true);
+    // The rule asks for the declared `turn`: the simulated robot runs it, the client follows its lifecycle and
+    // hears the result's template; a controller's action never reaches the client as a function call.
+    await client.waitFor('response.output_audio_transcript.done', (e) => e.transcript === 'Turned left.');
+    const steps = actionEvents(client).filter((e) => e.status !== 'feedback');
+    expect(steps.map((e) => [e.name, e.status])).toEqual([
+      ['turn', 'requested'],
+      ['turn', 'accepted'],
+      ['turn', 'result'],
+    ]);
+    expect(actionEvents(client)[0]!.detail).toMatchObject({ direction: 'left' });
+    expect(client.ofType('response.output_item.added').filter((e) => e.item.type === 'function_call')).toEqual([]);
     expect(client.errors).toEqual([]);
     // The turn is in the latency histograms /metrics serves.
     const firstAudio = await server.metrics.speechEndToFirstAudio.get();
@@ -86,7 +107,13 @@ describe('Realtime WebSocket with the openai client', () => {
     const truncated = await client.waitFor('conversation.item.truncated', (e) => e.item_id === itemId);
     expect(truncated.audio_end_ms).toBe(0);
     // The interruption itself is answered.
-    const next = await client.waitFor('response.done', (d) => d.response.id !== created.response.id && d.response.status === 'completed' && client.ofType('response.output_audio_transcript.delta').some((t) => t.response_id === d.response.id && t.delta.includes('right')));
+    const next = await client.waitFor(
+      'response.done',
+      (d) =>
+        d.response.id !== created.response.id &&
+        d.response.status === 'completed' &&
+        client.ofType('response.output_audio_transcript.delta').some((t) => t.response_id === d.response.id && t.delta.includes('right')),
+    );
     expect(next.response.status).toBe('completed');
     const history = server.manager.list()[0]!.handle.history();
     // Truncated to 0 ms: the cancelled greeting left nothing in the history the LLM sees.
@@ -95,9 +122,15 @@ describe('Realtime WebSocket with the openai client', () => {
 
   it('a typed turn: conversation.item.create + response.create', async () => {
     client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go to the kitchen' }] } });
-    await client.waitFor('conversation.item.added', (e) => e.item.type === 'message' && e.item.role === 'user' && JSON.stringify(e.item.content).includes('kitchen'));
+    await client.waitFor(
+      'conversation.item.added',
+      (e) => e.item.type === 'message' && e.item.role === 'user' && JSON.stringify(e.item.content).includes('kitchen'),
+    );
     client.send({ type: 'response.create' });
-    const done = await client.waitFor('response.done', (d) => d.response.output?.some((o) => o.type === 'message' && JSON.stringify(o.content).includes('kitchen')) ?? false);
+    const done = await client.waitFor(
+      'response.done',
+      (d) => d.response.output?.some((o) => o.type === 'message' && JSON.stringify(o.content).includes('kitchen')) ?? false,
+    );
     expect(done.response.status).toBe('completed');
   }, 30_000);
 

@@ -9,14 +9,19 @@ import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
 const RATE_HZ = 24_000;
 const SENTENCE = 'what is the weather in paris';
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  const overrides = { ...FAKE_ENGINES, stt: { engine: 'fake', fakeTranscripts: [SENTENCE] }, session: { turn: { speculate: 'on' } }, server: { port: 0, drainTimeoutMs: 200 } };
+  const overrides = {
+    ...FAKE_ENGINES,
+    stt: { engine: 'fake', fakeTranscripts: [SENTENCE] },
+    session: { turn: { speculate: 'on' } },
+    server: { port: 0, drainTimeoutMs: 200 },
+  };
   server = await serve({ config: loadConfig({ overrides }), log: silentLogger });
 });
 afterAll(() => server?.stop());
@@ -54,7 +59,10 @@ describe('Realtime and speculative replies', () => {
     expect(types.slice(0, transcribed).filter((t) => t.startsWith('response.'))).toEqual([]);
     expect(events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed')).toMatchObject({ transcript: SENTENCE });
     expect(types.filter((t) => t === 'response.created')).toHaveLength(1);
-    const transcript = events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('');
+    const transcript = events
+      .filter((e) => e.type === 'response.output_audio_transcript.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(transcript).toBe(FAKE_ENGINES.llm.fakeReply);
     expect(events.find((e) => e.type === 'response.done')).toMatchObject({ response: { status: 'completed' } });
     // A guess was made at the pause (the session got its config: speculation on) and discarded; the reply has an id of its own.

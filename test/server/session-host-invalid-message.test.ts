@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../bus/codec.js';
-import { driveTextTurn, setupSessions } from './support.js';
+import { driveTextTurn, setupSessions } from '../support/session-pair.js';
 
 describe('session host: an invalid message on one session', () => {
   it('is reported on that session only, counted, and the session keeps working; the other session is untouched', async () => {

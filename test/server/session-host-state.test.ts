@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../bus/messages.js';
-import { driveTextTurn, setupSessions } from './support.js';
+import { driveTextTurn, setupSessions } from '../support/session-pair.js';
 
 type StateMessage = Extract<BusMessage, { type: 'session.state' }>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driveTextTurn, setupSessions, type Sessions } from './support.js';
+import { driveTextTurn, setupSessions, type Sessions } from '../support/session-pair.js';
 
 /** Garbage on subjects session a's host and its VAD/STT children parse; returns how many parses failed. */
 async function poke(s: Sessions): Promise<number> {
@@ -17,7 +17,7 @@ describe('session host: stop()', () => {
     // Idle session a: the host (user.text, control.end, vad.speech_start, tts.stopped), the VAD
     // (audio.frame) and the STT (vad.*) parse these; no reply children exist to read tts.*.
     expect(await poke(s)).toBe(6);
-    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['stt', 'vad']);
+    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['estop', 'stt', 'vad']);
     const errorsBefore = s.errorsOf('a').length;
 
     await s.a.session.stop();
@@ -56,7 +56,7 @@ describe('session host: stop()', () => {
     s.a.tts.activeRequests()[0]!.channel.push(new Uint8Array(16_000).fill(1)); // 500 ms of audio
     await s.flush();
     expect(s.a.session.state()).toBe('speaking.reply.playing+user.silent');
-    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['llm', 'playback', 'stt', 'tts', 'vad']);
+    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['estop', 'llm', 'playback', 'stt', 'tts', 'vad']);
     await s.clock.advance(100);
     const writes = s.a.sink.frames.length;
 

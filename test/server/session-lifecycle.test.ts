@@ -9,7 +9,7 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
 import { buildEngines } from '../../server/engine-pool.js';
 import { createSessionManager, SessionExistsError, SessionLimitError, type SessionLimits } from '../../server/session-manager.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 function setup(limits: Partial<SessionLimits> = {}) {
   const clock = new ManualClock();

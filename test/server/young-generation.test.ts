@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { serve } from '../../server/serve.js';
 import { YOUNG_GENERATION_FLAG, youngGenerationAdvice, youngGenerationSized } from '../../server/young-generation.js';
-import { FAKE_ENGINES } from './fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const projectFile = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 

@@ -15,7 +15,8 @@ import { grammarCompletion } from '../../adapters/turn/turn-completion.js';
 import { createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
-import type { BusMessage, MessageOf } from '../../bus/messages.js';
+import type { BusMessage, MessageOf, MessageType } from '../../bus/messages.js';
+import { checkCall } from '../../adapters/actions/catalog.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { capPlayed, heardText } from '../../machines/history.js';
 import { joinText } from '../../machines/resume.js';
@@ -214,8 +215,13 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       await settle();
     },
     /** Publishes a message as another process would (a client's configure or truncate). */
-    async publish(message: Omit<MessageOf<'control.configure'>, 'atMs'> | Omit<MessageOf<'control.truncate'>, 'atMs'>) {
-      bus.publish(message as Omit<MessageOf<'control.truncate'>, 'atMs'>);
+    async publish<T extends MessageType>(message: Omit<MessageOf<T>, 'atMs'> & { type: T }) {
+      bus.publish(message as never);
+      await settle();
+    },
+    /** The LLM of the reply being prepared calls a tool. */
+    async llmToolCall(name: string, args: Record<string, unknown> | string, callId = `call-${name}`) {
+      llm.emitToolCall({ id: callId, name, arguments: typeof args === 'string' ? args : JSON.stringify(args) });
       await settle();
     },
     // ---- STT
@@ -330,6 +336,13 @@ export function checkInvariants(h: InvariantView): void {
     if (m.type === 'session.notice' && m.code === 'speculation_discarded' && (h.ledger.written.get(m.turnId) ?? 0) > 0) {
       throw new Error(`invariant: discarded guess ${m.turnId} was heard`);
     }
+  }
+  // 4. Nothing undeclared or invalid leaves the agent: every action asked for passes the catalog's check.
+  const catalog = { declared: ctx.config.declaredActions, clientTools: ctx.clientTools };
+  for (const m of h.messages) {
+    if (m.type !== 'action.request') continue;
+    const check = checkCall(catalog, { name: m.name, arguments: JSON.stringify(m.arguments) });
+    if (!check.ok) throw new Error(`invariant: ${m.actionId} ${m.name} left the agent but ${check.detail}`);
   }
   // 2. No audio frame of a cancelled turn after its cancel ...
   if (h.ledger.framesAfterCancel.length > 0) throw new Error(`invariant: frame of cancelled turn ${h.ledger.framesAfterCancel[0]} after its cancel`);

@@ -8,9 +8,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
+import { chartLayout } from '../../server/inspect/chart-layout.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
 import { drawnChart, highlighted, openInspector, readInspector, recordHighlights, waitForInspector } from '../support/inspector-browser.js';
 import { launchChromium, openPage, waitForHook } from '../support/page-browser.js';
 
@@ -36,12 +37,13 @@ describe('inspector views', () => {
     await waitForInspector(inspector, 'watching', (h) => h.status === 'watching' && h.steps > 0);
     const measures = await drawnChart(inspector);
     console.log(`chart at 1280×800: ${measures.crossings} crossings, ${measures.edges} drawn edges, ${measures.width} × ${measures.height} px, shown at ${measures.scale}× in a ${measures.panel.width} × ${measures.panel.height} panel (whole chart at ${measures.fitScale}×), ${measures.visible.width} × ${measures.visible.height} px of it in view`);
-    expect(measures.crossings).toBeLessThanOrEqual(4);
-    expect(measures.edges).toBe(54);
+    // With the actions region beside the dialog: 5 crossings (all in the dialog), 71 routes; every route drawn.
+    expect(measures.crossings).toBeLessThanOrEqual(6);
+    expect(measures.edges).toBe((await chartLayout()).edges.length);
     await recordHighlights(inspector);
     session.handle.sendText('hello robot');
-    await highlighted(inspector, 'session.speaking.reply.playing', 0);
-    const hook = await waitForInspector(inspector, 'the reply marked', (h) => h.lastTransition.includes('session.processing.reply>session.speaking'));
+    await highlighted(inspector, 'session.dialog.speaking.reply.playing', 0);
+    const hook = await waitForInspector(inspector, 'the reply marked', (h) => h.lastTransition.includes('session.dialog.processing.reply>session.dialog.speaking'));
     const inView = await inspector.evaluate(() => {
       const { document } = globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; querySelectorAll(s: string): Iterable<{ getAttribute(n: string): string | null }> } };
       const [x, y, w, h] = document.querySelector('#chart')!.getAttribute('viewBox')!.split(' ').map(Number) as [number, number, number, number];
@@ -52,8 +54,8 @@ describe('inspector views', () => {
     });
     expect(inView).toEqual({ states: true, routes: true });
     // The transition taken is labelled, and so are those that can come next from the active states.
-    expect(hook.labels).toContainEqual({ edge: 'session.processing.reply>session.speaking', text: 'playback.started', last: true });
-    expect(hook.labels.some((l) => !l.last && l.edge.startsWith('session.speaking.user.silent>'))).toBe(true);
+    expect(hook.labels).toContainEqual({ edge: 'session.dialog.processing.reply>session.dialog.speaking', text: 'playback.started', last: true });
+    expect(hook.labels.some((l) => !l.last && l.edge.startsWith('session.dialog.speaking.user.silent>'))).toBe(true);
     await inspector.close();
     await server.manager.end('chart-1', 'client_closed');
   }, 30_000);
@@ -71,7 +73,7 @@ describe('inspector views', () => {
     await recordHighlights(inspector);
     await talker.fill('#text-input', 'hello robot');
     await talker.press('#text-input', 'Enter');
-    await highlighted(inspector, 'session.speaking.reply.playing', 0);
+    await highlighted(inspector, 'session.dialog.speaking.reply.playing', 0);
     await waitForHook(talker, 'the reply playing', (h) => h.playback.playing);
     await talker.reload();
 
@@ -143,9 +145,9 @@ describe('inspector views', () => {
       await waitForInspector(page, 'the session listed', (h) => h.live.includes('keyed-1'));
       await page.click('#live-sessions button.session[data-id="keyed-1"]');
       await recordHighlights(page);
-      const seen = await highlighted(page, 'session.idle.waiting', 0);
+      const seen = await highlighted(page, 'session.dialog.idle.waiting', 0);
       session.handle.sendText('hello robot');
-      await highlighted(page, 'session.speaking.reply.playing', seen);
+      await highlighted(page, 'session.dialog.speaking.reply.playing', seen);
       expect((await readInspector(page)).turns.map((t) => t.turnId)).toContain('t1');
       await page.close();
     } finally {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
+import { chartLayout } from '../../server/inspect/chart-layout.js';
 import { activeIds, parseStateValue } from '../../server/inspect/recorded-feed.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
@@ -56,7 +57,9 @@ describe('inspector page', () => {
   it('follows a live session through speech, reply and barge-in, then opens its recording on its summary and last step', async () => {
     const inspector = await openInspector(browser, server.http.url);
     await waitForInspector(inspector, 'ready', (h) => h.status === 'ready');
-    expect(await inspector.locator('#chart .state').count()).toBe(35);
+    // Every state of the chart drawn: the dialog's and the actions region's, in two lanes.
+    expect(await inspector.locator('#chart .state').count()).toBe((await chartLayout()).nodes.length);
+    expect(await inspector.locator('#chart .state[data-state="session.actions.running"]').count()).toBe(1);
 
     const talker = await openPage(browser, server.http.url);
     await talker.click('#connect');
@@ -69,15 +72,15 @@ describe('inspector page', () => {
     expect(server.http.inspect.hub.watchers(sessionId)).toBe(1);
 
     // The question, its reply, and the barge-in, as the chart's DOM shows them.
-    let seen = await highlighted(inspector, 'session.listening.hearing', 0);
-    seen = await highlighted(inspector, 'session.speaking.reply.playing', seen);
-    seen = await highlighted(inspector, 'session.speaking.user.candidate', seen);
+    let seen = await highlighted(inspector, 'session.dialog.listening.hearing', 0);
+    seen = await highlighted(inspector, 'session.dialog.speaking.reply.playing', seen);
+    seen = await highlighted(inspector, 'session.dialog.speaking.user.candidate', seen);
     // The page renders at most once per frame, from messages batched every 200 ms, so a state the chart
     // leaves quickly may be skipped live; the recording below is stepped one event at a time.
     await expect.poll(() => inspector.locator('#log-body tr', { hasText: 'after minInterruption' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    await highlighted(inspector, 'session.listening.hearing', seen);
+    await highlighted(inspector, 'session.dialog.listening.hearing', seen);
     const atBargeIn = await readInspector(inspector);
-    expect(atBargeIn.active).toContain('session.listening.hearing');
+    expect(atBargeIn.active).toContain('session.dialog.listening.hearing');
     const order = ['listening.hearing', 'speaking.reply.playing+user.silent', 'speaking.reply.playing+user.candidate', 'listening.hearing'];
     let from = 0;
     for (const state of order) {
@@ -133,16 +136,17 @@ describe('inspector page', () => {
     expect(opened.title).toBe(`recorded · ${sessionId}`);
     expect(opened.summary).toMatchObject({ sessionId, endReason: 'client_closed', events: events.length, firstUtterance: 'hello robot', transitions: 'exact' });
     expect(await inspector.locator('#summary').innerText()).toContain('first said: “hello robot”');
-    expect(opened.active).toContain('session.ended');
-    expect(opened.legendMarked).toEqual(['control.end → ended']);
-    expect(await inspector.locator('#log-body tr').last().innerText()).toMatch(/control\.end\s+session → ended/);
+    expect(opened.active).toContain('session.dialog.ended');
+    expect(opened.legendMarked).toEqual(['control.end → dialog.ended', 'control.end → actions.ended']);
+    // The last step's row (the notes after it, such as an action ended by the end, aside).
+    expect(await inspector.locator('#log-body tr:not(.note)').last().innerText()).toMatch(/control\.end\s+dialog → ended; actions → actions\.ended/);
     // One row per transition: no transition twice in a row of the log.
     for (const row of await inspector.locator('#log-body td.caused').allInnerTexts()) {
       const parts = row.split('; ');
       expect(new Set(parts).size, row).toBe(parts.length);
     }
     const sttFinal = events.findIndex((e) => e.type === 'stt.final');
-    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(/^listening\.finalizing → processing(; processing\.reply\.routing → processing\.reply\.\w+)?$/);
+    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(/^listening\.finalizing → processing(; processing\.(reply|user)\.routing → processing\.(reply|user)\.\w+)*$/);
 
     // Stepped event by event from the start, the chart shows each recorded state.
     await inspector.click('#step-first');
@@ -154,11 +158,11 @@ describe('inspector page', () => {
     const bargeIn = events.findIndex((e) => e.type.startsWith('xstate.after.minInterruption'));
     await inspector.click(`#log-body tr[data-index="${bargeIn}"]`);
     const stepped = await waitForInspector(inspector, 'the barge-in picked in the log', (h) => h.cursor === bargeIn);
-    expect(stepped.lastTransition).toContain('session.speaking.user.candidate>session.listening');
-    expect(stepped.labels).toContainEqual({ edge: 'session.speaking.user.candidate>session.listening', text: 'after minInterruption', last: true });
+    expect(stepped.lastTransition).toContain('session.dialog.speaking.user.candidate>session.dialog.listening');
+    expect(stepped.labels).toContainEqual({ edge: 'session.dialog.speaking.user.candidate>session.dialog.listening', text: 'after minInterruption', last: true });
     await inspector.keyboard.press('ArrowLeft');
     const before = await waitForInspector(inspector, 'one step back', (h) => h.cursor === bargeIn - 1);
-    expect(before.active).toContain('session.speaking.user.candidate');
+    expect(before.active).toContain('session.dialog.speaking.user.candidate');
     // The turns as they stood then: the cut one not cut yet.
     expect(before.turns.find((t) => t.turnId === figures.turnId)?.outcome).toBeUndefined();
     if (screenshots) {

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
-import { CONVERSATION, launchChromium, openPage, pageMeasurements, readHook, waitForHook, writeConversationWav } from '../support/page-browser.js';
+import { FAKE_ENGINES } from '../support/fake-config.js';
+import { CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../support/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-page-'));
 let server: VoiceAgentServer;

@@ -1,9 +1,10 @@
 /**
  * A simulated acoustic echo path for tests and benchmarks: what a robot's microphone picks up of its own
  * speaker. The direct sound arrives after `delayMs` (device buffers plus distance) at `gainDb`, followed
- * by a few early reflections and a reverberant tail that decays by 60 dB over `reverbMs` — a sparse
- * impulse response (one tap every 2.5 ms), cheap enough to run on every 20 ms frame. Seeded: the same
- * options give the same room.
+ * by a few early reflections and a reverberant tail that decays by 60 dB over `reverbMs` (RT60) — an
+ * exponentially decaying noise impulse response, sparse (one tap every `tailTapMs`, at a random offset,
+ * random sign and level) so it is cheap enough to run on every 20 ms frame. Seeded: the same options give
+ * the same room.
  *
  * @example
  * ```ts
@@ -21,6 +22,12 @@ export interface EchoPathOptions {
   gainDb: number;
   /** The reverberant tail after the direct sound decays by 60 dB over this long (RT60). */
   reverbMs: number;
+  /**
+   * Spacing of the reverberant tail's taps. Why 2.5 ms by default: dense enough to adapt like a room, cheap
+   * enough for every 20 ms frame. 0.5 ms makes a noise impulse response dense enough for the long tails of
+   * the echo matrix (RT60 up to 600 ms); the tail's energy is the same at any spacing.
+   */
+  tailTapMs?: number;
   seed?: number;
 }
 
@@ -59,10 +66,13 @@ export function createEchoPath(options: EchoPathOptions): EchoPath {
   for (let i = 0; i < EARLY_TAPS; i++) {
     taps.push({ lag: delay + samplesIn(2 + random() * (EARLY_MS - 2)), gain: direct * (0.25 + 0.35 * random()) * (random() < 0.5 ? -1 : 1) });
   }
-  for (let ms = EARLY_MS; ms < reverbMs; ms += TAIL_TAP_MS) {
+  const tailTapMs = options.tailTapMs ?? TAIL_TAP_MS;
+  // The same energy per ms of tail at any spacing: amplitude scales with the square root of the spacing.
+  const spacingGain = Math.sqrt(tailTapMs / TAIL_TAP_MS);
+  for (let ms = EARLY_MS; ms < reverbMs; ms += tailTapMs) {
     // -60 dB at reverbMs: amplitude 10^(-3 t / RT60).
-    const envelope = 0.3 * direct * 10 ** ((-3 * ms) / reverbMs);
-    taps.push({ lag: delay + samplesIn(ms + random() * TAIL_TAP_MS), gain: envelope * (0.5 + random()) * (random() < 0.5 ? -1 : 1) });
+    const envelope = 0.3 * direct * spacingGain * 10 ** ((-3 * ms) / reverbMs);
+    taps.push({ lag: delay + samplesIn(ms + random() * tailTapMs), gain: envelope * (0.5 + random()) * (random() < 0.5 ? -1 : 1) });
   }
   const maxLag = Math.max(...taps.map((t) => t.lag));
   return {

@@ -3,13 +3,15 @@
  * the test calls `emit`, `finish` or `fail`, so every interleaving can be produced on purpose.
  */
 import { createChannel, type Channel } from '../../channel.js';
-import type { ChatMessage, LlmEngine } from '../types.js';
+import type { ChatMessage, LlmDelta, LlmEngine, LlmToolCall, ToolChoice, ToolDefinition } from '../types.js';
 
 export interface ControlledLlmRequest {
   messages: ChatMessage[];
   signal: AbortSignal;
-  channel: Channel<string>;
+  channel: Channel<LlmDelta>;
   tokens: string[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
 }
 
 export interface ControlledLlm extends LlmEngine {
@@ -17,6 +19,8 @@ export interface ControlledLlm extends LlmEngine {
   /** The newest request that is neither aborted nor closed. */
   active(): ControlledLlmRequest | undefined;
   emit(token: string): boolean;
+  /** The model calls a tool (`arguments`: the JSON text a model would produce). */
+  emitToolCall(call: Omit<LlmToolCall, 'type'>): boolean;
   finish(): boolean;
   fail(message: string): boolean;
 }
@@ -28,10 +32,15 @@ export function createControlledLlm(name = 'controlled-llm'): ControlledLlm {
     name,
     requests,
     active,
-    stream({ messages, signal }) {
-      const channel = createChannel<string>(signal);
-      requests.push({ messages, signal, channel, tokens: [] });
+    stream({ messages, signal, tools, toolChoice }) {
+      const channel = createChannel<LlmDelta>(signal);
+      requests.push({ messages, signal, channel, tokens: [], ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) });
       return channel;
+    },
+    emitToolCall(call) {
+      const r = active();
+      r?.channel.push({ type: 'tool_call', ...call });
+      return r !== undefined;
     },
     emit(token) {
       const r = active();

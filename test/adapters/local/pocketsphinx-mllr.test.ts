@@ -3,7 +3,8 @@
  * grammar decoder and does what it was made for: eSpeak's West Midlands English — an accent the transform
  * was not estimated on, one of the grammar benchmark's voices that chose nothing — speaks every command
  * of the robot grammar, and the adapted decoder gets far more of them exactly than the plain one (here
- * 38–43 against 19–21 of 52, depending on order). A missing transform names the setting.
+ * 48 against 25 of 59; 38–43 against 19–21 of the 52 before the stop and answer words, depending on
+ * order). A missing transform names the setting.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ describe('pocketsphinx with the shipped MLLR transform', () => {
       if ((await recognize(adapted, audio)) === command) adaptedExact++;
       if ((await recognize(plain, audio)) === command) plainExact++;
     }
-    expect(commands).toHaveLength(52);
+    expect(commands).toHaveLength(59);
     expect(adaptedExact).toBeGreaterThanOrEqual(35);
     expect(adaptedExact - plainExact).toBeGreaterThanOrEqual(10);
   }, 60_000);

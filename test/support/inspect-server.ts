@@ -12,7 +12,7 @@ import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import type { SessionHandle } from '../../server/session-host.js';
 import { stateValueToString } from '../../server/state-value.js';
-import { FAKE_ENGINES } from '../server/fake-config.js';
+import { FAKE_ENGINES } from './fake-config.js';
 
 export const INSPECT_KEY = 'inspect-test-key-0123456789';
 const RATE_HZ = 16_000;

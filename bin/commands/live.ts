@@ -1,0 +1,73 @@
+/**
+ * `voice-agent live [--input DEVICE] [--output DEVICE] [--timeline FILE] [--config FILE]`: one session on
+ * this machine's microphone and speaker through its sound server (server/live-session.ts) until Ctrl-C,
+ * then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../../server/config.js';
+import { runLive } from '../../server/live-session.js';
+import { formatTimelines, rebaseTimeline } from '../../server/timeline.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
+
+const DEFAULT_TIMELINE = 'live.timeline.json';
+
+const positiveMs = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} takes a positive number of milliseconds, not "${value}"`);
+  return ms;
+};
+
+export async function runLiveCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  const { values } = parseCommandArgs(args, {
+    input: { type: 'string' },
+    output: { type: 'string' },
+    timeline: { type: 'string' },
+    'playback-latency': { type: 'string' },
+    'capture-latency': { type: 'string' },
+    ...CONFIG_OPTION,
+  });
+  const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
+  const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
+  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const result = await runLive({
+      config,
+      ...(values.input ? { input: values.input } : {}),
+      ...(values.output ? { output: values.output } : {}),
+      ...(playbackLatencyMs ? { playbackLatencyMs } : {}),
+      ...(captureLatencyMs ? { captureLatencyMs } : {}),
+      signal: controller.signal,
+      onLine: out,
+      onReady: (info) =>
+        out(`live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? 'on' : 'off'}. Talk; Ctrl-C ends the session.`),
+    });
+    const turns = result.turns.map((t) => rebaseTimeline(t, result.startedAtMs));
+    const timelineFile = values.timeline ?? DEFAULT_TIMELINE;
+    const soundServer = {
+      name: result.info.server.name,
+      playbackLatencyMs: round(result.playbackLatencyMs),
+      captureLatencyMs: round(result.captureLatencyMs),
+      echoShiftMs: round(result.echoShiftMs),
+      underruns: result.underruns,
+      ...(result.echoDelay ? { echoDelay: result.echoDelay } : {}),
+      endedBy: result.endedBy,
+    };
+    writeFileSync(timelineFile, `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`);
+    out(formatTimelines(result.turns));
+    out(
+      `\n${Math.round((result.endedAtMs - result.startedAtMs) / 1000)} s live; speaker latency ${soundServer.playbackLatencyMs} ms, microphone ${soundServer.captureLatencyMs} ms as reported` +
+        `${result.underruns > 0 ? `, ${result.underruns} underruns` : ''}; timeline in ${timelineFile}`,
+    );
+    if (result.endedBy !== 'signal') throw new Error(result.endedBy);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

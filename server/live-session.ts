@@ -1,0 +1,259 @@
+/**
+ * One session on this machine's microphone and speaker (`voice-agent live`): the engines of a
+ * configuration (as `run` has them, server/run-audio.ts), a capture client feeding the session in real
+ * time, and a playback client the session speaks through (adapters/audio/sound-server*.ts), until
+ * `signal` aborts (Ctrl-C) or a client fails.
+ *
+ * Echo cancellation is on unless `audio.echoCancel` is "off" (a device sink: "auto" means on). Its
+ * reference is what the session wrote to the speaker, placed where the sink model plays it; the
+ * microphone's samples are placed where they were captured, on a capture clock that counts samples per
+ * client chunk. Both are then aligned by the latencies the sound server reports: a microphone sample is
+ * stamped `playback latency + capture latency` earlier than its arrival (`pa_stream_get_latency` of each
+ * stream, printed by `pacat -v` / `parec -v` every 50 ms; the median of the last ~1.2 s), so that what
+ * the canceller sees as simultaneous is what the speaker played and the microphone heard at once, and the
+ * canceller's tail (`audio.echoTailMs`) covers only the room. The sink keeps the client's pipe empty
+ * (sound-server-sink.ts), so the server's latency is the whole way to the speaker. The applied shift
+ * follows the reports when they move by more than {@link SHIFT_STEP_MS}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * process.once('SIGINT', () => controller.abort());
+ * const result = await runLive({ config, input: 'room.monitor', signal: controller.signal, onLine: console.log });
+ * ```
+ */
+import type { SessionConfig } from '../machines/config.js';
+import { createCaptureClock } from '../adapters/audio/capture-clock.js';
+import { createFramer } from '../adapters/audio/framer.js';
+import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
+import { pcmBytesFor } from '../adapters/audio/pcm.js';
+import { detectSoundServer, listDevices, resolveDevices, type SoundServer } from '../adapters/audio/sound-server.js';
+import { createSoundServerSink } from '../adapters/audio/sound-server-sink.js';
+import { openCapture, openPlayback, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
+import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
+import type { TurnTimeline } from '../bus/messages.js';
+import type { HistoryEntry } from '../machines/events.js';
+import { ConfigError, type AppConfig } from './config.js';
+import { buildEngines } from './engine-pool.js';
+import { remoteEngines } from './run-audio.js';
+import { inputConditioningFrom } from './runtime-options.js';
+import { startSession, type StartSessionOptions } from './session-host.js';
+import { startSimulatedRobot } from './simulated-robot.js';
+import { createTimelineRecorder } from './timeline.js';
+
+/** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
+const SHIFT_STEP_MS = 10;
+/** Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. */
+const OVERFULL_MS = 20;
+/** Why 2 s: a capture client never pauses, so a late chunk is the event loop's stall, not a gap in the samples. */
+const CAPTURE_RESYNC_MS = 2000;
+
+export interface LiveOptions {
+  config: AppConfig;
+  /** Source (pulse) or device (ALSA) to record from; default: the server's default input. */
+  input?: string;
+  output?: string;
+  /** Ends the session. */
+  signal: AbortSignal;
+  sessionId?: string;
+  /** The speaker's buffer asked of the server (`pacat --latency-msec`). Why 80 ms: above the sink's 60 ms lead, so nothing waits in the pipe (see docs/live.md). */
+  playbackLatencyMs?: number;
+  /** The microphone's (`parec --latency-msec`). Why 20 ms: one pipeline frame. */
+  captureLatencyMs?: number;
+  /** How far ahead of time the sink hands audio to the client (sound-server-sink.ts). */
+  leadMs?: number;
+  /** Lines for the terminal: the devices, what the user and the agent said, errors. */
+  onLine?: (line: string) => void;
+  /** An observer of the chart, made with the session's bus and clock (the bench's recorder). */
+  attach?: (world: { bus: MessageBus; clock: Clock }) => NonNullable<StartSessionOptions['attach']>;
+  /** Called once the session listens (devices open, engines warm). */
+  onReady?: (info: LiveInfo) => void;
+}
+
+export interface LiveInfo {
+  server: SoundServer;
+  input: string;
+  output: string;
+  echoCancel: boolean;
+}
+
+export interface LiveResult {
+  info: LiveInfo;
+  /** Times on the session clock (performance.now); rebase on `startedAtMs`. */
+  turns: TurnTimeline[];
+  history: readonly HistoryEntry[];
+  startedAtMs: number;
+  endedAtMs: number;
+  /** The microphone's stamp shift last applied (playback + capture latency as reported), ms. */
+  echoShiftMs: number;
+  /** The server's reported playback latency (median of the last reports), ms. */
+  playbackLatencyMs: number;
+  /** Audio written but not yet played (pipe + server + device), from the stream's playing position, ms. */
+  queuedMs: number;
+  /** Speaker frames dropped after event-loop stalls (the device had played silence in their place). */
+  droppedFrames: number;
+  captureLatencyMs: number;
+  /** The echo step's own alignment after the shift (its delay estimate, how often it moved). */
+  echoDelay?: { alignedMs: number; estimatedMs: number | undefined; moves: number };
+  /** Speaker underruns since the session started listening. */
+  underruns: number;
+  /** Why the session ended: `signal`, or the client failure's message. */
+  endedBy: string;
+  sessionConfig: SessionConfig;
+}
+
+/** Microphone frames waiting for the VAD actor, each with the session-clock time its last sample was heard. */
+interface Stamps {
+  push(atMs: number): void;
+  shift(): number | undefined;
+}
+
+function createStamps(): Stamps {
+  const queue: number[] = [];
+  return {
+    push(atMs) {
+      // Why 500: 10 s of frames; more means frames are not reaching the conditioner, so stamps would misalign.
+      if (queue.length > 500) queue.length = 0;
+      queue.push(atMs);
+    },
+    shift: () => queue.shift(),
+  };
+}
+
+/** The conditioner, given each frame's capture stamp instead of the time the VAD actor saw it. */
+function stampedConditioner(inner: InputConditioner, stamps: Stamps): InputConditioner {
+  return {
+    steps: inner.steps,
+    process: (audio, atMs) => inner.process(audio, stamps.shift() ?? atMs),
+    close: () => inner.close(),
+    ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
+  };
+}
+
+async function openDevices(config: AppConfig, options: LiveOptions) {
+  const server = await detectSoundServer();
+  const devices = await listDevices(server);
+  const wanted = resolveDevices(server, devices, { ...(options.input ? { input: options.input } : {}), ...(options.output ? { output: options.output } : {}) });
+  const input = wanted.input ?? (server.kind === 'pulse' ? server.defaultInput : 'default');
+  const output = wanted.output ?? (server.kind === 'pulse' ? server.defaultOutput : 'default');
+  const playbackLatencyMs = options.playbackLatencyMs ?? 80;
+  const speaker = await openPlayback(server, { ...(output ? { device: output } : {}), sampleRateHz: config.audio.outputRateHz, latencyMs: playbackLatencyMs });
+  return { server, input, output, speaker, playbackLatencyMs };
+}
+
+/**
+ * Runs one live session until `signal` aborts or a sound-server client fails; resolves with the
+ * timelines (the `run --timeline` format) and what the sound server reported.
+ */
+export async function runLive(options: LiveOptions): Promise<LiveResult> {
+  const { config, signal } = options;
+  const remote = remoteEngines(config);
+  if (remote.length > 0) throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: pick a local engine`);
+  const sessionId = options.sessionId ?? 'live';
+  const clock = systemClock;
+  const line = options.onLine ?? (() => undefined);
+  // The microphone is already shifted by the latency the sound server reports: a second, estimated shift
+  // on top of it only wanders (76-279 ms estimated against a steady 84-90 ms in the virtual room).
+  const pool = buildEngines({ ...config, audio: { ...config.audio, echoDelayEstimation: false } }, { clock });
+  const warming = pool.warmUp();
+  const { server, input, output, speaker } = await openDevices(config, options);
+  const leadMs = options.leadMs ?? 60;
+  const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  let mic: CaptureStream | undefined;
+  let robot: ReturnType<typeof startSimulatedRobot>;
+  try {
+    await warming;
+    const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
+    const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
+    const stamps = createStamps();
+    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps) : undefined;
+    const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
+    // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
+    robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
+    const session = startSession({ sessionId, bus, clock, engines: sessionEngines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
+    const timeline = createTimelineRecorder(bus, sessionId);
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'session.history'), (m) => {
+      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
+    });
+    await session.ready();
+
+    const capture = captureInto(config, { clock, ...(engines.inputConditioner ? { stamps } : {}), push: (frame) => session.pushAudio(frame, config.audio.inputRateHz) });
+    mic = await openCapture(server, { ...(input ? { device: input } : {}), sampleRateHz: config.audio.inputRateHz, latencyMs: options.captureLatencyMs ?? 20, onData: capture.onData });
+    const micStream = mic;
+    capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
+    const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
+    const startedAtMs = clock.now();
+    // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
+    const underrunsBefore = speaker.underruns;
+    options.onReady?.(info);
+    const endedBy = await Promise.race([
+      new Promise<string>((resolve) => (signal.aborted ? resolve('signal') : signal.addEventListener('abort', () => resolve('signal'), { once: true }))),
+      speaker.failed.then((e) => e.message),
+      mic.failed.then((e) => e.message),
+    ]);
+    const endedAtMs = clock.now();
+    const result: LiveResult = {
+      info,
+      turns: timeline.turns(),
+      history: session.history(),
+      startedAtMs,
+      endedAtMs,
+      echoShiftMs: capture.shiftMs(),
+      playbackLatencyMs: speaker.latencyMs(),
+      queuedMs: speaker.queuedMs(),
+      droppedFrames: sink.stats.droppedFrames,
+      captureLatencyMs: mic.latencyMs(),
+      underruns: speaker.underruns - underrunsBefore,
+      ...(conditioner?.echoDelay?.() ? { echoDelay: conditioner.echoDelay()! } : {}),
+      endedBy,
+      sessionConfig: pool.runtime.config,
+    };
+    timeline.close();
+    await mic.close();
+    await session.stop();
+    engines.release();
+    return result;
+  } finally {
+    await robot?.close();
+    sink.close();
+    await Promise.all([mic?.close(), speaker.close()]);
+    await bus.close();
+  }
+}
+
+/**
+ * The microphone's chunks cut into the pipeline's frames, each stamped on a capture clock that counts
+ * samples (a chunk delivered late by a busy event loop does not move them) and shifted by the latency.
+ */
+function captureInto(config: AppConfig, { clock, stamps, push }: { clock: Clock; stamps?: Stamps; push: (frame: Uint8Array) => void }) {
+  const rate = config.audio.inputRateHz;
+  const frameBytes = pcmBytesFor(config.pipeline.frameMs, rate);
+  const framer = createFramer(frameBytes);
+  const captureClock = createCaptureClock({ sampleRateHz: rate, resyncMs: CAPTURE_RESYNC_MS });
+  let reported: () => number = () => 0;
+  let shiftMs: number | undefined;
+  return {
+    latency(source: () => number) {
+      reported = source;
+    },
+    shiftMs: () => shiftMs ?? 0,
+    onData(chunk: Uint8Array) {
+      const now = clock.now();
+      const latest = reported();
+      if (shiftMs === undefined || Math.abs(latest - shiftMs) > SHIFT_STEP_MS) shiftMs = latest;
+      const pending = framer.pendingBytes >> 1;
+      // Timeline index of the chunk's first sample; the first frame out starts `pending` samples before it.
+      const first = captureClock.place(chunk.byteLength >> 1, now);
+      const frames = framer.push(chunk);
+      frames.forEach((frame, i) => {
+        const endSample = first - pending + ((i + 1) * frameBytes) / 2;
+        stamps?.push((endSample * 1000) / rate - shiftMs!);
+        push(frame);
+      });
+    },
+  };
+}

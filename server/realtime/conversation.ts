@@ -1,0 +1,260 @@
+/**
+ * The Realtime conversation's own state as a pure reducer: typed user messages waiting for
+ * `response.create`, voice turns committed but not answered yet, the words of guessed replies held until
+ * the guess is committed, the last user item (items chain by `previous_item_id`), and the session's
+ * actions — above all the function calls the client runs, waiting for its `function_call_output`.
+ * `reduce(state, input)` returns the next state and the effects the connection carries out (events to
+ * send, errors, bus messages); it never does I/O, so it is tested on its own (test/server/realtime-conversation.test.ts).
+ *
+ * @example
+ * ```ts
+ * let state = INITIAL_CONVERSATION;
+ * const step = reduce(state, { type: 'user_text', text: 'go to the kitchen' });
+ * state = step.state; // step.effects: conversation.item.added and .done for the user message
+ * reduce(state, { type: 'response_create', responseActive: false }).effects; // [{ type: 'send_text', text: 'go to the kitchen' }]
+ * ```
+ */
+import type { ActionRunner } from '../../bus/messages.js';
+import { actionStatusOf, isFinalStatus, type ActionMessage } from './action-events.js';
+import type { ServerEvent, ServerEventOf } from './server-events.js';
+
+/** Why 32: messages waiting for response.create are per-connection memory; a real client sends one or two. */
+export const MAX_PENDING_TEXTS = 32;
+/** Why 64: a session runs one action at a time; older entries only name late messages, and are dropped. */
+const REMEMBERED_ACTIONS = 64;
+
+export interface TrackedAction {
+  readonly actionId: string;
+  readonly name: string;
+  readonly turnId: string;
+  readonly callId: string;
+  readonly runsOn: ActionRunner;
+  /** `open`: no outcome yet; `answered`: the client sent its output; `ended`: an outcome or cancel arrived. */
+  readonly phase: 'open' | 'answered' | 'ended';
+}
+
+export interface ConversationState {
+  readonly pendingTexts: ReadonlyArray<{ readonly id: string; readonly text: string }>;
+  /** Voice turns committed whose reply has not started yet (response.create is then a no-op). */
+  readonly awaitingReply: readonly string[];
+  /** Tokens of guessed replies not yet committed, by turn. */
+  readonly guessed: Readonly<Record<string, readonly string[]>>;
+  readonly lastUserItemId: string | null;
+  /** Items the client created without an id: `item_c<n>`. */
+  readonly createdItems: number;
+  readonly emptyResponses: number;
+  readonly actions: readonly TrackedAction[];
+  /** Function outputs the client sent since its last `response.create`: the next one is answered from them. */
+  readonly outputsToAnswer: number;
+  /** A `response.create` after function outputs came while a reply was still playing: answered when it ends. */
+  readonly respondWhenIdle: boolean;
+}
+
+export const INITIAL_CONVERSATION: ConversationState = {
+  pendingTexts: [],
+  awaitingReply: [],
+  guessed: {},
+  lastUserItemId: null,
+  createdItems: 0,
+  emptyResponses: 0,
+  actions: [],
+  outputsToAnswer: 0,
+  respondWhenIdle: false,
+};
+
+export type ConversationInput =
+  | { type: 'user_text'; id?: string | undefined; text: string }
+  | { type: 'function_output'; id?: string | undefined; callId: string; output: string }
+  | { type: 'response_create'; responseActive: boolean }
+  /** The last open response ended. */
+  | { type: 'responses_idle' }
+  /** The VAD ended a user utterance (or the client committed it). */
+  | { type: 'voice_committed'; turnId: string }
+  /** The chart took the user's words into the history: its reply starts. */
+  | { type: 'user_entry'; turnId: string; replyTurnId: string }
+  | { type: 'utterance_dropped'; turnId: string }
+  | { type: 'guess_started'; turnId: string }
+  | { type: 'guess_discarded'; turnId: string }
+  | { type: 'token'; turnId: string; text: string }
+  | { type: 'action'; message: ActionMessage };
+
+export type ConversationEffect =
+  | { type: 'event'; event: ServerEvent }
+  | { type: 'error'; code: string; message: string; param: string | null }
+  /** The pending user text, as one typed turn. */
+  | { type: 'send_text'; text: string }
+  /** Answer from the history (`control.respond`): the client gave function outputs. */
+  | { type: 'respond' }
+  | { type: 'empty_response'; key: string }
+  | { type: 'start_response'; turnId: string }
+  | { type: 'token'; turnId: string; text: string }
+  /** Stream a function call to the client, then accept the action (`action.accepted`). */
+  | { type: 'stream_call'; turnId: string; actionId: string; callId: string; name: string; arguments: string }
+  /** The client's output is the action's result (`action.result`). */
+  | { type: 'action_result'; turnId: string; actionId: string; output: string }
+  /** The session cancelled a call the client runs: acknowledged for it (`action.cancelled`); the client sees `voice_agent.action` cancelled. */
+  | { type: 'ack_cancel'; turnId: string; actionId: string };
+
+export interface Step {
+  state: ConversationState;
+  effects: ConversationEffect[];
+}
+
+type Item = ServerEventOf<'conversation.item.added'>['item'];
+const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({
+  id,
+  object: 'realtime.item',
+  type: 'message',
+  role: 'user',
+  status: 'completed',
+  content,
+});
+const itemEvents = (previous: string | null, item: Item): ConversationEffect[] => [
+  { type: 'event', event: { type: 'conversation.item.added', previous_item_id: previous, item } },
+  { type: 'event', event: { type: 'conversation.item.done', previous_item_id: previous, item } },
+];
+const error = (code: string, message: string, param: string | null = null): Step['effects'] => [{ type: 'error', code, message, param }];
+
+/** The user item of a voice turn. */
+export const voiceItemId = (turnId: string): string => `item_${turnId}`;
+
+/** One input applied: the next state and what to do. */
+export function reduce(state: ConversationState, input: ConversationInput): Step {
+  switch (input.type) {
+    case 'user_text':
+      return userText(state, input);
+    case 'function_output':
+      return functionOutput(state, input);
+    case 'response_create':
+      return responseCreate(state, input.responseActive);
+    case 'responses_idle':
+      return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
+    case 'voice_committed': {
+      const id = voiceItemId(input.turnId);
+      const item = userItem(id, [{ type: 'input_audio', transcript: null }]);
+      const effects: ConversationEffect[] = [
+        { type: 'event', event: { type: 'input_audio_buffer.committed', previous_item_id: state.lastUserItemId, item_id: id } },
+        { type: 'event', event: { type: 'conversation.item.added', previous_item_id: state.lastUserItemId, item } },
+      ];
+      return { state: { ...state, lastUserItemId: id, awaitingReply: [...state.awaitingReply, input.turnId] }, effects };
+    }
+    case 'user_entry': {
+      const { [input.replyTurnId]: held, ...guessed } = state.guessed;
+      const effects: ConversationEffect[] = [{ type: 'start_response', turnId: input.replyTurnId }];
+      // A guessed reply's words, held until the guess was committed (this entry is its commit).
+      for (const text of held ?? []) effects.push({ type: 'token', turnId: input.replyTurnId, text });
+      return { state: { ...state, guessed, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) }, effects };
+    }
+    case 'utterance_dropped':
+      return { state: { ...state, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) }, effects: [] };
+    case 'guess_started':
+      return { state: { ...state, guessed: { ...state.guessed, [input.turnId]: [] } }, effects: [] };
+    case 'guess_discarded': {
+      const { [input.turnId]: _discarded, ...guessed } = state.guessed;
+      return { state: { ...state, guessed }, effects: [] };
+    }
+    case 'token': {
+      // A guessed reply (adaptive end of turn) is not shown until committed: it may yet be discarded.
+      const held = state.guessed[input.turnId];
+      if (held) return { state: { ...state, guessed: { ...state.guessed, [input.turnId]: [...held, input.text] } }, effects: [] };
+      return { state, effects: [{ type: 'token', turnId: input.turnId, text: input.text }] };
+    }
+    case 'action':
+      return actionMessage(state, input.message);
+  }
+}
+
+function userText(state: ConversationState, input: { id?: string | undefined; text: string }): Step {
+  if (state.pendingTexts.length >= MAX_PENDING_TEXTS) {
+    return {
+      state,
+      effects: error(
+        'too_many_pending_items',
+        `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer messages)`,
+      ),
+    };
+  }
+  const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
+  const id = input.id ?? `item_c${createdItems}`;
+  const effects = itemEvents(state.lastUserItemId, userItem(id, [{ type: 'input_text', text: input.text }]));
+  return { state: { ...state, createdItems, lastUserItemId: id, pendingTexts: [...state.pendingTexts, { id, text: input.text }] }, effects };
+}
+
+function functionOutput(state: ConversationState, input: { id?: string | undefined; callId: string; output: string }): Step {
+  const action = state.actions.find((a) => a.callId === input.callId && a.runsOn === 'client');
+  const named = `"${input.callId.slice(0, 64)}"`;
+  if (!action)
+    return {
+      state,
+      effects: error('invalid_call_id', `no function call ${named} was sent on this connection: answer the call_id of a function_call item`, 'item.call_id'),
+    };
+  if (action.phase === 'answered') return { state, effects: error('invalid_call_id', `the function call ${named} has its output already`, 'item.call_id') };
+  if (action.phase === 'ended')
+    return { state, effects: error('invalid_call_id', `the function call ${named} was cancelled: its output is not used`, 'item.call_id') };
+  const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
+  const item: Item = {
+    id: input.id ?? `item_c${createdItems}`,
+    object: 'realtime.item',
+    type: 'function_call_output',
+    status: 'completed',
+    call_id: input.callId,
+    output: input.output,
+  };
+  const effects: ConversationEffect[] = [
+    ...itemEvents(null, item),
+    { type: 'action_result', turnId: action.turnId, actionId: action.actionId, output: input.output },
+  ];
+  const actions = state.actions.map((a) => (a === action ? { ...a, phase: 'answered' as const } : a));
+  return { state: { ...state, createdItems, actions, outputsToAnswer: state.outputsToAnswer + 1 }, effects };
+}
+
+function responseCreate(state: ConversationState, responseActive: boolean): Step {
+  if (state.pendingTexts.length > 0) {
+    const text = state.pendingTexts.map((p) => p.text).join('\n');
+    return { state: { ...state, pendingTexts: [], outputsToAnswer: 0 }, effects: [{ type: 'send_text', text }] };
+  }
+  if (state.awaitingReply.length > 0) return { state, effects: [] }; // the committed utterance is answered as soon as it is transcribed
+  // The reply that carried the function call may still be playing: the answer to its output follows it.
+  if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
+  if (responseActive)
+    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
+  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond' }] };
+  // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
+  const emptyResponses = state.emptyResponses + 1;
+  return { state: { ...state, emptyResponses }, effects: [{ type: 'empty_response', key: `r${emptyResponses}` }] };
+}
+
+function actionMessage(state: ConversationState, m: ActionMessage): Step {
+  const { status, detail } = actionStatusOf(m);
+  if (m.type === 'action.request') {
+    const tracked: TrackedAction = { actionId: m.actionId, name: m.name, turnId: m.turnId, callId: m.callId, runsOn: m.runsOn, phase: 'open' };
+    const actions = [...state.actions.filter((a) => a.actionId !== m.actionId), tracked].slice(-REMEMBERED_ACTIONS);
+    const effects: ConversationEffect[] = [lifecycle(tracked, status, detail)];
+    if (m.runsOn === 'client')
+      effects.push({ type: 'stream_call', turnId: m.turnId, actionId: m.actionId, callId: m.callId, name: m.name, arguments: JSON.stringify(m.arguments) });
+    return { state: { ...state, actions }, effects };
+  }
+  const action = state.actions.find((a) => a.actionId === m.actionId);
+  // An action this connection never saw asked for, or one that said its last word already.
+  if (!action || action.phase === 'ended') return { state, effects: [] };
+  const ended = isFinalStatus(status);
+  const actions = ended ? state.actions.map((a) => (a === action ? { ...a, phase: 'ended' as const } : a)) : state.actions;
+  const effects: ConversationEffect[] = [lifecycle(action, status, detail)];
+  if (m.type === 'action.cancel' && action.runsOn === 'client') effects.push({ type: 'ack_cancel', turnId: action.turnId, actionId: action.actionId });
+  return { state: { ...state, actions }, effects };
+}
+
+function lifecycle(action: TrackedAction, status: ReturnType<typeof actionStatusOf>['status'], detail: unknown): ConversationEffect {
+  return {
+    type: 'event',
+    event: {
+      type: 'voice_agent.action',
+      action_id: action.actionId,
+      name: action.name,
+      turn_id: action.turnId,
+      status,
+      call_id: action.runsOn === 'client' ? action.callId : null,
+      detail,
+    },
+  };
+}

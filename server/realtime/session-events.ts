@@ -1,0 +1,145 @@
+/**
+ * The session's bus messages, turned into what a Realtime client sees: speech started/stopped and
+ * transcripts as events, the conversation's inputs (committed turns, history entries, tokens, guesses,
+ * actions) handed to the reducer, replies' ends to the response tracker, notices as `voice_agent.notice`.
+ *
+ * @example
+ * ```ts
+ * const onMessage = sessionEventHandler({ send, dispatch, responses, fail, settings: () => settings, appendedMs: () => input.appendedMs, connectedAtMs });
+ * for (const type of SESSION_MESSAGE_TYPES) bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage);
+ * ```
+ */
+import type { BusMessage } from '../../bus/messages.js';
+import type { NoticeCode, ReplyCancelReason } from '../../bus/notices.js';
+import { ACTION_MESSAGE_TYPES } from './action-events.js';
+import { voiceItemId, type ConversationInput } from './conversation.js';
+import type { ProtocolError } from './protocol.js';
+import type { ResponseEnd, ResponseTracker } from './responses.js';
+import type { ServerEvent } from './server-events.js';
+import type { SessionSettings } from './session-settings.js';
+
+/** The session's messages a connection follows (its own session's subjects only). */
+export const SESSION_MESSAGE_TYPES = [
+  'vad.speech_start',
+  'vad.speech_end',
+  'stt.final',
+  'session.history',
+  'tts.requested',
+  'llm.token',
+  'playback.finished',
+  'session.notice',
+  'session.error',
+  'session.state',
+  ...ACTION_MESSAGE_TYPES,
+] as const;
+
+/**
+ * Notices a client is not told: a guessed reply is never seen until it is committed (and then as a
+ * response like any other).
+ */
+const UNTOLD_NOTICES: ReadonlySet<NoticeCode> = new Set(['speculation_started', 'speculation_committed', 'speculation_discarded']);
+
+export interface SessionEventDeps {
+  send(event: ServerEvent): void;
+  dispatch(input: ConversationInput): void;
+  responses: ResponseTracker;
+  fail(error: ProtocolError, type?: string): void;
+  settings(): SessionSettings;
+  /** Input audio appended since the connection opened, ms. */
+  appendedMs(): number;
+  connectedAtMs: number;
+}
+
+export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => void {
+  const { send, dispatch, responses } = deps;
+  const vad = () => deps.settings().turnDetection !== null;
+  return (m) => {
+    switch (m.type) {
+      case 'vad.speech_start':
+        if (vad()) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) });
+        return;
+      case 'vad.speech_end':
+        // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
+        if (vad())
+          send({
+            type: 'input_audio_buffer.speech_stopped',
+            audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
+            item_id: voiceItemId(m.turnId),
+          });
+        return dispatch({ type: 'voice_committed', turnId: m.turnId });
+      case 'stt.final': {
+        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: voiceItemId(m.turnId), content_index: 0, transcript: m.text });
+        const content = [{ type: 'input_audio' as const, transcript: m.text }];
+        return send({
+          type: 'conversation.item.done',
+          previous_item_id: null,
+          item: { id: voiceItemId(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content },
+        });
+      }
+      case 'session.history':
+        if (m.role === 'user') return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
+        // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
+        if (m.role === 'assistant' && m.interrupted)
+          send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
+        return;
+      case 'tts.requested':
+        if (m.kind === 'say') responses.start(m.turnId);
+        return;
+      case 'llm.token':
+        if (m.text) dispatch({ type: 'token', turnId: m.turnId, text: m.text });
+        return;
+      case 'playback.finished':
+        responses.spokenText(
+          m.turnId,
+          m.segments
+            .flatMap((s) => (s.kind === 'filler' ? [] : [s.text]))
+            .join(' ')
+            .trim(),
+        );
+        return responses.finish(m.turnId, { status: 'completed' });
+      case 'session.notice':
+        return onNotice(deps, m);
+      case 'session.error':
+        return deps.fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
+      case 'session.state':
+        // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
+        return send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
+      case 'action.request':
+      case 'action.accepted':
+      case 'action.rejected':
+      case 'action.feedback':
+      case 'action.result':
+      case 'action.failed':
+      case 'action.cancel':
+      case 'action.cancelled':
+        return dispatch({ type: 'action', message: m });
+    }
+  };
+}
+
+function onNotice(deps: SessionEventDeps, m: Extract<BusMessage, { type: 'session.notice' }>): void {
+  if (m.code === 'reply_cancelled') deps.responses.finish(m.turnId, endOf(m.detail));
+  if (m.code === 'utterance_dropped') deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
+  if (m.code === 'speculation_started') deps.dispatch({ type: 'guess_started', turnId: m.turnId });
+  if (m.code === 'speculation_discarded') deps.dispatch({ type: 'guess_discarded', turnId: m.turnId });
+  if (!UNTOLD_NOTICES.has(m.code)) deps.send({ type: 'voice_agent.notice', code: m.code, detail: m.detail, turn_id: m.turnId });
+}
+
+/** Replies cut on purpose (a stop, a new request, an action's question or refusal): cancelled, not failed. */
+const CANCELLED_BY: ReadonlySet<string> = new Set([
+  'stop',
+  'new_text',
+  'say',
+  'end',
+  'estop',
+  'action_refused',
+  'action_confirm',
+  'action_answered',
+] satisfies ReplyCancelReason[]);
+
+/** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
+export function endOf(reason: string): ResponseEnd {
+  if (reason === 'barge_in') return { status: 'cancelled', reason: 'turn_detected' };
+  if (CANCELLED_BY.has(reason)) return { status: 'cancelled', reason: 'client_cancelled' };
+  return { status: 'failed', reason };
+}

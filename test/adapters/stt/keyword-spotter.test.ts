@@ -1,0 +1,51 @@
+/**
+ * The pocketsphinx keyword spotter on flite's voice: a wake phrase said after a pause is spotted (with a
+ * large lead over what came before it), and spotted again by a pooled decoder serving a second stream;
+ * "are you a robot" comes close acoustically but runs on from the words before it, so the lead check
+ * drops it; a stop phrase is spotted; `report: false` collects every spotting for `drain`.
+ */
+import { describe, expect, it } from 'vitest';
+import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
+import { createFliteTts } from '../../../adapters/tts/flite.js';
+
+async function speak(text: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+const silence = (ms: number) => new Uint8Array(ms * 32);
+function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
+  const found: Spotting[] = [];
+  for (const audio of chunks) for (let i = 0; i < audio.byteLength; i += 640) found.push(...stream.push(audio.subarray(i, i + 640)));
+  return found;
+}
+
+describe('keyword spotter (pocketsphinx)', () => {
+  it('spots a wake phrase after a pause and a stop phrase, not a near miss inside a sentence', async () => {
+    const [wake, nearMiss, stop] = await Promise.all(['hey robot', 'are you a robot', 'stop'].map(speak));
+    const spotter = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9 }, { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 }] });
+    for (let round = 0; round < 2; round++) {
+      // The second round runs on the first round's decoder, back from the pool.
+      const stream = spotter.createStream();
+      expect(feed(stream, silence(500), nearMiss!, silence(800))).toEqual([]);
+      const woken = feed(stream, wake!, silence(800));
+      expect(woken.map((s) => s.phrase)).toEqual(['hey robot']);
+      expect(woken[0]!.leadDb).toBeGreaterThan(20);
+      expect(feed(stream, stop!, silence(800)).map((s) => s.phrase)).toEqual(['stop']);
+      stream.close();
+    }
+    // Without the lead check the near miss is spotted: the check is what drops it.
+    const collect = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40 }] }).createStream({ report: false });
+    feed(collect, silence(500), nearMiss!, silence(800));
+    const spots = collect.drain();
+    expect(spots.map((s) => s.phrase)).toContain('hey robot');
+    expect(Math.min(...spots.map((s) => s.leadDb))).toBeLessThan(9);
+    collect.close();
+  }, 30_000);
+
+  it('refuses phrases with words outside the dictionary, naming them', () => {
+    expect(() => createKeywordSpotter({ phrases: [{ phrase: 'hey zorblax', threshold: 1e-20 }] })).toThrow(/"zorblax"/);
+    expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 2 }] })).toThrow(/probability/);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * `voice-agent live` in a virtual room on a real PulseAudio daemon (test/support/pulse-room.ts): the
+ * agent's microphone is the room's monitor, its speaker comes back into the room 100 ms later through
+ * `module-loopback`, and a user (flite's `slt` voice; the agent speaks with `kal16`) gives three commands
+ * played into the room with `paplay`. The agent must answer every command, as said, and never cut its
+ * own reply short on its own voice; Ctrl-C must end it with the timeline written.
+ *
+ * Skipped only when the PulseAudio binaries are missing.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../adapters/audio/wav.js';
+import { createFliteTts } from '../../adapters/tts/flite.js';
+import { pulseMissing, startPulseRoom, type PulseRoom } from '../support/pulse-room.js';
+
+const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
+/** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
+const READY_TIMEOUT_MS = 60_000;
+/** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
+const TURN_TIMEOUT_MS = 30_000;
+/** Why 1.5 s: after a reply, long enough for a late echo to start a false turn that the timeline would show. */
+const QUIET_AFTER_REPLY_MS = 1500;
+
+const missing = pulseMissing();
+
+async function userRecording(text: string, file: string): Promise<void> {
+  const tts = createFliteTts({ voice: 'slt' });
+  const parts: Uint8Array[] = [];
+  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+  // Half a second of silence on each side, as a person pauses around a command.
+  const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.5) * 2);
+  writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
+}
+
+/** The agent's stdout, line by line, with a wait for a line that matches. */
+function lines(child: ChildProcessWithoutNullStreams) {
+  const seen: string[] = [];
+  let buffer = '';
+  const waiters: Array<{ test: (l: string) => boolean; resolve: () => void }> = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (text: string) => {
+    buffer += text;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    for (const line of parts) {
+      seen.push(line);
+      for (const w of waiters.splice(0)) {
+        if (w.test(line)) w.resolve();
+        else waiters.push(w);
+      }
+    }
+  });
+  return {
+    seen,
+    waitFor(test: (line: string) => boolean, timeoutMs: number, what: string) {
+      const from = seen.length;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; agent said:\n${seen.join('\n')}`)), timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (seen.slice(from).some(test)) return done();
+        waiters.push({ test, resolve: done });
+      });
+    },
+  };
+}
+
+describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let room: PulseRoom;
+  beforeAll(async () => {
+    room = await startPulseRoom({ echoDelayMs: 100 });
+  }, 30_000);
+  afterAll(async () => {
+    await room?.stop();
+  });
+
+  it('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
+    const files = await Promise.all(COMMANDS.map(async (text, i) => {
+      const file = join(room.dir, `command-${i}.wav`);
+      await userRecording(text, file);
+      return file;
+    }));
+    const timelineFile = join(room.dir, 'live.timeline.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', timelineFile], {
+      env: room.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const out = lines(child);
+    try {
+      await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
+      expect(out.seen.find((l) => l.startsWith('live on '))).toContain('echo cancellation on');
+      for (const [i, file] of files.entries()) {
+        // Two lines per command: the reply, then the simulated robot's outcome (`Turned left.`).
+        const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
+        await room.play(file);
+        await out.waitFor(() => out.seen.filter((l) => l.startsWith('agent: ')).length >= before + 2, TURN_TIMEOUT_MS, `reply and outcome of "${COMMANDS[i]}"`);
+        await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited, stderr).toBe(0);
+    const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
+      input: string;
+      turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number }>;
+      soundServer: { playbackLatencyMs: number; echoShiftMs: number; underruns: number };
+    };
+    const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+    console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}\n${out.seen.join("\n")}`);
+    expect(timeline.input).toBe('room.monitor');
+    // Every command heard as said, each answered to the end (and its action's outcome too): no turn of
+    // its own echo, no reply cut short.
+    expect(timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText), summary).toEqual(COMMANDS);
+    expect(timeline.turns.map((t) => t.outcome).filter((o) => o !== 'finished'), summary).toEqual([]);
+    expect(out.seen.filter((l) => l.includes('(interrupted)'))).toEqual([]);
+  }, 120_000);
+});

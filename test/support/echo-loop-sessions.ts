@@ -1,0 +1,150 @@
+/**
+ * The two ways the echo closed loop (echo-loop.ts) reaches a session, on the simulated clock:
+ *
+ * - **bus**: a device on the bus — the engine pool binds a session to a recording sink (the device's
+ *   speaker, `sinkKind: device`) and the microphone's frames go in with `pushAudio` at the client's rate.
+ * - **realtime**: a Realtime client — the session manager creates the session for a Realtime connection
+ *   (`openRealtimeConnection`, no socket: events are passed as text both ways), the client turns its
+ *   `noise_reduction` on with `session.update`, appends its microphone as base64 24 kHz PCM, and plays the
+ *   audio deltas on its own speaker (a recording sink paced like a playout buffer), flushing it when the
+ *   server cancels the reply (`response.done` cancelled), as the official client does.
+ *
+ * Both wrap the TTS engines so the loop can wait for their work in flight, and time the session's input
+ * conditioner (µs of CPU per call).
+ */
+import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { playedFrom } from '../../adapters/audio/testing/echo-path.js';
+import type { ManualClock } from '../../adapters/testing/manual-clock.js';
+import type { TtsEngine } from '../../adapters/tts/types.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { BoundEngines, EnginePool } from '../../server/engine-pool.js';
+import { openRealtimeConnection } from '../../server/realtime/connection.js';
+import { createSessionManager } from '../../server/session-manager.js';
+import { startSession } from '../../server/session-host.js';
+
+export interface LoopSession {
+  readonly sessionId: string;
+  ready(): Promise<void>;
+  /** What the client's speaker played, samples `[from, from + count)` at the client's rate (silence elsewhere). */
+  played(from: number, count: number): Int16Array;
+  /** One microphone frame at the client's rate. */
+  pushMic(frame: Int16Array): void;
+  /** The session chart's state. */
+  state(): string;
+  echoDelay(): ReturnType<NonNullable<InputConditioner['echoDelay']>>;
+  /** Called with the input conditioner's CPU time (µs) for each microphone frame it conditions. */
+  onConditioned(listener: (micros: number) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface LoopSessionOptions {
+  pool: EnginePool;
+  bus: MessageBus;
+  clock: ManualClock;
+  rateHz: number;
+  /** Wraps the session's TTS engines (the loop waits for their work in flight). */
+  track: (tts: readonly TtsEngine[]) => TtsEngine[];
+}
+
+/** The session's engines with its TTS tracked and its input conditioner timed. */
+function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], timed: (micros: number) => void): BoundEngines {
+  const conditioner = engines.inputConditioner;
+  const wrapped: InputConditioner | undefined = conditioner && {
+    get steps() {
+      return conditioner.steps;
+    },
+    echoDelay: () => conditioner.echoDelay?.(),
+    process(audio, atMs) {
+      const started = process.cpuUsage();
+      const out = conditioner.process(audio, atMs);
+      const used = process.cpuUsage(started);
+      timed(used.user + used.system);
+      return out;
+    },
+    close: () => conditioner.close(),
+  };
+  return { ...engines, tts: track(engines.tts), ...(wrapped ? { inputConditioner: wrapped } : {}) };
+}
+
+export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: LoopSessionOptions): Promise<LoopSession> {
+  const sessionId = 'echo';
+  const speaker = createRecordingSink(clock, rateHz);
+  let listener = (_micros: number) => {};
+  const engines = instrument(await pool.bind({ sessionId, bus, sink: speaker, sinkKind: 'device' }), track, (m) => listener(m));
+  const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
+  return {
+    sessionId,
+    ready: () => session.ready(),
+    played: playedFrom(speaker),
+    pushMic: (frame) => session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz),
+    state: () => session.state(),
+    echoDelay: () => engines.inputConditioner?.echoDelay?.(),
+    onConditioned: (l) => {
+      listener = l;
+    },
+    async stop() {
+      await session.stop();
+      engines.release();
+    },
+  };
+}
+
+export async function openRealtimeLoopSession(
+  options: LoopSessionOptions & { noiseReduction: { type: 'near_field' | 'far_field' } | null },
+): Promise<LoopSession> {
+  const { pool, bus, clock, rateHz, track } = options;
+  if (rateHz !== 24_000) throw new Error(`a Realtime client speaks 24 kHz PCM, not ${rateHz} Hz`);
+  let listener = (_micros: number) => {};
+  let engines: BoundEngines | undefined;
+  const instrumented: EnginePool = {
+    config: pool.config,
+    runtime: pool.runtime,
+    get warm() {
+      return pool.warm;
+    },
+    warmUp: () => pool.warmUp(),
+    async bind(binding) {
+      engines = instrument(await pool.bind(binding), track, (m) => listener(m));
+      return engines;
+    },
+  };
+  const manager = createSessionManager({ pool: instrumented, bus, clock, limits: { idleTimeoutMs: 24 * 3_600_000 } });
+  const speaker = createRecordingSink(clock, rateHz);
+  let seq = 0;
+  const errors: string[] = [];
+  const connection = await openRealtimeConnection({
+    manager,
+    bus,
+    clock,
+    limits: { maxEventBytes: 1 << 22, maxAudioSecondsPerSecond: 100 },
+    send(event) {
+      const e = event as { type: string; delta?: string; response?: { status?: string }; error?: { message?: string } };
+      if (e.type === 'response.output_audio.delta' && e.delta) speaker.write(new Uint8Array(Buffer.from(e.delta, 'base64')), { turnId: 'client', seq: seq++ });
+      // The client stops its playout when the server cancels the reply (a barge-in).
+      if (e.type === 'response.done' && e.response?.status === 'cancelled') speaker.clear();
+      if (e.type === 'error') errors.push(e.error?.message ?? 'error');
+    },
+    close: () => undefined,
+  });
+  connection.receive(JSON.stringify({ type: 'session.update', session: { audio: { input: { noise_reduction: options.noiseReduction } } } }));
+  if (errors.length > 0) throw new Error(`session.update refused: ${errors.join('; ')}`);
+  const { handle } = connection.session;
+  return {
+    sessionId: connection.session.id,
+    ready: () => handle.ready(),
+    played: playedFrom(speaker),
+    pushMic(frame) {
+      connection.receive(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }));
+      if (errors.length > 0) throw new Error(`append refused: ${errors.join('; ')}`);
+    },
+    state: () => handle.state(),
+    echoDelay: () => engines?.inputConditioner?.echoDelay?.(),
+    onConditioned: (l) => {
+      listener = l;
+    },
+    async stop() {
+      await connection.close();
+    },
+  };
+}
