@@ -61,7 +61,7 @@ async function transcripts(stt: SttEngine, samples: Int16Array, channel: string)
 }
 
 /** Why an env knob: to compare partial cadences (`PocketsphinxOptions.partialEveryMs`) before changing the default. */
-const PARTIAL_MS = process.env.VA_BENCH_PARTIAL_MS === undefined ? undefined : Number(process.env.VA_BENCH_PARTIAL_MS);
+const PARTIAL_MS = process.env.BENCH_PARTIAL_MS === undefined ? undefined : Number(process.env.BENCH_PARTIAL_MS);
 
 export async function falseStopRows(options: { quick: boolean; grammarPath?: string }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
   const phrases = loadConfig().session.estop.phrases;

@@ -19,10 +19,10 @@ import { CORPUS_RATE_HZ } from './speech-corpus.js';
 export const REALTIME_RATE_HZ = 24_000;
 
 /**
- * The microphone resampler's quality the bench measures: the shipped one, or `VA_BENCH_MIC_QUALITY` (0-10)
+ * The microphone resampler's quality the bench measures: the shipped one, or `BENCH_MIC_QUALITY` (0-10)
  * to compare another before changing `MIC_RESAMPLER_QUALITY`.
  */
-export const BENCH_MIC_QUALITY = process.env.VA_BENCH_MIC_QUALITY === undefined ? MIC_RESAMPLER_QUALITY : Number(process.env.VA_BENCH_MIC_QUALITY);
+export const BENCH_MIC_QUALITY = process.env.BENCH_MIC_QUALITY === undefined ? MIC_RESAMPLER_QUALITY : Number(process.env.BENCH_MIC_QUALITY);
 
 /** `samples` (at `fromHz`) through the microphone resampler in 20 ms frames, as `actors/vad.ts` does. */
 export async function throughMicrophoneResampler(samples: Int16Array, fromHz: number): Promise<Int16Array> {
