@@ -32,7 +32,7 @@ const RATE = 16_000;
 const FRAME_SAMPLES = 320;
 const FRAME_MS = 20;
 /** The commands the user gives in the first phase, in turn (each has a one-sentence answer). */
-export const LOOP_COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'stop', 'turn right', 'go backward one meter', 'go to the door', 'what time is it'];
+export const LOOP_COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'go back', 'turn right', 'go backward one meter', 'go to the door', 'what time is it'];
 /** User voices: flite's other voices, so the user never sounds like the agent (kal16). */
 const USER_VOICES = ['slt', 'rms', 'awb'];
 /** Why 1.2 s after the reply: the VAD hangover (600 ms) plus room for a late false start to show. */
