@@ -152,7 +152,9 @@ export function createActivationGate({ bus, clock, sessionId, options, spotter, 
       goesOn();
     }
   };
-  const subs = (['control.listen', 'playback.started', 'playback.finished', 'playback.stopped'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
+  const subs = (['control.listen', 'playback.started', 'playback.finished', 'playback.stopped'] as const).map((type) =>
+    bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage),
+  );
 
   return {
     mode,

@@ -20,7 +20,12 @@ export interface EstopActorInput {
   phrases: readonly string[];
 }
 
-const words = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 
 /** The stop phrase `text` ends with (whole words, case and punctuation ignored), if any. */
 export function endsWithStopPhrase(text: string, phrases: readonly string[]): string | undefined {
@@ -49,7 +54,10 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       stopped.add(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };
-    const subscriptions = [bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript), bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.final'), onTranscript)];
+    const subscriptions = [
+      bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),
+      bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.final'), onTranscript),
+    ];
     return () => subscriptions.forEach((s) => s.unsubscribe());
   });
 }

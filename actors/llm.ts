@@ -62,7 +62,12 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
       let full = '';
       const prompt = await withMemory();
       if (controller.signal.aborted) return;
-      for await (const delta of llm.stream({ messages: prompt, signal: controller.signal, ...(tools?.length ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) })) {
+      for await (const delta of llm.stream({
+        messages: prompt,
+        signal: controller.signal,
+        ...(tools?.length ? { tools } : {}),
+        ...(toolChoice ? { toolChoice } : {}),
+      })) {
         if (controller.signal.aborted) return;
         if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {
@@ -91,7 +96,14 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
       (error: unknown) => {
         streamDone = true;
         if (controller.signal.aborted) return;
-        bus.publish({ type: 'llm.error', sessionId, turnId, message: `LLM "${llm.name}" failed: ${errorMessage(error)}`, errorType: errorType(error), retryable: isRetryable(error) });
+        bus.publish({
+          type: 'llm.error',
+          sessionId,
+          turnId,
+          message: `LLM "${llm.name}" failed: ${errorMessage(error)}`,
+          errorType: errorType(error),
+          retryable: isRetryable(error),
+        });
       },
     );
 

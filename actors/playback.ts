@@ -156,10 +156,13 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
         // Everything is written: wait exactly until the sink has played it out, then finish.
         untick?.();
         untick = undefined;
-        drainTimer ??= clock.setTimeout(() => {
-          drainTimer = undefined;
-          pump();
-        }, Math.max(1, sink.bufferedMs()));
+        drainTimer ??= clock.setTimeout(
+          () => {
+            drainTimer = undefined;
+            pump();
+          },
+          Math.max(1, sink.bufferedMs()),
+        );
         return;
       }
       // Audio waits for room in the sink (one frame plays out per tick); with nothing to write, the next
@@ -181,7 +184,17 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
       if (message.type === 'tts.chunk') {
         let s = segments.get(message.segmentIndex);
         if (!s) {
-          s = { kind: message.kind, text: message.text, pending: new Uint8Array(0), pendingAt: 0, receivedMs: 0, writtenMs: 0, complete: false, visemes: [], visemeAt: 0 };
+          s = {
+            kind: message.kind,
+            text: message.text,
+            pending: new Uint8Array(0),
+            pendingAt: 0,
+            receivedMs: 0,
+            writtenMs: 0,
+            complete: false,
+            visemes: [],
+            visemeAt: 0,
+          };
           segments.set(message.segmentIndex, s);
         }
         if (s.complete) return;

@@ -85,12 +85,29 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       finished = true;
       // The turn is over for TTS: nothing may keep synthesizing (or publishing) for it.
       for (const s of segments) s.controller?.abort(new Error(message));
-      bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal: true, ...(cause === undefined ? {} : { errorType: errorType(cause), retryable: isRetryable(cause) }) });
+      bus.publish({
+        type: 'tts.error',
+        sessionId,
+        turnId,
+        message,
+        fatal: true,
+        ...(cause === undefined ? {} : { errorType: errorType(cause), retryable: isRetryable(cause) }),
+      });
     };
 
     const add = (kind: Segment['kind'], text: string) => {
       const language = scriptLanguage(text) ?? replyLanguage;
-      segments.push({ index: segments.length, kind, text, language, chain: chainFor(language), status: 'queued', controller: undefined, emittedAudio: false, seq: 0 });
+      segments.push({
+        index: segments.length,
+        kind,
+        text,
+        language,
+        chain: chainFor(language),
+        status: 'queued',
+        controller: undefined,
+        emittedAudio: false,
+        seq: 0,
+      });
     };
 
     const announce = (move: ChainMove, reason: string) => bus.publish({ type: 'tts.fallback', sessionId, turnId, ...move, reason });
@@ -160,19 +177,22 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
     // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
     const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) => {
       synthesizedMs += pcmDurationMs(audio.byteLength, sink.sampleRateHz);
-      bus.publish({
-        type: 'tts.chunk',
-        sessionId,
-        turnId,
-        segmentIndex: segment.index,
-        kind: segment.kind,
-        seq: segment.seq++,
-        text: segment.text,
-        sampleRateHz: sink.sampleRateHz,
-        audio,
-        final,
-        ...(visemes.length > 0 ? { visemes } : {}),
-      }, { handOverAudio: true });
+      bus.publish(
+        {
+          type: 'tts.chunk',
+          sessionId,
+          turnId,
+          segmentIndex: segment.index,
+          kind: segment.kind,
+          seq: segment.seq++,
+          text: segment.text,
+          sampleRateHz: sink.sampleRateHz,
+          audio,
+          final,
+          ...(visemes.length > 0 ? { visemes } : {}),
+        },
+        { handOverAudio: true },
+      );
     };
 
     const start = (segment: Segment) => {
@@ -213,7 +233,8 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
           segment.status = 'queued';
           // Another segment may already have moved the chain on; only the active engine's failure advances it.
           if (chain.active !== engineUsed) return pump();
-          if (!failover(chain, `${engineUsed.name} failed${isRetryable(error) ? '' : ' for good'}: ${detail}`)) return fail(`all TTS engines failed; last error: ${detail}`, error);
+          if (!failover(chain, `${engineUsed.name} failed${isRetryable(error) ? '' : ' for good'}: ${detail}`))
+            return fail(`all TTS engines failed; last error: ${detail}`, error);
           requeueSilentSegments(chain);
           pump();
         },
@@ -231,10 +252,13 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       const aheadMs = synthesizedMs - playedMs;
       if (aheadMs < ttsLookAheadMs) return false;
       if (playbackStartedAtMs !== undefined && lookAheadTimer === undefined) {
-        lookAheadTimer = clock.setTimeout(() => {
-          lookAheadTimer = undefined;
-          pump();
-        }, Math.max(1, aheadMs - ttsLookAheadMs + 1));
+        lookAheadTimer = clock.setTimeout(
+          () => {
+            lookAheadTimer = undefined;
+            pump();
+          },
+          Math.max(1, aheadMs - ttsLookAheadMs + 1),
+        );
       }
       return true;
     };

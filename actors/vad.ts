@@ -25,7 +25,6 @@ import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
 
-
 /** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
 const MAX_MANUAL_SECONDS = 60;
 
@@ -157,7 +156,13 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
       if (manualOverflowReported) return;
       manualOverflowReported = true;
       const seconds = (MAX_MANUAL_FRAMES * vad.frameMs) / 1000;
-      bus.publish({ type: 'session.error', sessionId, turnId: '-', code: 'input_buffer_full', message: `more than ${seconds} s of audio without audio.commit: commit (or discard) the input buffer more often` });
+      bus.publish({
+        type: 'session.error',
+        sessionId,
+        turnId: '-',
+        code: 'input_buffer_full',
+        message: `more than ${seconds} s of audio without audio.commit: commit (or discard) the input buffer more often`,
+      });
     };
 
     /** Manual mode: the buffered audio becomes one utterance. Server VAD: the utterance in progress ends now. */
@@ -215,7 +220,11 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
       manual = detection.mode === 'manual';
       if (!manual && wasManual) manualBuffer = [];
       const { hangoverMs, prefixPaddingMs } = detection;
-      segmenterOptions = { ...segmenterOptions, ...(hangoverMs !== undefined ? { hangoverMs } : {}), ...(prefixPaddingMs !== undefined ? { prefixPaddingMs } : {}) };
+      segmenterOptions = {
+        ...segmenterOptions,
+        ...(hangoverMs !== undefined ? { hangoverMs } : {}),
+        ...(prefixPaddingMs !== undefined ? { prefixPaddingMs } : {}),
+      };
       if (!segmenter.speaking) segmenter = createVadSegmenter(segmenterOptions);
       else pendingSegmenter = true;
     };
@@ -240,7 +249,9 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     });
 
     const sub = bus.subscribe(bus.subjects.forEvent(sessionId, 'audio.frame'), onFrame);
-    const controls = (['control.configure', 'audio.commit', 'audio.discard'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onControl));
+    const controls = (['control.configure', 'audio.commit', 'audio.discard'] as const).map((type) =>
+      bus.subscribe(bus.subjects.forEvent(sessionId, type), onControl),
+    );
     return () => {
       stopped = true;
       gate?.stop();

@@ -37,7 +37,11 @@ function run(tool: string, args: string[], cwd: string): void {
   try {
     execFileSync(tool, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 2 ** 20 });
   } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(-5).join('\n');
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '')
+      .split('\n')
+      .filter((l) => /ERROR|FATAL/.test(l))
+      .slice(-5)
+      .join('\n');
     throw new Error(`${tool} failed:\n${stderr}`, { cause: error });
   }
 }
@@ -83,7 +87,8 @@ function sendumpToMixtureWeights(sendump: Buffer): Buffer {
   const weights = new Float32Array(senones * streams * densities);
   for (let stream = 0; stream < streams; stream++) {
     for (let density = 0; density < densities; density++) {
-      for (let senone = 0; senone < senones; senone++) weights[(senone * streams + stream) * densities + density] = 1.0001 ** -(sendump[offset + senone]! << shift);
+      for (let senone = 0; senone < senones; senone++)
+        weights[(senone * streams + stream) * densities + density] = 1.0001 ** -(sendump[offset + senone]! << shift);
       offset += senones;
     }
   }
@@ -127,15 +132,72 @@ async function main(): Promise<void> {
     run('/usr/bin/pocketsphinx_mdef_convert', ['-text', join(hmm, 'mdef'), join(model, 'mdef.txt')], work);
 
     log(`  features of ${ids.length} utterances (sphinx_fe, the grammar decoder's front end)`);
-    run('/usr/bin/sphinx_fe', ['-argfile', join(hmm, 'feat.params'), '-samprate', '16000', '-c', 'adapt.fileids', '-di', 'raw', '-do', 'mfc', '-ei', 'raw', '-eo', 'mfc', '-raw', 'yes', '-input_endian', 'little', ...GRAMMAR_FRONT_END], work);
+    run(
+      '/usr/bin/sphinx_fe',
+      [
+        '-argfile',
+        join(hmm, 'feat.params'),
+        '-samprate',
+        '16000',
+        '-c',
+        'adapt.fileids',
+        '-di',
+        'raw',
+        '-do',
+        'mfc',
+        '-ei',
+        'raw',
+        '-eo',
+        'mfc',
+        '-raw',
+        'yes',
+        '-input_endian',
+        'little',
+        ...GRAMMAR_FRONT_END,
+      ],
+      work,
+    );
     log('  Baum-Welch statistics (bw)');
-    run(join(TRAINER_DIR, 'bw'), [
-      '-hmmdir', model, '-moddeffn', join(model, 'mdef.txt'), '-ts2cbfn', '.ptm.', '-feat', '1s_c_d_dd', '-svspec', '0-12/13-25/26-38', '-cmn', 'batch', '-agc', 'none',
-      '-dictfn', join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'), '-fdictfn', join(model, 'noisedict'),
-      '-ctlfn', 'adapt.fileids', '-lsnfn', 'adapt.transcription', '-cepdir', 'mfc', '-cepext', 'mfc', '-accumdir', '.',
-    ], work);
+    run(
+      join(TRAINER_DIR, 'bw'),
+      [
+        '-hmmdir',
+        model,
+        '-moddeffn',
+        join(model, 'mdef.txt'),
+        '-ts2cbfn',
+        '.ptm.',
+        '-feat',
+        '1s_c_d_dd',
+        '-svspec',
+        '0-12/13-25/26-38',
+        '-cmn',
+        'batch',
+        '-agc',
+        'none',
+        '-dictfn',
+        join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict'),
+        '-fdictfn',
+        join(model, 'noisedict'),
+        '-ctlfn',
+        'adapt.fileids',
+        '-lsnfn',
+        'adapt.transcription',
+        '-cepdir',
+        'mfc',
+        '-cepext',
+        'mfc',
+        '-accumdir',
+        '.',
+      ],
+      work,
+    );
     log('  one global transform (mllr_solve)');
-    run(join(TRAINER_DIR, 'mllr_solve'), ['-meanfn', join(model, 'means'), '-varfn', join(model, 'variances'), '-outmllrfn', 'mllr_matrix', '-accumdir', '.'], work);
+    run(
+      join(TRAINER_DIR, 'mllr_solve'),
+      ['-meanfn', join(model, 'means'), '-varfn', join(model, 'variances'), '-outmllrfn', 'mllr_matrix', '-accumdir', '.'],
+      work,
+    );
     copyFileSync(join(work, 'mllr_matrix'), out);
     log(`wrote ${out}`);
   } finally {

@@ -59,7 +59,10 @@ function timeChart(client: CostClient, into: Map<string, { count: number; ms: nu
 
 /** Why 24 kHz: the Realtime default input rate, so every frame is resampled as a client's would be. */
 const CLIENT_RATE_HZ = 24_000;
-const ITEM_CREATE = JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] } });
+const ITEM_CREATE = JSON.stringify({
+  type: 'conversation.item.create',
+  item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] },
+});
 const RESPONSE_CREATE = JSON.stringify({ type: 'response.create' });
 const CANCEL = JSON.stringify({ type: 'response.cancel' });
 

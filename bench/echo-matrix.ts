@@ -107,7 +107,13 @@ let agentSpeech: Int16Array | undefined;
 /** The agent's replies (flite kal16, 16 kHz) with 2.5 s pauses between them, `seconds` long. */
 async function agent(seconds: number): Promise<Int16Array> {
   if (agentSpeech && agentSpeech.length >= seconds * 16_000) return agentSpeech;
-  const replies = ['Hello! What can I do for you?', 'Moving forward two meters.', 'Going to the kitchen.', 'It is a quarter past ten.', 'Going to the charging station.'];
+  const replies = [
+    'Hello! What can I do for you?',
+    'Moving forward two meters.',
+    'Going to the kitchen.',
+    'It is a quarter past ten.',
+    'Going to the charging station.',
+  ];
   const kal = localVoices().voices[0]!;
   const parts: Int16Array[] = [];
   let total = 0;
@@ -143,13 +149,15 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
   const clock = new ManualClock();
   const device = createRecordingSink(clock, rate);
   const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: 16_000 });
-  const conditioner = await createInputConditioner({ sampleRateHz: 16_000, echo: { reference, tailMs: CONFIG_DEFAULTS.audio.echoTailMs, residualSuppression: true } });
+  const conditioner = await createInputConditioner({
+    sampleRateHz: 16_000,
+    echo: { reference, tailMs: CONFIG_DEFAULTS.audio.echoTailMs, residualSuppression: true },
+  });
   const delays = cell.delay === 'jump' ? JUMP : [cell.delay];
   const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: TAIL_TAP_MS, seed: 7 }));
   const played = playedFrom(device);
   let written = 0;
   let roomIndex = 0;
-  let changedAtMs = 0;
   let wasSilentMs = 0;
   let micEnergy = 0;
   let outEnergy = 0;
@@ -170,7 +178,6 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
     wasSilentMs = playing ? 0 : wasSilentMs + FRAME_MS;
     if (wasSilentMs === CHANGE_AFTER_SILENT_MS && rooms.length > 1) {
       roomIndex = (roomIndex + 1) % rooms.length;
-      changedAtMs = now;
     }
     const echo = rooms[roomIndex]!.render(played, ((now - FRAME_MS) / 1000) * rate, frame);
     let mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
@@ -201,9 +208,13 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
   return { settled: erle(micEnergy, outEnergy), overall: erle(allMic, allOut) };
 }
 
-export const cellName = (c: EchoCell) => `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
+export const cellName = (c: EchoCell) =>
+  `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
-export async function runEchoMatrix(options: { quick: boolean; label: string; cells?: EchoCell[] }, progress: (line: string) => void): Promise<EchoMatrixRow[]> {
+export async function runEchoMatrix(
+  options: { quick: boolean; label: string; cells?: EchoCell[] },
+  progress: (line: string) => void,
+): Promise<EchoMatrixRow[]> {
   const rows: EchoMatrixRow[] = [];
   const replies = options.quick ? 8 : 20;
   const bargeIns = options.quick ? 4 : 10;
@@ -225,15 +236,22 @@ export async function runEchoMatrix(options: { quick: boolean; label: string; ce
       ...(result.echoDelay ? { delayMoves: result.echoDelay.moves, estimatedDelayMs: round(result.echoDelay.estimatedMs ?? 0, 1) } : {}),
     };
     rows.push(row);
-    progress(`  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ${row.conditionerMicrosPerFrame} µs/frame`);
+    progress(
+      `  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ${row.conditionerMicrosPerFrame} µs/frame`,
+    );
   }
   return rows;
 }
 
 export function printEchoMatrix(rows: EchoMatrixRow[]): void {
-  console.log('\n| room (delay, RT60, speaker over user, client) | label | false barge-ins / replies | real barge-ins stopped | ERLE dB (settled / overall) | µs / frame |');
+  console.log(
+    '\n| room (delay, RT60, speaker over user, client) | label | false barge-ins / replies | real barge-ins stopped | ERLE dB (settled / overall) | µs / frame |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${cellName(r)} | ${r.label} | ${r.falseBargeIns} / ${r.replies} | ${r.bargeInsStopped}/${r.bargeInsAttempted} | ${r.erleDb} / ${r.erleOverallDb} | ${r.conditionerMicrosPerFrame} |`);
+  for (const r of rows)
+    console.log(
+      `| ${cellName(r)} | ${r.label} | ${r.falseBargeIns} / ${r.replies} | ${r.bargeInsStopped}/${r.bargeInsAttempted} | ${r.erleDb} / ${r.erleOverallDb} | ${r.conditionerMicrosPerFrame} |`,
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -243,7 +261,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const only = arg('--cells');
   const cells = only ? only.split(',').map((i) => echoCells()[Number(i)]!) : undefined;
-  const rows = await runEchoMatrix({ quick: process.argv.includes('--quick'), label: arg('--label') ?? 'after', ...(cells ? { cells } : {}) }, (l) => console.error(l));
+  const rows = await runEchoMatrix({ quick: process.argv.includes('--quick'), label: arg('--label') ?? 'after', ...(cells ? { cells } : {}) }, (l) =>
+    console.error(l),
+  );
   printEchoMatrix(rows);
   const json = arg('--json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2));

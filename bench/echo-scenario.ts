@@ -29,7 +29,15 @@ const FRAME = 320;
 const FRAME_MS = 20;
 const DELAYS_MS = [40, 80, 120];
 /** What the rule policy answers: the agent's own voice. */
-const REPLIES = ['Hello! What can I do for you?', 'Turning left.', 'Moving forward two meters.', 'Going to the kitchen.', 'Stopping.', 'Going to the charging station.', 'It is a quarter past ten.'];
+const REPLIES = [
+  'Hello! What can I do for you?',
+  'Turning left.',
+  'Moving forward two meters.',
+  'Going to the kitchen.',
+  'Stopping.',
+  'Going to the charging station.',
+  'It is a quarter past ten.',
+];
 /** Why 5 s: the canceller has converged by then in every room here; the first seconds are reported on their own. */
 const CONVERGED_AFTER_MS = 5000;
 const LEARNING_MS = 2000;
@@ -94,7 +102,12 @@ async function agentSpeech(seconds: number): Promise<Int16Array> {
  * Plays `speech` through a tapped sink into the room and the conditioner on the simulated clock;
  * returns per-frame microphone and output energies (and the conditioner's time per frame).
  */
-async function playThroughRoom(speech: Int16Array, variant: Variant, delayMs: number, observe?: (mic: Int16Array, reference: Int16Array, out: Int16Array, atMs: number) => void) {
+async function playThroughRoom(
+  speech: Int16Array,
+  variant: Variant,
+  delayMs: number,
+  observe?: (mic: Int16Array, reference: Int16Array, out: Int16Array, atMs: number) => void,
+) {
   const clock = new ManualClock();
   const device = createRecordingSink(clock, RATE);
   const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });

@@ -33,7 +33,11 @@ const VOICED_LEVEL = 300;
 const MID_PAUSE_MS = 450;
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
-const PAUSED_COMMANDS: Array<[string, string]> = [['go to the', 'kitchen'], ['move forward', 'two meters'], ['go to the charging', 'station']];
+const PAUSED_COMMANDS: Array<[string, string]> = [
+  ['go to the', 'kitchen'],
+  ['move forward', 'two meters'],
+  ['go to the charging', 'station'],
+];
 const OPEN: Array<[string, string?]> = [
   ['what is the weather like today'],
   ['tell me a joke about robots'],
@@ -149,7 +153,9 @@ async function runPart(
     while ((!session.state().startsWith('idle') || writes.length === heardBefore) && performance.now() < deadline);
     const first = writes[heardBefore];
     if (first) latencies.push(first.atMs - silentAtMs);
-    const users = messages.filter((m): m is Extract<BusMessage, { type: 'session.history' }> => m.type === 'session.history' && m.role === 'user').slice(historyBefore);
+    const users = messages
+      .filter((m): m is Extract<BusMessage, { type: 'session.history' }> => m.type === 'session.history' && m.role === 'user')
+      .slice(historyBefore);
     if (users.length === 1 && users[0]!.text.toLowerCase().replace(/[^a-z ]/g, '') === u.text) whole++;
     if ((n + 1) % 5 === 0) progress(`    ${n + 1}/${utterances.length}`);
   }
@@ -183,7 +189,8 @@ export async function runEndOfTurnScenario(
   const commands: Utterance[] = [];
   for (let r = 0; r < reps; r++) for (const c of COMMANDS) commands.push({ audio: await speak(c), text: c });
   const paused: Utterance[] = [];
-  for (let r = 0; r < reps; r++) for (const [a, b] of PAUSED_COMMANDS) paused.push({ audio: withPause(await speak(a), midPause, await speak(b)), text: `${a} ${b}` });
+  for (let r = 0; r < reps; r++)
+    for (const [a, b] of PAUSED_COMMANDS) paused.push({ audio: withPause(await speak(a), midPause, await speak(b)), text: `${a} ${b}` });
 
   for (const completePauseMs of parts.includes('commands') ? [0, 200] : []) {
     // The local stack exactly as `serve` builds it, but played into a sink of its own (no echo path).
@@ -191,7 +198,11 @@ export async function runEndOfTurnScenario(
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
     const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const { release, sink: _sink, ...engines } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
+    const {
+      release,
+      sink: _sink,
+      ...engines
+    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
     const mode = completePauseMs === 0 ? 'hangover' : 'adaptive';
     progress(`  commands, ${mode}: ${commands.length} utterances`);
     rows.push(await runPart('commands', mode, commands, engines, pool.runtime, progress));
@@ -215,7 +226,14 @@ export async function runEndOfTurnScenario(
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
     const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const { release, sink: _sink, stt: _stt, llm: _llm, tts: _tts, ...local } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
+    const {
+      release,
+      sink: _sink,
+      stt: _stt,
+      llm: _llm,
+      tts: _tts,
+      ...local
+    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
     const engines = {
       ...local,
       // Fakes, clearly named: a streaming STT that knows the script (50 ms of audio per word, so each pause's

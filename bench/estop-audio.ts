@@ -86,7 +86,8 @@ export function startPacedMic(rateHz: number, send: (frame: Uint8Array) => void)
       const sentAtMs = performance.now();
       if (speech) {
         const capturedFromMs = sentAtMs - FRAME_MS;
-        if (speech.onsetAtMs === undefined && speech.onset < speech.at + frameSamples) speech.onsetAtMs = capturedFromMs + ((speech.onset - speech.at) * 1000) / rateHz;
+        if (speech.onsetAtMs === undefined && speech.onset < speech.at + frameSamples)
+          speech.onsetAtMs = capturedFromMs + ((speech.onset - speech.at) * 1000) / rateHz;
         speech.at += frameSamples;
         if (speech.at >= speech.samples.length) {
           pending = undefined;

@@ -44,12 +44,16 @@ export interface EstopFalseRow {
   examples: Array<{ voice: string; text: string; heard: string }>;
 }
 
-
 /** Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it, ms. */
 async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<Array<{ text: string; atMs: number }>> {
   const seen: Array<{ text: string; atMs: number }> = [];
   let pushedMs = 0;
-  const stream = stt.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: (text) => seen.push({ text, atMs: pushedMs }), signal: new AbortController().signal });
+  const stream = stt.createStream({
+    sampleRateHz: CORPUS_RATE_HZ,
+    channel,
+    onPartial: (text) => seen.push({ text, atMs: pushedMs }),
+    signal: new AbortController().signal,
+  });
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES) {
     const frame = bytes.subarray(i, i + FRAME_BYTES);
@@ -75,11 +79,21 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
   for (const path of ['local 16 kHz', 'realtime 24 kHz'] as const) {
     const fired: Array<{ voice: string; text: string; inGrammar: boolean; isStop: boolean; heard: string | undefined; afterOnsetMs?: number }> = [];
     for (const u of corpus) {
-      const audio = path === 'local 16 kHz' ? asVadUtterance(u.samples) : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
+      const audio =
+        path === 'local 16 kHz'
+          ? asVadUtterance(u.samples)
+          : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
       const hit = (await transcripts(stt, audio, `${path} ${u.voice}`)).find((t) => endsWithStopPhrase(t.text, phrases));
       // The speech's onset in the utterance: the VAD's 200 ms prefix, then the voice's first sample over −40 dBFS.
       const onsetMs = VAD_PREFIX_MS + (onsetIndex(u.samples) * 1000) / CORPUS_RATE_HZ;
-      fired.push({ voice: u.voice, text: u.text, inGrammar: u.inGrammar, isStop: endsWithStopPhrase(u.text, phrases), heard: hit?.text, ...(hit ? { afterOnsetMs: hit.atMs - onsetMs } : {}) });
+      fired.push({
+        voice: u.voice,
+        text: u.text,
+        inGrammar: u.inGrammar,
+        isStop: endsWithStopPhrase(u.text, phrases),
+        heard: hit?.text,
+        ...(hit ? { afterOnsetMs: hit.atMs - onsetMs } : {}),
+      });
     }
     const others = fired.filter((f) => !f.inGrammar);
     const commands = fired.filter((f) => f.inGrammar && !f.isStop);
@@ -96,7 +110,10 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
       falseStopsOnCommands: commands.filter((f) => f.heard !== undefined).length,
       stopPhrases: stops.length,
       stopsSpotted: stops.filter((f) => f.heard !== undefined).length,
-      stopAudioMs: percentile(stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs])), 50),
+      stopAudioMs: percentile(
+        stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs])),
+        50,
+      ),
       examples: [...falseStops, ...commands.filter((f) => f.heard !== undefined)].slice(0, 12).map((f) => ({ voice: f.voice, text: f.text, heard: f.heard! })),
     });
   }
@@ -105,9 +122,14 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
 
 export function printFalseStops(rows: EstopFalseRow[]): void {
   if (rows.length === 0) return;
-  console.log(`\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`);
+  console.log(
+    `\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`,
+  );
   console.log('| path | out of grammar → e-stop | other commands → e-stop | stop phrases spotted | onset → spotted, audio ms p50 |');
   console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)} |`,
+    );
   for (const r of rows) if (r.examples.length > 0) console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
 }

@@ -82,8 +82,13 @@ const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50), 0), p95: round
 const notice = (s: Seen) => (s.message.type === 'session.notice' ? s.message.code : undefined);
 
 /** What the bus saw after the phrase began, measured from its first sample. */
-export function readTrial(seen: Seen[], onsetAtMs: number): Pick<EstopTrial, 'stopMs' | 'cancelMs' | 'cancelDetail' | 'actions' | 'requests' | 'notices' | 'finals'> {
-  const stop = seen.find((s) => notice(s) === 'estop' || s.message.type === 'control.estop' || (s.message.type === 'action.request' && s.message.name === 'stop'));
+export function readTrial(
+  seen: Seen[],
+  onsetAtMs: number,
+): Pick<EstopTrial, 'stopMs' | 'cancelMs' | 'cancelDetail' | 'actions' | 'requests' | 'notices' | 'finals'> {
+  const stop = seen.find(
+    (s) => notice(s) === 'estop' || s.message.type === 'control.estop' || (s.message.type === 'action.request' && s.message.name === 'stop'),
+  );
   const cancel = seen.find((s) => s.message.type === 'audio.clear' || notice(s) === 'reply_cancelled');
   const cancelNotice = seen.find((s) => notice(s) === 'reply_cancelled');
   return {
@@ -91,7 +96,9 @@ export function readTrial(seen: Seen[], onsetAtMs: number): Pick<EstopTrial, 'st
     ...(cancel ? { cancelMs: round(cancel.atMs - onsetAtMs, 0) } : {}),
     ...(cancelNotice?.message.type === 'session.notice' ? { cancelDetail: cancelNotice.message.detail } : {}),
     actions: seen.flatMap((s) => (s.message.type === 'action.request' ? [s.message.name] : [])),
-    requests: seen.flatMap((s) => (s.message.type === 'action.request' ? [`${s.message.name}#${s.message.actionId} ${s.message.turnId} @${round(s.atMs - onsetAtMs, 0)}`] : [])),
+    requests: seen.flatMap((s) =>
+      s.message.type === 'action.request' ? [`${s.message.name}#${s.message.actionId} ${s.message.turnId} @${round(s.atMs - onsetAtMs, 0)}`] : [],
+    ),
     notices: seen.flatMap((s) => (s.message.type === 'session.notice' ? [`${s.message.code}:${s.message.detail}`] : [])),
     finals: seen.flatMap((s) => (s.message.type === 'stt.final' ? [`${s.message.text}@${s.message.confidence ?? '-'}`] : [])),
   };
@@ -138,7 +145,9 @@ function estopRow(path: string, trials: EstopTrial[]): EstopRow {
     stopMs: stats(delivered.map((t) => t.stopMs!)),
     cancelled: cancelled.length,
     cancelMs: stats(cancelled.map((t) => t.cancelMs!)),
-    perPhrase: Object.fromEntries(ESTOP_PHRASES.map((p) => [p, `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/${trials.filter((t) => t.text === p).length}`])),
+    perPhrase: Object.fromEntries(
+      ESTOP_PHRASES.map((p) => [p, `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/${trials.filter((t) => t.text === p).length}`]),
+    ),
     missed: trials.filter((t) => t.stopMs === undefined).map((t) => ({ voice: t.voice, text: t.text, finals: t.finals, notices: t.notices })),
   };
 }
@@ -152,7 +161,9 @@ function commandRow(path: string, trials: EstopTrial[]): EstopCommandRow {
     commands: trials.length,
     executed: executed.length,
     executedPercent: round((100 * executed.length) / Math.max(1, trials.length), 1),
-    failures: trials.filter((t) => !executed.includes(t)).map((t) => ({ voice: t.voice, text: t.text, actions: t.actions, finals: t.finals, notices: t.notices })),
+    failures: trials
+      .filter((t) => !executed.includes(t))
+      .map((t) => ({ voice: t.voice, text: t.text, actions: t.actions, finals: t.finals, notices: t.notices })),
   };
 }
 
@@ -160,9 +171,14 @@ function commandRow(path: string, trials: EstopTrial[]): EstopCommandRow {
  * @param options.paths which stacks (default both); `quick`: a third of the voices; `addStopPhrases`: the
  * robot grammar with the stop phrases it lacks added (see {@link grammarWithStopPhrases}).
  */
-export async function runEstopScenario(options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean }, progress: (line: string) => void): Promise<EstopRows> {
+export async function runEstopScenario(
+  options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean },
+  progress: (line: string) => void,
+): Promise<EstopRows> {
   const defaults = loadConfig();
-  const grammar = options.addStopPhrases ? grammarWithStopPhrases(defaults.stt.grammarPath, defaults.session.estop.phrases) : { path: defaults.stt.grammarPath, added: [] };
+  const grammar = options.addStopPhrases
+    ? grammarWithStopPhrases(defaults.stt.grammarPath, defaults.session.estop.phrases)
+    : { path: defaults.stt.grammarPath, added: [] };
   if (grammar.added.length > 0) progress(`  the grammar with ${grammar.added.map((p) => `"${p}"`).join(', ')} added`);
   const sttOverride = { stt: { grammarPath: grammar.path } };
   const { voices: all, skipped } = corpusVoices();
@@ -180,14 +196,25 @@ export async function runEstopScenario(options: { quick: boolean; paths?: Array<
       for (const phrase of phrases) {
         const kind = ESTOP_PHRASES.includes(phrase.text) ? 'estop' : 'command';
         const t = await trial(stack, mic, phrase, kind);
-        progress(`  ${stack.name} | ${t.voice} | "${t.text}": stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`);
+        progress(
+          `  ${stack.name} | ${t.voice} | "${t.text}": stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`,
+        );
         trials.push(t);
       }
     } finally {
       await mic.stop();
       await stack.close();
     }
-    rows.push(estopRow(stack.name, trials.filter((t) => t.kind === 'estop')), commandRow(stack.name, trials.filter((t) => t.kind === 'command')));
+    rows.push(
+      estopRow(
+        stack.name,
+        trials.filter((t) => t.kind === 'estop'),
+      ),
+      commandRow(
+        stack.name,
+        trials.filter((t) => t.kind === 'command'),
+      ),
+    );
   }
   progress('  false stops: the out-of-grammar corpus through the recognizer, offline');
   rows.push(...(await falseStopRows({ quick: options.quick, grammarPath: grammar.path }, progress)));
@@ -199,19 +226,24 @@ export function printEstop(rows: EstopRows): void {
   const latency = rows.filter((r): r is EstopRow => r.scenario === 'estop');
   const commands = rows.filter((r): r is EstopCommandRow => r.scenario === 'estop-command');
   if (latency.length > 0) {
-    console.log('\nEmergency stop over a reply, from the phrase\'s first sample (targets: p50 ≤ 400 ms, p95 ≤ 500 ms, 100 % delivered)\n');
+    console.log("\nEmergency stop over a reply, from the phrase's first sample (targets: p50 ≤ 400 ms, p95 ≤ 500 ms, 100 % delivered)\n");
     console.log('| path | stops delivered | stop p50 / p95 / max ms | reply cancelled | cancel p50 / p95 / max ms | per phrase |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const r of latency) {
-      const phrases = Object.entries(r.perPhrase).map(([p, n]) => `${p} ${n}`).join(', ');
-      console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`);
+      const phrases = Object.entries(r.perPhrase)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ');
+      console.log(
+        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
+      );
     }
   }
   if (commands.length > 0) {
     console.log('\nCommands over a reply: executed (an action.request with the right name)\n');
     console.log('| path | executed |');
     console.log('| --- | --- |');
-    for (const r of commands) console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.executed}/${r.commands} = ${r.executedPercent} % |`);
+    for (const r of commands)
+      console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.executed}/${r.commands} = ${r.executedPercent} % |`);
   }
   printFalseStops(rows.filter((r): r is EstopFalseRow => r.scenario === 'estop-false'));
 }

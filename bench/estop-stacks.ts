@@ -43,7 +43,11 @@ export const STORY =
  * executor answers, so each request later fails its accept timeout; the bench only counts the requests.
  */
 export const BENCH_ACTIONS: ActionDeclaration[] = [
-  { name: 'move', description: 'Drive forward or backward.', parameters: { type: 'object', properties: { direction: { type: 'string' }, meters: { type: 'string' } } } },
+  {
+    name: 'move',
+    description: 'Drive forward or backward.',
+    parameters: { type: 'object', properties: { direction: { type: 'string' }, meters: { type: 'string' } } },
+  },
   { name: 'turn', description: 'Turn left or right.', parameters: { type: 'object', properties: { direction: { type: 'string' } } } },
   { name: 'navigate', description: 'Drive to a named place.', parameters: { type: 'object', properties: { place: { type: 'string' } } } },
   { name: 'stop', description: 'Stop moving.' },
@@ -92,7 +96,10 @@ export function grammarWithStopPhrases(grammarPath: string, phrases: readonly st
   const rule = /public\s+<command>\s*=([^;]*);/;
   if (!rule.test(text)) throw new Error(`${grammarPath} has no public <command> rule to add the stop phrases to`);
   const path = join(mkdtempSync(join(tmpdir(), 'va-estop-')), 'grammar.jsgf');
-  writeFileSync(path, text.replace(rule, (_, body: string) => `public <command> =${body} | ${added.join(' | ')};`));
+  writeFileSync(
+    path,
+    text.replace(rule, (_, body: string) => `public <command> =${body} | ${added.join(' | ')};`),
+  );
   return { path, added };
 }
 
@@ -116,7 +123,14 @@ export async function startLocalStack(config: AppConfig): Promise<StackUnderTest
   const engines = await pool.bind({ bus, sessionId, sink: createRecordingSink(clock, config.audio.outputRateHz), sinkKind: 'file' });
   const seen: Seen[] = [];
   const untap = tap(bus, sessionId, seen);
-  const session: SessionHandle = startSession({ sessionId, bus, clock, engines, ...pool.runtime, config: { ...pool.runtime.config, declaredActions: BENCH_ACTIONS } });
+  const session: SessionHandle = startSession({
+    sessionId,
+    bus,
+    clock,
+    engines,
+    ...pool.runtime,
+    config: { ...pool.runtime.config, declaredActions: BENCH_ACTIONS },
+  });
   await session.ready();
   const rateHz = config.audio.inputRateHz;
   return {

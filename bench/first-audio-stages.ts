@@ -72,7 +72,15 @@ export function tapFirstAudioStages(bus: MessageBus, ttsLatencyMs: number) {
         if (t.firstAudioAtMs === undefined || t.firstAudioAtMs < fleet.windowStartMs || t.firstAudioAtMs > fleet.windowEndMs) continue;
         const turnId = t.responseId?.replace(/^resp_/, '');
         const s = t.sessionId && turnId ? turns.get(`${t.sessionId}/${turnId}`) : undefined;
-        if (!s || s.userTextAtMs === undefined || s.firstTokenAtMs === undefined || s.ttsRequestedAtMs === undefined || s.ttsFirstChunkAtMs === undefined || s.playbackStartedAtMs === undefined) continue;
+        if (
+          !s ||
+          s.userTextAtMs === undefined ||
+          s.firstTokenAtMs === undefined ||
+          s.ttsRequestedAtMs === undefined ||
+          s.ttsFirstChunkAtMs === undefined ||
+          s.playbackStartedAtMs === undefined
+        )
+          continue;
         rows.push({
           inbound: s.userTextAtMs - (fleet.timeOrigin + t.requestAtMs),
           toFirstToken: s.firstTokenAtMs - s.userTextAtMs,
@@ -82,7 +90,14 @@ export function tapFirstAudioStages(bus: MessageBus, ttsLatencyMs: number) {
         });
       }
       const of = (key: keyof (typeof rows)[number]) => summarize(rows.map((r) => r[key]));
-      return { inbound: of('inbound'), toFirstToken: of('toFirstToken'), ttsOverLatency: of('ttsOverLatency'), toPlayback: of('toPlayback'), outbound: of('outbound'), turns: rows.length };
+      return {
+        inbound: of('inbound'),
+        toFirstToken: of('toFirstToken'),
+        ttsOverLatency: of('ttsOverLatency'),
+        toPlayback: of('toPlayback'),
+        outbound: of('outbound'),
+        turns: rows.length,
+      };
     },
     stop() {
       for (const sub of subs) sub.unsubscribe();

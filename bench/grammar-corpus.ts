@@ -87,7 +87,15 @@ export function corpusVoices(): { voices: CorpusVoice[]; skipped?: string } {
   } catch (error) {
     return { voices, skipped: (error as Error).message };
   }
-  return { voices: [...voices, espeakVoice('en-us', 150, 40), espeakVoice('en-gb-x-rp', 190, 65), espeakVoice('en-gb-scotland', 170, 30), espeakVoice('en-us-nyc', 210, 75)] };
+  return {
+    voices: [
+      ...voices,
+      espeakVoice('en-us', 150, 40),
+      espeakVoice('en-gb-x-rp', 190, 65),
+      espeakVoice('en-gb-scotland', 170, 30),
+      espeakVoice('en-us-nyc', 210, 75),
+    ],
+  };
 }
 
 /**
@@ -108,7 +116,9 @@ export function freshVoices(): { voices: CorpusVoice[]; skipped?: string } {
   } catch (error) {
     return { voices, skipped: (error as Error).message };
   }
-  return { voices: [...voices, espeakVoice('en-029', 170, 50), espeakVoice('en', 160, 45), espeakVoice('en-us', 185, 60), espeakVoice('en-gb-x-gbcwmd', 160, 50)] };
+  return {
+    voices: [...voices, espeakVoice('en-029', 170, 50), espeakVoice('en', 160, 45), espeakVoice('en-us', 185, 60), espeakVoice('en-gb-x-gbcwmd', 160, 50)],
+  };
 }
 
 const espeakVoice = (voice: string, rateWpm: number, pitch: number): CorpusVoice => ({
@@ -142,12 +152,17 @@ export async function buildGrammarCorpus(
   const out: CorpusUtterance[] = [];
   for (const voice of voices) {
     progress(`  speaking ${commands.length} commands and ${OUT_OF_GRAMMAR.length} other phrases: ${voice.name}`);
-    for (const [texts, inGrammar] of [[commands, true], [OUT_OF_GRAMMAR, false]] as const) {
+    for (const [texts, inGrammar] of [
+      [commands, true],
+      [OUT_OF_GRAMMAR, false],
+    ] as const) {
       for (const text of texts) {
         const spoken = await synthesize(voice.engine, text);
         const samples = toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, CORPUS_RATE_HZ));
         const clientRateHz = options.clientRateHz;
-        const client = clientRateHz ? { clientSamples: toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, clientRateHz, CLIENT_RESAMPLER_QUALITY)) } : {};
+        const client = clientRateHz
+          ? { clientSamples: toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, clientRateHz, CLIENT_RESAMPLER_QUALITY)) }
+          : {};
         out.push({ text, voice: voice.name, inGrammar, samples, ...client });
       }
     }

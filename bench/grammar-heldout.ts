@@ -37,7 +37,10 @@ export function heldOutRows(results: GrammarResult[]): GrammarHeldOutRow[] {
   return halves.map((fitVoices, i) => {
     const testVoices = halves[1 - i]!;
     const fittedMinConfidence = fitThreshold(results.filter((r) => fitVoices.includes(r.voice)));
-    const counts = countsAt(results.filter((r) => testVoices.includes(r.voice)), fittedMinConfidence);
+    const counts = countsAt(
+      results.filter((r) => testVoices.includes(r.voice)),
+      fittedMinConfidence,
+    );
     return { scenario: 'grammar-heldout', fitVoices, testVoices, fittedMinConfidence, ...counts };
   });
 }
@@ -48,6 +51,8 @@ export function printHeldOut(rows: GrammarHeldOutRow[]): void {
   console.log('| fitted on | threshold | measured on | out of grammar accepted | in grammar exact |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.fitVoices.join(', ')} | ${r.fittedMinConfidence} | ${r.testVoices.join(', ')} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`);
+    console.log(
+      `| ${r.fitVoices.join(', ')} | ${r.fittedMinConfidence} | ${r.testVoices.join(', ')} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
+    );
   }
 }

@@ -90,12 +90,18 @@ export function pathDeltaRow(path: string, base: GrammarResult[], other: Grammar
 
 export function printGrammarPaths(paths: GrammarPathRow[], deltas: GrammarPathDeltaRow[]): void {
   if (paths.length === 0) return;
-  console.log(`\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz through the microphone resampler, Speex quality ${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`);
+  console.log(
+    `\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz through the microphone resampler, Speex quality ${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`,
+  );
   console.log('| path | in grammar exact | out of grammar accepted |');
   console.log('| --- | --- | --- |');
-  for (const p of paths) console.log(`| ${p.path} | ${p.inGrammarExact}/${p.inGrammar} = ${p.inGrammarExactPercent} % | ${p.outOfGrammarAccepted}/${p.outOfGrammar} = ${p.outOfGrammarAcceptedPercent} % |`);
+  for (const p of paths)
+    console.log(
+      `| ${p.path} | ${p.inGrammarExact}/${p.inGrammar} = ${p.inGrammarExactPercent} % | ${p.outOfGrammarAccepted}/${p.outOfGrammar} = ${p.outOfGrammarAcceptedPercent} % |`,
+    );
   console.log('\n| against the 16 kHz decode | mean abs Δ confidence | p95 abs Δ | decisions flipped | transcripts changed |');
   console.log('| --- | --- | --- | --- | --- |');
-  for (const d of deltas) console.log(`| ${d.path} | ${d.meanAbsDelta} | ${d.p95AbsDelta} | ${d.decisionsFlipped}/${d.utterances} | ${d.transcriptsChanged}/${d.utterances} |`);
+  for (const d of deltas)
+    console.log(`| ${d.path} | ${d.meanAbsDelta} | ${d.p95AbsDelta} | ${d.decisionsFlipped}/${d.utterances} | ${d.transcriptsChanged}/${d.utterances} |`);
   for (const d of deltas) console.log(`  "stop" (16 kHz → ${d.path}): ${d.stop.map((s) => `${s.voice} ${s.base}→${s.path}`).join('; ')}`);
 }

@@ -17,12 +17,32 @@
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../server/config.js';
-import { acceptedAt, buildGrammarCorpus, corpusVoices, countsAt, exactAt, freshVoices, OUT_OF_GRAMMAR, type CorpusUtterance, type GrammarCounts, type GrammarResult } from './grammar-corpus.js';
+import {
+  acceptedAt,
+  buildGrammarCorpus,
+  corpusVoices,
+  countsAt,
+  exactAt,
+  freshVoices,
+  OUT_OF_GRAMMAR,
+  type CorpusUtterance,
+  type GrammarCounts,
+  type GrammarResult,
+} from './grammar-corpus.js';
 
 export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
-import { BENCH_MIC_QUALITY, pathDeltaRow, pathRow, printGrammarPaths, REALTIME_RATE_HZ, throughMicrophoneResampler, type GrammarPathDeltaRow, type GrammarPathRow } from './grammar-realtime.js';
+import {
+  BENCH_MIC_QUALITY,
+  pathDeltaRow,
+  pathRow,
+  printGrammarPaths,
+  REALTIME_RATE_HZ,
+  throughMicrophoneResampler,
+  type GrammarPathDeltaRow,
+  type GrammarPathRow,
+} from './grammar-realtime.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 /** The VAD segmenter's defaults: audio kept before the detected start, and silence after the speech. */
@@ -95,7 +115,13 @@ async function recognize(engine: SttEngine, samples: Int16Array, channel: string
 export function grammarRows(results: GrammarResult[], configured: number): Array<GrammarRow | GrammarVoiceRow> {
   const voices = [...new Set(results.map((r) => r.voice))];
   const thresholds = [...new Set([...THRESHOLDS, configured])].sort((a, b) => a - b);
-  const rows: Array<GrammarRow | GrammarVoiceRow> = thresholds.map((t) => ({ scenario: 'grammar', minConfidence: t, configured: t === configured, voices, ...countsAt(results, t) }));
+  const rows: Array<GrammarRow | GrammarVoiceRow> = thresholds.map((t) => ({
+    scenario: 'grammar',
+    minConfidence: t,
+    configured: t === configured,
+    voices,
+    ...countsAt(results, t),
+  }));
   for (const voice of voices) {
     const mine = (inGrammar: boolean) => results.filter((r) => r.voice === voice && r.inGrammar === inGrammar);
     rows.push({
@@ -117,7 +143,8 @@ export function grammarRows(results: GrammarResult[], configured: number): Array
  */
 export async function runGrammarScenario(options: { quick: boolean; rateHz?: number }, progress: (line: string) => void): Promise<GrammarRows> {
   const realtime = options.rateHz !== undefined && options.rateHz !== CORPUS_RATE_HZ;
-  if (realtime && options.rateHz !== REALTIME_RATE_HZ) throw new Error(`--rate ${options.rateHz}: use ${CORPUS_RATE_HZ} (the local path) or ${REALTIME_RATE_HZ} (the Realtime input path)`);
+  if (realtime && options.rateHz !== REALTIME_RATE_HZ)
+    throw new Error(`--rate ${options.rateHz}: use ${CORPUS_RATE_HZ} (the local path) or ${REALTIME_RATE_HZ} (the Realtime input path)`);
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
@@ -152,14 +179,25 @@ export async function runGrammarScenario(options: { quick: boolean; rateHz?: num
 }
 
 /** The corpus again through the Realtime input path, and the 16 kHz path with other noise (the baseline). */
-async function realtimePathRows(stt: SttEngine, corpus: CorpusUtterance[], base: GrammarResult[], configured: number, progress: (line: string) => void): Promise<Array<GrammarPathRow | GrammarPathDeltaRow>> {
+async function realtimePathRows(
+  stt: SttEngine,
+  corpus: CorpusUtterance[],
+  base: GrammarResult[],
+  configured: number,
+  progress: (line: string) => void,
+): Promise<Array<GrammarPathRow | GrammarPathDeltaRow>> {
   progress(`  the Realtime input path: ${REALTIME_RATE_HZ} Hz through the microphone resampler; and 16 kHz with other noise`);
   const viaRealtime: GrammarResult[] = [];
   const renoised: GrammarResult[] = [];
   for (const u of corpus) {
     const at16 = await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
     viaRealtime.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, at16, `24k ${u.voice}`)).heard });
-    renoised.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `16k renoised ${u.voice}`)).heard });
+    renoised.push({
+      text: u.text,
+      voice: u.voice,
+      inGrammar: u.inGrammar,
+      heard: (await recognize(stt, asVadUtterance(u.samples), `16k renoised ${u.voice}`)).heard,
+    });
   }
   return [
     pathRow('16 kHz', base, configured),
@@ -209,30 +247,43 @@ export function printGrammar(rows: GrammarRows): void {
   const voices = rows.filter((r): r is GrammarVoiceRow => r.scenario === 'grammar-voice');
   const cost = rows.find((r): r is GrammarCostRow => r.scenario === 'grammar-cost');
   if (totals.length === 0) return;
-  console.log(`\nOut-of-grammar rejection (pocketsphinx, robot grammar; ${totals[0]!.voices.length} voices; targets: out of grammar accepted ≤ 5 %, in grammar exact ≥ 95 %)\n`);
+  console.log(
+    `\nOut-of-grammar rejection (pocketsphinx, robot grammar; ${totals[0]!.voices.length} voices; targets: out of grammar accepted ≤ 5 %, in grammar exact ≥ 95 %)\n`,
+  );
   console.log('| minConfidence | out of grammar accepted as a command | in grammar recognized exactly |');
   console.log('| --- | --- | --- |');
   for (const r of totals) {
     const mark = r.configured ? ' (default)' : '';
-    console.log(`| ${r.minConfidence}${mark} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`);
+    console.log(
+      `| ${r.minConfidence}${mark} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
+    );
   }
   if (voices.length > 0) {
     console.log(`\nPer voice at minConfidence ${voices[0]!.minConfidence}\n`);
     console.log('| voice | commands exact, no rejection | commands exact | out of grammar accepted |');
     console.log('| --- | --- | --- | --- |');
-    for (const v of voices) console.log(`| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`);
+    for (const v of voices)
+      console.log(
+        `| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`,
+      );
   }
   printHeldOut(rows.filter((r): r is GrammarHeldOutRow => r.scenario === 'grammar-heldout'));
   const fresh = rows.find((r): r is GrammarFreshRow => r.scenario === 'grammar-fresh');
   if (fresh) {
-    console.log(`\nVoices that chose nothing (${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % (${fresh.exactWithoutRejection} with no rejection)`);
-    console.log(`  commands exact with no rejection, per voice: ${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`);
+    console.log(
+      `\nVoices that chose nothing (${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % (${fresh.exactWithoutRejection} with no rejection)`,
+    );
+    console.log(
+      `  commands exact with no rejection, per voice: ${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`,
+    );
   }
   printGrammarPaths(
     rows.filter((r): r is GrammarPathRow => r.scenario === 'grammar-path'),
     rows.filter((r): r is GrammarPathDeltaRow => r.scenario === 'grammar-path-delta'),
   );
   if (cost) {
-    console.log(`\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`);
+    console.log(
+      `\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`,
+    );
   }
 }

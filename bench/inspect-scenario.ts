@@ -118,7 +118,8 @@ export function printInspect(rows: InspectRow[]): void {
   console.log('\nInspection cost: one server, a fixed workload of typed turns, the same process measured unwatched and with an inspector on every session');
   console.log('| sessions | round | phase | turns | server cpu % | loop lag p99 ms | messages/s | hub (upper bound) % |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.sessions} | ${r.round} | ${r.phase} | ${r.turns} | ${r.cpuPercent} | ${r.loopLagP99Ms} | ${r.messagesPerSecond} | ${r.hubPercent} |`);
+  for (const r of rows)
+    console.log(`| ${r.sessions} | ${r.round} | ${r.phase} | ${r.turns} | ${r.cpuPercent} | ${r.loopLagP99Ms} | ${r.messagesPerSecond} | ${r.hubPercent} |`);
   const mean = (phase: InspectRow['phase']) => {
     const list = rows.filter((r) => r.phase === phase);
     return list.length ? list.reduce((a, r) => a + r.cpuPercent, 0) / list.length : NaN;

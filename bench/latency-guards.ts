@@ -31,7 +31,11 @@ export interface GuardRow {
 
 async function withSession(
   options: { tts: TtsEngine[]; config?: SessionConfigInput; memoryUrl?: string; memoryBudgetMs?: number },
-  body: (s: { session: ReturnType<typeof startSession>; seen: Array<BusMessage & { seenAtMs: number }>; firstFrameAt: () => number | undefined }) => Promise<void>,
+  body: (s: {
+    session: ReturnType<typeof startSession>;
+    seen: Array<BusMessage & { seenAtMs: number }>;
+    firstFrameAt: () => number | undefined;
+  }) => Promise<void>,
 ) {
   const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
   let firstFrameAtMs: number | undefined;
@@ -81,19 +85,28 @@ export async function benchMemoryBudget(samples: number): Promise<GuardRow> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/search`;
   const times: number[] = [];
-  await withSession({ tts: [createFakeTts({ clock: systemClock, sampleRateHz: RATE, latencyMs: 10, msPerWord: 20 })], memoryUrl: url }, async ({ session, seen }) => {
-    for (let i = 0; i < samples; i++) {
-      const from = seen.length;
-      session.sendText(`question number ${i}`);
-      await waitFor(() => seen.slice(from).some((m) => m.type === 'llm.started'));
-      const started = seen.slice(from).find((m) => m.type === 'llm.started') as Extract<BusMessage, { type: 'llm.started' }>;
-      times.push(started.firstTokenMs);
-      await waitFor(() => session.state().startsWith('idle'));
-    }
-  });
+  await withSession(
+    { tts: [createFakeTts({ clock: systemClock, sampleRateHz: RATE, latencyMs: 10, msPerWord: 20 })], memoryUrl: url },
+    async ({ session, seen }) => {
+      for (let i = 0; i < samples; i++) {
+        const from = seen.length;
+        session.sendText(`question number ${i}`);
+        await waitFor(() => seen.slice(from).some((m) => m.type === 'llm.started'));
+        const started = seen.slice(from).find((m) => m.type === 'llm.started') as Extract<BusMessage, { type: 'llm.started' }>;
+        times.push(started.firstTokenMs);
+        await waitFor(() => session.state().startsWith('idle'));
+      }
+    },
+  );
   server.closeAllConnections();
   server.close();
-  return { scenario: 'memory', samples, measuredMs: summarize(times), targetMs: 155, what: 'reply start → first token, memory service takes 2 s, budget 150 ms' };
+  return {
+    scenario: 'memory',
+    samples,
+    measuredMs: summarize(times),
+    targetMs: 155,
+    what: 'reply start → first token, memory service takes 2 s, budget 150 ms',
+  };
 }
 
 /** Primary TTS never answers; the session's first-chunk deadline (300 ms here) fails over to the backup. */
@@ -112,7 +125,13 @@ export async function benchFailover(samples: number): Promise<GuardRow> {
       await waitFor(() => session.state().startsWith('idle'));
     }
   });
-  return { scenario: 'failover', samples, measuredMs: summarize(times), targetMs: 120, what: 'deadline miss (tts.fallback) → backup first frame, backup latency 50 ms' };
+  return {
+    scenario: 'failover',
+    samples,
+    measuredMs: summarize(times),
+    targetMs: 120,
+    what: 'deadline miss (tts.fallback) → backup first frame, backup latency 50 ms',
+  };
 }
 
 /** A phrase synthesized at start-up: SAY → first frame handed to the sink. */

@@ -91,14 +91,16 @@ async function recordLoudness(device: string, onWindow: (endMs: number, loud: bo
 
 async function userRecordings(dir: string, commands: string[]): Promise<string[]> {
   const tts = createFliteTts({ voice: 'slt' });
-  return Promise.all(commands.map(async (text, i) => {
-    const parts: Uint8Array[] = [];
-    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-    const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.3) * 2);
-    const file = join(dir, `command-${i}.wav`);
-    writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
-    return file;
-  }));
+  return Promise.all(
+    commands.map(async (text, i) => {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+      const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.3) * 2);
+      const file = join(dir, `command-${i}.wav`);
+      writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
+      return file;
+    }),
+  );
 }
 
 /** The leading silence of each reply as the configured TTS speaks it (the recorders see only the first loud window). */
@@ -138,10 +140,15 @@ export interface LiveScenarioOptions {
 
 /** Each command's turn (the first reply that started playing after it was played and before the next one), measured. */
 function mouthToEar(
-  { playedAt, turns, silences, roomLoud, speakerLoud }: { playedAt: number[]; turns: TurnTimeline[]; silences: number[]; roomLoud: number[]; speakerLoud: number[] },
+  {
+    playedAt,
+    turns,
+    silences,
+    roomLoud,
+    speakerLoud,
+  }: { playedAt: number[]; turns: TurnTimeline[]; silences: number[]; roomLoud: number[]; speakerLoud: number[] },
   progress: (line: string) => void,
 ) {
-
   return playedAt.flatMap((startMs, i) => {
     const endMs = playedAt[i + 1] ?? Number.POSITIVE_INFINITY;
     const index = turns.findIndex((t) => t.firstAudioAtMs !== undefined && t.firstAudioAtMs > startMs && t.firstAudioAtMs < endMs);
@@ -154,8 +161,19 @@ function mouthToEar(
     if (mouthMs === undefined) return [];
     const silence = silences[index] ?? 0;
     const echoMs = roomLoud.find((t) => t > earMs);
-    progress(`  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started (leading silence ${silence} ms); its echo in the room ${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`);
-    return [{ audible: onsetMs - mouthMs, mouthToEar: onsetMs - silence - mouthMs, silence, pipeline: turn.firstAudioAtMs - turn.voiceEndAtMs, mic: turn.voiceEndAtMs - mouthMs, speaker: onsetMs - silence - turn.firstAudioAtMs }];
+    progress(
+      `  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started (leading silence ${silence} ms); its echo in the room ${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`,
+    );
+    return [
+      {
+        audible: onsetMs - mouthMs,
+        mouthToEar: onsetMs - silence - mouthMs,
+        silence,
+        pipeline: turn.firstAudioAtMs - turn.voiceEndAtMs,
+        mic: turn.voiceEndAtMs - mouthMs,
+        speaker: onsetMs - silence - turn.firstAudioAtMs,
+      },
+    ];
   });
 }
 
@@ -165,7 +183,11 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     progress(`live: skipped (${missing})`);
     return [];
   }
-  const room = await startPulseRoom({ echoDelayMs: ECHO_DELAY_MS, ...(options.echoGainDb !== undefined ? { echoGainDb: options.echoGainDb } : {}), ...(options.noiseDb !== undefined ? { noiseDb: options.noiseDb } : {}) });
+  const room = await startPulseRoom({
+    echoDelayMs: ECHO_DELAY_MS,
+    ...(options.echoGainDb !== undefined ? { echoGainDb: options.echoGainDb } : {}),
+    ...(options.noiseDb !== undefined ? { noiseDb: options.noiseDb } : {}),
+  });
   const saved = { ...process.env };
   Object.assign(process.env, room.env);
   delete process.env.PULSE_SERVER;
@@ -174,7 +196,10 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     const files = await userRecordings(room.dir, options.commands ?? COMMANDS);
     const roomLoud: number[] = [];
     const speakerLoud: number[] = [];
-    const recorders = [await recordLoudness('room.monitor', (t, loud) => loud && roomLoud.push(t)), await recordLoudness('agent.monitor', (t, loud) => loud && speakerLoud.push(t))];
+    const recorders = [
+      await recordLoudness('room.monitor', (t, loud) => loud && roomLoud.push(t)),
+      await recordLoudness('agent.monitor', (t, loud) => loud && speakerLoud.push(t)),
+    ];
     /** When the agent last finished a reply (not cut short), and when it last said anything. */
     let finishedAt = 0;
     let lastLineAt = 0;
@@ -207,7 +232,10 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     controller.abort();
     const result = await live;
     await Promise.all(recorders.map((r) => r.close()));
-    for (const t of result.turns) progress(`  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`);
+    for (const t of result.turns)
+      progress(
+        `  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`,
+      );
     const silences = await leadingSilences(result.turns.map((t) => t.heardText ?? ''));
     const rows = mouthToEar({ playedAt, turns: result.turns, silences, roomLoud, speakerLoud }, progress);
     return [
@@ -239,7 +267,9 @@ export function printLive(rows: LiveRow[]): void {
   console.log('\nmouth-to-ear in the virtual room (PulseAudio null sinks, 100 ms echo path; ms, p50 / p99)');
   const p = (x: Percentiles) => `${x.p50} / ${x.p99}`;
   for (const r of rows) {
-    console.log(`turns ${r.turns}; false barge-ins ${r.falseBargeIns}; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`);
+    console.log(
+      `turns ${r.turns}; false barge-ins ${r.falseBargeIns}; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
+    );
     console.log(`  mouth-to-ear (first sample)           ${p(r.mouthToEarMs)}`);
     console.log(`    mic side (last sample → VAD end)    ${p(r.micSideMs)}`);
     console.log(`    pipeline (VAD end → playback)       ${p(r.pipelineMs)}`);

@@ -39,7 +39,13 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
     bus,
     clock,
     publishState: false,
-    engines: { vad: await createFvadVad(), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts], sink: createRecordingSink(clock, 16_000) },
+    engines: {
+      vad: await createFvadVad(),
+      stt,
+      llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')),
+      tts: [tts],
+      sink: createRecordingSink(clock, 16_000),
+    },
   });
   const timeline = createTimelineRecorder(bus, 'local');
   const speech = new Map<string, Uint8Array>();
@@ -73,7 +79,10 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   }
   const turns = timeline.turns().filter((t) => t.speechEndAtMs !== undefined && t.firstAudioAtMs !== undefined);
   const stage = (pick: (t: (typeof turns)[number]) => number | undefined) => {
-    const values = turns.map((t) => pick(t)).filter((v): v is number => v !== undefined).map((v) => v);
+    const values = turns
+      .map((t) => pick(t))
+      .filter((v): v is number => v !== undefined)
+      .map((v) => v);
     const sorted = [...values].sort((a, b) => a - b);
     return { ...summarize(values), p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]! * 100) / 100 };
   };

@@ -146,7 +146,10 @@ async function noiseOf(kind: NoiseKind, samples: number, voices: Voice[], cache:
 }
 
 /** Commands laid out with noise between them; returns the mix and where each command is. */
-function mix(commands: Array<{ text: string; samples: Float32Array }>, noise: Float32Array): { stream: Float32Array; spans: Array<{ text: string; startMs: number; endMs: number }> } {
+function mix(
+  commands: Array<{ text: string; samples: Float32Array }>,
+  noise: Float32Array,
+): { stream: Float32Array; spans: Array<{ text: string; startMs: number; endMs: number }> } {
   const stream = Float32Array.from(noise);
   const spans: Array<{ text: string; startMs: number; endMs: number }> = [];
   let at = (LEAD_MS * CORPUS_RATE_HZ) / 1000;
@@ -164,7 +167,9 @@ const recognizedIn = (spans: ReturnType<typeof mix>['spans'], { utterances }: { 
 export async function runNoiseScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<NoiseRow[]> {
   const { voices, skipped } = localVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
-  const variants = options.quick ? CONDITIONING_VARIANTS.filter((v) => ['none', 'high-pass', 'rnnoise', 'high-pass+rnnoise+agc'].includes(v.name)) : CONDITIONING_VARIANTS;
+  const variants = options.quick
+    ? CONDITIONING_VARIANTS.filter((v) => ['none', 'high-pass', 'rnnoise', 'high-pass+rnnoise+agc'].includes(v.name))
+    : CONDITIONING_VARIANTS;
   const perVoice = options.quick ? 2 : 4;
   const rows: NoiseRow[] = [];
   const cache = new Map<NoiseKind, Float32Array>();
@@ -196,7 +201,15 @@ export async function runNoiseScenario(options: { quick: boolean }, progress: (l
     for (const snrDb of [10, 0]) {
       const { stream, spans } = mix(atSpeech, atLevel(await noiseOf(kind, streamSamples, voices, cache), SPEECH_DBFS - snrDb));
       for (const variant of variants) {
-        rows.push({ scenario: 'noise', kind: 'recognition', noise: kind, levelDb: snrDb, variant: variant.name, recognized: recognizedIn(spans, await listen(stream, variant)), total: spans.length });
+        rows.push({
+          scenario: 'noise',
+          kind: 'recognition',
+          noise: kind,
+          levelDb: snrDb,
+          variant: variant.name,
+          recognized: recognizedIn(spans, await listen(stream, variant)),
+          total: spans.length,
+        });
       }
     }
     progress(`  recognition: ${kind}`);
@@ -208,7 +221,15 @@ export async function runNoiseScenario(options: { quick: boolean }, progress: (l
     );
     for (const variant of variants) {
       const recognized = recognizedIn(quiet.spans, await listen(quiet.stream, variant));
-      rows.push({ scenario: 'noise', kind: 'recognition', noise: `quiet talker ${speechDbfs} dBFS`, levelDb: speechDbfs - floorDbfs, variant: variant.name, recognized, total: quiet.spans.length });
+      rows.push({
+        scenario: 'noise',
+        kind: 'recognition',
+        noise: `quiet talker ${speechDbfs} dBFS`,
+        levelDb: speechDbfs - floorDbfs,
+        variant: variant.name,
+        recognized,
+        total: quiet.spans.length,
+      });
     }
   }
   return rows;
@@ -229,6 +250,11 @@ export function printNoise(rows: NoiseRow[]): void {
       console.log(`| ${noise} | ${level} | ${cells.join(' | ')} |`);
     }
   };
-  table('false-starts', 'VAD false speech starts per minute of noise, and the share of the minute held as speech (WebRTC VAD mode 2, default segmenter)', 'noise dBFS', (r) => `${r.perMinute} (${r.speechPercent} %)`);
+  table(
+    'false-starts',
+    'VAD false speech starts per minute of noise, and the share of the minute held as speech (WebRTC VAD mode 2, default segmenter)',
+    'noise dBFS',
+    (r) => `${r.perMinute} (${r.speechPercent} %)`,
+  );
   table('recognition', 'Commands recognized exactly (pocketsphinx, robot grammar), speech at -26 dBFS', 'SNR dB', (r) => `${r.recognized}/${r.total}`);
 }

@@ -53,14 +53,20 @@ export async function runPageScenario(loops: number, progress: (line: string) =>
     await page.click('#connect');
     await waitForHook(page, 'connected', (h) => h.status === 'connected' && h.microphone.active);
     const timeline = createTimelineRecorder(server.bus, server.manager.list()[0]!.id);
-    const answered = (text: string) => (h: Parameters<typeof pageMeasurements>[0]) => h.transcript.filter((e) => e.role === 'agent' && e.status === 'done' && e.text === text).length;
+    const answered = (text: string) => (h: Parameters<typeof pageMeasurements>[0]) =>
+      h.transcript.filter((e) => e.role === 'agent' && e.status === 'done' && e.text === text).length;
     let reported = 0;
     // Why twice the recording per loop plus 20 s: a loaded machine may be slow, but a stalled page is not waited for forever.
-    const hook = await waitForHook(page, `${loops} loops`, (h) => {
-      const done = answered('Going to the kitchen.')(h);
-      if (done > reported) progress(`  loop ${(reported = done)}/${loops}`);
-      return done >= loops;
-    }, loops * recording.durationMs * 2 + 20_000);
+    const hook = await waitForHook(
+      page,
+      `${loops} loops`,
+      (h) => {
+        const done = answered('Going to the kitchen.')(h);
+        if (done > reported) progress(`  loop ${(reported = done)}/${loops}`);
+        return done >= loops;
+      },
+      loops * recording.durationMs * 2 + 20_000,
+    );
     const measured = pageMeasurements(hook);
     // The server's share, from the same end of speech as the page's (the last voiced frame): `turn-latency.ts`.
     const server_ = timeline.turns().flatMap((t) => {
@@ -68,7 +74,9 @@ export async function runPageScenario(loops: number, progress: (line: string) =>
       return figures?.from === 'voice_end' && figures.firstAudioMs !== undefined ? [figures.firstAudioMs] : [];
     });
     timeline.close();
-    progress(`  ${CONVERSATION.question} / ${CONVERSATION.bargeIn}: ${measured.firstAudioMs.length} replies, ${measured.speechStartedToSilentMs.length} barge-ins`);
+    progress(
+      `  ${CONVERSATION.question} / ${CONVERSATION.bargeIn}: ${measured.firstAudioMs.length} replies, ${measured.speechStartedToSilentMs.length} barge-ins`,
+    );
     return {
       scenario: 'page',
       loops,

@@ -48,7 +48,27 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
-const ALL = ['reply', 'scale', 'memory', 'failover', 'phrase', 'local', 'server', 'cost', 'sessions', 'page', 'records', 'echo', 'noise', 'grammar', 'eot', 'inspect', 'estop', 'live', 'wake'] as const;
+const ALL = [
+  'reply',
+  'scale',
+  'memory',
+  'failover',
+  'phrase',
+  'local',
+  'server',
+  'cost',
+  'sessions',
+  'page',
+  'records',
+  'echo',
+  'noise',
+  'grammar',
+  'eot',
+  'inspect',
+  'estop',
+  'live',
+  'wake',
+] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
@@ -58,13 +78,18 @@ const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).spli
 const CREATED_SESSIONS = 100;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const micPhases = arg('mic-phases') ? Number(arg('mic-phases')) : undefined;
-if (micPhases !== undefined && !(Number.isInteger(micPhases) && micPhases >= 1 && micPhases <= 20)) throw new Error(`--mic-phases ${arg('mic-phases')}: use a whole number from 1 to 20`);
+if (micPhases !== undefined && !(Number.isInteger(micPhases) && micPhases >= 1 && micPhases <= 20))
+  throw new Error(`--mic-phases ${arg('mic-phases')}: use a whole number from 1 to 20`);
 const serverProcesses = arg('processes') ? Number(arg('processes')) : 1;
-if (!(Number.isInteger(serverProcesses) && serverProcesses >= 1 && serverProcesses <= 16)) throw new Error(`--processes ${arg('processes')}: use a whole number from 1 to 16`);
+if (!(Number.isInteger(serverProcesses) && serverProcesses >= 1 && serverProcesses <= 16))
+  throw new Error(`--processes ${arg('processes')}: use a whole number from 1 to 16`);
 const stages = process.argv.includes('--stages');
 const inspectFeed: 'chart' | 'full' | undefined = process.argv.includes('--inspect') ? (arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
 
-if (serverProcesses > 1 && (stages || inspectFeed)) throw new Error('--processes runs each server in a process of its own: --stages and --inspect measure one in-process server, so use them without --processes');
+if (serverProcesses > 1 && (stages || inspectFeed))
+  throw new Error(
+    '--processes runs each server in a process of its own: --stages and --inspect measure one in-process server, so use them without --processes',
+  );
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario ${s}: use one of ${ALL.join(', ')}`);
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
 
@@ -155,7 +180,11 @@ if (scenarios.includes('server')) {
     servers.push(
       serverProcesses > 1
         ? await runServerProcessesScenario(sessions, serverProcesses, timing, progress, { ...(micPhases ? { micPhases } : {}) })
-        : await runServerScenario(sessions, timing, progress, { ...(inspectFeed ? { inspect: inspectFeed } : {}), ...(micPhases ? { micPhases } : {}), stages }),
+        : await runServerScenario(sessions, timing, progress, {
+            ...(inspectFeed ? { inspect: inspectFeed } : {}),
+            ...(micPhases ? { micPhases } : {}),
+            stages,
+          }),
     );
   }
 }
@@ -212,7 +241,8 @@ if (scenarios.includes('estop')) {
   const { runEstopScenario } = await import('./estop-scenario.js');
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
   const path = arg('path');
-  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline') throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
+  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline')
+    throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
 }
@@ -267,7 +297,25 @@ if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 const json = arg('json');
 if (json) {
-  const all = [...rows, ...guards, ...locals, ...servers, ...costs, ...created, ...pages, ...recorded, ...writes, ...echoes, ...noises, ...grammars, ...estops, ...endOfTurn, ...inspections, ...lives, ...wakes];
+  const all = [
+    ...rows,
+    ...guards,
+    ...locals,
+    ...servers,
+    ...costs,
+    ...created,
+    ...pages,
+    ...recorded,
+    ...writes,
+    ...echoes,
+    ...noises,
+    ...grammars,
+    ...estops,
+    ...endOfTurn,
+    ...inspections,
+    ...lives,
+    ...wakes,
+  ];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);

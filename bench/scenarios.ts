@@ -72,14 +72,19 @@ export function replyStats(records: TurnRecord[]) {
   const ideal = answered.map((r) => r.closeTokenAtMs! + TTS_LATENCY_MS - r.requestAtMs);
   const stopped = records.filter((r) => r.stopAtMs !== undefined && r.clearAtMs !== undefined);
   const interrupt = stopped.map((r) => Math.max(r.clearAtMs!, r.lastFrameAtMs ?? 0) - r.stopAtMs!);
-  const vad = records.filter((r) => r.vadStartAtMs !== undefined && r.clearAtMs !== undefined && !r.falseInterruption).map((r) => r.clearAtMs! - r.vadStartAtMs!);
+  const vad = records
+    .filter((r) => r.vadStartAtMs !== undefined && r.clearAtMs !== undefined && !r.falseInterruption)
+    .map((r) => r.clearAtMs! - r.vadStartAtMs!);
   return {
     turns: answered.length,
     firstAudioMs: summarize(firstAudio),
     idealFirstAudioMs: summarize(ideal).p50,
     firstAudioOverIdealMs: summarize(answered.map((_, i) => firstAudio[i]! - ideal[i]!)),
     interruptToSilenceMs: summarize(interrupt),
-    framesAfterInterrupt: records.reduce((n, r) => n + (!r.falseInterruption && (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined) ? r.framesAfterClear : 0), 0),
+    framesAfterInterrupt: records.reduce(
+      (n, r) => n + (!r.falseInterruption && (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined) ? r.framesAfterClear : 0),
+      0,
+    ),
     vadOnsetToSilenceMs: summarize(vad),
   };
 }
@@ -153,20 +158,36 @@ export async function runReplyScenario(
 ): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
   const all = Array.from({ length: sessions }, (_, i) =>
-    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, { ownMic: true, ...(options.attach ? { attach: options.attach() } : {}) }),
+    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, {
+      ownMic: true,
+      ...(options.attach ? { attach: options.attach() } : {}),
+    }),
   );
   const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
-    Promise.all(all.map(async (s, i) => {
-      await sleep((i * 7) % 500);
-      await replyPairs(s, pairs);
-    })),
+    Promise.all(
+      all.map(async (s, i) => {
+        await sleep((i * 7) % 500);
+        await replyPairs(s, pairs);
+      }),
+    ),
   );
   const rssPerSessionMb = perSessionRss(rssBefore, sessions);
   const records = all.flatMap((s) => s.turns);
   options.onTurns?.(records);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'reply', transport, sessions, ...replyStats(records), falseInterruption: falseInterruptionStats(records), loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
+  return {
+    scenario: 'reply',
+    transport,
+    sessions,
+    ...replyStats(records),
+    falseInterruption: falseInterruptionStats(records),
+    loopLagMs,
+    cpuPercent,
+    loopBusyPercent,
+    peakLoopBusyPercent,
+    rssPerSessionMb,
+  };
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {
@@ -226,5 +247,16 @@ export async function runScaleScenario(
   progress(`  stopping`);
   await Promise.race([Promise.all(loops), sleep(15_000)]);
   await Promise.all(all.map((s) => s.stop()));
-  return { scenario: 'scale', transport, sessions, ...replyStats(records), loopLagMs, ioWaitMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent, rssPerSessionMb };
+  return {
+    scenario: 'scale',
+    transport,
+    sessions,
+    ...replyStats(records),
+    loopLagMs,
+    ioWaitMs,
+    cpuPercent,
+    loopBusyPercent,
+    peakLoopBusyPercent,
+    rssPerSessionMb,
+  };
 }

@@ -216,7 +216,9 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
 
   // The microphones: 20 ms of 24 kHz silence per client per frame, one pre-encoded event, on an absolute
   // schedule (a late timer sends the frames it owes at once, as a device's buffered audio would arrive).
-  const append = Buffer.from(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64') }));
+  const append = Buffer.from(
+    JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64') }),
+  );
   const phases = Math.max(1, Math.min(MIC_FRAME_MS, Math.round(options.micPhases ?? DEFAULT_MIC_PHASES)));
   const phaseMs = MIC_FRAME_MS / phases;
   const micStartMs = performance.now();
@@ -236,7 +238,10 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
   await sleep(SETTLE_MS);
   report({ type: 'phase', phase: 'settled' });
 
-  const itemCreate = JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] } });
+  const itemCreate = JSON.stringify({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather like?' }] },
+  });
   const responseCreate = JSON.stringify({ type: 'response.create' });
   const cancel = JSON.stringify({ type: 'response.cancel' });
   let running = true;
@@ -284,7 +289,18 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     c.closing = true;
     c.ws.close();
   }
-  return { turns: clients.flatMap((c) => c.turns), connectMs, errorCodes, lateTurns, audioAfterDone, windowStartMs, windowEndMs, loopLagMs, cpuPercent, timeOrigin: performance.timeOrigin };
+  return {
+    turns: clients.flatMap((c) => c.turns),
+    connectMs,
+    errorCodes,
+    lateTurns,
+    audioAfterDone,
+    windowStartMs,
+    windowEndMs,
+    loopLagMs,
+    cpuPercent,
+    timeOrigin: performance.timeOrigin,
+  };
 }
 
 // As a child process: options arrive over IPC, the result goes back the same way.
@@ -293,7 +309,7 @@ if (process.send && process.argv.includes('--fleet-child')) {
   process.once('message', (options: FleetOptions) => {
     runClientFleet(options, send).then(
       (result) => send({ type: 'result', result }),
-      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });
 }

@@ -71,7 +71,10 @@ export async function runServerProcessesScenario(
       fullGcs: worst((m) => m.fullGcs),
       longestFullGcMs: worst((m) => m.longestFullGcMs),
       gcPercent: worst((m) => m.gcPercent),
-      cpuPercent: round(measures.reduce((sum, m) => sum + m.cpuPercent, 0), 1),
+      cpuPercent: round(
+        measures.reduce((sum, m) => sum + m.cpuPercent, 0),
+        1,
+      ),
       rssPerSessionMb: null,
       inspected: 0,
       inspectFeed: null,

@@ -77,7 +77,8 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
       const tokens = inner.stream(request)[Symbol.asyncIterator]();
       const watch = (result: IteratorResult<LlmDelta>) => {
         const token = result.value;
-        if (!result.done && record.closeTokenAtMs === undefined && typeof token === 'string' && /[.!?]$/.test(token.trim())) record.closeTokenAtMs = clock.now();
+        if (!result.done && record.closeTokenAtMs === undefined && typeof token === 'string' && /[.!?]$/.test(token.trim()))
+          record.closeTokenAtMs = clock.now();
         return result;
       };
       const watched: AsyncIterableIterator<LlmDelta> = {

@@ -85,7 +85,8 @@ export function printTable(rows: BenchRow[]): void {
 export function printGuards(rows: GuardRow[]): void {
   console.log('\n| guard | samples | p50 / p99 ms | target | what |');
   console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`);
+  for (const r of rows)
+    console.log(`| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`);
 }
 
 export function printLocal(row: LocalStackRow): void {
@@ -105,10 +106,34 @@ export function serverTargets(row: ServerRow) {
 
 export function printServer(rows: ServerRow[]): void {
   console.log('\nServer over WebSocket (Realtime clients in a child process, fake engines), ms at the client:');
-  const header = ['sessions', 'server processes', 'turns', 'connect p50/p99', 'first text p50/p99', 'first audio p50/p99', 'ideal', 'over ideal p50/p99', 'stops', 'cancel→last audio p50/p99', 'cancel→done p50/p99', 'audio after done', 'full reply wall/audio p50/p99', 'errors', 'late turns', 'server loop lag p50/p99', 'server loop busy % (mean / busiest s)', 'server cpu %', 'clients cpu %', 'MB/session', 'inspected (msg/s, cpu %)'];
+  const header = [
+    'sessions',
+    'server processes',
+    'turns',
+    'connect p50/p99',
+    'first text p50/p99',
+    'first audio p50/p99',
+    'ideal',
+    'over ideal p50/p99',
+    'stops',
+    'cancel→last audio p50/p99',
+    'cancel→done p50/p99',
+    'audio after done',
+    'full reply wall/audio p50/p99',
+    'errors',
+    'late turns',
+    'server loop lag p50/p99',
+    'server loop busy % (mean / busiest s)',
+    'server cpu %',
+    'clients cpu %',
+    'MB/session',
+    'inspected (msg/s, cpu %)',
+  ];
   const body = rows.map((r) => {
     const t = serverTargets(r);
-    const codes = Object.entries(r.errorCodes).map(([code, n]) => `${code}×${n}`).join(', ');
+    const codes = Object.entries(r.errorCodes)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(', ');
     return [
       String(r.sessions),
       String(r.processes),
@@ -134,18 +159,28 @@ export function printServer(rows: ServerRow[]): void {
     ];
   });
   printRows(header, body);
-  console.log('Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone (several processes: the worst lag, the summed CPU).');
+  console.log(
+    'Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone (several processes: the worst lag, the summed CPU).',
+  );
   console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
-  console.log('\nWhat the server loop\'s lag p99 hides (one sample per stall; several processes: the worst of each):');
+  console.log("\nWhat the server loop's lag p99 hides (one sample per stall; several processes: the worst of each):");
   printRows(
     ['sessions', 'longest stall (ms)', 'full GCs', 'longest full GC (ms)', 'GC pauses (% of the window)'],
     rows.map((r) => [String(r.sessions), String(r.longestStallMs), String(r.fullGcs), String(r.longestFullGcMs), String(r.gcPercent)]),
   );
   const staged = rows.filter((r) => r.stages);
   if (staged.length === 0) return;
-  console.log('\nWhere the time to first audio goes (--stages: the server\'s bus tapped, joined with the clients\' times on the wall clock), ms p50/p99:');
+  console.log("\nWhere the time to first audio goes (--stages: the server's bus tapped, joined with the clients' times on the wall clock), ms p50/p99:");
   printRows(
-    ['sessions', 'turns', 'client → user.text', 'user.text → first token', 'TTS first chunk over its latency', 'first chunk → playback.started', 'playback.started → client'],
+    [
+      'sessions',
+      'turns',
+      'client → user.text',
+      'user.text → first token',
+      'TTS first chunk over its latency',
+      'first chunk → playback.started',
+      'playback.started → client',
+    ],
     staged.map((r) => {
       const s = r.stages!;
       return [String(r.sessions), String(s.turns), fmt(s.inbound), fmt(s.toFirstToken), fmt(s.ttsOverLatency), fmt(s.toPlayback), fmt(s.outbound)];
@@ -156,11 +191,29 @@ export function printServer(rows: ServerRow[]): void {
 export function printCost(rows: CostRow[]): void {
   console.log("\nCost per turn and per microphone frame (in-process, serve's session host and Realtime connection, fake engines, no sockets):");
   printRows(
-    ['sessions', 'turns', 'CPU per turn (ms)', 'loop busy per turn (ms)', 'of it the chart (ms)', 'events per turn (transcript deltas)', 'µs per microphone frame'],
-    rows.map((r) => [String(r.sessions), String(r.turns), String(r.cpuPerTurnMs), String(r.busyPerTurnMs), String(r.chartPerTurnMs), `${r.eventsPerTurn} (${r.transcriptDeltasPerTurn})`, String(r.microsecondsPerMicFrame)]),
+    [
+      'sessions',
+      'turns',
+      'CPU per turn (ms)',
+      'loop busy per turn (ms)',
+      'of it the chart (ms)',
+      'events per turn (transcript deltas)',
+      'µs per microphone frame',
+    ],
+    rows.map((r) => [
+      String(r.sessions),
+      String(r.turns),
+      String(r.cpuPerTurnMs),
+      String(r.busyPerTurnMs),
+      String(r.chartPerTurnMs),
+      `${r.eventsPerTurn} (${r.transcriptDeltasPerTurn})`,
+      String(r.microsecondsPerMicFrame),
+    ]),
   );
   for (const r of rows) {
-    console.log(`The chart per turn, ${r.sessions} sessions (events it processed, slowest first): ${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`);
+    console.log(
+      `The chart per turn, ${r.sessions} sessions (events it processed, slowest first): ${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`,
+    );
   }
 }
 
@@ -170,7 +223,15 @@ export function printSessions(row: SessionsRow): void {
   const createOk = row.createMs.p99 < 20;
   printRows(
     ['sessions', 'create p50/p99 (max) ms', 'RSS MB/session', 'heap MB/session', 'end p50/p99 ms'],
-    [[String(row.sessions), `${fmt(row.createMs)} (${row.createMs.max})${mark(createOk)}`, String(row.rssPerSessionMb) + mark(rssOk), String(row.heapPerSessionMb), fmt(row.endMs)]],
+    [
+      [
+        String(row.sessions),
+        `${fmt(row.createMs)} (${row.createMs.max})${mark(createOk)}`,
+        String(row.rssPerSessionMb) + mark(rssOk),
+        String(row.heapPerSessionMb),
+        fmt(row.endMs),
+      ],
+    ],
   );
   console.log('Targets: creation p99 < 20 ms with warm pools; RSS < 5 MB per session; 100 sessions in one process.');
 }
@@ -196,7 +257,20 @@ export function printPage(row: PageRow): void {
 
 /** Recording off vs on in one run (target: first audio p50 +1 ms at most with the default settings), and the store's write path. */
 export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): void {
-  const header = ['sessions', 'recording', 'turns', 'first audio p50/p99', 'over ideal p50/p99', 'Δ first audio p50', 'Δ over ideal p50', 'cpu %', 'events/s', 'rows/transaction', 'commit ms p50/p99', 'db MB'];
+  const header = [
+    'sessions',
+    'recording',
+    'turns',
+    'first audio p50/p99',
+    'over ideal p50/p99',
+    'Δ first audio p50',
+    'Δ over ideal p50',
+    'cpu %',
+    'events/s',
+    'rows/transaction',
+    'commit ms p50/p99',
+    'db MB',
+  ];
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
   const body = rows.map((r) => {
     const off = r.recording === 'off';

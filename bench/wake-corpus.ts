@@ -101,7 +101,13 @@ export async function* distractors(voices: readonly CorpusVoice[], options: { sh
     const noise = bank.get(kind)!;
     const level = atLevel(noise, powerDbfs(speech) - NOISY_SNR_DB);
     const offset = Math.floor(next() * (noise.length - speech.length - 1));
-    yield { kind: 'speech', text: `${text} (${kind} noise)`, voice: voice.name, samples: toInt16(Float32Array.from(speech, (x, k) => x + level[offset + k]!)), pauseSamples: pause() };
+    yield {
+      kind: 'speech',
+      text: `${text} (${kind} noise)`,
+      voice: voice.name,
+      samples: toInt16(Float32Array.from(speech, (x, k) => x + level[offset + k]!)),
+      pauseSamples: pause(),
+    };
   }
   for (const kind of NOISE_KINDS) {
     const noise = await makeNoise(kind, Math.round(noiseAloneS * CORPUS_RATE_HZ), voices);
@@ -118,7 +124,12 @@ export function wakeCommands(): string[] {
  * Per voice: an ordinary sentence, then the wake phrase alone or before a command, for each command;
  * then each stop phrase alone (after an ordinary sentence too).
  */
-export async function* trials(voices: readonly CorpusVoice[], wakePhrase: string, stopPhrases: readonly string[], commands: readonly string[]): AsyncGenerator<WakePart> {
+export async function* trials(
+  voices: readonly CorpusVoice[],
+  wakePhrase: string,
+  stopPhrases: readonly string[],
+  commands: readonly string[],
+): AsyncGenerator<WakePart> {
   const next = uniform(17);
   const pause = () => Math.round((0.5 + next()) * CORPUS_RATE_HZ);
   const ordinary = (i: number) => OUT_OF_GRAMMAR[i % OUT_OF_GRAMMAR.length]!;

@@ -93,7 +93,11 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
       feed(scanStream, part.samples);
       feed(scanStream, pause);
       const spots = scanStream.drain();
-      if (process.env.WAKE_DUMP) for (const s of spots) process.stdout.write(`DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\t${s.leadDb}\n`);
+      if (process.env.WAKE_DUMP)
+        for (const s of spots)
+          process.stdout.write(
+            `DUMP\t${part.kind}\t${freshVoiceNames.has(part.voice ?? '') ? 'fresh' : 'tuned'}\t${part.text}\t${s.phrase}\t${s.log10Margin}\t${s.durationMs}\t${s.leadDb}\n`,
+          );
       observed.push({ part, fresh: freshVoiceNames.has(part.voice ?? ''), spots, reported });
       if (part.kind === 'speech' || part.kind === 'noise') distractorSamples += part.samples.length + pause.length;
       if (observed.length % 200 === 0) progress(`  ${observed.length} parts, ${(distractorSamples / CORPUS_RATE_HZ / 60).toFixed(1)} min of distractors`);
@@ -143,7 +147,8 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
   };
   const hits = (which: 'wake' | 'stop', exponent: number, lead: number | null) => (o: Observed) =>
     o.spots.some((x) => (which === 'wake' ? x.phrase === wake : isStop(x.phrase)) && x.log10Margin >= exponent && (lead === null || x.leadDb >= lead));
-  for (const lead of [...new Set([null, defaults.wakeLeadDb, 20])]) for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, lead, hits('wake', e, lead)));
+  for (const lead of [...new Set([null, defaults.wakeLeadDb, 20])])
+    for (const e of WAKE_EXPONENTS) rows.push(row('candidate', 'wake', 10 ** e, lead, hits('wake', e, lead)));
   for (const lead of [null, defaults.stopLeadDb]) for (const e of STOP_EXPONENTS) rows.push(row('candidate', 'stop', 10 ** e, lead, hits('stop', e, lead)));
   const cpuMsPerSecond = Math.round((cpuUs / 1000 / audioSeconds) * 100) / 100;
   rows.push({ ...row('configured', 'wake', defaults.wakeThreshold, defaults.wakeLeadDb, (o) => o.reported.includes(wake)), cpuMsPerSecond });
@@ -154,12 +159,16 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
 export function printWake(rows: WakeRow[]): void {
   if (rows.length === 0) return;
   const hours = rows[0]!.distractorHours;
-  console.log(`\nWake and stop phrases spotted offline (pocketsphinx keyphrase search; ${hours} h of distractors; targets: false wakes ≤ 1 / hour, wake phrases detected ≥ 95 %)\n`);
+  console.log(
+    `\nWake and stop phrases spotted offline (pocketsphinx keyphrase search; ${hours} h of distractors; targets: false wakes ≤ 1 / hour, wake phrases detected ≥ 95 %)\n`,
+  );
   console.log('| phrase | threshold | lead ≥ | false per hour (count) | detected, grammar-bench voices | detected, fresh voices |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const mark = r.kind === 'configured' ? ' (default, as a session runs)' : '';
-    console.log(`| ${r.phrase} | ${r.threshold.toExponential(0)}${mark} | ${r.minLeadDb === null ? '—' : `${r.minLeadDb} dB`} | ${r.falsePerHour} (${r.falseCount}) | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`);
+    console.log(
+      `| ${r.phrase} | ${r.threshold.toExponential(0)}${mark} | ${r.minLeadDb === null ? '—' : `${r.minLeadDb} dB`} | ${r.falsePerHour} (${r.falseCount}) | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`,
+    );
   }
   const cpu = rows.find((r) => r.cpuMsPerSecond !== undefined);
   if (cpu) console.log(`\nSpotting CPU per second of audio, as a session runs it: ${cpu.cpuMsPerSecond} ms`);

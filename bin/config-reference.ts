@@ -95,7 +95,12 @@ const tableComments = new Map<string, Map<string, string>>();
 /** Where a key's default is defined: the first table under whose prefix it has a value. */
 export function tableEntryFor(path: string): TableEntry | undefined {
   for (const source of WHY_SOURCES) {
-    const inside = source.prefix === '' ? path : path.startsWith(`${source.prefix}.`) || path.startsWith(`${source.prefix}:`) ? path.slice(source.prefix.length + 1) : undefined;
+    const inside =
+      source.prefix === ''
+        ? path
+        : path.startsWith(`${source.prefix}.`) || path.startsWith(`${source.prefix}:`)
+          ? path.slice(source.prefix.length + 1)
+          : undefined;
     if (inside === undefined) continue;
     let value: unknown = source.values;
     for (const part of inside.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
@@ -139,11 +144,19 @@ function whatAndWhy(key: ConfigKey, tablePath: string): string {
 
 function keyTable(keys: readonly ConfigKey[], withVariable: boolean, tablePath: (key: ConfigKey) => string): string[] {
   // A variant's keys are named by themselves (`latencyMs`); the others by their whole path.
-  const header = withVariable ? '| key | type | default | variable | what, and why this default |\n| --- | --- | --- | --- | --- |' : '| key | type | default | what, and why this default |\n| --- | --- | --- | --- |';
+  const header = withVariable
+    ? '| key | type | default | variable | what, and why this default |\n| --- | --- | --- | --- | --- |'
+    : '| key | type | default | what, and why this default |\n| --- | --- | --- | --- |';
   return [
     header,
     ...keys.map((key) => {
-      const cells = [code(withVariable ? key.path : key.segments.at(-1)!), cell(code(key.type)), cell(formatDefault(key)), ...(withVariable ? [code(envNameFor(key.segments))] : []), cell(whatAndWhy(key, tablePath(key)))];
+      const cells = [
+        code(withVariable ? key.path : key.segments.at(-1)!),
+        cell(code(key.type)),
+        cell(formatDefault(key)),
+        ...(withVariable ? [code(envNameFor(key.segments))] : []),
+        cell(whatAndWhy(key, tablePath(key))),
+      ];
       return `| ${cells.join(' | ')} |`;
     }),
   ];
@@ -174,18 +187,37 @@ export function generateConfigReference(): string {
   const lines = [INTRO, '## Variables that are not settings', '', '| variable | what |', '| --- | --- |'];
   for (const [name, what] of Object.entries(NON_CONFIG_VARIABLES)) lines.push(`| ${code(name)} | ${cell(what)} |`);
   lines.push("| `OPENAI_API_KEY` | the API key of every OpenAI engine without one of its own (`llm.apiKey`, `stt.apiKey`, an `openai` voice's `apiKey`) |");
-  lines.push('', '## Keys that moved', '', 'A file or variable that still sets one fails at start, naming the key that replaced it.', '', '| was | now |', '| --- | --- |');
+  lines.push(
+    '',
+    '## Keys that moved',
+    '',
+    'A file or variable that still sets one fails at start, naming the key that replaced it.',
+    '',
+    '| was | now |',
+    '| --- | --- |',
+  );
   for (const [was, now] of Object.entries(MOVED_KEYS)) lines.push(`| ${code(was)} | ${code(now)} (${code(envNameFor(now.split('.')))}) |`);
   const variantKeys = new Map<string, ConfigKey>();
   for (const section of Object.keys(shape)) {
     lines.push('', `## \`${section}\``, '', unwrap(shape[section]!).description ?? '', '');
-    lines.push(...keyTable(keys.filter((k) => k.segments[0] === section), true, (k) => k.path));
+    lines.push(
+      ...keyTable(
+        keys.filter((k) => k.segments[0] === section),
+        true,
+        (k) => k.path,
+      ),
+    );
     for (const key of keys) if (key.segments[0] === section && key.variants) variantKeys.set(key.type.replace(/\[\]$/, ''), key);
   }
   for (const [title, key] of variantKeys) {
     const users = keys.filter((k) => k.variants && k.type.replace(/\[\]$/, '') === title).map((k) => code(k.path));
     const pick = key.variants![0]!.keys[0]!.segments.at(-1)!;
-    lines.push('', `## ${title} (${users.join(', ')})`, '', `Objects, set as JSON in the file or the key's variable; \`${pick}\` picks which of these a ${title} is.`);
+    lines.push(
+      '',
+      `## ${title} (${users.join(', ')})`,
+      '',
+      `Objects, set as JSON in the file or the key's variable; \`${pick}\` picks which of these a ${title} is.`,
+    );
     for (const variant of key.variants!) {
       lines.push('', `### \`${variant.name}\``, '', ...keyTable(variant.keys, false, (k) => variantTablePath(title, variant.name, k)));
     }

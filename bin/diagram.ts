@@ -92,7 +92,8 @@ export function generateMermaid(): string {
       for (const target of t.target) {
         if (node === root) {
           // The root's transitions apply in every state: one edge from each top-level state.
-          for (const top of childrenOf(root)) if (top !== target && top.type !== 'final') push(edges, root, { from: mermaidId(top), to: mermaidId(target), text: label(t) });
+          for (const top of childrenOf(root))
+            if (top !== target && top.type !== 'final') push(edges, root, { from: mermaidId(top), to: mermaidId(target), text: label(t) });
           continue;
         }
         // Declared in the innermost state that strictly contains both ends (a self-loop: its parent).

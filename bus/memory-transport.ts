@@ -85,8 +85,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   let closed = false;
 
   const freezeMessages = options.freezeMessages ?? process.env.NODE_ENV === 'test';
-  const onHandlerError: HandlerErrorListener =
-    options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
+  const onHandlerError: HandlerErrorListener = options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
 
   // Pending deliveries as two parallel queues (no closure per delivery: this runs 100,000 times a second
   // in a large fleet, and every object here is garbage a moment later).

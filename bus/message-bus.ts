@@ -100,7 +100,10 @@ export function parseBusMessage(prefix: string, subject: string, data: Uint8Arra
   }
   const message = result.data as BusMessage;
   if (message.sessionId !== parts.sessionId) {
-    throw new InvalidMessageError(`message for session ${message.sessionId} arrived on ${subject}: the subject and the payload must name the same session.`, subject);
+    throw new InvalidMessageError(
+      `message for session ${message.sessionId} arrived on ${subject}: the subject and the payload must name the same session.`,
+      subject,
+    );
   }
   return message;
 }
@@ -167,8 +170,7 @@ export function createMessageBus(transport: Transport, options: MessageBusOption
           try {
             message = delivery.message ? (delivery.message as BusMessage) : parseBusMessage(prefix, subject, delivery.data);
           } catch (error) {
-            const invalid =
-              error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), subject, { cause: error });
+            const invalid = error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), subject, { cause: error });
             reportInvalid(invalid);
             return;
           }

@@ -64,7 +64,9 @@ const envelope = {
   atMs: z.number().finite(),
 };
 
-const audioBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'audio must be a Uint8Array').refine((b) => b.byteLength % 2 === 0, 'audio must be s16le (even byte length)');
+const audioBytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, 'audio must be a Uint8Array')
+  .refine((b) => b.byteLength % 2 === 0, 'audio must be s16le (even byte length)');
 const segmentKind = z.enum(['reply', 'filler', 'say']);
 /** A viseme id of the 15 Oculus/MPEG-4 mouth shapes (`sil`, `PP`, `aa`, …; see adapters/audio/mouth.ts). */
 const viseme = z.string().regex(/^[A-Za-z]{1,3}$/);
@@ -129,8 +131,7 @@ export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;
 /** What an engine failure says of itself: its error class, and whether a retry can help. */
 const failure = { errorType: z.string().max(100).optional(), retryable: z.boolean().optional() };
 
-const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
+const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
 
 export const MessageSchemas = {
   // Input audio (microphone) and typed input.
@@ -221,7 +222,10 @@ export const MessageSchemas = {
     /** Last chunk of the segment. */
     final: z.boolean(),
     /** Lip sync, from engines that know their phonemes (eSpeak): mouth shapes timed from the segment's start. */
-    visemes: z.array(z.object({ atMs: z.number().nonnegative(), viseme: viseme })).max(1000).optional(),
+    visemes: z
+      .array(z.object({ atMs: z.number().nonnegative(), viseme: viseme }))
+      .max(1000)
+      .optional(),
   }),
   'tts.done': def('tts.done', { segments: z.number().int().nonnegative() }),
   /**

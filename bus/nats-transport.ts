@@ -87,8 +87,7 @@ const own = (data: Uint8Array) => new Uint8Array(data);
  * Wraps an existing connection (e.g. one that also serves JetStream). `close()` drains and closes it.
  */
 export function natsTransportFromConnection(nc: NatsConnection, options: NatsTransportFromConnectionOptions = {}): Transport {
-  const onHandlerError: HandlerErrorListener =
-    options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
+  const onHandlerError: HandlerErrorListener = options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
   let closing: Promise<void> | undefined;
 
   const ensureOpen = () => {
@@ -196,10 +195,7 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
     });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new BusConnectError(
-      `could not connect to NATS at ${servers.join(', ')} (${reason}): start nats-server -js or set the servers option.`,
-      { cause },
-    );
+    throw new BusConnectError(`could not connect to NATS at ${servers.join(', ')} (${reason}): start nats-server -js or set the servers option.`, { cause });
   }
   return natsTransportFromConnection(nc, options.onHandlerError === undefined ? {} : { onHandlerError: options.onHandlerError });
 }

@@ -31,9 +31,7 @@ export class SubjectError extends Error {
 /** Checks that `value` is usable as one subject token (session ids, event names, prefixes). */
 export function assertToken(kind: string, value: string): void {
   if (!TOKEN.test(value)) {
-    throw new SubjectError(
-      `${kind} "${value}" is not a valid subject token: use 1-64 characters of A-Z, a-z, 0-9, "_" or "-" (no dots, spaces or wildcards).`,
-    );
+    throw new SubjectError(`${kind} "${value}" is not a valid subject token: use 1-64 characters of A-Z, a-z, 0-9, "_" or "-" (no dots, spaces or wildcards).`);
   }
 }
 

@@ -67,8 +67,18 @@ const turn = defineAction({
 /** The dialog policy: the embedded rule policy (an LLM would take its place: `config: { llm: {...} }`). */
 const rules: RulesConfig = {
   rules: [
-    { id: 'turn', patterns: ['turn (?<direction>left|right)( (?<degrees>\\d+) degrees)?'], reply: 'Turning {direction}.', action: { name: 'turn', args: { direction: '{direction}', degrees: '{degrees}' } } },
-    { id: 'move', patterns: ['(move|go) (?<direction>forward|backward)( (?<meters>one|two|three|four|five|\\d+) meters?)?'], reply: 'Moving {direction}.', action: { name: 'move', args: { direction: '{direction}', meters: '{meters}' } } },
+    {
+      id: 'turn',
+      patterns: ['turn (?<direction>left|right)( (?<degrees>\\d+) degrees)?'],
+      reply: 'Turning {direction}.',
+      action: { name: 'turn', args: { direction: '{direction}', degrees: '{degrees}' } },
+    },
+    {
+      id: 'move',
+      patterns: ['(move|go) (?<direction>forward|backward)( (?<meters>one|two|three|four|five|\\d+) meters?)?'],
+      reply: 'Moving {direction}.',
+      action: { name: 'move', args: { direction: '{direction}', meters: '{meters}' } },
+    },
   ],
   fallback: { reply: 'You can say turn left or move forward two meters.' },
 };
@@ -81,7 +91,11 @@ agent.on('state', (s) => {
   const state = `${s.dialog}${s.actions === 'idle' ? '' : ` (action ${s.actions})`}`;
   if (state !== shown) log(`state   ${(shown = state)}`);
 });
-agent.on('action', (m) => log(`action  ${m.type} ${m.actionId}${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`));
+agent.on('action', (m) =>
+  log(
+    `action  ${m.type} ${m.actionId}${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`,
+  ),
+);
 agent.on('history', (h) => h.role !== 'action' && log(`${h.role.padEnd(9)} "${h.text}"`));
 agent.on('notice', (n) => n.code === NoticeCode.estop && log('notice  emergency stop'));
 

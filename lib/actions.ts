@@ -98,7 +98,8 @@ function parametersOf(name: string, schema: ArgumentsSchema): Record<string, unk
  */
 export function defineAction<S extends ArgumentsSchema>(definition: ActionDefinition<S>): Action<S> {
   const { name, description, schema, handler, confirm, timeoutMs, cancelOn, rateLimit, say } = definition;
-  if (!(schema instanceof z.ZodObject)) throw new ActionDeclarationError(`action "${name}": schema must be a zod object (z.object({...})): arguments are named`);
+  if (!(schema instanceof z.ZodObject))
+    throw new ActionDeclarationError(`action "${name}": schema must be a zod object (z.object({...})): arguments are named`);
   const declaration = parseActionDeclaration({
     name,
     description,

@@ -168,7 +168,13 @@ async function startOnConfig(context: StartContext): Promise<Started> {
   const engines = await pool.bind({ sessionId, bus, sink: sinkFor(context, config.audio.outputRateHz), sinkKind: 'device' });
   const names = new Set(declared.map((d) => d.name));
   const all = [...pool.runtime.config.declaredActions.filter((d) => !names.has(d.name)), ...declared];
-  if (rules) assertRuleActionsDeclared(rules, all.map((d) => d.name), 'rules', "the agent's actions and actions.path");
+  if (rules)
+    assertRuleActionsDeclared(
+      rules,
+      all.map((d) => d.name),
+      'rules',
+      "the agent's actions and actions.path",
+    );
   const sessionConfig = {
     ...pool.runtime.config,
     ...options.session,
@@ -189,7 +195,8 @@ async function startOnConfig(context: StartContext): Promise<Started> {
 
 /** Subscribes `listener` to the session's events of `kind` on the bus; returns the unsubscribe. */
 function subscribeTo<K extends AgentEventName>(bus: MessageBus, sessionId: string, kind: K, listener: (event: AgentEvents[K]) => void): () => void {
-  const subject = kind === 'action' ? bus.subjects.forStage(sessionId, 'action') : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
+  const subject =
+    kind === 'action' ? bus.subjects.forStage(sessionId, 'action') : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
   const subscription = bus.subscribe(subject, (message) => {
     if (kind === 'state' && message.type === 'session.state') listener({ ...message, ...splitSessionState(message.value) } as AgentEvents[K]);
     else if (kind !== 'action' || message.type.startsWith('action.')) listener(message as AgentEvents[K]);
@@ -254,9 +261,16 @@ export function createAgent(options: AgentOptions = {}): Agent {
   const sessionId = options.sessionId ?? 'agent';
   const actions = options.actions ?? [];
   const declared = declarationsOf(actions);
-  if (options.engines && options.config) throw new AgentStateError('give either engines or config, not both: engines are used as given, config builds the configured ones');
+  if (options.engines && options.config)
+    throw new AgentStateError('give either engines or config, not both: engines are used as given, config builds the configured ones');
   const rules = options.rules ? parseRules(options.rules, 'rules') : undefined;
-  if (rules && !options.config) assertRuleActionsDeclared(rules, declared.map((d) => d.name), 'rules', 'the agent\'s actions');
+  if (rules && !options.config)
+    assertRuleActionsDeclared(
+      rules,
+      declared.map((d) => d.name),
+      'rules',
+      "the agent's actions",
+    );
   const ownBus = !options.bus;
   const bus = options.bus ?? createMessageBus(createMemoryTransport(), { clock });
   const handlers = Object.fromEntries(actions.flatMap((a) => (a.handler ? [[a.name, a.handler] as const] : [])));

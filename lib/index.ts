@@ -30,8 +30,24 @@ export type { Action, ActionDefinition, ActionResult, ArgumentsSchema } from './
 export type { AgentEngines } from './testing.js';
 
 // Actions: the declaration the session runs on, the handler's context, the executor for another process.
-export { ActionDeclarationError, ACTION_DEFAULTS, CANCEL_TRIGGERS, type ActionDeclaration, type ActionDeclarationInput, type CancelTrigger, type ConfirmPolicy } from '../adapters/actions/declaration.js';
-export { serveActions, TIMEOUT_GRACE_MS, type ActionContext, type ActionHandler, type ActionServer, type RunningAction, type ServeActionsOptions } from '../adapters/actions/executor.js';
+export {
+  ActionDeclarationError,
+  ACTION_DEFAULTS,
+  CANCEL_TRIGGERS,
+  type ActionDeclaration,
+  type ActionDeclarationInput,
+  type CancelTrigger,
+  type ConfirmPolicy,
+} from '../adapters/actions/declaration.js';
+export {
+  serveActions,
+  TIMEOUT_GRACE_MS,
+  type ActionContext,
+  type ActionHandler,
+  type ActionServer,
+  type RunningAction,
+  type ServeActionsOptions,
+} from '../adapters/actions/executor.js';
 export { RulesError, type RulesConfig } from '../adapters/llm/rules.js';
 export { systemClock, type Clock } from '../adapters/clock.js';
 
@@ -58,7 +74,12 @@ export type { SessionConfigInput } from '../machines/config.js';
 // The bus: in-process or NATS, its subjects and its messages.
 export { createMessageBus, parseBusMessage, type MessageBus, type MessageBusOptions, type BusStats } from '../bus/message-bus.js';
 export { createMemoryTransport, type MemoryTransportOptions } from '../bus/memory-transport.js';
-export { connectNatsTransport, natsTransportFromConnection, type NatsTransportOptions, type NatsTransportFromConnectionOptions } from '../bus/nats-transport.js';
+export {
+  connectNatsTransport,
+  natsTransportFromConnection,
+  type NatsTransportOptions,
+  type NatsTransportFromConnectionOptions,
+} from '../bus/nats-transport.js';
 export type { Transport, Subscription } from '../bus/transport.js';
 export { DEFAULT_PREFIX, STAGES, subjectFor, parseSubject, stageWildcard, sessionWildcard, type Stage, type SubjectParts } from '../bus/subjects.js';
 export {

@@ -23,7 +23,17 @@ import type { SttResult } from '../adapters/stt/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import type { SessionEngines } from '../actors/deps.js';
 
-export { ManualClock, settle, createPacedSink, makeSpeechFrame, makeSilenceFrame, createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
+export {
+  ManualClock,
+  settle,
+  createPacedSink,
+  makeSpeechFrame,
+  makeSilenceFrame,
+  createFakeLlm,
+  createFakeStt,
+  createFakeTts,
+  createFakeVad,
+} from '../adapters/testing/index.js';
 export type { PacedSink, FakeLlm, FakeStt, FakeTts } from '../adapters/testing/index.js';
 export { systemClock, type Clock } from '../adapters/clock.js';
 

@@ -26,7 +26,9 @@ const bargeInSettings = {
     .int()
     .nonnegative()
     .default(D.bargeIn.falseInterruptionMs)
-    .describe('A barge-in whose utterance carries no words (an empty or ignorable final transcript) within this long resumes the cut reply from the first clause not heard in full (ms); 0: never resume.'),
+    .describe(
+      'A barge-in whose utterance carries no words (an empty or ignorable final transcript) within this long resumes the cut reply from the first clause not heard in full (ms); 0: never resume.',
+    ),
   ignorableWords: z
     .array(z.string().min(1).max(100))
     .max(100)
@@ -46,10 +48,25 @@ const sessionSettings = {
   timeouts: z
     .object({
       noInputMs: z.number().int().positive().default(D.timeouts.noInputMs).describe('Silence before a `no_input` notice (ms).'),
-      sttFinalMs: z.number().int().positive().default(D.timeouts.sttFinalMs).describe('Wait for the STT final after speech ends; then the last partial is used (ms).'),
-      llmFirstTokenMs: z.number().int().positive().default(D.timeouts.llmFirstTokenMs).describe("Wait for the LLM's first token before the filler is spoken (ms)."),
+      sttFinalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.timeouts.sttFinalMs)
+        .describe('Wait for the STT final after speech ends; then the last partial is used (ms).'),
+      llmFirstTokenMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.timeouts.llmFirstTokenMs)
+        .describe("Wait for the LLM's first token before the filler is spoken (ms)."),
       llmGiveUpMs: z.number().int().positive().default(D.timeouts.llmGiveUpMs).describe('Further wait after the filler before the turn fails (ms).'),
-      ttsFirstChunkMs: z.number().int().positive().default(D.timeouts.ttsFirstChunkMs).describe("Wait for a TTS engine's first audio before the next engine of the chain takes over (ms)."),
+      ttsFirstChunkMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.timeouts.ttsFirstChunkMs)
+        .describe("Wait for a TTS engine's first audio before the next engine of the chain takes over (ms)."),
     })
     .strict()
     .prefault({}),
@@ -60,26 +77,49 @@ const sessionSettings = {
         .int()
         .nonnegative()
         .default(D.turn.completePauseMs)
-        .describe('A transcript that is a complete command ends the utterance after this much silence instead of the VAD hangover (ms); 0: always the hangover.'),
+        .describe(
+          'A transcript that is a complete command ends the utterance after this much silence instead of the VAD hangover (ms); 0: always the hangover.',
+        ),
       speculate: z
         .enum(['auto', 'on', 'off'])
         .default(D.turn.speculate)
-        .describe('Start the reply at that short pause even for an incomplete transcript, held silent until the hangover confirms it; `auto`: on for every LLM but the rules.'),
+        .describe(
+          'Start the reply at that short pause even for an incomplete transcript, held silent until the hangover confirms it; `auto`: on for every LLM but the rules.',
+        ),
     })
     .strict()
     .prefault({}),
-  notUnderstoodText: z.string().min(1).default(D.notUnderstoodText).describe("The re-prompt for a transcript below the confidence floor (with the rules: the rule policy's fallback reply)."),
+  notUnderstoodText: z
+    .string()
+    .min(1)
+    .default(D.notUnderstoodText)
+    .describe("The re-prompt for a transcript below the confidence floor (with the rules: the rule policy's fallback reply)."),
   fillerText: z.string().min(1).default(D.fillerText).describe('What the agent says while the LLM is slow (`features.filler`).'),
   tts: z
     .object({
-      maxFallbacks: z.number().int().nonnegative().default(D.tts.maxFallbacks).describe('Engine switches a reply may make along the TTS chain before the turn fails.'),
+      maxFallbacks: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(D.tts.maxFallbacks)
+        .describe('Engine switches a reply may make along the TTS chain before the turn fails.'),
     })
     .strict()
     .prefault({}),
   actions: z
     .object({
-      acceptTimeoutMs: z.number().int().positive().default(D.actions.acceptTimeoutMs).describe('Wait for an executor to accept or reject an action before it fails (ms).'),
-      confirmTimeoutMs: z.number().int().positive().default(D.actions.confirmTimeoutMs).describe('Wait for the yes or no to a confirmation question; silence cancels (ms).'),
+      acceptTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.actions.acceptTimeoutMs)
+        .describe('Wait for an executor to accept or reject an action before it fails (ms).'),
+      confirmTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.actions.confirmTimeoutMs)
+        .describe('Wait for the yes or no to a confirmation question; silence cancels (ms).'),
       yesWords: z
         .array(z.string().min(1).max(100))
         .min(1)
@@ -103,7 +143,9 @@ const sessionSettings = {
         .array(z.string().min(1).max(100))
         .max(50)
         .default(() => [...D.estop.phrases])
-        .describe('Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every action cancelled, `stop` published; [] : off.'),
+        .describe(
+          'Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every action cancelled, `stop` published; [] : off.',
+        ),
     })
     .strict()
     .prefault({}),
@@ -116,7 +158,10 @@ const sessionSettings = {
 };
 
 const keepsPrompt = (config: { historyLimit: number; historyTurns: number }) => config.historyLimit >= 2 * config.historyTurns;
-const keepsPromptError = { path: ['historyLimit'], message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns' };
+const keepsPromptError = {
+  path: ['historyLimit'],
+  message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns',
+};
 
 /** What the chart runs on. */
 export const SessionConfigSchema = z

@@ -86,7 +86,8 @@ export interface Speculation {
 export const systemPromptFor = (context: SessionContext) =>
   (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ?? context.config.systemPrompt;
 /** The language a final transcript reports, else the one the user spoke last. */
-export const finalLanguage = (context: SessionContext, event: SessionEvent) => (event.type === 'stt.final' && event.language ? event.language : context.language);
+export const finalLanguage = (context: SessionContext, event: SessionEvent) =>
+  event.type === 'stt.final' && event.language ? event.language : context.language;
 /** How a guess's transcript and the final are compared: case, punctuation and spacing do not count. */
 const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
 export const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);

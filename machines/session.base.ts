@@ -106,7 +106,14 @@ export const baseSetup = setup({
       const userTurnId = context.userTurnId ?? 'u0';
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
-      const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}) };
+      const entry: HistoryEntry = {
+        role: 'user',
+        turnId: userTurnId,
+        text,
+        interrupted: false,
+        pending: false,
+        ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}),
+      };
       enqueue.assign({ resumes, history: historyWith(context, entry), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
       enqueue.emit({ type: 'history', entry });
     }),
@@ -281,7 +288,9 @@ export const baseSetup = setup({
       enqueue.emit({ type: 'notice', turnId, code: 'reply_resumed', detail: `${cut.turnId} from "${point.remaining.slice(0, 80)}"` });
     }),
     /** The cut reply will not go on; with it ends its count of resumes. */
-    forgetInterruptedReply: enqueueActions(({ enqueue, context }) => enqueue.assign({ interrupted: null, resumesInReply: context.replyTurnId === null ? 0 : context.resumesInReply })),
+    forgetInterruptedReply: enqueueActions(({ enqueue, context }) =>
+      enqueue.assign({ interrupted: null, resumesInReply: context.replyTurnId === null ? 0 : context.resumesInReply }),
+    ),
     /**
      * The user paused mid-sentence (not a complete command): guess the reply now. It is generated and
      * synthesized while the VAD's hangover runs, but its playback is held and its tool calls wait, so a guess
@@ -296,7 +305,12 @@ export const baseSetup = setup({
       enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId, messages, speculative: true, ...toolsFor(context) } });
       enqueue.spawnChild('tts', {
         id: 'tts',
-        input: { sessionId, turnId, ...(context.voice !== null ? { voice: context.voice } : {}), ...(context.language !== null ? { language: context.language } : {}) },
+        input: {
+          sessionId,
+          turnId,
+          ...(context.voice !== null ? { voice: context.voice } : {}),
+          ...(context.language !== null ? { language: context.language } : {}),
+        },
       });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
       enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking' });
@@ -318,7 +332,14 @@ export const baseSetup = setup({
       const guess = context.speculation!;
       const userTurnId = context.userTurnId ?? guess.turnId;
       const text = eventText(event).trim();
-      const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text, interrupted: false, pending: false, ...(guess.turnId !== userTurnId ? { replyTurnId: guess.turnId } : {}) };
+      const entry: HistoryEntry = {
+        role: 'user',
+        turnId: userTurnId,
+        text,
+        interrupted: false,
+        pending: false,
+        ...(guess.turnId !== userTurnId ? { replyTurnId: guess.turnId } : {}),
+      };
       enqueue.sendTo('llm', { type: 'commit' } satisfies CommitCommand);
       enqueue.sendTo('playback', { type: 'commit' } satisfies CommitCommand);
       enqueue.assign({

@@ -28,7 +28,18 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
-import { buildKeywordSpotter, buildLlm, buildMemory, buildStt, buildTts, buildTurnCompletion, buildVad, declaredActionsOf, withPhraseCache, type RemoteContext } from './engines.js';
+import {
+  buildKeywordSpotter,
+  buildLlm,
+  buildMemory,
+  buildStt,
+  buildTts,
+  buildTurnCompletion,
+  buildVad,
+  declaredActionsOf,
+  withPhraseCache,
+  type RemoteContext,
+} from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 
 export interface SessionBinding {
@@ -126,7 +137,9 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       const vad = await buildVad(config);
       if (keywordSpotter && keywordSpotter.sampleRateHz !== vad.sampleRateHz) {
         vad.close?.();
-        throw new Error(`session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`);
+        throw new Error(
+          `session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`,
+        );
       }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
@@ -140,7 +153,9 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         stt: resolve(stt, remote),
         llm: resolve(llm, remote),
         tts: tts.map((slot) => resolve(slot, remote)),
-        ...(ttsByLanguage.length > 0 ? { ttsByLanguage: Object.fromEntries(ttsByLanguage.map(([tag, chain]) => [tag, chain.map((slot) => resolve(slot, remote))])) } : {}),
+        ...(ttsByLanguage.length > 0
+          ? { ttsByLanguage: Object.fromEntries(ttsByLanguage.map(([tag, chain]) => [tag, chain.map((slot) => resolve(slot, remote))])) }
+          : {}),
         sink: input?.sink ?? sink,
         ...(memory ? { memory } : {}),
         ...(turnCompletion ? { turnCompletion } : {}),
@@ -180,7 +195,17 @@ async function bindInputConditioner(
     agc: conditioning.agc,
     noiseSuppression: conditioning.noiseSuppression,
     ...(switches ? { switches } : {}),
-    ...(tap ? { echo: { reference: tap.reference, tailMs: conditioning.echoTailMs, delayEstimation: conditioning.echoDelayEstimation, residualSuppression: conditioning.residualEchoSuppression, suppression: conditioning.echoSuppression } } : {}),
+    ...(tap
+      ? {
+          echo: {
+            reference: tap.reference,
+            tailMs: conditioning.echoTailMs,
+            delayEstimation: conditioning.echoDelayEstimation,
+            residualSuppression: conditioning.residualEchoSuppression,
+            suppression: conditioning.echoSuppression,
+          },
+        }
+      : {}),
   });
   return { conditioner, sink: tap?.sink ?? sink };
 }

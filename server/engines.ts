@@ -48,7 +48,9 @@ export interface RemoteContext {
 type TtsSpec = AppConfig['tts']['engines'][number];
 
 const unavailable = (stage: string, engine: string, available: string[]) =>
-  new ConfigError(`${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`);
+  new ConfigError(
+    `${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`,
+  );
 
 /** One session's VAD (detectors are stateful, so never shared). */
 export async function buildVad(config: AppConfig): Promise<VadEngine> {
@@ -80,11 +82,18 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
     const { baseUrl, apiKey, model } = config.stt;
     if (!baseUrl) throw new ConfigError('stt.engine "openai" needs stt.baseUrl (VA_STT__BASE_URL), e.g. http://127.0.0.1:8000/v1 for a Whisper server');
     // Why whisper-1 by default: OpenAI's name; local servers usually want their own model id in stt.model.
-    return createOpenAiTranscriptionStt({ baseUrl, model: model ?? 'whisper-1', ...(config.languages[config.pipeline.language]?.sttLanguage === 'auto' ? {} : { language: config.pipeline.language }), ...(apiKey ? { apiKey } : {}) });
+    return createOpenAiTranscriptionStt({
+      baseUrl,
+      model: model ?? 'whisper-1',
+      ...(config.languages[config.pipeline.language]?.sttLanguage === 'auto' ? {} : { language: config.pipeline.language }),
+      ...(apiKey ? { apiKey } : {}),
+    });
   }
   if (config.stt.engine === 'sherpa') {
     if (!config.stt.sherpa) {
-      throw new ConfigError('stt.engine "sherpa" needs stt.sherpa: {"kind":"transducer","encoder":…,"decoder":…,"joiner":…,"tokens":…} or {"kind":"whisper",…} (VA_STT__SHERPA)');
+      throw new ConfigError(
+        'stt.engine "sherpa" needs stt.sherpa: {"kind":"transducer","encoder":…,"decoder":…,"joiner":…,"tokens":…} or {"kind":"whisper",…} (VA_STT__SHERPA)',
+      );
     }
     return createSherpaStt(config.stt.sherpa, { sampleRateHz: config.audio.inputRateHz });
   }
@@ -127,12 +136,14 @@ export function loadCheckedRules(config: AppConfig, declared: readonly ActionDec
 /** One TTS engine of the chain; `remote` needs the session it speaks for. */
 export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?: RemoteContext): TtsEngine {
   const rate = config.audio.outputRateHz;
-  if (spec.engine === 'fake') return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord, phonemes: spec.phonemes });
+  if (spec.engine === 'fake')
+    return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord, phonemes: spec.phonemes });
   if (spec.engine === 'remote') return createRemoteTts({ ...needRemote('tts', remote), sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
   if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
   if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
   if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
-  if (spec.engine === 'openai') return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
+  if (spec.engine === 'openai')
+    return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
   // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
   throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
 }
@@ -179,7 +190,10 @@ export function buildTurnCompletion(config: AppConfig): TurnCompletion | undefin
 export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefined {
   const { activation, estop } = config.session;
   if (activation.mode === 'always') return undefined;
-  const wake = activation.mode === 'wake' ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold, minLeadDb: activation.wakeLeadDb })) : [];
+  const wake =
+    activation.mode === 'wake'
+      ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold, minLeadDb: activation.wakeLeadDb }))
+      : [];
   const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold, minLeadDb: activation.stopLeadDb }))];
   return phrases.length > 0 ? createKeywordSpotter({ phrases }) : undefined;
 }

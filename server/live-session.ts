@@ -150,7 +150,8 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
 export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const { config, signal } = options;
   const remote = remoteEngines(config);
-  if (remote.length > 0) throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: pick a local engine`);
+  if (remote.length > 0)
+    throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: pick a local engine`);
   const sessionId = options.sessionId ?? 'live';
   const clock = systemClock;
   const line = options.onLine ?? (() => undefined);
@@ -160,7 +161,13 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const warming = pool.warmUp();
   const { server, input, output, speaker } = await openDevices(config, options);
   const leadMs = options.leadMs ?? 60;
-  const sink = createSoundServerSink({ clock, sampleRateHz: config.audio.outputRateHz, write: (pcm) => speaker.write(pcm), leadMs, overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS });
+  const sink = createSoundServerSink({
+    clock,
+    sampleRateHz: config.audio.outputRateHz,
+    write: (pcm) => speaker.write(pcm),
+    leadMs,
+    overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS,
+  });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
   let robot: ReturnType<typeof startSimulatedRobot>;
@@ -173,16 +180,33 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
     // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
     robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
-    const session = startSession({ sessionId, bus, clock, engines: sessionEngines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
+    const session = startSession({
+      sessionId,
+      bus,
+      clock,
+      engines: sessionEngines,
+      ...pool.runtime,
+      ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
+    });
     const timeline = createTimelineRecorder(bus, sessionId);
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.history'), (m) => {
-      if (m.type === 'session.history') line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
+      if (m.type === 'session.history')
+        line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
     });
     await session.ready();
 
-    const capture = captureInto(config, { clock, ...(engines.inputConditioner ? { stamps } : {}), push: (frame) => session.pushAudio(frame, config.audio.inputRateHz) });
-    mic = await openCapture(server, { ...(input ? { device: input } : {}), sampleRateHz: config.audio.inputRateHz, latencyMs: options.captureLatencyMs ?? 20, onData: capture.onData });
+    const capture = captureInto(config, {
+      clock,
+      ...(engines.inputConditioner ? { stamps } : {}),
+      push: (frame) => session.pushAudio(frame, config.audio.inputRateHz),
+    });
+    mic = await openCapture(server, {
+      ...(input ? { device: input } : {}),
+      sampleRateHz: config.audio.inputRateHz,
+      latencyMs: options.captureLatencyMs ?? 20,
+      onData: capture.onData,
+    });
     const micStream = mic;
     capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };

@@ -55,7 +55,10 @@ export interface RunAudioResult {
 
 /** The settings that name a `remote` engine: it needs a worker on NATS, which a run's in-process bus has not. */
 export function remoteEngines(config: AppConfig): string[] {
-  const chains = [['tts.engines', config.tts.engines] as const, ...Object.entries(config.languages).map(([tag, l]) => [`languages.${tag}.tts`, l.tts ?? []] as const)];
+  const chains = [
+    ['tts.engines', config.tts.engines] as const,
+    ...Object.entries(config.languages).map(([tag, l]) => [`languages.${tag}.tts`, l.tts ?? []] as const),
+  ];
   return [
     ...(config.stt.engine === 'remote' ? ['stt.engine'] : []),
     ...(config.llm.engine === 'remote' ? ['llm.engine'] : []),
@@ -67,7 +70,9 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   const { config, pcm } = options;
   const remote = remoteEngines(config);
   if (remote.length > 0) {
-    throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS, and a run plays on an in-process bus: pick a local engine (voice-agent serve with nats.servers runs remote engines)`);
+    throw new ConfigError(
+      `${remote.join(', ')}: a "remote" engine needs a worker on NATS, and a run plays on an in-process bus: pick a local engine (voice-agent serve with nats.servers runs remote engines)`,
+    );
   }
   const sessionId = options.sessionId ?? 'run';
   const rate = config.audio.inputRateHz;

@@ -67,7 +67,10 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },
       languagePrompts: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : []))),
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
-      turn: { ...config.session.turn, speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate },
+      turn: {
+        ...config.session.turn,
+        speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate,
+      },
     },
     pipeline: {
       ...pipeline,

@@ -96,10 +96,20 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log, records, timelines });
     const startedAtMs = clock.now();
     await pool.warmUp();
-    log.info('engines warm', { ms: Math.round(clock.now() - startedAtMs), vad: config.vad.engine, stt: config.stt.engine, llm: config.llm.engine, tts: config.tts.engines.map((e) => e.engine) });
+    log.info('engines warm', {
+      ms: Math.round(clock.now() - startedAtMs),
+      vad: config.vad.engine,
+      stt: config.stt.engine,
+      llm: config.llm.engine,
+      tts: config.tts.engines.map((e) => e.engine),
+    });
     for (const sessionId of options.sessionIds ?? []) {
       await manager.create({ sessionId });
-      log.info('session ready for a device on the bus', { sessionId, microphone: bus.subjects.forEvent(sessionId, 'audio.frame'), speaker: bus.subjects.forEvent(sessionId, 'audio.out') });
+      log.info('session ready for a device on the bus', {
+        sessionId,
+        microphone: bus.subjects.forEvent(sessionId, 'audio.frame'),
+        speaker: bus.subjects.forEvent(sessionId, 'audio.out'),
+      });
     }
     if (nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: config.server.maxSessions, log });
   } catch (error) {

@@ -62,12 +62,18 @@ export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: s
       } catch (error) {
         if (error instanceof NoRespondersError) return undefined;
         if (error instanceof BusTimeoutError) {
-          throw new SessionDirectoryError(`a host holds session ${sessionId} but did not say which within ${timeoutMs} ms: try again, or check the serve processes on this NATS cluster`, { cause: error });
+          throw new SessionDirectoryError(
+            `a host holds session ${sessionId} but did not say which within ${timeoutMs} ms: try again, or check the serve processes on this NATS cluster`,
+            { cause: error },
+          );
         }
         throw error;
       }
       const parsed = HostReplySchema.safeParse(safeJson(data));
-      if (!parsed.success) throw new SessionDirectoryError(`the host of session ${sessionId} answered on ${subject} with something other than {"hostId"}: is another program using that subject?`);
+      if (!parsed.success)
+        throw new SessionDirectoryError(
+          `the host of session ${sessionId} answered on ${subject} with something other than {"hostId"}: is another program using that subject?`,
+        );
       return parsed.data.owner === undefined ? { hostId: parsed.data.hostId } : { hostId: parsed.data.hostId, owner: parsed.data.owner };
     },
     announce(sessionId, owner) {

@@ -142,7 +142,8 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     state: () => stateValueToString(actor.getSnapshot().value),
     history: () => actor.getSnapshot().context.history,
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
-    say: (text, sayOptions) => bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
+    say: (text, sayOptions) =>
+      bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
     stopSpeaking: () => control('control.stop'),
     estop: () => bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' }),
     ready: () => bus.flush(),

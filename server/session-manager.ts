@@ -144,8 +144,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   let draining = false;
   let sweep: unknown;
 
-  const countFor = (owner: string) =>
-    [...sessions.values()].filter((s) => s.owner === owner).length + [...reserved.values()].filter((o) => o === owner).length;
+  const countFor = (owner: string) => [...sessions.values()].filter((s) => s.owner === owner).length + [...reserved.values()].filter((o) => o === owner).length;
 
   // Why a sweep every second (or half the timeout): idle ends need no precision, and one timer serves all sessions.
   const sweepEveryMs = Math.max(10, Math.min(1000, limits.idleTimeoutMs / 2));
@@ -175,7 +174,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         throw new SessionLimitError(`this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise server.maxSessions`, 'process');
       }
       if (request.owner !== undefined && countFor(request.owner) >= limits.maxSessionsPerKey) {
-        throw new SessionLimitError(`this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise server.maxSessionsPerKey`, 'key');
+        throw new SessionLimitError(
+          `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise server.maxSessionsPerKey`,
+          'key',
+        );
       }
       const sessionId = request.sessionId ?? `s-${randomUUID().slice(0, 8)}`;
       if (!SESSION_ID.test(sessionId)) throw new SessionExistsError(`session id "${sessionId}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
@@ -193,7 +195,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           answering = options.directory.announce(sessionId, request.owner);
         }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
-        const engines = await pool.bind({ sessionId, bus, sink, sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'), ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}) });
+        const engines = await pool.bind({
+          sessionId,
+          bus,
+          sink,
+          sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'),
+          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
+        });
         recording = options.recorder?.();
         const handle = startSession({
           sessionId,

@@ -22,7 +22,14 @@ import { SessionExistsError, SessionLimitError, type SessionManager } from './se
 
 export const SESSION_HOSTS_QUEUE = 'session-hosts';
 
-export const CreateSessionRequestSchema = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).strict();
+export const CreateSessionRequestSchema = z
+  .object({
+    sessionId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+  })
+  .strict();
 
 export type CreateSessionReply =
   | { ok: true; sessionId: string; hostId: string; subjects: { audioIn: string; audioOut: string; audioClear: string; control: string; session: string } }
@@ -52,7 +59,9 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
     try {
       request = CreateSessionRequestSchema.parse(data.byteLength === 0 ? {} : JSON.parse(new TextDecoder().decode(data)));
     } catch {
-      return respond(encode({ ok: false, error: { code: 'invalid_request', message: 'send JSON {"sessionId"?: "1-64 of A-Z a-z 0-9 _ -"} on sessions.create' } }));
+      return respond(
+        encode({ ok: false, error: { code: 'invalid_request', message: 'send JSON {"sessionId"?: "1-64 of A-Z a-z 0-9 _ -"} on sessions.create' } }),
+      );
     }
     try {
       const session = await manager.create(request.sessionId ? { sessionId: request.sessionId } : {});
@@ -62,7 +71,13 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
           ok: true,
           sessionId: session.id,
           hostId,
-          subjects: { audioIn: s('audio.frame'), audioOut: s('audio.out'), audioClear: s('audio.clear'), control: `${bus.prefix}.${session.id}.control.*`, session: `${bus.prefix}.${session.id}.session.*` },
+          subjects: {
+            audioIn: s('audio.frame'),
+            audioOut: s('audio.out'),
+            audioClear: s('audio.clear'),
+            control: `${bus.prefix}.${session.id}.control.*`,
+            session: `${bus.prefix}.${session.id}.session.*`,
+          },
         }),
       );
     } catch (error) {

@@ -55,7 +55,11 @@ export function createSessionTimelines(options: SessionTimelinesOptions): Sessio
     // A session being stopped is no longer listed as hosted, yet its last reports (what was heard of a
     // reply cut by the end) are still to come: a session already followed is followed until `forget`.
     if (!session && !isHosted(m.sessionId)) return;
-    if (!session) sessions.set(m.sessionId, (session = { builder: createTimelineBuilder(m.sessionId, { maxTurns: MAX_TURNS_PER_SESSION }), last: new Map(), figures: new Map() }));
+    if (!session)
+      sessions.set(
+        m.sessionId,
+        (session = { builder: createTimelineBuilder(m.sessionId, { maxTurns: MAX_TURNS_PER_SESSION }), last: new Map(), figures: new Map() }),
+      );
     session.builder.add(m);
     // One message changes at most a turn or two (a reply with an id of its own folds into its user turn).
     for (const turn of session.builder.turns().slice(-3)) {

@@ -131,7 +131,10 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
   };
   return {
     add,
-    turns: () => [...turns.values()].filter((t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined)),
+    turns: () =>
+      [...turns.values()].filter(
+        (t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined),
+      ),
   };
 }
 
@@ -167,7 +170,17 @@ export function clipText(text: string, max: number): string {
  */
 export function formatTimelines(turns: readonly TurnTimeline[]): string {
   const withFailover = turns.some((t) => t.fallbacks?.length);
-  const header = ['turn', 'user said', 'transcript', 'first token', 'first clause', 'first audio', 'outcome', ...(withFailover ? ['tts failover'] : []), 'heard'];
+  const header = [
+    'turn',
+    'user said',
+    'transcript',
+    'first token',
+    'first clause',
+    'first audio',
+    'outcome',
+    ...(withFailover ? ['tts failover'] : []),
+    'heard',
+  ];
   const rows = turns.map((t) => {
     const origin = t.voiceEndAtMs ?? t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
     const outcome = t.outcome ? `${t.outcome}${t.reason ? ` (${t.reason})` : ''} @${ms(origin, t.endedAtMs)}` : '…';

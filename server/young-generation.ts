@@ -30,7 +30,10 @@ export function youngGenerationSized(execArgv: readonly string[] = process.execA
 }
 
 /** What to tell the user when the young generation has V8's default size; undefined when it is sized. */
-export function youngGenerationAdvice(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): string | undefined {
+export function youngGenerationAdvice(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string | undefined = process.env['NODE_OPTIONS'],
+): string | undefined {
   if (youngGenerationSized(execArgv, nodeOptions)) return undefined;
   return (
     `start node with ${YOUNG_GENERATION_FLAG} (the installed voice-agent command and npm start do; ` +

@@ -86,7 +86,15 @@ export class BargeIn {
     const result = await this.speaker.flush();
     const silentAtMs = performance.now();
     entry.playedMs = result?.playedMs ?? 0;
-    this.onFlushed({ reason, responseId: item.responseId, itemId: item.itemId, requestedAtMs, silentAtMs, playedMs: entry.playedMs, framesFlushed: result?.framesFlushed ?? 0 });
+    this.onFlushed({
+      reason,
+      responseId: item.responseId,
+      itemId: item.itemId,
+      requestedAtMs,
+      silentAtMs,
+      playedMs: entry.playedMs,
+      framesFlushed: result?.framesFlushed ?? 0,
+    });
     this.truncate(item.itemId);
   }
 

@@ -110,7 +110,19 @@ export class Conversation {
       const words = this.find(itemId)?.text || null;
       pushCapped(
         this.turns,
-        { turnId: turnIdOf(responseId), itemId, responseId, words, startedBy, fromVoiceEnd: voiceEnd, startAtMs: atMs, firstAudioAtMs: null, firstAudioMs: null, outcome: null, server: null },
+        {
+          turnId: turnIdOf(responseId),
+          itemId,
+          responseId,
+          words,
+          startedBy,
+          fromVoiceEnd: voiceEnd,
+          startAtMs: atMs,
+          firstAudioAtMs: null,
+          firstAudioMs: null,
+          outcome: null,
+          server: null,
+        },
         MAX_TURNS,
       );
       this.pendingStart = null;

@@ -81,7 +81,12 @@ export function describeBus(m) {
  * @returns {Described | null}
  */
 export function describeActionEvent(event) {
-  if (event.type === 'control.estop') return { kind: 'estop', icon: '⚠', text: `EMERGENCY STOP (${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})` };
+  if (event.type === 'control.estop')
+    return {
+      kind: 'estop',
+      icon: '⚠',
+      text: `EMERGENCY STOP (${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})`,
+    };
   if (event.type === 'llm.tool_call') return { kind: 'action', icon: '⚙', text: `tool call ${String(event['name'])}(${brief(event['arguments'])})` };
   if (event.type.startsWith('action.')) return describeBus(/** @type {BusNote['message']} */ (/** @type {unknown} */ (event)));
   return null;

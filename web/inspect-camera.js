@@ -145,7 +145,12 @@ export class Camera {
   /** What the view shows, for the test hook: the zoom and the chart's box in view. */
   state() {
     const { width, height } = this.size;
-    return { mode: this.mode, scale: Number(this.scale.toFixed(3)), fitScale: Number(this.fitScale.toFixed(3)), view: { x: Math.round(this.x), y: Math.round(this.y), width: Math.round(width / this.scale), height: Math.round(height / this.scale) } };
+    return {
+      mode: this.mode,
+      scale: Number(this.scale.toFixed(3)),
+      fitScale: Number(this.fitScale.toFixed(3)),
+      view: { x: Math.round(this.x), y: Math.round(this.y), width: Math.round(width / this.scale), height: Math.round(height / this.scale) },
+    };
   }
 
   listen() {

@@ -73,7 +73,10 @@ export class ChartView {
     const { svg, layout } = this;
     svg.replaceChildren();
     const defs = el('defs', {}, svg);
-    for (const [id, cls] of /** @type {const} */ ([['arrow', 'arrowhead'], ['arrow-last', 'arrowhead last']])) {
+    for (const [id, cls] of /** @type {const} */ ([
+      ['arrow', 'arrowhead'],
+      ['arrow-last', 'arrowhead last'],
+    ])) {
       const marker = el('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, defs);
       el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: cls }, marker);
     }
@@ -96,7 +99,8 @@ export class ChartView {
     const routes = el('g', { class: 'transitions' }, svg);
     for (const e of layout.edges) {
       const g = /** @type {SVGGElement} */ (el('g', { class: 'transition', 'data-edge': e.id }, routes));
-      el('title', {}, g).textContent = `${short(e.source)} → ${short(e.target)}\n${e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`).join('\n')}`;
+      el('title', {}, g).textContent =
+        `${short(e.source)} → ${short(e.target)}\n${e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`).join('\n')}`;
       el('polyline', { points: e.points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }, g);
       this.edges.set(e.id, g);
     }
@@ -125,7 +129,11 @@ export class ChartView {
     const scopes = [...new Set(this.layout.legend.filter((l) => l.target).map((l) => l.from))];
     for (const from of scopes) {
       const p = document.createElement('p');
-      line(`In ${from}: `, this.layout.legend.filter((l) => l.target && l.from === from), p);
+      line(
+        `In ${from}: `,
+        this.layout.legend.filter((l) => l.target && l.from === from),
+        p,
+      );
       moving.append(p);
     }
     // The transitions that change nothing are kept out of the way: one line, opened on demand.
@@ -133,7 +141,11 @@ export class ChartView {
     const summary = document.createElement('summary');
     summary.textContent = 'handled everywhere without a change of state';
     still.append(summary);
-    line('', this.layout.legend.filter((l) => !l.target), still);
+    line(
+      '',
+      this.layout.legend.filter((l) => !l.target),
+      still,
+    );
     this.legendBox.append(moving, still);
   }
 
@@ -168,7 +180,9 @@ export class ChartView {
       const text = el('text', { x: p.x, y: p.y, class: p.last ? 'last' : 'next', 'data-edge': p.edge.id }, this.labels);
       text.textContent = p.text;
     }
-    const boxes = [...this.svg.querySelectorAll('.state.active.atomic > rect, .state.active.final > rect')].map((r) => rectOf(/** @type {SVGRectElement} */ (r)));
+    const boxes = [...this.svg.querySelectorAll('.state.active.atomic > rect, .state.active.final > rect')].map((r) =>
+      rectOf(/** @type {SVGRectElement} */ (r)),
+    );
     for (const e of last) boxes.push(boundsOf(e.points));
     for (const p of placed.filter((x) => x.last)) boxes.push({ x: p.x, y: p.y - 10, width: p.width, height: 12 });
     this.focus = { box: boxes.length ? union(boxes) : null, lastLabel: placed.find((p) => p.last)?.text ?? null };
@@ -184,7 +198,11 @@ export class ChartView {
     return {
       active: [...this.svg.querySelectorAll('.state.active')].map((g) => g.getAttribute('data-state') ?? ''),
       last: [...this.svg.querySelectorAll('.transition.last')].map((g) => g.getAttribute('data-edge') ?? ''),
-      labels: [...this.labels.querySelectorAll('text')].map((t) => ({ edge: t.getAttribute('data-edge') ?? '', text: t.textContent ?? '', last: t.classList.contains('last') })),
+      labels: [...this.labels.querySelectorAll('text')].map((t) => ({
+        edge: t.getAttribute('data-edge') ?? '',
+        text: t.textContent ?? '',
+        last: t.classList.contains('last'),
+      })),
       legend: [...this.legendBox.querySelectorAll('.legend-entry.last')].map((e) => e.textContent ?? ''),
     };
   }

@@ -53,7 +53,8 @@ function along(points, from, step, count) {
 }
 
 /** @param {Array<{x: number, y: number}>} points */
-const lengthOf = (points) => points.slice(1).reduce((sum, p, i) => sum + Math.hypot(p.x - /** @type {{x: number}} */ (points[i]).x, p.y - /** @type {{y: number}} */ (points[i]).y), 0);
+const lengthOf = (points) =>
+  points.slice(1).reduce((sum, p, i) => sum + Math.hypot(p.x - /** @type {{x: number}} */ (points[i]).x, p.y - /** @type {{y: number}} */ (points[i]).y), 0);
 
 /**
  * @param {ChartLayout} layout
@@ -64,7 +65,9 @@ export function placeLabels(layout, requests) {
   /** @type {Box[]} */
   const taken = layout.nodes.map((n) =>
     // A state's box, or a container's name above its children (its header is where its name is written).
-    n.type === 'atomic' || n.type === 'final' ? { x: n.x, y: n.y, width: n.width, height: n.height } : { x: n.x, y: n.y, width: Math.min(n.width, 16 + n.key.length * 6.6), height: 16 },
+    n.type === 'atomic' || n.type === 'final'
+      ? { x: n.x, y: n.y, width: n.width, height: n.height }
+      : { x: n.x, y: n.y, width: Math.min(n.width, 16 + n.key.length * 6.6), height: 16 },
   );
   /** @type {PlacedLabel[]} */
   const placed = [];
@@ -77,10 +80,15 @@ export function placeLabels(layout, requests) {
     /** @type {Box[]} */
     const options = [];
     for (const a of anchors) {
-      if (a.vertical) options.push({ x: a.x + GAP, y: a.y - HEIGHT / 2, width, height: HEIGHT }, { x: a.x - GAP - width, y: a.y - HEIGHT / 2, width, height: HEIGHT });
+      if (a.vertical)
+        options.push({ x: a.x + GAP, y: a.y - HEIGHT / 2, width, height: HEIGHT }, { x: a.x - GAP - width, y: a.y - HEIGHT / 2, width, height: HEIGHT });
       else options.push({ x: a.x - width / 2, y: a.y - GAP - HEIGHT, width, height: HEIGHT }, { x: a.x - width / 2, y: a.y + GAP, width, height: HEIGHT });
     }
-    const inside = options.map((o) => ({ ...o, x: Math.max(2, Math.min(layout.width - width - 2, o.x)), y: Math.max(2, Math.min(layout.height - HEIGHT - 2, o.y)) }));
+    const inside = options.map((o) => ({
+      ...o,
+      x: Math.max(2, Math.min(layout.width - width - 2, o.x)),
+      y: Math.max(2, Math.min(layout.height - HEIGHT - 2, o.y)),
+    }));
     const box = inside.find((o) => !taken.some((t) => overlaps(o, t))) ?? inside[0];
     if (!box) continue;
     taken.push(box);

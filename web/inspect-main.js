@@ -104,7 +104,8 @@ const sessions = new SessionList({
   open: (mode, target) => open(mode, target),
   onUnreachable: (retryInS) => {
     // A watched live session's socket says so itself; the list only speaks when nothing else does.
-    if (hook.status !== 'watching') setStatus('unreachable', `The voice-agent server at ${location.origin} does not answer: is it running? Trying again in ${retryInS} s.`);
+    if (hook.status !== 'watching')
+      setStatus('unreachable', `The voice-agent server at ${location.origin} does not answer: is it running? Trying again in ${retryInS} s.`);
   },
   onReachable: () => {
     if (hook.status === 'unreachable') setStatus(hook.mode ? 'ended' : 'ready');
@@ -156,7 +157,8 @@ function setTitle(text) {
 
 /** @param {string} target @param {number} code @param {string} reason */
 function closedLive(target, code, reason) {
-  if (code === 4404) return setStatus('failed', `No live session “${target}” on this server: it may have ended (its recording is under Recorded) or run on another server.`);
+  if (code === 4404)
+    return setStatus('failed', `No live session “${target}” on this server: it may have ended (its recording is under Recorded) or run on another server.`);
   if (code === 1001) return setStatus('ended', 'The server is shutting down: the session ended with it.');
   if (code === 1000 && reason.startsWith('session ended')) return setStatus('ended', `The session ended (${reason.replace(/^session ended:\s*/, '')}).`);
   setStatus('ended', `The connection to the inspector closed${reason ? ` (${reason})` : ''}: the server may have stopped.`);
@@ -229,7 +231,14 @@ function render() {
   if (!step || !chart) return;
   chart.show(activeIds(step.value), lastTransitions(cursor));
   const shown = chart.shown();
-  Object.assign(hook, { active: shown.active, lastTransition: shown.last, labels: shown.labels, legendMarked: shown.legend, view: chart.camera.state(), cursor });
+  Object.assign(hook, {
+    active: shown.active,
+    lastTransition: shown.last,
+    labels: shown.labels,
+    legendMarked: shown.legend,
+    view: chart.camera.state(),
+    cursor,
+  });
   const state = flatten(step.value);
   if (hook.highlights.at(-1) !== state) hook.highlights.push(state);
   if (hook.highlights.length > MAX_HIGHLIGHTS) hook.highlights.splice(0, hook.highlights.length - MAX_HIGHLIGHTS);
@@ -254,7 +263,7 @@ function showEstop(shownNotes) {
   for (let i = Math.min(cursor, steps.length - 1); i >= 0 && at < 0; i--) if (steps[i]?.event.type === 'control.estop') at = i;
   const step = steps[at];
   const notice = [...shownNotes].reverse().find((n) => n.message.type === 'session.notice' && n.message['code'] === 'estop');
-  const what = step ? describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP' : notice ? `EMERGENCY STOP: ${String(notice.message['detail'])}` : null;
+  const what = step ? (describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP') : notice ? `EMERGENCY STOP: ${String(notice.message['detail'])}` : null;
   const atMs = step?.atMs ?? notice?.atMs ?? origin;
   hook.estop = what && `⚠ ${what} at ${Math.round(atMs - origin)} ms — the reply and every action cancelled`;
   const banner = $('#estop');
@@ -324,7 +333,10 @@ async function start() {
       $('#key-form').hidden = false;
       setStatus('key_required', error.message);
     } else {
-      setStatus('failed', `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}. Start it (voice-agent serve) and reload.`);
+      setStatus(
+        'failed',
+        `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}. Start it (voice-agent serve) and reload.`,
+      );
     }
   }
 }

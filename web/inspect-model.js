@@ -164,7 +164,12 @@ export function heardHistory(history, { texts, turns, ended }) {
     if (entry.pending && ended) {
       const heard = turns.find((t) => t.turnId === entry.turnId)?.heard ?? '';
       const unheard = full.startsWith(heard) ? full.slice(heard.length).trim() : '';
-      return { ...entry, text: heard, unheard, badge: heard ? 'disconnected: cut when the session ended — heard / not heard' : 'disconnected: cut when the session ended — nothing was heard' };
+      return {
+        ...entry,
+        text: heard,
+        unheard,
+        badge: heard ? 'disconnected: cut when the session ended — heard / not heard' : 'disconnected: cut when the session ended — nothing was heard',
+      };
     }
     if (entry.pending) return { ...entry, unheard: '', badge: 'interrupted — waiting for what was heard' };
     const unheard = full.startsWith(entry.text) ? full.slice(entry.text.length).trim() : '';

@@ -132,7 +132,6 @@ export class EventLog {
   }
 }
 
-
 /** Why 400 ms: the smallest span drawn, so a fast turn's bars are not stretched across the whole track. */
 const MIN_SPAN_MS = 400;
 
@@ -195,7 +194,11 @@ export function renderWaterfall(container, turns, actions = new Map()) {
 }
 
 /** What a turn's figures count from, in words. */
-const FROM = { voice_end: "from the user's end of speech (the last voiced frame)", speech_end: "from the VAD's end of speech", request: 'from the request (typed)' };
+const FROM = {
+  voice_end: "from the user's end of speech (the last voiced frame)",
+  speech_end: "from the VAD's end of speech",
+  request: 'from the request (typed)',
+};
 
 /**
  * The history: each entry, a cut reply marked, with what was heard and what was not.

@@ -57,11 +57,19 @@ export class SessionList {
     const recorded = list.recorded.filter((r) => !r.live);
     hook.recorded = recorded.map((r) => r.id);
     const selected = (/** @type {'live' | 'recorded'} */ mode, /** @type {string} */ id) => hook.mode === mode && hook.target === id;
-    $('#live-sessions').replaceChildren(...(list.live.length ? list.live.map((s) => item(s.id, s.state, () => this.options.open('live', s.id), selected('live', s.id))) : [hint('none')]));
+    $('#live-sessions').replaceChildren(
+      ...(list.live.length ? list.live.map((s) => item(s.id, s.state, () => this.options.open('live', s.id), selected('live', s.id))) : [hint('none')]),
+    );
     $('#recorded-sessions').replaceChildren(
       ...(recorded.length
         ? recorded.map((r) =>
-            item(r.sessionId, `${new Date(r.startedWallMs).toLocaleTimeString()} · ${r.turns} turns${r.endReason ? ` · ${r.endReason}` : ''}`, () => this.options.open('recorded', r.id), selected('recorded', r.id), r.id),
+            item(
+              r.sessionId,
+              `${new Date(r.startedWallMs).toLocaleTimeString()} · ${r.turns} turns${r.endReason ? ` · ${r.endReason}` : ''}`,
+              () => this.options.open('recorded', r.id),
+              selected('recorded', r.id),
+              r.id,
+            ),
           )
         : [hint(list.recording ? 'none' : 'not recording (serve --db FILE)')]),
     );

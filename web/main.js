@@ -139,10 +139,19 @@ async function connect() {
         atSpeaker(c, closeMouth);
       },
     });
-    c.bargeIn = new BargeIn(c.speaker, (event) => c.socket?.send(event), (flush) => onFlushed(flush));
+    c.bargeIn = new BargeIn(
+      c.speaker,
+      (event) => c.socket?.send(event),
+      (flush) => onFlushed(flush),
+    );
     hook.playback.sampleRateHz = c.context.sampleRate;
     hook.playback.outputLatencyMs = Math.round(outputLatencyMs(c.context));
-    c.socket = await RealtimeSocket.connect({ url: realtimeUrl(location), apiKey, onEvent: (event) => onEvent(c, event), onClose: (close) => void onDropped(c, close) });
+    c.socket = await RealtimeSocket.connect({
+      url: realtimeUrl(location),
+      apiKey,
+      onEvent: (event) => onEvent(c, event),
+      onClose: (close) => void onDropped(c, close),
+    });
   } catch (error) {
     const cancelled = call !== c;
     await hangUp(c);
@@ -150,14 +159,21 @@ async function connect() {
     const why = await explainFailure(location.origin, apiKey);
     // The worklets load from the server too: with the server gone, that is the message, not the audio.
     if (!(error instanceof ConnectError) && why.code !== 'unreachable') {
-      return fail({ kind: 'error', code: 'audio_unavailable', text: `Audio cannot play in this browser: ${error instanceof Error ? error.message : String(error)}.` });
+      return fail({
+        kind: 'error',
+        code: 'audio_unavailable',
+        text: `Audio cannot play in this browser: ${error instanceof Error ? error.message : String(error)}.`,
+      });
     }
     fail({ kind: 'error', ...why });
     if (why.code === 'api_key_required' || why.code === 'api_key_refused') view.keyPrompt(true);
     return;
   }
   if (call !== c) return c.socket.close();
-  c.socket.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: PROTOCOL_FORMAT }, output: { format: PROTOCOL_FORMAT } }, voice_agent: { lip_sync: true } } });
+  c.socket.send({
+    type: 'session.update',
+    session: { type: 'realtime', audio: { input: { format: PROTOCOL_FORMAT }, output: { format: PROTOCOL_FORMAT } }, voice_agent: { lip_sync: true } },
+  });
   setStatus('connected');
   await openMicrophone(c);
 }
@@ -211,7 +227,14 @@ async function onDropped(c, close) {
   const explained = explainClose(close.code, close.reason);
   if (explained) return fail({ kind: 'error', ...explained });
   const why = await explainFailure(location.origin, apiKey);
-  fail({ kind: 'error', code: 'connection_lost', text: why.code === 'unreachable' ? `The connection was lost and the server cannot be reached: is it still running? Connect again once it is.` : `The connection was lost: ${why.text}` });
+  fail({
+    kind: 'error',
+    code: 'connection_lost',
+    text:
+      why.code === 'unreachable'
+        ? `The connection was lost and the server cannot be reached: is it still running? Connect again once it is.`
+        : `The connection was lost: ${why.text}`,
+  });
 }
 
 /** @param {Call} c */
@@ -298,7 +321,8 @@ function onEvent(c, event) {
       break;
     case 'error':
       view.event(`error ${event.error.code ?? ''}: ${event.error.message}`);
-      if (event.error.code === 'server_error' || event.error.code === 'session_failed') setMessage({ kind: 'warning', code: 'server_error', text: `The server reported: ${event.error.message}` });
+      if (event.error.code === 'server_error' || event.error.code === 'session_failed')
+        setMessage({ kind: 'warning', code: 'server_error', text: `The server reported: ${event.error.message}` });
       break;
   }
   render();

@@ -59,7 +59,10 @@ export class Microphone {
    */
   static async open(context, handlers) {
     if (!navigator.mediaDevices?.getUserMedia) {
-      throw new MicrophoneError('microphone_unavailable', 'This page cannot use a microphone here: browsers allow it only on https:// or http://localhost pages.');
+      throw new MicrophoneError(
+        'microphone_unavailable',
+        'This page cannot use a microphone here: browsers allow it only on https:// or http://localhost pages.',
+      );
     }
     let stream;
     try {
@@ -151,13 +154,29 @@ export class Microphone {
 function microphoneError(error) {
   const name = error instanceof DOMException ? error.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return new MicrophoneError('microphone_denied', 'Microphone access was denied: allow the microphone for this site (the icon in the address bar) and connect again. You can still type.', error);
+    return new MicrophoneError(
+      'microphone_denied',
+      'Microphone access was denied: allow the microphone for this site (the icon in the address bar) and connect again. You can still type.',
+      error,
+    );
   }
   if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-    return new MicrophoneError('microphone_unavailable', 'No microphone was found: plug one in (or enable it in the system settings) and connect again. You can still type.', error);
+    return new MicrophoneError(
+      'microphone_unavailable',
+      'No microphone was found: plug one in (or enable it in the system settings) and connect again. You can still type.',
+      error,
+    );
   }
   if (name === 'NotReadableError') {
-    return new MicrophoneError('microphone_unavailable', 'The microphone is in use or blocked by the system: close other apps using it and connect again. You can still type.', error);
+    return new MicrophoneError(
+      'microphone_unavailable',
+      'The microphone is in use or blocked by the system: close other apps using it and connect again. You can still type.',
+      error,
+    );
   }
-  return new MicrophoneError('microphone_unavailable', `The microphone could not be opened (${name || String(error)}): check the browser's site settings and connect again. You can still type.`, error);
+  return new MicrophoneError(
+    'microphone_unavailable',
+    `The microphone could not be opened (${name || String(error)}): check the browser's site settings and connect again. You can still type.`,
+    error,
+  );
 }

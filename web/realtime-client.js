@@ -97,7 +97,10 @@ export async function explainFailure(origin, apiKey) {
   try {
     ready = await fetch(`${origin}/readyz`, { cache: 'no-store' });
   } catch {
-    return { code: 'unreachable', text: `Cannot reach the voice-agent server at ${origin}: is it running (npm start, or voice-agent serve)? Connect again once it is.` };
+    return {
+      code: 'unreachable',
+      text: `Cannot reach the voice-agent server at ${origin}: is it running (npm start, or voice-agent serve)? Connect again once it is.`,
+    };
   }
   if (ready.status === 503) {
     const body = await ready.json().catch(() => ({}));

@@ -104,7 +104,9 @@ export class Speaker {
   flush() {
     const item = this.currentItem;
     return new Promise((resolve) => {
-      this.flushWaiters.push((result) => resolve(item && result && result.itemId === item.itemId ? result : item ? { ...item, playedMs: 0, framesFlushed: result?.framesFlushed ?? 0 } : null));
+      this.flushWaiters.push((result) =>
+        resolve(item && result && result.itemId === item.itemId ? result : item ? { ...item, playedMs: 0, framesFlushed: result?.framesFlushed ?? 0 } : null),
+      );
       this.node.port.postMessage({ type: 'flush' });
     });
   }
@@ -158,7 +160,9 @@ export class Speaker {
       this.waiting = 0;
       this.item.resampler.reset();
       const played = frame ? frame.itemStartMs + frame.durationMs * Math.min(1, (message.playedSamples ?? 0) / frame.samples) : 0;
-      const result = frame ? { responseId: frame.responseId, itemId: frame.itemId, playedMs: Math.round(played), framesFlushed: message.framesFlushed ?? 0 } : null;
+      const result = frame
+        ? { responseId: frame.responseId, itemId: frame.itemId, playedMs: Math.round(played), framesFlushed: message.framesFlushed ?? 0 }
+        : null;
       this.frames.clear();
       for (const resolve of this.flushWaiters.splice(0)) resolve(result);
     }

@@ -135,13 +135,22 @@ export class View {
     const acting = value.includes('+actions.');
     for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top || (acting && chip.textContent === ACTION_CHIP));
     const connected = this.statusText.dataset['status'] === 'connected';
-    this.stateDetail.replaceChildren(conversation.state ? this.breakable(`${conversation.state.value}  ←  ${conversation.state.cause}`) : connected ? 'waiting for the session…' : 'not connected');
+    this.stateDetail.replaceChildren(
+      conversation.state
+        ? this.breakable(`${conversation.state.value}  ←  ${conversation.state.cause}`)
+        : connected
+          ? 'waiting for the session…'
+          : 'not connected',
+    );
     this.stateList.replaceChildren(
-      ...conversation.states.slice(-SHOWN_STATES).reverse().map((s) => {
-        const item = make(this.doc, 'li', '');
-        item.append(this.breakable(`${s.value}  ←  ${s.cause}`));
-        return item;
-      }),
+      ...conversation.states
+        .slice(-SHOWN_STATES)
+        .reverse()
+        .map((s) => {
+          const item = make(this.doc, 'li', '');
+          item.append(this.breakable(`${s.value}  ←  ${s.cause}`));
+          return item;
+        }),
     );
   }
 
@@ -162,25 +171,37 @@ export class View {
    */
   drawLatency(conversation) {
     this.latencyList.replaceChildren(
-      ...conversation.turns.slice(-SHOWN_TURNS).reverse().map((t) => {
-        const item = make(this.doc, 'li', `latency-turn${t.outcome && t.outcome !== 'finished' ? ` ${t.outcome}` : ''}`);
-        item.dataset['turn'] = t.turnId;
-        const head = make(this.doc, 'div', 'latency-head');
-        head.append(make(this.doc, 'span', 'turn-id', t.turnId), make(this.doc, 'span', 'words', t.words ? `“${t.words}”` : t.startedBy === 'text' ? '(typed)' : '…'));
-        const played = t.firstAudioMs === null ? '…' : `${t.firstAudioMs} ms`;
-        head.append(make(this.doc, 'span', 'played', played));
-        item.append(head);
-        const s = t.server;
-        /** @type {string[]} */
-        const stages = [];
-        if (s) {
-          for (const [label, ms] of /** @type {const} */ ([['transcript', s.transcript_ms], ['token', s.first_token_ms], ['clause', s.first_clause_ms], ['audio sent', s.first_audio_ms]])) if (ms !== null) stages.push(`${label} ${ms}`);
-        }
-        if (t.outcome === 'interrupted') stages.push(`interrupted${s?.reason ? ` (${s.reason})` : ''}`);
-        else if (t.outcome === 'failed') stages.push(`failed${s?.reason ? ` (${s.reason})` : ''}`);
-        if (stages.length) item.append(make(this.doc, 'div', 'stages', stages.join(' · ')));
-        return item;
-      }),
+      ...conversation.turns
+        .slice(-SHOWN_TURNS)
+        .reverse()
+        .map((t) => {
+          const item = make(this.doc, 'li', `latency-turn${t.outcome && t.outcome !== 'finished' ? ` ${t.outcome}` : ''}`);
+          item.dataset['turn'] = t.turnId;
+          const head = make(this.doc, 'div', 'latency-head');
+          head.append(
+            make(this.doc, 'span', 'turn-id', t.turnId),
+            make(this.doc, 'span', 'words', t.words ? `“${t.words}”` : t.startedBy === 'text' ? '(typed)' : '…'),
+          );
+          const played = t.firstAudioMs === null ? '…' : `${t.firstAudioMs} ms`;
+          head.append(make(this.doc, 'span', 'played', played));
+          item.append(head);
+          const s = t.server;
+          /** @type {string[]} */
+          const stages = [];
+          if (s) {
+            for (const [label, ms] of /** @type {const} */ ([
+              ['transcript', s.transcript_ms],
+              ['token', s.first_token_ms],
+              ['clause', s.first_clause_ms],
+              ['audio sent', s.first_audio_ms],
+            ]))
+              if (ms !== null) stages.push(`${label} ${ms}`);
+          }
+          if (t.outcome === 'interrupted') stages.push(`interrupted${s?.reason ? ` (${s.reason})` : ''}`);
+          else if (t.outcome === 'failed') stages.push(`failed${s?.reason ? ` (${s.reason})` : ''}`);
+          if (stages.length) item.append(make(this.doc, 'div', 'stages', stages.join(' · ')));
+          return item;
+        }),
     );
   }
 
@@ -212,7 +233,12 @@ export class View {
     // The actions it asked for, as they happen; the calls themselves only when no lifecycle came.
     if (entry.actions.length === 0) for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
     for (const a of entry.actions) {
-      const chip = make(doc, 'span', `action ${a.status}`, `${ACTION_ICON[a.status]} ${a.name}(${a.arguments}) ${a.status}${a.feedback ? ` · ${a.feedback} feedback` : ''}${a.detail ? `: ${a.detail}` : ''}`);
+      const chip = make(
+        doc,
+        'span',
+        `action ${a.status}`,
+        `${ACTION_ICON[a.status]} ${a.name}(${a.arguments}) ${a.status}${a.feedback ? ` · ${a.feedback} feedback` : ''}${a.detail ? `: ${a.detail}` : ''}`,
+      );
       chip.dataset['action'] = a.actionId;
       item.append(chip);
     }

@@ -57,7 +57,8 @@ export function checkCall(catalog: ActionCatalog, call: { name: string; argument
   } catch {
     return { ok: false, reason: 'invalid_arguments', detail: `${call.name}: the arguments are not JSON` };
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, reason: 'invalid_arguments', detail: `${call.name}: the arguments are not an object` };
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    return { ok: false, reason: 'invalid_arguments', detail: `${call.name}: the arguments are not an object` };
   const args = coerceArguments(action, parsed as Record<string, unknown>);
   const result = argumentSchema(action).safeParse(args);
   if (!result.success) {

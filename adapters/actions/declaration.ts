@@ -82,7 +82,8 @@ export const ActionSetSchema = z
   .superRefine((actions, ctx) => {
     const seen = new Set<string>();
     actions.forEach((a, i) => {
-      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `action "${a.name}" is declared twice: give each action one declaration` });
+      if (seen.has(a.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `action "${a.name}" is declared twice: give each action one declaration` });
       seen.add(a.name);
     });
   });
@@ -127,7 +128,8 @@ export function parseActionDeclaration(input: unknown, source = 'action'): Actio
  * and its index), and no name twice. `source` names where they came from (a file path).
  */
 export function parseActionSet(input: unknown, source = 'actions'): ActionDeclaration[] {
-  if (!Array.isArray(input)) throw new ActionDeclarationError(`${source}: expected an array of action declarations, got ${input === null ? 'null' : typeof input}`);
+  if (!Array.isArray(input))
+    throw new ActionDeclarationError(`${source}: expected an array of action declarations, got ${input === null ? 'null' : typeof input}`);
   const actions = input.map((item, i) => parseActionDeclaration(item, `${source}: [${i}] action`));
   const result = ActionSetSchema.safeParse(actions);
   if (!result.success) throw new ActionDeclarationError(`${source}: ${issuesOf(result.error)}`);

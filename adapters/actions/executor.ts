@@ -171,7 +171,13 @@ export function serveActions(options: ServeActionsOptions): ActionServer {
           return; // Feedback is informative: one that cannot be sent is skipped, the action goes on.
         }
         if (!safe || typeof safe !== 'object' || Array.isArray(safe)) safe = { value: safe };
-        bus.publish({ type: 'action.feedback', sessionId: run.sessionId, turnId: run.turnId, actionId: run.actionId, feedback: safe as Record<string, unknown> });
+        bus.publish({
+          type: 'action.feedback',
+          sessionId: run.sessionId,
+          turnId: run.turnId,
+          actionId: run.actionId,
+          feedback: safe as Record<string, unknown>,
+        });
       },
     };
     let outcome: unknown;

@@ -17,7 +17,10 @@ export function loadActionsFile(path: string): ActionDeclaration[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ActionDeclarationError(`actions file ${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check actions.path (VA_ACTIONS__PATH)`, { cause });
+    throw new ActionDeclarationError(
+      `actions file ${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check actions.path (VA_ACTIONS__PATH)`,
+      { cause },
+    );
   }
   let json: unknown;
   try {

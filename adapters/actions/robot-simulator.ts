@@ -102,10 +102,11 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
     let robot = robots.get(sessionId);
     if (!robot) {
       if (robots.size >= ROBOT_DEFAULTS.maxRobots) {
-        for (const [id, r] of robots) if (!r.motion) {
-          robots.delete(id);
-          break;
-        }
+        for (const [id, r] of robots)
+          if (!r.motion) {
+            robots.delete(id);
+            break;
+          }
       }
       robot = { pose: { ...start } };
       robots.set(sessionId, robot);
@@ -142,7 +143,7 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
     if (context.signal.aborted) onAbort();
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for (let elapsedMs = 0; elapsedMs < totalMs; ) {
+      for (let elapsedMs = 0; elapsedMs < totalMs;) {
         const stepMs = Math.min(feedbackEveryMs, totalMs - elapsedMs);
         const stoppedBy = await new Promise<string | undefined>((resolve) => {
           if (robot.motion !== current) return resolve('stopped');

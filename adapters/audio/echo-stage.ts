@@ -86,7 +86,9 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let suppressor: EchoSuppressor | undefined;
   let capture: CaptureClock | undefined;
   const estimator: EchoDelayEstimator | undefined =
-    options.delayEstimation === false ? undefined : createEchoDelayEstimator({ sampleRateHz, ...(options.maxDelayMs ? { maxDelayMs: options.maxDelayMs } : {}) });
+    options.delayEstimation === false
+      ? undefined
+      : createEchoDelayEstimator({ sampleRateHz, ...(options.maxDelayMs ? { maxDelayMs: options.maxDelayMs } : {}) });
   let aligned = 0;
   let moves = 0;
   const micBlock = new Int16Array(blockSamples);
@@ -126,7 +128,13 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   return {
     blockSamples,
     process(samples, atMs) {
-      canceller ??= createEchoCanceller({ sampleRateHz, blockSamples, tailMs: options.tailMs, residualSuppression: options.residualSuppression ?? false, ...(options.library ? { library: options.library } : {}) });
+      canceller ??= createEchoCanceller({
+        sampleRateHz,
+        blockSamples,
+        tailMs: options.tailMs,
+        residualSuppression: options.residualSuppression ?? false,
+        ...(options.library ? { library: options.library } : {}),
+      });
       capture ??= createCaptureClock({ sampleRateHz });
       if (options.suppression) suppressor ??= createEchoSuppressor({ sampleRateHz, blockSamples, tailMs: options.tailMs });
       // Timeline index of the first sample waiting in the block, after the capture clock placed this audio.
@@ -135,7 +143,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       const outBytes = allocBytes(outSamples * 2);
       const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
       let produced = 0;
-      for (let at = 0; at < samples.length; ) {
+      for (let at = 0; at < samples.length;) {
         const n = Math.min(blockSamples - micFill, samples.length - at);
         micBlock.set(samples.subarray(at, at + n), micFill);
         micFill += n;
@@ -176,7 +184,11 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       micFill = 0;
       return pending;
     },
-    delay: () => ({ alignedMs: (aligned * 1000) / sampleRateHz, estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz, moves }),
+    delay: () => ({
+      alignedMs: (aligned * 1000) / sampleRateHz,
+      estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
+      moves,
+    }),
     close() {
       canceller?.close();
       canceller = undefined;

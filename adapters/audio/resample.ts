@@ -87,8 +87,12 @@ function loadModule(): Promise<SpeexModule> {
 }
 
 function validate({ fromHz, toHz, quality }: ResamplerOptions): void {
-  for (const [name, rate] of [['fromHz', fromHz], ['toHz', toHz]] as const) {
-    if (!Number.isInteger(rate) || rate < 1000 || rate > 384_000) throw new Error(`resampler ${name} must be an integer rate in Hz (1000-384000, e.g. 16000), not ${rate}`);
+  for (const [name, rate] of [
+    ['fromHz', fromHz],
+    ['toHz', toHz],
+  ] as const) {
+    if (!Number.isInteger(rate) || rate < 1000 || rate > 384_000)
+      throw new Error(`resampler ${name} must be an integer rate in Hz (1000-384000, e.g. 16000), not ${rate}`);
   }
   if (quality !== undefined && (!Number.isInteger(quality) || quality < 0 || quality > 10)) {
     throw new Error(`resampler quality must be an integer from 0 (fastest) to 10 (best), not ${quality}`);

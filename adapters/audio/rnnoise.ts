@@ -42,7 +42,10 @@ function rnnoiseModule(): Promise<RnnoiseModule> {
   modulePromise ??= (import(PACKAGE) as Promise<{ default: () => Promise<RnnoiseModule> }>).then(
     (m) => m.default(),
     (cause: unknown) => {
-      throw new RnnoiseError(`RNNoise (${PACKAGE}) could not be loaded (${(cause as Error).message}): run npm install, or set audio.noiseSuppression to false`, { cause });
+      throw new RnnoiseError(
+        `RNNoise (${PACKAGE}) could not be loaded (${(cause as Error).message}): run npm install, or set audio.noiseSuppression to false`,
+        { cause },
+      );
     },
   );
   modulePromise.catch(() => (modulePromise = undefined));
@@ -64,7 +67,10 @@ export interface RnnoiseDenoiser {
 
 export async function createRnnoiseDenoiser({ sampleRateHz }: RnnoiseOptions): Promise<RnnoiseDenoiser> {
   const wasm = await rnnoiseModule();
-  const [up, down] = await Promise.all([createResampler({ fromHz: sampleRateHz, toHz: RNNOISE_RATE_HZ }), createResampler({ fromHz: RNNOISE_RATE_HZ, toHz: sampleRateHz })]);
+  const [up, down] = await Promise.all([
+    createResampler({ fromHz: sampleRateHz, toHz: RNNOISE_RATE_HZ }),
+    createResampler({ fromHz: RNNOISE_RATE_HZ, toHz: sampleRateHz }),
+  ]);
   const state = wasm._rnnoise_create(0);
   const buffer = wasm._malloc(RNNOISE_FRAME * 4);
   if (state === 0 || buffer === 0) {

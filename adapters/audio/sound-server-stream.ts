@@ -65,7 +65,17 @@ function clientArgs(server: SoundServer, direction: 'capture' | 'playback', opti
     const name = direction === 'capture' ? 'microphone' : 'speaker';
     return {
       command: direction === 'capture' ? 'parec' : 'pacat',
-      args: ['-v', '--raw', '--format=s16le', `--rate=${sampleRateHz}`, '--channels=1', `--latency-msec=${latencyMs}`, '--client-name=voice-agent', `--stream-name=${name}`, ...(device ? ['-d', device] : [])],
+      args: [
+        '-v',
+        '--raw',
+        '--format=s16le',
+        `--rate=${sampleRateHz}`,
+        '--channels=1',
+        `--latency-msec=${latencyMs}`,
+        '--client-name=voice-agent',
+        `--stream-name=${name}`,
+        ...(device ? ['-d', device] : []),
+      ],
     };
   }
   return {
@@ -109,7 +119,13 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const failed = new Promise<SoundServerError>((resolve) => {
     child.on('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ENOENT' ? new SoundServerError(`${command} is not installed: apt-get install ${server.kind === 'pulse' ? 'pulseaudio-utils' : 'alsa-utils'} (${NO_SOUND_SERVER_HINT})`) : new SoundServerError(`${command}: ${error.message}`)),
+      resolve(
+        error.code === 'ENOENT'
+          ? new SoundServerError(
+              `${command} is not installed: apt-get install ${server.kind === 'pulse' ? 'pulseaudio-utils' : 'alsa-utils'} (${NO_SOUND_SERVER_HINT})`,
+            )
+          : new SoundServerError(`${command}: ${error.message}`),
+      ),
     );
     void exited.then((code) => {
       if (!closing) resolve(clientFailure(command, options.device, stderr, code));
@@ -120,7 +136,10 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
     // ALSA's clients say nothing when they open the device: one that is still running after a moment did.
     if (server.kind === 'alsa') setTimeout(resolve, ALSA_OPEN_MS).unref();
     void failed.then(reject);
-    setTimeout(() => reject(new SoundServerError(`${command} did not connect within ${START_TIMEOUT_MS} ms: ${NO_SOUND_SERVER_HINT}`)), START_TIMEOUT_MS).unref();
+    setTimeout(
+      () => reject(new SoundServerError(`${command} did not connect within ${START_TIMEOUT_MS} ms: ${NO_SOUND_SERVER_HINT}`)),
+      START_TIMEOUT_MS,
+    ).unref();
   });
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const stream: AudioStream = {

@@ -81,7 +81,10 @@ export async function detectSoundServer(): Promise<SoundServer> {
     const defaultOutput = field(stdout, 'Default Sink');
     return { kind: 'pulse', name, ...(defaultInput ? { defaultInput } : {}), ...(defaultOutput ? { defaultOutput } : {}) };
   } catch (error) {
-    pulseFailure = (error as { code?: string }).code === 'ENOENT' ? 'pactl is not installed' : `pactl info failed: ${firstLine((error as { stderr?: string }).stderr) || (error as Error).message}`;
+    pulseFailure =
+      (error as { code?: string }).code === 'ENOENT'
+        ? 'pactl is not installed'
+        : `pactl info failed: ${firstLine((error as { stderr?: string }).stderr) || (error as Error).message}`;
   }
   if ((await hasCommand('arecord')) && (await hasCommand('aplay'))) return { kind: 'alsa', name: 'ALSA' };
   throw new SoundServerError(`no sound server answers (${pulseFailure}; arecord/aplay are not installed either): ${NO_SOUND_SERVER_HINT}`);
@@ -103,7 +106,10 @@ const PactlDeviceSchema = z.array(z.object({ name: z.string(), description: z.st
 /** Inputs and outputs of the sound server. */
 export async function listDevices(server: SoundServer): Promise<DeviceList> {
   if (server.kind === 'alsa') {
-    const [capture, playback] = await Promise.all([runClient('arecord', ['-l']).catch(() => ({ stdout: '' })), runClient('aplay', ['-l']).catch(() => ({ stdout: '' }))]);
+    const [capture, playback] = await Promise.all([
+      runClient('arecord', ['-l']).catch(() => ({ stdout: '' })),
+      runClient('aplay', ['-l']).catch(() => ({ stdout: '' })),
+    ]);
     return { inputs: parseAlsaList(capture.stdout), outputs: parseAlsaList(playback.stdout) };
   }
   const [inputs, outputs] = await Promise.all([pulseDevices('sources'), pulseDevices('sinks')]);
@@ -131,7 +137,11 @@ export function parsePactlShort(text: string, kind: 'sources' | 'sinks'): AudioD
     .split('\n')
     .map((line) => line.split('\t'))
     .filter((cols) => cols.length >= 2 && cols[1])
-    .map((cols) => ({ name: cols[1]!, description: `${cols[2] ?? ''} ${cols[3] ?? ''}`.trim(), ...(kind === 'sources' && cols[1]!.endsWith('.monitor') ? { monitor: true } : {}) }));
+    .map((cols) => ({
+      name: cols[1]!,
+      description: `${cols[2] ?? ''} ${cols[3] ?? ''}`.trim(),
+      ...(kind === 'sources' && cols[1]!.endsWith('.monitor') ? { monitor: true } : {}),
+    }));
 }
 
 /** Parses `arecord -l` / `aplay -l`: `card 0: PCH [HDA Intel PCH], device 0: ALC257 Analog [ALC257 Analog]`. */
@@ -163,7 +173,9 @@ export function resolveDevices(server: SoundServer, devices: DeviceList, wanted:
     if (known.some((d) => d.name === name)) return name;
     if (server.kind === 'alsa' && isAlsaName(name)) return name;
     const list = known.length > 0 ? known.map((d) => d.name).join(', ') : 'none';
-    throw new SoundServerError(`unknown ${what} device "${name}" on ${server.name}: use one of ${list} (\`voice-agent devices\` describes them), or leave --${what} out for the default`);
+    throw new SoundServerError(
+      `unknown ${what} device "${name}" on ${server.name}: use one of ${list} (\`voice-agent devices\` describes them), or leave --${what} out for the default`,
+    );
   };
   return { input: check(wanted.input, devices.inputs, 'input'), output: check(wanted.output, devices.outputs, 'output') };
 }
@@ -183,9 +195,13 @@ export function clientFailure(command: string, device: string | undefined, stder
     .slice(-2)
     .join('; ');
   if (/busy/i.test(stderr)) {
-    return new SoundServerError(`${what} is busy (${command}: ${said}): another program holds it — close it (\`fuser -v /dev/snd/*\` shows which), or go through the sound server instead of hw:`);
+    return new SoundServerError(
+      `${what} is busy (${command}: ${said}): another program holds it — close it (\`fuser -v /dev/snd/*\` shows which), or go through the sound server instead of hw:`,
+    );
   }
-  if (/no such entity|no such (file|device)|not found/i.test(stderr)) return new SoundServerError(`${command} cannot open ${what} (${said}): \`voice-agent devices\` lists the devices there are`);
-  if (/connection (refused|failure)|access denied/i.test(stderr)) return new SoundServerError(`${command} cannot reach the sound server (${said}): ${NO_SOUND_SERVER_HINT}`);
+  if (/no such entity|no such (file|device)|not found/i.test(stderr))
+    return new SoundServerError(`${command} cannot open ${what} (${said}): \`voice-agent devices\` lists the devices there are`);
+  if (/connection (refused|failure)|access denied/i.test(stderr))
+    return new SoundServerError(`${command} cannot reach the sound server (${said}): ${NO_SOUND_SERVER_HINT}`);
   return new SoundServerError(`${command} on ${what} exited with code ${code ?? 'signal'}${said ? ` (${said})` : ''}`);
 }

@@ -38,7 +38,8 @@ export function encodeWav(pcm: Uint8Array, sampleRateHz: number): Uint8Array {
 export function readWav(bytes: Uint8Array): { pcm: Uint8Array; sampleRateHz: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (offset: number) => String.fromCharCode(...bytes.subarray(offset, offset + 4));
-  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavError('not a WAV file (no RIFF/WAVE header): convert it with `sox in.x -b 16 out.wav`');
+  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE')
+    throw new WavError('not a WAV file (no RIFF/WAVE header): convert it with `sox in.x -b 16 out.wav`');
   let offset = 12;
   let format: { channels: number; sampleRateHz: number; bits: number; audioFormat: number } | undefined;
   while (offset + 8 <= bytes.byteLength) {
@@ -46,7 +47,12 @@ export function readWav(bytes: Uint8Array): { pcm: Uint8Array; sampleRateHz: num
     const size = view.getUint32(offset + 4, true);
     const body = offset + 8;
     if (id === 'fmt ') {
-      format = { audioFormat: view.getUint16(body, true), channels: view.getUint16(body + 2, true), sampleRateHz: view.getUint32(body + 4, true), bits: view.getUint16(body + 14, true) };
+      format = {
+        audioFormat: view.getUint16(body, true),
+        channels: view.getUint16(body + 2, true),
+        sampleRateHz: view.getUint32(body + 4, true),
+        bits: view.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
       if (!format) throw new WavError('WAV data before its fmt chunk');
       if (format.audioFormat !== 1 || format.bits !== 16) {

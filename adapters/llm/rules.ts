@@ -102,7 +102,11 @@ export function parseRules(json: unknown, source = 'rules'): RulesConfig {
 
 /** Lower case, no punctuation, single spaces: what a recognizer's transcript and a typed line share. */
 export function cleanUtterance(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 const fill = (template: string, groups: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => groups[name] ?? '');
@@ -165,7 +169,11 @@ export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions
         reply = fill(rule.reply, groups);
         if (rule.action) {
           // A capture that did not take part ("turn left" has no degrees) leaves its argument out: the declaration's default applies.
-          const args = Object.fromEntries(Object.entries(rule.action.args).map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v]).filter(([, v]) => v !== ''));
+          const args = Object.fromEntries(
+            Object.entries(rule.action.args)
+              .map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v])
+              .filter(([, v]) => v !== ''),
+          );
           yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.action.name, arguments: JSON.stringify(args) };
         }
         break;

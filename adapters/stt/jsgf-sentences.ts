@@ -15,7 +15,12 @@ export class JsgfError extends Error {
   override name = 'JsgfError';
 }
 
-type Node = { kind: 'word'; word: string } | { kind: 'ref'; name: string } | { kind: 'seq'; items: Node[] } | { kind: 'alt'; options: Node[] } | { kind: 'opt'; node: Node };
+type Node =
+  | { kind: 'word'; word: string }
+  | { kind: 'ref'; name: string }
+  | { kind: 'seq'; items: Node[] }
+  | { kind: 'alt'; options: Node[] }
+  | { kind: 'opt'; node: Node };
 
 /** Why 100,000: far above any command set; a grammar past it is not a list one would say one by one. */
 const MAX_SENTENCES = 100_000;

@@ -195,30 +195,56 @@ export function normalizePhrase(phrase: string): string {
 
 /** Words of the phrases missing from the dictionary. */
 function missingWords(dictPath: string, phrases: readonly SpottedPhrase[]): string[] {
-  const known = new Set(readFileSync(dictPath, 'utf8').split('\n').map((line) => line.split(/[\s(]/, 1)[0]));
+  const known = new Set(
+    readFileSync(dictPath, 'utf8')
+      .split('\n')
+      .map((line) => line.split(/[\s(]/, 1)[0]),
+  );
   return [...new Set(phrases.flatMap((p) => normalizePhrase(p.phrase).split(' ')))].filter((w) => !known.has(w));
 }
 
 export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpotter {
-  if (options.phrases.length === 0) throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
+  if (options.phrases.length === 0)
+    throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
   for (const { phrase, threshold } of options.phrases) {
     if (!normalizePhrase(phrase)) throw new PocketsphinxError(`keyword spotter: the phrase "${phrase}" has no words`);
-    if (!(threshold > 0 && threshold <= 1)) throw new PocketsphinxError(`keyword spotter: the threshold of "${phrase}" must be a probability in (0, 1], such as 1e-20 (got ${threshold})`);
+    if (!(threshold > 0 && threshold <= 1))
+      throw new PocketsphinxError(`keyword spotter: the threshold of "${phrase}" must be a probability in (0, 1], such as 1e-20 (got ${threshold})`);
   }
   const lib = bind(options.libraries ?? { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
   const hmm = options.hmmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
   const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
-  for (const [what, path] of [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict]] as const) {
+  for (const [what, path] of [
+    ['acoustic model (hmmPath)', hmm],
+    ['dictionary (dictPath)', dict],
+  ] as const) {
     if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${INSTALL_HINT}, or set the path`);
   }
   // pocketsphinx skips a phrase with an unknown word and spots the rest: it would never wake, silently.
   const missing = missingWords(dict, options.phrases);
-  if (missing.length > 0) throw new PocketsphinxError(`keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`);
+  if (missing.length > 0)
+    throw new PocketsphinxError(
+      `keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`,
+    );
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
   const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
-  const argv = ['-hmm', hmm, '-dict', dict, '-kws', listPath, '-beam', beam.toExponential(), '-samprate', String(sampleRateHz), '-logfn', '/dev/null', ...(options.searchArgs ?? [])];
+  const argv = [
+    '-hmm',
+    hmm,
+    '-dict',
+    dict,
+    '-kws',
+    listPath,
+    '-beam',
+    beam.toExponential(),
+    '-samprate',
+    String(sampleRateHz),
+    '-logfn',
+    '/dev/null',
+    ...(options.searchArgs ?? []),
+  ];
   const idle: unknown[] = [];
 
   const decoder = (): unknown => {
@@ -242,7 +268,14 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
       const [sf, ef] = [[0], [0]];
       lib.segFrames(seg, sf, ef);
-      found.push({ phrase, log10Margin: Math.round(margin * log10PerUnit * 10) / 10, durationMs: (ef[0]! - sf[0]!) * FRAME_MS, leadDb: levels.lead(sf[0]! + offset, ef[0]! + offset), endMs: (ef[0]! + offset) * FRAME_MS, atAudioMs });
+      found.push({
+        phrase,
+        log10Margin: Math.round(margin * log10PerUnit * 10) / 10,
+        durationMs: (ef[0]! - sf[0]!) * FRAME_MS,
+        leadDb: levels.lead(sf[0]! + offset, ef[0]! + offset),
+        endMs: (ef[0]! + offset) * FRAME_MS,
+        atAudioMs,
+      });
     }
     return found;
   };

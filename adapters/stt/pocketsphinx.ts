@@ -197,7 +197,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   }
   const lm = options.lmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us.lm.bin');
   const phoneLm = grammarPath && options.confidence !== false ? (options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin')) : undefined;
-  const needed: Array<readonly [string, string]> = [['acoustic model (hmmPath)', hmm], ['dictionary (dictPath)', dict], [grammarPath ? 'grammar (grammarPath)' : 'language model (lmPath)', grammarPath ?? lm]];
+  const needed: Array<readonly [string, string]> = [
+    ['acoustic model (hmmPath)', hmm],
+    ['dictionary (dictPath)', dict],
+    [grammarPath ? 'grammar (grammarPath)' : 'language model (lmPath)', grammarPath ?? lm],
+  ];
   if (phoneLm) needed.push(['phone language model (phoneLmPath)', phoneLm]);
   const mllr = grammarPath && options.mllrPath ? ['-mllr', options.mllrPath] : [];
   if (mllr.length > 0) needed.push(['MLLR transform (mllrPath)', options.mllrPath!]);
@@ -246,7 +250,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   const saveChannel = (d: Decoders, channel: string | undefined) => {
     if (channel === undefined) return;
     channels.delete(channel);
-    channels.set(channel, d.cmn.map((c) => c?.get()));
+    channels.set(
+      channel,
+      d.cmn.map((c) => c?.get()),
+    );
     if (channels.size > MAX_CHANNELS) channels.delete(channels.keys().next().value!);
   };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();

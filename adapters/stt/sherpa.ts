@@ -34,28 +34,30 @@ export const SHERPA_DEFAULTS = {
 
 const numThreads = z.number().int().positive().max(16).default(SHERPA_DEFAULTS.numThreads).describe('Threads per decode.');
 
-export const SherpaSttConfigSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('transducer').describe('A streaming transducer (Zipformer): partial transcripts as the user speaks.'),
-      encoder: z.string().describe('The encoder model file (.onnx).'),
-      decoder: z.string().describe('The decoder model file (.onnx).'),
-      joiner: z.string().describe('The joiner model file (.onnx).'),
-      tokens: z.string().describe('The tokens file (tokens.txt).'),
-      numThreads,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('whisper').describe('Whisper: one transcript per utterance, in any of its languages.'),
-      encoder: z.string().describe('The encoder model file (.onnx).'),
-      decoder: z.string().describe('The decoder model file (.onnx).'),
-      tokens: z.string().describe('The tokens file (tokens.txt).'),
-      language: z.string().optional().describe("Whisper's language; unset: it detects the language."),
-      numThreads,
-    })
-    .strict(),
-]).meta({ title: 'Sherpa model' });
+export const SherpaSttConfigSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('transducer').describe('A streaming transducer (Zipformer): partial transcripts as the user speaks.'),
+        encoder: z.string().describe('The encoder model file (.onnx).'),
+        decoder: z.string().describe('The decoder model file (.onnx).'),
+        joiner: z.string().describe('The joiner model file (.onnx).'),
+        tokens: z.string().describe('The tokens file (tokens.txt).'),
+        numThreads,
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('whisper').describe('Whisper: one transcript per utterance, in any of its languages.'),
+        encoder: z.string().describe('The encoder model file (.onnx).'),
+        decoder: z.string().describe('The decoder model file (.onnx).'),
+        tokens: z.string().describe('The tokens file (tokens.txt).'),
+        language: z.string().optional().describe("Whisper's language; unset: it detects the language."),
+        numThreads,
+      })
+      .strict(),
+  ])
+  .meta({ title: 'Sherpa model' });
 export type SherpaSttConfig = z.output<typeof SherpaSttConfigSchema>;
 
 /** A model file is missing or cannot be loaded; the message lists each problem and its setting. */
@@ -107,8 +109,14 @@ new sherpa[config.kind === 'transducer' ? 'OnlineRecognizer' : 'OfflineRecognize
 const verified = new Set<string>();
 
 function probeFailure(kind: string, code: number | null, stderr: string): SherpaModelError {
-  const reason = stderr.split('\n').find((l) => /what\(\)|Error|failed/i.test(l))?.trim() ?? `exit code ${code}`;
-  return new SherpaModelError(`sherpa-onnx cannot load the ${kind} model (${reason}): check that the stt.sherpa files belong to one ${kind} model; ${MODELS_HINT}`);
+  const reason =
+    stderr
+      .split('\n')
+      .find((l) => /what\(\)|Error|failed/i.test(l))
+      ?.trim() ?? `exit code ${code}`;
+  return new SherpaModelError(
+    `sherpa-onnx cannot load the ${kind} model (${reason}): check that the stt.sherpa files belong to one ${kind} model; ${MODELS_HINT}`,
+  );
 }
 
 export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz: number }): SttEngine {
@@ -117,7 +125,13 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
   const { sampleRateHz } = options;
   const modelConfig =
     config.kind === 'transducer'
-      ? { transducer: { encoder: config.encoder, decoder: config.decoder, joiner: config.joiner }, tokens: config.tokens, numThreads: config.numThreads, provider: 'cpu', debug: 0 }
+      ? {
+          transducer: { encoder: config.encoder, decoder: config.decoder, joiner: config.joiner },
+          tokens: config.tokens,
+          numThreads: config.numThreads,
+          provider: 'cpu',
+          debug: 0,
+        }
       : {
           whisper: { encoder: config.encoder, decoder: config.decoder, language: config.language ?? '', task: 'transcribe' },
           tokens: config.tokens,
@@ -129,7 +143,12 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
   let offline: OfflineRecognizer | undefined;
   // Why 16 kHz / 80 features: what every sherpa-onnx transducer and Whisper export is trained on; the
   // library resamples the waveform when its rate differs.
-  const recognizerConfig = { featConfig: { sampleRate: 16_000, featureDim: 80 }, modelConfig, decodingMethod: 'greedy_search', ...(config.kind === 'transducer' ? { enableEndpoint: 0 } : {}) };
+  const recognizerConfig = {
+    featConfig: { sampleRate: 16_000, featureDim: 80 },
+    modelConfig,
+    decodingMethod: 'greedy_search',
+    ...(config.kind === 'transducer' ? { enableEndpoint: 0 } : {}),
+  };
   const require = createRequire(import.meta.url);
   const probeInput = () => JSON.stringify({ kind: config.kind, module: require.resolve('sherpa-onnx-node'), recognizer: recognizerConfig });
   const key = JSON.stringify(recognizerConfig);

@@ -114,7 +114,8 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
         if (signal.aborted) return;
         const decoded = decoder.decode(item);
         if (decoded.samplesDecoded === 0) continue;
-        if (decoded.sampleRate !== EDGE_RATE_HZ) throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`, { retryable: false });
+        if (decoded.sampleRate !== EDGE_RATE_HZ)
+          throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`, { retryable: false });
         const pcm = float32ToPcm(decoded.channelData[0]!);
         bytesOut += pcm.byteLength;
         yield pcm;

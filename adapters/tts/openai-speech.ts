@@ -34,7 +34,13 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
   const chunkBytes = Math.round(((options.chunkMs ?? 100) * PCM_RATE_HZ) / 1000) * 2;
   const fail = (error: unknown) =>
     new SpeechServiceError(
-      describeServiceError(error, 'speech server', options.baseUrl, `check the model "${options.model}" and the voice "${options.voice}"`, 'tts.engines[].baseUrl'),
+      describeServiceError(
+        error,
+        'speech server',
+        options.baseUrl,
+        `check the model "${options.model}" and the voice "${options.voice}"`,
+        'tts.engines[].baseUrl',
+      ),
       { cause: error, retryable: isRetryableServiceError(error) },
     );
 
@@ -42,7 +48,10 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
     if (signal.aborted) return;
     let body: ReadableStream<Uint8Array> | null;
     try {
-      const response = await client.audio.speech.create({ model: options.model, voice: voice ?? options.voice, input: text, response_format: 'pcm' }, { signal });
+      const response = await client.audio.speech.create(
+        { model: options.model, voice: voice ?? options.voice, input: text, response_format: 'pcm' },
+        { signal },
+      );
       body = response.body;
     } catch (error) {
       if (signal.aborted) return;

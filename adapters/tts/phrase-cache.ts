@@ -28,7 +28,11 @@ export interface PhraseCache extends TtsEngine {
 
 /** Case, spacing and trailing punctuation do not change what is spoken. */
 export function normalizePhrase(text: string): string {
-  return text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?。！？]+$/u, '');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!?。！？]+$/u, '');
 }
 
 export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions): PhraseCache {

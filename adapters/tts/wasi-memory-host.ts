@@ -107,7 +107,11 @@ export function createWasiMemoryHost(options: WasiMemoryHostOptions): WasiMemory
     args_sizes_get(countPointer: number, sizePointer: number) {
       const data = view();
       data.setUint32(countPointer, argBytes.length, true);
-      data.setUint32(sizePointer, argBytes.reduce((n, a) => n + a.byteLength, 0), true);
+      data.setUint32(
+        sizePointer,
+        argBytes.reduce((n, a) => n + a.byteLength, 0),
+        true,
+      );
       return ERRNO_SUCCESS;
     },
     args_get(argvPointer: number, bufferPointer: number) {
@@ -149,7 +153,17 @@ export function createWasiMemoryHost(options: WasiMemoryHostOptions): WasiMemory
     fd_fdstat_set_flags(fd: number) {
       return fd <= PREOPEN_FD || open.has(fd) ? ERRNO_SUCCESS : ERRNO_BADF;
     },
-    path_open(dirFd: number, _lookupFlags: number, pathPointer: number, pathLength: number, openFlags: number, _rightsBase: bigint, _rightsInheriting: bigint, _fdFlags: number, fdPointer: number) {
+    path_open(
+      dirFd: number,
+      _lookupFlags: number,
+      pathPointer: number,
+      pathLength: number,
+      openFlags: number,
+      _rightsBase: bigint,
+      _rightsInheriting: bigint,
+      _fdFlags: number,
+      fdPointer: number,
+    ) {
       if (dirFd !== PREOPEN_FD) return ERRNO_BADF;
       const path = new TextDecoder().decode(bytesAt(pathPointer, pathLength)).replace(/^\.?\//, '');
       if (!path || path.includes('..')) return ERRNO_INVAL;

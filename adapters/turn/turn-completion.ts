@@ -19,7 +19,12 @@ export interface TurnCompletion {
 }
 
 /** Lower case, no punctuation, single spaces: how transcripts and grammar sentences are compared. */
-const normalize = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').replace(/\s+/g, ' ').trim();
+const normalize = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export function grammarCompletion(sentences: readonly string[]): TurnCompletion {
   const all = new Set(sentences.map(normalize));

@@ -36,7 +36,8 @@ export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngin
   const sampleRateHz = options.sampleRateHz ?? 16000;
   const frameMs = options.frameMs ?? 20;
   const mode = options.mode ?? 2;
-  if (![8000, 16000, 32000, 48000].includes(sampleRateHz)) throw new Error(`WebRTC VAD runs at 8000, 16000, 32000 or 48000 Hz, not ${sampleRateHz}: resample the input`);
+  if (![8000, 16000, 32000, 48000].includes(sampleRateHz))
+    throw new Error(`WebRTC VAD runs at 8000, 16000, 32000 or 48000 Hz, not ${sampleRateHz}: resample the input`);
   if (![10, 20, 30].includes(frameMs)) throw new Error(`WebRTC VAD takes 10, 20 or 30 ms frames, not ${frameMs}: set pipeline.frameMs`);
   if (![0, 1, 2, 3].includes(mode)) throw new Error(`WebRTC VAD mode is 0-3, not ${mode}`);
   // One WASM instance per process; each engine gets its own detector state inside it.

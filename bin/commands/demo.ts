@@ -89,13 +89,25 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     if (m.type === 'session.notice') log(m.atMs, 'notice', `${m.code}: ${m.detail} (${m.turnId})`);
   });
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'llm.done'), (m) => {
-    if (m.type === 'llm.done') log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clipText(m.text, 64)}"`);
+    if (m.type === 'llm.done')
+      log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clipText(m.text, 64)}"`);
   });
   // The reference robot executes the session's robot actions, and each step of their lifecycle is printed.
   const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock }).handlers, sessionId: SESSION_ID });
   bus.subscribe(bus.subjects.forStage(SESSION_ID, 'action'), (m) => {
     if (!m.type.startsWith('action.') || !('actionId' in m)) return;
-    const detail = m.type === 'action.request' ? `${m.name} ${JSON.stringify(m.arguments)}` : m.type === 'action.feedback' ? JSON.stringify(m.feedback) : m.type === 'action.result' ? JSON.stringify(m.result) : 'error' in m ? m.error : 'reason' in m ? m.reason : '';
+    const detail =
+      m.type === 'action.request'
+        ? `${m.name} ${JSON.stringify(m.arguments)}`
+        : m.type === 'action.feedback'
+          ? JSON.stringify(m.feedback)
+          : m.type === 'action.result'
+            ? JSON.stringify(m.result)
+            : 'error' in m
+              ? m.error
+              : 'reason' in m
+                ? m.reason
+                : '';
     log(m.atMs, 'action', `${m.type.slice('action.'.length)} ${m.actionId}${detail ? `: ${clipText(detail, 80)}` : ''} (${m.turnId})`);
   });
   const timeline = createTimelineRecorder(bus, SESSION_ID);
@@ -176,7 +188,7 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   if (json) {
     out(JSON.stringify({ turns, history }, null, 2));
   } else {
-    out('\nPer-turn timeline (ms from the end of the user\'s speech; for a typed turn, from the LLM request):');
+    out("\nPer-turn timeline (ms from the end of the user's speech; for a typed turn, from the LLM request):");
     for (const line of formatTimelines(turns).split('\n')) out(line.trimEnd());
     out('\nWhat the agent remembers (its history: an assistant turn holds only what the user heard):');
     for (const h of history) {

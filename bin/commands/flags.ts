@@ -22,7 +22,11 @@ export class UsageError extends Error {
 /** `--config FILE`, which every command that builds engines takes. */
 export const CONFIG_OPTION = { config: { type: 'string' } } as const satisfies OptionSpec;
 
-export function parseCommandArgs<const O extends OptionSpec>(args: string[], options: O, positionals: { min?: number; max?: number; names?: string } = {}): Parsed<O> {
+export function parseCommandArgs<const O extends OptionSpec>(
+  args: string[],
+  options: O,
+  positionals: { min?: number; max?: number; names?: string } = {},
+): Parsed<O> {
   const { min = 0, max = 0, names = 'arguments' } = positionals;
   let parsed: Parsed<O>;
   try {

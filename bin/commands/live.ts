@@ -44,7 +44,9 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       signal: controller.signal,
       onLine: out,
       onReady: (info) =>
-        out(`live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? 'on' : 'off'}. Talk; Ctrl-C ends the session.`),
+        out(
+          `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? 'on' : 'off'}. Talk; Ctrl-C ends the session.`,
+        ),
     });
     const turns = result.turns.map((t) => rebaseTimeline(t, result.startedAtMs));
     const timelineFile = values.timeline ?? DEFAULT_TIMELINE;
@@ -57,7 +59,10 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       ...(result.echoDelay ? { echoDelay: result.echoDelay } : {}),
       endedBy: result.endedBy,
     };
-    writeFileSync(timelineFile, `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`);
+    writeFileSync(
+      timelineFile,
+      `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`,
+    );
     out(formatTimelines(result.turns));
     out(
       `\n${Math.round((result.endedAtMs - result.startedAtMs) / 1000)} s live; speaker latency ${soundServer.playbackLatencyMs} ms, microphone ${soundServer.captureLatencyMs} ms as reported` +

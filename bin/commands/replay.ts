@@ -30,7 +30,13 @@ function listRecordings(store: RecordStore, out: (line: string) => void): void {
   ]);
   const header = ['session', 'recording', 'started', 'length', 'events', 'turns', 'audio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const cells of [header, ...rows]) out(cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const cells of [header, ...rows])
+    out(
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   out(`\nreplay one with: voice-agent replay --db ${store.file} --session <session or recording>`);
 }
 

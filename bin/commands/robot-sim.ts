@@ -49,7 +49,11 @@ export function describeActionMessage(message: BusMessage, handled: (name: strin
   switch (message.type) {
     case 'action.request':
       return `${head} ${message.name} ${JSON.stringify(message.arguments)} (turn ${message.turnId})${
-        message.runsOn !== 'controller' ? ` — runs on the ${message.runsOn}, not here` : handled(message.name) ? '' : ' — not a robot action, left to another controller'
+        message.runsOn !== 'controller'
+          ? ` — runs on the ${message.runsOn}, not here`
+          : handled(message.name)
+            ? ''
+            : ' — not a robot action, left to another controller'
       }`;
     case 'action.feedback':
       return `${head} ${JSON.stringify(message.feedback)}`;

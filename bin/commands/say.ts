@@ -37,7 +37,9 @@ export async function runSayCommand(args: string[], out: (line: string) => void 
       const pcm = engine.sampleRateHz === rateHz ? spoken : await resampleAll(spoken, engine.sampleRateHz, rateHz);
       writeFileSync(file, encodeWav(pcm, rateHz));
       const resampled = engine.sampleRateHz === rateHz ? '' : ` (resampled from ${engine.sampleRateHz} Hz)`;
-      out(`${file}: ${((pcm.byteLength / 2 / rateHz) * 1000).toFixed(0)} ms at ${rateHz} Hz${resampled} by ${engine.name} (first chunk after ${Math.round(firstChunkMs ?? 0)} ms)`);
+      out(
+        `${file}: ${((pcm.byteLength / 2 / rateHz) * 1000).toFixed(0)} ms at ${rateHz} Hz${resampled} by ${engine.name} (first chunk after ${Math.round(firstChunkMs ?? 0)} ms)`,
+      );
       return;
     } catch (error) {
       lastError = error;

@@ -24,7 +24,10 @@ export async function runWatchCommand(args: string[], out: (line: string) => voi
   if (!/^https?:\/\//.test(base)) throw new UsageError(`--url ${base}: give the server's http:// or https:// address`);
   const key = values.key ?? process.env['VA_API_KEY'];
   const relay = values.relay ? await openRelay(values.relay) : undefined;
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(values.session)}`, key ? [INSPECT_SUBPROTOCOL, `openai-insecure-api-key.${key}`] : [INSPECT_SUBPROTOCOL]);
+  const ws = new WebSocket(
+    `${base.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(values.session)}`,
+    key ? [INSPECT_SUBPROTOCOL, `openai-insecure-api-key.${key}`] : [INSPECT_SUBPROTOCOL],
+  );
   let originMs: number | undefined;
   let last = '';
   ws.on('message', (data) => {

@@ -12,7 +12,11 @@ import { runWorkerMain } from '../../server/workers/main.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runWorkerCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseCommandArgs(args, { nats: { type: 'string' }, prefix: { type: 'string' }, ...CONFIG_OPTION }, { min: 1, max: 1, names: 'the stage (tts, llm or stt)' });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { nats: { type: 'string' }, prefix: { type: 'string' }, ...CONFIG_OPTION },
+    { min: 1, max: 1, names: 'the stage (tts, llm or stt)' },
+  );
   const stage = positionals[0]!;
   const overrides = { nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) } };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });

@@ -17,7 +17,8 @@ import { DEFAULT_PREFIX } from '../../bus/subjects.js';
 
 /** The bundled examples, found from wherever the command runs (from source, or from the build in dist/). */
 export const EXAMPLES_DIR =
-  [new URL('../../examples/', import.meta.url), new URL('../../../examples/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir)) ?? 'examples/';
+  [new URL('../../examples/', import.meta.url), new URL('../../../examples/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir)) ??
+  'examples/';
 /** The MLLR transform shipped for pocketsphinx's grammar decoding (`stt.mllrPath`'s default; `bench/adapt-grammar-mllr.ts`). */
 export const DEFAULT_GRAMMAR_MLLR = `${EXAMPLES_DIR}en-us-grammar.mllr`;
 

@@ -105,7 +105,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   }
   if (unknown.length > 0) {
     const others = Object.keys(NON_CONFIG_VARIABLES).join(', ');
-    throw new ConfigError(`unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: docs/configuration.md; the only others read are ${others})`);
+    throw new ConfigError(
+      `unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: docs/configuration.md; the only others read are ${others})`,
+    );
   }
   return out;
 }

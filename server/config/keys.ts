@@ -105,7 +105,10 @@ export function typeOf(schema: z.ZodType): string {
   if (def.type === 'number') text = numberType(def);
   else if (def.type === 'string') text = def.format === 'url' ? 'URL' : 'string';
   else if (def.type === 'boolean') text = 'boolean';
-  else if (def.type === 'enum') text = Object.values(def.entries!).map((v) => JSON.stringify(v)).join(' | ');
+  else if (def.type === 'enum')
+    text = Object.values(def.entries!)
+      .map((v) => JSON.stringify(v))
+      .join(' | ');
   else if (def.type === 'literal') text = def.values!.map((v) => JSON.stringify(v)).join(' | ');
   else if (def.type === 'union') text = objectVariants(leaf) ? (titleOf(leaf) ?? 'object') : def.options!.map((o) => typeOf(o)).join(' | ');
   else if (def.type === 'array') text = `${typeOf(def.element!)}[]`;
@@ -170,7 +173,8 @@ export function configKeys(schema: z.ZodType): ConfigKey[] {
  * setting it lies inside (`['tts', 'engines', '0', 'voice']` → `tts.engines`, which takes whole objects).
  */
 export function keyAt(keys: readonly ConfigKey[], segments: readonly string[]): ConfigKey | undefined {
-  const matches = (key: ConfigKey, n: number) => key.segments.length === n && key.segments.every((s, i) => s === segments[i] || (s === RECORD_KEY && segments[i] !== undefined));
+  const matches = (key: ConfigKey, n: number) =>
+    key.segments.length === n && key.segments.every((s, i) => s === segments[i] || (s === RECORD_KEY && segments[i] !== undefined));
   for (let n = segments.length; n > 0; n--) {
     const key = keys.find((k) => matches(k, n));
     if (!key) continue;

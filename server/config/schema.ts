@@ -19,18 +19,23 @@ const ActionsSchema = z
       .min(1)
       .nullable()
       .default(ACTIONS.path)
-      .describe('The declared actions (a JSON array, as examples/robot-actions.json): the LLM\'s tools and what the rules may ask for; null: none.'),
+      .describe("The declared actions (a JSON array, as examples/robot-actions.json): the LLM's tools and what the rules may ask for; null: none."),
     simulate: z
       .boolean()
       .default(ACTIONS.simulate)
-      .describe('With the bus in-process, the reference robot (adapters/actions/robot-simulator.ts) executes `controller` actions; over NATS a controller attaches instead (`voice-agent robot-sim`).'),
+      .describe(
+        'With the bus in-process, the reference robot (adapters/actions/robot-simulator.ts) executes `controller` actions; over NATS a controller attaches instead (`voice-agent robot-sim`).',
+      ),
   })
   .strict()
   .prefault({});
 
 const MemorySchema = z
   .object({
-    url: z.url().optional().describe('The memory service (`POST {sessionId, query}` → `{results: string[]}`) raced before each LLM request (`features.memory`).'),
+    url: z
+      .url()
+      .optional()
+      .describe('The memory service (`POST {sessionId, query}` → `{results: string[]}`) raced before each LLM request (`features.memory`).'),
     cacheSize: z.number().int().positive().default(MEMORY.cacheSize).describe('Answers of the memory service kept (least recently used go first).'),
   })
   .strict()
@@ -43,13 +48,23 @@ const NatsSchema = z
       .min(1)
       .optional()
       .describe(`${NATS_URLS}: the bus of \`serve\` (unset: in-process) and of \`worker\` (required there); \`--nats\` sets it.`),
-    prefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a subject token: 1-64 letters, digits, _ and -').default(NATS.prefix).describe("The first token of every subject (`<prefix>.<session>.<stage>.<event>`); `--prefix` sets it."),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a subject token: 1-64 letters, digits, _ and -')
+      .default(NATS.prefix)
+      .describe('The first token of every subject (`<prefix>.<session>.<stage>.<event>`); `--prefix` sets it.'),
   })
   .strict()
   .prefault({});
 
 const apiKeyList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((k) => k.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string().min(16, 'API keys must be at least 16 characters')),
 );
 
@@ -59,7 +74,9 @@ const ServerSchema = z
     port: z.number().int().min(0).max(65_535).default(SERVER.port).describe('The port `serve` listens on (0: any free one); `--port` sets it.'),
     apiKeys: apiKeyList
       .default(() => [...SERVER.apiKeys])
-      .describe('Bearer keys clients must present (HTTP `Authorization`, or the `openai-insecure-api-key.<key>` WebSocket subprotocol); a comma-separated list in the variable.'),
+      .describe(
+        'Bearer keys clients must present (HTTP `Authorization`, or the `openai-insecure-api-key.<key>` WebSocket subprotocol); a comma-separated list in the variable.',
+      ),
     allowAnonymous: z.boolean().default(SERVER.allowAnonymous).describe('Serve without API keys on a non-loopback host (a trusted network only).'),
     tls: z
       .object({ certPath: z.string().describe('The certificate (PEM).'), keyPath: z.string().describe('Its private key (PEM).') })
@@ -70,8 +87,17 @@ const ServerSchema = z
     maxSessionsPerKey: z.number().int().positive().default(SERVER.maxSessionsPerKey).describe('Sessions one API key may hold at once.'),
     idleTimeoutMs: z.number().int().positive().default(SERVER.idleTimeoutMs).describe('A session without client input for this long, while idle, ends (ms).'),
     maxEventBytes: z.number().int().positive().default(SERVER.maxEventBytes).describe('The largest client event; a larger one gets an error.'),
-    maxAudioSecondsPerSecond: z.number().positive().default(SERVER.maxAudioSecondsPerSecond).describe('How much faster than real time a client may send audio.'),
-    drainTimeoutMs: z.number().int().nonnegative().default(SERVER.drainTimeoutMs).describe('At shutdown, how long running replies may finish before clients are closed (ms).'),
+    maxAudioSecondsPerSecond: z
+      .number()
+      .positive()
+      .default(SERVER.maxAudioSecondsPerSecond)
+      .describe('How much faster than real time a client may send audio.'),
+    drainTimeoutMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(SERVER.drainTimeoutMs)
+      .describe('At shutdown, how long running replies may finish before clients are closed (ms).'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default(SERVER.logLevel).describe('The least severe log line written (JSON lines on stderr).'),
     heapGrowthPercent: z
       .number()
@@ -86,7 +112,7 @@ const ServerSchema = z
 
 const RecordSchema = z
   .object({
-    enabled: z.boolean().default(RECORD.enabled).describe("Record every session into `serve --db` (events, states, notices, history, per-turn timeline)."),
+    enabled: z.boolean().default(RECORD.enabled).describe('Record every session into `serve --db` (events, states, notices, history, per-turn timeline).'),
     audio: z.boolean().default(RECORD.audio).describe('Keep the microphone audio too, for `replay --rerun`.'),
     flushEveryMs: z.number().int().positive().default(RECORD.flushEveryMs).describe('How often the records are written to the database (ms).'),
     retention: z
@@ -99,10 +125,22 @@ const RecordSchema = z
       .prefault({}),
     outbox: z
       .object({
-        enabled: z.boolean().default(RECORD.outbox.enabled).describe('Relay each finished turn record to JetStream (with NATS: `nats.servers` or `record.outbox.servers`).'),
+        enabled: z
+          .boolean()
+          .default(RECORD.outbox.enabled)
+          .describe('Relay each finished turn record to JetStream (with NATS: `nats.servers` or `record.outbox.servers`).'),
         servers: z.string().min(1).optional().describe(`${NATS_URLS}, for the outbox; default: \`nats.servers\`.`),
-        stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name: letters, digits, _ and -').default(RECORD.outbox.stream).describe('The JetStream stream.'),
-        retryMinMs: z.number().int().positive().default(RECORD.outbox.retryMinMs).describe('First retry after a failed publish; doubles up to `retryMaxMs` (ms).'),
+        stream: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name: letters, digits, _ and -')
+          .default(RECORD.outbox.stream)
+          .describe('The JetStream stream.'),
+        retryMinMs: z
+          .number()
+          .int()
+          .positive()
+          .default(RECORD.outbox.retryMinMs)
+          .describe('First retry after a failed publish; doubles up to `retryMaxMs` (ms).'),
         retryMaxMs: z.number().int().positive().default(RECORD.outbox.retryMaxMs).describe('Longest wait between retries (ms).'),
       })
       .strict()
@@ -111,7 +149,10 @@ const RecordSchema = z
   .strict()
   .prefault({});
 
-const phraseList = z.array(z.string().regex(/^[A-Za-z' ]{1,100}$/, 'words of the pronunciation dictionary, letters and spaces')).min(1).max(10);
+const phraseList = z
+  .array(z.string().regex(/^[A-Za-z' ]{1,100}$/, 'words of the pronunciation dictionary, letters and spaces'))
+  .min(1)
+  .max(10);
 const probability = z.number().positive().max(1);
 
 /** `session.activation` (docs/activation.md): when microphone audio opens a turn. */
@@ -120,13 +161,38 @@ const ActivationSchema = z
     mode: z
       .enum(['always', 'wake', 'push'])
       .default(ACTIVATION.mode)
-      .describe('When microphone audio opens a turn: `always`; `wake`, after a wake phrase, for `windowMs`; `push`, between `control.listen` open and close (a push-to-talk button, the page\'s Space key). The stop phrases are spotted in every mode but `always`.'),
-    wakePhrases: phraseList.default(() => [...ACTIVATION.wakePhrases]).describe('Phrases that open listening (`wake`), spotted offline in all microphone audio.'),
-    wakeThreshold: probability.default(ACTIVATION.wakeThreshold).describe('How sure the spotter must be of a wake phrase (a probability against a free phone loop; smaller wakes more often, also falsely).'),
-    stopThreshold: probability.default(ACTIVATION.stopThreshold).describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
-    wakeLeadDb: z.number().min(-100).max(100).default(ACTIVATION.wakeLeadDb).describe('A wake phrase counts only this far louder than the 300 ms before it (dB): said after a pause, not inside running speech.'),
-    stopLeadDb: z.number().min(-100).max(100).default(ACTIVATION.stopLeadDb).describe('A stop phrase counts only this far louder than the 300 ms before it (dB); lower it to catch "stop" inside a sentence, at the cost of more false stops.'),
-    windowMs: z.number().int().positive().default(ACTIVATION.windowMs).describe('How long listening stays open after the wake phrase, the user\'s last words or the agent\'s last reply (ms).'),
+      .describe(
+        "When microphone audio opens a turn: `always`; `wake`, after a wake phrase, for `windowMs`; `push`, between `control.listen` open and close (a push-to-talk button, the page's Space key). The stop phrases are spotted in every mode but `always`.",
+      ),
+    wakePhrases: phraseList
+      .default(() => [...ACTIVATION.wakePhrases])
+      .describe('Phrases that open listening (`wake`), spotted offline in all microphone audio.'),
+    wakeThreshold: probability
+      .default(ACTIVATION.wakeThreshold)
+      .describe('How sure the spotter must be of a wake phrase (a probability against a free phone loop; smaller wakes more often, also falsely).'),
+    stopThreshold: probability
+      .default(ACTIVATION.stopThreshold)
+      .describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
+    wakeLeadDb: z
+      .number()
+      .min(-100)
+      .max(100)
+      .default(ACTIVATION.wakeLeadDb)
+      .describe('A wake phrase counts only this far louder than the 300 ms before it (dB): said after a pause, not inside running speech.'),
+    stopLeadDb: z
+      .number()
+      .min(-100)
+      .max(100)
+      .default(ACTIVATION.stopLeadDb)
+      .describe(
+        'A stop phrase counts only this far louder than the 300 ms before it (dB); lower it to catch "stop" inside a sentence, at the cost of more false stops.',
+      ),
+    windowMs: z
+      .number()
+      .int()
+      .positive()
+      .default(ACTIVATION.windowMs)
+      .describe("How long listening stays open after the wake phrase, the user's last words or the agent's last reply (ms)."),
   })
   .strict()
   .prefault({});
@@ -134,16 +200,26 @@ const ActivationSchema = z
 const FeaturesSchema = z
   .object({
     streamingTts: z.boolean().default(FEATURES.streamingTts).describe('Send clauses to TTS as they close; off: the whole reply at the end.'),
-    bargeIn: z.boolean().default(FEATURES.bargeIn).describe('Speech over a reply cuts it (after `session.bargeIn.minSpeechMs`); off: the user waits for the end.'),
+    bargeIn: z
+      .boolean()
+      .default(FEATURES.bargeIn)
+      .describe('Speech over a reply cuts it (after `session.bargeIn.minSpeechMs`); off: the user waits for the end.'),
     memory: z.boolean().default(FEATURES.memory).describe('Ask the memory service (`memory.url`) before each LLM request.'),
-    filler: z.boolean().default(FEATURES.filler).describe('Speak `session.fillerText` when the LLM is slow (`session.timeouts.llmFirstTokenMs`); off: silence until the answer.'),
+    filler: z
+      .boolean()
+      .default(FEATURES.filler)
+      .describe('Speak `session.fillerText` when the LLM is slow (`session.timeouts.llmFirstTokenMs`); off: silence until the answer.'),
   })
   .strict()
   .prefault({});
 
 export const AppConfigSchema = z
   .object({
-    session: SessionSettingsSchema.safeExtend({ activation: ActivationSchema.describe('When microphone audio opens a turn: always, after a wake phrase, or push-to-talk (docs/activation.md).') }).prefault({}).describe("The session chart: the LLM's prompt and history, barge-in, timeouts, end of turn, the filler."),
+    session: SessionSettingsSchema.safeExtend({
+      activation: ActivationSchema.describe('When microphone audio opens a turn: always, after a wake phrase, or push-to-talk (docs/activation.md).'),
+    })
+      .prefault({})
+      .describe("The session chart: the LLM's prompt and history, barge-in, timeouts, end of turn, the filler."),
     languages: z
       .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like en, zh or zh-CN'), LanguageSchema)
       .default(() => ({ ...CONFIG_DEFAULTS.languages }))

@@ -45,7 +45,8 @@ export function createAuthenticator(keys: readonly string[]): Authenticator {
     check(request) {
       if (known.length === 0) return { ok: true, owner: undefined };
       const key = presentedKey(request);
-      if (!key) return { ok: false, reason: 'missing API key: send "Authorization: Bearer <key>" (browsers: the openai-insecure-api-key.<key> WebSocket subprotocol)' };
+      if (!key)
+        return { ok: false, reason: 'missing API key: send "Authorization: Bearer <key>" (browsers: the openai-insecure-api-key.<key> WebSocket subprotocol)' };
       const hash = digest(key);
       const match = known.find((k) => timingSafeEqual(k.hash, hash));
       return match ? { ok: true, owner: match.owner } : { ok: false, reason: 'unknown API key' };

@@ -61,7 +61,8 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
   }
   if (request.type === 'COMMAND') {
     const command = request.content.trim().toUpperCase();
-    if (command !== 'STOP' && command !== 'END') throw new ChatRequestError(400, 'invalid_command', `COMMAND content must be STOP or END, not "${request.content.slice(0, 32)}"`);
+    if (command !== 'STOP' && command !== 'END')
+      throw new ChatRequestError(400, 'invalid_command', `COMMAND content must be STOP or END, not "${request.content.slice(0, 32)}"`);
     if (!session && !remote) throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
     bus.publish({ type: command === 'STOP' ? 'control.stop' : 'control.end', sessionId: request.sessionId, turnId: '-' });
     openStream(res);
@@ -87,7 +88,13 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
       res.end();
       resolve();
     };
-    const stats = () => ({ stats: { ttft_ms: firstTokenAtMs === undefined ? null : Math.round(firstTokenAtMs - startedAtMs), tokens, total_ms: Math.round(clock.now() - startedAtMs) } });
+    const stats = () => ({
+      stats: {
+        ttft_ms: firstTokenAtMs === undefined ? null : Math.round(firstTokenAtMs - startedAtMs),
+        tokens,
+        total_ms: Math.round(clock.now() - startedAtMs),
+      },
+    });
     const onMessage = (m: BusMessage) => {
       // Our turn is the text turn whose user entry carries this request's text.
       if (turnId === undefined) {
@@ -101,11 +108,17 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
         send(res, 'text-delta', { content: m.text, eos: false });
       } else if (m.type === 'llm.done') finish('done', stats());
       else if (m.type === 'llm.error') finish('error', { code: 'llm_error', message: m.message });
-      else if (m.type === 'session.notice' && m.code === 'reply_cancelled' && m.detail !== 'barge_in' && m.detail !== 'stop') finish('error', { code: 'reply_failed', message: `the reply ended: ${m.detail}` });
+      else if (m.type === 'session.notice' && m.code === 'reply_cancelled' && m.detail !== 'barge_in' && m.detail !== 'stop')
+        finish('error', { code: 'reply_failed', message: `the reply ended: ${m.detail}` });
       else if (m.type === 'session.notice' && m.code === 'reply_cancelled') finish('done', { ...stats(), interrupted: m.detail });
     };
-    const subs = (['session.history', 'llm.token', 'llm.done', 'llm.error', 'session.notice'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
-    const deadline = clock.setTimeout(() => finish('error', { code: 'timeout', message: `no complete reply within ${context.turnTimeoutMs} ms` }), context.turnTimeoutMs);
+    const subs = (['session.history', 'llm.token', 'llm.done', 'llm.error', 'session.notice'] as const).map((type) =>
+      bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage),
+    );
+    const deadline = clock.setTimeout(
+      () => finish('error', { code: 'timeout', message: `no complete reply within ${context.turnTimeoutMs} ms` }),
+      context.turnTimeoutMs,
+    );
     res.on('close', () => {
       if (!res.writableEnded) {
         clock.clearTimeout(deadline);

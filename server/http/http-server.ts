@@ -64,7 +64,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { manager, pool, bus, clock, config, metrics } = options;
   const log = options.log ?? silentLogger;
   if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host) && !config.allowAnonymous) {
-    throw new ConfigError(`server.host is ${config.host} but no API keys are set: set server.apiKeys (VA_SERVER__API_KEYS=key1,key2), or server.allowAnonymous=true on a trusted network`);
+    throw new ConfigError(
+      `server.host is ${config.host} but no API keys are set: set server.apiKeys (VA_SERVER__API_KEYS=key1,key2), or server.allowAnonymous=true on a trusted network`,
+    );
   }
   const auth = createAuthenticator(config.apiKeys);
   const connections = new Set<{ ws: WebSocket; connection?: RealtimeConnection }>();
@@ -126,11 +128,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const reject = (socket: Duplex, status: number, reason: string, message: string) => {
     metrics.sessionsRejected.inc({ reason });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code: reason, message } })}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code: reason, message } })}`,
+    );
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path !== '/v1/realtime' && !inspect.upgrades(path)) return reject(socket, 404, 'not_found', 'the Realtime WebSocket is at /v1/realtime, the inspector\'s at /inspect/ws');
+    if (path !== '/v1/realtime' && !inspect.upgrades(path))
+      return reject(socket, 404, 'not_found', "the Realtime WebSocket is at /v1/realtime, the inspector's at /inspect/ws");
     const who = auth.check(req);
     if (!who.ok) return reject(socket, 401, 'unauthorized', who.reason);
     // Watching costs no session: the limits below are for Realtime clients.
@@ -198,7 +203,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       const limit = error instanceof SessionLimitError;
       if (limit) metrics.sessionsRejected.inc({ reason: error.scope });
       else log.error('realtime session could not start', { error });
-      ws.send(JSON.stringify({ type: 'error', event_id: 'evt_0', error: { type: limit ? 'invalid_request_error' : 'server_error', code: limit ? 'too_many_sessions' : 'session_failed', message: (error as Error).message } }));
+      ws.send(
+        JSON.stringify({
+          type: 'error',
+          event_id: 'evt_0',
+          error: {
+            type: limit ? 'invalid_request_error' : 'server_error',
+            code: limit ? 'too_many_sessions' : 'session_failed',
+            message: (error as Error).message,
+          },
+        }),
+      );
       ws.close(1013, limit ? 'session limit reached' : 'session could not start');
     }
   };
@@ -236,6 +251,9 @@ function readTls(path: string, setting: string): Buffer {
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw new ConfigError(`server.tls.${setting} ${path} cannot be read: check the path (VA_SERVER__TLS__${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`, { cause });
+    throw new ConfigError(
+      `server.tls.${setting} ${path} cannot be read: check the path (VA_SERVER__TLS__${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`,
+      { cause },
+    );
   }
 }

@@ -86,7 +86,7 @@ const transitionsOf = (node: AnyStateNode): TransitionDefinition[] =>
  * that event>`. The inspection feed reports taken transitions with the same key.
  */
 export function transitionKey(t: { source: AnyStateNode; eventType: string }): string {
-  const list = (t.eventType === '' ? t.source.always ?? [] : t.source.transitions.get(t.eventType) ?? []) as unknown[];
+  const list = (t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? [])) as unknown[];
   return `${t.source.id}|${t.eventType}|${list.indexOf(t)}`;
 }
 

@@ -108,7 +108,10 @@ function flowOrdered(children: ChartNode[]): ChartNode[] {
     const hinted = FLOW_HINT.indexOf(n.key);
     return n.type === 'final' ? FLOW_HINT.length + 1 : hinted >= 0 ? hinted : FLOW_HINT.length;
   };
-  return children.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map(({ n }) => n);
+  return children
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
+    .map(({ n }) => n);
 }
 
 /** Lays a drawn chart out; `options` override ELK's layout options (for experiments). */
@@ -131,7 +134,11 @@ export async function layoutChart(chart: DrawnChart, options: Record<string, str
     if (back) reversed.add(e.id);
     return { id: e.id, sources: [back ? e.target : e.source], targets: [back ? e.source : e.target] };
   });
-  const laid = await new ELK().layout({ ...root, layoutOptions: { ...LAYOUT_OPTIONS, ...options, 'elk.padding': '[top=8,left=8,bottom=8,right=8]' }, edges: elkEdges });
+  const laid = await new ELK().layout({
+    ...root,
+    layoutOptions: { ...LAYOUT_OPTIONS, ...options, 'elk.padding': '[top=8,left=8,bottom=8,right=8]' },
+    edges: elkEdges,
+  });
   if (info(chart, chart.root)?.type === 'parallel') alignRegions(laid);
 
   const nodes: LaidOutNode[] = [];

@@ -54,7 +54,17 @@ export interface RecordingSummaryMessage {
 }
 
 /** The bus messages `@voice-agent.bus` carries: an action's lifecycle and the session's notices. */
-export const FEED_BUS_TYPES = ['action.request', 'action.accepted', 'action.rejected', 'action.feedback', 'action.result', 'action.failed', 'action.cancel', 'action.cancelled', 'session.notice'] as const;
+export const FEED_BUS_TYPES = [
+  'action.request',
+  'action.accepted',
+  'action.rejected',
+  'action.feedback',
+  'action.result',
+  'action.failed',
+  'action.cancel',
+  'action.cancelled',
+  'session.notice',
+] as const;
 export type FeedBusType = (typeof FEED_BUS_TYPES)[number];
 
 export interface BusFeedMessage {

@@ -135,7 +135,12 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
       );
       const full = watcher.feed !== 'chart';
       const catchUp = full
-        ? [entry.convert.actor(root), ...children.map((c) => entry.convert.actor(c)), entry.convert.snapshot(root), ...children.map((c) => entry.convert.snapshot(c))]
+        ? [
+            entry.convert.actor(root),
+            ...children.map((c) => entry.convert.actor(c)),
+            entry.convert.snapshot(root),
+            ...children.map((c) => entry.convert.snapshot(c)),
+          ]
         : [entry.convert.actor(root), chartView(entry.convert.snapshot(root))];
       for (const m of catchUp) watcher.message(m, once(m));
       entry.watchers.add(watcher);

@@ -97,7 +97,11 @@ function replayed(input: RecordedFeedInput): Replayed[] {
   if (recording.config === undefined || recording.chartVersion === undefined) return [];
   const steps: Replayed[] = [];
   const result = replayRecording(
-    { recording: { sessionId: recording.sessionId, config: recording.config, chartVersion: recording.chartVersion }, events: input.events, emitted: input.emitted },
+    {
+      recording: { sessionId: recording.sessionId, config: recording.config, chartVersion: recording.chartVersion },
+      events: input.events,
+      emitted: input.emitted,
+    },
     {
       onEvent(index, taken, snapshot) {
         const transitions = (taken as Array<{ source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] }>).map((t) => ({

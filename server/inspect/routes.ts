@@ -126,7 +126,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
   const wss = new WebSocketServer({
     noServer: true,
     // Stately's receiver asks for no protocol; a client sending its key gets another one back, never the key.
-    handleProtocols: (protocols) => [...protocols].find((p) => p === INSPECT_SUBPROTOCOL) ?? [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
+    handleProtocols: (protocols) =>
+      [...protocols].find((p) => p === INSPECT_SUBPROTOCOL) ?? [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
   });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -157,7 +158,17 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
         const turns = records.turns(recording.id);
         const first = emitted.find((e) => e.kind === 'history' && e.role === 'user');
         const { id, sessionId, startedWallMs, endedAtMs, endReason } = recording;
-        const summary = { id, sessionId, startedWallMs, endedAtMs, endReason, events: events.length, turns: turns.length, firstUtterance: first?.kind === 'history' ? first.text : null, transitions: exact ? 'exact' : 'inferred' } as const;
+        const summary = {
+          id,
+          sessionId,
+          startedWallMs,
+          endedAtMs,
+          endReason,
+          events: events.length,
+          turns: turns.length,
+          firstUtterance: first?.kind === 'history' ? first.text : null,
+          transitions: exact ? 'exact' : 'inferred',
+        } as const;
         ws.send(JSON.stringify(recordingMessage(summary)));
         for (const turn of turns) {
           const latency = turnLatency(turn);
@@ -221,8 +232,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     hub,
     request(req, res, path) {
       if (!path.startsWith('/inspect/api/')) return false;
-      if (req.method !== 'GET') return json(res, 405, { error: { code: 'method_not_allowed', message: `use GET for ${path}` } }), true;
-      if (path === '/inspect/api/sessions') return json(res, 200, sessionsBody()), true;
+      if (req.method !== 'GET') return (json(res, 405, { error: { code: 'method_not_allowed', message: `use GET for ${path}` } }), true);
+      if (path === '/inspect/api/sessions') return (json(res, 200, sessionsBody()), true);
       if (path === '/inspect/api/chart') {
         void chartLayout().then(
           (layout) => json(res, 200, layout),
@@ -243,7 +254,9 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       const recording = query.get('recording');
       const feed = query.get('feed') ?? 'full';
       if (!sessionId === !recording || (feed !== 'full' && feed !== 'chart')) {
-        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>, and optionally &feed=full or &feed=chart"}}');
+        socket.end(
+          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>, and optionally &feed=full or &feed=chart"}}',
+        );
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -181,7 +181,13 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
       actor: actorMessage,
       /** The actor's current snapshot, as if it had just processed `event`. */
       snapshot(ref: ActorRefLike, event: EventObject = { type: '' }): StatelySnapshotMessage {
-        return { type: '@xstate.snapshot', ...base(ref), event, snapshot: ref.getSnapshot() as StatelySnapshotMessage['snapshot'], ...(ref === rootRef ? { transitions: [] } : {}) };
+        return {
+          type: '@xstate.snapshot',
+          ...base(ref),
+          event,
+          snapshot: ref.getSnapshot() as StatelySnapshotMessage['snapshot'],
+          ...(ref === rootRef ? { transitions: [] } : {}),
+        };
       },
     },
   );
@@ -223,7 +229,8 @@ function cachedJson(value: unknown): string | undefined {
 }
 
 const holdsError = (message: StatelyMessage) =>
-  message.type !== '@xstate.actor' && (message.event.type.startsWith('xstate.error') || (message.type === '@xstate.snapshot' && message.snapshot.status === 'error'));
+  message.type !== '@xstate.actor' &&
+  (message.event.type.startsWith('xstate.error') || (message.type === '@xstate.snapshot' && message.snapshot.status === 'error'));
 
 /**
  * JSON for the wire: snapshots serialize through XState's `toJSON` (actor refs become `{ id }`), the

@@ -72,13 +72,21 @@ export interface PubAck {
 }
 
 /** Publishes with a `Nats-Msg-Id` and waits for JetStream's acknowledgement (the message is stored). */
-export async function publishWithAck(nc: NatsConnection, subject: string, payload: Uint8Array, msgId: string, timeoutMs = JETSTREAM_REQUEST_TIMEOUT_MS): Promise<PubAck> {
+export async function publishWithAck(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  msgId: string,
+  timeoutMs = JETSTREAM_REQUEST_TIMEOUT_MS,
+): Promise<PubAck> {
   try {
     const ack = await jetstream(nc).publish(subject, payload, { msgID: msgId, timeout: timeoutMs });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
   } catch (error) {
     if (isNoJetStream(error)) {
-      throw new JetStreamError(`no JetStream stream takes ${subject}: create one (the relay does so when it connects) or check record.outbox.stream`, { cause: error });
+      throw new JetStreamError(`no JetStream stream takes ${subject}: create one (the relay does so when it connects) or check record.outbox.stream`, {
+        cause: error,
+      });
     }
     throw error;
   }

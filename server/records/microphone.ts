@@ -28,4 +28,3 @@ export async function recordedMicrophone(chunks: readonly RecordedAudio[], rateH
   }
   return new Uint8Array(Buffer.concat(parts));
 }
-

@@ -47,7 +47,6 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-
 /**
  * Why 1 hour: JetStream drops a second copy of a message id seen within this window. A retry comes
  * after an outage or a restart; an hour covers both, at the cost of JetStream remembering an hour of ids

@@ -105,7 +105,12 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
   const config = SessionConfigSchema.safeParse(input.recording.config);
   if (!config.success) {
     const issues = config.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    return diverged(0, 'the recorded session config', 'a config this chart cannot take', `the recorded config does not fit this chart's SessionConfig (${issues})`);
+    return diverged(
+      0,
+      'the recorded session config',
+      'a config this chart cannot take',
+      `the recorded config does not fit this chart's SessionConfig (${issues})`,
+    );
   }
 
   const clock = new ReplayClock();
@@ -159,7 +164,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
             index,
             `${recorded.type} at ${recorded.atMs.toFixed(1)} ms`,
             `its timer due at ${timer.dueMs.toFixed(1)} ms`,
-            'the recorded delayed event fired before the chart\'s delay ran out (recorded with another config or chart?)',
+            "the recorded delayed event fired before the chart's delay ran out (recorded with another config or chart?)",
           );
         }
         clock.advanceTo(recorded.atMs);
@@ -172,7 +177,12 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
       const state = stateValueToString(snapshot.value);
       options.onEvent?.(index, taken, snapshot);
       if (processed !== 1) {
-        return diverged(index, `${recorded.state} (${recorded.status})`, `${state} (${snapshot.status})`, 'the chart did not process the event (it had stopped)');
+        return diverged(
+          index,
+          `${recorded.state} (${recorded.status})`,
+          `${state} (${snapshot.status})`,
+          'the chart did not process the event (it had stopped)',
+        );
       }
       if (state !== recorded.state || snapshot.status !== recorded.status) {
         const status = (s: string) => (s === 'active' ? '' : ` (${s})`);

@@ -59,9 +59,7 @@ export interface RowWriter {
 
 export function createRowWriter(db: Database.Database): RowWriter {
   const insert = {
-    recording: db.prepare(
-      'INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    recording: db.prepare('INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ?, ?, ?, ?)'),
     recordingEnd: db.prepare('UPDATE recordings SET ended_at_ms = ?, end_reason = ? WHERE id = ?'),
     event: db.prepare('INSERT INTO events (recording_id, seq, at_ms, type, turn_id, state, status, event_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     emitted: db.prepare('INSERT INTO emitted (recording_id, seq, event_seq, at_ms, kind, turn_id, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -100,7 +98,13 @@ export function createRowWriter(db: Database.Database): RowWriter {
           insert.audio.run(row.recordingId, row.seq, row.atMs, row.sampleRateHz, Buffer.from(row.pcm.buffer, row.pcm.byteOffset, row.pcm.byteLength));
           break;
         case 'outbox':
-          insert.outbox.run(row.recordingId, row.msgId, row.subject, Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength), row.createdWallMs);
+          insert.outbox.run(
+            row.recordingId,
+            row.msgId,
+            row.subject,
+            Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
+            row.createdWallMs,
+          );
           outbox++;
           break;
       }

@@ -49,7 +49,6 @@ export interface RecordStoreOptions {
   readonly?: boolean;
 }
 
-
 /**
  * Why 2 s at open: long enough for another process's migration or retention chunk to finish; a lock
  * held longer is a process that keeps the file busy, which the error then names.
@@ -129,7 +128,10 @@ function openDatabase(file: string, readonly: boolean): Database.Database {
     throw new RecordStoreError(`records database ${file}: directory ${dirname(file)} does not exist: create it, or point --db at another path`, file);
   }
   if (readonly && file !== ':memory:' && !existsSync(file)) {
-    throw new RecordStoreError(`records database ${file} does not exist: record sessions with \`voice-agent serve --db ${file}\` first, or check the path`, file);
+    throw new RecordStoreError(
+      `records database ${file} does not exist: record sessions with \`voice-agent serve --db ${file}\` first, or check the path`,
+      file,
+    );
   }
   let db: Database.Database | undefined;
   try {
@@ -175,7 +177,9 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
     db.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
       if (!closed) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
-      options.onError?.(new RecordStoreError(`records database ${file}: checkpoints moved back onto the main thread (${error.message})`, file, { cause: error }));
+      options.onError?.(
+        new RecordStoreError(`records database ${file}: checkpoints moved back onto the main thread (${error.message})`, file, { cause: error }),
+      );
     });
   }
   const unref = (id: unknown) => (id as { unref?: () => void } | null)?.unref?.();
@@ -258,7 +262,9 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
         pending: db.prepare('SELECT id, recording_id, msg_id, subject, payload, attempts FROM outbox WHERE delivered_wall_ms IS NULL ORDER BY id LIMIT ?'),
         attempted: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
         delivered: db.prepare('UPDATE outbox SET delivered_wall_ms = ?, stream_seq = ? WHERE id = ?'),
-        counts: db.prepare('SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE delivered_wall_ms IS NOT NULL) AS delivered FROM outbox'),
+        counts: db.prepare(
+          'SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE delivered_wall_ms IS NOT NULL) AS delivered FROM outbox',
+        ),
       };
   const outbox = () => {
     ensureWritable();

@@ -41,7 +41,13 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<{ stop(
   const bus = createMessageBus(transport, { clock: systemClock, ...(options.prefix ? { prefix: options.prefix } : {}) });
   const worker = startWorker({ bus, clock: systemClock, log: (line) => log.debug(line), ...engine });
   await bus.flush();
-  log.info('worker serving', { workerId: worker.workerId, subject: `${bus.prefix}.*.${stage}.request`, queue: `${stage}-workers`, engine: engine.engine.name, nats: options.nats });
+  log.info('worker serving', {
+    workerId: worker.workerId,
+    subject: `${bus.prefix}.*.${stage}.request`,
+    queue: `${stage}-workers`,
+    engine: engine.engine.name,
+    nats: options.nats,
+  });
   return {
     async stop() {
       await worker.stop();

@@ -64,18 +64,36 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
       const { signal } = controller;
       if (options.stage === 'tts' && request.type === 'tts.request') {
         let seq = 0;
-        const ttsRequest = { text: request.text, signal, ...(request.voice ? { voice: request.voice } : {}), ...(request.language ? { language: request.language } : {}) };
+        const ttsRequest = {
+          text: request.text,
+          signal,
+          ...(request.voice ? { voice: request.voice } : {}),
+          ...(request.language ? { language: request.language } : {}),
+        };
         for await (const audio of options.engine.synthesize(ttsRequest)) {
           if (signal.aborted) break;
           send(request.replyTo, { kind: 'chunk', seq: seq++, audio });
         }
       } else if (options.stage === 'llm' && request.type === 'llm.request') {
-        for await (const delta of options.engine.stream({ messages: request.messages, signal, ...(request.tools ? { tools: request.tools } : {}), ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) })) {
+        for await (const delta of options.engine.stream({
+          messages: request.messages,
+          signal,
+          ...(request.tools ? { tools: request.tools } : {}),
+          ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}),
+        })) {
           if (signal.aborted) break;
-          send(request.replyTo, typeof delta === 'string' ? { kind: 'token', text: delta } : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments });
+          send(
+            request.replyTo,
+            typeof delta === 'string' ? { kind: 'token', text: delta } : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments },
+          );
         }
       } else if (options.stage === 'stt' && request.type === 'stt.request') {
-        const stream = options.engine.createStream({ sampleRateHz: request.sampleRateHz, signal, onPartial: () => undefined, ...(request.language ? { language: request.language } : {}) });
+        const stream = options.engine.createStream({
+          sampleRateHz: request.sampleRateHz,
+          signal,
+          onPartial: () => undefined,
+          ...(request.language ? { language: request.language } : {}),
+        });
         stream.push(request.audio);
         const { text, confidence, language } = await stream.finish();
         send(request.replyTo, { kind: 'text', text, ...(confidence !== undefined ? { confidence } : {}), ...(language ? { language } : {}) });

@@ -7,7 +7,18 @@ function held() {
   const h = createHarness({ pipeline: { frameMs: 20, maxBufferAheadMs: 200 } });
   const actor = createActor(createPlaybackActor(h.deps), { input: { sessionId: SESSION, turnId: 'u1', held: true } }).start();
   const chunk = (ms: number, final: boolean) =>
-    h.publish({ type: 'tts.chunk', sessionId: SESSION, turnId: 'u1', segmentIndex: 0, kind: 'reply', seq: 0, text: 'Turning left.', sampleRateHz: RATE, audio: filledAudio(ms, 1), final });
+    h.publish({
+      type: 'tts.chunk',
+      sessionId: SESSION,
+      turnId: 'u1',
+      segmentIndex: 0,
+      kind: 'reply',
+      seq: 0,
+      text: 'Turning left.',
+      sampleRateHz: RATE,
+      audio: filledAudio(ms, 1),
+      final,
+    });
   return { h, actor, chunk };
 }
 

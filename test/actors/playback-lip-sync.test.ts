@@ -5,7 +5,10 @@ describe('playback actor: lip sync', () => {
   it('gives each frame the viseme playing at its middle, per segment, across chunks', async () => {
     const p = await setupPlayback();
     // Segment 0: 100 ms, "aa" from 0, "E" from 40 ms, "PP" from 60 ms — the last arrives with the audio that holds it.
-    p.chunk(0, 60, 1, false, 'reply', 'Ah eh pa.', [{ atMs: 0, viseme: 'aa' }, { atMs: 40, viseme: 'E' }]);
+    p.chunk(0, 60, 1, false, 'reply', 'Ah eh pa.', [
+      { atMs: 0, viseme: 'aa' },
+      { atMs: 40, viseme: 'E' },
+    ]);
     p.chunk(0, 40, 1, true, 'reply', 'Ah eh pa.', [{ atMs: 60, viseme: 'PP' }]);
     // Segment 1 starts its own timeline at 0; its first 30 ms have no viseme yet.
     p.chunk(1, 60, 2, true, 'reply', 'Oh.', [{ atMs: 30, viseme: 'O' }]);

@@ -55,7 +55,19 @@ export async function setupPlayback(options: { turnId?: string; maxBufferAheadMs
     ) {
       const seq = seqs.get(segmentIndex) ?? 0;
       seqs.set(segmentIndex, seq + 1);
-      h.publish({ type: 'tts.chunk', sessionId: SESSION, turnId, segmentIndex, kind, seq, text, sampleRateHz: RATE, audio: filledAudio(ms, fill), final, ...(visemes ? { visemes } : {}) });
+      h.publish({
+        type: 'tts.chunk',
+        sessionId: SESSION,
+        turnId,
+        segmentIndex,
+        kind,
+        seq,
+        text,
+        sampleRateHz: RATE,
+        audio: filledAudio(ms, fill),
+        final,
+        ...(visemes ? { visemes } : {}),
+      });
     },
     done: (segments: number) => h.publish({ type: 'tts.done', sessionId: SESSION, turnId, segments }),
     /** playback.* messages without the envelope. */

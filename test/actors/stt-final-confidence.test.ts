@@ -23,7 +23,14 @@ describe('stt actor: confidence and language', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       await h.settle();
     }
-    const finals = h.messages.filter((m) => m.type === 'stt.final').map(({ turnId, text, ...rest }) => ({ turnId, text, confidence: 'confidence' in rest ? rest.confidence : undefined, language: 'language' in rest ? rest.language : undefined }));
+    const finals = h.messages
+      .filter((m) => m.type === 'stt.final')
+      .map(({ turnId, text, ...rest }) => ({
+        turnId,
+        text,
+        confidence: 'confidence' in rest ? rest.confidence : undefined,
+        language: 'language' in rest ? rest.language : undefined,
+      }));
     expect(finals).toEqual([
       { turnId: 'u1', text: 'go to the door', confidence: 0.12, language: 'en' },
       { turnId: 'u2', text: 'stop', confidence: 1, language: undefined },

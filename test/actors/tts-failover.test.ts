@@ -20,7 +20,10 @@ describe('tts actor: failover', () => {
     ]);
     // Segment 1 had no audio either: its request on tts-a was aborted, not left running.
     expect(t.a.requests[1]!.signal.aborted).toBe(true);
-    expect(t.requested()).toEqual([['One.', 'Two.'], ['One.', 'Two.']]);
+    expect(t.requested()).toEqual([
+      ['One.', 'Two.'],
+      ['One.', 'Two.'],
+    ]);
     expect(t.active()).toBe(2);
 
     for (const r of t.b.requests) {

@@ -20,7 +20,8 @@ describe('tts actor: languages', () => {
   it("each clause of a mixed reply goes to its script's language: its chain and its voice", async () => {
     const t = setup();
     let index = 0;
-    for (const text of ['Hello there.', '你好，', '今天天气很好。', 'Goodbye.']) t.h.publish({ type: 'llm.clause', sessionId: SESSION, turnId: 't1', index: index++, text });
+    for (const text of ['Hello there.', '你好，', '今天天气很好。', 'Goodbye.'])
+      t.h.publish({ type: 'llm.clause', sessionId: SESSION, turnId: 't1', index: index++, text });
     t.h.publish({ type: 'llm.done', sessionId: SESSION, turnId: 't1', text: '', clauses: 4 });
     await t.h.settle();
     expect(t.requested()).toEqual([

@@ -44,7 +44,12 @@ describe('tts actor: engines that failed for good', () => {
     t.b.requests[0]!.channel.fail(new EngineError('API key refused (401)', { retryable: false }));
     await t.h.settle();
     const error = t.h.messages.find((m) => m.type === 'tts.error');
-    expect(error).toMatchObject({ fatal: true, errorType: 'EngineError', retryable: false, message: 'all TTS engines failed; last error: API key refused (401)' });
+    expect(error).toMatchObject({
+      fatal: true,
+      errorType: 'EngineError',
+      retryable: false,
+      message: 'all TTS engines failed; last error: API key refused (401)',
+    });
     t.actor.stop();
   });
 

@@ -28,8 +28,7 @@ function setup() {
   const h = createHarness({ vad });
   const actor = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
-  const push = (audio: Uint8Array, sampleRateHz = RATE) =>
-    h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz, audio });
+  const push = (audio: Uint8Array, sampleRateHz = RATE) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz, audio });
   return { h, actor, frames, push };
 }
 
@@ -89,7 +88,11 @@ describe('vad actor', () => {
       ['vad.speech_start', 'u2', 1000],
       ['vad.speech_end', 'u2', 1000, 60],
     ]);
-    const seqs = (turnId: string) => h.ofType('vad.audio').filter((m) => m.turnId === turnId).map((m) => m.seq);
+    const seqs = (turnId: string) =>
+      h
+        .ofType('vad.audio')
+        .filter((m) => m.turnId === turnId)
+        .map((m) => m.seq);
     const expected = Array.from({ length: 33 }, (_, i) => i); // 3 start-window frames + 30 hangover frames
     expect(seqs('u1')).toEqual(expected);
     expect(seqs('u2')).toEqual(expected);
@@ -130,7 +133,10 @@ describe('vad actor', () => {
     for (let i = 0; i < 3; i++) push(new Uint8Array(40), 500); // 500 Hz is no audio rate
     for (let i = 0; i < 500 && h.ofType('session.error').length === 0; i++) await new Promise((r) => setTimeout(r, 10)).then(() => h.settle());
     expect(h.ofType('session.error')).toEqual([
-      expect.objectContaining({ code: 'bad_sample_rate', message: expect.stringMatching(/^audio\.frame at 500 Hz cannot be resampled to the 16000 Hz VAD "fake-vad" needs .*send 16000 Hz audio\.$/) }),
+      expect.objectContaining({
+        code: 'bad_sample_rate',
+        message: expect.stringMatching(/^audio\.frame at 500 Hz cannot be resampled to the 16000 Hz VAD "fake-vad" needs .*send 16000 Hz audio\.$/),
+      }),
     ]);
     expect(frames).toEqual([]);
     expect(actor.getSnapshot().status).toBe('active');

@@ -10,7 +10,14 @@ function setup() {
   let seq = 0;
   const push = (frames: number, voiced: boolean) => {
     for (let i = 0; i < frames; i++) {
-      h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio: voiced ? makeSpeechFrame(RATE, 20, i) : makeSilenceFrame(RATE, 20) });
+      h.publish({
+        type: 'audio.frame',
+        sessionId: SESSION,
+        turnId: '-',
+        seq: seq++,
+        sampleRateHz: RATE,
+        audio: voiced ? makeSpeechFrame(RATE, 20, i) : makeSilenceFrame(RATE, 20),
+      });
     }
   };
   /** vad.* without the audio, as [type, turnId, extra]. */

@@ -117,10 +117,15 @@ describe('vad segmenter', () => {
     expect(quiet.flat().some((e) => e.kind === 'end')).toBe(false);
     expect(kinds(seg.push(frame(40), true))).toEqual(['audio', 'resume']);
     // Soft sound (−42 dBFS) is above the default level: no pause while the VAD says speech; a higher level makes it one.
-    for (const [pauseLevelDbfs, pauses] of [[-50, false], [-30, true]] as const) {
+    for (const [pauseLevelDbfs, pauses] of [
+      [-50, false],
+      [-30, true],
+    ] as const) {
       const soft = createVadSegmenter({ frameMs: 20, pauseLevelDbfs });
       for (let i = 0; i < 3; i++) soft.push(frame(40), true);
-      const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true)).flat().map((e) => e.kind);
+      const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true))
+        .flat()
+        .map((e) => e.kind);
       expect(kindsSeen.includes('pause')).toBe(pauses);
     }
   });

@@ -16,7 +16,13 @@ describe('grammar confidence', () => {
   it('a matching sentence that scores near the phone loop is confident; a forced one is not', () => {
     const command = { sentencePhones: phones('T ER N L EH F T'), loopPhones: phones('T ER N L IH F T'), grammarScore: -2000, loopScore: -2300, frames: 100 };
     expect(grammarConfidence(command)).toBeGreaterThan(0.8);
-    const forced = { sentencePhones: phones('G OW T UW DH AH D AO R'), loopPhones: phones('T EH L M IY AH JH OW K'), grammarScore: -5500, loopScore: -3000, frames: 110 };
+    const forced = {
+      sentencePhones: phones('G OW T UW DH AH D AO R'),
+      loopPhones: phones('T EH L M IY AH JH OW K'),
+      grammarScore: -5500,
+      loopScore: -3000,
+      frames: 110,
+    };
     expect(grammarConfidence(forced)).toBe(0);
   });
 

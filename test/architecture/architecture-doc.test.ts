@@ -46,7 +46,10 @@ const collect = (node: AnyStateNode) => {
 collect(sessionMachine.root);
 /** The chart's first-level states; under a parallel root (`dialog`, `actions`), its regions' states too. */
 const topStates = new Set(
-  (Object.values(sessionMachine.root.states) as AnyStateNode[]).flatMap((region) => [region.key, ...(sessionMachine.root.type === 'parallel' ? Object.keys(region.states) : [])]),
+  (Object.values(sessionMachine.root.states) as AnyStateNode[]).flatMap((region) => [
+    region.key,
+    ...(sessionMachine.root.type === 'parallel' ? Object.keys(region.states) : []),
+  ]),
 );
 
 const configPaths = appConfigKeys().flatMap((k) => k.segments.map((_, i) => k.segments.slice(0, i + 1).join('.')));
@@ -80,7 +83,8 @@ function problemWith(span: string): string | undefined {
   // A dotted name: a message type (or a stage's, `vad.*`), a configuration key or section.
   if (/^[\w$]+(\.[\w$*]+)+$/.test(span)) {
     const path = span.replace(/\.\*$/, '');
-    if ((MESSAGE_TYPES as string[]).includes(span) || (span.endsWith('.*') && (STAGES as readonly string[]).includes(path)) || isConfigPath(path)) return undefined;
+    if ((MESSAGE_TYPES as string[]).includes(span) || (span.endsWith('.*') && (STAGES as readonly string[]).includes(path)) || isConfigPath(path))
+      return undefined;
     if (MESSAGE_TYPES.some((t) => span.startsWith(`${t}.`))) return undefined; // a message's field: `stt.final.language`
     if (configRoots.has(span.split('.')[0]!)) return `no configuration key ${span}`;
   }
@@ -116,7 +120,10 @@ describe('docs/architecture.md', () => {
   });
 
   it('gives no counts of code things, which go stale silently', () => {
-    const counts = text.match(/\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(message types|messages? kinds|event types|events|states|actors|stages|regions|commands)\b/gi) ?? [];
+    const counts =
+      text.match(
+        /\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(message types|messages? kinds|event types|events|states|actors|stages|regions|commands)\b/gi,
+      ) ?? [];
     expect(counts).toEqual([]);
   });
 
@@ -129,6 +136,11 @@ describe('docs/architecture.md', () => {
     expect(problemWith('speaking.reply.playing+user.dozing')).toMatch(/no chart state/);
     expect(problemWith('session.bargeIn.enable')).toMatch(/no configuration key/);
     expect(problemWith('timeouts.noInput')).toMatch(/no configuration key/);
-    expect([problemWith('vad.speech_start'), problemWith('bargeIn.minSpeechMs'), problemWith('*.user.silent'), problemWith('npm run diagram -- --check')]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      problemWith('vad.speech_start'),
+      problemWith('bargeIn.minSpeechMs'),
+      problemWith('*.user.silent'),
+      problemWith('npm run diagram -- --check'),
+    ]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

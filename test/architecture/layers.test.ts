@@ -53,6 +53,8 @@ describe('layers', () => {
     expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
     expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
     expect(upwardImportsOf('lib/x.ts', "import { startSession } from '../server/session-host.js';")).toEqual([]);
-    expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual([]);
+    expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual(
+      [],
+    );
   });
 });

@@ -15,12 +15,27 @@ describe('memory transport: handed-over audio', () => {
     const got: Array<Uint8Array> = [];
     for (let i = 0; i < 2; i++) bus.subscribe(bus.subjects.forEvent('s1', 'tts.chunk'), (m) => got.push((m as { audio: Uint8Array }).audio));
     const audio = new Uint8Array([1, 2, 3, 4]);
-    const chunk = { type: 'tts.chunk', sessionId: 's1', turnId: 'u1', segmentIndex: 0, kind: 'reply', seq: 0, text: 'hi', sampleRateHz: 24_000, final: false } as const;
+    const chunk = {
+      type: 'tts.chunk',
+      sessionId: 's1',
+      turnId: 'u1',
+      segmentIndex: 0,
+      kind: 'reply',
+      seq: 0,
+      text: 'hi',
+      sampleRateHz: 24_000,
+      final: false,
+    } as const;
     bus.publish({ ...chunk, audio }, { handOverAudio: true });
     bus.publish({ ...chunk, seq: 1, audio });
     await bus.flush();
     expect(got[0]).toBe(audio);
     expect(got.slice(1).every((a) => a !== audio && a.buffer !== audio.buffer)).toBe(true);
-    expect(got.map((a) => [...a])).toEqual([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]);
+    expect(got.map((a) => [...a])).toEqual([
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+    ]);
   });
 });

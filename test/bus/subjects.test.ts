@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_PREFIX,
-  STAGES,
-  SubjectError,
-  assertToken,
-  parseSubject,
-  sessionWildcard,
-  stageWildcard,
-  subjectFor,
-  type Stage,
-} from '../../bus/subjects.js';
+import { DEFAULT_PREFIX, STAGES, SubjectError, assertToken, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from '../../bus/subjects.js';
 import { subjectMatches } from '../../bus/transport.js';
 
 describe('subjectFor / parseSubject', () => {

@@ -252,9 +252,7 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
     });
 
     it('rejects a request nobody listens to with NoRespondersError', async () => {
-      await expect(a.request(`${p}.nobody`, new Uint8Array([1]), { timeoutMs: WAIT_LIMIT_MS })).rejects.toBeInstanceOf(
-        NoRespondersError,
-      );
+      await expect(a.request(`${p}.nobody`, new Uint8Array([1]), { timeoutMs: WAIT_LIMIT_MS })).rejects.toBeInstanceOf(NoRespondersError);
     });
 
     it('rejects a request that gets no reply in time with BusTimeoutError', async () => {
@@ -335,14 +333,25 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
         await settle();
         const audio = Uint8Array.from({ length: 4800 }, (_, i) => (i * 7) & 0xff);
         const expected = audio.slice();
-        const chunk = { type: 'tts.chunk', sessionId: session, turnId: 'u1', segmentIndex: 0, kind: 'reply', seq: 0, text: 'hi', sampleRateHz: 24_000, final: false } as const;
+        const chunk = {
+          type: 'tts.chunk',
+          sessionId: session,
+          turnId: 'u1',
+          segmentIndex: 0,
+          kind: 'reply',
+          seq: 0,
+          text: 'hi',
+          sampleRateHz: 24_000,
+          final: false,
+        } as const;
         busA.publish({ ...chunk, audio }, { handOverAudio: true });
         busA.publish({ ...chunk, seq: 1, audio: expected.slice() });
         await busA.flush();
         await waitFor(() => first.length === 2 && second.length === 2, 'both chunks to both subscribers');
         const audioOf = (m: BusMessage) => (m as { audio: Uint8Array }).audio;
         for (const m of [...first, ...second]) expect(audioOf(m)).toEqual(expected);
-        for (let i = 0; i < 2; i++) expect(audioOf(first[i]!).buffer === audioOf(second[i]!).buffer && audioOf(first[i]!).byteOffset === audioOf(second[i]!).byteOffset).toBe(false);
+        for (let i = 0; i < 2; i++)
+          expect(audioOf(first[i]!).buffer === audioOf(second[i]!).buffer && audioOf(first[i]!).byteOffset === audioOf(second[i]!).byteOffset).toBe(false);
         // Without hand-over a subscriber never gets the publisher's own bytes.
         expect(audioOf(first[1]!)).not.toBe(audio);
         expect(audioOf(second[1]!)).not.toBe(audio);

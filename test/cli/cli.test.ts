@@ -13,7 +13,12 @@ const cli = (...args: string[]) => tsx('bin/voice-agent.ts', ...args);
 
 /** `[ 6660 ms] state  <from> → <to>  (<event>)` lines, parsed. */
 function transitions(stdout: string) {
-  return [...stdout.matchAll(/^\[\s*(\d+) ms\] state\s+(\S+)\s+→ (\S+)\s+\((.*)\)$/gm)].map((m) => ({ atMs: Number(m[1]), from: m[2]!, to: m[3]!, event: m[4]! }));
+  return [...stdout.matchAll(/^\[\s*(\d+) ms\] state\s+(\S+)\s+→ (\S+)\s+\((.*)\)$/gm)].map((m) => ({
+    atMs: Number(m[1]),
+    from: m[2]!,
+    to: m[3]!,
+    event: m[4]!,
+  }));
 }
 
 describe('voice-agent demo --fast', () => {
@@ -109,7 +114,10 @@ describe('voice-agent CLI', () => {
   }, 60_000);
 
   it('an unknown command exits 2 naming the valid commands', async () => {
-    await expect(cli('bogus')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, live, devices, say, serve, worker, robot-sim') });
+    await expect(cli('bogus')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, live, devices, say, serve, worker, robot-sim'),
+    });
   });
 
   it('an unknown option exits 2 with the command usage', async () => {
@@ -132,7 +140,10 @@ describe('voice-agent CLI', () => {
     ];
     await Promise.all(
       cases.map(async ([args, message]) => {
-        const failure = (await cli(...args).then(() => undefined, (e: unknown) => e)) as { code: number; stderr: string } | undefined;
+        const failure = (await cli(...args).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as { code: number; stderr: string } | undefined;
         expect(failure?.code).toBe(2);
         expect(failure?.stderr).toMatch(message);
         expect(failure?.stderr).toContain(`usage: voice-agent ${args[0]}`);
@@ -142,7 +153,8 @@ describe('voice-agent CLI', () => {
 
   it('--help lists the commands; <command> --help shows its usage', async () => {
     const { stdout } = await cli('--help');
-    for (const command of ['demo', 'run', 'live', 'devices', 'say', 'serve', 'worker', 'robot-sim', 'replay', 'watch', 'export']) expect(stdout).toMatch(new RegExp(`^ {2}${command} +\\S.+$`, 'm'));
+    for (const command of ['demo', 'run', 'live', 'devices', 'say', 'serve', 'worker', 'robot-sim', 'replay', 'watch', 'export'])
+      expect(stdout).toMatch(new RegExp(`^ {2}${command} +\\S.+$`, 'm'));
     expect((await cli('demo', '--help')).stdout).toContain('--fast');
   });
 

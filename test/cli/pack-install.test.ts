@@ -39,7 +39,9 @@ describe('npm pack and install', () => {
   it('installs from the tarball and runs voice-agent --help and say', async () => {
     const bin = join(app, 'node_modules', '.bin', 'voice-agent');
     expect(existsSync(bin)).toBe(true);
-    expect(readFileSync(join(app, 'node_modules', 'voice-agent', 'dist', 'bin', 'voice-agent.js'), 'utf8').split('\n')[1]).toContain(`exec node ${YOUNG_GENERATION_FLAG}`);
+    expect(readFileSync(join(app, 'node_modules', 'voice-agent', 'dist', 'bin', 'voice-agent.js'), 'utf8').split('\n')[1]).toContain(
+      `exec node ${YOUNG_GENERATION_FLAG}`,
+    );
 
     const help = await run(bin, ['--help'], { cwd: app, env });
     expect(help.stdout).toMatch(/^ {2}serve +the server/m);
@@ -59,14 +61,20 @@ describe('npm pack and install', () => {
     served.stdout.on('data', (d: Buffer) => (out += d));
     served.stderr.on('data', (d: Buffer) => (err += d));
     const exited = new Promise<number | null>((resolve) => served.on('exit', (code) => resolve(code)));
-    await until('the installed voice-agent serving', () => out.includes('voice-agent serving on') || served.exitCode !== null, { timeoutMs: 60_000, detail: () => err });
+    await until('the installed voice-agent serving', () => out.includes('voice-agent serving on') || served.exitCode !== null, {
+      timeoutMs: 60_000,
+      detail: () => err,
+    });
     served.kill('SIGTERM');
     expect(await exited, err).toBe(0);
     expect(err).toContain('"msg":"serving"');
     expect(err).not.toContain('young generation');
 
     // A usage error is exit code 2, from the installed binary too.
-    await expect(run(bin, ['say', '--port=1'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--port'") });
+    await expect(run(bin, ['say', '--port=1'], { cwd: app, env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--port'"),
+    });
   }, 120_000);
 
   it('the library example type-checks against the installed package and runs; internal modules are not exported', async () => {
@@ -74,9 +82,20 @@ describe('npm pack and install', () => {
     const example = readFileSync(join(app, 'node_modules', 'voice-agent', 'examples', 'robot-controller.ts'), 'utf8');
     expect(example).toContain("from 'voice-agent'");
     writeFileSync(join(app, 'robot-controller.ts'), example);
-    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: ['node'], typeRoots: [TYPE_ROOTS], outDir: 'out' };
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [TYPE_ROOTS],
+      outDir: 'out',
+    };
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['robot-controller.ts'] }));
-    const compiled = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, env }).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout}` }));
+    const compiled = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app, env }).catch((error: { stdout?: string }) => ({
+      stdout: `tsc failed:\n${error.stdout}`,
+    }));
     expect(compiled.stdout).toBe('');
 
     const ran = await run(process.execPath, [join('out', 'robot-controller.js')], { cwd: app, env, timeout: 60_000 });
@@ -87,16 +106,24 @@ describe('npm pack and install', () => {
     expect(ran.stdout).toMatch(/done: the robot is at x=/);
 
     // The public entry points load; an internal module is refused by `exports` at run time.
-    const entry = "const lib = await import('voice-agent'); const testing = await import('voice-agent/testing'); console.log(typeof lib.createAgent, typeof testing.fakeEngines)";
+    const entry =
+      "const lib = await import('voice-agent'); const testing = await import('voice-agent/testing'); console.log(typeof lib.createAgent, typeof testing.fakeEngines)";
     expect((await run(process.execPath, ['--input-type=module', '-e', entry], { cwd: app, env })).stdout.trim()).toBe('function function');
-    await expect(run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/dist/server/session-host.js')"], { cwd: app, env })).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
-    await expect(run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/server/session-host.js')"], { cwd: app, env })).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
+    await expect(
+      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/dist/server/session-host.js')"], { cwd: app, env }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
+    await expect(
+      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/server/session-host.js')"], { cwd: app, env }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
     // For the compiler too, in one run: the deep import is not found, and a type error in a user's program
     // is caught against the package's types (the check can fail).
     writeFileSync(join(app, 'deep.ts'), "import { startSession } from 'voice-agent/dist/server/session-host.js';\nconsole.log(startSession);\n");
     writeFileSync(join(app, 'wrong.ts'), "import { createAgent } from 'voice-agent';\ncreateAgent().on('notice', (n) => n.code === 'no_such_code');\n");
     writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['deep.ts', 'wrong.ts'] }));
-    const refused = await run(process.execPath, [TSC, '-p', 'tsconfig.wrong.json'], { cwd: app, env }).then(() => '', (error: { stdout?: string }) => error.stdout ?? '');
+    const refused = await run(process.execPath, [TSC, '-p', 'tsconfig.wrong.json'], { cwd: app, env }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? '',
+    );
     expect(refused).toMatch(/deep\.ts.*TS2307/);
     expect(refused).toMatch(/wrong\.ts.*TS2367/);
   }, 120_000);

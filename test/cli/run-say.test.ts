@@ -37,7 +37,9 @@ describe('voice-agent say / run (on the fake engines)', () => {
     writeFileSync(join(dir, 'in.wav'), encodeWav(pcm, 16_000));
     const { stdout } = await cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'reply.wav')]);
     expect(stdout).toMatch(/run#u1 +hello robot/);
-    const timeline = JSON.parse(readFileSync(join(dir, 'reply.timeline.json'), 'utf8')) as { turns: Array<{ outcome: string; heardText: string; firstAudioAtMs: number }> };
+    const timeline = JSON.parse(readFileSync(join(dir, 'reply.timeline.json'), 'utf8')) as {
+      turns: Array<{ outcome: string; heardText: string; firstAudioAtMs: number }>;
+    };
     expect(timeline.turns).toHaveLength(1);
     expect(timeline.turns[0]).toMatchObject({ outcome: 'finished', heardText: 'Hello human, nice to meet you.' });
     // The reply track is silent until the agent spoke, then holds 6 words × 100 ms of audio.
@@ -75,7 +77,9 @@ describe('voice-agent say / run (on the fake engines)', () => {
   it('run against an unreachable transcription server says which server and which setting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-run-'));
     writeFileSync(join(dir, 'in.wav'), encodeWav(new Uint8Array(640), 16_000));
-    await expect(cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], { VA_STT__ENGINE: 'openai', VA_STT__BASE_URL: 'http://127.0.0.1:1/v1' })).rejects.toMatchObject({
+    await expect(
+      cli(['run', '--in', join(dir, 'in.wav'), '--out', join(dir, 'o.wav')], { VA_STT__ENGINE: 'openai', VA_STT__BASE_URL: 'http://127.0.0.1:1/v1' }),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/transcription server at http:\/\/127\.0\.0\.1:1\/v1 is unreachable .*check stt\.baseUrl/),
     });

@@ -24,7 +24,9 @@ describe('voice-agent watch', () => {
     const port = (relay.address() as { port: number }).port;
     const session = await server.manager.create({ sessionId: 'watched-1' });
     const lines: string[] = [];
-    const exit = runWatchCommand(['--session', 'watched-1', '--url', server.http.url, '--key', INSPECT_KEY, '--relay', `ws://127.0.0.1:${port}`], (l) => lines.push(l));
+    const exit = runWatchCommand(['--session', 'watched-1', '--url', server.http.url, '--key', INSPECT_KEY, '--relay', `ws://127.0.0.1:${port}`], (l) =>
+      lines.push(l),
+    );
     await until('the watch attached', () => server.http.inspect.hub.watchers('watched-1') === 1);
     session.handle.sendText('hello');
     await until('the reply playing', () => session.handle.state().startsWith('speaking'));

@@ -45,9 +45,14 @@ describe('actions in the configuration', () => {
   });
 
   it('refuses at start a rules file asking for an undeclared action, naming the rule and the files', () => {
-    const rulesPath = file('rules.json', { rules: [{ id: 'beam', patterns: ['beam me up'], reply: 'Energizing.', action: { name: 'teleport' } }], fallback: { reply: 'What?' } });
+    const rulesPath = file('rules.json', {
+      rules: [{ id: 'beam', patterns: ['beam me up'], reply: 'Energizing.', action: { name: 'teleport' } }],
+      fallback: { reply: 'What?' },
+    });
     const config = loadConfig({ overrides: { ...fakes, llm: { engine: 'rules', rulesPath } } });
-    expect(() => buildLlm(config, new ManualClock())).toThrow(`rules file ${rulesPath}: rule "beam" asks for action "teleport", which is not declared in actions file ${config.actions.path}`);
+    expect(() => buildLlm(config, new ManualClock())).toThrow(
+      `rules file ${rulesPath}: rule "beam" asks for action "teleport", which is not declared in actions file ${config.actions.path}`,
+    );
     const none = loadConfig({ overrides: { ...fakes, llm: { engine: 'rules', rulesPath }, actions: { path: null } } });
     expect(() => buildLlm(none, new ManualClock())).toThrow(/not declared in actions\.path \(null: no actions\) \(declared: none\)/);
     expect(buildLlm(loadConfig({ overrides: fakes }), new ManualClock()).name).toBe('rules');
@@ -64,7 +69,17 @@ describe('the simulated robot', () => {
     return { clock, bus, seen };
   };
   const request = (bus: MessageBus, name: string, args: Record<string, unknown>, runsOn: 'controller' | 'handler' = 'controller') =>
-    bus.publish({ type: 'action.request', sessionId: 's1', turnId: 'u1', actionId: 'a1', name, arguments: args, callId: 'c1', runsOn, timeoutMs: 10_000 } satisfies Omit<Extract<BusMessage, { type: 'action.request' }>, 'atMs'>);
+    bus.publish({
+      type: 'action.request',
+      sessionId: 's1',
+      turnId: 'u1',
+      actionId: 'a1',
+      name,
+      arguments: args,
+      callId: 'c1',
+      runsOn,
+      timeoutMs: 10_000,
+    } satisfies Omit<Extract<BusMessage, { type: 'action.request' }>, 'atMs'>);
 
   it('executes the declared controller actions on an in-process bus', async () => {
     const { clock, bus, seen } = world();

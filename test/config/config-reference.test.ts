@@ -38,14 +38,18 @@ describe('configuration reference', () => {
       if (!key.hasDefault) return [];
       const entry = tableEntryFor(tablePath);
       if (!entry) return [`${key.path}: its default is not in a defaults table (${WHY_SOURCES.map((s) => s.name).join(', ')})`];
-      return isDeepStrictEqual(JSON.parse(JSON.stringify(entry.value)), key.default) ? [] : [`${key.path}: the schema gives ${JSON.stringify(key.default)}, ${entry.table} ${JSON.stringify(entry.value)}`];
+      return isDeepStrictEqual(JSON.parse(JSON.stringify(entry.value)), key.default)
+        ? []
+        : [`${key.path}: the schema gives ${JSON.stringify(key.default)}, ${entry.table} ${JSON.stringify(entry.value)}`];
     });
     expect(wrong).toEqual([]);
   });
 
   it('the application defaults table has no value the schema does not use', () => {
     const leaves = (node: object, path: string[]): string[] =>
-      Object.entries(node).flatMap(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 ? leaves(v, [...path, k]) : [[...path, k].join('.')]));
+      Object.entries(node).flatMap(([k, v]) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 ? leaves(v, [...path, k]) : [[...path, k].join('.')],
+      );
     const used = new Set(keys.filter((k) => k.hasDefault).map((k) => k.path));
     expect(leaves(CONFIG_DEFAULTS, []).filter((path) => !used.has(path))).toEqual([]);
   });
@@ -63,7 +67,8 @@ describe('configuration reference', () => {
 
   it('every VA_ name the code reads or the docs mention is a real variable', () => {
     const settings = new Set(keys.map((k) => envNameFor(k.segments)));
-    const isSetting = (name: string) => settings.has(name) || [...settings].some((s) => s.includes('<TAG>') && new RegExp(`^${s.replace('<TAG>', '[A-Z]+')}$`).test(name));
+    const isSetting = (name: string) =>
+      settings.has(name) || [...settings].some((s) => s.includes('<TAG>') && new RegExp(`^${s.replace('<TAG>', '[A-Z]+')}$`).test(name));
     const values = new Set(everyKey.filter(([k]) => typeof k.default === 'string').map(([k]) => k.default as string));
     const sources = [...files('bin', /\.ts$/), ...files('server', /\.ts$/), ...files('bench', /\.ts$/), ...files('docs', /\.md$/), 'README.md'];
     const unknown = new Set<string>();

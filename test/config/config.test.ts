@@ -65,7 +65,9 @@ describe('configuration', () => {
   });
 
   it('a key that moved names the one that replaced it', () => {
-    expect(() => loadConfig({ overrides: { session: { bargeIn: { enabled: false } } } })).toThrow(/session\.bargeIn\.enabled: moved to features\.bargeIn \(VA_FEATURES__BARGE_IN\)/);
+    expect(() => loadConfig({ overrides: { session: { bargeIn: { enabled: false } } } })).toThrow(
+      /session\.bargeIn\.enabled: moved to features\.bargeIn \(VA_FEATURES__BARGE_IN\)/,
+    );
     expect(() => loadConfig({ env: { VA_SESSION__FILLER: 'false' } })).toThrow(/VA_SESSION__FILLER: moved to VA_FEATURES__FILLER \(features\.filler\)/);
   });
 
@@ -84,7 +86,9 @@ describe('configuration', () => {
   });
 
   it('a text key takes a variable as it is; other keys parse it as JSON', () => {
-    const config = loadConfig({ env: { VA_LLM__MODEL: '123', VA_STT__MLLR_PATH: 'null', VA_LANGUAGES__ZH__VOICE: 'cmn', VA_SERVER__TLS: '{"certPath":"c.pem","keyPath":"k.pem"}' } });
+    const config = loadConfig({
+      env: { VA_LLM__MODEL: '123', VA_STT__MLLR_PATH: 'null', VA_LANGUAGES__ZH__VOICE: 'cmn', VA_SERVER__TLS: '{"certPath":"c.pem","keyPath":"k.pem"}' },
+    });
     expect(config.llm.model).toBe('123');
     expect(config.stt.mllrPath).toBeNull();
     expect(config.languages.zh?.voice).toBe('cmn');

@@ -21,7 +21,12 @@ const buildSessionEngines = async (config: ReturnType<typeof loadConfig>, contex
 describe('engines from the configuration', () => {
   it('builds the configured chain, with the phrase cache in front', async () => {
     const clock = new ManualClock();
-    const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
+    const context = {
+      bus: createMessageBus(createMemoryTransport(), { clock }),
+      clock,
+      sessionId: 's1',
+      sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
+    };
     const engines = await buildSessionEngines(loadConfig({ overrides: fakes }), context);
     expect(engines.tts.map((t) => t.name)).toEqual(['fake-tts+cache', 'remote-tts']);
     expect([engines.vad.name, engines.stt.name, engines.llm.name]).toEqual(['fake-vad', 'fake-stt', 'fake-llm']);
@@ -30,18 +35,28 @@ describe('engines from the configuration', () => {
 
   it('memory on without a URL is a configuration error', async () => {
     const clock = new ManualClock();
-    const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
+    const context = {
+      bus: createMessageBus(createMemoryTransport(), { clock }),
+      clock,
+      sessionId: 's1',
+      sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
+    };
     await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, features: { memory: true } } }), context)).rejects.toThrow(/memory\.url is not set/);
   });
 
   it('an engine missing the settings it needs says which variable sets them', async () => {
     const clock = new ManualClock();
-    const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
+    const context = {
+      bus: createMessageBus(createMemoryTransport(), { clock }),
+      clock,
+      sessionId: 's1',
+      sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
+    };
     const build = (overrides: object) => buildSessionEngines(loadConfig({ overrides: { ...fakes, ...overrides } }), context);
     await expect(build({ stt: { engine: 'sherpa' } })).rejects.toThrow(/stt\.engine "sherpa" needs stt\.sherpa: .*\(VA_STT__SHERPA\)/);
-    await expect(build({ stt: { engine: 'sherpa', sherpa: { kind: 'whisper', encoder: '/m/e.onnx', decoder: '/m/d.onnx', tokens: '/m/t.txt' } } })).rejects.toThrow(
-      /stt\.sherpa\.encoder: \/m\/e\.onnx does not exist/,
-    );
+    await expect(
+      build({ stt: { engine: 'sherpa', sherpa: { kind: 'whisper', encoder: '/m/e.onnx', decoder: '/m/d.onnx', tokens: '/m/t.txt' } } }),
+    ).rejects.toThrow(/stt\.sherpa\.encoder: \/m\/e\.onnx does not exist/);
     await expect(build({ stt: { engine: 'openai' } })).rejects.toThrow(/needs stt\.baseUrl \(VA_STT__BASE_URL\)/);
     await expect(build({ llm: { engine: 'openai' } })).rejects.toThrow(/needs llm\.baseUrl/);
   });
@@ -64,19 +79,42 @@ describe('engines from the configuration', () => {
 
   it('run (and replay --rerun) refuses a remote engine, which its in-process bus cannot reach, naming the settings', async () => {
     const config = loadConfig({ overrides: { ...fakes, stt: { engine: 'remote' } } });
-    await expect(runAudio({ config, pcm: new Uint8Array(0) })).rejects.toThrow(/stt\.engine, tts\.engines: a "remote" engine needs a worker on NATS.*voice-agent serve with nats\.servers/);
+    await expect(runAudio({ config, pcm: new Uint8Array(0) })).rejects.toThrow(
+      /stt\.engine, tts\.engines: a "remote" engine needs a worker on NATS.*voice-agent serve with nats\.servers/,
+    );
   });
 
   it('a remote engine where no session is bound (a worker) names the fix', () => {
     const clock = new ManualClock();
-    expect(() => buildLlm(loadConfig({ overrides: { ...fakes, llm: { engine: 'remote' } } }), clock)).toThrow(/llm engine "remote" serves one session at a time.*pick a local engine/);
+    expect(() => buildLlm(loadConfig({ overrides: { ...fakes, llm: { engine: 'remote' } } }), clock)).toThrow(
+      /llm engine "remote" serves one session at a time.*pick a local engine/,
+    );
   });
 
   it('builds every TTS engine of the schema (without network: nothing is contacted before warm-up)', async () => {
     const clock = new ManualClock();
-    const context = { bus: createMessageBus(createMemoryTransport(), { clock }), clock, sessionId: 's1', sink: createPacedSink({ clock, sampleRateHz: 16_000 }) };
-    const engines = [{ engine: 'flite' }, { engine: 'espeak', language: 'zh' }, { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1' }, { engine: 'edge' }, { engine: 'remote' }, { engine: 'fake' }];
+    const context = {
+      bus: createMessageBus(createMemoryTransport(), { clock }),
+      clock,
+      sessionId: 's1',
+      sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
+    };
+    const engines = [
+      { engine: 'flite' },
+      { engine: 'espeak', language: 'zh' },
+      { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1' },
+      { engine: 'edge' },
+      { engine: 'remote' },
+      { engine: 'fake' },
+    ];
     const built = await buildSessionEngines(loadConfig({ overrides: { ...fakes, tts: { engines, phrases: [], warmUp: false } } }), context);
-    expect(built.tts.map((t) => t.name)).toEqual(['flite(kal16)', 'espeak(cmn)', 'openai-speech(tts-1/alloy)', 'edge(en-US-AriaNeural)', 'remote-tts', 'fake-tts']);
+    expect(built.tts.map((t) => t.name)).toEqual([
+      'flite(kal16)',
+      'espeak(cmn)',
+      'openai-speech(tts-1/alloy)',
+      'edge(en-US-AriaNeural)',
+      'remote-tts',
+      'fake-tts',
+    ]);
   });
 });

@@ -47,7 +47,11 @@ describe('input conditioning from the configuration', () => {
   it('"on" and "off" win over the kind of sink; every step follows its setting; nothing on means no conditioner', async () => {
     expect((await bindWith({ echoCancel: 'on' }, 'client')).engines.inputConditioner?.steps).toEqual(['echo', 'high-pass']);
     expect((await bindWith({ echoCancel: 'off' }, 'device')).engines.inputConditioner?.steps).toEqual(['high-pass']);
-    expect((await bindWith({ echoCancel: 'off', agc: true, noiseSuppression: true, highPassHz: 80 })).engines.inputConditioner?.steps).toEqual(['high-pass', 'rnnoise', 'agc']);
+    expect((await bindWith({ echoCancel: 'off', agc: true, noiseSuppression: true, highPassHz: 80 })).engines.inputConditioner?.steps).toEqual([
+      'high-pass',
+      'rnnoise',
+      'agc',
+    ]);
     const none = await bindWith({ echoCancel: 'off', highPassHz: 0 });
     expect(none.engines.inputConditioner).toBeUndefined();
     expect(none.engines.sink).toBe(none.sink);

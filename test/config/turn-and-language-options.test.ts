@@ -13,7 +13,9 @@ describe('turn and language options', () => {
     expect(runtimeOptionsFrom(loadConfig()).config.turn).toEqual({ completePauseMs: 200, speculate: 'off' });
     expect(runtimeOptionsFrom(loadConfig({ overrides: { llm: { engine: 'fake' } } })).config.turn.speculate).toBe('on');
     expect(runtimeOptionsFrom(loadConfig({ overrides: { session: { turn: { speculate: 'on' } } } })).config.turn.speculate).toBe('on');
-    expect(runtimeOptionsFrom(loadConfig({ overrides: { llm: { engine: 'fake' }, session: { turn: { speculate: 'off' } } } })).config.turn.speculate).toBe('off');
+    expect(runtimeOptionsFrom(loadConfig({ overrides: { llm: { engine: 'fake' }, session: { turn: { speculate: 'off' } } } })).config.turn.speculate).toBe(
+      'off',
+    );
     expect(() => loadConfig({ env: { VA_SESSION__TURN__SPECULATE: 'maybe' } })).toThrow(/session\.turn\.speculate/);
   });
 

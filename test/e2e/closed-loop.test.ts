@@ -48,7 +48,11 @@ describe('offline closed loop', () => {
       bus,
       clock,
       // The application's default threshold, the rule policy's fallback as the re-prompt and the declared actions (as `serve` does).
-      config: { minConfidence: loadConfig().stt.minConfidence, notUnderstoodText: rules.fallback.reply, declaredActions: loadActionsFile('examples/robot-actions.json') },
+      config: {
+        minConfidence: loadConfig().stt.minConfidence,
+        notUnderstoodText: rules.fallback.reply,
+        declaredActions: loadActionsFile('examples/robot-actions.json'),
+      },
       engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink },
     });
     const seen: BusMessage[] = [];

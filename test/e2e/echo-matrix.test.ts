@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { loopOptions, type EchoCell } from '../../bench/echo-matrix.js';
 import { runEchoLoop } from '../support/echo-loop.js';
 
-const CELLS: Array<[string, EchoCell, number]> = [['300 ms delay, RT60 400 ms, Realtime client with far_field', { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'realtime-24k' }, 12]];
+const CELLS: Array<[string, EchoCell, number]> = [
+  ['300 ms delay, RT60 400 ms, Realtime client with far_field', { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'realtime-24k' }, 12],
+];
 /**
  * Open (issue 25 stays open on them): since the robot's actions speak their outcome right after the reply,
  * the bus cells get 2-3 false barge-ins at a reply's start. They are run by the bench
@@ -23,13 +25,19 @@ const OPEN_CELLS: Array<[string, EchoCell, number]> = [
 
 describe('echo matrix (CI subset)', () => {
   it.skip.each(OPEN_CELLS)('%s (open, issue 25)', () => undefined);
-  it.each(CELLS)('%s: no false barge-in, every real barge-in stops the reply', async (_name, cell, replies) => {
-    const result = await runEchoLoop(loopOptions(cell, replies, 3, false));
-    console.log(`${_name}: ${result.falseBargeIns} false barge-ins over ${result.replies} replies, ${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped; delay ${JSON.stringify(result.echoDelay)}`);
-    // The delay estimator found the room's delay (its alignment margin is 30 ms).
-    expect(Math.abs((result.echoDelay?.estimatedMs ?? 0) - (cell.delay as number))).toBeLessThan(5);
-    expect(result.replies).toBeGreaterThanOrEqual(replies);
-    expect(result.falseBargeIns).toBe(0);
-    expect(result.bargeInsStopped).toBe(result.bargeInsAttempted);
-  }, 120_000);
+  it.each(CELLS)(
+    '%s: no false barge-in, every real barge-in stops the reply',
+    async (_name, cell, replies) => {
+      const result = await runEchoLoop(loopOptions(cell, replies, 3, false));
+      console.log(
+        `${_name}: ${result.falseBargeIns} false barge-ins over ${result.replies} replies, ${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped; delay ${JSON.stringify(result.echoDelay)}`,
+      );
+      // The delay estimator found the room's delay (its alignment margin is 30 ms).
+      expect(Math.abs((result.echoDelay?.estimatedMs ?? 0) - (cell.delay as number))).toBeLessThan(5);
+      expect(result.replies).toBeGreaterThanOrEqual(replies);
+      expect(result.falseBargeIns).toBe(0);
+      expect(result.bargeInsStopped).toBe(result.bargeInsAttempted);
+    },
+    120_000,
+  );
 });

@@ -95,7 +95,11 @@ describe('emergency stop, closed loop', () => {
     const { onsetAtMs } = await mic.speak(word);
     const after = (p: (m: BusMessage) => boolean) => seen.slice(from).find((s) => p(s.m));
     await until('the estop notice', () => after((m) => m.type === 'session.notice' && m.code === 'estop') !== undefined, 5000);
-    await until('the cancel', () => after((m) => m.type === 'action.cancel') !== undefined && after((m) => m.type === 'action.request' && m.name === 'stop') !== undefined, 5000);
+    await until(
+      'the cancel',
+      () => after((m) => m.type === 'action.cancel') !== undefined && after((m) => m.type === 'action.request' && m.name === 'stop') !== undefined,
+      5000,
+    );
     // The utterance ends (VAD hangover, final transcript): whatever would answer it has had its chance.
     // The utterance goes on (the word's tail, the VAD's hangover): whatever would answer it has its chance.
     await sleep(1500);
@@ -105,7 +109,9 @@ describe('emergency stop, closed loop', () => {
     const cancel = after((m) => m.type === 'action.cancel')!;
     const stop = after((m) => m.type === 'action.request' && m.name === 'stop')!;
     const ms = (s: { atMs: number }) => Math.round(s.atMs - onsetAtMs);
-    console.log(`[estop local 16 kHz] from the word's first sample: notice estop ${ms(estop)} ms, reply cancelled ${ms(cancelled)} ms, action.cancel ${ms(cancel)} ms, stop request ${ms(stop)} ms`);
+    console.log(
+      `[estop local 16 kHz] from the word's first sample: notice estop ${ms(estop)} ms, reply cancelled ${ms(cancelled)} ms, action.cancel ${ms(cancel)} ms, stop request ${ms(stop)} ms`,
+    );
     expect(cancelled.m).toMatchObject({ turnId: story, detail: 'estop' });
     expect(cancel.m).toMatchObject({ actionId: (navigate as Extract<BusMessage, { type: 'action.request' }>).actionId, reason: 'estop' });
     for (const s of [estop, cancelled, cancel, stop]) expect(ms(s)).toBeLessThan(SANE_MS);
@@ -121,13 +127,20 @@ describe('emergency stop, closed loop', () => {
     const answers = seen.slice(from).filter((s) => ['llm.request', 'llm.done', 'llm.tool_call', 'playback.started'].includes(s.m.type));
     expect(answers.map((s) => `${s.m.type} ${s.m.turnId}`)).toEqual([]);
     expect(session.history().filter((h) => h.turnId === heard.turnId && h.role !== 'action')).toEqual([]);
-    expect(seen.slice(from).filter((s) => s.m.type === 'action.request').map((s) => (s.m.type === 'action.request' ? s.m.name : ''))).toEqual(['stop']);
+    expect(
+      seen
+        .slice(from)
+        .filter((s) => s.m.type === 'action.request')
+        .map((s) => (s.m.type === 'action.request' ? s.m.name : '')),
+    ).toEqual(['stop']);
   }, 40_000);
 
   it('Realtime 24 kHz: a spoken stop over a reply cancels the response, stops its audio, and cancels the running navigation', async () => {
     const tls = makeTestCertificate();
     const base = estopConfig();
-    const config = estopConfig({ server: { ...base.server, port: 0, logLevel: 'error', drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } } });
+    const config = estopConfig({
+      server: { ...base.server, port: 0, logLevel: 'error', drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } },
+    });
     const word = (await stopWord()).get(24_000)!;
     // The default configuration: the declared actions of examples/robot-actions.json, run by the in-process reference robot.
     const server = await serve({ config, log: silentLogger });
@@ -136,12 +149,22 @@ describe('emergency stop, closed loop', () => {
     const timed: Array<{ atMs: number; e: RealtimeServerEvent }> = [];
     client.rt.on('event', (e) => void timed.push({ atMs: performance.now(), e }));
     await client.waitFor('session.created');
-    const mic = startPacedMic(24_000, (frame) => client.send({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }));
+    const mic = startPacedMic(24_000, (frame) =>
+      client.send({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }),
+    );
     cleanups.push(async () => {
       await mic.stop();
       client.close();
     });
-    type Loose = { type: string; status?: string; name?: string; code?: string; detail?: unknown; response_id?: string; response?: { id: string; status: string; status_details?: unknown } };
+    type Loose = {
+      type: string;
+      status?: string;
+      name?: string;
+      code?: string;
+      detail?: unknown;
+      response_id?: string;
+      response?: { id: string; status: string; status_details?: unknown };
+    };
     const loose = (e: RealtimeServerEvent) => e as unknown as Loose;
     const say = (text: string) => {
       client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
@@ -150,7 +173,10 @@ describe('emergency stop, closed loop', () => {
     const find = (p: (e: Loose) => boolean, fromIndex = 0) => timed.slice(fromIndex).find((t) => p(loose(t.e)));
 
     say('go to the kitchen');
-    await until('the navigation to be accepted', () => find((e) => e.type === 'voice_agent.action' && e.name === 'navigate' && e.status === 'accepted') !== undefined);
+    await until(
+      'the navigation to be accepted',
+      () => find((e) => e.type === 'voice_agent.action' && e.name === 'navigate' && e.status === 'accepted') !== undefined,
+    );
     await until('"Going to the kitchen." to finish', () => find((e) => e.type === 'response.done') !== undefined);
     const asked = timed.length;
     say(STORY_PROMPT);
@@ -161,14 +187,20 @@ describe('emergency stop, closed loop', () => {
     const { onsetAtMs } = await mic.speak(word);
     await until('the estop notice', () => find((e) => e.type === 'voice_agent.notice' && e.code === 'estop', from) !== undefined, 5000);
     await until('the story cancelled', () => find((e) => e.type === 'response.done' && e.response?.id === storyId, from) !== undefined, 5000);
-    await until('the navigation cancelled', () => find((e) => e.type === 'voice_agent.action' && e.name === 'navigate' && e.status === 'cancelled', from) !== undefined, 5000);
+    await until(
+      'the navigation cancelled',
+      () => find((e) => e.type === 'voice_agent.action' && e.name === 'navigate' && e.status === 'cancelled', from) !== undefined,
+      5000,
+    );
     await sleep(1500);
 
     const estop = find((e) => e.type === 'voice_agent.notice' && e.code === 'estop', from)!;
     const done = find((e) => e.type === 'response.done' && e.response?.id === storyId, from)!;
     const navCancelled = find((e) => e.type === 'voice_agent.action' && e.name === 'navigate' && e.status === 'cancelled', from)!;
     const ms = (t: { atMs: number }) => Math.round(t.atMs - onsetAtMs);
-    console.log(`[estop realtime 24 kHz] from the word's first sample, at the client: voice_agent.notice estop ${ms(estop)} ms, response.done cancelled ${ms(done)} ms, navigate cancelled ${ms(navCancelled)} ms`);
+    console.log(
+      `[estop realtime 24 kHz] from the word's first sample, at the client: voice_agent.notice estop ${ms(estop)} ms, response.done cancelled ${ms(done)} ms, navigate cancelled ${ms(navCancelled)} ms`,
+    );
     expect(loose(done.e).response).toMatchObject({ status: 'cancelled' });
     for (const t of [estop, done, navCancelled]) expect(ms(t)).toBeLessThan(SANE_MS);
     // The story's audio stops at the cut: not one delta of it after its response.done.

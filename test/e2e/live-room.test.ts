@@ -81,16 +81,22 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
   // Open (issue 25 stays open on it): passed 6/6 before the new echo stage; with it the agent hears its own
   // "Turning left." as a command in the virtual room (docs/live.md, status).
   it.skip('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
-    const files = await Promise.all(COMMANDS.map(async (text, i) => {
-      const file = join(room.dir, `command-${i}.wav`);
-      await userRecording(text, file);
-      return file;
-    }));
+    const files = await Promise.all(
+      COMMANDS.map(async (text, i) => {
+        const file = join(room.dir, `command-${i}.wav`);
+        await userRecording(text, file);
+        return file;
+      }),
+    );
     const timelineFile = join(room.dir, 'live.timeline.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', timelineFile], {
-      env: room.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', timelineFile],
+      {
+        env: room.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -115,12 +121,18 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       soundServer: { playbackLatencyMs: number; echoShiftMs: number; underruns: number };
     };
     const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-    console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}\n${out.seen.join("\n")}`);
+    console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}\n${out.seen.join('\n')}`);
     expect(timeline.input).toBe('room.monitor');
     // Every command heard as said, each answered to the end (and its action's outcome too): no turn of
     // its own echo, no reply cut short.
-    expect(timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText), summary).toEqual(COMMANDS);
-    expect(timeline.turns.map((t) => t.outcome).filter((o) => o !== 'finished'), summary).toEqual([]);
+    expect(
+      timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText),
+      summary,
+    ).toEqual(COMMANDS);
+    expect(
+      timeline.turns.map((t) => t.outcome).filter((o) => o !== 'finished'),
+      summary,
+    ).toEqual([]);
     expect(out.seen.filter((l) => l.includes('(interrupted)'))).toEqual([]);
   }, 120_000);
 });

@@ -47,7 +47,15 @@ const settle = async () => {
 
 describe('documented NATS permissions', () => {
   it('a robot reaches its own audio, text and control subjects, and answers its actions', async () => {
-    const subjects = ['va.robot-1.audio.frame', 'va.robot-1.user.text', 'va.robot-1.control.stop', 'va.robot-1.action.accepted', 'va.robot-1.action.feedback', 'va.robot-1.action.result', 'va.robot-1.action.cancelled'];
+    const subjects = [
+      'va.robot-1.audio.frame',
+      'va.robot-1.user.text',
+      'va.robot-1.control.stop',
+      'va.robot-1.action.accepted',
+      'va.robot-1.action.feedback',
+      'va.robot-1.action.result',
+      'va.robot-1.action.cancelled',
+    ];
     for (const subject of subjects) robot.publish(subject, new Uint8Array(4));
     await settle();
     expect(received).toEqual(expect.arrayContaining(subjects));
@@ -68,7 +76,8 @@ describe('documented NATS permissions', () => {
 
   it('nats-server refuses a robot publishing stt.final, an action request, or to another robot', async () => {
     received.length = 0;
-    for (const subject of ['va.robot-1.stt.final', 'va.robot-1.action.request', 'va.robot-2.audio.frame', 'va.robot-2.control.stop']) robot.publish(subject, new Uint8Array(4));
+    for (const subject of ['va.robot-1.stt.final', 'va.robot-1.action.request', 'va.robot-2.audio.frame', 'va.robot-2.control.stop'])
+      robot.publish(subject, new Uint8Array(4));
     await settle();
     expect(received).toEqual([]);
     expect(violations.map((v) => [v.operation, v.subject])).toEqual([

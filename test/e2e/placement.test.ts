@@ -52,7 +52,9 @@ function startHost(name: string) {
 async function createSession(): Promise<Extract<CreateSessionReply, { ok: true }>> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const reply = JSON.parse(new TextDecoder().decode(await bus.transport.request('va.sessions.create', new TextEncoder().encode('{}'), { timeoutMs: 3000 }))) as CreateSessionReply;
+      const reply = JSON.parse(
+        new TextDecoder().decode(await bus.transport.request('va.sessions.create', new TextEncoder().encode('{}'), { timeoutMs: 3000 })),
+      ) as CreateSessionReply;
       if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
       return reply;
     } catch (error) {
@@ -102,7 +104,10 @@ describe('session placement over NATS', () => {
     expect(after.map((r) => r.hostId)).toEqual(Array(5).fill(b.hostId));
 
     bus.publish({ type: 'user.text', sessionId: survivor, turnId: '-', text: 'second question' });
-    await waitFor('the second answer', () => seen.filter((m) => m.sessionId === survivor && m.type === 'session.history' && m.role === 'assistant').length === 2);
+    await waitFor(
+      'the second answer',
+      () => seen.filter((m) => m.sessionId === survivor && m.type === 'session.history' && m.role === 'assistant').length === 2,
+    );
     const history = seen.filter((m) => m.sessionId === survivor && m.type === 'session.history').map((m) => ('text' in m ? m.text : ''));
     expect(history).toEqual(['first question', 'Answer from b.', 'second question', 'Answer from b.']);
   }, 60_000);

@@ -48,7 +48,17 @@ function startSim(...extra: string[]) {
 let nextId = 1;
 function ask(sessionId: string, name: string, args: Record<string, unknown>): string {
   const actionId = `a${nextId++}`;
-  bus.publish({ type: 'action.request', sessionId, turnId: 'u1', actionId, name, arguments: args, callId: `call-${actionId}`, runsOn: 'controller', timeoutMs: 20_000 });
+  bus.publish({
+    type: 'action.request',
+    sessionId,
+    turnId: 'u1',
+    actionId,
+    name,
+    arguments: args,
+    callId: `call-${actionId}`,
+    runsOn: 'controller',
+    timeoutMs: 20_000,
+  });
   return actionId;
 }
 const stepsOf = (sessionId: string, actionId: string) => seen.filter((m) => m.sessionId === sessionId && m.actionId === actionId);

@@ -35,20 +35,24 @@ beforeAll(async () => {
     bus.subscribe(`va.*.${type}`, (m) => seen.push(m as BusMessage));
   }
   await bus.flush();
-  child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0', '--db', ':memory:'], {
-    env: {
-      ...process.env,
-      VA_VAD__ENGINE: 'fake',
-      VA_STT__ENGINE: 'fake',
-      VA_STT__FAKE_TRANSCRIPTS: '["hello robot"]',
-      VA_LLM__ENGINE: 'fake',
-      VA_LLM__FAKE_REPLY: 'Hello human, here is a rather long answer that keeps going for quite a while.',
-      VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":20,"msPerWord":200}]',
-      VA_TTS__PHRASES: '[]',
-      VA_SERVER__DRAIN_TIMEOUT_MS: '1000',
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0', '--db', ':memory:'],
+    {
+      env: {
+        ...process.env,
+        VA_VAD__ENGINE: 'fake',
+        VA_STT__ENGINE: 'fake',
+        VA_STT__FAKE_TRANSCRIPTS: '["hello robot"]',
+        VA_LLM__ENGINE: 'fake',
+        VA_LLM__FAKE_REPLY: 'Hello human, here is a rather long answer that keeps going for quite a while.',
+        VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":20,"msPerWord":200}]',
+        VA_TTS__PHRASES: '[]',
+        VA_SERVER__DRAIN_TIMEOUT_MS: '1000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stderr!.on('data', (d) => (stderr += String(d)));
   child.stdout!.on('data', (d) => (stdout += String(d)));
   await waitFor('serve to start', () => stdout.includes('voice-agent serving on http://127.0.0.1:'));
@@ -65,8 +69,14 @@ afterAll(async () => {
 
 describe('voice-agent serve', () => {
   it('logs, as JSON lines, the subjects a device uses', () => {
-    const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.msg === 'session ready for a device on the bus' && l.sessionId === 'r1')).toMatchObject({ microphone: 'va.r1.audio.frame', speaker: 'va.r1.audio.out' });
+    const lines = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'session ready for a device on the bus' && l.sessionId === 'r1')).toMatchObject({
+      microphone: 'va.r1.audio.frame',
+      speaker: 'va.r1.audio.out',
+    });
     expect(lines.find((l) => l.msg === 'serving')).toMatchObject({ bus: server.url, sessions: 2 });
   });
 

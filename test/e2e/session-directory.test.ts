@@ -25,10 +25,15 @@ const hosts: Record<'a' | 'b', VoiceAgentServer> = {} as never;
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
-const config = () => loadConfig({ overrides: { ...FAKE_ENGINES, nats: { servers: nats.url }, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
+const config = () =>
+  loadConfig({ overrides: { ...FAKE_ENGINES, nats: { servers: nats.url }, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
 
 const chat = (host: VoiceAgentServer, key: string, body: object) =>
-  fetch(`${host.http.url}/chat/stream`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ turn: 1, type: 'TEXT', ...body }) });
+  fetch(`${host.http.url}/chat/stream`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ turn: 1, type: 'TEXT', ...body }),
+  });
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -45,7 +50,9 @@ afterAll(async () => {
 });
 
 const askForSession = async (sessionId: string) =>
-  JSON.parse(new TextDecoder().decode(await robot.request('va.sessions.create', new TextEncoder().encode(JSON.stringify({ sessionId })), { timeoutMs: 3000 }))) as CreateSessionReply;
+  JSON.parse(
+    new TextDecoder().decode(await robot.request('va.sessions.create', new TextEncoder().encode(JSON.stringify({ sessionId })), { timeoutMs: 3000 })),
+  ) as CreateSessionReply;
 
 describe('session directory over NATS', () => {
   it('refuses an id that runs on the other host, on every way in, and frees it when the session ends', async () => {

@@ -43,14 +43,21 @@ describe('wake word (real engines)', () => {
     await stt.warmUp!();
     const stops = SESSION_DEFAULTS.estop.phrases;
     const keywordSpotter = createKeywordSpotter({
-      phrases: [...ACTIVATION.wakePhrases.map((phrase) => ({ phrase, threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb })), ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb }))],
+      phrases: [
+        ...ACTIVATION.wakePhrases.map((phrase) => ({ phrase, threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb })),
+        ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
+      ],
     });
     const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({
       sessionId: 'wake',
       bus,
       clock,
-      config: { minConfidence: loadConfig().stt.minConfidence, notUnderstoodText: rules.fallback.reply, declaredActions: loadActionsFile('examples/robot-actions.json') },
+      config: {
+        minConfidence: loadConfig().stt.minConfidence,
+        notUnderstoodText: rules.fallback.reply,
+        declaredActions: loadActionsFile('examples/robot-actions.json'),
+      },
       pipeline: { activation: { mode: 'wake', windowMs: ACTIVATION.windowMs, stopPhrases: stops } },
       engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink, keywordSpotter },
     });
@@ -103,7 +110,13 @@ describe('wake word (real engines)', () => {
     await mic;
     expect(ofType('control.listen')[0]).toMatchObject({ open: true, phrase: 'hey robot' });
     // The command and its answer (the turn it asked for follows as an action entry and its outcome).
-    expect(session.history().filter((h) => h.role !== 'action').slice(0, 2).map((h) => [h.role, h.text])).toEqual([
+    expect(
+      session
+        .history()
+        .filter((h) => h.role !== 'action')
+        .slice(0, 2)
+        .map((h) => [h.role, h.text]),
+    ).toEqual([
       ['user', 'turn left'],
       ['assistant', 'Turning left.'],
     ]);

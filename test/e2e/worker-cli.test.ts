@@ -30,9 +30,18 @@ describe('voice-agent worker', () => {
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 20_000;
-    const logLines = () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logLines = () =>
+      stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     while (!logLines().some((l) => l.msg === 'worker serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(logLines().find((l) => l.msg === 'worker serving')).toMatchObject({ level: 'info', subject: 'va.*.tts.request', queue: 'tts-workers', engine: 'fake-tts+cache' });
+    expect(logLines().find((l) => l.msg === 'worker serving')).toMatchObject({
+      level: 'info',
+      subject: 'va.*.tts.request',
+      queue: 'tts-workers',
+      engine: 'fake-tts+cache',
+    });
 
     const tts = createRemoteTts({ bus, clock: systemClock, sessionId: 'cli', sampleRateHz: 16_000 });
     let bytes = 0;

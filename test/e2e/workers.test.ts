@@ -76,9 +76,13 @@ describe('workers on NATS', () => {
       for await (const chunk of tts.synthesize({ text: `sentence number ${i}`, signal: new AbortController().signal })) bytes += chunk.byteLength;
       expect(bytes).toBe(3 * 20 * 32); // three words of 20 ms at 16 kHz
     }
-    const served = (w: { output: string[] }) => w.output.join('').split('\n').filter((l) => l.includes(' done in ')).length;
+    const served = (w: { output: string[] }) =>
+      w.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes(' done in ')).length;
     // Worker logs arrive over a pipe, a moment after the replies.
-    await waitFor(() => served(a) + served(b) === 20, "all twenty requests logged as served");
+    await waitFor(() => served(a) + served(b) === 20, 'all twenty requests logged as served');
     expect(served(a)).toBeGreaterThan(0);
     expect(served(b)).toBeGreaterThan(0);
   }, 60_000);

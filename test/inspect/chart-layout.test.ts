@@ -37,7 +37,9 @@ describe('chart layout', () => {
     const layout = await chartLayout();
     const graph = chartGraph();
     const measures = measureChart(geometry(layout));
-    console.log(`session chart: ${measures.crossings} crossings, ${measures.edges} drawn edges (of ${graph.edges.length} transitions), ${measures.width} × ${measures.height} px`);
+    console.log(
+      `session chart: ${measures.crossings} crossings, ${measures.edges} drawn edges (of ${graph.edges.length} transitions), ${measures.width} × ${measures.height} px`,
+    );
 
     const top = ['idle', 'listening', 'processing', 'speaking'].map((key) => layout.nodes.find((n) => n.id === `session.dialog.${key}`)!.y);
     expect(top).toEqual([...top].sort((a, b) => a - b));
@@ -62,7 +64,8 @@ describe('chart layout', () => {
     const lane = ['idle', 'requested', 'running'].map((k) => box(`session.actions.${k}`).y);
     expect(lane).toEqual([...lane].sort((a, b) => a - b));
     for (const e of layout.edges.filter((x) => x.source.startsWith('session.actions.'))) {
-      for (const p of e.points) expect(p.x >= actions.x && p.x <= actions.x + actions.width && p.y >= actions.y && p.y <= actions.y + actions.height).toBe(true);
+      for (const p of e.points)
+        expect(p.x >= actions.x && p.x <= actions.x + actions.width && p.y >= actions.y && p.y <= actions.y + actions.height).toBe(true);
     }
     // Measured here with the actions region: 5 crossings (all in the dialog), 71 edges, 685 × 1215; the
     // dialog alone before it: 1 crossing, 54 edges, 531 × 981; the chart drawn before that: 63, 73, 713 × 1616.
@@ -73,7 +76,8 @@ describe('chart layout', () => {
     expect(measures.throughStates).toBe(0);
     for (const e of layout.edges) {
       // Orthogonal routes, from the source's box to the target's.
-      for (let i = 1; i < e.points.length; i++) expect(Math.min(Math.abs(e.points[i]!.x - e.points[i - 1]!.x), Math.abs(e.points[i]!.y - e.points[i - 1]!.y))).toBeLessThan(0.5);
+      for (let i = 1; i < e.points.length; i++)
+        expect(Math.min(Math.abs(e.points[i]!.x - e.points[i - 1]!.x), Math.abs(e.points[i]!.y - e.points[i - 1]!.y))).toBeLessThan(0.5);
     }
   });
 
@@ -93,7 +97,10 @@ describe('chart layout', () => {
             listening: { on: { HEARD: 'processing', SILENCE: 'idle' } },
           },
         },
-        actions: { initial: 'ready', states: { ready: { on: { GO: 'moving' } }, moving: { on: { ARRIVED: 'ready', ESTOP: 'stopped' } }, stopped: { on: { RESET: 'ready' } } } },
+        actions: {
+          initial: 'ready',
+          states: { ready: { on: { GO: 'moving' } }, moving: { on: { ARRIVED: 'ready', ESTOP: 'stopped' } }, stopped: { on: { RESET: 'ready' } } },
+        },
       },
     });
     const layout = await layoutChart(drawnChart(chartGraph(machine.root)));
@@ -109,6 +116,26 @@ describe('chart layout', () => {
     expect(segmentCrossing({ x: 0, y: 5 }, { x: 10, y: 5 }, { x: 10, y: 0 }, { x: 10, y: 10 })).toBeUndefined();
     expect(segmentCrossing({ x: 0, y: 5 }, { x: 10, y: 5 }, { x: 2, y: 5 }, { x: 8, y: 5 })).toBeUndefined();
     const square = (id: string, points: Array<[number, number]>) => ({ id, points: points.map(([x, y]) => ({ x, y })) });
-    expect(measureChart({ width: 10, height: 10, nodes: [], edges: [square('a', [[0, 5], [10, 5]]), square('b', [[5, 0], [5, 10]]), square('c', [[2, 0], [2, 10]])] }).crossings).toBe(2);
+    expect(
+      measureChart({
+        width: 10,
+        height: 10,
+        nodes: [],
+        edges: [
+          square('a', [
+            [0, 5],
+            [10, 5],
+          ]),
+          square('b', [
+            [5, 0],
+            [5, 10],
+          ]),
+          square('c', [
+            [2, 0],
+            [2, 10],
+          ]),
+        ],
+      }).crossings,
+    ).toBe(2);
   });
 });

@@ -81,7 +81,7 @@ describe('inspection hub', () => {
     expect(hub.watch('hub-1', collector().watcher)).toBeUndefined();
   }, 30_000);
 
-  it('makes only the chart\'s own messages for chart-feed watchers', async () => {
+  it("makes only the chart's own messages for chart-feed watchers", async () => {
     const hub = server.http.inspect.hub;
     const session = await server.manager.create({ sessionId: 'hub-2' });
     const chart = collector();

@@ -44,7 +44,9 @@ describe('inspection WebSocket', () => {
     expect(bargeIn?.points.length).toBeGreaterThanOrEqual(2);
     expect(chart.edges.find((e) => e.id === 'session.dialog.listening.finalizing>session.dialog.processing')?.label).toBe('stt.final · after sttFinal');
     // What every state has is in the legend, drawn from none.
-    expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(expect.arrayContaining(['control.end → session.dialog.ended', 'user.text → session.dialog.processing', 'control.estop → session.actions.idle']));
+    expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(
+      expect.arrayContaining(['control.end → session.dialog.ended', 'user.text → session.dialog.processing', 'control.estop → session.actions.idle']),
+    );
     expect(chart.edges.some((e) => e.source.startsWith('session.dialog.') && e.label.includes('user.text'))).toBe(false);
   });
 
@@ -56,20 +58,36 @@ describe('inspection WebSocket', () => {
     const watcher = await watch(server, 'session=robot-1');
     await until('the catch-up', () => watcher.states().length > 0);
     expect(watcher.messages[0]).toMatchObject({ type: '@xstate.actor', name: 'session', sessionId: 'robot-1', rootId: 'robot-1' });
-    expect(watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt', 'estop']);
+    expect(watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name)).toEqual([
+      'session',
+      'vad',
+      'stt',
+      'estop',
+    ]);
     expect(watcher.states()).toEqual(['idle.waiting']);
     expect(server.http.inspect.hub.watchers('robot-1')).toBe(1);
 
     await speak(session.handle, 400, 700);
     await until('the reply playing', () => session.handle.state().startsWith('speaking.reply.playing'));
     await speak(session.handle, 900, 0);
-    await until('the barge-in', () => watcher.states().at(-1) === 'listening.hearing.voiced' && watcher.states().includes('speaking.reply.playing+user.candidate'), {
-      detail: () => watcher.states().join(' → '),
-    });
+    await until(
+      'the barge-in',
+      () => watcher.states().at(-1) === 'listening.hearing.voiced' && watcher.states().includes('speaking.reply.playing+user.candidate'),
+      {
+        detail: () => watcher.states().join(' → '),
+      },
+    );
 
     const states = watcher.states();
     // The server's fake LLM gets speculative replies (auto): the reply may be guessed at the pause and start at once.
-    const order = ['idle.waiting', 'listening.hearing.voiced', 'listening.finalizing', 'speaking.reply.playing+user.silent', 'speaking.reply.playing+user.candidate', 'listening.hearing.voiced'];
+    const order = [
+      'idle.waiting',
+      'listening.hearing.voiced',
+      'listening.finalizing',
+      'speaking.reply.playing+user.silent',
+      'speaking.reply.playing+user.candidate',
+      'listening.hearing.voiced',
+    ];
     let from = 0;
     for (const state of order) {
       const at = states.indexOf(state, from);
@@ -87,7 +105,9 @@ describe('inspection WebSocket', () => {
     // The reply's children were announced as they were spawned.
     expect(watcher.messages.some((m) => m.type === '@xstate.actor' && m.name === 'playback' && m.parentId === 'robot-1')).toBe(true);
     // Events carry their turn and time.
-    expect(watcher.messages.find((m) => m.type === '@xstate.event' && m.event.type === 'stt.final')).toMatchObject({ event: { turnId: 'u1', text: 'hello robot' } });
+    expect(watcher.messages.find((m) => m.type === '@xstate.event' && m.event.type === 'stt.final')).toMatchObject({
+      event: { turnId: 'u1', text: 'hello robot' },
+    });
 
     await server.manager.end('robot-1', 'client_closed');
     expect(await watcher.closed).toEqual({ code: 1000, reason: 'session ended: client_closed' });

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { resolveSessionConfig } from '../../machines/config.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { chartGraph } from '../../server/inspect/chart-graph.js';
-import { createStatelyConverter, serializeMessage, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage } from '../../server/inspect/stately-events.js';
+import {
+  createStatelyConverter,
+  serializeMessage,
+  STATELY_PROTOCOL_VERSION,
+  type StatelyMessage,
+  type StatelySnapshotMessage,
+} from '../../server/inspect/stately-events.js';
 
 function run(send: (actor: ReturnType<typeof start>) => void) {
   const convert = createStatelyConverter('robot-1', { wallClock: () => 1_700_000_000_000 });
@@ -29,7 +35,8 @@ function start(inspect: (e: InspectionEvent) => void) {
   return actor;
 }
 
-const rootSnapshots = (messages: StatelyMessage[]) => messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === 'robot-1');
+const rootSnapshots = (messages: StatelyMessage[]) =>
+  messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === 'robot-1');
 
 describe('@statelyai/inspect messages', () => {
   it('registers the chart with its definition and its children under qualified ids', () => {
@@ -37,7 +44,13 @@ describe('@statelyai/inspect messages', () => {
     const actors = messages.filter((m) => m.type === '@xstate.actor');
     expect(actors.map((m) => m.type === '@xstate.actor' && m.name)).toEqual(['session', 'vad', 'stt', 'estop']);
     const [root, vad] = actors;
-    expect(root).toMatchObject({ sessionId: 'robot-1', rootId: 'robot-1', parentId: undefined, _version: STATELY_PROTOCOL_VERSION, createdAt: '1700000000000' });
+    expect(root).toMatchObject({
+      sessionId: 'robot-1',
+      rootId: 'robot-1',
+      parentId: undefined,
+      _version: STATELY_PROTOCOL_VERSION,
+      createdAt: '1700000000000',
+    });
     const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
     expect(definition.id).toBe('session');
     expect(Object.keys(definition.states)).toEqual(['dialog', 'actions']);

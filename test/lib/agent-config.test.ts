@@ -33,7 +33,12 @@ describe('createAgent on the configured engines', () => {
     expect(turned).toEqual(['right']);
     expect(actions[0]).toMatchObject({ type: 'action.request', name: 'turn', runsOn: 'handler' });
     expect(actions.map((m) => m.type)).toEqual(['action.request', 'action.accepted', 'action.result']);
-    expect(agent.history().filter((h) => h.role === 'assistant').map((h) => h.text)).toEqual(['Turning right.', 'Turned right.']);
+    expect(
+      agent
+        .history()
+        .filter((h) => h.role === 'assistant')
+        .map((h) => h.text),
+    ).toEqual(['Turning right.', 'Turned right.']);
     await agent.stop();
   });
 

@@ -11,13 +11,22 @@ import { sleep } from '../../adapters/clock.js';
 
 const RULES: RulesConfig = {
   rules: [
-    { id: 'turn', patterns: ['turn (?<direction>\\w+)( (?<degrees>\\d+) degrees)?'], reply: 'Turning {direction}.', action: { name: 'turn', args: { direction: '{direction}', degrees: '{degrees}' } } },
+    {
+      id: 'turn',
+      patterns: ['turn (?<direction>\\w+)( (?<degrees>\\d+) degrees)?'],
+      reply: 'Turning {direction}.',
+      action: { name: 'turn', args: { direction: '{direction}', degrees: '{degrees}' } },
+    },
   ],
   fallback: { reply: 'Say turn left or turn right.' },
 };
 
 /** A turn that takes 1 s of simulated time, reports its progress, and can be cancelled. */
-function turnAction(clock: ManualClock, calls: Array<{ direction: 'left' | 'right'; degrees: number; signal: AbortSignal }>, schema = z.object({ direction: z.enum(['left', 'right']), degrees: z.number().min(1).max(360).default(90) })) {
+function turnAction(
+  clock: ManualClock,
+  calls: Array<{ direction: 'left' | 'right'; degrees: number; signal: AbortSignal }>,
+  schema = z.object({ direction: z.enum(['left', 'right']), degrees: z.number().min(1).max(360).default(90) }),
+) {
   return defineAction({
     name: 'turn',
     description: 'Turn in place.',
@@ -35,9 +44,17 @@ function turnAction(clock: ManualClock, calls: Array<{ direction: 'left' | 'righ
   });
 }
 
-async function startAgent(actions: Parameters<typeof createAgent>[0] extends infer O ? (O extends { actions?: infer A } ? A : never) : never, clock: ManualClock) {
+async function startAgent(
+  actions: Parameters<typeof createAgent>[0] extends infer O ? (O extends { actions?: infer A } ? A : never) : never,
+  clock: ManualClock,
+) {
   const agent = createAgent({ clock, actions, rules: RULES, engines: fakeEngines({ clock }) });
-  const seen = { action: [] as ActionMessage[], notice: [] as AgentEvents['notice'][], history: [] as AgentEvents['history'][], state: [] as AgentEvents['state'][] };
+  const seen = {
+    action: [] as ActionMessage[],
+    notice: [] as AgentEvents['notice'][],
+    history: [] as AgentEvents['history'][],
+    state: [] as AgentEvents['state'][],
+  };
   agent.on('action', (m) => seen.action.push(m));
   agent.on('notice', (m) => seen.notice.push(m));
   agent.on('history', (m) => seen.history.push(m));
@@ -93,7 +110,13 @@ describe('createAgent + defineAction', () => {
     const clock = new ManualClock();
     const calls: Parameters<typeof turnAction>[1] = [];
     // A refinement JSON Schema cannot carry: the session lets 45 through, the zod schema stops it.
-    const strict = z.object({ direction: z.enum(['left', 'right']), degrees: z.number().default(90).refine((d) => d % 90 === 0, 'a multiple of 90') });
+    const strict = z.object({
+      direction: z.enum(['left', 'right']),
+      degrees: z
+        .number()
+        .default(90)
+        .refine((d) => d % 90 === 0, 'a multiple of 90'),
+    });
     const { agent, seen } = await startAgent([turnAction(clock, calls, strict as never)], clock);
     agent.sendText('turn up');
     await clock.advance(3_000);
@@ -110,7 +133,12 @@ describe('createAgent + defineAction', () => {
 
   it('an action without a template is followed up once: the rule policy does not ask for it again', async () => {
     const clock = new ManualClock();
-    const plain = defineAction({ name: 'turn', description: 'Turn.', schema: z.object({ direction: z.enum(['left', 'right']) }), handler: () => ({ ok: true }) });
+    const plain = defineAction({
+      name: 'turn',
+      description: 'Turn.',
+      schema: z.object({ direction: z.enum(['left', 'right']) }),
+      handler: () => ({ ok: true }),
+    });
     const { agent, seen } = await startAgent([plain], clock);
     agent.sendText('turn left');
     await clock.advance(5_000);
@@ -126,7 +154,9 @@ describe('createAgent + defineAction', () => {
     agent.sendText('turn left');
     await clock.advance(2_000);
     await expect(result).resolves.toMatchObject({ type: 'action.result', result: { heading: -90 } });
-    const never = expect(agent.waitFor('notice', (n) => n.code === NoticeCode.estop, { timeoutMs: 1_000 })).rejects.toThrow(/no notice event matching the predicate within 1000 ms/);
+    const never = expect(agent.waitFor('notice', (n) => n.code === NoticeCode.estop, { timeoutMs: 1_000 })).rejects.toThrow(
+      /no notice event matching the predicate within 1000 ms/,
+    );
     await clock.advance(1_000);
     await never;
     await agent.stop();
@@ -135,7 +165,7 @@ describe('createAgent + defineAction', () => {
 });
 
 describe('defineAction', () => {
-  it('the zod schema becomes the declaration\'s JSON Schema; a handler makes it runsOn handler', () => {
+  it("the zod schema becomes the declaration's JSON Schema; a handler makes it runsOn handler", () => {
     const move = defineAction({
       name: 'move',
       description: 'Drive.',
@@ -152,9 +182,17 @@ describe('defineAction', () => {
   });
 
   it('refuses a declaration the session could not use, naming the action and the fix', () => {
-    expect(() => defineAction({ name: 'bad name', description: 'x', schema: z.object({}) })).toThrow(/action "bad name": name: an action name is 1-64 characters/);
-    expect(() => defineAction({ name: 'when', description: 'x', schema: z.object({ at: z.date() }) })).toThrow(/action "when": its schema has a type JSON Schema cannot express/);
-    expect(() => createAgent({ actions: [defineAction({ name: 'a', description: 'x', schema: z.object({}) }), defineAction({ name: 'a', description: 'y', schema: z.object({}) })] })).toThrow(/action "a" is given twice/);
+    expect(() => defineAction({ name: 'bad name', description: 'x', schema: z.object({}) })).toThrow(
+      /action "bad name": name: an action name is 1-64 characters/,
+    );
+    expect(() => defineAction({ name: 'when', description: 'x', schema: z.object({ at: z.date() }) })).toThrow(
+      /action "when": its schema has a type JSON Schema cannot express/,
+    );
+    expect(() =>
+      createAgent({
+        actions: [defineAction({ name: 'a', description: 'x', schema: z.object({}) }), defineAction({ name: 'a', description: 'y', schema: z.object({}) })],
+      }),
+    ).toThrow(/action "a" is given twice/);
     expect(() => createAgent({ rules: RULES })).toThrow(/rule "turn" asks for action "turn", which is not declared/);
   });
 });

@@ -23,7 +23,23 @@ function startChart() {
 
 /** A payload for each type that passes the chart's guards where they can pass (the reply's own turn id). */
 function eventOf(type: string, turnId: string) {
-  return { type, sessionId: 's', turnId, atMs: 0, text: 'hello robot', segmentIndex: 0, kind: 'reply', engine: 'x', latencyMs: 1, firstTokenMs: 1, segments: [], fatal: true, message: 'x', speechMs: 300, silentMs: 200 };
+  return {
+    type,
+    sessionId: 's',
+    turnId,
+    atMs: 0,
+    text: 'hello robot',
+    segmentIndex: 0,
+    kind: 'reply',
+    engine: 'x',
+    latencyMs: 1,
+    firstTokenMs: 1,
+    segments: [],
+    fatal: true,
+    message: 'x',
+    speechMs: 300,
+    silentMs: 200,
+  };
 }
 
 describe('acceptsEvent', () => {
@@ -52,7 +68,14 @@ describe('acceptsEvent', () => {
       if (step) actor.send({ sessionId: 's', atMs: 0, turnId, ...step } as never);
     }
     const reply = (step: string) => `processing.reply.${step}+user.silent`;
-    expect(seen).toEqual(['idle.waiting', reply('thinking'), reply('generating'), reply('synthesizing'), reply('buffering'), expect.stringMatching(/^speaking/)]);
+    expect(seen).toEqual([
+      'idle.waiting',
+      reply('thinking'),
+      reply('generating'),
+      reply('synthesizing'),
+      reply('buffering'),
+      expect.stringMatching(/^speaking/),
+    ]);
   });
 
   it('lets through what the chart waits for, and skips the per-clause repeats it would ignore', () => {

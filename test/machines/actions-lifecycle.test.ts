@@ -15,7 +15,9 @@ describe('actions: lifecycle', () => {
     await h.text('turn left');
     expect(h.llm.requests[0]!.tools?.map((t) => t.name)).toEqual(['turn', 'navigate', 'stop']);
     await h.llmToolCall('turn', { direction: 'left' });
-    expect(requests(h)).toMatchObject([{ actionId: 'a1', turnId: 't1', name: 'turn', arguments: { direction: 'left' }, runsOn: 'controller', timeoutMs: 5_000 }]);
+    expect(requests(h)).toMatchObject([
+      { actionId: 'a1', turnId: 't1', name: 'turn', arguments: { direction: 'left' }, runsOn: 'controller', timeoutMs: 5_000 },
+    ]);
     expect(h.state()).toMatch(/\+actions\.requested$/);
     await answer(h, 'action.accepted');
     expect(h.state()).toMatch(/\+actions\.running$/);
@@ -48,11 +50,11 @@ describe('actions: lifecycle', () => {
     await h.text('turn');
     await h.llmToolCall('turn', '{not json');
     expect(requests(h)).toEqual([]);
-    expect(h.messages.filter((m) => m.type === 'session.notice' && m.code === 'action_refused').map((m) => (m.type === 'session.notice' ? m.detail.split(':')[0] : ''))).toEqual([
-      'unknown_action',
-      'invalid_arguments',
-      'invalid_arguments',
-    ]);
+    expect(
+      h.messages
+        .filter((m) => m.type === 'session.notice' && m.code === 'action_refused')
+        .map((m) => (m.type === 'session.notice' ? m.detail.split(':')[0] : '')),
+    ).toEqual(['unknown_action', 'invalid_arguments', 'invalid_arguments']);
     await h.end();
   });
 

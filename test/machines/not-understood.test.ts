@@ -29,7 +29,12 @@ describe('not understood', () => {
     expect(notices(h)).toEqual(['not_understood:"go to the door" confidence 0.12 < 0.3']);
     expect(h.llm.requests).toHaveLength(0);
     // Spoken clause by clause, like any SAY.
-    expect(h.activeTts().map((r) => r.text).join(' ')).toBe(REPROMPT);
+    expect(
+      h
+        .activeTts()
+        .map((r) => r.text)
+        .join(' '),
+    ).toBe(REPROMPT);
     await h.ttsAudio(800, true);
     await h.ttsAudio(800, true);
     await h.advanceUntilChange(5_000);

@@ -41,7 +41,12 @@ describe('resume loops', () => {
     expect(h.context().replyTurnId).toBe('r1');
     await h.advance(5_000);
     expect(h.state()).toMatch(/^idle/);
-    expect(h.context().history.filter((e) => e.role === 'assistant').map((e) => [e.turnId, e.interrupted])).toEqual([['r1', false]]);
+    expect(
+      h
+        .context()
+        .history.filter((e) => e.role === 'assistant')
+        .map((e) => [e.turnId, e.interrupted]),
+    ).toEqual([['r1', false]]);
     h.checkInvariants();
     await h.end();
   });

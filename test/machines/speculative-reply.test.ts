@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { COMPLETE_COMMAND, createLiveHarness, type LiveHarness } from '../support/live-session.js';
 
-const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' && m.code.startsWith('speculation') ? [`${m.code}:${m.turnId}`] : []));
+const notices = (h: LiveHarness) =>
+  h.messages.flatMap((m) => (m.type === 'session.notice' && m.code.startsWith('speculation') ? [`${m.code}:${m.turnId}`] : []));
 const framesOf = (h: LiveHarness, turnId: string) => h.ledger.written.get(turnId) ?? 0;
 
 /** The user says "what is the" and pauses; the short pause passes; the guess gets its first clause's audio. */

@@ -84,7 +84,8 @@ const executorStimuli: Stimulus[] = EXECUTOR_ANSWERS.map((answer) => ({
 const answerStimuli: Stimulus[] = (['yes', 'no'] as const).flatMap((text): Stimulus[] => [
   {
     id: `final:${text}`,
-    propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined),
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined,
     drive: (h) => h.sttFinal(text),
   },
   { id: `text:${text}`, propose: () => ({ ...base, type: 'user.text', turnId: '-', text }), drive: (h) => h.text(text) },
@@ -96,11 +97,28 @@ const controlStimuli: Stimulus[] = [
     propose: () => ({ ...base, type: 'control.estop', turnId: '-', source: 'client' }),
     drive: (h) => h.publish({ type: 'control.estop', sessionId: 'live', turnId: '-', source: 'client' }),
   },
-  { id: 'respond', propose: () => ({ ...base, type: 'control.respond', turnId: '-' }), drive: (h) => h.publish({ type: 'control.respond', sessionId: 'live', turnId: '-' }) },
+  {
+    id: 'respond',
+    propose: () => ({ ...base, type: 'control.respond', turnId: '-' }),
+    drive: (h) => h.publish({ type: 'control.respond', sessionId: 'live', turnId: '-' }),
+  },
 ];
 
 /** The dialog stimuli an action walk needs: speech and its transcript, a reply's stages, text, STOP, END. */
-const DIALOG_SUBSET = ['speechStart', 'speechEnd', 'final:text', 'final:empty', 'llmFirstToken', 'llmClause', 'ttsFirstChunk', 'ttsPlay', 'finishPlayback', 'text', 'stop', 'end'];
+const DIALOG_SUBSET = [
+  'speechStart',
+  'speechEnd',
+  'final:text',
+  'final:empty',
+  'llmFirstToken',
+  'llmClause',
+  'ttsFirstChunk',
+  'ttsPlay',
+  'finishPlayback',
+  'text',
+  'stop',
+  'end',
+];
 
 export const ACTION_STIMULI: StimulusSet = {
   stimuli: [...stimuli.filter((s) => DIALOG_SUBSET.includes(s.id)), ...callStimuli, ...executorStimuli, ...answerStimuli, ...controlStimuli],

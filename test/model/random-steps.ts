@@ -66,7 +66,10 @@ export async function randomStep(h: LiveHarness, random: Random, trace: string[]
   const set = h.context().config.declaredActions.length > 0 ? ALL_STIMULI : { stimuli };
   const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot, set).filter(({ stimulus }) => !stimulus.id.startsWith('after:'));
   // END is rare so most interleavings exercise a living session.
-  const chosen = pick(random, options.filter((o) => o.stimulus.id !== 'end' || random() < 0.05));
+  const chosen = pick(
+    random,
+    options.filter((o) => o.stimulus.id !== 'end' || random() < 0.05),
+  );
   if (!chosen) return;
   trace.push(chosen.stimulus.id);
   await chosen.stimulus.drive(h);
@@ -80,7 +83,8 @@ export async function quiesce(h: LiveHarness): Promise<void> {
     const { action, pendingFollowUp } = h.context();
     if (h.session.actor.getSnapshot().status !== 'active' || (h.state().startsWith('idle') && !action && !pendingFollowUp)) return;
     // The executor finishes what it was asked (a question left unanswered runs out on its own).
-    if (action && action.status !== 'confirming') await h.publish({ type: 'action.result', sessionId: 'live', turnId: action.turnId, actionId: action.actionId, result: 'done' });
+    if (action && action.status !== 'confirming')
+      await h.publish({ type: 'action.result', sessionId: 'live', turnId: action.turnId, actionId: action.actionId, result: 'done' });
     await h.sttFinal('');
     await h.llmFinish();
     for (const r of h.activeTts()) {

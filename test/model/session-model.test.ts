@@ -51,7 +51,11 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
   if (cut !== null && cut.turnId !== before.interrupted?.turnId) {
     const state = stateValueToString((snapshot as unknown as ModelSnapshot).value as never);
     const hadText = before.replyKind === 'say' || /^processing\.reply\.(synthesizing|buffering)|^speaking/.test(state);
-    next = sessionMachine.transition(next, { ...base, type: 'tts.stopped', turnId: cut.turnId, texts: hadText ? ['Okay then,', 'here it is.'] : [] }, scope) as never;
+    next = sessionMachine.transition(
+      next,
+      { ...base, type: 'tts.stopped', turnId: cut.turnId, texts: hadText ? ['Okay then,', 'here it is.'] : [] },
+      scope,
+    ) as never;
   }
   for (const turnId of after().pendingHeard.filter((t) => !before.pendingHeard.includes(t))) {
     next = sessionMachine.transition(next, { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 }, scope) as never;
@@ -63,7 +67,11 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
   }
   const { replyTurnId, replyKind } = after();
   if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {
-    next = sessionMachine.transition(next, { ...base, type: 'tts.requested', turnId: replyTurnId, segmentIndex: 0, kind: 'say', engine: 'tts-a' }, scope) as never;
+    next = sessionMachine.transition(
+      next,
+      { ...base, type: 'tts.requested', turnId: replyTurnId, segmentIndex: 0, kind: 'say', engine: 'tts-a' },
+      scope,
+    ) as never;
   }
   return next;
 }
@@ -84,7 +92,11 @@ function planEdges(walk: Walk): Step[][] {
   const adjacency = getAdjacencyMap(modelLogic, {
     input: { sessionId: 'live', config: resolveSessionConfig(walk.config) },
     events: (snapshot) =>
-      proposals(snapshot as unknown as ModelSnapshot, walk.set).map(({ stimulus, events }): StimulusEvent => ({ type: 'stimulus', stimulus: stimulus.id, events })),
+      proposals(snapshot as unknown as ModelSnapshot, walk.set).map(({ stimulus, events }): StimulusEvent => ({
+        type: 'stimulus',
+        stimulus: stimulus.id,
+        events,
+      })),
     serializeState: (snapshot) => abstractKey(snapshot as unknown as ModelSnapshot),
     serializeEvent: (event) => event.stimulus,
     limit: 100_000,
@@ -121,7 +133,9 @@ async function driveEdge(walk: Walk, steps: Step[], coverage: Coverage): Promise
     h.checkInvariants();
     const live = abstractKey(h.session.actor.getSnapshot() as unknown as ModelSnapshot);
     if (live !== step.expectedKey) {
-      throw new Error(`step ${i} (${step.stimulus}): chart says ${step.expectedKey}, live session is ${live}\npath: ${steps.map((s) => s.stimulus).join(' → ')}`);
+      throw new Error(
+        `step ${i} (${step.stimulus}): chart says ${step.expectedKey}, live session is ${live}\npath: ${steps.map((s) => s.stimulus).join(' → ')}`,
+      );
     }
   }
   await h.end();
@@ -143,7 +157,9 @@ describe('session chart, model-based', () => {
     const inventory = chartInventory();
     const statesCovered = [...inventory.states].filter((s) => coverage.states.has(s));
     const transitionsCovered = [...inventory.transitions].filter((t) => coverage.transitions.has(t));
-    console.log(`model coverage: states ${statesCovered.length}/${inventory.states.size}, transitions ${transitionsCovered.length}/${inventory.transitions.size}`);
+    console.log(
+      `model coverage: states ${statesCovered.length}/${inventory.states.size}, transitions ${transitionsCovered.length}/${inventory.transitions.size}`,
+    );
     expect([...inventory.states].filter((s) => !coverage.states.has(s))).toEqual([]);
     expect([...inventory.transitions].filter((t) => !coverage.transitions.has(t))).toEqual([]);
   });

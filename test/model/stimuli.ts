@@ -86,34 +86,36 @@ export const stimuli: Stimulus[] = [
   },
   {
     id: 'speechEnd',
-    propose: (s) => (s.context.userSpeaking && s.context.userTurnId ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 } : undefined),
+    propose: (s) =>
+      s.context.userSpeaking && s.context.userTurnId ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 } : undefined,
     drive: (h) => h.speechEnd(),
   },
   {
     id: 'pause',
-    propose: (s) => (s.context.userSpeaking && !s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.pause', turnId: s.context.userTurnId, silentMs: PAUSE_MS } : undefined),
+    propose: (s) =>
+      s.context.userSpeaking && !s.context.userPaused && s.context.userTurnId
+        ? { ...base, type: 'vad.pause', turnId: s.context.userTurnId, silentMs: PAUSE_MS }
+        : undefined,
     drive: (h) => h.pause(),
   },
   {
     id: 'resume',
-    propose: (s) => (s.context.userSpeaking && s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.resume', turnId: s.context.userTurnId } : undefined),
+    propose: (s) =>
+      s.context.userSpeaking && s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.resume', turnId: s.context.userTurnId } : undefined,
     drive: (h) => h.resume(),
   },
-  ...(['one', 'one two', COMPLETE_COMMAND] as const).map(
-    (text): Stimulus => ({
-      id: text === COMPLETE_COMMAND ? 'partial:complete' : `partial:${splitWords(text).length}`,
-      propose: (s) =>
-        s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text, complete: text === COMPLETE_COMMAND } : undefined,
-      drive: (h) => h.sttPartial(text),
-    }),
-  ),
-  ...(['hello robot', '', BACKCHANNEL] as const).map(
-    (text): Stimulus => ({
-      id: `final:${text === BACKCHANNEL ? 'backchannel' : text ? 'text' : 'empty'}`,
-      propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined),
-      drive: (h) => h.sttFinal(text),
-    }),
-  ),
+  ...(['one', 'one two', COMPLETE_COMMAND] as const).map((text): Stimulus => ({
+    id: text === COMPLETE_COMMAND ? 'partial:complete' : `partial:${splitWords(text).length}`,
+    propose: (s) =>
+      s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text, complete: text === COMPLETE_COMMAND } : undefined,
+    drive: (h) => h.sttPartial(text),
+  })),
+  ...(['hello robot', '', BACKCHANNEL] as const).map((text): Stimulus => ({
+    id: `final:${text === BACKCHANNEL ? 'backchannel' : text ? 'text' : 'empty'}`,
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined,
+    drive: (h) => h.sttFinal(text),
+  })),
   {
     // The final is exactly the words a running guess answered: the guess is committed.
     id: 'final:asGuessed',
@@ -134,13 +136,15 @@ export const stimuli: Stimulus[] = [
   },
   {
     id: 'sttError',
-    propose: (s) => (stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' } : undefined),
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' } : undefined,
     drive: (h) => h.sttFail(),
   },
   {
     id: 'llmFirstToken',
     // The first token is an emoji: it starts the stream but speaks nothing, so clause release is a separate step.
-    propose: (s) => (['thinking', 'stalled'].includes(replyStage(s) ?? '') ? { ...base, type: 'llm.started', turnId: preparingTurn(s), firstTokenMs: 1 } : undefined),
+    propose: (s) =>
+      ['thinking', 'stalled'].includes(replyStage(s) ?? '') ? { ...base, type: 'llm.started', turnId: preparingTurn(s), firstTokenMs: 1 } : undefined,
     drive: (h) => h.llmToken('🙂'),
   },
   {
@@ -172,7 +176,15 @@ export const stimuli: Stimulus[] = [
     id: 'ttsFirstChunk',
     propose: (s) =>
       replyStage(s) === 'synthesizing'
-        ? { ...base, type: 'tts.first_chunk', turnId: preparingTurn(s), segmentIndex: 0, kind: guessing(s) ? 'reply' : replyKind(s), engine: 'tts-a', latencyMs: 1 }
+        ? {
+            ...base,
+            type: 'tts.first_chunk',
+            turnId: preparingTurn(s),
+            segmentIndex: 0,
+            kind: guessing(s) ? 'reply' : replyKind(s),
+            engine: 'tts-a',
+            latencyMs: 1,
+          }
         : undefined,
     // Less than one frame: the TTS has produced audio but playback cannot start yet (state `buffering`).
     drive: async (h) => {
@@ -182,7 +194,8 @@ export const stimuli: Stimulus[] = [
   },
   {
     id: 'ttsPlay',
-    propose: (s) => (/^processing\.reply\.buffering/.test(stateOf(s)) ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) } : undefined),
+    propose: (s) =>
+      /^processing\.reply\.buffering/.test(stateOf(s)) ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) } : undefined,
     drive: async (h) => {
       const r = await answerTtsRequest(h);
       r?.channel.push(new Uint8Array(FIRST_SEGMENT_MS * 32));
@@ -193,7 +206,9 @@ export const stimuli: Stimulus[] = [
   {
     id: 'ttsFatal',
     propose: (s) =>
-      /^processing\.reply\.synthesizing/.test(stateOf(s)) || /^speaking/.test(stateOf(s)) || (guessing(s) && ['synthesizing', 'buffering'].includes(s.context.replyProgress))
+      /^processing\.reply\.synthesizing/.test(stateOf(s)) ||
+      /^speaking/.test(stateOf(s)) ||
+      (guessing(s) && ['synthesizing', 'buffering'].includes(s.context.replyProgress))
         ? { ...base, type: 'tts.error', turnId: preparingTurn(s), message: 'x', fatal: true }
         : undefined,
     drive: failUntilFatal,
@@ -221,14 +236,12 @@ export const stimuli: Stimulus[] = [
     },
   },
   { id: 'text', propose: () => ({ ...base, type: 'user.text', turnId: '-', text: 'what is up' }), drive: (h) => h.text('what is up') },
-  ...[false, true].map(
-    (uninterruptible): Stimulus => ({
-      id: uninterruptible ? 'sayFirm' : 'say',
-      // The TTS actor's request that follows at once is added by the walk (session-model.test.ts).
-      propose: () => ({ ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible }),
-      drive: (h) => h.say(SAY_TEXT, uninterruptible),
-    }),
-  ),
+  ...[false, true].map((uninterruptible): Stimulus => ({
+    id: uninterruptible ? 'sayFirm' : 'say',
+    // The TTS actor's request that follows at once is added by the walk (session-model.test.ts).
+    propose: () => ({ ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible }),
+    drive: (h) => h.say(SAY_TEXT, uninterruptible),
+  })),
   { id: 'stop', propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined), drive: (h) => h.stop() },
   { id: 'end', propose: () => ({ ...base, type: 'control.end', turnId: '-' }), drive: (h) => h.end() },
   {
@@ -254,7 +267,8 @@ export function delayStimuli(snapshot: ModelSnapshot & { _nodes?: AnyStateNode[]
   for (const node of snapshot._nodes ?? []) {
     for (const after of node.after) {
       const name = after.eventType.split('.')[2]!;
-      if (!set?.delays || (set.delays.includes(name) && (set.delayAllowed?.(name, snapshot) ?? true))) delays.set(after.eventType, delayMs(snapshot.context, name));
+      if (!set?.delays || (set.delays.includes(name) && (set.delayAllowed?.(name, snapshot) ?? true)))
+        delays.set(after.eventType, delayMs(snapshot.context, name));
     }
   }
   if (delays.size === 0) return [];

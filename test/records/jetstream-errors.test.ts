@@ -27,7 +27,9 @@ describe('JetStream errors of the outbox', () => {
   it('says JetStream is off on a server started without it', async () => {
     const off = await connect({ servers: plain.url });
     try {
-      await expect(ensureStream(off, spec)).rejects.toThrow(new JetStreamError('JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)'));
+      await expect(ensureStream(off, spec)).rejects.toThrow(
+        new JetStreamError('JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)'),
+      );
     } finally {
       await off.close();
     }

@@ -32,28 +32,35 @@ interface Serve {
 }
 
 function startServe(env: Record<string, string> = {}): Promise<Serve> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'c1', '--nats', nats.url, '--port', '0', '--db', dbFile], {
-    env: {
-      ...process.env,
-      VA_VAD__ENGINE: 'fake',
-      VA_STT__ENGINE: 'fake',
-      VA_LLM__ENGINE: 'fake',
-      VA_LLM__FAKE_REPLY: 'Okay, done.',
-      VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":5,"msPerWord":50}]',
-      VA_TTS__PHRASES: '[]',
-      VA_SERVER__DRAIN_TIMEOUT_MS: '500',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'c1', '--nats', nats.url, '--port', '0', '--db', dbFile],
+    {
+      env: {
+        ...process.env,
+        VA_VAD__ENGINE: 'fake',
+        VA_STT__ENGINE: 'fake',
+        VA_LLM__ENGINE: 'fake',
+        VA_LLM__FAKE_REPLY: 'Okay, done.',
+        VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":5,"msPerWord":50}]',
+        VA_TTS__PHRASES: '[]',
+        VA_SERVER__DRAIN_TIMEOUT_MS: '500',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   children.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), { timeoutMs: 30_000, detail: () => output }).then(() => ({ child, output: () => output, exited }));
+  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), { timeoutMs: 30_000, detail: () => output }).then(() => ({
+    child,
+    output: () => output,
+    exited,
+  }));
 }
-
 
 const outboxRows = () => {
   const db = new Database(dbFile, { readonly: true });

@@ -78,7 +78,8 @@ describe('outbox relay', () => {
     expect(state!.messages).toBe(8);
     expect(turnIds).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8']);
     expect(stored.map((m) => m.msgId)).toEqual(turnIds.map((t) => `${recorder!.recordingId}.${t}`));
-    for (const r of records) expect(r).toMatchObject({ type: 'record.turn', sessionId: 'live', recordingId: recorder!.recordingId, turn: { outcome: 'finished' } });
+    for (const r of records)
+      expect(r).toMatchObject({ type: 'record.turn', sessionId: 'live', recordingId: recorder!.recordingId, turn: { outcome: 'finished' } });
     expect(store.turns(recorder!.recordingId!).map((t) => t.heardText)).toEqual(Array(8).fill('Sure thing.'));
     await reader.close();
     await relay.stop();

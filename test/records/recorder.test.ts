@@ -44,11 +44,15 @@ describe('session recorder', () => {
     const events = store.events(recordingId);
     const emitted = store.emitted(recordingId);
     const notices = h.messages.flatMap((m) => (m.type === 'session.notice' ? [{ turnId: m.turnId, code: m.code, detail: m.detail }] : []));
-    expect(emitted.filter((e) => e.kind === 'notice').map((e) => (e.kind === 'notice' ? { turnId: e.turnId, code: e.code, detail: e.detail } : {}))).toEqual(notices);
-    const history = h.messages.flatMap((m) => (m.type === 'session.history' ? [{ turnId: m.turnId, role: m.role, text: m.text, interrupted: m.interrupted }] : []));
-    expect(
-      emitted.flatMap((e) => (e.kind === 'history' ? [{ turnId: e.turnId, role: e.role, text: e.text, interrupted: e.interrupted }] : [])),
-    ).toEqual(history);
+    expect(emitted.filter((e) => e.kind === 'notice').map((e) => (e.kind === 'notice' ? { turnId: e.turnId, code: e.code, detail: e.detail } : {}))).toEqual(
+      notices,
+    );
+    const history = h.messages.flatMap((m) =>
+      m.type === 'session.history' ? [{ turnId: m.turnId, role: m.role, text: m.text, interrupted: m.interrupted }] : [],
+    );
+    expect(emitted.flatMap((e) => (e.kind === 'history' ? [{ turnId: e.turnId, role: e.role, text: e.text, interrupted: e.interrupted }] : []))).toEqual(
+      history,
+    );
     const causeOf = (code: string) => events[emitted.find((e) => e.kind === 'notice' && e.code === code)!.eventSeq]!.type;
     expect(causeOf('no_input')).toBe('xstate.after.noInput.session.dialog.idle.waiting');
     expect(causeOf('llm_slow_filler')).toMatch(/^xstate\.after\.llmFirstToken\./);
@@ -107,7 +111,7 @@ describe('session recorder', () => {
     const storeClock = new ManualClock();
     const store = openRecordStore({ file, clock: storeClock, flushEveryMs: 50 });
     const reader = new Database(file, { readonly: true });
-    const count = () => (reader.prepare('SELECT COUNT(*) FROM events').pluck().get() as number);
+    const count = () => reader.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
     let recorder: SessionRecorder | undefined;
     const h = await createLiveHarness({ attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock })).attach });
     await h.advance(8000);

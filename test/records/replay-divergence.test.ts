@@ -48,14 +48,18 @@ describe('replay divergence', () => {
     const result = replay({ ...original, events, emitted });
     // Without the typed message the chart stays idle, so the next event (the LLM's first token) finds it there.
     expect(result.divergence).toMatchObject({ index: k, event: 'llm.started t1', expected: 'processing.reply.generating+user.silent', actual: 'idle.waiting' });
-    expect(formatReplay(result)).toMatch(new RegExp(`^replay: divergence at event ${k} of ${events.length} \\(llm.started t1 at [\\d.]+ ms\\): the state after the event differs\\n  expected: processing.reply.generating\\+user.silent\\n  actual:   idle.waiting$`));
+    expect(formatReplay(result)).toMatch(
+      new RegExp(
+        `^replay: divergence at event ${k} of ${events.length} \\(llm.started t1 at [\\d.]+ ms\\): the state after the event differs\\n  expected: processing.reply.generating\\+user.silent\\n  actual:   idle.waiting$`,
+      ),
+    );
   });
 
   it('reports another config where it first matters: a delay that had not run out', () => {
     const result = replay(withConfig((c) => (c.timeouts.noInputMs = 9000)));
     const k = indexOf((e) => e.type.startsWith('xstate.after.noInput'));
     expect(result.divergence).toMatchObject({ index: k, expected: expect.stringContaining('at 8000.0 ms'), actual: 'its timer due at 9000.0 ms' });
-    expect(result.divergence?.reason).toContain('fired before the chart\'s delay ran out');
+    expect(result.divergence?.reason).toContain("fired before the chart's delay ran out");
   });
 
   it('reports another config where it first matters: barge-in disabled', () => {
@@ -69,9 +73,14 @@ describe('replay divergence', () => {
 
   it('reports a delayed event the chart never scheduled', () => {
     const k = indexOf((e) => e.type === 'vad.speech_start');
-    const events = original.events.map((e, i) => (i === k ? { ...e, type: 'xstate.after.noInput.session.idle.waiting', event: { type: 'xstate.after.noInput.session.idle.waiting' } } : e));
+    const events = original.events.map((e, i) =>
+      i === k ? { ...e, type: 'xstate.after.noInput.session.idle.waiting', event: { type: 'xstate.after.noInput.session.idle.waiting' } } : e,
+    );
     const result = replay({ ...original, events });
-    expect(result.divergence).toMatchObject({ index: k, reason: 'the chart has no pending xstate.after.noInput.session.idle.waiting timer in idle.noInputNoticed' });
+    expect(result.divergence).toMatchObject({
+      index: k,
+      reason: 'the chart has no pending xstate.after.noInput.session.idle.waiting timer in idle.noInputNoticed',
+    });
   });
 
   it("replays a stage actor's failure: the chart stops with an error, as recorded", () => {
@@ -93,13 +102,21 @@ describe('replay divergence', () => {
 
   it('reports a recording from an older chart as a divergence, naming both versions, never a crash', () => {
     const old = { ...original.recording, chartVersion: 'chart-000000000000' };
-    const renamed = replay({ ...original, recording: old, events: original.events.map((e) => ({ ...e, state: e.state.replace('idle.waiting', 'idle.quiet') })) });
+    const renamed = replay({
+      ...original,
+      recording: old,
+      events: original.events.map((e) => ({ ...e, state: e.state.replace('idle.waiting', 'idle.quiet') })),
+    });
     expect(renamed.divergence).toMatchObject({ index: 0, expected: 'idle.quiet', actual: 'idle.waiting' });
     expect(formatReplay(renamed).split('\n')[0]).toBe(`recorded with chart chart-000000000000; replayed on chart ${chartVersion()}`);
 
     const k = indexOf((e) => e.type === 'vad.speech_start');
     const unknownEvent = original.events.map((e, i) => (i === k ? { ...e, type: 'vad.voice_began', event: { ...e.event, type: 'vad.voice_began' } } : e));
-    expect(replay({ ...original, recording: old, events: unknownEvent }).divergence).toMatchObject({ index: k, expected: 'listening.hearing.voiced', actual: 'idle.noInputNoticed' });
+    expect(replay({ ...original, recording: old, events: unknownEvent }).divergence).toMatchObject({
+      index: k,
+      expected: 'listening.hearing.voiced',
+      actual: 'idle.noInputNoticed',
+    });
 
     const oldConfig = replay(withConfig((c) => (c.vadSensitivity = 3)));
     expect(oldConfig.divergence).toMatchObject({ index: 0 });

@@ -45,7 +45,10 @@ describe('voice-agent replay / export', () => {
     const { stdout } = await cli(['export', '--db', file, '--session', 'live', '--out', out]);
     const base = join(out, `live-${recordingId.slice(0, 8)}`);
     expect(stdout).toContain(`${base}.jsonl:`);
-    const lines = readFileSync(`${base}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; [k: string]: unknown });
+    const lines = readFileSync(`${base}.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; [k: string]: unknown });
     expect(lines[0]).toMatchObject({ kind: 'recording', id: recordingId, sessionId: 'live', endReason: 'end', config: { bargeIn: { minSpeechMs: 500 } } });
     const kinds = lines.map((l) => l.kind);
     expect(kinds.filter((k) => k === 'event')).toHaveLength(events);
@@ -56,7 +59,9 @@ describe('voice-agent replay / export', () => {
     expect(lines[noInput - 1]).toMatchObject({ kind: 'event', seq: 1, type: 'xstate.after.noInput.session.dialog.idle.waiting' });
 
     const csv = readFileSync(`${base}.timeline.csv`, 'utf8').split('\r\n');
-    expect(csv[0]).toBe('turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers');
+    expect(csv[0]).toBe(
+      'turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers',
+    );
     // The answer's first frame is written at the sink's next refill after the filler (pipeline.refillBelowMs):
     // it is heard right after the filler either way.
     expect(csv[1]).toMatch(/^u1,hello robot,8000,8000,8000,9200,9200,9200,9400,\d+,finished,,"Okay then, here it is.",$/);

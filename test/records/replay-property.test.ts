@@ -54,7 +54,9 @@ describe('record and replay', () => {
       transitions += result.transitions;
       for (const e of recorded) if (e.type.startsWith('xstate.after.')) delayed.add(e.type.split('.')[2]!);
     }
-    console.log(`record/replay: ${done} interleavings in ${sessions} sessions, ${events} events, ${transitions} transitions, 100 % identical; delayed events seen: ${[...delayed].sort().join(', ')}`);
+    console.log(
+      `record/replay: ${done} interleavings in ${sessions} sessions, ${events} events, ${transitions} transitions, 100 % identical; delayed events seen: ${[...delayed].sort().join(', ')}`,
+    );
     expect(sessions).toBeGreaterThan(0);
     // The chart's own timers are part of what is recorded and replayed, not only bus messages.
     expect(delayed.size).toBeGreaterThanOrEqual(4);

@@ -28,7 +28,11 @@ function recordingRows(id: string, startedWallMs: number): RecordRow[] {
   ];
 }
 
-const ids = (store: RecordStore) => store.recordings().map((r) => r.id).sort();
+const ids = (store: RecordStore) =>
+  store
+    .recordings()
+    .map((r) => r.id)
+    .sort();
 
 describe('retention', () => {
   it('deletes by age and by count at open and at every sweep, never a recording being written', async () => {

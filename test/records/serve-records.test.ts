@@ -29,11 +29,17 @@ describe('serve with records', () => {
     const [recording] = records.recordings();
     expect(recording).toMatchObject({ sessionId: 'robot-7', live: false, endReason: 'client_closed', turns: 1 });
     expect(records.turns(recording!.id)).toMatchObject([{ turnId: 't1', userText: 'open the door', outcome: 'finished', heardText: 'Okay, done.' }]);
-    expect(records.emitted(recording!.id).filter((e) => e.kind === 'history').map((e) => (e.kind === 'history' ? `${e.role}: ${e.text}` : ''))).toEqual([
-      'user: open the door',
-      'assistant: Okay, done.',
-    ]);
-    const result = replayRecording({ recording: records.recording(recording!.id), events: records.events(recording!.id), emitted: records.emitted(recording!.id) });
+    expect(
+      records
+        .emitted(recording!.id)
+        .filter((e) => e.kind === 'history')
+        .map((e) => (e.kind === 'history' ? `${e.role}: ${e.text}` : '')),
+    ).toEqual(['user: open the door', 'assistant: Okay, done.']);
+    const result = replayRecording({
+      recording: records.recording(recording!.id),
+      events: records.events(recording!.id),
+      emitted: records.emitted(recording!.id),
+    });
     expect(result).toMatchObject({ identical: true });
     await server.stop();
   }, 30_000);

@@ -83,7 +83,9 @@ describe('records database file errors', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     expect(() => openRecordStore({ file })).toThrow(DatabaseVersionError);
-    expect(() => openRecordStore({ file })).toThrow(`has schema version ${SCHEMA_VERSION + 1}, newer than this voice-agent's ${SCHEMA_VERSION}: upgrade voice-agent`);
+    expect(() => openRecordStore({ file })).toThrow(
+      `has schema version ${SCHEMA_VERSION + 1}, newer than this voice-agent's ${SCHEMA_VERSION}: upgrade voice-agent`,
+    );
   });
 
   it('names a directory that does not exist, and a missing file opened for reading', () => {

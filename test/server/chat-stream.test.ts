@@ -14,12 +14,19 @@ const KEY_B = 'key-b-0123456789abcdef';
 let server: VoiceAgentServer;
 
 beforeAll(async () => {
-  server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } }), log: silentLogger });
+  server = await serve({
+    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } }),
+    log: silentLogger,
+  });
 });
 afterAll(() => server?.stop());
 
 const post = (body: unknown, key = KEY_A) =>
-  fetch(`${server.http.url}/chat/stream`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${server.http.url}/chat/stream`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /** Parses an SSE body into its events. */
 async function events(res: Response): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
@@ -40,7 +47,12 @@ describe('POST /chat/stream', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const got = await events(res);
     const deltas = got.filter((e) => e.event === 'text-delta');
-    expect(deltas.filter((d) => !d.data.eos).map((d) => d.data.content).join('')).toBe(FAKE_ENGINES.llm.fakeReply);
+    expect(
+      deltas
+        .filter((d) => !d.data.eos)
+        .map((d) => d.data.content)
+        .join(''),
+    ).toBe(FAKE_ENGINES.llm.fakeReply);
     expect(deltas.at(-1)!.data).toEqual({ content: '', eos: true });
     const done = got.at(-1)!;
     expect(done.event).toBe('done');
@@ -57,10 +69,21 @@ describe('POST /chat/stream', () => {
   it('ASR_FINAL is a turn of the same session; another key cannot reach it', async () => {
     const res = await post({ sessionId: 'chat-1', turn: 2, type: 'ASR_FINAL', content: 'what time is it' });
     expect((await events(res)).at(-1)!.event).toBe('done');
-    expect(server.manager.get('chat-1')!.handle.history().filter((h) => h.role === 'user').map((h) => h.text)).toEqual(['hello there', 'what time is it']);
+    expect(
+      server.manager
+        .get('chat-1')!
+        .handle.history()
+        .filter((h) => h.role === 'user')
+        .map((h) => h.text),
+    ).toEqual(['hello there', 'what time is it']);
     const other = await post({ sessionId: 'chat-1', turn: 1, type: 'TEXT', content: 'hijack' }, KEY_B);
     expect(other.status).toBe(404);
-    expect(server.manager.get('chat-1')!.handle.history().some((h) => h.text === 'hijack')).toBe(false);
+    expect(
+      server.manager
+        .get('chat-1')!
+        .handle.history()
+        .some((h) => h.text === 'hijack'),
+    ).toBe(false);
   });
 
   it('COMMAND END ends the session; bad bodies are 400 naming the problem', async () => {

@@ -18,7 +18,9 @@ describe('graceful drain', () => {
     const events: Array<{ type: string; response?: { status: string } }> = [];
     ws.on('message', (d) => events.push(JSON.parse(String(d))));
     await new Promise((r) => ws.once('open', r));
-    ws.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk to me' }] } }));
+    ws.send(
+      JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk to me' }] } }),
+    );
     ws.send(JSON.stringify({ type: 'response.create' }));
     while (!events.some((e) => e.type === 'response.output_audio.delta')) await new Promise((r) => setTimeout(r, 10));
     const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, String(reason)])));

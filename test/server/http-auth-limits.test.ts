@@ -17,7 +17,9 @@ let server: VoiceAgentServer;
 let wsUrl: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], maxSessions: 3, maxSessionsPerKey: 2, drainTimeoutMs: 500 } } });
+  const config = loadConfig({
+    overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], maxSessions: 3, maxSessionsPerKey: 2, drainTimeoutMs: 500 } },
+  });
   server = await serve({ config, log: silentLogger });
   wsUrl = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
 });
@@ -77,7 +79,14 @@ describe('auth and limits', () => {
     expect(metrics).toMatch(/^va_sessions_created_total \d+$/m);
     expect(metrics).toMatch(/^va_sessions_rejected_total\{reason="unauthorized"\} [1-9]/m);
     expect(metrics).toMatch(/^va_sessions_rejected_total\{reason="too_many_sessions"\} [1-9]/m);
-    for (const name of ['va_sessions_active', 'va_turns_total', 'va_barge_ins_total', 'va_speech_end_to_first_audio_ms_bucket', 'va_stop_to_silence_ms_bucket', 'va_process_cpu_seconds_total']) {
+    for (const name of [
+      'va_sessions_active',
+      'va_turns_total',
+      'va_barge_ins_total',
+      'va_speech_end_to_first_audio_ms_bucket',
+      'va_stop_to_silence_ms_bucket',
+      'va_process_cpu_seconds_total',
+    ]) {
       expect(metrics).toContain(name);
     }
   });

@@ -15,7 +15,12 @@ type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
 beforeAll(async () => {
   // One transcript per turn: the fake STT is shared by the server's sessions.
-  const overrides = { ...FAKE_ENGINES, stt: { engine: 'fake', fakeTranscripts: ['hello robot', 'hello robot', 'hello robot'] }, session: { activation: { mode: 'push' } }, server: { port: 0, drainTimeoutMs: 200 } };
+  const overrides = {
+    ...FAKE_ENGINES,
+    stt: { engine: 'fake', fakeTranscripts: ['hello robot', 'hello robot', 'hello robot'] },
+    session: { activation: { mode: 'push' } },
+    server: { port: 0, drainTimeoutMs: 200 },
+  };
   server = await serve({ config: loadConfig({ overrides: overrides as never }), log: silentLogger });
 });
 afterAll(() => server?.stop());
@@ -31,7 +36,8 @@ async function connect() {
     for (;;) {
       const found = events.find((e) => e.type === type);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${type}; saw ${events.map((e) => (e.type === 'voice_agent.session.state' ? String(e.value) : e.type)).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`no ${type}; saw ${events.map((e) => (e.type === 'voice_agent.session.state' ? String(e.value) : e.type)).join(', ')}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   };

@@ -71,6 +71,11 @@ describe('session manager', () => {
     for (let i = 0; i < 200 && manager.size > 0; i++) await clock.advance(100);
     await drained;
     expect(await talking.ended).toBe('draining');
-    expect(talking.handle.history().filter((h) => h.role === 'assistant').map((h) => h.interrupted)).toEqual([false]);
+    expect(
+      talking.handle
+        .history()
+        .filter((h) => h.role === 'assistant')
+        .map((h) => h.interrupted),
+    ).toEqual([false]);
   });
 });

@@ -16,11 +16,28 @@ describe('timeline with guessed replies', () => {
     b.add({ ...s, type: 'llm.started', turnId: 'r1', atMs: 900, firstTokenMs: 300 });
     b.add({ ...s, type: 'vad.speech_end', turnId: 'u3', atMs: 1000, speechMs: 900 });
     b.add({ ...s, type: 'stt.final', turnId: 'u3', atMs: 1010, text: 'what is the weather in paris' });
-    b.add({ ...s, type: 'session.history', turnId: 'u3', atMs: 1011, role: 'user', text: 'what is the weather in paris', interrupted: false, replyTurnId: 'r1' });
+    b.add({
+      ...s,
+      type: 'session.history',
+      turnId: 'u3',
+      atMs: 1011,
+      role: 'user',
+      text: 'what is the weather in paris',
+      interrupted: false,
+      replyTurnId: 'r1',
+    });
     b.add({ ...s, type: 'playback.started', turnId: 'r1', atMs: 1020, kind: 'reply' });
     b.add({ ...s, type: 'playback.finished', turnId: 'r1', atMs: 2000, segments: [] });
     expect(b.turns()).toEqual([
-      expect.objectContaining({ turnId: 'u3', speechEndAtMs: 1000, transcriptAtMs: 1010, firstTokenAtMs: 900, llmRequestAtMs: 600, firstAudioAtMs: 1020, outcome: 'finished' }),
+      expect.objectContaining({
+        turnId: 'u3',
+        speechEndAtMs: 1000,
+        transcriptAtMs: 1010,
+        firstTokenAtMs: 900,
+        llmRequestAtMs: 600,
+        firstAudioAtMs: 1020,
+        outcome: 'finished',
+      }),
     ]);
   });
 });

@@ -14,7 +14,9 @@ import { turnLatency, type TurnLatency } from '../../server/turn-latency.js';
 
 describe('turn latency', () => {
   it('counts from the last voiced frame, else the VAD’s end of speech, else the request', () => {
-    expect(turnLatency({ id: 's#u1', turnId: 'u1', voiceEndAtMs: 1000, speechEndAtMs: 1600, transcriptAtMs: 1630.4, firstAudioAtMs: 1800, userText: 'hi' })).toEqual({
+    expect(
+      turnLatency({ id: 's#u1', turnId: 'u1', voiceEndAtMs: 1000, speechEndAtMs: 1600, transcriptAtMs: 1630.4, firstAudioAtMs: 1800, userText: 'hi' }),
+    ).toEqual({
       id: 's#u1',
       turnId: 'u1',
       words: 'hi',
@@ -48,7 +50,15 @@ describe('turn latency', () => {
       bus.publish({ type: 'playback.started', ...at(1400), kind: 'reply' });
     }
     await bus.flush();
-    expect(sent.at(-1)).toMatchObject({ turnId: 'u1', from: 'voice_end', endOfTurnMs: 600, transcriptMs: 630, firstTokenMs: 700, firstClauseMs: 720, firstAudioMs: 780 });
+    expect(sent.at(-1)).toMatchObject({
+      turnId: 'u1',
+      from: 'voice_end',
+      endOfTurnMs: 600,
+      transcriptMs: 630,
+      firstTokenMs: 700,
+      firstClauseMs: 720,
+      firstAudioMs: 780,
+    });
     expect(timelines.turns('theirs')).toEqual([]);
     const observed = async (h: keyof typeof metrics) => {
       const values = (await (metrics[h] as typeof metrics.endOfTurn).get()).values;

@@ -24,7 +24,10 @@ describe('young generation', () => {
   });
 
   it('is passed by the installed command, npm start and the bench', () => {
-    expect(projectFile('bin/voice-agent.ts').split('\n').slice(0, 2)).toEqual(['#!/bin/sh', `//usr/bin/env true; exec node ${YOUNG_GENERATION_FLAG} "$0" "$@"`]);
+    expect(projectFile('bin/voice-agent.ts').split('\n').slice(0, 2)).toEqual([
+      '#!/bin/sh',
+      `//usr/bin/env true; exec node ${YOUNG_GENERATION_FLAG} "$0" "$@"`,
+    ]);
     const scripts = (JSON.parse(projectFile('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['start']).toContain(YOUNG_GENERATION_FLAG);
     expect(scripts['bench']).toContain(YOUNG_GENERATION_FLAG);
@@ -46,7 +49,9 @@ describe('young generation', () => {
       }
       return lines.map((l) => JSON.parse(l) as { level: string; msg: string; fix?: string }).filter((l) => l.level === 'warn');
     };
-    expect(await warningsOfServe('')).toEqual([expect.objectContaining({ msg: "V8's young generation has its default size", fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`) })]);
+    expect(await warningsOfServe('')).toEqual([
+      expect.objectContaining({ msg: "V8's young generation has its default size", fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`) }),
+    ]);
     expect(await warningsOfServe(YOUNG_GENERATION_FLAG)).toEqual([]);
   });
 });

@@ -11,7 +11,12 @@ export const TEST_ACTIONS: ActionDeclarationInput[] = [
   {
     name: 'turn',
     description: 'Turn in place.',
-    parameters: { type: 'object', properties: { direction: { type: 'string', enum: ['left', 'right'] } }, required: ['direction'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { direction: { type: 'string', enum: ['left', 'right'] } },
+      required: ['direction'],
+      additionalProperties: false,
+    },
     timeoutMs: 5_000,
     say: { result: 'Turned {direction}.' },
   },
@@ -26,14 +31,20 @@ export const TEST_ACTIONS: ActionDeclarationInput[] = [
   { name: 'stop', description: 'Stop all motion.', cancelOn: [] },
 ];
 
-export const actionMessages = (h: LiveHarness) => h.messages.filter((m): m is Extract<BusMessage, { type: `action.${string}` }> => m.type.startsWith('action.'));
+export const actionMessages = (h: LiveHarness) =>
+  h.messages.filter((m): m is Extract<BusMessage, { type: `action.${string}` }> => m.type.startsWith('action.'));
 export const requests = (h: LiveHarness) => h.messages.filter((m): m is MessageOf<'action.request'> => m.type === 'action.request');
 export const cancels = (h: LiveHarness) => h.messages.filter((m): m is MessageOf<'action.cancel'> => m.type === 'action.cancel');
 export const noticeCodes = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [m.code] : []));
 
 /** The executor's answer to the newest request, as a controller on the bus would send it. */
-export async function answer(h: LiveHarness, type: 'action.accepted' | 'action.result' | 'action.failed' | 'action.rejected', extra: Record<string, unknown> = {}) {
+export async function answer(
+  h: LiveHarness,
+  type: 'action.accepted' | 'action.result' | 'action.failed' | 'action.rejected',
+  extra: Record<string, unknown> = {},
+) {
   const request = requests(h).at(-1)!;
-  const fields = type === 'action.result' ? { result: 'ok' } : type === 'action.failed' ? { error: 'motor fault' } : type === 'action.rejected' ? { reason: 'busy' } : {};
+  const fields =
+    type === 'action.result' ? { result: 'ok' } : type === 'action.failed' ? { error: 'motor fault' } : type === 'action.rejected' ? { reason: 'busy' } : {};
   await h.publish({ type, sessionId: request.sessionId, turnId: request.turnId, actionId: request.actionId, ...fields, ...extra } as never);
 }

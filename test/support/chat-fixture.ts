@@ -64,9 +64,10 @@ export async function startChatFixture(initial: ChatFixtureBehaviour = {}): Prom
   return Object.assign(fixture, {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     behave: (b: ChatFixtureBehaviour) => void (behaviour = b),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }

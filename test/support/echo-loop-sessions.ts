@@ -135,7 +135,9 @@ export async function openRealtimeLoopSession(
     ready: () => handle.ready(),
     played: playedFrom(speaker),
     pushMic(frame) {
-      connection.receive(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }));
+      connection.receive(
+        JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }),
+      );
       if (errors.length > 0) throw new Error(`append refused: ${errors.join('; ')}`);
     },
     state: () => handle.state(),

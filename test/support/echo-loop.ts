@@ -32,7 +32,16 @@ const RATE = 16_000;
 const FRAME_SAMPLES = 320;
 const FRAME_MS = 20;
 /** The commands the user gives in the first phase, in turn (each has a one-sentence answer). */
-export const LOOP_COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'go back', 'turn right', 'go backward one meter', 'go to the door', 'what time is it'];
+export const LOOP_COMMANDS = [
+  'turn left',
+  'move forward two meters',
+  'go to the kitchen',
+  'go back',
+  'turn right',
+  'go backward one meter',
+  'go to the door',
+  'what time is it',
+];
 /** User voices: flite's other voices, so the user never sounds like the agent (kal16). */
 const USER_VOICES = ['slt', 'rms', 'awb'];
 /** Why 1.2 s after the reply: the VAD hangover (600 ms) plus room for a late false start to show. */
@@ -163,7 +172,14 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   const track = (tts: readonly TtsEngine[]) => tts.map((t) => tracked(t, inFlight));
   const session: LoopSession =
     options.path === 'realtime'
-      ? await openRealtimeLoopSession({ pool, bus, clock, rateHz: rate, track, noiseReduction: options.noiseReduction === undefined ? { type: 'far_field' } : options.noiseReduction })
+      ? await openRealtimeLoopSession({
+          pool,
+          bus,
+          clock,
+          rateHz: rate,
+          track,
+          noiseReduction: options.noiseReduction === undefined ? { type: 'far_field' } : options.noiseReduction,
+        })
       : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track });
   const seen: Array<BusMessage & { atMs: number }> = [];
   bus.subscribe(`va.${session.sessionId}.>`, (m) => {
@@ -173,7 +189,14 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
 
   const delays = typeof options.delayMs === 'number' ? [options.delayMs] : options.delayMs;
   const rooms = delays.map((delayMs) =>
-    createEchoPath({ sampleRateHz: rate, delayMs, gainDb: options.echoGainDb ?? -6, reverbMs: options.reverbMs ?? 150, ...(options.tailTapMs ? { tailTapMs: options.tailTapMs } : {}), seed: 7 }),
+    createEchoPath({
+      sampleRateHz: rate,
+      delayMs,
+      gainDb: options.echoGainDb ?? -6,
+      reverbMs: options.reverbMs ?? 150,
+      ...(options.tailTapMs ? { tailTapMs: options.tailTapMs } : {}),
+      seed: 7,
+    }),
   );
   let room = rooms[0]!;
   /** The user's level: flite's own, or set against the agent's so the echo's direct sound is `speakerOverUserDb` over it. */

@@ -32,7 +32,8 @@ export async function waitForInspector(page: Page, what: string, done: (hook: In
   for (;;) {
     const hook = await readInspector(page);
     if (done(hook)) return hook;
-    if (Date.now() > deadline) throw new Error(`the inspector did not reach "${what}" within ${timeoutMs} ms: ${JSON.stringify({ ...hook, highlights: hook.highlights.slice(-20) })}`);
+    if (Date.now() > deadline)
+      throw new Error(`the inspector did not reach "${what}" within ${timeoutMs} ms: ${JSON.stringify({ ...hook, highlights: hook.highlights.slice(-20) })}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -108,16 +109,37 @@ export async function drawnChart(page: Page): Promise<DrawnChartMeasures> {
     const { document, fetch } = globalThis as unknown as PageDom;
     const layout = await (await fetch('/inspect/api/chart')).json();
     const svg = document.querySelector('#chart')!;
-    const points = (text: string) => text.trim().split(/\s+/).map((p) => ({ x: Number(p.split(',')[0]), y: Number(p.split(',')[1]) }));
-    const edges = [...svg.querySelectorAll('.transition polyline')].map((p) => ({ id: p.parentElement!.getAttribute('data-edge')!, points: points(p.getAttribute('points')!) }));
+    const points = (text: string) =>
+      text
+        .trim()
+        .split(/\s+/)
+        .map((p) => ({ x: Number(p.split(',')[0]), y: Number(p.split(',')[1]) }));
+    const edges = [...svg.querySelectorAll('.transition polyline')].map((p) => ({
+      id: p.parentElement!.getAttribute('data-edge')!,
+      points: points(p.getAttribute('points')!),
+    }));
     const nodes = [...svg.querySelectorAll('.state')].map((g) => {
       const r = g.querySelector('rect')!;
       const n = (name: string) => Number(r.getAttribute(name));
-      return { id: g.dataset['state']!, x: n('x'), y: n('y'), width: n('width'), height: n('height'), leaf: g.classList.contains('atomic') || g.classList.contains('final') };
+      return {
+        id: g.dataset['state']!,
+        x: n('x'),
+        y: n('y'),
+        width: n('width'),
+        height: n('height'),
+        leaf: g.classList.contains('atomic') || g.classList.contains('final'),
+      };
     });
     const [vx, vy, vw, vh] = svg.getAttribute('viewBox')!.split(' ').map(Number) as [number, number, number, number];
     const box = svg.getBoundingClientRect();
-    return { width: layout.width, height: layout.height, nodes, edges, view: { x: vx, y: vy, width: vw, height: vh }, panel: { width: box.width, height: box.height } };
+    return {
+      width: layout.width,
+      height: layout.height,
+      nodes,
+      edges,
+      view: { x: vx, y: vy, width: vw, height: vh },
+      panel: { width: box.width, height: box.height },
+    };
   });
   const scale = drawn.panel.width / drawn.view.width;
   const seen = (from: number, size: number, total: number) => Math.max(0, Math.min(from + size, total) - Math.max(from, 0)) * scale;

@@ -59,7 +59,7 @@ export function chartInventory() {
 }
 
 function transitionKey(t: { source: AnyStateNode; eventType: string }): string {
-  const list = t.eventType === '' ? t.source.always ?? [] : t.source.transitions.get(t.eventType) ?? [];
+  const list = t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? []);
   return `${t.source.id}|${t.eventType}|${list.indexOf(t as never)}`;
 }
 
@@ -142,7 +142,8 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
   session.actor.on('notice', (e) => {
     if (e.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
   });
-  if (coverage) for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
+  if (coverage)
+    for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
   await settle();
 
   // The VAD's own utterance, tracked by turn id so an injected late `vad.speech_end` cannot fool the drivers.

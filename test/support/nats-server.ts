@@ -102,7 +102,14 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   const port = options.port ?? (await freePort());
   const ownStoreDir = options.storeDir === undefined;
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'va-nats-')));
-  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', HOST, '-p', String(port), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir])];
+  const args = [
+    ...(options.configFile ? ['-c', options.configFile] : []),
+    '-a',
+    HOST,
+    '-p',
+    String(port),
+    ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir]),
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
 
   // nats-server logs to stderr; keep the tail so a failed start explains itself.

@@ -57,7 +57,13 @@ async function speak(text: string): Promise<Uint8Array> {
 /** Writes {@link CONVERSATION} spoken by flite as a 16-bit mono WAV at 16 kHz (Chromium resamples it). */
 export async function writeConversationWav(path: string): Promise<ConversationRecording> {
   const silence = (ms: number) => new Uint8Array((FLITE_RATE_HZ / 1000) * ms * 2);
-  const parts = [silence(CONVERSATION.leadSilenceMs), await speak(CONVERSATION.question), silence(CONVERSATION.bargeInAfterMs), await speak(CONVERSATION.bargeIn), silence(CONVERSATION.tailSilenceMs)];
+  const parts = [
+    silence(CONVERSATION.leadSilenceMs),
+    await speak(CONVERSATION.question),
+    silence(CONVERSATION.bargeInAfterMs),
+    await speak(CONVERSATION.bargeIn),
+    silence(CONVERSATION.tailSilenceMs),
+  ];
   const pcm = new Uint8Array(Buffer.concat(parts));
   writeFileSync(path, encodeWav(pcm, FLITE_RATE_HZ));
   return { path, durationMs: pcm.byteLength / 2 / (FLITE_RATE_HZ / 1000) };
@@ -136,7 +142,13 @@ export async function waitForHook(page: Page, what: string, done: (hook: PageHoo
     const hook = await readHook(page);
     if (done(hook)) return hook;
     if (Date.now() > deadline) {
-      const summary = { status: hook.status, message: hook.message, state: hook.state?.value, transcript: hook.transcript, events: hook.events.slice(-30).map((e) => e.type) };
+      const summary = {
+        status: hook.status,
+        message: hook.message,
+        state: hook.state?.value,
+        transcript: hook.transcript,
+        events: hook.events.slice(-30).map((e) => e.type),
+      };
       throw new Error(`the page did not reach "${what}" within ${timeoutMs} ms: ${JSON.stringify(summary)}`);
     }
     await sleep(50);

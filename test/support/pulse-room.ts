@@ -40,7 +40,9 @@ export function pulseMissing(): string | undefined {
 
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000) =>
   new Promise<string>((resolve, reject) =>
-    execFile(command, args, { env, timeout: timeoutMs }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(String(stdout)))),
+    execFile(command, args, { env, timeout: timeoutMs }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(String(stdout)),
+    ),
   );
 
 /** White noise at `db` dBFS RMS, 16 kHz s16le mono, `seconds` long (a fixed seed: the same room every run). */
@@ -82,9 +84,22 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     HOME: dir,
   };
   delete env.PULSE_SERVER;
-  const sink = (name: string, description: string) => `module-null-sink sink_name=${name} rate=48000 channels=1 sink_properties=device.description=${description}`;
+  const sink = (name: string, description: string) =>
+    `module-null-sink sink_name=${name} rate=48000 channels=1 sink_properties=device.description=${description}`;
   // As root in a container, PulseAudio warns that it is not meant to run as root, and works.
-  await run('pulseaudio', ['-D', '--exit-idle-time=-1', '-n', '--log-target=stderr', '--load=module-native-protocol-unix', `--load=${sink('room', 'virtual-room')}`, `--load=${sink('agent', 'agent-speaker')}`], env);
+  await run(
+    'pulseaudio',
+    [
+      '-D',
+      '--exit-idle-time=-1',
+      '-n',
+      '--log-target=stderr',
+      '--load=module-native-protocol-unix',
+      `--load=${sink('room', 'virtual-room')}`,
+      `--load=${sink('agent', 'agent-speaker')}`,
+    ],
+    env,
+  );
   const pactl = (args: string[]) => run('pactl', args, env);
   for (let i = 0; ; i++) {
     try {
@@ -96,11 +111,22 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     }
   }
   // The echo path: what the agent plays reaches its microphone `echoDelayMs` later.
-  await pactl(['load-module', 'module-loopback', 'source=agent.monitor', 'sink=room', `latency_msec=${options.echoDelayMs ?? 100}`, 'source_dont_move=true', 'sink_dont_move=true']);
+  await pactl([
+    'load-module',
+    'module-loopback',
+    'source=agent.monitor',
+    'sink=room',
+    `latency_msec=${options.echoDelayMs ?? 100}`,
+    'source_dont_move=true',
+    'sink_dont_move=true',
+  ]);
   if (options.echoGainDb !== undefined) {
     // The loopback's stream into the room, at the echo's level (a robot's microphone hears its speaker at about −6 dB).
     const inputs = await pactl(['list', 'short', 'sink-inputs']);
-    const loopback = inputs.split('\n').find((l) => l.includes('module-loopback'))?.split('\t')[0];
+    const loopback = inputs
+      .split('\n')
+      .find((l) => l.includes('module-loopback'))
+      ?.split('\t')[0];
     if (loopback === undefined) throw new Error(`no module-loopback stream in the room:\n${inputs}`);
     await pactl(['set-sink-input-volume', loopback, `${options.echoGainDb}dB`]);
   }
@@ -108,7 +134,11 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
   if (options.noiseDb !== undefined) {
     const noiseFile = join(dir, 'noise.raw');
     writeFileSync(noiseFile, noiseFloor(options.noiseDb, 5));
-    noise = spawn('sh', ['-c', `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 --stream-name=room-noise -d room`], { env, stdio: 'ignore', detached: true });
+    noise = spawn(
+      'sh',
+      ['-c', `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 --stream-name=room-noise -d room`],
+      { env, stdio: 'ignore', detached: true },
+    );
   }
   return {
     env,

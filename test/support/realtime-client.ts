@@ -14,7 +14,11 @@ export interface RealtimeTestClient {
   /** Error events the client saw (the `openai` client reports them apart from other events). */
   readonly errors: Array<{ code?: string | null; message: string; event_id?: string | null }>;
   send(event: RealtimeClientEvent): void;
-  waitFor<T extends RealtimeServerEvent['type']>(type: T, match?: (e: Extract<RealtimeServerEvent, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<RealtimeServerEvent, { type: T }>>;
+  waitFor<T extends RealtimeServerEvent['type']>(
+    type: T,
+    match?: (e: Extract<RealtimeServerEvent, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<RealtimeServerEvent, { type: T }>>;
   /** Appends s16le 24 kHz audio in 20 ms chunks, in real time. */
   streamAudio(pcm24k: Uint8Array): Promise<void>;
   ofType<T extends RealtimeServerEvent['type']>(type: T): Array<Extract<RealtimeServerEvent, { type: T }>>;
@@ -48,7 +52,8 @@ export async function connectRealtimeClient(options: { baseURL: string; apiKey: 
       for (;;) {
         const found = ofType(type).find(match);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; saw: ${events.map((e) => e.type).join(', ')}; errors: ${JSON.stringify(errors)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${type} within ${timeoutMs} ms; saw: ${events.map((e) => e.type).join(', ')}; errors: ${JSON.stringify(errors)}`);
         await sleep(10);
       }
     },

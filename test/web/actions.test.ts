@@ -22,7 +22,8 @@ import { openInspector, waitForInspector } from '../support/inspector-browser.js
 import { launchChromium, openPage, readHook, waitForHook } from '../support/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-actions-view-'));
-const STORY = 'Once upon a time a small robot rolled through a quiet house at night, checking every door and every window, humming to itself while the people slept, and it did not stop until the sun came up.';
+const STORY =
+  'Once upon a time a small robot rolled through a quiet house at night, checking every door and every window, humming to itself while the people slept, and it did not stop until the sun came up.';
 let server: VoiceAgentServer;
 let browser: Browser;
 
@@ -32,13 +33,20 @@ beforeAll(async () => {
     rulesPath,
     JSON.stringify({
       rules: [
-        { id: 'turn', patterns: ['turn (?<direction>left|right)'], reply: 'Turning {direction}.', action: { name: 'turn', args: { direction: '{direction}' } } },
+        {
+          id: 'turn',
+          patterns: ['turn (?<direction>left|right)'],
+          reply: 'Turning {direction}.',
+          action: { name: 'turn', args: { direction: '{direction}' } },
+        },
         { id: 'story', patterns: ['tell me a story'], reply: STORY },
       ],
       fallback: { reply: 'What?' },
     }),
   );
-  const config = loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'rules', rulesPath }, actions: { simulate: false }, server: { port: 0, drainTimeoutMs: 200 } } });
+  const config = loadConfig({
+    overrides: { ...FAKE_ENGINES, llm: { engine: 'rules', rulesPath }, actions: { simulate: false }, server: { port: 0, drainTimeoutMs: 200 } },
+  });
   [server, browser] = await Promise.all([serve({ config, db: ':memory:', log: silentLogger }), launchChromium({ allowMicrophone: false })]);
 }, 30_000);
 
@@ -66,7 +74,9 @@ describe('actions in view', () => {
     // The executor: every action message of the session, and answers to the request.
     const seen: BusMessage[] = [];
     const { bus } = server;
-    const subs = (['action.request', 'action.cancel', 'control.estop'] as const).map((t) => bus.subscribe(bus.subjects.forEvent(sessionId, t), (m) => void seen.push(m)));
+    const subs = (['action.request', 'action.cancel', 'control.estop'] as const).map((t) =>
+      bus.subscribe(bus.subjects.forEvent(sessionId, t), (m) => void seen.push(m)),
+    );
     await type(page, 'turn left');
     await expect.poll(() => seen.some((m) => m.type === 'action.request'), { timeout: 10_000 }).toBe(true);
     const request = seen.find((m): m is MessageOf<'action.request'> => m.type === 'action.request')!;
@@ -81,20 +91,26 @@ describe('actions in view', () => {
     answer('action.result', { result: 'turned left' });
     const done = await waitForHook(page, 'the action done', (h) => h.transcript.some((e) => e.actions.some((a) => a.status === 'succeeded')));
     const asked = done.transcript.find((e) => e.actions.length > 0)!;
-    expect(asked.actions).toEqual([{ actionId: request.actionId, name: 'turn', arguments: 'direction: left, degrees: 90', status: 'succeeded', feedback: 1, detail: 'turned left' }]);
+    expect(asked.actions).toEqual([
+      { actionId: request.actionId, name: 'turn', arguments: 'direction: left, degrees: 90', status: 'succeeded', feedback: 1, detail: 'turned left' },
+    ]);
     expect(await page.locator('#transcript .action.succeeded').innerText()).toBe('✓ turn(direction: left, degrees: 90) succeeded · 1 feedback: turned left');
 
     // The inspector: the lifecycle in the log (the chart's own events with their transitions, the rest as notes),
     // on the asking turn's latency row, and in the history.
     const inspected = await waitForInspector(inspector, 'the action succeeded', (h) => h.actions.some((a) => a.status === 'succeeded'));
-    expect(inspected.actions).toEqual([expect.objectContaining({ actionId: request.actionId, turnId: request.turnId, name: 'turn', status: 'succeeded', feedback: 1 })]);
+    expect(inspected.actions).toEqual([
+      expect.objectContaining({ actionId: request.actionId, turnId: request.turnId, name: 'turn', status: 'succeeded', feedback: 1 }),
+    ]);
     const log = await inspector.locator('#log-body tr.action').allInnerTexts();
     const at = (what: string) => log.findIndex((row) => row.includes(what));
     expect(at('requested turn(direction: left, degrees: 90)'), log.join('\n')).toBeGreaterThanOrEqual(0);
     expect(at('actions.requested → actions.running')).toBeGreaterThan(at('requested turn'));
     expect(at('feedback degrees: 45')).toBeGreaterThan(at('actions.requested → actions.running'));
     expect(at('actions.running → actions.idle')).toBeGreaterThan(at('feedback degrees: 45'));
-    expect(await inspector.locator(`#waterfall .turn-row[data-turn="${request.turnId}"] .action-chip.status-succeeded`).innerText()).toBe('✓ turn succeeded · 1 feedback');
+    expect(await inspector.locator(`#waterfall .turn-row[data-turn="${request.turnId}"] .action-chip.status-succeeded`).innerText()).toBe(
+      '✓ turn succeeded · 1 feedback',
+    );
     expect(await inspector.locator(`#history .entry.action[data-action="${request.actionId}"] .badge`).innerText()).toMatch(/^✓ succeeded/);
 
     // A long reply, stopped with Esc: silent at once on the page, cancelled by the server.
@@ -104,7 +120,11 @@ describe('actions in view', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => seen.some((m) => m.type === 'control.estop'), { timeout: 5_000 }).toBe(true);
     expect(seen.find((m) => m.type === 'control.estop')).toMatchObject({ source: 'client' });
-    const stopped = await waitForHook(page, 'the story stopped', (h) => h.transcript.some((e) => e.id === story.id && e.status === 'interrupted') && h.transcript.some((e) => e.code === 'estop'));
+    const stopped = await waitForHook(
+      page,
+      'the story stopped',
+      (h) => h.transcript.some((e) => e.id === story.id && e.status === 'interrupted') && h.transcript.some((e) => e.code === 'estop'),
+    );
     expect(stopped.estops).toEqual([expect.objectContaining({ via: 'key' })]);
     const flush = stopped.playback.flushes.find((f) => f.responseId === story.id)!;
     expect(flush.reason).toBe('estop');
@@ -124,8 +144,14 @@ describe('actions in view', () => {
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
 
     if (process.env['UPDATE_SCREENSHOTS'] === '1') {
-      for (const [shot, p] of [['page-actions', page], ['inspector-actions', inspector]] as const) {
-        for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
+      for (const [shot, p] of [
+        ['page-actions', page],
+        ['inspector-actions', inspector],
+      ] as const) {
+        for (const [width, height] of [
+          [1440, 900],
+          [1024, 768],
+        ] as const) {
           await p.setViewportSize({ width, height });
           await p.waitForTimeout(300);
           await p.screenshot({ path: width === 1440 ? `docs/${shot}.png` : `docs/${shot}-${width}.png`, fullPage: shot === 'page-actions' });
@@ -141,10 +167,17 @@ describe('actions in view', () => {
     server.records!.flush();
     const recording = server.records!.recording(sessionId);
     await inspector.click(`#recorded-sessions button.session[data-id="${recording.id}"]`);
-    const recorded = await waitForInspector(inspector, 'the recording', (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length);
+    const recorded = await waitForInspector(
+      inspector,
+      'the recording',
+      (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length,
+    );
     expect(recorded.notes).toBeGreaterThan(0);
     // The action, and the declared `stop` the e-stop sent (not tracked: requested, nothing more).
-    expect(recorded.actions).toEqual([expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }), expect.objectContaining({ name: 'stop', status: 'requested' })]);
+    expect(recorded.actions).toEqual([
+      expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }),
+      expect.objectContaining({ name: 'stop', status: 'requested' }),
+    ]);
     expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
     expect(recorded.estop).toMatch(/^⚠ EMERGENCY STOP/);

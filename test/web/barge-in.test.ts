@@ -37,7 +37,11 @@ function setup(playedMs = 840.7) {
   const speaker = fakeSpeaker(playedMs);
   const sent: Array<Record<string, unknown>> = [];
   const flushes: Array<{ reason: string; playedMs: number; responseId: string }> = [];
-  const bargeIn = new BargeIn(speaker, (e) => sent.push(e), (f) => flushes.push(f));
+  const bargeIn = new BargeIn(
+    speaker,
+    (e) => sent.push(e),
+    (f) => flushes.push(f),
+  );
   return { speaker, sent, flushes, bargeIn };
 }
 

@@ -59,11 +59,19 @@ describe('inspector model', () => {
   it('names events and transitions as the log shows them', () => {
     expect(eventLabel('xstate.after.minInterruption.session.speaking.user.candidate')).toBe('after minInterruption');
     expect(eventLabel('')).toBe('joined');
-    expect(describeTransition({ key: 'session|control.end|0', source: 'session', targets: ['session.ended'], eventType: 'control.end' })).toBe('session → ended');
-    expect(describeTransition({ key: 'x', source: 'session.actions.requested', targets: ['session.actions.running'], eventType: 'action.accepted' })).toBe('actions.requested → actions.running');
-    expect(describeTransition({ key: 'x', source: 'session.dialog.idle', targets: ['session.dialog.processing'], eventType: 'user.text' })).toBe('idle → processing');
+    expect(describeTransition({ key: 'session|control.end|0', source: 'session', targets: ['session.ended'], eventType: 'control.end' })).toBe(
+      'session → ended',
+    );
+    expect(describeTransition({ key: 'x', source: 'session.actions.requested', targets: ['session.actions.running'], eventType: 'action.accepted' })).toBe(
+      'actions.requested → actions.running',
+    );
+    expect(describeTransition({ key: 'x', source: 'session.dialog.idle', targets: ['session.dialog.processing'], eventType: 'user.text' })).toBe(
+      'idle → processing',
+    );
     expect(flatten({ dialog: { idle: 'waiting' }, actions: 'idle' })).toBe('idle.waiting');
-    expect(flatten({ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running' })).toBe('speaking.reply.playing+user.silent+actions.running');
+    expect(flatten({ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running' })).toBe(
+      'speaking.reply.playing+user.silent+actions.running',
+    );
   });
 
   it('follows an action from its request to its result by the turn that asked, and tells the emergency stop', () => {
@@ -74,13 +82,32 @@ describe('inspector model', () => {
       note({ type: 'action.feedback', feedback: { degrees: 45 } }),
       note({ type: 'action.feedback', feedback: { degrees: 90 } }),
     ];
-    expect(actionsByTurn([], notes).get('r1')).toEqual([{ actionId: 'a1', turnId: 'r1', name: 'turn', status: 'running', feedback: 2, lastFeedback: 'degrees: 90', outcome: '' }]);
-    const done: HistoryEntry = { role: 'action', turnId: 'r1', text: '', interrupted: false, pending: false, action: { actionId: 'a1', callId: 'c1', name: 'turn', arguments: { direction: 'left' }, status: 'succeeded', outcome: 'turned' } };
+    expect(actionsByTurn([], notes).get('r1')).toEqual([
+      { actionId: 'a1', turnId: 'r1', name: 'turn', status: 'running', feedback: 2, lastFeedback: 'degrees: 90', outcome: '' },
+    ]);
+    const done: HistoryEntry = {
+      role: 'action',
+      turnId: 'r1',
+      text: '',
+      interrupted: false,
+      pending: false,
+      action: { actionId: 'a1', callId: 'c1', name: 'turn', arguments: { direction: 'left' }, status: 'succeeded', outcome: 'turned' },
+    };
     expect(actionsByTurn([done], notes).get('r1')![0]).toMatchObject({ status: 'succeeded', outcome: 'turned', feedback: 2 });
-    expect(actionsByTurn([], [...notes, note({ type: 'action.cancel', reason: 'barge_in' })]).get('r1')![0]).toMatchObject({ status: 'cancelled', outcome: 'barge_in' });
-    expect(describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } })).toEqual({ kind: 'action', icon: '⚙', text: 'requested turn(direction: left) · a1' });
+    expect(actionsByTurn([], [...notes, note({ type: 'action.cancel', reason: 'barge_in' })]).get('r1')![0]).toMatchObject({
+      status: 'cancelled',
+      outcome: 'barge_in',
+    });
+    expect(describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } })).toEqual({
+      kind: 'action',
+      icon: '⚙',
+      text: 'requested turn(direction: left) · a1',
+    });
     expect(describeBus({ type: 'session.notice', turnId: '-', code: 'estop', detail: 'client' })).toMatchObject({ kind: 'estop', icon: '⚠' });
     expect(describeBus({ type: 'session.notice', turnId: '-', code: 'no_input', detail: '' })).toBeNull();
-    expect(describeActionEvent({ type: 'control.estop', source: 'phrase', phrase: 'stop' })).toMatchObject({ kind: 'estop', text: 'EMERGENCY STOP (phrase: “stop”)' });
+    expect(describeActionEvent({ type: 'control.estop', source: 'phrase', phrase: 'stop' })).toMatchObject({
+      kind: 'estop',
+      text: 'EMERGENCY STOP (phrase: “stop”)',
+    });
   });
 });

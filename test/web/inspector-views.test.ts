@@ -36,20 +36,37 @@ describe('inspector views', () => {
     const inspector = await openInspector(browser, server.http.url, { width: 1280, height: 800 }, '?session=chart-1');
     await waitForInspector(inspector, 'watching', (h) => h.status === 'watching' && h.steps > 0);
     const measures = await drawnChart(inspector);
-    console.log(`chart at 1280×800: ${measures.crossings} crossings, ${measures.edges} drawn edges, ${measures.width} × ${measures.height} px, shown at ${measures.scale}× in a ${measures.panel.width} × ${measures.panel.height} panel (whole chart at ${measures.fitScale}×), ${measures.visible.width} × ${measures.visible.height} px of it in view`);
+    console.log(
+      `chart at 1280×800: ${measures.crossings} crossings, ${measures.edges} drawn edges, ${measures.width} × ${measures.height} px, shown at ${measures.scale}× in a ${measures.panel.width} × ${measures.panel.height} panel (whole chart at ${measures.fitScale}×), ${measures.visible.width} × ${measures.visible.height} px of it in view`,
+    );
     // With the actions region beside the dialog: 5 crossings (all in the dialog), 71 routes; every route drawn.
     expect(measures.crossings).toBeLessThanOrEqual(6);
     expect(measures.edges).toBe((await chartLayout()).edges.length);
     await recordHighlights(inspector);
     session.handle.sendText('hello robot');
     await highlighted(inspector, 'session.dialog.speaking.reply.playing', 0);
-    const hook = await waitForInspector(inspector, 'the reply marked', (h) => h.lastTransition.includes('session.dialog.processing.reply>session.dialog.speaking'));
+    const hook = await waitForInspector(inspector, 'the reply marked', (h) =>
+      h.lastTransition.includes('session.dialog.processing.reply>session.dialog.speaking'),
+    );
     const inView = await inspector.evaluate(() => {
-      const { document } = globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; querySelectorAll(s: string): Iterable<{ getAttribute(n: string): string | null }> } };
+      const { document } = globalThis as unknown as {
+        document: {
+          querySelector(s: string): { getAttribute(n: string): string | null } | null;
+          querySelectorAll(s: string): Iterable<{ getAttribute(n: string): string | null }>;
+        };
+      };
       const [x, y, w, h] = document.querySelector('#chart')!.getAttribute('viewBox')!.split(' ').map(Number) as [number, number, number, number];
       const inside = (px: number, py: number) => px >= x - 1 && px <= x + w + 1 && py >= y - 1 && py <= y + h + 1;
-      const boxes = [...document.querySelectorAll('#chart .state.active.atomic > rect')].map((r) => ['x', 'y', 'width', 'height'].map((k) => Number(r.getAttribute(k))) as [number, number, number, number]);
-      const routes = [...document.querySelectorAll('#chart .transition.last polyline')].flatMap((p) => p.getAttribute('points')!.trim().split(/\s+/).map((s) => s.split(',').map(Number) as [number, number]));
+      const boxes = [...document.querySelectorAll('#chart .state.active.atomic > rect')].map(
+        (r) => ['x', 'y', 'width', 'height'].map((k) => Number(r.getAttribute(k))) as [number, number, number, number],
+      );
+      const routes = [...document.querySelectorAll('#chart .transition.last polyline')].flatMap((p) =>
+        p
+          .getAttribute('points')!
+          .trim()
+          .split(/\s+/)
+          .map((s) => s.split(',').map(Number) as [number, number]),
+      );
       return { states: boxes.every(([bx, by, bw, bh]) => inside(bx, by) && inside(bx + bw, by + bh)), routes: routes.every(([px, py]) => inside(px, py)) };
     });
     expect(inView).toEqual({ states: true, routes: true });
@@ -80,7 +97,11 @@ describe('inspector views', () => {
     const page = await waitForHook(talker, 'the reload told', (h) => h.message?.code === 'reloaded');
     expect(page.message).toMatchObject({ kind: 'info' });
     expect(page.message!.text).toContain(`session ${sessionId} ended with it, in the middle of a reply`);
-    const live = await waitForInspector(inspector, 'the session ended', (h) => h.status === 'ended' && h.history.some((e) => e.badge.startsWith('disconnected')));
+    const live = await waitForInspector(
+      inspector,
+      'the session ended',
+      (h) => h.status === 'ended' && h.history.some((e) => e.badge.startsWith('disconnected')),
+    );
     const cut = live.history.find((e) => e.badge.startsWith('disconnected'))!;
     expect(cut).toMatchObject({ role: 'assistant', interrupted: true, pending: true });
     expect('Hello there. Here is a reply long enough to take a while to say out loud.'.startsWith(cut.text)).toBe(true);
@@ -88,9 +109,19 @@ describe('inspector views', () => {
 
     // At 1024 px every panel fits: nothing runs off the page or out of its panel.
     const fits = await inspector.evaluate(() => {
-      const { document, innerWidth } = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelector(s: string): { getBoundingClientRect(): { right: number }; scrollWidth: number; clientWidth: number } } };
+      const { document, innerWidth } = globalThis as unknown as {
+        innerWidth: number;
+        document: {
+          documentElement: { scrollWidth: number };
+          querySelector(s: string): { getBoundingClientRect(): { right: number }; scrollWidth: number; clientWidth: number };
+        };
+      };
       const log = document.querySelector('#log');
-      return { page: document.documentElement.scrollWidth <= innerWidth, details: document.querySelector('#details').getBoundingClientRect().right <= innerWidth, log: log.scrollWidth <= document.querySelector('#log-scroll').clientWidth + 1 };
+      return {
+        page: document.documentElement.scrollWidth <= innerWidth,
+        details: document.querySelector('#details').getBoundingClientRect().right <= innerWidth,
+        log: log.scrollWidth <= document.querySelector('#log-scroll').clientWidth + 1,
+      };
     });
     expect(fits).toEqual({ page: true, details: true, log: true });
 
@@ -98,7 +129,11 @@ describe('inspector views', () => {
     const recording = server.records!.recording(sessionId);
     await inspector.goto(`${server.http.url}/inspect?recording=${recording.id}`);
     // Loaded and drawn at its last step (the hook's history is the drawn one).
-    const recorded = await waitForInspector(inspector, 'the recording loaded', (h) => h.mode === 'recorded' && h.summary !== null && h.steps === h.summary.events && h.cursor === h.steps - 1);
+    const recorded = await waitForInspector(
+      inspector,
+      'the recording loaded',
+      (h) => h.mode === 'recorded' && h.summary !== null && h.steps === h.summary.events && h.cursor === h.steps - 1,
+    );
     expect(recorded.summary).toMatchObject({ sessionId, endReason: 'client_closed', firstUtterance: 'hello robot' });
     expect(recorded.history.find((e) => e.role === 'assistant')).toMatchObject({ text: cut.text, badge: cut.badge });
     expect(inspector.pageErrors).toEqual([]);
@@ -128,7 +163,10 @@ describe('inspector views', () => {
 
   it('asks for an API key when the server wants one', async () => {
     const key = 'inspector-test-key-0123456789';
-    const keyed = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }), log: silentLogger });
+    const keyed = await serve({
+      config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }),
+      log: silentLogger,
+    });
     try {
       const page = await openInspector(browser, keyed.http.url);
       await waitForInspector(page, 'the key prompt', (h) => h.status === 'key_required');

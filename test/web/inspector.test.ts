@@ -45,7 +45,10 @@ afterAll(async () => {
 
 /** Screenshots of the page as it is, at 1440 px wide (docs/<name>.png, which the README shows) and at 1024 (docs/<name>-1024.png). */
 async function shoot(page: InspectorPage, name: string): Promise<void> {
-  for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 768],
+  ] as const) {
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(300);
     await page.screenshot({ path: width === 1440 ? `docs/${name}.png` : `docs/${name}-${width}.png` });
@@ -90,7 +93,9 @@ describe('inspector page', () => {
     }
 
     // The barge-in in the log; the cut reply in the waterfall (its id and words, the server's figures) and the history.
-    await expect.poll(() => inspector.locator('#log-body tr', { hasText: 'after minInterruption' }).last().innerText()).toContain('speaking.user.candidate → listening');
+    await expect
+      .poll(() => inspector.locator('#log-body tr', { hasText: 'after minInterruption' }).last().innerText())
+      .toContain('speaking.user.candidate → listening');
     await inspector.waitForSelector('#waterfall .turn-row.interrupted', { timeout: 10_000 });
     const cutRow = inspector.locator('#waterfall .turn-row.interrupted').first();
     expect(await cutRow.locator('.turn-words').innerText()).toBe('“hello robot”');
@@ -132,7 +137,11 @@ describe('inspector page', () => {
     const events = server.records!.events(recording.id);
     await inspector.waitForSelector(`#recorded-sessions button.session[data-id="${recording.id}"]`, { timeout: 10_000 });
     await inspector.click(`#recorded-sessions button.session[data-id="${recording.id}"]`);
-    const opened = await waitForInspector(inspector, 'the recording loaded', (h) => h.mode === 'recorded' && h.steps === events.length && h.cursor === events.length - 1);
+    const opened = await waitForInspector(
+      inspector,
+      'the recording loaded',
+      (h) => h.mode === 'recorded' && h.steps === events.length && h.cursor === events.length - 1,
+    );
     expect(opened.title).toBe(`recorded · ${sessionId}`);
     expect(opened.summary).toMatchObject({ sessionId, endReason: 'client_closed', events: events.length, firstUtterance: 'hello robot', transitions: 'exact' });
     expect(await inspector.locator('#summary').innerText()).toContain('first said: “hello robot”');
@@ -146,7 +155,9 @@ describe('inspector page', () => {
       expect(new Set(parts).size, row).toBe(parts.length);
     }
     const sttFinal = events.findIndex((e) => e.type === 'stt.final');
-    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(/^listening\.finalizing → processing(; processing\.(reply|user)\.routing → processing\.(reply|user)\.\w+)*$/);
+    expect(await inspector.locator(`#log-body tr[data-index="${sttFinal}"] td.caused`).innerText()).toMatch(
+      /^listening\.finalizing → processing(; processing\.(reply|user)\.routing → processing\.(reply|user)\.\w+)*$/,
+    );
 
     // Stepped event by event from the start, the chart shows each recorded state.
     await inspector.click('#step-first');
@@ -159,7 +170,11 @@ describe('inspector page', () => {
     await inspector.click(`#log-body tr[data-index="${bargeIn}"]`);
     const stepped = await waitForInspector(inspector, 'the barge-in picked in the log', (h) => h.cursor === bargeIn);
     expect(stepped.lastTransition).toContain('session.dialog.speaking.user.candidate>session.dialog.listening');
-    expect(stepped.labels).toContainEqual({ edge: 'session.dialog.speaking.user.candidate>session.dialog.listening', text: 'after minInterruption', last: true });
+    expect(stepped.labels).toContainEqual({
+      edge: 'session.dialog.speaking.user.candidate>session.dialog.listening',
+      text: 'after minInterruption',
+      last: true,
+    });
     await inspector.keyboard.press('ArrowLeft');
     const before = await waitForInspector(inspector, 'one step back', (h) => h.cursor === bargeIn - 1);
     expect(before.active).toContain('session.dialog.speaking.user.candidate');

@@ -43,7 +43,12 @@ describe('page latency', () => {
   it('counts from the end of the speech in the recording to the first reply sample played', async () => {
     const page = await openPage(browser, server.http.url);
     await page.click('#connect');
-    const hook = await waitForHook(page, 'two turns answered', (h) => h.turns.filter((t) => t.firstAudioMs !== null && t.server?.first_audio_ms !== null && t.server !== null).length >= 2, 30_000);
+    const hook = await waitForHook(
+      page,
+      'two turns answered',
+      (h) => h.turns.filter((t) => t.firstAudioMs !== null && t.server?.first_audio_ms !== null && t.server !== null).length >= 2,
+      30_000,
+    );
     const speechMs = recording.speech.endMs - recording.speech.onsetMs;
     const tolerance = FRAME_MS + hook.playback.outputLatencyMs;
     for (const turn of hook.turns.filter((t) => t.firstAudioAtMs !== null && t.server)) {
@@ -51,7 +56,9 @@ describe('page latency', () => {
       // The microphone's onset of this utterance, and the recording's speech end that many ms later.
       const onset = hook.microphone.onsetsAtMs.filter((t) => t <= turn.startAtMs).at(-1)!;
       const truthMs = turn.firstAudioAtMs! - (onset + speechMs);
-      console.log(`turn ${turn.turnId} "${turn.words}": page ${turn.firstAudioMs} ms, recording ${Math.round(truthMs)} ms (tolerance ±${Math.round(tolerance)}); server: end of turn ${turn.server!.end_of_turn_ms}, transcript ${turn.server!.transcript_ms}, first audio ${turn.server!.first_audio_ms} ms`);
+      console.log(
+        `turn ${turn.turnId} "${turn.words}": page ${turn.firstAudioMs} ms, recording ${Math.round(truthMs)} ms (tolerance ±${Math.round(tolerance)}); server: end of turn ${turn.server!.end_of_turn_ms}, transcript ${turn.server!.transcript_ms}, first audio ${turn.server!.first_audio_ms} ms`,
+      );
       expect(Math.abs(turn.firstAudioMs! - truthMs)).toBeLessThanOrEqual(tolerance);
       expect(turn.words).toBe('turn left');
       // The server counts from the same end of speech: its first audio comes before the page plays it.

@@ -48,7 +48,9 @@ describe('browser page', () => {
     expect(first.message).toBeNull();
 
     // The reply to "hello robot" plays, then the recording talks over it.
-    const cut = await waitForHook(page, 'the reply cut by the barge-in', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'interrupted' && e.heard !== null));
+    const cut = await waitForHook(page, 'the reply cut by the barge-in', (h) =>
+      h.transcript.some((e) => e.role === 'agent' && e.status === 'interrupted' && e.heard !== null),
+    );
     const reply = cut.transcript.find((e) => e.role === 'agent' && e.status === 'interrupted')!;
     expect(reply.text).toBe('Hello! What can I do for you?');
     // What was heard is a non-empty beginning of it, not all of it.
@@ -67,16 +69,26 @@ describe('browser page', () => {
     if (process.env['UPDATE_SCREENSHOTS'] === '1') {
       // Mid-conversation: the cut reply marked, the answer to the barge-in playing with the mouth open.
       await waitForHook(page, 'the mouth open', (h) => h.playback.playing && h.mouth.level > 0.3 && h.transcript.some((e) => e.text.startsWith('Going')));
-      for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
+      for (const [width, height] of [
+        [1440, 900],
+        [1024, 768],
+      ] as const) {
         await page.setViewportSize({ width, height });
         await page.screenshot({ path: width === 1440 ? 'docs/page.png' : `docs/page-${width}.png`, fullPage: true });
       }
       await page.setViewportSize({ width: 1100, height: 780 });
     }
     // The barge-in itself is heard and answered in full.
-    const answered = await waitForHook(page, 'the barge-in answered', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Going to the kitchen.'));
+    const answered = await waitForHook(page, 'the barge-in answered', (h) =>
+      h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Going to the kitchen.'),
+    );
     // (The recording loops: with screenshots taken, its next question may have begun.)
-    expect(answered.transcript.filter((e) => e.role === 'user').map((e) => e.text).slice(0, 2)).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
+    expect(
+      answered.transcript
+        .filter((e) => e.role === 'user')
+        .map((e) => e.text)
+        .slice(0, 2),
+    ).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
     expect(answered.transcript.find((e) => e.text === 'Going to the kitchen.')!.intents).toEqual(['navigate({"place":"kitchen"})']);
 
     const states = answered.states.map((s) => s.value.split('.')[0]);
@@ -101,7 +113,12 @@ describe('browser page', () => {
     expect(await page.locator('#latency li.interrupted').first().innerText()).toMatch(/^u\d+\s+“hello robot”\s+\d+ ms\n.*interrupted \(barge_in\)$/s);
     // The state history wraps between a state's parts, not inside a word.
     const splitWords = await page.evaluate(() => {
-      const { document } = globalThis as unknown as { document: { createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getClientRects(): { length: number } }; querySelectorAll(s: string): Iterable<{ childNodes: Iterable<{ nodeType: number; textContent: string | null }> }> } };
+      const { document } = globalThis as unknown as {
+        document: {
+          createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getClientRects(): { length: number } };
+          querySelectorAll(s: string): Iterable<{ childNodes: Iterable<{ nodeType: number; textContent: string | null }> }>;
+        };
+      };
       const broken: string[] = [];
       for (const li of document.querySelectorAll('#states li, #state-detail')) {
         for (const node of li.childNodes) {
@@ -124,7 +141,10 @@ describe('browser page', () => {
 
   it('asks for an API key only when the server needs one, says when the connection drops and when the server is gone', async () => {
     const key = 'page-test-key-0123456789';
-    const keyed = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }), log: silentLogger });
+    const keyed = await serve({
+      config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }),
+      log: silentLogger,
+    });
     try {
       const page = await openPage(browser, keyed.http.url);
       expect(await page.locator('#key-form').isHidden()).toBe(true);
@@ -173,7 +193,9 @@ describe('browser page', () => {
 
       await page.fill('#text-input', 'turn left');
       await page.press('#text-input', 'Enter');
-      const answered = await waitForHook(page, 'the typed message answered', (h) => h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Turning left.'));
+      const answered = await waitForHook(page, 'the typed message answered', (h) =>
+        h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Turning left.'),
+      );
       expect(answered.turns.find((t) => t.startedBy === 'text')?.firstAudioMs).toBeGreaterThanOrEqual(0);
       expect(page.pageErrors).toEqual([]);
     } finally {

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Resampler } from '../../web/resampler.js';
 
-const sine = (hz: number, rateHz: number, samples: number, offset = 0) => Float32Array.from({ length: samples }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * (i + offset)) / rateHz));
+const sine = (hz: number, rateHz: number, samples: number, offset = 0) =>
+  Float32Array.from({ length: samples }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * (i + offset)) / rateHz));
 const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
 
 function resampleInChunks(r: Resampler, input: Float32Array, chunkSizes: number[]): Float32Array {

@@ -54,7 +54,13 @@ export function countSpeechWords(text: string): number {
 }
 
 function speechWords(text: string): string[] {
-  return [...(text.match(CJK) ?? []), ...text.replace(CJK, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w))];
+  return [
+    ...(text.match(CJK) ?? []),
+    ...text
+      .replace(CJK, ' ')
+      .split(/\s+/)
+      .filter((w) => /[\p{L}\p{N}]/u.test(w)),
+  ];
 }
 
 /**

@@ -121,7 +121,11 @@ describe('checkCall', () => {
   });
 
   it('refuses an unknown action', () => {
-    expect(checkCall(catalog, { name: 'self_destruct', arguments: '{}' })).toMatchObject({ ok: false, reason: 'unknown_action', detail: expect.stringContaining('self_destruct') });
+    expect(checkCall(catalog, { name: 'self_destruct', arguments: '{}' })).toMatchObject({
+      ok: false,
+      reason: 'unknown_action',
+      detail: expect.stringContaining('self_destruct'),
+    });
   });
 
   it('refuses arguments out of bounds, naming the argument', () => {
@@ -139,7 +143,11 @@ describe('checkCall', () => {
   });
 
   it('refuses arguments that are not a JSON object', () => {
-    expect(checkCall(catalog, { name: 'turn', arguments: '{not json' })).toMatchObject({ ok: false, reason: 'invalid_arguments', detail: 'turn: the arguments are not JSON' });
+    expect(checkCall(catalog, { name: 'turn', arguments: '{not json' })).toMatchObject({
+      ok: false,
+      reason: 'invalid_arguments',
+      detail: 'turn: the arguments are not JSON',
+    });
     expect(checkCall(catalog, { name: 'turn', arguments: '[1]' })).toMatchObject({ ok: false, detail: 'turn: the arguments are not an object' });
     expect(checkCall(catalog, { name: 'turn', arguments: 'null' })).toMatchObject({ ok: false, detail: 'turn: the arguments are not an object' });
   });

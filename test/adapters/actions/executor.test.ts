@@ -23,7 +23,12 @@ afterEach(async () => {
 });
 
 let nextAction = 1;
-function request(bus: MessageBus, name: string, args: Record<string, unknown> = {}, extra: { sessionId?: string; runsOn?: 'controller' | 'handler' | 'client'; timeoutMs?: number } = {}) {
+function request(
+  bus: MessageBus,
+  name: string,
+  args: Record<string, unknown> = {},
+  extra: { sessionId?: string; runsOn?: 'controller' | 'handler' | 'client'; timeoutMs?: number } = {},
+) {
   const actionId = `a${nextAction++}`;
   bus.publish({
     type: 'action.request',
@@ -91,7 +96,9 @@ describe('serveActions', () => {
     const ids = [request(bus, 'sync'), request(bus, 'later'), request(bus, 'odd')];
     await settle();
     const failed = seen.filter((m) => m.type === 'action.failed');
-    const byId = failed.map((m) => [m.actionId, m.type === 'action.failed' && m.error]).sort(([a], [b]) => String(a).localeCompare(String(b), 'en', { numeric: true }));
+    const byId = failed
+      .map((m) => [m.actionId, m.type === 'action.failed' && m.error])
+      .sort(([a], [b]) => String(a).localeCompare(String(b), 'en', { numeric: true }));
     expect(byId).toEqual([
       [ids[0], 'motor fault'],
       [ids[1], 'blocked by a chair'],
@@ -170,7 +177,17 @@ describe('serveActions', () => {
   it('keeps the same action id in two sessions apart', async () => {
     const { bus, clock, seen } = setup({ wait: (_a, { signal }) => sleep(clock, 1_000, signal).then(() => 'done') });
     for (const sessionId of ['s1', 's2']) {
-      bus.publish({ type: 'action.request', sessionId, turnId: 'u1', actionId: 'a1', name: 'wait', arguments: {}, callId: 'c', runsOn: 'controller', timeoutMs: 5_000 });
+      bus.publish({
+        type: 'action.request',
+        sessionId,
+        turnId: 'u1',
+        actionId: 'a1',
+        name: 'wait',
+        arguments: {},
+        callId: 'c',
+        runsOn: 'controller',
+        timeoutMs: 5_000,
+      });
     }
     await settle();
     cancel(bus, 'a1', 's2');
@@ -182,7 +199,9 @@ describe('serveActions', () => {
   });
 
   it('fails an action that outlives its timeout with no session to cancel it', async () => {
-    const { bus, clock, seen } = setup({ forever: (_a, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))) });
+    const { bus, clock, seen } = setup({
+      forever: (_a, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    });
     request(bus, 'forever', {}, { timeoutMs: 2_000 });
     await clock.advance(2_000 + TIMEOUT_GRACE_MS - 1);
     expect(seen.map((m) => m.type)).toEqual(['action.accepted']);
@@ -206,7 +225,17 @@ describe('serveActions', () => {
 
   it('runs a redelivered request once', async () => {
     const { bus, clock, seen } = setup({ wait: (_a, { signal }) => sleep(clock, 100, signal) });
-    const message = { type: 'action.request', sessionId: 's1', turnId: 'u1', actionId: 'a77', name: 'wait', arguments: {}, callId: 'c', runsOn: 'controller', timeoutMs: 5_000 } as const;
+    const message = {
+      type: 'action.request',
+      sessionId: 's1',
+      turnId: 'u1',
+      actionId: 'a77',
+      name: 'wait',
+      arguments: {},
+      callId: 'c',
+      runsOn: 'controller',
+      timeoutMs: 5_000,
+    } as const;
     bus.publish(message);
     bus.publish(message);
     await clock.advance(100);

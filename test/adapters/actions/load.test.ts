@@ -30,9 +30,21 @@ describe('loadActionsFile', () => {
   });
 
   it('names the file, the action and the field of an invalid declaration', () => {
-    const path = file('bad.json', JSON.stringify([{ name: 'stop', description: 'Stop.' }, { name: 'move', description: 'Move.', timeoutMs: 'soon' }]));
+    const path = file(
+      'bad.json',
+      JSON.stringify([
+        { name: 'stop', description: 'Stop.' },
+        { name: 'move', description: 'Move.', timeoutMs: 'soon' },
+      ]),
+    );
     expect(errorOf(path)).toMatch(/^actions file .*bad\.json: \[1\] action "move": timeoutMs: /);
-    const twice = file('twice.json', JSON.stringify([{ name: 'stop', description: 'a' }, { name: 'stop', description: 'b' }]));
+    const twice = file(
+      'twice.json',
+      JSON.stringify([
+        { name: 'stop', description: 'a' },
+        { name: 'stop', description: 'b' },
+      ]),
+    );
     expect(errorOf(twice)).toMatch(/twice\.json: 1\.name: action "stop" is declared twice/);
   });
 });

@@ -90,11 +90,21 @@ describe('robot simulator', () => {
     await settle();
     const types = of(seen, id).map((m) => m.type);
     expect(types.slice(-2)).toEqual(['action.feedback', 'action.cancelled']);
-    expect(feedbackOf(seen, id).at(-1)).toEqual({ action: 'move', stopped: true, reason: 'cancelled: barge_in', progress: 0.16, pose: { x: 0, y: 0.63, headingDeg: 0 } });
+    expect(feedbackOf(seen, id).at(-1)).toEqual({
+      action: 'move',
+      stopped: true,
+      reason: 'cancelled: barge_in',
+      progress: 0.16,
+      pose: { x: 0, y: 0.63, headingDeg: 0 },
+    });
     expect(robot.pose('s1')).toEqual({ x: 0, y: 0.63, headingDeg: 0 });
     expect(robot.busy('s1')).toBeUndefined();
     await clock.advance(10_000);
-    expect(of(seen, id).map((m) => m.type).slice(-1)).toEqual(['action.cancelled']);
+    expect(
+      of(seen, id)
+        .map((m) => m.type)
+        .slice(-1),
+    ).toEqual(['action.cancelled']);
     expect(robot.pose('s1')).toEqual({ x: 0, y: 0.63, headingDeg: 0 });
   });
 

@@ -42,7 +42,10 @@ describe('capture clock', () => {
     const starts: number[] = [];
     for (let i = 1; i <= 100; i++) starts.push(clock.place(FRAME, i * 20.5));
     // Contiguous until the window (1 s of samples) ends with every frame ≥ 10 ms late; then it jumps by the smallest lag.
-    const jumps = starts.slice(1).map((s, i) => s - starts[i]! - FRAME).filter((d) => d !== 0);
+    const jumps = starts
+      .slice(1)
+      .map((s, i) => s - starts[i]! - FRAME)
+      .filter((d) => d !== 0);
     expect(jumps.length).toBeGreaterThan(0);
     expect(jumps.every((d) => d > 0)).toBe(true);
     // Never more than the tolerance plus a window of drift (25 ms) behind the arrivals.

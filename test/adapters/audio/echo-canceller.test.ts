@@ -46,7 +46,9 @@ describe('echo canceller (speexdsp)', () => {
   it('removes more than 20 dB of a learned echo, block by block', () => {
     const reference = farEnd(16_000 * 8);
     // The last 4 s: the filter has converged.
-    expect(erleDb(createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 }), echoOf(reference), reference, 16_000 * 4)).toBeGreaterThan(20);
+    expect(erleDb(createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 }), echoOf(reference), reference, 16_000 * 4)).toBeGreaterThan(
+      20,
+    );
   });
 
   it('passes what the reference does not explain: with a silent reference the output is the microphone', () => {

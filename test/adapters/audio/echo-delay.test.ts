@@ -67,14 +67,17 @@ function run(reference: Int16Array, delayAt: (sample: number) => number, options
 const at = (estimates: Array<number | undefined>, ms: number) => estimates[Math.floor(ms / 20) - 1];
 
 describe('echo delay estimator', () => {
-  it.each([40, 120, 300, 600, 1000, 1400])('finds a %i ms delay within 4 ms (one envelope hop) in the first 2 s of echo, with a 300 ms reverberant tail', (delayMs) => {
-    const { estimates } = run(speechLike(4, delayMs), () => delayMs);
-    expect(at(estimates, 2000 + delayMs)).toBeDefined();
-    expect(Math.abs(at(estimates, 2000 + delayMs)! - delayMs)).toBeLessThanOrEqual(4);
-    expect(Math.abs(at(estimates, 4000)! - delayMs)).toBeLessThanOrEqual(4);
-  });
+  it.each([40, 120, 300, 600, 1000, 1400])(
+    'finds a %i ms delay within 4 ms (one envelope hop) in the first 2 s of echo, with a 300 ms reverberant tail',
+    (delayMs) => {
+      const { estimates } = run(speechLike(4, delayMs), () => delayMs);
+      expect(at(estimates, 2000 + delayMs)).toBeDefined();
+      expect(Math.abs(at(estimates, 2000 + delayMs)! - delayMs)).toBeLessThanOrEqual(4);
+      expect(Math.abs(at(estimates, 4000)! - delayMs)).toBeLessThanOrEqual(4);
+    },
+  );
 
-  it('follows a delay that jumps between replies (0.3 → 1.4 → 0.3 s) within the next reply\'s first second, and holds it through the pauses', () => {
+  it("follows a delay that jumps between replies (0.3 → 1.4 → 0.3 s) within the next reply's first second, and holds it through the pauses", () => {
     // Three replies of 3 s with 2 s pauses; the delay changes at the end of each pause (the device re-buffered).
     const reply = (seed: number) => speechLike(3, seed);
     const pause = new Int16Array(Math.round(2 * RATE));

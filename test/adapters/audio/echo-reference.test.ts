@@ -81,7 +81,7 @@ describe('echo reference tap', () => {
     const out = new Int16Array(2400);
     reference.read(200, out); // 12.5 to 162.5 ms: inside what played
     let crossings = 0;
-    for (let i = 1; i < out.length; i++) if ((out[i - 1]! < 0) !== (out[i]! < 0)) crossings++;
+    for (let i = 1; i < out.length; i++) if (out[i - 1]! < 0 !== out[i]! < 0) crossings++;
     // 150 ms of 1 kHz: 300 zero crossings at any rate.
     expect(Math.abs(crossings - 300)).toBeLessThanOrEqual(4);
     expect(read(reference, 3300, 2)).toEqual([0, 0]);

@@ -9,7 +9,10 @@ describe('framer', () => {
     const framer = createFramer(4);
     const chunk = bytes(0, 8);
     const frames = framer.push(chunk);
-    expect(frames.map((f) => [...f])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(frames.map((f) => [...f])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
     expect(frames.every((f) => f.buffer === chunk.buffer)).toBe(true);
     expect(framer.pendingBytes).toBe(0);
   });

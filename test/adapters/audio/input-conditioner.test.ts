@@ -74,14 +74,24 @@ describe('input conditioner', () => {
     const chunked = await createInputConditioner({ sampleRateHz: RATE, highPassHz: 100 });
     const expected = samples(whole.process(input, 0).slice());
     const parts: number[] = [];
-    for (const [from, to] of [[0, 101], [101, 7777], [7777, 7778], [7778, input.byteLength]] as const) parts.push(...samples(chunked.process(input.slice(from, to), 0).slice()));
+    for (const [from, to] of [
+      [0, 101],
+      [101, 7777],
+      [7777, 7778],
+      [7778, input.byteLength],
+    ] as const)
+      parts.push(...samples(chunked.process(input.slice(from, to), 0).slice()));
     expect(parts).toEqual([...expected]);
   });
 
   it('after close() passes audio through untouched and frees its state once', async () => {
     const clock = new ManualClock();
     const { reference } = await tapEchoReference(createRecordingSink(clock, RATE), { clock, sampleRateHz: RATE });
-    const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { reference, tailMs: 100, residualSuppression: true, suppression: true }, highPassHz: 100 });
+    const conditioner = await createInputConditioner({
+      sampleRateHz: RATE,
+      echo: { reference, tailMs: 100, residualSuppression: true, suppression: true },
+      highPassHz: 100,
+    });
     conditioner.process(bytes(speechLike(FRAME)), 20);
     conditioner.close();
     conditioner.close();

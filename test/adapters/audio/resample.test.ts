@@ -10,7 +10,7 @@ function sine(rate: number, ms: number, hz: number): Uint8Array {
 const crossings = (pcm: Uint8Array) => {
   const s = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
   let n = 0;
-  for (let i = 1; i < s.length; i++) if ((s[i - 1]! < 0) !== (s[i]! < 0)) n++;
+  for (let i = 1; i < s.length; i++) if (s[i - 1]! < 0 !== s[i]! < 0) n++;
   return n;
 };
 

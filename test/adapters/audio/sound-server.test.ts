@@ -11,12 +11,17 @@ const pulse: SoundServer = { kind: 'pulse', name: 'pulseaudio 16.1', defaultInpu
 
 describe('sound server devices', () => {
   it('parses `pactl list short` and `arecord -l`', () => {
-    const sources = parsePactlShort('0\troom.monitor\tmodule-null-sink.c\ts16le 2ch 44100Hz\tIDLE\n1\talsa_input.pci\tmodule-alsa-card.c\ts16le 2ch 48000Hz\tSUSPENDED\n', 'sources');
+    const sources = parsePactlShort(
+      '0\troom.monitor\tmodule-null-sink.c\ts16le 2ch 44100Hz\tIDLE\n1\talsa_input.pci\tmodule-alsa-card.c\ts16le 2ch 48000Hz\tSUSPENDED\n',
+      'sources',
+    );
     expect(sources.map((d) => [d.name, d.monitor ?? false])).toEqual([
       ['room.monitor', true],
       ['alsa_input.pci', false],
     ]);
-    const alsa = parseAlsaList('**** List of CAPTURE Hardware Devices ****\ncard 0: PCH [HDA Intel PCH], device 0: ALC257 Analog [ALC257 Analog]\n  Subdevices: 1/1\ncard 2: Device [USB Audio Device], device 0: USB Audio [USB Audio]\n');
+    const alsa = parseAlsaList(
+      '**** List of CAPTURE Hardware Devices ****\ncard 0: PCH [HDA Intel PCH], device 0: ALC257 Analog [ALC257 Analog]\n  Subdevices: 1/1\ncard 2: Device [USB Audio Device], device 0: USB Audio [USB Audio]\n',
+    );
     expect(alsa.map((d) => d.name)).toEqual(['hw:PCH,0', 'hw:Device,0']);
   });
 
@@ -25,7 +30,10 @@ describe('sound server devices', () => {
     expect(resolveDevices(pulse, devices, { input: 'room.monitor' })).toEqual({ input: 'room.monitor', output: undefined });
     expect(() => resolveDevices(pulse, devices, { output: 'speakers' })).toThrow(/unknown output device "speakers".*use one of room/);
     expect(() => resolveDevices(pulse, devices, { output: 'speakers' })).toThrow(SoundServerError);
-    expect(resolveDevices({ kind: 'alsa', name: 'ALSA' }, { inputs: [], outputs: [] }, { input: 'plughw:1,0', output: 'default' })).toEqual({ input: 'plughw:1,0', output: 'default' });
+    expect(resolveDevices({ kind: 'alsa', name: 'ALSA' }, { inputs: [], outputs: [] }, { input: 'plughw:1,0', output: 'default' })).toEqual({
+      input: 'plughw:1,0',
+      output: 'default',
+    });
   });
 
   it("a client's failure says what to do: busy, unknown, no server", () => {

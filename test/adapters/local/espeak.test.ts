@@ -60,7 +60,8 @@ describe.runIf(installed)('eSpeak-NG TTS (optional, GPL-3.0)', () => {
     const tts = createEspeakTts();
     const phonemes: Array<{ atMs: number; name: string }> = [];
     const chunks: Uint8Array[] = [];
-    for await (const c of tts.synthesize({ text: 'Hello robot, turn left.', signal: new AbortController().signal, onPhoneme: (p) => phonemes.push(p) })) chunks.push(c);
+    for await (const c of tts.synthesize({ text: 'Hello robot, turn left.', signal: new AbortController().signal, onPhoneme: (p) => phonemes.push(p) }))
+      chunks.push(c);
     const named = phonemes.filter((p) => p.name !== '');
     expect(named.length).toBeGreaterThan(10);
     expect(named.slice(0, 3).map((p) => p.name)).toEqual(['h', 'ə', 'l']);

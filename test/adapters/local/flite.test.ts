@@ -56,7 +56,10 @@ describe('flite TTS (WASI)', () => {
     await tts.warmUp!();
     const lost = collect(tts.synthesize({ text: 'This sentence loses its worker.', signal: new AbortController().signal }));
     await stopFliteWorkers();
-    const error = await lost.then(() => undefined, (e: unknown) => e);
+    const error = await lost.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(EngineError);
     expect((error as EngineError).retryable).toBe(true);
     expect((error as Error).message).toMatch(/flite worker stopped/);

@@ -55,6 +55,8 @@ describe('pocketsphinx with the shipped MLLR transform', () => {
 
   it('names stt.mllrPath when the transform is missing', () => {
     expect(() => createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: '/nope.mllr' })).toThrow(PocketsphinxError);
-    expect(() => createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: '/nope.mllr' })).toThrow(/MLLR transform \(mllrPath\) not found at \/nope\.mllr: check stt\.mllrPath/);
+    expect(() => createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: '/nope.mllr' })).toThrow(
+      /MLLR transform \(mllrPath\) not found at \/nope\.mllr: check stt\.mllrPath/,
+    );
   });
 });

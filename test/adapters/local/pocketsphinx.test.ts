@@ -19,11 +19,14 @@ describe('pocketsphinx STT with the robot grammar', () => {
     return stream.finish();
   };
 
-  it.each(['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'go backward five meters'])('recognizes "%s" with a high confidence', async (command) => {
-    const result = await recognize(command);
-    expect(result.text).toBe(command);
-    expect(result.confidence).toBeGreaterThan(0.5);
-  });
+  it.each(['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'go backward five meters'])(
+    'recognizes "%s" with a high confidence',
+    async (command) => {
+      const result = await recognize(command);
+      expect(result.text).toBe(command);
+      expect(result.confidence).toBeGreaterThan(0.5);
+    },
+  );
 
   it('gives a phrase outside the grammar forced into a command a low confidence', async () => {
     // The grammar decoder answers "tell me a joke" with a command; the phone loop shows it was something else.

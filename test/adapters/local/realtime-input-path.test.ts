@@ -28,7 +28,10 @@ try {
 } catch {
   espeak = undefined;
 }
-const voices: Array<[string, TtsEngine]> = [['flite kal16', createFliteTts({ voice: 'kal16' })], ...(espeak ? [['espeak en-us', espeak] as [string, TtsEngine]] : [])];
+const voices: Array<[string, TtsEngine]> = [
+  ['flite kal16', createFliteTts({ voice: 'kal16' })],
+  ...(espeak ? [['espeak en-us', espeak] as [string, TtsEngine]] : []),
+];
 
 async function spoken(engine: TtsEngine, text: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -81,7 +84,7 @@ describe('the Realtime input path (24 kHz through the microphone resampler) scor
     });
   }
 
-  it('on average, within the recognizer\'s own spread', () => {
+  it("on average, within the recognizer's own spread", () => {
     expect(deltas).toHaveLength(voices.length * PHRASES.length);
     expect(deltas.reduce((a, b) => a + b, 0) / deltas.length).toBeLessThanOrEqual(MEAN_TOLERANCE);
   });

@@ -5,7 +5,8 @@ import { createSileroVad } from '../../../adapters/vad/silero.js';
 describe('Silero VAD (sherpa-onnx)', () => {
   it('finds the speech between two silences in real speech', async () => {
     const parts: Uint8Array[] = [];
-    for await (const c of createFliteTts().synthesize({ text: 'move forward two meters and then turn left', signal: new AbortController().signal })) parts.push(c);
+    for await (const c of createFliteTts().synthesize({ text: 'move forward two meters and then turn left', signal: new AbortController().signal }))
+      parts.push(c);
     const speech = Buffer.concat(parts);
     const pcm = Buffer.concat([Buffer.alloc(16_000), speech, Buffer.alloc(32_000)]);
     const vad = createSileroVad();
@@ -16,7 +17,7 @@ describe('Silero VAD (sherpa-onnx)', () => {
     const last = decisions.lastIndexOf(true);
     // Nothing in the leading half second of silence; speech covers most of the utterance; silence after it.
     expect(first).toBeGreaterThanOrEqual(15);
-    expect((last - first) * 32).toBeGreaterThan(((speech.length / 32_000) * 1000) * 0.6);
+    expect((last - first) * 32).toBeGreaterThan((speech.length / 32_000) * 1000 * 0.6);
     expect(decisions.slice(last + 1).length * 32).toBeGreaterThan(500);
   });
 

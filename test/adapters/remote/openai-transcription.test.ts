@@ -79,6 +79,8 @@ describe('OpenAI-compatible transcription STT', () => {
     const local = await startAudioApiFixture({ modelsStatus: 404 });
     await expect(createOpenAiTranscriptionStt({ baseUrl: local.baseUrl, model: 'w' }).warmUp!()).resolves.toBeUndefined();
     await local.close();
-    await expect(createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:1/v1', model: 'w' }).warmUp!()).rejects.toThrow(/is unreachable .*check stt\.baseUrl/);
+    await expect(createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:1/v1', model: 'w' }).warmUp!()).rejects.toThrow(
+      /is unreachable .*check stt\.baseUrl/,
+    );
   });
 });

@@ -10,7 +10,14 @@ import type { LlmDelta } from '../../../adapters/llm/types.js';
 const policy = createRulePolicy(loadRulesFile('examples/robot-rules.json'));
 async function ask(text: string, signal = new AbortController().signal): Promise<LlmDelta[]> {
   const out: LlmDelta[] = [];
-  for await (const d of policy.stream({ messages: [{ role: 'system', content: 'x' }, { role: 'user', content: text }], signal })) out.push(d);
+  for await (const d of policy.stream({
+    messages: [
+      { role: 'system', content: 'x' },
+      { role: 'user', content: text },
+    ],
+    signal,
+  }))
+    out.push(d);
   return out;
 }
 const text = (deltas: LlmDelta[]) => deltas.filter((d): d is string => typeof d === 'string').join('');
@@ -45,7 +52,23 @@ describe('rule policy', () => {
   it('falls through to less specific rules and to the fallback', async () => {
     expect(text(await ask('move back'))).toBe('Moving back.');
     expect(text(await ask('go to the charging station'))).toBe('Going to the charger.');
-    expect(await ask('sing a song')).toEqual(['Sorry,', ' I', ' did', ' not', ' catch', ' that.', ' You', ' can', ' say', ' move', ' forward,', ' turn', ' left', ' or', ' stop.']);
+    expect(await ask('sing a song')).toEqual([
+      'Sorry,',
+      ' I',
+      ' did',
+      ' not',
+      ' catch',
+      ' that.',
+      ' You',
+      ' can',
+      ' say',
+      ' move',
+      ' forward,',
+      ' turn',
+      ' left',
+      ' or',
+      ' stop.',
+    ]);
   });
 
   it('is deterministic', async () => {
@@ -64,14 +87,35 @@ describe('rule policy', () => {
 
   it('keeps literal action arguments and fills captured ones', async () => {
     const [call] = await ask('turn around');
-    expect(call).toEqual({ type: 'tool_call', id: expect.stringMatching(/^turn-around-\d+$/), name: 'turn', arguments: JSON.stringify({ direction: 'left', degrees: 180 }) });
+    expect(call).toEqual({
+      type: 'tool_call',
+      id: expect.stringMatching(/^turn-around-\d+$/),
+      name: 'turn',
+      arguments: JSON.stringify({ direction: 'left', degrees: 180 }),
+    });
     const [back] = await ask('go back');
     expect(back).toMatchObject({ name: 'move', arguments: JSON.stringify({ direction: 'backward' }) }); // no meters said: the declaration's default
   });
 
   it('asks only for declared actions with arguments the declaration accepts', async () => {
     const catalog = { declared: loadActionsFile('examples/robot-actions.json'), clientTools: [] };
-    const commands = ['move forward two meters', 'go backward 3 meters', 'move forward', 'go back', 'move back one meter', 'turn left', 'turn right 45 degrees', 'turn around', 'stop', 'emergency stop', 'halt', 'go to the kitchen', 'drive to the door', 'go to the charging station', 'navigate to the table'];
+    const commands = [
+      'move forward two meters',
+      'go backward 3 meters',
+      'move forward',
+      'go back',
+      'move back one meter',
+      'turn left',
+      'turn right 45 degrees',
+      'turn around',
+      'stop',
+      'emergency stop',
+      'halt',
+      'go to the kitchen',
+      'drive to the door',
+      'go to the charging station',
+      'navigate to the table',
+    ];
     for (const command of commands) {
       const [call] = await ask(command);
       if (!call || typeof call === 'string') throw new Error(`"${command}" asked for no action`);
@@ -80,17 +124,28 @@ describe('rule policy', () => {
     }
     // A bound is the declaration's to enforce: the rule asks, the session refuses.
     const [tooFar] = await ask('move forward ten meters');
-    expect(tooFar && typeof tooFar !== 'string' && checkCall(catalog, { name: tooFar.name, arguments: tooFar.arguments })).toMatchObject({ ok: false, reason: 'invalid_arguments' });
+    expect(tooFar && typeof tooFar !== 'string' && checkCall(catalog, { name: tooFar.name, arguments: tooFar.arguments })).toMatchObject({
+      ok: false,
+      reason: 'invalid_arguments',
+    });
   });
 
   it('refuses a rules file that asks for an undeclared action, naming the rule and the file', () => {
-    const rules = parseRules({ rules: [{ id: 'beam', patterns: ['beam me up'], reply: 'Energizing.', action: { name: 'teleport' } }], fallback: { reply: 'f' } });
+    const rules = parseRules({
+      rules: [{ id: 'beam', patterns: ['beam me up'], reply: 'Energizing.', action: { name: 'teleport' } }],
+      fallback: { reply: 'f' },
+    });
     expect(() => assertRuleActionsDeclared(rules, ['move', 'stop'], 'rules file r.json', 'actions file a.json')).toThrow(
       'rules file r.json: rule "beam" asks for action "teleport", which is not declared in actions file a.json (declared: move, stop): declare it there (actions.path) or change the rule',
     );
     expect(() => assertRuleActionsDeclared(rules, ['teleport'])).not.toThrow();
     const shipped = loadRulesFile('examples/robot-rules.json');
-    expect(() => assertRuleActionsDeclared(shipped, loadActionsFile('examples/robot-actions.json').map((a) => a.name))).not.toThrow();
+    expect(() =>
+      assertRuleActionsDeclared(
+        shipped,
+        loadActionsFile('examples/robot-actions.json').map((a) => a.name),
+      ),
+    ).not.toThrow();
   });
 
   it('refuses the old intent field', () => {

@@ -24,7 +24,12 @@ function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
 describe('keyword spotter (pocketsphinx)', () => {
   it('spots a wake phrase after a pause and a stop phrase, not a near miss inside a sentence', async () => {
     const [wake, nearMiss, stop] = await Promise.all(['hey robot', 'are you a robot', 'stop'].map(speak));
-    const spotter = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9 }, { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 }] });
+    const spotter = createKeywordSpotter({
+      phrases: [
+        { phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9 },
+        { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 },
+      ],
+    });
     for (let round = 0; round < 2; round++) {
       // The second round runs on the first round's decoder, back from the pool.
       const stream = spotter.createStream();

@@ -64,7 +64,7 @@ describe('Edge TTS (at its msedge-tts boundary)', () => {
     // The tone came through: 440 Hz is ~36.7 zero crossings per 1000 samples (both directions).
     const pcm = new Int16Array(Buffer.concat(chunks).buffer.slice(0));
     let crossings = 0;
-    for (let i = 2400; i < 12_000; i++) if ((pcm[i - 1]! < 0) !== (pcm[i]! < 0)) crossings++;
+    for (let i = 2400; i < 12_000; i++) if (pcm[i - 1]! < 0 !== pcm[i]! < 0) crossings++;
     expect(crossings / 9.6).toBeGreaterThan(33);
     expect(crossings / 9.6).toBeLessThan(40);
   });
@@ -94,8 +94,12 @@ describe('Edge TTS (at its msedge-tts boundary)', () => {
   });
 
   it('a stream that ends without audio, or goes silent, fails instead of hanging', async () => {
-    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ endEarly: true }) }), 'Hi.')).rejects.toThrow(/closed the connection without audio/);
-    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ hang: true }), idleTimeoutMs: 50 }), 'Hi.')).rejects.toThrow(/sent nothing for 50 ms/);
+    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ endEarly: true }) }), 'Hi.')).rejects.toThrow(
+      /closed the connection without audio/,
+    );
+    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ hang: true }), idleTimeoutMs: 50 }), 'Hi.')).rejects.toThrow(
+      /sent nothing for 50 ms/,
+    );
   });
 
   it('the default client is the real msedge-tts class (constructed without network)', async () => {
