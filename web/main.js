@@ -15,6 +15,8 @@ import { Conversation } from './conversation.js';
 import { wireEstop } from './estop.js';
 import { Microphone, MicrophoneError } from './microphone.js';
 import { Mouth } from './mouth.js';
+import { createMouthSync } from './mouth-sync.js';
+import { wirePushToTalk } from './push-to-talk.js';
 import { leftSessionMessage, noteLeftSession } from './reload-note.js';
 import { ConnectError, explainClose, explainFailure, RealtimeSocket, realtimeUrl } from './realtime-client.js';
 import { Speaker } from './speaker.js';
@@ -77,6 +79,8 @@ let typedMessages = 0;
 let sessionId = null;
 /** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
 let mouthEpoch = 0;
+const sync = { mouth, hook, isCurrent: (/** @type {unknown} */ c, /** @type {number} */ at) => call === c && at === mouthEpoch, epoch: () => mouthEpoch };
+const { showMouth, closeMouth, atSpeaker, outputLatencyMs } = createMouthSync(sync);
 
 /**
  * @template T
@@ -352,39 +356,6 @@ function countPlayed(responseId, atMs) {
   } else pushCapped(replies, { responseId, frames: 1, firstAtMs: atMs, lastAtMs: atMs }, MAX_REPLIES);
 }
 
-/** @param {MouthData} data */
-function showMouth(data) {
-  mouth.show(data.level, data.viseme);
-  hook.mouth.level = data.level;
-  hook.mouth.viseme = data.viseme;
-  hook.mouth.updates = mouth.updates;
-}
-
-function closeMouth() {
-  mouth.close();
-  hook.mouth.level = 0;
-  hook.mouth.viseme = null;
-}
-
-/** @param {AudioContext} context seconds from the worklet's output to the loudspeaker (0 where the browser does not say) */
-function outputLatencyMs(context) {
-  return ((context.outputLatency || 0) + (context.baseLatency || 0)) * 1000;
-}
-
-/**
- * Runs `draw` when the audio the worklet is outputting now reaches the loudspeaker, so the mouth moves
- * with what is heard rather than ahead of it.
- * @param {Call} c
- * @param {() => void} draw
- */
-function atSpeaker(c, draw) {
-  const delayMs = outputLatencyMs(c.context);
-  const epoch = mouthEpoch;
-  // Why 4 ms: below that a timer costs more than the drift it saves (a 20 ms frame is the mouth's unit).
-  if (delayMs < 4) draw();
-  else setTimeout(() => call === c && epoch === mouthEpoch && draw(), delayMs);
-}
-
 view.connectButton.addEventListener('click', () => (call ? disconnect() : void connect()));
 wireEstop(document, view.estopButton, (via) => {
   const c = call;
@@ -411,24 +382,11 @@ view.textForm.addEventListener('submit', (event) => {
   conversation.userTyped(id, text, performance.now());
   render();
 });
-// Push-to-talk (`session.activation: push`; in `wake`, the same as saying the wake phrase): hold Space to
-// talk, outside the page's controls (Space still presses a focused button and types in a text box). The
-// server opens the microphone on the press and ends the turn on the release.
-let spaceHeld = false;
-/** @param {boolean} open */
-const listen = (open) => {
-  if (spaceHeld === open || !call?.socket?.open) return;
-  spaceHeld = open;
+wirePushToTalk(document, window, (open) => {
+  if (!call?.socket?.open) return false;
   call.socket.send({ type: 'voice_agent.input_audio.listen', open });
-};
-document.addEventListener('keydown', (event) => {
-  const target = /** @type {Element | null} */ (event.target);
-  if (event.code !== 'Space' || event.repeat || target?.closest?.('input, textarea, select, button, summary, [contenteditable]')) return;
-  event.preventDefault();
-  listen(true);
+  return true;
 });
-document.addEventListener('keyup', (event) => event.code === 'Space' && listen(false));
-window.addEventListener('blur', () => listen(false));
 setStatus('disconnected');
 view.microphone(0, false);
 // A reload (or a closed tab) ends the session with the connection: the page notes it, and says so next time.
