@@ -36,7 +36,7 @@ export const LOOP_COMMANDS = [
   'turn left',
   'move forward two meters',
   'go to the kitchen',
-  'go back',
+  'hello robot',
   'turn right',
   'go backward one meter',
   'go to the door',
