@@ -10,6 +10,7 @@
  * describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } });
  * // { kind: 'action', icon: '⚙', text: 'requested turn(direction: left) · a1' }
  */
+import { briefValue } from './page-actions.js';
 
 /** @typedef {import('./inspect-hook.js').BusNote} BusNote */
 /** @typedef {import('./inspect-hook.js').ChartEvent} ChartEvent */
@@ -20,19 +21,8 @@
 /** Why 80 characters: a log cell, not a dump; the full value is in the row's tooltip. */
 const MAX_VALUE_CHARS = 80;
 
-/** `{ place: 'kitchen' }` → `place: kitchen`; other values as JSON, cut to a log cell. @param {unknown} value */
-export function brief(value) {
-  if (value === null || value === undefined) return '';
-  const text =
-    typeof value === 'object' && !Array.isArray(value)
-      ? Object.entries(/** @type {Record<string, unknown>} */ (value))
-          .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-          .join(', ')
-      : typeof value === 'string'
-        ? value
-        : JSON.stringify(value);
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
-}
+/** `{ place: 'kitchen' }` → `place: kitchen`, cut to a log cell. @param {unknown} value */
+export const brief = (value) => briefValue(value, MAX_VALUE_CHARS);
 
 /** Notices about actions and the emergency stop, as the log tells them. */
 const NOTICES = /** @type {Record<string, [Described['kind'], string, string]>} */ ({

@@ -17,8 +17,12 @@
 /** Why 60 characters: a chip in the conversation, not a dump. */
 const MAX_CHARS = 60;
 
-/** `{ place: 'kitchen' }` → `place: kitchen`; other values as text, cut short. @param {unknown} value */
-export function briefValue(value) {
+/**
+ * `{ place: 'kitchen' }` → `place: kitchen`; other values as text, cut to `maxChars`.
+ * @param {unknown} value
+ * @param {number} [maxChars]
+ */
+export function briefValue(value, maxChars = MAX_CHARS) {
   if (value === null || value === undefined) return '';
   const text =
     typeof value === 'object' && !Array.isArray(value)
@@ -28,7 +32,7 @@ export function briefValue(value) {
       : typeof value === 'string'
         ? value
         : JSON.stringify(value);
-  return text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS - 1)}…` : text;
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
 
 /** The lifecycle status → what the page shows; the last word of an action is final. */

@@ -26,14 +26,20 @@ async function noise(h: LiveHarness) {
   await h.sttFinal('');
 }
 
+/** A reply cut by noise and resumed (`r1`), playing again. */
+async function resumedOnce() {
+  const h = await speakingReply();
+  await h.advance(300);
+  await noise(h);
+  expect(h.context().replyTurnId).toBe('r1');
+  for (let i = 0; i < 3 && h.activeTts().length > 0; i++) await h.ttsAudio(800, true);
+  await h.advance(300);
+  return h;
+}
+
 describe('resume loops', () => {
   it('a reply resumes once; the next noise does not cut it, and it plays to its end', async () => {
-    const h = await speakingReply();
-    await h.advance(300);
-    await noise(h);
-    expect(h.context().replyTurnId).toBe('r1');
-    for (let i = 0; i < 3 && h.activeTts().length > 0; i++) await h.ttsAudio(800, true);
-    await h.advance(300);
+    const h = await resumedOnce();
     // The same noise again: under the raised bar (words needed) it is no barge-in at all.
     await noise(h);
     expect(noticeCodes(h).filter((n) => n.startsWith('reply_resumed'))).toHaveLength(1);
@@ -52,12 +58,7 @@ describe('resume loops', () => {
   });
 
   it('a resumed reply cut by speech that turns out wordless stays cut: no second resume from the same point', async () => {
-    const h = await speakingReply();
-    await h.advance(300);
-    await noise(h);
-    expect(h.context().replyTurnId).toBe('r1');
-    for (let i = 0; i < 3 && h.activeTts().length > 0; i++) await h.ttsAudio(800, true);
-    await h.advance(300);
+    const h = await resumedOnce();
     // A partial with a word gets past the raised bar; the final then has none.
     await h.speechStart();
     await h.sttPartial('uh');
