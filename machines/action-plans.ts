@@ -76,6 +76,18 @@ const cancelReasonOf = (event: SessionEvent): ActionCancelReason => {
 /** Calls within the longest rate window that matters; older ones can never count again. */
 const remembered = (context: Ctx, action: ActiveAction, atMs: number) => [...context.recentCalls, { name: action.name, atMs }].slice(-100);
 
+/** The context of a call the chart takes on (held for a yes, or asked for), and its history entry. */
+const taking = (context: Ctx, action: ActiveAction, atMs: number) => {
+  const entry = actionEntry(action, action.status === 'confirming' ? 'confirming' : 'requested');
+  return {
+    entry,
+    action,
+    actionCount: context.actionCount + 1,
+    recentCalls: remembered(context, action, atMs),
+    history: withActionEntry(context.history, entry),
+  };
+};
+
 export const actionGuards = {
   callIsRefused: ({ context, event }: { context: Ctx; event: SessionEvent }) => event.type === 'llm.tool_call' && decision(context, event).kind === 'refuse',
   callNeedsConfirmation: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
@@ -141,13 +153,8 @@ export const actionPlans = {
   holdForConfirmation: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
     if (d.kind !== 'confirm') return;
-    const entry = actionEntry(d.action, 'confirming');
-    enqueue.assign({
-      action: d.action,
-      actionCount: context.actionCount + 1,
-      recentCalls: remembered(context, d.action, event.atMs),
-      history: withActionEntry(context.history, entry),
-    });
+    const { entry, ...taken } = taking(context, d.action, event.atMs);
+    enqueue.assign(taken);
     enqueue.emit({ type: 'history', entry });
     enqueue.emit({ type: 'notice', turnId: d.action.turnId, code: 'action_confirming', detail: `${d.action.actionId} ${d.action.name}` });
   }),
@@ -155,13 +162,8 @@ export const actionPlans = {
   requestAction: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
     if (d.kind !== 'dispatch') return;
-    const entry = actionEntry(d.action, 'requested');
-    enqueue.assign({
-      action: d.action,
-      actionCount: context.actionCount + 1,
-      recentCalls: remembered(context, d.action, event.atMs),
-      history: withActionEntry(context.history, entry),
-    });
+    const { entry, ...taken } = taking(context, d.action, event.atMs);
+    enqueue.assign(taken);
     enqueue.emit({ type: 'history', entry });
     enqueue.emit({ type: 'publish', message: requestMessage(context, d.action) });
   }),
