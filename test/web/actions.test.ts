@@ -170,10 +170,15 @@ describe('actions in view', () => {
     const recorded = await waitForInspector(
       inspector,
       'the recording',
-      (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length,
+      // The hook's actions and e-stop are drawn a frame after the steps arrive: wait for the drawing too.
+      (h) => h.mode === 'recorded' && h.steps === server.records!.events(recording.id).length && h.estop !== null && h.actions.length >= 2,
     );
     expect(recorded.notes).toBeGreaterThan(0);
-    // Open: the recorded view's action list comes back empty (the live view above has it); see the closing note.
+    // The action, and the declared `stop` the e-stop sent (not tracked: requested, nothing more).
+    expect(recorded.actions).toEqual([
+      expect.objectContaining({ actionId: request.actionId, status: 'succeeded' }),
+      expect.objectContaining({ name: 'stop', status: 'requested' }),
+    ]);
     expect(await inspector.locator('#log-body tr.note.action', { hasText: 'requested turn(direction: left' }).count()).toBe(1);
     expect(await inspector.locator('#log-body tr.estop').count()).toBeGreaterThanOrEqual(1);
     expect(recorded.estop).toMatch(/^⚠ EMERGENCY STOP/);
