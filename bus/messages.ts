@@ -335,6 +335,18 @@ export type Outgoing<T extends MessageType> = Omit<MessageOf<T>, 'atMs'> & { atM
 
 export const MESSAGE_TYPES = Object.keys(MessageSchemas) as MessageType[];
 
+/** An action's lifecycle on the bus, in order: what clients and observers of actions subscribe to. */
+export const ACTION_MESSAGE_TYPES = [
+  'action.request',
+  'action.accepted',
+  'action.rejected',
+  'action.feedback',
+  'action.result',
+  'action.failed',
+  'action.cancel',
+  'action.cancelled',
+] as const satisfies readonly MessageType[];
+
 export function isMessageType(value: string): value is MessageType {
   return Object.prototype.hasOwnProperty.call(MessageSchemas, value);
 }

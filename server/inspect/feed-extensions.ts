@@ -18,6 +18,7 @@
  * ws.send(JSON.stringify(turnMessage('robot-1', latency, Date.now() - 800)));
  * ```
  */
+import { ACTION_MESSAGE_TYPES } from '../../bus/messages.js';
 import type { TurnLatency } from '../turn-latency.js';
 import { STATELY_PROTOCOL_VERSION } from './stately-events.js';
 
@@ -54,17 +55,7 @@ export interface RecordingSummaryMessage {
 }
 
 /** The bus messages `@voice-agent.bus` carries: an action's lifecycle and the session's notices. */
-export const FEED_BUS_TYPES = [
-  'action.request',
-  'action.accepted',
-  'action.rejected',
-  'action.feedback',
-  'action.result',
-  'action.failed',
-  'action.cancel',
-  'action.cancelled',
-  'session.notice',
-] as const;
+export const FEED_BUS_TYPES = [...ACTION_MESSAGE_TYPES, 'session.notice'] as const;
 export type FeedBusType = (typeof FEED_BUS_TYPES)[number];
 
 export interface BusFeedMessage {

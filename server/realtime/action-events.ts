@@ -9,21 +9,12 @@
  * actionStatusOf({ type: 'action.failed', error: 'blocked', ... }); // { status: 'failed', detail: 'blocked' }
  * ```
  */
-import type { MessageOf } from '../../bus/messages.js';
+import { ACTION_MESSAGE_TYPES, type MessageOf } from '../../bus/messages.js';
 
 export const ACTION_STATUSES = ['requested', 'accepted', 'rejected', 'feedback', 'result', 'failed', 'cancelled'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-export const ACTION_MESSAGE_TYPES = [
-  'action.request',
-  'action.accepted',
-  'action.rejected',
-  'action.feedback',
-  'action.result',
-  'action.failed',
-  'action.cancel',
-  'action.cancelled',
-] as const;
+export { ACTION_MESSAGE_TYPES };
 export type ActionMessage = MessageOf<(typeof ACTION_MESSAGE_TYPES)[number]>;
 
 /** The lifecycle step an action message is, and its detail. */
