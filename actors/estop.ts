@@ -1,8 +1,9 @@
 /**
  * Emergency-stop actor (one per session): watches every partial and final transcript, in any state of
  * the chart, and publishes `control.estop` the moment one ends with a stop phrase ("stop", "halt",
- * "emergency stop"). It skips the barge-in minimum, the confidence gate and the LLM: a missed stop costs
- * more than a false one. One stop per utterance.
+ * "emergency stop") that its stop gate (`stop-gate.ts`: its own confidence thresholds, lower than the
+ * commands') takes for a stop. It skips the barge-in minimum, the commands' confidence gate and the LLM.
+ * One stop per utterance.
  *
  * @example
  * ```ts
@@ -13,44 +14,29 @@
 import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
+import { createStopGate, type StopGateOptions } from './stop-gate.js';
 
-export interface EstopActorInput {
+export { endsWithStopPhrase } from './stop-gate.js';
+
+export interface EstopActorInput extends StopGateOptions {
   sessionId: string;
-  /** The stop phrases (`session.estop.phrases`); none: the actor does nothing. */
-  phrases: readonly string[];
 }
 
-const words = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
-
-/** The stop phrase `text` ends with (whole words, case and punctuation ignored), if any. */
-export function endsWithStopPhrase(text: string, phrases: readonly string[]): string | undefined {
-  const heard = words(text);
-  // The longest phrase first: "emergency stop" is reported as itself, not as "stop".
-  return [...phrases]
-    .sort((a, b) => words(b).length - words(a).length)
-    .find((phrase) => {
-      const p = words(phrase);
-      return p.length > 0 && p.length <= heard.length && p.every((w, i) => heard[heard.length - p.length + i] === w);
-    });
-}
+/** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
+const MAX_STOPPED = 64;
 
 export function createEstopActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<{ type: 'none' }, EstopActorInput>(({ input, system }) => {
     const { bus } = resolveDeps(source, system);
-    const { sessionId, phrases } = input;
-    if (phrases.length === 0) return undefined;
+    const { sessionId } = input;
+    if (input.phrases.length === 0) return undefined;
+    const gate = createStopGate(input);
     const stopped = new Set<string>();
     const onTranscript = (message: BusMessage) => {
       if ((message.type !== 'stt.partial' && message.type !== 'stt.final') || stopped.has(message.turnId)) return;
-      const phrase = endsWithStopPhrase(message.text, phrases);
+      const phrase = gate.heard({ ...message, final: message.type === 'stt.final' });
       if (phrase === undefined) return;
-      // Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them.
-      if (stopped.size >= 64) stopped.clear();
+      if (stopped.size >= MAX_STOPPED) stopped.clear();
       stopped.add(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };

@@ -11,7 +11,8 @@ export * from './inputs.js';
 export * from './clause-chunker.js';
 export * from './vad-segmenter.js';
 export { createVadActor, createSttActor, createLlmActor, createTtsActor, createPlaybackActor, createEstopActor };
-export { endsWithStopPhrase, type EstopActorInput } from './estop.js';
+export { type EstopActorInput } from './estop.js';
+export { createStopGate, endsWithStopPhrase, type StopGateOptions } from './stop-gate.js';
 
 /**
  * The stage actors and the emergency-stop watcher, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of

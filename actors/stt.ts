@@ -38,10 +38,17 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
           channel: sessionId,
           ...(hint && hint !== 'auto' ? { language: hint } : {}),
           signal: u.controller.signal,
-          onPartial: (text) => {
+          onPartial: (text, confidence) => {
             if (stopped || u.controller.signal.aborted) return;
             const complete = deps.turnCompletion?.isComplete(text);
-            bus.publish({ type: 'stt.partial', sessionId, turnId, text, ...(complete !== undefined ? { complete } : {}) });
+            bus.publish({
+              type: 'stt.partial',
+              sessionId,
+              turnId,
+              text,
+              ...(complete !== undefined ? { complete } : {}),
+              ...(confidence !== undefined ? { confidence } : {}),
+            });
           },
         });
       } catch (error) {

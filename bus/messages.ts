@@ -164,8 +164,12 @@ export const MessageSchemas = {
   /** `silenceMs`: how long before `atMs` the user's voice ended (the last voiced frame); the rest is the VAD's hangover. */
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative(), silenceMs: z.number().nonnegative().optional() }),
   // STT
-  /** `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known). */
-  'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional() }),
+  /**
+   * `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known).
+   * `confidence`: as the final's, judged on the audio so far (the emergency stop gates on it); the same
+   * text comes again when it moved.
+   */
+  'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional(), confidence: z.number().min(0).max(1).optional() }),
   /**
    * `confidence` (0..1): how sure the engine is the text is what was said, when it can tell; the chart
    * answers a final below `minConfidence` with a re-prompt instead of an intent. `language`: the
@@ -261,6 +265,8 @@ export const MessageSchemas = {
     replyTo: z.string().min(1).max(256),
     sampleRateHz: z.number().int().positive(),
     language: z.string().optional(),
+    /** The audio's source (`SttStreamOptions.channel`): the worker's engine keeps its adaptation per channel. */
+    channel: z.string().min(1).max(256).optional(),
     audio: audioBytes,
   }),
   'tts.cancel': def('tts.cancel', { requestId: z.string().min(1).max(64) }),

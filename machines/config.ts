@@ -146,6 +146,21 @@ const sessionSettings = {
         .describe(
           'Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every action cancelled, `stop` published; [] : off.',
         ),
+      minConfidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(D.estop.minConfidence)
+        .describe(
+          'A partial transcript ending with a stop phrase stops when the STT is this sure of it (its confidence on the audio so far) on two reports in a row; transcripts without a confidence always stop.',
+        ),
+      sureConfidence: z.number().min(0).max(1).default(D.estop.sureConfidence).describe('A partial this sure of a stop phrase stops at once.'),
+      minFinalConfidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(D.estop.minFinalConfidence)
+        .describe('A final transcript ending with a stop phrase stops when the STT is this sure of it.'),
     })
     .strict()
     .prefault({}),

@@ -65,6 +65,14 @@ export const SESSION_DEFAULTS = {
   estop: {
     /** Why these: the words people shout at a machine; each is spotted at the end of a partial transcript. */
     phrases: ['stop', 'halt', 'emergency stop'],
+    /**
+     * Why 0.1 held for two reports, 0.25 at once, 0.15 on a final (the commands' gate is 0.2): a missed stop
+     * costs more than a false one. Chosen on the grammar bench's voices: every stop phrase stopped, on both
+     * input paths, and 0.6–0.9 % of the out-of-grammar corpus, also on voices it was not chosen on (docs/actions.md).
+     */
+    minConfidence: 0.1,
+    sureConfidence: 0.25,
+    minFinalConfidence: 0.15,
   },
   /** Why 1: a second false interruption in the same reply means the noise goes on; resuming again loops. */
   maxResumes: 1,

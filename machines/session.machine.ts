@@ -64,7 +64,7 @@ export const sessionMachine = sessionSetup.createMachine({
   invoke: [
     { id: 'vad', src: 'vad', input: ({ context }) => ({ sessionId: context.sessionId }) },
     { id: 'stt', src: 'stt', input: ({ context }) => ({ sessionId: context.sessionId }) },
-    { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, phrases: context.config.estop.phrases }) },
+    { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, ...context.config.estop }) },
   ],
   type: 'parallel',
   on: {

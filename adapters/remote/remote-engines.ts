@@ -55,7 +55,7 @@ export function createRemoteLlm(options: RemoteEngineOptions): LlmEngine {
 export function createRemoteStt(options: RemoteEngineOptions & { language?: string }): SttEngine {
   return {
     name: options.name ?? 'remote-stt',
-    createStream({ sampleRateHz, signal, language }) {
+    createStream({ sampleRateHz, signal, language, channel }) {
       const parts: Uint8Array[] = [];
       return {
         push: (audio) => void parts.push(audio),
@@ -68,7 +68,7 @@ export function createRemoteStt(options: RemoteEngineOptions & { language?: stri
           }
           const lang = language ?? options.language;
           let result: SttResult = { text: '' };
-          const body = { stage: 'stt' as const, sampleRateHz, audio, ...(lang ? { language: lang } : {}) };
+          const body = { stage: 'stt' as const, sampleRateHz, audio, ...(lang ? { language: lang } : {}), ...(channel ? { channel } : {}) };
           for await (const reply of callWorker({ ...options, stage: 'stt', signal }, body)) {
             if (reply.kind !== 'text') continue;
             const { kind: _kind, ...rest } = reply;

@@ -28,8 +28,14 @@ import type { SttEngine, SttResult } from './types.js';
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
-/** Why 200 ms: partial hypotheses change with each word; checking more often costs CPU for nothing. */
-export const PARTIAL_EVERY_MS = 200;
+/**
+ * Why 100 ms: the emergency stop is spotted on partials, and a check every 200 ms left "stop" and "halt"
+ * waiting up to 200 ms after the recognizer had them; a check costs two hypothesis backtraces and a
+ * phone alignment, well under a millisecond.
+ */
+export const PARTIAL_EVERY_MS = 100;
+/** Why 0.05: a quarter of the default `stt.minConfidence`; smaller moves would republish the same words every check. */
+const PARTIAL_CONFIDENCE_STEP = 0.05;
 
 export interface PocketsphinxOptions {
   /** Acoustic model directory (default: Debian's en-us model). */
@@ -60,8 +66,8 @@ export interface PocketsphinxOptions {
   libraries?: { pocketsphinx: string; sphinxbase: string };
   /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
   partialEveryMs?: number;
-  /** Diagnostics (benches): called with what each final's confidence was computed from. */
-  onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number) => void;
+  /** Diagnostics (benches): called with what each confidence was computed from, a partial's (`final` false) or the final's. */
+  onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number, final: boolean) => void;
 }
 
 interface Binding {
@@ -265,14 +271,14 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     return phones;
   };
   /** The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts). */
-  const confidence = (grammar: unknown, loop: unknown, text: string): number => {
+  const confidence = (grammar: unknown, loop: unknown, text: string, final = true): number => {
     const [grammarScore, loopScore] = [[0], [0]];
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
     const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
     const evidence: GrammarEvidence = { sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) };
-    const value = grammarConfidence(evidence);
-    options.onEvidence?.(text, evidence, value);
+    const value = grammarConfidence(evidence, !final);
+    options.onEvidence?.(text, evidence, value, final);
     return value;
   };
   /**
@@ -301,6 +307,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       for (const ps of all) lib.startUtt(ps);
       let sinceCheckMs = 0;
       let lastPartial = '';
+      let lastConfidence = 0;
+      let reportedLastCheck = false;
       let done = false;
       /** With a transform: the utterance's audio, for a second decode without it. */
       const heard: Int16Array[] | undefined = d.plain ? [] : undefined;
@@ -315,7 +323,20 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       const reportPartial = () => {
         sinceCheckMs = 0;
         const partial = hypothesis(d.ps);
-        if (partial && partial !== lastPartial) onPartial((lastPartial = partial));
+        if (!partial) return;
+        if (!d.loop) {
+          if (partial !== lastPartial) onPartial((lastPartial = partial));
+          return;
+        }
+        // Changed words, then once more at the next check (the stop gate takes a stop phrase that held for
+        // two reports), and the same words whenever the audio since made them clearly more or less likely.
+        const sure = confidence(d.ps, d.loop, partial, false);
+        const changed = partial !== lastPartial || Math.abs(sure - lastConfidence) >= PARTIAL_CONFIDENCE_STEP;
+        const confirming = reportedLastCheck;
+        reportedLastCheck = changed;
+        if (!changed && !confirming) return;
+        [lastPartial, lastConfidence] = [partial, sure];
+        onPartial(partial, sure);
       };
       return {
         push(audio) {

@@ -8,8 +8,12 @@ export interface SttStreamOptions {
    * user's utterances never tune the recognizer for another's; absent: the engine's shared state.
    */
   channel?: string;
-  /** Called with the best hypothesis so far, when the engine has one. */
-  onPartial(text: string): void;
+  /**
+   * Called with the best hypothesis so far, when the engine has one, and how sure the engine is of it so
+   * far (0..1, as {@link SttResult.confidence}; absent: unknown). A partial's confidence is judged on the
+   * audio heard until then: the emergency stop gates on it (actors/estop.ts).
+   */
+  onPartial(text: string, confidence?: number): void;
   signal: AbortSignal;
 }
 

@@ -93,6 +93,7 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
           signal,
           onPartial: () => undefined,
           ...(request.language ? { language: request.language } : {}),
+          ...(request.channel ? { channel: request.channel } : {}),
         });
         stream.push(request.audio);
         const { text, confidence, language } = await stream.finish();

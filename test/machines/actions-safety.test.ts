@@ -158,4 +158,16 @@ describe('emergency stop', () => {
     expect(noticeCodes(h).filter((c) => c === 'estop')).toHaveLength(1);
     await h.end();
   });
+
+  it('a stop phrase the STT is not sure of yet stops when the next partial still holds it (session.estop)', async () => {
+    const h = await createLiveHarness({ config: CONFIG });
+    await h.speechStart();
+    await h.sttPartial('stop', 0.05);
+    await h.sttPartial('stop', 0.12);
+    expect(noticeCodes(h)).not.toContain('estop');
+    await h.sttPartial('stop', 0.12);
+    expect(noticeCodes(h).filter((c) => c === 'estop')).toHaveLength(1);
+    expect(requests(h)).toMatchObject([{ name: 'stop' }]);
+    await h.end();
+  });
 });

@@ -222,8 +222,9 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
       await settle();
     },
     // ---- STT
-    async sttPartial(text: string) {
-      stt.open()?.partial(text);
+    /** A partial of the open utterance; with the engine's confidence so far (0..1) when given. */
+    async sttPartial(text: string, confidence?: number) {
+      stt.open()?.partial(text, confidence);
       await settle();
     },
     /** The final of the utterance being finalized; with a confidence (0..1) when given. */

@@ -9,7 +9,7 @@ export interface ControlledSttStream {
   audioBytes: number;
   finishing: boolean;
   settled: boolean;
-  partial(text: string): void;
+  partial(text: string, confidence?: number): void;
   /** Delivers the final transcript, with a confidence (0..1) and the detected language when given. */
   final(text: string, confidence?: number, language?: string): void;
   fail(message: string): void;
@@ -41,7 +41,7 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
         audioBytes: 0,
         finishing: false,
         settled: false,
-        partial: (text) => options.onPartial(text),
+        partial: (text, confidence) => options.onPartial(text, confidence),
         final: (text, confidence, language) => {
           stream.settled = true;
           const result: SttResult = { text, ...(confidence !== undefined ? { confidence } : {}), ...(language !== undefined ? { language } : {}) };

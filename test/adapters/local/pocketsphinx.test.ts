@@ -50,6 +50,41 @@ describe('pocketsphinx STT with the robot grammar', () => {
     expect((await stream.finish()).text).toBe('move forward three meters');
   });
 
+  it('judges each partial on the audio so far, and reports changed words again at the next check', async () => {
+    const audio = await speech('stop');
+    const reports: Array<{ text: string; confidence?: number; atMs: number }> = [];
+    let pushedMs = 0;
+    const stream = stt.createStream({
+      sampleRateHz: 16_000,
+      onPartial: (text, confidence) => reports.push({ text, ...(confidence === undefined ? {} : { confidence }), atMs: pushedMs }),
+      signal: new AbortController().signal,
+    });
+    for (let i = 0; i < audio.byteLength; i += 640) {
+      stream.push(audio.subarray(i, i + 640));
+      pushedMs += 20;
+    }
+    await stream.finish();
+    const stops = reports.filter((r) => r.text === 'stop');
+    expect(stops.length).toBeGreaterThanOrEqual(2);
+    expect(stops.every((r) => typeof r.confidence === 'number' && r.confidence >= 0 && r.confidence <= 1)).toBe(true);
+    // The check after the first "stop" (100 ms of audio later) reports it again, changed or not.
+    expect(stops[1]!.atMs - stops[0]!.atMs).toBe(100);
+    // An ordinary phrase forced into "stop" scores under the stop gate's minimum (0.1). Its own channel:
+    // the recognizer's adaptation starts from the model's prior, not from the "stop" above.
+    const joke = await speech('set an alarm for seven');
+    const forced: number[] = [];
+    const other = stt.createStream({
+      sampleRateHz: 16_000,
+      onPartial: (text, confidence) => void (text.endsWith('stop') && forced.push(confidence!)),
+      signal: new AbortController().signal,
+      channel: 'set an alarm',
+    });
+    for (let i = 0; i < joke.byteLength; i += 640) other.push(joke.subarray(i, i + 640));
+    await other.finish();
+    expect(forced.length).toBeGreaterThan(0);
+    expect(forced.every((c) => c < 0.1)).toBe(true);
+  });
+
   it('names the apt packages when the library is missing, and checks its paths', () => {
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(PocketsphinxError);
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(/apt-get install -y libpocketsphinx3/);

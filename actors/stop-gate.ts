@@ -1,0 +1,83 @@
+/**
+ * When a transcript ending with a stop phrase is a stop. A grammar recognizer turns ordinary speech into
+ * "stop" or "halt" on an early partial (16 % of the out-of-grammar corpus did, with no gate), and the
+ * commands' confidence gate (`stt.minConfidence`) is too slow and too strict for a stop: a missed stop
+ * costs more than a false one. So a partial is a stop when the STT is at least `sureConfidence` sure of
+ * it, or `minConfidence` sure on two reports in a row (pocketsphinx reports a changed hypothesis again
+ * at its next check, 100 ms later: ordinary speech has moved on by then, a stop has not); a final when it
+ * is `minFinalConfidence` sure. A transcript without a confidence (an engine that cannot tell) is a stop.
+ * Measured on the out-of-grammar corpus: docs/actions.md.
+ *
+ * @example
+ * ```ts
+ * const gate = createStopGate({ phrases: ['stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 });
+ * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.12, final: false }); // undefined: not sure yet
+ * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: false }); // 'stop': held
+ * ```
+ */
+
+export interface StopGateOptions {
+  /** The stop phrases (`session.estop.phrases`). */
+  phrases: readonly string[];
+  /** A partial this sure of a stop phrase is a stop when the next report of the utterance still is (absent: 0). */
+  minConfidence?: number;
+  /** A partial this sure is a stop at once (absent: `minConfidence`). */
+  sureConfidence?: number;
+  /** A final this sure is a stop (absent: `minConfidence`). */
+  minFinalConfidence?: number;
+}
+
+export interface HeardTranscript {
+  turnId: string;
+  text: string;
+  confidence?: number | undefined;
+  final: boolean;
+}
+
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
+
+/** The stop phrase `text` ends with (whole words, case and punctuation ignored), if any. */
+export function endsWithStopPhrase(text: string, phrases: readonly string[]): string | undefined {
+  const heard = words(text);
+  // The longest phrase first: "emergency stop" is reported as itself, not as "stop".
+  return [...phrases]
+    .sort((a, b) => words(b).length - words(a).length)
+    .find((phrase) => {
+      const p = words(phrase);
+      return p.length > 0 && p.length <= heard.length && p.every((w, i) => heard[heard.length - p.length + i] === w);
+    });
+}
+
+/** Why 64: utterances of one session in flight at once are a handful; the map only has to outlive them. */
+const MAX_PENDING = 64;
+
+/** A stop gate for one session's transcripts (it remembers, per utterance, a stop phrase not yet sure). */
+export function createStopGate(options: StopGateOptions) {
+  const min = options.minConfidence ?? 0;
+  const sure = options.sureConfidence ?? min;
+  const minFinal = options.minFinalConfidence ?? min;
+  /** Per utterance: the stop phrase its last partial ended with, at `min` but under `sure`. */
+  const pending = new Map<string, string>();
+  return {
+    /** The stop phrase `transcript` stops on, if it is a stop. */
+    heard(transcript: HeardTranscript): string | undefined {
+      const phrase = endsWithStopPhrase(transcript.text, options.phrases);
+      const held = pending.get(transcript.turnId);
+      pending.delete(transcript.turnId);
+      const confidence = transcript.confidence ?? 1;
+      if (phrase === undefined) return undefined;
+      if (transcript.final) return confidence >= minFinal ? phrase : undefined;
+      if (confidence >= sure || (confidence >= min && held === phrase)) return phrase;
+      if (confidence >= min) {
+        if (pending.size >= MAX_PENDING) pending.clear();
+        pending.set(transcript.turnId, phrase);
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { createStopGate, endsWithStopPhrase } from '../../actors/stop-gate.js';
+
+const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 };
+const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
+
+describe('stop gate', () => {
+  it('matches whole words at the end, the longest phrase first', () => {
+    expect(endsWithStopPhrase('Please STOP!', OPTIONS.phrases)).toBe('stop');
+    expect(endsWithStopPhrase('emergency stop', OPTIONS.phrases)).toBe('emergency stop');
+    expect(endsWithStopPhrase('stop the music', OPTIONS.phrases)).toBeUndefined();
+    expect(endsWithStopPhrase('nonstop', OPTIONS.phrases)).toBeUndefined();
+  });
+
+  it('a sure partial, or one without a confidence, stops at once', () => {
+    const gate = createStopGate(OPTIONS);
+    expect(gate.heard(partial('u1', 'halt', 0.25))).toBe('halt');
+    expect(gate.heard(partial('u2', 'stop'))).toBe('stop');
+  });
+
+  it('a partial between the thresholds stops only when the next report of the same utterance still holds the phrase', () => {
+    const gate = createStopGate(OPTIONS);
+    expect(gate.heard(partial('u1', 'stop', 0.12))).toBeUndefined();
+    expect(gate.heard(partial('u2', 'stop', 0.12))).toBeUndefined(); // another utterance confirms nothing
+    expect(gate.heard(partial('u1', 'stop', 0.1))).toBe('stop');
+    // Ordinary speech moves on: "stop" early in "set an alarm" is gone by the next check.
+    expect(gate.heard(partial('u3', 'stop', 0.2))).toBeUndefined();
+    expect(gate.heard(partial('u3', 'go to the', 0.2))).toBeUndefined();
+    expect(gate.heard(partial('u3', 'stop', 0.2))).toBeUndefined();
+    // Below the minimum breaks the hold; another phrase does not confirm this one.
+    expect(gate.heard(partial('u4', 'stop', 0.15))).toBeUndefined();
+    expect(gate.heard(partial('u4', 'stop', 0.05))).toBeUndefined();
+    expect(gate.heard(partial('u4', 'stop', 0.15))).toBeUndefined();
+    expect(gate.heard(partial('u4', 'halt', 0.15))).toBeUndefined();
+  });
+
+  it('a final stops at its own threshold, held or not', () => {
+    const gate = createStopGate(OPTIONS);
+    expect(gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: true })).toBeUndefined();
+    expect(gate.heard({ turnId: 'u2', text: 'stop', confidence: 0.15, final: true })).toBe('stop');
+    expect(gate.heard({ turnId: 'u3', text: 'go to the door', confidence: 1, final: true })).toBeUndefined();
+  });
+
+  it('thresholds default to none: every stop phrase is a stop', () => {
+    const gate = createStopGate({ phrases: ['stop'] });
+    expect(gate.heard(partial('u1', 'stop', 0))).toBe('stop');
+  });
+});
