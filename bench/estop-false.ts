@@ -49,6 +49,8 @@ export interface EstopFalseRow {
   /** The grammar bench's voices (the gate's thresholds were chosen on them), or fresh ones. */
   voices: 'bench' | 'fresh';
   examples: Array<{ voice: string; text: string; heard: string }>;
+  /** Stop phrases that never stopped. */
+  missed: Array<{ voice: string; text: string }>;
 }
 
 /** Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it, ms. */
@@ -147,6 +149,7 @@ async function falseStopRow(
     stopAudioMs: percentile(onsetToStop(stops), 50),
     shortStopAudioMs: { p50: percentile(onsetToStop(shortStops), 50), p95: percentile(onsetToStop(shortStops), 95) },
     examples: [...falseStops, ...commands.filter((f) => f.heard !== undefined)].slice(0, 12).map((f) => ({ voice: f.voice, text: f.text, heard: f.heard! })),
+    missed: stops.filter((f) => f.heard === undefined).map((f) => ({ voice: f.voice, text: f.text })),
   };
 }
 
@@ -164,4 +167,6 @@ export function printFalseStops(rows: EstopFalseRow[]): void {
       `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.voices} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)}; ${round(r.shortStopAudioMs.p50, 0)} / ${round(r.shortStopAudioMs.p95, 0)} |`,
     );
   for (const r of rows) if (r.examples.length > 0) console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
+  for (const r of rows)
+    if (r.missed.length > 0) console.log(`  ${r.path}, ${r.voices} voices, missed: ${r.missed.map((m) => `"${m.text}" (${m.voice})`).join('; ')}`);
 }

@@ -37,6 +37,20 @@ describe('stop gate', () => {
     expect(gate.heard(partial('u4', 'halt', 0.15))).toBeUndefined();
   });
 
+  it('the first words of a longer phrase stop when sure on two reports in a row', () => {
+    const gate = createStopGate(OPTIONS);
+    expect(gate.heard(partial('u1', 'emergency', 0.3))).toBeUndefined();
+    expect(gate.heard(partial('u1', 'emergency', 0.26))).toBe('emergency stop');
+    // Held at the lower minimum is not enough for the first words alone.
+    expect(gate.heard(partial('u2', 'emergency', 0.2))).toBeUndefined();
+    expect(gate.heard(partial('u2', 'emergency', 0.2))).toBeUndefined();
+    // A final of the first words alone is no stop (the grammar would have had the whole phrase).
+    expect(gate.heard({ turnId: 'u3', text: 'emergency', confidence: 1, final: true })).toBeUndefined();
+    // A phrase's first word that is a phrase itself ("stop" of "stop now") is judged as the phrase.
+    const own = createStopGate({ ...OPTIONS, phrases: ['stop', 'stop now'] });
+    expect(own.heard(partial('u4', 'stop', 0.3))).toBe('stop');
+  });
+
   it('a final stops at its own threshold, held or not', () => {
     const gate = createStopGate(OPTIONS);
     expect(gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: true })).toBeUndefined();
