@@ -124,6 +124,10 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
+  const firstEcho = createFirstEchoGuard({
+    found: () => estimator === undefined || estimator.delaySamples() !== undefined,
+    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? 1600) + options.tailMs) / (options.blockMs ?? 20)),
+  });
 
   return {
     blockSamples,
@@ -171,7 +175,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         wasHolding = holding;
         // The echo is not where the reference says (the delay grew): the filter must not learn "no echo".
         canceller.cancel(micBlock, holding ? silence : referenceBlock, block);
-        suppressor?.process(micBlock, referenceBlock, block, holding);
+        suppressor?.process(micBlock, referenceBlock, block, holding || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;
         blockStart += blockSamples;
@@ -201,6 +205,32 @@ const energyOf = (block: Int16Array) => {
   for (let i = 0; i < block.length; i++) sum += block[i]! * block[i]!;
   return sum / block.length;
 };
+
+/** Why 150 blocks (3 s of the agent's speech): the estimator finds an echo in its first syllables; none by then is a headset, or a device that cancels its own. */
+const NO_ECHO_BLOCKS = 150;
+
+/**
+ * Before the first echo was heard, its delay is unknown: it may come any time up to the longest delay
+ * searched (and the room's tail) after a sample played, long after the suppressor's tail, which would
+ * take the silence before it for a converged canceller and the echo after it for the user. Until the
+ * estimator found the delay, every block in that span is taken for echo; after 3 s of the agent's speech
+ * with no echo found, there is none to hold.
+ */
+function createFirstEchoGuard(options: { found: () => boolean; blocksAfterPlayed: number }) {
+  let playedBlocks = 0;
+  let sincePlayed = Number.POSITIVE_INFINITY;
+  return {
+    /** Given what played over this block (unaligned): whether an echo of unknown delay may be in it. */
+    awaited(playedEnergy: number): boolean {
+      if (playedBlocks >= NO_ECHO_BLOCKS || options.found()) return false;
+      if (playedEnergy >= ACTIVE_ENERGY) {
+        playedBlocks++;
+        sincePlayed = 0;
+      } else sincePlayed++;
+      return sincePlayed <= options.blocksAfterPlayed;
+    },
+  };
+}
 
 /** Why -45 dBFS: the reference plays speech there; below, a pause. */
 const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
