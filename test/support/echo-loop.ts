@@ -79,6 +79,8 @@ export interface EchoLoopOptions {
   bargeIns: number;
   /** More `audio.*` settings (tail, residual suppression). */
   audio?: Record<string, unknown>;
+  /** Every bus message of the session but audio, as it comes (for tracing a cell). */
+  onMessage?: (message: BusMessage & { atMs: number }) => void;
 }
 
 export interface EchoLoopResult {
@@ -183,7 +185,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
       : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track });
   const seen: Array<BusMessage & { atMs: number }> = [];
   bus.subscribe(`va.${session.sessionId}.>`, (m) => {
-    if (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk') seen.push(m as BusMessage & { atMs: number });
+    if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;
+    seen.push(m as BusMessage & { atMs: number });
+    options.onMessage?.(m as BusMessage & { atMs: number });
   });
   await session.ready();
 
