@@ -174,12 +174,14 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
     }
     await clock.advanceTo(now);
     // A jumping delay moves while the agent is silent (a pause of more than a second between replies).
-    const playing = played((now / 1000) * rate - frame, frame).some((x) => x !== 0);
+    // Sample indices are whole: (now / 1000) × 24 000 is not always, and a fractional index reads silence.
+    const at = Math.round((now * rate) / 1000);
+    const playing = played(at - frame, frame).some((x) => x !== 0);
     wasSilentMs = playing ? 0 : wasSilentMs + FRAME_MS;
     if (wasSilentMs === CHANGE_AFTER_SILENT_MS && rooms.length > 1) {
       roomIndex = (roomIndex + 1) % rooms.length;
     }
-    const echo = rooms[roomIndex]!.render(played, ((now - FRAME_MS) / 1000) * rate, frame);
+    const echo = rooms[roomIndex]!.render(played, at - frame, frame);
     let mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
     if (down) {
       const b = down.process(new Uint8Array(mic.buffer));
