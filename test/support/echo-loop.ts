@@ -327,6 +327,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     await runUntil(() => stopped() || seen.slice(before).some((m) => m.type === 'playback.finished' && m.turnId === greeting), TURN_LIMIT_MS);
     if (greeting !== undefined && stopped()) bargeInsStopped++;
     await runUntil(idle, TURN_LIMIT_MS);
+    // As in the first phase: the interrupting command's action speaks its outcome after its reply; the
+    // next greeting is asked for once it has, not over it.
+    await runUntil(() => openActions() === 0 && idle(), ACTION_LIMIT_MS);
     const quietUntil = now + QUIET_AFTER_REPLY_MS;
     await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
   }
