@@ -10,7 +10,9 @@
  * spread), so the linear filter's tail covers the room's reverberation, not the device's buffers too. A
  * delay that moves (a client or sound server re-buffering between replies) moves the reference: the
  * filter is reset and the suppressor goes back to half duplex until it has learnt the room again, so
- * the echo passing meanwhile is never taken for the user.
+ * the echo passing meanwhile is never taken for the user. Before the first echo is heard, and while the
+ * echo is not where the reference says (see the guards below), the suppressor holds; when the echo path
+ * moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`), it relearns.
  *
  * Native state is allocated at the first block and freed by `close()`.
  *
