@@ -363,6 +363,10 @@ function createMissingEchoGuard() {
       holding = false;
       run = 0;
       back = 0;
+      // The echo is where the reference now says: what came before it is no longer early.
+      preEcho = false;
+      earlyRun = 0;
+      stirRun = 0;
     },
     /** While holding: the echo's usual level came back where the reference says, for a few blocks (the delay did not move). */
     echoBack: () => back >= ECHO_BACK_BLOCKS,
