@@ -15,7 +15,8 @@
  * agent alone speaking into the same room, open loop, blocks 3 s or more after the echo path last
  * changed; target ≥ 25 dB), and the input conditioner's CPU per 20 ms frame (µs; one session).
  *
- * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--label after] [--json bench/results/echo-matrix.json]`.
+ * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--label after] [--json bench/results/echo-matrix.json]`
+ * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's).
  * BEFORE (main's canceller) is the same script run in a checkout of main with this file, the loop and the
  * room copied in (`--label before`); the Realtime cells there force `audio.echoCancel: on`, since main
  * has no per-session switch.
@@ -88,7 +89,7 @@ export function echoCells(): EchoCell[] {
 }
 
 /** The loop's options for a cell (`before`: main's server, which has no per-session switch for Realtime clients). */
-export function loopOptions(cell: EchoCell, replies: number, bargeIns: number, before: boolean): EchoLoopOptions {
+export function loopOptions(cell: EchoCell, replies: number, bargeIns: number, before: boolean, tailMs?: number): EchoLoopOptions {
   const realtime = cell.client === 'realtime-24k';
   return {
     echoCancel: realtime && !before ? 'auto' : 'on',
@@ -100,6 +101,7 @@ export function loopOptions(cell: EchoCell, replies: number, bargeIns: number, b
     ...(realtime ? { path: 'realtime' as const, noiseReduction: { type: 'far_field' as const } } : {}),
     replies,
     bargeIns,
+    ...(tailMs ? { audio: { echoTailMs: tailMs } } : {}),
   };
 }
 
@@ -138,7 +140,11 @@ async function agent(seconds: number): Promise<Int16Array> {
  * `overall`, all of them; `settled`, those 1 s or more into a reply's echo (the filter re-converged, a
  * jumped delay found). A jumping delay changes between replies, once the last one's echo has died.
  */
-export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ settled: number; overall: number }> {
+export async function openLoopErle(
+  cell: EchoCell,
+  seconds: number,
+  tailMs: number = CONFIG_DEFAULTS.audio.echoTailMs,
+): Promise<{ settled: number; overall: number }> {
   const rate = cell.client === 'bus-16k' ? 16_000 : 24_000;
   const frame = (rate * FRAME_MS) / 1000;
   const speech16 = await agent(seconds);
@@ -151,7 +157,7 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
   const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: 16_000 });
   const conditioner = await createInputConditioner({
     sampleRateHz: 16_000,
-    echo: { reference, tailMs: CONFIG_DEFAULTS.audio.echoTailMs, residualSuppression: true },
+    echo: { reference, tailMs, residualSuppression: true },
   });
   const delays = cell.delay === 'jump' ? JUMP : [cell.delay];
   const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: TAIL_TAP_MS, seed: 7 }));
@@ -174,12 +180,14 @@ export async function openLoopErle(cell: EchoCell, seconds: number): Promise<{ s
     }
     await clock.advanceTo(now);
     // A jumping delay moves while the agent is silent (a pause of more than a second between replies).
-    const playing = played((now / 1000) * rate - frame, frame).some((x) => x !== 0);
+    // Sample indices are whole: (now / 1000) × 24 000 is not always, and a fractional index reads silence.
+    const at = Math.round((now * rate) / 1000);
+    const playing = played(at - frame, frame).some((x) => x !== 0);
     wasSilentMs = playing ? 0 : wasSilentMs + FRAME_MS;
     if (wasSilentMs === CHANGE_AFTER_SILENT_MS && rooms.length > 1) {
       roomIndex = (roomIndex + 1) % rooms.length;
     }
-    const echo = rooms[roomIndex]!.render(played, ((now - FRAME_MS) / 1000) * rate, frame);
+    const echo = rooms[roomIndex]!.render(played, at - frame, frame);
     let mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
     if (down) {
       const b = down.process(new Uint8Array(mic.buffer));
@@ -212,15 +220,15 @@ export const cellName = (c: EchoCell) =>
   `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
 export async function runEchoMatrix(
-  options: { quick: boolean; label: string; cells?: EchoCell[] },
+  options: { quick: boolean; label: string; cells?: EchoCell[]; tailMs?: number },
   progress: (line: string) => void,
 ): Promise<EchoMatrixRow[]> {
   const rows: EchoMatrixRow[] = [];
   const replies = options.quick ? 8 : 20;
   const bargeIns = options.quick ? 4 : 10;
   for (const cell of options.cells ?? echoCells()) {
-    const result = await runEchoLoop(loopOptions(cell, replies, bargeIns, options.label === 'before'));
-    const erle = await openLoopErle(cell, options.quick ? 20 : 40);
+    const result = await runEchoLoop(loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs));
+    const erle = await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs);
     const row: EchoMatrixRow = {
       scenario: 'echo-matrix',
       label: options.label,
@@ -261,8 +269,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const only = arg('--cells');
   const cells = only ? only.split(',').map((i) => echoCells()[Number(i)]!) : undefined;
-  const rows = await runEchoMatrix({ quick: process.argv.includes('--quick'), label: arg('--label') ?? 'after', ...(cells ? { cells } : {}) }, (l) =>
-    console.error(l),
+  const tailMs = arg('--tail-ms');
+  const rows = await runEchoMatrix(
+    { quick: process.argv.includes('--quick'), label: arg('--label') ?? 'after', ...(cells ? { cells } : {}), ...(tailMs ? { tailMs: Number(tailMs) } : {}) },
+    (l) => console.error(l),
   );
   printEchoMatrix(rows);
   const json = arg('--json');

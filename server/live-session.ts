@@ -122,11 +122,21 @@ function createStamps(): Stamps {
   };
 }
 
-/** The conditioner, given each frame's capture stamp instead of the time the VAD actor saw it. */
-function stampedConditioner(inner: InputConditioner, stamps: Stamps): InputConditioner {
+/**
+ * The conditioner, given each frame's capture stamp instead of the time the VAD actor saw it, and told
+ * when the speaker ran dry (`glitches` counts underruns and the sink's stalls): the device re-buffers,
+ * so its echo no longer comes where the reference and the shift put it until the reports catch up.
+ */
+function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: () => number): InputConditioner {
+  let seen = 0;
   return {
     steps: inner.steps,
-    process: (audio, atMs) => inner.process(audio, stamps.shift() ?? atMs),
+    process: (audio, atMs) => {
+      const now = glitches();
+      if (now !== seen) inner.echoPathMoved?.();
+      seen = now;
+      return inner.process(audio, stamps.shift() ?? atMs);
+    },
     close: () => inner.close(),
     ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
   };
@@ -176,7 +186,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
     const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
-    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps) : undefined;
+    const glitches = () => speaker.underruns + sink.stats.stalls;
+    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps, glitches) : undefined;
     const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
     // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
     robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });

@@ -10,7 +10,9 @@
  * spread), so the linear filter's tail covers the room's reverberation, not the device's buffers too. A
  * delay that moves (a client or sound server re-buffering between replies) moves the reference: the
  * filter is reset and the suppressor goes back to half duplex until it has learnt the room again, so
- * the echo passing meanwhile is never taken for the user.
+ * the echo passing meanwhile is never taken for the user. Before the first echo is heard, and while the
+ * echo is not where the reference says (see the guards below), the suppressor holds; when the echo path
+ * moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`), it relearns.
  *
  * Native state is allocated at the first block and freed by `close()`.
  *
@@ -58,6 +60,11 @@ export interface EchoStage {
   process(samples: Int16Array, atMs: number): Int16Array;
   /** The samples of the partial block waiting, unprocessed (for when the step is switched off). */
   flush(): Int16Array;
+  /**
+   * The echo path moved where the stage cannot see it (the device ran dry and re-buffered): the
+   * suppressor is half duplex until the filter is seen to cancel again.
+   */
+  relearn(): void;
   /** The delay the reference is aligned on, ms (0 before an echo was heard), and how often it moved. */
   delay(): { alignedMs: number; estimatedMs: number | undefined; moves: number };
   /** Frees the native state. */
@@ -97,6 +104,8 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let micFill = 0;
   const silence = new Int16Array(blockSamples);
   let wasHolding = false;
+  /** One past the last microphone sample placed on the timeline. */
+  let placedEnd: number | undefined;
   let heldAtChanges = 0;
 
   /** Estimator changes already followed: its refinements within a few ms are not followed (the margin absorbs them). */
@@ -124,6 +133,10 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
+  const firstEcho = createFirstEchoGuard({
+    found: () => estimator === undefined || estimator.delaySamples() !== undefined,
+    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? 1600) + options.tailMs) / (options.blockMs ?? 20)),
+  });
 
   return {
     blockSamples,
@@ -138,7 +151,11 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       capture ??= createCaptureClock({ sampleRateHz });
       if (options.suppression) suppressor ??= createEchoSuppressor({ sampleRateHz, blockSamples, tailMs: options.tailMs });
       // Timeline index of the first sample waiting in the block, after the capture clock placed this audio.
-      let blockStart = capture.place(samples.length, atMs) - micFill;
+      const placed = capture.place(samples.length, atMs);
+      // The microphone's timeline jumped (a stall, a new latency shift): its echo moved against the reference.
+      if (placedEnd !== undefined && Math.abs(placed - placedEnd) > realign) suppressor?.relearn();
+      placedEnd = placed + samples.length;
+      let blockStart = placed - micFill;
       const outSamples = Math.floor((micFill + samples.length) / blockSamples) * blockSamples;
       const outBytes = allocBytes(outSamples * 2);
       const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
@@ -169,9 +186,10 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
           heldAtChanges = estimator.changes;
         }
         wasHolding = holding;
-        // The echo is not where the reference says (the delay grew): the filter must not learn "no echo".
-        canceller.cancel(micBlock, holding ? silence : referenceBlock, block);
-        suppressor?.process(micBlock, referenceBlock, block, holding);
+        // The echo is not where the reference says (the delay grew): the filter must not learn "no echo". An
+        // early echo (or the user) before the reference is due teaches it nothing wrong: its history stays whole.
+        canceller.cancel(micBlock, holding && !missing.early() ? silence : referenceBlock, block);
+        suppressor?.process(micBlock, referenceBlock, block, holding || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;
         blockStart += blockSamples;
@@ -184,6 +202,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       micFill = 0;
       return pending;
     },
+    relearn: () => suppressor?.relearn(),
     delay: () => ({
       alignedMs: (aligned * 1000) / sampleRateHz,
       estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
@@ -202,6 +221,32 @@ const energyOf = (block: Int16Array) => {
   return sum / block.length;
 };
 
+/** Why 150 blocks (3 s of the agent's speech): the estimator finds an echo in its first syllables; none by then is a headset, or a device that cancels its own. */
+const NO_ECHO_BLOCKS = 150;
+
+/**
+ * Before the first echo was heard, its delay is unknown: it may come any time up to the longest delay
+ * searched (and the room's tail) after a sample played, long after the suppressor's tail, which would
+ * take the silence before it for a converged canceller and the echo after it for the user. Until the
+ * estimator found the delay, every block in that span is taken for echo; after 3 s of the agent's speech
+ * with no echo found, there is none to hold.
+ */
+function createFirstEchoGuard(options: { found: () => boolean; blocksAfterPlayed: number }) {
+  let playedBlocks = 0;
+  let sincePlayed = Number.POSITIVE_INFINITY;
+  return {
+    /** Given what played over this block (unaligned): whether an echo of unknown delay may be in it. */
+    awaited(playedEnergy: number): boolean {
+      if (playedBlocks >= NO_ECHO_BLOCKS || options.found()) return false;
+      if (playedEnergy >= ACTIVE_ENERGY) {
+        playedBlocks++;
+        sincePlayed = 0;
+      } else sincePlayed++;
+      return sincePlayed <= options.blocksAfterPlayed;
+    },
+  };
+}
+
 /** Why -45 dBFS: the reference plays speech there; below, a pause. */
 const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
 /** Why 20 dB: an echo's level over its reference scatters ±10 dB from block to block; 20 dB under the usual is no echo at all. */
@@ -219,6 +264,11 @@ const PLAYED_DECAY = 10 ** (-1 / 10);
 /** Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one). */
 const EARLY_DB = 10;
 const EARLY_BLOCKS = 3;
+/** Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not. */
+const STIR_DB = 6;
+const STIR_BLOCKS = 2;
+/** The noise level's minimum rises by 0.05 dB a block (1.5 dB a second) to follow a room getting louder. */
+const QUIET_RISE = 10 ** (0.05 / 10);
 /** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
 const ECHO_BACK_BLOCKS = 5;
 
@@ -241,6 +291,9 @@ function createMissingEchoGuard() {
   let sincePlayed = Number.POSITIVE_INFINITY;
   let playedLevel = 0;
   let earlyRun = 0;
+  let stirRun = 0;
+  /** The microphone's level while nothing plays (a slow minimum: the room's noise). */
+  let quiet = 0;
   let earlyHold = false;
   let usualGain = 0;
   let sinceUsual = 0;
@@ -271,7 +324,12 @@ function createMissingEchoGuard() {
       // Before the aligned reference plays, an echo at its usual level over what just played came early: the delay shrank.
       const early = preEcho && gains.length >= GAIN_MIN && micEnergy >= usualGain * playedLevel * 10 ** (-EARLY_DB / 10);
       earlyRun = early ? earlyRun + 1 : 0;
-      if (earlyRun >= EARLY_BLOCKS) {
+      // Or anything above the room's noise before the reference is due: a reply's first syllables are often soft.
+      const stirring = preEcho && gains.length >= GAIN_MIN && quiet > 0 && micEnergy >= quiet * 10 ** (STIR_DB / 10);
+      stirRun = stirring ? stirRun + 1 : 0;
+      if (playedEnergy < ACTIVE_ENERGY && lead < ACTIVE_ENERGY) quiet = quiet === 0 ? micEnergy : Math.min(micEnergy, quiet * QUIET_RISE);
+      if (earlyRun >= EARLY_BLOCKS || stirRun >= STIR_BLOCKS) {
+        stirRun = 0;
         holding = true;
         earlyHold = true;
         earlyRun = 0;
@@ -305,6 +363,10 @@ function createMissingEchoGuard() {
       holding = false;
       run = 0;
       back = 0;
+      // The echo is where the reference now says: what came before it is no longer early.
+      preEcho = false;
+      earlyRun = 0;
+      stirRun = 0;
     },
     /** While holding: the echo's usual level came back where the reference says, for a few blocks (the delay did not move). */
     echoBack: () => back >= ECHO_BACK_BLOCKS,

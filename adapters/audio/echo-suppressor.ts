@@ -115,6 +115,11 @@ const VOICE_MAX_ERLE_DB = 15;
 /** Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not unlucky. */
 const DIVERGED_ERLE_DB = -3;
 const DIVERGED_BLOCKS = 25;
+/**
+ * Why 6 dB: the user's voice is at least that far above what the canceller usually leaves of the loudest
+ * echo of the last tail (that leftover scatters ±3 dB); the voice 10 dB under the echo is still 10 dB above it.
+ */
+const ABOVE_LEFTOVER_DB = 6;
 /** Why 100 blocks (2 s): a barge-in stops the agent within ~0.5 s; "the user" talking over it for longer is echo. */
 const USER_RUN_LEARN_BLOCKS = 100;
 /** ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides it. */
@@ -145,6 +150,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   // The reference blocks whose echo may be in the current block: this one and the tail before it.
   const tailBlocks = Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1;
   const recent = new Float64Array(tailBlocks);
+  /** The microphone's energy in the same blocks where it held the agent's echo (0 elsewhere). */
+  const echoLevels = new Float64Array(tailBlocks);
   let recentAt = 0;
   /** Per-block ERLE (dB) of audible blocks while the agent spoke, oldest first. */
   const erles: number[] = [];
@@ -202,7 +209,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     process(mic, reference, out, hold = false) {
       const micEnergy = energyOf(mic);
       recent[recentAt] = energyOf(reference);
-      recentAt = (recentAt + 1) % tailBlocks;
+      // The echo level of the block (set below when the agent speaks; the user's voice and silence: 0).
+      let echoLevel = hold ? micEnergy : 0;
       let envelope = 0;
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
       let outEnergy = energyOf(out);
@@ -237,10 +245,17 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
         // so one odd block never opens the path.
         const strongEcho = usualErle !== undefined && usualErle >= convergedErleDb;
+        // What the canceller usually leaves of the loudest echo of the last tail: a block between two
+        // syllables holds that leftover, not its own echo cancelled, so its own ERLE is low (7 dB, not 23).
+        let echoPeak = 0;
+        for (let i = 0; i < tailBlocks; i++) echoPeak = Math.max(echoPeak, echoLevels[i]!);
+        const aboveLeftoverDb = strongEcho ? db((outEnergy + 1) / (echoPeak * 10 ** (-usualErle! / 10) + 1)) : 0;
         const clearOfEcho = strongEcho
-          ? rawErleDb >= 0 && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB)
+          ? rawErleDb >= 0 && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB
           : aboveFloorDb > usualResidualDb + marginDb;
         const voiceLike = converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho;
+        // The user's voice is no echo: only the rest sets the echo's level.
+        echoLevel = voiceLike ? 0 : micEnergy;
         const user = voiceLike && previousVoiceLike;
         previousVoiceLike = voiceLike;
         userRun = user ? userRun + 1 : 0;
@@ -285,6 +300,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         }
         if (!user) next = 0;
       }
+      echoLevels[recentAt] = echoLevel;
+      recentAt = (recentAt + 1) % tailBlocks;
       // Ramp from the last block's gain (a step would click), filling what is taken away with comfort noise.
       const from = gain;
       gain = next;

@@ -66,6 +66,8 @@ export interface InputConditioner {
    * session clock; returns the conditioned audio that is ready (in order; lengths may differ per call).
    */
   process(audio: Uint8Array, atMs: number): Uint8Array;
+  /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
+  echoPathMoved?(): void;
   /** Frees native and WASM state; afterwards `process` passes audio through unchanged. */
   close(): void;
 }
@@ -129,6 +131,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       return fixedSteps ?? stepsNow();
     },
     echoDelay: () => stage?.delay(),
+    echoPathMoved: () => stage?.relearn(),
     process(audio, atMs) {
       if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);

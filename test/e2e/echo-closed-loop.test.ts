@@ -20,9 +20,7 @@ describe('echo closed loop', () => {
     expect(result.falseBargeIns).toBeGreaterThan(0);
   }, 60_000);
 
-  // Open (issue 25 stays open on it): with the actions' spoken outcomes the loop has ~38 replies and 1 false
-  // barge-in or speech start at 40 and 120 ms; the bench (`bench/echo-matrix.ts`) measures it meanwhile.
-  it.skip.each([40, 120])(
+  it.each([40, 120])(
     'with echo cancellation (%i ms delay): no false barge-in over 20 replies, every real barge-in stops the reply',
     async (delayMs) => {
       const result = await runEchoLoop({ echoCancel: 'on', delayMs, replies: 20, bargeIns: 5 });

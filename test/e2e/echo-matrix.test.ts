@@ -12,19 +12,11 @@ import { runEchoLoop } from '../support/echo-loop.js';
 
 const CELLS: Array<[string, EchoCell, number]> = [
   ['300 ms delay, RT60 400 ms, Realtime client with far_field', { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'realtime-24k' }, 12],
-];
-/**
- * Open (issue 25 stays open on them): since the robot's actions speak their outcome right after the reply,
- * the bus cells get 2-3 false barge-ins at a reply's start. They are run by the bench
- * (`node --import tsx bench/echo-matrix.ts --quick`) until the echo stage holds there.
- */
-const OPEN_CELLS: Array<[string, EchoCell, number]> = [
   ['600 ms delay, RT60 600 ms, speaker 10 dB louder than the user, bus 16 kHz', { delay: 600, rt60Ms: 600, speakerOverUserDb: 10, client: 'bus-16k' }, 20],
   ['40 ms delay, RT60 200 ms, speaker 6 dB quieter, bus 24 kHz', { delay: 40, rt60Ms: 200, speakerOverUserDb: -6, client: 'bus-24k' }, 12],
 ];
 
 describe('echo matrix (CI subset)', () => {
-  it.skip.each(OPEN_CELLS)('%s (open, issue 25)', () => undefined);
   it.each(CELLS)(
     '%s: no false barge-in, every real barge-in stops the reply',
     async (_name, cell, replies) => {

@@ -78,9 +78,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
     await room?.stop();
   });
 
-  // Open (issue 25 stays open on it): passed 6/6 before the new echo stage; with it the agent hears its own
-  // "Turning left." as a command in the virtual room (docs/live.md, status).
-  it.skip('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
+  it('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
     const files = await Promise.all(
       COMMANDS.map(async (text, i) => {
         const file = join(room.dir, `command-${i}.wav`);

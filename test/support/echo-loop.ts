@@ -79,6 +79,8 @@ export interface EchoLoopOptions {
   bargeIns: number;
   /** More `audio.*` settings (tail, residual suppression). */
   audio?: Record<string, unknown>;
+  /** Every bus message of the session but audio, as it comes (for tracing a cell). */
+  onMessage?: (message: BusMessage & { atMs: number }) => void;
 }
 
 export interface EchoLoopResult {
@@ -183,7 +185,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
       : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track });
   const seen: Array<BusMessage & { atMs: number }> = [];
   bus.subscribe(`va.${session.sessionId}.>`, (m) => {
-    if (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk') seen.push(m as BusMessage & { atMs: number });
+    if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;
+    seen.push(m as BusMessage & { atMs: number });
+    options.onMessage?.(m as BusMessage & { atMs: number });
   });
   await session.ready();
 
@@ -323,6 +327,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     await runUntil(() => stopped() || seen.slice(before).some((m) => m.type === 'playback.finished' && m.turnId === greeting), TURN_LIMIT_MS);
     if (greeting !== undefined && stopped()) bargeInsStopped++;
     await runUntil(idle, TURN_LIMIT_MS);
+    // As in the first phase: the interrupting command's action speaks its outcome after its reply; the
+    // next greeting is asked for once it has, not over it.
+    await runUntil(() => openActions() === 0 && idle(), ACTION_LIMIT_MS);
     const quietUntil = now + QUIET_AFTER_REPLY_MS;
     await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
   }
