@@ -31,8 +31,8 @@ export const SCORE_WEIGHT = 0.01;
 /**
  * Why 0.03 on a partial hypothesis: mid-utterance the phone loop has not yet committed to the last phones
  * the grammar's words already cover ("S T AA" for "stop"), so the phone agreement says less and the
- * score ratio more. On the out-of-grammar corpus, judging the e-stop's partials with 0.03 at a 0.1 gate
- * kept every stop phrase at 0.3–0.6 % false stops; with 0.01, 23 of 24 at 1.4–2 % (docs/actions.md).
+ * score ratio more. On the out-of-grammar corpus, an e-stop gate of 0.1 on partials judged with 0.03
+ * kept all 24 stop phrases at 0.3–0.6 % false stops; with 0.01, 23 of 24 at 1.4–2 % (docs/actions.md).
  */
 export const PARTIAL_SCORE_WEIGHT = 0.03;
 
