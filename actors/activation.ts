@@ -29,6 +29,8 @@ export interface ActivationSettings {
   mode: ActivationMode;
   wakePhrases: readonly string[];
   wakeThreshold: number;
+  /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/stt/phrase-verifier.ts). */
+  wakeConfidence: number;
   stopThreshold: number;
   /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */
   wakeLeadDb: number;
@@ -43,7 +45,9 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   /** Why "hey robot": two words, four syllables, rare in talk near a robot; "hello robot" is a command of the bundled grammar. */
   wakePhrases: ['hey robot'],
   /** Why 1e-20: with `wakeLeadDb`, the lowest threshold with no false wake in the hour measured in one pass; it misses many wake phrases (docs/activation.md). */
-  wakeThreshold: 1e-20,
+  wakeThreshold: 1e-60,
+  /** Why 0.5: placeholder. */
+  wakeConfidence: 0.4,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
   /** Why 9 dB: most false wakes were inside running speech; a wake phrase said after a pause stands 20–40 dB above what preceded it. */

@@ -3,9 +3,10 @@
  * `pocketsphinx-en-us`), in-process through koffi: a wake phrase ("hey robot") and the stop phrases
  * ("stop", "emergency stop") are spotted in a continuous stream of microphone audio, with no utterance
  * boundaries and no grammar. Each phrase has its own threshold (a probability: the phrase's path against
- * a free phone loop over the same frames; smaller accepts more). A decoder per stream, pooled: creating
- * one loads the acoustic model (~150 ms); spotting costs a few % of one core per stream
- * (docs/activation.md).
+ * a free phone loop over the same frames; smaller accepts more). A phrase with `minConfidence` is then
+ * verified on its own audio (phrase-verifier.ts): the search proposes, permissively; the grammar-versus-
+ * phone-loop confidence decides. A decoder per stream, pooled: creating one loads the acoustic model
+ * (~150 ms); spotting costs a few % of one core per stream (docs/activation.md).
  *
  * @example
  * ```ts
@@ -18,7 +19,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bind, INSTALL_HINT } from './keyword-spotter-binding.js';
+import type { GrammarEvidence } from './grammar-confidence.js';
+import { bind, INSTALL_HINT, type Binding } from './keyword-spotter-binding.js';
+import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
+import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
 import { POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
 
 export interface SpottedPhrase {
@@ -34,6 +38,11 @@ export interface SpottedPhrase {
    * after a pause, as one addresses a robot. Absent: anywhere, in running speech too.
    */
   minLeadDb?: number;
+  /**
+   * Verify each spotting on its audio (phrase-verifier.ts) and keep it only at this confidence (0..1) or
+   * above. Absent: the search's threshold and the lead decide alone.
+   */
+  minConfidence?: number;
 }
 
 export interface KeywordSpotterOptions {
@@ -65,15 +74,20 @@ export interface Spotting {
   leadDb: number;
   /** Where in the stream's audio the phrase ended (ms). */
   endMs: number;
+  /** The second stage's confidence (0..1), for phrases with `minConfidence`. */
+  confidence?: number;
+  /** What the confidence was computed from (diagnostics, benches). */
+  evidence?: GrammarEvidence;
   /** Audio pushed into the stream, up to the frame that spotted the phrase (ms). */
   atAudioMs: number;
 }
 
 export interface KeywordStreamOptions {
   /**
-   * Report each spotting as soon as it is made, and search afresh after it (default true). False: push
-   * reports nothing; overlapping spottings of a phrase merge into the best one, and {@link KeywordStream.drain}
-   * returns them — how the benchmark finds each occurrence's margin once, for every threshold below it.
+   * Report each spotting once it has settled (default true). False: push reports nothing and
+   * {@link KeywordStream.drain} returns every spotting since the last drain, with no lead or confidence
+   * check (each verified phrase carries its confidence) — how the benchmark reads every threshold off
+   * one pass.
    */
   report?: boolean;
 }
@@ -105,6 +119,7 @@ export interface KeywordSpotter {
 const RESTART_AFTER_MS = 30_000;
 /** Why −45 dBFS: below any speech at a microphone, so a restart never cuts a phrase being said. */
 const QUIET_DBFS = -45;
+const QUIET_LEVEL = 32_768 * 10 ** (QUIET_DBFS / 20);
 /** Why 120 s: in steady loud noise no frame is quiet; restart anyway, rarely. */
 const FORCE_RESTART_MS = 120_000;
 
@@ -117,8 +132,12 @@ export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
 const SETTLE_MS = 200;
 /** Why 1 s: in running speech new spottings keep coming; the older ones are judged by then. */
 const MAX_SETTLE_MS = 1000;
-/** The search reports a spotting this many frames after its end (`-kws_delay`'s default), plus our 20 ms pushes' half. */
-const KWS_DELAY_FRAMES = 11;
+/**
+ * Why the search's frame numbers need tying to the stream's: Debian's pocketsphinx numbers a keyphrase
+ * search's frames on across utterances and streams of a decoder. A spotting shows in the hypothesis
+ * this many frames after its end (`-kws_delay`).
+ */
+const KWS_DELAY_FRAMES = 10;
 /** pocketsphinx's default beam. */
 const DEFAULT_BEAM = 1e-48;
 /**
@@ -154,15 +173,34 @@ function missingWords(dictPath: string, phrases: readonly SpottedPhrase[]): stri
   return [...new Set(phrases.flatMap((p) => normalizePhrase(p.phrase).split(' ')))].filter((w) => !known.has(w));
 }
 
-export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpotter {
-  if (options.phrases.length === 0)
-    throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
-  for (const { phrase, threshold } of options.phrases) {
+/**
+ * Why `-remove_silence no`: pocketsphinx's front end otherwise drops the frames its own voice detector
+ * calls silence, so the search's frame numbers fall behind the stream's at every pause, and a phrase's
+ * frames (its lead, its audio) were looked up seconds away from where it was said.
+ */
+const SEARCH_FRONT_END = ['-remove_silence', 'no'];
+/**
+ * Audio verified before the phrase's aligned start: from the quiet stretch the lead found (a low-margin
+ * spotting is often aligned to "robot" alone), 100 ms before its end, and at most 800 ms before the start.
+ */
+const VERIFY_BEFORE_PAUSE_FRAMES = 10;
+const VERIFY_BEFORE_MAX_FRAMES = 80;
+/** And after its end: little, since a command may follow the phrase at once. */
+const VERIFY_AFTER_FRAMES = 5;
+
+function checkPhrases(phrases: readonly SpottedPhrase[]): void {
+  if (phrases.length === 0) throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
+  for (const { phrase, threshold, minConfidence } of phrases) {
     if (!normalizePhrase(phrase)) throw new PocketsphinxError(`keyword spotter: the phrase "${phrase}" has no words`);
     if (!(threshold > 0 && threshold <= 1))
       throw new PocketsphinxError(`keyword spotter: the threshold of "${phrase}" must be a probability in (0, 1], such as 1e-20 (got ${threshold})`);
+    if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1))
+      throw new PocketsphinxError(`keyword spotter: the minimum confidence of "${phrase}" must be in [0, 1] (got ${minConfidence})`);
   }
-  const lib = bind(options.libraries ?? { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
+}
+
+/** The search's arguments, after checking the model and the phrases' words. */
+function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): string[] {
   const hmm = options.hmmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
   const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
   for (const [what, path] of [
@@ -177,206 +215,206 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     throw new PocketsphinxError(
       `keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`,
     );
-  const sampleRateHz = options.sampleRateHz ?? 16_000;
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
   const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
-  const argv = [
-    '-hmm',
-    hmm,
-    '-dict',
-    dict,
-    '-kws',
-    listPath,
-    '-beam',
-    beam.toExponential(),
-    '-samprate',
-    String(sampleRateHz),
-    '-logfn',
-    '/dev/null',
-    ...(options.searchArgs ?? []),
-  ];
+  const rate = String(sampleRateHz);
+  return ['-hmm', hmm, '-dict', dict, '-kws', listPath, '-beam', beam.toExponential(), '-samprate', rate, '-logfn', '/dev/null', ...SEARCH_FRONT_END, ...(options.searchArgs ?? [])];
+}
+
+/** What every stream of a spotter shares. */
+interface Shared {
+  lib: Binding;
+  sampleRateHz: number;
+  decoder(): unknown;
+  release(ps: unknown): void;
+  /** The second stage, for the phrases with `minConfidence` (made on first use). */
+  verifier(): PhraseVerifier | undefined;
+  minLead: ReadonlyMap<string, number>;
+  minConfidence: ReadonlyMap<string, number>;
+  log10PerUnit(ps: unknown): number;
+}
+
+export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpotter {
+  checkPhrases(options.phrases);
+  const lib = bind(options.libraries ?? { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
+  const sampleRateHz = options.sampleRateHz ?? 16_000;
+  const argv = searchArgv(options, sampleRateHz);
   const idle: unknown[] = [];
-
-  const decoder = (): unknown => {
-    const reused = idle.pop();
-    if (reused) return reused;
-    const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
-    const ps = config ? lib.init(config) : null;
-    if (ps) return ps;
-    throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
-  };
-  const quietLevel = 32_768 * 10 ** (QUIET_DBFS / 20);
-  const minLead = new Map(options.phrases.flatMap((p) => (p.minLeadDb !== undefined ? [[normalizePhrase(p.phrase), p.minLeadDb] as const] : [])));
-  let log10PerUnit: number | undefined;
-  /** The spottings the search reports now, each with its margin as a power of ten. */
-  const spottings = (ps: unknown, atAudioMs: number, levels: UtteranceLevels, offset: number): Spotting[] => {
-    log10PerUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)));
-    const found: Spotting[] = [];
-    // ps_seg_next frees the iterator after the last segment.
-    for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
-      const phrase = (lib.segWord(seg) ?? '').trim();
-      const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
-      const [sf, ef] = [[0], [0]];
-      lib.segFrames(seg, sf, ef);
-      found.push({
-        phrase,
-        log10Margin: Math.round(margin * log10PerUnit * 10) / 10,
-        durationMs: (ef[0]! - sf[0]!) * FRAME_MS,
-        leadDb: levels.lead(sf[0]! + offset, ef[0]! + offset),
-        endMs: (ef[0]! + offset) * FRAME_MS,
-        atAudioMs,
+  const byPhrase = <K extends 'minLeadDb' | 'minConfidence'>(key: K) =>
+    new Map(options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])));
+  const minConfidence = byPhrase('minConfidence');
+  let verifier: PhraseVerifier | undefined;
+  let perUnit: number | undefined;
+  const shared: Shared = {
+    lib,
+    sampleRateHz,
+    decoder() {
+      const reused = idle.pop();
+      if (reused) return reused;
+      const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
+      const ps = config ? lib.init(config) : null;
+      if (ps) return ps;
+      throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
+    },
+    release: (ps) => idle.push(ps),
+    verifier() {
+      if (minConfidence.size === 0) return undefined;
+      verifier ??= createPhraseVerifier({
+        phrases: [...minConfidence.keys()],
+        sampleRateHz,
+        ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
+        ...(options.dictPath ? { dictPath: options.dictPath } : {}),
+        ...(options.libraries ? { libraries: options.libraries } : {}),
       });
-    }
-    return found;
+      return verifier;
+    },
+    minLead: byPhrase('minLeadDb'),
+    minConfidence,
+    log10PerUnit: (ps) => (perUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)))),
   };
-
   return {
     name: 'pocketsphinx(kws)',
     sampleRateHz,
     phrases: options.phrases,
     async warmUp() {
-      idle.push(decoder());
+      idle.push(shared.decoder());
+      shared.verifier()?.warmUp();
     },
-    createStream({ report = true } = {}) {
-      const ps = decoder();
-      lib.startUtt(ps);
-      let closed = false;
-      let audioMs = 0;
-      let uttMs = 0;
-      const levels = utteranceLevels(sampleRateHz);
-      /**
-       * The search's frame numbers are not the stream's (they go on across utterances and streams, and
-       * not always one per 10 ms of audio): the first spotting of an utterance, seen the moment the search
-       * reports it (its end + the report delay), ties the two; `undefined` until then.
-       */
-      let offset: number | undefined;
-      const tie = () => {
-        let lastEnd = -Infinity;
-        for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
-          const [sf, ef] = [[0], [0]];
-          lib.segFrames(seg, sf, ef);
-          lastEnd = Math.max(lastEnd, ef[0]!);
-        }
-        if (lastEnd > -Infinity) offset = levels.frames - KWS_DELAY_FRAMES - lastEnd;
-      };
-      /** Bytes of a sample split across two pushes. */
-      let odd: number | undefined;
-      const endUtt = () => lib.endUtt(ps);
-      const restart = () => {
-        offset = undefined;
-        endUtt();
-        lib.startUtt(ps);
-        uttMs = 0;
-      };
-      const hear = (samples: Int16Array): Spotting[] => {
-        lib.processRaw(ps, samples, samples.length, 0, 0);
-        levels.push(samples);
-        const ms = (samples.length / sampleRateHz) * 1000;
-        audioMs += ms;
-        uttMs += ms;
-        const spotted = offset === undefined || report ? Boolean(lib.getHyp(ps, [0])) : true;
-        if (spotted && offset === undefined) tie();
-        if (report && spotted) {
-          const found = spottings(ps, audioMs, levels, offset ?? 0);
-          // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
-          // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
-          // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
-          const age = (x: Spotting) => audioMs - x.endMs;
-          if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
-          // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
-          restart();
-          return found.filter((x) => age(x) >= SETTLE_MS && x.leadDb >= (minLead.get(x.phrase) ?? -Infinity));
-        }
-        if (report && (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < quietLevel))) restart();
+    createStream: ({ report = true } = {}) => openStream(shared, report),
+  };
+}
+
+/**
+ * The spottings in the search's hypothesis; `toStream` turns the search's frame numbers into the stream's.
+ */
+function spottingsOf(shared: Shared, ps: unknown, history: StreamHistory, toStream: number, atAudioMs: number): Spotting[] {
+  const { lib } = shared;
+  const found: Spotting[] = [];
+  // ps_seg_next frees the iterator after the last segment.
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
+    const [sf, ef] = [[0], [0]];
+    lib.segFrames(seg, sf, ef);
+    found.push({
+      phrase: (lib.segWord(seg) ?? '').trim(),
+      log10Margin: Math.round(margin * shared.log10PerUnit(ps) * 10) / 10,
+      durationMs: (ef[0]! - sf[0]!) * FRAME_MS,
+      leadDb: history.lead(sf[0]! + toStream, ef[0]! + toStream).db,
+      endMs: (ef[0]! + toStream) * FRAME_MS,
+      atAudioMs,
+    });
+  }
+  return found;
+}
+
+/** The spotting with its second stage's confidence, for a verified phrase. */
+function verified(shared: Shared, history: StreamHistory, spotting: Spotting): Spotting {
+  const verifier = shared.verifier();
+  if (!verifier || !shared.minConfidence.has(spotting.phrase)) return spotting;
+  const ef = spotting.endMs / FRAME_MS;
+  const sf = ef - spotting.durationMs / FRAME_MS;
+  const from = Math.max(sf - VERIFY_BEFORE_MAX_FRAMES, Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES);
+  const audio = history.audio(from, ef + VERIFY_AFTER_FRAMES);
+  if (audio.length === 0) return { ...spotting, confidence: 0 };
+  const { confidence, evidence } = verifier.verify(spotting.phrase, audio);
+  return { ...spotting, confidence, evidence };
+}
+
+function openStream(shared: Shared, report: boolean): KeywordStream {
+  const { lib, sampleRateHz } = shared;
+  const ps = shared.decoder();
+  lib.startUtt(ps);
+  let closed = false;
+  let audioMs = 0;
+  let uttMs = 0;
+  const history = streamHistory(sampleRateHz, shared.minConfidence.size > 0);
+  /** The stream's frame where the current search began: with no silence removal, one search frame per 10 ms after it. */
+  let startFrame = 0;
+  /** What turns the search's frame numbers into the stream's: found at its first spotting (`undefined` until then). */
+  let toStream: number | undefined;
+  const tie = () => {
+    let lastEnd = -Infinity;
+    for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+      const [sf, ef] = [[0], [0]];
+      lib.segFrames(seg, sf, ef);
+      lastEnd = Math.max(lastEnd, ef[0]!);
+    }
+    // The hypothesis shows a spotting from the search's frame end + delay + 1 on; this is the first look that shows one.
+    return startFrame + lib.nFrames(ps) - (lastEnd + KWS_DELAY_FRAMES + 1);
+  };
+  /** With `report: false`: the spottings since the last drain. */
+  const kept: Spotting[] = [];
+  const restart = () => {
+    lib.endUtt(ps);
+    lib.startUtt(ps);
+    startFrame = history.frames;
+    toStream = undefined;
+    uttMs = 0;
+  };
+  const passes = (x: Spotting) =>
+    x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
+  const hear = (samples: Int16Array): Spotting[] => {
+    lib.processRaw(ps, samples, samples.length, 0, 0);
+    history.push(samples);
+    const ms = (samples.length / sampleRateHz) * 1000;
+    audioMs += ms;
+    uttMs += ms;
+    if (lib.getHyp(ps, [0])) {
+      toStream ??= tie();
+      const found = spottingsOf(shared, ps, history, toStream, audioMs);
+      // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
+      // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
+      // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
+      const age = (x: Spotting) => audioMs - x.endMs;
+      if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
+      // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
+      restart();
+      if (!report) {
+        kept.push(...found.map((x) => verified(shared, history, x)));
         return [];
-      };
-      return {
-        push(audio) {
-          if (closed || audio.byteLength === 0) return [];
-          let bytes = audio;
-          if (odd !== undefined) {
-            bytes = new Uint8Array(audio.byteLength + 1);
-            bytes[0] = odd;
-            bytes.set(audio, 1);
-            odd = undefined;
-          }
-          const n = bytes.byteLength >> 1;
-          if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
-          // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
-          const samples = new Int16Array(n);
-          new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
-          // 20 ms at a time: the first spotting of an utterance ties the search's frames to the stream's the
-          // moment it is reported (see `offset`), so the hypothesis is looked at every 20 ms.
-          const step = sampleRateHz / 50;
-          const found: Spotting[] = [];
-          for (let at = 0; at < n; at += step) found.push(...hear(samples.subarray(at, Math.min(n, at + step))));
-          return found;
-        },
-        drain() {
-          if (closed) return [];
-          const found = spottings(ps, audioMs, levels, offset ?? 0);
-          restart();
-          return found;
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          endUtt();
-          idle.push(ps);
-        },
-      };
-    },
-  };
-}
-
-interface UtteranceLevels {
-  push(samples: Int16Array): void;
-  /** Mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB). */
-  lead(sf: number, ef: number): number;
-  /** 10 ms frames measured since the stream began. */
-  readonly frames: number;
-}
-
-/** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
-const LEAD_FRAMES = 30;
-/** Frames just before the aligned start left out: the alignment may begin a little early. */
-const LEAD_SKIP_FRAMES = 3;
-/** Frames of power kept (10 s): longer than any phrase and its lead. */
-const KEPT_FRAMES = 1000;
-
-/** Power per 10 ms search frame of the stream, to compare a phrase with what came before it. */
-function utteranceLevels(sampleRateHz: number): UtteranceLevels {
-  const perFrame = sampleRateHz / 100;
-  const powers = new Float64Array(KEPT_FRAMES);
-  let frames = 0;
-  let sum = 0;
-  let count = 0;
-  const mean = (from: number, to: number) => {
-    let total = 0;
-    let n = 0;
-    for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++) total += powers[f % KEPT_FRAMES]!;
-    return n > 0 ? total / n : undefined;
-  };
-  return {
-    push(samples) {
-      for (const x of samples) {
-        sum += x * x;
-        if (++count === perFrame) {
-          powers[frames++ % KEPT_FRAMES] = sum / perFrame;
-          sum = count = 0;
-        }
       }
+      // The lead first: it costs nothing, the second stage a decode.
+      return found.filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity)).map((x) => verified(shared, history, x)).filter(passes);
+    }
+    if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
+    return [];
+  };
+  /** Bytes of a sample split across two pushes. */
+  let odd: number | undefined;
+  return {
+    push(audio) {
+      if (closed || audio.byteLength === 0) return [];
+      let bytes = audio;
+      if (odd !== undefined) {
+        bytes = new Uint8Array(audio.byteLength + 1);
+        bytes[0] = odd;
+        bytes.set(audio, 1);
+        odd = undefined;
+      }
+      const n = bytes.byteLength >> 1;
+      if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
+      // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
+      const samples = new Int16Array(n);
+      new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
+      // 20 ms at a time: a spotting is judged by its age, so the hypothesis is looked at every 20 ms.
+      const step = sampleRateHz / 50;
+      const found: Spotting[] = [];
+      for (let at = 0; at < n; at += step) found.push(...hear(samples.subarray(at, Math.min(n, at + step))));
+      return found;
     },
-    lead(sf, ef) {
-      const phrase = mean(sf, ef) ?? 0;
-      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
-      // Nothing before the phrase (it began the stream): as after a pause.
-      if (before === undefined) return 99;
-      return Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10;
+    drain() {
+      if (closed) return [];
+      const current = lib.getHyp(ps, [0]) ? spottingsOf(shared, ps, history, (toStream ??= tie()), audioMs) : [];
+      const found = [...kept.splice(0), ...current.map((x) => verified(shared, history, x))];
+      restart();
+      return found;
     },
-    get frames() {
-      return frames;
+    close() {
+      if (closed) return;
+      closed = true;
+      lib.endUtt(ps);
+      shared.release(ps);
     },
   };
 }
