@@ -64,7 +64,7 @@ export function wakeRow(context: RowContext, setting: Setting, hit: (o: Observed
   const { observed, rateHz } = context;
   const hours = (parts: Observed[]) => parts.reduce((s, o) => s + o.part.samples.length + o.part.pauseSamples, 0) / rateHz / 3600;
   const distractors = observed.filter(
-    (o) => (o.part.kind === 'speech' || o.part.kind === 'noise') && !(setting.phrase === 'stop' && context.saysStop(o.part.text))
+    (o) => (o.part.kind === 'speech' || o.part.kind === 'noise') && !(setting.phrase === 'stop' && context.saysStop(o.part.text)),
   );
   const noise = distractors.filter((o) => o.part.kind === 'noise');
   const tuned = [...distractors.filter((o) => o.part.kind === 'speech' && !o.fresh), ...noise];

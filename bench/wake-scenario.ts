@@ -20,6 +20,7 @@ import { phoneAgreement } from '../adapters/stt/grammar-confidence.js';
 import { createKeywordSpotter, normalizePhrase, type KeywordStream, type Spotting } from '../adapters/stt/keyword-spotter.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation.js';
 import { SESSION_DEFAULTS } from '../machines/session-defaults.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
 import { corpusVoices, freshVoices, type CorpusVoice } from './grammar-corpus.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 import { distractors, floor, trials, wakeCommands, type WakePart } from './wake-corpus.js';
@@ -31,7 +32,9 @@ export { printWake, type WakeRow } from './wake-rows.js';
 const WAKE_EXPONENTS = [-10, -20, -30, -40, -45, -50, -55, -60, -65, -70, -75, -80];
 const STOP_EXPONENTS = [-5, -8, -10, -12, -15, -18, -20, -25, -30];
 /** Candidate minimum confidences of the second stage (null: none). */
-const WAKE_CONFIDENCES = [null, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+const WAKE_CONFIDENCES = [null, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7];
+/** Candidate leads of the wake phrase (dB; null: no check). */
+const WAKE_LEADS = [null, 0, 9];
 /** The scans' thresholds: the lowest candidates (a lower one only widens the beam and restarts the search more often). */
 const WAKE_LOWEST = 1e-80;
 const STOP_LOWEST = 1e-30;
@@ -56,14 +59,17 @@ function spotters(searchArgs: readonly string[]): Omit<Spotters, 'scans' | 'sess
   const defaults = DEFAULT_ACTIVATION_OPTIONS;
   const wake = normalizePhrase(defaults.wakePhrases[0]!);
   const stops = SESSION_DEFAULTS.estop.phrases.map(normalizePhrase);
-  const wakeScan = createKeywordSpotter({ phrases: [{ phrase: wake, threshold: WAKE_LOWEST, minConfidence: 0 }], searchArgs });
-  const stopScan = createKeywordSpotter({ phrases: stops.map((phrase) => ({ phrase, threshold: STOP_LOWEST })), searchArgs });
+  // The grammar decoder's transform, as a server applies it (`stt.mllrPath`).
+  const mllrPath = DEFAULT_GRAMMAR_MLLR;
+  const wakeScan = createKeywordSpotter({ phrases: [{ phrase: wake, threshold: WAKE_LOWEST, minConfidence: 0 }], searchArgs, mllrPath });
+  const stopScan = createKeywordSpotter({ phrases: stops.map((phrase) => ({ phrase, threshold: STOP_LOWEST })), searchArgs, mllrPath });
   const session = createKeywordSpotter({
     phrases: [
       { phrase: wake, threshold: defaults.wakeThreshold, minLeadDb: defaults.wakeLeadDb, minConfidence: defaults.wakeConfidence },
       ...stops.map((phrase) => ({ phrase, threshold: defaults.stopThreshold, minLeadDb: defaults.stopLeadDb })),
     ],
     searchArgs,
+    mllrPath,
   });
   return {
     wake,
@@ -120,7 +126,9 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
   // One stream for the whole run, as one session's microphone.
   const s: Spotters = { ...made, ...made.open() };
   await runParts(s, distractors(allVoices, { share }), freshNames, run, progress);
-  progress(`  wake and stop trials: ${tuned.voices.length} + ${fresh.length} voices, ${commands.length + 1} wake trials and ${s.stops.length} stop trials each`);
+  progress(
+    `  wake and stop trials: ${tuned.voices.length} + ${fresh.length} voices, ${commands.length + 1} wake trials and ${s.stops.length} stop trials each`,
+  );
   await runParts(s, trials(tuned.voices, s.wake, s.stops, commands), freshNames, run, progress);
   await runParts(s, trials(fresh, s.wake, s.stops, commands), freshNames, run, progress);
   for (const stream of [...s.scans, s.session]) stream.close();
@@ -144,7 +152,7 @@ function rowsOf(run: Run, s: Spotters): WakeRow[] {
         (confidence === null || (x.confidence ?? 0) >= confidence),
     );
   const rows: WakeRow[] = [];
-  for (const lead of [null, defaults.wakeLeadDb])
+  for (const lead of WAKE_LEADS)
     for (const minConfidence of WAKE_CONFIDENCES)
       for (const e of WAKE_EXPONENTS)
         rows.push(

@@ -7,8 +7,9 @@
 export interface StreamHistory {
   push(samples: Int16Array): void;
   /**
-   * Mean level of the stream's frames [sf, ef] over the mean level of the quietest 300 ms that ends at
-   * most half a second before sf (dB); `pauseEnd`: the frame after that quiet stretch.
+   * `db`: mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB);
+   * `pauseEnd`: the frame after the quietest 300 ms that ends at most half a second before sf, where
+   * the phrase's sound likely began.
    */
   lead(sf: number, ef: number): { db: number; pauseEnd: number };
   /** The audio of frames [sf, ef] (clipped to what is kept); empty without `keepAudio`. */
@@ -22,9 +23,10 @@ const LEAD_FRAMES = 30;
 /** Frames just before the aligned start left out: the alignment may begin a little early. */
 const LEAD_SKIP_FRAMES = 3;
 /**
- * Why the quiet stretch may end up to 500 ms before the aligned start: a low-margin spotting is often
- * aligned to "robot" alone, its "hey" (200–400 ms) before it; a pause just before the measured 300 ms
- * said nothing about a phrase said after a pause (eSpeak's voices led by 0 dB). Looked at every 50 ms.
+ * Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to
+ * "robot" alone, its "hey" (200–400 ms) before it, and the second stage must hear all of it. Why not the
+ * lead too: measured from there, it let through every phrase near the start of a sentence (false stops
+ * an hour at 1e-10 and 15 dB: 36 against 20). Looked at every 50 ms.
  */
 const LEAD_SEARCH_FRAMES = 50;
 const LEAD_SEARCH_STEP = 5;
@@ -72,9 +74,10 @@ export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamH
         // The nearest of equally quiet stretches: where the phrase's sound began.
         if (power !== undefined && (quiet === undefined || power < quiet.power)) quiet = { power, end };
       }
+      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
       // Nothing before the phrase (it began the stream): as after a pause.
-      if (quiet === undefined) return { db: 99, pauseEnd: sf };
-      return { db: Math.round(100 * Math.log10((phrase + 1) / (quiet.power + 1))) / 10, pauseEnd: quiet.end };
+      if (quiet === undefined || before === undefined) return { db: 99, pauseEnd: sf };
+      return { db: Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10, pauseEnd: quiet.end };
     },
     audio(sf, ef) {
       const from = Math.max(0, sf * perFrame, written - samplesKept);

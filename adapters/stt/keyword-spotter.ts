@@ -23,7 +23,7 @@ import type { GrammarEvidence } from './grammar-confidence.js';
 import { bind, INSTALL_HINT, type Binding } from './keyword-spotter-binding.js';
 import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
 import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
-import { POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
 
 export interface SpottedPhrase {
   /** A phrase to spot, lower case, words of the pronunciation dictionary ("hey robot"). */
@@ -51,6 +51,11 @@ export interface KeywordSpotterOptions {
   hmmPath?: string;
   dictPath?: string;
   sampleRateHz?: number;
+  /**
+   * An MLLR transform of the acoustic model for the search and the second stage, such as the grammar
+   * decoder's `examples/en-us-grammar.mllr` (`stt.mllrPath`), with the front end it was estimated on.
+   */
+  mllrPath?: string;
   /** More pocketsphinx arguments (`-kws_plp 1e-2`), for experiments. */
   searchArgs?: readonly string[];
   /** Library names, for unusual installs. */
@@ -188,6 +193,9 @@ const VERIFY_BEFORE_MAX_FRAMES = 80;
 /** And after its end: little, since a command may follow the phrase at once. */
 const VERIFY_AFTER_FRAMES = 5;
 
+/** The transform with the grammar decoder's front end (its warp), which it was estimated on. */
+const adapted = (mllrPath: string | undefined) => (mllrPath ? ['-mllr', mllrPath, ...GRAMMAR_FRONT_END] : []);
+
 function checkPhrases(phrases: readonly SpottedPhrase[]): void {
   if (phrases.length === 0) throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
   for (const { phrase, threshold, minConfidence } of phrases) {
@@ -206,8 +214,12 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
   for (const [what, path] of [
     ['acoustic model (hmmPath)', hmm],
     ['dictionary (dictPath)', dict],
+    ...(options.mllrPath ? [['MLLR transform (mllrPath)', options.mllrPath] as const] : []),
   ] as const) {
-    if (!existsSync(path)) throw new PocketsphinxError(`pocketsphinx ${what} not found at ${path}: ${INSTALL_HINT}, or set the path`);
+    if (!existsSync(path))
+      throw new PocketsphinxError(
+        `pocketsphinx ${what} not found at ${path}: ${path === options.mllrPath ? 'check the path' : `${INSTALL_HINT}, or set the path`}`,
+      );
   }
   // pocketsphinx skips a phrase with an unknown word and spots the rest: it would never wake, silently.
   const missing = missingWords(dict, options.phrases);
@@ -219,7 +231,22 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
   writeFileSync(listPath, keyphraseList(options.phrases));
   const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
   const rate = String(sampleRateHz);
-  return ['-hmm', hmm, '-dict', dict, '-kws', listPath, '-beam', beam.toExponential(), '-samprate', rate, '-logfn', '/dev/null', ...SEARCH_FRONT_END, ...(options.searchArgs ?? [])];
+  return [
+    '-hmm',
+    hmm,
+    '-dict',
+    dict,
+    '-kws',
+    listPath,
+    '-beam',
+    beam.toExponential(),
+    '-samprate',
+    rate,
+    '-logfn',
+    '/dev/null',
+    ...SEARCH_FRONT_END,
+    ...(options.searchArgs ?? []),
+  ];
 }
 
 /** What every stream of a spotter shares. */
@@ -266,6 +293,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
         ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
         ...(options.dictPath ? { dictPath: options.dictPath } : {}),
         ...(options.libraries ? { libraries: options.libraries } : {}),
+        ...(options.mllrPath ? { mllrPath: options.mllrPath } : {}),
       });
       return verifier;
     },
@@ -352,8 +380,7 @@ function openStream(shared: Shared, report: boolean): KeywordStream {
     toStream = undefined;
     uttMs = 0;
   };
-  const passes = (x: Spotting) =>
-    x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
+  const passes = (x: Spotting) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
   const hear = (samples: Int16Array): Spotting[] => {
     lib.processRaw(ps, samples, samples.length, 0, 0);
     history.push(samples);
@@ -375,7 +402,10 @@ function openStream(shared: Shared, report: boolean): KeywordStream {
         return [];
       }
       // The lead first: it costs nothing, the second stage a decode.
-      return found.filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity)).map((x) => verified(shared, history, x)).filter(passes);
+      return found
+        .filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
+        .map((x) => verified(shared, history, x))
+        .filter(passes);
     }
     if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
     return [];
