@@ -245,6 +245,7 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
     '-logfn',
     '/dev/null',
     ...SEARCH_FRONT_END,
+    ...adapted(options.mllrPath),
     ...(options.searchArgs ?? []),
   ];
 }

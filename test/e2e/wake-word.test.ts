@@ -52,6 +52,7 @@ describe('wake word (real engines)', () => {
         })),
         ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
       ],
+      mllrPath: DEFAULT_GRAMMAR_MLLR,
     });
     const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({
