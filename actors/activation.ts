@@ -47,11 +47,11 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   /** Why 1e-20: with `wakeLeadDb`, the lowest threshold with no false wake in the hour measured in one pass; it misses many wake phrases (docs/activation.md). */
   wakeThreshold: 1e-65,
   /** Why 0.5: placeholder. */
-  wakeConfidence: 0.6,
+  wakeConfidence: 0.4,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
   /** Why 9 dB: most false wakes were inside running speech; a wake phrase said after a pause stands 20–40 dB above what preceded it. */
-  wakeLeadDb: -100,
+  wakeLeadDb: 3,
   /** Why 15 dB: in the one-pass measurement it cuts false stops at 1e-10 from 77 to 4 an hour, for a quarter fewer stop phrases found (docs/activation.md). */
   stopLeadDb: 15,
   /** Why 8 s: time to hear the reply and answer it; the window restarts whenever the conversation goes on. */

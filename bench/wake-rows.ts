@@ -5,6 +5,7 @@
  * say how the choice carries over.
  */
 import type { Spotting } from '../adapters/stt/keyword-spotter.js';
+import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation.js';
 import type { WakePart } from './wake-corpus.js';
 
 export interface WakeRow {
@@ -116,7 +117,14 @@ export function printWake(rows: WakeRow[]): void {
     '| phrase | threshold | lead ≥ | confidence ≥ | false per hour (count) | false / h, tuning · fresh voices | detected, grammar-bench (tuning) voices | detected, fresh voices |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
+  // The wake candidates printed: the search alone, and with the default lead and confidence (the JSON has every one).
+  const { wakeLeadDb, wakeConfidence } = DEFAULT_ACTIVATION_OPTIONS;
+  const shown = (r: WakeRow) =>
+    r.kind !== 'candidate' ||
+    r.phrase === 'stop' ||
+    (r.minLeadDb === null && r.minConfidence === null) ||
+    (r.minLeadDb === wakeLeadDb && r.minConfidence === wakeConfidence);
+  for (const r of rows.filter(shown)) {
     const mark = r.kind === 'configured' ? ' (default, as a session runs)' : r.kind === 'chosen' ? ' (chosen on the tuning voices)' : '';
     console.log(
       `| ${r.phrase}${mark} | ${setting(r)} | ${r.falsePerHour} (${r.falseCount}) | ${r.tunedFalsePerHour} · ${r.freshFalsePerHour} | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`,
