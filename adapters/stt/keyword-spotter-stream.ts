@@ -144,11 +144,13 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
         kept.push(...found.map((x) => verified(shared, history, x)));
         return [];
       }
-      // The lead first: it costs nothing, the second stage a decode.
+      // The lead first: it costs nothing, the second stage a decode. Best first: "stop" may also pass as
+      // "halt", and the phrase that explains the audio best is the one to name.
       return found
         .filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
         .map((x) => verified(shared, history, x))
-        .filter(passes);
+        .filter(passes)
+        .sort((a, b) => b.log10Margin - a.log10Margin);
     }
     if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
     return [];
