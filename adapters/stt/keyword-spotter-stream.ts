@@ -104,16 +104,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
   let startFrame = 0;
   /** What turns the search's frame numbers into the stream's: found at its first spotting (`undefined` until then). */
   let toStream: number | undefined;
-  const tie = () => {
-    let lastEnd = -Infinity;
-    for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
-      const [sf, ef] = [[0], [0]];
-      lib.segFrames(seg, sf, ef);
-      lastEnd = Math.max(lastEnd, ef[0]!);
-    }
-    // The hypothesis shows a spotting from the search's frame end + delay + 1 on; this is the first look that shows one.
-    return startFrame + lib.nFrames(ps) - (lastEnd + KWS_DELAY_FRAMES + 1);
-  };
+  const tie = () => startFrame - searchFramesBehind(lib, ps);
   /** With `report: false`: the spottings since the last drain. */
   const kept: Spotting[] = [];
   const restart = () => {
@@ -155,23 +146,12 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
     return [];
   };
-  /** Bytes of a sample split across two pushes. */
-  let odd: number | undefined;
+  const toSamples = sampleAligner();
   return {
     push(audio) {
       if (closed || audio.byteLength === 0) return [];
-      let bytes = audio;
-      if (odd !== undefined) {
-        bytes = new Uint8Array(audio.byteLength + 1);
-        bytes[0] = odd;
-        bytes.set(audio, 1);
-        odd = undefined;
-      }
-      const n = bytes.byteLength >> 1;
-      if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
-      // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
-      const samples = new Int16Array(n);
-      new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
+      const samples = toSamples(audio);
+      const n = samples.length;
       // 20 ms at a time: a spotting is judged by its age, so the hypothesis is looked at every 20 ms.
       const step = sampleRateHz / 50;
       const found: Spotting[] = [];
@@ -191,6 +171,40 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       lib.endUtt(ps);
       shared.release(ps);
     },
+  };
+}
+
+/**
+ * How far the search's frame numbers run ahead of its own count of frames heard since it began, read at
+ * the first look that shows a spotting: the hypothesis shows one from the frame after its end + delay.
+ */
+function searchFramesBehind(lib: Binding, ps: unknown): number {
+  let lastEnd = -Infinity;
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const [sf, ef] = [[0], [0]];
+    lib.segFrames(seg, sf, ef);
+    lastEnd = Math.max(lastEnd, ef[0]!);
+  }
+  return lastEnd + KWS_DELAY_FRAMES + 1 - lib.nFrames(ps);
+}
+
+/** Bytes to samples, a sample split across two pushes joined. */
+function sampleAligner(): (audio: Uint8Array) => Int16Array {
+  let odd: number | undefined;
+  return (audio) => {
+    let bytes = audio;
+    if (odd !== undefined) {
+      bytes = new Uint8Array(audio.byteLength + 1);
+      bytes[0] = odd;
+      bytes.set(audio, 1);
+      odd = undefined;
+    }
+    const n = bytes.byteLength >> 1;
+    if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
+    // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
+    const samples = new Int16Array(n);
+    new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
+    return samples;
   };
 }
 
