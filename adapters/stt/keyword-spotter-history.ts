@@ -25,8 +25,8 @@ const LEAD_SKIP_FRAMES = 3;
 /**
  * Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to
  * "robot" alone, its "hey" (200–400 ms) before it, and the second stage must hear all of it. Why not the
- * lead too: measured from there, it let through every phrase near the start of a sentence (false stops
- * an hour at 1e-10 and 15 dB: 36 against 20). Looked at every 50 ms.
+ * lead too: measured from there, it let through phrases near the start of every sentence (36 false stops
+ * an hour at the stop defaults). Looked at every 50 ms.
  */
 const LEAD_SEARCH_FRAMES = 50;
 const LEAD_SEARCH_STEP = 5;
