@@ -3,7 +3,8 @@
  * session chart is the same in every mode:
  *
  * - `always`: every utterance the VAD finds is the user's turn (no gate, no spotter);
- * - `wake`: closed until a wake phrase is spotted (offline keyword spotter on all microphone audio), then
+ * - `wake`: closed until a wake phrase is spotted (offline keyword spotter on all microphone audio, its
+ *   spottings verified on their audio: adapters/stt/phrase-verifier.ts), then
  *   open for `windowMs`, a window that starts again whenever the conversation goes on (the user's speech
  *   ends, the agent's reply ends) and never closes while either is talking;
  * - `push`: opened and closed by `control.listen` (a client's button, the page's Space key); while open
@@ -29,6 +30,8 @@ export interface ActivationSettings {
   mode: ActivationMode;
   wakePhrases: readonly string[];
   wakeThreshold: number;
+  /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/stt/phrase-verifier.ts). */
+  wakeConfidence: number;
   stopThreshold: number;
   /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */
   wakeLeadDb: number;
@@ -42,13 +45,15 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   mode: 'always',
   /** Why "hey robot": two words, four syllables, rare in talk near a robot; "hello robot" is a command of the bundled grammar. */
   wakePhrases: ['hey robot'],
-  /** Why 1e-20: with `wakeLeadDb`, the lowest threshold with no false wake in the hour measured in one pass; it misses many wake phrases (docs/activation.md). */
-  wakeThreshold: 1e-20,
+  /** Why 1e-65: the search only proposes, the second stage decides; chosen with the lead and the confidence on the grammar bench's voices (docs/activation.md). */
+  wakeThreshold: 1e-65,
+  /** Why 0.4: with the lead, the most wake phrases of the grammar bench's voices kept with no false wake in their distractors (docs/activation.md). */
+  wakeConfidence: 0.4,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
-  /** Why 9 dB: most false wakes were inside running speech; a wake phrase said after a pause stands 20–40 dB above what preceded it. */
-  wakeLeadDb: 9,
-  /** Why 15 dB: in the one-pass measurement it cuts false stops at 1e-10 from 77 to 4 an hour, for a quarter fewer stop phrases found (docs/activation.md). */
+  /** Why 3 dB: near misses ("are you a robot") run on from the words before them, a wake phrase said after a pause stands far above its silence. */
+  wakeLeadDb: 3,
+  /** Why 15 dB: most false stops are words inside running speech; a stop phrase shouted after a pause stands far above it (docs/activation.md). */
   stopLeadDb: 15,
   /** Why 8 s: time to hear the reply and answer it; the window restarts whenever the conversation goes on. */
   windowMs: 8000,

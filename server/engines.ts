@@ -192,8 +192,15 @@ export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefin
   if (activation.mode === 'always') return undefined;
   const wake =
     activation.mode === 'wake'
-      ? activation.wakePhrases.map((phrase) => ({ phrase, threshold: activation.wakeThreshold, minLeadDb: activation.wakeLeadDb }))
+      ? activation.wakePhrases.map((phrase) => ({
+          phrase,
+          threshold: activation.wakeThreshold,
+          minLeadDb: activation.wakeLeadDb,
+          // The second stage: the spotted stretch decoded again, the phrase against a free phone loop.
+          minConfidence: activation.wakeConfidence,
+        }))
       : [];
   const phrases = [...wake, ...estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold, minLeadDb: activation.stopLeadDb }))];
-  return phrases.length > 0 ? createKeywordSpotter({ phrases }) : undefined;
+  // The grammar decoder's transform helps the search and the verifier hear the same voices it does.
+  return phrases.length > 0 ? createKeywordSpotter({ phrases, ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}) }) : undefined;
 }

@@ -27,7 +27,7 @@ import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
-const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
+export const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
 /**
  * Why 100 ms: the emergency stop is spotted on partials, and a check every 200 ms left "stop" and "halt"
  * waiting up to 200 ms after the recognizer had them; a check costs two hypothesis backtraces and a
@@ -70,7 +70,7 @@ export interface PocketsphinxOptions {
   onEvidence?: (text: string, evidence: GrammarEvidence, confidence: number, final: boolean) => void;
 }
 
-interface Binding {
+export interface Binding {
   psArgs: () => unknown;
   parse: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
   init: (config: unknown) => unknown;
@@ -104,7 +104,7 @@ interface Decoders {
  * 1.5 favours the path that explains more phones. On the grammar benchmark it took commands recognized
  * before any rejection from 396 to 399 of 416; 2 and 3 gained less (398, 396).
  */
-const GRAMMAR_TUNING = ['-pip', '1.5'];
+export const GRAMMAR_TUNING = ['-pip', '1.5'];
 /**
  * Why a frequency warp of 0.95 (inverse linear: the spectrum is read 5 % higher) for the grammar decoder
  * and its phone loop: the en-us acoustic model hears the nasals of the low-pitched and accented eSpeak
@@ -119,7 +119,7 @@ const WARP = ['-warp_type', 'inverse_linear', '-warp_params', '0.95'];
 export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 
 /** Silence and filler "words" (`<sil>`, `[NOISE]`, `+breath+`, the phone loop's `SIL`). */
-const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
+export const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
 /**
  * A decoder's live cepstral mean (CMN), read and written with `cmn_live_get/set` on `feat_t.cmn_struct`,
@@ -166,7 +166,7 @@ export class PocketsphinxError extends Error {
   override name = 'PocketsphinxError';
 }
 
-function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding {
+export function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding {
   let ps: ReturnType<typeof koffi.load>;
   let sb: ReturnType<typeof koffi.load>;
   try {

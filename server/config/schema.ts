@@ -170,6 +170,14 @@ const ActivationSchema = z
     wakeThreshold: probability
       .default(ACTIVATION.wakeThreshold)
       .describe('How sure the spotter must be of a wake phrase (a probability against a free phone loop; smaller wakes more often, also falsely).'),
+    wakeConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(ACTIVATION.wakeConfidence)
+      .describe(
+        "A spotted wake phrase counts only if its second check on the phrase's own audio (the grammar decoder against a free phone loop, as for commands) is this confident (0..1; 0 skips the check).",
+      ),
     stopThreshold: probability
       .default(ACTIVATION.stopThreshold)
       .describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),

@@ -3,6 +3,7 @@
  * (the chart's config never sees them), and the spotter is built for what the mode listens for.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation.js';
 import { loadConfig } from '../../server/config.js';
 import { buildKeywordSpotter } from '../../server/engines.js';
 import { runtimeOptionsFrom } from '../../server/runtime-options.js';
@@ -21,10 +22,8 @@ describe('session.activation', () => {
     expect(buildKeywordSpotter(withMode('push'))!.phrases.map((p) => p.phrase)).toEqual(['stop', 'halt', 'emergency stop']);
     const wake = buildKeywordSpotter(withMode('wake'))!;
     expect(wake.phrases).toEqual([
-      { phrase: 'hey robot', threshold: 1e-20, minLeadDb: 9 },
-      { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 },
-      { phrase: 'halt', threshold: 1e-10, minLeadDb: 15 },
-      { phrase: 'emergency stop', threshold: 1e-10, minLeadDb: 15 },
+      { phrase: 'hey robot', threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb, minConfidence: ACTIVATION.wakeConfidence },
+      ...['stop', 'halt', 'emergency stop'].map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Wake word, all real local engines: a session in `session.activation: wake` (WebRTC VAD, pocketsphinx
- * with the robot grammar, the rule policy, flite, and the pocketsphinx keyword spotter at the default
- * thresholds) hears a recording made with flite, as 16 kHz microphone frames in real time. A command
+ * with the robot grammar, the rule policy, flite, and the pocketsphinx keyword spotter and its second
+ * stage at the default thresholds) hears a recording made with flite, as 16 kHz microphone frames in real time. A command
  * without the wake phrase is not even an utterance; "stop" with the gate closed still publishes the
  * emergency stop; "hey robot, turn left" opens listening and the command is answered.
  */
@@ -44,9 +44,15 @@ describe('wake word (real engines)', () => {
     const stops = SESSION_DEFAULTS.estop.phrases;
     const keywordSpotter = createKeywordSpotter({
       phrases: [
-        ...ACTIVATION.wakePhrases.map((phrase) => ({ phrase, threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb })),
+        ...ACTIVATION.wakePhrases.map((phrase) => ({
+          phrase,
+          threshold: ACTIVATION.wakeThreshold,
+          minLeadDb: ACTIVATION.wakeLeadDb,
+          minConfidence: ACTIVATION.wakeConfidence,
+        })),
         ...stops.map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
       ],
+      mllrPath: DEFAULT_GRAMMAR_MLLR,
     });
     const rules = loadRulesFile('examples/robot-rules.json');
     const session = startSession({

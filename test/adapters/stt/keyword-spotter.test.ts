@@ -1,8 +1,9 @@
 /**
  * The pocketsphinx keyword spotter on flite's voice: a wake phrase said after a pause is spotted (with a
- * large lead over what came before it), and spotted again by a pooled decoder serving a second stream;
- * "are you a robot" comes close acoustically but runs on from the words before it, so the lead check
- * drops it; a stop phrase is spotted; `report: false` collects every spotting for `drain`.
+ * large lead over what came before it, and verified on its audio), and spotted again by a pooled decoder
+ * serving a second stream; "are you a robot" comes close acoustically but runs on from the words before
+ * it, so it is not reported; a stop phrase is spotted; a spotting is placed where it was said however
+ * many searches and streams the decoder has served; `report: false` collects every spotting for `drain`.
  */
 import { describe, expect, it } from 'vitest';
 import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
@@ -23,10 +24,10 @@ function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
 
 describe('keyword spotter (pocketsphinx)', () => {
   it('spots a wake phrase after a pause and a stop phrase, not a near miss inside a sentence', async () => {
-    const [wake, nearMiss, stop] = await Promise.all(['hey robot', 'are you a robot', 'stop'].map(speak));
+    const [wake, nearMiss, stop] = await Promise.all(['hey robot', 'the kitchen has a robot', 'stop'].map(speak));
     const spotter = createKeywordSpotter({
       phrases: [
-        { phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9 },
+        { phrase: 'hey robot', threshold: 1e-40, minLeadDb: 9, minConfidence: 0.4 },
         { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 },
       ],
     });
@@ -37,11 +38,12 @@ describe('keyword spotter (pocketsphinx)', () => {
       const woken = feed(stream, wake!, silence(800));
       expect(woken.map((s) => s.phrase)).toEqual(['hey robot']);
       expect(woken[0]!.leadDb).toBeGreaterThan(20);
+      expect(woken[0]!.confidence).toBeGreaterThanOrEqual(0.4);
       expect(feed(stream, stop!, silence(800)).map((s) => s.phrase)).toEqual(['stop']);
       stream.close();
     }
-    // Without the lead check the near miss is spotted: the check is what drops it.
-    const collect = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40 }] }).createStream({ report: false });
+    // Without the lead check and the second stage the near miss is spotted: they are what drop it.
+    const collect = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40, minConfidence: 0 }] }).createStream({ report: false });
     feed(collect, silence(500), nearMiss!, silence(800));
     const spots = collect.drain();
     expect(spots.map((s) => s.phrase)).toContain('hey robot');
@@ -49,8 +51,32 @@ describe('keyword spotter (pocketsphinx)', () => {
     collect.close();
   }, 30_000);
 
+  it('places each spotting where it was said, after many searches and streams of its decoder', async () => {
+    const wake = await speak('hey robot');
+    const spotter = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-30 }] });
+    // Where the search ends the phrase, against where the audio (the phrase and flite's trailing silence) ends.
+    const offsMs: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const stream = spotter.createStream();
+      let endedMs = 0;
+      for (let k = 0; k < 3; k++) {
+        // Pauses of different lengths: pocketsphinx's own silence removal used to shift the phrase by them.
+        const pause = silence(700 + 400 * k);
+        endedMs += pause.byteLength / 32 + wake.byteLength / 32;
+        const found = feed(stream, pause, wake, silence(600));
+        expect(found.map((s) => s.phrase)).toEqual(['hey robot']);
+        offsMs.push(found[0]!.endMs - endedMs);
+        endedMs += 600;
+      }
+      stream.close();
+    }
+    // The alignment moves a little as the cepstral mean adapts (−70 to −180 ms here); the pauses were 0.7–1.5 s.
+    expect(Math.max(...offsMs.map(Math.abs))).toBeLessThan(300);
+  }, 30_000);
+
   it('refuses phrases with words outside the dictionary, naming them', () => {
     expect(() => createKeywordSpotter({ phrases: [{ phrase: 'hey zorblax', threshold: 1e-20 }] })).toThrow(/"zorblax"/);
     expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 2 }] })).toThrow(/probability/);
+    expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 1e-5, minConfidence: 2 }] })).toThrow(/confidence/);
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * The last seconds of a keyword stream, per 10 ms search frame: the power of each frame (to compare a
+ * phrase with what came before it) and, when phrases are verified, the audio itself (for the second stage,
+ * phrase-verifier.ts). Frame `k` of the stream is samples `[k·rate/100, (k+1)·rate/100)`.
+ */
+
+export interface StreamHistory {
+  push(samples: Int16Array): void;
+  /**
+   * `db`: mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB);
+   * `pauseEnd`: the frame after the quietest 300 ms that ends at most half a second before sf, where
+   * the phrase's sound likely began.
+   */
+  lead(sf: number, ef: number): { db: number; pauseEnd: number };
+  /** The audio of frames [sf, ef] (clipped to what is kept); empty without `keepAudio`. */
+  audio(sf: number, ef: number): Int16Array;
+  /** 10 ms frames heard since the stream began. */
+  readonly frames: number;
+}
+
+/** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
+const LEAD_FRAMES = 30;
+/** Frames just before the aligned start left out: the alignment may begin a little early. */
+const LEAD_SKIP_FRAMES = 3;
+/**
+ * Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to
+ * "robot" alone, its "hey" (200–400 ms) before it, and the second stage must hear all of it. Why not the
+ * lead too: measured from there, it let through phrases near the start of every sentence (36 false stops
+ * an hour at the stop defaults). Looked at every 50 ms.
+ */
+const LEAD_SEARCH_FRAMES = 50;
+const LEAD_SEARCH_STEP = 5;
+/** Frames of power kept (10 s): longer than any phrase and its lead. */
+const KEPT_FRAMES = 1000;
+/**
+ * Why 4 s of audio: a phrase is judged at most about a second after its end (the spotter's settling), and
+ * no phrase and the margin around it take 3 s; 128 KB per stream.
+ */
+const KEPT_AUDIO_FRAMES = 400;
+
+export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamHistory {
+  const perFrame = sampleRateHz / 100;
+  const powers = new Float64Array(KEPT_FRAMES);
+  const samplesKept = keepAudio ? KEPT_AUDIO_FRAMES * perFrame : 0;
+  const ring = new Int16Array(samplesKept);
+  let written = 0;
+  let frames = 0;
+  let sum = 0;
+  let count = 0;
+  const mean = (from: number, to: number) => {
+    let total = 0;
+    let n = 0;
+    for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++) total += powers[f % KEPT_FRAMES]!;
+    return n > 0 ? total / n : undefined;
+  };
+  return {
+    push(samples) {
+      for (const x of samples) {
+        if (samplesKept > 0) ring[written % samplesKept] = x;
+        written++;
+        sum += x * x;
+        if (++count === perFrame) {
+          powers[frames++ % KEPT_FRAMES] = sum / perFrame;
+          sum = count = 0;
+        }
+      }
+    },
+    lead(sf, ef) {
+      const phrase = mean(sf, ef) ?? 0;
+      let quiet: { power: number; end: number } | undefined;
+      for (let back = 0; back <= LEAD_SEARCH_FRAMES; back += LEAD_SEARCH_STEP) {
+        const end = sf - LEAD_SKIP_FRAMES - back;
+        const power = mean(end - LEAD_FRAMES, end - 1);
+        // The nearest of equally quiet stretches: where the phrase's sound began.
+        if (power !== undefined && (quiet === undefined || power < quiet.power)) quiet = { power, end };
+      }
+      const before = mean(sf - LEAD_SKIP_FRAMES - LEAD_FRAMES, sf - LEAD_SKIP_FRAMES - 1);
+      // Nothing before the phrase (it began the stream): as after a pause.
+      if (quiet === undefined || before === undefined) return { db: 99, pauseEnd: sf };
+      return { db: Math.round(100 * Math.log10((phrase + 1) / (before + 1))) / 10, pauseEnd: quiet.end };
+    },
+    audio(sf, ef) {
+      const from = Math.max(0, sf * perFrame, written - samplesKept);
+      const to = Math.min(written, (ef + 1) * perFrame);
+      const out = new Int16Array(Math.max(0, to - from));
+      for (let i = 0; i < out.length; i++) out[i] = ring[(from + i) % samplesKept]!;
+      return out;
+    },
+    get frames() {
+      return frames;
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * One stream of the keyword spotter (keyword-spotter.ts): the keyphrase search over a session's audio, the
+ * search's frames tied to the stream's, each spotting judged once it has settled, its lead measured and,
+ * for a verified phrase, its audio checked by the second stage (phrase-verifier.ts).
+ */
+import type { Binding } from './keyword-spotter-binding.js';
+import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
+import type { KeywordStream, Spotting } from './keyword-spotter.js';
+import type { PhraseVerifier } from './phrase-verifier.js';
+
+/**
+ * Why a fresh search every 30 s of audio (at the first quiet frame after it): the keyphrase search keeps
+ * every spotting of its utterance and pocketsphinx's frame counters grow with it; an hour-long utterance
+ * is not what it was written for. A restart costs nothing audible (the cepstral mean carries over).
+ */
+const RESTART_AFTER_MS = 30_000;
+/** Why −45 dBFS: below any speech at a microphone, so a restart never cuts a phrase being said. */
+const QUIET_DBFS = -45;
+const QUIET_LEVEL = 32_768 * 10 ** (QUIET_DBFS / 20);
+/** Why 120 s: in steady loud noise no frame is quiet; restart anyway, rarely. */
+const FORCE_RESTART_MS = 120_000;
+
+/** Why 200 ms: the search's own report delay (100 ms) and as long again for a better alignment of the same phrase. */
+const SETTLE_MS = 200;
+/** Why 1 s: in running speech new spottings keep coming; the older ones are judged by then. */
+const MAX_SETTLE_MS = 1000;
+/**
+ * Why the search's frame numbers need tying to the stream's: Debian's pocketsphinx numbers a keyphrase
+ * search's frames on across utterances and streams of a decoder. A spotting shows in the hypothesis
+ * this many frames after its end (`-kws_delay`).
+ */
+const KWS_DELAY_FRAMES = 10;
+/** pocketsphinx reports a spotting's margin less this constant (`KWS_MAX` in kws_search.c). */
+const KWS_MAX = 1500;
+/** pocketsphinx's feature frames (`-frate 100`). */
+const FRAME_MS = 10;
+/**
+ * Audio verified before the phrase's aligned start: from the quiet stretch the lead found (a low-margin
+ * spotting is often aligned to "robot" alone), 100 ms before its end, and at most 800 ms before the start.
+ */
+const VERIFY_BEFORE_PAUSE_FRAMES = 10;
+const VERIFY_BEFORE_MAX_FRAMES = 80;
+/** And after its end: little, since a command may follow the phrase at once. */
+const VERIFY_AFTER_FRAMES = 5;
+
+/** What every stream of a spotter shares. */
+export interface SpotterShared {
+  lib: Binding;
+  sampleRateHz: number;
+  decoder(): unknown;
+  release(ps: unknown): void;
+  /** The second stage, for the phrases with `minConfidence` (made on first use). */
+  verifier(): PhraseVerifier | undefined;
+  minLead: ReadonlyMap<string, number>;
+  minConfidence: ReadonlyMap<string, number>;
+  log10PerUnit(ps: unknown): number;
+}
+
+/**
+ * The spottings in the search's hypothesis; `toStream` turns the search's frame numbers into the stream's.
+ */
+function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory, toStream: number, atAudioMs: number): Spotting[] {
+  const { lib } = shared;
+  const found: Spotting[] = [];
+  // ps_seg_next frees the iterator after the last segment.
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
+    const [sf, ef] = [[0], [0]];
+    lib.segFrames(seg, sf, ef);
+    found.push({
+      phrase: (lib.segWord(seg) ?? '').trim(),
+      log10Margin: Math.round(margin * shared.log10PerUnit(ps) * 10) / 10,
+      durationMs: (ef[0]! - sf[0]!) * FRAME_MS,
+      leadDb: history.lead(sf[0]! + toStream, ef[0]! + toStream).db,
+      endMs: (ef[0]! + toStream) * FRAME_MS,
+      atAudioMs,
+    });
+  }
+  return found;
+}
+
+/** The spotting with its second stage's confidence, for a verified phrase. */
+function verified(shared: SpotterShared, history: StreamHistory, spotting: Spotting): Spotting {
+  const verifier = shared.verifier();
+  if (!verifier || !shared.minConfidence.has(spotting.phrase)) return spotting;
+  const ef = spotting.endMs / FRAME_MS;
+  const sf = ef - spotting.durationMs / FRAME_MS;
+  const from = Math.max(sf - VERIFY_BEFORE_MAX_FRAMES, Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES);
+  const audio = history.audio(from, ef + VERIFY_AFTER_FRAMES);
+  if (audio.length === 0) return { ...spotting, confidence: 0 };
+  const { confidence, evidence } = verifier.verify(spotting.phrase, audio);
+  return { ...spotting, confidence, evidence };
+}
+
+export function openStream(shared: SpotterShared, report: boolean): KeywordStream {
+  const { lib, sampleRateHz } = shared;
+  const ps = shared.decoder();
+  lib.startUtt(ps);
+  let closed = false;
+  let audioMs = 0;
+  let uttMs = 0;
+  const history = streamHistory(sampleRateHz, shared.minConfidence.size > 0);
+  /** The stream's frame where the current search began: with no silence removal, one search frame per 10 ms after it. */
+  let startFrame = 0;
+  /** What turns the search's frame numbers into the stream's: found at its first spotting (`undefined` until then). */
+  let toStream: number | undefined;
+  const tie = () => startFrame - searchFramesBehind(lib, ps);
+  /** With `report: false`: the spottings since the last drain. */
+  const kept: Spotting[] = [];
+  const restart = () => {
+    lib.endUtt(ps);
+    lib.startUtt(ps);
+    startFrame = history.frames;
+    toStream = undefined;
+    uttMs = 0;
+  };
+  const passes = (x: Spotting) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
+  const hear = (samples: Int16Array): Spotting[] => {
+    lib.processRaw(ps, samples, samples.length, 0, 0);
+    history.push(samples);
+    const ms = (samples.length / sampleRateHz) * 1000;
+    audioMs += ms;
+    uttMs += ms;
+    if (lib.getHyp(ps, [0])) {
+      toStream ??= tie();
+      const found = spottingsOf(shared, ps, history, toStream, audioMs);
+      // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
+      // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
+      // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
+      const age = (x: Spotting) => audioMs - x.endMs;
+      if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
+      // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
+      restart();
+      if (!report) {
+        kept.push(...found.map((x) => verified(shared, history, x)));
+        return [];
+      }
+      // The lead first: it costs nothing, the second stage a decode. Best first: "stop" may also pass as
+      // "halt", and the phrase that explains the audio best is the one to name.
+      return found
+        .filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
+        .map((x) => verified(shared, history, x))
+        .filter(passes)
+        .sort((a, b) => b.log10Margin - a.log10Margin);
+    }
+    if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
+    return [];
+  };
+  const toSamples = sampleAligner();
+  return {
+    push(audio) {
+      if (closed || audio.byteLength === 0) return [];
+      const samples = toSamples(audio);
+      const n = samples.length;
+      // 20 ms at a time: a spotting is judged by its age, so the hypothesis is looked at every 20 ms.
+      const step = sampleRateHz / 50;
+      const found: Spotting[] = [];
+      for (let at = 0; at < n; at += step) found.push(...hear(samples.subarray(at, Math.min(n, at + step))));
+      return found;
+    },
+    drain() {
+      if (closed) return [];
+      const current = lib.getHyp(ps, [0]) ? spottingsOf(shared, ps, history, (toStream ??= tie()), audioMs) : [];
+      const found = [...kept.splice(0), ...current.map((x) => verified(shared, history, x))];
+      restart();
+      return found;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      lib.endUtt(ps);
+      shared.release(ps);
+    },
+  };
+}
+
+/**
+ * How far the search's frame numbers run ahead of its own count of frames heard since it began, read at
+ * the first look that shows a spotting: the hypothesis shows one from the frame after its end + delay.
+ */
+function searchFramesBehind(lib: Binding, ps: unknown): number {
+  let lastEnd = -Infinity;
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const [sf, ef] = [[0], [0]];
+    lib.segFrames(seg, sf, ef);
+    lastEnd = Math.max(lastEnd, ef[0]!);
+  }
+  return lastEnd + KWS_DELAY_FRAMES + 1 - lib.nFrames(ps);
+}
+
+/** Bytes to samples, a sample split across two pushes joined. */
+function sampleAligner(): (audio: Uint8Array) => Int16Array {
+  let odd: number | undefined;
+  return (audio) => {
+    let bytes = audio;
+    if (odd !== undefined) {
+      bytes = new Uint8Array(audio.byteLength + 1);
+      bytes[0] = odd;
+      bytes.set(audio, 1);
+      odd = undefined;
+    }
+    const n = bytes.byteLength >> 1;
+    if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
+    // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
+    const samples = new Int16Array(n);
+    new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
+    return samples;
+  };
+}
+
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return Math.sqrt(sum / Math.max(1, samples.length));
+}
