@@ -79,7 +79,6 @@ const PARTIAL_MS = process.env.BENCH_PARTIAL_MS === undefined ? undefined : Numb
 
 export async function falseStopRows(options: { quick: boolean; grammarPath?: string }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
   const gate = loadConfig().session.estop;
-  const { phrases } = gate;
   const { voices: all } = corpusVoices();
   // The gate's thresholds were chosen on the bench voices: the fresh voices show how they carry over.
   const voiceSets = options.quick
