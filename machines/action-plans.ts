@@ -19,7 +19,8 @@ import {
   type ActiveAction,
 } from './action-context.js';
 import { eventText, historyWith, isUnsure, NO_UTTERANCE, startingReply, type SessionContext } from './context.js';
-import type { HistoryEntry, SessionEvent } from './events.js';
+import { userEntry } from './history.js';
+import type { SessionEvent } from './events.js';
 import { isIgnorable } from './resume.js';
 import { baseSetup } from './session.base.js';
 
@@ -130,7 +131,7 @@ export const actionPlans = {
   answerConfirmation: enqueueActions(({ enqueue, context, event }) => {
     const yes = confirmationAnswer(context, event) === 'yes';
     const userTurnId = event.type === 'stt.final' ? event.turnId : `t${context.textTurns + 1}`;
-    const entry: HistoryEntry = { role: 'user', turnId: userTurnId, text: eventText(event).trim(), interrupted: false, pending: false };
+    const entry = userEntry(userTurnId, eventText(event).trim());
     enqueue.assign({
       ...(event.type === 'user.text' ? { textTurns: context.textTurns + 1 } : {}),
       history: historyWith(context, entry),

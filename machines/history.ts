@@ -85,6 +85,19 @@ function joinWords(words: string[], original: string): string {
  * // ['t2', 't3']
  * ```
  */
+/**
+ * What the user said, as a history entry; `replyTurnId`: the reply's turn id when it differs from the
+ * utterance's (a resumed or speculated reply).
+ *
+ * @example
+ * ```ts
+ * userEntry('u1', 'turn left'); // { role: 'user', turnId: 'u1', text: 'turn left', interrupted: false, pending: false }
+ * ```
+ */
+export function userEntry(turnId: string, text: string, replyTurnId?: string): HistoryEntry {
+  return { role: 'user', turnId, text, interrupted: false, pending: false, ...(replyTurnId !== undefined && replyTurnId !== turnId ? { replyTurnId } : {}) };
+}
+
 export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry, limit: number): HistoryEntry[] {
   const next = [...history, entry];
   let excess = next.length - limit;

@@ -11,7 +11,7 @@ import { catalogOf } from './action-context.js';
 import type { ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';
 import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
-import { capPlayed, heardText, toChatMessages } from './history.js';
+import { capPlayed, heardText, toChatMessages, userEntry } from './history.js';
 import { joinText, resumePoint } from './resume.js';
 import { sessionGuards } from './guards.js';
 import {
@@ -106,14 +106,7 @@ export const baseSetup = setup({
       const userTurnId = context.userTurnId ?? 'u0';
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
-      const entry: HistoryEntry = {
-        role: 'user',
-        turnId: userTurnId,
-        text,
-        interrupted: false,
-        pending: false,
-        ...(turnId !== userTurnId ? { replyTurnId: turnId } : {}),
-      };
+      const entry = userEntry(userTurnId, text, turnId);
       enqueue.assign({ resumes, history: historyWith(context, entry), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
       enqueue.emit({ type: 'history', entry });
     }),
@@ -136,7 +129,7 @@ export const baseSetup = setup({
     }),
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId = `t${context.textTurns + 1}`;
-      const entry: HistoryEntry = { role: 'user', turnId, text: eventText(event), interrupted: false, pending: false };
+      const entry = userEntry(turnId, eventText(event));
       enqueue.assign({ textTurns: context.textTurns + 1, history: historyWith(context, entry), ...startingReply(turnId, 'llm') });
       enqueue.emit({ type: 'history', entry });
     }),
@@ -299,7 +292,7 @@ export const baseSetup = setup({
     startSpeculation: enqueueActions(({ enqueue, context }) => {
       const { turnId, resumes } = freshReplyId(context);
       const text = context.partialText.trim();
-      const guess: HistoryEntry = { role: 'user', turnId: context.userTurnId ?? turnId, text, interrupted: false, pending: false };
+      const guess = userEntry(context.userTurnId ?? turnId, text);
       const messages = toChatMessages(systemPromptFor(context), [...context.history, guess], context.config.historyTurns);
       const { sessionId } = context;
       enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId, messages, speculative: true, ...toolsFor(context) } });
@@ -332,14 +325,7 @@ export const baseSetup = setup({
       const guess = context.speculation!;
       const userTurnId = context.userTurnId ?? guess.turnId;
       const text = eventText(event).trim();
-      const entry: HistoryEntry = {
-        role: 'user',
-        turnId: userTurnId,
-        text,
-        interrupted: false,
-        pending: false,
-        ...(guess.turnId !== userTurnId ? { replyTurnId: guess.turnId } : {}),
-      };
+      const entry = userEntry(userTurnId, text, guess.turnId);
       enqueue.sendTo('llm', { type: 'commit' } satisfies CommitCommand);
       enqueue.sendTo('playback', { type: 'commit' } satisfies CommitCommand);
       enqueue.assign({
