@@ -19,6 +19,7 @@
  * ```
  */
 import type { Clock } from '../clock.js';
+import { copyToSamples } from './pcm.js';
 import { createResampler, type Resampler } from './resample.js';
 import type { AudioSink } from './sink.js';
 
@@ -81,12 +82,6 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     filledEnd = Math.max(filledEnd, at + samples.length);
   };
 
-  const asSamples = (bytes: Uint8Array) => {
-    const out = new Int16Array(bytes.byteLength >> 1);
-    new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 2));
-    return out;
-  };
-
   const convertFrom = (rate: number) => {
     converter?.close();
     converter = undefined;
@@ -118,10 +113,10 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     if (!runContinues) {
       // The device ran dry: what is still inside the resampler ends the previous run.
       const tail = converter.flush();
-      if (tail.byteLength > 0) put(writeIndex, asSamples(tail));
+      if (tail.byteLength > 0) put(writeIndex, copyToSamples(tail));
       writeIndex = indexAt(startMs);
     }
-    const samples = asSamples(converter.process(frame));
+    const samples = copyToSamples(converter.process(frame));
     put(writeIndex, samples);
     writeIndex += samples.length;
   };

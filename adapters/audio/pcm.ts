@@ -37,6 +37,16 @@ export function createSampleJoiner(): { push(chunk: Uint8Array): Uint8Array; res
   };
 }
 
+/**
+ * The whole s16le samples of `bytes`, copied into their own Int16Array: a subarray of a byte stream need
+ * not be 2-byte aligned, which an Int16Array view requires.
+ */
+export function copyToSamples(bytes: Uint8Array): Int16Array {
+  const samples = new Int16Array(bytes.byteLength >> 1);
+  new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.length * 2));
+  return samples;
+}
+
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.byteLength === 0) return b;
   if (b.byteLength === 0) return a;

@@ -13,6 +13,7 @@
  * denoiser.close();
  * ```
  */
+import { copyToSamples } from './pcm.js';
 import { createResampler, type Resampler } from './resample.js';
 
 /** RNNoise's fixed rate and frame (480 samples = 10 ms). */
@@ -88,12 +89,7 @@ export async function createRnnoiseDenoiser({ sampleRateHz }: RnnoiseOptions): P
     for (let i = 0; i < samples.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]!)));
     return new Uint8Array(pcm.buffer);
   };
-  const asInt16 = (bytes: Uint8Array) => {
-    const out = new Int16Array(bytes.byteLength >> 1);
-    new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 2));
-    return out;
-  };
-  const frames = (resampler: Resampler, input: Uint8Array) => asInt16(resampler.process(input));
+  const frames = (resampler: Resampler, input: Uint8Array) => copyToSamples(resampler.process(input));
 
   return {
     lastVoiceProbability: () => probability,

@@ -3,6 +3,7 @@
  * search's frames tied to the stream's, each spotting judged once it has settled, its lead measured and,
  * for a verified phrase, its audio checked by the second stage (phrase-verifier.ts).
  */
+import { copyToSamples, createSampleJoiner } from '../audio/pcm.js';
 import type { Binding } from './keyword-spotter-binding.js';
 import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
 import type { KeywordStream, Spotting } from './keyword-spotter.js';
@@ -146,7 +147,9 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
     return [];
   };
-  const toSamples = sampleAligner();
+  // A sample split across two pushes is joined.
+  const joiner = createSampleJoiner();
+  const toSamples = (audio: Uint8Array) => copyToSamples(joiner.push(audio));
   return {
     push(audio) {
       if (closed || audio.byteLength === 0) return [];
@@ -186,26 +189,6 @@ function searchFramesBehind(lib: Binding, ps: unknown): number {
     lastEnd = Math.max(lastEnd, ef[0]!);
   }
   return lastEnd + KWS_DELAY_FRAMES + 1 - lib.nFrames(ps);
-}
-
-/** Bytes to samples, a sample split across two pushes joined. */
-function sampleAligner(): (audio: Uint8Array) => Int16Array {
-  let odd: number | undefined;
-  return (audio) => {
-    let bytes = audio;
-    if (odd !== undefined) {
-      bytes = new Uint8Array(audio.byteLength + 1);
-      bytes[0] = odd;
-      bytes.set(audio, 1);
-      odd = undefined;
-    }
-    const n = bytes.byteLength >> 1;
-    if (bytes.byteLength & 1) odd = bytes[bytes.byteLength - 1];
-    // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
-    const samples = new Int16Array(n);
-    new Uint8Array(samples.buffer).set(bytes.subarray(0, n * 2));
-    return samples;
-  };
 }
 
 function rms(samples: Int16Array): number {

@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
+import { copyToSamples } from '../audio/pcm.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import type { SttEngine, SttResult } from './types.js';
 
@@ -341,9 +342,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       return {
         push(audio) {
           if (done) return;
-          // Copy into an aligned Int16Array: subarrays of a byte stream need not be 2-byte aligned.
-          const samples = new Int16Array(audio.byteLength / 2);
-          new Uint8Array(samples.buffer).set(audio.subarray(0, samples.length * 2));
+          const samples = copyToSamples(audio);
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
           heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;

@@ -4,38 +4,21 @@
  * reply's audio deltas are 8 kHz μ-law (one byte per sample).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { encodeG711 } from '../../adapters/audio/g711.js';
 import { makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
+import { connectRawRealtime } from '../support/raw-realtime.js';
 
-type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
 beforeAll(async () => {
   server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }), log: silentLogger });
 });
 afterAll(() => server?.stop());
 
-async function connect() {
-  const ws = new WebSocket(`${server.http.url.replace(/^http/, 'ws')}/v1/realtime`);
-  const events: Event[] = [];
-  ws.on('message', (d) => events.push(JSON.parse(String(d)) as Event));
-  await new Promise((r) => ws.once('open', r));
-  const send = (e: object) => ws.send(JSON.stringify(e));
-  const waitFor = async (type: string, match: (e: Event) => boolean = () => true) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const found = events.find((e) => e.type === type && match(e));
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${type}; saw ${events.map((e) => e.type).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { ws, events, send, waitFor };
-}
+const connect = () => connectRawRealtime(server.http.url);
 
 describe('Realtime manual turns, G.711', () => {
   it('buffers μ-law audio until commit, then transcribes and answers in μ-law', async () => {

@@ -11,9 +11,10 @@ import { ManualClock } from '../../adapters/testing/manual-clock.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../server/config.js';
-import { buildEngines, type BoundEngines, type EnginePool } from '../../server/engine-pool.js';
+import { buildEngines } from '../../server/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
+import { tapEnginePool } from '../support/engine-pool-tap.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };
@@ -22,20 +23,8 @@ async function connect(echoCancel: 'auto' | 'on' | 'off') {
   const clock = new ManualClock();
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(loadConfig({ overrides: { ...FAKE_ENGINES, audio: { echoCancel } } }), { clock });
-  let engines: BoundEngines | undefined;
-  const watched: EnginePool = {
-    config: pool.config,
-    runtime: pool.runtime,
-    get warm() {
-      return pool.warm;
-    },
-    warmUp: () => pool.warmUp(),
-    async bind(binding) {
-      engines = await pool.bind(binding);
-      return engines;
-    },
-  };
-  const manager = createSessionManager({ pool: watched, bus, clock });
+  const tap = tapEnginePool(pool);
+  const manager = createSessionManager({ pool: tap.pool, bus, clock });
   const events: Event[] = [];
   const connection = await openRealtimeConnection({
     manager,
@@ -49,7 +38,7 @@ async function connect(echoCancel: 'auto' | 'on' | 'off') {
     connection.receive(JSON.stringify({ type: 'session.update', session }));
     return events.at(-1)!;
   };
-  return { events, update, steps: () => engines?.inputConditioner?.steps ?? [], close: () => connection.close() };
+  return { events, update, steps: () => tap.engines()?.inputConditioner?.steps ?? [], close: () => connection.close() };
 }
 
 const noiseReductionOf = (e: Event) => (e.session as { audio: { input: { noise_reduction: unknown } } }).audio.input.noise_reduction;

@@ -4,14 +4,13 @@
  * the turn, which is answered; the standard manual turn (`turn_detection: null` + commit) needs no key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
+import { connectRawRealtime } from '../support/raw-realtime.js';
 
-type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
 beforeAll(async () => {
   // One transcript per turn: the fake STT is shared by the server's sessions.
@@ -25,24 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-async function connect() {
-  const ws = new WebSocket(`${server.http.url.replace(/^http/, 'ws')}/v1/realtime`);
-  const events: Event[] = [];
-  ws.on('message', (d) => events.push(JSON.parse(String(d)) as Event));
-  await new Promise((r) => ws.once('open', r));
-  const send = (e: object) => ws.send(JSON.stringify(e));
-  const waitFor = async (type: string) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const found = events.find((e) => e.type === type);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no ${type}; saw ${events.map((e) => (e.type === 'voice_agent.session.state' ? String(e.value) : e.type)).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { ws, events, send, waitFor };
-}
+const connect = () => connectRawRealtime(server.http.url);
 
 const RATE = 24_000;
 const audio = (kind: 'speech' | 'silence', frames: number) =>

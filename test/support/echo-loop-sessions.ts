@@ -22,6 +22,7 @@ import type { BoundEngines, EnginePool } from '../../server/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
 import { startSession } from '../../server/session-host.js';
+import { tapEnginePool } from './engine-pool-tap.js';
 
 export interface LoopSession {
   readonly sessionId: string;
@@ -96,20 +97,8 @@ export async function openRealtimeLoopSession(
   const { pool, bus, clock, rateHz, track } = options;
   if (rateHz !== 24_000) throw new Error(`a Realtime client speaks 24 kHz PCM, not ${rateHz} Hz`);
   let listener = (_micros: number) => {};
-  let engines: BoundEngines | undefined;
-  const instrumented: EnginePool = {
-    config: pool.config,
-    runtime: pool.runtime,
-    get warm() {
-      return pool.warm;
-    },
-    warmUp: () => pool.warmUp(),
-    async bind(binding) {
-      engines = instrument(await pool.bind(binding), track, (m) => listener(m));
-      return engines;
-    },
-  };
-  const manager = createSessionManager({ pool: instrumented, bus, clock, limits: { idleTimeoutMs: 24 * 3_600_000 } });
+  const tap = tapEnginePool(pool, (engines) => instrument(engines, track, (m) => listener(m)));
+  const manager = createSessionManager({ pool: tap.pool, bus, clock, limits: { idleTimeoutMs: 24 * 3_600_000 } });
   const speaker = createRecordingSink(clock, rateHz);
   let seq = 0;
   const errors: string[] = [];
@@ -141,7 +130,7 @@ export async function openRealtimeLoopSession(
       if (errors.length > 0) throw new Error(`append refused: ${errors.join('; ')}`);
     },
     state: () => handle.state(),
-    echoDelay: () => engines?.inputConditioner?.echoDelay?.(),
+    echoDelay: () => tap.engines()?.inputConditioner?.echoDelay?.(),
     onConditioned: (l) => {
       listener = l;
     },
