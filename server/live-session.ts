@@ -7,13 +7,18 @@
  * Echo cancellation is on unless `audio.echoCancel` is "off" (a device sink: "auto" means on). Its
  * reference is what the session wrote to the speaker, placed where the sink model plays it; the
  * microphone's samples are placed where they were captured, on a capture clock that counts samples per
- * client chunk. Both are then aligned by the latencies the sound server reports: a microphone sample is
- * stamped `playback latency + capture latency` earlier than its arrival (`pa_stream_get_latency` of each
- * stream, printed by `pacat -v` / `parec -v` every 50 ms; the median of the last ~1.2 s), so that what
- * the canceller sees as simultaneous is what the speaker played and the microphone heard at once, and the
- * canceller's tail (`audio.echoTailMs`) covers only the room. The sink keeps the client's pipe empty
- * (sound-server-sink.ts), so the server's latency is the whole way to the speaker. The applied shift
- * follows the reports when they move by more than {@link SHIFT_STEP_MS}.
+ * client chunk. Both are then aligned by what the sound server reports: a microphone sample is stamped
+ * `queued + capture latency` earlier than its arrival — queued being all the speaker's audio written and
+ * not yet played (client pipe, server, device: `pacat -v`'s stream time every 50 ms), the capture latency
+ * `pa_stream_get_latency` of the microphone — so that what the canceller sees as simultaneous is what the
+ * speaker played and the microphone heard at once, and the canceller's tail (`audio.echoTailMs`) covers
+ * only the room. The applied shift follows the reports when they move by more than {@link SHIFT_STEP_MS}.
+ *
+ * The server's latency alone is not the way to the speaker: a playback stream that stops consuming for a
+ * while (seen in the virtual room a second or two after the microphone opens) leaves a backlog in the
+ * client's pipe — 300 to 650 ms there, so every reply and its echo came that much later than the server
+ * said, past the canceller's tail, and the agent heard its own "Turning left." as "turn left". The sink
+ * drains such a backlog at the next silence (`excessMs`), and the shift counts it until then.
  *
  * @example
  * ```ts
@@ -45,8 +50,8 @@ import { createTimelineRecorder } from './timeline.js';
 
 /** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
 const SHIFT_STEP_MS = 10;
-/** Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. */
-const OVERFULL_MS = 20;
+/** Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. Beyond it, the sink skips silence. */
+const BACKLOG_JITTER_MS = 20;
 /** Why 2 s: a capture client never pauses, so a late chunk is the event loop's stall, not a gap in the samples. */
 const CAPTURE_RESYNC_MS = 2000;
 
@@ -86,7 +91,7 @@ export interface LiveResult {
   history: readonly HistoryEntry[];
   startedAtMs: number;
   endedAtMs: number;
-  /** The microphone's stamp shift last applied (playback + capture latency as reported), ms. */
+  /** The microphone's stamp shift last applied (the speaker's queue + capture latency as reported), ms. */
   echoShiftMs: number;
   /** The server's reported playback latency (median of the last reports), ms. */
   playbackLatencyMs: number;
@@ -165,8 +170,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const sessionId = options.sessionId ?? 'live';
   const clock = systemClock;
   const line = options.onLine ?? (() => undefined);
-  // The microphone is already shifted by the latency the sound server reports: a second, estimated shift
-  // on top of it only wanders (76-279 ms estimated against a steady 84-90 ms in the virtual room).
+  // The microphone is already shifted by what the sound server reports; what is left is the room, inside
+  // the canceller's tail. (An estimate on top wandered, 76-279 ms, when the speaker's backlog, unseen then, moved.)
   const pool = buildEngines({ ...config, audio: { ...config.audio, echoDelayEstimation: false } }, { clock });
   const warming = pool.warmUp();
   const { server, input, output, speaker } = await openDevices(config, options);
@@ -176,7 +181,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     sampleRateHz: config.audio.outputRateHz,
     write: (pcm) => speaker.write(pcm),
     leadMs,
-    overfull: () => speaker.queuedMs() - speaker.latencyMs() > OVERFULL_MS,
+    excessMs: () => speaker.queuedMs() - speaker.latencyMs() - BACKLOG_JITTER_MS,
   });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
@@ -219,9 +224,10 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       onData: capture.onData,
     });
     const micStream = mic;
-    capture.latency(() => speaker.latencyMs() + micStream.latencyMs());
+    capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
     const startedAtMs = clock.now();
+
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
     const underrunsBefore = speaker.underruns;
     options.onReady?.(info);

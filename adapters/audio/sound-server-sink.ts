@@ -10,8 +10,10 @@
  * After a stall of the event loop longer than the lead, the device has played silence where frames were
  * due: those frames are dropped (a glitch), so that the rest of the reply plays when the echo reference
  * says it does — sent late, it would play late to its end, as the server does not catch up. When
- * `overfull()` says more is queued than should be (the device's clock slower than ours), one frame of
- * silence is left out, at most every {@link SKIP_INTERVAL_MS}.
+ * `excessMs()` says more is queued than should be (the device's clock slower than ours, or a stream that
+ * stopped consuming for a while and left a backlog in the client's pipe), that much silence is left out
+ * between replies, in whole frames, at most every {@link SKIP_INTERVAL_MS} after the last skip has played
+ * out: the queue drains at once instead of delaying every reply (and its echo) by the backlog.
  *
  * The play times the playback actor and the echo reference see are the device sink model's
  * (`device-sink.ts`): a frame starts when the previous one ends, or now. A reply's first frame reaches
@@ -41,18 +43,18 @@ export interface SoundServerSinkOptions {
   tickMs?: number;
   /** The silence frame's length. Why 20 ms: the pipeline's frame. */
   silenceMs?: number;
-  /** True when the device holds more than it should: a silence frame is skipped (at most once a second). */
-  overfull?: () => boolean;
+  /** How much more the device holds than it should, ms: that much silence is skipped (see above). */
+  excessMs?: () => number;
 }
 
 export interface SoundServerSink extends AudioSink {
-  /** Silence frames skipped because the device was overfull; stalls of the pacer; frames dropped after them. */
+  /** Silence frames skipped because the device held too much; stalls of the pacer; frames dropped after them. */
   readonly stats: { skippedSilence: number; stalls: number; droppedFrames: number };
   /** Stops the pacer (the client is the caller's to close). */
   close(): void;
 }
 
-/** Why 250 ms between skips: the reports the overfull test reads come every 50 ms and are a median. */
+/** Why 250 ms after a skip has played out: the reports `excessMs` reads come every 50 ms, and must show the skip before the next. */
 const SKIP_INTERVAL_MS = 250;
 
 export function createSoundServerSink(options: SoundServerSinkOptions): SoundServerSink {
@@ -94,10 +96,12 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
         writtenUntilMs += send(frame);
         continue;
       }
-      if (now - lastSkipMs >= SKIP_INTERVAL_MS && options.overfull?.()) {
-        lastSkipMs = now;
-        stats.skippedSilence++;
-        writtenUntilMs += silenceMs;
+      const skip = now - lastSkipMs >= SKIP_INTERVAL_MS ? Math.floor((options.excessMs?.() ?? 0) / silenceMs) : 0;
+      if (skip > 0) {
+        stats.skippedSilence += skip;
+        writtenUntilMs += skip * silenceMs;
+        // The device plays the backlog meanwhile: the reports show the skip only once it has played out.
+        lastSkipMs = writtenUntilMs - leadMs;
         continue;
       }
       writtenUntilMs += send(silence);

@@ -78,10 +78,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
     await room?.stop();
   });
 
-  // Open (issue 25 stays open on it): no longer does the agent hear its own "Turning left." as a command, but
-  // in about half the runs "move forward two meters", played while it says "Turned left.", comes out "not
-  // understood" (2 of 5 passed at the echo work's last commit, 4 of 7 on main after it: docs/live.md, status).
-  it.skip('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
+  it('answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline', async () => {
     const files = await Promise.all(
       COMMANDS.map(async (text, i) => {
         const file = join(room.dir, `command-${i}.wav`);

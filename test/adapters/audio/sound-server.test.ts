@@ -83,4 +83,39 @@ describe('sound-server sink', () => {
     expect(speech[0]).toBeGreaterThan(7);
     sink.close();
   });
+
+  it('a backlog the device holds is skipped at once between replies, and not again before the reports show it gone', () => {
+    vi.useFakeTimers();
+    const clock = { now: () => Date.now(), setTimeout, clearTimeout } as never;
+    const writtenMs = () => written.length * 20;
+    const written: Uint8Array[] = [];
+    // The device holds 600 ms more than it should until that much has played without being replaced.
+    let excessMs = 0;
+    const sink = createSoundServerSink({ clock, sampleRateHz: 16_000, write: (pcm) => written.push(pcm), leadMs: 60, tickMs: 10, excessMs: () => excessMs });
+    vi.advanceTimersByTime(1000);
+    expect(sink.stats.skippedSilence).toBe(0);
+    const before = writtenMs();
+    excessMs = 600;
+    vi.advanceTimersByTime(10);
+    // 30 frames skipped in one go: nothing written while the device plays its backlog.
+    expect(sink.stats.skippedSilence).toBe(30);
+    vi.advanceTimersByTime(500);
+    expect(writtenMs()).toBe(before);
+    // Still reported (the reports lag): no second skip until 250 ms after the first has played out.
+    vi.advanceTimersByTime(300);
+    expect(sink.stats.skippedSilence).toBe(30);
+    expect(writtenMs()).toBeGreaterThan(before);
+    vi.advanceTimersByTime(200);
+    expect(sink.stats.skippedSilence).toBe(60);
+    // A reply's frames are never skipped: only silence is.
+    excessMs = 0;
+    vi.advanceTimersByTime(1000);
+    const skipped = sink.stats.skippedSilence;
+    excessMs = 600;
+    for (let i = 0; i < 50; i++) sink.write(new Uint8Array(640).fill(9), { turnId: 't1', seq: i });
+    vi.advanceTimersByTime(900);
+    expect(sink.stats.skippedSilence).toBe(skipped);
+    expect(written.filter((f) => f[0] === 9).length).toBeGreaterThan(40);
+    sink.close();
+  });
 });
