@@ -170,9 +170,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const sessionId = options.sessionId ?? 'live';
   const clock = systemClock;
   const line = options.onLine ?? (() => undefined);
-  // The microphone is already shifted by what the sound server reports; what is left is the room, inside
-  // the canceller's tail. (An estimate on top wandered, 76-279 ms, when the speaker's backlog, unseen then, moved.)
-  const pool = buildEngines({ ...config, audio: { ...config.audio, echoDelayEstimation: false } }, { clock });
+  // The microphone is already shifted by what the sound server reports; the echo step's own estimate
+  // finds what is left (the room, and 10-40 ms that the reports' jitter moves from reply to reply).
+  const pool = buildEngines(config, { clock });
   const warming = pool.warmUp();
   const { server, input, output, speaker } = await openDevices(config, options);
   const leadMs = options.leadMs ?? 60;

@@ -4,9 +4,17 @@
  * (delay, room, device) from the reference — the frames the session actually played, aligned on the
  * session clock by `echo-reference.ts` — and subtracts the predicted echo from each microphone block.
  *
- * Optionally speexdsp's preprocessor runs after it with the echo state attached: it estimates the echo
- * the linear filter left and attenuates it (residual echo suppression). Its denoiser and AGC stay off:
- * noise and level are the other steps of the input conditioner.
+ * A tail longer than {@link HEAD_MS} is split in two filters in cascade: a head over the first 300 ms of
+ * the path and a late filter over the rest (from 270 ms on: 30 ms of overlap), fed the reference that
+ * much earlier (`lateReference`, `lateOffsetSamples`). MDF converges slower and less deep the longer its
+ * filter — in the echo matrix's open loop, 18–20 dB after 20 s of replies with one 500 ms filter, 26–28
+ * dB with a 300 ms one, which lets a loud speaker's long reverberation through — while the head learns
+ * the direct sound and early reflections as fast as a short filter, and the late filter only the little
+ * left after it: 26–29 dB after 20 s over the same 500 ms.
+ *
+ * Optionally speexdsp's preprocessor runs after it with the (head's) echo state attached: it estimates
+ * the echo the linear filter left and attenuates it (residual echo suppression). Its denoiser and AGC
+ * stay off: noise and level are the other steps of the input conditioner.
  *
  * Native state is allocated at creation and freed by `close()` (the session's end).
  *
@@ -21,6 +29,14 @@ import koffi from 'koffi';
 
 const LIBRARY = 'libspeexdsp.so.1';
 const INSTALL_HINT = 'apt-get install -y libspeexdsp1';
+
+/**
+ * Why 300 ms: the longest single filter that still converges to 25 dB and more within 20 s of replies in
+ * the echo matrix (docs/echo.md); most of a room's echo energy lies in its first 300 ms.
+ */
+export const HEAD_MS = 300;
+/** Why 30 ms: the late filter starts this much before the head ends, so no tap of the path falls between them. */
+const LATE_OVERLAP_MS = 30;
 
 // speex_echo.h / speex_preprocess.h request codes.
 const SPEEX_ECHO_SET_SAMPLING_RATE = 24;
@@ -55,8 +71,16 @@ export interface EchoCancellerOptions {
 export interface EchoCanceller {
   readonly sampleRateHz: number;
   readonly blockSamples: number;
-  /** Writes `mic` minus the predicted echo of `reference` (what played during the same samples) to `out`. */
-  cancel(mic: Int16Array, reference: Int16Array, out: Int16Array): void;
+  /**
+   * Writes `mic` minus the predicted echo of `reference` (what played during the same samples) to `out`;
+   * a split filter also needs `lateReference`, read `lateOffsetSamples` earlier (silence if omitted).
+   */
+  cancel(mic: Int16Array, reference: Int16Array, out: Int16Array, lateReference?: Int16Array): void;
+  /**
+   * With a split filter (a tail over {@link HEAD_MS}): how many samples before `reference` the late
+   * filter's reference is read — pass it to `cancel` as `lateReference`. `undefined`: one filter.
+   */
+  readonly lateOffsetSamples: number | undefined;
   /** Forgets the learned echo path (after the filter diverged): it learns again from the next block. */
   reset(): void;
   /** Frees the native state; further calls throw. */
@@ -123,15 +147,26 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
   }
   if (!(tailMs >= 10 && tailMs <= 2000)) throw new EchoCancellerError(`echo tail must be 10-2000 ms (audio.echoTailMs), not ${tailMs}`);
   const api = speexDsp(options.library ?? LIBRARY);
-  const filterLength = Math.round((tailMs * sampleRateHz) / 1000);
-  const echo = api.echoInit(blockSamples, filterLength);
-  if (!echo) throw new EchoCancellerError(`speex_echo_state_init(${blockSamples}, ${filterLength}) failed: check the block size and audio.echoTailMs`);
-  api.echoCtl(echo, SPEEX_ECHO_SET_SAMPLING_RATE, Int32Array.of(sampleRateHz));
+  const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
+  const split = tailMs > HEAD_MS + LATE_OVERLAP_MS;
+  const initFilter = (ms: number) => {
+    const filterLength = toSamples(ms);
+    const state = api.echoInit(blockSamples, filterLength);
+    if (!state) throw new EchoCancellerError(`speex_echo_state_init(${blockSamples}, ${filterLength}) failed: check the block size and audio.echoTailMs`);
+    api.echoCtl(state, SPEEX_ECHO_SET_SAMPLING_RATE, Int32Array.of(sampleRateHz));
+    return state;
+  };
+  const echo = initFilter(split ? HEAD_MS : tailMs);
+  const late = split ? initFilter(tailMs - HEAD_MS + LATE_OVERLAP_MS) : undefined;
+  const lateOffsetSamples = split ? toSamples(HEAD_MS - LATE_OVERLAP_MS) : undefined;
+  const afterHead = new Int16Array(blockSamples);
+  const lateSilence = new Int16Array(blockSamples);
   let preprocess: unknown = null;
   if (options.residualSuppression) {
     preprocess = api.preInit(blockSamples, sampleRateHz);
     if (!preprocess) {
       api.echoDestroy(echo);
+      if (late) api.echoDestroy(late);
       throw new EchoCancellerError(`speex_preprocess_state_init(${blockSamples}, ${sampleRateHz}) failed: check the sample rate`);
     }
     const set = (request: number, value: number) => api.preCtlInt(preprocess, request, Int32Array.of(value));
@@ -146,22 +181,34 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
   return {
     sampleRateHz,
     blockSamples,
-    cancel(mic, reference, out) {
+    lateOffsetSamples,
+    cancel(mic, reference, out, lateReference) {
       if (closed) throw new EchoCancellerError('echo canceller used after close()');
-      if (mic.length !== blockSamples || reference.length !== blockSamples || out.length !== blockSamples) {
+      if (
+        mic.length !== blockSamples ||
+        reference.length !== blockSamples ||
+        out.length !== blockSamples ||
+        (lateReference && lateReference.length !== blockSamples)
+      ) {
         throw new EchoCancellerError(`echo canceller takes blocks of ${blockSamples} samples, got ${mic.length}/${reference.length}/${out.length}`);
       }
-      api.echoCancel(echo, mic, reference, out);
+      if (late) {
+        api.echoCancel(echo, mic, reference, afterHead);
+        api.echoCancel(late, afterHead, lateReference ?? lateSilence, out);
+      } else api.echoCancel(echo, mic, reference, out);
       if (preprocess) api.preRun(preprocess, out);
     },
     reset() {
-      if (!closed) api.echoReset(echo);
+      if (closed) return;
+      api.echoReset(echo);
+      if (late) api.echoReset(late);
     },
     close() {
       if (closed) return;
       closed = true;
       if (preprocess) api.preDestroy(preprocess);
       api.echoDestroy(echo);
+      if (late) api.echoDestroy(late);
     },
   };
 }

@@ -4,7 +4,8 @@
  * drops what `clear()` discards (a barge-in or STOP: the device never plays it, so it never echoes).
  *
  * Play times follow the sink model every sink here uses (bus, WebSocket, recording): a frame starts when
- * the previous one ends, or now if the device ran dry. Within a run of frames the reference is placed
+ * the previous one ends, or now if the device ran dry (or where the sink's `runStartMs()` says, for a
+ * sink that feeds its device ahead of time). Within a run of frames the reference is placed
  * sample by sample, so it stays sample-accurate however the clock jitters; a new run starts at the
  * sample of its clock time. Audio is kept at the canceller's rate (resampled with the Speex resampler if
  * the sink runs at another), in a ring of `historyMs`; anything older or never played reads as silence.
@@ -97,10 +98,12 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     converting = loading;
   };
 
+  /** Where a frame that starts a run plays: the device's word for it, or now. */
+  const runStart = () => device.runStartMs?.() ?? clock.now();
+
   const record = (frame: Uint8Array) => {
-    const now = clock.now();
     const rate = device.sampleRateHz;
-    const startMs = Math.max(playEndMs, now);
+    const startMs = Math.max(playEndMs, runStart());
     const runContinues = startMs === playEndMs && !skipped;
     playEndMs = startMs + (frame.byteLength / 2 / rate) * 1000;
     if (converter?.fromHz !== rate) {
@@ -130,7 +133,7 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
       if (options.active && !options.active()) {
         // Not recorded: the next frame recorded starts a new run at its own time.
         skipped = true;
-        playEndMs = Math.max(playEndMs, clock.now()) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
+        playEndMs = Math.max(playEndMs, runStart()) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
         return;
       }
       record(frame);
@@ -148,6 +151,7 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
       return dropped;
     },
     bufferedMs: () => device.bufferedMs(),
+    ...(device.runStartMs ? { runStartMs: () => device.runStartMs!() } : {}),
   };
 
   const reference: EchoReference = {

@@ -100,6 +100,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let moves = 0;
   const micBlock = new Int16Array(blockSamples);
   const referenceBlock = new Int16Array(blockSamples);
+  const lateBlock = new Int16Array(blockSamples);
   const playedBlock = new Int16Array(blockSamples);
   let micFill = 0;
   const silence = new Int16Array(blockSamples);
@@ -188,7 +189,9 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         wasHolding = holding;
         // The echo is not where the reference says (the delay grew): the filter must not learn "no echo". An
         // early echo (or the user) before the reference is due teaches it nothing wrong: its history stays whole.
-        canceller.cancel(micBlock, holding && !missing.early() ? silence : referenceBlock, block);
+        const learnsNothing = holding && !missing.early();
+        if (canceller.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - canceller.lateOffsetSamples, lateBlock);
+        canceller.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
         suppressor?.process(micBlock, referenceBlock, block, holding || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;

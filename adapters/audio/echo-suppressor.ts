@@ -161,6 +161,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   let sinceFloor = RECOMPUTE_EVERY;
   let usualErle: number | undefined;
   let converged = false;
+  /** Converged on the canceller's ERLE alone (its output not near the room's noise): the echo it removes is strong. */
+  let convergedOnErle = false;
   /** Per-block output level over the noise floor (dB) while the agent spoke, oldest first. */
   const residuals: number[] = [];
   /** The output's level over the floor that most blocks while the agent speaks stay under (the echo left). */
@@ -196,6 +198,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       erles.length = 0;
       recentErles.length = 0;
       converged = false;
+      convergedOnErle = false;
       usualErle = undefined;
       usualResidualDb = Number.POSITIVE_INFINITY;
       previousVoiceLike = false;
@@ -244,7 +247,10 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         // block the canceller misadjusted on, where the echo itself would look uncancelled); where the
         // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
         // so one odd block never opens the path.
-        const strongEcho = usualErle !== undefined && usualErle >= convergedErleDb;
+        // Strong: the canceller removes much (ERLE over 12 dB), or it was taken for converged on its ERLE and
+        // now removes less (down to 6 dB, the hysteresis) — its leftover is then loud, and the voice test
+        // must be the double-talk one, never "louder than what it usually leaves".
+        const strongEcho = usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
         // What the canceller usually leaves of the loudest echo of the last tail: a block between two
         // syllables holds that leftover, not its own echo cancelled, so its own ERLE is low (7 dB, not 23).
         let echoPeak = 0;
@@ -272,6 +278,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
               residuals.length = 0;
               erles.length = 0;
               converged = false;
+              convergedOnErle = false;
               usualErle = undefined;
               usualResidualDb = Number.POSITIVE_INFINITY;
             }
@@ -296,7 +303,9 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
           usualResidualDb = percentile(recentOf(residuals), RESIDUAL_PERCENTILE);
           // Hysteresis: once converged, only a clearly worse canceller (6 dB) goes back to half duplex.
           const slack = converged ? CONVERGED_HYSTERESIS_DB : 0;
-          converged = usualResidualDb <= RESIDUAL_NEAR_FLOOR_DB + slack || (usualErle !== undefined && usualErle >= convergedErleDb - slack);
+          const residualNearFloor = usualResidualDb <= RESIDUAL_NEAR_FLOOR_DB + slack;
+          converged = residualNearFloor || (usualErle !== undefined && usualErle >= convergedErleDb - slack);
+          convergedOnErle = converged && !residualNearFloor;
         }
         if (!user) next = 0;
       }

@@ -13,6 +13,12 @@ export interface AudioSink {
   clear(): number;
   /** Audio written but not yet played, in ms. */
   bufferedMs(): number;
+  /**
+   * Where on the session clock a frame written now starts playing when nothing is queued before it;
+   * default: now. A sink that hands its device audio ahead of time (sound-server-sink.ts) knows better,
+   * and the echo reference places a reply's first frame there.
+   */
+  runStartMs?(): number;
 }
 
 /** What the playback actor knows of a frame it writes. */

@@ -120,6 +120,10 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
     write: (frame, meta) => model.write(frame, meta),
     clear: () => model.clear(),
     bufferedMs: () => model.bufferedMs(),
+    // A frame that finds the queue empty goes to the client right after what was written up to
+    // `writtenUntilMs` (silence, `leadMs` ahead): it plays that much later than `now` would say — 10 to 30
+    // ms more or less from reply to reply, which a canceller that learnt the last reply's alignment loses.
+    runStartMs: () => (queue.length === 0 ? writtenUntilMs - leadMs : model.bufferedMs() + clock.now()),
     close() {
       clearInterval(timer);
       queue.length = 0;

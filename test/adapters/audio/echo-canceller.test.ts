@@ -32,7 +32,10 @@ function erleDb(canceller: ReturnType<typeof createEchoCanceller>, mic: Int16Arr
   let micEnergy = 0;
   let outEnergy = 0;
   for (let at = 0; at + BLOCK <= mic.length; at += BLOCK) {
-    canceller.cancel(mic.subarray(at, at + BLOCK), reference.subarray(at, at + BLOCK), out);
+    // A split filter's late section reads the reference `lateOffsetSamples` earlier (silence before the start).
+    const offset = canceller.lateOffsetSamples;
+    const late = offset === undefined ? undefined : new Int16Array(BLOCK).map((_, i) => (at + i >= offset ? reference[at + i - offset]! : 0));
+    canceller.cancel(mic.subarray(at, at + BLOCK), reference.subarray(at, at + BLOCK), out, late);
     if (at >= fromSample) {
       micEnergy += energy(mic.subarray(at, at + BLOCK));
       outEnergy += energy(out);
@@ -49,6 +52,19 @@ describe('echo canceller (speexdsp)', () => {
     expect(erleDb(createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 }), echoOf(reference), reference, 16_000 * 4)).toBeGreaterThan(
       20,
     );
+  });
+
+  it('a tail over 300 ms is split: the late filter removes a reflection the head cannot reach', () => {
+    const reference = farEnd(16_000 * 8, 11);
+    // The room of echoOf plus a late reflection at 420 ms, past the 300 ms head.
+    const mic = echoOf(reference).map((v, i) => Math.round(v + (i >= 6720 ? 0.1 * reference[i - 6720]! : 0)));
+    const split = createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 500 });
+    expect(split.lateOffsetSamples).toBe(4320);
+    expect(createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 300 }).lateOffsetSamples).toBeUndefined();
+    const splitDb = erleDb(split, mic, reference, 16_000 * 4);
+    const headOnlyDb = erleDb(createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 300 }), mic, reference, 16_000 * 4);
+    expect(splitDb).toBeGreaterThan(headOnlyDb + 6);
+    expect(splitDb).toBeGreaterThan(20);
   });
 
   it('passes what the reference does not explain: with a silent reference the output is the microphone', () => {
