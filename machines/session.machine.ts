@@ -22,6 +22,7 @@
  */
 import { INITIAL_ACTIONS_CONTEXT } from './action-context.js';
 import { actionsRegion } from './actions.region.js';
+import { activationRegion } from './activation.region.js';
 import { replyControl, userRegion } from './reply-regions.js';
 import { and, not, sessionSetup } from './session.setup.js';
 
@@ -58,6 +59,8 @@ export const sessionMachine = sessionSetup.createMachine({
     replyProgress: 'thinking',
     language: null,
     resumesInReply: 0,
+    vadSpeaking: false,
+    agentPlaying: false,
     ...INITIAL_ACTIONS_CONTEXT,
   }),
   // VAD, STT and the stop-phrase watcher live as long as the session: speech can start in any state.
@@ -331,6 +334,7 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     actions: actionsRegion,
+    activation: activationRegion,
   },
 });
 

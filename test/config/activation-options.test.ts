@@ -3,7 +3,7 @@
  * (the chart's config never sees them), and the spotter is built for what the mode listens for.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation.js';
+import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation-settings.js';
 import { loadConfig } from '../../server/config.js';
 import { buildKeywordSpotter } from '../../server/engines.js';
 import { runtimeOptionsFrom } from '../../server/runtime-options.js';
