@@ -41,7 +41,7 @@ export const activationGuards = {
   listenOpens: ({ event }: { event: SessionEvent }) => listenOpen(event),
   listenCloses: ({ event }: { event: SessionEvent }) => !listenOpen(event),
   /** The user (as the VAD hears it) or the agent is talking: the wake window waits for both to end. */
-  someoneTalks: ({ context }: { context: Ctx }) => context.vadSpeaking || context.agentPlaying,
+  someoneTalks: ({ context }: { context: Ctx }) => context.vadTurnId !== null || context.agentPlaying,
 };
 
 export const activationDelays = {
@@ -53,9 +53,11 @@ const { enqueueActions } = baseSetup;
 
 export const activationPlans = {
   /** Who is talking, from the VAD's and the playback actor's reports (any turn: a late reply's audio is still heard). */
-  noteVoice: enqueueActions(({ enqueue, event }) => {
+  noteVoice: enqueueActions(({ enqueue, context, event }) => {
     assertEvent(event, VOICE_EVENTS);
-    if (event.type === 'vad.speech_start' || event.type === 'vad.speech_end') enqueue.assign({ vadSpeaking: event.type === 'vad.speech_start' });
+    if (event.type === 'vad.speech_start') enqueue.assign({ vadTurnId: event.turnId });
+    // A late end of an older utterance is not the end of the one in progress.
+    else if (event.type === 'vad.speech_end') enqueue.assign({ vadTurnId: context.vadTurnId === event.turnId ? null : context.vadTurnId });
     else enqueue.assign({ agentPlaying: event.type === 'playback.started' });
   }),
   /** The VAD actor may open utterances now (in `push`, the user's silence does not end one). */

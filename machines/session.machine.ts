@@ -59,7 +59,7 @@ export const sessionMachine = sessionSetup.createMachine({
     replyProgress: 'thinking',
     language: null,
     resumesInReply: 0,
-    vadSpeaking: false,
+    vadTurnId: null,
     agentPlaying: false,
     ...INITIAL_ACTIONS_CONTEXT,
   }),

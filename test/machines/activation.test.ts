@@ -130,6 +130,17 @@ describe('activation region: wake', () => {
     expect(s.listens()).toEqual([]);
   });
 
+  it("a late end of an older utterance does not end the hold of the one in progress", () => {
+    const s = start('wake');
+    s.listen(true);
+    s.speechStart('u2');
+    s.speechEnd('u1');
+    s.advance(2 * WINDOW_MS);
+    expect(s.activation()).toBe('{"open":"held"}');
+    s.speechEnd('u2');
+    expect(s.activation()).toBe('{"open":"window"}');
+  });
+
   it('opens straight into held when the agent is already talking', () => {
     const s = start('wake');
     s.playbackStarted();

@@ -84,8 +84,8 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
   // The gate closed on the VAD's utterance (a release, the push bound): the VAD ends it at once.
   const wasOpen = activationStateOf(snapshot as unknown as ModelSnapshot).startsWith('open');
   const isOpen = activationStateOf(next as unknown as ModelSnapshot).startsWith('open');
-  if (wasOpen && !isOpen && after().vadSpeaking && (next as unknown as ModelSnapshot).status === 'active') {
-    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: `u${after().utterances}`, speechMs: 100 }, scope) as never;
+  if (wasOpen && !isOpen && after().vadTurnId !== null && (next as unknown as ModelSnapshot).status === 'active') {
+    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().vadTurnId!, speechMs: 100 }, scope) as never;
   }
   const { replyTurnId, replyKind } = after();
   if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {

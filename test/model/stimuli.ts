@@ -90,7 +90,7 @@ export const stimuli: Stimulus[] = [
     id: 'speechStart',
     // Gated (`wake`, `push`): only while the gate is open, and not over an utterance the chart dropped that the VAD still hears.
     propose: (s) =>
-      !s.context.userSpeaking && gateOpen(s) && !(gated(s) && s.context.vadSpeaking)
+      !s.context.userSpeaking && gateOpen(s) && !(gated(s) && s.context.vadTurnId !== null)
         ? { ...base, type: 'vad.speech_start', turnId: `u${s.context.utterances + 1}` }
         : undefined,
     drive: (h) => h.speechStart(),
@@ -363,6 +363,6 @@ export function abstractKey(s: ModelSnapshot): string {
     c.action?.name ?? null,
     c.pendingFollowUp === null ? null : c.pendingFollowUp.text === null ? 'llm' : 'say',
     // The activation region, and who it sees talking while the session lives (in `always` it gates nothing: left out).
-    gated(s) ? [activationStateOf(s), ...(s.status === 'active' ? [c.vadSpeaking, c.agentPlaying] : [])] : null,
+    gated(s) ? [activationStateOf(s), ...(s.status === 'active' ? [c.vadTurnId !== null, c.agentPlaying] : [])] : null,
   ]);
 }
