@@ -14,6 +14,8 @@
  * `vad.gate` (on opening and on closing), and announces a close it made by itself with `control.listen`.
  * Manual turns (`audio.commit`) and the emergency stop are never gated: neither passes through here.
  */
+// The region takes the VAD's and playback's reports at its own level: the machine root handles none of
+// them (a root transition runs only for events no region takes).
 import { not, sessionSetup } from './session.setup.js';
 
 const CLOSED = '#session.activation.closed';

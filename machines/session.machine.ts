@@ -70,9 +70,10 @@ export const sessionMachine = sessionSetup.createMachine({
     { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, ...context.config.estop }) },
   ],
   type: 'parallel',
+  // The root's own transitions apply only to events no region takes (XState's parallel rule): the
+  // activation region takes the `vad.speech_*` and `playback.*` reports, so those are handled by regions.
   on: {
-    // A cancelled turn's playback and TTS reports arrive after the cancel: the late messages kept.
-    'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
+    // A cancelled turn's TTS report arrives after the cancel: the late message kept (its playback report: `dialog`).
     'tts.stopped': { guard: 'isInterruptedTurn', actions: 'storeInterruptedTexts' },
     'control.configure': { actions: 'configure' },
     'control.truncate': { guard: 'isLastHeardTurn', actions: 'truncateHeard' },
@@ -85,6 +86,8 @@ export const sessionMachine = sessionSetup.createMachine({
       initial: 'idle',
       on: {
         'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
+        // A cancelled turn's playback report arrives after the cancel: what was heard is kept.
+        'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
       },
       states: {
         idle: {

@@ -199,6 +199,13 @@ describe('activation region: push', () => {
   });
 });
 
+describe('activation region: wiring', () => {
+  it("the machine root handles none of the events the region takes (a root transition runs only when no region takes its event)", () => {
+    const region = sessionMachine.root.states.activation!;
+    expect([...region.transitions.keys()].filter((type) => sessionMachine.root.transitions.has(type))).toEqual([]);
+  });
+});
+
 describe('activation region: always', () => {
   it('gates nothing: control.listen changes nothing and nothing is told to the VAD', () => {
     const s = start('always');
