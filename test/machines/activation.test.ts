@@ -130,7 +130,7 @@ describe('activation region: wake', () => {
     expect(s.listens()).toEqual([]);
   });
 
-  it("a late end of an older utterance does not end the hold of the one in progress", () => {
+  it('a late end of an older utterance does not end the hold of the one in progress', () => {
     const s = start('wake');
     s.listen(true);
     s.speechStart('u2');
@@ -200,7 +200,7 @@ describe('activation region: push', () => {
 });
 
 describe('activation region: wiring', () => {
-  it("the machine root handles none of the events the region takes (a root transition runs only when no region takes its event)", () => {
+  it('the machine root handles none of the events the region takes (a root transition runs only when no region takes its event)', () => {
     const region = sessionMachine.root.states.activation!;
     expect([...region.transitions.keys()].filter((type) => sessionMachine.root.transitions.has(type))).toEqual([]);
   });
