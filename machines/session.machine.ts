@@ -6,6 +6,10 @@
  * `cancelReply`, which stops the reply's children, and `listening`'s entry stops any that are left, so no
  * reply child is alive outside `processing`/`speaking` by construction.
  *
+ * Parallel to the dialog: the `actions` region (`actions.region.ts`: the action under way) and the
+ * `activation` region (`activation.region.ts`: when microphone audio may open a turn, told to the VAD
+ * actor with `vad.gate`).
+ *
  * Events are bus messages (see `events.ts`); guards drop every message whose `turnId` is not the
  * current user utterance or reply, which is how late messages of a cancelled turn are ignored.
  *
