@@ -13,7 +13,7 @@ import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import type { ActivationOptions } from './activation.js';
+import type { ActivationOptions } from './activation-spotter.js';
 import type { ClauseChunkerOptions } from './clause-chunker.js';
 import type { VadSegmenterOptions } from './vad-segmenter.js';
 
@@ -41,7 +41,11 @@ export interface PipelineOptions {
   streamingTts: boolean;
   /** How long a memory lookup may delay the LLM request (ms). */
   memoryBudgetMs: number;
-  /** When microphone audio may open an utterance (`session.activation`); absent: always. */
+  /**
+   * `session.activation` as the VAD actor needs it: the mode (in `wake` and `push` its gate starts closed and
+   * opens only when the chart says so, `vad.gate`; `push` keeps a pre-roll) and the stop phrases of the
+   * spotter. The session host sets it from the chart's config; absent: always.
+   */
   activation?: ActivationOptions;
 }
 

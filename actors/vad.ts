@@ -12,15 +12,18 @@
  * engine's sensitivity can be changed) or `manual`, where audio is only buffered and each `audio.commit`
  * makes it one utterance (`audio.discard` drops it). In `server_vad`, `audio.commit` ends speech now.
  *
- * `session.activation` (`wake`, `push`: activation.ts) gates server-VAD mode: while the gate is closed,
- * frames do not reach the segmenter, so nothing opens an utterance; the keyword spotter hears them all.
+ * `session.activation` (`wake`, `push`) gates server-VAD mode: while the gate is closed, frames do not
+ * reach the segmenter, so nothing opens an utterance; the keyword spotter (activation-spotter.ts) hears
+ * them all. The gate starts closed; the session chart opens and closes it (`vad.gate`: its activation
+ * region decides, on its own timers). Here only the audio work: a gate that opens starts the segmenter
+ * afresh (in `push` with the frames just before the key), one that closes ends an utterance in progress.
  */
 import { fromCallback } from 'xstate';
 import { createFramer } from '../adapters/audio/framer.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
-import { createActivationGate } from './activation.js';
+import { createActivationSpotter } from './activation-spotter.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
@@ -33,6 +36,8 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     const deps = resolveDeps(source, system);
     const { bus, vad, clock } = deps;
     const { sessionId } = input;
+    const activation = deps.pipeline.activation ?? { mode: 'always', stopPhrases: [] };
+    const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
     let segmenterOptions = { ...deps.pipeline.vad, frameMs: vad.frameMs };
     let segmenter = createVadSegmenter(segmenterOptions);
     let manual = false;
@@ -105,14 +110,14 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
       // Input frames may be any length; the engine needs exact frames (50 times a second per microphone,
       // so the framer copies only the frames that straddle two chunks).
       const frames = framer.push(audio);
-      if (gate) for (const frame of frames) gate.hear(frame);
+      if (spotter) for (const frame of frames) spotter.hear(frame);
       if (manual) {
         if (manualBuffer.length + frames.length > MAX_MANUAL_FRAMES) return reportOverflow();
         for (const frame of frames) manualBuffer.push(frame.slice());
         return;
       }
       for (const frame of frames) {
-        if (gate && !gate.open && !segmenter.speaking) remember(frame);
+        if (!gate.open && !segmenter.speaking) remember(frame);
         else segment(frame);
       }
     };
@@ -120,13 +125,13 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     /** Closed gate (`push`): the last `prefixPaddingMs` of frames, so a word begun just before the key is kept. */
     const recent: Uint8Array[] = [];
     const remember = (frame: Uint8Array) => {
-      if (gate?.mode !== 'push') return;
+      if (activation.mode !== 'push') return;
       recent.push(frame.slice());
       if (recent.length * vad.frameMs > (segmenterOptions.prefixPaddingMs ?? 200)) recent.shift();
     };
 
     const segment = (frame: Uint8Array) => {
-      segmenter.hold = gate?.holdsEnd ?? false;
+      segmenter.hold = gate.holdsEnd;
       const events = segmenter.push(frame, vad.isSpeech(frame));
       for (const event of events) {
         const atMs = clock.now();
@@ -143,7 +148,6 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
           bus.publish({ type: 'vad.resume', sessionId, turnId, atMs });
         } else {
           bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: event.speechMs, silenceMs: event.silenceMs });
-          gate?.speechEnded();
           if (pendingSegmenter) {
             pendingSegmenter = false;
             segmenter = createVadSegmenter(segmenterOptions);
@@ -183,30 +187,27 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
         const silenceMs = segmenter.silenceMs;
         segmenter.reset();
         bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs: atMs - speechStartedAtMs, silenceMs });
-        gate?.speechEnded();
       }
     };
 
-    const gate = createActivationGate({
-      bus,
-      clock,
-      sessionId,
-      options: deps.pipeline.activation ?? { mode: 'always', windowMs: 0, stopPhrases: [] },
-      ...(deps.keywordSpotter ? { spotter: deps.keywordSpotter } : {}),
-      hooks: {
-        opened: () => {
-          if (manual) return;
-          segmenter.reset();
-          for (const frame of recent.splice(0)) segment(frame);
-        },
-        closed: () => {
-          if (manual) return;
-          if (segmenter.speaking) commit();
-          segmenter.reset();
-        },
-        speaking: () => segmenter.speaking,
-      },
-    });
+    /** The gate as the chart last told it (`vad.gate`); in `always` nothing is gated. */
+    const gate = { open: activation.mode === 'always', holdsEnd: false };
+    const applyGate = ({ open, holdsEnd }: { open: boolean; holdsEnd: boolean }) => {
+      if (activation.mode === 'always') return;
+      const was = gate.open;
+      gate.open = open;
+      gate.holdsEnd = open && holdsEnd;
+      if (open === was || manual) return;
+      if (open) {
+        // Opened: the segmenter starts afresh, in `push` with the audio just before the key.
+        segmenter.reset();
+        for (const frame of recent.splice(0)) segment(frame);
+      } else {
+        // Closed: an utterance in progress ends now.
+        if (segmenter.speaking) commit();
+        segmenter.reset();
+      }
+    };
 
     const configure = (detection: TurnDetection) => {
       if (detection.threshold !== undefined) vad.setThreshold?.(detection.threshold);
@@ -230,7 +231,8 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     };
 
     const onControl = (message: BusMessage) => {
-      if (message.type === 'control.configure' && message.turnDetection) configure(message.turnDetection);
+      if (message.type === 'vad.gate') applyGate(message);
+      else if (message.type === 'control.configure' && message.turnDetection) configure(message.turnDetection);
       else if (message.type === 'audio.commit') commit();
       else if (message.type === 'audio.discard' && manual) {
         manualBuffer = [];
@@ -249,12 +251,12 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     });
 
     const sub = bus.subscribe(bus.subjects.forEvent(sessionId, 'audio.frame'), onFrame);
-    const controls = (['control.configure', 'audio.commit', 'audio.discard'] as const).map((type) =>
+    const controls = (['vad.gate', 'control.configure', 'audio.commit', 'audio.discard'] as const).map((type) =>
       bus.subscribe(bus.subjects.forEvent(sessionId, type), onControl),
     );
     return () => {
       stopped = true;
-      gate?.stop();
+      spotter?.stop();
       sub.unsubscribe();
       for (const c of controls) c.unsubscribe();
       mic?.resampler?.close();

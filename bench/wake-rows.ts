@@ -5,7 +5,7 @@
  * say how the choice carries over.
  */
 import type { Spotting } from '../adapters/stt/keyword-spotter.js';
-import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation.js';
+import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation-settings.js';
 import type { WakePart } from './wake-corpus.js';
 
 export interface WakeRow {

@@ -17,7 +17,7 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation.js';
+import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation-settings.js';
 import { DEFAULT_CLAUSE_CHUNKER_OPTIONS } from '../actors/clause-chunker.js';
 import { DEFAULT_PIPELINE_OPTIONS } from '../actors/deps.js';
 import { DEFAULT_VAD_SEGMENTER_OPTIONS } from '../actors/vad-segmenter.js';
@@ -38,7 +38,7 @@ const OUTPUT = `${ROOT}docs/configuration.md`;
 export const WHY_SOURCES = [
   { prefix: '', file: 'server/config/defaults.ts', name: 'CONFIG_DEFAULTS', values: CONFIG_DEFAULTS },
   { prefix: 'session', file: 'machines/session-defaults.ts', name: 'SESSION_DEFAULTS', values: SESSION_DEFAULTS },
-  { prefix: 'session.activation', file: 'actors/activation.ts', name: 'DEFAULT_ACTIVATION_OPTIONS', values: DEFAULT_ACTIVATION_OPTIONS },
+  { prefix: 'session.activation', file: 'actors/activation-settings.ts', name: 'DEFAULT_ACTIVATION_OPTIONS', values: DEFAULT_ACTIVATION_OPTIONS },
   { prefix: 'pipeline', file: 'actors/deps.ts', name: 'DEFAULT_PIPELINE_OPTIONS', values: DEFAULT_PIPELINE_OPTIONS },
   { prefix: 'pipeline.chunker', file: 'actors/clause-chunker.ts', name: 'DEFAULT_CLAUSE_CHUNKER_OPTIONS', values: DEFAULT_CLAUSE_CHUNKER_OPTIONS },
   { prefix: 'pipeline.vad', file: 'actors/vad-segmenter.ts', name: 'DEFAULT_VAD_SEGMENTER_OPTIONS', values: DEFAULT_VAD_SEGMENTER_OPTIONS },

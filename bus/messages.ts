@@ -163,6 +163,12 @@ export const MessageSchemas = {
   'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
   /** `silenceMs`: how long before `atMs` the user's voice ended (the last voiced frame); the rest is the VAD's hangover. */
   'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative(), silenceMs: z.number().nonnegative().optional() }),
+  /**
+   * The session chart to the VAD actor (`session.activation` `wake` and `push`): whether microphone audio
+   * may open an utterance now (closing ends one in progress), and whether the user's silence may end one
+   * (`holdsEnd`: push-to-talk held). The chart decides; the VAD only applies it.
+   */
+  'vad.gate': def('vad.gate', { open: z.boolean(), holdsEnd: z.boolean() }),
   // STT
   /**
    * `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known).

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { ActionSetSchema } from '../adapters/actions/declaration.js';
+import { ACTIVATION_MODES, DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../actors/activation-settings.js';
 import { SESSION_DEFAULTS as D } from './session-defaults.js';
 
 const bargeInSettings = {
@@ -192,6 +193,14 @@ export const SessionConfigSchema = z
     filler: z.boolean().default(D.filler),
     bargeIn: z
       .object({ enabled: z.boolean().default(D.bargeIn.enabled), ...bargeInSettings })
+      .strict()
+      .prefault({}),
+    /**
+     * `session.activation` as the chart's activation region runs it (docs/activation.md): the mode, and the
+     * wake window. The application sets it under `session.activation` with the spotter's settings.
+     */
+    activation: z
+      .object({ mode: z.enum(ACTIVATION_MODES).default(ACTIVATION.mode), windowMs: z.number().int().positive().default(ACTIVATION.windowMs) })
       .strict()
       .prefault({}),
   })

@@ -68,6 +68,14 @@ export interface SessionContext extends ActionsContext {
   replyProgress: ReplyProgress;
   /** Times the current reply resumed after false interruptions; at `maxResumes` it takes words to barge in. */
   resumesInReply: number;
+  /**
+   * The activation region's view of who is talking: the VAD's utterance in progress (from its
+   * `vad.speech_start` to that turn's `vad.speech_end`, whatever the dialog made of it; null: none), and
+   * whether the agent's audio plays (`playback.started` to `playback.finished`/`stopped`, any turn). The
+   * wake window never runs out under either.
+   */
+  vadTurnId: string | null;
+  agentPlaying: boolean;
 }
 
 export type ReplyProgress = 'thinking' | 'generating' | 'synthesizing' | 'buffering';

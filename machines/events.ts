@@ -30,6 +30,7 @@ export const SESSION_EVENT_TYPES = [
   'control.truncate',
   'control.estop',
   'control.respond',
+  'control.listen',
   'llm.tool_call',
   'action.accepted',
   'action.rejected',
@@ -52,11 +53,14 @@ export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 export type SessionEmitted =
   | { type: 'notice'; turnId: string; code: NoticeCode; detail: string }
   | { type: 'history'; entry: HistoryEntry }
-  /** A bus message the chart asks its host to publish as it is (action requests and cancels). */
+  /** A bus message the chart asks its host to publish as it is (action requests and cancels, the activation gate). */
   | { type: 'publish'; message: ChartOutbound };
 
-/** The messages the chart itself publishes (through its host): the actions it asks for and cancels. */
-export type ChartOutbound = MessageOf<'action.request'> | MessageOf<'action.cancel'>;
+/**
+ * The messages the chart itself publishes (through its host): the actions it asks for and cancels, the
+ * activation gate it tells the VAD actor, and the close of listening when its own window runs out.
+ */
+export type ChartOutbound = MessageOf<'action.request'> | MessageOf<'action.cancel'> | MessageOf<'vad.gate'> | MessageOf<'control.listen'>;
 
 export interface HistoryEntry {
   role: 'user' | 'assistant' | 'action';

@@ -6,6 +6,10 @@
  * `cancelReply`, which stops the reply's children, and `listening`'s entry stops any that are left, so no
  * reply child is alive outside `processing`/`speaking` by construction.
  *
+ * Parallel to the dialog: the `actions` region (`actions.region.ts`: the action under way) and the
+ * `activation` region (`activation.region.ts`: when microphone audio may open a turn, told to the VAD
+ * actor with `vad.gate`).
+ *
  * Events are bus messages (see `events.ts`); guards drop every message whose `turnId` is not the
  * current user utterance or reply, which is how late messages of a cancelled turn are ignored.
  *
@@ -22,6 +26,7 @@
  */
 import { INITIAL_ACTIONS_CONTEXT } from './action-context.js';
 import { actionsRegion } from './actions.region.js';
+import { activationRegion } from './activation.region.js';
 import { replyControl, userRegion } from './reply-regions.js';
 import { and, not, sessionSetup } from './session.setup.js';
 
@@ -58,6 +63,8 @@ export const sessionMachine = sessionSetup.createMachine({
     replyProgress: 'thinking',
     language: null,
     resumesInReply: 0,
+    vadTurnId: null,
+    agentPlaying: false,
     ...INITIAL_ACTIONS_CONTEXT,
   }),
   // VAD, STT and the stop-phrase watcher live as long as the session: speech can start in any state.
@@ -67,9 +74,10 @@ export const sessionMachine = sessionSetup.createMachine({
     { id: 'estop', src: 'estop', input: ({ context }) => ({ sessionId: context.sessionId, ...context.config.estop }) },
   ],
   type: 'parallel',
+  // The root's own transitions apply only to events no region takes (XState's parallel rule): the
+  // activation region takes the `vad.speech_*` and `playback.*` reports, so those are handled by regions.
   on: {
-    // A cancelled turn's playback and TTS reports arrive after the cancel: the late messages kept.
-    'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
+    // A cancelled turn's TTS report arrives after the cancel: the late message kept (its playback report: `dialog`).
     'tts.stopped': { guard: 'isInterruptedTurn', actions: 'storeInterruptedTexts' },
     'control.configure': { actions: 'configure' },
     'control.truncate': { guard: 'isLastHeardTurn', actions: 'truncateHeard' },
@@ -82,6 +90,8 @@ export const sessionMachine = sessionSetup.createMachine({
       initial: 'idle',
       on: {
         'control.end': { target: '.ended', actions: { type: 'cancelReply', params: { reason: 'end' } } },
+        // A cancelled turn's playback report arrives after the cancel: what was heard is kept.
+        'playback.stopped': { guard: 'isPendingHeard', actions: 'resolveHeard' },
       },
       states: {
         idle: {
@@ -331,6 +341,7 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     actions: actionsRegion,
+    activation: activationRegion,
   },
 });
 

@@ -22,6 +22,10 @@ export const ACTIONS_STATES = ['idle', 'confirming', 'requested', 'running', 'en
 export type ActionsState = (typeof ACTIONS_STATES)[number];
 export const ActionsState = Object.fromEntries(ACTIONS_STATES.map((s) => [s, s])) as { readonly [S in ActionsState]: S };
 
+/** The activation region's top states (`session.activation`): `always` mode, the gate closed or open, session ended. */
+export const ACTIVATION_STATES = ['routing', 'ungated', 'closed', 'open', 'ended'] as const;
+export type ActivationState = (typeof ACTIVATION_STATES)[number];
+
 /** A flattened state value read back: the dialog's top state, its whole path, and the actions region's state. */
 export interface SessionStateParts {
   dialog: DialogState;

@@ -54,7 +54,7 @@ export interface RuntimeExtras {
 
 export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}): RuntimeOptions {
   const { chunker, vad, ...pipeline } = config.pipeline;
-  // `session.activation` is the VAD actor's (the chart never gates audio).
+  // `session.activation`: the chart runs the gate on the mode and the window; the spotter's settings build the engine.
   const { activation, ...session } = config.session;
   return {
     // The chart's switches and derived settings come from where the application sets them.
@@ -65,6 +65,7 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       notUnderstoodText: extras.notUnderstoodText ?? config.session.notUnderstoodText,
       filler: config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },
+      activation: { mode: activation.mode, windowMs: activation.windowMs },
       languagePrompts: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : []))),
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
       turn: {
@@ -80,7 +81,6 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
       ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
-      activation: { mode: activation.mode, windowMs: activation.windowMs, stopPhrases: config.session.estop.phrases },
     },
   };
 }

@@ -32,7 +32,8 @@ export interface StartSessionOptions {
   clock: Clock;
   engines: SessionEngines;
   config?: SessionConfigInput;
-  pipeline?: Partial<PipelineOptions>;
+  /** The stage actors' options; the VAD actor's `activation` follows `config.activation` (set here). */
+  pipeline?: Partial<Omit<PipelineOptions, 'activation'>>;
   /** XState inspection (e.g. @statelyai/inspect, or a logger of transitions). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Publish `session.state` on every transition (on by default; off for very large fleets). */
@@ -70,7 +71,13 @@ const sharedMachine = sessionMachine.provide({ actors: sharedSessionActors });
 export function startSession(options: StartSessionOptions): SessionHandle {
   const { sessionId, bus, clock, engines } = options;
   const config = resolveSessionConfig(options.config);
-  const pipeline: PipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...options.pipeline };
+  // One source for the mode: the chart's activation region decides the gate, the VAD actor applies it and
+  // runs the spotter (its stop phrases are the chart's).
+  const pipeline: PipelineOptions = {
+    ...DEFAULT_PIPELINE_OPTIONS,
+    ...options.pipeline,
+    activation: { mode: config.activation.mode, stopPhrases: config.estop.phrases },
+  };
   const publishState = options.publishState ?? true;
   let lastState = '';
   // `session.state` is published from XState's inspection: its snapshot record carries the event that

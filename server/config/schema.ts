@@ -4,7 +4,7 @@
  * from it (`npm run config-reference`); a test fails when that file is stale.
  */
 import { z } from 'zod';
-import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation.js';
+import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation-settings.js';
 import { SessionSettingsSchema } from '../../machines/config.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { AudioSchema, LanguageSchema, LlmSchema, PipelineSchema, SttSchema, TtsSchema, VadSchema } from './engine-schemas.js';

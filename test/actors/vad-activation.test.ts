@@ -1,15 +1,18 @@
 /**
- * `session.activation` in the VAD actor, on the simulated clock: in `push` the microphone opens an
- * utterance only between `control.listen` open and close (and the close ends it, silence does not); in
- * `wake` a spotted wake phrase opens listening for a window that the conversation extends; a spotted stop
- * phrase publishes `control.estop` with the gate closed; manual turns are never gated.
+ * `session.activation` on the simulated clock, the session chart (its activation region decides the gate)
+ * and the VAD actor (applies it) together: in `push` the microphone opens an utterance only between
+ * `control.listen` open and close (and the close ends it, silence does not); in `wake` a spotted wake
+ * phrase opens listening for a window that the conversation extends; a spotted stop phrase publishes
+ * `control.estop` with the gate closed; manual turns are never gated. Then the VAD actor alone: it applies
+ * `vad.gate` and decides nothing itself.
  */
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import type { KeywordSpotter, Spotting } from '../../adapters/stt/keyword-spotter.js';
-import type { ActivationOptions } from '../../actors/activation.js';
+import type { ActivationMode } from '../../actors/activation-settings.js';
 import { createVadActor } from '../../actors/vad.js';
+import { startSession } from '../../server/session-host.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 /** A spotter the test drives: the next frame pushed after `spot(phrase)` reports it. */
@@ -31,11 +34,23 @@ function scriptedSpotter() {
 
 const STOPS = ['stop', 'halt', 'emergency stop'];
 
-function setup(activation: ActivationOptions) {
+/** A session in `mode` (the chart and its stage actors on the harness's bus and clock), or the VAD actor alone. */
+function setup(mode: ActivationMode, { vadOnly = false } = {}) {
   const scripted = scriptedSpotter();
-  const h = createHarness({ pipeline: { activation } });
-  h.deps.keywordSpotter = scripted.spotter;
-  createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
+  const h = createHarness({ pipeline: { activation: { mode, stopPhrases: STOPS } } });
+  if (vadOnly) {
+    h.deps.keywordSpotter = scripted.spotter;
+    createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
+  } else {
+    const { vad, stt, llm, tts, sink } = h.deps;
+    startSession({
+      sessionId: SESSION,
+      bus: h.bus,
+      clock: h.clock,
+      engines: { vad, stt, llm, tts, sink, keywordSpotter: scripted.spotter },
+      config: { activation: { mode, windowMs: 8000 }, estop: { phrases: STOPS } },
+    });
+  }
   let seq = 0;
   let i = 0;
   const frame = (audio: Uint8Array) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
@@ -55,7 +70,7 @@ function setup(activation: ActivationOptions) {
 }
 
 describe('vad actor activation: push', () => {
-  const push: ActivationOptions = { mode: 'push', windowMs: 8000, stopPhrases: STOPS };
+  const push = 'push';
 
   it('opens utterances only while listening; silence does not end one, closing does', async () => {
     const { h, play, listen } = setup(push);
@@ -117,7 +132,7 @@ describe('vad actor activation: push', () => {
 });
 
 describe('vad actor activation: wake', () => {
-  const wake: ActivationOptions = { mode: 'wake', windowMs: 8000, stopPhrases: STOPS };
+  const wake = 'wake';
 
   it('a wake phrase opens listening for the window; the user going on extends it; then it closes', async () => {
     const { h, play, spot } = setup(wake);
@@ -176,11 +191,51 @@ describe('vad actor activation: wake', () => {
 
 describe('vad actor activation: always', () => {
   it('control.listen changes nothing and no spotter runs', async () => {
-    const { h, play, listen, spot } = setup({ mode: 'always', windowMs: 8000, stopPhrases: STOPS });
+    const { h, play, listen, spot } = setup('always');
     await listen(false);
     spot('stop');
     await play('speech', 30);
     expect(h.ofType('vad.speech_start')).toHaveLength(1);
     expect(h.ofType('control.estop')).toEqual([]);
+  });
+});
+
+describe('vad actor alone: applies the gate it is told', () => {
+  const gate = (h: ReturnType<typeof setup>['h'], open: boolean, holdsEnd = false) =>
+    h.publish({ type: 'vad.gate', sessionId: SESSION, turnId: '-', open, holdsEnd });
+
+  it('starts closed in wake; opens and closes only on vad.gate, never by itself', async () => {
+    const { h, play, listen } = setup('wake', { vadOnly: true });
+    await listen(true); // the chart's business: the VAD alone does not open on it
+    await play('speech', 30);
+    expect(h.ofType('vad.speech_start')).toEqual([]);
+    gate(h, true);
+    await play('silence', 3500); // 70 s: no window of its own
+    await play('speech', 30);
+    expect(h.ofType('vad.speech_start')).toHaveLength(1);
+    expect(h.ofType('control.listen').map((m) => m.open)).toEqual([true]);
+    gate(h, false);
+    await h.settle();
+    expect(h.ofType('vad.speech_end')).toHaveLength(1);
+    await play('speech', 30);
+    expect(h.ofType('vad.speech_start')).toHaveLength(1);
+  });
+
+  it('holdsEnd: the silence does not end the utterance while held, the close does', async () => {
+    const { h, play } = setup('push', { vadOnly: true });
+    gate(h, true, true);
+    await play('speech', 30);
+    await play('silence', 100);
+    expect(h.ofType('vad.speech_end')).toEqual([]);
+    gate(h, false);
+    await h.settle();
+    expect(h.ofType('vad.speech_end')).toHaveLength(1);
+  });
+
+  it('ignores vad.gate in always', async () => {
+    const { h, play } = setup('always', { vadOnly: true });
+    gate(h, false);
+    await play('speech', 30);
+    expect(h.ofType('vad.speech_start')).toHaveLength(1);
   });
 });

@@ -14,7 +14,7 @@ import { createKeywordSpotter } from '../../adapters/stt/keyword-spotter.js';
 import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createFvadVad } from '../../adapters/vad/fvad.js';
-import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation.js';
+import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation-settings.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
@@ -63,8 +63,9 @@ describe('wake word (real engines)', () => {
         minConfidence: loadConfig().stt.minConfidence,
         notUnderstoodText: rules.fallback.reply,
         declaredActions: loadActionsFile('examples/robot-actions.json'),
+        activation: { mode: 'wake', windowMs: ACTIVATION.windowMs },
+        estop: { phrases: [...stops] },
       },
-      pipeline: { activation: { mode: 'wake', windowMs: ACTIVATION.windowMs, stopPhrases: stops } },
       engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink, keywordSpotter },
     });
     const seen: BusMessage[] = [];

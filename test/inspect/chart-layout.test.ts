@@ -52,6 +52,7 @@ describe('chart layout', () => {
       'every dialog state: control.end → session.dialog.ended',
       'every actions state: control.estop → session.actions.idle',
       'every actions state: control.end → session.actions.ended',
+      'every activation state: control.end → session.activation.ended',
       'every dialog state: user.text [answersYesOrNo] → session.dialog.processing',
       'every dialog state: user.text → session.dialog.processing',
       'every dialog state: control.say → session.dialog.processing',

@@ -53,7 +53,7 @@ describe('@statelyai/inspect messages', () => {
     });
     const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
     expect(definition.id).toBe('session');
-    expect(Object.keys(definition.states)).toEqual(['dialog', 'actions']);
+    expect(Object.keys(definition.states)).toEqual(['dialog', 'actions', 'activation']);
     expect(Object.keys((definition.states.dialog as { states: object }).states)).toEqual(['idle', 'listening', 'processing', 'speaking', 'ended']);
     expect(vad).toMatchObject({ sessionId: expect.stringMatching(/^robot-1\/x:\d+$/), parentId: 'robot-1', rootId: 'robot-1' });
     // Every message has its own id.
@@ -67,7 +67,11 @@ describe('@statelyai/inspect messages', () => {
     });
     const snapshots = rootSnapshots(messages);
     const byEvent = (type: string) => snapshots.find((s) => s.event.type === type)!;
-    expect(byEvent('user.text').snapshot.value).toEqual({ dialog: { processing: { reply: 'thinking', user: 'silent' } }, actions: 'idle' });
+    expect(byEvent('user.text').snapshot.value).toEqual({
+      dialog: { processing: { reply: 'thinking', user: 'silent' } },
+      actions: 'idle',
+      activation: 'ungated',
+    });
     expect(byEvent('user.text').event).toMatchObject({ turnId: '-', text: 'hello', atMs: 10 });
     const edges = new Set(chartGraph().edges.map((e) => e.id));
     const taken = byEvent('user.text').transitions!;

@@ -27,6 +27,9 @@ export const CONFIGS: SessionConfigInput[] = [
   // Declared actions: tool calls, executors' answers, confirmations and the emergency stop interleave with the dialog.
   { declaredActions: TEST_ACTIONS },
   { declaredActions: TEST_ACTIONS, bargeIn: { minSpeechMs: 0 }, actions: { acceptTimeoutMs: 300, confirmTimeoutMs: 700 } },
+  // `session.activation`: a wake window short enough to close mid-conversation, and a push-to-talk key.
+  { activation: { mode: 'wake', windowMs: 1300 } },
+  { activation: { mode: 'push' }, declaredActions: TEST_ACTIONS },
 ];
 
 export { prng, type Random } from '../support/prng.js';
@@ -78,6 +81,8 @@ export async function randomStep(h: LiveHarness, random: Random, trace: string[]
 /** The world goes quiet: the user stops talking and every stage completes what it was asked. */
 export async function quiesce(h: LiveHarness): Promise<void> {
   if (h.session.actor.getSnapshot().status !== 'active') return;
+  // A push-to-talk key still held is released (while held, the user's silence ends nothing).
+  if (h.context().config.activation.mode === 'push') await h.publish({ type: 'control.listen', sessionId: 'live', turnId: '-', open: false });
   await h.speechEnd();
   for (let i = 0; i < 400; i++) {
     const { action, pendingFollowUp } = h.context();

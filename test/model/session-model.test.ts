@@ -13,7 +13,19 @@ import { sessionMachine } from '../../machines/session.machine.js';
 import { stateValueToString } from '../../server/state-value.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
 import { ACTION_CONFIG, ACTION_STIMULI } from './action-stimuli.js';
-import { abstractKey, BACKCHANNEL, MIN_CONFIDENCE, proposals, stimuli, delayStimuli, type ModelSnapshot, type Stimulus, type StimulusSet } from './stimuli.js';
+import { ACTIVATION_STIMULI, PUSH_CONFIG, WAKE_CONFIG } from './activation-stimuli.js';
+import {
+  abstractKey,
+  activationStateOf,
+  BACKCHANNEL,
+  MIN_CONFIDENCE,
+  proposals,
+  stimuli,
+  delayStimuli,
+  type ModelSnapshot,
+  type Stimulus,
+  type StimulusSet,
+} from './stimuli.js';
 
 // minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct;
 // speculation on makes the guessed-reply paths reachable;
@@ -31,6 +43,9 @@ const WALKS: Walk[] = [
   { name: 'actions', config: ACTION_CONFIG, set: ACTION_STIMULI },
   // Without barge-in a reply replaced while the user talks lets the user's speech run on unheard.
   { name: 'actions without barge-in', config: { ...ACTION_CONFIG, bargeIn: { ...ACTION_CONFIG.bargeIn, enabled: false } }, set: ACTION_STIMULI },
+  // `session.activation`: the gate in the way of the dialog, a wake window and a push-to-talk key.
+  { name: 'activation wake', config: WAKE_CONFIG, set: ACTIVATION_STIMULI },
+  { name: 'activation push', config: PUSH_CONFIG, set: ACTIVATION_STIMULI },
 ];
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
@@ -38,7 +53,8 @@ type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[
 /**
  * One chart event, followed by what the live actors do at once in answer, as the live system would:
  * a stopped TTS actor reports the text of a reply a barge-in cut, a stopped playback actor reports (nothing
- * heard, as far as the model knows) for every reply the event cancelled, the VAD told to end an utterance ends it, and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
+ * heard, as far as the model knows) for every reply the event cancelled, the VAD told to end an utterance ends it (so does
+ * the VAD whose gate closes on it), and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
  */
 function step(snapshot: never, event: SessionEvent, scope: never): never {
   const before = (snapshot as unknown as ModelSnapshot).context;
@@ -64,6 +80,12 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
   const ending = (x: unknown) => JSON.stringify((x as ModelSnapshot).value).includes('"ending"');
   if (ending(next) && !ending(snapshot) && after().userTurnId !== null) {
     next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().userTurnId!, speechMs: 100 }, scope) as never;
+  }
+  // The gate closed on the VAD's utterance (a release, the push bound): the VAD ends it at once.
+  const wasOpen = activationStateOf(snapshot as unknown as ModelSnapshot).startsWith('open');
+  const isOpen = activationStateOf(next as unknown as ModelSnapshot).startsWith('open');
+  if (wasOpen && !isOpen && after().vadTurnId !== null && (next as unknown as ModelSnapshot).status === 'active') {
+    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().vadTurnId!, speechMs: 100 }, scope) as never;
   }
   const { replyTurnId, replyKind } = after();
   if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {

@@ -45,6 +45,13 @@ const PAUSE_MS = 60;
 export const stateOf = (s: ModelSnapshot) => stateValueToString((s.value as { dialog: never }).dialog);
 /** The actions region's state (`idle`, `confirming`, `requested`, `running`, `ended`). */
 export const actionsStateOf = (s: ModelSnapshot) => String((s.value as { actions: unknown }).actions);
+/** The activation region's state (`ungated`, `closed`, `open.window`, `open.held`, `open.pressed`, `ended`). */
+export const activationStateOf = (s: ModelSnapshot) => stateValueToString((s.value as { activation: never }).activation);
+const gated = (s: ModelSnapshot) => s.context.config.activation.mode !== 'always';
+/** Microphone audio may open an utterance: the live VAD's gate is open (always, in `always`). */
+const gateOpen = (s: ModelSnapshot) => !gated(s) || activationStateOf(s).startsWith('open');
+/** Push-to-talk held: the user's silence does not end the utterance, only the release does. */
+const keyHeld = (s: ModelSnapshot) => activationStateOf(s) === 'open.pressed';
 export const base = { sessionId: 'live', atMs: 0 } as const;
 const isReply = (s: ModelSnapshot) => /^(processing|speaking)/.test(stateOf(s));
 /** A guess running while the user may still talk (adaptive end of turn), not yet committed. */
@@ -81,13 +88,19 @@ async function failUntilFatal(h: LiveHarness) {
 export const stimuli: Stimulus[] = [
   {
     id: 'speechStart',
-    propose: (s) => (!s.context.userSpeaking ? { ...base, type: 'vad.speech_start', turnId: `u${s.context.utterances + 1}` } : undefined),
+    // Gated (`wake`, `push`): only while the gate is open, and not over an utterance the chart dropped that the VAD still hears.
+    propose: (s) =>
+      !s.context.userSpeaking && gateOpen(s) && !(gated(s) && s.context.vadTurnId !== null)
+        ? { ...base, type: 'vad.speech_start', turnId: `u${s.context.utterances + 1}` }
+        : undefined,
     drive: (h) => h.speechStart(),
   },
   {
     id: 'speechEnd',
     propose: (s) =>
-      s.context.userSpeaking && s.context.userTurnId ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 } : undefined,
+      s.context.userSpeaking && s.context.userTurnId && !keyHeld(s)
+        ? { ...base, type: 'vad.speech_end', turnId: s.context.userTurnId, speechMs: 100 }
+        : undefined,
     drive: (h) => h.speechEnd(),
   },
   {
@@ -244,6 +257,12 @@ export const stimuli: Stimulus[] = [
   })),
   { id: 'stop', propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined), drive: (h) => h.stop() },
   { id: 'end', propose: () => ({ ...base, type: 'control.end', turnId: '-' }), drive: (h) => h.end() },
+  // `session.activation` `wake` and `push`: a wake phrase or a client's key opens listening, the release closes it.
+  ...[true, false].map((open): Stimulus => ({
+    id: open ? 'listen:open' : 'listen:close',
+    propose: (s) => (gated(s) ? { ...base, type: 'control.listen', turnId: '-', open } : undefined),
+    drive: (h) => h.publish({ type: 'control.listen', sessionId: 'live', turnId: '-', open }),
+  })),
   {
     id: 'configure',
     propose: () => ({ ...base, type: 'control.configure', turnId: '-', systemPrompt: 'Be brief.', voice: 'voice-b' }),
@@ -295,6 +314,8 @@ function delayMs(context: SessionContext, name: string): number {
     confirmTimeout: context.config.actions.confirmTimeoutMs,
     actionAccept: context.config.actions.acceptTimeoutMs,
     actionTimeout: context.action?.timeoutMs ?? Number.NaN,
+    activationWindow: context.config.activation.windowMs,
+    pushMaxOpen: 60_000,
   };
   const ms = byName[name];
   if (ms === undefined) throw new Error(`unknown delay ${name}: add it to delayMs()`);
@@ -341,5 +362,7 @@ export function abstractKey(s: ModelSnapshot): string {
     actionsStateOf(s),
     c.action?.name ?? null,
     c.pendingFollowUp === null ? null : c.pendingFollowUp.text === null ? 'llm' : 'say',
+    // The activation region, and who it sees talking while the session lives (in `always` it gates nothing: left out).
+    gated(s) ? [activationStateOf(s), ...(s.status === 'active' ? [c.vadTurnId !== null, c.agentPlaying] : [])] : null,
   ]);
 }

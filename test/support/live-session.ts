@@ -115,7 +115,11 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     microsteps++;
     if (!coverage) return;
     const micro = event as InspectionEvent & { _transitions?: Array<{ source: AnyStateNode; eventType: string }>; snapshot: { _nodes?: AnyStateNode[] } };
-    for (const t of micro._transitions ?? []) coverage.transitions.add(transitionKey(t));
+    // A transition's source was active, even a transient one left in the same step (an initial router).
+    for (const t of micro._transitions ?? []) {
+      coverage.transitions.add(transitionKey(t));
+      if (t.source.id !== 'session') coverage.states.add(t.source.id);
+    }
     for (const node of micro.snapshot._nodes ?? []) if (node.id !== 'session') coverage.states.add(node.id);
   };
 
