@@ -41,7 +41,12 @@ export interface EchoSuppressorOptions {
   blockSamples: number;
   /** How long after a reference block its echo can still be heard (the canceller's tail). */
   tailMs: number;
-  /** Why 12 dB: a learning canceller removes a few dB; a converged one 20 dB and more. */
+  /**
+   * Why 18 dB: a learning canceller removes a few dB, a converged one 25 dB and more (the split filter,
+   * echo-canceller.ts). At 12, a path the filter can only model to 10-15 dB (the virtual room's resampling
+   * loopback) counted as converged, and a reply's first syllable, before the filter caught up with it,
+   * passed as the user's voice: better half duplex there than an agent that interrupts itself.
+   */
   convergedErleDb?: number;
   /** Why 10 dB: echo blocks scatter a few dB around the median ERLE; the user's voice falls 20 dB and more below it. */
   marginDb?: number;
@@ -144,7 +149,7 @@ function percentile(values: readonly number[], p: number): number {
 
 export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppressor {
   const { sampleRateHz, blockSamples } = options;
-  const convergedErleDb = options.convergedErleDb ?? 12;
+  const convergedErleDb = options.convergedErleDb ?? 18;
   const marginDb = options.marginDb ?? 10;
   const activeEnergy = FULL_SCALE_ENERGY * 10 ** (ACTIVE_DBFS / 10);
   // The reference blocks whose echo may be in the current block: this one and the tail before it.
@@ -247,7 +252,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         // block the canceller misadjusted on, where the echo itself would look uncancelled); where the
         // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
         // so one odd block never opens the path.
-        // Strong: the canceller removes much (ERLE over 12 dB), or it was taken for converged on its ERLE and
+        // Strong: the canceller removes much (ERLE over `convergedErleDb`), or it was taken for converged on its ERLE and
         // now removes less (down to 6 dB, the hysteresis) — its leftover is then loud, and the voice test
         // must be the double-talk one, never "louder than what it usually leaves".
         const strongEcho = usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
