@@ -253,7 +253,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
         // so one odd block never opens the path.
         // Strong: the canceller removes much (ERLE over `convergedErleDb`), or it was taken for converged on its ERLE and
-        // now removes less (down to 6 dB, the hysteresis) — its leftover is then loud, and the voice test
+        // now removes less (down to 6 dB under it, the hysteresis) — its leftover is then loud, and the voice test
         // must be the double-talk one, never "louder than what it usually leaves".
         const strongEcho = usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
         // What the canceller usually leaves of the loudest echo of the last tail: a block between two
