@@ -227,7 +227,6 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
     const startedAtMs = clock.now();
-
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
     const underrunsBefore = speaker.underruns;
     options.onReady?.(info);

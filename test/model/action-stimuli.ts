@@ -104,8 +104,8 @@ const controlStimuli: Stimulus[] = [
   },
 ];
 
-/** The dialog stimuli an action walk needs: speech and its transcript, a reply's stages, text, STOP, END. */
-const DIALOG_SUBSET = [
+/** The dialog stimuli an action walk (and an activation walk) needs: speech and its transcript, a reply's stages, text, STOP, END. */
+export const DIALOG_SUBSET = [
   'speechStart',
   'speechEnd',
   'final:text',

@@ -6,7 +6,7 @@
  * 60 s), so the timer that fires next is always the one the model expects.
  */
 import type { SessionConfigInput } from '../../machines/config.js';
-import { ALL_STIMULI } from './action-stimuli.js';
+import { ALL_STIMULI, DIALOG_SUBSET } from './action-stimuli.js';
 import { stateOf, type StimulusSet } from './stimuli.js';
 
 const QUIET_DIALOG: SessionConfigInput = {
@@ -17,23 +17,7 @@ const QUIET_DIALOG: SessionConfigInput = {
 export const WAKE_CONFIG: SessionConfigInput = { ...QUIET_DIALOG, activation: { mode: 'wake', windowMs: 5000 } };
 export const PUSH_CONFIG: SessionConfigInput = { ...QUIET_DIALOG, activation: { mode: 'push' } };
 
-const SUBSET = [
-  'speechStart',
-  'speechEnd',
-  'final:text',
-  'final:empty',
-  'llmFirstToken',
-  'llmClause',
-  'ttsFirstChunk',
-  'ttsPlay',
-  'finishPlayback',
-  'text',
-  'stop',
-  'end',
-  'listen:open',
-  'listen:close',
-  'estop',
-];
+const SUBSET = [...DIALOG_SUBSET, 'listen:open', 'listen:close', 'estop'];
 
 export const ACTIVATION_STIMULI: StimulusSet = {
   stimuli: ALL_STIMULI.stimuli.filter((s) => SUBSET.includes(s.id)),
