@@ -127,6 +127,7 @@ describe('inspection WebSocket', () => {
     expect(ended.transitions).toEqual([
       expect.objectContaining({ source: 'session.dialog', targets: ['session.dialog.ended'], eventType: 'control.end' }),
       expect.objectContaining({ source: 'session.actions', targets: ['session.actions.ended'], eventType: 'control.end' }),
+      expect.objectContaining({ source: 'session.activation', targets: ['session.activation.ended'], eventType: 'control.end' }),
     ]);
     expect(Number(recordedBargeIn.createdAt)).toBeGreaterThan(recording.startedWallMs);
     const history = (recorded.rootSnapshots().at(-1)!.snapshot.context as { history: Array<{ role: string; text: string; interrupted: boolean }> }).history;
