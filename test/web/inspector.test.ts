@@ -146,7 +146,7 @@ describe('inspector page', () => {
     expect(opened.summary).toMatchObject({ sessionId, endReason: 'client_closed', events: events.length, firstUtterance: 'hello robot', transitions: 'exact' });
     expect(await inspector.locator('#summary').innerText()).toContain('first said: “hello robot”');
     expect(opened.active).toContain('session.dialog.ended');
-    expect(opened.legendMarked).toEqual(['control.end → dialog.ended', 'control.end → actions.ended']);
+    expect(opened.legendMarked).toEqual(['control.end → dialog.ended', 'control.end → actions.ended', 'control.end → activation.ended']);
     // The last step's row (the notes after it, such as an action ended by the end, aside).
     expect(await inspector.locator('#log-body tr:not(.note)').last().innerText()).toMatch(/control\.end\s+dialog → ended; actions → actions\.ended/);
     // One row per transition: no transition twice in a row of the log.
