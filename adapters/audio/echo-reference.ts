@@ -98,12 +98,13 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     converting = loading;
   };
 
-  /** Where a frame that starts a run plays: the device's word for it, or now. */
+  /** Where a frame written now plays if it starts a run: the device's word for it, or now. */
   const runStart = () => device.runStartMs?.() ?? clock.now();
 
-  const record = (frame: Uint8Array) => {
+  /** `runStartMs`: where the frame plays if it starts a run (asked before the device queued it). */
+  const record = (frame: Uint8Array, runStartMs: number) => {
     const rate = device.sampleRateHz;
-    const startMs = Math.max(playEndMs, runStart());
+    const startMs = Math.max(playEndMs, runStartMs);
     const runContinues = startMs === playEndMs && !skipped;
     playEndMs = startMs + (frame.byteLength / 2 / rate) * 1000;
     if (converter?.fromHz !== rate) {
@@ -129,14 +130,15 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
       return device.sampleRateHz;
     },
     write(frame, meta) {
+      const runStartMs = runStart();
       device.write(frame, meta);
       if (options.active && !options.active()) {
         // Not recorded: the next frame recorded starts a new run at its own time.
         skipped = true;
-        playEndMs = Math.max(playEndMs, runStart()) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
+        playEndMs = Math.max(playEndMs, runStartMs) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
         return;
       }
-      record(frame);
+      record(frame, runStartMs);
     },
     clear() {
       const dropped = device.clear();

@@ -64,6 +64,17 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
   const silence = new Uint8Array(pcmBytesFor(options.silenceMs ?? 20, sampleRateHz));
   const silenceMs = pcmDurationMs(silence.byteLength, sampleRateHz);
   const queue: Uint8Array[] = [];
+  /** The queue's length in bytes (kept, not summed: a reply may queue hundreds of frames). */
+  let queuedBytes = 0;
+  const take = () => {
+    const frame = queue.shift();
+    if (frame) queuedBytes -= frame.byteLength;
+    return frame;
+  };
+  const drop = () => {
+    queue.length = 0;
+    queuedBytes = 0;
+  };
   const stats = { skippedSilence: 0, stalls: 0, droppedFrames: 0 };
   let lastSkipMs = Number.NEGATIVE_INFINITY;
   /** Session-clock time up to which audio has gone to the client. */
@@ -71,10 +82,11 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
   const model = createDeviceSink({
     clock,
     sampleRateHz,
-    send: (frame) => queue.push(frame),
-    clear: () => {
-      queue.length = 0;
+    send: (frame) => {
+      queue.push(frame);
+      queuedBytes += frame.byteLength;
     },
+    clear: drop,
   });
 
   const tick = () => {
@@ -85,13 +97,13 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
       // the echo reference behind, so the frames whose time has passed are dropped instead.
       stats.stalls++;
       while (queue.length > 0 && writtenUntilMs < now) {
-        writtenUntilMs += pcmDurationMs(queue.shift()!.byteLength, sampleRateHz);
+        writtenUntilMs += pcmDurationMs(take()!.byteLength, sampleRateHz);
         stats.droppedFrames++;
       }
       writtenUntilMs = Math.max(writtenUntilMs, now);
     }
     while (writtenUntilMs < now + leadMs) {
-      const frame = queue.shift();
+      const frame = take();
       if (frame) {
         writtenUntilMs += send(frame);
         continue;
@@ -120,13 +132,13 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
     write: (frame, meta) => model.write(frame, meta),
     clear: () => model.clear(),
     bufferedMs: () => model.bufferedMs(),
-    // A frame that finds the queue empty goes to the client right after what was written up to
-    // `writtenUntilMs` (silence, `leadMs` ahead): it plays that much later than `now` would say — 10 to 30
-    // ms more or less from reply to reply, which a canceller that learnt the last reply's alignment loses.
-    runStartMs: () => (queue.length === 0 ? writtenUntilMs - leadMs : model.bufferedMs() + clock.now()),
+    // A frame goes to the client right after what was written up to `writtenUntilMs` (`leadMs` ahead) and
+    // what is queued: a reply's first frame plays that much later than `now` would say — 10 to 30 ms more
+    // or less from reply to reply, which a canceller that learnt the last reply's alignment loses.
+    runStartMs: () => writtenUntilMs - leadMs + pcmDurationMs(queuedBytes, sampleRateHz),
     close() {
       clearInterval(timer);
-      queue.length = 0;
+      drop();
     },
   };
 }

@@ -84,6 +84,27 @@ describe('sound-server sink', () => {
     sink.close();
   });
 
+  it('says where a frame written now plays: after the silence already handed over and the frames queued', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const clock = { now: () => now, setTimeout, clearTimeout } as never;
+    const sink = createSoundServerSink({ clock, sampleRateHz: 16_000, write: () => undefined, leadMs: 60, tickMs: 10 });
+    // 60 ms of silence went out at once; 5 ms later a reply's first frame still plays after it, at 0 + 60 − 60.
+    now = 5;
+    expect(sink.runStartMs!()).toBe(0);
+    // The pacer has topped up to 80 ms by 15 ms: a frame now plays at 20 (lead-adjusted), not at 15.
+    now = 15;
+    vi.advanceTimersByTime(10);
+    expect(sink.runStartMs!()).toBe(20);
+    // Two frames queued: the next plays 40 ms after them.
+    sink.write(new Uint8Array(640), { turnId: 't1', seq: 0 });
+    sink.write(new Uint8Array(640), { turnId: 't1', seq: 1 });
+    expect(sink.runStartMs!()).toBe(60);
+    sink.clear();
+    expect(sink.runStartMs!()).toBe(20);
+    sink.close();
+  });
+
   it('a backlog the device holds is skipped at once between replies, and not again before the reports show it gone', () => {
     vi.useFakeTimers();
     const clock = { now: () => Date.now(), setTimeout, clearTimeout } as never;
