@@ -43,6 +43,20 @@ function start(mode: 'always' | 'wake' | 'push') {
   };
 }
 
+/**
+ * A client closes listening: the gate closes at once, the VAD actor is told (after the one open it was
+ * told of, `holdsEnd` in push), and the close is not announced again to clients.
+ */
+function closedByClient(s: ReturnType<typeof start>, holdsEnd: boolean) {
+  s.listen(false);
+  expect(s.activation()).toBe('"closed"');
+  expect(s.gates()).toEqual([
+    [true, holdsEnd],
+    [false, false],
+  ]);
+  expect(s.listens()).toEqual([]);
+}
+
 describe('activation region: wake', () => {
   it('starts closed; a wake phrase opens the window, which closes windowMs later with no one talking', () => {
     const s = start('wake');
@@ -120,14 +134,7 @@ describe('activation region: wake', () => {
     expect(s.activation()).toBe('{"open":"window"}');
     // Opening again is no new gate message.
     expect(s.gates()).toEqual([[true, false]]);
-    s.listen(false);
-    expect(s.activation()).toBe('"closed"');
-    expect(s.gates()).toEqual([
-      [true, false],
-      [false, false],
-    ]);
-    // A client's close is not announced again.
-    expect(s.listens()).toEqual([]);
+    closedByClient(s, false);
   });
 
   it('a late end of an older utterance does not end the hold of the one in progress', () => {
@@ -166,13 +173,7 @@ describe('activation region: push', () => {
     expect(s.gates()).toEqual([[true, true]]);
     s.advance(WINDOW_MS * 5); // no wake window in push
     expect(s.activation()).toBe('{"open":"pressed"}');
-    s.listen(false);
-    expect(s.activation()).toBe('"closed"');
-    expect(s.gates()).toEqual([
-      [true, true],
-      [false, false],
-    ]);
-    expect(s.listens()).toEqual([]);
+    closedByClient(s, true);
   });
 
   it('a key held past 60 s closes by itself, even while the user speaks', () => {
