@@ -32,15 +32,24 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     if (input.phrases.length === 0) return undefined;
     const gate = createStopGate(input);
     const stopped = new Set<string>();
+    /** Each utterance's voice, from its `vad.speech_end` (which comes before its final). */
+    const voiced = new Map<string, number>();
+    const onSpeechEnd = (message: BusMessage) => {
+      if (message.type !== 'vad.speech_end') return;
+      if (voiced.size >= MAX_STOPPED) voiced.clear();
+      voiced.set(message.turnId, message.speechMs);
+    };
     const onTranscript = (message: BusMessage) => {
       if ((message.type !== 'stt.partial' && message.type !== 'stt.final') || stopped.has(message.turnId)) return;
-      const phrase = gate.heard({ ...message, final: message.type === 'stt.final' });
+      const final = message.type === 'stt.final';
+      const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined });
       if (phrase === undefined) return;
       if (stopped.size >= MAX_STOPPED) stopped.clear();
       stopped.add(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };
     const subscriptions = [
+      bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.final'), onTranscript),
     ];

@@ -8,7 +8,9 @@
  * is `minFinalConfidence` sure. A transcript without a confidence (an engine that cannot tell) is a stop.
  * The first words of a longer phrase ("emergency" of "emergency stop") stop when `sureConfidence` sure on
  * two reports in a row: the rest of the phrase takes another 300 ms to say, and "emergency" is no less a
- * stop. Measured on the out-of-grammar corpus: docs/actions.md.
+ * stop. Measured on the out-of-grammar corpus: docs/actions.md. A final of an utterance with less than
+ * `MIN_STOP_VOICE_MS` of voice is no stop: the grammar forces a click, or a leak of the agent's own echo,
+ * into "stop" as readily as speech.
  *
  * @example
  * ```ts
@@ -34,7 +36,16 @@ export interface HeardTranscript {
   text: string;
   confidence?: number | undefined;
   final: boolean;
+  /** The utterance's voice (the VAD's voiced frames, `vad.speech_end.speechMs`), when known. */
+  voicedMs?: number | undefined;
 }
+
+/**
+ * Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the
+ * agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard
+ * as "stop" at 0.21.
+ */
+export const MIN_STOP_VOICE_MS = 150;
 
 const words = (text: string) =>
   text
@@ -97,7 +108,7 @@ export function createStopGate(options: StopGateOptions) {
         hold(transcript.turnId, lead);
         return undefined;
       }
-      if (transcript.final) return confidence >= minFinal ? phrase : undefined;
+      if (transcript.final) return confidence >= minFinal && (transcript.voicedMs ?? MIN_STOP_VOICE_MS) >= MIN_STOP_VOICE_MS ? phrase : undefined;
       if (confidence >= sure || (confidence >= min && held === phrase)) return phrase;
       if (confidence >= min) hold(transcript.turnId, phrase);
       return undefined;

@@ -54,6 +54,16 @@ export function onsetIndex(samples: Int16Array): number {
   return at < 0 ? 0 : at;
 }
 
+/** Index one past the last sample at or above {@link ONSET_DBFS} (the phrase's end; its length if none is). */
+export function offsetIndex(samples: Int16Array): number {
+  const level = 32_768 * 10 ** (ONSET_DBFS / 20);
+  for (let i = samples.length - 1; i >= 0; i--) if (Math.abs(samples[i]!) >= level) return i + 1;
+  return samples.length;
+}
+
+/** The phrase's voiced span, from its onset to its end (both at {@link ONSET_DBFS}), ms. */
+export const voicedMs = (samples: Int16Array, rateHz: number) => ((offsetIndex(samples) - onsetIndex(samples)) * 1000) / rateHz;
+
 export interface PacedMic {
   /** Mixes `samples` in from the next frame on; resolves with the capture time of its onset (performance.now() ms) once that frame is sent, and the time its last sample was captured. */
   speak(samples: Int16Array): Promise<{ onsetAtMs: number; endAtMs: number }>;

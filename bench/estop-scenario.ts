@@ -10,13 +10,17 @@
  * - **stop**: the first of `session.notice` `estop`, `control.estop` or an `action.request` named `stop`;
  * - **cancel**: the reply cancelled: the first `audio.clear` or `session.notice` `reply_cancelled`.
  *
+ * The stop is also measured from the phrase's end (its last sample over −40 dBFS): the issue's "about
+ * 100 ms after a spoken stop ends" is that figure, whatever the voice's pace; a slow voice's "stop" alone
+ * takes 450–500 ms to say, and "emergency stop" 750–1100.
+ *
  * Commands ("turn left", "move forward two meters") over a reply count as executed when an
  * `action.request` with the expected name follows. False stops are measured offline on the
  * out-of-grammar corpus (`estop-false.ts`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusVoices } from './grammar-corpus.js';
-import { speakPhrases, startPacedMic, type SpokenPhrase } from './estop-audio.js';
+import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from './estop-audio.js';
 import { falseStopRows, printFalseStops, type EstopFalseRow } from './estop-false.js';
 import { loadConfig } from '../server/config.js';
 import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from './estop-stacks.js';
@@ -40,6 +44,8 @@ export interface EstopTrial {
   kind: 'estop' | 'command';
   /** From the phrase's first sample; absent: never came. */
   stopMs?: number;
+  /** The phrase's voiced length (onset to end, −40 dBFS), ms. */
+  speechMs: number;
   cancelMs?: number;
   cancelDetail?: string;
   /** `action.request` names after the phrase. */
@@ -59,6 +65,10 @@ export interface EstopRow {
   delivered: number;
   deliveredPercent: number;
   stopMs: { p50: number; p95: number; max: number };
+  /** The one-word phrases ("stop", "halt") alone, from the first sample. */
+  oneWordStopMs: { p50: number; p95: number; max: number };
+  /** From the phrase's end (its last sample over −40 dBFS); negative: stopped before the phrase ended. */
+  afterEndMs: { p50: number; p95: number; max: number };
   cancelled: number;
   cancelMs: { p50: number; p95: number; max: number };
   /** Per phrase: delivered of spoken. */
@@ -130,7 +140,8 @@ async function trial(stack: StackUnderTest, mic: ReturnType<typeof startPacedMic
   await sleep(Math.max(0, endAtMs + SETTLE_MS - performance.now()));
   const result = readTrial(stack.seen.slice(from), onsetAtMs);
   stack.hush();
-  return { path: stack.name, voice: phrase.voice, text: phrase.text, kind, ...result };
+  const speechMs = round(voicedMs(phrase.byRate.get(stack.rateHz)!, stack.rateHz), 0);
+  return { path: stack.name, voice: phrase.voice, text: phrase.text, kind, speechMs, ...result };
 }
 
 function estopRow(path: string, trials: EstopTrial[]): EstopRow {
@@ -143,6 +154,8 @@ function estopRow(path: string, trials: EstopTrial[]): EstopRow {
     delivered: delivered.length,
     deliveredPercent: round((100 * delivered.length) / Math.max(1, trials.length), 1),
     stopMs: stats(delivered.map((t) => t.stopMs!)),
+    oneWordStopMs: stats(delivered.filter((t) => !t.text.includes(' ')).map((t) => t.stopMs!)),
+    afterEndMs: stats(delivered.map((t) => t.stopMs! - t.speechMs)),
     cancelled: cancelled.length,
     cancelMs: stats(cancelled.map((t) => t.cancelMs!)),
     perPhrase: Object.fromEntries(
@@ -197,7 +210,7 @@ export async function runEstopScenario(
         const kind = ESTOP_PHRASES.includes(phrase.text) ? 'estop' : 'command';
         const t = await trial(stack, mic, phrase, kind);
         progress(
-          `  ${stack.name} | ${t.voice} | "${t.text}": stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`,
+          `  ${stack.name} | ${t.voice} | "${t.text}" (${t.speechMs} ms): stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`,
         );
         trials.push(t);
       }
@@ -227,14 +240,16 @@ export function printEstop(rows: EstopRows): void {
   const commands = rows.filter((r): r is EstopCommandRow => r.scenario === 'estop-command');
   if (latency.length > 0) {
     console.log("\nEmergency stop over a reply, from the phrase's first sample (targets: p50 ≤ 400 ms, p95 ≤ 500 ms, 100 % delivered)\n");
-    console.log('| path | stops delivered | stop p50 / p95 / max ms | reply cancelled | cancel p50 / p95 / max ms | per phrase |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| path | stops delivered | stop p50 / p95 / max ms | "stop", "halt" alone | after the phrase ended | reply cancelled | cancel p50 / p95 / max ms | per phrase |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of latency) {
       const phrases = Object.entries(r.perPhrase)
         .map(([p, n]) => `${p} ${n}`)
         .join(', ');
       console.log(
-        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
+        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.oneWordStopMs.p50} / ${r.oneWordStopMs.p95} / ${r.oneWordStopMs.max} | ${r.afterEndMs.p50} / ${r.afterEndMs.p95} / ${r.afterEndMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
       );
     }
   }

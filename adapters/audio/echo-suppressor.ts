@@ -317,13 +317,18 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       echoLevels[recentAt] = echoLevel;
       recentAt = (recentAt + 1) % tailBlocks;
       // Ramp from the last block's gain (a step would click), filling what is taken away with comfort noise.
+      // But a hold closes the path on an echo nothing cancels (its delay moved): at once. Ramped over the
+      // block, half of it passed, 12-20 dB over the room's noise, and in the echo matrix's jumping-delay
+      // cells the VAD took 1-2 replies in 35 for the user; the output goes to the VAD and the STT, not to
+      // anyone's ear, and one step per hold is no sound they mistake for speech.
       const from = gain;
       gain = next;
       if (from === 1 && next === 1) return;
       const filler = fillComfort();
-      const step = (next - from) / out.length;
+      const ramp = hold && from === 1 ? 1 : out.length;
+      const step = (next - from) / ramp;
       for (let i = 0; i < out.length; i++) {
-        const g = from + step * (i + 1);
+        const g = i < ramp ? from + step * (i + 1) : next;
         out[i] = Math.round(out[i]! * g + filler[i]! * (1 - g));
       }
     },

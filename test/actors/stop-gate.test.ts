@@ -2,7 +2,7 @@
  * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createStopGate, endsWithStopPhrase } from '../../actors/stop-gate.js';
+import { createStopGate, endsWithStopPhrase, MIN_STOP_VOICE_MS } from '../../actors/stop-gate.js';
 
 const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 };
 const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
@@ -56,6 +56,14 @@ describe('stop gate', () => {
     expect(gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: true })).toBeUndefined();
     expect(gate.heard({ turnId: 'u2', text: 'stop', confidence: 0.15, final: true })).toBe('stop');
     expect(gate.heard({ turnId: 'u3', text: 'go to the door', confidence: 1, final: true })).toBeUndefined();
+  });
+
+  it('a final of an utterance with less voice than any stop phrase has is no stop (a click, a leak of the echo)', () => {
+    const gate = createStopGate(OPTIONS);
+    expect(gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.21, final: true, voicedMs: 80 })).toBeUndefined();
+    expect(gate.heard({ turnId: 'u2', text: 'stop', confidence: 0.21, final: true, voicedMs: MIN_STOP_VOICE_MS })).toBe('stop');
+    // Not known (an engine without a VAD before it): a stop, as before.
+    expect(gate.heard({ turnId: 'u3', text: 'stop', confidence: 0.21, final: true })).toBe('stop');
   });
 
   it('thresholds default to none: every stop phrase is a stop', () => {

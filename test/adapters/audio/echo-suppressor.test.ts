@@ -53,6 +53,20 @@ describe('echo suppressor', () => {
     expect(Math.min(...levels.slice(1))).toBeGreaterThan(-63);
   });
 
+  it('a hold closes the path on its first block at once: an echo nothing cancels does not pass, not even ramped', () => {
+    const { suppressor } = setup();
+    // The agent silent, the path open; then a block of loud echo arrives early (its delay moved): a hold.
+    const room = noise(-60);
+    suppressor.process(room, SILENT, room.slice());
+    expect(suppressor.lastPassed()).toBe(true);
+    const echo = noise(-30);
+    const out = echo.slice();
+    suppressor.process(echo, SILENT, out, true);
+    expect(suppressor.lastPassed()).toBe(false);
+    // The room's noise (-60 dBFS), not half the echo (-33 dBFS, what a ramp over the block let through).
+    expect(dbfs(out)).toBeLessThan(-55);
+  });
+
   it('during that time the user cannot interrupt (half duplex)', () => {
     const { block } = setup();
     for (let i = 0; i < 40; i++) block(0.7);
