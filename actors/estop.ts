@@ -22,8 +22,8 @@ export interface EstopActorInput extends StopGateOptions {
   sessionId: string;
 }
 
-/** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
-const MAX_STOPPED = 64;
+/** Why 64: utterances of one session in flight at once are a handful; what is kept per utterance only has to outlive them. */
+const MAX_UTTERANCES = 64;
 
 export function createEstopActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<{ type: 'none' }, EstopActorInput>(({ input, system }) => {
@@ -36,7 +36,7 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     const voiced = new Map<string, number>();
     const onSpeechEnd = (message: BusMessage) => {
       if (message.type !== 'vad.speech_end') return;
-      if (voiced.size >= MAX_STOPPED) voiced.clear();
+      if (voiced.size >= MAX_UTTERANCES) voiced.clear();
       voiced.set(message.turnId, message.speechMs);
     };
     const onTranscript = (message: BusMessage) => {
@@ -44,7 +44,7 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       const final = message.type === 'stt.final';
       const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined });
       if (phrase === undefined) return;
-      if (stopped.size >= MAX_STOPPED) stopped.clear();
+      if (stopped.size >= MAX_UTTERANCES) stopped.clear();
       stopped.add(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };

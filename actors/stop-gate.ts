@@ -108,7 +108,8 @@ export function createStopGate(options: StopGateOptions) {
         hold(transcript.turnId, lead);
         return undefined;
       }
-      if (transcript.final) return confidence >= minFinal && (transcript.voicedMs ?? MIN_STOP_VOICE_MS) >= MIN_STOP_VOICE_MS ? phrase : undefined;
+      const tooShort = transcript.voicedMs !== undefined && transcript.voicedMs < MIN_STOP_VOICE_MS;
+      if (transcript.final) return confidence >= minFinal && !tooShort ? phrase : undefined;
       if (confidence >= sure || (confidence >= min && held === phrase)) return phrase;
       if (confidence >= min) hold(transcript.turnId, phrase);
       return undefined;

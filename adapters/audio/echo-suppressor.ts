@@ -325,7 +325,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       gain = next;
       if (from === 1 && next === 1) return;
       const filler = fillComfort();
-      const ramp = hold && from === 1 ? 1 : out.length;
+      const ramp = hold ? 1 : out.length;
       const step = (next - from) / ramp;
       for (let i = 0; i < out.length; i++) {
         const g = i < ramp ? from + step * (i + 1) : next;

@@ -12,7 +12,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
@@ -109,12 +108,8 @@ describe('browser page', () => {
     // Newest first, by turn id and words; the reply cut by the barge-in marked. The server's figures of the
     // last turn (`voice_agent.turn.latency`, the line under the wait) may come a little after its reply is done.
     const kitchen = /^u\d+\s+“go to the kitchen”\s+\d+ ms\n/;
-    let latency = await page.locator('#latency li').allInnerTexts();
-    for (let i = 0; i < 50 && !latency.some((t) => kitchen.test(t)); i++) {
-      await sleep(100);
-      latency = await page.locator('#latency li').allInnerTexts();
-    }
-    expect(latency.some((t) => kitchen.test(t))).toBe(true);
+    await expect.poll(async () => (await page.locator('#latency li').allInnerTexts()).some((t) => kitchen.test(t)), { timeout: 5_000 }).toBe(true);
+    const latency = await page.locator('#latency li').allInnerTexts();
     const ids = latency.map((t) => Number(/^u(\d+)/.exec(t)?.[1]));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(await page.locator('#latency li.interrupted').first().innerText()).toMatch(/^u\d+\s+“hello robot”\s+\d+ ms\n.*interrupted \(barge_in\)$/s);
