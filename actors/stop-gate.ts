@@ -10,7 +10,9 @@
  * two reports in a row: the rest of the phrase takes another 300 ms to say, and "emergency" is no less a
  * stop. Measured on the out-of-grammar corpus: docs/actions.md. A final of an utterance with less than
  * `MIN_STOP_VOICE_MS` of voice is no stop: the grammar forces a click, or a leak of the agent's own echo,
- * into "stop" as readily as speech.
+ * into "stop" as readily as speech. Nor is a stop phrase, partial or final, that the recognizer heard more
+ * than `MAX_SPEECH_AFTER_STOP_MS` of speech after (`speechAfterMs`): it ended the sentence early and
+ * called the rest of an ordinary phrase silence.
  *
  * @example
  * ```ts
@@ -38,6 +40,8 @@ export interface HeardTranscript {
   final: boolean;
   /** The utterance's voice (the VAD's voiced frames, `vad.speech_end.speechMs`), when known. */
   voicedMs?: number | undefined;
+  /** Speech after the transcript's last word that it leaves out (`stt.partial`/`stt.final` `speechAfterMs`), when known. */
+  speechAfterMs?: number | undefined;
 }
 
 /**
@@ -46,6 +50,13 @@ export interface HeardTranscript {
  * as "stop" at 0.21.
  */
 export const MIN_STOP_VOICE_MS = 150;
+
+/**
+ * Why 300 ms: on the grammar bench's corpus (32 voices, both input paths) a spoken stop phrase had at most
+ * 100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into
+ * "stop" (6 of the 14 false stops: "thank you very much" → "stop" on "thank") had 570–1,010 ms.
+ */
+export const MAX_SPEECH_AFTER_STOP_MS = 300;
 
 const words = (text: string) =>
   text
@@ -101,6 +112,8 @@ export function createStopGate(options: StopGateOptions) {
       const held = pending.get(transcript.turnId);
       pending.delete(transcript.turnId);
       const confidence = transcript.confidence ?? 1;
+      // Said words after it: whatever the recognizer made of the phrase, it was not the last thing said.
+      if ((transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
       if (phrase === undefined) {
         const lead = transcript.final ? undefined : endsWithStopPhrase(transcript.text, [...leads.keys()]);
         if (lead === undefined || confidence < sure) return undefined;

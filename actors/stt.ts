@@ -15,6 +15,9 @@ interface Utterance {
   ended: boolean;
 }
 
+/** An engine's `speechAfterMs`, when it gave a usable one (the bus takes a finite, non-negative number only). */
+const speechAfter = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? { speechAfterMs: ms } : {});
+
 export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<SttCommand, SttActorInput>(({ input, receive, system }) => {
     const deps = resolveDeps(source, system);
@@ -38,7 +41,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
           channel: sessionId,
           ...(hint && hint !== 'auto' ? { language: hint } : {}),
           signal: u.controller.signal,
-          onPartial: (text, confidence) => {
+          onPartial: (text, confidence, detail) => {
             if (stopped || u.controller.signal.aborted) return;
             const complete = deps.turnCompletion?.isComplete(text);
             bus.publish({
@@ -48,6 +51,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
               text,
               ...(complete !== undefined ? { complete } : {}),
               ...(confidence !== undefined ? { confidence } : {}),
+              ...speechAfter(detail?.speechAfterMs),
             });
           },
         });
@@ -80,7 +84,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
           return;
         }
         u.stream.finish().then(
-          ({ text, confidence, language }) => {
+          ({ text, confidence, language, speechAfterMs }) => {
             if (utterances.get(turnId) === u) utterances.delete(turnId);
             if (stopped || u.controller.signal.aborted) return;
             bus.publish({
@@ -91,6 +95,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
               // Clamped: an engine's score is not the bus's to reject (the schema allows 0..1 only).
               ...(confidence !== undefined && Number.isFinite(confidence) ? { confidence: Math.min(1, Math.max(0, confidence)) } : {}),
               ...(language ? { language } : {}),
+              ...speechAfter(speechAfterMs),
             });
           },
           (error) => {

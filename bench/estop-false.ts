@@ -26,7 +26,7 @@ const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
 const onsetToStop = (stops: Array<{ afterOnsetMs?: number }>) => stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs]));
 const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhraseOf(text, phrases) !== undefined;
-type Transcript = { text: string; confidence?: number | undefined; atMs: number };
+type Transcript = { text: string; confidence?: number | undefined; speechAfterMs?: number | undefined; atMs: number };
 
 export interface EstopFalseRow {
   scenario: 'estop-false';
@@ -60,7 +60,7 @@ async function transcripts(stt: SttEngine, samples: Int16Array, channel: string)
   const stream = stt.createStream({
     sampleRateHz: CORPUS_RATE_HZ,
     channel,
-    onPartial: (text, confidence) => seen.push({ text, confidence, atMs: pushedMs }),
+    onPartial: (text, confidence, detail) => seen.push({ text, confidence, speechAfterMs: detail?.speechAfterMs, atMs: pushedMs }),
     signal: new AbortController().signal,
   });
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
@@ -69,8 +69,8 @@ async function transcripts(stt: SttEngine, samples: Int16Array, channel: string)
     pushedMs += frame.byteLength / 2 / (CORPUS_RATE_HZ / 1000);
     stream.push(frame);
   }
-  const { text, confidence } = await stream.finish();
-  seen.push({ text, confidence, atMs: pushedMs });
+  const { text, confidence, speechAfterMs } = await stream.finish();
+  seen.push({ text, confidence, speechAfterMs, atMs: pushedMs });
   return seen;
 }
 

@@ -173,15 +173,27 @@ export const MessageSchemas = {
   /**
    * `complete`: the transcript so far is a whole command (adaptive end of turn; absent: not known).
    * `confidence`: as the final's, judged on the audio so far (the emergency stop gates on it); the same
-   * text comes again when it moved.
+   * text comes again when it moved. `speechAfterMs`: as the final's.
    */
-  'stt.partial': def('stt.partial', { text: z.string(), complete: z.boolean().optional(), confidence: z.number().min(0).max(1).optional() }),
+  'stt.partial': def('stt.partial', {
+    text: z.string(),
+    complete: z.boolean().optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    speechAfterMs: z.number().nonnegative().optional(),
+  }),
   /**
    * `confidence` (0..1): how sure the engine is the text is what was said, when it can tell; the chart
    * answers a final below `minConfidence` with a re-prompt instead of an intent. `language`: the
-   * language the engine detected (`en`, `zh`), when it reports one.
+   * language the engine detected (`en`, `zh`), when it reports one. `speechAfterMs`: speech after the
+   * text's last word that the text leaves out (a grammar's forced fit; the emergency stop refuses a stop
+   * phrase with much of it), when the engine can tell.
    */
-  'stt.final': def('stt.final', { text: z.string(), confidence: z.number().min(0).max(1).optional(), language: z.string().min(1).max(35).optional() }),
+  'stt.final': def('stt.final', {
+    text: z.string(),
+    confidence: z.number().min(0).max(1).optional(),
+    language: z.string().min(1).max(35).optional(),
+    speechAfterMs: z.number().nonnegative().optional(),
+  }),
   'stt.error': def('stt.error', { message: z.string() }),
   // LLM
   'llm.started': def('llm.started', { firstTokenMs: z.number().nonnegative() }),

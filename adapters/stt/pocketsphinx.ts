@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import koffi from 'koffi';
 import { copyToSamples } from '../audio/pcm.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
+import { speechAfterWords } from './speech-after-words.js';
 import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
@@ -84,6 +85,11 @@ export interface Binding {
   getFeat: (ps: unknown) => unknown;
   cmnLiveGet: (cmn: unknown, vec: Float32Array) => void;
   cmnLiveSet: (cmn: unknown, vec: Float32Array) => void;
+  /** The best hypothesis's word (or phone) segments: iterate with `segNext` to its end (which frees the iterator). */
+  segIter: (ps: unknown, score: number[]) => unknown;
+  segNext: (seg: unknown) => unknown;
+  segWord: (seg: unknown) => string | null;
+  segFrames: (seg: unknown, startFrame: number[], endFrame: number[]) => void;
 }
 
 /**
@@ -190,6 +196,11 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string }): B
     getFeat: ps.func('void *ps_get_feat(void *ps)'),
     cmnLiveGet: sb.func('void cmn_live_get(void *cmn, _Out_ float *vec)'),
     cmnLiveSet: sb.func('void cmn_live_set(void *cmn, const float *vec)'),
+    // 5prealpha's ps_seg_iter takes the decoder alone; the second argument (0.8's best score) is ignored there.
+    segIter: ps.func('void *ps_seg_iter(void *ps, _Out_ int32_t *score)'),
+    segNext: ps.func('void *ps_seg_next(void *seg)'),
+    segWord: ps.func('const char *ps_seg_word(void *seg)'),
+    segFrames: ps.func('void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)'),
   };
 }
 
@@ -337,7 +348,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         reportedLastCheck = changed;
         if (!changed && !confirming) return;
         [lastPartial, lastConfidence] = [partial, sure];
-        onPartial(partial, sure);
+        onPartial(partial, sure, { speechAfterMs: speechAfterWords(lib, d.ps, d.loop) });
       };
       return {
         push(audio) {
@@ -360,7 +371,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
             grammar = d.plain;
             text = decodeAgain(grammar, heard);
           }
-          const result: SttResult = text && d.loop ? { text, confidence: confidence(grammar, d.loop, text) } : { text };
+          const result: SttResult =
+            text && d.loop ? { text, confidence: confidence(grammar, d.loop, text), speechAfterMs: speechAfterWords(lib, grammar, d.loop) } : { text };
           done = true;
           signal.removeEventListener('abort', release);
           saveChannel(d, channel);

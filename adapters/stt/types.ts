@@ -13,12 +13,22 @@ export interface SttStreamOptions {
    * far (0..1, as {@link SttResult.confidence}; absent: unknown). A partial's confidence is judged on the
    * audio heard until then: the emergency stop gates on it (actors/estop.ts).
    */
-  onPartial(text: string, confidence?: number): void;
+  onPartial(text: string, confidence?: number, detail?: TranscriptDetail): void;
   signal: AbortSignal;
 }
 
+/** What an engine can tell about a transcript beyond its words (each field absent: unknown). */
+export interface TranscriptDetail {
+  /**
+   * Speech heard after the transcript's last word that the transcript leaves out, ms. A grammar decoder
+   * ends a sentence early and calls the rest of an utterance outside its grammar silence; a stop phrase
+   * with much speech after it was not said (the emergency stop refuses it, `actors/stop-gate.ts`).
+   */
+  speechAfterMs?: number;
+}
+
 /** An utterance's final transcript, with what the engine knows about it. */
-export interface SttResult {
+export interface SttResult extends TranscriptDetail {
   /** The transcript; empty for noise. */
   text: string;
   /**

@@ -2,7 +2,7 @@
  * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createStopGate, endsWithStopPhrase, MIN_STOP_VOICE_MS } from '../../actors/stop-gate.js';
+import { createStopGate, endsWithStopPhrase, MAX_SPEECH_AFTER_STOP_MS, MIN_STOP_VOICE_MS } from '../../actors/stop-gate.js';
 
 const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 };
 const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
@@ -64,6 +64,19 @@ describe('stop gate', () => {
     expect(gate.heard({ turnId: 'u2', text: 'stop', confidence: 0.21, final: true, voicedMs: MIN_STOP_VOICE_MS })).toBe('stop');
     // Not known (an engine without a VAD before it): a stop, as before.
     expect(gate.heard({ turnId: 'u3', text: 'stop', confidence: 0.21, final: true })).toBe('stop');
+  });
+
+  it('a stop phrase the recognizer heard more speech after is no stop, partial, first words or final', () => {
+    const gate = createStopGate(OPTIONS);
+    // "thank you very much" decoded as "stop" on "thank", the rest called silence.
+    const after = MAX_SPEECH_AFTER_STOP_MS + 10;
+    expect(gate.heard({ ...partial('u1', 'stop', 0.9), speechAfterMs: after })).toBeUndefined();
+    expect(gate.heard({ ...partial('u2', 'emergency', 0.9), speechAfterMs: after })).toBeUndefined();
+    expect(gate.heard({ ...partial('u2', 'emergency', 0.9), speechAfterMs: after })).toBeUndefined();
+    expect(gate.heard({ turnId: 'u3', text: 'halt', confidence: 0.9, final: true, speechAfterMs: after })).toBeUndefined();
+    // Up to the bound (a syllable's tail, a breath): a stop.
+    expect(gate.heard({ ...partial('u4', 'stop', 0.9), speechAfterMs: MAX_SPEECH_AFTER_STOP_MS })).toBe('stop');
+    expect(gate.heard({ turnId: 'u5', text: 'halt', confidence: 0.9, final: true, speechAfterMs: 100 })).toBe('halt');
   });
 
   it('thresholds default to none: every stop phrase is a stop', () => {

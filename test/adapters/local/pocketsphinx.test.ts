@@ -85,6 +85,32 @@ describe('pocketsphinx STT with the robot grammar', () => {
     expect(forced.every((c) => c < 0.1)).toBe(true);
   });
 
+  it('says how much speech its words leave out: none after "stop" alone, most of a sentence the grammar ends early', async () => {
+    const decode = async (audio: Uint8Array, channel: string) => {
+      const partials: Array<{ text: string; speechAfterMs?: number | undefined }> = [];
+      const stream = stt.createStream({
+        sampleRateHz: 16_000,
+        channel,
+        onPartial: (text, _confidence, detail) => partials.push({ text, speechAfterMs: detail?.speechAfterMs }),
+        signal: new AbortController().signal,
+      });
+      for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
+      return { partials, final: await stream.finish() };
+    };
+    const alone = await decode(await speech('stop'), 'stop alone');
+    expect(alone.final).toMatchObject({ text: 'stop', speechAfterMs: 0 });
+    // "stop" then a sentence the grammar has no words for: it keeps "stop" and calls the sentence silence.
+    const [stop, sentence] = [await speech('halt'), await speech('it is a lovely day')];
+    const both = new Uint8Array(stop.byteLength + sentence.byteLength);
+    both.set(stop);
+    both.set(sentence, stop.byteLength);
+    const followed = await decode(both, 'halt, then a sentence');
+    expect(followed.final.text).toBe('halt');
+    expect(followed.final.speechAfterMs).toBeGreaterThan(800);
+    // Said as the partial came, "halt" had nothing after it yet.
+    expect(followed.partials.find((p) => p.text === 'halt')?.speechAfterMs).toBeLessThan(100);
+  });
+
   it('names the apt packages when the library is missing, and checks its paths', () => {
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(PocketsphinxError);
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(/apt-get install -y libpocketsphinx3/);

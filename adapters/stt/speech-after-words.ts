@@ -1,0 +1,49 @@
+/**
+ * How much speech a grammar decoder's hypothesis leaves out after its last word: the frames after that
+ * word that the free phone loop, on the same audio, explains with phones rather than silence. A grammar
+ * decoder forces every sound into one of its sentences, and it can do that by ending the sentence early
+ * and calling the rest silence: "thank you very much" decoded as "stop" on "thank" and 0.6–1.0 s of
+ * "silence" over "you very much". A stop phrase that was said is the last thing in its utterance, so the
+ * emergency stop's gate (`actors/stop-gate.ts`) refuses one with much speech after it.
+ *
+ * @example
+ * ```ts
+ * const ms = speechAfterWords(lib, grammarDecoder, phoneLoop); // 0 for "stop", ~900 for "thank you very much" → "stop"
+ * ```
+ */
+import type { Binding } from './pocketsphinx.js';
+
+/** pocketsphinx's frame step (`-frate` 100, the default). */
+const FRAME_MS = 10;
+const SILENCE = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
+
+interface Segment {
+  word: string;
+  /** Frames from the hypothesis's first frame (Debian's build numbers a decoder's frames on across utterances). */
+  start: number;
+  end: number;
+}
+
+function segments(lib: Binding, ps: unknown): Segment[] {
+  const found: Segment[] = [];
+  // Iterated to its end: `ps_seg_next` frees the iterator when it returns null.
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const [start, end] = [[0], [0]];
+    lib.segFrames(seg, start, end);
+    found.push({ word: lib.segWord(seg) ?? '', start: start[0]!, end: end[0]! });
+  }
+  const origin = found[0]?.start ?? 0;
+  return found.map((s) => ({ ...s, start: s.start - origin, end: s.end - origin }));
+}
+
+/** Ms of phone-loop speech after the grammar hypothesis's last word (0 when it has no word, or speech ends with it). */
+export function speechAfterWords(lib: Binding, grammar: unknown, loop: unknown): number {
+  const words = segments(lib, grammar).filter((s) => !SILENCE.test(s.word));
+  const lastWordEnd = words.at(-1)?.end;
+  if (lastWordEnd === undefined) return 0;
+  let frames = 0;
+  for (const phone of segments(lib, loop)) {
+    if (!SILENCE.test(phone.word)) frames += Math.max(0, phone.end - Math.max(phone.start, lastWordEnd + 1) + 1);
+  }
+  return frames * FRAME_MS;
+}
