@@ -27,14 +27,18 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   mode: 'always',
   /** Why "hey robot": two words, four syllables, rare in talk near a robot; "hello robot" is a command of the bundled grammar. */
   wakePhrases: ['hey robot'],
-  /** Why 1e-65: the search only proposes, the second stage decides; chosen with the lead and the confidence on the grammar bench's voices (docs/activation.md). */
-  wakeThreshold: 1e-65,
-  /** Why 0.4: with the lead, the most wake phrases of the grammar bench's voices kept with no false wake in their distractors (docs/activation.md). */
-  wakeConfidence: 0.4,
+  /** Why 1e-70: the search only proposes (it finds every wake phrase of the bench there), the second stage decides; chosen with the lead and the confidence on the grammar bench's voices (docs/activation.md). */
+  wakeThreshold: 1e-70,
+  /** Why 0.65: with the lead, the most wake phrases of the grammar bench's voices kept with no false wake in their distractors (docs/activation.md). */
+  wakeConfidence: 0.65,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
-  /** Why 3 dB: near misses ("are you a robot") run on from the words before them, a wake phrase said after a pause stands far above its silence. */
-  wakeLeadDb: 3,
+  /**
+   * Why 9 dB, measured where the verifier placed the phrase's first word: near misses ("are you a robot")
+   * run on from the words before them (3–8 dB); a wake phrase said after a pause stands 40 dB and more
+   * above its silence.
+   */
+  wakeLeadDb: 9,
   /** Why 15 dB: most false stops are words inside running speech; a stop phrase shouted after a pause stands far above it (docs/activation.md). */
   stopLeadDb: 15,
   /** Why 8 s: time to hear the reply and answer it; the window restarts whenever the conversation goes on. */

@@ -89,8 +89,11 @@ function verified(shared: SpotterShared, history: StreamHistory, spotting: Spott
   const from = Math.max(sf - VERIFY_BEFORE_MAX_FRAMES, Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES);
   const audio = history.audio(from, ef + VERIFY_AFTER_FRAMES);
   if (audio.length === 0) return { ...spotting, confidence: 0 };
-  const { confidence, evidence } = verifier.verify(spotting.phrase, audio);
-  return { ...spotting, confidence, evidence };
+  const { confidence, evidence, words } = verifier.verify(spotting.phrase, audio);
+  // The lead where the grammar decoder says the phrase began: the search, at a low margin, often aligns
+  // "hey robot" to "robot" alone, and its "hey" then fills the 300 ms the lead compares with.
+  const leadDb = words ? history.lead(from + words.sf, from + words.ef).db : spotting.leadDb;
+  return { ...spotting, leadDb, confidence, evidence };
 }
 
 export function openStream(shared: SpotterShared, report: boolean): KeywordStream {
@@ -136,10 +139,11 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
         kept.push(...found.map((x) => verified(shared, history, x)));
         return [];
       }
-      // The lead first: it costs nothing, the second stage a decode. Best first: "stop" may also pass as
-      // "halt", and the phrase that explains the audio best is the one to name.
+      // An unverified phrase's lead first: it costs nothing, the second stage a decode (a verified one's
+      // lead is measured where the second stage aligns it). Best first: "stop" may also pass as "halt",
+      // and the phrase that explains the audio best is the one to name.
       return found
-        .filter((x) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
+        .filter((x) => shared.minConfidence.has(x.phrase) || x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
         .map((x) => verified(shared, history, x))
         .filter(passes)
         .sort((a, b) => b.log10Margin - a.log10Margin);

@@ -74,7 +74,9 @@ export interface Spotting {
   durationMs: number;
   /**
    * How much louder the phrase was than the 300 ms before it (dB): a phrase said after a pause (as one
-   * addresses a robot) stands well above what preceded it; one found inside running speech does not.
+   * addresses a robot) stands well above what preceded it; one found inside running speech does not. For
+   * a verified phrase, measured where the second stage aligned its first word (the search's alignment
+   * often leaves "hey" out, and "hey" then fills the 300 ms).
    */
   leadDb: number;
   /** Where in the stream's audio the phrase ended (ms). */

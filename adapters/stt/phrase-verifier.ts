@@ -2,23 +2,25 @@
  * The keyword spotter's second stage: a phrase the keyphrase search proposed is checked on its own audio
  * the way a grammar command is (grammar-confidence.ts). A grammar decoder whose one sentence is the phrase
  * and a free phone loop decode the same stretch; the confidence is the phrase's phones against the loop's
- * and the per-frame score of the phrase's path against the loop's. The search compares the phrase with
- * its own cruder phone loop as it streams; this looks again at the whole stretch, from the pause before
- * it, with the grammar decoder's tuning (pocketsphinx.ts), which is what lets the search run at a low,
- * permissive threshold (docs/activation.md). Decoders are made on first use and shared by every stream:
- * a check is synchronous, so one at a time.
+ * and the per-frame score of the phrase's path against the loop's (weighed for one phrase, below); the
+ * verdict also says where the grammar aligned the phrase's words (the spotter measures the lead there).
+ * The search compares the phrase with its own cruder phone loop as it streams; this looks again at the
+ * whole stretch, from the pause before it, with the grammar decoder's tuning (pocketsphinx.ts), which is
+ * what lets the search run at a low, permissive threshold (docs/activation.md). Decoders are made on
+ * first use and shared by every stream: a check is synchronous, so one at a time.
  *
  * @example
  * ```ts
  * const verifier = createPhraseVerifier({ phrases: ['hey robot'], mllrPath: 'examples/en-us-grammar.mllr' });
- * verifier.verify('hey robot', samples).confidence; // 0.68 for flite's "hey robot, turn left"; 0 where the grammar reaches no end
+ * verifier.verify('hey robot', samples).confidence; // 0..1; 0 where the grammar reaches no end or skips a word
  * ```
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
-import { bind, FILLER, GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { phoneAgreement, type GrammarEvidence } from './grammar-confidence.js';
+import { bind } from './keyword-spotter-binding.js';
+import { FILLER, GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
 
 export interface PhraseVerifierOptions {
   /** The phrases that may be checked (normalized: lower case, single spaces). */
@@ -41,6 +43,12 @@ export interface Verdict {
   /** 0..1: how well the phrase explains the audio against the free phone loop. */
   confidence: number;
   evidence: GrammarEvidence;
+  /**
+   * The phrase's first and last 10 ms frame within the samples, as the grammar decoder aligned its words
+   * (absent: it reached no end). Where the phrase began, for its lead: the search often aligns "hey robot"
+   * to "robot" alone.
+   */
+  words?: { sf: number; ef: number };
 }
 
 export interface PhraseVerifier {
@@ -57,6 +65,29 @@ export interface PhraseVerifier {
  */
 const LOOP_ARGS = ['-allphone_ci', 'yes', '-lw', '4', ...GRAMMAR_FRONT_END];
 const NO_SILENCE_REMOVAL = ['-remove_silence', 'no'];
+
+/**
+ * Why a word must take 6 frames (60 ms) a phone: the grammar decoder's floor is 3 (one frame per HMM
+ * state), where it passes through a word that was not said; on the wake bench the fastest tuning voice
+ * (eSpeak RP, 190 wpm) took at least 8.4 a phone, while "go backward" verified as "hey robot" (a false
+ * wake) had a "hey" of 3–4.
+ */
+const MIN_FRAMES_PER_PHONE = 6;
+/**
+ * Why the score ratio weighs 0.04 here, 0.01 for commands (grammar-confidence.ts): one short phrase against
+ * the loop, whose phones agree poorly with eSpeak's voices (agreement 0–0.25 for Scottish English's "hey
+ * robot" at ratios of 14–17), while near misses agree as well and score below the loop ("hello robot":
+ * 0.57 at −4). Chosen among 0.01–0.06 on the wake bench's tuning voices (most wake phrases at no false
+ * wake); with 0.01, a confidence that stops "hello robot" stops most of Scottish English's "hey robot".
+ */
+const PHRASE_SCORE_WEIGHT = 0.04;
+
+/** The phrase's confidence (0..1): phone agreement + {@link PHRASE_SCORE_WEIGHT} × the per-frame score ratio. */
+export function phraseConfidence(evidence: GrammarEvidence): number {
+  const agreement = phoneAgreement(evidence.sentencePhones, evidence.loopPhones);
+  const ratio = (evidence.grammarScore - evidence.loopScore) / Math.max(1, evidence.frames);
+  return Math.round(Math.min(1, Math.max(0, agreement + PHRASE_SCORE_WEIGHT * ratio)) * 1000) / 1000;
+}
 
 export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVerifier {
   const lib = bind(options.libraries ?? { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
@@ -94,6 +125,23 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
     const hyp = (lib.getHyp(ps, score) ?? '').trim();
     return { hyp, score: score[0]!, frames: lib.nFrames(ps) };
   };
+  /**
+   * The frames of the words (not silence or filler) of the last decode, and the fewest frames per phone
+   * any word took; ps_seg_next frees the iterator at the end.
+   */
+  const wordFrames = (ps: unknown) => {
+    let words: { sf: number; ef: number; framesPerPhone: number } | undefined;
+    for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+      const word = lib.segWord(seg) ?? '';
+      if (FILLER.test(word)) continue;
+      const [sf, ef] = [[0], [0]];
+      lib.segFrames(seg, sf, ef);
+      const phones = Math.max(1, (lib.lookupWord(ps, word) ?? '').split(/\s+/).filter(Boolean).length);
+      const perPhone = (ef[0]! - sf[0]! + 1) / phones;
+      words = { sf: words?.sf ?? sf[0]!, ef: ef[0]!, framesPerPhone: Math.min(words?.framesPerPhone ?? Infinity, perPhone) };
+    }
+    return words;
+  };
   const warmUp = () => {
     loop ??= init([...common, '-allphone', phoneLm, ...LOOP_ARGS, ...mllr]);
     for (const phrase of options.phrases) grammarOf(phrase);
@@ -104,6 +152,7 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
       warmUp();
       const grammar = grammarOf(phrase);
       const heard = decode(grammar.ps, samples);
+      const words = heard.hyp ? wordFrames(grammar.ps) : undefined;
       const loopHeard = decode(loop, samples);
       const evidence: GrammarEvidence = {
         sentencePhones: grammar.phones,
@@ -112,8 +161,10 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
         loopScore: loopHeard.score,
         frames: heard.frames,
       };
-      // The grammar search may reach no end on audio nothing like the phrase: no sentence, no confidence.
-      return { confidence: heard.hyp ? grammarConfidence(evidence) : 0, evidence };
+      // The grammar search may reach no end on audio nothing like the phrase (no sentence), or pass through
+      // a word at its floor ("go backward" as "hey robot" with a 60 ms "hey"): no confidence.
+      const said = words !== undefined && words.framesPerPhone >= MIN_FRAMES_PER_PHONE;
+      return { confidence: said ? phraseConfidence(evidence) : 0, evidence, ...(words ? { words: { sf: words.sf, ef: words.ef } } : {}) };
     },
   };
 }

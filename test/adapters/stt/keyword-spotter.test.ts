@@ -3,10 +3,12 @@
  * large lead over what came before it, and verified on its audio), and spotted again by a pooled decoder
  * serving a second stream; "are you a robot" comes close acoustically but runs on from the words before
  * it, so it is not reported; a stop phrase is spotted; a spotting is placed where it was said however
- * many searches and streams the decoder has served; `report: false` collects every spotting for `drain`.
+ * many searches and streams the decoder has served; `report: false` collects every spotting for `drain`;
+ * the second stage says where the phrase's words are, and has no confidence in a phrase missing a word.
  */
 import { describe, expect, it } from 'vitest';
 import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
+import { createPhraseVerifier } from '../../../adapters/stt/phrase-verifier.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 
 async function speak(text: string): Promise<Uint8Array> {
@@ -72,6 +74,23 @@ describe('keyword spotter (pocketsphinx)', () => {
     }
     // The alignment moves a little as the cepstral mean adapts (−70 to −180 ms here); the pauses were 0.7–1.5 s.
     expect(Math.max(...offsMs.map(Math.abs))).toBeLessThan(300);
+  }, 30_000);
+
+  it('verifies a phrase on its words: where they begin, and none when the grammar passes through one', async () => {
+    const verifier = createPhraseVerifier({ phrases: ['hey robot'] });
+    // 300 ms of silence, then the speech: as the spotter cuts a stretch from the pause before the phrase.
+    const afterPause = (audio: Uint8Array) => {
+      const samples = new Int16Array(4800 + (audio.byteLength >> 1));
+      samples.set(new Int16Array(audio.buffer, audio.byteOffset, audio.byteLength >> 1), 4800);
+      return samples;
+    };
+    const [whole, robot] = await Promise.all(['hey robot', 'robot'].map(speak));
+    const heard = verifier.verify('hey robot', afterPause(whole!));
+    expect(heard.confidence).toBeGreaterThan(0.6);
+    // Its words begin after the pause (frame 30): the spotter measures the lead from there.
+    expect(heard.words!.sf).toBeGreaterThanOrEqual(30);
+    // "robot" alone: the grammar can only pass through "hey" at its floor of one frame per state.
+    expect(verifier.verify('hey robot', afterPause(robot!)).confidence).toBe(0);
   }, 30_000);
 
   it('refuses phrases with words outside the dictionary, naming them', () => {
