@@ -1,7 +1,7 @@
 /**
  * The keyword spotter's native face: pocketsphinx.ts's binding (decoder life cycle, audio, hypothesis,
- * segments) and the functions only the spotter calls, which score the keyphrase search's segments. An uninstalled
- * library is an error that names the packages to install (pocketsphinx.ts's).
+ * segments) and the functions only the spotter calls, which score the keyphrase search's segments. An
+ * uninstalled library is an error that names the packages to install (pocketsphinx.ts's).
  */
 import koffi from 'koffi';
 import { bind as bindDecoder, type Binding as DecoderBinding } from './pocketsphinx.js';

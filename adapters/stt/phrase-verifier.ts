@@ -19,8 +19,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phoneAgreement, type GrammarEvidence } from './grammar-confidence.js';
-import { bind } from './keyword-spotter-binding.js';
-import { FILLER, GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { FILLER } from './filler-words.js';
+import { bind, GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
 
 export interface PhraseVerifierOptions {
   /** The phrases that may be checked (normalized: lower case, single spaces). */

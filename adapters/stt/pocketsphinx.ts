@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { copyToSamples } from '../audio/pcm.js';
+import { FILLER } from './filler-words.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import { speechAfterWords } from './speech-after-words.js';
 import type { SttEngine, SttResult } from './types.js';
@@ -124,9 +125,6 @@ export const GRAMMAR_TUNING = ['-pip', '1.5'];
 const WARP = ['-warp_type', 'inverse_linear', '-warp_params', '0.95'];
 /** The grammar decoder's front end beyond the model's own `feat.params`: what an MLLR transform for it must be estimated on. */
 export const GRAMMAR_FRONT_END: readonly string[] = WARP;
-
-/** Silence and filler "words" (`<sil>`, `[NOISE]`, `+breath+`, the phone loop's `SIL`). */
-export const FILLER = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
 /**
  * A decoder's live cepstral mean (CMN), read and written with `cmn_live_get/set` on `feat_t.cmn_struct`,

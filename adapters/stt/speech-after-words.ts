@@ -11,11 +11,11 @@
  * const ms = speechAfterWords(lib, grammarDecoder, phoneLoop); // 0 for "stop", ~900 for "thank you very much" → "stop"
  * ```
  */
+import { FILLER } from './filler-words.js';
 import type { Binding } from './pocketsphinx.js';
 
 /** pocketsphinx's frame step (`-frate` 100, the default). */
 const FRAME_MS = 10;
-const SILENCE = /^(<.*>|\[.*\]|\+.*\+|SIL)$/;
 
 interface Segment {
   word: string;
@@ -38,12 +38,12 @@ function segments(lib: Binding, ps: unknown): Segment[] {
 
 /** Ms of phone-loop speech after the grammar hypothesis's last word (0 when it has no word, or speech ends with it). */
 export function speechAfterWords(lib: Binding, grammar: unknown, loop: unknown): number {
-  const words = segments(lib, grammar).filter((s) => !SILENCE.test(s.word));
+  const words = segments(lib, grammar).filter((s) => !FILLER.test(s.word));
   const lastWordEnd = words.at(-1)?.end;
   if (lastWordEnd === undefined) return 0;
   let frames = 0;
   for (const phone of segments(lib, loop)) {
-    if (!SILENCE.test(phone.word)) frames += Math.max(0, phone.end - Math.max(phone.start, lastWordEnd + 1) + 1);
+    if (!FILLER.test(phone.word)) frames += Math.max(0, phone.end - Math.max(phone.start, lastWordEnd + 1) + 1);
   }
   return frames * FRAME_MS;
 }
