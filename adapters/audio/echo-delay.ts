@@ -5,13 +5,14 @@
  * filter should model, and not constant. The estimate lets the input conditioner delay the reference so
  * the linear filter only has to learn the room (see `input-conditioner.ts`).
  *
- * Method: normalized cross-correlation of energy envelopes. Every `hopMs` (4 ms) the log energy of the
- * reference and of the microphone is taken, each high-passed (the slow level removed) so only the
- * syllables' rise and fall is left; for every lag from 0 to `maxDelayMs` the correlation, and both
- * energies, are accumulated with exponential forgetting over `windowMs` (a sliding ~1 s window, updated
- * in O(lags) per hop: ~0.1 M multiply-adds a second). Only hops where the reference was playing within
- * the search range count, so silence between replies keeps the estimate. The lag with the highest
- * normalized correlation, refined to the sample by a parabola through its neighbours, becomes the delay
+ * Method: normalized cross-correlation of onsets. Every `hopMs` (4 ms) the log energy of the reference
+ * and of the microphone is taken, and its rise (the syllables' onsets; the slow level drops out); for
+ * every lag from 0 to `maxDelayMs` the correlation, and both powers, are accumulated with exponential
+ * forgetting over `windowMs` (a sliding ~1 s window, updated in O(lags) per hop: ~0.2 M multiply-adds a
+ * second for the two onset widths, `echo-onset-correlation.ts`). Only hops where the reference was playing
+ * within the search range count, so silence between replies keeps the estimate. The lag with the highest
+ * normalized correlation of the rises over 16 ms, placed by the one-hop rises' peak near it and refined to
+ * the sample by a parabola through its neighbours, becomes the delay
  * once it is clear of the floor (`minCorrelation`) and has held for `holdMs`. A reply after a pause in the
  * agent's speech discounts the older evidence (`newReplyWeight`): devices re-buffer between replies, so a
  * delay that jumped is followed within a few hundred ms of the next reply.
@@ -27,6 +28,8 @@
  * estimator.delaySamples(); // undefined until an echo was heard; then e.g. 4800 (300 ms)
  * ```
  */
+
+import { createOnsetCorrelation } from './echo-onset-correlation.js';
 
 export interface EchoDelayOptions {
   sampleRateHz: number;
@@ -76,14 +79,29 @@ export interface EchoDelayEstimator {
   forget(): void;
   /** False from `forget()` until the delay is found again (the same one, or a new one). */
   readonly found: boolean;
+  /**
+   * The last change was no move of the echo (the caller found no waveform peak at the new delay while the
+   * echo stayed where the old one put it): the old delay is back, and the rival must hold anew to return.
+   */
+  reject(): void;
 }
 
 /** Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there). */
 const FLOOR_DBFS = -60;
 /** Why -45 dBFS: the reference plays speech (its syllables peak 20–30 dB above); below, it is a pause. */
 const ACTIVE_DBFS = -45;
-/** Why 150 ms: the slow level the high-pass removes moves with words, not syllables. */
-const LEVEL_MS = 150;
+/**
+ * Why 16 ms: an onset's rise over one 4 ms hop halves when the delay falls between two hops (a clean copy
+ * delayed by 302 ms correlated 0.66, by 300 ms 0.99), and a real room's delay, or one through a 24 kHz
+ * client's resamplers, falls anywhere; a syllable's onset (~10 ms) rises within 16 ms wherever it falls.
+ * The echo matrix's open loop with delays jumping between replies (300↔1400, 302↔1397, 350↔1210,
+ * 257↔903, 433↔1150 ms; three of its jump cells, two room seeds: 30 runs) settled at 6.8 dB ERLE on
+ * average (1.6–21.3) with one-hop onsets, and at 30.9 dB (22.7–35.1) with these (and `echo-stage.ts`'s
+ * ±16 ms refinement).
+ */
+const RISE_MS = 16;
+/** Why 2 hops: the 16 ms onsets' peak lies within a hop or so of the one-hop onsets' (the room's build-up pulls it late). */
+const PLACE_RADIUS_HOPS = 2;
 const FULL_SCALE_ENERGY = 32768 * 32768;
 /** Why 100 hops (400 ms at 4 ms): a few syllables before the first estimate; fewer and chance correlations win. */
 const MIN_EVIDENCE_HOPS = 100;
@@ -98,7 +116,6 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   const hop = Math.max(1, Math.round((hopMs * sampleRateHz) / 1000));
   const lags = Math.ceil((options.maxDelayMs ?? 1600) / hopMs) + 1;
   const forget = Math.exp(-hopMs / (options.windowMs ?? 1000));
-  const levelForget = Math.exp(-hopMs / LEVEL_MS);
   const minCorrelation = options.minCorrelation ?? 0.6;
   const keepCorrelation = options.keepCorrelation ?? 0.35;
   const holdHops = Math.ceil((options.holdMs ?? 120) / hopMs);
@@ -107,24 +124,17 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   const floorEnergy = FULL_SCALE_ENERGY * 10 ** (FLOOR_DBFS / 10);
   const activeDb = ACTIVE_DBFS - FLOOR_DBFS;
 
-  /** High-passed reference envelope of the last `lags` hops (ring), and whether each hop was active. */
-  const refEnv = new Float64Array(lags);
+  /** Onsets over 16 ms find the echo; onsets over one hop place it (see {@link RISE_MS}). */
+  const finding = createOnsetCorrelation({ lags, riseHops: Math.max(1, Math.round(RISE_MS / hopMs)), forget });
+  const placing = createOnsetCorrelation({ lags, riseHops: 1, forget });
+  /** Whether the reference was active in each of the last `lags` hops (ring). */
   const refActive = new Uint8Array(lags);
   let activeInRange = 0;
   let refAt = 0;
-  const correlation = new Float64Array(lags);
-  const refPower = new Float64Array(lags);
-  let micPower = 0;
-  let refLevel = 0;
-  let micLevel = 0;
-  let levelsPrimed = false;
-  let previousRefDb = 0;
-  let previousMicDb = 0;
   /** Hops since the reference was last active (a pause longer than `newReplyHops` starts a new reply). */
   let sinceActive = Number.POSITIVE_INFINITY;
   let micSum = 0;
   let refSum = 0;
-  let filled = 0;
   let current: EchoDelayEstimate | undefined;
   let candidateLag = -1;
   /** A candidate delay is pending, best since hop `candidateSince`. */
@@ -138,33 +148,17 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   let evidenceHops = 0;
   /** `forget()` was called: the current delay is in doubt until a new one is found. */
   let contested = false;
+  /** The delay before the last one taken (what `reject` restores). */
+  let previous: EchoDelayEstimate | undefined;
 
   const logEnergy = (sum: number) => 10 * Math.log10(sum / hop + floorEnergy) - 10 * Math.log10(floorEnergy);
 
-  const bestLag = (): { lag: number; value: number } => {
-    let lag = -1;
-    let value = -1;
-    const norm = micPower;
-    for (let l = 0; l < lags; l++) {
-      const denominator = Math.sqrt(refPower[l]! * norm);
-      if (denominator <= 0) continue;
-      const c = correlation[l]! / denominator;
-      if (c > value) {
-        value = c;
-        lag = l;
-      }
-    }
-    return { lag, value };
-  };
-
-  const ncc = (l: number) => {
-    if (l < 0 || l >= lags) return 0;
-    const d = Math.sqrt(refPower[l]! * micPower);
-    return d > 0 ? correlation[l]! / d : 0;
-  };
-  const refined = (lag: number): number => {
-    const at = ncc;
-    if (lag <= 0 || lag >= lags - 1) return lag * hop;
+  /** The delay in samples near `found` (a lag of the 16 ms onsets): the one-hop onsets' peak, refined by a parabola. */
+  const refined = (found: number): number => {
+    const at = placing.ncc;
+    let lag = found;
+    for (let l = found - PLACE_RADIUS_HOPS; l <= found + PLACE_RADIUS_HOPS; l++) if (at(l) > at(lag)) lag = l;
+    if (lag <= 0 || lag >= lags - 1) return Math.max(0, lag) * hop;
     const [a, b, c] = [at(lag - 1), at(lag), at(lag + 1)];
     const curve = a - 2 * b + c;
     const offset = curve < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curve)) : 0;
@@ -173,7 +167,7 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
 
   const decide = () => {
     if (evidenceHops < MIN_EVIDENCE_HOPS) return;
-    const { lag, value } = bestLag();
+    const { lag, value } = finding.best();
     const currentLag = current ? Math.round(current.samples / hop) : -2;
     if (lag < 0 || value < (Math.abs(lag - currentLag) <= 1 ? keepCorrelation : minCorrelation)) {
       pending = false;
@@ -187,7 +181,7 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
       return;
     }
     // A rival must beat the current delay by a clear margin: the reference's own rhythm makes side peaks.
-    if (current && !contested && value < ncc(currentLag) + SWITCH_MARGIN) {
+    if (current && !contested && value < finding.ncc(currentLag) + SWITCH_MARGIN) {
       pending = false;
       return;
     }
@@ -198,6 +192,7 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
     if (hopCount - candidateSince >= holdHops) {
       // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
       if (!current || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) changes++;
+      previous = current;
       current = { samples: refined(lag), correlation: value };
       pending = false;
       contested = false;
@@ -207,43 +202,25 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   const step = (micEnergySum: number, refEnergySum: number) => {
     const refDb = logEnergy(refEnergySum);
     const micDb = logEnergy(micEnergySum);
-    if (!levelsPrimed) {
-      refLevel = refDb;
-      micLevel = micDb;
-      levelsPrimed = true;
-    }
-    refLevel = levelForget * refLevel + (1 - levelForget) * refDb;
-    micLevel = levelForget * micLevel + (1 - levelForget) * micDb;
     const active = refDb >= activeDb ? 1 : 0;
     activeInRange += active - refActive[refAt]!;
     refActive[refAt] = active;
-    // Onsets: the rise of the log envelope (reverberation lengthens decays, not rises).
-    refEnv[refAt] = Math.max(0, refDb - previousRefDb);
-    const micValue = Math.max(0, micDb - previousMicDb);
-    previousRefDb = refDb;
-    previousMicDb = micDb;
     if (active) {
       if (sinceActive > newReplyHops) {
         // A new reply after a pause: what the last one said about the delay may no longer hold.
-        for (let l = 0; l < lags; l++) {
-          correlation[l]! *= newReplyWeight;
-          refPower[l]! *= newReplyWeight;
-        }
-        micPower *= newReplyWeight;
+        finding.discount(newReplyWeight);
+        placing.discount(newReplyWeight);
       }
       sinceActive = 0;
     } else sinceActive++;
-    filled = Math.min(filled + 1, lags);
     // Nothing played within the search range: the microphone holds no echo to learn from.
-    if (activeInRange > 0) {
+    const learn = activeInRange > 0;
+    // Onsets: the rise of the log envelope (reverberation lengthens decays, not rises).
+    finding.push(refDb, micDb, learn);
+    placing.push(refDb, micDb, learn);
+    if (learn) {
       evidenceHops++;
       learned = true;
-      micPower = forget * micPower + micValue * micValue;
-      for (let l = 0; l < filled; l++) {
-        const r = refEnv[(refAt - l + lags) % lags]!;
-        correlation[l] = forget * correlation[l]! + micValue * r;
-        refPower[l] = forget * refPower[l]! + r * r;
-      }
     }
     hopCount++;
     refAt = (refAt + 1) % lags;
@@ -275,11 +252,14 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
       }
     },
     forget() {
-      correlation.fill(0);
-      refPower.fill(0);
-      micPower = 0;
+      finding.discount(0);
+      placing.discount(0);
       evidenceHops = MIN_EVIDENCE_HOPS / 2;
       contested = true;
+      pending = false;
+    },
+    reject() {
+      if (previous) current = previous;
       pending = false;
     },
     delaySamples: () => current?.samples,

@@ -79,9 +79,15 @@ export interface EchoStage {
 const ALIGN_MARGIN_MS = 30;
 /** Why 10 ms: a smaller move is the estimate's jitter, which the filter's margin absorbs; resetting for it would cost the room. */
 const REALIGN_MS = 10;
-/** Why 500 ms and ±12 ms: a few syllables of echo at the new delay; the envelope estimate is good to ±4 ms, its early-reflection pull to 12. */
+/**
+ * Why 500 ms and ±16 ms: a few syllables of echo at the new delay; the envelope estimate is good to ±4 ms,
+ * and an early reflection pulled it 12.1 ms late on the echo matrix's jumping delay, where ±12 found the
+ * edge of its range 5 samples off and kept a filter no longer aligned (20 against 35 dB ERLE).
+ */
 const REFINE_WINDOW_MS = 500;
-const REFINE_RADIUS_MS = 12;
+const REFINE_RADIUS_MS = 16;
+/** Why 0.3: an echo's direct sound correlates 0.3–0.6 in the refinement (echo-delay-refine.ts); the user's chance peaks reached 0.21. */
+const MOVE_MIN_CORRELATION = 0.3;
 
 export function createEchoStage(options: EchoStageOptions): EchoStage {
   const { sampleRateHz, reference } = options;
@@ -122,6 +128,15 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     followed = estimator.changes;
     const coarse = estimator.delaySamples()!;
     const refined = refineEchoDelay({ mic: micHistory, micEnd, reference, coarse, radius: toSamples(REFINE_RADIUS_MS) });
+    // The alignment was exact, the echo has not gone missing, and the waveforms show no echo's peak at the
+    // new delay: the user talking over the echo made it (their onsets correlate by chance with the
+    // reference's, 0.60–0.67 against a 600 ms echo), not a moved path. An early echo (the delay shrank)
+    // is no proof of a move either: the user's voice at a reply's start looks the same.
+    const weak = !refined || refined.correlation < MOVE_MIN_CORRELATION;
+    if (weak && exact && !(wasHolding && !missing.early())) {
+      estimator.reject();
+      return;
+    }
     const target = Math.max(0, (refined?.samples ?? coarse) - margin);
     if (Math.abs(target - aligned) < (refined && exact ? 1 : realign)) return;
     aligned = target;

@@ -22,8 +22,11 @@ function lcg(seed: number) {
   };
 }
 
-/** `seconds` of speech-like audio: syllables of 60–250 ms at random levels, 30–200 ms gaps. */
-function speechLike(seconds: number, seed: number): Int16Array {
+/**
+ * `seconds` of speech-like audio: syllables of 60–250 ms at random levels, 30–200 ms gaps; each syllable
+ * swells and fades, or (`abrupt`) starts at full level and decays, as a plosive's onset does.
+ */
+function speechLike(seconds: number, seed: number, abrupt = false): Int16Array {
   const random = lcg(seed);
   const out = new Int16Array(Math.round(seconds * RATE));
   let at = 0;
@@ -31,7 +34,7 @@ function speechLike(seconds: number, seed: number): Int16Array {
     const length = Math.round((0.06 + 0.19 * random()) * RATE);
     const level = 2000 + 8000 * random();
     for (let i = 0; i < length && at + i < out.length; i++) {
-      const shape = Math.sin((Math.PI * i) / length);
+      const shape = abrupt ? Math.exp(-i / (0.4 * length)) : Math.sin((Math.PI * i) / length);
       out[at + i] = Math.round((random() * 2 - 1) * level * shape);
     }
     at += length + Math.round((0.03 + 0.17 * random()) * RATE);
@@ -67,7 +70,8 @@ function run(reference: Int16Array, delayAt: (sample: number) => number, options
 const at = (estimates: Array<number | undefined>, ms: number) => estimates[Math.floor(ms / 20) - 1];
 
 describe('echo delay estimator', () => {
-  it.each([40, 120, 300, 600, 1000, 1400])(
+  // 302 and 1397 ms fall between the estimator's 4 ms hops, as a real room's delay does.
+  it.each([40, 120, 300, 302, 600, 1000, 1397, 1400])(
     'finds a %i ms delay within 4 ms (one envelope hop) in the first 2 s of echo, with a 300 ms reverberant tail',
     (delayMs) => {
       const { estimates } = run(speechLike(4, delayMs), () => delayMs);
@@ -77,33 +81,77 @@ describe('echo delay estimator', () => {
     },
   );
 
-  it("follows a delay that jumps between replies (0.3 → 1.4 → 0.3 s) within the next reply's first second, and holds it through the pauses", () => {
-    // Three replies of 3 s with 2 s pauses; the delay changes at the end of each pause (the device re-buffered).
-    const reply = (seed: number) => speechLike(3, seed);
-    const pause = new Int16Array(Math.round(2 * RATE));
-    const parts = [reply(1), pause, reply(2), pause, reply(3), pause];
-    const reference = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    const starts: number[] = [];
-    for (const p of parts) {
-      starts.push(offset);
-      reference.set(p, offset);
-      offset += p.length;
-    }
-    const delays = [300, 1400, 300];
-    // Reply k's echo path holds from just before it starts.
-    const delayAt = (sample: number) => delays[sample < starts[2]! - RATE * 0.1 ? 0 : sample < starts[4]! - RATE * 0.1 ? 1 : 2]!;
-    const { estimates, estimator } = run(reference, delayAt);
-    const msOf = (sample: number) => (sample * 1000) / RATE;
-    for (const [k, part] of [0, 2, 4].entries()) {
-      const replyStartMs = msOf(starts[part]!);
-      // The echo starts `delay` after the reply does; one second of it is enough.
-      const followed = at(estimates, replyStartMs + delays[k]! + 1000);
-      expect(Math.abs(followed! - delays[k]!), `reply ${k + 1}`).toBeLessThanOrEqual(4);
-      // Held through the pause after the reply.
-      expect(Math.abs(at(estimates, replyStartMs + 4400)! - delays[k]!), `pause after reply ${k + 1}`).toBeLessThanOrEqual(4);
-    }
-    expect(estimator.changes).toBe(3);
+  it.each([
+    [300, 1400],
+    [302, 1397],
+    [257, 903],
+  ])(
+    "follows a delay that jumps between replies (%i → %i ms and back) within the next reply's first second, and holds it through the pauses",
+    (short, long) => {
+      // Three replies of 3 s with 2 s pauses; the delay changes at the end of each pause (the device re-buffered).
+      const reply = (seed: number) => speechLike(3, seed);
+      const pause = new Int16Array(Math.round(2 * RATE));
+      const parts = [reply(1), pause, reply(2), pause, reply(3), pause];
+      const reference = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+      let offset = 0;
+      const starts: number[] = [];
+      for (const p of parts) {
+        starts.push(offset);
+        reference.set(p, offset);
+        offset += p.length;
+      }
+      const delays = [short, long, short];
+      // Reply k's echo path holds from just before it starts.
+      const delayAt = (sample: number) => delays[sample < starts[2]! - RATE * 0.1 ? 0 : sample < starts[4]! - RATE * 0.1 ? 1 : 2]!;
+      const { estimates, estimator } = run(reference, delayAt);
+      const msOf = (sample: number) => (sample * 1000) / RATE;
+      for (const [k, part] of [0, 2, 4].entries()) {
+        const replyStartMs = msOf(starts[part]!);
+        // The echo starts `delay` after the reply does; one second of it is enough.
+        const followed = at(estimates, replyStartMs + delays[k]! + 1000);
+        expect(Math.abs(followed! - delays[k]!), `reply ${k + 1}`).toBeLessThanOrEqual(4);
+        // Held through the pause after the reply.
+        expect(Math.abs(at(estimates, replyStartMs + 4400)! - delays[k]!), `pause after reply ${k + 1}`).toBeLessThanOrEqual(4);
+      }
+      expect(estimator.changes).toBe(3);
+    },
+  );
+
+  it('finds abrupt onsets as well when the delay falls between two envelope hops as on one', () => {
+    // An onset's rise over one 4 ms hop halves when the delay falls between hops (302 ms correlated 0.66).
+    const correlationAt = (delayMs: number) => run(speechLike(4, 3, true), () => delayMs).estimator.estimate();
+    const [onGrid, between] = [correlationAt(300)!, correlationAt(302)!];
+    expect(onGrid.correlation).toBeGreaterThan(0.95);
+    expect(between.correlation).toBeGreaterThan(0.85);
+    expect(Math.abs((between.samples * 1000) / RATE - 302)).toBeLessThanOrEqual(1);
+  });
+
+  it('takes the old delay back when its caller rejects a change, and needs the rival to hold anew', () => {
+    const estimator = createEchoDelayEstimator({ sampleRateHz: RATE });
+    const reference = speechLike(8, 21);
+    const rooms = [300, 700].map((delayMs) => createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 300, seed: 5 }));
+    const played = (from: number, count: number) => {
+      const out = new Int16Array(count);
+      for (let i = 0; i < count; i++) out[i] = from + i >= 0 && from + i < reference.length ? reference[from + i]! : 0;
+      return out;
+    };
+    const feed = (fromMs: number, toMs: number, room: (typeof rooms)[number]) => {
+      for (let start = (fromMs * RATE) / 1000; start < (toMs * RATE) / 1000; start += BLOCK) {
+        const echo = room.render(played, start, BLOCK);
+        estimator.push(Int16Array.from(echo, Math.round), reference.subarray(start, start + BLOCK));
+      }
+    };
+    feed(0, 3000, rooms[0]!);
+    expect(Math.abs((estimator.delaySamples()! * 1000) / RATE - 300)).toBeLessThanOrEqual(4);
+    const changes = estimator.changes;
+    // The path moves to 700 ms: the estimator follows; its caller says no (it saw no echo there).
+    feed(3000, 6000, rooms[1]!);
+    expect(estimator.changes).toBeGreaterThan(changes);
+    estimator.reject();
+    expect(Math.abs((estimator.delaySamples()! * 1000) / RATE - 300)).toBeLessThanOrEqual(4);
+    // The rival is still the best: after holding again it is taken again.
+    feed(6000, 8000, rooms[1]!);
+    expect(Math.abs((estimator.delaySamples()! * 1000) / RATE - 700)).toBeLessThanOrEqual(4);
   });
 
   it('keeps the delay while the user talks over the echo (double talk), and never takes the user alone for echo', () => {
