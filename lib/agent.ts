@@ -97,7 +97,7 @@ export interface Agent {
   stopSpeaking(): void;
   /** The emergency stop: speech cut, every action cancelled, the declared `stop` action asked for. */
   estop(): void;
-  /** The chart's state now, as published: `idle.waiting+actions.running`. */
+  /** The chart's state now, as published: `idle.waiting+actions.running` (and `+activation.open.window` in `wake`/`push`). */
   state(): string;
   /** What the session remembers, oldest first. */
   history(): readonly HistoryEntry[];

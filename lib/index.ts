@@ -67,7 +67,16 @@ export {
   type ActionRefusalReason,
   isNoticeCode,
 } from '../bus/notices.js';
-export { DIALOG_STATES, DialogState, ACTIONS_STATES, ActionsState, splitSessionState, type SessionStateParts } from '../machines/states.js';
+export {
+  DIALOG_STATES,
+  DialogState,
+  ACTIONS_STATES,
+  ActionsState,
+  ACTIVATION_STATES,
+  ActivationState,
+  splitSessionState,
+  type SessionStateParts,
+} from '../machines/states.js';
 export type { HistoryEntry } from '../machines/events.js';
 export type { SessionConfigInput } from '../machines/config.js';
 

@@ -1,14 +1,16 @@
 /**
  * The session chart's states as exported vocabularies, so a client compares against a name, never a bare
- * string: the dialog region's top states and the actions region's states. `session.state` carries the
- * flattened value (`speaking.reply.playing+user.silent+actions.running`); {@link splitSessionState} reads
- * it back into the two regions. test/machines/states.test.ts checks these lists against the machine.
+ * string: the top states of the dialog, actions and activation regions. `session.state` carries the
+ * flattened value (`speaking.reply.playing+user.silent+actions.running+activation.open.window`);
+ * {@link splitSessionState} reads it back into the three regions. test/machines/states.test.ts checks these
+ * lists against the machine.
  *
  * @example
  * ```ts
- * const { dialog, actions } = splitSessionState('idle.waiting+actions.running');
+ * const { dialog, actions, activation } = splitSessionState('idle.waiting+actions.running+activation.closed');
  * dialog === DialogState.idle; // true
  * actions === ActionsState.running; // true
+ * activation === ActivationState.closed; // true
  * ```
  */
 
@@ -21,37 +23,85 @@ export const DialogState = Object.fromEntries(DIALOG_STATES.map((s) => [s, s])) 
 export const ACTIONS_STATES = ['idle', 'confirming', 'requested', 'running', 'ended'] as const;
 export type ActionsState = (typeof ACTIONS_STATES)[number];
 export const ActionsState = Object.fromEntries(ACTIONS_STATES.map((s) => [s, s])) as { readonly [S in ActionsState]: S };
-
-/** The activation region's top states (`session.activation`): `always` mode, the gate closed or open, session ended. */
+/**
+ * The activation region's top states (`session.activation`): choosing the mode at start, `always` mode
+ * (ungated), the gate closed or open (`wake`, `push`), session ended.
+ */
 export const ACTIVATION_STATES = ['routing', 'ungated', 'closed', 'open', 'ended'] as const;
 export type ActivationState = (typeof ACTIVATION_STATES)[number];
+export const ActivationState = Object.fromEntries(ACTIVATION_STATES.map((s) => [s, s])) as { readonly [S in ActivationState]: S };
 
-/** A flattened state value read back: the dialog's top state, its whole path, and the actions region's state. */
+/**
+ * Where the actions and activation regions' parts start in a published value (the dialog's comes first,
+ * bare). A part is written only when it says something: the actions region while an action is under way,
+ * the activation region while a gate is in use (`wake`, `push`).
+ */
+export const STATE_PART_MARKS = { actions: '+actions.', activation: '+activation.' } as const;
+
+/** Each region's path in a published value, unchecked (a recording's values, those of older charts too). */
+export interface SessionStatePaths {
+  /** The dialog region as published: `speaking.reply.playing+user.silent`. */
+  dialog: string;
+  /** `idle` when the value has no actions part. */
+  actions: string;
+  /** `open.window`; `ungated` when the value has no activation part. */
+  activation: string;
+}
+
+/** `[before, after]` the first `mark` in `text`; `[text]` without one. */
+function cutAt(text: string, mark: string): [string, string?] {
+  const at = text.indexOf(mark);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + mark.length)];
+}
+
+/**
+ * Cuts a published state value into its regions' paths, without checking them against the chart.
+ *
+ * @example
+ * ```ts
+ * sessionStatePaths('idle.waiting+activation.open.window');
+ * // { dialog: 'idle.waiting', actions: 'idle', activation: 'open.window' }
+ * ```
+ */
+export function sessionStatePaths(value: string): SessionStatePaths {
+  const [beforeActivation, activation = ActivationState.ungated] = cutAt(value, STATE_PART_MARKS.activation);
+  const [dialog, actions = ActionsState.idle] = cutAt(beforeActivation, STATE_PART_MARKS.actions);
+  return { dialog, actions, activation };
+}
+
+/** A flattened state value read back: each region's top state, and the dialog's and activation's whole paths. */
 export interface SessionStateParts {
   dialog: DialogState;
   /** The dialog region as published: `speaking.reply.playing+user.silent`. */
   dialogPath: string;
   actions: ActionsState;
+  activation: ActivationState;
+  /** The activation region as published: `open.window` (`ungated` in `always` mode). */
+  activationPath: string;
 }
+
+const isOneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
 /**
  * Splits a published state value (`session.state`'s `value`) into its regions. The actions region is
- * only written while an action is under way, so a value without `+actions.` is `idle` there. Throws for
- * a value no session chart publishes.
+ * only written while an action is under way, so a value without `+actions.` is `idle` there; the
+ * activation region only while a gate is in use, so a value without `+activation.` is `ungated`. Throws
+ * for a value no session chart publishes.
  *
  * @example
  * ```ts
  * splitSessionState('speaking.reply.playing+user.silent+actions.running');
- * // { dialog: 'speaking', dialogPath: 'speaking.reply.playing+user.silent', actions: 'running' }
+ * // { dialog: 'speaking', dialogPath: 'speaking.reply.playing+user.silent', actions: 'running', activation: 'ungated', activationPath: 'ungated' }
  * ```
  */
 export function splitSessionState(value: string): SessionStateParts {
-  const at = value.indexOf('+actions.');
-  const dialogPath = at < 0 ? value : value.slice(0, at);
-  const actions = at < 0 ? 'idle' : value.slice(at + '+actions.'.length);
-  const dialog = dialogPath.split('.')[0]!;
-  if (!(DIALOG_STATES as readonly string[]).includes(dialog) || !(ACTIONS_STATES as readonly string[]).includes(actions)) {
-    throw new Error(`"${value}" is not a session state value: expected <${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>]`);
+  const paths = sessionStatePaths(value);
+  const dialog = paths.dialog.split('.')[0]!;
+  const activation = paths.activation.split('.')[0]!;
+  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) {
+    throw new Error(
+      `"${value}" is not a session state value: expected <${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
+    );
   }
-  return { dialog: dialog as DialogState, dialogPath, actions: actions as ActionsState };
+  return { dialog, dialogPath: paths.dialog, actions: paths.actions, activation, activationPath: paths.activation };
 }

@@ -1,26 +1,28 @@
 import type { StateValue } from 'xstate';
+import { ActionsState, ActivationState, STATE_PART_MARKS } from '../machines/states.js';
+
+/** Region states a published value leaves out: nothing under way, no gate in use, the session over. */
+const QUIET_ACTIONS: ReadonlySet<string> = new Set([ActionsState.idle, ActionsState.ended]);
+const QUIET_ACTIVATION: ReadonlySet<string> = new Set([ActivationState.routing, ActivationState.ungated, ActivationState.ended]);
 
 /**
  * Flattens the session's state value into one readable string: the dialog's state as it is
- * (`idle.waiting`, `speaking.reply.playing+user.candidate`: parallel regions joined by `+`), and the
- * actions region's after it while an action is under way (`idle.waiting+actions.running`).
+ * (`idle.waiting`, `speaking.reply.playing+user.candidate`: parallel regions joined by `+`), the actions
+ * region's after it while an action is under way (`idle.waiting+actions.running`), and the activation
+ * region's while a gate is in use (`idle.waiting+activation.open.window`, `session.activation` `wake` or
+ * `push`). `splitSessionState` (machines/states.ts) reads it back.
  */
 export function stateValueToString(value: StateValue): string {
   if (typeof value === 'object' && 'dialog' in value && 'actions' in value) {
-    const dialog = flatten(value.dialog as StateValue);
     const actions = flatten(value.actions as StateValue);
-    return actions === 'idle' || actions === 'ended' ? dialog : `${dialog}+actions.${actions}`;
+    const activation = 'activation' in value ? flatten(value.activation as StateValue) : ActivationState.ungated;
+    return [
+      flatten(value.dialog as StateValue),
+      QUIET_ACTIONS.has(actions) ? '' : `${STATE_PART_MARKS.actions}${actions}`,
+      QUIET_ACTIVATION.has(activation) ? '' : `${STATE_PART_MARKS.activation}${activation}`,
+    ].join('');
   }
   return flatten(value);
-}
-
-/**
- * The session's state string back as a state value (the inverse of {@link stateValueToString} for the
- * session chart's values): what a recording stores is shown and compared as the chart has it.
- */
-export function parseSessionState(text: string): { dialog: string; actions: string } {
-  const at = text.indexOf('+actions.');
-  return at < 0 ? { dialog: text, actions: 'idle' } : { dialog: text.slice(0, at), actions: text.slice(at + '+actions.'.length) };
 }
 
 function flatten(value: StateValue): string {

@@ -56,15 +56,20 @@ export function activeIds(value, root = 'session') {
 
 /**
  * `speaking.reply.playing+user.silent` (parallel regions joined by `+`), as the server logs it: the
- * dialog's state bare, `+actions.<state>` after it while an action is under way (server/state-value.ts).
+ * dialog's state bare, `+actions.<state>` after it while an action is under way, `+activation.<state>`
+ * while a wake or push gate is in use (server/state-value.ts).
  * @param {StateValue} value
  * @returns {string}
  */
 export function flatten(value) {
   if (typeof value === 'object' && 'dialog' in value && 'actions' in value) {
-    const dialog = flattenRegions(value['dialog'] ?? '');
     const actions = flattenRegions(value['actions'] ?? '');
-    return actions === 'idle' || actions === 'ended' ? dialog : `${dialog}+actions.${actions}`;
+    const activation = flattenRegions(value['activation'] ?? 'ungated');
+    return [
+      flattenRegions(value['dialog'] ?? ''),
+      actions === 'idle' || actions === 'ended' ? '' : `+actions.${actions}`,
+      ['routing', 'ungated', 'ended'].includes(activation) ? '' : `+activation.${activation}`,
+    ].join('');
   }
   return flattenRegions(value);
 }

@@ -21,9 +21,9 @@
 import type { AnyStateNode, StateValue } from 'xstate';
 import type { HistoryEntry } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
+import { sessionStatePaths } from '../../machines/states.js';
 import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from '../records/read.js';
 import { replayRecording } from '../records/replay.js';
-import { parseSessionState } from '../state-value.js';
 import { chartGraph, transitionKey } from './chart-graph.js';
 import { busMessage, type BusFeedMessage } from './feed-extensions.js';
 import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
@@ -36,12 +36,13 @@ export interface RecordedFeedInput {
 
 /**
  * The inverse of `stateValueToString` for this chart: `speaking.reply.playing+user.silent+actions.running`
- * → `{ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running' }`. A recording of
- * the chart before its actions region (no `dialog`) reads the same way: its states are the dialog's now.
+ * → `{ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running', activation: 'ungated' }`.
+ * A recording of the chart before its actions or activation region reads the same way: its states are
+ * the dialog's now, and it had no gate.
  */
 export function parseStateValue(text: string): StateValue {
-  const { dialog, actions } = parseSessionState(text);
-  return { dialog: parseRegions(dialog), actions: parseRegions(actions) };
+  const { dialog, actions, activation } = sessionStatePaths(text);
+  return { dialog: parseRegions(dialog), actions: parseRegions(actions), activation: parseRegions(activation) };
 }
 
 /** `speaking.reply.playing+user.silent` → `{ speaking: { reply: 'playing', user: 'silent' } }` (regions joined by `+`). */

@@ -19,6 +19,7 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { SESSION_DEFAULTS } from '../../machines/session-defaults.js';
+import { splitSessionState } from '../../machines/states.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../server/config.js';
 import { startSession } from '../../server/session-host.js';
 import { loadActionsFile } from '../../adapters/actions/load.js';
@@ -97,6 +98,7 @@ describe('wake word (real engines)', () => {
     };
     const ofType = <T extends BusMessage['type']>(type: T) => seen.filter((m): m is Extract<BusMessage, { type: T }> => m.type === type);
 
+    const closedAtStart = splitSessionState(session.state()).activationPath;
     const [command, stop, woken] = await Promise.all(['turn left', 'stop', 'hey robot, turn left'].map(speak));
     // 1. A command without the wake phrase: not even an utterance.
     say(command!);
@@ -128,6 +130,9 @@ describe('wake word (real engines)', () => {
       ['assistant', 'Turning left.'],
     ]);
     expect(session.history().find((h) => h.role === 'action')?.action).toMatchObject({ name: 'turn', arguments: { direction: 'left' } });
+    // Observers saw the gate in `session.state`: closed until the wake phrase, then open for the window.
+    expect(closedAtStart).toBe('closed');
+    expect(ofType('session.state').map((m) => splitSessionState(m.value).activationPath)).toContain('open.window');
     await session.stop();
   }, 60_000);
 });

@@ -5,9 +5,11 @@
  * after the chart stopped.
  */
 import { describe, expect, it } from 'vitest';
+import type { StateValue } from 'xstate';
 import { actionsByTurn, describeActionEvent, describeBus } from '../../web/inspect-actions.js';
 import { describeTransition, eventLabel, flatten, heardHistory, replyTexts, turnsAt } from '../../web/inspect-model.js';
-import type { HistoryEntry, Step, TurnFigures } from '../../web/inspect-hook.js';
+import type { HistoryEntry, StateValue as PageStateValue, Step, TurnFigures } from '../../web/inspect-hook.js';
+import { stateValueToString } from '../../server/state-value.js';
 
 const turn: TurnFigures = {
   id: 's#u1',
@@ -71,6 +73,16 @@ describe('inspector model', () => {
     expect(flatten({ dialog: { idle: 'waiting' }, actions: 'idle' })).toBe('idle.waiting');
     expect(flatten({ dialog: { speaking: { reply: 'playing', user: 'silent' } }, actions: 'running' })).toBe(
       'speaking.reply.playing+user.silent+actions.running',
+    );
+    // As the server flattens it: the activation region only while a wake or push gate is in use.
+    const values: Array<StateValue & PageStateValue> = [
+      { dialog: { idle: 'waiting' }, actions: 'idle', activation: 'ungated' },
+      { dialog: { idle: 'waiting' }, actions: 'running', activation: { open: 'window' } },
+      { dialog: { listening: 'hearing' }, actions: 'idle', activation: 'closed' },
+    ];
+    for (const value of values) expect(flatten(value)).toBe(stateValueToString(value));
+    expect(flatten({ dialog: { idle: 'waiting' }, actions: 'running', activation: { open: 'window' } })).toBe(
+      'idle.waiting+actions.running+activation.open.window',
     );
   });
 
