@@ -86,7 +86,8 @@ const MIN_FRAMES_PER_PHONE = 6;
  * Why every word must score at least −30 a frame against the phone loop over the word's own frames: the
  * phrase's whole score lets a well-said "robot" (two thirds of the frames) hide a first word that was not
  * said. On the wake bench's tuning voices, "are you a robot" aligned as "hey robot" had a "hey" of −33 to
- * −49, while no word of a wake phrase scored under −28 (eSpeak RP's "robot").
+ * −49, while every wake phrase had all its words at −30 or above at one of the stretch's two ends
+ * (keyword-spotter-stream.ts; eSpeak RP's "robot" the lowest, −24 to −28).
  */
 const MIN_WORD_RATIO = -30;
 /**
