@@ -29,8 +29,8 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   wakePhrases: ['hey robot'],
   /** Why 1e-70: the search only proposes (it finds every wake phrase of the bench there), the second stage decides; chosen with the lead and the confidence on the grammar bench's voices (docs/activation.md). */
   wakeThreshold: 1e-70,
-  /** Why 0.65: with the lead, the most wake phrases of the grammar bench's voices kept with no false wake in their distractors (docs/activation.md). */
-  wakeConfidence: 0.65,
+  /** Why 0.68: with the lead, the most wake phrases of the grammar bench's voices kept with no false wake in their distractors, as a session's spotter runs (docs/activation.md). */
+  wakeConfidence: 0.68,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
   /**

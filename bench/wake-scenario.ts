@@ -35,7 +35,7 @@ const STOP_EXPONENTS = [-5, -8, -10, -12, -15, -18, -20, -25, -30];
  * Candidate minimum confidences of the second stage (null: none). Why up to 0.7: the phrase's score
  * weighs the score ratio 0.04 (phrase-verifier.ts), which lifts wake phrases to 0.5–1.
  */
-const WAKE_CONFIDENCES = [null, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+const WAKE_CONFIDENCES = [null, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.55, 0.6, 0.65, 0.68, 0.7];
 /** Candidate leads of the wake phrase (dB; null: no check). */
 const WAKE_LEADS = [null, 0, 3, 6, 9];
 /** The scans' thresholds: the lowest candidates (a lower one only widens the beam and restarts the search more often). */

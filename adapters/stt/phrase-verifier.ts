@@ -2,8 +2,9 @@
  * The keyword spotter's second stage: a phrase the keyphrase search proposed is checked on its own audio
  * the way a grammar command is (grammar-confidence.ts). A grammar decoder whose one sentence is the phrase
  * and a free phone loop decode the same stretch; the confidence is the phrase's phones against the loop's
- * and the per-frame score of the phrase's path against the loop's (weighed for one phrase, below); the
- * verdict also says where the grammar aligned the phrase's words (the spotter measures the lead there).
+ * and the per-frame score of the phrase's path against the loop's (weighed for one phrase, below), and
+ * none at all when one word was not said (too short, or scored far below the loop over its own frames);
+ * the verdict also says where the grammar aligned the phrase's words (the spotter measures the lead there).
  * The search compares the phrase with its own cruder phone loop as it streams; this looks again at the
  * whole stretch, from the pause before it, with the grammar decoder's tuning (pocketsphinx.ts), which is
  * what lets the search run at a low, permissive threshold (docs/activation.md). Decoders are made on
@@ -12,7 +13,7 @@
  * @example
  * ```ts
  * const verifier = createPhraseVerifier({ phrases: ['hey robot'], mllrPath: 'examples/en-us-grammar.mllr' });
- * verifier.verify('hey robot', samples).confidence; // 0..1; 0 where the grammar reaches no end or skips a word
+ * verifier.verify('hey robot', samples).confidence; // 0..1; 0 where the grammar reaches no end or a word was not said
  * ```
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phoneAgreement, type GrammarEvidence } from './grammar-confidence.js';
 import { FILLER } from './filler-words.js';
-import { bind, GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { bind, type Binding } from './keyword-spotter-binding.js';
+import { GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
 
 export interface PhraseVerifierOptions {
   /** The phrases that may be checked (normalized: lower case, single spaces). */
@@ -48,7 +50,14 @@ export interface Verdict {
    * (absent: it reached no end). Where the phrase began, for its lead: the search often aligns "hey robot"
    * to "robot" alone.
    */
-  words?: { sf: number; ef: number };
+  words?: {
+    sf: number;
+    ef: number;
+    /** The fewest frames a phone any word took. */
+    framesPerPhone: number;
+    /** The lowest per-frame acoustic score of a word against the phone loop's over the word's frames. */
+    worstRatio: number;
+  };
 }
 
 export interface PhraseVerifier {
@@ -74,6 +83,14 @@ const NO_SILENCE_REMOVAL = ['-remove_silence', 'no'];
  */
 const MIN_FRAMES_PER_PHONE = 6;
 /**
+ * Why every word must score at least −30 a frame against the phone loop over the word's own frames: the
+ * phrase's whole score lets a well-said "robot" (two thirds of the frames) hide a first word that was not
+ * said. On the wake bench's tuning voices, "are you a robot" aligned as "hey robot" had a "hey" of −33 to
+ * −49, while every wake phrase had all its words at −30 or above at one of the stretch's two ends
+ * (keyword-spotter-stream.ts; eSpeak RP's "robot" the lowest, −24 to −28).
+ */
+const MIN_WORD_RATIO = -30;
+/**
  * Why the score ratio weighs 0.04 here, 0.01 for commands (grammar-confidence.ts): one short phrase against
  * the loop, whose phones agree poorly with eSpeak's voices (agreement 0–0.25 for Scottish English's "hey
  * robot" at ratios of 14–17), while near misses agree as well and score below the loop ("hello robot":
@@ -87,6 +104,57 @@ export function phraseConfidence(evidence: GrammarEvidence): number {
   const agreement = phoneAgreement(evidence.sentencePhones, evidence.loopPhones);
   const ratio = (evidence.grammarScore - evidence.loopScore) / Math.max(1, evidence.frames);
   return Math.round(Math.min(1, Math.max(0, agreement + PHRASE_SCORE_WEIGHT * ratio)) * 1000) / 1000;
+}
+
+interface Segment {
+  word: string;
+  sf: number;
+  ef: number;
+  /** The segment's acoustic score (pocketsphinx log units). */
+  acoustic: number;
+}
+
+/** The phone loop's acoustic score over frames [sf, ef]: its segments there, each in proportion to its frames inside. */
+function acousticOver(loop: readonly Segment[], sf: number, ef: number): number {
+  let total = 0;
+  for (const seg of loop) {
+    const inside = Math.min(ef, seg.ef) - Math.max(sf, seg.sf) + 1;
+    if (inside > 0) total += (seg.acoustic * inside) / (seg.ef - seg.sf + 1);
+  }
+  return total;
+}
+
+/** The last decode's segments (words or phones) with their acoustic scores; ps_seg_next frees the iterator at the end. */
+function segmentsOf(lib: Binding, ps: unknown): Segment[] {
+  const segments: Segment[] = [];
+  for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
+    const [sf, ef, acoustic] = [[0], [0], [0]];
+    lib.segFrames(seg, sf, ef);
+    lib.segProb(seg, acoustic, [0], [0]);
+    segments.push({ word: lib.segWord(seg) ?? '', sf: sf[0]!, ef: ef[0]!, acoustic: acoustic[0]! });
+  }
+  return segments;
+}
+
+/**
+ * The frames of the words (not silence or filler) of the grammar's decode, the fewest frames per phone
+ * any word took, and the lowest per-frame acoustic score of a word against the loop's over its frames.
+ */
+function wordsOf(lib: Binding, ps: unknown, segments: readonly Segment[], loop: readonly Segment[]): Verdict['words'] {
+  let words: Verdict['words'];
+  for (const { word, sf, ef, acoustic } of segments) {
+    if (FILLER.test(word)) continue;
+    const phones = Math.max(1, (lib.lookupWord(ps, word) ?? '').split(/\s+/).filter(Boolean).length);
+    const frames = ef - sf + 1;
+    const ratio = (acoustic - acousticOver(loop, sf, ef)) / frames;
+    words = {
+      sf: words?.sf ?? sf,
+      ef,
+      framesPerPhone: Math.min(words?.framesPerPhone ?? Infinity, frames / phones),
+      worstRatio: Math.min(words?.worstRatio ?? Infinity, ratio),
+    };
+  }
+  return words;
 }
 
 export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVerifier {
@@ -123,24 +191,7 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
     lib.endUtt(ps);
     const score = [0];
     const hyp = (lib.getHyp(ps, score) ?? '').trim();
-    return { hyp, score: score[0]!, frames: lib.nFrames(ps) };
-  };
-  /**
-   * The frames of the words (not silence or filler) of the last decode, and the fewest frames per phone
-   * any word took; ps_seg_next frees the iterator at the end.
-   */
-  const wordFrames = (ps: unknown) => {
-    let words: { sf: number; ef: number; framesPerPhone: number } | undefined;
-    for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
-      const word = lib.segWord(seg) ?? '';
-      if (FILLER.test(word)) continue;
-      const [sf, ef] = [[0], [0]];
-      lib.segFrames(seg, sf, ef);
-      const phones = Math.max(1, (lib.lookupWord(ps, word) ?? '').split(/\s+/).filter(Boolean).length);
-      const perPhone = (ef[0]! - sf[0]! + 1) / phones;
-      words = { sf: words?.sf ?? sf[0]!, ef: ef[0]!, framesPerPhone: Math.min(words?.framesPerPhone ?? Infinity, perPhone) };
-    }
-    return words;
+    return { hyp, score: score[0]!, frames: lib.nFrames(ps), segments: hyp ? segmentsOf(lib, ps) : [] };
   };
   const warmUp = () => {
     loop ??= init([...common, '-allphone', phoneLm, ...LOOP_ARGS, ...mllr]);
@@ -152,8 +203,8 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
       warmUp();
       const grammar = grammarOf(phrase);
       const heard = decode(grammar.ps, samples);
-      const words = heard.hyp ? wordFrames(grammar.ps) : undefined;
       const loopHeard = decode(loop, samples);
+      const words = heard.hyp ? wordsOf(lib, grammar.ps, heard.segments, loopHeard.segments) : undefined;
       const evidence: GrammarEvidence = {
         sentencePhones: grammar.phones,
         loopPhones: loopHeard.hyp.split(/\s+/).filter((p) => p && !FILLER.test(p)),
@@ -161,10 +212,11 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
         loopScore: loopHeard.score,
         frames: heard.frames,
       };
-      // The grammar search may reach no end on audio nothing like the phrase (no sentence), or pass through
-      // a word at its floor ("go backward" as "hey robot" with a 60 ms "hey"): no confidence.
-      const said = words !== undefined && words.framesPerPhone >= MIN_FRAMES_PER_PHONE;
-      return { confidence: said ? phraseConfidence(evidence) : 0, evidence, ...(words ? { words: { sf: words.sf, ef: words.ef } } : {}) };
+      // The grammar search may reach no end on audio nothing like the phrase (no sentence), pass through
+      // a word at its floor ("go backward" as "hey robot" with a 60 ms "hey"), or force a word onto what
+      // the loop hears as other phones ("are you a" as "hey"): no confidence.
+      const said = words !== undefined && words.framesPerPhone >= MIN_FRAMES_PER_PHONE && words.worstRatio >= MIN_WORD_RATIO;
+      return { confidence: said ? phraseConfidence(evidence) : 0, evidence, ...(words ? { words } : {}) };
     },
   };
 }

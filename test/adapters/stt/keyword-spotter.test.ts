@@ -4,11 +4,12 @@
  * serving a second stream; "are you a robot" comes close acoustically but runs on from the words before
  * it, so it is not reported; a stop phrase is spotted; a spotting is placed where it was said however
  * many searches and streams the decoder has served; `report: false` collects every spotting for `drain`;
- * the second stage says where the phrase's words are, and has no confidence in a phrase missing a word.
+ * the second stage says where the phrase's words are, and has no confidence in a phrase missing a word or
+ * one whose first word was something else ("hello robot").
  */
 import { describe, expect, it } from 'vitest';
 import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
-import { createPhraseVerifier } from '../../../adapters/stt/phrase-verifier.js';
+import { createPhraseVerifier, phraseConfidence } from '../../../adapters/stt/phrase-verifier.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 
 async function speak(text: string): Promise<Uint8Array> {
@@ -91,6 +92,23 @@ describe('keyword spotter (pocketsphinx)', () => {
     expect(heard.words!.sf).toBeGreaterThanOrEqual(30);
     // "robot" alone: the grammar can only pass through "hey" at its floor of one frame per state.
     expect(verifier.verify('hey robot', afterPause(robot!)).confidence).toBe(0);
+  }, 30_000);
+
+  it('has no confidence in a phrase whose first word the phone loop hears as other phones', async () => {
+    const verifier = createPhraseVerifier({ phrases: ['hey robot'] });
+    const samples = await speak('hello robot');
+    const stretch = new Int16Array(4800 + (samples.byteLength >> 1));
+    stretch.set(new Int16Array(samples.buffer, samples.byteOffset, samples.byteLength >> 1), 4800);
+    for (let round = 0; round < 2; round++) {
+      // Twice: the decoders' cepstral mean moves with each stretch they hear.
+      const heard = verifier.verify('hey robot', stretch);
+      // The phrase as a whole has some confidence, and no word was passed through at its floor…
+      expect(phraseConfidence(heard.evidence)).toBeGreaterThan(0.3);
+      expect(heard.words!.framesPerPhone).toBeGreaterThanOrEqual(6);
+      // …but "hello" forced into "hey" scores far below the loop over its frames.
+      expect(heard.words!.worstRatio).toBeLessThan(-30);
+      expect(heard.confidence).toBe(0);
+    }
   }, 30_000);
 
   it('refuses phrases with words outside the dictionary, naming them', () => {
