@@ -26,6 +26,8 @@ export interface RefineEchoDelayInput {
   coarse: number;
   /** Lags searched either side of `coarse`, samples. */
   radius: number;
+  /** The weakest peak returned (default 0.2: under it, no echo stands out); 0 returns the best whatever it is. */
+  minCorrelation?: number;
 }
 
 export interface RefinedEchoDelay {
@@ -38,7 +40,14 @@ export interface RefinedEchoDelay {
 const MIN_CORRELATION = 0.2;
 
 /** The delay to the sample near `coarse`, or undefined when no clear peak stands out (double talk, no echo). */
-export function refineEchoDelay({ mic, micEnd, reference, coarse, radius }: RefineEchoDelayInput): RefinedEchoDelay | undefined {
+export function refineEchoDelay({
+  mic,
+  micEnd,
+  reference,
+  coarse,
+  radius,
+  minCorrelation = MIN_CORRELATION,
+}: RefineEchoDelayInput): RefinedEchoDelay | undefined {
   const n = mic.length;
   const from = Math.max(0, coarse - radius);
   const to = coarse + radius;
@@ -71,5 +80,5 @@ export function refineEchoDelay({ mic, micEnd, reference, coarse, radius }: Refi
     const correlation = dot / Math.sqrt(micPower * refPower);
     if (!best || correlation > best.correlation) best = { samples: lag, correlation };
   }
-  return best && best.correlation >= MIN_CORRELATION ? best : undefined;
+  return best && best.correlation >= minCorrelation ? best : undefined;
 }
