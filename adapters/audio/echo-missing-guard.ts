@@ -137,5 +137,7 @@ export function createMissingEchoGuard() {
     },
     /** While holding: the echo's usual level came back where the reference says, for a few blocks (the delay did not move). */
     echoBack: () => back >= ECHO_BACK_BLOCKS,
+    /** The room's noise (block energy) and the echo's usual gain over what played, energy ratio (0 while unknown). */
+    levels: () => ({ noiseEnergy: quiet, echoGain: gains.length >= GAIN_MIN ? usualGain : 0 }),
   };
 }

@@ -8,11 +8,16 @@
  * The delay estimator (`echo-delay.ts`) finds how long after playing a sample the microphone hears it;
  * the reference is read that much earlier (less a margin for the estimate's error and the direct sound's
  * spread), so the linear filter's tail covers the room's reverberation, not the device's buffers too. A
- * delay that moves (a client or sound server re-buffering between replies) moves the reference: the
- * filter is reset and the suppressor goes back to half duplex until it has learnt the room again, so
- * the echo passing meanwhile is never taken for the user. Before the first echo is heard, and while the
- * echo is not where the reference says (see the guards below), the suppressor holds; when the echo path
- * moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`), it relearns.
+ * delay that moves (a client or sound server re-buffering between replies) moves the reference: between
+ * two delays known to the sample the filter keeps the room, is fed the last half second again at the new
+ * delay (`echo-replay.ts`) and, if it cancels that as a converged filter does, the suppressor stays full
+ * duplex; otherwise the filter is reset and the suppressor goes back to half duplex until it has learnt
+ * the room again, so the echo passing meanwhile is never taken for the user. Before the first echo is
+ * heard, and while the echo is not where the reference says (`echo-missing-guard.ts`), the suppressor
+ * holds — but a sound that starts then is judged on the delays the microphone's quiet left open
+ * (`echo-onset-judge.ts`): the echo at one of them moves the reference there at once, the user passes.
+ * When the echo path moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`),
+ * it relearns.
  *
  * Native state is allocated at the first block and freed by `close()`.
  *
@@ -31,6 +36,8 @@ import { refineEchoDelay } from './echo-delay-refine.js';
 import type { EchoReference } from './echo-reference.js';
 import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
 import { ACTIVE_ENERGY, createMissingEchoGuard } from './echo-missing-guard.js';
+import { createEchoOnsetJudge } from './echo-onset-judge.js';
+import { replayEchoErleDb } from './echo-replay.js';
 
 export interface EchoStageOptions {
   sampleRateHz: number;
@@ -89,6 +96,8 @@ const REFINE_WINDOW_MS = 500;
 const REFINE_RADIUS_MS = 16;
 /** Why 0.3: an echo's direct sound correlates 0.3–0.6 in the refinement (echo-delay-refine.ts); the user's chance peaks reached 0.21. */
 const MOVE_MIN_CORRELATION = 0.3;
+/** Why 18 dB: the echo suppressor's own "converged" (echo-suppressor.ts); a filter that kept the room cancels that much at once. */
+const KEPT_ROOM_ERLE_DB = 18;
 
 export function createEchoStage(options: EchoStageOptions): EchoStage {
   const { sampleRateHz, reference } = options;
@@ -133,23 +142,48 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     // new delay: the user talking over the echo made it (their onsets correlate by chance with the
     // reference's, 0.60–0.67 against a 600 ms echo), not a moved path. An early echo (the delay shrank)
     // is no proof of a move either: the user's voice at a reply's start looks the same.
+    // Nor is a move in what the onset judge found to be the user, or is judging, whatever the hold.
     const weak = !refined || refined.correlation < MOVE_MIN_CORRELATION;
-    if (weak && exact && !(wasHolding && !missing.early())) {
+    if (weak && ((exact && !(wasHolding && !missing.early())) || onsets.userHeard || onsets.judging)) {
       estimator.reject();
       return;
     }
-    const target = Math.max(0, (refined?.samples ?? coarse) - margin);
-    if (Math.abs(target - aligned) < (refined && exact ? 1 : realign)) return;
+    moveTo(Math.max(0, (refined?.samples ?? coarse) - margin), refined !== undefined);
+  };
+  /** Moves the reference to `target`; `known`: the new delay is known to the sample. */
+  const moveTo = (target: number, known: boolean) => {
+    if (Math.abs(target - aligned) < (known && exact ? 1 : realign)) return;
     aligned = target;
     moves++;
     // A delay known to the sample on both sides moved the reference by exactly the path's shift: the
     // room the filter learnt still holds. Otherwise it learns again.
-    if (!(refined && exact)) canceller?.reset();
-    exact = refined !== undefined;
-    // Half duplex until the filter is seen to cancel at the new delay (at once if it kept the room).
-    suppressor?.relearn();
+    const keptRoom = known && exact;
+    if (!keptRoom) canceller?.reset();
+    exact = known;
+    if (known) onsets.remember(target + margin);
+    // Half duplex until the filter is seen to cancel at the new delay: at once if it kept the room, had
+    // converged, and, fed the last half second again at the new delay, cancels its echo as a converged
+    // filter does. (A filter still learning the room, replayed, looked converged on its median while the
+    // reverberation it had not learnt passed as the user's voice.)
+    const replayed =
+      keptRoom && canceller && (suppressor?.converged() ?? true)
+        ? replayEchoErleDb({
+            canceller,
+            mic: micHistory.subarray(0, micHistory.length - blockSamples),
+            micEnd: micEnd - blockSamples,
+            reference,
+            alignedSamples: aligned,
+            noiseEnergy: missing.levels().noiseEnergy,
+          })
+        : undefined;
+    if (replayed === undefined || replayed < KEPT_ROOM_ERLE_DB) suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
+  const onsets = createEchoOnsetJudge({ sampleRateHz, blockSamples, maxDelayMs: options.maxDelayMs ?? 1600, reference });
+  const release = () => {
+    missing.release();
+    onsets.release();
+  };
   const firstEcho = createFirstEchoGuard({
     found: () => estimator === undefined || estimator.delaySamples() !== undefined,
     blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? 1600) + options.tailMs) / (options.blockMs ?? 20)),
@@ -191,11 +225,28 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
           micEnd = blockStart + blockSamples;
           estimator.push(micBlock, playedBlock);
           follow();
+          // A sound that started while held, judged on the delays the quiet before it left: the echo at
+          // one of them (the reference moves there at once), or the user (let through while it lasts).
+          const verdict = onsets.push({
+            micEnergy: energyOf(micBlock),
+            playedEnergy: energyOf(playedBlock),
+            ...missing.levels(),
+            holding: wasHolding,
+            mic: micHistory,
+            micEnd,
+          });
+          if (verdict?.echo) {
+            estimator.adopt(verdict.samples);
+            followed = estimator.changes;
+            moveTo(Math.max(0, verdict.samples - margin), true);
+            release();
+            wasHolding = false;
+          }
         }
         reference.read(blockStart - aligned, referenceBlock);
         const block = out.subarray(produced, produced + blockSamples);
         // The estimator found the delay again (another, or the same): the echo is where the reference now says.
-        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) missing.release();
+        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) release();
         const holding = estimator !== undefined && missing.update(energyOf(micBlock), energyOf(referenceBlock), energyOf(playedBlock));
         if (holding && !wasHolding) {
           // A delay that grew leaves the old one looking best for a while: its evidence goes. One that shrank shows at once.
@@ -208,7 +259,8 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         const learnsNothing = holding && !missing.early();
         if (canceller.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - canceller.lateOffsetSamples, lateBlock);
         canceller.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
-        suppressor?.process(micBlock, referenceBlock, block, holding || firstEcho.awaited(energyOf(playedBlock)));
+        // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
+        suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;
         blockStart += blockSamples;
