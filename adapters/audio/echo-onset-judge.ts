@@ -13,8 +13,8 @@
  * 120–240 ms: a peak of 0.3 is the echo, at that delay (the stage moves there at once); under 0.15 at every
  * delay left, or no delay left at all, it is no echo: the user, whom the stage lets through (`userHeard`)
  * until the microphone is quiet again — or until the echo shows under the user's voice at one of the
- * last delays it was found at (every 40 ms over the last 120 ms), where it comes when a device
- * re-buffers between a few states.
+ * last delays it was found at (every 40 ms over the last 120 ms, twice in a row at the same delay),
+ * where it comes when a device re-buffers between a few states.
  *
  * @example
  * ```ts
@@ -100,6 +100,8 @@ const PAUSE_BLOCKS = 30;
 const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
 /** Why 10 delays (200 ms of them): more left open is no anchor; the hold goes on as before. */
 const MAX_OPEN_BLOCKS = 10;
+/** Why 2 samples: an echo's peak stays put from one test to the next; a chance peak moves. */
+const SAME_DELAY_SAMPLES = 2;
 /** Why 4: a device re-buffers between a few states; older delays are stale. */
 const KNOWN_DELAYS = 4;
 
@@ -168,11 +170,19 @@ export function createEchoOnsetJudge(options: EchoOnsetJudgeOptions): EchoOnsetJ
     return !peak || peak.correlation < userMax ? { echo: false } : undefined;
   };
 
-  /** While the user is let through: their voice may run into the echo, at one of the delays seen before. */
+  /**
+   * While the user is let through: their voice may run into the echo, at one of the delays seen before —
+   * twice in a row at the same delay (the user's voice against the reply made a single chance peak of
+   * 0.46 at 337 ms, 37 ms off the delay seen before, over 120 ms).
+   */
+  let lastUnder: number | undefined;
   const echoUnderUser = (mic: Int16Array, micEnd: number): EchoOnsetVerdict | undefined => {
     const lags = [...new Set(known.map((samples) => Math.floor(samples / blockSamples)))].sort((a, b) => a - b);
     const peak = lags.length > 0 ? correlate(mic, micEnd, micEnd - FIRST_TEST_BLOCKS * blockSamples, lags) : undefined;
-    return peak && peak.correlation >= ECHO_MIN_CORRELATION ? { echo: true, ...peak } : undefined;
+    const strong = peak && peak.correlation >= ECHO_MIN_CORRELATION ? peak : undefined;
+    const again = strong && lastUnder !== undefined && Math.abs(strong.samples - lastUnder) <= SAME_DELAY_SAMPLES;
+    lastUnder = strong?.samples;
+    return again ? { echo: true, ...strong } : undefined;
   };
 
   return {
@@ -221,7 +231,10 @@ export function createEchoOnsetJudge(options: EchoOnsetJudgeOptions): EchoOnsetJ
         if (holding && !judged && due && open.length <= MAX_OPEN_BLOCKS && micEnd - onsetStart <= mic.length) {
           verdict = judgeSound(length, mic, micEnd);
           if (verdict || length >= LAST_TEST_BLOCKS) judged = true;
-          if (verdict && !verdict.echo) userHeard = true;
+          if (verdict && !verdict.echo) {
+            userHeard = true;
+            lastUnder = undefined;
+          }
         } else if (holding && userHeard && block % TEST_EVERY_BLOCKS === 0) verdict = echoUnderUser(mic, micEnd);
       }
       block++;
