@@ -15,6 +15,7 @@
  * ```
  */
 import type { EchoReference } from './echo-reference.js';
+import { fft, powerOfTwoAtLeast } from './fft.js';
 
 export interface RefineEchoDelayInput {
   /** The microphone's last samples, oldest first. */
@@ -26,6 +27,8 @@ export interface RefineEchoDelayInput {
   coarse: number;
   /** Lags searched either side of `coarse`, samples. */
   radius: number;
+  /** The weakest peak returned (default 0.2: under it, no echo stands out); 0 returns the best whatever it is. */
+  minCorrelation?: number;
 }
 
 export interface RefinedEchoDelay {
@@ -38,7 +41,14 @@ export interface RefinedEchoDelay {
 const MIN_CORRELATION = 0.2;
 
 /** The delay to the sample near `coarse`, or undefined when no clear peak stands out (double talk, no echo). */
-export function refineEchoDelay({ mic, micEnd, reference, coarse, radius }: RefineEchoDelayInput): RefinedEchoDelay | undefined {
+export function refineEchoDelay({
+  mic,
+  micEnd,
+  reference,
+  coarse,
+  radius,
+  minCorrelation = MIN_CORRELATION,
+}: RefineEchoDelayInput): RefinedEchoDelay | undefined {
   const n = mic.length;
   const from = Math.max(0, coarse - radius);
   const to = coarse + radius;
@@ -56,20 +66,38 @@ export function refineEchoDelay({ mic, micEnd, reference, coarse, radius }: Refi
     micPower += dMic[i - 1]! * dMic[i - 1]!;
   }
   if (micPower === 0) return undefined;
+  const dots = crossCorrelate(dRef, dMic);
+  // The reference's power under the microphone at each offset, from running sums (exact: integers).
+  const refSums = new Float64Array(span + 1);
+  for (let i = 0; i < span; i++) refSums[i + 1] = refSums[i]! + dRef[i]! * dRef[i]!;
   let best: RefinedEchoDelay | undefined;
   for (let lag = from; lag <= to; lag++) {
     // Microphone sample i (of dMic, index i + 1 of mic) lines up with reference index micEnd - n + i + 1 - lag.
     const offset = to - lag + 1;
-    let dot = 0;
-    let refPower = 0;
-    for (let i = 0; i < n - 1; i++) {
-      const r = dRef[offset + i]!;
-      dot += dMic[i]! * r;
-      refPower += r * r;
-    }
+    const refPower = refSums[offset + n - 1]! - refSums[offset]!;
     if (refPower === 0) continue;
-    const correlation = dot / Math.sqrt(micPower * refPower);
+    const correlation = dots[offset]! / Math.sqrt(micPower * refPower);
     if (!best || correlation > best.correlation) best = { samples: lag, correlation };
   }
-  return best && best.correlation >= MIN_CORRELATION ? best : undefined;
+  return best && best.correlation >= minCorrelation ? best : undefined;
+}
+
+/** `out[k]` = Σ `b[i]` · `a[k + i]` for every k where `b` fits in `a`, through the frequency domain. */
+function crossCorrelate(a: Float64Array, b: Float64Array): Float64Array {
+  const size = powerOfTwoAtLeast(a.length);
+  const [aRe, aIm, bRe, bIm] = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Float64Array(size)];
+  aRe.set(a);
+  bRe.set(b);
+  fft(aRe, aIm);
+  fft(bRe, bIm);
+  // A times the conjugate of B: the correlation's spectrum.
+  for (let k = 0; k < size; k++) {
+    const re = aRe[k]! * bRe[k]! + aIm[k]! * bIm[k]!;
+    const im = aIm[k]! * bRe[k]! - aRe[k]! * bIm[k]!;
+    aRe[k] = re;
+    aIm[k] = im;
+  }
+  fft(aRe, aIm, true);
+  for (let k = 0; k < size; k++) aRe[k]! /= size;
+  return aRe;
 }

@@ -84,6 +84,11 @@ export interface EchoDelayEstimator {
    * echo stayed where the old one put it): the old delay is back, and the rival must hold anew to return.
    */
   reject(): void;
+  /**
+   * The caller found the echo at `samples` itself (its waveforms, where the microphone's quiet left no
+   * other delay): that is the delay now, and the evidence for the old one goes.
+   */
+  adopt(samples: number): void;
 }
 
 /** Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there). */
@@ -148,8 +153,9 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
   let evidenceHops = 0;
   /** `forget()` was called: the current delay is in doubt until a new one is found. */
   let contested = false;
-  /** The delay before the last one taken (what `reject` restores). */
+  /** The delay before the last one taken, and whether it was in doubt (what `reject` restores). */
   let previous: EchoDelayEstimate | undefined;
+  let previousContested = false;
 
   const logEnergy = (sum: number) => 10 * Math.log10(sum / hop + floorEnergy) - 10 * Math.log10(floorEnergy);
 
@@ -193,6 +199,7 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
       // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
       if (!current || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) changes++;
       previous = current;
+      previousContested = contested;
       current = { samples: refined(lag), correlation: value };
       pending = false;
       contested = false;
@@ -260,6 +267,19 @@ export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEs
     },
     reject() {
       if (previous) current = previous;
+      // A delay in doubt before (its echo went missing) is in doubt again: it is not found by a rival refused.
+      contested = previousContested;
+      pending = false;
+    },
+    adopt(samples) {
+      previous = current;
+      previousContested = contested;
+      current = { samples, correlation: minCorrelation };
+      changes++;
+      finding.discount(0);
+      placing.discount(0);
+      evidenceHops = MIN_EVIDENCE_HOPS / 2;
+      contested = false;
       pending = false;
     },
     delaySamples: () => current?.samples,

@@ -8,11 +8,16 @@
  * The delay estimator (`echo-delay.ts`) finds how long after playing a sample the microphone hears it;
  * the reference is read that much earlier (less a margin for the estimate's error and the direct sound's
  * spread), so the linear filter's tail covers the room's reverberation, not the device's buffers too. A
- * delay that moves (a client or sound server re-buffering between replies) moves the reference: the
- * filter is reset and the suppressor goes back to half duplex until it has learnt the room again, so
- * the echo passing meanwhile is never taken for the user. Before the first echo is heard, and while the
- * echo is not where the reference says (see the guards below), the suppressor holds; when the echo path
- * moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`), it relearns.
+ * delay that moves (a client or sound server re-buffering between replies) moves the reference: between
+ * two delays known to the sample the filter keeps the room, is fed the last half second again at the new
+ * delay (`echo-replay.ts`) and, if it cancels that as a converged filter does, the suppressor stays full
+ * duplex; otherwise the filter is reset and the suppressor goes back to half duplex until it has learnt
+ * the room again, so the echo passing meanwhile is never taken for the user. Before the first echo is
+ * heard, and while the echo is not where the reference says (`echo-missing-guard.ts`), the suppressor
+ * holds — but a sound that starts then is judged on the delays the microphone's quiet left open
+ * (`echo-onset-judge.ts`): the echo at one of them moves the reference there at once, the user passes.
+ * When the echo path moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`),
+ * it relearns.
  *
  * Native state is allocated at the first block and freed by `close()`.
  *
@@ -30,6 +35,9 @@ import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.
 import { refineEchoDelay } from './echo-delay-refine.js';
 import type { EchoReference } from './echo-reference.js';
 import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
+import { ACTIVE_ENERGY, createMissingEchoGuard } from './echo-missing-guard.js';
+import { createEchoOnsetJudge } from './echo-onset-judge.js';
+import { replayEchoErleDb } from './echo-replay.js';
 
 export interface EchoStageOptions {
   sampleRateHz: number;
@@ -88,6 +96,8 @@ const REFINE_WINDOW_MS = 500;
 const REFINE_RADIUS_MS = 16;
 /** Why 0.3: an echo's direct sound correlates 0.3–0.6 in the refinement (echo-delay-refine.ts); the user's chance peaks reached 0.21. */
 const MOVE_MIN_CORRELATION = 0.3;
+/** Why 18 dB: the echo suppressor's own "converged" (echo-suppressor.ts); a filter that kept the room cancels that much at once. */
+const KEPT_ROOM_ERLE_DB = 18;
 
 export function createEchoStage(options: EchoStageOptions): EchoStage {
   const { sampleRateHz, reference } = options;
@@ -132,23 +142,48 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     // new delay: the user talking over the echo made it (their onsets correlate by chance with the
     // reference's, 0.60–0.67 against a 600 ms echo), not a moved path. An early echo (the delay shrank)
     // is no proof of a move either: the user's voice at a reply's start looks the same.
+    // Nor is a move in what the onset judge found to be the user, or is judging, whatever the hold.
     const weak = !refined || refined.correlation < MOVE_MIN_CORRELATION;
-    if (weak && exact && !(wasHolding && !missing.early())) {
+    if (weak && ((exact && !(wasHolding && !missing.early())) || onsets.userHeard || onsets.judging)) {
       estimator.reject();
       return;
     }
-    const target = Math.max(0, (refined?.samples ?? coarse) - margin);
-    if (Math.abs(target - aligned) < (refined && exact ? 1 : realign)) return;
+    moveTo(Math.max(0, (refined?.samples ?? coarse) - margin), refined !== undefined);
+  };
+  /** Moves the reference to `target`; `known`: the new delay is known to the sample. */
+  const moveTo = (target: number, known: boolean) => {
+    if (Math.abs(target - aligned) < (known && exact ? 1 : realign)) return;
     aligned = target;
     moves++;
     // A delay known to the sample on both sides moved the reference by exactly the path's shift: the
     // room the filter learnt still holds. Otherwise it learns again.
-    if (!(refined && exact)) canceller?.reset();
-    exact = refined !== undefined;
-    // Half duplex until the filter is seen to cancel at the new delay (at once if it kept the room).
-    suppressor?.relearn();
+    const keptRoom = known && exact;
+    if (!keptRoom) canceller?.reset();
+    exact = known;
+    if (known) onsets.remember(target + margin);
+    // Half duplex until the filter is seen to cancel at the new delay: at once if it kept the room, had
+    // converged, and, fed the last half second again at the new delay, cancels its echo as a converged
+    // filter does. (A filter still learning the room, replayed, looked converged on its median while the
+    // reverberation it had not learnt passed as the user's voice.)
+    const replayed =
+      keptRoom && canceller && (suppressor?.converged() ?? true)
+        ? replayEchoErleDb({
+            canceller,
+            mic: micHistory.subarray(0, micHistory.length - blockSamples),
+            micEnd: micEnd - blockSamples,
+            reference,
+            alignedSamples: aligned,
+            noiseEnergy: missing.levels().noiseEnergy,
+          })
+        : undefined;
+    if (replayed === undefined || replayed < KEPT_ROOM_ERLE_DB) suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
+  const onsets = createEchoOnsetJudge({ sampleRateHz, blockSamples, maxDelayMs: options.maxDelayMs ?? 1600, reference });
+  const release = () => {
+    missing.release();
+    onsets.release();
+  };
   const firstEcho = createFirstEchoGuard({
     found: () => estimator === undefined || estimator.delaySamples() !== undefined,
     blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? 1600) + options.tailMs) / (options.blockMs ?? 20)),
@@ -190,11 +225,28 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
           micEnd = blockStart + blockSamples;
           estimator.push(micBlock, playedBlock);
           follow();
+          // A sound that started while held, judged on the delays the quiet before it left: the echo at
+          // one of them (the reference moves there at once), or the user (let through while it lasts).
+          const verdict = onsets.push({
+            micEnergy: energyOf(micBlock),
+            playedEnergy: energyOf(playedBlock),
+            ...missing.levels(),
+            holding: wasHolding,
+            mic: micHistory,
+            micEnd,
+          });
+          if (verdict?.echo) {
+            estimator.adopt(verdict.samples);
+            followed = estimator.changes;
+            moveTo(Math.max(0, verdict.samples - margin), true);
+            release();
+            wasHolding = false;
+          }
         }
         reference.read(blockStart - aligned, referenceBlock);
         const block = out.subarray(produced, produced + blockSamples);
         // The estimator found the delay again (another, or the same): the echo is where the reference now says.
-        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) missing.release();
+        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) release();
         const holding = estimator !== undefined && missing.update(energyOf(micBlock), energyOf(referenceBlock), energyOf(playedBlock));
         if (holding && !wasHolding) {
           // A delay that grew leaves the old one looking best for a while: its evidence goes. One that shrank shows at once.
@@ -207,7 +259,8 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         const learnsNothing = holding && !missing.early();
         if (canceller.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - canceller.lateOffsetSamples, lateBlock);
         canceller.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
-        suppressor?.process(micBlock, referenceBlock, block, holding || firstEcho.awaited(energyOf(playedBlock)));
+        // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
+        suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
         produced += blockSamples;
         blockStart += blockSamples;
@@ -262,131 +315,5 @@ function createFirstEchoGuard(options: { found: () => boolean; blocksAfterPlayed
       } else sincePlayed++;
       return sincePlayed <= options.blocksAfterPlayed;
     },
-  };
-}
-
-/** Why -45 dBFS: the reference plays speech there; below, a pause. */
-const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
-/** Why 20 dB: an echo's level over its reference scatters ±10 dB from block to block; 20 dB under the usual is no echo at all. */
-const MISSING_DB = 20;
-/** Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo. */
-const MISSING_BLOCKS = 4;
-const LEAD_BLOCKS = 2;
-/** Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it. */
-const GAIN_WINDOW = 150;
-const GAIN_MIN = 25;
-/** Why 30 blocks (600 ms): the agent's pauses between sentences are shorter; between replies, longer. */
-const PAUSE_BLOCKS = 30;
-/** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
-const PLAYED_DECAY = 10 ** (-1 / 10);
-/** Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one). */
-const EARLY_DB = 10;
-const EARLY_BLOCKS = 3;
-/** Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not. */
-const STIR_DB = 6;
-const STIR_BLOCKS = 2;
-/** The noise level's minimum rises by 0.05 dB a block (1.5 dB a second) to follow a room getting louder. */
-const QUIET_RISE = 10 ** (0.05 / 10);
-/** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
-const ECHO_BACK_BLOCKS = 5;
-
-/**
- * The missing-echo guard: the reference (at the aligned delay) plays, but the microphone stays 20 dB
- * under the echo's usual level for 80 ms — the delay grew (a client or device re-buffered before this
- * reply) — or, at a reply's start, an echo at its usual level comes before the aligned reference plays —
- * the delay shrank (or the user spoke up in the reply's first moments, which the guard cannot tell). Until the estimator has found the delay again (a new one, or the same), the linear
- * filter gets silence as its reference, so it does not unlearn the room (an adaptive filter that hears
- * the reference and no echo learns that there is none), and the suppressor holds.
- */
-function createMissingEchoGuard() {
-  const gains: number[] = [];
-  const leads = new Float64Array(LEAD_BLOCKS + 1);
-  let leadAt = 0;
-  let run = 0;
-  let holding = false;
-  let back = 0;
-  let preEcho = false;
-  let sincePlayed = Number.POSITIVE_INFINITY;
-  let playedLevel = 0;
-  let earlyRun = 0;
-  let stirRun = 0;
-  /** The microphone's level while nothing plays (a slow minimum: the room's noise). */
-  let quiet = 0;
-  let earlyHold = false;
-  let usualGain = 0;
-  let sinceUsual = 0;
-  return {
-    /**
-     * The block's microphone energy, the aligned reference's and what played over the same samples
-     * (unaligned); true while the guard holds.
-     */
-    update(micEnergy: number, refEnergy: number, playedEnergy: number): boolean {
-      leads[leadAt] = refEnergy;
-      leadAt = (leadAt + 1) % leads.length;
-      // The reference block whose echo is surely in this microphone block: two blocks back.
-      const lead = leads[leadAt]!;
-      // A reply started (something played after a pause) but its echo is not due yet at the aligned delay.
-      if (playedEnergy >= ACTIVE_ENERGY) {
-        if (sincePlayed > PAUSE_BLOCKS) preEcho = true;
-        sincePlayed = 0;
-        playedLevel = Math.max(playedLevel * PLAYED_DECAY, playedEnergy);
-      } else {
-        sincePlayed++;
-        playedLevel *= PLAYED_DECAY;
-      }
-      if (lead >= ACTIVE_ENERGY) preEcho = false;
-      if (holding) {
-        if (lead >= ACTIVE_ENERGY) back = usualGain > 0 && micEnergy / lead >= usualGain * 10 ** (-MISSING_DB / 2 / 10) ? back + 1 : 0;
-        return true;
-      }
-      // Before the aligned reference plays, an echo at its usual level over what just played came early: the delay shrank.
-      const early = preEcho && gains.length >= GAIN_MIN && micEnergy >= usualGain * playedLevel * 10 ** (-EARLY_DB / 10);
-      earlyRun = early ? earlyRun + 1 : 0;
-      // Or anything above the room's noise before the reference is due: a reply's first syllables are often soft.
-      const stirring = preEcho && gains.length >= GAIN_MIN && quiet > 0 && micEnergy >= quiet * 10 ** (STIR_DB / 10);
-      stirRun = stirring ? stirRun + 1 : 0;
-      if (playedEnergy < ACTIVE_ENERGY && lead < ACTIVE_ENERGY) quiet = quiet === 0 ? micEnergy : Math.min(micEnergy, quiet * QUIET_RISE);
-      if (earlyRun >= EARLY_BLOCKS || stirRun >= STIR_BLOCKS) {
-        stirRun = 0;
-        holding = true;
-        earlyHold = true;
-        earlyRun = 0;
-        return true;
-      }
-      if (lead < ACTIVE_ENERGY) {
-        run = 0;
-        return holding;
-      }
-      const gain = micEnergy / lead;
-      if (gains.length >= GAIN_MIN && gain < usualGain * 10 ** (-MISSING_DB / 10)) run++;
-      else run = 0;
-      if (run >= MISSING_BLOCKS) {
-        holding = true;
-        earlyHold = false;
-        run = 0;
-        return true;
-      }
-      gains.push(gain);
-      if (gains.length > GAIN_WINDOW) gains.shift();
-      if (++sinceUsual >= 5 && gains.length >= GAIN_MIN) {
-        sinceUsual = 0;
-        usualGain = [...gains].sort((a, b) => a - b)[gains.length >> 1]!;
-      }
-      return false;
-    },
-    /** Whether the hold is for an echo that came early (the delay shrank), not one that is missing (it grew). */
-    early: () => earlyHold,
-    /** The delay was found again: the echo is where the reference now says. */
-    release() {
-      holding = false;
-      run = 0;
-      back = 0;
-      // The echo is where the reference now says: what came before it is no longer early.
-      preEcho = false;
-      earlyRun = 0;
-      stirRun = 0;
-    },
-    /** While holding: the echo's usual level came back where the reference says, for a few blocks (the delay did not move). */
-    echoBack: () => back >= ECHO_BACK_BLOCKS,
   };
 }

@@ -154,6 +154,37 @@ describe('echo delay estimator', () => {
     expect(Math.abs((estimator.delaySamples()! * 1000) / RATE - 700)).toBeLessThanOrEqual(4);
   });
 
+  it('leaves a delay in doubt when a rival is refused while its echo is missing; takes a delay its caller found as the delay', () => {
+    const estimator = createEchoDelayEstimator({ sampleRateHz: RATE });
+    const reference = speechLike(8, 21);
+    const rooms = [300, 700].map((delayMs) => createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 300, seed: 5 }));
+    const played = (from: number, count: number) => Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
+    const feed = (fromMs: number, toMs: number, room: (typeof rooms)[number]) => {
+      for (let start = (fromMs * RATE) / 1000; start < (toMs * RATE) / 1000; start += BLOCK) {
+        estimator.push(Int16Array.from(room.render(played, start, BLOCK), Math.round), reference.subarray(start, start + BLOCK));
+      }
+    };
+    const delayMs = () => (estimator.delaySamples()! * 1000) / RATE;
+    feed(0, 3000, rooms[0]!);
+    // The echo went missing: in doubt until a delay is found; the rival found is refused (no echo's waveform there).
+    estimator.forget();
+    expect(estimator.found).toBe(false);
+    const before = estimator.changes;
+    for (let ms = 3000; ms < 4500 && estimator.changes === before; ms += 20) feed(ms, ms + 20, rooms[1]!);
+    expect(estimator.found).toBe(true);
+    estimator.reject();
+    expect(Math.abs(delayMs() - 300)).toBeLessThanOrEqual(4);
+    expect(estimator.found).toBe(false);
+    // The caller found the echo at 700 ms itself: that is the delay (and the estimator holds it as the echo goes on).
+    const changes = estimator.changes;
+    estimator.adopt(0.7 * RATE);
+    expect(estimator.changes).toBe(changes + 1);
+    expect(estimator.found).toBe(true);
+    expect(delayMs()).toBe(700);
+    feed(4500, 8000, rooms[1]!);
+    expect(Math.abs(delayMs() - 700)).toBeLessThanOrEqual(4);
+  });
+
   it('keeps the delay while the user talks over the echo (double talk), and never takes the user alone for echo', () => {
     const reference = speechLike(6, 7);
     const user = new Int16Array(reference.length);
