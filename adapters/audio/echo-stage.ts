@@ -144,7 +144,10 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     // is no proof of a move either: the user's voice at a reply's start looks the same.
     // Nor is a move in what the onset judge found to be the user, or is judging, whatever the hold.
     const weak = !refined || refined.correlation < MOVE_MIN_CORRELATION;
-    if (weak && ((exact && !(wasHolding && !missing.early())) || onsets.userHeard || onsets.judging)) {
+    // No echo was found in the agent's first 3 s of speech (a headset): a delay found later with no echo's
+    // peak in the waveforms is the user talking over replies, correlating with them by chance.
+    const noEchoSoFar = moves === 0 && firstEcho.gaveUp();
+    if (weak && ((exact && !(wasHolding && !missing.early())) || onsets.userHeard || onsets.judging || noEchoSoFar)) {
       estimator.reject();
       return;
     }
@@ -306,6 +309,8 @@ function createFirstEchoGuard(options: { found: () => boolean; blocksAfterPlayed
   let playedBlocks = 0;
   let sincePlayed = Number.POSITIVE_INFINITY;
   return {
+    /** The agent spoke 3 s with no echo found: there was none to hold. */
+    gaveUp: () => playedBlocks >= NO_ECHO_BLOCKS,
     /** Given what played over this block (unaligned): whether an echo of unknown delay may be in it. */
     awaited(playedEnergy: number): boolean {
       if (playedBlocks >= NO_ECHO_BLOCKS || options.found()) return false;
