@@ -9,38 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { createEchoDelayEstimator } from '../../../adapters/audio/echo-delay.js';
 import { refineEchoDelay } from '../../../adapters/audio/echo-delay-refine.js';
 import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;
 const BLOCK = 320;
-
-/** Numerical Recipes LCG, seeded: the same signals every run. */
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 0x1_0000_0000;
-  };
-}
-
-/**
- * `seconds` of speech-like audio: syllables of 60–250 ms at random levels, 30–200 ms gaps; each syllable
- * swells and fades, or (`abrupt`) starts at full level and decays, as a plosive's onset does.
- */
-function speechLike(seconds: number, seed: number, abrupt = false): Int16Array {
-  const random = lcg(seed);
-  const out = new Int16Array(Math.round(seconds * RATE));
-  let at = 0;
-  while (at < out.length) {
-    const length = Math.round((0.06 + 0.19 * random()) * RATE);
-    const level = 2000 + 8000 * random();
-    for (let i = 0; i < length && at + i < out.length; i++) {
-      const shape = abrupt ? Math.exp(-i / (0.4 * length)) : Math.sin((Math.PI * i) / length);
-      out[at + i] = Math.round((random() * 2 - 1) * level * shape);
-    }
-    at += length + Math.round((0.03 + 0.17 * random()) * RATE);
-  }
-  return out;
-}
 
 /** Runs `reference` (silence where undefined) through a room at `delayMs(t)` into the estimator; returns its estimates per block (ms). */
 function run(reference: Int16Array, delayAt: (sample: number) => number, options: { user?: Int16Array; reverbMs?: number } = {}) {

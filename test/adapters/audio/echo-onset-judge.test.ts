@@ -7,35 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { createEchoOnsetJudge, type EchoOnsetVerdict } from '../../../adapters/audio/echo-onset-judge.js';
 import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;
 const BLOCK = 320;
 const NOISE = 30;
-
-/** Numerical Recipes LCG, seeded: the same signals every run. */
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 0x1_0000_0000;
-  };
-}
-
-/** `seconds` of speech-like audio: syllables of 60–250 ms at random levels with 30–200 ms gaps. */
-function speechLike(seconds: number, seed: number): Int16Array {
-  const random = lcg(seed);
-  const out = new Int16Array(Math.round(seconds * RATE));
-  let at = 0;
-  while (at < out.length) {
-    const length = Math.round((0.06 + 0.19 * random()) * RATE);
-    const level = 2000 + 8000 * random();
-    for (let i = 0; i < length && at + i < out.length; i++) out[at + i] = Math.round((random() * 2 - 1) * level * Math.sin((Math.PI * i) / length));
-    at += length + Math.round((0.03 + 0.17 * random()) * RATE);
-  }
-  return out;
-}
-
-const energyOf = (block: Int16Array) => block.reduce((sum, x) => sum + x * x, 0) / block.length;
 
 /**
  * A reply from 1 s on, echoed at `delayMs`, and (optionally) the user from `userAtMs`; every block pushed

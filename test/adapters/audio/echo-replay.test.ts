@@ -8,34 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { createEchoCanceller } from '../../../adapters/audio/echo-canceller.js';
 import { replayEchoErleDb } from '../../../adapters/audio/echo-replay.js';
 import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;
 const BLOCK = 320;
 const MARGIN = 480;
-
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 0x1_0000_0000;
-  };
-}
-
-/** Speech-like noise (syllables with gaps), `seconds` long. */
-function speechLike(seconds: number, seed: number): Int16Array {
-  const random = lcg(seed);
-  const out = new Int16Array(Math.round(seconds * RATE));
-  let at = 0;
-  while (at < out.length) {
-    const length = Math.round((0.06 + 0.19 * random()) * RATE);
-    const level = 2000 + 8000 * random();
-    for (let i = 0; i < length && at + i < out.length; i++) out[at + i] = Math.round((random() * 2 - 1) * level * Math.sin((Math.PI * i) / length));
-    at += length + Math.round((0.03 + 0.17 * random()) * RATE);
-  }
-  return out;
-}
-
-const energyOf = (block: Int16Array) => block.reduce((sum, x) => sum + x * x, 0) / block.length;
 
 /**
  * A filter learns the room for 5 s of replies at 1.4 s; a second reply's echo comes back at 0.3 s (the

@@ -5,14 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { refineEchoDelay } from '../../../adapters/audio/echo-delay-refine.js';
 import { fft, powerOfTwoAtLeast } from '../../../adapters/audio/fft.js';
-
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 0x1_0000_0000;
-  };
-}
+import { lcg } from '../../support/speech-like.js';
 
 describe('fft', () => {
   it('transforms an impulse to a flat spectrum and back (the inverse unscaled)', () => {
