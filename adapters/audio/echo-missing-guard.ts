@@ -25,14 +25,14 @@ const LEAD_BLOCKS = 2;
 const GAIN_WINDOW = 150;
 const GAIN_MIN = 25;
 /** Why 30 blocks (600 ms): the agent's pauses between sentences are shorter; between replies, longer. */
-const PAUSE_BLOCKS = 30;
+export const PAUSE_BLOCKS = 30;
 /** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
 const PLAYED_DECAY = 10 ** (-1 / 10);
 /** Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one). */
 const EARLY_DB = 10;
 const EARLY_BLOCKS = 3;
 /** Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not. */
-const STIR_DB = 6;
+export const STIR_DB = 6;
 const STIR_BLOCKS = 2;
 /** The noise level's minimum rises by 0.05 dB a block (1.5 dB a second) to follow a room getting louder. */
 const QUIET_RISE = 10 ** (0.05 / 10);

@@ -25,6 +25,8 @@
  */
 import { refineEchoDelay } from './echo-delay-refine.js';
 import type { EchoReference } from './echo-reference.js';
+// The guard's levels: what counts as playing, as a sound over the room's noise, and as a pause between replies.
+import { ACTIVE_ENERGY, PAUSE_BLOCKS, STIR_DB } from './echo-missing-guard.js';
 
 export interface EchoOnsetJudgeOptions {
   sampleRateHz: number;
@@ -66,8 +68,6 @@ export interface EchoOnsetJudge {
   remember(samples: number): void;
 }
 
-/** Why 6 dB: the missing-echo guard's "something above the room's noise" (echo-missing-guard.ts). */
-const STIR_DB = 6;
 /**
  * Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters ±10 dB
  * from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a
@@ -94,10 +94,6 @@ const USER_MAX_LATER_CORRELATION = 0.2;
 const LATER_BLOCKS = 10;
 /** Why 10 blocks (200 ms): longer than the gaps between a phrase's words; a quiet that long ends what was judged. */
 const QUIET_END_BLOCKS = 10;
-/** Why 30 blocks (600 ms): a pause between replies (the device may re-buffer there): what the quiet ruled out goes. */
-const PAUSE_BLOCKS = 30;
-/** Why -45 dBFS: the reference plays speech there; below, a pause. */
-const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
 /** Why 10 delays (200 ms of them): more left open is no anchor; the hold goes on as before. */
 const MAX_OPEN_BLOCKS = 10;
 /** Why 2 samples: an echo's peak stays put from one test to the next; a chance peak moves. */
