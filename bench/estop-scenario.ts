@@ -69,6 +69,12 @@ export interface EstopRow {
   oneWordStopMs: { p50: number; p95: number; max: number };
   /** From the phrase's end (its last sample over −40 dBFS); negative: stopped before the phrase ended. */
   afterEndMs: { p50: number; p95: number; max: number };
+  /**
+   * The phrases' own length, first sample to end: what a detector stopping the instant each phrase ended
+   * (no decoding, no pipeline) would measure from the first sample. The bound a stop that waits for the
+   * whole phrase cannot beat.
+   */
+  phraseEndMs: { p50: number; p95: number; max: number };
   cancelled: number;
   cancelMs: { p50: number; p95: number; max: number };
   /** Per phrase: delivered of spoken. */
@@ -156,6 +162,7 @@ function estopRow(path: string, trials: EstopTrial[]): EstopRow {
     stopMs: stats(delivered.map((t) => t.stopMs!)),
     oneWordStopMs: stats(delivered.filter((t) => !t.text.includes(' ')).map((t) => t.stopMs!)),
     afterEndMs: stats(delivered.map((t) => t.stopMs! - t.speechMs)),
+    phraseEndMs: stats(trials.map((t) => t.speechMs)),
     cancelled: cancelled.length,
     cancelMs: stats(cancelled.map((t) => t.cancelMs!)),
     perPhrase: Object.fromEntries(
@@ -241,15 +248,15 @@ export function printEstop(rows: EstopRows): void {
   if (latency.length > 0) {
     console.log("\nEmergency stop over a reply, from the phrase's first sample (targets: p50 ≤ 400 ms, p95 ≤ 500 ms, 100 % delivered)\n");
     console.log(
-      '| path | stops delivered | stop p50 / p95 / max ms | "stop", "halt" alone | after the phrase ended | reply cancelled | cancel p50 / p95 / max ms | per phrase |',
+      '| path | stops delivered | stop p50 / p95 / max ms | "stop", "halt" alone | after the phrase ended | the phrases\' own length (a stop at each end) | reply cancelled | cancel p50 / p95 / max ms | per phrase |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of latency) {
       const phrases = Object.entries(r.perPhrase)
         .map(([p, n]) => `${p} ${n}`)
         .join(', ');
       console.log(
-        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.oneWordStopMs.p50} / ${r.oneWordStopMs.p95} / ${r.oneWordStopMs.max} | ${r.afterEndMs.p50} / ${r.afterEndMs.p95} / ${r.afterEndMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
+        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.oneWordStopMs.p50} / ${r.oneWordStopMs.p95} / ${r.oneWordStopMs.max} | ${r.afterEndMs.p50} / ${r.afterEndMs.p95} / ${r.afterEndMs.max} | ${r.phraseEndMs.p50} / ${r.phraseEndMs.p95} / ${r.phraseEndMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
       );
     }
   }
