@@ -24,6 +24,7 @@ import { bind, INSTALL_HINT } from './keyword-spotter-binding.js';
 import { openStream, type SpotterShared } from './keyword-spotter-stream.js';
 import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
 import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { cmnAccess, type CmnAccess } from './cepstral-mean.js';
 
 export interface SpottedPhrase {
   /** A phrase to spot, lower case, words of the pronunciation dictionary ("hey robot"). */
@@ -222,35 +223,50 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const sampleRateHz = options.sampleRateHz ?? 16_000;
   const argv = searchArgv(options, sampleRateHz);
   const idle: unknown[] = [];
+  /** Each search decoder's cepstral mean, to start the next stream from the model's prior. */
+  const means = new Map<unknown, CmnAccess | undefined>();
+  /** Verifiers back from closed streams. */
+  const idleVerifiers: PhraseVerifier[] = [];
   const byPhrase = <K extends 'minLeadDb' | 'minConfidence'>(key: K) =>
     new Map(options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])));
   const minConfidence = byPhrase('minConfidence');
-  let verifier: PhraseVerifier | undefined;
   let perUnit: number | undefined;
   const shared: SpotterShared = {
     lib,
     sampleRateHz,
     decoder() {
       const reused = idle.pop();
-      if (reused) return reused;
+      if (reused) {
+        // What the last stream's audio left in it (the noise estimate, the cepstral mean) is not this stream's.
+        lib.startStream(reused);
+        const mean = means.get(reused);
+        mean?.set(mean.initial);
+        return reused;
+      }
       const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
       const ps = config ? lib.init(config) : null;
-      if (ps) return ps;
-      throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
+      if (!ps) throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
+      means.set(ps, cmnAccess(lib, ps));
+      return ps;
     },
     release: (ps) => idle.push(ps),
-    verifier() {
+    takeVerifier() {
       if (minConfidence.size === 0) return undefined;
-      verifier ??= createPhraseVerifier({
-        phrases: [...minConfidence.keys()],
-        sampleRateHz,
-        ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
-        ...(options.dictPath ? { dictPath: options.dictPath } : {}),
-        ...(options.libraries ? { libraries: options.libraries } : {}),
-        ...(options.mllrPath ? { mllrPath: options.mllrPath } : {}),
-      });
-      return verifier;
+      const reused = idleVerifiers.pop();
+      reused?.reset();
+      return (
+        reused ??
+        createPhraseVerifier({
+          phrases: [...minConfidence.keys()],
+          sampleRateHz,
+          ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
+          ...(options.dictPath ? { dictPath: options.dictPath } : {}),
+          ...(options.libraries ? { libraries: options.libraries } : {}),
+          ...(options.mllrPath ? { mllrPath: options.mllrPath } : {}),
+        })
+      );
     },
+    releaseVerifier: (verifier) => idleVerifiers.push(verifier),
     minLead: byPhrase('minLeadDb'),
     minConfidence,
     log10PerUnit: (ps) => (perUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)))),
@@ -261,7 +277,10 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     phrases: options.phrases,
     async warmUp() {
       idle.push(shared.decoder());
-      shared.verifier()?.warmUp();
+      const verifier = shared.takeVerifier();
+      if (!verifier) return;
+      verifier.warmUp();
+      shared.releaseVerifier(verifier);
     },
     createStream: ({ report = true } = {}) => openStream(shared, report),
   };

@@ -8,7 +8,9 @@
  * The search compares the phrase with its own cruder phone loop as it streams; this looks again at the
  * whole stretch, from the pause before it, with the grammar decoder's tuning (pocketsphinx.ts), which is
  * what lets the search run at a low, permissive threshold (docs/activation.md). Decoders are made on
- * first use and shared by every stream: a check is synchronous, so one at a time.
+ * first use. A verifier serves one spotter stream at a time (one session's microphone): pocketsphinx's front
+ * end carries its noise estimate from one decode to the next, so a verifier shared by two sessions let what
+ * one said move the other's verdicts; `reset` starts it afresh for the next stream.
  *
  * @example
  * ```ts
@@ -65,6 +67,8 @@ export interface PhraseVerifier {
   verify(phrase: string, samples: Int16Array): Verdict;
   /** Makes the decoders now, so the first check does not wait ~150 ms per decoder. */
   warmUp(): void;
+  /** Forgets what earlier checks left in the decoders (the front end's noise estimate), for a new stream. */
+  reset(): void;
 }
 
 /**
@@ -199,6 +203,9 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
   };
   return {
     warmUp,
+    reset() {
+      for (const ps of [loop, ...[...grammars.values()].map((g) => g.ps)]) if (ps !== undefined) lib.startStream(ps);
+    },
     verify(phrase, samples) {
       warmUp();
       const grammar = grammarOf(phrase);

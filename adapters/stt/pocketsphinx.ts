@@ -26,6 +26,7 @@ import { copyToSamples } from '../audio/pcm.js';
 import { FILLER } from './filler-words.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
 import { speechAfterWords } from './speech-after-words.js';
+import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
 import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
@@ -78,6 +79,8 @@ export interface Binding {
   parse: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
   init: (config: unknown) => unknown;
   startUtt: (ps: unknown) => number;
+  /** Starts a new stream: the front end's noise estimate starts afresh (it is carried from utterance to utterance otherwise). */
+  startStream: (ps: unknown) => number;
   processRaw: (ps: unknown, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number;
   getHyp: (ps: unknown, score: number[]) => string | null;
   endUtt: (ps: unknown) => number;
@@ -126,47 +129,6 @@ const WARP = ['-warp_type', 'inverse_linear', '-warp_params', '0.95'];
 /** The grammar decoder's front end beyond the model's own `feat.params`: what an MLLR transform for it must be estimated on. */
 export const GRAMMAR_FRONT_END: readonly string[] = WARP;
 
-/**
- * A decoder's live cepstral mean (CMN), read and written with `cmn_live_get/set` on `feat_t.cmn_struct`,
- * which the library exports no getter for. The offset (88) is the field's in sphinxbase 5prealpha on 64-bit
- * Linux (Debian's `libsphinxbase3`); the struct's neighbouring fields are checked first (cepstrum size 13,
- * one stream, CMN on, no AGC), and anything else leaves the mean alone rather than write to the wrong place.
- */
-interface CmnAccess {
-  /** The model's prior (`-cmninit`), as the decoder started. */
-  initial: Float32Array;
-  get(): Float32Array;
-  set(mean: Float32Array): void;
-}
-
-function cmnAccess(lib: Binding, ps: unknown): CmnAccess | undefined {
-  const feat = lib.getFeat(ps);
-  if (!feat || koffi.sizeof('void *') !== 8) return undefined;
-  const ints = koffi.decode(feat, 'int32_t', 20) as number[];
-  const [cepsize, streams, cmnType, agcType] = [ints[4], ints[5], ints[17], ints[19]];
-  if (cepsize !== 13 || streams !== 1 || cmnType === 0 || agcType !== 0) return undefined;
-  const cmn = koffi.decode(feat, 88, 'void *') as unknown;
-  if (!cmn) return undefined;
-  const get = () => {
-    const mean = new Float32Array(cepsize);
-    lib.cmnLiveGet(cmn, mean);
-    return mean;
-  };
-  return { initial: get(), get, set: (mean) => lib.cmnLiveSet(cmn, mean) };
-}
-
-/**
- * Why per channel: pocketsphinx moves its live cepstral mean toward each utterance it decodes, and the
- * decoders are pooled across sessions, so a command's transcript and confidence depended on what other
- * users had said (the same "stop" scored 0.79 four times in a row, then 0.53 after one "move forward two
- * meters"). Resetting every utterance to the model's prior made it deterministic but lost the adaptation
- * to the speaker: eSpeak's West Midlands English got 29 of 52 commands instead of 45. So each channel (a
- * session's microphone, `SttStreamOptions.channel`) keeps its own mean: a new channel starts from the
- * prior, and its utterances adapt only it. Why 1024: far more live sessions than a process serves; the
- * least recently heard is forgotten first (13 floats per decoder each).
- */
-const MAX_CHANNELS = 1024;
-
 export class PocketsphinxError extends Error {
   override name = 'PocketsphinxError';
 }
@@ -185,6 +147,7 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string }): B
     parse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)'),
     init: ps.func('void *ps_init(void *config)'),
     startUtt: ps.func('int ps_start_utt(void *ps)'),
+    startStream: ps.func('int ps_start_stream(void *ps)'),
     processRaw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)'),
     getHyp: ps.func('const char *ps_get_hyp(void *ps, _Out_ int32_t *score)'),
     endUtt: ps.func('int ps_end_utt(void *ps)'),
@@ -256,21 +219,22 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
     return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
   };
-  /** Each channel's cepstral means (one per decoder of {@link Decoders.cmn}), least recently heard first. */
-  const channels = new Map<string, Array<Float32Array | undefined>>();
+  /**
+   * Each channel's cepstral means (one per decoder of {@link Decoders.cmn}; cepstral-mean.ts). Why per
+   * channel: the decoders are pooled across sessions, and a command's transcript and confidence depended
+   * on what other users had said (the same "stop" scored 0.79 four times in a row, then 0.53 after one
+   * "move forward two meters"). Resetting every utterance to the model's prior made it deterministic but
+   * lost the adaptation to the speaker: eSpeak's West Midlands English got 29 of 52 commands instead of 45.
+   * The front end's noise estimate is carried from one utterance to the next as well, across channels:
+   * starting it afresh every utterance (`ps_start_stream`) made 5–7 of the corpus's 448 commands stop the
+   * robot, and sphinxbase exports no way to keep one per channel (docs/benchmarks.md, seventh session).
+   */
+  const means = createChannelMeans();
   const restoreChannel = (d: Decoders, channel: string | undefined) => {
-    if (channel === undefined) return;
-    const saved = channels.get(channel);
-    d.cmn.forEach((c, i) => c?.set(saved?.[i] ?? c.initial));
+    if (channel !== undefined) means.restore(d.cmn, channel);
   };
   const saveChannel = (d: Decoders, channel: string | undefined) => {
-    if (channel === undefined) return;
-    channels.delete(channel);
-    channels.set(
-      channel,
-      d.cmn.map((c) => c?.get()),
-    );
-    if (channels.size > MAX_CHANNELS) channels.delete(channels.keys().next().value!);
+    if (channel !== undefined) means.save(d.cmn, channel);
   };
   const hypothesis = (ps: unknown) => (lib.getHyp(ps, [0]) ?? '').trim();
   // A grammar's words are few: each pronunciation is looked up once (the lookup's string is not freed).
