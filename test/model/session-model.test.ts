@@ -53,7 +53,7 @@ const WALKS: Walk[] = [
 ];
 /**
  * Why a bound: the invariants reread a session's whole message log after every step, so a walk's cost
- * grows with the square of its length; past 200 steps a fresh session is cheaper.
+ * grows with the square of its length; a walk this long heads for its end and the next starts afresh.
  */
 const MAX_WALK_STEPS = 200;
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
@@ -198,8 +198,8 @@ describe('session chart, model-based', () => {
       const graph = planGraph(walk);
       const walks = coverEdges(graph, walkModel(walk), MAX_WALK_STEPS);
       const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
-      const steps = walks.reduce((n, w) => n + w.length, 0);
-      console.log(`${walk.name} walk: ${graph.size} states, ${edges} chart edges, covered by ${walks.length} walks of ${steps} steps`);
+      const stepCount = walks.reduce((n, w) => n + w.length, 0);
+      console.log(`${walk.name} walk: ${graph.size} states, ${edges} chart edges, covered by ${walks.length} walks of ${stepCount} steps`);
       if (process.env.MODEL_PLAN_ONLY) return;
       for (const steps of walks) await driveWalk(walk, steps, coverage);
     }, 600_000);
