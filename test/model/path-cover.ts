@@ -41,24 +41,47 @@ export interface WalkStep {
   expected: string;
 }
 
-/** Shortest route over edges that `usable` admits from `from` to the nearest other state `wanted` holds for. */
-function routeTo(graph: Graph, from: string, wanted: (state: string) => boolean, usable: (edge: Edge) => boolean): Edge[] | undefined {
+/** The edges back from `state` to the search's start, as a route forward. */
+function unwind(via: ReadonlyMap<string, Edge | null>, state: string): Edge[] {
+  const route: Edge[] = [];
+  for (let e = via.get(state); e; e = via.get(e.from)) route.unshift(e);
+  return route;
+}
+
+/**
+ * Shortest route over edges that `usable` admits from `from` to the nearest other state `wanted` holds
+ * for. `dead` holds states known to reach no such state: not searched again, and joined by every state a
+ * failed search went through (edges are only ever taken, so what `wanted` holds for only shrinks).
+ */
+function routeTo(graph: Graph, from: string, wanted: (state: string) => boolean, usable: (edge: Edge) => boolean, dead: Set<string>): Edge[] | undefined {
   const via = new Map<string, Edge | null>([[from, null]]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
     const state = queue[i]!;
-    if (state !== from && wanted(state)) {
-      const route: Edge[] = [];
-      for (let e = via.get(state); e; e = via.get(e.from)) route.unshift(e);
-      return route;
-    }
+    if (state !== from && wanted(state)) return unwind(via, state);
     for (const edge of graph.get(state) ?? []) {
-      if (via.has(edge.to) || !usable(edge)) continue;
+      if (via.has(edge.to) || dead.has(edge.to) || !usable(edge)) continue;
       via.set(edge.to, edge);
       queue.push(edge.to);
     }
   }
+  // Unless `from` is wanted itself, whatever reaches it reaches nothing wanted either.
+  if (!wanted(from)) for (const state of queue) dead.add(state);
   return undefined;
+}
+
+/** The breadth-first tree from `initial`, in the graph's edge order (the one `xstate/graph` searched in). */
+function shortestPaths(graph: Graph, initial: string): Map<string, Edge | null> {
+  const via = new Map<string, Edge | null>([[initial, null]]);
+  const queue = [initial];
+  for (let i = 0; i < queue.length; i++) {
+    for (const edge of graph.get(queue[i]!) ?? []) {
+      if (via.has(edge.to)) continue;
+      via.set(edge.to, edge);
+      queue.push(edge.to);
+    }
+  }
+  return via;
 }
 
 /**
@@ -74,10 +97,10 @@ export function coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: numbe
     if (!walk) break;
     walks.push(walk);
   }
-  const initial = model.key(model.initial);
+  const tree = shortestPaths(graph, model.key(model.initial));
   for (const edge of plan.remaining()) {
     if (!plan.untaken(edge)) continue;
-    const prefix = routeTo(graph, initial, (s) => s === edge.from, anyEdge) ?? [];
+    const prefix = unwind(tree, edge.from);
     const walk = plan.walk(model.initial, [...prefix.map((e) => e.stimulus), edge.stimulus], false);
     if (!walk || plan.untaken(edge)) throw new Error(`path cover: ${edge.from} -${edge.stimulus}-> ${edge.to} not taken after its shortest path`);
     walks.push(walk);
@@ -85,12 +108,12 @@ export function coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: numbe
   return walks;
 }
 
-const anyEdge = () => true;
-
 class Planner<S> {
   /** Untaken edges by source: into live states without time passing, and the walk-ending rest. */
   private readonly onward = new Map<string, Edge[]>();
   private readonly last = new Map<string, Edge[]>();
+  /** States that reach no untaken edge of a kind by timeless edges (see `routeTo`), by kind. */
+  private readonly dead = new Map<string, Set<string>>();
 
   constructor(
     private readonly graph: Graph,
@@ -157,7 +180,10 @@ class Planner<S> {
       const enders = (this.last.get(key) ?? []).filter((e) => mayEnd || timeless(e));
       if (finishing && this.takeOne(at, enders, go)) break;
       if (route[0]?.from !== key) {
-        route = routeTo(this.graph, key, finishing ? endsHere : (s) => (this.onward.get(s) ?? []).length > 0, timeless) ?? [];
+        const kind = finishing ? `end ${mayEnd}` : 'onward';
+        if (!this.dead.has(kind)) this.dead.set(kind, new Set());
+        const wanted = finishing ? endsHere : (s: string) => (this.onward.get(s) ?? []).length > 0;
+        route = routeTo(this.graph, key, wanted, timeless, this.dead.get(kind)!) ?? [];
         // Nothing onward left within reach: head for an ending edge, from here first.
         if (!finishing && (route.length === 0 || steps.length + route.length > this.maxSteps)) {
           [finishing, route] = [true, []];
