@@ -1,10 +1,13 @@
 /**
  * Model-based test: `xstate/graph` walks the real session chart (every reachable abstract state and
- * every event a stage can produce there), and each edge found is driven on a live actor system —
- * session host, stage actors, in-process bus, controlled fakes, simulated clock — checking after every
- * step that the live session is where the chart says and that the invariants hold. Coverage is measured
- * on the live run from XState's inspection stream, not from the plan.
+ * every event a stage can produce there), and every edge found is driven on a live actor system —
+ * session host, stage actors, in-process bus, controlled fakes, simulated clock — along a path cover
+ * (`path-cover.ts`: walks that go on from where the last edge left the session, rather than one replay
+ * from the start per edge), checking after every step that the live session is where the chart says
+ * and that the invariants hold. Coverage is measured on the live run from XState's inspection stream,
+ * not from the plan.
  */
+import { createEmptyActor } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { resolveSessionConfig, type SessionConfigInput } from '../../machines/config.js';
@@ -13,6 +16,7 @@ import { sessionMachine } from '../../machines/session.machine.js';
 import { stateValueToString } from '../../server/state-value.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
 import { ACTION_CONFIG, ACTION_STIMULI } from './action-stimuli.js';
+import { coverEdges, type Edge, type Graph, type WalkModel, type WalkStep } from './path-cover.js';
 import { ACTIVATION_STIMULI, PUSH_CONFIG, WAKE_CONFIG } from './activation-stimuli.js';
 import {
   abstractKey,
@@ -47,6 +51,11 @@ const WALKS: Walk[] = [
   { name: 'activation wake', config: WAKE_CONFIG, set: ACTIVATION_STIMULI },
   { name: 'activation push', config: PUSH_CONFIG, set: ACTIVATION_STIMULI },
 ];
+/**
+ * Why a bound: the invariants reread a session's whole message log after every step, so a walk's cost
+ * grows with the square of its length; a walk this long heads for its end and the next starts afresh.
+ */
+const MAX_WALK_STEPS = 200;
 /** One planning step: a stimulus and the chart events it causes, applied in order. */
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
 
@@ -105,12 +114,8 @@ const modelLogic = {
   transition: (snapshot: never, event: StimulusEvent, scope: never) => event.events.reduce<never>((s, e) => step(s, e, scope), snapshot),
 } as unknown as Parameters<typeof getAdjacencyMap<ReturnType<typeof sessionMachine.getInitialSnapshot>, StimulusEvent, unknown>>[0];
 
-interface Step {
-  stimulus: string;
-  expectedKey: string;
-}
-
-function planEdges(walk: Walk): Step[][] {
+/** The walk's graph: every abstract state the chart reaches under the walk's stimuli, and its edges. */
+function planGraph(walk: Walk): Graph {
   const adjacency = getAdjacencyMap(modelLogic, {
     input: { sessionId: 'live', config: resolveSessionConfig(walk.config) },
     events: (snapshot) =>
@@ -123,41 +128,63 @@ function planEdges(walk: Walk): Step[][] {
     serializeEvent: (event) => event.stimulus,
     limit: 100_000,
   }) as unknown as Record<string, { transitions: Record<string, { event: StimulusEvent; state: unknown }> }>;
-  // Shortest stimulus path to every abstract state, then one path per edge out of it.
-  const initialKey = Object.keys(adjacency)[0]!;
-  const pathTo = new Map<string, Step[]>([[initialKey, []]]);
-  const queue = [initialKey];
-  while (queue.length > 0) {
-    const key = queue.shift()!;
-    for (const { event, state } of Object.values(adjacency[key]!.transitions)) {
-      const next = abstractKey(state as unknown as ModelSnapshot);
-      if (pathTo.has(next)) continue;
-      pathTo.set(next, [...pathTo.get(key)!, { stimulus: event.stimulus, expectedKey: next }]);
-      queue.push(next);
-    }
+  const graph = new Map<string, Edge[]>();
+  for (const [from, { transitions }] of Object.entries(adjacency)) {
+    const edges = Object.values(transitions).map(({ event, state }) => ({
+      from,
+      stimulus: event.stimulus,
+      to: abstractKey(state as unknown as ModelSnapshot),
+    }));
+    graph.set(from, edges);
   }
-  const edges: Step[][] = [];
-  for (const [key, { transitions }] of Object.entries(adjacency)) {
-    for (const { event, state } of Object.values(transitions)) {
-      edges.push([...pathTo.get(key)!, { stimulus: event.stimulus, expectedKey: abstractKey(state as unknown as ModelSnapshot) }]);
-    }
-  }
-  return edges;
+  return graph;
 }
 
-async function driveEdge(walk: Walk, steps: Step[], coverage: Coverage): Promise<void> {
+/** A walk's stimulus by id, the delays' as they stand in `snapshot`. */
+function stimulusById(set: StimulusSet, snapshot: ModelSnapshot, id: string): Stimulus | undefined {
+  return id.startsWith('after:') ? delayStimuli(snapshot, set).find((s) => s.id === id) : set.stimuli.find((s) => s.id === id);
+}
+
+/** The chart stepped snapshot by snapshot, as the path cover plans a walk (with the scope `xstate/graph` gives it). */
+function walkModel(walk: Walk): WalkModel<ModelSnapshot> {
+  const self = createEmptyActor();
+  const scope = {
+    self,
+    logger: console.log,
+    id: '',
+    sessionId: 'plan',
+    defer() {},
+    system: self.system,
+    stopChild() {},
+    emit() {},
+    actionExecutor() {},
+  } as never;
+  const initial = sessionMachine.getInitialSnapshot(scope, { sessionId: 'live', config: resolveSessionConfig(walk.config) }) as unknown as ModelSnapshot;
+  return {
+    initial,
+    key: abstractKey,
+    // Time passes on the live clock in a delay and while a reply plays to its end.
+    timed: (stimulus) => stimulus.startsWith('after:') || stimulus === 'finishPlayback',
+    next(snapshot, stimulus) {
+      if (snapshot.status !== 'active') return undefined;
+      const events = stimulusById(walk.set, snapshot, stimulus)?.propose(snapshot);
+      if (!events) return undefined;
+      return (Array.isArray(events) ? events : [events]).reduce<never>((s, e) => step(s, e, scope), snapshot as never) as ModelSnapshot;
+    },
+  };
+}
+
+/** Drives one walk of the path cover on a fresh live session, checking the state and invariants after every step. */
+async function driveWalk(walk: Walk, steps: WalkStep[], coverage: Coverage): Promise<void> {
   const h = await createLiveHarness({ config: walk.config, coverage });
   for (const [i, step] of steps.entries()) {
-    const snapshot = h.session.actor.getSnapshot() as unknown as ModelSnapshot;
-    const stimulus: Stimulus | undefined = [...walk.set.stimuli, ...delayStimuli(snapshot, walk.set)].find((s) => s.id === step.stimulus);
+    const stimulus = stimulusById(walk.set, h.session.actor.getSnapshot() as unknown as ModelSnapshot, step.stimulus);
     if (!stimulus) throw new Error(`step ${i}: stimulus ${step.stimulus} not available in ${h.state()}`);
     await stimulus.drive(h);
     h.checkInvariants();
     const live = abstractKey(h.session.actor.getSnapshot() as unknown as ModelSnapshot);
-    if (live !== step.expectedKey) {
-      throw new Error(
-        `step ${i} (${step.stimulus}): chart says ${step.expectedKey}, live session is ${live}\npath: ${steps.map((s) => s.stimulus).join(' → ')}`,
-      );
+    if (live !== step.expected) {
+      throw new Error(`step ${i} (${step.stimulus}): chart says ${step.expected}, live session is ${live}\npath: ${steps.map((s) => s.stimulus).join(' → ')}`);
     }
   }
   await h.end();
@@ -168,10 +195,13 @@ describe('session chart, model-based', () => {
   const coverage = createCoverage();
   for (const walk of WALKS) {
     it(`drives every edge of the ${walk.name} walk on a live actor system`, async () => {
-      const edges = planEdges(walk);
-      console.log(`${walk.name} walk: ${edges.length} chart edges`);
+      const graph = planGraph(walk);
+      const walks = coverEdges(graph, walkModel(walk), MAX_WALK_STEPS);
+      const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
+      const stepCount = walks.reduce((n, w) => n + w.length, 0);
+      console.log(`${walk.name} walk: ${graph.size} states, ${edges} chart edges, covered by ${walks.length} walks of ${stepCount} steps`);
       if (process.env.MODEL_PLAN_ONLY) return;
-      for (const edge of edges) await driveEdge(walk, edge, coverage);
+      for (const steps of walks) await driveWalk(walk, steps, coverage);
     }, 600_000);
   }
 
