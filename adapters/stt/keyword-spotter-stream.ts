@@ -56,8 +56,10 @@ export interface SpotterShared {
   sampleRateHz: number;
   decoder(): unknown;
   release(ps: unknown): void;
-  /** The second stage, for the phrases with `minConfidence` (made on first use). */
-  verifier(): PhraseVerifier | undefined;
+  /** A second stage of its own for a stream, for the phrases with `minConfidence` (pooled; undefined: none has one). */
+  takeVerifier(): PhraseVerifier | undefined;
+  /** A stream's second stage back to the pool, when it closes. */
+  releaseVerifier(verifier: PhraseVerifier): void;
   minLead: ReadonlyMap<string, number>;
   minConfidence: ReadonlyMap<string, number>;
   log10PerUnit(ps: unknown): number;
@@ -91,7 +93,11 @@ function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory,
  * before it, verified ending at each of {@link VERIFY_AFTER_FRAMES}, the most confident verdict kept (and
  * its lead, where that verdict's grammar placed the first word).
  */
-export function verifiedSpotting(shared: Pick<SpotterShared, 'verifier' | 'minConfidence'>, history: StreamHistory, spotting: Spotting): Spotting {
+export function verifiedSpotting(
+  shared: { verifier(): PhraseVerifier | undefined } & Pick<SpotterShared, 'minConfidence'>,
+  history: StreamHistory,
+  spotting: Spotting,
+): Spotting {
   const verifier = shared.verifier();
   if (!verifier || !shared.minConfidence.has(spotting.phrase)) return spotting;
   const ef = spotting.endMs / FRAME_MS;
@@ -113,6 +119,9 @@ export function verifiedSpotting(shared: Pick<SpotterShared, 'verifier' | 'minCo
 export function openStream(shared: SpotterShared, report: boolean): KeywordStream {
   const { lib, sampleRateHz } = shared;
   const ps = shared.decoder();
+  /** This stream's second stage, taken on its first check. */
+  let verifier: PhraseVerifier | undefined;
+  const own = { minConfidence: shared.minConfidence, verifier: () => (verifier ??= shared.takeVerifier()) };
   lib.startUtt(ps);
   let closed = false;
   let audioMs = 0;
@@ -150,7 +159,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
       restart();
       if (!report) {
-        kept.push(...found.map((x) => verifiedSpotting(shared, history, x)));
+        kept.push(...found.map((x) => verifiedSpotting(own, history, x)));
         return [];
       }
       // An unverified phrase's lead first: it costs nothing, the second stage a decode (a verified one's
@@ -158,7 +167,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       // and the phrase that explains the audio best is the one to name.
       return found
         .filter((x) => shared.minConfidence.has(x.phrase) || x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
-        .map((x) => verifiedSpotting(shared, history, x))
+        .map((x) => verifiedSpotting(own, history, x))
         .filter(passes)
         .sort((a, b) => b.log10Margin - a.log10Margin);
     }
@@ -182,7 +191,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     drain() {
       if (closed) return [];
       const current = lib.getHyp(ps, [0]) ? spottingsOf(shared, ps, history, (toStream ??= tie()), audioMs) : [];
-      const found = [...kept.splice(0), ...current.map((x) => verifiedSpotting(shared, history, x))];
+      const found = [...kept.splice(0), ...current.map((x) => verifiedSpotting(own, history, x))];
       restart();
       return found;
     },
@@ -191,6 +200,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       closed = true;
       lib.endUtt(ps);
       shared.release(ps);
+      if (verifier) shared.releaseVerifier(verifier);
     },
   };
 }

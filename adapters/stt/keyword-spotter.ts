@@ -225,10 +225,11 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const idle: unknown[] = [];
   /** Each search decoder's cepstral mean, to start the next stream from the model's prior. */
   const means = new Map<unknown, CmnAccess | undefined>();
+  /** Verifiers back from closed streams. */
+  const idleVerifiers: PhraseVerifier[] = [];
   const byPhrase = <K extends 'minLeadDb' | 'minConfidence'>(key: K) =>
     new Map(options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])));
   const minConfidence = byPhrase('minConfidence');
-  let verifier: PhraseVerifier | undefined;
   let perUnit: number | undefined;
   const shared: SpotterShared = {
     lib,
@@ -249,18 +250,23 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       return ps;
     },
     release: (ps) => idle.push(ps),
-    verifier() {
+    takeVerifier() {
       if (minConfidence.size === 0) return undefined;
-      verifier ??= createPhraseVerifier({
-        phrases: [...minConfidence.keys()],
-        sampleRateHz,
-        ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
-        ...(options.dictPath ? { dictPath: options.dictPath } : {}),
-        ...(options.libraries ? { libraries: options.libraries } : {}),
-        ...(options.mllrPath ? { mllrPath: options.mllrPath } : {}),
-      });
-      return verifier;
+      const reused = idleVerifiers.pop();
+      reused?.reset();
+      return (
+        reused ??
+        createPhraseVerifier({
+          phrases: [...minConfidence.keys()],
+          sampleRateHz,
+          ...(options.hmmPath ? { hmmPath: options.hmmPath } : {}),
+          ...(options.dictPath ? { dictPath: options.dictPath } : {}),
+          ...(options.libraries ? { libraries: options.libraries } : {}),
+          ...(options.mllrPath ? { mllrPath: options.mllrPath } : {}),
+        })
+      );
     },
+    releaseVerifier: (verifier) => idleVerifiers.push(verifier),
     minLead: byPhrase('minLeadDb'),
     minConfidence,
     log10PerUnit: (ps) => (perUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)))),
@@ -271,7 +277,10 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     phrases: options.phrases,
     async warmUp() {
       idle.push(shared.decoder());
-      shared.verifier()?.warmUp();
+      const verifier = shared.takeVerifier();
+      if (!verifier) return;
+      verifier.warmUp();
+      shared.releaseVerifier(verifier);
     },
     createStream: ({ report = true } = {}) => openStream(shared, report),
   };

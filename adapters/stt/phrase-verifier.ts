@@ -8,9 +8,9 @@
  * The search compares the phrase with its own cruder phone loop as it streams; this looks again at the
  * whole stretch, from the pause before it, with the grammar decoder's tuning (pocketsphinx.ts), which is
  * what lets the search run at a low, permissive threshold (docs/activation.md). Decoders are made on
- * first use and shared by every stream: a check is synchronous, so one at a time. Each check is judged on
- * its stretch alone (`ps_start_stream` first): pocketsphinx's front end otherwise carries its noise estimate
- * from one decode to the next, and what one session said moved another's verdicts.
+ * first use. A verifier serves one spotter stream at a time (one session's microphone): pocketsphinx's front
+ * end carries its noise estimate from one decode to the next, so a verifier shared by two sessions let what
+ * one said move the other's verdicts; `reset` starts it afresh for the next stream.
  *
  * @example
  * ```ts
@@ -67,6 +67,8 @@ export interface PhraseVerifier {
   verify(phrase: string, samples: Int16Array): Verdict;
   /** Makes the decoders now, so the first check does not wait ~150 ms per decoder. */
   warmUp(): void;
+  /** Forgets what earlier checks left in the decoders (the front end's noise estimate), for a new stream. */
+  reset(): void;
 }
 
 /**
@@ -188,7 +190,6 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
     return made;
   };
   const decode = (ps: unknown, samples: Int16Array) => {
-    lib.startStream(ps);
     lib.startUtt(ps);
     lib.processRaw(ps, samples, samples.length, 0, 1);
     lib.endUtt(ps);
@@ -202,6 +203,9 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
   };
   return {
     warmUp,
+    reset() {
+      for (const ps of [loop, ...[...grammars.values()].map((g) => g.ps)]) if (ps !== undefined) lib.startStream(ps);
+    },
     verify(phrase, samples) {
       warmUp();
       const grammar = grammarOf(phrase);

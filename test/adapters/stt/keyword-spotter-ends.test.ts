@@ -27,6 +27,7 @@ function verifierBy(answers: readonly number[]): { verifier: PhraseVerifier; ask
   const asked: number[] = [];
   const verifier: PhraseVerifier = {
     warmUp() {},
+    reset() {},
     verify(_phrase, samples): Verdict {
       const frames = samples.length / PER_FRAME;
       asked.push(frames);
