@@ -56,7 +56,7 @@ export function cmnAccess(lib: CmnBinding, ps: unknown): CmnAccess | undefined {
 }
 
 /** Why 1024: far more live sessions than a process serves; 13 floats per decoder each. */
-export const MAX_CHANNELS = 1024;
+const MAX_CHANNELS = 1024;
 
 /** One mean per channel for a set of decoders (by position in the list given), least recently heard forgotten first. */
 export function createChannelMeans(maxChannels = MAX_CHANNELS) {
@@ -75,10 +75,6 @@ export function createChannelMeans(maxChannels = MAX_CHANNELS) {
         decoders.map((c) => c?.get()),
       );
       if (channels.size > maxChannels) channels.delete(channels.keys().next().value!);
-    },
-    /** Forgets a channel (its session ended). */
-    forget(channel: string): void {
-      channels.delete(channel);
     },
   };
 }
