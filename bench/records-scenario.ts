@@ -104,13 +104,13 @@ export async function runRecordsScenario(bus: MessageBus, sessions: number, pair
       };
     });
   } finally {
-    for (const p of pooled.values()) p.store?.close();
+    for (const p of pooled.values()) await p.store?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** The store fed event rows as fast as it takes them (a realistic bus message each), 1,000 per commit. */
-export function benchWriteThroughput(rows: number): WriteThroughputRow {
+export async function benchWriteThroughput(rows: number): Promise<WriteThroughputRow> {
   const dir = mkdtempSync(join(tmpdir(), 'va-bench-write-'));
   const store = openRecordStore({ file: join(dir, 'write.db') });
   const perTransaction = 1000;
@@ -126,7 +126,7 @@ export function benchWriteThroughput(rows: number): WriteThroughputRow {
     const seconds = (performance.now() - startedAt) / 1000;
     return { scenario: 'records-write', rows, rowsPerTransaction: perTransaction, rowsPerSecond: Math.round(rows / seconds) };
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

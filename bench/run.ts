@@ -222,7 +222,7 @@ if (scenarios.includes('records')) {
     }
   });
   progress('records: store write capacity');
-  writes.push(benchWriteThroughput(quick ? 20_000 : 200_000));
+  writes.push(await benchWriteThroughput(quick ? 20_000 : 200_000));
 }
 const echoes: EchoRow[] = [];
 if (scenarios.includes('echo')) {

@@ -175,5 +175,5 @@ async function closeRecords(records: RecordStore | undefined, relay: OutboxRelay
     clearTimeout(timer);
     await relay.stop();
   }
-  records?.close();
+  await records?.close();
 }

@@ -13,15 +13,18 @@
  * db.pragma('wal_autocheckpoint = 0');
  * const checkpointer = startCheckpointer('voice-agent.db', 1000, () => db.pragma('wal_autocheckpoint = 1000'));
  * // … at close
- * checkpointer.stop();
+ * await checkpointer.stop();
  * ```
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export interface Checkpointer {
-  /** Asks the worker to close its connection and end; returns at once (it never holds the process). */
-  stop(): void;
+  /**
+   * Asks the worker to close its connection and end. The promise settles once the worker has let go of
+   * the file (its last close may still delete the WAL), so a caller may then move or remove it.
+   */
+  stop(): Promise<void>;
 }
 
 /** Plain JavaScript, so the worker runs the same from source (tsx, vitest) and from `dist/`. */
@@ -58,14 +61,18 @@ export function startCheckpointer(file: string, everyMs: number, onFailure: (err
     onFailure(error);
   };
   worker.on('error', fail);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.on('message', (m: { error?: string; code?: string }) => {
     // A busy checkpoint is skipped and tried again next time; anything else means the worker is useless.
     if (m.error && !m.code?.startsWith('SQLITE_BUSY')) fail(new Error(`WAL checkpoint of ${file} failed: ${m.error}`));
   });
   return {
     stop() {
+      // Held while it closes: a process awaiting this with nothing else to do would otherwise exit first.
+      worker.ref();
       if (!failed) worker.postMessage('stop');
       else void worker.terminate();
+      return exited;
     },
   };
 }

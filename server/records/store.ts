@@ -15,7 +15,7 @@
  * // … the session ends
  * await recorder.close('end');
  * console.log(store.recordings()[0]);
- * store.close();
+ * await store.close();
  * ```
  */
 import { existsSync } from 'node:fs';
@@ -119,8 +119,11 @@ export interface RecordStore extends Omit<RecordReader, 'recordings'> {
   };
   /** Deletes recordings past the retention policy; returns how many. */
   applyRetention(): number;
-  /** Commits what is queued, stops the timers and closes the file. */
-  close(): void;
+  /**
+   * Commits what is queued, stops the timers and closes the file. The promise settles once the
+   * checkpoint thread has closed its own connection too: await it before moving or deleting the file.
+   */
+  close(): Promise<void>;
 }
 
 function openDatabase(file: string, readonly: boolean): Database.Database {
@@ -173,6 +176,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   let closed = false;
   const writer = readonly ? undefined : createRowWriter(db);
   let checkpointer: Checkpointer | undefined;
+  let checkpointerStopped: Promise<void> = Promise.resolve();
   if (!readonly && file !== ':memory:') {
     db.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
@@ -322,13 +326,14 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
       }
     },
     close() {
-      if (closed) return;
+      if (closed) return checkpointerStopped;
       flush();
       closed = true;
       if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
       if (retentionTimer !== undefined) clock.clearTimeout(retentionTimer);
-      checkpointer?.stop();
+      checkpointerStopped = checkpointer?.stop() ?? Promise.resolve();
       db.close();
+      return checkpointerStopped;
     },
   };
 }

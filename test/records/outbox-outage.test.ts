@@ -83,6 +83,6 @@ describe('outbox relay', () => {
     expect(store.turns(recorder!.recordingId!).map((t) => t.heardText)).toEqual(Array(8).fill('Sure thing.'));
     await reader.close();
     await relay.stop();
-    store.close();
+    await store.close();
   }, 90_000);
 });

@@ -35,7 +35,7 @@ describe('session recorder', () => {
     const published = h.messages.filter((m) => m.type === 'session.state').map((m) => (m.type === 'session.state' ? m.value : ''));
     const changes = events.map((e) => e.state).filter((s, i, all) => i === 0 || s !== all[i - 1]);
     expect(changes).toEqual(published);
-    store.close();
+    await store.close();
   });
 
   it('ties each notice and history entry to the event that caused it, as the host published them', async () => {
@@ -59,7 +59,7 @@ describe('session recorder', () => {
     expect(causeOf('reply_cancelled')).toMatch(/^xstate\.after\.minInterruption\./);
     const heard = emitted.find((e) => e.kind === 'history' && e.interrupted)!;
     expect(events[heard.eventSeq]).toMatchObject({ type: 'playback.stopped', turnId: 't1' });
-    store.close();
+    await store.close();
   });
 
   it('writes each turn once it is settled: the timeline of the bus messages, times from the start of the recording', async () => {
@@ -78,7 +78,7 @@ describe('session recorder', () => {
     expect(turns[0]).toMatchObject({ speechEndAtMs: 8000, firstTokenAtMs: 9200, userText: 'hello robot' });
     expect(store.recording(recordingId)).toMatchObject({ sessionId: 'live', endReason: 'end', turns: 3, audio: false });
     expect(store.audio(recordingId)).toEqual([]);
-    store.close();
+    await store.close();
   });
 
   it('keeps the microphone audio in chunks of at most one second with record.audio', async () => {
@@ -89,7 +89,7 @@ describe('session recorder', () => {
     expect(chunks.every((c) => c.sampleRateHz === 16_000 && c.pcm.byteLength <= 32_000)).toBe(true);
     expect(chunks.reduce((n, c) => n + c.pcm.byteLength, 0)).toBe(microphoneBytes);
     expect(store.recording(recordingId).audio).toBe(true);
-    store.close();
+    await store.close();
   });
 
   it('writes an outbox row per settled turn: a valid record.turn message with a stable message id', async () => {
@@ -103,7 +103,7 @@ describe('session recorder', () => {
       const message = parseBusMessage('va', row.subject, row.payload);
       expect(message).toMatchObject({ type: 'record.turn', sessionId: 'live', turnId: turns[i]!.turnId, recordingId, turn: turns[i] });
     });
-    store.close();
+    await store.close();
   });
 
   it('never writes on the turn path: rows reach the file only at the store tick, one transaction each', async () => {
@@ -126,6 +126,6 @@ describe('session recorder', () => {
     expect(count()).toBe(4);
     expect(store.recordings()[0]).toMatchObject({ live: false, endReason: 'end' });
     reader.close();
-    store.close();
+    await store.close();
   });
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   const store = openRecordStore({ file: ':memory:' });
   const { recordingId } = await recordScriptedSession(store);
   original = { recording: store.recording(recordingId), events: store.events(recordingId), emitted: store.emitted(recordingId) };
-  store.close();
+  await store.close();
 });
 
 const replay = (input: ReplayInput) => replayRecording(input, { toleranceMs: 0 });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const store = openRecordStore({ file });
   ({ recordingId, microphoneBytes } = await recordScriptedSession(store, { recorder: { audio: true } }));
   events = store.events(recordingId).length;
-  store.close();
+  await store.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,7 +81,7 @@ describe('voice-agent replay / export', () => {
     db.close();
     const edit = new Database(tampered);
     edit.prepare("UPDATE events SET state = 'listening.hearing' WHERE recording_id = ? AND seq = 1").run(recordingId);
-    edit.close();
+    await edit.close();
     await expect(cli(['replay', '--db', tampered, '--session', 'live'])).rejects.toMatchObject({
       code: 1,
       stdout: expect.stringMatching(

@@ -45,7 +45,7 @@ beforeAll(async () => {
     { userText: 'turn left', outcome: 'finished', heardText: 'Turning left.' },
     { turnId: 'f1', outcome: 'finished' },
   ]);
-  store.close();
+  await store.close();
 }, 90_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

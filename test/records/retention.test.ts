@@ -44,7 +44,7 @@ describe('retention', () => {
     // d8's turn record reached JetStream; d10's never did.
     const d8 = seed.outbox.pending(10).find((r) => r.msgId === 'd8.t1')!;
     seed.outbox.delivered(d8.id, 1);
-    seed.close();
+    await seed.close();
 
     let nowWallMs = T0;
     const clock = new ManualClock();
@@ -78,17 +78,17 @@ describe('retention', () => {
     expect(store.applyRetention()).toBe(1);
     expect(ids(store)).toEqual([]);
     raw.close();
-    store.close();
+    await store.close();
   });
 
-  it('deletes a backlog larger than one deletion chunk (50) completely at open', () => {
+  it('deletes a backlog larger than one deletion chunk (50) completely at open', async () => {
     const file = join(dir, 'backlog.db');
     const seed = openRecordStore({ file, wallClock: () => T0 });
     for (let i = 0; i < 130; i++) for (const row of recordingRows(`r${i}`, T0 - 30 * DAY_MS + i)) seed.write(row);
     seed.flush();
-    seed.close();
+    await seed.close();
     const store = openRecordStore({ file, wallClock: () => T0, retention: { maxAgeMs: 7 * DAY_MS, maxSessions: 100, everyMs: HOUR_MS } });
     expect(store.recordings()).toEqual([]);
-    store.close();
+    await store.close();
   });
 });

@@ -40,6 +40,6 @@ describe('store commits', () => {
     expect(store.stats).toMatchObject({ transactions: 1, rows: 4, events: 3, dropped: 0 });
     expect(store.events('r1').map((e) => e.seq)).toEqual([0, 1, 2]);
     other.close();
-    store.close();
+    await store.close();
   });
 });

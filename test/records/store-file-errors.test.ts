@@ -22,9 +22,9 @@ const dir = mkdtempSync(join(tmpdir(), 'va-records-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('records database file errors', () => {
-  it('names a file locked by another connection, and the fix', () => {
+  it('names a file locked by another connection, and the fix', async () => {
     const file = join(dir, 'locked.db');
-    openRecordStore({ file }).close();
+    await openRecordStore({ file }).close();
     const other = new Database(file);
     other.exec('BEGIN EXCLUSIVE');
     try {
@@ -44,7 +44,7 @@ describe('records database file errors', () => {
       other.close();
     }
     // Once the other connection lets go, the same file opens.
-    openRecordStore({ file }).close();
+    await openRecordStore({ file }).close();
   });
 
   it('names a file of garbage bytes as corrupt, and how to move it aside', () => {
@@ -55,9 +55,9 @@ describe('records database file errors', () => {
     expect(() => openRecordStore({ file })).toThrow(`mv ${file} ${file}.broken`);
   });
 
-  it('names a read-only file, and the fix', () => {
+  it('names a read-only file, and the fix', async () => {
     const file = join(dir, 'readonly.db');
-    openRecordStore({ file }).close();
+    await openRecordStore({ file }).close();
     chmodSync(file, 0o444);
     // Root writes any file, so as root the child process runs without the capability that allows it.
     const asRoot = process.getuid?.() === 0;

@@ -1,9 +1,10 @@
 /**
  * WAL checkpoints run on the store's worker thread, not on the event loop: 2 MB of audio rows (less than
  * SQLite's own automatic threshold of 1,000 pages, which the store turns off) reach the database file
- * while the store is open.
+ * while the store is open. Once `close()` settles, the worker has let go of the file too: no WAL or
+ * shared-memory file is left, so the file may be moved or its directory removed.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ describe('WAL checkpoints', () => {
     await until('the audio in the database file', () => statSync(file).size > 2_000_000);
     expect(store.audio('r1')).toHaveLength(64);
     expect(errors).toEqual([]);
-    store.close();
+    // The worker checkpointed, so it holds the file open: only its own close deletes the WAL.
+    await store.close();
+    expect(readdirSync(dir)).toEqual(['wal.db']);
   });
 });

@@ -8,7 +8,7 @@ import { openRecordStore } from '../../server/records/index.js';
 const file = process.argv[2];
 if (!file) throw new Error('usage: open-record-store.ts FILE');
 try {
-  openRecordStore({ file }).close();
+  await openRecordStore({ file }).close();
   console.log(JSON.stringify({ ok: true }));
 } catch (error) {
   console.log(JSON.stringify({ name: (error as Error).name, message: (error as Error).message }));
