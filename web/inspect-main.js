@@ -14,7 +14,7 @@
  */
 import { actionsByTurn, describeActionEvent } from './inspect-actions.js';
 import { ChartView } from './inspect-chart.js';
-import { activeIds, flatten, heardHistory, replyTexts, toStep, turnsAt } from './inspect-model.js';
+import { activeIds, flatten, heardHistory, replyTexts, storyEnded, toStep, turnsAt } from './inspect-model.js';
 import { EventLog, renderHistory, renderWaterfall } from './inspect-panels.js';
 import { SessionList } from './inspect-sessions.js';
 
@@ -246,8 +246,7 @@ function render() {
   $('#step-position').textContent = `${cursor + 1} / ${steps.length}`;
   log.update(steps, cursor, notes);
   const upTo = steps.slice(0, cursor + 1);
-  // Ended: the chart's final state, or (live) the session gone while a reply waited for its report.
-  const ended = step.status === 'done' || (live && hook.status === 'ended');
+  const ended = storyEnded({ live, chartStatus: step.status, feedClosed: hook.status === 'ended' });
   hook.history = heardHistory(step.history, { texts: replyTexts(upTo), turns: shownTurns, ended });
   renderHistory(/** @type {HTMLOListElement} */ ($('#history')), hook.history);
 }

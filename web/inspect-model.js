@@ -155,6 +155,20 @@ export function replyTexts(steps) {
 }
 
 /**
+ * Whether the session's story is over, so that a reply still waiting for what was heard is told as cut by
+ * the end. A recording holds every report from the start: its chart's final state is the end. Live, only
+ * the feed's close is: the chart is final the moment the session ends, and what was heard of the reply it
+ * cut comes after (the playback actor reports it as the end stops it), just before the server closes the
+ * feed; a page that took the final chart for the end would say "nothing was heard" until those words came.
+ * @param {{ live: boolean, chartStatus: string | undefined, feedClosed: boolean }} at
+ * @returns {boolean}
+ * @example storyEnded({ live: true, chartStatus: 'done', feedClosed: false }) // false: the last report may be on its way
+ */
+export function storyEnded({ live, chartStatus, feedClosed }) {
+  return live ? feedClosed : chartStatus === 'done';
+}
+
+/**
  * History entries as shown: for a reply cut short, the part never heard (from its full text); a reply still
  * waiting for what was heard when the session ended is told as such — with the words heard when the
  * playback report came after the chart stopped (the turn's figures carry them), or as unknown.

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateValue } from 'xstate';
 import { actionsByTurn, describeActionEvent, describeBus } from '../../web/inspect-actions.js';
-import { describeTransition, eventLabel, flatten, heardHistory, replyTexts, turnsAt } from '../../web/inspect-model.js';
+import { describeTransition, eventLabel, flatten, heardHistory, replyTexts, storyEnded, turnsAt } from '../../web/inspect-model.js';
 import type { HistoryEntry, StateValue as PageStateValue, Step, TurnFigures } from '../../web/inspect-hook.js';
 import { stateValueToString } from '../../server/state-value.js';
 
@@ -56,6 +56,13 @@ describe('inspector model', () => {
     expect(ended).toMatchObject({ text: 'Hello!', unheard: 'What can I do for you?', badge: 'disconnected: cut when the session ended — heard / not heard' });
     const { heard: _heard, ...unheard } = turn;
     expect(heardHistory([pending], { texts, turns: [unheard], ended: true })[0]!.badge).toBe('disconnected: cut when the session ended — nothing was heard');
+  });
+
+  it('live, the story ends when the feed closes, not when the chart is final: what was heard of the cut reply comes in between', () => {
+    expect(storyEnded({ live: true, chartStatus: 'done', feedClosed: false })).toBe(false);
+    expect(storyEnded({ live: true, chartStatus: 'done', feedClosed: true })).toBe(true);
+    expect(storyEnded({ live: false, chartStatus: 'done', feedClosed: false })).toBe(true);
+    expect(storyEnded({ live: false, chartStatus: 'active', feedClosed: true })).toBe(false);
   });
 
   it('names events and transitions as the log shows them', () => {
