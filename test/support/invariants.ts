@@ -1,7 +1,7 @@
 /**
  * The invariants every live-session test checks after each step: no child of a finished turn alive, no
- * frame of a cancelled turn after its cancel, the history holding what was played, and nothing
- * undeclared or invalid leaving the agent as an action.
+ * frame of a cancelled turn after its cancel, the history holding what was played and nothing played
+ * missing from it, and nothing undeclared or invalid leaving the agent as an action.
  */
 import { checkCall } from '../../adapters/actions/catalog.js';
 import type { ControlledLlm } from '../../adapters/llm/testing/controlled-llm.js';
@@ -93,6 +93,27 @@ export function checkInvariants(h: InvariantView): void {
     if (entry.text !== expected) throw new Error(`invariant: history "${entry.text}" but the report (and truncates) say "${expected}" was heard`);
     const interrupted = report.type === 'playback.stopped' || expected.length < heard.length;
     if (entry.interrupted !== interrupted) throw new Error(`invariant: ${entry.turnId} interrupted flag disagrees with its report`);
+  }
+  checkNothingHeardForgotten(h, ctx);
+}
+
+/**
+ * 5. Nothing heard is forgotten: a reply of which words were played has its assistant entry (pending until
+ * the chart reads the report), unless it went on as a resumed reply (whose entry starts with those words),
+ * a client's truncate cut it to nothing, or the history limit dropped it. A cut that forgets to leave its
+ * placeholder (a barge-in without `cancelReply`: the children still stop as `listening` begins) fails here.
+ */
+function checkNothingHeardForgotten(h: InvariantView, ctx: SessionContext): void {
+  if (ctx.history.length >= ctx.config.historyLimit) return;
+  for (const [turnId, report] of h.reports) {
+    if (!heardText(report.segments)) continue;
+    if (ctx.history.some((e) => e.role === 'assistant' && e.turnId === turnId)) continue;
+    const carriedOn = h.messages.some(
+      (m) =>
+        (m.type === 'session.notice' && m.code === 'reply_resumed' && m.detail.split(' ')[0] === turnId) ||
+        (m.type === 'control.truncate' && m.turnId === turnId),
+    );
+    if (!carriedOn) throw new Error(`invariant: "${heardText(report.segments)}" of ${turnId} was heard but is not in the history`);
   }
 }
 

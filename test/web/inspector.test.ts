@@ -82,8 +82,8 @@ describe('inspector page', () => {
     // leaves quickly may be skipped live; the recording below is stepped one event at a time.
     await expect.poll(() => inspector.locator('#log-body tr', { hasText: 'after minInterruption' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await highlighted(inspector, 'session.dialog.listening.hearing', seen);
+    // Read from the highlights, not the active states: the looping microphone may already have moved on.
     const atBargeIn = await readInspector(inspector);
-    expect(atBargeIn.active).toContain('session.dialog.listening.hearing');
     const order = ['listening.hearing', 'speaking.reply.playing+user.silent', 'speaking.reply.playing+user.candidate', 'listening.hearing'];
     let from = 0;
     for (const state of order) {
