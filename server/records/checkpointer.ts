@@ -48,6 +48,8 @@ parentPort.on('message', () => {
 
 /** Why 1 s: a PASSIVE checkpoint waits for nobody, so the lock it takes is brief. */
 const CHECKPOINT_BUSY_TIMEOUT_MS = 1000;
+/** Why 2 s: twice the longest a checkpoint waits on a lock; a worker still running after that is ended. */
+const STOP_DEADLINE_MS = 2 * CHECKPOINT_BUSY_TIMEOUT_MS;
 
 export function startCheckpointer(file: string, everyMs: number, onFailure: (error: Error) => void): Checkpointer {
   const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -70,8 +72,12 @@ export function startCheckpointer(file: string, everyMs: number, onFailure: (err
     stop() {
       // Held while it closes: a process awaiting this with nothing else to do would otherwise exit first.
       worker.ref();
-      if (!failed) worker.postMessage('stop');
-      else void worker.terminate();
+      if (failed) void worker.terminate();
+      else {
+        worker.postMessage('stop');
+        const deadline = setTimeout(() => void worker.terminate(), STOP_DEADLINE_MS);
+        void exited.then(() => clearTimeout(deadline));
+      }
       return exited;
     },
   };

@@ -176,7 +176,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   let closed = false;
   const writer = readonly ? undefined : createRowWriter(db);
   let checkpointer: Checkpointer | undefined;
-  let checkpointerStopped: Promise<void> = Promise.resolve();
+  let closing: Promise<void> | undefined;
   if (!readonly && file !== ':memory:') {
     db.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
@@ -326,14 +326,16 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
       }
     },
     close() {
-      if (closed) return checkpointerStopped;
+      if (closing) return closing;
       flush();
       closed = true;
       if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
       if (retentionTimer !== undefined) clock.clearTimeout(retentionTimer);
-      checkpointerStopped = checkpointer?.stop() ?? Promise.resolve();
-      db.close();
-      return checkpointerStopped;
+      // The checkpoint thread lets go first, so this connection is the file's last: its close copies the
+      // WAL back and deletes it. Closing both at once, each could see the other and leave the WAL behind.
+      if (!checkpointer) db.close();
+      closing = checkpointer ? checkpointer.stop().then(() => void db.close()) : Promise.resolve();
+      return closing;
     },
   };
 }
