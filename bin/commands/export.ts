@@ -16,6 +16,6 @@ export async function runExportCommand(args: string[], out: (line: string) => vo
     out(`${files.csv}: the per-turn timeline`);
     if (files.wav) out(`${files.wav}: the microphone`);
   } finally {
-    store.close();
+    await store.close();
   }
 }

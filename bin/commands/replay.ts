@@ -63,6 +63,6 @@ export async function runReplayCommand(args: string[], out: (line: string) => vo
     out(formatReplay(result));
     return result.identical ? 0 : 1;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -120,8 +120,8 @@ export interface RecordStore extends Omit<RecordReader, 'recordings'> {
   /** Deletes recordings past the retention policy; returns how many. */
   applyRetention(): number;
   /**
-   * Commits what is queued, stops the timers and closes the file. The promise settles once the
-   * checkpoint thread has closed its own connection too: await it before moving or deleting the file.
+   * Commits what is queued and stops the timers at once; the promise settles once the file is closed,
+   * the checkpoint thread's connection and then this one. Await it before moving or deleting the file.
    */
   close(): Promise<void>;
 }
