@@ -110,8 +110,7 @@ function checkNothingHeardForgotten(h: InvariantView, ctx: SessionContext): void
     if (ctx.history.some((e) => e.role === 'assistant' && e.turnId === turnId)) continue;
     const carriedOn = h.messages.some(
       (m) =>
-        (m.type === 'session.notice' && m.code === 'reply_resumed' && m.detail.split(' ')[0] === turnId) ||
-        (m.type === 'control.truncate' && m.turnId === turnId),
+        (m.type === 'session.notice' && m.code === 'reply_resumed' && resumedTurnOf(m) === turnId) || (m.type === 'control.truncate' && m.turnId === turnId),
     );
     if (!carriedOn) throw new Error(`invariant: "${heardText(report.segments)}" of ${turnId} was heard but is not in the history`);
   }
@@ -125,7 +124,7 @@ function checkNothingHeardForgotten(h: InvariantView, ctx: SessionContext): void
 function resumedPrefix(h: InvariantView, turnId: string): string {
   const notice = h.messages.find((m): m is MessageOf<'session.notice'> => m.type === 'session.notice' && m.code === 'reply_resumed' && m.turnId === turnId);
   if (!notice) return '';
-  const resumed = notice.detail.split(' ')[0]!;
+  const resumed = resumedTurnOf(notice);
   const report = h.reports.get(resumed);
   if (!report) throw new Error(`invariant: ${turnId} resumes ${resumed}, which has no playback report`);
   const heard: string[] = [];
@@ -135,4 +134,9 @@ function resumedPrefix(h: InvariantView, turnId: string): string {
     heard.push(s.text);
   }
   return joinText(resumedPrefix(h, resumed), heard.join(' '));
+}
+
+/** The reply a `reply_resumed` notice goes on from: its detail starts with that reply's turn id. */
+function resumedTurnOf(notice: MessageOf<'session.notice'>): string {
+  return notice.detail.split(' ')[0]!;
 }
