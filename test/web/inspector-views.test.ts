@@ -17,10 +17,19 @@ import { launchChromium, openPage, waitForHook } from '../support/page-browser.j
 
 let server: VoiceAgentServer;
 let browser: Browser;
+/**
+ * Why 400 ms a word: the reply (16 words, 6.4 s) must still be playing when the page reloads. At the
+ * fakes' 100 ms a word it lasted 1.6 s, and a loaded CI machine once took longer than that to reload.
+ */
+const SLOW_SPEECH = { ...FAKE_ENGINES.tts, engines: [{ engine: 'fake', latencyMs: 5, msPerWord: 400 }] } as const;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([
-    serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }), db: ':memory:', log: silentLogger }),
+    serve({
+      config: loadConfig({ overrides: { ...FAKE_ENGINES, tts: SLOW_SPEECH, server: { port: 0, drainTimeoutMs: 200 } } }),
+      db: ':memory:',
+      log: silentLogger,
+    }),
     launchChromium({ allowMicrophone: false }),
   ]);
 }, 30_000);
