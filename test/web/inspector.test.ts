@@ -104,8 +104,8 @@ describe('inspector page', () => {
     expect(figures).toMatchObject({ from: 'voice_end', words: 'hello robot' });
     expect(figures.endOfTurnMs!).toBeLessThan(figures.transcriptMs!);
     expect(figures.transcriptMs!).toBeLessThanOrEqual(figures.firstAudioMs!);
-    // The microphone's recording loops: every question's reply is cut the same way.
-    const cut = inspector.locator('#history .entry.assistant.interrupted:not(.pending)').first();
+    // The microphone's recording loops: the reply cut above, by its turn (a slow machine may have cut later ones).
+    const cut = inspector.locator(`#history .entry.assistant.interrupted:not(.pending)[data-turn="${figures.turnId}"]`);
     await cut.waitFor({ timeout: 10_000 });
     const heard = await cut.locator('.heard').innerText();
     expect('Hello! What can I do for you?'.startsWith(heard)).toBe(true);
