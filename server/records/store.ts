@@ -173,14 +173,15 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   let failing = false;
   let flushTimer: unknown;
   let retentionTimer: unknown;
-  let closed = false;
   const writer = readonly ? undefined : createRowWriter(db);
   let checkpointer: Checkpointer | undefined;
+  /** Set by `close()`: writes are refused from then on, and it settles once the file is closed. */
   let closing: Promise<void> | undefined;
+  const closed = () => closing !== undefined;
   if (!readonly && file !== ':memory:') {
     db.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
-      if (!closed) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+      if (!closed()) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
       options.onError?.(
         new RecordStoreError(`records database ${file}: checkpoints moved back onto the main thread (${error.message})`, file, { cause: error }),
       );
@@ -190,11 +191,11 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
 
   const ensureWritable = () => {
     if (readonly) throw new RecordStoreError(`records database ${file} was opened read-only: open it without readonly to record`, file);
-    if (closed) throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
+    if (closed()) throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
   };
 
   const flush = (): number => {
-    if (!writer || closed) return 0;
+    if (!writer || closed()) return 0;
     for (const source of sources) source.collect((row) => pending.push(row));
     if (pending.length === 0) return 0;
     const batch = pending;
@@ -224,7 +225,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   };
 
   const scheduleFlush = () => {
-    if (flushTimer !== undefined || closed) return;
+    if (flushTimer !== undefined || closed()) return;
     flushTimer = clock.setTimeout(() => {
       flushTimer = undefined;
       flush();
@@ -236,7 +237,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
 
   const retention = options.retention;
   const sweep = (limit: number): number => {
-    if (!retention || readonly || closed) return 0;
+    if (!retention || readonly || closed()) return 0;
     const keep = new Set([...sources].map((s) => s.recordingId));
     try {
       return applyRetention(db, retention, wallClock(), keep, limit);
@@ -246,7 +247,7 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
     }
   };
   const scheduleRetention = (delayMs: number) => {
-    if (!retention || readonly || closed) return;
+    if (!retention || readonly || closed()) return;
     retentionTimer = clock.setTimeout(() => {
       // A full chunk means more is due: the next chunk follows one flush interval later.
       const deleted = sweep(RETENTION_CHUNK);
@@ -328,7 +329,6 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
     close() {
       if (closing) return closing;
       flush();
-      closed = true;
       if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
       if (retentionTimer !== undefined) clock.clearTimeout(retentionTimer);
       // The checkpoint thread lets go first, so this connection is the file's last: its close copies the
