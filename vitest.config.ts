@@ -29,6 +29,7 @@ class LongFilesFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/strict-checks.setup.ts'],
     // Why: NATS integration tests start their own nats-server; a few seconds covers a cold start on a
     // loaded 2-core CI machine without hiding real hangs.
     testTimeout: 30_000,

@@ -16,6 +16,7 @@ import { copyBytes } from './byte-copy.js';
 import { encodeMessage } from './codec.js';
 import { BusClosedError, BusTimeoutError, NoRespondersError } from './errors.js';
 import { SubjectIndex } from './subject-index.js';
+import { strictChecks } from './strict-checks.js';
 import {
   assertPublishSubject,
   assertSubscribePattern,
@@ -39,8 +40,8 @@ interface Sub {
 export interface MemoryTransportOptions {
   onHandlerError?: HandlerErrorListener;
   /**
-   * Freeze delivered objects so a subscriber that mutates a message fails loudly. Default: on under
-   * tests (NODE_ENV=test); off in production, where freezing costs more than the rest of a delivery.
+   * Freeze delivered objects so a subscriber that mutates a message fails loudly. Default:
+   * `strictChecks().freezeMessages` (bus/strict-checks.ts: off unless a test suite turns it on).
    */
   freezeMessages?: boolean;
 }
@@ -84,7 +85,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   let scheduled = false;
   let closed = false;
 
-  const freezeMessages = options.freezeMessages ?? process.env.NODE_ENV === 'test';
+  const freezeMessages = options.freezeMessages ?? strictChecks().freezeMessages;
   const onHandlerError: HandlerErrorListener = options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
 
   // Pending deliveries as two parallel queues (no closure per delivery: this runs 100,000 times a second

@@ -16,6 +16,7 @@ import { decodeMessage, encodeMessage } from './codec.js';
 import { InvalidMessageError } from './errors.js';
 import { MessageSchemas, SESSION_TURN, isMessageType, type BusMessage, type MessageType, type Outgoing } from './messages.js';
 import { DEFAULT_PREFIX, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from './subjects.js';
+import { strictChecks } from './strict-checks.js';
 import type { SubscribeOptions, Subscription, Transport } from './transport.js';
 
 export interface BusStats {
@@ -42,8 +43,8 @@ export interface MessageBusOptions {
   /** Called for every invalid payload, after it has been counted and reported. */
   onInvalid?: (error: InvalidMessageError) => void;
   /**
-   * Check in-process messages against their schema on publish (they skip the codec). Default: on under
-   * tests (NODE_ENV=test), off in production where the producers' types already guarantee the shape.
+   * Check in-process messages against their schema on publish (they skip the codec). Default:
+   * `strictChecks().validateInProcess` (bus/strict-checks.ts: off unless a test suite turns it on).
    */
   validateInProcess?: boolean;
 }
@@ -116,7 +117,7 @@ function assertValid(prefix: string, subject: string, message: object): void {
 export function createMessageBus(transport: Transport, options: MessageBusOptions = {}): MessageBus {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const clock = options.clock ?? wallTime;
-  const validateInProcess = options.validateInProcess ?? process.env.NODE_ENV === 'test';
+  const validateInProcess = options.validateInProcess ?? strictChecks().validateInProcess;
   const stats: BusStats = { published: 0, delivered: 0, invalid: 0 };
 
   // Built and validated once per (type, session): this runs for every audio frame.

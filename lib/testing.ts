@@ -36,6 +36,7 @@ export {
 } from '../adapters/testing/index.js';
 export type { PacedSink, FakeLlm, FakeStt, FakeTts } from '../adapters/testing/index.js';
 export { systemClock, type Clock } from '../adapters/clock.js';
+export { setStrictChecks, strictChecks, type StrictChecks } from '../bus/strict-checks.js';
 
 /** The microphone format of the fakes: 16 kHz mono, 20 ms frames (what WebRTC VAD and most STT take). */
 export const FAKE_SAMPLE_RATE_HZ = 16_000;

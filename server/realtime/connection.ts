@@ -30,7 +30,8 @@ import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } fro
 import { conversationDriver } from './conversation-driver.js';
 import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
-import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
+import { strictChecks } from '../../bus/strict-checks.js';
+import { checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
 import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
 import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
@@ -194,7 +195,7 @@ function commandPublisher(bus: MessageBus, sessionId: string): (command: ClientC
 
 /**
  * Sends one event with its `event_id`, after the audio held for this tick (`beforeSend`). Under
- * `NODE_ENV=test` an event that does not match `ServerEventSchema` is logged and reported to the client.
+ * strict checks (`setStrictChecks`) an event that does not match `ServerEventSchema` is logged and reported to the client.
  */
 function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId: () => string, beforeSend: () => void): (event: ServerEvent) => void {
   let eventCounter = 0;
@@ -211,7 +212,7 @@ function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId:
   return (event) => {
     beforeSend();
     const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
-    if (CHECK_SERVER_EVENTS) reportInvalid(wire);
+    if (strictChecks().checkServerEvents) reportInvalid(wire);
     options.send(wire);
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Every event this server sends a Realtime client, as one zod union beside the client events of
  * `protocol.ts`: the OpenAI Realtime (GA) events it implements and its own `voice_agent.*` events, each
- * with exactly its top-level fields. Under `NODE_ENV=test` every event sent is checked against it
+ * with exactly its top-level fields. With `setStrictChecks` (bus/strict-checks.ts) every event sent is checked against it
  * (`checkServerEvent`); docs/server.md's event table and the page's shapes (web/realtime-events.js) are
  * checked against it by test/server/realtime-server-events.test.ts.
  *
@@ -143,9 +143,6 @@ type WithoutEventId<T> = T extends unknown ? Omit<T, 'event_id'> : never;
 export type ServerEvent = WithoutEventId<WireEvent>;
 export type ServerEventType = ServerEvent['type'];
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
-
-/** Whether events are checked as they are sent (tests only: the check costs more than making them). */
-export const CHECK_SERVER_EVENTS = process.env.NODE_ENV === 'test';
 
 /** What is wrong with an event about to be sent, or `undefined` when it matches `ServerEventSchema`. */
 export function checkServerEvent(candidate: unknown): string | undefined {
