@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { tierOf, type TestTier } from './test/tiers.js';
 
 /**
  * Files of half a minute or more, longest first. Without vitest's cache of past durations (a fresh CI
@@ -26,10 +29,26 @@ class LongFilesFirst extends BaseSequencer {
   }
 }
 
+/** Every test file by its tier (test/tiers.ts): `npm run test:unit` is the inner loop, `npm test` runs all three. */
+function filesByTier(): Record<TestTier, string[]> {
+  const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => join('test', file));
+  const tiers: Record<TestTier, string[]> = { unit: [], integration: [], e2e: [] };
+  for (const file of files) tiers[tierOf(file, readFileSync(file, 'utf8'))].push(file);
+  return tiers;
+}
+
+const tiers = filesByTier();
+const STRICT_CHECKS = 'test/support/strict-checks.setup.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['test/support/strict-checks.setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: tiers.unit, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] } },
+      { extends: true, test: { name: 'integration', include: tiers.integration, setupFiles: [STRICT_CHECKS] } },
+      { extends: true, test: { name: 'e2e', include: tiers.e2e, setupFiles: [STRICT_CHECKS] } },
+    ],
     // Why: NATS integration tests start their own nats-server; a few seconds covers a cold start on a
     // loaded 2-core CI machine without hiding real hangs.
     testTimeout: 30_000,

@@ -1,0 +1,53 @@
+/**
+ * The test tiers, decided by what a test file uses, so a new file lands in its tier without a list to
+ * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `integration` (real servers,
+ * SQLite, the sound server, child processes, sockets, the local speech engines) and `e2e` (a browser, the
+ * Realtime client libraries, whole conversations through real engines: `test/e2e/`). The unit
+ * tier's setup file (test/support/unit-guard.setup.ts) makes sockets and child processes throw, so a file
+ * this scan misses fails loudly instead of slowing the inner loop.
+ *
+ * @example
+ * ```ts
+ * tierOf('test/bus/codec.test.ts', "import { encodeMessage } from '../../bus/codec.js';"); // 'unit'
+ * ```
+ */
+
+export type TestTier = 'unit' | 'integration' | 'e2e';
+
+/** Folders whose every file is end to end. */
+const E2E_FOLDERS = ['test/e2e/'];
+
+/** What makes a file end to end: a browser, or a Realtime client library driving the server. */
+const E2E_MARKERS = [/playwright-core/, /support\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
+
+/** What makes a file an integration test: real servers, files, processes, sockets and engines. */
+const INTEGRATION_MARKERS = [
+  // NATS and JetStream, SQLite, the sound server
+  /support\/nats-server/,
+  /@nats-io\//,
+  /better-sqlite3|open-record-store|server\/records\//,
+  /pulse-room|sound-server/,
+  // processes and sockets
+  /^node:child_process$|support\/worker-process/m,
+  /^node:(http|https|net|tls|dgram)$|^ws$|support\/(realtime-client|raw-realtime|tls|inspect-server|chat-fixture|audio-api-fixture)/m,
+  /server\/(serve|http\/http-server|realtime\/realtime-server)/,
+  // the local speech engines (native or WebAssembly, seconds to load and run)
+  /adapters\/(stt\/(pocketsphinx|keyword-spotter|sherpa|phrase-verifier)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/(rnnoise|echo-canceller|echo-stage))/,
+  /support\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
+];
+
+/** Every module a source imports, statically or dynamically. */
+export function importedModules(source: string): string[] {
+  const pattern = /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+  return [...source.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+/** The tier of one test file, from its path and source. */
+export function tierOf(path: string, source: string): TestTier {
+  const normalized = path.replaceAll('\\', '/');
+  if (E2E_FOLDERS.some((folder) => normalized.includes(folder))) return 'e2e';
+  const imports = importedModules(source).join('\n');
+  if (E2E_MARKERS.some((marker) => marker.test(imports))) return 'e2e';
+  if (INTEGRATION_MARKERS.some((marker) => marker.test(imports))) return 'integration';
+  return 'unit';
+}
