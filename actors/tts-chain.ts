@@ -1,52 +1,59 @@
 /**
- * One failover chain of TTS engines, as the TTS actor walks it within a reply: the engine speaking now,
- * the next one when it fails or misses a deadline, and the engines that failed for good (a missing
- * package, a refused key), which the chain passes by from then on — also when a missed deadline starts the
- * chain over. A reply may use several chains: one per language that has its own (`languages.<tag>.tts`).
+ * One failover chain of TTS engines, as the TTS actor walks it within a reply, as plain data: the engine
+ * speaking now, the next one when it fails or misses a deadline, and the engines that failed for good (a
+ * missing package, a refused key), which the chain passes by from then on — also when a missed deadline
+ * starts the chain over. A reply may use several chains: one per language that has its own
+ * (`languages.<tag>.tts`). Engines are named by their position; the actor holds the engines themselves.
+ *
+ * @example
+ * ```ts
+ * let chain = newChain(['piper', 'flite']);
+ * const step = advanceChain(chain); // { chain: { active: 1, … }, move: { fromEngine: 'piper', toEngine: 'flite' } }
+ * chain = markFailed(step.chain, 1, false); // flite failed for good
+ * restartChain(chain).move; // { fromEngine: 'flite', toEngine: 'piper' }
+ * ```
  */
-import { isRetryable } from '../adapters/engine-error.js';
-import type { TtsEngine } from '../adapters/tts/types.js';
 
 export interface ChainMove {
   fromEngine: string;
   toEngine: string;
 }
 
-export interface TtsChain {
-  readonly engines: readonly TtsEngine[];
-  /** The engine that speaks now. */
-  readonly active: TtsEngine | undefined;
-  /** A request to `engine` failed: it is passed by from now on if the error says retrying cannot help. */
-  failed(engine: TtsEngine, error: unknown): void;
-  /** On to the next engine that has not failed for good; undefined when the chain is exhausted. */
-  advance(): ChainMove | undefined;
-  /** Back to the first engine that has not failed for good; undefined when every engine failed for good. */
-  restart(): ChainMove | undefined;
+export interface ChainState {
+  readonly engineNames: readonly string[];
+  /** Position of the engine that speaks now. */
+  readonly active: number;
+  /** Positions of the engines that failed for good. */
+  readonly dead: readonly number[];
 }
 
-export function createTtsChain(engines: readonly TtsEngine[]): TtsChain {
-  let active = 0;
-  const dead = new Set<number>();
-  const nextLive = (from: number) => {
-    for (let i = from; i < engines.length; i++) if (!dead.has(i)) return i;
-    return -1;
-  };
-  const moveTo = (index: number): ChainMove | undefined => {
-    if (index < 0) return undefined;
-    const fromEngine = engines[active]?.name ?? 'none';
-    active = index;
-    return { fromEngine, toEngine: engines[active]!.name };
-  };
-  return {
-    engines,
-    get active() {
-      return engines[active];
-    },
-    failed(engine, error) {
-      const index = engines.indexOf(engine);
-      if (index >= 0 && !isRetryable(error)) dead.add(index);
-    },
-    advance: () => moveTo(nextLive(active + 1)),
-    restart: () => moveTo(nextLive(0)),
-  };
+export function newChain(engineNames: readonly string[]): ChainState {
+  return { engineNames, active: 0, dead: [] };
+}
+
+/** A request to the engine at `position` failed: it is passed by from now on if retrying cannot help. */
+export function markFailed(chain: ChainState, position: number, retryable: boolean): ChainState {
+  if (retryable || chain.dead.includes(position)) return chain;
+  return { ...chain, dead: [...chain.dead, position] };
+}
+
+/** On to the next engine that has not failed for good; no move when the chain is exhausted. */
+export function advanceChain(chain: ChainState): { chain: ChainState; move?: ChainMove } {
+  return moveTo(chain, nextLive(chain, chain.active + 1));
+}
+
+/** Back to the first engine that has not failed for good; no move when every engine failed for good. */
+export function restartChain(chain: ChainState): { chain: ChainState; move?: ChainMove } {
+  return moveTo(chain, nextLive(chain, 0));
+}
+
+function nextLive(chain: ChainState, from: number): number {
+  for (let i = from; i < chain.engineNames.length; i++) if (!chain.dead.includes(i)) return i;
+  return -1;
+}
+
+function moveTo(chain: ChainState, position: number): { chain: ChainState; move?: ChainMove } {
+  if (position < 0) return { chain };
+  const fromEngine = chain.engineNames[chain.active] ?? 'none';
+  return { chain: { ...chain, active: position }, move: { fromEngine, toEngine: chain.engineNames[position]! } };
 }

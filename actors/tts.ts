@@ -18,6 +18,9 @@
  * the reply's. A language with its own chain (`languages.<tag>.tts`) is spoken by it, with its own
  * failover; every request carries the language and the language's voice, so one multilingual engine
  * (eSpeak) picks the right voice too.
+ *
+ * What to synthesize when, and with which engine, is decided by a pure reducer (tts-schedule.ts); this
+ * actor carries out its effects: engine requests, the bus, the clock.
  */
 import { fromCallback } from 'xstate';
 import { visemeOf } from '../adapters/audio/mouth.js';
@@ -30,19 +33,16 @@ import { createClauseChunker } from './clause-chunker.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { TtsActorInput, TtsCommand } from './inputs.js';
 import { configuredLanguage, scriptLanguage } from './language.js';
-import { createTtsChain, type ChainMove, type TtsChain } from './tts-chain.js';
+import { activeEngine, initialTts, reduceTts, type SegmentState, type TtsEffect, type TtsInput } from './tts-schedule.js';
 
 type Viseme = { atMs: number; viseme: string };
 
-interface Segment {
-  index: number;
-  kind: 'reply' | 'filler' | 'say';
-  text: string;
-  language: string;
-  chain: TtsChain;
-  status: 'queued' | 'running' | 'done';
+/** The chain key of the session's own engines; languages with a chain of their own use their tag. */
+const MAIN = 'main';
+
+/** What the actor holds per segment beyond the schedule: its request in flight and its chunks' numbering. */
+interface SegmentRun {
   controller: AbortController | undefined;
-  emittedAudio: boolean;
   seq: number;
 }
 
@@ -51,91 +51,90 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
     const deps = resolveDeps(source, system);
     const { bus, clock, sink } = deps;
     const { sessionId, turnId } = input;
-    const segments: Segment[] = [];
-    let inputDone = false;
-    let finished = false;
-    let stopped = false;
-    /** The look-ahead's measure: audio synthesized this turn, and when its playback started. */
-    let synthesizedMs = 0;
-    let playbackStartedAtMs: number | undefined;
-    /** Set while queued segments wait for playback to catch up with the look-ahead. */
-    let lookAheadTimer: unknown;
-
     const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
-    const mainChain = createTtsChain(deps.tts);
-    /** Languages with a chain of their own, made when a segment first needs one (most replies need none). */
-    const chains = new Map<string, TtsChain>();
-    const ownChains = Object.keys(deps.ttsByLanguage ?? {});
-    const chainFor = (language: string): TtsChain => {
-      const own = configuredLanguage(language, ownChains);
-      if (own === undefined) return mainChain;
-      let chain = chains.get(own);
-      if (!chain) chains.set(own, (chain = createTtsChain(deps.ttsByLanguage![own]!)));
-      return chain;
-    };
+    const enginesByChain: Record<string, readonly TtsEngine[]> = { [MAIN]: deps.tts, ...(deps.ttsByLanguage ?? {}) };
+    const chainNames = Object.fromEntries(Object.entries(enginesByChain).map(([key, engines]) => [key, engines.map((e) => e.name)]));
+    let state = initialTts(chainNames);
+    const runs = new Map<number, SegmentRun>();
+    let wakeTimer: unknown;
+
+    const chainFor = (language: string): string => configuredLanguage(language, Object.keys(deps.ttsByLanguage ?? {})) ?? MAIN;
     const voiceFor = (language: string): string | undefined => {
       const configured = configuredLanguage(language, Object.keys(deps.pipeline.voices ?? {}));
       if (configured !== undefined) return deps.pipeline.voices![configured];
       // The session's own voice (control.configure, pipeline.voice) is a voice of its main language.
       return language === replyLanguage ? (input.voice ?? deps.pipeline.voice) : undefined;
     };
-
-    const fail = (message: string, cause?: unknown) => {
-      if (stopped || finished) return;
-      finished = true;
-      // The turn is over for TTS: nothing may keep synthesizing (or publishing) for it.
-      for (const s of segments) s.controller?.abort(new Error(message));
-      bus.publish({
-        type: 'tts.error',
-        sessionId,
-        turnId,
-        message,
-        fatal: true,
-        ...(cause === undefined ? {} : { errorType: errorType(cause), retryable: isRetryable(cause) }),
-      });
-    };
-
-    const add = (kind: Segment['kind'], text: string) => {
+    const piece = (text: string) => {
       const language = scriptLanguage(text) ?? replyLanguage;
-      segments.push({
-        index: segments.length,
-        kind,
-        text,
-        language,
-        chain: chainFor(language),
-        status: 'queued',
-        controller: undefined,
-        emittedAudio: false,
-        seq: 0,
-      });
+      return { text, language, chain: chainFor(language) };
     };
 
-    const announce = (move: ChainMove, reason: string) => bus.publish({ type: 'tts.fallback', sessionId, turnId, ...move, reason });
-
-    /** Moves a chain to its next live engine; false when it is exhausted. */
-    const failover = (chain: TtsChain, reason: string): boolean => {
-      const move = chain.advance();
-      if (move) announce(move, reason);
-      return move !== undefined;
+    const dispatch = (event: TtsInput) => {
+      const step = reduceTts(state, event, { concurrency: deps.pipeline.ttsConcurrency, lookAheadMs: deps.pipeline.ttsLookAheadMs, nowMs: clock.now() });
+      state = step.state;
+      for (const effect of step.effects) carryOut(effect);
     };
 
-    /** The chain moved on: its segments that have no audio yet start over on the new engine. */
-    const requeueSilentSegments = (chain: TtsChain) => {
-      for (const s of segments) {
-        if (s.chain === chain && s.status === 'running' && !s.emittedAudio) {
-          s.controller?.abort(new Error('failover'));
-          s.status = 'queued';
+    const carryOut = (effect: TtsEffect) => {
+      switch (effect.type) {
+        case 'start':
+          return start(state.segments[effect.index]!, enginesByChain[effect.chain]![effect.engine]!);
+        case 'abort': {
+          const controller = runs.get(effect.index)?.controller;
+          // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
+          // pure cost, and a thousand sessions stop a turn every few seconds each.
+          if (controller && !controller.signal.aborted) controller.abort(new Error(effect.reason === 'stopped' ? `turn ${turnId} cancelled` : effect.message));
+          return;
         }
+        case 'final_chunk':
+          return publishChunk(state.segments[effect.index]!, new Uint8Array(0), true);
+        case 'fallback':
+          return bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: effect.fromEngine, toEngine: effect.toEngine, reason: effect.reason });
+        case 'error': {
+          const { message, fatal, errorType: type, retryable } = effect;
+          return bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal, ...(type === undefined ? {} : { errorType: type, retryable }) });
+        }
+        case 'done':
+          return bus.publish({ type: 'tts.done', sessionId, turnId, segments: effect.segments });
+        case 'wake_after':
+          wakeTimer = clock.setTimeout(() => {
+            wakeTimer = undefined;
+            dispatch({ type: 'wake' });
+          }, effect.delayMs);
+          return;
+        case 'stopped':
+          return bus.publish({ type: 'tts.stopped', sessionId, turnId, texts: effect.texts });
       }
     };
 
-    const checkDone = () => {
-      if (finished || stopped || !inputDone || segments.some((s) => s.status !== 'done')) return;
-      finished = true;
-      bus.publish({ type: 'tts.done', sessionId, turnId, segments: segments.length });
+    const runOf = (index: number): SegmentRun => {
+      let run = runs.get(index);
+      if (!run) runs.set(index, (run = { controller: undefined, seq: 0 }));
+      return run;
     };
 
-    const synthesize = async (segment: Segment, controller: AbortController, engine: TtsEngine) => {
+    // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
+    const publishChunk = (segment: SegmentState, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) => {
+      bus.publish(
+        {
+          type: 'tts.chunk',
+          sessionId,
+          turnId,
+          segmentIndex: segment.index,
+          kind: segment.kind,
+          seq: runOf(segment.index).seq++,
+          text: segment.text,
+          sampleRateHz: sink.sampleRateHz,
+          audio,
+          final,
+          ...(visemes.length > 0 ? { visemes } : {}),
+        },
+        { handOverAudio: true },
+      );
+    };
+
+    const synthesize = async (segment: SegmentState, controller: AbortController, engine: TtsEngine) => {
       // One internal format: an engine at another rate is resampled here, at the edge.
       const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
       const requestedAtMs = clock.now();
@@ -151,11 +150,12 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       try {
         const request = { text: segment.text, language: segment.language, signal: controller.signal, onPhoneme, ...(voice !== undefined ? { voice } : {}) };
         for await (const raw of engine.synthesize(request)) {
-          if (controller.signal.aborted || stopped) return;
+          if (controller.signal.aborted || state.phase === 'stopped') return;
           const audio = resampler ? resampler.process(raw) : raw;
           if (audio.byteLength === 0) continue;
-          if (!segment.emittedAudio) {
-            segment.emittedAudio = true;
+          const first = !state.segments[segment.index]!.emittedAudio;
+          dispatch({ type: 'audio', index: segment.index, durationMs: pcmDurationMs(audio.byteLength, sink.sampleRateHz) });
+          if (first) {
             bus.publish({
               type: 'tts.first_chunk',
               sessionId,
@@ -174,181 +174,64 @@ export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
       }
     };
 
-    // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
-    const publishChunk = (segment: Segment, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) => {
-      synthesizedMs += pcmDurationMs(audio.byteLength, sink.sampleRateHz);
-      bus.publish(
-        {
-          type: 'tts.chunk',
-          sessionId,
-          turnId,
-          segmentIndex: segment.index,
-          kind: segment.kind,
-          seq: segment.seq++,
-          text: segment.text,
-          sampleRateHz: sink.sampleRateHz,
-          audio,
-          final,
-          ...(visemes.length > 0 ? { visemes } : {}),
-        },
-        { handOverAudio: true },
-      );
-    };
-
-    const start = (segment: Segment) => {
+    const start = (segment: SegmentState, engine: TtsEngine) => {
       const controller = new AbortController();
-      const { chain } = segment;
-      const engineUsed = chain.active!;
-      segment.status = 'running';
-      segment.controller = controller;
-      synthesize(segment, controller, engineUsed).then(
+      runOf(segment.index).controller = controller;
+      const settled = () => controller.signal.aborted || state.phase === 'stopped';
+      synthesize(segment, controller, engine).then(
         () => {
-          if (controller.signal.aborted || stopped) return;
-          segment.status = 'done';
-          publishChunk(segment, new Uint8Array(0), true);
-          pump();
+          if (!settled()) dispatch({ type: 'synthesized', index: segment.index });
         },
         (error: unknown) => {
-          if (controller.signal.aborted || stopped) return;
-          const detail = errorMessage(error);
-          chain.failed(engineUsed, error);
-          if (segment.emittedAudio) {
-            // Audio of this segment is already playing: end it here rather than repeat it on another
-            // voice, and let the next engine (if any) speak the segments that follow.
-            segment.status = 'done';
-            publishChunk(segment, new Uint8Array(0), true);
-            bus.publish({
-              type: 'tts.error',
-              sessionId,
-              turnId,
-              message: `segment ${segment.index} cut short: ${detail}`,
-              fatal: false,
-              errorType: errorType(error),
+          if (!settled())
+            dispatch({
+              type: 'synthesis_failed',
+              index: segment.index,
+              detail: errorMessage(error),
               retryable: isRetryable(error),
+              errorType: errorType(error),
             });
-            if (chain.active === engineUsed && failover(chain, `${engineUsed.name} failed mid-segment: ${detail}`)) requeueSilentSegments(chain);
-            pump();
-            return;
-          }
-          segment.status = 'queued';
-          // Another segment may already have moved the chain on; only the active engine's failure advances it.
-          if (chain.active !== engineUsed) return pump();
-          if (!failover(chain, `${engineUsed.name} failed${isRetryable(error) ? '' : ' for good'}: ${detail}`))
-            return fail(`all TTS engines failed; last error: ${detail}`, error);
-          requeueSilentSegments(chain);
-          pump();
         },
       );
-    };
-
-    /**
-     * Whether queued segments must wait for playback (the look-ahead is full); if so, wakes `pump` when it
-     * will not be. Until playback starts, only its start can free room (a held, speculative reply waits).
-     */
-    const lookAheadFull = (): boolean => {
-      const { ttsLookAheadMs } = deps.pipeline;
-      if (ttsLookAheadMs === 0) return false;
-      const playedMs = playbackStartedAtMs === undefined ? 0 : clock.now() - playbackStartedAtMs;
-      const aheadMs = synthesizedMs - playedMs;
-      if (aheadMs < ttsLookAheadMs) return false;
-      if (playbackStartedAtMs !== undefined && lookAheadTimer === undefined) {
-        lookAheadTimer = clock.setTimeout(
-          () => {
-            lookAheadTimer = undefined;
-            pump();
-          },
-          Math.max(1, aheadMs - ttsLookAheadMs + 1),
-        );
-      }
-      return true;
-    };
-
-    const pump = () => {
-      if (stopped || finished) return;
-      let running = segments.filter((s) => s.status === 'running').length;
-      // A queued segment before one that has audio (requeued by a failover) starts regardless: playback
-      // cannot reach the audio counted as ahead without it.
-      let lastWithAudio = -1;
-      for (const s of segments) if (s.emittedAudio) lastWithAudio = s.index;
-      for (const s of segments) {
-        if (running >= deps.pipeline.ttsConcurrency) break;
-        if (s.status === 'queued') {
-          if (s.index > lastWithAudio && lookAheadFull()) break;
-          start(s);
-          running++;
-        }
-      }
-      checkDone();
     };
 
     receive((command) => {
-      if (stopped || finished) return;
-      if (command.type === 'filler') {
-        // A filler only makes sense before the answer starts; it takes the next index so it plays first.
-        if (segments.some((s) => s.kind === 'reply')) return;
-        add('filler', command.text);
-        pump();
-      } else if (command.type === 'fallback') {
-        // The deadline is about the first segment still without audio: its chain moves on. The session
-        // bounds how often it asks (tts.maxFallbacks); past the last engine, the chain starts over with
-        // the first engine still alive: a retry beats silence when the whole chain was only slow.
-        const chain = segments.find((s) => !s.emittedAudio && s.status !== 'done')?.chain ?? mainChain;
-        if (!failover(chain, command.reason)) {
-          const move = chain.restart();
-          if (!move) return fail(`every TTS engine failed for good; the last deadline: ${command.reason}`);
-          announce(move, `${command.reason}; retrying the chain`);
-        }
-        requeueSilentSegments(chain);
-        pump();
-      }
+      if (command.type === 'filler') dispatch({ type: 'segment', kind: 'filler', ...piece(command.text) });
+      else if (command.type === 'fallback') dispatch({ type: 'fallback', reason: command.reason });
     });
 
     const onPlaybackStarted = (message: BusMessage) => {
-      if (message.turnId !== turnId || stopped || playbackStartedAtMs !== undefined) return;
-      playbackStartedAtMs = clock.now();
-      pump();
+      if (message.turnId === turnId) dispatch({ type: 'playback_started' });
     };
 
     const onLlm = (message: BusMessage) => {
-      if (message.turnId !== turnId || stopped) return;
-      if (message.type === 'llm.clause') {
-        add('reply', message.text);
-        pump();
-      } else if (message.type === 'llm.done' || message.type === 'llm.error') {
-        // On an LLM error mid-answer, speak what was already generated.
-        inputDone = true;
-        pump();
-      }
+      if (message.turnId !== turnId) return;
+      if (message.type === 'llm.clause') dispatch({ type: 'segment', kind: 'reply', ...piece(message.text) });
+      // On an LLM error mid-answer, speak what was already generated.
+      else if (message.type === 'llm.done' || message.type === 'llm.error') dispatch({ type: 'input_done' });
     };
 
     const subs: Array<{ unsubscribe(): void }> = [bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlaybackStarted)];
     if (input.say !== undefined) {
       // A phrase the engine holds in memory plays as one piece (splitting it would miss the cache).
-      if (chainFor(scriptLanguage(input.say) ?? replyLanguage).active?.has?.(input.say)) add('say', input.say);
-      else {
-        const chunker = createClauseChunker(deps.pipeline.chunker);
-        for (const text of [...chunker.push(input.say), ...chunker.flush()]) add('say', text);
-      }
-      inputDone = true;
-      queueMicrotask(pump);
+      const whole = piece(input.say);
+      const texts = enginesByChain[whole.chain]![activeEngine(state, whole.chain)]?.has?.(input.say)
+        ? [input.say]
+        : (() => {
+            const chunker = createClauseChunker(deps.pipeline.chunker);
+            return [...chunker.push(input.say), ...chunker.flush()];
+          })();
+      dispatch({ type: 'say', segments: texts.map(piece) });
+      queueMicrotask(() => dispatch({ type: 'pump' }));
     } else {
       // Only the events TTS needs: every token would otherwise be delivered here too.
       for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const) subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
     }
 
     return () => {
-      stopped = true;
-      if (lookAheadTimer !== undefined) clock.clearTimeout(lookAheadTimer);
+      if (wakeTimer !== undefined) clock.clearTimeout(wakeTimer);
       for (const sub of subs) sub.unsubscribe();
-      // The reply's text as it was to be spoken: the session keeps it for a reply cut by a barge-in.
-      const texts = segments.filter((s) => s.kind !== 'filler').map((s) => s.text);
-      bus.publish({ type: 'tts.stopped', sessionId, turnId, texts });
-      // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
-      // pure cost, and a thousand sessions stop a turn every few seconds each.
-      const running = segments.filter((s) => s.status === 'running' && s.controller);
-      if (running.length === 0) return;
-      const reason = new Error(`turn ${turnId} cancelled`);
-      for (const s of running) s.controller!.abort(reason);
+      dispatch({ type: 'stop' });
     };
   });
 }
