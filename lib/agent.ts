@@ -17,7 +17,7 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
 import type { HistoryEntry } from '../machines/events.js';
-import { splitSessionState, type SessionStateParts } from '../machines/states.js';
+import { splitSessionState, type DialogState, type SessionStateParts } from '../machines/states.js';
 import { loadConfig, type AppConfigSchema } from '../server/config.js';
 import { buildEngines } from '../server/engine-pool.js';
 import { startSession, type SessionHandle } from '../server/session-host.js';
@@ -99,6 +99,8 @@ export interface Agent {
   estop(): void;
   /** The chart's state now, as published: `idle.waiting+actions.running` (and `+activation.open.window` in `wake`/`push`). */
   state(): string;
+  /** Whether the dialog is in `state`, any of its sub-states: `agent.matches(DialogState.idle)`. */
+  matches(state: DialogState): boolean;
   /** What the session remembers, oldest first. */
   history(): readonly HistoryEntry[];
   /** Calls `listener` for each event of `kind` until the returned function is called. */
@@ -303,6 +305,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
     stopSpeaking: () => running().stopSpeaking(),
     estop: () => running().estop(),
     state: () => running().state(),
+    matches: (state) => running().matches(state),
     history: () => running().history(),
     on,
     waitFor: (kind, predicate, waitOptions) => nextEvent(on, clock, kind, predicate, waitOptions?.timeoutMs ?? DEFAULT_WAIT_MS),

@@ -19,6 +19,7 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { TurnTimeline } from '../bus/messages.js';
 import type { HistoryEntry } from '../machines/events.js';
+import { DialogState } from '../machines/states.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
 import { startSession, type StartSessionOptions } from './session-host.js';
@@ -104,7 +105,7 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   }
   const deadline = clock.now() + MAX_WAIT_MS;
   // Done when the agent is idle and no action runs (its result is followed by a spoken reply).
-  const busy = () => !session.state().startsWith('idle') || (robot?.running().length ?? 0) > 0;
+  const busy = () => !session.matches(DialogState.idle) || (robot?.running().length ?? 0) > 0;
   while (busy() && clock.now() < deadline) await sleep(frameMs);
   const endedAtMs = clock.now();
 

@@ -22,6 +22,7 @@ import { resolveSessionConfig, type SessionConfigInput } from '../machines/confi
 import { acceptsEvent } from '../machines/accepted-events.js';
 import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
 import { sessionMachine } from '../machines/session.machine.js';
+import type { DialogState } from '../machines/states.js';
 import { describeEvent, stateValueToString } from './state-value.js';
 
 export type { SessionEngines };
@@ -51,6 +52,8 @@ export interface SessionHandle {
   readonly actor: Actor<typeof sessionMachine>;
   /** Current state as a dotted string, e.g. `speaking.reply.playing+user.silent`. */
   state(): string;
+  /** Whether the dialog is in `state` (any of its sub-states): `handle.matches(DialogState.idle)`. */
+  matches(state: DialogState): boolean;
   history(): readonly HistoryEntry[];
   sendText(text: string): void;
   say(text: string, options?: { uninterruptible?: boolean }): void;
@@ -147,6 +150,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     sessionId,
     actor,
     state: () => stateValueToString(actor.getSnapshot().value),
+    matches: (state) => actor.getSnapshot().matches({ dialog: state }),
     history: () => actor.getSnapshot().context.history,
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
     say: (text, sayOptions) =>

@@ -19,6 +19,7 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
+import { DialogState } from '../machines/states.js';
 import { CONFIG_DEFAULTS } from './config/defaults.js';
 import type { EnginePool } from './engine-pool.js';
 import type { SessionDirectory } from './session-directory.js';
@@ -154,7 +155,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       sweep = undefined;
       const now = clock.now();
       for (const s of sessions.values()) {
-        if (now - s.lastInputAtMs >= limits.idleTimeoutMs && s.handle.state().startsWith('idle')) void manager.end(s.id, 'idle_timeout');
+        if (now - s.lastInputAtMs >= limits.idleTimeoutMs && s.handle.matches(DialogState.idle)) void manager.end(s.id, 'idle_timeout');
       }
       scheduleSweep();
     }, sweepEveryMs);
@@ -281,7 +282,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const deadline = clock.now() + deadlineMs;
       // Why poll every 50 ms: running turns end on their own schedule; this only notices it.
       while (sessions.size > 0 && clock.now() < deadline) {
-        await Promise.all([...sessions.values()].filter((s) => s.handle.state().startsWith('idle')).map((s) => manager.end(s.id, 'draining')));
+        await Promise.all([...sessions.values()].filter((s) => s.handle.matches(DialogState.idle)).map((s) => manager.end(s.id, 'draining')));
         if (sessions.size > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(50, Math.max(1, deadline - clock.now()))));
       }
       await Promise.all([...sessions.keys()].map((id) => manager.end(id, 'draining')));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createAgent, defineAction, NoticeCode, type ActionMessage, type AgentEvents, type RulesConfig } from '../../lib/index.js';
+import { createAgent, defineAction, DialogState, NoticeCode, type ActionMessage, type AgentEvents, type RulesConfig } from '../../lib/index.js';
 import { fakeEngines, ManualClock } from '../../lib/testing.js';
 import { sleep } from '../../adapters/clock.js';
 
@@ -84,6 +84,7 @@ describe('createAgent + defineAction', () => {
     expect(seen.history.filter((h) => h.role === 'assistant').map((h) => h.text)).toEqual(['Turning left.', 'Turned left.']);
     expect(seen.state.some((s) => s.actions === 'running')).toBe(true);
     expect(agent.state()).toBe('idle.waiting');
+    expect([agent.matches(DialogState.idle), agent.matches(DialogState.speaking)]).toEqual([true, false]);
     await agent.stop();
   });
 
