@@ -107,7 +107,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/robot-sim.js')).runRobotSimCommand(args),
   },
   replay: {
-    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]]',
+    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]] | --mcap FILE',
     summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',
     details: [
       'Without --session: lists the recordings in FILE. ID is a session id (its newest recording) or a recording id.',
@@ -115,6 +115,7 @@ const COMMANDS: Record<string, Command> = {
       '',
       '  --rerun          run the recorded microphone audio (record.audio) through the engines of --config (or the',
       '                   current configuration) in real time; prints the old and new per-turn timelines side by side',
+      '  --mcap FILE      replay from an MCAP file `voice-agent export --mcap` wrote (that file alone), as from --db',
     ],
     run: async (args) => (await import('./commands/replay.js')).runReplayCommand(args),
   },
@@ -129,8 +130,13 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/watch.js')).runWatchCommand(args),
   },
   export: {
-    usage: 'voice-agent export --db FILE --session ID [--out DIR]',
-    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',
+    usage: 'voice-agent export --db FILE --session ID [--out DIR | --mcap FILE [--topic-prefix P] [--no-raw-audio]]',
+    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for Foxglove and ROS 2',
+    details: [
+      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as JSON; docs/records.md#mcap',
+      '  --topic-prefix P     topics under P instead of /voice_agent',
+      '  --no-raw-audio       leave out the foxglove.RawAudio copy of the microphone (the ROS 2 AudioStamped stays)',
+    ],
     run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
   },
 };
