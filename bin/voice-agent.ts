@@ -129,6 +129,18 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: async (args) => (await import('./commands/watch.js')).runWatchCommand(args),
   },
+  check: {
+    usage: 'voice-agent check RECORDING... [--update] [--config FILE]',
+    summary: "re-run recorded sessions through the current code and configuration; exit 1 when the agent's decisions differ",
+    details: [
+      'RECORDING: an MCAP file (`voice-agent export --mcap`) or a records database (each session’s newest recording).',
+      'Compares transcripts, refused commands, emergency stops, actions and their outcomes, turn outcomes and what was',
+      'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check',
+      '',
+      '  --update         write the new behaviour into each recording that differs (accept a deliberate change)',
+    ],
+    run: async (args) => (await import('./commands/check.js')).runCheckCommand(args),
+  },
   export: {
     usage: 'voice-agent export --db FILE --session ID [--out DIR | --mcap FILE [--topic-prefix P] [--no-raw-audio]]',
     summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for Foxglove and ROS 2',
