@@ -130,14 +130,15 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/watch.js')).runWatchCommand(args),
   },
   check: {
-    usage: 'voice-agent check RECORDING... [--update] [--config FILE]',
+    usage: 'voice-agent check RECORDING... [--update] [--config FILE] [--strict-deadlines]',
     summary: "re-run recorded sessions through the current code and configuration; exit 1 when the agent's decisions differ",
     details: [
       'RECORDING: an MCAP file (`voice-agent export --mcap`) or a records database (each session’s newest recording).',
       'Compares transcripts, refused commands, emergency stops, actions and their outcomes, turn outcomes and what was',
       'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check',
       '',
-      '  --update         write the new behaviour into each recording that differs (accept a deliberate change)',
+      '  --update             write the new behaviour into each recording that differs (accept a deliberate change)',
+      '  --strict-deadlines   keep the configured engine deadlines (by default a re-run lifts them to 10 s, so load is not a decision)',
     ],
     run: async (args) => (await import('./commands/check.js')).runCheckCommand(args),
   },

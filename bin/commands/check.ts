@@ -4,7 +4,8 @@
  * transcripts, refused and not-understood commands, emergency stops, actions and how they ended, cut
  * replies, turn outcomes, what was heard — with what the recording says (server/records/check.ts). Exit
  * 0 when every recording decides the same, 1 with one line per difference otherwise (turn, kind, was,
- * is now). Timing figures are printed, never compared. `--update` writes the new behaviour into each
+ * is now). Timing figures are printed, never compared; engine deadlines are lifted to 10 s in a re-run
+ * (`--strict-deadlines` keeps the configured ones). `--update` writes the new behaviour into each
  * recording that differs. A RECORDING is an MCAP file (`voice-agent export --mcap`) or a records
  * database (each session's newest recording with audio).
  */
@@ -14,7 +15,7 @@ import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 export async function runCheckCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { update: { type: 'boolean' }, ...CONFIG_OPTION },
+    { update: { type: 'boolean' }, 'strict-deadlines': { type: 'boolean' }, ...CONFIG_OPTION },
     { min: 1, max: 10_000, names: 'recordings (MCAP files or records databases)' },
   );
   const { acceptRerun, checkRecordingFile, formatCheck } = await import('../../server/records/check.js');
@@ -22,7 +23,7 @@ export async function runCheckCommand(args: string[], out: (line: string) => voi
   let differing = 0;
   let checked = 0;
   for (const file of positionals) {
-    for (const result of await checkRecordingFile(file, config)) {
+    for (const result of await checkRecordingFile(file, config, { strictDeadlines: values['strict-deadlines'] === true })) {
       checked++;
       out(formatCheck(result));
       if (result.differences.length === 0) continue;

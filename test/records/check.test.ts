@@ -53,7 +53,7 @@ describe('voice-agent check', () => {
     const failed = await cli(['check', file, '--config', config]);
     expect(failed.stdout).toMatch(
       new RegExp(
-        `^${file} turn-left: 1 decision differs; first audio after the voice ended: u1 \\d+ → \\d+ ms(; re-run \\d times.*)?\\n` +
+        `^${file} turn-left: 1 decision differs; first audio after the voice ended: u1 \\d+ → \\d+ ms\\n` +
           '  turn u1  heard  was "Turning left\\."  is now "Rotating left\\."\\n' +
           '1 recording checked, 1 with different decisions: accept a deliberate change with --update\\n$',
       ),
