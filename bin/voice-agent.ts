@@ -135,7 +135,7 @@ const COMMANDS: Record<string, Command> = {
     details: [
       'RECORDING: an MCAP file (`voice-agent export --mcap`) or a records database (each session’s newest recording).',
       'Compares transcripts, refused commands, emergency stops, actions and their outcomes, turn outcomes and what was',
-      'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check',
+      'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check-recordings-as-a-regression-suite',
       '',
       '  --update             write the new behaviour into each recording that differs (accept a deliberate change)',
       '  --strict-deadlines   keep the configured engine deadlines (by default a re-run lifts them to 10 s, so load is not a decision)',
@@ -146,7 +146,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'voice-agent export --db FILE --session ID [--out DIR | --mcap FILE [--topic-prefix P] [--no-raw-audio]]',
     summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for Foxglove and ROS 2',
     details: [
-      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as JSON; docs/records.md#mcap',
+      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as JSON; docs/records.md#mcap-for-foxglove-and-ros-2',
       '  --topic-prefix P     topics under P instead of /voice_agent',
       '  --no-raw-audio       leave out the foxglove.RawAudio copy of the microphone (the ROS 2 AudioStamped stays)',
     ],

@@ -4,7 +4,7 @@
  * recorded, the microphone as WAV (`.microphone.wav`) into DIR (default: the current directory).
  *
  * `voice-agent export --db FILE --session ID --mcap OUT.mcap [--topic-prefix /robot1/voice_agent] [--no-raw-audio]`:
- * writes it as one MCAP file instead (profile `ros2`; docs/records.md#mcap), which Foxglove and `ros2 bag` open
+ * writes it as one MCAP file instead (profile `ros2`; docs/records.md#mcap-for-foxglove-and-ros-2), which Foxglove and `ros2 bag` open
  * and `voice-agent replay --mcap` / `voice-agent check` read back.
  */
 import { exportRecording, mcapTopics, openRecordStore, recordingData, writeMcapFile } from '../../server/records/index.js';

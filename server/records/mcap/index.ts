@@ -1,7 +1,7 @@
 /**
  * Recordings as MCAP files for robot tools (Foxglove, `ros2 bag`, the `mcap` CLI): the writer, the
  * reader that gives a recording back for replay and check, the topics and the ROS 2 definitions. See
- * docs/records.md#mcap.
+ * docs/records.md#mcap-for-foxglove-and-ros-2.
  *
  * @example
  * ```ts
