@@ -151,9 +151,10 @@ describe('export --mcap', () => {
     expect(JSON.parse(result!.result.result_json)).toMatchObject({ direction: 'left' });
 
     // The robot's speech per turn: what was heard, and how the reply ended.
-    const said = decode<{ feedback: { text_said: string } }>('/voice_agent/robot/speech/_action/feedback').map((f) => f.feedback.text_said);
-    expect(said.filter((t) => t !== '')).toEqual(field.turns.map((t) => t.heardText));
-    expect(decode<{ status: number }>('/voice_agent/robot/speech/_action/result').map((r) => r.status)).toEqual([4, 4]);
+    const words = decode<{ feedback: { word: string } }>('/voice_agent/robot/speech/_action/feedback').map((f) => f.feedback.word);
+    expect(words).toEqual(field.turns.map((t) => t.heardText!.split(' ')[0]));
+    const results = decode<{ status: number; result: { error_msg: string; text: string } }>('/voice_agent/robot/speech/_action/result');
+    expect(results.map((r) => [r.status, r.result.text, r.result.error_msg])).toEqual(field.turns.map((t) => [4, t.heardText, '']));
 
     // The microphone, sample for sample, from the ROS 2 message and from foxglove.RawAudio.
     const audio = decode<{ audio: { audio_data: { int16_data: Int16Array }; info: { rate: number; channels: number; format: number } } }>(

@@ -47,8 +47,15 @@ function speechMessages(startedWallMs: number, events: readonly RecordedEvent[])
       const text = str(e.event.text);
       const confidence = typeof e.event.confidence === 'number' ? e.event.confidence : 0;
       const final = e.type === 'stt.final';
+      const language = str(e.event.language);
       // frame_id carries the turn: a ROS 2 reader sees which utterance a hypothesis belongs to.
-      const message = { header: header(startedWallMs + e.atMs, e.turnId ?? ''), incremental: final ? '' : text, final: final ? text : '', confidence };
+      const message = {
+        header: header(startedWallMs + e.atMs, e.turnId ?? ''),
+        incremental: final ? '' : text,
+        final: final ? text : '',
+        confidence,
+        language,
+      };
       return { topic: 'userSpeech' as const, atMs: e.atMs, message };
     });
 }
@@ -74,25 +81,26 @@ function logMessages(startedWallMs: number, sessionId: string, emitted: readonly
   );
 }
 
-/** The robot's speech per turn, as `tts_msgs/action/TTS` reports it: first audio, then what was heard, then the status. */
+/**
+ * The robot's speech per turn, as ROS4HRI's `tts_msgs/action/TTS` reports it: feedback at the first audio
+ * (the word being uttered, the reply's first), then the result with the text actually uttered (what was
+ * heard) and, unless it played to its end, why not.
+ */
 function robotSpeechMessages(startedWallMs: number, turns: readonly TurnTimeline[]): TopicMessage[] {
   return turns.flatMap((t) => {
     if (t.firstAudioAtMs === undefined && t.heardText === undefined) return [];
     const endMs = t.endedAtMs ?? t.firstAudioAtMs ?? 0;
-    const feedback = (atMs: number, textSaid: string) => ({
-      topic: 'robotSpeechFeedback' as const,
-      atMs,
-      message: { goal_id: goalId(t.turnId), feedback: { timestamp: rosTime(startedWallMs + atMs), text_said: textSaid, next_word: '' } },
-    });
+    const firstWord = (t.heardText ?? '').trim().split(/\s+/)[0] ?? '';
     const status = t.outcome === 'finished' ? GoalStatus.succeeded : t.outcome === 'interrupted' ? GoalStatus.canceled : GoalStatus.aborted;
     const error = t.outcome === 'finished' ? '' : (t.reason ?? t.outcome ?? 'not ended');
     return [
-      ...(t.firstAudioAtMs !== undefined ? [feedback(t.firstAudioAtMs, '')] : []),
-      feedback(endMs, t.heardText ?? ''),
+      ...(t.firstAudioAtMs !== undefined
+        ? [{ topic: 'robotSpeechFeedback' as const, atMs: t.firstAudioAtMs, message: { goal_id: goalId(t.turnId), feedback: { word: firstWord } } }]
+        : []),
       {
         topic: 'robotSpeechResult' as const,
         atMs: endMs,
-        message: { status, result: { error_code: status === GoalStatus.succeeded ? 0 : 1, error_msg: error } },
+        message: { status, result: { error_msg: error, text: t.heardText ?? '' } },
       },
     ];
   });

@@ -6,8 +6,8 @@
  *
  * - `hri_msgs/msg/LiveSpeech` (ROS4HRI): the user's speech, incremental (`stt.partial`) and final
  *   (`stt.final`), with the engine's confidence.
- * - `tts_msgs/action/TTS` feedback and result: the robot's speech as that action would report it, the
- *   final feedback's `text_said` being what the user heard (a reply cut by a barge-in: its heard part).
+ * - `tts_msgs/action/TTS` (ROS4HRI) feedback and result: the robot's speech as that action would report it,
+ *   the result's `text` being what was actually uttered (a reply cut by a barge-in: its heard part).
  * - `audio_common_msgs/msg/AudioStamped` of the ROS 2 `audio_common` (header, then the samples with an
  *   `AudioInfo`), not ROS 1's `audio_common_msgs/AudioData` (bare `uint8[] data`): the rate, format and
  *   channel count travel in every message, so a bag is decodable with no launch file or side topic beside it.
@@ -16,8 +16,8 @@
  *
  * @example
  * ```ts
- * const bytes = ROS2.LiveSpeech.writer.writeMessage({ header, incremental: '', final: 'turn left', confidence: 0.9 });
- * ROS2.LiveSpeech.reader.readMessage(bytes); // { header, incremental: '', final: 'turn left', confidence: 0.9… }
+ * const bytes = ROS2.LiveSpeech.writer.writeMessage({ header, incremental: '', final: 'turn left', confidence: 0.9, language: 'en' });
+ * ROS2.LiveSpeech.reader.readMessage(bytes); // { header, incremental: '', final: 'turn left', confidence: 0.9, language: 'en' }
  * ```
  */
 import { parse } from '@foxglove/rosmsg';
@@ -41,7 +41,8 @@ const LIVE_SPEECH = `# The user's speech as the recognizer heard it: the hypothe
 std_msgs/Header header
 string incremental
 string final
-float32 confidence`;
+float64 confidence
+string language`;
 
 const AUDIO_STAMPED = `std_msgs/Header header
 audio_common_msgs/Audio audio`;
@@ -58,11 +59,10 @@ int32 channels
 int32 rate
 int32 chunk`;
 
-const TTS_FEEDBACK = `builtin_interfaces/Time timestamp
-string text_said
-string next_word`;
-const TTS_RESULT = `int8 error_code
-string error_msg`;
+/** ROS4HRI's `tts_msgs/action/TTS`: feedback names the word being uttered; the result, the text actually uttered. */
+const TTS_FEEDBACK = `string word`;
+const TTS_RESULT = `string error_msg
+string text`;
 
 const GOAL_STATUS = `int8 STATUS_UNKNOWN = 0
 int8 STATUS_ACCEPTED = 1
