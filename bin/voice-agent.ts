@@ -107,7 +107,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/robot-sim.js')).runRobotSimCommand(args),
   },
   replay: {
-    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]]',
+    usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]] | --mcap FILE',
     summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',
     details: [
       'Without --session: lists the recordings in FILE. ID is a session id (its newest recording) or a recording id.',
@@ -115,6 +115,7 @@ const COMMANDS: Record<string, Command> = {
       '',
       '  --rerun          run the recorded microphone audio (record.audio) through the engines of --config (or the',
       '                   current configuration) in real time; prints the old and new per-turn timelines side by side',
+      '  --mcap FILE      replay from an MCAP file `voice-agent export --mcap` wrote (that file alone), as from --db',
     ],
     run: async (args) => (await import('./commands/replay.js')).runReplayCommand(args),
   },
@@ -128,9 +129,27 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: async (args) => (await import('./commands/watch.js')).runWatchCommand(args),
   },
+  check: {
+    usage: 'voice-agent check RECORDING... [--update] [--config FILE] [--strict-deadlines]',
+    summary: "re-run recorded sessions through the current code and configuration; exit 1 when the agent's decisions differ",
+    details: [
+      'RECORDING: an MCAP file (`voice-agent export --mcap`) or a records database (each session’s newest recording).',
+      'Compares transcripts, refused commands, emergency stops, actions and their outcomes, turn outcomes and what was',
+      'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check-recordings-as-a-regression-suite',
+      '',
+      '  --update             write the new behaviour into each recording that differs (accept a deliberate change)',
+      '  --strict-deadlines   keep the configured engine deadlines (by default a re-run lifts them to 10 s, so load is not a decision)',
+    ],
+    run: async (args) => (await import('./commands/check.js')).runCheckCommand(args),
+  },
   export: {
-    usage: 'voice-agent export --db FILE --session ID [--out DIR]',
-    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV',
+    usage: 'voice-agent export --db FILE --session ID [--out DIR | --mcap FILE [--topic-prefix P] [--no-raw-audio]]',
+    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for Foxglove and ROS 2',
+    details: [
+      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as JSON; docs/records.md#mcap-for-foxglove-and-ros-2',
+      '  --topic-prefix P     topics under P instead of /voice_agent',
+      '  --no-raw-audio       leave out the foxglove.RawAudio copy of the microphone (the ROS 2 AudioStamped stays)',
+    ],
     run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
   },
 };

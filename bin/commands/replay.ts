@@ -8,9 +8,12 @@
  *   current configuration) in real time and prints the old and new per-turn timelines side by side.
  *
  * `ID` is a session id (its newest recording) or a recording id.
+ *
+ * `voice-agent replay --mcap FILE`: the same replay from an MCAP file `voice-agent export --mcap` wrote,
+ * from that file alone (its event log channel and recording metadata).
  */
 import { loadConfig } from '../../server/config.js';
-import { formatReplay, openRecordStore, replayRecording, type RecordStore } from '../../server/records/index.js';
+import { formatReplay, openRecordStore, readMcapRecording, replayRecording, type RecordStore } from '../../server/records/index.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 function listRecordings(store: RecordStore, out: (line: string) => void): void {
@@ -41,8 +44,23 @@ function listRecordings(store: RecordStore, out: (line: string) => void): void {
 }
 
 export async function runReplayCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { values } = parseCommandArgs(args, { db: { type: 'string' }, session: { type: 'string' }, rerun: { type: 'boolean' }, ...CONFIG_OPTION });
-  if (!values.db) throw new UsageError('--db is required: the records file `voice-agent serve --db` wrote');
+  const { values } = parseCommandArgs(args, {
+    db: { type: 'string' },
+    mcap: { type: 'string' },
+    session: { type: 'string' },
+    rerun: { type: 'boolean' },
+    ...CONFIG_OPTION,
+  });
+  if (values.mcap !== undefined) {
+    if (values.db || values.session || values.rerun || values.config)
+      throw new UsageError('--mcap replays its one file: no --db, --session, --rerun or --config with it');
+    const data = await readMcapRecording(values.mcap);
+    const result = replayRecording(data);
+    out(formatReplay(result));
+    return result.identical ? 0 : 1;
+  }
+  if (!values.db)
+    throw new UsageError('--db is required: the records file `voice-agent serve --db` wrote (or --mcap FILE: a file `voice-agent export --mcap` wrote)');
   if (values.rerun && !values.session) throw new UsageError('--rerun needs --session');
   if (values.config && !values.rerun) throw new UsageError('--config applies to --rerun only: replay always uses the recorded session config');
   const store = openRecordStore({ file: values.db, readonly: true });

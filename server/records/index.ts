@@ -23,4 +23,5 @@ export * from './outbox.js';
 export * from './jetstream.js';
 export * from './export.js';
 export * from './microphone.js';
+export * from './mcap/index.js';
 export { SCHEMA_VERSION, type Emitted } from './schema.js';

@@ -1,0 +1,45 @@
+/**
+ * `voice-agent check RECORDING... [--update] [--config FILE]`: re-runs each recorded session's audio
+ * through the current code and configuration (or `--config`) and compares what the agent decided —
+ * transcripts, refused and not-understood commands, emergency stops, actions and how they ended, cut
+ * replies, turn outcomes, what was heard — with what the recording says (server/records/check.ts). Exit
+ * 0 when every recording decides the same, 1 with one line per difference otherwise (turn, kind, was,
+ * is now). Timing figures are printed, never compared; engine deadlines are lifted to 10 s in a re-run
+ * (`--strict-deadlines` keeps the configured ones). `--update` writes the new behaviour into each
+ * recording that differs. A RECORDING is an MCAP file (`voice-agent export --mcap`) or a records
+ * database (each session's newest recording with audio).
+ */
+import { loadConfig } from '../../server/config.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
+
+export async function runCheckCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { update: { type: 'boolean' }, 'strict-deadlines': { type: 'boolean' }, ...CONFIG_OPTION },
+    { min: 1, max: 10_000, names: 'recordings (MCAP files or records databases)' },
+  );
+  const { acceptRerun, checkRecordingFile, formatCheck } = await import('../../server/records/check.js');
+  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
+  let differing = 0;
+  let checked = 0;
+  for (const file of positionals) {
+    for (const result of await checkRecordingFile(file, config, { strictDeadlines: values['strict-deadlines'] === true })) {
+      checked++;
+      out(formatCheck(result));
+      if (result.differences.length === 0) continue;
+      differing++;
+      if (values.update) {
+        await acceptRerun(result);
+        out(`  updated: ${file} now holds this behaviour`);
+      }
+    }
+  }
+  if (checked === 0) throw new UsageError('no recordings in the files given');
+  const summary = `${checked} recording${checked === 1 ? '' : 's'} checked, ${differing} with different decisions`;
+  if (differing > 0 && values.update) {
+    out(`${summary}: accepted (--update)`);
+    return 0;
+  }
+  out(differing > 0 ? `${summary}: accept a deliberate change with --update` : summary);
+  return differing > 0 ? 1 : 0;
+}

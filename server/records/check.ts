@@ -1,0 +1,190 @@
+/**
+ * `voice-agent check`: re-runs recorded sessions through the current code and configuration and
+ * compares what the agent decided (server/records/decisions.ts) with what each recording says it
+ * decided. The recorded microphone goes through the engines in real time on the path of `voice-agent
+ * run` (as `replay --rerun`), and the re-run is recorded the way `serve` records, so both sides are read
+ * the same way. Timing figures (each turn's first audio after the user's voice ended) are reported
+ * beside, never compared, and engine deadlines are lifted in a re-run ({@link RERUN_DEADLINE_MS}). `update` writes the re-run's behaviour into the recording (the recorded audio
+ * kept as it was), deliberately accepting a change.
+ *
+ * A recording is an MCAP file (`voice-agent export --mcap`) or a SQLite records file (each session's
+ * newest recording with audio).
+ *
+ * @example
+ * ```ts
+ * const [result] = await checkRecordingFile('suite/turn-left.mcap', loadConfig({}));
+ * console.log(formatCheck(result)); // 'suite/turn-left.mcap turn-left: same decisions (2 turns; first audio u1 230 → 241 ms)'
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AppConfig } from '../config.js';
+import { runAudio } from '../run-audio.js';
+import { compareDecisions, decisionsOf, formatDifferences, type DecisionDifference } from './decisions.js';
+import { RecordStoreError } from './errors.js';
+import { readMcapRecording } from './mcap/read.js';
+import type { RecordingData } from './mcap/topics.js';
+import { recordingData, writeMcapFile } from './mcap/write.js';
+import { recordedMicrophone } from './microphone.js';
+import { createSessionRecorder, type SessionRecorder } from './recorder.js';
+import { openRecordStore, type RecordStore } from './store.js';
+
+export interface CheckResult {
+  /** The recording's file, and the session in it. */
+  file: string;
+  sessionId: string;
+  recordingId: string;
+  differences: DecisionDifference[];
+  turns: number;
+  /** Per turn with audio: first audio after the user's voice ended, recorded → now (ms); reported, not compared. */
+  latencies: Array<{ turnId: string; wasMs?: number; isNowMs?: number }>;
+  /** The re-run, to write back with `update`. */
+  rerun: RecordingData;
+  recorded: RecordingData;
+}
+
+const MCAP_MAGIC = Buffer.from([0x89, 0x4d, 0x43, 0x41, 0x50]);
+
+/** MCAP by its magic bytes, whatever the name; anything else is opened as a records database. */
+export function isMcapFile(file: string): boolean {
+  if (!existsSync(file)) return file.endsWith('.mcap');
+  const head = readFileSync(file).subarray(0, MCAP_MAGIC.length);
+  return head.equals(MCAP_MAGIC);
+}
+
+/** The recordings of a file to check: the one of an MCAP file; each session's newest of a records database. */
+export async function recordingsOf(file: string): Promise<RecordingData[]> {
+  if (isMcapFile(file)) return [await readMcapRecording(file)];
+  const store = openRecordStore({ file, readonly: true });
+  try {
+    const sessions = [...new Set(store.recordings().map((r) => r.sessionId))];
+    return sessions.map((sessionId) => recordingData(store, sessionId));
+  } finally {
+    await store.close();
+  }
+}
+
+/** The recorded microphone through the engines of `config`, recorded as `serve` records it. */
+async function rerun(recorded: RecordingData, config: AppConfig, file: string): Promise<RecordingData> {
+  const { recording } = recorded;
+  if (recorded.audio.length === 0) {
+    throw new RecordStoreError(
+      `${file}: session ${recording.sessionId} (recording ${recording.id}) has no microphone audio, so it cannot be checked: record with record.audio true (VA_RECORD__AUDIO=true)`,
+      file,
+    );
+  }
+  const pcm = await recordedMicrophone(recorded.audio, config.audio.inputRateHz);
+  const store = openRecordStore({ file: ':memory:' });
+  try {
+    let recorder: SessionRecorder | undefined;
+    await runAudio({
+      config,
+      pcm,
+      sessionId: recording.sessionId,
+      attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio: false })).attach,
+    });
+    recorder!.close('end');
+    store.flush();
+    const now = recordingData(store, recording.sessionId);
+    // The recorded audio stays the recording's: a re-run pads it with the silence it waits through.
+    return { ...now, recording: { ...now.recording, audio: true }, audio: recorded.audio };
+  } finally {
+    await store.close();
+  }
+}
+
+const firstAudioMs = (data: RecordingData) =>
+  new Map(data.turns.filter((t) => t.voiceEndAtMs !== undefined && t.firstAudioAtMs !== undefined).map((t) => [t.turnId, t.firstAudioAtMs! - t.voiceEndAtMs!]));
+
+/**
+ * Engine deadlines in a re-run (`session.timeouts` `sttFinalMs`, `llmGiveUpMs`, `ttsFirstChunkMs`). Why
+ * 10 s: a deadline guards a live conversation against an engine that hangs; in a re-run it would turn
+ * the load of a CI machine into another decision (on 2 cores at a load average of 20, flite's first chunk
+ * often came after the 800 ms default, three re-runs in a row). 10 s is past any engine that answers at all, and well
+ * within the 60 s a run waits for its last reply. `strictDeadlines` keeps the configured ones.
+ */
+export const RERUN_DEADLINE_MS = 10_000;
+
+/** `config` with its engine deadlines raised to at least `deadlineMs`. */
+export function lenientDeadlines(config: AppConfig, deadlineMs = RERUN_DEADLINE_MS): AppConfig {
+  const t = config.session.timeouts;
+  const timeouts = {
+    ...t,
+    sttFinalMs: Math.max(t.sttFinalMs, deadlineMs),
+    llmGiveUpMs: Math.max(t.llmGiveUpMs, deadlineMs),
+    ttsFirstChunkMs: Math.max(t.ttsFirstChunkMs, deadlineMs),
+  };
+  return { ...config, session: { ...config.session, timeouts } };
+}
+
+export interface CheckOptions {
+  /** Re-run with the configured engine deadlines instead of {@link RERUN_DEADLINE_MS}. */
+  strictDeadlines?: boolean;
+}
+
+export async function checkRecording(recorded: RecordingData, config: AppConfig, file: string, options: CheckOptions = {}): Promise<CheckResult> {
+  const now = await rerun(recorded, options.strictDeadlines ? config : lenientDeadlines(config), file);
+  const was = firstAudioMs(recorded);
+  const isNow = firstAudioMs(now);
+  return {
+    file,
+    sessionId: recorded.recording.sessionId,
+    recordingId: recorded.recording.id,
+    differences: compareDecisions(decisionsOf(recorded), decisionsOf(now)),
+    turns: recorded.turns.length,
+    latencies: [...new Set([...was.keys(), ...isNow.keys()])].map((turnId) => ({
+      turnId,
+      ...(was.has(turnId) ? { wasMs: was.get(turnId)! } : {}),
+      ...(isNow.has(turnId) ? { isNowMs: isNow.get(turnId)! } : {}),
+    })),
+    rerun: now,
+    recorded,
+  };
+}
+
+/** Every recording of `file`, checked one after the other (each re-run is real time). */
+export async function checkRecordingFile(file: string, config: AppConfig, options: CheckOptions = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const recorded of await recordingsOf(file)) results.push(await checkRecording(recorded, config, file, options));
+  return results;
+}
+
+/** Writes the re-run into the recording: an MCAP file is rewritten; a records database gets it as the session's newest recording. */
+export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): Promise<void> {
+  const { rerun: data, file } = result;
+  if (isMcapFile(file)) {
+    await writeMcapFile(data, file, { rawAudio: false });
+    return;
+  }
+  const store: RecordStore = openRecordStore({ file });
+  try {
+    const recordingId = randomUUID();
+    const { recording } = data;
+    const { startedWallMs, sessionId, chartVersion, config } = recording;
+    store.write({ table: 'recording', recordingId, sessionId, startedWallMs: Math.max(startedWallMs, Date.now()), chartVersion, config, audio: true });
+    for (const e of data.events) store.write({ table: 'event', recordingId, seq: e.seq, atMs: e.atMs, event: e.event, state: e.state, status: e.status });
+    for (const e of data.emitted) {
+      const { seq, eventSeq, atMs, ...emitted } = e;
+      store.write({ table: 'emitted', recordingId, seq, eventSeq, atMs, emitted });
+    }
+    data.turns.forEach((turn, ordinal) => store.write({ table: 'turn', recordingId, ordinal, turn }));
+    for (const a of data.audio) store.write({ table: 'audio', recordingId, seq: a.seq, atMs: a.atMs, sampleRateHz: a.sampleRateHz, pcm: a.pcm });
+    if (recording.endedAtMs !== null)
+      store.write({ table: 'recordingEnd', recordingId, endedAtMs: recording.endedAtMs, endReason: recording.endReason ?? 'end' });
+    store.flush();
+  } finally {
+    await store.close();
+  }
+}
+
+/** The report of one recording: one line when the decisions are the same, then a line per difference. */
+export function formatCheck(result: CheckResult): string {
+  const figures = result.latencies.map(
+    (l) => `${l.turnId} ${l.wasMs === undefined ? '–' : Math.round(l.wasMs)} → ${l.isNowMs === undefined ? '–' : Math.round(l.isNowMs)} ms`,
+  );
+  const timing = figures.length > 0 ? `; first audio after the voice ended: ${figures.join(', ')}` : '';
+  const head = `${result.file} ${result.sessionId}`;
+  if (result.differences.length === 0) return `${head}: same decisions (${result.turns} turns${timing})`;
+  const count = result.differences.length === 1 ? '1 decision differs' : `${result.differences.length} decisions differ`;
+  return `${head}: ${count}${timing}\n${formatDifferences(result.differences)}`;
+}

@@ -1,0 +1,222 @@
+/**
+ * A recording turned into the messages of its MCAP topics: plain objects, each with its topic and its
+ * time (ms since the recording started). The writer encodes them (CDR for ROS 2 types, JSON otherwise);
+ * the Foxglove live view (if any) publishes the same objects.
+ *
+ * @example
+ * ```ts
+ * for (const m of sessionMessages(recordingData(store, 'robot-1'))) console.log(m.atMs, m.topic);
+ * ```
+ */
+import type { TurnTimeline } from '../../../bus/messages.js';
+import type { RecordedAudio, RecordedEmitted, RecordedEvent } from '../read.js';
+import { goalId, GoalStatus, PA_INT16, rosTime } from './ros2-msgs.js';
+import type { RecordingData, TopicKey } from './topics.js';
+
+export interface TopicMessage {
+  topic: TopicKey;
+  atMs: number;
+  message: unknown;
+}
+
+/** foxglove.LogLevel */
+const LogLevel = { info: 2, warning: 3 } as const;
+/** Notices that mean something was refused or stopped: a warning in a Log panel; the rest is info. */
+const WARNING_NOTICES = new Set(['estop', 'action_refused', 'action_ended', 'not_understood', 'utterance_dropped']);
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const header = (unixMs: number, frameId: string) => ({ stamp: rosTime(unixMs), frame_id: frameId });
+
+function chartMessages(events: readonly RecordedEvent[]): TopicMessage[] {
+  const out: TopicMessage[] = [];
+  let previous = '';
+  for (const e of events) {
+    out.push({ topic: 'events', atMs: e.atMs, message: e });
+    if (e.state !== previous || e.seq === 0) {
+      out.push({ topic: 'state', atMs: e.atMs, message: { state: e.state, previous, event: e.type, turnId: e.turnId, status: e.status, seq: e.seq } });
+      previous = e.state;
+    }
+  }
+  return out;
+}
+
+function speechMessages(startedWallMs: number, events: readonly RecordedEvent[]): TopicMessage[] {
+  return events
+    .filter((e) => e.type === 'stt.partial' || e.type === 'stt.final')
+    .map((e) => {
+      const text = str(e.event.text);
+      const confidence = typeof e.event.confidence === 'number' ? e.event.confidence : 0;
+      const final = e.type === 'stt.final';
+      const language = str(e.event.language);
+      // frame_id carries the turn: a ROS 2 reader sees which utterance a hypothesis belongs to.
+      const message = {
+        header: header(startedWallMs + e.atMs, e.turnId ?? ''),
+        incremental: final ? '' : text,
+        final: final ? text : '',
+        confidence,
+        language,
+      };
+      return { topic: 'userSpeech' as const, atMs: e.atMs, message };
+    });
+}
+
+function logMessages(startedWallMs: number, sessionId: string, emitted: readonly RecordedEmitted[]): TopicMessage[] {
+  return emitted.flatMap((e) =>
+    e.kind === 'notice'
+      ? [
+          {
+            topic: 'log' as const,
+            atMs: e.atMs,
+            message: {
+              timestamp: { sec: rosTime(startedWallMs + e.atMs).sec, nsec: rosTime(startedWallMs + e.atMs).nanosec },
+              level: WARNING_NOTICES.has(e.code) ? LogLevel.warning : LogLevel.info,
+              message: `${e.code} ${e.turnId}${e.detail ? `: ${e.detail}` : ''}`,
+              name: `voice_agent/${sessionId}`,
+              file: '',
+              line: 0,
+            },
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * The robot's speech per turn, as ROS4HRI's `tts_msgs/action/TTS` reports it: feedback at the first audio
+ * (the word being uttered, the reply's first), then the result with the text actually uttered (what was
+ * heard) and, unless it played to its end, why not.
+ */
+function robotSpeechMessages(startedWallMs: number, turns: readonly TurnTimeline[]): TopicMessage[] {
+  return turns.flatMap((t) => {
+    if (t.firstAudioAtMs === undefined && t.heardText === undefined) return [];
+    const endMs = t.endedAtMs ?? t.firstAudioAtMs ?? 0;
+    const firstWord = (t.heardText ?? '').trim().split(/\s+/)[0] ?? '';
+    const status = t.outcome === 'finished' ? GoalStatus.succeeded : t.outcome === 'interrupted' ? GoalStatus.canceled : GoalStatus.aborted;
+    const error = t.outcome === 'finished' ? '' : (t.reason ?? t.outcome ?? 'not ended');
+    return [
+      ...(t.firstAudioAtMs !== undefined
+        ? [{ topic: 'robotSpeechFeedback' as const, atMs: t.firstAudioAtMs, message: { goal_id: goalId(t.turnId), feedback: { word: firstWord } } }]
+        : []),
+      {
+        topic: 'robotSpeechResult' as const,
+        atMs: endMs,
+        message: { status, result: { error_msg: error, text: t.heardText ?? '' } },
+      },
+    ];
+  });
+}
+
+const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
+
+/** The action lifecycle: the agent's goal and cancel (what it published), the executor's answers (events). */
+function actionMessages(startedWallMs: number, events: readonly RecordedEvent[], emitted: readonly RecordedEmitted[]): TopicMessage[] {
+  const out: TopicMessage[] = [];
+  const turnOf = new Map<string, string>();
+  const status = (atMs: number, actionId: string, code: number) => ({
+    topic: 'actionStatus' as const,
+    atMs,
+    message: { status_list: [{ goal_info: { goal_id: goalId(actionId), stamp: rosTime(startedWallMs + atMs) }, status: code }] },
+  });
+  const result = (atMs: number, actionId: string, code: number, outcome: string, resultJson: string, error: string) => ({
+    topic: 'actionResult' as const,
+    atMs,
+    message: { status: code, result: { action_id: actionId, turn_id: turnOf.get(actionId) ?? '', outcome, result_json: resultJson, error } },
+  });
+  for (const e of emitted) {
+    if (e.kind !== 'publish') continue;
+    const m = e.message as Record<string, unknown>;
+    const actionId = str(m.actionId);
+    const turnId = str(m.turnId);
+    if (m.type === 'action.request') {
+      turnOf.set(actionId, turnId);
+      const goal = {
+        action_id: actionId,
+        turn_id: turnId,
+        name: str(m.name),
+        arguments_json: json(m.arguments),
+        call_id: str(m.callId),
+        runs_on: str(m.runsOn),
+      };
+      out.push({ topic: 'actionGoal', atMs: e.atMs, message: { goal_id: goalId(actionId), goal: { ...goal, timeout_ms: Number(m.timeoutMs ?? 0) } } });
+    } else if (m.type === 'action.cancel') {
+      out.push({ topic: 'actionCancel', atMs: e.atMs, message: { goal_id: goalId(actionId), action_id: actionId, turn_id: turnId, reason: str(m.reason) } });
+      out.push(status(e.atMs, actionId, GoalStatus.canceling));
+    }
+  }
+  for (const e of events) {
+    const actionId = str(e.event.actionId);
+    const turnId = turnOf.get(actionId) ?? e.turnId ?? '';
+    switch (e.type) {
+      case 'action.accepted':
+        out.push(status(e.atMs, actionId, GoalStatus.accepted));
+        break;
+      case 'action.feedback':
+        out.push({
+          topic: 'actionFeedback',
+          atMs: e.atMs,
+          message: { goal_id: goalId(actionId), feedback: { action_id: actionId, turn_id: turnId, feedback_json: json(e.event.feedback) } },
+        });
+        break;
+      case 'action.result':
+        out.push(status(e.atMs, actionId, GoalStatus.succeeded), result(e.atMs, actionId, GoalStatus.succeeded, 'result', json(e.event.result), ''));
+        break;
+      case 'action.failed':
+      case 'action.rejected': {
+        const outcome = e.type === 'action.failed' ? 'failed' : 'rejected';
+        const error = str(e.event.error) || str(e.event.reason);
+        out.push(status(e.atMs, actionId, GoalStatus.aborted), result(e.atMs, actionId, GoalStatus.aborted, outcome, '', error));
+        break;
+      }
+      case 'action.cancelled':
+        out.push(status(e.atMs, actionId, GoalStatus.canceled), result(e.atMs, actionId, GoalStatus.canceled, 'cancelled', '', ''));
+        break;
+    }
+  }
+  return out;
+}
+
+function audioMessages(startedWallMs: number, audio: readonly RecordedAudio[]): TopicMessage[] {
+  return audio.flatMap((chunk) => {
+    // A copy: the chunk's bytes may sit at an odd offset of a larger buffer, where an Int16Array cannot.
+    const samples = new Int16Array(new Uint8Array(chunk.pcm).buffer, 0, chunk.pcm.byteLength >> 1);
+    const stamp = header(startedWallMs + chunk.atMs, 'microphone');
+    const stamped = {
+      header: stamp,
+      audio: {
+        audio_data: { float32_data: [], int32_data: [], int16_data: samples, int8_data: [], uint8_data: [] },
+        info: { format: PA_INT16, channels: 1, rate: chunk.sampleRateHz, chunk: samples.length },
+      },
+    };
+    const raw = {
+      timestamp: { sec: stamp.stamp.sec, nsec: stamp.stamp.nanosec },
+      data: Buffer.from(chunk.pcm).toString('base64'),
+      format: 'pcm-s16',
+      sample_rate: chunk.sampleRateHz,
+      number_of_channels: 1,
+    };
+    return [
+      { topic: 'microphone' as const, atMs: chunk.atMs, message: stamped },
+      { topic: 'microphoneRaw' as const, atMs: chunk.atMs, message: raw },
+    ];
+  });
+}
+
+/** Every message of a recording, per topic in the order the session produced them (not yet sorted by time). */
+export function sessionMessages(data: RecordingData): TopicMessage[] {
+  const { startedWallMs, sessionId } = data.recording;
+  return [
+    ...chartMessages(data.events),
+    ...data.emitted.map((e) => ({ topic: 'emitted' as const, atMs: e.atMs, message: e })),
+    // `ordinal`: the turn's place in the recording, kept beside the timeline so the order survives sorting by time.
+    ...data.turns.map((t, ordinal) => ({
+      topic: 'turns' as const,
+      atMs: t.endedAtMs ?? t.firstAudioAtMs ?? t.transcriptAtMs ?? 0,
+      message: { ordinal, ...t },
+    })),
+    ...logMessages(startedWallMs, sessionId, data.emitted),
+    ...speechMessages(startedWallMs, data.events),
+    ...robotSpeechMessages(startedWallMs, data.turns),
+    ...actionMessages(startedWallMs, data.events, data.emitted),
+    ...audioMessages(startedWallMs, data.audio),
+  ];
+}

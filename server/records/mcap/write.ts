@@ -1,0 +1,160 @@
+/**
+ * One recording as an MCAP file (profile `ros2`) that Foxglove, `ros2 bag` (MCAP storage) and the `mcap`
+ * CLI open: CDR-encoded ROS 2 messages where ROS 2 has one, Foxglove's well-known schemas for the log and
+ * the audio, and JSON channels for the chart (its lossless event log, each transition, what it emitted)
+ * and the turns. The recording itself (ids, start, end, chart version, config) is a metadata record, so
+ * the file alone replays the session. Times: each message's log time is the recording's start plus its
+ * `atMs`, in Unix ns.
+ *
+ * @example
+ * ```ts
+ * const data = recordingData(store, 'robot-1');
+ * const { messages } = await writeMcapFile(data, 'robot-1.mcap', { topics: mcapTopics({ prefix: '/robot1/voice_agent' }) });
+ * ```
+ */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { McapWriter, type IWritable } from '@mcap/core';
+import type { RecordStore } from '../store.js';
+import { ros2Codec, type Ros2TypeName } from './ros2-msgs.js';
+import { sessionMessages, type TopicMessage } from './messages.js';
+import {
+  FOXGLOVE_SCHEMAS,
+  JSON_SCHEMA_NAMES,
+  JSON_SCHEMAS,
+  mcapTopics,
+  RECORDING_METADATA,
+  type McapTopics,
+  type RecordingData,
+  type TopicKey,
+} from './topics.js';
+
+export interface McapWriteOptions {
+  topics?: McapTopics;
+  /** Also write the microphone as `foxglove.RawAudio` JSON (base64, a third larger) beside the CDR audio; default true. */
+  rawAudio?: boolean;
+}
+
+export interface McapWriteResult {
+  file: string;
+  messages: number;
+  /** Channels in the file, one per topic (a topic may have no message, e.g. no action was asked for). */
+  channels: number;
+  /** Messages per topic that has any. */
+  byTopic: Record<string, number>;
+}
+
+/** Everything of one recording in a store, read at once. */
+export function recordingData(store: Pick<RecordStore, 'recording' | 'events' | 'emitted' | 'turns' | 'audio'>, ref: string): RecordingData {
+  const recording = store.recording(ref);
+  const { id } = recording;
+  return { recording, events: store.events(id), emitted: store.emitted(id), turns: store.turns(id), audio: store.audio(id) };
+}
+
+/** A file written through a descriptor; `position` counts what was written. */
+function fileWritable(fd: number): IWritable {
+  let position = 0n;
+  return {
+    position: () => position,
+    write: async (buffer) => {
+      let written = 0;
+      while (written < buffer.byteLength) written += writeSync(fd, buffer, written, buffer.byteLength - written);
+      position += BigInt(buffer.byteLength);
+    },
+  };
+}
+
+type Channel = { kind: 'ros2'; type: Ros2TypeName } | { kind: 'json'; schema: object; name: string };
+
+function channelFor(key: TopicKey): Channel {
+  const json = (name: string, schema: object): Channel => ({ kind: 'json', name, schema });
+  switch (key) {
+    case 'events':
+    case 'state':
+    case 'emitted':
+    case 'turns':
+      return json(JSON_SCHEMA_NAMES[key], JSON_SCHEMAS[key]);
+    case 'log':
+      return json('foxglove.Log', FOXGLOVE_SCHEMAS.log);
+    case 'microphoneRaw':
+      return json('foxglove.RawAudio', FOXGLOVE_SCHEMAS.rawAudio);
+    case 'userSpeech':
+      return { kind: 'ros2', type: 'hri_msgs/msg/LiveSpeech' };
+    case 'robotSpeechFeedback':
+      return { kind: 'ros2', type: 'tts_msgs/action/TTS_FeedbackMessage' };
+    case 'robotSpeechResult':
+      return { kind: 'ros2', type: 'tts_msgs/action/TTS_GetResult_Response' };
+    case 'actionGoal':
+      return { kind: 'ros2', type: 'voice_agent_msgs/action/Action_SendGoal_Request' };
+    case 'actionStatus':
+      return { kind: 'ros2', type: 'action_msgs/msg/GoalStatusArray' };
+    case 'actionFeedback':
+      return { kind: 'ros2', type: 'voice_agent_msgs/action/Action_FeedbackMessage' };
+    case 'actionResult':
+      return { kind: 'ros2', type: 'voice_agent_msgs/action/Action_GetResult_Response' };
+    case 'actionCancel':
+      return { kind: 'ros2', type: 'voice_agent_msgs/msg/ActionCancel' };
+    case 'microphone':
+      return { kind: 'ros2', type: 'audio_common_msgs/msg/AudioStamped' };
+  }
+}
+
+/** Unix ns of a time in ms since the recording started; integer arithmetic, so no float rounding at 1e18. */
+export const logTimeNs = (startedWallMs: number, atMs: number): bigint => BigInt(Math.round(startedWallMs)) * 1_000_000n + BigInt(Math.round(atMs * 1e6));
+
+/** Writes `data` as MCAP through `writable`; resolves with the message counts. */
+export async function writeMcap(data: RecordingData, writable: IWritable, options: McapWriteOptions = {}): Promise<Omit<McapWriteResult, 'file'>> {
+  const topics = options.topics ?? mcapTopics();
+  const writer = new McapWriter({ writable, useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true, useSummaryOffsets: true });
+  await writer.start({ profile: 'ros2', library: 'voice-agent' });
+  const encoder = new TextEncoder();
+  const channels = new Map<TopicKey, { id: number; channel: Channel }>();
+  const keys = (Object.keys(topics) as TopicKey[]).filter((k) => options.rawAudio !== false || k !== 'microphoneRaw');
+  for (const key of keys) {
+    const channel = channelFor(key);
+    const schemaId =
+      channel.kind === 'ros2'
+        ? await writer.registerSchema({ name: channel.type, encoding: 'ros2msg', data: encoder.encode(ros2Codec(channel.type).definition) })
+        : await writer.registerSchema({ name: channel.name, encoding: 'jsonschema', data: encoder.encode(JSON.stringify(channel.schema)) });
+    const id = await writer.registerChannel({ topic: topics[key], schemaId, messageEncoding: channel.kind === 'ros2' ? 'cdr' : 'json', metadata: new Map() });
+    channels.set(key, { id, channel });
+  }
+  const { recording } = data;
+  await writer.addMetadata({ name: RECORDING_METADATA, metadata: new Map([['recording', JSON.stringify(recording)]]) });
+
+  const messages = sessionMessages(data).filter((m: TopicMessage) => channels.has(m.topic));
+  // Stable by time: messages of one moment keep the order the session produced them in.
+  messages.sort((a, b) => a.atMs - b.atMs);
+  const byTopic: Record<string, number> = {};
+  const sequences = new Map<TopicKey, number>();
+  for (const m of messages) {
+    const { id, channel } = channels.get(m.topic)!;
+    const data = channel.kind === 'ros2' ? ros2Codec(channel.type).writer.writeMessage(m.message) : encoder.encode(JSON.stringify(m.message));
+    const time = logTimeNs(recording.startedWallMs, m.atMs);
+    const sequence = (sequences.get(m.topic) ?? 0) + 1;
+    sequences.set(m.topic, sequence);
+    await writer.addMessage({ channelId: id, sequence, logTime: time, publishTime: time, data });
+    byTopic[topics[m.topic]] = (byTopic[topics[m.topic]] ?? 0) + 1;
+  }
+  await writer.end();
+  return { messages: messages.length, channels: channels.size, byTopic };
+}
+
+/**
+ * Writes `data` to `file`: into `file.partial` first, renamed over `file` once complete, so a crash
+ * never leaves a half-written file under the real name.
+ */
+export async function writeMcapFile(data: RecordingData, file: string, options: McapWriteOptions = {}): Promise<McapWriteResult> {
+  const partial = `${file}.partial`;
+  const fd = openSync(partial, 'w');
+  let result: Omit<McapWriteResult, 'file'>;
+  try {
+    result = await writeMcap(data, fileWritable(fd), options);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, file);
+  return { file, ...result };
+}
