@@ -162,6 +162,12 @@ const sessionSettings = {
         .max(1)
         .default(D.estop.minFinalConfidence)
         .describe('A final transcript ending with a stop phrase stops when the STT is this sure of it.'),
+      spotter: z
+        .boolean()
+        .default(D.estop.spotter)
+        .describe(
+          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, about 2 % of a core and 1 MB per session; false: transcripts only.',
+        ),
     })
     .strict()
     .prefault({}),
