@@ -166,7 +166,7 @@ const sessionSettings = {
         .boolean()
         .default(D.estop.spotter)
         .describe(
-          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, about 2 % of a core and 1 MB per session; false: transcripts only.',
+          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, a decoder per session (about 28 MB, and a few % of a core: docs/actions.md); false: transcripts only.',
         ),
     })
     .strict()
