@@ -88,6 +88,8 @@ export interface SessionEngines {
   inputConditioner?: InputConditioner;
   /** Optional: the wake and stop phrases' spotter (`session.activation` `wake` or `push`), run by the VAD actor on all microphone audio. */
   keywordSpotter?: KeywordSpotter;
+  /** Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in every mode. */
+  stopSpotter?: KeywordSpotter;
 }
 
 export interface SessionActorDeps extends SessionEngines {

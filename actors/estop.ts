@@ -3,7 +3,8 @@
  * the chart, and publishes `control.estop` the moment one ends with a stop phrase ("stop", "halt",
  * "emergency stop") that its stop gate (`stop-gate.ts`: its own confidence thresholds, lower than the
  * commands') takes for a stop. It skips the barge-in minimum, the commands' confidence gate and the LLM.
- * One stop per utterance.
+ * One stop per utterance, whichever heard it first: an utterance the microphone's stop spotter
+ * (stop-spotter.ts) already stopped is not stopped again by its transcripts.
  *
  * @example
  * ```ts
@@ -39,19 +40,26 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       if (voiced.size >= MAX_UTTERANCES) voiced.clear();
       voiced.set(message.turnId, message.speechMs);
     };
+    const remember = (turnId: string) => {
+      if (stopped.size >= MAX_UTTERANCES) stopped.clear();
+      stopped.add(turnId);
+    };
+    const onEstop = (message: BusMessage) => {
+      if (message.type === 'control.estop' && message.turnId !== '-') remember(message.turnId);
+    };
     const onTranscript = (message: BusMessage) => {
       if ((message.type !== 'stt.partial' && message.type !== 'stt.final') || stopped.has(message.turnId)) return;
       const final = message.type === 'stt.final';
       const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined });
       if (phrase === undefined) return;
-      if (stopped.size >= MAX_UTTERANCES) stopped.clear();
-      stopped.add(message.turnId);
+      remember(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.final'), onTranscript),
+      bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop),
     ];
     return () => subscriptions.forEach((s) => s.unsubscribe());
   });

@@ -24,6 +24,7 @@ import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, TurnDetection } from '../bus/messages.js';
 import { createActivationSpotter } from './activation-spotter.js';
+import { createStopSpotter } from './stop-spotter.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { createVadSegmenter } from './vad-segmenter.js';
@@ -40,6 +41,10 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
     let segmenterOptions = { ...deps.pipeline.vad, frameMs: vad.frameMs };
     let segmenter = createVadSegmenter(segmenterOptions);
+    // The stop phrases on the microphone, in every mode (stop-spotter.ts); the utterance it names is the one in progress.
+    const stops = deps.stopSpotter
+      ? createStopSpotter({ bus, sessionId, spotter: deps.stopSpotter, utterance: () => (segmenter.speaking ? turnId : '-') })
+      : undefined;
     let manual = false;
     /** Manual turn detection: audio since the last commit or discard, as engine-sized frames. */
     let manualBuffer: Uint8Array[] = [];
@@ -111,6 +116,7 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
       // so the framer copies only the frames that straddle two chunks).
       const frames = framer.push(audio);
       if (spotter) for (const frame of frames) spotter.hear(frame);
+      if (stops) for (const frame of frames) stops.hear(frame);
       if (manual) {
         if (manualBuffer.length + frames.length > MAX_MANUAL_FRAMES) return reportOverflow();
         for (const frame of frames) manualBuffer.push(frame.slice());
@@ -257,6 +263,7 @@ export function createVadActor(source: SessionActorDeps | SessionDepsResolver) {
     return () => {
       stopped = true;
       spotter?.stop();
+      stops?.stop();
       sub.unsubscribe();
       for (const c of controls) c.unsubscribe();
       mic?.resampler?.close();

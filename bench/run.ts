@@ -9,7 +9,8 @@
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
- *   --path local|realtime|offline  estop: one stack, or none (the offline false stops only; default: both)
+ *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
+ *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array
@@ -237,14 +238,18 @@ if (scenarios.includes('noise')) {
   noises.push(...(await runNoiseScenario({ quick }, progress)));
 }
 const estops: Awaited<ReturnType<typeof import('./estop-scenario.js').runEstopScenario>> = [];
+const spottings: Array<import('./human-spotting.js').SpottingRow> = [];
 if (scenarios.includes('estop')) {
   const { runEstopScenario } = await import('./estop-scenario.js');
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
   const path = arg('path');
-  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline')
-    throw new Error(`--path ${path}: use local, realtime or offline (false stops only; default: both stacks)`);
+  if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline' && path !== 'spotter')
+    throw new Error(`--path ${path}: use local, realtime, offline (false stops only) or spotter (the microphone spotter only; default: all)`);
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
-  estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
+  // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
+  spottings.push(...(await (await import('./human-spotting.js')).runStopSpotterRows({ quick }, progress)));
+  if (path !== 'spotter')
+    estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
@@ -275,7 +280,8 @@ if (scenarios.includes('live')) {
 const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
 if (scenarios.includes('wake')) {
   progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
-  wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
+  spottings.push(...(await import('./human-spotting.js')).runRealWakeRows(progress));
+  if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
@@ -295,6 +301,7 @@ if (endOfTurn.length > 0) (await import('./end-of-turn-scenario.js')).printEndOf
 if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect(inspections);
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
+if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
 const json = arg('json');
 if (json) {
   const all = [
@@ -315,6 +322,7 @@ if (json) {
     ...inspections,
     ...lives,
     ...wakes,
+    ...spottings,
   ];
   // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
   mkdirSync(dirname(json), { recursive: true });

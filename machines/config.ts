@@ -162,6 +162,12 @@ const sessionSettings = {
         .max(1)
         .default(D.estop.minFinalConfidence)
         .describe('A final transcript ending with a stop phrase stops when the STT is this sure of it.'),
+      spotter: z
+        .boolean()
+        .default(D.estop.spotter)
+        .describe(
+          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, a decoder per session (about 28 MB, and a few % of a core: docs/actions.md); false: transcripts only.',
+        ),
     })
     .strict()
     .prefault({}),

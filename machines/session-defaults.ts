@@ -74,6 +74,11 @@ export const SESSION_DEFAULTS = {
     minConfidence: 0.1,
     sureConfidence: 0.25,
     minFinalConfidence: 0.15,
+    /**
+     * Why on: a recognizer that answers after the utterance (a Whisper-class server: 750–810 ms after the
+     * word) is too late for a stop; the spotter hears it on the microphone in tens of milliseconds.
+     */
+    spotter: true,
   },
   /** Why 1: a second false interruption in the same reply means the noise goes on; resuming again loops. */
   maxResumes: 1,

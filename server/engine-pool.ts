@@ -30,6 +30,7 @@ import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
 import {
   buildKeywordSpotter,
+  buildStopSpotter,
   buildLlm,
   buildMemory,
   buildStt,
@@ -102,6 +103,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const turnCompletion = config.session.turn.completePauseMs > 0 ? buildTurnCompletion(config) : undefined;
   // Wake and stop phrases (`session.activation`): one decoder pool per process, a decoder per session.
   const keywordSpotter = buildKeywordSpotter(config);
+  // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
+  const stopSpotter = buildStopSpotter(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadSpeexDsp();
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -128,6 +131,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
         (await buildVad(config)).close?.();
         await keywordSpotter?.warmUp();
+        await stopSpotter?.warmUp();
         warm = true;
       })();
       return warming;
@@ -161,6 +165,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
         ...(keywordSpotter ? { keywordSpotter } : {}),
+        // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
+        ...(stopSpotter && stopSpotter.sampleRateHz === vad.sampleRateHz ? { stopSpotter } : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();

@@ -28,9 +28,8 @@ const MAX_SETTLE_MS = 1000;
 /**
  * Why the search's frame numbers need tying to the stream's: Debian's pocketsphinx numbers a keyphrase
  * search's frames on across utterances and streams of a decoder. A spotting shows in the hypothesis
- * this many frames after its end (`-kws_delay`).
+ * `-kws_delay` frames after its end (`SpotterShared.delayFrames`).
  */
-const KWS_DELAY_FRAMES = 10;
 /** pocketsphinx reports a spotting's margin less this constant (`KWS_MAX` in kws_search.c). */
 const KWS_MAX = 1500;
 /** pocketsphinx's feature frames (`-frate 100`). */
@@ -54,6 +53,10 @@ const VERIFY_AFTER_FRAMES = [0, 10];
 export interface SpotterShared {
   lib: Binding;
   sampleRateHz: number;
+  /** How long a spotting settles before it is judged (ms; absent: {@link SETTLE_MS}). */
+  settleMs?: number | undefined;
+  /** The search's `-kws_delay` (frames). */
+  delayFrames: number;
   decoder(): unknown;
   release(ps: unknown): void;
   /** A second stage of its own for a stream, for the phrases with `minConfidence` (pooled; undefined: none has one). */
@@ -131,7 +134,8 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
   let startFrame = 0;
   /** What turns the search's frame numbers into the stream's: found at its first spotting (`undefined` until then). */
   let toStream: number | undefined;
-  const tie = () => startFrame - searchFramesBehind(lib, ps);
+  const tie = () => startFrame - searchFramesBehind(lib, ps, shared.delayFrames);
+  const settleMs = shared.settleMs ?? SETTLE_MS;
   /** With `report: false`: the spottings since the last drain. */
   const kept: Spotting[] = [];
   const restart = () => {
@@ -155,7 +159,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
       // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
       const age = (x: Spotting) => audioMs - x.endMs;
-      if (found.some((x) => age(x) < SETTLE_MS) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
+      if (found.some((x) => age(x) < settleMs) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
       // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
       restart();
       if (!report) {
@@ -209,14 +213,14 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
  * How far the search's frame numbers run ahead of its own count of frames heard since it began, read at
  * the first look that shows a spotting: the hypothesis shows one from the frame after its end + delay.
  */
-function searchFramesBehind(lib: Binding, ps: unknown): number {
+function searchFramesBehind(lib: Binding, ps: unknown, delayFrames: number): number {
   let lastEnd = -Infinity;
   for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
     const [sf, ef] = [[0], [0]];
     lib.segFrames(seg, sf, ef);
     lastEnd = Math.max(lastEnd, ef[0]!);
   }
-  return lastEnd + KWS_DELAY_FRAMES + 1 - lib.nFrames(ps);
+  return lastEnd + delayFrames + 1 - lib.nFrames(ps);
 }
 
 function rms(samples: Int16Array): number {

@@ -59,6 +59,13 @@ export interface KeywordSpotterOptions {
   mllrPath?: string;
   /** More pocketsphinx arguments (`-kws_plp 1e-2`), for experiments. */
   searchArgs?: readonly string[];
+  /**
+   * How long after its end a spotting waits for a better alignment of the same phrase before it is judged
+   * (ms; default 200). 0: judged at the first look that shows it, as the emergency stop needs.
+   */
+  settleMs?: number;
+  /** Frames the search waits for a better score before it shows a spotting (`-kws_delay`; default 10). */
+  delayFrames?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
 }
@@ -126,6 +133,8 @@ export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
 
 /** Search scores are log values shifted right by 10 bits (`SENSCR_SHIFT`). */
 const SENSCR_SCALE = 1024;
+/** pocketsphinx's default `-kws_delay` (frames). */
+const DEFAULT_DELAY_FRAMES = 10;
 /** pocketsphinx's default beam. */
 const DEFAULT_BEAM = 1e-48;
 /**
@@ -212,6 +221,8 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
     rate,
     '-logfn',
     '/dev/null',
+    '-kws_delay',
+    String(options.delayFrames ?? DEFAULT_DELAY_FRAMES),
     ...SEARCH_FRONT_END,
     ...adapted(options.mllrPath),
     ...(options.searchArgs ?? []),
@@ -234,6 +245,8 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const shared: SpotterShared = {
     lib,
     sampleRateHz,
+    settleMs: options.settleMs,
+    delayFrames: options.delayFrames ?? DEFAULT_DELAY_FRAMES,
     decoder() {
       const reused = idle.pop();
       if (reused) {

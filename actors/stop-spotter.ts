@@ -1,0 +1,85 @@
+/**
+ * The stop phrases spotted on the microphone itself (`session.estop.spotter`), in every session, every
+ * activation mode and every dialog state, whatever the recognizer: the VAD actor hands it every
+ * conditioned frame (after echo cancellation), gate open or closed, and a spotted stop phrase publishes
+ * `control.estop {source: 'spotter'}` at once. A recognizer that answers only after the utterance (a
+ * Whisper-class server) would stop the robot most of a second late; the spotter does not wait for the
+ * utterance to end, nor for any transcript.
+ *
+ * One stop per utterance, whichever path heard it first: the stop carries the VAD's utterance in progress
+ * (`-` when none), and a stop already published for that utterance (by the transcripts' estop actor, or by
+ * this spotter) is not published again. The robot's own speech ("Stopped moving.") does not stop it: the
+ * echo canceller removes most of it, and a stop phrase must stand `stopLeadDb` above the 300 ms before it
+ * (said after a pause), which a word inside a running sentence does not.
+ *
+ * @example
+ * ```ts
+ * const stops = createStopSpotter({ bus, sessionId: 'robot-1', spotter, utterance: () => 'u3' });
+ * stops.hear(frame); // … publishes { type: 'control.estop', turnId: 'u3', source: 'spotter', phrase: 'stop' }
+ * stops.stop();
+ * ```
+ */
+import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { BusMessage } from '../bus/messages.js';
+
+export interface StopSpotterOptions {
+  bus: MessageBus;
+  sessionId: string;
+  /** The stop phrases' spotter (the engine pool's `stopSpotter`): a stream of it per session. */
+  spotter: KeywordSpotter;
+  /** The utterance in progress (the VAD's turn id), or `-`. */
+  utterance: () => string;
+}
+
+export interface StopSpotter {
+  /** Every conditioned microphone frame at the spotter's rate. */
+  hear(frame: Uint8Array): void;
+  stop(): void;
+}
+
+/**
+ * Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD's start): a
+ * repeated "stop, stop!" is one stop, and the next one said after a breath stops again.
+ */
+const REPEAT_MS = 1000;
+
+/** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
+const MAX_STOPPED = 64;
+
+export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSpotterOptions): StopSpotter {
+  const stream = spotter.createStream();
+  const stopped = new Set<string>();
+  const remember = (turnId: string) => {
+    if (turnId === '-') return;
+    if (stopped.size >= MAX_STOPPED) stopped.clear();
+    stopped.add(turnId);
+  };
+  const onEstop = (message: BusMessage) => {
+    if (message.type === 'control.estop') remember(message.turnId);
+  };
+  const subscription = bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop);
+  let closed = false;
+  let audioMs = 0;
+  let lastStopMs = -Infinity;
+  return {
+    hear(frame) {
+      if (closed) return;
+      audioMs += (frame.byteLength / 2 / spotter.sampleRateHz) * 1000;
+      const [best] = stream.push(frame);
+      if (!best) return;
+      const turnId = utterance();
+      if (stopped.has(turnId) || (turnId === '-' && audioMs - lastStopMs < REPEAT_MS)) return;
+      // Remembered now, not when the bus delivers it back: the next frame may spot the phrase again.
+      remember(turnId);
+      lastStopMs = audioMs;
+      bus.publish({ type: 'control.estop', sessionId, turnId, source: 'spotter', phrase: best.phrase });
+    },
+    stop() {
+      if (closed) return;
+      closed = true;
+      subscription.unsubscribe();
+      stream.close();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The microphone's spotters on recordings of real people (`../shared/speech/human`, MANIFEST.tsv) and on
+ * synthetic voices, each set in its own rows, as one session's microphone hears them (one stream, every
+ * clip framed by 0.5 s of silence before and 1 s after, 20 ms frames):
+ *
+ * - **estop** (`--scenario estop`): the product's stop spotter (`session.estop.spotter`, the shipped
+ *   thresholds): stops delivered per speaker group, with the delay from the phrase's last sample (over
+ *   −40 dBFS) to the frame that published it, in audio time (what the spotter waits for; its CPU per
+ *   frame is reported apart); false stops on every clip without a stop phrase (words, commands,
+ *   sentences, noise); CPU and memory per session.
+ * - **wake** (`--scenario wake`): a wake spotter with the wake phrases the recordings hold ("computer",
+ *   "hey computer", "jarvis", "alexa") at the shipped wake settings: detected per phrase; false wakes per
+ *   hour of the other recordings (speech and noise).
+ *
+ * Nothing here was tuned on these recordings: they are held out; the thresholds were chosen on the
+ * synthetic voices (docs/activation.md).
+ */
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
+import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
+import { normalizePhrase } from '../adapters/stt/keyword-spotter.js';
+import { loadConfig } from '../server/config.js';
+import { buildKeywordSpotter, buildStopSpotter } from '../server/engines.js';
+import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
+import { ESTOP_PHRASES } from './estop-scenario.js';
+import { percentile, round } from './stats.js';
+import { speakPhrases } from './estop-audio.js';
+
+const RATE_HZ = 16_000;
+const FRAME_SAMPLES = RATE_HZ / 50;
+const BEFORE_MS = 500;
+const AFTER_MS = 1000;
+/** The phrase's last sample: the last over −40 dBFS (as the e-stop bench measures). */
+const END_DBFS = -40;
+/** Wake phrases the real recordings hold. */
+export const REAL_WAKE_PHRASES = ['computer', 'hey computer', 'jarvis', 'alexa'];
+
+export interface SpottingRow {
+  scenario: 'estop-spotter' | 'wake-real';
+  voices: 'real' | 'synthetic';
+  group: string;
+  /** Clips with the phrase, and how many were spotted. */
+  phrases: number;
+  spotted: number;
+  /** From the phrase's last sample to the frame that published it (audio ms; negative: before it ended). */
+  p50Ms?: number;
+  p95Ms?: number;
+  maxMs?: number;
+  /** Clips without the phrase, how many were falsely spotted, and their audio (s). */
+  others: number;
+  falseSpots: number;
+  otherAudioS: number;
+  falsePerHour: number;
+  cpuMsPerAudioS?: number;
+  missed?: string[];
+}
+
+interface Clip {
+  name: string;
+  group: string;
+  samples: Int16Array;
+  /** The phrase it holds (normalized), if any. */
+  phrase?: string;
+}
+
+function lastSampleMs(samples: Int16Array): number {
+  const limit = 32_768 * 10 ** (END_DBFS / 20);
+  for (let i = samples.length - 1; i >= 0; i--) if (Math.abs(samples[i]!) > limit) return (i / RATE_HZ) * 1000;
+  return 0;
+}
+
+interface Heard {
+  clip: Clip;
+  /** Spotted phrases with when (audio ms from the phrase's last sample). */
+  spots: Array<{ phrase: string; afterEndMs: number }>;
+}
+
+/** Every clip through one stream of `spotter`, as one session's microphone. */
+function hearAll(spotter: KeywordSpotter, clips: Clip[]): { heard: Heard[]; cpuUs: number; audioS: number } {
+  const stream = spotter.createStream();
+  const heard: Heard[] = [];
+  let cpuUs = 0;
+  let audioS = 0;
+  for (const clip of clips) {
+    const audio = new Int16Array((BEFORE_MS + AFTER_MS) * (RATE_HZ / 1000) + clip.samples.length);
+    audio.set(clip.samples, BEFORE_MS * (RATE_HZ / 1000));
+    const endMs = BEFORE_MS + lastSampleMs(clip.samples);
+    const spots: Heard['spots'] = [];
+    const started = process.cpuUsage();
+    for (let at = 0; at + FRAME_SAMPLES <= audio.length; at += FRAME_SAMPLES) {
+      const frame = new Uint8Array(audio.buffer, at * 2, FRAME_SAMPLES * 2);
+      for (const x of stream.push(frame).slice(0, 1)) spots.push({ phrase: x.phrase, afterEndMs: ((at + FRAME_SAMPLES) / RATE_HZ) * 1000 - endMs });
+    }
+    const used = process.cpuUsage(started);
+    cpuUs += used.user + used.system;
+    audioS += audio.length / RATE_HZ;
+    heard.push({ clip, spots });
+  }
+  stream.close();
+  return { heard, cpuUs, audioS };
+}
+
+function rowsOf(
+  scenario: SpottingRow['scenario'],
+  voices: SpottingRow['voices'],
+  run: ReturnType<typeof hearAll>,
+  matches: (clip: Clip, phrase: string) => boolean,
+): SpottingRow[] {
+  const groups = [...new Set(run.heard.filter((h) => h.clip.phrase).map((h) => h.clip.group)), 'all'];
+  const cpuMsPerAudioS = round(run.cpuUs / 1000 / run.audioS, 2);
+  return groups.map((group) => {
+    const mine = run.heard.filter((h) => group === 'all' || h.clip.group === group);
+    const withPhrase = mine.filter((h) => h.clip.phrase);
+    const delays = withPhrase
+      .flatMap((h) =>
+        h.spots
+          .filter((s) => matches(h.clip, s.phrase))
+          .slice(0, 1)
+          .map((s) => s.afterEndMs),
+      )
+      .sort((a, b) => a - b);
+    const others = group === 'all' ? run.heard.filter((h) => !h.clip.phrase) : [];
+    const otherAudioS = others.reduce((sum, h) => sum + h.clip.samples.length / RATE_HZ, 0);
+    const falseSpots = others.filter((h) => h.spots.length > 0).length;
+    return {
+      scenario,
+      voices,
+      group,
+      phrases: withPhrase.length,
+      spotted: delays.length,
+      ...(delays.length > 0 ? { p50Ms: round(percentile(delays, 50)), p95Ms: round(percentile(delays, 95)), maxMs: round(delays.at(-1)!) } : {}),
+      others: others.length,
+      falseSpots,
+      otherAudioS: round(otherAudioS, 1),
+      falsePerHour: otherAudioS > 0 ? round((falseSpots / otherAudioS) * 3600, 1) : 0,
+      ...(group === 'all' ? { cpuMsPerAudioS } : {}),
+      missed: withPhrase.filter((h) => !h.spots.some((s) => matches(h.clip, s.phrase))).map((h) => h.clip.name),
+    };
+  });
+}
+
+const speakerGroup = (clip: HumanClip) => (clip.speaker.startsWith('an4:') ? 'an4 (17 speakers)' : clip.speaker.split(' ')[0]!);
+
+/** The stop spotter's rows: real recordings (per speaker group), then synthetic voices. */
+export async function runStopSpotterRows(options: { quick: boolean }, progress: (line: string) => void): Promise<SpottingRow[]> {
+  const spotter = buildStopSpotter(loadConfig())!;
+  const stops = ESTOP_PHRASES.map(normalizePhrase);
+  const saysStop = (text: string) => stops.find((p) => ` ${normalizePhrase(text)} `.includes(` ${p} `));
+  const rows: SpottingRow[] = [];
+  const corpus = loadHumanSpeech();
+  if (!corpus.available) progress(`  estop spotter, real speech: skipped: ${corpus.reason}`);
+  else {
+    progress(`  estop spotter: ${corpus.clips.length} real recordings`);
+    const clips = corpus.clips.map((c): Clip => {
+      const phrase = saysStop(c.transcript);
+      return { name: `${c.file} (${c.speaker})`, group: speakerGroup(c), samples: readHumanClip(corpus, c).samples, ...(phrase ? { phrase } : {}) };
+    });
+    rows.push(...rowsOf('estop-spotter', 'real', hearAll(spotter, clips), () => true));
+  }
+  const voices = corpusVoices().voices.slice(0, options.quick ? 3 : undefined);
+  progress(`  estop spotter: synthetic voices (${voices.length}): the stop phrases, the grammar's commands and other phrases`);
+  const said = await speakPhrases(voices, ESTOP_PHRASES, [RATE_HZ]);
+  const corpusUtterances = await buildGrammarCorpus('examples/robot-commands.jsgf', voices);
+  const synthetic: Clip[] = [
+    ...said.map((p): Clip => ({ name: `${p.voice}: ${p.text}`, group: 'synthetic', samples: p.byRate.get(RATE_HZ)!, phrase: normalizePhrase(p.text) })),
+    ...corpusUtterances.map((u): Clip => {
+      const phrase = saysStop(u.text);
+      return { name: `${u.voice}: ${u.text}`, group: 'synthetic', samples: u.samples, ...(phrase ? { phrase } : {}) };
+    }),
+  ];
+  rows.push(...rowsOf('estop-spotter', 'synthetic', hearAll(spotter, synthetic), () => true).filter((r) => r.group === 'all'));
+  return rows;
+}
+
+/** The wake spotter's rows on real speakers: "computer", "hey computer", "jarvis", "alexa". */
+export function runRealWakeRows(progress: (line: string) => void): SpottingRow[] {
+  const corpus = loadHumanSpeech();
+  if (!corpus.available) {
+    progress(`  wake, real speech: skipped: ${corpus.reason}`);
+    return [];
+  }
+  const config = loadConfig({ overrides: { session: { activation: { mode: 'wake', wakePhrases: REAL_WAKE_PHRASES } } } });
+  const spotter = buildKeywordSpotter(config)!;
+  const wakes = REAL_WAKE_PHRASES.map(normalizePhrase);
+  progress(`  wake: ${corpus.clips.length} real recordings, wake phrases ${wakes.join(', ')}`);
+  const clips = corpus.clips.map((c): Clip => {
+    const phrase = wakes.find((w) => normalizePhrase(c.transcript) === w);
+    return { name: `${c.file} (${c.speaker})`, group: phrase ?? 'other', samples: readHumanClip(corpus, c).samples, ...(phrase ? { phrase } : {}) };
+  });
+  // "hey computer" spotted as "computer" wakes it all the same.
+  return rowsOf('wake-real', 'real', hearAll(spotter, clips), () => true);
+}
+
+export function printSpotting(rows: SpottingRow[]): void {
+  console.log("\nspotters on the microphone (audio ms from the phrase's last sample; false: clips without the phrase)");
+  console.log('scenario       voices     group                 spotted   p50   p95   max  false/others  per hour  cpu ms/s');
+  for (const r of rows)
+    console.log(
+      `${r.scenario.padEnd(14)} ${r.voices.padEnd(10)} ${r.group.slice(0, 21).padEnd(21)} ${`${r.spotted}/${r.phrases}`.padStart(7)} ${String(r.p50Ms ?? '-').padStart(5)} ${String(r.p95Ms ?? '-').padStart(5)} ${String(r.maxMs ?? '-').padStart(5)} ${`${r.falseSpots}/${r.others}`.padStart(13)} ${String(r.falsePerHour).padStart(9)} ${String(r.cpuMsPerAudioS ?? '').padStart(9)}`,
+    );
+  for (const r of rows) if (r.missed && r.missed.length > 0 && r.group !== 'all') console.log(`  missed (${r.scenario} ${r.group}): ${r.missed.join('; ')}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * The stop phrases spotted on the microphone (`session.estop.spotter`), through the VAD actor in
+ * activation mode `always` with the product's stop spotter (pocketsphinx keyphrase search, the shipped
+ * thresholds) on the simulated clock: real people's "stop" stops, their other words, sentences and noise
+ * do not (a real-speech subset of `npm run bench -- --scenario estop`; skipped, saying so, without
+ * `../shared/speech/human`); one stop per utterance whichever path (spotter or transcripts) heard it
+ * first; the switch turns it off.
+ */
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { createEstopActor } from '../../actors/estop.js';
+import { createVadActor } from '../../actors/vad.js';
+import { loadConfig } from '../../server/config.js';
+import { buildStopSpotter } from '../../server/engines.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
+
+const FRAME_SAMPLES = RATE / 50;
+const spotter = buildStopSpotter(loadConfig())!;
+const corpus = loadHumanSpeech();
+
+/** The VAD actor of a session in `always` with the stop spotter; `say` plays samples framed by silence. */
+function session() {
+  const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+  h.deps.stopSpotter = spotter;
+  const vad = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
+  let seq = 0;
+  const frames = async (samples: Int16Array) => {
+    for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
+      const audio = new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2).slice();
+      h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
+      await h.settle();
+      await h.clock.advance(20);
+    }
+  };
+  const say = async (samples: Int16Array) => {
+    await frames(new Int16Array(RATE / 2));
+    await frames(samples);
+    await frames(new Int16Array(RATE));
+  };
+  return { h, say, stop: () => vad.stop() };
+}
+
+describe('stop spotter: real people (../shared/speech/human)', () => {
+  const skip = corpus.available ? false : corpus.reason;
+  const pick = (predicate: (c: HumanClip) => boolean, n: number) => corpus.clips.filter(predicate).slice(0, n);
+  const stops = [...pick((c) => c.transcript === 'stop' && c.speaker.startsWith('an4:m'), 3), ...pick((c) => c.file.includes('fc_stop_06-02'), 1)];
+  const others = [
+    ...pick((c) => c.category === '1_words' && ['no', 'go', 'eight', 'emergency', 'warning'].includes(c.transcript), 5),
+    ...pick((c) => c.category === '3_sentences', 2),
+    ...pick((c) => c.category === '5_noise' && c.durationMs <= 20_000, 1),
+  ];
+
+  const name = 'stops on each real "stop" and on none of the other words, sentences and noise';
+  if (skip) console.log(`stop spotter, real speech: skipped: ${skip}`);
+  it.skipIf(skip)(
+    skip ? `${name} (skipped: ${skip})` : name,
+    async () => {
+      const s = session();
+      const heard: Array<{ file: string; stops: number }> = [];
+      for (const clip of [...stops, ...others]) {
+        const before = s.h.ofType('control.estop').length;
+        await s.say(readHumanClip(corpus, clip).samples);
+        heard.push({ file: clip.file, stops: s.h.ofType('control.estop').length - before });
+      }
+      s.stop();
+      expect(heard).toEqual([...stops, ...others].map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0 })));
+      expect(s.h.ofType('control.estop').every((m) => m.source === 'spotter' && ['stop', 'halt'].includes(m.phrase ?? ''))).toBe(true);
+    },
+    120_000,
+  );
+});
+
+describe('stop spotter', () => {
+  it('one stop per utterance: the transcripts do not stop an utterance the spotter already stopped', async () => {
+    const h = createHarness();
+    const estop = createActor(createEstopActor(h.deps), { input: { sessionId: SESSION, phrases: ['stop'] } }).start();
+    h.publish({ type: 'control.estop', sessionId: SESSION, turnId: 'u1', source: 'spotter', phrase: 'stop' });
+    await h.settle();
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u2', text: 'stop', confidence: 0.9 });
+    await h.settle();
+    estop.stop();
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 spotter', 'u2 phrase']);
+  });
+
+  it('session.estop.spotter false: no spotter; no phrases: none either', () => {
+    expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { spotter: false } } } }))).toBeUndefined();
+    expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { phrases: [] } } } }))).toBeUndefined();
+    expect(spotter.phrases.map((p) => p.phrase)).toEqual(['stop', 'halt', 'emergency stop']);
+  });
+});
