@@ -26,6 +26,7 @@ import type { EndReason, ManagedSession, SessionManager } from '../session-manag
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
 import { createAudioOut, type AudioOut } from './audio-out.js';
+import { createItemStore } from './items.js';
 import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
 import { conversationDriver } from './conversation-driver.js';
 import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
@@ -82,7 +83,13 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     () => sessionId,
     () => audioOut.holding() && audioOut.flush(),
   );
-  const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
+  const items = createItemStore();
+  const responses: ResponseTracker = createResponseTracker({
+    send,
+    items,
+    bytesPerMs: () => (sampleRateOf(settings.outputFormat) * (settings.outputFormat.type === 'audio/pcm' ? 2 : 1)) / 1000,
+    onIdle: () => conversation.dispatch({ type: 'responses_idle' }),
+  });
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
   // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
   const noiseReduction = createNoiseReduction();
@@ -92,7 +99,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   const { fail, failFor } = errorReporter(options, send);
   const publish = commandPublisher(bus, sessionId);
-  const conversation = conversationDriver({ bus, sessionId, handle, responses, send, fail, failFor });
+  const conversation = conversationDriver({ bus, sessionId, handle, responses, items, send, fail, failFor });
 
   const handlers = clientEventHandlers({
     sessionId,
@@ -103,6 +110,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     dispatch: conversation.dispatch,
     failFor,
     responses,
+    items,
     settings: {
       get: () => settings,
       set: (next) => {
@@ -118,6 +126,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     send,
     dispatch: conversation.dispatch,
     responses,
+    items,
     fail,
     settings: () => settings,
     appendedMs: () => input.appendedMs,

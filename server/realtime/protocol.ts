@@ -110,6 +110,8 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
     content_index: z.number().int().min(0),
     audio_end_ms: z.number().int().min(0),
   }),
+  z.object({ type: z.literal('conversation.item.retrieve'), event_id: eventId, item_id: z.string().max(64) }),
+  z.object({ type: z.literal('conversation.item.delete'), event_id: eventId, item_id: z.string().max(64) }),
   z.object({ type: z.literal('response.create'), event_id: eventId, response: z.object({}).passthrough().optional() }),
   z.object({ type: z.literal('response.cancel'), event_id: eventId, response_id: z.string().optional() }),
   /** This server's own: the emergency stop (a client's button): playback cleared, every action cancelled. */
@@ -118,7 +120,7 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
 export type ClientEvent = z.infer<typeof ClientEventSchema>;
 
 /** Events the OpenAI API knows that this server does not implement: answered with a clear error. */
-const KNOWN_UNSUPPORTED = new Set(['conversation.item.retrieve', 'conversation.item.delete', 'output_audio_buffer.clear', 'transcription_session.update']);
+const KNOWN_UNSUPPORTED = new Set(['output_audio_buffer.clear', 'transcription_session.update']);
 
 export interface ProtocolError {
   /** `invalid_json`, `invalid_event`, `unknown_event`, `unsupported_event`. */

@@ -92,6 +92,8 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('conversation.item.done', { previous_item_id: nullableString, item: ItemSchema }),
   event('conversation.item.input_audio_transcription.completed', { item_id: id, content_index: z.number().int(), transcript: z.string() }),
   event('conversation.item.truncated', { item_id: id, content_index: z.number().int(), audio_end_ms: ms }),
+  event('conversation.item.retrieved', { item: ItemSchema }),
+  event('conversation.item.deleted', { item_id: id }),
   event('response.created', { response: ResponseSchema }),
   event('response.done', { response: ResponseSchema }),
   event('response.output_item.added', { response_id: id, output_index: z.number().int(), item: ItemSchema }),

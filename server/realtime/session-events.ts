@@ -13,6 +13,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import type { NoticeCode, ReplyCancelReason } from '../../bus/notices.js';
 import { ACTION_MESSAGE_TYPES } from './action-events.js';
 import { voiceItemId, type ConversationInput } from './conversation.js';
+import type { ItemStore } from './items.js';
 import type { ProtocolError } from './protocol.js';
 import type { ResponseEnd, ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
@@ -27,6 +28,7 @@ export const SESSION_MESSAGE_TYPES = [
   'tts.requested',
   'llm.token',
   'playback.finished',
+  'playback.stopped',
   'session.notice',
   'session.error',
   'session.state',
@@ -43,6 +45,7 @@ export interface SessionEventDeps {
   send(event: ServerEvent): void;
   dispatch(input: ConversationInput): void;
   responses: ResponseTracker;
+  items: ItemStore;
   fail(error: ProtocolError, type?: string): void;
   settings(): SessionSettings;
   /** Input audio appended since the connection opened, ms. */
@@ -70,11 +73,17 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
       case 'stt.final': {
         send({ type: 'conversation.item.input_audio_transcription.completed', item_id: voiceItemId(m.turnId), content_index: 0, transcript: m.text });
         const content = [{ type: 'input_audio' as const, transcript: m.text }];
-        return send({
-          type: 'conversation.item.done',
-          previous_item_id: null,
-          item: { id: voiceItemId(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content },
-        });
+        const item = {
+          id: voiceItemId(m.turnId),
+          object: 'realtime.item' as const,
+          type: 'message' as const,
+          role: 'user' as const,
+          status: 'completed' as const,
+          content,
+        };
+        // A deleted utterance is not put back; one never committed (it went with its barge-in) is not sent.
+        if (!deps.items.has(item.id)) return;
+        return send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
       }
       case 'session.history':
         if (m.role === 'user') return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
@@ -96,7 +105,10 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
             .join(' ')
             .trim(),
         );
-        return responses.finish(m.turnId, { status: 'completed' });
+        responses.finish(m.turnId, { status: 'completed' });
+        return responses.played(m.turnId, m.segments);
+      case 'playback.stopped':
+        return responses.played(m.turnId, m.segments);
       case 'session.notice':
         return onNotice(deps, m);
       case 'session.error':

@@ -37,21 +37,21 @@ const request = (over: Partial<MessageOf<'action.request'>> = {}): MessageOf<'ac
 const eventsOf = (effects: ReturnType<typeof run>['effects']) => effects.flatMap((e) => (e.type === 'event' ? [e.event] : []));
 
 describe('conversation reducer', () => {
-  it('typed messages wait for response.create, chained by previous_item_id, then go as one turn', () => {
+  it('typed messages wait for response.create, each an item to add (where the client said), then go as one turn', () => {
     const { state, effects } = run([
       { type: 'user_text', text: 'go to' },
       { type: 'user_text', id: 'mine', text: 'the kitchen' },
     ]);
-    expect(eventsOf(effects).map((e) => [e.type, 'previous_item_id' in e ? e.previous_item_id : undefined])).toEqual([
-      ['conversation.item.added', null],
-      ['conversation.item.done', null],
-      ['conversation.item.added', 'item_c1'],
-      ['conversation.item.done', 'item_c1'],
+    expect(effects.map((e) => (e.type === 'add_item' ? [e.item.id, e.after, e.done] : e.type))).toEqual([
+      ['item_c1', undefined, true],
+      ['mine', undefined, true],
     ]);
     const answered = reduce(state, { type: 'response_create', responseActive: false });
     expect(answered.effects).toEqual([{ type: 'send_text', text: 'go to\nthe kitchen' }]);
     expect(answered.state.pendingTexts).toEqual([]);
-    for (const e of eventsOf(effects)) expect(checkServerEvent({ ...e, event_id: 'x' })).toBeUndefined();
+    for (const e of effects)
+      if (e.type === 'add_item')
+        expect(checkServerEvent({ type: 'conversation.item.added', previous_item_id: null, item: e.item, event_id: 'x' })).toBeUndefined();
   });
 
   it(`refuses a message past ${MAX_PENDING_TEXTS} pending`, () => {
@@ -108,8 +108,8 @@ describe('conversation reducer', () => {
       { type: 'stream_call', turnId: 'u1', actionId: 'a1', callId: 'call_1', name: 'navigate', arguments: '{"place":"kitchen"}' },
     ]);
     const answered = run([{ type: 'function_output', callId: 'call_1', output: 'arrived' }], asked.state);
-    expect(answered.effects.map((e) => e.type)).toEqual(['event', 'event', 'action_result']);
-    expect(answered.effects[2]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
+    expect(answered.effects.map((e) => e.type)).toEqual(['add_item', 'action_result']);
+    expect(answered.effects[1]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
     expect(reduce(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
     // A second output for the same call, and an output for a call never sent: errors naming it.
     expect(reduce(answered.state, { type: 'function_output', callId: 'call_1', output: 'again' }).effects).toEqual([
