@@ -105,7 +105,7 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
       if (!deps.items.remove(event.item_id)) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
       send({ type: 'conversation.item.deleted', item_id: event.item_id });
     },
-    'response.create': () => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active() }),
+    'response.create': (event) => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active(), request: event.response }),
     'response.cancel': (event) => {
       if (!deps.responses.active()) return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
       deps.session.stopSpeaking();

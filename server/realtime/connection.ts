@@ -34,7 +34,7 @@ import { createResponseTracker, type ResponseTracker } from './responses.js';
 import { CHECK_SERVER_EVENTS, checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
 import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
-import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
+import { initialSettings, sampleRateOf, sessionObject, type ServerSpeechDefaults, type SessionSettings } from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
 export interface RealtimeLimits {
@@ -56,6 +56,8 @@ export interface RealtimeConnectionOptions {
   onClientError?(code: string): void;
   /** The server's turn figures: each change is sent as `voice_agent.turn.latency`. */
   timelines?: SessionTimelines;
+  /** The server's STT and VAD timing, as the session object reports them. */
+  speechDefaults?: ServerSpeechDefaults;
 }
 
 export interface RealtimeConnection {
@@ -73,7 +75,7 @@ export interface RealtimeConnection {
 export async function openRealtimeConnection(options: RealtimeConnectionOptions): Promise<RealtimeConnection> {
   const { manager, bus, clock } = options;
   const log = options.log ?? silentLogger;
-  let settings: SessionSettings = INITIAL_SETTINGS;
+  let settings: SessionSettings = initialSettings(options.speechDefaults);
   let input: InputAudio = initialInputAudio(clock.now());
   let sessionId = '';
 

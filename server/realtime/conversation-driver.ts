@@ -57,7 +57,14 @@ export function conversationDriver(deps: ConversationDriverDeps) {
       case 'send_text':
         return deps.handle.sendText(effect.text);
       case 'respond':
-        return bus.publish({ type: 'control.respond', sessionId, turnId: SESSION_TURN });
+        return bus.publish({
+          type: 'control.respond',
+          sessionId,
+          turnId: SESSION_TURN,
+          ...(effect.instructions !== undefined ? { instructions: effect.instructions } : {}),
+        });
+      case 'expect_response':
+        return responses.expect(effect.metadata);
       case 'empty_response':
         return responses.empty(effect.key);
       case 'start_response':

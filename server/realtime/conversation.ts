@@ -16,6 +16,7 @@
  */
 import type { ActionRunner } from '../../bus/messages.js';
 import { actionStatusOf, isFinalStatus, type ActionMessage } from './action-events.js';
+import type { ResponseRequest } from './protocol.js';
 import type { ServerEvent, ServerEventOf } from './server-events.js';
 
 /** Why 32: messages waiting for response.create are per-connection memory; a real client sends one or two. */
@@ -64,7 +65,7 @@ export type ConversationInput =
   /** `after`: the client's `previous_item_id` (`undefined`: at the end). */
   | { type: 'user_text'; id?: string | undefined; text: string; after?: string | null | undefined }
   | { type: 'function_output'; id?: string | undefined; callId: string; output: string; after?: string | null | undefined }
-  | { type: 'response_create'; responseActive: boolean }
+  | { type: 'response_create'; responseActive: boolean; request?: ResponseRequest | undefined }
   /** The last open response ended. */
   | { type: 'responses_idle' }
   /** The VAD ended a user utterance (or the client committed it). */
@@ -87,8 +88,10 @@ export type ConversationEffect =
   | { type: 'error'; code: string; message: string; param: string | null }
   /** The pending user text, as one typed turn. */
   | { type: 'send_text'; text: string }
-  /** Answer from the history (`control.respond`): the client gave function outputs. */
-  | { type: 'respond' }
+  /** Answer from the history (`control.respond`): the client gave function outputs, or instructions alone. */
+  | { type: 'respond'; instructions?: string | undefined }
+  /** The next response the client sees is this `response.create`'s: it carries its `metadata`. */
+  | { type: 'expect_response'; metadata: Readonly<Record<string, string>> | null }
   | { type: 'empty_response'; key: string }
   | { type: 'start_response'; turnId: string }
   | { type: 'token'; turnId: string; text: string }
@@ -125,8 +128,12 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       return userText(state, input);
     case 'function_output':
       return functionOutput(state, input);
-    case 'response_create':
-      return responseCreate(state, input.responseActive);
+    case 'response_create': {
+      const step = responseCreate(state, input.responseActive, input.request?.instructions);
+      // Every outcome but an error gives (or is) a response: it is this request's.
+      if (step.effects.some((e) => e.type === 'error')) return step;
+      return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null }, ...step.effects] };
+    }
     case 'responses_idle':
       return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
     case 'voice_committed': {
@@ -205,7 +212,7 @@ function functionOutput(state: ConversationState, input: { id?: string | undefin
   return { state: { ...state, createdItems, actions, outputsToAnswer: state.outputsToAnswer + 1 }, effects };
 }
 
-function responseCreate(state: ConversationState, responseActive: boolean): Step {
+function responseCreate(state: ConversationState, responseActive: boolean, instructions: string | undefined): Step {
   if (state.pendingTexts.length > 0) {
     const text = state.pendingTexts.map((p) => p.text).join('\n');
     return { state: { ...state, pendingTexts: [], outputsToAnswer: 0 }, effects: [{ type: 'send_text', text }] };
@@ -215,7 +222,9 @@ function responseCreate(state: ConversationState, responseActive: boolean): Step
   if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
   if (responseActive)
     return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
-  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond' }] };
+  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond', instructions }] };
+  // Instructions and nothing new ("Greet the user."): a reply from the history under them.
+  if (instructions !== undefined) return { state, effects: [{ type: 'respond', instructions }] };
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
   const emptyResponses = state.emptyResponses + 1;
   return { state: { ...state, emptyResponses }, effects: [{ type: 'empty_response', key: `r${emptyResponses}` }] };

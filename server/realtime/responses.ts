@@ -49,6 +49,8 @@ interface ResponseState {
   audioBytes: number;
   /** Cut (barge-in, cancel): it ends once playback reports what was heard, which its item then holds. */
   cutEnd: ResponseEnd | undefined;
+  /** The `metadata` of the `response.create` this response answers, echoed on its events. */
+  metadata: Readonly<Record<string, string>> | null;
 }
 
 export interface ResponseTracker {
@@ -78,6 +80,8 @@ export interface ResponseTracker {
   idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
+  /** The next response created answers a client's `response.create`: it carries that request's `metadata`. */
+  expect(metadata: Readonly<Record<string, string>> | null): void;
 }
 
 const responseIdOf = (turnId: string) => `resp_${turnId}`;
@@ -94,6 +98,7 @@ const response = (state: ResponseState, status: Response['status'], extra: Parti
   output: [],
   conversation_id: null,
   output_modalities: ['audio'],
+  metadata: state.metadata === null ? null : { ...state.metadata },
   ...extra,
 });
 const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incomplete'): Item => ({
@@ -115,6 +120,7 @@ const newState = (id: string, turnId: string, itemId: string): ResponseState => 
   functionCalls: [],
   audioBytes: 0,
   cutEnd: undefined,
+  metadata: null,
 });
 /**
  * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
@@ -195,6 +201,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
   const audioBytes = new Map<string, number>();
   const playedSegments = new Map<string, readonly HeardSegment[]>();
   const waiting = new Map<string, Array<() => void>>();
+  /** The `metadata` of `response.create`s not answered by a response yet, oldest first. */
+  const requested: Array<Readonly<Record<string, string>> | null> = [];
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.set(key, value);
     // Why bounded: turn ids only grow; late messages and truncates name recent turns.
@@ -206,6 +214,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     let state = responses.get(turnId);
     if (!state) {
       state = newState(responseIdOf(turnId), turnId, itemIdOf(turnId));
+      state.metadata = requested.shift() ?? null;
       responses.set(turnId, state);
       remember(itemTurns, state.itemId, turnId);
       send({ type: 'response.created', response: response(state, 'in_progress') });
@@ -286,12 +295,17 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     },
     empty(key) {
       const state = newState(`resp_${key}`, key, '');
+      state.metadata = requested.shift() ?? null;
       send({ type: 'response.created', response: response(state, 'in_progress') });
       send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
     turnOfItem: (itemId) => itemTurns.get(itemId),
     idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
+    expect(metadata) {
+      // Why 8: a client waits for each response it asks for; more unanswered requests are stale.
+      if (requested.push(metadata) > 8) requested.shift();
+    },
     audioSentMs: (turnId) => (responses.get(turnId)?.audioBytes ?? audioBytes.get(turnId) ?? 0) / options.bytesPerMs(),
     played(turnId, segments) {
       remember(playedSegments, turnId, segments);

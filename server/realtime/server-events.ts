@@ -48,7 +48,7 @@ const SessionSchema = z
       input: z.object({
         format: FormatSchema,
         turn_detection: z.record(z.string(), z.unknown()).nullable(),
-        transcription: z.null(),
+        transcription: z.object({ model: z.string(), language: z.string().nullable(), prompt: z.string() }).strict(),
         noise_reduction: z.unknown(),
       }),
       output: z.object({ format: FormatSchema, voice: z.string(), speed: z.number() }),
@@ -71,6 +71,7 @@ const ResponseSchema = z
     conversation_id: z.null(),
     output_modalities: z.array(z.literal('audio')),
     status_details: z.object({ type: z.string(), reason: z.string() }).nullable().optional(),
+    metadata: z.record(z.string(), z.string()).nullable(),
   })
   .strict();
 

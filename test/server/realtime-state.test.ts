@@ -17,7 +17,7 @@ function run(inputs: ConversationInput[], from: ConversationState = INITIAL_CONV
   for (const input of inputs) {
     const step = reduce(state, input);
     state = step.state;
-    effects.push(...step.effects);
+    effects.push(...step.effects.filter((e) => e.type !== 'expect_response'));
   }
   return { state, effects };
 }
@@ -34,6 +34,11 @@ const request = (over: Partial<MessageOf<'action.request'>> = {}): MessageOf<'ac
   timeoutMs: 30_000,
   ...over,
 });
+/** A `response.create` reduced, without the `expect_response` every answered one begins with (tested on its own). */
+const answer = (state: ConversationState, input: ConversationInput) => {
+  const step = reduce(state, input);
+  return { ...step, effects: step.effects.filter((e) => e.type !== 'expect_response') };
+};
 const eventsOf = (effects: ReturnType<typeof run>['effects']) => effects.flatMap((e) => (e.type === 'event' ? [e.event] : []));
 
 describe('conversation reducer', () => {
@@ -46,12 +51,27 @@ describe('conversation reducer', () => {
       ['item_c1', undefined, true],
       ['mine', undefined, true],
     ]);
-    const answered = reduce(state, { type: 'response_create', responseActive: false });
+    const answered = answer(state, { type: 'response_create', responseActive: false });
     expect(answered.effects).toEqual([{ type: 'send_text', text: 'go to\nthe kitchen' }]);
     expect(answered.state.pendingTexts).toEqual([]);
     for (const e of effects)
       if (e.type === 'add_item')
         expect(checkServerEvent({ type: 'conversation.item.added', previous_item_id: null, item: e.item, event_id: 'x' })).toBeUndefined();
+  });
+
+  it("response.create: its metadata goes to the response that answers it, an error's nowhere; instructions alone ask for a reply", () => {
+    const metadata = { client_event_id: 'e1' };
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { metadata } }).effects).toEqual([
+      { type: 'expect_response', metadata },
+      { type: 'empty_response', key: 'r1' },
+    ]);
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: true, request: { metadata } }).effects).toEqual([
+      expect.objectContaining({ type: 'error', code: 'conversation_already_has_active_response' }),
+    ]);
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { instructions: 'Greet the user.' } }).effects).toEqual([
+      { type: 'expect_response', metadata: null },
+      { type: 'respond', instructions: 'Greet the user.' },
+    ]);
   });
 
   it(`refuses a message past ${MAX_PENDING_TEXTS} pending`, () => {
@@ -63,10 +83,10 @@ describe('conversation reducer', () => {
 
   it('response.create: a no-op while a committed voice turn waits, an error during a response, else an empty response', () => {
     const committed = run([{ type: 'voice_committed', turnId: 'u1' }]).state;
-    expect(reduce(committed, { type: 'response_create', responseActive: false }).effects).toEqual([]);
+    expect(answer(committed, { type: 'response_create', responseActive: false }).effects).toEqual([]);
     const answered = run([{ type: 'user_entry', turnId: 'u1', replyTurnId: 'u1' }], committed);
     expect(answered.effects).toEqual([{ type: 'start_response', turnId: 'u1' }]);
-    expect(reduce(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([
+    expect(answer(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([
       expect.objectContaining({ code: 'conversation_already_has_active_response' }),
     ]);
     const empty = run(
@@ -110,7 +130,7 @@ describe('conversation reducer', () => {
     const answered = run([{ type: 'function_output', callId: 'call_1', output: 'arrived' }], asked.state);
     expect(answered.effects.map((e) => e.type)).toEqual(['add_item', 'action_result']);
     expect(answered.effects[1]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
-    expect(reduce(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
+    expect(answer(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
     // A second output for the same call, and an output for a call never sent: errors naming it.
     expect(reduce(answered.state, { type: 'function_output', callId: 'call_1', output: 'again' }).effects).toEqual([
       expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('"call_1"') }),
@@ -125,7 +145,7 @@ describe('conversation reducer', () => {
       { type: 'action', message: request() },
       { type: 'function_output', callId: 'call_1', output: 'arrived' },
     ]);
-    const deferred = reduce(answered.state, { type: 'response_create', responseActive: true });
+    const deferred = answer(answered.state, { type: 'response_create', responseActive: true });
     expect(deferred.effects).toEqual([]);
     expect(reduce(deferred.state, { type: 'responses_idle' }).effects).toEqual([{ type: 'respond' }]);
     expect(run([{ type: 'responses_idle' }, { type: 'responses_idle' }], deferred.state).effects).toEqual([{ type: 'respond' }]);
