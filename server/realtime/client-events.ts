@@ -107,7 +107,11 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     },
     'response.create': (event) => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active(), request: event.response }),
     'response.cancel': (event) => {
-      if (!deps.responses.active()) return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
+      if (!deps.responses.active()) {
+        // A client cancels at speech_started, as the server ends the response it cut for that speech: nothing left to do.
+        if (deps.responses.cutByTurnDetection()) return;
+        return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
+      }
       deps.session.stopSpeaking();
     },
     'conversation.item.truncate': (event) => {

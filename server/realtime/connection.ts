@@ -133,6 +133,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     settings: () => settings,
     appendedMs: () => input.appendedMs,
     connectedAtMs: clock.now(),
+    chartState: () => handle.state(),
   });
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();

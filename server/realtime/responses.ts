@@ -80,6 +80,8 @@ export interface ResponseTracker {
   idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
+  /** The last response was cut by the user's speech, and none has started since (a client's own cancel of it is late, not wrong). */
+  cutByTurnDetection(): boolean;
   /** The next response created answers a client's `response.create`: it carries that request's `metadata`. */
   expect(metadata: Readonly<Record<string, string>> | null): void;
 }
@@ -203,6 +205,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
   const waiting = new Map<string, Array<() => void>>();
   /** The `metadata` of `response.create`s not answered by a response yet, oldest first. */
   const requested: Array<Readonly<Record<string, string>> | null> = [];
+  let lastCutByTurn = false;
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.set(key, value);
     // Why bounded: turn ids only grow; late messages and truncates name recent turns.
@@ -215,6 +218,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     if (!state) {
       state = newState(responseIdOf(turnId), turnId, itemIdOf(turnId));
       state.metadata = requested.shift() ?? null;
+      lastCutByTurn = false;
       responses.set(turnId, state);
       remember(itemTurns, state.itemId, turnId);
       send({ type: 'response.created', response: response(state, 'in_progress') });
@@ -238,6 +242,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     // Why bounded: turn ids only grow; the set guards against late messages of recent turns.
     if (finished.size > REMEMBERED_ITEMS) finished.delete(finished.values().next().value!);
     sendDone(out, state, end);
+    lastCutByTurn = end.status === 'cancelled' && end.reason === 'turn_detected';
     if (responses.size === 0) onIdle();
   };
   const ended = (turnId: string) => {
@@ -302,6 +307,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     turnOfItem: (itemId) => itemTurns.get(itemId),
     idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
+    cutByTurnDetection: () => lastCutByTurn && responses.size === 0,
     expect(metadata) {
       // Why 8: a client waits for each response it asks for; more unanswered requests are stale.
       if (requested.push(metadata) > 8) requested.shift();

@@ -13,6 +13,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import type { NoticeCode, ReplyCancelReason } from '../../bus/notices.js';
 import { ACTION_MESSAGE_TYPES } from './action-events.js';
 import { voiceItemId, type ConversationInput } from './conversation.js';
+import { NO_SPEECH_HELD, stepFloor, type FloorInput, type FloorState } from './floor.js';
 import type { ItemStore } from './items.js';
 import type { ProtocolError } from './protocol.js';
 import type { ResponseEnd, ResponseTracker } from './responses.js';
@@ -51,27 +52,49 @@ export interface SessionEventDeps {
   /** Input audio appended since the connection opened, ms. */
   appendedMs(): number;
   connectedAtMs: number;
+  /** The chart's state now (`SessionHandle.state()`): speech during a reply is held until the chart decides (floor.ts). */
+  chartState(): string;
 }
+
+/** The chart is preparing or playing a reply: speech now is a barge-in candidate, not yet the user's floor. */
+const replyInProgress = (state: string) => state.startsWith('processing') || state.startsWith('speaking');
 
 export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => void {
   const { send, dispatch, responses } = deps;
   const vad = () => deps.settings().turnDetection !== null;
+  let floor: FloorState = NO_SPEECH_HELD;
+  const onFloor = (input: FloorInput) => {
+    const step = stepFloor(floor, input);
+    floor = step.state;
+    for (const r of step.release) {
+      if (r.type === 'event') send(r.event);
+      else dispatch({ type: 'voice_committed', turnId: r.turnId });
+    }
+  };
+  const onNotice = noticeHandler(deps, onFloor);
   return (m) => {
     switch (m.type) {
       case 'vad.speech_start':
-        if (vad()) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) });
-        return;
+        if (!vad()) return;
+        return onFloor({
+          type: 'speech_start',
+          turnId: m.turnId,
+          replyInProgress: replyInProgress(deps.chartState()),
+          started: { type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) },
+        });
       case 'vad.speech_end':
+        if (!vad()) return dispatch({ type: 'voice_committed', turnId: m.turnId });
         // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
-        if (vad())
-          send({
+        return onFloor({
+          type: 'speech_end',
+          turnId: m.turnId,
+          stopped: {
             type: 'input_audio_buffer.speech_stopped',
             audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
             item_id: voiceItemId(m.turnId),
-          });
-        return dispatch({ type: 'voice_committed', turnId: m.turnId });
+          },
+        });
       case 'stt.final': {
-        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: voiceItemId(m.turnId), content_index: 0, transcript: m.text });
         const content = [{ type: 'input_audio' as const, transcript: m.text }];
         const item = {
           id: voiceItemId(m.turnId),
@@ -81,8 +104,9 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
           status: 'completed' as const,
           content,
         };
-        // A deleted utterance is not put back; one never committed (it went with its barge-in) is not sent.
+        // An utterance never committed (speech over a reply the chart kept) or deleted by the client is not told.
         if (!deps.items.has(item.id)) return;
+        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: m.text });
         return send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
       }
       case 'session.history':
@@ -106,11 +130,13 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
             .trim(),
         );
         responses.finish(m.turnId, { status: 'completed' });
-        return responses.played(m.turnId, m.segments);
+        responses.played(m.turnId, m.segments);
+        // Speech held over the reply goes on past its end: it is the user's turn now.
+        return onFloor({ type: 'floor_taken' });
       case 'playback.stopped':
         return responses.played(m.turnId, m.segments);
       case 'session.notice':
-        return onNotice(deps, m);
+        return onNotice(m);
       case 'session.error':
         return deps.fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
       case 'session.state':
@@ -129,9 +155,20 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
   };
 }
 
-function onNotice(deps: SessionEventDeps, m: Extract<BusMessage, { type: 'session.notice' }>): void {
-  if (m.code === 'reply_cancelled') deps.responses.finish(m.turnId, endOf(m.detail));
-  if (m.code === 'utterance_dropped') deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
+function noticeHandler(deps: SessionEventDeps, onFloor: (input: FloorInput) => void) {
+  return (m: Extract<BusMessage, { type: 'session.notice' }>) => onNotice(deps, onFloor, m);
+}
+
+function onNotice(deps: SessionEventDeps, onFloor: (input: FloorInput) => void, m: Extract<BusMessage, { type: 'session.notice' }>): void {
+  if (m.code === 'reply_cancelled') {
+    // The speech that cut the reply is the user's floor from now: speech_started goes out before the response ends.
+    if (m.detail === 'barge_in') onFloor({ type: 'floor_taken' });
+    deps.responses.finish(m.turnId, endOf(m.detail));
+  }
+  if (m.code === 'utterance_dropped') {
+    onFloor({ type: 'utterance_dropped', turnId: m.turnId });
+    deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
+  }
   if (m.code === 'speculation_started') deps.dispatch({ type: 'guess_started', turnId: m.turnId });
   if (m.code === 'speculation_discarded') deps.dispatch({ type: 'guess_discarded', turnId: m.turnId });
   if (!UNTOLD_NOTICES.has(m.code)) deps.send({ type: 'voice_agent.notice', code: m.code, detail: m.detail, turn_id: m.turnId });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageOf } from '../../bus/messages.js';
 import { appendAudio, AUDIO_BURST_SECONDS, bufferEmptied, initialInputAudio } from '../../server/realtime/audio-budget.js';
 import { INITIAL_CONVERSATION, MAX_PENDING_TEXTS, reduce, type ConversationInput, type ConversationState } from '../../server/realtime/conversation.js';
+import { NO_SPEECH_HELD, stepFloor, type FloorInput } from '../../server/realtime/floor.js';
 import { applySessionUpdate, INITIAL_SETTINGS, sessionObject } from '../../server/realtime/session-settings.js';
 import { checkServerEvent } from '../../server/realtime/server-events.js';
 
@@ -223,5 +224,36 @@ describe('session settings', () => {
     expect(checkServerEvent({ type: 'session.updated', event_id: 'e', session })).toBeUndefined();
     // Nothing for the session to change: no control.configure at all.
     expect(applySessionUpdate(applied.settings, { voice_agent: { lip_sync: true } }).configure).toBeUndefined();
+  });
+});
+
+describe('the floor: speech over a reply is told when the chart cuts the reply for it', () => {
+  const started = (turnId: string) => ({ type: 'input_audio_buffer.speech_started' as const, audio_start_ms: 0, item_id: `item_${turnId}` });
+  const stopped = (turnId: string) => ({ type: 'input_audio_buffer.speech_stopped' as const, audio_end_ms: 0, item_id: `item_${turnId}` });
+  const steps = (inputs: FloorInput[]) => {
+    let state = NO_SPEECH_HELD;
+    return inputs.flatMap((input) => {
+      const step = stepFloor(state, input);
+      state = step.state;
+      return step.release.map((r) => (r.type === 'event' ? r.event.type : `commit ${r.turnId}`));
+    });
+  };
+  it('at once with no reply; held over one until the cut, its end too; forgotten when dropped, its late end with it', () => {
+    expect(steps([{ type: 'speech_start', turnId: 'u1', replyInProgress: false, started: started('u1') }])).toEqual(['input_audio_buffer.speech_started']);
+    expect(
+      steps([
+        { type: 'speech_start', turnId: 'u2', replyInProgress: true, started: started('u2') },
+        { type: 'speech_end', turnId: 'u2', stopped: stopped('u2') },
+        { type: 'floor_taken' },
+      ]),
+    ).toEqual(['input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped', 'commit u2']);
+    expect(
+      steps([
+        { type: 'speech_start', turnId: 'u3', replyInProgress: true, started: started('u3') },
+        { type: 'utterance_dropped', turnId: 'u3' },
+        { type: 'speech_end', turnId: 'u3', stopped: stopped('u3') },
+        { type: 'floor_taken' },
+      ]),
+    ).toEqual([]);
   });
 });
