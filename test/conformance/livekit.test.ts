@@ -5,9 +5,10 @@
  * under its 10 s timeout), an instructions-only `generateReply("Greet the user.")` that is spoken, and its
  * chat context equal to the server's conversation item for item, with no `error`.
  */
-import { initializeLogger, type llm } from '@livekit/agents';
+import { initializeLogger, llm, voice } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { API_KEY, report, startConformanceServer, type ConformanceWorld } from '../support/conformance.js';
 import { conversationFromEvents, itemEventProblems, wordsOf } from '../support/realtime-conversation.js';
 import { until } from '../support/until.js';
@@ -96,4 +97,39 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     report(CLIENT, 'generateReply(instructions) greeting', `ok, answered in ${answeredMs} ms`, null);
     await c.session.close();
   });
+
+  it('an AgentSession with a tool, without a room: the call run, the follow-up spoken, each step answered at once', async () => {
+    const model = new openai.realtime.RealtimeModel({ baseURL: `${world.httpUrl}/v1`, apiKey: API_KEY, model: 'voice-agent' });
+    const navigated: string[] = [];
+    const agent = new voice.Agent({
+      instructions: 'You are a robot.',
+      tools: {
+        navigate: llm.tool({
+          description: 'Drive the robot to a place',
+          parameters: z.object({ place: z.string() }),
+          execute: async ({ place }) => {
+            navigated.push(place);
+            world.chat.behave({ tokens: ['Arrived.'] });
+            return `arrived at the ${place}`;
+          },
+        }),
+      },
+    });
+    const session = new voice.AgentSession({ llm: model });
+    const errors: unknown[] = [];
+    session.on(voice.AgentSessionEventTypes.Error, (e) => errors.push(e.error));
+    await session.start({ agent });
+    world.chat.behave({ tokens: [], toolCall: { id: 'call_lk_1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
+    const asked = Date.now();
+    const handle = session.generateReply({ userInput: 'go to the kitchen' });
+    await handle.waitForPlayout();
+    await until('the follow-up in the chat context', () => JSON.stringify(session.history.items).includes('Arrived.'), { timeoutMs: 10_000 });
+    const tookMs = Date.now() - asked;
+    expect(navigated).toEqual(['kitchen']);
+    // Each step is matched at once (not after LiveKit's 10 s timeout): the whole tool turn within a few seconds.
+    expect(tookMs).toBeLessThan(5_000);
+    expect(errors).toEqual([]);
+    report(CLIENT, 'AgentSession tool turn', `ok, in ${tookMs} ms`, null);
+    await session.close();
+  }, 30_000);
 });
