@@ -68,6 +68,22 @@ describe('an unsure command that would move the robot', () => {
     }
   });
 
+  it('a guessed reply committed by an unsure final asks too: the confidence comes with the final that commits it', async () => {
+    const h = await createLiveHarness({ config: { ...CONFIG, turn: { speculate: 'on' } } });
+    await h.speechStart();
+    await h.sttPartial('turn left');
+    await h.pause();
+    await h.advance(140);
+    expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_started')).toBe(true);
+    await h.speechEnd();
+    await h.sttFinal('turn left', 0.3);
+    expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_committed')).toBe(true);
+    await h.llmToolCall('turn', { direction: 'left' });
+    expect(requests(h)).toEqual([]);
+    expect(h.state()).toMatch(/\+actions\.confirming$/);
+    await h.end();
+  });
+
   it('the threshold is the action’s own: an action without one is not asked about, however unsure', async () => {
     const h = await createLiveHarness({ config: CONFIG });
     await say(h, 'go to the kitchen', 0.21);
