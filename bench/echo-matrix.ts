@@ -16,14 +16,15 @@
  * changed; target ≥ 25 dB), and the input conditioner's CPU per 20 ms frame (µs; one session).
  *
  * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--label after] [--json bench/results/echo-matrix.json]`
- * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's).
+ * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
+ * `audio.echoCanceller`, default the configuration's).
  * BEFORE (main's canceller) is the same script run in a checkout of main with this file, the loop and the
  * room copied in (`--label before`); the Realtime cells there force `audio.echoCancel: on`, since main
  * has no per-session switch.
  */
 import { writeFileSync } from 'node:fs';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
-import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
+import { createInputConditioner, type EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.js';
@@ -89,7 +90,14 @@ export function echoCells(): EchoCell[] {
 }
 
 /** The loop's options for a cell (`before`: main's server, which has no per-session switch for Realtime clients). */
-export function loopOptions(cell: EchoCell, replies: number, bargeIns: number, before: boolean, tailMs?: number): EchoLoopOptions {
+export function loopOptions(
+  cell: EchoCell,
+  replies: number,
+  bargeIns: number,
+  before: boolean,
+  tailMs?: number,
+  canceller?: EchoCancellerKind,
+): EchoLoopOptions {
   const realtime = cell.client === 'realtime-24k';
   return {
     echoCancel: realtime && !before ? 'auto' : 'on',
@@ -101,7 +109,7 @@ export function loopOptions(cell: EchoCell, replies: number, bargeIns: number, b
     ...(realtime ? { path: 'realtime' as const, noiseReduction: { type: 'far_field' as const } } : {}),
     replies,
     bargeIns,
-    ...(tailMs ? { audio: { echoTailMs: tailMs } } : {}),
+    ...(tailMs || canceller ? { audio: { ...(tailMs ? { echoTailMs: tailMs } : {}), ...(canceller ? { echoCanceller: canceller } : {}) } } : {}),
   };
 }
 
@@ -144,6 +152,7 @@ export async function openLoopErle(
   cell: EchoCell,
   seconds: number,
   tailMs: number = CONFIG_DEFAULTS.audio.echoTailMs,
+  canceller: EchoCancellerKind = CONFIG_DEFAULTS.audio.echoCanceller,
 ): Promise<{ settled: number; overall: number }> {
   const rate = cell.client === 'bus-16k' ? 16_000 : 24_000;
   const frame = (rate * FRAME_MS) / 1000;
@@ -157,7 +166,7 @@ export async function openLoopErle(
   const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: 16_000 });
   const conditioner = await createInputConditioner({
     sampleRateHz: 16_000,
-    echo: { reference, tailMs, residualSuppression: true },
+    echo: { reference, tailMs, residualSuppression: true, canceller },
   });
   const delays = cell.delay === 'jump' ? JUMP : [cell.delay];
   const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: TAIL_TAP_MS, seed: 7 }));
@@ -220,15 +229,15 @@ export const cellName = (c: EchoCell) =>
   `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
 export async function runEchoMatrix(
-  options: { quick: boolean; label: string; cells?: EchoCell[]; tailMs?: number },
+  options: { quick: boolean; label: string; cells?: EchoCell[]; tailMs?: number; canceller?: EchoCancellerKind },
   progress: (line: string) => void,
 ): Promise<EchoMatrixRow[]> {
   const rows: EchoMatrixRow[] = [];
   const replies = options.quick ? 8 : 20;
   const bargeIns = options.quick ? 4 : 10;
   for (const cell of options.cells ?? echoCells()) {
-    const result = await runEchoLoop(loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs));
-    const erle = await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs);
+    const result = await runEchoLoop(loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs, options.canceller));
+    const erle = await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs, options.canceller);
     const row: EchoMatrixRow = {
       scenario: 'echo-matrix',
       label: options.label,
@@ -270,8 +279,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = arg('--cells');
   const cells = only ? only.split(',').map((i) => echoCells()[Number(i)]!) : undefined;
   const tailMs = arg('--tail-ms');
+  const canceller = arg('--canceller');
+  if (canceller !== undefined && canceller !== 'builtin' && canceller !== 'webrtc') throw new Error(`--canceller is builtin or webrtc, not ${canceller}`);
   const rows = await runEchoMatrix(
-    { quick: process.argv.includes('--quick'), label: arg('--label') ?? 'after', ...(cells ? { cells } : {}), ...(tailMs ? { tailMs: Number(tailMs) } : {}) },
+    {
+      quick: process.argv.includes('--quick'),
+      label: arg('--label') ?? canceller ?? 'after',
+      ...(cells ? { cells } : {}),
+      ...(tailMs ? { tailMs: Number(tailMs) } : {}),
+      ...(canceller ? { canceller } : {}),
+    },
     (l) => console.error(l),
   );
   printEchoMatrix(rows);

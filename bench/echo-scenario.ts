@@ -13,6 +13,10 @@
  *   while the agent speaks, per configuration (and so the share of one core a session takes).
  * - **false barge-ins**: the acoustic closed loop of the CI test (`test/support/echo-loop.ts`) with echo
  *   cancellation off and on: replies the agent cut short by its own echo, and real barge-ins that stopped it.
+ *
+ * Each is measured for both cancellers (`audio.echoCanceller`): the built-in stack, and WebRTC's audio
+ * processing (`webrtc`: its AEC with its non-linear processor, which silences what it takes for echo, so
+ * its ERLE is not limited by a comfort-noise floor as the built-in echo suppressor's is).
  */
 import { createInputConditioner, type EchoCancelOptions } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
@@ -64,6 +68,7 @@ type Variant = { name: string; echo?: Omit<EchoCancelOptions, 'reference'>; high
 const ERLE_VARIANTS: Variant[] = [
   { name: 'linear filter', echo: { tailMs: 250 } },
   { name: '+ residual suppression', echo: { tailMs: 250, residualSuppression: true } },
+  { name: 'WebRTC AEC (delay agnostic, extended filter, NLP)', echo: { tailMs: 250, canceller: 'webrtc' } },
 ];
 
 const CPU_VARIANTS: Variant[] = [
@@ -77,6 +82,8 @@ const CPU_VARIANTS: Variant[] = [
   { name: '+ echo suppressor', echo: { tailMs: 250, residualSuppression: true, suppression: true } },
   { name: 'default (250 ms, residual + echo suppression, high-pass)', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100 },
   { name: 'default + RNNoise', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100, noiseSuppression: true },
+  { name: 'WebRTC AEC (with the envelope delay estimator)', echo: { tailMs: 250, canceller: 'webrtc' } },
+  { name: 'WebRTC AEC + high-pass', echo: { tailMs: 250, canceller: 'webrtc' }, highPassHz: 100 },
 ];
 
 /** The agent's replies back to back with 300 ms pauses, as 16 kHz samples. */
@@ -159,10 +166,15 @@ const erle = (frames: Array<{ mic: number; out: number }>) => {
   return round(10 * Math.log10((mic + 1) / (out + 1)), 1);
 };
 
-export async function runEchoScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<EchoRow[]> {
+/** `kinds`: which measures to take (default all). */
+export async function runEchoScenario(
+  options: { quick: boolean; kinds?: ReadonlyArray<EchoRow['kind']> },
+  progress: (line: string) => void,
+): Promise<EchoRow[]> {
   const rows: EchoRow[] = [];
+  const kinds = new Set(options.kinds ?? ['erle', 'cpu', 'closed-loop']);
   const speech = await agentSpeech(options.quick ? 12 : 30);
-  for (const delayMs of DELAYS_MS) {
+  for (const delayMs of kinds.has('erle') ? DELAYS_MS : []) {
     for (const variant of ERLE_VARIANTS) {
       // The echo suppressor watching this canceller's output: when would it let the user interrupt?
       const suppressor = createEchoSuppressor({ sampleRateHz: RATE, blockSamples: FRAME, tailMs: 250 });
@@ -183,7 +195,7 @@ export async function runEchoScenario(options: { quick: boolean }, progress: (li
     }
     progress(`  ERLE at ${delayMs} ms`);
   }
-  for (const variant of CPU_VARIANTS) {
+  for (const variant of kinds.has('cpu') ? CPU_VARIANTS : []) {
     const means: number[] = [];
     // Best of three passes: on a shared machine other processes only ever add to the cost.
     for (let pass = 0; pass < CPU_PASSES; pass++) {
@@ -194,15 +206,23 @@ export async function runEchoScenario(options: { quick: boolean }, progress: (li
     }
     rows.push({ scenario: 'echo', kind: 'cpu', config: variant.name, microsPerFrame: round(Math.min(...means), 1) });
   }
-  progress('  CPU per frame');
+  if (kinds.has('cpu')) progress('  CPU per frame');
   const loops: Array<{ config: string; echoCancel: 'off' | 'on'; delayMs: number; audio?: Record<string, unknown>; echoGainDb?: number }> = [
     { config: 'echo cancellation off', echoCancel: 'off', delayMs: 80 },
     ...DELAYS_MS.map((delayMs) => ({ config: 'echo cancellation on (default)', echoCancel: 'on' as const, delayMs })),
     { config: 'on, without the echo suppressor', echoCancel: 'on', delayMs: 120, audio: { echoSuppression: false } },
     // Other rooms: no echo at all (a headset), a faint one, one as loud as the agent's own signal, a louder one.
     ...[-90, -30, 0, 6].map((echoGainDb) => ({ config: `on, echo at ${echoGainDb} dB`, echoCancel: 'on' as const, delayMs: 80, echoGainDb })),
+    ...DELAYS_MS.map((delayMs) => ({ config: 'on, WebRTC canceller', echoCancel: 'on' as const, delayMs, audio: { echoCanceller: 'webrtc' } })),
+    ...[-90, 0, 6].map((echoGainDb) => ({
+      config: `on, WebRTC canceller, echo at ${echoGainDb} dB`,
+      echoCancel: 'on' as const,
+      delayMs: 80,
+      echoGainDb,
+      audio: { echoCanceller: 'webrtc' },
+    })),
   ];
-  for (const { config, echoCancel, delayMs, audio, echoGainDb } of loops) {
+  for (const { config, echoCancel, delayMs, audio, echoGainDb } of kinds.has('closed-loop') ? loops : []) {
     const result = await runEchoLoop({
       echoCancel,
       delayMs,

@@ -40,6 +40,10 @@ ldconfig -p | grep -q 'libpocketsphinx.so.3 ' || need_apt+=(libpocketsphinx3 lib
 [ -d /usr/share/pocketsphinx/model/en-us ] || need_apt+=(pocketsphinx-en-us)
 # speexdsp: the acoustic echo canceller (audio.echoCancel), loaded in-process through koffi.
 ldconfig -p | grep -q 'libspeexdsp.so.1 ' || need_apt+=(libspeexdsp1)
+# WebRTC's audio processing (audio.echoCanceller "webrtc"): a native binding npm's install step builds
+# (native/webrtc-apm) against its headers.
+pkg-config --exists webrtc-audio-processing 2>/dev/null || need_apt+=(libwebrtc-audio-processing-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 # better-sqlite3 (session records) builds from source on Node 20: no prebuilt binary is downloaded here.
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
@@ -67,3 +71,5 @@ node --version
 # (it resolves only this platform's optional packages), so npm install installs the locked versions.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm install --no-audit --no-fund
+# npm's install step builds it when it can and explains when it cannot; here it must be built.
+[ -f native/webrtc-apm/build/Release/webrtc_apm.node ] || npm run build:webrtc-apm

@@ -47,7 +47,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
   },
   live: {
-    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--timeline FILE] [--config FILE]',
+    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--config FILE]',
     summary: "one session on this machine's microphone and speaker (PulseAudio, PipeWire or ALSA) until Ctrl-C",
     details: [
       'Echo cancellation is on (audio.echoCancel "auto" = on for a speaker), its reference shifted by the latency',
@@ -58,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
       '  --timeline FILE          where the timeline goes (default: live.timeline.json)',
       '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
       '  --capture-latency MS     the microphone buffer (default 20)',
+      "  --echo-cancel-module     the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session (pulse only)",
       '',
       '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',
     ],

@@ -17,6 +17,7 @@
  * ```
  */
 import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
+import { loadWebRtcApm } from '../adapters/audio/webrtc-apm.js';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
@@ -106,7 +107,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
-  if (config.audio.echoCancel === 'on') loadSpeexDsp();
+  if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
 
   let warming: Promise<void> | undefined;
@@ -189,7 +190,7 @@ async function bindInputConditioner(
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
   if (!switches && !conditioning.echoCancel && !conditioning.highPassHz && !conditioning.agc && !conditioning.noiseSuppression) return undefined;
   // A missing libspeexdsp fails before anything is allocated, with the install command.
-  if (conditioning.echoCancel) loadSpeexDsp();
+  if (conditioning.echoCancel) loadEchoCanceller(conditioning.echoCanceller);
   const echoSwitchable = switches !== undefined && switches.canCancelEcho;
   const tap =
     conditioning.echoCancel || echoSwitchable
@@ -205,6 +206,7 @@ async function bindInputConditioner(
       ? {
           echo: {
             reference: tap.reference,
+            canceller: conditioning.echoCanceller,
             tailMs: conditioning.echoTailMs,
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
@@ -224,7 +226,7 @@ function clientSwitches(config: AppConfig, conditioning: InputConditioning, clie
   let canCancelEcho = conditioning.echoCancel;
   if (config.audio.echoCancel === 'auto') {
     try {
-      loadSpeexDsp();
+      loadEchoCanceller(conditioning.echoCanceller);
       canCancelEcho = true;
     } catch {
       // No libspeexdsp: a client asking for echo cancellation gets noise suppression only.
@@ -239,4 +241,10 @@ function clientSwitches(config: AppConfig, conditioning: InputConditioning, clie
       return conditioning.noiseSuppression || client.noiseSuppression;
     },
   };
+}
+
+/** Loads the configured canceller's native library; a missing one throws with the command that installs it. */
+function loadEchoCanceller(kind: InputConditioning['echoCanceller']): void {
+  if (kind === 'webrtc') loadWebRtcApm();
+  else loadSpeexDsp();
 }

@@ -20,6 +20,10 @@
  * said, past the canceller's tail, and the agent heard its own "Turning left." as "turn left". The sink
  * drains such a backlog at the next silence (`excessMs`), and the shift counts it until then.
  *
+ * With `echoCancelModule` the sound server cancels the echo instead (`module-echo-cancel`, WebRTC's, on
+ * the device's clock: adapters/audio/sound-server-echo-cancel.ts): the session records from and plays to
+ * its virtual pair with its own canceller off, and unloads the module when it ends.
+ *
  * @example
  * ```ts
  * const controller = new AbortController();
@@ -33,6 +37,7 @@ import { createFramer } from '../adapters/audio/framer.js';
 import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { detectSoundServer, listDevices, resolveDevices, type SoundServer } from '../adapters/audio/sound-server.js';
+import { loadEchoCancelModule, type EchoCancelModule } from '../adapters/audio/sound-server-echo-cancel.js';
 import { createSoundServerSink } from '../adapters/audio/sound-server-sink.js';
 import { openCapture, openPlayback, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
@@ -67,6 +72,8 @@ export interface LiveOptions {
   playbackLatencyMs?: number;
   /** The microphone's (`parec --latency-msec`). Why 20 ms: one pipeline frame. */
   captureLatencyMs?: number;
+  /** The sound server's `module-echo-cancel` on the devices instead of the session's own canceller (pulse only). */
+  echoCancelModule?: boolean;
   /** How far ahead of time the sink hands audio to the client (sound-server-sink.ts). */
   leadMs?: number;
   /** Lines for the terminal: the devices, what the user and the agent said, errors. */
@@ -82,6 +89,8 @@ export interface LiveInfo {
   input: string;
   output: string;
   echoCancel: boolean;
+  /** The echo is cancelled by the sound server's module (`input`/`output` are then its virtual pair's masters). */
+  echoCancelModule: boolean;
 }
 
 export interface LiveResult {
@@ -154,8 +163,17 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
   const input = wanted.input ?? (server.kind === 'pulse' ? server.defaultInput : 'default');
   const output = wanted.output ?? (server.kind === 'pulse' ? server.defaultOutput : 'default');
   const playbackLatencyMs = options.playbackLatencyMs ?? 80;
-  const speaker = await openPlayback(server, { ...(output ? { device: output } : {}), sampleRateHz: config.audio.outputRateHz, latencyMs: playbackLatencyMs });
-  return { server, input, output, speaker, playbackLatencyMs };
+  const module: EchoCancelModule | undefined = options.echoCancelModule
+    ? await loadEchoCancelModule(server, { ...(input ? { input } : {}), ...(output ? { output } : {}) })
+    : undefined;
+  const device = module?.output ?? output;
+  try {
+    const speaker = await openPlayback(server, { ...(device ? { device } : {}), sampleRateHz: config.audio.outputRateHz, latencyMs: playbackLatencyMs });
+    return { server, input, output, speaker, playbackLatencyMs, module, micDevice: module?.input ?? input };
+  } catch (error) {
+    await module?.unload().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -163,7 +181,9 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
  * timelines (the `run --timeline` format) and what the sound server reported.
  */
 export async function runLive(options: LiveOptions): Promise<LiveResult> {
-  const { config, signal } = options;
+  const { signal } = options;
+  // The sound server's module cancels the echo: the session's own canceller stays off.
+  const config: AppConfig = options.echoCancelModule ? { ...options.config, audio: { ...options.config.audio, echoCancel: 'off' } } : options.config;
   const remote = remoteEngines(config);
   if (remote.length > 0)
     throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: pick a local engine`);
@@ -174,7 +194,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   // finds what is left (the room, and 10-40 ms that the reports' jitter moves from reply to reply).
   const pool = buildEngines(config, { clock });
   const warming = pool.warmUp();
-  const { server, input, output, speaker } = await openDevices(config, options);
+  const { server, input, output, speaker, module, micDevice } = await openDevices(config, options);
   const leadMs = options.leadMs ?? 60;
   const sink = createSoundServerSink({
     clock,
@@ -189,7 +209,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   try {
     await warming;
     const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
-    const echoCancel = inputConditioningFrom(config, 'device').echoCancel;
+    const echoCancel = module !== undefined || inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
     const glitches = () => speaker.underruns + sink.stats.stalls;
     const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps, glitches) : undefined;
@@ -218,14 +238,14 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       push: (frame) => session.pushAudio(frame, config.audio.inputRateHz),
     });
     mic = await openCapture(server, {
-      ...(input ? { device: input } : {}),
+      ...(micDevice ? { device: micDevice } : {}),
       sampleRateHz: config.audio.inputRateHz,
       latencyMs: options.captureLatencyMs ?? 20,
       onData: capture.onData,
     });
     const micStream = mic;
     capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
-    const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel };
+    const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel, echoCancelModule: module !== undefined };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
     const underrunsBefore = speaker.underruns;
@@ -261,6 +281,10 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     await robot?.close();
     sink.close();
     await Promise.all([mic?.close(), speaker.close()]);
+    // The server keeps a module loaded by a client that is gone: say so rather than leave it silently.
+    await module
+      ?.unload()
+      .catch((error: Error) => line(`module-echo-cancel #${module.index} was not unloaded (${error.message}): pactl unload-module ${module.index}`));
     await bus.close();
   }
 }

@@ -10,6 +10,7 @@
  * ```
  */
 import type { ActionDeclaration } from '../adapters/actions/declaration.js';
+import type { EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
@@ -28,6 +29,7 @@ export type SinkKind = 'device' | 'client' | 'file';
 /** The microphone conditioning of one session (see adapters/audio/input-conditioner.ts). */
 export interface InputConditioning {
   echoCancel: boolean;
+  echoCanceller: EchoCancellerKind;
   echoTailMs: number;
   echoDelayEstimation: boolean;
   residualEchoSuppression: boolean;
@@ -109,9 +111,11 @@ export function recordOptionsFrom(config: AppConfig): RecordOptions {
 
 /** The conditioning a session with this kind of sink runs: `audio.echoCancel` "auto" cancels echo on a device only. */
 export function inputConditioningFrom(config: AppConfig, sinkKind: SinkKind): InputConditioning {
-  const { echoCancel, echoTailMs, echoDelayEstimation, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } = config.audio;
+  const { echoCancel, echoCanceller, echoTailMs, echoDelayEstimation, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } =
+    config.audio;
   return {
     echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'),
+    echoCanceller,
     echoTailMs,
     echoDelayEstimation,
     residualEchoSuppression,

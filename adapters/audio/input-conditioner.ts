@@ -28,9 +28,17 @@ import { createEchoStage, type EchoStage, type EchoStageOptions } from './echo-s
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
+import { createWebRtcEchoStage } from './webrtc-echo-stage.js';
 
-/** The echo step's settings (see `echo-stage.ts`): the reference, the filter's tail, the suppressors, delay estimation. */
-export type EchoCancelOptions = Omit<EchoStageOptions, 'sampleRateHz'>;
+/** Which echo step runs: the built-in stack (`echo-stage.ts`, speexdsp) or WebRTC's audio processing (`webrtc-echo-stage.ts`). */
+export type EchoCancellerKind = 'builtin' | 'webrtc';
+
+/**
+ * The echo step's settings (see `echo-stage.ts`): the reference, the filter's tail, the suppressors, delay
+ * estimation, and which canceller (default `builtin`; `webrtc` uses the reference, delay estimation and
+ * `maxDelayMs`, and finds the tail itself).
+ */
+export type EchoCancelOptions = Omit<EchoStageOptions, 'sampleRateHz'> & { canceller?: EchoCancellerKind };
 
 /**
  * Steps a session can switch on and off while it runs (read at every `process` call): a Realtime client's
@@ -111,7 +119,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       joined.set(samples, pending.length);
       return joined;
     }
-    stage ??= createEchoStage({ sampleRateHz, ...echo });
+    stage ??= echo.canceller === 'webrtc' ? createWebRtcEchoStage({ sampleRateHz, ...echo }) : createEchoStage({ sampleRateHz, ...echo });
     return stage.process(samples, atMs);
   };
 

@@ -1,7 +1,8 @@
 /**
- * `voice-agent live [--input DEVICE] [--output DEVICE] [--timeline FILE] [--config FILE]`: one session on
- * this machine's microphone and speaker through its sound server (server/live-session.ts) until Ctrl-C,
- * then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
+ * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--config FILE]`:
+ * one session on this machine's microphone and speaker through its sound server (server/live-session.ts)
+ * until Ctrl-C, then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
+ * `--echo-cancel-module`: the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session.
  */
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../server/config.js';
@@ -25,6 +26,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     timeline: { type: 'string' },
     'playback-latency': { type: 'string' },
     'capture-latency': { type: 'string' },
+    'echo-cancel-module': { type: 'boolean' },
     ...CONFIG_OPTION,
   });
   const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
@@ -41,11 +43,12 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       ...(values.output ? { output: values.output } : {}),
       ...(playbackLatencyMs ? { playbackLatencyMs } : {}),
       ...(captureLatencyMs ? { captureLatencyMs } : {}),
+      ...(values['echo-cancel-module'] ? { echoCancelModule: true } : {}),
       signal: controller.signal,
       onLine: out,
       onReady: (info) =>
         out(
-          `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? 'on' : 'off'}. Talk; Ctrl-C ends the session.`,
+          `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? (info.echoCancelModule ? "on (the sound server's module-echo-cancel)" : 'on') : 'off'}. Talk; Ctrl-C ends the session.`,
         ),
     });
     const turns = result.turns.map((t) => rebaseTimeline(t, result.startedAtMs));

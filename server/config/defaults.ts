@@ -31,6 +31,8 @@ export const CONFIG_DEFAULTS = {
     outputRateHz: 16000,
     /** Why auto: a robot hears its own voice; a browser cancels its own echo and a recording has none. */
     echoCancel: 'auto',
+    /** Why builtin: no false barge-in in any echo matrix cell, where WebRTC's passes its first reply's echo while it converges (1–6 a cell: docs/echo.md). */
+    echoCanceller: 'builtin' as 'builtin' | 'webrtc',
     /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/audio/echo-delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
     echoTailMs: 500,
     /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */

@@ -93,6 +93,12 @@ export const AudioSchema = z
       .describe(
         "Cancel the agent's own voice on the microphone; `auto`: where speaker and microphone are one device on the bus (robots), not for Realtime clients nor `run`.",
       ),
+    echoCanceller: z
+      .enum(['builtin', 'webrtc'])
+      .default(AUDIO.echoCanceller)
+      .describe(
+        "Which canceller runs: `builtin` (speexdsp's filter with the delay estimator and suppressors of adapters/audio/), or `webrtc` (WebRTC's audio processing, its AEC with its own delay estimation and suppression; needs the native binding: `npm run build:webrtc-apm`).",
+      ),
     echoTailMs: ms().min(20).max(1000).default(AUDIO.echoTailMs).describe('The echo path the canceller models (ms).'),
     echoDelayEstimation: z
       .boolean()
