@@ -8,7 +8,7 @@ import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activatio
 import { makeSpeechFrame } from '../../adapters/testing/index.js';
 import { resolveSessionConfig } from '../../machines/config.js';
 import { loadConfig } from '../../server/config.js';
-import { buildKeywordSpotter } from '../../server/engines.js';
+import { buildKeywordSpotter, buildStopSpotter } from '../../server/engines.js';
 import { runtimeOptionsFrom } from '../../server/runtime-options.js';
 import { startSession } from '../../server/session-host.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
@@ -41,14 +41,19 @@ describe('session.activation', () => {
     expect(resolveSessionConfig().activation).toEqual({ mode: ACTIVATION.mode, windowMs: ACTIVATION.windowMs });
   });
 
-  it('always: no spotter; push: the stop phrases only; wake: the wake phrase and the stop phrases', () => {
+  it('a wake spotter in wake only, for the wake phrase; the stop spotter in every mode, for the stop phrases', () => {
     expect(buildKeywordSpotter(withMode('always'))).toBeUndefined();
-    expect(buildKeywordSpotter(withMode('push'))!.phrases.map((p) => p.phrase)).toEqual(['stop', 'halt', 'emergency stop']);
-    const wake = buildKeywordSpotter(withMode('wake'))!;
-    expect(wake.phrases).toEqual([
+    expect(buildKeywordSpotter(withMode('push'))).toBeUndefined();
+    expect(buildKeywordSpotter(withMode('wake'))!.phrases).toEqual([
       { phrase: 'hey robot', threshold: ACTIVATION.wakeThreshold, minLeadDb: ACTIVATION.wakeLeadDb, minConfidence: ACTIVATION.wakeConfidence },
-      ...['stop', 'halt', 'emergency stop'].map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
     ]);
+    for (const mode of ['always', 'push', 'wake'] as const) {
+      expect(buildStopSpotter(withMode(mode))!.phrases, mode).toEqual(
+        ['stop', 'halt', 'emergency stop'].map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
+      );
+    }
+    const off = loadConfig({ env: { VA_SESSION__ESTOP__SPOTTER: 'false' } as NodeJS.ProcessEnv });
+    expect(buildStopSpotter(off)).toBeUndefined();
   });
 
   it('a wake phrase outside the dictionary fails with the words to change', () => {
