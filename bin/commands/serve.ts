@@ -35,14 +35,17 @@ export async function runServeCommand(args: string[]): Promise<void> {
   };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE });
+  // The signal handlers first: whoever reads the line below may stop the server at once, and a SIGTERM
+  // that came before a handler existed would kill the process instead of draining it.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => void server.stop().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
   console.log(
     `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => void server.stop().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
 }
