@@ -45,7 +45,6 @@ export const sessionMachine = sessionSetup.createMachine({
     replyTurnId: null,
     replyKind: null,
     sayText: null,
-    replyInstructions: null,
     replyUninterruptible: false,
     pendingHeard: [],
     history: [],
