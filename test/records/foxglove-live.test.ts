@@ -5,7 +5,8 @@
  * name), and the state and speech messages, decoded from the definitions the server advertises (CDR
  * through @foxglove/rosmsg2-serialization), equal — ids and order — to what the MCAP export builds from
  * the stored recording. A client that connects mid-session gets every channel; a session ending
- * unadvertises nothing, and the next session is published on the same channels.
+ * unadvertises nothing, and the next session is published on the same channels. With `record.audio`,
+ * every channel (the microphone's too) carries what the export builds, encoded as the export encodes it.
  */
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
@@ -15,7 +16,7 @@ import { WebSocket } from 'ws';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
-import { mcapTopics, recordingData, sessionMessages, type RecordStore } from '../../server/records/index.js';
+import { mcapTopics, recordingData, ros2Codec, sessionMessages, type RecordStore, type Ros2TypeName } from '../../server/records/index.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
@@ -33,6 +34,7 @@ async function connect(url: string) {
   const unadvertised: number[] = [];
   const received = new Map<string, unknown[]>();
   const decoders = new Map<number, (bytes: Uint8Array) => unknown>();
+  const encoders = new Map<string, (message: unknown) => Uint8Array>();
   client.on('advertise', (list) => list.forEach((c) => channels.set(c.id, c)));
   client.on('unadvertise', (ids) => unadvertised.push(...ids));
   const bySubscription = new Map<number, Channel>();
@@ -48,10 +50,19 @@ async function connect(url: string) {
       // The definition the server advertised, never this project's constants.
       const reader = new MessageReader(parse(channel.schema, { ros2: true }));
       decoders.set(channel.id, (bytes) => reader.readMessage(bytes));
-    } else decoders.set(channel.id, (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+      encoders.set(topic, (message) => ros2Codec(channel.schemaName as Ros2TypeName).writer.writeMessage(message));
+    } else {
+      decoders.set(channel.id, (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+      encoders.set(topic, (message) => new TextEncoder().encode(JSON.stringify(message)));
+    }
     bySubscription.set(client.subscribe(channel.id), channel);
   };
-  return { client, channels, unadvertised, received, subscribe, messages: (topic: string) => received.get(topic) ?? [] };
+  /** A message as the channel of `topic` carries it: encoded the way the export encodes it, decoded as received. */
+  const roundTrip = (topic: string, message: unknown) => {
+    const channel = [...channels.values()].find((c) => c.topic === topic)!;
+    return decoders.get(channel.id)!(encoders.get(topic)!(message));
+  };
+  return { client, channels, unadvertised, received, subscribe, roundTrip, messages: (topic: string) => received.get(topic) ?? [] };
 }
 
 /** One spoken utterance on the fake engines: a second of speech, then the silence that ends it. */
@@ -71,15 +82,18 @@ function exported(records: RecordStore, sessionId: string, topic: keyof typeof t
     .map((m) => m.message);
 }
 
-const config = loadConfig({
-  overrides: {
-    ...FAKE_ENGINES,
-    // One transcript per utterance, across sessions.
-    stt: { engine: 'fake', fakeTranscripts: ['hello robot', 'hello again'] },
-    llm: { engine: 'fake', fakeReply: 'Okay, done.' },
-    server: { port: 0, drainTimeoutMs: 200, foxglove: { port: 0 } },
-  },
-});
+const configWith = (record: object) =>
+  loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      // One transcript per utterance, across sessions.
+      stt: { engine: 'fake', fakeTranscripts: ['hello robot', 'hello again'] },
+      llm: { engine: 'fake', fakeReply: 'Okay, done.' },
+      server: { port: 0, drainTimeoutMs: 200, foxglove: { port: 0 } },
+      record,
+    },
+  });
+const config = configWith({});
 
 describe('serve --foxglove', () => {
   it('publishes the MCAP channels live, to clients connected before and during the session, across sessions', async () => {
@@ -158,6 +172,33 @@ describe('serve --foxglove', () => {
       }
     } finally {
       early.client.close();
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('publishes on every channel, the microphone included, what the MCAP export builds from the records', async () => {
+    const server = await serve({ config: configWith({ audio: true }), db: ':memory:', log: silentLogger });
+    const client = await connect(server.foxglove!.url);
+    try {
+      const keys = Object.keys(topics) as Array<keyof typeof topics>;
+      for (const key of keys) client.subscribe(topics[key]);
+      await until('the subscriptions to reach the server', () => server.foxglove!.subscribedTopics().length === keys.length);
+      await server.manager.create({ sessionId: 'robot-9' });
+      await speak(server, 'robot-9');
+      await server.manager.end('robot-9', 'client_closed');
+      const records = server.records!;
+      records.flush();
+      const data = recordingData(records, 'robot-9');
+      const all = sessionMessages(data);
+      const expected = (key: keyof typeof topics) => all.filter((m) => m.topic === key).map((m) => client.roundTrip(topics[key], m.message));
+      await until('the session to be published', () => keys.every((key) => client.messages(topics[key]).length === expected(key).length), {
+        detail: () => keys.map((key) => `${key} ${client.messages(topics[key]).length}/${expected(key).length}`).join(', '),
+      });
+      for (const key of keys) expect(client.messages(topics[key]), key).toEqual(expected(key));
+      expect(client.messages(topics.microphone).length).toBeGreaterThan(0);
+      expect(client.messages(topics.turns)).toMatchObject([{ ordinal: 0, turnId: 'u1' }]);
+    } finally {
+      client.client.close();
       await server.stop();
     }
   }, 60_000);
