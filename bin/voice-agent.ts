@@ -75,7 +75,8 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/say.js')).runSayCommand(args),
   },
   serve: {
-    usage: 'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--config FILE]',
+    usage:
+      'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--foxglove 8765] [--config FILE]',
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
@@ -84,6 +85,7 @@ const COMMANDS: Record<string, Command> = {
       'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
       'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
       'with NATS each finished turn also goes to the JetStream stream record.outbox.stream (VA_TURNS).',
+      '--foxglove PORT (server.foxglove.port) publishes those records live to Foxglove on ws://127.0.0.1:PORT (the MCAP topics).',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },

@@ -23,6 +23,7 @@ import { applyHeapGrowth } from './heap-growth.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { startFoxgloveLive, type FoxgloveLive } from './records/foxglove-live.js';
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
@@ -56,6 +57,8 @@ export interface VoiceAgentServer {
   readonly hostId: string;
   /** The session records (with `db`): list live and recorded sessions, read their events, turns, history. */
   readonly records: RecordStore | undefined;
+  /** The live view in Foxglove (`server.foxglove`), publishing what is recorded as it happens. */
+  readonly foxglove: FoxgloveLive | undefined;
   /** Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus. */
   stop(): Promise<void>;
 }
@@ -80,7 +83,14 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;
   const recordOptions = recordOptionsFrom(config);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
-  const recorder = records ? () => createSessionRecorder(records, { bus, clock, ...recordOptions.recorder }) : undefined;
+  const foxglove = await startFoxglove(config, records, log).catch(async (error: unknown) => {
+    await robot?.close();
+    await bus.close();
+    await closeRecords(records, relay);
+    throw error;
+  });
+  const recordTo = records && foxglove ? foxglove.tap(records) : records;
+  const recorder = recordTo ? () => createSessionRecorder(recordTo, { bus, clock, ...recordOptions.recorder }) : undefined;
   // On NATS, several serve processes share the subjects: a session id must run on one of them only.
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
   const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
@@ -119,6 +129,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await robot?.close();
     await bus.close();
     await closeRecords(records, relay);
+    await foxglove?.close();
     throw error;
   }
   log.info('serving', { hostId, url: http.url, bus: nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
@@ -133,6 +144,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     http,
     hostId,
     records,
+    foxglove,
     stop() {
       stopping ??= (async () => {
         log.info('draining', { sessions: manager.size, deadlineMs: config.server.drainTimeoutMs });
@@ -143,6 +155,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         await robot?.close();
         await bus.close();
         await closeRecords(records, relay);
+        await foxglove?.close();
         log.info('stopped');
       })();
       return stopping;
@@ -155,6 +168,18 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
  * publish stays in the outbox and goes out at the next start.
  */
 const RELAY_SHUTDOWN_MS = 2000;
+
+/** The live view publishes the session records as they are collected: without records there is nothing to show. */
+async function startFoxglove(config: AppConfig, records: RecordStore | undefined, log: Logger): Promise<FoxgloveLive | undefined> {
+  const options = config.server.foxglove;
+  if (!options) return undefined;
+  if (!records) {
+    throw new Error('the Foxglove live view publishes the session records: give serve a --db file and leave record.enabled on, or drop --foxglove');
+  }
+  const live = await startFoxgloveLive({ ...options, onError: (error) => log.error('the Foxglove live view could not publish a message', { error }) });
+  log.info('Foxglove live view', { url: live.url });
+  return live;
+}
 
 function openRecords(file: string, recordOptions: RecordOptions, log: Logger): { records: RecordStore; relay: OutboxRelay | undefined } {
   const records = openRecordStore({

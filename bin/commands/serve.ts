@@ -1,8 +1,9 @@
 /**
- * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--config FILE]`: the
+ * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--foxglove PORT] [--config FILE]`: the
  * server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts),
  * on NATS when `--nats` or `nats.servers` names a server, else on an in-process bus,
- * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off). Ctrl-C or
+ * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off).
+ * `--foxglove PORT` (`server.foxglove`) adds a live view in Foxglove on 127.0.0.1 (server/records/foxglove-live.ts). Ctrl-C or
  * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
  */
 import { loadConfig } from '../../server/config.js';
@@ -21,6 +22,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
     sessions: { type: 'string' },
     prefix: { type: 'string' },
     db: { type: 'string' },
+    foxglove: { type: 'string' },
     ...CONFIG_OPTION,
   });
   const sessionIds = (values.sessions ?? '').split(',').filter(Boolean);
@@ -28,9 +30,15 @@ export async function runServeCommand(args: string[]): Promise<void> {
   if (bad !== undefined) throw new UsageError(`session id "${bad}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
   const port = values.port;
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port ${port} is not a port number`);
+  const foxglove = values.foxglove;
+  if (foxglove !== undefined && !/^\d{1,5}$/.test(foxglove)) throw new UsageError(`--foxglove ${foxglove} is not a port number (Foxglove's default is 8765)`);
   // Flags are the highest layer of the configuration, so what serves is what the configuration says.
   const overrides = {
-    server: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port: Number(port) } : {}) },
+    server: {
+      ...(values.host ? { host: values.host } : {}),
+      ...(port !== undefined ? { port: Number(port) } : {}),
+      ...(foxglove !== undefined ? { foxglove: { port: Number(foxglove) } } : {}),
+    },
     nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) },
   };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
@@ -45,7 +53,8 @@ export async function runServeCommand(args: string[]): Promise<void> {
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
   console.log(
-    `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics`,
+    `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics` +
+      (server.foxglove ? `\n  Foxglove live view:        ${server.foxglove.url}` : ''),
   );
   await stopped;
 }

@@ -124,6 +124,10 @@ export const CONFIG_DEFAULTS = {
     logLevel: 'info',
     /** Why 100: V8's own heuristic keeps a many-session server's small heap in almost continuous full collection (server/heap-growth.ts). */
     heapGrowthPercent: 100,
+    foxglove: {
+      /** Why loopback: the live view carries what people say and the microphone, with no API key in front of it. */
+      host: '127.0.0.1',
+    },
   },
   record: {
     /** Why on: a session from a field report can be replayed on the chart (docs/records.md). */

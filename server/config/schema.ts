@@ -106,6 +106,14 @@ const ServerSchema = z
       .max(1000)
       .default(SERVER.heapGrowthPercent)
       .describe("How far V8's old generation may grow past the live heap before a full collection, in % (`serve` sets V8's flag; 0: V8's own heuristic)."),
+    foxglove: z
+      .object({
+        host: z.string().default(SERVER.foxglove.host).describe('The address the live view listens on.'),
+        port: z.number().int().min(0).max(65_535).describe('Its port (Foxglove’s own default is 8765; 0: any free one); `--foxglove PORT` sets it.'),
+      })
+      .strict()
+      .optional()
+      .describe('A live view in Foxglove: a Foxglove WebSocket server publishing the MCAP channels as sessions run (docs/records.md).'),
   })
   .strict()
   .prefault({});

@@ -46,7 +46,7 @@ export type RecordRow =
  * input is the recording's config, stored once) and a child actor's failure (an `Error`, kept as its
  * name and message) need a look inside.
  */
-function eventJson(event: { type: string }): string {
+export function eventJson(event: { type: string }): string {
   if (event.type === 'xstate.init') return '{"type":"xstate.init"}';
   if (!event.type.startsWith('xstate.error.')) return JSON.stringify(event);
   return JSON.stringify(event, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));

@@ -130,6 +130,7 @@ describe('voice-agent CLI', () => {
       [['say', 'hi', '--out', 'x.wav', '--loud'], /Unknown option '--loud'/],
       [['serve', '--port'], /Option '--port <value>' argument missing/],
       [['serve', '--port=http'], /--port http is not a port number/],
+      [['serve', '--foxglove=ws'], /--foxglove ws is not a port number/],
       [['worker', 'tts', 'extra'], /unexpected argument "extra"/],
       [['worker'], /missing the stage/],
       [['worker', 'tts'], /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/],

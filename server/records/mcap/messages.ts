@@ -27,9 +27,9 @@ const WARNING_NOTICES = new Set(['estop', 'action_refused', 'action_ended', 'not
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const header = (unixMs: number, frameId: string) => ({ stamp: rosTime(unixMs), frame_id: frameId });
 
-function chartMessages(events: readonly RecordedEvent[]): TopicMessage[] {
+/** `previous`: the state before the first of `events` ('' at the start). */
+function chartMessages(events: readonly RecordedEvent[], previous = ''): TopicMessage[] {
   const out: TopicMessage[] = [];
-  let previous = '';
   for (const e of events) {
     out.push({ topic: 'events', atMs: e.atMs, message: e });
     if (e.state !== previous || e.seq === 0) {
@@ -109,9 +109,13 @@ function robotSpeechMessages(startedWallMs: number, turns: readonly TurnTimeline
 const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
 
 /** The action lifecycle: the agent's goal and cancel (what it published), the executor's answers (events). */
-function actionMessages(startedWallMs: number, events: readonly RecordedEvent[], emitted: readonly RecordedEmitted[]): TopicMessage[] {
+function actionMessages(
+  startedWallMs: number,
+  events: readonly RecordedEvent[],
+  emitted: readonly RecordedEmitted[],
+  turnOf = new Map<string, string>(),
+): TopicMessage[] {
   const out: TopicMessage[] = [];
-  const turnOf = new Map<string, string>();
   const status = (atMs: number, actionId: string, code: number) => ({
     topic: 'actionStatus' as const,
     atMs,
@@ -201,22 +205,47 @@ function audioMessages(startedWallMs: number, audio: readonly RecordedAudio[]): 
   });
 }
 
+/** A recording's rows as they come, part by part; `turns[i]` is the recording's turn number `firstTurnOrdinal + i`. */
+export type RecordingPart = Omit<RecordingData, 'recording'> & { firstTurnOrdinal?: number };
+
+/**
+ * Builds a recording's messages part by part, as a live session produces its rows: what carries over
+ * between parts (the state before, the turn of each action) is kept here, so the messages of the parts
+ * together are those of the whole recording.
+ *
+ * @example
+ * ```ts
+ * const build = createMessageBuilder(recording);
+ * for (const m of build({ events, emitted: [], turns: [], audio: [] })) publish(m);
+ * ```
+ */
+export function createMessageBuilder(recording: Pick<RecordingData['recording'], 'startedWallMs' | 'sessionId'>): (part: RecordingPart) => TopicMessage[] {
+  const { startedWallMs, sessionId } = recording;
+  let previousState = '';
+  const turnOf = new Map<string, string>();
+  return (data) => {
+    const chart = chartMessages(data.events, previousState);
+    previousState = data.events.at(-1)?.state ?? previousState;
+    const first = data.firstTurnOrdinal ?? 0;
+    return [
+      ...chart,
+      ...data.emitted.map((e) => ({ topic: 'emitted' as const, atMs: e.atMs, message: e })),
+      // `ordinal`: the turn's place in the recording, kept beside the timeline so the order survives sorting by time.
+      ...data.turns.map((t, i) => ({
+        topic: 'turns' as const,
+        atMs: t.endedAtMs ?? t.firstAudioAtMs ?? t.transcriptAtMs ?? 0,
+        message: { ordinal: first + i, ...t },
+      })),
+      ...logMessages(startedWallMs, sessionId, data.emitted),
+      ...speechMessages(startedWallMs, data.events),
+      ...robotSpeechMessages(startedWallMs, data.turns),
+      ...actionMessages(startedWallMs, data.events, data.emitted, turnOf),
+      ...audioMessages(startedWallMs, data.audio),
+    ];
+  };
+}
+
 /** Every message of a recording, per topic in the order the session produced them (not yet sorted by time). */
 export function sessionMessages(data: RecordingData): TopicMessage[] {
-  const { startedWallMs, sessionId } = data.recording;
-  return [
-    ...chartMessages(data.events),
-    ...data.emitted.map((e) => ({ topic: 'emitted' as const, atMs: e.atMs, message: e })),
-    // `ordinal`: the turn's place in the recording, kept beside the timeline so the order survives sorting by time.
-    ...data.turns.map((t, ordinal) => ({
-      topic: 'turns' as const,
-      atMs: t.endedAtMs ?? t.firstAudioAtMs ?? t.transcriptAtMs ?? 0,
-      message: { ordinal, ...t },
-    })),
-    ...logMessages(startedWallMs, sessionId, data.emitted),
-    ...speechMessages(startedWallMs, data.events),
-    ...robotSpeechMessages(startedWallMs, data.turns),
-    ...actionMessages(startedWallMs, data.events, data.emitted),
-    ...audioMessages(startedWallMs, data.audio),
-  ];
+  return createMessageBuilder(data.recording)(data);
 }

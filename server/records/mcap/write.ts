@@ -63,9 +63,10 @@ function fileWritable(fd: number): IWritable {
   };
 }
 
-type Channel = { kind: 'ros2'; type: Ros2TypeName } | { kind: 'json'; schema: object; name: string };
+export type Channel = { kind: 'ros2'; type: Ros2TypeName } | { kind: 'json'; schema: object; name: string };
 
-function channelFor(key: TopicKey): Channel {
+/** The schema and encoding of a topic's channel: the MCAP file's and the Foxglove live view's alike. */
+export function channelFor(key: TopicKey): Channel {
   const json = (name: string, schema: object): Channel => ({ kind: 'json', name, schema });
   switch (key) {
     case 'events':
