@@ -7,7 +7,7 @@
  */
 import { countsAt, type GrammarCounts, type GrammarResult } from './grammar-corpus.js';
 
-/** The target for phrases outside the grammar accepted as commands. */
+/** The target for phrases outside the grammar accepted as commands. */
 const OUT_OF_GRAMMAR_TARGET = 0.05;
 /** Why steps of 0.005: confidences are rounded to 0.001, and finer steps change the fit by one phrase at most. */
 const STEP = 0.005;

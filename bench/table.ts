@@ -1,4 +1,4 @@
-/** The benchmark table, with the targets as PASS/MISS next to the numbers. */
+/** The benchmark table, with the targets as PASS/MISS next to the numbers. */
 import type { GuardRow } from './latency-guards.js';
 import type { LocalStackRow } from './local-stack.js';
 import type { PageRow } from './page-scenario.js';

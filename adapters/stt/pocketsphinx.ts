@@ -227,7 +227,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
    * lost the adaptation to the speaker: eSpeak's West Midlands English got 29 of 52 commands instead of 45.
    * The front end's noise estimate is carried from one utterance to the next as well, across channels:
    * starting it afresh every utterance (`ps_start_stream`) made 5–7 of the corpus's 448 commands stop the
-   * robot, and sphinxbase exports no way to keep one per channel (docs/benchmarks.md, seventh session).
+   * robot, and sphinxbase exports no way to keep one per channel.
    */
   const means = createChannelMeans();
   const restoreChannel = (d: Decoders, channel: string | undefined) => {

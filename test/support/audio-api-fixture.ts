@@ -4,9 +4,10 @@
  * writes, records what each request carried and whether the client hung up early, and counts TCP
  * connections so keep-alive can be checked.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readWav } from '../../adapters/audio/wav.js';
+import { readBody } from '../../adapters/stt/testing/whisper-standin.js';
 
 export interface AudioFixtureBehaviour {
   /** PCM the speech endpoint streams back, in `writes` pieces with `writeDelayMs` between them. */
@@ -35,14 +36,6 @@ export interface AudioFixture {
   behave(b: AudioFixtureBehaviour): void;
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 
 /** Splits a multipart/form-data body into its named parts. */
 function parseMultipart(body: Buffer, contentType: string): Map<string, Buffer> {

@@ -45,7 +45,8 @@ export interface WhisperStandIn {
 /** Why 250 ms: a Whisper-class server on a GPU answers a short utterance in about that. */
 const DEFAULT_ANSWER_MS = 250;
 
-const readBody = (req: IncomingMessage) =>
+/** A request's whole body. */
+export const readBody = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
