@@ -197,8 +197,13 @@ describe('browser page', () => {
 
       await page.fill('#text-input', 'turn left');
       await page.press('#text-input', 'Enter');
-      const answered = await waitForHook(page, 'the typed message answered', (h) =>
-        h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Turning left.'),
+      // The reply's text can be done before its first frame leaves the page's player: wait for both.
+      const answered = await waitForHook(
+        page,
+        'the typed message answered and its first audio played',
+        (h) =>
+          h.transcript.some((e) => e.role === 'agent' && e.status === 'done' && e.text === 'Turning left.') &&
+          h.turns.some((t) => t.startedBy === 'text' && t.firstAudioMs !== null),
       );
       expect(answered.turns.find((t) => t.startedBy === 'text')?.firstAudioMs).toBeGreaterThanOrEqual(0);
       expect(page.pageErrors).toEqual([]);
