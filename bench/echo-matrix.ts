@@ -15,9 +15,11 @@
  * agent alone speaking into the same room, open loop, blocks 3 s or more after the echo path last
  * changed; target ≥ 25 dB), and the input conditioner's CPU per 20 ms frame (µs; one session).
  *
- * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--label after] [--json bench/results/echo-matrix.json]`
+ * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--canceller webrtc] [--overlaps synthetic,human] [--no-erle] [--label after] [--json bench/results/echo-matrix.json]`
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
- * `audio.echoCanceller`, default the configuration's).
+ * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
+ * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
+ * after a reply — in those voices, see test/support/echo-overlap.ts).
  * BEFORE (main's canceller) is the same script run in a checkout of main with this file, the loop and the
  * room copied in (`--label before`); the Realtime cells there force `audio.echoCancel: on`, since main
  * has no per-session switch.
@@ -31,6 +33,7 @@ import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.
 import { ManualClock } from '../adapters/testing/manual-clock.js';
 import { CONFIG_DEFAULTS } from '../server/config/defaults.js';
 import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js';
+import { overlapCases, overlapSummary, type OverlapOutcome, type OverlapVoice } from '../test/support/echo-overlap.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
 
@@ -69,6 +72,8 @@ export interface EchoMatrixRow extends EchoCell {
   conditionerMicrosPerFrame: number;
   delayMoves?: number;
   estimatedDelayMs?: number;
+  /** The user speaking while the robot speaks (`--overlaps`): every case with what came of it. */
+  overlaps?: OverlapOutcome[];
 }
 
 const BASE: EchoCell = { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'bus-16k' };
@@ -86,6 +91,8 @@ export function echoCells(): EchoCell[] {
   for (const client of ['bus-24k', 'realtime-24k'] as const) add({ client });
   for (const client of ['bus-16k', 'bus-24k', 'realtime-24k'] as const) add({ delay: 'jump', rt60Ms: 600, speakerOverUserDb: 10, client });
   add({ delay: 40, rt60Ms: 200, speakerOverUserDb: -6, client: 'realtime-24k' });
+  // A Realtime client whose microphone hears the reply 100 ms later, reflections to ~300 ms.
+  add({ delay: 100, rt60Ms: 300, speakerOverUserDb: 0, client: 'realtime-24k' });
   return cells;
 }
 
@@ -180,6 +187,7 @@ export async function openLoopErle(
   let allOut = 0;
   let wasPlaying = false;
   let replyStartMs: number | undefined;
+  const pendingMic: Int16Array[] = [];
   for (let now = FRAME_MS; now <= (speech.length / rate) * 1000; now += FRAME_MS) {
     while (device.bufferedMs() < 200 && written < speech.length) {
       const chunk = new Int16Array(frame);
@@ -197,17 +205,23 @@ export async function openLoopErle(
       roomIndex = (roomIndex + 1) % rooms.length;
     }
     const echo = rooms[roomIndex]!.render(played, at - frame, frame);
-    let mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
+    let mic: Int16Array = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
     if (down) {
       const b = down.process(new Uint8Array(mic.buffer));
       mic = new Int16Array(b.buffer, b.byteOffset, b.byteLength >> 1).slice();
     }
     const outBytes = conditioner.process(new Uint8Array(mic.buffer, mic.byteOffset, mic.byteLength), now);
+    // The echo step keeps a block or more undecided (echo-release.ts): each block out is paired with the
+    // microphone's block of the same samples.
+    pendingMic.push(mic);
     const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outBytes.byteLength >> 1);
+    const paired = pendingMic.splice(0, Math.floor(out.length / mic.length));
+    if (paired.length !== 1) continue;
+    mic = paired[0]!;
     // A reply's echo starts `delay` after the reply does: the filter's convergence, and a jump's detection, take its first second.
     if (playing && wasPlaying === false) replyStartMs = now + delays[roomIndex]!;
     wasPlaying = playing;
-    if (now < SETTLED_AFTER_MS || out.length !== mic.length) continue;
+    if (now < SETTLED_AFTER_MS) continue;
     const settled = replyStartMs !== undefined && now - replyStartMs >= CONVERGED_AFTER_MS;
     const e = mic.reduce((n, v) => n + v * v, 0);
     if (e / mic.length < 10) continue;
@@ -229,15 +243,27 @@ export const cellName = (c: EchoCell) =>
   `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
 export async function runEchoMatrix(
-  options: { quick: boolean; label: string; cells?: EchoCell[]; tailMs?: number; canceller?: EchoCancellerKind },
+  options: {
+    quick: boolean;
+    label: string;
+    cells?: EchoCell[];
+    tailMs?: number;
+    canceller?: EchoCancellerKind;
+    overlaps?: readonly OverlapVoice[];
+    skipErle?: boolean;
+  },
   progress: (line: string) => void,
 ): Promise<EchoMatrixRow[]> {
   const rows: EchoMatrixRow[] = [];
   const replies = options.quick ? 8 : 20;
   const bargeIns = options.quick ? 4 : 10;
   for (const cell of options.cells ?? echoCells()) {
-    const result = await runEchoLoop(loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs, options.canceller));
-    const erle = await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs, options.canceller);
+    const overlaps = options.overlaps ? overlapCases({ voices: options.overlaps }) : undefined;
+    const result = await runEchoLoop({
+      ...loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs, options.canceller),
+      ...(overlaps ? { overlaps } : {}),
+    });
+    const erle = options.skipErle ? { settled: NaN, overall: NaN } : await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs, options.canceller);
     const row: EchoMatrixRow = {
       scenario: 'echo-matrix',
       label: options.label,
@@ -251,10 +277,12 @@ export async function runEchoMatrix(
       erleOverallDb: erle.overall,
       conditionerMicrosPerFrame: round(result.conditionerMicrosPerFrame ?? 0, 0),
       ...(result.echoDelay ? { delayMoves: result.echoDelay.moves, estimatedDelayMs: round(result.echoDelay.estimatedMs ?? 0, 1) } : {}),
+      ...(overlaps ? { overlaps: result.overlaps } : {}),
     };
     rows.push(row);
     progress(
-      `  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ${row.conditionerMicrosPerFrame} µs/frame`,
+      `  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ${row.conditionerMicrosPerFrame} µs/frame` +
+        (row.overlaps ? `; over the robot: ${overlapSummary(row.overlaps)}` : ''),
     );
   }
   return rows;
@@ -281,6 +309,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const tailMs = arg('--tail-ms');
   const canceller = arg('--canceller');
   if (canceller !== undefined && canceller !== 'builtin' && canceller !== 'webrtc') throw new Error(`--canceller is builtin or webrtc, not ${canceller}`);
+  const overlapVoices = arg('--overlaps');
   const rows = await runEchoMatrix(
     {
       quick: process.argv.includes('--quick'),
@@ -288,6 +317,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ...(cells ? { cells } : {}),
       ...(tailMs ? { tailMs: Number(tailMs) } : {}),
       ...(canceller ? { canceller } : {}),
+      ...(overlapVoices ? { overlaps: overlapVoices.split(',') as OverlapVoice[] } : {}),
+      skipErle: process.argv.includes('--no-erle'),
     },
     (l) => console.error(l),
   );

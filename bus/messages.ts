@@ -124,6 +124,8 @@ export const TurnTimelineSchema = z
     heardText: z.string().optional(),
     /** TTS failovers of this turn: which engine gave way to which, when, and why. */
     fallbacks: z.array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict()).optional(),
+    /** Microphone audio the echo step held back though it may have been the user's voice (`echo_held_user`): from when, how long. */
+    echoHeldUser: z.array(z.object({ fromMs: z.number(), heldMs: z.number() }).strict()).optional(),
   })
   .strict();
 export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;

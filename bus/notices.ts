@@ -37,6 +37,11 @@ export const NOTICE_CODES = [
   'action_ended',
   /** A stop phrase, a client's button or a keyword spotter stopped everything at once. */
   'estop',
+  /**
+   * The echo step held back microphone audio that may have been the user's voice (detail: `<ms> ms held
+   * from <ms> ms`, session time): a command lost under the agent's own voice is visible, never silent.
+   */
+  'echo_held_user',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

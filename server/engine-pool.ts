@@ -19,6 +19,8 @@
 import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
 import { loadWebRtcApm } from '../adapters/audio/webrtc-apm.js';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
+import type { HeldUserSpan } from '../adapters/audio/echo-release.js';
+import { echoHeldUserDetail } from './timeline.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
@@ -148,7 +150,16 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
-        input = await bindInputConditioner(config, sinkKind, { clock, sink, sampleRateHz: vad.sampleRateHz, ...(inputSwitches ? { inputSwitches } : {}) });
+        // What the echo step held back that may have been the user is told, never silently dropped.
+        const onHeldUser = (span: HeldUserSpan) =>
+          bus.publish({ type: 'session.notice', sessionId, turnId: '-', code: 'echo_held_user', detail: echoHeldUserDetail(span) });
+        input = await bindInputConditioner(config, sinkKind, {
+          clock,
+          sink,
+          sampleRateHz: vad.sampleRateHz,
+          onHeldUser,
+          ...(inputSwitches ? { inputSwitches } : {}),
+        });
       } catch (error) {
         vad.close?.();
         throw error;
@@ -184,7 +195,13 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
 async function bindInputConditioner(
   config: AppConfig,
   sinkKind: SinkKind,
-  { clock, sink, sampleRateHz, inputSwitches }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches },
+  {
+    clock,
+    sink,
+    sampleRateHz,
+    inputSwitches,
+    onHeldUser,
+  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; onHeldUser?: (span: HeldUserSpan) => void },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
@@ -211,6 +228,7 @@ async function bindInputConditioner(
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
             suppression: conditioning.echoSuppression,
+            ...(onHeldUser ? { onHeldUser } : {}),
           },
         }
       : {}),

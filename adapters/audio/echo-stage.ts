@@ -28,7 +28,6 @@
  * stage.close();
  * ```
  */
-import { allocBytes } from '../../bus/byte-copy.js';
 import { createCaptureClock, type CaptureClock } from './capture-clock.js';
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
 import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
@@ -38,6 +37,7 @@ import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js'
 import { ACTIVE_ENERGY, createMissingEchoGuard } from './echo-missing-guard.js';
 import { createEchoOnsetJudge } from './echo-onset-judge.js';
 import { replayEchoErleDb } from './echo-replay.js';
+import { createEchoRelease, type HeldUserSpan } from './echo-release.js';
 
 export interface EchoStageOptions {
   sampleRateHz: number;
@@ -60,6 +60,8 @@ export interface EchoStageOptions {
   maxDelayMs?: number;
   /** Library name or path of libspeexdsp, for unusual installs. */
   library?: string;
+  /** A span the step held back although it may have been the user's voice (see `echo-release.ts`): reported, never silent. */
+  onHeldUser?: (span: HeldUserSpan) => void;
 }
 
 export interface EchoStage {
@@ -96,6 +98,13 @@ const REFINE_WINDOW_MS = 500;
 const REFINE_RADIUS_MS = 16;
 /** Why 0.3: an echo's direct sound correlates 0.3–0.6 in the refinement (echo-delay-refine.ts); the user's chance peaks reached 0.21. */
 const MOVE_MIN_CORRELATION = 0.3;
+/**
+ * Why 17 blocks: the onset judge's last test comes 16 blocks (320 ms) into a sound (echo-onset-judge.ts);
+ * a sound held that long gets its verdict before its first block must go out.
+ */
+const MAX_DEFER_BLOCKS = 17;
+/** Why 10 dB (10×): a held block counts as the user's only if it is clearly above the room's noise (the suppressor's own voice test). */
+const HEARD_OVER_NOISE = 10;
 /** Why 18 dB: the echo suppressor's own "converged" (echo-suppressor.ts); a filter that kept the room cancels that much at once. */
 const KEPT_ROOM_ERLE_DB = 18;
 
@@ -124,6 +133,16 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   /** One past the last microphone sample placed on the timeline. */
   let placedEnd: number | undefined;
   let heldAtChanges = 0;
+  const outBlock = new Int16Array(blockSamples);
+  const linearBlock = new Int16Array(blockSamples);
+  let userWasHeard = false;
+  const released = createEchoRelease({
+    blockSamples,
+    sampleRateHz,
+    lookbehindBlocks: options.suppression ? 1 : 0,
+    maxDeferBlocks: MAX_DEFER_BLOCKS,
+    ...(options.onHeldUser ? { onHeldUser: options.onHeldUser } : {}),
+  });
 
   /** Estimator changes already followed: its refinements within a few ms are not followed (the margin absorbs them). */
   let followed = 0;
@@ -210,10 +229,6 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       if (placedEnd !== undefined && Math.abs(placed - placedEnd) > realign) suppressor?.relearn();
       placedEnd = placed + samples.length;
       let blockStart = placed - micFill;
-      const outSamples = Math.floor((micFill + samples.length) / blockSamples) * blockSamples;
-      const outBytes = allocBytes(outSamples * 2);
-      const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
-      let produced = 0;
       for (let at = 0; at < samples.length;) {
         const n = Math.min(blockSamples - micFill, samples.length - at);
         micBlock.set(samples.subarray(at, at + n), micFill);
@@ -247,9 +262,14 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
           }
         }
         reference.read(blockStart - aligned, referenceBlock);
-        const block = out.subarray(produced, produced + blockSamples);
+        const block = outBlock;
         // The estimator found the delay again (another, or the same): the echo is where the reference now says.
-        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) release();
+        if (wasHolding && estimator?.found && (estimator.changes !== heldAtChanges || missing.echoBack())) {
+          // Back where the reference said, no move: the filter's output over the hold was right, and what
+          // in it the double-talk test takes for the user's voice was the user starting over the echo.
+          if (estimator.changes === heldAtChanges) released.passDeferredVoice();
+          release();
+        }
         const holding = estimator !== undefined && missing.update(energyOf(micBlock), energyOf(referenceBlock), energyOf(playedBlock));
         if (holding && !wasHolding) {
           // A delay that grew leaves the old one looking best for a while: its evidence goes. One that shrank shows at once.
@@ -262,17 +282,32 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         const learnsNothing = holding && !missing.early();
         if (canceller.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - canceller.lateOffsetSamples, lateBlock);
         canceller.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
+        linearBlock.set(block);
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) canceller.reset();
-        produced += blockSamples;
+        // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
+        if (onsets.userHeard && !userWasHeard) released.passDeferred();
+        userWasHeard = onsets.userHeard;
+        const judged = holding && onsets.judging;
+        released.push(linearBlock, block, {
+          atMs,
+          defer: judged,
+          suspect: judged || (onsets.userHeard && energyOf(micBlock) > missing.levels().noiseEnergy * HEARD_OVER_NOISE),
+          voiceLike: judged && !learnsNothing && (suppressor?.voiceLike(micBlock, linearBlock) ?? false),
+        });
+        // The user's voice confirmed one block late: the block it began in goes out too.
+        if (suppressor?.startedUser()) released.passPrevious();
         blockStart += blockSamples;
         micFill = 0;
       }
-      return out;
+      return released.drain();
     },
     flush() {
-      const pending = micBlock.slice(0, micFill);
+      const decided = released.flush();
+      const pending = new Int16Array(decided.length + micFill);
+      pending.set(decided);
+      pending.set(micBlock.subarray(0, micFill), decided.length);
       micFill = 0;
       return pending;
     },

@@ -61,6 +61,16 @@ export interface EchoSuppressor {
   process(mic: Int16Array, reference: Int16Array, out: Int16Array, hold?: boolean): void;
   /** Whether the last block passed (true) or was taken for echo (false). */
   lastPassed(): boolean;
+  /**
+   * The last block began the user's voice over the echo: it and the one before were voice-like (the
+   * one before was taken for echo, waiting for this confirmation; the caller may still pass it on).
+   */
+  startedUser(): boolean;
+  /**
+   * Whether `out` (the canceller's output for `mic`) would pass the double-talk test as the user's voice,
+   * on the statistics as they stand (nothing changes): for a block held while its echo was not yet known.
+   */
+  voiceLike(mic: Int16Array, out: Int16Array): boolean;
   /** The canceller's typical ERLE in dB over the last seconds of the agent's speech (undefined before any). */
   typicalErleDb(): number | undefined;
   /** Whether the canceller has converged: the user can interrupt the agent (until then, half duplex). */
@@ -180,6 +190,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   let seed = 1;
   let gain = 1;
   let previousVoiceLike = false;
+  /** The last block began a run of the user's voice (the block before it was voice-like too). */
+  let startedUser = false;
   /** Blocks in a row taken for the user's voice while the agent speaks. */
   let userRun = 0;
   /** ERLE (dB) of the last blocks with something above the noise in the output while the agent spoke. */
@@ -196,6 +208,23 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
 
   return {
     lastPassed: () => gain === 1,
+    voiceLike(mic, out) {
+      // The double-talk test below, on the statistics as they stand, changing nothing.
+      const micEnergy = energyOf(mic);
+      const outEnergy = Math.min(energyOf(out), micEnergy);
+      const rawErleDb = db((micEnergy + 1) / (energyOf(out) + 1));
+      const aboveFloorDb = db((outEnergy + 1) / (floorEnergy + 1));
+      const strongEcho = usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
+      if (!converged || aboveFloorDb <= VOICE_ABOVE_FLOOR_DB) return false;
+      if (!strongEcho) return aboveFloorDb > usualResidualDb + marginDb;
+      let echoPeak = 0;
+      for (let i = 0; i < tailBlocks; i++) echoPeak = Math.max(echoPeak, echoLevels[i]!);
+      const aboveLeftoverDb = db((outEnergy + 1) / (echoPeak * 10 ** (-usualErle! / 10) + 1));
+      return (
+        rawErleDb >= DIVERGED_ERLE_DB && Math.max(0, rawErleDb) < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB
+      );
+    },
+    startedUser: () => startedUser,
     typicalErleDb: () => usualErle,
     converged: () => converged,
     relearn() {
@@ -223,6 +252,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
       let outEnergy = energyOf(out);
       let next = 1;
+      startedUser = false;
       if (hold) {
         next = 0;
         previousVoiceLike = false;
@@ -249,7 +279,9 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         const aboveFloorDb = db((outEnergy + 1) / (floorEnergy + 1));
         // The user's voice is in the microphone, clearly above the room's noise, and clear of the echo:
         // where the canceller removes a strong echo, far less cancelled than echo usually is (and not a
-        // block the canceller misadjusted on, where the echo itself would look uncancelled); where the
+        // block the canceller misadjusted on, where the echo itself would look uncancelled: more than the
+        // divergence test's 3 dB louder than the microphone; a voice far over the echo leaves the output
+        // within ±2 dB of the microphone, the filter's estimate adding to it as often as not); where the
         // echo is weak (or none), far louder than what the canceller usually leaves. Two blocks in a row,
         // so one odd block never opens the path.
         // Strong: the canceller removes much (ERLE over `convergedErleDb`), or it was taken for converged on its ERLE and
@@ -262,7 +294,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         for (let i = 0; i < tailBlocks; i++) echoPeak = Math.max(echoPeak, echoLevels[i]!);
         const aboveLeftoverDb = strongEcho ? db((outEnergy + 1) / (echoPeak * 10 ** (-usualErle! / 10) + 1)) : 0;
         const clearOfEcho = strongEcho
-          ? rawErleDb >= 0 && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB
+          ? rawErleDb >= DIVERGED_ERLE_DB && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB
           : aboveFloorDb > usualResidualDb + marginDb;
         const voiceLike = converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho;
         // The user's voice is no echo: only the rest sets the echo's level.
@@ -270,6 +302,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         const user = voiceLike && previousVoiceLike;
         previousVoiceLike = voiceLike;
         userRun = user ? userRun + 1 : 0;
+        startedUser = userRun === 1;
         if (aboveFloorDb > RESIDUAL_NEAR_FLOOR_DB) {
           recentErles.push(rawErleDb);
           if (recentErles.length > DIVERGED_BLOCKS) recentErles.shift();

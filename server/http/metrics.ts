@@ -19,6 +19,7 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import type { Subscription } from '../../bus/transport.js';
 import type { SessionTimelines } from '../session-timelines.js';
+import { parseEchoHeldUser } from '../timeline.js';
 import type { TurnLatency } from '../turn-latency.js';
 
 /** Why these buckets (ms): from a cached phrase (~1 ms) to a slow cloud turn (5 s), roughly doubling. */
@@ -39,6 +40,8 @@ export interface ServerMetrics {
   readonly speechEndToFirstAudio: Histogram;
   readonly endOfTurn: Histogram;
   readonly stopToSilence: Histogram;
+  readonly echoHeldUser: Counter;
+  readonly echoHeldUserMs: Counter;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -73,6 +76,16 @@ export function createServerMetrics(): ServerMetrics {
     ),
     endOfTurn: histogram('va_end_of_turn_ms', "The user's end of speech to the VAD's end of speech: the end-of-turn wait (ms)"),
     stopToSilence: histogram('va_stop_to_silence_ms', 'STOP (control.stop) to the playback stopped report (ms)'),
+    echoHeldUser: new Counter({
+      name: 'va_echo_held_user_total',
+      help: 'Spans of microphone audio the echo step held back though they may have been the user (echo_held_user notices)',
+      registers: [registry],
+    }),
+    echoHeldUserMs: new Counter({
+      name: 'va_echo_held_user_ms_total',
+      help: 'Microphone audio held back by the echo step that may have been the user (ms)',
+      registers: [registry],
+    }),
   };
 }
 
@@ -125,6 +138,10 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
         if (m.code === 'reply_cancelled') {
           metrics.turns.inc({ outcome: m.detail === 'barge_in' || m.detail === 'stop' ? 'interrupted' : 'failed' });
           if (m.detail === 'barge_in') metrics.bargeIns.inc();
+        }
+        if (m.code === 'echo_held_user') {
+          metrics.echoHeldUser.inc();
+          metrics.echoHeldUserMs.inc(parseEchoHeldUser(m.detail)?.heldMs ?? 0);
         }
         break;
       case 'session.error':

@@ -16,6 +16,8 @@
  * (16 or 24 kHz, microphone and speaker) and the path: a device on the bus (`pushAudio`), or a Realtime
  * client (`test/support/echo-loop-realtime.ts`: base64 appends, audio deltas played by the client).
  */
+import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
+import { serveActions } from '../../adapters/actions/executor.js';
 import { createResampler } from '../../adapters/audio/resample.js';
 import { createEchoPath, type EchoPath } from '../../adapters/audio/testing/echo-path.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
@@ -27,6 +29,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { loadConfig } from '../../server/config.js';
 import { buildEngines } from '../../server/engine-pool.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
+import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
 
 const RATE = 16_000;
 const FRAME_SAMPLES = 320;
@@ -81,6 +84,8 @@ export interface EchoLoopOptions {
   audio?: Record<string, unknown>;
   /** Every bus message of the session but audio, as it comes (for tracing a cell). */
   onMessage?: (message: BusMessage & { atMs: number }) => void;
+  /** A third phase: the user speaks while the robot speaks, at chosen moments (see echo-overlap.ts). */
+  overlaps?: readonly OverlapCase[];
 }
 
 export interface EchoLoopResult {
@@ -105,6 +110,8 @@ export interface EchoLoopResult {
   cpuMsPerSecond: number;
   /** CPU time of the session's input conditioner (echo step included) per 20 ms microphone frame, µs. */
   conditionerMicrosPerFrame: number;
+  /** The third phase's cases, in order, with what came of each. */
+  overlaps: OverlapOutcome[];
 }
 
 const speech = new Map<string, Int16Array>();
@@ -211,9 +218,8 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     return echoRms / 10 ** (options.speakerOverUserDb / 20) / activeRms(samples);
   };
   const toRate = rate === RATE ? undefined : await createResampler({ fromHz: RATE, toHz: rate });
-  /** A user utterance at the client's rate and level. */
-  const userSays = async (text: string, voice: string) => {
-    const samples = await say(text, voice);
+  /** A user utterance (16 kHz) at the client's rate and level. */
+  const atUserLevel = async (samples: Int16Array) => {
     const gain = await userGain(samples);
     let out = Int16Array.from(samples, (x) => Math.max(-32768, Math.min(32767, Math.round(x * gain))));
     if (toRate) {
@@ -222,6 +228,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     }
     return out;
   };
+  const userSays = async (text: string, voice: string) => atUserLevel(await say(text, voice));
   /** The user's utterances on the sample timeline, and the spans the user was talking (with the VAD's hangover). */
   const userSpeech: Array<{ start: number; samples: Int16Array }> = [];
   const userBusy: Array<[number, number]> = [];
@@ -334,6 +341,22 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     await runUntil(() => now >= quietUntil, QUIET_AFTER_REPLY_MS);
   }
 
+  const context: LoopContext = {
+    now: () => now,
+    seen,
+    speak,
+    runUntil,
+    idle,
+    atUserLevel,
+    say: (text, voice) => say(text, voice),
+    userSilentAt,
+  };
+  // The third phase's follow-ups are the reference robot's outcomes ("Arrived at the kitchen."), fast enough
+  // that each motion ends within a second; the first two phases keep no executor (their actions fail aloud).
+  const robot = options.overlaps ? serveActions({ bus, clock, handlers: createRobotSimulator({ clock, speedMps: 10, turnDegPerS: 900 }).handlers }) : undefined;
+  const overlaps = options.overlaps ? await runOverlaps(context, options.overlaps) : [];
+  await robot?.close();
+
   const cpu = process.cpuUsage(cpuStart);
   const echoDelay = session.echoDelay();
   toRate?.close();
@@ -351,5 +374,6 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     echoDelay,
     cpuMsPerSecond: (cpu.user + cpu.system) / now,
     conditionerMicrosPerFrame: conditionerFrames > 0 ? conditionerMicros / conditionerFrames : 0,
+    overlaps,
   };
 }
