@@ -14,6 +14,7 @@ const LONG_FILES = [
   'test/model/session-model.test.ts',
   'test/e2e/echo-matrix.test.ts',
   'test/e2e/echo-closed-loop.test.ts',
+  'test/e2e/echo-overlap.test.ts',
   'test/e2e/live-room.test.ts',
   'test/e2e/closed-loop.test.ts',
 ];
