@@ -27,7 +27,7 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { Transport } from '../bus/transport.js';
 // Why every scenario is imported where it runs: a module's heap stays for the whole run, and a server
 // measured in this process would pay for it in garbage collection (playwright-core alone holds ~34 MB;
-// docs/benchmarks.md, *Method*).
+// docs/benchmarks.md, *Machine and method*).
 import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { GuardRow } from './latency-guards.js';
