@@ -10,7 +10,7 @@
  * // '| guard | samples | p50 / p99 ms | target ms | what |\n| --- | … |\n| phrase | 20 | 0.9 / 1.5 | < 5 | SAY |'
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export type Row = Record<string, unknown>;
 type Cell = (row: Row) => string;
@@ -196,6 +196,47 @@ export const TABLES: Record<string, TableSpec> = {
       ['discarded frames heard', field('discardedFramesHeard')],
     ],
   },
+  page: {
+    file: 'page',
+    rows: kind('page'),
+    columns: [
+      ['replies', field('replies')],
+      ['speech end → first reply audio played p50 / p95', spread('firstAudioMs', P95)],
+      ["the server's share: its speech end → first frame sent", spread('serverFirstAudioMs', P95)],
+      ['barge-ins', field('bargeIns')],
+      ["the user's first sound → page silent", spread('onsetToSilentMs', P95)],
+      ['`speech_started` received → page silent', spread('speechStartedToSilentMs', P95)],
+      ['output latency (not included)', field('outputLatencyMs')],
+    ],
+  },
+  inspect: {
+    file: 'inspect',
+    rows: kind('inspect'),
+    columns: [
+      ['round', field('round')],
+      ['phase', field('phase')],
+      ['turns', field('turns')],
+      ['server CPU % of a core', field('cpuPercent')],
+      ['loop lag p99 ms', field('loopLagP99Ms')],
+      ['messages/s', field('messagesPerSecond')],
+      ['hub % (upper bound)', field('hubPercent')],
+    ],
+  },
+  live: {
+    file: 'live',
+    rows: kind('live'),
+    columns: [
+      ['turns', field('turns')],
+      ['mouth-to-ear p50 / p99', spread('mouthToEarMs')],
+      ['mic side', spread('micSideMs')],
+      ['pipeline', spread('pipelineMs')],
+      ['speaker side', spread('speakerSideMs')],
+      ['TTS leading silence', spread('ttsLeadingSilenceMs')],
+      ['mouth-to-audible', spread('mouthToAudibleMs')],
+      ['false barge-ins', field('falseBargeIns')],
+      ['underruns', field('underruns')],
+    ],
+  },
   estop: {
     file: 'estop',
     rows: kind('estop'),
@@ -255,7 +296,8 @@ export function renderTable(name: string, rows: Row[]): string {
   ].join('\n');
 }
 
-const MARKED = /(<!-- bench-table ([\w-]+) -->\n)[\s\S]*?(\n<!-- \/bench-table -->)/g;
+/** A marked table: its opening comment, any lines but another marker (none yet: a new table), its closing one. */
+const MARKED = /(<!-- bench-table ([\w-]+) -->\n)(?:(?!<!-- )[^\n]*\n)*?(<!-- \/bench-table -->)/g;
 
 /** The tables a doc marks, by name. */
 export function markedTables(doc: string): string[] {
@@ -267,7 +309,7 @@ export function renderDoc(doc: string, load: (file: string) => Row[]): string {
   return doc.replace(MARKED, (_, open: string, name: string, close: string) => {
     const spec = TABLES[name];
     if (!spec) throw new Error(`no bench table "${name}": use one of ${Object.keys(TABLES).join(', ')}`);
-    return `${open}${renderTable(name, load(spec.file))}${close}`;
+    return `${open}${renderTable(name, load(spec.file))}\n${close}`;
   });
 }
 
@@ -276,4 +318,10 @@ export function loadResults(file: string, dir = 'bench/results'): Row[] {
   const rows: unknown = JSON.parse(readFileSync(`${dir}/${file}.json`, 'utf8'));
   if (!Array.isArray(rows)) throw new Error(`${dir}/${file}.json: expected the JSON array of rows that --json writes`);
   return rows as Row[];
+}
+
+/** The pages with marked tables: docs/benchmarks.md, and any other page that shows one next to its design. */
+export function docsWithTables(): string[] {
+  const pages = ['README.md', ...readdirSync('docs').flatMap((f) => (f.endsWith('.md') ? [`docs/${f}`] : []))];
+  return pages.filter((page) => readFileSync(page, 'utf8').includes('<!-- bench-table '));
 }

@@ -1,11 +1,11 @@
 /**
- * docs/benchmarks.md's figures are the bench's rows: every marked table is what `npm run bench:tables`
- * renders from bench/results/<name>.json, so a figure cannot be edited in the doc alone or go stale
- * after a new run.
+ * docs/benchmarks.md's figures are the bench's rows: every marked table (there, and on any page that
+ * shows one) is what `npm run bench:tables` renders from bench/results/<name>.json, so a figure cannot
+ * be edited in a page alone or go stale after a new run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadResults, markedTables, renderDoc, renderTable, TABLES, type Row } from '../../bench/doc-tables.js';
+import { docsWithTables, loadResults, markedTables, renderDoc, renderTable, TABLES, type Row } from '../../bench/doc-tables.js';
 
 const DOC = 'docs/benchmarks.md';
 const doc = readFileSync(DOC, 'utf8');
@@ -17,10 +17,15 @@ const resultFiles = readdirSync('bench/results')
 const tableIn = (text: string, name: string) => text.split(`<!-- bench-table ${name} -->\n`)[1]!.split('\n<!-- /bench-table -->')[0]!;
 
 describe('docs/benchmarks.md', () => {
-  it('shows each table as its results file renders it (npm run bench:tables)', () => {
-    const fresh = renderDoc(doc, (file) => loadResults(file));
-    for (const name of markedTables(doc)) expect(tableIn(doc, name), `the "${name}" table`).toBe(tableIn(fresh, name));
-    expect(fresh).toBe(doc);
+  it('shows each table as its results file renders it (npm run bench:tables), as does every page that shows one', () => {
+    const pages = docsWithTables();
+    expect(pages).toContain(DOC);
+    for (const page of pages) {
+      const text = readFileSync(page, 'utf8');
+      const fresh = renderDoc(text, (file) => loadResults(file));
+      for (const name of markedTables(text)) expect(tableIn(text, name), `the "${name}" table in ${page}`).toBe(tableIn(fresh, name));
+      expect(fresh, page).toBe(text);
+    }
   });
 
   it('marks every table once, and every results file has a table', () => {
@@ -59,6 +64,19 @@ describe('renderTable', () => {
 
   it('refuses a table with no rows and an unknown table', () => {
     expect(() => renderTable('wake', [{ scenario: 'wake', kind: 'candidate' }])).toThrow(/no rows/);
-    expect(() => renderDoc('<!-- bench-table nothing -->\n\n<!-- /bench-table -->', () => [])).toThrow(/no bench table "nothing"/);
+    expect(() => renderDoc('<!-- bench-table nothing -->\n<!-- /bench-table -->', () => [])).toThrow(/no bench table "nothing"/);
+  });
+
+  it('fills a new, empty marker and leaves the text around the tables alone', () => {
+    const rows: Row[] = [{ scenario: 'cost', sessions: 100, cpuPerTurnMs: 3.8 }];
+    const page = 'Cost:\n\n<!-- bench-table cost -->\n<!-- /bench-table -->\n\nAfter.\n';
+    const once = renderDoc(page, () => rows);
+    expect(once).toMatch(
+      /^Cost:\n\n<!-- bench-table cost -->\n\| sessions \|[^]*\n\| 100 \| 3\.8 \| — \| — \| — \| — \|\n<!-- \/bench-table -->\n\nAfter\.\n$/,
+    );
+    expect(renderDoc(once, () => rows)).toBe(once);
+    const two = renderDoc('<!-- bench-table cost -->\n<!-- /bench-table -->\n<!-- bench-table cost -->\n<!-- /bench-table -->\n', () => rows);
+    expect(markedTables(two)).toEqual(['cost', 'cost']);
+    expect(two.match(/\| 100 \| 3\.8 \|/g)).toHaveLength(2);
   });
 });
