@@ -20,9 +20,9 @@
  * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
  * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
  * after a reply — in those voices, see test/support/echo-overlap.ts).
- * BEFORE (main's canceller) is the same script run in a checkout of main with this file, the loop and the
- * room copied in (`--label before`); the Realtime cells there force `audio.echoCancel: on`, since main
- * has no per-session switch.
+ * `--label before` compares with another tree: the same script run in a checkout of it with this file, the
+ * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
+ * per-session switch.
  */
 import { writeFileSync } from 'node:fs';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
@@ -96,7 +96,7 @@ export function echoCells(): EchoCell[] {
   return cells;
 }
 
-/** The loop's options for a cell (`before`: main's server, which has no per-session switch for Realtime clients). */
+/** The loop's options for a cell (`before`: a server with no per-session switch for Realtime clients). */
 export function loopOptions(
   cell: EchoCell,
   replies: number,
