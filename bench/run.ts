@@ -10,6 +10,7 @@
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
  *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
+ *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request)
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
@@ -248,8 +249,12 @@ if (scenarios.includes('estop')) {
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
   spottings.push(...(await (await import('./human-spotting.js')).runStopSpotterRows({ quick }, progress)));
+  const stt = arg('stt') ?? 'grammar';
+  if (stt !== 'grammar' && stt !== 'whisper') throw new Error(`--stt ${stt}: use grammar (the default) or whisper (the Whisper-class stand-in)`);
   if (path !== 'spotter')
-    estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
+    estops.push(
+      ...(await runEstopScenario({ quick, stt, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)),
+    );
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
