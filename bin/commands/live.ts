@@ -37,7 +37,10 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
   const overrides = values['record-mcap'] ? { record: { mcapDir: values['record-mcap'] } } : {};
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const mcapDir = config.record.mcapDir;
-  const mcap = mcapDir !== undefined ? startMcapRecorder({ dir: mcapDir, onError: (error, file) => out(`MCAP: ${file} could not be written (${String(error)})`) }) : undefined;
+  const mcap =
+    mcapDir !== undefined
+      ? startMcapRecorder({ dir: mcapDir, onError: (error, file) => out(`MCAP: ${file} could not be written (${String(error)})`) })
+      : undefined;
   let recorder: SessionRecorder | undefined;
   const controller = new AbortController();
   const stop = () => controller.abort();

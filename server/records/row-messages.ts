@@ -71,7 +71,9 @@ export function createRowMessages(): (rows: readonly RecordRow[]) => RecordingBa
     const batches = new Map<string, { batch: RecordingBatch; part: Part }>();
     const of = (recordingId: string) =>
       batches.get(recordingId) ??
-      batches.set(recordingId, { batch: { recordingId, startedWallMs: 0, messages: [] }, part: { events: [], emitted: [], turns: [], audio: [] } }).get(recordingId)!;
+      batches
+        .set(recordingId, { batch: { recordingId, startedWallMs: 0, messages: [] }, part: { events: [], emitted: [], turns: [], audio: [] } })
+        .get(recordingId)!;
     for (const row of rows) {
       if (row.table === 'recording') {
         builders.set(row.recordingId, { build: createMessageBuilder(row), startedWallMs: row.startedWallMs });
