@@ -81,6 +81,8 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const log = options.log ?? createLogger({ level: config.server.logLevel });
   const clock = systemClock;
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
+  // First: a directory it cannot make is refused before anything else is started.
+  const mcap = startMcap(config, log);
   // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
   const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
   const nats = config.nats.servers;
@@ -94,7 +96,6 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;
   const recordOptions = recordOptionsFrom(config);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
-  const mcap = startMcap(config, log);
   const foxglove = await startFoxglove(config, records, log).catch(async (error: unknown) => {
     await robot?.close();
     await bus.close();

@@ -54,7 +54,7 @@ export interface McapRecorder {
   sink(options?: { clock?: Clock; flushEveryMs?: number; wallClock?: () => number }): RecordSink;
   /** Writes rows of recordings, as a recorder collects them (what {@link tap} and {@link sink} do). */
   write(rows: readonly RecordRow[]): void;
-  /** Every file started, oldest first. */
+  /** The files of running sessions and of the last 1000 finished. */
   files(): McapRecordingFile[];
   /** Resolves once everything handed over so far is in its file. */
   settled(): Promise<void>;
@@ -86,12 +86,28 @@ function handleWritable(handle: FileHandle): IWritable {
   };
 }
 
+/**
+ * Why 1000: `files()` is for tools and tests looking at recent sessions; a server that runs for weeks
+ * must not keep an entry per session it ever hosted.
+ */
+const FINISHED_LISTED = 1000;
+
 export function startMcapRecorder(options: McapRecorderOptions): McapRecorder {
   const { dir } = options;
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    throw new Error(
+      `the MCAP directory ${dir} cannot be made (${(cause as NodeJS.ErrnoException).code ?? String(cause)}): give --record-mcap a writable directory`,
+      {
+        cause,
+      },
+    );
+  }
   const onError = options.onError ?? (() => {});
   const toMessages = createRowMessages();
   const files = new Map<string, OpenFile>();
+  const finished: McapRecordingFile[] = [];
 
   const step = (entry: OpenFile, run: (writer: McapRecordingWriter) => Promise<void>) => {
     entry.chain = entry.chain.then(async () => {
@@ -143,6 +159,12 @@ export function startMcapRecorder(options: McapRecorderOptions): McapRecorder {
       await writer.end();
       await entry.handle!.close();
     });
+    // Once written, only its name is kept.
+    void entry.chain.then(() => {
+      files.delete(entry.info.recordingId);
+      finished.push(entry.info);
+      if (finished.length > FINISHED_LISTED) finished.shift();
+    });
   };
 
   const write = (rows: readonly RecordRow[]) => {
@@ -171,7 +193,7 @@ export function startMcapRecorder(options: McapRecorderOptions): McapRecorder {
     // A file that cannot be written must never cost the session or its database records.
     tap: (store) => tapStore(store, write, (error) => onError(error, dir)),
     sink: (sinkOptions = {}) => createSink(write, sinkOptions, (error) => onError(error, dir)),
-    files: () => [...files.values()].map((f) => ({ ...f.info })),
+    files: () => [...finished, ...[...files.values()].map((f) => f.info)].map((info) => ({ ...info })),
     settled,
     async close() {
       for (const entry of files.values()) if (!entry.info.finished) finish(entry);

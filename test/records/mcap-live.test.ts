@@ -9,7 +9,7 @@
  * once write two files, each holding its own session only.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,16 @@ import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core'
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
-import { openRecordStore, readMcapRecording, recordingData, RECORDING_METADATA, writeMcapFile, type RecordStore } from '../../server/records/index.js';
+import { createLogger, silentLogger } from '../../server/logger.js';
+import {
+  openRecordStore,
+  readMcapRecording,
+  recordingData,
+  startMcapRecorder,
+  RECORDING_METADATA,
+  writeMcapFile,
+  type RecordStore,
+} from '../../server/records/index.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
@@ -191,5 +199,30 @@ describe('serve --record-mcap', () => {
     } finally {
       await server.stop();
     }
+  }, 60_000);
+
+  it('goes on without its file when the directory cannot be written, logging it once; a directory that cannot be made is refused at start', async () => {
+    const errors: string[] = [];
+    const log = createLogger({ write: (line) => errors.push(...(line.includes('"level":"error"') ? [line] : [])) });
+    const config = configIn('gone');
+    const server = await serve({ config, db: ':memory:', log });
+    try {
+      // The directory is replaced by a file: the next session's file cannot be opened.
+      rmSync(config.record.mcapDir!, { recursive: true });
+      writeFileSync(config.record.mcapDir!, '');
+      await server.manager.create({ sessionId: 'robot-6' });
+      await speak(server, 'robot-6');
+      await until('the reply to finish', () => server.manager.get('robot-6')!.handle.state().startsWith('idle'));
+      await server.manager.end('robot-6', 'client_closed');
+      await server.mcap!.settled();
+      expect(errors).toEqual([expect.stringContaining('an MCAP recording could not be written; the session goes on')]);
+      expect(errors[0]).toContain('ENOTDIR');
+      expect(server.records!.recording('robot-6')).toMatchObject({ endReason: 'client_closed', turns: 1 });
+    } finally {
+      await server.stop();
+    }
+    expect(() => startMcapRecorder({ dir: join(config.record.mcapDir!, 'sub') })).toThrow(
+      `the MCAP directory ${join(config.record.mcapDir!, 'sub')} cannot be made (ENOTDIR): give --record-mcap a writable directory`,
+    );
   }, 60_000);
 });
