@@ -8,7 +8,7 @@
  * recording and a gapless start of the chart's events to `@mcap/core`'s stream reader. Two sessions at
  * once write two files, each holding its own session only.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -225,4 +225,39 @@ describe('serve --record-mcap', () => {
       `the MCAP directory ${join(config.record.mcapDir!, 'sub')} cannot be made (ENOTDIR): give --record-mcap a writable directory`,
     );
   }, 60_000);
+
+  it('killed (SIGKILL) mid-session, leaves a file @mcap/core reads up to its last whole chunk, and replay says how to recover it', async () => {
+    const mcapDir = join(dir, 'killed');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/mcap-crash-child.ts', mcapDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    let file: string;
+    try {
+      await until('the first reply', () => stdout.includes('ready '), { timeoutMs: 60_000, detail: () => stdout + stderr });
+      file = stdout.match(/ready (\S+)/)![1]!;
+      // A second more of talk: chunks are written while it is killed.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await exited).toBe('SIGKILL');
+    const reader = new McapStreamReader({ validateCrcs: true });
+    reader.append(readFileSync(file));
+    const records: McapTypes.TypedMcapRecord[] = [];
+    for (let r; (r = reader.nextRecord());) records.push(r);
+    expect(reader.done()).toBe(false);
+    const metadata = records.find((r): r is McapTypes.TypedMcapRecords['Metadata'] => r.type === 'Metadata')!;
+    expect(JSON.parse(metadata.metadata.get('recording')!)).toMatchObject({ sessionId: 'robot-crash', endedAtMs: null });
+    const channels = new Map(records.flatMap((r) => (r.type === 'Channel' ? [[r.id, r.topic] as const] : [])));
+    const seqs = records
+      .filter((r): r is McapTypes.TypedMcapRecords['Message'] => r.type === 'Message' && channels.get(r.channelId) === '/voice_agent/chart/events')
+      .map((m) => (JSON.parse(new TextDecoder().decode(m.data)) as { seq: number }).seq);
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(seqs.sort((x, y) => x - y)).toEqual(seqs.map((_, i) => i));
+    expect(records.some((r) => r.type === 'Message' && channels.get(r.channelId) === '/voice_agent/audio/microphone')).toBe(true);
+    await expect(readMcapRecording(file)).rejects.toThrow(`\`mcap recover ${file} -o fixed.mcap\``);
+  }, 90_000);
 });
