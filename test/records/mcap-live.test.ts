@@ -4,9 +4,10 @@
  * indexed reader the same channels (topic, schema, encoding) and the same message count on each; read
  * back, the same recording, events, emitted entries, turns and microphone; and `replay --mcap` of it
  * prints what `replay --db` prints. A session the server stops mid-reply leaves a finished file too; a
- * file cut off where a crash would leave it (what the writer had written: whole chunks) gives its
- * recording and a gapless start of the chart's events to `@mcap/core`'s stream reader. Two sessions at
- * once write two files, each holding its own session only.
+ * file as a crash leaves it (read while the session runs, and from a `serve` killed with SIGKILL) gives
+ * its recording and a gapless start of the chart's events to `@mcap/core`'s stream reader. Two sessions
+ * at once write two files, each holding its own session only. A directory that cannot be written costs
+ * the file only.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
