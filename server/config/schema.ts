@@ -123,6 +123,11 @@ const RecordSchema = z
     enabled: z.boolean().default(RECORD.enabled).describe('Record every session into `serve --db` (events, states, notices, history, per-turn timeline).'),
     audio: z.boolean().default(RECORD.audio).describe('Keep the microphone audio too, for `replay --rerun`.'),
     flushEveryMs: z.number().int().positive().default(RECORD.flushEveryMs).describe('How often the records are written to the database (ms).'),
+    mcapDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Also write each session as an MCAP file in this directory while it runs (`--record-mcap DIR`; the topics of `export --mcap`).'),
     retention: z
       .object({
         maxAgeMs: z.number().int().positive().default(RECORD.retention.maxAgeMs).describe('Recordings older than this are deleted (ms).'),
