@@ -28,6 +28,7 @@ import {
   createSessionRecorder,
   openRecordStore,
   startMcapRecorder,
+  mcapRecorderSettings,
   startOutboxRelay,
   type McapRecorder,
   type OutboxRelay,
@@ -202,7 +203,11 @@ function startMcap(config: AppConfig, log: Logger): McapRecorder | undefined {
   const dir = config.record.mcapDir;
   if (dir === undefined) return undefined;
   log.info('writing sessions as MCAP', { dir });
-  return startMcapRecorder({ dir, onError: (error, file) => log.error('an MCAP recording could not be written; the session goes on', { file, error }) });
+  return startMcapRecorder({
+    dir,
+    ...mcapRecorderSettings(config.record),
+    onError: (error, file) => log.error('an MCAP recording could not be written; the session goes on', { file, error }),
+  });
 }
 
 /** Where session recorders write: the database, with the MCAP files and the live view tapping it; MCAP alone without one. */

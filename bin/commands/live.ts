@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../server/config.js';
 import { runLive } from '../../server/live-session.js';
-import { createSessionRecorder, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
+import { createSessionRecorder, mcapRecorderSettings, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
 import { formatTimelines, rebaseTimeline } from '../../server/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
@@ -39,7 +39,11 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
   const mcapDir = config.record.mcapDir;
   const mcap =
     mcapDir !== undefined
-      ? startMcapRecorder({ dir: mcapDir, onError: (error, file) => out(`MCAP: ${file} could not be written (${String(error)})`) })
+      ? startMcapRecorder({
+          dir: mcapDir,
+          ...mcapRecorderSettings(config.record),
+          onError: (error, file) => out(`MCAP: ${file} could not be written (${String(error)})`),
+        })
       : undefined;
   let recorder: SessionRecorder | undefined;
   const controller = new AbortController();

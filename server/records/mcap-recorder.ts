@@ -21,12 +21,20 @@ import { join } from 'node:path';
 import type { IWritable } from '@mcap/core';
 import { systemClock, type Clock } from '../../adapters/clock.js';
 import type { TopicMessage } from './mcap/messages.js';
-import type { McapTopics } from './mcap/topics.js';
+import { mcapTopics, type McapTopics } from './mcap/topics.js';
 import { MCAP_CHUNK_BYTES, startMcapWriter, type McapRecordingWriter } from './mcap/write.js';
 import type { RecordSink } from './recorder.js';
 import { createRowMessages, recordingOf, tapStore } from './row-messages.js';
 import type { RecordRow } from './rows.js';
 import type { RecordSource, RecordStore } from './store.js';
+
+/** The recorder's topics and audio as the configuration sets them (`record.mcapTopicPrefix`, `record.mcapRawAudio`). */
+export function mcapRecorderSettings(record: {
+  mcapTopicPrefix?: string | undefined;
+  mcapRawAudio: boolean;
+}): Pick<McapRecorderOptions, 'topics' | 'rawAudio'> {
+  return { ...(record.mcapTopicPrefix !== undefined ? { topics: mcapTopics({ prefix: record.mcapTopicPrefix }) } : {}), rawAudio: record.mcapRawAudio };
+}
 
 export interface McapRecorderOptions {
   /** The directory the files go to (created if missing). */

@@ -132,6 +132,27 @@ describe('serve --record-mcap', () => {
     }
   }, 120_000);
 
+  it('takes its topic prefix and the raw audio from the configuration', async () => {
+    const config = configIn('prefixed');
+    const server = await serve({
+      config: { ...config, record: { ...config.record, mcapTopicPrefix: '/robot1/voice_agent', mcapRawAudio: false } },
+      db: ':memory:',
+      log: silentLogger,
+    });
+    try {
+      await server.manager.create({ sessionId: 'robot-p' });
+      await speak(server, 'robot-p');
+      await server.manager.end('robot-p', 'client_closed');
+      await server.mcap!.settled();
+      const { channels } = await indexed(server.mcap!.files()[0]!.file);
+      expect(channels.length).toBeGreaterThan(3);
+      expect(channels.filter((c) => !c.startsWith('/robot1/voice_agent/'))).toEqual([]);
+      expect(channels.filter((c) => c.includes('foxglove.RawAudio'))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
   it('finishes the file of a session the server stops mid-reply', async () => {
     const db = join(dir, 'stopped.db');
     const server = await serve({ config: configIn('stopped', 'Okay. '.repeat(40)), db, log: silentLogger });
