@@ -33,6 +33,8 @@ export interface SessionContext extends ActionsContext {
   replyTurnId: string | null;
   replyKind: 'llm' | 'say' | null;
   sayText: string | null;
+  /** Instructions for this reply only (`control.respond`), after the system prompt. */
+  replyInstructions: string | null;
   replyUninterruptible: boolean;
   /** Cancelled turns whose playback report (what was heard) has not arrived yet. */
   pendingHeard: string[];
@@ -125,6 +127,7 @@ export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: stri
     replyTurnId: turnId,
     replyKind: kind,
     sayText,
+    replyInstructions: null,
     replyUninterruptible: uninterruptible,
     replyPrefix: '',
     interrupted: null,

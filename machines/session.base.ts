@@ -157,7 +157,8 @@ export const baseSetup = setup({
         guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
       });
       if (context.replyKind === 'llm') {
-        const messages = toChatMessages(systemPromptFor(context), context.history, context.config.historyTurns);
+        const prompt = context.replyInstructions === null ? systemPromptFor(context) : `${systemPromptFor(context)}\n\n${context.replyInstructions}`;
+        const messages = toChatMessages(prompt, context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages, ...toolsFor(context) } });
       }
       const ttsInput: TtsActorInput = {

@@ -45,6 +45,7 @@ export const sessionMachine = sessionSetup.createMachine({
     replyTurnId: null,
     replyKind: null,
     sayText: null,
+    replyInstructions: null,
     replyUninterruptible: false,
     pendingHeard: [],
     history: [],
