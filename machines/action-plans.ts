@@ -129,7 +129,7 @@ export const actionPlans = {
   /** Dialog: `control.respond` (Realtime `response.create` after a tool's output): an LLM reply from the history. */
   startRespond: enqueueActions(({ enqueue, context, event }) => {
     assertEvent(event, 'control.respond');
-    enqueue.assign({ ...sayFollowUp(context, null), replyInstructions: event.instructions ?? null });
+    enqueue.assign({ ...sayFollowUp(context, null), replyInstructions: event.instructions ?? null, replyOutOfBand: event.outOfBand === true });
   }),
   /** Dialog: a yes or a no to the question: the user's words go into the history, the agent acknowledges. */
   answerConfirmation: enqueueActions(({ enqueue, context, event }) => {

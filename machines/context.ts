@@ -35,6 +35,8 @@ export interface SessionContext extends ActionsContext {
   sayText: string | null;
   /** Instructions for this reply only (`control.respond`), after the system prompt. */
   replyInstructions: string | null;
+  /** This reply stays out of the history (`control.respond` `outOfBand`): said, never remembered. */
+  replyOutOfBand: boolean;
   replyUninterruptible: boolean;
   /** Cancelled turns whose playback report (what was heard) has not arrived yet. */
   pendingHeard: string[];
@@ -128,6 +130,7 @@ export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: stri
     replyKind: kind,
     sayText,
     replyInstructions: null,
+    replyOutOfBand: false,
     replyUninterruptible: uninterruptible,
     replyPrefix: '',
     interrupted: null,

@@ -46,6 +46,7 @@ export const sessionMachine = sessionSetup.createMachine({
     replyKind: null,
     sayText: null,
     replyInstructions: null,
+    replyOutOfBand: false,
     replyUninterruptible: false,
     pendingHeard: [],
     history: [],

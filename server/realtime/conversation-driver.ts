@@ -62,9 +62,10 @@ export function conversationDriver(deps: ConversationDriverDeps) {
           sessionId,
           turnId: SESSION_TURN,
           ...(effect.instructions !== undefined ? { instructions: effect.instructions } : {}),
+          ...(effect.outOfBand ? { outOfBand: true } : {}),
         });
       case 'expect_response':
-        return responses.expect(effect.metadata);
+        return responses.expect({ metadata: effect.metadata, outOfBand: effect.outOfBand });
       case 'empty_response':
         return responses.empty(effect.key);
       case 'start_response':

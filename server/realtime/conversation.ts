@@ -88,10 +88,13 @@ export type ConversationEffect =
   | { type: 'error'; code: string; message: string; param: string | null }
   /** The pending user text, as one typed turn. */
   | { type: 'send_text'; text: string }
-  /** Answer from the history (`control.respond`): the client gave function outputs, or instructions alone. */
-  | { type: 'respond'; instructions?: string | undefined }
-  /** The next response the client sees is this `response.create`'s: it carries its `metadata`. */
-  | { type: 'expect_response'; metadata: Readonly<Record<string, string>> | null }
+  /**
+   * Answer from the history (`control.respond`): the client gave function outputs, or instructions alone,
+   * or asked for an out-of-band response (`outOfBand`: said, and kept out of the conversation).
+   */
+  | { type: 'respond'; instructions?: string | undefined; outOfBand?: boolean }
+  /** The next response the client sees is this `response.create`'s: it carries its `metadata`, and is out of band or not. */
+  | { type: 'expect_response'; metadata: Readonly<Record<string, string>> | null; outOfBand: boolean }
   | { type: 'empty_response'; key: string }
   | { type: 'start_response'; turnId: string }
   | { type: 'token'; turnId: string; text: string }
@@ -129,10 +132,13 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
     case 'function_output':
       return functionOutput(state, input);
     case 'response_create': {
-      const step = responseCreate(state, input.responseActive, input.request?.instructions);
+      const outOfBand = input.request?.conversation === 'none';
+      const step = outOfBand
+        ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
+        : responseCreate(state, input.responseActive, input.request?.instructions);
       // Every outcome but an error gives (or is) a response: it is this request's.
       if (step.effects.some((e) => e.type === 'error')) return step;
-      return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null }, ...step.effects] };
+      return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects] };
     }
     case 'responses_idle':
       return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
@@ -228,6 +234,17 @@ function responseCreate(state: ConversationState, responseActive: boolean, instr
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
   const emptyResponses = state.emptyResponses + 1;
   return { state: { ...state, emptyResponses }, effects: [{ type: 'empty_response', key: `r${emptyResponses}` }] };
+}
+
+/**
+ * `conversation: "none"`: a reply from the conversation as it is, under the request's instructions, that
+ * is not added to it. Messages waiting for a `response.create` stay waiting: they are the next default
+ * response's input, and the chart has not taken them in yet, so this reply does not see them.
+ */
+function outOfBandResponse(state: ConversationState, responseActive: boolean, instructions: string | undefined): Step {
+  if (responseActive)
+    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
+  return { state, effects: [{ type: 'respond', instructions, outOfBand: true }] };
 }
 
 function actionMessage(state: ConversationState, m: ActionMessage): Step {

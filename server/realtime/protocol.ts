@@ -97,14 +97,16 @@ const ItemSchema = z.discriminatedUnion('type', [
 
 /**
  * What a `response.create` may ask for: `metadata` comes back on the response's events (clients match
- * their requests by it), `instructions` are added to the system prompt for this response; other fields
+ * their requests by it), `instructions` are added to the system prompt for this response, `conversation:
+ * "none"` keeps the response out of the conversation; other fields
  * (`output_modalities`, `tools`, …) are tolerated and the session's own are used.
  */
 export const ResponseRequestSchema = z
   .object({
     metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
     instructions: z.string().min(1).max(20_000).optional(),
-    conversation: z.string().max(64).optional(),
+    /** `auto` (the default): the response joins the conversation; `none`: an out-of-band response, kept out of it. */
+    conversation: z.enum(['auto', 'none']).optional(),
   })
   .passthrough();
 export type ResponseRequest = z.infer<typeof ResponseRequestSchema>;

@@ -51,6 +51,14 @@ interface ResponseState {
   cutEnd: ResponseEnd | undefined;
   /** The `metadata` of the `response.create` this response answers, echoed on its events. */
   metadata: Readonly<Record<string, string>> | null;
+  /** `conversation: "none"`: its items are the response's only, never the conversation's. */
+  outOfBand: boolean;
+}
+
+/** What a client's `response.create` asked of the response that answers it. */
+export interface ResponseRequestOptions {
+  metadata: Readonly<Record<string, string>> | null;
+  outOfBand: boolean;
 }
 
 export interface ResponseTracker {
@@ -82,8 +90,8 @@ export interface ResponseTracker {
   active(): boolean;
   /** The last response was cut by the user's speech, and none has started since (a client's own cancel of it is late, not wrong). */
   cutByTurnDetection(): boolean;
-  /** The next response created answers a client's `response.create`: it carries that request's `metadata`. */
-  expect(metadata: Readonly<Record<string, string>> | null): void;
+  /** The next response created answers a client's `response.create`: it carries that request's `metadata`, in or out of the conversation. */
+  expect(request: ResponseRequestOptions): void;
 }
 
 const responseIdOf = (turnId: string) => `resp_${turnId}`;
@@ -123,6 +131,7 @@ const newState = (id: string, turnId: string, itemId: string): ResponseState => 
   audioBytes: 0,
   cutEnd: undefined,
   metadata: null,
+  outOfBand: false,
 });
 /**
  * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
@@ -153,14 +162,13 @@ function streamCall(out: Output, state: ResponseState, call: { actionId: string;
     arguments: call.arguments,
   };
   const added: Item = { ...fc, status: 'in_progress', arguments: '' };
-  const previous = out.items.add(added);
   const ids = { response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId };
   send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: added });
-  send({ type: 'conversation.item.added', previous_item_id: previous, item: added });
+  if (!state.outOfBand) send({ type: 'conversation.item.added', previous_item_id: out.items.add(added), item: added });
   send({ type: 'response.function_call_arguments.delta', ...ids, delta: call.arguments });
   send({ type: 'response.function_call_arguments.done', ...ids, name: call.name, arguments: call.arguments });
   send({ type: 'response.output_item.done', response_id: state.id, output_index: outputIndex, item: fc });
-  send({ type: 'conversation.item.done', previous_item_id: out.items.update(fc), item: fc });
+  if (!state.outOfBand) send({ type: 'conversation.item.done', previous_item_id: out.items.update(fc), item: fc });
   return fc;
 }
 
@@ -175,7 +183,7 @@ function sendDone(out: Output, state: ResponseState, end: ResponseEnd): void {
     send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
     send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
     send({ type: 'response.output_item.done', response_id: state.id, output_index: state.outputIndex, item: done });
-    send({ type: 'conversation.item.done', previous_item_id: out.items.update(done), item: done });
+    if (!state.outOfBand) send({ type: 'conversation.item.done', previous_item_id: out.items.update(done), item: done });
     output.splice(state.outputIndex, 0, done);
   }
   const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
@@ -203,8 +211,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
   const audioBytes = new Map<string, number>();
   const playedSegments = new Map<string, readonly HeardSegment[]>();
   const waiting = new Map<string, Array<() => void>>();
-  /** The `metadata` of `response.create`s not answered by a response yet, oldest first. */
-  const requested: Array<Readonly<Record<string, string>> | null> = [];
+  /** The `response.create`s not answered by a response yet, oldest first. */
+  const requested: ResponseRequestOptions[] = [];
   let lastCutByTurn = false;
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.set(key, value);
@@ -217,10 +225,13 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     let state = responses.get(turnId);
     if (!state) {
       state = newState(responseIdOf(turnId), turnId, itemIdOf(turnId));
-      state.metadata = requested.shift() ?? null;
+      const request = requested.shift();
+      state.metadata = request?.metadata ?? null;
+      state.outOfBand = request?.outOfBand ?? false;
       lastCutByTurn = false;
       responses.set(turnId, state);
-      remember(itemTurns, state.itemId, turnId);
+      // An out-of-band reply's item is not in the conversation: a truncate cannot name it.
+      if (!state.outOfBand) remember(itemTurns, state.itemId, turnId);
       send({ type: 'response.created', response: response(state, 'in_progress') });
     }
     return state;
@@ -230,9 +241,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     state.itemAdded = true;
     state.outputIndex = state.nextOutputIndex++;
     const added = { ...item(state, 'in_progress'), content: [] };
-    const previous = options.items.add(added);
     send({ type: 'response.output_item.added', response_id: state.id, output_index: state.outputIndex, item: added });
-    send({ type: 'conversation.item.added', previous_item_id: previous, item: added });
+    if (!state.outOfBand) send({ type: 'conversation.item.added', previous_item_id: options.items.add(added), item: added });
     send(partEvent('response.content_part.added', state, { part: { type: 'audio', transcript: '' } }));
   };
   const complete = (state: ResponseState, end: ResponseEnd) => {
@@ -300,7 +310,7 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     },
     empty(key) {
       const state = newState(`resp_${key}`, key, '');
-      state.metadata = requested.shift() ?? null;
+      state.metadata = requested.shift()?.metadata ?? null;
       send({ type: 'response.created', response: response(state, 'in_progress') });
       send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
@@ -308,9 +318,9 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
     cutByTurnDetection: () => lastCutByTurn && responses.size === 0,
-    expect(metadata) {
+    expect(request) {
       // Why 8: a client waits for each response it asks for; more unanswered requests are stale.
-      if (requested.push(metadata) > 8) requested.shift();
+      if (requested.push(request) > 8) requested.shift();
     },
     audioSentMs: (turnId) => (responses.get(turnId)?.audioBytes ?? audioBytes.get(turnId) ?? 0) / options.bytesPerMs(),
     played(turnId, segments) {

@@ -63,15 +63,30 @@ describe('conversation reducer', () => {
   it("response.create: its metadata goes to the response that answers it, an error's nowhere; instructions alone ask for a reply", () => {
     const metadata = { client_event_id: 'e1' };
     expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { metadata } }).effects).toEqual([
-      { type: 'expect_response', metadata },
+      { type: 'expect_response', metadata, outOfBand: false },
       { type: 'empty_response', key: 'r1' },
     ]);
     expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: true, request: { metadata } }).effects).toEqual([
       expect.objectContaining({ type: 'error', code: 'conversation_already_has_active_response' }),
     ]);
     expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { instructions: 'Greet the user.' } }).effects).toEqual([
-      { type: 'expect_response', metadata: null },
+      { type: 'expect_response', metadata: null, outOfBand: false },
       { type: 'respond', instructions: 'Greet the user.' },
+    ]);
+  });
+
+  it('response.create with conversation "none": a reply kept out of the conversation; messages waiting stay waiting', () => {
+    const { state } = run([{ type: 'user_text', text: 'go to the kitchen' }]);
+    const request = { conversation: 'none' as const, instructions: 'Classify the request.', metadata: { purpose: 'topic' } };
+    const step = reduce(state, { type: 'response_create', responseActive: false, request });
+    expect(step.effects).toEqual([
+      { type: 'expect_response', metadata: { purpose: 'topic' }, outOfBand: true },
+      { type: 'respond', instructions: 'Classify the request.', outOfBand: true },
+    ]);
+    // The typed message is still the next default response's input.
+    expect(answer(step.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'send_text', text: 'go to the kitchen' }]);
+    expect(reduce(state, { type: 'response_create', responseActive: true, request }).effects).toEqual([
+      expect.objectContaining({ type: 'error', code: 'conversation_already_has_active_response' }),
     ]);
   });
 
