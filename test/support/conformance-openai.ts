@@ -1,6 +1,6 @@
 /**
- * The conformance scenarios for the `openai` package's `OpenAIRealtimeWS` (6.x and 7.x share its
- * API): typed text, streamed speech, a barge-in the client handles as OpenAI's own clients do
+ * The conformance scenarios for the `openai` package's `OpenAIRealtimeWS` and `OpenAIRealtimeWebSocket`
+ * (6.x and 7.x share their API): typed text, streamed speech, a barge-in the client handles as OpenAI's own clients do
  * (`conversation.item.truncate` and `response.cancel` at `speech_started`), and a tool round trip. After
  * each, the conversation its events describe is the server's, item for item (each retrieved), with no
  * `error` event and no audio of a cut response after `speech_started`.
@@ -18,9 +18,14 @@ import { conversationFromEvents, itemEventProblems, wordsOf, type WireItem } fro
 import { until } from './until.js';
 
 type Event = { type: string; [k: string]: unknown };
-/** What the suite uses of an `OpenAIRealtimeWS`, of either major version. */
+/**
+ * What the suite uses of an `OpenAIRealtimeWS` (its socket a `ws` one) or an `OpenAIRealtimeWebSocket`
+ * (its socket the runtime's `WebSocket`, browser-style), of either major version.
+ */
 export interface OpenAIRealtimeLike {
-  socket: { once(event: 'open' | 'error', listener: (...args: never[]) => void): unknown };
+  socket:
+    | { once(event: 'open' | 'error', listener: (...args: never[]) => void): unknown }
+    | { addEventListener(event: 'open' | 'error', listener: () => void, options?: { once: boolean }): unknown };
   on(event: 'event', listener: (e: never) => void): unknown;
   on(event: 'error', listener: (e: { message: string }) => void): unknown;
   send(event: never): void;
@@ -47,8 +52,14 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
     }) as never);
     rt.on('error', (e) => errors.push(e.message));
     await new Promise<void>((resolve, reject) => {
-      rt.socket.once('open', () => resolve());
-      rt.socket.once('error', reject as never);
+      const { socket } = rt;
+      if ('once' in socket) {
+        socket.once('open', () => resolve());
+        socket.once('error', reject as never);
+      } else {
+        socket.addEventListener('open', () => resolve(), { once: true });
+        socket.addEventListener('error', () => reject(new Error('the WebSocket did not open')), { once: true });
+      }
     });
     const send = (e: Record<string, unknown>) => rt.send(e as never);
     const waitFor = async (type: string, match: (e: Event) => boolean = () => true) => {
@@ -138,6 +149,9 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
       await streamSpeech((audio) => c.send({ type: 'input_audio_buffer.append', audio }), 800, false);
       await until('the answer to the barge-in', () => c.events.filter((e) => e.type === 'response.done').length === 2);
       await c.waitFor('conversation.item.truncated', (e) => e.item_id === itemId);
+      // As the Agents SDK does: a truncate says how much audio was kept, the item's words are learnt by retrieving it.
+      c.send({ type: 'conversation.item.retrieve', item_id: itemId });
+      await c.waitFor('conversation.item.retrieved', (e) => (e.item as WireItem).id === itemId);
       clearInterval(onStart);
       expect(stoppedAt).toBeGreaterThan(-1);
       expect(c.events.slice(stoppedAt).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cutId)).toEqual([]);
