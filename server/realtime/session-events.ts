@@ -140,6 +140,10 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
       case 'session.error':
         return deps.fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
       case 'session.state':
+        // A reply asked for by response.create alone (instructions, a tool's output, out of band) is created
+        // as the chart starts it, not at its first token: clients wait for response.created (LiveKit's
+        // generateReply() does, and gives up after 10 s).
+        if (m.event === 'control.respond' && m.value.startsWith('processing')) responses.start(m.turnId);
         // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
         return send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
       case 'action.request':

@@ -139,14 +139,17 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     });
     const c = await open([navigate]);
     world.chat.behave({ tokens: [], toolCall: { id: 'call_sdk_c1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
+    const from = Date.now();
     c.session.sendMessage('go to the kitchen');
+    // The call has no audio: the first is the follow-up's, after the SDK ran the tool and sent its output.
+    const ms = await firstAudioMs(c, 0, from);
     await until('the follow-up', () => c.events.some((e) => e.type === 'response.done' && JSON.stringify(e.response).includes('Arrived.')));
     expect(navigated).toEqual(['kitchen']);
     const items = await c.expectHistoryIsServers();
     expect(items.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output', 'message']);
     const call = c.events.find((e) => e.type === 'response.output_item.done' && (e.item as WireItem).type === 'function_call')!;
     expect(call.output_index).toBe(0);
-    report(CLIENT, 'tool', 'ok', null);
+    report(CLIENT, 'tool', 'ok', ms);
     c.session.close();
   });
 });

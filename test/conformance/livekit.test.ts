@@ -35,22 +35,23 @@ function open() {
   return { model, session, events, errors };
 }
 
-/** A generation read to its end: its text, and the audio frames it carried. */
-async function readGeneration(generation: llm.GenerationCreatedEvent): Promise<{ text: string; frames: number }> {
+/** A generation read to its end: its text, the audio frames it carried, and when the first came (`Date.now()`). */
+async function readGeneration(generation: llm.GenerationCreatedEvent): Promise<{ text: string; frames: number; firstFrameAt: number | null }> {
   let text = '';
   let frames = 0;
+  let firstFrameAt: number | null = null;
   for await (const message of generation.messageStream) {
     const reading = [
       (async () => {
         for await (const t of message.textStream) text += t;
       })(),
       (async () => {
-        for await (const _frame of message.audioStream) frames++;
+        for await (const _frame of message.audioStream) if (frames++ === 0) firstFrameAt = Date.now();
       })(),
     ];
     await Promise.all(reading);
   }
-  return { text, frames };
+  return { text, frames, firstFrameAt };
 }
 
 /** The session's chat context as [id, role, words], beside the server's conversation. */
@@ -68,7 +69,7 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     const generation = await c.session.generateReply();
     const answeredMs = Date.now() - asked;
     expect(answeredMs).toBeLessThan(ANSWERED_WITHIN_MS);
-    const { text, frames } = await readGeneration(generation);
+    const { text, frames, firstFrameAt } = await readGeneration(generation);
     expect(text).toBe('It is noon.');
     expect(frames).toBeGreaterThan(0);
     await until('the response done', () => c.events.some((e) => e.type === 'response.done'));
@@ -77,7 +78,7 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     expect(items.map((i) => [i.id, i.role, wordsOf(i)])).toEqual(chatWords(c.session.chatCtx));
     expect(items.map((i) => wordsOf(i))).toEqual(['what time is it', 'It is noon.']);
     expect(c.errors).toEqual([]);
-    report(CLIENT, 'generateReply after a synced message', `ok, answered in ${answeredMs} ms`, null);
+    report(CLIENT, 'generateReply after a synced message', `ok, answered in ${answeredMs} ms`, firstFrameAt! - asked);
     await c.session.close();
   });
 
@@ -88,13 +89,13 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     const generation = await c.session.generateReply('Greet the user.');
     const answeredMs = Date.now() - asked;
     expect(answeredMs).toBeLessThan(ANSWERED_WITHIN_MS);
-    const { text, frames } = await readGeneration(generation);
+    const { text, frames, firstFrameAt } = await readGeneration(generation);
     expect(text).toBe('Hello, I am the robot.');
     expect(frames).toBeGreaterThan(0);
     const system = (world.chat.requests.at(-1)!.body.messages as Array<{ content: string }>)[0]!.content;
     expect(system).toContain('Greet the user.');
     expect(c.errors).toEqual([]);
-    report(CLIENT, 'generateReply(instructions) greeting', `ok, answered in ${answeredMs} ms`, null);
+    report(CLIENT, 'generateReply(instructions) greeting', `ok, answered in ${answeredMs} ms`, firstFrameAt! - asked);
     await c.session.close();
   });
 

@@ -11,6 +11,7 @@
  * report('openai 6.49', 'typed text', 'ok', 42);
  * ```
  */
+import { appendFileSync } from 'node:fs';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
@@ -85,8 +86,26 @@ export async function streamSpeechBytes(append: (pcm: ArrayBuffer) => void, ms: 
   );
 }
 
-/** One figure of the suite, printed: the client, the scenario, its result and its first audio (ms from the request). */
+/** Where {@link report} also writes its figures, one JSON object a line (the `realtime-clients` benchmark reads them). */
+export const FIGURES_ENV = 'VA_CONFORMANCE_FIGURES';
+
+/** One figure of the suite, as the benchmark reads it. */
+export interface ConformanceFigure {
+  client: string;
+  scenario: string;
+  result: string;
+  /** ms from the request (or the user's end of speech) to the first audio; `null` where the client does not say. */
+  firstAudioMs: number | null;
+}
+
+/**
+ * One figure of the suite, printed: the client, the scenario, its result and its first audio (ms from the
+ * request). With `VA_CONFORMANCE_FIGURES` set, also appended to that file.
+ */
 export function report(client: string, scenario: string, result: string, firstAudioMs: number | null): void {
   const figure = firstAudioMs === null ? '-' : `${Math.round(firstAudioMs)} ms`;
   console.log(`conformance | ${client} | ${scenario} | ${result} | first audio ${figure}`);
+  const path = process.env[FIGURES_ENV];
+  const row: ConformanceFigure = { client, scenario, result, firstAudioMs: firstAudioMs === null ? null : Math.round(firstAudioMs) };
+  if (path) appendFileSync(path, `${JSON.stringify(row)}\n`);
 }
