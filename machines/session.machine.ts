@@ -45,6 +45,8 @@ export const sessionMachine = sessionSetup.createMachine({
     replyTurnId: null,
     replyKind: null,
     sayText: null,
+    replyInstructions: null,
+    replyOutOfBand: false,
     replyUninterruptible: false,
     pendingHeard: [],
     history: [],
