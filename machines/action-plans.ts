@@ -26,7 +26,10 @@ import { isIgnorable } from './resume.js';
 import { baseSetup } from './session.base.js';
 
 type Ctx = SessionContext;
-const toolCall = (event: SessionEvent) => event as MessageOf<'llm.tool_call'>;
+const toolCall = (event: SessionEvent) => {
+  assertEvent(event, 'llm.tool_call');
+  return event;
+};
 const decision = (context: Ctx, event: SessionEvent) => decideCall(context, toolCall(event));
 
 /** The user's answer to a pending confirmation, or null when this event is no answer. */
@@ -250,7 +253,8 @@ export const actionPlans = {
   }),
   /** The emergency stop's share of the actions region: the declared `stop` goes out, nothing is said after. */
   publishStop: enqueueActions(({ enqueue, context, event }) => {
-    const estop = event as MessageOf<'control.estop'>;
+    assertEvent(event, 'control.estop');
+    const estop = event;
     const declared = context.config.declaredActions.find((a) => a.name === 'stop');
     enqueue.assign({ pendingFollowUp: null });
     enqueue.emit({ type: 'notice', turnId: estop.turnId, code: 'estop', detail: `${estop.source}${estop.phrase ? `: ${estop.phrase}` : ''}` });

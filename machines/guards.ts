@@ -2,10 +2,11 @@
  * The session chart's guards: pure predicates over the context and the event, wired by name in
  * `session.machine.ts` (through `session.base.ts`).
  */
+import { assertEvent } from 'xstate';
 import type { SessionEvent } from './events.js';
 import { splitWords } from './history.js';
 import { isIgnorable, resumePoint } from './resume.js';
-import { eventText, finalLanguage, isUnsure, sameWords, type Event, type ReplyProgress, type SessionContext } from './context.js';
+import { eventText, finalLanguage, isUnsure, sameWords, type ReplyProgress, type SessionContext } from './context.js';
 
 /**
  * The words a barge-in needs: `bargeIn.minWords`, and at least one once the reply has resumed as often as
@@ -43,7 +44,10 @@ export const sessionGuards = {
   /** Filler audio never counts as the answer's first audio. */
   isAboutFiller: ({ event }: GuardArgs) => 'kind' in event && event.kind === 'filler',
   isLastHeardTurn: ({ context, event }: GuardArgs) => context.lastHeard?.turnId === event.turnId,
-  isFatalTtsError: ({ event }: GuardArgs) => (event as Event<'tts.error'>).fatal === true,
+  isFatalTtsError: ({ event }: GuardArgs) => {
+    assertEvent(event, 'tts.error');
+    return event.fatal === true;
+  },
   isIgnorableText: ({ context, event }: GuardArgs) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
   /** The utterance after a barge-in had no words (silence, noise or a backchannel), and the cut reply can go on. */
   isFalseInterruption: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply < context.config.maxResumes,

@@ -4,7 +4,7 @@
  * (`session.machine.ts`) only wires these by name. Everything here is pure: time only via named delays,
  * no I/O (children are placeholders until the session host provides the real actors).
  */
-import { and, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
+import { and, assertEvent, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import { toolsOf } from '../adapters/actions/catalog.js';
 import type { EstopActorInput } from '../actors/estop.js';
 import { catalogOf } from './action-context.js';
@@ -23,7 +23,6 @@ import {
   PROGRESS_ORDER,
   startingReply,
   systemPromptFor,
-  type Event,
   type ReplyProgress,
   type SessionContext,
   type SessionInput,
@@ -118,7 +117,8 @@ export const baseSetup = setup({
       const userTurnId = context.userTurnId ?? 'u0';
       // The re-prompt is spoken under the utterance's own id, unless a discarded guess used it.
       const { turnId, resumes } = freshReplyId(context);
-      const final = event as Event<'stt.final'>;
+      assertEvent(event, 'stt.final');
+      const final = event;
       enqueue.emit({
         type: 'notice',
         turnId: userTurnId,
@@ -134,7 +134,8 @@ export const baseSetup = setup({
       enqueue.emit({ type: 'history', entry });
     }),
     startSay: enqueueActions(({ enqueue, context, event }) => {
-      const say = event as Event<'control.say'>;
+      assertEvent(event, 'control.say');
+      const say = event;
       enqueue.assign({ sayTurns: context.sayTurns + 1, ...startingReply(`s${context.sayTurns + 1}`, 'say', say.text, say.uninterruptible) });
     }),
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
@@ -209,7 +210,8 @@ export const baseSetup = setup({
       enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
     }),
     finishReply: enqueueActions(({ enqueue, context, event }) => {
-      const done = event as Event<'playback.finished'>;
+      assertEvent(event, 'playback.finished');
+      const done = event;
       const ended = { replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false, resumesInReply: 0 };
       // Said out of the history: it is not remembered, and a truncate still names the reply before it.
       if (context.replyOutOfBand) return void enqueue.assign(ended);
@@ -223,7 +225,8 @@ export const baseSetup = setup({
       if (entry.text) enqueue.emit({ type: 'history', entry });
     }),
     resolveHeard: enqueueActions(({ enqueue, context, event }) => {
-      const report = event as Event<'playback.stopped'>;
+      assertEvent(event, 'playback.stopped');
+      const report = event;
       const placeholder = context.history.find((h) => h.pending && h.turnId === report.turnId);
       const prefix = placeholder?.text ?? '';
       const text = joinText(prefix, heardText(report.segments));
@@ -239,7 +242,8 @@ export const baseSetup = setup({
     }),
     /** `control.configure`: a new system prompt applies from the next reply, a new voice from the next TTS actor. */
     configure: enqueueActions(({ enqueue, context, event }) => {
-      const update = event as Event<'control.configure'>;
+      assertEvent(event, 'control.configure');
+      const update = event;
       enqueue.assign({
         config: update.systemPrompt !== undefined ? { ...context.config, systemPrompt: update.systemPrompt } : context.config,
         voice: update.voice ?? context.voice,
@@ -252,7 +256,8 @@ export const baseSetup = setup({
      * was flushed), so the reply's history entry keeps only the words within that audio. Only ever shortens.
      */
     truncateHeard: enqueueActions(({ enqueue, context, event }) => {
-      const { audioEndMs, turnId } = event as Event<'control.truncate'>;
+      assertEvent(event, 'control.truncate');
+      const { audioEndMs, turnId } = event;
       const text = joinText(context.lastHeard!.prefix, heardText(capPlayed(context.lastHeard!.segments, audioEndMs)));
       const entry = context.history.find((h) => h.role === 'assistant' && h.turnId === turnId && !h.pending);
       if (!entry || text.length >= entry.text.length) return;
@@ -261,9 +266,10 @@ export const baseSetup = setup({
       enqueue.emit({ type: 'history', entry: cut });
     }),
     /** The cut reply's text, from its TTS actor's stop report. */
-    storeInterruptedTexts: enqueueActions(({ enqueue, context, event }) =>
-      enqueue.assign({ interrupted: { ...context.interrupted!, texts: (event as Event<'tts.stopped'>).texts } }),
-    ),
+    storeInterruptedTexts: enqueueActions(({ enqueue, context, event }) => {
+      assertEvent(event, 'tts.stopped');
+      enqueue.assign({ interrupted: { ...context.interrupted!, texts: event.texts } });
+    }),
     /**
      * The barge-in was a false alarm: the cut reply goes on as a new reply (`r<n>`, spoken, not generated
      * again) from the first part the user did not hear in full. Its history entry replaces the cut one and
