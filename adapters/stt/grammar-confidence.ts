@@ -10,7 +10,11 @@
  * - **score ratio**: (grammar path score − loop path score) per frame, a log-likelihood ratio; a
  *   command scores close to the loop or above it (the loop's phone model is cruder), other speech below.
  *
- * confidence = clamp(agreement + {@link SCORE_WEIGHT} × ratio, 0, 1). On the grammar benchmark
+ * - **coverage** (finals): frames where the sentence's words and the loop's speech coincide, over frames
+ *   with either. A sentence decoded over part of the speech, or a word laid over silence, explains only
+ *   that share of what was heard.
+ *
+ * confidence = clamp((agreement + {@link SCORE_WEIGHT} × ratio) × coverage, 0, 1). On the grammar benchmark
  * (`npm run bench -- --scenario grammar`) the two together separate commands from other phrases better
  * than either alone (see docs/out-of-grammar.md).
  *
@@ -46,6 +50,12 @@ export interface GrammarEvidence {
   loopScore: number;
   /** Frames decoded (10 ms each). */
   frames: number;
+  /**
+   * On a final: how well the sentence's words and the loop's speech lie over the same frames (0..1,
+   * `wordSpeechCoverage` in speech-after-words.ts). Absent: not judged (partials, where the loop has not
+   * caught up with the words yet).
+   */
+  coverage?: number;
 }
 
 /** 1 − Levenshtein distance / the longer length: 1 for equal sequences, 0 for nothing in common. */
@@ -68,6 +78,7 @@ export function phoneAgreement(a: readonly string[], b: readonly string[]): numb
 export function grammarConfidence(evidence: GrammarEvidence, partial = false): number {
   const agreement = phoneAgreement(evidence.sentencePhones, evidence.loopPhones);
   const ratio = (evidence.grammarScore - evidence.loopScore) / Math.max(1, evidence.frames);
-  const confidence = agreement + (partial ? PARTIAL_SCORE_WEIGHT : SCORE_WEIGHT) * ratio;
+  // Multiplied, not weighted in: a sentence laid over half the speech explains half of it, whatever its phones.
+  const confidence = (agreement + (partial ? PARTIAL_SCORE_WEIGHT : SCORE_WEIGHT) * ratio) * (evidence.coverage ?? 1);
   return Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
 }

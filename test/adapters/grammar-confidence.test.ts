@@ -26,6 +26,14 @@ describe('grammar confidence', () => {
     expect(grammarConfidence(forced)).toBe(0);
   });
 
+  it('a final is scaled by how much of the speech its words cover: a sentence laid over a third of it keeps a third', () => {
+    const command = { sentencePhones: phones('T ER N L EH F T'), loopPhones: phones('T ER N L IH F T'), grammarScore: -2000, loopScore: -2300, frames: 100 };
+    const whole = grammarConfidence({ ...command, coverage: 1 });
+    expect(grammarConfidence({ ...command, coverage: 1 / 3 })).toBeCloseTo(whole / 3, 2);
+    // Partials are judged without it: the loop has not caught up with the words yet.
+    expect(grammarConfidence(command)).toBe(whole);
+  });
+
   it('stays within 0..1', () => {
     expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['A'], grammarScore: 0, loopScore: -100_000, frames: 10 })).toBe(1);
     expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['B'], grammarScore: -100_000, loopScore: 0, frames: 10 })).toBe(0);
