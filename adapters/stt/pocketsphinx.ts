@@ -264,7 +264,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       frames: lib.nFrames(grammar),
       ...(final ? { coverage: wordSpeechCoverage(lib, grammar, loop) } : {}),
     };
-    const value = grammarConfidence(evidence, !final);
+    const value = grammarConfidence(evidence);
     options.onEvidence?.(text, evidence, value, final);
     return value;
   };
