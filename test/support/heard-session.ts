@@ -26,9 +26,14 @@ import { startSession } from '../../server/session-host.js';
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
 const TRAILING_SILENCE_MS = 1_500;
+/** Why 30 s: the longest reply the rule policy speaks (the re-prompt) plays in about 5 s; beyond that the session is stuck. */
+const SETTLE_LIMIT_MS = 30_000;
 
 export interface HeardSession {
-  /** Pushes `samples` as a client claiming `claimedRateHz` would, then silence; resolves once every utterance has its final. */
+  /**
+   * Pushes `samples` as a client claiming `claimedRateHz` would, then silence; resolves once every
+   * utterance has its final and the session, done answering, is idle again.
+   */
   hear(samples: Int16Array, claimedRateHz: number): Promise<BusMessage[]>;
   /** The chart's state. */
   state(): string;
@@ -67,8 +72,14 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
       }
       for (let t = 0; t < TRAILING_SILENCE_MS; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
       for (let waited = 0; pending().length > 0 && waited < 20_000; waited += 20) await sleep(20);
-      // The chart and the rule policy answer the final on the bus; give them simulated time to act.
+      // The chart and the rule policy answer the final on the bus; give them simulated time to act, and
+      // to finish the reply, so that the next recording is not heard over it (a barge-in).
       for (let t = 0; t < 200; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
+      for (let t = 0; !session.state().startsWith('idle') && t < SETTLE_LIMIT_MS; t += FRAME_MS) {
+        await push(new Int16Array(frame), claimedRateHz);
+        // TTS runs in real time beside the simulated clock.
+        await sleep(1);
+      }
       return seen.slice(from);
     },
     state: () => session.state(),
