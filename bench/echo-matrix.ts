@@ -18,9 +18,9 @@
  * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--label after] [--json bench/results/echo-matrix.json]`
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
  * `audio.echoCanceller`, default the configuration's).
- * BEFORE (main's canceller) is the same script run in a checkout of main with this file, the loop and the
- * room copied in (`--label before`); the Realtime cells there force `audio.echoCancel: on`, since main
- * has no per-session switch.
+ * `--label before` compares with another tree: the same script run in a checkout of it with this file, the
+ * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
+ * per-session switch.
  */
 import { writeFileSync } from 'node:fs';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
@@ -89,7 +89,7 @@ export function echoCells(): EchoCell[] {
   return cells;
 }
 
-/** The loop's options for a cell (`before`: main's server, which has no per-session switch for Realtime clients). */
+/** The loop's options for a cell (`before`: a server with no per-session switch for Realtime clients). */
 export function loopOptions(
   cell: EchoCell,
   replies: number,

@@ -10,7 +10,7 @@
  * - **stop**: the first of `session.notice` `estop`, `control.estop` or an `action.request` named `stop`;
  * - **cancel**: the reply cancelled: the first `audio.clear` or `session.notice` `reply_cancelled`.
  *
- * The stop is also measured from the phrase's end (its last sample over −40 dBFS): the issue's "about
+ * The stop is also measured from the phrase's end (its last sample over −40 dBFS): the target "about
  * 100 ms after a spoken stop ends" is that figure, whatever the voice's pace; a slow voice's "stop" alone
  * takes 450–500 ms to say, and "emergency stop" 750–1100.
  *

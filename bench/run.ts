@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake   one scenario (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake   one scenario, or several joined by commas (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -13,7 +13,7 @@
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
- *   --json FILE              write the rows as a JSON array
+ *   --json FILE              write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run bench:tables` renders them)
  *
  * Environment, to compare settings in the server and cost scenarios: VA_SERVER__HEAP_GROWTH_PERCENT=N sets
  * serve's heap growth (server/heap-growth.ts; 0: V8's own heuristic), VA_PIPELINE__TTS_LOOK_AHEAD_MS=N the
@@ -27,7 +27,7 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { Transport } from '../bus/transport.js';
 // Why every scenario is imported where it runs: a module's heap stays for the whole run, and a server
 // measured in this process would pay for it in garbage collection (playwright-core alone holds ~34 MB;
-// docs/benchmarks.md, *Method*).
+// docs/benchmarks.md, *Machine and method*).
 import type { BenchRow } from './scenarios.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { GuardRow } from './latency-guards.js';
@@ -71,7 +71,7 @@ const ALL = [
   'wake',
 ] as const;
 type Scenario = (typeof ALL)[number];
-const scenarios = (arg('scenario') ? [arg('scenario')] : [...ALL]) as Scenario[];
+const scenarios = (arg('scenario')?.split(',') ?? [...ALL]) as Scenario[];
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
 const scaleSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500,1000')).split(',').map(Number);
 const serverSessions = (arg('sessions') ?? (quick ? '1,100' : '1,100,500')).split(',').map(Number);
@@ -324,7 +324,7 @@ if (json) {
     ...wakes,
     ...spottings,
   ];
-  // A fresh clone has no bench/results/: an hour of measuring must not end on ENOENT.
+  // A folder that does not exist yet must not end an hour of measuring on ENOENT.
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   progress(`wrote ${all.length} rows to ${json}`);

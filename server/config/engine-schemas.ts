@@ -173,7 +173,7 @@ export const VadSchema = z
     engine: z.enum(['webrtc', 'silero', 'fake']).default(VAD.engine).describe('The voice activity detector.'),
     mode: z.number().int().min(0).max(3).default(VAD.mode).describe("WebRTC VAD's aggressiveness."),
     threshold: z.number().min(0).max(1).default(VAD.threshold).describe("Silero's speech probability threshold."),
-    modelPath: z.string().optional().describe("Silero's model file; default: the one in the package."),
+    modelPath: z.string().optional().describe("Silero's model file; default: the one `voice-agent models silero` fetched."),
   })
   .strict()
   .prefault({});

@@ -4,7 +4,9 @@
  * checked against the tree — a path must exist, an npm script or command must be defined, a chart state
  * must be a state of the machine, a dotted name must be a message type, a state, a configuration key or
  * a section, and every code-looking word (camelCase, snake_case, a call) must occur in the source. A count
- * of code things ("the 17 message types") goes stale silently, so the doc gives none.
+ * of code things ("the 17 message types") goes stale silently, so the doc gives none. And it leaves
+ * nothing out: every top-level folder, every file of `actors/` and every kind of turn id the source
+ * mints (`u<n>`, …) must be named, found in the tree, not listed here.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -94,6 +96,37 @@ function problemWith(span: string): string | undefined {
   return undefined;
 }
 
+/** Top-level folders of the project (not the hidden ones, nor what installs and builds make). */
+const topFolders = readdirSync('.').filter((name) => !name.startsWith('.') && name !== 'node_modules' && name !== 'dist' && statSync(name).isDirectory());
+/** Every file of `actors/`, relative to it (`stop-gate.ts`). */
+const actorFiles = entries('actors')
+  .filter((f) => !f.endsWith('/'))
+  .map((f) => f.slice('actors/'.length));
+/**
+ * The kinds of turn id the source mints: the letter of a template like `f${context.followUps + 1}` on a
+ * line that makes a turn id (or a reply's, `startingReply(...)`), or of a turn-id type (`` `u${number}` ``).
+ */
+function turnIdKinds(): string[] {
+  const files = ['machines', 'actors', 'bus'].flatMap(entries).filter((f) => f.endsWith('.ts'));
+  const kinds = files.flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((line) => /turnId|TurnId|startingReply\(/.test(line))
+      .flatMap((line) => [...line.matchAll(/`([a-z])\$\{/g)].map((m) => m[1]!)),
+  );
+  return [...new Set(kinds)].sort();
+}
+
+/** What the doc leaves out: folders, actor files and turn-id kinds it never names in backticks. */
+function omissions(spans: string[], found: { folders: string[]; actors: string[]; kinds: string[] }): string[] {
+  const named = new Set(spans);
+  return [
+    ...found.folders.filter((f) => !named.has(`${f}/`)).map((f) => `the folder \`${f}/\``),
+    ...found.actors.filter((f) => !spans.some((s) => s === f || s.endsWith(`/${f}`))).map((f) => `the actor file \`${f}\``),
+    ...found.kinds.filter((k) => !named.has(`${k}<n>`)).map((k) => `the turn id \`${k}<n>\``),
+  ];
+}
+
 describe('docs/architecture.md', () => {
   const text = readFileSync(DOC, 'utf8');
   // Fenced blocks hold diagrams, not names; inline spans are what the reader looks up.
@@ -125,6 +158,19 @@ describe('docs/architecture.md', () => {
         /\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(message types|messages? kinds|event types|events|states|actors|stages|regions|commands)\b/gi,
       ) ?? [];
     expect(counts).toEqual([]);
+  });
+
+  it('leaves out no folder, actor file or kind of turn id', () => {
+    const found = { folders: topFolders, actors: actorFiles, kinds: turnIdKinds() };
+    expect(found.folders).toContain('actors');
+    expect(found.actors).toContain('estop.ts');
+    expect(found.kinds).toContain('u');
+    expect(omissions(spans, found)).toEqual([]);
+  });
+
+  it('the omission check catches a missing folder, actor file and turn id', () => {
+    const found = { folders: ['web', 'native'], actors: ['stop-spotter.ts', 'vad.ts'], kinds: ['u', 'f'] };
+    expect(omissions(['web/', 'actors/vad.ts', 'u<n>'], found)).toEqual(['the folder `native/`', 'the actor file `stop-spotter.ts`', 'the turn id `f<n>`']);
   });
 
   it('the check catches a wrong name of each kind', () => {

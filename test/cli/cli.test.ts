@@ -138,6 +138,7 @@ describe('voice-agent CLI', () => {
       [['live', '--input'], /Option '--input <value>' argument missing/],
       [['live', '--playback-latency', 'soon'], /--playback-latency takes a positive number of milliseconds/],
       [['devices', 'all'], /Unexpected argument 'all'|unexpected argument/],
+      [['models', 'whisper'], /unknown model whisper: known models are silero/],
     ];
     await Promise.all(
       cases.map(async ([args, message]) => {

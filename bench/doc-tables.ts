@@ -1,0 +1,327 @@
+/**
+ * The figures tables of docs/benchmarks.md, made from the rows the bench writes (`--json
+ * bench/results/<name>.json`). Each table sits between `<!-- bench-table NAME -->` and
+ * `<!-- /bench-table -->`; `npm run bench:tables` rewrites them, and a test fails when the doc and the
+ * JSON disagree. A row without a field (a scenario run before the bench measured it) shows "—".
+ *
+ * @example
+ * ```ts
+ * renderTable('guards', [{ scenario: 'phrase', samples: 20, measuredMs: { p50: 0.9, p99: 1.5 }, targetMs: 5, what: 'SAY' }]);
+ * // '| guard | samples | p50 / p99 ms | target ms | what |\n| --- | … |\n| phrase | 20 | 0.9 / 1.5 | < 5 | SAY |'
+ * ```
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export type Row = Record<string, unknown>;
+type Cell = (row: Row) => string;
+
+interface TableSpec {
+  /** The results file, `bench/results/<file>.json`. */
+  file: string;
+  /** Which of the file's rows this table shows (a scenario writes rows of several kinds). */
+  rows: (row: Row) => boolean;
+  columns: Array<[header: string, cell: Cell]>;
+}
+
+const MISSING = '—';
+
+function at(row: Row, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Row)[key] : undefined), row);
+}
+
+/** One field, or "—" when the run did not measure it (`null`: JSON's NaN). */
+const field =
+  (path: string, suffix = ''): Cell =>
+  (row) => {
+    const value = at(row, path);
+    return value === undefined || value === null ? MISSING : `${String(value)}${suffix}`;
+  };
+
+/** Several percentiles of one measure, `p50 / p99`. */
+const spread =
+  (path: string, keys: string[] = ['p50', 'p99']): Cell =>
+  (row) => {
+    const cells = keys.map((key) => field(`${path}.${key}`)(row));
+    return cells.every((c) => c === MISSING) ? MISSING : cells.join(' / ');
+  };
+
+/** `done/of` (`15/16`). */
+const share =
+  (done: string, of: string): Cell =>
+  (row) => {
+    const [a, b] = [field(done)(row), field(of)(row)];
+    return a === MISSING || b === MISSING ? MISSING : `${a}/${b}`;
+  };
+
+const kind =
+  (...scenarios: string[]) =>
+  (row: Row) =>
+    scenarios.includes(String(row['scenario']));
+
+const P95 = ['p50', 'p95'];
+const P95_MAX = ['p50', 'p95', 'max'];
+
+export const TABLES: Record<string, TableSpec> = {
+  reply: {
+    file: 'reply',
+    rows: kind('reply'),
+    columns: [
+      ['transport', field('transport')],
+      ['sessions', field('sessions')],
+      ['turns', field('turns')],
+      ['first audio p50 / p99', spread('firstAudioMs')],
+      ['ideal p50', field('idealFirstAudioMs')],
+      ['over ideal p50 / p99', spread('firstAudioOverIdealMs')],
+      ['STOP → silence p50 / p99', spread('interruptToSilenceMs')],
+      ['frames after', field('framesAfterInterrupt')],
+      ['VAD onset → silence p50 / p99', spread('vadOnsetToSilenceMs')],
+      ['loop lag p50 / p99', spread('loopLagMs')],
+      ['CPU %', field('cpuPercent')],
+      ['bus hop p50 / p99', spread('natsHopMs')],
+    ],
+  },
+  scale: {
+    file: 'scale',
+    rows: kind('scale'),
+    columns: [
+      ['transport', field('transport')],
+      ['sessions', field('sessions')],
+      ['turns', field('turns')],
+      ['over ideal p50 / p99', spread('firstAudioOverIdealMs')],
+      ['STOP → silence p50 / p99', spread('interruptToSilenceMs')],
+      ['loop lag p50 / p99', spread('loopLagMs')],
+      ['I/O wait p50 / p99', spread('ioWaitMs')],
+      ['loop busy %', field('loopBusyPercent')],
+      ['CPU %', field('cpuPercent')],
+      ['MB / session', field('rssPerSessionMb')],
+    ],
+  },
+  guards: {
+    file: 'guards',
+    rows: kind('memory', 'failover', 'phrase'),
+    columns: [
+      ['guard', field('scenario')],
+      ['samples', field('samples')],
+      ['p50 / p99 ms', spread('measuredMs')],
+      ['target ms', (row) => `< ${field('targetMs')(row)}`],
+      ['what', field('what')],
+    ],
+  },
+  local: {
+    file: 'local',
+    rows: kind('local'),
+    columns: [
+      ['utterances (recognized)', (row) => `${field('utterances')(row)} (${field('recognized')(row)})`],
+      ['transcript p50 / p95', spread('stages.transcript', P95)],
+      ['first token', spread('stages.firstToken', P95)],
+      ['first clause', spread('stages.firstClause', P95)],
+      ['TTS first chunk', spread('stages.ttsFirstChunk', P95)],
+      ['first audio frame', spread('stages.firstAudio', P95)],
+    ],
+  },
+  server: {
+    file: 'server',
+    rows: kind('server'),
+    columns: [
+      ['clients', field('sessions')],
+      ['server processes', field('processes')],
+      ['turns', field('turns')],
+      ['first audio over ideal p50 / p99', spread('firstAudioOverIdealMs')],
+      ['cancel → last audio p50 / p99', spread('cancelToLastAudioMs')],
+      ['errors', field('errors')],
+      ['late turns', field('lateTurns')],
+      ['full GCs', field('fullGcs')],
+      ['server CPU %', field('cpuPercent')],
+      ['MB / session', field('rssPerSessionMb')],
+    ],
+  },
+  cost: {
+    file: 'cost',
+    rows: kind('cost'),
+    columns: [
+      ['sessions', field('sessions')],
+      ['CPU per turn (ms)', field('cpuPerTurnMs')],
+      ['loop busy per turn (ms)', field('busyPerTurnMs')],
+      ['of it the chart (ms)', field('chartPerTurnMs')],
+      ['events per turn', field('eventsPerTurn')],
+      ['µs per microphone frame', field('microsecondsPerMicFrame')],
+    ],
+  },
+  sessions: {
+    file: 'sessions',
+    rows: kind('sessions'),
+    columns: [
+      ['sessions', field('sessions')],
+      ['create p50 / p99 / max ms', spread('createMs', ['p50', 'p99', 'max'])],
+      ['RSS MB / session', field('rssPerSessionMb')],
+      ['heap MB / session', field('heapPerSessionMb')],
+      ['end p50 / p99 ms', spread('endMs')],
+    ],
+  },
+  records: {
+    file: 'records',
+    rows: kind('records'),
+    columns: [
+      ['sessions', field('sessions')],
+      ['recording', field('recording')],
+      ['turns', field('turns')],
+      ['first audio p50 / p99', spread('firstAudioMs')],
+      ['Δ first audio p50', field('deltaFirstAudioP50Ms')],
+      ['over ideal p50 / p99', spread('firstAudioOverIdealMs')],
+      ['events/s', field('eventsPerSecond')],
+      ['rows per transaction', field('rowsPerTransaction')],
+      ['commit p50 / p99', spread('commitMs')],
+      ['file MB', field('dbMb')],
+    ],
+  },
+  'records-write': {
+    file: 'records',
+    rows: kind('records-write'),
+    columns: [
+      ['event rows', field('rows')],
+      ['rows per transaction', field('rowsPerTransaction')],
+      ['rows/s', field('rowsPerSecond')],
+    ],
+  },
+  eot: {
+    file: 'eot',
+    rows: kind('eot'),
+    columns: [
+      ['part', field('part')],
+      ['end of turn', field('mode')],
+      ['utterances', field('utterances')],
+      ['p50 / p95', spread('firstAudioMs', P95)],
+      ['whole', share('whole', 'utterances')],
+      ['guesses started / committed / discarded', (row) => ['guessesStarted', 'guessesCommitted', 'guessesDiscarded'].map((k) => field(k)(row)).join(' / ')],
+      ['discarded frames heard', field('discardedFramesHeard')],
+    ],
+  },
+  page: {
+    file: 'page',
+    rows: kind('page'),
+    columns: [
+      ['replies', field('replies')],
+      ['speech end → first reply audio played p50 / p95', spread('firstAudioMs', P95)],
+      ["the server's share: its speech end → first frame sent", spread('serverFirstAudioMs', P95)],
+      ['barge-ins', field('bargeIns')],
+      ["the user's first sound → page silent", spread('onsetToSilentMs', P95)],
+      ['`speech_started` received → page silent', spread('speechStartedToSilentMs', P95)],
+      ['output latency (not included)', field('outputLatencyMs')],
+    ],
+  },
+  inspect: {
+    file: 'inspect',
+    rows: kind('inspect'),
+    columns: [
+      ['round', field('round')],
+      ['phase', field('phase')],
+      ['turns', field('turns')],
+      ['server CPU % of a core', field('cpuPercent')],
+      ['loop lag p99 ms', field('loopLagP99Ms')],
+      ['messages/s', field('messagesPerSecond')],
+      ['hub % (upper bound)', field('hubPercent')],
+    ],
+  },
+  live: {
+    file: 'live',
+    rows: kind('live'),
+    columns: [
+      ['turns', field('turns')],
+      ['mouth-to-ear p50 / p99', spread('mouthToEarMs')],
+      ['mic side', spread('micSideMs')],
+      ['pipeline', spread('pipelineMs')],
+      ['speaker side', spread('speakerSideMs')],
+      ['TTS leading silence', spread('ttsLeadingSilenceMs')],
+      ['mouth-to-audible', spread('mouthToAudibleMs')],
+      ['false barge-ins', field('falseBargeIns')],
+      ['underruns', field('underruns')],
+    ],
+  },
+  estop: {
+    file: 'estop',
+    rows: kind('estop'),
+    columns: [
+      ['path', field('path')],
+      ['stops delivered', share('delivered', 'trials')],
+      ['first sample → stop p50 / p95 / max', spread('stopMs', P95_MAX)],
+      ['"stop", "halt" alone', spread('oneWordStopMs', P95_MAX)],
+      ["from the phrase's end", spread('afterEndMs', P95_MAX)],
+      ["the phrases' own length", spread('phraseEndMs', P95_MAX)],
+      ['reply cancelled p50 / p95 / max', spread('cancelMs', P95_MAX)],
+    ],
+  },
+  'estop-command': {
+    file: 'estop',
+    rows: kind('estop-command'),
+    columns: [
+      ['path', field('path')],
+      ['commands over a reply executed', share('executed', 'commands')],
+    ],
+  },
+  'estop-false': {
+    file: 'estop',
+    rows: kind('estop-false'),
+    columns: [
+      ['path', field('path')],
+      ['voices', field('voices')],
+      ['false stops, out-of-grammar phrases', (row) => `${field('falseStopsPercent', ' %')(row)} (${share('falseStops', 'outOfGrammar')(row)})`],
+      ['stop phrases spotted', share('stopsSpotted', 'stopPhrases')],
+    ],
+  },
+  wake: {
+    file: 'wake',
+    rows: (row) => kind('wake')(row) && row['kind'] === 'configured',
+    columns: [
+      ['phrase', field('phrase')],
+      ['false per hour (count)', (row) => `${field('falsePerHour')(row)} (${field('falseCount')(row)})`],
+      ['distractor hours', field('distractorHours')],
+      ['detected, tuning voices', (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`],
+      ['detected, fresh voices', (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`],
+      ['CPU ms per s of audio', field('cpuMsPerSecond')],
+    ],
+  },
+};
+
+/** One table as Markdown, from the rows of its results file. */
+export function renderTable(name: string, rows: Row[]): string {
+  const spec = TABLES[name];
+  if (!spec) throw new Error(`no bench table "${name}": use one of ${Object.keys(TABLES).join(', ')}`);
+  const shown = rows.filter(spec.rows);
+  if (shown.length === 0) throw new Error(`bench/results/${spec.file}.json has no rows for the table "${name}"`);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(spec.columns.map(([header]) => header)),
+    line(spec.columns.map(() => '---')),
+    ...shown.map((row) => line(spec.columns.map(([, cell]) => cell(row)))),
+  ].join('\n');
+}
+
+/** A marked table: its opening comment, any lines but another marker (none yet: a new table), its closing one. */
+const MARKED = /(<!-- bench-table ([\w-]+) -->\n)(?:(?!<!-- )[^\n]*\n)*?(<!-- \/bench-table -->)/g;
+
+/** The tables a doc marks, by name. */
+export function markedTables(doc: string): string[] {
+  return [...doc.matchAll(MARKED)].map((m) => m[2]!);
+}
+
+/** The doc with every marked table rendered again from its results file (`load(file)` gives its rows). */
+export function renderDoc(doc: string, load: (file: string) => Row[]): string {
+  return doc.replace(MARKED, (_, open: string, name: string, close: string) => {
+    const spec = TABLES[name];
+    if (!spec) throw new Error(`no bench table "${name}": use one of ${Object.keys(TABLES).join(', ')}`);
+    return `${open}${renderTable(name, load(spec.file))}\n${close}`;
+  });
+}
+
+/** The rows of `bench/results/<file>.json`: the JSON array `--json` writes. */
+export function loadResults(file: string, dir = 'bench/results'): Row[] {
+  const rows: unknown = JSON.parse(readFileSync(`${dir}/${file}.json`, 'utf8'));
+  if (!Array.isArray(rows)) throw new Error(`${dir}/${file}.json: expected the JSON array of rows that --json writes`);
+  return rows as Row[];
+}
+
+/** The pages with marked tables: docs/benchmarks.md, and any other page that shows one next to its design. */
+export function docsWithTables(): string[] {
+  const pages = ['README.md', ...readdirSync('docs').flatMap((f) => (f.endsWith('.md') ? [`docs/${f}`] : []))];
+  return pages.filter((page) => readFileSync(page, 'utf8').includes('<!-- bench-table '));
+}
