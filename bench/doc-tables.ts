@@ -209,6 +209,16 @@ export const TABLES: Record<string, TableSpec> = {
       ['output latency (not included)', field('outputLatencyMs')],
     ],
   },
+  'realtime-clients': {
+    file: 'realtime-clients',
+    rows: kind('realtime-clients'),
+    columns: [
+      ['client', field('client')],
+      ['scenario', field('case')],
+      ['result', field('result')],
+      ['first audio ms', field('firstAudioMs')],
+    ],
+  },
   inspect: {
     file: 'inspect',
     rows: kind('inspect'),

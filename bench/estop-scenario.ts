@@ -18,6 +18,7 @@
  * `action.request` with the expected name follows. False stops are measured offline on the
  * out-of-grammar corpus (`estop-false.ts`).
  */
+import { startWhisperStandIn } from '../adapters/stt/testing/whisper-standin.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusVoices } from './grammar-corpus.js';
 import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from './estop-audio.js';
@@ -189,10 +190,12 @@ function commandRow(path: string, trials: EstopTrial[]): EstopCommandRow {
 
 /**
  * @param options.paths which stacks (default both); `quick`: a third of the voices; `addStopPhrases`: the
- * robot grammar with the stop phrases it lacks added (see {@link grammarWithStopPhrases}).
+ * robot grammar with the stop phrases it lacks added (see {@link grammarWithStopPhrases}); `stt`: the
+ * recognizer (`grammar`, the default, or `whisper`: `stt.engine: openai` against the Whisper-class stand-in,
+ * 250 ms per request and no partials, so the stop can come only from the microphone's spotter).
  */
 export async function runEstopScenario(
-  options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean },
+  options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean; stt?: 'grammar' | 'whisper' },
   progress: (line: string) => void,
 ): Promise<EstopRows> {
   const defaults = loadConfig();
@@ -200,7 +203,12 @@ export async function runEstopScenario(
     ? grammarWithStopPhrases(defaults.stt.grammarPath, defaults.session.estop.phrases)
     : { path: defaults.stt.grammarPath, added: [] };
   if (grammar.added.length > 0) progress(`  the grammar with ${grammar.added.map((p) => `"${p}"`).join(', ')} added`);
-  const sttOverride = { stt: { grammarPath: grammar.path } };
+  // Why 250 ms: what a Whisper-class server takes for a short utterance on a GPU (the stand-in's default).
+  const whisper = options.stt === 'whisper' ? await startWhisperStandIn({ answerMs: 250, grammarPath: grammar.path }) : undefined;
+  const sttOverride = whisper
+    ? { stt: { engine: 'openai', baseUrl: whisper.baseUrl, model: 'whisper-standin', grammarPath: grammar.path } }
+    : { stt: { grammarPath: grammar.path } };
+  const label = (name: string) => (whisper ? `${name} + Whisper stand-in` : name);
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
@@ -227,15 +235,16 @@ export async function runEstopScenario(
     }
     rows.push(
       estopRow(
-        stack.name,
+        label(stack.name),
         trials.filter((t) => t.kind === 'estop'),
       ),
       commandRow(
-        stack.name,
+        label(stack.name),
         trials.filter((t) => t.kind === 'command'),
       ),
     );
   }
+  await whisper?.close();
   progress('  false stops: the out-of-grammar corpus through the recognizer, offline');
   rows.push(...(await falseStopRows({ quick: options.quick, grammarPath: grammar.path }, progress)));
   for (const row of rows) row.grammar = grammar.added.length > 0 ? `robot + ${grammar.added.join(', ')}` : 'robot';

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake   one scenario, or several joined by commas (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake|realtime-clients   one scenario, or several joined by commas (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -10,6 +10,7 @@
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
  *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
+ *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request)
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
@@ -69,6 +70,7 @@ const ALL = [
   'estop',
   'live',
   'wake',
+  'realtime-clients',
 ] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario')?.split(',') ?? [...ALL]) as Scenario[];
@@ -248,8 +250,12 @@ if (scenarios.includes('estop')) {
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
   spottings.push(...(await (await import('./human-spotting.js')).runStopSpotterRows({ quick }, progress)));
+  const stt = arg('stt') ?? 'grammar';
+  if (stt !== 'grammar' && stt !== 'whisper') throw new Error(`--stt ${stt}: use grammar (the default) or whisper (the Whisper-class stand-in)`);
   if (path !== 'spotter')
-    estops.push(...(await runEstopScenario({ quick, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)));
+    estops.push(
+      ...(await runEstopScenario({ quick, stt, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)),
+    );
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
@@ -283,6 +289,8 @@ if (scenarios.includes('wake')) {
   spottings.push(...(await import('./human-spotting.js')).runRealWakeRows(progress));
   if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
+const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
+if (scenarios.includes('realtime-clients')) realtimeClients.push((await import('./realtime-clients.js')).runRealtimeClients(progress));
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
 
 if (rows.length > 0) printTable(rows);
@@ -302,6 +310,7 @@ if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
+for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
 const json = arg('json');
 if (json) {
   const all = [
@@ -323,6 +332,7 @@ if (json) {
     ...lives,
     ...wakes,
     ...spottings,
+    ...realtimeClients.flatMap((r) => r.rows),
   ];
   // A folder that does not exist yet must not end an hour of measuring on ENOENT.
   mkdirSync(dirname(json), { recursive: true });

@@ -47,7 +47,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
   },
   live: {
-    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--config FILE]',
+    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR] [--config FILE]',
     summary: "one session on this machine's microphone and speaker (PulseAudio, PipeWire or ALSA) until Ctrl-C",
     details: [
       'Echo cancellation is on (audio.echoCancel "auto" = on for a speaker), its reference shifted by the latency',
@@ -59,6 +59,7 @@ const COMMANDS: Record<string, Command> = {
       '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
       '  --capture-latency MS     the microphone buffer (default 20)',
       "  --echo-cancel-module     the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session (pulse only)",
+      '  --record-mcap DIR        also write the session as an MCAP file in DIR as it runs (record.mcapDir; docs/records.md)',
       '',
       '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',
     ],
@@ -76,7 +77,7 @@ const COMMANDS: Record<string, Command> = {
   },
   serve: {
     usage:
-      'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--foxglove 8765] [--config FILE]',
+      'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--foxglove 8765] [--record-mcap DIR] [--config FILE]',
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
@@ -86,6 +87,7 @@ const COMMANDS: Record<string, Command> = {
       'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
       'with NATS each finished turn also goes to the JetStream stream record.outbox.stream (VA_TURNS).',
       '--foxglove PORT (server.foxglove.port) publishes those records live to Foxglove on ws://127.0.0.1:PORT (the MCAP topics).',
+      '--record-mcap DIR (record.mcapDir) also writes each session as an MCAP file in DIR as it runs (the export --mcap topics).',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },

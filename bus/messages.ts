@@ -296,9 +296,12 @@ export const MessageSchemas = {
   'control.end': def('control.end', {}),
   /**
    * Answer now from the history as it is, with no new user input (the Realtime `response.create` after a
-   * client's `function_call_output`): an LLM reply under a follow-up turn id.
+   * client's `function_call_output`, or with `instructions` and nothing new: "Greet the user."): an LLM
+   * reply under a follow-up turn id. `instructions` are added to the system prompt for this reply only.
+   * `outOfBand` (the Realtime `conversation: "none"`): the reply is spoken from the history but stays
+   * out of it, so later replies never see it.
    */
-  'control.respond': def('control.respond', {}),
+  'control.respond': def('control.respond', { instructions: z.string().min(1).max(20_000).optional(), outOfBand: z.boolean().optional() }),
   /**
    * Per-session settings a client may change while the session runs (the Realtime `session.update`):
    * the chart takes `systemPrompt` and `voice`, the VAD actor takes `turnDetection`. Absent fields keep

@@ -3,6 +3,7 @@
  * a refusal, a confirmation question, a follow-up). `session.setup.ts` adds them to the dialog's setup.
  * Pure: outbound action messages are emitted (`publish`) for the host to put on the bus.
  */
+import { assertEvent } from 'xstate';
 import type { CancelTrigger } from '../adapters/actions/declaration.js';
 import type { MessageOf } from '../bus/messages.js';
 import type { ActionCancelReason } from '../bus/notices.js';
@@ -126,7 +127,10 @@ export const actionPlans = {
   /** Dialog: once free, say what an action came to (a template, or an LLM reply from the history). */
   startFollowUp: enqueueActions(({ enqueue, context }) => enqueue.assign(sayFollowUp(context, context.pendingFollowUp?.text ?? null))),
   /** Dialog: `control.respond` (Realtime `response.create` after a tool's output): an LLM reply from the history. */
-  startRespond: enqueueActions(({ enqueue, context }) => enqueue.assign(sayFollowUp(context, null))),
+  startRespond: enqueueActions(({ enqueue, context, event }) => {
+    assertEvent(event, 'control.respond');
+    enqueue.assign({ ...sayFollowUp(context, null), replyInstructions: event.instructions ?? null, replyOutOfBand: event.outOfBand === true });
+  }),
   /** Dialog: a yes or a no to the question: the user's words go into the history, the agent acknowledges. */
   answerConfirmation: enqueueActions(({ enqueue, context, event }) => {
     const yes = confirmationAnswer(context, event) === 'yes';

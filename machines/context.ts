@@ -42,6 +42,10 @@ export interface SessionContext extends ActionsContext {
    */
   heardConfidence: { turnId: string; confidence: number } | null;
   sayText: string | null;
+  /** Instructions for this reply only (`control.respond`), after the system prompt. */
+  replyInstructions: string | null;
+  /** This reply stays out of the history (`control.respond` `outOfBand`): said, never remembered. */
+  replyOutOfBand: boolean;
   replyUninterruptible: boolean;
   /** Cancelled turns whose playback report (what was heard) has not arrived yet. */
   pendingHeard: string[];
@@ -135,6 +139,8 @@ export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: stri
     replyTurnId: turnId,
     replyKind: kind,
     sayText,
+    replyInstructions: null,
+    replyOutOfBand: false,
     replyUninterruptible: uninterruptible,
     replyPrefix: '',
     interrupted: null,

@@ -169,7 +169,8 @@ export const baseSetup = setup({
         guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
       });
       if (context.replyKind === 'llm') {
-        const messages = toChatMessages(systemPromptFor(context), context.history, context.config.historyTurns);
+        const prompt = context.replyInstructions === null ? systemPromptFor(context) : `${systemPromptFor(context)}\n\n${context.replyInstructions}`;
+        const messages = toChatMessages(prompt, context.history, context.config.historyTurns);
         enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages, ...toolsFor(context) } });
       }
       const ttsInput: TtsActorInput = {
@@ -197,6 +198,12 @@ export const baseSetup = setup({
       const turnId = context.replyTurnId;
       for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
       if (turnId === null) return;
+      if (context.replyOutOfBand) {
+        // Out of the history: nothing of it is kept, waited for or resumed.
+        enqueue.assign({ replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false });
+        enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
+        return;
+      }
       // The placeholder holds what was heard before this reply (a resumed reply's predecessor), if anything.
       const placeholder: HistoryEntry = { role: 'assistant', turnId, text: context.replyPrefix, interrupted: true, pending: true };
       // A barge-in may turn out to be a cough: keep what is needed to resume the reply, for a while. Its
@@ -215,14 +222,13 @@ export const baseSetup = setup({
     }),
     finishReply: enqueueActions(({ enqueue, context, event }) => {
       const done = event as Event<'playback.finished'>;
+      const ended = { replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false, resumesInReply: 0 };
+      // Said out of the history: it is not remembered, and a truncate still names the reply before it.
+      if (context.replyOutOfBand) return void enqueue.assign(ended);
       const text = joinText(context.replyPrefix, heardText(done.segments));
       const entry: HistoryEntry = { role: 'assistant', turnId: done.turnId, text, interrupted: false, pending: false };
       enqueue.assign({
-        replyTurnId: null,
-        replyKind: null,
-        sayText: null,
-        replyUninterruptible: false,
-        resumesInReply: 0,
+        ...ended,
         history: entry.text ? historyWith(context, entry) : context.history,
         lastHeard: { turnId: done.turnId, segments: done.segments, prefix: context.replyPrefix },
       });

@@ -47,6 +47,8 @@ export const sessionMachine = sessionSetup.createMachine({
     replyKind: null,
     heardConfidence: null,
     sayText: null,
+    replyInstructions: null,
+    replyOutOfBand: false,
     replyUninterruptible: false,
     pendingHeard: [],
     history: [],

@@ -24,7 +24,17 @@ import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { startFoxgloveLive, type FoxgloveLive } from './records/foxglove-live.js';
-import { createSessionRecorder, openRecordStore, startOutboxRelay, type OutboxRelay, type RecordStore } from './records/index.js';
+import {
+  createSessionRecorder,
+  openRecordStore,
+  startMcapRecorder,
+  mcapRecorderSettings,
+  startOutboxRelay,
+  type McapRecorder,
+  type OutboxRelay,
+  type RecordSink,
+  type RecordStore,
+} from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 import { startSimulatedRobot } from './simulated-robot.js';
@@ -59,6 +69,8 @@ export interface VoiceAgentServer {
   readonly records: RecordStore | undefined;
   /** The live view in Foxglove (`server.foxglove`), publishing what is recorded as it happens. */
   readonly foxglove: FoxgloveLive | undefined;
+  /** The sessions written as MCAP files as they run (`record.mcapDir`). */
+  readonly mcap: McapRecorder | undefined;
   /** Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus. */
   stop(): Promise<void>;
 }
@@ -70,6 +82,8 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const log = options.log ?? createLogger({ level: config.server.logLevel });
   const clock = systemClock;
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
+  // First: a directory it cannot make is refused before anything else is started.
+  const mcap = startMcap(config, log);
   // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
   const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
   const nats = config.nats.servers;
@@ -87,9 +101,10 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await robot?.close();
     await bus.close();
     await closeRecords(records, relay);
+    await mcap?.close();
     throw error;
   });
-  const recordTo = records && foxglove ? foxglove.tap(records) : records;
+  const recordTo = recordSink(records, mcap, foxglove, config);
   const recorder = recordTo ? () => createSessionRecorder(recordTo, { bus, clock, ...recordOptions.recorder }) : undefined;
   // On NATS, several serve processes share the subjects: a session id must run on one of them only.
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
@@ -129,6 +144,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await robot?.close();
     await bus.close();
     await closeRecords(records, relay);
+    await mcap?.close();
     await foxglove?.close();
     throw error;
   }
@@ -145,6 +161,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     hostId,
     records,
     foxglove,
+    mcap,
     stop() {
       stopping ??= (async () => {
         log.info('draining', { sessions: manager.size, deadlineMs: config.server.drainTimeoutMs });
@@ -155,6 +172,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         await robot?.close();
         await bus.close();
         await closeRecords(records, relay);
+        await mcap?.close();
         await foxglove?.close();
         log.info('stopped');
       })();
@@ -179,6 +197,29 @@ async function startFoxglove(config: AppConfig, records: RecordStore | undefined
   const live = await startFoxgloveLive({ ...options, onError: (error) => log.error('the Foxglove live view could not publish a message', { error }) });
   log.info('Foxglove live view', { url: live.url });
   return live;
+}
+
+function startMcap(config: AppConfig, log: Logger): McapRecorder | undefined {
+  const dir = config.record.mcapDir;
+  if (dir === undefined) return undefined;
+  log.info('writing sessions as MCAP', { dir });
+  return startMcapRecorder({
+    dir,
+    ...mcapRecorderSettings(config.record),
+    onError: (error, file) => log.error('an MCAP recording could not be written; the session goes on', { file, error }),
+  });
+}
+
+/** Where session recorders write: the database, with the MCAP files and the live view tapping it; MCAP alone without one. */
+function recordSink(
+  records: RecordStore | undefined,
+  mcap: McapRecorder | undefined,
+  foxglove: FoxgloveLive | undefined,
+  config: AppConfig,
+): RecordSink | undefined {
+  const stored = records && mcap ? mcap.tap(records) : records;
+  if (stored) return foxglove ? foxglove.tap(stored) : stored;
+  return mcap?.sink({ flushEveryMs: config.record.flushEveryMs });
 }
 
 function openRecords(file: string, recordOptions: RecordOptions, log: Logger): { records: RecordStore; relay: OutboxRelay | undefined } {

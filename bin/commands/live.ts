@@ -1,12 +1,14 @@
 /**
- * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--config FILE]`:
+ * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR] [--config FILE]`:
  * one session on this machine's microphone and speaker through its sound server (server/live-session.ts)
  * until Ctrl-C, then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
  * `--echo-cancel-module`: the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session.
+ * `--record-mcap DIR` (`record.mcapDir`): the session is also written as an MCAP file in DIR as it runs.
  */
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../server/config.js';
 import { runLive } from '../../server/live-session.js';
+import { createSessionRecorder, mcapRecorderSettings, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
 import { formatTimelines, rebaseTimeline } from '../../server/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
@@ -27,11 +29,23 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     'playback-latency': { type: 'string' },
     'capture-latency': { type: 'string' },
     'echo-cancel-module': { type: 'boolean' },
+    'record-mcap': { type: 'string' },
     ...CONFIG_OPTION,
   });
   const playbackLatencyMs = positiveMs(values['playback-latency'], '--playback-latency');
   const captureLatencyMs = positiveMs(values['capture-latency'], '--capture-latency');
-  const config = loadConfig({ env: process.env, ...(values.config ? { file: values.config } : {}) });
+  const overrides = values['record-mcap'] ? { record: { mcapDir: values['record-mcap'] } } : {};
+  const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
+  const mcapDir = config.record.mcapDir;
+  const mcap =
+    mcapDir !== undefined
+      ? startMcapRecorder({
+          dir: mcapDir,
+          ...mcapRecorderSettings(config.record),
+          onError: (error, file) => out(`MCAP: ${file} could not be written (${String(error)})`),
+        })
+      : undefined;
+  let recorder: SessionRecorder | undefined;
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -44,6 +58,13 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       ...(playbackLatencyMs ? { playbackLatencyMs } : {}),
       ...(captureLatencyMs ? { captureLatencyMs } : {}),
       ...(values['echo-cancel-module'] ? { echoCancelModule: true } : {}),
+      ...(mcap
+        ? {
+            attach: ({ bus, clock }) =>
+              (recorder = createSessionRecorder(mcap.sink({ clock, flushEveryMs: config.record.flushEveryMs }), { bus, clock, audio: config.record.audio }))
+                .attach,
+          }
+        : {}),
       signal: controller.signal,
       onLine: out,
       onReady: (info) =>
@@ -73,6 +94,9 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     );
     if (result.endedBy !== 'signal') throw new Error(result.endedBy);
   } finally {
+    recorder?.close('end');
+    await mcap?.close();
+    for (const f of mcap?.files() ?? []) out(`the session as MCAP: ${f.file}`);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }

@@ -1,9 +1,10 @@
 /**
- * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--foxglove PORT] [--config FILE]`: the
+ * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--foxglove PORT] [--record-mcap DIR] [--config FILE]`: the
  * server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts),
  * on NATS when `--nats` or `nats.servers` names a server, else on an in-process bus,
  * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off).
- * `--foxglove PORT` (`server.foxglove`) adds a live view in Foxglove on 127.0.0.1 (server/records/foxglove-live.ts). Ctrl-C or
+ * `--foxglove PORT` (`server.foxglove`) adds a live view in Foxglove on 127.0.0.1 (server/records/foxglove-live.ts);
+ * `--record-mcap DIR` (`record.mcapDir`) writes each session as an MCAP file there as it runs. Ctrl-C or
  * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
  */
 import { loadConfig } from '../../server/config.js';
@@ -23,6 +24,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
     prefix: { type: 'string' },
     db: { type: 'string' },
     foxglove: { type: 'string' },
+    'record-mcap': { type: 'string' },
     ...CONFIG_OPTION,
   });
   const sessionIds = (values.sessions ?? '').split(',').filter(Boolean);
@@ -40,6 +42,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       ...(foxglove !== undefined ? { foxglove: { port: Number(foxglove) } } : {}),
     },
     nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) },
+    ...(values['record-mcap'] ? { record: { mcapDir: values['record-mcap'] } } : {}),
   };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const server = await serve({ config, sessionIds, db: values.db ?? DEFAULT_DB_FILE });
@@ -54,7 +57,8 @@ export async function runServeCommand(args: string[]): Promise<void> {
   const { url } = server.http;
   console.log(
     `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics` +
-      (server.foxglove ? `\n  Foxglove live view:        ${server.foxglove.url}` : ''),
+      (server.foxglove ? `\n  Foxglove live view:        ${server.foxglove.url}` : '') +
+      (server.mcap ? `\n  sessions as MCAP in:       ${server.mcap.dir}` : ''),
   );
   await stopped;
 }

@@ -136,6 +136,8 @@ export const CONFIG_DEFAULTS = {
     audio: false,
     /** Why 50 ms: 20 small transactions a second cost well under 1 % of a core; a crash loses at most 50 ms. */
     flushEveryMs: 50,
+    /** Why on: Foxglove plays the microphone from `foxglove.RawAudio`, which ROS 2's audio messages are not. */
+    mcapRawAudio: true,
     retention: {
       /** Why 7 days: long enough to look into last week's field report, short enough to bound the file. */
       maxAgeMs: 7 * 86_400_000,

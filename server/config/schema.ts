@@ -123,6 +123,21 @@ const RecordSchema = z
     enabled: z.boolean().default(RECORD.enabled).describe('Record every session into `serve --db` (events, states, notices, history, per-turn timeline).'),
     audio: z.boolean().default(RECORD.audio).describe('Keep the microphone audio too, for `replay --rerun`.'),
     flushEveryMs: z.number().int().positive().default(RECORD.flushEveryMs).describe('How often the records are written to the database (ms).'),
+    mcapDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Also write each session as an MCAP file in this directory while it runs (`--record-mcap DIR`; the topics of `export --mcap`).'),
+    mcapTopicPrefix: z
+      .string()
+      .optional()
+      .describe(
+        "The MCAP files' topic prefix (`export --mcap --topic-prefix`'s; default `/voice_agent`), e.g. `/robot1/voice_agent` beside a robot's other topics.",
+      ),
+    mcapRawAudio: z
+      .boolean()
+      .default(true)
+      .describe('Also write the microphone as `foxglove.RawAudio` in the MCAP files (`export --mcap --no-raw-audio` turns it off).'),
     retention: z
       .object({
         maxAgeMs: z.number().int().positive().default(RECORD.retention.maxAgeMs).describe('Recordings older than this are deleted (ms).'),

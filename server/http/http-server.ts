@@ -184,6 +184,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         log,
         onClientError: (code) => metrics.clientErrors.inc({ code }),
         ...(options.timelines ? { timelines: options.timelines } : {}),
+        speechDefaults: {
+          transcriptionModel: pool.config.stt.engine,
+          silenceDurationMs: pool.config.pipeline.vad.hangoverMs,
+          prefixPaddingMs: pool.config.pipeline.vad.prefixPaddingMs,
+        },
         send: (event) => {
           if (ws.readyState !== ws.OPEN) return;
           if (ws.bufferedAmount > MAX_CLIENT_BACKLOG_BYTES) return ws.close(1008, 'client is not reading its events');

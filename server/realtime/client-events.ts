@@ -14,6 +14,7 @@
 import { decodeG711 } from '../../adapters/audio/g711.js';
 import { appendAudio, bufferEmptied, type InputAudio } from './audio-budget.js';
 import type { ConversationInput } from './conversation.js';
+import type { ItemStore } from './items.js';
 import { decodeBase64Strict, type ClientEvent } from './protocol.js';
 import type { ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
@@ -38,6 +39,7 @@ export interface ClientEventDeps {
   /** The client's error about one of its events. */
   failFor(event: ClientEvent, code: string, message: string, param?: string | null): void;
   responses: ResponseTracker;
+  items: ItemStore;
   settings: { get(): SessionSettings; set(settings: SessionSettings): void };
   input: { get(): InputAudio; set(state: InputAudio): void };
   session: { pushAudio(audio: Uint8Array, sampleRateHz: number): void; stopSpeaking(): void };
@@ -72,7 +74,18 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     },
     'conversation.item.create': (event) => {
       const item = event.item;
-      if (item.type === 'function_call_output') return deps.dispatch({ type: 'function_output', id: item.id, callId: item.call_id, output: item.output });
+      const after = event.previous_item_id === 'root' ? null : (event.previous_item_id ?? undefined);
+      if (typeof after === 'string' && !deps.items.has(after))
+        return failFor(
+          event,
+          'invalid_previous_item_id',
+          `no item "${after.slice(0, 64)}" in this conversation: name an item it holds, or leave previous_item_id out`,
+          'previous_item_id',
+        );
+      if (item.id !== undefined && deps.items.has(item.id))
+        return failFor(event, 'item_already_exists', `the conversation holds an item "${item.id}" already: give the new item another id`, 'item.id');
+      if (item.type === 'function_call_output')
+        return deps.dispatch({ type: 'function_output', id: item.id, callId: item.call_id, output: item.output, after });
       const text = item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
       if (!text)
         return failFor(
@@ -81,19 +94,39 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
           'only user messages with input_text content can be created: speak through input_audio_buffer.append',
           'item.content',
         );
-      deps.dispatch({ type: 'user_text', id: item.id, text });
+      deps.dispatch({ type: 'user_text', id: item.id, text, after });
     },
-    'response.create': () => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active() }),
+    'conversation.item.retrieve': (event) => {
+      const item = deps.items.get(event.item_id);
+      if (!item) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      send({ type: 'conversation.item.retrieved', item });
+    },
+    'conversation.item.delete': (event) => {
+      if (!deps.items.remove(event.item_id)) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      send({ type: 'conversation.item.deleted', item_id: event.item_id });
+    },
+    'response.create': (event) => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active(), request: event.response }),
     'response.cancel': (event) => {
-      if (!deps.responses.active()) return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
+      if (!deps.responses.active()) {
+        // A client cancels at speech_started, as the server ends the response it cut for that speech: nothing left to do.
+        if (deps.responses.cutByTurnDetection()) return;
+        return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
+      }
       deps.session.stopSpeaking();
     },
     'conversation.item.truncate': (event) => {
       const turnId = deps.responses.turnOfItem(event.item_id);
       if (turnId === undefined)
         return failFor(event, 'item_truncate_invalid_item_id', `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
-      publish({ type: 'control.truncate', turnId, audioEndMs: event.audio_end_ms });
-      send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
+      // Applied once the reply's playback has ended (the chart truncates what was played): a truncate sent
+      // while it still plays, e.g. at speech_started, waits for the cut instead of being lost.
+      deps.responses.whenEnded(turnId, () => {
+        // Clamped to the audio sent: the client cannot have played more.
+        const audioEndMs = Math.min(event.audio_end_ms, Math.floor(deps.responses.audioSentMs(turnId)));
+        publish({ type: 'control.truncate', turnId, audioEndMs });
+        deps.responses.truncate(turnId, audioEndMs);
+        send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: audioEndMs });
+      });
     },
     'voice_agent.estop': () => publish({ type: 'control.estop' }),
     // Push-to-talk (`session.activation`): the page's Space key, a client's button.

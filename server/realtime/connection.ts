@@ -26,6 +26,7 @@ import type { EndReason, ManagedSession, SessionManager } from '../session-manag
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
 import { createAudioOut, type AudioOut } from './audio-out.js';
+import { createItemStore } from './items.js';
 import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
 import { conversationDriver } from './conversation-driver.js';
 import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
@@ -34,7 +35,7 @@ import { strictChecks } from '../../bus/strict-checks.js';
 import { checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
 import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
-import { INITIAL_SETTINGS, sampleRateOf, sessionObject, type SessionSettings } from './session-settings.js';
+import { initialSettings, sampleRateOf, sessionObject, type ServerSpeechDefaults, type SessionSettings } from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
 export interface RealtimeLimits {
@@ -56,6 +57,8 @@ export interface RealtimeConnectionOptions {
   onClientError?(code: string): void;
   /** The server's turn figures: each change is sent as `voice_agent.turn.latency`. */
   timelines?: SessionTimelines;
+  /** The server's STT and VAD timing, as the session object reports them. */
+  speechDefaults?: ServerSpeechDefaults;
 }
 
 export interface RealtimeConnection {
@@ -73,7 +76,7 @@ export interface RealtimeConnection {
 export async function openRealtimeConnection(options: RealtimeConnectionOptions): Promise<RealtimeConnection> {
   const { manager, bus, clock } = options;
   const log = options.log ?? silentLogger;
-  let settings: SessionSettings = INITIAL_SETTINGS;
+  let settings: SessionSettings = initialSettings(options.speechDefaults);
   let input: InputAudio = initialInputAudio(clock.now());
   let sessionId = '';
 
@@ -83,7 +86,13 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     () => sessionId,
     () => audioOut.holding() && audioOut.flush(),
   );
-  const responses: ResponseTracker = createResponseTracker(send, () => conversation.dispatch({ type: 'responses_idle' }));
+  const items = createItemStore();
+  const responses: ResponseTracker = createResponseTracker({
+    send,
+    items,
+    bytesPerMs: () => (sampleRateOf(settings.outputFormat) * (settings.outputFormat.type === 'audio/pcm' ? 2 : 1)) / 1000,
+    onIdle: () => conversation.dispatch({ type: 'responses_idle' }),
+  });
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
   // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
   const noiseReduction = createNoiseReduction();
@@ -93,7 +102,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   const { fail, failFor } = errorReporter(options, send);
   const publish = commandPublisher(bus, sessionId);
-  const conversation = conversationDriver({ bus, sessionId, handle, responses, send, fail, failFor });
+  const conversation = conversationDriver({ bus, sessionId, handle, responses, items, send, fail, failFor });
 
   const handlers = clientEventHandlers({
     sessionId,
@@ -104,6 +113,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     dispatch: conversation.dispatch,
     failFor,
     responses,
+    items,
     settings: {
       get: () => settings,
       set: (next) => {
@@ -119,10 +129,12 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     send,
     dispatch: conversation.dispatch,
     responses,
+    items,
     fail,
     settings: () => settings,
     appendedMs: () => input.appendedMs,
     connectedAtMs: clock.now(),
+    chartState: () => handle.state(),
   });
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();

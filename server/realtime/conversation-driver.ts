@@ -15,6 +15,7 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
 import type { SessionHandle } from '../session-host.js';
 import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
+import type { ItemStore } from './items.js';
 import type { ClientEvent, ProtocolError } from './protocol.js';
 import type { ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
@@ -24,6 +25,7 @@ export interface ConversationDriverDeps {
   sessionId: string;
   handle: Pick<SessionHandle, 'sendText'>;
   responses: ResponseTracker;
+  items: ItemStore;
   send(event: ServerEvent): void;
   fail(error: ProtocolError): void;
   failFor(event: ClientEvent, code: string, message: string, param?: string | null): void;
@@ -41,13 +43,29 @@ export function conversationDriver(deps: ConversationDriverDeps) {
     switch (effect.type) {
       case 'event':
         return deps.send(effect.event);
+      case 'add_item': {
+        const previous = deps.items.add(effect.item, effect.after);
+        const { item } = effect;
+        if (effect.committed) deps.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
+        deps.send({ type: 'conversation.item.added', previous_item_id: previous, item });
+        if (effect.done) deps.send({ type: 'conversation.item.done', previous_item_id: previous, item });
+        return;
+      }
       case 'error':
         if (handling.event) return deps.failFor(handling.event, effect.code, effect.message, effect.param);
         return deps.fail({ code: effect.code, message: effect.message, param: effect.param, event_id: null });
       case 'send_text':
         return deps.handle.sendText(effect.text);
       case 'respond':
-        return bus.publish({ type: 'control.respond', sessionId, turnId: SESSION_TURN });
+        return bus.publish({
+          type: 'control.respond',
+          sessionId,
+          turnId: SESSION_TURN,
+          ...(effect.instructions !== undefined ? { instructions: effect.instructions } : {}),
+          ...(effect.outOfBand ? { outOfBand: true } : {}),
+        });
+      case 'expect_response':
+        return responses.expect({ metadata: effect.metadata, outOfBand: effect.outOfBand });
       case 'empty_response':
         return responses.empty(effect.key);
       case 'start_response':

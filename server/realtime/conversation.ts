@@ -1,21 +1,22 @@
 /**
  * The Realtime conversation's own state as a pure reducer: typed user messages waiting for
  * `response.create`, voice turns committed but not answered yet, the words of guessed replies held until
- * the guess is committed, the last user item (items chain by `previous_item_id`), and the session's
+ * the guess is committed, and the session's
  * actions — above all the function calls the client runs, waiting for its `function_call_output`.
- * `reduce(state, input)` returns the next state and the effects the connection carries out (events to
- * send, errors, bus messages); it never does I/O, so it is tested on its own (test/server/realtime-conversation.test.ts).
+ * `reduce(state, input)` returns the next state and the effects the connection carries out (items to
+ * place in the conversation, events to send, errors, bus messages); it never does I/O, so it is tested on its own (test/server/realtime-conversation.test.ts).
  *
  * @example
  * ```ts
  * let state = INITIAL_CONVERSATION;
  * const step = reduce(state, { type: 'user_text', text: 'go to the kitchen' });
- * state = step.state; // step.effects: conversation.item.added and .done for the user message
+ * state = step.state; // step.effects: the user message as an item to add (conversation.item.added and .done)
  * reduce(state, { type: 'response_create', responseActive: false }).effects; // [{ type: 'send_text', text: 'go to the kitchen' }]
  * ```
  */
 import type { ActionRunner } from '../../bus/messages.js';
 import { actionStatusOf, isFinalStatus, type ActionMessage } from './action-events.js';
+import type { ResponseRequest } from './protocol.js';
 import type { ServerEvent, ServerEventOf } from './server-events.js';
 
 /** Why 32: messages waiting for response.create are per-connection memory; a real client sends one or two. */
@@ -39,7 +40,6 @@ export interface ConversationState {
   readonly awaitingReply: readonly string[];
   /** Tokens of guessed replies not yet committed, by turn. */
   readonly guessed: Readonly<Record<string, readonly string[]>>;
-  readonly lastUserItemId: string | null;
   /** Items the client created without an id: `item_c<n>`. */
   readonly createdItems: number;
   readonly emptyResponses: number;
@@ -54,7 +54,6 @@ export const INITIAL_CONVERSATION: ConversationState = {
   pendingTexts: [],
   awaitingReply: [],
   guessed: {},
-  lastUserItemId: null,
   createdItems: 0,
   emptyResponses: 0,
   actions: [],
@@ -63,9 +62,10 @@ export const INITIAL_CONVERSATION: ConversationState = {
 };
 
 export type ConversationInput =
-  | { type: 'user_text'; id?: string | undefined; text: string }
-  | { type: 'function_output'; id?: string | undefined; callId: string; output: string }
-  | { type: 'response_create'; responseActive: boolean }
+  /** `after`: the client's `previous_item_id` (`undefined`: at the end). */
+  | { type: 'user_text'; id?: string | undefined; text: string; after?: string | null | undefined }
+  | { type: 'function_output'; id?: string | undefined; callId: string; output: string; after?: string | null | undefined }
+  | { type: 'response_create'; responseActive: boolean; request?: ResponseRequest | undefined }
   /** The last open response ended. */
   | { type: 'responses_idle' }
   /** The VAD ended a user utterance (or the client committed it). */
@@ -80,11 +80,21 @@ export type ConversationInput =
 
 export type ConversationEffect =
   | { type: 'event'; event: ServerEvent }
+  /**
+   * An item enters the conversation after `after` (`undefined`: at the end): `conversation.item.added`,
+   * and `.done` when it is complete already; a voice item is announced by `input_audio_buffer.committed` first.
+   */
+  | { type: 'add_item'; item: Item; after?: string | null | undefined; done: boolean; committed?: boolean }
   | { type: 'error'; code: string; message: string; param: string | null }
   /** The pending user text, as one typed turn. */
   | { type: 'send_text'; text: string }
-  /** Answer from the history (`control.respond`): the client gave function outputs. */
-  | { type: 'respond' }
+  /**
+   * Answer from the history (`control.respond`): the client gave function outputs, or instructions alone,
+   * or asked for an out-of-band response (`outOfBand`: said, and kept out of the conversation).
+   */
+  | { type: 'respond'; instructions?: string | undefined; outOfBand?: boolean }
+  /** The next response the client sees is this `response.create`'s: it carries its `metadata`, and is out of band or not. */
+  | { type: 'expect_response'; metadata: Readonly<Record<string, string>> | null; outOfBand: boolean }
   | { type: 'empty_response'; key: string }
   | { type: 'start_response'; turnId: string }
   | { type: 'token'; turnId: string; text: string }
@@ -100,7 +110,7 @@ export interface Step {
   effects: ConversationEffect[];
 }
 
-type Item = ServerEventOf<'conversation.item.added'>['item'];
+export type Item = ServerEventOf<'conversation.item.added'>['item'];
 const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({
   id,
   object: 'realtime.item',
@@ -109,10 +119,6 @@ const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({
   status: 'completed',
   content,
 });
-const itemEvents = (previous: string | null, item: Item): ConversationEffect[] => [
-  { type: 'event', event: { type: 'conversation.item.added', previous_item_id: previous, item } },
-  { type: 'event', event: { type: 'conversation.item.done', previous_item_id: previous, item } },
-];
 const error = (code: string, message: string, param: string | null = null): Step['effects'] => [{ type: 'error', code, message, param }];
 
 /** The user item of a voice turn. */
@@ -125,18 +131,22 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       return userText(state, input);
     case 'function_output':
       return functionOutput(state, input);
-    case 'response_create':
-      return responseCreate(state, input.responseActive);
+    case 'response_create': {
+      const outOfBand = input.request?.conversation === 'none';
+      const step = outOfBand
+        ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
+        : responseCreate(state, input.responseActive, input.request?.instructions);
+      // Every outcome but an error gives (or is) a response: it is this request's.
+      if (step.effects.some((e) => e.type === 'error')) return step;
+      return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects] };
+    }
     case 'responses_idle':
       return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
     case 'voice_committed': {
       const id = voiceItemId(input.turnId);
       const item = userItem(id, [{ type: 'input_audio', transcript: null }]);
-      const effects: ConversationEffect[] = [
-        { type: 'event', event: { type: 'input_audio_buffer.committed', previous_item_id: state.lastUserItemId, item_id: id } },
-        { type: 'event', event: { type: 'conversation.item.added', previous_item_id: state.lastUserItemId, item } },
-      ];
-      return { state: { ...state, lastUserItemId: id, awaitingReply: [...state.awaitingReply, input.turnId] }, effects };
+      const effects: ConversationEffect[] = [{ type: 'add_item', item, done: false, committed: true }];
+      return { state: { ...state, awaitingReply: [...state.awaitingReply, input.turnId] }, effects };
     }
     case 'user_entry': {
       const { [input.replyTurnId]: held, ...guessed } = state.guessed;
@@ -164,7 +174,7 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
   }
 }
 
-function userText(state: ConversationState, input: { id?: string | undefined; text: string }): Step {
+function userText(state: ConversationState, input: { id?: string | undefined; text: string; after?: string | null | undefined }): Step {
   if (state.pendingTexts.length >= MAX_PENDING_TEXTS) {
     return {
       state,
@@ -176,11 +186,11 @@ function userText(state: ConversationState, input: { id?: string | undefined; te
   }
   const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
   const id = input.id ?? `item_c${createdItems}`;
-  const effects = itemEvents(state.lastUserItemId, userItem(id, [{ type: 'input_text', text: input.text }]));
-  return { state: { ...state, createdItems, lastUserItemId: id, pendingTexts: [...state.pendingTexts, { id, text: input.text }] }, effects };
+  const effects: ConversationEffect[] = [{ type: 'add_item', item: userItem(id, [{ type: 'input_text', text: input.text }]), after: input.after, done: true }];
+  return { state: { ...state, createdItems, pendingTexts: [...state.pendingTexts, { id, text: input.text }] }, effects };
 }
 
-function functionOutput(state: ConversationState, input: { id?: string | undefined; callId: string; output: string }): Step {
+function functionOutput(state: ConversationState, input: { id?: string | undefined; callId: string; output: string; after?: string | null | undefined }): Step {
   const action = state.actions.find((a) => a.callId === input.callId && a.runsOn === 'client');
   const named = `"${input.callId.slice(0, 64)}"`;
   if (!action)
@@ -201,14 +211,14 @@ function functionOutput(state: ConversationState, input: { id?: string | undefin
     output: input.output,
   };
   const effects: ConversationEffect[] = [
-    ...itemEvents(null, item),
+    { type: 'add_item', item, after: input.after, done: true },
     { type: 'action_result', turnId: action.turnId, actionId: action.actionId, output: input.output },
   ];
   const actions = state.actions.map((a) => (a === action ? { ...a, phase: 'answered' as const } : a));
   return { state: { ...state, createdItems, actions, outputsToAnswer: state.outputsToAnswer + 1 }, effects };
 }
 
-function responseCreate(state: ConversationState, responseActive: boolean): Step {
+function responseCreate(state: ConversationState, responseActive: boolean, instructions: string | undefined): Step {
   if (state.pendingTexts.length > 0) {
     const text = state.pendingTexts.map((p) => p.text).join('\n');
     return { state: { ...state, pendingTexts: [], outputsToAnswer: 0 }, effects: [{ type: 'send_text', text }] };
@@ -218,10 +228,23 @@ function responseCreate(state: ConversationState, responseActive: boolean): Step
   if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
   if (responseActive)
     return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
-  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond' }] };
+  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond', instructions }] };
+  // Instructions and nothing new ("Greet the user."): a reply from the history under them.
+  if (instructions !== undefined) return { state, effects: [{ type: 'respond', instructions }] };
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
   const emptyResponses = state.emptyResponses + 1;
   return { state: { ...state, emptyResponses }, effects: [{ type: 'empty_response', key: `r${emptyResponses}` }] };
+}
+
+/**
+ * `conversation: "none"`: a reply from the conversation as it is, under the request's instructions, that
+ * is not added to it. Messages waiting for a `response.create` stay waiting: they are the next default
+ * response's input, and the chart has not taken them in yet, so this reply does not see them.
+ */
+function outOfBandResponse(state: ConversationState, responseActive: boolean, instructions: string | undefined): Step {
+  if (responseActive)
+    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
+  return { state, effects: [{ type: 'respond', instructions, outOfBand: true }] };
 }
 
 function actionMessage(state: ConversationState, m: ActionMessage): Step {

@@ -95,6 +95,22 @@ const ItemSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * What a `response.create` may ask for: `metadata` comes back on the response's events (clients match
+ * their requests by it), `instructions` are added to the system prompt for this response, `conversation:
+ * "none"` keeps the response out of the conversation; other fields
+ * (`output_modalities`, `tools`, …) are tolerated and the session's own are used.
+ */
+export const ResponseRequestSchema = z
+  .object({
+    metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
+    instructions: z.string().min(1).max(20_000).optional(),
+    /** `auto` (the default): the response joins the conversation; `none`: an out-of-band response, kept out of it. */
+    conversation: z.enum(['auto', 'none']).optional(),
+  })
+  .passthrough();
+export type ResponseRequest = z.infer<typeof ResponseRequestSchema>;
+
 export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.update'), event_id: eventId, session: SessionUpdateSchema }),
   z.object({ type: z.literal('input_audio_buffer.append'), event_id: eventId, audio: z.string() }),
@@ -110,7 +126,9 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
     content_index: z.number().int().min(0),
     audio_end_ms: z.number().int().min(0),
   }),
-  z.object({ type: z.literal('response.create'), event_id: eventId, response: z.object({}).passthrough().optional() }),
+  z.object({ type: z.literal('conversation.item.retrieve'), event_id: eventId, item_id: z.string().max(64) }),
+  z.object({ type: z.literal('conversation.item.delete'), event_id: eventId, item_id: z.string().max(64) }),
+  z.object({ type: z.literal('response.create'), event_id: eventId, response: ResponseRequestSchema.optional() }),
   z.object({ type: z.literal('response.cancel'), event_id: eventId, response_id: z.string().optional() }),
   /** This server's own: the emergency stop (a client's button): playback cleared, every action cancelled. */
   z.object({ type: z.literal('voice_agent.estop'), event_id: eventId }),
@@ -118,7 +136,7 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
 export type ClientEvent = z.infer<typeof ClientEventSchema>;
 
 /** Events the OpenAI API knows that this server does not implement: answered with a clear error. */
-const KNOWN_UNSUPPORTED = new Set(['conversation.item.retrieve', 'conversation.item.delete', 'output_audio_buffer.clear', 'transcription_session.update']);
+const KNOWN_UNSUPPORTED = new Set(['output_audio_buffer.clear', 'transcription_session.update']);
 
 export interface ProtocolError {
   /** `invalid_json`, `invalid_event`, `unknown_event`, `unsupported_event`. */

@@ -16,6 +16,9 @@
  * responses.finish('u1', { status: 'completed' }); // the *.done events and response.done
  * ```
  */
+import type { HeardSegment } from '../../bus/messages.js';
+import { capPlayed, heardText } from '../../machines/history.js';
+import type { ItemStore } from './items.js';
 import type { ServerEvent, ServerEventOf } from './server-events.js';
 
 type Item = ServerEventOf<'conversation.item.added'>['item'];
@@ -38,7 +41,24 @@ interface ResponseState {
   transcript: string;
   /** The assistant message item was announced (first token or audio). */
   itemAdded: boolean;
+  /** The message item's place in the response's output (the order items were announced in). */
+  outputIndex: number;
+  nextOutputIndex: number;
   functionCalls: Item[];
+  /** Audio sent, bytes of the output format. */
+  audioBytes: number;
+  /** Cut (barge-in, cancel): it ends once playback reports what was heard, which its item then holds. */
+  cutEnd: ResponseEnd | undefined;
+  /** The `metadata` of the `response.create` this response answers, echoed on its events. */
+  metadata: Readonly<Record<string, string>> | null;
+  /** `conversation: "none"`: its items are the response's only, never the conversation's. */
+  outOfBand: boolean;
+}
+
+/** What a client's `response.create` asked of the response that answers it. */
+export interface ResponseRequestOptions {
+  metadata: Readonly<Record<string, string>> | null;
+  outOfBand: boolean;
 }
 
 export interface ResponseTracker {
@@ -56,10 +76,22 @@ export interface ResponseTracker {
   empty(key: string): void;
   /** The reply turn whose assistant item has this id (for `conversation.item.truncate`). */
   turnOfItem(itemId: string): string | undefined;
+  /** Audio of the turn's reply sent so far, ms (what a truncate is clamped to). */
+  audioSentMs(turnId: string): number;
+  /** What playback reported of a reply that ended (finished or stopped): the words played and for how long. */
+  played(turnId: string, segments: readonly HeardSegment[]): void;
+  /** Runs `then` once the turn's playback has ended (at once if it has), when the chart can apply a truncate to it. */
+  whenEnded(turnId: string, then: () => void): void;
+  /** The client played only `audioEndMs` of the reply: its item keeps the words of that audio (never grows). */
+  truncate(turnId: string, audioEndMs: number): void;
   /** The response and assistant item ids of a reply turn. */
   idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
+  /** The last response was cut by the user's speech, and none has started since (a client's own cancel of it is late, not wrong). */
+  cutByTurnDetection(): boolean;
+  /** The next response created answers a client's `response.create`: it carries that request's `metadata`, in or out of the conversation. */
+  expect(request: ResponseRequestOptions): void;
 }
 
 const responseIdOf = (turnId: string) => `resp_${turnId}`;
@@ -76,6 +108,7 @@ const response = (state: ResponseState, status: Response['status'], extra: Parti
   output: [],
   conversation_id: null,
   output_modalities: ['audio'],
+  metadata: state.metadata === null ? null : { ...state.metadata },
   ...extra,
 });
 const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incomplete'): Item => ({
@@ -86,22 +119,39 @@ const item = (state: ResponseState, status: 'in_progress' | 'completed' | 'incom
   status,
   content: [{ type: 'output_audio', transcript: state.transcript }],
 });
+const newState = (id: string, turnId: string, itemId: string): ResponseState => ({
+  id,
+  turnId,
+  itemId,
+  transcript: '',
+  itemAdded: false,
+  outputIndex: 0,
+  nextOutputIndex: 0,
+  functionCalls: [],
+  audioBytes: 0,
+  cutEnd: undefined,
+  metadata: null,
+  outOfBand: false,
+});
 /**
  * An event about the reply's audio content part, with `extra` fields after its ids. Written out rather
  * than `{ type, ...ids, delta }`: V8 (Node 20) takes ~1 µs for a literal that adds a key after a
  * spread, and deltas go out dozens of times a second per client.
  */
 const partEvent = (type: PartEventType, state: ResponseState, extra?: Record<string, unknown>): ServerEvent => {
-  const event = { type, response_id: state.id, item_id: state.itemId, output_index: 0, content_index: 0 };
+  const event = { type, response_id: state.id, item_id: state.itemId, output_index: state.outputIndex, content_index: 0 };
   return (extra ? Object.assign(event, extra) : event) as ServerEvent;
 };
-/** A function call item of a response, streamed: added, its arguments (one delta), done. */
-function streamCall(
-  send: (event: ServerEvent) => void,
-  state: ResponseState,
-  outputIndex: number,
-  call: { actionId: string; callId: string; name: string; arguments: string },
-): Item {
+
+interface Output {
+  send(event: ServerEvent): void;
+  items: ItemStore;
+}
+
+/** A function call item of a response, streamed: added (to the response and the conversation), its arguments (one delta), done. */
+function streamCall(out: Output, state: ResponseState, call: { actionId: string; callId: string; name: string; arguments: string }): Item {
+  const { send } = out;
+  const outputIndex = state.nextOutputIndex++;
   const fc: Item = {
     id: `item_${call.actionId}_call`,
     object: 'realtime.item',
@@ -111,45 +161,77 @@ function streamCall(
     name: call.name,
     arguments: call.arguments,
   };
+  const added: Item = { ...fc, status: 'in_progress', arguments: '' };
   const ids = { response_id: state.id, item_id: fc.id, output_index: outputIndex, call_id: call.callId };
-  send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: { ...fc, status: 'in_progress', arguments: '' } });
+  send({ type: 'response.output_item.added', response_id: state.id, output_index: outputIndex, item: added });
+  if (!state.outOfBand) send({ type: 'conversation.item.added', previous_item_id: out.items.add(added), item: added });
   send({ type: 'response.function_call_arguments.delta', ...ids, delta: call.arguments });
   send({ type: 'response.function_call_arguments.done', ...ids, name: call.name, arguments: call.arguments });
   send({ type: 'response.output_item.done', response_id: state.id, output_index: outputIndex, item: fc });
+  if (!state.outOfBand) send({ type: 'conversation.item.done', previous_item_id: out.items.update(fc), item: fc });
   return fc;
 }
 
-/** The `*.done` events of a response's message item (if it was announced), then `response.done` with its output. */
-function sendDone(send: (event: ServerEvent) => void, state: ResponseState, end: ResponseEnd): void {
-  const output: Item[] = [];
+/** The `*.done` events of a response's message item (if it was announced), then `response.done` with its output in order. */
+function sendDone(out: Output, state: ResponseState, end: ResponseEnd): void {
+  const { send } = out;
+  const output: Item[] = [...state.functionCalls];
   if (state.itemAdded) {
     const status = end.status === 'completed' ? 'completed' : 'incomplete';
+    const done = item(state, status);
     send(partEvent('response.output_audio.done', state));
     send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
     send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
-    send({ type: 'response.output_item.done', response_id: state.id, output_index: 0, item: item(state, status) });
-    send({ type: 'conversation.item.done', previous_item_id: null, item: item(state, status) });
-    output.push(item(state, status));
+    send({ type: 'response.output_item.done', response_id: state.id, output_index: state.outputIndex, item: done });
+    if (!state.outOfBand) send({ type: 'conversation.item.done', previous_item_id: out.items.update(done), item: done });
+    output.splice(state.outputIndex, 0, done);
   }
-  output.push(...state.functionCalls);
   const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
   send({ type: 'response.done', response: response(state, end.status, { output, status_details: details }) });
 }
 
-/** `onIdle`: the last open response ended (a `response.create` deferred until then may go on). */
-export function createResponseTracker(send: (event: ServerEvent) => void, onIdle: () => void = () => {}): ResponseTracker {
+export interface ResponseTrackerOptions {
+  send(event: ServerEvent): void;
+  items: ItemStore;
+  /** Bytes per ms of the output format (a truncate is clamped to the audio sent). */
+  bytesPerMs(): number;
+  /** The last open response ended (a `response.create` deferred until then may go on). */
+  onIdle?(): void;
+}
+
+/** The responses of one connection, their items kept in `options.items`. */
+export function createResponseTracker(options: ResponseTrackerOptions): ResponseTracker {
+  const { send } = options;
+  const out: Output = { send, items: options.items };
+  const onIdle = options.onIdle ?? (() => {});
   const responses = new Map<string, ResponseState>();
   const finished = new Set<string>();
   const itemTurns = new Map<string, string>();
+  /** Audio sent per reply turn, bytes (kept past the response's end: truncates come after it). */
+  const audioBytes = new Map<string, number>();
+  const playedSegments = new Map<string, readonly HeardSegment[]>();
+  const waiting = new Map<string, Array<() => void>>();
+  /** The `response.create`s not answered by a response yet, oldest first. */
+  const requested: ResponseRequestOptions[] = [];
+  let lastCutByTurn = false;
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.set(key, value);
+    // Why bounded: turn ids only grow; late messages and truncates name recent turns.
+    if (map.size > REMEMBERED_ITEMS) map.delete(map.keys().next().value!);
+  };
 
   const ensure = (turnId: string): ResponseState | undefined => {
     if (finished.has(turnId)) return undefined;
     let state = responses.get(turnId);
     if (!state) {
-      state = { id: responseIdOf(turnId), turnId, itemId: itemIdOf(turnId), transcript: '', itemAdded: false, functionCalls: [] };
+      state = newState(responseIdOf(turnId), turnId, itemIdOf(turnId));
+      const request = requested.shift();
+      state.metadata = request?.metadata ?? null;
+      state.outOfBand = request?.outOfBand ?? false;
+      lastCutByTurn = false;
       responses.set(turnId, state);
-      itemTurns.set(state.itemId, turnId);
-      if (itemTurns.size > REMEMBERED_ITEMS) itemTurns.delete(itemTurns.keys().next().value!);
+      // An out-of-band reply's item is not in the conversation: a truncate cannot name it.
+      if (!state.outOfBand) remember(itemTurns, state.itemId, turnId);
       send({ type: 'response.created', response: response(state, 'in_progress') });
     }
     return state;
@@ -157,9 +239,26 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
   const ensureItem = (state: ResponseState) => {
     if (state.itemAdded) return;
     state.itemAdded = true;
-    send({ type: 'response.output_item.added', response_id: state.id, output_index: 0, item: { ...item(state, 'in_progress'), content: [] } });
-    send({ type: 'conversation.item.added', previous_item_id: null, item: { ...item(state, 'in_progress'), content: [] } });
+    state.outputIndex = state.nextOutputIndex++;
+    const added = { ...item(state, 'in_progress'), content: [] };
+    send({ type: 'response.output_item.added', response_id: state.id, output_index: state.outputIndex, item: added });
+    if (!state.outOfBand) send({ type: 'conversation.item.added', previous_item_id: options.items.add(added), item: added });
     send(partEvent('response.content_part.added', state, { part: { type: 'audio', transcript: '' } }));
+  };
+  const complete = (state: ResponseState, end: ResponseEnd) => {
+    responses.delete(state.turnId);
+    remember(audioBytes, state.turnId, state.audioBytes);
+    finished.add(state.turnId);
+    // Why bounded: turn ids only grow; the set guards against late messages of recent turns.
+    if (finished.size > REMEMBERED_ITEMS) finished.delete(finished.values().next().value!);
+    sendDone(out, state, end);
+    lastCutByTurn = end.status === 'cancelled' && end.reason === 'turn_detected';
+    if (responses.size === 0) onIdle();
+  };
+  const ended = (turnId: string) => {
+    const then = waiting.get(turnId);
+    waiting.delete(turnId);
+    for (const run of then ?? []) run();
   };
 
   return {
@@ -173,8 +272,9 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
     },
     onAudio(turnId, base64, mouth) {
       const state = ensure(turnId);
-      if (!state) return;
+      if (!state || state.cutEnd) return;
       ensureItem(state);
+      state.audioBytes += (base64.length * 3) / 4 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
       // Not in the OpenAI protocol (clients ignore unknown types): it describes the delta that follows it.
       if (mouth) send(partEvent('voice_agent.output_audio.mouth', state, { level: mouth.level, viseme: mouth.viseme ?? null }));
       send(partEvent('response.output_audio.delta', state, { delta: base64 }));
@@ -182,23 +282,24 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
     onFunctionCall(turnId, call) {
       const open = responses.get(turnId);
       if (open) {
-        open.functionCalls.push(streamCall(send, open, 1 + open.functionCalls.length, call));
+        open.functionCalls.push(streamCall(out, open, call));
         return;
       }
-      const own: ResponseState = { id: `resp_${call.actionId}`, turnId, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };
+      const own = newState(`resp_${call.actionId}`, turnId, '');
       send({ type: 'response.created', response: response(own, 'in_progress') });
-      const fc = streamCall(send, own, 0, call);
+      const fc = streamCall(out, own, call);
       send({ type: 'response.done', response: response(own, 'completed', { output: [fc], status_details: null }) });
     },
     finish(turnId, end) {
       const state = responses.get(turnId) ?? (end.status === 'completed' ? ensure(turnId) : undefined);
-      if (!state) return;
-      responses.delete(turnId);
-      finished.add(turnId);
-      // Why bounded: turn ids only grow; the set guards against late messages of recent turns.
-      if (finished.size > REMEMBERED_ITEMS) finished.delete(finished.values().next().value!);
-      sendDone(send, state, end);
-      if (responses.size === 0) onIdle();
+      if (!state || state.cutEnd) return;
+      if (end.status !== 'completed') {
+        const segments = playedSegments.get(turnId);
+        // What was heard is known once playback reports it (before or after the cut's notice); none if nothing was sent.
+        if (!segments && state.audioBytes > 0) return void (state.cutEnd = end);
+        state.transcript = segments ? heardText(segments) : '';
+      }
+      complete(state, end);
     },
     spokenText(turnId, text) {
       const state = responses.get(turnId);
@@ -208,12 +309,41 @@ export function createResponseTracker(send: (event: ServerEvent) => void, onIdle
       send(partEvent('response.output_audio_transcript.delta', state, { delta: text }));
     },
     empty(key) {
-      const state: ResponseState = { id: `resp_${key}`, turnId: key, itemId: '', transcript: '', itemAdded: false, functionCalls: [] };
+      const state = newState(`resp_${key}`, key, '');
+      state.metadata = requested.shift()?.metadata ?? null;
       send({ type: 'response.created', response: response(state, 'in_progress') });
       send({ type: 'response.done', response: response(state, 'completed', { status_details: null }) });
     },
     turnOfItem: (itemId) => itemTurns.get(itemId),
     idsOfTurn: (turnId) => ({ response_id: responseIdOf(turnId), item_id: itemIdOf(turnId) }),
     active: () => responses.size > 0,
+    cutByTurnDetection: () => lastCutByTurn && responses.size === 0,
+    expect(request) {
+      // Why 8: a client waits for each response it asks for; more unanswered requests are stale.
+      if (requested.push(request) > 8) requested.shift();
+    },
+    audioSentMs: (turnId) => (responses.get(turnId)?.audioBytes ?? audioBytes.get(turnId) ?? 0) / options.bytesPerMs(),
+    played(turnId, segments) {
+      remember(playedSegments, turnId, segments);
+      const cut = responses.get(turnId);
+      if (cut?.cutEnd) {
+        cut.transcript = heardText(segments);
+        complete(cut, cut.cutEnd);
+      }
+      ended(turnId);
+    },
+    whenEnded(turnId, then) {
+      if (playedSegments.has(turnId)) return then();
+      waiting.set(turnId, [...(waiting.get(turnId) ?? []), then]);
+    },
+    truncate(turnId, audioEndMs) {
+      const segments = playedSegments.get(turnId);
+      const current = options.items.get(itemIdOf(turnId));
+      if (!segments || current?.type !== 'message') return;
+      const was = current.content?.[0]?.transcript ?? '';
+      const heard = heardText(capPlayed(segments, audioEndMs));
+      if (heard.length >= was.length) return;
+      options.items.update({ ...current, status: 'incomplete', content: [{ type: 'output_audio', transcript: heard }] });
+    },
   };
 }

@@ -48,7 +48,7 @@ const SessionSchema = z
       input: z.object({
         format: FormatSchema,
         turn_detection: z.record(z.string(), z.unknown()).nullable(),
-        transcription: z.null(),
+        transcription: z.object({ model: z.string(), language: z.string().nullable(), prompt: z.string() }).strict(),
         noise_reduction: z.unknown(),
       }),
       output: z.object({ format: FormatSchema, voice: z.string(), speed: z.number() }),
@@ -71,6 +71,7 @@ const ResponseSchema = z
     conversation_id: z.null(),
     output_modalities: z.array(z.literal('audio')),
     status_details: z.object({ type: z.string(), reason: z.string() }).nullable().optional(),
+    metadata: z.record(z.string(), z.string()).nullable(),
   })
   .strict();
 
@@ -92,6 +93,8 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('conversation.item.done', { previous_item_id: nullableString, item: ItemSchema }),
   event('conversation.item.input_audio_transcription.completed', { item_id: id, content_index: z.number().int(), transcript: z.string() }),
   event('conversation.item.truncated', { item_id: id, content_index: z.number().int(), audio_end_ms: ms }),
+  event('conversation.item.retrieved', { item: ItemSchema }),
+  event('conversation.item.deleted', { item_id: id }),
   event('response.created', { response: ResponseSchema }),
   event('response.done', { response: ResponseSchema }),
   event('response.output_item.added', { response_id: id, output_index: z.number().int(), item: ItemSchema }),

@@ -13,6 +13,8 @@ import type { BusMessage } from '../../bus/messages.js';
 import type { NoticeCode, ReplyCancelReason } from '../../bus/notices.js';
 import { ACTION_MESSAGE_TYPES } from './action-events.js';
 import { voiceItemId, type ConversationInput } from './conversation.js';
+import { NO_SPEECH_HELD, stepFloor, type FloorInput, type FloorState } from './floor.js';
+import type { ItemStore } from './items.js';
 import type { ProtocolError } from './protocol.js';
 import type { ResponseEnd, ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
@@ -27,6 +29,7 @@ export const SESSION_MESSAGE_TYPES = [
   'tts.requested',
   'llm.token',
   'playback.finished',
+  'playback.stopped',
   'session.notice',
   'session.error',
   'session.state',
@@ -43,38 +46,68 @@ export interface SessionEventDeps {
   send(event: ServerEvent): void;
   dispatch(input: ConversationInput): void;
   responses: ResponseTracker;
+  items: ItemStore;
   fail(error: ProtocolError, type?: string): void;
   settings(): SessionSettings;
   /** Input audio appended since the connection opened, ms. */
   appendedMs(): number;
   connectedAtMs: number;
+  /** The chart's state now (`SessionHandle.state()`): speech during a reply is held until the chart decides (floor.ts). */
+  chartState(): string;
 }
+
+/** The chart is preparing or playing a reply: speech now is a barge-in candidate, not yet the user's floor. */
+const replyInProgress = (state: string) => state.startsWith('processing') || state.startsWith('speaking');
 
 export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => void {
   const { send, dispatch, responses } = deps;
   const vad = () => deps.settings().turnDetection !== null;
+  let floor: FloorState = NO_SPEECH_HELD;
+  const onFloor = (input: FloorInput) => {
+    const step = stepFloor(floor, input);
+    floor = step.state;
+    for (const r of step.release) {
+      if (r.type === 'event') send(r.event);
+      else dispatch({ type: 'voice_committed', turnId: r.turnId });
+    }
+  };
+  const onNotice = noticeHandler(deps, onFloor);
   return (m) => {
     switch (m.type) {
       case 'vad.speech_start':
-        if (vad()) send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) });
-        return;
+        if (!vad()) return;
+        return onFloor({
+          type: 'speech_start',
+          turnId: m.turnId,
+          replyInProgress: replyInProgress(deps.chartState()),
+          started: { type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) },
+        });
       case 'vad.speech_end':
+        if (!vad()) return dispatch({ type: 'voice_committed', turnId: m.turnId });
         // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
-        if (vad())
-          send({
+        return onFloor({
+          type: 'speech_end',
+          turnId: m.turnId,
+          stopped: {
             type: 'input_audio_buffer.speech_stopped',
             audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
             item_id: voiceItemId(m.turnId),
-          });
-        return dispatch({ type: 'voice_committed', turnId: m.turnId });
-      case 'stt.final': {
-        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: voiceItemId(m.turnId), content_index: 0, transcript: m.text });
-        const content = [{ type: 'input_audio' as const, transcript: m.text }];
-        return send({
-          type: 'conversation.item.done',
-          previous_item_id: null,
-          item: { id: voiceItemId(m.turnId), object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content },
+          },
         });
+      case 'stt.final': {
+        const content = [{ type: 'input_audio' as const, transcript: m.text }];
+        const item = {
+          id: voiceItemId(m.turnId),
+          object: 'realtime.item' as const,
+          type: 'message' as const,
+          role: 'user' as const,
+          status: 'completed' as const,
+          content,
+        };
+        // An utterance never committed (speech over a reply the chart kept) or deleted by the client is not told.
+        if (!deps.items.has(item.id)) return;
+        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: m.text });
+        return send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
       }
       case 'session.history':
         if (m.role === 'user') return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
@@ -96,12 +129,21 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
             .join(' ')
             .trim(),
         );
-        return responses.finish(m.turnId, { status: 'completed' });
+        responses.finish(m.turnId, { status: 'completed' });
+        responses.played(m.turnId, m.segments);
+        // Speech held over the reply goes on past its end: it is the user's turn now.
+        return onFloor({ type: 'floor_taken' });
+      case 'playback.stopped':
+        return responses.played(m.turnId, m.segments);
       case 'session.notice':
-        return onNotice(deps, m);
+        return onNotice(m);
       case 'session.error':
         return deps.fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
       case 'session.state':
+        // A reply asked for by response.create alone (instructions, a tool's output, out of band) is created
+        // as the chart starts it, not at its first token: clients wait for response.created (LiveKit's
+        // generateReply() does, and gives up after 10 s).
+        if (m.event === 'control.respond' && m.value.startsWith('processing')) responses.start(m.turnId);
         // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
         return send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
       case 'action.request':
@@ -117,9 +159,20 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
   };
 }
 
-function onNotice(deps: SessionEventDeps, m: Extract<BusMessage, { type: 'session.notice' }>): void {
-  if (m.code === 'reply_cancelled') deps.responses.finish(m.turnId, endOf(m.detail));
-  if (m.code === 'utterance_dropped') deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
+function noticeHandler(deps: SessionEventDeps, onFloor: (input: FloorInput) => void) {
+  return (m: Extract<BusMessage, { type: 'session.notice' }>) => onNotice(deps, onFloor, m);
+}
+
+function onNotice(deps: SessionEventDeps, onFloor: (input: FloorInput) => void, m: Extract<BusMessage, { type: 'session.notice' }>): void {
+  if (m.code === 'reply_cancelled') {
+    // The speech that cut the reply is the user's floor from now: speech_started goes out before the response ends.
+    if (m.detail === 'barge_in') onFloor({ type: 'floor_taken' });
+    deps.responses.finish(m.turnId, endOf(m.detail));
+  }
+  if (m.code === 'utterance_dropped') {
+    onFloor({ type: 'utterance_dropped', turnId: m.turnId });
+    deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
+  }
   if (m.code === 'speculation_started') deps.dispatch({ type: 'guess_started', turnId: m.turnId });
   if (m.code === 'speculation_discarded') deps.dispatch({ type: 'guess_discarded', turnId: m.turnId });
   if (!UNTOLD_NOTICES.has(m.code)) deps.send({ type: 'voice_agent.notice', code: m.code, detail: m.detail, turn_id: m.turnId });

@@ -29,6 +29,8 @@ export interface SessionSettings {
   readonly toolChoice: RealtimeToolChoice;
   /** The Realtime `noise_reduction`: how this session's own microphone is conditioned (noise-reduction.ts). */
   readonly noiseReduction: NoiseReductionSetting;
+  /** The STT engine the server runs (`stt.engine`): the session's transcription model, whatever a client asks for. */
+  readonly transcriptionModel: string;
 }
 
 export const INITIAL_SETTINGS: SessionSettings = {
@@ -41,7 +43,24 @@ export const INITIAL_SETTINGS: SessionSettings = {
   tools: [],
   toolChoice: 'auto',
   noiseReduction: null,
+  transcriptionModel: 'default',
 };
+
+/** What the server really runs, for the session a client is first told about. */
+export interface ServerSpeechDefaults {
+  transcriptionModel: string;
+  /** `pipeline.vad.hangoverMs`. */
+  silenceDurationMs: number;
+  /** `pipeline.vad.prefixPaddingMs`. */
+  prefixPaddingMs: number;
+}
+
+/** The settings a connection starts with: the server's own VAD timing and STT. */
+export function initialSettings(defaults: ServerSpeechDefaults | undefined): SessionSettings {
+  if (!defaults) return INITIAL_SETTINGS;
+  const turnDetection = { ...INITIAL_SETTINGS.turnDetection!, silence_duration_ms: defaults.silenceDurationMs, prefix_padding_ms: defaults.prefixPaddingMs };
+  return { ...INITIAL_SETTINGS, turnDetection, transcriptionModel: defaults.transcriptionModel };
+}
 
 /** What of a `session.update` the session itself must apply (`control.configure`'s fields). */
 export type ConfigureFields = Partial<Pick<MessageOf<'control.configure'>, 'systemPrompt' | 'voice' | 'turnDetection' | 'clientTools' | 'toolChoice'>>;
@@ -93,7 +112,13 @@ export function sessionObject(id: string, settings: SessionSettings) {
     output_modalities: ['audio' as const],
     instructions: settings.instructions ?? '',
     audio: {
-      input: { format: settings.inputFormat, turn_detection: settings.turnDetection, transcription: null, noise_reduction: settings.noiseReduction },
+      input: {
+        format: settings.inputFormat,
+        // The chart always answers and applies its own barge-in policy (docs/server.md, *Barge-in*): said as it is.
+        turn_detection: settings.turnDetection === null ? null : { ...settings.turnDetection, create_response: true, interrupt_response: true },
+        transcription: { model: settings.transcriptionModel, language: null, prompt: '' },
+        noise_reduction: settings.noiseReduction,
+      },
       output: { format: settings.outputFormat, voice: settings.voice, speed: 1 },
     },
     tools: settings.tools.map((t) => ({

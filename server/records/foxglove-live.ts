@@ -17,14 +17,13 @@ import type { AddressInfo } from 'node:net';
 // A CommonJS package: Node's ESM loader sees its exports only as the default one.
 import wsProtocol from '@foxglove/ws-protocol';
 import { WebSocketServer } from 'ws';
-import type { RecordedAudio, RecordedEmitted, RecordedEvent } from './read.js';
-import { createMessageBuilder, type RecordingPart, type TopicMessage } from './mcap/messages.js';
+import type { TopicMessage } from './mcap/messages.js';
 import { ros2Codec } from './mcap/ros2-msgs.js';
 import { mcapTopics, type McapTopics, type TopicKey } from './mcap/topics.js';
 import { channelFor, logTimeNs, type Channel } from './mcap/write.js';
-import { eventJson, type RecordRow } from './rows.js';
-import type { RecordSource, RecordStore } from './store.js';
-import { stateValueToString } from '../state-value.js';
+import { createRowMessages, tapStore } from './row-messages.js';
+import type { RecordRow } from './rows.js';
+import type { RecordStore } from './store.js';
 
 const { FoxgloveServer } = wsProtocol;
 
@@ -49,31 +48,6 @@ export interface FoxgloveLive {
   /** Publishes rows of recordings as they are collected (what {@link tap} does). */
   publish(rows: readonly RecordRow[]): void;
   close(): Promise<void>;
-}
-
-interface Live {
-  build: ReturnType<typeof createMessageBuilder>;
-  startedWallMs: number;
-}
-
-const emptyPart = (): RecordingPart & { events: RecordedEvent[]; emitted: RecordedEmitted[]; audio: RecordedAudio[] } => ({
-  events: [],
-  emitted: [],
-  turns: [],
-  audio: [],
-});
-
-/** A row as the store's reader gives it back: the state flattened, the event as its JSON says. */
-function recordedEvent(row: Extract<RecordRow, { table: 'event' }>): RecordedEvent {
-  return {
-    seq: row.seq,
-    atMs: row.atMs,
-    type: row.event.type,
-    turnId: typeof row.event.turnId === 'string' ? row.event.turnId : null,
-    state: typeof row.state === 'string' ? row.state : stateValueToString(row.state),
-    status: row.status,
-    event: JSON.parse(eventJson(row.event)) as RecordedEvent['event'],
-  };
 }
 
 /** Starts the server on `host:port`; resolves once it listens. */
@@ -117,40 +91,19 @@ export async function startFoxgloveLive(options: FoxgloveLiveOptions): Promise<F
   const { port } = wss.address() as AddressInfo;
 
   const encoder = new TextEncoder();
-  const send = (live: Live, m: TopicMessage) => {
+  const send = (startedWallMs: number, m: TopicMessage) => {
     const entry = channels.get(m.topic);
     // Nobody subscribed: not even encoded (the microphone is most of the bytes).
     if (!entry || !subscribed.has(entry.id)) return;
     const { id, channel } = entry;
     const data = channel.kind === 'ros2' ? ros2Codec(channel.type).writer.writeMessage(m.message) : encoder.encode(JSON.stringify(m.message));
-    server.sendMessage(id, logTimeNs(live.startedWallMs, m.atMs), data);
+    server.sendMessage(id, logTimeNs(startedWallMs, m.atMs), data);
   };
 
-  const recordings = new Map<string, Live>();
+  const toMessages = createRowMessages();
   const publish = (rows: readonly RecordRow[]) => {
-    const parts = new Map<string, ReturnType<typeof emptyPart>>();
-    const part = (id: string) => parts.get(id) ?? parts.set(id, emptyPart()).get(id)!;
-    const ended: string[] = [];
-    for (const row of rows) {
-      if (row.table === 'recording') {
-        recordings.set(row.recordingId, { build: createMessageBuilder(row), startedWallMs: row.startedWallMs });
-      } else if (row.table === 'event') part(row.recordingId).events.push(recordedEvent(row));
-      else if (row.table === 'emitted') part(row.recordingId).emitted.push({ ...row.emitted, seq: row.seq, eventSeq: row.eventSeq, atMs: row.atMs });
-      else if (row.table === 'turn') {
-        const p = part(row.recordingId);
-        if (p.turns.length === 0) p.firstTurnOrdinal = row.ordinal;
-        p.turns.push(row.turn);
-      } else if (row.table === 'audio') part(row.recordingId).audio.push({ seq: row.seq, atMs: row.atMs, sampleRateHz: row.sampleRateHz, pcm: row.pcm });
-      else if (row.table === 'recordingEnd') ended.push(row.recordingId);
-    }
-    for (const [id, p] of parts) {
-      const live = recordings.get(id);
-      if (!live) continue;
-      // Stable by time, as in the MCAP file: messages of one moment keep the order the session produced them in.
-      for (const m of live.build(p).sort((a, b) => a.atMs - b.atMs)) send(live, m);
-    }
-    for (const id of ended) {
-      recordings.delete(id);
+    for (const batch of toMessages(rows)) {
+      for (const m of batch.messages) send(batch.startedWallMs, m);
     }
   };
 
@@ -159,29 +112,8 @@ export async function startFoxgloveLive(options: FoxgloveLiveOptions): Promise<F
     port,
     publish,
     subscribedTopics: () => [...channels].filter(([, c]) => subscribed.has(c.id)).map(([key]) => topics[key]),
-    tap(store) {
-      const tapped: RecordStore = Object.create(store) as RecordStore;
-      tapped.attach = (source: RecordSource) =>
-        store.attach({
-          get recordingId() {
-            return source.recordingId;
-          },
-          collect(push) {
-            const rows: RecordRow[] = [];
-            source.collect((row) => {
-              rows.push(row);
-              push(row);
-            });
-            // The view must never cost the record: a message it cannot build is logged, the rows are stored.
-            try {
-              publish(rows);
-            } catch (error) {
-              onError(error);
-            }
-          },
-        });
-      return tapped;
-    },
+    // The view must never cost the record: a message it cannot build is logged, the rows are stored.
+    tap: (store) => tapStore(store, publish, onError),
     async close() {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

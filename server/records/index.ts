@@ -24,4 +24,6 @@ export * from './jetstream.js';
 export * from './export.js';
 export * from './microphone.js';
 export * from './mcap/index.js';
+export * from './mcap-recorder.js';
+export { createRowMessages, tapStore, type RecordingBatch } from './row-messages.js';
 export { SCHEMA_VERSION, type Emitted } from './schema.js';

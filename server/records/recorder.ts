@@ -57,7 +57,10 @@ const AUDIO_CHUNK_MS = 1000;
 
 type Snapshot = ReturnType<Actor<SessionMachine>['getSnapshot']>;
 
-export function createSessionRecorder(store: RecordStore, options: SessionRecorderOptions): SessionRecorder {
+/** Where a recorder hands its rows: a {@link RecordStore}, or anything that collects them the same way. */
+export type RecordSink = Pick<RecordStore, 'attach' | 'flush' | 'wallClock'>;
+
+export function createSessionRecorder(store: RecordSink, options: SessionRecorderOptions): SessionRecorder {
   const { bus, clock } = options;
   let rows: RecordRow[] = [];
   let recordingId: string | undefined;

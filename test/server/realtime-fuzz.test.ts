@@ -65,7 +65,7 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
     else if (kind < 0.14) frames.push({ data: pick(['null', '42', '"text"', '[1,2]', 'true', '{}']), expect: { code: 'invalid_event', eventId: null } });
     else if (kind < 0.2)
       json({ type: pick(['response.explode', 'x'.repeat(1 + Math.floor(random() * 2000)), '', 'input_audio_buffer', 'session.updated']) }, 'unknown_event');
-    else if (kind < 0.22) json({ type: 'conversation.item.delete', item_id: 'a' }, 'unsupported_event');
+    else if (kind < 0.22) json({ type: pick(['conversation.item.delete', 'conversation.item.retrieve']), item_id: 'a' }, 'item_not_found');
     else if (kind < 0.4) {
       const [event, code] = pick([
         [{ type: 'input_audio_buffer.append', audio: 123 }, 'invalid_event'],

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageOf } from '../../bus/messages.js';
 import { appendAudio, AUDIO_BURST_SECONDS, bufferEmptied, initialInputAudio } from '../../server/realtime/audio-budget.js';
 import { INITIAL_CONVERSATION, MAX_PENDING_TEXTS, reduce, type ConversationInput, type ConversationState } from '../../server/realtime/conversation.js';
+import { NO_SPEECH_HELD, stepFloor, type FloorInput } from '../../server/realtime/floor.js';
 import { applySessionUpdate, INITIAL_SETTINGS, sessionObject } from '../../server/realtime/session-settings.js';
 import { checkServerEvent } from '../../server/realtime/server-events.js';
 
@@ -17,7 +18,7 @@ function run(inputs: ConversationInput[], from: ConversationState = INITIAL_CONV
   for (const input of inputs) {
     const step = reduce(state, input);
     state = step.state;
-    effects.push(...step.effects);
+    effects.push(...step.effects.filter((e) => e.type !== 'expect_response'));
   }
   return { state, effects };
 }
@@ -34,24 +35,59 @@ const request = (over: Partial<MessageOf<'action.request'>> = {}): MessageOf<'ac
   timeoutMs: 30_000,
   ...over,
 });
+/** A `response.create` reduced, without the `expect_response` every answered one begins with (tested on its own). */
+const answer = (state: ConversationState, input: ConversationInput) => {
+  const step = reduce(state, input);
+  return { ...step, effects: step.effects.filter((e) => e.type !== 'expect_response') };
+};
 const eventsOf = (effects: ReturnType<typeof run>['effects']) => effects.flatMap((e) => (e.type === 'event' ? [e.event] : []));
 
 describe('conversation reducer', () => {
-  it('typed messages wait for response.create, chained by previous_item_id, then go as one turn', () => {
+  it('typed messages wait for response.create, each an item to add (where the client said), then go as one turn', () => {
     const { state, effects } = run([
       { type: 'user_text', text: 'go to' },
       { type: 'user_text', id: 'mine', text: 'the kitchen' },
     ]);
-    expect(eventsOf(effects).map((e) => [e.type, 'previous_item_id' in e ? e.previous_item_id : undefined])).toEqual([
-      ['conversation.item.added', null],
-      ['conversation.item.done', null],
-      ['conversation.item.added', 'item_c1'],
-      ['conversation.item.done', 'item_c1'],
+    expect(effects.map((e) => (e.type === 'add_item' ? [e.item.id, e.after, e.done] : e.type))).toEqual([
+      ['item_c1', undefined, true],
+      ['mine', undefined, true],
     ]);
-    const answered = reduce(state, { type: 'response_create', responseActive: false });
+    const answered = answer(state, { type: 'response_create', responseActive: false });
     expect(answered.effects).toEqual([{ type: 'send_text', text: 'go to\nthe kitchen' }]);
     expect(answered.state.pendingTexts).toEqual([]);
-    for (const e of eventsOf(effects)) expect(checkServerEvent({ ...e, event_id: 'x' })).toBeUndefined();
+    for (const e of effects)
+      if (e.type === 'add_item')
+        expect(checkServerEvent({ type: 'conversation.item.added', previous_item_id: null, item: e.item, event_id: 'x' })).toBeUndefined();
+  });
+
+  it("response.create: its metadata goes to the response that answers it, an error's nowhere; instructions alone ask for a reply", () => {
+    const metadata = { client_event_id: 'e1' };
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { metadata } }).effects).toEqual([
+      { type: 'expect_response', metadata, outOfBand: false },
+      { type: 'empty_response', key: 'r1' },
+    ]);
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: true, request: { metadata } }).effects).toEqual([
+      expect.objectContaining({ type: 'error', code: 'conversation_already_has_active_response' }),
+    ]);
+    expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, request: { instructions: 'Greet the user.' } }).effects).toEqual([
+      { type: 'expect_response', metadata: null, outOfBand: false },
+      { type: 'respond', instructions: 'Greet the user.' },
+    ]);
+  });
+
+  it('response.create with conversation "none": a reply kept out of the conversation; messages waiting stay waiting', () => {
+    const { state } = run([{ type: 'user_text', text: 'go to the kitchen' }]);
+    const request = { conversation: 'none' as const, instructions: 'Classify the request.', metadata: { purpose: 'topic' } };
+    const step = reduce(state, { type: 'response_create', responseActive: false, request });
+    expect(step.effects).toEqual([
+      { type: 'expect_response', metadata: { purpose: 'topic' }, outOfBand: true },
+      { type: 'respond', instructions: 'Classify the request.', outOfBand: true },
+    ]);
+    // The typed message is still the next default response's input.
+    expect(answer(step.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'send_text', text: 'go to the kitchen' }]);
+    expect(reduce(state, { type: 'response_create', responseActive: true, request }).effects).toEqual([
+      expect.objectContaining({ type: 'error', code: 'conversation_already_has_active_response' }),
+    ]);
   });
 
   it(`refuses a message past ${MAX_PENDING_TEXTS} pending`, () => {
@@ -63,10 +99,10 @@ describe('conversation reducer', () => {
 
   it('response.create: a no-op while a committed voice turn waits, an error during a response, else an empty response', () => {
     const committed = run([{ type: 'voice_committed', turnId: 'u1' }]).state;
-    expect(reduce(committed, { type: 'response_create', responseActive: false }).effects).toEqual([]);
+    expect(answer(committed, { type: 'response_create', responseActive: false }).effects).toEqual([]);
     const answered = run([{ type: 'user_entry', turnId: 'u1', replyTurnId: 'u1' }], committed);
     expect(answered.effects).toEqual([{ type: 'start_response', turnId: 'u1' }]);
-    expect(reduce(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([
+    expect(answer(answered.state, { type: 'response_create', responseActive: true }).effects).toEqual([
       expect.objectContaining({ code: 'conversation_already_has_active_response' }),
     ]);
     const empty = run(
@@ -108,9 +144,9 @@ describe('conversation reducer', () => {
       { type: 'stream_call', turnId: 'u1', actionId: 'a1', callId: 'call_1', name: 'navigate', arguments: '{"place":"kitchen"}' },
     ]);
     const answered = run([{ type: 'function_output', callId: 'call_1', output: 'arrived' }], asked.state);
-    expect(answered.effects.map((e) => e.type)).toEqual(['event', 'event', 'action_result']);
-    expect(answered.effects[2]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
-    expect(reduce(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
+    expect(answered.effects.map((e) => e.type)).toEqual(['add_item', 'action_result']);
+    expect(answered.effects[1]).toEqual({ type: 'action_result', turnId: 'u1', actionId: 'a1', output: 'arrived' });
+    expect(answer(answered.state, { type: 'response_create', responseActive: false }).effects).toEqual([{ type: 'respond' }]);
     // A second output for the same call, and an output for a call never sent: errors naming it.
     expect(reduce(answered.state, { type: 'function_output', callId: 'call_1', output: 'again' }).effects).toEqual([
       expect.objectContaining({ code: 'invalid_call_id', message: expect.stringContaining('"call_1"') }),
@@ -125,7 +161,7 @@ describe('conversation reducer', () => {
       { type: 'action', message: request() },
       { type: 'function_output', callId: 'call_1', output: 'arrived' },
     ]);
-    const deferred = reduce(answered.state, { type: 'response_create', responseActive: true });
+    const deferred = answer(answered.state, { type: 'response_create', responseActive: true });
     expect(deferred.effects).toEqual([]);
     expect(reduce(deferred.state, { type: 'responses_idle' }).effects).toEqual([{ type: 'respond' }]);
     expect(run([{ type: 'responses_idle' }, { type: 'responses_idle' }], deferred.state).effects).toEqual([{ type: 'respond' }]);
@@ -203,5 +239,36 @@ describe('session settings', () => {
     expect(checkServerEvent({ type: 'session.updated', event_id: 'e', session })).toBeUndefined();
     // Nothing for the session to change: no control.configure at all.
     expect(applySessionUpdate(applied.settings, { voice_agent: { lip_sync: true } }).configure).toBeUndefined();
+  });
+});
+
+describe('the floor: speech over a reply is told when the chart cuts the reply for it', () => {
+  const started = (turnId: string) => ({ type: 'input_audio_buffer.speech_started' as const, audio_start_ms: 0, item_id: `item_${turnId}` });
+  const stopped = (turnId: string) => ({ type: 'input_audio_buffer.speech_stopped' as const, audio_end_ms: 0, item_id: `item_${turnId}` });
+  const steps = (inputs: FloorInput[]) => {
+    let state = NO_SPEECH_HELD;
+    return inputs.flatMap((input) => {
+      const step = stepFloor(state, input);
+      state = step.state;
+      return step.release.map((r) => (r.type === 'event' ? r.event.type : `commit ${r.turnId}`));
+    });
+  };
+  it('at once with no reply; held over one until the cut, its end too; forgotten when dropped, its late end with it', () => {
+    expect(steps([{ type: 'speech_start', turnId: 'u1', replyInProgress: false, started: started('u1') }])).toEqual(['input_audio_buffer.speech_started']);
+    expect(
+      steps([
+        { type: 'speech_start', turnId: 'u2', replyInProgress: true, started: started('u2') },
+        { type: 'speech_end', turnId: 'u2', stopped: stopped('u2') },
+        { type: 'floor_taken' },
+      ]),
+    ).toEqual(['input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped', 'commit u2']);
+    expect(
+      steps([
+        { type: 'speech_start', turnId: 'u3', replyInProgress: true, started: started('u3') },
+        { type: 'utterance_dropped', turnId: 'u3' },
+        { type: 'speech_end', turnId: 'u3', stopped: stopped('u3') },
+        { type: 'floor_taken' },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -31,12 +31,14 @@ export const CONVERSATION = {
   leadSilenceMs: 500,
   question: 'hello robot',
   /**
-   * Why 1650 ms: the barge-in is accepted about this long into the reply ("Hello! What can I do for you?",
-   * 2.2 s; measured: 1.40–1.51 s in at 1500 ms, 1.73–1.80 s at 1800), so "Hello!" and a few words are
-   * heard and ~0.55 s of the reply is left. Both edges were hit: at 1800 ms a full test run's load once let
-   * the whole reply play first, at 1500 ms two runs of ~40 caught the reply's very start (nothing heard).
+   * Why 1350 ms: the barge-in is accepted about this long into the reply ("Hello! What can I do for you?",
+   * 2.2 s; measured: 1.40–1.51 s in at 1500 ms, 1.73–1.80 s at 1800), so "Hello!" (~0.5 s) and a word or
+   * two are heard and ~0.85 s of the reply is left. The page stops playing when the server cuts the reply
+   * (`speech_started` comes with the cut, not at the first sound), so a cut that comes after the reply's
+   * end leaves nothing to cut: under load the cut comes later (the words of the barge-in take longer to
+   * recognize), and 1650 ms (~0.55 s left) once let a loaded run's reply play to its end.
    */
-  bargeInAfterMs: 1650,
+  bargeInAfterMs: 1350,
   bargeIn: 'go to the kitchen',
   /** Why 3000 ms: the hangover plus "Going to the kitchen." (1.3 s) play to the end before the file loops. */
   tailSilenceMs: 3000,

@@ -82,7 +82,12 @@ async function openIndexed(file: string, handle: FileHandle): Promise<McapIndexe
   }
 }
 
+/**
+ * The last `voice_agent.recording` record: a file written as the session ran has one from its start
+ * (no end yet) and one from its end.
+ */
 async function readRecordingMetadata(file: string, reader: McapIndexedReader): Promise<Recording> {
+  let last: Recording | undefined;
   for await (const record of reader.readMetadata({ name: RECORDING_METADATA })) {
     const text = record.metadata.get('recording');
     let value: unknown;
@@ -92,12 +97,15 @@ async function readRecordingMetadata(file: string, reader: McapIndexedReader): P
       value = text;
     }
     const parsed = RecordingSchema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    throw new McapRecordingError(
-      `${file}: the ${RECORDING_METADATA} metadata is malformed (${parsed.error.issues[0]?.message}): export the recording again`,
-      file,
-    );
+    if (!parsed.success) {
+      throw new McapRecordingError(
+        `${file}: the ${RECORDING_METADATA} metadata is malformed (${parsed.error.issues[0]?.message}): export the recording again`,
+        file,
+      );
+    }
+    last = parsed.data;
   }
+  if (last) return last;
   throw new McapRecordingError(
     `${file} is an MCAP file but holds no voice-agent recording (no ${RECORDING_METADATA} metadata): only files \`voice-agent export --mcap\` wrote can be replayed or checked`,
     file,
