@@ -121,6 +121,19 @@ export function freshVoices(): { voices: CorpusVoice[]; skipped?: string } {
   };
 }
 
+/**
+ * The speaking rates the recognition target is stated for (130–170 words a minute): eSpeak's US and
+ * British English at 130, 150 and 170, voices none of the tuning was chosen on at those rates.
+ */
+export function rateSweepVoices(): { voices: CorpusVoice[]; skipped?: string } {
+  try {
+    checkEspeakInstalled();
+  } catch (error) {
+    return { voices: [], skipped: (error as Error).message };
+  }
+  return { voices: ['en-us', 'en'].flatMap((voice) => [130, 150, 170].map((rate) => espeakVoice(voice, rate, 50))) };
+}
+
 const espeakVoice = (voice: string, rateWpm: number, pitch: number): CorpusVoice => ({
   name: `espeak ${voice} ${rateWpm}wpm p${pitch}`,
   engine: createEspeakTts({ voice, rateWpm, pitch }),

@@ -56,6 +56,8 @@ export const INITIAL_ACTIONS_CONTEXT: ActionsContext = {
 
 interface DecisionInput extends ActionsContext {
   config: SessionConfig;
+  /** The STT's confidence in what the last voice reply answers (see `SessionContext.heardConfidence`). */
+  heardConfidence?: { turnId: string; confidence: number } | null;
 }
 
 export type CallDecision =
@@ -81,7 +83,9 @@ export function decideCall(context: DecisionInput, call: MessageOf<'llm.tool_cal
     const recent = context.recentCalls.filter((c) => c.name === declared.name && call.atMs - c.atMs < perMs).length;
     if (recent >= max) return { kind: 'refuse', reason: 'rate_limited', detail: `${call.name}: ${max} calls within ${perMs} ms already` };
   }
-  const confirm = needsConfirmation(declared, args);
+  const heard = context.heardConfidence;
+  const confidence = heard && heard.turnId === call.turnId ? heard.confidence : undefined;
+  const confirm = needsConfirmation(declared, args, confidence);
   const action: ActiveAction = {
     actionId: `a${context.actionCount + 1}`,
     callId: call.callId,

@@ -29,9 +29,18 @@ export interface SessionContext extends ActionsContext {
   /** The last partial transcript is a complete command (`stt.partial.complete`). */
   partialComplete: boolean;
   finalText: string | null;
+  /** The STT's confidence in `finalText` (`stt.final.confidence`); null: typed, or an engine that cannot tell. */
+  finalConfidence: number | null;
   /** The reply being produced; its children have ids `llm`, `tts`, `playback`. */
   replyTurnId: string | null;
   replyKind: 'llm' | 'say' | null;
+  /**
+   * The STT's confidence in the final the last voice reply answers, under that reply's turn id (null: no
+   * such reply yet, or an engine that cannot tell). A tool call of that turn whose action declares
+   * `confirm.belowConfidence` asks first below it; a call of any other turn (typed, a follow-up) has none.
+   * Kept past the reply's end: turn ids are never reused, so it cannot match a later call.
+   */
+  heardConfidence: { turnId: string; confidence: number } | null;
   sayText: string | null;
   /** Instructions for this reply only (`control.respond`), after the system prompt. */
   replyInstructions: string | null;
@@ -121,6 +130,7 @@ export const NO_UTTERANCE = {
   partialText: '',
   partialComplete: false,
   finalText: null,
+  finalConfidence: null,
 } as const satisfies Partial<SessionContext>;
 
 /** The context of a reply that starts now (LLM or spoken text), with nothing heard before it and nothing to resume. */

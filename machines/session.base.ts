@@ -93,7 +93,13 @@ export const baseSetup = setup({
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
       enqueue.emit({ type: 'notice', turnId: context.userTurnId ?? '-', code: 'early_end_of_turn', detail: context.partialText });
     }),
-    storeFinal: enqueueActions(({ enqueue, context, event }) => enqueue.assign({ finalText: eventText(event), language: finalLanguage(context, event) })),
+    storeFinal: enqueueActions(({ enqueue, context, event }) =>
+      enqueue.assign({
+        finalText: eventText(event),
+        finalConfidence: event.type === 'stt.final' ? (event.confidence ?? null) : null,
+        language: finalLanguage(context, event),
+      }),
+    ),
     /** Forget the utterance (noise, a too-short interruption, a failed transcript) and stop its STT. */
     dropUtterance: enqueueActions(({ enqueue, context }, params: { reason: UtteranceDropReason }) => {
       if (context.userTurnId === null) return;
@@ -106,7 +112,13 @@ export const baseSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       const text = (context.finalText ?? '').trim() || context.partialText.trim();
       const entry = userEntry(userTurnId, text, turnId);
-      enqueue.assign({ resumes, history: historyWith(context, entry), ...startingReply(turnId, 'llm'), ...NO_UTTERANCE });
+      enqueue.assign({
+        resumes,
+        history: historyWith(context, entry),
+        ...startingReply(turnId, 'llm'),
+        heardConfidence: context.finalConfidence === null ? null : { turnId, confidence: context.finalConfidence },
+        ...NO_UTTERANCE,
+      });
       enqueue.emit({ type: 'history', entry });
     }),
     /**
@@ -344,6 +356,7 @@ export const baseSetup = setup({
         speculation: { ...guess, committed: true },
         history: historyWith(context, entry),
         ...startingReply(guess.turnId, 'llm'),
+        heardConfidence: event.type === 'stt.final' && event.confidence !== undefined ? { turnId: guess.turnId, confidence: event.confidence } : null,
         ...NO_UTTERANCE,
         finalText: text,
       });

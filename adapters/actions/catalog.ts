@@ -68,11 +68,17 @@ export function checkCall(catalog: ActionCatalog, call: { name: string; argument
   return { ok: true, action, arguments: result.data as Record<string, unknown> };
 }
 
-/** Whether the user must agree before the action is asked for. */
-export function needsConfirmation(action: ActionDeclaration, args: Record<string, unknown>): boolean {
+/**
+ * Whether the user must agree before the action is asked for; `confidence`: the recognizer's in the
+ * transcript that led to the call (absent: typed, or an engine that cannot tell — `belowConfidence` then
+ * never asks).
+ */
+export function needsConfirmation(action: ActionDeclaration, args: Record<string, unknown>, confidence?: number): boolean {
   if (action.confirm === 'never') return false;
   if (action.confirm === 'always') return true;
-  return Object.entries(action.confirm.when).some(([key, rule]) => {
+  const { belowConfidence } = action.confirm;
+  if (belowConfidence !== undefined && confidence !== undefined && confidence < belowConfidence) return true;
+  return Object.entries(action.confirm.when ?? {}).some(([key, rule]) => {
     const value = args[key];
     if (Array.isArray(rule)) return rule.some((r) => r === value);
     if (typeof value !== 'number') return false;

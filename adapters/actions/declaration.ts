@@ -41,8 +41,16 @@ const argumentRule = z.union([z.array(scalar).min(1), z.object({ min: z.number()
 
 export const ConfirmSchema = z.union([
   z.enum(['never', 'always']),
-  /** Confirm when any listed argument matches its rule (`{ place: ['door'] }`, `{ meters: { min: 3 } }`). */
-  z.object({ when: z.record(z.string(), argumentRule) }).strict(),
+  /**
+   * Confirm when any listed argument matches its rule (`{ place: ['door'] }`, `{ meters: { min: 3 } }`),
+   * or when the recognizer's confidence in the spoken command is below `belowConfidence` (0..1; a command
+   * heard with an engine that gives none, or typed, is not asked about for it): a motion a recognizer may
+   * have forced out of other speech is asked about instead of done.
+   */
+  z
+    .object({ when: z.record(z.string(), argumentRule).optional(), belowConfidence: z.number().min(0).max(1).optional() })
+    .strict()
+    .refine((c) => c.when !== undefined || c.belowConfidence !== undefined, 'give `when`, `belowConfidence` or both'),
 ]);
 export type ConfirmPolicy = z.infer<typeof ConfirmSchema>;
 

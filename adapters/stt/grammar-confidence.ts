@@ -10,7 +10,11 @@
  * - **score ratio**: (grammar path score − loop path score) per frame, a log-likelihood ratio; a
  *   command scores close to the loop or above it (the loop's phone model is cruder), other speech below.
  *
- * confidence = clamp(agreement + {@link SCORE_WEIGHT} × ratio, 0, 1). On the grammar benchmark
+ * - **coverage** (finals): frames where the sentence's words and the loop's speech coincide, over frames
+ *   with either. A sentence decoded over part of the speech, or a word laid over silence, explains only
+ *   that share of what was heard.
+ *
+ * confidence = clamp((agreement + {@link SCORE_WEIGHT} × ratio) × coverage, 0, 1). On the grammar benchmark
  * (`npm run bench -- --scenario grammar`) the two together separate commands from other phrases better
  * than either alone (see docs/out-of-grammar.md).
  *
@@ -22,19 +26,16 @@
  */
 
 /**
- * Why 0.01: the ratio spans about −30 … +15 per frame while agreement spans 0 … 0.8, so 0.01 lets the
- * ratio move a borderline agreement by ±0.1–0.3; it was the best of 0.005–0.02 on the grammar bench
- * (95.9 % of commands kept at ≤ 5 % of other phrases accepted). Measurements: docs/out-of-grammar.md.
+ * Why 0.03: the score ratio spans about −30 … +15 per frame, so 0.03 gives it about the span of the
+ * phone agreement (0 … 1) and the two weigh alike; it was not fitted to a voice or a grammar. A lower
+ * weight let the noisier of the two, the agreement, decide: the phone loop is a weak phone recognizer,
+ * and flite's "go to the kitchen", heard exactly and scoring far above the loop, came out of it as
+ * "D EH UH IH D K IH JH EH N" — below a motion's `confirm.belowConfidence`, so the robot asked instead
+ * of moving. Partials (the e-stop's gate) were judged with it already: there it kept all 24 stop
+ * phrases of the out-of-grammar corpus with fewer false stops than 0.01 (docs/actions.md). Measured in
+ * docs/out-of-grammar.md.
  */
-export const SCORE_WEIGHT = 0.01;
-
-/**
- * Why 0.03 on a partial hypothesis: mid-utterance the phone loop has not yet committed to the last phones
- * the grammar's words already cover ("S T AA" for "stop"), so the phone agreement says less and the
- * score ratio more. On the out-of-grammar corpus, an e-stop gate of 0.1 on partials judged with 0.03
- * kept all 24 stop phrases at 0.3–0.6 % false stops; with 0.01, 23 of 24 at 1.4–2 % (docs/actions.md).
- */
-export const PARTIAL_SCORE_WEIGHT = 0.03;
+export const SCORE_WEIGHT = 0.03;
 
 export interface GrammarEvidence {
   /** The grammar sentence's pronunciation (filler and silence left out). */
@@ -46,6 +47,12 @@ export interface GrammarEvidence {
   loopScore: number;
   /** Frames decoded (10 ms each). */
   frames: number;
+  /**
+   * On a final: how well the sentence's words and the loop's speech lie over the same frames (0..1,
+   * `wordSpeechCoverage` in speech-after-words.ts). Absent: not judged (partials, where the loop has not
+   * caught up with the words yet).
+   */
+  coverage?: number;
 }
 
 /** 1 − Levenshtein distance / the longer length: 1 for equal sequences, 0 for nothing in common. */
@@ -62,12 +69,13 @@ export function phoneAgreement(a: readonly string[], b: readonly string[]): numb
 }
 
 /**
- * The confidence (0..1) that the grammar's sentence is what was said; `partial`: on the audio heard so
- * far, mid-utterance ({@link PARTIAL_SCORE_WEIGHT}).
+ * The confidence (0..1) that the grammar's sentence is what was said; on a partial (the audio heard so
+ * far), without `coverage`.
  */
-export function grammarConfidence(evidence: GrammarEvidence, partial = false): number {
+export function grammarConfidence(evidence: GrammarEvidence): number {
   const agreement = phoneAgreement(evidence.sentencePhones, evidence.loopPhones);
   const ratio = (evidence.grammarScore - evidence.loopScore) / Math.max(1, evidence.frames);
-  const confidence = agreement + (partial ? PARTIAL_SCORE_WEIGHT : SCORE_WEIGHT) * ratio;
+  // Multiplied, not weighted in: a sentence laid over half the speech explains half of it, whatever its phones.
+  const confidence = (agreement + SCORE_WEIGHT * ratio) * (evidence.coverage ?? 1);
   return Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
 }

@@ -25,7 +25,8 @@ import koffi from 'koffi';
 import { copyToSamples } from '../audio/pcm.js';
 import { FILLER } from './filler-words.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
-import { speechAfterWords } from './speech-after-words.js';
+import { speechAfterWords, wordSpeechCoverage } from './speech-after-words.js';
+import { createNoiseFloor } from './noise-floor.js';
 import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
 import type { SttEngine, SttResult } from './types.js';
 
@@ -66,6 +67,11 @@ export interface PocketsphinxOptions {
    */
   mllrPath?: string;
   sampleRateHz?: number;
+  /**
+   * A microphone-like noise floor added under the audio before decoding, dBFS (default
+   * `NOISE_FLOOR_DBFS`, -70; `null`: none). Why: digital zeros skew the front end (noise-floor.ts).
+   */
+  noiseFloorDbfs?: number | null;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
   /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
@@ -250,8 +256,15 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
     const sentencePhones = text.split(/\s+/).flatMap((word) => pronounce(grammar, word));
-    const evidence: GrammarEvidence = { sentencePhones, loopPhones, grammarScore: grammarScore[0]!, loopScore: loopScore[0]!, frames: lib.nFrames(grammar) };
-    const value = grammarConfidence(evidence, !final);
+    const evidence: GrammarEvidence = {
+      sentencePhones,
+      loopPhones,
+      grammarScore: grammarScore[0]!,
+      loopScore: loopScore[0]!,
+      frames: lib.nFrames(grammar),
+      ...(final ? { coverage: wordSpeechCoverage(lib, grammar, loop) } : {}),
+    };
+    const value = grammarConfidence(evidence);
     options.onEvidence?.(text, evidence, value, final);
     return value;
   };
@@ -279,6 +292,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
       restoreChannel(d, channel);
       for (const ps of all) lib.startUtt(ps);
+      const floor = options.noiseFloorDbfs === null ? undefined : createNoiseFloor(options.noiseFloorDbfs);
       let sinceCheckMs = 0;
       let lastPartial = '';
       let lastConfidence = 0;
@@ -315,7 +329,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       return {
         push(audio) {
           if (done) return;
-          const samples = copyToSamples(audio);
+          const samples = floor ? floor.add(copyToSamples(audio)) : copyToSamples(audio);
           for (const ps of all) lib.processRaw(ps, samples, samples.length, 0, 0);
           heard?.push(samples);
           sinceCheckMs += (samples.length / rate) * 1000;

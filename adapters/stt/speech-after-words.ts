@@ -47,3 +47,33 @@ export function speechAfterWords(lib: Binding, grammar: unknown, loop: unknown):
   }
   return frames * FRAME_MS;
 }
+
+/** Frames (from the first) a hypothesis's non-filler segments cover. */
+function coveredFrames(found: Segment[]): Set<number> {
+  const frames = new Set<number>();
+  for (const s of found) if (!FILLER.test(s.word)) for (let f = s.start; f <= s.end; f++) frames.add(f);
+  return frames;
+}
+
+/**
+ * How well the grammar hypothesis's words and the phone loop's speech cover the same audio: frames in
+ * both over frames in either (1: the words lie exactly over the speech). A grammar decoder forces what it
+ * cannot explain into silence or into a word laid over silence: a read sentence ended early as "go to
+ * the kitchen" with two seconds of speech after it, a lone "right" heard as "turn right" with "turn" over
+ * the silence before it. Both lower it; a command that was said, spoken alone, keeps it near 1. Only the
+ * two decoders' own segmentations are compared, so nothing here is fitted to a grammar or a voice.
+ * Frames are numbered from each hypothesis's first frame, which is the utterance's first for both.
+ *
+ * @example
+ * ```ts
+ * wordSpeechCoverage(lib, grammarDecoder, phoneLoop); // ~0.9 for "stop" alone; ~0.3 for a sentence decoded as "go to the kitchen"
+ * ```
+ */
+export function wordSpeechCoverage(lib: Binding, grammar: unknown, loop: unknown): number {
+  const words = coveredFrames(segments(lib, grammar));
+  const speech = coveredFrames(segments(lib, loop));
+  let both = 0;
+  for (const f of words) if (speech.has(f)) both++;
+  const either = words.size + speech.size - both;
+  return either === 0 ? 1 : both / either;
+}

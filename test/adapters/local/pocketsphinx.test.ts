@@ -24,7 +24,8 @@ describe('pocketsphinx STT with the robot grammar', () => {
     async (command) => {
       const result = await recognize(command);
       expect(result.text).toBe(command);
-      expect(result.confidence).toBeGreaterThan(0.5);
+      // Twice the default threshold (stt.minConfidence 0.2): clearly a command, not a borderline one.
+      expect(result.confidence).toBeGreaterThan(0.4);
     },
   );
 

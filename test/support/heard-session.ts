@@ -1,0 +1,91 @@
+/**
+ * A session as `serve` builds it from the application's configuration (the local stack: VAD →
+ * pocketsphinx with the robot grammar → rule policy → declared actions → TTS), on the simulated clock,
+ * with a microphone that takes whole recordings: each is pushed in 20 ms frames at the rate the client
+ * claims, followed by silence, and the session is given the real time its recognizer needs. What it
+ * published — the transcripts, action requests, emergency stops, errors — is returned.
+ *
+ * @example
+ * ```ts
+ * const heard = await openHeardSession();
+ * const seen = await heard.hear(samples, 16_000);
+ * expect(seen.filter((m) => m.type === 'action.request')).toEqual([]);
+ * await heard.close();
+ * ```
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { ManualClock } from '../../adapters/testing/manual-clock.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
+import { loadConfig } from '../../server/config.js';
+import { buildEngines } from '../../server/engine-pool.js';
+import { startSession } from '../../server/session-host.js';
+
+const FRAME_MS = 20;
+/** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
+const TRAILING_SILENCE_MS = 1_500;
+/** Why 30 s: the longest reply the rule policy speaks (the re-prompt) plays in about 5 s; beyond that the session is stuck. */
+const SETTLE_LIMIT_MS = 30_000;
+
+export interface HeardSession {
+  /**
+   * Pushes `samples` as a client claiming `claimedRateHz` would, then silence; resolves once every
+   * utterance has its final and the session, done answering, is idle again.
+   */
+  hear(samples: Int16Array, claimedRateHz: number): Promise<BusMessage[]>;
+  /** The chart's state. */
+  state(): string;
+  close(): Promise<void>;
+}
+
+export async function openHeardSession(sessionId = 'heard'): Promise<HeardSession> {
+  const clock = new ManualClock();
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const pool = buildEngines(loadConfig(), { clock });
+  await pool.warmUp();
+  const engines = await pool.bind({ sessionId, bus, sink: createRecordingSink(clock, 16_000), sinkKind: 'device' });
+  const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
+  await session.ready();
+  const seen: BusMessage[] = [];
+  bus.subscribe(`va.${sessionId}.>`, (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)));
+  let now = 0;
+  const push = async (frame: Int16Array, rateHz: number) => {
+    session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz);
+    await clock.advanceTo((now += FRAME_MS));
+  };
+  /** Utterances the VAD ended whose final (or error) has not come yet: the recognizer works in real time. */
+  const pending = () => {
+    const ended = seen.filter((m) => m.type === 'vad.speech_end').map((m) => m.turnId);
+    const done = new Set(seen.filter((m) => m.type === 'stt.final' || m.type === 'stt.error').map((m) => m.turnId));
+    return ended.filter((t) => !done.has(t));
+  };
+  return {
+    async hear(samples, claimedRateHz) {
+      const from = seen.length;
+      const frame = (claimedRateHz * FRAME_MS) / 1000;
+      for (let i = 0; i < samples.length; i += frame) {
+        const chunk = new Int16Array(frame);
+        chunk.set(samples.subarray(i, i + frame));
+        await push(chunk, claimedRateHz);
+      }
+      for (let t = 0; t < TRAILING_SILENCE_MS; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
+      for (let waited = 0; pending().length > 0 && waited < 20_000; waited += 20) await sleep(20);
+      // The chart and the rule policy answer the final on the bus; give them simulated time to act, and
+      // to finish the reply, so that the next recording is not heard over it (a barge-in).
+      for (let t = 0; t < 200; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
+      for (let t = 0; !session.state().startsWith('idle') && t < SETTLE_LIMIT_MS; t += FRAME_MS) {
+        await push(new Int16Array(frame), claimedRateHz);
+        // TTS runs in real time beside the simulated clock.
+        await sleep(1);
+      }
+      return seen.slice(from);
+    },
+    state: () => session.state(),
+    async close() {
+      await session.stop();
+      engines.release();
+    },
+  };
+}
