@@ -208,6 +208,11 @@ export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefin
  * recordings the margins with the 20 ms delay were those with 100 ms (within 3 powers of ten).
  */
 const STOP_DELAY_FRAMES = 2;
+/**
+ * Why 20 ms of voice: two analysis steps of a vowel, less than the shortest "stop" of the real recordings
+ * (AN4, 30 ms at least); steady noise spotted as "stop" or "halt" (white noise, an exercise bike) had none.
+ */
+const STOP_MIN_VOICED_MS = 20;
 
 /**
  * The stop phrases' spotter (`session.estop.spotter`, on by default): every session, every activation mode,
@@ -222,6 +227,7 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
       phrases,
       settleMs: 0,
       delayFrames: STOP_DELAY_FRAMES,
+      minVoicedMs: STOP_MIN_VOICED_MS,
       ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}),
     });
   } catch (error) {

@@ -8,6 +8,7 @@ import type { Binding } from './keyword-spotter-binding.js';
 import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
 import type { KeywordStream, Spotting } from './keyword-spotter.js';
 import type { PhraseVerifier } from './phrase-verifier.js';
+import { hasVoicedMs } from './voicing.js';
 
 /**
  * Why a fresh search every 30 s of audio (at the first quiet frame after it): the keyphrase search keeps
@@ -65,6 +66,8 @@ export interface SpotterShared {
   releaseVerifier(verifier: PhraseVerifier): void;
   minLead: ReadonlyMap<string, number>;
   minConfidence: ReadonlyMap<string, number>;
+  /** Voiced audio a spotting's stretch must hold (ms; absent: not checked): voicing.ts. */
+  minVoicedMs?: number | undefined;
   log10PerUnit(ps: unknown): number;
 }
 
@@ -129,7 +132,13 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
   let closed = false;
   let audioMs = 0;
   let uttMs = 0;
-  const history = streamHistory(sampleRateHz, shared.minConfidence.size > 0);
+  const history = streamHistory(sampleRateHz, shared.minConfidence.size > 0 || shared.minVoicedMs !== undefined);
+  /** Noise aligned as a phrase has no vowel in it (voicing.ts). */
+  const voiced = (x: Spotting) => {
+    if (shared.minVoicedMs === undefined) return true;
+    const ef = x.endMs / FRAME_MS;
+    return hasVoicedMs(history.audio(ef - x.durationMs / FRAME_MS, ef), sampleRateHz, shared.minVoicedMs);
+  };
   /** The stream's frame where the current search began: with no silence removal, one search frame per 10 ms after it. */
   let startFrame = 0;
   /** What turns the search's frame numbers into the stream's: found at its first spotting (`undefined` until then). */
@@ -163,7 +172,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
       restart();
       if (!report) {
-        kept.push(...found.map((x) => verifiedSpotting(own, history, x)));
+        kept.push(...found.filter(voiced).map((x) => verifiedSpotting(own, history, x)));
         return [];
       }
       // An unverified phrase's lead first: it costs nothing, the second stage a decode (a verified one's
@@ -171,6 +180,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
       // and the phrase that explains the audio best is the one to name.
       return found
         .filter((x) => shared.minConfidence.has(x.phrase) || x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
+        .filter(voiced)
         .map((x) => verifiedSpotting(own, history, x))
         .filter(passes)
         .sort((a, b) => b.log10Margin - a.log10Margin);
@@ -195,7 +205,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     drain() {
       if (closed) return [];
       const current = lib.getHyp(ps, [0]) ? spottingsOf(shared, ps, history, (toStream ??= tie()), audioMs) : [];
-      const found = [...kept.splice(0), ...current.map((x) => verifiedSpotting(own, history, x))];
+      const found = [...kept.splice(0), ...current.filter(voiced).map((x) => verifiedSpotting(own, history, x))];
       restart();
       return found;
     },

@@ -66,6 +66,11 @@ export interface KeywordSpotterOptions {
   settleMs?: number;
   /** Frames the search waits for a better score before it shows a spotting (`-kws_delay`; default 10). */
   delayFrames?: number;
+  /**
+   * Voiced audio (a vowel) a spotting's stretch must hold, in ms (absent: not checked): steady noise after
+   * a silence can align as a phrase, and has none (voicing.ts).
+   */
+  minVoicedMs?: number;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
 }
@@ -246,6 +251,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     lib,
     sampleRateHz,
     settleMs: options.settleMs,
+    minVoicedMs: options.minVoicedMs,
     delayFrames: options.delayFrames ?? DEFAULT_DELAY_FRAMES,
     decoder() {
       const reused = idle.pop();
