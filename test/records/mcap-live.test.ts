@@ -11,11 +11,11 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
+import { McapStreamReader, type McapTypes } from '@mcap/core';
+import { openIndexedMcap } from '../support/indexed-mcap.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { loadConfig } from '../../server/config.js';
@@ -61,19 +61,8 @@ async function speak(server: VoiceAgentServer, sessionId: string) {
 
 /** The file through @mcap/core's indexed reader: channels, statistics and every message read (CRCs checked). */
 async function indexed(file: string) {
-  const handle = await open(file, 'r');
+  const { reader, close } = await openIndexedMcap(file);
   try {
-    const size = BigInt((await handle.stat()).size);
-    const reader = await McapIndexedReader.Initialize({
-      readable: {
-        size: async () => size,
-        read: async (offset, length) => {
-          const buffer = new Uint8Array(Number(length));
-          await handle.read(buffer, 0, buffer.byteLength, Number(offset));
-          return buffer;
-        },
-      },
-    });
     const counts: Record<string, number> = {};
     for await (const m of reader.readMessages({ validateCrcs: true })) {
       const topic = reader.channelsById.get(m.channelId)!.topic;
@@ -83,7 +72,7 @@ async function indexed(file: string) {
     const statistics = Object.fromEntries([...reader.statistics!.channelMessageCounts].map(([id, n]) => [reader.channelsById.get(id)!.topic, Number(n)]));
     return { reader, counts, channels, statistics };
   } finally {
-    await handle.close();
+    await close();
   }
 }
 

@@ -10,13 +10,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
-import { McapIndexedReader, McapWriter, TempBuffer } from '@mcap/core';
+import { McapWriter, TempBuffer } from '@mcap/core';
+import { openIndexedMcap } from '../support/indexed-mcap.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
@@ -49,18 +49,7 @@ async function speak(text: string, rateHz: number): Promise<Uint8Array> {
 
 /** The file through @mcap/core's indexed reader, as Foxglove and the mcap CLI open it. */
 async function indexed(file: string) {
-  const handle = await open(file, 'r');
-  const size = BigInt((await handle.stat()).size);
-  const reader = await McapIndexedReader.Initialize({
-    readable: {
-      size: async () => size,
-      read: async (offset, length) => {
-        const buffer = new Uint8Array(Number(length));
-        await handle.read(buffer, 0, buffer.byteLength, Number(offset));
-        return buffer;
-      },
-    },
-  });
+  const { reader, close } = await openIndexedMcap(file);
   const messages: Array<{ topic: string; schema: string; encoding: string; logTime: bigint; data: Uint8Array }> = [];
   for await (const m of reader.readMessages({ validateCrcs: true })) {
     const channel = reader.channelsById.get(m.channelId)!;
@@ -72,7 +61,7 @@ async function indexed(file: string) {
       data: m.data,
     });
   }
-  await handle.close();
+  await close();
   /** A CDR reader from the definition the file carries, as a ROS 2 tool builds one. */
   const cdr = (schemaName: string) => {
     const schema = [...reader.schemasById.values()].find((s) => s.name === schemaName)!;

@@ -6,34 +6,22 @@
  */
 import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatFixture } from '../support/chat-fixture.js';
+import { serveOnChatFixture, type ChatServed } from '../support/chat-served.js';
+import type { VoiceAgentServer } from '../../server/serve.js';
 import { z } from 'zod';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
-import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
 import { until } from '../support/until.js';
-import { FAKE_ENGINES } from '../support/fake-config.js';
 
 const API_KEY = 'agents-key-0123456789';
 let chat: ChatFixture;
 let server: VoiceAgentServer;
 
+let served: ChatServed;
 beforeAll(async () => {
-  chat = await startChatFixture();
-  const config = loadConfig({
-    overrides: {
-      ...FAKE_ENGINES,
-      llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
-      actions: { path: null },
-      server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200 },
-    },
-  });
-  server = await serve({ config, log: silentLogger });
+  served = await serveOnChatFixture({ server: { apiKeys: [API_KEY] } });
+  ({ chat, server } = served);
 }, 60_000);
-afterAll(async () => {
-  await server?.stop();
-  await chat?.close();
-});
+afterAll(() => served?.close());
 
 describe('Agents SDK client', () => {
   it('a tool round trip: the SDK runs its own tool on the call, sends the output, and the follow-up is spoken', async () => {

@@ -7,32 +7,22 @@
  * sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatFixture } from '../support/chat-fixture.js';
+import { serveOnChatFixture, type ChatServed } from '../support/chat-served.js';
+import type { VoiceAgentServer } from '../../server/serve.js';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
-import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
-import { FAKE_ENGINES } from '../support/fake-config.js';
 import { connectRawRealtime, type RawEvent } from '../support/raw-realtime.js';
 import { conversationFromEvents, itemEventProblems, wordsOf } from '../support/realtime-conversation.js';
 import { until } from '../support/until.js';
 
+let served: ChatServed;
 let chat: ChatFixture;
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  chat = await startChatFixture();
-  const overrides = {
-    ...FAKE_ENGINES,
-    llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
-    actions: { path: null },
-    server: { port: 0, drainTimeoutMs: 200 },
-  };
-  server = await serve({ config: loadConfig({ overrides }), log: silentLogger });
+  served = await serveOnChatFixture();
+  ({ chat, server } = served);
 }, 60_000);
-afterAll(async () => {
-  await server?.stop();
-  await chat?.close();
-});
+afterAll(() => served?.close());
 
 const RATE_HZ = 24_000;
 const audio = (ms: number, speech: boolean) =>

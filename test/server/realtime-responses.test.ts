@@ -6,31 +6,20 @@
  * as it runs (the STT, the VAD's timing, the formats, a reply always made and always interruptible).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
-import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
-import { FAKE_ENGINES } from '../support/fake-config.js';
+import type { ChatFixture } from '../support/chat-fixture.js';
+import { serveOnChatFixture, type ChatServed } from '../support/chat-served.js';
+import type { VoiceAgentServer } from '../../server/serve.js';
 import { connectRawRealtime } from '../support/raw-realtime.js';
 
 let chat: ChatFixture;
 let server: VoiceAgentServer;
 const HANGOVER_MS = 480;
+let served: ChatServed;
 beforeAll(async () => {
-  chat = await startChatFixture();
-  const overrides = {
-    ...FAKE_ENGINES,
-    llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
-    pipeline: { vad: { hangoverMs: HANGOVER_MS } },
-    actions: { path: null },
-    server: { port: 0, drainTimeoutMs: 200 },
-  };
-  server = await serve({ config: loadConfig({ overrides }), log: silentLogger });
+  served = await serveOnChatFixture({ pipeline: { vad: { hangoverMs: HANGOVER_MS } } });
+  ({ chat, server } = served);
 }, 60_000);
-afterAll(async () => {
-  await server?.stop();
-  await chat?.close();
-});
+afterAll(() => served?.close());
 
 describe('Realtime response.create and the session object', () => {
   it("echoes a response's metadata on response.created and response.done", async () => {
