@@ -16,6 +16,7 @@ import { appendAudio, bufferEmptied, type InputAudio } from './audio-budget.js';
 import type { ConversationInput } from './conversation.js';
 import type { ItemStore } from './items.js';
 import { decodeBase64Strict, type ClientEvent } from './protocol.js';
+import { DialogState } from '../../machines/states.js';
 import type { ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
 import { applySessionUpdate, sampleRateOf, sessionObject, type ConfigureFields, type SessionSettings } from './session-settings.js';
@@ -42,7 +43,7 @@ export interface ClientEventDeps {
   items: ItemStore;
   settings: { get(): SessionSettings; set(settings: SessionSettings): void };
   input: { get(): InputAudio; set(state: InputAudio): void };
-  session: { pushAudio(audio: Uint8Array, sampleRateHz: number): void; stopSpeaking(): void };
+  session: { pushAudio(audio: Uint8Array, sampleRateHz: number): void; stopSpeaking(): void; matches(state: DialogState): boolean };
   /** The output format changed: the sink plays at this rate. */
   setOutputRate(sampleRateHz: number): void;
 }
@@ -105,7 +106,13 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
       if (!deps.items.remove(event.item_id)) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
       send({ type: 'conversation.item.deleted', item_id: event.item_id });
     },
-    'response.create': (event) => deps.dispatch({ type: 'response_create', responseActive: deps.responses.active(), request: event.response }),
+    'response.create': (event) =>
+      deps.dispatch({
+        type: 'response_create',
+        responseActive: deps.responses.active(),
+        dialogIdle: deps.session.matches(DialogState.idle),
+        request: event.response,
+      }),
     'response.cancel': (event) => {
       if (!deps.responses.active()) {
         // A client cancels at speech_started, as the server ends the response it cut for that speech: nothing left to do.

@@ -65,7 +65,8 @@ export type ConversationInput =
   /** `after`: the client's `previous_item_id` (`undefined`: at the end). */
   | { type: 'user_text'; id?: string | undefined; text: string; after?: string | null | undefined }
   | { type: 'function_output'; id?: string | undefined; callId: string; output: string; after?: string | null | undefined }
-  | { type: 'response_create'; responseActive: boolean; request?: ResponseRequest | undefined }
+  /** `dialogIdle`: the chart is idle, so a reply from the history can start (absent: idle). */
+  | { type: 'response_create'; responseActive: boolean; dialogIdle?: boolean; request?: ResponseRequest | undefined }
   /** The last open response ended. */
   | { type: 'responses_idle' }
   /** The VAD ended a user utterance (or the client committed it). */
@@ -133,9 +134,12 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       return functionOutput(state, input);
     case 'response_create': {
       const outOfBand = input.request?.conversation === 'none';
-      const step = outOfBand
-        ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
-        : responseCreate(state, input.responseActive, input.request?.instructions);
+      const step = notWhileBusy(
+        input.dialogIdle ?? true,
+        outOfBand
+          ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
+          : responseCreate(state, input.responseActive, input.request?.instructions),
+      );
       // Every outcome but an error gives (or is) a response: it is this request's.
       if (step.effects.some((e) => e.type === 'error')) return step;
       return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects] };
@@ -234,6 +238,19 @@ function responseCreate(state: ConversationState, responseActive: boolean, instr
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
   const emptyResponses = state.emptyResponses + 1;
   return { state: { ...state, emptyResponses }, effects: [{ type: 'empty_response', key: `r${emptyResponses}` }] };
+}
+
+/**
+ * A reply from the history starts only from an idle dialog: while the user speaks (or their words are
+ * being answered) the chart would not take it, and the request's metadata would go with a later response.
+ * So the request is refused and the client may send it again once the turn is answered.
+ */
+function notWhileBusy(dialogIdle: boolean, step: Step): Step {
+  if (dialogIdle || !step.effects.some((e) => e.type === 'respond')) return step;
+  return {
+    state: step.state,
+    effects: error('conversation_busy', 'the user is speaking or being answered: send response.create again after that response.done'),
+  };
 }
 
 /**

@@ -75,6 +75,24 @@ describe('conversation reducer', () => {
     ]);
   });
 
+  it('response.create asking for a reply from the history while the user speaks is refused, its metadata given to no response', () => {
+    const metadata = { client_event_id: 'e2' };
+    for (const request of [
+      { instructions: 'Greet the user.', metadata },
+      { conversation: 'none' as const, metadata },
+    ]) {
+      expect(reduce(INITIAL_CONVERSATION, { type: 'response_create', responseActive: false, dialogIdle: false, request }).effects).toEqual([
+        expect.objectContaining({ type: 'error', code: 'conversation_busy' }),
+      ]);
+    }
+    // A typed message still goes in: typed text replaces an utterance being heard, as it always did.
+    const { state } = run([{ type: 'user_text', text: 'turn left' }]);
+    expect(reduce(state, { type: 'response_create', responseActive: false, dialogIdle: false }).effects).toEqual([
+      { type: 'expect_response', metadata: null, outOfBand: false },
+      { type: 'send_text', text: 'turn left' },
+    ]);
+  });
+
   it('response.create with conversation "none": a reply kept out of the conversation; messages waiting stay waiting', () => {
     const { state } = run([{ type: 'user_text', text: 'go to the kitchen' }]);
     const request = { conversation: 'none' as const, instructions: 'Classify the request.', metadata: { purpose: 'topic' } };
