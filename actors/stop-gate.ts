@@ -3,8 +3,9 @@
  * "stop" or "halt" on an early partial (16 % of the out-of-grammar corpus did, with no gate), and the
  * commands' confidence gate (`stt.minConfidence`) is too slow and too strict for a stop: a missed stop
  * costs more than a false one. So a partial is a stop when the STT is at least `sureConfidence` sure of
- * it, or `minConfidence` sure on two reports in a row (pocketsphinx reports a changed hypothesis again
- * at its next check, 100 ms later: ordinary speech has moved on by then, a stop has not); a final when it
+ * it, or `minConfidence` sure on two reports while the hypothesis keeps ending with it (pocketsphinx
+ * reports a changed hypothesis again at its next check, 100 ms later: ordinary speech has moved on by
+ * then, a stop has not); a final when it
  * is `minFinalConfidence` sure. A transcript without a confidence (an engine that cannot tell) is a stop.
  * The first words of a longer phrase ("emergency" of "emergency stop") stop when `sureConfidence` sure on
  * two reports in a row: the rest of the phrase takes another 300 ms to say, and "emergency" is no less a
@@ -110,7 +111,10 @@ export function createStopGate(options: StopGateOptions) {
     heard(transcript: HeardTranscript): string | undefined {
       const phrase = endsWithStopPhrase(transcript.text, options.phrases);
       const held = pending.get(transcript.turnId);
-      pending.delete(transcript.turnId);
+      // Held while the hypothesis still ends with it, whatever this report's confidence: ordinary speech
+      // moves on from a phrase it was forced into, a stop stays (over the robot's own voice, one report
+      // in three may dip under `minConfidence`).
+      if (held !== phrase || transcript.final) pending.delete(transcript.turnId);
       const confidence = transcript.confidence ?? 1;
       // Said words after it: whatever the recognizer made of the phrase, it was not the last thing said.
       if ((transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
