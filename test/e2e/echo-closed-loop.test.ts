@@ -34,7 +34,9 @@ describe('echo closed loop', () => {
   it.each([40, 120])(
     'with echo cancellation (%i ms delay): no false barge-in over 20 replies, every real barge-in stops the reply',
     async (delayMs) => {
-      const result = await runEchoLoop({ echoCancel: 'on', delayMs, replies: 20, bargeIns: 5 });
+      // The stop spotter off in these two only: they count echo barge-ins over 20 replies each, and the
+      // spotter is half of their CPU; the case without a canceller above and the echo matrix run it as shipped.
+      const result = await runEchoLoop({ echoCancel: 'on', delayMs, replies: 20, bargeIns: 5, stopSpotter: false });
       console.log(
         `echo cancellation on, ${delayMs} ms: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies; ` +
           `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply (${result.simulatedSeconds} s simulated)`,

@@ -60,6 +60,8 @@ const NOISE_FLOOR = 32768 * 10 ** (-60 / 20);
 
 export interface EchoLoopOptions {
   echoCancel: 'on' | 'off' | 'auto';
+  /** The microphone's stop spotter (`session.estop.spotter`; default on, as shipped): half the loop's CPU. */
+  stopSpotter?: boolean;
   /** Speaker → microphone delay of the simulated room; a list: one per command, in turn (it changes while the agent is silent). */
   delayMs: number | readonly number[];
   /** Echo level relative to what played. */
@@ -174,7 +176,12 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const rate = options.clientRateHz ?? RATE;
   const frameSamples = (rate * FRAME_MS) / 1000;
-  const config = loadConfig({ overrides: { audio: { echoCancel: options.echoCancel, ...(rate !== RATE ? { outputRateHz: rate } : {}), ...options.audio } } });
+  const config = loadConfig({
+    overrides: {
+      audio: { echoCancel: options.echoCancel, ...(rate !== RATE ? { outputRateHz: rate } : {}), ...options.audio },
+      ...(options.stopSpotter === false ? { session: { estop: { spotter: false } } } : {}),
+    },
+  });
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
   const inFlight = new Set<Promise<unknown>>();
