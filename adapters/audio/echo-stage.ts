@@ -28,6 +28,7 @@
  * stage.close();
  * ```
  */
+import { createBlockFramer } from './block-framer.js';
 import { createCaptureClock, type CaptureClock } from './capture-clock.js';
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
 import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
@@ -123,11 +124,10 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       : createEchoDelayEstimator({ sampleRateHz, ...(options.maxDelayMs ? { maxDelayMs: options.maxDelayMs } : {}) });
   let aligned = 0;
   let moves = 0;
-  const micBlock = new Int16Array(blockSamples);
+  const mic = createBlockFramer(blockSamples);
   const referenceBlock = new Int16Array(blockSamples);
   const lateBlock = new Int16Array(blockSamples);
   const playedBlock = new Int16Array(blockSamples);
-  let micFill = 0;
   const silence = new Int16Array(blockSamples);
   let wasHolding = false;
   /** One past the last microphone sample placed on the timeline. */
@@ -214,13 +214,13 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   return {
     blockSamples,
     process(samples, atMs) {
-      canceller ??= createEchoCanceller({
+      const filter = (canceller ??= createEchoCanceller({
         sampleRateHz,
         blockSamples,
         tailMs: options.tailMs,
         residualSuppression: options.residualSuppression ?? false,
         ...(options.library ? { library: options.library } : {}),
-      });
+      }));
       capture ??= createCaptureClock({ sampleRateHz });
       if (options.suppression) suppressor ??= createEchoSuppressor({ sampleRateHz, blockSamples, tailMs: options.tailMs });
       // Timeline index of the first sample waiting in the block, after the capture clock placed this audio.
@@ -228,13 +228,9 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       // The microphone's timeline jumped (a stall, a new latency shift): its echo moved against the reference.
       if (placedEnd !== undefined && Math.abs(placed - placedEnd) > realign) suppressor?.relearn();
       placedEnd = placed + samples.length;
-      let blockStart = placed - micFill;
-      for (let at = 0; at < samples.length;) {
-        const n = Math.min(blockSamples - micFill, samples.length - at);
-        micBlock.set(samples.subarray(at, at + n), micFill);
-        micFill += n;
-        at += n;
-        if (micFill < blockSamples) break;
+      const firstBlockStart = placed - mic.pending;
+      mic.push(samples, (micBlock, index) => {
+        const blockStart = firstBlockStart + index * blockSamples;
         if (estimator) {
           // The estimator compares the microphone with what played over the same samples.
           reference.read(blockStart, playedBlock);
@@ -280,12 +276,12 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // The echo is not where the reference says (the delay grew): the filter must not learn "no echo". An
         // early echo (or the user) before the reference is due teaches it nothing wrong: its history stays whole.
         const learnsNothing = holding && !missing.early();
-        if (canceller.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - canceller.lateOffsetSamples, lateBlock);
-        canceller.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
+        if (filter.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - filter.lateOffsetSamples, lateBlock);
+        filter.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
         linearBlock.set(block);
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
-        if (suppressor?.diverged()) canceller.reset();
+        if (suppressor?.diverged()) filter.reset();
         // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
         if (onsets.userHeard && !userWasHeard) released.passDeferred();
         userWasHeard = onsets.userHeard;
@@ -298,17 +294,15 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         });
         // The user's voice confirmed one block late: the block it began in goes out too.
         if (suppressor?.startedUser()) released.passPrevious();
-        blockStart += blockSamples;
-        micFill = 0;
-      }
+      });
       return released.drain();
     },
     flush() {
       const decided = released.flush();
-      const pending = new Int16Array(decided.length + micFill);
+      const partial = mic.take();
+      const pending = new Int16Array(decided.length + partial.length);
       pending.set(decided);
-      pending.set(micBlock.subarray(0, micFill), decided.length);
-      micFill = 0;
+      pending.set(partial, decided.length);
       return pending;
     },
     relearn: () => suppressor?.relearn(),

@@ -21,6 +21,7 @@
  * ```
  */
 import { allocBytes } from '../../bus/byte-copy.js';
+import { createBlockFramer } from './block-framer.js';
 import { createCaptureClock } from './capture-clock.js';
 import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
 import type { EchoReference } from './echo-reference.js';
@@ -61,10 +62,9 @@ export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStag
   const lead = estimating ? toSamples(LEAD_MS) : 0;
   let canceller: WebRtcEchoCanceller | undefined;
   const capture = createCaptureClock({ sampleRateHz });
-  const micBlock = new Int16Array(blockSamples);
+  const mic = createBlockFramer(blockSamples);
   const referenceBlock = new Int16Array(blockSamples);
   const playedBlock = new Int16Array(blockSamples);
-  let micFill = 0;
   let aligned = 0;
   let moves = 0;
 
@@ -82,37 +82,26 @@ export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStag
     blockSamples,
     canceller: () => canceller,
     process(samples, atMs) {
-      canceller ??= createWebRtcEchoCanceller({ sampleRateHz, blockSamples, ...options.apm, streamDelayMs: (lead * 1000) / sampleRateHz });
-      let blockStart = capture.place(samples.length, atMs) - micFill;
-      const outSamples = Math.floor((micFill + samples.length) / blockSamples) * blockSamples;
+      const apm = (canceller ??= createWebRtcEchoCanceller({ sampleRateHz, blockSamples, ...options.apm, streamDelayMs: (lead * 1000) / sampleRateHz }));
+
+      const blockStart = capture.place(samples.length, atMs) - mic.pending;
+      const outSamples = Math.floor((mic.pending + samples.length) / blockSamples) * blockSamples;
       const outBytes = allocBytes(outSamples * 2);
       const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outSamples);
-      let produced = 0;
-      for (let at = 0; at < samples.length;) {
-        const n = Math.min(blockSamples - micFill, samples.length - at);
-        micBlock.set(samples.subarray(at, at + n), micFill);
-        micFill += n;
-        at += n;
-        if (micFill < blockSamples) break;
+      mic.push(samples, (micBlock, index) => {
+        const start = blockStart + index * blockSamples;
         if (estimator) {
           // The estimator compares the microphone with what played over the same samples.
-          reference.read(blockStart, playedBlock);
+          reference.read(start, playedBlock);
           estimator.push(micBlock, playedBlock);
           follow();
         }
-        reference.read(blockStart - aligned, referenceBlock);
-        canceller.cancel(micBlock, referenceBlock, out.subarray(produced, produced + blockSamples));
-        produced += blockSamples;
-        blockStart += blockSamples;
-        micFill = 0;
-      }
+        reference.read(start - aligned, referenceBlock);
+        apm.cancel(micBlock, referenceBlock, out.subarray(index * blockSamples, (index + 1) * blockSamples));
+      });
       return out;
     },
-    flush() {
-      const pending = micBlock.slice(0, micFill);
-      micFill = 0;
-      return pending;
-    },
+    flush: () => mic.take(),
     // WebRTC's delay-agnostic estimator follows a path that moved within its range by itself.
     relearn: () => undefined,
     delay: () => ({
