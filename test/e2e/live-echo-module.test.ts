@@ -9,14 +9,13 @@
  * The room is skipped only when the PulseAudio binaries are missing.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/audio/sound-server-echo-cancel.js';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
-import { pulseMissing, startPulseRoom, type PulseRoom } from '../support/pulse-room.js';
+import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
+import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'go to the kitchen'];
 /** Why 150 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s, and took 40-100 s at a load of 20. */
@@ -27,15 +26,6 @@ const TURN_TIMEOUT_MS = 30_000;
 const QUIET_AFTER_REPLY_MS = 1500;
 
 const missing = pulseMissing();
-
-async function userRecording(text: string, file: string): Promise<void> {
-  const tts = createFliteTts({ voice: 'slt' });
-  const parts: Uint8Array[] = [];
-  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-  // Half a second of silence on each side, as a person pauses around a command.
-  const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.5) * 2);
-  writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
-}
 
 /** Resolves when `test` holds of the lines seen so far (checked as lines come), or rejects after `timeoutMs` with what was seen. */
 function waitForLines(seen: string[], onLine: Set<() => void>, test: (lines: string[]) => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -77,31 +67,25 @@ describe('module-echo-cancel without a pulse server', () => {
 });
 
 describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let room: PulseRoom;
-  beforeAll(async () => {
-    room = await startPulseRoom({ echoDelayMs: 100 });
-  }, 30_000);
-  afterAll(async () => {
-    await room?.stop();
-  });
+  const room = usePulseRoom({ echoDelayMs: 100 });
 
   it(
     "records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C",
     async () => {
       const files = await Promise.all(
         COMMANDS.map(async (text, i) => {
-          const file = join(room.dir, `command-${i}.wav`);
-          await userRecording(text, file);
+          const file = join(room().dir, `command-${i}.wav`);
+          await writeUserRecording(text, file);
           return file;
         }),
       );
-      const timelineFile = join(room.dir, 'live.timeline.json');
+      const timelineFile = join(room().dir, 'live.timeline.json');
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--echo-cancel-module', '--timeline', timelineFile],
         // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
         // test is about the echo, not the synthesis's latency.
-        { env: { ...room.env, VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000' }, stdio: ['pipe', 'pipe', 'pipe'] },
+        { env: { ...room().env, VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000' }, stdio: ['pipe', 'pipe', 'pipe'] },
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -120,16 +104,16 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
       try {
         await waitForLines(seen, onLine, (l) => l.some((x) => x.startsWith('live on ')), READY_TIMEOUT_MS, 'ready line');
         expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
-        const loaded = await echoCancelModules(room);
+        const loaded = await echoCancelModules(room());
         expect(loaded).toHaveLength(1);
         expect(loaded[0]).toMatch(/aec_method=webrtc.*source_master=room\.monitor sink_master=agent/);
         // The agent plays to the module's virtual sink and records from its virtual source (whose masters are the devices).
-        expect(await streamsOn(room, 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
-        expect(await streamsOn(room, 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
+        expect(await streamsOn(room(), 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
+        expect(await streamsOn(room(), 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
         for (const [i, file] of files.entries()) {
           // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
           const before = replies();
-          await room.play(file);
+          await room().play(file);
           await waitForLines(seen, onLine, () => replies() >= before + 1, TURN_TIMEOUT_MS, `reply to "${COMMANDS[i]}"`);
           await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
         }
@@ -137,7 +121,7 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
         child.kill('SIGINT');
       }
       expect(await exited, stderr).toBe(0);
-      expect(await echoCancelModules(room)).toEqual([]);
+      expect(await echoCancelModules(room())).toEqual([]);
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
       const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
       console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);

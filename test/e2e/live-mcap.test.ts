@@ -8,14 +8,13 @@
  * Skipped only when the PulseAudio binaries are missing.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
+import { describe, expect, it } from 'vitest';
 import { readMcapRecording } from '../../server/records/index.js';
-import { pulseMissing, startPulseRoom, type PulseRoom } from '../support/pulse-room.js';
+import { pulseMissing } from '../support/pulse-room.js';
+import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
 
 const run = promisify(execFile);
@@ -27,22 +26,12 @@ const TURN_TIMEOUT_MS = 30_000;
 const missing = pulseMissing();
 
 describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let room: PulseRoom;
-  beforeAll(async () => {
-    room = await startPulseRoom({ echoDelayMs: 100 });
-  }, 30_000);
-  afterAll(async () => {
-    await room?.stop();
-  });
+  const room = usePulseRoom({ echoDelayMs: 100 });
 
   it('writes the session as MCAP while it runs; after Ctrl-C the file holds the turn and replays identically', async () => {
-    const tts = createFliteTts({ voice: 'slt' });
-    const parts: Uint8Array[] = [];
-    for await (const chunk of tts.synthesize({ text: 'turn left', language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-    const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.5) * 2);
-    const command = join(room.dir, 'command.wav');
-    writeFileSync(command, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
-    const dir = join(room.dir, 'mcap');
+    const command = join(room().dir, 'command.wav');
+    await writeUserRecording('turn left', command);
+    const dir = join(room().dir, 'mcap');
     const child = spawn(
       process.execPath,
       [
@@ -55,11 +44,11 @@ describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: 
         '--output',
         'agent',
         '--timeline',
-        join(room.dir, 't.json'),
+        join(room().dir, 't.json'),
         '--record-mcap',
         dir,
       ],
-      { env: { ...room.env, VA_RECORD__AUDIO: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] },
+      { env: { ...room().env, VA_RECORD__AUDIO: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
@@ -68,7 +57,7 @@ describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: 
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       await until('the ready line', () => stdout.includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout + stderr });
-      await room.play(command);
+      await room().play(command);
       await until('the reply and the outcome', () => (stdout.match(/^agent: /gm) ?? []).length >= 2, { timeoutMs: TURN_TIMEOUT_MS, detail: () => stdout });
       // The file is written as the session runs.
       expect(existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.mcap'))).toEqual([expect.stringMatching(/^live-[0-9a-f]{8}\.mcap$/)]);

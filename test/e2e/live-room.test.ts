@@ -8,12 +8,11 @@
  * Skipped only when the PulseAudio binaries are missing; retried twice (see the test).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
-import { pulseMissing, startPulseRoom, type PulseRoom } from '../support/pulse-room.js';
+import { describe, expect, it } from 'vitest';
+import { pulseMissing } from '../support/pulse-room.js';
+import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -24,15 +23,6 @@ const TURN_TIMEOUT_MS = 30_000;
 const QUIET_AFTER_REPLY_MS = 1500;
 
 const missing = pulseMissing();
-
-async function userRecording(text: string, file: string): Promise<void> {
-  const tts = createFliteTts({ voice: 'slt' });
-  const parts: Uint8Array[] = [];
-  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-  // Half a second of silence on each side, as a person pauses around a command.
-  const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.5) * 2);
-  writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
-}
 
 /** The agent's stdout, line by line, with a wait for a line that matches. */
 function lines(child: ChildProcessWithoutNullStreams) {
@@ -70,30 +60,24 @@ function lines(child: ChildProcessWithoutNullStreams) {
 }
 
 describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let room: PulseRoom;
-  beforeAll(async () => {
-    room = await startPulseRoom({ echoDelayMs: 100 });
-  }, 30_000);
-  afterAll(async () => {
-    await room?.stop();
-  });
+  const room = usePulseRoom({ echoDelayMs: 100 });
 
   it(
     'answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline',
     async () => {
       const files = await Promise.all(
         COMMANDS.map(async (text, i) => {
-          const file = join(room.dir, `command-${i}.wav`);
-          await userRecording(text, file);
+          const file = join(room().dir, `command-${i}.wav`);
+          await writeUserRecording(text, file);
           return file;
         }),
       );
-      const timelineFile = join(room.dir, 'live.timeline.json');
+      const timelineFile = join(room().dir, 'live.timeline.json');
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', timelineFile],
         {
-          env: room.env,
+          env: room().env,
           stdio: ['pipe', 'pipe', 'pipe'],
         },
       );
@@ -107,7 +91,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
         for (const [i, file] of files.entries()) {
           // Two lines per command: the reply, then the simulated robot's outcome (`Turned left.`).
           const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
-          await room.play(file);
+          await room().play(file);
           await out.waitFor(
             () => out.seen.filter((l) => l.startsWith('agent: ')).length >= before + 2,
             TURN_TIMEOUT_MS,
