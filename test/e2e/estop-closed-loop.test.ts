@@ -12,19 +12,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveActions } from '../../adapters/actions/executor.js';
-import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
-import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
-import { systemClock } from '../../adapters/clock.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { buildEngines } from '../../server/engine-pool.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve } from '../../server/serve.js';
-import { startSession } from '../../server/session-host.js';
 import { speakPhrases, startPacedMic } from '../../bench/estop-audio.js';
+import { startRobotSession } from '../support/robot-session.js';
 import { estopConfig, STORY_PROMPT } from '../../bench/estop-stacks.js';
 import { connectRealtimeClient } from '../support/realtime-client.js';
 import { makeTestCertificate } from '../support/tls.js';
@@ -55,30 +48,12 @@ async function stopWord(): Promise<Map<number, Int16Array>> {
 
 describe('emergency stop, closed loop', () => {
   it('local 16 kHz: a spoken stop over a reply cuts it, cancels the running navigation, sends stop, and is not answered', async () => {
-    const clock = systemClock;
     const sessionId = 'estop-loop';
     const config = estopConfig();
     const word = (await stopWord()).get(config.audio.inputRateHz)!;
-    const bus = createMessageBus(createMemoryTransport(), { clock });
-    const pool = buildEngines(config, { clock });
-    await pool.warmUp();
-    const sink = createRecordingSink(clock, config.audio.outputRateHz);
-    const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'file' });
-    // The reference robot, slow: the navigation takes its longest (8 s), still running when "stop" comes.
-    const executor = serveActions({ bus, clock, handlers: createRobotSimulator({ clock, speedMps: 0.1 }).handlers });
-    const seen: Array<{ atMs: number; m: BusMessage }> = [];
-    bus.subscribe(bus.subjects.forSession(sessionId), (m) => void seen.push({ atMs: performance.now(), m }));
     // The product's session as `voice-agent run` starts it: the declared actions of examples/robot-actions.json.
-    const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
-    await session.ready();
-    const mic = startPacedMic(config.audio.inputRateHz, (frame) => session.pushAudio(frame, config.audio.inputRateHz));
-    cleanups.push(async () => {
-      await mic.stop();
-      await session.stop();
-      await executor.close();
-      engines.release();
-      await bus.close();
-    });
+    const { session, mic, seen, sink, close } = await startRobotSession(config, sessionId);
+    cleanups.push(close);
     const has = (p: (m: BusMessage) => boolean) => seen.some((s) => p(s.m));
     const first = (p: (m: BusMessage) => boolean) => seen.find((s) => p(s.m));
 

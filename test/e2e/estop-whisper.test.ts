@@ -11,18 +11,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveActions } from '../../adapters/actions/executor.js';
-import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
-import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
-import { systemClock } from '../../adapters/clock.js';
 import { startWhisperStandIn } from '../../adapters/stt/testing/whisper-standin.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { buildEngines } from '../../server/engine-pool.js';
-import { startSession } from '../../server/session-host.js';
-import { speakPhrases, startPacedMic } from '../../bench/estop-audio.js';
+import { speakPhrases } from '../../bench/estop-audio.js';
+import { startRobotSession } from '../support/robot-session.js';
 import { estopConfig, STORY_PROMPT } from '../../bench/estop-stacks.js';
 
 /** Why 700 ms: well into the reply's playback, as the e-stop bench speaks its phrases. */
@@ -55,29 +48,12 @@ describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
     });
     const [spoken] = await speakPhrases([{ name: 'flite', engine: createFliteTts() }], ['stop'], [config.audio.inputRateHz]);
     const word = spoken!.byRate.get(config.audio.inputRateHz)!;
-    const clock = systemClock;
-    const bus = createMessageBus(createMemoryTransport(), { clock });
-    const pool = buildEngines(config, { clock });
-    await pool.warmUp();
-    const engines = await pool.bind({ bus, sessionId, sink: createRecordingSink(clock, config.audio.outputRateHz), sinkKind: 'file' });
-    expect(engines.stopSpotter).toBeDefined();
-    const executor = serveActions({ bus, clock, handlers: createRobotSimulator({ clock, speedMps: 0.1 }).handlers });
-    const seen: Array<{ atMs: number; m: BusMessage }> = [];
-    bus.subscribe(bus.subjects.forSession(sessionId), (m) => {
-      seen.push({ atMs: performance.now(), m });
+    const { engines, session, mic, seen, close } = await startRobotSession(config, sessionId, (m) => {
       if (/^(control|action|session\.notice|playback\.(started|finished|stopped))/.test(m.type))
         trace.push(`${m.type} ${m.turnId}${'code' in m ? ` ${m.code}` : ''}`);
     });
-    const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
-    await session.ready();
-    const mic = startPacedMic(config.audio.inputRateHz, (frame) => session.pushAudio(frame, config.audio.inputRateHz));
-    cleanups.push(async () => {
-      await mic.stop();
-      await session.stop();
-      await executor.close();
-      engines.release();
-      await bus.close();
-    });
+    cleanups.push(close);
+    expect(engines.stopSpotter).toBeDefined();
     const first = (p: (m: BusMessage) => boolean, from = 0) => seen.slice(from).find((s) => p(s.m));
 
     session.sendText('go to the kitchen');
