@@ -49,6 +49,8 @@ const VERIFY_BEFORE_MAX_FRAMES = 80;
  * other (wake bench, tuning voices).
  */
 const VERIFY_AFTER_FRAMES = [0, 10];
+/** Why 100 ms: as much as the search's alignment is off at a low margin (see above); noise has no vowel anywhere. */
+const VOICING_BEFORE_FRAMES = 10;
 
 /** What every stream of a spotter shares. */
 export interface SpotterShared {
@@ -137,7 +139,8 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
   const voiced = (x: Spotting) => {
     if (shared.minVoicedMs === undefined) return true;
     const ef = x.endMs / FRAME_MS;
-    return hasVoicedMs(history.audio(ef - x.durationMs / FRAME_MS, ef), sampleRateHz, shared.minVoicedMs);
+    // From a little before the aligned start: the search's alignment may be off by a few frames.
+    return hasVoicedMs(history.audio(ef - x.durationMs / FRAME_MS - VOICING_BEFORE_FRAMES, ef), sampleRateHz, shared.minVoicedMs);
   };
   /** The stream's frame where the current search began: with no silence removal, one search frame per 10 ms after it. */
   let startFrame = 0;
