@@ -1,6 +1,7 @@
 /**
  * The test tiers, decided by what a test file uses, so a new file lands in its tier without a list to
- * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `integration` (real servers,
+ * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `model` (the chart's exhaustive
+ * walks, `test/model/`: no I/O either, but minutes long), `integration` (real servers,
  * SQLite, the sound server, child processes, sockets, the local speech engines) and `e2e` (a browser, the
  * Realtime client libraries, whole conversations through real engines: `test/e2e/`). The unit
  * tier's setup file (test/support/unit-guard.setup.ts) makes sockets and child processes throw, so a file
@@ -12,10 +13,16 @@
  * ```
  */
 
-export type TestTier = 'unit' | 'integration' | 'e2e';
+export type TestTier = 'unit' | 'model' | 'integration' | 'e2e';
 
 /** Folders whose every file is end to end. */
 const E2E_FOLDERS = ['test/e2e/'];
+
+/**
+ * The exhaustive walks of the chart on a live actor system: no I/O and a simulated clock like the unit
+ * tier, but every edge the chart has (over 130,000 steps), which takes minutes rather than seconds.
+ */
+const MODEL_FOLDERS = ['test/model/'];
 
 /** What makes a file end to end: a browser, or a Realtime client library driving the server. */
 const E2E_MARKERS = [/playwright-core/, /support\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
@@ -46,6 +53,7 @@ export function importedModules(source: string): string[] {
 export function tierOf(path: string, source: string): TestTier {
   const normalized = path.replaceAll('\\', '/');
   if (E2E_FOLDERS.some((folder) => normalized.includes(folder))) return 'e2e';
+  if (MODEL_FOLDERS.some((folder) => normalized.includes(folder))) return 'model';
   const imports = importedModules(source).join('\n');
   if (E2E_MARKERS.some((marker) => marker.test(imports))) return 'e2e';
   if (INTEGRATION_MARKERS.some((marker) => marker.test(imports))) return 'integration';
