@@ -5,12 +5,12 @@
  * does not explain (the user) passes; bad settings are typed errors that say how to fix them.
  */
 import { describe, expect, it } from 'vitest';
-import { EchoCancellerError } from '../../../adapters/audio/echo-canceller.js';
-import { tapEchoReference } from '../../../adapters/audio/echo-reference.js';
+import { EchoCancellerError } from '../../../adapters/echo/canceller.js';
+import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../../../adapters/audio/recording-sink.js';
-import { createEchoPath, playedFrom } from '../../../adapters/audio/testing/echo-path.js';
-import { createWebRtcEchoCanceller, type WebRtcEchoCancellerOptions } from '../../../adapters/audio/webrtc-apm.js';
+import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
+import { createWebRtcEchoCanceller, type WebRtcEchoCancellerOptions } from '../../../adapters/echo/webrtc-apm.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
 
 const RATE = 16_000;

@@ -1,10 +1,10 @@
 /**
- * What the echo step held back is passed on when it was the user, or counted (echo-release.ts): blocks
+ * What the echo step held back is passed on when it was the user, or counted (echo/release.ts): blocks
  * leave in order, one block late (the double-talk test's confirmation), deferred blocks wait for the
  * onset judge, and a held span that may have been the user is reported once, with its length.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoRelease, type HeldUserSpan } from '../../../adapters/audio/echo-release.js';
+import { createEchoRelease, type HeldUserSpan } from '../../../adapters/echo/release.js';
 
 const BLOCK = 4;
 /** A block whose every sample is `id` (the filter's output), and its suppressed twin (comfort noise: -id). */

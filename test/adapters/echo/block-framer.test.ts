@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBlockFramer } from '../../../adapters/audio/block-framer.js';
+import { createBlockFramer } from '../../../adapters/echo/block-framer.js';
 
 describe('block framer', () => {
   it('cuts pushes of any length into whole blocks in order, keeping the rest for the next push', () => {

@@ -1,5 +1,5 @@
 /**
- * An in-place radix-2 complex FFT, for the echo step's waveform correlations (`echo-delay-refine.ts`):
+ * An in-place radix-2 complex FFT, for the echo step's waveform correlations (`delay-refine.ts`):
  * correlating half a second of microphone against the reference at a few thousand lags costs tens of
  * millions of multiply-adds done directly, and a few hundred thousand through the frequency domain.
  *

@@ -5,8 +5,8 @@
  * (to the sample), and tells the user from it while the echo is still on its way.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoOnsetJudge, type EchoOnsetVerdict } from '../../../adapters/audio/echo-onset-judge.js';
-import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { createEchoOnsetJudge, type EchoOnsetVerdict } from '../../../adapters/echo/onset-judge.js';
+import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
 import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

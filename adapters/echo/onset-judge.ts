@@ -1,5 +1,5 @@
 /**
- * Whether a sound that starts while the echo step holds (`echo-stage.ts`: the echo is not where the
+ * Whether a sound that starts while the echo step holds (`stage.ts`: the echo is not where the
  * aligned reference says, its delay moved) is the agent's echo or the user. Held, the stage cannot cancel,
  * so it takes everything for echo until the delay is found again — which takes the echo's first syllables
  * when the delay shrank, and the echo's coming back when it grew (1.4 s into a reply, long after a user
@@ -9,7 +9,7 @@
  * what played would have been heard by then (at the echo's usual gain less 10 dB). When a sound starts
  * there, the only delays left that explain it are those at which something loud enough played just
  * before — at a reply's start, the sound's onset less the reply's first syllable. The pre-whitened
- * waveforms (`echo-delay-refine.ts`) are then correlated at those delays only, over the sound's first
+ * waveforms (`delay-refine.ts`) are then correlated at those delays only, over the sound's first
  * 120–240 ms: a peak of 0.3 is the echo, at that delay (the stage moves there at once); under 0.15 at every
  * delay left, or no delay left at all, it is no echo: the user, whom the stage lets through (`userHeard`)
  * until the microphone is quiet again — or until the echo shows under the user's voice at one of the
@@ -23,10 +23,11 @@
  * if (verdict?.echo) moveTo(verdict.samples);
  * ```
  */
-import { refineEchoDelay } from './echo-delay-refine.js';
-import type { EchoReference } from './echo-reference.js';
+import { refineEchoDelay } from './delay-refine.js';
+import type { EchoReference } from './reference.js';
 // The guard's levels: what counts as playing, as a sound over the room's noise, and as a pause between replies.
-import { ACTIVE_ENERGY, PAUSE_BLOCKS, STIR_DB } from './echo-missing-guard.js';
+import { ACTIVE_ENERGY } from './missing-guard.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface EchoOnsetJudgeOptions {
   sampleRateHz: number;
@@ -68,38 +69,22 @@ export interface EchoOnsetJudge {
   remember(samples: number): void;
 }
 
-/**
- * Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters ±10 dB
- * from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a
- * sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71
- * dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.
- */
-const RULE_OUT_UNDER_DB = 10;
-const EXPLAIN_OVER_DB = 6;
-/** Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's chance peaks fall as the sound goes on. */
-const FIRST_TEST_BLOCKS = 6;
-const TEST_EVERY_BLOCKS = 2;
-const LAST_TEST_BLOCKS = 16;
-/**
- * Why 0.4: the echo matrix's echoes correlated 0.6–0.75 over their first 120 ms at the delay left; the
- * user's voice, at the delay that lines its onset up with the reply's, up to 0.29 over the same 120 ms.
- */
-const ECHO_MIN_CORRELATION = 0.4;
-/**
- * Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance
- * peak above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.
- */
-const USER_MAX_CORRELATION = 0.15;
-const USER_MAX_LATER_CORRELATION = 0.2;
-const LATER_BLOCKS = 10;
-/** Why 10 blocks (200 ms): longer than the gaps between a phrase's words; a quiet that long ends what was judged. */
-const QUIET_END_BLOCKS = 10;
-/** Why 10 delays (200 ms of them): more left open is no anchor; the hold goes on as before. */
-const MAX_OPEN_BLOCKS = 10;
-/** Why 2 samples: an echo's peak stays put from one test to the next; a chance peak moves. */
-const SAME_DELAY_SAMPLES = 2;
-/** Why 4: a device re-buffers between a few states; older delays are stale. */
-const KNOWN_DELAYS = 4;
+const {
+  RULE_OUT_UNDER_DB,
+  EXPLAIN_OVER_DB,
+  FIRST_TEST_BLOCKS,
+  TEST_EVERY_BLOCKS,
+  LAST_TEST_BLOCKS,
+  ECHO_MIN_CORRELATION,
+  USER_MAX_CORRELATION,
+  USER_MAX_LATER_CORRELATION,
+  LATER_BLOCKS,
+  QUIET_END_BLOCKS,
+  MAX_OPEN_BLOCKS,
+  SAME_DELAY_SAMPLES,
+  KNOWN_DELAYS,
+} = valuesOf(ECHO_TUNING.onsetJudge);
+const { PAUSE_BLOCKS, STIR_DB } = valuesOf(ECHO_TUNING.missingGuard);
 
 export function createEchoOnsetJudge(options: EchoOnsetJudgeOptions): EchoOnsetJudge {
   const { blockSamples } = options;

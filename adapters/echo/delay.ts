@@ -9,7 +9,7 @@
  * and of the microphone is taken, and its rise (the syllables' onsets; the slow level drops out); for
  * every lag from 0 to `maxDelayMs` the correlation, and both powers, are accumulated with exponential
  * forgetting over `windowMs` (a sliding ~1 s window, updated in O(lags) per hop: ~0.2 M multiply-adds a
- * second for the two onset widths, `echo-onset-correlation.ts`). Only hops where the reference was playing
+ * second for the two onset widths, `onset-correlation.ts`). Only hops where the reference was playing
  * within the search range count, so silence between replies keeps the estimate. The lag with the highest
  * normalized correlation of the rises over 16 ms, placed by the one-hop rises' peak near it and refined to
  * the sample by a parabola through its neighbours, becomes the delay
@@ -29,7 +29,9 @@
  * ```
  */
 
-import { createOnsetCorrelation } from './echo-onset-correlation.js';
+import { createOnsetCorrelation } from './onset-correlation.js';
+import { energyOfDbfs, SPEECH_ACTIVE_DBFS } from '../audio/levels.js';
+import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
 export interface EchoDelayOptions {
   sampleRateHz: number;
@@ -91,43 +93,21 @@ export interface EchoDelayEstimator {
   adopt(samples: number): void;
 }
 
-/** Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there). */
-const FLOOR_DBFS = -60;
-/** Why -45 dBFS: the reference plays speech (its syllables peak 20–30 dB above); below, it is a pause. */
-const ACTIVE_DBFS = -45;
-/**
- * Why 16 ms: an onset's rise over one 4 ms hop halves when the delay falls between two hops (a clean copy
- * delayed by 302 ms correlated 0.66, by 300 ms 0.99), and a real room's delay, or one through a 24 kHz
- * client's resamplers, falls anywhere; a syllable's onset (~10 ms) rises within 16 ms wherever it falls.
- * The echo matrix's open loop with delays jumping between replies (300↔1400, 302↔1397, 350↔1210,
- * 257↔903, 433↔1150 ms; three of its jump cells, two room seeds: 30 runs) settled at 6.8 dB ERLE on
- * average (1.6–21.3) with one-hop onsets, and at 30.9 dB (22.7–35.1) with these (and `echo-stage.ts`'s
- * ±16 ms refinement).
- */
-const RISE_MS = 16;
-/** Why 2 hops: the 16 ms onsets' peak lies within a hop or so of the one-hop onsets' (the room's build-up pulls it late). */
-const PLACE_RADIUS_HOPS = 2;
-const FULL_SCALE_ENERGY = 32768 * 32768;
-/** Why 100 hops (400 ms at 4 ms): a few syllables before the first estimate; fewer and chance correlations win. */
-const MIN_EVIDENCE_HOPS = 100;
-/** Why 3 hops (12 ms): the early reflections spread the peak that far; a move within it is not counted as a change. */
-const SMALL_MOVE_HOPS = 3;
-/** Why 0.15: a new delay's correlation must beat the current one's by this much (side peaks come within 0.1 or so). */
-const SWITCH_MARGIN = 0.15;
+const { FLOOR_DBFS, RISE_MS, PLACE_RADIUS_HOPS, MIN_EVIDENCE_HOPS, SMALL_MOVE_HOPS, SWITCH_MARGIN } = valuesOf(ECHO_TUNING.delay);
 
 export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEstimator {
   const { sampleRateHz } = options;
   const hopMs = options.hopMs ?? 4;
   const hop = Math.max(1, Math.round((hopMs * sampleRateHz) / 1000));
-  const lags = Math.ceil((options.maxDelayMs ?? 1600) / hopMs) + 1;
+  const lags = Math.ceil((options.maxDelayMs ?? MAX_DELAY_MS) / hopMs) + 1;
   const forget = Math.exp(-hopMs / (options.windowMs ?? 1000));
   const minCorrelation = options.minCorrelation ?? 0.6;
   const keepCorrelation = options.keepCorrelation ?? 0.35;
   const holdHops = Math.ceil((options.holdMs ?? 120) / hopMs);
   const newReplyWeight = options.newReplyWeight ?? 0.25;
   const newReplyHops = Math.ceil((options.newReplyAfterMs ?? 600) / hopMs);
-  const floorEnergy = FULL_SCALE_ENERGY * 10 ** (FLOOR_DBFS / 10);
-  const activeDb = ACTIVE_DBFS - FLOOR_DBFS;
+  const floorEnergy = energyOfDbfs(FLOOR_DBFS);
+  const activeDb = SPEECH_ACTIVE_DBFS - FLOOR_DBFS;
 
   /** Onsets over 16 ms find the echo; onsets over one hop place it (see {@link RISE_MS}). */
   const finding = createOnsetCorrelation({ lags, riseHops: Math.max(1, Math.round(RISE_MS / hopMs)), forget });

@@ -1,5 +1,5 @@
 /**
- * The echo delay to the sample: the envelope estimate (`echo-delay.ts`) is good to a few ms, which is
+ * The echo delay to the sample: the envelope estimate (`delay.ts`) is good to a few ms, which is
  * enough to place the reference but not to keep what the linear filter learnt when the delay moves — a
  * filter shifted by 2 ms cancels little above 250 Hz. So when the delay changes, the waveforms are
  * correlated around the estimate (± `radiusMs`) over the last half second: first differences of both
@@ -14,8 +14,9 @@
  * if (refined) aligned = refined.samples - margin;
  * ```
  */
-import type { EchoReference } from './echo-reference.js';
+import type { EchoReference } from './reference.js';
 import { fft, powerOfTwoAtLeast } from './fft.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface RefineEchoDelayInput {
   /** The microphone's last samples, oldest first. */
@@ -37,8 +38,7 @@ export interface RefinedEchoDelay {
   correlation: number;
 }
 
-/** Why 0.2: the direct sound of an echo 6–10 dB below the reference, with its room, correlates 0.3–0.6; speech against other speech under 0.1. */
-const MIN_CORRELATION = 0.2;
+const { MIN_CORRELATION } = valuesOf(ECHO_TUNING.delayRefine);
 
 /** The delay to the sample near `coarse`, or undefined when no clear peak stands out (double talk, no echo). */
 export function refineEchoDelay({

@@ -1,5 +1,5 @@
 /**
- * The echo step's missing-echo guard (`echo-stage.ts`): whether the echo is where the aligned reference
+ * The echo step's missing-echo guard (`stage.ts`): whether the echo is where the aligned reference
  * says. The reference (at the aligned delay) plays, but the microphone stays 20 dB under the echo's usual
  * level for 80 ms — the delay grew (a client or device re-buffered before this reply) — or, at a reply's
  * start, something comes before the aligned reference is due — the delay shrank (or the user spoke up in
@@ -13,31 +13,28 @@
  * if (holding && delayFoundAgain) missing.release();
  * ```
  */
+import { energyOfDbfs, SPEECH_ACTIVE_DBFS } from '../audio/levels.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
-/** Why -45 dBFS: the reference plays speech there; below, a pause. */
-export const ACTIVE_ENERGY = 32768 * 32768 * 10 ** (-45 / 10);
-/** Why 20 dB: an echo's level over its reference scatters ±10 dB from block to block; 20 dB under the usual is no echo at all. */
-const MISSING_DB = 20;
-/** Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo. */
-const MISSING_BLOCKS = 4;
-const LEAD_BLOCKS = 2;
-/** Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it. */
-const GAIN_WINDOW = 150;
-const GAIN_MIN = 25;
-/** Why 30 blocks (600 ms): the agent's pauses between sentences are shorter; between replies, longer. */
-export const PAUSE_BLOCKS = 30;
-/** The level of what just played: its peak, decaying by 1 dB per block (the echo's reverberation lasts). */
-const PLAYED_DECAY = 10 ** (-1 / 10);
-/** Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one). */
-const EARLY_DB = 10;
-const EARLY_BLOCKS = 3;
-/** Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not. */
-export const STIR_DB = 6;
-const STIR_BLOCKS = 2;
-/** The noise level's minimum rises by 0.05 dB a block (1.5 dB a second) to follow a room getting louder. */
-const QUIET_RISE = 10 ** (0.05 / 10);
-/** Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it. */
-const ECHO_BACK_BLOCKS = 5;
+/** A block of what played at or above this is speech; below, a pause. */
+export const ACTIVE_ENERGY = energyOfDbfs(SPEECH_ACTIVE_DBFS);
+const {
+  PLAYED_DECAY_DB,
+  QUIET_RISE_DB,
+  MISSING_DB,
+  MISSING_BLOCKS,
+  LEAD_BLOCKS,
+  GAIN_WINDOW,
+  GAIN_MIN,
+  PAUSE_BLOCKS,
+  EARLY_DB,
+  EARLY_BLOCKS,
+  STIR_DB,
+  STIR_BLOCKS,
+  ECHO_BACK_BLOCKS,
+} = valuesOf(ECHO_TUNING.missingGuard);
+const PLAYED_DECAY = 10 ** (-PLAYED_DECAY_DB / 10);
+const QUIET_RISE = 10 ** (QUIET_RISE_DB / 10);
 
 /**
  * The missing-echo guard: the reference (at the aligned delay) plays, but the microphone stays 20 dB

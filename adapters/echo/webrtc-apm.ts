@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { EchoCancellerError, type EchoCanceller } from './echo-canceller.js';
+import { EchoCancellerError, type EchoCanceller } from './canceller.js';
 
 /**
  * Which of the library's echo controls runs: the full-band AEC, or none (noise suppression and high-pass
@@ -80,7 +80,7 @@ type NativeApmClass = new (options: Record<string, unknown>) => NativeApm;
 const BUILD_HINT =
   'apt-get install -y libwebrtc-audio-processing-dev g++ make python3, then `npm run build:webrtc-apm` (or bin/setup.sh); or set audio.echoCanceller to "builtin"';
 
-/** The binding, from the sources (adapters/audio/) or the build (dist/adapters/audio/). */
+/** The binding, from the sources (adapters/echo/) or the build (dist/adapters/echo/). */
 const BINDING_PATHS = ['../../native/webrtc-apm/build/Release/webrtc_apm.node', '../../../native/webrtc-apm/build/Release/webrtc_apm.node'].map((p) =>
   fileURLToPath(new URL(p, import.meta.url)),
 );

@@ -1,13 +1,13 @@
 /**
- * The echo step's replay after a move of the delay (`echo-replay.ts`): a filter that learnt the room at
+ * The echo step's replay after a move of the delay (`echo/replay.ts`): a filter that learnt the room at
  * one delay, moved to another where the same room is heard (a device re-buffered), cancels the echo of
  * what played before the move only once the microphone's last half second has been run through it again
  * at the new delay; and the replay says how much it then cancels.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoCanceller } from '../../../adapters/audio/echo-canceller.js';
-import { replayEchoErleDb } from '../../../adapters/audio/echo-replay.js';
-import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { createEchoCanceller } from '../../../adapters/echo/canceller.js';
+import { replayEchoErleDb } from '../../../adapters/echo/replay.js';
+import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
 import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

@@ -14,7 +14,7 @@
  * await ec.unload();
  * ```
  */
-import { runClient, SoundServerError, type SoundServer } from './sound-server.js';
+import { runClient, SoundServerError, type SoundServer } from '../audio/sound-server.js';
 
 export interface EchoCancelModule {
   /** The virtual source to record from (echo removed). */

@@ -35,6 +35,8 @@
  * suppressor.process(mic, reference, out); // replaces `out` by comfort noise when it holds only echo
  * ```
  */
+import { energyOfDbfs } from '../audio/levels.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface EchoSuppressorOptions {
   sampleRateHz: number;
@@ -43,7 +45,7 @@ export interface EchoSuppressorOptions {
   tailMs: number;
   /**
    * Why 18 dB: a learning canceller removes a few dB, a converged one 25 dB and more (the split filter,
-   * echo-canceller.ts). At 12, a path the filter can only model to 10-15 dB (the virtual room's resampling
+   * canceller.ts). At 12, a path the filter can only model to 10-15 dB (the virtual room's resampling
    * loopback) counted as converged, and a reply's first syllable, before the filter caught up with it,
    * passed as the user's voice: better half duplex there than an agent that interrupts itself.
    */
@@ -87,59 +89,26 @@ export interface EchoSuppressor {
   relearn(): void;
 }
 
-/** Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below. */
-const ACTIVE_DBFS = -55;
-/**
- * The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once
- * converged — a barge-in's half second cannot move it — but over the last 50 (1 s) while still learning,
- * so half duplex ends about a second after the canceller has converged, not three.
- */
-const WINDOW_BLOCKS = 150;
-const LEARNING_WINDOW_BLOCKS = 50;
-/** Why 25 blocks (0.5 s of audible echo): fewer give no median worth trusting; until then, half duplex. */
-const MIN_HISTORY = 25;
-/**
- * The noise floor is the 5th percentile of the output's block energies over the last 250 blocks (5 s)
- * while the agent was silent: the user may talk through most of that time (a session that starts with a
- * command), but not without pauses; and one odd block (a dropout) does not set it.
- */
-const FLOOR_WINDOW_BLOCKS = 250;
-const FLOOR_PERCENTILE = 0.05;
-/** Why every 5 blocks: the floor and the typical ERLE move over seconds; sorting on every block would cost for nothing. */
-const RECOMPUTE_EVERY = 5;
-/** A block within 3 dB of the noise floor while the agent is silent is noise: it becomes the comfort noise. */
-const NOISE_BLOCK_DB = 3;
-/** Why 10 dB: the user's voice is clearly above the room's noise; the canceller's leftovers near noise level are not a voice. */
-const VOICE_ABOVE_FLOOR_DB = 10;
-/**
- * Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB
- * of the room's noise in four blocks out of five — loud syllables included — the echo is gone (or never
- * came back: a headset, a device that cancels its own) and the canceller counts as converged, whatever
- * its ERLE (which a weak echo never lets rise far).
- */
-const RESIDUAL_NEAR_FLOOR_DB = 6;
-const RESIDUAL_PERCENTILE = 0.8;
-/** Why 6 dB: the statistics wobble by a few dB from word to word; that must not toggle half duplex. */
-const CONVERGED_HYSTERESIS_DB = 6;
-/**
- * Why 15 dB: a voice over the echo holds a block's ERLE to 10·log10(1 + echo/voice) — at most 15 dB unless
- * the voice is 15 dB quieter than the echo at the microphone — while a good canceller's echo blocks stay
- * above it even where they fall short of its usual 30–45 dB.
- */
-const VOICE_MAX_ERLE_DB = 15;
-/** Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not unlucky. */
-const DIVERGED_ERLE_DB = -3;
-const DIVERGED_BLOCKS = 25;
-/**
- * Why 6 dB: the user's voice is at least that far above what the canceller usually leaves of the loudest
- * echo of the last tail (that leftover scatters ±3 dB); the voice 10 dB under the echo is still 10 dB above it.
- */
-const ABOVE_LEFTOVER_DB = 6;
-/** Why 100 blocks (2 s): a barge-in stops the agent within ~0.5 s; "the user" talking over it for longer is echo. */
-const USER_RUN_LEARN_BLOCKS = 100;
-/** ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides it. */
-const AUDIBLE_ECHO_DB = 10;
-const FULL_SCALE_ENERGY = 32768 * 32768;
+const {
+  ACTIVE_DBFS,
+  WINDOW_BLOCKS,
+  LEARNING_WINDOW_BLOCKS,
+  MIN_HISTORY,
+  FLOOR_WINDOW_BLOCKS,
+  FLOOR_PERCENTILE,
+  RECOMPUTE_EVERY,
+  NOISE_BLOCK_DB,
+  VOICE_ABOVE_FLOOR_DB,
+  RESIDUAL_NEAR_FLOOR_DB,
+  RESIDUAL_PERCENTILE,
+  CONVERGED_HYSTERESIS_DB,
+  VOICE_MAX_ERLE_DB,
+  DIVERGED_ERLE_DB,
+  DIVERGED_BLOCKS,
+  ABOVE_LEFTOVER_DB,
+  USER_RUN_LEARN_BLOCKS,
+  AUDIBLE_ECHO_DB,
+} = valuesOf(ECHO_TUNING.suppressor);
 
 const energyOf = (block: Int16Array) => {
   let sum = 0;
@@ -161,7 +130,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   const { sampleRateHz, blockSamples } = options;
   const convergedErleDb = options.convergedErleDb ?? 18;
   const marginDb = options.marginDb ?? 10;
-  const activeEnergy = FULL_SCALE_ENERGY * 10 ** (ACTIVE_DBFS / 10);
+  const activeEnergy = energyOfDbfs(ACTIVE_DBFS);
   // The reference blocks whose echo may be in the current block: this one and the tail before it.
   const tailBlocks = Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1;
   const recent = new Float64Array(tailBlocks);

@@ -20,9 +20,9 @@
  * ```
  */
 import type { Clock } from '../clock.js';
-import { copyToSamples } from './pcm.js';
-import { createResampler, type Resampler } from './resample.js';
-import type { AudioSink } from './sink.js';
+import { copyToSamples } from '../audio/pcm.js';
+import { createResampler, type Resampler } from '../audio/resample.js';
+import type { AudioSink } from '../audio/sink.js';
 
 export interface EchoReferenceOptions {
   clock: Clock;
@@ -31,7 +31,7 @@ export interface EchoReferenceOptions {
   /**
    * How far back the reference is kept. Why 2.5 s: the canceller reads the block that ended at the last
    * microphone frame's arrival (≤ ~100 ms ago) less the echo delay it aligned on (up to 1.6 s, see
-   * `echo-delay.ts`), while the playback actor writes up to 200 ms ahead.
+   * `delay.ts`), while the playback actor writes up to 200 ms ahead.
    */
   historyMs?: number;
   /**
@@ -55,6 +55,7 @@ export interface EchoReferenceTap {
   reference: EchoReference;
 }
 
+/** Why 2500 ms: see {@link EchoReferenceOptions.historyMs}. */
 const DEFAULT_HISTORY_MS = 2500;
 
 export async function tapEchoReference(device: AudioSink, options: EchoReferenceOptions): Promise<EchoReferenceTap> {

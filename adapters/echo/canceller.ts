@@ -2,7 +2,7 @@
  * Acoustic echo canceller: speexdsp's MDF adaptive filter (Debian `libspeexdsp1`, BSD-3-Clause) loaded
  * in-process through koffi, as pocketsphinx is. It learns the path from the speaker to the microphone
  * (delay, room, device) from the reference — the frames the session actually played, aligned on the
- * session clock by `echo-reference.ts` — and subtracts the predicted echo from each microphone block.
+ * session clock by `reference.ts` — and subtracts the predicted echo from each microphone block.
  *
  * A tail longer than {@link HEAD_MS} is split in two filters in cascade: a head over the first 300 ms of
  * the path and a late filter over the rest (from 270 ms on: 30 ms of overlap), fed the reference that
@@ -26,17 +26,12 @@
  * ```
  */
 import koffi from 'koffi';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 const LIBRARY = 'libspeexdsp.so.1';
 const INSTALL_HINT = 'apt-get install -y libspeexdsp1';
 
-/**
- * Why 300 ms: the longest single filter that still converges to 25 dB and more within 20 s of replies in
- * the echo matrix (docs/echo.md); most of a room's echo energy lies in its first 300 ms.
- */
-export const HEAD_MS = 300;
-/** Why 30 ms: the late filter starts this much before the head ends, so no tap of the path falls between them. */
-const LATE_OVERLAP_MS = 30;
+const { HEAD_MS, LATE_OVERLAP_MS, NOISE_SUPPRESS_DB, ECHO_SUPPRESS_DB, ECHO_SUPPRESS_ACTIVE_DB } = valuesOf(ECHO_TUNING.canceller);
 
 // speex_echo.h / speex_preprocess.h request codes.
 const SPEEX_ECHO_SET_SAMPLING_RATE = 24;
@@ -45,16 +40,6 @@ const SPEEX_PREPROCESS_SET_NOISE_SUPPRESS = 18;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22;
 const SPEEX_PREPROCESS_SET_ECHO_STATE = 24;
-
-/**
- * The preprocessor applies no gain at all with its denoiser off (residual echo suppression included), so
- * the denoiser runs with its noise attenuation at -1 dB: practically nothing, leaving noise to RNNoise.
- */
-const NOISE_SUPPRESS_DB = -1;
-/** Why -40 dB: speexdsp's default for residual echo while only the far end talks. */
-const ECHO_SUPPRESS_DB = -40;
-/** Why -15 dB: speexdsp's default while the user talks too; deeper would eat the user's barge-in. */
-const ECHO_SUPPRESS_ACTIVE_DB = -15;
 
 export interface EchoCancellerOptions {
   sampleRateHz: number;

@@ -4,7 +4,7 @@
  * typed errors that say how to fix them.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoCanceller, EchoCancellerError, loadSpeexDsp } from '../../../adapters/audio/echo-canceller.js';
+import { createEchoCanceller, EchoCancellerError, loadSpeexDsp } from '../../../adapters/echo/canceller.js';
 
 const BLOCK = 320;
 /** Seeded speech-like noise: white noise with a slow syllable-rate envelope. */

@@ -5,7 +5,7 @@
  * The echo suppressor decides block by block, and a decision needs evidence that comes a little later:
  * the user's voice over the echo is confirmed by two voice-like blocks in a row (the first of them would
  * be lost), and a sound that starts while the echo is not where the reference says is judged on its
- * first 120–320 ms of waveform (`echo-onset-judge.ts`; until then it is held). This queue keeps the
+ * first 120–320 ms of waveform (`onset-judge.ts`; until then it is held). This queue keeps the
  * linear filter's output beside the suppressor's for the blocks not yet decided: one block always (20 ms
  * of latency, so a confirmed user keeps the block their voice began in), and every block of a sound being
  * judged while held, up to `maxDeferBlocks`. A block found to be the user is passed on as the filter left

@@ -1,5 +1,5 @@
 /**
- * The echo step's check that its linear filter kept the room across a move of the delay (`echo-stage.ts`).
+ * The echo step's check that its linear filter kept the room across a move of the delay (`stage.ts`).
  * A device that re-buffers shifts the echo in time and leaves the room as it was, so a move between two
  * delays known to the sample keeps the filter's weights. But the filter only holds the reference it was
  * fed at the old alignment: for a tail's length after the move it lacks what played before it, and the
@@ -13,8 +13,9 @@
  * if (erleDb < 18) suppressor.relearn();
  * ```
  */
-import type { EchoCanceller } from './echo-canceller.js';
-import type { EchoReference } from './echo-reference.js';
+import type { EchoCanceller } from './canceller.js';
+import type { EchoReference } from './reference.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface EchoReplayInput {
   canceller: EchoCanceller;
@@ -29,8 +30,7 @@ export interface EchoReplayInput {
   noiseEnergy: number;
 }
 
-/** Why 10 dB: below, the block's ERLE is the noise's, not the filter's. */
-const AUDIBLE_DB = 10;
+const { AUDIBLE_DB } = valuesOf(ECHO_TUNING.replay);
 
 const energyOf = (block: Int16Array) => {
   let sum = 0;

@@ -6,9 +6,9 @@
  * reply's first second, and does not take the user's own speech (uncorrelated with the reference) for echo.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoDelayEstimator } from '../../../adapters/audio/echo-delay.js';
-import { refineEchoDelay } from '../../../adapters/audio/echo-delay-refine.js';
-import { createEchoPath } from '../../../adapters/audio/testing/echo-path.js';
+import { createEchoDelayEstimator } from '../../../adapters/echo/delay.js';
+import { refineEchoDelay } from '../../../adapters/echo/delay-refine.js';
+import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
 import { lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

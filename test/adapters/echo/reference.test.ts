@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createDeviceSink } from '../../../adapters/audio/device-sink.js';
-import { tapEchoReference } from '../../../adapters/audio/echo-reference.js';
+import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createPacedSink, ManualClock, settle } from '../../../adapters/testing/index.js';
 
 const RATE = 16_000;

@@ -4,7 +4,7 @@
  * runs slow is followed after a window.
  */
 import { describe, expect, it } from 'vitest';
-import { createCaptureClock } from '../../../adapters/audio/capture-clock.js';
+import { createCaptureClock } from '../../../adapters/echo/capture-clock.js';
 
 const FRAME = 320; // 20 ms at 16 kHz
 

@@ -4,7 +4,7 @@
  * noise at the room's level — never silence — where echo was taken out.
  */
 import { describe, expect, it } from 'vitest';
-import { createEchoSuppressor } from '../../../adapters/audio/echo-suppressor.js';
+import { createEchoSuppressor } from '../../../adapters/echo/suppressor.js';
 
 const BLOCK = 320;
 let seed = 1;

@@ -5,17 +5,17 @@
  *   microphone ─► capture clock ─► block ─► delay estimator ─┐
  *   reference (what played) ─► read at block − aligned delay ─► linear filter (speexdsp) ─► echo suppressor
  *
- * The delay estimator (`echo-delay.ts`) finds how long after playing a sample the microphone hears it;
+ * The delay estimator (`delay.ts`) finds how long after playing a sample the microphone hears it;
  * the reference is read that much earlier (less a margin for the estimate's error and the direct sound's
  * spread), so the linear filter's tail covers the room's reverberation, not the device's buffers too. A
  * delay that moves (a client or sound server re-buffering between replies) moves the reference: between
  * two delays known to the sample the filter keeps the room, is fed the last half second again at the new
- * delay (`echo-replay.ts`) and, if it cancels that as a converged filter does, the suppressor stays full
+ * delay (`replay.ts`) and, if it cancels that as a converged filter does, the suppressor stays full
  * duplex; otherwise the filter is reset and the suppressor goes back to half duplex until it has learnt
  * the room again, so the echo passing meanwhile is never taken for the user. Before the first echo is
- * heard, and while the echo is not where the reference says (`echo-missing-guard.ts`), the suppressor
+ * heard, and while the echo is not where the reference says (`missing-guard.ts`), the suppressor
  * holds — but a sound that starts then is judged on the delays the microphone's quiet left open
- * (`echo-onset-judge.ts`): the echo at one of them moves the reference there at once, the user passes.
+ * (`onset-judge.ts`): the echo at one of them moves the reference there at once, the user passes.
  * When the echo path moves where the stage cannot see it (the microphone's timeline jumps, `relearn()`),
  * it relearns.
  *
@@ -30,15 +30,16 @@
  */
 import { createBlockFramer } from './block-framer.js';
 import { createCaptureClock, type CaptureClock } from './capture-clock.js';
-import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
-import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
-import { refineEchoDelay } from './echo-delay-refine.js';
-import type { EchoReference } from './echo-reference.js';
-import { createEchoSuppressor, type EchoSuppressor } from './echo-suppressor.js';
-import { ACTIVE_ENERGY, createMissingEchoGuard } from './echo-missing-guard.js';
-import { createEchoOnsetJudge } from './echo-onset-judge.js';
-import { replayEchoErleDb } from './echo-replay.js';
-import { createEchoRelease, type HeldUserSpan } from './echo-release.js';
+import { createEchoCanceller, type EchoCanceller } from './canceller.js';
+import { createEchoDelayEstimator, type EchoDelayEstimator } from './delay.js';
+import { refineEchoDelay } from './delay-refine.js';
+import type { EchoReference } from './reference.js';
+import { createEchoSuppressor, type EchoSuppressor } from './suppressor.js';
+import { ACTIVE_ENERGY, createMissingEchoGuard } from './missing-guard.js';
+import { createEchoOnsetJudge } from './onset-judge.js';
+import { replayEchoErleDb } from './replay.js';
+import { createEchoRelease, type HeldUserSpan } from './release.js';
+import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
 export interface EchoStageOptions {
   sampleRateHz: number;
@@ -48,7 +49,7 @@ export interface EchoStageOptions {
   tailMs: number;
   /** speexdsp's residual echo suppressor after the linear filter. */
   residualSuppression?: boolean;
-  /** The echo suppressor after that (see `echo-suppressor.ts`). */
+  /** The echo suppressor after that (see `suppressor.ts`). */
   suppression?: boolean;
   /** Why 20 ms: the pipeline's frame, so a 20 ms microphone frame passes without waiting; shorter blocks cost more CPU. */
   blockMs?: number;
@@ -61,7 +62,7 @@ export interface EchoStageOptions {
   maxDelayMs?: number;
   /** Library name or path of libspeexdsp, for unusual installs. */
   library?: string;
-  /** A span the step held back although it may have been the user's voice (see `echo-release.ts`): reported, never silent. */
+  /** A span the step held back although it may have been the user's voice (see `release.ts`): reported, never silent. */
   onHeldUser?: (span: HeldUserSpan) => void;
 }
 
@@ -82,32 +83,17 @@ export interface EchoStage {
   close(): void;
 }
 
-/**
- * Why 30 ms: the reference is read this much before the estimated delay — the estimate's error (±4 ms),
- * the peak's pull towards the early reflections, and speexdsp's blocks — so the direct sound always
- * falls inside the filter.
- */
-const ALIGN_MARGIN_MS = 30;
-/** Why 10 ms: a smaller move is the estimate's jitter, which the filter's margin absorbs; resetting for it would cost the room. */
-const REALIGN_MS = 10;
-/**
- * Why 500 ms and ±16 ms: a few syllables of echo at the new delay; the envelope estimate is good to ±4 ms,
- * and an early reflection pulled it 12.1 ms late on the echo matrix's jumping delay, where ±12 found the
- * edge of its range 5 samples off and kept a filter no longer aligned (20 against 35 dB ERLE).
- */
-const REFINE_WINDOW_MS = 500;
-const REFINE_RADIUS_MS = 16;
-/** Why 0.3: an echo's direct sound correlates 0.3–0.6 in the refinement (echo-delay-refine.ts); the user's chance peaks reached 0.21. */
-const MOVE_MIN_CORRELATION = 0.3;
-/**
- * Why 17 blocks: the onset judge's last test comes 16 blocks (320 ms) into a sound (echo-onset-judge.ts);
- * a sound held that long gets its verdict before its first block must go out.
- */
-const MAX_DEFER_BLOCKS = 17;
-/** Why 10 dB (10×): a held block counts as the user's only if it is clearly above the room's noise (the suppressor's own voice test). */
-const HEARD_OVER_NOISE = 10;
-/** Why 18 dB: the echo suppressor's own "converged" (echo-suppressor.ts); a filter that kept the room cancels that much at once. */
-const KEPT_ROOM_ERLE_DB = 18;
+const {
+  ALIGN_MARGIN_MS,
+  REALIGN_MS,
+  REFINE_WINDOW_MS,
+  REFINE_RADIUS_MS,
+  MOVE_MIN_CORRELATION,
+  MAX_DEFER_BLOCKS,
+  HEARD_OVER_NOISE,
+  KEPT_ROOM_ERLE_DB,
+  NO_ECHO_BLOCKS,
+} = valuesOf(ECHO_TUNING.stage);
 
 export function createEchoStage(options: EchoStageOptions): EchoStage {
   const { sampleRateHz, reference } = options;
@@ -201,14 +187,14 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     if (replayed === undefined || replayed < KEPT_ROOM_ERLE_DB) suppressor?.relearn();
   };
   const missing = createMissingEchoGuard();
-  const onsets = createEchoOnsetJudge({ sampleRateHz, blockSamples, maxDelayMs: options.maxDelayMs ?? 1600, reference });
+  const onsets = createEchoOnsetJudge({ sampleRateHz, blockSamples, maxDelayMs: options.maxDelayMs ?? MAX_DELAY_MS, reference });
   const release = () => {
     missing.release();
     onsets.release();
   };
   const firstEcho = createFirstEchoGuard({
     found: () => estimator === undefined || estimator.delaySamples() !== undefined,
-    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? 1600) + options.tailMs) / (options.blockMs ?? 20)),
+    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? MAX_DELAY_MS) + options.tailMs) / (options.blockMs ?? 20)),
   });
 
   return {
@@ -323,9 +309,6 @@ const energyOf = (block: Int16Array) => {
   for (let i = 0; i < block.length; i++) sum += block[i]! * block[i]!;
   return sum / block.length;
 };
-
-/** Why 150 blocks (3 s of the agent's speech): the estimator finds an echo in its first syllables; none by then is a headset, or a device that cancels its own. */
-const NO_ECHO_BLOCKS = 150;
 
 /**
  * Before the first echo was heard, its delay is unknown: it may come any time up to the longest delay

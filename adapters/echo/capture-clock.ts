@@ -12,7 +12,7 @@
  *   `windowMs`: the device's clock runs slower than the session's, move forward by the smallest lag seen.
  *
  * Sample `i` of the timeline was captured at `i × 1000 / sampleRateHz` ms, the same timeline as
- * `echo-reference.ts` uses for what was played.
+ * `reference.ts` uses for what was played.
  *
  * @example
  * ```ts

@@ -3,8 +3,8 @@
  * refinement's correlations through it are those of the direct sum at every lag.
  */
 import { describe, expect, it } from 'vitest';
-import { refineEchoDelay } from '../../../adapters/audio/echo-delay-refine.js';
-import { fft, powerOfTwoAtLeast } from '../../../adapters/audio/fft.js';
+import { refineEchoDelay } from '../../../adapters/echo/delay-refine.js';
+import { fft, powerOfTwoAtLeast } from '../../../adapters/echo/fft.js';
 import { lcg } from '../../support/speech-like.js';
 
 describe('fft', () => {

@@ -1,6 +1,6 @@
 /**
  * The input conditioner's echo step on WebRTC's audio processing (`audio.echoCanceller: "webrtc"`): the
- * same {@link EchoStage} as the built-in one (`echo-stage.ts`), with the library doing the work the
+ * same {@link EchoStage} as the built-in one (`stage.ts`), with the library doing the work the
  * built-in stack does by hand — learning the room, following a moved delay within its range, and the
  * residual echo's suppression while the filter learns (its non-linear processor).
  *
@@ -8,7 +8,7 @@
  *   reference (what played) ─► read at frame − aligned delay ─► WebRTC AEC (delay agnostic) ─► out
  *
  * WebRTC's own delay estimator searches about half a second; a robot's playback-to-microphone delay can be
- * 1.4 s. So the stage's envelope estimator (`echo-delay.ts`) aligns the reference coarsely, leaving
+ * 1.4 s. So the stage's envelope estimator (`delay.ts`) aligns the reference coarsely, leaving
  * {@link LEAD_MS} for WebRTC's estimator to find the rest, and the delay's moves past its range. Without
  * delay estimation (`live`, which aligns on the delay the sound server reports) the reference is read at
  * the microphone's own time.
@@ -23,10 +23,11 @@
 import { allocBytes } from '../../bus/byte-copy.js';
 import { createBlockFramer } from './block-framer.js';
 import { createCaptureClock } from './capture-clock.js';
-import { createEchoDelayEstimator, type EchoDelayEstimator } from './echo-delay.js';
-import type { EchoReference } from './echo-reference.js';
-import type { EchoStage } from './echo-stage.js';
+import { createEchoDelayEstimator, type EchoDelayEstimator } from './delay.js';
+import type { EchoReference } from './reference.js';
+import type { EchoStage } from './stage.js';
 import { createWebRtcEchoCanceller, type WebRtcEchoCanceller, type WebRtcEchoCancellerOptions } from './webrtc-apm.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface WebRtcEchoStageOptions {
   sampleRateHz: number;
@@ -42,14 +43,7 @@ export interface WebRtcEchoStageOptions {
   apm?: Omit<WebRtcEchoCancellerOptions, 'sampleRateHz' | 'blockSamples' | 'streamDelayMs'>;
 }
 
-/**
- * Why 60 ms: the reference is read this much before the estimated delay, so the echo always comes after
- * it (the estimate's error is ±4 ms, the estimate's pull towards early reflections ~12 ms) and WebRTC's
- * own estimator, told this delay, finds the rest within its range.
- */
-export const LEAD_MS = 60;
-/** Why 10 ms: a smaller move is the estimate's jitter, which WebRTC's own estimator follows without a jump. */
-const REALIGN_MS = 10;
+const { LEAD_MS, REALIGN_MS } = valuesOf(ECHO_TUNING.webrtcStage);
 
 export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStage & { canceller(): WebRtcEchoCanceller | undefined } {
   const { sampleRateHz, reference } = options;

@@ -1,5 +1,5 @@
 /**
- * The echo delay estimator's running correlation of onsets (`echo-delay.ts`): for every lag from 0 to
+ * The echo delay estimator's running correlation of onsets (`delay.ts`): for every lag from 0 to
  * `lags - 1` hops, the reference's onsets that many hops ago against the microphone's now, and both
  * powers, each accumulated with exponential forgetting. An onset is the rise of a log energy envelope over
  * `riseHops` hops; `push` takes the envelopes, in dB, one hop at a time.
