@@ -13,6 +13,8 @@
  * ```
  */
 
+import ts from 'typescript';
+
 export type TestTier = 'unit' | 'model' | 'integration' | 'e2e';
 
 /** Folders whose every file is end to end. */
@@ -43,10 +45,12 @@ const INTEGRATION_MARKERS = [
   /support\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
 ];
 
-/** Every module a source imports, statically or dynamically. */
+/**
+ * Every module a source imports, statically or dynamically, as TypeScript reads it: an import written inside
+ * a string (a test of this very scan) is not one.
+ */
 export function importedModules(source: string): string[] {
-  const pattern = /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
-  return [...source.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+  return ts.preProcessFile(source, true, true).importedFiles.map((file) => file.fileName);
 }
 
 /** The tier of one test file, from its path and source. */

@@ -31,8 +31,9 @@ describe('test tiers', () => {
     expect(tierOf('test/e2e/closed-loop.test.ts', "import { it } from 'vitest';")).toBe('e2e');
   });
 
-  it('reads static, multi-line, side-effect and dynamic imports', () => {
-    const source = "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');";
+  it('reads static, multi-line, side-effect and dynamic imports, and not an import written in a string', () => {
+    const source =
+      "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');\nconst e = \"import OpenAI from 'openai';\";";
     expect(importedModules(source)).toEqual(['a', 'b', 'c', 'd']);
   });
 });
