@@ -1,24 +1,39 @@
 /**
- * The TTS actor's decisions as a pure reducer: which segments to synthesize now (at most `concurrency`
- * at once, no further ahead of playback than `lookAheadMs`), which engine of its chain speaks each, what a
- * failure or a missed deadline changes, and when the reply is done. `reduceTts(state, input, settings)`
- * returns the next state and the effects the actor carries out, in order (start or abort a synthesis,
- * publish a final chunk, a fallback, an error, `tts.done`, wake up later); it never does I/O, so every
- * path is tested on its own (test/actors/tts-schedule.test.ts). Synthesis itself, the bus and the clock
- * stay in the actor (tts.ts).
+ * The TTS actor's decisions as a pure step function: which segments to synthesize now (at most
+ * `concurrency` at once, no further ahead of playback than `lookAheadMs`), which engine of its chain speaks
+ * each, how each segment's chunks are numbered and when its first one came, what a failure or a missed
+ * deadline changes, and when the reply is done. `reduceTts(state, input, settings)` returns the next state
+ * and the effects the actor carries out, in order (start or abort a synthesis, publish a request, a
+ * chunk, a fallback, an error, `tts.done`, wake up later); it never does I/O and reads no clock (the time
+ * comes in `settings`). Synthesis itself, the bus and the timer stay in the actor (tts.ts).
+ *
+ * Phases: `collecting` (clauses may still arrive), `completing` (the reply's text is complete: the
+ * segments left are the reply), `done` (`tts.done` published), `failed` (every engine failed: fatal
+ * `tts.error`) and `stopped`. A stop reports the reply's text from every phase but `stopped`; nothing
+ * else happens after `done` or `failed`.
+ *
+ * Each synthesis of a segment is an attempt, numbered: what a request reports (its audio, its end, its
+ * failure) counts only while it is the segment's running attempt, so a request aborted by a failover or
+ * a stop never speaks again.
  *
  * @example
  * ```ts
  * let state = initialTts({ main: ['flite'] });
  * const settings = { concurrency: 2, lookAheadMs: 2000, nowMs: 0 };
  * ({ state } = reduceTts(state, { type: 'segment', kind: 'reply', text: 'Hello.', language: 'en', chain: 'main' }, settings));
- * // effects: [{ type: 'start', index: 0, chain: 'main', engine: 0 }]
+ * // effects: [{ type: 'start', index: 0, chain: 'main', engine: 0, attempt: 1 }]
  * reduceTts(state, { type: 'input_done' }, settings).effects; // [] — segment 0 still runs
  * ```
  */
 import { advanceChain, markFailed, newChain, restartChain, type ChainMove, type ChainState } from './tts-chain.js';
 
 export type SegmentKind = 'reply' | 'filler' | 'say';
+
+/** A mouth shape from the segment's start (lip sync), as engines that know their phonemes report them. */
+export interface Viseme {
+  atMs: number;
+  viseme: string;
+}
 
 export interface SegmentState {
   readonly index: number;
@@ -30,17 +45,22 @@ export interface SegmentState {
   readonly status: 'queued' | 'running' | 'done';
   /** Position in its chain of the engine synthesizing it (while `running`). */
   readonly engine: number;
-  /** A synthesis was started for it at least once (it has a request that can be aborted). */
-  readonly started: boolean;
+  /** The number of its latest synthesis (0: never started, so it has no request to abort). */
+  readonly attempt: number;
+  /** When the running attempt's request went out: its first chunk's latency counts from there. */
+  readonly requestedAtMs: number;
   readonly emittedAudio: boolean;
+  /** Chunks published for it so far, over every attempt: the next chunk's `seq`. */
+  readonly chunks: number;
 }
 
+/** Where the reply is; no phase carries data of its own. */
+export type TtsPhase = 'collecting' | 'completing' | 'done' | 'failed' | 'stopped';
+
 export interface TtsState {
+  readonly phase: TtsPhase;
   readonly segments: readonly SegmentState[];
   readonly chains: Readonly<Record<string, ChainState>>;
-  readonly inputDone: boolean;
-  /** `finished`: done or failed for good; `stopped`: the actor was stopped. Either way nothing more happens. */
-  readonly phase: 'running' | 'finished' | 'stopped';
   /** The look-ahead's measure: audio synthesized this turn, and when its playback started. */
   readonly synthesizedMs: number;
   readonly playbackStartedAtMs: number | undefined;
@@ -55,6 +75,12 @@ export interface TtsSettings {
   readonly nowMs: number;
 }
 
+/** Which synthesis of which segment a report is about. */
+interface AttemptOf {
+  index: number;
+  attempt: number;
+}
+
 export type TtsInput =
   | { type: 'segment'; kind: SegmentKind; text: string; language: string; chain: string }
   /** A SAY's pieces, all at once: the input is complete, and the first `pump` starts them. */
@@ -63,18 +89,24 @@ export type TtsInput =
   | { type: 'pump' }
   | { type: 'playback_started' }
   | { type: 'wake' }
-  | { type: 'audio'; index: number; durationMs: number }
-  | { type: 'synthesized'; index: number }
-  | { type: 'synthesis_failed'; index: number; detail: string; retryable: boolean; errorType: string }
+  /** The attempt's request goes out to its engine now. */
+  | ({ type: 'requested' } & AttemptOf)
+  /** Audio the attempt produced (at the sink's rate), with the visemes reported since its last chunk. */
+  | ({ type: 'audio'; audio: Uint8Array; durationMs: number; visemes: readonly Viseme[] } & AttemptOf)
+  | ({ type: 'synthesized' } & AttemptOf)
+  | ({ type: 'synthesis_failed'; detail: string; retryable: boolean; errorType: string } & AttemptOf)
   | { type: 'fallback'; reason: string }
   | { type: 'stop' };
 
 export type AbortReason = 'failover' | 'failed' | 'stopped';
 
 export type TtsEffect =
-  | { type: 'start'; index: number; chain: string; engine: number }
+  | { type: 'start'; index: number; chain: string; engine: number; attempt: number }
   | { type: 'abort'; index: number; reason: AbortReason; message: string }
-  | { type: 'final_chunk'; index: number }
+  | { type: 'requested'; index: number; kind: SegmentKind; engine: string }
+  | { type: 'first_chunk'; index: number; kind: SegmentKind; engine: string; latencyMs: number }
+  /** A `tts.chunk`; the segment's last is `final`, without audio. */
+  | { type: 'chunk'; index: number; kind: SegmentKind; text: string; seq: number; audio: Uint8Array; final: boolean; visemes: readonly Viseme[] }
   | ({ type: 'fallback'; reason: string } & ChainMove)
   | { type: 'error'; message: string; fatal: boolean; errorType?: string; retryable?: boolean }
   | { type: 'done'; segments: number }
@@ -86,13 +118,14 @@ export interface TtsStep {
   effects: TtsEffect[];
 }
 
+const NO_AUDIO = new Uint8Array(0);
+
 /** A reply's schedule before its first segment, with an engine chain per key (`main`, and languages of their own). */
 export function initialTts(chains: Readonly<Record<string, readonly string[]>>): TtsState {
   return {
+    phase: 'collecting',
     segments: [],
     chains: Object.fromEntries(Object.entries(chains).map(([key, names]) => [key, newChain(names)])),
-    inputDone: false,
-    phase: 'running',
     synthesizedMs: 0,
     playbackStartedAtMs: undefined,
     wakePending: false,
@@ -104,10 +137,15 @@ export function activeEngine(state: TtsState, chain: string): number {
   return state.chains[chain]!.active;
 }
 
+/** Whether anything can still happen: the reply is neither done, failed nor stopped. */
+function active(state: TtsState): boolean {
+  return state.phase === 'collecting' || state.phase === 'completing';
+}
+
 export function reduceTts(state: TtsState, input: TtsInput, settings: TtsSettings): TtsStep {
-  // A reply that finished still reports its text when stopped; nothing else happens after either.
+  // A reply that is done or failed still reports its text when stopped; nothing else happens after either.
   if (input.type === 'stop' && state.phase !== 'stopped') return stop(state);
-  if (state.phase !== 'running') return { state, effects: [] };
+  if (!active(state)) return { state, effects: [] };
   const step: TtsStep = { state, effects: [] };
   switch (input.type) {
     case 'segment':
@@ -117,11 +155,11 @@ export function reduceTts(state: TtsState, input: TtsInput, settings: TtsSetting
       break;
     case 'say': {
       const pieces = input.segments.map((piece, i) => newSegment(state.segments.length + i, { type: 'segment', kind: 'say', ...piece }));
-      step.state = { ...state, segments: [...state.segments, ...pieces], inputDone: true };
+      step.state = { ...state, segments: [...state.segments, ...pieces], phase: 'completing' };
       return step;
     }
     case 'input_done':
-      step.state = { ...state, inputDone: true };
+      step.state = { ...state, phase: 'completing' };
       break;
     case 'playback_started':
       if (state.playbackStartedAtMs !== undefined) return step;
@@ -132,23 +170,25 @@ export function reduceTts(state: TtsState, input: TtsInput, settings: TtsSetting
       break;
     case 'pump':
       break;
+    case 'requested':
     case 'audio':
-      step.state = {
-        ...patchSegment(state, input.index, { emittedAudio: true }),
-        synthesizedMs: state.synthesizedMs + input.durationMs,
-      };
+      attemptReport(step, input, settings.nowMs);
       return step;
-    case 'synthesized':
+    case 'synthesized': {
+      const segment = runningAttempt(state, input);
+      if (!segment) return step;
       step.state = patchSegment(state, input.index, { status: 'done' });
-      step.effects.push({ type: 'final_chunk', index: input.index });
+      finalChunk(step, segment);
       break;
+    }
     case 'synthesis_failed':
+      if (!runningAttempt(state, input)) return step;
       synthesisFailed(step, input);
-      if (step.state.phase !== 'running') return step;
+      if (!active(step.state)) return step;
       break;
     case 'fallback':
       deadlineMissed(step, input.reason);
-      if (step.state.phase !== 'running') return step;
+      if (!active(step.state)) return step;
       break;
     case 'stop':
       return step; // handled above
@@ -157,9 +197,45 @@ export function reduceTts(state: TtsState, input: TtsInput, settings: TtsSetting
   return step;
 }
 
+/** The segment a report is about, while the reported attempt is its running one; else the report is stale. */
+function runningAttempt(state: TtsState, of: AttemptOf): SegmentState | undefined {
+  const segment = state.segments[of.index];
+  return segment?.status === 'running' && segment.attempt === of.attempt ? segment : undefined;
+}
+
+function engineName(state: TtsState, segment: SegmentState): string {
+  return state.chains[segment.chain]!.engineNames[segment.engine]!;
+}
+
+/** A request went out, or audio came back: announced, numbered, and counted for the look-ahead. */
+function attemptReport(step: TtsStep, input: Extract<TtsInput, { type: 'requested' | 'audio' }>, nowMs: number): void {
+  const segment = runningAttempt(step.state, input);
+  if (!segment) return;
+  const { index, kind, text } = segment;
+  const engine = engineName(step.state, segment);
+  if (input.type === 'requested') {
+    step.state = patchSegment(step.state, index, { requestedAtMs: nowMs });
+    step.effects.push({ type: 'requested', index, kind, engine });
+    return;
+  }
+  if (!segment.emittedAudio) step.effects.push({ type: 'first_chunk', index, kind, engine, latencyMs: nowMs - segment.requestedAtMs });
+  step.effects.push({ type: 'chunk', index, kind, text, seq: segment.chunks, audio: input.audio, final: false, visemes: input.visemes });
+  step.state = {
+    ...patchSegment(step.state, index, { emittedAudio: true, chunks: segment.chunks + 1 }),
+    synthesizedMs: step.state.synthesizedMs + input.durationMs,
+  };
+}
+
+/** The segment's last chunk: no audio, `final`. */
+function finalChunk(step: TtsStep, segment: SegmentState): void {
+  const { index, kind, text, chunks } = segment;
+  step.effects.push({ type: 'chunk', index, kind, text, seq: chunks, audio: NO_AUDIO, final: true, visemes: [] });
+  step.state = patchSegment(step.state, index, { chunks: chunks + 1 });
+}
+
 function newSegment(index: number, input: Extract<TtsInput, { type: 'segment' }>): SegmentState {
   const { kind, text, language, chain } = input;
-  return { index, kind, text, language, chain, status: 'queued', engine: 0, started: false, emittedAudio: false };
+  return { index, kind, text, language, chain, status: 'queued', engine: 0, attempt: 0, requestedAtMs: 0, emittedAudio: false, chunks: 0 };
 }
 
 function patchSegment(state: TtsState, index: number, patch: Partial<SegmentState>): TtsState {
@@ -191,9 +267,9 @@ function requeueSilentSegments(step: TtsStep, key: string): void {
 
 /** The turn is over for TTS: nothing may keep synthesizing (or publishing) for it. */
 function fail(step: TtsStep, message: string, cause?: { errorType: string; retryable: boolean }): void {
-  for (const s of step.state.segments) if (s.started) step.effects.push({ type: 'abort', index: s.index, reason: 'failed', message });
+  for (const s of step.state.segments) if (s.attempt > 0) step.effects.push({ type: 'abort', index: s.index, reason: 'failed', message });
   step.effects.push({ type: 'error', message, fatal: true, ...(cause ?? {}) });
-  step.state = { ...step.state, phase: 'finished' };
+  step.state = { ...step.state, phase: 'failed' };
 }
 
 function synthesisFailed(step: TtsStep, input: Extract<TtsInput, { type: 'synthesis_failed' }>): void {
@@ -207,7 +283,7 @@ function synthesisFailed(step: TtsStep, input: Extract<TtsInput, { type: 'synthe
     // Audio of this segment is already playing: end it here rather than repeat it on another voice, and
     // let the next engine (if any) speak the segments that follow.
     step.state = patchSegment(step.state, input.index, { status: 'done' });
-    step.effects.push({ type: 'final_chunk', index: input.index });
+    finalChunk(step, step.state.segments[input.index]!);
     step.effects.push({ type: 'error', message: `segment ${input.index} cut short: ${input.detail}`, fatal: false, ...cause });
     if (step.state.chains[key]!.active === used && failover(step, key, `${usedName} failed mid-segment: ${input.detail}`)) requeueSilentSegments(step, key);
     return;
@@ -273,13 +349,14 @@ function pump(step: TtsStep, settings: TtsSettings): void {
     if (s.status !== 'queued') continue;
     if (s.index > lastWithAudio && lookAheadFull(step, settings)) break;
     const engine = step.state.chains[s.chain]!.active;
-    step.state = patchSegment(step.state, s.index, { status: 'running', engine, started: true });
-    step.effects.push({ type: 'start', index: s.index, chain: s.chain, engine });
+    const attempt = s.attempt + 1;
+    step.state = patchSegment(step.state, s.index, { status: 'running', engine, attempt });
+    step.effects.push({ type: 'start', index: s.index, chain: s.chain, engine, attempt });
     running++;
   }
-  const { phase, inputDone, segments } = step.state;
-  if (phase === 'running' && inputDone && segments.every((s) => s.status === 'done')) {
-    step.state = { ...step.state, phase: 'finished' };
+  const { phase, segments } = step.state;
+  if (phase === 'completing' && segments.every((s) => s.status === 'done')) {
+    step.state = { ...step.state, phase: 'done' };
     step.effects.push({ type: 'done', segments: segments.length });
   }
 }
