@@ -3,7 +3,7 @@
  * forwards validated bus messages unchanged, so an event is a message and a message is an event.
  */
 import type { ActionRecord, MessageOf, MessageType } from '../bus/messages.js';
-import type { NoticeCode } from '../bus/notices.js';
+import type { NoticeEmitted } from './notices.js';
 
 export const SESSION_EVENT_TYPES = [
   'vad.speech_start',
@@ -51,7 +51,7 @@ export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 
 /** Events the session emits to its host, which publishes them as `session.*` messages. */
 export type SessionEmitted =
-  | { type: 'notice'; turnId: string; code: NoticeCode; detail: string }
+  | NoticeEmitted
   | { type: 'history'; entry: HistoryEntry }
   /** A bus message the chart asks its host to publish as it is (action requests and cancels, the activation gate). */
   | { type: 'publish'; message: ChartOutbound };

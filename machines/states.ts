@@ -14,6 +14,9 @@
  * ```
  */
 
+import type { SnapshotFrom } from 'xstate';
+import type { SessionMachine } from './session.machine.js';
+
 /** The dialog region's top states (its leaves are `idle.waiting`, `processing.reply.thinking`, …). */
 export const DIALOG_STATES = ['idle', 'listening', 'processing', 'speaking', 'ended'] as const;
 export type DialogState = (typeof DIALOG_STATES)[number];
@@ -105,3 +108,18 @@ export function splitSessionState(value: string): SessionStateParts {
   }
   return { dialog, dialogPath: paths.dialog, actions: paths.actions, activation, activationPath: paths.activation };
 }
+
+/**
+ * A state of the chart to test for, as xstate's `snapshot.matches` takes it, typed by the chart's own
+ * states: `{ dialog: 'idle' }`, `{ dialog: { speaking: 'reply' } }`, `{ actions: 'running' }`.
+ */
+export type SessionStateMatch = Parameters<SnapshotFrom<SessionMachine>['matches']>[0];
+
+/** Whether `value` names a dialog state (`idle`, `speaking`, …). */
+export const isDialogState = (value: unknown): value is DialogState => typeof value === 'string' && isOneOf(DIALOG_STATES, value);
+
+/**
+ * What `matches` asks of a snapshot: a dialog state alone (`'idle'`) means the dialog region's, anything
+ * else is xstate's own `snapshot.matches` value.
+ */
+export const matchValue = (state: DialogState | SessionStateMatch): SessionStateMatch => (isDialogState(state) ? { dialog: state } : state);

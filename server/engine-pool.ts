@@ -20,7 +20,7 @@ import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
 import { loadWebRtcApm } from '../adapters/audio/webrtc-apm.js';
 import { tapEchoReference } from '../adapters/audio/echo-reference.js';
 import type { HeldUserSpan } from '../adapters/audio/echo-release.js';
-import { echoHeldUserDetail } from './timeline.js';
+import { describeNotice, Notices } from '../machines/notices.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
@@ -151,8 +151,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
         // What the echo step held back that may have been the user is told, never silently dropped.
-        const onHeldUser = (span: HeldUserSpan) =>
-          bus.publish({ type: 'session.notice', sessionId, turnId: '-', code: 'echo_held_user', detail: echoHeldUserDetail(span) });
+        const onHeldUser = (span: HeldUserSpan) => {
+          const notice = Notices.echo_held_user(span);
+          bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
+        };
         input = await bindInputConditioner(config, sinkKind, {
           clock,
           sink,

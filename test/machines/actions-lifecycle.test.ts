@@ -52,8 +52,7 @@ describe('actions: lifecycle', () => {
     expect(requests(h)).toEqual([]);
     expect(
       h.messages
-        .filter((m) => m.type === 'session.notice' && m.code === 'action_refused')
-        .map((m) => (m.type === 'session.notice' ? m.detail.split(':')[0] : '')),
+        .flatMap((m) => (m.type === 'session.notice' && m.code === 'action_refused' ? [m.reason] : [])),
     ).toEqual(['unknown_action', 'invalid_arguments', 'invalid_arguments']);
     await h.end();
   });
