@@ -222,7 +222,8 @@ export const actionPlans = {
     enqueue.emit({ type: 'history', entry });
     const what = { actionId: action.actionId, name: action.name };
     if (event.type === 'action.failed') enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'failed', error: event.error })));
-    if (event.type === 'action.rejected') enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'rejected', reason: event.reason })));
+    if (event.type === 'action.rejected')
+      enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'rejected', reason: event.reason })));
   }),
   /** No executor accepted it in time, or it ran past its `timeoutMs`: cancelled for good, and said so. */
   timeOutAction: enqueueActions(({ enqueue, context }) => {

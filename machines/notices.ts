@@ -13,14 +13,7 @@
  * ```
  */
 import type { Notice, NoticeOf } from '../bus/notice-schema.js';
-import type {
-  ActionRefusalReason,
-  EstopSource,
-  NoticeCode,
-  ReplyCancelReason,
-  SpeculationDiscardReason,
-  UtteranceDropReason,
-} from '../bus/notices.js';
+import type { ActionRefusalReason, EstopSource, NoticeCode, ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';
 import type { TurnId } from '../bus/ids.js';
 
 export type { Notice, NoticeOf };

@@ -50,10 +50,11 @@ describe('actions: lifecycle', () => {
     await h.text('turn');
     await h.llmToolCall('turn', '{not json');
     expect(requests(h)).toEqual([]);
-    expect(
-      h.messages
-        .flatMap((m) => (m.type === 'session.notice' && m.code === 'action_refused' ? [m.reason] : [])),
-    ).toEqual(['unknown_action', 'invalid_arguments', 'invalid_arguments']);
+    expect(h.messages.flatMap((m) => (m.type === 'session.notice' && m.code === 'action_refused' ? [m.reason] : []))).toEqual([
+      'unknown_action',
+      'invalid_arguments',
+      'invalid_arguments',
+    ]);
     await h.end();
   });
 
