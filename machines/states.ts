@@ -98,14 +98,21 @@ const isOneOf = <T extends string>(list: readonly T[], value: string): value is 
  * ```
  */
 export function splitSessionState(value: string): SessionStateParts {
-  const paths = sessionStatePaths(value);
-  const dialog = paths.dialog.split('.')[0]!;
-  const activation = paths.activation.split('.')[0]!;
-  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) {
+  const parts = parseSessionState(value);
+  if (!parts) {
     throw new Error(
       `"${value}" is not a session state value: expected <${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
     );
   }
+  return parts;
+}
+
+/** {@link splitSessionState} without the throw: undefined for a value no session chart publishes. */
+export function parseSessionState(value: string): SessionStateParts | undefined {
+  const paths = sessionStatePaths(value);
+  const dialog = paths.dialog.split('.')[0]!;
+  const activation = paths.activation.split('.')[0]!;
+  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) return undefined;
   return { dialog, dialogPath: paths.dialog, actions: paths.actions, activation, activationPath: paths.activation };
 }
 

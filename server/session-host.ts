@@ -20,7 +20,7 @@ import type { Subscription } from '../bus/transport.js';
 import { bindSessionDeps, DEFAULT_PIPELINE_OPTIONS, sharedSessionActors, type PipelineOptions, type SessionEngines } from '../actors/index.js';
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
 import { acceptsEvent } from '../machines/accepted-events.js';
-import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
+import { isSessionEvent, SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
 import { describeNotice } from '../machines/notices.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { matchValue, type DialogState, type SessionStateMatch } from '../machines/states.js';
@@ -141,14 +141,12 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     subs.push(
       bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
         const snapshot = actor.getSnapshot();
-        if (snapshot.status === 'active' && acceptsEvent(snapshot, message.type)) actor.send(message as never);
+        if (snapshot.status === 'active' && isSessionEvent(message) && acceptsEvent(snapshot, message.type)) actor.send(message);
       }),
     );
   }
   options.attach?.(actor);
   actor.start();
-
-  const control = <T extends 'control.stop' | 'control.end'>(type: T) => bus.publish({ type, sessionId, turnId: SESSION_TURN } as never);
 
   return {
     sessionId,
@@ -159,7 +157,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
     say: (text, sayOptions) =>
       bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
-    stopSpeaking: () => control('control.stop'),
+    stopSpeaking: () => bus.publish({ type: 'control.stop', sessionId, turnId: SESSION_TURN }),
     estop: () => bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' }),
     ready: () => bus.flush(),
     pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),

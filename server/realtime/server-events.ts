@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { NoticeSchema } from '../../bus/notice-schema.js';
 import { NOTICE_CODES } from '../../bus/notices.js';
+import { parseSessionState } from '../../machines/states.js';
 import { ACTION_STATUSES } from './action-events.js';
 
 const id = z.string();
@@ -119,7 +120,12 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('error', {
     error: z.object({ type: z.string(), code: nullableString, message: z.string(), param: nullableString, event_id: nullableString }).strict(),
   }),
-  event('voice_agent.session.state', { value: z.string(), cause: z.string(), turn_id: id }),
+  /** `value`: a published session state (`speaking.reply.playing+user.silent`), as `splitSessionState` reads it back. */
+  event('voice_agent.session.state', {
+    value: z.string().refine((v) => parseSessionState(v) !== undefined, 'not a session state value'),
+    cause: z.string(),
+    turn_id: id,
+  }),
   event('voice_agent.turn.latency', {
     turn_id: id,
     item_id: id,

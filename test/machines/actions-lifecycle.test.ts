@@ -18,11 +18,11 @@ describe('actions: lifecycle', () => {
     expect(requests(h)).toMatchObject([
       { actionId: 'a1', turnId: 't1', name: 'turn', arguments: { direction: 'left' }, runsOn: 'controller', timeoutMs: 5_000 },
     ]);
-    expect(h.state()).toMatch(/\+actions\.requested$/);
+    expect(h.matches({ actions: 'requested' })).toBe(true);
     await answer(h, 'action.accepted');
-    expect(h.state()).toMatch(/\+actions\.running$/);
+    expect([h.matches({ actions: 'requested' }), h.matches({ actions: 'running' })]).toEqual([false, true]);
     await answer(h, 'action.result', { result: { heading: 90 } });
-    expect(h.state()).not.toMatch(/actions/);
+    expect(h.matches({ actions: 'idle' })).toBe(true);
     const entry = h.context().history.find((e) => e.role === 'action');
     expect(entry?.action).toMatchObject({ actionId: 'a1', status: 'succeeded', outcome: '{"heading":90}' });
     // The reply is still being made: the follow-up waits for the dialog to be free.
