@@ -30,12 +30,12 @@ class LongFilesFirst extends BaseSequencer {
   }
 }
 
-/** Every test file by its tier (test/tiers.ts): `npm run test:unit` is the inner loop, `npm test` runs all three. */
+/** Every test file by its tier (test/tiers.ts): `npm run test:unit` is the inner loop, `npm test` runs all four. */
 function filesByTier(): Record<TestTier, string[]> {
   const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => join('test', file));
-  const tiers: Record<TestTier, string[]> = { unit: [], integration: [], e2e: [] };
+  const tiers: Record<TestTier, string[]> = { unit: [], model: [], integration: [], e2e: [] };
   for (const file of files) tiers[tierOf(file, readFileSync(file, 'utf8'))].push(file);
   return tiers;
 }
@@ -47,6 +47,7 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'unit', include: tiers.unit, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] } },
+      { extends: true, test: { name: 'model', include: tiers.model, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] } },
       { extends: true, test: { name: 'integration', include: tiers.integration, setupFiles: [STRICT_CHECKS] } },
       { extends: true, test: { name: 'e2e', include: tiers.e2e, setupFiles: [STRICT_CHECKS] } },
     ],

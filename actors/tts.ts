@@ -19,8 +19,9 @@
  * failover; every request carries the language and the language's voice, so one multilingual engine
  * (eSpeak) picks the right voice too.
  *
- * What to synthesize when, and with which engine, is decided by a pure reducer (tts-schedule.ts); this
- * actor carries out its effects: engine requests, the bus, the clock.
+ * What to synthesize when, with which engine, and what each chunk is, is decided by a pure step function
+ * (tts-state.ts); this actor is its shell: it runs the engine requests, publishes, keeps the wake-up timer,
+ * and feeds back what the engines report.
  */
 import { fromCallback } from 'xstate';
 import { visemeOf } from '../adapters/audio/mouth.js';
@@ -33,205 +34,204 @@ import { createClauseChunker } from './clause-chunker.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { TtsActorInput, TtsCommand } from './inputs.js';
 import { configuredLanguage, scriptLanguage } from './language.js';
-import { activeEngine, initialTts, reduceTts, type SegmentState, type TtsEffect, type TtsInput } from './tts-schedule.js';
-
-type Viseme = { atMs: number; viseme: string };
+import { activeEngine, initialTts, reduceTts, type SegmentState, type TtsEffect, type TtsInput, type Viseme } from './tts-state.js';
 
 /** The chain key of the session's own engines; languages with a chain of their own use their tag. */
 const MAIN = 'main';
 
-/** What the actor holds per segment beyond the schedule: its request in flight and its chunks' numbering. */
-interface SegmentRun {
-  controller: AbortController | undefined;
-  seq: number;
-}
-
 export function createTtsActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<TtsCommand, TtsActorInput>(({ input, receive, system }) => {
-    const deps = resolveDeps(source, system);
-    const { bus, clock, sink } = deps;
-    const { sessionId, turnId } = input;
-    const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
-    const enginesByChain: Record<string, readonly TtsEngine[]> = { [MAIN]: deps.tts, ...(deps.ttsByLanguage ?? {}) };
-    const chainNames = Object.fromEntries(Object.entries(enginesByChain).map(([key, engines]) => [key, engines.map((e) => e.name)]));
-    let state = initialTts(chainNames);
-    const runs = new Map<number, SegmentRun>();
-    let wakeTimer: unknown;
+    const tts = runTts(resolveDeps(source, system), input);
+    receive(tts.command);
+    return tts.stop;
+  });
+}
 
-    const chainFor = (language: string): string => configuredLanguage(language, Object.keys(deps.ttsByLanguage ?? {})) ?? MAIN;
-    const voiceFor = (language: string): string | undefined => {
-      const configured = configuredLanguage(language, Object.keys(deps.pipeline.voices ?? {}));
-      if (configured !== undefined) return deps.pipeline.voices![configured];
-      // The session's own voice (control.configure, pipeline.voice) is a voice of its main language.
-      return language === replyLanguage ? (input.voice ?? deps.pipeline.voice) : undefined;
-    };
-    const piece = (text: string) => {
-      const language = scriptLanguage(text) ?? replyLanguage;
-      return { text, language, chain: chainFor(language) };
-    };
+/** One reply's TTS: the step function's state, fed by the LLM's clauses (or a SAY), the chart and the engines. */
+function runTts(deps: SessionActorDeps, input: TtsActorInput) {
+  const { bus, clock } = deps;
+  const { sessionId, turnId } = input;
+  const enginesByChain: Record<string, readonly TtsEngine[]> = { [MAIN]: deps.tts, ...(deps.ttsByLanguage ?? {}) };
+  const chainNames = Object.fromEntries(Object.entries(enginesByChain).map(([key, engines]) => [key, engines.map((e) => e.name)]));
+  let state = initialTts(chainNames);
+  /** Requests in flight, by segment: what an `abort` effect aborts. */
+  const controllers = new Map<number, AbortController>();
+  let wakeTimer: unknown;
+  const piece = pieceOf(deps, input);
+  const voiceFor = voiceOf(deps, input);
+  const publish = publisherFor(deps, sessionId, turnId);
 
-    const dispatch = (event: TtsInput) => {
-      const step = reduceTts(state, event, { concurrency: deps.pipeline.ttsConcurrency, lookAheadMs: deps.pipeline.ttsLookAheadMs, nowMs: clock.now() });
-      state = step.state;
-      for (const effect of step.effects) carryOut(effect);
-    };
+  const feed = (event: TtsInput) => {
+    const step = reduceTts(state, event, { concurrency: deps.pipeline.ttsConcurrency, lookAheadMs: deps.pipeline.ttsLookAheadMs, nowMs: clock.now() });
+    state = step.state;
+    for (const effect of step.effects) carryOut(effect);
+  };
 
-    const carryOut = (effect: TtsEffect) => {
-      switch (effect.type) {
-        case 'start':
-          return start(state.segments[effect.index]!, enginesByChain[effect.chain]![effect.engine]!);
-        case 'abort': {
-          const controller = runs.get(effect.index)?.controller;
-          // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
-          // pure cost, and a thousand sessions stop a turn every few seconds each.
-          if (controller && !controller.signal.aborted) controller.abort(new Error(effect.reason === 'stopped' ? `turn ${turnId} cancelled` : effect.message));
-          return;
-        }
-        case 'final_chunk':
-          return publishChunk(state.segments[effect.index]!, new Uint8Array(0), true);
-        case 'fallback':
-          return bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: effect.fromEngine, toEngine: effect.toEngine, reason: effect.reason });
-        case 'error': {
-          const { message, fatal, errorType: type, retryable } = effect;
-          return bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal, ...(type === undefined ? {} : { errorType: type, retryable }) });
-        }
-        case 'done':
-          return bus.publish({ type: 'tts.done', sessionId, turnId, segments: effect.segments });
-        case 'wake_after':
-          wakeTimer = clock.setTimeout(() => {
-            wakeTimer = undefined;
-            dispatch({ type: 'wake' });
-          }, effect.delayMs);
-          return;
-        case 'stopped':
-          return bus.publish({ type: 'tts.stopped', sessionId, turnId, texts: effect.texts });
-      }
-    };
-
-    const runOf = (index: number): SegmentRun => {
-      let run = runs.get(index);
-      if (!run) runs.set(index, (run = { controller: undefined, seq: 0 }));
-      return run;
-    };
-
-    // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
-    const publishChunk = (segment: SegmentState, audio: Uint8Array, final: boolean, visemes: Viseme[] = []) => {
-      bus.publish(
-        {
-          type: 'tts.chunk',
-          sessionId,
-          turnId,
-          segmentIndex: segment.index,
-          kind: segment.kind,
-          seq: runOf(segment.index).seq++,
-          text: segment.text,
-          sampleRateHz: sink.sampleRateHz,
-          audio,
-          final,
-          ...(visemes.length > 0 ? { visemes } : {}),
-        },
-        { handOverAudio: true },
-      );
-    };
-
-    const synthesize = async (segment: SegmentState, controller: AbortController, engine: TtsEngine) => {
-      // One internal format: an engine at another rate is resampled here, at the edge.
-      const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
-      const requestedAtMs = clock.now();
-      bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: segment.index, kind: segment.kind, engine: engine.name });
-      // Lip sync: engines that know their phonemes report them before (or with) the audio that holds them;
-      // they ride on the next chunk, as visemes timed from the start of the segment's audio.
-      let visemes: Viseme[] = [];
-      const onPhoneme = ({ atMs, name }: { atMs: number; name: string }) => {
-        const viseme = visemeOf(name);
-        if (visemes[visemes.length - 1]?.viseme !== viseme) visemes.push({ atMs, viseme });
-      };
-      const voice = voiceFor(segment.language);
-      try {
-        const request = { text: segment.text, language: segment.language, signal: controller.signal, onPhoneme, ...(voice !== undefined ? { voice } : {}) };
-        for await (const raw of engine.synthesize(request)) {
-          if (controller.signal.aborted || state.phase === 'stopped') return;
-          const audio = resampler ? resampler.process(raw) : raw;
-          if (audio.byteLength === 0) continue;
-          const first = !state.segments[segment.index]!.emittedAudio;
-          dispatch({ type: 'audio', index: segment.index, durationMs: pcmDurationMs(audio.byteLength, sink.sampleRateHz) });
-          if (first) {
-            bus.publish({
-              type: 'tts.first_chunk',
-              sessionId,
-              turnId,
-              segmentIndex: segment.index,
-              kind: segment.kind,
-              engine: engine.name,
-              latencyMs: clock.now() - requestedAtMs,
-            });
-          }
-          publishChunk(segment, audio, false, visemes);
-          visemes = [];
-        }
-      } finally {
-        resampler?.close();
-      }
-    };
-
-    const start = (segment: SegmentState, engine: TtsEngine) => {
+  const carryOut = (effect: TtsEffect) => {
+    if (effect.type === 'start') {
+      const segment = state.segments[effect.index]!;
       const controller = new AbortController();
-      runOf(segment.index).controller = controller;
-      const settled = () => controller.signal.aborted || state.phase === 'stopped';
-      synthesize(segment, controller, engine).then(
-        () => {
-          if (!settled()) dispatch({ type: 'synthesized', index: segment.index });
-        },
-        (error: unknown) => {
-          if (!settled())
-            dispatch({
-              type: 'synthesis_failed',
-              index: segment.index,
-              detail: errorMessage(error),
-              retryable: isRetryable(error),
-              errorType: errorType(error),
-            });
-        },
-      );
-    };
-
-    receive((command) => {
-      if (command.type === 'filler') dispatch({ type: 'segment', kind: 'filler', ...piece(command.text) });
-      else if (command.type === 'fallback') dispatch({ type: 'fallback', reason: command.reason });
-    });
-
-    const onPlaybackStarted = (message: BusMessage) => {
-      if (message.turnId === turnId) dispatch({ type: 'playback_started' });
-    };
-
-    const onLlm = (message: BusMessage) => {
-      if (message.turnId !== turnId) return;
-      if (message.type === 'llm.clause') dispatch({ type: 'segment', kind: 'reply', ...piece(message.text) });
-      // On an LLM error mid-answer, speak what was already generated.
-      else if (message.type === 'llm.done' || message.type === 'llm.error') dispatch({ type: 'input_done' });
-    };
-
-    const subs: Array<{ unsubscribe(): void }> = [bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlaybackStarted)];
-    if (input.say !== undefined) {
-      // A phrase the engine holds in memory plays as one piece (splitting it would miss the cache).
-      const whole = piece(input.say);
-      const texts = enginesByChain[whole.chain]![activeEngine(state, whole.chain)]?.has?.(input.say)
-        ? [input.say]
-        : (() => {
-            const chunker = createClauseChunker(deps.pipeline.chunker);
-            return [...chunker.push(input.say), ...chunker.flush()];
-          })();
-      dispatch({ type: 'say', segments: texts.map(piece) });
-      queueMicrotask(() => dispatch({ type: 'pump' }));
-    } else {
-      // Only the events TTS needs: every token would otherwise be delivered here too.
-      for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const) subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
+      controllers.set(effect.index, controller);
+      const request = { segment, attempt: effect.attempt, controller, voice: voiceFor(segment.language) };
+      return runRequest(deps, enginesByChain[effect.chain]![effect.engine]!, request, feed);
     }
+    if (effect.type === 'abort') {
+      const controller = controllers.get(effect.index);
+      // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
+      // pure cost, and a thousand sessions stop a turn every few seconds each.
+      if (controller && !controller.signal.aborted) controller.abort(new Error(effect.reason === 'stopped' ? `turn ${turnId} cancelled` : effect.message));
+      return;
+    }
+    if (effect.type === 'wake_after') {
+      wakeTimer = clock.setTimeout(() => {
+        wakeTimer = undefined;
+        feed({ type: 'wake' });
+      }, effect.delayMs);
+      return;
+    }
+    publish(effect);
+  };
 
-    return () => {
+  const onLlm = (message: BusMessage) => {
+    if (message.turnId !== turnId) return;
+    if (message.type === 'llm.clause') feed({ type: 'segment', kind: 'reply', ...piece(message.text) });
+    // On an LLM error mid-answer, speak what was already generated.
+    else if (message.type === 'llm.done' || message.type === 'llm.error') feed({ type: 'input_done' });
+  };
+  const subs = [
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), (message) => {
+      if (message.turnId === turnId) feed({ type: 'playback_started' });
+    }),
+  ];
+  if (input.say !== undefined) {
+    const whole = piece(input.say);
+    feed({ type: 'say', segments: sayPieces(deps, input.say, enginesByChain[whole.chain]![activeEngine(state, whole.chain)]).map(piece) });
+    queueMicrotask(() => feed({ type: 'pump' }));
+  } else {
+    // Only the events TTS needs: every token would otherwise be delivered here too.
+    for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const) subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
+  }
+
+  return {
+    command: (command: TtsCommand) => {
+      if (command.type === 'filler') feed({ type: 'segment', kind: 'filler', ...piece(command.text) });
+      else if (command.type === 'fallback') feed({ type: 'fallback', reason: command.reason });
+    },
+    stop: () => {
       if (wakeTimer !== undefined) clock.clearTimeout(wakeTimer);
       for (const sub of subs) sub.unsubscribe();
-      dispatch({ type: 'stop' });
-    };
-  });
+      feed({ type: 'stop' });
+    },
+  };
+}
+
+/** A SAY's pieces: a phrase the engine holds in memory plays as one piece (splitting it would miss the cache). */
+function sayPieces(deps: SessionActorDeps, say: string, engine: TtsEngine | undefined): string[] {
+  if (engine?.has?.(say)) return [say];
+  const chunker = createClauseChunker(deps.pipeline.chunker);
+  return [...chunker.push(say), ...chunker.flush()];
+}
+
+/** A text's language (its script's, else the reply's) and the chain that speaks it. */
+function pieceOf(deps: SessionActorDeps, input: TtsActorInput) {
+  const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
+  const chainFor = (language: string): string => configuredLanguage(language, Object.keys(deps.ttsByLanguage ?? {})) ?? MAIN;
+  return (text: string) => {
+    const language = scriptLanguage(text) ?? replyLanguage;
+    return { text, language, chain: chainFor(language) };
+  };
+}
+
+/** The voice of a language: configured for it, or the session's own for the reply's language. */
+function voiceOf(deps: SessionActorDeps, input: TtsActorInput) {
+  const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
+  return (language: string): string | undefined => {
+    const configured = configuredLanguage(language, Object.keys(deps.pipeline.voices ?? {}));
+    if (configured !== undefined) return deps.pipeline.voices![configured];
+    // The session's own voice (control.configure, pipeline.voice) is a voice of its main language.
+    return language === replyLanguage ? (input.voice ?? deps.pipeline.voice) : undefined;
+  };
+}
+
+/** The `tts.*` messages a step asks for. */
+function publisherFor({ bus, sink }: SessionActorDeps, sessionId: string, turnId: string) {
+  return (effect: Exclude<TtsEffect, { type: 'start' | 'abort' | 'wake_after' }>) => {
+    switch (effect.type) {
+      case 'requested':
+        return bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: effect.index, kind: effect.kind, engine: effect.engine });
+      case 'first_chunk': {
+        const { index, kind, engine, latencyMs } = effect;
+        return bus.publish({ type: 'tts.first_chunk', sessionId, turnId, segmentIndex: index, kind, engine, latencyMs });
+      }
+      case 'chunk': {
+        const { index, kind, seq, text, audio, final, visemes } = effect;
+        const message = { type: 'tts.chunk', sessionId, turnId, segmentIndex: index, kind, seq, text, sampleRateHz: sink.sampleRateHz, audio, final } as const;
+        // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
+        return bus.publish(visemes.length > 0 ? { ...message, visemes: [...visemes] } : message, { handOverAudio: true });
+      }
+      case 'fallback':
+        return bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: effect.fromEngine, toEngine: effect.toEngine, reason: effect.reason });
+      case 'error': {
+        const { message, fatal, errorType: type, retryable } = effect;
+        return bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal, ...(type === undefined ? {} : { errorType: type, retryable }) });
+      }
+      case 'done':
+        return bus.publish({ type: 'tts.done', sessionId, turnId, segments: effect.segments });
+      case 'stopped':
+        return bus.publish({ type: 'tts.stopped', sessionId, turnId, texts: effect.texts });
+    }
+  };
+}
+
+interface SynthesisRequest {
+  segment: SegmentState;
+  attempt: number;
+  controller: AbortController;
+  voice: string | undefined;
+}
+
+/** One attempt at a segment: the engine's audio (at the sink's rate) and its end or failure, fed back as inputs. */
+function runRequest(deps: SessionActorDeps, engine: TtsEngine, request: SynthesisRequest, feed: (event: TtsInput) => void): void {
+  const { index } = request.segment;
+  const { attempt } = request;
+  synthesize(deps, engine, request, feed).then(
+    () => feed({ type: 'synthesized', index, attempt }),
+    (error: unknown) =>
+      feed({ type: 'synthesis_failed', index, attempt, detail: errorMessage(error), retryable: isRetryable(error), errorType: errorType(error) }),
+  );
+}
+
+async function synthesize(deps: SessionActorDeps, engine: TtsEngine, request: SynthesisRequest, feed: (event: TtsInput) => void): Promise<void> {
+  const { sink } = deps;
+  const { segment, attempt, controller, voice } = request;
+  const { index } = segment;
+  // One internal format: an engine at another rate is resampled here, at the edge.
+  const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
+  feed({ type: 'requested', index, attempt });
+  // Lip sync: engines that know their phonemes report them before (or with) the audio that holds them;
+  // they ride on the next chunk, as visemes timed from the start of the segment's audio.
+  let visemes: Viseme[] = [];
+  const onPhoneme = ({ atMs, name }: { atMs: number; name: string }) => {
+    const viseme = visemeOf(name);
+    if (visemes[visemes.length - 1]?.viseme !== viseme) visemes.push({ atMs, viseme });
+  };
+  try {
+    const { signal } = controller;
+    for await (const raw of engine.synthesize({
+      text: segment.text,
+      language: segment.language,
+      signal,
+      onPhoneme,
+      ...(voice !== undefined ? { voice } : {}),
+    })) {
+      // An aborted request is no longer read; the step function drops what it reports anyway.
+      if (signal.aborted) return;
+      const audio = resampler ? resampler.process(raw) : raw;
+      if (audio.byteLength === 0) continue;
+      feed({ type: 'audio', index, attempt, audio, durationMs: pcmDurationMs(audio.byteLength, sink.sampleRateHz), visemes });
+      visemes = [];
+    }
+  } finally {
+    resampler?.close();
+  }
 }

@@ -69,111 +69,129 @@ export interface VadSegmenter {
 }
 
 export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { frameMs: number }): VadSegmenter {
-  const o = { ...DEFAULT_VAD_SEGMENTER_OPTIONS, ...options };
-  const windowFrames = Math.max(1, Math.round(o.startWindowMs / o.frameMs));
-  const needVoiced = Math.max(1, Math.ceil(windowFrames * o.startRatio));
-  const hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
-  const pauseFrames = Math.max(1, Math.round(o.pauseMs / o.frameMs));
-  const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
-  const pauseLevel = 10 ** (o.pauseLevelDbfs / 20);
-  const isQuiet = (frame: Uint8Array) => rmsLevel(frame) < pauseLevel;
+  return new Segmenter({ ...DEFAULT_VAD_SEGMENTER_OPTIONS, ...options });
+}
 
-  // Ring buffers: this runs for every input frame of every session, so no shifting or re-counting.
-  const recent = new Array<boolean>(windowFrames).fill(false);
-  let recentAt = 0;
-  let recentFilled = 0;
-  let voicedInWindow = 0;
-  const historySize = paddingFrames + windowFrames;
-  const history = new Array<Uint8Array | undefined>(historySize).fill(undefined);
-  let historyAt = 0;
-  let historyFilled = 0;
-  let speaking = false;
-  let silentRun = 0;
+const NONE: SegmenterEvent[] = [];
+
+/** The segmenter's state: ring buffers (this runs for every input frame of every session, so no shifting or re-counting). */
+class Segmenter implements VadSegmenter {
+  hold = false;
+  private readonly frameMs: number;
+  private readonly windowFrames: number;
+  private readonly needVoiced: number;
+  private readonly hangoverFrames: number;
+  private readonly pauseFrames: number;
+  private readonly pauseLevel: number;
+  /** The last `windowFrames` decisions, and how many of them are voiced. */
+  private readonly recent: boolean[];
+  private recentAt = 0;
+  private recentFilled = 0;
+  private voicedInWindow = 0;
+  /** The last frames before a start: the prefix padding and the detection window. */
+  private readonly history: Array<Uint8Array | undefined>;
+  private historyAt = 0;
+  private historyFilled = 0;
+  private isSpeaking = false;
+  private silentRun = 0;
   /** Frames in a row that are unvoiced or below `pauseLevelDbfs`: what pauses count. */
-  let quietRun = 0;
-  let paused = false;
-  let voicedFrames = 0;
-  let framesSinceStart = 0;
-  let hold = false;
-  const NONE: SegmenterEvent[] = [];
+  private quietRun = 0;
+  private paused = false;
+  private voicedFrames = 0;
+  private framesSinceStart = 0;
 
-  const clearWindow = () => {
-    recent.fill(false);
-    recentAt = recentFilled = voicedInWindow = 0;
-    history.fill(undefined);
-    historyAt = historyFilled = 0;
-  };
+  constructor(o: VadSegmenterOptions) {
+    this.frameMs = o.frameMs;
+    this.windowFrames = Math.max(1, Math.round(o.startWindowMs / o.frameMs));
+    this.needVoiced = Math.max(1, Math.ceil(this.windowFrames * o.startRatio));
+    this.hangoverFrames = Math.max(1, Math.round(o.hangoverMs / o.frameMs));
+    this.pauseFrames = Math.max(1, Math.round(o.pauseMs / o.frameMs));
+    this.pauseLevel = 10 ** (o.pauseLevelDbfs / 20);
+    const paddingFrames = Math.max(0, Math.round(o.prefixPaddingMs / o.frameMs));
+    this.recent = new Array<boolean>(this.windowFrames).fill(false);
+    this.history = new Array<Uint8Array | undefined>(paddingFrames + this.windowFrames).fill(undefined);
+  }
 
-  return {
-    get speaking() {
-      return speaking;
-    },
-    get silenceMs() {
-      return speaking ? quietRun * o.frameMs : 0;
-    },
-    get hold() {
-      return hold;
-    },
-    set hold(value: boolean) {
-      hold = value;
-    },
-    reset() {
-      clearWindow();
-      speaking = false;
-      silentRun = 0;
-      quietRun = 0;
-      paused = false;
-      voicedFrames = 0;
-      framesSinceStart = 0;
-    },
-    push(frame, voiced) {
-      if (!speaking) {
-        if (recentFilled === windowFrames && recent[recentAt]) voicedInWindow--;
-        recent[recentAt] = voiced;
-        if (voiced) voicedInWindow++;
-        recentAt = (recentAt + 1) % windowFrames;
-        recentFilled = Math.min(windowFrames, recentFilled + 1);
-        history[historyAt] = frame;
-        historyAt = (historyAt + 1) % historySize;
-        historyFilled = Math.min(historySize, historyFilled + 1);
-        if (voicedInWindow < needVoiced) return NONE;
-        speaking = true;
-        silentRun = 0;
-        quietRun = 0;
-        paused = false;
-        const out: SegmenterEvent[] = [{ kind: 'start' }];
-        for (let i = historyFilled; i > 0; i--) {
-          out.push({ kind: 'audio', audio: history[(historyAt - i + historySize) % historySize]! });
-        }
-        // The detection window counts as speech; the extra padding before it does not.
-        const windowSpeech = Math.min(historyFilled, windowFrames);
-        framesSinceStart = windowSpeech;
-        voicedFrames = windowSpeech;
-        clearWindow();
-        return out;
-      }
-      framesSinceStart++;
-      silentRun = voiced ? 0 : silentRun + 1;
-      const quiet = !voiced || isQuiet(frame);
-      quietRun = quiet ? quietRun + 1 : 0;
-      if (voiced) voicedFrames = framesSinceStart;
-      const out: SegmenterEvent[] = [{ kind: 'audio', audio: frame }];
-      if (!quiet && paused) {
-        paused = false;
-        out.push({ kind: 'resume' });
-      } else if (!paused && quietRun === pauseFrames && silentRun < hangoverFrames) {
-        paused = true;
-        out.push({ kind: 'pause', silentMs: quietRun * o.frameMs });
-      }
-      if (silentRun >= hangoverFrames && !hold) {
-        const silenceMs = quietRun * o.frameMs;
-        speaking = false;
-        silentRun = 0;
-        quietRun = 0;
-        paused = false;
-        out.push({ kind: 'end', speechMs: voicedFrames * o.frameMs, silenceMs });
-      }
-      return out;
-    },
-  };
+  get speaking(): boolean {
+    return this.isSpeaking;
+  }
+
+  get silenceMs(): number {
+    return this.isSpeaking ? this.quietRun * this.frameMs : 0;
+  }
+
+  reset(): void {
+    this.clearWindow();
+    this.isSpeaking = false;
+    this.silentRun = 0;
+    this.quietRun = 0;
+    this.paused = false;
+    this.voicedFrames = 0;
+    this.framesSinceStart = 0;
+  }
+
+  push(frame: Uint8Array, voiced: boolean): SegmenterEvent[] {
+    return this.isSpeaking ? this.pushSpeaking(frame, voiced) : this.pushWaiting(frame, voiced);
+  }
+
+  private clearWindow(): void {
+    this.recent.fill(false);
+    this.recentAt = this.recentFilled = this.voicedInWindow = 0;
+    this.history.fill(undefined);
+    this.historyAt = this.historyFilled = 0;
+  }
+
+  /** Before speech: the window decides a start, which brings the frames before it along. */
+  private pushWaiting(frame: Uint8Array, voiced: boolean): SegmenterEvent[] {
+    const { windowFrames, history } = this;
+    if (this.recentFilled === windowFrames && this.recent[this.recentAt]) this.voicedInWindow--;
+    this.recent[this.recentAt] = voiced;
+    if (voiced) this.voicedInWindow++;
+    this.recentAt = (this.recentAt + 1) % windowFrames;
+    this.recentFilled = Math.min(windowFrames, this.recentFilled + 1);
+    history[this.historyAt] = frame;
+    this.historyAt = (this.historyAt + 1) % history.length;
+    this.historyFilled = Math.min(history.length, this.historyFilled + 1);
+    if (this.voicedInWindow < this.needVoiced) return NONE;
+    this.isSpeaking = true;
+    this.silentRun = 0;
+    this.quietRun = 0;
+    this.paused = false;
+    const out: SegmenterEvent[] = [{ kind: 'start' }];
+    for (let i = this.historyFilled; i > 0; i--) {
+      out.push({ kind: 'audio', audio: history[(this.historyAt - i + history.length) % history.length]! });
+    }
+    // The detection window counts as speech; the extra padding before it does not.
+    const windowSpeech = Math.min(this.historyFilled, windowFrames);
+    this.framesSinceStart = windowSpeech;
+    this.voicedFrames = windowSpeech;
+    this.clearWindow();
+    return out;
+  }
+
+  /** During speech: every frame is the utterance's; quiet runs announce pauses, a hangover of silence ends it. */
+  private pushSpeaking(frame: Uint8Array, voiced: boolean): SegmenterEvent[] {
+    this.framesSinceStart++;
+    this.silentRun = voiced ? 0 : this.silentRun + 1;
+    const quiet = !voiced || rmsLevel(frame) < this.pauseLevel;
+    this.quietRun = quiet ? this.quietRun + 1 : 0;
+    if (voiced) this.voicedFrames = this.framesSinceStart;
+    const out: SegmenterEvent[] = [{ kind: 'audio', audio: frame }];
+    if (!quiet && this.paused) {
+      this.paused = false;
+      out.push({ kind: 'resume' });
+    } else if (!this.paused && this.quietRun === this.pauseFrames && this.silentRun < this.hangoverFrames) {
+      this.paused = true;
+      out.push({ kind: 'pause', silentMs: this.quietRun * this.frameMs });
+    }
+    if (this.silentRun >= this.hangoverFrames && !this.hold) {
+      const silenceMs = this.quietRun * this.frameMs;
+      this.isSpeaking = false;
+      this.silentRun = 0;
+      this.quietRun = 0;
+      this.paused = false;
+      out.push({ kind: 'end', speechMs: this.voicedFrames * this.frameMs, silenceMs });
+    }
+    return out;
+  }
 }

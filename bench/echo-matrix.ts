@@ -25,11 +25,11 @@
  * per-session switch.
  */
 import { writeFileSync } from 'node:fs';
-import { tapEchoReference } from '../adapters/audio/echo-reference.js';
+import { tapEchoReference } from '../adapters/echo/index.js';
 import { createInputConditioner, type EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createResampler } from '../adapters/audio/resample.js';
-import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
 import { CONFIG_DEFAULTS } from '../server/config/defaults.js';
 import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js';
@@ -211,7 +211,7 @@ export async function openLoopErle(
       mic = new Int16Array(b.buffer, b.byteOffset, b.byteLength >> 1).slice();
     }
     const outBytes = conditioner.process(new Uint8Array(mic.buffer, mic.byteOffset, mic.byteLength), now);
-    // The echo step keeps a block or more undecided (echo-release.ts): each block out is paired with the
+    // The echo step keeps a block or more undecided (echo/release.ts): each block out is paired with the
     // microphone's block of the same samples.
     pendingMic.push(mic);
     const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, outBytes.byteLength >> 1);

@@ -3,7 +3,7 @@
  *
  * - **ERLE** (echo return loss enhancement, dB = microphone energy over the conditioner's output while
  *   only the agent speaks): the agent's replies (flite) played through the session's echo reference
- *   tap into a simulated room (`adapters/audio/testing/echo-path.ts`: -6 dB, 150 ms reverberant tail,
+ *   tap into a simulated room (`adapters/echo/testing/echo-path.ts`: -6 dB, 150 ms reverberant tail,
  *   40/80/120 ms delay) and back into the input conditioner; after the first 5 s of the agent's speech
  *   (converged) and in its first 2 s (learning); for the linear filter alone and with speexdsp's residual
  *   echo suppressor. (The echo suppressor after them replaces what is left by comfort noise, so its
@@ -20,9 +20,8 @@
  */
 import { createInputConditioner, type EchoCancelOptions } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
-import { tapEchoReference } from '../adapters/audio/echo-reference.js';
-import { createEchoSuppressor } from '../adapters/audio/echo-suppressor.js';
-import { createEchoPath, playedFrom } from '../adapters/audio/testing/echo-path.js';
+import { tapEchoReference, createEchoSuppressor } from '../adapters/echo/index.js';
+import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
 import { runEchoLoop } from '../test/support/echo-loop.js';
 import { localVoices, speak } from './speech-corpus.js';

@@ -11,7 +11,7 @@
  * user's last sample → the VAD's end of voice: capture, the VAD's frames) and the speaker side
  * (`playback.started` → first sound: the sink's lead and the server's buffer).
  */
-import { createCaptureClock } from '../adapters/audio/capture-clock.js';
+import { createCaptureClock } from '../adapters/echo/index.js';
 import { encodeWav } from '../adapters/audio/wav.js';
 import { detectSoundServer } from '../adapters/audio/sound-server.js';
 import { openCapture, type CaptureStream } from '../adapters/audio/sound-server-stream.js';

@@ -16,10 +16,7 @@
  * engines.release();
  * ```
  */
-import { loadSpeexDsp } from '../adapters/audio/echo-canceller.js';
-import { loadWebRtcApm } from '../adapters/audio/webrtc-apm.js';
-import { tapEchoReference } from '../adapters/audio/echo-reference.js';
-import type { HeldUserSpan } from '../adapters/audio/echo-release.js';
+import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type HeldUserSpan } from '../adapters/echo/index.js';
 import { describeNotice, Notices } from '../machines/notices.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';

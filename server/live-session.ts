@@ -21,7 +21,7 @@
  * drains such a backlog at the next silence (`excessMs`), and the shift counts it until then.
  *
  * With `echoCancelModule` the sound server cancels the echo instead (`module-echo-cancel`, WebRTC's, on
- * the device's clock: adapters/audio/sound-server-echo-cancel.ts): the session records from and plays to
+ * the device's clock: adapters/echo/sound-server-module.ts): the session records from and plays to
  * its virtual pair with its own canceller off, and unloads the module when it ends.
  *
  * @example
@@ -32,12 +32,11 @@
  * ```
  */
 import type { SessionConfig } from '../machines/config.js';
-import { createCaptureClock } from '../adapters/audio/capture-clock.js';
+import { createCaptureClock, loadEchoCancelModule, type EchoCancelModule } from '../adapters/echo/index.js';
 import { createFramer } from '../adapters/audio/framer.js';
 import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
 import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { detectSoundServer, listDevices, resolveDevices, type SoundServer } from '../adapters/audio/sound-server.js';
-import { loadEchoCancelModule, type EchoCancelModule } from '../adapters/audio/sound-server-echo-cancel.js';
 import { createSoundServerSink } from '../adapters/audio/sound-server-sink.js';
 import { openCapture, openPlayback, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
 import { systemClock, type Clock } from '../adapters/clock.js';

@@ -1,6 +1,7 @@
 /**
  * The test tiers, decided by what a test file uses, so a new file lands in its tier without a list to
- * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `integration` (real servers,
+ * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `model` (the chart's exhaustive
+ * walks, `test/model/`: no I/O either, but minutes long), `integration` (real servers,
  * SQLite, the sound server, child processes, sockets, the local speech engines) and `e2e` (a browser, the
  * Realtime client libraries, whole conversations through real engines: `test/e2e/`). The unit
  * tier's setup file (test/support/unit-guard.setup.ts) makes sockets and child processes throw, so a file
@@ -12,10 +13,18 @@
  * ```
  */
 
-export type TestTier = 'unit' | 'integration' | 'e2e';
+import ts from 'typescript';
+
+export type TestTier = 'unit' | 'model' | 'integration' | 'e2e';
 
 /** Folders whose every file is end to end. */
 const E2E_FOLDERS = ['test/e2e/'];
+
+/**
+ * The exhaustive walks of the chart on a live actor system: no I/O and a simulated clock like the unit
+ * tier, but every edge the chart has (over 130,000 steps), which takes minutes rather than seconds.
+ */
+const MODEL_FOLDERS = ['test/model/'];
 
 /** What makes a file end to end: a browser, or a Realtime client library driving the server. */
 const E2E_MARKERS = [/playwright-core/, /support\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
@@ -32,20 +41,23 @@ const INTEGRATION_MARKERS = [
   /^node:(http|https|net|tls|dgram)$|^ws$|support\/(realtime-client|raw-realtime|tls|inspect-server|chat-fixture|audio-api-fixture)/m,
   /server\/(serve|http\/http-server|realtime\/realtime-server)/,
   // the local speech engines (native or WebAssembly, seconds to load and run)
-  /adapters\/(stt\/(pocketsphinx|keyword-spotter|sherpa|phrase-verifier)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/(rnnoise|echo-canceller|echo-stage))/,
+  /adapters\/(stt\/(pocketsphinx|keyword-spotter|sherpa|phrase-verifier)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise|echo\/(canceller|stage|webrtc-stage|webrtc-apm))/,
   /support\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
 ];
 
-/** Every module a source imports, statically or dynamically. */
+/**
+ * Every module a source imports, statically or dynamically, as TypeScript reads it: an import written inside
+ * a string (a test of this very scan) is not one.
+ */
 export function importedModules(source: string): string[] {
-  const pattern = /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
-  return [...source.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+  return ts.preProcessFile(source, true, true).importedFiles.map((file) => file.fileName);
 }
 
 /** The tier of one test file, from its path and source. */
 export function tierOf(path: string, source: string): TestTier {
   const normalized = path.replaceAll('\\', '/');
   if (E2E_FOLDERS.some((folder) => normalized.includes(folder))) return 'e2e';
+  if (MODEL_FOLDERS.some((folder) => normalized.includes(folder))) return 'model';
   const imports = importedModules(source).join('\n');
   if (E2E_MARKERS.some((marker) => marker.test(imports))) return 'e2e';
   if (INTEGRATION_MARKERS.some((marker) => marker.test(imports))) return 'integration';

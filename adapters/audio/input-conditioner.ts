@@ -24,11 +24,10 @@
  */
 import { allocBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
-import { createEchoStage, type EchoStage, type EchoStageOptions } from './echo-stage.js';
+import { createEchoStage, type EchoStage, type EchoStageOptions, createWebRtcEchoStage } from '../echo/index.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
-import { createWebRtcEchoStage } from './webrtc-echo-stage.js';
 
 /** Which echo step runs: the built-in stack (`echo-stage.ts`, speexdsp) or WebRTC's audio processing (`webrtc-echo-stage.ts`). */
 export type EchoCancellerKind = 'builtin' | 'webrtc';

@@ -33,7 +33,7 @@ export const CONFIG_DEFAULTS = {
     echoCancel: 'auto',
     /** Why builtin: no false barge-in in any echo matrix cell, where WebRTC's passes its first reply's echo while it converges (1–6 a cell: docs/echo.md). */
     echoCanceller: 'builtin' as 'builtin' | 'webrtc',
-    /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/audio/echo-delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
+    /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/echo/delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
     echoTailMs: 500,
     /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */
     echoDelayEstimation: true,

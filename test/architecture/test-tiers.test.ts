@@ -6,6 +6,11 @@ describe('test tiers', () => {
     expect(tierOf('test/bus/codec.test.ts', "import { encodeMessage } from '../../bus/codec.js';\nimport { it } from 'vitest';")).toBe('unit');
   });
 
+  it('puts the exhaustive chart walks of test/model in the model tier', () => {
+    expect(tierOf('test/model/session-model.test.ts', "import { getAdjacencyMap } from 'xstate/graph';")).toBe('model');
+    expect(tierOf('test/machines/barge-in.test.ts', "import { getAdjacencyMap } from 'xstate/graph';")).toBe('unit');
+  });
+
   it('puts real servers, files, processes, sockets and engines in the integration tier', () => {
     const cases = [
       "import { startNatsServer } from '../support/nats-server.js';",
@@ -26,8 +31,9 @@ describe('test tiers', () => {
     expect(tierOf('test/e2e/closed-loop.test.ts', "import { it } from 'vitest';")).toBe('e2e');
   });
 
-  it('reads static, multi-line, side-effect and dynamic imports', () => {
-    const source = "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');";
+  it('reads static, multi-line, side-effect and dynamic imports, and not an import written in a string', () => {
+    const source =
+      "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');\nconst e = \"import OpenAI from 'openai';\";";
     expect(importedModules(source)).toEqual(['a', 'b', 'c', 'd']);
   });
 });

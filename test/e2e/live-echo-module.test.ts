@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
-import { loadEchoCancelModule } from '../../adapters/audio/sound-server-echo-cancel.js';
+import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
 import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
 import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 

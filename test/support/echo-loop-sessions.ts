@@ -14,7 +14,7 @@
  */
 import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
-import { playedFrom } from '../../adapters/audio/testing/echo-path.js';
+import { playedFrom } from '../../adapters/echo/testing/echo-path.js';
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import type { MessageBus } from '../../bus/message-bus.js';

@@ -19,7 +19,7 @@
 import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
 import { serveActions } from '../../adapters/actions/executor.js';
 import { createResampler } from '../../adapters/audio/resample.js';
-import { createEchoPath, type EchoPath } from '../../adapters/audio/testing/echo-path.js';
+import { createEchoPath, type EchoPath } from '../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';

@@ -4,10 +4,10 @@
  * reference is never later than the microphone); any chunking of the input gives the same output.
  */
 import { describe, expect, it } from 'vitest';
-import { tapEchoReference } from '../../../adapters/audio/echo-reference.js';
+import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../../../adapters/audio/recording-sink.js';
-import { createEchoPath, playedFrom } from '../../../adapters/audio/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
 
 const RATE = 16_000;

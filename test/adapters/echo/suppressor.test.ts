@@ -1,0 +1,140 @@
+/**
+ * The echo suppressor after the canceller: half duplex while the canceller learns (the agent's echo
+ * never reaches the VAD, even unconverged), the user's voice through once it has converged, and comfort
+ * noise at the room's level — never silence — where echo was taken out.
+ */
+import { describe, expect, it } from 'vitest';
+import { createEchoSuppressor } from '../../../adapters/echo/suppressor.js';
+
+const BLOCK = 320;
+let seed = 1;
+/** Seeded white noise at `dbfs` mean power. */
+function noise(dbfs: number): Int16Array {
+  const amplitude = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
+  return Int16Array.from({ length: BLOCK }, () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return Math.round(((seed / 2 ** 32) * 2 - 1) * amplitude);
+  });
+}
+const dbfs = (x: Int16Array) => 10 * Math.log10(x.reduce((n, v) => n + v * v, 0) / x.length / 32768 ** 2 + 1e-12);
+const add = (a: Int16Array, b: Int16Array) => a.map((v, i) => v + b[i]!);
+const scale = (a: Int16Array, g: number) => a.map((v) => Math.round(v * g));
+const SILENT = new Int16Array(BLOCK);
+
+function setup() {
+  const suppressor = createEchoSuppressor({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 100 });
+  // A second of the room while the agent is silent: the noise floor (-60 dBFS) and the comfort noise.
+  for (let i = 0; i < 50; i++) {
+    const room = noise(-60);
+    suppressor.process(room, SILENT, room.slice());
+  }
+  /** One block while the agent speaks: the canceller left `cancelled` of the echo; the user adds `user`. */
+  const block = (cancelled: number, user?: Int16Array, echoGain = 0.5) => {
+    const reference = noise(-20);
+    const echo = add(scale(reference, echoGain), noise(-60));
+    const mic = user ? add(echo, user) : echo;
+    const out = add(scale(echo, cancelled), user ?? SILENT);
+    suppressor.process(mic, reference, out);
+    return { out, passed: suppressor.lastPassed() };
+  };
+  return { suppressor, block };
+}
+
+describe('echo suppressor', () => {
+  it('while the canceller is still learning, replaces every block of the agent’s echo by the room’s noise', () => {
+    const { suppressor, block } = setup();
+    const levels: number[] = [];
+    // The canceller removes only 3 dB: the echo is still loud.
+    for (let i = 0; i < 100; i++) levels.push(dbfs(block(0.7).out));
+    expect(suppressor.typicalErleDb()).toBeLessThan(12);
+    expect(suppressor.converged()).toBe(false);
+    // Comfort noise at the room's level, never digital silence, never the echo (-29 dBFS).
+    expect(Math.max(...levels.slice(1))).toBeLessThan(-57);
+    expect(Math.min(...levels.slice(1))).toBeGreaterThan(-63);
+  });
+
+  it('a hold closes the path on its first block at once: an echo nothing cancels does not pass, not even ramped', () => {
+    const { suppressor } = setup();
+    // The agent silent, the path open; then a block of loud echo arrives early (its delay moved): a hold.
+    const room = noise(-60);
+    suppressor.process(room, SILENT, room.slice());
+    expect(suppressor.lastPassed()).toBe(true);
+    const echo = noise(-30);
+    const out = echo.slice();
+    suppressor.process(echo, SILENT, out, true);
+    expect(suppressor.lastPassed()).toBe(false);
+    // The room's noise (-60 dBFS), not half the echo (-33 dBFS, what a ramp over the block let through).
+    expect(dbfs(out)).toBeLessThan(-55);
+  });
+
+  it('during that time the user cannot interrupt (half duplex)', () => {
+    const { block } = setup();
+    for (let i = 0; i < 40; i++) block(0.7);
+    const user = [0, 1, 2, 3].map(() => block(0.7, noise(-20)));
+    expect(user.some((b) => b.passed)).toBe(false);
+  });
+
+  it('once converged, the echo stays out and the user’s voice passes from its second block on', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03); // ≈ 30 dB cancelled
+    expect(suppressor.typicalErleDb()).toBeGreaterThan(25);
+    expect(suppressor.converged()).toBe(true);
+    expect(block(0.03).passed).toBe(false);
+    const barge = [0, 1, 2, 3, 4].map(() => block(0.03, noise(-24)));
+    expect(barge.map((b) => b.passed)).toEqual([false, true, true, true, true]);
+    // A passed block is the canceller's output untouched: the user at -24 dBFS (plus a little echo).
+    expect(dbfs(barge[4]!.out)).toBeGreaterThan(-25);
+    expect(block(0.03).passed).toBe(false);
+  });
+
+  it('never takes an output louder than the microphone for the user: that is the canceller misadjusting', () => {
+    const { block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    const misadjusted = [0, 1, 2].map(() => block(1.5));
+    expect(misadjusted.some((b) => b.passed)).toBe(false);
+  });
+
+  it('a barge-in does not knock a converged canceller back into half duplex', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    for (let round = 0; round < 4; round++) {
+      // The user talks over the agent for 0.6 s, then the agent speaks alone for 0.4 s.
+      const barge = Array.from({ length: 30 }, () => block(0.03, noise(-24)));
+      expect(barge.filter((b) => b.passed).length).toBeGreaterThanOrEqual(28);
+      for (let i = 0; i < 20; i++) block(0.03);
+      expect(suppressor.converged()).toBe(true);
+    }
+  });
+
+  it('with no echo coming back (a headset), stops holding the microphone after a second of the agent’s speech', () => {
+    const { suppressor, block } = setup();
+    // The microphone hears only the room while the agent speaks; the canceller passes it through.
+    const early = Array.from({ length: 60 }, () => block(1, undefined, 0));
+    expect(early.slice(0, 20).some((b) => b.passed)).toBe(false);
+    expect(suppressor.converged()).toBe(true);
+    const barge = [0, 1, 2, 3].map(() => block(1, noise(-30), 0));
+    expect(barge.map((b) => b.passed)).toEqual([false, true, true, true]);
+  });
+
+  it('replaces a block the canceller made louder by the microphone’s, and reports a canceller that keeps doing so', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    expect(suppressor.diverged()).toBe(false);
+    // The canceller now adds its own (wrong) estimate: its output is 6 dB louder than the microphone.
+    const louder = Array.from({ length: 30 }, () => block(2));
+    expect(louder.every((b) => !b.passed)).toBe(true);
+    expect(suppressor.diverged()).toBe(true);
+    // Reported once; the strong echo is then treated as unlearned: half duplex again.
+    expect(suppressor.diverged()).toBe(false);
+    expect(suppressor.converged()).toBe(false);
+  });
+
+  it('passes everything untouched while the agent is silent', () => {
+    const { suppressor } = setup();
+    const user = noise(-20);
+    const out = user.slice();
+    suppressor.process(user, SILENT, out);
+    expect(out).toEqual(user);
+    expect(suppressor.lastPassed()).toBe(true);
+  });
+});
