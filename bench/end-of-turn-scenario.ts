@@ -24,6 +24,7 @@ import { buildEngines } from '../server/engine-pool.js';
 import type { RuntimeOptions } from '../server/runtime-options.js';
 import { startSession, type SessionEngines } from '../server/session-host.js';
 import { round, summarize, type Percentiles } from './stats.js';
+import { DialogState } from '../machines/states.js';
 
 const RATE_HZ = 16_000;
 const FRAME_BYTES = 640;
@@ -150,7 +151,7 @@ async function runPart(
     // Silence until the reply has played and the session is idle again.
     const deadline = performance.now() + 15_000;
     do await push(silence);
-    while ((!session.state().startsWith('idle') || writes.length === heardBefore) && performance.now() < deadline);
+    while ((!session.matches(DialogState.idle) || writes.length === heardBefore) && performance.now() < deadline);
     const first = writes[heardBefore];
     if (first) latencies.push(first.atMs - silentAtMs);
     const users = messages

@@ -18,6 +18,7 @@ import type { SessionConfigInput } from '../machines/config.js';
 import { startSession } from '../server/session-host.js';
 import { createBenchSink } from './sink.js';
 import { summarize, type Percentiles } from './stats.js';
+import { DialogState } from '../machines/states.js';
 
 const RATE = 16_000;
 
@@ -94,7 +95,7 @@ export async function benchMemoryBudget(samples: number): Promise<GuardRow> {
         await waitFor(() => seen.slice(from).some((m) => m.type === 'llm.started'));
         const started = seen.slice(from).find((m) => m.type === 'llm.started') as Extract<BusMessage, { type: 'llm.started' }>;
         times.push(started.firstTokenMs);
-        await waitFor(() => session.state().startsWith('idle'));
+        await waitFor(() => session.matches(DialogState.idle));
       }
     },
   );
@@ -122,7 +123,7 @@ export async function benchFailover(samples: number): Promise<GuardRow> {
       const fallback = seen.slice(from).find((m) => m.type === 'tts.fallback');
       const audio = seen.slice(from).find((m) => m.type === 'playback.started');
       if (fallback && audio) times.push(audio.seenAtMs - fallback.seenAtMs);
-      await waitFor(() => session.state().startsWith('idle'));
+      await waitFor(() => session.matches(DialogState.idle));
     }
   });
   return {
@@ -147,7 +148,7 @@ export async function benchPhraseCache(samples: number): Promise<GuardRow> {
       let at: number | undefined;
       await waitFor(() => (at = firstFrameAt()) !== undefined);
       if (at !== undefined) times.push(at - sentAt);
-      await waitFor(() => session.state().startsWith('idle'));
+      await waitFor(() => session.matches(DialogState.idle));
     }
   });
   return { scenario: 'phrase', samples, measuredMs: summarize(times), targetMs: 5, what: 'SAY of a cached phrase → first frame at the sink' };

@@ -17,6 +17,7 @@ import { startSession } from '../server/session-host.js';
 import { createTimelineRecorder } from '../server/timeline.js';
 import { summarize, type Percentiles } from './stats.js';
 import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DialogState } from '../machines/states.js';
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
 
@@ -72,7 +73,7 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
     // Silence until the reply has played and the session is idle again.
     const silence = new Uint8Array(640);
     do await push(silence);
-    while (!session.state().startsWith('idle') || timeline.turns().length <= u);
+    while (!session.matches(DialogState.idle) || timeline.turns().length <= u);
     const turn = timeline.turns()[u];
     if (turn?.userText === command) recognized++;
     if ((u + 1) % 5 === 0) progress(`  ${u + 1}/${utterances} utterances`);

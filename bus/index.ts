@@ -7,3 +7,4 @@ export * from './memory-transport.js';
 export * from './nats-transport.js';
 export * from './message-bus.js';
 export * from './notices.js';
+export * from './notice-schema.js';

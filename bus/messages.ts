@@ -6,21 +6,12 @@
  * Audio is raw s16le mono PCM in `audio` (a `Uint8Array`), carried as a binary section by the codec.
  */
 import { z } from 'zod';
-import { ACTION_CANCEL_REASONS, NOTICE_CODES } from './notices.js';
+import { ActionIdSchema, ActionNameSchema, TurnIdSchema } from './ids.js';
+import { noticeSchemaWith } from './notice-schema.js';
+import { ACTION_CANCEL_REASONS, ESTOP_SOURCES } from './notices.js';
 
-/** The turnId of messages that belong to the session, not to one turn (mic frames, control). */
-export const SESSION_TURN = '-';
-
-/**
- * Turn ids: `u<n>` user utterances (minted by the VAD), `t<n>` typed user messages, `s<n>` SAY
- * requests, `r<n>` replies resumed after a false interruption and `f<n>` follow-up replies that speak an
- * action's outcome (minted by the session). The letter keeps the counters from colliding.
- */
-export const TurnIdSchema = z.string().regex(/^(-|[utsrf]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>, f<n>');
-
-/** Action ids: `a<n>`, minted by the session for each action it asks for. */
-export const ActionIdSchema = z.string().regex(/^a\d{1,9}$/, 'actionId must be a<n>');
-const actionName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+export { ActionIdSchema, SESSION_TURN, TurnIdSchema, isTurnId, type TurnId, type TurnLetter, type TurnRef } from './ids.js';
+const actionName = ActionNameSchema;
 /** Where an action runs: a robot controller on the bus, an in-process handler, or the Realtime client. */
 export const ACTION_RUNNERS = ['controller', 'handler', 'client'] as const;
 export type ActionRunner = (typeof ACTION_RUNNERS)[number];
@@ -321,7 +312,7 @@ export const MessageSchemas = {
    * The emergency stop: a stop phrase in a transcript (`phrase`), a client's button or event (`client`),
    * a keyword spotter (`spotter`). The chart clears playback, cancels every action and publishes `stop`.
    */
-  'control.estop': def('control.estop', { source: z.enum(['phrase', 'client', 'spotter']), phrase: z.string().max(200).optional() }),
+  'control.estop': def('control.estop', { source: z.enum(ESTOP_SOURCES), phrase: z.string().max(200).optional() }),
   /**
    * Open or close the microphone (`session.activation` `wake` and `push`; ignored in `always`): a client's
    * push-to-talk button, or the keyword spotter on a wake phrase (`phrase`). Closing ends an utterance in progress.
@@ -346,7 +337,11 @@ export const MessageSchemas = {
     replyTurnId: TurnIdSchema.optional(),
     action: ActionRecordSchema.optional(),
   }),
-  'session.notice': def('session.notice', { code: z.enum(NOTICE_CODES), detail: z.string() }),
+  /**
+   * What the chart noticed: `code` and its typed fields (bus/notices.ts), and `detail`, the same said as
+   * text for people and logs (`describeNotice`).
+   */
+  'session.notice': noticeSchemaWith({ type: z.literal('session.notice'), ...envelope, detail: z.string() }),
   'session.error': def('session.error', { code: z.string(), message: z.string(), subject: z.string().optional() }),
   /**
    * A finished turn's durable record (server/records), relayed from the store's outbox to the JetStream
@@ -360,7 +355,10 @@ export type MessageType = keyof typeof MessageSchemas;
 export type MessageOf<T extends MessageType> = z.infer<(typeof MessageSchemas)[T]>;
 export type BusMessage = { [T in MessageType]: MessageOf<T> }[MessageType];
 /** What a producer fills in; `atMs` is stamped by the typed bus from its clock. */
-export type Outgoing<T extends MessageType> = Omit<MessageOf<T>, 'atMs'> & { atMs?: number };
+export type Outgoing<T extends MessageType> = OutgoingMessages[T];
+/** `Omit` member by member, so a message type that is itself a union (`session.notice`) stays one. */
+type WithoutAtMs<M> = M extends unknown ? Omit<M, 'atMs'> : never;
+type OutgoingMessages = { [T in MessageType]: WithoutAtMs<MessageOf<T>> & { atMs?: number } };
 
 export const MESSAGE_TYPES = Object.keys(MessageSchemas) as MessageType[];
 

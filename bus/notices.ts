@@ -1,13 +1,14 @@
 /**
  * The vocabulary the session chart speaks across its boundary: notice codes and the reasons a reply is
  * cancelled, an utterance dropped, a guess discarded or an action ended. Each is a const tuple and the
- * union type derived from it, so a client compares against an exported name, never a bare string.
+ * union type derived from it, so a client compares against an exported name, never a bare string. Each
+ * notice's typed fields are in `notice-schema.ts`.
  *
  * @example
  * ```ts
  * import { NoticeCode, isNoticeCode } from 'voice-agent';
  * bus.subscribe(bus.subjects.forEvent('robot-1', 'session.notice'), (m) => {
- *   if (m.type === 'session.notice' && m.code === NoticeCode.estop) console.log('emergency stop', m.detail);
+ *   if (m.type === 'session.notice' && m.code === NoticeCode.estop) console.log('emergency stop by', m.source);
  * });
  * ```
  */
@@ -38,15 +39,15 @@ export const NOTICE_CODES = [
   /** A stop phrase, a client's button or a keyword spotter stopped everything at once. */
   'estop',
   /**
-   * The echo step held back microphone audio that may have been the user's voice (detail: `<ms> ms held
-   * from <ms> ms`, session time): a command lost under the agent's own voice is visible, never silent.
+   * The echo step held back microphone audio that may have been the user's voice (`fromMs`, `heldMs`,
+   * session time): a command lost under the agent's own voice is visible, never silent.
    */
   'echo_held_user',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);
 
-/** Why a reply was cancelled (`reply_cancelled`'s detail). */
+/** Why a reply was cancelled (`reply_cancelled`'s `reason`). */
 export const REPLY_CANCEL_REASONS = [
   'barge_in',
   'stop',
@@ -65,7 +66,13 @@ export const REPLY_CANCEL_REASONS = [
 export type ReplyCancelReason = (typeof REPLY_CANCEL_REASONS)[number];
 export const ReplyCancelReason = enumOf(REPLY_CANCEL_REASONS);
 
-/** Why an utterance was dropped (`utterance_dropped`'s detail). */
+/** The reasons that say a reply failed (a stage broke or ran late) rather than was cut on purpose or by the user. */
+export const REPLY_FAILURE_REASONS = ['tts_failed', 'tts_timeout', 'llm_error', 'llm_timeout'] as const satisfies readonly ReplyCancelReason[];
+const REPLY_FAILURES: ReadonlySet<ReplyCancelReason> = new Set(REPLY_FAILURE_REASONS);
+/** Whether a reply cancelled for `reason` failed (see {@link REPLY_FAILURE_REASONS}). */
+export const isReplyFailure = (reason: ReplyCancelReason): boolean => REPLY_FAILURES.has(reason);
+
+/** Why an utterance was dropped (`utterance_dropped`'s `reason`). */
 export const UTTERANCE_DROP_REASONS = [
   'too_short_to_interrupt',
   'too_few_words_to_interrupt',
@@ -84,9 +91,10 @@ export const UTTERANCE_DROP_REASONS = [
 export type UtteranceDropReason = (typeof UTTERANCE_DROP_REASONS)[number];
 export const UtteranceDropReason = enumOf(UTTERANCE_DROP_REASONS);
 
-/** Why a speculative reply was thrown away (`speculation_discarded`'s detail). */
+/** Why a speculative reply was thrown away (`speculation_discarded`'s `reason`). */
 export const SPECULATION_DISCARD_REASONS = ['replaced', 'turn_ended', 'user_went_on', 'new_utterance', 'llm_error', 'tts_failed'] as const;
 export type SpeculationDiscardReason = (typeof SPECULATION_DISCARD_REASONS)[number];
+export const SpeculationDiscardReason = enumOf(SPECULATION_DISCARD_REASONS);
 
 /** Why an action was cancelled (`action.cancel`'s reason), following what declared it cancellable. */
 export const ACTION_CANCEL_REASONS = ['barge_in', 'stop', 'new_command', 'estop', 'end', 'timeout', 'declined', 'confirm_timeout', 'client'] as const;
@@ -96,5 +104,13 @@ export const ActionCancelReason = enumOf(ACTION_CANCEL_REASONS);
 /** Why an action was refused before it left the agent (`action.rejected`'s reason when the agent refuses). */
 export const ACTION_REFUSAL_REASONS = ['unknown_action', 'invalid_arguments', 'rate_limited', 'busy', 'executor_rejected', 'no_executor'] as const;
 export type ActionRefusalReason = (typeof ACTION_REFUSAL_REASONS)[number];
+
+/** What stopped everything at once (`control.estop`'s and the `estop` notice's `source`): a stop phrase, a client, a keyword spotter. */
+export const ESTOP_SOURCES = ['phrase', 'client', 'spotter'] as const;
+export type EstopSource = (typeof ESTOP_SOURCES)[number];
+
+/** How an action ended without a result (`action_ended`'s `outcome`). */
+export const ACTION_END_OUTCOMES = ['cancelled', 'failed', 'rejected', 'timed_out'] as const;
+export type ActionEndOutcome = (typeof ACTION_END_OUTCOMES)[number];
 
 export const isNoticeCode = (value: string): value is NoticeCode => (NOTICE_CODES as readonly string[]).includes(value);

@@ -17,7 +17,7 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
 import type { HistoryEntry } from '../machines/events.js';
-import { splitSessionState, type DialogState, type SessionStateParts } from '../machines/states.js';
+import { splitSessionState, type DialogState, type SessionStateMatch, type SessionStateParts } from '../machines/states.js';
 import { loadConfig, type AppConfigSchema } from '../server/config.js';
 import { buildEngines } from '../server/engine-pool.js';
 import { startSession, type SessionHandle } from '../server/session-host.js';
@@ -31,7 +31,7 @@ export type StateEvent = MessageOf<'session.state'> & SessionStateParts;
 
 /** What `agent.on(kind, …)` reports, by kind. */
 export interface AgentEvents {
-  /** `session.notice`: `code` is a {@link NoticeCode}. */
+  /** `session.notice`: `code` is a {@link NoticeCode}, with that code's typed fields (`reason`, `actionId`, …). */
   notice: MessageOf<'session.notice'>;
   /** Each step of every action's lifecycle. */
   action: ActionMessage;
@@ -99,8 +99,11 @@ export interface Agent {
   estop(): void;
   /** The chart's state now, as published: `idle.waiting+actions.running` (and `+activation.open.window` in `wake`/`push`). */
   state(): string;
-  /** Whether the dialog is in `state`, any of its sub-states: `agent.matches(DialogState.idle)`. */
-  matches(state: DialogState): boolean;
+  /**
+   * Whether the chart is in `state`, as xstate's `snapshot.matches`: `agent.matches({ actions: 'running' })`;
+   * a dialog state alone means the dialog region's, any of its sub-states: `agent.matches(DialogState.idle)`.
+   */
+  matches(state: DialogState | SessionStateMatch): boolean;
   /** What the session remembers, oldest first. */
   history(): readonly HistoryEntry[];
   /** Calls `listener` for each event of `kind` until the returned function is called. */

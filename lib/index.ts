@@ -60,13 +60,21 @@ export {
   UTTERANCE_DROP_REASONS,
   UtteranceDropReason,
   SPECULATION_DISCARD_REASONS,
-  type SpeculationDiscardReason,
+  SpeculationDiscardReason,
   ACTION_CANCEL_REASONS,
   ActionCancelReason,
   ACTION_REFUSAL_REASONS,
   type ActionRefusalReason,
+  REPLY_FAILURE_REASONS,
+  isReplyFailure,
+  ESTOP_SOURCES,
+  type EstopSource,
+  ACTION_END_OUTCOMES,
+  type ActionEndOutcome,
   isNoticeCode,
 } from '../bus/notices.js';
+export { NoticeSchema, type Notice, type NoticeOf } from '../bus/notice-schema.js';
+export { Notices, describeNotice } from '../machines/notices.js';
 export {
   DIALOG_STATES,
   DialogState,
@@ -97,6 +105,9 @@ export {
   SESSION_TURN,
   ACTION_RUNNERS,
   isMessageType,
+  isTurnId,
+  type TurnId,
+  type TurnRef,
   type ActionRunner,
   type ActionRecord,
   type BusMessage,

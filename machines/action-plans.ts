@@ -5,7 +5,7 @@
  */
 import { assertEvent } from 'xstate';
 import type { CancelTrigger } from '../adapters/actions/declaration.js';
-import type { MessageOf } from '../bus/messages.js';
+import type { MessageOf, TurnId } from '../bus/messages.js';
 import type { ActionCancelReason } from '../bus/notices.js';
 import {
   actionEntry,
@@ -23,6 +23,7 @@ import { eventText, historyWith, isUnsure, NO_UTTERANCE, startingReply, type Ses
 import { userEntry } from './history.js';
 import type { SessionEvent } from './events.js';
 import { isIgnorable } from './resume.js';
+import { describeNotice, Notices, noticeEvent } from './notices.js';
 import { baseSetup } from './session.base.js';
 
 type Ctx = SessionContext;
@@ -117,7 +118,7 @@ const { enqueueActions } = baseSetup;
 
 /** Starts a reply that speaks `text` under a follow-up turn id (`f<n>`). */
 const sayFollowUp = (context: Ctx, text: string | null) => {
-  const turnId = `f${context.followUps + 1}`;
+  const turnId: TurnId = `f${context.followUps + 1}`;
   return { followUps: context.followUps + 1, pendingFollowUp: null, ...startingReply(turnId, text === null ? 'llm' : 'say', text) };
 };
 
@@ -152,11 +153,14 @@ export const actionPlans = {
 
   refuseCall: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
-    const detail = d.kind === 'refuse' ? `${d.reason}: ${d.detail}` : 'refused';
-    const entry = refusedEntry(toolCall(event), detail);
+    // Runs only where the call is refused: `callIsRefused`, or a held action makes any call `busy`.
+    if (d.kind !== 'refuse') return;
+    const call = toolCall(event);
+    const notice = Notices.action_refused(call.name, d.reason, d.detail);
+    const entry = refusedEntry(call, describeNotice(notice));
     enqueue.assign({ history: historyWith(context, entry) });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit({ type: 'notice', turnId: event.turnId, code: 'action_refused', detail });
+    enqueue.emit(noticeEvent(event.turnId, notice));
   }),
   holdForConfirmation: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
@@ -164,7 +168,7 @@ export const actionPlans = {
     const { entry, ...taken } = taking(context, d.action, event.atMs);
     enqueue.assign(taken);
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit({ type: 'notice', turnId: d.action.turnId, code: 'action_confirming', detail: `${d.action.actionId} ${d.action.name}` });
+    enqueue.emit(noticeEvent(d.action.turnId, Notices.action_confirming(d.action.actionId, d.action.name)));
   }),
   /** A tool call that passed every check: the executor is asked for it. */
   requestAction: enqueueActions(({ enqueue, context, event }) => {
@@ -196,7 +200,7 @@ export const actionPlans = {
       ...(unanswered ? { pendingFollowUp: { text: context.config.actions.declinedText } } : {}),
     });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit({ type: 'notice', turnId: action.turnId, code: 'action_ended', detail: `${action.actionId} ${action.name} cancelled: ${reason}` });
+    enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason })));
   }),
   markRunning: enqueueActions(({ enqueue, context }) => {
     const action: ActiveAction = { ...context.action!, status: 'running' };
@@ -205,16 +209,10 @@ export const actionPlans = {
   }),
   /** The executor's last word: a result, a failure or a rejection. */
   endAction: enqueueActions(({ enqueue, context, event }) => {
+    assertEvent(event, ['action.result', 'action.failed', 'action.rejected']);
     const action = context.action!;
     const how = event.type === 'action.result' ? 'result' : 'failed';
-    const outcome =
-      event.type === 'action.result'
-        ? outcomeText(event.result)
-        : event.type === 'action.failed'
-          ? event.error
-          : event.type === 'action.rejected'
-            ? `rejected: ${event.reason}`
-            : '';
+    const outcome = event.type === 'action.result' ? outcomeText(event.result) : event.type === 'action.failed' ? event.error : `rejected: ${event.reason}`;
     const entry = actionEntry(action, event.type === 'action.result' ? 'succeeded' : event.type === 'action.rejected' ? 'rejected' : 'failed', outcome);
     enqueue.assign({
       action: null,
@@ -222,18 +220,24 @@ export const actionPlans = {
       pendingFollowUp: followUpFor(action, how, event.type === 'action.result' ? event.result : undefined),
     });
     enqueue.emit({ type: 'history', entry });
-    if (how === 'failed') enqueue.emit({ type: 'notice', turnId: action.turnId, code: 'action_ended', detail: `${action.actionId} ${action.name} ${outcome}` });
+    const what = { actionId: action.actionId, name: action.name };
+    if (event.type === 'action.failed') enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'failed', error: event.error })));
+    if (event.type === 'action.rejected')
+      enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'rejected', reason: event.reason })));
   }),
   /** No executor accepted it in time, or it ran past its `timeoutMs`: cancelled for good, and said so. */
   timeOutAction: enqueueActions(({ enqueue, context }) => {
     const action = context.action!;
-    const outcome =
-      action.status === 'requested' ? `no executor accepted it within ${context.config.actions.acceptTimeoutMs} ms` : `timed out after ${action.timeoutMs} ms`;
+    const accepting = action.status === 'requested';
+    const afterMs = accepting ? context.config.actions.acceptTimeoutMs : action.timeoutMs;
+    const waitingFor = accepting ? 'acceptance' : 'result';
+    const notice = Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'timed_out', waitingFor, afterMs });
+    const outcome = accepting ? `no executor accepted it within ${afterMs} ms` : `timed out after ${afterMs} ms`;
     const entry = actionEntry(action, 'failed', outcome);
     enqueue.assign({ action: null, history: withActionEntry(context.history, entry), pendingFollowUp: followUpFor(action, 'failed') });
     enqueue.emit({ type: 'publish', message: cancelMessage(context, action, 'timeout') });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit({ type: 'notice', turnId: action.turnId, code: 'action_ended', detail: `${action.actionId} ${action.name} ${outcome}` });
+    enqueue.emit(noticeEvent(action.turnId, notice));
   }),
   /** Cancels the action (if any) at once: the executor is told, the chart does not wait for its answer. */
   cancelAction: enqueueActions(({ enqueue, context, event }) => {
@@ -249,7 +253,7 @@ export const actionPlans = {
       pendingFollowUp: reason === 'new_command' ? null : followUpFor(action, 'cancelled'),
     });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit({ type: 'notice', turnId: action.turnId, code: 'action_ended', detail: `${action.actionId} ${action.name} cancelled: ${reason}` });
+    enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason })));
   }),
   /** The emergency stop's share of the actions region: the declared `stop` goes out, nothing is said after. */
   publishStop: enqueueActions(({ enqueue, context, event }) => {
@@ -257,7 +261,7 @@ export const actionPlans = {
     const estop = event;
     const declared = context.config.declaredActions.find((a) => a.name === 'stop');
     enqueue.assign({ pendingFollowUp: null });
-    enqueue.emit({ type: 'notice', turnId: estop.turnId, code: 'estop', detail: `${estop.source}${estop.phrase ? `: ${estop.phrase}` : ''}` });
+    enqueue.emit(noticeEvent(estop.turnId, Notices.estop(estop.source, estop.phrase)));
     if (!declared) return;
     const stop: ActiveAction = {
       actionId: `a${context.actionCount + 1}`,

@@ -3,7 +3,7 @@
  * remembers between events (the utterance, the reply, the history, a guessed reply), and how turn ids,
  * prompts and transcripts are derived from it. No I/O, no time.
  */
-import type { HeardSegment } from '../bus/messages.js';
+import type { HeardSegment, TurnId } from '../bus/messages.js';
 import type { SessionConfig } from './config.js';
 import type { HistoryEntry, SessionEvent } from './events.js';
 import { appendHistory, splitWords } from './history.js';
@@ -19,7 +19,7 @@ export interface SessionContext extends ActionsContext {
   sessionId: string;
   config: SessionConfig;
   /** The user utterance in progress or being finalized (`u<n>`, minted by the VAD). */
-  userTurnId: string | null;
+  userTurnId: TurnId | null;
   userSpeaking: boolean;
   /** The VAD reported a pause in the utterance in progress (`vad.pause`), and no voice since. */
   userPaused: boolean;
@@ -32,7 +32,7 @@ export interface SessionContext extends ActionsContext {
   /** The STT's confidence in `finalText` (`stt.final.confidence`); null: typed, or an engine that cannot tell. */
   finalConfidence: number | null;
   /** The reply being produced; its children have ids `llm`, `tts`, `playback`. */
-  replyTurnId: string | null;
+  replyTurnId: TurnId | null;
   replyKind: 'llm' | 'say' | null;
   /**
    * The STT's confidence in the final the last voice reply answers, under that reply's turn id (null: no
@@ -74,7 +74,7 @@ export interface SessionContext extends ActionsContext {
   /** A reply started before the user was surely done (adaptive end of turn), held silent until committed. */
   speculation: Speculation | null;
   /** Reply turn ids a discarded guess used for the current utterance: never reused, so late messages cannot mix. */
-  guessedTurnIds: string[];
+  guessedTurnIds: TurnId[];
   /** The language the user last spoke, as the STT detected it (`stt.final.language`); null: not known. */
   language: string | null;
   /** How far the reply got before `processing` (a committed guess may already have audio): where `reply` starts. */
@@ -95,7 +95,7 @@ export type ReplyProgress = 'thinking' | 'generating' | 'synthesizing' | 'buffer
 export const PROGRESS_ORDER: readonly ReplyProgress[] = ['thinking', 'generating', 'synthesizing', 'buffering'];
 
 export interface Speculation {
-  turnId: string;
+  turnId: TurnId;
   /** The partial transcript the guess answers; the final must match it for the guess to be kept. */
   text: string;
   /** The language the guess was made in (the user's last known one); a final in another language discards it. */
@@ -113,7 +113,7 @@ export const finalLanguage = (context: SessionContext, event: SessionEvent) =>
 const wordsOf = (text: string) => splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ')).join(' ');
 export const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
 /** The reply id for the current utterance: its own turn id, unless a discarded guess already used it. */
-export const freshReplyId = (context: SessionContext): { turnId: string; resumes: number } => {
+export const freshReplyId = (context: SessionContext): { turnId: TurnId; resumes: number } => {
   const userTurnId = context.userTurnId ?? 'u0';
   const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
   return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
@@ -134,7 +134,7 @@ export const NO_UTTERANCE = {
 } as const satisfies Partial<SessionContext>;
 
 /** The context of a reply that starts now (LLM or spoken text), with nothing heard before it and nothing to resume. */
-export const startingReply = (turnId: string, kind: 'llm' | 'say', sayText: string | null = null, uninterruptible = false) =>
+export const startingReply = (turnId: TurnId, kind: 'llm' | 'say', sayText: string | null = null, uninterruptible = false) =>
   ({
     replyTurnId: turnId,
     replyKind: kind,

@@ -2,8 +2,8 @@
  * The session's typed event union: exactly the bus messages the chart reacts to. The session host
  * forwards validated bus messages unchanged, so an event is a message and a message is an event.
  */
-import type { ActionRecord, MessageOf, MessageType } from '../bus/messages.js';
-import type { NoticeCode } from '../bus/notices.js';
+import type { ActionRecord, BusMessage, MessageOf, MessageType } from '../bus/messages.js';
+import type { NoticeEmitted } from './notices.js';
 
 export const SESSION_EVENT_TYPES = [
   'vad.speech_start',
@@ -46,12 +46,16 @@ export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
 export type InternalEvent = { type: 'actions.barge_in'; sessionId: string; turnId: '-'; atMs: number };
 export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEventType] | InternalEvent;
 
+const SESSION_EVENT_TYPE_SET: ReadonlySet<string> = new Set(SESSION_EVENT_TYPES);
+/** Whether a bus message is one the chart reacts to: what the host forwards to it as an event, unchanged. */
+export const isSessionEvent = (message: BusMessage): message is Extract<BusMessage, { type: SessionEventType }> => SESSION_EVENT_TYPE_SET.has(message.type);
+
 /** The commands the session sends its children are defined by the actors that take them. */
 export type { SttCommand, TtsCommand } from '../actors/inputs.js';
 
 /** Events the session emits to its host, which publishes them as `session.*` messages. */
 export type SessionEmitted =
-  | { type: 'notice'; turnId: string; code: NoticeCode; detail: string }
+  | NoticeEmitted
   | { type: 'history'; entry: HistoryEntry }
   /** A bus message the chart asks its host to publish as it is (action requests and cancels, the activation gate). */
   | { type: 'publish'; message: ChartOutbound };

@@ -4,11 +4,11 @@
  * did not hear in full. The chart keeps the cancelled reply as an {@link InterruptedReply}; its playback
  * report says what was heard; {@link resumePoint} says what to say again.
  */
-import type { HeardSegment } from '../bus/messages.js';
+import type { HeardSegment, TurnId } from '../bus/messages.js';
 
 export interface InterruptedReply {
   /** The cancelled reply's turn id: its playback report fills `heard`. */
-  turnId: string;
+  turnId: TurnId;
   /**
    * The reply's text as it was to be spoken, in order: its TTS segments, from the TTS actor's
    * `tts.stopped` report (null until it arrives).

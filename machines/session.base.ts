@@ -8,9 +8,11 @@ import { and, assertEvent, emit, enqueueActions, fromCallback, not, setup } from
 import { toolsOf } from '../adapters/actions/catalog.js';
 import type { EstopActorInput } from '../actors/estop.js';
 import { catalogOf } from './action-context.js';
+import { isTurnId, type TurnId } from '../bus/ids.js';
 import type { ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';
 import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
+import { describeNotice, Notices, noticeEvent } from './notices.js';
 import { capPlayed, heardText, toChatMessages, userEntry } from './history.js';
 import { joinText, resumePoint } from './resume.js';
 import { sessionGuards } from './guards.js';
@@ -73,7 +75,8 @@ export const baseSetup = setup({
       }
       enqueue.assign({
         guessedTurnIds: [],
-        userTurnId: event.turnId,
+        // The VAD mints `u<n>`; a start under the session's own id (`-`) names no utterance of its own.
+        userTurnId: isTurnId(event.turnId) ? event.turnId : null,
         userSpeaking: true,
         userPaused: false,
         partialText: '',
@@ -91,7 +94,7 @@ export const baseSetup = setup({
     /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
     endTurnEarly: enqueueActions(({ enqueue, context }) => {
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
-      enqueue.emit({ type: 'notice', turnId: context.userTurnId ?? '-', code: 'early_end_of_turn', detail: context.partialText });
+      enqueue.emit(noticeEvent(context.userTurnId ?? '-', Notices.early_end_of_turn(context.partialText)));
     }),
     storeFinal: enqueueActions(({ enqueue, context, event }) =>
       enqueue.assign({
@@ -104,7 +107,7 @@ export const baseSetup = setup({
     dropUtterance: enqueueActions(({ enqueue, context }, params: { reason: UtteranceDropReason }) => {
       if (context.userTurnId === null) return;
       enqueue.sendTo('stt', { type: 'cancel', turnId: context.userTurnId } satisfies SttCommand);
-      enqueue.emit({ type: 'notice', turnId: context.userTurnId, code: 'utterance_dropped', detail: params.reason });
+      enqueue.emit(noticeEvent(context.userTurnId, Notices.utterance_dropped(params.reason)));
       enqueue.assign(NO_UTTERANCE);
     }),
     startVoiceReply: enqueueActions(({ enqueue, context }) => {
@@ -131,16 +134,11 @@ export const baseSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       assertEvent(event, 'stt.final');
       const final = event;
-      enqueue.emit({
-        type: 'notice',
-        turnId: userTurnId,
-        code: 'not_understood',
-        detail: `"${final.text.slice(0, 80)}" confidence ${(final.confidence ?? 0).toFixed(2)} < ${context.config.minConfidence}`,
-      });
+      enqueue.emit(noticeEvent(userTurnId, Notices.not_understood(final.text, final.confidence ?? null, context.config.minConfidence)));
       enqueue.assign({ resumes, ...startingReply(turnId, 'say', context.config.notUnderstoodText), ...NO_UTTERANCE });
     }),
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
-      const turnId = `t${context.textTurns + 1}`;
+      const turnId: TurnId = `t${context.textTurns + 1}`;
       const entry = userEntry(turnId, eventText(event));
       enqueue.assign({ textTurns: context.textTurns + 1, history: historyWith(context, entry), ...startingReply(turnId, 'llm') });
       enqueue.emit({ type: 'history', entry });
@@ -160,7 +158,7 @@ export const baseSetup = setup({
       }
       if (speculation) {
         for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
-        enqueue.emit({ type: 'notice', turnId: speculation.turnId, code: 'speculation_discarded', detail: 'replaced' });
+        enqueue.emit(noticeEvent(speculation.turnId, Notices.speculation_discarded('replaced')));
       }
       enqueue.assign({
         ttsFallbacks: 0,
@@ -202,7 +200,7 @@ export const baseSetup = setup({
       if (context.replyOutOfBand) {
         // Out of the history: nothing of it is kept, waited for or resumed.
         enqueue.assign({ replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false });
-        enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
+        enqueue.emit(noticeEvent(turnId, Notices.reply_cancelled(params.reason)));
         return;
       }
       // The placeholder holds what was heard before this reply (a resumed reply's predecessor), if anything.
@@ -219,7 +217,7 @@ export const baseSetup = setup({
         history: historyWith(context, placeholder),
         interrupted: resumable ? { turnId, texts: null, prefix: context.replyPrefix, heard: null } : null,
       });
-      enqueue.emit({ type: 'notice', turnId, code: 'reply_cancelled', detail: params.reason });
+      enqueue.emit(noticeEvent(turnId, Notices.reply_cancelled(params.reason)));
     }),
     finishReply: enqueueActions(({ enqueue, context, event }) => {
       assertEvent(event, 'playback.finished');
@@ -290,7 +288,7 @@ export const baseSetup = setup({
     startResume: enqueueActions(({ enqueue, context }) => {
       const cut = context.interrupted!;
       const point = resumePoint(cut)!;
-      const turnId = `r${context.resumes + 1}`;
+      const turnId: TurnId = `r${context.resumes + 1}`;
       enqueue.assign({
         resumes: context.resumes + 1,
         resumesInReply: context.resumesInReply + 1,
@@ -302,7 +300,7 @@ export const baseSetup = setup({
         interrupted: null,
         history: context.history.filter((h) => !(h.role === 'assistant' && h.turnId === cut.turnId)),
       });
-      enqueue.emit({ type: 'notice', turnId, code: 'reply_resumed', detail: `${cut.turnId} from "${point.remaining.slice(0, 80)}"` });
+      enqueue.emit(noticeEvent(turnId, Notices.reply_resumed(cut.turnId, point.remaining)));
     }),
     /** The cut reply will not go on; with it ends its count of resumes. */
     forgetInterruptedReply: enqueueActions(({ enqueue, context }) =>
@@ -331,7 +329,7 @@ export const baseSetup = setup({
       });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
       enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking' });
-      enqueue.emit({ type: 'notice', turnId, code: 'speculation_started', detail: text });
+      enqueue.emit(noticeEvent(turnId, Notices.speculation_started(text)));
     }),
     advanceSpeculation: enqueueActions(({ enqueue, context }, params: { progress: ReplyProgress }) => {
       if (PROGRESS_ORDER.indexOf(params.progress) > PROGRESS_ORDER.indexOf(context.replyProgress)) enqueue.assign({ replyProgress: params.progress });
@@ -342,7 +340,7 @@ export const baseSetup = setup({
       if (guess === null || guess.committed) return;
       for (const id of REPLY_CHILDREN) enqueue.stopChild(id);
       enqueue.assign({ speculation: null, guessedTurnIds: [...context.guessedTurnIds, guess.turnId] });
-      enqueue.emit({ type: 'notice', turnId: guess.turnId, code: 'speculation_discarded', detail: params.reason });
+      enqueue.emit(noticeEvent(guess.turnId, Notices.speculation_discarded(params.reason)));
     }),
     /** The final transcript is what the guess answered: it becomes the reply, its audio plays, its tool calls go out. */
     commitSpeculation: enqueueActions(({ enqueue, context, event }) => {
@@ -361,30 +359,25 @@ export const baseSetup = setup({
         finalText: text,
       });
       enqueue.emit({ type: 'history', entry });
-      enqueue.emit({ type: 'notice', turnId: guess.turnId, code: 'speculation_committed', detail: text });
+      enqueue.emit(noticeEvent(guess.turnId, Notices.speculation_committed(text)));
     }),
     sendFiller: enqueueActions(({ enqueue, context }) => {
       if (!context.config.filler) {
-        enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow', detail: 'filler disabled' });
+        enqueue.emit(noticeEvent(context.replyTurnId ?? '-', Notices.llm_slow()));
         return;
       }
       enqueue.sendTo('tts', { type: 'filler', text: context.config.fillerText } satisfies TtsCommand);
       enqueue.assign({ usedFiller: true });
-      enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'llm_slow_filler', detail: context.config.fillerText });
+      enqueue.emit(noticeEvent(context.replyTurnId ?? '-', Notices.llm_slow_filler(context.config.fillerText)));
     }),
     requestTtsFallback: enqueueActions(({ enqueue, context }) => {
-      const reason = `no audio within ${context.config.timeouts.ttsFirstChunkMs} ms`;
-      enqueue.sendTo('tts', { type: 'fallback', reason } satisfies TtsCommand);
+      const notice = Notices.tts_first_chunk_deadline(context.config.timeouts.ttsFirstChunkMs);
+      enqueue.sendTo('tts', { type: 'fallback', reason: describeNotice(notice) } satisfies TtsCommand);
       enqueue.assign({ ttsFallbacks: context.ttsFallbacks + 1 });
-      enqueue.emit({ type: 'notice', turnId: context.replyTurnId ?? '-', code: 'tts_first_chunk_deadline', detail: reason });
+      enqueue.emit(noticeEvent(context.replyTurnId ?? '-', notice));
     }),
-    noticeNoInput: emit(({ context }) => ({ type: 'notice' as const, turnId: '-', code: 'no_input', detail: `${context.config.timeouts.noInputMs} ms` })),
-    noticeUsedPartial: emit(({ context }) => ({
-      type: 'notice' as const,
-      turnId: context.userTurnId ?? '-',
-      code: 'stt_final_timeout',
-      detail: 'used the last partial transcript',
-    })),
+    noticeNoInput: emit(({ context }) => noticeEvent('-', Notices.no_input(context.config.timeouts.noInputMs))),
+    noticeUsedPartial: emit(({ context }) => noticeEvent(context.userTurnId ?? '-', Notices.stt_final_timeout())),
   },
 });
 

@@ -14,6 +14,9 @@
  * ```
  */
 
+import type { SnapshotFrom } from 'xstate';
+import type { SessionMachine } from './session.machine.js';
+
 /** The dialog region's top states (its leaves are `idle.waiting`, `processing.reply.thinking`, …). */
 export const DIALOG_STATES = ['idle', 'listening', 'processing', 'speaking', 'ended'] as const;
 export type DialogState = (typeof DIALOG_STATES)[number];
@@ -95,13 +98,35 @@ const isOneOf = <T extends string>(list: readonly T[], value: string): value is 
  * ```
  */
 export function splitSessionState(value: string): SessionStateParts {
-  const paths = sessionStatePaths(value);
-  const dialog = paths.dialog.split('.')[0]!;
-  const activation = paths.activation.split('.')[0]!;
-  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) {
+  const parts = parseSessionState(value);
+  if (!parts) {
     throw new Error(
       `"${value}" is not a session state value: expected <${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
     );
   }
+  return parts;
+}
+
+/** {@link splitSessionState} without the throw: undefined for a value no session chart publishes. */
+export function parseSessionState(value: string): SessionStateParts | undefined {
+  const paths = sessionStatePaths(value);
+  const dialog = paths.dialog.split('.')[0]!;
+  const activation = paths.activation.split('.')[0]!;
+  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) return undefined;
   return { dialog, dialogPath: paths.dialog, actions: paths.actions, activation, activationPath: paths.activation };
 }
+
+/**
+ * A state of the chart to test for, as xstate's `snapshot.matches` takes it, typed by the chart's own
+ * states: `{ dialog: 'idle' }`, `{ dialog: { speaking: 'reply' } }`, `{ actions: 'running' }`.
+ */
+export type SessionStateMatch = Parameters<SnapshotFrom<SessionMachine>['matches']>[0];
+
+/** Whether `value` names a dialog state (`idle`, `speaking`, …). */
+export const isDialogState = (value: unknown): value is DialogState => typeof value === 'string' && isOneOf(DIALOG_STATES, value);
+
+/**
+ * What `matches` asks of a snapshot: a dialog state alone (`'idle'`) means the dialog region's, anything
+ * else is xstate's own `snapshot.matches` value.
+ */
+export const matchValue = (state: DialogState | SessionStateMatch): SessionStateMatch => (isDialogState(state) ? { dialog: state } : state);

@@ -17,7 +17,7 @@
  * ```
  */
 import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type HeldUserSpan } from '../adapters/echo/index.js';
-import { echoHeldUserDetail } from './timeline.js';
+import { describeNotice, Notices } from '../machines/notices.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
@@ -148,8 +148,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
         // What the echo step held back that may have been the user is told, never silently dropped.
-        const onHeldUser = (span: HeldUserSpan) =>
-          bus.publish({ type: 'session.notice', sessionId, turnId: '-', code: 'echo_held_user', detail: echoHeldUserDetail(span) });
+        const onHeldUser = (span: HeldUserSpan) => {
+          const notice = Notices.echo_held_user(span);
+          bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
+        };
         input = await bindInputConditioner(config, sinkKind, {
           clock,
           sink,

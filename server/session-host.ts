@@ -20,9 +20,10 @@ import type { Subscription } from '../bus/transport.js';
 import { bindSessionDeps, DEFAULT_PIPELINE_OPTIONS, sharedSessionActors, type PipelineOptions, type SessionEngines } from '../actors/index.js';
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
 import { acceptsEvent } from '../machines/accepted-events.js';
-import { SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
+import { isSessionEvent, SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';
+import { describeNotice } from '../machines/notices.js';
 import { sessionMachine } from '../machines/session.machine.js';
-import type { DialogState } from '../machines/states.js';
+import { matchValue, type DialogState, type SessionStateMatch } from '../machines/states.js';
 import { describeEvent, stateValueToString } from './state-value.js';
 
 export type { SessionEngines };
@@ -52,8 +53,11 @@ export interface SessionHandle {
   readonly actor: Actor<typeof sessionMachine>;
   /** Current state as a dotted string, e.g. `speaking.reply.playing+user.silent`. */
   state(): string;
-  /** Whether the dialog is in `state` (any of its sub-states): `handle.matches(DialogState.idle)`. */
-  matches(state: DialogState): boolean;
+  /**
+   * Whether the chart is in `state`, as xstate's `snapshot.matches`: `handle.matches({ actions: 'running' })`;
+   * a dialog state alone means the dialog region's, any of its sub-states: `handle.matches(DialogState.idle)`.
+   */
+  matches(state: DialogState | SessionStateMatch): boolean;
   history(): readonly HistoryEntry[];
   sendText(text: string): void;
   say(text: string, options?: { uninterruptible?: boolean }): void;
@@ -111,7 +115,7 @@ export function startSession(options: StartSessionOptions): SessionHandle {
   let frameSeq = 0;
   const subs: Subscription[] = [];
 
-  actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, code: e.code, detail: e.detail }));
+  actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, ...e.notice, detail: describeNotice(e.notice) }));
   actor.on('history', (e) =>
     bus.publish({
       type: 'session.history',
@@ -137,25 +141,23 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     subs.push(
       bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
         const snapshot = actor.getSnapshot();
-        if (snapshot.status === 'active' && acceptsEvent(snapshot, message.type)) actor.send(message as never);
+        if (snapshot.status === 'active' && isSessionEvent(message) && acceptsEvent(snapshot, message.type)) actor.send(message);
       }),
     );
   }
   options.attach?.(actor);
   actor.start();
 
-  const control = <T extends 'control.stop' | 'control.end'>(type: T) => bus.publish({ type, sessionId, turnId: SESSION_TURN } as never);
-
   return {
     sessionId,
     actor,
     state: () => stateValueToString(actor.getSnapshot().value),
-    matches: (state) => actor.getSnapshot().matches({ dialog: state }),
+    matches: (state) => actor.getSnapshot().matches(matchValue(state)),
     history: () => actor.getSnapshot().context.history,
     sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
     say: (text, sayOptions) =>
       bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
-    stopSpeaking: () => control('control.stop'),
+    stopSpeaking: () => bus.publish({ type: 'control.stop', sessionId, turnId: SESSION_TURN }),
     estop: () => bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' }),
     ready: () => bus.flush(),
     pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),

@@ -12,6 +12,7 @@
  */
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage, MessageType, TurnTimeline } from '../bus/messages.js';
+import { isReplyFailure } from '../bus/notices.js';
 import { heardText } from '../machines/history.js';
 
 export type { TurnTimeline };
@@ -109,13 +110,10 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
       case 'session.notice':
         // A discarded guess was never heard: its reply stages do not describe the turn.
         if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
-        if (m.code === 'echo_held_user') {
-          const held = parseEchoHeldUser(m.detail);
-          if (held) (t.echoHeldUser ??= []).push(held);
-        }
+        if (m.code === 'echo_held_user') (t.echoHeldUser ??= []).push({ fromMs: m.fromMs, heldMs: m.heldMs });
         if (m.code === 'reply_cancelled') {
-          t.reason = m.detail;
-          t.outcome = m.detail.endsWith('_failed') || m.detail.endsWith('_timeout') || m.detail.endsWith('_error') ? 'failed' : 'interrupted';
+          t.reason = m.reason;
+          t.outcome = isReplyFailure(m.reason) ? 'failed' : 'interrupted';
           t.endedAtMs ??= m.atMs;
         }
         break;
@@ -205,12 +203,3 @@ export function formatTimelines(turns: readonly TurnTimeline[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
-
-/** `echo_held_user`'s detail, `<ms> ms held from <ms> ms`, as numbers (undefined if it is not that). */
-export function parseEchoHeldUser(detail: string): { fromMs: number; heldMs: number } | undefined {
-  const match = /^(\d+(?:\.\d+)?) ms held from (\d+(?:\.\d+)?) ms$/.exec(detail);
-  return match ? { heldMs: Number(match[1]), fromMs: Number(match[2]) } : undefined;
-}
-
-/** The detail of an `echo_held_user` notice. */
-export const echoHeldUserDetail = (span: { fromMs: number; heldMs: number }) => `${Math.round(span.heldMs)} ms held from ${Math.round(span.fromMs)} ms`;

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
+import { ReplyCancelReason } from '../../bus/notices.js';
 import type { SessionManager } from '../session-manager.js';
 
 export const ChatRequestSchema = z
@@ -108,9 +109,11 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
         send(res, 'text-delta', { content: m.text, eos: false });
       } else if (m.type === 'llm.done') finish('done', stats());
       else if (m.type === 'llm.error') finish('error', { code: 'llm_error', message: m.message });
-      else if (m.type === 'session.notice' && m.code === 'reply_cancelled' && m.detail !== 'barge_in' && m.detail !== 'stop')
-        finish('error', { code: 'reply_failed', message: `the reply ended: ${m.detail}` });
-      else if (m.type === 'session.notice' && m.code === 'reply_cancelled') finish('done', { ...stats(), interrupted: m.detail });
+      else if (m.type === 'session.notice' && m.code === 'reply_cancelled') {
+        // Cut by the user (speech, STOP): the reply is done as far as it got; cut by anything else, it failed.
+        if (m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop) finish('done', { ...stats(), interrupted: m.reason });
+        else finish('error', { code: 'reply_failed', message: `the reply ended: ${m.reason}` });
+      }
     };
     const subs = (['session.history', 'llm.token', 'llm.done', 'llm.error', 'session.notice'] as const).map((type) =>
       bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage),

@@ -17,9 +17,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
+import { ReplyCancelReason } from '../../bus/notices.js';
 import type { Subscription } from '../../bus/transport.js';
 import type { SessionTimelines } from '../session-timelines.js';
-import { parseEchoHeldUser } from '../timeline.js';
 import type { TurnLatency } from '../turn-latency.js';
 
 /** Why these buckets (ms): from a cached phrase (~1 ms) to a slow cloud turn (5 s), roughly doubling. */
@@ -136,12 +136,12 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
         break;
       case 'session.notice':
         if (m.code === 'reply_cancelled') {
-          metrics.turns.inc({ outcome: m.detail === 'barge_in' || m.detail === 'stop' ? 'interrupted' : 'failed' });
-          if (m.detail === 'barge_in') metrics.bargeIns.inc();
+          metrics.turns.inc({ outcome: m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop ? 'interrupted' : 'failed' });
+          if (m.reason === ReplyCancelReason.barge_in) metrics.bargeIns.inc();
         }
         if (m.code === 'echo_held_user') {
           metrics.echoHeldUser.inc();
-          metrics.echoHeldUserMs.inc(parseEchoHeldUser(m.detail)?.heldMs ?? 0);
+          metrics.echoHeldUserMs.inc(m.heldMs);
         }
         break;
       case 'session.error':

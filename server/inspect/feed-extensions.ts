@@ -57,6 +57,18 @@ export interface RecordingSummaryMessage {
 /** The bus messages `@voice-agent.bus` carries: an action's lifecycle and the session's notices. */
 export const FEED_BUS_TYPES = [...ACTION_MESSAGE_TYPES, 'session.notice'] as const;
 export type FeedBusType = (typeof FEED_BUS_TYPES)[number];
+const FEED_BUS_TYPE_SET: ReadonlySet<string> = new Set(FEED_BUS_TYPES);
+const isFeedBusType = (type: string): type is FeedBusType => FEED_BUS_TYPE_SET.has(type);
+
+/**
+ * A message as `@voice-agent.bus` carries it, or undefined for one it does not carry (another type, or a
+ * stored message without its turn id).
+ */
+export function feedMessageOf(message: { type: string; [key: string]: unknown }): BusFeedMessage['message'] | undefined {
+  const { type, turnId, atMs } = message;
+  if (!isFeedBusType(type) || typeof turnId !== 'string') return undefined;
+  return { ...message, type, turnId, ...(typeof atMs === 'number' ? { atMs } : {}) };
+}
 
 export interface BusFeedMessage {
   type: '@voice-agent.bus';

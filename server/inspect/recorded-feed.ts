@@ -25,7 +25,7 @@ import { sessionStatePaths } from '../../machines/states.js';
 import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from '../records/read.js';
 import { replayRecording } from '../records/replay.js';
 import { chartGraph, transitionKey } from './chart-graph.js';
-import { busMessage, type BusFeedMessage } from './feed-extensions.js';
+import { busMessage, feedMessageOf, type BusFeedMessage } from './feed-extensions.js';
 import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
 
 export interface RecordedFeedInput {
@@ -181,7 +181,7 @@ export function recordedBusMessages(input: RecordedFeedInput): Map<number, BusFe
     if (index === undefined) continue;
     const message =
       e.kind === 'publish'
-        ? (e.message as BusFeedMessage['message'])
+        ? feedMessageOf(e.message)
         : e.kind === 'notice'
           ? { type: 'session.notice' as const, sessionId: recording.sessionId, turnId: e.turnId, code: e.code, detail: e.detail, atMs: e.atMs }
           : undefined;

@@ -35,7 +35,7 @@ import { chartLayout } from './chart-layout.js';
 import { createInspectionHub, type InspectionHub } from './hub.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { turnLatency, type TurnLatency } from '../turn-latency.js';
-import { busMessage, FEED_BUS_TYPES, recordingMessage, turnMessage, type BusFeedMessage } from './feed-extensions.js';
+import { busMessage, FEED_BUS_TYPES, feedMessageOf, recordingMessage, turnMessage } from './feed-extensions.js';
 import { recordedBusMessages, recordedFeed } from './recorded-feed.js';
 import { serializeMessage } from './stately-events.js';
 
@@ -216,8 +216,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       feed === 'chart' && bus
         ? FEED_BUS_TYPES.map((type) =>
             bus.subscribe(bus.subjects.forEvent(sessionId, type), (m) => {
-              const message = m as unknown as BusFeedMessage['message'];
-              send(JSON.stringify(busMessage(sessionId, message, toWall(message.atMs ?? clock.now()))));
+              const message = feedMessageOf(m);
+              if (message) send(JSON.stringify(busMessage(sessionId, message, toWall(message.atMs ?? clock.now()))));
             }),
           )
         : [];

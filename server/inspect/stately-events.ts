@@ -150,7 +150,7 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
         case '@xstate.actor':
           return actorMessage(event.actorRef);
         case '@xstate.event':
-          return { type: '@xstate.event', ...base(event.actorRef), event: event.event as EventObject, sourceId: idOf(event.sourceRef) };
+          return { type: '@xstate.event', ...base(event.actorRef), event: event.event, sourceId: idOf(event.sourceRef) };
         case '@xstate.microstep':
           if (!inspected(event.actorRef)._parent) {
             for (const t of event._transitions) {
@@ -163,7 +163,7 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
           const message: StatelySnapshotMessage = {
             type: '@xstate.snapshot',
             ...base(event.actorRef),
-            event: event.event as EventObject,
+            event: event.event,
             snapshot: event.snapshot as StatelySnapshotMessage['snapshot'],
           };
           if (!inspected(event.actorRef)._parent) {

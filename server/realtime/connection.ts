@@ -223,7 +223,7 @@ function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId:
   };
   return (event) => {
     beforeSend();
-    const wire = { event_id: `evt_${++eventCounter}`, ...event } as ServerEvent & { event_id: string };
+    const wire: ServerEvent & { event_id: string } = { event_id: `evt_${++eventCounter}`, ...event };
     if (strictChecks().checkServerEvents) reportInvalid(wire);
     options.send(wire);
   };

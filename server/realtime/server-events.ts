@@ -11,6 +11,9 @@
  * ```
  */
 import { z } from 'zod';
+import { NoticeSchema } from '../../bus/notice-schema.js';
+import { NOTICE_CODES } from '../../bus/notices.js';
+import { parseSessionState } from '../../machines/states.js';
 import { ACTION_STATUSES } from './action-events.js';
 
 const id = z.string();
@@ -117,7 +120,12 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('error', {
     error: z.object({ type: z.string(), code: nullableString, message: z.string(), param: nullableString, event_id: nullableString }).strict(),
   }),
-  event('voice_agent.session.state', { value: z.string(), cause: z.string(), turn_id: id }),
+  /** `value`: a published session state (`speaking.reply.playing+user.silent`), as `splitSessionState` reads it back. */
+  event('voice_agent.session.state', {
+    value: z.string().refine((v) => parseSessionState(v) !== undefined, 'not a session state value'),
+    cause: z.string(),
+    turn_id: id,
+  }),
   event('voice_agent.turn.latency', {
     turn_id: id,
     item_id: id,
@@ -137,7 +145,8 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('voice_agent.output_audio.mouth', { ...part, level: z.number().min(0).max(1), viseme: nullableString }),
   event('voice_agent.conversation.item.heard', { response_id: id, item_id: id, transcript: z.string() }),
   event('voice_agent.action', { action_id: id, name: z.string(), turn_id: id, status: z.enum(ACTION_STATUSES), call_id: nullableString, detail: z.unknown() }),
-  event('voice_agent.notice', { code: z.string(), detail: z.string(), turn_id: id }),
+  /** `notice`: the notice's typed fields as the bus has them (`reason`, `actionId`, …); `detail`: the same as text. */
+  event('voice_agent.notice', { code: z.enum(NOTICE_CODES), detail: z.string(), turn_id: id, notice: NoticeSchema }),
 ]);
 
 type WireEvent = z.infer<typeof ServerEventSchema>;

@@ -10,7 +10,7 @@
  * ```
  */
 import type { BusMessage } from '../../bus/messages.js';
-import type { NoticeCode, ReplyCancelReason } from '../../bus/notices.js';
+import { ReplyCancelReason } from '../../bus/notices.js';
 import { ACTION_MESSAGE_TYPES } from './action-events.js';
 import { voiceItemId, type ConversationInput } from './conversation.js';
 import { NO_SPEECH_HELD, stepFloor, type FloorInput, type FloorState } from './floor.js';
@@ -40,7 +40,6 @@ export const SESSION_MESSAGE_TYPES = [
  * Notices a client is not told: a guessed reply is never seen until it is committed (and then as a
  * response like any other).
  */
-const UNTOLD_NOTICES: ReadonlySet<NoticeCode> = new Set(['speculation_started', 'speculation_committed', 'speculation_discarded']);
 
 export interface SessionEventDeps {
   send(event: ServerEvent): void;
@@ -164,22 +163,30 @@ function noticeHandler(deps: SessionEventDeps, onFloor: (input: FloorInput) => v
 }
 
 function onNotice(deps: SessionEventDeps, onFloor: (input: FloorInput) => void, m: Extract<BusMessage, { type: 'session.notice' }>): void {
-  if (m.code === 'reply_cancelled') {
-    // The speech that cut the reply is the user's floor from now: speech_started goes out before the response ends.
-    if (m.detail === 'barge_in') onFloor({ type: 'floor_taken' });
-    deps.responses.finish(m.turnId, endOf(m.detail));
+  const { type: _type, sessionId: _sessionId, turnId, atMs: _atMs, detail, ...notice } = m;
+  switch (notice.code) {
+    case 'reply_cancelled':
+      // The speech that cut the reply is the user's floor from now: speech_started goes out before the response ends.
+      if (notice.reason === ReplyCancelReason.barge_in) onFloor({ type: 'floor_taken' });
+      deps.responses.finish(turnId, endOf(notice.reason));
+      break;
+    case 'utterance_dropped':
+      onFloor({ type: 'utterance_dropped', turnId });
+      deps.dispatch({ type: 'utterance_dropped', turnId });
+      break;
+    // A guess is the server's own business until it is committed: the client is never told of one.
+    case 'speculation_started':
+      return deps.dispatch({ type: 'guess_started', turnId });
+    case 'speculation_discarded':
+      return deps.dispatch({ type: 'guess_discarded', turnId });
+    case 'speculation_committed':
+      return;
   }
-  if (m.code === 'utterance_dropped') {
-    onFloor({ type: 'utterance_dropped', turnId: m.turnId });
-    deps.dispatch({ type: 'utterance_dropped', turnId: m.turnId });
-  }
-  if (m.code === 'speculation_started') deps.dispatch({ type: 'guess_started', turnId: m.turnId });
-  if (m.code === 'speculation_discarded') deps.dispatch({ type: 'guess_discarded', turnId: m.turnId });
-  if (!UNTOLD_NOTICES.has(m.code)) deps.send({ type: 'voice_agent.notice', code: m.code, detail: m.detail, turn_id: m.turnId });
+  deps.send({ type: 'voice_agent.notice', code: notice.code, detail, turn_id: turnId, notice });
 }
 
 /** Replies cut on purpose (a stop, a new request, an action's question or refusal): cancelled, not failed. */
-const CANCELLED_BY: ReadonlySet<string> = new Set([
+const CANCELLED_BY: ReadonlySet<ReplyCancelReason> = new Set([
   'stop',
   'new_text',
   'say',
@@ -191,7 +198,7 @@ const CANCELLED_BY: ReadonlySet<string> = new Set([
 ] satisfies ReplyCancelReason[]);
 
 /** How a cancelled reply's response ends: barge-in and STOP are cancellations, anything else a failure. */
-export function endOf(reason: string): ResponseEnd {
+export function endOf(reason: ReplyCancelReason): ResponseEnd {
   if (reason === 'barge_in') return { status: 'cancelled', reason: 'turn_detected' };
   if (CANCELLED_BY.has(reason)) return { status: 'cancelled', reason: 'client_cancelled' };
   return { status: 'failed', reason };

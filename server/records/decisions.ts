@@ -63,7 +63,7 @@ function actionDecisions(source: DecisionSource): Decision[] {
   const actions = new Map<string, { turnId: string; what: string; steps: string[] }>();
   for (const e of source.emitted) {
     if (e.kind !== 'publish') continue;
-    const m = e.message as Record<string, unknown>;
+    const m: Record<string, unknown> = e.message;
     const actionId = str(m.actionId);
     if (m.type === 'action.request')
       actions.set(actionId, { turnId: str(m.turnId), what: `${actionId} ${str(m.name)} ${JSON.stringify(m.arguments)}`, steps: [] });

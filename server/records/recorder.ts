@@ -28,6 +28,7 @@ import { encodeMessage } from '../../bus/codec.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf, TurnTimeline } from '../../bus/messages.js';
 import type { Subscription } from '../../bus/transport.js';
+import { describeNotice } from '../../machines/notices.js';
 import type { SessionMachine } from '../../machines/session.machine.js';
 import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../timeline.js';
 import { chartVersion } from './chart-version.js';
@@ -193,7 +194,7 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
             seq: emittedSeq++,
             eventSeq,
             atMs: at(),
-            emitted: { kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail },
+            emitted: { kind: 'notice', turnId: e.turnId, code: e.notice.code, detail: describeNotice(e.notice) },
           }),
         ),
         attached.on('history', (e) =>

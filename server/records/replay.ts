@@ -19,6 +19,7 @@
  */
 import { createActor, type InspectionEvent } from 'xstate';
 import { SessionConfigSchema } from '../../machines/config.js';
+import { describeNotice } from '../../machines/notices.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { describeEvent, stateValueToString } from '../state-value.js';
 import { chartVersion } from './chart-version.js';
@@ -127,7 +128,7 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
     }
     if (e.type === '@xstate.snapshot') processed++;
   });
-  actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.code, detail: e.detail }));
+  actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.notice.code, detail: describeNotice(e.notice) }));
   actor.on('history', (e) => actual.push({ kind: 'history', ...e.entry }));
   actor.on('publish', (e) => actual.push({ kind: 'publish', message: e.message }));
   // Swallow the actor's error notification: an error status is compared like any other outcome.

@@ -120,7 +120,8 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
   const requests = bus.subscribe(
     bus.subjects.allSessions(stage, 'request'),
     (message: BusMessage) => {
-      if (message.type === `${stage}.request`) void serve(message as MessageOf<'tts.request'>);
+      if ((message.type === 'tts.request' || message.type === 'llm.request' || message.type === 'stt.request') && message.type === `${stage}.request`)
+        void serve(message);
     },
     { queue: queueGroupFor(stage) },
   );

@@ -9,6 +9,7 @@ import { runWatchCommand } from '../../bin/commands/watch.js';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { INSPECT_KEY, serveForInspection } from '../support/inspect-server.js';
 import { until } from '../support/until.js';
+import { DialogState } from '../../machines/states.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('voice-agent watch', () => {
     );
     await until('the watch attached', () => server.http.inspect.hub.watchers('watched-1') === 1);
     session.handle.sendText('hello');
-    await until('the reply playing', () => session.handle.state().startsWith('speaking'));
+    await until('the reply playing', () => session.handle.matches(DialogState.speaking));
     await server.manager.end('watched-1', 'client_closed');
     expect(await exit).toBe(0);
     expect(lines[0]).toMatch(/^\+\s+0 ms {2}now\s+idle\.waiting$/);

@@ -98,7 +98,7 @@ describe('emergency stop, closed loop', () => {
     const heard = after((m) => m.type === 'control.estop')!.m;
     expect(heard).toMatchObject({ source: 'phrase', phrase: 'stop' });
     expect(estop.m.turnId).toBe(heard.turnId);
-    expect(has((m) => m.type === 'session.notice' && m.code === 'utterance_dropped' && m.turnId === heard.turnId && m.detail === 'estop')).toBe(true);
+    expect(has((m) => m.type === 'session.notice' && m.code === 'utterance_dropped' && m.turnId === heard.turnId && m.reason === 'estop')).toBe(true);
     const answers = seen.slice(from).filter((s) => ['llm.request', 'llm.done', 'llm.tool_call', 'playback.started'].includes(s.m.type));
     expect(answers.map((s) => `${s.m.type} ${s.m.turnId}`)).toEqual([]);
     expect(session.history().filter((h) => h.turnId === heard.turnId && h.role !== 'action')).toEqual([]);

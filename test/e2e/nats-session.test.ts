@@ -11,6 +11,7 @@ import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { startSession, type SessionHandle } from '../../server/session-host.js';
 import { waitFor } from '../bus/transport-contract.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { DialogState } from '../../machines/states.js';
 
 const RATE = 16_000;
 let server: NatsServerHandle;
@@ -63,7 +64,7 @@ describe('session over NATS', () => {
     await outsideBus.flush();
     outsideBus.publish({ type: 'user.text', sessionId: 'nats-a', turnId: '-', text: 'status?' });
     await waitFor(() => seen.some((m) => m.type === 'playback.finished'), 'playback.finished');
-    await waitFor(() => session.state().startsWith('idle'), 'idle');
+    await waitFor(() => session.matches(DialogState.idle), 'idle');
     expect(session.history().map((h) => [h.role, h.text, h.interrupted])).toEqual([
       ['user', 'status?', false],
       ['assistant', 'Hello from the robot. All systems are fine.', false],

@@ -11,6 +11,7 @@ import type { EndReason } from '../../server/session-manager.js';
 import type { VoiceAgentServer } from '../../server/serve.js';
 import { until } from '../support/until.js';
 import { serveForInspection } from '../support/inspect-server.js';
+import { DialogState } from '../../machines/states.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('inspection hub', () => {
     };
 
     session.handle.sendText('hello');
-    await until('the reply playing', () => session.handle.state().startsWith('speaking'));
+    await until('the reply playing', () => session.handle.matches(DialogState.speaking));
     expect(hub.watched).toBe(0);
     expect(observers).toBe(0);
 
@@ -68,7 +69,7 @@ describe('inspection hub', () => {
     expect(hub.watched).toBe(0);
     const seen = first.messages.length;
     session.handle.sendText('again');
-    await until('the second reply', () => session.handle.state().startsWith('speaking'));
+    await until('the second reply', () => session.handle.matches(DialogState.speaking));
     expect(first.messages.length).toBe(seen);
 
     const third = collector();
@@ -88,7 +89,7 @@ describe('inspection hub', () => {
     const watch = hub.watch('hub-2', { ...chart.watcher, feed: 'chart' })!;
     const before = hub.stats.messages;
     session.handle.sendText('hello');
-    await until('the reply playing', () => session.handle.state().startsWith('speaking'));
+    await until('the reply playing', () => session.handle.matches(DialogState.speaking));
     session.handle.stopSpeaking();
     await until('the stop', () => chart.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop'));
     expect(new Set(chart.messages.map((m) => `${m.type} ${m.sessionId}`))).toEqual(new Set(['@xstate.actor hub-2', '@xstate.snapshot hub-2']));

@@ -122,7 +122,7 @@ describe('createAgent + defineAction', () => {
     agent.sendText('turn up');
     await clock.advance(3_000);
     expect(seen.action).toEqual([]);
-    expect(seen.notice.find((n) => n.code === NoticeCode.action_refused)?.detail).toMatch(/^invalid_arguments/);
+    expect(seen.notice.flatMap((n) => (n.code === NoticeCode.action_refused ? [n.reason] : []))[0]).toBe('invalid_arguments');
 
     agent.sendText('turn left 45 degrees');
     await clock.advance(3_000);

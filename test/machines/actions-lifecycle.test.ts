@@ -18,11 +18,11 @@ describe('actions: lifecycle', () => {
     expect(requests(h)).toMatchObject([
       { actionId: 'a1', turnId: 't1', name: 'turn', arguments: { direction: 'left' }, runsOn: 'controller', timeoutMs: 5_000 },
     ]);
-    expect(h.state()).toMatch(/\+actions\.requested$/);
+    expect(h.matches({ actions: 'requested' })).toBe(true);
     await answer(h, 'action.accepted');
-    expect(h.state()).toMatch(/\+actions\.running$/);
+    expect([h.matches({ actions: 'requested' }), h.matches({ actions: 'running' })]).toEqual([false, true]);
     await answer(h, 'action.result', { result: { heading: 90 } });
-    expect(h.state()).not.toMatch(/actions/);
+    expect(h.matches({ actions: 'idle' })).toBe(true);
     const entry = h.context().history.find((e) => e.role === 'action');
     expect(entry?.action).toMatchObject({ actionId: 'a1', status: 'succeeded', outcome: '{"heading":90}' });
     // The reply is still being made: the follow-up waits for the dialog to be free.
@@ -50,11 +50,11 @@ describe('actions: lifecycle', () => {
     await h.text('turn');
     await h.llmToolCall('turn', '{not json');
     expect(requests(h)).toEqual([]);
-    expect(
-      h.messages
-        .filter((m) => m.type === 'session.notice' && m.code === 'action_refused')
-        .map((m) => (m.type === 'session.notice' ? m.detail.split(':')[0] : '')),
-    ).toEqual(['unknown_action', 'invalid_arguments', 'invalid_arguments']);
+    expect(h.messages.flatMap((m) => (m.type === 'session.notice' && m.code === 'action_refused' ? [m.reason] : []))).toEqual([
+      'unknown_action',
+      'invalid_arguments',
+      'invalid_arguments',
+    ]);
     await h.end();
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
+import { noticeKey } from '../support/notices.js';
 
 const CONFIG: SessionConfigInput = { bargeIn: { ignorableWords: ['mm-hm', 'uh huh'] } };
 
@@ -30,7 +31,7 @@ async function bargeIn(h: LiveHarness) {
   expect(h.state()).toBe('listening.finalizing');
 }
 
-const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [`${m.code}:${m.detail.split(' ')[0]}`] : []));
+const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [noticeKey(m)] : []));
 
 describe('false-interruption resume', () => {
   it('a barge-in with an empty transcript resumes the reply from the clause not heard in full', async () => {

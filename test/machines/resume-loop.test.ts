@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
+import { noticeKey } from '../support/notices.js';
 
-const noticeCodes = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [`${m.code}:${m.detail.split(' ')[0]}`] : []));
+const noticeCodes = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [noticeKey(m)] : []));
 
 /** A typed question answered with three clauses of 800 ms each, playing. */
 async function speakingReply() {

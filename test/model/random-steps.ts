@@ -9,6 +9,7 @@ import type { Random } from '../support/prng.js';
 import { TEST_ACTIONS } from '../support/actions.js';
 import { ALL_STIMULI } from './action-stimuli.js';
 import { BACKCHANNEL, FILLER_TEXT, MIN_CONFIDENCE, proposals, stimuli, type ModelSnapshot } from './stimuli.js';
+import { DialogState } from '../../machines/states.js';
 
 /** Steps per interleaving, before the world goes quiet. */
 export const STEPS = { min: 3, max: 12 };
@@ -86,7 +87,7 @@ export async function quiesce(h: LiveHarness): Promise<void> {
   await h.speechEnd();
   for (let i = 0; i < 400; i++) {
     const { action, pendingFollowUp } = h.context();
-    if (h.session.actor.getSnapshot().status !== 'active' || (h.state().startsWith('idle') && !action && !pendingFollowUp)) return;
+    if (h.session.actor.getSnapshot().status !== 'active' || (h.matches(DialogState.idle) && !action && !pendingFollowUp)) return;
     // The executor finishes what it was asked (a question left unanswered runs out on its own).
     if (action && action.status !== 'confirming')
       await h.publish({ type: 'action.result', sessionId: 'live', turnId: action.turnId, actionId: action.actionId, result: 'done' });

@@ -20,6 +20,7 @@ import { mcapTopics, recordingData, ros2Codec, sessionMessages, type RecordStore
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
+import { DialogState } from '../../machines/states.js';
 
 // A CommonJS package: Node's ESM loader sees its exports only as the default one.
 const { FoxgloveClient } = wsProtocol;
@@ -70,8 +71,8 @@ async function speak(server: VoiceAgentServer, sessionId: string) {
   const session = server.manager.get(sessionId)!;
   for (let i = 0; i < 50; i++) session.handle.pushAudio(makeSpeechFrame(RATE_HZ, FRAME_MS, i), RATE_HZ);
   for (let i = 0; i < 60; i++) session.handle.pushAudio(makeSilenceFrame(RATE_HZ, FRAME_MS), RATE_HZ);
-  await until('the reply to start', () => session.handle.state().startsWith('speaking'));
-  await until('the reply to finish', () => session.handle.state().startsWith('idle'));
+  await until('the reply to start', () => session.handle.matches(DialogState.speaking));
+  await until('the reply to finish', () => session.handle.matches(DialogState.idle));
 }
 
 /** What the MCAP export builds for `topic` from the stored recording of `sessionId`. */

@@ -32,6 +32,7 @@ import {
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
+import { DialogState } from '../../machines/states.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 90_000 });
@@ -56,7 +57,7 @@ async function speak(server: VoiceAgentServer, sessionId: string) {
   const session = server.manager.get(sessionId)!;
   for (let i = 0; i < 50; i++) session.handle.pushAudio(makeSpeechFrame(RATE_HZ, FRAME_MS, i), RATE_HZ);
   for (let i = 0; i < 60; i++) session.handle.pushAudio(makeSilenceFrame(RATE_HZ, FRAME_MS), RATE_HZ);
-  await until(`${sessionId}'s reply to start`, () => session.handle.state().startsWith('speaking'));
+  await until(`${sessionId}'s reply to start`, () => session.handle.matches(DialogState.speaking));
 }
 
 /** The file through @mcap/core's indexed reader: channels, statistics and every message read (CRCs checked). */
@@ -104,7 +105,7 @@ describe('serve --record-mcap', () => {
     try {
       await server.manager.create({ sessionId: 'robot-1' });
       await speak(server, 'robot-1');
-      await until('the reply to finish', () => server.manager.get('robot-1')!.handle.state().startsWith('idle'));
+      await until('the reply to finish', () => server.manager.get('robot-1')!.handle.matches(DialogState.idle));
       await server.mcap!.settled();
       // While the session runs, its file is there, not yet finished.
       expect(server.mcap!.files()).toMatchObject([{ sessionId: 'robot-1', finished: false }]);
@@ -164,7 +165,7 @@ describe('serve --record-mcap', () => {
     try {
       await server.manager.create({ sessionId: 'robot-3' });
       await speak(server, 'robot-3');
-      await until('the reply to finish', () => server.manager.get('robot-3')!.handle.state().startsWith('idle'));
+      await until('the reply to finish', () => server.manager.get('robot-3')!.handle.matches(DialogState.idle));
       await server.mcap!.settled();
       // What is on disk now is what a crash at this moment leaves: the writer holds only its open chunk.
       const [live] = server.mcap!.files();
@@ -195,7 +196,7 @@ describe('serve --record-mcap', () => {
     try {
       await Promise.all(['robot-4', 'robot-5'].map((id) => server.manager.create({ sessionId: id })));
       await Promise.all(['robot-4', 'robot-5'].map((id) => speak(server, id)));
-      await Promise.all(['robot-4', 'robot-5'].map((id) => until(`${id}'s reply to finish`, () => server.manager.get(id)!.handle.state().startsWith('idle'))));
+      await Promise.all(['robot-4', 'robot-5'].map((id) => until(`${id}'s reply to finish`, () => server.manager.get(id)!.handle.matches(DialogState.idle))));
       await Promise.all(['robot-4', 'robot-5'].map((id) => server.manager.end(id, 'client_closed')));
       const files = new Set<string>();
       for (const id of ['robot-4', 'robot-5']) {
@@ -223,7 +224,7 @@ describe('serve --record-mcap', () => {
       writeFileSync(config.record.mcapDir!, '');
       await server.manager.create({ sessionId: 'robot-6' });
       await speak(server, 'robot-6');
-      await until('the reply to finish', () => server.manager.get('robot-6')!.handle.state().startsWith('idle'));
+      await until('the reply to finish', () => server.manager.get('robot-6')!.handle.matches(DialogState.idle));
       await server.manager.end('robot-6', 'client_closed');
       await server.mcap!.settled();
       expect(errors).toEqual([expect.stringContaining('an MCAP recording could not be written; the session goes on')]);

@@ -15,6 +15,7 @@ import { createSessionRecorder, openRecordStore, startOutboxRelay, type SessionR
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
 import { until } from '../support/until.js';
+import { DialogState } from '../../machines/states.js';
 
 const STREAM = 'VA_TURNS';
 const dir = mkdtempSync(join(tmpdir(), 'va-outage-'));
@@ -30,7 +31,7 @@ async function typedTurn(h: LiveHarness, n: number) {
   await h.llmToken(' Sure thing.');
   await h.llmFinish();
   for (let i = 0; i < 4 && h.activeTts().length > 0; i++) await h.ttsAudio(100, true);
-  for (let i = 0; i < 20 && !h.state().startsWith('idle'); i++) await h.advanceUntilChange(60_000);
+  for (let i = 0; i < 20 && !h.matches(DialogState.idle); i++) await h.advanceUntilChange(60_000);
   expect(h.state()).toMatch(/^idle\./);
 }
 

@@ -10,6 +10,7 @@ import { replayRecording } from '../../server/records/index.js';
 import { serve } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { until } from '../support/until.js';
+import { DialogState } from '../../machines/states.js';
 
 const config = (record: object = {}) =>
   loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'fake', fakeReply: 'Okay, done.' }, server: { port: 0, drainTimeoutMs: 200 }, record } });
@@ -20,8 +21,8 @@ describe('serve with records', () => {
     const records = server.records!;
     const session = await server.manager.create({ sessionId: 'robot-7' });
     session.handle.sendText('open the door');
-    await until('the reply to start', () => session.handle.state().startsWith('speaking'));
-    await until('the reply to finish', () => session.handle.state().startsWith('idle'));
+    await until('the reply to start', () => session.handle.matches(DialogState.speaking));
+    await until('the reply to finish', () => session.handle.matches(DialogState.idle));
     records.flush();
     expect(records.recordings()).toMatchObject([{ sessionId: 'robot-7', live: true, endedAtMs: null }]);
 

@@ -51,7 +51,13 @@ describe('server events', () => {
   it('the page accepts what the server sends for the events it handles', () => {
     const samples = [
       { type: 'voice_agent.action', action_id: 'a1', name: 'navigate', turn_id: 'u1', status: 'requested', call_id: null, detail: { place: 'kitchen' } },
-      { type: 'voice_agent.notice', code: 'action_refused', detail: 'unknown_action', turn_id: 'u1' },
+      {
+        type: 'voice_agent.notice',
+        code: 'action_refused',
+        detail: 'unknown_action: no action "fly"',
+        turn_id: 'u1',
+        notice: { code: 'action_refused', name: 'fly', reason: 'unknown_action', explanation: 'no action "fly"' },
+      },
     ];
     for (const sample of samples) {
       expect(ServerEventSchema.safeParse({ ...sample, event_id: 'evt_1' }).success, sample.type).toBe(true);

@@ -79,7 +79,7 @@ describe('turn latency', () => {
     const timelines = createSessionTimelines({ bus, isHosted: () => true });
     const at = { sessionId: 's', turnId: 't1' };
     bus.publish({ type: 'llm.started', ...at, firstTokenMs: 20 });
-    bus.publish({ type: 'session.notice', ...at, code: 'reply_cancelled', detail: 'end' });
+    bus.publish({ type: 'session.notice', ...at, code: 'reply_cancelled', reason: 'end', detail: 'end' });
     const segment = { segmentIndex: 0, kind: 'reply', text: 'one two three four', durationMs: 800, complete: true } as const;
     bus.publish({ type: 'playback.stopped', ...at, segments: [{ ...segment, playedMs: 400 }], framesCleared: 2 });
     await bus.flush();

@@ -73,7 +73,7 @@ export function createHarness(options: HarnessOptions = {}) {
       return messages.filter((m) => m.type.startsWith(prefix)).map((m) => m.type);
     },
     publish<T extends MessageType>(message: Outgoing<T> & { type: T }): void {
-      bus.publish(message);
+      bus.publish<T>(message);
     },
     /** Delivers everything published so far and lets every continuation run; never moves the clock. */
     async settle(): Promise<void> {

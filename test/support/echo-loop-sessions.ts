@@ -21,7 +21,7 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import type { BoundEngines, EnginePool } from '../../server/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { startSession } from '../../server/session-host.js';
+import { startSession, type SessionHandle } from '../../server/session-host.js';
 import { tapEnginePool } from './engine-pool-tap.js';
 
 export interface LoopSession {
@@ -33,6 +33,8 @@ export interface LoopSession {
   pushMic(frame: Int16Array): void;
   /** The session chart's state. */
   state(): string;
+  /** Whether the chart is in `state` (`SessionHandle.matches`). */
+  matches: SessionHandle['matches'];
   echoDelay(): ReturnType<NonNullable<InputConditioner['echoDelay']>>;
   /** Called with the input conditioner's CPU time (µs) for each microphone frame it conditions. */
   onConditioned(listener: (micros: number) => void): void;
@@ -80,6 +82,7 @@ export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: Lo
     played: playedFrom(speaker),
     pushMic: (frame) => session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz),
     state: () => session.state(),
+    matches: session.matches,
     echoDelay: () => engines.inputConditioner?.echoDelay?.(),
     onConditioned: (l) => {
       listener = l;
@@ -130,6 +133,7 @@ export async function openRealtimeLoopSession(
       if (errors.length > 0) throw new Error(`append refused: ${errors.join('; ')}`);
     },
     state: () => handle.state(),
+    matches: handle.matches,
     echoDelay: () => tap.engines()?.inputConditioner?.echoDelay?.(),
     onConditioned: (l) => {
       listener = l;

@@ -30,6 +30,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildEngines } from '../../server/engine-pool.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
+import { DialogState } from '../../machines/states.js';
 
 const RATE = 16_000;
 const FRAME_SAMPLES = 320;
@@ -282,7 +283,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     const deadline = now + limitMs;
     while (!done() && now < deadline) await step();
   };
-  const idle = () => session.state().startsWith('idle');
+  const idle = () => session.matches(DialogState.idle);
   const openActions = () => {
     const open = new Set<string>();
     for (const m of seen) {

@@ -22,6 +22,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { loadConfig } from '../../server/config.js';
 import { buildEngines } from '../../server/engine-pool.js';
 import { startSession } from '../../server/session-host.js';
+import { DialogState } from '../../machines/states.js';
 
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
@@ -75,7 +76,7 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
       // The chart and the rule policy answer the final on the bus; give them simulated time to act, and
       // to finish the reply, so that the next recording is not heard over it (a barge-in).
       for (let t = 0; t < 200; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
-      for (let t = 0; !session.state().startsWith('idle') && t < SETTLE_LIMIT_MS; t += FRAME_MS) {
+      for (let t = 0; !session.matches(DialogState.idle) && t < SETTLE_LIMIT_MS; t += FRAME_MS) {
         await push(new Int16Array(frame), claimedRateHz);
         // TTS runs in real time beside the simulated clock.
         await sleep(1);

@@ -136,7 +136,7 @@ function resumedPrefix(h: InvariantView, turnId: string): string {
   return joinText(resumedPrefix(h, resumed), heard.join(' '));
 }
 
-/** The reply a `reply_resumed` notice goes on from: its detail starts with that reply's turn id. */
+/** The reply a `reply_resumed` notice goes on from ('' for any other notice). */
 function resumedTurnOf(notice: MessageOf<'session.notice'>): string {
-  return notice.detail.split(' ')[0]!;
+  return notice.code === 'reply_resumed' ? notice.resumes : '';
 }

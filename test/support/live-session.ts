@@ -140,7 +140,7 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
   });
   session.actor.on('notice', (e) => {
-    if (e.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
+    if (e.notice.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
   });
   if (coverage)
     for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
@@ -182,6 +182,7 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     reports,
     messages,
     state: () => session.state(),
+    matches: session.matches,
     context: () => session.actor.getSnapshot().context,
     settle,
     // ---- user

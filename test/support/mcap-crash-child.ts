@@ -9,6 +9,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/logger.js';
 import { serve } from '../../server/serve.js';
 import { FAKE_ENGINES } from './fake-config.js';
+import { DialogState } from '../../machines/states.js';
 
 const RATE_HZ = 16_000;
 const FRAME_MS = 20;
@@ -26,7 +27,7 @@ setInterval(() => {
   frame++;
 }, FRAME_MS);
 const ready = setInterval(() => {
-  if (!session.handle.state().startsWith('speaking')) return;
+  if (!session.handle.matches(DialogState.speaking)) return;
   clearInterval(ready);
   console.log(`ready ${server.mcap!.files()[0]!.file}`);
 }, FRAME_MS);

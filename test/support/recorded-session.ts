@@ -8,6 +8,7 @@
 import type { SessionConfigInput } from '../../machines/config.js';
 import { createSessionRecorder, type RecordStore, type SessionRecorder, type SessionRecorderOptions } from '../../server/records/index.js';
 import { createLiveHarness, type LiveHarness } from './live-session.js';
+import { DialogState } from '../../machines/states.js';
 
 export interface RecordedScript {
   h: LiveHarness;
@@ -21,8 +22,8 @@ export interface RecordedScript {
 async function finishSpeaking(h: LiveHarness) {
   await h.llmFinish();
   for (let i = 0; i < 8 && h.activeTts().length > 0; i++) await h.ttsAudio(300, true);
-  for (let i = 0; i < 20 && !h.state().startsWith('idle'); i++) await h.advanceUntilChange(60_000);
-  if (!h.state().startsWith('idle')) throw new Error(`the reply did not finish: ${h.state()}`);
+  for (let i = 0; i < 20 && !h.matches(DialogState.idle); i++) await h.advanceUntilChange(60_000);
+  if (!h.matches(DialogState.idle)) throw new Error(`the reply did not finish: ${h.state()}`);
 }
 
 export async function recordScriptedSession(

@@ -128,7 +128,7 @@ function actionMessages(
   });
   for (const e of emitted) {
     if (e.kind !== 'publish') continue;
-    const m = e.message as Record<string, unknown>;
+    const m: Record<string, unknown> = e.message;
     const actionId = str(m.actionId);
     const turnId = str(m.turnId);
     if (m.type === 'action.request') {
