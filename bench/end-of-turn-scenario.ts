@@ -19,10 +19,10 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
-import { loadConfig } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import type { RuntimeOptions } from '../server/runtime-options.js';
-import { startSession, type SessionEngines } from '../server/session-host.js';
+import { loadConfig } from '../runtime/config.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import type { RuntimeOptions } from '../runtime/runtime-options.js';
+import { startSession, type SessionEngines } from '../runtime/session-host.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
 const RATE_HZ = 16_000;

@@ -23,11 +23,11 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
-import { loadConfig, type AppConfig } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig, type AppConfig } from '../runtime/config.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
-import { startSession, type SessionHandle } from '../server/session-host.js';
+import { startSession, type SessionHandle } from '../runtime/session-host.js';
 
 /** What the user types to get a long reply. */
 export const STORY_PROMPT = 'tell me a story';

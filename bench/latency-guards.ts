@@ -15,7 +15,7 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
-import { startSession } from '../server/session-host.js';
+import { startSession } from '../runtime/session-host.js';
 import { createBenchSink } from './sink.js';
 import { summarize, type Percentiles } from './stats.js';
 

@@ -13,10 +13,10 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 import { createFvadVad } from '../adapters/vad/fvad.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
-import { startSession } from '../server/session-host.js';
-import { createTimelineRecorder } from '../server/timeline.js';
+import { startSession } from '../runtime/session-host.js';
+import { createTimelineRecorder } from '../runtime/timeline.js';
 import { summarize, type Percentiles } from './stats.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
 

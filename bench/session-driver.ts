@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../adapters/clock.js';
 import type { LlmDelta, LlmEngine } from '../adapters/llm/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { startSession, type SessionHandle, type StartSessionOptions } from '../server/session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../runtime/session-host.js';
 import { createBenchSink } from './sink.js';
 
 /** The peer benchmark's reply, streamed as word tokens with a leading space. */

@@ -18,9 +18,9 @@ import type { BusMessage, MessageOf } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
 import type { HistoryEntry } from '../machines/events.js';
 import { splitSessionState, type DialogState, type SessionStateParts } from '../machines/states.js';
-import { loadConfig, type AppConfigSchema } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import { startSession, type SessionHandle } from '../server/session-host.js';
+import { loadConfig, type AppConfigSchema } from '../runtime/config.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import { startSession, type SessionHandle } from '../runtime/session-host.js';
 import type { Action } from './actions.js';
 import { FAKE_SAMPLE_RATE_HZ, fakeEngines, fakeLlm, type AgentEngines } from './testing.js';
 

@@ -20,12 +20,12 @@ import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
 import { DialogState } from '../machines/states.js';
-import { CONFIG_DEFAULTS } from './config/defaults.js';
-import type { EnginePool } from './engine-pool.js';
+import { CONFIG_DEFAULTS } from '../runtime/config/defaults.js';
+import type { EnginePool } from '../runtime/engine-pool.js';
 import type { SessionDirectory } from './session-directory.js';
-import type { SinkKind } from './runtime-options.js';
-import { silentLogger, type Logger } from './logger.js';
-import { startSession, type SessionHandle, type StartSessionOptions } from './session-host.js';
+import type { SinkKind } from '../runtime/runtime-options.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../runtime/session-host.js';
 
 export interface SessionLimits {
   /** Sessions this process hosts at once. */

@@ -22,8 +22,8 @@ import {
 } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { startSession } from '../../server/session-host.js';
-import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { startSession } from '../../runtime/session-host.js';
+import { clipText, createTimelineRecorder, formatTimelines } from '../../runtime/timeline.js';
 import { parseCommandArgs } from './flags.js';
 
 const SESSION_ID = 'demo';

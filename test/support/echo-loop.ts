@@ -26,8 +26,8 @@ import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
 

@@ -1,6 +1,6 @@
 /**
  * One session on this machine's microphone and speaker (`voice-agent live`): the engines of a
- * configuration (as `run` has them, server/run-audio.ts), a capture client feeding the session in real
+ * configuration (as `run` has them, runtime/run-audio.ts), a capture client feeding the session in real
  * time, and a playback client the session speaks through (adapters/audio/sound-server*.ts), until
  * `signal` aborts (Ctrl-C) or a client fails.
  *
