@@ -20,9 +20,8 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { loadConfig } from '../runtime/config.js';
-import { buildEngines } from '../runtime/engine-pool.js';
-import type { RuntimeOptions } from '../runtime/runtime-options.js';
-import { startSession, type SessionEngines } from '../runtime/session-host.js';
+import { assembleSession, type AssembleSessionOptions, type SessionRuntime } from '../runtime/assemble-session.js';
+import { buildEngines, type BoundEngines } from '../runtime/engine-pool.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
 const RATE_HZ = 16_000;
@@ -91,8 +90,8 @@ async function runPart(
   part: EndOfTurnRow['part'],
   mode: EndOfTurnRow['mode'],
   utterances: Utterance[],
-  engines: Omit<SessionEngines, 'sink'>,
-  runtime: RuntimeOptions,
+  runtime: SessionRuntime,
+  engines: AssembleSessionOptions['engines'],
   progress: (line: string) => void,
 ): Promise<EndOfTurnRow> {
   const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
@@ -117,7 +116,16 @@ async function runPart(
       return buffered.length ? buffered.at(-1)!.endMs - now : 0;
     },
   };
-  const session = startSession({ sessionId: 'eot', bus, clock: systemClock, publishState: false, engines: { ...engines, sink }, ...runtime });
+  // Played into a sink of its own (no echo path): the runtime's engines, or the fakes `engines` makes of them.
+  const { session, release } = await assembleSession(runtime, {
+    sessionId: 'eot',
+    bus,
+    clock: systemClock,
+    publishState: false,
+    sink,
+    sinkKind: 'file',
+    ...(engines ? { engines } : {}),
+  });
   const messages: BusMessage[] = [];
   bus.subscribe(`${bus.prefix}.eot.session.>`, (m) => messages.push(m));
 
@@ -160,6 +168,7 @@ async function runPart(
     if ((n + 1) % 5 === 0) progress(`    ${n + 1}/${utterances.length}`);
   }
   await session.stop();
+  release();
   await bus.close();
   const notices = messages.filter((m): m is Extract<BusMessage, { type: 'session.notice' }> => m.type === 'session.notice');
   const discarded = new Set(notices.filter((m) => m.code === 'speculation_discarded').map((m) => m.turnId));
@@ -197,21 +206,13 @@ export async function runEndOfTurnScenario(
     const config = loadConfig({ overrides: { session: { turn: { completePauseMs } } } });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
-    const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const {
-      release,
-      sink: _sink,
-      ...engines
-    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
     const mode = completePauseMs === 0 ? 'hangover' : 'adaptive';
     progress(`  commands, ${mode}: ${commands.length} utterances`);
-    rows.push(await runPart('commands', mode, commands, engines, pool.runtime, progress));
+    rows.push(await runPart('commands', mode, commands, pool, undefined, progress));
     if (completePauseMs > 0) {
       progress(`  commands with a ${MID_PAUSE_MS} ms pause mid-sentence, ${mode}: ${paused.length} utterances`);
-      rows.push(await runPart('pauses', mode, paused, engines, pool.runtime, progress));
+      rows.push(await runPart('pauses', mode, paused, pool, undefined, progress));
     }
-    release();
-    await bus.close();
   }
 
   const open: Utterance[] = [];
@@ -225,28 +226,17 @@ export async function runEndOfTurnScenario(
     const config = loadConfig({ overrides: { session: { turn: { speculate } } } });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
-    const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const {
-      release,
-      sink: _sink,
-      stt: _stt,
-      llm: _llm,
-      tts: _tts,
-      ...local
-    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
-    const engines = {
-      ...local,
+    const engines = (bound: BoundEngines) => ({
+      ...bound,
       // Fakes, clearly named: a streaming STT that knows the script (50 ms of audio per word, so each pause's
       // partial holds what was said) and an LLM 300 ms from its first token, the slow remote model.
       stt: createFakeStt({ clock: systemClock, transcripts: texts, msPerWord: 50 }),
       llm: createFakeLlm({ clock: systemClock, reply: 'Let me think about that. Here is what I found.', firstTokenDelayMs: 300, tokenIntervalMs: 20 }),
       tts: [tts],
-    };
+    });
     const mode = speculate === 'on' ? 'speculative' : 'hangover';
     progress(`  open questions to a slow LLM (300 ms to first token), ${mode}: ${open.length} utterances`);
-    rows.push(await runPart('open', mode, open, engines, pool.runtime, progress));
-    release();
-    await bus.close();
+    rows.push(await runPart('open', mode, open, pool, engines, progress));
   }
   return rows;
 }
