@@ -21,7 +21,7 @@ import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { loadConfig } from '../runtime/config.js';
 import { assembleSession, type AssembleSessionOptions, type SessionRuntime } from '../runtime/assemble-session.js';
-import { buildEngines, type BoundEngines } from '../runtime/engine-pool.js';
+import { buildEngines, type BoundEngines, type EnginePool } from '../runtime/engine-pool.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
 const RATE_HZ = 16_000;
@@ -84,6 +84,23 @@ const withPause = (a: Uint8Array, pause: Uint8Array, b: Uint8Array) => concat(a.
 interface Utterance {
   audio: Uint8Array;
   text: string;
+}
+
+/**
+ * The pool's engines bound once for every part run on one configuration: the pauses run on the VAD and
+ * the input conditioner in the state the commands left them, as the recorded figures were measured.
+ */
+function boundOnce(pool: EnginePool): SessionRuntime & { releaseAll(): void } {
+  let bound: Promise<BoundEngines> | undefined;
+  return {
+    runtime: pool.runtime,
+    async bind(binding) {
+      bound ??= pool.bind(binding);
+      // Each part plays into a sink of its own; with a file sink the binding puts nothing in front of it.
+      return { ...(await bound), sink: binding.sink, release: () => undefined };
+    },
+    releaseAll: () => void bound?.then((engines) => engines.release()),
+  };
 }
 
 async function runPart(
@@ -206,13 +223,15 @@ export async function runEndOfTurnScenario(
     const config = loadConfig({ overrides: { session: { turn: { completePauseMs } } } });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
+    const runtime = boundOnce(pool);
     const mode = completePauseMs === 0 ? 'hangover' : 'adaptive';
     progress(`  commands, ${mode}: ${commands.length} utterances`);
-    rows.push(await runPart('commands', mode, commands, pool, undefined, progress));
+    rows.push(await runPart('commands', mode, commands, runtime, undefined, progress));
     if (completePauseMs > 0) {
       progress(`  commands with a ${MID_PAUSE_MS} ms pause mid-sentence, ${mode}: ${paused.length} utterances`);
-      rows.push(await runPart('pauses', mode, paused, pool, undefined, progress));
+      rows.push(await runPart('pauses', mode, paused, runtime, undefined, progress));
     }
+    runtime.releaseAll();
   }
 
   const open: Utterance[] = [];
