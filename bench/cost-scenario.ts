@@ -16,7 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
-import { silentLogger } from '../server/logger.js';
+import { silentLogger } from '../runtime/logger.js';
 import { openRealtimeConnection, type RealtimeConnection } from '../server/realtime/connection.js';
 import type { ServerEvent } from '../server/realtime/server-events.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';

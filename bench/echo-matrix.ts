@@ -31,7 +31,7 @@ import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createResampler } from '../adapters/audio/resample.js';
 import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
-import { CONFIG_DEFAULTS } from '../server/config/defaults.js';
+import { CONFIG_DEFAULTS } from '../runtime/config/defaults.js';
 import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js';
 import { overlapCases, overlapSummary, type OverlapOutcome, type OverlapVoice } from '../test/support/echo-overlap.js';
 import { localVoices, speak } from './speech-corpus.js';

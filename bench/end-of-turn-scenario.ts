@@ -19,10 +19,9 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
-import { loadConfig } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import type { RuntimeOptions } from '../server/runtime-options.js';
-import { startSession, type SessionEngines } from '../server/session-host.js';
+import { loadConfig } from '../runtime/config.js';
+import { assembleSession, type AssembleSessionOptions, type SessionRuntime } from '../runtime/assemble-session.js';
+import { buildEngines, type BoundEngines, type EnginePool } from '../runtime/engine-pool.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { DialogState } from '../machines/states.js';
 
@@ -88,12 +87,29 @@ interface Utterance {
   text: string;
 }
 
+/**
+ * The pool's engines bound once for every part run on one configuration: the pauses run on the VAD and
+ * the input conditioner in the state the commands left them, as the recorded figures were measured.
+ */
+function boundOnce(pool: EnginePool): SessionRuntime & { releaseAll(): void } {
+  let bound: Promise<BoundEngines> | undefined;
+  return {
+    runtime: pool.runtime,
+    async bind(binding) {
+      bound ??= pool.bind(binding);
+      // Each part plays into a sink of its own; with a file sink the binding puts nothing in front of it.
+      return { ...(await bound), sink: binding.sink, release: () => undefined };
+    },
+    releaseAll: () => void bound?.then((engines) => engines.release()),
+  };
+}
+
 async function runPart(
   part: EndOfTurnRow['part'],
   mode: EndOfTurnRow['mode'],
   utterances: Utterance[],
-  engines: Omit<SessionEngines, 'sink'>,
-  runtime: RuntimeOptions,
+  runtime: SessionRuntime,
+  engines: AssembleSessionOptions['engines'],
   progress: (line: string) => void,
 ): Promise<EndOfTurnRow> {
   const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
@@ -118,7 +134,16 @@ async function runPart(
       return buffered.length ? buffered.at(-1)!.endMs - now : 0;
     },
   };
-  const session = startSession({ sessionId: 'eot', bus, clock: systemClock, publishState: false, engines: { ...engines, sink }, ...runtime });
+  // Played into a sink of its own (no echo path): the runtime's engines, or the fakes `engines` makes of them.
+  const { session, release } = await assembleSession(runtime, {
+    sessionId: 'eot',
+    bus,
+    clock: systemClock,
+    publishState: false,
+    sink,
+    sinkKind: 'file',
+    ...(engines ? { engines } : {}),
+  });
   const messages: BusMessage[] = [];
   bus.subscribe(`${bus.prefix}.eot.session.>`, (m) => messages.push(m));
 
@@ -161,6 +186,7 @@ async function runPart(
     if ((n + 1) % 5 === 0) progress(`    ${n + 1}/${utterances.length}`);
   }
   await session.stop();
+  release();
   await bus.close();
   const notices = messages.filter((m): m is Extract<BusMessage, { type: 'session.notice' }> => m.type === 'session.notice');
   const discarded = new Set(notices.filter((m) => m.code === 'speculation_discarded').map((m) => m.turnId));
@@ -198,21 +224,15 @@ export async function runEndOfTurnScenario(
     const config = loadConfig({ overrides: { session: { turn: { completePauseMs } } } });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
-    const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const {
-      release,
-      sink: _sink,
-      ...engines
-    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
+    const runtime = boundOnce(pool);
     const mode = completePauseMs === 0 ? 'hangover' : 'adaptive';
     progress(`  commands, ${mode}: ${commands.length} utterances`);
-    rows.push(await runPart('commands', mode, commands, engines, pool.runtime, progress));
+    rows.push(await runPart('commands', mode, commands, runtime, undefined, progress));
     if (completePauseMs > 0) {
       progress(`  commands with a ${MID_PAUSE_MS} ms pause mid-sentence, ${mode}: ${paused.length} utterances`);
-      rows.push(await runPart('pauses', mode, paused, engines, pool.runtime, progress));
+      rows.push(await runPart('pauses', mode, paused, runtime, undefined, progress));
     }
-    release();
-    await bus.close();
+    runtime.releaseAll();
   }
 
   const open: Utterance[] = [];
@@ -226,28 +246,17 @@ export async function runEndOfTurnScenario(
     const config = loadConfig({ overrides: { session: { turn: { speculate } } } });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
-    const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const {
-      release,
-      sink: _sink,
-      stt: _stt,
-      llm: _llm,
-      tts: _tts,
-      ...local
-    } = await pool.bind({ sessionId: 'eot', bus, sink: { sampleRateHz: RATE_HZ, write() {}, clear: () => 0, bufferedMs: () => 0 }, sinkKind: 'file' });
-    const engines = {
-      ...local,
+    const engines = (bound: BoundEngines) => ({
+      ...bound,
       // Fakes, clearly named: a streaming STT that knows the script (50 ms of audio per word, so each pause's
       // partial holds what was said) and an LLM 300 ms from its first token, the slow remote model.
       stt: createFakeStt({ clock: systemClock, transcripts: texts, msPerWord: 50 }),
       llm: createFakeLlm({ clock: systemClock, reply: 'Let me think about that. Here is what I found.', firstTokenDelayMs: 300, tokenIntervalMs: 20 }),
       tts: [tts],
-    };
+    });
     const mode = speculate === 'on' ? 'speculative' : 'hangover';
     progress(`  open questions to a slow LLM (300 ms to first token), ${mode}: ${open.length} utterances`);
-    rows.push(await runPart('open', mode, open, engines, pool.runtime, progress));
-    release();
-    await bus.close();
+    rows.push(await runPart('open', mode, open, pool, engines, progress));
   }
   return rows;
 }

@@ -11,7 +11,7 @@
 import { createStopGate, endsWithStopPhrase as stopPhraseOf } from '../actors/stop-gate.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
-import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
 import { buildGrammarCorpus, corpusVoices, freshVoices } from './grammar-corpus.js';
 import { REALTIME_RATE_HZ, throughMicrophoneResampler } from './grammar-realtime.js';
 import { asVadUtterance } from './grammar-scenario.js';

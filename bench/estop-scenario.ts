@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusVoices } from './grammar-corpus.js';
 import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from './estop-audio.js';
 import { falseStopRows, printFalseStops, type EstopFalseRow } from './estop-false.js';
-import { loadConfig } from '../server/config.js';
+import { loadConfig } from '../runtime/config.js';
 import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from './estop-stacks.js';
 import { percentile, round } from './stats.js';
 

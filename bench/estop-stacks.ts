@@ -23,11 +23,11 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
-import { loadConfig, type AppConfig } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig, type AppConfig } from '../runtime/config.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
-import { startSession, type SessionHandle } from '../server/session-host.js';
+import { assembleSession } from '../runtime/assemble-session.js';
 
 /** What the user types to get a long reply. */
 export const STORY_PROMPT = 'tell me a story';
@@ -120,15 +120,14 @@ export async function startLocalStack(config: AppConfig): Promise<StackUnderTest
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
-  const engines = await pool.bind({ bus, sessionId, sink: createRecordingSink(clock, config.audio.outputRateHz), sinkKind: 'file' });
   const seen: Seen[] = [];
   const untap = tap(bus, sessionId, seen);
-  const session: SessionHandle = startSession({
+  const { session, release } = await assembleSession(pool, {
     sessionId,
     bus,
     clock,
-    engines,
-    ...pool.runtime,
+    sink: createRecordingSink(clock, config.audio.outputRateHz),
+    sinkKind: 'file',
     config: { ...pool.runtime.config, declaredActions: BENCH_ACTIONS },
   });
   await session.ready();
@@ -144,7 +143,7 @@ export async function startLocalStack(config: AppConfig): Promise<StackUnderTest
     async close() {
       untap();
       await session.stop();
-      engines.release();
+      release();
       await bus.close();
     },
   };

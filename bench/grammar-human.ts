@@ -16,7 +16,7 @@ import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCategor
 import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 
 /** A grammar and which transcripts it holds (a JSGF with `+` has no finite sentence list to compare with). */
 export interface BenchGrammar {

@@ -16,7 +16,7 @@
  */
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
-import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
 import {
   acceptedAt,
   buildGrammarCorpus,

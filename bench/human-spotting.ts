@@ -18,8 +18,8 @@
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
 import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
 import { normalizePhrase } from '../adapters/stt/keyword-spotter.js';
-import { loadConfig } from '../server/config.js';
-import { buildKeywordSpotter, buildStopSpotter } from '../server/engines.js';
+import { loadConfig } from '../runtime/config.js';
+import { buildKeywordSpotter, buildStopSpotter } from '../runtime/engines.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
 import { percentile, round } from './stats.js';

@@ -6,8 +6,8 @@
  * phase a window of this process's CPU. The watchers live in another process (`inspect-watchers.ts`), so
  * only the server's side is counted. Phases alternate twice, so drift on a shared machine shows.
  */
-import { loadConfig } from '../server/config.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
 import { startWatchers, type WatcherMessage } from './inspect-watchers.js';
 import { REPLY, TTS_LATENCY_MS } from './session-driver.js';

@@ -15,7 +15,8 @@ import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
-import { startSession } from '../server/session-host.js';
+import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
+import type { SessionHandle } from '../runtime/session-host.js';
 import { createBenchSink } from './sink.js';
 import { summarize, type Percentiles } from './stats.js';
 import { DialogState } from '../machines/states.js';
@@ -32,11 +33,7 @@ export interface GuardRow {
 
 async function withSession(
   options: { tts: TtsEngine[]; config?: SessionConfigInput; memoryUrl?: string; memoryBudgetMs?: number },
-  body: (s: {
-    session: ReturnType<typeof startSession>;
-    seen: Array<BusMessage & { seenAtMs: number }>;
-    firstFrameAt: () => number | undefined;
-  }) => Promise<void>,
+  body: (s: { session: SessionHandle; seen: Array<BusMessage & { seenAtMs: number }>; firstFrameAt: () => number | undefined }) => Promise<void>,
 ) {
   const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
   let firstFrameAtMs: number | undefined;
@@ -44,20 +41,20 @@ async function withSession(
     onWrite: (_turn, atMs) => void (firstFrameAtMs ??= atMs),
     onClear: () => undefined,
   });
-  const session = startSession({
+  const fakes = givenEngines({
+    vad: createFakeVad(),
+    stt: createFakeStt({ clock: systemClock, transcripts: [] }),
+    llm: createFakeLlm({ clock: systemClock, reply: 'Here you are.', firstTokenDelayMs: 0, tokenIntervalMs: 5 }),
+    tts: options.tts,
+    ...(options.memoryUrl ? { memory: createHttpMemory({ url: options.memoryUrl, timeoutMs: 5000 }) } : {}),
+  });
+  const { session } = await assembleSession(fakes, {
     sessionId: 'guard',
     bus,
     clock: systemClock,
+    sink,
     config: options.config ?? {},
     pipeline: { memoryBudgetMs: options.memoryBudgetMs ?? 150 },
-    engines: {
-      vad: createFakeVad(),
-      stt: createFakeStt({ clock: systemClock, transcripts: [] }),
-      llm: createFakeLlm({ clock: systemClock, reply: 'Here you are.', firstTokenDelayMs: 0, tokenIntervalMs: 5 }),
-      tts: options.tts,
-      sink,
-      ...(options.memoryUrl ? { memory: createHttpMemory({ url: options.memoryUrl, timeoutMs: 5000 }) } : {}),
-    },
   });
   const seen: Array<BusMessage & { seenAtMs: number }> = [];
   bus.subscribe(bus.subjects.forSession('guard'), (m) => void (m.type !== 'tts.chunk' && seen.push({ ...m, seenAtMs: performance.now() })));

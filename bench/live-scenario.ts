@@ -20,10 +20,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
-import { loadConfig } from '../server/config.js';
-import { buildTts } from '../server/engines.js';
-import { runLive } from '../server/live-session.js';
-import type { TurnTimeline } from '../server/timeline.js';
+import { loadConfig } from '../runtime/config.js';
+import { buildTts } from '../runtime/engines.js';
+import { runLive } from '../runtime/live-session.js';
+import type { TurnTimeline } from '../runtime/timeline.js';
 import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
 import { round, summarize, type Percentiles } from './stats.js';
 

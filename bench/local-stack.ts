@@ -13,10 +13,10 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 import { createFvadVad } from '../adapters/vad/fvad.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
-import { startSession } from '../server/session-host.js';
-import { createTimelineRecorder } from '../server/timeline.js';
+import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
+import { createTimelineRecorder } from '../runtime/timeline.js';
 import { summarize, type Percentiles } from './stats.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 import { DialogState } from '../machines/states.js';
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
@@ -35,19 +35,8 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   await tts.warmUp!();
   const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR });
   await stt.warmUp!();
-  const session = startSession({
-    sessionId: 'local',
-    bus,
-    clock,
-    publishState: false,
-    engines: {
-      vad: await createFvadVad(),
-      stt,
-      llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')),
-      tts: [tts],
-      sink: createRecordingSink(clock, 16_000),
-    },
-  });
+  const engines = givenEngines({ vad: await createFvadVad(), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts] });
+  const { session } = await assembleSession(engines, { sessionId: 'local', bus, clock, publishState: false, sink: createRecordingSink(clock, 16_000) });
   const timeline = createTimelineRecorder(bus, 'local');
   const speech = new Map<string, Uint8Array>();
   for (const c of COMMANDS) {

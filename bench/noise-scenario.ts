@@ -18,7 +18,7 @@ import { createFvadVad } from '../adapters/vad/fvad.js';
 import { createVadSegmenter } from '../actors/vad-segmenter.js';
 import { makeNoise, NOISE_KINDS, type NoiseKind } from './noise-signals.js';
 import { atLevel, CORPUS_RATE_HZ, localVoices, speak, type Voice } from './speech-corpus.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 
 export interface ConditioningVariant {
   name: string;

@@ -9,11 +9,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../server/config.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
-import { createTimelineRecorder } from '../server/timeline.js';
-import { turnLatency } from '../server/turn-latency.js';
+import { createTimelineRecorder } from '../runtime/timeline.js';
+import { turnLatency } from '../runtime/turn-latency.js';
 import { CHROMIUM_PATH, CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../test/support/page-browser.js';
 import { percentile, round } from './stats.js';
 

@@ -157,11 +157,13 @@ export async function runReplyScenario(
   } = {},
 ): Promise<BenchRow> {
   const rssBefore = process.memoryUsage().rss;
-  const all = Array.from({ length: sessions }, (_, i) =>
-    createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, {
-      ownMic: true,
-      ...(options.attach ? { attach: options.attach() } : {}),
-    }),
+  const all = await Promise.all(
+    Array.from({ length: sessions }, (_, i) =>
+      createBenchSession(bus, `${options.name ?? 'reply'}-${transport}-${sessions}-${i}`, {
+        ownMic: true,
+        ...(options.attach ? { attach: options.attach() } : {}),
+      }),
+    ),
   );
   const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() =>
     // Staggered starts so 100 sessions do not all hit the same millisecond.
@@ -203,7 +205,7 @@ export async function runScaleScenario(
 ): Promise<BenchRow> {
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
-  const all = Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `scale-${transport}-${sessions}-${i}`));
+  const all = await Promise.all(Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `scale-${transport}-${sessions}-${i}`)));
   // One shared 20 ms microphone clock for every session, as a media server would have.
   const silence = makeSilenceFrame(MIC_RATE_HZ, 20);
   const mic = setInterval(() => {

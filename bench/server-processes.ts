@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../server/logger.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
 import { benchServeConfig, fleetStats, idealFirstAudioMs, runFleet, type ServerRow } from './server-scenario.js';
 import { round } from './stats.js';

@@ -13,8 +13,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClauseChunker } from '../actors/clause-chunker.js';
 import { tokenizeReply } from '../adapters/testing/index.js';
-import { loadConfig } from '../server/config.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { silentLogger } from '../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../server/serve.js';
 import { YOUNG_GENERATION_FLAG } from '../server/young-generation.js';
 import type { FleetMessage, FleetOptions, FleetResult } from './server-clients.js';
@@ -111,7 +111,7 @@ export function benchServeConfig(sessions: number) {
 
 /** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
 export function idealFirstAudioMs(server: VoiceAgentServer): number {
-  // Why 0 and 20: the fake LLM built by `serve` (server/engines.ts) has no first-token delay and 20 ms between tokens.
+  // Why 0 and 20: the fake LLM built by `serve` (runtime/engines.ts) has no first-token delay and 20 ms between tokens.
   const firstTokenDelayMs = 0;
   const tokenIntervalMs = 20;
   const chunker = createClauseChunker(server.pool.runtime.pipeline.chunker);

@@ -8,7 +8,8 @@ import { systemClock, type Clock } from '../adapters/clock.js';
 import type { LlmDelta, LlmEngine } from '../adapters/llm/types.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { startSession, type SessionHandle, type StartSessionOptions } from '../server/session-host.js';
+import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
+import type { SessionHandle, StartSessionOptions } from '../runtime/session-host.js';
 import { createBenchSink } from './sink.js';
 
 /** The peer benchmark's reply, streamed as word tokens with a leading space. */
@@ -58,7 +59,7 @@ export interface BenchSessionOptions {
   attach?: StartSessionOptions['attach'];
 }
 
-export function createBenchSession(bus: MessageBus, sessionId: string, options: BenchSessionOptions = {}): BenchSession {
+export async function createBenchSession(bus: MessageBus, sessionId: string, options: BenchSessionOptions = {}): Promise<BenchSession> {
   const clock = options.clock ?? systemClock;
   const turns: TurnRecord[] = [];
   const waiters = { frame: [] as Array<(t: TurnRecord) => void>, idle: [] as Array<() => void> };
@@ -115,21 +116,21 @@ export function createBenchSession(bus: MessageBus, sessionId: string, options: 
     },
   });
 
-  const session = startSession({
+  const fakes = givenEngines({
+    vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
+    stt: createFakeStt({ clock, transcripts: () => words }),
+    llm,
+    tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: TTS_LATENCY_MS, msPerWord: 200 })],
+  });
+  const { session } = await assembleSession(fakes, {
     sessionId,
     bus,
     clock,
+    sink,
     publishState: options.publishState ?? false,
     ...(options.attach ? { attach: options.attach } : {}),
     config: { bargeIn: { minSpeechMs: 500 } },
     pipeline: { chunker: { mode: 'sentence' }, frameMs: FRAME_MS, maxBufferAheadMs: 200 },
-    engines: {
-      vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
-      stt: createFakeStt({ clock, transcripts: () => words }),
-      llm,
-      tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: TTS_LATENCY_MS, msPerWord: 200 })],
-      sink,
-    },
   });
   session.actor.subscribe((snapshot) => {
     if (snapshot.matches({ dialog: 'idle' })) for (const w of waiters.idle.splice(0)) w();

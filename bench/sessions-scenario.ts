@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
-import { loadConfig } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import { silentLogger } from '../server/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import { silentLogger } from '../runtime/logger.js';
 import { createSessionManager } from '../server/session-manager.js';
 import { round, summarize, type Percentiles } from './stats.js';
 

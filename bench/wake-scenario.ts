@@ -20,7 +20,7 @@ import { phoneAgreement } from '../adapters/stt/grammar-confidence.js';
 import { createKeywordSpotter, normalizePhrase, type KeywordStream, type Spotting } from '../adapters/stt/keyword-spotter.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation-settings.js';
 import { SESSION_DEFAULTS } from '../machines/session-defaults.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 import { corpusVoices, freshVoices, type CorpusVoice } from './grammar-corpus.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
 import { distractors, floor, trials, wakeCommands, type WakePart } from './wake-corpus.js';

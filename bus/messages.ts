@@ -90,7 +90,7 @@ export const TurnDetectionSchema = z
 export type TurnDetection = z.infer<typeof TurnDetectionSchema>;
 
 /**
- * One turn as the timeline sees it (built by `server/timeline.ts` from bus messages alone), correlated by
+ * One turn as the timeline sees it (built by `runtime/timeline.ts` from bus messages alone), correlated by
  * `turnId`: when the user stopped speaking, the transcript, the first token, the first clause, the first
  * audio, how it ended and what was heard. Times are ms on the producer's clock.
  */

@@ -18,9 +18,10 @@ import type { BusMessage, MessageOf } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
 import type { HistoryEntry } from '../machines/events.js';
 import { splitSessionState, type DialogState, type SessionStateMatch, type SessionStateParts } from '../machines/states.js';
-import { loadConfig, type AppConfigSchema } from '../server/config.js';
-import { buildEngines } from '../server/engine-pool.js';
-import { startSession, type SessionHandle } from '../server/session-host.js';
+import { loadConfig, type AppConfigSchema } from '../runtime/config.js';
+import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
+import { buildEngines } from '../runtime/engine-pool.js';
+import type { SessionHandle } from '../runtime/session-host.js';
 import type { Action } from './actions.js';
 import { FAKE_SAMPLE_RATE_HZ, fakeEngines, fakeLlm, type AgentEngines } from './testing.js';
 
@@ -153,15 +154,15 @@ const sinkFor = ({ options, bus, clock, sessionId }: StartContext, sampleRateHz:
   options.sink ?? createBusSink({ bus, clock, sessionId, sampleRateHz });
 
 /** The session on the fakes or the given engines. */
-function startOnEngines(context: StartContext): Started {
+async function startOnEngines(context: StartContext): Promise<Started> {
   const { options, bus, clock, sessionId, declared, handlers, rules } = context;
   const engines = options.engines ?? fakeEngines({ clock });
   const llm = rules ? fakeLlm(clock, { rules }) : engines.llm;
   const sink = engines.sink ?? sinkFor(context, engines.tts[0]?.sampleRateHz ?? FAKE_SAMPLE_RATE_HZ);
   const config: SessionConfigInput = { ...options.session, declaredActions: declared, ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}) };
   const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
-  const session = startSession({ sessionId, bus, clock, engines: { ...engines, llm, sink }, config });
-  return { session, actions: actionServer, release: () => undefined };
+  const { session, release } = await assembleSession(givenEngines({ ...engines, llm }), { sessionId, bus, clock, sink, config });
+  return { session, actions: actionServer, release };
 }
 
 /** The session on the configured local engines; the given actions replace the actions file's of the same name. */
@@ -170,7 +171,6 @@ async function startOnConfig(context: StartContext): Promise<Started> {
   const config = loadConfig({ overrides: options.config as Record<string, unknown> });
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
-  const engines = await pool.bind({ sessionId, bus, sink: sinkFor(context, config.audio.outputRateHz), sinkKind: 'device' });
   const names = new Set(declared.map((d) => d.name));
   const all = [...pool.runtime.config.declaredActions.filter((d) => !names.has(d.name)), ...declared];
   if (rules)
@@ -187,15 +187,21 @@ async function startOnConfig(context: StartContext): Promise<Started> {
     ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}),
   } as SessionConfigInput;
   const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
-  const session = startSession({
-    sessionId,
-    bus,
-    clock,
-    engines: { ...engines, ...(rules ? { llm: fakeLlm(clock, { rules }) } : {}) },
-    config: sessionConfig,
-    pipeline: pool.runtime.pipeline,
-  });
-  return { session, actions: actionServer, release: () => engines.release() };
+  try {
+    const { session, release } = await assembleSession(pool, {
+      sessionId,
+      bus,
+      clock,
+      sink: sinkFor(context, config.audio.outputRateHz),
+      sinkKind: 'device',
+      config: sessionConfig,
+      ...(rules ? { engines: (bound) => ({ ...bound, llm: fakeLlm(clock, { rules }) }) } : {}),
+    });
+    return { session, actions: actionServer, release };
+  } catch (error) {
+    await actionServer.close();
+    throw error;
+  }
 }
 
 /** Subscribes `listener` to the session's events of `kind` on the bus; returns the unsubscribe. */
@@ -297,7 +303,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
     start() {
       if (stopped) return Promise.reject(new AgentStateError('the agent has stopped: create a new one'));
       starting ??= (async () => {
-        started = options.config ? await startOnConfig(context) : startOnEngines(context);
+        started = options.config ? await startOnConfig(context) : await startOnEngines(context);
         await started.session.ready();
       })();
       return starting;

@@ -17,12 +17,12 @@ import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import { connectNatsTransport } from '../bus/nats-transport.js';
-import type { AppConfig } from './config.js';
-import { buildEngines, type EnginePool } from './engine-pool.js';
+import type { AppConfig } from '../runtime/config.js';
+import { buildEngines, type EnginePool } from '../runtime/engine-pool.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { createServerMetrics, observeSessions, type ServerMetrics } from './http/metrics.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
 import { startFoxgloveLive, type FoxgloveLive } from './records/foxglove-live.js';
 import {
   createSessionRecorder,
@@ -35,9 +35,9 @@ import {
   type RecordSink,
   type RecordStore,
 } from './records/index.js';
-import { recordOptionsFrom, type RecordOptions } from './runtime-options.js';
+import { recordOptionsFrom, type RecordOptions } from './records/options.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
-import { startSimulatedRobot } from './simulated-robot.js';
+import { startSimulatedRobot } from '../runtime/simulated-robot.js';
 import { createSessionTimelines } from './session-timelines.js';
 import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';

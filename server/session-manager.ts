@@ -20,12 +20,13 @@ import type { Clock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
 import { DialogState } from '../machines/states.js';
-import { CONFIG_DEFAULTS } from './config/defaults.js';
-import type { EnginePool } from './engine-pool.js';
+import { CONFIG_DEFAULTS } from '../runtime/config/defaults.js';
+import type { EnginePool } from '../runtime/engine-pool.js';
 import type { SessionDirectory } from './session-directory.js';
-import type { SinkKind } from './runtime-options.js';
-import { silentLogger, type Logger } from './logger.js';
-import { startSession, type SessionHandle, type StartSessionOptions } from './session-host.js';
+import type { SinkKind } from '../runtime/runtime-options.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { assembleSession } from '../runtime/assemble-session.js';
+import type { SessionHandle, StartSessionOptions } from '../runtime/session-host.js';
 
 export interface SessionLimits {
   /** Sessions this process hosts at once. */
@@ -196,20 +197,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           answering = options.directory.announce(sessionId, request.owner);
         }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
-        const engines = await pool.bind({
-          sessionId,
-          bus,
-          sink,
-          sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'),
-          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
-        });
+        // Made before the engines are bound: a recorder writes nothing until the chart attaches it.
         recording = options.recorder?.();
-        const handle = startSession({
+        const { session: handle, release } = await assembleSession(pool, {
           sessionId,
           bus,
           clock,
-          engines,
-          ...pool.runtime,
+          sink,
+          sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'),
+          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
           publishState: options.publishState ?? true,
           ...(recording ? { attach: recording.attach } : {}),
         });
@@ -225,7 +221,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           activity: [],
           ended,
           finish,
-          release: engines.release,
+          release,
           touch: () => {
             entry.lastInputAtMs = clock.now();
           },

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { MessageBus } from '../bus/message-bus.js';
 import { sessionsCreateSubject } from '../bus/subjects.js';
 import type { Subscription } from '../bus/transport.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
 import { SessionDirectoryError } from './session-directory.js';
 import { SessionExistsError, SessionLimitError, type SessionManager } from './session-manager.js';
 

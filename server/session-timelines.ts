@@ -18,8 +18,8 @@ import type { MessageBus } from '../bus/message-bus.js';
 import type { Stage } from '../bus/subjects.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { Subscription } from '../bus/transport.js';
-import { createTimelineBuilder, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from './timeline.js';
-import { turnLatency, type TurnLatency } from './turn-latency.js';
+import { createTimelineBuilder, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../runtime/timeline.js';
+import { turnLatency, type TurnLatency } from '../runtime/turn-latency.js';
 
 export type TurnListener = (latency: TurnLatency, before: TurnLatency | undefined, sessionId: string) => void;
 

@@ -97,7 +97,7 @@ export interface Step {
 }
 
 /**
- * One turn's latency, the server's figures (`server/turn-latency.ts`, sent as `@voice-agent.turn`): ms from
+ * One turn's latency, the server's figures (`runtime/turn-latency.ts`, sent as `@voice-agent.turn`): ms from
  * the user's end of speech (the last voiced frame; `from`) to each stage. The page and `/metrics` show the same.
  */
 export interface TurnFigures {

@@ -57,7 +57,7 @@ export function activeIds(value, root = 'session') {
 /**
  * `speaking.reply.playing+user.silent` (parallel regions joined by `+`), as the server logs it: the
  * dialog's state bare, `+actions.<state>` after it while an action is under way, `+activation.<state>`
- * while a wake or push gate is in use (server/state-value.ts).
+ * while a wake or push gate is in use (runtime/state-value.ts).
  * @param {StateValue} value
  * @returns {string}
  */

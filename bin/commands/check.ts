@@ -9,7 +9,7 @@
  * recording that differs. A RECORDING is an MCAP file (`voice-agent export --mcap`) or a records
  * database (each session's newest recording with audio).
  */
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runCheckCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {

@@ -22,8 +22,8 @@ import {
 } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { startSession } from '../../server/session-host.js';
-import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { assembleSession, givenEngines } from '../../runtime/assemble-session.js';
+import { clipText, createTimelineRecorder, formatTimelines } from '../../runtime/timeline.js';
 import { parseCommandArgs } from './flags.js';
 
 const SESSION_ID = 'demo';
@@ -112,18 +112,13 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   });
   const timeline = createTimelineRecorder(bus, SESSION_ID);
 
-  const session = startSession({
-    sessionId: SESSION_ID,
-    bus,
-    clock,
-    engines: {
-      vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
-      stt: createFakeStt({ clock, transcripts: TRANSCRIPTS }),
-      llm: createFakeLlm({ clock, reply: replyFor, firstTokenDelayMs: 120, tokenIntervalMs: 25 }),
-      tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: 50, msPerWord: 200 })],
-      sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }),
-    },
+  const fakes = givenEngines({
+    vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
+    stt: createFakeStt({ clock, transcripts: TRANSCRIPTS }),
+    llm: createFakeLlm({ clock, reply: replyFor, firstTokenDelayMs: 120, tokenIntervalMs: 25 }),
+    tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: 50, msPerWord: 200 })],
   });
+  const { session } = await assembleSession(fakes, { sessionId: SESSION_ID, bus, clock, sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }) });
   await session.ready();
 
   // The microphone: a frame every 20 ms on the clock (drift-free), speech while `talking`, else silence.

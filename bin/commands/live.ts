@@ -1,15 +1,15 @@
 /**
  * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR] [--config FILE]`:
- * one session on this machine's microphone and speaker through its sound server (server/live-session.ts)
+ * one session on this machine's microphone and speaker through its sound server (runtime/live-session.ts)
  * until Ctrl-C, then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
  * `--echo-cancel-module`: the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session.
  * `--record-mcap DIR` (`record.mcapDir`): the session is also written as an MCAP file in DIR as it runs.
  */
 import { writeFileSync } from 'node:fs';
-import { loadConfig } from '../../server/config.js';
-import { runLive } from '../../server/live-session.js';
+import { loadConfig } from '../../runtime/config.js';
+import { runLive } from '../../runtime/live-session.js';
 import { createSessionRecorder, mcapRecorderSettings, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
-import { formatTimelines, rebaseTimeline } from '../../server/timeline.js';
+import { formatTimelines, rebaseTimeline } from '../../runtime/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 const DEFAULT_TIMELINE = 'live.timeline.json';

@@ -12,7 +12,7 @@
  * `voice-agent replay --mcap FILE`: the same replay from an MCAP file `voice-agent export --mcap` wrote,
  * from that file alone (its event log channel and recording metadata).
  */
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { formatReplay, openRecordStore, readMcapRecording, replayRecording, type RecordStore } from '../../server/records/index.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 

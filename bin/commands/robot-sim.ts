@@ -22,7 +22,7 @@ import type { BusMessage, MessageBus, Subscription } from '../../bus/index.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { assertToken } from '../../bus/subjects.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export interface RobotSimOptions {

@@ -1,15 +1,15 @@
 /**
  * `voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]`: plays a recording
- * into a session in real time (20 ms frames) with the configured engines (server/run-audio.ts), records
+ * into a session in real time (20 ms frames) with the configured engines (runtime/run-audio.ts), records
  * what the agent said (placed at the time it was heard, silence elsewhere), and writes the per-turn
  * timeline as JSON plus a table on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { encodeWav, readWav } from '../../adapters/audio/wav.js';
-import { loadConfig } from '../../server/config.js';
-import { runAudio } from '../../server/run-audio.js';
-import { formatTimelines, rebaseTimeline } from '../../server/timeline.js';
+import { loadConfig } from '../../runtime/config.js';
+import { runAudio } from '../../runtime/run-audio.js';
+import { formatTimelines, rebaseTimeline } from '../../runtime/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runRunCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {

@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { systemClock } from '../../adapters/clock.js';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { encodeWav } from '../../adapters/audio/wav.js';
-import { loadConfig } from '../../server/config.js';
-import { buildTts } from '../../server/engines.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildTts } from '../../runtime/engines.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runSayCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {

@@ -7,7 +7,7 @@
  * `--record-mcap DIR` (`record.mcapDir`) writes each session as an MCAP file there as it runs. Ctrl-C or
  * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
  */
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { serve } from '../../server/serve.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 

@@ -14,7 +14,7 @@
 import { WebSocket } from 'ws';
 import { INSPECT_SUBPROTOCOL } from '../../server/inspect/routes.js';
 import type { StatelyMessage } from '../../server/inspect/stately-events.js';
-import { describeEvent, stateValueToString } from '../../server/state-value.js';
+import { describeEvent, stateValueToString } from '../../runtime/state-value.js';
 import { parseCommandArgs, UsageError } from './flags.js';
 
 export async function runWatchCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {

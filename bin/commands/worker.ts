@@ -5,9 +5,9 @@
  * share the load; stop with Ctrl-C.
  */
 import { systemClock } from '../../adapters/clock.js';
-import { loadConfig } from '../../server/config.js';
-import { buildLlm, buildStt, buildTts, withPhraseCache } from '../../server/engines.js';
-import { createLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildLlm, buildStt, buildTts, withPhraseCache } from '../../runtime/engines.js';
+import { createLogger } from '../../runtime/logger.js';
 import { runWorkerMain } from '../../server/workers/main.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 

@@ -20,7 +20,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { ReplyCancelReason } from '../../bus/notices.js';
 import type { Subscription } from '../../bus/transport.js';
 import type { SessionTimelines } from '../session-timelines.js';
-import type { TurnLatency } from '../turn-latency.js';
+import type { TurnLatency } from '../../runtime/turn-latency.js';
 
 /** Why these buckets (ms): from a cached phrase (~1 ms) to a slow cloud turn (5 s), roughly doubling. */
 const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800, 1200, 2000, 5000];

@@ -19,7 +19,7 @@
  * ```
  */
 import { ACTION_MESSAGE_TYPES } from '../../bus/messages.js';
-import type { TurnLatency } from '../turn-latency.js';
+import type { TurnLatency } from '../../runtime/turn-latency.js';
 import { STATELY_PROTOCOL_VERSION } from './stately-events.js';
 
 export interface TurnMessage {

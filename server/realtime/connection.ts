@@ -21,7 +21,7 @@ import { createDeviceSink, type DeviceSink } from '../../adapters/audio/device-s
 import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, type Logger } from '../../runtime/logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';

@@ -13,7 +13,7 @@
  */
 import type { MessageBus } from '../../bus/message-bus.js';
 import { SESSION_TURN } from '../../bus/messages.js';
-import type { SessionHandle } from '../session-host.js';
+import type { SessionHandle } from '../../runtime/session-host.js';
 import { INITIAL_CONVERSATION, reduce, type ConversationEffect, type ConversationInput } from './conversation.js';
 import type { ItemStore } from './items.js';
 import type { ClientEvent, ProtocolError } from './protocol.js';

@@ -1,6 +1,6 @@
 /**
  * `voice_agent.turn.latency` (not in the OpenAI protocol; clients ignore unknown types): one turn's figures
- * as `server/turn-latency.ts` computes them for the inspector and `/metrics` too, ms from the user's end of
+ * as `runtime/turn-latency.ts` computes them for the inspector and `/metrics` too, ms from the user's end of
  * speech (`from`), null where not reached yet. The page shows them beside its own first-audio figure.
  *
  * @example
@@ -8,7 +8,7 @@
  * send(latencyEvent({ id: 's1#u1', turnId: 'u1', from: 'voice_end', originAtMs: 0, firstAudioMs: 310 }, 'resp_u1'));
  * ```
  */
-import type { TurnLatency } from '../turn-latency.js';
+import type { TurnLatency } from '../../runtime/turn-latency.js';
 import type { ServerEvent } from './server-events.js';
 
 export function latencyEvent(l: TurnLatency, responseId: string): ServerEvent {

@@ -18,8 +18,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AppConfig } from '../config.js';
-import { runAudio } from '../run-audio.js';
+import type { AppConfig } from '../../runtime/config.js';
+import { runAudio } from '../../runtime/run-audio.js';
 import { compareDecisions, decisionsOf, formatDifferences, type DecisionDifference } from './decisions.js';
 import { RecordStoreError } from './errors.js';
 import { readMcapRecording } from './mcap/read.js';

@@ -14,8 +14,8 @@
  * ```
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { silentLogger, type Logger } from '../logger.js';
-import { CONFIG_DEFAULTS } from '../config/defaults.js';
+import { silentLogger, type Logger } from '../../runtime/logger.js';
+import { CONFIG_DEFAULTS } from '../../runtime/config/defaults.js';
 import { ensureStream, publishWithAck } from './jetstream.js';
 import type { RecordStore } from './store.js';
 

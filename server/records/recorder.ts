@@ -6,7 +6,7 @@
  *   it — from XState inspection (`@xstate.snapshot` of the root carries the event it processed), so the
  *   chart's own delayed events (`xstate.after.*`) are in the log too;
  * - the notices and history entries the chart emitted, tied to the event that caused them;
- * - the per-turn timeline (`server/timeline.ts`, fed from the session's bus messages); a turn is
+ * - the per-turn timeline (`runtime/timeline.ts`, fed from the session's bus messages); a turn is
  *   written once it is settled (the chart has let go of it), with its outbox row for JetStream;
  * - microphone audio in one-second chunks, with `audio`.
  *
@@ -30,7 +30,7 @@ import type { BusMessage, MessageOf, TurnTimeline } from '../../bus/messages.js'
 import type { Subscription } from '../../bus/transport.js';
 import { describeNotice } from '../../machines/notices.js';
 import type { SessionMachine } from '../../machines/session.machine.js';
-import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../timeline.js';
+import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../../runtime/timeline.js';
 import { chartVersion } from './chart-version.js';
 import type { RecordRow, RecordSource, RecordStore } from './store.js';
 

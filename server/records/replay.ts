@@ -21,7 +21,7 @@ import { createActor, type InspectionEvent } from 'xstate';
 import { SessionConfigSchema } from '../../machines/config.js';
 import { describeNotice } from '../../machines/notices.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { describeEvent, stateValueToString } from '../state-value.js';
+import { describeEvent, stateValueToString } from '../../runtime/state-value.js';
 import { chartVersion } from './chart-version.js';
 import type { RecordedEmitted, RecordedEvent, Recording } from './read.js';
 import { ReplayClock } from './replay-clock.js';

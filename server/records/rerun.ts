@@ -1,6 +1,6 @@
 /**
  * Re-run: the recorded microphone audio of a session goes through the engines of a (possibly changed)
- * configuration, on the same path as `voice-agent run` (server/run-audio.ts), in real time; the old and
+ * configuration, on the same path as `voice-agent run` (runtime/run-audio.ts), in real time; the old and
  * new per-turn timelines are printed side by side — what a new VAD threshold, grammar or rule set would
  * have done on yesterday's session. Typed turns are not re-run: only audio was recorded.
  *
@@ -11,9 +11,9 @@
  * ```
  */
 import type { TurnTimeline } from '../../bus/messages.js';
-import { MOVED_KEYS, type AppConfig } from '../config.js';
-import { runAudio } from '../run-audio.js';
-import { formatTimelines, rebaseTimeline } from '../timeline.js';
+import { MOVED_KEYS, type AppConfig } from '../../runtime/config.js';
+import { runAudio } from '../../runtime/run-audio.js';
+import { formatTimelines, rebaseTimeline } from '../../runtime/timeline.js';
 import { RecordStoreError } from './errors.js';
 import { recordedMicrophone } from './microphone.js';
 import type { Recording } from './read.js';

@@ -14,7 +14,7 @@ import type { Recording, RecordedAudio, RecordedEmitted, RecordedEvent } from '.
 import { createMessageBuilder, type RecordingPart, type TopicMessage } from './mcap/messages.js';
 import { eventJson, type RecordRow } from './rows.js';
 import type { RecordSource, RecordStore } from './store.js';
-import { stateValueToString } from '../state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 
 type RecordingRow = Extract<RecordRow, { table: 'recording' }>;
 type EndRow = Extract<RecordRow, { table: 'recordingEnd' }>;

@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import type { StateValue } from 'xstate';
 import type { TurnTimeline } from '../../bus/messages.js';
-import { stateValueToString } from '../state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 import type { Emitted } from './schema.js';
 
 export type RecordRow =

@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../adapters/clock.js';
-import { CONFIG_DEFAULTS } from '../config/defaults.js';
+import { CONFIG_DEFAULTS } from '../../runtime/config/defaults.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { RecordStoreError, toStoreError } from './errors.js';
 import { createRecordReader, type RecordReader, type RecordingSummary } from './read.js';

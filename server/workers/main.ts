@@ -11,7 +11,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { WORKER_STAGES, type WorkerStage } from '../../adapters/remote/protocol.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger } from '../../runtime/logger.js';
 import { startWorker, type WorkerEngine } from './worker.js';
 
 export type EngineFactory = (stage: WorkerStage, engineName: string) => Promise<WorkerEngine>;

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createEstopActor } from '../../actors/estop.js';
 import { createVadActor } from '../../actors/vad.js';
-import { loadConfig } from '../../server/config.js';
-import { buildStopSpotter } from '../../server/engines.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 const FRAME_SAMPLES = RATE / 50;

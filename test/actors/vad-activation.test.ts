@@ -12,7 +12,7 @@ import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.
 import type { KeywordSpotter, Spotting } from '../../adapters/stt/keyword-spotter.js';
 import type { ActivationMode } from '../../actors/activation-settings.js';
 import { createVadActor } from '../../actors/vad.js';
-import { startSession } from '../../server/session-host.js';
+import { startSession } from '../../runtime/session-host.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 /** A spotter the test drives: the next frame pushed after `spot(phrase)` reports it. */

@@ -15,10 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../bus/messages.js';
 import { STAGES } from '../../bus/subjects.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { appConfigKeys } from '../../server/config/env.js';
+import { appConfigKeys } from '../../runtime/config/env.js';
 
 const DOC = 'docs/architecture.md';
-const SOURCE_DIRS = ['bus', 'adapters', 'actors', 'machines', 'server', 'lib', 'bin', 'bench', 'test', 'web', 'examples'];
+const SOURCE_DIRS = ['bus', 'adapters', 'actors', 'machines', 'runtime', 'server', 'lib', 'bin', 'bench', 'test', 'web', 'examples'];
 /** Words that look like code but name no code: units, example ids and texts. */
 const NOT_CODE = new Set(['ms', 'dBFS']);
 

@@ -1,8 +1,9 @@
 /**
  * The layering rule, checked on the source: imports only point downwards. From the bottom: `bus` (subjects,
  * messages, transports) ← `adapters` (engines, audio, clock) ← `actors` (one per stage) ← `machines` (the
- * chart) ← `server` ← `bin`, `bench`. A file may import its own layer and the layers below it, never one
- * above: the chart never reaches into the server, an actor never into the chart.
+ * chart) ← `runtime` (configuration, engines, one session assembled and run) ← `server` (HTTP, Realtime,
+ * records) ← `lib` (the library) ← `bin`, `bench`. A file may import its own layer and the layers below
+ * it, never one above: the chart never reaches into the runtime, the runtime never into the server.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'server', 'lib', 'bin', 'bench'] as const;
+const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'runtime', 'server', 'lib', 'bin', 'bench'] as const;
 /** `bin` and `bench` are both entry points on top: neither imports the other. */
-const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, server: 4, lib: 5, bin: 6, bench: 6 };
+const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, runtime: 4, server: 5, lib: 6, bin: 7, bench: 7 };
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
@@ -50,9 +51,14 @@ describe('layers', () => {
     expect(upwardImportsOf('bus/x.ts', "import type { Clock } from '../adapters/clock.js';")).toHaveLength(1);
     expect(upwardImportsOf('actors/x.ts', "export type { SttCommand } from '../machines/events.js';")).toHaveLength(1);
     expect(upwardImportsOf('machines/x.ts', "const m = await import('../server/serve.js');")).toHaveLength(1);
+    expect(upwardImportsOf('machines/x.ts', "import { loadConfig } from '../runtime/config.js';")).toHaveLength(1);
+    expect(upwardImportsOf('runtime/x.ts', "import type { RecordOptions } from '../server/records/options.js';")).toHaveLength(1);
+    expect(upwardImportsOf('runtime/config/x.ts', "import { serve } from '../../server/serve.js';")).toHaveLength(1);
     expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
     expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
-    expect(upwardImportsOf('lib/x.ts', "import { startSession } from '../server/session-host.js';")).toEqual([]);
+    expect(upwardImportsOf('lib/x.ts', "import { assembleSession } from '../runtime/assemble-session.js';")).toEqual([]);
+    expect(upwardImportsOf('server/x.ts', "import { buildEngines } from '../runtime/engine-pool.js';")).toEqual([]);
+    expect(upwardImportsOf('runtime/x.ts', "import { sessionMachine } from '../machines/session.machine.js';")).toEqual([]);
     expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual(
       [],
     );

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PRODUCT_DIRS = ['bus', 'machines', 'actors', 'adapters', 'server', 'lib', 'bin'];
+const PRODUCT_DIRS = ['bus', 'machines', 'actors', 'adapters', 'runtime', 'server', 'lib', 'bin'];
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
   dependencies: Record<string, string>;
   optionalDependencies: Record<string, string>;

@@ -111,14 +111,14 @@ describe('npm pack and install', () => {
       "const lib = await import('voice-agent'); const testing = await import('voice-agent/testing'); console.log(typeof lib.createAgent, typeof testing.fakeEngines)";
     expect((await run(process.execPath, ['--input-type=module', '-e', entry], { cwd: app, env })).stdout.trim()).toBe('function function');
     await expect(
-      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/dist/server/session-host.js')"], { cwd: app, env }),
+      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/dist/runtime/session-host.js')"], { cwd: app, env }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
     await expect(
-      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/server/session-host.js')"], { cwd: app, env }),
+      run(process.execPath, ['--input-type=module', '-e', "await import('voice-agent/runtime/session-host.js')"], { cwd: app, env }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('ERR_PACKAGE_PATH_NOT_EXPORTED') });
     // For the compiler too, in one run: the deep import is not found, and a type error in a user's program
     // is caught against the package's types (the check can fail).
-    writeFileSync(join(app, 'deep.ts'), "import { startSession } from 'voice-agent/dist/server/session-host.js';\nconsole.log(startSession);\n");
+    writeFileSync(join(app, 'deep.ts'), "import { startSession } from 'voice-agent/dist/runtime/session-host.js';\nconsole.log(startSession);\n");
     writeFileSync(join(app, 'wrong.ts'), "import { createAgent } from 'voice-agent';\ncreateAgent().on('notice', (n) => n.code === 'no_such_code');\n");
     writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['deep.ts', 'wrong.ts'] }));
     const refused = await run(process.execPath, [TSC, '-p', 'tsconfig.wrong.json'], { cwd: app, env }).then(

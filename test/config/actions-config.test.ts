@@ -6,11 +6,11 @@ import { ManualClock, settle } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
-import { buildLlm, declaredActionsOf } from '../../server/engines.js';
-import { createLogger } from '../../server/logger.js';
-import { startSimulatedRobot } from '../../server/simulated-robot.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
+import { buildLlm, declaredActionsOf } from '../../runtime/engines.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startSimulatedRobot } from '../../runtime/simulated-robot.js';
 
 const fakes = {
   vad: { engine: 'fake' },

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../../actors/activation-settings.js';
 import { makeSpeechFrame } from '../../adapters/testing/index.js';
 import { resolveSessionConfig } from '../../machines/config.js';
-import { loadConfig } from '../../server/config.js';
-import { buildKeywordSpotter, buildStopSpotter } from '../../server/engines.js';
-import { runtimeOptionsFrom } from '../../server/runtime-options.js';
-import { startSession } from '../../server/session-host.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildKeywordSpotter, buildStopSpotter } from '../../runtime/engines.js';
+import { runtimeOptionsFrom } from '../../runtime/runtime-options.js';
+import { startSession } from '../../runtime/session-host.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 const withMode = (mode: string) => loadConfig({ env: { VA_SESSION__ACTIVATION__MODE: mode } as NodeJS.ProcessEnv });

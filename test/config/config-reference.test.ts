@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generateConfigReference, tableEntryFor, variantTablePath, WHY_SOURCES } from '../../bin/config-reference.js';
-import { CONFIG_DEFAULTS } from '../../server/config/defaults.js';
-import { appConfigKeys, configFromEnv, envNameFor, NON_CONFIG_VARIABLES } from '../../server/config/env.js';
-import { RECORD_KEY, type ConfigKey } from '../../server/config/keys.js';
+import { CONFIG_DEFAULTS } from '../../runtime/config/defaults.js';
+import { appConfigKeys, configFromEnv, envNameFor, NON_CONFIG_VARIABLES } from '../../runtime/config/env.js';
+import { RECORD_KEY, type ConfigKey } from '../../runtime/config/keys.js';
 
 const keys = appConfigKeys();
 /** Every key, a variant's keys (`tts.engines[].voice`) with the table path of their defaults. */
@@ -70,7 +70,14 @@ describe('configuration reference', () => {
     const isSetting = (name: string) =>
       settings.has(name) || [...settings].some((s) => s.includes('<TAG>') && new RegExp(`^${s.replace('<TAG>', '[A-Z]+')}$`).test(name));
     const values = new Set(everyKey.filter(([k]) => typeof k.default === 'string').map(([k]) => k.default as string));
-    const sources = [...files('bin', /\.ts$/), ...files('server', /\.ts$/), ...files('bench', /\.ts$/), ...files('docs', /\.md$/), 'README.md'];
+    const sources = [
+      ...files('bin', /\.ts$/),
+      ...files('runtime', /\.ts$/),
+      ...files('server', /\.ts$/),
+      ...files('bench', /\.ts$/),
+      ...files('docs', /\.md$/),
+      'README.md',
+    ];
     const unknown = new Set<string>();
     const readDirectly = new Set<string>();
     for (const file of sources) {

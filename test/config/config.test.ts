@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configFromEnv, ConfigError, loadConfig } from '../../server/config.js';
-import { runtimeOptionsFrom } from '../../server/runtime-options.js';
+import { configFromEnv, ConfigError, loadConfig } from '../../runtime/config.js';
+import { runtimeOptionsFrom } from '../../runtime/runtime-options.js';
 
 const file = (content: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'va-config-')), 'voice-agent.json');

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createPacedSink, ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines, type SessionBinding } from '../../server/engine-pool.js';
-import { buildLlm } from '../../server/engines.js';
-import { runAudio } from '../../server/run-audio.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines, type SessionBinding } from '../../runtime/engine-pool.js';
+import { buildLlm } from '../../runtime/engines.js';
+import { runAudio } from '../../runtime/run-audio.js';
 
 const fakes = {
   vad: { engine: 'fake' },

@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { createPacedSink, ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines, type EnginePool, type SessionBinding } from '../../server/engine-pool.js';
-import { inputConditioningFrom, type SinkKind } from '../../server/runtime-options.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines, type EnginePool, type SessionBinding } from '../../runtime/engine-pool.js';
+import { inputConditioningFrom, type SinkKind } from '../../runtime/runtime-options.js';
 import { createSessionManager } from '../../server/session-manager.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 

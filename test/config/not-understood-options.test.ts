@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
 import { loadRulesFile } from '../../adapters/llm/rules.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
-import { runtimeOptionsFrom } from '../../server/runtime-options.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
+import { runtimeOptionsFrom } from '../../runtime/runtime-options.js';
 
 const fakes = { stt: { engine: 'fake' }, tts: { engines: [{ engine: 'fake' }], warmUp: false } } as const;
 

@@ -5,8 +5,8 @@
  * is the STT hint (`auto`: none).
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { runtimeOptionsFrom } from '../../server/runtime-options.js';
+import { loadConfig } from '../../runtime/config.js';
+import { runtimeOptionsFrom } from '../../runtime/runtime-options.js';
 
 describe('turn and language options', () => {
   it('speculation: auto is off for the rules, on for an LLM; on/off are kept', () => {

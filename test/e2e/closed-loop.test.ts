@@ -12,14 +12,14 @@ import { serveActions } from '../../adapters/actions/executor.js';
 import { loadActionsFile } from '../../adapters/actions/load.js';
 import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
-import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../runtime/config.js';
 import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createFvadVad } from '../../adapters/vad/fvad.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { startSession } from '../../server/session-host.js';
+import { startSession } from '../../runtime/session-host.js';
 
 const RATE = 16_000;
 const FRAME_BYTES = 640;

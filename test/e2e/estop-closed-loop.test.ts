@@ -14,7 +14,7 @@ import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { silentLogger } from '../../server/logger.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
 import { speakPhrases, startPacedMic } from '../../bench/estop-audio.js';
 import { startRobotSession } from '../support/robot-session.js';

@@ -8,7 +8,7 @@ import { createPacedSink, createFakeLlm, createFakeStt, createFakeTts, createFak
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { startSession, type SessionHandle } from '../../server/session-host.js';
+import { startSession, type SessionHandle } from '../../runtime/session-host.js';
 import { waitFor } from '../bus/transport-contract.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
 import { DialogState } from '../../machines/states.js';

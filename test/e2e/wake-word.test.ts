@@ -20,8 +20,8 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { SESSION_DEFAULTS } from '../../machines/session-defaults.js';
 import { splitSessionState } from '../../machines/states.js';
-import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../server/config.js';
-import { startSession } from '../../server/session-host.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../runtime/config.js';
+import { startSession } from '../../runtime/session-host.js';
 import { loadActionsFile } from '../../adapters/actions/load.js';
 
 const RATE = 16_000;

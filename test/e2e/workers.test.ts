@@ -11,7 +11,7 @@ import { createFakeStt, createFakeVad, createPacedSink } from '../../adapters/te
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { startSession } from '../../server/session-host.js';
+import { startSession } from '../../runtime/session-host.js';
 import { waitFor } from '../bus/transport-contract.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
 

@@ -11,7 +11,7 @@ import { acceptsEvent } from '../../machines/accepted-events.js';
 import { resolveSessionConfig } from '../../machines/config.js';
 import { SESSION_EVENT_TYPES } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { stateValueToString } from '../../server/state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 
 function startChart() {
   // Children that do nothing: the chart alone decides which events it handles.

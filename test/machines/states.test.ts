@@ -6,7 +6,7 @@ import { createActor } from 'xstate';
 import { resolveSessionConfig } from '../../machines/config.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { parseStateValue } from '../../server/inspect/recorded-feed.js';
-import { stateValueToString } from '../../server/state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 
 const region = (name: string) => Object.keys((sessionMachine.root.states[name] as AnyStateNode).states);
 

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveSessionConfig, type SessionConfigInput } from '../../machines/config.js';
 import type { SessionEvent } from '../../machines/events.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { stateValueToString } from '../../server/state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 import { chartInventory, createCoverage, createLiveHarness, type Coverage } from '../support/live-session.js';
 import { ACTION_CONFIG, ACTION_STIMULI } from './action-stimuli.js';
 import { coverEdges, type Edge, type Graph, type WalkModel, type WalkStep } from './path-cover.js';

@@ -8,7 +8,7 @@ import type { AnyStateNode } from 'xstate';
 import type { SessionEvent } from '../../machines/events.js';
 import { splitWords } from '../../machines/history.js';
 import type { SessionContext } from '../../machines/session.setup.js';
-import { stateValueToString } from '../../server/state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 import { COMPLETE_COMMAND, type LiveHarness } from '../support/live-session.js';
 
 export interface ModelSnapshot {

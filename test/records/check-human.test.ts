@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadHumanSpeech, readHumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { lenientDeadlines } from '../../server/records/check.js';
 import { decisionsOf } from '../../server/records/decisions.js';
 import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../server/records/index.js';
-import { runAudio } from '../../server/run-audio.js';
+import { runAudio } from '../../runtime/run-audio.js';
 
 const run = promisify(execFile);
 const corpus = loadHumanSpeech();

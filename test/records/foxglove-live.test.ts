@@ -14,8 +14,8 @@ import wsProtocol, { type Channel, type MessageData } from '@foxglove/ws-protoco
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { mcapTopics, recordingData, ros2Codec, sessionMessages, type RecordStore, type Ros2TypeName } from '../../server/records/index.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';

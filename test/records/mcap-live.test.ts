@@ -18,8 +18,8 @@ import { McapStreamReader, type McapTypes } from '@mcap/core';
 import { openIndexedMcap } from '../support/indexed-mcap.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
-import { loadConfig } from '../../server/config.js';
-import { createLogger, silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { createLogger, silentLogger } from '../../runtime/logger.js';
 import {
   openRecordStore,
   readMcapRecording,

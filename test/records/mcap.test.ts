@@ -20,7 +20,7 @@ import { openIndexedMcap } from '../support/indexed-mcap.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import {
   createSessionRecorder,
   openRecordStore,
@@ -30,7 +30,7 @@ import {
   type SessionRecorder,
   writeMcapFile,
 } from '../../server/records/index.js';
-import { runAudio } from '../../server/run-audio.js';
+import { runAudio } from '../../runtime/run-audio.js';
 import { recordScriptedSession } from '../support/recorded-session.js';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
 import { parseBusMessage } from '../../bus/message-bus.js';
 import { createSessionRecorder, openRecordStore, type SessionRecorder } from '../../server/records/index.js';
-import { createTimelineBuilder } from '../../server/timeline.js';
+import { createTimelineBuilder } from '../../runtime/timeline.js';
 import { createLiveHarness } from '../support/live-session.js';
 import { recordScriptedSession } from '../support/recorded-session.js';
 

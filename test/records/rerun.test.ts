@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { createSessionRecorder, openRecordStore, type SessionRecorder } from '../../server/records/index.js';
-import { runAudio } from '../../server/run-audio.js';
+import { runAudio } from '../../runtime/run-audio.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 90_000 });

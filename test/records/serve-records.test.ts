@@ -4,8 +4,8 @@
  * replayable. `record.enabled: false` records nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { replayRecording } from '../../server/records/index.js';
 import { serve } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';

@@ -4,8 +4,8 @@
  * key cannot address the session; bad bodies are 400 with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 const setFlagsFromString = vi.hoisted(() => vi.fn<(flags: string) => void>());
 vi.mock('node:v8', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:v8')>()), setFlagsFromString }));
 
-const { ConfigError, loadConfig } = await import('../../server/config.js');
+const { ConfigError, loadConfig } = await import('../../runtime/config.js');
 const { applyHeapGrowth, heapGrowthFlag } = await import('../../server/heap-growth.js');
-const { silentLogger } = await import('../../server/logger.js');
+const { silentLogger } = await import('../../runtime/logger.js');
 const { serve } = await import('../../server/serve.js');
 const { FAKE_ENGINES } = await import('../support/fake-config.js');
 

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { silentLogger } from '../../server/logger.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { connectRealtimeClient, type RealtimeTestClient } from '../support/realtime-client.js';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.js';
 

@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusMessage, MessageType } from '../../bus/messages.js';
 import { SESSION_DEFAULTS } from '../../machines/session-defaults.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { startChatFixture, type ChatFixture } from '../support/chat-fixture.js';
 import { connectRealtimeClient, type RealtimeTestClient } from '../support/realtime-client.js';

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
 import { createSessionManager, SessionExistsError, SessionLimitError, type SessionLimits } from '../../server/session-manager.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 

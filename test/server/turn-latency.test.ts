@@ -10,7 +10,7 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { createServerMetrics, observeSessions } from '../../server/http/metrics.js';
 import { createSessionTimelines } from '../../server/session-timelines.js';
-import { turnLatency, type TurnLatency } from '../../server/turn-latency.js';
+import { turnLatency, type TurnLatency } from '../../runtime/turn-latency.js';
 
 describe('turn latency', () => {
   it('counts from the last voiced frame, else the VAD’s end of speech, else the request', () => {

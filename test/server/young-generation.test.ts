@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
 import { YOUNG_GENERATION_FLAG, youngGenerationAdvice, youngGenerationSized } from '../../server/young-generation.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';

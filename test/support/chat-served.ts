@@ -2,8 +2,8 @@
  * `serve` on the fake engines with an OpenAI-compatible chat server as its LLM (chat-fixture.ts) and no
  * declared actions: what the Realtime tests talk to when the LLM's answers and tool calls matter.
  */
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { startChatFixture, type ChatFixture } from './chat-fixture.js';
 import { FAKE_ENGINES } from './fake-config.js';

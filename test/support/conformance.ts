@@ -13,8 +13,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { startChatFixture, type ChatFixture } from './chat-fixture.js';
 import { FAKE_ENGINES } from './fake-config.js';

@@ -18,10 +18,10 @@ import { playedFrom } from '../../adapters/echo/testing/echo-path.js';
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import type { MessageBus } from '../../bus/message-bus.js';
-import type { BoundEngines, EnginePool } from '../../server/engine-pool.js';
+import type { BoundEngines, EnginePool } from '../../runtime/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { startSession, type SessionHandle } from '../../server/session-host.js';
+import { startSession, type SessionHandle } from '../../runtime/session-host.js';
 import { tapEnginePool } from './engine-pool-tap.js';
 
 export interface LoopSession {

@@ -19,9 +19,9 @@ import { ManualClock } from '../../adapters/testing/manual-clock.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { loadConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
-import { startSession } from '../../server/session-host.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
+import { startSession } from '../../runtime/session-host.js';
 import { DialogState } from '../../machines/states.js';
 
 const FRAME_MS = 20;

@@ -7,11 +7,11 @@ import { WebSocket } from 'ws';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
 import { INSPECT_SUBPROTOCOL } from '../../server/inspect/routes.js';
 import type { StatelyMessage, StatelySnapshotMessage } from '../../server/inspect/stately-events.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import type { SessionHandle } from '../../server/session-host.js';
-import { stateValueToString } from '../../server/state-value.js';
+import type { SessionHandle } from '../../runtime/session-host.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 import { FAKE_ENGINES } from './fake-config.js';
 
 export const INSPECT_KEY = 'inspect-test-key-0123456789';

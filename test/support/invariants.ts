@@ -10,7 +10,7 @@ import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import { capPlayed, heardText } from '../../machines/history.js';
 import { joinText } from '../../machines/resume.js';
 import type { SessionContext } from '../../machines/context.js';
-import type { SessionHandle } from '../../server/session-host.js';
+import type { SessionHandle } from '../../runtime/session-host.js';
 import type { SinkLedger } from './live-session.js';
 
 const FRAME_MS = 20;

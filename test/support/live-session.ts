@@ -18,7 +18,7 @@ import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf, MessageType } from '../../bus/messages.js';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { startSession, type SessionHandle, type StartSessionOptions } from '../../server/session-host.js';
+import { startSession, type SessionHandle, type StartSessionOptions } from '../../runtime/session-host.js';
 
 export const SAMPLE_RATE_HZ = 16_000;
 type PlaybackReport = MessageOf<'playback.stopped'> | MessageOf<'playback.finished'>;

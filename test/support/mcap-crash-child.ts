@@ -5,8 +5,8 @@
  * once the first reply plays.
  */
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/vad/testing/fake-vad.js';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
 import { FAKE_ENGINES } from './fake-config.js';
 import { DialogState } from '../../machines/states.js';

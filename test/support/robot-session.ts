@@ -12,9 +12,9 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { startPacedMic } from '../../bench/estop-audio.js';
-import type { AppConfig } from '../../server/config.js';
-import { buildEngines } from '../../server/engine-pool.js';
-import { startSession } from '../../server/session-host.js';
+import type { AppConfig } from '../../runtime/config.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
+import { startSession } from '../../runtime/session-host.js';
 
 export async function startRobotSession(config: AppConfig, sessionId: string, onMessage: (m: BusMessage) => void = () => {}) {
   const clock = systemClock;

@@ -11,7 +11,7 @@ import {
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, parseBusMessage, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { startSession } from '../../server/session-host.js';
+import { startSession } from '../../runtime/session-host.js';
 
 export const RATE = 16_000;
 

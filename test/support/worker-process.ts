@@ -4,7 +4,7 @@
  */
 import { systemClock } from '../../adapters/clock.js';
 import { createFakeLlm, createFakeTts } from '../../adapters/testing/index.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 import { runWorkerMain } from '../../server/workers/main.js';
 
 const [stage = 'tts', nats = 'nats://127.0.0.1:4222', msPerWord = '200'] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import type { StateValue } from 'xstate';
 import { actionsByTurn, describeActionEvent, describeBus } from '../../web/inspect-actions.js';
 import { describeTransition, eventLabel, flatten, heardHistory, replyTexts, storyEnded, turnsAt } from '../../web/inspect-model.js';
 import type { HistoryEntry, StateValue as PageStateValue, Step, TurnFigures } from '../../web/inspect-hook.js';
-import { stateValueToString } from '../../server/state-value.js';
+import { stateValueToString } from '../../runtime/state-value.js';
 
 const turn: TurnFigures = {
   id: 's#u1',

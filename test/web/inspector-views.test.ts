@@ -7,9 +7,9 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { chartLayout } from '../../server/inspect/chart-layout.js';
-import { silentLogger } from '../../server/logger.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { drawnChart, highlighted, openInspector, readInspector, recordHighlights, waitForInspector } from '../support/inspector-browser.js';

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/logger.js';
+import { loadConfig } from '../../runtime/config.js';
+import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { launchChromium, openPage, waitForHook, writeUtteranceWav, type UtteranceRecording } from '../support/page-browser.js';
 

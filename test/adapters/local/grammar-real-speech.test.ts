@@ -12,7 +12,7 @@ import { loadActionsFile } from '../../../adapters/actions/load.js';
 import { createPocketsphinxStt } from '../../../adapters/stt/pocketsphinx.js';
 import { asVadUtterance } from '../../../bench/grammar-scenario.js';
 import { benchGrammars, decode } from '../../../bench/grammar-human.js';
-import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../../runtime/config.js';
 
 const corpus = loadHumanSpeech();
 const robot = benchGrammars().find((g) => g.name === 'robot')!;

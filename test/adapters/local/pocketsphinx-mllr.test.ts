@@ -13,7 +13,7 @@ import { jsgfSentences } from '../../../adapters/stt/jsgf-sentences.js';
 import { createPocketsphinxStt, PocketsphinxError } from '../../../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../../../adapters/stt/types.js';
 import { createEspeakTts } from '../../../adapters/tts/espeak.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../../../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../../../runtime/config.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 const voice = createEspeakTts({ voice: 'en-gb-x-gbcwmd', rateWpm: 160, pitch: 50 });

@@ -5,7 +5,7 @@ import type { SttResult } from '../../../adapters/stt/types.js';
 import { checkEspeakInstalled, createEspeakTts } from '../../../adapters/tts/espeak.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 import type { TtsEngine } from '../../../adapters/tts/types.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../../../server/config.js';
+import { DEFAULT_GRAMMAR_MLLR } from '../../../runtime/config.js';
 
 // The grammar bench's finding (`npm run bench -- --scenario grammar --rate 24000`): the Realtime input path
 // (a 24 kHz client, the microphone resampler as the VAD actor runs it) scores like the 16 kHz path, within

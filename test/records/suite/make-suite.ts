@@ -15,9 +15,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resampleAll } from '../../../adapters/audio/resample.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
-import { loadConfig } from '../../../server/config.js';
+import { loadConfig } from '../../../runtime/config.js';
 import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../../server/records/index.js';
-import { runAudio } from '../../../server/run-audio.js';
+import { runAudio } from '../../../runtime/run-audio.js';
 
 /** Session id → what is said: a command with its action, a greeting, the emergency stop. */
 export const SUITE_PHRASES: Record<string, string> = {

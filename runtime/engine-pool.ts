@@ -10,6 +10,7 @@
  * ```ts
  * const pool = buildEngines(loadConfig({ env: process.env }), { clock: systemClock });
  * await pool.warmUp();
+ * // What `assembleSession(pool, …)` (assemble-session.ts) does for every entry point:
  * const engines = await pool.bind({ sessionId: 's1', bus, sink, sinkKind: 'device' });
  * const session = startSession({ sessionId: 's1', bus, clock: systemClock, engines, ...pool.runtime });
  * // … when the session ends

@@ -1,6 +1,6 @@
 /**
  * One session on this machine's microphone and speaker (`voice-agent live`): the engines of a
- * configuration (as `run` has them, server/run-audio.ts), a capture client feeding the session in real
+ * configuration (as `run` has them, runtime/run-audio.ts), a capture client feeding the session in real
  * time, and a playback client the session speaks through (adapters/audio/sound-server*.ts), until
  * `signal` aborts (Ctrl-C) or a client fails.
  *
@@ -48,7 +48,8 @@ import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
 import { remoteEngines } from './run-audio.js';
 import { inputConditioningFrom } from './runtime-options.js';
-import { startSession, type StartSessionOptions } from './session-host.js';
+import { assembleSession } from './assemble-session.js';
+import type { StartSessionOptions } from './session-host.js';
 import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
@@ -207,20 +208,19 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   let robot: ReturnType<typeof startSimulatedRobot>;
   try {
     await warming;
-    const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'device' });
     const echoCancel = module !== undefined || inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
     const glitches = () => speaker.underruns + sink.stats.stalls;
-    const conditioner = engines.inputConditioner ? stampedConditioner(engines.inputConditioner, stamps, glitches) : undefined;
-    const sessionEngines = conditioner ? { ...engines, inputConditioner: conditioner } : engines;
     // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
     robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
-    const session = startSession({
+    const { session, engines, release } = await assembleSession(pool, {
       sessionId,
       bus,
       clock,
-      engines: sessionEngines,
-      ...pool.runtime,
+      sink,
+      sinkKind: 'device',
+      // The conditioner is given each frame's capture stamp, not the time the VAD actor saw it.
+      engines: (bound) => (bound.inputConditioner ? { ...bound, inputConditioner: stampedConditioner(bound.inputConditioner, stamps, glitches) } : bound),
       ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
     });
     const timeline = createTimelineRecorder(bus, sessionId);
@@ -267,14 +267,14 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       droppedFrames: sink.stats.droppedFrames,
       captureLatencyMs: mic.latencyMs(),
       underruns: speaker.underruns - underrunsBefore,
-      ...(conditioner?.echoDelay?.() ? { echoDelay: conditioner.echoDelay()! } : {}),
+      ...(engines.inputConditioner?.echoDelay?.() ? { echoDelay: engines.inputConditioner.echoDelay()! } : {}),
       endedBy,
       sessionConfig: pool.runtime.config,
     };
     timeline.close();
     await mic.close();
     await session.stop();
-    engines.release();
+    release();
     return result;
   } finally {
     await robot?.close();

@@ -22,7 +22,8 @@ import type { HistoryEntry } from '../machines/events.js';
 import { DialogState } from '../machines/states.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
-import { startSession, type StartSessionOptions } from './session-host.js';
+import { assembleSession } from './assemble-session.js';
+import type { StartSessionOptions } from './session-host.js';
 import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
@@ -85,8 +86,14 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   // The run's bus is in-process: the reference robot executes its `controller` actions (`actions.simulate`).
   const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
   // A recording has no acoustic path from the speaker back to the microphone: nothing to cancel.
-  const engines = await pool.bind({ bus, sessionId, sink, sinkKind: 'file' });
-  const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime, ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}) });
+  const { session, release } = await assembleSession(pool, {
+    sessionId,
+    bus,
+    clock,
+    sink,
+    sinkKind: 'file',
+    ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
+  });
   const timeline = createTimelineRecorder(bus, sessionId);
   bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => options.onError?.(`error: ${'message' in m ? m.message : ''}`));
   await session.ready();
@@ -119,7 +126,7 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   };
   timeline.close();
   await session.stop();
-  engines.release();
+  release();
   await robot?.close();
   await bus.close();
   return result;

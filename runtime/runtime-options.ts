@@ -1,7 +1,7 @@
 /**
  * The one place where the application configuration becomes runtime options: what the session chart
  * (`SessionConfig`) and the stage actors (`PipelineOptions`) run on. Defaults live in the defaults
- * tables the schemas refer to (server/config/defaults.ts and the ones it names), not here.
+ * tables the schemas refer to (runtime/config/defaults.ts and the ones it names), not here.
  *
  * @example
  * ```ts
@@ -14,9 +14,6 @@ import type { EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import type { PipelineOptions } from '../actors/deps.js';
 import type { SessionConfig } from '../machines/config.js';
 import type { AppConfig } from './config.js';
-import type { OutboxRelayOptions } from './records/outbox.js';
-import type { SessionRecorderOptions } from './records/recorder.js';
-import type { RecordStoreOptions } from './records/store.js';
 
 /**
  * Where a session's audio is heard, which decides `audio.echoCancel: "auto"`: `device` — a speaker next
@@ -84,28 +81,6 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
       voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
     },
-  };
-}
-
-export interface RecordOptions {
-  store: Pick<RecordStoreOptions, 'flushEveryMs' | 'retention'>;
-  recorder: Pick<SessionRecorderOptions, 'audio' | 'outbox'>;
-  /** Absent: no relay (the outbox is off, or there is no NATS to relay to). */
-  outbox?: Omit<OutboxRelayOptions, 'store' | 'log'>;
-}
-
-/** The records settings (`record.*`) as the store, the recorders and the JetStream relay take them. */
-export function recordOptionsFrom(config: AppConfig): RecordOptions {
-  const { record } = config;
-  const servers = record.outbox.servers ?? config.nats.servers;
-  const outbox =
-    record.outbox.enabled && servers
-      ? { servers, stream: record.outbox.stream, prefix: config.nats.prefix, retryMinMs: record.outbox.retryMinMs, retryMaxMs: record.outbox.retryMaxMs }
-      : undefined;
-  return {
-    store: { flushEveryMs: record.flushEveryMs, retention: record.retention },
-    recorder: { audio: record.audio, outbox: outbox !== undefined },
-    ...(outbox ? { outbox } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * and a reply with a turn id of its own (`r<n>`) lands in the row of the user turn it answers.
  */
 import { describe, expect, it } from 'vitest';
-import { createTimelineBuilder } from '../../server/timeline.js';
+import { createTimelineBuilder } from '../../runtime/timeline.js';
 
 const s = { sessionId: 's1' } as const;
 

@@ -2,7 +2,8 @@
  * Runs one session: the chart as an XState actor with the real stage actors, fed by the bus. The host
  * subscribes to exactly the message types the chart reacts to (so audio and token traffic is never
  * decoded here), forwards them as events, and publishes what the chart emits (`session.state`,
- * `session.history`, `session.notice`) so any process can watch the session.
+ * `session.history`, `session.notice`) so any process can watch the session. The entry points start
+ * their sessions through `assembleSession` (assemble-session.ts), which binds the engines and calls this.
  *
  * @example
  * ```ts

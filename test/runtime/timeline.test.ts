@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
-import { clipText, createTimelineRecorder, formatTimelines } from '../../server/timeline.js';
+import { clipText, createTimelineRecorder, formatTimelines } from '../../runtime/timeline.js';
 
 describe('timeline', () => {
   it('records a TTS failover with its engines, reason and time, and shows it in the table', async () => {

@@ -1,11 +1,11 @@
 /**
  * The application's typed configuration: a JSON file plus environment variables, validated with zod.
  * Every field has a default, so an empty file (or none) runs the embedded local stack. Every key, its
- * type, default, variable and why: docs/configuration.md, generated from the schema (server/config/).
+ * type, default, variable and why: docs/configuration.md, generated from the schema (runtime/config/).
  *
  * Environment variables override the file, and flags (`overrides`) override both: `VA_<PATH>` with `__`
  * between levels, e.g. `VA_LLM__ENGINE=openai`, `VA_LLM__BASE_URL=http://127.0.0.1:11434/v1`,
- * `VA_FEATURES__BARGE_IN=false` (server/config/env.ts). `VA_CONFIG` names the file; `OPENAI_API_KEY`
+ * `VA_FEATURES__BARGE_IN=false` (runtime/config/env.ts). `VA_CONFIG` names the file; `OPENAI_API_KEY`
  * fills `llm.apiKey`, `stt.apiKey` and the OpenAI voices' keys.
  *
  * @example
