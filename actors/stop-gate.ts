@@ -64,9 +64,10 @@ export const MAX_SPEECH_AFTER_STOP_MS = 300;
 /**
  * Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis
  * reported again with 100 ms more speech after it had speech in all the audio between the two reports.
- * Not fitted: on the grammar bench's commands, the phrases forced into "halt" on "go" grew by exactly
- * that, report after report (2 of 168 commands on the local path, 1 on the Realtime one, three voices),
- * while a spoken stop's speech after stayed at 0–50 ms until it stopped.
+ * Not fitted: on the grammar bench's eight voices, the commands forced into "halt" on "go" (5 of 448 on
+ * the local path, 2 on the Realtime one, all eSpeak's Scottish "go forward…") grew by exactly that, report
+ * after report, while a spoken stop's speech after stayed at 0–50 ms until it stopped; no stop phrase was
+ * lost there or on eight fresh voices (docs/actions.md).
  */
 export const TALKED_ON_MS = 100;
 
