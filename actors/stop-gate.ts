@@ -13,7 +13,9 @@
  * `MIN_STOP_VOICE_MS` of voice is no stop: the grammar forces a click, or a leak of the agent's own echo,
  * into "stop" as readily as speech. Nor is a stop phrase, partial or final, that the recognizer heard more
  * than `MAX_SPEECH_AFTER_STOP_MS` of speech after (`speechAfterMs`): it ended the sentence early and
- * called the rest of an ordinary phrase silence.
+ * called the rest of an ordinary phrase silence. Nor is a partial reported again with `TALKED_ON_MS` more
+ * speech after it than its last report had: the speaker went on talking past it ("go forward…" heard as
+ * "halt" on "go" at 50, 150, 250 ms of speech after), where a stop is the last thing said.
  *
  * @example
  * ```ts
@@ -59,6 +61,16 @@ export const MIN_STOP_VOICE_MS = 150;
  */
 export const MAX_SPEECH_AFTER_STOP_MS = 300;
 
+/**
+ * Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis
+ * reported again with 100 ms more speech after it had speech in all the audio between the two reports.
+ * Not fitted: on the grammar bench's eight voices, the commands forced into "halt" on "go" (5 of 448 on
+ * the local path, 2 on the Realtime one, all eSpeak's Scottish "go forward…") grew by exactly that, report
+ * after report, while a spoken stop's speech after stayed at 0–50 ms until it stopped; no stop phrase was
+ * lost there or on eight fresh voices (docs/actions.md).
+ */
+export const TALKED_ON_MS = 100;
+
 const words = (text: string) =>
   text
     .toLowerCase()
@@ -101,10 +113,24 @@ export function createStopGate(options: StopGateOptions) {
   const minFinal = options.minFinalConfidence ?? min;
   /** Per utterance: the stop phrase its last partial ended with, at `min` but under `sure`. */
   const pending = new Map<string, string>();
+  /** Per utterance: its last partial's words and the speech the recognizer heard after them. */
+  const lastPartial = new Map<string, { text: string; speechAfterMs: number }>();
   const leads = leadingWords(options.phrases);
   const hold = (turnId: string, heard: string) => {
     if (pending.size >= MAX_PENDING) pending.clear();
     pending.set(turnId, heard);
+  };
+  /** Whether `transcript` is the last partial again, with the speech after it grown by the audio between them. */
+  const talkedOn = (transcript: HeardTranscript): boolean => {
+    if (transcript.final) {
+      lastPartial.delete(transcript.turnId);
+      return false;
+    }
+    const last = lastPartial.get(transcript.turnId);
+    if (transcript.speechAfterMs === undefined) return false;
+    if (lastPartial.size >= MAX_PENDING) lastPartial.clear();
+    lastPartial.set(transcript.turnId, { text: transcript.text, speechAfterMs: transcript.speechAfterMs });
+    return last?.text === transcript.text && transcript.speechAfterMs - last.speechAfterMs >= TALKED_ON_MS;
   };
   return {
     /** The stop phrase `transcript` stops on, if it is a stop. */
@@ -117,7 +143,7 @@ export function createStopGate(options: StopGateOptions) {
       if (held !== phrase || transcript.final) pending.delete(transcript.turnId);
       const confidence = transcript.confidence ?? 1;
       // Said words after it: whatever the recognizer made of the phrase, it was not the last thing said.
-      if ((transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
+      if (talkedOn(transcript) || (transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
       if (phrase === undefined) {
         const lead = transcript.final ? undefined : endsWithStopPhrase(transcript.text, [...leads.keys()]);
         if (lead === undefined || confidence < sure) return undefined;

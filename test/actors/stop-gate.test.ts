@@ -2,7 +2,7 @@
  * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createStopGate, endsWithStopPhrase, MAX_SPEECH_AFTER_STOP_MS, MIN_STOP_VOICE_MS } from '../../actors/stop-gate.js';
+import { createStopGate, endsWithStopPhrase, MAX_SPEECH_AFTER_STOP_MS, MIN_STOP_VOICE_MS, TALKED_ON_MS } from '../../actors/stop-gate.js';
 
 const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 };
 const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
@@ -84,6 +84,25 @@ describe('stop gate', () => {
     // Up to the bound (a syllable's tail, a breath): a stop.
     expect(gate.heard({ ...partial('u4', 'stop', 0.9), speechAfterMs: MAX_SPEECH_AFTER_STOP_MS })).toBe('stop');
     expect(gate.heard({ turnId: 'u5', text: 'halt', confidence: 0.9, final: true, speechAfterMs: 100 })).toBe('halt');
+  });
+
+  it('a partial reported again with the speech after it grown by the audio between the reports is no stop: the speaker talked on', () => {
+    const gate = createStopGate(OPTIONS);
+    const heard = (turnId: string, text: string, confidence: number, speechAfterMs: number) =>
+      gate.heard({ ...partial(turnId, text, confidence), speechAfterMs });
+    // eSpeak's "go forward one meter", heard as "halt" on "go": sure at once, but 100 ms more speech after it.
+    expect(heard('u1', 'halt', 0, 50)).toBeUndefined();
+    expect(heard('u1', 'halt', 0.268, 50 + TALKED_ON_MS)).toBeUndefined();
+    // Held, then confirmed while the speech after it keeps growing: not confirmed.
+    expect(heard('u2', 'halt', 0.112, 150)).toBeUndefined();
+    expect(heard('u2', 'halt', 0.245, 250)).toBeUndefined();
+    // A spoken stop: the speech after it stays, or grows by less than the audio between the reports.
+    expect(heard('u3', 'stop', 0.3, 0)).toBe('stop');
+    expect(heard('u4', 'stop', 0.12, 0)).toBeUndefined();
+    expect(heard('u4', 'stop', 0.14, 50)).toBe('stop');
+    // Other words in between: the speech after this report is not compared with theirs.
+    expect(heard('u5', 'go', 0, 0)).toBeUndefined();
+    expect(heard('u5', 'stop', 0.3, 150)).toBe('stop');
   });
 
   it('thresholds default to none: every stop phrase is a stop', () => {

@@ -1,13 +1,15 @@
 /**
  * The stop phrases spotted on the microphone (`session.estop.spotter`), through the VAD actor in
  * activation mode `always` with the product's stop spotter (pocketsphinx keyphrase search, the shipped
- * thresholds) on the simulated clock: real people's "stop" stops, their other words, sentences and noise
+ * thresholds) and the product's input conditioning (the `audio.highPassHz` high-pass) on the simulated
+ * clock: real people's "stop" stops, their other words, sentences and noise
  * do not (a real-speech subset of `npm run bench -- --scenario estop`; skipped, saying so, without
  * `../shared/speech/human`); one stop per utterance whichever path (spotter or transcripts) heard it
  * first; the switch turns it off.
  */
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createEstopActor } from '../../actors/estop.js';
 import { createVadActor } from '../../actors/vad.js';
@@ -16,13 +18,19 @@ import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 const FRAME_SAMPLES = RATE / 50;
-const spotter = buildStopSpotter(loadConfig())!;
+const config = loadConfig();
+const spotter = buildStopSpotter(config)!;
 const corpus = loadHumanSpeech();
 
-/** The VAD actor of a session in `always` with the stop spotter; `say` plays samples framed by silence. */
-function session() {
+/**
+ * The VAD actor of a session in `always` with the stop spotter, hearing the microphone through the
+ * product's conditioning (its high-pass takes out the rumble under a noisy recording's voice); `say`
+ * plays samples framed by silence.
+ */
+async function session() {
   const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
   h.deps.stopSpotter = spotter;
+  h.deps.inputConditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz });
   const vad = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
   const frames = async (samples: Int16Array) => {
@@ -56,7 +64,7 @@ describe('stop spotter: real people (../shared/speech/human)', () => {
   it.skipIf(skip)(
     skip ? `${name} (skipped: ${skip})` : name,
     async () => {
-      const s = session();
+      const s = await session();
       const heard: Array<{ file: string; stops: number }> = [];
       for (const clip of [...stops, ...others]) {
         const before = s.h.ofType('control.estop').length;
@@ -66,6 +74,29 @@ describe('stop spotter: real people (../shared/speech/human)', () => {
       s.stop();
       expect(heard).toEqual([...stops, ...others].map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0 })));
       expect(s.h.ofType('control.estop').every((m) => m.source === 'spotter' && ['stop', 'halt'].includes(m.phrase ?? ''))).toBe(true);
+    },
+    120_000,
+  );
+
+  // One session's microphone in a noisy room (felixchenfy: rumble 20 dB under a clipping voice): the
+  // speaker's other words first, as the session heard them, then a "stop" the high-pass lets through.
+  const room = [
+    ...pick((c) => c.file.startsWith('1_words/fc_') && !c.file.includes('fc_stop'), 3),
+    ...pick((c) => c.file.includes('fc_stop_05-08-23-41-20'), 1),
+  ];
+  const noisy = 'in a noisy room, stops on the speaker\'s "stop" and on none of their other words';
+  it.skipIf(skip)(
+    skip ? `${noisy} (skipped: ${skip})` : noisy,
+    async () => {
+      const s = await session();
+      const heard: Array<{ file: string; stops: number }> = [];
+      for (const clip of room) {
+        const before = s.h.ofType('control.estop').length;
+        await s.say(readHumanClip(corpus, clip).samples);
+        heard.push({ file: clip.file, stops: s.h.ofType('control.estop').length - before });
+      }
+      s.stop();
+      expect(heard).toEqual(room.map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0 })));
     },
     120_000,
   );
