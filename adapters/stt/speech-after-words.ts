@@ -12,7 +12,17 @@
  * ```
  */
 import { FILLER } from './filler-words.js';
-import type { Binding } from './pocketsphinx.js';
+
+/**
+ * The part of the pocketsphinx binding (`pocketsphinx.ts`) this reads: a hypothesis's word segments.
+ * Declared here so the two files do not import each other.
+ */
+export interface SegmentReader {
+  segIter: (ps: unknown, score: number[]) => unknown;
+  segNext: (seg: unknown) => unknown;
+  segWord: (seg: unknown) => string | null;
+  segFrames: (seg: unknown, startFrame: number[], endFrame: number[]) => void;
+}
 
 /** pocketsphinx's frame step (`-frate` 100, the default). */
 const FRAME_MS = 10;
@@ -24,7 +34,7 @@ interface Segment {
   end: number;
 }
 
-function segments(lib: Binding, ps: unknown): Segment[] {
+function segments(lib: SegmentReader, ps: unknown): Segment[] {
   const found: Segment[] = [];
   // Iterated to its end: `ps_seg_next` frees the iterator when it returns null.
   for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
@@ -37,7 +47,7 @@ function segments(lib: Binding, ps: unknown): Segment[] {
 }
 
 /** Ms of phone-loop speech after the grammar hypothesis's last word (0 when it has no word, or speech ends with it). */
-export function speechAfterWords(lib: Binding, grammar: unknown, loop: unknown): number {
+export function speechAfterWords(lib: SegmentReader, grammar: unknown, loop: unknown): number {
   const words = segments(lib, grammar).filter((s) => !FILLER.test(s.word));
   const lastWordEnd = words.at(-1)?.end;
   if (lastWordEnd === undefined) return 0;
@@ -69,7 +79,7 @@ function coveredFrames(found: Segment[]): Set<number> {
  * wordSpeechCoverage(lib, grammarDecoder, phoneLoop); // ~0.9 for "stop" alone; ~0.3 for a sentence decoded as "go to the kitchen"
  * ```
  */
-export function wordSpeechCoverage(lib: Binding, grammar: unknown, loop: unknown): number {
+export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: unknown): number {
   const words = coveredFrames(segments(lib, grammar));
   const speech = coveredFrames(segments(lib, loop));
   let both = 0;
