@@ -89,23 +89,35 @@ const UNKNOWN_START_FRAMES = 100;
  */
 function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory, toStream: number, atAudioMs: number): Spotting[] {
   const { lib } = shared;
-  const found: Spotting[] = [];
+  const found: Array<Spotting & { carried?: string }> = [];
   // ps_seg_next frees the iterator after the last segment.
   for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
     const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
     const [sf, ef] = [[0], [0]];
     lib.segFrames(seg, sf, ef);
     const start = sf[0]! <= ef[0]! ? sf[0]! : ef[0]! - UNKNOWN_START_FRAMES;
+    const phrase = (lib.segWord(seg) ?? '').trim();
     found.push({
-      phrase: (lib.segWord(seg) ?? '').trim(),
+      phrase,
       log10Margin: Math.round(margin * shared.log10PerUnit(ps) * 10) / 10,
       durationMs: (ef[0]! - start) * FRAME_MS,
       leadDb: history.lead(start + toStream, ef[0]! + toStream).db,
       endMs: (ef[0]! + toStream) * FRAME_MS,
       atAudioMs,
+      ...(sf[0]! > ef[0]! ? { carried: `${phrase} ${sf[0]}` } : {}),
     });
   }
-  return found;
+  // One path carried across a restart shows as a run of spottings with the same start, one per end (up to
+  // 45 in one real recording), each a second-stage check of a second of audio: the best stands for them.
+  const best = new Map<string, number>();
+  for (const x of found) if (x.carried) best.set(x.carried, Math.max(best.get(x.carried) ?? -Infinity, x.log10Margin));
+  const kept = new Set<string>();
+  return found.flatMap(({ carried, ...x }) => {
+    if (carried === undefined) return [x];
+    if (kept.has(carried) || x.log10Margin < best.get(carried)!) return [];
+    kept.add(carried);
+    return [x];
+  });
 }
 
 /** A verdict that passes its phrase's checks before one that does not, then the more confident. */
