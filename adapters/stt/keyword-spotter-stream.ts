@@ -74,26 +74,56 @@ export interface SpotterShared {
 }
 
 /**
+ * Where a spotting whose start frame comes after its end is taken to begin: this long before its end. The
+ * search's restart (`ps_start_utt`) re-enters its phone loop but does not clear the phrases' own HMMs
+ * (kws_search_start), and a path carried across it can report such a start. Read as it came, it gave a
+ * negative duration, no audio for the second stage and no lead: on the recordings of real people, the
+ * best-scoring "alexa" and "computer" of several clips came this way and were lost. Why 1 s: longer than
+ * any wake phrase the benches aligned (the longest, a real "jarvis", 800 ms); the second stage finds
+ * where in it the phrase began.
+ */
+const UNKNOWN_START_FRAMES = 100;
+
+/**
  * The spottings in the search's hypothesis; `toStream` turns the search's frame numbers into the stream's.
  */
 function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory, toStream: number, atAudioMs: number): Spotting[] {
   const { lib } = shared;
-  const found: Spotting[] = [];
+  const found: Array<Spotting & { carried?: string }> = [];
   // ps_seg_next frees the iterator after the last segment.
   for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
     const margin = lib.segProb(seg, [0], [0], [0]) + KWS_MAX;
     const [sf, ef] = [[0], [0]];
     lib.segFrames(seg, sf, ef);
+    const start = sf[0]! <= ef[0]! ? sf[0]! : ef[0]! - UNKNOWN_START_FRAMES;
+    const phrase = (lib.segWord(seg) ?? '').trim();
     found.push({
-      phrase: (lib.segWord(seg) ?? '').trim(),
+      phrase,
       log10Margin: Math.round(margin * shared.log10PerUnit(ps) * 10) / 10,
-      durationMs: (ef[0]! - sf[0]!) * FRAME_MS,
-      leadDb: history.lead(sf[0]! + toStream, ef[0]! + toStream).db,
+      durationMs: (ef[0]! - start) * FRAME_MS,
+      leadDb: history.lead(start + toStream, ef[0]! + toStream).db,
       endMs: (ef[0]! + toStream) * FRAME_MS,
       atAudioMs,
+      ...(sf[0]! > ef[0]! ? { carried: `${phrase} ${sf[0]}` } : {}),
     });
   }
-  return found;
+  // One path carried across a restart shows as a run of spottings with the same start, one per end (up to
+  // 45 in one real recording), each a second-stage check of a second of audio: the best stands for them.
+  const best = new Map<string, number>();
+  for (const x of found) if (x.carried) best.set(x.carried, Math.max(best.get(x.carried) ?? -Infinity, x.log10Margin));
+  const kept = new Set<string>();
+  return found.flatMap(({ carried, ...x }) => {
+    if (carried === undefined) return [x];
+    if (kept.has(carried) || x.log10Margin < best.get(carried)!) return [];
+    kept.add(carried);
+    return [x];
+  });
+}
+
+/** A verdict that passes its phrase's checks before one that does not, then the more confident. */
+function rank(shared: Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>, x: Spotting): number {
+  const passes = x.leadDb >= (shared.minLead?.get(x.phrase) ?? -Infinity) && x.confidence! >= (shared.minConfidence.get(x.phrase) ?? 0);
+  return (passes ? 2 : 0) + x.confidence!;
 }
 
 /**
@@ -102,7 +132,7 @@ function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory,
  * its lead, where that verdict's grammar placed the first word).
  */
 export function verifiedSpotting(
-  shared: { verifier(): PhraseVerifier | undefined } & Pick<SpotterShared, 'minConfidence'>,
+  shared: { verifier(): PhraseVerifier | undefined } & Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>,
   history: StreamHistory,
   spotting: Spotting,
 ): Spotting {
@@ -111,16 +141,22 @@ export function verifiedSpotting(
   const ef = spotting.endMs / FRAME_MS;
   const sf = ef - spotting.durationMs / FRAME_MS;
   const from = Math.max(sf - VERIFY_BEFORE_MAX_FRAMES, Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES);
+  // A verified phrase that ends with the spotted one ("hey computer" for "computer") is checked on the same
+  // stretch too: the search proposes the shorter, better-scoring path, and "hey" then fills the 300 ms
+  // its lead compares with.
+  const phrases = [spotting.phrase, ...[...shared.minConfidence.keys()].filter((p) => p.endsWith(` ${spotting.phrase}`))];
   let best: Spotting | undefined;
-  for (const after of VERIFY_AFTER_FRAMES) {
-    const audio = history.audio(from, ef + after);
-    if (audio.length === 0) continue;
-    const { confidence, evidence, words } = verifier.verify(spotting.phrase, audio);
-    // The lead where the grammar decoder says the phrase began: the search, at a low margin, often aligns
-    // "hey robot" to "robot" alone, and its "hey" then fills the 300 ms the lead compares with.
-    const leadDb = words ? history.lead(from + words.sf, from + words.ef).db : spotting.leadDb;
-    if (best === undefined || confidence > best.confidence!) best = { ...spotting, leadDb, confidence, evidence };
-  }
+  for (const phrase of phrases)
+    for (const after of VERIFY_AFTER_FRAMES) {
+      const audio = history.audio(from, ef + after);
+      if (audio.length === 0) continue;
+      const { confidence, evidence, words } = verifier.verify(phrase, audio);
+      // The lead where the grammar decoder says the phrase began: the search, at a low margin, often aligns
+      // "hey robot" to "robot" alone, and its "hey" then fills the 300 ms the lead compares with.
+      const leadDb = words ? history.lead(from + words.sf, from + words.ef).db : spotting.leadDb;
+      const verdict = { ...spotting, phrase, leadDb, confidence, evidence };
+      if (best === undefined || rank(shared, verdict) > rank(shared, best)) best = verdict;
+    }
   return best ?? { ...spotting, confidence: 0 };
 }
 
@@ -129,7 +165,7 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
   const ps = shared.decoder();
   /** This stream's second stage, taken on its first check. */
   let verifier: PhraseVerifier | undefined;
-  const own = { minConfidence: shared.minConfidence, verifier: () => (verifier ??= shared.takeVerifier()) };
+  const own = { minConfidence: shared.minConfidence, minLead: shared.minLead, verifier: () => (verifier ??= shared.takeVerifier()) };
   lib.startUtt(ps);
   let closed = false;
   let audioMs = 0;

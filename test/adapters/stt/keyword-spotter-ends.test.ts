@@ -69,3 +69,52 @@ describe('keyword spotter: the verified stretch ends at the search end and 100 m
     expect(kept).toEqual(spotting);
   });
 });
+
+describe('keyword spotter: a longer wake phrase ending with the spotted one', () => {
+  // The search proposed "computer" inside the tone (frames 244–274); "hey" is the tone's first 400 ms.
+  const computer: Spotting = { phrase: 'computer', log10Margin: -50, durationMs: 300, leadDb: 0, endMs: 2740, atAudioMs: 3300 };
+  /** "computer" verifies more confidently, aligned where the search put it; "hey computer" from the tone's start. */
+  const verifier = (asked: string[]): PhraseVerifier => ({
+    warmUp() {},
+    reset() {},
+    verify(phrase, samples): Verdict {
+      asked.push(phrase);
+      const frames = samples.length / PER_FRAME;
+      // The stretch ends at the search's end (frame 274) or 10 frames after; its first frame, from that.
+      const from = 274 + (asked.filter((p) => p === phrase).length === 2 ? 10 : 0) - frames + 1;
+      const sf = (phrase === 'computer' ? 244 : 200) - from;
+      return {
+        confidence: phrase === 'computer' ? 0.95 : 0.8,
+        evidence: { sentencePhones: [], loopPhones: [], grammarScore: 0, loopScore: 0, frames },
+        words: { sf, ef: sf + 30, framesPerPhone: 10, worstRatio: 0 },
+      };
+    },
+  });
+
+  it('is verified on the same stretch, and kept when it passes the lead the shorter one fails', () => {
+    const asked: string[] = [];
+    const minConfidence = new Map([
+      ['computer', 0.68],
+      ['hey computer', 0.68],
+      ['jarvis', 0.68],
+    ]);
+    const minLead = new Map([...minConfidence.keys()].map((p) => [p, 9]));
+    const kept = verifiedSpotting({ verifier: () => verifier(asked), minConfidence, minLead }, heardStream(), computer);
+    // "jarvis" does not end with "computer": not asked.
+    expect(asked).toEqual(['computer', 'computer', 'hey computer', 'hey computer']);
+    expect(kept.phrase).toBe('hey computer');
+    expect(kept.confidence).toBe(0.8);
+    expect(kept.leadDb).toBeGreaterThanOrEqual(9);
+  });
+
+  it('keeps the more confident verdict when both fail their checks or both pass', () => {
+    const asked: string[] = [];
+    const minConfidence = new Map([
+      ['computer', 0.68],
+      ['hey computer', 0.68],
+    ]);
+    const kept = verifiedSpotting({ verifier: () => verifier(asked), minConfidence }, heardStream(), computer);
+    expect(kept.phrase).toBe('computer');
+    expect(kept.confidence).toBe(0.95);
+  });
+});
