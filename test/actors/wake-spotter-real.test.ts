@@ -10,8 +10,8 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createVadActor } from '../../actors/vad.js';
-import { loadConfig } from '../../server/config.js';
-import { buildKeywordSpotter } from '../../server/engines.js';
+import { loadConfig } from '../../runtime/config.js';
+import { buildKeywordSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 const FRAME_SAMPLES = RATE / 50;
