@@ -6,7 +6,7 @@
 import { copyToSamples, createSampleJoiner } from '../audio/pcm.js';
 import type { Binding } from './keyword-spotter-binding.js';
 import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
-import type { KeywordStream, Spotting } from './keyword-spotter.js';
+import type { KeywordStream, Spotting } from './keyword-spotter-stream-types.js';
 import type { PhraseVerifier } from './phrase-verifier.js';
 import { hasVoicedMs } from './voicing.js';
 
