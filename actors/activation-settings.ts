@@ -12,7 +12,7 @@ export interface ActivationSettings {
   mode: ActivationMode;
   wakePhrases: readonly string[];
   wakeThreshold: number;
-  /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/stt/phrase-verifier.ts). */
+  /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/spotter/phrase-verifier.ts). */
   wakeConfidence: number;
   stopThreshold: number;
   /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */

@@ -3,12 +3,12 @@
  * actor on every conditioned microphone frame, gate open or closed: a spotted stop phrase
  * (`session.estop.phrases`) publishes `control.estop {source: 'spotter'}`, so the emergency stop works
  * while the gate is closed, when there are no transcripts; in `wake`, a spotted wake phrase (verified on
- * its audio: adapters/stt/phrase-verifier.ts) publishes `control.listen {open: true, phrase}`.
+ * its audio: adapters/spotter/phrase-verifier.ts) publishes `control.listen {open: true, phrase}`.
  *
  * Only audio work: whether the gate is open, and for how long, is the session chart's
  * (`machines/activation.region.ts`), which tells the VAD actor with `vad.gate`.
  */
-import { normalizePhrase, type KeywordSpotter, type KeywordStream } from '../adapters/stt/keyword-spotter.js';
+import { normalizePhrase, type KeywordSpotter, type KeywordStream } from '../adapters/spotter/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ActivationMode } from './activation-settings.js';
 

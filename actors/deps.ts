@@ -7,7 +7,7 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
-import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
+import type { KeywordSpotter } from '../adapters/spotter/index.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';

@@ -24,6 +24,7 @@
  * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: false }); // 'stop': held
  * ```
  */
+import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
 
 export interface StopGateOptions {
   /** The stop phrases (`session.estop.phrases`). */
@@ -47,29 +48,7 @@ export interface HeardTranscript {
   speechAfterMs?: number | undefined;
 }
 
-/**
- * Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the
- * agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard
- * as "stop" at 0.21.
- */
-export const MIN_STOP_VOICE_MS = 150;
-
-/**
- * Why 300 ms: on the grammar bench's corpus (32 voices, both input paths) a spoken stop phrase had at most
- * 100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into
- * "stop" (6 of the 14 false stops: "thank you very much" → "stop" on "thank") had 570–1,010 ms.
- */
-export const MAX_SPEECH_AFTER_STOP_MS = 300;
-
-/**
- * Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis
- * reported again with 100 ms more speech after it had speech in all the audio between the two reports.
- * Not fitted: on the grammar bench's eight voices, the commands forced into "halt" on "go" (5 of 448 on
- * the local path, 2 on the Realtime one, all eSpeak's Scottish "go forward…") grew by exactly that, report
- * after report, while a spoken stop's speech after stayed at 0–50 ms until it stopped; no stop phrase was
- * lost there or on eight fresh voices (docs/actions.md).
- */
-export const TALKED_ON_MS = 100;
+export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS } = valuesOf(SPOTTER_TUNING.stopGate);
 
 const words = (text: string) =>
   text

@@ -19,9 +19,10 @@
  * stops.stop();
  * ```
  */
-import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
+import type { KeywordSpotter } from '../adapters/spotter/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
+import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
 
 export interface StopSpotterOptions {
   bus: MessageBus;
@@ -38,11 +39,7 @@ export interface StopSpotter {
   stop(): void;
 }
 
-/**
- * Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD's start): a
- * repeated "stop, stop!" is one stop, and the next one said after a breath stops again.
- */
-const REPEAT_MS = 1000;
+const { REPEAT_MS } = valuesOf(SPOTTER_TUNING.stopSpotter);
 
 /** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
 const MAX_STOPPED = 64;

@@ -21,8 +21,7 @@
  */
 import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
-import type { KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
-import { normalizePhrase } from '../adapters/stt/keyword-spotter.js';
+import { type KeywordSpotter, normalizePhrase } from '../adapters/spotter/index.js';
 import { loadConfig, type AppConfig } from '../runtime/config.js';
 import { buildKeywordSpotter, buildStopSpotter } from '../runtime/engines.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';

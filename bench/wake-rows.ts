@@ -4,7 +4,7 @@
  * bench's ("tuning") voices, on which the settings are chosen, and the fresh ("held-out") voices, which
  * say how the choice carries over.
  */
-import type { Spotting } from '../adapters/stt/keyword-spotter.js';
+import type { Spotting } from '../adapters/spotter/index.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation-settings.js';
 import type { WakePart } from './wake-corpus.js';
 

@@ -1,6 +1,6 @@
 /**
  * `--scenario wake`: the wake phrase and the stop phrases, spotted offline (pocketsphinx keyphrase search,
- * then for the wake phrase the grammar-vs-phone-loop check of adapters/stt/phrase-verifier.ts) in one
+ * then for the wake phrase the grammar-vs-phone-loop check of adapters/spotter/phrase-verifier.ts) in one
  * continuous microphone stream (`wake-corpus.ts`):
  *
  * - **false wakes per hour**: spottings of the wake phrase in about an hour of speech without it (the
@@ -17,7 +17,7 @@
  * configured defaults, and gives the numbers that count, and the CPU.
  */
 import { phoneAgreement } from '../adapters/stt/grammar-confidence.js';
-import { createKeywordSpotter, normalizePhrase, type KeywordStream, type Spotting } from '../adapters/stt/keyword-spotter.js';
+import { createKeywordSpotter, normalizePhrase, type KeywordStream, type Spotting } from '../adapters/spotter/index.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from '../actors/activation-settings.js';
 import { SESSION_DEFAULTS } from '../machines/session-defaults.js';
 import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';

@@ -21,7 +21,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
-import { createKeywordSpotter, type KeywordSpotter } from '../adapters/stt/keyword-spotter.js';
+import { createKeywordSpotter, type KeywordSpotter } from '../adapters/spotter/index.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';

@@ -9,7 +9,7 @@
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
-import type { KeywordSpotter, Spotting } from '../../adapters/stt/keyword-spotter.js';
+import type { KeywordSpotter, Spotting } from '../../adapters/spotter/spotter.js';
 import type { ActivationMode } from '../../actors/activation-settings.js';
 import { createVadActor } from '../../actors/vad.js';
 import { startSession } from '../../runtime/session-host.js';

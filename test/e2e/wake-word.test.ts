@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { systemClock } from '../../adapters/clock.js';
 import { createRulePolicy, loadRulesFile } from '../../adapters/llm/rules.js';
-import { createKeywordSpotter } from '../../adapters/stt/keyword-spotter.js';
+import { createKeywordSpotter } from '../../adapters/spotter/spotter.js';
 import { createPocketsphinxStt } from '../../adapters/stt/pocketsphinx.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createFvadVad } from '../../adapters/vad/fvad.js';

@@ -5,10 +5,10 @@
  * it is, with the lead measured where that verdict placed the phrase.
  */
 import { describe, expect, it } from 'vitest';
-import { streamHistory } from '../../../adapters/stt/keyword-spotter-history.js';
-import { verifiedSpotting } from '../../../adapters/stt/keyword-spotter-stream.js';
-import type { Spotting } from '../../../adapters/stt/keyword-spotter.js';
-import type { PhraseVerifier, Verdict } from '../../../adapters/stt/phrase-verifier.js';
+import { streamHistory } from '../../../adapters/spotter/history.js';
+import { verifiedSpotting } from '../../../adapters/spotter/stream.js';
+import type { Spotting } from '../../../adapters/spotter/spotter.js';
+import type { PhraseVerifier, Verdict } from '../../../adapters/spotter/phrase-verifier.js';
 
 const RATE = 16_000;
 const PER_FRAME = RATE / 100;

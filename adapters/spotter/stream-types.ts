@@ -1,9 +1,9 @@
 /**
- * What a keyword stream reports and how it is driven: the types `keyword-spotter.ts` (which opens streams)
- * and `keyword-spotter-stream.ts` (which runs one) share, in a file of their own so the two do not import
+ * What a keyword stream reports and how it is driven: the types `spotter.ts` (which opens streams)
+ * and `stream.ts` (which runs one) share, in a file of their own so the two do not import
  * each other.
  */
-import type { GrammarEvidence } from './grammar-confidence.js';
+import type { GrammarEvidence } from '../stt/grammar-confidence.js';
 
 export interface Spotting {
   phrase: string;

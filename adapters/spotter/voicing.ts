@@ -13,13 +13,9 @@
  * hasVoicedMs(samples, 16_000, 20); // true for "stop", false for −30 dBFS white noise
  * ```
  */
+import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
-/** Praat's default voicing threshold (its "Voicing threshold" of To Pitch (ac)). */
-const VOICED_CORRELATION = 0.45;
-const LOWEST_PITCH_HZ = 70;
-const HIGHEST_PITCH_HZ = 400;
-const WINDOW_MS = 30;
-const HOP_MS = 10;
+const { VOICED_CORRELATION, LOWEST_PITCH_HZ, HIGHEST_PITCH_HZ, WINDOW_MS, HOP_MS } = valuesOf(SPOTTER_TUNING.voicing);
 /** Why −55 dBFS: a window this quiet is a pause, skipped without the search (it cannot be a vowel at a microphone). */
 const SILENT_LEVEL = 32_768 * 10 ** (-55 / 20);
 

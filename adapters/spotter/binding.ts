@@ -4,9 +4,9 @@
  * uninstalled library is an error that names the packages to install (pocketsphinx.ts's).
  */
 import koffi from 'koffi';
-import { bind as bindDecoder, type Binding as DecoderBinding } from './pocketsphinx.js';
+import { bind as bindDecoder, type Binding as DecoderBinding } from '../stt/pocketsphinx.js';
 
-export { INSTALL_HINT } from './pocketsphinx.js';
+export { INSTALL_HINT } from '../stt/pocketsphinx.js';
 
 export interface Binding extends DecoderBinding {
   segProb: (seg: unknown, ascr: number[], lscr: number[], lback: number[]) => number;

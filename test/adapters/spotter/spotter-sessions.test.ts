@@ -5,7 +5,7 @@
  * decoder back from a closed stream starts the next one afresh.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
+import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/spotter/spotter.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 
 async function speak(text: string, voice = 'kal16'): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasVoicedMs } from '../../../adapters/stt/voicing.js';
+import { hasVoicedMs } from '../../../adapters/spotter/voicing.js';
 
 const RATE = 16_000;
 

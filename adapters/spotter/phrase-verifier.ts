@@ -21,10 +21,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { phoneAgreement, type GrammarEvidence } from './grammar-confidence.js';
-import { FILLER } from './filler-words.js';
-import { bind, type Binding } from './keyword-spotter-binding.js';
-import { GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
+import { phoneAgreement, type GrammarEvidence } from '../stt/grammar-confidence.js';
+import { FILLER } from '../stt/filler-words.js';
+import { bind, type Binding } from './binding.js';
+import { GRAMMAR_FRONT_END, GRAMMAR_TUNING, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from '../stt/pocketsphinx.js';
+import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
 export interface PhraseVerifierOptions {
   /** The phrases that may be checked (normalized: lower case, single spaces). */
@@ -79,29 +80,7 @@ export interface PhraseVerifier {
 const LOOP_ARGS = ['-allphone_ci', 'yes', '-lw', '4', ...GRAMMAR_FRONT_END];
 const NO_SILENCE_REMOVAL = ['-remove_silence', 'no'];
 
-/**
- * Why a word must take 6 frames (60 ms) a phone: the grammar decoder's floor is 3 (one frame per HMM
- * state), where it passes through a word that was not said; on the wake bench the fastest tuning voice
- * (eSpeak RP, 190 wpm) took at least 8.4 a phone, while "go backward" verified as "hey robot" (a false
- * wake) had a "hey" of 3–4.
- */
-const MIN_FRAMES_PER_PHONE = 6;
-/**
- * Why every word must score at least −30 a frame against the phone loop over the word's own frames: the
- * phrase's whole score lets a well-said "robot" (two thirds of the frames) hide a first word that was not
- * said. On the wake bench's tuning voices, "are you a robot" aligned as "hey robot" had a "hey" of −33 to
- * −49, while every wake phrase had all its words at −30 or above at one of the stretch's two ends
- * (keyword-spotter-stream.ts; eSpeak RP's "robot" the lowest, −24 to −28).
- */
-const MIN_WORD_RATIO = -30;
-/**
- * Why the score ratio weighs 0.04 here, 0.01 for commands (grammar-confidence.ts): one short phrase against
- * the loop, whose phones agree poorly with eSpeak's voices (agreement 0–0.25 for Scottish English's "hey
- * robot" at ratios of 14–17), while near misses agree as well and score below the loop ("hello robot":
- * 0.57 at −4). Chosen among 0.01–0.06 on the wake bench's tuning voices (most wake phrases at no false
- * wake); with 0.01, a confidence that stops "hello robot" stops most of Scottish English's "hey robot".
- */
-const PHRASE_SCORE_WEIGHT = 0.04;
+const { MIN_FRAMES_PER_PHONE, MIN_WORD_RATIO, PHRASE_SCORE_WEIGHT } = valuesOf(SPOTTER_TUNING.verifier);
 
 /** The phrase's confidence (0..1): phone agreement + {@link PHRASE_SCORE_WEIGHT} × the per-frame score ratio. */
 export function phraseConfidence(evidence: GrammarEvidence): number {

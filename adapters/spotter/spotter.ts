@@ -19,14 +19,15 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeywordStream, KeywordStreamOptions } from './keyword-spotter-stream-types.js';
-import { bind, INSTALL_HINT } from './keyword-spotter-binding.js';
-import { openStream, type SpotterShared } from './keyword-spotter-stream.js';
+import type { KeywordStream, KeywordStreamOptions } from './stream-types.js';
+import { bind, INSTALL_HINT } from './binding.js';
+import { openStream, type SpotterShared } from './stream.js';
 import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
-import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx.js';
-import { cmnAccess, type CmnAccess } from './cepstral-mean.js';
+import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from '../stt/pocketsphinx.js';
+import { cmnAccess, type CmnAccess } from '../stt/cepstral-mean.js';
+import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
-export type { KeywordStream, KeywordStreamOptions, Spotting } from './keyword-spotter-stream-types.js';
+export type { KeywordStream, KeywordStreamOptions, Spotting } from './stream-types.js';
 
 export interface SpottedPhrase {
   /** A phrase to spot, lower case, words of the pronunciation dictionary ("hey robot"). */
@@ -93,17 +94,7 @@ export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
 
 /** Search scores are log values shifted right by 10 bits (`SENSCR_SHIFT`). */
 const SENSCR_SCALE = 1024;
-/** pocketsphinx's default `-kws_delay` (frames). */
-const DEFAULT_DELAY_FRAMES = 10;
-/** pocketsphinx's default beam. */
-const DEFAULT_BEAM = 1e-48;
-/**
- * Why a beam 10^10 wider than the smallest threshold: the search prunes a phrase's path once it falls a
- * beam behind the best path (the phone loop, most of the time), so with pocketsphinx's default beam
- * (1e-48) no threshold below about 1e-48 could ever be met, and long phrases said by voices the model
- * fits less well (eSpeak's) were never spotted at all.
- */
-const BEAM_BELOW_THRESHOLD = 1e-10;
+const { DEFAULT_DELAY_FRAMES, DEFAULT_BEAM, BEAM_BELOW_THRESHOLD } = valuesOf(SPOTTER_TUNING.search);
 
 /** Lower case, single spaces, no punctuation: how phrases are written to the search and compared. */
 export function normalizePhrase(phrase: string): string {

@@ -1,31 +1,30 @@
 /**
- * One stream of the keyword spotter (keyword-spotter.ts): the keyphrase search over a session's audio, the
+ * One stream of the keyword spotter (spotter.ts): the keyphrase search over a session's audio, the
  * search's frames tied to the stream's, each spotting judged once it has settled, its lead measured and,
  * for a verified phrase, its audio checked by the second stage (phrase-verifier.ts).
  */
 import { copyToSamples, createSampleJoiner } from '../audio/pcm.js';
-import type { Binding } from './keyword-spotter-binding.js';
-import { streamHistory, type StreamHistory } from './keyword-spotter-history.js';
-import type { KeywordStream, Spotting } from './keyword-spotter-stream-types.js';
+import type { Binding } from './binding.js';
+import { streamHistory, type StreamHistory } from './history.js';
+import type { KeywordStream, Spotting } from './stream-types.js';
 import type { PhraseVerifier } from './phrase-verifier.js';
 import { hasVoicedMs } from './voicing.js';
+import { SPEECH_ACTIVE_DBFS } from '../audio/levels.js';
+import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
-/**
- * Why a fresh search every 30 s of audio (at the first quiet frame after it): the keyphrase search keeps
- * every spotting of its utterance and pocketsphinx's frame counters grow with it; an hour-long utterance
- * is not what it was written for. A restart costs nothing audible (the cepstral mean carries over).
- */
-const RESTART_AFTER_MS = 30_000;
-/** Why −45 dBFS: below any speech at a microphone, so a restart never cuts a phrase being said. */
-const QUIET_DBFS = -45;
-const QUIET_LEVEL = 32_768 * 10 ** (QUIET_DBFS / 20);
-/** Why 120 s: in steady loud noise no frame is quiet; restart anyway, rarely. */
-const FORCE_RESTART_MS = 120_000;
+const {
+  RESTART_AFTER_MS,
+  FORCE_RESTART_MS,
+  SETTLE_MS,
+  MAX_SETTLE_MS,
+  VERIFY_BEFORE_PAUSE_FRAMES,
+  VERIFY_BEFORE_MAX_FRAMES,
+  VOICING_BEFORE_FRAMES,
+  UNKNOWN_START_FRAMES,
+} = valuesOf(SPOTTER_TUNING.stream);
+/** A frame below speech's level (so a restart never cuts a phrase being said), as a sample amplitude. */
+const QUIET_LEVEL = 32_768 * 10 ** (SPEECH_ACTIVE_DBFS / 20);
 
-/** Why 200 ms: the search's own report delay (100 ms) and as long again for a better alignment of the same phrase. */
-const SETTLE_MS = 200;
-/** Why 1 s: in running speech new spottings keep coming; the older ones are judged by then. */
-const MAX_SETTLE_MS = 1000;
 /**
  * Why the search's frame numbers need tying to the stream's: Debian's pocketsphinx numbers a keyphrase
  * search's frames on across utterances and streams of a decoder. A spotting shows in the hypothesis
@@ -36,12 +35,6 @@ const KWS_MAX = 1500;
 /** pocketsphinx's feature frames (`-frate 100`). */
 const FRAME_MS = 10;
 /**
- * Audio verified before the phrase's aligned start: from the quiet stretch the lead found (a low-margin
- * spotting is often aligned to "robot" alone), 100 ms before its end, and at most 800 ms before the start.
- */
-const VERIFY_BEFORE_PAUSE_FRAMES = 10;
-const VERIFY_BEFORE_MAX_FRAMES = 80;
-/**
  * And where it ends: at the search's end, and 100 ms after; the more confident is kept. Why two: at a low
  * margin the search's end is off by up to a tenth of a second either way, and a command said at once
  * after the phrase ("hey robot, move backward") then ends the stretch inside "robot" or inside "move";
@@ -49,8 +42,6 @@ const VERIFY_BEFORE_MAX_FRAMES = 80;
  * other (wake bench, tuning voices).
  */
 const VERIFY_AFTER_FRAMES = [0, 10];
-/** Why 100 ms: as much as the search's alignment is off at a low margin (see above); noise has no vowel anywhere. */
-const VOICING_BEFORE_FRAMES = 10;
 
 /** What every stream of a spotter shares. */
 export interface SpotterShared {
@@ -72,17 +63,6 @@ export interface SpotterShared {
   minVoicedMs?: number | undefined;
   log10PerUnit(ps: unknown): number;
 }
-
-/**
- * Where a spotting whose start frame comes after its end is taken to begin: this long before its end. The
- * search's restart (`ps_start_utt`) re-enters its phone loop but does not clear the phrases' own HMMs
- * (kws_search_start), and a path carried across it can report such a start. Read as it came, it gave a
- * negative duration, no audio for the second stage and no lead: on the recordings of real people, the
- * best-scoring "alexa" and "computer" of several clips came this way and were lost. Why 1 s: longer than
- * any wake phrase the benches aligned (the longest, a real "jarvis", 800 ms); the second stage finds
- * where in it the phrase began.
- */
-const UNKNOWN_START_FRAMES = 100;
 
 /**
  * The spottings in the search's hypothesis; `toStream` turns the search's frame numbers into the stream's.

@@ -8,8 +8,8 @@
  * one whose first word was something else ("hello robot").
  */
 import { describe, expect, it } from 'vitest';
-import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/stt/keyword-spotter.js';
-import { createPhraseVerifier, phraseConfidence } from '../../../adapters/stt/phrase-verifier.js';
+import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/spotter/spotter.js';
+import { createPhraseVerifier, phraseConfidence } from '../../../adapters/spotter/phrase-verifier.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 
 async function speak(text: string): Promise<Uint8Array> {

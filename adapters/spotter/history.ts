@@ -3,6 +3,7 @@
  * phrase with what came before it) and, when phrases are verified, the audio itself (for the second stage,
  * phrase-verifier.ts). Frame `k` of the stream is samples `[k·rate/100, (k+1)·rate/100)`.
  */
+import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
 export interface StreamHistory {
   push(samples: Int16Array): void;
@@ -18,25 +19,7 @@ export interface StreamHistory {
   readonly frames: number;
 }
 
-/** Why 300 ms: a breath's pause before the phrase; running speech has no gap that long. */
-const LEAD_FRAMES = 30;
-/** Frames just before the aligned start left out: the alignment may begin a little early. */
-const LEAD_SKIP_FRAMES = 3;
-/**
- * Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to
- * "robot" alone, its "hey" (200–400 ms) before it, and the second stage must hear all of it. Why not the
- * lead too: measured from there, it let through phrases near the start of every sentence (36 false stops
- * an hour at the stop defaults). Looked at every 50 ms.
- */
-const LEAD_SEARCH_FRAMES = 50;
-const LEAD_SEARCH_STEP = 5;
-/** Frames of power kept (10 s): longer than any phrase and its lead. */
-const KEPT_FRAMES = 1000;
-/**
- * Why 4 s of audio: a phrase is judged at most about a second after its end (the spotter's settling), and
- * no phrase and the margin around it take 3 s; 128 KB per stream.
- */
-const KEPT_AUDIO_FRAMES = 400;
+const { LEAD_FRAMES, LEAD_SKIP_FRAMES, LEAD_SEARCH_FRAMES, LEAD_SEARCH_STEP, KEPT_FRAMES, KEPT_AUDIO_FRAMES } = valuesOf(SPOTTER_TUNING.history);
 
 export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamHistory {
   const perFrame = sampleRateHz / 100;

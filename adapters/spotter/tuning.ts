@@ -1,0 +1,158 @@
+/**
+ * The keyword spotter's tuning (wake and stop phrases) and the emergency stop's gates, in one table: every
+ * value, why it has that value, and what it was chosen on. Values are read with {@link valuesOf} where they
+ * are used:
+ *
+ * @example
+ * ```ts
+ * const { SETTLE_MS, MAX_SETTLE_MS } = valuesOf(SPOTTER_TUNING.stream);
+ * ```
+ *
+ * `chosenOn` says how far a value can be trusted on voices nothing here heard: `SPOKEN_BENCHES` values were
+ * measured on the wake, grammar and e-stop benches' synthetic voices (eSpeak, flite) and checked on the
+ * recordings of real people (docs/activation.md, docs/actions.md); `REASONED` values follow from pocketsphinx's
+ * 10 ms frames and report interval or from other values here; the rest are pocketsphinx's or Praat's own
+ * defaults or follow from speech itself. The phrase thresholds a user sets are options
+ * (`session.activation`), not here.
+ */
+
+/** Measured on the benches' synthetic voices, checked on the recordings of real people. */
+export const SPOKEN_BENCHES = 'wake, grammar and e-stop benches (synthetic voices; checked on real recordings)';
+/** Derived from pocketsphinx's frames and reports or from other values here, not fitted. */
+export const REASONED = 'reasoned from the frame step, the report interval and the other values';
+/** pocketsphinx's own default. */
+export const POCKETSPHINX_DEFAULT = "pocketsphinx's default";
+/** Praat's own default. */
+export const PRAAT_DEFAULT = "Praat's default";
+/** The range of human speaking voices. */
+export const SPEECH_PHYSICS = 'the range of speaking voices';
+
+/** One tuned value: the value, why it is that, and what it was chosen on. */
+export interface Tuned {
+  readonly value: number;
+  readonly why: string;
+  readonly chosenOn: typeof SPOKEN_BENCHES | typeof REASONED | typeof POCKETSPHINX_DEFAULT | typeof PRAAT_DEFAULT | typeof SPEECH_PHYSICS;
+}
+
+export const SPOTTER_TUNING = {
+  history: {
+    LEAD_FRAMES: { value: 30, why: "Why 300 ms: a breath's pause before the phrase; running speech has no gap that long.", chosenOn: SPOKEN_BENCHES },
+    LEAD_SKIP_FRAMES: { value: 3, why: 'Frames just before the aligned start left out: the alignment may begin a little early.', chosenOn: REASONED },
+    LEAD_SEARCH_FRAMES: {
+      value: 50,
+      why: 'Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to "robot" alone, its "hey" (200\u2013400 ms) before it, and the second stage must hear all of it. Why not the lead too: measured from there, it let through phrases near the start of every sentence (36 false stops an hour at the stop defaults). Looked at every 50 ms.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    LEAD_SEARCH_STEP: {
+      value: 5,
+      why: 'Why the pause may end up to 500 ms before the aligned start: a low-margin spotting is often aligned to "robot" alone, its "hey" (200\u2013400 ms) before it, and the second stage must hear all of it. Why not the lead too: measured from there, it let through phrases near the start of every sentence (36 false stops an hour at the stop defaults). Looked at every 50 ms.',
+      chosenOn: REASONED,
+    },
+    KEPT_FRAMES: { value: 1000, why: 'Frames of power kept (10 s): longer than any phrase and its lead.', chosenOn: REASONED },
+    KEPT_AUDIO_FRAMES: {
+      value: 400,
+      why: "Why 4 s of audio: a phrase is judged at most about a second after its end (the spotter's settling), and no phrase and the margin around it take 3 s; 128 KB per stream.",
+      chosenOn: REASONED,
+    },
+  },
+  stream: {
+    RESTART_AFTER_MS: {
+      value: 30_000,
+      why: "Why a fresh search every 30 s of audio (at the first quiet frame after it): the keyphrase search keeps every spotting of its utterance and pocketsphinx's frame counters grow with it; an hour-long utterance is not what it was written for. A restart costs nothing audible (the cepstral mean carries over).",
+      chosenOn: REASONED,
+    },
+    FORCE_RESTART_MS: { value: 120_000, why: 'Why 120 s: in steady loud noise no frame is quiet; restart anyway, rarely.', chosenOn: REASONED },
+    SETTLE_MS: {
+      value: 200,
+      why: "Why 200 ms: the search's own report delay (100 ms) and as long again for a better alignment of the same phrase.",
+      chosenOn: REASONED,
+    },
+    MAX_SETTLE_MS: { value: 1000, why: 'Why 1 s: in running speech new spottings keep coming; the older ones are judged by then.', chosenOn: SPOKEN_BENCHES },
+    VERIFY_BEFORE_PAUSE_FRAMES: {
+      value: 10,
+      why: 'Audio verified before the phrase\'s aligned start: from the quiet stretch the lead found (a low-margin spotting is often aligned to "robot" alone), 100 ms before its end, and at most 800 ms before the start.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    VERIFY_BEFORE_MAX_FRAMES: {
+      value: 80,
+      why: 'Audio verified before the phrase\'s aligned start: from the quiet stretch the lead found (a low-margin spotting is often aligned to "robot" alone), 100 ms before its end, and at most 800 ms before the start.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    VOICING_BEFORE_FRAMES: {
+      value: 10,
+      why: "Why 100 ms: as much as the search's alignment is off at a low margin (see above); noise has no vowel anywhere.",
+      chosenOn: SPOKEN_BENCHES,
+    },
+    UNKNOWN_START_FRAMES: {
+      value: 100,
+      why: 'Where a spotting whose start frame comes after its end is taken to begin: this long before its end. The search\'s restart (`ps_start_utt`) re-enters its phone loop but does not clear the phrases\' own HMMs (kws_search_start), and a path carried across it can report such a start. Read as it came, it gave a negative duration, no audio for the second stage and no lead: on the recordings of real people, the best-scoring "alexa" and "computer" of several clips came this way and were lost. Why 1 s: longer than any wake phrase the benches aligned (the longest, a real "jarvis", 800 ms); the second stage finds where in it the phrase began.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+  },
+  search: {
+    DEFAULT_DELAY_FRAMES: { value: 10, why: "pocketsphinx's default `-kws_delay` (frames).", chosenOn: POCKETSPHINX_DEFAULT },
+    DEFAULT_BEAM: { value: 1e-48, why: "pocketsphinx's default beam.", chosenOn: POCKETSPHINX_DEFAULT },
+    BEAM_BELOW_THRESHOLD: {
+      value: 1e-10,
+      why: "Why a beam 10^10 wider than the smallest threshold: the search prunes a phrase's path once it falls a beam behind the best path (the phone loop, most of the time), so with pocketsphinx's default beam (1e-48) no threshold below about 1e-48 could ever be met, and long phrases said by voices the model fits less well (eSpeak's) were never spotted at all.",
+      chosenOn: SPOKEN_BENCHES,
+    },
+  },
+  verifier: {
+    MIN_FRAMES_PER_PHONE: {
+      value: 6,
+      why: 'Why a word must take 6 frames (60 ms) a phone: the grammar decoder\'s floor is 3 (one frame per HMM state), where it passes through a word that was not said; on the wake bench the fastest tuning voice (eSpeak RP, 190 wpm) took at least 8.4 a phone, while "go backward" verified as "hey robot" (a false wake) had a "hey" of 3\u20134.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    MIN_WORD_RATIO: {
+      value: -30,
+      why: 'Why every word must score at least \u221230 a frame against the phone loop over the word\'s own frames: the phrase\'s whole score lets a well-said "robot" (two thirds of the frames) hide a first word that was not said. On the wake bench\'s tuning voices, "are you a robot" aligned as "hey robot" had a "hey" of \u221233 to \u221249, while every wake phrase had all its words at \u221230 or above at one of the stretch\'s two ends (stream.ts; eSpeak RP\'s "robot" the lowest, \u221224 to \u221228).',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    PHRASE_SCORE_WEIGHT: {
+      value: 0.04,
+      why: 'Why the score ratio weighs 0.04 here, 0.01 for commands (grammar-confidence.ts): one short phrase against the loop, whose phones agree poorly with eSpeak\'s voices (agreement 0\u20130.25 for Scottish English\'s "hey robot" at ratios of 14\u201317), while near misses agree as well and score below the loop ("hello robot": 0.57 at \u22124). Chosen among 0.01\u20130.06 on the wake bench\'s tuning voices (most wake phrases at no false wake); with 0.01, a confidence that stops "hello robot" stops most of Scottish English\'s "hey robot".',
+      chosenOn: SPOKEN_BENCHES,
+    },
+  },
+  voicing: {
+    VOICED_CORRELATION: {
+      value: 0.45,
+      why: "A window is voiced when its normalized autocorrelation at a pitch lag reaches this: Praat's default voicing threshold (To Pitch (ac)).",
+      chosenOn: PRAAT_DEFAULT,
+    },
+    LOWEST_PITCH_HZ: { value: 70, why: 'The lowest pitch looked for: below adult male speaking pitch.', chosenOn: SPEECH_PHYSICS },
+    HIGHEST_PITCH_HZ: { value: 400, why: "The highest pitch looked for: above children's speaking pitch.", chosenOn: SPEECH_PHYSICS },
+    WINDOW_MS: { value: 30, why: 'The autocorrelation window: two periods of the lowest pitch.', chosenOn: SPEECH_PHYSICS },
+    HOP_MS: { value: 10, why: "Windows every 10 ms: the recognizers' frame step.", chosenOn: REASONED },
+  },
+  stopGate: {
+    MIN_STOP_VOICE_MS: {
+      value: 150,
+      why: "Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard as \"stop\" at 0.21.",
+      chosenOn: SPOKEN_BENCHES,
+    },
+    MAX_SPEECH_AFTER_STOP_MS: {
+      value: 300,
+      why: 'Why 300 ms: on the grammar bench\'s corpus (32 voices, both input paths) a spoken stop phrase had at most 100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into "stop" (6 of the 14 false stops: "thank you very much" \u2192 "stop" on "thank") had 570\u20131,010 ms.',
+      chosenOn: SPOKEN_BENCHES,
+    },
+    TALKED_ON_MS: {
+      value: 100,
+      why: 'Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis reported again with 100 ms more speech after it had speech in all the audio between the two reports. Not fitted: on the grammar bench\'s eight voices, the commands forced into "halt" on "go" (5 of 448 on the local path, 2 on the Realtime one, all eSpeak\'s Scottish "go forward\u2026") grew by exactly that, report after report, while a spoken stop\'s speech after stayed at 0\u201350 ms until it stopped; no stop phrase was lost there or on eight fresh voices (docs/actions.md).',
+      chosenOn: REASONED,
+    },
+  },
+  stopSpotter: {
+    REPEAT_MS: {
+      value: 1000,
+      why: 'Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD\'s start): a repeated "stop, stop!" is one stop, and the next one said after a breath stops again.',
+      chosenOn: REASONED,
+    },
+  },
+} as const satisfies Record<string, Record<string, Tuned>>;
+
+/** A group's values by name, for the code that uses them. */
+export function valuesOf<G extends Record<string, Tuned>>(group: G): { readonly [K in keyof G]: number } {
+  return Object.fromEntries(Object.entries(group).map(([name, tuned]) => [name, tuned.value])) as { readonly [K in keyof G]: number };
+}
