@@ -12,12 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createEstopActor } from '../../actors/estop.js';
-import { createVadActor } from '../../actors/vad.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
+import { startVadSession } from '../support/vad-session.js';
 
-const FRAME_SAMPLES = RATE / 50;
 const config = loadConfig();
 const spotter = buildStopSpotter(config)!;
 const corpus = loadHumanSpeech();
@@ -31,22 +30,7 @@ async function session() {
   const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
   h.deps.stopSpotter = spotter;
   h.deps.inputConditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz });
-  const vad = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
-  let seq = 0;
-  const frames = async (samples: Int16Array) => {
-    for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
-      const audio = new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2).slice();
-      h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
-      await h.settle();
-      await h.clock.advance(20);
-    }
-  };
-  const say = async (samples: Int16Array) => {
-    await frames(new Int16Array(RATE / 2));
-    await frames(samples);
-    await frames(new Int16Array(RATE));
-  };
-  return { h, say, stop: () => vad.stop() };
+  return startVadSession(h);
 }
 
 describe('stop spotter: real people (../shared/speech/human)', () => {

@@ -6,15 +6,13 @@
  * other wake words and noise do not (a subset of `npm run bench -- --scenario wake --real`; skipped,
  * saying so, without `../shared/speech/human`).
  */
-import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { createVadActor } from '../../actors/vad.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildKeywordSpotter } from '../../runtime/engines.js';
-import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
+import { createHarness } from '../support/actor-harness.js';
+import { startVadSession } from '../support/vad-session.js';
 
-const FRAME_SAMPLES = RATE / 50;
 const WAKE_PHRASES = ['computer', 'hey computer', 'jarvis', 'alexa'];
 const spotter = buildKeywordSpotter(loadConfig({ overrides: { session: { activation: { mode: 'wake', wakePhrases: WAKE_PHRASES } } } }))!;
 const corpus = loadHumanSpeech();
@@ -23,22 +21,7 @@ const corpus = loadHumanSpeech();
 function session() {
   const h = createHarness({ pipeline: { activation: { mode: 'wake', stopPhrases: [] } } });
   h.deps.keywordSpotter = spotter;
-  const vad = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
-  let seq = 0;
-  const frames = async (samples: Int16Array) => {
-    for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
-      const audio = new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2).slice();
-      h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
-      await h.settle();
-      await h.clock.advance(20);
-    }
-  };
-  const say = async (samples: Int16Array) => {
-    await frames(new Int16Array(RATE / 2));
-    await frames(samples);
-    await frames(new Int16Array(RATE));
-  };
-  return { h, say, stop: () => vad.stop() };
+  return startVadSession(h);
 }
 
 describe('wake spotter: real people (../shared/speech/human)', () => {
