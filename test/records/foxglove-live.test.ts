@@ -163,7 +163,7 @@ describe('serve --foxglove', () => {
         await speak(server, 'robot-8');
         await server.manager.end('robot-8', 'client_closed');
         const next = exported(records, 'robot-8', 'state');
-        await until('the second session to be published', () => early.messages(topics.state).length === state.length + next.length);
+        await until('robot-8 to be published', () => early.messages(topics.state).length === state.length + next.length);
         expect(early.messages(topics.state)).toEqual([...state, ...next]);
         expect(late.messages(topics.state).slice(-next.length)).toEqual(next);
         expect(early.messages(topics.userSpeech).at(-1)).toMatchObject({ final: 'hello again', header: { frame_id: 'u1' } });
