@@ -2,26 +2,29 @@
  * When a transcript ending with a stop phrase is a stop. A grammar recognizer turns ordinary speech into
  * "stop" or "halt" on an early partial (16 % of the out-of-grammar corpus did, with no gate), and the
  * commands' confidence gate (`stt.minConfidence`) is too slow and too strict for a stop: a missed stop
- * costs more than a false one. So a partial is a stop when the STT is at least `sureConfidence` sure of
- * it, or `minConfidence` sure on two reports while the hypothesis keeps ending with it (pocketsphinx
- * reports a changed hypothesis again at its next check, 100 ms later: ordinary speech has moved on by
- * then, a stop has not); a final when it
- * is `minFinalConfidence` sure. A transcript without a confidence (an engine that cannot tell) is a stop.
- * The first words of a longer phrase ("emergency" of "emergency stop") stop when `sureConfidence` sure on
- * two reports in a row: the rest of the phrase takes another 300 ms to say, and "emergency" is no less a
- * stop. Measured on the out-of-grammar corpus: docs/actions.md. A final of an utterance with less than
- * `MIN_STOP_VOICE_MS` of voice is no stop: the grammar forces a click, or a leak of the agent's own echo,
- * into "stop" as readily as speech. Nor is a stop phrase, partial or final, that the recognizer heard more
- * than `MAX_SPEECH_AFTER_STOP_MS` of speech after (`speechAfterMs`): it ended the sentence early and
- * called the rest of an ordinary phrase silence. Nor is a partial reported again with `TALKED_ON_MS` more
- * speech after it than its last report had: the speaker went on talking past it ("go forward…" heard as
- * "halt" on "go" at 50, 150, 250 ms of speech after), where a stop is the last thing said.
+ * costs more than a false one. So a partial is a stop when the STT is `minConfidence` sure of it on two
+ * reports while the hypothesis keeps ending with it (pocketsphinx reports a changed hypothesis again at
+ * its next check, 100 ms later): ordinary speech forced into the phrase has moved on by then, a stop has
+ * not. One sure report is not enough: real people's "snowboy" and "smart mirror" were "stop" at 0.21–0.34
+ * on their first syllable, and gone on the next report. A final is a stop when it is `minFinalConfidence`
+ * sure. An utterance begun while the robot was speaking is held at `overReplyConfidence` instead: the
+ * robot's voice under it lowers the confidence (a real "stop" at 1.0 alone was 0.07–0.15 over a reply).
+ * A transcript without a confidence (an engine that cannot tell) is a stop. The first words of a
+ * longer phrase ("emergency" of "emergency stop") stop in the same way: the rest of the phrase takes
+ * another 300 ms to say, and "emergency" is no less a stop. Measured: docs/actions.md. A final of an
+ * utterance with less than `MIN_STOP_VOICE_MS` of voice is no stop: the grammar forces a click, or a leak
+ * of the agent's own echo, into "stop" as readily as speech. Nor is a stop phrase, partial or final, that
+ * the recognizer heard more than `MAX_SPEECH_AFTER_STOP_MS` of speech after (`speechAfterMs`): it ended
+ * the sentence early and called the rest of an ordinary phrase silence. Nor is a partial reported again
+ * with `TALKED_ON_MS` more speech after it than its last report had: the speaker went on talking past it
+ * ("go forward…" heard as "halt" on "go" at 50, 150, 250 ms of speech after), where a stop is the last
+ * thing said.
  *
  * @example
  * ```ts
- * const gate = createStopGate({ phrases: ['stop'], minConfidence: 0.1, sureConfidence: 0.25, minFinalConfidence: 0.15 });
- * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.12, final: false }); // undefined: not sure yet
- * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.14, final: false }); // 'stop': held
+ * const gate = createStopGate({ phrases: ['stop'], minConfidence: 0.25, minFinalConfidence: 0.1 });
+ * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.4, final: false }); // undefined: one report
+ * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.6, final: false }); // 'stop': held
  * ```
  */
 import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
@@ -29,10 +32,10 @@ import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
 export interface StopGateOptions {
   /** The stop phrases (`session.estop.phrases`). */
   phrases: readonly string[];
-  /** A partial this sure of a stop phrase is a stop when the next report of the utterance still is (absent: 0). */
+  /** A partial this sure of a stop phrase is a stop when a later report of the utterance still is (absent or 0: every partial ending with one, at once). */
   minConfidence?: number;
-  /** A partial this sure is a stop at once (absent: `minConfidence`). */
-  sureConfidence?: number;
+  /** The same for an utterance begun while the robot was speaking (absent: `minConfidence`). */
+  overReplyConfidence?: number;
   /** A final this sure is a stop (absent: `minConfidence`). */
   minFinalConfidence?: number;
 }
@@ -46,6 +49,8 @@ export interface HeardTranscript {
   voicedMs?: number | undefined;
   /** Speech after the transcript's last word that it leaves out (`stt.partial`/`stt.final` `speechAfterMs`), when known. */
   speechAfterMs?: number | undefined;
+  /** The utterance began while the robot was speaking: its own voice, under the user's, lowers the STT's confidence. */
+  overReply?: boolean | undefined;
 }
 
 export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS } = valuesOf(SPOTTER_TUNING.stopGate);
@@ -88,9 +93,9 @@ const MAX_PENDING = 64;
 /** A stop gate for one session's transcripts (it remembers, per utterance, a stop phrase not yet sure). */
 export function createStopGate(options: StopGateOptions) {
   const min = options.minConfidence ?? 0;
-  const sure = options.sureConfidence ?? min;
+  const overReplyMin = options.overReplyConfidence ?? min;
   const minFinal = options.minFinalConfidence ?? min;
-  /** Per utterance: the stop phrase its last partial ended with, at `min` but under `sure`. */
+  /** Per utterance: the stop phrase a partial ended with at `min`, waiting for a later report to hold it. */
   const pending = new Map<string, string>();
   /** Per utterance: its last partial's words and the speech the recognizer heard after them. */
   const lastPartial = new Map<string, { text: string; speechAfterMs: number }>();
@@ -125,15 +130,17 @@ export function createStopGate(options: StopGateOptions) {
       if (talkedOn(transcript) || (transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
       if (phrase === undefined) {
         const lead = transcript.final ? undefined : endsWithStopPhrase(transcript.text, [...leads.keys()]);
-        if (lead === undefined || confidence < sure) return undefined;
+        if (lead === undefined || confidence < min) return undefined;
         if (held === lead) return leads.get(lead);
         hold(transcript.turnId, lead);
         return undefined;
       }
       const tooShort = transcript.voicedMs !== undefined && transcript.voicedMs < MIN_STOP_VOICE_MS;
       if (transcript.final) return confidence >= minFinal && !tooShort ? phrase : undefined;
-      if (confidence >= sure || (confidence >= min && held === phrase)) return phrase;
-      if (confidence >= min) hold(transcript.turnId, phrase);
+      const threshold = transcript.overReply ? overReplyMin : min;
+      // No confidence to hold (an engine that cannot tell), or no gate (0): at once.
+      if (transcript.confidence === undefined || threshold === 0 || held === phrase) return confidence >= threshold ? phrase : undefined;
+      if (confidence >= threshold) hold(transcript.turnId, phrase);
       return undefined;
     },
   };

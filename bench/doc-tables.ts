@@ -253,9 +253,9 @@ export const TABLES: Record<string, TableSpec> = {
     columns: [
       ['path', field('path')],
       ['stops delivered', share('delivered', 'trials')],
-      ['first sample → stop p50 / p95 / max', spread('stopMs', P95_MAX)],
-      ['"stop", "halt" alone', spread('oneWordStopMs', P95_MAX)],
-      ["from the phrase's end", spread('afterEndMs', P95_MAX)],
+      ["phrase's last sample → stop p50 / p95 / max", spread('afterEndMs', P95_MAX)],
+      ['first sample → stop', spread('stopMs', P95_MAX)],
+      ['"stop", "halt" alone, from the first sample', spread('oneWordStopMs', P95_MAX)],
       ["the phrases' own length", spread('phraseEndMs', P95_MAX)],
       ['reply cancelled p50 / p95 / max', spread('cancelMs', P95_MAX)],
     ],
@@ -276,6 +276,42 @@ export const TABLES: Record<string, TableSpec> = {
       ['voices', field('voices')],
       ['false stops, out-of-grammar phrases', (row) => `${field('falseStopsPercent', ' %')(row)} (${share('falseStops', 'outOfGrammar')(row)})`],
       ['stop phrases spotted', share('stopsSpotted', 'stopPhrases')],
+    ],
+  },
+  'estop-real': {
+    file: 'estop',
+    rows: kind('estop-real'),
+    columns: [
+      ['speakers', field('group')],
+      ['stops: spotter / transcripts / either', (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`],
+      [
+        'false stops: spotter / transcripts / either',
+        (row) =>
+          row['others']
+            ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
+            : MISSING,
+      ],
+    ],
+  },
+  'estop-spotter': {
+    file: 'estop',
+    rows: kind('estop-spotter'),
+    columns: [
+      ['voices', (row) => `${field('voices')(row)}: ${field('group')(row)}`],
+      ['stops spotted', share('spotted', 'phrases')],
+      ["from the phrase's last sample p50 / p95 / max", (row) => [field('p50Ms')(row), field('p95Ms')(row), field('maxMs')(row)].join(' / ')],
+      ['false stops', (row) => (row['others'] ? share('falseSpots', 'others')(row) : MISSING)],
+      ['CPU ms per s of audio', field('cpuMsPerAudioS')],
+    ],
+  },
+  'wake-real': {
+    file: 'wake',
+    rows: kind('wake-real'),
+    columns: [
+      ['phrase or speakers', field('group')],
+      ['detected', share('spotted', 'phrases')],
+      ['false wakes (clips)', (row) => (row['others'] ? share('falseSpots', 'others')(row) : MISSING)],
+      ['false per hour', (row) => (row['others'] ? field('falsePerHour')(row) : MISSING)],
     ],
   },
   wake: {

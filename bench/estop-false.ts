@@ -26,7 +26,7 @@ const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
 const onsetToStop = (stops: Array<{ afterOnsetMs?: number }>) => stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs]));
 const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhraseOf(text, phrases) !== undefined;
-type Transcript = { text: string; confidence?: number | undefined; speechAfterMs?: number | undefined; atMs: number };
+export type Transcript = { text: string; confidence?: number | undefined; speechAfterMs?: number | undefined; atMs: number };
 
 export interface EstopFalseRow {
   scenario: 'estop-false';
@@ -54,7 +54,7 @@ export interface EstopFalseRow {
 }
 
 /** Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it, ms. */
-async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<Transcript[]> {
+export async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<Transcript[]> {
   const seen: Transcript[] = [];
   let pushedMs = 0;
   const stream = stt.createStream({

@@ -14,7 +14,7 @@
  *
  * The stop spotter hears each clip as the product's does: after the session's input conditioning
  * (`audio.highPassHz`, `audio.agc`, `audio.noiseSuppression` as configured; the recordings have no echo to
- * cancel), which the VAD actor runs before every spotter. The wake rows hear the clips unconditioned.
+ * cancel), which the VAD actor runs before every spotter; so do the wake rows.
  *
  * Nothing here was tuned on these recordings: they are held out; the thresholds were chosen on the
  * synthetic voices (docs/activation.md).
@@ -58,9 +58,11 @@ export interface SpottingRow {
   missed?: string[];
 }
 
-interface Clip {
+export interface Clip {
   name: string;
   group: string;
+  /** Who speaks (a session of their own: the recognizer adapts per speaker). */
+  speaker?: string;
   samples: Int16Array;
   /** The phrase it holds (normalized), if any. */
   phrase?: string;
@@ -72,7 +74,7 @@ function lastSampleMs(samples: Int16Array): number {
   return 0;
 }
 
-interface Heard {
+export interface Heard {
   clip: Clip;
   /** Spotted phrases with when (audio ms from the phrase's last sample). */
   spots: Array<{ phrase: string; afterEndMs: number }>;
@@ -82,7 +84,7 @@ interface Heard {
 type Conditioning = (frame: Uint8Array) => Uint8Array;
 
 /** The product's input conditioning of a session's microphone (`audio`), without the echo step: none when every step is off. */
-async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
+export async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
   const { highPassHz, agc, noiseSuppression } = config.audio;
   if (!highPassHz && !agc && !noiseSuppression) return undefined;
   const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression });
@@ -91,7 +93,7 @@ async function microphoneConditioning(config: AppConfig): Promise<Conditioning |
 }
 
 /** `samples` through `condition` in 20 ms frames, joined (a step with a delay, RNNoise, returns what is ready). */
-function conditioned(samples: Int16Array, condition: Conditioning): Int16Array {
+export function conditioned(samples: Int16Array, condition: Conditioning): Int16Array {
   const parts: Uint8Array[] = [];
   for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES)
     parts.push(condition(new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2)).slice());
@@ -105,7 +107,7 @@ function conditioned(samples: Int16Array, condition: Conditioning): Int16Array {
 }
 
 /** Every clip through one stream of `spotter`, as one session's microphone (after `condition`, when given). */
-function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Conditioning): { heard: Heard[]; cpuUs: number; audioS: number } {
+export function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Conditioning): { heard: Heard[]; cpuUs: number; audioS: number } {
   const stream = spotter.createStream();
   const heard: Heard[] = [];
   let cpuUs = 0;
@@ -173,8 +175,12 @@ function rowsOf(
 const speakerGroup = (clip: HumanClip) => (clip.speaker.startsWith('an4:') ? 'an4 (17 speakers)' : clip.speaker.split(' ')[0]!);
 
 /** The stop spotter's rows: real recordings (per speaker group), then synthetic voices. */
-export async function runStopSpotterRows(options: { quick: boolean }, progress: (line: string) => void): Promise<SpottingRow[]> {
+export async function runStopSpotterRows(
+  options: { quick: boolean },
+  progress: (line: string) => void,
+): Promise<{ spotting: SpottingRow[]; real?: { clips: Clip[]; heard: Heard[] } }> {
   const config = loadConfig();
+  let real: { clips: Clip[]; heard: Heard[] } | undefined;
   const spotter = buildStopSpotter(config)!;
   const stops = ESTOP_PHRASES.map(normalizePhrase);
   const saysStop = (text: string) => stops.find((p) => ` ${normalizePhrase(text)} `.includes(` ${p} `));
@@ -185,9 +191,17 @@ export async function runStopSpotterRows(options: { quick: boolean }, progress: 
     progress(`  estop spotter: ${corpus.clips.length} real recordings`);
     const clips = corpus.clips.map((c): Clip => {
       const phrase = saysStop(c.transcript);
-      return { name: `${c.file} (${c.speaker})`, group: speakerGroup(c), samples: readHumanClip(corpus, c).samples, ...(phrase ? { phrase } : {}) };
+      return {
+        name: `${c.file} (${c.speaker})`,
+        group: speakerGroup(c),
+        speaker: c.speaker,
+        samples: readHumanClip(corpus, c).samples,
+        ...(phrase ? { phrase } : {}),
+      };
     });
-    rows.push(...rowsOf('estop-spotter', 'real', hearAll(spotter, clips, await microphoneConditioning(config)), () => true));
+    const run = hearAll(spotter, clips, await microphoneConditioning(config));
+    rows.push(...rowsOf('estop-spotter', 'real', run, () => true));
+    real = { clips, heard: run.heard };
   }
   const voices = corpusVoices().voices.slice(0, options.quick ? 3 : undefined);
   progress(`  estop spotter: synthetic voices (${voices.length}): the stop phrases, the grammar's commands and other phrases`);
@@ -203,11 +217,11 @@ export async function runStopSpotterRows(options: { quick: boolean }, progress: 
   rows.push(
     ...rowsOf('estop-spotter', 'synthetic', hearAll(spotter, synthetic, await microphoneConditioning(config)), () => true).filter((r) => r.group === 'all'),
   );
-  return rows;
+  return { spotting: rows, ...(real ? { real } : {}) };
 }
 
 /** The wake spotter's rows on real speakers: "computer", "hey computer", "jarvis", "alexa". */
-export function runRealWakeRows(progress: (line: string) => void): SpottingRow[] {
+export async function runRealWakeRows(progress: (line: string) => void): Promise<SpottingRow[]> {
   const corpus = loadHumanSpeech();
   if (!corpus.available) {
     progress(`  wake, real speech: skipped: ${corpus.reason}`);
@@ -221,7 +235,7 @@ export function runRealWakeRows(progress: (line: string) => void): SpottingRow[]
     const phrase = wakes.find((w) => normalizePhrase(c.transcript) === w);
     return { name: `${c.file} (${c.speaker})`, group: phrase ?? 'other', samples: readHumanClip(corpus, c).samples, ...(phrase ? { phrase } : {}) };
   });
-  const run = hearAll(spotter, clips);
+  const run = hearAll(spotter, clips, await microphoneConditioning(config));
   const halves = speakerHalves(corpus.clips);
   const inHalf = (half: string) => ({ ...run, heard: run.heard.filter((_, i) => halves[i] === half).map((h) => ({ ...h, clip: { ...h.clip, group: half } })) });
   // "hey computer" spotted as "computer" wakes it all the same.

@@ -10,7 +10,7 @@
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
  *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
- *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request)
+ *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request; grammar,whisper: both)
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --quick                  short smoke run
@@ -241,6 +241,7 @@ if (scenarios.includes('noise')) {
 }
 const estops: Awaited<ReturnType<typeof import('./estop-scenario.js').runEstopScenario>> = [];
 const spottings: Array<import('./human-spotting.js').SpottingRow> = [];
+const combinedStops: Array<import('./estop-real.js').EstopRealRow> = [];
 if (scenarios.includes('estop')) {
   const { runEstopScenario } = await import('./estop-scenario.js');
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
@@ -249,13 +250,25 @@ if (scenarios.includes('estop')) {
     throw new Error(`--path ${path}: use local, realtime, offline (false stops only) or spotter (the microphone spotter only; default: all)`);
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
-  spottings.push(...(await (await import('./human-spotting.js')).runStopSpotterRows({ quick }, progress)));
-  const stt = arg('stt') ?? 'grammar';
-  if (stt !== 'grammar' && stt !== 'whisper') throw new Error(`--stt ${stt}: use grammar (the default) or whisper (the Whisper-class stand-in)`);
-  if (path !== 'spotter')
-    estops.push(
-      ...(await runEstopScenario({ quick, stt, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) }, progress)),
+  const { spotting, real } = await (await import('./human-spotting.js')).runStopSpotterRows({ quick }, progress);
+  spottings.push(...spotting);
+  // The same recordings through the transcripts' gate too: what a session, with both, stops on.
+  if (real)
+    combinedStops.push(
+      ...(await (await import('./estop-real.js')).combinedStopRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
     );
+  const stts = (arg('stt') ?? 'grammar').split(',');
+  for (const stt of stts)
+    if (stt !== 'grammar' && stt !== 'whisper')
+      throw new Error(`--stt ${stt}: use grammar (the default), whisper (the Whisper-class stand-in) or both, grammar,whisper`);
+  for (const [i, stt] of (stts as Array<'grammar' | 'whisper'>).entries())
+    if (path !== 'spotter')
+      estops.push(
+        ...(await runEstopScenario(
+          { quick, stt, falseStops: i === 0, addStopPhrases: process.argv.includes('--add-stop-phrases'), ...(paths ? { paths } : {}) },
+          progress,
+        )),
+      );
 }
 const grammars: Awaited<ReturnType<typeof import('./grammar-scenario.js').runGrammarScenario>> = [];
 if (scenarios.includes('grammar')) {
@@ -286,7 +299,7 @@ if (scenarios.includes('live')) {
 const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
 if (scenarios.includes('wake')) {
   progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
-  spottings.push(...(await import('./human-spotting.js')).runRealWakeRows(progress));
+  spottings.push(...(await (await import('./human-spotting.js')).runRealWakeRows(progress)));
   if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
 const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
@@ -310,6 +323,7 @@ if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
+if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
 const json = arg('json');
 if (json) {
@@ -332,6 +346,7 @@ if (json) {
     ...lives,
     ...wakes,
     ...spottings,
+    ...combinedStops,
     ...realtimeClients.flatMap((r) => r.rows),
   ];
   // A folder that does not exist yet must not end an hour of measuring on ENOENT.

@@ -153,9 +153,14 @@ const sessionSettings = {
         .max(1)
         .default(D.estop.minConfidence)
         .describe(
-          'A partial transcript ending with a stop phrase stops when the STT is this sure of it (its confidence on the audio so far) on two reports in a row; transcripts without a confidence always stop.',
+          'A partial transcript ending with a stop phrase stops when the STT is this sure of it (its confidence on the audio so far) on two reports while the hypothesis keeps ending with it; transcripts without a confidence stop at once, and 0 is no gate.',
         ),
-      sureConfidence: z.number().min(0).max(1).default(D.estop.sureConfidence).describe('A partial this sure of a stop phrase stops at once.'),
+      overReplyConfidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(D.estop.overReplyConfidence)
+        .describe("`minConfidence` for an utterance begun while the robot was speaking (its voice under the user's lowers the confidence)."),
       minFinalConfidence: z
         .number()
         .min(0)

@@ -27,6 +27,8 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = {
   'session.filler': 'features.filler',
   'session.minConfidence': 'stt.minConfidence',
   'session.languagePrompts': 'languages.<tag>.systemPrompt',
+  // A partial is no longer a stop on one sure report: minConfidence now holds on two.
+  'session.estop.sureConfidence': 'session.estop.minConfidence',
 };
 
 /** What to say about a path that is not a key: where it moved, or the nearest real key (variable first when `byVariable`). */

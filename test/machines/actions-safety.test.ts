@@ -163,9 +163,9 @@ describe('emergency stop', () => {
     const h = await createLiveHarness({ config: CONFIG });
     await h.speechStart();
     await h.sttPartial('stop', 0.05);
-    await h.sttPartial('stop', 0.12);
+    await h.sttPartial('stop', 0.3);
     expect(noticeCodes(h)).not.toContain('estop');
-    await h.sttPartial('stop', 0.12);
+    await h.sttPartial('stop', 0.3);
     expect(noticeCodes(h).filter((c) => c === 'estop')).toHaveLength(1);
     expect(requests(h)).toMatchObject([{ name: 'stop' }]);
     await h.end();

@@ -15,8 +15,9 @@ describe('session host: stop()', () => {
   it('ends the session, leaves no child, and unsubscribes everything', async () => {
     const s = await setupSessions();
     // Idle session a: the host (user.text, control.end, vad.speech_start, tts.stopped), the VAD
-    // (audio.frame) and the STT (vad.*) parse these; no reply children exist to read tts.*.
-    expect(await poke(s)).toBe(6);
+    // (audio.frame), the STT (vad.*) and the e-stop (vad.speech_start) parse these; no reply children
+    // exist to read tts.*.
+    expect(await poke(s)).toBe(7);
     expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['estop', 'stt', 'vad']);
     const errorsBefore = s.errorsOf('a').length;
 

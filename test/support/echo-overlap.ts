@@ -42,6 +42,9 @@ export interface OverlapOutcome extends OverlapCase {
   replyTurnId?: string;
   /** What the recognizer made of the user's words, if anything. */
   transcript?: string;
+  /** How sure it was of that (what the stop gate judged a lost "stop" on), and the utterance's voiced ms. */
+  confidence?: number;
+  voicedMs?: number;
 }
 
 /** What the loop lends the phase: its clock, its messages, the user's mouth, and its waits. */
@@ -193,13 +196,15 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
   await context.runUntil(() => heard() || context.now() > endsAt + VERDICT_AFTER_MS, endsAt - spokeAt + VERDICT_AFTER_MS + 1000);
   const userTurn = since(context, before).find((m) => m.type === 'vad.speech_start')?.turnId;
   const final = since(context, before).find((m) => m.type === 'stt.final' && m.turnId === userTurn);
+  const speechEnd = since(context, before).find((m) => m.type === 'vad.speech_end' && m.turnId === userTurn);
   return {
     ...c,
     result: heard() ? 'heard' : 'lost',
     heard: heard(),
     said: line.said,
     replyTurnId: reply.turnId,
-    ...(final && final.type === 'stt.final' ? { transcript: final.text } : {}),
+    ...(final && final.type === 'stt.final' ? { transcript: final.text, ...(final.confidence === undefined ? {} : { confidence: final.confidence }) } : {}),
+    ...(speechEnd && speechEnd.type === 'vad.speech_end' ? { voicedMs: speechEnd.speechMs } : {}),
   };
 }
 
