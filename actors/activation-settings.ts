@@ -15,6 +15,8 @@ export interface ActivationSettings {
   /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/spotter/phrase-verifier.ts). */
   wakeConfidence: number;
   stopThreshold: number;
+  /** `stopThreshold` while the robot speaks, and for an utterance begun while it spoke. */
+  stopThresholdOverReply: number;
   /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */
   wakeLeadDb: number;
   /** The same for a stop phrase. */
@@ -33,6 +35,13 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   wakeConfidence: 0.68,
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
+  /**
+   * Why 1e-25 while the robot speaks: its echo under the user's voice, even cancelled, lowers a spoken
+   * stop's score far below 1e-10 — in the echo matrix's overlap phase (two cells: 100 ms Realtime, and the
+   * speaker 10 dB over the user) stops heard went from 15 to 23 of 28, with no false barge-in; the robot's
+   * own voice alone never reached it there.
+   */
+  stopThresholdOverReply: 1e-25,
   /**
    * Why 9 dB, measured where the verifier placed the phrase's first word: near misses ("are you a robot")
    * run on from the words before them (3–8 dB); a wake phrase said after a pause stands 40 dB and more

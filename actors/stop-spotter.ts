@@ -10,7 +10,9 @@
  * (`-` when none), and a stop already published for that utterance (by the transcripts' estop actor, or by
  * this spotter) is not published again. The robot's own speech ("Stopped moving.") does not stop it: the
  * echo canceller removes most of it, and a stop phrase must stand `stopLeadDb` above the 300 ms before it
- * (said after a pause), which a word inside a running sentence does not.
+ * (said after a pause), which a word inside a running sentence does not. While a reply plays, and for an
+ * utterance begun during one, the phrases' relaxed threshold (`stopThresholdOverReply`) applies: the
+ * echo left under the user's voice lowers a spoken stop's score.
  *
  * @example
  * ```ts
@@ -45,7 +47,11 @@ const { REPEAT_MS } = valuesOf(SPOTTER_TUNING.stopSpotter);
 const MAX_STOPPED = 64;
 
 export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSpotterOptions): StopSpotter {
-  const stream = spotter.createStream();
+  /** Replies playing now, and the utterances that began while one was. */
+  const playing = new Set<string>();
+  const overReply = new Set<string>();
+  // While the robot speaks its echo lowers a spoken stop's score: the phrases' relaxed thresholds apply.
+  const stream = spotter.createStream({ relaxed: () => playing.size > 0 || overReply.has(utterance()) });
   const stopped = new Set<string>();
   const remember = (turnId: string) => {
     if (turnId === '-') return;
@@ -55,7 +61,22 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
   const onEstop = (message: BusMessage) => {
     if (message.type === 'control.estop') remember(message.turnId);
   };
-  const subscription = bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop);
+  const onPlayback = (message: BusMessage) => {
+    if (message.type === 'playback.started') playing.add(message.turnId);
+    else if (message.type === 'playback.finished' || message.type === 'playback.stopped') playing.delete(message.turnId);
+  };
+  const onSpeechStart = (message: BusMessage) => {
+    if (message.type !== 'vad.speech_start' || playing.size === 0) return;
+    if (overReply.size >= MAX_STOPPED) overReply.clear();
+    overReply.add(message.turnId);
+  };
+  const subscriptions = [
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop),
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlayback),
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.finished'), onPlayback),
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.stopped'), onPlayback),
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), onSpeechStart),
+  ];
   let closed = false;
   let audioMs = 0;
   let lastStopMs = -Infinity;
@@ -75,7 +96,7 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
     stop() {
       if (closed) return;
       closed = true;
-      subscription.unsubscribe();
+      subscriptions.forEach((subscription) => subscription.unsubscribe());
       stream.close();
     },
   };

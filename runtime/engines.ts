@@ -216,12 +216,18 @@ const STOP_MIN_VOICED_MS = 20;
 
 /**
  * The stop phrases' spotter (`session.estop.spotter`, on by default): every session, every activation mode,
- * whatever `stt.engine` is. Thresholds: `session.activation.stopThreshold` and `stopLeadDb`.
+ * whatever `stt.engine` is. Thresholds: `session.activation.stopThreshold` (`stopThresholdOverReply` while
+ * the robot speaks: the stop-spotter actor says when) and `stopLeadDb`.
  */
 export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined {
   const { activation, estop } = config.session;
   if (!estop.spotter || estop.phrases.length === 0) return undefined;
-  const phrases = estop.phrases.map((phrase) => ({ phrase, threshold: activation.stopThreshold, minLeadDb: activation.stopLeadDb }));
+  const phrases = estop.phrases.map((phrase) => ({
+    phrase,
+    threshold: activation.stopThreshold,
+    relaxedThreshold: activation.stopThresholdOverReply,
+    minLeadDb: activation.stopLeadDb,
+  }));
   try {
     return createKeywordSpotter({
       phrases,

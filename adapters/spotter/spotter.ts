@@ -47,6 +47,12 @@ export interface SpottedPhrase {
    * above. Absent: the search's threshold and the lead decide alone.
    */
   minConfidence?: number;
+  /**
+   * A lower threshold a stream applies while its `relaxed()` says so ({@link KeywordStreamOptions}): the
+   * stop spotter while the robot speaks, whose echo under the user's voice lowers every phrase's score.
+   * The search runs at the lower of the two; the stream holds a spotting to the threshold of the moment.
+   */
+  relaxedThreshold?: number;
 }
 
 export interface KeywordSpotterOptions {
@@ -87,9 +93,12 @@ export interface KeywordSpotter {
   warmUp(): Promise<void>;
 }
 
+/** The threshold the search runs at: the lower of a phrase's two. */
+const searchThreshold = (p: SpottedPhrase) => Math.min(p.threshold, p.relaxedThreshold ?? p.threshold);
+
 /** The keyphrase file: one phrase a line with its threshold (`hey robot /1e-20/`). */
 export function keyphraseList(phrases: readonly SpottedPhrase[]): string {
-  return phrases.map(({ phrase, threshold }) => `${normalizePhrase(phrase)} /${threshold.toExponential()}/\n`).join('');
+  return phrases.map((p) => `${normalizePhrase(p.phrase)} /${searchThreshold(p).toExponential()}/\n`).join('');
 }
 
 /** Search scores are log values shifted right by 10 bits (`SENSCR_SHIFT`). */
@@ -157,7 +166,7 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
     );
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
-  const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map((p) => p.threshold)) * BEAM_BELOW_THRESHOLD);
+  const beam = Math.min(DEFAULT_BEAM, Math.min(...options.phrases.map(searchThreshold)) * BEAM_BELOW_THRESHOLD);
   const rate = String(sampleRateHz);
   return [
     '-hmm',
@@ -234,6 +243,13 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     releaseVerifier: (verifier) => idleVerifiers.push(verifier),
     minLead: byPhrase('minLeadDb'),
     minConfidence,
+    floors: new Map(
+      options.phrases.flatMap((p) =>
+        p.relaxedThreshold === undefined
+          ? []
+          : [[normalizePhrase(p.phrase), { strict: Math.log10(p.threshold), relaxed: Math.log10(p.relaxedThreshold) }] as const],
+      ),
+    ),
     log10PerUnit: (ps) => (perUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)))),
   };
   return {
@@ -247,6 +263,6 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       verifier.warmUp();
       shared.releaseVerifier(verifier);
     },
-    createStream: ({ report = true } = {}) => openStream(shared, report),
+    createStream: ({ report = true, relaxed } = {}) => openStream(shared, report, relaxed),
   };
 }

@@ -40,6 +40,8 @@ export interface KeywordStreamOptions {
    * one pass.
    */
   report?: boolean;
+  /** Whether the phrases' `relaxedThreshold`s apply now (absent: never). Asked at every look that shows a spotting. */
+  relaxed?: () => boolean;
 }
 
 /** One continuous stream of audio (a session's microphone). */

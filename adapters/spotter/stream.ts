@@ -62,6 +62,8 @@ export interface SpotterShared {
   /** Voiced audio a spotting's stretch must hold (ms; absent: not checked): voicing.ts. */
   minVoicedMs?: number | undefined;
   log10PerUnit(ps: unknown): number;
+  /** The phrases with a `relaxedThreshold`: their two thresholds as powers of ten (the search runs at the lower). */
+  floors: ReadonlyMap<string, { strict: number; relaxed: number }>;
 }
 
 /**
@@ -140,7 +142,7 @@ export function verifiedSpotting(
   return best ?? { ...spotting, confidence: 0 };
 }
 
-export function openStream(shared: SpotterShared, report: boolean): KeywordStream {
+export function openStream(shared: SpotterShared, report: boolean, relaxed?: () => boolean): KeywordStream {
   const { lib, sampleRateHz } = shared;
   const ps = shared.decoder();
   /** This stream's second stage, taken on its first check. */
@@ -173,6 +175,10 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     toStream = undefined;
     uttMs = 0;
   };
+  const floorOf = (phrase: string) => {
+    const floor = shared.floors.get(phrase);
+    return floor === undefined ? -Infinity : relaxed?.() ? floor.relaxed : floor.strict;
+  };
   const passes = (x: Spotting) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
   const hear = (samples: Int16Array): Spotting[] => {
     lib.processRaw(ps, samples, samples.length, 0, 0);
@@ -182,11 +188,18 @@ export function openStream(shared: SpotterShared, report: boolean): KeywordStrea
     uttMs += ms;
     if (lib.getHyp(ps, [0])) {
       toStream ??= tie();
-      const found = spottingsOf(shared, ps, history, toStream, audioMs);
+      const age = (x: Spotting) => audioMs - x.endMs;
+      const shown = spottingsOf(shared, ps, history, toStream, audioMs);
+      // Under the threshold of the moment (a phrase searched at its relaxed one, the stream not relaxed):
+      // not a spotting yet; the search goes on, and may still raise it above.
+      const found = shown.filter((x) => x.log10Margin >= floorOf(x.phrase));
+      if (found.length === 0) {
+        if (shown.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
+        return [];
+      }
       // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
       // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
       // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
-      const age = (x: Spotting) => audioMs - x.endMs;
       if (found.some((x) => age(x) < settleMs) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
       // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
       restart();

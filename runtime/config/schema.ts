@@ -204,6 +204,11 @@ const ActivationSchema = z
     stopThreshold: probability
       .default(ACTIVATION.stopThreshold)
       .describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
+    stopThresholdOverReply: probability
+      .default(ACTIVATION.stopThresholdOverReply)
+      .describe(
+        "`stopThreshold` while the robot speaks, and for an utterance begun while it spoke: the robot's echo under the user's voice lowers a spoken stop's score.",
+      ),
     wakeLeadDb: z
       .number()
       .min(-100)

@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createEstopActor } from '../../actors/estop.js';
+import { createStopSpotter } from '../../actors/stop-spotter.js';
+import type { KeywordSpotter, Spotting } from '../../adapters/spotter/index.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
@@ -98,6 +100,45 @@ describe('stop spotter', () => {
     await h.settle();
     estop.stop();
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 spotter', 'u2 phrase']);
+  });
+
+  it('the relaxed threshold applies while a reply plays and for an utterance begun during one, and nowhere else', async () => {
+    // A fake spotter, clearly not the engine: it "spots" on every push made while the stream is relaxed.
+    const relaxedAt: boolean[] = [];
+    const spotting: Spotting = { phrase: 'stop', log10Margin: -20, durationMs: 300, leadDb: 20, endMs: 0, atAudioMs: 0 };
+    const fakeSpotter: KeywordSpotter = {
+      name: 'fake',
+      sampleRateHz: RATE,
+      phrases: [{ phrase: 'stop', threshold: 1e-10, relaxedThreshold: 1e-25 }],
+      warmUp: async () => undefined,
+      createStream: ({ relaxed } = {}) => ({
+        push: () => {
+          relaxedAt.push(relaxed?.() ?? false);
+          return relaxedAt.at(-1) ? [spotting] : [];
+        },
+        drain: () => [],
+        close: () => undefined,
+      }),
+    };
+    const h = createHarness();
+    let utterance = '-';
+    const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, spotter: fakeSpotter, utterance: () => utterance });
+    const frame = new Uint8Array(640);
+    stops.hear(frame); // silence, nothing playing
+    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
+    await h.settle();
+    utterance = 'u2';
+    h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u2' });
+    await h.settle();
+    stops.hear(frame); // the user over the reply: relaxed, and it stops
+    h.publish({ type: 'playback.stopped', sessionId: SESSION, turnId: 'u1', segments: [], framesCleared: 0 });
+    await h.settle();
+    stops.hear(frame); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
+    utterance = 'u3';
+    stops.hear(frame); // a new utterance after the reply: strict
+    stops.stop();
+    expect(relaxedAt).toEqual([false, true, true, false]);
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
   });
 
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {

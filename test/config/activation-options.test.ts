@@ -49,7 +49,12 @@ describe('session.activation', () => {
     ]);
     for (const mode of ['always', 'push', 'wake'] as const) {
       expect(buildStopSpotter(withMode(mode))!.phrases, mode).toEqual(
-        ['stop', 'halt', 'emergency stop'].map((phrase) => ({ phrase, threshold: ACTIVATION.stopThreshold, minLeadDb: ACTIVATION.stopLeadDb })),
+        ['stop', 'halt', 'emergency stop'].map((phrase) => ({
+          phrase,
+          threshold: ACTIVATION.stopThreshold,
+          relaxedThreshold: ACTIVATION.stopThresholdOverReply,
+          minLeadDb: ACTIVATION.stopLeadDb,
+        })),
       );
     }
     const off = loadConfig({ env: { VA_SESSION__ESTOP__SPOTTER: 'false' } as NodeJS.ProcessEnv });
