@@ -16,6 +16,7 @@
 import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
+import { watchOverReply } from './over-reply.js';
 import { createStopGate, type StopGateOptions } from './stop-gate.js';
 
 export { endsWithStopPhrase } from './stop-gate.js';
@@ -36,18 +37,7 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     const stopped = new Set<string>();
     /** Each utterance's voice, from its `vad.speech_end` (which comes before its final). */
     const voiced = new Map<string, number>();
-    /** Replies playing now, and the utterances that began while one was. */
-    const playing = new Set<string>();
-    const overReply = new Set<string>();
-    const onPlayback = (message: BusMessage) => {
-      if (message.type === 'playback.started') playing.add(message.turnId);
-      else if (message.type === 'playback.finished' || message.type === 'playback.stopped') playing.delete(message.turnId);
-    };
-    const onSpeechStart = (message: BusMessage) => {
-      if (message.type !== 'vad.speech_start' || playing.size === 0) return;
-      if (overReply.size >= MAX_UTTERANCES) overReply.clear();
-      overReply.add(message.turnId);
-    };
+    const talk = watchOverReply(bus, sessionId);
     const onSpeechEnd = (message: BusMessage) => {
       if (message.type !== 'vad.speech_end') return;
       if (voiced.size >= MAX_UTTERANCES) voiced.clear();
@@ -63,21 +53,20 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     const onTranscript = (message: BusMessage) => {
       if ((message.type !== 'stt.partial' && message.type !== 'stt.final') || stopped.has(message.turnId)) return;
       const final = message.type === 'stt.final';
-      const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined, overReply: overReply.has(message.turnId) });
+      const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined, overReply: talk.overReply(message.turnId) });
       if (phrase === undefined) return;
       remember(message.turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
     };
     const subscriptions = [
-      bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlayback),
-      bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.finished'), onPlayback),
-      bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.stopped'), onPlayback),
-      bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), onSpeechStart),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.final'), onTranscript),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop),
     ];
-    return () => subscriptions.forEach((s) => s.unsubscribe());
+    return () => {
+      talk.stop();
+      subscriptions.forEach((s) => s.unsubscribe());
+    };
   });
 }

@@ -25,6 +25,7 @@ import type { KeywordSpotter } from '../adapters/spotter/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
+import { watchOverReply } from './over-reply.js';
 
 export interface StopSpotterOptions {
   bus: MessageBus;
@@ -47,11 +48,8 @@ const { REPEAT_MS } = valuesOf(SPOTTER_TUNING.stopSpotter);
 const MAX_STOPPED = 64;
 
 export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSpotterOptions): StopSpotter {
-  /** Replies playing now, and the utterances that began while one was. */
-  const playing = new Set<string>();
-  const overReply = new Set<string>();
-  // While the robot speaks its echo lowers a spoken stop's score: the phrases' relaxed thresholds apply.
-  const stream = spotter.createStream({ relaxed: () => playing.size > 0 || overReply.has(utterance()) });
+  const talk = watchOverReply(bus, sessionId);
+  const stream = spotter.createStream({ relaxed: () => talk.playing() || talk.overReply(utterance()) });
   const stopped = new Set<string>();
   const remember = (turnId: string) => {
     if (turnId === '-') return;
@@ -61,22 +59,7 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
   const onEstop = (message: BusMessage) => {
     if (message.type === 'control.estop') remember(message.turnId);
   };
-  const onPlayback = (message: BusMessage) => {
-    if (message.type === 'playback.started') playing.add(message.turnId);
-    else if (message.type === 'playback.finished' || message.type === 'playback.stopped') playing.delete(message.turnId);
-  };
-  const onSpeechStart = (message: BusMessage) => {
-    if (message.type !== 'vad.speech_start' || playing.size === 0) return;
-    if (overReply.size >= MAX_STOPPED) overReply.clear();
-    overReply.add(message.turnId);
-  };
-  const subscriptions = [
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop),
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.started'), onPlayback),
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.finished'), onPlayback),
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'playback.stopped'), onPlayback),
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), onSpeechStart),
-  ];
+  const subscription = bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop);
   let closed = false;
   let audioMs = 0;
   let lastStopMs = -Infinity;
@@ -96,7 +79,8 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
     stop() {
       if (closed) return;
       closed = true;
-      subscriptions.forEach((subscription) => subscription.unsubscribe());
+      subscription.unsubscribe();
+      talk.stop();
       stream.close();
     },
   };
