@@ -36,12 +36,12 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
   /**
-   * Why 1e-25 while the robot speaks: its echo under the user's voice, even cancelled, lowers a spoken
-   * stop's score far below 1e-10 — in the echo matrix's overlap phase (two cells: 100 ms Realtime, and the
-   * speaker 10 dB over the user) stops heard went from 15 to 23 of 28, with no false barge-in; the robot's
-   * own voice alone never reached it there.
+   * Why 1e-20 while the robot speaks: its echo under the user's voice, even cancelled, lowers a spoken
+   * stop's score far below 1e-10 (stops over a reply scored 10^-11 to 10^-25 in the echo matrix's overlap
+   * phase), while commands said over a reply and the robot's own voice reached 10^-21.9 to 10^-24.3 as a
+   * stop phrase (chosen on three cells of that phase: 300 ms bus, +0 and +10 dB, and 100 ms Realtime).
    */
-  stopThresholdOverReply: 1e-25,
+  stopThresholdOverReply: 1e-20,
   /**
    * Why 9 dB, measured where the verifier placed the phrase's first word: near misses ("are you a robot")
    * run on from the words before them (3–8 dB); a wake phrase said after a pause stands 40 dB and more

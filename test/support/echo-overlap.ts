@@ -45,6 +45,8 @@ export interface OverlapOutcome extends OverlapCase {
   /** How sure it was of that (what the stop gate judged a lost "stop" on), and the utterance's voiced ms. */
   confidence?: number;
   voicedMs?: number;
+  /** The user's utterance. */
+  userTurnId?: string;
 }
 
 /** What the loop lends the phase: its clock, its messages, the user's mouth, and its waits. */
@@ -205,6 +207,7 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
     replyTurnId: reply.turnId,
     ...(final && final.type === 'stt.final' ? { transcript: final.text, ...(final.confidence === undefined ? {} : { confidence: final.confidence }) } : {}),
     ...(speechEnd && speechEnd.type === 'vad.speech_end' ? { voicedMs: speechEnd.speechMs } : {}),
+    ...(userTurn ? { userTurnId: userTurn } : {}),
   };
 }
 
