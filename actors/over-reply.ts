@@ -19,8 +19,6 @@ import type { BusMessage } from '../bus/messages.js';
 const MAX_UTTERANCES = 64;
 
 export interface OverReplyWatch {
-  /** A reply is playing now. */
-  playing(): boolean;
   /** The utterance began while a reply played. */
   overReply(turnId: string): boolean;
   stop(): void;
@@ -45,7 +43,6 @@ export function watchOverReply(bus: MessageBus, sessionId: string): OverReplyWat
     bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), onSpeechStart),
   ];
   return {
-    playing: () => playing.size > 0,
     overReply: (turnId) => overReply.has(turnId),
     stop: () => subscriptions.forEach((s) => s.unsubscribe()),
   };

@@ -10,9 +10,9 @@
  * (`-` when none), and a stop already published for that utterance (by the transcripts' estop actor, or by
  * this spotter) is not published again. The robot's own speech ("Stopped moving.") does not stop it: the
  * echo canceller removes most of it, and a stop phrase must stand `stopLeadDb` above the 300 ms before it
- * (said after a pause), which a word inside a running sentence does not. While a reply plays, and for an
- * utterance begun during one, the phrases' relaxed threshold (`stopThresholdOverReply`) applies: the
- * echo left under the user's voice lowers a spoken stop's score.
+ * (said after a pause), which a word inside a running sentence does not. For an utterance begun while a
+ * reply played, the phrases' relaxed threshold (`stopThresholdOverReply`) applies: the echo left under
+ * the user's voice lowers a spoken stop's score.
  *
  * @example
  * ```ts
@@ -49,7 +49,7 @@ const MAX_STOPPED = 64;
 
 export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSpotterOptions): StopSpotter {
   const talk = watchOverReply(bus, sessionId);
-  const stream = spotter.createStream({ relaxed: () => talk.playing() || talk.overReply(utterance()) });
+  const stream = spotter.createStream({ relaxed: () => talk.overReply(utterance()) });
   const stopped = new Set<string>();
   const remember = (turnId: string) => {
     if (turnId === '-') return;

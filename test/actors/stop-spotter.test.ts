@@ -136,8 +136,11 @@ describe('stop spotter', () => {
     stops.hear(frame); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
     utterance = 'u3';
     stops.hear(frame); // a new utterance after the reply: strict
+    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u4', kind: 'reply' });
+    await h.settle();
+    stops.hear(frame); // a reply started under the tail of u3 (an early reply): u3 began before it, strict
     stops.stop();
-    expect(relaxedAt).toEqual([false, true, true, false]);
+    expect(relaxedAt).toEqual([false, true, true, false, false]);
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
   });
 
