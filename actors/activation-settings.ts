@@ -15,7 +15,7 @@ export interface ActivationSettings {
   /** A spotted wake phrase's second-stage confidence must reach this (0..1; adapters/spotter/phrase-verifier.ts). */
   wakeConfidence: number;
   stopThreshold: number;
-  /** `stopThreshold` while the robot speaks, and for an utterance begun while it spoke. */
+  /** `stopThreshold` for an utterance begun while the robot spoke. */
   stopThresholdOverReply: number;
   /** A wake phrase must stand this far above the 300 ms before it (dB): said after a pause. */
   wakeLeadDb: number;
@@ -36,7 +36,7 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
   /** Why 1e-10: a false stop is the safe mistake, but lower ones stop the robot dozens of times an hour on ordinary talk (docs/activation.md). */
   stopThreshold: 1e-10,
   /**
-   * Why 1e-20 while the robot speaks: its echo under the user's voice, even cancelled, lowers a spoken
+   * Why 1e-20 for an utterance begun over a reply: the robot's echo under the user's voice, even cancelled, lowers a spoken
    * stop's score far below 1e-10 (stops over a reply scored 10^-11 to 10^-25 in the echo matrix's overlap
    * phase), while commands said over a reply and the robot's own voice reached 10^-21.9 to 10^-24.3 as a
    * stop phrase (chosen on three cells of that phase: 300 ms bus, +0 and +10 dB, and 100 ms Realtime).

@@ -49,7 +49,7 @@ export interface SpottedPhrase {
   minConfidence?: number;
   /**
    * A lower threshold a stream applies while its `relaxed()` says so ({@link KeywordStreamOptions}): the
-   * stop spotter while the robot speaks, whose echo under the user's voice lowers every phrase's score.
+   * stop spotter for an utterance begun while the robot spoke, whose echo under it lowers every score.
    * The search runs at the lower of the two; the stream holds a spotting to the threshold of the moment.
    */
   relaxedThreshold?: number;

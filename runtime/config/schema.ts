@@ -206,9 +206,7 @@ const ActivationSchema = z
       .describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
     stopThresholdOverReply: probability
       .default(ACTIVATION.stopThresholdOverReply)
-      .describe(
-        "`stopThreshold` while the robot speaks, and for an utterance begun while it spoke: the robot's echo under the user's voice lowers a spoken stop's score.",
-      ),
+      .describe("`stopThreshold` for an utterance begun while the robot spoke: its echo under the user's voice lowers a spoken stop's score."),
     wakeLeadDb: z
       .number()
       .min(-100)
