@@ -8,7 +8,7 @@
  * changed words and the check after them, and the same words again when their confidence moved), the
  * final at the end.
  */
-import { createStopGate, endsWithStopPhrase as stopPhraseOf } from '../actors/stop-gate.js';
+import { createStopGate, endsWithStopPhrase as stopPhraseOf, type StopGateOptions } from '../actors/stop-gate.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
@@ -74,6 +74,12 @@ export async function transcripts(stt: SttEngine, samples: Int16Array, channel: 
   return seen;
 }
 
+/** The transcript of one utterance (partials, then its final) that the estop actor's gate stops on, if any. */
+export function firstStop(heard: Transcript[], gate: StopGateOptions): Transcript | undefined {
+  const stopGate = createStopGate(gate);
+  return heard.find((t, i) => stopGate.heard({ turnId: 'u1', ...t, final: i === heard.length - 1 }) !== undefined);
+}
+
 /** Why an env knob: to compare partial cadences (`PocketsphinxOptions.partialEveryMs`) before changing the default. */
 const PARTIAL_MS = process.env.BENCH_PARTIAL_MS === undefined ? undefined : Number(process.env.BENCH_PARTIAL_MS);
 
@@ -113,9 +119,7 @@ async function falseStopRow(
         ? asVadUtterance(u.samples)
         : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
     // The estop actor's own rule (`actors/estop.ts`).
-    const stopGate = createStopGate(gate);
-    const heard = await transcripts(stt, audio, `${path} ${u.voice}`);
-    const hit = heard.find((t, i) => stopGate.heard({ turnId: 'u1', ...t, final: i === heard.length - 1 }) !== undefined);
+    const hit = firstStop(await transcripts(stt, audio, `${path} ${u.voice}`), gate);
     // The speech's onset in the utterance: the VAD's 200 ms prefix, then the voice's first sample over −40 dBFS.
     const onsetMs = VAD_PREFIX_MS + (onsetIndex(u.samples) * 1000) / CORPUS_RATE_HZ;
     fired.push({

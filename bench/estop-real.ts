@@ -12,10 +12,9 @@
  * const rows = await combinedStopRows(clips, spotterHeard, config, progress); // one row per speaker group and 'all'
  * ```
  */
-import { createStopGate } from '../actors/stop-gate.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { DEFAULT_GRAMMAR_MLLR, type AppConfig } from '../runtime/config.js';
-import { transcripts } from './estop-false.js';
+import { firstStop, transcripts } from './estop-false.js';
 import { asVadUtterance } from './grammar-scenario.js';
 import { conditioned, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
 
@@ -57,8 +56,7 @@ async function transcriptStops(clips: Clip[], config: AppConfig, progress: (line
     const condition = await microphoneConditioning(config);
     const audio = asVadUtterance(condition ? conditioned(clip.samples, condition) : clip.samples);
     const heard = await transcripts(stt, audio, clip.speaker ?? clip.group);
-    const gate = createStopGate(config.session.estop);
-    const hit = heard.find((t, i) => gate.heard({ turnId: 'u1', ...t, final: i === heard.length - 1 }) !== undefined);
+    const hit = firstStop(heard, config.session.estop);
     const final = heard.at(-1)!;
     outcomes.push({ stopped: hit !== undefined, heard: hit ? `${hit.text} ${hit.confidence ?? ''}`.trim() : `${final.text} ${final.confidence ?? ''}`.trim() });
   }
