@@ -11,6 +11,7 @@
  * ```
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { echoOverlapColumns } from './echo-overlap-table.js';
 
 export type Row = Record<string, unknown>;
 type Cell = (row: Row) => string;
@@ -236,6 +237,10 @@ export const TABLES: Record<string, TableSpec> = {
     file: 'live',
     rows: kind('live'),
     columns: [
+      [
+        'echo cancelled by',
+        (row) => `${row['canceller'] === undefined ? 'builtin' : String(row['canceller'])}${row['cpuHog'] === true ? ', CPU hog beside it' : ''}`,
+      ],
       ['turns', field('turns')],
       ['mouth-to-ear p50 / p99', spread('mouthToEarMs')],
       ['mic side', spread('micSideMs')],
@@ -245,6 +250,9 @@ export const TABLES: Record<string, TableSpec> = {
       ['mouth-to-audible', spread('mouthToAudibleMs')],
       ['false barge-ins', field('falseBargeIns')],
       ['underruns', field('underruns')],
+      ['"turn left" over an outcome: heard', share('overFollowUp.heard', 'overFollowUp.trials')],
+      ['outcome cut', share('overFollowUp.cut', 'overFollowUp.trials')],
+      ['`echo_held_user` spans', field('echoHeldUserSpans')],
     ],
   },
   estop: {
@@ -313,6 +321,11 @@ export const TABLES: Record<string, TableSpec> = {
       ['false wakes (clips)', (row) => (row['others'] ? share('falseSpots', 'others')(row) : MISSING)],
       ['false per hour', (row) => (row['others'] ? field('falsePerHour')(row) : MISSING)],
     ],
+  },
+  'echo-overlap': {
+    file: 'echo-overlap',
+    rows: kind('echo-matrix'),
+    columns: echoOverlapColumns,
   },
   wake: {
     file: 'wake',

@@ -15,7 +15,7 @@
  * agent alone speaking into the same room, open loop, blocks 3 s or more after the echo path last
  * changed; target ≥ 25 dB), and the input conditioner's CPU per 20 ms frame (µs; one session).
  *
- * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--canceller webrtc] [--overlaps synthetic,human] [--no-erle] [--label after] [--json bench/results/echo-matrix.json]`
+ * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--canceller webrtc] [--overlaps synthetic,human] [--no-erle] [--label after] [--json bench/results/echo-matrix.json [--append]]`
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
  * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
  * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
@@ -24,7 +24,7 @@
  * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
  * per-session switch.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tapEchoReference } from '../adapters/echo/index.js';
 import { createInputConditioner, type EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
@@ -324,5 +324,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   printEchoMatrix(rows);
   const json = arg('--json');
-  if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
+  // `--append`: after the rows already in the file (another canceller's run, say).
+  const before: EchoMatrixRow[] =
+    json && process.argv.includes('--append') && existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as EchoMatrixRow[]) : [];
+  if (json) writeFileSync(json, JSON.stringify([...before, ...rows], null, 2));
 }

@@ -10,12 +10,17 @@
  * from the session's timeline (the VAD's end of voice → `playback.started`), the microphone side (the
  * user's last sample → the VAD's end of voice: capture, the VAD's frames) and the speaker side
  * (`playback.started` → first sound: the sink's lead and the server's buffer).
+ *
+ * After the commands, the user talks over an action's spoken outcome (bench/live-follow-up.ts). `bench/run.ts`
+ * runs it three times: the built-in echo step, the sound server's `module-echo-cancel` in its place
+ * (`echoCancelModule`), and the built-in step with a busy loop in another process (`cpuHog`).
  */
 import { createCaptureClock } from '../adapters/echo/index.js';
 import { encodeWav } from '../adapters/audio/wav.js';
 import { detectSoundServer } from '../adapters/audio/sound-server.js';
 import { openCapture, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
 import { createFliteTts } from '../adapters/tts/flite.js';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +31,7 @@ import { runLive } from '../runtime/live-session.js';
 import type { TurnTimeline } from '../runtime/timeline.js';
 import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
 import { round, summarize, type Percentiles } from './stats.js';
+import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from './live-follow-up.js';
 
 const RATE = 16_000;
 /** Why 5 ms: the onset's resolution; a window is 80 samples. */
@@ -40,6 +46,10 @@ const QUIET_MS = 1500;
 
 export interface LiveRow {
   scenario: 'live';
+  /** Who cancels the echo: the session's built-in step, or the sound server's `module-echo-cancel`. */
+  canceller: 'builtin' | 'module-echo-cancel';
+  /** A busy loop ran on another process beside the session the whole time (the machine busy). */
+  cpuHog: boolean;
   turns: number;
   /** The user's last sample in the room → the agent's first sample on its speaker (its first audible one less the TTS's leading silence). */
   mouthToEarMs: Percentiles;
@@ -58,6 +68,10 @@ export interface LiveRow {
   echoShiftMs: number;
   underruns: number;
   falseBargeIns: number;
+  /** "turn left" said as the robot starts an action's spoken outcome (bench/live-follow-up.ts). */
+  overFollowUp?: Omit<FollowUpRow, 'transcripts'>;
+  /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
+  echoHeldUserSpans: number;
 }
 
 /** Loud 5 ms windows of a monitor, by the session-clock time each window ended. */
@@ -89,14 +103,14 @@ async function recordLoudness(device: string, onWindow: (endMs: number, loud: bo
   return stream;
 }
 
-async function userRecordings(dir: string, commands: string[]): Promise<string[]> {
+async function userRecordings(dir: string, commands: readonly string[], prefix = 'command'): Promise<string[]> {
   const tts = createFliteTts({ voice: 'slt' });
   return Promise.all(
     commands.map(async (text, i) => {
       const parts: Uint8Array[] = [];
       for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
       const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.3) * 2);
-      const file = join(dir, `command-${i}.wav`);
+      const file = join(dir, `${prefix}-${i}.wav`);
       writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
       return file;
     }),
@@ -136,6 +150,12 @@ export interface LiveScenarioOptions {
   echoGainDb?: number;
   /** A noise floor played into the room, dBFS (default none). */
   noiseDb?: number;
+  /** The sound server's `module-echo-cancel` cancels the echo, not the session (`live --echo-cancel-module`). */
+  echoCancelModule?: boolean;
+  /** Run a busy loop in another process beside the session (a CPU hog: the machine busy). */
+  cpuHog?: boolean;
+  /** Times to talk over an action's outcome after the commands (default 3; 0: none). */
+  followUpTrials?: number;
 }
 
 /** Each command's turn (the first reply that started playing after it was played and before the next one), measured. */
@@ -192,6 +212,8 @@ export async function runLiveScenario(progress: (line: string) => void, options:
   Object.assign(process.env, room.env);
   delete process.env.PULSE_SERVER;
   const controller = new AbortController();
+  // Why a second process: a hog on this one would stall the bench's own recorders, not only the session.
+  const hog = options.cpuHog ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
   try {
     const files = await userRecordings(room.dir, options.commands ?? COMMANDS);
     const roomLoud: number[] = [];
@@ -203,15 +225,21 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     /** When the agent last finished a reply (not cut short), and when it last said anything. */
     let finishedAt = 0;
     let lastLineAt = 0;
+    /** Every line the session printed, and when the last came. */
+    const seen: string[] = [];
+    let anyLineAt = 0;
     let ready!: () => void;
     const listening = new Promise<void>((resolve) => (ready = resolve));
     const live = runLive({
       config: loadConfig({ env: {} }),
       input: 'room.monitor',
       output: 'agent',
+      ...(options.echoCancelModule ? { echoCancelModule: true } : {}),
       signal: controller.signal,
       onReady: () => ready(),
       onLine: (line) => {
+        seen.push(line);
+        anyLineAt = performance.now();
         if (!line.startsWith('agent: ')) return;
         lastLineAt = performance.now();
         if (!line.endsWith('(interrupted)')) finishedAt = lastLineAt;
@@ -229,6 +257,19 @@ export async function runLiveScenario(progress: (line: string) => void, options:
       while ((finishedAt === before || performance.now() - lastLineAt < QUIET_MS) && performance.now() < deadline) await sleep(50);
       progress(`  live: ${playedAt.length}/${files.length} commands`);
     }
+    const followUpFrom = performance.now();
+    const trials = options.followUpTrials ?? 3;
+    const followUp =
+      trials > 0
+        ? await talkOverFollowUps({
+            room,
+            seen,
+            lastLineAt: () => anyLineAt,
+            recordings: await userRecordings(room.dir, FOLLOW_UP_LINES, 'follow-up'),
+            trials,
+            progress,
+          })
+        : undefined;
     controller.abort();
     const result = await live;
     await Promise.all(recorders.map((r) => r.close()));
@@ -237,10 +278,14 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         `  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`,
       );
     const silences = await leadingSilences(result.turns.map((t) => t.heardText ?? ''));
-    const rows = mouthToEar({ playedAt, turns: result.turns, silences, roomLoud, speakerLoud }, progress);
+    // The commands' turns only: the trials over an outcome come after them, and cut it on purpose.
+    const commandTurns = result.turns.filter((t) => (t.firstAudioAtMs ?? t.speechEndAtMs ?? 0) < followUpFrom);
+    const rows = mouthToEar({ playedAt, turns: commandTurns, silences, roomLoud, speakerLoud }, progress);
     return [
       {
         scenario: 'live',
+        canceller: options.echoCancelModule ? 'module-echo-cancel' : 'builtin',
+        cpuHog: options.cpuHog ?? false,
         turns: rows.length,
         mouthToEarMs: summarize(rows.map((r) => r.mouthToEar)),
         mouthToAudibleMs: summarize(rows.map((r) => r.audible)),
@@ -252,10 +297,13 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         captureLatencyMs: round(result.captureLatencyMs, 1),
         echoShiftMs: round(result.echoShiftMs, 1),
         underruns: result.underruns,
-        falseBargeIns: result.turns.filter((t) => t.outcome === 'interrupted').length,
+        falseBargeIns: commandTurns.filter((t) => t.outcome === 'interrupted').length,
+        ...(followUp ? { overFollowUp: { trials: followUp.trials, heard: followUp.heard, cut: followUp.cut } } : {}),
+        echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
       },
     ];
   } finally {
+    hog?.kill();
     controller.abort();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
@@ -268,7 +316,7 @@ export function printLive(rows: LiveRow[]): void {
   const p = (x: Percentiles) => `${x.p50} / ${x.p99}`;
   for (const r of rows) {
     console.log(
-      `turns ${r.turns}; false barge-ins ${r.falseBargeIns}; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
+      `${r.canceller}${r.cpuHog ? ', a CPU hog beside it' : ''}: turns ${r.turns}; false barge-ins ${r.falseBargeIns}; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
     );
     console.log(`  mouth-to-ear (first sample)           ${p(r.mouthToEarMs)}`);
     console.log(`    mic side (last sample → VAD end)    ${p(r.micSideMs)}`);
@@ -276,5 +324,9 @@ export function printLive(rows: LiveRow[]): void {
     console.log(`    speaker side (playback → speaker)   ${p(r.speakerSideMs)}`);
     console.log(`  + TTS leading silence                 ${p(r.ttsLeadingSilenceMs)}`);
     console.log(`  mouth-to-audible (first loud sample)  ${p(r.mouthToAudibleMs)}`);
+    if (r.overFollowUp)
+      console.log(
+        `  "turn left" over "Arrived at the kitchen.": heard ${r.overFollowUp.heard}/${r.overFollowUp.trials}, the outcome cut ${r.overFollowUp.cut}/${r.overFollowUp.trials}; echo_held_user spans ${r.echoHeldUserSpans}`,
+      );
   }
 }

@@ -294,7 +294,12 @@ if (scenarios.includes('inspect')) {
 const lives: LiveRow[] = [];
 if (scenarios.includes('live')) {
   progress('live: mouth-to-ear of `voice-agent live` in a virtual room on a PulseAudio daemon of its own');
-  lives.push(...(await (await import('./live-scenario.js')).runLiveScenario(progress)));
+  const { runLiveScenario } = await import('./live-scenario.js');
+  lives.push(...(await runLiveScenario(progress)));
+  progress("live: the same with the sound server's module-echo-cancel in place of the built-in echo step");
+  lives.push(...(await runLiveScenario(progress, { echoCancelModule: true })));
+  progress('live: the built-in echo step again, with a busy loop in another process beside the session');
+  lives.push(...(await runLiveScenario(progress, { cpuHog: true })));
 }
 const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
 if (scenarios.includes('wake')) {

@@ -88,6 +88,30 @@ describe('stop spotter: real people (../shared/speech/human)', () => {
   );
 });
 
+/**
+ * A fake spotter, clearly not the engine: it "spots" "stop" 10^-20 under the phone loop (under its strict
+ * threshold, over its relaxed one) on every push made while the stream is relaxed.
+ */
+function relaxedOnlySpotter() {
+  const relaxedAt: boolean[] = [];
+  const spotting: Spotting = { phrase: 'stop', log10Margin: -20, durationMs: 300, leadDb: 20, endMs: 0, atAudioMs: 0 };
+  const fakeSpotter: KeywordSpotter = {
+    name: 'fake',
+    sampleRateHz: RATE,
+    phrases: ['stop', 'halt', 'emergency stop'].map((phrase) => ({ phrase, threshold: 1e-10, relaxedThreshold: 1e-25 })),
+    warmUp: async () => undefined,
+    createStream: ({ relaxed } = {}) => ({
+      push: () => {
+        relaxedAt.push(relaxed?.() ?? false);
+        return relaxedAt.at(-1) ? [spotting] : [];
+      },
+      drain: () => [],
+      close: () => undefined,
+    }),
+  };
+  return { fakeSpotter, relaxedAt };
+}
+
 describe('stop spotter', () => {
   it('one stop per utterance: the transcripts do not stop an utterance the spotter already stopped', async () => {
     const h = createHarness();
@@ -103,23 +127,7 @@ describe('stop spotter', () => {
   });
 
   it('the relaxed threshold applies while a reply plays and for an utterance begun during one, and nowhere else', async () => {
-    // A fake spotter, clearly not the engine: it "spots" on every push made while the stream is relaxed.
-    const relaxedAt: boolean[] = [];
-    const spotting: Spotting = { phrase: 'stop', log10Margin: -20, durationMs: 300, leadDb: 20, endMs: 0, atAudioMs: 0 };
-    const fakeSpotter: KeywordSpotter = {
-      name: 'fake',
-      sampleRateHz: RATE,
-      phrases: [{ phrase: 'stop', threshold: 1e-10, relaxedThreshold: 1e-25 }],
-      warmUp: async () => undefined,
-      createStream: ({ relaxed } = {}) => ({
-        push: () => {
-          relaxedAt.push(relaxed?.() ?? false);
-          return relaxedAt.at(-1) ? [spotting] : [];
-        },
-        drain: () => [],
-        close: () => undefined,
-      }),
-    };
+    const { fakeSpotter, relaxedAt } = relaxedOnlySpotter();
     const h = createHarness();
     let utterance = '-';
     const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, spotter: fakeSpotter, utterance: () => utterance });
@@ -142,6 +150,49 @@ describe('stop spotter', () => {
     stops.stop();
     expect(relaxedAt).toEqual([false, true, true, false, false]);
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
+  });
+
+  it('a phrase spotted only at the relaxed threshold is vetoed while the transcripts heard something else, and stops once one ends with a stop phrase', async () => {
+    const { fakeSpotter } = relaxedOnlySpotter();
+    const h = createHarness();
+    let utterance = '-';
+    const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, spotter: fakeSpotter, utterance: () => utterance });
+    const frame = new Uint8Array(640);
+    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
+    for (const turnId of ['u2', 'u3', 'u4', 'u5', 'u6']) h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId });
+    await h.settle();
+    // A command over the reply that the search scored like a stop: the recognizer had heard it as the command.
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u2', text: 'go to the', confidence: 0.3 });
+    await h.settle();
+    utterance = 'u2';
+    stops.hear(frame);
+    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u2', text: 'go to the door', confidence: 0.3 });
+    await h.settle();
+    // Heard as something else, then as "halt" (barely sure over the robot's voice): the two agree.
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u3', text: 'no', confidence: 0.2 });
+    await h.settle();
+    utterance = 'u3';
+    stops.hear(frame);
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u3', text: 'no halt', confidence: 0.01 });
+    await h.settle();
+    // A transcript ending with "stop" that went on talking past it is no agreement.
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u4', text: 'go', confidence: 0.3 });
+    await h.settle();
+    utterance = 'u4';
+    stops.hear(frame);
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u4', text: 'stop', confidence: 0.5, speechAfterMs: 900 });
+    await h.settle();
+    // The first word of "emergency stop" is no veto.
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u6', text: 'emergency', confidence: 0.1 });
+    await h.settle();
+    utterance = 'u6';
+    stops.hear(frame);
+    // No transcript yet (a Whisper-class recognizer has none before the utterance ends): at once.
+    utterance = 'u5';
+    stops.hear(frame);
+    await h.settle();
+    stops.stop();
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source} ${m.phrase}`)).toEqual(['u3 spotter stop', 'u6 spotter stop', 'u5 spotter stop']);
   });
 
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {

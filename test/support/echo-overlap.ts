@@ -47,6 +47,8 @@ export interface OverlapOutcome extends OverlapCase {
   voicedMs?: number;
   /** The user's utterance. */
   userTurnId?: string;
+  /** Which path stopped the robot on the user's utterance, if one did: on a "stop" the stop, on a command a false stop. */
+  estoppedBy?: 'spotter' | 'phrase';
 }
 
 /** What the loop lends the phase: its clock, its messages, the user's mouth, and its waits. */
@@ -199,6 +201,7 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
   const userTurn = since(context, before).find((m) => m.type === 'vad.speech_start')?.turnId;
   const final = since(context, before).find((m) => m.type === 'stt.final' && m.turnId === userTurn);
   const speechEnd = since(context, before).find((m) => m.type === 'vad.speech_end' && m.turnId === userTurn);
+  const estop = since(context, before).find((m) => m.type === 'control.estop' && (m.turnId === userTurn || m.turnId === '-'));
   return {
     ...c,
     result: heard() ? 'heard' : 'lost',
@@ -208,6 +211,7 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
     ...(final && final.type === 'stt.final' ? { transcript: final.text, ...(final.confidence === undefined ? {} : { confidence: final.confidence }) } : {}),
     ...(speechEnd && speechEnd.type === 'vad.speech_end' ? { voicedMs: speechEnd.speechMs } : {}),
     ...(userTurn ? { userTurnId: userTurn } : {}),
+    ...(estop && estop.type === 'control.estop' && (estop.source === 'spotter' || estop.source === 'phrase') ? { estoppedBy: estop.source } : {}),
   };
 }
 
@@ -234,7 +238,7 @@ async function settle(context: LoopContext, from: number): Promise<void> {
   await context.runUntil(rest, ACTION_LIMIT_MS);
 }
 
-/** Barge-ins and stops heard over the cases run, synthetic and real voices apart, e.g. `synthetic: commands 12/14, stops 13/14; human: …`. */
+/** Barge-ins and stops heard over the cases run, synthetic and real voices apart, with the commands that fired the e-stop instead, e.g. `synthetic: commands 12/14, stops 13/14 (commands e-stopped: 0.8 s by spotter); human: …`. */
 export function overlapSummary(outcomes: readonly OverlapOutcome[]): string {
   const parts: string[] = [];
   for (const voice of ['synthetic', 'human'] as const) {
@@ -248,10 +252,11 @@ export function overlapSummary(outcomes: readonly OverlapOutcome[]): string {
       const run = mine.filter((o) => o.utterance === u && (o.result === 'heard' || o.result === 'lost'));
       return `${run.filter((o) => o.heard).length}/${run.length}`;
     };
+    const falseStops = mine.filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined).map((o) => `${momentName(o.moment)} by ${o.estoppedBy}`);
     const lost = mine.filter((o) => o.result === 'lost').map((o) => `${o.utterance}@${momentName(o.moment)}`);
     const notRun = mine.filter((o) => o.result !== 'heard' && o.result !== 'lost').map((o) => `${o.utterance}@${momentName(o.moment)}: ${o.result}`);
     parts.push(
-      `${voice}: commands ${tally('command')}, stops ${tally('stop')}${lost.length ? ` (lost ${lost.join(', ')})` : ''}${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
+      `${voice}: commands ${tally('command')}, stops ${tally('stop')}${falseStops.length ? ` (commands e-stopped: ${falseStops.join(', ')})` : ''}${lost.length ? ` (lost ${lost.join(', ')})` : ''}${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
     );
   }
   return parts.join('; ');
