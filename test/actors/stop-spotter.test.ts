@@ -161,32 +161,31 @@ describe('stop spotter', () => {
     h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
     for (const turnId of ['u2', 'u3', 'u4', 'u5', 'u6']) h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId });
     await h.settle();
+    /** The recognizer's transcripts of `turnId` so far, then the spotter's relaxed spotting in it, then what it heard next. */
+    const utter = async (turnId: string, before: string | undefined, after?: { text: string; confidence: number; speechAfterMs?: number; final?: boolean }) => {
+      if (before !== undefined) h.publish({ type: 'stt.partial', sessionId: SESSION, turnId, text: before, confidence: 0.3 });
+      await h.settle();
+      utterance = turnId;
+      stops.hear(frame);
+      if (after)
+        h.publish({
+          type: after.final ? 'stt.final' : 'stt.partial',
+          sessionId: SESSION,
+          turnId,
+          text: after.text,
+          confidence: after.confidence,
+          ...(after.speechAfterMs ? { speechAfterMs: after.speechAfterMs } : {}),
+        });
+      await h.settle();
+    };
     // A command over the reply that the search scored like a stop: the recognizer had heard it as the command.
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u2', text: 'go to the', confidence: 0.3 });
-    await h.settle();
-    utterance = 'u2';
-    stops.hear(frame);
-    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u2', text: 'go to the door', confidence: 0.3 });
-    await h.settle();
+    await utter('u2', 'go to the', { text: 'go to the door', confidence: 0.3, final: true });
     // Heard as something else, then as "halt" (barely sure over the robot's voice): the two agree.
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u3', text: 'no', confidence: 0.2 });
-    await h.settle();
-    utterance = 'u3';
-    stops.hear(frame);
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u3', text: 'no halt', confidence: 0.01 });
-    await h.settle();
+    await utter('u3', 'no', { text: 'no halt', confidence: 0.01 });
     // A transcript ending with "stop" that went on talking past it is no agreement.
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u4', text: 'go', confidence: 0.3 });
-    await h.settle();
-    utterance = 'u4';
-    stops.hear(frame);
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u4', text: 'stop', confidence: 0.5, speechAfterMs: 900 });
-    await h.settle();
+    await utter('u4', 'go', { text: 'stop', confidence: 0.5, speechAfterMs: 900 });
     // The first word of "emergency stop" is no veto.
-    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u6', text: 'emergency', confidence: 0.1 });
-    await h.settle();
-    utterance = 'u6';
-    stops.hear(frame);
+    await utter('u6', 'emergency');
     // No transcript yet (a Whisper-class recognizer has none before the utterance ends): at once.
     utterance = 'u5';
     stops.hear(frame);
