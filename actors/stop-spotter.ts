@@ -16,9 +16,9 @@
  * there ("go to the door", the speaker 10 dB over the user): a phrase spotted under the strict threshold
  * and over the relaxed one is vetoed while the recognizer has heard the utterance as something else (its
  * last transcript, partial or final, ends with neither a stop phrase nor its first words, "emergency"),
- * and stops once a transcript of it
- * does, at any confidence (the transcripts' gate without its thresholds). With no transcript yet (a
- * Whisper-class server has none before the utterance ends) it stops at once.
+ * and stops once a transcript of it does, at any confidence (the transcripts' gate without its
+ * thresholds). With no transcript yet (a Whisper-class server has none before the utterance ends) it
+ * stops at once.
  *
  * @example
  * ```ts
