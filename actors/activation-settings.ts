@@ -39,9 +39,7 @@ export const DEFAULT_ACTIVATION_OPTIONS: ActivationSettings = {
    * Why 1e-20 for an utterance begun over a reply: the robot's echo under the user's voice, even cancelled, lowers a spoken
    * stop's score far below 1e-10 (stops over a reply scored 10^-11 to 10^-25 in the echo matrix's overlap
    * phase), while commands said over a reply and the robot's own voice reached 10^-21.9 to 10^-24.3 as a
-   * stop phrase (chosen on three cells of that phase: 300 ms bus, +0 and +10 dB, and 100 ms Realtime). In the loudest
-   * rooms a command over a reply still scored over it; the recognizer's veto (stop-spotter.ts) catches that: 6 of 220
-   * commands e-stopped without it, 1 with it.
+   * stop phrase (chosen on three cells of that phase: 300 ms bus, +0 and +10 dB, and 100 ms Realtime).
    */
   stopThresholdOverReply: 1e-20,
   /**

@@ -74,11 +74,6 @@ export function endsWithStopPhrase(text: string, phrases: readonly string[]): st
     });
 }
 
-/** Whether `text` ends with a stop phrase or with the first words of one ("emergency" of "emergency stop"). */
-export function endsTowardStopPhrase(text: string, phrases: readonly string[]): boolean {
-  return endsWithStopPhrase(text, phrases) !== undefined || endsWithStopPhrase(text, [...leadingWords(phrases).keys()]) !== undefined;
-}
-
 /** The first words of each phrase of more than one word ("emergency" → "emergency stop"), phrases themselves left out. */
 function leadingWords(phrases: readonly string[]): Map<string, string> {
   const leads = new Map<string, string>();

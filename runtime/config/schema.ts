@@ -206,9 +206,7 @@ const ActivationSchema = z
       .describe('How sure the spotter must be of a stop phrase (`session.estop.phrases`) before it publishes `control.estop`.'),
     stopThresholdOverReply: probability
       .default(ACTIVATION.stopThresholdOverReply)
-      .describe(
-        "`stopThreshold` for an utterance begun while the robot spoke (its echo under the user's voice lowers a spoken stop's score); a stop spotted only at this threshold is vetoed while the utterance's last transcript does not end with a stop phrase.",
-      ),
+      .describe("`stopThreshold` for an utterance begun while the robot spoke: its echo under the user's voice lowers a spoken stop's score."),
     wakeLeadDb: z
       .number()
       .min(-100)
