@@ -36,6 +36,9 @@ import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js'
 import { overlapCases, overlapSummary, type OverlapOutcome, type OverlapVoice } from '../test/support/echo-overlap.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
+import { cellName, type EchoCell } from './echo-cell.js';
+
+export { cellName, type EchoCell } from './echo-cell.js';
 
 const JUMP = [300, 1400] as const;
 const FRAME_MS = 20;
@@ -49,13 +52,6 @@ const TAIL_TAP_MS = 1;
 const PAUSE_SAMPLES = 40_000;
 /** The open loop's room changes after this long with nothing played: 1.4 s of delay and 600 ms of reverberation. */
 const CHANGE_AFTER_SILENT_MS = 2100;
-
-export interface EchoCell {
-  delay: number | 'jump';
-  rt60Ms: number;
-  speakerOverUserDb: number;
-  client: 'bus-16k' | 'bus-24k' | 'realtime-24k';
-}
 
 export interface EchoMatrixRow extends EchoCell {
   scenario: 'echo-matrix';
@@ -238,9 +234,6 @@ export async function openLoopErle(
   const erle = (mic: number, out: number) => round(10 * Math.log10((mic + 1) / (out + 1)), 1);
   return { settled: erle(micEnergy, outEnergy), overall: erle(allMic, allOut) };
 }
-
-export const cellName = (c: EchoCell) =>
-  `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
 export async function runEchoMatrix(
   options: {

@@ -9,21 +9,14 @@
  * echoOverlapColumns.find(([header]) => header === 'stops heard')![1](row); // '13/14'
  * ```
  */
+import { momentName, type OverlapOutcome as Outcome } from '../test/support/echo-overlap.js';
+import { cellName, type EchoCell } from './echo-cell.js';
+
 type Row = Record<string, unknown>;
 type Cell = (row: Row) => string;
 
-interface Outcome {
-  moment: { intoReplyMs: number } | string;
-  utterance: 'command' | 'stop';
-  voice: 'synthetic' | 'human';
-  result: string;
-  heard: boolean;
-  estoppedBy?: string;
-}
-
 const outcomes = (row: Row): Outcome[] => (Array.isArray(row['overlaps']) ? (row['overlaps'] as Outcome[]) : []);
 const ran = (o: Outcome) => o.result === 'heard' || o.result === 'lost';
-const moment = (o: Outcome) => (typeof o.moment === 'string' ? o.moment : `${o.moment.intoReplyMs / 1000} s`);
 const voice = (o: Outcome) => (o.voice === 'human' ? 'real' : 'flite');
 
 const heardOf =
@@ -33,16 +26,9 @@ const heardOf =
     return `${run.filter((o) => o.heard).length}/${run.length}`;
   };
 
-/** Delay, RT60, the speaker's level over the user's, the client (as bench/echo-matrix.ts names a cell). */
-const room: Cell = (row) => {
-  const db = Number(row['speakerOverUserDb']);
-  const delay = row['delay'] === 'jump' ? '300↔1400' : String(row['delay']);
-  return `${delay} ms, RT60 ${String(row['rt60Ms'])}, ${db >= 0 ? '+' : '−'}${Math.abs(db)} dB, ${String(row['client'])}`;
-};
-
 export const echoOverlapColumns: Array<[header: string, cell: Cell]> = [
   ['canceller', (row) => String(row['label'])],
-  ['room: delay, RT60, speaker over user, client', room],
+  ['room: delay, RT60, speaker over user, client', (row) => cellName(row as unknown as EchoCell)],
   ['commands heard', heardOf('command')],
   ['commands that e-stopped', (row) => String(outcomes(row).filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined).length)],
   ['stops heard', heardOf('stop')],
@@ -53,7 +39,7 @@ export const echoOverlapColumns: Array<[header: string, cell: Cell]> = [
     (row) =>
       outcomes(row)
         .filter((o) => o.result === 'lost')
-        .map((o) => `${voice(o)} ${o.utterance} ${moment(o)}`)
+        .map((o) => `${voice(o)} ${o.utterance} ${momentName(o.moment)}`)
         .join('; ') || '—',
   ],
   ['µs / frame', (row) => String(row['conditionerMicrosPerFrame'])],

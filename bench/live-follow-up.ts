@@ -24,8 +24,6 @@ export interface FollowUpRow {
   heard: number;
   /** The outcome ("Arrived at the kitchen.") was cut for it. */
   cut: number;
-  /** What the agent said and heard, per trial (`you: …`, `agent: …`, `action: …` lines). */
-  transcripts: string[][];
 }
 
 /** Why 30 s: a command's turn takes ~4 s and a navigation up to 8 s; the rest is a stalled machine. */
@@ -54,7 +52,7 @@ export async function talkOverFollowUps(options: {
   const { room, seen } = options;
   const [go, yes, turn, no] = options.recordings;
   if (!go || !yes || !turn || !no) throw new Error(`talkOverFollowUps needs recordings of ${FOLLOW_UP_LINES.join(', ')}`);
-  const row: FollowUpRow = { trials: 0, heard: 0, cut: 0, transcripts: [] };
+  const row: FollowUpRow = { trials: 0, heard: 0, cut: 0 };
   const asked = (l: string) => l.startsWith('agent: Should I') && l.includes('kitchen');
   const askedToTurn = (l: string) => l.startsWith('agent: Should I turn');
   const quiet = () => until(() => performance.now() - options.lastLineAt() > QUIET_MS, TURN_LIMIT_MS);
@@ -83,7 +81,6 @@ export async function talkOverFollowUps(options: {
     row.trials++;
     if (lines.includes('you: turn left')) row.heard++;
     if (lines.some((l) => l.startsWith('agent: Arrived') && l.endsWith('(interrupted)'))) row.cut++;
-    row.transcripts.push(lines);
     options.progress(`  over the outcome, trial ${trial + 1}: ${lines.filter((l) => !l.startsWith('action: ')).join(' | ')}`);
   }
   return row;

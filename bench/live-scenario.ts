@@ -69,7 +69,7 @@ export interface LiveRow {
   underruns: number;
   falseBargeIns: number;
   /** "turn left" said as the robot starts an action's spoken outcome (bench/live-follow-up.ts). */
-  overFollowUp?: Omit<FollowUpRow, 'transcripts'>;
+  overFollowUp?: FollowUpRow;
   /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
   echoHeldUserSpans: number;
 }
@@ -298,7 +298,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         echoShiftMs: round(result.echoShiftMs, 1),
         underruns: result.underruns,
         falseBargeIns: commandTurns.filter((t) => t.outcome === 'interrupted').length,
-        ...(followUp ? { overFollowUp: { trials: followUp.trials, heard: followUp.heard, cut: followUp.cut } } : {}),
+        ...(followUp ? { overFollowUp: followUp } : {}),
         echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
       },
     ];
