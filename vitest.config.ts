@@ -16,6 +16,7 @@ const LONG_FILES = [
   'test/e2e/echo-closed-loop.test.ts',
   'test/e2e/echo-overlap.test.ts',
   'test/e2e/live-room.test.ts',
+  'test/e2e/live-follow-up.test.ts',
   'test/e2e/closed-loop.test.ts',
 ];
 

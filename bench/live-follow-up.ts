@@ -56,6 +56,15 @@ export async function talkOverFollowUps(options: {
   const asked = (l: string) => l.startsWith('agent: Should I') && l.includes('kitchen');
   const askedToTurn = (l: string) => l.startsWith('agent: Should I turn');
   const quiet = () => until(() => performance.now() - options.lastLineAt() > QUIET_MS, TURN_LIMIT_MS);
+  /** The user's `words` were heard: the agent's answer, whose line comes when it has been said, a reply or more later. */
+  const answered = async (words: string) => {
+    await until(() => {
+      const lines = seen.slice();
+      const at = lines.lastIndexOf(`you: ${words}`);
+      return at < 0 || lines.slice(at + 1).some((l) => l.startsWith('agent: '));
+    }, TURN_LIMIT_MS);
+    await quiet();
+  };
   const arrived = (l: string) => l.startsWith('action: navigate') && l.endsWith(' succeeded');
   for (let trial = 0; trial < options.trials; trial++) {
     await quiet();
@@ -73,9 +82,11 @@ export async function talkOverFollowUps(options: {
     }
     await room.play(turn);
     await quiet();
+    await answered('turn left');
     if (mine().some(askedToTurn)) {
       await room.play(no);
       await quiet();
+      await answered('no');
     }
     const lines = mine();
     row.trials++;

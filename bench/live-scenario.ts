@@ -16,12 +16,9 @@
  * (`echoCancelModule`), and the built-in step with a busy loop in another process (`cpuHog`).
  */
 import { createCaptureClock } from '../adapters/echo/index.js';
-import { encodeWav } from '../adapters/audio/wav.js';
 import { detectSoundServer } from '../adapters/audio/sound-server.js';
 import { openCapture, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
-import { createFliteTts } from '../adapters/tts/flite.js';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
@@ -30,6 +27,7 @@ import { buildTts } from '../runtime/engines.js';
 import { runLive } from '../runtime/live-session.js';
 import type { TurnTimeline } from '../runtime/timeline.js';
 import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
+import { writeUserRecording } from '../test/support/user-recording.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from './live-follow-up.js';
 
@@ -41,6 +39,10 @@ const WINDOW = (RATE * WINDOW_MS) / 1000;
 const THRESHOLD = 32768 * 10 ** (-45 / 20);
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'turn right', 'go backward one meter', 'go to the door'];
 const ECHO_DELAY_MS = 100;
+/** Why 300 ms of silence around each command: the follow-up's "turn left" then starts ~0.2–0.4 s into the outcome. */
+const PAD_MS = 300;
+/** Why 1 s after a command played: its last words reach the VAD and end its hangover then; a cut until then is theirs. */
+const USER_CUT_GRACE_MS = 1000;
 /** Why 1.5 s: after a reply, long enough for a late false start on its echo to show before the next command. */
 const QUIET_MS = 1500;
 
@@ -67,6 +69,10 @@ export interface LiveRow {
   captureLatencyMs: number;
   echoShiftMs: number;
   underruns: number;
+  /**
+   * Replies cut short (a barge-in or the emergency stop) while no command was playing into the room nor
+   * had just played: the agent hearing itself. A reply the next command talked over is the user's barge-in.
+   */
   falseBargeIns: number;
   /** "turn left" said as the robot starts an action's spoken outcome (bench/live-follow-up.ts). */
   overFollowUp?: FollowUpRow;
@@ -104,14 +110,10 @@ async function recordLoudness(device: string, onWindow: (endMs: number, loud: bo
 }
 
 async function userRecordings(dir: string, commands: readonly string[], prefix = 'command'): Promise<string[]> {
-  const tts = createFliteTts({ voice: 'slt' });
   return Promise.all(
     commands.map(async (text, i) => {
-      const parts: Uint8Array[] = [];
-      for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-      const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.3) * 2);
       const file = join(dir, `${prefix}-${i}.wav`);
-      writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
+      await writeUserRecording(text, file, PAD_MS);
       return file;
     }),
   );
@@ -247,10 +249,12 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     });
     await Promise.race([listening, live]);
     const playedAt: number[] = [];
+    const playedUntil: number[] = [];
     for (const file of files) {
       const before = finishedAt;
       playedAt.push(performance.now());
       await room.play(file);
+      playedUntil.push(performance.now());
       // The next command waits for a finished reply and a quiet room (a reply resumed after a false
       // barge-in must not be talked over), or 20 s.
       const deadline = performance.now() + 20_000;
@@ -297,7 +301,12 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         captureLatencyMs: round(result.captureLatencyMs, 1),
         echoShiftMs: round(result.echoShiftMs, 1),
         underruns: result.underruns,
-        falseBargeIns: commandTurns.filter((t) => t.outcome === 'interrupted').length,
+        falseBargeIns: commandTurns.filter(
+          (t) =>
+            t.outcome === 'interrupted' &&
+            (t.reason === 'barge_in' || t.reason === 'estop') &&
+            !playedAt.some((startMs, i) => (t.endedAtMs ?? 0) >= startMs && (t.endedAtMs ?? 0) <= playedUntil[i]! + USER_CUT_GRACE_MS),
+        ).length,
         ...(followUp ? { overFollowUp: followUp } : {}),
         echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
       },

@@ -6,14 +6,22 @@
  * While the agent speaks (the reference was active within the echo tail), every block is taken for echo
  * unless it holds the user's voice:
  *
- * - **Learning** (half duplex): until the canceller has converged, nothing passes. Converged means its
+ * - **Always**: a block far louder than the echo could be is the user's: the microphone
+ *   `LOUD_OVER_ECHO_DB` above what the agent's speech usually brings back (its 90th percentile over the
+ *   reference's envelope, which decays 60 dB over the tail). That test needs no filter, so it holds while
+ *   the filter learns and where it cannot converge (a drifting path: the virtual room's resampling
+ *   loopback), for a user nearer the microphone than the speaker.
+ * - **Learning** (half duplex for anyone quieter): until the canceller has converged, nothing else
+ *   passes — but the weak sounds between a loud user's syllables, for `USER_GAP_BLOCKS`, and the user
+ *   goes on as the microphone heard them (a learning filter's output is no better). Converged means its
  *   typical ERLE (median of microphone over output energy, per block) reached `convergedErleDb`, or its
  *   output stays within 6 dB of the room's noise in four blocks of five (a weak echo, or none at all:
- *   a headset, a device that cancels its own). Typical is over the last second while learning — so half
- *   duplex ends about a second after convergence, ~3 s into the agent's speech — and over the last three
- *   once converged, with 6 dB of hysteresis, so a barge-in cannot knock it back.
- * - **Converged**: a block holds the user's voice when it is clearly above the room's noise and, behind
- *   a strong echo, far less cancelled than echo usually is (ERLE `marginDb` below typical and under
+ *   a headset, a device that cancels its own), counted only where an echo is due (the decaying envelope
+ *   still active: never the silence after a reply). Typical is over the last second while learning — so
+ *   half duplex ends about a second after convergence, ~3 s into the agent's speech — and over the last
+ *   three once converged, with 6 dB of hysteresis, so a barge-in cannot knock it back.
+ * - **Converged**: a block also holds the user's voice when it is clearly above the room's noise and,
+ *   behind a strong echo, far less cancelled than echo usually is (ERLE `marginDb` below typical and under
  *   15 dB; a voice over the echo holds ERLE to 10·log10(1 + echo/voice)) — or, behind a weak echo, far
  *   louder than what the canceller usually leaves. Two such blocks in a row, so one odd block never opens
  *   the path. The user's blocks stay out of the statistics (unless "the user" talks over the agent for
@@ -108,6 +116,9 @@ const {
   ABOVE_LEFTOVER_DB,
   USER_RUN_LEARN_BLOCKS,
   AUDIBLE_ECHO_DB,
+  ECHO_GAIN_PERCENTILE,
+  LOUD_OVER_ECHO_DB,
+  USER_GAP_BLOCKS,
 } = valuesOf(ECHO_TUNING.suppressor);
 
 const energyOf = (block: Int16Array) => {
@@ -134,6 +145,23 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   // The reference blocks whose echo may be in the current block: this one and the tail before it.
   const tailBlocks = Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1;
   const recent = new Float64Array(tailBlocks);
+  // The reference's envelope decays 60 dB over the tail: no echo the tail covers outlasts that.
+  const decayPerBlock = 10 ** (-60 / 10 / (tailBlocks - 1));
+  /** The reference's envelope with `newest` the current block: each older block's energy decayed by its age. */
+  const echoEnvelope = (newest: number) => {
+    let envelope = 0;
+    let weight = 1;
+    for (let age = 0; age < tailBlocks; age++, weight *= decayPerBlock)
+      envelope = Math.max(envelope, recent[(newest - age + tailBlocks) % tailBlocks]! * weight);
+    return envelope;
+  };
+  /** The microphone over the reference's envelope (dB) in blocks of the agent's audible echo, oldest first. */
+  const echoGains: number[] = [];
+  /** What the agent's speech usually brings back to the microphone, over its envelope (dB; undefined before any). */
+  let usualEchoGainDb: number | undefined;
+  /** Far louder than any echo the agent's speech brings back: the user's voice, whatever the filter does. */
+  const loudOverEcho = (micOverEchoDb: number, aboveFloorDb: number) =>
+    usualEchoGainDb !== undefined && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && micOverEchoDb > usualEchoGainDb + LOUD_OVER_ECHO_DB;
   /** The microphone's energy in the same blocks where it held the agent's echo (0 elsewhere). */
   const echoLevels = new Float64Array(tailBlocks);
   let recentAt = 0;
@@ -163,6 +191,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   let startedUser = false;
   /** Blocks in a row taken for the user's voice while the agent speaks. */
   let userRun = 0;
+  /** Blocks since the last one far louder than the echo. */
+  let sinceLoud = Number.POSITIVE_INFINITY;
   /** ERLE (dB) of the last blocks with something above the noise in the output while the agent spoke. */
   const recentErles: number[] = [];
   let divergedFlag = false;
@@ -184,6 +214,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       const rawErleDb = db((micEnergy + 1) / (energyOf(out) + 1));
       const aboveFloorDb = db((outEnergy + 1) / (floorEnergy + 1));
       const strongEcho = usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
+      if (loudOverEcho(db((micEnergy + 1) / (echoEnvelope((recentAt - 1 + tailBlocks) % tailBlocks) + 1)), aboveFloorDb)) return true;
       if (!converged || aboveFloorDb <= VOICE_ABOVE_FLOOR_DB) return false;
       if (!strongEcho) return aboveFloorDb > usualResidualDb + marginDb;
       let echoPeak = 0;
@@ -219,6 +250,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       let echoLevel = hold ? micEnergy : 0;
       let envelope = 0;
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
+      const echoEnvelopeEnergy = echoEnvelope(recentAt);
+      const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
       let outEnergy = energyOf(out);
       let next = 1;
       startedUser = false;
@@ -265,12 +298,26 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         const clearOfEcho = strongEcho
           ? rawErleDb >= DIVERGED_ERLE_DB && erleDb < Math.min(usualErle! - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB
           : aboveFloorDb > usualResidualDb + marginDb;
-        const voiceLike = converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho;
+        // The user's voice: far louder than any echo (whatever the filter does), or, once the filter has
+        // converged, clear of what it leaves.
+        const loud = loudOverEcho(micOverEchoDb, aboveFloorDb);
+        sinceLoud = loud ? 0 : sinceLoud + 1;
+        // While the filter learns, the weak sounds between a loud user's syllables fail the one test there
+        // is; they stay the user's for a moment (the robot stops for them within a few hundred ms), or a
+        // command reaches the recognizer in pieces. Not once converged: the filter's own test hears them,
+        // and the echo a hangover lets through cost real "stop"s over a reply in the echo matrix.
+        const voiceLike =
+          loud ||
+          (converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho) ||
+          (!converged && userRun > 0 && sinceLoud <= USER_GAP_BLOCKS && aboveFloorDb > VOICE_ABOVE_FLOOR_DB);
         // The user's voice is no echo: only the rest sets the echo's level.
         echoLevel = voiceLike ? 0 : micEnergy;
         const user = voiceLike && previousVoiceLike;
         previousVoiceLike = voiceLike;
         userRun = user ? userRun + 1 : 0;
+        // A filter still learning removes little of the echo and, in double talk, adds its own errors to
+        // the voice: the user it cannot hear past goes on as the microphone heard them.
+        if (user && !converged) out.set(mic);
         startedUser = userRun === 1;
         if (aboveFloorDb > RESIDUAL_NEAR_FLOOR_DB) {
           recentErles.push(rawErleDb);
@@ -294,13 +341,17 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         // The user's voice says nothing about the echo: it stays out of the statistics — unless "the user"
         // talks on for longer than any barge-in takes to stop the agent, which is the echo path changing.
         const learn = userRun === 0 || userRun > USER_RUN_LEARN_BLOCKS;
-        if (learn) {
+        // What the canceller leaves says something only where an echo is due: not in the tail after a reply
+        // (a cut one's too), where an output at the room's noise would pass for a canceller that removed it all.
+        if (learn && echoEnvelopeEnergy >= activeEnergy) {
           residuals.push(aboveFloorDb);
           if (residuals.length > WINDOW_BLOCKS) residuals.shift();
         }
         if (learn && micEnergy > floorEnergy * 10 ** (AUDIBLE_ECHO_DB / 10)) {
           erles.push(erleDb);
           if (erles.length > WINDOW_BLOCKS) erles.shift();
+          echoGains.push(micOverEchoDb);
+          if (echoGains.length > WINDOW_BLOCKS) echoGains.shift();
         }
         if (residuals.length >= MIN_HISTORY && ++sinceUsual >= RECOMPUTE_EVERY) {
           sinceUsual = 0;
@@ -308,6 +359,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
           const recentOf = (values: number[]) => (converged ? values : values.slice(-LEARNING_WINDOW_BLOCKS));
           usualErle = erles.length >= MIN_HISTORY ? percentile(recentOf(erles), 0.5) : undefined;
           usualResidualDb = percentile(recentOf(residuals), RESIDUAL_PERCENTILE);
+          // Not `recentOf`: the echo's loudness is the speaker's and the room's, kept over a relearn.
+          if (echoGains.length >= MIN_HISTORY) usualEchoGainDb = percentile(echoGains, ECHO_GAIN_PERCENTILE);
           // Hysteresis: once converged, only a clearly worse canceller (6 dB) goes back to half duplex.
           const slack = converged ? CONVERGED_HYSTERESIS_DB : 0;
           const residualNearFloor = usualResidualDb <= RESIDUAL_NEAR_FLOOR_DB + slack;

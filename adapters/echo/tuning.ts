@@ -350,6 +350,21 @@ export const ECHO_TUNING = {
       why: 'ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides it.',
       chosenOn: REASONED,
     },
+    ECHO_GAIN_PERCENTILE: {
+      value: 0.9,
+      why: "Why the 90th percentile: what the agent's speech brings back at its loudest, over its envelope, with the user's odd block (a tenth of the window) unable to move it.",
+      chosenOn: REASONED,
+    },
+    LOUD_OVER_ECHO_DB: {
+      value: 6,
+      why: "Why 6 dB over that percentile: the echo's blocks scatter a few dB over its envelope; a user nearer the microphone than the speaker is 10 dB and more over it (the virtual room: echo 0-5 dB, the user 8-16 dB over the envelope).",
+      chosenOn: ECHO_MATRIX,
+    },
+    USER_GAP_BLOCKS: {
+      value: 10,
+      why: 'Why 10 blocks (200 ms): while the filter learns, only the user\'s loud syllables pass the loudness test; the weak sounds between them ("turn | left": 220 ms in the virtual room) pass as theirs after such a run, or a command reaches the recognizer in pieces. Once converged there is none: there it cost 1–2 real "stop"s over a reply a cell (the 40 and 120 ms cells), and a gap held until a loud syllable follows cost more (3–4).',
+      chosenOn: ECHO_MATRIX,
+    },
   },
   webrtcStage: {
     LEAD_MS: {

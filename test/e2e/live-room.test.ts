@@ -7,12 +7,12 @@
  *
  * Skipped only when the PulseAudio binaries are missing; retried twice (see the test).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pulseMissing } from '../support/pulse-room.js';
-import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { agentLines, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -23,41 +23,6 @@ const TURN_TIMEOUT_MS = 30_000;
 const QUIET_AFTER_REPLY_MS = 1500;
 
 const missing = pulseMissing();
-
-/** The agent's stdout, line by line, with a wait for a line that matches. */
-function lines(child: ChildProcessWithoutNullStreams) {
-  const seen: string[] = [];
-  let buffer = '';
-  const waiters: Array<{ test: (l: string) => boolean; resolve: () => void }> = [];
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (text: string) => {
-    buffer += text;
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    for (const line of parts) {
-      seen.push(line);
-      for (const w of waiters.splice(0)) {
-        if (w.test(line)) w.resolve();
-        else waiters.push(w);
-      }
-    }
-  });
-  return {
-    seen,
-    waitFor(test: (line: string) => boolean, timeoutMs: number, what: string) {
-      const from = seen.length;
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; agent said:\n${seen.join('\n')}`)), timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        if (seen.slice(from).some(test)) return done();
-        waiters.push({ test, resolve: done });
-      });
-    },
-  };
-}
 
 describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const room = usePulseRoom({ echoDelayMs: 100 });
@@ -84,7 +49,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const out = lines(child);
+      const out = agentLines(child);
       try {
         await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
         expect(out.seen.find((l) => l.startsWith('live on '))).toContain('echo cancellation on');

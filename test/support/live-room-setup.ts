@@ -1,12 +1,13 @@
 /**
  * What the `voice-agent live` tests share: a virtual room per test file (pulse-room.ts) started before its
- * tests and stopped after, and the user's command as flite's `slt` voice says it into a WAV file.
+ * tests and stopped after, the user's command as flite's `slt` voice says it into a WAV file, and the
+ * agent's printed lines as they come.
  */
-import { writeFileSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
 import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
+
+export { writeUserRecording } from './user-recording.js';
 
 /** Registers the room's start and stop on the enclosing `describe`; the getter holds it once started. */
 export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {
@@ -23,11 +24,41 @@ export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {
   };
 }
 
-/** `text` in flite's `slt` voice into `file`, with half a second of silence on each side, as a person pauses around a command. */
-export async function writeUserRecording(text: string, file: string): Promise<void> {
-  const tts = createFliteTts({ voice: 'slt' });
-  const parts: Uint8Array[] = [];
-  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
-  const pad = new Uint8Array(Math.round(tts.sampleRateHz * 0.5) * 2);
-  writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
+/** The agent's stdout, line by line (`seen`, growing), when the last came, and a wait for a line that matches. */
+export function agentLines(child: ChildProcessWithoutNullStreams) {
+  const seen: string[] = [];
+  let lastLineAtMs = 0;
+  let buffer = '';
+  const waiters: Array<{ test: (l: string) => boolean; resolve: () => void }> = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (text: string) => {
+    buffer += text;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    for (const line of parts) {
+      seen.push(line);
+      lastLineAtMs = performance.now();
+      for (const w of waiters.splice(0)) {
+        if (w.test(line)) w.resolve();
+        else waiters.push(w);
+      }
+    }
+  });
+  return {
+    seen,
+    /** `performance.now()` when the last line came (0 before any). */
+    lastLineAtMs: () => lastLineAtMs,
+    waitFor(test: (line: string) => boolean, timeoutMs: number, what: string) {
+      const from = seen.length;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; agent said:\n${seen.join('\n')}`)), timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (seen.slice(from).some(test)) return done();
+        waiters.push({ test, resolve: done });
+      });
+    },
+  };
 }

@@ -21,8 +21,8 @@ const add = (a: Int16Array, b: Int16Array) => a.map((v, i) => v + b[i]!);
 const scale = (a: Int16Array, g: number) => a.map((v) => Math.round(v * g));
 const SILENT = new Int16Array(BLOCK);
 
-function setup() {
-  const suppressor = createEchoSuppressor({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 100 });
+function setup(tailMs = 100) {
+  const suppressor = createEchoSuppressor({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs });
   // A second of the room while the agent is silent: the noise floor (-60 dBFS) and the comfort noise.
   for (let i = 0; i < 50; i++) {
     const room = noise(-60);
@@ -67,11 +67,28 @@ describe('echo suppressor', () => {
     expect(dbfs(out)).toBeLessThan(-55);
   });
 
-  it('during that time the user cannot interrupt (half duplex)', () => {
+  it('during that time a user no louder than the echo cannot interrupt (half duplex)', () => {
     const { block } = setup();
     for (let i = 0; i < 40; i++) block(0.7);
-    const user = [0, 1, 2, 3].map(() => block(0.7, noise(-20)));
+    // The echo is at -26 dBFS; the user as loud: 3 dB over the echo alone, within what echo scatters.
+    const user = [0, 1, 2, 3].map(() => block(0.7, noise(-26)));
     expect(user.some((b) => b.passed)).toBe(false);
+  });
+
+  it('but a user far louder than the echo passes from the second block on, with no filter converged', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 40; i++) block(0.7);
+    expect(suppressor.converged()).toBe(false);
+    // 16 dB over the echo (the user nearer the microphone than the speaker): the microphone far over
+    // what the reference's envelope ever brought back.
+    const user = [0, 1, 2, 3].map(() => block(0.7, noise(-10)));
+    expect(user.map((b) => b.passed)).toEqual([false, true, true, true]);
+    expect(suppressor.startedUser()).toBe(false);
+    // Passed as the microphone heard it: a learning filter's output is no better.
+    expect(dbfs(user[3]!.out)).toBeGreaterThan(-11);
+    // Back to the echo alone: the weak sounds between a user's syllables pass for 200 ms, then held again.
+    const after = Array.from({ length: 14 }, () => block(0.7).passed);
+    expect(after).toEqual([...Array<boolean>(10).fill(true), false, false, false, false]);
   });
 
   it('once converged, the echo stays out and the user’s voice passes from its second block on', () => {
@@ -85,6 +102,32 @@ describe('echo suppressor', () => {
     // A passed block is the canceller's output untouched: the user at -24 dBFS (plus a little echo).
     expect(dbfs(barge[4]!.out)).toBeGreaterThan(-25);
     expect(block(0.03).passed).toBe(false);
+  });
+
+  it('once converged, a user far louder than the echo passes on loudness too, with no hangover after', () => {
+    const { suppressor, block } = setup();
+    for (let i = 0; i < 100; i++) block(0.03);
+    expect(suppressor.converged()).toBe(true);
+    // The filter misadjusted by the user's voice (it removes 3 dB): only the loudness test can tell.
+    const user = [0, 1, 2].map(() => block(0.7, noise(-10)));
+    expect(user.map((b) => b.passed)).toEqual([false, true, true]);
+    expect(block(0.03).passed).toBe(false);
+  });
+
+  it('the silent tail after a reply does not count as a canceller that removed the echo', () => {
+    const { suppressor, block } = setup(500);
+    for (let i = 0; i < 40; i++) block(0.7);
+    // The echo path moved (a relearn), then the reply was cut: half a second of the tail, the microphone at
+    // the room's noise. No echo was due there, so it says nothing about the canceller.
+    suppressor.relearn();
+    for (let i = 0; i < 26; i++) {
+      const room = noise(-60);
+      suppressor.process(room, SILENT, room.slice());
+    }
+    // The next reply's echo, cancelled by 3 dB: still learning, held.
+    const next = Array.from({ length: 10 }, () => block(0.7));
+    expect(suppressor.converged()).toBe(false);
+    expect(next.some((b) => b.passed)).toBe(false);
   });
 
   it('never takes an output louder than the microphone for the user: that is the canceller misadjusting', () => {

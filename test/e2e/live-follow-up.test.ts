@@ -1,0 +1,91 @@
+/**
+ * `voice-agent live` in the virtual room (100 ms loopback, echo cancellation on): the user talks over the
+ * robot's spoken outcome. After "go to the kitchen" (answered "yes" if the robot asks), "turn left" is
+ * played into the room the moment the navigation ends, as the robot starts "Arrived at the kitchen.". The
+ * user must be heard — a turn of their own — and the outcome cut for them, in every trial.
+ *
+ * The room's loopback resamples with a drifting clock, which keeps the echo filter under the suppressor's
+ * "converged" (docs/echo.md): this is the path the loudness test of the echo suppressor exists for. Skipped
+ * only when the PulseAudio binaries are missing; retried twice, as the room test.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FOLLOW_UP_LINES, talkOverFollowUps } from '../../bench/live-follow-up.js';
+import { agentLines, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { pulseMissing } from '../support/pulse-room.js';
+
+/** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
+const READY_TIMEOUT_MS = 60_000;
+/** Why 300 ms of silence around each line: it puts "turn left" ~0.2–0.4 s into the outcome, as the bench does. */
+const PAD_MS = 300;
+const TRIALS = 2;
+/**
+ * Commands before the trials, as the live bench gives six: in a fresh session the recognizer rejected the
+ * first follow-up's "turn left" though the echo step passed it whole (4 runs of 4), and heard it after.
+ */
+const WARM_UP = ['turn right', 'turn left'];
+/** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply and outcome); the rest is a stalled machine. */
+const TURN_TIMEOUT_MS = 30_000;
+
+const missing = pulseMissing();
+
+describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const room = usePulseRoom({ echoDelayMs: 100 });
+
+  it(
+    '"turn left" said as the robot starts "Arrived at the kitchen." is heard and cuts the outcome, every trial',
+    async () => {
+      const warmUp = await Promise.all(
+        WARM_UP.map(async (text, i) => {
+          const file = join(room().dir, `command-${i}.wav`);
+          await writeUserRecording(text, file, PAD_MS);
+          return file;
+        }),
+      );
+      const recordings = await Promise.all(
+        FOLLOW_UP_LINES.map(async (text, i) => {
+          const file = join(room().dir, `follow-up-${i}.wav`);
+          await writeUserRecording(text, file, PAD_MS);
+          return file;
+        }),
+      );
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', join(room().dir, 'live.timeline.json')],
+        {
+          env: room().env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const out = agentLines(child);
+      const progress: string[] = [];
+      try {
+        await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
+        for (const [i, file] of warmUp.entries()) {
+          // Two lines per command: the reply, then the simulated robot's outcome (`Turned right.`).
+          const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
+          await room().play(file);
+          await out.waitFor(() => out.seen.filter((l) => l.startsWith('agent: ')).length >= before + 2, TURN_TIMEOUT_MS, `outcome of "${WARM_UP[i]}"`);
+        }
+        const row = await talkOverFollowUps({
+          room: room(),
+          seen: out.seen,
+          lastLineAt: out.lastLineAtMs,
+          recordings,
+          trials: TRIALS,
+          progress: (line) => progress.push(line),
+        });
+        console.log(`live follow-up: ${JSON.stringify(row)}\n${progress.join('\n')}`);
+        expect(row, progress.join('\n')).toEqual({ trials: TRIALS, heard: TRIALS, cut: TRIALS });
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited, stderr).toBe(0);
+    },
+    { timeout: 180_000, retry: 2 },
+  );
+});
