@@ -8,7 +8,7 @@
  *
  * - **Always**: a block far louder than the echo could be is the user's: the microphone
  *   `LOUD_OVER_ECHO_DB` above what the agent's speech usually brings back (its 90th percentile over the
- *   reference's envelope, which decays 60 dB over the tail). That test needs no filter, so it holds while
+ *   reference's envelope, which holds its peak for 100 ms and then decays 60 dB over the tail). That test needs no filter, so it holds while
  *   the filter learns and where it cannot converge (a drifting path: the virtual room's resampling
  *   loopback), for a user nearer the microphone than the speaker.
  * - **Learning** (half duplex for anyone quieter): until the canceller has converged, nothing else
@@ -119,6 +119,7 @@ const {
   ECHO_GAIN_PERCENTILE,
   LOUD_OVER_ECHO_DB,
   USER_GAP_BLOCKS,
+  ENVELOPE_HOLD_BLOCKS,
 } = valuesOf(ECHO_TUNING.suppressor);
 
 const energyOf = (block: Int16Array) => {
@@ -145,14 +146,18 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   // The reference blocks whose echo may be in the current block: this one and the tail before it.
   const tailBlocks = Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1;
   const recent = new Float64Array(tailBlocks);
-  // The reference's envelope decays 60 dB over the tail: no echo the tail covers outlasts that.
-  const decayPerBlock = 10 ** (-60 / 10 / (tailBlocks - 1));
+  // The reference's envelope holds its peak while the echo may still be on its way, then decays 60 dB over
+  // the rest of the tail: no echo the tail covers outlasts that.
+  const holdBlocks = Math.min(ENVELOPE_HOLD_BLOCKS, tailBlocks - 1);
+  const decayPerBlock = 10 ** (-60 / 10 / (tailBlocks - holdBlocks));
   /** The reference's envelope with `newest` the current block: each older block's energy decayed by its age. */
   const echoEnvelope = (newest: number) => {
     let envelope = 0;
     let weight = 1;
-    for (let age = 0; age < tailBlocks; age++, weight *= decayPerBlock)
+    for (let age = 0; age < tailBlocks; age++) {
       envelope = Math.max(envelope, recent[(newest - age + tailBlocks) % tailBlocks]! * weight);
+      if (age >= holdBlocks) weight *= decayPerBlock;
+    }
     return envelope;
   };
   /** The microphone over the reference's envelope (dB) in blocks of the agent's audible echo, oldest first. */

@@ -360,6 +360,11 @@ export const ECHO_TUNING = {
       why: "Why 6 dB over that percentile: the echo's blocks scatter a few dB over its envelope; a user nearer the microphone than the speaker is 10 dB and more over it (the virtual room: echo 0-5 dB, the user 8-16 dB over the envelope).",
       chosenOn: ECHO_MATRIX,
     },
+    ENVELOPE_HOLD_BLOCKS: {
+      value: 5,
+      why: "Why 5 blocks (100 ms): the reference's envelope for the loudness test holds its peak that long before it decays, since the echo can come that much after the aligned reference (the alignment's 30 ms margin, and the reported latency 30-45 ms short in the virtual room). Decaying at once, the echo of a word's end passed as the user 8-11 dB over the envelope and the room test heard itself; held 100 ms, no echo block of the room's traces did.",
+      chosenOn: ECHO_MATRIX,
+    },
     USER_GAP_BLOCKS: {
       value: 10,
       why: 'Why 10 blocks (200 ms): while the filter learns, only the user\'s loud syllables pass the loudness test; the weak sounds between them ("turn | left": 220 ms in the virtual room) pass as theirs after such a run, or a command reaches the recognizer in pieces. Once converged there is none: there it cost 1–2 real "stop"s over a reply a cell (the 40 and 120 ms cells), and a gap held until a loud syllable follows cost more (3–4).',
