@@ -19,7 +19,6 @@ import { createCaptureClock } from '../adapters/echo/index.js';
 import { detectSoundServer } from '../adapters/audio/sound-server.js';
 import { openCapture, type CaptureStream } from '../adapters/audio/sound-server-stream.js';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
 import { loadConfig } from '../runtime/config.js';
@@ -27,7 +26,7 @@ import { buildTts } from '../runtime/engines.js';
 import { runLive } from '../runtime/live-session.js';
 import type { TurnTimeline } from '../runtime/timeline.js';
 import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
-import { writeUserRecording } from '../test/support/user-recording.js';
+import { writeUserRecordings } from '../test/support/user-recording.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from './live-follow-up.js';
 
@@ -107,16 +106,6 @@ async function recordLoudness(device: string, onWindow: (endMs: number, loud: bo
     },
   });
   return stream;
-}
-
-async function userRecordings(dir: string, commands: readonly string[], prefix = 'command'): Promise<string[]> {
-  return Promise.all(
-    commands.map(async (text, i) => {
-      const file = join(dir, `${prefix}-${i}.wav`);
-      await writeUserRecording(text, file, PAD_MS);
-      return file;
-    }),
-  );
 }
 
 /** The leading silence of each reply as the configured TTS speaks it (the recorders see only the first loud window). */
@@ -217,7 +206,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
   // Why a second process: a hog on this one would stall the bench's own recorders, not only the session.
   const hog = options.cpuHog ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
   try {
-    const files = await userRecordings(room.dir, options.commands ?? COMMANDS);
+    const files = await writeUserRecordings(room.dir, options.commands ?? COMMANDS, 'command', PAD_MS);
     const roomLoud: number[] = [];
     const speakerLoud: number[] = [];
     const recorders = [
@@ -269,7 +258,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
             room,
             seen,
             lastLineAt: () => anyLineAt,
-            recordings: await userRecordings(room.dir, FOLLOW_UP_LINES, 'follow-up'),
+            recordings: await writeUserRecordings(room.dir, FOLLOW_UP_LINES, 'follow-up', PAD_MS),
             trials,
             progress,
           })

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
 import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
-import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'go to the kitchen'];
 /** Why 150 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s, and took 40-100 s at a load of 20. */
@@ -72,13 +72,7 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
   it(
     "records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C",
     async () => {
-      const files = await Promise.all(
-        COMMANDS.map(async (text, i) => {
-          const file = join(room().dir, `command-${i}.wav`);
-          await writeUserRecording(text, file);
-          return file;
-        }),
-      );
+      const files = await writeUserRecordings(room().dir, COMMANDS);
       const timelineFile = join(room().dir, 'live.timeline.json');
       const child = spawn(
         process.execPath,

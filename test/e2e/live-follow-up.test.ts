@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FOLLOW_UP_LINES, talkOverFollowUps } from '../../bench/live-follow-up.js';
-import { agentLines, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { agentLines, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 import { pulseMissing } from '../support/pulse-room.js';
 
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -36,20 +36,8 @@ describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${m
   it(
     '"turn left" said as the robot starts "Arrived at the kitchen." is heard and cuts the outcome, every trial',
     async () => {
-      const warmUp = await Promise.all(
-        WARM_UP.map(async (text, i) => {
-          const file = join(room().dir, `command-${i}.wav`);
-          await writeUserRecording(text, file, PAD_MS);
-          return file;
-        }),
-      );
-      const recordings = await Promise.all(
-        FOLLOW_UP_LINES.map(async (text, i) => {
-          const file = join(room().dir, `follow-up-${i}.wav`);
-          await writeUserRecording(text, file, PAD_MS);
-          return file;
-        }),
-      );
+      const warmUp = await writeUserRecordings(room().dir, WARM_UP, 'command', PAD_MS);
+      const recordings = await writeUserRecordings(room().dir, FOLLOW_UP_LINES, 'follow-up', PAD_MS);
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', join(room().dir, 'live.timeline.json')],

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pulseMissing } from '../support/pulse-room.js';
-import { agentLines, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { agentLines, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -30,13 +30,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
   it(
     'answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline',
     async () => {
-      const files = await Promise.all(
-        COMMANDS.map(async (text, i) => {
-          const file = join(room().dir, `command-${i}.wav`);
-          await writeUserRecording(text, file);
-          return file;
-        }),
-      );
+      const files = await writeUserRecordings(room().dir, COMMANDS);
       const timelineFile = join(room().dir, 'live.timeline.json');
       const child = spawn(
         process.execPath,

@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
 
-export { writeUserRecording } from './user-recording.js';
+export { writeUserRecording, writeUserRecordings } from './user-recording.js';
 
 /** Registers the room's start and stop on the enclosing `describe`; the getter holds it once started. */
 export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {
