@@ -255,8 +255,6 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       let echoLevel = hold ? micEnergy : 0;
       let envelope = 0;
       for (let i = 0; i < tailBlocks; i++) envelope = Math.max(envelope, recent[i]!);
-      const echoEnvelopeEnergy = echoEnvelope(recentAt);
-      const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
       let outEnergy = energyOf(out);
       let next = 1;
       startedUser = false;
@@ -275,6 +273,9 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         }
         if (outEnergy <= floorEnergy * 10 ** (NOISE_BLOCK_DB / 10)) noise.set(out);
       } else {
+        // The loudness test's envelope: only while the agent speaks (a 26-step loop per block otherwise for nothing).
+        const echoEnvelopeEnergy = echoEnvelope(recentAt);
+        const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
         // ERLE as the canceller made it: negative when it added more than it removed (misadjusted).
         const rawErleDb = db((micEnergy + 1) / (outEnergy + 1));
         if (outEnergy > micEnergy) {
