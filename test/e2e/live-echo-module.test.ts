@@ -17,7 +17,13 @@ import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js
 import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
 import { usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
-const COMMANDS = ['turn left', 'go to the kitchen'];
+/**
+ * One command: what this test holds is the option (the module loaded, recorded from, unloaded) and the
+ * first command heard as said. A second command is not asserted on: the module lets enough of the robot's
+ * voice through here that a reply can cut itself and the next command land in a turn of its own echo
+ * (one run in a few timed out waiting for its reply).
+ */
+const COMMANDS = ['turn left'];
 /** Why 150 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s, and took 40-100 s at a load of 20. */
 const READY_TIMEOUT_MS = 150_000;
 /** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
@@ -119,10 +125,7 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
       const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
       console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);
-      // The first command, as said, through the module's source (its noise suppression and AEC in the way).
-      // Not every command: the module lets enough of the robot's own voice through in this room that its
-      // replies get cut, and the stop spotter may take a reply's own "stop" for the user's (docs/echo.md),
-      // after which a later command can land in a stopped turn. What this test holds is the option itself.
+      // The command, as said, through the module's source (its noise suppression and AEC in the way).
       expect(
         timeline.turns.filter((t) => t.userText !== undefined && t.userText !== '').map((t) => t.userText),
         summary,

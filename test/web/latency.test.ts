@@ -3,7 +3,7 @@
  * headless Chromium, the fake microphone plays a flite recording whose speech end is known from its
  * samples ("turn left", then silence, looped); the page's figure for each turn must match the truth —
  * the recording's speech end placed on the page's clock by the microphone's own onset of that utterance —
- * within one 20 ms frame plus the page's output latency. The server's figures for the same turn (sent as
+ * within two 20 ms frames plus the page's output latency. The server's figures for the same turn (sent as
  * `voice_agent.turn.latency`, the inspector's and `/metrics`' too) count from the same end of speech.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,7 +50,10 @@ describe('page latency', () => {
       30_000,
     );
     const speechMs = recording.speech.endMs - recording.speech.onsetMs;
-    const tolerance = FRAME_MS + hook.playback.outputLatencyMs;
+    // Why two frames: the server's VAD places the voice's end on a 20 ms frame, and its last voiced frame can
+    // be one off the recording's own end (measured by level); one frame was exceeded by 3 ms once in ~10 runs.
+    // Counting from the wrong moment (the hangover's end, the speech's start) is off by 600 ms or more.
+    const tolerance = 2 * FRAME_MS + hook.playback.outputLatencyMs;
     for (const turn of hook.turns.filter((t) => t.firstAudioAtMs !== null && t.server)) {
       expect(turn.fromVoiceEnd, `turn ${turn.turnId}: the voice's end known`).toBe(true);
       // The microphone's onset of this utterance, and the recording's speech end that many ms later.
