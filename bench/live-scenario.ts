@@ -77,6 +77,8 @@ export interface LiveRow {
   overFollowUp?: FollowUpRow;
   /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
   echoHeldUserSpans: number;
+  /** The agent's speech the echo step was half duplex over (`echo_half_duplex`), the whole run (ms). */
+  echoHalfDuplexMs?: number;
 }
 
 /** Loud 5 ms windows of a monitor, by the session-clock time each window ended. */
@@ -298,6 +300,7 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         ).length,
         ...(followUp ? { overFollowUp: followUp } : {}),
         echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
+        echoHalfDuplexMs: result.turns.reduce((n, t) => n + (t.echoHalfDuplex ?? []).reduce((ms, span) => ms + span.durationMs, 0), 0),
       },
     ];
   } finally {
@@ -314,7 +317,7 @@ export function printLive(rows: LiveRow[]): void {
   const p = (x: Percentiles) => `${x.p50} / ${x.p99}`;
   for (const r of rows) {
     console.log(
-      `${r.canceller}${r.cpuHog ? ', a CPU hog beside it' : ''}: turns ${r.turns}; false barge-ins ${r.falseBargeIns}; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
+      `${r.canceller}${r.cpuHog ? ', a CPU hog beside it' : ''}: turns ${r.turns}; false barge-ins ${r.falseBargeIns}; half duplex ${r.echoHalfDuplexMs ?? '-'} ms; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
     );
     console.log(`  mouth-to-ear (first sample)           ${p(r.mouthToEarMs)}`);
     console.log(`    mic side (last sample → VAD end)    ${p(r.micSideMs)}`);

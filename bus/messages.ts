@@ -117,6 +117,8 @@ export const TurnTimelineSchema = z
     fallbacks: z.array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict()).optional(),
     /** Microphone audio the echo step held back though it may have been the user's voice (`echo_held_user`): from when, how long. */
     echoHeldUser: z.array(z.object({ fromMs: z.number(), heldMs: z.number() }).strict()).optional(),
+    /** The agent's speech the echo step was half duplex over (`echo_half_duplex`): a user quieter than the echo was not heard. */
+    echoHalfDuplex: z.array(z.object({ fromMs: z.number(), durationMs: z.number() }).strict()).optional(),
   })
   .strict();
 export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;

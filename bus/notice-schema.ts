@@ -73,6 +73,8 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
     variant('estop', { source: z.enum(ESTOP_SOURCES), phrase: z.string().max(200).optional() }),
     /** The echo step held back `heldMs` of microphone audio from `fromMs` (session time) that may have been the user. */
     variant('echo_held_user', { fromMs: ms, heldMs: ms }),
+    /** The agent spoke `durationMs` from `fromMs` (session time) while the echo step heard only a user far louder than its echo. */
+    variant('echo_half_duplex', { fromMs: ms, durationMs: ms }),
   ]);
 }
 

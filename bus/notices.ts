@@ -43,6 +43,11 @@ export const NOTICE_CODES = [
    * session time): a command lost under the agent's own voice is visible, never silent.
    */
   'echo_held_user',
+  /**
+   * The agent spoke for `durationMs` from `fromMs` (session time) while the echo step was half duplex (its
+   * filter still learning the room): only a user far louder than the echo was heard, anyone quieter was not.
+   */
+  'echo_half_duplex',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

@@ -41,6 +41,7 @@ export const Notices = {
   action_ended: (end: ActionEnd): NoticeOf<'action_ended'> => ({ code: 'action_ended', ...end }),
   estop: (source: EstopSource, phrase?: string) => ({ code: 'estop', source, ...(phrase ? { phrase } : {}) }),
   echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
+  echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
 } as const satisfies { [C in NoticeCode]: (...args: never[]) => NoticeOf<C> };
 
 const clip = (text: string) => text.slice(0, 80);
@@ -97,6 +98,8 @@ export function describeNotice(n: Notice): string {
       return `${n.source}${n.phrase ? `: ${n.phrase}` : ''}`;
     case 'echo_held_user':
       return `${Math.round(n.heldMs)} ms held from ${Math.round(n.fromMs)} ms`;
+    case 'echo_half_duplex':
+      return `${Math.round(n.durationMs)} ms from ${Math.round(n.fromMs)} ms: only a user louder than the echo heard`;
   }
 }
 

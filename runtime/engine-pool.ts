@@ -17,8 +17,8 @@
  * engines.release();
  * ```
  */
-import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type HeldUserSpan } from '../adapters/echo/index.js';
-import { describeNotice, Notices } from '../machines/notices.js';
+import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type EchoReports } from '../adapters/echo/index.js';
+import { describeNotice, Notices, type Notice } from '../machines/notices.js';
 import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
@@ -148,16 +148,18 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       try {
-        // What the echo step held back that may have been the user is told, never silently dropped.
-        const onHeldUser = (span: HeldUserSpan) => {
-          const notice = Notices.echo_held_user(span);
-          bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
+        const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
+        // What the echo step held back that may have been the user is told, never silently dropped; so is
+        // the agent's speech it was half duplex over, where a user quieter than the echo was not heard.
+        const echoReports: EchoReports = {
+          onHeldUser: (span) => publish(Notices.echo_held_user(span)),
+          onHalfDuplex: (span) => publish(Notices.echo_half_duplex(span)),
         };
         input = await bindInputConditioner(config, sinkKind, {
           clock,
           sink,
           sampleRateHz: vad.sampleRateHz,
-          onHeldUser,
+          echoReports,
           ...(inputSwitches ? { inputSwitches } : {}),
         });
       } catch (error) {
@@ -200,8 +202,8 @@ async function bindInputConditioner(
     sink,
     sampleRateHz,
     inputSwitches,
-    onHeldUser,
-  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; onHeldUser?: (span: HeldUserSpan) => void },
+    echoReports,
+  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; echoReports?: EchoReports },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
@@ -228,7 +230,7 @@ async function bindInputConditioner(
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
             suppression: conditioning.echoSuppression,
-            ...(onHeldUser ? { onHeldUser } : {}),
+            ...echoReports,
           },
         }
       : {}),

@@ -67,9 +67,15 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
     return t;
   };
   const types = new Set<string>(TIMELINE_MESSAGE_TYPES);
+  /** The last turn a message was about: where the echo step's session-wide reports (`turnId` '-') belong. */
+  let latest: string | undefined;
   const add = (m: BusMessage) => {
     if (!types.has(m.type)) return;
-    const t = get(m.turnId);
+    const echoReport = m.type === 'session.notice' && (m.code === 'echo_held_user' || m.code === 'echo_half_duplex');
+    if (m.turnId !== '-') latest = m.turnId;
+    // The echo step speaks of the microphone, not of a turn: what it held or was half duplex over was
+    // during the turn in progress (the reply talked over), and a session's '-' row is never shown.
+    const t = get(echoReport && m.turnId === '-' && latest !== undefined ? latest : m.turnId);
     switch (m.type) {
       case 'vad.speech_end':
         t.speechEndAtMs ??= m.atMs;
@@ -111,6 +117,7 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
         // A discarded guess was never heard: its reply stages do not describe the turn.
         if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
         if (m.code === 'echo_held_user') (t.echoHeldUser ??= []).push({ fromMs: m.fromMs, heldMs: m.heldMs });
+        if (m.code === 'echo_half_duplex') (t.echoHalfDuplex ??= []).push({ fromMs: m.fromMs, durationMs: m.durationMs });
         if (m.code === 'reply_cancelled') {
           t.reason = m.reason;
           t.outcome = isReplyFailure(m.reason) ? 'failed' : 'interrupted';

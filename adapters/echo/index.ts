@@ -16,11 +16,12 @@
  * ```
  */
 export { tapEchoReference, type EchoReference, type EchoReferenceOptions, type EchoReferenceTap } from './reference.js';
-export { createEchoStage, type EchoStage, type EchoStageOptions } from './stage.js';
+export { createEchoStage, type EchoReports, type EchoStage, type EchoStageOptions } from './stage.js';
 export { createWebRtcEchoStage, type WebRtcEchoStageOptions } from './webrtc-stage.js';
 export { EchoCancellerError, loadSpeexDsp, type EchoCanceller } from './canceller.js';
 export { loadWebRtcApm, type WebRtcEchoCanceller, type WebRtcEchoMetrics } from './webrtc-apm.js';
 export type { HeldUserSpan } from './release.js';
+export type { BlockSpan } from './block-spans.js';
 export { createCaptureClock, type CaptureClock, type CaptureClockOptions } from './capture-clock.js';
 export { loadEchoCancelModule, type EchoCancelModule, type EchoCancelModuleOptions } from './sound-server-module.js';
 export { createEchoSuppressor, type EchoSuppressor, type EchoSuppressorOptions } from './suppressor.js';

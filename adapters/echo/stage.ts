@@ -38,6 +38,7 @@ import { createEchoSuppressor, type EchoSuppressor } from './suppressor.js';
 import { ACTIVE_ENERGY, createMissingEchoGuard } from './missing-guard.js';
 import { createEchoOnsetJudge } from './onset-judge.js';
 import { replayEchoErleDb } from './replay.js';
+import { createBlockSpans, type BlockSpan } from './block-spans.js';
 import { createEchoRelease, type HeldUserSpan } from './release.js';
 import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
@@ -64,7 +65,15 @@ export interface EchoStageOptions {
   library?: string;
   /** A span the step held back although it may have been the user's voice (see `release.ts`): reported, never silent. */
   onHeldUser?: (span: HeldUserSpan) => void;
+  /**
+   * A span of the agent's speech while the suppressor was half duplex (its filter still learning): only a
+   * user far louder than the echo was heard in it, anyone quieter was not. Reported when it ends.
+   */
+  onHalfDuplex?: (span: BlockSpan) => void;
 }
+
+/** What the stage reports of what it could not pass on: the user it may have held, the speech it was half duplex over. */
+export type EchoReports = Pick<EchoStageOptions, 'onHeldUser' | 'onHalfDuplex'>;
 
 export interface EchoStage {
   readonly blockSamples: number;
@@ -129,6 +138,11 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
     maxDeferBlocks: MAX_DEFER_BLOCKS,
     ...(options.onHeldUser ? { onHeldUser: options.onHeldUser } : {}),
   });
+
+  // One report per stretch of the agent's speech: within an echo tail it is the same stretch (the suppressor
+  // can go in and out of "converged" at its boundary, 100 ms at a time, and a reply pauses between words).
+  const blockMs = (blockSamples * 1000) / sampleRateHz;
+  const halfDuplex = options.onHalfDuplex ? createBlockSpans(blockMs, Math.ceil(options.tailMs / blockMs), options.onHalfDuplex) : undefined;
 
   /** Estimator changes already followed: its refinements within a few ms are not followed (the margin absorbs them). */
   let followed = 0;
@@ -268,6 +282,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
         if (suppressor?.diverged()) filter.reset();
+        halfDuplex?.block(atMs, suppressor?.halfDuplex() ?? false);
         // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
         if (onsets.userHeard && !userWasHeard) released.passDeferred();
         userWasHeard = onsets.userHeard;
@@ -298,6 +313,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       moves,
     }),
     close() {
+      halfDuplex?.end();
       canceller?.close();
       canceller = undefined;
     },

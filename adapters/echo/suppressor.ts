@@ -89,6 +89,11 @@ export interface EchoSuppressor {
   /** Whether the canceller has converged: the user can interrupt the agent (until then, half duplex). */
   converged(): boolean;
   /**
+   * The last block was the agent's speech while the canceller had not converged: half duplex, where only
+   * a user far louder than the echo passes and anyone quieter is not heard.
+   */
+  halfDuplex(): boolean;
+  /**
    * True once when the canceller has diverged — its output typically louder than the microphone while
    * the agent speaks (it learned the user's voice during double talk, or the room changed): reset it.
    */
@@ -136,6 +141,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
   /** Blocks since the last one far louder than the echo. */
   let sinceLoud = Number.POSITIVE_INFINITY;
   let divergedFlag = false;
+  let halfDuplex = false;
 
   /** Far louder than any echo the agent's speech brings back: the user's voice, whatever the filter does. */
   const loudOverEcho = (micOverEchoDb: number, aboveFloorDb: number) => {
@@ -179,6 +185,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     }
     const aboveFloorDb = stats.aboveFloorDb(outEnergy);
     const converged = stats.converged();
+    halfDuplex = !converged;
     // The user's voice: far louder than any echo (whatever the filter does), or, once the filter has
     // converged, clear of what it leaves.
     const loud = loudOverEcho(micOverEchoDb, aboveFloorDb);
@@ -224,6 +231,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     startedUser: () => startedUser,
     typicalErleDb: () => stats.usualErleDb(),
     converged: () => stats.converged(),
+    halfDuplex: () => halfDuplex,
     relearn() {
       stats.relearn();
       previousVoiceLike = false;
@@ -241,6 +249,7 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
       let echoLevel = hold ? micEnergy : 0;
       let next = 1;
       startedUser = false;
+      halfDuplex = false;
       if (hold) {
         next = 0;
         previousVoiceLike = false;

@@ -42,6 +42,7 @@ export interface ServerMetrics {
   readonly stopToSilence: Histogram;
   readonly echoHeldUser: Counter;
   readonly echoHeldUserMs: Counter;
+  readonly echoHalfDuplexMs: Counter;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -84,6 +85,11 @@ export function createServerMetrics(): ServerMetrics {
     echoHeldUserMs: new Counter({
       name: 'va_echo_held_user_ms_total',
       help: 'Microphone audio held back by the echo step that may have been the user (ms)',
+      registers: [registry],
+    }),
+    echoHalfDuplexMs: new Counter({
+      name: 'va_echo_half_duplex_ms_total',
+      help: "The agent's speech the echo step was half duplex over, its filter still learning: a user quieter than the echo was not heard (ms; echo_half_duplex notices)",
       registers: [registry],
     }),
   };
@@ -143,6 +149,7 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
           metrics.echoHeldUser.inc();
           metrics.echoHeldUserMs.inc(m.heldMs);
         }
+        if (m.code === 'echo_half_duplex') metrics.echoHalfDuplexMs.inc(m.durationMs);
         break;
       case 'session.error':
         metrics.errors.inc({ code: m.code });

@@ -36,7 +36,19 @@ describe('echo closed loop', () => {
     async (delayMs) => {
       // The stop spotter off in these two only: they count echo barge-ins over 20 replies each, and the
       // spotter is half of their CPU; the case without a canceller above and the echo matrix run it as shipped.
-      const result = await runEchoLoop({ echoCancel: 'on', delayMs, replies: 20, bargeIns: 5, stopSpotter: false });
+      const halfDuplex: Array<{ fromMs: number; durationMs: number }> = [];
+      const replyStarts: number[] = [];
+      const result = await runEchoLoop({
+        echoCancel: 'on',
+        delayMs,
+        replies: 20,
+        bargeIns: 5,
+        stopSpotter: false,
+        onMessage: (m) => {
+          if (m.type === 'session.notice' && m.code === 'echo_half_duplex') halfDuplex.push({ fromMs: m.fromMs, durationMs: m.durationMs });
+          if (m.type === 'playback.started' && m.kind !== 'filler') replyStarts.push(m.atMs);
+        },
+      });
       console.log(
         `echo cancellation on, ${delayMs} ms: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies; ` +
           `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply (${result.simulatedSeconds} s simulated)`,
@@ -46,6 +58,12 @@ describe('echo closed loop', () => {
       expect(result.falseSpeechStarts).toBe(0);
       expect(result.commandTranscripts).toEqual(result.commands);
       expect(result.bargeInsStopped).toBe(result.bargeInsAttempted);
+      // The filter learns each room over the agent's first replies there, half duplex meanwhile (told as
+      // echo_half_duplex, not silent); then a dozen replies and more are spoken full duplex.
+      expect(halfDuplex.length, JSON.stringify(halfDuplex)).toBeGreaterThan(0);
+      expect(halfDuplex[0]!.fromMs).toBeGreaterThanOrEqual(replyStarts[0]!);
+      expect(halfDuplex.every((span) => span.durationMs > 0)).toBe(true);
+      expect(halfDuplex.filter((span) => span.fromMs >= replyStarts[3]! && span.fromMs <= replyStarts[20]!)).toEqual([]);
     },
     LOOP_TIMEOUT_MS,
   );

@@ -64,11 +64,14 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       expect(await exited, stderr).toBe(0);
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
         input: string;
-        turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number }>;
+        turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number; echoHalfDuplex?: Array<{ durationMs: number }> }>;
         soundServer: { playbackLatencyMs: number; echoShiftMs: number; underruns: number };
       };
       const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-      console.log(`live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}\n${out.seen.join('\n')}`);
+      const halfDuplexMs = timeline.turns.flatMap((t) => t.echoHalfDuplex ?? []).map((span) => span.durationMs);
+      console.log(
+        `live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}; half duplex ${JSON.stringify(halfDuplexMs)} ms\n${out.seen.join('\n')}`,
+      );
       expect(timeline.input).toBe('room.monitor');
       // Every command heard as said, each answered to the end (and its action's outcome too): no turn of
       // its own echo, no reply cut short.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
+import { describeNotice, Notices } from '../../machines/notices.js';
 import { clipText, createTimelineRecorder, formatTimelines } from '../../runtime/timeline.js';
 
 describe('timeline', () => {
@@ -20,6 +21,28 @@ describe('timeline', () => {
     const table = formatTimelines(recorder.turns());
     expect(table).toContain('tts failover');
     expect(table).toContain('edge→flite(kal16) (first_chunk_deadline) @300');
+    recorder.close();
+  });
+
+  it("puts the echo step's reports in the turn in progress: what it held that may have been the user, what it spoke half duplex over", async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const recorder = createTimelineRecorder(bus, 's1');
+    const echo = (notice: ReturnType<typeof Notices.echo_half_duplex> | ReturnType<typeof Notices.echo_held_user>) =>
+      bus.publish({ type: 'session.notice', sessionId: 's1', turnId: '-', ...notice, detail: describeNotice(notice) });
+    // Before any turn: nowhere to put it (the session's own row is not shown).
+    echo(Notices.echo_held_user({ fromMs: 10, heldMs: 40 }));
+    bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u1', kind: 'reply' });
+    echo(Notices.echo_half_duplex({ fromMs: 1000, durationMs: 2400 }));
+    echo(Notices.echo_held_user({ fromMs: 5000, heldMs: 120 }));
+    bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u2', kind: 'reply' });
+    echo(Notices.echo_half_duplex({ fromMs: 9000, durationMs: 300 }));
+    await bus.flush();
+    expect(recorder.turns()).toEqual([
+      expect.objectContaining({ turnId: 'u1', echoHalfDuplex: [{ fromMs: 1000, durationMs: 2400 }], echoHeldUser: [{ fromMs: 5000, heldMs: 120 }] }),
+      expect.objectContaining({ turnId: 'u2', echoHalfDuplex: [{ fromMs: 9000, durationMs: 300 }] }),
+    ]);
+    expect(recorder.turns()[1]!.echoHeldUser).toBeUndefined();
     recorder.close();
   });
 

@@ -104,6 +104,24 @@ describe('echo suppressor', () => {
     expect(block(0.03).passed).toBe(false);
   });
 
+  it('says which blocks it was half duplex over: the agent’s speech before the canceller converged, not after, nor its silence', () => {
+    const { suppressor, block } = setup();
+    block(0.7);
+    expect(suppressor.halfDuplex()).toBe(true);
+    for (let i = 0; i < 100; i++) block(0.03);
+    expect(suppressor.converged()).toBe(true);
+    expect(suppressor.halfDuplex()).toBe(false);
+    suppressor.relearn();
+    block(0.03);
+    expect(suppressor.halfDuplex()).toBe(true);
+    // The agent silent for longer than the tail (100 ms): nothing to be half duplex over.
+    for (let i = 0; i < 10; i++) {
+      const room = noise(-60);
+      suppressor.process(room, SILENT, room.slice());
+    }
+    expect(suppressor.halfDuplex()).toBe(false);
+  });
+
   it('once converged, a user far louder than the echo passes on loudness too, with no hangover after', () => {
     const { suppressor, block } = setup();
     for (let i = 0; i < 100; i++) block(0.03);
