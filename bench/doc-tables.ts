@@ -253,6 +253,7 @@ export const TABLES: Record<string, TableSpec> = {
       ['"turn left" over an outcome: heard', share('overFollowUp.heard', 'overFollowUp.trials')],
       ['outcome cut', share('overFollowUp.cut', 'overFollowUp.trials')],
       ['`echo_held_user` spans', field('echoHeldUserSpans')],
+      ['half duplex (ms)', field('echoHalfDuplexMs')],
     ],
   },
   estop: {

@@ -77,7 +77,7 @@ export interface LiveRow {
   overFollowUp?: FollowUpRow;
   /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
   echoHeldUserSpans: number;
-  /** The agent's speech the echo step was half duplex over (`echo_half_duplex`), the whole run (ms). */
+  /** The agent's speech the built-in echo step was half duplex over (`echo_half_duplex`), the whole run (ms). */
   echoHalfDuplexMs?: number;
 }
 
@@ -300,7 +300,10 @@ export async function runLiveScenario(progress: (line: string) => void, options:
         ).length,
         ...(followUp ? { overFollowUp: followUp } : {}),
         echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
-        echoHalfDuplexMs: result.turns.reduce((n, t) => n + (t.echoHalfDuplex ?? []).reduce((ms, span) => ms + span.durationMs, 0), 0),
+        // The built-in step's: the sound server's module has no such state to tell.
+        ...(options.echoCancelModule
+          ? {}
+          : { echoHalfDuplexMs: result.turns.reduce((n, t) => n + (t.echoHalfDuplex ?? []).reduce((ms, span) => ms + span.durationMs, 0), 0) }),
       },
     ];
   } finally {

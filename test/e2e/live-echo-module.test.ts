@@ -75,63 +75,59 @@ describe('module-echo-cancel without a pulse server', () => {
 describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const room = usePulseRoom({ echoDelayMs: 100 });
 
-  it(
-    "records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C",
-    async () => {
-      const files = await writeUserRecordings(room().dir, COMMANDS);
-      const timelineFile = join(room().dir, 'live.timeline.json');
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--echo-cancel-module', '--timeline', timelineFile],
-        // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
-        // test is about the echo, not the synthesis's latency.
-        { env: { ...room().env, VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000' }, stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const seen: string[] = [];
-      const onLine = new Set<() => void>();
-      let buffer = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (text: string) => {
-        const parts = (buffer + text).split('\n');
-        buffer = parts.pop()!;
-        seen.push(...parts);
-        for (const check of [...onLine]) check();
-      });
-      const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
-      try {
-        await waitForLines(seen, onLine, (l) => l.some((x) => x.startsWith('live on ')), READY_TIMEOUT_MS, 'ready line');
-        expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
-        const loaded = await echoCancelModules(room());
-        expect(loaded).toHaveLength(1);
-        expect(loaded[0]).toMatch(/aec_method=webrtc.*source_master=room\.monitor sink_master=agent/);
-        // The agent plays to the module's virtual sink and records from its virtual source (whose masters are the devices).
-        expect(await streamsOn(room(), 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
-        expect(await streamsOn(room(), 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
-        for (const [i, file] of files.entries()) {
-          // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
-          const before = replies();
-          await room().play(file);
-          await waitForLines(seen, onLine, () => replies() >= before + 1, TURN_TIMEOUT_MS, `reply to "${COMMANDS[i]}"`);
-          await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
-        }
-      } finally {
-        child.kill('SIGINT');
+  it("records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C", { timeout: 300_000 }, async () => {
+    const files = await writeUserRecordings(room().dir, COMMANDS);
+    const timelineFile = join(room().dir, 'live.timeline.json');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--echo-cancel-module', '--timeline', timelineFile],
+      // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
+      // test is about the echo, not the synthesis's latency.
+      { env: { ...room().env, VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seen: string[] = [];
+    const onLine = new Set<() => void>();
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      const parts = (buffer + text).split('\n');
+      buffer = parts.pop()!;
+      seen.push(...parts);
+      for (const check of [...onLine]) check();
+    });
+    const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
+    try {
+      await waitForLines(seen, onLine, (l) => l.some((x) => x.startsWith('live on ')), READY_TIMEOUT_MS, 'ready line');
+      expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
+      const loaded = await echoCancelModules(room());
+      expect(loaded).toHaveLength(1);
+      expect(loaded[0]).toMatch(/aec_method=webrtc.*source_master=room\.monitor sink_master=agent/);
+      // The agent plays to the module's virtual sink and records from its virtual source (whose masters are the devices).
+      expect(await streamsOn(room(), 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
+      expect(await streamsOn(room(), 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
+      for (const [i, file] of files.entries()) {
+        // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
+        const before = replies();
+        await room().play(file);
+        await waitForLines(seen, onLine, () => replies() >= before + 1, TURN_TIMEOUT_MS, `reply to "${COMMANDS[i]}"`);
+        await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
       }
-      expect(await exited, stderr).toBe(0);
-      expect(await echoCancelModules(room())).toEqual([]);
-      const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
-      const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-      console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);
-      // The command, as said, through the module's source (its noise suppression and AEC in the way).
-      expect(
-        timeline.turns.filter((t) => t.userText !== undefined && t.userText !== '').map((t) => t.userText),
-        summary,
-      ).toContain(COMMANDS[0]);
-      console.log(`replies cut short: ${seen.filter((l) => l.includes('(interrupted)')).length} of ${replies()}`);
-    },
-    { timeout: 300_000 },
-  );
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(await echoCancelModules(room())).toEqual([]);
+    const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
+    const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+    console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);
+    // The command, as said, through the module's source (its noise suppression and AEC in the way).
+    expect(
+      timeline.turns.filter((t) => t.userText !== undefined && t.userText !== '').map((t) => t.userText),
+      summary,
+    ).toContain(COMMANDS[0]);
+    console.log(`replies cut short: ${seen.filter((l) => l.includes('(interrupted)')).length} of ${replies()}`);
+  });
 });

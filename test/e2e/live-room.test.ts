@@ -29,6 +29,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
 
   it(
     'answers every command played into the room, never interrupting itself on its own echo; Ctrl-C writes the timeline',
+    { timeout: 120_000, retry: 2 },
     async () => {
       const files = await writeUserRecordings(room().dir, COMMANDS);
       const timelineFile = join(room().dir, 'live.timeline.json');
@@ -88,6 +89,5 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       // or four fails (docs/live.md, *What the room test guards against*: the drifting loopback's filter
       // lagging for a moment). A regression that makes the agent hear itself fails all three.
     },
-    { timeout: 120_000, retry: 2 },
   );
 });
