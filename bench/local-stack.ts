@@ -20,6 +20,8 @@ import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 import { DialogState } from '../machines/states.js';
 
 const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
+/** Why 20 s: a command's turn (speech, hangover, reply, and an action's spoken outcome) takes under 10; past it nothing heard the utterance. */
+const TURN_LIMIT_MS = 20_000;
 
 export interface LocalStackRow {
   scenario: 'local';
@@ -38,6 +40,13 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   const engines = givenEngines({ vad: await createFvadVad(), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts] });
   const { session } = await assembleSession(engines, { sessionId: 'local', bus, clock, publishState: false, sink: createRecordingSink(clock, 16_000) });
   const timeline = createTimelineRecorder(bus, 'local');
+  // "stop" stops the robot at once (control.estop), before the utterance has ended: no reply, and no turn.
+  let estops = 0;
+  let speechEnds = 0;
+  const watch = bus.subscribe(bus.subjects.forSession('local'), (m) => {
+    if (m.type === 'control.estop') estops++;
+    if (m.type === 'vad.speech_end') speechEnds++;
+  });
   const speech = new Map<string, Uint8Array>();
   for (const c of COMMANDS) {
     const parts: Uint8Array[] = [];
@@ -58,13 +67,23 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   };
   for (let u = 0; u < utterances; u++) {
     const command = COMMANDS[u % COMMANDS.length]!;
+    // The utterance's turn is the first one after those before it (an action adds a turn of its own, its spoken outcome).
+    const before = timeline.turns().length;
+    const estopsBefore = estops;
+    const speechEndsBefore = speechEnds;
+    // A turn, or a stop once the utterance has ended (the next one would otherwise run on into it).
+    const answered = () => timeline.turns().length > before || (estops > estopsBefore && speechEnds > speechEndsBefore);
     await push(speech.get(command)!);
-    // Silence until the reply has played and the session is idle again.
+    // Silence until the reply has played and the session is idle again, or the utterance was not heard at all.
     const silence = new Uint8Array(640);
+    const giveUpAtMs = clock.now() + TURN_LIMIT_MS;
     do await push(silence);
-    while (!session.matches(DialogState.idle) || timeline.turns().length <= u);
-    const turn = timeline.turns()[u];
-    if (turn?.userText === command) recognized++;
+    while ((!session.matches(DialogState.idle) || !answered()) && clock.now() < giveUpAtMs);
+    const turn = timeline.turns()[before];
+    const stopped = estops > estopsBefore;
+    if (turn?.userText === command || (command === 'stop' && stopped)) recognized++;
+    else if (!answered()) progress(`  "${command}": nothing within ${TURN_LIMIT_MS} ms (not heard); going on`);
+    else if (turn) progress(`  "${command}" heard as "${turn.userText ?? ''}" (turn ${turn.turnId})`);
     if ((u + 1) % 5 === 0) progress(`  ${u + 1}/${utterances} utterances`);
   }
   const turns = timeline.turns().filter((t) => t.speechEndAtMs !== undefined && t.firstAudioAtMs !== undefined);
@@ -77,6 +96,7 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
     return { ...summarize(values), p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]! * 100) / 100 };
   };
   const since = (t: (typeof turns)[number], at: number | undefined) => (at === undefined ? undefined : at - t.speechEndAtMs!);
+  watch.unsubscribe();
   await session.stop();
   return {
     scenario: 'local',
