@@ -8,14 +8,14 @@
  *
  * The room is skipped only when the PulseAudio binaries are missing.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
 import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
-import { usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
+import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
+import { until } from '../support/until.js';
 
 /**
  * One command: what this test holds is the option (the module loaded, recorded from, unloaded) and the
@@ -32,24 +32,6 @@ const TURN_TIMEOUT_MS = 30_000;
 const QUIET_AFTER_REPLY_MS = 1500;
 
 const missing = pulseMissing();
-
-/** Resolves when `test` holds of the lines seen so far (checked as lines come), or rejects after `timeoutMs` with what was seen. */
-function waitForLines(seen: string[], onLine: Set<() => void>, test: (lines: string[]) => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!test(seen)) return;
-      clearTimeout(timer);
-      onLine.delete(check);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      onLine.delete(check);
-      reject(new Error(`no ${what} within ${timeoutMs} ms; agent said:\n${seen.join('\n')}`));
-    }, timeoutMs);
-    onLine.add(check);
-    check();
-  });
-}
 
 const echoCancelModules = async (room: PulseRoom) =>
   (await room.pactl(['list', 'short', 'modules'])).split('\n').filter((l) => l.includes('module-echo-cancel'));
@@ -78,29 +60,16 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
   it("records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C", { timeout: 300_000 }, async () => {
     const files = await writeUserRecordings(room().dir, COMMANDS);
     const timelineFile = join(room().dir, 'live.timeline.json');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--echo-cancel-module', '--timeline', timelineFile],
-      // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
-      // test is about the echo, not the synthesis's latency.
-      { env: { ...room().env, VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const seen: string[] = [];
-    const onLine = new Set<() => void>();
-    let buffer = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      const parts = (buffer + text).split('\n');
-      buffer = parts.pop()!;
-      seen.push(...parts);
-      for (const check of [...onLine]) check();
+    // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
+    // test is about the echo, not the synthesis's latency.
+    const { child, out, stderr, exited } = spawnLive(room(), ['--echo-cancel-module', '--timeline', timelineFile], {
+      VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000',
     });
+    const seen = out.seen;
+    const said = () => seen.join('\n');
     const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
     try {
-      await waitForLines(seen, onLine, (l) => l.some((x) => x.startsWith('live on ')), READY_TIMEOUT_MS, 'ready line');
+      await until('the ready line', () => seen.some((l) => l.startsWith('live on ')), { timeoutMs: READY_TIMEOUT_MS, detail: said });
       expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
       const loaded = await echoCancelModules(room());
       expect(loaded).toHaveLength(1);
@@ -112,13 +81,13 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
         // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
         const before = replies();
         await room().play(file);
-        await waitForLines(seen, onLine, () => replies() >= before + 1, TURN_TIMEOUT_MS, `reply to "${COMMANDS[i]}"`);
+        await until(`the reply to "${COMMANDS[i]}"`, () => replies() >= before + 1, { timeoutMs: TURN_TIMEOUT_MS, detail: said });
         await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
       }
     } finally {
       child.kill('SIGINT');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await exited, stderr()).toBe(0);
     expect(await echoCancelModules(room())).toEqual([]);
     const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
     const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');

@@ -8,11 +8,10 @@
  * "converged" (docs/echo.md): this is the path the loudness test of the echo suppressor exists for. Skipped
  * only when the PulseAudio binaries are missing; retried twice, as the room test.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FOLLOW_UP_LINES, talkOverFollowUps } from '../../bench/live-follow-up.js';
-import { agentLines, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
+import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 import { pulseMissing } from '../support/pulse-room.js';
 
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -41,18 +40,7 @@ describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${m
   it('"turn left" said as the robot starts "Arrived at the kitchen." cuts the outcome every trial, and is heard', { timeout: 180_000, retry: 2 }, async () => {
     const warmUp = await writeUserRecordings(room().dir, WARM_UP, 'command', PAD_MS);
     const recordings = await writeUserRecordings(room().dir, FOLLOW_UP_LINES, 'follow-up', PAD_MS);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', join(room().dir, 'live.timeline.json')],
-      {
-        env: room().env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const out = agentLines(child);
+    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 'live.timeline.json')]);
     const progress: string[] = [];
     try {
       await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
@@ -77,6 +65,6 @@ describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${m
     } finally {
       child.kill('SIGINT');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await exited, stderr()).toBe(0);
   });
 });

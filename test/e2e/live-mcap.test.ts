@@ -7,14 +7,14 @@
  *
  * Skipped only when the PulseAudio binaries are missing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readMcapRecording } from '../../server/records/index.js';
 import { pulseMissing } from '../support/pulse-room.js';
-import { usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
+import { spawnLive, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
 
 const run = promisify(execFile);
@@ -32,42 +32,24 @@ describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: 
     const command = join(room().dir, 'command.wav');
     await writeUserRecording('turn left', command);
     const dir = join(room().dir, 'mcap');
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bin/voice-agent.ts',
-        'live',
-        '--input',
-        'room.monitor',
-        '--output',
-        'agent',
-        '--timeline',
-        join(room().dir, 't.json'),
-        '--record-mcap',
-        dir,
-      ],
-      { env: { ...room().env, VA_RECORD__AUDIO: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 't.json'), '--record-mcap', dir], { VA_RECORD__AUDIO: 'true' });
+    const stdout = () => out.seen.join('\n');
     try {
-      await until('the ready line', () => stdout.includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout + stderr });
+      await until('the ready line', () => stdout().includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout() + stderr() });
       await room().play(command);
-      await until('the reply and the outcome', () => (stdout.match(/^agent: /gm) ?? []).length >= 2, { timeoutMs: TURN_TIMEOUT_MS, detail: () => stdout });
+      await until('the reply and the outcome', () => out.seen.filter((l) => l.startsWith('agent: ')).length >= 2, {
+        timeoutMs: TURN_TIMEOUT_MS,
+        detail: stdout,
+      });
       // The file is written as the session runs.
       expect(existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.mcap'))).toEqual([expect.stringMatching(/^live-[0-9a-f]{8}\.mcap$/)]);
     } finally {
       child.kill('SIGINT');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await exited, stderr()).toBe(0);
     const [name] = readdirSync(dir);
     const file = join(dir, name!);
-    expect(stdout).toContain(`the session as MCAP: ${file}`);
+    expect(stdout()).toContain(`the session as MCAP: ${file}`);
     const data = await readMcapRecording(file);
     expect(data.recording).toMatchObject({ sessionId: 'live', endReason: 'end', audio: true });
     expect(data.turns.filter((t) => t.userText !== undefined)).toMatchObject([{ userText: 'turn left', outcome: 'finished' }]);

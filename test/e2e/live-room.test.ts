@@ -7,12 +7,11 @@
  *
  * Skipped only when the PulseAudio binaries are missing; retried twice (see the test).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pulseMissing } from '../support/pulse-room.js';
-import { agentLines, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
+import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
@@ -33,18 +32,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
     async () => {
       const files = await writeUserRecordings(room().dir, COMMANDS);
       const timelineFile = join(room().dir, 'live.timeline.json');
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', '--timeline', timelineFile],
-        {
-          env: room().env,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const out = agentLines(child);
+      const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', timelineFile]);
       try {
         await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
         expect(out.seen.find((l) => l.startsWith('live on '))).toContain('echo cancellation on');
@@ -62,7 +50,7 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       } finally {
         child.kill('SIGINT');
       }
-      expect(await exited, stderr).toBe(0);
+      expect(await exited, stderr()).toBe(0);
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
         input: string;
         turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number; echoHalfDuplex?: Array<{ durationMs: number }> }>;

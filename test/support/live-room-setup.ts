@@ -1,9 +1,9 @@
 /**
  * What the `voice-agent live` tests share: a virtual room per test file (pulse-room.ts) started before its
- * tests and stopped after, the user's command as flite's `slt` voice says it into a WAV file, and the
- * agent's printed lines as they come.
+ * tests and stopped after, the user's command as flite's `slt` voice says it into a WAV file,
+ * `voice-agent live` on the room's devices, and the agent's printed lines as they come.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
 
@@ -61,4 +61,19 @@ export function agentLines(child: ChildProcessWithoutNullStreams) {
       });
     },
   };
+}
+
+/**
+ * `voice-agent live` on the room's microphone (`room.monitor`) and speaker (`agent`), `args` after those:
+ * its printed lines, what it wrote to stderr, and its exit code once it ends (Ctrl-C: `child.kill('SIGINT')`).
+ */
+export function spawnLive(room: PulseRoom, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', ...args], {
+    env: { ...room.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, out: agentLines(child), stderr: () => stderr, exited };
 }
