@@ -59,9 +59,8 @@ export async function talkOverFollowUps(options: {
   /** The user's `words` were heard: the agent's answer, whose line comes when it has been said, a reply or more later. */
   const answered = async (words: string) => {
     await until(() => {
-      const lines = seen.slice();
-      const at = lines.lastIndexOf(`you: ${words}`);
-      return at < 0 || lines.slice(at + 1).some((l) => l.startsWith('agent: '));
+      const at = seen.lastIndexOf(`you: ${words}`);
+      return at < 0 || seen.slice(at + 1).some((l) => l.startsWith('agent: '));
     }, TURN_LIMIT_MS);
     await quiet();
   };

@@ -20,6 +20,7 @@
  * const ready = queue.drain(); // whole blocks, in order
  * ```
  */
+import { createBlockSpans } from './block-spans.js';
 
 export interface HeldUserSpan {
   /** Session time of the first block held (ms). */
@@ -84,22 +85,16 @@ export function createEchoRelease(options: EchoReleaseOptions): EchoRelease {
   const queue: Entry[] = [];
   /** Spare entries, so a block costs no allocation. */
   const spare: Entry[] = [];
-  let span: HeldUserSpan | undefined;
+  // Runs of held blocks that may have been the user, one report each when it ends (no gap within a run).
+  const heldUser = createBlockSpans(blockMs, 0, (span) => options.onHeldUser?.({ fromMs: span.fromMs, heldMs: span.durationMs }));
 
   const differs = (a: Int16Array, b: Int16Array) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return true;
     return false;
   };
-  const report = () => {
-    if (span) options.onHeldUser?.(span);
-    span = undefined;
-  };
   const emit = (entry: Entry, into: Int16Array, at: number) => {
     into.set(entry.out, at);
-    if (entry.suspect && entry.held) {
-      span ??= { fromMs: entry.atMs, heldMs: 0 };
-      span.heldMs += blockMs;
-    } else report();
+    heldUser.block(entry.atMs, entry.suspect && entry.held);
     spare.push(entry);
   };
   const take = (count: number) => {
@@ -151,7 +146,7 @@ export function createEchoRelease(options: EchoReleaseOptions): EchoRelease {
     },
     flush() {
       const out = take(queue.length);
-      report();
+      heldUser.end();
       return out;
     },
   };

@@ -208,7 +208,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   };
   const firstEcho = createFirstEchoGuard({
     found: () => estimator === undefined || estimator.delaySamples() !== undefined,
-    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? MAX_DELAY_MS) + options.tailMs) / (options.blockMs ?? 20)),
+    blocksAfterPlayed: Math.ceil(((options.maxDelayMs ?? MAX_DELAY_MS) + options.tailMs) / blockMs),
   });
 
   return {

@@ -46,7 +46,7 @@
 import { energyOfDbfs } from '../audio/levels.js';
 import { createComfortNoise } from './comfort-noise.js';
 import { createEchoTail } from './echo-tail.js';
-import { createSuppressorStatistics } from './suppressor-statistics.js';
+import { createSuppressorStatistics, type EchoBlockEvidence } from './suppressor-statistics.js';
 import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface EchoSuppressorOptions {
@@ -171,8 +171,14 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     if (stats.noiseBlock(outEnergy)) comfort.record(out);
   };
 
-  /** A block while the agent speaks: whether it holds the user's voice (two voice-like blocks in a row), and its echo level. */
-  const speechBlock = (mic: Int16Array, micEnergy: number, out: Int16Array, outEnergyIn: number) => {
+  /** What a block of the agent's speech tells the statistics: one object, refilled each block (no allocation per frame). */
+  const evidence: EchoBlockEvidence = { echoDue: false, micEnergy: 0, aboveFloorDb: 0, erleDb: 0, micOverEchoDb: 0 };
+
+  /**
+   * A block while the agent speaks: its echo level (0 where it held the user's voice). The user's voice is
+   * two voice-like blocks in a row, and it passes while `userRun` is above 0.
+   */
+  const speechBlock = (mic: Int16Array, micEnergy: number, out: Int16Array, outEnergyIn: number): number => {
     const echoEnvelopeEnergy = tail.envelope();
     const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
     // ERLE as the canceller made it: negative when it added more than it removed (misadjusted).
@@ -209,11 +215,17 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
     if (stats.trackDivergence(rawErleDb, aboveFloorDb)) divergedFlag = true;
     // The user's voice says nothing about the echo: it stays out of the statistics — unless "the user"
     // talks on for longer than any barge-in takes to stop the agent, which is the echo path changing.
-    if (userRun === 0 || userRun > USER_RUN_LEARN_BLOCKS)
-      stats.learn({ echoDue: echoEnvelopeEnergy >= activeEnergy, micEnergy, aboveFloorDb, erleDb: Math.max(0, rawErleDb), micOverEchoDb });
+    if (userRun === 0 || userRun > USER_RUN_LEARN_BLOCKS) {
+      evidence.echoDue = echoEnvelopeEnergy >= activeEnergy;
+      evidence.micEnergy = micEnergy;
+      evidence.aboveFloorDb = aboveFloorDb;
+      evidence.erleDb = Math.max(0, rawErleDb);
+      evidence.micOverEchoDb = micOverEchoDb;
+      stats.learn(evidence);
+    }
     stats.endSpeechBlock();
     // The user's voice is no echo: only the rest sets the echo's level.
-    return { user, echoLevel: voiceLike ? 0 : micEnergy };
+    return voiceLike ? 0 : micEnergy;
   };
 
   return {
@@ -256,9 +268,8 @@ export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppre
         userRun = 0;
       } else if (tail.peak() < activeEnergy) quietBlock(out, energyOf(out));
       else {
-        const block = speechBlock(mic, micEnergy, out, energyOf(out));
-        echoLevel = block.echoLevel;
-        if (!block.user) next = 0;
+        echoLevel = speechBlock(mic, micEnergy, out, energyOf(out));
+        if (userRun === 0) next = 0;
       }
       tail.close(echoLevel);
       // Ramp from the last block's gain (a step would click), filling what is taken away with comfort noise.

@@ -15,7 +15,6 @@ import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
 import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
-import { until } from '../support/until.js';
 
 /**
  * One command: what this test holds is the option (the module loaded, recorded from, unloaded) and the
@@ -66,10 +65,9 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
       VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000',
     });
     const seen = out.seen;
-    const said = () => seen.join('\n');
     const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
     try {
-      await until('the ready line', () => seen.some((l) => l.startsWith('live on ')), { timeoutMs: READY_TIMEOUT_MS, detail: said });
+      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
       expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
       const loaded = await echoCancelModules(room());
       expect(loaded).toHaveLength(1);
@@ -81,7 +79,7 @@ describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual roo
         // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
         const before = replies();
         await room().play(file);
-        await until(`the reply to "${COMMANDS[i]}"`, () => replies() >= before + 1, { timeoutMs: TURN_TIMEOUT_MS, detail: said });
+        await out.waitFor(() => replies() >= before + 1, TURN_TIMEOUT_MS, `the reply to "${COMMANDS[i]}"`);
         await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
       }
     } finally {

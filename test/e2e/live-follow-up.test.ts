@@ -43,12 +43,12 @@ describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${m
     const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 'live.timeline.json')]);
     const progress: string[] = [];
     try {
-      await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
+      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
       for (const [i, file] of warmUp.entries()) {
         // Two lines per command: the reply, then the simulated robot's outcome (`Turned right.`).
         const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
         await room().play(file);
-        await out.waitFor(() => out.seen.filter((l) => l.startsWith('agent: ')).length >= before + 2, TURN_TIMEOUT_MS, `outcome of "${WARM_UP[i]}"`);
+        await out.waitFor((lines) => lines.filter((l) => l.startsWith('agent: ')).length >= before + 2, TURN_TIMEOUT_MS, `the outcome of "${WARM_UP[i]}"`);
       }
       const row = await talkOverFollowUps({
         room: room(),

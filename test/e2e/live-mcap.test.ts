@@ -37,10 +37,7 @@ describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: 
     try {
       await until('the ready line', () => stdout().includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout() + stderr() });
       await room().play(command);
-      await until('the reply and the outcome', () => out.seen.filter((l) => l.startsWith('agent: ')).length >= 2, {
-        timeoutMs: TURN_TIMEOUT_MS,
-        detail: stdout,
-      });
+      await out.waitFor((lines) => lines.filter((l) => l.startsWith('agent: ')).length >= 2, TURN_TIMEOUT_MS, 'the reply and the outcome');
       // The file is written as the session runs.
       expect(existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.mcap'))).toEqual([expect.stringMatching(/^live-[0-9a-f]{8}\.mcap$/)]);
     } finally {

@@ -34,16 +34,16 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       const timelineFile = join(room().dir, 'live.timeline.json');
       const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', timelineFile]);
       try {
-        await out.waitFor((l) => l.startsWith('live on '), READY_TIMEOUT_MS, 'ready line');
+        await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
         expect(out.seen.find((l) => l.startsWith('live on '))).toContain('echo cancellation on');
         for (const [i, file] of files.entries()) {
           // Two lines per command: the reply, then the simulated robot's outcome (`Turned left.`).
           const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
           await room().play(file);
           await out.waitFor(
-            () => out.seen.filter((l) => l.startsWith('agent: ')).length >= before + 2,
+            (lines) => lines.filter((l) => l.startsWith('agent: ')).length >= before + 2,
             TURN_TIMEOUT_MS,
-            `reply and outcome of "${COMMANDS[i]}"`,
+            `the reply and outcome of "${COMMANDS[i]}"`,
           );
           await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
         }

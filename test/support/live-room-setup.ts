@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
+import { until } from './until.js';
 
 export { writeUserRecording, writeUserRecordings } from './user-recording.js';
 
@@ -24,42 +25,26 @@ export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {
   };
 }
 
-/** The agent's stdout, line by line (`seen`, growing), when the last came, and a wait for a line that matches. */
+/** The agent's stdout, line by line (`seen`, growing), when the last came, and a wait until the lines so far hold something. */
 export function agentLines(child: ChildProcessWithoutNullStreams) {
   const seen: string[] = [];
   let lastLineAtMs = 0;
   let buffer = '';
-  const waiters: Array<{ test: (l: string) => boolean; resolve: () => void }> = [];
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text: string) => {
     buffer += text;
     const parts = buffer.split('\n');
     buffer = parts.pop()!;
-    for (const line of parts) {
-      seen.push(line);
-      lastLineAtMs = performance.now();
-      for (const w of waiters.splice(0)) {
-        if (w.test(line)) w.resolve();
-        else waiters.push(w);
-      }
-    }
+    seen.push(...parts);
+    if (parts.length > 0) lastLineAtMs = performance.now();
   });
   return {
     seen,
     /** `performance.now()` when the last line came (0 before any). */
     lastLineAtMs: () => lastLineAtMs,
-    waitFor(test: (line: string) => boolean, timeoutMs: number, what: string) {
-      const from = seen.length;
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; agent said:\n${seen.join('\n')}`)), timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        if (seen.slice(from).some(test)) return done();
-        waiters.push({ test, resolve: done });
-      });
-    },
+    /** Resolves once `check` holds of the lines so far; rejects after `timeoutMs` with what the agent said. */
+    waitFor: (check: (lines: readonly string[]) => boolean, timeoutMs: number, what: string) =>
+      until(what, () => check(seen), { timeoutMs, detail: () => `agent said:\n${seen.join('\n')}` }),
   };
 }
 
