@@ -21,6 +21,14 @@ import { SESSION_DEFAULTS as D } from './session-defaults.js';
 
 const bargeInSettings = {
   minSpeechMs: z.number().int().nonnegative().default(D.bargeIn.minSpeechMs).describe('Speech the user must keep up over a reply before it is cut (ms).'),
+  minVoiceMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(D.bargeIn.minVoiceMs)
+    .describe(
+      "Speech over a reply that falls quiet (`vad.pause`) within this long of its start is a click, a cough or a burst of the agent's own echo: it interrupts only if the voice comes back (ms); 0: no onset check.",
+    ),
   minWords: z.number().int().nonnegative().default(D.bargeIn.minWords).describe('Words the STT partials must hold before speech interrupts; 0: no word check.'),
   falseInterruptionMs: z
     .number()

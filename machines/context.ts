@@ -23,6 +23,11 @@ export interface SessionContext extends ActionsContext {
   userSpeaking: boolean;
   /** The VAD reported a pause in the utterance in progress (`vad.pause`), and no voice since. */
   userPaused: boolean;
+  /**
+   * The utterance began over a reply and fell quiet within its onset (`bargeIn.minVoiceMs`), with no voice
+   * since: if it ends so, it was a sound (a click, a burst of the agent's own echo), not the user.
+   */
+  quietSinceOnset: boolean;
   /** Silence the VAD had already seen when it reported the pause; the adaptive end of turn counts from there. */
   pauseSilentMs: number;
   partialText: string;
@@ -127,6 +132,7 @@ export const NO_UTTERANCE = {
   userTurnId: null,
   userSpeaking: false,
   userPaused: false,
+  quietSinceOnset: false,
   partialText: '',
   partialComplete: false,
   finalText: null,

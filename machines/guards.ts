@@ -39,6 +39,9 @@ export const sessionGuards = {
   isSayReply: ({ context }: GuardArgs) => context.replyKind === 'say',
   isInterruptible: ({ context }: GuardArgs) => context.config.bargeIn.enabled && !context.replyUninterruptible,
   userIsSpeaking: ({ context }: GuardArgs) => context.userSpeaking,
+  /** `bargeIn.minVoiceMs` above 0: speech over a reply that falls quiet within its onset does not interrupt. */
+  checksOnset: ({ context }: GuardArgs) => context.config.bargeIn.minVoiceMs > 0,
+  quietSinceOnset: ({ context }: GuardArgs) => context.quietSinceOnset,
   wordsSatisfied: ({ context }: GuardArgs) => minWordsNow(context) === 0 || splitWords(context.partialText).length >= minWordsNow(context),
   partialSatisfiesWords: ({ context, event }: GuardArgs) => splitWords(eventText(event)).length >= minWordsNow(context),
   /** Filler audio never counts as the answer's first audio. */

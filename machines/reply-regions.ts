@@ -7,7 +7,12 @@ import { and } from './session.setup.js';
 
 /** Picks up an utterance that began while the reply was still being prepared. */
 const routingState = {
-  always: [{ guard: and(['userIsSpeaking', 'isInterruptible']), target: 'candidate' }, { guard: 'userIsSpeaking', target: 'ignoring' }, { target: 'silent' }],
+  // An utterance begun before the reply is past its onset: how soon it went quiet says nothing about it here.
+  always: [
+    { guard: and(['userIsSpeaking', 'isInterruptible']), target: 'candidate.sustained' },
+    { guard: 'userIsSpeaking', target: 'ignoring' },
+    { target: 'silent' },
+  ],
 } as const;
 
 /**
@@ -15,7 +20,7 @@ const routingState = {
  * mid-utterance (`speaking` when the reply's audio starts, `processing` when a tool call replaces the
  * reply while the user talks), so both start at `routing`.
  */
-export const userRegion = () =>
+export const userRegion = (replyState: 'processing' | 'speaking') =>
   ({
     initial: 'routing',
     states: {
@@ -28,8 +33,27 @@ export const userRegion = () =>
           ],
         },
       },
-      /** Speech that has not yet passed the interruption policy; the agent keeps talking. */
+      /**
+       * Speech that has not yet passed the interruption policy; the agent keeps talking. It opens with its
+       * onset: speech that falls quiet within `bargeIn.minVoiceMs` of its start is a click, a cough or a
+       * burst of the agent's own echo, not yet an interruption (the VAD's hangover would otherwise carry
+       * it past `minSpeechMs`).
+       */
       candidate: {
+        initial: 'onset',
+        states: {
+          onset: {
+            after: { minVoice: 'sustained' },
+            on: {
+              'vad.pause': {
+                guard: and(['isUserTurn', 'checksOnset']),
+                target: `#session.dialog.${replyState}.user.quietAfterOnset`,
+                actions: 'storeQuietOnset',
+              },
+            },
+          },
+          sustained: {},
+        },
         after: {
           minInterruption: [
             {
@@ -41,6 +65,17 @@ export const userRegion = () =>
           ],
         },
         on: {
+          'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
+          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
+        },
+      },
+      /**
+       * Speech over the reply fell quiet within its onset: no interruption unless the voice comes back (then
+       * it must be kept up for `minSpeechMs` from there); the utterance's end drops it.
+       */
+      quietAfterOnset: {
+        on: {
+          'vad.resume': { guard: 'isUserTurn', target: 'candidate.sustained', actions: 'storeResume' },
           'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
           'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
         },

@@ -15,6 +15,12 @@ export const SESSION_DEFAULTS = {
     enabled: true,
     /** Why 500 ms: shorter sounds (a cough, a chair, "mm-hm") are the main source of false interruptions. */
     minSpeechMs: 500,
+    /**
+     * Why 200 ms: a spoken word brings at least ~250 ms of voice (the shortest stop phrase of the benches'
+     * voices ~290 ms), while what an echo canceller lets through of the agent's own voice comes in bursts of
+     * 60–140 ms (the virtual room), which the VAD's 600 ms hangover would carry past `minSpeechMs`.
+     */
+    minVoiceMs: 200,
     /** Why 0: the word check waits for the STT's partials; most robots want the faster cut. */
     minWords: 0,
     /** Why 2 s: a cough is transcribed (empty) well within it, as LiveKit's false-interruption timeout; later, the user has moved on. */

@@ -62,6 +62,7 @@ export const baseSetup = setup({
     llmGiveUp: ({ context }) => context.config.timeouts.llmGiveUpMs,
     ttsFirstChunk: ({ context }) => context.config.timeouts.ttsFirstChunkMs,
     minInterruption: ({ context }) => context.config.bargeIn.minSpeechMs,
+    minVoice: ({ context }) => context.config.bargeIn.minVoiceMs,
     falseInterruption: ({ context }) => context.config.bargeIn.falseInterruptionMs,
     /** What is left of `turn.completePauseMs` after the silence the VAD needed to call it a pause. */
     completePause: ({ context }) => Math.max(0, context.config.turn.completePauseMs - context.pauseSilentMs),
@@ -79,18 +80,23 @@ export const baseSetup = setup({
         userTurnId: isTurnId(event.turnId) ? event.turnId : null,
         userSpeaking: true,
         userPaused: false,
+        quietSinceOnset: false,
         partialText: '',
         partialComplete: false,
         finalText: null,
         utterances: context.utterances + 1,
       });
     }),
-    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false, userPaused: false })),
+    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false, userPaused: false, quietSinceOnset: false })),
     storePartial: enqueueActions(({ enqueue, event }) =>
       enqueue.assign({ partialText: eventText(event), partialComplete: event.type === 'stt.partial' && event.complete === true }),
     ),
     storePause: enqueueActions(({ enqueue, event }) => enqueue.assign({ userPaused: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 })),
-    storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false })),
+    storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false, quietSinceOnset: false })),
+    /** A pause within the onset of speech over a reply (`bargeIn.minVoiceMs`). */
+    storeQuietOnset: enqueueActions(({ enqueue, event }) =>
+      enqueue.assign({ userPaused: true, quietSinceOnset: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 }),
+    ),
     /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
     endTurnEarly: enqueueActions(({ enqueue, context }) => {
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);

@@ -38,6 +38,7 @@ export const sessionMachine = sessionSetup.createMachine({
     userTurnId: null,
     userSpeaking: false,
     userPaused: false,
+    quietSinceOnset: false,
     pauseSilentMs: 0,
     partialText: '',
     partialComplete: false,
@@ -168,7 +169,15 @@ export const sessionMachine = sessionSetup.createMachine({
               },
               on: {
                 'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-                'vad.speech_end': { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },
+                'vad.speech_end': [
+                  // Speech begun over the reply that never got past its onset: a sound, not a turn.
+                  {
+                    guard: and(['isUserTurn', 'quietSinceOnset']),
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } },
+                  },
+                  { guard: 'isUserTurn', target: 'finalizing', actions: 'endUtterance' },
+                ],
               },
             },
             /** Speech ended; waiting for the STT final. */
@@ -320,7 +329,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 },
               },
             },
-            user: userRegion(),
+            user: userRegion('processing'),
           },
           on: replyControl,
         },
@@ -337,7 +346,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 ],
               },
             },
-            user: userRegion(),
+            user: userRegion('speaking'),
           },
           on: replyControl,
         },

@@ -61,8 +61,8 @@ describe('voice-agent demo --fast', () => {
     const steps = transitions(stdout);
     const start = steps.find((s) => s.event === 'vad.speech_start u3');
     const bargeIn = steps.find((s) => s.event === 'after minInterruption');
-    expect(start).toMatchObject({ from: 'speaking.reply.playing+user.silent', to: 'speaking.reply.playing+user.candidate' });
-    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate', to: 'listening.hearing.voiced' });
+    expect(start).toMatchObject({ from: 'speaking.reply.playing+user.silent', to: 'speaking.reply.playing+user.candidate.onset' });
+    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate.sustained', to: 'listening.hearing.voiced' });
     expect(bargeIn!.atMs - start!.atMs).toBe(500);
   });
 

@@ -72,7 +72,7 @@ describe('inspection WebSocket', () => {
     await speak(session.handle, 900, 0);
     await until(
       'the barge-in',
-      () => watcher.states().at(-1) === 'listening.hearing.voiced' && watcher.states().includes('speaking.reply.playing+user.candidate'),
+      () => watcher.states().at(-1) === 'listening.hearing.voiced' && watcher.states().includes('speaking.reply.playing+user.candidate.onset'),
       {
         detail: () => watcher.states().join(' → '),
       },
@@ -85,7 +85,8 @@ describe('inspection WebSocket', () => {
       'listening.hearing.voiced',
       'listening.finalizing',
       'speaking.reply.playing+user.silent',
-      'speaking.reply.playing+user.candidate',
+      'speaking.reply.playing+user.candidate.onset',
+      'speaking.reply.playing+user.candidate.sustained',
       'listening.hearing.voiced',
     ];
     let from = 0;

@@ -21,7 +21,7 @@ const SUBSET = [...DIALOG_SUBSET, 'listen:open', 'listen:close', 'estop'];
 
 export const ACTIVATION_STIMULI: StimulusSet = {
   stimuli: ALL_STIMULI.stimuli.filter((s) => SUBSET.includes(s.id)),
-  delays: ['minInterruption', 'activationWindow', 'pushMaxOpen'],
+  delays: ['minVoice', 'minInterruption', 'activationWindow', 'pushMaxOpen'],
   // The gate's timers run out only while no audio plays: playback would end first in the live session.
-  delayAllowed: (name, s) => name === 'minInterruption' || /^(idle|listening)/.test(stateOf(s)),
+  delayAllowed: (name, s) => name === 'minVoice' || name === 'minInterruption' || /^(idle|listening)/.test(stateOf(s)),
 };

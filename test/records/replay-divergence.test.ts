@@ -66,7 +66,7 @@ describe('replay divergence', () => {
     const result = replay(withConfig((c) => (c.bargeIn.enabled = false)));
     expect(result.divergence).toMatchObject({
       index: indexOf((e) => e.type === 'vad.speech_start' && e.turnId === 'u2'),
-      expected: 'speaking.reply.playing+user.candidate',
+      expected: 'speaking.reply.playing+user.candidate.onset',
       actual: 'speaking.reply.playing+user.ignoring',
     });
   });

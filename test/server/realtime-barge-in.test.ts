@@ -4,7 +4,7 @@
  * cuts the reply, right before its `response.done`, and no audio delta of it follows; the cut reply's
  * item, `conversation.item.done` and `response.done` hold the words heard. Speech the chart lets the
  * reply talk over is never told (the client goes on playing what the chart goes on saying). A short
- * interjection ("oh", ~180 ms of voice) that the policy takes for a barge-in and that carries no words
+ * interjection ("oh", ~300 ms of voice: past the onset, `bargeIn.minVoiceMs`) that the policy takes for a barge-in and that carries no words
  * resumes the reply: a new response with the rest of it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,7 +117,7 @@ describe('Realtime barge-in', () => {
     ask(c);
     await c.waitFor('response.output_audio.delta');
     await new Promise((r) => setTimeout(r, 300));
-    await stream(c, 180, true);
+    await stream(c, 300, true);
     await stream(c, 1000, false);
     await until('the resumed reply', () => c.events.filter((e) => e.type === 'response.done').length === 2, {
       detail: () =>
