@@ -73,9 +73,10 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
         summary,
       ).toEqual([]);
       expect(out.seen.filter((l) => l.includes('(interrupted)'))).toEqual([]);
-      // Why two retries: the room's timing is real and its machine shared, and about one single run in three
-      // or four fails (docs/live.md, *What the room test guards against*: the drifting loopback's filter
-      // lagging for a moment). A regression that makes the agent hear itself fails all three.
+      // Why two retries: the room's timing is real and its machine shared, and about one single run in five
+      // fails (docs/live.md, *What the room test guards against*: the drifting loopback's filter lagging for
+      // longer than a burst, or a reply's last syllable). A regression that makes the agent hear itself
+      // fails all three.
     },
   );
 });
