@@ -70,13 +70,13 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
         },
       },
       /**
-       * Speech over the reply fell quiet within its onset: no interruption unless the voice comes back, and
-       * then it starts again, onset and all (bursts of echo come in runs, each shorter than the onset); the
-       * utterance's end drops it.
+       * Speech over the reply fell quiet within its onset: no interruption unless the voice comes back (then
+       * it must be kept up for `minSpeechMs` from there, pauses and all: a user quieter than the echo reaches
+       * the VAD in pieces); the utterance's end drops it.
        */
       quietAfterOnset: {
         on: {
-          'vad.resume': { guard: 'isUserTurn', target: 'candidate', actions: 'storeResume' },
+          'vad.resume': { guard: 'isUserTurn', target: 'candidate.sustained', actions: 'storeResume' },
           'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
           'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
         },

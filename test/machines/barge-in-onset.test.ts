@@ -72,38 +72,21 @@ describe('barge-in onset', () => {
     await h.end();
   });
 
-  it('speech that comes back after a quiet onset starts again: past a new onset, it cuts the reply minSpeechMs from there', async () => {
+  it('speech that comes back after a quiet onset cuts the reply once kept up for minSpeechMs from there, pauses and all', async () => {
     const h = await speakingReply();
     await h.speechStart();
     await h.pause();
     await h.advance(300);
     await h.resume();
-    expect(h.state()).toBe('speaking.reply.playing+user.candidate.onset');
-    await h.advance(200);
     expect(h.state()).toBe('speaking.reply.playing+user.candidate.sustained');
-    await h.advance(299);
+    // A user quieter than the echo reaches the VAD in pieces: a second pause does not stop the cut.
+    await h.advance(100);
+    await h.pause();
+    await h.advance(399);
     expect(h.state()).toMatch(/^speaking/);
     await h.advance(1);
     expect(h.state()).toMatch(/^listening/);
     expect(notices(h)).toEqual(['reply_cancelled:barge_in']);
-    h.checkInvariants();
-    await h.end();
-  });
-
-  it('bursts that each fall quiet within their onset never cut the reply, however long the utterance lasts', async () => {
-    const h = await speakingReply();
-    await h.speechStart();
-    for (let burst = 0; burst < 4; burst++) {
-      await h.pause();
-      expect(h.state()).toBe('speaking.reply.playing+user.quietAfterOnset');
-      await h.advance(150);
-      await h.resume();
-      await h.advance(150);
-    }
-    await h.pause();
-    await h.speechEnd();
-    expect(h.state()).toBe('speaking.reply.playing+user.silent');
-    expect(notices(h)).toEqual(['utterance_dropped:too_short_to_interrupt']);
     h.checkInvariants();
     await h.end();
   });
