@@ -6,23 +6,22 @@
  * cuts the reply as before.
  */
 import { describe, expect, it } from 'vitest';
-import type { SessionConfigInput } from '../../machines/config.js';
-import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
+import type { LiveHarness } from '../support/live-session.js';
+import { speakingReply } from '../support/speaking-reply.js';
 import { noticeKey } from '../support/notices.js';
 
-/** A typed question answered with two clauses of 800 ms each; returns once the reply is playing. */
-async function speakingReply(config: SessionConfigInput = {}): Promise<LiveHarness> {
-  const h = await createLiveHarness({ config });
-  await h.text('what is up');
-  await h.llmToken(' Okay then, here it is.');
-  await h.llmFinish();
-  await h.ttsAudio(800, true);
-  await h.ttsAudio(800, true);
-  expect(h.state()).toMatch(/^speaking/);
+const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [noticeKey(m)] : []));
+
+/** A burst 1 s into the reply, quiet within its onset; the reply ends while the VAD still holds the utterance open. */
+async function burstAsReplyEnds(): Promise<LiveHarness> {
+  const h = await speakingReply();
+  await h.advance(1000);
+  await h.speechStart();
+  await h.pause();
+  await h.advanceUntilChange(5_000);
+  expect(h.state()).toMatch(/^listening\.hearing/);
   return h;
 }
-
-const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [noticeKey(m)] : []));
 
 describe('barge-in onset', () => {
   it('speech that falls quiet within its onset cuts nothing, though its hangover outlasts minSpeechMs', async () => {
@@ -41,13 +40,7 @@ describe('barge-in onset', () => {
   });
 
   it('speech that fell quiet within its onset and outlasts the reply is no turn when it ends so', async () => {
-    const h = await speakingReply();
-    await h.advance(1000);
-    await h.speechStart();
-    await h.pause();
-    // The reply ends while the VAD still holds the utterance open.
-    await h.advanceUntilChange(5_000);
-    expect(h.state()).toMatch(/^listening\.hearing/);
+    const h = await burstAsReplyEnds();
     await h.speechEnd();
     expect(h.state()).toMatch(/^idle/);
     expect(notices(h)).toEqual(['utterance_dropped:too_short_to_interrupt']);
@@ -59,12 +52,7 @@ describe('barge-in onset', () => {
   });
 
   it('speech that fell quiet within its onset and comes back once the reply ended is the user’s turn', async () => {
-    const h = await speakingReply();
-    await h.advance(1000);
-    await h.speechStart();
-    await h.pause();
-    await h.advanceUntilChange(5_000);
-    expect(h.state()).toMatch(/^listening\.hearing/);
+    const h = await burstAsReplyEnds();
     await h.resume();
     await h.speechEnd();
     expect(h.state()).toBe('listening.finalizing');

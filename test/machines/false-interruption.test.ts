@@ -6,21 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionConfigInput } from '../../machines/config.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
+import { speakingReply as startReply } from '../support/speaking-reply.js';
 import { noticeKey } from '../support/notices.js';
 
 const CONFIG: SessionConfigInput = { bargeIn: { ignorableWords: ['mm-hm', 'uh huh'] } };
-
-/** A typed question answered with two clauses of 800 ms each; returns once the reply is playing. */
-async function speakingReply(config: SessionConfigInput = CONFIG): Promise<LiveHarness> {
-  const h = await createLiveHarness({ config });
-  await h.text('what is up');
-  await h.llmToken(' Okay then, here it is.');
-  await h.llmFinish();
-  await h.ttsAudio(800, true);
-  await h.ttsAudio(800, true);
-  expect(h.state()).toMatch(/^speaking/);
-  return h;
-}
+const speakingReply = (config: SessionConfigInput = CONFIG) => startReply(config);
 
 /** The user makes a sound over the reply long enough to barge in, then stops. */
 async function bargeIn(h: LiveHarness) {
