@@ -48,7 +48,7 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
               'vad.pause': {
                 guard: and(['isUserTurn', 'checksOnset']),
                 target: `#session.dialog.${replyState}.user.quietAfterOnset`,
-                actions: 'storeQuietOnset',
+                actions: ['storePause', 'markQuietOnset'],
               },
             },
           },

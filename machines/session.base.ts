@@ -93,10 +93,8 @@ export const baseSetup = setup({
     ),
     storePause: enqueueActions(({ enqueue, event }) => enqueue.assign({ userPaused: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 })),
     storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false, quietSinceOnset: false })),
-    /** A pause within the onset of speech over a reply (`bargeIn.minVoiceMs`). */
-    storeQuietOnset: enqueueActions(({ enqueue, event }) =>
-      enqueue.assign({ userPaused: true, quietSinceOnset: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 }),
-    ),
+    /** The pause came within the onset of speech over a reply (`bargeIn.minVoiceMs`); with `storePause`. */
+    markQuietOnset: enqueueActions(({ enqueue }) => enqueue.assign({ quietSinceOnset: true })),
     /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
     endTurnEarly: enqueueActions(({ enqueue, context }) => {
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
