@@ -69,7 +69,10 @@ describe('page latency', () => {
       expect(turn.server!.first_audio_ms!).toBeLessThanOrEqual(turn.firstAudioMs!);
       expect(turn.server!.end_of_turn_ms!).toBeGreaterThan(0);
     }
-    expect(await page.locator('#latency li').first().innerText()).toMatch(/^u\d+\s+“turn left”\s+\d+ ms\n.*audio sent \d+/);
+    // An answered turn's row (the newest row may be the looped recording's next turn, still waiting).
+    const answered = hook.turns.find((t) => t.firstAudioMs !== null && t.server?.first_audio_ms != null)!;
+    const row = page.locator(`#latency li[data-turn="${answered.turnId}"]`);
+    expect(await row.innerText()).toMatch(/^u\d+\s+“turn left”\s+\d+ ms\n.*audio sent \d+/);
     expect(page.pageErrors).toEqual([]);
     await page.close();
   }, 60_000);
