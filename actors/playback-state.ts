@@ -86,6 +86,11 @@ export interface PlaybackState {
   seq: number;
   /** `playback.started` is announced once for a filler and once for the answer. */
   readonly startedKinds: Set<'filler' | 'answer'>;
+  /**
+   * Once everything is written: when the reply's echo has come back and the VAD has judged it (the last
+   * frame's play time plus the sink's `echoReturnMs`); the reply is finished then, not before.
+   */
+  heardByMs: number | undefined;
 }
 
 export type PlaybackInput =
@@ -113,6 +118,8 @@ export type PlaybackInput =
 export interface SinkReading {
   readonly nowMs: number;
   readonly bufferedMs: number;
+  /** The sink's `echoReturnMs()` (0 for a sink whose audio the session's microphone does not hear). */
+  readonly echoReturnMs?: number;
 }
 
 export type PlaybackEffect =
@@ -148,6 +155,7 @@ export function initialPlayback(config: PlaybackConfig, held = false): PlaybackS
     totalSegments: undefined,
     seq: 0,
     startedKinds: new Set(),
+    heardByMs: undefined,
   };
 }
 
@@ -276,7 +284,10 @@ function pump(state: PlaybackState, reading: SinkReading, effects: PlaybackEffec
       effects.push({ type: 'started', kind: segment.kind });
     }
   }
-  if (allWritten(state) && bufferedMs <= EPSILON_MS) {
+  // Speech heard before the reply's echo is back is judged as speech over the reply (its onset check):
+  // the echo of the last syllable is not a new turn.
+  if (allWritten(state)) state.heardByMs ??= reading.nowMs + bufferedMs + (reading.echoReturnMs ?? 0);
+  if (allWritten(state) && bufferedMs <= EPSILON_MS && reading.nowMs >= state.heardByMs! - EPSILON_MS) {
     enter(state, { name: 'finished' }, effects);
     effects.push({ type: 'finished', segments: report(state, playedPerSegment(state, 0)) });
     return;
@@ -291,10 +302,10 @@ function allWritten(state: PlaybackState): boolean {
 /** After a pump that did not finish: drain, pace, or wait for the next chunk. */
 function schedule(state: PlaybackState, nowMs: number, bufferedMs: number, effects: PlaybackEffect[]): void {
   if (allWritten(state)) {
-    // Everything is written: wait exactly until the sink has played it out, then finish.
+    // Everything is written: wait exactly until the sink has played it out and its echo is back, then finish.
     if (state.phase.name === 'draining') return;
     enter(state, { name: 'draining' }, effects);
-    effects.push({ type: 'drain_after', delayMs: Math.max(1, bufferedMs) });
+    effects.push({ type: 'drain_after', delayMs: Math.max(1, bufferedMs, state.heardByMs! - nowMs) });
     return;
   }
   // Audio waits for room in the sink (one frame plays out per tick); with nothing to write, the next

@@ -36,7 +36,7 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
     let drainTimer: unknown;
 
     const feed = (event: PlaybackInput) => {
-      const { effects } = stepPlayback(state, event, { nowMs: clock.now(), bufferedMs: sink.bufferedMs() });
+      const { effects } = stepPlayback(state, event, { nowMs: clock.now(), bufferedMs: sink.bufferedMs(), echoReturnMs: sink.echoReturnMs?.() ?? 0 });
       for (const effect of effects) carryOut(effect);
     };
 

@@ -92,6 +92,7 @@ export const UTTERANCE_DROP_REASONS = [
   'reply_failed',
   'estop',
   'resume_limited',
+  'not_understood_over_reply',
 ] as const;
 export type UtteranceDropReason = (typeof UTTERANCE_DROP_REASONS)[number];
 export const UtteranceDropReason = enumOf(UTTERANCE_DROP_REASONS);

@@ -28,6 +28,12 @@ export interface SessionContext extends ActionsContext {
    * since: if it ends so, it was a sound (a click, a burst of the agent's own echo), not the user.
    */
   quietSinceOnset: boolean;
+  /**
+   * The utterance was still open when a reply ended on its own (it began over the reply, or before it, and
+   * did not cut it): if the recognizer does not understand it, it was more likely the reply's own echo
+   * than the user, and it is dropped without a re-prompt.
+   */
+  overReply: boolean;
   /** Silence the VAD had already seen when it reported the pause; the adaptive end of turn counts from there. */
   pauseSilentMs: number;
   partialText: string;
@@ -133,6 +139,7 @@ export const NO_UTTERANCE = {
   userSpeaking: false,
   userPaused: false,
   quietSinceOnset: false,
+  overReply: false,
   partialText: '',
   partialComplete: false,
   finalText: null,

@@ -42,6 +42,7 @@ export const sessionGuards = {
   /** `bargeIn.minVoiceMs` above 0: speech over a reply that falls quiet within its onset does not interrupt. */
   checksOnset: ({ context }: GuardArgs) => context.config.bargeIn.minVoiceMs > 0,
   quietSinceOnset: ({ context }: GuardArgs) => context.quietSinceOnset,
+  overReply: ({ context }: GuardArgs) => context.overReply,
   wordsSatisfied: ({ context }: GuardArgs) => minWordsNow(context) === 0 || splitWords(context.partialText).length >= minWordsNow(context),
   partialSatisfiesWords: ({ context, event }: GuardArgs) => splitWords(eventText(event)).length >= minWordsNow(context),
   /** Filler audio never counts as the answer's first audio. */

@@ -81,6 +81,7 @@ export const baseSetup = setup({
         userSpeaking: true,
         userPaused: false,
         quietSinceOnset: false,
+        overReply: false,
         partialText: '',
         partialComplete: false,
         finalText: null,
@@ -95,6 +96,8 @@ export const baseSetup = setup({
     storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false, quietSinceOnset: false })),
     /** The pause came within the onset of speech over a reply (`bargeIn.minVoiceMs`); with `storePause`. */
     markQuietOnset: enqueueActions(({ enqueue }) => enqueue.assign({ quietSinceOnset: true })),
+    /** The utterance is still open as the reply ends on its own; with `finishReply`. */
+    markOverReply: enqueueActions(({ enqueue }) => enqueue.assign({ overReply: true })),
     /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
     endTurnEarly: enqueueActions(({ enqueue, context }) => {
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);

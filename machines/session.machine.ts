@@ -39,6 +39,7 @@ export const sessionMachine = sessionSetup.createMachine({
     userSpeaking: false,
     userPaused: false,
     quietSinceOnset: false,
+    overReply: false,
     pauseSilentMs: 0,
     partialText: '',
     partialComplete: false,
@@ -206,6 +207,12 @@ export const sessionMachine = sessionSetup.createMachine({
                     target: '#session.dialog.idle',
                     actions: { type: 'dropUtterance', params: { reason: 'ignorable' } },
                   },
+                  // Not understood, and open as a reply ended on its own: the reply's echo, likelier than the user.
+                  {
+                    guard: and(['isUserTurn', 'overReply', 'isNotUnderstood']),
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'not_understood_over_reply' } },
+                  },
                   // Out of grammar (or mumbled): a re-prompt, never an intent.
                   { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.dialog.processing', actions: 'startNotUnderstood' },
                   // A yes or a no to the agent's question: acknowledged, not sent to the LLM.
@@ -316,7 +323,7 @@ export const sessionMachine = sessionSetup.createMachine({
                 'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.dialog.speaking' },
                 // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
                 'playback.finished': [
-                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: ['finishReply', 'markOverReply'] },
                   { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
                 ],
                 'llm.error': {
@@ -341,7 +348,7 @@ export const sessionMachine = sessionSetup.createMachine({
               states: { playing: {} },
               on: {
                 'playback.finished': [
-                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: 'finishReply' },
+                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: ['finishReply', 'markOverReply'] },
                   { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
                 ],
               },

@@ -211,9 +211,16 @@ async function bindInputConditioner(
   // A missing libspeexdsp fails before anything is allocated, with the install command.
   if (conditioning.echoCancel) loadEchoCanceller(conditioning.echoCanceller);
   const echoSwitchable = switches !== undefined && switches.canCancelEcho;
+  /** The conditioner the tap's echo return reads, once it exists. */
+  const made: { conditioner?: InputConditioner } = {};
   const tap =
     conditioning.echoCancel || echoSwitchable
-      ? await tapEchoReference(sink, { clock, sampleRateHz, ...(switches && !conditioning.echoCancel ? { active: () => switches.echo } : {}) })
+      ? await tapEchoReference(sink, {
+          clock,
+          sampleRateHz,
+          ...(switches && !conditioning.echoCancel ? { active: () => switches.echo } : {}),
+          ...(sinkKind === 'device' ? { echoReturnMs: echoHeardWithin(config, () => made.conditioner) } : {}),
+        })
       : undefined;
   const conditioner = await createInputConditioner({
     sampleRateHz,
@@ -235,7 +242,20 @@ async function bindInputConditioner(
         }
       : {}),
   });
+  made.conditioner = conditioner;
   return { conditioner, sink: tap?.sink ?? sink };
+}
+
+/**
+ * Beyond the device's own way to the microphone: the echo delay the canceller found (the room), and the
+ * VAD's start window to say speech started and its pause window to say it went quiet again — what the
+ * chart's onset check over a reply needs to have seen before the reply counts as finished. A device's
+ * speaker echoes into the session's own microphone; a Realtime client's playback (its own canceller, or
+ * its own echo switch) is left as it was.
+ */
+function echoHeardWithin(config: AppConfig, conditioner: () => InputConditioner | undefined): () => number {
+  const { startWindowMs, pauseMs } = config.pipeline.vad;
+  return () => (conditioner()?.echoDelay?.()?.alignedMs ?? 0) + startWindowMs + pauseMs;
 }
 
 /**

@@ -196,12 +196,17 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const warming = pool.warmUp();
   const { server, input, output, speaker, module, micDevice } = await openDevices(config, options);
   const leadMs = options.leadMs ?? 60;
+  /** The capture's shift, once the microphone is open. */
+  let captureShiftMs = () => 0;
   const sink = createSoundServerSink({
     clock,
     sampleRateHz: config.audio.outputRateHz,
     write: (pcm) => speaker.write(pcm),
     leadMs,
     excessMs: () => speaker.queuedMs() - speaker.latencyMs() - BACKLOG_JITTER_MS,
+    // A frame's sound reaches the session's microphone stream the capture shift after the sink model
+    // plays it (a microphone frame is stamped that much before its arrival); the echo step adds the room.
+    echoReturnMs: () => captureShiftMs(),
   });
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
@@ -244,6 +249,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     });
     const micStream = mic;
     capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
+    captureShiftMs = () => capture.shiftMs();
     const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel, echoCancelModule: module !== undefined };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.

@@ -19,6 +19,14 @@ export interface AudioSink {
    * and the echo reference places a reply's first frame there.
    */
   runStartMs?(): number;
+  /**
+   * How long after a frame has played (as `bufferedMs` counts) the session's own microphone may still
+   * start hearing it as voice: the way to the speaker and back into the microphone, and the VAD's time
+   * to decide. The playback actor reports a reply finished only then, so that its last syllable's echo
+   * is judged as speech over the reply, not taken for a new turn. Default 0: a sink whose audio the
+   * session does not hear (a WebSocket client cancels its own echo).
+   */
+  echoReturnMs?(): number;
 }
 
 /** What the playback actor knows of a frame it writes. */

@@ -45,6 +45,8 @@ export interface SoundServerSinkOptions {
   silenceMs?: number;
   /** How much more the device holds than it should, ms: that much silence is skipped (see above). */
   excessMs?: () => number;
+  /** The sink's {@link AudioSink.echoReturnMs}: how long after a frame plays the microphone's stream carries it, room aside (default 0). */
+  echoReturnMs?: () => number;
 }
 
 export interface SoundServerSink extends AudioSink {
@@ -136,6 +138,7 @@ export function createSoundServerSink(options: SoundServerSinkOptions): SoundSer
     // what is queued: a reply's first frame plays that much later than `now` would say — 10 to 30 ms more
     // or less from reply to reply, which a canceller that learnt the last reply's alignment loses.
     runStartMs: () => writtenUntilMs - leadMs + pcmDurationMs(queuedBytes, sampleRateHz),
+    ...(options.echoReturnMs ? { echoReturnMs: options.echoReturnMs } : {}),
     close() {
       clearInterval(timer);
       drop();

@@ -39,6 +39,12 @@ export interface EchoReferenceOptions {
    * switched off (a Realtime client without `noise_reduction: far_field`) then costs no resampling.
    */
   active?: () => boolean;
+  /**
+   * How much later than the device's own {@link AudioSink.echoReturnMs} a frame's echo may still be heard
+   * as voice: the echo delay the canceller found beyond it, and the VAD's time to decide. The tap's sink
+   * reports the sum (absent when neither is given).
+   */
+  echoReturnMs?: () => number;
 }
 
 export interface EchoReference {
@@ -155,6 +161,7 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     },
     bufferedMs: () => device.bufferedMs(),
     ...(device.runStartMs ? { runStartMs: () => device.runStartMs!() } : {}),
+    ...(device.echoReturnMs || options.echoReturnMs ? { echoReturnMs: () => (device.echoReturnMs?.() ?? 0) + (options.echoReturnMs?.() ?? 0) } : {}),
   };
 
   const reference: EchoReference = {

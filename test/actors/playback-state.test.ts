@@ -203,6 +203,28 @@ describe('playback state: what the effects carry', () => {
     ]);
   });
 
+  it('finishes only once the echo of its last frame is back (the sink’s echoReturnMs); a stop meanwhile reports it all played', () => {
+    const echoing = () => {
+      const s = initialPlayback(CONFIG);
+      stepPlayback(s, chunk(0, 100, true), at(0, 0));
+      return s;
+    };
+    const s = echoing();
+    expect(stepPlayback(s, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 }).effects).toEqual([
+      { type: 'drain_after', delayMs: 250 },
+    ]);
+    // Played out, its echo still on the way: no finish yet, whatever the sink says of the echo now.
+    expect(stepPlayback(s, { type: 'drained' }, { nowMs: 100, bufferedMs: 0, echoReturnMs: 0 }).effects).toEqual([{ type: 'drain_after', delayMs: 150 }]);
+    expect(types(stepPlayback(s, { type: 'drained' }, at(250, 0)).effects)).toEqual(['finished']);
+
+    const cut = echoing();
+    stepPlayback(cut, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 });
+    expect(stepPlayback(cut, { type: 'stop' }, at(200, 0)).effects).toEqual([
+      { type: 'cancel_drain' },
+      { type: 'stopped', segments: [{ segmentIndex: 0, kind: 'reply', text: 'Segment 0.', playedMs: 100, durationMs: 100, complete: true }] },
+    ]);
+  });
+
   it('a stop reports what the sink played of each segment; segments not reached are left out', () => {
     const s = initialPlayback(CONFIG);
     stepPlayback(s, chunk(0, 100, true), at(0, 0));

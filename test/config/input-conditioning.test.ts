@@ -44,6 +44,17 @@ describe('input conditioning from the configuration', () => {
     client.engines.release();
   });
 
+  it("a device's reply ends once its echo is back: the tap reports the VAD's start and pause windows beyond the echo delay found; a client's does not", async () => {
+    // The fake microphone brings no echo: no delay is found, and the return is the VAD's decision alone.
+    const { startWindowMs, pauseMs } = loadConfig().pipeline.vad;
+    const device = await bindWith({});
+    expect(device.engines.sink.echoReturnMs?.()).toBe(startWindowMs + pauseMs);
+    device.engines.release();
+    const client = await bindWith({ echoCancel: 'on' }, 'client');
+    expect(client.engines.sink.echoReturnMs).toBeUndefined();
+    client.engines.release();
+  });
+
   it('"on" and "off" win over the kind of sink; every step follows its setting; nothing on means no conditioner', async () => {
     expect((await bindWith({ echoCancel: 'on' }, 'client')).engines.inputConditioner?.steps).toEqual(['echo', 'high-pass']);
     expect((await bindWith({ echoCancel: 'off' }, 'device')).engines.inputConditioner?.steps).toEqual(['high-pass']);

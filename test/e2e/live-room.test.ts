@@ -73,10 +73,9 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
         summary,
       ).toEqual([]);
       expect(out.seen.filter((l) => l.includes('(interrupted)'))).toEqual([]);
-      // Why two retries: the room's timing is real and its machine shared, and about one single run in three
-      // fails (docs/live.md, *What the room test guards against*: a run of bursts of the filter's lag, or the
-      // echo of a reply's last syllable taken for a turn). A regression that makes the agent hear itself
-      // fails all three.
+      // Why two retries: the room's timing is real and its machine shared, and about one single run in
+      // fourteen fails (docs/live.md, *What the room test guards against*: a run of bursts of the filter's
+      // lag that cuts a reply). A regression that makes the agent hear itself fails all three.
     },
   );
 });

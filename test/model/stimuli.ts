@@ -349,6 +349,7 @@ export function abstractKey(s: ModelSnapshot): string {
     c.userSpeaking,
     c.userPaused,
     c.quietSinceOnset,
+    c.overReply,
     c.userTurnId !== null,
     c.partialComplete,
     c.speculation !== null && !c.speculation.committed ? c.replyProgress : null,

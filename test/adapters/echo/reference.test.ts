@@ -31,6 +31,19 @@ describe('echo reference tap', () => {
     expect(device.clears).toHaveLength(1);
   });
 
+  it("passes on the device's timing: where a run starts, and how long its echo takes to come back plus what the tap adds", async () => {
+    const clock = new ManualClock();
+    const device = {
+      ...createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined }),
+      runStartMs: () => 40,
+      echoReturnMs: () => 210,
+    };
+    const { sink } = await tapEchoReference(device, { clock, sampleRateHz: RATE, echoReturnMs: () => 150 });
+    expect([sink.runStartMs?.(), sink.echoReturnMs?.()]).toEqual([40, 360]);
+    const { sink: plain } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), { clock, sampleRateHz: RATE });
+    expect([plain.runStartMs, plain.echoReturnMs]).toEqual([undefined, undefined]);
+  });
+
   it('places a run of frames sample by sample from the time it starts playing', async () => {
     const clock = new ManualClock();
     await clock.advance(100);
