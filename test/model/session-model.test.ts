@@ -196,6 +196,9 @@ describe('session chart, model-based', () => {
   for (const walk of WALKS) {
     it(`drives every edge of the ${walk.name} walk on a live actor system`, async () => {
       const graph = planGraph(walk);
+      // Planning and covering are synchronous (tens of seconds on a loaded machine): vitest's worker
+      // answers its runner between them, or the runner gives up on it after 60 s.
+      await new Promise((resolve) => setImmediate(resolve));
       const walks = coverEdges(graph, walkModel(walk), MAX_WALK_STEPS);
       const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
       const stepCount = walks.reduce((n, w) => n + w.length, 0);
