@@ -286,7 +286,7 @@ function pump(state: PlaybackState, reading: SinkReading, effects: PlaybackEffec
   }
   // Speech heard before the reply's echo is back is judged as speech over the reply (its onset check):
   // the echo of the last syllable is not a new turn.
-  if (allWritten(state)) state.heardByMs ??= reading.nowMs + bufferedMs + (reading.echoReturnMs ?? 0);
+  if (allWritten(state) && state.heardByMs === undefined) state.heardByMs = reading.nowMs + bufferedMs + (reading.echoReturnMs ?? 0);
   if (allWritten(state) && bufferedMs <= EPSILON_MS && reading.nowMs >= state.heardByMs! - EPSILON_MS) {
     enter(state, { name: 'finished' }, effects);
     effects.push({ type: 'finished', segments: report(state, playedPerSegment(state, 0)) });

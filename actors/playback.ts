@@ -36,7 +36,15 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
     let drainTimer: unknown;
 
     const feed = (event: PlaybackInput) => {
-      const { effects } = stepPlayback(state, event, { nowMs: clock.now(), bufferedMs: sink.bufferedMs(), echoReturnMs: sink.echoReturnMs?.() ?? 0 });
+      // The echo's return is read only when the step asks (once, as the last frame is written), not per frame.
+      const reading = {
+        nowMs: clock.now(),
+        bufferedMs: sink.bufferedMs(),
+        get echoReturnMs() {
+          return sink.echoReturnMs?.() ?? 0;
+        },
+      };
+      const { effects } = stepPlayback(state, event, reading);
       for (const effect of effects) carryOut(effect);
     };
 
