@@ -85,17 +85,17 @@ function shortestPaths(graph: Graph, initial: string): Map<string, Edge | null> 
 }
 
 /**
- * Walks that together take every edge of `graph` reachable from the model's initial snapshot. A walk
- * heads for its end once it is `maxSteps` long: a live session's logs grow with its walk, and the
- * invariants read them after every step.
+ * Walks that together take every edge of `graph` reachable from the model's initial snapshot, planned one
+ * at a time as they are asked for: a caller that drives each before asking for the next never holds the
+ * event loop for the whole plan (tens of seconds for the dialog walk). A walk heads for its end once it
+ * is `maxSteps` long: a live session's logs grow with its walk, and the invariants read them after every step.
  */
-export function coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: number): WalkStep[][] {
+export function* coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: number): Generator<WalkStep[], void, undefined> {
   const plan = new Planner(graph, model, maxSteps);
-  const walks: WalkStep[][] = [];
   for (;;) {
     const walk = plan.walk(model.initial, [], true);
     if (!walk) break;
-    walks.push(walk);
+    yield walk;
   }
   const tree = shortestPaths(graph, model.key(model.initial));
   for (const edge of plan.remaining()) {
@@ -103,9 +103,8 @@ export function coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: numbe
     const prefix = unwind(tree, edge.from);
     const walk = plan.walk(model.initial, [...prefix.map((e) => e.stimulus), edge.stimulus], false);
     if (!walk || plan.untaken(edge)) throw new Error(`path cover: ${edge.from} -${edge.stimulus}-> ${edge.to} not taken after its shortest path`);
-    walks.push(walk);
+    yield walk;
   }
-  return walks;
 }
 
 class Planner<S> {
