@@ -90,6 +90,11 @@ export interface SessionEngines {
   keywordSpotter?: KeywordSpotter;
   /** Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in every mode. */
   stopSpotter?: KeywordSpotter;
+  /**
+   * Optional: a local grammar recognizer whose transcripts the emergency stop also reads
+   * (`session.estop.localRecognizer`), when `stt` is not one: the stop does not wait for `stt`'s final.
+   */
+  stopStt?: SttEngine;
 }
 
 export interface SessionActorDeps extends SessionEngines {

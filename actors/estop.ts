@@ -5,7 +5,9 @@
  * commands') takes for a stop. It skips the barge-in minimum, the commands' confidence gate and the LLM.
  * One stop per utterance, whichever heard it first: an utterance the microphone's stop spotter
  * (stop-spotter.ts) already stopped is not stopped again by its transcripts. It follows the replies'
- * playback so the gate knows which utterances began over the robot's own voice.
+ * playback so the gate knows which utterances began over the robot's own voice. With a local grammar
+ * recognizer beside the session's own (`stopStt`, stop-transcripts.ts), its transcripts pass through a
+ * gate of their own, the same way.
  *
  * @example
  * ```ts
@@ -17,7 +19,8 @@ import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import { watchOverReply } from './over-reply.js';
-import { createStopGate, type StopGateOptions } from './stop-gate.js';
+import { createStopGate, type HeardTranscript, type StopGateOptions } from './stop-gate.js';
+import { listenForStops } from './stop-transcripts.js';
 
 export { endsWithStopPhrase } from './stop-gate.js';
 
@@ -30,7 +33,8 @@ const MAX_UTTERANCES = 64;
 
 export function createEstopActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<{ type: 'none' }, EstopActorInput>(({ input, system }) => {
-    const { bus } = resolveDeps(source, system);
+    const deps = resolveDeps(source, system);
+    const { bus } = deps;
     const { sessionId } = input;
     if (input.phrases.length === 0) return undefined;
     const gate = createStopGate(input);
@@ -50,14 +54,29 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     const onEstop = (message: BusMessage) => {
       if (message.type === 'control.estop' && message.turnId !== '-') remember(message.turnId);
     };
-    const onTranscript = (message: BusMessage) => {
-      if ((message.type !== 'stt.partial' && message.type !== 'stt.final') || stopped.has(message.turnId)) return;
-      const final = message.type === 'stt.final';
-      const phrase = gate.heard({ ...message, final, voicedMs: final ? voiced.get(message.turnId) : undefined, overReply: talk.overReply(message.turnId) });
+    /** A transcript through `through`, the gate of the recognizer that made it (each holds its own reports). */
+    const judge = (through: ReturnType<typeof createStopGate>, transcript: Omit<HeardTranscript, 'voicedMs' | 'overReply'>) => {
+      const { turnId, final } = transcript;
+      if (stopped.has(turnId)) return;
+      const phrase = through.heard({ ...transcript, voicedMs: final ? voiced.get(turnId) : undefined, overReply: talk.overReply(turnId) });
       if (phrase === undefined) return;
-      remember(message.turnId);
-      bus.publish({ type: 'control.estop', sessionId, turnId: message.turnId, source: 'phrase', phrase });
+      remember(turnId);
+      bus.publish({ type: 'control.estop', sessionId, turnId, source: 'phrase', phrase });
     };
+    const onTranscript = (message: BusMessage) => {
+      if (message.type !== 'stt.partial' && message.type !== 'stt.final') return;
+      judge(gate, { ...message, final: message.type === 'stt.final' });
+    };
+    const localGate = deps.stopStt ? createStopGate(input) : undefined;
+    const local =
+      deps.stopStt && localGate
+        ? listenForStops({
+            bus,
+            sessionId,
+            stt: deps.stopStt,
+            heard: (transcript) => judge(localGate, transcript),
+          })
+        : undefined;
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),
@@ -66,6 +85,7 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     ];
     return () => {
       talk.stop();
+      local?.stop();
       subscriptions.forEach((s) => s.unsubscribe());
     };
   });

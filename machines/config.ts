@@ -181,6 +181,12 @@ const sessionSettings = {
         .describe(
           'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, a decoder per session (about 28 MB, and a few % of a core: docs/actions.md); false: transcripts only.',
         ),
+      localRecognizer: z
+        .boolean()
+        .default(D.estop.localRecognizer)
+        .describe(
+          "When `stt.engine` is not pocketsphinx (openai, sherpa, remote): also decode every utterance with pocketsphinx and `stt.grammarPath` (which must hold the stop phrases) for the stop alone, so a stop does not wait for that recognizer's final; its transcripts go through the same gate, nowhere else. False: the spotter and `stt.engine`'s transcripts only.",
+        ),
     })
     .strict()
     .prefault({}),

@@ -93,6 +93,12 @@ export const SESSION_DEFAULTS = {
      * word) is too late for a stop; the spotter hears it on the microphone in tens of milliseconds.
      */
     spotter: true,
+    /**
+     * Why on: with a recognizer that is not a grammar decoder (a Whisper-class server), the stops the
+     * spotter misses (a third of the e-stop bench's synthetic ones) waited for that recognizer's final,
+     * p95 1029 ms after the phrase; a grammar decoder's partials stop them as the local stack does.
+     */
+    localRecognizer: true,
   },
   /** Why 1: a second false interruption in the same reply means the noise goes on; resuming again loops. */
   maxResumes: 1,

@@ -32,6 +32,7 @@ import type { AppConfig } from './config.js';
 import {
   buildKeywordSpotter,
   buildStopSpotter,
+  buildStopStt,
   buildLlm,
   buildMemory,
   buildStt,
@@ -106,6 +107,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const keywordSpotter = buildKeywordSpotter(config);
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
+  // Their transcripts by a local grammar decoder too, when the session's recognizer is not one.
+  const stopStt = buildStopStt(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -133,6 +136,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         (await buildVad(config)).close?.();
         await keywordSpotter?.warmUp();
         await stopSpotter?.warmUp();
+        await stopStt?.warmUp?.();
         warm = true;
       })();
       return warming;
@@ -181,6 +185,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(keywordSpotter ? { keywordSpotter } : {}),
         // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
         ...(stopSpotter && stopSpotter.sampleRateHz === vad.sampleRateHz ? { stopSpotter } : {}),
+        // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
+        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz ? { stopStt } : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();

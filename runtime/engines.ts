@@ -25,6 +25,7 @@ import { createKeywordSpotter, type KeywordSpotter } from '../adapters/spotter/i
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
+import { endsWithStopPhrase } from '../actors/stop-gate.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createEdgeTts } from '../adapters/tts/edge.js';
 import { createEspeakTts } from '../adapters/tts/espeak.js';
@@ -242,5 +243,39 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
       `the stop phrases' spotter (session.estop.spotter) cannot start: ${reason}; or set session.estop.spotter to false to rely on transcripts alone`,
       { cause: error },
     );
+  }
+}
+
+/**
+ * The local grammar recognizer the emergency stop reads beside a session's own
+ * (`session.estop.localRecognizer`): pocketsphinx with `stt.grammarPath` and `stt.mllrPath`, when `stt.engine`
+ * is not pocketsphinx already (nor the tests' fake). Its grammar must hold the stop phrases: a decoder can
+ * only hear what its grammar says.
+ */
+export function buildStopStt(config: AppConfig): SttEngine | undefined {
+  const { estop } = config.session;
+  if (!estop.localRecognizer || estop.phrases.length === 0 || config.stt.engine === 'pocketsphinx' || config.stt.engine === 'fake') return undefined;
+  const { grammarPath, mllrPath } = config.stt;
+  const fix = 'or set session.estop.localRecognizer to false (VA_SESSION__ESTOP__LOCAL_RECOGNIZER=false) to leave the stop to the spotter and stt.engine';
+  let sentences: string[] | undefined;
+  try {
+    sentences = jsgfSentences(readFileSync(grammarPath, 'utf8'));
+  } catch (error) {
+    // A grammar with repeats or recursion has no finite sentence list: nothing to check it against.
+    if (!(error instanceof JsgfError))
+      throw new ConfigError(`session.estop.localRecognizer cannot read stt.grammarPath (${grammarPath}): ${(error as Error).message}; ${fix}`, {
+        cause: error,
+      });
+  }
+  const missing = sentences ? estop.phrases.filter((phrase) => !sentences.some((sentence) => endsWithStopPhrase(sentence, [phrase]) !== undefined)) : [];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
+    );
+  }
+  try {
+    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, grammarPath, ...(mllrPath ? { mllrPath } : {}) });
+  } catch (error) {
+    throw new Error(`the stop phrases' local recognizer (session.estop.localRecognizer) cannot start: ${(error as Error).message}; ${fix}`, { cause: error });
   }
 }

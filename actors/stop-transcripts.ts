@@ -1,0 +1,107 @@
+/**
+ * The stop phrases heard by a local grammar recognizer (`session.estop.localRecognizer`) when the
+ * session's own recognizer is not one: a Whisper-class server answers only after the utterance has
+ * ended, been uploaded and transcribed (a stop 0.7–1 s late), and the microphone's spotter alone misses
+ * stop phrases a grammar decoder hears (a third of the e-stop bench's synthetic ones). This runs the
+ * engine pool's grammar decoder on every utterance the VAD passes, as the STT actor runs the session's
+ * recognizer, and hands its partials and finals to the emergency-stop actor's gate; nothing of it reaches
+ * the chart or the bus as a transcript.
+ *
+ * @example
+ * ```ts
+ * const local = listenForStops({ bus, sessionId: 'robot-1', stt: grammarStt, heard: (t) => gate.heard(t) });
+ * // … every vad.audio of an utterance is decoded; `heard` gets { turnId, text, confidence, final, … }
+ * local.stop();
+ * ```
+ */
+import type { SttEngine, SttStream } from '../adapters/stt/types.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { BusMessage } from '../bus/messages.js';
+
+/** One transcript of the local recognizer, as the stop gate reads it. */
+export interface LocalTranscript {
+  turnId: string;
+  text: string;
+  confidence?: number | undefined;
+  final: boolean;
+  speechAfterMs?: number | undefined;
+}
+
+export interface ListenForStopsOptions {
+  bus: MessageBus;
+  sessionId: string;
+  /** The local grammar recognizer (the engine pool's `stopStt`). */
+  stt: SttEngine;
+  /** Every partial and final it makes of an utterance, in order. */
+  heard(transcript: LocalTranscript): void;
+}
+
+/** Why 16: utterances of one session in flight at once are one or two; more are leftovers of a dropped bus message. */
+const MAX_OPEN = 16;
+
+/**
+ * Decodes each utterance of the session as the VAD passes it. An utterance the recognizer fails on is
+ * dropped from this path only: the stop is left to the spotter and the session's own transcripts.
+ */
+export function listenForStops({ bus, sessionId, stt, heard }: ListenForStopsOptions): { stop(): void } {
+  const open = new Map<string, { controller: AbortController; stream: SttStream | undefined }>();
+  let stopped = false;
+  const drop = (turnId: string) => {
+    open.get(turnId)?.controller.abort();
+    open.delete(turnId);
+  };
+  const start = (turnId: string, sampleRateHz: number) => {
+    const [oldest] = open.keys();
+    if (oldest !== undefined && open.size >= MAX_OPEN) drop(oldest);
+    const controller = new AbortController();
+    const u: { controller: AbortController; stream: SttStream | undefined } = { controller, stream: undefined };
+    open.set(turnId, u);
+    try {
+      u.stream = stt.createStream({
+        sampleRateHz,
+        channel: `${sessionId}:estop`,
+        signal: controller.signal,
+        onPartial: (text, confidence, detail) => {
+          if (!stopped && !controller.signal.aborted) heard({ turnId, text, confidence, final: false, speechAfterMs: detail?.speechAfterMs });
+        },
+      });
+    } catch {
+      // Kept, aborted: the rest of the utterance's audio is not tried again frame by frame.
+      controller.abort();
+    }
+    return u;
+  };
+  const onMessage = (message: BusMessage) => {
+    if (stopped) return;
+    if (message.type === 'vad.audio') {
+      const u = open.get(message.turnId) ?? start(message.turnId, message.sampleRateHz);
+      if (!u.controller.signal.aborted) u.stream?.push(message.audio);
+    } else if (message.type === 'vad.pause') {
+      // The user paused: the hypothesis now, not at the decoder's next report (a stop is held on two).
+      const u = open.get(message.turnId);
+      if (u && !u.controller.signal.aborted) u.stream?.flushPartial?.();
+    } else if (message.type === 'vad.speech_end') {
+      const { turnId } = message;
+      const u = open.get(turnId);
+      open.delete(turnId);
+      if (!u?.stream || u.controller.signal.aborted) return;
+      u.stream.finish().then(
+        ({ text, confidence, speechAfterMs }) => {
+          if (!stopped) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs });
+        },
+        () => drop(turnId),
+      );
+    }
+  };
+  // One subscription for the VAD's events keeps an utterance's audio and its end in publish order.
+  const subscription = bus.subscribe(bus.subjects.forStage(sessionId, 'vad'), onMessage);
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      subscription.unsubscribe();
+      for (const u of open.values()) u.controller.abort();
+      open.clear();
+    },
+  };
+}

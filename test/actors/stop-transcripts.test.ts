@@ -1,0 +1,177 @@
+/**
+ * The stop phrases heard by a local grammar recognizer beside the session's own
+ * (`session.estop.localRecognizer`): the emergency-stop actor decodes every utterance the VAD passes with
+ * it and stops on its transcripts through a gate of their own, without waiting for the session's
+ * recognizer; one stop per utterance whichever path heard it; the local recognizer's failures leave the
+ * session's own transcripts in charge. A controlled STT stands in for both recognizers.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { createEstopActor } from '../../actors/estop.js';
+import { createControlledStt } from '../../adapters/testing/index.js';
+import { ConfigError, loadConfig } from '../../runtime/config.js';
+import { buildStopStt } from '../../runtime/engines.js';
+import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
+
+const AUDIO = new Uint8Array(640);
+
+/** The estop actor with a controlled local recognizer; `utterance` plays one through the VAD's messages. */
+function estopWithLocalRecognizer() {
+  const h = createHarness();
+  const local = createControlledStt('local-grammar-fake');
+  h.deps.stopStt = local;
+  const actor = createActor(createEstopActor(h.deps), {
+    input: { sessionId: SESSION, phrases: ['stop', 'emergency stop'], minConfidence: 0.25, minFinalConfidence: 0.1 },
+  }).start();
+  let seq = 0;
+  const audio = async (turnId: string) => {
+    h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq: seq++, audio: AUDIO, sampleRateHz: RATE });
+    await h.settle();
+  };
+  const end = async (turnId: string) => {
+    h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId, speechMs: 400 });
+    await h.settle();
+  };
+  const stops = () => h.ofType('control.estop').map((m) => `${m.turnId} ${m.source} ${m.phrase}`);
+  return { h, local, actor, audio, end, stops };
+}
+
+describe('the stop phrases through a local grammar recognizer', () => {
+  it('stops on its partials held on two reports, before the session recognizer has said anything', async () => {
+    const { local, actor, audio, stops } = estopWithLocalRecognizer();
+    await audio('u1');
+    local.open()!.partial('stop', 0.6);
+    await audio('u1');
+    expect(stops()).toEqual([]);
+    local.open()!.partial('stop', 0.7);
+    await audio('u1');
+    actor.stop();
+    expect(stops()).toEqual(['u1 phrase stop']);
+    expect(local.streams.map((s) => s.options.sampleRateHz)).toEqual([RATE]);
+  });
+
+  it('one stop per utterance: the session recognizer does not stop again what the local one stopped, and stops an utterance the local one did not', async () => {
+    const { h, local, actor, audio, end, stops } = estopWithLocalRecognizer();
+    await audio('u1');
+    local.open()!.partial('stop', 0.9);
+    local.open()!.partial('stop', 0.9);
+    await audio('u2');
+    local.open()!.partial('go to the kitchen', 0.9);
+    local.open()!.final('go to the kitchen', 0.9);
+    await end('u2');
+    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u2', text: 'please stop', confidence: 0.9 });
+    await h.settle();
+    actor.stop();
+    expect(stops()).toEqual(['u1 phrase stop', 'u2 phrase stop']);
+  });
+
+  it("a pause asks for the hypothesis at once: a stop's second report need not wait for the decoder's next", async () => {
+    const h = createHarness();
+    // A fake decoder that reports "stop" once on its first audio, and again only when asked.
+    h.deps.stopStt = {
+      name: 'flushing-fake',
+      createStream: ({ onPartial }) => {
+        let reported = false;
+        return {
+          push: () => (reported ? undefined : ((reported = true), onPartial('stop', 0.9))),
+          flushPartial: () => onPartial('stop', 0.9),
+          finish: async () => ({ text: 'stop', confidence: 0.9 }),
+        };
+      },
+    };
+    const actor = createActor(createEstopActor(h.deps), { input: { sessionId: SESSION, phrases: ['stop'], minConfidence: 0.25 } }).start();
+    for (let seq = 0; seq < 3; seq++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId: 'u1', seq, audio: AUDIO, sampleRateHz: RATE });
+    await h.settle();
+    const beforePause = h.ofType('control.estop').length;
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
+    await h.settle();
+    actor.stop();
+    expect([beforePause, h.ofType('control.estop').length]).toEqual([0, 1]);
+  });
+
+  it('its finals pass the same gate: a sure one stops, an unsure one and a phrase with words after it do not', async () => {
+    const { local, actor, audio, end, stops } = estopWithLocalRecognizer();
+    for (const [turnId, text, confidence] of [
+      ['u1', 'stop', 0.05],
+      ['u2', 'stop the music', 0.9],
+      ['u3', 'emergency stop', 0.5],
+    ] as const) {
+      await audio(turnId);
+      local.open()!.final(text, confidence);
+      await end(turnId);
+    }
+    actor.stop();
+    expect(stops()).toEqual(['u3 phrase emergency stop']);
+  });
+
+  it('a local recognizer that fails leaves the stop to the session recognizer, and the session runs on', async () => {
+    const { h, local, actor, audio, end, stops } = estopWithLocalRecognizer();
+    await audio('u1');
+    local.open()!.fail('decoder crashed');
+    await end('u1');
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    await h.settle();
+    await audio('u2');
+    local.open()!.partial('halt', 0.9);
+    local.open()!.partial('stop', 0.9);
+    local.open()!.partial('stop', 0.9);
+    await h.settle();
+    actor.stop();
+    expect(stops()).toEqual(['u1 phrase stop', 'u2 phrase stop']);
+    expect(h.handlerErrors).toEqual([]);
+  });
+
+  it('a local recognizer that cannot open a stream is asked once per utterance, and the session recognizer still stops', async () => {
+    const h = createHarness();
+    let asked = 0;
+    h.deps.stopStt = {
+      name: 'throwing-fake',
+      createStream() {
+        asked++;
+        throw new Error('no decoder');
+      },
+    };
+    const actor = createActor(createEstopActor(h.deps), { input: { sessionId: SESSION, phrases: ['stop'] } }).start();
+    for (let seq = 0; seq < 3; seq++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId: 'u1', seq, audio: AUDIO, sampleRateHz: RATE });
+    h.publish({ type: 'stt.final', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
+    await h.settle();
+    actor.stop();
+    expect(asked).toBe(1);
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 phrase']);
+    expect(h.handlerErrors).toEqual([]);
+  });
+
+  it('stops listening with the actor: audio after it opens no stream', async () => {
+    const { local, actor, audio, stops } = estopWithLocalRecognizer();
+    await audio('u1');
+    actor.stop();
+    await audio('u2');
+    expect(local.streams).toHaveLength(1);
+    expect(local.streams[0]!.options.signal.aborted).toBe(true);
+    expect(stops()).toEqual([]);
+  });
+});
+
+describe('buildStopStt (session.estop.localRecognizer)', () => {
+  const whisper = { stt: { engine: 'openai', baseUrl: 'http://127.0.0.1:9/v1' } } as const;
+
+  it('is there only when the session recognizer is not a grammar decoder already, nor a fake, and not switched off', () => {
+    expect(buildStopStt(loadConfig())).toBeUndefined();
+    expect(buildStopStt(loadConfig({ overrides: { stt: { engine: 'fake' } } }))).toBeUndefined();
+    expect(buildStopStt(loadConfig({ overrides: { ...whisper, session: { estop: { localRecognizer: false } } } }))).toBeUndefined();
+    expect(buildStopStt(loadConfig({ overrides: { ...whisper, session: { estop: { phrases: [] } } } }))).toBeUndefined();
+  });
+
+  it('refuses a grammar without the stop phrases, naming them and the fix', () => {
+    const grammarPath = join(mkdtempSync(join(tmpdir(), 'va-stop-grammar-')), 'digits.jsgf');
+    writeFileSync(grammarPath, '#JSGF V1.0;\ngrammar digits;\npublic <digit> = one | two | three | stop;\n');
+    const build = () => buildStopStt(loadConfig({ overrides: { ...whisper, stt: { ...whisper.stt, grammarPath } } }));
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(/no sentence ends with "halt", "emergency stop": add them to the grammar, or set session\.estop\.localRecognizer to false/);
+  });
+});
