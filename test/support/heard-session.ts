@@ -56,10 +56,14 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
     session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz);
     await clock.advanceTo((now += FRAME_MS));
   };
-  /** Utterances the VAD ended whose final (or error) has not come yet: the recognizer works in real time. */
+  /**
+   * Utterances the VAD ended whose final (or error) has not come yet: the recognizer works in real time.
+   * One the chart dropped has its recognition cancelled, and no final will come.
+   */
   const pending = () => {
     const ended = seen.filter((m) => m.type === 'vad.speech_end').map((m) => m.turnId);
-    const done = new Set(seen.filter((m) => m.type === 'stt.final' || m.type === 'stt.error').map((m) => m.turnId));
+    const settled = (m: BusMessage) => m.type === 'stt.final' || m.type === 'stt.error' || (m.type === 'session.notice' && m.code === 'utterance_dropped');
+    const done = new Set(seen.filter(settled).map((m) => m.turnId));
     return ended.filter((t) => !done.has(t));
   };
   return {
