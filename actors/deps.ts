@@ -92,7 +92,7 @@ export interface SessionEngines {
   stopSpotter?: KeywordSpotter;
   /**
    * Optional: a local grammar recognizer whose transcripts the emergency stop also reads
-   * (`session.estop.localRecognizer`), when `stt` is not one: the stop does not wait for `stt`'s final.
+   * (`session.estop.localRecognizer`), when `stt` reports no partials: the stop does not wait for `stt`'s final.
    */
   stopStt?: SttEngine;
 }

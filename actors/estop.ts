@@ -67,16 +67,9 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       if (message.type !== 'stt.partial' && message.type !== 'stt.final') return;
       judge(gate, { ...message, final: message.type === 'stt.final' });
     };
-    const localGate = deps.stopStt ? createStopGate(input) : undefined;
-    const local =
-      deps.stopStt && localGate
-        ? listenForStops({
-            bus,
-            sessionId,
-            stt: deps.stopStt,
-            heard: (transcript) => judge(localGate, transcript),
-          })
-        : undefined;
+    // A local grammar decoder's transcripts, when the session has one (`stopStt`): through a gate of their own.
+    const localGate = createStopGate(input);
+    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, heard: (transcript) => judge(localGate, transcript) });
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),

@@ -1,6 +1,6 @@
 /**
  * The stop phrases heard by a local grammar recognizer (`session.estop.localRecognizer`) when the
- * session's own recognizer is not one: a Whisper-class server answers only after the utterance has
+ * session's own recognizer reports no partials: a Whisper-class server answers only after the utterance has
  * ended, been uploaded and transcribed (a stop 0.7–1 s late), and the microphone's spotter alone misses
  * stop phrases a grammar decoder hears (a third of the e-stop bench's synthetic ones). This runs the
  * engine pool's grammar decoder on every utterance the VAD passes, as the STT actor runs the session's

@@ -185,7 +185,7 @@ const sessionSettings = {
         .boolean()
         .default(D.estop.localRecognizer)
         .describe(
-          "When `stt.engine` is not pocketsphinx (openai, sherpa, remote): also decode every utterance with pocketsphinx and `stt.grammarPath` (which must hold the stop phrases) for the stop alone, so a stop does not wait for that recognizer's final; its transcripts go through the same gate, nowhere else. False: the spotter and `stt.engine`'s transcripts only.",
+          "When `stt.engine` reports no partial transcripts (openai, sherpa's offline kinds, remote): also decode every utterance with pocketsphinx and `stt.grammarPath` (which must hold the stop phrases) for the stop alone, so a stop does not wait for that recognizer's final; its transcripts go through the same gate, nowhere else. False: the spotter and `stt.engine`'s transcripts only.",
         ),
     })
     .strict()

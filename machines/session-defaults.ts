@@ -94,7 +94,7 @@ export const SESSION_DEFAULTS = {
      */
     spotter: true,
     /**
-     * Why on: with a recognizer that is not a grammar decoder (a Whisper-class server), the stops the
+     * Why on: with a recognizer that reports no partials (a Whisper-class server), the stops the
      * spotter misses (a third of the e-stop bench's synthetic ones) waited for that recognizer's final,
      * p95 1029 ms after the phrase; a grammar decoder's partials stop them as the local stack does.
      */

@@ -107,7 +107,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const keywordSpotter = buildKeywordSpotter(config);
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
-  // Their transcripts by a local grammar decoder too, when the session's recognizer is not one.
+  // Their transcripts by a local grammar decoder too, when the session's recognizer reports no partials.
   const stopStt = buildStopStt(config);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);

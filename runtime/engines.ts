@@ -249,12 +249,15 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
 /**
  * The local grammar recognizer the emergency stop reads beside a session's own
  * (`session.estop.localRecognizer`): pocketsphinx with `stt.grammarPath` and `stt.mllrPath`, when `stt.engine`
- * is not pocketsphinx already (nor the tests' fake). Its grammar must hold the stop phrases: a decoder can
- * only hear what its grammar says.
+ * reports no partial transcripts of its own (`openai`, sherpa's offline kinds, `remote`): not beside
+ * pocketsphinx itself, a streaming sherpa transducer (whose partials stop as soon) or the tests' fake.
+ * Its grammar must hold the stop phrases: a decoder can only hear what its grammar says.
  */
 export function buildStopStt(config: AppConfig): SttEngine | undefined {
   const { estop } = config.session;
-  if (!estop.localRecognizer || estop.phrases.length === 0 || config.stt.engine === 'pocketsphinx' || config.stt.engine === 'fake') return undefined;
+  const streams =
+    config.stt.engine === 'pocketsphinx' || config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
+  if (!estop.localRecognizer || estop.phrases.length === 0 || streams) return undefined;
   const { grammarPath, mllrPath } = config.stt;
   const fix = 'or set session.estop.localRecognizer to false (VA_SESSION__ESTOP__LOCAL_RECOGNIZER=false) to leave the stop to the spotter and stt.engine';
   let sentences: string[] | undefined;

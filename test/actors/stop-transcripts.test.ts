@@ -160,8 +160,10 @@ describe('the stop phrases through a local grammar recognizer', () => {
 describe('buildStopStt (session.estop.localRecognizer)', () => {
   const whisper = { stt: { engine: 'openai', baseUrl: 'http://127.0.0.1:9/v1' } } as const;
 
-  it('is there only when the session recognizer is not a grammar decoder already, nor a fake, and not switched off', () => {
+  it('is there only when the session recognizer reports no partials (not a grammar decoder, a streaming transducer, a fake), and not switched off', () => {
     expect(buildStopStt(loadConfig())).toBeUndefined();
+    const transducer = { kind: 'transducer', encoder: 'e.onnx', decoder: 'd.onnx', joiner: 'j.onnx', tokens: 't.txt' };
+    expect(buildStopStt(loadConfig({ overrides: { stt: { engine: 'sherpa', sherpa: transducer } } }))).toBeUndefined();
     expect(buildStopStt(loadConfig({ overrides: { stt: { engine: 'fake' } } }))).toBeUndefined();
     expect(buildStopStt(loadConfig({ overrides: { ...whisper, session: { estop: { localRecognizer: false } } } }))).toBeUndefined();
     expect(buildStopStt(loadConfig({ overrides: { ...whisper, session: { estop: { phrases: [] } } } }))).toBeUndefined();
