@@ -21,6 +21,7 @@ import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './
 import { watchOverReply } from './over-reply.js';
 import { createStopGate, type HeardTranscript, type StopGateOptions } from './stop-gate.js';
 import { listenForStops } from './stop-transcripts.js';
+import { DEFAULT_VAD_SEGMENTER_OPTIONS } from './vad-segmenter.js';
 
 export { endsWithStopPhrase } from './stop-gate.js';
 
@@ -55,10 +56,11 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       if (message.type === 'control.estop' && message.turnId !== '-') remember(message.turnId);
     };
     /** A transcript through `through`, the gate of the recognizer that made it (each holds its own reports). */
-    const judge = (through: ReturnType<typeof createStopGate>, transcript: Omit<HeardTranscript, 'voicedMs' | 'overReply'>) => {
+    const judge = (through: ReturnType<typeof createStopGate>, transcript: Omit<HeardTranscript, 'overReply'>) => {
       const { turnId, final } = transcript;
       if (stopped.has(turnId)) return;
-      const phrase = through.heard({ ...transcript, voicedMs: final ? voiced.get(turnId) : undefined, overReply: talk.overReply(turnId) });
+      const voicedMs = transcript.voicedMs ?? (final ? voiced.get(turnId) : undefined);
+      const phrase = through.heard({ ...transcript, voicedMs, overReply: talk.overReply(turnId) });
       if (phrase === undefined) return;
       remember(turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId, source: 'phrase', phrase });
@@ -69,7 +71,8 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     };
     // A local grammar decoder's transcripts, when the session has one (`stopStt`): through a gate of their own.
     const localGate = createStopGate(input);
-    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, heard: (transcript) => judge(localGate, transcript) });
+    const prefixPaddingMs = deps.pipeline.vad.prefixPaddingMs ?? DEFAULT_VAD_SEGMENTER_OPTIONS.prefixPaddingMs;
+    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, heard: (transcript) => judge(localGate, transcript) });
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),

@@ -7,6 +7,11 @@
  * recognizer, and hands its partials and finals to the emergency-stop actor's gate; nothing of it reaches
  * the chart or the bus as a transcript.
  *
+ * At each pause of a short utterance the audio so far is also decoded afresh to its end, as a final. A
+ * partial is the best path so far whether or not it is a whole sentence, and can stay on a sentence's
+ * first word ("hello" of "hello robot") over a spoken "halt" until the utterance's final, the VAD's
+ * hangover later; the final of the same audio at the pause is "halt".
+ *
  * @example
  * ```ts
  * const local = listenForStops({ bus, sessionId: 'robot-1', stt: grammarStt, heard: (t) => gate.heard(t) });
@@ -25,6 +30,8 @@ export interface LocalTranscript {
   confidence?: number | undefined;
   final: boolean;
   speechAfterMs?: number | undefined;
+  /** A pause final's voice: the audio so far less the prefix padding and the pause (a final's comes from the VAD). */
+  voicedMs?: number | undefined;
 }
 
 export interface ListenForStopsOptions {
@@ -32,19 +39,35 @@ export interface ListenForStopsOptions {
   sessionId: string;
   /** The local grammar recognizer (the engine pool's `stopStt`). */
   stt: SttEngine;
+  /** Audio the VAD passes before the detection window (`vad.prefixPaddingMs`): not voice, left out of a pause final's `voicedMs`. */
+  prefixPaddingMs: number;
   /** Every partial and final it makes of an utterance, in order. */
   heard(transcript: LocalTranscript): void;
 }
 
 /** Why 16: utterances of one session in flight at once are one or two; more are leftovers of a dropped bus message. */
 const MAX_OPEN = 16;
+/**
+ * Why 4 s: twice the slowest stop phrase the benches hold (a slow "emergency stop", 1.5 s) with a word
+ * before it; a longer utterance is a sentence, whose partials and final the gate reads as they come.
+ */
+const MAX_PAUSE_DECODE_MS = 4_000;
+
+interface Utterance {
+  controller: AbortController;
+  stream: SttStream | undefined;
+  sampleRateHz: number;
+  /** The audio so far, kept for a pause's decode while the utterance is short enough for one. */
+  audio: Uint8Array[];
+  audioMs: number;
+}
 
 /**
  * Decodes each utterance of the session as the VAD passes it. An utterance the recognizer fails on is
  * dropped from this path only: the stop is left to the spotter and the session's own transcripts.
  */
-export function listenForStops({ bus, sessionId, stt, heard }: ListenForStopsOptions): { stop(): void } {
-  const open = new Map<string, { controller: AbortController; stream: SttStream | undefined }>();
+export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: ListenForStopsOptions): { stop(): void } {
+  const open = new Map<string, Utterance>();
   let stopped = false;
   const drop = (turnId: string) => {
     open.get(turnId)?.controller.abort();
@@ -54,7 +77,7 @@ export function listenForStops({ bus, sessionId, stt, heard }: ListenForStopsOpt
     const [oldest] = open.keys();
     if (oldest !== undefined && open.size >= MAX_OPEN) drop(oldest);
     const controller = new AbortController();
-    const u: { controller: AbortController; stream: SttStream | undefined } = { controller, stream: undefined };
+    const u: Utterance = { controller, stream: undefined, sampleRateHz, audio: [], audioMs: 0 };
     open.set(turnId, u);
     try {
       u.stream = stt.createStream({
@@ -71,15 +94,42 @@ export function listenForStops({ bus, sessionId, stt, heard }: ListenForStopsOpt
     }
     return u;
   };
+  /** The utterance's audio so far decoded afresh to its end, on a stream of its own, as a final. */
+  const decodeAtPause = (turnId: string, u: Utterance, silentMs: number) => {
+    try {
+      const again = stt.createStream({
+        sampleRateHz: u.sampleRateHz,
+        channel: `${sessionId}:estop-pause`,
+        signal: u.controller.signal,
+        onPartial: () => undefined,
+      });
+      for (const chunk of u.audio) again.push(chunk);
+      const voicedMs = Math.max(0, u.audioMs - prefixPaddingMs - silentMs);
+      again.finish().then(
+        ({ text, confidence, speechAfterMs }) => {
+          if (!stopped && !u.controller.signal.aborted) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
+        },
+        () => undefined,
+      );
+    } catch {
+      // No decoder for it: the partials and the utterance's final still come.
+    }
+  };
   const onMessage = (message: BusMessage) => {
     if (stopped) return;
     if (message.type === 'vad.audio') {
       const u = open.get(message.turnId) ?? start(message.turnId, message.sampleRateHz);
-      if (!u.controller.signal.aborted) u.stream?.push(message.audio);
+      if (u.controller.signal.aborted) return;
+      u.stream?.push(message.audio);
+      u.audioMs += (message.audio.byteLength / 2 / message.sampleRateHz) * 1000;
+      if (u.audioMs <= MAX_PAUSE_DECODE_MS) u.audio.push(message.audio.slice());
+      else u.audio = [];
     } else if (message.type === 'vad.pause') {
       // The user paused: the hypothesis now, not at the decoder's next report (a stop is held on two).
       const u = open.get(message.turnId);
-      if (u && !u.controller.signal.aborted) u.stream?.flushPartial?.();
+      if (!u || u.controller.signal.aborted) return;
+      u.stream?.flushPartial?.();
+      if (u.audioMs <= MAX_PAUSE_DECODE_MS) decodeAtPause(message.turnId, u, message.silentMs);
     } else if (message.type === 'vad.speech_end') {
       const { turnId } = message;
       const u = open.get(turnId);

@@ -93,6 +93,26 @@ describe('the stop phrases through a local grammar recognizer', () => {
     expect([beforePause, h.ofType('control.estop').length]).toEqual([0, 1]);
   });
 
+  it('at a pause, the audio so far decoded afresh to its end stops when its final is a stop, where the partial was not; not a leak too short to be voice', async () => {
+    const { h, local, actor, audio, stops } = estopWithLocalRecognizer();
+    // u1: 600 ms of audio whose partials stay on "hello"; the decode at the pause ends on "halt".
+    for (let i = 0; i < 30; i++) await audio('u1');
+    local.streams[0]!.partial('hello', 0.9);
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
+    await h.settle();
+    expect(local.streams.map((s) => s.audioBytes)).toEqual([30 * AUDIO.byteLength, 30 * AUDIO.byteLength]);
+    local.streams[1]!.final('stop', 0.6);
+    await h.settle();
+    // u2: 300 ms in all, 40 ms of it voice once the padding and the pause are left out: no stop.
+    for (let i = 0; i < 15; i++) await audio('u2');
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u2', silentMs: 60 });
+    await h.settle();
+    local.streams[3]!.final('stop', 0.9);
+    await h.settle();
+    actor.stop();
+    expect(stops()).toEqual(['u1 phrase stop']);
+  });
+
   it('its finals pass the same gate: a sure one stops, an unsure one and a phrase with words after it do not', async () => {
     const { local, actor, audio, end, stops } = estopWithLocalRecognizer();
     for (const [turnId, text, confidence] of [
