@@ -22,17 +22,13 @@
 import type { SttEngine, SttStream } from '../adapters/stt/types.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
+import type { HeardTranscript } from './stop-gate.js';
 
-/** One transcript of the local recognizer, as the stop gate reads it. */
-export interface LocalTranscript {
-  turnId: string;
-  text: string;
-  confidence?: number | undefined;
-  final: boolean;
-  speechAfterMs?: number | undefined;
-  /** A pause final's voice: the audio so far less the prefix padding and the pause (a final's comes from the VAD). */
-  voicedMs?: number | undefined;
-}
+/**
+ * One transcript of the local recognizer, as the stop gate reads it; `voicedMs` only on a pause final (the
+ * audio so far less the prefix padding and the pause: an utterance's final has the VAD's).
+ */
+export type LocalTranscript = Omit<HeardTranscript, 'overReply'>;
 
 export interface ListenForStopsOptions {
   bus: MessageBus;
@@ -122,8 +118,9 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
       if (u.controller.signal.aborted) return;
       u.stream?.push(message.audio);
       u.audioMs += (message.audio.byteLength / 2 / message.sampleRateHz) * 1000;
-      if (u.audioMs <= MAX_PAUSE_DECODE_MS) u.audio.push(message.audio.slice());
-      else u.audio = [];
+      // The bus hands every subscriber its own copy of the audio: kept as it came.
+      if (u.audioMs <= MAX_PAUSE_DECODE_MS) u.audio.push(message.audio);
+      else if (u.audio.length > 0) u.audio = [];
     } else if (message.type === 'vad.pause') {
       // The user paused: the hypothesis now, not at the decoder's next report (a stop is held on two).
       const u = open.get(message.turnId);
@@ -139,7 +136,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
         ({ text, confidence, speechAfterMs }) => {
           if (!stopped) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs });
         },
-        () => drop(turnId),
+        // A failed final: this path has nothing more of the utterance (already out of `open`).
+        () => undefined,
       );
     }
   };
