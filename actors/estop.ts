@@ -7,7 +7,11 @@
  * (stop-spotter.ts) already stopped is not stopped again by its transcripts. It follows the replies'
  * playback so the gate knows which utterances began over the robot's own voice. With a local grammar
  * recognizer beside the session's own (`stopStt`, stop-transcripts.ts), its transcripts pass through a
- * gate of their own, the same way.
+ * gate of their own, the same way; its partials only for an utterance begun over a reply. Elsewhere its
+ * decode at each of the VAD's pauses is as prompt (the pause comes 60 ms after the phrase), and a partial,
+ * the best path so far, turns the first syllable of ordinary words into "stop" ("smart mirror", at 0.55
+ * on two reports): a stop is the last thing said, which only a pause shows. Over a reply the robot's echo
+ * fills the user's pauses and delays them; there the partials are the prompt path.
  *
  * @example
  * ```ts
@@ -19,8 +23,8 @@ import { fromCallback } from 'xstate';
 import type { BusMessage } from '../bus/messages.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import { watchOverReply } from './over-reply.js';
-import { createStopGate, type HeardTranscript, type StopGateOptions } from './stop-gate.js';
-import { listenForStops } from './stop-transcripts.js';
+import { createStopGate, type StopGateOptions } from './stop-gate.js';
+import { listenForStops, type LocalTranscript } from './stop-transcripts.js';
 import { DEFAULT_VAD_SEGMENTER_OPTIONS } from './vad-segmenter.js';
 
 export { endsWithStopPhrase } from './stop-gate.js';
@@ -56,7 +60,7 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       if (message.type === 'control.estop' && message.turnId !== '-') remember(message.turnId);
     };
     /** A transcript through `through`, the gate of the recognizer that made it (each holds its own reports). */
-    const judge = (through: ReturnType<typeof createStopGate>, transcript: Omit<HeardTranscript, 'overReply'>) => {
+    const judge = (through: ReturnType<typeof createStopGate>, transcript: LocalTranscript) => {
       const { turnId, final } = transcript;
       if (stopped.has(turnId)) return;
       const voicedMs = transcript.voicedMs ?? (final ? voiced.get(turnId) : undefined);
@@ -72,7 +76,11 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
     // A local grammar decoder's transcripts, when the session has one (`stopStt`): through a gate of their own.
     const localGate = createStopGate(input);
     const prefixPaddingMs = deps.pipeline.vad.prefixPaddingMs ?? DEFAULT_VAD_SEGMENTER_OPTIONS.prefixPaddingMs;
-    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, heard: (transcript) => judge(localGate, transcript) });
+    const fromLocal = (transcript: LocalTranscript) => {
+      // Its partials only over a reply (why: this file's header).
+      if (transcript.final || talk.overReply(transcript.turnId)) judge(localGate, transcript);
+    };
+    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, heard: fromLocal });
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),

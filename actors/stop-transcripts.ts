@@ -12,6 +12,10 @@
  * first word ("hello" of "hello robot") over a spoken "halt" until the utterance's final, the VAD's
  * hangover later; the final of the same audio at the pause is "halt".
  *
+ * Nothing of an utterance is handed on before it has shown a voice ({@link STOP_MIN_VOICED_MS} of windows
+ * at a speaking pitch): every stop phrase has a vowel, and a grammar decoder forces a room's noise into
+ * "stop" as readily as speech (a real recording of one was, at 0.11).
+ *
  * @example
  * ```ts
  * const local = listenForStops({ bus, sessionId: 'robot-1', stt: grammarStt, heard: (t) => gate.heard(t) });
@@ -19,6 +23,8 @@
  * local.stop();
  * ```
  */
+import { copyToSamples } from '../adapters/audio/pcm.js';
+import { STOP_MIN_VOICED_MS, trackVoicing, type VoicingTracker } from '../adapters/spotter/voicing.js';
 import type { SttEngine, SttStream } from '../adapters/stt/types.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
@@ -56,6 +62,8 @@ interface Utterance {
   /** The audio so far, kept for a pause's decode while the utterance is short enough for one. */
   audio: Uint8Array[];
   audioMs: number;
+  /** Whether the utterance has shown a voice yet. */
+  voicing: VoicingTracker;
 }
 
 /**
@@ -73,7 +81,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
     const [oldest] = open.keys();
     if (oldest !== undefined && open.size >= MAX_OPEN) drop(oldest);
     const controller = new AbortController();
-    const u: Utterance = { controller, stream: undefined, sampleRateHz, audio: [], audioMs: 0 };
+    const u: Utterance = { controller, stream: undefined, sampleRateHz, audio: [], audioMs: 0, voicing: trackVoicing(sampleRateHz, STOP_MIN_VOICED_MS) };
     open.set(turnId, u);
     try {
       u.stream = stt.createStream({
@@ -81,7 +89,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
         channel: `${sessionId}:estop`,
         signal: controller.signal,
         onPartial: (text, confidence, detail) => {
-          if (!stopped && !controller.signal.aborted) heard({ turnId, text, confidence, final: false, speechAfterMs: detail?.speechAfterMs });
+          if (!stopped && !controller.signal.aborted && u.voicing.voiced)
+            heard({ turnId, text, confidence, final: false, speechAfterMs: detail?.speechAfterMs });
         },
       });
     } catch {
@@ -103,7 +112,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
       const voicedMs = Math.max(0, u.audioMs - prefixPaddingMs - silentMs);
       again.finish().then(
         ({ text, confidence, speechAfterMs }) => {
-          if (!stopped && !u.controller.signal.aborted) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
+          if (!stopped && !u.controller.signal.aborted && u.voicing.voiced)
+            heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
         },
         () => undefined,
       );
@@ -116,6 +126,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
     if (message.type === 'vad.audio') {
       const u = open.get(message.turnId) ?? start(message.turnId, message.sampleRateHz);
       if (u.controller.signal.aborted) return;
+      // Before the decoder, so a partial this frame brings is judged with the frame's voice.
+      if (!u.voicing.voiced) u.voicing.push(copyToSamples(message.audio));
       u.stream?.push(message.audio);
       u.audioMs += (message.audio.byteLength / 2 / message.sampleRateHz) * 1000;
       // The bus hands every subscriber its own copy of the audio: kept as it came.
@@ -126,7 +138,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
       const u = open.get(message.turnId);
       if (!u || u.controller.signal.aborted) return;
       u.stream?.flushPartial?.();
-      if (u.audioMs <= MAX_PAUSE_DECODE_MS) decodeAtPause(message.turnId, u, message.silentMs);
+      if (u.audioMs <= MAX_PAUSE_DECODE_MS && u.voicing.voiced) decodeAtPause(message.turnId, u, message.silentMs);
     } else if (message.type === 'vad.speech_end') {
       const { turnId } = message;
       const u = open.get(turnId);
@@ -134,7 +146,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
       if (!u?.stream || u.controller.signal.aborted) return;
       u.stream.finish().then(
         ({ text, confidence, speechAfterMs }) => {
-          if (!stopped) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs });
+          if (!stopped && u.voicing.voiced) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs });
         },
         // A failed final: this path has nothing more of the utterance (already out of `open`).
         () => undefined,

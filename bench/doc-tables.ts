@@ -302,6 +302,32 @@ export const TABLES: Record<string, TableSpec> = {
       ],
     ],
   },
+  'estop-session': {
+    file: 'estop',
+    rows: kind('estop-session'),
+    columns: [
+      ['speakers', field('group')],
+      [
+        'stops: spotter / local recognizer / either',
+        (row) => `${field('bySpotter')(row)} / ${field('byLocalRecognizer')(row)} / ${share('byEither', 'stops')(row)}`,
+      ],
+      [
+        "local recognizer's stops from the phrase's last sample p50 / p95 / max",
+        (row) => {
+          const ms = row['localAfterEndMs'] as { p50: number; p95: number; max: number } | undefined;
+          return ms ? `${ms.p50} / ${ms.p95} / ${ms.max}` : MISSING;
+        },
+      ],
+      [
+        'false stops: spotter / local recognizer / either',
+        (row) =>
+          row['others']
+            ? `${field('falseBySpotter')(row)} / ${field('falseByLocalRecognizer')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
+            : MISSING,
+      ],
+      ["the VAD's pauses", field('pauses')],
+    ],
+  },
   'estop-spotter': {
     file: 'estop',
     rows: kind('estop-spotter'),

@@ -68,7 +68,8 @@ export interface Clip {
   phrase?: string;
 }
 
-function lastSampleMs(samples: Int16Array): number {
+/** Where a clip's voice ends (its last sample above the floor), ms from its start. */
+export function lastSampleMs(samples: Int16Array): number {
   const limit = 32_768 * 10 ** (END_DBFS / 20);
   for (let i = samples.length - 1; i >= 0; i--) if (Math.abs(samples[i]!) > limit) return (i / RATE_HZ) * 1000;
   return 0;

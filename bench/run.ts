@@ -242,6 +242,7 @@ if (scenarios.includes('noise')) {
 const estops: Awaited<ReturnType<typeof import('./estop-scenario.js').runEstopScenario>> = [];
 const spottings: Array<import('./human-spotting.js').SpottingRow> = [];
 const combinedStops: Array<import('./estop-real.js').EstopRealRow> = [];
+const sessionStops: Array<import('./estop-session.js').EstopSessionRow> = [];
 if (scenarios.includes('estop')) {
   const { runEstopScenario } = await import('./estop-scenario.js');
   progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
@@ -256,6 +257,13 @@ if (scenarios.includes('estop')) {
   if (real)
     combinedStops.push(
       ...(await (await import('./estop-real.js')).combinedStopRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
+    );
+  // And through a Whisper-class session's VAD and local recognizer: the stops its pauses add, true and false.
+  if (real)
+    sessionStops.push(
+      ...(await (
+        await import('./estop-session.js')
+      ).localRecognizerRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
     );
   const stts = (arg('stt') ?? 'grammar').split(',');
   for (const stt of stts)
@@ -329,6 +337,7 @@ if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
 if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
+if (sessionStops.length > 0) (await import('./estop-session.js')).printLocalRecognizerRows(sessionStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
 const json = arg('json');
 if (json) {
@@ -352,6 +361,7 @@ if (json) {
     ...wakes,
     ...spottings,
     ...combinedStops,
+    ...sessionStops,
     ...realtimeClients.flatMap((r) => r.rows),
   ];
   // A folder that does not exist yet must not end an hour of measuring on ENOENT.

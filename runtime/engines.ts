@@ -21,7 +21,7 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
-import { createKeywordSpotter, type KeywordSpotter } from '../adapters/spotter/index.js';
+import { createKeywordSpotter, STOP_MIN_VOICED_MS, type KeywordSpotter } from '../adapters/spotter/index.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
@@ -209,11 +209,6 @@ export function buildKeywordSpotter(config: AppConfig): KeywordSpotter | undefin
  * recordings the margins with the 20 ms delay were those with 100 ms (within 3 powers of ten).
  */
 const STOP_DELAY_FRAMES = 2;
-/**
- * Why 20 ms of voice: two analysis steps of a vowel, less than the shortest "stop" of the real recordings
- * (AN4, 30 ms at least); steady noise spotted as "stop" or "halt" (white noise, an exercise bike) had none.
- */
-const STOP_MIN_VOICED_MS = 20;
 
 /**
  * The stop phrases' spotter (`session.estop.spotter`, on by default): every session, every activation mode,

@@ -16,6 +16,13 @@
 import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
 const { VOICED_CORRELATION, LOWEST_PITCH_HZ, HIGHEST_PITCH_HZ, WINDOW_MS, HOP_MS } = valuesOf(SPOTTER_TUNING.voicing);
+/**
+ * The voice a stop phrase must show before it stops the robot. Why 20 ms of voice: two analysis steps of a
+ * vowel, less than the shortest "stop" of the real recordings (AN4, 30 ms at least); steady noise spotted
+ * or decoded as "stop" or "halt" (white noise, an exercise bike, a room's noise) had none.
+ */
+export const STOP_MIN_VOICED_MS = 20;
+
 /** Why −55 dBFS: a window this quiet is a pause, skipped without the search (it cannot be a vowel at a microphone). */
 const SILENT_LEVEL = 32_768 * 10 ** (-55 / 20);
 
@@ -34,6 +41,54 @@ export function hasVoicedMs(samples: Int16Array, sampleRateHz: number, minMs: nu
     if (isVoiced(samples, at, window, minLag, maxLag) && ++found >= needed) return true;
   }
   return false;
+}
+
+/** A stream's voicing so far, frame by frame: {@link hasVoicedMs}'s measure, over the frames as they come. */
+export interface VoicingTracker {
+  /** The next samples of the stream; whether the stream has held `minMs` of voiced windows yet. */
+  push(samples: Int16Array): boolean;
+  readonly voiced: boolean;
+}
+
+/**
+ * Tracks whether a stream has held `minMs` of voiced windows yet. Free once it has: a spoken utterance
+ * has, at its first vowel; only a voiceless stream (noise) is scanned to its end.
+ *
+ * @example
+ * ```ts
+ * const voicing = trackVoicing(16_000, 20);
+ * voicing.push(frame); // false until 20 ms of windows at a pitch lag, then true
+ * ```
+ */
+export function trackVoicing(sampleRateHz: number, minMs: number): VoicingTracker {
+  const needed = Math.max(1, Math.ceil(minMs / HOP_MS));
+  const window = Math.round((sampleRateHz * WINDOW_MS) / 1000);
+  const hop = Math.round((sampleRateHz * HOP_MS) / 1000);
+  const minLag = Math.floor(sampleRateHz / HIGHEST_PITCH_HZ);
+  const maxLag = Math.ceil(sampleRateHz / LOWEST_PITCH_HZ);
+  /** The samples from the next window's start on (a window and its lags reach past it). */
+  let pending = new Int16Array(0);
+  let found = 0;
+  return {
+    get voiced() {
+      return found >= needed;
+    },
+    push(samples) {
+      if (found >= needed) return true;
+      const x = new Int16Array(pending.length + samples.length);
+      x.set(pending);
+      x.set(samples, pending.length);
+      let at = 0;
+      for (; at + window + maxLag <= x.length; at += hop) {
+        if (isVoiced(x, at, window, minLag, maxLag) && ++found >= needed) {
+          pending = new Int16Array(0);
+          return true;
+        }
+      }
+      pending = x.slice(at);
+      return false;
+    },
+  };
 }
 
 function isVoiced(x: Int16Array, at: number, window: number, minLag: number, maxLag: number): boolean {

@@ -3,7 +3,8 @@
  * (`session.estop.localRecognizer`): the emergency-stop actor decodes every utterance the VAD passes with
  * it and stops on its transcripts through a gate of their own, without waiting for the session's
  * recognizer; one stop per utterance whichever path heard it; the local recognizer's failures leave the
- * session's own transcripts in charge. A controlled STT stands in for both recognizers.
+ * session's own transcripts in charge; its partials count over a reply only, and nothing of an utterance
+ * without a voice counts. A controlled STT stands in for both recognizers.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,33 +17,50 @@ import { ConfigError, loadConfig } from '../../runtime/config.js';
 import { buildStopStt } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
-const AUDIO = new Uint8Array(640);
+/** A 20 ms frame of a vowel at 100 Hz (two whole periods: frames join without a seam). */
+const AUDIO = new Uint8Array(Int16Array.from({ length: RATE / 50 }, (_, n) => Math.round(3_000 * Math.sin((2 * Math.PI * 100 * n) / RATE))).buffer);
+/** A 20 ms frame of white noise at about -25 dBFS: loud, no pitch. */
+const NOISE = (() => {
+  let seed = 11;
+  const next = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
+  return new Uint8Array(Int16Array.from({ length: RATE / 50 }, () => Math.round(3_000 * next())).buffer);
+})();
+/** Frames until the first voiced windows (a 30 ms window and its 14 ms of pitch lags, twice). */
+const FRAMES_TO_VOICE = 5;
 
-/** The estop actor with a controlled local recognizer; `utterance` plays one through the VAD's messages. */
-function estopWithLocalRecognizer() {
+/**
+ * The estop actor with a controlled local recognizer; `speak` opens an utterance with `FRAMES_TO_VOICE`
+ * frames of a vowel (begun over a reply when `overReply`), `audio` plays one frame more.
+ */
+function estopWithLocalRecognizer({ overReply = true } = {}) {
   const h = createHarness();
   const local = createControlledStt('local-grammar-fake');
   h.deps.stopStt = local;
   const actor = createActor(createEstopActor(h.deps), {
     input: { sessionId: SESSION, phrases: ['stop', 'emergency stop'], minConfidence: 0.25, minFinalConfidence: 0.1 },
   }).start();
+  if (overReply) h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'r1', kind: 'reply' });
   let seq = 0;
-  const audio = async (turnId: string) => {
-    h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq: seq++, audio: AUDIO, sampleRateHz: RATE });
+  const audio = async (turnId: string, frame = AUDIO) => {
+    h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq: seq++, audio: frame, sampleRateHz: RATE });
     await h.settle();
+  };
+  const speak = async (turnId: string) => {
+    h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId });
+    for (let i = 0; i < FRAMES_TO_VOICE; i++) await audio(turnId);
   };
   const end = async (turnId: string) => {
     h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId, speechMs: 400 });
     await h.settle();
   };
   const stops = () => h.ofType('control.estop').map((m) => `${m.turnId} ${m.source} ${m.phrase}`);
-  return { h, local, actor, audio, end, stops };
+  return { h, local, actor, audio, speak, end, stops };
 }
 
 describe('the stop phrases through a local grammar recognizer', () => {
-  it('stops on its partials held on two reports, before the session recognizer has said anything', async () => {
-    const { local, actor, audio, stops } = estopWithLocalRecognizer();
-    await audio('u1');
+  it('stops on its partials held on two reports over a reply, before the session recognizer has said anything', async () => {
+    const { local, actor, audio, speak, stops } = estopWithLocalRecognizer();
+    await speak('u1');
     local.open()!.partial('stop', 0.6);
     await audio('u1');
     expect(stops()).toEqual([]);
@@ -54,11 +72,11 @@ describe('the stop phrases through a local grammar recognizer', () => {
   });
 
   it('one stop per utterance: the session recognizer does not stop again what the local one stopped, and stops an utterance the local one did not', async () => {
-    const { h, local, actor, audio, end, stops } = estopWithLocalRecognizer();
-    await audio('u1');
+    const { h, local, actor, speak, end, stops } = estopWithLocalRecognizer();
+    await speak('u1');
     local.open()!.partial('stop', 0.9);
     local.open()!.partial('stop', 0.9);
-    await audio('u2');
+    await speak('u2');
     local.open()!.partial('go to the kitchen', 0.9);
     local.open()!.final('go to the kitchen', 0.9);
     await end('u2');
@@ -71,20 +89,22 @@ describe('the stop phrases through a local grammar recognizer', () => {
 
   it("a pause asks for the hypothesis at once: a stop's second report need not wait for the decoder's next", async () => {
     const h = createHarness();
-    // A fake decoder that reports "stop" once on its first audio, and again only when asked.
+    // A fake decoder that reports "stop" once, on the audio that shows a voice, and again only when asked.
     h.deps.stopStt = {
       name: 'flushing-fake',
       createStream: ({ onPartial }) => {
-        let reported = false;
+        let pushed = 0;
         return {
-          push: () => (reported ? undefined : ((reported = true), onPartial('stop', 0.9))),
+          push: () => (++pushed === FRAMES_TO_VOICE ? onPartial('stop', 0.9) : undefined),
           flushPartial: () => onPartial('stop', 0.9),
           finish: async () => ({ text: 'stop', confidence: 0.9 }),
         };
       },
     };
     const actor = createActor(createEstopActor(h.deps), { input: { sessionId: SESSION, phrases: ['stop'], minConfidence: 0.25 } }).start();
-    for (let seq = 0; seq < 3; seq++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId: 'u1', seq, audio: AUDIO, sampleRateHz: RATE });
+    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'r1', kind: 'reply' });
+    h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u1' });
+    for (let seq = 0; seq < FRAMES_TO_VOICE; seq++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId: 'u1', seq, audio: AUDIO, sampleRateHz: RATE });
     await h.settle();
     const beforePause = h.ofType('control.estop').length;
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
@@ -113,14 +133,51 @@ describe('the stop phrases through a local grammar recognizer', () => {
     expect(stops()).toEqual(['u1 phrase stop']);
   });
 
+  it('without a reply playing, its partials are not judged: a stop is the last thing said, which its decode at the pause shows', async () => {
+    const { h, local, actor, audio, speak, stops } = estopWithLocalRecognizer({ overReply: false });
+    await speak('u1');
+    for (let i = 0; i < 25; i++) await audio('u1');
+    local.streams[0]!.partial('stop', 0.9);
+    local.streams[0]!.partial('stop', 0.9);
+    await h.settle();
+    expect(stops()).toEqual([]);
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
+    await h.settle();
+    local.streams[1]!.final('stop', 0.6);
+    await h.settle();
+    actor.stop();
+    expect(stops()).toEqual(['u1 phrase stop']);
+  });
+
+  it('an utterance without a voice (loud noise, no pitch) stops on nothing it is decoded as: not its partials, a pause or its final', async () => {
+    const { h, local, actor, audio, speak, end, stops } = estopWithLocalRecognizer();
+    h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u1' });
+    for (let i = 0; i < 30; i++) await audio('u1', NOISE);
+    local.streams[0]!.partial('stop', 0.9);
+    local.streams[0]!.partial('stop', 0.9);
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
+    await h.settle();
+    // Its pause asked for no decode of its own.
+    expect(local.streams).toHaveLength(1);
+    local.streams[0]!.final('stop', 0.9);
+    await end('u1');
+    // The next utterance, a voice, is heard as ever.
+    await speak('u2');
+    local.streams[1]!.partial('stop', 0.9);
+    local.streams[1]!.partial('stop', 0.9);
+    await h.settle();
+    actor.stop();
+    expect(stops()).toEqual(['u2 phrase stop']);
+  });
+
   it('its finals pass the same gate: a sure one stops, an unsure one and a phrase with words after it do not', async () => {
-    const { local, actor, audio, end, stops } = estopWithLocalRecognizer();
+    const { local, actor, speak, end, stops } = estopWithLocalRecognizer();
     for (const [turnId, text, confidence] of [
       ['u1', 'stop', 0.05],
       ['u2', 'stop the music', 0.9],
       ['u3', 'emergency stop', 0.5],
     ] as const) {
-      await audio(turnId);
+      await speak(turnId);
       local.open()!.final(text, confidence);
       await end(turnId);
     }
@@ -129,14 +186,14 @@ describe('the stop phrases through a local grammar recognizer', () => {
   });
 
   it('a local recognizer that fails leaves the stop to the session recognizer, and the session runs on', async () => {
-    const { h, local, actor, audio, end, stops } = estopWithLocalRecognizer();
-    await audio('u1');
+    const { h, local, actor, speak, end, stops } = estopWithLocalRecognizer();
+    await speak('u1');
     local.open()!.fail('decoder crashed');
     await end('u1');
     h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
     h.publish({ type: 'stt.partial', sessionId: SESSION, turnId: 'u1', text: 'stop', confidence: 0.9 });
     await h.settle();
-    await audio('u2');
+    await speak('u2');
     local.open()!.partial('halt', 0.9);
     local.open()!.partial('stop', 0.9);
     local.open()!.partial('stop', 0.9);
