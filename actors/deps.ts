@@ -92,9 +92,15 @@ export interface SessionEngines {
   stopSpotter?: KeywordSpotter;
   /**
    * Optional: a local grammar recognizer whose transcripts the emergency stop also reads
-   * (`session.estop.localRecognizer`), when `stt` reports no partials: the stop does not wait for `stt`'s final.
+   * (`session.estop.localRecognizer`): beside an `stt` without partials, so the stop does not wait for its
+   * final; beside the grammar stack, for its decode at each of the user's pauses only (`stopSttPausesOnly`).
    */
   stopStt?: SttEngine;
+  /**
+   * `stopStt` beside a recognizer whose own partials the stop reads (the grammar stack): it decodes the
+   * audio at each pause only, and `stt`'s partials count for an utterance begun over a reply only.
+   */
+  stopSttPausesOnly?: boolean;
 }
 
 export interface SessionActorDeps extends SessionEngines {

@@ -7,11 +7,13 @@
  * (stop-spotter.ts) already stopped is not stopped again by its transcripts. It follows the replies'
  * playback so the gate knows which utterances began over the robot's own voice. With a local grammar
  * recognizer beside the session's own (`stopStt`, stop-transcripts.ts), its transcripts pass through a
- * gate of their own, the same way; its partials only for an utterance begun over a reply. Elsewhere its
- * decode at each of the VAD's pauses is as prompt (the pause comes 60 ms after the phrase), and a partial,
- * the best path so far, turns the first syllable of ordinary words into "stop" ("smart mirror", at 0.55
- * on two reports): a stop is the last thing said, which only a pause shows. Over a reply the robot's echo
- * fills the user's pauses and delays them; there the partials are the prompt path.
+ * gate of their own, the same way. Partials, its or (beside the grammar stack, where it decodes only at
+ * the user's pauses) the session recognizer's, count only for an utterance begun over a reply. Elsewhere
+ * the decode at each of the VAD's pauses is as prompt (the pause comes about 60 ms after the phrase), and
+ * a grammar's partial, the best path so far, turns the first syllable of ordinary words into "stop"
+ * ("smart mirror", at 0.55 on two reports): a stop is the last thing said, which only a pause shows.
+ * Over a reply the robot's echo fills the user's pauses and delays them; there partials are the prompt
+ * path.
  *
  * @example
  * ```ts
@@ -69,8 +71,11 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       remember(turnId);
       bus.publish({ type: 'control.estop', sessionId, turnId, source: 'phrase', phrase });
     };
+    // Beside a local recognizer that decodes each pause, the session recognizer's partials only over a reply too.
+    const partialsOverReplyOnly = deps.stopStt !== undefined && deps.stopSttPausesOnly === true;
     const onTranscript = (message: BusMessage) => {
       if (message.type !== 'stt.partial' && message.type !== 'stt.final') return;
+      if (message.type === 'stt.partial' && partialsOverReplyOnly && !talk.overReply(message.turnId)) return;
       judge(gate, { ...message, final: message.type === 'stt.final' });
     };
     // A local grammar decoder's transcripts, when the session has one (`stopStt`): through a gate of their own.
@@ -80,7 +85,8 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       // Its partials only over a reply (why: this file's header).
       if (transcript.final || talk.overReply(transcript.turnId)) judge(localGate, transcript);
     };
-    const local = deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, heard: fromLocal });
+    const local =
+      deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, pausesOnly: deps.stopSttPausesOnly ?? false, heard: fromLocal });
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),

@@ -12,6 +12,9 @@
  * first word ("hello" of "hello robot") over a spoken "halt" until the utterance's final, the VAD's
  * hangover later; the final of the same audio at the pause is "halt".
  *
+ * Beside a recognizer with partials of its own (the grammar stack, `pausesOnly`) it makes only the decode
+ * at each pause: that recognizer's partials and final are the session's.
+ *
  * Nothing of an utterance is handed on before it has shown a voice ({@link STOP_MIN_VOICED_MS} of windows
  * at a speaking pitch): every stop phrase has a vowel, and a grammar decoder forces a room's noise into
  * "stop" as readily as speech (a real recording of one was, at 0.11).
@@ -26,6 +29,7 @@
 import { copyToSamples } from '../adapters/audio/pcm.js';
 import { STOP_MIN_VOICED_MS, trackVoicing, type VoicingTracker } from '../adapters/spotter/voicing.js';
 import type { SttEngine, SttStream } from '../adapters/stt/types.js';
+import { decodeInSlices } from './sliced-decode.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { HeardTranscript } from './stop-gate.js';
@@ -45,6 +49,11 @@ export interface ListenForStopsOptions {
   prefixPaddingMs: number;
   /** Every partial and final it makes of an utterance, in order. */
   heard(transcript: LocalTranscript): void;
+  /**
+   * Beside a recognizer with partials of its own (the grammar stack): only the decode at each pause, no
+   * stream of the whole utterance (its partials and final are the session recognizer's).
+   */
+  pausesOnly?: boolean;
 }
 
 /** Why 16: utterances of one session in flight at once are one or two; more are leftovers of a dropped bus message. */
@@ -64,13 +73,23 @@ interface Utterance {
   audioMs: number;
   /** Whether the utterance has shown a voice yet. */
   voicing: VoicingTracker;
+  /** A pause's decode is running; `nextPause`, a later pause's, waits for it (one at a time per utterance). */
+  decoding: boolean;
+  nextPause: PauseSnapshot | undefined;
+}
+
+/** The utterance as it was at a pause: its audio then, and the pause's silence. */
+interface PauseSnapshot {
+  chunks: number;
+  audioMs: number;
+  silentMs: number;
 }
 
 /**
  * Decodes each utterance of the session as the VAD passes it. An utterance the recognizer fails on is
  * dropped from this path only: the stop is left to the spotter and the session's own transcripts.
  */
-export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: ListenForStopsOptions): { stop(): void } {
+export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pausesOnly = false }: ListenForStopsOptions): { stop(): void } {
   const open = new Map<string, Utterance>();
   let stopped = false;
   const drop = (turnId: string) => {
@@ -81,8 +100,18 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
     const [oldest] = open.keys();
     if (oldest !== undefined && open.size >= MAX_OPEN) drop(oldest);
     const controller = new AbortController();
-    const u: Utterance = { controller, stream: undefined, sampleRateHz, audio: [], audioMs: 0, voicing: trackVoicing(sampleRateHz, STOP_MIN_VOICED_MS) };
+    const u: Utterance = {
+      controller,
+      stream: undefined,
+      sampleRateHz,
+      audio: [],
+      audioMs: 0,
+      voicing: trackVoicing(sampleRateHz, STOP_MIN_VOICED_MS),
+      decoding: false,
+      nextPause: undefined,
+    };
     open.set(turnId, u);
+    if (pausesOnly) return u;
     try {
       u.stream = stt.createStream({
         sampleRateHz,
@@ -99,27 +128,39 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
     }
     return u;
   };
-  /** The utterance's audio so far decoded afresh to its end, on a stream of its own, as a final. */
-  const decodeAtPause = (turnId: string, u: Utterance, silentMs: number) => {
+  /**
+   * The utterance's audio up to a pause decoded afresh to its end, on a stream of its own, as a final: in
+   * slices (sliced-decode.ts), one pause at a time; a pause that comes meanwhile is decoded after it.
+   */
+  const decodeAtPause = (turnId: string, u: Utterance, at: PauseSnapshot) => {
+    if (u.decoding) {
+      u.nextPause = at;
+      return;
+    }
+    // Past 4 s the audio is no longer kept: a longer utterance is a sentence, read as it comes.
+    if (u.audio.length < at.chunks) return;
+    let again: SttStream;
     try {
-      const again = stt.createStream({
-        sampleRateHz: u.sampleRateHz,
-        channel: `${sessionId}:estop-pause`,
-        signal: u.controller.signal,
-        onPartial: () => undefined,
-      });
-      for (const chunk of u.audio) again.push(chunk);
-      const voicedMs = Math.max(0, u.audioMs - prefixPaddingMs - silentMs);
-      again.finish().then(
-        ({ text, confidence, speechAfterMs }) => {
-          if (!stopped && !u.controller.signal.aborted && u.voicing.voiced)
-            heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
-        },
-        () => undefined,
-      );
+      again = stt.createStream({ sampleRateHz: u.sampleRateHz, channel: `${sessionId}:estop-pause`, signal: u.controller.signal, onPartial: () => undefined });
     } catch {
       // No decoder for it: the partials and the utterance's final still come.
+      return;
     }
+    u.decoding = true;
+    const voicedMs = Math.max(0, at.audioMs - prefixPaddingMs - at.silentMs);
+    decodeInSlices(again, u.audio.slice(0, at.chunks), u.sampleRateHz, u.controller.signal)
+      .then(
+        ({ text, confidence, speechAfterMs }) => {
+          if (!stopped && !u.controller.signal.aborted) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        u.decoding = false;
+        const next = u.nextPause;
+        u.nextPause = undefined;
+        if (next && !stopped && !u.controller.signal.aborted) decodeAtPause(turnId, u, next);
+      });
   };
   const onMessage = (message: BusMessage) => {
     if (stopped) return;
@@ -138,7 +179,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs }: 
       const u = open.get(message.turnId);
       if (!u || u.controller.signal.aborted) return;
       u.stream?.flushPartial?.();
-      if (u.audioMs <= MAX_PAUSE_DECODE_MS && u.voicing.voiced) decodeAtPause(message.turnId, u, message.silentMs);
+      if (u.audioMs <= MAX_PAUSE_DECODE_MS && u.voicing.voiced)
+        decodeAtPause(message.turnId, u, { chunks: u.audio.length, audioMs: u.audioMs, silentMs: message.silentMs });
     } else if (message.type === 'vad.speech_end') {
       const { turnId } = message;
       const u = open.get(turnId);

@@ -306,23 +306,21 @@ export const TABLES: Record<string, TableSpec> = {
     file: 'estop',
     rows: kind('estop-session'),
     columns: [
+      ['stack', field('stack')],
       ['speakers', field('group')],
+      ['stops: spotter / transcripts / either', (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`],
       [
-        'stops: spotter / local recognizer / either',
-        (row) => `${field('bySpotter')(row)} / ${field('byLocalRecognizer')(row)} / ${share('byEither', 'stops')(row)}`,
-      ],
-      [
-        "local recognizer's stops from the phrase's last sample p50 / p95 / max",
+        "transcripts' stops from the phrase's last sample p50 / p95 / max",
         (row) => {
-          const ms = row['localAfterEndMs'] as { p50: number; p95: number; max: number } | undefined;
+          const ms = row['transcriptsAfterEndMs'] as { p50: number; p95: number; max: number } | undefined;
           return ms ? `${ms.p50} / ${ms.p95} / ${ms.max}` : MISSING;
         },
       ],
       [
-        'false stops: spotter / local recognizer / either',
+        'false stops: spotter / transcripts / either',
         (row) =>
           row['others']
-            ? `${field('falseBySpotter')(row)} / ${field('falseByLocalRecognizer')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
+            ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
             : MISSING,
       ],
       ["the VAD's pauses", field('pauses')],

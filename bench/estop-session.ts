@@ -1,18 +1,22 @@
 /**
- * The emergency stop on recordings of real people as a session with a Whisper-class recognizer hears it
- * before that recognizer answers: each clip (framed by half a second of silence before and a second
- * after, as a person addressing a robot) goes frame by frame through the session's own VAD actor (the
- * shipped `vad.engine` and segmenter) and its emergency-stop actor, whose local grammar recognizer
- * (`session.estop.localRecognizer`) decodes each utterance the VAD passes: its partials, a fresh decode at
- * each of the VAD's pauses, and its final. The microphone's stop spotter is the spotting rows' (the same
- * clips, `human-spotting.ts`); a session stops on either. Nothing of the session's own recognizer is
- * counted: a real Whisper's transcripts are another recognizer's. The clip is conditioned as the
- * microphone is (`audio.highPassHz`). The offline rows (`estop-real.ts`) decode a clip whole, without the
- * VAD's pauses; these count what the pause decodes add.
+ * The emergency stop on recordings of real people as a session's transcripts decide it, with no reply
+ * playing: each clip (framed by half a second of silence before and a second after, as a person
+ * addressing a robot) goes frame by frame through the session's own VAD actor (the shipped `vad.engine`
+ * and segmenter) and its emergency-stop actor, with its local grammar recognizer
+ * (`session.estop.localRecognizer`), on a simulated clock. Two stacks:
+ * - `grammar`: the shipped pocketsphinx recognizer through the session's STT actor, and the local
+ *   recognizer's decode at each of the VAD's pauses;
+ * - `whisper`: a Whisper-class session before its recognizer answers: the local recognizer alone, its
+ *   decode at each pause and its final (a real Whisper's transcripts are another recognizer's, not
+ *   counted).
+ * The microphone's stop spotter is the spotting rows' (the same clips, `human-spotting.ts`); a session
+ * stops on either. The clip is conditioned as the microphone is (`audio.highPassHz`). The offline rows
+ * (`estop-real.ts`) decode a clip whole and judge every partial, as a session did before it judged
+ * partials over a reply only.
  *
  * @example
  * ```ts
- * const rows = await localRecognizerRows(real.clips, real.heard, loadConfig(), progress); // one row per speaker group and 'all'
+ * const rows = await sessionStopRows(real.clips, real.heard, loadConfig(), 'whisper', progress); // one row per speaker group and 'all'
  * ```
  */
 import { createActor } from 'xstate';
@@ -25,7 +29,8 @@ import { createMessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { AppConfig } from '../runtime/config.js';
-import { buildStopStt, buildVad } from '../runtime/engines.js';
+import { buildStopStt, buildStt, buildVad, stopSttPausesOnly } from '../runtime/engines.js';
+import { createSttActor } from '../actors/stt.js';
 import { runtimeOptionsFrom } from '../runtime/runtime-options.js';
 import { conditioned, lastSampleMs, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
 import { percentile, round } from './stats.js';
@@ -33,28 +38,37 @@ import { percentile, round } from './stats.js';
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
 const SESSION = 'estop-session';
+/**
+ * Macrotasks let run after each frame, before the clock moves on. Why 48: a pause's decode of the longest
+ * audio kept (4 s) in 100 ms slices takes 40 (sliced-decode.ts). Decoding takes no audio time here: the
+ * delays below are the VAD's and the gates', and the stops over a reply (real time) include the decoding.
+ */
+const SETTLE_ROUNDS = 48;
 /** The silence before each clip. */
 const LEAD_MS = 500;
+
+export type SessionStack = 'grammar' | 'whisper';
 
 export interface EstopSessionRow {
   scenario: 'estop-session';
   voices: 'real';
+  stack: SessionStack;
   group: string;
-  /** Clips with a stop phrase, and how many the spotter, the local recognizer and either stopped. */
+  /** Clips with a stop phrase, and how many the spotter, the transcripts (the stack's recognizers) and either stopped. */
   stops: number;
   bySpotter: number;
-  byLocalRecognizer: number;
+  byTranscripts: number;
   byEither: number;
   /** Clips without a stop phrase, and how many each path stopped. */
   others: number;
   falseBySpotter: number;
-  falseByLocalRecognizer: number;
+  falseByTranscripts: number;
   falseByEither: number;
   falsePercent: number;
   /** The VAD's pauses of every clip (each a fresh decode when the utterance is short). */
   pauses: number;
-  /** The local recognizer's stops from the phrase's last sample, in audio time (20 ms frames): p50 / p95 / max. */
-  localAfterEndMs: { p50: number; p95: number; max: number } | undefined;
+  /** The transcripts' stops from the phrase's last sample, in audio time (20 ms frames): p50 / p95 / max. */
+  transcriptsAfterEndMs: { p50: number; p95: number; max: number } | undefined;
   missed: string[];
   falseStops: string[];
 }
@@ -62,20 +76,27 @@ export interface EstopSessionRow {
 interface Outcome {
   clip: Clip;
   spotter: boolean;
-  /** The stop phrase the local recognizer stopped on, if it did. */
-  local: string | undefined;
+  /** The stop phrase the transcripts stopped on, if they did. */
+  phrase: string | undefined;
   /** When, in audio time from the clip's last sample above the floor. */
-  localAfterEndMs: number | undefined;
+  afterEndMs: number | undefined;
   pauses: number;
 }
 
-/** The shipped configuration as a Whisper-class session runs it: `stt.engine` `openai` (never asked here). */
-function whisperSessionConfig(config: AppConfig): AppConfig {
-  return { ...config, stt: { ...config.stt, engine: 'openai' } };
+/** The shipped configuration as the stack runs it: a Whisper-class session's `stt.engine` `openai` is never asked here. */
+function stackConfig(config: AppConfig, stack: SessionStack): AppConfig {
+  return stack === 'whisper' ? { ...config, stt: { ...config.stt, engine: 'openai' } } : config;
 }
 
-/** One clip through a fresh session's VAD and emergency-stop actors on a simulated clock. */
-async function hearClip(clip: Clip, config: AppConfig, stopStt: SttEngine): Promise<Omit<Outcome, 'spotter'>> {
+interface StackEngines {
+  stopStt: SttEngine;
+  /** The grammar stack's own recognizer, run by the session's STT actor. */
+  stt?: SttEngine;
+  stopSttPausesOnly: boolean;
+}
+
+/** One clip through a fresh session's VAD, STT (the grammar stack) and emergency-stop actors on a simulated clock. */
+async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): Promise<Omit<Outcome, 'spotter'>> {
   const clock = new ManualClock();
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const { pipeline } = runtimeOptionsFrom(config);
@@ -83,12 +104,13 @@ async function hearClip(clip: Clip, config: AppConfig, stopStt: SttEngine): Prom
     bus,
     clock,
     vad: await buildVad(config),
-    stt: createControlledStt(),
+    stt: engines.stt ?? createControlledStt(),
     llm: createControlledLlm(),
     tts: [createControlledTts({ sampleRateHz: RATE_HZ })],
     sink: createPacedSink({ clock, sampleRateHz: RATE_HZ, frameMs: 20 }),
     pipeline: { ...DEFAULT_PIPELINE_OPTIONS, ...pipeline, activation: { mode: 'always', stopPhrases: config.session.estop.phrases } },
-    stopStt,
+    stopStt: engines.stopStt,
+    stopSttPausesOnly: engines.stopSttPausesOnly,
   };
   const seen: BusMessage[] = [];
   let stoppedAtMs: number | undefined;
@@ -99,6 +121,7 @@ async function hearClip(clip: Clip, config: AppConfig, stopStt: SttEngine): Prom
   });
   const vad = createActor(createVadActor(deps), { input: { sessionId: SESSION } }).start();
   const estop = createActor(createEstopActor(deps), { input: { sessionId: SESSION, ...config.session.estop } }).start();
+  const stt = engines.stt && createActor(createSttActor(deps), { input: { sessionId: SESSION } }).start();
   const condition = await microphoneConditioning(config);
   const voice = condition ? conditioned(clip.samples, condition) : clip.samples;
   const samples = new Int16Array(LEAD_MS * (RATE_HZ / 1000) + voice.length + RATE_HZ);
@@ -107,45 +130,51 @@ async function hearClip(clip: Clip, config: AppConfig, stopStt: SttEngine): Prom
   for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
     const audio = new Uint8Array(samples.buffer, at * 2, FRAME_SAMPLES * 2).slice();
     bus.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE_HZ, audio });
-    await settle();
+    for (let round = 0; round < SETTLE_ROUNDS; round++) await settle();
     await clock.advance(20);
   }
   // The decodes still in flight (a pause's, the final's) answer in a few ms of real time.
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   estop.stop();
+  stt?.stop();
   vad.stop();
   deps.vad.close?.();
   const stop = seen.find((m) => m.type === 'control.estop');
   return {
     clip,
-    local: stop?.type === 'control.estop' ? (stop.phrase ?? '') : undefined,
-    localAfterEndMs: stoppedAtMs === undefined ? undefined : stoppedAtMs - LEAD_MS - lastSampleMs(voice),
+    phrase: stop?.type === 'control.estop' ? (stop.phrase ?? '') : undefined,
+    afterEndMs: stoppedAtMs === undefined ? undefined : stoppedAtMs - LEAD_MS - lastSampleMs(voice),
     pauses: seen.filter((m) => m.type === 'vad.pause').length,
   };
 }
 
 /** The rows: per speaker group with a stop phrase, then `all` (with the false stops). */
-export async function localRecognizerRows(
+export async function sessionStopRows(
   clips: Clip[],
   spotterHeard: Heard[],
   shipped: AppConfig,
+  stack: SessionStack,
   progress: (line: string) => void,
-  /** The local recognizer to measure (default: the one the configuration builds). */
-  recognizer?: SttEngine,
 ): Promise<EstopSessionRow[]> {
-  const config = whisperSessionConfig(shipped);
-  const stopStt = recognizer ?? buildStopStt(config);
+  const config = stackConfig(shipped, stack);
+  const stopStt = buildStopStt(config);
   if (!stopStt) throw new Error('session.estop.localRecognizer is off in this configuration: the rows measure it; set it to true');
+  const engines: StackEngines = {
+    stopStt,
+    stopSttPausesOnly: stopSttPausesOnly(config),
+    ...(stack === 'grammar' ? { stt: buildStt(config, new ManualClock()) } : {}),
+  };
   await stopStt.warmUp?.();
-  progress(`  estop, real speech: ${clips.length} recordings through a Whisper-class session's VAD and local recognizer`);
+  await engines.stt?.warmUp?.();
+  progress(`  estop, real speech: ${clips.length} recordings through a session's VAD and transcripts (${stack} stack)`);
   const outcomes: Outcome[] = [];
   for (const [i, clip] of clips.entries()) {
-    outcomes.push({ ...(await hearClip(clip, config, stopStt)), spotter: spotterHeard[i]!.spots.length > 0 });
+    outcomes.push({ ...(await hearClip(clip, config, engines)), spotter: spotterHeard[i]!.spots.length > 0 });
     if ((i + 1) % 40 === 0) progress(`    ${i + 1}/${clips.length}`);
   }
   const groups = [...new Set(clips.filter((c) => c.phrase).map((c) => c.group)), 'all'];
   const bySpotter = (o: Outcome) => o.spotter;
-  const byLocal = (o: Outcome) => o.local !== undefined;
+  const byLocal = (o: Outcome) => o.phrase !== undefined;
   const either = (o: Outcome) => bySpotter(o) || byLocal(o);
   return groups.map((group) => {
     const mine = outcomes.filter((o) => group === 'all' || o.clip.group === group);
@@ -155,40 +184,44 @@ export async function localRecognizerRows(
     return {
       scenario: 'estop-session',
       voices: 'real',
+      stack,
       group,
       stops: stops.length,
       bySpotter: stops.filter(bySpotter).length,
-      byLocalRecognizer: stops.filter(byLocal).length,
+      byTranscripts: stops.filter(byLocal).length,
       byEither: stops.filter(either).length,
       others: others.length,
       falseBySpotter: others.filter(bySpotter).length,
-      falseByLocalRecognizer: others.filter(byLocal).length,
+      falseByTranscripts: others.filter(byLocal).length,
       falseByEither,
       falsePercent: Math.round((1000 * falseByEither) / Math.max(1, others.length)) / 10,
       pauses: mine.reduce((n, o) => n + o.pauses, 0),
-      localAfterEndMs: spread(stops.flatMap((o) => (o.localAfterEndMs === undefined ? [] : [o.localAfterEndMs]))),
+      transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
       missed: stops.filter((o) => !either(o)).map((o) => o.clip.name),
-      falseStops: others.filter(either).map((o) => `${o.clip.name} → ${o.local !== undefined ? `"${o.local}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
+      falseStops: others.filter(either).map((o) => `${o.clip.name} → ${o.phrase !== undefined ? `"${o.phrase}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
     };
   });
 }
 
-const spread = (ms: number[]) => (ms.length === 0 ? undefined : { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: Math.max(...ms) });
+const spread = (ms: number[]) =>
+  ms.length === 0 ? undefined : { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(Math.max(...ms)) };
 
-export function printLocalRecognizerRows(rows: EstopSessionRow[]): void {
+export function printSessionStopRows(rows: EstopSessionRow[]): void {
   if (rows.length === 0) return;
   console.log(
-    "\nThe emergency stop on real speech in a Whisper-class session before its recognizer answers (the spotter, or the local recognizer at the VAD's pauses)",
+    "\nThe emergency stop on real speech through a session's VAD and transcripts, no reply playing (the spotter, or the transcripts: the grammar stack's, or a Whisper-class session's local recognizer)",
   );
   console.log(
-    "| speakers | stops: spotter / local recognizer / either | local recognizer's stops from the phrase's last sample p50 / p95 / max | false stops: spotter / local recognizer / either |",
+    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either |",
   );
-  console.log('| --- | --- | --- | --- |');
-  for (const r of rows)
-    console.log(
-      `| ${r.group} | ${r.bySpotter} / ${r.byLocalRecognizer} / ${r.byEither} of ${r.stops} | ${r.localAfterEndMs ? `${r.localAfterEndMs.p50} / ${r.localAfterEndMs.p95} / ${r.localAfterEndMs.max}` : '—'} | ${r.others > 0 ? `${r.falseBySpotter} / ${r.falseByLocalRecognizer} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—'} |`,
-    );
-  const all = rows.find((r) => r.group === 'all');
-  for (const m of all?.missed ?? []) console.log(`  missed: ${m}`);
-  for (const f of all?.falseStops ?? []) console.log(`  false stop: ${f}`);
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const after = r.transcriptsAfterEndMs ? `${r.transcriptsAfterEndMs.p50} / ${r.transcriptsAfterEndMs.p95} / ${r.transcriptsAfterEndMs.max}` : '—';
+    const falseStops = r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—';
+    console.log(`| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} |`);
+  }
+  for (const r of rows.filter((row) => row.group === 'all')) {
+    for (const m of r.missed) console.log(`  ${r.stack}: missed: ${m}`);
+    for (const f of r.falseStops) console.log(`  ${r.stack}: false stop: ${f}`);
+  }
 }

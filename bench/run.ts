@@ -258,13 +258,12 @@ if (scenarios.includes('estop')) {
     combinedStops.push(
       ...(await (await import('./estop-real.js')).combinedStopRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
     );
-  // And through a Whisper-class session's VAD and local recognizer: the stops its pauses add, true and false.
-  if (real)
-    sessionStops.push(
-      ...(await (
-        await import('./estop-session.js')
-      ).localRecognizerRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
-    );
+  // And through a session's VAD and transcripts, each stack: the stops its pauses add, true and false.
+  if (real) {
+    const { sessionStopRows } = await import('./estop-session.js');
+    const shipped = (await import('../runtime/config.js')).loadConfig();
+    for (const stack of ['grammar', 'whisper'] as const) sessionStops.push(...(await sessionStopRows(real.clips, real.heard, shipped, stack, progress)));
+  }
   const stts = (arg('stt') ?? 'grammar').split(',');
   for (const stt of stts)
     if (stt !== 'grammar' && stt !== 'whisper')
@@ -337,7 +336,7 @@ if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
 if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
-if (sessionStops.length > 0) (await import('./estop-session.js')).printLocalRecognizerRows(sessionStops);
+if (sessionStops.length > 0) (await import('./estop-session.js')).printSessionStopRows(sessionStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
 const json = arg('json');
 if (json) {

@@ -185,7 +185,7 @@ const sessionSettings = {
         .boolean()
         .default(D.estop.localRecognizer)
         .describe(
-          "When `stt.engine` reports no partial transcripts (openai, sherpa's offline kinds, remote): also decode every utterance with pocketsphinx and `stt.grammarPath` (which must hold the stop phrases) for the stop alone, so a stop does not wait for that recognizer's final; its transcripts go through the same gate, nowhere else. False: the spotter and `stt.engine`'s transcripts only.",
+          "A pocketsphinx decoder with `stt.grammarPath` for the stop alone, its transcripts through the same gate and nowhere else. Beside a recognizer without partial transcripts (openai, sherpa's offline kinds, remote; the grammar must then hold the stop phrases): every utterance, so a stop does not wait for that recognizer's final. Beside pocketsphinx: the audio so far at each of the user's pauses, and the session's own partials then count only over a reply. Partials of either count only for an utterance begun over a reply; elsewhere a stop is judged at the pause. False: the spotter and `stt.engine`'s transcripts, every partial judged.",
         ),
     })
     .strict()

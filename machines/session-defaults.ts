@@ -96,7 +96,10 @@ export const SESSION_DEFAULTS = {
     /**
      * Why on: with a recognizer that reports no partials (a Whisper-class server), the stops the
      * spotter misses (a third of the e-stop bench's synthetic ones) waited for that recognizer's final,
-     * p95 1029 ms after the phrase; a grammar decoder's partials stop them as the local stack does.
+     * p95 1029 ms after the phrase. Beside the grammar stack, a grammar's partials judged without a
+     * reply made the first syllable of ordinary words "stop" ("smart mirror", "snowboy"): judged at the
+     * user's pause instead, false stops on the real recordings went 3 → 2 of 140 for the grammar
+     * stack and 5 → 2 for a Whisper-class session (docs/actions.md), about 60 ms after the phrase.
      */
     localRecognizer: true,
   },

@@ -33,6 +33,7 @@ import {
   buildKeywordSpotter,
   buildStopSpotter,
   buildStopStt,
+  stopSttPausesOnly,
   buildLlm,
   buildMemory,
   buildStt,
@@ -186,7 +187,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
         ...(stopSpotter && stopSpotter.sampleRateHz === vad.sampleRateHz ? { stopSpotter } : {}),
         // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
-        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz ? { stopStt } : {}),
+        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz ? { stopStt, stopSttPausesOnly: stopSttPausesOnly(config) } : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();

@@ -243,16 +243,19 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
 
 /**
  * The local grammar recognizer the emergency stop reads beside a session's own
- * (`session.estop.localRecognizer`): pocketsphinx with `stt.grammarPath` and `stt.mllrPath`, when `stt.engine`
- * reports no partial transcripts of its own (`openai`, sherpa's offline kinds, `remote`): not beside
- * pocketsphinx itself, a streaming sherpa transducer (whose partials stop as soon) or the tests' fake.
- * Its grammar must hold the stop phrases: a decoder can only hear what its grammar says.
+ * (`session.estop.localRecognizer`): pocketsphinx with `stt.grammarPath` and `stt.mllrPath`.
+ * - Beside a recognizer without partial transcripts (`openai`, sherpa's offline kinds, `remote`): every
+ *   utterance decoded, its grammar required to hold the stop phrases (a decoder hears only what its
+ *   grammar says).
+ * - Beside pocketsphinx itself: for its decode at each of the user's pauses only
+ *   ({@link stopSttPausesOnly}); none when the grammar holds no stop phrase (no stop to hear there).
+ * - None beside a streaming sherpa transducer (an open vocabulary's partials are not forced into "stop")
+ *   or the tests' fake.
  */
 export function buildStopStt(config: AppConfig): SttEngine | undefined {
   const { estop } = config.session;
-  const streams =
-    config.stt.engine === 'pocketsphinx' || config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
-  if (!estop.localRecognizer || estop.phrases.length === 0 || streams) return undefined;
+  const without = config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
+  if (!estop.localRecognizer || estop.phrases.length === 0 || without) return undefined;
   const { grammarPath, mllrPath } = config.stt;
   const fix = 'or set session.estop.localRecognizer to false (VA_SESSION__ESTOP__LOCAL_RECOGNIZER=false) to leave the stop to the spotter and stt.engine';
   let sentences: string[] | undefined;
@@ -266,7 +269,9 @@ export function buildStopStt(config: AppConfig): SttEngine | undefined {
       });
   }
   const missing = sentences ? estop.phrases.filter((phrase) => !sentences.some((sentence) => endsWithStopPhrase(sentence, [phrase]) !== undefined)) : [];
-  if (missing.length > 0) {
+  // The session's own grammar: the stop phrases it lacks, it cannot stop on anyway.
+  if (stopSttPausesOnly(config) && missing.length === estop.phrases.length) return undefined;
+  if (missing.length > 0 && !stopSttPausesOnly(config)) {
     throw new ConfigError(
       `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
     );
@@ -276,4 +281,9 @@ export function buildStopStt(config: AppConfig): SttEngine | undefined {
   } catch (error) {
     throw new Error(`the stop phrases' local recognizer (session.estop.localRecognizer) cannot start: ${(error as Error).message}; ${fix}`, { cause: error });
   }
+}
+
+/** Whether {@link buildStopStt}'s recognizer decodes only at the user's pauses: beside the grammar stack, whose own partials and final the stop reads. */
+export function stopSttPausesOnly(config: AppConfig): boolean {
+  return config.stt.engine === 'pocketsphinx';
 }

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { createEstopActor } from '../../actors/estop.js';
 import { createControlledStt } from '../../adapters/testing/index.js';
 import { ConfigError, loadConfig } from '../../runtime/config.js';
-import { buildStopStt } from '../../runtime/engines.js';
+import { buildStopStt, stopSttPausesOnly } from '../../runtime/engines.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
 /** A 20 ms frame of a vowel at 100 Hz (two whole periods: frames join without a seam). */
@@ -25,6 +25,10 @@ const NOISE = (() => {
   const next = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
   return new Uint8Array(Int16Array.from({ length: RATE / 50 }, () => Math.round(3_000 * next())).buffer);
 })();
+/** Lets a pause's decode push all its slices (sliced-decode.ts: a macrotask each; the tests' utterances have 6 at most). */
+async function settleSlices(h: ReturnType<typeof createHarness>) {
+  for (let i = 0; i < 10; i++) await h.settle();
+}
 /** Frames until the first voiced windows (a 30 ms window and its 14 ms of pitch lags, twice). */
 const FRAMES_TO_VOICE = 5;
 
@@ -108,7 +112,7 @@ describe('the stop phrases through a local grammar recognizer', () => {
     await h.settle();
     const beforePause = h.ofType('control.estop').length;
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
-    await h.settle();
+    await settleSlices(h);
     actor.stop();
     expect([beforePause, h.ofType('control.estop').length]).toEqual([0, 1]);
   });
@@ -119,14 +123,14 @@ describe('the stop phrases through a local grammar recognizer', () => {
     for (let i = 0; i < 30; i++) await audio('u1');
     local.streams[0]!.partial('hello', 0.9);
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
-    await h.settle();
+    await settleSlices(h);
     expect(local.streams.map((s) => s.audioBytes)).toEqual([30 * AUDIO.byteLength, 30 * AUDIO.byteLength]);
     local.streams[1]!.final('stop', 0.6);
     await h.settle();
     // u2: 300 ms in all, 40 ms of it voice once the padding and the pause are left out: no stop.
     for (let i = 0; i < 15; i++) await audio('u2');
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u2', silentMs: 60 });
-    await h.settle();
+    await settleSlices(h);
     local.streams[3]!.final('stop', 0.9);
     await h.settle();
     actor.stop();
@@ -142,7 +146,7 @@ describe('the stop phrases through a local grammar recognizer', () => {
     await h.settle();
     expect(stops()).toEqual([]);
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
-    await h.settle();
+    await settleSlices(h);
     local.streams[1]!.final('stop', 0.6);
     await h.settle();
     actor.stop();
@@ -156,7 +160,7 @@ describe('the stop phrases through a local grammar recognizer', () => {
     local.streams[0]!.partial('stop', 0.9);
     local.streams[0]!.partial('stop', 0.9);
     h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
-    await h.settle();
+    await settleSlices(h);
     // Its pause asked for no decode of its own.
     expect(local.streams).toHaveLength(1);
     local.streams[0]!.final('stop', 0.9);
@@ -168,6 +172,42 @@ describe('the stop phrases through a local grammar recognizer', () => {
     await h.settle();
     actor.stop();
     expect(stops()).toEqual(['u2 phrase stop']);
+  });
+
+  it("beside the grammar stack (pauses only): no stream of its own but the pause's decode, and the session recognizer's partials count over a reply only", async () => {
+    const h = createHarness();
+    const local = createControlledStt('local-grammar-fake');
+    h.deps.stopStt = local;
+    h.deps.stopSttPausesOnly = true;
+    const actor = createActor(createEstopActor(h.deps), {
+      input: { sessionId: SESSION, phrases: ['stop'], minConfidence: 0.25, minFinalConfidence: 0.1 },
+    }).start();
+    let seq = 0;
+    const speak = async (turnId: string, frames: number) => {
+      h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId });
+      for (let i = 0; i < frames; i++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq: seq++, audio: AUDIO, sampleRateHz: RATE });
+      await h.settle();
+    };
+    const partials = async (turnId: string) => {
+      for (let i = 0; i < 2; i++) h.publish({ type: 'stt.partial', sessionId: SESSION, turnId, text: 'stop', confidence: 0.9 });
+      await h.settle();
+    };
+    // u1, no reply playing: the session recognizer's partials are not judged; the pause's decode is.
+    await speak('u1', 30);
+    expect(local.streams).toHaveLength(0);
+    await partials('u1');
+    expect(h.ofType('control.estop')).toHaveLength(0);
+    h.publish({ type: 'vad.pause', sessionId: SESSION, turnId: 'u1', silentMs: 60 });
+    await settleSlices(h);
+    expect(local.streams.map((s) => s.audioBytes)).toEqual([30 * AUDIO.byteLength]);
+    local.streams[0]!.final('stop', 0.6);
+    await h.settle();
+    // u2, begun over a reply: its partials stop it, as ever.
+    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'r1', kind: 'reply' });
+    await speak('u2', 10);
+    await partials('u2');
+    actor.stop();
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source} ${m.phrase}`)).toEqual(['u1 phrase stop', 'u2 phrase stop']);
   });
 
   it('its finals pass the same gate: a sure one stops, an unsure one and a phrase with words after it do not', async () => {
@@ -237,8 +277,11 @@ describe('the stop phrases through a local grammar recognizer', () => {
 describe('buildStopStt (session.estop.localRecognizer)', () => {
   const whisper = { stt: { engine: 'openai', baseUrl: 'http://127.0.0.1:9/v1' } } as const;
 
-  it('is there only when the session recognizer reports no partials (not a grammar decoder, a streaming transducer, a fake), and not switched off', () => {
-    expect(buildStopStt(loadConfig())).toBeUndefined();
+  it('is there beside a recognizer without partials and, for the pauses only, beside the grammar stack; not beside a streaming transducer or a fake, nor switched off', () => {
+    expect(buildStopStt(loadConfig({ overrides: whisper }))).toBeDefined();
+    expect(stopSttPausesOnly(loadConfig({ overrides: whisper }))).toBe(false);
+    expect(buildStopStt(loadConfig())).toBeDefined();
+    expect(stopSttPausesOnly(loadConfig())).toBe(true);
     const transducer = { kind: 'transducer', encoder: 'e.onnx', decoder: 'd.onnx', joiner: 'j.onnx', tokens: 't.txt' };
     expect(buildStopStt(loadConfig({ overrides: { stt: { engine: 'sherpa', sherpa: transducer } } }))).toBeUndefined();
     expect(buildStopStt(loadConfig({ overrides: { stt: { engine: 'fake' } } }))).toBeUndefined();
@@ -252,5 +295,9 @@ describe('buildStopStt (session.estop.localRecognizer)', () => {
     const build = () => buildStopStt(loadConfig({ overrides: { ...whisper, stt: { ...whisper.stt, grammarPath } } }));
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(/no sentence ends with "halt", "emergency stop": add them to the grammar, or set session\.estop\.localRecognizer to false/);
+    // Beside the grammar stack it is that grammar's own: the stop phrases it holds, its pauses are decoded for; none, no decoder.
+    expect(buildStopStt(loadConfig({ overrides: { stt: { grammarPath } } }))).toBeDefined();
+    writeFileSync(grammarPath, '#JSGF V1.0;\ngrammar digits;\npublic <digit> = one | two | three;\n');
+    expect(buildStopStt(loadConfig({ overrides: { stt: { grammarPath } } }))).toBeUndefined();
   });
 });
