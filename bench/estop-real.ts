@@ -18,16 +18,15 @@ import { firstStop, transcripts } from './estop-false.js';
 import { asVadUtterance } from './grammar-scenario.js';
 import { conditioned, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
 
-export interface EstopRealRow {
-  scenario: 'estop-real';
-  voices: 'real';
+/** What the spotter, the transcripts and either stopped in a set of clips (a speaker group, or `all`). */
+export interface StopCounts {
   group: string;
   /** Clips with a stop phrase, and how many each path stopped. */
   stops: number;
   bySpotter: number;
   byTranscripts: number;
   byEither: number;
-  /** Clips without a stop phrase (words, commands, sentences, wake words, noise), and how many each path stopped. */
+  /** Clips without a stop phrase (words, commands, sentences, wake words, noise; `all` only), and how many each path stopped. */
   others: number;
   falseBySpotter: number;
   falseByTranscripts: number;
@@ -38,12 +37,44 @@ export interface EstopRealRow {
   falseStops: string[];
 }
 
-interface Outcome {
+export interface EstopRealRow extends StopCounts {
+  scenario: 'estop-real';
+  voices: 'real';
+}
+
+/** One clip's fate: stopped by the spotter, by the transcripts, and what the transcripts heard. */
+export interface StopOutcome {
   clip: Clip;
   spotter: boolean;
   transcripts: boolean;
-  /** The transcript that stopped it, or the final. */
   heard: string;
+}
+
+/** The counts per speaker group with a stop phrase, then `all` (with the false stops), each with `extra`'s fields. */
+export function countStops<O extends StopOutcome, R>(outcomes: O[], extra: (mine: O[], stops: O[]) => R): Array<StopCounts & R> {
+  const groups = [...new Set(outcomes.filter((o) => o.clip.phrase).map((o) => o.clip.group)), 'all'];
+  const either = (o: O) => o.spotter || o.transcripts;
+  return groups.map((group) => {
+    const mine = outcomes.filter((o) => group === 'all' || o.clip.group === group);
+    const stops = mine.filter((o) => o.clip.phrase);
+    const others = group === 'all' ? mine.filter((o) => !o.clip.phrase) : [];
+    const falseByEither = others.filter(either).length;
+    return {
+      group,
+      stops: stops.length,
+      bySpotter: stops.filter((o) => o.spotter).length,
+      byTranscripts: stops.filter((o) => o.transcripts).length,
+      byEither: stops.filter(either).length,
+      others: others.length,
+      falseBySpotter: others.filter((o) => o.spotter).length,
+      falseByTranscripts: others.filter((o) => o.transcripts).length,
+      falseByEither,
+      falsePercent: Math.round((1000 * falseByEither) / Math.max(1, others.length)) / 10,
+      missed: stops.filter((o) => !either(o)).map((o) => `${o.clip.name}${o.heard ? ` → "${o.heard}"` : ''}`),
+      falseStops: others.filter(either).map((o) => `${o.clip.name}${o.heard ? ` → "${o.heard}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
+      ...extra(mine, stops),
+    };
+  });
 }
 
 /** Whether the transcripts' gate stops each clip (a fresh gate and conditioner per clip: one utterance each). */
@@ -66,36 +97,13 @@ async function transcriptStops(clips: Clip[], config: AppConfig, progress: (line
 /** The rows: per speaker group with a stop phrase, then `all` (with the false stops). */
 export async function combinedStopRows(clips: Clip[], spotterHeard: Heard[], config: AppConfig, progress: (line: string) => void): Promise<EstopRealRow[]> {
   const fromTranscripts = await transcriptStops(clips, config, progress);
-  const outcomes: Outcome[] = clips.map((clip, i) => ({
+  const outcomes: StopOutcome[] = clips.map((clip, i) => ({
     clip,
     spotter: spotterHeard[i]!.spots.length > 0,
     transcripts: fromTranscripts[i]!.stopped,
     heard: fromTranscripts[i]!.heard,
   }));
-  const groups = [...new Set(clips.filter((c) => c.phrase).map((c) => c.group)), 'all'];
-  return groups.map((group) => {
-    const mine = outcomes.filter((o) => group === 'all' || o.clip.group === group);
-    const stops = mine.filter((o) => o.clip.phrase);
-    const others = group === 'all' ? mine.filter((o) => !o.clip.phrase) : [];
-    const either = (o: Outcome) => o.spotter || o.transcripts;
-    const falseByEither = others.filter(either).length;
-    return {
-      scenario: 'estop-real',
-      voices: 'real',
-      group,
-      stops: stops.length,
-      bySpotter: stops.filter((o) => o.spotter).length,
-      byTranscripts: stops.filter((o) => o.transcripts).length,
-      byEither: stops.filter(either).length,
-      others: others.length,
-      falseBySpotter: others.filter((o) => o.spotter).length,
-      falseByTranscripts: others.filter((o) => o.transcripts).length,
-      falseByEither,
-      falsePercent: Math.round((1000 * falseByEither) / Math.max(1, others.length)) / 10,
-      missed: stops.filter((o) => !either(o)).map((o) => `${o.clip.name} → "${o.heard}"`),
-      falseStops: others.filter(either).map((o) => `${o.clip.name} → "${o.heard}"${o.spotter ? ' (spotter)' : ''}`),
-    };
-  });
+  return countStops(outcomes, () => ({ scenario: 'estop-real' as const, voices: 'real' as const }));
 }
 
 export function printCombinedStops(rows: EstopRealRow[]): void {

@@ -33,6 +33,7 @@ import { buildStopStt, buildStt, buildVad, stopSttPausesOnly } from '../runtime/
 import { createSttActor } from '../actors/stt.js';
 import { runtimeOptionsFrom } from '../runtime/runtime-options.js';
 import { conditioned, lastSampleMs, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
+import { countStops, type StopCounts, type StopOutcome } from './estop-real.js';
 import { percentile, round } from './stats.js';
 
 const RATE_HZ = 16_000;
@@ -49,36 +50,18 @@ const LEAD_MS = 500;
 
 export type SessionStack = 'grammar' | 'whisper';
 
-export interface EstopSessionRow {
+export interface EstopSessionRow extends StopCounts {
   scenario: 'estop-session';
   voices: 'real';
   stack: SessionStack;
-  group: string;
-  /** Clips with a stop phrase, and how many the spotter, the transcripts (the stack's recognizers) and either stopped. */
-  stops: number;
-  bySpotter: number;
-  byTranscripts: number;
-  byEither: number;
-  /** Clips without a stop phrase, and how many each path stopped. */
-  others: number;
-  falseBySpotter: number;
-  falseByTranscripts: number;
-  falseByEither: number;
-  falsePercent: number;
   /** The VAD's pauses of every clip (each a fresh decode when the utterance is short). */
   pauses: number;
   /** The transcripts' stops from the phrase's last sample, in audio time (20 ms frames): p50 / p95 / max. */
   transcriptsAfterEndMs: { p50: number; p95: number; max: number } | undefined;
-  missed: string[];
-  falseStops: string[];
 }
 
-interface Outcome {
-  clip: Clip;
-  spotter: boolean;
-  /** The stop phrase the transcripts stopped on, if they did. */
-  phrase: string | undefined;
-  /** When, in audio time from the clip's last sample above the floor. */
+interface Outcome extends StopOutcome {
+  /** When the transcripts stopped it, in audio time from the clip's last sample above the floor. */
   afterEndMs: number | undefined;
   pauses: number;
 }
@@ -142,7 +125,8 @@ async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): P
   const stop = seen.find((m) => m.type === 'control.estop');
   return {
     clip,
-    phrase: stop?.type === 'control.estop' ? (stop.phrase ?? '') : undefined,
+    transcripts: stop !== undefined,
+    heard: stop?.type === 'control.estop' ? (stop.phrase ?? '') : '',
     afterEndMs: stoppedAtMs === undefined ? undefined : stoppedAtMs - LEAD_MS - lastSampleMs(voice),
     pauses: seen.filter((m) => m.type === 'vad.pause').length,
   };
@@ -172,35 +156,13 @@ export async function sessionStopRows(
     outcomes.push({ ...(await hearClip(clip, config, engines)), spotter: spotterHeard[i]!.spots.length > 0 });
     if ((i + 1) % 40 === 0) progress(`    ${i + 1}/${clips.length}`);
   }
-  const groups = [...new Set(clips.filter((c) => c.phrase).map((c) => c.group)), 'all'];
-  const bySpotter = (o: Outcome) => o.spotter;
-  const byLocal = (o: Outcome) => o.phrase !== undefined;
-  const either = (o: Outcome) => bySpotter(o) || byLocal(o);
-  return groups.map((group) => {
-    const mine = outcomes.filter((o) => group === 'all' || o.clip.group === group);
-    const stops = mine.filter((o) => o.clip.phrase);
-    const others = group === 'all' ? mine.filter((o) => !o.clip.phrase) : [];
-    const falseByEither = others.filter(either).length;
-    return {
-      scenario: 'estop-session',
-      voices: 'real',
-      stack,
-      group,
-      stops: stops.length,
-      bySpotter: stops.filter(bySpotter).length,
-      byTranscripts: stops.filter(byLocal).length,
-      byEither: stops.filter(either).length,
-      others: others.length,
-      falseBySpotter: others.filter(bySpotter).length,
-      falseByTranscripts: others.filter(byLocal).length,
-      falseByEither,
-      falsePercent: Math.round((1000 * falseByEither) / Math.max(1, others.length)) / 10,
-      pauses: mine.reduce((n, o) => n + o.pauses, 0),
-      transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
-      missed: stops.filter((o) => !either(o)).map((o) => o.clip.name),
-      falseStops: others.filter(either).map((o) => `${o.clip.name} → ${o.phrase !== undefined ? `"${o.phrase}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
-    };
-  });
+  return countStops(outcomes, (mine, stops) => ({
+    scenario: 'estop-session' as const,
+    voices: 'real' as const,
+    stack,
+    pauses: mine.reduce((n, o) => n + o.pauses, 0),
+    transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
+  }));
 }
 
 const spread = (ms: number[]) =>

@@ -4,7 +4,7 @@
  * each action with its arguments and how it ended, the replies cut and why, how each turn ended and what
  * the user heard. `voice-agent check` compares these between a recording and its re-run. Timing is not a
  * decision: when a turn ended early, a filler, a slow LLM or a no-input prompt are left out here, and
- * reported as figures instead.
+ * reported as figures instead; nor is which of the session's ears heard a spoken stop first.
  *
  * @example
  * ```ts
@@ -55,6 +55,12 @@ const ACTION_ENDS: Record<string, string> = {
   'action.cancelled': 'cancelled',
 };
 
+/**
+ * Who stopped the robot. A spoken stop is `voice`, whichever of the session's ears (the microphone's
+ * spotter, a transcript) heard it first: a race between two detectors of the same words, decided by
+ * timing, which is not a decision here. A client's stop is its own.
+ */
+const estopBy = (source: string) => (source === 'spotter' || source === 'phrase' ? 'voice' : source);
 const quote = (text: string | undefined) => (text === undefined ? '(none)' : JSON.stringify(text));
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
@@ -83,7 +89,7 @@ export function decisionsOf(source: DecisionSource): Decision[] {
     if (e.type === 'stt.final' && str(e.event.text) !== '') out.push({ turnId: e.turnId ?? '-', kind: 'transcript', value: quote(str(e.event.text)) });
     if (e.type === 'control.estop') {
       const phrase = str(e.event.phrase);
-      out.push({ turnId: e.turnId ?? '-', kind: 'estop', value: `${str(e.event.source)}${phrase ? ` "${phrase}"` : ''}` });
+      out.push({ turnId: e.turnId ?? '-', kind: 'estop', value: `${estopBy(str(e.event.source))}${phrase ? ` "${phrase}"` : ''}` });
     }
   }
   for (const e of source.emitted) {
