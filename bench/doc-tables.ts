@@ -12,9 +12,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { echoOverlapColumns } from './echo-overlap-table.js';
+import { field, kind, MISSING, P95, P95_MAX, share, spread, type Cell, type Row } from './table-cells.js';
 
-export type Row = Record<string, unknown>;
-type Cell = (row: Row) => string;
+export type { Row };
 
 interface TableSpec {
   /** The results file, `bench/results/<file>.json`. */
@@ -24,43 +24,18 @@ interface TableSpec {
   columns: Array<[header: string, cell: Cell]>;
 }
 
-const MISSING = '—';
-
-function at(row: Row, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Row)[key] : undefined), row);
-}
-
-/** One field, or "—" when the run did not measure it (`null`: JSON's NaN). */
-const field =
-  (path: string, suffix = ''): Cell =>
-  (row) => {
-    const value = at(row, path);
-    return value === undefined || value === null ? MISSING : `${String(value)}${suffix}`;
-  };
-
-/** Several percentiles of one measure, `p50 / p99`. */
-const spread =
-  (path: string, keys: string[] = ['p50', 'p99']): Cell =>
-  (row) => {
-    const cells = keys.map((key) => field(`${path}.${key}`)(row));
-    return cells.every((c) => c === MISSING) ? MISSING : cells.join(' / ');
-  };
-
-/** `done/of` (`15/16`). */
-const share =
-  (done: string, of: string): Cell =>
-  (row) => {
-    const [a, b] = [field(done)(row), field(of)(row)];
-    return a === MISSING || b === MISSING ? MISSING : `${a}/${b}`;
-  };
-
-const kind =
-  (...scenarios: string[]) =>
-  (row: Row) =>
-    scenarios.includes(String(row['scenario']));
-
-const P95 = ['p50', 'p95'];
-const P95_MAX = ['p50', 'p95', 'max'];
+/** The e-stop's real-speech rows (`estop-real`, `estop-session`): what the spotter, the transcripts and either stopped. */
+const STOPS_COLUMN: [string, Cell] = [
+  'stops: spotter / transcripts / either',
+  (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`,
+];
+const FALSE_STOPS_COLUMN: [string, Cell] = [
+  'false stops: spotter / transcripts / either',
+  (row) =>
+    row['others']
+      ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
+      : MISSING,
+];
 
 export const TABLES: Record<string, TableSpec> = {
   reply: {
@@ -290,17 +265,7 @@ export const TABLES: Record<string, TableSpec> = {
   'estop-real': {
     file: 'estop',
     rows: kind('estop-real'),
-    columns: [
-      ['speakers', field('group')],
-      ['stops: spotter / transcripts / either', (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`],
-      [
-        'false stops: spotter / transcripts / either',
-        (row) =>
-          row['others']
-            ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
-            : MISSING,
-      ],
-    ],
+    columns: [['speakers', field('group')], STOPS_COLUMN, FALSE_STOPS_COLUMN],
   },
   'estop-session': {
     file: 'estop',
@@ -308,21 +273,9 @@ export const TABLES: Record<string, TableSpec> = {
     columns: [
       ['stack', field('stack')],
       ['speakers', field('group')],
-      ['stops: spotter / transcripts / either', (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`],
-      [
-        "transcripts' stops from the phrase's last sample p50 / p95 / max",
-        (row) => {
-          const ms = row['transcriptsAfterEndMs'] as { p50: number; p95: number; max: number } | undefined;
-          return ms ? `${ms.p50} / ${ms.p95} / ${ms.max}` : MISSING;
-        },
-      ],
-      [
-        'false stops: spotter / transcripts / either',
-        (row) =>
-          row['others']
-            ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
-            : MISSING,
-      ],
+      STOPS_COLUMN,
+      ["transcripts' stops from the phrase's last sample p50 / p95 / max", spread('transcriptsAfterEndMs', P95_MAX)],
+      FALSE_STOPS_COLUMN,
       ["the VAD's pauses", field('pauses')],
     ],
   },
