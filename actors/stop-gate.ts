@@ -18,7 +18,9 @@
  * the sentence early and called the rest of an ordinary phrase silence. Nor is a partial reported again
  * with `TALKED_ON_MS` more speech after it than its last report had: the speaker went on talking past it
  * ("go forward…" heard as "halt" on "go" at 50, 150, 250 ms of speech after), where a stop is the last
- * thing said.
+ * thing said. Nor is a final whose last word is less than `MIN_LAST_WORD_SPEECH_SHARE` speech
+ * (`lastWordSpeechShare`): a grammar sentence must end, and at a pause after "emergency" the decoder laid
+ * "stop" over the silence that followed.
  *
  * @example
  * ```ts
@@ -49,11 +51,13 @@ export interface HeardTranscript {
   voicedMs?: number | undefined;
   /** Speech after the transcript's last word that it leaves out (`stt.partial`/`stt.final` `speechAfterMs`), when known. */
   speechAfterMs?: number | undefined;
+  /** The share (0..1) of a final's last word over speech (`stt.final` `lastWordSpeechShare`), when known. */
+  lastWordSpeechShare?: number | undefined;
   /** The utterance began while the robot was speaking: its own voice, under the user's, lowers the STT's confidence. */
   overReply?: boolean | undefined;
 }
 
-export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS } = valuesOf(SPOTTER_TUNING.stopGate);
+export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS, MIN_LAST_WORD_SPEECH_SHARE } = valuesOf(SPOTTER_TUNING.stopGate);
 
 const words = (text: string) =>
   text
@@ -128,6 +132,8 @@ export function createStopGate(options: StopGateOptions) {
       const confidence = transcript.confidence ?? 1;
       // Said words after it: whatever the recognizer made of the phrase, it was not the last thing said.
       if (talkedOn(transcript) || (transcript.speechAfterMs ?? 0) > MAX_SPEECH_AFTER_STOP_MS) return undefined;
+      // Its last word laid over silence: the sentence's end, forced where only its first words were said.
+      if ((transcript.lastWordSpeechShare ?? 1) < MIN_LAST_WORD_SPEECH_SHARE) return undefined;
       if (phrase === undefined) {
         const lead = transcript.final ? undefined : endsWithStopPhrase(transcript.text, [...leads.keys()]);
         if (lead === undefined || confidence < min) return undefined;

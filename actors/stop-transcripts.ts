@@ -150,8 +150,9 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
     const voicedMs = Math.max(0, at.audioMs - prefixPaddingMs - at.silentMs);
     decodeInSlices(again, u.audio.slice(0, at.chunks), u.sampleRateHz, u.controller.signal)
       .then(
-        ({ text, confidence, speechAfterMs }) => {
-          if (!stopped && !u.controller.signal.aborted) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, voicedMs });
+        ({ text, confidence, speechAfterMs, lastWordSpeechShare }) => {
+          if (!stopped && !u.controller.signal.aborted)
+            heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, lastWordSpeechShare, voicedMs });
         },
         () => undefined,
       )
@@ -187,8 +188,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
       open.delete(turnId);
       if (!u?.stream || u.controller.signal.aborted) return;
       u.stream.finish().then(
-        ({ text, confidence, speechAfterMs }) => {
-          if (!stopped && u.voicing.voiced) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs });
+        ({ text, confidence, speechAfterMs, lastWordSpeechShare }) => {
+          if (!stopped && u.voicing.voiced) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, lastWordSpeechShare });
         },
         // A failed final: this path has nothing more of the utterance (already out of `open`).
         () => undefined,

@@ -17,6 +17,8 @@ interface Utterance {
 
 /** An engine's `speechAfterMs`, when it gave a usable one (the bus takes a finite, non-negative number only). */
 const speechAfter = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? { speechAfterMs: ms } : {});
+/** An engine's `lastWordSpeechShare`, when it gave one in 0..1. */
+const lastWordShare = (share: number | undefined) => (share !== undefined && share >= 0 && share <= 1 ? { lastWordSpeechShare: share } : {});
 
 export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<SttCommand, SttActorInput>(({ input, receive, system }) => {
@@ -84,7 +86,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
           return;
         }
         u.stream.finish().then(
-          ({ text, confidence, language, speechAfterMs }) => {
+          ({ text, confidence, language, speechAfterMs, lastWordSpeechShare }) => {
             if (utterances.get(turnId) === u) utterances.delete(turnId);
             if (stopped || u.controller.signal.aborted) return;
             bus.publish({
@@ -96,6 +98,7 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
               ...(confidence !== undefined && Number.isFinite(confidence) ? { confidence: Math.min(1, Math.max(0, confidence)) } : {}),
               ...(language ? { language } : {}),
               ...speechAfter(speechAfterMs),
+              ...lastWordShare(lastWordSpeechShare),
             });
           },
           (error) => {

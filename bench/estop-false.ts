@@ -26,7 +26,13 @@ const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
 const onsetToStop = (stops: Array<{ afterOnsetMs?: number }>) => stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs]));
 const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhraseOf(text, phrases) !== undefined;
-export type Transcript = { text: string; confidence?: number | undefined; speechAfterMs?: number | undefined; atMs: number };
+export type Transcript = {
+  text: string;
+  confidence?: number | undefined;
+  speechAfterMs?: number | undefined;
+  lastWordSpeechShare?: number | undefined;
+  atMs: number;
+};
 
 export interface EstopFalseRow {
   scenario: 'estop-false';
@@ -69,8 +75,8 @@ export async function transcripts(stt: SttEngine, samples: Int16Array, channel: 
     pushedMs += frame.byteLength / 2 / (CORPUS_RATE_HZ / 1000);
     stream.push(frame);
   }
-  const { text, confidence, speechAfterMs } = await stream.finish();
-  seen.push({ text, confidence, speechAfterMs, atMs: pushedMs });
+  const { text, confidence, speechAfterMs, lastWordSpeechShare } = await stream.finish();
+  seen.push({ text, confidence, speechAfterMs, lastWordSpeechShare, atMs: pushedMs });
   return seen;
 }
 

@@ -181,13 +181,16 @@ export const MessageSchemas = {
    * answers a final below `minConfidence` with a re-prompt instead of an intent. `language`: the
    * language the engine detected (`en`, `zh`), when it reports one. `speechAfterMs`: speech after the
    * text's last word that the text leaves out (a grammar's forced fit; the emergency stop refuses a stop
-   * phrase with much of it), when the engine can tell.
+   * phrase with much of it), when the engine can tell. `lastWordSpeechShare` (0..1): how much of the
+   * text's last word lies over speech (a grammar lays a sentence's end over silence; the emergency stop
+   * refuses a stop phrase mostly silence), when the engine can tell.
    */
   'stt.final': def('stt.final', {
     text: z.string(),
     confidence: z.number().min(0).max(1).optional(),
     language: z.string().min(1).max(35).optional(),
     speechAfterMs: z.number().nonnegative().optional(),
+    lastWordSpeechShare: z.number().min(0).max(1).optional(),
   }),
   'stt.error': def('stt.error', { message: z.string() }),
   // LLM

@@ -75,6 +75,8 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
     variant('echo_held_user', { fromMs: ms, heldMs: ms }),
     /** The agent spoke `durationMs` from `fromMs` (session time) while the echo step heard only a user far louder than its echo. */
     variant('echo_half_duplex', { fromMs: ms, durationMs: ms }),
+    /** The emergency stop's local recognizer failed (`error`); the spotter and the session's transcripts still hear stops. */
+    variant('estop_recognizer_failed', { error: z.string().max(500) }),
   ]);
 }
 

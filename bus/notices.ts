@@ -48,6 +48,12 @@ export const NOTICE_CODES = [
    * filter still learning the room): only a user far louder than the echo was heard, anyone quieter was not.
    */
   'echo_half_duplex',
+  /**
+   * The emergency stop's local recognizer (`session.estop.localRecognizer`) failed on an utterance
+   * (`error`): that utterance's stop is left to the spotter and the session's own transcripts. Told once
+   * per session.
+   */
+  'estop_recognizer_failed',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

@@ -42,6 +42,7 @@ export const Notices = {
   estop: (source: EstopSource, phrase?: string) => ({ code: 'estop', source, ...(phrase ? { phrase } : {}) }),
   echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
   echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
+  estop_recognizer_failed: (error: string) => ({ code: 'estop_recognizer_failed', error: error.slice(0, 500) }),
 } as const satisfies { [C in NoticeCode]: (...args: never[]) => NoticeOf<C> };
 
 const clip = (text: string) => text.slice(0, 80);
@@ -100,6 +101,8 @@ export function describeNotice(n: Notice): string {
       return `${Math.round(n.heldMs)} ms held from ${Math.round(n.fromMs)} ms`;
     case 'echo_half_duplex':
       return `${Math.round(n.durationMs)} ms from ${Math.round(n.fromMs)} ms: only a user louder than the echo heard`;
+    case 'estop_recognizer_failed':
+      return `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the session's transcripts`;
   }
 }
 

@@ -99,7 +99,8 @@ export const SESSION_DEFAULTS = {
      * p95 1029 ms after the phrase. Beside the grammar stack, a grammar's partials judged without a
      * reply made the first syllable of ordinary words "stop" ("smart mirror", "snowboy"): judged at the
      * user's pause instead, false stops on the real recordings went 3 → 2 of 140 for the grammar
-     * stack and 5 → 2 for a Whisper-class session (docs/actions.md), about 60 ms after the phrase.
+     * stack and 5 → 2 for a Whisper-class session, about 60 ms after the phrase; 1 of 140 once a
+     * final whose last word lies over silence is refused (docs/actions.md).
      */
     localRecognizer: true,
   },

@@ -45,6 +45,7 @@ import {
   type RemoteContext,
 } from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
+import { reportingFailures } from './stop-stt-failures.js';
 
 export interface SessionBinding {
   sessionId: string;
@@ -152,8 +153,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         );
       }
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
+      const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
       try {
-        const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
         // What the echo step held back that may have been the user is told, never silently dropped; so is
         // the agent's speech it was half duplex over, where a user quieter than the echo was not heard.
         const echoReports: EchoReports = {
@@ -187,7 +188,12 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
         ...(stopSpotter && stopSpotter.sampleRateHz === vad.sampleRateHz ? { stopSpotter } : {}),
         // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
-        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz ? { stopStt, stopSttPausesOnly: stopSttPausesOnly(config) } : {}),
+        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz
+          ? {
+              stopStt: reportingFailures(stopStt, (error) => publish(Notices.estop_recognizer_failed(error instanceof Error ? error.message : String(error)))),
+              stopSttPausesOnly: stopSttPausesOnly(config),
+            }
+          : {}),
         release: () => {
           vad.close?.();
           input?.conditioner.close();

@@ -142,6 +142,11 @@ export const SPOTTER_TUNING = {
       why: 'Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis reported again with 100 ms more speech after it had speech in all the audio between the two reports. Not fitted: on the grammar bench\'s eight voices, the commands forced into "halt" on "go" (5 of 448 on the local path, 2 on the Realtime one, all eSpeak\'s Scottish "go forward\u2026") grew by exactly that, report after report, while a spoken stop\'s speech after stayed at 0\u201350 ms until it stopped; no stop phrase was lost there or on eight fresh voices (docs/actions.md).',
       chosenOn: REASONED,
     },
+    MIN_LAST_WORD_SPEECH_SHARE: {
+      value: 0.25,
+      why: 'Why a quarter: a word is said when the phone loop hears speech under a good part of it. On the recordings of real people, "emergency" alone decoded at a pause as "emergency stop" had 5 % of its "stop" over speech; the real "stop"s the gate passed had 48–100 % (an4 and felixchenfy, whole clips). A "stop" is one syllable with a closure: a quarter leaves its silent plosives room.',
+      chosenOn: SPOKEN_BENCHES,
+    },
   },
   stopSpotter: {
     REPEAT_MS: {

@@ -87,3 +87,25 @@ export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: u
   const either = words.size + speech.size - both;
   return either === 0 ? 1 : both / either;
 }
+
+/**
+ * The share (0..1) of the hypothesis's last word that lies over the phone loop's speech. A grammar
+ * sentence must end, and a decoder that heard only its first words ("emergency" of "emergency stop")
+ * lays the rest over the silence that follows: that "stop" was 5 % speech, where the real "stop"s the
+ * emergency stop takes were 48–100 %. Undefined when the hypothesis has no word.
+ *
+ * @example
+ * ```ts
+ * lastWordSpeechShare(lib, grammarDecoder, phoneLoop); // ~0.8 for "stop" said; ~0.05 for "emergency" decoded as "emergency stop"
+ * ```
+ */
+export function lastWordSpeechShare(lib: SegmentReader, grammar: unknown, loop: unknown): number | undefined {
+  const last = segments(lib, grammar)
+    .filter((s) => !FILLER.test(s.word))
+    .at(-1);
+  if (!last) return undefined;
+  const speech = coveredFrames(segments(lib, loop));
+  let under = 0;
+  for (let f = last.start; f <= last.end; f++) if (speech.has(f)) under++;
+  return under / (last.end - last.start + 1);
+}

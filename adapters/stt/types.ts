@@ -25,6 +25,12 @@ export interface TranscriptDetail {
    * with much speech after it was not said (the emergency stop refuses it, `actors/stop-gate.ts`).
    */
   speechAfterMs?: number;
+  /**
+   * The share (0..1) of the transcript's last word that lies over speech, on a final. A grammar decoder lays the end
+   * of a sentence over silence when only its first words were said ("emergency" → "emergency stop"); the
+   * emergency stop refuses a stop phrase whose last word is mostly silence.
+   */
+  lastWordSpeechShare?: number;
 }
 
 /** An utterance's final transcript, with what the engine knows about it. */

@@ -2,7 +2,14 @@
  * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createStopGate, endsWithStopPhrase, MAX_SPEECH_AFTER_STOP_MS, MIN_STOP_VOICE_MS, TALKED_ON_MS } from '../../actors/stop-gate.js';
+import {
+  createStopGate,
+  endsWithStopPhrase,
+  MAX_SPEECH_AFTER_STOP_MS,
+  MIN_LAST_WORD_SPEECH_SHARE,
+  MIN_STOP_VOICE_MS,
+  TALKED_ON_MS,
+} from '../../actors/stop-gate.js';
 
 const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.25, overReplyConfidence: 0.1, minFinalConfidence: 0.15 };
 const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
@@ -101,6 +108,23 @@ describe('stop gate', () => {
     expect(gate.heard({ ...partial('u4', 'stop', 0.9), speechAfterMs: MAX_SPEECH_AFTER_STOP_MS })).toBeUndefined();
     expect(gate.heard({ ...partial('u4', 'stop', 0.9), speechAfterMs: MAX_SPEECH_AFTER_STOP_MS })).toBe('stop');
     expect(gate.heard({ turnId: 'u5', text: 'halt', confidence: 0.9, final: true, speechAfterMs: 100 })).toBe('halt');
+  });
+
+  it('a final whose stop phrase ends over silence is no stop: the grammar finished a sentence only its first words were said of', () => {
+    const gate = createStopGate(OPTIONS);
+    const final = (turnId: string, text: string, lastWordSpeechShare?: number) => ({
+      turnId,
+      text,
+      confidence: 0.5,
+      final: true,
+      ...(lastWordSpeechShare === undefined ? {} : { lastWordSpeechShare }),
+    });
+    // "emergency" alone, decoded at its pause as "emergency stop": its "stop" 5 % speech.
+    expect(gate.heard(final('u1', 'emergency stop', 0.05))).toBeUndefined();
+    expect(gate.heard(final('u2', 'stop', MIN_LAST_WORD_SPEECH_SHARE - 0.01))).toBeUndefined();
+    expect(gate.heard(final('u3', 'stop', MIN_LAST_WORD_SPEECH_SHARE))).toBe('stop');
+    // Not known (an engine that cannot tell): a stop, as before.
+    expect(gate.heard(final('u4', 'halt'))).toBe('halt');
   });
 
   it('a partial reported again with the speech after it grown by the audio between the reports is no stop: the speaker talked on', () => {

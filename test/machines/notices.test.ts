@@ -38,6 +38,10 @@ const EXAMPLES: [Notice, string][] = [
   [Notices.estop('client'), 'client'],
   [Notices.echo_held_user({ fromMs: 1200.4, heldMs: 340.6 }), '341 ms held from 1200 ms'],
   [Notices.echo_half_duplex({ fromMs: 2000, durationMs: 2980 }), '2980 ms from 2000 ms: only a user louder than the echo heard'],
+  [
+    Notices.estop_recognizer_failed('pocketsphinx rejected its configuration'),
+    "the emergency stop's local recognizer failed (pocketsphinx rejected its configuration): stops are left to the spotter and the session's transcripts",
+  ],
 ];
 
 describe('notices', () => {

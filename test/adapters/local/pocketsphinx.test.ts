@@ -112,6 +112,17 @@ describe('pocketsphinx STT with the robot grammar', () => {
     expect(followed.partials.find((p) => p.text === 'halt')?.speechAfterMs).toBeLessThan(100);
   });
 
+  it('says how much of its final\'s last word is speech: most of a "stop" said', async () => {
+    const final = async (audio: Uint8Array, channel: string) => {
+      const stream = stt.createStream({ sampleRateHz: 16_000, channel, onPartial: () => undefined, signal: new AbortController().signal });
+      for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
+      return stream.finish();
+    };
+    const said = await final(await speech('stop'), 'stop said');
+    expect(said.text).toBe('stop');
+    expect(said.lastWordSpeechShare).toBeGreaterThan(0.5);
+  });
+
   it('names the apt packages when the library is missing, and checks its paths', () => {
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(PocketsphinxError);
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(/apt-get install -y libpocketsphinx3/);
