@@ -277,6 +277,7 @@ export const TABLES: Record<string, TableSpec> = {
       ["transcripts' stops from the phrase's last sample p50 / p95 / max", spread('transcriptsAfterEndMs', P95_MAX)],
       FALSE_STOPS_COLUMN,
       ["the VAD's pauses", field('pauses')],
+      ['local recognizer CPU ms per s of audio', field('localRecognizerCpuMsPerAudioS')],
     ],
   },
   'estop-spotter': {

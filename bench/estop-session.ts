@@ -58,12 +58,49 @@ export interface EstopSessionRow extends StopCounts {
   pauses: number;
   /** The transcripts' stops from the phrase's last sample, in audio time (20 ms frames): p50 / p95 / max. */
   transcriptsAfterEndMs: { p50: number; p95: number; max: number } | undefined;
+  /**
+   * CPU the local recognizer took, ms per second of the session's audio (speech and silence, every clip):
+   * one session's cost of it (`all` rows). The grammar stack's own recognizer is not counted.
+   */
+  localRecognizerCpuMsPerAudioS?: number;
 }
 
 interface Outcome extends StopOutcome {
   /** When the transcripts stopped it, in audio time from the clip's last sample above the floor. */
   afterEndMs: number | undefined;
   pauses: number;
+  /** The clip's audio as the session heard it, framed by silence (s). */
+  audioS: number;
+}
+
+/** CPU spent in `engine`'s calls, µs (pocketsphinx decodes on the calling thread, inside push and finish). */
+interface CpuMeter {
+  us: number;
+}
+
+/** `engine` with the CPU of its calls added to `meter`. */
+function metered(engine: SttEngine, meter: CpuMeter): SttEngine {
+  const timed = <T>(call: () => T): T => {
+    const started = process.cpuUsage();
+    try {
+      return call();
+    } finally {
+      const used = process.cpuUsage(started);
+      meter.us += used.user + used.system;
+    }
+  };
+  return {
+    name: engine.name,
+    ...(engine.warmUp ? { warmUp: () => engine.warmUp!() } : {}),
+    createStream(options) {
+      const stream = timed(() => engine.createStream(options));
+      return {
+        push: (audio) => timed(() => stream.push(audio)),
+        ...(stream.flushPartial ? { flushPartial: () => timed(() => stream.flushPartial!()) } : {}),
+        finish: () => timed(() => stream.finish()),
+      };
+    },
+  };
 }
 
 /** The shipped configuration as the stack runs it: a Whisper-class session's `stt.engine` `openai` is never asked here. */
@@ -129,6 +166,7 @@ async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): P
     heard: stop?.type === 'control.estop' ? (stop.phrase ?? '') : '',
     afterEndMs: stoppedAtMs === undefined ? undefined : stoppedAtMs - LEAD_MS - lastSampleMs(voice),
     pauses: seen.filter((m) => m.type === 'vad.pause').length,
+    audioS: samples.length / RATE_HZ,
   };
 }
 
@@ -141,8 +179,10 @@ export async function sessionStopRows(
   progress: (line: string) => void,
 ): Promise<EstopSessionRow[]> {
   const config = stackConfig(shipped, stack);
-  const stopStt = buildStopStt(config);
-  if (!stopStt) throw new Error('session.estop.localRecognizer is off in this configuration: the rows measure it; set it to true');
+  const built = buildStopStt(config);
+  if (!built) throw new Error('session.estop.localRecognizer is off in this configuration: the rows measure it; set it to true');
+  const cpu: CpuMeter = { us: 0 };
+  const stopStt = metered(built, cpu);
   const engines: StackEngines = {
     stopStt,
     stopSttPausesOnly: stopSttPausesOnly(config),
@@ -152,8 +192,11 @@ export async function sessionStopRows(
   await engines.stt?.warmUp?.();
   progress(`  estop, real speech: ${clips.length} recordings through a session's VAD and transcripts (${stack} stack)`);
   const outcomes: Outcome[] = [];
+  let audioS = 0;
   for (const [i, clip] of clips.entries()) {
-    outcomes.push({ ...(await hearClip(clip, config, engines)), spotter: spotterHeard[i]!.spots.length > 0 });
+    const heard = await hearClip(clip, config, engines);
+    audioS += heard.audioS;
+    outcomes.push({ ...heard, spotter: spotterHeard[i]!.spots.length > 0 });
     if ((i + 1) % 40 === 0) progress(`    ${i + 1}/${clips.length}`);
   }
   return countStops(outcomes, (mine, stops) => ({
@@ -162,6 +205,8 @@ export async function sessionStopRows(
     stack,
     pauses: mine.reduce((n, o) => n + o.pauses, 0),
     transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
+    // The session's cost, on the `all` row (every clip).
+    ...(mine.length === outcomes.length ? { localRecognizerCpuMsPerAudioS: round(cpu.us / 1000 / audioS, 2) } : {}),
   }));
 }
 
@@ -174,13 +219,15 @@ export function printSessionStopRows(rows: EstopSessionRow[]): void {
     "\nThe emergency stop on real speech through a session's VAD and transcripts, no reply playing (the spotter, or the transcripts: the grammar stack's, or a Whisper-class session's local recognizer)",
   );
   console.log(
-    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either |",
+    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either | local recognizer CPU ms per s of audio |",
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const after = r.transcriptsAfterEndMs ? `${r.transcriptsAfterEndMs.p50} / ${r.transcriptsAfterEndMs.p95} / ${r.transcriptsAfterEndMs.max}` : '—';
     const falseStops = r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—';
-    console.log(`| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} |`);
+    console.log(
+      `| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} | ${r.localRecognizerCpuMsPerAudioS ?? '—'} |`,
+    );
   }
   for (const r of rows.filter((row) => row.group === 'all')) {
     for (const m of r.missed) console.log(`  ${r.stack}: missed: ${m}`);
