@@ -270,8 +270,9 @@ export function buildStopStt(config: AppConfig): SttEngine | undefined {
   }
   const missing = sentences ? estop.phrases.filter((phrase) => !sentences.some((sentence) => endsWithStopPhrase(sentence, [phrase]) !== undefined)) : [];
   // The session's own grammar: the stop phrases it lacks, it cannot stop on anyway.
-  if (stopSttPausesOnly(config) && missing.length === estop.phrases.length) return undefined;
-  if (missing.length > 0 && !stopSttPausesOnly(config)) {
+  const besideOwnGrammar = stopSttPausesOnly(config);
+  if (besideOwnGrammar && missing.length === estop.phrases.length) return undefined;
+  if (missing.length > 0 && !besideOwnGrammar) {
     throw new ConfigError(
       `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
     );

@@ -25,10 +25,10 @@ import koffi from 'koffi';
 import { copyToSamples } from '../audio/pcm.js';
 import { FILLER } from './filler-words.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
-import { lastWordSpeechShare, speechAfterWords, wordSpeechCoverage } from './speech-after-words.js';
+import { finalWordsAgainstSpeech, speechAfterWords, wordSpeechCoverage } from './speech-after-words.js';
 import { createNoiseFloor } from './noise-floor.js';
 import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
-import type { SttEngine, SttResult, TranscriptDetail } from './types.js';
+import type { SttEngine, SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -269,14 +269,6 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     return value;
   };
   /**
-   * A final's words against the loop's speech: what it leaves out after them, and how much of its last word
-   * is speech (not on partials: there the loop has not caught up with the last word yet).
-   */
-  const wordsAgainstSpeech = (grammar: unknown, loop: unknown): TranscriptDetail => {
-    const share = lastWordSpeechShare(lib, grammar, loop);
-    return { speechAfterMs: speechAfterWords(lib, grammar, loop), ...(share === undefined ? {} : { lastWordSpeechShare: share }) };
-  };
-  /**
    * The utterance again through the grammar decoder without the transform. Why: pocketsphinx's grammar
    * search can end without reaching a sentence, and the transform moves which utterances that happens to
    * (one of the echo closed loop's twenty commands, which the plain model hears); a second decode of the
@@ -355,7 +347,8 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
             grammar = d.plain;
             text = decodeAgain(grammar, heard);
           }
-          const result: SttResult = text && d.loop ? { text, confidence: confidence(grammar, d.loop, text), ...wordsAgainstSpeech(grammar, d.loop) } : { text };
+          const result: SttResult =
+            text && d.loop ? { text, confidence: confidence(grammar, d.loop, text), ...finalWordsAgainstSpeech(lib, grammar, d.loop) } : { text };
           done = true;
           signal.removeEventListener('abort', release);
           saveChannel(d, channel);

@@ -46,22 +46,27 @@ function segments(lib: SegmentReader, ps: unknown): Segment[] {
   return found.map((s) => ({ ...s, start: s.start - origin, end: s.end - origin }));
 }
 
-/** Ms of phone-loop speech after the grammar hypothesis's last word (0 when it has no word, or speech ends with it). */
-export function speechAfterWords(lib: SegmentReader, grammar: unknown, loop: unknown): number {
-  const words = segments(lib, grammar).filter((s) => !FILLER.test(s.word));
+/** A hypothesis's segments that are words or phones, fillers and silence left out. */
+const spoken = (found: Segment[]) => found.filter((s) => !FILLER.test(s.word));
+
+/** Frames of `speech` after the last of `words`, in ms (0 when there is no word, or speech ends with it). */
+function speechAfter(words: Segment[], speech: Segment[]): number {
   const lastWordEnd = words.at(-1)?.end;
   if (lastWordEnd === undefined) return 0;
   let frames = 0;
-  for (const phone of segments(lib, loop)) {
-    if (!FILLER.test(phone.word)) frames += Math.max(0, phone.end - Math.max(phone.start, lastWordEnd + 1) + 1);
-  }
+  for (const phone of speech) frames += Math.max(0, phone.end - Math.max(phone.start, lastWordEnd + 1) + 1);
   return frames * FRAME_MS;
 }
 
-/** Frames (from the first) a hypothesis's non-filler segments cover. */
+/** Ms of phone-loop speech after the grammar hypothesis's last word (0 when it has no word, or speech ends with it). */
+export function speechAfterWords(lib: SegmentReader, grammar: unknown, loop: unknown): number {
+  return speechAfter(spoken(segments(lib, grammar)), spoken(segments(lib, loop)));
+}
+
+/** Frames (from the first) the segments cover. */
 function coveredFrames(found: Segment[]): Set<number> {
   const frames = new Set<number>();
-  for (const s of found) if (!FILLER.test(s.word)) for (let f = s.start; f <= s.end; f++) frames.add(f);
+  for (const s of found) for (let f = s.start; f <= s.end; f++) frames.add(f);
   return frames;
 }
 
@@ -80,8 +85,8 @@ function coveredFrames(found: Segment[]): Set<number> {
  * ```
  */
 export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: unknown): number {
-  const words = coveredFrames(segments(lib, grammar));
-  const speech = coveredFrames(segments(lib, loop));
+  const words = coveredFrames(spoken(segments(lib, grammar)));
+  const speech = coveredFrames(spoken(segments(lib, loop)));
   let both = 0;
   for (const f of words) if (speech.has(f)) both++;
   const either = words.size + speech.size - both;
@@ -89,23 +94,28 @@ export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: u
 }
 
 /**
- * The share (0..1) of the hypothesis's last word that lies over the phone loop's speech. A grammar
- * sentence must end, and a decoder that heard only its first words ("emergency" of "emergency stop")
- * lays the rest over the silence that follows: that "stop" was 5 % speech, where the real "stop"s the
- * emergency stop takes were 48–100 %. Undefined when the hypothesis has no word.
+ * A final's words against the phone loop's speech, each decoder's segments read once:
+ * - `speechAfterMs`: as {@link speechAfterWords};
+ * - `lastWordSpeechShare` (0..1): how much of the last word lies over the loop's speech, absent when the
+ *   hypothesis has no word. A grammar sentence must end, and a decoder that heard only its first words
+ *   ("emergency" of "emergency stop") lays the rest over the silence that follows: that "stop" was 5 %
+ *   speech, where the real "stop"s the emergency stop takes were 48–100 %.
+ *
+ * Finals only: on a partial the loop has not caught up with the last word yet.
  *
  * @example
  * ```ts
- * lastWordSpeechShare(lib, grammarDecoder, phoneLoop); // ~0.8 for "stop" said; ~0.05 for "emergency" decoded as "emergency stop"
+ * finalWordsAgainstSpeech(lib, grammarDecoder, phoneLoop); // { speechAfterMs: 0, lastWordSpeechShare: 0.05 } for "emergency" decoded as "emergency stop"
  * ```
  */
-export function lastWordSpeechShare(lib: SegmentReader, grammar: unknown, loop: unknown): number | undefined {
-  const last = segments(lib, grammar)
-    .filter((s) => !FILLER.test(s.word))
-    .at(-1);
-  if (!last) return undefined;
-  const speech = coveredFrames(segments(lib, loop));
+export function finalWordsAgainstSpeech(lib: SegmentReader, grammar: unknown, loop: unknown): { speechAfterMs: number; lastWordSpeechShare?: number } {
+  const words = spoken(segments(lib, grammar));
+  const speech = spoken(segments(lib, loop));
+  const speechAfterMs = speechAfter(words, speech);
+  const last = words.at(-1);
+  if (!last) return { speechAfterMs };
+  const speechFrames = coveredFrames(speech);
   let under = 0;
-  for (let f = last.start; f <= last.end; f++) if (speech.has(f)) under++;
-  return under / (last.end - last.start + 1);
+  for (let f = last.start; f <= last.end; f++) if (speechFrames.has(f)) under++;
+  return { speechAfterMs, lastWordSpeechShare: under / (last.end - last.start + 1) };
 }
