@@ -163,6 +163,21 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
         if (next && !stopped && !u.controller.signal.aborted) decodeAtPause(turnId, u, next);
       });
   };
+  /**
+   * `use` on the utterance's stream; a stream that throws (audio its decoder refuses) drops the utterance
+   * from this path, as a failed final does, rather than throwing into the bus's subscriber: the spotter and
+   * the session's transcripts still hear it. Whether the utterance is still live.
+   */
+  const tryStream = (u: Utterance, use: (stream: SttStream) => void): boolean => {
+    if (!u.stream) return true;
+    try {
+      use(u.stream);
+      return true;
+    } catch {
+      u.controller.abort();
+      return false;
+    }
+  };
   const onMessage = (message: BusMessage) => {
     if (stopped) return;
     if (message.type === 'vad.audio') {
@@ -170,7 +185,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
       if (u.controller.signal.aborted) return;
       // Before the decoder, so a partial this frame brings is judged with the frame's voice.
       if (!u.voicing.voiced) u.voicing.push(copyToSamples(message.audio));
-      u.stream?.push(message.audio);
+      if (!tryStream(u, (stream) => stream.push(message.audio))) return;
       u.audioMs += (message.audio.byteLength / 2 / message.sampleRateHz) * 1000;
       // The bus hands every subscriber its own copy of the audio: kept as it came.
       if (u.audioMs <= MAX_PAUSE_DECODE_MS) u.audio.push(message.audio);
@@ -179,7 +194,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
       // The user paused: the hypothesis now, not at the decoder's next report (a stop is held on two).
       const u = open.get(message.turnId);
       if (!u || u.controller.signal.aborted) return;
-      u.stream?.flushPartial?.();
+      if (!tryStream(u, (stream) => stream.flushPartial?.())) return;
       if (u.audioMs <= MAX_PAUSE_DECODE_MS && u.voicing.voiced)
         decodeAtPause(message.turnId, u, { chunks: u.audio.length, audioMs: u.audioMs, silentMs: message.silentMs });
     } else if (message.type === 'vad.speech_end') {

@@ -263,6 +263,37 @@ describe('the stop phrases through a local grammar recognizer', () => {
     expect(h.handlerErrors).toEqual([]);
   });
 
+  it('a local recognizer that throws on audio drops that utterance from its path, not the bus subscriber: the session recognizer still stops', async () => {
+    const h = createHarness();
+    const pushed: string[] = [];
+    h.deps.stopStt = {
+      name: 'refusing-fake',
+      createStream: (options) => ({
+        push() {
+          pushed.push(options.channel ?? '');
+          throw new Error('audio refused');
+        },
+        flushPartial() {
+          throw new Error('not reached: the utterance is dropped');
+        },
+        finish: () => Promise.resolve({ text: 'stop', confidence: 0.9 }),
+      }),
+    };
+    const actor = createActor(createEstopActor(h.deps), { input: { sessionId: SESSION, phrases: ['stop'] } }).start();
+    for (const turnId of ['u1', 'u2']) {
+      for (let seq = 0; seq < 3; seq++) h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq, audio: AUDIO, sampleRateHz: RATE });
+      h.publish({ type: 'vad.pause', sessionId: SESSION, turnId, silentMs: 200 });
+      h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId, speechMs: 400 });
+      h.publish({ type: 'stt.final', sessionId: SESSION, turnId, text: 'stop', confidence: 0.9 });
+    }
+    await h.settle();
+    actor.stop();
+    // One try per utterance; its refused final ("stop" above) is never asked for.
+    expect(pushed).toEqual([`${SESSION}:estop`, `${SESSION}:estop`]);
+    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 phrase', 'u2 phrase']);
+    expect(h.handlerErrors).toEqual([]);
+  });
+
   it('stops listening with the actor: audio after it opens no stream', async () => {
     const { local, actor, audio, stops } = estopWithLocalRecognizer();
     await audio('u1');
