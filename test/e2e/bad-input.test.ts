@@ -56,7 +56,7 @@ describe('bad input: no crash, no action, no stop', () => {
   /** `heard`: the input must have reached the recognizer (a final), so the test is about what it made of it. */
   const expectHarmless = async (samples: Int16Array, claimedRateHz = RATE, heard = true) => {
     const seen = await session.hear(samples, claimedRateHz);
-    expect({ harmful: harmful(seen) }).toEqual({ harmful: [] });
+    expect({ harmful: harmful(seen) }, `finals: ${finals(seen).join('; ')}`).toEqual({ harmful: [] });
     if (heard) expect(finals(seen).length).toBeGreaterThan(0);
     expect(session.state()).not.toMatch(/ended/);
     return seen;
@@ -107,7 +107,8 @@ describe('bad input: no crash, no action, no stop', () => {
       // The first 3 s of each, to keep the test to seconds.
       const { samples } = readHumanClip(corpus, clip);
       const seen = await session.hear(samples.subarray(0, RATE * 3), RATE);
-      expect({ clip: clip.file, harmful: harmful(seen) }).toEqual({ clip: clip.file, harmful: [] });
+      // The finals in the message: what the recognizer made of the noise, when it was taken for a command.
+      expect({ clip: clip.file, harmful: harmful(seen) }, `finals: ${finals(seen).join('; ')}`).toEqual({ clip: clip.file, harmful: [] });
     }
   }, 180_000);
 }, 60_000);
