@@ -278,6 +278,7 @@ export const TABLES: Record<string, TableSpec> = {
       FALSE_STOPS_COLUMN,
       ["the VAD's pauses", field('pauses')],
       ['local recognizer CPU ms per s of audio', field('localRecognizerCpuMsPerAudioS')],
+      ['local recognizer MB per decoder set', field('localRecognizerMbPerDecoderSet')],
     ],
   },
   'estop-spotter': {

@@ -19,6 +19,7 @@
  * const rows = await sessionStopRows(real.clips, real.heard, loadConfig(), 'whisper', progress); // one row per speaker group and 'all'
  * ```
  */
+import { execFileSync } from 'node:child_process';
 import { createActor } from 'xstate';
 import { DEFAULT_PIPELINE_OPTIONS, type SessionActorDeps } from '../actors/deps.js';
 import { createEstopActor } from '../actors/estop.js';
@@ -63,6 +64,12 @@ export interface EstopSessionRow extends StopCounts {
    * one session's cost of it (`all` rows). The grammar stack's own recognizer is not counted.
    */
   localRecognizerCpuMsPerAudioS?: number;
+  /**
+   * Memory of one set of the local recognizer's decoders (the grammar decoder, its phone loop, the grammar
+   * decoder without the transform), MB of resident memory its warm-up added (`all` rows). Sets are pooled per
+   * process: one per utterance decoded at once across its sessions.
+   */
+  localRecognizerMbPerDecoderSet?: number;
 }
 
 interface Outcome extends StopOutcome {
@@ -170,6 +177,23 @@ async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): P
   };
 }
 
+/**
+ * The resident memory one set of the local recognizer's decoders adds, MB, measured in a fresh process as
+ * `stack` builds it: in this one, memory the earlier rows freed is reused and hides most of it.
+ */
+function decoderSetMemoryMb(stack: SessionStack): number {
+  const script = [
+    "import { loadConfig } from './runtime/config.js';",
+    "import { buildStopStt } from './runtime/engines.js';",
+    `const stt = buildStopStt(loadConfig(${stack === 'whisper' ? "{ overrides: { stt: { engine: 'openai' } } }" : ''}));`,
+    'const before = process.memoryUsage().rss;',
+    'await stt.warmUp();',
+    'console.log((process.memoryUsage().rss - before) / 1e6);',
+    'process.exit(0);',
+  ].join('\n');
+  return round(Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim()), 0);
+}
+
 /** The rows: per speaker group with a stop phrase, then `all` (with the false stops). */
 export async function sessionStopRows(
   clips: Clip[],
@@ -190,6 +214,7 @@ export async function sessionStopRows(
   };
   await stopStt.warmUp?.();
   await engines.stt?.warmUp?.();
+  const decoderSetMb = decoderSetMemoryMb(stack);
   progress(`  estop, real speech: ${clips.length} recordings through a session's VAD and transcripts (${stack} stack)`);
   const outcomes: Outcome[] = [];
   let audioS = 0;
@@ -206,7 +231,9 @@ export async function sessionStopRows(
     pauses: mine.reduce((n, o) => n + o.pauses, 0),
     transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
     // The session's cost, on the `all` row (every clip).
-    ...(mine.length === outcomes.length ? { localRecognizerCpuMsPerAudioS: round(cpu.us / 1000 / audioS, 2) } : {}),
+    ...(mine.length === outcomes.length
+      ? { localRecognizerCpuMsPerAudioS: round(cpu.us / 1000 / audioS, 2), localRecognizerMbPerDecoderSet: decoderSetMb }
+      : {}),
   }));
 }
 
@@ -219,14 +246,14 @@ export function printSessionStopRows(rows: EstopSessionRow[]): void {
     "\nThe emergency stop on real speech through a session's VAD and transcripts, no reply playing (the spotter, or the transcripts: the grammar stack's, or a Whisper-class session's local recognizer)",
   );
   console.log(
-    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either | local recognizer CPU ms per s of audio |",
+    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either | local recognizer CPU ms per s of audio | MB per decoder set |",
   );
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const after = r.transcriptsAfterEndMs ? `${r.transcriptsAfterEndMs.p50} / ${r.transcriptsAfterEndMs.p95} / ${r.transcriptsAfterEndMs.max}` : '—';
     const falseStops = r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—';
     console.log(
-      `| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} | ${r.localRecognizerCpuMsPerAudioS ?? '—'} |`,
+      `| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} | ${r.localRecognizerCpuMsPerAudioS ?? '—'} | ${r.localRecognizerMbPerDecoderSet ?? '—'} |`,
     );
   }
   for (const r of rows.filter((row) => row.group === 'all')) {
