@@ -183,8 +183,8 @@ async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): P
  */
 function decoderSetMemoryMb(stack: SessionStack): number {
   const script = [
-    "import { loadConfig } from './runtime/config.js';",
-    "import { buildStopStt } from './runtime/engines.js';",
+    `import { loadConfig } from '${new URL('../runtime/config.js', import.meta.url).href}';`,
+    `import { buildStopStt } from '${new URL('../runtime/engines.js', import.meta.url).href}';`,
     `const stt = buildStopStt(loadConfig(${stack === 'whisper' ? "{ overrides: { stt: { engine: 'openai' } } }" : ''}));`,
     'const before = process.memoryUsage().rss;',
     'await stt.warmUp();',

@@ -265,16 +265,17 @@ describe('the stop phrases through a local grammar recognizer', () => {
 
   it('a local recognizer that throws on audio drops that utterance from its path, not the bus subscriber: the session recognizer still stops', async () => {
     const h = createHarness();
-    const pushed: string[] = [];
+    const calls: string[] = [];
     h.deps.stopStt = {
       name: 'refusing-fake',
       createStream: (options) => ({
         push() {
-          pushed.push(options.channel ?? '');
+          calls.push(`push ${options.channel}`);
           throw new Error('audio refused');
         },
         flushPartial() {
-          throw new Error('not reached: the utterance is dropped');
+          calls.push(`flush ${options.channel}`);
+          throw new Error('refused too');
         },
         finish: () => Promise.resolve({ text: 'stop', confidence: 0.9 }),
       }),
@@ -288,8 +289,8 @@ describe('the stop phrases through a local grammar recognizer', () => {
     }
     await h.settle();
     actor.stop();
-    // One try per utterance; its refused final ("stop" above) is never asked for.
-    expect(pushed).toEqual([`${SESSION}:estop`, `${SESSION}:estop`]);
+    // One try per utterance, then nothing more of it (no flush at its pause, no final: its "stop" above is never asked for).
+    expect(calls).toEqual([`push ${SESSION}:estop`, `push ${SESSION}:estop`]);
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 phrase', 'u2 phrase']);
     expect(h.handlerErrors).toEqual([]);
   });
