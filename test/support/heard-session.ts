@@ -29,6 +29,8 @@ const FRAME_MS = 20;
 const TRAILING_SILENCE_MS = 1_500;
 /** Why 30 s: the longest reply the rule policy speaks (the re-prompt) plays in about 5 s; beyond that the session is stuck. */
 const SETTLE_LIMIT_MS = 30_000;
+/** Why 10 s of real time as well: a re-prompt synthesizes in tens of ms on a quiet machine; beyond 10 s the session is stuck. */
+const SETTLE_REAL_MS = 10_000;
 
 export interface HeardSession {
   /**
@@ -80,11 +82,16 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
       // The chart and the rule policy answer the final on the bus; give them simulated time to act, and
       // to finish the reply, so that the next recording is not heard over it (a barge-in).
       for (let t = 0; t < 200; t += FRAME_MS) await push(new Int16Array(frame), claimedRateHz);
-      for (let t = 0; !session.matches(DialogState.idle) && t < SETTLE_LIMIT_MS; t += FRAME_MS) {
+      // TTS runs in real time beside the simulated clock: on a loaded machine a reply can take longer than
+      // the simulated bound in real time too, so both must pass before the session counts as stuck.
+      const started = performance.now();
+      for (let t = 0; !session.matches(DialogState.idle) && (t < SETTLE_LIMIT_MS || performance.now() - started < SETTLE_REAL_MS); t += FRAME_MS) {
         await push(new Int16Array(frame), claimedRateHz);
-        // TTS runs in real time beside the simulated clock.
         await sleep(1);
       }
+      // The next recording would be heard over what the session is still doing: a fault of the session (or of
+      // this wait), not of what the recording was made of.
+      if (!session.matches(DialogState.idle)) throw new Error(`heard-session: the session is still ${session.state()} after the recording and its answer`);
       return seen.slice(from);
     },
     state: () => session.state(),
