@@ -25,7 +25,7 @@ import koffi from 'koffi';
 import { copyToSamples } from '../audio/pcm.js';
 import { FILLER } from './filler-words.js';
 import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js';
-import { finalWordsAgainstSpeech, speechAfterWords, wordSpeechCoverage } from './speech-after-words.js';
+import { finalWordsAgainstSpeech, speechAfterWords } from './speech-after-words.js';
 import { createNoiseFloor } from './noise-floor.js';
 import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
 import type { SttEngine, SttResult } from './types.js';
@@ -250,8 +250,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!phones) pronunciations.set(word, (phones = (lib.lookupWord(ps, word) ?? '').split(/\s+/).filter(Boolean)));
     return phones;
   };
-  /** The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts). */
-  const confidence = (grammar: unknown, loop: unknown, text: string, final = true): number => {
+  /**
+   * The grammar's sentence against the phone loop's phones on the same audio (see grammar-confidence.ts);
+   * a final's with its words' `coverage` of the loop's speech, a partial's without.
+   */
+  const confidence = (grammar: unknown, loop: unknown, text: string, coverage?: number): number => {
     const [grammarScore, loopScore] = [[0], [0]];
     lib.getHyp(grammar, grammarScore);
     const loopPhones = (lib.getHyp(loop, loopScore) ?? '').split(/\s+/).filter((p) => p && !FILLER.test(p));
@@ -262,10 +265,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       grammarScore: grammarScore[0]!,
       loopScore: loopScore[0]!,
       frames: lib.nFrames(grammar),
-      ...(final ? { coverage: wordSpeechCoverage(lib, grammar, loop) } : {}),
+      ...(coverage === undefined ? {} : { coverage }),
     };
     const value = grammarConfidence(evidence);
-    options.onEvidence?.(text, evidence, value, final);
+    options.onEvidence?.(text, evidence, value, coverage !== undefined);
     return value;
   };
   /**
@@ -318,7 +321,7 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
         }
         // Changed words, then once more at the next check (the stop gate takes a stop phrase that held for
         // two reports), and the same words whenever the audio since made them clearly more or less likely.
-        const sure = confidence(d.ps, d.loop, partial, false);
+        const sure = confidence(d.ps, d.loop, partial);
         const changed = partial !== lastPartial || Math.abs(sure - lastConfidence) >= PARTIAL_CONFIDENCE_STEP;
         const confirming = reportedLastCheck;
         reportedLastCheck = changed;
@@ -347,8 +350,11 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
             grammar = d.plain;
             text = decodeAgain(grammar, heard);
           }
-          const result: SttResult =
-            text && d.loop ? { text, confidence: confidence(grammar, d.loop, text), ...finalWordsAgainstSpeech(lib, grammar, d.loop) } : { text };
+          let result: SttResult = { text };
+          if (text && d.loop) {
+            const { coverage, ...words } = finalWordsAgainstSpeech(lib, grammar, d.loop);
+            result = { text, confidence: confidence(grammar, d.loop, text, coverage), ...words };
+          }
           done = true;
           signal.removeEventListener('abort', release);
           saveChannel(d, channel);

@@ -75,26 +75,21 @@ function coveredFrames(found: Segment[]): Set<number> {
  * both over frames in either (1: the words lie exactly over the speech). A grammar decoder forces what it
  * cannot explain into silence or into a word laid over silence: a read sentence ended early as "go to
  * the kitchen" with two seconds of speech after it, a lone "right" heard as "turn right" with "turn" over
- * the silence before it. Both lower it; a command that was said, spoken alone, keeps it near 1. Only the
- * two decoders' own segmentations are compared, so nothing here is fitted to a grammar or a voice.
- * Frames are numbered from each hypothesis's first frame, which is the utterance's first for both.
- *
- * @example
- * ```ts
- * wordSpeechCoverage(lib, grammarDecoder, phoneLoop); // ~0.9 for "stop" alone; ~0.3 for a sentence decoded as "go to the kitchen"
- * ```
+ * the silence before it. Both lower it; a command that was said, spoken alone, keeps it near 1 (~0.9 for
+ * "stop" alone; ~0.3 for a sentence decoded as "go to the kitchen"). Only the two decoders' own
+ * segmentations are compared, so nothing here is fitted to a grammar or a voice. Frames are numbered from
+ * each hypothesis's first frame, which is the utterance's first for both.
  */
-export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: unknown): number {
-  const words = coveredFrames(spoken(segments(lib, grammar)));
-  const speech = coveredFrames(spoken(segments(lib, loop)));
+function wordSpeechCoverage(wordFrames: Set<number>, speechFrames: Set<number>): number {
   let both = 0;
-  for (const f of words) if (speech.has(f)) both++;
-  const either = words.size + speech.size - both;
+  for (const f of wordFrames) if (speechFrames.has(f)) both++;
+  const either = wordFrames.size + speechFrames.size - both;
   return either === 0 ? 1 : both / either;
 }
 
 /**
  * A final's words against the phone loop's speech, each decoder's segments read once:
+ * - `coverage` (0..1): {@link wordSpeechCoverage}, a factor of the final's confidence (grammar-confidence.ts);
  * - `speechAfterMs`: as {@link speechAfterWords};
  * - `lastWordSpeechShare` (0..1): how much of the last word lies over the loop's speech, absent when the
  *   hypothesis has no word. A grammar sentence must end, and a decoder that heard only its first words
@@ -105,17 +100,21 @@ export function wordSpeechCoverage(lib: SegmentReader, grammar: unknown, loop: u
  *
  * @example
  * ```ts
- * finalWordsAgainstSpeech(lib, grammarDecoder, phoneLoop); // { speechAfterMs: 0, lastWordSpeechShare: 0.05 } for "emergency" decoded as "emergency stop"
+ * finalWordsAgainstSpeech(lib, grammarDecoder, phoneLoop); // { coverage: 0.4, speechAfterMs: 0, lastWordSpeechShare: 0.05 } for "emergency" decoded as "emergency stop"
  * ```
  */
-export function finalWordsAgainstSpeech(lib: SegmentReader, grammar: unknown, loop: unknown): { speechAfterMs: number; lastWordSpeechShare?: number } {
+export function finalWordsAgainstSpeech(
+  lib: SegmentReader,
+  grammar: unknown,
+  loop: unknown,
+): { coverage: number; speechAfterMs: number; lastWordSpeechShare?: number } {
   const words = spoken(segments(lib, grammar));
   const speech = spoken(segments(lib, loop));
-  const speechAfterMs = speechAfter(words, speech);
-  const last = words.at(-1);
-  if (!last) return { speechAfterMs };
   const speechFrames = coveredFrames(speech);
+  const found = { coverage: wordSpeechCoverage(coveredFrames(words), speechFrames), speechAfterMs: speechAfter(words, speech) };
+  const last = words.at(-1);
+  if (!last) return found;
   let under = 0;
   for (let f = last.start; f <= last.end; f++) if (speechFrames.has(f)) under++;
-  return { speechAfterMs, lastWordSpeechShare: under / (last.end - last.start + 1) };
+  return { ...found, lastWordSpeechShare: under / (last.end - last.start + 1) };
 }
