@@ -1,7 +1,8 @@
 /**
  * The stop phrases spotted on the microphone itself (`session.estop.spotter`), in every session, every
- * activation mode and every dialog state, whatever the recognizer: the VAD actor hands it every
- * conditioned frame (after echo cancellation), gate open or closed, and a spotted stop phrase publishes
+ * activation mode and every dialog state, whatever the recognizer: the VAD actor hands it all the
+ * microphone's audio after echo cancellation (the echo step's filtered audio where it keeps one:
+ * `InputConditioner.drainFiltered`), gate open or closed, and a spotted stop phrase publishes
  * `control.estop {source: 'spotter'}` at once. A recognizer that answers only after the utterance (a
  * Whisper-class server) would stop the robot most of a second late; the spotter does not wait for the
  * utterance to end, nor for any transcript.
@@ -37,7 +38,10 @@ export interface StopSpotterOptions {
 }
 
 export interface StopSpotter {
-  /** Every conditioned microphone frame at the spotter's rate. */
+  /**
+   * All the microphone's audio at the spotter's rate, in order, any length: conditioned, or where the echo
+   * step keeps it, as its filter left it (`InputConditioner.drainFiltered`).
+   */
   hear(frame: Uint8Array): void;
   stop(): void;
 }

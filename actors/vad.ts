@@ -69,7 +69,12 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
     // so the framer copies only the frames that straddle two chunks).
     const frames = framer.push(audio);
     if (spotter) for (const frame of frames) spotter.hear(frame);
-    if (stops) for (const frame of frames) stops.hear(frame);
+    if (stops) {
+      // Where the echo step keeps its filter's output, stops are heard in that: the user over the robot, whole.
+      const filtered = deps.inputConditioner?.drainFiltered?.();
+      if (filtered) stops.hear(filtered);
+      else for (const frame of frames) stops.hear(frame);
+    }
     feed({ type: 'frames', frames });
   };
   const mic = createMicInput(deps, sessionId, hear, () => framer.reset());

@@ -250,6 +250,8 @@ async function bindInputConditioner(
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
             suppression: conditioning.echoSuppression,
+            // The stop spotter hears the filter's output where it cancels (actors/vad.ts).
+            keepFiltered: config.session.estop.spotter && config.session.estop.phrases.length > 0,
             ...echoReports,
           },
         }

@@ -73,15 +73,38 @@ export interface InputConditioner {
    * session clock; returns the conditioned audio that is ready (in order; lengths may differ per call).
    */
   process(audio: Uint8Array, atMs: number): Uint8Array;
+  /**
+   * With the echo step's `keepFiltered`: the microphone audio since the last call as the built-in canceller's
+   * filter left it where it is seen to cancel (`EchoStage.drainFiltered`), high-passed as `process`'s is;
+   * undefined while no such step runs (WebRTC's, or the step switched off).
+   */
+  drainFiltered?(): Uint8Array | undefined;
   /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
   echoPathMoved?(): void;
   /** Frees native and WASM state; afterwards `process` passes audio through unchanged. */
   close(): void;
 }
 
+/**
+ * Float samples back to s16le, rounded and clipped, in slab memory (see bus/byte-copy.ts): one frame per
+ * 20 ms per microphone, and an ArrayBuffer each takes ~0.75 µs to make (measured here), half the high-pass,
+ * before the collector's share.
+ */
+function toBytes(samples: Float32Array): Uint8Array {
+  const outBytes = allocBytes(samples.length * 2);
+  const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const x = Math.round(samples[i]!);
+    out[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+  }
+  return outBytes;
+}
+
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
   const { sampleRateHz, echo, switches } = options;
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
+  /** The filtered audio's own high-pass: a filter's state follows one signal. */
+  const filteredHighPass = options.highPassHz && echo?.keepFiltered ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
   // With switches, RNNoise loads when first switched on (a WASM instance per session is not free).
   let denoiser: RnnoiseDenoiser | undefined = options.noiseSuppression && !switches ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
   let denoiserLoading: Promise<void> | undefined;
@@ -139,6 +162,14 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     },
     echoDelay: () => stage?.delay(),
     echoPathMoved: () => stage?.relearn(),
+    drainFiltered() {
+      const kept = stage?.drainFiltered?.();
+      if (!kept) return undefined;
+      if (!filteredHighPass || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
+      const samples = Float32Array.from(kept);
+      filteredHighPass.process(samples);
+      return toBytes(samples);
+    },
     process(audio, atMs) {
       if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
@@ -157,15 +188,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       highPass?.process(samples);
       samples = denoise(samples);
       agc?.process(samples);
-      // The conditioned frame in slab memory (see bus/byte-copy.ts): one per 20 ms per microphone, and an
-      // ArrayBuffer each takes ~0.75 µs to make (measured here), half the high-pass, before the collector's share.
-      const outBytes = allocBytes(samples.length * 2);
-      const out = new Int16Array(outBytes.buffer, outBytes.byteOffset, samples.length);
-      for (let i = 0; i < samples.length; i++) {
-        const x = Math.round(samples[i]!);
-        out[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
-      }
-      return outBytes;
+      return toBytes(samples);
     },
     close() {
       if (closed) return;

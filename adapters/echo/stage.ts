@@ -70,6 +70,8 @@ export interface EchoStageOptions {
    * user far louder than the echo was heard in it, anyone quieter was not. Reported when it ends.
    */
   onHalfDuplex?: (span: BlockSpan) => void;
+  /** Keep the audio {@link EchoStage.drainFiltered} returns (the stop spotter's). */
+  keepFiltered?: boolean;
 }
 
 /** What the stage reports of what it could not pass on: the user it may have held, the speech it was half duplex over. */
@@ -88,6 +90,12 @@ export interface EchoStage {
   relearn(): void;
   /** The delay the reference is aligned on, ms (0 before an echo was heard), and how often it moved. */
   delay(): { alignedMs: number; estimatedMs: number | undefined; moves: number };
+  /**
+   * With `keepFiltered`: the blocks processed since the last call, each as the linear filter left it where
+   * the suppressor has seen the filter cancel and the echo is where the reference says, else as the
+   * suppressor left it. Without: undefined.
+   */
+  drainFiltered?(): Int16Array;
   /** Frees the native state. */
   close(): void;
 }
@@ -130,6 +138,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let heldAtChanges = 0;
   const outBlock = new Int16Array(blockSamples);
   const linearBlock = new Int16Array(blockSamples);
+  const filtered = options.keepFiltered ? createFilteredKeep(blockSamples) : undefined;
   let userWasHeard = false;
   const released = createEchoRelease({
     blockSamples,
@@ -281,6 +290,9 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         linearBlock.set(block);
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
+        // Where the filter is seen to cancel, the user's voice over the echo as it left it: the suppressor,
+        // deciding block by block for the VAD, passes a user under a louder speaker in pieces.
+        filtered?.keep(suppressor?.converged() && !holding ? linearBlock : block);
         if (suppressor?.diverged()) filter.reset();
         halfDuplex?.block(atMs, suppressor?.halfDuplex() ?? false);
         // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
@@ -312,10 +324,25 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
       moves,
     }),
+    ...(filtered ? { drainFiltered: filtered.drain } : {}),
     close() {
       halfDuplex?.end();
       canceller?.close();
       canceller = undefined;
+    },
+  };
+}
+
+/** The blocks kept for `drainFiltered`, joined when drained. */
+function createFilteredKeep(blockSamples: number) {
+  const blocks: Int16Array[] = [];
+  return {
+    keep: (block: Int16Array) => blocks.push(block.slice()),
+    drain(): Int16Array {
+      const out = new Int16Array(blocks.length * blockSamples);
+      blocks.forEach((block, i) => out.set(block, i * blockSamples));
+      blocks.length = 0;
+      return out;
     },
   };
 }

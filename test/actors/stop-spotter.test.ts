@@ -5,11 +5,12 @@
  * clock: real people's "stop" stops, their other words, sentences and noise
  * do not (a real-speech subset of `npm run bench -- --scenario estop`; skipped, saying so, without
  * `../shared/speech/human`); one stop per utterance whichever path (spotter or transcripts) heard it
- * first; the switch turns it off.
+ * first; where the echo step keeps its filter's output, the spotter hears that; the switch turns it off.
  */
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
+import { createInputConditioner, type InputConditioner } from '../../adapters/audio/input-conditioner.js';
+import { createFliteTts } from '../../adapters/tts/flite.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
 import { createEstopActor } from '../../actors/estop.js';
 import { createStopSpotter } from '../../actors/stop-spotter.js';
@@ -33,6 +34,35 @@ async function session() {
   h.deps.stopSpotter = spotter;
   h.deps.inputConditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz });
   return startVadSession(h);
+}
+
+/** flite's voice saying `text`, as 16 kHz samples. */
+async function speak(text: string): Promise<Int16Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  const bytes = new Uint8Array(Buffer.concat(parts));
+  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+}
+
+/**
+ * A fake conditioner, not the product's: the microphone's audio comes out of one of its two outputs
+ * (`carries`), silence of the same length out of the other.
+ */
+function fakeConditioner(carries: 'filtered' | 'conditioned'): InputConditioner {
+  let kept: Uint8Array[] = [];
+  return {
+    steps: ['echo'],
+    process: (audio) => {
+      kept.push(audio.slice());
+      return carries === 'conditioned' ? audio : new Uint8Array(audio.byteLength);
+    },
+    drainFiltered: () => {
+      const audio = new Uint8Array(Buffer.concat(kept));
+      kept = [];
+      return carries === 'filtered' ? audio : new Uint8Array(audio.byteLength);
+    },
+    close: () => undefined,
+  };
 }
 
 describe('stop spotter: real people (../shared/speech/human)', () => {
@@ -143,6 +173,21 @@ describe('stop spotter', () => {
     expect(relaxedAt).toEqual([false, true, true, false, false]);
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
   });
+
+  it("hears the echo step's filtered audio where the conditioner keeps it, instead of the conditioned frames", async () => {
+    const stop = await speak('stop');
+    const heard: Record<string, number> = {};
+    for (const carries of ['filtered', 'conditioned'] as const) {
+      const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+      h.deps.stopSpotter = spotter;
+      h.deps.inputConditioner = fakeConditioner(carries);
+      const s = startVadSession(h);
+      await s.say(stop);
+      s.stop();
+      heard[carries] = h.ofType('control.estop').length;
+    }
+    expect(heard).toEqual({ filtered: 1, conditioned: 0 });
+  }, 30_000);
 
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {
     expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { spotter: false } } } }))).toBeUndefined();

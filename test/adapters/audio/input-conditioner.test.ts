@@ -1,7 +1,8 @@
 /**
  * The input conditioning chain: its steps in order; the echo canceller aligned on the session clock with
  * what the sink played, sample-accurately (an echo with no delay at all is still cancelled, so the
- * reference is never later than the microphone); any chunking of the input gives the same output.
+ * reference is never later than the microphone); the user over the echo kept whole for the stop spotter;
+ * any chunking of the input gives the same output.
  */
 import { describe, expect, it } from 'vitest';
 import { tapEchoReference } from '../../../adapters/echo/reference.js';
@@ -66,6 +67,58 @@ describe('input conditioner', () => {
 
   it.each([0, 60, 120])('cancels the echo of what the sink played (%i ms delay) by more than 20 dB, aligned on the session clock', async (delayMs) => {
     expect(await erleThroughRoom(delayMs)).toBeGreaterThan(20);
+  });
+
+  it('keeps, for the stop spotter, the user over the echo as the filter left it: whole, where the suppressor lets pieces by', async () => {
+    const clock = new ManualClock();
+    const device = createRecordingSink(clock, RATE);
+    const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
+    const echo = { reference, tailMs: 250, residualSuppression: true, suppression: true };
+    const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keepFiltered: true } });
+    const room = createEchoPath({ sampleRateHz: RATE, delayMs: 120, gainDb: 4, reverbMs: 60, seed: 3 });
+    const played = playedFrom(device);
+    const far = speechLike(RATE * 10);
+    // The user from 7 s to 8 s, about 12 dB under the speaker's echo.
+    const user = Int16Array.from(speechLike(RATE), (x) => Math.round(x * 10 ** (-8 / 20)));
+    let written = 0;
+    /** Blocks of the user's second that came out with at least a quarter of the user's energy. */
+    const userBlocks = { conditioned: 0, filtered: 0 };
+    const echoAlone = { mic: 0, filtered: 0 };
+    let drained = 0;
+    for (let now = 20; now <= 10_000; now += 20) {
+      while (device.bufferedMs() < 200 && written < far.length) {
+        sink.write(bytes(far.slice(written, written + FRAME)), { turnId: 't', seq: written / FRAME });
+        written += FRAME;
+      }
+      await clock.advanceTo(now);
+      const start = (now - 20) * 16;
+      const userSpan = now > 7000 && now <= 8000;
+      const said = userSpan ? user.subarray(start - 7000 * 16, start - 7000 * 16 + FRAME) : new Int16Array(FRAME);
+      const mic = Int16Array.from(room.render(played, start, FRAME), (x, i) => Math.round(x + said[i]!));
+      const out = samples(conditioner.process(bytes(mic), clock.now()));
+      const filtered = samples(conditioner.drainFiltered!()!);
+      drained += filtered.length;
+      if (userSpan) {
+        if (energy(out) > energy(said) / 4) userBlocks.conditioned++;
+        if (energy(filtered) > energy(said) / 4) userBlocks.filtered++;
+      } else if (now > 5000) {
+        echoAlone.mic += energy(mic);
+        echoAlone.filtered += energy(filtered);
+      }
+    }
+    conditioner.close();
+    // Every block once, as it was processed.
+    expect(drained).toBe(RATE * 10);
+    // The user's voice whole (42 of 50 blocks here), where the suppressor passed pieces (23).
+    expect(userBlocks.filtered).toBeGreaterThanOrEqual(40);
+    expect(userBlocks.filtered).toBeGreaterThan(userBlocks.conditioned + 10);
+    // The robot's voice alone does not come through: the filter cancels it (45 dB here).
+    expect(10 * Math.log10(echoAlone.mic / echoAlone.filtered)).toBeGreaterThan(20);
+    // Kept only when asked for.
+    const plain = await createInputConditioner({ sampleRateHz: RATE, echo });
+    plain.process(bytes(speechLike(FRAME)), 20);
+    expect(plain.drainFiltered?.()).toBeUndefined();
+    plain.close();
   });
 
   it('gives the same output however the input is cut (odd byte boundaries included)', async () => {
