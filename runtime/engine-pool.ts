@@ -166,6 +166,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           sink,
           sampleRateHz: vad.sampleRateHz,
           echoReports,
+          // The stop spotter hears the echo step's filtered audio (actors/vad.ts): kept only for one that runs.
+          keepFiltered: stopSpotter !== undefined && stopSpotter.sampleRateHz === vad.sampleRateHz,
           ...(inputSwitches ? { inputSwitches } : {}),
         });
       } catch (error) {
@@ -216,7 +218,8 @@ async function bindInputConditioner(
     sampleRateHz,
     inputSwitches,
     echoReports,
-  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; echoReports?: EchoReports },
+    keepFiltered,
+  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; echoReports?: EchoReports; keepFiltered: boolean },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
@@ -250,8 +253,7 @@ async function bindInputConditioner(
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
             suppression: conditioning.echoSuppression,
-            // The stop spotter hears the filter's output where it cancels (actors/vad.ts).
-            keepFiltered: config.session.estop.spotter && config.session.estop.phrases.length > 0,
+            keepFiltered,
             ...echoReports,
           },
         }

@@ -138,7 +138,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let heldAtChanges = 0;
   const outBlock = new Int16Array(blockSamples);
   const linearBlock = new Int16Array(blockSamples);
-  const filtered = options.keepFiltered ? createFilteredKeep(blockSamples) : undefined;
+  const filtered = options.keepFiltered ? createFilteredKeep(blockSamples, sampleRateHz) : undefined;
   let userWasHeard = false;
   const released = createEchoRelease({
     blockSamples,
@@ -333,11 +333,18 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   };
 }
 
-/** The blocks kept for `drainFiltered`, joined when drained. */
-function createFilteredKeep(blockSamples: number) {
+/**
+ * The blocks kept for `drainFiltered`, joined when drained. Why at most 1 s: it is drained every
+ * microphone frame; a caller that stops draining must not make it grow.
+ */
+function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
   const blocks: Int16Array[] = [];
+  const most = Math.ceil(sampleRateHz / blockSamples);
   return {
-    keep: (block: Int16Array) => blocks.push(block.slice()),
+    keep(block: Int16Array) {
+      if (blocks.length >= most) blocks.shift();
+      blocks.push(block.slice());
+    },
     drain(): Int16Array {
       const out = new Int16Array(blocks.length * blockSamples);
       blocks.forEach((block, i) => out.set(block, i * blockSamples));

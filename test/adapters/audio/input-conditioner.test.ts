@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
-import { createRecordingSink } from '../../../adapters/audio/recording-sink.js';
+import { createRecordingSink, type RecordingSink } from '../../../adapters/audio/recording-sink.js';
+import type { AudioSink } from '../../../adapters/audio/sink.js';
 import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
 
@@ -23,6 +24,13 @@ const energy = (x: Int16Array) => x.reduce((n, v) => n + v * v, 0);
 const bytes = (x: Int16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 const samples = (b: Uint8Array) => new Int16Array(b.buffer, b.byteOffset, b.byteLength >> 1);
 
+/** Writes `far` on from `written` until the device holds 200 ms, as the playback actor does; how much is written now. */
+function keepAhead(sink: AudioSink, device: RecordingSink, far: Int16Array, written: number): number {
+  let at = written;
+  for (; device.bufferedMs() < 200 && at < far.length; at += FRAME) sink.write(bytes(far.slice(at, at + FRAME)), { turnId: 't', seq: at / FRAME });
+  return at;
+}
+
 /** Plays 8 s of far-end audio into a sink on the simulated clock, echoes it back, returns the ERLE of the last 4 s. */
 async function erleThroughRoom(delayMs: number): Promise<number> {
   const clock = new ManualClock();
@@ -37,10 +45,7 @@ async function erleThroughRoom(delayMs: number): Promise<number> {
   let micEnergy = 0;
   let outEnergy = 0;
   for (let now = 20; now <= 8000; now += 20) {
-    while (device.bufferedMs() < 200 && written < far.length) {
-      sink.write(bytes(far.slice(written, written + FRAME)), { turnId: 't', seq: written / FRAME });
-      written += FRAME;
-    }
+    written = keepAhead(sink, device, far, written);
     await clock.advanceTo(now);
     const mic = Int16Array.from(room.render(played, (now - 20) * 16, FRAME), Math.round);
     const out = samples(conditioner.process(bytes(mic), clock.now()));
@@ -86,10 +91,7 @@ describe('input conditioner', () => {
     const echoAlone = { mic: 0, filtered: 0 };
     let drained = 0;
     for (let now = 20; now <= 10_000; now += 20) {
-      while (device.bufferedMs() < 200 && written < far.length) {
-        sink.write(bytes(far.slice(written, written + FRAME)), { turnId: 't', seq: written / FRAME });
-        written += FRAME;
-      }
+      written = keepAhead(sink, device, far, written);
       await clock.advanceTo(now);
       const start = (now - 20) * 16;
       const userSpan = now > 7000 && now <= 8000;
@@ -114,11 +116,15 @@ describe('input conditioner', () => {
     expect(userBlocks.filtered).toBeGreaterThan(userBlocks.conditioned + 10);
     // The robot's voice alone does not come through: the filter cancels it (45 dB here).
     expect(10 * Math.log10(echoAlone.mic / echoAlone.filtered)).toBeGreaterThan(20);
-    // Kept only when asked for.
+    // Kept only when asked for, and never more than the last second of it.
     const plain = await createInputConditioner({ sampleRateHz: RATE, echo });
     plain.process(bytes(speechLike(FRAME)), 20);
     expect(plain.drainFiltered?.()).toBeUndefined();
     plain.close();
+    const undrained = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keepFiltered: true } });
+    for (let now = 20; now <= 3000; now += 20) undrained.process(bytes(speechLike(FRAME)), now);
+    expect(undrained.drainFiltered!()!.byteLength).toBe(RATE * 2);
+    undrained.close();
   });
 
   it('gives the same output however the input is cut (odd byte boundaries included)', async () => {
