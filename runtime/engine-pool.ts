@@ -152,6 +152,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           `session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`,
         );
       }
+      // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
+      const sessionStopSpotter = stopSpotter?.sampleRateHz === vad.sampleRateHz ? stopSpotter : undefined;
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
       try {
@@ -167,7 +169,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           sampleRateHz: vad.sampleRateHz,
           echoReports,
           // The stop spotter hears the echo step's filtered audio (actors/vad.ts): kept only for one that runs.
-          keepFiltered: stopSpotter !== undefined && stopSpotter.sampleRateHz === vad.sampleRateHz,
+          keepFiltered: sessionStopSpotter !== undefined,
           ...(inputSwitches ? { inputSwitches } : {}),
         });
       } catch (error) {
@@ -187,8 +189,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
         ...(keywordSpotter ? { keywordSpotter } : {}),
-        // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
-        ...(stopSpotter && stopSpotter.sampleRateHz === vad.sampleRateHz ? { stopSpotter } : {}),
+        ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter } : {}),
         // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
         ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz
           ? {

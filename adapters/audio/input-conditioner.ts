@@ -166,7 +166,8 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       const kept = stage?.drainFiltered?.();
       if (!kept) return undefined;
       if (!filteredHighPass || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
-      const samples = Float32Array.from(kept);
+      // The float steps' working buffer: `process` has already copied out what it held.
+      const samples = toFloat(kept);
       filteredHighPass.process(samples);
       return toBytes(samples);
     },

@@ -346,6 +346,8 @@ function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
       blocks.push(block.slice());
     },
     drain(): Int16Array {
+      // One block a microphone frame, the usual case: that block, not a copy of it.
+      if (blocks.length === 1) return blocks.pop()!;
       const out = new Int16Array(blocks.length * blockSamples);
       blocks.forEach((block, i) => out.set(block, i * blockSamples));
       blocks.length = 0;
