@@ -22,6 +22,8 @@ const {
   VOICING_BEFORE_FRAMES,
   UNKNOWN_START_FRAMES,
 } = valuesOf(SPOTTER_TUNING.stream);
+/** Why 64: spottings under the threshold in one search are a handful a second, and a search lasts seconds (at most 120 s: a bound, not a budget). */
+const MAX_UNDER = 64;
 /** A frame below speech's level (so a restart never cuts a phrase being said), as a sample amplitude. */
 const QUIET_LEVEL = 32_768 * 10 ** (SPEECH_ACTIVE_DBFS / 20);
 
@@ -168,13 +170,25 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
   const settleMs = shared.settleMs ?? SETTLE_MS;
   /** With `report: false`: the spottings since the last drain. */
   const kept: Spotting[] = [];
+  /**
+   * Spottings shown under the threshold of the moment since the search began, and those judged because
+   * the threshold fell under them (the user's `vad.speech_start` relaxing it over a reply), not because
+   * they rose: the hypothesis lists them until the next restart, and a spotting the search later moves or
+   * raises overlaps its first self.
+   */
+  const under: Spotting[] = [];
+  const judgedLate: Spotting[] = [];
   const restart = () => {
     lib.endUtt(ps);
     lib.startUtt(ps);
     startFrame = history.frames;
     toStream = undefined;
     uttMs = 0;
+    under.length = 0;
+    judgedLate.length = 0;
   };
+  const overlaps = (list: Spotting[], x: Spotting) =>
+    list.some((j) => j.phrase === x.phrase && j.endMs - j.durationMs < x.endMs && x.endMs - x.durationMs < j.endMs);
   const floorOf = (phrase: string) => {
     const floor = shared.floors.get(phrase);
     return floor === undefined ? -Infinity : relaxed?.() ? floor.relaxed : floor.strict;
@@ -189,20 +203,31 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
     if (lib.getHyp(ps, [0])) {
       toStream ??= tie();
       const age = (x: Spotting) => audioMs - x.endMs;
-      const shown = spottingsOf(shared, ps, history, toStream, audioMs);
+      const all = spottingsOf(shared, ps, history, toStream, audioMs);
+      const shown = all.filter((x) => !overlaps(judgedLate, x));
       // Under the threshold of the moment (a phrase searched at its relaxed one, the stream not relaxed):
       // not a spotting yet; the search goes on, and may still raise it above.
       const found = shown.filter((x) => x.log10Margin >= floorOf(x.phrase));
+      if (under.length < MAX_UNDER) under.push(...shown.filter((x) => x.log10Margin < floorOf(x.phrase) && !overlaps(under, x)));
       if (found.length === 0) {
-        if (shown.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
+        if (all.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
         return [];
       }
       // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
       // into the best one, whose alignment (and lead) is the phrase's; the first to cross the threshold
       // may be aligned anywhere. Unless one has waited long, wait while any may still grow.
       if (found.some((x) => age(x) < settleMs) && !found.some((x) => age(x) >= MAX_SETTLE_MS)) return [];
-      // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the utterance.
-      restart();
+      // A fresh search after the spottings (kept or not): its hypothesis lists every phrase spotted in the
+      // utterance. Not after spottings the threshold fell under: they ended a while ago, and a fresh
+      // search now forgets what is being said (over the robot's voice, the user's "stop",
+      // 280 ms in, never spotted); they are set aside until the next restart instead.
+      const late = (x: Spotting) =>
+        overlaps(
+          under.filter((u) => u.log10Margin >= floorOf(u.phrase)),
+          x,
+        );
+      if (found.every(late)) judgedLate.push(...found);
+      else restart();
       if (!report) {
         kept.push(...found.filter(voiced).map((x) => verifiedSpotting(own, history, x)));
         return [];

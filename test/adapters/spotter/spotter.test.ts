@@ -3,7 +3,8 @@
  * large lead over what came before it, and verified on its audio), and spotted again by a pooled decoder
  * serving a second stream; "are you a robot" comes close acoustically but runs on from the words before
  * it, so it is not reported; a stop phrase is spotted; a spotting is placed where it was said however
- * many searches and streams the decoder has served; `report: false` collects every spotting for `drain`;
+ * many searches and streams the decoder has served; a spotting judged because its threshold fell does not
+ * cut short the phrase being said; `report: false` collects every spotting for `drain`;
  * the second stage says where the phrase's words are, and has no confidence in a phrase missing a word or
  * one whose first word was something else ("hello robot").
  */
@@ -75,6 +76,32 @@ describe('keyword spotter (pocketsphinx)', () => {
     }
     // The alignment moves a little as the cepstral mean adapts (−70 to −180 ms here); the pauses were 0.7–1.5 s.
     expect(Math.max(...offsMs.map(Math.abs))).toBeLessThan(300);
+  }, 30_000);
+
+  it('judges a spotting the threshold fell under without cutting short the phrase being said', async () => {
+    const [wake, stop] = await Promise.all(['hey robot', 'stop'].map(speak));
+    // "hey robot" at 10^-13.9: under its threshold until the stream relaxes it (as the user's speech start
+    // over a reply does), which happens while "stop" is being said.
+    const spotter = createKeywordSpotter({
+      phrases: [
+        { phrase: 'hey robot', threshold: 1e-10, relaxedThreshold: 1e-40 },
+        { phrase: 'stop', threshold: 1e-10 },
+      ],
+    });
+    for (const relaxAfterMs of [300, 400]) {
+      let relaxed = false;
+      const stream = spotter.createStream({ relaxed: () => relaxed });
+      const relaxAt = silence(500).byteLength + wake!.byteLength + relaxAfterMs * 32;
+      const audio = new Uint8Array([...silence(500), ...wake!, ...stop!, ...silence(800)]);
+      const found: Spotting[] = [];
+      for (let i = 0; i < audio.byteLength; i += 640) {
+        relaxed = i >= relaxAt;
+        found.push(...stream.push(audio.subarray(i, i + 640)));
+      }
+      // A fresh search at that judging forgot the "stop" being said (both times).
+      expect(found.map((s) => s.phrase)).toEqual(['hey robot', 'stop']);
+      stream.close();
+    }
   }, 30_000);
 
   it('verifies a phrase on its words: where they begin, and none when the grammar passes through one', async () => {
