@@ -153,7 +153,7 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: (
     },
     close: () => inner.close(),
     ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
-    ...(inner.drainFiltered ? { drainFiltered: () => inner.drainFiltered!() } : {}),
+    ...(inner.drainFiltered ? { drainFiltered: inner.drainFiltered.bind(inner) } : {}),
   };
 }
 

@@ -221,12 +221,8 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
       // utterance. Not after spottings the threshold fell under: they ended a while ago, and a fresh
       // search now forgets what is being said (over the robot's voice, the user's "stop",
       // 280 ms in, never spotted); they are set aside until the next restart instead.
-      const late = (x: Spotting) =>
-        overlaps(
-          under.filter((u) => u.log10Margin >= floorOf(u.phrase)),
-          x,
-        );
-      if (found.every(late)) judgedLate.push(...found);
+      const passNowUnder = under.filter((u) => u.log10Margin >= floorOf(u.phrase));
+      if (found.every((x) => overlaps(passNowUnder, x))) judgedLate.push(...found);
       else restart();
       if (!report) {
         kept.push(...found.filter(voiced).map((x) => verifiedSpotting(own, history, x)));
