@@ -40,9 +40,10 @@ export interface StopSpotterOptions {
 export interface StopSpotter {
   /**
    * All the microphone's audio at the spotter's rate, in order, any length: conditioned, or where the echo
-   * step keeps it, as its filter left it (`InputConditioner.drainFiltered`).
+   * step keeps it, as its filter left it (`InputConditioner.drainFiltered`); `levels`, where RNNoise ran,
+   * the audio before it (`InputConditioner.drainLevels`), which the lead is measured on.
    */
-  hear(frame: Uint8Array): void;
+  hear(frame: Uint8Array, levels?: Uint8Array): void;
   stop(): void;
 }
 
@@ -68,10 +69,10 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
   let audioMs = 0;
   let lastStopMs = -Infinity;
   return {
-    hear(frame) {
+    hear(frame, levels) {
       if (closed) return;
       audioMs += (frame.byteLength / 2 / spotter.sampleRateHz) * 1000;
-      const [best] = stream.push(frame);
+      const [best] = stream.push(frame, levels);
       if (!best) return;
       const turnId = utterance();
       if (stopped.has(turnId) || (turnId === '-' && audioMs - lastStopMs < REPEAT_MS)) return;

@@ -32,6 +32,8 @@ import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { currentUtterance, initialVad, stepVad, type VadEffect, type VadInput } from './vad-state.js';
 
+const NO_AUDIO = new Uint8Array(0);
+
 /** Why 50: one second of 20 ms frames, far more than the WASM resampler takes to load. */
 const MAX_WAITING_FRAMES = 50;
 
@@ -72,8 +74,13 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
     if (stops) {
       // Where the echo step keeps its filter's output, stops are heard in that: the user over the robot, whole.
       const filtered = deps.inputConditioner?.drainFiltered?.();
+      // Where RNNoise ran, its lead is read on the audio before it (a denoiser makes pauses of the noise).
+      const levels = deps.inputConditioner?.drainLevels?.();
       if (filtered) stops.hear(filtered);
-      else for (const frame of frames) stops.hear(frame);
+      else {
+        if (levels) stops.hear(NO_AUDIO, levels);
+        for (const frame of frames) stops.hear(frame);
+      }
     }
     feed({ type: 'frames', frames });
   };

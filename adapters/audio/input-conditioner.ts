@@ -79,6 +79,11 @@ export interface InputConditioner {
    * undefined while no such step runs (WebRTC's, or the step switched off).
    */
   drainFiltered?(): Uint8Array | undefined;
+  /**
+   * While RNNoise runs: the audio since the last call as it was before it (echo-cancelled and high-passed),
+   * for the stop spotter's lead (`KeywordStream.push`'s `levels`); undefined while it does not run.
+   */
+  drainLevels?(): Uint8Array | undefined;
   /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
   echoPathMoved?(): void;
   /** Frees native and WASM state; afterwards `process` passes audio through unchanged. */
@@ -100,6 +105,9 @@ function toBytes(samples: Float32Array): Uint8Array {
   return outBytes;
 }
 
+/** Why 50: `drainLevels` is called once per microphone chunk; a caller that stops must not make it grow (a second of 20 ms chunks). */
+const MAX_LEVELS = 50;
+
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
   const { sampleRateHz, echo, switches } = options;
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
@@ -118,6 +126,8 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   let closed = false;
   /** Working buffer for the float steps (grown when a longer chunk comes). */
   let work = new Float32Array(320);
+  /** What went into RNNoise since the last `drainLevels` (at most a second's worth: see {@link MAX_LEVELS}). */
+  const levels: Uint8Array[] = [];
   const toFloat = (samples: Int16Array): Float32Array => {
     if (work.length < samples.length) work = new Float32Array(samples.length);
     const out = work.subarray(0, samples.length);
@@ -171,6 +181,17 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       filteredHighPass.process(samples);
       return toBytes(samples);
     },
+    drainLevels() {
+      if (levels.length === 0) return undefined;
+      if (levels.length === 1) return levels.pop();
+      const out = allocBytes(levels.reduce((n, l) => n + l.byteLength, 0));
+      let at = 0;
+      for (const l of levels.splice(0)) {
+        out.set(l, at);
+        at += l.byteLength;
+      }
+      return out;
+    },
     process(audio, atMs) {
       if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
@@ -187,6 +208,10 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       if (!highPass && !denoising && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
       let samples = toFloat(cancelled);
       highPass?.process(samples);
+      if (denoiser && denoising) {
+        if (levels.length >= MAX_LEVELS) levels.shift();
+        levels.push(toBytes(samples));
+      }
       samples = denoise(samples);
       agc?.process(samples);
       return toBytes(samples);

@@ -6,7 +6,10 @@
 import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
 export interface StreamHistory {
+  /** The searched samples: kept for the second stage, and their levels read (unless {@link levels} gives them). */
   push(samples: Int16Array): void;
+  /** The levels come from these samples from now on (the same audio before a denoiser), not from {@link push}'s. */
+  levels(samples: Int16Array): void;
   /**
    * `db`: mean level of the stream's frames [sf, ef] over the mean level of the 300 ms before sf (dB);
    * `pauseEnd`: the frame after the quietest 300 ms that ends at most half a second before sf, where
@@ -36,17 +39,25 @@ export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamH
     for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++) total += powers[f % KEPT_FRAMES]!;
     return n > 0 ? total / n : undefined;
   };
+  let levelsApart = false;
+  const measure = (samples: Int16Array) => {
+    for (const x of samples) {
+      sum += x * x;
+      if (++count === perFrame) {
+        powers[frames++ % KEPT_FRAMES] = sum / perFrame;
+        sum = count = 0;
+      }
+    }
+  };
   return {
     push(samples) {
-      for (const x of samples) {
-        if (samplesKept > 0) ring[written % samplesKept] = x;
-        written++;
-        sum += x * x;
-        if (++count === perFrame) {
-          powers[frames++ % KEPT_FRAMES] = sum / perFrame;
-          sum = count = 0;
-        }
-      }
+      if (samplesKept > 0) for (const x of samples) ring[written++ % samplesKept] = x;
+      else written += samples.length;
+      if (!levelsApart) measure(samples);
+    },
+    levels(samples) {
+      levelsApart = true;
+      measure(samples);
     },
     lead(sf, ef) {
       const phrase = mean(sf, ef) ?? 0;

@@ -46,8 +46,13 @@ export interface KeywordStreamOptions {
 
 /** One continuous stream of audio (a session's microphone). */
 export interface KeywordStream {
-  /** s16le mono audio at the spotter's rate, any length; the phrases spotted in it (most often none). */
-  push(audio: Uint8Array): Spotting[];
+  /**
+   * s16le mono audio at the spotter's rate, any length; the phrases spotted in it (most often none).
+   * `levels`: the same audio before a denoiser, when one ran (about as long; absent: `audio`). The lead is
+   * measured on it: a denoiser turns the room's noise before a phrase into near silence, so a word said
+   * inside noise or running speech would stand tens of dB above "a pause" that was never there.
+   */
+  push(audio: Uint8Array, levels?: Uint8Array): Spotting[];
   /** The spottings not reported yet (with `report: false`, all of them), and a fresh search. */
   drain(): Spotting[];
   /** Back to the pool; the stream spots nothing more. */

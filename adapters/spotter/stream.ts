@@ -243,10 +243,15 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
   };
   // A sample split across two pushes is joined.
   const joiner = createSampleJoiner();
+  const levelsJoiner = createSampleJoiner();
   const toSamples = (audio: Uint8Array) => copyToSamples(joiner.push(audio));
   return {
-    push(audio) {
-      if (closed || audio.byteLength === 0) return [];
+    push(audio, levels) {
+      if (closed) return [];
+      // Before the searched audio: a denoiser's output lags its input by its own frame, and the lead needs the
+      // levels up to the phrase's end.
+      if (levels && levels.byteLength > 0) history.levels(copyToSamples(levelsJoiner.push(levels)));
+      if (audio.byteLength === 0) return [];
       const samples = toSamples(audio);
       const n = samples.length;
       // 20 ms at a time: a spotting is judged by its age, so the hypothesis is looked at every 20 ms.

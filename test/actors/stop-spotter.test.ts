@@ -5,7 +5,8 @@
  * clock: real people's "stop" stops, their other words, sentences and noise
  * do not (a real-speech subset of `npm run bench -- --scenario estop`; skipped, saying so, without
  * `../shared/speech/human`); one stop per utterance whichever path (spotter or transcripts) heard it
- * first; where the echo step keeps its filter's output, the spotter hears that; the switch turns it off.
+ * first; where the echo step keeps its filter's output, the spotter hears that; with RNNoise, the lead is
+ * read on the audio before it; the switch turns it off.
  */
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
@@ -187,6 +188,34 @@ describe('stop spotter', () => {
       heard[carries] = h.ofType('control.estop').length;
     }
     expect(heard).toEqual({ filtered: 1, conditioned: 0 });
+  }, 30_000);
+
+  it('with RNNoise, reads the lead on the audio before it: a word said inside steady noise is no stop', async () => {
+    const stop = await speak('stop');
+    const level = Math.sqrt(stop.reduce((sum, x) => sum + x * x, 0) / stop.length);
+    // A steady noise a little under the word, from a second before it to the end: no pause before the word.
+    let seed = 7;
+    const noisy = Int16Array.from({ length: 16_000 + stop.length + 8_000 }, (_, i) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const noise = (seed / 2 ** 31 - 0.5) * Math.sqrt(12) * level * 0.5;
+      const word = i >= 16_000 && i < 16_000 + stop.length ? stop[i - 16_000]! : 0;
+      return Math.max(-32_768, Math.min(32_767, Math.round(noise + word)));
+    });
+    const heard: Record<string, number> = {};
+    for (const levels of ['before RNNoise', 'after RNNoise'] as const) {
+      const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+      h.deps.stopSpotter = spotter;
+      const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression: true });
+      // The product's conditioner; for the second run, without the audio before RNNoise (the lead then reads RNNoise's output).
+      h.deps.inputConditioner =
+        levels === 'before RNNoise' ? conditioner : { steps: conditioner.steps, process: conditioner.process, close: conditioner.close };
+      const s = startVadSession(h);
+      await s.say(noisy);
+      s.stop();
+      conditioner.close();
+      heard[levels] = h.ofType('control.estop').length;
+    }
+    expect(heard).toEqual({ 'before RNNoise': 0, 'after RNNoise': 1 });
   }, 30_000);
 
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {

@@ -79,6 +79,7 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
           },
         }
       : {}),
+    ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),
   };
   return { ...engines, tts: track(engines.tts), ...(wrapped ? { inputConditioner: wrapped } : {}) };

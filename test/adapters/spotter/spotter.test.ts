@@ -4,7 +4,8 @@
  * serving a second stream; "are you a robot" comes close acoustically but runs on from the words before
  * it, so it is not reported; a stop phrase is spotted; a spotting is placed where it was said however
  * many searches and streams the decoder has served; a spotting judged because its threshold fell does not
- * cut short the phrase being said; `report: false` collects every spotting for `drain`;
+ * cut short the phrase being said; the lead is read on the audio before a denoiser when it is given;
+ * `report: false` collects every spotting for `drain`;
  * the second stage says where the phrase's words are, and has no confidence in a phrase missing a word or
  * one whose first word was something else ("hello robot").
  */
@@ -102,6 +103,35 @@ describe('keyword spotter (pocketsphinx)', () => {
       expect(found.map((s) => s.phrase)).toEqual(['hey robot', 'stop']);
       stream.close();
     }
+  }, 30_000);
+
+  it('measures the lead on the audio before a denoiser: noise made silent is no pause', async () => {
+    const stop = await speak('stop');
+    const spotter = createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 1e-10, minLeadDb: 15 }] });
+    // What a denoiser hands on (the noise before the word gone) and what it was given (steady noise as loud as the word).
+    const denoised = new Uint8Array([...silence(800), ...stop, ...silence(800)]);
+    const words = new Int16Array(stop.buffer, stop.byteOffset, stop.byteLength / 2);
+    const level = Math.sqrt(words.reduce((sum, x) => sum + x * x, 0) / words.length);
+    let seed = 1;
+    const noise = Int16Array.from({ length: denoised.byteLength / 2 }, () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.round((seed / 2 ** 31 - 0.5) * 2 * Math.sqrt(3) * level);
+    });
+    const before = new Int16Array(denoised.byteLength / 2);
+    before.set(noise);
+    for (let i = 0; i < words.length; i++) before[800 * 16 + i] = Math.max(-32_768, Math.min(32_767, noise[800 * 16 + i]! + words[i]!));
+    const levels = new Uint8Array(before.buffer);
+    const hear = (withLevels: boolean) => {
+      const stream = spotter.createStream();
+      const found: Spotting[] = [];
+      for (let i = 0; i < denoised.byteLength; i += 640)
+        found.push(...stream.push(denoised.subarray(i, i + 640), withLevels ? levels.subarray(i, i + 640) : undefined));
+      stream.close();
+      return found.map((s) => s.phrase);
+    };
+    // Read on the denoiser's output, the word stands far above the silence it made; read on its input, it does not.
+    expect(hear(false)).toEqual(['stop']);
+    expect(hear(true)).toEqual([]);
   }, 30_000);
 
   it('verifies a phrase on its words: where they begin, and none when the grammar passes through one', async () => {
