@@ -91,7 +91,7 @@ type Conditioning = ((frame: Uint8Array) => Uint8Array) & { drainLevels?: () => 
 export async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
   const { highPassHz, agc, noiseSuppression } = config.audio;
   if (!highPassHz && !agc && !noiseSuppression) return undefined;
-  const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression });
+  const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression, keepLevels: true });
   let atMs = 0;
   const condition: Conditioning = (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
   if (noiseSuppression) condition.drainLevels = () => conditioner.drainLevels?.();

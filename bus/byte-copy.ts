@@ -56,6 +56,25 @@ export function allocBytes(length: number): Uint8Array {
   return length > MAX_SLAB_COPY ? new Uint8Array(length) : carve(length);
 }
 
+/**
+ * `parts` joined into bytes of one's own, carved as {@link allocBytes}; a single part is returned as it is.
+ *
+ * @example
+ * ```ts
+ * const audio = joinBytes(chunks); // the chunks drained since the last frame, in order
+ * ```
+ */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = allocBytes(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 /** The next `length` bytes of the current slab (a new slab when it is full); never handed out twice, so zero. */
 function carve(length: number): Uint8Array {
   if (slabUsed + length > SLAB_BYTES) {

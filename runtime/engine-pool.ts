@@ -244,6 +244,8 @@ async function bindInputConditioner(
     highPassHz: conditioning.highPassHz,
     agc: conditioning.agc,
     noiseSuppression: conditioning.noiseSuppression,
+    // RNNoise's input, for the stop spotter's lead: kept only where a stop spotter runs.
+    keepLevels: keepFiltered,
     ...(switches ? { switches } : {}),
     ...(tap
       ? {

@@ -22,7 +22,7 @@
  * conditioner.close();
  * ```
  */
-import { allocBytes } from '../../bus/byte-copy.js';
+import { allocBytes, joinBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
 import { createEchoStage, type EchoStage, type EchoStageOptions, createWebRtcEchoStage } from '../echo/index.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
@@ -61,6 +61,8 @@ export interface InputConditionerOptions {
   agc?: boolean | Omit<AgcOptions, 'sampleRateHz'>;
   /** Per-session switches for the echo step and RNNoise (see {@link InputSwitches}). */
   switches?: InputSwitches;
+  /** Keep RNNoise's input for {@link InputConditioner.drainLevels} (the stop spotter's lead); absent: not kept. */
+  keepLevels?: boolean;
 }
 
 export interface InputConditioner {
@@ -80,8 +82,9 @@ export interface InputConditioner {
    */
   drainFiltered?(): Uint8Array | undefined;
   /**
-   * While RNNoise runs: the audio since the last call as it was before it (echo-cancelled and high-passed),
-   * for the stop spotter's lead (`KeywordStream.push`'s `levels`); undefined while it does not run.
+   * With `keepLevels`, while RNNoise runs: the audio since the last call as it was before it
+   * (echo-cancelled and high-passed), for the stop spotter's lead (`KeywordStream.push`'s `levels`);
+   * undefined otherwise.
    */
   drainLevels?(): Uint8Array | undefined;
   /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
@@ -181,17 +184,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       filteredHighPass.process(samples);
       return toBytes(samples);
     },
-    drainLevels() {
-      if (levels.length === 0) return undefined;
-      if (levels.length === 1) return levels.pop();
-      const out = allocBytes(levels.reduce((n, l) => n + l.byteLength, 0));
-      let at = 0;
-      for (const l of levels.splice(0)) {
-        out.set(l, at);
-        at += l.byteLength;
-      }
-      return out;
-    },
+    drainLevels: () => (levels.length === 0 ? undefined : joinBytes(levels.splice(0))),
     process(audio, atMs) {
       if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
@@ -208,7 +201,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       if (!highPass && !denoising && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
       let samples = toFloat(cancelled);
       highPass?.process(samples);
-      if (denoiser && denoising) {
+      if (options.keepLevels && denoiser && denoising) {
         if (levels.length >= MAX_LEVELS) levels.shift();
         levels.push(toBytes(samples));
       }

@@ -21,7 +21,7 @@
  * const whole = await resampleAll(pcm, 24000, 16000);
  * ```
  */
-import { allocBytes, copyBytes } from '../../bus/byte-copy.js';
+import { copyBytes, joinBytes } from '../../bus/byte-copy.js';
 import { createSampleJoiner } from './pcm.js';
 
 export interface ResamplerOptions {
@@ -160,17 +160,6 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
     }
   };
 
-  const concat = (parts: Uint8Array[]): Uint8Array => {
-    if (parts.length === 1) return parts[0]!;
-    const out = allocBytes(parts.reduce((n, p) => n + p.byteLength, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
-  };
-
   const check = () => {
     if (closed) throw new Error('resampler used after close()');
   };
@@ -190,7 +179,7 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
         inputSamples += n;
         run(n, parts);
       }
-      return parts.length === 0 ? new Uint8Array(0) : concat(parts);
+      return parts.length === 0 ? new Uint8Array(0) : joinBytes(parts);
     },
     flush() {
       check();
@@ -202,7 +191,7 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
         for (let pushed = 0; pushed < latency + 2 && outputSamples < expected; pushed += BLOCK_SAMPLES) {
           run(Math.min(BLOCK_SAMPLES, latency + 2 - pushed), parts);
         }
-        const out = concat(parts);
+        const out = joinBytes(parts);
         const excess = Math.max(0, outputSamples - expected);
         wasm._speex_resampler_reset_mem(state);
         started = false;

@@ -205,7 +205,7 @@ describe('stop spotter', () => {
     for (const levels of ['before RNNoise', 'after RNNoise'] as const) {
       const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
       h.deps.stopSpotter = spotter;
-      const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression: true });
+      const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression: true, keepLevels: true });
       // The product's conditioner; for the second run, without the audio before RNNoise (the lead then reads RNNoise's output).
       h.deps.inputConditioner =
         levels === 'before RNNoise' ? conditioner : { steps: conditioner.steps, process: conditioner.process, close: conditioner.close };
