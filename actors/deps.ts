@@ -12,6 +12,7 @@ import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
+import type { OwnVoiceStop } from './stop-spotter.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ActivationOptions } from './activation-spotter.js';
 import type { ClauseChunkerOptions } from './clause-chunker.js';
@@ -90,6 +91,8 @@ export interface SessionEngines {
   keywordSpotter?: KeywordSpotter;
   /** Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in every mode. */
   stopSpotter?: KeywordSpotter;
+  /** Optional: told of a stop phrase the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`). */
+  onOwnVoiceStop?: (heard: OwnVoiceStop) => void;
   /**
    * Optional: a local grammar recognizer whose transcripts the emergency stop also reads
    * (`session.estop.localRecognizer`): beside an `stt` without partials, so the stop does not wait for its

@@ -11,7 +11,10 @@
  * (`-` when none), and a stop already published for that utterance (by the transcripts' estop actor, or by
  * this spotter) is not published again. The robot's own speech ("Stopped moving.") does not stop it: the
  * echo canceller removes most of it, and a stop phrase must stand `stopLeadDb` above the 300 ms before it
- * (said after a pause), which a word inside a running sentence does not. For an utterance begun while a
+ * (said after a pause), which a word inside a running sentence does not. Where the path drifts (a sound
+ * server's loopback) the canceller's filter lags it and lets bursts of the robot's voice through, which
+ * the spotter can hear as "stop" after a pause: a phrase mostly explained by the filter's own echo
+ * estimate (`adapters/echo/own-voice.ts`) is the robot's, told (`onOwnVoice`) and not acted on. For an utterance begun while a
  * reply played, the phrases' relaxed threshold (`stopThresholdOverReply`) applies: the echo left under
  * the user's voice lowers a spoken stop's score.
  *
@@ -27,6 +30,8 @@ import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
 import { watchOverReply } from './over-reply.js';
+import { createOwnVoiceRecord, type EchoParts, type OwnVoiceRecord } from '../adapters/echo/own-voice.js';
+import { ECHO_TUNING } from '../adapters/echo/tuning.js';
 
 export interface StopSpotterOptions {
   bus: MessageBus;
@@ -35,24 +40,36 @@ export interface StopSpotterOptions {
   spotter: KeywordSpotter;
   /** The utterance in progress (the VAD's turn id), or `-`. */
   utterance: () => string;
+  /** A stop phrase spotted in the robot's own voice, not acted on (the engine pool publishes `estop_own_voice`). */
+  onOwnVoice?: (heard: OwnVoiceStop) => void;
+}
+
+/** A stop phrase the spotter heard that the echo canceller's estimate explains: the robot's own voice. */
+export interface OwnVoiceStop {
+  phrase: string;
+  /** The share of the phrase's sound (0..1) that the filter's echo estimate explains (at least `ownVoice.SHARE`). */
+  explainedShare: number;
 }
 
 export interface StopSpotter {
   /**
    * All the microphone's audio at the spotter's rate, in order, any length: conditioned, or where the echo
    * step keeps it, as its filter left it (`InputConditioner.drainFiltered`); `levels`, where RNNoise ran,
-   * the audio before it (`InputConditioner.drainLevels`), which the lead is measured on.
+   * the audio before it (`InputConditioner.drainLevels`), which the lead is measured on; `echo`, where
+   * the built-in canceller ran, what its linear filter made of the same samples
+   * (`InputConditioner.drainEchoParts`), which tells the robot's own voice.
    */
-  hear(frame: Uint8Array, levels?: Uint8Array): void;
+  hear(frame: Uint8Array, levels?: Uint8Array, echo?: EchoParts): void;
   stop(): void;
 }
 
 const { REPEAT_MS } = valuesOf(SPOTTER_TUNING.stopSpotter);
+const OWN_VOICE_SHARE = ECHO_TUNING.ownVoice.SHARE.value;
 
 /** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
 const MAX_STOPPED = 64;
 
-export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSpotterOptions): StopSpotter {
+export function createStopSpotter({ bus, sessionId, spotter, utterance, onOwnVoice }: StopSpotterOptions): StopSpotter {
   const talk = watchOverReply(bus, sessionId);
   const stream = spotter.createStream({ relaxed: () => talk.overReply(utterance()) });
   const stopped = new Set<string>();
@@ -66,16 +83,25 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance }: StopSp
   };
   const subscription = bus.subscribe(bus.subjects.forEvent(sessionId, 'control.estop'), onEstop);
   let closed = false;
-  let audioMs = 0;
+  let heardSamples = 0;
   let lastStopMs = -Infinity;
+  let ownVoice: OwnVoiceRecord | undefined;
+  const toSample = (ms: number) => Math.round((ms * spotter.sampleRateHz) / 1000);
   return {
-    hear(frame, levels) {
+    hear(frame, levels, echo) {
       if (closed) return;
-      audioMs += (frame.byteLength / 2 / spotter.sampleRateHz) * 1000;
+      if (echo) (ownVoice ??= createOwnVoiceRecord({ sampleRateHz: spotter.sampleRateHz })).push(echo, heardSamples);
+      heardSamples += frame.byteLength / 2;
+      const audioMs = (heardSamples * 1000) / spotter.sampleRateHz;
       const [best] = stream.push(frame, levels);
       if (!best) return;
       const turnId = utterance();
       if (stopped.has(turnId) || (turnId === '-' && audioMs - lastStopMs < REPEAT_MS)) return;
+      const explainedShare = ownVoice?.explainedShare(toSample(best.endMs - best.durationMs), toSample(best.endMs)) ?? 0;
+      if (explainedShare >= OWN_VOICE_SHARE) {
+        onOwnVoice?.({ phrase: best.phrase, explainedShare });
+        return;
+      }
       // Remembered now, not when the bus delivers it back: the next frame may spot the phrase again.
       remember(turnId);
       lastStopMs = audioMs;

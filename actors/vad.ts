@@ -52,7 +52,15 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   const state = initialVad({ frameMs: vad.frameMs, activationMode: activation.mode, segmenter: deps.pipeline.vad });
   const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
   // The stop phrases on the microphone, in every mode (stop-spotter.ts); the utterance it names is the one in progress.
-  const stops = deps.stopSpotter ? createStopSpotter({ bus, sessionId, spotter: deps.stopSpotter, utterance: () => currentUtterance(state) }) : undefined;
+  const stops = deps.stopSpotter
+    ? createStopSpotter({
+        bus,
+        sessionId,
+        spotter: deps.stopSpotter,
+        utterance: () => currentUtterance(state),
+        ...(deps.onOwnVoiceStop ? { onOwnVoice: deps.onOwnVoiceStop } : {}),
+      })
+    : undefined;
   const framer = createFramer(pcmBytesFor(vad.frameMs, vad.sampleRateHz));
   const publish = publisherFor(deps, sessionId);
 
@@ -76,7 +84,7 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
       const filtered = deps.inputConditioner?.drainFiltered?.();
       // Where RNNoise ran, its lead is read on the audio before it (a denoiser makes pauses of the noise).
       const levels = deps.inputConditioner?.drainLevels?.();
-      if (filtered) stops.hear(filtered);
+      if (filtered) stops.hear(filtered, undefined, deps.inputConditioner?.drainEchoParts?.());
       else {
         if (levels) stops.hear(NO_AUDIO, levels);
         for (const frame of frames) stops.hear(frame);

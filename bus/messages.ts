@@ -119,6 +119,8 @@ export const TurnTimelineSchema = z
     echoHeldUser: z.array(z.object({ fromMs: z.number(), heldMs: z.number() }).strict()).optional(),
     /** The agent's speech the echo step was half duplex over (`echo_half_duplex`): a user quieter than the echo was not heard. */
     echoHalfDuplex: z.array(z.object({ fromMs: z.number(), durationMs: z.number() }).strict()).optional(),
+    /** Stop phrases the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`): when, which, how much its echo. */
+    ownVoiceStops: z.array(z.object({ atMs: z.number(), phrase: z.string(), explainedShare: z.number() }).strict()).optional(),
   })
   .strict();
 export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;

@@ -54,6 +54,12 @@ export const NOTICE_CODES = [
    * per session.
    */
   'estop_recognizer_failed',
+  /**
+   * The stop spotter heard a stop phrase (`phrase`) in the robot's own voice, let through by an echo
+   * canceller lagging a drifting path (`explainedShare` of it was the canceller's own echo estimate), and
+   * did not stop the robot.
+   */
+  'estop_own_voice',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

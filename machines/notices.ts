@@ -43,6 +43,11 @@ export const Notices = {
   echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
   echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
   estop_recognizer_failed: (error: string) => ({ code: 'estop_recognizer_failed', error: error.slice(0, 500) }),
+  estop_own_voice: (heard: { phrase: string; explainedShare: number }) => ({
+    code: 'estop_own_voice',
+    phrase: heard.phrase.slice(0, 200),
+    explainedShare: Math.min(1, Math.max(0, heard.explainedShare)),
+  }),
 } as const satisfies { [C in NoticeCode]: (...args: never[]) => NoticeOf<C> };
 
 const clip = (text: string) => text.slice(0, 80);
@@ -103,6 +108,8 @@ export function describeNotice(n: Notice): string {
       return `${Math.round(n.durationMs)} ms from ${Math.round(n.fromMs)} ms: only a user louder than the echo heard`;
     case 'estop_recognizer_failed':
       return `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the session's transcripts`;
+    case 'estop_own_voice':
+      return `"${clip(n.phrase)}" heard in the robot's own voice (${Math.round(n.explainedShare * 100)} % its echo): not stopped`;
   }
 }
 

@@ -27,6 +27,7 @@ import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
+import type { OwnVoiceStop } from '../actors/stop-spotter.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
 import {
@@ -189,7 +190,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
         ...(keywordSpotter ? { keywordSpotter } : {}),
-        ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter } : {}),
+        ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter, onOwnVoiceStop: (heard: OwnVoiceStop) => publish(Notices.estop_own_voice(heard)) } : {}),
         // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
         ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz
           ? {

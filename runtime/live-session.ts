@@ -154,6 +154,7 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: (
     close: () => inner.close(),
     ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
     ...(inner.drainFiltered ? { drainFiltered: inner.drainFiltered.bind(inner) } : {}),
+    ...(inner.drainEchoParts ? { drainEchoParts: inner.drainEchoParts.bind(inner) } : {}),
     ...(inner.drainLevels ? { drainLevels: inner.drainLevels.bind(inner) } : {}),
   };
 }

@@ -71,7 +71,7 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
   let latest: string | undefined;
   const add = (m: BusMessage) => {
     if (!types.has(m.type)) return;
-    const echoReport = m.type === 'session.notice' && (m.code === 'echo_held_user' || m.code === 'echo_half_duplex');
+    const echoReport = m.type === 'session.notice' && (m.code === 'echo_held_user' || m.code === 'echo_half_duplex' || m.code === 'estop_own_voice');
     if (m.turnId !== '-') latest = m.turnId;
     // The echo step speaks of the microphone, not of a turn: what it held or was half duplex over was
     // during the turn in progress (the reply talked over), and a session's '-' row is never shown.
@@ -118,6 +118,7 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
         if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
         if (m.code === 'echo_held_user') (t.echoHeldUser ??= []).push({ fromMs: m.fromMs, heldMs: m.heldMs });
         if (m.code === 'echo_half_duplex') (t.echoHalfDuplex ??= []).push({ fromMs: m.fromMs, durationMs: m.durationMs });
+        if (m.code === 'estop_own_voice') (t.ownVoiceStops ??= []).push({ atMs: m.atMs, phrase: m.phrase, explainedShare: m.explainedShare });
         if (m.code === 'reply_cancelled') {
           t.reason = m.reason;
           t.outcome = isReplyFailure(m.reason) ? 'failed' : 'interrupted';

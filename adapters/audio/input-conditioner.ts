@@ -24,7 +24,7 @@
  */
 import { allocBytes, joinBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
-import { createEchoStage, type EchoStage, type EchoStageOptions, createWebRtcEchoStage } from '../echo/index.js';
+import { createEchoStage, type EchoParts, type EchoStage, type EchoStageOptions, createWebRtcEchoStage } from '../echo/index.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
@@ -81,6 +81,12 @@ export interface InputConditioner {
    * undefined while no such step runs (WebRTC's, or the step switched off).
    */
   drainFiltered?(): Uint8Array | undefined;
+  /**
+   * Beside each {@link drainFiltered}: the same samples as the built-in canceller's linear filter made
+   * them, its output before any suppressor and its echo estimate (not high-passed), for telling the
+   * robot's own voice from the user's (`adapters/echo/own-voice.ts`); undefined where `drainFiltered` is.
+   */
+  drainEchoParts?(): EchoParts | undefined;
   /**
    * With `keepLevels`, while RNNoise runs: the audio since the last call as it was before it
    * (echo-cancelled and high-passed), for the stop spotter's lead (`KeywordStream.push`'s `levels`);
@@ -184,6 +190,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       filteredHighPass.process(samples);
       return toBytes(samples);
     },
+    drainEchoParts: () => stage?.drainEchoParts?.(),
     drainLevels: () => (levels.length === 0 ? undefined : joinBytes(levels.splice(0))),
     process(audio, atMs) {
       if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;

@@ -26,6 +26,7 @@
  * ```
  */
 import koffi from 'koffi';
+import type { EchoParts } from './own-voice.js';
 import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 const LIBRARY = 'libspeexdsp.so.1';
@@ -51,6 +52,8 @@ export interface EchoCancellerOptions {
   residualSuppression?: boolean;
   /** Library name or path, for unusual installs. */
   library?: string;
+  /** Make the linear filter's echo estimate available (`cancel`'s `linear`): a DC notch per filter is followed for it. */
+  echoEstimate?: boolean;
 }
 
 export interface EchoCanceller {
@@ -59,8 +62,10 @@ export interface EchoCanceller {
   /**
    * Writes `mic` minus the predicted echo of `reference` (what played during the same samples) to `out`;
    * a split filter also needs `lateReference`, read `lateOffsetSamples` earlier (silence if omitted).
+   * `linear` (with `echoEstimate`): where to write the linear filter's output before the residual
+   * suppressor scales it, and the echo it predicted (own-voice.ts fits the one on the other).
    */
-  cancel(mic: Int16Array, reference: Int16Array, out: Int16Array, lateReference?: Int16Array): void;
+  cancel(mic: Int16Array, reference: Int16Array, out: Int16Array, lateReference?: Int16Array, linear?: EchoParts): void;
   /**
    * With a split filter (a tail over {@link HEAD_MS}): how many samples before `reference` the late
    * filter's reference is read — pass it to `cancel` as `lateReference`. `undefined`: one filter.
@@ -162,18 +167,20 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
     set(SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE, ECHO_SUPPRESS_ACTIVE_DB);
     api.preCtlPtr(preprocess, SPEEX_PREPROCESS_SET_ECHO_STATE, echo);
   }
+  const notched = options.echoEstimate ? createNotches(sampleRateHz, blockSamples, late ? 2 : 1) : undefined;
   let closed = false;
   return {
     sampleRateHz,
     blockSamples,
     lateOffsetSamples,
-    cancel(mic, reference, out, lateReference) {
+    cancel(mic, reference, out, lateReference, linear) {
       if (closed) throw new EchoCancellerError('echo canceller used after close()');
       if (
         mic.length !== blockSamples ||
         reference.length !== blockSamples ||
         out.length !== blockSamples ||
-        (lateReference && lateReference.length !== blockSamples)
+        (lateReference && lateReference.length !== blockSamples) ||
+        (linear && (linear.residual.length !== blockSamples || linear.estimate.length !== blockSamples))
       ) {
         throw new EchoCancellerError(`echo canceller takes blocks of ${blockSamples} samples, got ${mic.length}/${reference.length}/${out.length}`);
       }
@@ -181,12 +188,27 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         api.echoCancel(echo, mic, reference, afterHead);
         api.echoCancel(late, afterHead, lateReference ?? lateSilence, out);
       } else api.echoCancel(echo, mic, reference, out);
+      if (notched) {
+        notched.filter(mic);
+        if (linear) {
+          linear.residual.set(out);
+          // What the filter took out of its own input: the microphone after speexdsp's DC notch(es).
+          // (An Int16Array clips on its own terms, wrapping; the difference stays within ±65 535, so clip here.)
+          const notchedMic = notched.out;
+          const estimate = linear.estimate;
+          for (let i = 0; i < blockSamples; i++) {
+            const x = Math.round(notchedMic[i]! - out[i]!);
+            estimate[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+          }
+        }
+      } else if (linear) throw new EchoCancellerError('echo canceller asked for its estimate without echoEstimate: create it with echoEstimate: true');
       if (preprocess) api.preRun(preprocess, out);
     },
     reset() {
       if (closed) return;
       api.echoReset(echo);
       if (late) api.echoReset(late);
+      notched?.reset();
     },
     close() {
       if (closed) return;
@@ -195,5 +217,40 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
       api.echoDestroy(echo);
       if (late) api.echoDestroy(late);
     },
+  };
+}
+
+/**
+ * speexdsp's DC notch (mdf.c `filter_dc_notch16`, its floating-point build), which each filter runs on its
+ * input before it cancels: followed here on the microphone, once per filter in the cascade, so that input
+ * less the filter's output is its echo estimate alone. Without it that difference also holds what the
+ * notch took out of the microphone (its rumble, and the user's voice under ~100 Hz).
+ */
+function createNotches(sampleRateHz: number, blockSamples: number, count: number) {
+  // The radius speexdsp sets for the rate (speex_echo_state_init and SPEEX_ECHO_SET_SAMPLING_RATE).
+  const radius = sampleRateHz < 12_000 ? 0.9 : sampleRateHz < 24_000 ? 0.982 : 0.992;
+  const den2 = radius * radius + 0.7 * (1 - radius) * (1 - radius);
+  const memory = new Float64Array(2 * count);
+  const out = new Float64Array(blockSamples);
+  return {
+    out,
+    filter(mic: Int16Array) {
+      for (let i = 0; i < blockSamples; i++) out[i] = mic[i]!;
+      for (let k = 0; k < count; k++) {
+        let m0 = memory[2 * k]!;
+        let m1 = memory[2 * k + 1]!;
+        for (let i = 0; i < blockSamples; i++) {
+          const vin = out[i]!;
+          const vout = m0 + vin;
+          m0 = m1 + 2 * (-vin + radius * vout);
+          m1 = vin - den2 * vout;
+          const y = radius * vout;
+          out[i] = y > 32767 ? 32767 : y < -32767 ? -32767 : y;
+        }
+        memory[2 * k] = m0;
+        memory[2 * k + 1] = m1;
+      }
+    },
+    reset: () => memory.fill(0),
   };
 }

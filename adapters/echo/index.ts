@@ -7,6 +7,8 @@
  * - {@link createEchoStage}: the built-in stage (delay estimation, speexdsp's filter, the suppressor and
  *   its guards); {@link createWebRtcEchoStage}: WebRTC's audio processing behind the same interface.
  * - {@link loadEchoCancelModule}: the sound server's own `module-echo-cancel`, for `voice-agent live`.
+ * - {@link createOwnVoiceRecord}: how much of a stretch is the robot's own voice that the built-in filter
+ *   let through (the stop spotter's check before it stops the robot).
  *
  * @example
  * ```ts
@@ -25,4 +27,5 @@ export type { BlockSpan } from './block-spans.js';
 export { createCaptureClock, type CaptureClock, type CaptureClockOptions } from './capture-clock.js';
 export { loadEchoCancelModule, type EchoCancelModule, type EchoCancelModuleOptions } from './sound-server-module.js';
 export { createEchoSuppressor, type EchoSuppressor, type EchoSuppressorOptions } from './suppressor.js';
+export { createOwnVoiceRecord, type EchoParts, type OwnVoiceRecord, type OwnVoiceRecordOptions } from './own-voice.js';
 export { ECHO_TUNING, MAX_DELAY_MS, type Tuned } from './tuning.js';

@@ -40,6 +40,7 @@ import { createEchoOnsetJudge } from './onset-judge.js';
 import { replayEchoErleDb } from './replay.js';
 import { createBlockSpans, type BlockSpan } from './block-spans.js';
 import { createEchoRelease, type HeldUserSpan } from './release.js';
+import type { EchoParts } from './own-voice.js';
 import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
 export interface EchoStageOptions {
@@ -96,6 +97,11 @@ export interface EchoStage {
    * suppressor left it. Without: undefined.
    */
   drainFiltered?(): Int16Array;
+  /**
+   * With `keepFiltered`: the same blocks as {@link drainFiltered} gave, as the linear filter made them
+   * before any suppressor: its output and its echo estimate (own-voice.ts). Without: undefined.
+   */
+  drainEchoParts?(): EchoParts;
   /** Frees the native state. */
   close(): void;
 }
@@ -228,6 +234,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         blockSamples,
         tailMs: options.tailMs,
         residualSuppression: options.residualSuppression ?? false,
+        echoEstimate: options.keepFiltered ?? false,
         ...(options.library ? { library: options.library } : {}),
       }));
       capture ??= createCaptureClock({ sampleRateHz });
@@ -286,7 +293,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // early echo (or the user) before the reference is due teaches it nothing wrong: its history stays whole.
         const learnsNothing = holding && !missing.early();
         if (filter.lateOffsetSamples !== undefined) reference.read(blockStart - aligned - filter.lateOffsetSamples, lateBlock);
-        filter.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock);
+        filter.cancel(micBlock, learnsNothing ? silence : referenceBlock, block, learnsNothing ? silence : lateBlock, filtered?.linear);
         linearBlock.set(block);
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
@@ -324,7 +331,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
       moves,
     }),
-    ...(filtered ? { drainFiltered: filtered.drain } : {}),
+    ...(filtered ? { drainFiltered: filtered.drain, drainEchoParts: filtered.drainParts } : {}),
     close() {
       halfDuplex?.end();
       canceller?.close();
@@ -334,25 +341,33 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
 }
 
 /**
- * The blocks kept for `drainFiltered`, joined when drained. Why at most 1 s: it is drained every
- * microphone frame; a caller that stops draining must not make it grow.
+ * The blocks kept for `drainFiltered`, joined when drained, and beside them the linear filter's output
+ * before any suppressor and its echo estimate (`linear`, which `cancel` writes), for `drainEchoParts`.
+ * Why at most 1 s: it is drained every microphone frame; a caller that stops draining must not make it grow.
  */
 function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
-  const blocks: Int16Array[] = [];
   const most = Math.ceil(sampleRateHz / blockSamples);
+  const kept = { heard: [] as Int16Array[], residual: [] as Int16Array[], estimate: [] as Int16Array[] };
+  const linear: EchoParts = { residual: new Int16Array(blockSamples), estimate: new Int16Array(blockSamples) };
+  const join = (blocks: Int16Array[]): Int16Array => {
+    // One block a microphone frame, the usual case: that block, not a copy of it.
+    if (blocks.length === 1) return blocks.pop()!;
+    const out = new Int16Array(blocks.length * blockSamples);
+    blocks.forEach((block, i) => out.set(block, i * blockSamples));
+    blocks.length = 0;
+    return out;
+  };
   return {
-    keep(block: Int16Array) {
-      if (blocks.length >= most) blocks.shift();
-      blocks.push(block.slice());
+    /** Where the canceller writes the block's linear parts, kept with the next `keep`. */
+    linear,
+    keep(heard: Int16Array) {
+      if (kept.heard.length >= most) for (const blocks of Object.values(kept)) blocks.shift();
+      kept.heard.push(heard.slice());
+      kept.residual.push(linear.residual.slice());
+      kept.estimate.push(linear.estimate.slice());
     },
-    drain(): Int16Array {
-      // One block a microphone frame, the usual case: that block, not a copy of it.
-      if (blocks.length === 1) return blocks.pop()!;
-      const out = new Int16Array(blocks.length * blockSamples);
-      blocks.forEach((block, i) => out.set(block, i * blockSamples));
-      blocks.length = 0;
-      return out;
-    },
+    drain: (): Int16Array => join(kept.heard),
+    drainParts: (): EchoParts => ({ residual: join(kept.residual), estimate: join(kept.estimate) }),
   };
 }
 

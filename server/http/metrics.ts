@@ -43,6 +43,7 @@ export interface ServerMetrics {
   readonly echoHeldUser: Counter;
   readonly echoHeldUserMs: Counter;
   readonly echoHalfDuplexMs: Counter;
+  readonly estopOwnVoice: Counter;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -90,6 +91,11 @@ export function createServerMetrics(): ServerMetrics {
     echoHalfDuplexMs: new Counter({
       name: 'va_echo_half_duplex_ms_total',
       help: "The agent's speech the echo step was half duplex over, its filter still learning: a user quieter than the echo was not heard (ms; echo_half_duplex notices)",
+      registers: [registry],
+    }),
+    estopOwnVoice: new Counter({
+      name: 'va_estop_own_voice_total',
+      help: "Stop phrases the stop spotter heard in the robot's own voice, let through by the echo canceller, and did not act on (estop_own_voice notices)",
       registers: [registry],
     }),
   };
@@ -150,6 +156,7 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
           metrics.echoHeldUserMs.inc(m.heldMs);
         }
         if (m.code === 'echo_half_duplex') metrics.echoHalfDuplexMs.inc(m.durationMs);
+        if (m.code === 'estop_own_voice') metrics.estopOwnVoice.inc();
         break;
       case 'session.error':
         metrics.errors.inc({ code: m.code });

@@ -218,6 +218,39 @@ describe('stop spotter', () => {
     expect(heard).toEqual({ 'before RNNoise': 0, 'after RNNoise': 1 });
   }, 30_000);
 
+  it("a stop the echo canceller's own estimate explains is the robot's voice: told, not acted on; the user's stop over a reply stops", async () => {
+    const stop = await speak('stop');
+    const reply = await speak('Should I drive to the kitchen? Say yes, or say no.');
+    // The microphone's audio, as the filter left it: a second of quiet, "stop", a second of quiet.
+    const heard = new Int16Array(RATE * 2 + stop.length);
+    heard.set(stop, RATE);
+    /** The filter's echo estimate: the robot's reply; or, for its own voice let through, what was heard a sample off and louder. */
+    const estimates = {
+      user: Int16Array.from(heard, (_, i) => reply[i % reply.length]!),
+      robot: Int16Array.from(heard, (_, i) => Math.round(3 * (heard[i - 1] ?? 0))),
+    };
+    const outcome: Record<string, string[]> = {};
+    for (const [whose, estimate] of Object.entries(estimates)) {
+      const h = createHarness();
+      const told: string[] = [];
+      const stops = createStopSpotter({
+        bus: h.bus,
+        sessionId: SESSION,
+        spotter,
+        utterance: () => '-',
+        onOwnVoice: (o) => told.push(`${o.phrase} ${o.explainedShare > 0.9 ? 'explained' : o.explainedShare}`),
+      });
+      for (let at = 0; at < heard.length; at += 320) {
+        const frame = heard.slice(at, at + 320);
+        stops.hear(new Uint8Array(frame.buffer), undefined, { residual: frame, estimate: estimate.subarray(at, at + 320) });
+      }
+      await h.settle();
+      stops.stop();
+      outcome[whose] = [...h.ofType('control.estop').map((m) => `estop ${m.phrase}`), ...told];
+    }
+    expect(outcome).toEqual({ user: ['estop stop'], robot: ['stop explained'] });
+  }, 30_000);
+
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {
     expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { spotter: false } } } }))).toBeUndefined();
     expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { phrases: [] } } } }))).toBeUndefined();

@@ -42,6 +42,7 @@ const EXAMPLES: [Notice, string][] = [
     Notices.estop_recognizer_failed('pocketsphinx rejected its configuration'),
     "the emergency stop's local recognizer failed (pocketsphinx rejected its configuration): stops are left to the spotter and the session's transcripts",
   ],
+  [Notices.estop_own_voice({ phrase: 'stop', explainedShare: 0.874 }), '"stop" heard in the robot\'s own voice (87 % its echo): not stopped'],
 ];
 
 describe('notices', () => {

@@ -24,22 +24,30 @@ describe('timeline', () => {
     recorder.close();
   });
 
-  it("puts the echo step's reports in the turn in progress: what it held that may have been the user, what it spoke half duplex over", async () => {
+  it("puts the echo step's reports in the turn in progress: what it held that may have been the user, what it spoke half duplex over, the stops it heard in the robot's voice", async () => {
     const clock = new ManualClock();
     const bus = createMessageBus(createMemoryTransport(), { clock });
     const recorder = createTimelineRecorder(bus, 's1');
-    const echo = (notice: ReturnType<typeof Notices.echo_half_duplex> | ReturnType<typeof Notices.echo_held_user>) =>
-      bus.publish({ type: 'session.notice', sessionId: 's1', turnId: '-', ...notice, detail: describeNotice(notice) });
+    const echo = (
+      notice: ReturnType<typeof Notices.echo_half_duplex> | ReturnType<typeof Notices.echo_held_user> | ReturnType<typeof Notices.estop_own_voice>,
+    ) => bus.publish({ type: 'session.notice', sessionId: 's1', turnId: '-', ...notice, detail: describeNotice(notice) });
     // Before any turn: nowhere to put it (the session's own row is not shown).
     echo(Notices.echo_held_user({ fromMs: 10, heldMs: 40 }));
     bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u1', kind: 'reply' });
     echo(Notices.echo_half_duplex({ fromMs: 1000, durationMs: 2400 }));
     echo(Notices.echo_held_user({ fromMs: 5000, heldMs: 120 }));
+    await clock.advance(6000);
+    echo(Notices.estop_own_voice({ phrase: 'stop', explainedShare: 0.9 }));
     bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u2', kind: 'reply' });
     echo(Notices.echo_half_duplex({ fromMs: 9000, durationMs: 300 }));
     await bus.flush();
     expect(recorder.turns()).toEqual([
-      expect.objectContaining({ turnId: 'u1', echoHalfDuplex: [{ fromMs: 1000, durationMs: 2400 }], echoHeldUser: [{ fromMs: 5000, heldMs: 120 }] }),
+      expect.objectContaining({
+        turnId: 'u1',
+        echoHalfDuplex: [{ fromMs: 1000, durationMs: 2400 }],
+        echoHeldUser: [{ fromMs: 5000, heldMs: 120 }],
+        ownVoiceStops: [{ atMs: 6000, phrase: 'stop', explainedShare: 0.9 }],
+      }),
       expect.objectContaining({ turnId: 'u2', echoHalfDuplex: [{ fromMs: 9000, durationMs: 300 }] }),
     ]);
     expect(recorder.turns()[1]!.echoHeldUser).toBeUndefined();

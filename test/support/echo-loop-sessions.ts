@@ -79,6 +79,17 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
           },
         }
       : {}),
+    ...(conditioner.drainEchoParts
+      ? {
+          drainEchoParts() {
+            const started = process.cpuUsage();
+            const out = conditioner.drainEchoParts!();
+            const used = process.cpuUsage(started);
+            drainMicros += used.user + used.system;
+            return out;
+          },
+        }
+      : {}),
     ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),
   };

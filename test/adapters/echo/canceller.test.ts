@@ -80,6 +80,42 @@ describe('echo canceller (speexdsp)', () => {
     expect(erle(true)).toBeGreaterThan(erle(false) + 3);
   });
 
+  it.each([250, 500])('gives its echo estimate (%i ms tail): nothing of a voice the reference does not hold, the echo once it has learnt it', (tailMs) => {
+    const canceller = createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs, echoEstimate: true });
+    const reference = farEnd(16_000 * 6, 9);
+    const echo = echoOf(reference);
+    // The user over a loud 50 Hz hum and a DC offset: what speexdsp's DC notch takes out is no echo.
+    const user = Int16Array.from(farEnd(16_000 * 6, 4), (x, i) => Math.round(x / 4 + 1500 + 3000 * Math.sin((2 * Math.PI * 50 * i) / 16_000)));
+    const out = new Int16Array(BLOCK);
+    const linear = { residual: new Int16Array(BLOCK), estimate: new Int16Array(BLOCK) };
+    const silence = new Int16Array(BLOCK);
+    let userOnly = 0;
+    const missed = { echo: 0, error: 0 };
+    for (let at = 0; at + BLOCK <= 16_000 * 6; at += BLOCK) {
+      const talking = at < 16_000 * 2;
+      // Two seconds of the user alone (nothing played), then four of the echo alone.
+      const mic = talking ? user.subarray(at, at + BLOCK) : echo.subarray(at, at + BLOCK);
+      const offset = canceller.lateOffsetSamples;
+      const late = offset === undefined ? undefined : new Int16Array(BLOCK).map((_, i) => (at + i >= offset ? reference[at + i - offset]! : 0));
+      canceller.cancel(mic, talking ? silence : reference.subarray(at, at + BLOCK), out, talking ? silence : late, linear);
+      expect(linear.residual).toEqual(out);
+      if (talking) userOnly = Math.max(userOnly, ...linear.estimate.map(Math.abs));
+      else if (at >= 16_000 * 4) {
+        missed.echo += energy(mic);
+        missed.error += energy(linear.estimate.map((x, i) => x - mic[i]!));
+      }
+    }
+    canceller.close();
+    // Within rounding: the estimate holds nothing of the user's voice nor of the hum.
+    expect(userOnly).toBeLessThanOrEqual(2);
+    // The echo, but for what the filter has not learnt yet and its lowest frequencies, which the notch
+    // takes out of the filter's input (about 1 % of this noise's energy): 12–16 dB here.
+    expect(10 * Math.log10(missed.echo / missed.error)).toBeGreaterThan(10);
+    expect(() => createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 }).cancel(silence, silence, out, undefined, linear)).toThrow(
+      /echoEstimate: true/,
+    );
+  });
+
   it('forgets the learned echo path on reset(): the next output is the microphone again', () => {
     const canceller = createEchoCanceller({ sampleRateHz: 16_000, blockSamples: BLOCK, tailMs: 250 });
     const reference = farEnd(16_000 * 5, 5);
