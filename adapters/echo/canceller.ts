@@ -182,7 +182,9 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         (lateReference && lateReference.length !== blockSamples) ||
         (linear && (linear.residual.length !== blockSamples || linear.estimate.length !== blockSamples))
       ) {
-        throw new EchoCancellerError(`echo canceller takes blocks of ${blockSamples} samples, got ${mic.length}/${reference.length}/${out.length}`);
+        throw new EchoCancellerError(
+          `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear parts), got ${mic.length}/${reference.length}/${out.length}`,
+        );
       }
       if (late) {
         api.echoCancel(echo, mic, reference, afterHead);
@@ -193,7 +195,7 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         if (linear) {
           linear.residual.set(out);
           // What the filter took out of its own input: the microphone after speexdsp's DC notch(es).
-          // (An Int16Array clips on its own terms, wrapping; the difference stays within ±65 535, so clip here.)
+          // (An Int16Array would wrap a difference past its range, not clip it.)
           const notchedMic = notched.out;
           const estimate = linear.estimate;
           for (let i = 0; i < blockSamples; i++) {

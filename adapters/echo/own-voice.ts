@@ -2,8 +2,8 @@
  * How much of a stretch of the microphone is the robot's own voice that the echo canceller's linear filter
  * let through. The filter's echo estimate is the reference played through the room it learnt, so it holds
  * the robot's voice and nothing of the user's. Where the path drifted (a sound server's loopback, a device
- * whose clock runs apart from the speaker's), the filter lags it by a fraction of a sample to a few
- * samples, and what it lets through is its own estimate again, shifted and scaled: a short filter on the
+ * whose clock runs apart from the speaker's, a loopback whose latency jumps), the filter lags it by a
+ * fraction of a sample to a few ms, and what it lets through is its own estimate again, shifted and scaled: a short filter on the
  * estimate explains it. A user's voice, which the estimate does not hold, it explains only by chance.
  *
  * The stop spotter asks this before it stops the robot: a "stop" mostly explained by the estimate is a
