@@ -54,6 +54,16 @@ export interface LoopSessionOptions {
 function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], timed: (micros: number) => void): BoundEngines {
   const conditioner = engines.inputConditioner;
   let drainMicros = 0;
+  /** A drain of the stop spotter's audio, its CPU counted with the next frame's conditioning. */
+  const timedDrain =
+    <T>(drain: () => T) =>
+    (): T => {
+      const started = process.cpuUsage();
+      const out = drain();
+      const used = process.cpuUsage(started);
+      drainMicros += used.user + used.system;
+      return out;
+    };
   const wrapped: InputConditioner | undefined = conditioner && {
     get steps() {
       return conditioner.steps;
@@ -68,28 +78,8 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
       drainMicros = 0;
       return out;
     },
-    ...(conditioner.drainFiltered
-      ? {
-          drainFiltered() {
-            const started = process.cpuUsage();
-            const out = conditioner.drainFiltered!();
-            const used = process.cpuUsage(started);
-            drainMicros += used.user + used.system;
-            return out;
-          },
-        }
-      : {}),
-    ...(conditioner.drainEchoParts
-      ? {
-          drainEchoParts() {
-            const started = process.cpuUsage();
-            const out = conditioner.drainEchoParts!();
-            const used = process.cpuUsage(started);
-            drainMicros += used.user + used.system;
-            return out;
-          },
-        }
-      : {}),
+    ...(conditioner.drainFiltered ? { drainFiltered: timedDrain(() => conditioner.drainFiltered!()) } : {}),
+    ...(conditioner.drainEchoParts ? { drainEchoParts: timedDrain(() => conditioner.drainEchoParts!()) } : {}),
     ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),
   };

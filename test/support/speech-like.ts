@@ -33,5 +33,11 @@ export function speechLike(seconds: number, seed: number, abrupt = false): Int16
   return out;
 }
 
+/** `samples` of seeded white noise under a slow syllable-rate envelope (peaks of ±8000): a far end that never pauses. */
+export function envelopedNoise(samples: number, seed: number): Int16Array {
+  const random = lcg(seed);
+  return Int16Array.from({ length: samples }, (_, i) => Math.round((random() * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500))));
+}
+
 /** Mean square of a block's samples. */
 export const energyOf = (block: Int16Array) => block.reduce((sum, x) => sum + x * x, 0) / block.length;

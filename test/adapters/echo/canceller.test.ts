@@ -5,18 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEchoCanceller, EchoCancellerError, loadSpeexDsp } from '../../../adapters/echo/canceller.js';
+import { envelopedNoise } from '../../support/speech-like.js';
 
 const BLOCK = 320;
 /** Seeded speech-like noise: white noise with a slow syllable-rate envelope. */
-function farEnd(samples: number, seed = 1): Int16Array {
-  let state = seed;
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = Math.round(((state / 2 ** 32) * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500)));
-  }
-  return out;
-}
+const farEnd = (samples: number, seed = 1) => envelopedNoise(samples, seed);
 /** The room: the reference 62.5 ms later at -6 dB, plus a weaker reflection. */
 function echoOf(reference: Int16Array): Int16Array {
   return reference.map((_, i) => Math.round((i >= 1000 ? 0.5 * reference[i - 1000]! : 0) + (i >= 1500 ? 0.2 * reference[i - 1500]! : 0)));

@@ -12,18 +12,12 @@ import { createRecordingSink, type RecordingSink } from '../../../adapters/audio
 import type { AudioSink } from '../../../adapters/audio/sink.js';
 import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
+import { envelopedNoise } from '../../support/speech-like.js';
 
 const RATE = 16_000;
 const FRAME = 320;
 
-/** Seeded speech-like noise: white noise under a slow syllable-rate envelope. */
-function speechLike(samples: number, seed: number): Int16Array {
-  let state = seed;
-  return Int16Array.from({ length: samples }, (_, i) => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return Math.round(((state / 2 ** 32) * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500)));
-  });
-}
+const speechLike = envelopedNoise;
 const bytes = (x: Int16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 const samples = (b: Uint8Array) => new Int16Array(b.buffer, b.byteOffset, b.byteLength >> 1);
 

@@ -12,17 +12,11 @@ import { createRecordingSink } from '../../../adapters/audio/recording-sink.js';
 import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
 import { createWebRtcEchoCanceller, type WebRtcEchoCancellerOptions } from '../../../adapters/echo/webrtc-apm.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
+import { envelopedNoise } from '../../support/speech-like.js';
 
 const RATE = 16_000;
 const BLOCK = 320;
-/** Seeded speech-like noise: white noise with a slow syllable-rate envelope. */
-function speechLike(samples: number, seed: number): Int16Array {
-  let state = seed;
-  return Int16Array.from({ length: samples }, (_, i) => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return Math.round(((state / 2 ** 32) * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500)));
-  });
-}
+const speechLike = envelopedNoise;
 const energy = (x: Int16Array) => x.reduce((n, v) => n + v * v, 0);
 const db = (a: number, b: number) => 10 * Math.log10(a / b);
 const bytes = (x: Int16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
