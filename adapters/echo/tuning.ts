@@ -14,21 +14,9 @@
  * Blocks are 20 ms; hops are the delay estimator's 4 ms.
  */
 
-/** Measured on the echo matrix: synthetic voices (eSpeak, flite) in simulated rooms and the virtual PulseAudio room. */
-export const ECHO_MATRIX = 'echo matrix (synthetic voices, simulated and virtual rooms)';
-/** Derived from the block and hop sizes or the other values here, not fitted to measurements. */
-export const REASONED = 'reasoned from the block size and the other values';
-/** speexdsp's own default. */
-export const SPEEXDSP_DEFAULT = "speexdsp's default";
-/** A level of speech signals, not fitted to a corpus. */
-export const SPEECH_LEVELS = 'levels of speech signals';
+import { ECHO_MATRIX, REASONED, SPEEXDSP_DEFAULT, SPEECH_LEVELS, type Tuned } from './tuned.js';
 
-/** One tuned value: the value, why it is that, and what it was chosen on. */
-export interface Tuned {
-  readonly value: number;
-  readonly why: string;
-  readonly chosenOn: typeof ECHO_MATRIX | typeof REASONED | typeof SPEEXDSP_DEFAULT | typeof SPEECH_LEVELS;
-}
+export { ECHO_MATRIX, REASONED, SPEECH_LEVELS, SPEEXDSP_DEFAULT, valuesOf, type Tuned } from './tuned.js';
 
 /**
  * Why 1600 ms: the longest playback → microphone delay the estimator looks for and the guards wait out;
@@ -401,8 +389,3 @@ export const ECHO_TUNING = {
     },
   },
 } as const satisfies Record<string, Record<string, Tuned>>;
-
-/** A group's values by name, for the stage that uses them. */
-export function valuesOf<G extends Record<string, Tuned>>(group: G): { readonly [K in keyof G]: number } {
-  return Object.fromEntries(Object.entries(group).map(([name, tuned]) => [name, tuned.value])) as { readonly [K in keyof G]: number };
-}
