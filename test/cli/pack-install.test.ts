@@ -29,7 +29,16 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--json'], { env, maxBuffer: 64 * 1024 * 1024 });
   const tarball = join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
   await run('mkdir', ['-p', app]);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  // better-sqlite3 compiles from source where prebuild-install cannot download its binary (a minute of a
+  // 2-core machine's install): the app depends on this checkout's version, and prebuild-install finds this
+  // checkout's build as the local prebuild it would otherwise have downloaded (`.prebuild-installrc`).
+  const sqlite = (JSON.parse(readFileSync('node_modules/better-sqlite3/package.json', 'utf8')) as { version: string }).version;
+  const prebuilds = join(dir, 'prebuilds');
+  await run('mkdir', ['-p', prebuilds]);
+  const binary = `better-sqlite3-v${sqlite}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await run('tar', ['-czf', join(prebuilds, binary), '-C', 'node_modules/better-sqlite3', 'build/Release/better_sqlite3.node']);
+  writeFileSync(join(app, '.prebuild-installrc'), `local-prebuilds=${prebuilds}\n`);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { 'better-sqlite3': sqlite } }));
   // --prefer-offline: the dependencies are already in npm's cache from this checkout's install.
   // --omit=optional: the default engines must need none of the optional ones' packages.
   await run('npm', ['install', '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', tarball], { cwd: app, env, maxBuffer: 64 * 1024 * 1024 });

@@ -4,7 +4,8 @@
  * through the Realtime WebSocket (a 24 kHz `openai` client over TLS). On each: "go to the kitchen" starts
  * the reference robot's navigation (it takes seconds), "tell me a story" starts a long reply, and 700 ms
  * into it flite says "stop" into the real-time microphone. The reply is cut, the navigation cancelled
- * with reason `estop`, the `stop` action sent, notice `estop`, and the stop is not answered.
+ * with reason `estop` (or `barge_in`, when the word's speech cuts the reply before the stop is heard), the
+ * `stop` action sent, notice `estop`, and the stop is not answered.
  *
  * Latencies from the word's first sample are printed, not asserted (the bench measures them:
  * `npm run bench -- --scenario estop`); only a sanity bound of 3 s holds.
@@ -87,8 +88,13 @@ describe('emergency stop, closed loop', () => {
     console.log(
       `[estop local 16 kHz] from the word's first sample: notice estop ${ms(estop)} ms, reply cancelled ${ms(cancelled)} ms, action.cancel ${ms(cancel)} ms, stop request ${ms(stop)} ms`,
     );
-    expect(cancelled.m).toMatchObject({ turnId: story, detail: 'estop' });
-    expect(cancel.m).toMatchObject({ actionId: (navigate as Extract<BusMessage, { type: 'action.request' }>).actionId, reason: 'estop' });
+    // The reply is cut by whichever decides first: the spotted stop, or the barge-in that `bargeIn.minSpeechMs`
+    // (500 ms) of the word's speech makes; under load the spotter can come second. The navigation goes with
+    // the same reason (it is declared cancellable by barge-in), and the stop action is sent either way.
+    expect(cancelled.m).toMatchObject({ turnId: story });
+    const cutBy = cancelled.m.type === 'session.notice' && cancelled.m.code === 'reply_cancelled' ? cancelled.m.reason : undefined;
+    expect(['estop', 'barge_in']).toContain(cutBy);
+    expect(cancel.m).toMatchObject({ actionId: (navigate as Extract<BusMessage, { type: 'action.request' }>).actionId, reason: cutBy });
     for (const s of [estop, cancelled, cancel, stop]) expect(ms(s)).toBeLessThan(SANE_MS);
     // Not one frame of the story plays after the cut; the story had played before it.
     const storyFrames = sink.played.filter((p) => p.turnId === story);
