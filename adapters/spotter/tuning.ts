@@ -15,6 +15,7 @@
  * defaults or follow from speech itself. The phrase thresholds a user sets are options
  * (`session.activation`), not here.
  */
+import { valuesOf, type Tuned as TunedValue } from '../tuned.js';
 
 /** Measured on the benches' synthetic voices, checked on the recordings of real people. */
 export const SPOKEN_BENCHES = 'wake, grammar and e-stop benches (synthetic voices; checked on real recordings)';
@@ -27,12 +28,8 @@ export const PRAAT_DEFAULT = "Praat's default";
 /** The range of human speaking voices. */
 export const SPEECH_PHYSICS = 'the range of speaking voices';
 
-/** One tuned value: the value, why it is that, and what it was chosen on. */
-export interface Tuned {
-  readonly value: number;
-  readonly why: string;
-  readonly chosenOn: typeof SPOKEN_BENCHES | typeof REASONED | typeof POCKETSPHINX_DEFAULT | typeof PRAAT_DEFAULT | typeof SPEECH_PHYSICS;
-}
+/** One tuned value of the spotter, with what it was chosen on. */
+export type Tuned = TunedValue<typeof SPOKEN_BENCHES | typeof REASONED | typeof POCKETSPHINX_DEFAULT | typeof PRAAT_DEFAULT | typeof SPEECH_PHYSICS>;
 
 export const SPOTTER_TUNING = {
   history: {
@@ -157,7 +154,4 @@ export const SPOTTER_TUNING = {
   },
 } as const satisfies Record<string, Record<string, Tuned>>;
 
-/** A group's values by name, for the code that uses them. */
-export function valuesOf<G extends Record<string, Tuned>>(group: G): { readonly [K in keyof G]: number } {
-  return Object.fromEntries(Object.entries(group).map(([name, tuned]) => [name, tuned.value])) as { readonly [K in keyof G]: number };
-}
+export { valuesOf };
