@@ -64,7 +64,7 @@ export interface StopSpotter {
 }
 
 const { REPEAT_MS } = valuesOf(SPOTTER_TUNING.stopSpotter);
-const OWN_VOICE_SHARE = ECHO_TUNING.ownVoice.SHARE.value;
+const { SHARE: OWN_VOICE_SHARE } = valuesOf(ECHO_TUNING.ownVoice);
 
 /** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
 const MAX_STOPPED = 64;

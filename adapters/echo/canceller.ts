@@ -183,7 +183,7 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         (linear && (linear.residual.length !== blockSamples || linear.estimate.length !== blockSamples))
       ) {
         throw new EchoCancellerError(
-          `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear parts), got ${mic.length}/${reference.length}/${out.length}`,
+          `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear parts), got ${[mic, reference, out, lateReference, linear?.residual, linear?.estimate].map((a) => a?.length ?? '-').join('/')}`,
         );
       }
       if (late) {
