@@ -1,7 +1,8 @@
 /**
  * The emergency stop on recordings of real people as a session decides it: the microphone's stop spotter
  * and the transcripts' stop gate (`actors/stop-gate.ts`) both listen, and either one stops the robot. Each
- * clip is conditioned as the session's microphone is (the `audio.highPassHz` high-pass), then given to the
+ * clip is conditioned as the session's microphone is (the `audio.highPassHz` high-pass, and
+ * `audio.noiseSuppression` after hearing the clip's room: `conditionedInRoom`), then given to the
  * spotter (one stream, as `human-spotting.ts` runs it) and, framed as the VAD passes an utterance, to
  * pocketsphinx with the robot grammar, whose partials and final go through the stop gate at the shipped
  * `session.estop` thresholds. Rows: stops delivered and false stops by the spotter, by the transcripts,
@@ -16,7 +17,7 @@ import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { DEFAULT_GRAMMAR_MLLR, type AppConfig } from '../runtime/config.js';
 import { firstStop, transcripts } from './estop-false.js';
 import { asVadUtterance } from './grammar-scenario.js';
-import { conditioned, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
+import { conditionedInRoom, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
 
 /** What the spotter, the transcripts and either stopped in a set of clips (a speaker group, or `all`). */
 export interface StopCounts {
@@ -85,7 +86,7 @@ async function transcriptStops(clips: Clip[], config: AppConfig, progress: (line
   const outcomes: Array<{ stopped: boolean; heard: string }> = [];
   for (const clip of clips) {
     const condition = await microphoneConditioning(config);
-    const audio = asVadUtterance(condition ? conditioned(clip.samples, condition) : clip.samples);
+    const audio = asVadUtterance(condition ? conditionedInRoom(clip, condition) : clip.samples);
     const heard = await transcripts(stt, audio, clip.speaker ?? clip.group);
     const hit = firstStop(heard, config.session.estop);
     const final = heard.at(-1)!;

@@ -10,7 +10,8 @@
  *   decode at each pause and its final (a real Whisper's transcripts are another recognizer's, not
  *   counted).
  * The microphone's stop spotter is the spotting rows' (the same clips, `human-spotting.ts`); a session
- * stops on either. The clip is conditioned as the microphone is (`audio.highPassHz`). The offline rows
+ * stops on either. The clip is conditioned as the microphone is (`audio.highPassHz`, and
+ * `audio.noiseSuppression` after hearing the clip's room: `conditionedInRoom`). The offline rows
  * (`estop-real.ts`) decode a clip whole and judge every partial, as a session did before it judged
  * partials over a reply only.
  *
@@ -33,7 +34,7 @@ import type { AppConfig } from '../runtime/config.js';
 import { buildStopStt, buildStt, buildVad, stopSttPausesOnly } from '../runtime/engines.js';
 import { createSttActor } from '../actors/stt.js';
 import { runtimeOptionsFrom } from '../runtime/runtime-options.js';
-import { conditioned, lastSampleMs, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
+import { conditionedInRoom, lastSampleMs, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
 import { countStops, type StopCounts, type StopOutcome } from './estop-real.js';
 import { percentile, round } from './stats.js';
 
@@ -150,7 +151,7 @@ async function hearClip(clip: Clip, config: AppConfig, engines: StackEngines): P
   const estop = createActor(createEstopActor(deps), { input: { sessionId: SESSION, ...config.session.estop } }).start();
   const stt = engines.stt && createActor(createSttActor(deps), { input: { sessionId: SESSION } }).start();
   const condition = await microphoneConditioning(config);
-  const voice = condition ? conditioned(clip.samples, condition) : clip.samples;
+  const voice = condition ? conditionedInRoom(clip, condition) : clip.samples;
   const samples = new Int16Array(LEAD_MS * (RATE_HZ / 1000) + voice.length + RATE_HZ);
   samples.set(voice, LEAD_MS * (RATE_HZ / 1000));
   let seq = 0;

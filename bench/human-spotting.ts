@@ -1,7 +1,8 @@
 /**
  * The microphone's spotters on recordings of real people (`../shared/speech/human`, MANIFEST.tsv) and on
- * synthetic voices, each set in its own rows, as one session's microphone hears them (one stream, every
- * clip framed by 0.5 s of silence before and 1 s after, 20 ms frames):
+ * synthetic voices, each set in its own rows, as one session's microphone hears them (one stream, 20 ms
+ * frames; a synthetic clip framed by 0.5 s of silence before and 1 s after, a recording by its own room
+ * tone, 1.5 s before and 1 s after: `adapters/audio/testing/room-tone.ts`):
  *
  * - **estop** (`--scenario estop`): the product's stop spotter (`session.estop.spotter`, the shipped
  *   thresholds): stops delivered per speaker group, with the delay from the phrase's last sample (over
@@ -28,11 +29,14 @@ import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
 import { percentile, round } from './stats.js';
 import { speakPhrases } from './estop-audio.js';
+import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
 
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
 const BEFORE_MS = 500;
 const AFTER_MS = 1000;
+/** Before a recording framed by its room: more than the room noise gauge's one-second window (`adapters/audio/room-noise.ts`). */
+const ROOM_BEFORE_MS = 1500;
 /** The phrase's last sample: the last over −40 dBFS (as the e-stop bench measures). */
 const END_DBFS = -40;
 /** Wake phrases the real recordings hold. */
@@ -66,6 +70,8 @@ export interface Clip {
   samples: Int16Array;
   /** The phrase it holds (normalized), if any. */
   phrase?: string;
+  /** A recording of a room: framed by its own room tone (`room-tone.ts`), not by silence. */
+  roomTone?: boolean;
 }
 
 /** Where a clip's voice ends (its last sample above the floor), ms from its start. */
@@ -96,6 +102,17 @@ export async function microphoneConditioning(config: AppConfig): Promise<Conditi
   const condition: Conditioning = (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
   if (noiseSuppression) condition.drainLevels = () => conditioner.drainLevels?.();
   return condition;
+}
+
+/**
+ * The clip as the conditioning made it, after hearing its room first where the clip is a recording of
+ * one (`roomTone`: a gauge like `audio.noiseSuppression: "auto"`'s judges the room before the words);
+ * the room's part is cut off again (less RNNoise's own lag of 10–15 ms, where it ran).
+ */
+export function conditionedInRoom(clip: Clip, condition: Conditioning): Int16Array {
+  if (!clip.roomTone) return conditioned(clip.samples, condition);
+  const before = ROOM_BEFORE_MS * (RATE_HZ / 1000);
+  return conditioned(withRoomTone(clip.samples, before, 0, RATE_HZ), condition).subarray(before);
 }
 
 /** `samples` through `condition` in 20 ms frames, joined (a step with a delay, RNNoise, returns what is ready). */
@@ -132,11 +149,13 @@ export function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Cond
   let cpuUs = 0;
   let audioS = 0;
   for (const clip of clips) {
-    const padded = new Int16Array((BEFORE_MS + AFTER_MS) * (RATE_HZ / 1000) + clip.samples.length);
-    padded.set(clip.samples, BEFORE_MS * (RATE_HZ / 1000));
+    // A room is heard for longer than the noise gauge's second before its clip (`room-tone.ts`).
+    const [before, after] = [(clip.roomTone ? ROOM_BEFORE_MS : BEFORE_MS) * (RATE_HZ / 1000), AFTER_MS * (RATE_HZ / 1000)];
+    const padded = clip.roomTone ? withRoomTone(clip.samples, before, after, RATE_HZ) : new Int16Array(before + after + clip.samples.length);
+    if (!clip.roomTone) padded.set(clip.samples, before);
     // Conditioned before the spotter's CPU is measured: the conditioning runs for the VAD whatever hears it.
     const { audio, levels } = condition ? conditionedWithLevels(padded, condition) : { audio: padded, levels: undefined };
-    const endMs = BEFORE_MS + lastSampleMs(clip.samples);
+    const endMs = before / (RATE_HZ / 1000) + lastSampleMs(clip.samples);
     const spots: Heard['spots'] = [];
     const started = process.cpuUsage();
     for (let at = 0; at + FRAME_SAMPLES <= audio.length; at += FRAME_SAMPLES) {
@@ -197,10 +216,10 @@ const speakerGroup = (clip: HumanClip) => (clip.speaker.startsWith('an4:') ? 'an
 
 /** The stop spotter's rows: real recordings (per speaker group), then synthetic voices. */
 export async function runStopSpotterRows(
-  options: { quick: boolean; noiseSuppression?: boolean },
+  options: { quick: boolean; noiseSuppression?: boolean | 'auto' },
   progress: (line: string) => void,
 ): Promise<{ spotting: SpottingRow[]; real?: { clips: Clip[]; heard: Heard[] } }> {
-  const config = loadConfig(options.noiseSuppression ? { overrides: { audio: { noiseSuppression: true } } } : {});
+  const config = loadConfig(options.noiseSuppression !== undefined ? { overrides: { audio: { noiseSuppression: options.noiseSuppression } } } : {});
   let real: { clips: Clip[]; heard: Heard[] } | undefined;
   const spotter = buildStopSpotter(config)!;
   const stops = ESTOP_PHRASES.map(normalizePhrase);
@@ -217,6 +236,7 @@ export async function runStopSpotterRows(
         group: speakerGroup(c),
         speaker: c.speaker,
         samples: readHumanClip(corpus, c).samples,
+        roomTone: true,
         ...(phrase ? { phrase } : {}),
       };
     });
@@ -238,8 +258,9 @@ export async function runStopSpotterRows(
   rows.push(
     ...rowsOf('estop-spotter', 'synthetic', hearAll(spotter, synthetic, await microphoneConditioning(config)), () => true).filter((r) => r.group === 'all'),
   );
-  // With RNNoise, rows of their own: the shipped conditioning's are the figures the docs give.
-  const spotting = options.noiseSuppression ? rows.map((r) => ({ ...r, group: `${r.group}, RNNoise` })) : rows;
+  // RNNoise always or never: rows of their own; the shipped conditioning's (auto) are the figures the docs give.
+  const suffix = options.noiseSuppression === true ? ', RNNoise' : options.noiseSuppression === false ? ', RNNoise off' : '';
+  const spotting = rows.map((r) => ({ ...r, group: `${r.group}${suffix}` }));
   return { spotting, ...(real ? { real } : {}) };
 }
 
@@ -256,7 +277,13 @@ export async function runRealWakeRows(progress: (line: string) => void): Promise
   progress(`  wake: ${corpus.clips.length} real recordings, wake phrases ${wakes.join(', ')}`);
   const clips = corpus.clips.map((c): Clip => {
     const phrase = wakes.find((w) => normalizePhrase(c.transcript) === w);
-    return { name: `${c.file} (${c.speaker})`, group: phrase ?? 'other', samples: readHumanClip(corpus, c).samples, ...(phrase ? { phrase } : {}) };
+    return {
+      name: `${c.file} (${c.speaker})`,
+      group: phrase ?? 'other',
+      samples: readHumanClip(corpus, c).samples,
+      roomTone: true,
+      ...(phrase ? { phrase } : {}),
+    };
   });
   const run = hearAll(spotter, clips, await microphoneConditioning(config));
   const halves = speakerHalves(corpus.clips);

@@ -13,7 +13,7 @@
  *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request; grammar,whisper: both)
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
- *   --noise-suppression      estop: the microphone spotter's rows with RNNoise in the microphone's conditioning (`audio.noiseSuppression`)
+ *   --noise-suppression on|off  estop: the microphone spotter's rows with RNNoise always on, or never, in the microphone's conditioning (`audio.noiseSuppression`; shipped: auto)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run bench:tables` renders them)
  *
@@ -252,16 +252,19 @@ if (scenarios.includes('estop')) {
     throw new Error(`--path ${path}: use local, realtime, offline (false stops only) or spotter (the microphone spotter only; default: all)`);
   const paths: Array<'local' | 'realtime'> | undefined = path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined;
   // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
-  const noiseSuppression = process.argv.includes('--noise-suppression');
+  const suppression = arg('noise-suppression');
+  if (process.argv.includes('--noise-suppression') && suppression !== 'on' && suppression !== 'off')
+    throw new Error(`--noise-suppression ${suppression ?? ''}: use on (RNNoise always) or off (never); without it, the shipped auto`);
+  const noiseSuppression = suppression === undefined ? undefined : suppression === 'on';
   const { spotting, real } = await (await import('./human-spotting.js')).runStopSpotterRows({ quick, noiseSuppression }, progress);
   spottings.push(...spotting);
   // The same recordings through the transcripts' gate too: what a session, with both, stops on (as shipped: not with --noise-suppression).
-  if (real && !noiseSuppression)
+  if (real && noiseSuppression === undefined)
     combinedStops.push(
       ...(await (await import('./estop-real.js')).combinedStopRows(real.clips, real.heard, (await import('../runtime/config.js')).loadConfig(), progress)),
     );
   // And through a session's VAD and transcripts, each stack: the stops its pauses add, true and false.
-  if (real && !noiseSuppression) {
+  if (real && noiseSuppression === undefined) {
     const { sessionStopRows } = await import('./estop-session.js');
     const shipped = (await import('../runtime/config.js')).loadConfig();
     for (const stack of ['grammar', 'whisper'] as const) sessionStops.push(...(await sessionStopRows(real.clips, real.heard, shipped, stack, progress)));

@@ -79,6 +79,8 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
     variant('estop_recognizer_failed', { error: z.string().max(500) }),
     /** A stop phrase heard in the robot's own voice (`explainedShare` of it the echo canceller's estimate), not acted on. */
     variant('estop_own_voice', { phrase: z.string().max(200), explainedShare: z.number().min(0).max(1) }),
+    /** RNNoise switched `on` or off by the room's noise floor (`floorDbfs`, the quietest 20 ms of the last second). */
+    variant('noise_suppression', { on: z.boolean(), floorDbfs: z.number().min(-200).max(0) }),
   ]);
 }
 

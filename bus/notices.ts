@@ -60,6 +60,11 @@ export const NOTICE_CODES = [
    * did not stop the robot.
    */
   'estop_own_voice',
+  /**
+   * `audio.noiseSuppression: "auto"` switched RNNoise `on` (the room's noise floor rose to `floorDbfs`) or
+   * off (it fell): what the VAD and the recognizer hear changed with the room.
+   */
+  'noise_suppression',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export const NoticeCode = enumOf(NOTICE_CODES);

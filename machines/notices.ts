@@ -43,6 +43,11 @@ export const Notices = {
   echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
   echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
   estop_recognizer_failed: (error: string) => ({ code: 'estop_recognizer_failed', error: error.slice(0, 500) }),
+  noise_suppression: (room: { on: boolean; floorDbfs: number }) => ({
+    code: 'noise_suppression',
+    on: room.on,
+    floorDbfs: Math.round(Math.min(0, Math.max(-200, room.floorDbfs)) * 10) / 10,
+  }),
   estop_own_voice: (heard: { phrase: string; explainedShare: number }) => ({
     code: 'estop_own_voice',
     phrase: heard.phrase.slice(0, 200),
@@ -110,6 +115,8 @@ export function describeNotice(n: Notice): string {
       return `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the session's transcripts`;
     case 'estop_own_voice':
       return `"${clip(n.phrase)}" heard in the robot's own voice (${Math.round(n.explainedShare * 100)} % its echo): not stopped`;
+    case 'noise_suppression':
+      return `RNNoise ${n.on ? 'on' : 'off'}: the room's noise floor ${Math.round(n.floorDbfs)} dBFS`;
   }
 }
 

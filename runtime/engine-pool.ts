@@ -19,7 +19,7 @@
  */
 import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type EchoReports } from '../adapters/echo/index.js';
 import { describeNotice, Notices, type Notice } from '../machines/notices.js';
-import { createInputConditioner, type InputConditioner, type InputSwitches } from '../adapters/audio/input-conditioner.js';
+import { createInputConditioner, type InputConditioner, type InputConditionerOptions, type InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import { loadRulesFile } from '../adapters/llm/rules.js';
@@ -164,11 +164,14 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           onHeldUser: (span) => publish(Notices.echo_held_user(span)),
           onHalfDuplex: (span) => publish(Notices.echo_half_duplex(span)),
         };
+        // RNNoise switched by the room (`audio.noiseSuppression: "auto"`): what the VAD hears changed.
+        const onNoiseSuppression = (room: { on: boolean; floorDbfs: number }) => publish(Notices.noise_suppression(room));
         input = await bindInputConditioner(config, sinkKind, {
           clock,
           sink,
           sampleRateHz: vad.sampleRateHz,
           echoReports,
+          onNoiseSuppression,
           // The stop spotter hears the echo step's filtered audio (actors/vad.ts): kept only for one that runs.
           keepFiltered: sessionStopSpotter !== undefined,
           ...(inputSwitches ? { inputSwitches } : {}),
@@ -220,8 +223,17 @@ async function bindInputConditioner(
     sampleRateHz,
     inputSwitches,
     echoReports,
+    onNoiseSuppression,
     keepFiltered,
-  }: { clock: Clock; sink: AudioSink; sampleRateHz: number; inputSwitches?: InputSwitches; echoReports?: EchoReports; keepFiltered: boolean },
+  }: {
+    clock: Clock;
+    sink: AudioSink;
+    sampleRateHz: number;
+    inputSwitches?: InputSwitches;
+    echoReports?: EchoReports;
+    onNoiseSuppression?: InputConditionerOptions['onNoiseSuppression'];
+    keepFiltered: boolean;
+  },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
@@ -244,9 +256,11 @@ async function bindInputConditioner(
     sampleRateHz,
     highPassHz: conditioning.highPassHz,
     agc: conditioning.agc,
-    noiseSuppression: conditioning.noiseSuppression,
+    // A Realtime client's `noise_reduction` switches RNNoise; `auto` is for microphones the server owns.
+    noiseSuppression: switches ? conditioning.noiseSuppression === true : conditioning.noiseSuppression,
     // RNNoise's input, for the stop spotter's lead: kept only where a stop spotter runs.
     keepLevels: keepFiltered,
+    ...(onNoiseSuppression ? { onNoiseSuppression } : {}),
     ...(switches ? { switches } : {}),
     ...(tap
       ? {
@@ -281,7 +295,8 @@ function echoHeardWithin(config: AppConfig, conditioner: () => InputConditioner 
 
 /**
  * A client's switches under the config: `audio.echoCancel` `on` / `off` override the client's echo
- * switch (`auto` follows it, if libspeexdsp is there), `audio.noiseSuppression: true` forces RNNoise.
+ * switch (`auto` follows it, if libspeexdsp is there), `audio.noiseSuppression: true` forces RNNoise (`auto`
+ * leaves it to the client).
  */
 function clientSwitches(config: AppConfig, conditioning: InputConditioning, client: InputSwitches): InputSwitches & { canCancelEcho: boolean } {
   let canCancelEcho = conditioning.echoCancel;
@@ -299,7 +314,7 @@ function clientSwitches(config: AppConfig, conditioning: InputConditioning, clie
       return conditioning.echoCancel || (canCancelEcho && client.echo);
     },
     get noiseSuppression() {
-      return conditioning.noiseSuppression || client.noiseSuppression;
+      return conditioning.noiseSuppression === true || client.noiseSuppression;
     },
   };
 }

@@ -144,7 +144,10 @@ function createStamps(): Stamps {
 function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: () => number): InputConditioner {
   let seen = 0;
   return {
-    steps: inner.steps,
+    // Read through: with `audio.noiseSuppression: "auto"` the steps change as the room does.
+    get steps() {
+      return inner.steps;
+    },
     process: (audio, atMs) => {
       const now = glitches();
       if (now !== seen) inner.echoPathMoved?.();
@@ -156,6 +159,7 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: (
     ...(inner.drainFiltered ? { drainFiltered: inner.drainFiltered.bind(inner) } : {}),
     ...(inner.drainEchoParts ? { drainEchoParts: inner.drainEchoParts.bind(inner) } : {}),
     ...(inner.drainLevels ? { drainLevels: inner.drainLevels.bind(inner) } : {}),
+    ...(inner.roomNoise ? { roomNoise: inner.roomNoise.bind(inner) } : {}),
   };
 }
 

@@ -33,7 +33,7 @@ export interface InputConditioning {
   echoSuppression: boolean;
   highPassHz: number;
   agc: boolean;
-  noiseSuppression: boolean;
+  noiseSuppression: boolean | 'auto';
 }
 
 export interface RuntimeOptions {

@@ -28,6 +28,7 @@ import { createEchoStage, type EchoParts, type EchoStage, type EchoStageOptions,
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
+import { createRoomNoiseGauge, type RoomNoiseGauge } from './room-noise.js';
 
 /** Which echo step runs: the built-in stack (`echo-stage.ts`, speexdsp) or WebRTC's audio processing (`webrtc-echo-stage.ts`). */
 export type EchoCancellerKind = 'builtin' | 'webrtc';
@@ -55,19 +56,26 @@ export interface InputConditionerOptions {
   echo?: EchoCancelOptions;
   /** High-pass cutoff in Hz; 0 or absent: off. */
   highPassHz?: number;
-  /** RNNoise before the VAD. */
-  noiseSuppression?: boolean;
+  /**
+   * RNNoise before the VAD: always, never, or `auto`, while the room's noise floor is loud
+   * (`room-noise.ts`; with switches, the switch decides and `auto` is off).
+   */
+  noiseSuppression?: boolean | 'auto';
   /** Automatic gain control: `true` for the defaults, or its settings. */
   agc?: boolean | Omit<AgcOptions, 'sampleRateHz'>;
   /** Per-session switches for the echo step and RNNoise (see {@link InputSwitches}). */
   switches?: InputSwitches;
   /** Keep RNNoise's input for {@link InputConditioner.drainLevels} (the stop spotter's lead); absent: not kept. */
   keepLevels?: boolean;
+  /** With `noiseSuppression: "auto"`: told each time the room switches RNNoise on or off, with its floor (dBFS). */
+  onNoiseSuppression?: (room: { on: boolean; floorDbfs: number }) => void;
 }
 
 export interface InputConditioner {
-  /** The steps that run, in order (`echo`, `high-pass`, `rnnoise`, `agc`); with switches, the ones switched on now. */
+  /** The steps that run, in order (`echo`, `high-pass`, `rnnoise`, `agc`); with switches or `auto`, the ones on now. */
   readonly steps: readonly string[];
+  /** With `noiseSuppression: "auto"`: the room's noise floor now (dBFS) and whether RNNoise runs for it. */
+  roomNoise?(): { floorDbfs: number; denoising: boolean };
   /** The echo step's alignment: the delay the reference is read at (ms), the estimate, and how often it moved. */
   echoDelay?(): { alignedMs: number; estimatedMs: number | undefined; moves: number } | undefined;
   /**
@@ -88,9 +96,9 @@ export interface InputConditioner {
    */
   drainEchoParts?(): EchoParts | undefined;
   /**
-   * With `keepLevels`, while RNNoise runs: the audio since the last call as it was before it
-   * (echo-cancelled and high-passed), for the stop spotter's lead (`KeywordStream.push`'s `levels`);
-   * undefined otherwise.
+   * With `keepLevels`, while RNNoise runs (and always where it can switch on and off: `auto`, a client's
+   * switch): the audio since the last call as it was before RNNoise (echo-cancelled and high-passed), for
+   * the stop spotter's lead (`KeywordStream.push`'s `levels`); undefined otherwise.
    */
   drainLevels?(): Uint8Array | undefined;
   /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
@@ -122,14 +130,20 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
   /** The filtered audio's own high-pass: a filter's state follows one signal. */
   const filteredHighPass = options.highPassHz && echo?.keepFiltered ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  // With switches, RNNoise loads when first switched on (a WASM instance per session is not free).
-  let denoiser: RnnoiseDenoiser | undefined = options.noiseSuppression && !switches ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
+  // `auto` judges the room after the echo step and the high-pass (switches decide for themselves).
+  const gauge: RoomNoiseGauge | undefined = options.noiseSuppression === 'auto' && !switches ? createRoomNoiseGauge({ sampleRateHz }) : undefined;
+  // With switches, RNNoise loads when first switched on (a WASM instance per session is not free); with
+  // `auto` it is made now, so that the room's verdict switches it within the frame that gave it.
+  let denoiser: RnnoiseDenoiser | undefined =
+    (options.noiseSuppression === true || gauge) && !switches ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
   let denoiserLoading: Promise<void> | undefined;
+  /** Whether RNNoise ran on the last frame (`auto` restarts it when the room turns loud again). */
+  let denoisedLast = false;
   const agc: Agc | undefined = options.agc ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) }) : undefined;
   const echoOn = () => echo !== undefined && (switches ? switches.echo : true);
-  const denoiseOn = () => (switches ? switches.noiseSuppression : options.noiseSuppression === true);
+  const denoiseOn = () => (switches ? switches.noiseSuppression : gauge ? gauge.loud : options.noiseSuppression === true);
   const stepsNow = () => [...(echoOn() ? ['echo'] : []), ...(highPass ? ['high-pass'] : []), ...(denoiseOn() ? ['rnnoise'] : []), ...(agc ? ['agc'] : [])];
-  const fixedSteps = switches ? undefined : stepsNow();
+  const fixedSteps = switches || gauge ? undefined : stepsNow();
   let stage: EchoStage | undefined;
   const joiner = createSampleJoiner();
   let closed = false;
@@ -165,9 +179,16 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   };
 
   /** RNNoise when switched on; loading (asynchronously) the first time, audio passes meanwhile. */
-  const denoise = (samples: Float32Array): Float32Array => {
-    if (!denoiseOn()) return samples;
-    if (denoiser) return denoiser.process(samples);
+  const denoise = (samples: Float32Array, on: boolean): Float32Array => {
+    const starting = on && !denoisedLast;
+    if (gauge && on !== denoisedLast) options.onNoiseSuppression?.({ on, floorDbfs: gauge.floorDbfs() });
+    denoisedLast = on;
+    if (!on) return samples;
+    if (denoiser) {
+      // Switched back on: what it held from the last loud stretch is not this audio.
+      if (starting && gauge) denoiser.reset();
+      return denoiser.process(samples);
+    }
     denoiserLoading ??= createRnnoiseDenoiser({ sampleRateHz }).then((d) => {
       if (closed) d.close();
       else denoiser = d;
@@ -179,6 +200,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     get steps() {
       return fixedSteps ?? stepsNow();
     },
+    ...(gauge ? { roomNoise: () => ({ floorDbfs: gauge.floorDbfs(), denoising: gauge.loud }) } : {}),
     echoDelay: () => stage?.delay(),
     echoPathMoved: () => stage?.relearn(),
     drainFiltered() {
@@ -193,7 +215,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     drainEchoParts: () => stage?.drainEchoParts?.(),
     drainLevels: () => (levels.length === 0 ? undefined : joinBytes(levels.splice(0))),
     process(audio, atMs) {
-      if (closed || !(highPass || agc || echoOn() || denoiseOn() || stage)) return audio;
+      if (closed || !(highPass || agc || gauge || echoOn() || denoiseOn() || stage)) return audio;
       const bytes = joiner.push(audio);
       // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
       const samplesIn = bytes.byteLength >> 1;
@@ -204,15 +226,18 @@ export async function createInputConditioner(options: InputConditionerOptions): 
         new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
       }
       const cancelled = cancelEcho(input, atMs);
-      const denoising = denoiseOn();
-      if (!highPass && !denoising && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
+      if (!highPass && !gauge && !denoiseOn() && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
       let samples = toFloat(cancelled);
       highPass?.process(samples);
-      if (options.keepLevels && denoiser && denoising) {
+      gauge?.push(samples);
+      const denoising = denoiseOn();
+      // Where RNNoise can switch (auto, a client's switch), every frame's levels are kept, denoised or not:
+      // a stop spotter given levels once reads its lead from them alone from then on.
+      if (options.keepLevels && (gauge || switches ? true : denoiser && denoising)) {
         if (levels.length >= MAX_LEVELS) levels.shift();
         levels.push(toBytes(samples));
       }
-      samples = denoise(samples);
+      samples = denoise(samples, denoising);
       agc?.process(samples);
       return toBytes(samples);
     },

@@ -63,6 +63,8 @@ export interface RnnoiseDenoiser {
   process(samples: Float32Array): Float32Array;
   /** Voice probability RNNoise gave the last frame (0..1). */
   lastVoiceProbability(): number;
+  /** Starts afresh, as a new denoiser would: the network's state and the audio waiting inside are dropped. */
+  reset(): void;
   close(): void;
 }
 
@@ -72,7 +74,7 @@ export async function createRnnoiseDenoiser({ sampleRateHz }: RnnoiseOptions): P
     createResampler({ fromHz: sampleRateHz, toHz: RNNOISE_RATE_HZ }),
     createResampler({ fromHz: RNNOISE_RATE_HZ, toHz: sampleRateHz }),
   ]);
-  const state = wasm._rnnoise_create(0);
+  let state = wasm._rnnoise_create(0);
   const buffer = wasm._malloc(RNNOISE_FRAME * 4);
   if (state === 0 || buffer === 0) {
     up.close();
@@ -93,6 +95,17 @@ export async function createRnnoiseDenoiser({ sampleRateHz }: RnnoiseOptions): P
 
   return {
     lastVoiceProbability: () => probability,
+    reset() {
+      if (closed) throw new RnnoiseError('RNNoise denoiser used after close()');
+      const fresh = wasm._rnnoise_create(0);
+      if (fresh === 0) throw new RnnoiseError('RNNoise could not allocate its state: the process is out of memory');
+      wasm._rnnoise_destroy(state);
+      state = fresh;
+      pending = new Int16Array(0);
+      probability = 0;
+      up.flush();
+      down.flush();
+    },
     process(samples) {
       if (closed) throw new RnnoiseError('RNNoise denoiser used after close()');
       const upsampled = frames(up, toPcm(samples));

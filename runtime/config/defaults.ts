@@ -45,8 +45,11 @@ export const CONFIG_DEFAULTS = {
     highPassHz: 100,
     /** Why off: no measured gain in recognition, quiet talkers included (docs/audio-input.md). */
     agc: false,
-    /** Why off: it helps in loud noise but costs up to 0.9 ms per 20 ms frame per session (docs/audio-input.md). */
-    noiseSuppression: false,
+    /**
+     * Why auto: RNNoise lifts commands and stops out of loud noise, but costs up to 0.9 ms per 20 ms frame;
+     * `auto` runs it only while the room's noise floor is at −42 dBFS or louder (docs/audio-input.md).
+     */
+    noiseSuppression: 'auto',
   },
   pipeline: {
     /** Why en: the bundled grammar, rules and flite voice are English. */

@@ -110,7 +110,10 @@ export const AudioSchema = z
     echoSuppression: z.boolean().default(AUDIO.echoSuppression).describe('The echo suppressor, which mutes echo the filter has not learnt yet.'),
     highPassHz: z.number().min(0).max(1000).default(AUDIO.highPassHz).describe('High-pass cutoff before the VAD (Hz); 0: off.'),
     agc: z.boolean().default(AUDIO.agc).describe('Automatic gain control before the VAD.'),
-    noiseSuppression: z.boolean().default(AUDIO.noiseSuppression).describe('RNNoise before the VAD.'),
+    noiseSuppression: z
+      .union([z.boolean(), z.literal('auto')])
+      .default(AUDIO.noiseSuppression)
+      .describe("RNNoise before the VAD: true, false, or `auto` (Realtime clients' `noise_reduction` decides for them)."),
   })
   .strict()
   .prefault({});

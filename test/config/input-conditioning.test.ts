@@ -25,7 +25,7 @@ async function bindWith(audio: Record<string, unknown>, sinkKind?: SinkKind) {
 describe('input conditioning from the configuration', () => {
   it('defaults: echo cancellation and the high-pass on a device, the high-pass alone for a client or a file', async () => {
     const config = loadConfig();
-    expect(config.audio).toMatchObject({ echoCancel: 'auto', echoTailMs: 500, highPassHz: 100, agc: false, noiseSuppression: false });
+    expect(config.audio).toMatchObject({ echoCancel: 'auto', echoTailMs: 500, highPassHz: 100, agc: false, noiseSuppression: 'auto' });
     expect(inputConditioningFrom(config, 'device').echoCancel).toBe(true);
     expect(inputConditioningFrom(config, 'client').echoCancel).toBe(false);
     expect(inputConditioningFrom(config, 'file').echoCancel).toBe(false);
@@ -63,7 +63,11 @@ describe('input conditioning from the configuration', () => {
       'rnnoise',
       'agc',
     ]);
-    const none = await bindWith({ echoCancel: 'off', highPassHz: 0 });
+    // `auto` alone: a conditioner that only listens to the room until it is loud.
+    const gauge = await bindWith({ echoCancel: 'off', highPassHz: 0 });
+    expect(gauge.engines.inputConditioner?.steps).toEqual([]);
+    expect(gauge.engines.inputConditioner?.roomNoise?.()).toEqual({ floorDbfs: -Infinity, denoising: false });
+    const none = await bindWith({ echoCancel: 'off', highPassHz: 0, noiseSuppression: false });
     expect(none.engines.inputConditioner).toBeUndefined();
     expect(none.engines.sink).toBe(none.sink);
   });
@@ -74,8 +78,35 @@ describe('input conditioning from the configuration', () => {
       echoTailMs: 400,
       noiseSuppression: true,
     });
+    expect(loadConfig({ env: { VA_AUDIO__NOISE_SUPPRESSION: 'auto' } }).audio.noiseSuppression).toBe('auto');
+    expect(() => loadConfig({ env: { VA_AUDIO__NOISE_SUPPRESSION: 'sometimes' } })).toThrow(/audio\.noiseSuppression.*VA_AUDIO__NOISE_SUPPRESSION/);
     expect(() => loadConfig({ env: { VA_AUDIO__ECHO_CANCEL: 'sometimes' } })).toThrow(/audio\.echoCancel.*VA_AUDIO__ECHO_CANCEL/);
     expect(() => loadConfig({ env: { VA_AUDIO__ECHO_TAIL_MS: '5' } })).toThrow(/audio\.echoTailMs/);
+  });
+
+  it('auto: a loud room switches RNNoise on, told as the notice noise_suppression on the session; a quiet one again off', async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const notices: string[] = [];
+    bus.subscribe(`${bus.prefix}.s1.>`, (m) => {
+      // The floor is the quietest 20 ms block: a dB or two under the noise's level.
+      if (m.type === 'session.notice' && m.code === 'noise_suppression') notices.push(`${m.on ? 'on' : 'off'} ${Math.round(m.floorDbfs / 5) * 5}`);
+    });
+    const pool = buildEngines(loadConfig({ overrides: { ...FAKE_ENGINES, audio: { echoCancel: 'off' } } }), { clock });
+    const engines = await pool.bind({ sessionId: 's1', bus, sink: createPacedSink({ clock, sampleRateHz: 16_000 }) });
+    let seed = 9;
+    // White noise at about −30 dBFS for 2 s, then −70 dBFS for 2 s, in 20 ms frames.
+    for (let frame = 0; frame < 200; frame++) {
+      const rms = 32_768 * 10 ** ((frame < 100 ? -30 : -70) / 20);
+      const samples = Int16Array.from({ length: 320 }, () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        return Math.round(((seed / 2 ** 32) * 2 - 1) * rms * Math.sqrt(3));
+      });
+      engines.inputConditioner?.process(new Uint8Array(samples.buffer), frame * 20);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(notices).toEqual(['on -30', 'off -70']);
+    engines.release();
   });
 
   it('the session manager binds bus-sink sessions as devices and sessions with their own sink as clients', async () => {

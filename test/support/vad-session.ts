@@ -1,7 +1,7 @@
 /**
  * A VAD actor on the actor harness (simulated clock), fed recordings frame by frame: the spotter tests'
  * session. `say` plays samples framed by silence (half a second before, a second after), as a person
- * addressing a robot would.
+ * addressing a robot would; `play` plays them as they are (a recording already framed by its room).
  *
  * @example
  * ```ts
@@ -19,12 +19,14 @@ const FRAME_SAMPLES = RATE / 50;
 export function startVadSession(h: ReturnType<typeof createHarness>) {
   const vad = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
-  const frames = async (samples: Int16Array) => {
+  /** `samples` as 20 ms frames, as they are (`afterFrame` called after each is heard). */
+  const frames = async (samples: Int16Array, afterFrame?: () => void) => {
     for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
       const audio = new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2).slice();
       h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
       await h.settle();
       await h.clock.advance(20);
+      afterFrame?.();
     }
   };
   const say = async (samples: Int16Array) => {
@@ -32,5 +34,5 @@ export function startVadSession(h: ReturnType<typeof createHarness>) {
     await frames(samples);
     await frames(new Int16Array(RATE));
   };
-  return { h, say, stop: () => vad.stop() };
+  return { h, say, play: frames, stop: () => vad.stop() };
 }
