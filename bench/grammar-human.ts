@@ -1,7 +1,9 @@
 /**
  * The grammar recognizer on recordings of real people (`../shared/speech/human`, read in place:
  * `adapters/audio/testing/human-speech.ts`) and on an integrator's own grammars, reported apart from the
- * synthetic voices. Each clip goes to pocketsphinx as the VAD would pass it (`asVadUtterance`), once per
+ * synthetic voices. Each clip is conditioned as a session's microphone conditions it, after hearing the
+ * clip's room (`conditionedInRoom`: the high-pass, and RNNoise where `audio.noiseSuppression: "auto"` finds
+ * the room loud), then goes to pocketsphinx as the VAD would pass it (`asVadUtterance`), once per
  * grammar: the robot's, a digit grammar and a playing-card grammar (`examples/grammars/`). A clip is *in*
  * a grammar when its transcript is a sentence of it; every other clip — words outside it, read sentences,
  * wake words, noise alone — is speech (or noise) that must not become a command.
@@ -16,7 +18,8 @@ import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCategor
 import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
-import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
+import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
+import { conditionedInRoom, microphoneConditioning } from './human-spotting.js';
 
 /** A grammar and which transcripts it holds (a JSGF with `+` has no finite sentence list to compare with). */
 export interface BenchGrammar {
@@ -87,13 +90,17 @@ export async function decodeHumanCorpus(asVad: (samples: Int16Array) => Int16Arr
     return [];
   }
   const results: HumanClipResult[] = [];
+  const config = loadConfig();
   for (const grammar of benchGrammars()) {
     progress(`  real voices: ${corpus.clips.length} recordings through the ${grammar.name} grammar`);
     const stt = createPocketsphinxStt({ grammarPath: grammar.path, mllrPath: DEFAULT_GRAMMAR_MLLR });
     for (const clip of corpus.clips) {
       const { samples } = readHumanClip(corpus, clip);
+      // A fresh microphone per clip: each recording is a room of its own.
+      const condition = await microphoneConditioning(config);
+      const audio = condition ? conditionedInRoom({ name: clip.file, group: clip.speaker, samples, roomTone: true }, condition) : samples;
       // The speaker's channel: their utterances adapt the recognizer for them only, as a session's do.
-      const heard = await decode(stt, asVad(samples), `${grammar.name} ${clip.speaker}`);
+      const heard = await decode(stt, asVad(audio), `${grammar.name} ${clip.speaker}`);
       results.push({ grammar: grammar.name, clip, group: grammar.holds(clip.transcript) ? 'in grammar' : GROUP_OF[clip.category], heard });
     }
   }
@@ -125,7 +132,9 @@ export function humanRows(results: HumanClipResult[], minConfidence: number): Gr
 
 export function printHumanRows(rows: GrammarHumanRow[]): void {
   if (rows.length === 0) return;
-  console.log(`\nReal voices (recordings of people, ../shared/speech/human), at minConfidence ${rows[0]!.minConfidence}\n`);
+  console.log(
+    `\nReal voices (recordings of people, ../shared/speech/human, as a session's microphone hears them), at minConfidence ${rows[0]!.minConfidence}\n`,
+  );
   console.log('| grammar | clips | in grammar: recognized exactly / outside: accepted as a command |');
   console.log('| --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.grammar}: ${r.group} | ${r.clips} | ${r.count}/${r.clips} = ${r.percent} % |`);
