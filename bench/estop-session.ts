@@ -34,7 +34,8 @@ import type { AppConfig } from '../runtime/config.js';
 import { buildStopStt, buildStt, buildVad, stopSttPausesOnly } from '../runtime/engines.js';
 import { createSttActor } from '../actors/stt.js';
 import { runtimeOptionsFrom } from '../runtime/runtime-options.js';
-import { conditionedInRoom, lastSampleMs, microphoneConditioning, type Clip, type Heard } from './human-spotting.js';
+import { lastSampleMs, type Clip, type Heard } from './human-spotting.js';
+import { conditionedInRoom, microphoneConditioning } from './microphone-conditioning.js';
 import { countStops, type StopCounts, type StopOutcome } from './estop-real.js';
 import { percentile, round } from './stats.js';
 

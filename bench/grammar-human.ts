@@ -19,7 +19,7 @@ import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine, SttResult } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
-import { conditionedInRoom, microphoneConditioning } from './human-spotting.js';
+import { conditionedInRoom, microphoneConditioning } from './microphone-conditioning.js';
 
 /** A grammar and which transcripts it holds (a JSGF with `+` has no finite sentence list to compare with). */
 export interface BenchGrammar {
@@ -98,7 +98,7 @@ export async function decodeHumanCorpus(asVad: (samples: Int16Array) => Int16Arr
       const { samples } = readHumanClip(corpus, clip);
       // A fresh microphone per clip: each recording is a room of its own.
       const condition = await microphoneConditioning(config);
-      const audio = condition ? conditionedInRoom({ name: clip.file, group: clip.speaker, samples, roomTone: true }, condition) : samples;
+      const audio = condition ? conditionedInRoom({ samples, roomTone: true }, condition) : samples;
       // The speaker's channel: their utterances adapt the recognizer for them only, as a session's do.
       const heard = await decode(stt, asVad(audio), `${grammar.name} ${clip.speaker}`);
       results.push({ grammar: grammar.name, clip, group: grammar.holds(clip.transcript) ? 'in grammar' : GROUP_OF[clip.category], heard });

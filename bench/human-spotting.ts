@@ -20,23 +20,21 @@
  * Nothing here was tuned on these recordings: they are held out; the thresholds were chosen on the
  * synthetic voices (docs/activation.md).
  */
-import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
 import { type KeywordSpotter, normalizePhrase } from '../adapters/spotter/index.js';
-import { loadConfig, type AppConfig } from '../runtime/config.js';
+import { loadConfig } from '../runtime/config.js';
 import { buildKeywordSpotter, buildStopSpotter } from '../runtime/engines.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
 import { percentile, round } from './stats.js';
 import { speakPhrases } from './estop-audio.js';
 import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
+import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from './microphone-conditioning.js';
 
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
 const BEFORE_MS = 500;
 const AFTER_MS = 1000;
-/** Before a recording framed by its room: more than the room noise gauge's one-second window (`adapters/audio/room-noise.ts`). */
-const ROOM_BEFORE_MS = 1500;
 /** The phrase's last sample: the last over −40 dBFS (as the e-stop bench measures). */
 const END_DBFS = -40;
 /** Wake phrases the real recordings hold. */
@@ -85,61 +83,6 @@ export interface Heard {
   clip: Clip;
   /** Spotted phrases with when (audio ms from the phrase's last sample). */
   spots: Array<{ phrase: string; afterEndMs: number }>;
-}
-
-/**
- * What the session's input conditioning makes of a microphone frame (s16le in, what is ready out), and
- * with RNNoise, the audio before it since the last call (the stop spotter's levels, `drainLevels`).
- */
-type Conditioning = ((frame: Uint8Array) => Uint8Array) & { drainLevels?: () => Uint8Array | undefined };
-
-/** The product's input conditioning of a session's microphone (`audio`), without the echo step: none when every step is off. */
-export async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
-  const { highPassHz, agc, noiseSuppression } = config.audio;
-  if (!highPassHz && !agc && !noiseSuppression) return undefined;
-  const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression, keepLevels: true });
-  let atMs = 0;
-  const condition: Conditioning = (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
-  if (noiseSuppression) condition.drainLevels = () => conditioner.drainLevels?.();
-  return condition;
-}
-
-/**
- * The clip as the conditioning made it, after hearing its room first where the clip is a recording of
- * one (`roomTone`: a gauge like `audio.noiseSuppression: "auto"`'s judges the room before the words);
- * the room's part is cut off again (less RNNoise's own lag of 10–15 ms, where it ran).
- */
-export function conditionedInRoom(clip: Clip, condition: Conditioning): Int16Array {
-  if (!clip.roomTone) return conditioned(clip.samples, condition);
-  const before = ROOM_BEFORE_MS * (RATE_HZ / 1000);
-  return conditioned(withRoomTone(clip.samples, before, 0, RATE_HZ), condition).subarray(before);
-}
-
-/** `samples` through `condition` in 20 ms frames, joined (a step with a delay, RNNoise, returns what is ready). */
-export function conditioned(samples: Int16Array, condition: Conditioning): Int16Array {
-  return conditionedWithLevels(samples, condition).audio;
-}
-
-/** {@link conditioned}, and with RNNoise the audio before it, joined (what the stop spotter's lead reads). */
-function conditionedWithLevels(samples: Int16Array, condition: Conditioning): { audio: Int16Array; levels?: Int16Array } {
-  const parts: Uint8Array[] = [];
-  const levels: Uint8Array[] = [];
-  for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
-    parts.push(condition(new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2)).slice());
-    const before = condition.drainLevels?.();
-    if (before) levels.push(before.slice());
-  }
-  return { audio: joined(parts), ...(levels.length > 0 ? { levels: joined(levels) } : {}) };
-}
-
-function joined(parts: readonly Uint8Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.byteLength / 2, 0));
-  let written = 0;
-  for (const part of parts) {
-    out.set(new Int16Array(part.buffer, part.byteOffset, part.byteLength / 2), written);
-    written += part.byteLength / 2;
-  }
-  return out;
 }
 
 /** Every clip through one stream of `spotter`, as one session's microphone (after `condition`, when given). */
