@@ -28,7 +28,7 @@ import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
 import { percentile, round } from './stats.js';
 import { speakPhrases } from './estop-audio.js';
-import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
+import { withRoomTone, withSilence } from '../adapters/audio/testing/room-tone.js';
 import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from './microphone-conditioning.js';
 
 const RATE_HZ = 16_000;
@@ -94,8 +94,7 @@ export function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Cond
   for (const clip of clips) {
     // A room is heard for longer than the noise gauge's second before its clip (`room-tone.ts`).
     const [before, after] = [(clip.roomTone ? ROOM_BEFORE_MS : BEFORE_MS) * (RATE_HZ / 1000), AFTER_MS * (RATE_HZ / 1000)];
-    const padded = clip.roomTone ? withRoomTone(clip.samples, before, after, RATE_HZ) : new Int16Array(before + after + clip.samples.length);
-    if (!clip.roomTone) padded.set(clip.samples, before);
+    const padded = clip.roomTone ? withRoomTone(clip.samples, before, after, RATE_HZ) : withSilence(clip.samples, before, after);
     // Conditioned before the spotter's CPU is measured: the conditioning runs for the VAD whatever hears it.
     const { audio, levels } = condition ? conditionedWithLevels(padded, condition) : { audio: padded, levels: undefined };
     const endMs = before / (RATE_HZ / 1000) + lastSampleMs(clip.samples);

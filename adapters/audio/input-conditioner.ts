@@ -135,8 +135,11 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   // With switches, RNNoise loads when first switched on (a WASM instance per session is not free); with
   // `auto` it is made now, so that the room's verdict switches it within the frame that gave it.
   let denoiser: RnnoiseDenoiser | undefined =
-    (options.noiseSuppression === true || gauge) && !switches ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
+    gauge || (options.noiseSuppression === true && !switches) ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
   let denoiserLoading: Promise<void> | undefined;
+  // Where RNNoise can switch (auto, a client's switch), every frame's levels are kept, denoised or not:
+  // a stop spotter given levels once reads its lead from them alone from then on.
+  const levelsEveryFrame = gauge !== undefined || switches !== undefined;
   /** Whether RNNoise ran on the last frame (`auto` restarts it when the room turns loud again). */
   let denoisedLast = false;
   const agc: Agc | undefined = options.agc ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) }) : undefined;
@@ -231,9 +234,7 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       highPass?.process(samples);
       gauge?.push(samples);
       const denoising = denoiseOn();
-      // Where RNNoise can switch (auto, a client's switch), every frame's levels are kept, denoised or not:
-      // a stop spotter given levels once reads its lead from them alone from then on.
-      if (options.keepLevels && (gauge || switches ? true : denoiser && denoising)) {
+      if (options.keepLevels && (levelsEveryFrame || (denoiser && denoising))) {
         if (levels.length >= MAX_LEVELS) levels.shift();
         levels.push(toBytes(samples));
       }

@@ -24,6 +24,8 @@
  * ```
  */
 
+import { energyOfDbfs, FULL_SCALE_ENERGY } from './levels.js';
+
 /** The gauge's switching points (see the table above). */
 export const ROOM_NOISE = {
   onDbfs: -42,
@@ -46,45 +48,49 @@ export function createRoomNoiseGauge({ sampleRateHz }: { sampleRateHz: number })
   const blockSamples = Math.round((sampleRateHz * ROOM_NOISE.blockMs) / 1000);
   const windowBlocks = ROOM_NOISE.windowMs / ROOM_NOISE.blockMs;
   const offHoldBlocks = ROOM_NOISE.offHoldMs / ROOM_NOISE.blockMs;
-  /** The last second's block levels (dBFS), a ring. */
-  const levels = new Float64Array(windowBlocks).fill(-Infinity);
+  // Compared as mean squares, so no logarithm per block: dBFS only when the floor is asked for.
+  const [onEnergy, offEnergy] = [energyOfDbfs(ROOM_NOISE.onDbfs), energyOfDbfs(ROOM_NOISE.offDbfs)];
+  /** The last second's block mean squares, a ring. */
+  const energies = new Float64Array(windowBlocks);
   let next = 0;
   let blocks = 0;
-  let energy = 0;
+  let sum = 0;
   let inBlock = 0;
   let loud = false;
   let quietBlocks = 0;
-  let floor = -Infinity;
+  /** The quietest block of the last second; undefined before a whole second was heard. */
+  let floor: number | undefined;
 
-  const judge = (level: number) => {
-    levels[next] = level;
+  const judge = (energy: number) => {
+    energies[next] = energy;
     next = (next + 1) % windowBlocks;
-    blocks++;
     // A full window before the first verdict: the first blocks of a stream are not yet a room.
-    if (blocks < windowBlocks) return;
-    floor = Math.min(...levels);
+    if (++blocks < windowBlocks) return;
+    let quietest = energies[0]!;
+    for (let k = 1; k < windowBlocks; k++) if (energies[k]! < quietest) quietest = energies[k]!;
+    floor = quietest;
     if (!loud) {
-      loud = floor >= ROOM_NOISE.onDbfs;
+      loud = quietest >= onEnergy;
       quietBlocks = 0;
       return;
     }
-    quietBlocks = floor < ROOM_NOISE.offDbfs ? quietBlocks + 1 : 0;
-    if (quietBlocks >= offHoldBlocks && level < ROOM_NOISE.offDbfs) loud = false;
+    quietBlocks = quietest < offEnergy ? quietBlocks + 1 : 0;
+    if (quietBlocks >= offHoldBlocks && energy < offEnergy) loud = false;
   };
 
   return {
     push(samples) {
       for (let i = 0; i < samples.length; i++) {
-        energy += samples[i]! * samples[i]!;
+        sum += samples[i]! * samples[i]!;
         if (++inBlock < blockSamples) continue;
-        judge(10 * Math.log10(Math.max(energy / blockSamples, 1e-3) / 32768 ** 2));
-        energy = 0;
+        judge(sum / blockSamples);
+        sum = 0;
         inBlock = 0;
       }
     },
     get loud() {
       return loud;
     },
-    floorDbfs: () => floor,
+    floorDbfs: () => (floor === undefined ? -Infinity : 10 * Math.log10(Math.max(floor, 1e-3) / FULL_SCALE_ENERGY)),
   };
 }

@@ -51,13 +51,19 @@ function mirrored(tone: Int16Array, count: number): Int16Array {
   return out;
 }
 
+/** `samples` with `beforeSamples` of silence before and `afterSamples` after. */
+export function withSilence(samples: Int16Array, beforeSamples: number, afterSamples: number): Int16Array {
+  const out = new Int16Array(beforeSamples + samples.length + afterSamples);
+  out.set(samples, beforeSamples);
+  return out;
+}
+
 /**
  * `samples` with `beforeSamples` of its room tone before and `afterSamples` after (silence where the clip
  * has no stretch quiet enough). The clip starts at `beforeSamples`, as with silence.
  */
 export function withRoomTone(samples: Int16Array, beforeSamples: number, afterSamples: number, rateHz: number): Int16Array {
-  const out = new Int16Array(beforeSamples + samples.length + afterSamples);
-  out.set(samples, beforeSamples);
+  const out = withSilence(samples, beforeSamples, afterSamples);
   const tone = roomToneOf(samples, rateHz);
   if (!tone) return out;
   const fade = Math.min((rateHz * FADE_MS) / 1000, Math.floor(samples.length / 2));
