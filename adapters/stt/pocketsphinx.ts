@@ -113,6 +113,8 @@ interface Decoders {
   ps: unknown;
   loop?: unknown;
   plain?: unknown;
+  /** The channel that last decoded with these decoders: it gets them back first (see `decoders`). */
+  lastChannel?: string | undefined;
 }
 
 /**
@@ -219,8 +221,16 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     if (!ps) throw new PocketsphinxError(`pocketsphinx rejected its configuration (${args.join(' ')}): check the model and grammar paths`);
     return ps;
   };
-  const decoders = (): Decoders => {
-    const pooled = idle.pop();
+  /**
+   * Idle decoders, the ones `channel` last used first. Why: the front end's noise estimate stays in the
+   * decoder (below), so which of two idle decoders an utterance got could change its transcript: a
+   * session's utterances and its stop check's slices overlap, and the load on the machine decided the
+   * order they came back in (a command's confidence moved from 0.89 to 0.95 after another channel's
+   * noise; a real exercise bike's noise became "stop" once in many runs, under load).
+   */
+  const decoders = (channel: string | undefined): Decoders => {
+    const own = channel === undefined ? -1 : idle.findIndex((d) => d.lastChannel === channel);
+    const pooled = own >= 0 ? idle.splice(own, 1)[0] : idle.pop();
     if (pooled) return pooled;
     const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
     return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
@@ -287,11 +297,12 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   return {
     name: grammarPath ? 'pocketsphinx(jsgf)' : 'pocketsphinx(lm)',
     async warmUp() {
-      idle.push(decoders());
+      idle.push(decoders(undefined));
     },
     createStream({ sampleRateHz: rate, onPartial, signal, channel }) {
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
-      const d = decoders();
+      const d = decoders(channel);
+      d.lastChannel = channel;
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
       restoreChannel(d, channel);
       for (const ps of all) lib.startUtt(ps);

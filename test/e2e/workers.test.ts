@@ -109,9 +109,14 @@ describe('workers on NATS', () => {
     const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
     session.say(`${long}. And this second one must still be spoken.`);
     await waitFor(() => seen.some((m) => m.type === 'playback.started'), 'first audio');
-    // The worker speaking the first sentence dies without a word.
-    const speaking = workers.slice(0, 2).find((w) => /tts\.request \w+ started/.test(w.output.join('')) && !/done in/.test(w.output.join('')));
-    expect(speaking).toBeDefined();
+    // The worker speaking the first sentence dies without a word. Found by that sentence's request: the
+    // second sentence is synthesized beside it, on either worker, and may not have finished yet.
+    const first = seen.find((m): m is Extract<BusMessage, { type: 'tts.request' }> => m.type === 'tts.request' && m.text.startsWith('word0'));
+    expect(first).toBeDefined();
+    const serving = (w: { output: string[] }) => w.output.join('').includes(`tts.request ${first!.requestId} started`);
+    await waitFor(() => workers.slice(0, 2).some(serving), 'the first sentence taken by a worker');
+    const speaking = workers.slice(0, 2).find(serving);
+    expect(speaking!.output.join('')).not.toContain(`${first!.requestId} done`);
     speaking!.child.kill('SIGKILL');
     const survivor = workers.slice(0, 2).find((w) => w !== speaking)!;
     await waitLong(() => seen.some((m) => m.type === 'playback.finished'), 'the turn finishes');

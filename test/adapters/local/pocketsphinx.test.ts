@@ -123,6 +123,30 @@ describe('pocketsphinx STT with the robot grammar', () => {
     expect(said.lastWordSpeechShare).toBeGreaterThan(0.5);
   });
 
+  it("gives a channel back its own decoder: another channel's noise decoded in between does not move its transcript", async () => {
+    const command = await speech('go to the kitchen');
+    // White noise at -20 dBFS: the front end's noise estimate, kept in the decoder, follows it.
+    let seed = 11;
+    const noise = Int16Array.from({ length: 32_000 }, () =>
+      Math.round(((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 - 0.5) * 11_000),
+    );
+    const open = (engine: typeof stt, channel: string, audio: Uint8Array) => {
+      const stream = engine.createStream({ sampleRateHz: 16_000, channel, onPartial: () => undefined, signal: new AbortController().signal });
+      for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
+      return stream;
+    };
+    const twice = async (engine: typeof stt) => [await open(engine, 'a', command).finish(), await open(engine, 'a', command).finish()];
+    const alone = await twice(createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' }));
+    const shared = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf' });
+    // Both open at once (two decoders), "a" done first: the last decoder back to the pool is the one that heard the noise.
+    const first = open(shared, 'a', command);
+    const other = open(shared, 'b', new Uint8Array(noise.buffer));
+    const heard = [await first.finish()];
+    await other.finish();
+    heard.push(await open(shared, 'a', command).finish());
+    expect(heard).toEqual(alone);
+  });
+
   it('names the apt packages when the library is missing, and checks its paths', () => {
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(PocketsphinxError);
     expect(() => createPocketsphinxStt({ libraries: { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' } })).toThrow(/apt-get install -y libpocketsphinx3/);
