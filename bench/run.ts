@@ -14,6 +14,7 @@
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --noise-suppression on|off  estop: the microphone spotter's rows with RNNoise always on, or never, in the microphone's conditioning (`audio.noiseSuppression`; shipped: auto)
+ *   --orders N               estop, wake: the real recordings' spotter rows again in N-1 shuffled orders (one stream hears them in turn, and each clip's room carries into the next; default 1: the manifest's order)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run bench:tables` renders them)
  *
@@ -51,6 +52,8 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const quick = process.argv.includes('--quick');
+const orders = Number(arg('orders') ?? 1);
+if (!Number.isInteger(orders) || orders < 1) throw new Error(`--orders ${arg('orders')}: a whole number of orders, 1 or more (1: the manifest's order alone)`);
 const ALL = [
   'reply',
   'scale',
@@ -256,7 +259,7 @@ if (scenarios.includes('estop')) {
   if (process.argv.includes('--noise-suppression') && suppression !== 'on' && suppression !== 'off')
     throw new Error(`--noise-suppression ${suppression ?? ''}: use on (RNNoise always) or off (never); without it, the shipped auto`);
   const noiseSuppression = suppression === undefined ? undefined : suppression === 'on';
-  const { spotting, real } = await (await import('./human-spotting.js')).runStopSpotterRows({ quick, noiseSuppression }, progress);
+  const { spotting, real } = await (await import('./human-spotting.js')).runStopSpotterRows({ quick, noiseSuppression, orders }, progress);
   spottings.push(...spotting);
   // The same recordings through the transcripts' gate too: what a session, with both, stops on (as shipped: not with --noise-suppression).
   if (real && noiseSuppression === undefined)
@@ -316,7 +319,7 @@ if (scenarios.includes('live')) {
 const wakes: Array<import('./wake-scenario.js').WakeRow> = [];
 if (scenarios.includes('wake')) {
   progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
-  spottings.push(...(await (await import('./human-spotting.js')).runRealWakeRows(progress)));
+  spottings.push(...(await (await import('./human-spotting.js')).runRealWakeRows(progress, orders)));
   if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
 const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
