@@ -21,6 +21,7 @@ import { serveActions } from '../../adapters/actions/executor.js';
 import { createResampler } from '../../adapters/audio/resample.js';
 import { createEchoPath, type EchoPath } from '../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
+import type { SttEngine } from '../../adapters/stt/types.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
@@ -28,6 +29,7 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
+import { tracked, trackedDecodes } from './engines-in-flight.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
 import { DialogState } from '../../machines/states.js';
@@ -132,31 +134,6 @@ async function say(text: string, voice: string): Promise<Int16Array> {
   return samples;
 }
 
-/** Wraps a TTS engine so the loop can wait for its work in flight before moving simulated time. */
-function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): TtsEngine {
-  return {
-    ...engine,
-    name: engine.name,
-    sampleRateHz: engine.sampleRateHz,
-    synthesize(request) {
-      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            next() {
-              const step = inner.next();
-              inFlight.add(step);
-              void step.finally(() => inFlight.delete(step)).catch(() => undefined);
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<Uint8Array>;
-        },
-      };
-    },
-  };
-}
-
 /** Active RMS of speech: over 20 ms frames above -50 dBFS (pauses do not count). */
 function activeRms(samples: Int16Array): number {
   let sum = 0;
@@ -187,6 +164,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   await pool.warmUp();
   const inFlight = new Set<Promise<unknown>>();
   const track = (tts: readonly TtsEngine[]) => tts.map((t) => tracked(t, inFlight));
+  const trackPauseDecodes = (stt: SttEngine) => trackedDecodes(stt, inFlight);
   const session: LoopSession =
     options.path === 'realtime'
       ? await openRealtimeLoopSession({
@@ -195,9 +173,10 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
           clock,
           rateHz: rate,
           track,
+          trackPauseDecodes,
           noiseReduction: options.noiseReduction === undefined ? { type: 'far_field' } : options.noiseReduction,
         })
-      : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track });
+      : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track, trackPauseDecodes });
   const seen: Array<BusMessage & { atMs: number }> = [];
   bus.subscribe(`va.${session.sessionId}.>`, (m) => {
     if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;

@@ -2,7 +2,8 @@
  * A session as `serve` builds it from the application's configuration (the local stack: VAD →
  * pocketsphinx with the robot grammar → rule policy → declared actions → TTS), on the simulated clock,
  * with a microphone that takes whole recordings: each is pushed in 20 ms frames at the rate the client
- * claims, followed by silence, and the session is given the real time its recognizer needs. What it
+ * claims, followed by silence, and the session is given the real time its recognizer needs (synthesis and
+ * the stop check's decodes at pauses finish before simulated time moves on). What it
  * published — the transcripts, action requests, emergency stops, errors — is returned.
  *
  * @example
@@ -23,6 +24,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';
 import { DialogState } from '../../machines/states.js';
+import { tracked, trackedDecodes } from './engines-in-flight.js';
 
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
@@ -48,7 +50,16 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(loadConfig(), { clock });
   await pool.warmUp();
-  const engines = await pool.bind({ sessionId, bus, sink: createRecordingSink(clock, 16_000), sinkKind: 'device' });
+  const bound = await pool.bind({ sessionId, bus, sink: createRecordingSink(clock, 16_000), sinkKind: 'device' });
+  // Synthesis and the stop check's decodes at pauses run as real time allows: time waits for them, so what
+  // a recording is heard as (over a reply or not, a stop phrase at a pause or not) does not depend on how
+  // busy the machine is.
+  const inFlight = new Set<Promise<unknown>>();
+  const engines = {
+    ...bound,
+    tts: bound.tts.map((tts) => tracked(tts, inFlight)),
+    ...(bound.stopStt && bound.stopSttPausesOnly ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
+  };
   const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
   await session.ready();
   const seen: BusMessage[] = [];
@@ -57,6 +68,10 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
   const push = async (frame: Int16Array, rateHz: number) => {
     session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz);
     await clock.advanceTo((now += FRAME_MS));
+    while (inFlight.size > 0) {
+      await Promise.allSettled([...inFlight]);
+      await clock.advanceTo(now);
+    }
   };
   /**
    * Utterances the VAD ended whose final (or error) has not come yet: the recognizer works in real time.

@@ -1,0 +1,64 @@
+/**
+ * Engines wrapped so a loop on the simulated clock can wait for their work in flight before it moves time
+ * on (their real time is not the session's): a TTS engine's synthesis, and a recognizer whose streams are
+ * each one decode of audio already heard.
+ *
+ * @example
+ * ```ts
+ * const inFlight = new Set<Promise<unknown>>();
+ * const tts = tracked(createFliteTts(), inFlight);
+ * // … after each simulated step: while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+ * ```
+ */
+import type { SttEngine } from '../../adapters/stt/types.js';
+import type { TtsEngine } from '../../adapters/tts/types.js';
+
+/** Wraps a TTS engine so the loop can wait for its work in flight before moving simulated time. */
+export function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): TtsEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    sampleRateHz: engine.sampleRateHz,
+    synthesize(request) {
+      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
+      return {
+        [Symbol.asyncIterator]() {
+          return {
+            next() {
+              const step = inner.next();
+              inFlight.add(step);
+              void step.finally(() => inFlight.delete(step)).catch(() => undefined);
+              return step;
+            },
+            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+          } as AsyncIterator<Uint8Array>;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Wraps a recognizer whose every stream is one decode of audio already heard (the stop check at a pause),
+ * so the loop can wait for it: in flight from its stream's creation to its final, or to its abort.
+ */
+export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>>): SttEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    createStream(options) {
+      const inner = engine.createStream(options);
+      let done = () => {};
+      const decode = new Promise<void>((resolve) => (done = resolve));
+      inFlight.add(decode);
+      void decode.then(() => inFlight.delete(decode));
+      if (options.signal.aborted) done();
+      options.signal.addEventListener('abort', () => done(), { once: true });
+      return {
+        ...inner,
+        push: (audio) => inner.push(audio),
+        finish: () => inner.finish().finally(done),
+      };
+    },
+  };
+}
