@@ -40,7 +40,8 @@ export function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): Tts
 
 /**
  * Wraps a recognizer whose every stream is one decode of audio already heard (the stop check at a pause),
- * so the loop can wait for it: in flight from its stream's creation to its final, or to its abort.
+ * so the loop can wait for it: in flight from its stream's creation to its final, its abort, or a push
+ * that threw.
  */
 export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>>): SttEngine {
   return {
@@ -56,7 +57,15 @@ export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>
       options.signal.addEventListener('abort', () => done(), { once: true });
       return {
         ...inner,
-        push: (audio) => inner.push(audio),
+        push: (audio) => {
+          try {
+            inner.push(audio);
+          } catch (error) {
+            // A failed decode is over too: nothing must wait for it.
+            done();
+            throw error;
+          }
+        },
         finish: () => inner.finish().finally(done),
       };
     },
