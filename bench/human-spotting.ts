@@ -26,7 +26,7 @@ import { loadConfig } from '../runtime/config.js';
 import { buildKeywordSpotter, buildStopSpotter } from '../runtime/engines.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
-import { percentile, round } from './stats.js';
+import { percentile, round, shuffleInPlace } from './stats.js';
 import { speakPhrases } from './estop-audio.js';
 import { withRoomTone, withSilence } from '../adapters/audio/testing/room-tone.js';
 import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from './microphone-conditioning.js';
@@ -123,15 +123,7 @@ export function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Cond
 export function inOrders<T>(items: readonly T[], orders: number): T[][] {
   let seed = 1;
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  const shuffled = () => {
-    const copy = [...items];
-    for (let i = copy.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-    }
-    return copy;
-  };
-  return [[...items], ...Array.from({ length: Math.max(0, orders - 1) }, shuffled)];
+  return [[...items], ...Array.from({ length: Math.max(0, orders - 1) }, () => shuffleInPlace([...items], random))];
 }
 
 /** The totals (`all`) row of each further order of the same clips, grouped `all, order k/n`. */

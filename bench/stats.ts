@@ -16,3 +16,20 @@ export function summarize(samples: readonly number[]): Percentiles {
 }
 
 export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
+
+/**
+ * `items` shuffled in place (Fisher–Yates) with `next`, a seeded generator of [0, 1): the same seed gives
+ * the same order every run.
+ *
+ * @example
+ * ```ts
+ * shuffleInPlace(clips, uniform(11));
+ * ```
+ */
+export function shuffleInPlace<T>(items: T[], next: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -16,6 +16,7 @@ import { OUT_OF_GRAMMAR, type CorpusVoice } from './grammar-corpus.js';
 import { makeNoise, NOISE_KINDS, type NoiseKind } from './noise-signals.js';
 import { resampleAll } from '../adapters/audio/resample.js';
 import { atLevel, CORPUS_RATE_HZ, powerDbfs } from './speech-corpus.js';
+import { shuffleInPlace } from './stats.js';
 
 export const GRAMMAR = 'examples/robot-commands.jsgf';
 /** Why −70 dBFS: a quiet room through a real microphone; a digital-zero floor is not what a decoder hears. */
@@ -76,12 +77,7 @@ async function noiseBank(voices: readonly CorpusVoice[], seconds: number): Promi
 export function distractorPlan(voices: readonly CorpusVoice[], share = 1): Array<{ text: string; voice: CorpusVoice }> {
   const sentences = [...jsgfSentences(readFileSync(GRAMMAR, 'utf8')), ...OUT_OF_GRAMMAR];
   const all = voices.flatMap((voice) => sentences.map((text) => ({ text, voice })));
-  const next = uniform(11);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, Math.ceil(all.length * share));
+  return shuffleInPlace(all, uniform(11)).slice(0, Math.ceil(all.length * share));
 }
 
 /** The distractor stream, part by part (synthesized as it goes, so the hour is never all in memory). */

@@ -29,7 +29,7 @@ import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
-import { tracked, trackedDecodes } from './engines-in-flight.js';
+import { settleInFlight, tracked, trackedDecodes } from './engines-in-flight.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
 import { DialogState } from '../../machines/states.js';
@@ -228,10 +228,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
     now += FRAME_MS;
     await clock.advanceTo(now);
     // Engines in flight finish before time moves on (their real time is not the session's).
-    while (inFlight.size > 0) {
-      await Promise.allSettled([...inFlight]);
-      await clock.advanceTo(now);
-    }
+    await settleInFlight(inFlight, clock, now);
     const start = (now - FRAME_MS) * (rate / 1000);
     const mic = room.render(session.played, start, frameSamples);
     for (const u of userSpeech) {

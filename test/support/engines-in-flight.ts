@@ -10,6 +10,7 @@
  * // … after each simulated step: while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
  * ```
  */
+import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { SttEngine } from '../../adapters/stt/types.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 
@@ -70,4 +71,12 @@ export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>
       };
     },
   };
+}
+
+/** Waits for every engine's work in flight, letting the clock run what it starts at `nowMs` (not beyond). */
+export async function settleInFlight(inFlight: Set<Promise<unknown>>, clock: ManualClock, nowMs: number): Promise<void> {
+  while (inFlight.size > 0) {
+    await Promise.allSettled([...inFlight]);
+    await clock.advanceTo(nowMs);
+  }
 }

@@ -24,7 +24,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';
 import { DialogState } from '../../machines/states.js';
-import { tracked, trackedDecodes } from './engines-in-flight.js';
+import { settleInFlight, tracked, trackedDecodes } from './engines-in-flight.js';
 
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
@@ -68,10 +68,7 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
   const push = async (frame: Int16Array, rateHz: number) => {
     session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz);
     await clock.advanceTo((now += FRAME_MS));
-    while (inFlight.size > 0) {
-      await Promise.allSettled([...inFlight]);
-      await clock.advanceTo(now);
-    }
+    await settleInFlight(inFlight, clock, now);
   };
   /**
    * Utterances the VAD ended whose final (or error) has not come yet: the recognizer works in real time.
