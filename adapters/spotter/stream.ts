@@ -17,12 +17,13 @@ const {
   FORCE_RESTART_MS,
   SETTLE_MS,
   MAX_SETTLE_MS,
+  PAUSE_BEFORE_RESTART_MS,
   VERIFY_BEFORE_PAUSE_FRAMES,
   VERIFY_BEFORE_MAX_FRAMES,
   VOICING_BEFORE_FRAMES,
   UNKNOWN_START_FRAMES,
 } = valuesOf(SPOTTER_TUNING.stream);
-/** Why 64: spottings under the threshold in one search are a handful a second, and a search lasts seconds (at most 120 s: a bound, not a budget). */
+/** Why 64: spottings set aside in one search (under the threshold, or rejected) are a handful a second, and a search lasts seconds (at most 120 s: a bound, not a budget). */
 const MAX_UNDER = 64;
 /** A frame below speech's level (so a restart never cuts a phrase being said), as a sample amplitude. */
 const QUIET_LEVEL = 32_768 * 10 ** (SPEECH_ACTIVE_DBFS / 20);
@@ -116,7 +117,7 @@ function rank(shared: Pick<SpotterShared, 'minConfidence'> & Partial<Pick<Spotte
  * its lead, where that verdict's grammar placed the first word).
  */
 export function verifiedSpotting(
-  shared: { verifier(): PhraseVerifier | undefined } & Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>,
+  shared: { verifier(): PhraseVerifier | undefined; reportedEndMs?: number } & Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>,
   history: StreamHistory,
   spotting: Spotting,
 ): Spotting {
@@ -124,7 +125,13 @@ export function verifiedSpotting(
   if (!verifier || !shared.minConfidence.has(spotting.phrase)) return spotting;
   const ef = spotting.endMs / FRAME_MS;
   const sf = ef - spotting.durationMs / FRAME_MS;
-  const from = Math.max(sf - VERIFY_BEFORE_MAX_FRAMES, Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES);
+  // Never from before the end of a phrase the stream reported: that audio was that phrase, and a later
+  // spotting verified over it would be the same phrase reported twice.
+  const from = Math.max(
+    sf - VERIFY_BEFORE_MAX_FRAMES,
+    Math.min(sf, history.lead(sf, ef).pauseEnd) - VERIFY_BEFORE_PAUSE_FRAMES,
+    (shared.reportedEndMs ?? -Infinity) / FRAME_MS,
+  );
   // A verified phrase that ends with the spotted one ("hey computer" for "computer") is checked on the same
   // stretch too: the search proposes the shorter, better-scoring path, and "hey" then fills the 300 ms
   // its lead compares with.
@@ -149,7 +156,13 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
   const ps = shared.decoder();
   /** This stream's second stage, taken on its first check. */
   let verifier: PhraseVerifier | undefined;
-  const own = { minConfidence: shared.minConfidence, minLead: shared.minLead, verifier: () => (verifier ??= shared.takeVerifier()) };
+  const own = {
+    minConfidence: shared.minConfidence,
+    minLead: shared.minLead,
+    verifier: () => (verifier ??= shared.takeVerifier()),
+    /** Where the last phrase the stream reported ended (ms). */
+    reportedEndMs: -Infinity,
+  };
   lib.startUtt(ps);
   let closed = false;
   let audioMs = 0;
@@ -178,6 +191,18 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
    */
   const under: Spotting[] = [];
   const judgedLate: Spotting[] = [];
+  /**
+   * Whether a fresh search after rejected spottings waits for a pause (`PAUSE_BEFORE_RESTART_MS`): where
+   * a second stage decides, the search's threshold is low on purpose and proposes other phrases on the
+   * first syllables of the one being said. Where the threshold decides alone (the stop phrases), few
+   * are proposed, and each restart is one less chance for a rejected one to come back better aligned:
+   * on the real recordings waiting there gave 1 more stop in 135 and 3 more false stops in 700.
+   */
+  const restartAtPause = shared.minConfidence.size > 0;
+  /** Spottings judged and rejected since the search began, as they showed: not judged again. */
+  const rejected: Spotting[] = [];
+  /** Quiet audio heard since the last sound (ms): a rejected spotting's restart waits for a pause. */
+  let quietMs = 0;
   const restart = () => {
     lib.endUtt(ps);
     lib.startUtt(ps);
@@ -186,7 +211,10 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
     uttMs = 0;
     under.length = 0;
     judgedLate.length = 0;
+    rejected.length = 0;
   };
+  const isRejected = (x: Spotting) =>
+    rejected.some((r) => r.phrase === x.phrase && r.endMs === x.endMs && r.durationMs === x.durationMs && r.log10Margin === x.log10Margin);
   const overlaps = (list: Spotting[], x: Spotting) =>
     list.some((j) => j.phrase === x.phrase && j.endMs - j.durationMs < x.endMs && x.endMs - x.durationMs < j.endMs);
   const floorOf = (phrase: string) => {
@@ -200,17 +228,19 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
     const ms = (samples.length / sampleRateHz) * 1000;
     audioMs += ms;
     uttMs += ms;
+    quietMs = rms(samples) < QUIET_LEVEL ? quietMs + ms : 0;
     if (lib.getHyp(ps, [0])) {
       toStream ??= tie();
       const age = (x: Spotting) => audioMs - x.endMs;
-      const all = spottingsOf(shared, ps, history, toStream, audioMs);
+      const all = spottingsOf(shared, ps, history, toStream, audioMs).filter((x) => !isRejected(x));
       const shown = all.filter((x) => !overlaps(judgedLate, x));
       // Under the threshold of the moment (a phrase searched at its relaxed one, the stream not relaxed):
       // not a spotting yet; the search goes on, and may still raise it above.
       const found = shown.filter((x) => x.log10Margin >= floorOf(x.phrase));
       if (under.length < MAX_UNDER) under.push(...shown.filter((x) => x.log10Margin < floorOf(x.phrase) && !overlaps(under, x)));
       if (found.length === 0) {
-        if (all.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
+        const pause = rejected.length > 0 && quietMs >= PAUSE_BEFORE_RESTART_MS;
+        if (pause || all.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
         return [];
       }
       // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
@@ -222,23 +252,31 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
       // search now forgets what is being said (over the robot's voice, the user's "stop",
       // 280 ms in, never spotted); they are set aside until the next restart instead.
       const passNowUnder = under.filter((u) => u.log10Margin >= floorOf(u.phrase));
-      if (found.every((x) => overlaps(passNowUnder, x))) judgedLate.push(...found);
-      else restart();
+      const late = found.every((x) => overlaps(passNowUnder, x));
       if (!report) {
+        if (late) judgedLate.push(...found);
+        else restart();
         kept.push(...found.filter(voiced).map((x) => verifiedSpotting(own, history, x)));
         return [];
       }
       // An unverified phrase's lead first: it costs nothing, the second stage a decode (a verified one's
       // lead is measured where the second stage aligns it). Best first: "stop" may also pass as "halt",
       // and the phrase that explains the audio best is the one to name.
-      return found
+      const passed = found
         .filter((x) => shared.minConfidence.has(x.phrase) || x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity))
         .filter(voiced)
         .map((x) => verifiedSpotting(own, history, x))
         .filter(passes)
         .sort((a, b) => b.log10Margin - a.log10Margin);
+      for (const x of passed) own.reportedEndMs = Math.max(own.reportedEndMs, x.endMs);
+      // A fresh search after a phrase that passed; after rejected ones, at the next pause.
+      if (late) judgedLate.push(...found);
+      else if (passed.length > 0 || !restartAtPause || rejected.length >= MAX_UNDER) restart();
+      else rejected.push(...found);
+      return passed;
     }
-    if (uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && rms(samples) < QUIET_LEVEL)) restart();
+    const pause = rejected.length > 0 && quietMs >= PAUSE_BEFORE_RESTART_MS;
+    if (pause || uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && quietMs > 0)) restart();
     return [];
   };
   // A sample split across two pushes is joined.
