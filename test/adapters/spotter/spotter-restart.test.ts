@@ -7,21 +7,8 @@
  * a second stage waits: the stop phrases' search, whose threshold decides alone, restarts at once.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/spotter/spotter.js';
-import { createFliteTts } from '../../../adapters/tts/flite.js';
-
-async function speak(text: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-const silence = (ms: number) => new Uint8Array(ms * 32);
-function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
-  const found: Spotting[] = [];
-  for (const audio of chunks) for (let i = 0; i < audio.byteLength; i += 640) found.push(...stream.push(audio.subarray(i, i + 640)));
-  return found;
-}
+import { createKeywordSpotter } from '../../../adapters/spotter/spotter.js';
+import { feed, silence, speak } from '../../support/spotter-feed.js';
 
 /** The syllable's phrase, rejected by its lead, and the phrase; verified (at any confidence) or not. */
 function spotterFor(syllable: string, phrase: string, verified: boolean) {

@@ -10,22 +10,9 @@
  * one whose first word was something else ("hello robot").
  */
 import { describe, expect, it } from 'vitest';
-import { createKeywordSpotter, type KeywordStream, type Spotting } from '../../../adapters/spotter/spotter.js';
+import { createKeywordSpotter, type Spotting } from '../../../adapters/spotter/spotter.js';
 import { createPhraseVerifier, phraseConfidence } from '../../../adapters/spotter/phrase-verifier.js';
-import { createFliteTts } from '../../../adapters/tts/flite.js';
-
-async function speak(text: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-const silence = (ms: number) => new Uint8Array(ms * 32);
-function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
-  const found: Spotting[] = [];
-  for (const audio of chunks) for (let i = 0; i < audio.byteLength; i += 640) found.push(...stream.push(audio.subarray(i, i + 640)));
-  return found;
-}
+import { feed, silence, speak } from '../../support/spotter-feed.js';
 
 describe('keyword spotter (pocketsphinx)', () => {
   it('spots a wake phrase after a pause and a stop phrase, not a near miss inside a sentence', async () => {
