@@ -67,7 +67,7 @@ export const SPOTTER_TUNING = {
     MAX_SETTLE_MS: { value: 1000, why: 'Why 1 s: in running speech new spottings keep coming; the older ones are judged by then.', chosenOn: SPOKEN_BENCHES },
     PAUSE_BEFORE_RESTART_MS: {
       value: 300,
-      why: 'Why a fresh search after rejected spottings waits for 300 ms of quiet: a restart forgets what is being said, and at a wake phrase\'s low threshold the search proposes other phrases on the first syllables of the one being said ("jarvis" on "com-"); restarted at once, it cut the real phrase in two (most missed wake phrases of the recordings of real people). Why 300 ms: the lead\'s pause, longer than the search\'s report delay (100 ms), so what was said before the pause has shown.',
+      why: 'Why a fresh search after rejected spottings waits for 300 ms of quiet: a restart forgets what is being said, and at a wake phrase\'s low threshold the search proposes other phrases on the first syllables of the one being said ("jarvis" on "com-"); restarted at once, it cut the real phrase in two (1\u20135 of the 21 wake phrases of the recordings of real people, by the order they were heard in). Why 300 ms: the lead\'s pause, longer than the search\'s report delay (100 ms), so what was said before the pause has shown.',
       chosenOn: REASONED,
     },
     VERIFY_BEFORE_PAUSE_FRAMES: {

@@ -2,7 +2,7 @@
  * The keyword spotter's fresh search after a rejected spotting waits for a pause: a restart forgets what
  * is being said, and another phrase spotted on the first syllable of the one being said ("come" on
  * "computer"), judged and rejected while the word goes on, would otherwise cut the word in two. On
- * recordings of real people this is how most missed wake phrases were lost (docs/activation.md).
+ * recordings of real people this is how several wake phrases were lost (docs/activation.md).
  * flite's voice; the first syllable's phrase is rejected by a lead no phrase reaches. Only a spotter with
  * a second stage waits: the stop phrases' search, whose threshold decides alone, restarts at once.
  */
