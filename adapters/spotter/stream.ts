@@ -228,7 +228,10 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
     const ms = (samples.length / sampleRateHz) * 1000;
     audioMs += ms;
     uttMs += ms;
-    quietMs = rms(samples) < QUIET_LEVEL ? quietMs + ms : 0;
+    // Measured only where a restart waits for quiet: the stop phrases' search, in every session, pays for
+    // it only past `RESTART_AFTER_MS`.
+    quietMs = (restartAtPause || uttMs >= RESTART_AFTER_MS) && rms(samples) < QUIET_LEVEL ? quietMs + ms : 0;
+    const pauseAfterRejected = rejected.length > 0 && quietMs >= PAUSE_BEFORE_RESTART_MS;
     if (lib.getHyp(ps, [0])) {
       toStream ??= tie();
       const age = (x: Spotting) => audioMs - x.endMs;
@@ -239,8 +242,7 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
       const found = shown.filter((x) => x.log10Margin >= floorOf(x.phrase));
       if (under.length < MAX_UNDER) under.push(...shown.filter((x) => x.log10Margin < floorOf(x.phrase) && !overlaps(under, x)));
       if (found.length === 0) {
-        const pause = rejected.length > 0 && quietMs >= PAUSE_BEFORE_RESTART_MS;
-        if (pause || all.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
+        if (pauseAfterRejected || all.some((x) => age(x) >= MAX_SETTLE_MS) || uttMs >= FORCE_RESTART_MS) restart();
         return [];
       }
       // A spotting is judged once it has settled: the search merges the overlapping spottings of a phrase
@@ -275,8 +277,7 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
       else rejected.push(...found);
       return passed;
     }
-    const pause = rejected.length > 0 && quietMs >= PAUSE_BEFORE_RESTART_MS;
-    if (pause || uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && quietMs > 0)) restart();
+    if (pauseAfterRejected || uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && quietMs > 0)) restart();
     return [];
   };
   // A sample split across two pushes is joined.

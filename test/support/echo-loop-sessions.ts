@@ -9,15 +9,12 @@
  *   audio deltas on its own speaker (a recording sink paced like a playout buffer), flushing it when the
  *   server cancels the reply (`response.done` cancelled), as the official client does.
  *
- * Both wrap the TTS engines and the stop check's decodes at pauses so the loop can wait for their work in
- * flight, and time the session's input conditioner (µs of CPU per call).
+ * Both wrap the engines so the loop can wait for their work in flight (engines-in-flight.ts), and time the session's input conditioner (µs of CPU per call).
  */
 import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { playedFrom } from '../../adapters/echo/testing/echo-path.js';
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
-import type { SttEngine } from '../../adapters/stt/types.js';
-import type { TtsEngine } from '../../adapters/tts/types.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BoundEngines, EnginePool } from '../../runtime/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
@@ -47,18 +44,12 @@ export interface LoopSessionOptions {
   bus: MessageBus;
   clock: ManualClock;
   rateHz: number;
-  /** Wraps the session's TTS engines (the loop waits for their work in flight). */
-  track: (tts: readonly TtsEngine[]) => TtsEngine[];
-  /**
-   * Wraps the stop check's recognizer where it only decodes at pauses (stop-transcripts.ts): each decode
-   * runs in slices between macrotasks, as real time allows, and the loop waits for it before time moves on,
-   * so whether a stop came in time does not depend on how busy the machine was.
-   */
-  trackPauseDecodes: (stt: SttEngine) => SttEngine;
+  /** Wraps the session's engines so the loop can wait for their work in flight (engines-in-flight.ts). */
+  track: (engines: BoundEngines) => BoundEngines;
 }
 
-/** The session's engines with its TTS tracked and its input conditioner timed. */
-function instrument(engines: BoundEngines, options: Pick<LoopSessionOptions, 'track' | 'trackPauseDecodes'>, timed: (micros: number) => void): BoundEngines {
+/** The session's engines tracked and its input conditioner timed. */
+function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], timed: (micros: number) => void): BoundEngines {
   const conditioner = engines.inputConditioner;
   let drainMicros = 0;
   /** A drain of the stop spotter's audio, its CPU counted with the next frame's conditioning. */
@@ -90,19 +81,14 @@ function instrument(engines: BoundEngines, options: Pick<LoopSessionOptions, 'tr
     ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),
   };
-  return {
-    ...engines,
-    tts: options.track(engines.tts),
-    ...(wrapped ? { inputConditioner: wrapped } : {}),
-    ...(engines.stopStt && engines.stopSttPausesOnly ? { stopStt: options.trackPauseDecodes(engines.stopStt) } : {}),
-  };
+  return { ...track(engines), ...(wrapped ? { inputConditioner: wrapped } : {}) };
 }
 
-export async function openBusLoopSession({ pool, bus, clock, rateHz, ...tracks }: LoopSessionOptions): Promise<LoopSession> {
+export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: LoopSessionOptions): Promise<LoopSession> {
   const sessionId = 'echo';
   const speaker = createRecordingSink(clock, rateHz);
   let listener = (_micros: number) => {};
-  const engines = instrument(await pool.bind({ sessionId, bus, sink: speaker, sinkKind: 'device' }), tracks, (m) => listener(m));
+  const engines = instrument(await pool.bind({ sessionId, bus, sink: speaker, sinkKind: 'device' }), track, (m) => listener(m));
   const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
   return {
     sessionId,
@@ -125,10 +111,10 @@ export async function openBusLoopSession({ pool, bus, clock, rateHz, ...tracks }
 export async function openRealtimeLoopSession(
   options: LoopSessionOptions & { noiseReduction: { type: 'near_field' | 'far_field' } | null },
 ): Promise<LoopSession> {
-  const { pool, bus, clock, rateHz } = options;
+  const { pool, bus, clock, rateHz, track } = options;
   if (rateHz !== 24_000) throw new Error(`a Realtime client speaks 24 kHz PCM, not ${rateHz} Hz`);
   let listener = (_micros: number) => {};
-  const tap = tapEnginePool(pool, (engines) => instrument(engines, options, (m) => listener(m)));
+  const tap = tapEnginePool(pool, (engines) => instrument(engines, track, (m) => listener(m)));
   const manager = createSessionManager({ pool: tap.pool, bus, clock, limits: { idleTimeoutMs: 24 * 3_600_000 } });
   const speaker = createRecordingSink(clock, rateHz);
   let seq = 0;

@@ -21,15 +21,13 @@ import { serveActions } from '../../adapters/actions/executor.js';
 import { createResampler } from '../../adapters/audio/resample.js';
 import { createEchoPath, type EchoPath } from '../../adapters/echo/testing/echo-path.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
-import type { SttEngine } from '../../adapters/stt/types.js';
-import type { TtsEngine } from '../../adapters/tts/types.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { loadConfig } from '../../runtime/config.js';
-import { buildEngines } from '../../runtime/engine-pool.js';
-import { settleInFlight, tracked, trackedDecodes } from './engines-in-flight.js';
+import { buildEngines, type BoundEngines } from '../../runtime/engine-pool.js';
+import { settleInFlight, trackedEngines } from './engines-in-flight.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
 import { DialogState } from '../../machines/states.js';
@@ -163,8 +161,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
   const inFlight = new Set<Promise<unknown>>();
-  const track = (tts: readonly TtsEngine[]) => tts.map((t) => tracked(t, inFlight));
-  const trackPauseDecodes = (stt: SttEngine) => trackedDecodes(stt, inFlight);
+  const track = (engines: BoundEngines) => trackedEngines(engines, inFlight);
   const session: LoopSession =
     options.path === 'realtime'
       ? await openRealtimeLoopSession({
@@ -173,10 +170,9 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
           clock,
           rateHz: rate,
           track,
-          trackPauseDecodes,
           noiseReduction: options.noiseReduction === undefined ? { type: 'far_field' } : options.noiseReduction,
         })
-      : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track, trackPauseDecodes });
+      : await openBusLoopSession({ pool, bus, clock, rateHz: rate, track });
   const seen: Array<BusMessage & { atMs: number }> = [];
   bus.subscribe(`va.${session.sessionId}.>`, (m) => {
     if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;

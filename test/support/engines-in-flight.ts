@@ -6,13 +6,15 @@
  * @example
  * ```ts
  * const inFlight = new Set<Promise<unknown>>();
- * const tts = tracked(createFliteTts(), inFlight);
- * // … after each simulated step: while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+ * const engines = trackedEngines(await pool.bind(…), inFlight);
+ * // … after each simulated step:
+ * await settleInFlight(inFlight, clock, nowMs);
  * ```
  */
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { SttEngine } from '../../adapters/stt/types.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
+import type { BoundEngines } from '../../runtime/engine-pool.js';
 
 /** Wraps a TTS engine so the loop can wait for its work in flight before moving simulated time. */
 export function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): TtsEngine {
@@ -70,6 +72,19 @@ export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>
         finish: () => inner.finish().finally(done),
       };
     },
+  };
+}
+
+/**
+ * A session's engines with the work that runs as real time allows tracked: every TTS engine's synthesis,
+ * and the stop check's decodes where it decodes only at pauses (stop-transcripts.ts: each in slices
+ * between macrotasks), so whether a stop comes in time does not depend on how busy the machine is.
+ */
+export function trackedEngines(engines: BoundEngines, inFlight: Set<Promise<unknown>>): BoundEngines {
+  return {
+    ...engines,
+    tts: engines.tts.map((tts) => tracked(tts, inFlight)),
+    ...(engines.stopStt && engines.stopSttPausesOnly ? { stopStt: trackedDecodes(engines.stopStt, inFlight) } : {}),
   };
 }
 

@@ -24,7 +24,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';
 import { DialogState } from '../../machines/states.js';
-import { settleInFlight, tracked, trackedDecodes } from './engines-in-flight.js';
+import { settleInFlight, trackedEngines } from './engines-in-flight.js';
 
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
@@ -55,11 +55,7 @@ export async function openHeardSession(sessionId = 'heard'): Promise<HeardSessio
   // a recording is heard as (over a reply or not, a stop phrase at a pause or not) does not depend on how
   // busy the machine is.
   const inFlight = new Set<Promise<unknown>>();
-  const engines = {
-    ...bound,
-    tts: bound.tts.map((tts) => tracked(tts, inFlight)),
-    ...(bound.stopStt && bound.stopSttPausesOnly ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
-  };
+  const engines = trackedEngines(bound, inFlight);
   const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
   await session.ready();
   const seen: BusMessage[] = [];
