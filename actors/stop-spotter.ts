@@ -18,6 +18,13 @@
  * reply played, the phrases' relaxed threshold (`stopThresholdOverReply`) applies: the echo left under
  * the user's voice lowers a spoken stop's score.
  *
+ * Where the echo step keeps its filter's output, a second search hears it as the filter left it before
+ * speexdsp's residual suppressor (`InputConditioner.drainFilteredLinear`), its lead read on the audio as
+ * the step passed it on (the echo there is comfort noise), and either search's phrase stops the robot: the
+ * residual suppressor carves the bands it takes for echo out of a user's voice under a louder speaker
+ * (a "stop" 0.8 s into a reply, 10 dB under it, scored 10^1.4 before it and 10^-14 after), while before
+ * it the echo left in lowers other stops, and each search alone lost stops the other heard.
+ *
  * @example
  * ```ts
  * const stops = createStopSpotter({ bus, sessionId: 'robot-1', spotter, utterance: () => 'u3' });
@@ -25,7 +32,7 @@
  * stops.stop();
  * ```
  */
-import type { KeywordSpotter } from '../adapters/spotter/index.js';
+import type { KeywordSpotter, KeywordStream, Spotting } from '../adapters/spotter/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { BusMessage } from '../bus/messages.js';
 import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
@@ -57,9 +64,10 @@ export interface StopSpotter {
    * step keeps it, as its filter left it (`InputConditioner.drainFiltered`); `levels`, where RNNoise ran,
    * the audio before it (`InputConditioner.drainLevels`), which the lead is measured on; `echo`, where
    * the built-in canceller ran, what its linear filter made of the same samples
-   * (`InputConditioner.drainEchoParts`), which tells the robot's own voice.
+   * (`InputConditioner.drainEchoParts`), which tells the robot's own voice; `linear`, beside the filtered
+   * audio, the same samples before the residual suppressor and their levels (`InputConditioner.drainFilteredLinear`).
    */
-  hear(frame: Uint8Array, levels?: Uint8Array, echo?: EchoParts): void;
+  hear(frame: Uint8Array, levels?: Uint8Array, echo?: EchoParts, linear?: { audio: Uint8Array; levels: Uint8Array }): void;
   stop(): void;
 }
 
@@ -71,7 +79,8 @@ const MAX_STOPPED = 64;
 
 export function createStopSpotter({ bus, sessionId, spotter, utterance, onOwnVoice }: StopSpotterOptions): StopSpotter {
   const talk = watchOverReply(bus, sessionId);
-  const stream = spotter.createStream({ relaxed: () => talk.overReply(utterance()) });
+  const relaxed = () => talk.overReply(utterance());
+  const stream = spotter.createStream({ relaxed });
   const stopped = new Set<string>();
   const remember = (turnId: string) => {
     if (turnId === '-') return;
@@ -86,14 +95,31 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance, onOwnVoi
   let heardSamples = 0;
   let lastStopMs = -Infinity;
   let ownVoice: OwnVoiceRecord | undefined;
+  /** The search of the audio before the residual suppressor, while it comes; its times start where it began (ms). */
+  let linearSearch: { stream: KeywordStream; fromMs: number } | undefined;
   const toSample = (ms: number) => Math.round((ms * spotter.sampleRateHz) / 1000);
+  /** The linear search's phrase on the stream's timeline, if it found one. */
+  const searchLinear = (linear: { audio: Uint8Array; levels: Uint8Array } | undefined, fromMs: number): Spotting | undefined => {
+    if (!linear) {
+      // The echo step stopped keeping it (switched off): a later search starts afresh.
+      linearSearch?.stream.close();
+      linearSearch = undefined;
+      return undefined;
+    }
+    linearSearch ??= { stream: spotter.createStream({ relaxed }), fromMs };
+    const [found] = linearSearch.stream.push(linear.audio, linear.levels);
+    return found && { ...found, endMs: found.endMs + linearSearch.fromMs };
+  };
   return {
-    hear(frame, levels, echo) {
+    hear(frame, levels, echo, linear) {
       if (closed) return;
       if (echo) (ownVoice ??= createOwnVoiceRecord({ sampleRateHz: spotter.sampleRateHz })).push(echo, heardSamples);
+      const fromMs = (heardSamples * 1000) / spotter.sampleRateHz;
       heardSamples += frame.byteLength / 2;
       const audioMs = (heardSamples * 1000) / spotter.sampleRateHz;
-      const [best] = stream.push(frame, levels);
+      const [spotted] = stream.push(frame, levels);
+      const spottedLinear = searchLinear(linear, fromMs);
+      const best = spotted ?? spottedLinear;
       if (!best) return;
       const turnId = utterance();
       if (stopped.has(turnId) || (turnId === '-' && audioMs - lastStopMs < REPEAT_MS)) return;
@@ -113,6 +139,7 @@ export function createStopSpotter({ bus, sessionId, spotter, utterance, onOwnVoi
       subscription.unsubscribe();
       talk.stop();
       stream.close();
+      linearSearch?.stream.close();
     },
   };
 }

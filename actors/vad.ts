@@ -80,11 +80,12 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
     const frames = framer.push(audio);
     if (spotter) for (const frame of frames) spotter.hear(frame);
     if (stops) {
-      // Where the echo step keeps its filter's output, stops are heard in that: the user over the robot, whole.
+      // Where the echo step keeps its filter's output, stops are heard in that: the user over the robot,
+      // whole; also as the filter left it before the residual suppressor.
       const filtered = deps.inputConditioner?.drainFiltered?.();
       // Where RNNoise ran, its lead is read on the audio before it (a denoiser makes pauses of the noise).
       const levels = deps.inputConditioner?.drainLevels?.();
-      if (filtered) stops.hear(filtered, undefined, deps.inputConditioner?.drainEchoParts?.());
+      if (filtered) stops.hear(filtered, undefined, deps.inputConditioner?.drainEchoParts?.(), deps.inputConditioner?.drainFilteredLinear?.());
       else {
         if (levels) stops.hear(NO_AUDIO, levels);
         for (const frame of frames) stops.hear(frame);

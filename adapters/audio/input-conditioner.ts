@@ -90,6 +90,13 @@ export interface InputConditioner {
    */
   drainFiltered?(): Uint8Array | undefined;
   /**
+   * Beside each {@link drainFiltered}: the same samples where it gives the linear filter's output, as that
+   * filter left them before speexdsp's residual suppressor (`EchoStage.drainFilteredLinear`), and as the
+   * echo step passed them on, which their lead is read on (`EchoStage.drainFilteredLevels`), both
+   * high-passed; undefined where `drainFiltered` is.
+   */
+  drainFilteredLinear?(): { audio: Uint8Array; levels: Uint8Array } | undefined;
+  /**
    * Beside each {@link drainFiltered}: the same samples as the built-in canceller's linear filter made
    * them, its output before any suppressor and its echo estimate (not high-passed), for telling the
    * robot's own voice from the user's (`adapters/echo/own-voice.ts`); undefined where `drainFiltered` is.
@@ -128,8 +135,9 @@ const MAX_LEVELS = 50;
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
   const { sampleRateHz, echo, switches } = options;
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  /** The filtered audio's own high-pass: a filter's state follows one signal. */
-  const filteredHighPass = options.highPassHz && echo?.keepFiltered ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
+  const keptHighPass = () => (options.highPassHz && echo?.keepFiltered ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined);
+  /** One per signal kept for the stop spotter: a filter's state follows one signal. */
+  const filteredHighPass = { heard: keptHighPass(), linear: keptHighPass(), levels: keptHighPass() };
   // `auto` judges the room after the echo step and the high-pass (switches decide for themselves).
   const gauge: RoomNoiseGauge | undefined = options.noiseSuppression === 'auto' && !switches ? createRoomNoiseGauge({ sampleRateHz }) : undefined;
   // With switches, RNNoise loads when first switched on (a WASM instance per session is not free); with
@@ -159,6 +167,15 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     const out = work.subarray(0, samples.length);
     for (let i = 0; i < samples.length; i++) out[i] = samples[i]!;
     return out;
+  };
+  /** What the echo step kept for the stop spotter, high-passed as `process`'s audio is. */
+  const highPassed = (kept: Int16Array | undefined, filter: HighPassFilter | undefined): Uint8Array | undefined => {
+    if (!kept) return undefined;
+    if (!filter || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
+    // The float steps' working buffer: `process` has already copied out what it held.
+    const samples = toFloat(kept);
+    filter.process(samples);
+    return toBytes(samples);
   };
 
   /** Echo-cancelled audio for whole blocks; a partial block waits for the next call. */
@@ -206,14 +223,11 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     ...(gauge ? { roomNoise: () => ({ floorDbfs: gauge.floorDbfs(), denoising: gauge.loud }) } : {}),
     echoDelay: () => stage?.delay(),
     echoPathMoved: () => stage?.relearn(),
-    drainFiltered() {
-      const kept = stage?.drainFiltered?.();
-      if (!kept) return undefined;
-      if (!filteredHighPass || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
-      // The float steps' working buffer: `process` has already copied out what it held.
-      const samples = toFloat(kept);
-      filteredHighPass.process(samples);
-      return toBytes(samples);
+    drainFiltered: () => highPassed(stage?.drainFiltered?.(), filteredHighPass.heard),
+    drainFilteredLinear() {
+      const audio = highPassed(stage?.drainFilteredLinear?.(), filteredHighPass.linear);
+      const levels = highPassed(stage?.drainFilteredLevels?.(), filteredHighPass.levels);
+      return audio && levels ? { audio, levels } : undefined;
     },
     drainEchoParts: () => stage?.drainEchoParts?.(),
     drainLevels: () => (levels.length === 0 ? undefined : joinBytes(levels.splice(0))),

@@ -1,13 +1,14 @@
 /**
- * What the echo stage keeps for the stop spotter (`keepFiltered`): each block as the spotter hears it and,
- * beside it, what the linear filter made of it, drained together once per microphone frame.
+ * What the echo stage keeps for the stop spotter (`keepFiltered`): each block as its two searches hear it
+ * (after speexdsp's residual suppressor, and before it), the block as the stage passed it on (the second
+ * search's levels) and what the linear filter made of it, drained together once per microphone frame.
  *
  * @example
  * ```ts
  * const kept = createFilteredKeep(320, 16_000);
  * canceller.cancel(mic, reference, out, late, kept.linear);
- * kept.keep(out);
- * kept.drain(); kept.drainParts(); // the same samples
+ * kept.keep(out, kept.linear.residual, passedOn);
+ * kept.drain(); kept.drainLinear(); kept.drainLevels(); kept.drainParts(); // the same samples
  * ```
  */
 import type { EchoParts } from './own-voice.js';
@@ -19,7 +20,13 @@ import type { EchoParts } from './own-voice.js';
  */
 export function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
   const most = Math.ceil(sampleRateHz / blockSamples);
-  const kept = { heard: [] as Int16Array[], residual: [] as Int16Array[], estimate: [] as Int16Array[] };
+  const kept = {
+    heard: [] as Int16Array[],
+    linear: [] as Int16Array[],
+    levels: [] as Int16Array[],
+    residual: [] as Int16Array[],
+    estimate: [] as Int16Array[],
+  };
   const linear: EchoParts = { residual: new Int16Array(blockSamples), estimate: new Int16Array(blockSamples) };
   const join = (blocks: Int16Array[]): Int16Array => {
     // One block a microphone frame, the usual case: that block, not a copy of it.
@@ -32,13 +39,18 @@ export function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
   return {
     /** Where the canceller writes the block's linear parts, kept with the next `keep`. */
     linear,
-    keep(heard: Int16Array) {
+    /** `heard` and `beforeResidual`: the block as each search hears it; `levels`: the block as the stage passed it on. */
+    keep(heard: Int16Array, beforeResidual: Int16Array, levels: Int16Array) {
       if (kept.heard.length >= most) for (const blocks of Object.values(kept)) blocks.shift();
       kept.heard.push(heard.slice());
+      kept.linear.push(beforeResidual.slice());
+      kept.levels.push(levels.slice());
       kept.residual.push(linear.residual.slice());
       kept.estimate.push(linear.estimate.slice());
     },
     drain: (): Int16Array => join(kept.heard),
+    drainLinear: (): Int16Array => join(kept.linear),
+    drainLevels: (): Int16Array => join(kept.levels),
     drainParts: (): EchoParts => ({ residual: join(kept.residual), estimate: join(kept.estimate) }),
   };
 }

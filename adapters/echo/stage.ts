@@ -99,6 +99,16 @@ export interface EchoStage {
    */
   drainFiltered?(): Int16Array;
   /**
+   * With `keepFiltered`: the same blocks as {@link drainFiltered} gave, where it gives the linear filter's
+   * output, as that filter left it before speexdsp's residual suppressor. Without: undefined.
+   */
+  drainFilteredLinear?(): Int16Array;
+  /**
+   * With `keepFiltered`: the same blocks again, as the stage passed them on (its suppressors' output: the
+   * echo there is comfort noise), which a search of {@link drainFilteredLinear} reads its lead on. Without: undefined.
+   */
+  drainFilteredLevels?(): Int16Array;
+  /**
    * With `keepFiltered`: the same blocks as {@link drainFiltered} gave, as the linear filter made them
    * before any suppressor: its output and its echo estimate (own-voice.ts). Without: undefined.
    */
@@ -299,8 +309,11 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // The user the onset judge heard passes the hold (the filter still learns nothing where the echo is missing).
         suppressor?.process(micBlock, referenceBlock, block, (holding && !onsets.userHeard) || firstEcho.awaited(energyOf(playedBlock)));
         // Where the filter is seen to cancel, the user's voice over the echo as it left it: the suppressor,
-        // deciding block by block for the VAD, passes a user under a louder speaker in pieces.
-        filtered?.keep(suppressor?.converged() && !holding ? linearBlock : block);
+        // deciding block by block for the VAD, passes a user under a louder speaker in pieces. Also as it
+        // left it before speexdsp's residual suppressor, which carves the bands it takes for echo out of
+        // the user's voice (the spotter searches both), and as passed on, where the echo is comfort noise.
+        const cancels = suppressor?.converged() === true && !holding;
+        if (filtered) filtered.keep(cancels ? linearBlock : block, cancels ? filtered.linear.residual : block, block);
         if (suppressor?.diverged()) filter.reset();
         halfDuplex?.block(atMs, suppressor?.halfDuplex() ?? false);
         // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
@@ -332,7 +345,14 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
       moves,
     }),
-    ...(filtered ? { drainFiltered: filtered.drain, drainEchoParts: filtered.drainParts } : {}),
+    ...(filtered
+      ? {
+          drainFiltered: filtered.drain,
+          drainFilteredLinear: filtered.drainLinear,
+          drainFilteredLevels: filtered.drainLevels,
+          drainEchoParts: filtered.drainParts,
+        }
+      : {}),
     close() {
       halfDuplex?.end();
       canceller?.close();

@@ -3,7 +3,8 @@
  * test/support/echo-overlap.ts, on the simulated clock, so runs repeat exactly): on the Realtime path, a
  * client whose microphone hears the reply 100 ms later with reflections (RT60 300 ms), a command early in
  * a reply must cut it, and "stop" must fire the emergency stop; on the bus device path, a command during an
- * action's spoken outcome ("Arrived at the kitchen.") and right after a reply ends. Recordings of real
+ * action's spoken outcome ("Arrived at the kitchen.") and right after a reply ends, and with the speaker 10 dB
+ * over the user, "stop" 0.8 s into a reply must fire the emergency stop. Recordings of real
  * people (`../shared/speech/human`) are used when present; absent, those cases say so and are skipped.
  * Asserted: which reply was cut and that the e-stop came, by ids and order, never timing.
  */
@@ -15,6 +16,7 @@ import { momentName, overlapCases, type OverlapCase } from '../support/echo-over
 
 const REALTIME: EchoCell = { delay: 100, rt60Ms: 300, speakerOverUserDb: 0, client: 'realtime-24k' };
 const BUS: EchoCell = { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'bus-16k' };
+const LOUD_SPEAKER: EchoCell = { ...BUS, speakerOverUserDb: 10 };
 const human = loadHumanSpeech();
 
 async function run(cell: EchoCell, cases: OverlapCase[]) {
@@ -49,6 +51,13 @@ describe('the user over the robot, echo cancellation on', () => {
     },
     180_000,
   );
+
+  it('bus device, the speaker 10 dB over the user: "stop" 0.8 s into a reply fires the e-stop, from the spotter', async () => {
+    // Heard by the spotter's search of the linear filter's output before the residual suppressor, which
+    // carves the bands it takes for echo out of the user's "stop" (lost here when only its output was searched).
+    const outcomes = await run(LOUD_SPEAKER, overlapCases({ moments: [{ intoReplyMs: 800 }], utterances: ['stop'], voices: ['synthetic'] }));
+    expect(outcomes.map((o) => [o.utterance, o.result, o.estoppedBy])).toEqual([['stop', 'heard', 'spotter']]);
+  }, 180_000);
 
   it("bus device, 300 ms echo: a command during an action's spoken outcome cuts it; one right after a reply is heard", async () => {
     const outcomes = await run(BUS, overlapCases({ moments: ['follow-up', 'after-reply'], utterances: ['command'], voices: ['synthetic'] }));

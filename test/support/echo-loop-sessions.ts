@@ -77,6 +77,7 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
       return out;
     },
     ...(conditioner.drainFiltered ? { drainFiltered: timedDrain(() => conditioner.drainFiltered!()) } : {}),
+    ...(conditioner.drainFilteredLinear ? { drainFilteredLinear: timedDrain(() => conditioner.drainFilteredLinear!()) } : {}),
     ...(conditioner.drainEchoParts ? { drainEchoParts: timedDrain(() => conditioner.drainEchoParts!()) } : {}),
     ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),

@@ -74,7 +74,7 @@ describe('input conditioner', () => {
     expect(await erleThroughRoom(delayMs)).toBeGreaterThan(20);
   });
 
-  it('keeps, for the stop spotter, the user over the echo as the filter left it: whole, where the suppressor lets pieces by', async () => {
+  it('keeps, for the stop spotter, the user over the echo as the filter left it (whole, where the suppressor lets pieces by), before the residual suppressor too', async () => {
     const clock = new ManualClock();
     const device = createRecordingSink(clock, RATE);
     const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
@@ -87,9 +87,10 @@ describe('input conditioner', () => {
     const user = Int16Array.from(speechLike(RATE), (x) => Math.round(x * 10 ** (-8 / 20)));
     let written = 0;
     /** Blocks of the user's second that came out with at least a quarter of the user's energy. */
-    const userBlocks = { conditioned: 0, filtered: 0 };
-    const echoAlone = { mic: 0, filtered: 0 };
+    const userBlocks = { conditioned: 0, filtered: 0, linear: 0 };
+    const echoAlone = { mic: 0, filtered: 0, linear: 0, levels: 0 };
     let drained = 0;
+    const drainedLinear = { audio: 0, levels: 0 };
     for (let now = 20; now <= 10_000; now += 20) {
       written = keepAhead(sink, device, far, written);
       await clock.advanceTo(now);
@@ -99,27 +100,41 @@ describe('input conditioner', () => {
       const mic = Int16Array.from(room.render(played, start, FRAME), (x, i) => Math.round(x + said[i]!));
       const out = samples(conditioner.process(bytes(mic), clock.now()));
       const filtered = samples(conditioner.drainFiltered!()!);
+      const kept = conditioner.drainFilteredLinear!()!;
+      const [linear, levels] = [samples(kept.audio), samples(kept.levels)];
       drained += filtered.length;
+      drainedLinear.audio += linear.length;
+      drainedLinear.levels += levels.length;
       if (userSpan) {
         if (energy(out) > energy(said) / 4) userBlocks.conditioned++;
         if (energy(filtered) > energy(said) / 4) userBlocks.filtered++;
+        if (energy(linear) > energy(said) / 4) userBlocks.linear++;
       } else if (now > 5000) {
         echoAlone.mic += energy(mic);
         echoAlone.filtered += energy(filtered);
+        echoAlone.linear += energy(linear);
+        echoAlone.levels += energy(levels);
       }
     }
     conditioner.close();
-    // Every block once, as it was processed.
+    // Every block once, as it was processed, in each of the three.
     expect(drained).toBe(RATE * 10);
+    expect(drainedLinear).toEqual({ audio: drained, levels: drained });
     // The user's voice whole (42 of 50 blocks here), where the suppressor passed pieces (23).
     expect(userBlocks.filtered).toBeGreaterThanOrEqual(40);
     expect(userBlocks.filtered).toBeGreaterThan(userBlocks.conditioned + 10);
     // The robot's voice alone does not come through: the filter cancels it (45 dB here).
     expect(10 * Math.log10(echoAlone.mic / echoAlone.filtered)).toBeGreaterThan(20);
+    // Before the residual suppressor: the user whole in every block (50 here), the robot's voice still
+    // cancelled (31 dB here), and in the levels beside it the suppressors put the room's noise in its place.
+    expect(userBlocks.linear).toBeGreaterThanOrEqual(userBlocks.filtered);
+    expect(10 * Math.log10(echoAlone.mic / echoAlone.linear)).toBeGreaterThan(20);
+    expect(echoAlone.levels).toBeLessThan(echoAlone.linear);
     // Kept only when asked for, and never more than the last second of it.
     const plain = await createInputConditioner({ sampleRateHz: RATE, echo });
     plain.process(bytes(speechLike(FRAME)), 20);
     expect(plain.drainFiltered?.()).toBeUndefined();
+    expect(plain.drainFilteredLinear?.()).toBeUndefined();
     plain.close();
     const undrained = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keepFiltered: true } });
     for (let now = 20; now <= 3000; now += 20) undrained.process(bytes(speechLike(FRAME)), now);
