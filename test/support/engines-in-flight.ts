@@ -52,12 +52,17 @@ export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>
     name: engine.name,
     createStream(options) {
       const inner = engine.createStream(options);
-      let done = () => {};
-      const decode = new Promise<void>((resolve) => (done = resolve));
+      let resolveDecode = () => {};
+      const decode = new Promise<void>((resolve) => (resolveDecode = resolve));
+      // The utterance's signal outlives its pause decodes: each one's listener goes with it, not at the abort.
+      const done = () => {
+        options.signal.removeEventListener('abort', done);
+        resolveDecode();
+      };
       inFlight.add(decode);
       void decode.then(() => inFlight.delete(decode));
       if (options.signal.aborted) done();
-      options.signal.addEventListener('abort', () => done(), { once: true });
+      else options.signal.addEventListener('abort', done, { once: true });
       return {
         ...inner,
         push: (audio) => {
