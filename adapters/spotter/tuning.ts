@@ -102,9 +102,9 @@ export const SPOTTER_TUNING = {
   },
   verifier: {
     MIN_FRAMES_PER_PHONE: {
-      value: 6,
-      why: 'Why a word must take 6 frames (60 ms) a phone: the grammar decoder\'s floor is 3 (one frame per HMM state), where it passes through a word that was not said; on the wake bench the fastest tuning voice (eSpeak RP, 190 wpm) took at least 8.4 a phone, while "go backward" verified as "hey robot" (a false wake) had a "hey" of 3\u20134.',
-      chosenOn: SPOKEN_BENCHES,
+      value: 5,
+      why: 'Why a word must take 5 frames (50 ms) a phone: the grammar decoder\'s floor is 3 (one frame per HMM state), where it passes through a word that was not said ("go backward" verified as "hey robot", a false wake on the wake bench, had a "hey" of 3\u20134); 50 ms a phone is 20 phones a second, faster than fast read speech (about 15\u201318). It was 6 when chosen on the synthetic voices (the fastest took 8.4 a phone), which refused a real speaker\'s quick "computer" (5.5\u20135.9 a phone).',
+      chosenOn: SPEECH_PHYSICS,
     },
     MIN_WORD_RATIO: {
       value: -30,
