@@ -7,7 +7,7 @@
  * ```ts
  * const kept = createFilteredKeep(320, 16_000);
  * canceller.cancel(mic, reference, out, late, kept.linear);
- * kept.keep(out, kept.linear.residual, passedOn);
+ * kept.keep(passedOn, filterOut, cancels);
  * kept.drain(); kept.drainLinear(); kept.drainLevels(); kept.drainParts(); // the same samples
  * ```
  */
@@ -39,12 +39,17 @@ export function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
   return {
     /** Where the canceller writes the block's linear parts, kept with the next `keep`. */
     linear,
-    /** `heard` and `beforeResidual`: the block as each search hears it; `levels`: the block as the stage passed it on. */
-    keep(heard: Int16Array, beforeResidual: Int16Array, levels: Int16Array) {
+    /**
+     * The block as the stage passed it on (`passedOn`, the second search's levels) and as the canceller
+     * left it, before the stage's suppressor (`filterOut`). Where the filter is seen to cancel (`cancels`),
+     * the first search hears `filterOut` and the second, from before speexdsp's residual suppressor,
+     * {@link linear}'s residual; elsewhere both hear the block as passed on.
+     */
+    keep(passedOn: Int16Array, filterOut: Int16Array, cancels: boolean) {
       if (kept.heard.length >= most) for (const blocks of Object.values(kept)) blocks.shift();
-      kept.heard.push(heard.slice());
-      kept.linear.push(beforeResidual.slice());
-      kept.levels.push(levels.slice());
+      kept.heard.push((cancels ? filterOut : passedOn).slice());
+      kept.linear.push((cancels ? linear.residual : passedOn).slice());
+      kept.levels.push(passedOn.slice());
       kept.residual.push(linear.residual.slice());
       kept.estimate.push(linear.estimate.slice());
     },

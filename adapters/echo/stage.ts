@@ -312,8 +312,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // deciding block by block for the VAD, passes a user under a louder speaker in pieces. Also as it
         // left it before speexdsp's residual suppressor, which carves the bands it takes for echo out of
         // the user's voice (the spotter searches both), and as passed on, where the echo is comfort noise.
-        const cancels = suppressor?.converged() === true && !holding;
-        if (filtered) filtered.keep(cancels ? linearBlock : block, cancels ? filtered.linear.residual : block, block);
+        filtered?.keep(block, linearBlock, suppressor?.converged() === true && !holding);
         if (suppressor?.diverged()) filter.reset();
         halfDuplex?.block(atMs, suppressor?.halfDuplex() ?? false);
         // Held while judged: kept until the verdict, and passed on as the filter left it if it was the user.
