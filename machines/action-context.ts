@@ -42,6 +42,11 @@ export interface ActionsContext {
   toolChoice: ToolChoice | null;
   /** Calls asked for, by name and time (the event's `atMs`), for the declared rate limits. */
   recentCalls: { name: string; atMs: number }[];
+  /**
+   * A yes or no a learned keyword head spotted in the utterance answering the confirmation question
+   * (`both`: each was spotted, so neither counts); used when the recognizer is unsure of that utterance.
+   */
+  spokenAnswer: { turnId: string; answer: 'yes' | 'no' | 'both' } | null;
 }
 
 export const INITIAL_ACTIONS_CONTEXT: ActionsContext = {
@@ -52,6 +57,7 @@ export const INITIAL_ACTIONS_CONTEXT: ActionsContext = {
   clientTools: [],
   toolChoice: null,
   recentCalls: [],
+  spokenAnswer: null,
 };
 
 interface DecisionInput extends ActionsContext {
@@ -114,6 +120,19 @@ export function answerOf(config: SessionConfig, text: string): 'yes' | 'no' | 'o
   if (matchesAny(text, config.actions.yesWords)) return 'yes';
   if (matchesAny(text, config.actions.noWords)) return 'no';
   return 'other';
+}
+
+/** What a spotted keyword answers, merged with what the same utterance's spottings answered before. */
+export function withSpokenAnswer(
+  config: SessionConfig,
+  before: ActionsContext['spokenAnswer'],
+  turnId: string,
+  phrase: string,
+): ActionsContext['spokenAnswer'] {
+  const answer = answerOf(config, phrase);
+  if (answer === 'other') return before;
+  if (before === null || before.turnId !== turnId) return { turnId, answer };
+  return before.answer === answer ? before : { turnId, answer: 'both' };
 }
 
 /** The confirmation question: the declaration's, else one made from its name and arguments. */

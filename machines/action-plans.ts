@@ -18,6 +18,7 @@ import {
   refusedEntry,
   withActionEntry,
   type ActiveAction,
+  withSpokenAnswer,
 } from './action-context.js';
 import { eventText, historyWith, isUnsure, NO_UTTERANCE, startingReply, type SessionContext } from './context.js';
 import { userEntry } from './history.js';
@@ -36,7 +37,12 @@ const decision = (context: Ctx, event: SessionEvent) => decideCall(context, tool
 /** The user's answer to a pending confirmation, or null when this event is no answer. */
 function confirmationAnswer(context: Ctx, event: SessionEvent): 'yes' | 'no' | 'other' | null {
   if (context.action?.status !== 'confirming') return null;
-  if (event.type === 'stt.final' && (event.turnId !== context.userTurnId || isUnsure(event, context.config.minConfidence))) return null;
+  if (event.type === 'stt.final' && event.turnId !== context.userTurnId) return null;
+  if (event.type === 'stt.final' && isUnsure(event, context.config.minConfidence)) {
+    // The recognizer is unsure; a yes or no the learned heads spotted in this utterance answers instead.
+    const spoken = context.spokenAnswer;
+    return spoken !== null && spoken.turnId === event.turnId && spoken.answer !== 'both' ? spoken.answer : null;
+  }
   if (event.type !== 'stt.final' && event.type !== 'user.text') return null;
   const text = eventText(event).trim();
   if (text === '' || isIgnorable(text, context.config.bargeIn.ignorableWords)) return null;
@@ -166,9 +172,14 @@ export const actionPlans = {
     const d = decision(context, event);
     if (d.kind !== 'confirm') return;
     const { entry, ...taken } = taking(context, d.action, event.atMs);
-    enqueue.assign(taken);
+    enqueue.assign({ ...taken, spokenAnswer: null });
     enqueue.emit({ type: 'history', entry });
     enqueue.emit(noticeEvent(d.action.turnId, Notices.action_confirming(d.action.actionId, d.action.name)));
+  }),
+  /** A learned head spotted a yes or a no while the question waits: kept for an utterance the recognizer is unsure of. */
+  noteSpokenAnswer: enqueueActions(({ enqueue, context, event }) => {
+    assertEvent(event, 'stt.keyword');
+    enqueue.assign({ spokenAnswer: withSpokenAnswer(context.config, context.spokenAnswer, event.turnId, event.phrase) });
   }),
   /** A tool call that passed every check: the executor is asked for it. */
   requestAction: enqueueActions(({ enqueue, context, event }) => {

@@ -57,6 +57,7 @@ export const actionsRegion = sessionSetup.createStateConfig({
           { guard: 'answersNotYes', target: 'idle', actions: 'declineAction' },
         ],
         'llm.tool_call': { guard: 'isReplyTurn', actions: 'refuseCall' },
+        'stt.keyword': { actions: 'noteSpokenAnswer' },
       },
     },
     /** Sent; an executor must accept it (or reject it) within `actionAccept`. */

@@ -13,6 +13,7 @@ export const SESSION_EVENT_TYPES = [
   'stt.partial',
   'stt.final',
   'stt.error',
+  'stt.keyword',
   'llm.started',
   'llm.error',
   'tts.requested',

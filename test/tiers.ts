@@ -41,7 +41,7 @@ const INTEGRATION_MARKERS = [
   /^node:(http|https|net|tls|dgram)$|^ws$|support\/(realtime-client|raw-realtime|tls|inspect-server|chat-fixture|audio-api-fixture)/m,
   /server\/(serve|http\/http-server|realtime\/realtime-server)/,
   // the local speech engines (native or WebAssembly, seconds to load and run)
-  /adapters\/(stt\/(pocketsphinx|sherpa)|spotter\/(spotter|stream|phrase-verifier|index)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise|echo\/(canceller|stage|webrtc-stage|webrtc-apm))/,
+  /adapters\/(keyword\/|stt\/(pocketsphinx|sherpa)|spotter\/(spotter|stream|phrase-verifier|index)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise|echo\/(canceller|stage|webrtc-stage|webrtc-apm))/,
   /support\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
 ];
 

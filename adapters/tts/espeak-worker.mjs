@@ -52,7 +52,8 @@ function synthesize({ id, text, voice, rateWpm, pitch }) {
   if (voice !== currentVoice) {
     // set_voice reports success for names it does not know (and keeps the old voice): check the list.
     knownVoices ??= new Set(voiceIds());
-    if (!knownVoices.has(voice.toLowerCase()) || worker.set_voice(voice) !== 0) {
+    // A variant after "+" (en-us+f3, a voice quality of eSpeak's) goes with any known voice.
+    if (!knownVoices.has(voice.toLowerCase().split('+')[0]) || worker.set_voice(voice) !== 0) {
       parentPort.postMessage({
         id,
         error: `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)`,

@@ -159,6 +159,12 @@ export const CONFIG_DEFAULTS = {
       retryMaxMs: 5000,
     },
   },
+  keyword: {
+    /** Why on: heads trained on speech embeddings hear real people's stops and wake phrases the phone loop misses (docs/activation.md). */
+    enabled: true,
+    /** Why 0.5: openWakeWord's default, and the score the shipped heads were trained and measured at. */
+    threshold: 0.5,
+  },
   features: {
     /** Why on: the first clause reaches the speaker while the LLM is still writing the rest. */
     streamingTts: DEFAULT_PIPELINE_OPTIONS.streamingTts,

@@ -9,7 +9,7 @@ import { SessionSettingsSchema } from '../../machines/config.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { AudioSchema, LanguageSchema, LlmSchema, PipelineSchema, SttSchema, TtsSchema, VadSchema } from './engine-schemas.js';
 
-const { actions: ACTIONS, memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES } = CONFIG_DEFAULTS;
+const { actions: ACTIONS, memory: MEMORY, nats: NATS, server: SERVER, record: RECORD, features: FEATURES, keyword: KEYWORD } = CONFIG_DEFAULTS;
 const NATS_URLS = 'NATS server URL(s), comma separated';
 
 const ActionsSchema = z
@@ -231,6 +231,29 @@ const ActivationSchema = z
   .strict()
   .prefault({});
 
+const phraseKey = z.string().regex(/^[a-z' ]{1,60}$/, 'a phrase in lower case: letters, apostrophes and spaces');
+
+/** `keyword`: the learned keyword heads (docs/activation.md#learned-keyword-heads). */
+const KeywordSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(KEYWORD.enabled)
+      .describe(
+        "Spot each configured phrase that has a learned head (`session.estop.phrases`, `session.activation.wakePhrases`, the confirmation's yes and no) on openWakeWord's speech embedding, beside the phone-loop spotter. Needs `voice-agent models keyword`; without it the spotter alone listens, with a notice.",
+      ),
+    heads: z
+      .record(phraseKey, z.string().min(1))
+      .default(() => ({}))
+      .describe(
+        'A head file per phrase (an openWakeWord `.onnx` model, or one `voice-agent train-phrase` wrote): `{"hey jarvis": "/models/hey_jarvis_v0.1.onnx"}`. A head named here must load, or nothing starts.',
+      ),
+    threshold: probability.default(KEYWORD.threshold).describe('The score (0..1) a head must reach to spot its phrase.'),
+    thresholds: z.record(phraseKey, probability).default(() => ({})).describe('Per phrase, instead of `threshold`.'),
+  })
+  .strict()
+  .prefault({});
+
 const FeaturesSchema = z
   .object({
     streamingTts: z.boolean().default(FEATURES.streamingTts).describe('Send clauses to TTS as they close; off: the whole reply at the end.'),
@@ -269,6 +292,7 @@ export const AppConfigSchema = z
     nats: NatsSchema.describe('NATS, the bus across processes (docs/subjects.md).'),
     server: ServerSchema.describe('`voice-agent serve`: HTTP and WebSocket, API keys, limits (docs/server.md).'),
     record: RecordSchema.describe('Session records (`serve --db`) and their relay to JetStream (docs/records.md).'),
+    keyword: KeywordSchema.describe('Learned keyword heads: the e-stop, wake phrases, yes and no heard on a speech embedding (docs/activation.md).'),
     features: FeaturesSchema.describe('One switch per feature.'),
   })
   .strict();

@@ -37,6 +37,43 @@ describe('an unsure command that would move the robot', () => {
     await h.end();
   });
 
+  it('a yes a learned head spotted answers when the recognizer is unsure of the answer', async () => {
+    const ask = async () => {
+      const h = await createLiveHarness({ config: CONFIG });
+      await say(h, 'turn left', 0.31);
+      await h.llmToolCall('turn', { direction: 'left' });
+      for (let i = 0; i < 4 && h.activeTts().length > 0; i++) await h.ttsAudio(400, true);
+      await h.advance(5_000);
+      await h.speechStart();
+      return h;
+    };
+    const answer = async (h: LiveHarness, spotted: string[], confidence = 0.05) => {
+      const turnId = h.context().userTurnId!;
+      for (const phrase of spotted) await h.publish({ type: 'stt.keyword', sessionId: 'live', turnId, phrase, score: 0.9 });
+      await h.advance(600);
+      await h.speechEnd();
+      await h.sttFinal('yes', confidence);
+    };
+    const learnedYes = await ask();
+    await answer(learnedYes, ['yes']);
+    expect(requests(learnedYes)).toMatchObject([{ name: 'turn', arguments: { direction: 'left' } }]);
+    await learnedYes.end();
+    // A learned no declines; so does "both" (neither counts) once the question times out; no spotting: re-prompted.
+    for (const spotted of [['no'], ['yes', 'no'], []]) {
+      const h = await ask();
+      await answer(h, spotted);
+      await h.advance(9_000);
+      expect({ spotted, requests: requests(h) }).toEqual({ spotted, requests: [] });
+      await h.end();
+    }
+    // A spotting for another utterance does not answer this one.
+    const stale = await ask();
+    await stale.publish({ type: 'stt.keyword', sessionId: 'live', turnId: 'u0', phrase: 'yes', score: 0.9 });
+    await answer(stale, []);
+    expect(requests(stale)).toEqual([]);
+    await stale.end();
+  });
+
   it('a no, or silence, never moves it', async () => {
     const no = await createLiveHarness({ config: CONFIG });
     await say(no, 'turn right', 0.25);
