@@ -12,7 +12,8 @@ import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
-import type { OwnVoiceStop } from './stop-spotter.js';
+// The file itself, not the folder's index: the index's estop actor imports these deps.
+import type { OwnVoiceStop } from './estop/stop-spotter.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ActivationOptions } from './activation-spotter.js';
 import type { ClauseChunkerOptions } from './clause-chunker.js';

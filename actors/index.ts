@@ -1,5 +1,5 @@
 import type { SessionActorDeps, SessionDepsResolver } from './deps.js';
-import { createEstopActor } from './estop.js';
+import { createEstopActor } from './estop/index.js';
 import { createLlmActor } from './llm.js';
 import { createPlaybackActor } from './playback.js';
 import { createSttActor } from './stt.js';
@@ -11,8 +11,7 @@ export * from './inputs.js';
 export * from './clause-chunker.js';
 export * from './vad-segmenter.js';
 export { createVadActor, createSttActor, createLlmActor, createTtsActor, createPlaybackActor, createEstopActor };
-export { type EstopActorInput } from './estop.js';
-export { createStopGate, endsWithStopPhrase, type StopGateOptions } from './stop-gate.js';
+export { type EstopActorInput, createStopGate, endsWithStopPhrase, type StopGateOptions } from './estop/index.js';
 
 /**
  * The stage actors and the emergency-stop watcher, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of

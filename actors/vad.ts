@@ -27,12 +27,10 @@ import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, MessageOf } from '../bus/messages.js';
 import { createActivationSpotter } from './activation-spotter.js';
-import { createStopSpotter } from './stop-spotter.js';
+import { createStopSpotter, keyphraseSpotter } from './estop/index.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { currentUtterance, initialVad, stepVad, type VadEffect, type VadInput } from './vad-state.js';
-
-const NO_AUDIO = new Uint8Array(0);
 
 /** Why 50: one second of 20 ms frames, far more than the WASM resampler takes to load. */
 const MAX_WAITING_FRAMES = 50;
@@ -51,12 +49,13 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   const activation = deps.pipeline.activation ?? { mode: 'always', stopPhrases: [] };
   const state = initialVad({ frameMs: vad.frameMs, activationMode: activation.mode, segmenter: deps.pipeline.vad });
   const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
-  // The stop phrases on the microphone, in every mode (stop-spotter.ts); the utterance it names is the one in progress.
+  // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in progress.
   const stops = deps.stopSpotter
     ? createStopSpotter({
         bus,
         sessionId,
-        spotter: deps.stopSpotter,
+        sampleRateHz: deps.stopSpotter.sampleRateHz,
+        spotters: [keyphraseSpotter(deps.stopSpotter)],
         utterance: () => currentUtterance(state),
         ...(deps.onOwnVoiceStop ? { onOwnVoice: deps.onOwnVoiceStop } : {}),
       })
@@ -74,23 +73,13 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   };
 
   const hear = (input: Uint8Array) => {
-    const audio = deps.inputConditioner ? deps.inputConditioner.process(input, clock.now()) : input;
+    const block = deps.inputConditioner ? deps.inputConditioner.process(input, clock.now()) : { audio: input };
     // Input frames may be any length; the engine needs exact frames (50 times a second per microphone,
     // so the framer copies only the frames that straddle two chunks).
-    const frames = framer.push(audio);
+    const frames = framer.push(block.audio);
     if (spotter) for (const frame of frames) spotter.hear(frame);
-    if (stops) {
-      // Where the echo step keeps its filter's output, stops are heard in that: the user over the robot,
-      // whole; also as the filter left it before the residual suppressor.
-      const filtered = deps.inputConditioner?.drainFiltered?.();
-      // Where RNNoise ran, its lead is read on the audio before it (a denoiser makes pauses of the noise).
-      const levels = deps.inputConditioner?.drainLevels?.();
-      if (filtered) stops.hear(filtered, undefined, deps.inputConditioner?.drainEchoParts?.(), deps.inputConditioner?.drainFilteredLinear?.());
-      else {
-        if (levels) stops.hear(NO_AUDIO, levels);
-        for (const frame of frames) stops.hear(frame);
-      }
-    }
+    // The stop spotter hears the whole block: what the conditioner kept for it, or the frames.
+    stops?.hear({ ...block, frames });
     feed({ type: 'frames', frames });
   };
   const mic = createMicInput(deps, sessionId, hear, () => framer.reset());

@@ -206,7 +206,7 @@ export async function openLoopErle(
       const b = down.process(new Uint8Array(mic.buffer));
       mic = new Int16Array(b.buffer, b.byteOffset, b.byteLength >> 1).slice();
     }
-    const outBytes = conditioner.process(new Uint8Array(mic.buffer, mic.byteOffset, mic.byteLength), now);
+    const { audio: outBytes } = conditioner.process(new Uint8Array(mic.buffer, mic.byteOffset, mic.byteLength), now);
     // The echo step keeps a block or more undecided (echo/release.ts): each block out is paired with the
     // microphone's block of the same samples.
     pendingMic.push(mic);

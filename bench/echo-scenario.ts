@@ -141,7 +141,7 @@ async function playThroughRoom(
     const mic = Int16Array.from(echo, (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
     // CPU time, not wall time: on a shared machine another process may hold the core mid-call.
     const started = process.cpuUsage();
-    const out = conditioner.process(new Uint8Array(mic.buffer), now);
+    const { audio: out } = conditioner.process(new Uint8Array(mic.buffer), now);
     const used = process.cpuUsage(started);
     const micros = used.user + used.system;
     const outSamples = new Int16Array(out.buffer, out.byteOffset, out.byteLength >> 1);

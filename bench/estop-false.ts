@@ -3,12 +3,12 @@
  * in every corpus voice) through pocketsphinx with the robot grammar as `serve` runs it, on the 16 kHz path
  * and on the Realtime path (24 kHz through the microphone resampler). The e-stop fires when a partial or
  * final transcript ends with a stop phrase, whatever its confidence; an utterance that is not a stop
- * phrase and passes the estop actor's gate (`actors/stop-gate.ts`, with `session.estop`'s thresholds) is a
+ * phrase and passes the estop actor's gate (`actors/estop/stop-gate.ts`, with `session.estop`'s thresholds) is a
  * false stop. Partials come as the STT actor gets them (pocketsphinx checks every 100 ms of audio, reports
  * changed words and the check after them, and the same words again when their confidence moved), the
  * final at the end.
  */
-import { createStopGate, endsWithStopPhrase as stopPhraseOf, type StopGateOptions } from '../actors/stop-gate.js';
+import { createStopGate, endsWithStopPhrase as stopPhraseOf, type StopGateOptions } from '../actors/estop/index.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
@@ -124,7 +124,7 @@ async function falseStopRow(
       path === 'local 16 kHz'
         ? asVadUtterance(u.samples)
         : await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
-    // The estop actor's own rule (`actors/estop.ts`).
+    // The estop actor's own rule (`actors/estop/estop-actor.ts`).
     const hit = firstStop(await transcripts(stt, audio, `${path} ${u.voice}`), gate);
     // The speech's onset in the utterance: the VAD's 200 ms prefix, then the voice's first sample over −40 dBFS.
     const onsetMs = VAD_PREFIX_MS + (onsetIndex(u.samples) * 1000) / CORPUS_RATE_HZ;

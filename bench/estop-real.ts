@@ -1,6 +1,6 @@
 /**
  * The emergency stop on recordings of real people as a session decides it: the microphone's stop spotter
- * and the transcripts' stop gate (`actors/stop-gate.ts`) both listen, and either one stops the robot. Each
+ * and the transcripts' stop gate (`actors/estop/stop-gate.ts`) both listen, and either one stops the robot. Each
  * clip is conditioned as the session's microphone is (the `audio.highPassHz` high-pass, and
  * `audio.noiseSuppression` after hearing the clip's room: `conditionedInRoom`), then given to the
  * spotter (one stream, as `human-spotting.ts` runs it) and, framed as the VAD passes an utterance, to

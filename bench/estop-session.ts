@@ -23,7 +23,7 @@
 import { execFileSync } from 'node:child_process';
 import { createActor } from 'xstate';
 import { DEFAULT_PIPELINE_OPTIONS, type SessionActorDeps } from '../actors/deps.js';
-import { createEstopActor } from '../actors/estop.js';
+import { createEstopActor } from '../actors/estop/index.js';
 import { createVadActor } from '../actors/vad.js';
 import { createControlledLlm, createControlledStt, createControlledTts, createPacedSink, ManualClock, settle } from '../adapters/testing/index.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';

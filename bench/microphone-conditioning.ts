@@ -10,6 +10,7 @@
  * const heard = condition ? conditionedInRoom({ samples, roomTone: true }, condition) : samples;
  * ```
  */
+import type { ConditionedBlock } from '../adapters/audio/conditioned-block.js';
 import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
 import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
 import type { AppConfig } from '../runtime/config.js';
@@ -20,10 +21,10 @@ const FRAME_SAMPLES = RATE_HZ / 50;
 export const ROOM_BEFORE_MS = 1500;
 
 /**
- * What the session's input conditioning makes of a microphone frame (s16le in, what is ready out), and
- * with RNNoise, the audio before it since the last call (the stop spotter's levels, `drainLevels`).
+ * What the session's input conditioning makes of a microphone frame: s16le in, the block out (what is
+ * ready, and with RNNoise, the audio before it: the stop spotter's `levels`).
  */
-export type Conditioning = ((frame: Uint8Array) => Uint8Array) & { drainLevels?: () => Uint8Array | undefined };
+export type Conditioning = (frame: Uint8Array) => ConditionedBlock;
 
 /** The product's input conditioning of a session's microphone (`audio`), without the echo step: none when every step is off. */
 export async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
@@ -31,9 +32,7 @@ export async function microphoneConditioning(config: AppConfig): Promise<Conditi
   if (!highPassHz && !agc && !noiseSuppression) return undefined;
   const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression, keepLevels: true });
   let atMs = 0;
-  const condition: Conditioning = (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
-  if (noiseSuppression) condition.drainLevels = () => conditioner.drainLevels?.();
-  return condition;
+  return (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
 }
 
 /**
@@ -57,9 +56,9 @@ export function conditionedWithLevels(samples: Int16Array, condition: Conditioni
   const parts: Uint8Array[] = [];
   const levels: Uint8Array[] = [];
   for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {
-    parts.push(condition(new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2)).slice());
-    const before = condition.drainLevels?.();
-    if (before) levels.push(before.slice());
+    const block = condition(new Uint8Array(samples.buffer, samples.byteOffset + at * 2, FRAME_SAMPLES * 2));
+    parts.push(block.audio.slice());
+    if (block.levels) levels.push(block.levels.slice());
   }
   return { audio: joined(parts), ...(levels.length > 0 ? { levels: joined(levels) } : {}) };
 }

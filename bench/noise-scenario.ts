@@ -101,7 +101,7 @@ async function listen(stream: Float32Array, variant: ConditioningVariant, transc
   let heardMs = 0;
   for (let at = 0; at + FRAME_SAMPLES <= stream.length; at += FRAME_SAMPLES) {
     const frame = Int16Array.from(stream.subarray(at, at + FRAME_SAMPLES), (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
-    const conditioned = conditioner.process(new Uint8Array(frame.buffer), (at / CORPUS_RATE_HZ) * 1000);
+    const { audio: conditioned } = conditioner.process(new Uint8Array(frame.buffer), (at / CORPUS_RATE_HZ) * 1000);
     const joined = new Int16Array(pending.length + (conditioned.byteLength >> 1));
     joined.set(pending);
     joined.set(new Int16Array(conditioned.buffer, conditioned.byteOffset, conditioned.byteLength >> 1), pending.length);

@@ -6,7 +6,7 @@
  */
 import { and, assertEvent, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import { toolsOf } from '../adapters/actions/catalog.js';
-import type { EstopActorInput } from '../actors/estop.js';
+import type { EstopActorInput } from '../actors/estop/index.js';
 import { catalogOf } from './action-context.js';
 import { isTurnId, type TurnId } from '../bus/ids.js';
 import type { ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';

@@ -27,7 +27,7 @@ import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { SessionEngines } from '../actors/deps.js';
-import type { OwnVoiceStop } from '../actors/stop-spotter.js';
+import { createFilteredKeep, type OwnVoiceStop } from '../actors/estop/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
 import {
@@ -172,8 +172,8 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           sampleRateHz: vad.sampleRateHz,
           echoReports,
           onNoiseSuppression,
-          // The stop spotter hears the echo step's filtered audio (actors/vad.ts): kept only for one that runs.
-          keepFiltered: sessionStopSpotter !== undefined,
+          // The stop spotter hears what the steps keep for it (actors/estop/): kept only for one that runs.
+          keepForStops: sessionStopSpotter !== undefined,
           ...(inputSwitches ? { inputSwitches } : {}),
         });
       } catch (error) {
@@ -224,7 +224,7 @@ async function bindInputConditioner(
     inputSwitches,
     echoReports,
     onNoiseSuppression,
-    keepFiltered,
+    keepForStops,
   }: {
     clock: Clock;
     sink: AudioSink;
@@ -232,7 +232,7 @@ async function bindInputConditioner(
     inputSwitches?: InputSwitches;
     echoReports?: EchoReports;
     onNoiseSuppression?: InputConditionerOptions['onNoiseSuppression'];
-    keepFiltered: boolean;
+    keepForStops: boolean;
   },
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
@@ -259,7 +259,7 @@ async function bindInputConditioner(
     // A Realtime client's `noise_reduction` switches RNNoise; `auto` is for microphones the server owns.
     noiseSuppression: switches ? conditioning.noiseSuppression === true : conditioning.noiseSuppression,
     // RNNoise's input, for the stop spotter's lead: kept only where a stop spotter runs.
-    keepLevels: keepFiltered,
+    keepLevels: keepForStops,
     ...(onNoiseSuppression ? { onNoiseSuppression } : {}),
     ...(switches ? { switches } : {}),
     ...(tap
@@ -271,7 +271,8 @@ async function bindInputConditioner(
             delayEstimation: conditioning.echoDelayEstimation,
             residualSuppression: conditioning.residualEchoSuppression,
             suppression: conditioning.echoSuppression,
-            keepFiltered,
+            // Each block as the stop spotter hears it (actors/estop/filtered-keep.ts).
+            ...(keepForStops ? { keep: createFilteredKeep } : {}),
             ...echoReports,
           },
         }

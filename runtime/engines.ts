@@ -21,11 +21,11 @@ import { createHttpMemory } from '../adapters/memory/http-memory.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
 import { createRemoteLlm, createRemoteStt, createRemoteTts } from '../adapters/remote/remote-engines.js';
 import { createOpenAiTranscriptionStt } from '../adapters/stt/openai-transcription.js';
-import { createKeywordSpotter, STOP_MIN_VOICED_MS, type KeywordSpotter } from '../adapters/spotter/index.js';
+import { createKeywordSpotter, type KeywordSpotter } from '../adapters/spotter/index.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { createSherpaStt } from '../adapters/stt/sherpa.js';
 import type { SttEngine } from '../adapters/stt/types.js';
-import { endsWithStopPhrase } from '../actors/stop-gate.js';
+import { endsWithStopPhrase, ESTOP_TUNING } from '../actors/estop/index.js';
 import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../adapters/testing/index.js';
 import { createEdgeTts } from '../adapters/tts/edge.js';
 import { createEspeakTts } from '../adapters/tts/espeak.js';
@@ -213,7 +213,7 @@ const STOP_DELAY_FRAMES = 2;
 /**
  * The stop phrases' spotter (`session.estop.spotter`, on by default): every session, every activation mode,
  * whatever `stt.engine` is. Thresholds: `session.activation.stopThreshold` (`stopThresholdOverReply` while
- * the robot speaks: the stop-spotter actor says when) and `stopLeadDb`.
+ * the robot speaks: the stop spotter, actors/estop/, says when) and `stopLeadDb`.
  */
 export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined {
   const { activation, estop } = config.session;
@@ -229,7 +229,7 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
       phrases,
       settleMs: 0,
       delayFrames: STOP_DELAY_FRAMES,
-      minVoicedMs: STOP_MIN_VOICED_MS,
+      minVoicedMs: ESTOP_TUNING.voice.MIN_VOICED_MS.value,
       ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}),
     });
   } catch (error) {

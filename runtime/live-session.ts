@@ -156,10 +156,6 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: (
     },
     close: () => inner.close(),
     ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
-    ...(inner.drainFiltered ? { drainFiltered: inner.drainFiltered.bind(inner) } : {}),
-    ...(inner.drainFilteredLinear ? { drainFilteredLinear: inner.drainFilteredLinear.bind(inner) } : {}),
-    ...(inner.drainEchoParts ? { drainEchoParts: inner.drainEchoParts.bind(inner) } : {}),
-    ...(inner.drainLevels ? { drainLevels: inner.drainLevels.bind(inner) } : {}),
     ...(inner.roomNoise ? { roomNoise: inner.roomNoise.bind(inner) } : {}),
   };
 }

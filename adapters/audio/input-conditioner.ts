@@ -18,13 +18,14 @@
  * ```ts
  * const { sink, reference } = await tapEchoReference(deviceSink, { clock, sampleRateHz: 16_000 });
  * const conditioner = await createInputConditioner({ sampleRateHz: 16_000, echo: { reference, tailMs: 250 }, highPassHz: 100, agc: true });
- * const clean = conditioner.process(micFrame, clock.now()); // s16le in, s16le out (what is ready)
+ * const { audio, filtered } = conditioner.process(micFrame, clock.now()); // s16le in, s16le out (what is ready)
  * conditioner.close();
  * ```
  */
-import { allocBytes, joinBytes } from '../../bus/byte-copy.js';
+import { allocBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
-import { createEchoStage, type EchoParts, type EchoStage, type EchoStageOptions, createWebRtcEchoStage } from '../echo/index.js';
+import { createEchoStage, type EchoStage, type EchoStageOptions, type KeptBlocks, createWebRtcEchoStage } from '../echo/index.js';
+import type { ConditionedBlock } from './conditioned-block.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
@@ -65,7 +66,7 @@ export interface InputConditionerOptions {
   agc?: boolean | Omit<AgcOptions, 'sampleRateHz'>;
   /** Per-session switches for the echo step and RNNoise (see {@link InputSwitches}). */
   switches?: InputSwitches;
-  /** Keep RNNoise's input for {@link InputConditioner.drainLevels} (the stop spotter's lead); absent: not kept. */
+  /** Hand on RNNoise's input with each block (`ConditionedBlock.levels`, the stop spotter's lead); absent: not kept. */
   keepLevels?: boolean;
   /** With `noiseSuppression: "auto"`: told each time the room switches RNNoise on or off, with its floor (dBFS). */
   onNoiseSuppression?: (room: { on: boolean; floorDbfs: number }) => void;
@@ -80,34 +81,10 @@ export interface InputConditioner {
   echoDelay?(): { alignedMs: number; estimatedMs: number | undefined; moves: number } | undefined;
   /**
    * Conditions microphone audio (s16le at `sampleRateHz`, any length) that arrived at `atMs` on the
-   * session clock; returns the conditioned audio that is ready (in order; lengths may differ per call).
+   * session clock; returns the conditioned audio that is ready (in order; lengths may differ per call),
+   * with what the steps kept of the same samples for the stop spotter (see {@link ConditionedBlock}).
    */
-  process(audio: Uint8Array, atMs: number): Uint8Array;
-  /**
-   * With the echo step's `keepFiltered`: the microphone audio since the last call as the built-in canceller's
-   * filter left it where it is seen to cancel (`EchoStage.drainFiltered`), high-passed as `process`'s is;
-   * undefined while no such step runs (WebRTC's, or the step switched off).
-   */
-  drainFiltered?(): Uint8Array | undefined;
-  /**
-   * Beside each {@link drainFiltered}: the same samples where it gives the linear filter's output, as that
-   * filter left them before speexdsp's residual suppressor (`EchoStage.drainFilteredLinear`), and as the
-   * echo step passed them on, which their lead is read on (`EchoStage.drainFilteredLevels`), both
-   * high-passed; undefined where `drainFiltered` is.
-   */
-  drainFilteredLinear?(): { audio: Uint8Array; levels: Uint8Array } | undefined;
-  /**
-   * Beside each {@link drainFiltered}: the same samples as the built-in canceller's linear filter made
-   * them, its output before any suppressor and its echo estimate (not high-passed), for telling the
-   * robot's own voice from the user's (`adapters/echo/own-voice.ts`); undefined where `drainFiltered` is.
-   */
-  drainEchoParts?(): EchoParts | undefined;
-  /**
-   * With `keepLevels`, while RNNoise runs (and always where it can switch on and off: `auto`, a client's
-   * switch): the audio since the last call as it was before RNNoise (echo-cancelled and high-passed), for
-   * the stop spotter's lead (`KeywordStream.push`'s `levels`); undefined otherwise.
-   */
-  drainLevels?(): Uint8Array | undefined;
+  process(audio: Uint8Array, atMs: number): ConditionedBlock;
   /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
   echoPathMoved?(): void;
   /** Frees native and WASM state; afterwards `process` passes audio through unchanged. */
@@ -129,13 +106,10 @@ function toBytes(samples: Float32Array): Uint8Array {
   return outBytes;
 }
 
-/** Why 50: `drainLevels` is called once per microphone chunk; a caller that stops must not make it grow (a second of 20 ms chunks). */
-const MAX_LEVELS = 50;
-
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
   const { sampleRateHz, echo, switches } = options;
   const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  const keptHighPass = () => (options.highPassHz && echo?.keepFiltered ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined);
+  const keptHighPass = () => (options.highPassHz && echo?.keep ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined);
   /** One per signal kept for the stop spotter: a filter's state follows one signal. */
   const filteredHighPass = { heard: keptHighPass(), linear: keptHighPass(), levels: keptHighPass() };
   // `auto` judges the room after the echo step and the high-pass (switches decide for themselves).
@@ -160,39 +134,45 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   let closed = false;
   /** Working buffer for the float steps (grown when a longer chunk comes). */
   let work = new Float32Array(320);
-  /** What went into RNNoise since the last `drainLevels` (at most a second's worth: see {@link MAX_LEVELS}). */
-  const levels: Uint8Array[] = [];
   const toFloat = (samples: Int16Array): Float32Array => {
     if (work.length < samples.length) work = new Float32Array(samples.length);
     const out = work.subarray(0, samples.length);
     for (let i = 0; i < samples.length; i++) out[i] = samples[i]!;
     return out;
   };
-  /** What the echo step kept for the stop spotter, high-passed as `process`'s audio is. */
-  const highPassed = (kept: Int16Array | undefined, filter: HighPassFilter | undefined): Uint8Array | undefined => {
-    if (!kept) return undefined;
+  /** One signal the echo step kept for the stop spotter, high-passed as `process`'s audio is. */
+  const highPassed = (kept: Int16Array, filter: HighPassFilter | undefined): Uint8Array => {
     if (!filter || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
-    // The float steps' working buffer: `process` has already copied out what it held.
+    // The float steps' working buffer: `process` has already copied out what it held (this runs after).
     const samples = toFloat(kept);
     filter.process(samples);
     return toBytes(samples);
   };
 
-  /** Echo-cancelled audio for whole blocks; a partial block waits for the next call. */
-  const cancelEcho = (samples: Int16Array, atMs: number): Int16Array => {
-    if (!echo) return samples;
+  /** What the echo step kept of one call's blocks, as the stop spotter hears them (high-passed as `process`'s audio is). */
+  const keptForStops = (kept: KeptBlocks | undefined): Omit<ConditionedBlock, 'audio'> => {
+    if (!kept) return {};
+    const filtered = highPassed(kept.heard, filteredHighPass.heard);
+    const linear = highPassed(kept.linear, filteredHighPass.linear);
+    const levels = highPassed(kept.levels, filteredHighPass.levels);
+    return { filtered, filteredLinear: { audio: linear, levels }, echoParts: kept.parts };
+  };
+
+  /** Echo-cancelled audio for whole blocks, and what the step kept of them; a partial block waits for the next call. */
+  const cancelEcho = (samples: Int16Array, atMs: number): { audio: Int16Array; kept?: KeptBlocks } => {
+    if (!echo) return { audio: samples };
     if (!echoOn()) {
       // Switched off: a block left half full passes as it is, then the audio passes unchanged; a
       // later switch on starts learning the room again.
-      if (!stage) return samples;
+      if (!stage) return { audio: samples };
       const pending = stage.flush();
       stage.close();
       stage = undefined;
-      if (pending.length === 0) return samples;
+      if (pending.length === 0) return { audio: samples };
       const joined = new Int16Array(pending.length + samples.length);
       joined.set(pending);
       joined.set(samples, pending.length);
-      return joined;
+      return { audio: joined };
     }
     stage ??= echo.canceller === 'webrtc' ? createWebRtcEchoStage({ sampleRateHz, ...echo }) : createEchoStage({ sampleRateHz, ...echo });
     return stage.process(samples, atMs);
@@ -223,16 +203,8 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     ...(gauge ? { roomNoise: () => ({ floorDbfs: gauge.floorDbfs(), denoising: gauge.loud }) } : {}),
     echoDelay: () => stage?.delay(),
     echoPathMoved: () => stage?.relearn(),
-    drainFiltered: () => highPassed(stage?.drainFiltered?.(), filteredHighPass.heard),
-    drainFilteredLinear() {
-      const audio = highPassed(stage?.drainFilteredLinear?.(), filteredHighPass.linear);
-      const levels = highPassed(stage?.drainFilteredLevels?.(), filteredHighPass.levels);
-      return audio && levels ? { audio, levels } : undefined;
-    },
-    drainEchoParts: () => stage?.drainEchoParts?.(),
-    drainLevels: () => (levels.length === 0 ? undefined : joinBytes(levels.splice(0))),
     process(audio, atMs) {
-      if (closed || !(highPass || agc || gauge || echoOn() || denoiseOn() || stage)) return audio;
+      if (closed || !(highPass || agc || gauge || echoOn() || denoiseOn() || stage)) return { audio };
       const bytes = joiner.push(audio);
       // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
       const samplesIn = bytes.byteLength >> 1;
@@ -242,19 +214,19 @@ export async function createInputConditioner(options: InputConditionerOptions): 
         input = new Int16Array(samplesIn);
         new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
       }
-      const cancelled = cancelEcho(input, atMs);
-      if (!highPass && !gauge && !denoiseOn() && !agc) return new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength);
+      const { audio: cancelled, kept } = cancelEcho(input, atMs);
+      if (!highPass && !gauge && !denoiseOn() && !agc) {
+        return { audio: new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength), ...keptForStops(kept) };
+      }
       let samples = toFloat(cancelled);
       highPass?.process(samples);
       gauge?.push(samples);
       const denoising = denoiseOn();
-      if (options.keepLevels && (levelsEveryFrame || (denoiser && denoising))) {
-        if (levels.length >= MAX_LEVELS) levels.shift();
-        levels.push(toBytes(samples));
-      }
+      const levels = options.keepLevels && (levelsEveryFrame || (denoiser && denoising)) ? toBytes(samples) : undefined;
       samples = denoise(samples, denoising);
       agc?.process(samples);
-      return toBytes(samples);
+      const conditioned = toBytes(samples);
+      return { audio: conditioned, ...keptForStops(kept), ...(levels ? { levels } : {}) };
     },
     close() {
       if (closed) return;

@@ -26,7 +26,6 @@
  * ```
  */
 import koffi from 'koffi';
-import type { EchoParts } from './own-voice.js';
 import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 const LIBRARY = 'libspeexdsp.so.1';
@@ -41,6 +40,14 @@ const SPEEX_PREPROCESS_SET_NOISE_SUPPRESS = 18;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22;
 const SPEEX_PREPROCESS_SET_ECHO_STATE = 24;
+
+/** What the linear filter made of the same microphone samples: its output before any suppressor, and its echo estimate. */
+export interface EchoParts {
+  /** The microphone minus the estimate: the user, noise, and the echo the filter missed. */
+  residual: Int16Array;
+  /** The echo the filter predicted from what played. */
+  estimate: Int16Array;
+}
 
 export interface EchoCancellerOptions {
   sampleRateHz: number;
@@ -63,7 +70,7 @@ export interface EchoCanceller {
    * Writes `mic` minus the predicted echo of `reference` (what played during the same samples) to `out`;
    * a split filter also needs `lateReference`, read `lateOffsetSamples` earlier (silence if omitted).
    * `linear` (with `echoEstimate`): where to write the linear filter's output before the residual
-   * suppressor scales it, and the echo it predicted (own-voice.ts fits the one on the other).
+   * suppressor scales it, and the echo it predicted (the emergency stop's own-voice check fits the one on the other).
    */
   cancel(mic: Int16Array, reference: Int16Array, out: Int16Array, lateReference?: Int16Array, linear?: EchoParts): void;
   /**

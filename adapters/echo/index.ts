@@ -7,8 +7,8 @@
  * - {@link createEchoStage}: the built-in stage (delay estimation, speexdsp's filter, the suppressor and
  *   its guards); {@link createWebRtcEchoStage}: WebRTC's audio processing behind the same interface.
  * - {@link loadEchoCancelModule}: the sound server's own `module-echo-cancel`, for `voice-agent live`.
- * - {@link createOwnVoiceRecord}: how much of a stretch is the robot's own voice that the built-in filter
- *   let through (the stop spotter's check before it stops the robot).
+ * - {@link EchoBlockKeep}: what the built-in stage keeps of each block for a listener beside the VAD (the
+ *   emergency stop's searches), handed on with the audio of the same call.
  *
  * @example
  * ```ts
@@ -18,14 +18,14 @@
  * ```
  */
 export { tapEchoReference, type EchoReference, type EchoReferenceOptions, type EchoReferenceTap } from './reference.js';
-export { createEchoStage, type EchoReports, type EchoStage, type EchoStageOptions } from './stage.js';
+export { createEchoStage, type EchoReports, type EchoStage, type EchoStageOptions, type EchoStageOutput } from './stage.js';
 export { createWebRtcEchoStage, type WebRtcEchoStageOptions } from './webrtc-stage.js';
-export { EchoCancellerError, loadSpeexDsp, type EchoCanceller } from './canceller.js';
+export { EchoCancellerError, loadSpeexDsp, type EchoCanceller, type EchoParts } from './canceller.js';
 export { loadWebRtcApm, type WebRtcEchoCanceller, type WebRtcEchoMetrics } from './webrtc-apm.js';
 export type { HeldUserSpan } from './release.js';
 export type { BlockSpan } from './block-spans.js';
 export { createCaptureClock, type CaptureClock, type CaptureClockOptions } from './capture-clock.js';
 export { loadEchoCancelModule, type EchoCancelModule, type EchoCancelModuleOptions } from './sound-server-module.js';
 export { createEchoSuppressor, type EchoSuppressor, type EchoSuppressorOptions } from './suppressor.js';
-export { createOwnVoiceRecord, type EchoParts, type OwnVoiceRecord, type OwnVoiceRecordOptions } from './own-voice.js';
+export type { EchoBlockKeep, EchoBlockKeepFactory, KeptBlocks } from './block-keep.js';
 export { ECHO_TUNING, MAX_DELAY_MS, type Tuned } from './tuning.js';

@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * const stage = createEchoStage({ sampleRateHz: 16_000, reference, tailMs: 250, suppression: true });
- * const clean = stage.process(micSamples, clock.now()); // whole blocks; a partial one waits
+ * const { audio } = stage.process(micSamples, clock.now()); // whole blocks; a partial one waits
  * stage.close();
  * ```
  */
@@ -40,8 +40,7 @@ import { createEchoOnsetJudge } from './onset-judge.js';
 import { replayEchoErleDb } from './replay.js';
 import { createBlockSpans, type BlockSpan } from './block-spans.js';
 import { createEchoRelease, type HeldUserSpan } from './release.js';
-import type { EchoParts } from './own-voice.js';
-import { createFilteredKeep } from './filtered-keep.js';
+import type { EchoBlockKeepFactory, KeptBlocks } from './block-keep.js';
 import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
 export interface EchoStageOptions {
@@ -72,8 +71,19 @@ export interface EchoStageOptions {
    * user far louder than the echo was heard in it, anyone quieter was not. Reported when it ends.
    */
   onHalfDuplex?: (span: BlockSpan) => void;
-  /** Keep the audio {@link EchoStage.drainFiltered} returns (the stop spotter's). */
-  keepFiltered?: boolean;
+  /**
+   * What to keep of each block for a listener beside the VAD (the emergency stop's searches), handed on
+   * with the audio of each `process` call ({@link EchoStageOutput.kept}); absent: nothing is kept.
+   */
+  keep?: EchoBlockKeepFactory;
+}
+
+/** One `process` call's output: the echo-cancelled audio, and with a keep, the same call's blocks as it kept them. */
+export interface EchoStageOutput {
+  /** Echo-cancelled audio for whole blocks (a partial block waits for the next call). */
+  audio: Int16Array;
+  /** With `keep` (the built-in stage only): every block this call processed, as the keep kept them. */
+  kept?: KeptBlocks;
 }
 
 /** What the stage reports of what it could not pass on: the user it may have held, the speech it was half duplex over. */
@@ -81,8 +91,8 @@ export type EchoReports = Pick<EchoStageOptions, 'onHeldUser' | 'onHalfDuplex'>;
 
 export interface EchoStage {
   readonly blockSamples: number;
-  /** Echo-cancelled audio for whole blocks of `samples` (arrived at `atMs`); a partial block waits for the next call. */
-  process(samples: Int16Array, atMs: number): Int16Array;
+  /** Echo-cancelled audio for whole blocks of `samples` (arrived at `atMs`) and what the keep kept of them; a partial block waits for the next call. */
+  process(samples: Int16Array, atMs: number): EchoStageOutput;
   /** The samples of the partial block waiting, unprocessed (for when the step is switched off). */
   flush(): Int16Array;
   /**
@@ -92,27 +102,6 @@ export interface EchoStage {
   relearn(): void;
   /** The delay the reference is aligned on, ms (0 before an echo was heard), and how often it moved. */
   delay(): { alignedMs: number; estimatedMs: number | undefined; moves: number };
-  /**
-   * With `keepFiltered`: the blocks processed since the last call, each as the linear filter left it where
-   * the suppressor has seen the filter cancel and the echo is where the reference says, else as the
-   * suppressor left it. Without: undefined.
-   */
-  drainFiltered?(): Int16Array;
-  /**
-   * With `keepFiltered`: the same blocks as {@link drainFiltered} gave, where it gives the linear filter's
-   * output, as that filter left it before speexdsp's residual suppressor. Without: undefined.
-   */
-  drainFilteredLinear?(): Int16Array;
-  /**
-   * With `keepFiltered`: the same blocks again, as the stage passed them on (its suppressors' output: the
-   * echo there is comfort noise), which a search of {@link drainFilteredLinear} reads its lead on. Without: undefined.
-   */
-  drainFilteredLevels?(): Int16Array;
-  /**
-   * With `keepFiltered`: the same blocks as {@link drainFiltered} gave, as the linear filter made them
-   * before any suppressor: its output and its echo estimate (own-voice.ts). Without: undefined.
-   */
-  drainEchoParts?(): EchoParts;
   /** Frees the native state. */
   close(): void;
 }
@@ -155,7 +144,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
   let heldAtChanges = 0;
   const outBlock = new Int16Array(blockSamples);
   const linearBlock = new Int16Array(blockSamples);
-  const filtered = options.keepFiltered ? createFilteredKeep(blockSamples, sampleRateHz) : undefined;
+  const filtered = options.keep?.(blockSamples, sampleRateHz);
   let userWasHeard = false;
   const released = createEchoRelease({
     blockSamples,
@@ -245,7 +234,7 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         blockSamples,
         tailMs: options.tailMs,
         residualSuppression: options.residualSuppression ?? false,
-        echoEstimate: options.keepFiltered ?? false,
+        echoEstimate: options.keep !== undefined,
         ...(options.library ? { library: options.library } : {}),
       }));
       capture ??= createCaptureClock({ sampleRateHz });
@@ -328,7 +317,8 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
         // The user's voice confirmed one block late: the block it began in goes out too.
         if (suppressor?.startedUser()) released.passPrevious();
       });
-      return released.drain();
+      const audio = released.drain();
+      return filtered ? { audio, kept: filtered.take() } : { audio };
     },
     flush() {
       const decided = released.flush();
@@ -344,14 +334,6 @@ export function createEchoStage(options: EchoStageOptions): EchoStage {
       estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
       moves,
     }),
-    ...(filtered
-      ? {
-          drainFiltered: filtered.drain,
-          drainFilteredLinear: filtered.drainLinear,
-          drainFilteredLevels: filtered.drainLevels,
-          drainEchoParts: filtered.drainParts,
-        }
-      : {}),
     close() {
       halfDuplex?.end();
       canceller?.close();

@@ -205,23 +205,6 @@ export const ECHO_TUNING = {
     SAME_DELAY_SAMPLES: { value: 2, why: "Why 2 samples: an echo's peak stays put from one test to the next; a chance peak moves.", chosenOn: ECHO_MATRIX },
     KNOWN_DELAYS: { value: 4, why: 'Why 4: a device re-buffers between a few states; older delays are stale.', chosenOn: REASONED },
   },
-  ownVoice: {
-    KEPT_MS: {
-      value: 3000,
-      why: 'Why 3 s: the longest stop phrase ("emergency stop", slowly: about 1.2 s) and the spotter\'s settling after it, with room to spare.',
-      chosenOn: REASONED,
-    },
-    SHIFT_MS: {
-      value: 2,
-      why: "Why \u00b12 ms: a burst the virtual room's loopback let through after its latency jumped was 45 % explained within \u00b11 ms, 74 % within \u00b12 ms; wider, the fit explains a user's voice by chance (about taps / samples: 1 % of a 400 ms word).",
-      chosenOn: ECHO_MATRIX,
-    },
-    SHARE: {
-      value: 0.5,
-      why: "Why one half: a spotted phrase more the robot's echo than anything else is the robot's. The users' stops the spotter heard over and after replies in the echo matrix were 0\u201319 % explained (125, real and synthetic voices).",
-      chosenOn: REASONED,
-    },
-  },
   replay: {
     AUDIBLE_DB: { value: 10, why: "Why 10 dB: below, the block's ERLE is the noise's, not the filter's.", chosenOn: REASONED },
   },

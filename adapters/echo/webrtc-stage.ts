@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * const stage = createWebRtcEchoStage({ sampleRateHz: 16_000, reference });
- * const clean = stage.process(micSamples, clock.now()); // whole 20 ms blocks; a partial one waits
+ * const { audio } = stage.process(micSamples, clock.now()); // whole 20 ms blocks; a partial one waits
  * stage.close();
  * ```
  */
@@ -93,7 +93,7 @@ export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStag
         reference.read(start - aligned, referenceBlock);
         apm.cancel(micBlock, referenceBlock, out.subarray(index * blockSamples, (index + 1) * blockSamples));
       });
-      return out;
+      return { audio: out };
     },
     flush: () => mic.take(),
     // WebRTC's delay-agnostic estimator follows a path that moved within its range by itself.

@@ -27,5 +27,5 @@ export {
   type Spotting,
 } from './spotter.js';
 export { createPhraseVerifier, phraseConfidence, type PhraseVerifier, type PhraseVerifierOptions, type Verdict } from './phrase-verifier.js';
-export { hasVoicedMs, trackVoicing, STOP_MIN_VOICED_MS, type VoicingTracker } from './voicing.js';
+export { hasVoicedMs, trackVoicing, type VoicingTracker } from './voicing.js';
 export { SPOTTER_TUNING, type Tuned } from './tuning.js';

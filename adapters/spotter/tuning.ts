@@ -1,6 +1,6 @@
 /**
- * The keyword spotter's tuning (wake and stop phrases) and the emergency stop's gates, in one table: every
- * value, why it has that value, and what it was chosen on. Values are read with {@link valuesOf} where they
+ * The keyword spotter's tuning (the engine the wake and stop phrases share), in one table: every value, why
+ * it has that value, and what it was chosen on (the emergency stop's own values: `actors/estop/tuning.ts`). Values are read with {@link valuesOf} where they
  * are used:
  *
  * @example
@@ -127,35 +127,6 @@ export const SPOTTER_TUNING = {
     HIGHEST_PITCH_HZ: { value: 400, why: "The highest pitch looked for: above children's speaking pitch.", chosenOn: SPEECH_PHYSICS },
     WINDOW_MS: { value: 30, why: 'The autocorrelation window: two periods of the lowest pitch.', chosenOn: SPEECH_PHYSICS },
     HOP_MS: { value: 10, why: "Windows every 10 ms: the recognizers' frame step.", chosenOn: REASONED },
-  },
-  stopGate: {
-    MIN_STOP_VOICE_MS: {
-      value: 150,
-      why: "Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard as \"stop\" at 0.21.",
-      chosenOn: SPOKEN_BENCHES,
-    },
-    MAX_SPEECH_AFTER_STOP_MS: {
-      value: 300,
-      why: 'Why 300 ms: on the grammar bench\'s corpus (32 voices, both input paths) a spoken stop phrase had at most 100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into "stop" (6 of the 14 false stops: "thank you very much" \u2192 "stop" on "thank") had 570\u20131,010 ms.',
-      chosenOn: SPOKEN_BENCHES,
-    },
-    TALKED_ON_MS: {
-      value: 100,
-      why: 'Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis reported again with 100 ms more speech after it had speech in all the audio between the two reports. Not fitted: on the grammar bench\'s eight voices, the commands forced into "halt" on "go" (5 of 448 on the local path, 2 on the Realtime one, all eSpeak\'s Scottish "go forward\u2026") grew by exactly that, report after report, while a spoken stop\'s speech after stayed at 0\u201350 ms until it stopped; no stop phrase was lost there or on eight fresh voices (docs/actions.md).',
-      chosenOn: REASONED,
-    },
-    MIN_LAST_WORD_SPEECH_SHARE: {
-      value: 0.25,
-      why: 'Why a quarter: a word is said when the phone loop hears speech under a good part of it. On the recordings of real people, "emergency" alone decoded at a pause as "emergency stop" had 5 % of its "stop" over speech; the real "stop"s the gate passed had 48–100 % (an4 and felixchenfy, whole clips). A "stop" is one syllable with a closure: a quarter leaves its silent plosives room.',
-      chosenOn: SPOKEN_BENCHES,
-    },
-  },
-  stopSpotter: {
-    REPEAT_MS: {
-      value: 1000,
-      why: 'Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD\'s start): a repeated "stop, stop!" is one stop, and the next one said after a breath stops again.',
-      chosenOn: REASONED,
-    },
   },
 } as const satisfies Record<string, Record<string, Tuned>>;
 

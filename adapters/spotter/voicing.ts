@@ -16,13 +16,6 @@
 import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
 const { VOICED_CORRELATION, LOWEST_PITCH_HZ, HIGHEST_PITCH_HZ, WINDOW_MS, HOP_MS } = valuesOf(SPOTTER_TUNING.voicing);
-/**
- * The voice a stop phrase must show before it stops the robot. Why 20 ms of voice: two analysis steps of a
- * vowel, less than the shortest "stop" of the real recordings (AN4, 30 ms at least); steady noise spotted
- * or decoded as "stop" or "halt" (white noise, an exercise bike, a room's noise) had none.
- */
-export const STOP_MIN_VOICED_MS = 20;
-
 /** Why −55 dBFS: a window this quiet is a pause, skipped without the search (it cannot be a vowel at a microphone). */
 const SILENT_LEVEL = 32_768 * 10 ** (-55 / 20);
 

@@ -4,7 +4,7 @@
  * decoder forces every sound into one of its sentences, and it can do that by ending the sentence early
  * and calling the rest silence: "thank you very much" decoded as "stop" on "thank" and 0.6–1.0 s of
  * "silence" over "you very much". A stop phrase that was said is the last thing in its utterance, so the
- * emergency stop's gate (`actors/stop-gate.ts`) refuses one with much speech after it.
+ * emergency stop's gate (`actors/estop/stop-gate.ts`) refuses one with much speech after it.
  *
  * @example
  * ```ts

@@ -11,7 +11,7 @@ export interface SttStreamOptions {
   /**
    * Called with the best hypothesis so far, when the engine has one, and how sure the engine is of it so
    * far (0..1, as {@link SttResult.confidence}; absent: unknown). A partial's confidence is judged on the
-   * audio heard until then: the emergency stop gates on it (actors/estop.ts).
+   * audio heard until then: the emergency stop gates on it (actors/estop/estop-actor.ts).
    */
   onPartial(text: string, confidence?: number, detail?: TranscriptDetail): void;
   signal: AbortSignal;
@@ -22,7 +22,7 @@ export interface TranscriptDetail {
   /**
    * Speech heard after the transcript's last word that the transcript leaves out, ms. A grammar decoder
    * ends a sentence early and calls the rest of an utterance outside its grammar silence; a stop phrase
-   * with much speech after it was not said (the emergency stop refuses it, `actors/stop-gate.ts`).
+   * with much speech after it was not said (the emergency stop refuses it, `actors/estop/stop-gate.ts`).
    */
   speechAfterMs?: number;
   /**

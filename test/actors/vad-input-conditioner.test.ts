@@ -18,13 +18,13 @@ function recordingConditioner(mute: boolean) {
     steps: ['test'],
     process(audio, atMs) {
       calls.push({ bytes: audio.byteLength, atMs });
-      if (mute) return new Uint8Array(audio.byteLength);
+      if (mute) return { audio: new Uint8Array(audio.byteLength) };
       // Returns 320 bytes of the previous frame and 320 of this one: lengths differ from the input's.
       const out = new Uint8Array(held.byteLength + audio.byteLength - 320);
       out.set(held);
       out.set(audio.subarray(0, audio.byteLength - 320), held.byteLength);
       held = audio.slice(audio.byteLength - 320);
-      return out;
+      return { audio: out };
     },
     close: () => undefined,
   };

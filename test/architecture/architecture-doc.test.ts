@@ -98,7 +98,7 @@ function problemWith(span: string): string | undefined {
 
 /** Top-level folders of the project (not the hidden ones, nor what installs and builds make). */
 const topFolders = readdirSync('.').filter((name) => !name.startsWith('.') && name !== 'node_modules' && name !== 'dist' && statSync(name).isDirectory());
-/** Every file of `actors/`, relative to it (`stop-gate.ts`). */
+/** Every file of `actors/`, relative to it (`estop/stop-gate.ts`). */
 const actorFiles = entries('actors')
   .filter((f) => !f.endsWith('/'))
   .map((f) => f.slice('actors/'.length));
@@ -163,7 +163,7 @@ describe('docs/architecture.md', () => {
   it('leaves out no folder, actor file or kind of turn id', () => {
     const found = { folders: topFolders, actors: actorFiles, kinds: turnIdKinds() };
     expect(found.folders).toContain('actors');
-    expect(found.actors).toContain('estop.ts');
+    expect(found.actors).toContain('estop/index.ts');
     expect(found.kinds).toContain('u');
     expect(omissions(spans, found)).toEqual([]);
   });

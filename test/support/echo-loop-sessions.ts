@@ -51,17 +51,6 @@ export interface LoopSessionOptions {
 /** The session's engines tracked and its input conditioner timed. */
 function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], timed: (micros: number) => void): BoundEngines {
   const conditioner = engines.inputConditioner;
-  let drainMicros = 0;
-  /** A drain of the stop spotter's audio, its CPU counted with the next frame's conditioning. */
-  const timedDrain =
-    <T>(drain: () => T) =>
-    (): T => {
-      const started = process.cpuUsage();
-      const out = drain();
-      const used = process.cpuUsage(started);
-      drainMicros += used.user + used.system;
-      return out;
-    };
   const wrapped: InputConditioner | undefined = conditioner && {
     get steps() {
       return conditioner.steps;
@@ -71,15 +60,10 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
       const started = process.cpuUsage();
       const out = conditioner.process(audio, atMs);
       const used = process.cpuUsage(started);
-      // With the stop spotter's audio drained after the last frame, counted with this one.
-      timed(used.user + used.system + drainMicros);
-      drainMicros = 0;
+      // What the steps kept for the stop spotter is made in the same call, and counted with it.
+      timed(used.user + used.system);
       return out;
     },
-    ...(conditioner.drainFiltered ? { drainFiltered: timedDrain(() => conditioner.drainFiltered!()) } : {}),
-    ...(conditioner.drainFilteredLinear ? { drainFilteredLinear: timedDrain(() => conditioner.drainFilteredLinear!()) } : {}),
-    ...(conditioner.drainEchoParts ? { drainEchoParts: timedDrain(() => conditioner.drainEchoParts!()) } : {}),
-    ...(conditioner.drainLevels ? { drainLevels: conditioner.drainLevels.bind(conditioner) } : {}),
     close: () => conditioner.close(),
   };
   return { ...track(engines), ...(wrapped ? { inputConditioner: wrapped } : {}) };

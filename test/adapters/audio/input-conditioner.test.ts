@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
+import { createFilteredKeep } from '../../../actors/estop/index.js';
 import { createRecordingSink, type RecordingSink } from '../../../adapters/audio/recording-sink.js';
 import type { AudioSink } from '../../../adapters/audio/sink.js';
 import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
@@ -48,7 +49,7 @@ async function erleThroughRoom(delayMs: number): Promise<number> {
     written = keepAhead(sink, device, far, written);
     await clock.advanceTo(now);
     const mic = Int16Array.from(room.render(played, (now - 20) * 16, FRAME), Math.round);
-    const out = samples(conditioner.process(bytes(mic), clock.now()));
+    const out = samples(conditioner.process(bytes(mic), clock.now()).audio);
     expect(out.length).toBe(FRAME);
     if (now > 4000) {
       micEnergy += energy(mic);
@@ -67,7 +68,7 @@ describe('input conditioner', () => {
     const none = await createInputConditioner({ sampleRateHz: RATE });
     const frame = bytes(speechLike(FRAME));
     expect(none.steps).toEqual([]);
-    expect(none.process(frame, 0)).toBe(frame);
+    expect(none.process(frame, 0).audio).toBe(frame);
   });
 
   it.each([0, 60, 120])('cancels the echo of what the sink played (%i ms delay) by more than 20 dB, aligned on the session clock', async (delayMs) => {
@@ -79,7 +80,7 @@ describe('input conditioner', () => {
     const device = createRecordingSink(clock, RATE);
     const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
     const echo = { reference, tailMs: 250, residualSuppression: true, suppression: true };
-    const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keepFiltered: true } });
+    const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keep: createFilteredKeep } });
     const room = createEchoPath({ sampleRateHz: RATE, delayMs: 120, gainDb: 4, reverbMs: 60, seed: 3 });
     const played = playedFrom(device);
     const far = speechLike(RATE * 10);
@@ -98,9 +99,10 @@ describe('input conditioner', () => {
       const userSpan = now > 7000 && now <= 8000;
       const said = userSpan ? user.subarray(start - 7000 * 16, start - 7000 * 16 + FRAME) : new Int16Array(FRAME);
       const mic = Int16Array.from(room.render(played, start, FRAME), (x, i) => Math.round(x + said[i]!));
-      const out = samples(conditioner.process(bytes(mic), clock.now()));
-      const filtered = samples(conditioner.drainFiltered!()!);
-      const kept = conditioner.drainFilteredLinear!()!;
+      const block = conditioner.process(bytes(mic), clock.now());
+      const out = samples(block.audio);
+      const filtered = samples(block.filtered!);
+      const kept = block.filteredLinear!;
       const [linear, levels] = [samples(kept.audio), samples(kept.levels)];
       drained += filtered.length;
       drainedLinear.audio += linear.length;
@@ -130,23 +132,21 @@ describe('input conditioner', () => {
     expect(userBlocks.linear).toBeGreaterThanOrEqual(userBlocks.filtered);
     expect(10 * Math.log10(echoAlone.mic / echoAlone.linear)).toBeGreaterThan(20);
     expect(echoAlone.levels).toBeLessThan(echoAlone.linear);
-    // Kept only when asked for, and never more than the last second of it.
+    // Kept only when asked for, and never more than the last second of one call.
     const plain = await createInputConditioner({ sampleRateHz: RATE, echo });
-    plain.process(bytes(speechLike(FRAME)), 20);
-    expect(plain.drainFiltered?.()).toBeUndefined();
-    expect(plain.drainFilteredLinear?.()).toBeUndefined();
+    const plainBlock = plain.process(bytes(speechLike(FRAME)), 20);
+    expect([plainBlock.filtered, plainBlock.filteredLinear, plainBlock.echoParts]).toEqual([undefined, undefined, undefined]);
     plain.close();
-    const undrained = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keepFiltered: true } });
-    for (let now = 20; now <= 3000; now += 20) undrained.process(bytes(speechLike(FRAME)), now);
-    expect(undrained.drainFiltered!()!.byteLength).toBe(RATE * 2);
-    undrained.close();
+    const long = await createInputConditioner({ sampleRateHz: RATE, echo: { ...echo, keep: createFilteredKeep } });
+    expect(long.process(bytes(speechLike(RATE * 3)), 3000).filtered!.byteLength).toBe(RATE * 2);
+    long.close();
   });
 
   it('gives the same output however the input is cut (odd byte boundaries included)', async () => {
     const input = bytes(speechLike(RATE));
     const whole = await createInputConditioner({ sampleRateHz: RATE, highPassHz: 100 });
     const chunked = await createInputConditioner({ sampleRateHz: RATE, highPassHz: 100 });
-    const expected = samples(whole.process(input, 0).slice());
+    const expected = samples(whole.process(input, 0).audio.slice());
     const parts: number[] = [];
     for (const [from, to] of [
       [0, 101],
@@ -154,7 +154,7 @@ describe('input conditioner', () => {
       [7777, 7778],
       [7778, input.byteLength],
     ] as const)
-      parts.push(...samples(chunked.process(input.slice(from, to), 0).slice()));
+      parts.push(...samples(chunked.process(input.slice(from, to), 0).audio.slice()));
     expect(parts).toEqual([...expected]);
   });
 
@@ -170,6 +170,6 @@ describe('input conditioner', () => {
     conditioner.close();
     conditioner.close();
     const frame = bytes(speechLike(FRAME));
-    expect(conditioner.process(frame, 40)).toBe(frame);
+    expect(conditioner.process(frame, 40).audio).toBe(frame);
   });
 });

@@ -93,7 +93,7 @@ describe("input conditioner with canceller 'webrtc'", () => {
       }
       await clock.advanceTo(now);
       const mic = Int16Array.from(room.render(played, (now - 20) * 16, BLOCK), Math.round);
-      const out = samples(conditioner.process(bytes(mic), clock.now()));
+      const out = samples(conditioner.process(bytes(mic), clock.now()).audio);
       expect(out.length).toBe(BLOCK);
       if (now > 5000) {
         micEnergy += energy(mic);

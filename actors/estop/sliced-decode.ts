@@ -9,7 +9,7 @@
  * const { text, confidence } = await decodeInSlices(stt.createStream({ sampleRateHz: 16_000, signal, onPartial: () => undefined }), chunks, 16_000, signal);
  * ```
  */
-import type { SttResult, SttStream } from '../adapters/stt/types.js';
+import type { SttResult, SttStream } from '../../adapters/stt/types.js';
 
 /** Why 100 ms of audio a slice: about 5 ms of decoding, a quarter of a 20 ms frame's pace. */
 export const DECODE_SLICE_MS = 100;

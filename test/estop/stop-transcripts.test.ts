@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { createEstopActor } from '../../actors/estop.js';
+import { createEstopActor } from '../../actors/estop/index.js';
 import { createControlledStt } from '../../adapters/testing/index.js';
 import { ConfigError, loadConfig } from '../../runtime/config.js';
 import { buildStopStt, stopSttPausesOnly } from '../../runtime/engines.js';

@@ -5,14 +5,15 @@
  * samples, the burst the filter lets through is explained and the user over the echo is not.
  */
 import { describe, expect, it } from 'vitest';
-import { createOwnVoiceRecord, fitShare } from '../../../adapters/echo/own-voice.js';
-import { tapEchoReference } from '../../../adapters/echo/reference.js';
-import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
-import { createRecordingSink, type RecordingSink } from '../../../adapters/audio/recording-sink.js';
-import type { AudioSink } from '../../../adapters/audio/sink.js';
-import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
-import { ManualClock } from '../../../adapters/testing/index.js';
-import { envelopedNoise } from '../../support/speech-like.js';
+import { createFilteredKeep, createOwnVoiceRecord } from '../../actors/estop/index.js';
+import { fitShare } from '../../actors/estop/own-voice.js';
+import { tapEchoReference } from '../../adapters/echo/reference.js';
+import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
+import { createRecordingSink, type RecordingSink } from '../../adapters/audio/recording-sink.js';
+import type { AudioSink } from '../../adapters/audio/sink.js';
+import { createEchoPath, playedFrom } from '../../adapters/echo/testing/echo-path.js';
+import { ManualClock } from '../../adapters/testing/index.js';
+import { envelopedNoise } from '../support/speech-like.js';
 
 const RATE = 16_000;
 const FRAME = 320;
@@ -64,7 +65,7 @@ describe('own voice', () => {
     const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
     const conditioner = await createInputConditioner({
       sampleRateHz: RATE,
-      echo: { reference, tailMs: 250, residualSuppression: true, suppression: true, keepFiltered: true },
+      echo: { reference, tailMs: 250, residualSuppression: true, suppression: true, keep: createFilteredKeep },
     });
     // The room; 6 s in, its path 3 samples longer (a loopback's clock drifting), the same reflections.
     const before = createEchoPath({ sampleRateHz: RATE, delayMs: 120, gainDb: 0, reverbMs: 60, seed: 3 });
@@ -85,9 +86,9 @@ describe('own voice', () => {
       const room = now > 6000 ? after : before;
       const voice = now > 4000 && now <= 5000 ? said.subarray(start - 64_000, start - 64_000 + FRAME) : new Int16Array(FRAME);
       const mic = Int16Array.from(room.render(played, start, FRAME), (x, i) => Math.round(x + voice[i]!));
-      conditioner.process(bytes(mic), clock.now());
-      const heard = samples(conditioner.drainFiltered!()!);
-      const parts = conditioner.drainEchoParts!()!;
+      const block = conditioner.process(bytes(mic), clock.now());
+      const heard = samples(block.filtered!);
+      const parts = block.echoParts!;
       // Sample for sample beside what the spotter hears.
       expect([parts.residual.length, parts.estimate.length]).toEqual([heard.length, heard.length]);
       record.push(parts);

@@ -13,8 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createInputConditioner, type InputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { createEstopActor } from '../../actors/estop.js';
-import { createStopSpotter } from '../../actors/stop-spotter.js';
+import { createEstopActor, createStopSpotter, keyphraseSpotter } from '../../actors/estop/index.js';
 import type { KeywordSpotter, Spotting } from '../../adapters/spotter/index.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildStopSpotter } from '../../runtime/engines.js';
@@ -50,17 +49,11 @@ async function speak(text: string): Promise<Int16Array> {
  * (`carries`), silence of the same length out of the other.
  */
 function fakeConditioner(carries: 'filtered' | 'conditioned'): InputConditioner {
-  let kept: Uint8Array[] = [];
   return {
     steps: ['echo'],
     process: (audio) => {
-      kept.push(audio.slice());
-      return carries === 'conditioned' ? audio : new Uint8Array(audio.byteLength);
-    },
-    drainFiltered: () => {
-      const audio = new Uint8Array(Buffer.concat(kept));
-      kept = [];
-      return carries === 'filtered' ? audio : new Uint8Array(audio.byteLength);
+      const silence = new Uint8Array(audio.byteLength);
+      return carries === 'conditioned' ? { audio, filtered: silence } : { audio: silence, filtered: audio.slice() };
     },
     close: () => undefined,
   };
@@ -153,23 +146,25 @@ describe('stop spotter', () => {
     };
     const h = createHarness();
     let utterance = '-';
-    const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, spotter: fakeSpotter, utterance: () => utterance });
+    const spotters = [keyphraseSpotter(fakeSpotter)];
+    const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, sampleRateHz: RATE, spotters, utterance: () => utterance });
     const frame = new Uint8Array(640);
-    stops.hear(frame); // silence, nothing playing
+    const block = { audio: frame, frames: [frame] };
+    stops.hear(block); // silence, nothing playing
     h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
     await h.settle();
     utterance = 'u2';
     h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u2' });
     await h.settle();
-    stops.hear(frame); // the user over the reply: relaxed, and it stops
+    stops.hear(block); // the user over the reply: relaxed, and it stops
     h.publish({ type: 'playback.stopped', sessionId: SESSION, turnId: 'u1', segments: [], framesCleared: 0 });
     await h.settle();
-    stops.hear(frame); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
+    stops.hear(block); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
     utterance = 'u3';
-    stops.hear(frame); // a new utterance after the reply: strict
+    stops.hear(block); // a new utterance after the reply: strict
     h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u4', kind: 'reply' });
     await h.settle();
-    stops.hear(frame); // a reply started under the tail of u3 (an early reply): u3 began before it, strict
+    stops.hear(block); // a reply started under the tail of u3 (an early reply): u3 began before it, strict
     stops.stop();
     expect(relaxedAt).toEqual([false, true, true, false, false]);
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
@@ -208,7 +203,9 @@ describe('stop spotter', () => {
       const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression: true, keepLevels: true });
       // The product's conditioner; for the second run, without the audio before RNNoise (the lead then reads RNNoise's output).
       h.deps.inputConditioner =
-        levels === 'before RNNoise' ? conditioner : { steps: conditioner.steps, process: conditioner.process, close: conditioner.close };
+        levels === 'before RNNoise'
+          ? conditioner
+          : { steps: conditioner.steps, process: (audio, atMs) => ({ audio: conditioner.process(audio, atMs).audio }), close: conditioner.close };
       const s = startVadSession(h);
       await s.say(noisy);
       s.stop();
@@ -236,13 +233,15 @@ describe('stop spotter', () => {
       const stops = createStopSpotter({
         bus: h.bus,
         sessionId: SESSION,
-        spotter,
+        sampleRateHz: RATE,
+        spotters: [keyphraseSpotter(spotter)],
         utterance: () => '-',
         onOwnVoice: (o) => told.push(`${o.phrase} ${o.explainedShare > 0.9 ? 'explained' : o.explainedShare}`),
       });
       for (let at = 0; at < heard.length; at += 320) {
         const frame = heard.slice(at, at + 320);
-        stops.hear(new Uint8Array(frame.buffer), undefined, { residual: frame, estimate: estimate.subarray(at, at + 320) });
+        const filtered = new Uint8Array(frame.buffer);
+        stops.hear({ audio: filtered, filtered, echoParts: { residual: frame, estimate: estimate.subarray(at, at + 320) }, frames: [] });
       }
       await h.settle();
       stops.stop();

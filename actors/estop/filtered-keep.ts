@@ -1,24 +1,25 @@
 /**
- * What the echo stage keeps for the stop spotter (`keepFiltered`): each block as its two searches hear it
- * (after speexdsp's residual suppressor, and before it), the block as the stage passed it on (the second
- * search's levels) and what the linear filter made of it, drained together once per microphone frame.
+ * What the stop spotter hears of each block the built-in echo stage processes (the stage's `keep`): the
+ * block as its two searches hear it (after speexdsp's residual suppressor, and before it), as the stage
+ * passed it on (the second search's levels) and what the linear filter made of it (the own-voice check),
+ * handed on together with the audio of the same `process` call.
  *
  * @example
  * ```ts
  * const kept = createFilteredKeep(320, 16_000);
  * canceller.cancel(mic, reference, out, late, kept.linear);
  * kept.keep(passedOn, filterOut, cancels);
- * kept.drain(); kept.drainLinear(); kept.drainLevels(); kept.drainParts(); // the same samples
+ * const { heard, linear, levels, parts } = kept.take(); // the same samples
  * ```
  */
-import type { EchoParts } from './own-voice.js';
+import type { EchoBlockKeep, EchoParts, KeptBlocks } from '../../adapters/echo/index.js';
 
 /**
- * The blocks kept for `drainFiltered`, joined when drained, and beside them the linear filter's output
- * before any suppressor and its echo estimate (`linear`, which `cancel` writes), for `drainEchoParts`.
- * Why at most 1 s: it is drained every microphone frame; a caller that stops draining must not make it grow.
+ * The blocks kept, joined when taken, and beside them the linear filter's output before any suppressor
+ * and its echo estimate (`linear`, which `cancel` writes). Why at most 1 s: the stage takes them every
+ * `process` call; a call longer than that keeps its last second.
  */
-export function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
+export function createFilteredKeep(blockSamples: number, sampleRateHz: number): EchoBlockKeep {
   const most = Math.ceil(sampleRateHz / blockSamples);
   const kept = {
     heard: [] as Int16Array[],
@@ -53,9 +54,11 @@ export function createFilteredKeep(blockSamples: number, sampleRateHz: number) {
       kept.residual.push(linear.residual.slice());
       kept.estimate.push(linear.estimate.slice());
     },
-    drain: (): Int16Array => join(kept.heard),
-    drainLinear: (): Int16Array => join(kept.linear),
-    drainLevels: (): Int16Array => join(kept.levels),
-    drainParts: (): EchoParts => ({ residual: join(kept.residual), estimate: join(kept.estimate) }),
+    take: (): KeptBlocks => ({
+      heard: join(kept.heard),
+      linear: join(kept.linear),
+      levels: join(kept.levels),
+      parts: { residual: join(kept.residual), estimate: join(kept.estimate) },
+    }),
   };
 }

@@ -12,8 +12,8 @@
  * talk.stop();
  * ```
  */
-import type { MessageBus } from '../bus/message-bus.js';
-import type { BusMessage } from '../bus/messages.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
 
 /** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
 const MAX_UTTERANCES = 64;

@@ -12,23 +12,16 @@
  * @example
  * ```ts
  * const record = createOwnVoiceRecord({ sampleRateHz: 16_000 });
- * record.push(stage.drainEchoParts()); // beside the audio the spotter hears, sample for sample
+ * record.push(block.echoParts); // a ConditionedBlock's: beside the audio the spotter hears, sample for sample
  * record.explainedShare(startSample, endSample); // 0.02: the user; 0.9: the robot's echo
  * ```
  */
-import { ECHO_TUNING, valuesOf } from './tuning.js';
-
-/** What the linear filter made of the same microphone samples: its output before any suppressor, and its echo estimate. */
-export interface EchoParts {
-  /** The microphone minus the estimate: the user, noise, and the echo the filter missed. */
-  residual: Int16Array;
-  /** The echo the filter predicted from what played. */
-  estimate: Int16Array;
-}
+import type { EchoParts } from '../../adapters/echo/index.js';
+import { ESTOP_TUNING, valuesOf } from './tuning.js';
 
 export interface OwnVoiceRecordOptions {
   sampleRateHz: number;
-  /** How much is kept, ms (default `ECHO_TUNING.ownVoice.KEPT_MS`: 3 s). */
+  /** How much is kept, ms (default `ESTOP_TUNING.ownVoice.KEPT_MS`: 3 s). */
   keptMs?: number;
 }
 
@@ -47,7 +40,7 @@ export interface OwnVoiceRecord {
   explainedShare(from: number, to: number): number;
 }
 
-const { KEPT_MS, SHIFT_MS } = valuesOf(ECHO_TUNING.ownVoice);
+const { KEPT_MS, SHIFT_MS } = valuesOf(ESTOP_TUNING.ownVoice);
 /** Why 4 (an RMS of 2): the estimate is rounded to whole samples twice (the filter's output, then here). */
 const ROUNDING_ENERGY = 4;
 

@@ -22,14 +22,12 @@
  * ```
  */
 import { fromCallback } from 'xstate';
-import type { BusMessage } from '../bus/messages.js';
-import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
+import type { BusMessage } from '../../bus/messages.js';
+import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from '../deps.js';
 import { watchOverReply } from './over-reply.js';
 import { createStopGate, type StopGateOptions } from './stop-gate.js';
 import { listenForStops, type LocalTranscript } from './stop-transcripts.js';
-import { DEFAULT_VAD_SEGMENTER_OPTIONS } from './vad-segmenter.js';
-
-export { endsWithStopPhrase } from './stop-gate.js';
+import { DEFAULT_VAD_SEGMENTER_OPTIONS } from '../vad-segmenter.js';
 
 export interface EstopActorInput extends StopGateOptions {
   sessionId: string;

@@ -29,7 +29,7 @@
  * gate.heard({ turnId: 'u1', text: 'stop', confidence: 0.6, final: false }); // 'stop': held
  * ```
  */
-import { SPOTTER_TUNING, valuesOf } from '../adapters/spotter/tuning.js';
+import { ESTOP_TUNING, valuesOf } from './tuning.js';
 
 export interface StopGateOptions {
   /** The stop phrases (`session.estop.phrases`). */
@@ -57,7 +57,7 @@ export interface HeardTranscript {
   overReply?: boolean | undefined;
 }
 
-export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS, MIN_LAST_WORD_SPEECH_SHARE } = valuesOf(SPOTTER_TUNING.stopGate);
+export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS, MIN_LAST_WORD_SPEECH_SHARE } = valuesOf(ESTOP_TUNING.gate);
 
 const words = (text: string) =>
   text

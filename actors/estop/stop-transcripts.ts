@@ -15,7 +15,7 @@
  * Beside a recognizer with partials of its own (the grammar stack, `pausesOnly`) it makes only the decode
  * at each pause: that recognizer's partials and final are the session's.
  *
- * Nothing of an utterance is handed on before it has shown a voice ({@link STOP_MIN_VOICED_MS} of windows
+ * Nothing of an utterance is handed on before it has shown a voice (`ESTOP_TUNING.voice.MIN_VOICED_MS` of windows
  * at a speaking pitch): every stop phrase has a vowel, and a grammar decoder forces a room's noise into
  * "stop" as readily as speech (a real recording of one was, at 0.11).
  *
@@ -26,13 +26,16 @@
  * local.stop();
  * ```
  */
-import { copyToSamples } from '../adapters/audio/pcm.js';
-import { STOP_MIN_VOICED_MS, trackVoicing, type VoicingTracker } from '../adapters/spotter/voicing.js';
-import type { SttEngine, SttStream } from '../adapters/stt/types.js';
+import { copyToSamples } from '../../adapters/audio/pcm.js';
+import { trackVoicing, type VoicingTracker } from '../../adapters/spotter/index.js';
+import { ESTOP_TUNING, valuesOf } from './tuning.js';
+import type { SttEngine, SttStream } from '../../adapters/stt/types.js';
 import { decodeInSlices } from './sliced-decode.js';
-import type { MessageBus } from '../bus/message-bus.js';
-import type { BusMessage } from '../bus/messages.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
 import type { HeardTranscript } from './stop-gate.js';
+
+const { MIN_VOICED_MS } = valuesOf(ESTOP_TUNING.voice);
 
 /**
  * One transcript of the local recognizer, as the stop gate reads it; `voicedMs` only on a pause final (the
@@ -106,7 +109,7 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
       sampleRateHz,
       audio: [],
       audioMs: 0,
-      voicing: trackVoicing(sampleRateHz, STOP_MIN_VOICED_MS),
+      voicing: trackVoicing(sampleRateHz, MIN_VOICED_MS),
       decoding: false,
       nextPause: undefined,
     };

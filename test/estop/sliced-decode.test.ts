@@ -3,7 +3,7 @@
  * order, the event loop runs between slices, and an abort stops it between two.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeInSlices, DECODE_SLICE_MS, SlicedDecodeAborted } from '../../actors/sliced-decode.js';
+import { decodeInSlices, DECODE_SLICE_MS, SlicedDecodeAborted } from '../../actors/estop/index.js';
 import type { SttStream } from '../../adapters/stt/types.js';
 
 const RATE = 16_000;

@@ -1,5 +1,5 @@
 /**
- * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/stop-gate.ts).
+ * The emergency stop's gate: which transcripts ending with a stop phrase are stops (actors/estop/stop-gate.ts).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,7 @@ import {
   MIN_LAST_WORD_SPEECH_SHARE,
   MIN_STOP_VOICE_MS,
   TALKED_ON_MS,
-} from '../../actors/stop-gate.js';
+} from '../../actors/estop/stop-gate.js';
 
 const OPTIONS = { phrases: ['stop', 'halt', 'emergency stop'], minConfidence: 0.25, overReplyConfidence: 0.1, minFinalConfidence: 0.15 };
 const partial = (turnId: string, text: string, confidence?: number) => ({ turnId, text, final: false, ...(confidence === undefined ? {} : { confidence }) });
