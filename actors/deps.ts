@@ -7,12 +7,14 @@ import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { MemoryLookup } from '../adapters/memory/types.js';
+import type { KeywordEngine } from '../adapters/keyword/index.js';
 import type { KeywordSpotter } from '../adapters/spotter/index.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { VadEngine } from '../adapters/vad/types.js';
 // The file itself, not the folder's index: the index's estop actor imports these deps.
+import type { LearnedPhrases } from './estop/learned-spotter.js';
 import type { OwnVoiceStop } from './estop/stop-spotter.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ActivationOptions } from './activation-spotter.js';
@@ -92,6 +94,11 @@ export interface SessionEngines {
   keywordSpotter?: KeywordSpotter;
   /** Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in every mode. */
   stopSpotter?: KeywordSpotter;
+  /**
+   * Optional: the learned keyword heads (`keyword`), run by the VAD actor on all microphone audio: which
+   * phrases are stop, wake and answer phrases, and the engine failing (told once; the other paths go on).
+   */
+  learned?: { engine: KeywordEngine; phrases: LearnedPhrases; onError?: (error: unknown) => void };
   /** Optional: told of a stop phrase the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`). */
   onOwnVoiceStop?: (heard: OwnVoiceStop) => void;
   /**

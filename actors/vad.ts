@@ -27,7 +27,7 @@ import { pcmBytesFor } from '../adapters/audio/pcm.js';
 import { createResampler, MIC_RESAMPLER_QUALITY, type Resampler } from '../adapters/audio/resample.js';
 import type { BusMessage, MessageOf } from '../bus/messages.js';
 import { createActivationSpotter } from './activation-spotter.js';
-import { createStopSpotter, keyphraseSpotter } from './estop/index.js';
+import { createLearnedListener, createStopSpotter, keyphraseSpotter } from './estop/index.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { VadActorInput, VadCommand } from './inputs.js';
 import { currentUtterance, initialVad, stepVad, type VadEffect, type VadInput } from './vad-state.js';
@@ -49,17 +49,23 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   const activation = deps.pipeline.activation ?? { mode: 'always', stopPhrases: [] };
   const state = initialVad({ frameMs: vad.frameMs, activationMode: activation.mode, segmenter: deps.pipeline.vad });
   const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
-  // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in progress.
-  const stops = deps.stopSpotter
-    ? createStopSpotter({
-        bus,
-        sessionId,
-        sampleRateHz: deps.stopSpotter.sampleRateHz,
-        spotters: [keyphraseSpotter(deps.stopSpotter)],
-        utterance: () => currentUtterance(state),
-        ...(deps.onOwnVoiceStop ? { onOwnVoice: deps.onOwnVoiceStop } : {}),
-      })
+  // The learned heads, on every block in every mode (estop/learned-spotter.ts): stops, wake phrases, yes and no.
+  const learned = deps.learned
+    ? createLearnedListener({ bus, sessionId, ...deps.learned, mode: activation.mode, utterance: () => currentUtterance(state) })
     : undefined;
+  // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in progress.
+  const spotters = [...(deps.stopSpotter ? [keyphraseSpotter(deps.stopSpotter)] : []), ...(learned ? [learned.stopSpotter] : [])];
+  const stops =
+    spotters.length > 0
+      ? createStopSpotter({
+          bus,
+          sessionId,
+          sampleRateHz: deps.stopSpotter?.sampleRateHz ?? learned!.sampleRateHz,
+          spotters,
+          utterance: () => currentUtterance(state),
+          ...(deps.onOwnVoiceStop ? { onOwnVoice: deps.onOwnVoiceStop } : {}),
+        })
+      : undefined;
   const framer = createFramer(pcmBytesFor(vad.frameMs, vad.sampleRateHz));
   const publish = publisherFor(deps, sessionId);
 
@@ -78,8 +84,10 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
     // so the framer copies only the frames that straddle two chunks).
     const frames = framer.push(block.audio);
     if (spotter) for (const frame of frames) spotter.hear(frame);
-    // The stop spotter hears the whole block: what the conditioner kept for it, or the frames.
-    stops?.hear({ ...block, frames });
+    // The stop spotter and the learned heads hear the whole block: what the conditioner kept for it, or the frames.
+    const heard = { ...block, frames };
+    stops?.hear(heard);
+    learned?.hear(heard);
     feed({ type: 'frames', frames });
   };
   const mic = createMicInput(deps, sessionId, hear, () => framer.reset());
@@ -104,6 +112,7 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
       mic.close();
       spotter?.stop();
       stops?.stop();
+      learned?.stop();
       for (const sub of subs) sub.unsubscribe();
     },
   };

@@ -77,6 +77,8 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
     variant('echo_half_duplex', { fromMs: ms, durationMs: ms }),
     /** The emergency stop's local recognizer failed (`error`); the spotter and the session's transcripts still hear stops. */
     variant('estop_recognizer_failed', { error: z.string().max(500) }),
+    /** The learned keyword heads failed (`error`); the phone-loop spotter and the transcripts still hear stops. */
+    variant('keyword_failed', { error: z.string().max(500) }),
     /** A stop phrase heard in the robot's own voice (`explainedShare` of it the echo canceller's estimate), not acted on. */
     variant('estop_own_voice', { phrase: z.string().max(200), explainedShare: z.number().min(0).max(1) }),
     /** RNNoise switched `on` or off by the room's noise floor (`floorDbfs`, the quietest 20 ms of the last second). */

@@ -55,6 +55,11 @@ export const NOTICE_CODES = [
    */
   'estop_recognizer_failed',
   /**
+   * The learned keyword heads (`keyword`) failed (`error`): the session goes on without them; the phone-loop
+   * spotter and the transcripts still hear stops. Told once per session.
+   */
+  'keyword_failed',
+  /**
    * The stop spotter heard a stop phrase (`phrase`) in the robot's own voice, let through by an echo
    * canceller lagging a drifting path (`explainedShare` of it was the canceller's own echo estimate), and
    * did not stop the robot.

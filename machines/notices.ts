@@ -43,6 +43,7 @@ export const Notices = {
   echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
   echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
   estop_recognizer_failed: (error: string) => ({ code: 'estop_recognizer_failed', error: error.slice(0, 500) }),
+  keyword_failed: (error: string) => ({ code: 'keyword_failed', error: error.slice(0, 500) }),
   noise_suppression: (room: { on: boolean; floorDbfs: number }) => ({
     code: 'noise_suppression',
     on: room.on,
@@ -113,6 +114,8 @@ export function describeNotice(n: Notice): string {
       return `${Math.round(n.durationMs)} ms from ${Math.round(n.fromMs)} ms: only a user louder than the echo heard`;
     case 'estop_recognizer_failed':
       return `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the session's transcripts`;
+    case 'keyword_failed':
+      return `the learned keyword heads failed (${clip(n.error)}): stops are left to the spotter and the transcripts`;
     case 'estop_own_voice':
       return `"${clip(n.phrase)}" heard in the robot's own voice (${Math.round(n.explainedShare * 100)} % its echo): not stopped`;
     case 'noise_suppression':

@@ -47,6 +47,7 @@ import {
 } from './engines.js';
 import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 import { reportingFailures } from './stop-stt-failures.js';
+import { loadLearnedHeads, type LearnedHeads } from './learned-heads.js';
 
 export interface SessionBinding {
   sessionId: string;
@@ -112,6 +113,9 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   const stopSpotter = buildStopSpotter(config);
   // Their transcripts by a local grammar decoder too, when the session's recognizer reports no partials.
   const stopStt = buildStopStt(config);
+  // The learned keyword heads (`keyword`): one front end per process, loaded at warm-up or by the first session.
+  let learnedHeads: Promise<LearnedHeads> | undefined;
+  const learned = () => (learnedHeads ??= loadLearnedHeads(config));
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
@@ -140,6 +144,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         await keywordSpotter?.warmUp();
         await stopSpotter?.warmUp();
         await stopStt?.warmUp?.();
+        await learned();
         warm = true;
       })();
       return warming;
@@ -155,6 +160,11 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
       }
       // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
       const sessionStopSpotter = stopSpotter?.sampleRateHz === vad.sampleRateHz ? stopSpotter : undefined;
+      const heads = await learned().catch((error: unknown) => {
+        vad.close?.();
+        throw error;
+      });
+      const sessionHeads = 'engine' in heads && heads.engine.sampleRateHz === vad.sampleRateHz ? heads : undefined;
       let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
       const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
       try {
@@ -173,7 +183,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
           echoReports,
           onNoiseSuppression,
           // The stop spotter hears what the steps keep for it (actors/estop/): kept only for one that runs.
-          keepForStops: sessionStopSpotter !== undefined,
+          keepForStops: sessionStopSpotter !== undefined || sessionHeads !== undefined,
           ...(inputSwitches ? { inputSwitches } : {}),
         });
       } catch (error) {
@@ -193,6 +203,15 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         ...(turnCompletion ? { turnCompletion } : {}),
         ...(input ? { inputConditioner: input.conditioner } : {}),
         ...(keywordSpotter ? { keywordSpotter } : {}),
+        ...(sessionHeads
+          ? {
+              learned: {
+                engine: sessionHeads.engine,
+                phrases: sessionHeads.phrases,
+                onError: (error: unknown) => publish(Notices.keyword_failed(error instanceof Error ? error.message : String(error))),
+              },
+            }
+          : {}),
         ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter, onOwnVoiceStop: (heard: OwnVoiceStop) => publish(Notices.estop_own_voice(heard)) } : {}),
         // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
         ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz

@@ -12,6 +12,8 @@
  *   utterance, the robot's own voice ({@link createOwnVoiceRecord}, own-voice.ts) not acted on.
  * - {@link PhraseSpotter} (phrase-spotter.ts): what the stop spotter listens with, block by block;
  *   {@link keyphraseSpotter} (keyphrase-spotter.ts) is the pocketsphinx keyphrase search's.
+ * - {@link createLearnedListener} (learned-spotter.ts): the learned keyword heads on the same blocks: the
+ *   stop phrases for the stop spotter, the wake phrases and the confirmation's yes and no for the chart.
  * - {@link createFilteredKeep} (filtered-keep.ts): what the built-in echo stage keeps of each block for it.
  * - {@link ESTOP_TUNING} (tuning.ts): every default above, why it has that value and what it was chosen on.
  *
@@ -38,5 +40,6 @@ export {
   type SpottedStop,
 } from './phrase-spotter.js';
 export { keyphraseSpotter } from './keyphrase-spotter.js';
+export { createLearnedListener, type LearnedListener, type LearnedListenerOptions, type LearnedPhrases } from './learned-spotter.js';
 export { createFilteredKeep } from './filtered-keep.js';
 export { ESTOP_TUNING, type Tuned } from './tuning.js';

@@ -59,6 +59,14 @@ export const ESTOP_TUNING = {
       chosenOn: REASONED,
     },
   },
+  /** The learned heads' stop spottings (learned-spotter.ts). */
+  learned: {
+    PHRASE_MS: {
+      value: 600,
+      why: 'Why 600 ms before the spotting: a head says only where a phrase ended; "stop" and "halt" last 300–600 ms, and that span is what the own-voice check weighs.',
+      chosenOn: REASONED,
+    },
+  },
   /** Whether a spotted phrase is the robot's own voice (own-voice.ts). */
   ownVoice: {
     KEPT_MS: {

@@ -40,6 +40,8 @@ export interface KeywordStream {
 
 export interface KeywordEngine {
   readonly heads: readonly KeywordHead[];
+  /** 16 kHz: what every stream takes. */
+  readonly sampleRateHz: number;
   /** A new stream (one per microphone); streams share the models. */
   open(): KeywordStream;
 }
@@ -84,6 +86,7 @@ export async function loadKeywordEngine(options: KeywordEngineOptions): Promise<
   const history = Math.max(...heads.map((h) => h.windowFrames), 1);
   return {
     heads,
+    sampleRateHz: SAMPLE_RATE_HZ,
     open() {
       const features = createFeatureStream(frontEnd);
       const state = { embeddings: [] as Float32Array[], above: new Set<string>(), hops: 0 };
@@ -114,5 +117,3 @@ export async function loadKeywordEngine(options: KeywordEngineOptions): Promise<
     },
   };
 }
-
-export { SAMPLE_RATE_HZ };

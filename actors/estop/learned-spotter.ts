@@ -1,0 +1,116 @@
+/**
+ * A session's learned keyword heads (adapters/keyword) on its microphone, on the stop path's audio (the
+ * echo canceller's filtered output where it keeps one, else the conditioned frames): one speech-embedding
+ * stream, every head read from it each 80 ms.
+ *
+ * - A stop phrase is a spotter of the stop path ({@link LearnedListener.stopSpotter}): the stop spotter
+ *   decides what it does (once per utterance; the robot's own voice told, not obeyed), as for the phone
+ *   loop's spottings.
+ * - A wake phrase, in `wake` mode, publishes `control.listen {open: true, phrase}`.
+ * - A yes or a no inside an utterance publishes `stt.keyword`: the chart's answer to its question when the
+ *   recognizer is unsure of that utterance.
+ *
+ * The engine scores on ONNX's thread, so a spotting is told a few milliseconds after the block that
+ * completed it, not inside `hear`; {@link LearnedListener.settled} is when every block heard is scored.
+ *
+ * @example
+ * ```ts
+ * const learned = createLearnedListener({ bus, sessionId, engine, phrases, mode: 'always', utterance: () => 'u3' });
+ * const stops = createStopSpotter({ …, spotters: [keyphraseSpotter(spotter), learned.stopSpotter] });
+ * learned.hear(block); // every block, whether or not the stop spotter runs
+ * ```
+ */
+import type { KeywordEngine, KeywordSpotting } from '../../adapters/keyword/index.js';
+import type { MessageBus } from '../../bus/message-bus.js';
+import type { ActivationMode } from '../activation-settings.js';
+import type { HeardBlock, PhraseSpotterFactory, PhraseSpotterListener } from './phrase-spotter.js';
+import { ESTOP_TUNING, valuesOf } from './tuning.js';
+
+/** Which of the engine's phrases do what. */
+export interface LearnedPhrases {
+  stop: readonly string[];
+  wake: readonly string[];
+  answer: readonly string[];
+}
+
+export interface LearnedListenerOptions {
+  bus: MessageBus;
+  sessionId: string;
+  engine: KeywordEngine;
+  phrases: LearnedPhrases;
+  mode: ActivationMode;
+  /** The utterance in progress (the VAD's turn id), or `-`. */
+  utterance: () => string;
+  /** The engine failed: told once, and the heads stop listening (the phone loop and the transcripts still stop the robot). */
+  onError?: (error: unknown) => void;
+}
+
+export interface LearnedListener {
+  /** The engine's rate (16 kHz): the stop path's timeline when no phone-loop spotter runs. */
+  readonly sampleRateHz: number;
+  /** The next microphone block, in order (every block, whether or not a stop spotter runs). */
+  hear(block: HeardBlock): void;
+  /** The stop phrases' spottings, for the stop spotter's `spotters` (its `hear` is this listener's). */
+  readonly stopSpotter: PhraseSpotterFactory;
+  /** Resolves once every block heard so far has been scored. */
+  settled(): Promise<void>;
+  stop(): void;
+}
+
+const { PHRASE_MS } = valuesOf(ESTOP_TUNING.learned);
+
+const blockAudio = (block: HeardBlock): Uint8Array => {
+  if (block.filtered) return block.filtered;
+  if (block.frames.length === 1) return block.frames[0]!;
+  return Buffer.concat(block.frames);
+};
+
+export function createLearnedListener(options: LearnedListenerOptions): LearnedListener {
+  const { bus, sessionId, engine, phrases } = options;
+  const stream = engine.open();
+  const stop = new Set(phrases.stop);
+  const wake = new Set(phrases.wake);
+  const answer = new Set(phrases.answer);
+  const listeners = new Set<PhraseSpotterListener>();
+  const state = { closed: false, failed: false, pending: Promise.resolve() };
+  const samplesPerMs = engine.sampleRateHz / 1000;
+  const onSpotted = ({ phrase, score, endMs }: KeywordSpotting) => {
+    if (stop.has(phrase)) {
+      const endSample = Math.round(endMs * samplesPerMs);
+      const startSample = Math.max(0, endSample - Math.round(PHRASE_MS * samplesPerMs));
+      for (const listener of listeners) listener.onSpotted({ phrase, startSample, endSample, heardSamples: endSample });
+    } else if (wake.has(phrase)) {
+      if (options.mode === 'wake') bus.publish({ type: 'control.listen', sessionId, turnId: '-', open: true, phrase });
+    } else if (answer.has(phrase)) {
+      const turnId = options.utterance();
+      if (turnId !== '-') bus.publish({ type: 'stt.keyword', sessionId, turnId, phrase, score });
+    }
+  };
+  return {
+    sampleRateHz: engine.sampleRateHz,
+    hear(block) {
+      if (state.closed || state.failed) return;
+      const audio = blockAudio(block);
+      if (audio.byteLength < 2) return;
+      const samples = new Int16Array(audio.buffer.slice(audio.byteOffset, audio.byteOffset + (audio.byteLength & ~1)));
+      state.pending = stream.push(samples).then(
+        ({ spotted }) => {
+          if (!state.closed) for (const spotting of spotted) onSpotted(spotting);
+        },
+        (error: unknown) => {
+          if (!state.failed) options.onError?.(error);
+          state.failed = true;
+        },
+      );
+    },
+    stopSpotter: (listener) => {
+      listeners.add(listener);
+      return { hear: () => undefined, close: () => listeners.delete(listener) };
+    },
+    settled: () => state.pending,
+    stop() {
+      state.closed = true;
+      listeners.clear();
+    },
+  };
+}
