@@ -11,6 +11,7 @@
  * await settleInFlight(inFlight, clock, nowMs);
  * ```
  */
+import type { KeywordEngine } from '../../adapters/keyword/index.js';
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { SttEngine } from '../../adapters/stt/types.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
@@ -80,15 +81,38 @@ export function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>
   };
 }
 
+/** Wraps the learned heads' engine so each block's scoring is tracked until its spottings are told. */
+export function trackedKeywords(engine: KeywordEngine, inFlight: Set<Promise<unknown>>): KeywordEngine {
+  return {
+    ...engine,
+    heads: engine.heads,
+    sampleRateHz: engine.sampleRateHz,
+    open() {
+      const inner = engine.open();
+      return {
+        push(samples) {
+          const scored = inner.push(samples);
+          // Past the listener's own continuation: its spottings are published before the loop moves on.
+          const told = scored.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+          inFlight.add(told);
+          void told.finally(() => inFlight.delete(told)).catch(() => undefined);
+          return scored;
+        },
+      };
+    },
+  };
+}
+
 /**
  * A session's engines with the work that runs as real time allows tracked: every TTS engine's synthesis,
- * and the stop check's decodes where it decodes only at pauses (stop-transcripts.ts: each in slices
+ * the learned heads' scoring, and the stop check's decodes where it decodes only at pauses (stop-transcripts.ts: each in slices
  * between macrotasks), so whether a stop comes in time does not depend on how busy the machine is.
  */
 export function trackedEngines(engines: BoundEngines, inFlight: Set<Promise<unknown>>): BoundEngines {
   return {
     ...engines,
     tts: engines.tts.map((tts) => tracked(tts, inFlight)),
+    ...(engines.learned ? { learned: { ...engines.learned, engine: trackedKeywords(engines.learned.engine, inFlight) } } : {}),
     ...(engines.stopStt && engines.stopSttPausesOnly ? { stopStt: trackedDecodes(engines.stopStt, inFlight) } : {}),
   };
 }
