@@ -67,15 +67,20 @@ export function isMcapFile(file: string): boolean {
 /** The recordings of a file to check: the one of an MCAP file; each session's newest of a records database. */
 export async function recordingsOf(file: string): Promise<RecordingData[]> {
   if (isMcapFile(file)) return [await readMcapRecording(file)];
-  const store = openRecordStore({ file, readonly: true });
   const version = schemaVersionOf(file);
-  if (version < SCHEMA_VERSION) {
-    await store.close();
+  if (version === 0) {
+    throw new RecordingUnusableError(
+      `${file}: a SQLite database, but not a voice-agent records database (no records schema): give a file \`voice-agent serve --db\` wrote`,
+      file,
+    );
+  }
+  if (version !== undefined && version < SCHEMA_VERSION) {
     throw new RecordingUnusableError(
       `${file}: records database of an older voice-agent (schema ${version}; this one writes ${SCHEMA_VERSION}): its recordings lack what a re-run needs (the microphone's arrival blocks, the inputs, the build), so they cannot be checked: record them again with record.audio true`,
       file,
     );
   }
+  const store = openRecordStore({ file, readonly: true });
   try {
     const sessions = [...new Set(store.recordings().map((r) => r.sessionId))];
     return sessions.map((sessionId) => recordingData(store, sessionId));
@@ -84,12 +89,16 @@ export async function recordingsOf(file: string): Promise<RecordingData[]> {
   }
 }
 
-function schemaVersionOf(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+/** The file's records schema version; undefined where it does not open (the store's own open says why). */
+function schemaVersionOf(file: string): number | undefined {
+  let db: Database.Database | undefined;
   try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
     return db.pragma('user_version', { simple: true }) as number;
+  } catch {
+    return undefined;
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
@@ -246,8 +255,15 @@ export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): 
     }
     data.turns.forEach((turn, ordinal) => store.write({ table: 'turn', recordingId, ordinal, turn }));
     for (const a of data.audio) store.write({ table: 'audio', recordingId, seq: a.seq, atMs: a.atMs, sampleRateHz: a.sampleRateHz, pcm: a.pcm });
+    const rerun = RerunMaterialSchema.safeParse(recording.rerun);
     if (recording.endedAtMs !== null)
-      store.write({ table: 'recordingEnd', recordingId, endedAtMs: recording.endedAtMs, endReason: recording.endReason ?? 'end' });
+      store.write({
+        table: 'recordingEnd',
+        recordingId,
+        endedAtMs: recording.endedAtMs,
+        endReason: recording.endReason ?? 'end',
+        ...(rerun.success ? { rerun: rerun.data } : {}),
+      });
     store.flush();
   } finally {
     await store.close();
