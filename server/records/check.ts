@@ -1,11 +1,12 @@
 /**
  * `voice-agent check`: re-runs recorded sessions through the current code and configuration and
  * compares what the agent decided (server/records/decisions.ts) with what each recording says it
- * decided. The recorded microphone goes through the engines in real time on the path of `voice-agent
- * run` (as `replay --rerun`), and the re-run is recorded the way `serve` records, so both sides are read
- * the same way. Timing figures (each turn's first audio after the user's voice ended) are reported
- * beside, never compared, and engine deadlines are lifted in a re-run ({@link RERUN_DEADLINE_MS}). `update` writes the re-run's behaviour into the recording (the recorded audio
- * kept as it was), deliberately accepting a change.
+ * decided. The session is re-run as it ran (faithful-rerun.ts, from the material rerun-material.ts
+ * describes): its microphone blocks, outside inputs and engine answer times, on a simulated clock; the
+ * re-run is recorded the way `serve` records, so both sides are read the same way. Timing figures (each
+ * turn's first audio after the user's voice ended) are reported beside, never compared. `update` writes
+ * the re-run's behaviour into the recording (the recorded audio and material kept as they were),
+ * deliberately accepting a change. A recording that cannot be re-run is a {@link RecordingUnusableError}.
  *
  * A recording is an MCAP file (`voice-agent export --mcap`) or a SQLite records file (each session's
  * newest recording with audio).
