@@ -143,7 +143,7 @@ const COMMANDS: Record<string, Command> = {
       'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check-recordings-as-a-regression-suite',
       '',
       '  --update             write the new behaviour into each recording that differs (accept a deliberate change)',
-      '  --strict-deadlines   keep the configured engine deadlines (by default a re-run lifts them to 10 s, so load is not a decision)',
+      '  --strict-deadlines   accepted for old scripts; a re-run on the simulated clock always keeps the configured deadlines',
     ],
     run: async (args) => (await import('./commands/check.js')).runCheckCommand(args),
   },

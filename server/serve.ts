@@ -13,7 +13,10 @@
  * ```
  */
 import { hostname } from 'node:os';
+import type { InputSwitches } from '../adapters/audio/input-conditioner.js';
 import { systemClock } from '../adapters/clock.js';
+import type { SinkKind } from '../runtime/runtime-options.js';
+import { buildFingerprint } from './records/rerun-material.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import { connectNatsTransport } from '../bus/nats-transport.js';
@@ -105,7 +108,15 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     throw error;
   });
   const recordTo = recordSink(records, mcap, foxglove, config);
-  const recorder = recordTo ? () => createSessionRecorder(recordTo, { bus, clock, ...recordOptions.recorder }) : undefined;
+  const recorder = recordTo
+    ? ({ sinkKind, inputSwitches }: { sinkKind: SinkKind; inputSwitches?: InputSwitches }) =>
+        createSessionRecorder(recordTo, {
+          bus,
+          clock,
+          ...recordOptions.recorder,
+          input: { sinkKind, ...(inputSwitches ? { switches: inputSwitches } : {}), build: buildFingerprint(config) },
+        })
+    : undefined;
   // On NATS, several serve processes share the subjects: a session id must run on one of them only.
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
   const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });

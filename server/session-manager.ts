@@ -110,7 +110,7 @@ export interface SessionManagerOptions {
   /** Publish `session.state` on every transition (needed by clients that watch the state). */
   publishState?: boolean;
   /** Records each session (server/records): called once per session, attached before its chart starts. */
-  recorder?: () => SessionRecording;
+  recorder?: (input: { sinkKind: SinkKind; inputSwitches?: InputSwitches }) => SessionRecording;
   /**
    * Sessions of the other hosts on the same NATS cluster (`session-directory.ts`): a chosen id that runs
    * elsewhere is refused, and this host answers for its own sessions.
@@ -198,13 +198,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         }
         const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
         // Made before the engines are bound: a recorder writes nothing until the chart attaches it.
-        recording = options.recorder?.();
+        const sinkKind = request.sinkKind ?? (request.sink ? 'client' : 'device');
+        recording = options.recorder?.({ sinkKind, ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}) });
         const { session: handle, release } = await assembleSession(pool, {
           sessionId,
           bus,
           clock,
           sink,
-          sinkKind: request.sinkKind ?? (request.sink ? 'client' : 'device'),
+          sinkKind,
           ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
           publishState: options.publishState ?? true,
           ...(recording ? { attach: recording.attach } : {}),

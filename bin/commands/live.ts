@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../runtime/config.js';
 import { runLive } from '../../runtime/live-session.js';
+import { buildFingerprint } from '../../server/records/rerun-material.js';
 import { createSessionRecorder, mcapRecorderSettings, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
 import { formatTimelines, rebaseTimeline } from '../../runtime/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
@@ -61,8 +62,12 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       ...(mcap
         ? {
             attach: ({ bus, clock }) =>
-              (recorder = createSessionRecorder(mcap.sink({ clock, flushEveryMs: config.record.flushEveryMs }), { bus, clock, audio: config.record.audio }))
-                .attach,
+              (recorder = createSessionRecorder(mcap.sink({ clock, flushEveryMs: config.record.flushEveryMs }), {
+                bus,
+                clock,
+                audio: config.record.audio,
+                input: { sinkKind: 'device', build: buildFingerprint(config) },
+              })).attach,
           }
         : {}),
       signal: controller.signal,

@@ -1,11 +1,12 @@
 /**
  * `voice-agent check`: re-runs recorded sessions through the current code and configuration and
  * compares what the agent decided (server/records/decisions.ts) with what each recording says it
- * decided. The recorded microphone goes through the engines in real time on the path of `voice-agent
- * run` (as `replay --rerun`), and the re-run is recorded the way `serve` records, so both sides are read
- * the same way. Timing figures (each turn's first audio after the user's voice ended) are reported
- * beside, never compared, and engine deadlines are lifted in a re-run ({@link RERUN_DEADLINE_MS}). `update` writes the re-run's behaviour into the recording (the recorded audio
- * kept as it was), deliberately accepting a change.
+ * decided. The session is re-run as it ran (faithful-rerun.ts, from the material rerun-material.ts
+ * describes): its microphone blocks, outside inputs and engine answer times, on a simulated clock; the
+ * re-run is recorded the way `serve` records, so both sides are read the same way. Timing figures (each
+ * turn's first audio after the user's voice ended) are reported beside, never compared. `update` writes
+ * the re-run's behaviour into the recording (the recorded audio and material kept as they were),
+ * deliberately accepting a change. A recording that cannot be re-run is a {@link RecordingUnusableError}.
  *
  * A recording is an MCAP file (`voice-agent export --mcap`) or a SQLite records file (each session's
  * newest recording with audio).
@@ -19,15 +20,25 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AppConfig } from '../../runtime/config.js';
-import { runAudio } from '../../runtime/run-audio.js';
 import { compareDecisions, decisionsOf, formatDifferences, type DecisionDifference } from './decisions.js';
 import { RecordStoreError } from './errors.js';
 import { readMcapRecording } from './mcap/read.js';
 import type { RecordingData } from './mcap/topics.js';
 import { recordingData, writeMcapFile } from './mcap/write.js';
-import { recordedMicrophone } from './microphone.js';
 import { createSessionRecorder, type SessionRecorder } from './recorder.js';
 import { openRecordStore, type RecordStore } from './store.js';
+import Database from 'better-sqlite3';
+import { rerunFaithfully } from './faithful-rerun.js';
+import { buildChanges, buildFingerprint, RERUN_MATERIAL_VERSION, RerunMaterialSchema, type RerunMaterial } from './rerun-material.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+/**
+ * A recording `check` cannot re-run as it ran: no microphone, no re-run material (an older schema), models
+ * the re-run needs are missing. The message names the file and what is missing; `check` exits 2 and writes nothing.
+ */
+export class RecordingUnusableError extends RecordStoreError {
+  override name = 'RecordingUnusableError';
+}
 
 export interface CheckResult {
   /** The recording's file, and the session in it. */
@@ -35,6 +46,8 @@ export interface CheckResult {
   sessionId: string;
   recordingId: string;
   differences: DecisionDifference[];
+  /** What differs between the recording's build (engines, models, versions) and today's: reported, the decisions say whether it matters. */
+  buildChanges: string[];
   turns: number;
   /** Per turn with audio: first audio after the user's voice ended, recorded → now (ms); reported, not compared. */
   latencies: Array<{ turnId: string; wasMs?: number; isNowMs?: number }>;
@@ -55,6 +68,19 @@ export function isMcapFile(file: string): boolean {
 /** The recordings of a file to check: the one of an MCAP file; each session's newest of a records database. */
 export async function recordingsOf(file: string): Promise<RecordingData[]> {
   if (isMcapFile(file)) return [await readMcapRecording(file)];
+  const version = schemaVersionOf(file);
+  if (version === 0) {
+    throw new RecordingUnusableError(
+      `${file}: a SQLite database, but not a voice-agent records database (no records schema): give a file \`voice-agent serve --db\` wrote`,
+      file,
+    );
+  }
+  if (version !== undefined && version < SCHEMA_VERSION) {
+    throw new RecordingUnusableError(
+      `${file}: records database of an older voice-agent (schema ${version}; this one writes ${SCHEMA_VERSION}): its recordings lack what a re-run needs (the microphone's arrival blocks, the inputs, the build), so they cannot be checked: record them again with record.audio true`,
+      file,
+    );
+  }
   const store = openRecordStore({ file, readonly: true });
   try {
     const sessions = [...new Set(store.recordings().map((r) => r.sessionId))];
@@ -64,30 +90,88 @@ export async function recordingsOf(file: string): Promise<RecordingData[]> {
   }
 }
 
-/** The recorded microphone through the engines of `config`, recorded as `serve` records it. */
-async function rerun(recorded: RecordingData, config: AppConfig, file: string): Promise<RecordingData> {
+/** The file's records schema version; undefined where it does not open (the store's own open says why). */
+function schemaVersionOf(file: string): number | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+/** The recording's re-run material, or an error naming the file and what is missing. */
+export function materialOf(recorded: RecordingData, file: string): RerunMaterial {
   const { recording } = recorded;
+  const which = `session ${recording.sessionId} (recording ${recording.id})`;
   if (recorded.audio.length === 0) {
-    throw new RecordStoreError(
-      `${file}: session ${recording.sessionId} (recording ${recording.id}) has no microphone audio, so it cannot be checked: record with record.audio true (VA_RECORD__AUDIO=true)`,
+    throw new RecordingUnusableError(
+      `${file}: ${which} has no microphone audio, so it cannot be checked: record with record.audio true (VA_RECORD__AUDIO=true)`,
       file,
     );
   }
-  const pcm = await recordedMicrophone(recorded.audio, config.audio.inputRateHz);
+  if (recording.rerun === undefined) {
+    throw new RecordingUnusableError(
+      `${file}: ${which} was recorded by an older voice-agent, without what a re-run needs (the microphone's arrival blocks, the inputs, the build), or its session never ended: record it again`,
+      file,
+    );
+  }
+  const parsed = RerunMaterialSchema.safeParse(recording.rerun);
+  if (!parsed.success || parsed.data.version !== RERUN_MATERIAL_VERSION) {
+    throw new RecordingUnusableError(
+      `${file}: ${which} holds re-run material this voice-agent does not read (${parsed.success ? `version ${parsed.data.version}, not ${RERUN_MATERIAL_VERSION}` : parsed.error.issues[0]?.message}): record it again`,
+      file,
+    );
+  }
+  const bytes = recorded.audio.reduce((n, a) => n + a.pcm.byteLength, 0);
+  const blockBytes = parsed.data.blocks.reduce((n, b) => n + b[1], 0);
+  if (bytes !== blockBytes) {
+    throw new RecordingUnusableError(
+      `${file}: ${which}: its microphone holds ${bytes} bytes but its arrival blocks ${blockBytes}: the recording is damaged`,
+      file,
+    );
+  }
+  return parsed.data;
+}
+
+/** Files the configuration loads that are not there: a re-run without them would not be this build's. */
+export function missingModels(config: AppConfig): string[] {
+  const build = buildFingerprint(config);
+  return Object.entries(build.engines)
+    .filter(([, v]) => v === 'missing')
+    .map(([k]) => k);
+}
+
+/** The recorded session run again as it ran (faithful-rerun.ts) through the engines of `config`, recorded as `serve` records it. */
+async function rerun(recorded: RecordingData, config: AppConfig, file: string): Promise<RecordingData> {
+  const { recording } = recorded;
+  const material = materialOf(recorded, file);
+  const missing = missingModels(config);
+  if (missing.length > 0) {
+    throw new RecordingUnusableError(
+      `${file}: session ${recording.sessionId} cannot be re-run: the configuration's ${missing.map((k) => `${k} (${settingValue(config, k)})`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: fetch the models or fix the paths`,
+      file,
+    );
+  }
+  const microphone = new Uint8Array(Buffer.concat(recorded.audio.map((a) => a.pcm)));
   const store = openRecordStore({ file: ':memory:' });
   try {
     let recorder: SessionRecorder | undefined;
-    await runAudio({
+    await rerunFaithfully(
+      recorded,
+      material,
       config,
-      pcm,
-      sessionId: recording.sessionId,
-      attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio: false })).attach,
-    });
-    recorder!.close('end');
+      ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio: false })).attach,
+      microphone,
+    );
+    recorder!.close(recording.endReason ?? 'end');
     store.flush();
     const now = recordingData(store, recording.sessionId);
     // The recorded audio stays the recording's: a re-run pads it with the silence it waits through.
-    return { ...now, recording: { ...now.recording, audio: true }, audio: recorded.audio };
+    return { ...now, recording: { ...now.recording, audio: true, rerun: { ...material, build: buildFingerprint(config) } }, audio: recorded.audio };
   } finally {
     await store.close();
   }
@@ -122,8 +206,10 @@ export interface CheckOptions {
   strictDeadlines?: boolean;
 }
 
-export async function checkRecording(recorded: RecordingData, config: AppConfig, file: string, options: CheckOptions = {}): Promise<CheckResult> {
-  const now = await rerun(recorded, options.strictDeadlines ? config : lenientDeadlines(config), file);
+export async function checkRecording(recorded: RecordingData, config: AppConfig, file: string, _options: CheckOptions = {}): Promise<CheckResult> {
+  // On the simulated clock engines take no time: the configured deadlines are kept (a re-run meets them as the session did).
+  const now = await rerun(recorded, config, file);
+  const material = RerunMaterialSchema.parse(recorded.recording.rerun);
   const was = firstAudioMs(recorded);
   const isNow = firstAudioMs(now);
   return {
@@ -131,6 +217,7 @@ export async function checkRecording(recorded: RecordingData, config: AppConfig,
     sessionId: recorded.recording.sessionId,
     recordingId: recorded.recording.id,
     differences: compareDecisions(decisionsOf(recorded), decisionsOf(now)),
+    buildChanges: buildChanges(material.build, buildFingerprint(config)),
     turns: recorded.turns.length,
     latencies: [...new Set([...was.keys(), ...isNow.keys()])].map((turnId) => ({
       turnId,
@@ -169,8 +256,15 @@ export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): 
     }
     data.turns.forEach((turn, ordinal) => store.write({ table: 'turn', recordingId, ordinal, turn }));
     for (const a of data.audio) store.write({ table: 'audio', recordingId, seq: a.seq, atMs: a.atMs, sampleRateHz: a.sampleRateHz, pcm: a.pcm });
+    const rerun = RerunMaterialSchema.safeParse(recording.rerun);
     if (recording.endedAtMs !== null)
-      store.write({ table: 'recordingEnd', recordingId, endedAtMs: recording.endedAtMs, endReason: recording.endReason ?? 'end' });
+      store.write({
+        table: 'recordingEnd',
+        recordingId,
+        endedAtMs: recording.endedAtMs,
+        endReason: recording.endReason ?? 'end',
+        ...(rerun.success ? { rerun: rerun.data } : {}),
+      });
     store.flush();
   } finally {
     await store.close();
@@ -184,7 +278,15 @@ export function formatCheck(result: CheckResult): string {
   );
   const timing = figures.length > 0 ? `; first audio after the voice ended: ${figures.join(', ')}` : '';
   const head = `${result.file} ${result.sessionId}`;
-  if (result.differences.length === 0) return `${head}: same decisions (${result.turns} turns${timing})`;
+  const build = result.buildChanges.map((line) => `\n  build changed: ${line}`).join('');
+  if (result.differences.length === 0) return `${head}: same decisions (${result.turns} turns${timing})${build}`;
   const count = result.differences.length === 1 ? '1 decision differs' : `${result.differences.length} decisions differ`;
-  return `${head}: ${count}${timing}\n${formatDifferences(result.differences)}`;
+  return `${head}: ${count}${timing}${build}\n${formatDifferences(result.differences)}`;
+}
+
+/** A dotted setting's value, for a message. */
+function settingValue(config: AppConfig, key: string): string {
+  let value: unknown = config;
+  for (const part of key.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return String(value);
 }

@@ -45,6 +45,8 @@ export interface RecordingSummary {
 export interface Recording extends RecordingSummary {
   /** The session config the chart ran with, as stored (replay checks it against today's schema). */
   config: unknown;
+  /** What a re-run needs besides the audio (rerun-material.ts); absent before schema 2 or without `record.audio`. */
+  rerun?: unknown;
 }
 
 export interface RecordedEvent {
@@ -117,9 +119,10 @@ export function createRecordReader(db: Database.Database, file: string): RecordR
       events: r.events,
       turns: r.turns,
       config: json(r.config_json, `the config of recording ${r.id}`),
+      ...(r.rerun_json ? { rerun: json(r.rerun_json, `the re-run material of recording ${r.id}`) } : {}),
     };
   };
-  const withoutConfig = ({ config: _config, ...rest }: Recording): RecordingSummary => rest;
+  const withoutConfig = ({ config: _config, rerun: _rerun, ...rest }: Recording): RecordingSummary => rest;
 
   const statements = {
     list: db.prepare(`${SUMMARY_SQL} ORDER BY r.started_wall_ms DESC, r.rowid DESC LIMIT ?`),

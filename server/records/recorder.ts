@@ -8,7 +8,9 @@
  * - the notices and history entries the chart emitted, tied to the event that caused them;
  * - the per-turn timeline (`runtime/timeline.ts`, fed from the session's bus messages); a turn is
  *   written once it is settled (the chart has let go of it), with its outbox row for JetStream;
- * - microphone audio in one-second chunks, with `audio`.
+ * - microphone audio in one-second chunks, with `audio`; then also what a re-run needs besides it
+ *   (rerun-material.ts): each block as it arrived, the inputs from outside the session's actors, the
+ *   build; written with the recording's end.
  *
  * The store collects the rows at its next tick; nothing here ever waits for SQLite.
  *
@@ -31,7 +33,10 @@ import type { Subscription } from '../../bus/transport.js';
 import { describeNotice } from '../../machines/notices.js';
 import type { SessionMachine } from '../../machines/session.machine.js';
 import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../../runtime/timeline.js';
+import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
+import type { SinkKind } from '../../runtime/runtime-options.js';
 import { chartVersion } from './chart-version.js';
+import { OUTSIDE_INPUT_TYPES, RERUN_MATERIAL_VERSION, type ArrivalBlock, type BuildFingerprint, type RerunMaterial } from './rerun-material.js';
 import type { RecordRow, RecordSource, RecordStore } from './store.js';
 
 export interface SessionRecorderOptions {
@@ -42,6 +47,11 @@ export interface SessionRecorderOptions {
   audio?: boolean;
   /** Write each settled turn to the outbox for the JetStream relay (only when a relay runs). */
   outbox?: boolean;
+  /**
+   * With `audio`: where the session's voice is heard, the client's input switches (read at each block, as
+   * the input conditioner reads them) and the build, kept for a faithful re-run (rerun-material.ts).
+   */
+  input?: { sinkKind: SinkKind; switches?: InputSwitches; build: BuildFingerprint };
 }
 
 export interface SessionRecorder {
@@ -82,6 +92,22 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
   let settling = new Set<string>();
   let chunk: { atMs: number; rateHz: number; parts: Uint8Array[]; bytes: number } | undefined;
   let audioSeq = 0;
+  const blocks: ArrivalBlock[] = [];
+  const inputs: RerunMaterial['inputs'] = [];
+  const answers: RerunMaterial['answers'] = [];
+  const segmentsHeard = new Set<string>();
+  const onAnswer = (m: BusMessage) => {
+    if (m.type === 'stt.final') answers.push(['stt', at(), m.turnId]);
+    else if (m.type === 'llm.started') answers.push(['llm', at(), m.turnId]);
+    else if (m.type === 'tts.chunk') {
+      const key = `${m.turnId}#${m.segmentIndex}`;
+      if (segmentsHeard.has(key)) return;
+      segmentsHeard.add(key);
+      answers.push(['tts', at(), m.text]);
+    }
+  };
+  /** The chart's own `control.listen` messages are not inputs: skip the next one the bus brings (or the one it just brought). */
+  let chartListens = 0;
 
   const at = () => clock.now() - originMs;
 
@@ -134,7 +160,22 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
     chunk = undefined;
   };
 
+  const switchBits = () => {
+    const s = options.input?.switches;
+    return s ? (s.echo ? 1 : 0) | (s.noiseSuppression ? 2 : 0) : -1;
+  };
+
+  const onInput = (m: BusMessage) => {
+    if (m.type === 'control.estop' && m.source !== 'client') return;
+    if (m.type === 'control.listen' && chartListens > 0) {
+      chartListens--;
+      return;
+    }
+    inputs.push({ atMs: at(), message: JSON.parse(JSON.stringify(m)) as RerunMaterial['inputs'][number]['message'] });
+  };
+
   const onFrame = (m: { sampleRateHz: number; audio: Uint8Array }) => {
+    if (options.input) blocks.push([at(), m.audio.byteLength, m.sampleRateHz, switchBits()]);
     if (chunk && chunk.rateHz !== m.sampleRateHz) closeChunk();
     chunk ??= { atMs: at(), rateHz: m.sampleRateHz, parts: [], bytes: 0 };
     // A copy: a device may reuse its frame buffer for the next frame.
@@ -200,9 +241,15 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
         attached.on('history', (e) =>
           rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'history', ...e.entry } }),
         ),
-        attached.on('publish', (e) =>
-          rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'publish', message: e.message } }),
-        ),
+        attached.on('publish', (e) => {
+          if (e.message.type === 'control.listen') {
+            // The host publishes it before this listener runs: drop it if it was taken for an input.
+            const last = inputs.at(-1);
+            if (last?.message.type === 'control.listen' && last.atMs === at()) inputs.pop();
+            else chartListens++;
+          }
+          rows.push({ table: 'emitted', recordingId: recordingId!, seq: emittedSeq++, eventSeq, atMs: at(), emitted: { kind: 'publish', message: e.message } });
+        }),
       );
       const builder = (timeline = createTimelineBuilder(sessionId));
       const onTimelineMessage = (m: BusMessage) => {
@@ -211,6 +258,10 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
       };
       for (const type of TIMELINE_MESSAGE_TYPES) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onTimelineMessage));
       if (options.audio) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, 'audio.frame'), (m) => m.type === 'audio.frame' && onFrame(m)));
+      if (options.audio && options.input) {
+        for (const type of OUTSIDE_INPUT_TYPES) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onInput));
+        for (const type of ['stt.final', 'llm.started', 'tts.chunk'] as const) cleanup.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onAnswer));
+      }
       detach = store.attach(source);
     },
     close(reason) {
@@ -219,7 +270,20 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
       for (const s of cleanup) s.unsubscribe();
       collectTurns(true);
       closeChunk();
-      rows.push({ table: 'recordingEnd', recordingId: recordingId!, endedAtMs: at(), endReason: reason });
+      const input = options.audio ? options.input : undefined;
+      const rerun: RerunMaterial | undefined = input
+        ? {
+            version: RERUN_MATERIAL_VERSION,
+            originMs,
+            sinkKind: input.sinkKind,
+            switched: input.switches !== undefined,
+            build: input.build,
+            blocks,
+            answers,
+            inputs,
+          }
+        : undefined;
+      rows.push({ table: 'recordingEnd', recordingId: recordingId!, endedAtMs: at(), endReason: reason, ...(rerun ? { rerun } : {}) });
       detach?.();
       store.flush();
     },

@@ -59,6 +59,7 @@ export function recordingOf(started: RecordingRow, counts: { events: number; tur
     turns: counts.turns,
     // As the store gives it back: what JSON keeps of it.
     config: JSON.parse(JSON.stringify(started.config)) as unknown,
+    ...(ended?.rerun ? { rerun: ended.rerun } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type Database from 'better-sqlite3';
 import type { StateValue } from 'xstate';
 import type { TurnTimeline } from '../../bus/messages.js';
 import { stateValueToString } from '../../runtime/state-value.js';
+import type { RerunMaterial } from './rerun-material.js';
 import type { Emitted } from './schema.js';
 
 export type RecordRow =
@@ -25,7 +26,7 @@ export type RecordRow =
       config: unknown;
       audio: boolean;
     }
-  | { table: 'recordingEnd'; recordingId: string; endedAtMs: number; endReason: string }
+  | { table: 'recordingEnd'; recordingId: string; endedAtMs: number; endReason: string; rerun?: RerunMaterial }
   | {
       table: 'event';
       recordingId: string;
@@ -60,7 +61,7 @@ export interface RowWriter {
 export function createRowWriter(db: Database.Database): RowWriter {
   const insert = {
     recording: db.prepare('INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ?, ?, ?, ?)'),
-    recordingEnd: db.prepare('UPDATE recordings SET ended_at_ms = ?, end_reason = ? WHERE id = ?'),
+    recordingEnd: db.prepare('UPDATE recordings SET ended_at_ms = ?, end_reason = ?, rerun_json = coalesce(?, rerun_json) WHERE id = ?'),
     event: db.prepare('INSERT INTO events (recording_id, seq, at_ms, type, turn_id, state, status, event_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     emitted: db.prepare('INSERT INTO emitted (recording_id, seq, event_seq, at_ms, kind, turn_id, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     turn: db.prepare(
@@ -79,7 +80,7 @@ export function createRowWriter(db: Database.Database): RowWriter {
           insert.recording.run(row.recordingId, row.sessionId, row.startedWallMs, row.chartVersion, JSON.stringify(row.config), row.audio ? 1 : 0);
           break;
         case 'recordingEnd':
-          insert.recordingEnd.run(row.endedAtMs, row.endReason, row.recordingId);
+          insert.recordingEnd.run(row.endedAtMs, row.endReason, row.rerun ? JSON.stringify(row.rerun) : null, row.recordingId);
           break;
         case 'event': {
           const turnId = typeof row.event.turnId === 'string' ? row.event.turnId : null;

@@ -12,6 +12,8 @@
  * - `turns`: the per-turn timeline (speech end, transcript, first token, first clause, first audio,
  *   outcome, heard text), one row per turn, correlated by turnId.
  * - `audio`: microphone audio in chunks (only with `record.audio`), for re-running a session.
+ * - `recordings.rerun_json` (schema 2): what a re-run needs besides the audio (rerun-material.ts),
+ *   written at the recording's end.
  * - `outbox`: turn records waiting to be relayed to JetStream, written in the same transaction as the turn.
  */
 import type Database from 'better-sqlite3';
@@ -21,7 +23,7 @@ import { TurnTimelineSchema } from '../../bus/messages.js';
 import { DatabaseVersionError } from './errors.js';
 
 /** Bump with a new step in {@link MIGRATIONS}; a file from a newer version is refused, never guessed at. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -86,6 +88,9 @@ const MIGRATIONS: Record<number, string> = {
     );
     CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_wall_ms IS NULL;
   `,
+  2: `
+    ALTER TABLE recordings ADD COLUMN rerun_json TEXT;
+  `,
 };
 
 /** Brings the schema to {@link SCHEMA_VERSION}; the caller holds a write transaction. */
@@ -133,6 +138,7 @@ export const RecordingRowSchema = z.object({
   end_reason: z.string().nullable(),
   chart_version: z.string(),
   config_json: z.string(),
+  rerun_json: z.string().nullable().optional(),
   audio: z.number(),
   events: z.number(),
   turns: z.number(),

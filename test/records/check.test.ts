@@ -54,6 +54,7 @@ describe('voice-agent check', () => {
     expect(failed.stdout).toMatch(
       new RegExp(
         `^${file} turn-left: 1 decision differs; first audio after the voice ended: u1 \\d+ → \\d+ ms\\n` +
+          '  build changed: llm\\.rulesPath: [0-9a-f]{16} → [0-9a-f]{16}\\n' +
           '  turn u1  heard  was "Turning left\\."  is now "Rotating left\\."\\n' +
           '1 recording checked, 1 with different decisions: accept a deliberate change with --update\\n$',
       ),
@@ -83,10 +84,10 @@ describe('voice-agent check', () => {
     const silent = join(dir, 'silent.db');
     await acceptRerun({ file: silent, rerun: { ...hello, audio: [] } });
     const refused = await cli(['check', silent]);
-    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused).toMatchObject({ code: 2 });
     expect(refused.stderr).toMatch(
       new RegExp(
-        `^voice-agent: ${silent}: session hello-robot \\(recording [0-9a-f-]{36}\\) has no microphone audio, so it cannot be checked: record with record\\.audio true`,
+        `voice-agent: ${silent}: session hello-robot \\(recording [0-9a-f-]{36}\\) has no microphone audio, so it cannot be checked: record with record\\.audio true`,
       ),
     );
   }, 300_000);

@@ -36,6 +36,7 @@ const RecordingSchema = z.object({
   events: z.number().int(),
   turns: z.number().int(),
   config: z.unknown(),
+  rerun: z.unknown().optional(),
 });
 const EventSchema = z.object({
   seq: z.number().int(),

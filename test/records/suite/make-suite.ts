@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { resampleAll } from '../../../adapters/audio/resample.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 import { loadConfig } from '../../../runtime/config.js';
+import { buildFingerprint } from '../../../server/records/rerun-material.js';
 import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../../server/records/index.js';
 import { runAudio } from '../../../runtime/run-audio.js';
 
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
       config,
       pcm: await speak(text, config.audio.inputRateHz),
       sessionId,
-      attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio: true })).attach,
+      attach: ({ bus, clock }) =>
+        (recorder = createSessionRecorder(store, { bus, clock, audio: true, input: { sinkKind: 'file', build: buildFingerprint(config) } })).attach,
     });
     recorder!.close('end');
     store.flush();

@@ -1,0 +1,341 @@
+/**
+ * Re-runs a recorded session the way it ran, on a simulated clock (server/records/rerun-material.ts says
+ * what is kept for it): the microphone blocks as they arrived, at their times, through the session's own
+ * path (`audio.frame` → the VAD actor's streaming resampler → the input conditioner with the client's
+ * switches as they were → VAD, spotters, recognizer); the inputs from outside at their times; the robot's
+ * answers to the actions the re-run asks for as recorded; a remote LLM's replies as recorded.
+ *
+ * Engines compute while the simulated clock stands still (their real time is not the session's), and an
+ * answer is held until the time the session got it: the k-th recognizer final, LLM start and TTS first
+ * chunk of the re-run come no earlier than the k-th `stt.final`, `llm.started` and `tts.first_chunk` in
+ * the chart's log. So a re-run is deterministic, as fast as the engines, and meets each event where the
+ * session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
+ * a difference.
+ */
+import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
+import { createDeviceSink } from '../../adapters/audio/device-sink.js';
+import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
+import { createResampler, MIC_RESAMPLER_QUALITY } from '../../adapters/audio/resample.js';
+import { createRnnoiseDenoiser } from '../../adapters/audio/rnnoise.js';
+import type { LlmEngine } from '../../adapters/llm/types.js';
+import type { SttEngine } from '../../adapters/stt/types.js';
+import { ManualClock } from '../../adapters/testing/manual-clock.js';
+import type { TtsEngine } from '../../adapters/tts/types.js';
+import { createMemoryTransport } from '../../bus/memory-transport.js';
+import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
+import type { BusMessage } from '../../bus/messages.js';
+import { DialogState } from '../../machines/states.js';
+import type { Clock } from '../../adapters/clock.js';
+import type { AppConfig } from '../../runtime/config.js';
+import { assembleSession } from '../../runtime/assemble-session.js';
+import { buildEngines, type BoundEngines } from '../../runtime/engine-pool.js';
+import type { StartSessionOptions } from '../../runtime/session-host.js';
+import type { RecordingData } from './mcap/topics.js';
+import { isRemoteLlm, type RerunMaterial } from './rerun-material.js';
+
+/** Why 60 s: the longest a re-run goes on after the recording's last input for the agent to fall idle. */
+const MAX_TAIL_MS = 60_000;
+/** The simulated clock's step while nothing is due: one microphone frame. */
+const STEP_MS = 20;
+
+type Held = (kind: 'stt' | 'llm' | 'tts', text?: string) => Promise<void>;
+
+/** Waits for engine work in flight, letting the clock run what falls due up to now. */
+async function settle(inFlight: Set<Promise<unknown>>, clock: ManualClock): Promise<void> {
+  await clock.advanceTo(clock.now());
+  while (inFlight.size > 0) {
+    await Promise.allSettled([...inFlight]);
+    await clock.advanceTo(clock.now());
+  }
+}
+
+/** Moves the clock to `targetMs` one due timer at a time, waiting for the engine work each one starts before the next. */
+async function advance(inFlight: Set<Promise<unknown>>, clock: ManualClock, targetMs: number): Promise<void> {
+  await settle(inFlight, clock);
+  for (;;) {
+    const due = clock.nextDueMs();
+    if (due === undefined || due > targetMs) break;
+    await clock.advanceTo(due);
+    await settle(inFlight, clock);
+  }
+  await clock.advanceTo(targetMs);
+  await settle(inFlight, clock);
+}
+
+const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise<T> => {
+  inFlight.add(promise);
+  void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
+  return promise;
+};
+
+function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held): SttEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    createStream(options) {
+      const inner = engine.createStream(options);
+      return {
+        ...inner,
+        push: (audio) => inner.push(audio),
+        finish: async () => {
+          const result = await track(inFlight, inner.finish());
+          await hold('stt');
+          return result;
+        },
+      };
+    },
+  };
+}
+
+/** A recognizer that decodes only at pauses (the stop check): in flight from its stream's creation to its end. */
+function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>>): SttEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    createStream(options) {
+      const inner = engine.createStream(options);
+      let done = () => {};
+      const decode = new Promise<void>((resolve) => (done = resolve));
+      track(inFlight, decode);
+      const end = () => {
+        options.signal.removeEventListener('abort', end);
+        done();
+      };
+      if (options.signal.aborted) end();
+      else options.signal.addEventListener('abort', end, { once: true });
+      return {
+        ...inner,
+        push: (audio) => {
+          try {
+            inner.push(audio);
+          } catch (error) {
+            end();
+            throw error;
+          }
+        },
+        finish: () => inner.finish().finally(end),
+      };
+    },
+  };
+}
+
+function pacedTts(engine: TtsEngine, inFlight: Set<Promise<unknown>>, hold: Held): TtsEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    sampleRateHz: engine.sampleRateHz,
+    synthesize(request) {
+      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
+      let first = true;
+      return {
+        [Symbol.asyncIterator]() {
+          return {
+            async next() {
+              const step = await track(inFlight, inner.next());
+              if (first && !step.done) {
+                first = false;
+                await hold('tts', request.text);
+              }
+              return step;
+            },
+            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+          } as AsyncIterator<Uint8Array>;
+        },
+      };
+    },
+  };
+}
+
+function pacedLlm(engine: LlmEngine, inFlight: Set<Promise<unknown>>, hold: Held): LlmEngine {
+  return {
+    ...engine,
+    name: engine.name,
+    stream(request) {
+      const inner = engine.stream(request)[Symbol.asyncIterator]();
+      let first = true;
+      return {
+        [Symbol.asyncIterator]() {
+          return {
+            async next() {
+              const step = await track(inFlight, inner.next());
+              if (first) {
+                first = false;
+                await hold('llm');
+              }
+              return step;
+            },
+            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+          } as AsyncIterator<never>;
+        },
+      };
+    },
+  };
+}
+
+/** A remote LLM's replies as recorded: the k-th request gets the k-th reply (its tool calls, then its text). */
+function recordedLlm(material: RerunMaterial): LlmEngine {
+  const replies: Array<Array<string | { callId: string; name: string; arguments: string }>> = [];
+  let current: (typeof replies)[number] = [];
+  for (const { message } of material.inputs) {
+    if (message.type === 'llm.tool_call') current.push({ callId: String(message.callId), name: String(message.name), arguments: String(message.arguments) });
+    else if (message.type === 'llm.done' || message.type === 'llm.error') {
+      if (message.type === 'llm.done' && typeof message.text === 'string' && message.text.length > 0) current.push(message.text);
+      replies.push(current);
+      current = [];
+    }
+  }
+  let next = 0;
+  return {
+    name: 'recorded',
+    async *stream() {
+      const reply = replies[next++] ?? [];
+      for (const delta of reply) yield delta as never;
+    },
+  };
+}
+
+export interface FaithfulRerun {
+  /** Everything the re-run's chart did, recorded by `attach`'s recorder; resolves when the agent is idle after the last input. */
+  run(): Promise<void>;
+}
+
+/**
+ * Runs the recorded session again. `attach` gets the re-run's bus and clock (a session recorder);
+ * `material` is the recording's re-run material, already validated.
+ */
+export async function rerunFaithfully(
+  recorded: RecordingData,
+  material: RerunMaterial,
+  config: AppConfig,
+  attach: (world: { bus: MessageBus; clock: Clock }) => NonNullable<StartSessionOptions['attach']>,
+  /** The recorded microphone, every block's bytes in arrival order. */
+  microphone: Uint8Array,
+): Promise<void> {
+  const clock = new ManualClock();
+  await clock.advanceTo(material.originMs);
+  const origin = material.originMs;
+  const bus = createMessageBus(createMemoryTransport(), { clock });
+  const pool = buildEngines(config, { clock });
+  await pool.warmUp();
+  // The WASM the session's input loads on first use (the VAD actor's resampler, RNNoise), loaded now: in
+  // the session it took a few ms of real time while frames waited in order; here it would take simulated
+  // time it never took, and the frames waiting meanwhile overflow.
+  for (const rateHz of new Set(material.blocks.map((b) => b[2]))) {
+    if (rateHz !== config.audio.inputRateHz)
+      (await createResampler({ fromHz: rateHz, toHz: config.audio.inputRateHz, quality: MIC_RESAMPLER_QUALITY })).close();
+  }
+  (await createRnnoiseDenoiser({ sampleRateHz: config.audio.inputRateHz })).close();
+  const inFlight = new Set<Promise<unknown>>();
+  const sessionId = recorded.recording.sessionId;
+
+  // When the session got each engine's answer, in order (a TTS segment's by its text).
+  const times = { stt: [] as number[], llm: [] as number[] };
+  const ttsTimes: Array<{ atMs: number; text: string; used: boolean }> = [];
+  for (const [kind, atMs, key] of material.answers) {
+    if (kind === 'tts') ttsTimes.push({ atMs: origin + atMs, text: key, used: false });
+    else times[kind].push(origin + atMs);
+  }
+  const counts = { stt: 0, llm: 0 };
+  const hold: Held = (kind, text) => {
+    let due: number | undefined;
+    if (kind === 'tts') {
+      const found = ttsTimes.find((t) => !t.used && t.text === text);
+      if (found) found.used = true;
+      due = found?.atMs;
+    } else due = times[kind][counts[kind]++];
+    if (due === undefined || due <= clock.now()) return Promise.resolve();
+    return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
+  };
+
+  const outRate = config.audio.outputRateHz;
+  const sink =
+    material.sinkKind === 'file'
+      ? createRecordingSink(clock, outRate)
+      : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
+  const switches: InputSwitches | undefined = material.switched ? { echo: false, noiseSuppression: false } : undefined;
+  const remoteLlm = isRemoteLlm(config.llm.engine);
+  const paced = (bound: BoundEngines) => ({
+    ...bound,
+    stt: pacedStt(bound.stt, inFlight, hold),
+    llm: pacedLlm(remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
+    tts: bound.tts.map((t) => pacedTts(t, inFlight, hold)),
+    ...(bound.ttsByLanguage
+      ? { ttsByLanguage: Object.fromEntries(Object.entries(bound.ttsByLanguage).map(([k, chain]) => [k, chain.map((t) => pacedTts(t, inFlight, hold))])) }
+      : {}),
+    ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
+  });
+  const { session, release } = await assembleSession(pool, {
+    sessionId,
+    bus,
+    clock,
+    sink,
+    sinkKind: material.sinkKind,
+    ...(switches ? { inputSwitches: switches } : {}),
+    attach: attach({ bus, clock }),
+    engines: paced,
+  });
+  await session.ready();
+
+  // The robot's answers: recorded ones for the actions the re-run asks for (by id and name).
+  const robotAnswers = material.inputs.filter((i) => i.message.type.startsWith('action.'));
+  const outside = material.inputs.filter((i) => !i.message.type.startsWith('action.') && !i.message.type.startsWith('llm.'));
+  const asked = new Map<string, string>();
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'action.request'), (m) => {
+    if (m.type === 'action.request') asked.set(m.actionId, m.name);
+  });
+  const requestedNames = new Map<string, string>();
+  for (const e of recorded.emitted) {
+    if (e.kind === 'publish' && e.message.type === 'action.request') requestedNames.set(String(e.message.actionId), String(e.message.name));
+  }
+
+  type Step = { atMs: number; order: number; run: () => void };
+  const steps: Step[] = [];
+  let offset = 0;
+  material.blocks.forEach(([atMs, bytes, rateHz, bits], i) => {
+    const start = offset;
+    offset += bytes;
+    steps.push({
+      atMs: origin + atMs,
+      order: i,
+      run: () => {
+        if (switches && bits >= 0) {
+          switches.echo = (bits & 1) !== 0;
+          switches.noiseSuppression = (bits & 2) !== 0;
+        }
+        session.pushAudio(microphone.subarray(start, start + bytes), rateHz);
+      },
+    });
+  });
+  outside.forEach(({ atMs, message }, i) =>
+    steps.push({ atMs: origin + atMs, order: material.blocks.length + i, run: () => bus.publish({ ...(message as BusMessage) }) }),
+  );
+  robotAnswers.forEach(({ atMs, message }, i) =>
+    steps.push({
+      atMs: origin + atMs,
+      order: material.blocks.length + outside.length + i,
+      run: () => {
+        const id = String((message as { actionId?: unknown }).actionId);
+        // Only to a request the re-run made too, for the same action.
+        if (asked.get(id) !== undefined && asked.get(id) === requestedNames.get(id)) bus.publish({ ...(message as BusMessage) });
+      },
+    }),
+  );
+  steps.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+
+  for (const step of steps) {
+    if (step.atMs > clock.now()) await advance(inFlight, clock, step.atMs);
+    step.run();
+    await settle(inFlight, clock);
+  }
+  // Then to the recording's end (a recording its process never ended: until the agent is idle, at most MAX_TAIL_MS).
+  const lastInputMs = clock.now();
+  const endedAtMs = recorded.recording.endedAtMs;
+  const going = () => (endedAtMs === null ? !session.matches(DialogState.idle) : clock.now() < origin + endedAtMs);
+  while (going() && clock.now() < lastInputMs + MAX_TAIL_MS) {
+    await advance(inFlight, clock, clock.now() + STEP_MS);
+  }
+  await session.stop();
+  await settle(inFlight, clock);
+  release();
+  await bus.close();
+}
