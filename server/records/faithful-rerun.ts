@@ -12,6 +12,7 @@
  * session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
  * a difference.
  */
+import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import { createDeviceSink } from '../../adapters/audio/device-sink.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
@@ -82,38 +83,6 @@ function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held
           await hold('stt');
           return result;
         },
-      };
-    },
-  };
-}
-
-/** A recognizer that decodes only at pauses (the stop check): in flight from its stream's creation to its end. */
-function trackedDecodes(engine: SttEngine, inFlight: Set<Promise<unknown>>): SttEngine {
-  return {
-    ...engine,
-    name: engine.name,
-    createStream(options) {
-      const inner = engine.createStream(options);
-      let done = () => {};
-      const decode = new Promise<void>((resolve) => (done = resolve));
-      track(inFlight, decode);
-      const end = () => {
-        options.signal.removeEventListener('abort', end);
-        done();
-      };
-      if (options.signal.aborted) end();
-      else options.signal.addEventListener('abort', end, { once: true });
-      return {
-        ...inner,
-        push: (audio) => {
-          try {
-            inner.push(audio);
-          } catch (error) {
-            end();
-            throw error;
-          }
-        },
-        finish: () => inner.finish().finally(end),
       };
     },
   };
@@ -263,6 +232,7 @@ export async function rerunFaithfully(
       ? { ttsByLanguage: Object.fromEntries(Object.entries(bound.ttsByLanguage).map(([k, chain]) => [k, chain.map((t) => pacedTts(t, inFlight, hold))])) }
       : {}),
     ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
+    ...(bound.learned ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } } : {}),
   });
   const { session, release } = await assembleSession(pool, {
     sessionId,
