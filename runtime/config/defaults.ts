@@ -162,8 +162,12 @@ export const CONFIG_DEFAULTS = {
   keyword: {
     /** Why on: heads trained on speech embeddings hear real people's stops and wake phrases the phone loop misses (docs/activation.md). */
     enabled: true,
+    /** Why none: the heads `voice-agent train-phrase` writes and those in `heads/` are found by phrase. */
+    heads: {},
     /** Why 0.5: openWakeWord's default, and the score the shipped heads were trained and measured at. */
     threshold: 0.5,
+    /** Why none: one threshold serves every head trained the same way. */
+    thresholds: {},
   },
   features: {
     /** Why on: the first clause reaches the speaker while the LLM is still writing the rest. */

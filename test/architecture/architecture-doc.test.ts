@@ -67,7 +67,7 @@ const looksLikeCode = (word: string) => /[a-z][A-Z]/.test(word) || /^[A-Za-z]+_\
 function problemWith(span: string): string | undefined {
   const npm = /^npm (?:run ([\w:-]+)|(start|test))\b/.exec(span);
   if (npm) return scripts.has(npm[1] ?? npm[2]!) ? undefined : `no npm script "${npm[1] ?? npm[2]}"`;
-  const command = /^voice-agent (\w+)/.exec(span);
+  const command = /^voice-agent ([\w-]+)/.exec(span);
   if (command) return commands.has(command[1]!) ? undefined : `no command "voice-agent ${command[1]}"`;
   if (/^[\w./-]+$/.test(span) && (span.includes('/') || /\.(ts|md|mmd|json|jsgf)$/.test(span))) {
     const name = span.endsWith('/') ? `${basename(span)}/` : basename(span);

@@ -18,7 +18,8 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'va-pack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' };
+// onnxruntime-node's install script would fetch GPU libraries from outside the npm registry; a user skips it the same way.
+const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', ONNXRUNTIME_NODE_INSTALL: 'skip' };
 
 const app = join(dir, 'app');
 /** This checkout's TypeScript and Node types: the app has neither installed, as a user's might not. */
