@@ -58,7 +58,6 @@ export async function loadLearnedHeads(config: AppConfig): Promise<LearnedHeads>
   if (!named && !existsSync(frontEndPaths().embedding)) {
     return { skipped: `the speech embedding is not fetched: run \`${FETCH_FRONT_END_COMMAND}\` to hear ${listened.join(', ')} with the learned heads` };
   }
-  const thresholds = Object.fromEntries(listened.map((p) => [p, keyword.thresholds[p] ?? keyword.threshold]));
-  const engine = await loadKeywordEngine({ phrases: listened, heads: keyword.heads, thresholds });
+  const engine = await loadKeywordEngine({ phrases: listened, heads: keyword.heads, thresholds: keyword.thresholds, threshold: keyword.threshold });
   return { engine, phrases };
 }

@@ -51,8 +51,10 @@ export interface KeywordEngineOptions {
   phrases: readonly string[];
   /** A head file per phrase, overriding the shipped and trained ones. */
   heads?: Readonly<Record<string, string>>;
-  /** Per phrase; default {@link DEFAULT_THRESHOLD}. */
+  /** Per phrase; else the head's own calibrated threshold, else `threshold`. */
   thresholds?: Readonly<Record<string, number>>;
+  /** For a head without a threshold of its own; default {@link DEFAULT_THRESHOLD}. */
+  threshold?: number;
   frontEnd?: FrontEndPaths;
 }
 
@@ -82,7 +84,8 @@ export function headPathOf(phrase: string, configured?: Readonly<Record<string, 
 export async function loadKeywordEngine(options: KeywordEngineOptions): Promise<KeywordEngine> {
   const frontEnd = await sharedFrontEnd(options.frontEnd);
   const heads = await Promise.all(options.phrases.map((phrase) => loadHead({ phrase, path: headPathOf(phrase, options.heads) })));
-  const threshold = (phrase: string) => options.thresholds?.[phrase] ?? DEFAULT_THRESHOLD;
+  const thresholds = new Map(heads.map((h) => [h.phrase, options.thresholds?.[h.phrase] ?? h.threshold ?? options.threshold ?? DEFAULT_THRESHOLD]));
+  const threshold = (phrase: string) => thresholds.get(phrase)!;
   const history = Math.max(...heads.map((h) => h.windowFrames), 1);
   return {
     heads,

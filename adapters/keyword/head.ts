@@ -9,7 +9,9 @@
  * const score = await head.score(lastEmbeddings); // lastEmbeddings.length >= head.windowFrames
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { EMBEDDING_SIZE } from './front-end.js';
+import { readOnnxMetadata } from './onnx-metadata.js';
 import { inputShape, KeywordModelError, openOnnxModel, runOnce, type OnnxSession } from './onnx-runtime.js';
 
 export interface HeadSource {
@@ -25,6 +27,8 @@ export interface KeywordHead {
   readonly path: string;
   /** How many embeddings (80 ms each) the head reads. */
   readonly windowFrames: number;
+  /** The threshold its training calibrated (the file's `threshold` metadata), when it has one. */
+  readonly threshold?: number;
   /** The head's score for the window ending with the last of `embeddings` (at least `windowFrames` of them). */
   score(embeddings: readonly Float32Array[]): Promise<number>;
 }
@@ -53,10 +57,12 @@ export async function loadHead(source: HeadSource): Promise<KeywordHead> {
     throw new KeywordModelError(`${source.path} gives ${probe.outputs} outputs, a head gives one score: run \`${fix}\``, source.path);
   }
   const window = new Float32Array(windowFrames * EMBEDDING_SIZE);
+  const calibrated = Number(readOnnxMetadata(readFileSync(source.path)).threshold);
   return {
     phrase: source.phrase,
     path: source.path,
     windowFrames,
+    ...(calibrated > 0 && calibrated < 1 ? { threshold: calibrated } : {}),
     async score(embeddings) {
       const first = embeddings.length - windowFrames;
       for (let i = 0; i < windowFrames; i++) window.set(embeddings[first + i]!, i * EMBEDDING_SIZE);

@@ -3,7 +3,7 @@
  * writes it into the models folder's `heads/`, where sessions find it before the shipped heads.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadFrontEnd } from '../../adapters/keyword/front-end.js';
 import { FETCH_FRONT_END_COMMAND, frontEndPaths, userHeadsDir } from '../../adapters/keyword/model-files.js';
 import { trainPhrases, type TrainLimits } from '../../adapters/keyword/train/train-phrases.js';
@@ -47,6 +47,8 @@ export async function runTrainPhraseCommand(args: string[], out: (line: string) 
   const limits: TrainLimits = { ...(values.quick ? quick : {}), ...(steps ? { steps } : {}) };
   const outDir = resolve(values.out ?? userHeadsDir());
   if (!negatives) out(`no recordings of real people to learn from (--negatives DIR): training on synthetic speech alone`);
-  const written = await trainPhrases({ phrases, seed, frontEnd, outDir, limits, onProgress: out, ...(negatives ? { negativesDir: negatives } : {}) });
+  // The embedded training set is kept beside the heads' cache: a second run with the same inputs skips building it.
+  const cacheDir = join(modelsDir(), 'train-cache');
+  const written = await trainPhrases({ phrases, seed, frontEnd, outDir, limits, cacheDir, onProgress: out, ...(negatives ? { negativesDir: negatives } : {}) });
   out(`${written.length} head(s) in ${outDir}; sessions use them for these phrases (session.activation.wakePhrases, session.estop.phrases)`);
 }

@@ -164,7 +164,7 @@ export const CONFIG_DEFAULTS = {
     enabled: true,
     /** Why none: the heads `voice-agent train-phrase` writes and those in `heads/` are found by phrase. */
     heads: {},
-    /** Why 0.5: openWakeWord's default, and the score the shipped heads were trained and measured at. */
+    /** Why 0.5: openWakeWord's default, for heads that carry no calibrated threshold of their own (its pretrained ones). */
     threshold: 0.5,
     /** Why none: one threshold serves every head trained the same way. */
     thresholds: {},

@@ -248,8 +248,15 @@ const KeywordSchema = z
       .describe(
         'A head file per phrase (an openWakeWord `.onnx` model, or one `voice-agent train-phrase` wrote): `{"hey jarvis": "/models/hey_jarvis_v0.1.onnx"}`. A head named here must load, or nothing starts.',
       ),
-    threshold: probability.default(KEYWORD.threshold).describe('The score (0..1) a head must reach to spot its phrase.'),
-    thresholds: z.record(phraseKey, probability).default(() => ({ ...KEYWORD.thresholds })).describe('Per phrase, instead of `threshold`.'),
+    threshold: probability
+      .default(KEYWORD.threshold)
+      .describe(
+        "The score (0..1) a head must reach to spot its phrase, for a head that carries no threshold of its own (the project's heads carry the one their training calibrated).",
+      ),
+    thresholds: z
+      .record(phraseKey, probability)
+      .default(() => ({ ...KEYWORD.thresholds }))
+      .describe("Per phrase, instead of the head's own threshold and `threshold`."),
   })
   .strict()
   .prefault({});

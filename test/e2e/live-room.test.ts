@@ -11,9 +11,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pulseMissing } from '../support/pulse-room.js';
-import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
+import { spawnLive, usePulseRoom, writeSpacedRecording, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
+/** Said 3.5 s apart whatever the robot does: "turn left" comes while the answer to the time still plays. */
+const OVER_REPLY = ['hello robot', 'what time is it', 'turn left', 'go to the kitchen'];
+const OVER_REPLY_EVERY_MS = 3500;
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
 const READY_TIMEOUT_MS = 60_000;
 /** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
@@ -78,4 +81,32 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       // lag that cuts a reply). A regression that makes the agent hear itself fails all three.
     },
   );
+
+  it('four commands 3.5 s apart, one said over a reply: each answered, and no emergency stop nobody said', { timeout: 120_000, retry: 2 }, async () => {
+    const file = join(room().dir, 'over-reply.wav');
+    await writeSpacedRecording(OVER_REPLY, file, OVER_REPLY_EVERY_MS);
+    const timelineFile = join(room().dir, 'over-reply.timeline.json');
+    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', timelineFile]);
+    try {
+      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
+      await room().play(file);
+      // The kitchen's reply and its outcome: the last of the turns.
+      await out.waitFor((lines) => lines.some((l) => /^agent: .*kitchen/i.test(l)), TURN_TIMEOUT_MS, 'the answer to "go to the kitchen"');
+      await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited, stderr()).toBe(0);
+    const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
+    const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+    console.log(`live room, commands over replies: ${summary}\n${out.seen.join('\n')}`);
+    expect(
+      timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText),
+      summary,
+    ).toEqual(OVER_REPLY);
+    expect(
+      timeline.turns.filter((t) => t.reason === 'estop'),
+      summary,
+    ).toEqual([]);
+  });
 });

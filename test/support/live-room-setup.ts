@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
 import { until } from './until.js';
 
-export { writeUserRecording, writeUserRecordings } from './user-recording.js';
+export { writeSpacedRecording, writeUserRecording, writeUserRecordings } from './user-recording.js';
 
 /** Registers the room's start and stop on the enclosing `describe`; the getter holds it once started. */
 export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '../../adapters/audio/wav.js';
+import { createEspeakTts } from '../../adapters/tts/espeak.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 
 /**
@@ -28,4 +29,23 @@ export function writeUserRecordings(dir: string, texts: readonly string[], prefi
       return file;
     }),
   );
+}
+
+/**
+ * `texts` in eSpeak NG's `en-us` voice, each starting `everyMs` after the one before (a user who does not
+ * wait for the robot to finish), as one WAV file at 22.05 kHz.
+ */
+export async function writeSpacedRecording(texts: readonly string[], file: string, everyMs: number): Promise<void> {
+  const tts = createEspeakTts({ voice: 'en-us' });
+  const per = Math.round((tts.sampleRateHz * everyMs) / 1000);
+  const lead = Math.round(tts.sampleRateHz * 0.5);
+  const out = new Int16Array(lead + per * texts.length + tts.sampleRateHz);
+  for (const [i, text] of texts.entries()) {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+    const pcm = Buffer.concat(parts);
+    const said = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength >> 1);
+    out.set(said.subarray(0, Math.min(said.length, per)), lead + i * per);
+  }
+  writeFileSync(file, encodeWav(new Uint8Array(out.buffer), tts.sampleRateHz));
 }

@@ -120,7 +120,7 @@ export function augment(clean: ArrayLike<number>, options: AugmentOptions): Augm
   }
   const span = speechSpan(clean);
   const trimmed = Float32Array.from({ length: span.end - span.start }, (_, i) => clean[span.start + i]!);
-  const factor = rng.between(0.88, 1.12);
+  const factor = rng.between(0.85, 1.18);
   const fast = changeSpeed(trimmed, factor);
   const speechLength = fast.length;
   const wet = rng.next() < 0.5 ? reverberate(fast, rng) : fast;

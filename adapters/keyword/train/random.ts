@@ -19,6 +19,9 @@ export interface Random {
   normal(): number;
   /** `items` in a new seeded order (Fisher–Yates). */
   shuffled<T>(items: readonly T[]): T[];
+  /** The generator's state, and a return to one. */
+  save(): number;
+  restore(saved: number): void;
 }
 
 export function seededRandom(seed: number): Random {
@@ -33,6 +36,10 @@ export function seededRandom(seed: number): Random {
   const below = (n: number) => Math.floor(next() * n);
   return {
     next,
+    save: () => state.s,
+    restore: (saved) => {
+      state.s = saved >>> 0;
+    },
     between: (low, high) => low + (high - low) * next(),
     below,
     pick: (items) => items[below(items.length)]!,

@@ -18,9 +18,11 @@
  * const written = await trainPhrases({ phrases: ['stop'], seed: 1, frontEnd, outDir: 'heads', negativesDir: '../shared/speech/train' });
  * ```
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { readWav } from '../../audio/wav.js';
 import { clipEmbeddings, EMBEDDING_SIZE, HOP_SAMPLES, type FrontEnd } from '../front-end.js';
 import { headFileName } from '../head-names.js';
@@ -58,15 +60,19 @@ export interface TrainOptions {
   /** Real recordings (WAV, 16 kHz mono), with an optional `MANIFEST.tsv` (file, transcript): negatives, and positives of a phrase. */
   negativesDir?: string;
   limits?: TrainLimits;
+  /** Where the embedded training set is kept between runs (none: built every run). */
+  cacheDir?: string;
   onProgress?: (line: string) => void;
 }
 
 export interface TrainedHead {
   phrase: string;
   path: string;
-  /** The share of its positive windows at 0.5 or more. */
+  /** The threshold calibrated on the held-out real clips (in the file's metadata). */
+  threshold: number;
+  /** The share of its positive windows at its threshold or more. */
   recall: number;
-  /** Held-out real clips (every fifth, never learned from) in which it reached 0.5. */
+  /** Held-out real clips (every fifth, never learned from) in which it reached its threshold. */
   heldOut: { accepted: number; clips: number };
   examples: { positives: number; negatives: number };
 }
@@ -145,6 +151,29 @@ export interface TrainingSet {
   heldOut: Clip[];
   speakers: number;
   texts: number;
+  /** The generator's state once the set was built. */
+  rngState?: number;
+}
+
+/**
+ * The training set from `options.cacheDir` when a run with the same seed, limits, phrases and recordings
+ * built it before (keyed by all of them), else built and kept there. Building it is most of a run.
+ */
+async function cachedTrainingSet(options: TrainOptions, build: () => Promise<TrainingSet>, say: (line: string) => void): Promise<TrainingSet> {
+  if (!options.cacheDir) return build();
+  const key = createHash('sha256')
+    .update(JSON.stringify({ seed: options.seed, limits: options.limits ?? {}, phrases: options.phrases, negatives: options.negativesDir ?? null, v: 1 }))
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(options.cacheDir, `training-set-${key}.bin`);
+  if (existsSync(file)) {
+    say(`training set from ${file}`);
+    return deserialize(readFileSync(file)) as TrainingSet;
+  }
+  const set = await build();
+  await mkdir(options.cacheDir, { recursive: true });
+  await writeFile(file, serialize(set));
+  return set;
 }
 
 /** Why every fifth: enough clips (about 240) to count false accepts on; the other four fifths to learn from. */
@@ -168,7 +197,11 @@ async function buildTrainingSet(options: TrainOptions, rng: Random, speakers: re
     set.real.push(embedded);
     // The same voice in another room: a real voice must not fire a head whatever the room.
     const roomed = augment(clip.samples, { rng, backgrounds, leadSamples: 1600, tailSamples: 1600 });
-    set.real.push({ text: clip.text, embeddings: await clipEmbeddings(options.frontEnd, padded(roomed.samples, rng)), speechEnd: PAD_SAMPLES + roomed.speechEnd });
+    set.real.push({
+      text: clip.text,
+      embeddings: await clipEmbeddings(options.frontEnd, padded(roomed.samples, rng)),
+      speechEnd: PAD_SAMPLES + roomed.speechEnd,
+    });
     if ((i + 1) % 200 === 0) say(`real recordings embedded: ${i + 1}/${recordings.length}`);
   }
   for (let i = 0; i < (recordings.length > 0 ? NOISE_CLIPS : 0); i++) {
@@ -188,19 +221,25 @@ async function buildTrainingSet(options: TrainOptions, rng: Random, speakers: re
 
 type Hear = (speaker: Speaker, text: string, backgrounds: readonly Int16Array[]) => Promise<Clip>;
 
-/** The share of `clips` in which `net` reaches 0.5 in any window (a clip's false accept, as a session counts it). */
-function clipAcceptRate(net: ReturnType<typeof createMlp>, clips: readonly Clip[], phrase: string): { accepted: number; clips: number } {
+/** Each clip's highest score (the clips that do not say the phrase): what a session would have spotted in it. */
+function clipScores(net: ReturnType<typeof createMlp>, clips: readonly Clip[], phrase: string): number[] {
   const examples = { positives: [] as Example[], negatives: [] as Example[] };
-  let accepted = 0;
-  let counted = 0;
-  for (const clip of clips) {
-    if (says(clip.text, phrase)) continue;
-    examples.negatives.length = 0;
-    windowsOf(clip, phrase, examples);
-    counted += 1;
-    if (examples.negatives.some((e) => predict(net, e.input) >= 0.5)) accepted += 1;
-  }
-  return { accepted, clips: counted };
+  return clips
+    .filter((clip) => !says(clip.text, phrase))
+    .map((clip) => {
+      examples.negatives.length = 0;
+      windowsOf(clip, phrase, examples);
+      return Math.max(0, ...examples.negatives.map((e) => predict(net, e.input)));
+    });
+}
+
+/**
+ * The threshold a head is shipped with: just above the highest score of held-out real speech, never
+ * under 0.5 (openWakeWord's default) nor over 0.95 (a head must still spot its phrase).
+ */
+export function calibratedThreshold(heldOutScores: readonly number[]): number {
+  const highest = Math.max(0, ...heldOutScores);
+  return Math.round(Math.min(0.95, Math.max(0.5, highest + 0.02)) * 100) / 100;
 }
 
 /** Trains a head for each phrase and writes it into `outDir`; resolves with what was written. */
@@ -219,13 +258,16 @@ export async function trainPhrases(options: TrainOptions): Promise<TrainedHead[]
     });
     return { text, embeddings: await clipEmbeddings(options.frontEnd, padded(heard.samples, rng)), speechEnd: PAD_SAMPLES + heard.speechEnd };
   };
-  const set = await buildTrainingSet(options, rng, speakers, hear);
+  const build = async () => ({ ...(await buildTrainingSet(options, rng, speakers, hear)), rngState: rng.save() });
+  const set = await cachedTrainingSet(options, build, say);
+  // A cached set leaves the generator where building it would have: the positives are the same either way.
+  if (set.rngState !== undefined) rng.restore(set.rngState);
   const backgrounds: Int16Array[] = [];
   const written: TrainedHead[] = [];
   for (const phrase of options.phrases) {
     const positives: Clip[] = [];
     const mine = speakers.slice(0, limits.speakers ?? speakers.length);
-    for (const speaker of mine) for (let room = 0; room < (limits.roomsPerSpeaker ?? 2); room++) positives.push(await hear(speaker, phrase, backgrounds));
+    for (const speaker of mine) for (let room = 0; room < (limits.roomsPerSpeaker ?? 3); room++) positives.push(await hear(speaker, phrase, backgrounds));
     say(`"${phrase}": ${positives.length} synthetic positives`);
     const examples = { positives: [] as Example[], negatives: [] as Example[] };
     for (const clip of [...positives, ...set.ordinary, ...set.real]) windowsOf(clip, phrase, examples);
@@ -250,16 +292,18 @@ export async function trainPhrases(options: TrainOptions): Promise<TrainedHead[]
         onProgress: progress,
       });
     }
-    const recall = examples.positives.filter((e) => predict(net, e.input) >= 0.5).length / examples.positives.length;
-    const heldOut = clipAcceptRate(net, set.heldOut, phrase);
+    const heldOutScores = clipScores(net, set.heldOut, phrase);
+    const threshold = calibratedThreshold(heldOutScores);
+    const recall = examples.positives.filter((e) => predict(net, e.input) >= threshold).length / examples.positives.length;
+    const heldOut = { accepted: heldOutScores.filter((s) => s >= threshold).length, clips: heldOutScores.length };
     const bytes = encodeHead({
       frames: HEAD_FRAMES,
       layers: net.layers,
       metadata: {
         phrase,
         seed: String(options.seed),
-        threshold: '0.5',
-        trainedOn: `${mine.length} synthetic speakers × ${limits.roomsPerSpeaker ?? 2} rooms; ${set.texts} ordinary texts; ${set.real.length} real and noise clips`,
+        threshold: String(threshold),
+        trainedOn: `${mine.length} synthetic speakers × ${limits.roomsPerSpeaker ?? 3} rooms; ${set.texts} ordinary texts; ${set.real.length} real and noise clips`,
         heldOutFalseAccepts: `${heldOut.accepted}/${heldOut.clips}`,
       },
     });
@@ -268,10 +312,10 @@ export async function trainPhrases(options: TrainOptions): Promise<TrainedHead[]
     await writeFile(`${path}.partial`, bytes);
     await rename(`${path}.partial`, path);
     say(
-      `"${phrase}": wrote ${path} (${(bytes.length / 1024).toFixed(0)} KB); ${(recall * 100).toFixed(1)} % of its positive windows; ` +
-        `held-out real clips accepted: ${heldOut.accepted}/${heldOut.clips}`,
+      `"${phrase}": wrote ${path} (${(bytes.length / 1024).toFixed(0)} KB), threshold ${threshold}: ${(recall * 100).toFixed(1)} % of its positive ` +
+        `windows; held-out real clips accepted: ${heldOut.accepted}/${heldOut.clips}`,
     );
-    written.push({ phrase, path, recall, heldOut, examples: { positives: examples.positives.length, negatives: examples.negatives.length } });
+    written.push({ phrase, path, threshold, recall, heldOut, examples: { positives: examples.positives.length, negatives: examples.negatives.length } });
   }
   return written;
 }
