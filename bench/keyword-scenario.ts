@@ -131,6 +131,49 @@ export async function runKeywordScenario(progress: (line: string) => void = () =
   return rows;
 }
 
+export interface KeywordCostRow {
+  kind: 'keyword-cost';
+  heads: number;
+  streams: number;
+  audioS: number;
+  /** CPU per second of one stream's audio: the front end and every head. */
+  cpuMsPerAudioS: number;
+  /** RSS the front end and heads added to the process, once (MB). */
+  modelsMb: number;
+  /** RSS per stream beyond the models (MB): a session's share. */
+  perStreamMb: number;
+}
+
+/** The cost of one session's learned ears: the front end and `heads` heads on `audioS` of speech-like noise, over `streams` streams. */
+export async function measureKeywordCost(phrases: readonly string[], streams = 20, audioS = 30): Promise<KeywordCostRow> {
+  const heads = Object.fromEntries(phrases.map((p) => [p, join(shippedHeadsDir(), headFileName(p))]));
+  const before = process.memoryUsage().rss;
+  const engine = await loadKeywordEngine({ phrases, heads });
+  const loaded = process.memoryUsage().rss;
+  const open = Array.from({ length: streams }, () => engine.open());
+  const audio = quietRoom(audioS * 16_000, 3).map((v, i) => v * 40 * Math.sin(i / 9));
+  const cpuStart = process.cpuUsage();
+  for (let at = 0; at < audio.length; at += 320) for (const stream of open) await stream.push(audio.subarray(at, at + 320));
+  const cpu = process.cpuUsage(cpuStart);
+  const after = process.memoryUsage().rss;
+  return {
+    kind: 'keyword-cost',
+    heads: phrases.length,
+    streams,
+    audioS,
+    cpuMsPerAudioS: Math.round(((cpu.user + cpu.system) / 1000 / (audioS * streams)) * 10) / 10,
+    modelsMb: Math.round(((loaded - before) / 1e6) * 10) / 10,
+    perStreamMb: Math.round(((after - loaded) / 1e6 / streams) * 100) / 100,
+  };
+}
+
+export function printKeywordCost(row: KeywordCostRow): void {
+  console.log(
+    `\nLearned ears' cost: front end + ${row.heads} heads, ${row.streams} streams × ${row.audioS} s in 20 ms frames: ` +
+      `${row.cpuMsPerAudioS} ms CPU per second of audio per stream; models ${row.modelsMb} MB once per process; ${row.perStreamMb} MB per stream`,
+  );
+}
+
 export function printKeyword(rows: readonly KeywordRow[]): void {
   console.log('\nLearned keyword heads on real people (evaluation share; each clip alone, threshold 0.5)');
   console.log('| head | phrase | detected | false accepts | Mycroft clips: detected, false | CPU ms per s of audio (front end + head) |');

@@ -324,9 +324,12 @@ if (scenarios.includes('wake')) {
   if (!process.argv.includes('--real')) wakes.push(...(await (await import('./wake-scenario.js')).runWakeScenario({ quick }, progress)));
 }
 const keywords: Array<import('./keyword-scenario.js').KeywordRow> = [];
+const keywordCosts: Array<import('./keyword-scenario.js').KeywordCostRow> = [];
 if (scenarios.includes('keyword')) {
-  progress('keyword: learned heads (the project\'s and openWakeWord\'s) on recordings of real people');
-  keywords.push(...(await (await import('./keyword-scenario.js')).runKeywordScenario(progress)));
+  progress("keyword: learned heads (the project's and openWakeWord's) on recordings of real people");
+  const scenario = await import('./keyword-scenario.js');
+  keywordCosts.push(await scenario.measureKeywordCost(['stop', 'halt', 'emergency stop', 'yes', 'no']));
+  keywords.push(...(await scenario.runKeywordScenario(progress)));
 }
 const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
 if (scenarios.includes('realtime-clients')) realtimeClients.push((await import('./realtime-clients.js')).runRealtimeClients(progress));
@@ -350,6 +353,7 @@ if (lives.length > 0) (await import('./live-scenario.js')).printLive(lives);
 if (wakes.length > 0) (await import('./wake-scenario.js')).printWake(wakes);
 if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(spottings);
 if (keywords.length > 0) (await import('./keyword-scenario.js')).printKeyword(keywords);
+for (const c of keywordCosts) (await import('./keyword-scenario.js')).printKeywordCost(c);
 if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
 if (sessionStops.length > 0) (await import('./estop-session.js')).printSessionStopRows(sessionStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
@@ -375,6 +379,7 @@ if (json) {
     ...wakes,
     ...spottings,
     ...keywords,
+    ...keywordCosts,
     ...combinedStops,
     ...sessionStops,
     ...realtimeClients.flatMap((r) => r.rows),
