@@ -318,6 +318,33 @@ export const TABLES: Record<string, TableSpec> = {
     rows: kind('echo-matrix'),
     columns: echoOverlapColumns,
   },
+  'wake-scan': {
+    file: 'wake',
+    rows: (row) =>
+      kind('wake')(row) &&
+      (row['kind'] !== 'candidate' ||
+        (row['minLeadDb'] == null && row['minConfidence'] == null) ||
+        (row['phrase'] === 'wake' && row['minLeadDb'] === 9 && row['minConfidence'] === 0.68) ||
+        (row['phrase'] === 'stop' && row['minLeadDb'] === 15 && row['minConfidence'] == null)),
+    columns: [
+      [
+        'phrase',
+        (row) =>
+          row['kind'] === 'chosen'
+            ? `${field('phrase')(row)} (chosen on the tuning voices)`
+            : row['kind'] === 'configured'
+              ? `${field('phrase')(row)} (default, as a session runs)`
+              : field('phrase')(row),
+      ],
+      ['threshold', (row) => (typeof row['threshold'] === 'number' ? Number(row['threshold'].toPrecision(2)).toExponential() : MISSING)],
+      ['lead ≥', field('minLeadDb', ' dB')],
+      ['confidence ≥', field('minConfidence')],
+      ['false per hour (count)', (row) => `${field('falsePerHour')(row)} (${field('falseCount')(row)})`],
+      ['false / h, tuning · fresh voices', (row) => `${field('tunedFalsePerHour')(row)} · ${field('freshFalsePerHour')(row)}`],
+      ['detected, grammar-bench (tuning) voices', (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`],
+      ['detected, fresh voices', (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`],
+    ],
+  },
   wake: {
     file: 'wake',
     rows: (row) => kind('wake')(row) && row['kind'] === 'configured',
