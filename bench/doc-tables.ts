@@ -1,8 +1,8 @@
 /**
- * The figures tables of docs/benchmarks.md, made from the rows the bench writes (`--json
- * bench/results/<name>.json`). Each table sits between `<!-- bench-table NAME -->` and
- * `<!-- /bench-table -->`; `npm run bench:tables` rewrites them, and a test fails when the doc and the
- * JSON disagree. A row without a field (a scenario run before the bench measured it) shows "—".
+ * The figures tables of the benchmark pages (docs/benchmarks.md and the pages it lists), made from the
+ * rows the bench writes (`--json bench/results/<name>.json`). Each table sits between
+ * `<!-- bench-table NAME -->` and `<!-- /bench-table -->`, on one page only; `npm run bench:tables`
+ * rewrites them, and a test fails when a page and the JSON disagree. A row without a field (a scenario run before the bench measured it) shows "—".
  *
  * @example
  * ```ts
@@ -11,6 +11,7 @@
  * ```
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { cellName, type EchoCell } from './echo-cell.js';
 import { echoOverlapColumns } from './echo-overlap-table.js';
 import { field, kind, MISSING, P95, P95_MAX, share, spread, type Cell, type Row } from './table-cells.js';
 
@@ -302,10 +303,47 @@ export const TABLES: Record<string, TableSpec> = {
       ['false per hour', (row) => (row['others'] ? field('falsePerHour')(row) : MISSING)],
     ],
   },
+  'echo-matrix': {
+    file: 'echo-matrix',
+    rows: kind('echo-matrix'),
+    columns: [
+      ['room: delay, RT60, speaker over user, client', (row) => cellName(row as unknown as EchoCell)],
+      ['false barge-ins / replies', (row) => `${field('falseBargeIns')(row)} / ${field('replies')(row)}`],
+      ['barge-ins stopped', share('bargeInsStopped', 'bargeInsAttempted')],
+      ['ERLE dB settled (overall)', (row) => `${field('erleDb')(row)} (${field('erleOverallDb')(row)})`],
+    ],
+  },
   'echo-overlap': {
     file: 'echo-overlap',
     rows: kind('echo-matrix'),
     columns: echoOverlapColumns,
+  },
+  'wake-scan': {
+    file: 'wake',
+    rows: (row) =>
+      kind('wake')(row) &&
+      (row['kind'] !== 'candidate' ||
+        (row['minLeadDb'] == null && row['minConfidence'] == null) ||
+        (row['phrase'] === 'wake' && row['minLeadDb'] === 9 && row['minConfidence'] === 0.68) ||
+        (row['phrase'] === 'stop' && row['minLeadDb'] === 15 && row['minConfidence'] == null)),
+    columns: [
+      [
+        'phrase',
+        (row) =>
+          row['kind'] === 'chosen'
+            ? `${field('phrase')(row)} (chosen on the tuning voices)`
+            : row['kind'] === 'configured'
+              ? `${field('phrase')(row)} (default, as a session runs)`
+              : field('phrase')(row),
+      ],
+      ['threshold', (row) => (typeof row['threshold'] === 'number' ? Number(row['threshold'].toPrecision(2)).toExponential() : MISSING)],
+      ['lead ≥', field('minLeadDb', ' dB')],
+      ['confidence ≥', field('minConfidence')],
+      ['false per hour (count)', (row) => `${field('falsePerHour')(row)} (${field('falseCount')(row)})`],
+      ['false / h, tuning · fresh voices', (row) => `${field('tunedFalsePerHour')(row)} · ${field('freshFalsePerHour')(row)}`],
+      ['detected, grammar-bench (tuning) voices', (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`],
+      ['detected, fresh voices', (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`],
+    ],
   },
   wake: {
     file: 'wake',

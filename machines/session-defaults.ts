@@ -74,10 +74,9 @@ export const SESSION_DEFAULTS = {
     /**
      * Why 0.25 held on two reports of a partial, 0.1 on a final (the commands' gate is 0.2): a missed stop
      * costs more than a false one, and the microphone's stop spotter is the fast path. Two reports, not
-     * one sure one: on recordings of real people, "snowboy" and "smart mirror" were "stop" at 0.21–0.34 on
-     * their first syllable and gone on the next report (false stops 7 → 2 of 140), at the cost of 100 ms
-     * on the transcripts' path; the grammar bench's voices lost no stop (23 of 24) and stopped on none of
-     * the 352 phrases outside the grammar, as before (docs/actions.md).
+     * one sure one: ordinary words ("snowboy", "smart mirror") are "stop" on their first syllable and gone
+     * on the next report; 100 ms on the transcripts' path. Chosen on the grammar bench's voices and
+     * recordings of real people (docs/estop.md).
      */
     minConfidence: 0.25,
     /**
@@ -95,12 +94,9 @@ export const SESSION_DEFAULTS = {
     spotter: true,
     /**
      * Why on: with a recognizer that reports no partials (a Whisper-class server), the stops the
-     * spotter misses (a third of the e-stop bench's synthetic ones) waited for that recognizer's final,
-     * p95 1029 ms after the phrase. Beside the grammar stack, a grammar's partials judged without a
-     * reply made the first syllable of ordinary words "stop" ("smart mirror", "snowboy"): judged at the
-     * user's pause instead, false stops on the real recordings went 3 → 2 of 140 for the grammar
-     * stack and 5 → 2 for a Whisper-class session, about 60 ms after the phrase; 1 of 140 once a
-     * final whose last word lies over silence is refused (docs/actions.md).
+     * spotter misses would wait for that recognizer's final, about 1 s after the phrase; decoded at the
+     * user's pause, they come about 60 ms after it, with fewer false stops than partials judged without a
+     * reply. Chosen on the e-stop bench and recordings of real people (docs/estop.md).
      */
     localRecognizer: true,
   },

@@ -56,7 +56,7 @@ export const ECHO_TUNING = {
     },
     RISE_MS: {
       value: 16,
-      why: "Why 16 ms: an onset's rise over one 4 ms hop halves when the delay falls between two hops (a clean copy delayed by 302 ms correlated 0.66, by 300 ms 0.99), and a real room's delay, or one through a 24 kHz client's resamplers, falls anywhere; a syllable's onset (~10 ms) rises within 16 ms wherever it falls. The echo matrix's open loop with delays jumping between replies (300\u21941400, 302\u21941397, 350\u21941210, 257\u2194903, 433\u21941150 ms; three of its jump cells, two room seeds: 30 runs) settled at 6.8 dB ERLE on average (1.6\u201321.3) with one-hop onsets, and at 30.9 dB (22.7\u201335.1) with these (and `stage.ts`'s \u00b116 ms refinement).",
+      why: "Why 16 ms: an onset's rise over one 4 ms hop halves when the delay falls between two hops (a clean copy delayed by 302 ms correlated 0.66, by 300 ms 0.99), and a real room's delay, or one through a 24 kHz client's resamplers, falls anywhere; a syllable's onset (~10 ms) rises within 16 ms wherever it falls. Chosen on the echo matrix's open loop with delays jumping between replies (three of its jump cells, two room seeds).",
       chosenOn: ECHO_MATRIX,
     },
     PLACE_RADIUS_HOPS: {
@@ -221,12 +221,12 @@ export const ECHO_TUNING = {
     },
     REFINE_WINDOW_MS: {
       value: 500,
-      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay; the envelope estimate is good to \u00b14 ms, and an early reflection pulled it 12.1 ms late on the echo matrix's jumping delay, where \u00b112 found the edge of its range 5 samples off and kept a filter no longer aligned (20 against 35 dB ERLE).",
+      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the echo matrix's jumping delay.",
       chosenOn: ECHO_MATRIX,
     },
     REFINE_RADIUS_MS: {
       value: 16,
-      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay; the envelope estimate is good to \u00b14 ms, and an early reflection pulled it 12.1 ms late on the echo matrix's jumping delay, where \u00b112 found the edge of its range 5 samples off and kept a filter no longer aligned (20 against 35 dB ERLE).",
+      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the echo matrix's jumping delay.",
       chosenOn: ECHO_MATRIX,
     },
     MOVE_MIN_CORRELATION: {

@@ -37,7 +37,7 @@ export const CONFIG_DEFAULTS = {
     echoTailMs: 500,
     /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */
     echoDelayEstimation: true,
-    /** Why on: echo return loss enhancement 28 → 36 dB once converged (docs/audio-input.md). */
+    /** Why on: echo return loss enhancement 36 dB once converged, against 28 without it; chosen on the echo matrix's open loop (docs/echo.md). */
     residualEchoSuppression: true,
     /** Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands (docs/audio-input.md). */
     echoSuppression: true,
