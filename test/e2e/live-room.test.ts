@@ -17,6 +17,8 @@ const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Said 3.5 s apart whatever the robot does: "turn left" comes while the answer to the time still plays. */
 const OVER_REPLY = ['hello robot', 'what time is it', 'turn left', 'go to the kitchen'];
 const OVER_REPLY_EVERY_MS = 3500;
+/** Why 6 s: longer than any pause between an answer and the action's outcome, shorter than the confirmation's timeout. */
+const QUIET_AFTER_LAST_MS = 6000;
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
 const READY_TIMEOUT_MS = 60_000;
 /** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
@@ -82,31 +84,41 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
     },
   );
 
-  it('four commands 3.5 s apart, one said over a reply: each answered, and no emergency stop nobody said', { timeout: 120_000, retry: 2 }, async () => {
-    const file = join(room().dir, 'over-reply.wav');
-    await writeSpacedRecording(OVER_REPLY, file, OVER_REPLY_EVERY_MS);
-    const timelineFile = join(room().dir, 'over-reply.timeline.json');
-    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', timelineFile]);
-    try {
-      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
-      await room().play(file);
-      // The kitchen's reply and its outcome: the last of the turns.
-      await out.waitFor((lines) => lines.some((l) => /^agent: .*kitchen/i.test(l)), TURN_TIMEOUT_MS, 'the answer to "go to the kitchen"');
-      await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited, stderr()).toBe(0);
-    const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
-    const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-    console.log(`live room, commands over replies: ${summary}\n${out.seen.join('\n')}`);
-    expect(
-      timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText),
-      summary,
-    ).toEqual(OVER_REPLY);
-    expect(
-      timeline.turns.filter((t) => t.reason === 'estop'),
-      summary,
-    ).toEqual([]);
-  });
+  it(
+    'four commands 3.5 s apart, one said over a reply: that reply cut by the user, every utterance answered, no emergency stop nobody said',
+    { timeout: 120_000, retry: 2 },
+    async () => {
+      const file = join(room().dir, 'over-reply.wav');
+      await writeSpacedRecording(OVER_REPLY, file, OVER_REPLY_EVERY_MS);
+      const timelineFile = join(room().dir, 'over-reply.timeline.json');
+      const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', timelineFile]);
+      try {
+        await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
+        await room().play(file);
+        // Done once the agent has said nothing new for a while (a confirmation question waits for its timeout).
+        await out.waitFor(() => performance.now() - out.lastLineAtMs() > QUIET_AFTER_LAST_MS, TURN_TIMEOUT_MS, 'the last answer');
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited, stderr()).toBe(0);
+      const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
+        turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number }>;
+      };
+      const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+      console.log(`live room, commands over replies: ${summary}\n${out.seen.join('\n')}`);
+      const said = timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText);
+      expect(said.slice(0, 2), summary).toEqual(OVER_REPLY.slice(0, 2));
+      // The answer to the time is cut by the user's next command, never by an emergency stop nobody said.
+      expect(timeline.turns.find((t) => t.userText === OVER_REPLY[1])?.reason, summary).toBe('barge_in');
+      expect(
+        timeline.turns.filter((t) => t.reason === 'estop'),
+        summary,
+      ).toEqual([]);
+      // Every utterance has an answer: the command, a confirmation question, or a re-prompt.
+      expect(
+        timeline.turns.filter((t) => t.firstAudioAtMs === undefined),
+        summary,
+      ).toEqual([]);
+    },
+  );
 });
