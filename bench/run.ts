@@ -1,13 +1,16 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake|realtime-clients   one scenario, or several joined by commas (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake|realtime-clients|capacity   one scenario, or several joined by commas (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
  *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
- *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
+ *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process); capacity: N serve processes on one NATS server
+ *   --admission              capacity: 2× the shipped server.capacity against it (the refused clients, the admitted ones' promises)
+ *   --window S               capacity: seconds each row's clients start new turns (default 40; --quick 20)
+ *   --server-prof DIR        capacity: the serve process(es) write a CPU profile into DIR (node --cpu-prof)
  *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
  *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
  *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request; grammar,whisper: both)
@@ -75,6 +78,7 @@ const ALL = [
   'live',
   'wake',
   'realtime-clients',
+  'capacity',
 ] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios = (arg('scenario')?.split(',') ?? [...ALL]) as Scenario[];
@@ -346,6 +350,24 @@ if (spottings.length > 0) (await import('./human-spotting.js')).printSpotting(sp
 if (combinedStops.length > 0) (await import('./estop-real.js')).printCombinedStops(combinedStops);
 if (sessionStops.length > 0) (await import('./estop-session.js')).printSessionStopRows(sessionStops);
 for (const r of realtimeClients) (await import('./realtime-clients.js')).printRealtimeClients(r);
+const capacities: Array<import('./capacity-scenario.js').CapacityRow> = [];
+if (scenarios.includes('capacity')) {
+  const { runCapacityScenario, printCapacity } = await import('./capacity-scenario.js');
+  const prof = arg('server-prof');
+  capacities.push(
+    ...(await runCapacityScenario(
+      {
+        ...(arg('sessions') ? { sessions: arg('sessions')!.split(',').map(Number) } : {}),
+        windowMs: arg('window') ? Number(arg('window')) * 1000 : quick ? 20_000 : 40_000,
+        processes: serverProcesses,
+        admission: process.argv.includes('--admission'),
+        ...(prof ? { serverExecArgv: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}),
+      },
+      progress,
+    )),
+  );
+  printCapacity(capacities);
+}
 const json = arg('json');
 if (json) {
   const all = [
@@ -370,6 +392,7 @@ if (json) {
     ...combinedStops,
     ...sessionStops,
     ...realtimeClients.flatMap((r) => r.rows),
+    ...capacities,
   ];
   // A folder that does not exist yet must not end an hour of measuring on ENOENT.
   mkdirSync(dirname(json), { recursive: true });

@@ -111,7 +111,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
   // Their transcripts by a local grammar decoder too, when the session's recognizer reports no partials.
-  const stopStt = buildStopStt(config);
+  const stopStt = buildStopStt(config, 'shared' in stt ? stt.shared : undefined);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
   const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));

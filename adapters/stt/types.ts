@@ -15,6 +15,16 @@ export interface SttStreamOptions {
    */
   onPartial(text: string, confidence?: number, detail?: TranscriptDetail): void;
   signal: AbortSignal;
+  /**
+   * Work that may be shed: an engine that would have to build a new decoder for this stream (a pooled
+   * local decoder, all busy) throws {@link SttBusyError} instead, at once. Absent: the stream always starts.
+   */
+  ifIdle?: boolean;
+}
+
+/** A stream asked for `ifIdle` found every decoder busy: nothing was started, nothing failed. */
+export class SttBusyError extends Error {
+  override name = 'SttBusyError';
 }
 
 /** What an engine can tell about a transcript beyond its words (each field absent: unknown). */
