@@ -40,6 +40,8 @@ export interface CapacityFleetResult {
   missed: Record<string, number>;
   /** Each clip's times (first audio, or e-stop), ms. */
   byClip: Record<string, number[]>;
+  /** The server's own figures of each spoken turn (`voice_agent.turn.latency`, its last report): where the time went. */
+  stages: Array<Record<string, number | null>>;
   skipped: string[];
 }
 
@@ -95,6 +97,7 @@ interface Client {
   speaking?: Speaking;
   /** Response ids created and not yet done. */
   open: Set<string>;
+  latency: Map<string, Record<string, number | null>>;
   /** Listeners for the next matching event. */
   waiters: Set<(type: string, head: string, data: Buffer, atMs: number) => void>;
 }
@@ -118,6 +121,7 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
     errors: {},
     missed: {},
     byClip: {},
+    stages: [],
     skipped,
   };
   const count = (into: Record<string, number>, key: string) => void (into[key] = (into[key] ?? 0) + 1);
@@ -125,7 +129,7 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
   const connect = (index: number): Promise<Client | undefined> =>
     new Promise((resolve) => {
       const ws = new WebSocket(options.urls[index % options.urls.length]!);
-      const client: Client = { ws, index, open: new Set(), waiters: new Set() };
+      const client: Client = { ws, index, open: new Set(), waiters: new Set(), latency: new Map() };
       let created = false;
       const refused = (code: string) => {
         if (created) return;
@@ -149,6 +153,18 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
           const code = (JSON.parse(data.toString()) as { error?: { code?: string } }).error?.code ?? 'error';
           if (!created) return refused(code);
           count(result.errors, code);
+        }
+        if (type === 'voice_agent.turn.latency') {
+          const e = JSON.parse(data.toString()) as Record<string, unknown>;
+          if (e.from === 'voice_end' && typeof e.first_audio_ms === 'number') {
+            const turn = String(e.turn_id);
+            client.latency.set(turn, {
+              end_of_turn_ms: e.end_of_turn_ms as number | null,
+              transcript_ms: e.transcript_ms as number | null,
+              first_token_ms: e.first_token_ms as number | null,
+              first_audio_ms: e.first_audio_ms,
+            });
+          }
         }
         if (type === 'response.created') client.open.add((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
         if (type === 'response.done') client.open.delete((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
@@ -284,6 +300,7 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
   report({ type: 'phase', phase: 'window-end' });
   clearTimeout(mic);
   for (const c of clients) c.ws.close();
+  result.stages = clients.flatMap((c) => [...c.latency.values()]);
   return result;
 }
 

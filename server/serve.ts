@@ -91,7 +91,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     ? await connectNatsTransport({ servers: nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
     : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
-  const pool = buildEngines(config, { clock });
+  const pool = buildEngines(config, { clock, sessions: config.server.capacity });
   // With the bus in-process, the reference robot executes `controller` actions (`actions.simulate`).
   const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions, log });
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;

@@ -235,6 +235,9 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     // Making a decoder set holds the event loop ~0.5 s (three models loaded) and adds ~83 MB: work that
     // may be shed is, rather than stall every session for it.
     if (ifIdle) throw new SttBusyError('every pocketsphinx decoder is busy');
+    return makeDecoders();
+  };
+  const makeDecoders = (): Decoders => {
     const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
     return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
   };
@@ -301,6 +304,13 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     name: grammarPath ? 'pocketsphinx(jsgf)' : 'pocketsphinx(lm)',
     async warmUp() {
       idle.push(decoders(undefined));
+    },
+    async prepare(streams) {
+      // One at a time, each in a macrotask of its own: a server warming up still answers /healthz.
+      for (let made = 0; idle.length < streams; made++) {
+        if (made > 0) await new Promise((resolve) => setImmediate(resolve));
+        idle.push(makeDecoders());
+      }
     },
     createStream({ sampleRateHz: rate, onPartial, signal, channel, ifIdle }) {
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);

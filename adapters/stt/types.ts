@@ -74,4 +74,9 @@ export interface SttEngine {
   createStream(options: SttStreamOptions): SttStream;
   /** Optional: load models / open connections before the first turn. */
   warmUp?(): Promise<void>;
+  /**
+   * Optional, for an engine that pools local decoders: have `streams` of them ready, made now rather than
+   * when the streams open (a pocketsphinx set holds the event loop ~0.5 s as it is made).
+   */
+  prepare?(streams: number): Promise<void>;
 }
