@@ -166,6 +166,9 @@ for (const transport of scenarios.some((s) => s === 'reply' || s === 'scale') ? 
       for (const sessions of [1, 100]) {
         progress(`reply / ${transport} / ${sessions} session(s)`);
         const row = await runReplyScenario(bus, transport, sessions, sessions === 1 ? (quick ? 5 : 20) : quick ? 1 : 2);
+        progress(
+          `  STOP → silence p50 ${row.interruptToSilenceMs.p50} / p99 ${row.interruptToSilenceMs.p99} ms; the run's first STOP ${row.firstInterruptToSilenceMs ?? '-'} ms`,
+        );
         rows.push({ ...row, natsHopMs: hop });
       }
     }
@@ -367,6 +370,14 @@ if (scenarios.includes('capacity')) {
     )),
   );
   printCapacity(capacities);
+  // Kept beside the other runs' rows (the ladder, --admission, --processes N): each run replaces its own.
+  const file = 'bench/results/capacity.json';
+  const kind = process.argv.includes('--admission') ? 'admission' : serverProcesses > 1 ? `processes-${serverProcesses}` : 'ladder';
+  const { existsSync, readFileSync } = await import('node:fs');
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...kept, [kind]: capacities }, null, 2)}\n`);
+  progress(`wrote the ${kind} rows to ${file}`);
 }
 const json = arg('json');
 if (json) {

@@ -228,7 +228,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
    * order they came back in (a command's confidence moved from 0.89 to 0.95 after another channel's
    * noise; a real exercise bike's noise became "stop" once in many runs, under load).
    */
+  /** Idle sets a stream that may be shed (`ifIdle`) leaves for utterances: 1 in a pool prepared for several sessions. */
+  let keptForUtterances = 0;
   const decoders = (channel: string | undefined, ifIdle = false): Decoders => {
+    if (ifIdle && idle.length <= keptForUtterances) throw new SttBusyError('every pocketsphinx decoder is busy');
     const own = channel === undefined ? -1 : idle.findIndex((d) => d.lastChannel === channel);
     const pooled = own >= 0 ? idle.splice(own, 1)[0] : idle.pop();
     if (pooled) return pooled;
@@ -306,6 +309,9 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
       idle.push(decoders(undefined));
     },
     async prepare(streams) {
+      // Beyond one session's two (its utterance, its pause's decode), the last idle set is an utterance's:
+      // a pause's decode holding it made the next utterance build one, holding every session's loop.
+      keptForUtterances = streams > 2 ? 1 : 0;
       // One at a time, each in a macrotask of its own: a server warming up still answers /healthz.
       for (let made = 0; idle.length < streams; made++) {
         if (made > 0) await new Promise((resolve) => setImmediate(resolve));
