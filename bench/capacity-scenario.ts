@@ -34,6 +34,8 @@ import { startWindow, type WindowMeasure } from './window.js';
 
 export interface CapacityRow {
   scenario: 'capacity';
+  /** `ladder` (N rising), `admission` (2× the shipped capacity against it), `processes-N` (N serve processes on NATS). */
+  run: string;
   processes: number;
   /** Clients that tried to connect. */
   sessions: number;
@@ -158,6 +160,7 @@ async function runRow(sessions: number, capacity: number | null, options: Capaci
     const firstAudio = result.firstAudioMs;
     const row: CapacityRow = {
       scenario: 'capacity',
+      run: options.admission ? 'admission' : options.processes > 1 ? `processes-${options.processes}` : 'ladder',
       processes: options.processes,
       sessions,
       admitted,

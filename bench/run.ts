@@ -372,12 +372,12 @@ if (scenarios.includes('capacity')) {
   printCapacity(capacities);
   // Kept beside the other runs' rows (the ladder, --admission, --processes N): each run replaces its own.
   const file = 'bench/results/capacity.json';
-  const kind = process.argv.includes('--admission') ? 'admission' : serverProcesses > 1 ? `processes-${serverProcesses}` : 'ladder';
   const { existsSync, readFileSync } = await import('node:fs');
-  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Array<{ run?: string }>) : [];
+  const runs = new Set(capacities.map((r) => r.run));
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ ...kept, [kind]: capacities }, null, 2)}\n`);
-  progress(`wrote the ${kind} rows to ${file}`);
+  writeFileSync(file, `${JSON.stringify([...kept.filter((r) => !runs.has(r.run ?? '')), ...capacities], null, 2)}\n`);
+  progress(`wrote the ${[...runs].join(', ')} rows to ${file}`);
 }
 const json = arg('json');
 if (json) {
