@@ -186,6 +186,23 @@ export const TABLES: Record<string, TableSpec> = {
       ['output latency (not included)', field('outputLatencyMs')],
     ],
   },
+  capacity: {
+    file: 'capacity',
+    rows: kind('capacity'),
+    columns: [
+      ['run', field('run')],
+      ['N (serve processes)', (row) => `${field('sessions')(row)} (${field('processes')(row)})`],
+      ['admitted (capacity)', (row) => `${field('admitted')(row)} (${field('capacity')(row)})`],
+      ['first audio after speech p50 / p95 ms', (row) => `${field('firstAudioMs.p50')(row)} / ${field('firstAudioMs.p95')(row)}`],
+      ['e-stop after the phrase p95 ms', field('estopMs.p95')],
+      ['stops delivered', share('stopped', 'stops')],
+      ['commands answered', share('answered', 'commands')],
+      ['server CPU % of a core', field('cpuPercent')],
+      ['RSS per session MB (total)', (row) => `${field('rssPerSessionMb')(row)} (${field('rssMb')(row)})`],
+      ['loop lag p99 ms (longest stall)', (row) => `${field('loopLagP99Ms')(row)} (${field('longestStallMs')(row)})`],
+      ['promises kept', (row) => (row['promisesKept'] ? 'yes' : 'no')],
+    ],
+  },
   'realtime-clients': {
     file: 'realtime-clients',
     rows: kind('realtime-clients'),

@@ -37,7 +37,7 @@ const STOP_AFTER_MS = 1000;
 export async function runInspectScenario(sessions: number, windowMs: number, progress: (line: string) => void): Promise<InspectRow[]> {
   const config = loadConfig({
     overrides: {
-      server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
+      server: { port: 0, maxSessions: sessions + 10, capacity: sessions + 10, logLevel: 'error' },
       vad: { engine: 'fake' },
       stt: { engine: 'fake' },
       llm: { engine: 'fake', fakeReply: REPLY },

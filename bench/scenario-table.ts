@@ -19,6 +19,8 @@
  * });
  * ```
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { systemClock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
@@ -33,6 +35,7 @@ import type { GrammarRows } from './grammar-scenario.js';
 import type { SpottingRow } from './human-spotting.js';
 import type { InspectRow } from './inspect-scenario.js';
 import type { KeywordCostRow, KeywordRow } from './keyword-scenario.js';
+import type { CapacityRow } from './capacity-scenario.js';
 import type { GuardRow } from './latency-guards.js';
 import type { LiveRow } from './live-scenario.js';
 import type { LocalStackRow } from './local-stack.js';
@@ -509,6 +512,34 @@ export const SCENARIOS: ReadonlyArray<BenchScenario<unknown>> = [
       }
     },
     json: (results) => results.flatMap((r) => [...r.rows, r.cost]),
+  }),
+  scenario<CapacityRow>({
+    name: 'capacity',
+    measures: 'N Realtime clients streaming real and eSpeak NG speech into one serve (real engines) until a promise breaks',
+    flags: ['--sessions', '--processes', '--admission', '--window', '--server-prof'],
+    run: async (ctx) => {
+      const { runCapacityScenario } = await import('./capacity-scenario.js');
+      const prof = ctx.arg('server-prof');
+      const rows = await runCapacityScenario(
+        {
+          ...(ctx.arg('sessions') ? { sessions: ctx.arg('sessions')!.split(',').map(Number) } : {}),
+          windowMs: ctx.arg('window') ? Number(ctx.arg('window')) * 1000 : ctx.quick ? 20_000 : 40_000,
+          processes: ctx.arg('processes') ? Number(ctx.arg('processes')) : 1,
+          admission: ctx.flag('admission'),
+          ...(prof ? { serverExecArgv: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}),
+        },
+        ctx.progress,
+      );
+      // Kept beside the other runs' rows (the ladder, --admission, --processes N): each run replaces its own.
+      const file = 'bench/results/capacity.json';
+      const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Array<{ run?: string }>) : [];
+      const runs = new Set(rows.map((r) => r.run));
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify([...kept.filter((r) => !runs.has(r.run ?? '')), ...rows], null, 2)}\n`);
+      ctx.progress(`wrote the ${[...runs].join(', ')} rows to ${file}`);
+      return rows;
+    },
+    print: async (rows) => (await import('./capacity-scenario.js')).printCapacity(rows),
   }),
   scenario<RealtimeClientsResult>({
     name: 'realtime-clients',

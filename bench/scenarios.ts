@@ -21,6 +21,8 @@ export interface BenchRow {
   idealFirstAudioMs: number;
   firstAudioOverIdealMs: Percentiles;
   interruptToSilenceMs: Percentiles;
+  /** Reply rows: the first STOP of the run (in its own process, the process's first) → silence, ms: a cold path shows here. */
+  firstInterruptToSilenceMs?: number;
   framesAfterInterrupt: number;
   vadOnsetToSilenceMs: Percentiles;
   /** Reply rows: barge-ins with no words (noise), which resume the cut reply (a separate row in the table). */
@@ -183,6 +185,7 @@ export async function runReplyScenario(
     transport,
     sessions,
     ...replyStats(records),
+    ...firstStop(all[0]?.turns ?? []),
     falseInterruption: falseInterruptionStats(records),
     loopLagMs,
     cpuPercent,
@@ -190,6 +193,12 @@ export async function runReplyScenario(
     peakLoopBusyPercent,
     rssPerSessionMb,
   };
+}
+
+/** The first STOP of a session's turns → silence (as {@link replyStats} measures each). */
+function firstStop(records: TurnRecord[]): { firstInterruptToSilenceMs?: number } {
+  const first = records.find((r) => r.stopAtMs !== undefined && r.clearAtMs !== undefined);
+  return first ? { firstInterruptToSilenceMs: round(Math.max(first.clearAtMs!, first.lastFrameAtMs ?? 0) - first.stopAtMs!) } : {};
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {

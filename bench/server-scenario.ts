@@ -97,7 +97,7 @@ export function benchServeConfig(sessions: number) {
   return loadConfig({
     env,
     overrides: {
-      server: { port: 0, maxSessions: sessions + 10, logLevel: 'error' },
+      server: { port: 0, maxSessions: sessions + 10, capacity: sessions + 10, logLevel: 'error' },
       // Why 24 kHz: the Realtime protocol's rate and a neural TTS's native one (OpenAI, Edge): the fake
       // TTS speaks at the clients' rate, as such a deployment would, so no reply audio is resampled.
       audio: { outputRateHz: 24_000 },

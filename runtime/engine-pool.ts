@@ -81,14 +81,27 @@ export interface EnginePool {
 
 export interface BuildEnginesOptions {
   clock: Clock;
+  /**
+   * The sessions the pool is for at once (`serve`: `server.capacity`; default 1). A pooled local
+   * recognizer has decoders ready at warm-up for the share of them that speak at the same moment.
+   */
+  sessions?: number;
 }
+
+/**
+ * Why a decoder set per 4 sessions: in the capacity bench (users who speak a command or a stop about
+ * every 5 s) a third of the sessions had an utterance open at once at most, and a pause's decode is shed
+ * when every set is busy; a set made while the sessions speak holds every one of them ~0.5 s. Beyond
+ * these, sets are still made when needed (and kept).
+ */
+const SESSIONS_PER_DECODER_SET = 4;
 
 /** A slot of the chain: a shared engine, or a recipe for a per-session (`remote`) one. */
 type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 
 const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
 
-export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions): EnginePool {
+export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEnginesOptions): EnginePool {
   // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
   const declaredActions = declaredActionsOf(config);
   const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
@@ -112,7 +125,7 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
   // Their transcripts by a local grammar decoder too, when the session's recognizer reports no partials.
-  const stopStt = buildStopStt(config);
+  const stopStt = buildStopStt(config, 'shared' in stt ? stt.shared : undefined);
   // The learned keyword heads (`keyword`): one front end per process, loaded at warm-up or by the first session.
   let learnedHeads: Promise<LearnedHeads> | undefined;
   const learned = () => (learnedHeads ??= loadLearnedHeads(config));
@@ -144,6 +157,10 @@ export function buildEngines(config: AppConfig, { clock }: BuildEnginesOptions):
         await keywordSpotter?.warmUp();
         await stopSpotter?.warmUp();
         await stopStt?.warmUp?.();
+        // The decoders the sessions' utterances take at once: for one session, its utterance's and (one pool
+        // beside the grammar stack) its pause's decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
+        const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
+        if ('shared' in stt) await stt.shared.prepare?.(Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1));
         await learned();
         warm = true;
       })();

@@ -248,11 +248,13 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
  *   utterance decoded, its grammar required to hold the stop phrases (a decoder hears only what its
  *   grammar says).
  * - Beside pocketsphinx itself: for its decode at each of the user's pauses only
- *   ({@link stopSttPausesOnly}); none when the grammar holds no stop phrase (no stop to hear there).
+ *   ({@link stopSttPausesOnly}); none when the grammar holds no stop phrase (no stop to hear there). Given
+ *   the session recognizer (`sessionStt`, the engine pool's shared one), it is that engine: its decoders
+ *   are built from the same settings, and one pool serves both.
  * - None beside a streaming sherpa transducer (an open vocabulary's partials are not forced into "stop")
  *   or the tests' fake.
  */
-export function buildStopStt(config: AppConfig): SttEngine | undefined {
+export function buildStopStt(config: AppConfig, sessionStt?: SttEngine): SttEngine | undefined {
   const { estop } = config.session;
   const without = config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
   if (!estop.localRecognizer || estop.phrases.length === 0 || without) return undefined;
@@ -277,6 +279,9 @@ export function buildStopStt(config: AppConfig): SttEngine | undefined {
       `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
     );
   }
+  // Beside the grammar stack the decoder is the session recognizer's own (the same grammar, transform and
+  // rate): one pool of decoder sets, ~83 MB each, instead of two. A pause's decode takes an idle set of it.
+  if (besideOwnGrammar && sessionStt) return sessionStt;
   try {
     return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, grammarPath, ...(mllrPath ? { mllrPath } : {}) });
   } catch (error) {

@@ -10,7 +10,7 @@
  * const stopStt = reportingFailures(engine, (error) => publish(Notices.estop_recognizer_failed(String(error))));
  * ```
  */
-import type { SttEngine, SttStream } from '../adapters/stt/types.js';
+import { SttBusyError, type SttEngine, type SttStream } from '../adapters/stt/types.js';
 
 /** `engine` as it is, with its first failure (a stream it could not start, audio it threw on, a final that failed) handed to `report`. */
 export function reportingFailures(engine: SttEngine, report: (error: unknown) => void): SttEngine {
@@ -28,7 +28,8 @@ export function reportingFailures(engine: SttEngine, report: (error: unknown) =>
       try {
         stream = engine.createStream(options);
       } catch (error) {
-        tell(error);
+        // A decode shed because every decoder was busy: the recognizer did not fail.
+        if (!(error instanceof SttBusyError)) tell(error);
         throw error;
       }
       return {

@@ -94,7 +94,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     ? await connectNatsTransport({ servers: nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
     : createMemoryTransport({ onHandlerError });
   const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
-  const pool = buildEngines(config, { clock });
+  const pool = buildEngines(config, { clock, sessions: config.server.capacity });
   // With the bus in-process, the reference robot executes `controller` actions (`actions.simulate`).
   const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions, log });
   const { apiKeys, heapGrowthPercent, ...limits } = config.server;
@@ -121,6 +121,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
   const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
   const metrics = createServerMetrics();
+  metrics.sessionCapacity.set(config.server.capacity);
   // Every hosted session's turn figures, once: for /metrics, the Realtime clients and the inspector alike.
   const timelines = createSessionTimelines({ bus, isHosted: (id) => manager.get(id) !== undefined });
   manager.onEnded((session) => timelines.forget(session.id));
@@ -147,7 +148,7 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         speaker: bus.subjects.forEvent(sessionId, 'audio.out'),
       });
     }
-    if (nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: config.server.maxSessions, log });
+    if (nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: Math.min(config.server.maxSessions, config.server.capacity), log });
   } catch (error) {
     await http?.close();
     observer.unsubscribe();

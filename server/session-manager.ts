@@ -31,13 +31,22 @@ import type { SessionHandle, StartSessionOptions } from '../runtime/session-host
 export interface SessionLimits {
   /** Sessions this process hosts at once. */
   maxSessions: number;
+  /**
+   * Sessions this process admits while keeping its latency and stop promises (`server.capacity`); a new
+   * session past it is refused with scope `capacity`. Absent: only `maxSessions` bounds them.
+   */
+  capacity?: number;
   /** Sessions one API key (owner) may hold at once. */
   maxSessionsPerKey: number;
   /** A session with no client input for this long, while its chart is idle, ends. */
   idleTimeoutMs: number;
 }
 
-/** The configuration's defaults (`server.maxSessions`, `server.maxSessionsPerKey`, `server.idleTimeoutMs`), where the reasons are. */
+/**
+ * The configuration's defaults (`server.maxSessions`, `server.maxSessionsPerKey`, `server.idleTimeoutMs`),
+ * where the reasons are. `server.capacity` is `serve`'s to pass: a manager made elsewhere (a bench, the
+ * library) is bounded by `maxSessions` alone.
+ */
 const { maxSessions, maxSessionsPerKey, idleTimeoutMs } = CONFIG_DEFAULTS.server;
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions, maxSessionsPerKey, idleTimeoutMs };
 
@@ -68,11 +77,15 @@ export interface ManagedSession {
 }
 
 /** The process or the key is at its session limit (HTTP 429), or the server is draining (HTTP 503). */
+/** What a client refused at `server.capacity` is told. */
+export const atCapacityMessage = (capacity: number) =>
+  `this server is at its capacity of ${capacity} sessions (server.capacity), past which its sessions would miss their latency and stop promises: connect to another instance or try again later`;
+
 export class SessionLimitError extends Error {
   override name = 'SessionLimitError';
   constructor(
     message: string,
-    readonly scope: 'process' | 'key' | 'draining',
+    readonly scope: 'process' | 'capacity' | 'key' | 'draining',
   ) {
     super(message);
   }
@@ -175,6 +188,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (manager.size >= limits.maxSessions) {
         throw new SessionLimitError(`this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise server.maxSessions`, 'process');
       }
+      if (limits.capacity !== undefined && manager.size >= limits.capacity) throw new SessionLimitError(atCapacityMessage(limits.capacity), 'capacity');
       if (request.owner !== undefined && countFor(request.owner) >= limits.maxSessionsPerKey) {
         throw new SessionLimitError(
           `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise server.maxSessionsPerKey`,

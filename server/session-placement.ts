@@ -83,7 +83,9 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
     } catch (error) {
       const code =
         error instanceof SessionLimitError
-          ? 'too_many_sessions'
+          ? error.scope === 'capacity'
+            ? 'server_at_capacity'
+            : 'too_many_sessions'
           : error instanceof SessionExistsError
             ? 'session_exists'
             : error instanceof SessionDirectoryError

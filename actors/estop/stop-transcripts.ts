@@ -144,7 +144,15 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
     if (u.audio.length < at.chunks) return;
     let again: SttStream;
     try {
-      again = stt.createStream({ sampleRateHz: u.sampleRateHz, channel: `${sessionId}:estop-pause`, signal: u.controller.signal, onPartial: () => undefined });
+      // Shed when every decoder is busy (many sessions speaking at once): making one would hold every
+      // session's loop; the stop is still heard by the spotter and by the utterance's partials and final.
+      again = stt.createStream({
+        sampleRateHz: u.sampleRateHz,
+        channel: `${sessionId}:estop-pause`,
+        signal: u.controller.signal,
+        onPartial: () => undefined,
+        ifIdle: true,
+      });
     } catch {
       // No decoder for it: the partials and the utterance's final still come.
       return;

@@ -22,6 +22,8 @@ const {
   VERIFY_BEFORE_MAX_FRAMES,
   VOICING_BEFORE_FRAMES,
   UNKNOWN_START_FRAMES,
+  PARK_AFTER_MS,
+  PARK_LEAD_IN_MS,
 } = valuesOf(SPOTTER_TUNING.stream);
 /** Why 64: spottings set aside in one search (under the threshold, or rejected) are a handful a second, and a search lasts seconds (at most 120 s: a bound, not a budget). */
 const MAX_UNDER = 64;
@@ -222,10 +224,40 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
     return floor === undefined ? -Infinity : relaxed?.() ? floor.relaxed : floor.strict;
   };
   const passes = (x: Spotting) => x.leadDb >= (shared.minLead.get(x.phrase) ?? -Infinity) && (x.confidence ?? 1) >= (shared.minConfidence.get(x.phrase) ?? 0);
+  /**
+   * Parked: the microphone has been quiet for `PARK_AFTER_MS` with nothing spotted pending, and the search
+   * hears nothing until a frame above quiet (the frames still go to the history, for the lead). The quiet
+   * frames since, up to `PARK_LEAD_IN_MS`, are kept for the fresh search to hear first.
+   */
+  let parked = false;
+  let leadIn: Int16Array[] = [];
+  let leadInMs = 0;
+  /** Quiet heard in a row (ms), whatever the search is doing: when to park. */
+  let quietRunMs = 0;
   const hear = (samples: Int16Array): Spotting[] => {
+    const ms = (samples.length / sampleRateHz) * 1000;
+    const quietFrame = rms(samples) < QUIET_LEVEL;
+    quietRunMs = quietFrame ? quietRunMs + ms : 0;
+    if (parked && quietFrame) {
+      history.push(samples);
+      audioMs += ms;
+      leadIn.push(samples);
+      leadInMs += ms;
+      while (leadInMs - (leadIn[0]!.length / sampleRateHz) * 1000 >= PARK_LEAD_IN_MS) leadInMs -= (leadIn.shift()!.length / sampleRateHz) * 1000;
+      return [];
+    }
+    if (parked) {
+      // A sound: a fresh search from the quiet before it, as a restart at a pause would start one.
+      parked = false;
+      restart();
+      startFrame -= Math.round(leadInMs / FRAME_MS);
+      for (const quiet of leadIn) lib.processRaw(ps, quiet, quiet.length, 0, 0);
+      uttMs += leadInMs;
+      leadIn = [];
+      leadInMs = 0;
+    }
     lib.processRaw(ps, samples, samples.length, 0, 0);
     history.push(samples);
-    const ms = (samples.length / sampleRateHz) * 1000;
     audioMs += ms;
     uttMs += ms;
     // Measured only where a restart waits for quiet: the stop phrases' search, in every session, pays for
@@ -278,6 +310,8 @@ export function openStream(shared: SpotterShared, report: boolean, relaxed?: () 
       return passed;
     }
     if (pauseAfterRejected || uttMs >= FORCE_RESTART_MS || (uttMs >= RESTART_AFTER_MS && quietMs > 0)) restart();
+    // Nothing shown, nothing set aside, and quiet long enough: the search rests until a sound.
+    if (quietRunMs >= PARK_AFTER_MS && report && rejected.length === 0 && under.length === 0 && judgedLate.length === 0) parked = true;
     return [];
   };
   // A sample split across two pushes is joined.

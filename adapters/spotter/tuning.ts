@@ -58,6 +58,16 @@ export const SPOTTER_TUNING = {
       why: "Why a fresh search every 30 s of audio (at the first quiet frame after it): the keyphrase search keeps every spotting of its utterance and pocketsphinx's frame counters grow with it; an hour-long utterance is not what it was written for. A restart costs nothing audible (the cepstral mean carries over).",
       chosenOn: REASONED,
     },
+    PARK_AFTER_MS: {
+      value: 500,
+      why: "Why the search stops hearing a quiet microphone after 500 ms of it (frames under speech's level): nothing in quiet is a phrase (a stop needs a vowel), and the search costs ~3 % of a core per stream whatever it hears, most of it between turns. 500 ms: past the lead's 300 ms pause and the search's report delay, so what was said before the quiet has shown and been judged. The first frame above quiet starts a fresh search (as a restart at a pause does), the last PARK_LEAD_IN_MS of quiet heard first.",
+      chosenOn: REASONED,
+    },
+    PARK_LEAD_IN_MS: {
+      value: 300,
+      why: 'Why 300 ms of the quiet before a sound is searched again: the search aligns a phrase against the silence before it, as it had heard it in a running search; the same 300 ms the lead is measured on.',
+      chosenOn: REASONED,
+    },
     FORCE_RESTART_MS: { value: 120_000, why: 'Why 120 s: in steady loud noise no frame is quiet; restart anyway, rarely.', chosenOn: REASONED },
     SETTLE_MS: {
       value: 200,

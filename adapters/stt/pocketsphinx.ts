@@ -28,7 +28,7 @@ import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js
 import { finalWordsAgainstSpeech, speechAfterWords } from './speech-after-words.js';
 import { createNoiseFloor } from './noise-floor.js';
 import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
-import type { SttEngine, SttResult } from './types.js';
+import { SttBusyError, type SttEngine, type SttResult } from './types.js';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -228,10 +228,19 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
    * order they came back in (a command's confidence moved from 0.89 to 0.95 after another channel's
    * noise; a real exercise bike's noise became "stop" once in many runs, under load).
    */
-  const decoders = (channel: string | undefined): Decoders => {
+  /** Idle sets a stream that may be shed (`ifIdle`) leaves for utterances: 1 in a pool prepared for several sessions. */
+  let keptForUtterances = 0;
+  const decoders = (channel: string | undefined, ifIdle = false): Decoders => {
+    if (ifIdle && idle.length <= keptForUtterances) throw new SttBusyError('every pocketsphinx decoder is busy');
     const own = channel === undefined ? -1 : idle.findIndex((d) => d.lastChannel === channel);
     const pooled = own >= 0 ? idle.splice(own, 1)[0] : idle.pop();
     if (pooled) return pooled;
+    // Making a decoder set holds the event loop ~0.5 s (three models loaded) and adds ~83 MB: work that
+    // may be shed is, rather than stall every session for it.
+    if (ifIdle) throw new SttBusyError('every pocketsphinx decoder is busy');
+    return makeDecoders();
+  };
+  const makeDecoders = (): Decoders => {
     const made = { ps: init(argv), ...(loopArgv ? { loop: init(loopArgv) } : {}), ...(mllr.length > 0 ? { plain: init(plainArgv) } : {}) };
     return { ...made, cmn: [made.ps, made.loop, made.plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
   };
@@ -299,9 +308,19 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
     async warmUp() {
       idle.push(decoders(undefined));
     },
-    createStream({ sampleRateHz: rate, onPartial, signal, channel }) {
+    async prepare(streams) {
+      // Beyond one session's two (its utterance, its pause's decode), the last idle set is an utterance's:
+      // a pause's decode holding it made the next utterance build one, holding every session's loop.
+      keptForUtterances = streams > 2 ? 1 : 0;
+      // One at a time, each in a macrotask of its own: a server warming up still answers /healthz.
+      for (let made = 0; idle.length < streams; made++) {
+        if (made > 0) await new Promise((resolve) => setImmediate(resolve));
+        idle.push(makeDecoders());
+      }
+    },
+    createStream({ sampleRateHz: rate, onPartial, signal, channel, ifIdle }) {
       if (rate !== sampleRateHz) throw new PocketsphinxError(`pocketsphinx is set up for ${sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
-      const d = decoders(channel);
+      const d = decoders(channel, ifIdle);
       d.lastChannel = channel;
       const all = d.loop ? [d.ps, d.loop] : [d.ps];
       restoreChannel(d, channel);

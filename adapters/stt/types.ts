@@ -15,6 +15,16 @@ export interface SttStreamOptions {
    */
   onPartial(text: string, confidence?: number, detail?: TranscriptDetail): void;
   signal: AbortSignal;
+  /**
+   * Work that may be shed: an engine that would have to build a new decoder for this stream (a pooled
+   * local decoder, all busy) throws {@link SttBusyError} instead, at once. Absent: the stream always starts.
+   */
+  ifIdle?: boolean;
+}
+
+/** A stream asked for `ifIdle` found every decoder busy: nothing was started, nothing failed. */
+export class SttBusyError extends Error {
+  override name = 'SttBusyError';
 }
 
 /** What an engine can tell about a transcript beyond its words (each field absent: unknown). */
@@ -64,4 +74,9 @@ export interface SttEngine {
   createStream(options: SttStreamOptions): SttStream;
   /** Optional: load models / open connections before the first turn. */
   warmUp?(): Promise<void>;
+  /**
+   * Optional, for an engine that pools local decoders: have `streams` of them ready, made now rather than
+   * when the streams open (a pocketsphinx set holds the event loop ~0.5 s as it is made).
+   */
+  prepare?(streams: number): Promise<void>;
 }

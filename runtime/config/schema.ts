@@ -84,6 +84,14 @@ const ServerSchema = z
       .optional()
       .describe('Serve `https://` and `wss://`.'),
     maxSessions: z.number().int().positive().default(SERVER.maxSessions).describe('Sessions this process hosts at once.'),
+    capacity: z
+      .number()
+      .int()
+      .positive()
+      .default(SERVER.capacity)
+      .describe(
+        'Realtime sessions this process admits while keeping its latency and stop promises; past it a new client gets an `error` event (`server_at_capacity`) and the process leaves the NATS placement group.',
+      ),
     maxSessionsPerKey: z.number().int().positive().default(SERVER.maxSessionsPerKey).describe('Sessions one API key may hold at once.'),
     idleTimeoutMs: z.number().int().positive().default(SERVER.idleTimeoutMs).describe('A session without client input for this long, while idle, ends (ms).'),
     maxEventBytes: z.number().int().positive().default(SERVER.maxEventBytes).describe('The largest client event; a larger one gets an error.'),

@@ -27,7 +27,7 @@ import { openRealtimeConnection, type RealtimeConnection } from '../realtime/con
 import type { RecordStore } from '../records/store.js';
 import type { SessionTimelines } from '../session-timelines.js';
 import { SessionDirectoryError } from '../session-directory.js';
-import { SessionExistsError, SessionLimitError, type SessionManager } from '../session-manager.js';
+import { atCapacityMessage, SessionExistsError, SessionLimitError, type SessionManager } from '../session-manager.js';
 import { createAuthenticator, KEY_SUBPROTOCOL_PREFIX } from './auth.js';
 import { ChatRequestError, readChatRequest, streamChat } from './chat-stream.js';
 import type { ServerMetrics } from './metrics.js';
@@ -56,6 +56,9 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** The `error` code and the refusal's `reason` label of a client refused at `server.capacity`. */
+export const AT_CAPACITY = 'server_at_capacity';
+
 /** Why 8 MiB: a client this far behind on audio is not listening; closing it bounds the server's memory. */
 const MAX_CLIENT_BACKLOG_BYTES = 8 * 1024 * 1024;
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
@@ -81,7 +84,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const inspect = createInspectRoutes({ manager, clock, bus, records: options.records, timelines: options.timelines, log });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+    // The capacity beside the sessions: a load balancer or a placement service routes on the room left.
+    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok', sessions: manager.size, capacity: config.capacity });
     // The page holds no secrets: it asks the user for a key when the server needs one.
     if (assets.serve(req, res)) return;
     if (req.method === 'GET' && path === '/readyz') {
@@ -104,6 +108,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         .catch((error: unknown) => {
           if (res.headersSent) return void res.end();
           if (error instanceof ChatRequestError) return refuse(res, error.status, error.code, error.message);
+          if (error instanceof SessionLimitError && error.scope === 'capacity') {
+            metrics.sessionsRejected.inc({ reason: AT_CAPACITY });
+            return refuse(res, 503, AT_CAPACITY, error.message);
+          }
           if (error instanceof SessionLimitError) return refuse(res, error.scope === 'draining' ? 503 : 429, 'too_many_sessions', error.message);
           if (error instanceof SessionExistsError) return refuse(res, 409, 'session_exists', error.message);
           if (error instanceof SessionDirectoryError) return refuse(res, 503, 'session_directory_unavailable', error.message);
@@ -145,8 +153,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (who.owner !== undefined && manager.countFor(who.owner) >= config.maxSessionsPerKey) {
       return reject(socket, 429, 'too_many_sessions', `this API key holds its maximum of ${config.maxSessionsPerKey} sessions`);
     }
+    // At capacity the client is told in its own protocol: a Realtime `error` event, then the close.
+    if (manager.size >= config.capacity) return wss.handleUpgrade(req, socket, head, (ws) => refuseAtCapacity(ws));
     wss.handleUpgrade(req, socket, head, (ws) => void accept(ws, socket, who.owner));
   });
+
+  /**
+   * A Realtime client past `server.capacity`: one `error` event in OpenAI's shape (`type`, `code`,
+   * `message`, `param`, `event_id`), then close 1013 (try again later). It never gets a session.
+   */
+  const refuseAtCapacity = (ws: WebSocket, message = atCapacityMessage(config.capacity)) => {
+    metrics.sessionsRejected.inc({ reason: AT_CAPACITY });
+    ws.send(JSON.stringify({ type: 'error', event_id: 'evt_1', error: { type: 'server_error', code: AT_CAPACITY, message, param: null, event_id: null } }));
+    ws.close(1013, 'server at capacity');
+  };
 
   const accept = async (ws: WebSocket, socket: Duplex, owner: string | undefined) => {
     const entry: { ws: WebSocket; connection?: RealtimeConnection } = { ws };
@@ -205,6 +225,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       if (ws.readyState !== ws.OPEN) return void entry.connection.close();
       for (const text of early.splice(0)) entry.connection.receive(text);
     } catch (error) {
+      // Two clients upgraded in the same moment for the last place: the later one is refused as above.
+      if (error instanceof SessionLimitError && error.scope === 'capacity') return refuseAtCapacity(ws, error.message);
       const limit = error instanceof SessionLimitError;
       if (limit) metrics.sessionsRejected.inc({ reason: error.scope });
       else log.error('realtime session could not start', { error });

@@ -28,6 +28,8 @@ const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800, 1
 export interface ServerMetrics {
   readonly registry: Registry;
   readonly sessionsActive: Gauge;
+  /** `server.capacity`: the sessions this process admits (a load balancer routes on it beside `va_sessions_active`). */
+  readonly sessionCapacity: Gauge;
   readonly sessionsCreated: Counter;
   readonly sessionsRejected: Counter<'reason'>;
   readonly turns: Counter<'outcome'>;
@@ -53,10 +55,11 @@ export function createServerMetrics(): ServerMetrics {
   return {
     registry,
     sessionsActive: new Gauge({ name: 'va_sessions_active', help: 'Sessions this process hosts now', registers: [registry] }),
+    sessionCapacity: new Gauge({ name: 'va_session_capacity', help: 'Sessions this process admits (server.capacity)', registers: [registry] }),
     sessionsCreated: new Counter({ name: 'va_sessions_created_total', help: 'Sessions created', registers: [registry] }),
     sessionsRejected: new Counter({
       name: 'va_sessions_rejected_total',
-      help: 'Session requests refused (limits, auth, draining)',
+      help: 'Session requests refused (limits, capacity, auth, draining)',
       labelNames: ['reason'],
       registers: [registry],
     }),

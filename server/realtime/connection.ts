@@ -20,7 +20,7 @@
 import { createDeviceSink, type DeviceSink } from '../../adapters/audio/device-sink.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { MessageBus } from '../../bus/message-bus.js';
-import { SESSION_TURN } from '../../bus/messages.js';
+import { SESSION_TURN, type BusMessage } from '../../bus/messages.js';
 import { silentLogger, type Logger } from '../../runtime/logger.js';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
 import type { SessionTimelines } from '../session-timelines.js';
@@ -125,7 +125,7 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     session: handle,
     setOutputRate: (rate) => sink().setSampleRate(rate),
   });
-  const onMessage = sessionEventHandler({
+  const onSessionMessage = sessionEventHandler({
     send,
     dispatch: conversation.dispatch,
     responses,
@@ -136,12 +136,18 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
     connectedAtMs: clock.now(),
     chartState: () => handle.state(),
   });
+  const stall = watchForStalls({ input: () => input, serverVad: () => settings.turnDetection !== null, fail, publish });
+  const onMessage = (m: BusMessage) => {
+    stall.heard(m);
+    onSessionMessage(m);
+  };
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
   const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
   const state = { closed: false };
   void session.ended.then((reason) => {
+    stall.stop();
     unwatchTurns?.();
     for (const s of subs) s.unsubscribe();
     if (!state.closed) options.close(...CLOSE_FOR[reason]);
@@ -183,6 +189,54 @@ async function openSession(options: RealtimeConnectionOptions, noiseReduction: N
     return sink;
   };
   return { session, sink: created };
+}
+
+/**
+ * Why 2 s: a client's audio may pause for a network hiccup of a second; no microphone stops for 2 s in the
+ * middle of someone speaking. Longer than the VAD's hangover, so a client that stops sending right after
+ * its user's last word has its utterance ended here rather than held open.
+ */
+export const INPUT_STALL_MS = 2000;
+const STALL_CHECK_MS = 250;
+
+/**
+ * A client whose audio stops in the middle of an utterance (server VAD): its VAD never hears the end, and
+ * the utterance would hold its recognizer open for good. After {@link INPUT_STALL_MS} without an append,
+ * the client gets an `input_audio_stalled` error and the utterance is ended there (as a commit would).
+ */
+function watchForStalls(deps: {
+  input: () => InputAudio;
+  serverVad: () => boolean;
+  fail: (error: ProtocolError) => void;
+  publish: (command: ClientCommand) => void;
+}): { heard(m: BusMessage): void; stop(): void } {
+  let speaking = false;
+  let lastAppendedMs = deps.input().appendedMs;
+  let quietChecks = 0;
+  const timer = setInterval(() => {
+    const { appendedMs } = deps.input();
+    quietChecks = appendedMs === lastAppendedMs ? quietChecks + 1 : 0;
+    lastAppendedMs = appendedMs;
+    if (!speaking || !deps.serverVad() || quietChecks * STALL_CHECK_MS < INPUT_STALL_MS) return;
+    speaking = false;
+    deps.fail({
+      code: 'input_audio_stalled',
+      message: `no audio for ${INPUT_STALL_MS / 1000} s in the middle of speech: the utterance is ended here. Keep appending the microphone's audio in real time, its silences too (or use turn_detection null and commit)`,
+      param: null,
+      event_id: null,
+    });
+    deps.publish({ type: 'audio.commit' });
+  }, STALL_CHECK_MS);
+  timer.unref();
+  return {
+    heard(m) {
+      if (m.type === 'vad.speech_start') {
+        speaking = true;
+        quietChecks = 0;
+      } else if (m.type === 'vad.speech_end') speaking = false;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its `event_id`). */
