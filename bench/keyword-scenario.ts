@@ -175,7 +175,9 @@ export function printKeywordCost(row: KeywordCostRow): void {
 }
 
 export function printKeyword(rows: readonly KeywordRow[]): void {
-  console.log("\nLearned keyword heads on real people (evaluation share; each clip alone, at each head's own threshold: the project's calibrated, openWakeWord's 0.5)");
+  console.log(
+    "\nLearned keyword heads on real people (evaluation share; each clip alone, at each head's own threshold: the project's calibrated, openWakeWord's 0.5)",
+  );
   console.log('| head | phrase | detected | false accepts | Mycroft clips: detected, false | CPU ms per s of audio (front end + head) |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
