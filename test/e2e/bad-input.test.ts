@@ -112,3 +112,43 @@ describe('bad input: no crash, no action, no stop', () => {
     }
   }, 180_000);
 }, 60_000);
+
+describe('bad input with the microphone closed (wake mode): no wake, no stop', () => {
+  let session: HeardSession;
+  let speech: Int16Array;
+  beforeAll(async () => {
+    session = await openHeardSession('heard-wake', { session: { activation: { mode: 'wake' } } });
+    speech = await flite(NOT_A_COMMAND);
+  }, 60_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  /** The wake phrase's and the stop phrases' ears (the phone loop and the learned heads) hear all of it. */
+  const woke = (seen: BusMessage[]) => seen.filter((m) => m.type === 'control.listen' || m.type === 'control.estop').map((m) => m.type);
+
+  it('clipping, a DC offset, very loud and very quiet speech, and white noise', async () => {
+    for (const [what, samples] of [
+      ['clipped', scaled(speech, 8)],
+      ['DC offset', scaled(speech, 1, 8_192)],
+      ['very loud', scaled(speech, 10 ** (18 / 20))],
+      ['very quiet', scaled(speech, 10 ** (-40 / 20))],
+      ['white noise', noise(4_000, 32_768 * 10 ** (-30 / 20))],
+    ] as const) {
+      const seen = await session.hear(samples, RATE);
+      expect({ what, woke: woke(seen), harmful: harmful(seen) }).toEqual({ what, woke: [], harmful: [] });
+    }
+  }, 120_000);
+
+  it('the recordings of real rooms, when present', async (context) => {
+    const corpus = loadHumanSpeech();
+    if (!corpus.available) {
+      context.skip(`real noise: ${corpus.reason}`);
+      return;
+    }
+    for (const clip of corpus.clips.filter((c) => c.category === '5_noise')) {
+      const seen = await session.hear(readHumanClip(corpus, clip).samples.subarray(0, RATE * 3), RATE);
+      expect({ clip: clip.file, woke: woke(seen), harmful: harmful(seen) }).toEqual({ clip: clip.file, woke: [], harmful: [] });
+    }
+  }, 180_000);
+});

@@ -45,10 +45,10 @@ export interface HeardSession {
   close(): Promise<void>;
 }
 
-export async function openHeardSession(sessionId = 'heard'): Promise<HeardSession> {
+export async function openHeardSession(sessionId = 'heard', overrides: Record<string, unknown> = {}): Promise<HeardSession> {
   const clock = new ManualClock();
   const bus = createMessageBus(createMemoryTransport(), { clock });
-  const pool = buildEngines(loadConfig(), { clock });
+  const pool = buildEngines(loadConfig({ overrides }), { clock });
   await pool.warmUp();
   const bound = await pool.bind({ sessionId, bus, sink: createRecordingSink(clock, 16_000), sinkKind: 'device' });
   // Synthesis and the stop check's decodes at pauses run as real time allows: time waits for them, so what
