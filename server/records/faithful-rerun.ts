@@ -2,7 +2,8 @@
  * Re-runs a recorded session the way it ran, on a simulated clock (server/records/rerun-material.ts says
  * what is kept for it): the microphone blocks as they arrived, at their times, through the session's own
  * path (`audio.frame` → the VAD actor's streaming resampler → the input conditioner with the client's
- * switches as they were → VAD, spotters, recognizer); the inputs from outside at their times; the robot's
+ * switches as they were, and for `live` the capture stamps and far-end timing it was given → VAD,
+ * spotters, recognizer); the inputs from outside at their times; the robot's
  * answers to the actions the re-run asks for as recorded; a remote LLM's replies as recorded.
  *
  * Engines compute while the simulated clock stands still (their real time is not the session's), and an
@@ -13,6 +14,7 @@
  * a difference.
  */
 import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
+import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import { createDeviceSink } from '../../adapters/audio/device-sink.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
@@ -217,14 +219,18 @@ export async function rerunFaithfully(
   };
 
   const outRate = config.audio.outputRateHz;
-  const sink =
+  const ownSink =
     material.sinkKind === 'file'
       ? createRecordingSink(clock, outRate)
       : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
+  // `live`: the far end plays where the session's sound server played it, and the conditioner gets the session's capture stamps.
+  const feed = material.conditioner;
+  const sink = feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
   const switches: InputSwitches | undefined = material.switched ? { echo: false, noiseSuppression: false } : undefined;
   const remoteLlm = isRemoteLlm(config.llm.engine);
   const paced = (bound: BoundEngines) => ({
     ...bound,
+    ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
     stt: pacedStt(bound.stt, inFlight, hold),
     llm: pacedLlm(remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
     tts: bound.tts.map((t) => pacedTts(t, inFlight, hold)),
