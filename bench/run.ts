@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: benchmarks, not tests — they print numbers and never fail on a miss.
  *
- *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|echo|noise|grammar|eot|inspect|estop|live|wake|realtime-clients   one scenario, or several joined by commas (default: all)
+ *   --scenario reply|scale|memory|failover|phrase|local|server|cost|sessions|page|records|check|echo|noise|grammar|eot|inspect|estop|live|wake|realtime-clients   one scenario, or several joined by commas (default: all)
  *   --transport memory|nats  one transport (default: both; nats starts a private nats-server)
  *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500) and cost (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
@@ -66,6 +66,7 @@ const ALL = [
   'sessions',
   'page',
   'records',
+  'check',
   'echo',
   'noise',
   'grammar',
@@ -232,6 +233,12 @@ if (scenarios.includes('records')) {
   progress('records: store write capacity');
   writes.push(await benchWriteThroughput(quick ? 20_000 : 200_000));
 }
+const checks: Array<import('./check-scenario.js').CheckRow | import('./check-scenario.js').CheckCostRow> = [];
+if (scenarios.includes('check')) {
+  // Why 10 sessions per entry by default: each is recorded in real time (10–20 s); --sessions N changes it.
+  const { runCheckScenario } = await import('./check-scenario.js');
+  checks.push(...(await runCheckScenario({ sessions: Number(arg('sessions') ?? (quick ? 2 : 10)) }, progress)));
+}
 const echoes: EchoRow[] = [];
 if (scenarios.includes('echo')) {
   progress('echo: ERLE, CPU per session, closed loop with the agent hearing itself');
@@ -325,7 +332,7 @@ if (scenarios.includes('wake')) {
 }
 const keywords: Array<import('./keyword-scenario.js').KeywordRow> = [];
 if (scenarios.includes('keyword')) {
-  progress('keyword: learned heads (the project\'s and openWakeWord\'s) on recordings of real people');
+  progress("keyword: learned heads (the project's and openWakeWord's) on recordings of real people");
   keywords.push(...(await (await import('./keyword-scenario.js')).runKeywordScenario(progress)));
 }
 const realtimeClients: Array<import('./realtime-clients.js').RealtimeClientsResult> = [];
@@ -340,6 +347,7 @@ if (costs.length > 0) printCost(costs);
 for (const c of created) printSessions(c);
 for (const p of pages) printPage(p);
 if (recorded.length > 0 || writes.length > 0) printRecords(recorded, writes);
+if (checks.length > 0) (await import('./check-scenario.js')).printCheck(checks);
 if (echoes.length > 0) (await import('./echo-scenario.js')).printEcho(echoes);
 if (noises.length > 0) (await import('./noise-scenario.js')).printNoise(noises);
 if (grammars.length > 0) (await import('./grammar-scenario.js')).printGrammar(grammars);
@@ -365,6 +373,7 @@ if (json) {
     ...pages,
     ...recorded,
     ...writes,
+    ...checks,
     ...echoes,
     ...noises,
     ...grammars,

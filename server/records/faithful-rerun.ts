@@ -11,7 +11,8 @@
  * chunk of the re-run come no earlier than the k-th `stt.final`, `llm.started` and `tts.first_chunk` in
  * the chart's log. So a re-run is deterministic, as fast as the engines, and meets each event where the
  * session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
- * a difference.
+ * a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a
+ * little late, after the microphone frames that came meanwhile).
  */
 import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
 import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
@@ -143,6 +144,39 @@ function pacedLlm(engine: LlmEngine, inFlight: Set<Promise<unknown>>, hold: Held
   };
 }
 
+/**
+ * Why 250 ms: how much later than due a chart timer may have fired in the session (an event loop busy with
+ * engines on a loaded machine) and still be taken for the same timer; a timer the session never let fire
+ * (cancelled first) is not looked for further away.
+ */
+const TIMER_LATE_MS = 250;
+/** Why 25 ms: Node measures a timer from the start of the event loop's iteration, so one can fire that much early. */
+const TIMER_EARLY_MS = 25;
+
+/**
+ * The chart's own delayed events (`xstate.after.*`) fire when the session's did: the k-th of each kind is
+ * held until the recorded k-th, when that came within {@link TIMER_LATE_MS} of its due time. In real time a
+ * timer fires a little late, and the microphone frames that arrived meanwhile were heard before it (a
+ * pause's end, and so the utterance the recognizer finalizes, includes them).
+ */
+function recordedTimers(actor: Parameters<NonNullable<StartSessionOptions['attach']>>[0], recorded: RecordingData, clock: Clock, origin: number): void {
+  const fired = new Map<string, number[]>();
+  for (const e of recorded.events) if (e.type.startsWith('xstate.after.')) fired.set(e.type, [...(fired.get(e.type) ?? []), origin + e.atMs]);
+  const seen = new Map<string, number>();
+  actor.system.inspect((event) => {
+    if (event.type === '@xstate.snapshot' && event.actorRef === actor && event.event.type.startsWith('xstate.after.'))
+      seen.set(event.event.type, (seen.get(event.event.type) ?? 0) + 1);
+  });
+  const { scheduler } = actor.system;
+  const schedule = scheduler.schedule.bind(scheduler);
+  scheduler.schedule = (source, target, event, delay, id) => {
+    const then = source === actor ? fired.get(event.type)?.[seen.get(event.type) ?? 0] : undefined;
+    const due = clock.now() + delay;
+    const held = then !== undefined && then >= due - TIMER_EARLY_MS && then <= due + TIMER_LATE_MS ? Math.max(0, then - clock.now()) : delay;
+    schedule(source, target, event, held, id);
+  };
+}
+
 /** A remote LLM's replies as recorded: the k-th request gets the k-th reply (its tool calls, then its text). */
 function recordedLlm(material: RerunMaterial): LlmEngine {
   const replies: Array<Array<string | { callId: string; name: string; arguments: string }>> = [];
@@ -247,7 +281,10 @@ export async function rerunFaithfully(
     sink,
     sinkKind: material.sinkKind,
     ...(switches ? { inputSwitches: switches } : {}),
-    attach: attach({ bus, clock }),
+    attach: (actor) => {
+      recordedTimers(actor, recorded, clock, origin);
+      attach({ bus, clock })(actor);
+    },
     engines: paced,
   });
   await session.ready();
