@@ -364,20 +364,26 @@ async function costRow(dir: string, progress: (line: string) => void): Promise<C
   };
 }
 
-export async function runCheckScenario(options: { sessions: number }, progress: (line: string) => void): Promise<Array<CheckRow | CheckCostRow>> {
+export const CHECK_PARTS = ['realtime', 'run', 'nats', 'live', 'cost'] as const;
+
+/** `parts`: the entries to record and check, and `cost` (the 60 s recording); default all. */
+export async function runCheckScenario(
+  options: { sessions: number; parts?: ReadonlyArray<(typeof CHECK_PARTS)[number]> },
+  progress: (line: string) => void,
+): Promise<Array<CheckRow | CheckCostRow>> {
   const dir = mkdtempSync(join(tmpdir(), 'va-bench-check-'));
   const rows: Array<CheckRow | CheckCostRow> = [];
+  const parts = options.parts ?? CHECK_PARTS;
+  const n = options.sessions;
   try {
-    progress(`check: realtime, ${options.sessions} sessions`);
-    rows.push(await realtimeEntry(dir, options.sessions, progress));
-    progress(`check: run, ${options.sessions} sessions`);
-    rows.push(await runEntry(dir, options.sessions, progress));
-    progress(`check: nats, ${options.sessions} sessions`);
-    rows.push(await natsEntry(dir, options.sessions, progress));
-    progress(`check: live, ${options.sessions} sessions`);
-    rows.push(...(await liveEntries(dir, options.sessions, progress)));
-    progress('check: the time to check a 60 s recording');
-    rows.push(await costRow(dir, progress));
+    for (const part of parts) {
+      progress(part === 'cost' ? 'check: the time to check a 60 s recording' : `check: ${part}, ${n} sessions`);
+      if (part === 'realtime') rows.push(await realtimeEntry(dir, n, progress));
+      else if (part === 'run') rows.push(await runEntry(dir, n, progress));
+      else if (part === 'nats') rows.push(await natsEntry(dir, n, progress));
+      else if (part === 'live') rows.push(...(await liveEntries(dir, n, progress)));
+      else rows.push(await costRow(dir, progress));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
  *   --noise-suppression on|off  estop: the microphone spotter's rows with RNNoise always on, or never, in the microphone's conditioning (`audio.noiseSuppression`; shipped: auto)
  *   --orders N               estop, wake: the real recordings' spotter rows again in N-1 shuffled orders (one stream hears them in turn, and each clip's room carries into the next; default 1: the manifest's order)
+ *   --entries realtime,run,nats,live,cost  check: the entries to record and check (cost: the check of a 60 s recording; default all)
  *   --quick                  short smoke run
  *   --json FILE              write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run bench:tables` renders them)
  *
@@ -236,8 +237,10 @@ if (scenarios.includes('records')) {
 const checks: Array<import('./check-scenario.js').CheckRow | import('./check-scenario.js').CheckCostRow> = [];
 if (scenarios.includes('check')) {
   // Why 10 sessions per entry by default: each is recorded in real time (10–20 s); --sessions N changes it.
-  const { runCheckScenario } = await import('./check-scenario.js');
-  checks.push(...(await runCheckScenario({ sessions: Number(arg('sessions') ?? (quick ? 2 : 10)) }, progress)));
+  const { CHECK_PARTS, runCheckScenario } = await import('./check-scenario.js');
+  const parts = (arg('entries')?.split(',') ?? [...CHECK_PARTS]) as Array<(typeof CHECK_PARTS)[number]>;
+  for (const p of parts) if (!CHECK_PARTS.includes(p)) throw new Error(`--entries ${p}: use ${CHECK_PARTS.join(', ')}`);
+  checks.push(...(await runCheckScenario({ sessions: Number(arg('sessions') ?? (quick ? 2 : 10)), parts }, progress)));
 }
 const echoes: EchoRow[] = [];
 if (scenarios.includes('echo')) {

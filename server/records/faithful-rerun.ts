@@ -7,10 +7,10 @@
  * answers to the actions the re-run asks for as recorded; a remote LLM's replies as recorded.
  *
  * Engines compute while the simulated clock stands still (their real time is not the session's), and an
- * answer is held until the time the session got it: the k-th recognizer final, LLM start and TTS first
- * chunk of the re-run come no earlier than the k-th `stt.final`, `llm.started` and `tts.first_chunk` in
- * the chart's log. So a re-run is deterministic, as fast as the engines, and meets each event where the
- * session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
+ * answer is held until the time the session got it: a recognizer final no earlier than the session's
+ * `stt.final` of the same turn, the k-th LLM start no earlier than the k-th `llm.started`, a TTS segment's
+ * first chunk no earlier than the session's first chunk of a segment with the same text. So a re-run is
+ * deterministic, as fast as the engines, and meets each event where the session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
  * a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a
  * little late, after the microphone frames that came meanwhile).
  */
@@ -42,7 +42,8 @@ const MAX_TAIL_MS = 60_000;
 /** The simulated clock's step while nothing is due: one microphone frame. */
 const STEP_MS = 20;
 
-type Held = (kind: 'stt' | 'llm' | 'tts', text?: string) => Promise<void>;
+/** Holds an engine's answer until the session got it: a final by its turn, a TTS segment by its text, an LLM start by its order. */
+type Held = (kind: 'stt' | 'llm' | 'tts', key?: string) => Promise<void>;
 
 /** Waits for engine work in flight, letting the clock run what falls due up to now. */
 async function settle(inFlight: Set<Promise<unknown>>, clock: ManualClock): Promise<void> {
@@ -72,18 +73,20 @@ const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise
   return promise;
 };
 
-function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held): SttEngine {
+/** `turn()`: the utterance a stream opened now belongs to (the last `vad.speech_start`'s). */
+function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held, turn: () => string | undefined): SttEngine {
   return {
     ...engine,
     name: engine.name,
     createStream(options) {
       const inner = engine.createStream(options);
+      const turnId = turn();
       return {
         ...inner,
         push: (audio) => inner.push(audio),
         finish: async () => {
           const result = await track(inFlight, inner.finish());
-          await hold('stt');
+          await hold('stt', turnId);
           return result;
         },
       };
@@ -234,20 +237,23 @@ export async function rerunFaithfully(
   const sessionId = recorded.recording.sessionId;
 
   // When the session got each engine's answer, in order (a TTS segment's by its text).
-  const times = { stt: [] as number[], llm: [] as number[] };
-  const ttsTimes: Array<{ atMs: number; text: string; used: boolean }> = [];
+  // A final by its turn: an utterance the session finalized without the engine (no audio) or dropped
+  // before its final must not shift the others onto another turn's time.
+  const llmTimes: number[] = [];
+  const keyed: Array<{ kind: 'stt' | 'tts'; atMs: number; key: string; used: boolean }> = [];
   for (const [kind, atMs, key] of material.answers) {
-    if (kind === 'tts') ttsTimes.push({ atMs: origin + atMs, text: key, used: false });
-    else times[kind].push(origin + atMs);
+    if (kind === 'llm') llmTimes.push(origin + atMs);
+    else keyed.push({ kind, atMs: origin + atMs, key, used: false });
   }
-  const counts = { stt: 0, llm: 0 };
-  const hold: Held = (kind, text) => {
+  let llmCount = 0;
+  const hold: Held = (kind, key) => {
     let due: number | undefined;
-    if (kind === 'tts') {
-      const found = ttsTimes.find((t) => !t.used && t.text === text);
+    if (kind === 'llm') due = llmTimes[llmCount++];
+    else {
+      const found = keyed.find((t) => !t.used && t.kind === kind && t.key === key);
       if (found) found.used = true;
       due = found?.atMs;
-    } else due = times[kind][counts[kind]++];
+    }
     if (due === undefined || due <= clock.now()) return Promise.resolve();
     return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
   };
@@ -262,10 +268,15 @@ export async function rerunFaithfully(
   const sink = feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
   const switches: InputSwitches | undefined = material.switched ? { echo: false, noiseSuppression: false } : undefined;
   const remoteLlm = isRemoteLlm(config.llm.engine);
+  // Subscribed before the session's actors: the turn is known when the recognizer opens its stream.
+  let utteranceTurn: string | undefined;
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), (m) => {
+    if (m.type === 'vad.speech_start') utteranceTurn = m.turnId;
+  });
   const paced = (bound: BoundEngines) => ({
     ...bound,
     ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
-    stt: pacedStt(bound.stt, inFlight, hold),
+    stt: pacedStt(bound.stt, inFlight, hold, () => utteranceTurn),
     llm: pacedLlm(remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
     tts: bound.tts.map((t) => pacedTts(t, inFlight, hold)),
     ...(bound.ttsByLanguage
