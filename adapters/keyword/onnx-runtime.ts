@@ -39,10 +39,7 @@ export function onnxRuntime(): typeof Ort {
   try {
     runtime = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
   } catch (cause) {
-    throw new Error(
-      'the keyword engine needs the npm package `onnxruntime-node`: run `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`',
-      { cause },
-    );
+    throw new Error('the keyword engine needs the npm package `onnxruntime-node`: run `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`', { cause });
   }
   return runtime;
 }
@@ -79,8 +76,9 @@ export function tensor(dims: readonly number[], data: Float32Array): OnnxTensor 
 /** The declared shape of a model's first input (symbolic dimensions as -1). */
 export function inputShape(session: OnnxSession): number[] {
   const name = session.inputNames[0];
-  const meta = (session.inputMetadata as unknown as ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>)
-    .find((m) => m.name === name);
+  const meta = (session.inputMetadata as unknown as ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>).find(
+    (m) => m.name === name,
+  );
   return (meta?.shape ?? []).map((d) => (typeof d === 'number' ? d : -1));
 }
 

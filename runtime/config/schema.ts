@@ -249,7 +249,10 @@ const KeywordSchema = z
         'A head file per phrase (an openWakeWord `.onnx` model, or one `voice-agent train-phrase` wrote): `{"hey jarvis": "/models/hey_jarvis_v0.1.onnx"}`. A head named here must load, or nothing starts.',
       ),
     threshold: probability.default(KEYWORD.threshold).describe('The score (0..1) a head must reach to spot its phrase.'),
-    thresholds: z.record(phraseKey, probability).default(() => ({})).describe('Per phrase, instead of `threshold`.'),
+    thresholds: z
+      .record(phraseKey, probability)
+      .default(() => ({}))
+      .describe('Per phrase, instead of `threshold`.'),
   })
   .strict()
   .prefault({});

@@ -42,10 +42,7 @@ const EXAMPLES: [Notice, string][] = [
     Notices.estop_recognizer_failed('pocketsphinx rejected its configuration'),
     "the emergency stop's local recognizer failed (pocketsphinx rejected its configuration): stops are left to the spotter and the session's transcripts",
   ],
-  [
-    Notices.keyword_failed('ONNX run failed'),
-    'the learned keyword heads failed (ONNX run failed): stops are left to the spotter and the transcripts',
-  ],
+  [Notices.keyword_failed('ONNX run failed'), 'the learned keyword heads failed (ONNX run failed): stops are left to the spotter and the transcripts'],
   [Notices.estop_own_voice({ phrase: 'stop', explainedShare: 0.874 }), '"stop" heard in the robot\'s own voice (87 % its echo): not stopped'],
   [Notices.noise_suppression({ on: true, floorDbfs: -31.26 }), "RNNoise on: the room's noise floor -31 dBFS"],
 ];

@@ -168,7 +168,11 @@ async function buildTrainingSet(options: TrainOptions, rng: Random, speakers: re
     set.real.push(embedded);
     // The same voice in another room: a real voice must not fire a head whatever the room.
     const roomed = augment(clip.samples, { rng, backgrounds, leadSamples: 1600, tailSamples: 1600 });
-    set.real.push({ text: clip.text, embeddings: await clipEmbeddings(options.frontEnd, padded(roomed.samples, rng)), speechEnd: PAD_SAMPLES + roomed.speechEnd });
+    set.real.push({
+      text: clip.text,
+      embeddings: await clipEmbeddings(options.frontEnd, padded(roomed.samples, rng)),
+      speechEnd: PAD_SAMPLES + roomed.speechEnd,
+    });
     if ((i + 1) % 200 === 0) say(`real recordings embedded: ${i + 1}/${recordings.length}`);
   }
   for (let i = 0; i < (recordings.length > 0 ? NOISE_CLIPS : 0); i++) {

@@ -67,4 +67,3 @@ export function trainingSpeakers(rng: Random): Speaker[] {
   );
   return [...flite, ...espeak];
 }
-
