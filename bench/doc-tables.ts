@@ -203,6 +203,35 @@ export const TABLES: Record<string, TableSpec> = {
       ['promises kept', (row) => (row['promisesKept'] ? 'yes' : 'no')],
     ],
   },
+  keyword: {
+    file: 'keyword',
+    rows: (row) => row['head'] !== undefined,
+    columns: [
+      ['head', field('head')],
+      ['phrase', field('phrase')],
+      ['detected', share('detected', 'positives')],
+      ['false accepts (other clips)', share('falseAccepts', 'negatives')],
+      [
+        'Mycroft clips: detected; false',
+        (row) => {
+          const m = row['mycroft'] as Row | undefined;
+          return m ? `${share('detected', 'positives')(m)}; ${share('falseAccepts', 'negatives')(m)}` : MISSING;
+        },
+      ],
+      ['CPU ms per s of audio', field('cpuMsPerAudioS')],
+    ],
+  },
+  check: {
+    file: 'check',
+    rows: (row) => row['scenario'] === 'check' && row['entry'] !== undefined,
+    columns: [
+      ['entry', field('entry')],
+      ['sessions', field('sessions')],
+      ['decisions compared', field('decisions')],
+      ['sessions with differences', field('differing')],
+      ['check p50 ms', field('checkMs.p50')],
+    ],
+  },
   'realtime-clients': {
     file: 'realtime-clients',
     rows: kind('realtime-clients'),

@@ -36,6 +36,7 @@ import type { SpottingRow } from './human-spotting.js';
 import type { InspectRow } from './inspect-scenario.js';
 import type { KeywordCostRow, KeywordRow } from './keyword-scenario.js';
 import type { CapacityRow } from './capacity-scenario.js';
+import type { CheckCostRow, CheckRow } from './check-scenario.js';
 import type { GuardRow } from './latency-guards.js';
 import type { LiveRow } from './live-scenario.js';
 import type { LocalStackRow } from './local-stack.js';
@@ -512,6 +513,23 @@ export const SCENARIOS: ReadonlyArray<BenchScenario<unknown>> = [
       }
     },
     json: (results) => results.flatMap((r) => [...r.rows, r.cost]),
+  }),
+  scenario<CheckRow | CheckCostRow>({
+    name: 'check',
+    measures: '`voice-agent check` on recordings of every entry: differences on re-run per entry, and the time to check a 60 s recording',
+    flags: ['--entries', '--sessions'],
+    check: (ctx) => {
+      const entries = ctx.arg('entries')?.split(',') ?? [];
+      const known = ['realtime', 'run', 'nats', 'live', 'cost'];
+      for (const e of entries) if (!known.includes(e)) throw new Error(`--entries ${e}: use ${known.join(', ')}`);
+    },
+    run: async (ctx) => {
+      // Why 10 sessions per entry by default: each is recorded in real time (10–20 s); --sessions N changes it.
+      const { CHECK_PARTS, runCheckScenario } = await import('./check-scenario.js');
+      const parts = (ctx.arg('entries')?.split(',') ?? [...CHECK_PARTS]) as Array<(typeof CHECK_PARTS)[number]>;
+      return runCheckScenario({ sessions: Number(ctx.arg('sessions') ?? (ctx.quick ? 2 : 10)), parts }, ctx.progress);
+    },
+    print: async (rows) => (await import('./check-scenario.js')).printCheck(rows),
   }),
   scenario<CapacityRow>({
     name: 'capacity',

@@ -42,7 +42,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/demo.js')).runDemo(args),
   },
   run: {
-    usage: 'voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--config FILE]',
+    usage: 'voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--db FILE] [--session ID] [--config FILE]',
     summary: 'run a recording through a session; writes the reply track and the per-turn timeline',
     run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
   },

@@ -32,6 +32,7 @@
  * ```
  */
 import type { SessionConfig } from '../machines/config.js';
+import { recordingFeedConditioner, recordingFeedSink, type ConditionerFeed } from '../adapters/audio/conditioner-feed.js';
 import { createCaptureClock, loadEchoCancelModule, type EchoCancelModule } from '../adapters/echo/index.js';
 import { createFramer } from '../adapters/audio/framer.js';
 import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
@@ -82,6 +83,12 @@ export interface LiveOptions {
   attach?: (world: { bus: MessageBus; clock: Clock }) => NonNullable<StartSessionOptions['attach']>;
   /** Called once the session listens (devices open, engines warm). */
   onReady?: (info: LiveInfo) => void;
+  /**
+   * Filled as the session runs with what its input conditioner is given from the sound server's clocks
+   * (capture stamps, the speaker's play positions, the echo return, the echo path's moves), for a
+   * recording that `voice-agent check` re-runs (adapters/audio/conditioner-feed.ts).
+   */
+  conditionerFeed?: ConditionerFeed;
 }
 
 export interface LiveInfo {
@@ -202,7 +209,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const leadMs = options.leadMs ?? 60;
   /** The capture's shift, once the microphone is open. */
   let captureShiftMs = () => 0;
-  const sink = createSoundServerSink({
+  const speakerSink = createSoundServerSink({
     clock,
     sampleRateHz: config.audio.outputRateHz,
     write: (pcm) => speaker.write(pcm),
@@ -212,6 +219,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     // plays it (a microphone frame is stamped that much before its arrival); the echo step adds the room.
     echoReturnMs: () => captureShiftMs(),
   });
+  const feed = options.conditionerFeed;
+  // With a feed, the session writes through a sink that keeps where each frame plays (the echo reference's far end).
+  const sink = feed ? recordingFeedSink(feed, speakerSink, clock) : speakerSink;
   const bus = createMessageBus(createMemoryTransport(), { clock });
   let mic: CaptureStream | undefined;
   let robot: ReturnType<typeof startSimulatedRobot>;
@@ -219,7 +229,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     await warming;
     const echoCancel = module !== undefined || inputConditioningFrom(config, 'device').echoCancel;
     const stamps = createStamps();
-    const glitches = () => speaker.underruns + sink.stats.stalls;
+    const glitches = () => speaker.underruns + speakerSink.stats.stalls;
     // As in `run`: the reference robot executes the controller actions (`actions.simulate`) on this in-process bus.
     robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions });
     const { session, engines, release } = await assembleSession(pool, {
@@ -229,7 +239,13 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       sink,
       sinkKind: 'device',
       // The conditioner is given each frame's capture stamp, not the time the VAD actor saw it.
-      engines: (bound) => (bound.inputConditioner ? { ...bound, inputConditioner: stampedConditioner(bound.inputConditioner, stamps, glitches) } : bound),
+      engines: (bound) =>
+        bound.inputConditioner
+          ? {
+              ...bound,
+              inputConditioner: stampedConditioner(feed ? recordingFeedConditioner(feed, bound.inputConditioner) : bound.inputConditioner, stamps, glitches),
+            }
+          : bound,
       ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
     });
     const timeline = createTimelineRecorder(bus, sessionId);
@@ -274,7 +290,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       echoShiftMs: capture.shiftMs(),
       playbackLatencyMs: speaker.latencyMs(),
       queuedMs: speaker.queuedMs(),
-      droppedFrames: sink.stats.droppedFrames,
+      droppedFrames: speakerSink.stats.droppedFrames,
       captureLatencyMs: mic.latencyMs(),
       underruns: speaker.underruns - underrunsBefore,
       ...(engines.inputConditioner?.echoDelay?.() ? { echoDelay: engines.inputConditioner.echoDelay()! } : {}),
@@ -288,7 +304,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     return result;
   } finally {
     await robot?.close();
-    sink.close();
+    speakerSink.close();
     await Promise.all([mic?.close(), speaker.close()]);
     // The server keeps a module loaded by a client that is gone: say so rather than leave it silently.
     await module

@@ -135,7 +135,8 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
             answering.set(m.replyTurnId, m.turnId);
             if (early) for (const key of GUESS_FIELDS) if (early[key] !== undefined) (t as Record<string, unknown>)[key] ??= early[key];
           }
-        } else t.heardText = m.text;
+        } else if (m.role === 'assistant') t.heardText = m.text;
+        // An action's entries (`navigate … running`, `… cancelled`) are its steps, not words the user heard.
         break;
     }
   };

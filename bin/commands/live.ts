@@ -6,6 +6,7 @@
  * `--record-mcap DIR` (`record.mcapDir`): the session is also written as an MCAP file in DIR as it runs.
  */
 import { writeFileSync } from 'node:fs';
+import { createConditionerFeed } from '../../adapters/audio/conditioner-feed.js';
 import { loadConfig } from '../../runtime/config.js';
 import { runLive } from '../../runtime/live-session.js';
 import { buildFingerprint } from '../../server/records/rerun-material.js';
@@ -47,6 +48,8 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
         })
       : undefined;
   let recorder: SessionRecorder | undefined;
+  // With the microphone recorded, what the conditioner is given from the sound server's clocks too: `check` re-runs from it.
+  const conditionerFeed = mcap && config.record.audio ? createConditionerFeed() : undefined;
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -59,6 +62,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       ...(playbackLatencyMs ? { playbackLatencyMs } : {}),
       ...(captureLatencyMs ? { captureLatencyMs } : {}),
       ...(values['echo-cancel-module'] ? { echoCancelModule: true } : {}),
+      ...(conditionerFeed ? { conditionerFeed } : {}),
       ...(mcap
         ? {
             attach: ({ bus, clock }) =>
@@ -66,7 +70,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
                 bus,
                 clock,
                 audio: config.record.audio,
-                input: { sinkKind: 'device', build: buildFingerprint(config) },
+                input: { sinkKind: 'device', build: buildFingerprint(config), ...(conditionerFeed ? { conditioner: conditionerFeed } : {}) },
               })).attach,
           }
         : {}),

@@ -2,17 +2,20 @@
  * Re-runs a recorded session the way it ran, on a simulated clock (server/records/rerun-material.ts says
  * what is kept for it): the microphone blocks as they arrived, at their times, through the session's own
  * path (`audio.frame` → the VAD actor's streaming resampler → the input conditioner with the client's
- * switches as they were → VAD, spotters, recognizer); the inputs from outside at their times; the robot's
+ * switches as they were, and for `live` the capture stamps and far-end timing it was given → VAD,
+ * spotters, recognizer); the inputs from outside at their times; the robot's
  * answers to the actions the re-run asks for as recorded; a remote LLM's replies as recorded.
  *
  * Engines compute while the simulated clock stands still (their real time is not the session's), and an
- * answer is held until the time the session got it: the k-th recognizer final, LLM start and TTS first
- * chunk of the re-run come no earlier than the k-th `stt.final`, `llm.started` and `tts.first_chunk` in
- * the chart's log. So a re-run is deterministic, as fast as the engines, and meets each event where the
- * session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
- * a difference.
+ * answer is held until the time the session got it: a recognizer final no earlier than the session's
+ * `stt.final` of the same turn, the k-th LLM start no earlier than the k-th `llm.started`, a TTS segment's
+ * first chunk no earlier than the session's first chunk of a segment with the same text. So a re-run is
+ * deterministic, as fast as the engines, and meets each event where the session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
+ * a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a
+ * little late, after the microphone frames that came meanwhile).
  */
 import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
+import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import { createDeviceSink } from '../../adapters/audio/device-sink.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
@@ -39,7 +42,8 @@ const MAX_TAIL_MS = 60_000;
 /** The simulated clock's step while nothing is due: one microphone frame. */
 const STEP_MS = 20;
 
-type Held = (kind: 'stt' | 'llm' | 'tts', text?: string) => Promise<void>;
+/** Holds an engine's answer until the session got it: a final by its turn, a TTS segment by its text, an LLM start by its order. */
+type Held = (kind: 'stt' | 'llm' | 'tts', key?: string) => Promise<void>;
 
 /** Waits for engine work in flight, letting the clock run what falls due up to now. */
 async function settle(inFlight: Set<Promise<unknown>>, clock: ManualClock): Promise<void> {
@@ -69,18 +73,20 @@ const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise
   return promise;
 };
 
-function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held): SttEngine {
+/** `turn()`: the utterance a stream opened now belongs to (the last `vad.speech_start`'s). */
+function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held, turn: () => string | undefined): SttEngine {
   return {
     ...engine,
     name: engine.name,
     createStream(options) {
       const inner = engine.createStream(options);
+      const turnId = turn();
       return {
         ...inner,
         push: (audio) => inner.push(audio),
         finish: async () => {
           const result = await track(inFlight, inner.finish());
-          await hold('stt');
+          await hold('stt', turnId);
           return result;
         },
       };
@@ -141,6 +147,39 @@ function pacedLlm(engine: LlmEngine, inFlight: Set<Promise<unknown>>, hold: Held
   };
 }
 
+/**
+ * Why 250 ms: how much later than due a chart timer may have fired in the session (an event loop busy with
+ * engines on a loaded machine) and still be taken for the same timer; a timer the session never let fire
+ * (cancelled first) is not looked for further away.
+ */
+const TIMER_LATE_MS = 250;
+/** Why 25 ms: Node measures a timer from the start of the event loop's iteration, so one can fire that much early. */
+const TIMER_EARLY_MS = 25;
+
+/**
+ * The chart's own delayed events (`xstate.after.*`) fire when the session's did: the k-th of each kind is
+ * held until the recorded k-th, when that came within {@link TIMER_LATE_MS} of its due time. In real time a
+ * timer fires a little late, and the microphone frames that arrived meanwhile were heard before it (a
+ * pause's end, and so the utterance the recognizer finalizes, includes them).
+ */
+function recordedTimers(actor: Parameters<NonNullable<StartSessionOptions['attach']>>[0], recorded: RecordingData, clock: Clock, origin: number): void {
+  const fired = new Map<string, number[]>();
+  for (const e of recorded.events) if (e.type.startsWith('xstate.after.')) fired.set(e.type, [...(fired.get(e.type) ?? []), origin + e.atMs]);
+  const seen = new Map<string, number>();
+  actor.system.inspect((event) => {
+    if (event.type === '@xstate.snapshot' && event.actorRef === actor && event.event.type.startsWith('xstate.after.'))
+      seen.set(event.event.type, (seen.get(event.event.type) ?? 0) + 1);
+  });
+  const { scheduler } = actor.system;
+  const schedule = scheduler.schedule.bind(scheduler);
+  scheduler.schedule = (source, target, event, delay, id) => {
+    const then = source === actor ? fired.get(event.type)?.[seen.get(event.type) ?? 0] : undefined;
+    const due = clock.now() + delay;
+    const held = then !== undefined && then >= due - TIMER_EARLY_MS && then <= due + TIMER_LATE_MS ? Math.max(0, then - clock.now()) : delay;
+    schedule(source, target, event, held, id);
+  };
+}
+
 /** A remote LLM's replies as recorded: the k-th request gets the k-th reply (its tool calls, then its text). */
 function recordedLlm(material: RerunMaterial): LlmEngine {
   const replies: Array<Array<string | { callId: string; name: string; arguments: string }>> = [];
@@ -198,34 +237,46 @@ export async function rerunFaithfully(
   const sessionId = recorded.recording.sessionId;
 
   // When the session got each engine's answer, in order (a TTS segment's by its text).
-  const times = { stt: [] as number[], llm: [] as number[] };
-  const ttsTimes: Array<{ atMs: number; text: string; used: boolean }> = [];
+  // A final by its turn: an utterance the session finalized without the engine (no audio) or dropped
+  // before its final must not shift the others onto another turn's time.
+  const llmTimes: number[] = [];
+  const keyed: Array<{ kind: 'stt' | 'tts'; atMs: number; key: string; used: boolean }> = [];
   for (const [kind, atMs, key] of material.answers) {
-    if (kind === 'tts') ttsTimes.push({ atMs: origin + atMs, text: key, used: false });
-    else times[kind].push(origin + atMs);
+    if (kind === 'llm') llmTimes.push(origin + atMs);
+    else keyed.push({ kind, atMs: origin + atMs, key, used: false });
   }
-  const counts = { stt: 0, llm: 0 };
-  const hold: Held = (kind, text) => {
+  let llmCount = 0;
+  const hold: Held = (kind, key) => {
     let due: number | undefined;
-    if (kind === 'tts') {
-      const found = ttsTimes.find((t) => !t.used && t.text === text);
+    if (kind === 'llm') due = llmTimes[llmCount++];
+    else {
+      const found = keyed.find((t) => !t.used && t.kind === kind && t.key === key);
       if (found) found.used = true;
       due = found?.atMs;
-    } else due = times[kind][counts[kind]++];
+    }
     if (due === undefined || due <= clock.now()) return Promise.resolve();
     return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
   };
 
   const outRate = config.audio.outputRateHz;
-  const sink =
+  const ownSink =
     material.sinkKind === 'file'
       ? createRecordingSink(clock, outRate)
       : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
+  // `live`: the far end plays where the session's sound server played it, and the conditioner gets the session's capture stamps.
+  const feed = material.conditioner;
+  const sink = feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
   const switches: InputSwitches | undefined = material.switched ? { echo: false, noiseSuppression: false } : undefined;
   const remoteLlm = isRemoteLlm(config.llm.engine);
+  // Subscribed before the session's actors: the turn is known when the recognizer opens its stream.
+  let utteranceTurn: string | undefined;
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), (m) => {
+    if (m.type === 'vad.speech_start') utteranceTurn = m.turnId;
+  });
   const paced = (bound: BoundEngines) => ({
     ...bound,
-    stt: pacedStt(bound.stt, inFlight, hold),
+    ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
+    stt: pacedStt(bound.stt, inFlight, hold, () => utteranceTurn),
     llm: pacedLlm(remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
     tts: bound.tts.map((t) => pacedTts(t, inFlight, hold)),
     ...(bound.ttsByLanguage
@@ -241,7 +292,10 @@ export async function rerunFaithfully(
     sink,
     sinkKind: material.sinkKind,
     ...(switches ? { inputSwitches: switches } : {}),
-    attach: attach({ bus, clock }),
+    attach: (actor) => {
+      recordedTimers(actor, recorded, clock, origin);
+      attach({ bus, clock })(actor);
+    },
     engines: paced,
   });
   await session.ready();

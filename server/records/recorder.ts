@@ -33,6 +33,7 @@ import type { Subscription } from '../../bus/transport.js';
 import { describeNotice } from '../../machines/notices.js';
 import type { SessionMachine } from '../../machines/session.machine.js';
 import { createTimelineBuilder, rebaseTimeline, TIMELINE_MESSAGE_TYPES, type TimelineBuilder } from '../../runtime/timeline.js';
+import type { ConditionerFeed } from '../../adapters/audio/conditioner-feed.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import type { SinkKind } from '../../runtime/runtime-options.js';
 import { chartVersion } from './chart-version.js';
@@ -51,7 +52,13 @@ export interface SessionRecorderOptions {
    * With `audio`: where the session's voice is heard, the client's input switches (read at each block, as
    * the input conditioner reads them) and the build, kept for a faithful re-run (rerun-material.ts).
    */
-  input?: { sinkKind: SinkKind; switches?: InputSwitches; build: BuildFingerprint };
+  input?: {
+    sinkKind: SinkKind;
+    switches?: InputSwitches;
+    build: BuildFingerprint;
+    /** What the input conditioner was given from a sound server's clocks (`live`), filled as the session runs. */
+    conditioner?: ConditionerFeed;
+  };
 }
 
 export interface SessionRecorder {
@@ -281,6 +288,7 @@ export function createSessionRecorder(store: RecordSink, options: SessionRecorde
             blocks,
             answers,
             inputs,
+            ...(input.conditioner ? { conditioner: input.conditioner } : {}),
           }
         : undefined;
       rows.push({ table: 'recordingEnd', recordingId: recordingId!, endedAtMs: at(), endReason: reason, ...(rerun ? { rerun } : {}) });

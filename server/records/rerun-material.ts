@@ -15,6 +15,9 @@
  *   TTS segment with the same text), so a barge-in meets the reply where the session's did.
  * - **the build**: the engines, their models and versions, the clock origin and where the session's
  *   voice was heard (`sinkKind`, which decides echo cancellation).
+ * - **what the input conditioner was given from a sound server's clocks** (`live`): each frame's capture
+ *   stamp, where each frame the session wrote played, the echo return and the echo path's moves; the
+ *   re-run's conditioner and sink are given the same (adapters/audio/conditioner-feed.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -51,6 +54,19 @@ export const RerunMaterialSchema = z.object({
   answers: z.array(z.tuple([z.enum(['stt', 'llm', 'tts']), z.number(), z.string()])),
   /** Messages from outside the session's actors, as they were published, at ms since the start. */
   inputs: z.array(z.object({ atMs: z.number(), message: z.object({ type: z.string() }).passthrough() })),
+  /**
+   * What the input conditioner was given from a sound server's clocks (`live`), on the session clock:
+   * the time with each `process` call, the calls the echo path moved before, where each frame written
+   * played (`runStartMs`), the echo return from each change on (adapters/audio/conditioner-feed.ts).
+   */
+  conditioner: z
+    .object({
+      stamps: z.array(z.number()),
+      moved: z.array(z.number().int()),
+      runStarts: z.array(z.number()),
+      echoReturn: z.array(z.tuple([z.number(), z.number()])),
+    })
+    .optional(),
 });
 export type RerunMaterial = z.infer<typeof RerunMaterialSchema>;
 

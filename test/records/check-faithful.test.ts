@@ -3,7 +3,9 @@
  * the `openai` package's own client with eSpeak NG's "turn left" at 24 kHz paced in real time, then a
  * typed question whose reply the same words interrupt (a barge-in, two actions), recorded with
  * `record.audio`: checked on the same build and configuration, every decision is the same; checked with
- * another grammar (no "left" in it), the differing decisions are reported. Then bad input: a truncated
+ * another grammar (no "left" in it), the differing decisions are reported. A second session commits its
+ * turns itself (`turn_detection: null`, `input_audio_buffer.commit`) and sends `voice_agent.estop` over a
+ * reply and a navigation: 0 differences. Then bad input: a truncated
  * and a foreign SQLite file, an MCAP file of another tool, a records database of an older schema and a
  * configuration whose grammar is missing each exit 2 with the file and what is missing, and nothing is
  * written to the file.
@@ -20,6 +22,9 @@ import { createEspeakTts } from '../../adapters/tts/espeak.js';
 import { runCheckCommand } from '../../bin/commands/check.js';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
+import { recordingsOf } from '../../server/records/check.js';
+import { decisionsOf } from '../../server/records/decisions.js';
+import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
 import { serve } from '../../server/serve.js';
 import { connectRealtimeClient } from '../support/realtime-client.js';
 import { makeTestCertificate } from '../support/tls.js';
@@ -104,6 +109,63 @@ describe('voice-agent check re-runs the session as it ran', () => {
     expect(stdout).toMatch(/build changed: stt\.grammarPath/);
     expect(code).toBe(1);
   }, 60_000);
+});
+
+describe('voice-agent check re-runs client-committed turns and a client e-stop', () => {
+  const manualDb = join(dir, 'manual.db');
+
+  beforeAll(async () => {
+    const tls = makeTestCertificate();
+    const config = loadConfig({
+      overrides: { record: { audio: true }, server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+    });
+    const server = await serve({ config, db: manualDb, log: silentLogger });
+    try {
+      const client = await connectRealtimeClient({ baseURL: `${server.http.url}/v1`, apiKey: API_KEY, ca: tls.ca });
+      await client.waitFor('session.created');
+      // No server VAD: each turn is the audio the client commits.
+      client.send({
+        type: 'session.update',
+        session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } },
+      });
+      await client.waitFor('session.updated');
+      await client.streamAudio(await words('turn left'));
+      client.send({ type: 'input_audio_buffer.commit' });
+      await client.waitFor('conversation.item.input_audio_transcription.completed');
+      const first = await client.waitFor('response.done');
+      await sleep(1000);
+      await client.streamAudio(await words('go to the kitchen'));
+      client.send({ type: 'input_audio_buffer.commit' });
+      await client.waitFor('response.output_audio.delta', (e) => e.response_id !== first.response.id);
+      await sleep(200);
+      // The client's emergency stop, over the reply and the navigation.
+      client.rt.socket.send(JSON.stringify({ type: 'voice_agent.estop' }));
+      await client.waitFor('response.done', (e) => e.response.id !== first.response.id);
+      await sleep(1000);
+      client.close();
+      await sleep(300);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('turn_detection null, two committed turns, a voice_agent.estop over the second: recorded, and 0 differences', async () => {
+    const [recorded] = await recordingsOf(manualDb);
+    const types = RerunMaterialSchema.parse(recorded!.recording.rerun).inputs.map((i) => i.message.type);
+    expect(types.filter((t) => t === 'audio.commit')).toHaveLength(2);
+    expect(types).toContain('control.estop');
+    const { code, stdout } = await check([manualDb]);
+    expect(stdout).toMatch(/: same decisions \(\d+ turns/);
+    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('the e-stop and the committed transcripts are among the decisions compared', async () => {
+    const [recorded] = await recordingsOf(manualDb);
+    const decisions = decisionsOf(recorded!);
+    expect(decisions.filter((d) => d.kind === 'transcript').map((d) => d.value)).toEqual(['"turn left"', '"go to the kitchen"']);
+    expect(decisions.filter((d) => d.kind === 'estop').map((d) => d.value)).toEqual(['client']);
+  });
 });
 
 describe('voice-agent check refuses what it cannot re-run: exit 2, the file and what is missing, nothing written', () => {

@@ -54,6 +54,22 @@ describe('timeline', () => {
     recorder.close();
   });
 
+  it("keeps what the user heard of the reply, not an action's later steps (a cancel at the session's end)", async () => {
+    const clock = new ManualClock();
+    const bus = createMessageBus(createMemoryTransport(), { clock });
+    const recorder = createTimelineRecorder(bus, 's1');
+    const history = (role: 'assistant' | 'action', text: string) =>
+      bus.publish({ type: 'session.history', sessionId: 's1', turnId: 'u1', role, text, interrupted: false });
+    bus.publish({ type: 'vad.speech_end', sessionId: 's1', turnId: 'u1', speechMs: 800 });
+    history('action', 'navigate {"place":"kitchen"} running');
+    bus.publish({ type: 'playback.started', sessionId: 's1', turnId: 'u1', kind: 'reply' });
+    history('assistant', 'Going to the kitchen.');
+    history('action', 'navigate {"place":"kitchen"} cancelled');
+    await bus.flush();
+    expect(recorder.turns()[0]!.heardText).toBe('Going to the kitchen.');
+    recorder.close();
+  });
+
   it('has no failover column when no turn failed over', () => {
     expect(formatTimelines([{ id: 's1#u1', turnId: 'u1', userText: 'hi' }])).not.toContain('failover');
   });
