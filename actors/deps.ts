@@ -98,7 +98,7 @@ export interface SessionEngines {
    * Optional: the learned keyword heads (`keyword`), run by the VAD actor on all microphone audio: which
    * phrases are stop, wake and answer phrases, and the engine failing (told once; the other paths go on).
    */
-  learned?: { engine: KeywordEngine; phrases: LearnedPhrases; onError?: (error: unknown) => void };
+  learned?: { engine: KeywordEngine; phrases: LearnedPhrases; stopLeadDb: number; onError?: (error: unknown) => void };
   /** Optional: told of a stop phrase the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`). */
   onOwnVoiceStop?: (heard: OwnVoiceStop) => void;
   /**

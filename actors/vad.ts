@@ -51,7 +51,13 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
   // The learned heads, on every block in every mode (estop/learned-spotter.ts): stops, wake phrases, yes and no.
   const learned = deps.learned
-    ? createLearnedListener({ bus, sessionId, ...deps.learned, mode: activation.mode, utterance: () => currentUtterance(state) })
+    ? createLearnedListener({
+        bus,
+        sessionId,
+        ...deps.learned,
+        mode: activation.mode,
+        utterance: () => currentUtterance(state),
+      })
     : undefined;
   // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in progress.
   const spotters = [...(deps.stopSpotter ? [keyphraseSpotter(deps.stopSpotter)] : []), ...(learned ? [learned.stopSpotter] : [])];

@@ -122,6 +122,13 @@ export function answerOf(config: SessionConfig, text: string): 'yes' | 'no' | 'o
   return 'other';
 }
 
+/** The yes or no a learned head heard in the utterance a final is of, while the question waits (else null). */
+export function spokenAnswerFor(context: ActionsContext, turnId: string): 'yes' | 'no' | null {
+  const spoken = context.spokenAnswer;
+  if (context.action?.status !== 'confirming' || spoken === null || spoken.turnId !== turnId || spoken.answer === 'both') return null;
+  return spoken.answer;
+}
+
 /** What a spotted keyword answers, merged with what the same utterance's spottings answered before. */
 export function withSpokenAnswer(
   config: SessionConfig,

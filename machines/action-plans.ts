@@ -18,6 +18,7 @@ import {
   refusedEntry,
   withActionEntry,
   type ActiveAction,
+  spokenAnswerFor,
   withSpokenAnswer,
 } from './action-context.js';
 import { eventText, historyWith, isUnsure, NO_UTTERANCE, startingReply, type SessionContext } from './context.js';
@@ -40,8 +41,7 @@ function confirmationAnswer(context: Ctx, event: SessionEvent): 'yes' | 'no' | '
   if (event.type === 'stt.final' && event.turnId !== context.userTurnId) return null;
   if (event.type === 'stt.final' && isUnsure(event, context.config.minConfidence)) {
     // The recognizer is unsure; a yes or no the learned heads spotted in this utterance answers instead.
-    const spoken = context.spokenAnswer;
-    return spoken !== null && spoken.turnId === event.turnId && spoken.answer !== 'both' ? spoken.answer : null;
+    return spokenAnswerFor(context, event.turnId);
   }
   if (event.type !== 'stt.final' && event.type !== 'user.text') return null;
   const text = eventText(event).trim();

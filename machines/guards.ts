@@ -6,6 +6,7 @@ import { assertEvent } from 'xstate';
 import type { SessionEvent } from './events.js';
 import { splitWords } from './history.js';
 import { isIgnorable, resumePoint } from './resume.js';
+import { spokenAnswerFor } from './action-context.js';
 import { eventText, finalLanguage, isUnsure, sameWords, type ReplyProgress, type SessionContext } from './context.js';
 
 /**
@@ -58,7 +59,9 @@ export const sessionGuards = {
   /** A false interruption of a reply that has resumed as often as it may: it stays cut. */
   resumeLimitReached: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply >= context.config.maxResumes,
   /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
-  isNotUnderstood: ({ context, event }: GuardArgs) => eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence),
+  // An unsure answer to the question that a learned head heard as a yes or a no is understood (the answer).
+  isNotUnderstood: ({ context, event }: GuardArgs) =>
+    eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence) && spokenAnswerFor(context, event.turnId) === null,
   hasInterruptedReply: ({ context }: GuardArgs) => context.interrupted !== null,
   isInterruptedTurn: ({ context, event }: GuardArgs) => context.interrupted?.turnId === event.turnId,
   adaptiveEndOfTurn: ({ context }: GuardArgs) => context.config.turn.completePauseMs > 0,

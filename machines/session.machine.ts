@@ -207,8 +207,6 @@ export const sessionMachine = sessionSetup.createMachine({
                     target: '#session.dialog.idle',
                     actions: { type: 'dropUtterance', params: { reason: 'ignorable' } },
                   },
-                  // Not understood, but a learned head spotted a yes or a no in it: the answer to the question.
-                  { guard: and(['isUserTurn', 'isNotUnderstood', 'answersYesOrNo']), target: '#session.dialog.processing', actions: 'answerConfirmation' },
                   // Not understood, and open as a reply ended on its own: the reply's echo, likelier than the user.
                   {
                     guard: and(['isUserTurn', 'overReply', 'isNotUnderstood']),

@@ -225,6 +225,7 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
               learned: {
                 engine: sessionHeads.engine,
                 phrases: sessionHeads.phrases,
+                stopLeadDb: config.session.activation.stopLeadDb,
                 onError: (error: unknown) => publish(Notices.keyword_failed(error instanceof Error ? error.message : String(error))),
               },
             }

@@ -41,6 +41,11 @@ export interface LearnedListenerOptions {
   mode: ActivationMode;
   /** The utterance in progress (the VAD's turn id), or `-`. */
   utterance: () => string;
+  /**
+   * How much louder a stop phrase must be than the 300 ms before it (dB; `session.activation.stopLeadDb`):
+   * said after a pause, as one shouts at a machine, not inside running speech, noise or the robot's voice.
+   */
+  stopLeadDb: number;
   /** The engine failed: told once, and the heads stop listening (the phone loop and the transcripts still stop the robot). */
   onError?: (error: unknown) => void;
 }
@@ -57,7 +62,41 @@ export interface LearnedListener {
   stop(): void;
 }
 
-const { PHRASE_MS } = valuesOf(ESTOP_TUNING.learned);
+const { PHRASE_MS, BEFORE_MS } = valuesOf(ESTOP_TUNING.learned);
+/** Levels are kept per 10 ms, for the last 2 s: a phrase and the quiet before it. */
+const LEVEL_MS = 10;
+const LEVELS_KEPT = 200;
+
+/** The mean square per 10 ms of the audio heard, by position: the lead of a spotted stop phrase is read on it. */
+function levelRecord(samplesPerMs: number) {
+  const per = LEVEL_MS * samplesPerMs;
+  const state = { sum: 0, count: 0, levels: [] as number[], first: 0 };
+  return {
+    push(samples: Int16Array) {
+      for (const x of samples) {
+        state.sum += x * x;
+        state.count += 1;
+        if (state.count < per) continue;
+        state.levels.push(state.sum / per);
+        state.sum = 0;
+        state.count = 0;
+        if (state.levels.length > LEVELS_KEPT) {
+          state.levels.shift();
+          state.first += 1;
+        }
+      }
+    },
+    /** The loudest 10 ms in `[fromMs, toMs)` over the mean of the `beforeMs` before it, in dB. */
+    leadDb(fromMs: number, toMs: number, beforeMs: number): number {
+      const at = (ms: number) => Math.max(0, Math.floor(ms / LEVEL_MS) - state.first);
+      const span = state.levels.slice(at(fromMs), at(toMs));
+      const before = state.levels.slice(at(fromMs - beforeMs), at(fromMs));
+      const loud = Math.max(1, ...span);
+      const quiet = before.length > 0 ? before.reduce((a, b) => a + b, 0) / before.length : 1;
+      return 10 * Math.log10(loud / Math.max(1, quiet));
+    },
+  };
+}
 
 const blockAudio = (block: HeardBlock): Uint8Array => {
   if (block.filtered) return block.filtered;
@@ -74,8 +113,10 @@ export function createLearnedListener(options: LearnedListenerOptions): LearnedL
   const listeners = new Set<PhraseSpotterListener>();
   const state = { closed: false, failed: false, pending: Promise.resolve() };
   const samplesPerMs = engine.sampleRateHz / 1000;
+  const levels = levelRecord(samplesPerMs);
   const onSpotted = ({ phrase, score, endMs }: KeywordSpotting) => {
     if (stop.has(phrase)) {
+      if (levels.leadDb(endMs - PHRASE_MS, endMs, BEFORE_MS) < options.stopLeadDb) return;
       const endSample = Math.round(endMs * samplesPerMs);
       const startSample = Math.max(0, endSample - Math.round(PHRASE_MS * samplesPerMs));
       for (const listener of listeners) listener.onSpotted({ phrase, startSample, endSample, heardSamples: endSample });
@@ -93,6 +134,7 @@ export function createLearnedListener(options: LearnedListenerOptions): LearnedL
       const audio = blockAudio(block);
       if (audio.byteLength < 2) return;
       const samples = new Int16Array(audio.buffer.slice(audio.byteOffset, audio.byteOffset + (audio.byteLength & ~1)));
+      levels.push(samples);
       state.pending = stream.push(samples).then(
         ({ spotted }) => {
           if (!state.closed) for (const spotting of spotted) onSpotted(spotting);

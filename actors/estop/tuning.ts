@@ -66,6 +66,11 @@ export const ESTOP_TUNING = {
       why: 'Why 600 ms before the spotting: a head says only where a phrase ended; "stop" and "halt" last 300–600 ms, and that span is what the own-voice check weighs.',
       chosenOn: REASONED,
     },
+    BEFORE_MS: {
+      value: 300,
+      why: "Why 300 ms before the phrase: the phone-loop spotter's lead window; a stop said after a breath stands above it, one inside running speech or noise does not.",
+      chosenOn: REASONED,
+    },
   },
   /** Whether a spotted phrase is the robot's own voice (own-voice.ts). */
   ownVoice: {

@@ -49,7 +49,10 @@ describe('npm pack and install', () => {
   it('installs from the tarball and runs voice-agent --help and say', async () => {
     const bin = join(app, 'node_modules', '.bin', 'voice-agent');
     expect(existsSync(bin)).toBe(true);
-    for (const left of ['openai', 'msedge-tts', 'sherpa-onnx-node', 'onnxruntime-node']) expect(existsSync(join(app, 'node_modules', left)), left).toBe(false);
+    for (const left of ['openai', 'msedge-tts', 'sherpa-onnx-node']) expect(existsSync(join(app, 'node_modules', left)), left).toBe(false);
+    // The learned keyword heads' runtime is no option: the emergency stop listens with them by default.
+    expect(existsSync(join(app, 'node_modules', 'onnxruntime-node'))).toBe(true);
+    expect(existsSync(join(app, 'node_modules', 'voice-agent', 'heads', 'stop.onnx'))).toBe(true);
     expect(readFileSync(join(app, 'node_modules', 'voice-agent', 'dist', 'bin', 'voice-agent.js'), 'utf8').split('\n')[1]).toContain(
       `exec node ${YOUNG_GENERATION_FLAG}`,
     );

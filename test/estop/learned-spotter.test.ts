@@ -38,7 +38,7 @@ function session(engine: KeywordEngine, mode: ActivationMode, utterance = () => 
   const bus = createMessageBus(createMemoryTransport());
   const published: BusMessage[] = [];
   bus.subscribe(`${bus.prefix}.s1.>`, (m) => published.push(m));
-  const learned = createLearnedListener({ bus, sessionId: 's1', engine, phrases: PHRASES, mode, utterance });
+  const learned = createLearnedListener({ bus, sessionId: 's1', engine, phrases: PHRASES, mode, utterance, stopLeadDb: 15 });
   const stops = createStopSpotter({ bus, sessionId: 's1', sampleRateHz: 16_000, spotters: [learned.stopSpotter], utterance });
   return {
     published,

@@ -91,6 +91,26 @@ const answerStimuli: Stimulus[] = (['yes', 'no'] as const).flatMap((text): Stimu
   { id: `text:${text}`, propose: () => ({ ...base, type: 'user.text', turnId: '-', text }), drive: (h) => h.text(text) },
 ]);
 
+/** A learned head's yes in the utterance that answers the question, then the recognizer unsure of it. */
+const spokenAnswerStimuli: Stimulus[] = [
+  {
+    id: 'keyword:yes',
+    propose: (s) =>
+      actionsStateOf(s) === 'confirming' && s.context.userTurnId
+        ? { ...base, type: 'stt.keyword', turnId: s.context.userTurnId, phrase: 'yes', score: 0.9 }
+        : undefined,
+    drive: (h) => h.publish({ type: 'stt.keyword', sessionId: 'live', turnId: h.context().userTurnId!, phrase: 'yes', score: 0.9 }),
+  },
+  {
+    id: 'final:unsure-yes',
+    propose: (s) =>
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId
+        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text: 'yes', confidence: 0.05 }
+        : undefined,
+    drive: (h) => h.sttFinal('yes', 0.05),
+  },
+];
+
 const controlStimuli: Stimulus[] = [
   {
     id: 'estop',
@@ -121,7 +141,7 @@ export const DIALOG_SUBSET = [
 ];
 
 export const ACTION_STIMULI: StimulusSet = {
-  stimuli: [...stimuli.filter((s) => DIALOG_SUBSET.includes(s.id)), ...callStimuli, ...executorStimuli, ...answerStimuli, ...controlStimuli],
+  stimuli: [...stimuli.filter((s) => DIALOG_SUBSET.includes(s.id)), ...callStimuli, ...executorStimuli, ...answerStimuli, ...spokenAnswerStimuli, ...controlStimuli],
   delays: ['minVoice', 'minInterruption', 'confirmTimeout', 'actionAccept', 'actionTimeout'],
   // An action's timer runs out only while no audio plays: playback would end first in the live session.
   delayAllowed: (name, s) => name === 'minVoice' || name === 'minInterruption' || /^(idle|listening)/.test(stateOf(s)),
@@ -129,5 +149,5 @@ export const ACTION_STIMULI: StimulusSet = {
 
 /** For the random interleavings: every dialog stimulus and every action stimulus. */
 export const ALL_STIMULI: StimulusSet = {
-  stimuli: [...stimuli, ...callStimuli, ...executorStimuli, ...answerStimuli, ...controlStimuli],
+  stimuli: [...stimuli, ...callStimuli, ...executorStimuli, ...answerStimuli, ...spokenAnswerStimuli, ...controlStimuli],
 };

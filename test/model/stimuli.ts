@@ -366,6 +366,8 @@ export function abstractKey(s: ModelSnapshot): string {
     Math.min(c.resumesInReply, c.config.maxResumes),
     actionsStateOf(s),
     c.action?.name ?? null,
+    // A learned yes or no heard in the utterance answering the question (read when the recognizer is unsure).
+    actionsStateOf(s) === 'confirming' && c.spokenAnswer !== null && c.spokenAnswer.turnId === c.userTurnId,
     c.pendingFollowUp === null ? null : c.pendingFollowUp.text === null ? 'llm' : 'say',
     // The activation region, and who it sees talking while the session lives (in `always` it gates nothing: left out).
     gated(s) ? [activationStateOf(s), ...(s.status === 'active' ? [c.vadTurnId !== null, c.agentPlaying] : [])] : null,
