@@ -141,7 +141,14 @@ export const DIALOG_SUBSET = [
 ];
 
 export const ACTION_STIMULI: StimulusSet = {
-  stimuli: [...stimuli.filter((s) => DIALOG_SUBSET.includes(s.id)), ...callStimuli, ...executorStimuli, ...answerStimuli, ...spokenAnswerStimuli, ...controlStimuli],
+  stimuli: [
+    ...stimuli.filter((s) => DIALOG_SUBSET.includes(s.id)),
+    ...callStimuli,
+    ...executorStimuli,
+    ...answerStimuli,
+    ...spokenAnswerStimuli,
+    ...controlStimuli,
+  ],
   delays: ['minVoice', 'minInterruption', 'confirmTimeout', 'actionAccept', 'actionTimeout'],
   // An action's timer runs out only while no audio plays: playback would end first in the live session.
   delayAllowed: (name, s) => name === 'minVoice' || name === 'minInterruption' || /^(idle|listening)/.test(stateOf(s)),
