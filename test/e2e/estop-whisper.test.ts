@@ -40,14 +40,15 @@ async function until(what: string, predicate: () => boolean, timeoutMs = 45_000)
 }
 
 const FAST_PATHS = [
-  { name: 'the microphone spotter', estop: { spotter: true, localRecognizer: false }, source: 'spotter' },
-  { name: 'the local grammar decoder', estop: { spotter: false, localRecognizer: true }, source: 'phrase' },
+  // The learned heads are a spotter too (source `spotter`): each path alone, the others off.
+  { name: 'the microphone spotter', estop: { spotter: true, localRecognizer: false }, keyword: true, source: 'spotter' },
+  { name: 'the local grammar decoder', estop: { spotter: false, localRecognizer: true }, keyword: false, source: 'phrase' },
 ] as const;
 
 describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
   it.each(FAST_PATHS)(
     '$name stops before the transcription server is asked: reply cut, navigation cancelled, stop sent once',
-    async ({ estop: paths, source }) => {
+    async ({ estop: paths, keyword, source }) => {
       const whisper = await startWhisperStandIn({ answerMs: 250 });
       cleanups.push(() => whisper.close());
       const sessionId = `estop-whisper-${source}`;
@@ -55,6 +56,7 @@ describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
       const config = estopConfig({
         stt: { engine: 'openai', baseUrl: whisper.baseUrl, model: 'whisper-standin' },
         session: { timeouts: { ttsFirstChunkMs: 10_000 }, estop: paths },
+        keyword: { enabled: keyword },
       });
       const [spoken] = await speakPhrases([{ name: 'flite', engine: createFliteTts() }], ['stop'], [config.audio.inputRateHz]);
       const word = spoken!.byRate.get(config.audio.inputRateHz)!;

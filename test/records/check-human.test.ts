@@ -17,6 +17,7 @@ import { lenientDeadlines } from '../../server/records/check.js';
 import { decisionsOf } from '../../server/records/decisions.js';
 import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../server/records/index.js';
 import { runAudio } from '../../runtime/run-audio.js';
+import { buildFingerprint } from '../../server/records/rerun-material.js';
 
 const run = promisify(execFile);
 const corpus = loadHumanSpeech();
@@ -43,7 +44,8 @@ describe('voice-agent check on field sessions of real people', () => {
           config,
           pcm: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
           sessionId,
-          attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, audio: true })).attach,
+          attach: ({ bus, clock }) =>
+            (recorder = createSessionRecorder(store, { bus, clock, audio: true, input: { sinkKind: 'file', build: buildFingerprint(config) } })).attach,
         });
         recorder!.close('end');
         store.flush();

@@ -42,6 +42,8 @@ const PAD_SAMPLES = HEAD_FRAMES * HOP_SAMPLES;
 export interface TrainLimits {
   /** Speakers per phrase (default: all 140). */
   speakers?: number;
+  /** `flite`: flite's speakers alone (each request a fresh synthesizer, so a run's audio never depends on the one before). */
+  voices?: 'all' | 'flite';
   /** Rooms each speaker's phrase is heard in. */
   roomsPerSpeaker?: number;
   /** Ordinary texts said as negatives, and by how many speakers each. */
@@ -247,7 +249,7 @@ export async function trainPhrases(options: TrainOptions): Promise<TrainedHead[]
   const say = options.onProgress ?? (() => {});
   const limits = options.limits ?? {};
   const rng = seededRandom(options.seed);
-  const speakers = trainingSpeakers(seededRandom(options.seed + 1));
+  const speakers = trainingSpeakers(seededRandom(options.seed + 1), { espeak: limits.voices !== 'flite' });
   say(`${speakers.length} synthetic speakers${options.negativesDir ? `; real recordings from ${options.negativesDir}` : ''}`);
   const hear: Hear = async (speaker, text, backgrounds) => {
     const heard = augment(await speaker.say(text), {

@@ -42,7 +42,7 @@ function speaker(name: string, engine: TtsEngine): Speaker {
 }
 
 /** Every training speaker: 36 of flite's, and 104 of eSpeak NG's when its optional package is installed. */
-export function trainingSpeakers(rng: Random): Speaker[] {
+export function trainingSpeakers(rng: Random, options: { espeak?: boolean } = {}): Speaker[] {
   const flite = FLITE.flatMap(({ voice, pitches }) =>
     FLITE_STRETCHES.flatMap((durationStretch) =>
       pitches.map((pitchHz) =>
@@ -53,6 +53,7 @@ export function trainingSpeakers(rng: Random): Speaker[] {
       ),
     ),
   );
+  if (options.espeak === false) return flite;
   try {
     checkEspeakInstalled();
   } catch {

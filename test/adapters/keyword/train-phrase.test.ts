@@ -19,7 +19,8 @@ async function trainIn(dir: string): Promise<Uint8Array> {
 
 describe('voice-agent train-phrase', () => {
   it('a head trained twice from the same seed is the same file, and loads as a head', async () => {
-    const [first, second] = await Promise.all([trainIn(mkdtempSync(join(tmpdir(), 'head-a-'))), trainIn(mkdtempSync(join(tmpdir(), 'head-b-')))]);
+    const first = await trainIn(mkdtempSync(join(tmpdir(), 'head-a-')));
+    const second = await trainIn(mkdtempSync(join(tmpdir(), 'head-b-')));
     expect(first.byteLength).toBeGreaterThan(100_000);
     expect(Buffer.compare(first, second)).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'head-c-'));
