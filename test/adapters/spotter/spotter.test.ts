@@ -23,8 +23,8 @@ describe('keyword spotter (pocketsphinx)', () => {
         { phrase: 'stop', threshold: 1e-10, minLeadDb: 15 },
       ],
     });
-    for (let round = 0; round < 2; round++) {
-      // The second round runs on the first round's decoder, back from the pool.
+    for (let pass = 0; pass < 2; pass++) {
+      // The second pass runs on the first pass's decoder, back from the pool.
       const stream = spotter.createStream();
       expect(feed(stream, silence(500), nearMiss!, silence(800))).toEqual([]);
       const woken = feed(stream, wake!, silence(800));
