@@ -43,9 +43,9 @@ import { createSessionRecorder, openRecordStore, type SessionRecorder } from '..
 import { decisionsOf } from '../server/records/decisions.js';
 import { buildFingerprint } from '../server/records/rerun-material.js';
 import { serve } from '../server/serve.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
-import { writeUserRecording } from '../test/support/user-recording.js';
+import { startNatsServer } from '../sim/nats-server.js';
+import { pulseMissing, startPulseRoom } from '../sim/pulse-room.js';
+import { writeUserRecording } from '../sim/user-recording.js';
 import { round, summarize, type Percentiles } from './stats.js';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@
  * ```
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { cellName, type EchoCell } from './echo-cell.js';
+import { cellName, type EchoCell } from '../sim/echo-cell.js';
 import { echoOverlapColumns } from './echo-overlap-table.js';
 import { field, kind, MISSING, P95, P95_MAX, share, spread, type Cell, type Row } from './table-cells.js';
 

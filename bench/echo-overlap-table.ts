@@ -9,8 +9,8 @@
  * echoOverlapColumns.find(([header]) => header === 'stops heard')![1](row); // '13/14'
  * ```
  */
-import { momentName, type OverlapOutcome as Outcome } from '../test/support/echo-overlap.js';
-import { cellName, type EchoCell } from './echo-cell.js';
+import { momentName, type OverlapOutcome as Outcome } from '../sim/echo-overlap.js';
+import { cellName, type EchoCell } from '../sim/echo-cell.js';
 
 type Row = Record<string, unknown>;
 type Cell = (row: Row) => string;

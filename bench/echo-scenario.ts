@@ -21,9 +21,9 @@
 import { createInputConditioner, type EchoCancelOptions } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { tapEchoReference, createEchoSuppressor } from '../adapters/echo/index.js';
-import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../sim/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
-import { runEchoLoop } from '../test/support/echo-loop.js';
+import { runEchoLoop } from '../sim/echo-loop.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
 

@@ -25,10 +25,10 @@ import { loadConfig } from '../runtime/config.js';
 import { buildTts } from '../runtime/engines.js';
 import { runLive } from '../runtime/live-session.js';
 import type { TurnTimeline } from '../runtime/timeline.js';
-import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
-import { writeUserRecordings } from '../test/support/user-recording.js';
+import { pulseMissing, startPulseRoom } from '../sim/pulse-room.js';
+import { writeUserRecordings } from '../sim/user-recording.js';
 import { round, summarize, type Percentiles } from './stats.js';
-import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from './live-follow-up.js';
+import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from '../sim/live-follow-up.js';
 
 const RATE = 16_000;
 /** Why 5 ms: the onset's resolution; a window is 80 samples. */

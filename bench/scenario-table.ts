@@ -111,7 +111,7 @@ async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: 
     const transport = createMemoryTransport();
     return body(createMessageBus(transport, { clock: systemClock }), await hopLatency(transport, 2000));
   }
-  const { startNatsServer } = await import('../test/support/nats-server.js');
+  const { startNatsServer } = await import('../sim/nats-server.js');
   const { connectNatsTransport } = await import('../bus/nats-transport.js');
   const server = await startNatsServer();
   const transport = await connectNatsTransport({ servers: server.url, name: 'voice-agent-bench' });

@@ -9,7 +9,7 @@
  * Where no echo comes back at all, the canceller must not get in the user's way either.
  */
 import { describe, expect, it } from 'vitest';
-import { runEchoLoop } from '../support/echo-loop.js';
+import { runEchoLoop } from '../../sim/echo-loop.js';
 
 /**
  * Why 300 s: a hang guard, not a timing check. The loop is CPU-bound on the simulated clock (engines, the

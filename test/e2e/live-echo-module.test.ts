@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
-import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
+import { pulseMissing, type PulseRoom } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
 /**

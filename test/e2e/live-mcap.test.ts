@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readMcapRecording } from '../../server/records/index.js';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
 

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeSpacedRecording, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];

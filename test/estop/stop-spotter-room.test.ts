@@ -9,8 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { withRoomTone } from '../../adapters/audio/testing/room-tone.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../sim/human-speech.js';
+import { withRoomTone } from '../../sim/room-tone.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE } from '../support/actor-harness.js';

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runCheckCommand } from '../../bin/commands/check.js';
 import { readMcapRecording } from '../../server/records/index.js';
 import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
 

@@ -24,7 +24,7 @@ import { recordingsOf } from '../../server/records/check.js';
 import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
 
 const PREFIX = `checknats${process.pid}`;

@@ -13,7 +13,7 @@ import { runCheckCommand } from '../../bin/commands/check.js';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
-import { CONVERSATION, launchChromium, openPage, waitForHook, writeConversationWav } from '../support/page-browser.js';
+import { CONVERSATION, launchChromium, openPage, waitForHook, writeConversationWav } from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-check-page-'));
 const db = join(dir, 'rec.db');

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readWav } from '../wav.js';
+import { readWav } from '../adapters/audio/wav.js';
 
 /** The folders of the corpus: single words, short commands, read sentences, wake words, noise alone. */
 export type HumanSpeechCategory = '1_words' | '2_commands' | '3_sentences' | '4_wake' | '5_noise';

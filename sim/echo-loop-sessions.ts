@@ -11,15 +11,15 @@
  *
  * Both wrap the engines so the loop can wait for their work in flight (engines-in-flight.ts), and time the session's input conditioner (µs of CPU per call).
  */
-import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
-import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
-import { playedFrom } from '../../adapters/echo/testing/echo-path.js';
-import type { ManualClock } from '../../adapters/testing/manual-clock.js';
-import type { MessageBus } from '../../bus/message-bus.js';
-import type { BoundEngines, EnginePool } from '../../runtime/engine-pool.js';
-import { openRealtimeConnection } from '../../server/realtime/connection.js';
-import { createSessionManager } from '../../server/session-manager.js';
-import { startSession, type SessionHandle } from '../../runtime/session-host.js';
+import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
+import { createRecordingSink } from '../adapters/audio/recording-sink.js';
+import { playedFrom } from './echo-path.js';
+import type { ManualClock } from '../adapters/testing/manual-clock.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { BoundEngines, EnginePool } from '../runtime/engine-pool.js';
+import { openRealtimeConnection } from '../server/realtime/connection.js';
+import { createSessionManager } from '../server/session-manager.js';
+import { startSession, type SessionHandle } from '../runtime/session-host.js';
 import { tapEnginePool } from './engine-pool-tap.js';
 
 export interface LoopSession {

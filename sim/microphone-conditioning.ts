@@ -12,7 +12,7 @@
  */
 import type { ConditionedBlock } from '../adapters/audio/conditioned-block.js';
 import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
-import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
+import { withRoomTone } from './room-tone.js';
 import type { AppConfig } from '../runtime/config.js';
 
 const RATE_HZ = 16_000;

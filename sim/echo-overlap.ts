@@ -18,8 +18,8 @@
  * result.overlaps.filter((o) => !o.heard); // the cases where the user was lost
  * ```
  */
-import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCorpus } from '../../adapters/audio/testing/human-speech.js';
-import type { BusMessage } from '../../bus/messages.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCorpus } from './human-speech.js';
+import type { BusMessage } from '../bus/messages.js';
 
 /** When the user speaks: ms into a reply, during an action's outcome, during a re-prompt, or right after a reply ends. */
 export type OverlapMoment = { intoReplyMs: number } | 'follow-up' | 're-prompt' | 'after-reply';

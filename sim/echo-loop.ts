@@ -16,21 +16,21 @@
  * (16 or 24 kHz, microphone and speaker) and the path: a device on the bus (`pushAudio`), or a Realtime
  * client (`test/support/echo-loop-realtime.ts`: base64 appends, audio deltas played by the client).
  */
-import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js';
-import { serveActions } from '../../adapters/actions/executor.js';
-import { createResampler } from '../../adapters/audio/resample.js';
-import { createEchoPath, type EchoPath } from '../../adapters/echo/testing/echo-path.js';
-import { ManualClock } from '../../adapters/testing/manual-clock.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
-import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
-import type { BusMessage } from '../../bus/messages.js';
-import { loadConfig } from '../../runtime/config.js';
-import { buildEngines, type BoundEngines } from '../../runtime/engine-pool.js';
-import { settleInFlight, trackedEngines } from './engines-in-flight.js';
+import { createRobotSimulator } from '../adapters/actions/robot-simulator.js';
+import { serveActions } from '../adapters/actions/executor.js';
+import { createResampler } from '../adapters/audio/resample.js';
+import { createEchoPath, type EchoPath } from './echo-path.js';
+import { ManualClock } from '../adapters/testing/manual-clock.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
+import { createMemoryTransport } from '../bus/memory-transport.js';
+import { createMessageBus } from '../bus/message-bus.js';
+import type { BusMessage } from '../bus/messages.js';
+import { loadConfig } from '../runtime/config.js';
+import { buildEngines, type BoundEngines } from '../runtime/engine-pool.js';
+import { settleInFlight, trackedEngines } from '../runtime/engines-in-flight.js';
 import { openBusLoopSession, openRealtimeLoopSession, type LoopSession } from './echo-loop-sessions.js';
 import { runOverlaps, type LoopContext, type OverlapCase, type OverlapOutcome } from './echo-overlap.js';
-import { DialogState } from '../../machines/states.js';
+import { DialogState } from '../machines/states.js';
 
 const RATE = 16_000;
 const FRAME_SAMPLES = 320;
