@@ -1,6 +1,6 @@
 /**
  * The echo matrix: echo cancellation in rooms a robot meets, cell by cell, through the acoustic closed
- * loop of `test/support/echo-loop.ts` (the local stack hearing its own replies through a simulated room
+ * loop of `sim/echo-loop.ts` (the local stack hearing its own replies through a simulated room
  * while a user gives commands and talks over it).
  *
  * Cells vary one thing at a time around a base room (300 ms delay, RT60 400 ms, the speaker as loud as
@@ -19,7 +19,7 @@
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
  * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
  * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
- * after a reply — in those voices, see test/support/echo-overlap.ts).
+ * after a reply — in those voices, see sim/echo-overlap.ts).
  * `--label before` compares with another tree: the same script run in a checkout of it with this file, the
  * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
  * per-session switch.
@@ -143,7 +143,9 @@ export async function openLoopErle(
     echo: { reference, tailMs, residualSuppression: true, canceller },
   });
   const delays = cell.delay === 'jump' ? JUMP_DELAYS_MS : [cell.delay];
-  const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: CELL_TAIL_TAP_MS, seed: 7 }));
+  const rooms = delays.map((delayMs) =>
+    createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: CELL_TAIL_TAP_MS, seed: 7 }),
+  );
   const played = playedFrom(device);
   let written = 0;
   let roomIndex = 0;

@@ -1,6 +1,6 @@
 /**
  * The echo matrix's third phase as a table (`<!-- bench-table echo-overlap -->` in docs/echo.md): per
- * room and canceller, the user's commands and stops said over the robot (test/support/echo-overlap.ts)
+ * room and canceller, the user's commands and stops said over the robot (sim/echo-overlap.ts)
  * and what came of them, from `bench/results/echo-overlap.json` (the rows `bench/echo-matrix.ts
  * --overlaps … --json` writes, one run per canceller joined).
  *

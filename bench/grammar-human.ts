@@ -1,6 +1,6 @@
 /**
  * The grammar recognizer on recordings of real people (`../shared/speech/human`, read in place:
- * `adapters/audio/testing/human-speech.ts`) and on an integrator's own grammars, reported apart from the
+ * `sim/human-speech.ts`) and on an integrator's own grammars, reported apart from the
  * synthetic voices. Each clip is conditioned as a session's microphone conditions it, after hearing the
  * clip's room (`conditionedInRoom`: the high-pass, and RNNoise where `audio.noiseSuppression: "auto"` finds
  * the room loud), then goes to pocketsphinx as the VAD would pass it (`asVadUtterance`), once per

@@ -2,7 +2,7 @@
  * The microphone's spotters on recordings of real people (`../shared/speech/human`, MANIFEST.tsv) and on
  * synthetic voices, each set in its own rows, as one session's microphone hears them (one stream, 20 ms
  * frames; a synthetic clip framed by 0.5 s of silence before and 1 s after, a recording by its own room
- * tone, 1.5 s before and 1 s after: `adapters/audio/testing/room-tone.ts`):
+ * tone, 1.5 s before and 1 s after: `sim/room-tone.ts`):
  *
  * - **estop** (`--scenario estop`): the product's stop spotter (`session.estop.spotter`, the shipped
  *   thresholds): stops delivered per speaker group, with the delay from the phrase's last sample (over

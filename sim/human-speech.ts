@@ -31,7 +31,7 @@ export interface HumanClip {
 
 export type HumanSpeechCorpus = { available: true; dir: string; clips: HumanClip[] } | { available: false; dir: string; clips: []; reason: string };
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the corpus is looked for: `HUMAN_SPEECH_DIR`, else `../shared/speech/human` beside the repository. */
 export function humanSpeechDir(): string {

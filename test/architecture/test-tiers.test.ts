@@ -21,6 +21,7 @@ describe('test tiers', () => {
       "import { loadHumanSpeech } from '../../sim/human-speech.js';",
     ];
     for (const source of cases) expect(tierOf('test/x/y.test.ts', source), source).toBe('integration');
+    expect(tierOf('bench/test/doc-tables.test.ts', "import { renderDoc } from '../doc-tables.js';")).toBe('integration');
   });
 
   it('puts a browser, the Realtime client libraries and test/e2e in the e2e tier', () => {

@@ -1,6 +1,6 @@
 /**
  * The user talks while the robot talks, with echo cancellation on (the echo closed loop's third phase,
- * test/support/echo-overlap.ts, on the simulated clock, so runs repeat exactly): on the Realtime path, a
+ * sim/echo-overlap.ts, on the simulated clock, so runs repeat exactly): on the Realtime path, a
  * client whose microphone hears the reply 100 ms later with reflections (RT60 300 ms), a command early in
  * a reply must cut it, and "stop" must fire the emergency stop; on the bus device path, a command during an
  * action's spoken outcome ("Arrived at the kitchen.") and right after a reply ends, and with the speaker 10 dB

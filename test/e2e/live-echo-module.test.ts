@@ -1,5 +1,5 @@
 /**
- * `voice-agent live --echo-cancel-module` in the virtual room (test/support/pulse-room.ts, a PulseAudio
+ * `voice-agent live --echo-cancel-module` in the virtual room (sim/pulse-room.ts, a PulseAudio
  * daemon of the test's own, the agent's speaker looped into the room 100 ms later): the sound server's
  * module-echo-cancel (WebRTC) is loaded on the room's microphone and the agent's speaker, the session
  * records from and plays to its virtual pair, hears the commands played into the room as said and

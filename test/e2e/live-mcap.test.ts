@@ -1,6 +1,6 @@
 /**
  * `voice-agent live --record-mcap DIR` in a virtual room on a real PulseAudio daemon
- * (test/support/pulse-room.ts): a user (flite's `slt` voice) says "turn left" into the room; while the
+ * (sim/pulse-room.ts): a user (flite's `slt` voice) says "turn left" into the room; while the
  * session runs its MCAP file is there, and once Ctrl-C ends it the file opens with `@mcap/core`'s indexed
  * reader (through the project's reader), holds the turn as heard, the microphone, and replays as
  * identical (`voice-agent replay --mcap`).
