@@ -10,7 +10,10 @@
  */
 import { appendFileSync } from 'node:fs';
 
-/** Where {@link report} also writes its figures, one JSON object a line (the `realtime-clients` benchmark reads them). */
+/**
+ * Where {@link report} also writes its figures, one JSON object a line (the `realtime-clients` benchmark
+ * reads them).
+ */
 export const FIGURES_ENV = 'VA_CONFORMANCE_FIGURES';
 
 /** One figure of the suite, as the benchmark reads it. */

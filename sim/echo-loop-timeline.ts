@@ -77,7 +77,8 @@ export function createLoopTimeline({ clock, session, inFlight, rateHz, rooms }: 
     const frame = new Int16Array(frameSamples);
     for (let i = 0; i < frameSamples; i++) {
       noise = (Math.imul(noise, 1664525) + 1013904223) >>> 0;
-      frame[i] = Math.max(-32768, Math.min(32767, Math.round(mic[i]! + NOISE_FLOOR * ((noise / 0x1_0000_0000) * 2 - 1))));
+      const floor = NOISE_FLOOR * ((noise / 0x1_0000_0000) * 2 - 1);
+      frame[i] = Math.max(-32768, Math.min(32767, Math.round(mic[i]! + floor)));
     }
     return frame;
   };

@@ -27,7 +27,8 @@ export async function say(text: string, voice: string): Promise<Int16Array> {
   const cached = speech.get(key);
   if (cached) return cached;
   const parts: Uint8Array[] = [];
-  for await (const c of createFliteTts({ voice }).synthesize({ text, signal: new AbortController().signal })) parts.push(c);
+  const signal = new AbortController().signal;
+  for await (const c of createFliteTts({ voice }).synthesize({ text, signal })) parts.push(c);
   const bytes = Buffer.concat(parts);
   const samples = new Int16Array(bytes.byteLength >> 1);
   new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.length * 2));
@@ -67,7 +68,10 @@ export interface UserVoice {
   close(): void;
 }
 
-/** The user's level: flite's own, or set against the agent's so the echo's direct sound is `speakerOverUserDb` over it. */
+/**
+ * The user's level: flite's own, or set against the agent's so the echo's direct sound is
+ * `speakerOverUserDb` over it.
+ */
 export async function createUserVoice(options: UserVoiceOptions): Promise<UserVoice> {
   const agentRms = activeRms(await say(options.agentLines.join('. '), AGENT_VOICE));
   const gainOf = (samples: Int16Array) => {
@@ -75,7 +79,8 @@ export async function createUserVoice(options: UserVoiceOptions): Promise<UserVo
     const echoRms = agentRms * 10 ** (options.echoGainDb / 20);
     return echoRms / 10 ** (options.speakerOverUserDb / 20) / activeRms(samples);
   };
-  const toRate = options.rateHz === SPEECH_RATE_HZ ? undefined : await createResampler({ fromHz: SPEECH_RATE_HZ, toHz: options.rateHz });
+  const toHz = options.rateHz;
+  const toRate = toHz === SPEECH_RATE_HZ ? undefined : await createResampler({ fromHz: SPEECH_RATE_HZ, toHz });
   return {
     async atUserLevel(samples) {
       const gain = gainOf(samples);

@@ -184,8 +184,10 @@ async function startLoop(options: EchoLoopOptions, rig: LoopRig, rateHz: number)
       seed: 7,
     }),
   );
-  const user = await createUserVoice({ rateHz, echoGainDb, speakerOverUserDb: options.speakerOverUserDb, agentLines: LOOP_COMMANDS });
-  const timeline = createLoopTimeline({ clock: rig.clock, session: rig.session, inFlight: rig.inFlight, rateHz, rooms });
+  const { speakerOverUserDb } = options;
+  const user = await createUserVoice({ rateHz, echoGainDb, speakerOverUserDb, agentLines: LOOP_COMMANDS });
+  const { clock, session, inFlight } = rig;
+  const timeline = createLoopTimeline({ clock, session, inFlight, rateHz, rooms });
   const idle = () => rig.session.matches(DialogState.idle);
   const openActions = () => {
     const open = new Set<string>();
@@ -279,7 +281,8 @@ async function runOverlapPhase(loop: Loop, cases: readonly OverlapCase[] | undef
   // The third phase's follow-ups are the reference robot's outcomes ("Arrived at the kitchen."), fast enough
   // that each motion ends within a second; the first two phases keep no executor (their actions fail aloud).
   const { bus, clock } = loop;
-  const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock, speedMps: 10, turnDegPerS: 900 }).handlers });
+  const { handlers } = createRobotSimulator({ clock, speedMps: 10, turnDegPerS: 900 });
+  const robot = serveActions({ bus, clock, handlers });
   const outcomes = await runOverlaps(loop, cases);
   await robot.close();
   return outcomes;
@@ -289,7 +292,7 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   const rateHz = options.clientRateHz ?? RATE;
   const loop = await startLoop(options, await openLoopRig(options, rateHz), rateHz);
   const cpuStart = process.cpuUsage();
-  const { replies, falseBargeIns, falseSpeechStarts, commandTranscripts, commands } = await runCommandPhase(loop, options.replies);
+  const phase1 = await runCommandPhase(loop, options.replies);
   const bargeInsStopped = await runBargeInPhase(loop, options.replies, options.bargeIns);
   const overlaps = await runOverlapPhase(loop, options.overlaps);
   const cpu = process.cpuUsage(cpuStart);
@@ -298,13 +301,13 @@ export async function runEchoLoop(options: EchoLoopOptions): Promise<EchoLoopRes
   await loop.session.stop();
   await loop.bus.close();
   return {
-    replies,
-    falseBargeIns,
-    falseSpeechStarts,
+    replies: phase1.replies,
+    falseBargeIns: phase1.falseBargeIns,
+    falseSpeechStarts: phase1.falseSpeechStarts,
     bargeInsAttempted: options.bargeIns,
     bargeInsStopped,
-    commandTranscripts,
-    commands,
+    commandTranscripts: phase1.commandTranscripts,
+    commands: phase1.commands,
     simulatedSeconds: loop.now() / 1000,
     echoDelay,
     cpuMsPerSecond: (cpu.user + cpu.system) / loop.now(),

@@ -65,7 +65,10 @@ export interface ClipStop {
   audioS: number;
 }
 
-/** The shipped configuration as the stack runs it: a Whisper-class session's `stt.engine` `openai` is never asked here. */
+/**
+ * The shipped configuration as the stack runs it: a Whisper-class session's `stt.engine` `openai` is never
+ * asked here.
+ */
 function stackConfig(config: AppConfig, stack: SessionStack): AppConfig {
   return stack === 'whisper' ? { ...config, stt: { ...config.stt, engine: 'openai' } } : config;
 }
@@ -134,7 +137,8 @@ export async function hearClipInSession(clip: Clip, config: AppConfig, engines: 
     // The frame being heard ends 20 ms after the clock's time.
     if (m.type === 'control.estop') stoppedAtMs ??= clock.now() + 20;
   });
-  const { session, release } = await assembleSession(await clipRuntime(config, engines), { sessionId: SESSION, bus, clock, sink });
+  const runtime = await clipRuntime(config, engines);
+  const { session, release } = await assembleSession(runtime, { sessionId: SESSION, bus, clock, sink });
   await session.ready();
   const { voice, samples } = await framedClip(clip, config);
   for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {

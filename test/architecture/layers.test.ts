@@ -13,10 +13,25 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'runtime', 'server', 'lib', 'sim', 'bin', 'bench', 'test'] as const;
 /** Layers of one rank never import each other: `lib` and `sim`; `bin` and `bench`, both entry points. */
-const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, runtime: 4, server: 5, lib: 6, sim: 6, bin: 7, bench: 7, test: 8 };
-/** Pairs of layers apart whatever their ranks: the command line ships without the harness, the tests reach the benches only through it. */
+const RANK: Record<string, number> = {
+  bus: 0,
+  adapters: 1,
+  actors: 2,
+  machines: 3,
+  runtime: 4,
+  server: 5,
+  lib: 6,
+  sim: 6,
+  bin: 7,
+  bench: 7,
+  test: 8,
+};
+const LAYERS = Object.keys(RANK);
+/**
+ * Pairs of layers apart whatever their ranks: the command line ships without the harness, and the tests
+ * reach what the benches share only through it.
+ */
 const APART: ReadonlyArray<readonly [string, string]> = [
   ['bin', 'sim'],
   ['test', 'bench'],
@@ -68,7 +83,7 @@ describe('layers', () => {
     expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
     expect(upwardImportsOf('sim/x.ts', "import { until } from '../test/support/until.js';")).toHaveLength(1);
     expect(upwardImportsOf('sim/x.ts', "import { round } from '../bench/stats.js';")).toHaveLength(1);
-    expect(upwardImportsOf('test/x/y.test.ts', "import { SCENARIOS } from '../../bench/scenario-table.js';")).toHaveLength(1);
+    expect(upwardImportsOf('test/x/y.test.ts', "import { round } from '../../bench/stats.js';")).toHaveLength(1);
     expect(upwardImportsOf('bin/x.ts', "import { startNatsServer } from '../sim/nats-server.js';")).toHaveLength(1);
     expect(upwardImportsOf('test/x/y.test.ts', "import { runEchoLoop } from '../../sim/echo-loop.js';")).toEqual([]);
     expect(upwardImportsOf('bench/x.ts', "import { runEchoLoop } from '../sim/echo-loop.js';")).toEqual([]);

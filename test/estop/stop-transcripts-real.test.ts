@@ -31,7 +31,10 @@ describe("the emergency stop's transcripts on real speech", () => {
       const stops = pick(STOPS, 'stop');
       const { config, engines } = await estopStack(loadConfig(), stack);
       const stopped: string[] = [];
-      for (const clip of [...stops, ...pick(NOT_STOPS)]) if ((await hearClipInSession(clip, config, engines)).transcripts) stopped.push(clip.name);
+      for (const clip of [...stops, ...pick(NOT_STOPS)]) {
+        const heard = await hearClipInSession(clip, config, engines);
+        if (heard.transcripts) stopped.push(clip.name);
+      }
       expect(stopped).toEqual(stops.map((clip) => clip.name));
     },
     120_000,
