@@ -31,11 +31,16 @@ class LongFilesFirst extends BaseSequencer {
   }
 }
 
+/** Where test files live: the product's tests, and the bench's tests of its own machinery. */
+const TEST_FOLDERS = ['test', 'bench/test'];
+
 /** Every test file by its tier (test/tiers.ts): `npm run test:unit` is the inner loop, `npm test` runs all four. */
 function filesByTier(): Record<TestTier, string[]> {
-  const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.ts'))
-    .map((file) => join('test', file));
+  const files = TEST_FOLDERS.flatMap((folder) =>
+    readdirSync(folder, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.test.ts'))
+      .map((file) => join(folder, file)),
+  );
   const tiers: Record<TestTier, string[]> = { unit: [], model: [], integration: [], e2e: [] };
   for (const file of files) tiers[tierOf(file, readFileSync(file, 'utf8'))].push(file);
   return tiers;

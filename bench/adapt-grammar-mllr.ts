@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR } from '../adapters/stt/pocketsphinx.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
-import { asVadUtterance } from './grammar-scenario.js';
+import { asVadUtterance } from '../sim/vad-utterance.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOOLS_HINT = 'apt-get install -y sphinxtrain sphinxbase-utils pocketsphinx';

@@ -118,7 +118,7 @@ async function runRow(sessions: number, capacity: number | null, options: Capaci
   let nats: { url: string; stop(): Promise<void> } | undefined;
   try {
     if (options.processes > 1) {
-      const { startNatsServer } = await import('../test/support/nats-server.js');
+      const { startNatsServer } = await import('../sim/nats-server.js');
       nats = await startNatsServer();
     }
     const ready = await Promise.all(

@@ -1,6 +1,6 @@
 /**
  * The echo matrix: echo cancellation in rooms a robot meets, cell by cell, through the acoustic closed
- * loop of `test/support/echo-loop.ts` (the local stack hearing its own replies through a simulated room
+ * loop of `sim/echo-loop.ts` (the local stack hearing its own replies through a simulated room
  * while a user gives commands and talks over it).
  *
  * Cells vary one thing at a time around a base room (300 ms delay, RT60 400 ms, the speaker as loud as
@@ -19,7 +19,7 @@
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
  * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
  * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
- * after a reply — in those voices, see test/support/echo-overlap.ts).
+ * after a reply — in those voices, see sim/echo-overlap.ts).
  * `--label before` compares with another tree: the same script run in a checkout of it with this file, the
  * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
  * per-session switch.
@@ -29,25 +29,20 @@ import { tapEchoReference } from '../adapters/echo/index.js';
 import { createInputConditioner, type EchoCancellerKind } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { createResampler } from '../adapters/audio/resample.js';
-import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../sim/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
 import { CONFIG_DEFAULTS } from '../runtime/config/defaults.js';
-import { runEchoLoop, type EchoLoopOptions } from '../test/support/echo-loop.js';
-import { overlapCases, overlapSummary, type OverlapOutcome, type OverlapVoice } from '../test/support/echo-overlap.js';
+import { runEchoLoop } from '../sim/echo-loop.js';
+import { overlapCases, overlapSummary, type OverlapOutcome, type OverlapVoice } from '../sim/echo-overlap.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
-import { cellName, type EchoCell } from './echo-cell.js';
+import { CELL_TAIL_TAP_MS, cellName, JUMP_DELAYS_MS, loopOptions, type EchoCell } from '../sim/echo-cell.js';
 
-export { cellName, type EchoCell } from './echo-cell.js';
-
-const JUMP = [300, 1400] as const;
 const FRAME_MS = 20;
 /** Why 1 s into each reply's echo: the time the filter takes to converge again, or a jumped delay to be found (the echo suppressor holds the echo meanwhile). */
 const CONVERGED_AFTER_MS = 1000;
 /** Why 5 s: the first reply teaches the filter the room. */
 const SETTLED_AFTER_MS = 5000;
-/** Why 1 ms: a dense enough noise tail for RT60 600 ms, cheap enough for the loop. */
-const TAIL_TAP_MS = 1;
 /** Why 2.5 s between the open loop's replies: a jumping delay (to 1.4 s, RT60 up to 600 ms) changes only once the last reply's echo has died. */
 const PAUSE_SAMPLES = 40_000;
 /** The open loop's room changes after this long with nothing played: 1.4 s of delay and 600 ms of reverberation. */
@@ -90,30 +85,6 @@ export function echoCells(): EchoCell[] {
   // A Realtime client whose microphone hears the reply 100 ms later, reflections to ~300 ms.
   add({ delay: 100, rt60Ms: 300, speakerOverUserDb: 0, client: 'realtime-24k' });
   return cells;
-}
-
-/** The loop's options for a cell (`before`: a server with no per-session switch for Realtime clients). */
-export function loopOptions(
-  cell: EchoCell,
-  replies: number,
-  bargeIns: number,
-  before: boolean,
-  tailMs?: number,
-  canceller?: EchoCancellerKind,
-): EchoLoopOptions {
-  const realtime = cell.client === 'realtime-24k';
-  return {
-    echoCancel: realtime && !before ? 'auto' : 'on',
-    delayMs: cell.delay === 'jump' ? JUMP : cell.delay,
-    reverbMs: cell.rt60Ms,
-    tailTapMs: TAIL_TAP_MS,
-    speakerOverUserDb: cell.speakerOverUserDb,
-    clientRateHz: cell.client === 'bus-16k' ? 16_000 : 24_000,
-    ...(realtime ? { path: 'realtime' as const, noiseReduction: { type: 'far_field' as const } } : {}),
-    replies,
-    bargeIns,
-    ...(tailMs || canceller ? { audio: { ...(tailMs ? { echoTailMs: tailMs } : {}), ...(canceller ? { echoCanceller: canceller } : {}) } } : {}),
-  };
 }
 
 let agentSpeech: Int16Array | undefined;
@@ -171,8 +142,10 @@ export async function openLoopErle(
     sampleRateHz: 16_000,
     echo: { reference, tailMs, residualSuppression: true, canceller },
   });
-  const delays = cell.delay === 'jump' ? JUMP : [cell.delay];
-  const rooms = delays.map((delayMs) => createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: TAIL_TAP_MS, seed: 7 }));
+  const delays = cell.delay === 'jump' ? JUMP_DELAYS_MS : [cell.delay];
+  const rooms = delays.map((delayMs) =>
+    createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: CELL_TAIL_TAP_MS, seed: 7 }),
+  );
   const played = playedFrom(device);
   let written = 0;
   let roomIndex = 0;

@@ -1,6 +1,6 @@
 /**
  * The echo matrix's third phase as a table (`<!-- bench-table echo-overlap -->` in docs/echo.md): per
- * room and canceller, the user's commands and stops said over the robot (test/support/echo-overlap.ts)
+ * room and canceller, the user's commands and stops said over the robot (sim/echo-overlap.ts)
  * and what came of them, from `bench/results/echo-overlap.json` (the rows `bench/echo-matrix.ts
  * --overlaps … --json` writes, one run per canceller joined).
  *
@@ -9,8 +9,8 @@
  * echoOverlapColumns.find(([header]) => header === 'stops heard')![1](row); // '13/14'
  * ```
  */
-import { momentName, type OverlapOutcome as Outcome } from '../test/support/echo-overlap.js';
-import { cellName, type EchoCell } from './echo-cell.js';
+import { momentName, type OverlapOutcome as Outcome } from '../sim/echo-overlap.js';
+import { cellName, type EchoCell } from '../sim/echo-cell.js';
 
 type Row = Record<string, unknown>;
 type Cell = (row: Row) => string;

@@ -3,7 +3,7 @@
  *
  * - **ERLE** (echo return loss enhancement, dB = microphone energy over the conditioner's output while
  *   only the agent speaks): the agent's replies (flite) played through the session's echo reference
- *   tap into a simulated room (`adapters/echo/testing/echo-path.ts`: -6 dB, 150 ms reverberant tail,
+ *   tap into a simulated room (`sim/echo-path.ts`: -6 dB, 150 ms reverberant tail,
  *   40/80/120 ms delay) and back into the input conditioner; after the first 5 s of the agent's speech
  *   (converged) and in its first 2 s (learning); for the linear filter alone and with speexdsp's residual
  *   echo suppressor. (The echo suppressor after them replaces what is left by comfort noise, so its
@@ -11,7 +11,7 @@
  *   it is when it would stop being half duplex behind each canceller: the user can interrupt from then on.)
  * - **CPU per session**: µs of CPU time (user + system) the conditioner takes per 20 ms microphone frame
  *   while the agent speaks, per configuration (and so the share of one core a session takes).
- * - **false barge-ins**: the acoustic closed loop of the CI test (`test/support/echo-loop.ts`) with echo
+ * - **false barge-ins**: the acoustic closed loop of the CI test (`sim/echo-loop.ts`) with echo
  *   cancellation off and on: replies the agent cut short by its own echo, and real barge-ins that stopped it.
  *
  * Each is measured for both cancellers (`audio.echoCanceller`): the built-in stack, and WebRTC's audio
@@ -21,9 +21,9 @@
 import { createInputConditioner, type EchoCancelOptions } from '../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../adapters/audio/recording-sink.js';
 import { tapEchoReference, createEchoSuppressor } from '../adapters/echo/index.js';
-import { createEchoPath, playedFrom } from '../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../sim/echo-path.js';
 import { ManualClock } from '../adapters/testing/manual-clock.js';
-import { runEchoLoop } from '../test/support/echo-loop.js';
+import { runEchoLoop } from '../sim/echo-loop.js';
 import { localVoices, speak } from './speech-corpus.js';
 import { round } from './stats.js';
 

@@ -14,9 +14,9 @@ import type { SttEngine } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
 import { buildGrammarCorpus, corpusVoices, freshVoices } from './grammar-corpus.js';
 import { REALTIME_RATE_HZ, throughMicrophoneResampler } from './grammar-realtime.js';
-import { asVadUtterance } from './grammar-scenario.js';
+import { asVadUtterance } from '../sim/vad-utterance.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
-import { onsetIndex } from './estop-audio.js';
+import { onsetIndex } from '../sim/estop-audio.js';
 import { percentile, round } from './stats.js';
 
 /** The VAD segmenter's prefix (as `asVadUtterance` pads). */

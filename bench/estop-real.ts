@@ -16,9 +16,10 @@
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
 import { DEFAULT_GRAMMAR_MLLR, type AppConfig } from '../runtime/config.js';
 import { firstStop, transcripts } from './estop-false.js';
-import { asVadUtterance } from './grammar-scenario.js';
-import type { Clip, Heard } from './human-spotting.js';
-import { conditionedInRoom, microphoneConditioning } from './microphone-conditioning.js';
+import { asVadUtterance } from '../sim/vad-utterance.js';
+import type { Clip } from '../sim/clip.js';
+import type { Heard } from './human-spotting.js';
+import { conditionedInRoom, microphoneConditioning } from '../sim/microphone-conditioning.js';
 
 /** What the spotter, the transcripts and either stopped in a set of clips (a speaker group, or `all`). */
 export interface StopCounts {

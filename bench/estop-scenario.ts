@@ -18,13 +18,13 @@
  * `action.request` with the expected name follows. False stops are measured offline on the
  * out-of-grammar corpus (`estop-false.ts`).
  */
-import { startWhisperStandIn } from '../adapters/stt/testing/whisper-standin.js';
+import { startWhisperStandIn } from '../sim/whisper-standin.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusVoices } from './grammar-corpus.js';
-import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from './estop-audio.js';
+import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from '../sim/estop-audio.js';
 import { falseStopRows, printFalseStops, type EstopFalseRow } from './estop-false.js';
 import { loadConfig } from '../runtime/config.js';
-import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from './estop-stacks.js';
+import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from '../sim/estop-stacks.js';
 import { percentile, round } from './stats.js';
 
 export const ESTOP_PHRASES = ['stop', 'halt', 'emergency stop'];

@@ -1,6 +1,6 @@
 /**
  * The grammar recognizer on recordings of real people (`../shared/speech/human`, read in place:
- * `adapters/audio/testing/human-speech.ts`) and on an integrator's own grammars, reported apart from the
+ * `sim/human-speech.ts`) and on an integrator's own grammars, reported apart from the
  * synthetic voices. Each clip is conditioned as a session's microphone conditions it, after hearing the
  * clip's room (`conditionedInRoom`: the high-pass, and RNNoise where `audio.noiseSuppression: "auto"` finds
  * the room loud), then goes to pocketsphinx as the VAD would pass it (`asVadUtterance`), once per
@@ -13,33 +13,12 @@
  * const rows = await humanGrammarRows(0.2, console.log); // [] with a message when the recordings are absent
  * ```
  */
-import { readFileSync } from 'node:fs';
-import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCategory } from '../adapters/audio/testing/human-speech.js';
-import { jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCategory } from '../sim/human-speech.js';
 import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
-import type { SttEngine, SttResult } from '../adapters/stt/types.js';
+import type { SttResult } from '../adapters/stt/types.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../runtime/config.js';
-import { conditionedInRoom, microphoneConditioning } from './microphone-conditioning.js';
-
-/** A grammar and which transcripts it holds (a JSGF with `+` has no finite sentence list to compare with). */
-export interface BenchGrammar {
-  name: string;
-  path: string;
-  holds: (transcript: string) => boolean;
-}
-
-const DIGIT = '(zero|oh|one|two|three|four|five|six|seven|eight|nine)';
-const CARD = '(ace|two|three|four|five|six|seven|eight|nine|ten|jack|queen|king)( of (clubs|diamonds|hearts|spades))?';
-
-/** The robot's grammar and two an integrator might bring; nothing in the recognizer was chosen on the latter two. */
-export function benchGrammars(): BenchGrammar[] {
-  const robot = new Set(jsgfSentences(readFileSync('examples/robot-commands.jsgf', 'utf8')));
-  return [
-    { name: 'robot', path: 'examples/robot-commands.jsgf', holds: (t) => robot.has(t) },
-    { name: 'digits', path: 'examples/grammars/digits.jsgf', holds: (t) => new RegExp(`^${DIGIT}( ${DIGIT})*$`).test(t) },
-    { name: 'cards', path: 'examples/grammars/cards.jsgf', holds: (t) => new RegExp(`^${CARD}( ${CARD})*$`).test(t) },
-  ];
-}
+import { benchGrammars, decode } from '../sim/grammars.js';
+import { conditionedInRoom, microphoneConditioning } from '../sim/microphone-conditioning.js';
 
 /** What a clip was, for the rows: in the grammar, or which kind of thing outside it. */
 export type HumanGroup = 'in grammar' | 'words outside' | 'phrases outside' | 'sentences' | 'wake words' | 'noise alone';
@@ -70,14 +49,6 @@ export interface GrammarHumanRow {
   percent: number;
   /** Outside, accepted: what they became (`"right" → turn right 0.34`). */
   examples: string[];
-}
-
-/** One utterance as the STT actor streams it: 20 ms frames, then the final. */
-export async function decode(engine: SttEngine, samples: Int16Array, channel: string): Promise<SttResult> {
-  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  const stream = engine.createStream({ sampleRateHz: 16_000, channel, onPartial: () => undefined, signal: new AbortController().signal });
-  for (let i = 0; i < bytes.byteLength; i += 640) stream.push(bytes.subarray(i, i + 640));
-  return stream.finish();
 }
 
 const accepted = (heard: SttResult, threshold: number) => heard.text !== '' && (heard.confidence ?? 1) >= threshold;

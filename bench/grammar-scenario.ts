@@ -35,6 +35,7 @@ export type { GrammarResult } from './grammar-corpus.js';
 import { heldOutRows, printHeldOut, type GrammarHeldOutRow } from './grammar-heldout.js';
 import { decodeHumanCorpus, humanRows, printHumanRows, type GrammarHumanRow } from './grammar-human.js';
 import { CORPUS_RATE_HZ } from './speech-corpus.js';
+import { asVadUtterance } from '../sim/vad-utterance.js';
 import {
   BENCH_MIC_QUALITY,
   pathDeltaRow,
@@ -47,11 +48,6 @@ import {
 } from './grammar-realtime.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
-/** The VAD segmenter's defaults: audio kept before the detected start, and silence after the speech. */
-const PREFIX_MS = 200;
-const HANGOVER_MS = 600;
-/** Why -70 dBFS: a quiet room through a real microphone; a digital-zero floor is not what a decoder hears. */
-const NOISE_FLOOR_DBFS = -70;
 const FRAME_SAMPLES = CORPUS_RATE_HZ / 50;
 export const THRESHOLDS = [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 
@@ -81,23 +77,6 @@ export interface GrammarCostRow {
   /** CPU ms per second of audio: the grammar decoder alone, and with the phone loop for the confidence. */
   grammarOnlyMsPerSecond: number;
   withConfidenceMsPerSecond: number;
-}
-
-let seed = 1;
-/** A deterministic pseudo-random noise sample (sum of three uniforms: roughly Gaussian). */
-function noiseSample(rms: number): number {
-  let sum = 0;
-  for (let i = 0; i < 3; i++) sum += (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 - 0.5;
-  return sum * 2 * rms;
-}
-
-/** The utterance as the VAD would pass it: prefix, speech, hangover, over the noise floor (at `rateHz`). */
-export function asVadUtterance(samples: Int16Array, rateHz = CORPUS_RATE_HZ): Int16Array {
-  const before = (PREFIX_MS * rateHz) / 1000;
-  const out = new Int16Array(before + samples.length + (HANGOVER_MS * rateHz) / 1000);
-  const rms = 32_768 * 10 ** (NOISE_FLOOR_DBFS / 20);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(-32_768, Math.min(32_767, Math.round(noiseSample(rms) + (samples[i - before] ?? 0))));
-  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The microphone's spotters on recordings of real people (`../shared/speech/human`, MANIFEST.tsv) and on
  * synthetic voices, each set in its own rows, as one session's microphone hears them (one stream, 20 ms
  * frames; a synthetic clip framed by 0.5 s of silence before and 1 s after, a recording by its own room
- * tone, 1.5 s before and 1 s after: `adapters/audio/testing/room-tone.ts`):
+ * tone, 1.5 s before and 1 s after: `sim/room-tone.ts`):
  *
  * - **estop** (`--scenario estop`): the product's stop spotter (`session.estop.spotter`, the shipped
  *   thresholds): stops delivered per speaker group, with the delay from the phrase's last sample (over
@@ -20,23 +20,22 @@
  * Nothing here was tuned on these recordings: they are held out; the thresholds were chosen on the
  * synthetic voices (docs/activation.md).
  */
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../sim/human-speech.js';
 import { type KeywordSpotter, normalizePhrase } from '../adapters/spotter/index.js';
 import { loadConfig } from '../runtime/config.js';
 import { buildKeywordSpotter, buildStopSpotter } from '../runtime/engines.js';
 import { buildGrammarCorpus, corpusVoices } from './grammar-corpus.js';
 import { ESTOP_PHRASES } from './estop-scenario.js';
 import { percentile, round, shuffleInPlace } from './stats.js';
-import { speakPhrases } from './estop-audio.js';
-import { withRoomTone, withSilence } from '../adapters/audio/testing/room-tone.js';
-import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from './microphone-conditioning.js';
+import { speakPhrases } from '../sim/estop-audio.js';
+import { withRoomTone, withSilence } from '../sim/room-tone.js';
+import { lastSampleMs, type Clip } from '../sim/clip.js';
+import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from '../sim/microphone-conditioning.js';
 
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
 const BEFORE_MS = 500;
 const AFTER_MS = 1000;
-/** The phrase's last sample: the last over −40 dBFS (as the e-stop bench measures). */
-const END_DBFS = -40;
 /** Wake phrases the real recordings hold. */
 export const REAL_WAKE_PHRASES = ['computer', 'hey computer', 'jarvis', 'alexa'];
 
@@ -58,25 +57,6 @@ export interface SpottingRow {
   falsePerHour: number;
   cpuMsPerAudioS?: number;
   missed?: string[];
-}
-
-export interface Clip {
-  name: string;
-  group: string;
-  /** Who speaks (a session of their own: the recognizer adapts per speaker). */
-  speaker?: string;
-  samples: Int16Array;
-  /** The phrase it holds (normalized), if any. */
-  phrase?: string;
-  /** A recording of a room: framed by its own room tone (`room-tone.ts`), not by silence. */
-  roomTone?: boolean;
-}
-
-/** Where a clip's voice ends (its last sample above the floor), ms from its start. */
-export function lastSampleMs(samples: Int16Array): number {
-  const limit = 32_768 * 10 ** (END_DBFS / 20);
-  for (let i = samples.length - 1; i >= 0; i--) if (Math.abs(samples[i]!) > limit) return (i / RATE_HZ) * 1000;
-  return 0;
 }
 
 export interface Heard {

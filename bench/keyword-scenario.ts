@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../sim/human-speech.js';
 import { loadKeywordEngine, type KeywordEngine } from '../adapters/keyword/engine.js';
 import { HOP_SAMPLES } from '../adapters/keyword/front-end.js';
 import { PRETRAINED_HEADS, shippedHeadsDir } from '../adapters/keyword/model-files.js';

@@ -1,6 +1,6 @@
 /**
  * `--scenario live`: mouth-to-ear latency of `voice-agent live` in the virtual room of the live-room test
- * (test/support/pulse-room.ts: its own PulseAudio daemon, the agent's speaker looped into the room 100 ms
+ * (sim/pulse-room.ts: its own PulseAudio daemon, the agent's speaker looped into the room 100 ms
  * later), sound-server latencies included.
  *
  * A user (flite's `slt`) gives commands played into the room with `paplay`. Two recorders (`parec`)
@@ -11,7 +11,7 @@
  * user's last sample → the VAD's end of voice: capture, the VAD's frames) and the speaker side
  * (`playback.started` → first sound: the sink's lead and the server's buffer).
  *
- * After the commands, the user talks over an action's spoken outcome (bench/live-follow-up.ts). `bench/run.ts`
+ * After the commands, the user talks over an action's spoken outcome (sim/live-follow-up.ts). `bench/run.ts`
  * runs it three times: the built-in echo step, the sound server's `module-echo-cancel` in its place
  * (`echoCancelModule`), and the built-in step with a busy loop in another process (`cpuHog`).
  */
@@ -25,10 +25,10 @@ import { loadConfig } from '../runtime/config.js';
 import { buildTts } from '../runtime/engines.js';
 import { runLive } from '../runtime/live-session.js';
 import type { TurnTimeline } from '../runtime/timeline.js';
-import { pulseMissing, startPulseRoom } from '../test/support/pulse-room.js';
-import { writeUserRecordings } from '../test/support/user-recording.js';
+import { pulseMissing, startPulseRoom } from '../sim/pulse-room.js';
+import { writeUserRecordings } from '../sim/user-recording.js';
 import { round, summarize, type Percentiles } from './stats.js';
-import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from './live-follow-up.js';
+import { FOLLOW_UP_LINES, talkOverFollowUps, type FollowUpRow } from '../sim/live-follow-up.js';
 
 const RATE = 16_000;
 /** Why 5 ms: the onset's resolution; a window is 80 samples. */
@@ -73,7 +73,7 @@ export interface LiveRow {
    * had just played: the agent hearing itself. A reply the next command talked over is the user's barge-in.
    */
   falseBargeIns: number;
-  /** "turn left" said as the robot starts an action's spoken outcome (bench/live-follow-up.ts). */
+  /** "turn left" said as the robot starts an action's spoken outcome (sim/live-follow-up.ts). */
   overFollowUp?: FollowUpRow;
   /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
   echoHeldUserSpans: number;

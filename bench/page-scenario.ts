@@ -14,7 +14,7 @@ import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
 import { createTimelineRecorder } from '../runtime/timeline.js';
 import { turnLatency } from '../runtime/turn-latency.js';
-import { CHROMIUM_PATH, CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../test/support/page-browser.js';
+import { CHROMIUM_PATH, CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../sim/page-browser.js';
 import { percentile, round } from './stats.js';
 
 type P50P95 = { p50: number; p95: number };

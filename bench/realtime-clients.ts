@@ -1,7 +1,7 @@
 /**
  * `--scenario realtime-clients`: the Realtime conformance suite (test/conformance/), each client library
  * unmodified against `serve()` on the deterministic fakes, run as vitest runs it; every scenario that
- * passes records its client, its result and its first audio (test/support/conformance.ts, `report`), and
+ * passes records its client, its result and its first audio (sim/conformance-figures.ts, `report`), and
  * every test that fails is listed with its message. One run: the figures are of this machine, under its
  * load, with the fake engines (they measure the server and the client library, not speech engines).
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIGURES_ENV, type ConformanceFigure } from '../test/support/conformance.js';
+import { FIGURES_ENV, type ConformanceFigure } from '../sim/conformance-figures.js';
 
 export interface RealtimeClientRow {
   scenario: 'realtime-clients';

@@ -28,7 +28,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SCENARIOS, scenarioNamed, type BenchContext, type BenchScenario } from './scenario-table.js';
+import type { BenchContext, BenchScenario } from './bench-scenario.js';
+import { SCENARIOS, scenarioNamed } from './scenario-table.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

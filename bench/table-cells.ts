@@ -10,6 +10,15 @@
 export type Row = Record<string, unknown>;
 export type Cell = (row: Row) => string;
 
+/** One figures table: the rows of its results file it shows, and its columns. */
+export interface TableSpec {
+  /** The results file, `bench/results/<file>.json`. */
+  file: string;
+  /** Which of the file's rows this table shows (a scenario writes rows of several kinds). */
+  rows: (row: Row) => boolean;
+  columns: Array<[header: string, cell: Cell]>;
+}
+
 export const MISSING = '—';
 
 function at(row: Row, path: string): unknown {

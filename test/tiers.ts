@@ -17,6 +17,9 @@ import ts from 'typescript';
 
 export type TestTier = 'unit' | 'model' | 'integration' | 'e2e';
 
+/** The bench's own tests (bench/test/): they load its scenarios, and with them the engines and servers. */
+const INTEGRATION_FOLDERS = ['bench/'];
+
 /** Folders whose every file is end to end. */
 const E2E_FOLDERS = ['test/e2e/'];
 
@@ -27,12 +30,12 @@ const E2E_FOLDERS = ['test/e2e/'];
 const MODEL_FOLDERS = ['test/model/'];
 
 /** What makes a file end to end: a browser, or a Realtime client library driving the server. */
-const E2E_MARKERS = [/playwright-core/, /support\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
+const E2E_MARKERS = [/playwright-core/, /(support|sim)\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
 
 /** What makes a file an integration test: real servers, files, processes, sockets and engines. */
 const INTEGRATION_MARKERS = [
   // NATS and JetStream, SQLite, the sound server
-  /support\/nats-server/,
+  /sim\/nats-server/,
   /@nats-io\//,
   /better-sqlite3|open-record-store|server\/records\//,
   /pulse-room|sound-server/,
@@ -42,7 +45,7 @@ const INTEGRATION_MARKERS = [
   /server\/(serve|http\/http-server|realtime\/realtime-server)/,
   // the local speech engines (native or WebAssembly, seconds to load and run)
   /adapters\/(keyword\/|stt\/(pocketsphinx|sherpa)|spotter\/(spotter|stream|phrase-verifier|index)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise|echo\/(canceller|stage|webrtc-stage|webrtc-apm))/,
-  /support\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
+  /sim\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
 ];
 
 /**
@@ -58,6 +61,7 @@ export function tierOf(path: string, source: string): TestTier {
   const normalized = path.replaceAll('\\', '/');
   if (E2E_FOLDERS.some((folder) => normalized.includes(folder))) return 'e2e';
   if (MODEL_FOLDERS.some((folder) => normalized.includes(folder))) return 'model';
+  if (INTEGRATION_FOLDERS.some((folder) => normalized.startsWith(folder))) return 'integration';
   const imports = importedModules(source).join('\n');
   if (E2E_MARKERS.some((marker) => marker.test(imports))) return 'e2e';
   if (INTEGRATION_MARKERS.some((marker) => marker.test(imports))) return 'integration';

@@ -7,7 +7,7 @@
  * saying so, without `../shared/speech/human`).
  */
 import { describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../sim/human-speech.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildKeywordSpotter } from '../../runtime/engines.js';
 import { createHarness } from '../support/actor-harness.js';

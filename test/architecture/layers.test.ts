@@ -2,8 +2,10 @@
  * The layering rule, checked on the source: imports only point downwards. From the bottom: `bus` (subjects,
  * messages, transports) ← `adapters` (engines, audio, clock) ← `actors` (one per stage) ← `machines` (the
  * chart) ← `runtime` (configuration, engines, one session assembled and run) ← `server` (HTTP, Realtime,
- * records) ← `lib` (the library) ← `bin`, `bench`. A file may import its own layer and the layers below
- * it, never one above: the chart never reaches into the runtime, the runtime never into the server.
+ * records) ← `lib` (the library) ← `bin`, `bench`; `sim` (the simulation harness the tests and benches
+ * share, kept out of the package) sits beside `lib`, and `test` on top. A file may import its own layer
+ * and the layers below it, never one above: the chart never reaches into the runtime, the runtime never
+ * into the server, the harness never into the tests or benches.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,9 +13,29 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LAYERS = ['bus', 'adapters', 'actors', 'machines', 'runtime', 'server', 'lib', 'bin', 'bench'] as const;
-/** `bin` and `bench` are both entry points on top: neither imports the other. */
-const RANK: Record<string, number> = { bus: 0, adapters: 1, actors: 2, machines: 3, runtime: 4, server: 5, lib: 6, bin: 7, bench: 7 };
+/** Layers of one rank never import each other: `lib` and `sim`; `bin` and `bench`, both entry points. */
+const RANK: Record<string, number> = {
+  bus: 0,
+  adapters: 1,
+  actors: 2,
+  machines: 3,
+  runtime: 4,
+  server: 5,
+  lib: 6,
+  sim: 6,
+  bin: 7,
+  bench: 7,
+  test: 8,
+};
+const LAYERS = Object.keys(RANK);
+/**
+ * Pairs of layers apart whatever their ranks: the command line ships without the harness, and the tests
+ * reach what the benches share only through it.
+ */
+const APART: ReadonlyArray<readonly [string, string]> = [
+  ['bin', 'sim'],
+  ['test', 'bench'],
+];
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
@@ -34,7 +56,10 @@ function upwardImportsOf(file: string, text: string): string[] {
     const target = relative(ROOT, resolve(ROOT, dirname(file), specifier)).split(/[\\/]/)[0]!;
     const targetRank = RANK[target];
     if (targetRank === undefined) continue;
-    if (targetRank > RANK[layer]! || (targetRank === RANK[layer] && target !== layer)) found.push(`${file} → ${specifier} (${layer} may not import ${target})`);
+    const apart = APART.some(([from, to]) => from === layer && to === target);
+    if (targetRank > RANK[layer]! || (targetRank === RANK[layer] && target !== layer) || apart) {
+      found.push(`${file} → ${specifier} (${layer} may not import ${target})`);
+    }
   }
   return found;
 }
@@ -56,6 +81,12 @@ describe('layers', () => {
     expect(upwardImportsOf('runtime/config/x.ts', "import { serve } from '../../server/serve.js';")).toHaveLength(1);
     expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
     expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
+    expect(upwardImportsOf('sim/x.ts', "import { until } from '../test/support/until.js';")).toHaveLength(1);
+    expect(upwardImportsOf('sim/x.ts', "import { round } from '../bench/stats.js';")).toHaveLength(1);
+    expect(upwardImportsOf('test/x/y.test.ts', "import { round } from '../../bench/stats.js';")).toHaveLength(1);
+    expect(upwardImportsOf('bin/x.ts', "import { startNatsServer } from '../sim/nats-server.js';")).toHaveLength(1);
+    expect(upwardImportsOf('test/x/y.test.ts', "import { runEchoLoop } from '../../sim/echo-loop.js';")).toEqual([]);
+    expect(upwardImportsOf('bench/x.ts', "import { runEchoLoop } from '../sim/echo-loop.js';")).toEqual([]);
     expect(upwardImportsOf('lib/x.ts', "import { assembleSession } from '../runtime/assemble-session.js';")).toEqual([]);
     expect(upwardImportsOf('server/x.ts', "import { buildEngines } from '../runtime/engine-pool.js';")).toEqual([]);
     expect(upwardImportsOf('runtime/x.ts', "import { sessionMachine } from '../machines/session.machine.js';")).toEqual([]);

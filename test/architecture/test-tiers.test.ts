@@ -13,14 +13,15 @@ describe('test tiers', () => {
 
   it('puts real servers, files, processes, sockets and engines in the integration tier', () => {
     const cases = [
-      "import { startNatsServer } from '../support/nats-server.js';",
+      "import { startNatsServer } from '../../sim/nats-server.js';",
       "import { openRecordStore } from '../../server/records/index.js';",
       "import { spawn } from 'node:child_process';",
       "import {\n  createServer,\n  type Server,\n} from 'node:http';",
       "const { createPocketsphinxStt } = await import('../../adapters/stt/pocketsphinx.js');",
-      "import { loadHumanSpeech } from '../../adapters/audio/testing/human-speech.js';",
+      "import { loadHumanSpeech } from '../../sim/human-speech.js';",
     ];
     for (const source of cases) expect(tierOf('test/x/y.test.ts', source), source).toBe('integration');
+    expect(tierOf('bench/test/doc-tables.test.ts', "import { renderDoc } from '../doc-tables.js';")).toBe('integration');
   });
 
   it('puts a browser, the Realtime client libraries and test/e2e in the e2e tier', () => {

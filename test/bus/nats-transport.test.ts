@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusClosedError, BusConnectError } from '../../bus/errors.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { freePort, startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { freePort, startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { describeTransportContract } from './transport-contract.js';
 
 let server: NatsServerHandle;

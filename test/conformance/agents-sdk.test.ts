@@ -8,7 +8,8 @@
 import { RealtimeAgent, RealtimeSession, tool, type RealtimeItem } from '@openai/agents-realtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_KEY, report, SPOKEN, startConformanceServer, streamSpeechBytes, type ConformanceWorld } from '../support/conformance.js';
+import { API_KEY, SPOKEN, startConformanceServer, streamSpeechBytes, type ConformanceWorld } from '../support/conformance.js';
+import { report } from '../../sim/conformance-figures.js';
 import { conversationFromEvents, itemEventProblems, wordsOf, type WireItem } from '../support/realtime-conversation.js';
 import { until } from '../support/until.js';
 

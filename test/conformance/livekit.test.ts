@@ -9,7 +9,8 @@ import { initializeLogger, llm, voice } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_KEY, report, startConformanceServer, type ConformanceWorld } from '../support/conformance.js';
+import { API_KEY, startConformanceServer, type ConformanceWorld } from '../support/conformance.js';
+import { report } from '../../sim/conformance-figures.js';
 import { conversationFromEvents, itemEventProblems, wordsOf } from '../support/realtime-conversation.js';
 import { until } from '../support/until.js';
 

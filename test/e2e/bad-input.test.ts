@@ -7,7 +7,7 @@
  * `../shared/speech/human/5_noise`) when those are beside the repository.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import type { BusMessage } from '../../bus/messages.js';

@@ -2,14 +2,14 @@
  * The agent's own voice comes back into its microphone (a robot's speaker next to its microphone): the
  * local stack from the engine pool, on the simulated clock, with the speaker output fed back through a
  * simulated room — 40 to 120 ms delay, -6 dB, a 150 ms reverberant tail — while a user (other flite
- * voices) gives commands and talks over the long greeting (see test/support/echo-loop.ts).
+ * voices) gives commands and talks over the long greeting (see sim/echo-loop.ts).
  *
  * Without echo cancellation the agent interrupts itself (and answers its own echo); with it, no reply
  * is cut short over 20 replies, every command is heard as said, and every real barge-in stops the reply.
  * Where no echo comes back at all, the canceller must not get in the user's way either.
  */
 import { describe, expect, it } from 'vitest';
-import { runEchoLoop } from '../support/echo-loop.js';
+import { runEchoLoop } from '../../sim/echo-loop.js';
 
 /**
  * Why 300 s: a hang guard, not a timing check. The loop is CPU-bound on the simulated clock (engines, the

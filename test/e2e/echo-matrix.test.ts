@@ -7,8 +7,8 @@
  * No reply may be cut short while the user is silent; every real barge-in must stop the reply.
  */
 import { describe, expect, it } from 'vitest';
-import { loopOptions, type EchoCell } from '../../bench/echo-matrix.js';
-import { runEchoLoop } from '../support/echo-loop.js';
+import { loopOptions, type EchoCell } from '../../sim/echo-cell.js';
+import { runEchoLoop } from '../../sim/echo-loop.js';
 
 const CELLS: Array<[string, EchoCell, number]> = [
   ['300 ms delay, RT60 400 ms, Realtime client with far_field', { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'realtime-24k' }, 12],

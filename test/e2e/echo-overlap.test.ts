@@ -1,6 +1,6 @@
 /**
  * The user talks while the robot talks, with echo cancellation on (the echo closed loop's third phase,
- * test/support/echo-overlap.ts, on the simulated clock, so runs repeat exactly): on the Realtime path, a
+ * sim/echo-overlap.ts, on the simulated clock, so runs repeat exactly): on the Realtime path, a
  * client whose microphone hears the reply 100 ms later with reflections (RT60 300 ms), a command early in
  * a reply must cut it, and "stop" must fire the emergency stop; on the bus device path, a command during an
  * action's spoken outcome ("Arrived at the kitchen.") and right after a reply ends, and with the speaker 10 dB
@@ -9,10 +9,10 @@
  * Asserted: which reply was cut and that the e-stop came, by ids and order, never timing.
  */
 import { describe, expect, it } from 'vitest';
-import { loadHumanSpeech } from '../../adapters/audio/testing/human-speech.js';
-import { loopOptions, type EchoCell } from '../../bench/echo-matrix.js';
-import { runEchoLoop } from '../support/echo-loop.js';
-import { momentName, overlapCases, type OverlapCase } from '../support/echo-overlap.js';
+import { loadHumanSpeech } from '../../sim/human-speech.js';
+import { loopOptions, type EchoCell } from '../../sim/echo-cell.js';
+import { runEchoLoop } from '../../sim/echo-loop.js';
+import { momentName, overlapCases, type OverlapCase } from '../../sim/echo-overlap.js';
 
 const REALTIME: EchoCell = { delay: 100, rt60Ms: 300, speakerOverUserDb: 0, client: 'realtime-24k' };
 const BUS: EchoCell = { delay: 300, rt60Ms: 400, speakerOverUserDb: 0, client: 'bus-16k' };

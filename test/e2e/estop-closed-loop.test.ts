@@ -17,9 +17,9 @@ import { createFliteTts } from '../../adapters/tts/flite.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
-import { speakPhrases, startPacedMic } from '../../bench/estop-audio.js';
+import { speakPhrases, startPacedMic } from '../../sim/estop-audio.js';
 import { startRobotSession } from '../support/robot-session.js';
-import { estopConfig, STORY_PROMPT } from '../../bench/estop-stacks.js';
+import { estopConfig, STORY_PROMPT } from '../../sim/estop-stacks.js';
 import { connectRealtimeClient } from '../support/realtime-client.js';
 import { makeTestCertificate } from '../support/tls.js';
 

@@ -13,12 +13,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWhisperStandIn } from '../../adapters/stt/testing/whisper-standin.js';
+import { startWhisperStandIn } from '../../sim/whisper-standin.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { speakPhrases } from '../../bench/estop-audio.js';
+import { speakPhrases } from '../../sim/estop-audio.js';
 import { startRobotSession } from '../support/robot-session.js';
-import { estopConfig, STORY_PROMPT } from '../../bench/estop-stacks.js';
+import { estopConfig, STORY_PROMPT } from '../../sim/estop-stacks.js';
 
 /** Why 700 ms: well into the reply's playback, as the e-stop bench speaks its phrases. */
 const INTO_REPLY_MS = 700;

@@ -1,5 +1,5 @@
 /**
- * `voice-agent live --echo-cancel-module` in the virtual room (test/support/pulse-room.ts, a PulseAudio
+ * `voice-agent live --echo-cancel-module` in the virtual room (sim/pulse-room.ts, a PulseAudio
  * daemon of the test's own, the agent's speaker looped into the room 100 ms later): the sound server's
  * module-echo-cancel (WebRTC) is loaded on the room's microphone and the agent's speaker, the session
  * records from and plays to its virtual pair, hears the commands played into the room as said and
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SoundServerError } from '../../adapters/audio/sound-server.js';
 import { loadEchoCancelModule } from '../../adapters/echo/sound-server-module.js';
-import { pulseMissing, type PulseRoom } from '../support/pulse-room.js';
+import { pulseMissing, type PulseRoom } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 
 /**

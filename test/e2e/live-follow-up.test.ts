@@ -10,9 +10,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FOLLOW_UP_LINES, talkOverFollowUps } from '../../bench/live-follow-up.js';
+import { FOLLOW_UP_LINES, talkOverFollowUps } from '../../sim/live-follow-up.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
 const READY_TIMEOUT_MS = 60_000;

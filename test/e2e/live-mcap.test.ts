@@ -1,6 +1,6 @@
 /**
  * `voice-agent live --record-mcap DIR` in a virtual room on a real PulseAudio daemon
- * (test/support/pulse-room.ts): a user (flite's `slt` voice) says "turn left" into the room; while the
+ * (sim/pulse-room.ts): a user (flite's `slt` voice) says "turn left" into the room; while the
  * session runs its MCAP file is there, and once Ctrl-C ends it the file opens with `@mcap/core`'s indexed
  * reader (through the project's reader), holds the turn as heard, the microphone, and replays as
  * identical (`voice-agent replay --mcap`).
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readMcapRecording } from '../../server/records/index.js';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecording } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
 

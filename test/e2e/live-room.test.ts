@@ -1,5 +1,5 @@
 /**
- * `voice-agent live` in a virtual room on a real PulseAudio daemon (test/support/pulse-room.ts): the
+ * `voice-agent live` in a virtual room on a real PulseAudio daemon (sim/pulse-room.ts): the
  * agent's microphone is the room's monitor, its speaker comes back into the room 100 ms later through
  * `module-loopback`, and a user (flite's `slt` voice; the agent speaks with `kal16`) gives three commands
  * played into the room with `paplay`. The agent must answer every command, as said, and never cut its
@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeSpacedRecording, writeUserRecordings } from '../support/live-room-setup.js';
 
 const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];

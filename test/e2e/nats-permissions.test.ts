@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PermissionViolationError } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 const CONFIG = fileURLToPath(new URL('../../docs/nats-permissions.conf', import.meta.url));
 const PASSWORDS = { VOICE_AGENT_PASSWORD: 'agent-secret-1', ROBOT_1_PASSWORD: 'robot-1-secret', ROBOT_2_PASSWORD: 'robot-2-secret' };

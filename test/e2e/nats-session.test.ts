@@ -10,7 +10,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { startSession, type SessionHandle } from '../../runtime/session-host.js';
 import { waitFor } from '../bus/transport-contract.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { DialogState } from '../../machines/states.js';
 
 const RATE = 16_000;

@@ -10,7 +10,7 @@ import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import type { CreateSessionReply } from '../../server/session-placement.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 let nats: NatsServerHandle;
 let bus: MessageBus;

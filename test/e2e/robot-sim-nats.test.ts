@@ -9,7 +9,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
 
 type ActionMessage = Extract<BusMessage, { type: `action.${string}` }>;

@@ -9,7 +9,7 @@ import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 let server: NatsServerHandle;
 let bus: MessageBus;

@@ -17,7 +17,7 @@ import { createNatsSessionDirectory, SessionDirectoryError } from '../../server/
 import { SessionExistsError } from '../../server/session-manager.js';
 import type { CreateSessionReply } from '../../server/session-placement.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 let nats: NatsServerHandle;
 let robot: Transport;

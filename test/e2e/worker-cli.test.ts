@@ -5,7 +5,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { createRemoteTts } from '../../adapters/remote/remote-engines.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 let server: NatsServerHandle;
 let bus: MessageBus;

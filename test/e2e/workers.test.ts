@@ -13,7 +13,7 @@ import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { startSession } from '../../runtime/session-host.js';
 import { waitFor } from '../bus/transport-contract.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 /** Like waitFor, for a whole spoken turn (seconds of real-time audio). */
 async function waitLong(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {

@@ -4,7 +4,7 @@
  * `wake` mode only, and silence or noise does nothing. Real people's stops, when the recordings are there.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 import { loadKeywordEngine, type KeywordEngine } from '../../adapters/keyword/index.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
 import { createLearnedListener, createStopSpotter, type HeardBlock, type LearnedPhrases } from '../../actors/estop/index.js';

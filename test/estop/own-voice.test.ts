@@ -11,7 +11,7 @@ import { tapEchoReference } from '../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { createRecordingSink, type RecordingSink } from '../../adapters/audio/recording-sink.js';
 import type { AudioSink } from '../../adapters/audio/sink.js';
-import { createEchoPath, playedFrom } from '../../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../../sim/echo-path.js';
 import { ManualClock } from '../../adapters/testing/index.js';
 import { envelopedNoise } from '../support/speech-like.js';
 

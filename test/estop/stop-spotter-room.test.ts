@@ -1,6 +1,6 @@
 /**
  * The stop spotter in a noisy room, heard as a room: real recordings (`../shared/speech/human`) framed
- * by their own room tone (`adapters/audio/testing/room-tone.ts`) instead of silence, through the VAD actor
+ * by their own room tone (`sim/room-tone.ts`) instead of silence, through the VAD actor
  * with the product's input conditioning on the simulated clock. In one speaker's noisy room (felixchenfy:
  * about −30 dBFS after the high-pass) the shipped `audio.noiseSuppression: "auto"` switches RNNoise on
  * before each word and more of the speaker's "stop"s stop than with the high-pass alone; in a quiet room
@@ -9,8 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createInputConditioner } from '../../adapters/audio/input-conditioner.js';
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { withRoomTone } from '../../adapters/audio/testing/room-tone.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../sim/human-speech.js';
+import { withRoomTone } from '../../sim/room-tone.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildStopSpotter } from '../../runtime/engines.js';
 import { createHarness, RATE } from '../support/actor-harness.js';

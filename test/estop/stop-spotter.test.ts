@@ -12,7 +12,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createInputConditioner, type InputConditioner } from '../../adapters/audio/input-conditioner.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip } from '../../sim/human-speech.js';
 import { createEstopActor, createStopSpotter, keyphraseSpotter } from '../../actors/estop/index.js';
 import type { KeywordSpotter, Spotting } from '../../adapters/spotter/index.js';
 import { loadConfig } from '../../runtime/config.js';

@@ -1,7 +1,7 @@
 /**
  * The emergency stop's transcripts on recordings of real people (`../shared/speech/human`, read in place;
  * the test skips, saying so, when they are absent), as a session runs them with no reply playing: each
- * clip through the session's own VAD, STT and emergency-stop actors (the bench's `estop-session` rows, on
+ * clip through a session of its own (sim/estop-session.ts, the bench's `estop-session` rows' sessions, on
  * a subset), for the grammar stack (its recognizer, and the local recognizer at the user's pauses) and a
  * Whisper-class session (the local recognizer alone, before its recognizer answers). Real "stop"s stop
  * the robot; the recordings whose first syllable a grammar's partials made "stop" ("smart mirror",
@@ -9,10 +9,10 @@
  * after it) and an exercise bike's noise do not.
  */
 import { describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../adapters/audio/testing/human-speech.js';
-import { sessionStopRows } from '../../bench/estop-session.js';
-import type { Clip } from '../../bench/human-spotting.js';
 import { loadConfig } from '../../runtime/config.js';
+import type { Clip } from '../../sim/clip.js';
+import { estopStack, hearClipInSession } from '../../sim/estop-session.js';
+import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 
 const corpus = loadHumanSpeech();
 const STOPS = ['an4_stop_fjam', 'an4_stop_fkdo', 'an4_stop_mcel', 'an4_stop_mjes'];
@@ -28,19 +28,14 @@ describe("the emergency stop's transcripts on real speech", () => {
           if (!clip) throw new Error(`${name} is not in ${corpus.dir}: the subset needs it`);
           return { name: clip.file, group: 'real', samples: readHumanClip(corpus, clip).samples, ...(phrase ? { phrase } : {}) };
         });
-      const clips = [...pick(STOPS, 'stop'), ...pick(NOT_STOPS)];
-      // The spotter is left out (no spots): the transcripts alone.
-      const rows = await sessionStopRows(
-        clips,
-        clips.map((clip) => ({ clip, spots: [] })),
-        loadConfig(),
-        stack,
-        () => undefined,
-      );
-      const all = rows.find((r) => r.group === 'all')!;
-      expect(all.missed).toEqual([]);
-      expect(all.falseStops).toEqual([]);
-      expect([all.byTranscripts, all.falseByTranscripts]).toEqual([STOPS.length, 0]);
+      const stops = pick(STOPS, 'stop');
+      const { config, engines } = await estopStack(loadConfig(), stack);
+      const stopped: string[] = [];
+      for (const clip of [...stops, ...pick(NOT_STOPS)]) {
+        const heard = await hearClipInSession(clip, config, engines);
+        if (heard.transcripts) stopped.push(clip.name);
+      }
+      expect(stopped).toEqual(stops.map((clip) => clip.name));
     },
     120_000,
   );

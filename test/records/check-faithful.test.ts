@@ -19,7 +19,6 @@ import { McapWriter } from '@mcap/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { createEspeakTts } from '../../adapters/tts/espeak.js';
-import { runCheckCommand } from '../../bin/commands/check.js';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { recordingsOf } from '../../server/records/check.js';
@@ -28,6 +27,7 @@ import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
 import { serve } from '../../server/serve.js';
 import { connectRealtimeClient } from '../support/realtime-client.js';
 import { makeTestCertificate } from '../support/tls.js';
+import { expectSameDecisions, runCheck } from '../support/check-command.js';
 
 const API_KEY = 'test-key-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'va-check-faithful-'));
@@ -42,17 +42,6 @@ async function words(text: string): Promise<Uint8Array> {
   const out = new Uint8Array(48 * 300 + speech.byteLength + 48 * 900);
   out.set(speech, 48 * 300);
   return out;
-}
-
-async function check(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCheckCommand(
-    args,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
 beforeAll(async () => {
@@ -92,10 +81,7 @@ beforeAll(async () => {
 describe('voice-agent check re-runs the session as it ran', () => {
   it('a Realtime session (24 kHz, a typed question interrupted by speech, actions): 0 differences, twice', async () => {
     for (let i = 0; i < 2; i++) {
-      const { code, stdout } = await check([db]);
-      expect(stdout).toMatch(/: same decisions \(\d+ turns/);
-      expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-      expect(code).toBe(0);
+      expectSameDecisions(await runCheck([db]));
     }
   }, 60_000);
 
@@ -103,7 +89,7 @@ describe('voice-agent check re-runs the session as it ran', () => {
     const grammar = readFileSync('examples/robot-commands.jsgf', 'utf8').replace(/\bleft\b\s*\|?/g, '');
     writeFileSync(join(dir, 'no-left.jsgf'), grammar);
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ stt: { grammarPath: join(dir, 'no-left.jsgf') } }));
-    const { code, stdout } = await check([db, '--config', join(dir, 'other.json')]);
+    const { code, stdout } = await runCheck([db, '--config', join(dir, 'other.json')]);
     expect(stdout).toMatch(/decisions? differs?/);
     expect(stdout).toMatch(/turn u1 {2}transcript {2}was "turn left"/);
     expect(stdout).toMatch(/build changed: stt\.grammarPath/);
@@ -154,10 +140,7 @@ describe('voice-agent check re-runs client-committed turns and a client e-stop',
     const types = RerunMaterialSchema.parse(recorded!.recording.rerun).inputs.map((i) => i.message.type);
     expect(types.filter((t) => t === 'audio.commit')).toHaveLength(2);
     expect(types).toContain('control.estop');
-    const { code, stdout } = await check([manualDb]);
-    expect(stdout).toMatch(/: same decisions \(\d+ turns/);
-    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-    expect(code).toBe(0);
+    expectSameDecisions(await runCheck([manualDb]));
   }, 60_000);
 
   it('the e-stop and the committed transcripts are among the decisions compared', async () => {
@@ -179,7 +162,7 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
     copyFileSync(db, file);
     truncateSync(file, 1000);
     const same = unchanged(file);
-    const { code, stderr } = await check([file]);
+    const { code, stderr } = await runCheck([file]);
     expect(stderr).toContain(file);
     expect(code).toBe(2);
     same();
@@ -191,7 +174,7 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
     other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('hi')");
     other.close();
     const same = unchanged(file);
-    const { code, stderr } = await check([file]);
+    const { code, stderr } = await runCheck([file]);
     expect(stderr).toMatch(new RegExp(`${file}: a SQLite database, but not a voice-agent records database`));
     expect(code).toBe(2);
     same();
@@ -215,7 +198,7 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
     await writer.end();
     writeFileSync(file, Buffer.concat(chunks));
     const same = unchanged(file);
-    const { code, stderr } = await check([file]);
+    const { code, stderr } = await runCheck([file]);
     expect(stderr).toMatch(new RegExp(`${file} is an MCAP file but holds no voice-agent recording`));
     expect(code).toBe(2);
     same();
@@ -228,7 +211,7 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
     old.pragma('user_version = 1');
     old.close();
     const same = unchanged(file);
-    const { code, stderr } = await check([file]);
+    const { code, stderr } = await runCheck([file]);
     expect(stderr).toMatch(new RegExp(`${file}: records database of an older voice-agent \\(schema 1`));
     expect(code).toBe(2);
     same();
@@ -237,7 +220,7 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
   it('a configuration whose grammar is missing', async () => {
     writeFileSync(join(dir, 'missing.json'), JSON.stringify({ stt: { grammarPath: join(dir, 'nowhere.jsgf') } }));
     const same = unchanged(db);
-    const { code, stderr } = await check([db, '--config', join(dir, 'missing.json')]);
+    const { code, stderr } = await runCheck([db, '--config', join(dir, 'missing.json')]);
     expect(stderr).toMatch(new RegExp(`${db}: session s-[0-9a-f]+ cannot be re-run: the configuration's stt\\.grammarPath \\(.*nowhere\\.jsgf\\) is missing`));
     expect(code).toBe(2);
     same();

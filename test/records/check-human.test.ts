@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 import { loadConfig } from '../../runtime/config.js';
 import { lenientDeadlines } from '../../server/records/check.js';
 import { decisionsOf } from '../../server/records/decisions.js';

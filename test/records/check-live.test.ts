@@ -1,6 +1,6 @@
 /**
  * `voice-agent check` on a `live` session: `voice-agent live --record-mcap DIR` with `record.audio` in a
- * virtual room on a real PulseAudio daemon (test/support/pulse-room.ts: the agent's speaker comes back
+ * virtual room on a real PulseAudio daemon (sim/pulse-room.ts: the agent's speaker comes back
  * into its microphone 100 ms later, so its echo canceller works on the room's echo), a user (flite's
  * `slt`) says "hello robot" and, over the agent's answer, "turn left". The recording keeps what the input
  * conditioner was given (each frame's capture stamp, the sink's play positions, the echo return, the echo
@@ -12,12 +12,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCheckCommand } from '../../bin/commands/check.js';
 import { readMcapRecording } from '../../server/records/index.js';
 import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
-import { pulseMissing } from '../support/pulse-room.js';
+import { pulseMissing } from '../../sim/pulse-room.js';
 import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-room-setup.js';
 import { until } from '../support/until.js';
+import { expectSameDecisions, runCheck } from '../support/check-command.js';
 
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
 const READY_TIMEOUT_MS = 60_000;
@@ -25,17 +25,6 @@ const READY_TIMEOUT_MS = 60_000;
 const TURN_TIMEOUT_MS = 30_000;
 
 const missing = pulseMissing();
-
-async function check(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCheckCommand(
-    args,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 describe.skipIf(missing)(`voice-agent check on a live session${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const room = usePulseRoom({ echoDelayMs: 100 });
@@ -80,17 +69,14 @@ describe.skipIf(missing)(`voice-agent check on a live session${missing ? ` (skip
   }, 180_000);
 
   it('checked: the same decisions, exit 0', async () => {
-    const { code, stdout, stderr } = await check([file]);
-    expect(stdout, stderr).toMatch(/: same decisions \(\d+ turns/);
-    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-    expect(code).toBe(0);
+    expectSameDecisions(await runCheck([file]));
   }, 120_000);
 
   it('checked with a grammar without "left": the differences are reported, exit 1', async () => {
     const grammar = readFileSync('examples/robot-commands.jsgf', 'utf8').replace(/\bleft\b\s*\|?/g, '');
     writeFileSync(join(room().dir, 'no-left.jsgf'), grammar);
     writeFileSync(join(room().dir, 'other.json'), JSON.stringify({ stt: { grammarPath: join(room().dir, 'no-left.jsgf') } }));
-    const { code, stdout } = await check([file, '--config', join(room().dir, 'other.json')]);
+    const { code, stdout } = await runCheck([file, '--config', join(room().dir, 'other.json')]);
     expect(stdout).toMatch(/turn u\d+ {2}transcript {2}was "turn left"/);
     expect(stdout).toMatch(/build changed: stt\.grammarPath/);
     expect(code).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * `voice-agent check` on a session over NATS: `serve` on a real nats-server (test/support/nats-server.ts)
+ * `voice-agent check` on a session over NATS: `serve` on a real nats-server (sim/nats-server.ts)
  * with a session listed at start, recorded with `record.audio`; a device on its own NATS connection
  * streams flite's "turn left" into `<prefix>.robot-1.audio.frame` in real time, the reference robot on a
  * third connection executes the action, then the device types a question and stops the reply. Checked,
@@ -15,7 +15,6 @@ import { createRobotSimulator } from '../../adapters/actions/robot-simulator.js'
 import { resampleAll } from '../../adapters/audio/resample.js';
 import { systemClock } from '../../adapters/clock.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { runCheckCommand } from '../../bin/commands/check.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
@@ -24,8 +23,9 @@ import { recordingsOf } from '../../server/records/check.js';
 import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
+import { expectSameDecisions, runCheck } from '../support/check-command.js';
 
 const PREFIX = `checknats${process.pid}`;
 const SESSION = 'robot-1';
@@ -106,17 +106,8 @@ describe('voice-agent check on a session over NATS', () => {
   });
 
   it('a device and a robot on NATS, spoken and typed turns, a stop: 0 differences', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCheckCommand(
-      [db],
-      (line) => out.push(line),
-      (line) => err.push(line),
-    );
-    const stdout = out.join('\n');
-    console.log(stdout);
-    expect(stdout, err.join('\n')).toMatch(/robot-1: same decisions \(\d+ turns/);
-    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-    expect(code).toBe(0);
+    const checked = await runCheck([db]);
+    console.log(checked.stdout);
+    expectSameDecisions(checked, 'robot-1');
   }, 60_000);
 });

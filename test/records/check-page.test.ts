@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheckCommand } from '../../bin/commands/check.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve } from '../../server/serve.js';
-import { CONVERSATION, launchChromium, openPage, waitForHook, writeConversationWav } from '../support/page-browser.js';
+import { CONVERSATION, launchChromium, openPage, waitForHook, writeConversationWav } from '../../sim/page-browser.js';
+import { expectSameDecisions, runCheck } from '../support/check-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-check-page-'));
 const db = join(dir, 'rec.db');
@@ -44,17 +44,8 @@ beforeAll(async () => {
 
 describe('voice-agent check on a session of the browser page', () => {
   it('the page over the Realtime socket, a command over the reply: 0 differences', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCheckCommand(
-      [db],
-      (line) => out.push(line),
-      (line) => err.push(line),
-    );
-    const stdout = out.join('\n');
-    console.log(stdout);
-    expect(stdout, err.join('\n')).toMatch(/: same decisions \(\d+ turns/);
-    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-    expect(code).toBe(0);
+    const checked = await runCheck([db]);
+    console.log(checked.stdout);
+    expectSameDecisions(checked);
   }, 60_000);
 });

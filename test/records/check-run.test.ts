@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../adapters/audio/wav.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { runCheckCommand } from '../../bin/commands/check.js';
 import { runRunCommand } from '../../bin/commands/run.js';
 import { recordingsOf } from '../../server/records/check.js';
 import { RerunMaterialSchema } from '../../server/records/rerun-material.js';
+import { expectSameDecisions, runCheck } from '../support/check-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-check-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,16 +42,6 @@ describe('voice-agent run --db', () => {
     expect(recorded!.turns.map((t) => t.userText).filter(Boolean)).toEqual(['turn left', 'hello robot']);
     expect(RerunMaterialSchema.parse(recorded!.recording.rerun).sinkKind).toBe('file');
 
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCheckCommand(
-      [db],
-      (line) => out.push(line),
-      (line) => err.push(line),
-    );
-    const stdout = out.join('\n');
-    expect(stdout, err.join('\n')).toMatch(/bench-run: same decisions \(\d+ turns/);
-    expect(stdout).toMatch(/1 recording checked, 0 with different decisions$/);
-    expect(code).toBe(0);
+    expectSameDecisions(await runCheck([db]), 'bench-run');
   }, 120_000);
 });

@@ -15,7 +15,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { createMessageBus, parseBusMessage, type MessageBus } from '../../bus/message-bus.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';
 import { getStoredMessage, streamState, TEST_HOOK_EXIT_BEFORE_PUBLISH } from '../../server/records/index.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-crash-'));

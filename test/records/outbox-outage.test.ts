@@ -13,7 +13,7 @@ import { parseBusMessage } from '../../bus/message-bus.js';
 import { getStoredMessage, streamState } from '../../server/records/jetstream.js';
 import { createSessionRecorder, openRecordStore, startOutboxRelay, type SessionRecorder } from '../../server/records/index.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
-import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
 import { DialogState } from '../../machines/states.js';
 

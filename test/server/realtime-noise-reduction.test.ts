@@ -14,7 +14,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { openRealtimeConnection } from '../../server/realtime/connection.js';
 import { createSessionManager } from '../../server/session-manager.js';
-import { tapEnginePool } from '../support/engine-pool-tap.js';
+import { tapEnginePool } from '../../sim/engine-pool-tap.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 
 type Event = { type: string; [k: string]: unknown };

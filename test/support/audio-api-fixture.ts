@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readWav } from '../../adapters/audio/wav.js';
-import { readBody } from '../../adapters/stt/testing/whisper-standin.js';
+import { readBody } from '../../sim/whisper-standin.js';
 
 export interface AudioFixtureBehaviour {
   /** PCM the speech endpoint streams back, in `writes` pieces with `writeDelayMs` between them. */

@@ -13,7 +13,8 @@
  * ```
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, report, SPOKEN, startConformanceServer, streamSpeech, type ConformanceWorld } from './conformance.js';
+import { API_KEY, SPOKEN, startConformanceServer, streamSpeech, type ConformanceWorld } from './conformance.js';
+import { report } from '../../sim/conformance-figures.js';
 import { conversationFromEvents, itemEventProblems, wordsOf, type WireItem } from './realtime-conversation.js';
 import { until } from './until.js';
 

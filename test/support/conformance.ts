@@ -1,17 +1,15 @@
 /**
  * The Realtime conformance suite's common ground: a `serve()` on the deterministic fakes (fake VAD, STT
  * and TTS; the LLM an OpenAI-compatible chat fixture that can call tools), speech-like audio streamed at
- * the pace it is recorded, and the figures each client file prints (result and first-audio time per
- * scenario). Each client library has its own test file (test/conformance/).
+ * the pace it is recorded; the figures each client file prints are sim/conformance-figures.ts's `report`.
+ * Each client library has its own test file (test/conformance/).
  *
  * @example
  * ```ts
  * const world = await startConformanceServer({ tls: true });
  * await streamSpeech((b64) => client.send({ type: 'input_audio_buffer.append', audio: b64 }), 900, true);
- * report('openai 6.49', 'typed text', 'ok', 42);
  * ```
  */
-import { appendFileSync } from 'node:fs';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
@@ -84,28 +82,4 @@ export async function streamSpeechBytes(append: (pcm: ArrayBuffer) => void, ms: 
     ms,
     speech,
   );
-}
-
-/** Where {@link report} also writes its figures, one JSON object a line (the `realtime-clients` benchmark reads them). */
-export const FIGURES_ENV = 'VA_CONFORMANCE_FIGURES';
-
-/** One figure of the suite, as the benchmark reads it. */
-export interface ConformanceFigure {
-  client: string;
-  scenario: string;
-  result: string;
-  /** ms from the request (or the user's end of speech) to the first audio; `null` where the client does not say. */
-  firstAudioMs: number | null;
-}
-
-/**
- * One figure of the suite, printed: the client, the scenario, its result and its first audio (ms from the
- * request). With `VA_CONFORMANCE_FIGURES` set, also appended to that file.
- */
-export function report(client: string, scenario: string, result: string, firstAudioMs: number | null): void {
-  const figure = firstAudioMs === null ? '-' : `${Math.round(firstAudioMs)} ms`;
-  console.log(`conformance | ${client} | ${scenario} | ${result} | first audio ${figure}`);
-  const path = process.env[FIGURES_ENV];
-  const row: ConformanceFigure = { client, scenario, result, firstAudioMs: firstAudioMs === null ? null : Math.round(firstAudioMs) };
-  if (path) appendFileSync(path, `${JSON.stringify(row)}\n`);
 }

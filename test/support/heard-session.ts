@@ -24,7 +24,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';
 import { DialogState } from '../../machines/states.js';
-import { settleInFlight, trackedEngines } from './engines-in-flight.js';
+import { settleInFlight, trackedEngines } from '../../runtime/engines-in-flight.js';
 
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */

@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
-import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from './pulse-room.js';
+import { startPulseRoom, type PulseRoom, type PulseRoomOptions } from '../../sim/pulse-room.js';
 import { until } from './until.js';
 
-export { writeSpacedRecording, writeUserRecording, writeUserRecordings } from './user-recording.js';
+export { writeSpacedRecording, writeUserRecording, writeUserRecordings } from '../../sim/user-recording.js';
 
 /** Registers the room's start and stop on the enclosing `describe`; the getter holds it once started. */
 export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {

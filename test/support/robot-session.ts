@@ -11,7 +11,7 @@ import { systemClock } from '../../adapters/clock.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
-import { startPacedMic } from '../../bench/estop-audio.js';
+import { startPacedMic } from '../../sim/estop-audio.js';
 import type { AppConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';

@@ -19,7 +19,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { openInspector, waitForInspector } from '../support/inspector-browser.js';
-import { launchChromium, openPage, readHook, waitForHook } from '../support/page-browser.js';
+import { launchChromium, openPage, readHook, waitForHook } from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-actions-view-'));
 const STORY =

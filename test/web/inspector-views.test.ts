@@ -13,7 +13,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 import { drawnChart, highlighted, openInspector, readInspector, recordHighlights, waitForInspector } from '../support/inspector-browser.js';
-import { launchChromium, openPage, waitForHook } from '../support/page-browser.js';
+import { launchChromium, openPage, waitForHook } from '../../sim/page-browser.js';
 
 let server: VoiceAgentServer;
 let browser: Browser;

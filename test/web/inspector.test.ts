@@ -21,7 +21,7 @@ import { activeIds, parseStateValue } from '../../server/inspect/recorded-feed.j
 import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { highlighted, openInspector, readInspector, recordHighlights, waitForInspector, type InspectorPage } from '../support/inspector-browser.js';
-import { launchChromium, openPage, writeConversationWav } from '../support/page-browser.js';
+import { launchChromium, openPage, writeConversationWav } from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-inspector-'));
 const screenshots = process.env['UPDATE_SCREENSHOTS'] === '1';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { launchChromium, openPage, waitForHook, writeUtteranceWav, type UtteranceRecording } from '../support/page-browser.js';
+import { launchChromium, openPage, waitForHook, writeUtteranceWav, type UtteranceRecording } from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-latency-'));
 const FRAME_MS = 20;

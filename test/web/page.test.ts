@@ -18,7 +18,7 @@ import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
-import { CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../support/page-browser.js';
+import { CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-page-'));
 let server: VoiceAgentServer;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../../sim/human-speech.js';
 
 describe('recordings of real people', () => {
   it('reports an absent corpus with where it looked, instead of throwing', () => {

@@ -10,7 +10,7 @@ import { createInputConditioner } from '../../../adapters/audio/input-conditione
 import { createFilteredKeep } from '../../../actors/estop/index.js';
 import { createRecordingSink, type RecordingSink } from '../../../adapters/audio/recording-sink.js';
 import type { AudioSink } from '../../../adapters/audio/sink.js';
-import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../../../sim/echo-path.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
 
 const RATE = 16_000;

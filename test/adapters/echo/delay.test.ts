@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEchoDelayEstimator } from '../../../adapters/echo/delay.js';
 import { refineEchoDelay } from '../../../adapters/echo/delay-refine.js';
-import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
+import { createEchoPath } from '../../../sim/echo-path.js';
 import { lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

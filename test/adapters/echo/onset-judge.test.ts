@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEchoOnsetJudge, type EchoOnsetVerdict } from '../../../adapters/echo/onset-judge.js';
-import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
+import { createEchoPath } from '../../../sim/echo-path.js';
 import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEchoCanceller } from '../../../adapters/echo/canceller.js';
 import { replayEchoErleDb } from '../../../adapters/echo/replay.js';
-import { createEchoPath } from '../../../adapters/echo/testing/echo-path.js';
+import { createEchoPath } from '../../../sim/echo-path.js';
 import { energyOf, lcg, speechLike } from '../../support/speech-like.js';
 
 const RATE = 16_000;

@@ -9,7 +9,7 @@ import { EchoCancellerError } from '../../../adapters/echo/canceller.js';
 import { tapEchoReference } from '../../../adapters/echo/reference.js';
 import { createInputConditioner } from '../../../adapters/audio/input-conditioner.js';
 import { createRecordingSink } from '../../../adapters/audio/recording-sink.js';
-import { createEchoPath, playedFrom } from '../../../adapters/echo/testing/echo-path.js';
+import { createEchoPath, playedFrom } from '../../../sim/echo-path.js';
 import { createWebRtcEchoCanceller, type WebRtcEchoCancellerOptions } from '../../../adapters/echo/webrtc-apm.js';
 import { ManualClock } from '../../../adapters/testing/index.js';
 import { envelopedNoise } from '../../support/speech-like.js';

@@ -7,11 +7,11 @@
  * and the in-grammar phrase "go forward ten meters" is recognized as said.
  */
 import { describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../../sim/human-speech.js';
 import { loadActionsFile } from '../../../adapters/actions/load.js';
 import { createPocketsphinxStt } from '../../../adapters/stt/pocketsphinx.js';
-import { asVadUtterance } from '../../../bench/grammar-scenario.js';
-import { benchGrammars, decode } from '../../../bench/grammar-human.js';
+import { asVadUtterance } from '../../../sim/vad-utterance.js';
+import { benchGrammars, decode } from '../../../sim/grammars.js';
 import { DEFAULT_GRAMMAR_MLLR, loadConfig } from '../../../runtime/config.js';
 
 const corpus = loadHumanSpeech();

@@ -1,25 +1,28 @@
 /**
  * The two ways the echo closed loop (echo-loop.ts) reaches a session, on the simulated clock:
  *
- * - **bus**: a device on the bus — the engine pool binds a session to a recording sink (the device's
- *   speaker, `sinkKind: device`) and the microphone's frames go in with `pushAudio` at the client's rate.
- * - **realtime**: a Realtime client — the session manager creates the session for a Realtime connection
+ * - **bus**: a device on the bus — `assembleSession` binds a session of the engine pool to a recording
+ *   sink (the device's speaker, `sinkKind: device`) and the microphone's frames go in with `pushAudio` at
+ *   the client's rate.
+ * - **realtime**: a Realtime client — the session manager assembles the session for a Realtime connection
  *   (`openRealtimeConnection`, no socket: events are passed as text both ways), the client turns its
  *   `noise_reduction` on with `session.update`, appends its microphone as base64 24 kHz PCM, and plays the
  *   audio deltas on its own speaker (a recording sink paced like a playout buffer), flushing it when the
  *   server cancels the reply (`response.done` cancelled), as the official client does.
  *
- * Both wrap the engines so the loop can wait for their work in flight (engines-in-flight.ts), and time the session's input conditioner (µs of CPU per call).
+ * Both wrap the engines so the loop can wait for their work in flight (runtime/engines-in-flight.ts),
+ * and time the session's input conditioner (µs of CPU per call).
  */
-import type { InputConditioner } from '../../adapters/audio/input-conditioner.js';
-import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
-import { playedFrom } from '../../adapters/echo/testing/echo-path.js';
-import type { ManualClock } from '../../adapters/testing/manual-clock.js';
-import type { MessageBus } from '../../bus/message-bus.js';
-import type { BoundEngines, EnginePool } from '../../runtime/engine-pool.js';
-import { openRealtimeConnection } from '../../server/realtime/connection.js';
-import { createSessionManager } from '../../server/session-manager.js';
-import { startSession, type SessionHandle } from '../../runtime/session-host.js';
+import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
+import { createRecordingSink } from '../adapters/audio/recording-sink.js';
+import { playedFrom } from './echo-path.js';
+import type { ManualClock } from '../adapters/testing/manual-clock.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { BoundEngines, EnginePool } from '../runtime/engine-pool.js';
+import { openRealtimeConnection } from '../server/realtime/connection.js';
+import { createSessionManager } from '../server/session-manager.js';
+import { assembleSession } from '../runtime/assemble-session.js';
+import type { SessionHandle } from '../runtime/session-host.js';
 import { tapEnginePool } from './engine-pool-tap.js';
 
 export interface LoopSession {
@@ -44,7 +47,7 @@ export interface LoopSessionOptions {
   bus: MessageBus;
   clock: ManualClock;
   rateHz: number;
-  /** Wraps the session's engines so the loop can wait for their work in flight (engines-in-flight.ts). */
+  /** Wraps the session's engines so the loop can wait for their work in flight (runtime/engines-in-flight.ts). */
   track: (engines: BoundEngines) => BoundEngines;
 }
 
@@ -73,8 +76,14 @@ export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: Lo
   const sessionId = 'echo';
   const speaker = createRecordingSink(clock, rateHz);
   let listener = (_micros: number) => {};
-  const engines = instrument(await pool.bind({ sessionId, bus, sink: speaker, sinkKind: 'device' }), track, (m) => listener(m));
-  const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
+  const { session, engines, release } = await assembleSession(pool, {
+    sessionId,
+    bus,
+    clock,
+    sink: speaker,
+    sinkKind: 'device',
+    engines: (bound) => instrument(bound, track, (m) => listener(m)),
+  });
   return {
     sessionId,
     ready: () => session.ready(),
@@ -88,7 +97,7 @@ export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: Lo
     },
     async stop() {
       await session.stop();
-      engines.release();
+      release();
     },
   };
 }

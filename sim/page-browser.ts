@@ -16,9 +16,9 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
-import type { PageHook } from '../../web/page-hook.js';
+import { encodeWav } from '../adapters/audio/wav.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
+import type { PageHook } from '../web/page-hook.js';
 
 export type { PageHook };
 

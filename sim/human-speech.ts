@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readWav } from '../wav.js';
+import { readWav } from '../adapters/audio/wav.js';
 
 /** The folders of the corpus: single words, short commands, read sentences, wake words, noise alone. */
 export type HumanSpeechCategory = '1_words' | '2_commands' | '3_sentences' | '4_wake' | '5_noise';
@@ -31,7 +31,7 @@ export interface HumanClip {
 
 export type HumanSpeechCorpus = { available: true; dir: string; clips: HumanClip[] } | { available: false; dir: string; clips: []; reason: string };
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the corpus is looked for: `HUMAN_SPEECH_DIR`, else `../shared/speech/human` beside the repository. */
 export function humanSpeechDir(): string {

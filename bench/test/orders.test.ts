@@ -3,7 +3,7 @@
  * then shuffles that hold every clip once and repeat from run to run.
  */
 import { describe, expect, it } from 'vitest';
-import { inOrders } from '../../bench/human-spotting.js';
+import { inOrders } from '../human-spotting.js';
 
 describe('inOrders', () => {
   const clips = Array.from({ length: 40 }, (_, i) => `clip${i}`);

@@ -14,7 +14,7 @@
  * ```
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PulseRoom } from '../test/support/pulse-room.js';
+import type { PulseRoom } from './pulse-room.js';
 
 export const FOLLOW_UP_LINES = ['go to the kitchen', 'yes', 'turn left', 'no'] as const;
 

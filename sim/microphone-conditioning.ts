@@ -1,7 +1,7 @@
 /**
  * A session's microphone conditioning for the benches that feed recordings to the product's engines: the
  * conditioner as `audio` configures it (without the echo step), a clip through it in 20 ms frames, and a
- * recording through it after its own room (`adapters/audio/testing/room-tone.ts`), so that
+ * recording through it after its own room (`sim/room-tone.ts`), so that
  * `audio.noiseSuppression: "auto"` has heard the room before the words, as a session would have.
  *
  * @example
@@ -12,7 +12,7 @@
  */
 import type { ConditionedBlock } from '../adapters/audio/conditioned-block.js';
 import { createInputConditioner } from '../adapters/audio/input-conditioner.js';
-import { withRoomTone } from '../adapters/audio/testing/room-tone.js';
+import { withRoomTone } from './room-tone.js';
 import type { AppConfig } from '../runtime/config.js';
 
 const RATE_HZ = 16_000;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS, scenarioNamed } from '../../bench/scenario-table.js';
+import { SCENARIOS, scenarioNamed } from '../scenario-table.js';
 
 describe('the bench scenario table', () => {
   it('has one entry per name, each saying what it measures', () => {

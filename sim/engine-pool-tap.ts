@@ -9,7 +9,7 @@
  * tap.engines()?.inputConditioner?.steps;
  * ```
  */
-import type { BoundEngines, EnginePool } from '../../runtime/engine-pool.js';
+import type { BoundEngines, EnginePool } from '../runtime/engine-pool.js';
 
 export function tapEnginePool(pool: EnginePool, wrap: (engines: BoundEngines) => BoundEngines = (engines) => engines) {
   let engines: BoundEngines | undefined;

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { docsWithTables, loadResults, markedTables, renderDoc, renderTable, TABLES, type Row } from '../../bench/doc-tables.js';
+import { docsWithTables, loadResults, markedTables, renderDoc, renderTable, TABLES, type Row } from '../doc-tables.js';
 
 const DOC = 'docs/benchmarks.md';
 const doc = readFileSync(DOC, 'utf8');

@@ -4,9 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeWav } from '../../adapters/audio/wav.js';
-import { createEspeakTts } from '../../adapters/tts/espeak.js';
-import { createFliteTts } from '../../adapters/tts/flite.js';
+import { encodeWav } from '../adapters/audio/wav.js';
+import { createEspeakTts } from '../adapters/tts/espeak.js';
+import { createFliteTts } from '../adapters/tts/flite.js';
 
 /**
  * `text` in flite's `slt` voice into `file`, with `padMs` of silence on each side (default half a second),

@@ -3,7 +3,7 @@
  * moments a user does — a command or "stop" 0.3, 0.8, 1.5 or 3 s into a reply, during an action's spoken
  * outcome ("Arrived at the kitchen."), during the re-prompt after something not understood, and right
  * after a reply ends (its echo still in the room) — in flite's voices or in recordings of real people
- * (`../shared/speech/human`, see adapters/audio/testing/human-speech.ts).
+ * (`../shared/speech/human`, see sim/human-speech.ts).
  *
  * Each case asks for the reply it talks over, waits for it to start playing (the speaker's first frame),
  * speaks at the chosen moment and reports what came of it, by ids and order only:
@@ -18,8 +18,8 @@
  * result.overlaps.filter((o) => !o.heard); // the cases where the user was lost
  * ```
  */
-import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCorpus } from '../../adapters/audio/testing/human-speech.js';
-import type { BusMessage } from '../../bus/messages.js';
+import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCorpus } from './human-speech.js';
+import type { BusMessage } from '../bus/messages.js';
 
 /** When the user speaks: ms into a reply, during an action's outcome, during a re-prompt, or right after a reply ends. */
 export type OverlapMoment = { intoReplyMs: number } | 'follow-up' | 're-prompt' | 'after-reply';

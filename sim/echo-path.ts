@@ -12,7 +12,7 @@
  * const echo = path.render(playedFrom(recordingSink), firstSample, 320); // Float32Array, 16-bit scale
  * ```
  */
-import type { RecordingSink } from '../../audio/recording-sink.js';
+import type { RecordingSink } from '../adapters/audio/recording-sink.js';
 
 export interface EchoPathOptions {
   sampleRateHz: number;

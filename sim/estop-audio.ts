@@ -1,7 +1,8 @@
 /**
- * The e-stop bench's microphone: phrases spoken by the grammar bench's voices (`grammar-corpus.ts`) at
- * the local stack's 16 kHz and a Realtime client's 24 kHz, and a microphone that sends 20 ms frames in
- * real time over a −70 dBFS noise floor (a quiet room, never digital zero) with a phrase mixed in on demand.
+ * The e-stop's simulated microphone: phrases spoken by TTS voices (the benches take the grammar bench's,
+ * bench/grammar-corpus.ts) at the local stack's 16 kHz and a Realtime client's 24 kHz, and a microphone
+ * that sends 20 ms frames in real time over a −70 dBFS noise floor (a quiet room, never digital zero)
+ * with a phrase mixed in on demand.
  *
  * Times are "when the sample was captured": a frame sent at `t` holds the samples of `[t − 20 ms, t)`, so
  * the word's first sample (the first above {@link ONSET_DBFS}) was captured at
@@ -9,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resampleAll } from '../adapters/audio/resample.js';
-import type { CorpusVoice } from './grammar-corpus.js';
+import type { TtsEngine } from '../adapters/tts/types.js';
 
 /** Why −40 dBFS: well above the −70 dBFS floor and the voices' own leading hiss; the first phone's onset. */
 export const ONSET_DBFS = -40;
@@ -17,6 +18,12 @@ const FRAME_MS = 20;
 const NOISE_FLOOR_DBFS = -70;
 /** Why quality 10: the client's own resampler is taken to be good; the server's is what is measured. */
 const CLIENT_QUALITY = 10;
+
+/** A voice that speaks the phrases, and its name in the rows. */
+export interface PhraseVoice {
+  name: string;
+  engine: TtsEngine;
+}
 
 export interface SpokenPhrase {
   voice: string;
@@ -32,7 +39,7 @@ function toSamples(pcm: Uint8Array): Int16Array {
 }
 
 /** `texts` in every voice, at every rate of `ratesHz`. */
-export async function speakPhrases(voices: CorpusVoice[], texts: string[], ratesHz: number[]): Promise<SpokenPhrase[]> {
+export async function speakPhrases(voices: PhraseVoice[], texts: string[], ratesHz: number[]): Promise<SpokenPhrase[]> {
   const out: SpokenPhrase[] = [];
   for (const voice of voices) {
     for (const text of texts) {

@@ -17,9 +17,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readWav } from '../../audio/wav.js';
-import { createPocketsphinxStt } from '../pocketsphinx.js';
-import type { SttEngine } from '../types.js';
+import { readWav } from '../adapters/audio/wav.js';
+import { createPocketsphinxStt } from '../adapters/stt/pocketsphinx.js';
+import type { SttEngine } from '../adapters/stt/types.js';
 
 export interface WhisperStandInOptions {
   /** How long after the upload arrived the answer goes out (ms; default 250). */
