@@ -113,7 +113,7 @@ function backward(net: Mlp, example: Example, weight: number, grads: Float32Arra
   const p = activations.at(-1)![0]!;
   const eps = 1e-7;
   const loss = -weight * (example.label === 1 ? Math.log(p + eps) : Math.log(1 - p + eps));
-  let delta = Float32Array.of((p - example.label) * weight);
+  let delta: Float32Array = Float32Array.of((p - example.label) * weight);
   for (let k = net.layers.length - 1; k >= 0; k--) {
     const layer = net.layers[k]!;
     const gb = grads[2 * k + 1]!;
