@@ -3,8 +3,9 @@
  * let through. The filter's echo estimate is the reference played through the room it learnt, so it holds
  * the robot's voice and nothing of the user's. Where the path drifted (a sound server's loopback, a device
  * whose clock runs apart from the speaker's, a loopback whose latency jumps), the filter lags it by a
- * fraction of a sample to a few ms, and what it lets through is its own estimate again, shifted and scaled: a short filter on the
- * estimate explains it. A user's voice, which the estimate does not hold, it explains only by chance.
+ * fraction of a sample to a few ms, and what it lets through is its own estimate again, shifted and
+ * scaled: a short filter on the estimate explains it. A user's voice, which the estimate does not hold, it
+ * explains only by chance.
  *
  * The stop spotter asks this before it stops the robot: a "stop" mostly explained by the estimate is a
  * burst of the robot's own speech (`estop_own_voice`), not the user's.
@@ -88,61 +89,110 @@ export function createOwnVoiceRecord({ sampleRateHz, keptMs = KEPT_MS }: OwnVoic
  */
 export function fitShare(target: Float64Array, source: Float64Array, shift: number): number {
   const taps = 2 * shift + 1;
-  const length = target.length;
-  if (source.length !== length + 2 * shift)
-    throw new RangeError(`fitShare: source must be ${length + 2 * shift} samples (target + 2·shift), not ${source.length}`);
-  let targetEnergy = 0;
-  for (let n = 0; n < length; n++) targetEnergy += target[n]! * target[n]!;
+  const expected = target.length + 2 * shift;
+  if (source.length !== expected) {
+    throw new RangeError(`fitShare: source must be ${expected} samples (target + 2·shift), not ${source.length}`);
+  }
+  const targetEnergy = energyOf(target);
   if (targetEnergy === 0) return 0;
-  let sourceEnergy = 0;
-  for (let n = 0; n < source.length; n++) sourceEnergy += source[n]! * source[n]!;
   // An estimate no louder than its rounding (the robot silent) holds no echo: nothing to fit.
-  if (sourceEnergy <= ROUNDING_ENERGY * source.length) return 0;
+  if (energyOf(source) <= ROUNDING_ENERGY * source.length) return 0;
   // The normal equations: the source's correlation at each pair of lags (Toeplitz, read from one row
   // computed over the whole source), and its correlation with the target at each lag.
-  const lagCorrelation = new Float64Array(taps);
+  const lagCorrelation = autocorrelation(source, taps);
+  const cross = crossCorrelation(target, source, taps);
+  const weights = solve(normalMatrix(lagCorrelation), Float64Array.from(cross));
+  return Math.min(1, Math.max(0, dot(weights, cross) / targetEnergy));
+}
+
+/** The sum of the squares of `x`'s samples. */
+function energyOf(x: Float64Array): number {
+  let energy = 0;
+  for (let n = 0; n < x.length; n++) energy += x[n]! * x[n]!;
+  return energy;
+}
+
+/** The sum of `a[k]·b[k]` over `a`'s length. */
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k]! * b[k]!;
+  return sum;
+}
+
+/** `source`'s correlation with itself at lags 0..taps−1, over the whole source. */
+function autocorrelation(source: Float64Array, taps: number): Float64Array {
+  const correlation = new Float64Array(taps);
   for (let lag = 0; lag < taps; lag++) {
     let sum = 0;
     for (let n = 0; n + lag < source.length; n++) sum += source[n]! * source[n + lag]!;
-    lagCorrelation[lag] = sum;
+    correlation[lag] = sum;
   }
+  return correlation;
+}
+
+/** `target`'s correlation with `source` read from each of its first `taps` samples on. */
+function crossCorrelation(target: Float64Array, source: Float64Array, taps: number): Float64Array {
   const cross = new Float64Array(taps);
   for (let k = 0; k < taps; k++) {
     let sum = 0;
-    for (let n = 0; n < length; n++) sum += target[n]! * source[n + k]!;
+    for (let n = 0; n < target.length; n++) sum += target[n]! * source[n + k]!;
     cross[k] = sum;
   }
-  const matrix = Array.from({ length: taps }, (_, i) => Float64Array.from({ length: taps }, (_, j) => lagCorrelation[Math.abs(i - j)]!));
+  return cross;
+}
+
+/** The Toeplitz matrix of the lag correlations, with a little ridge on its diagonal. */
+function normalMatrix(lagCorrelation: Float64Array): Float64Array[] {
+  const taps = lagCorrelation.length;
+  const row = (i: number) => Float64Array.from({ length: taps }, (_, j) => lagCorrelation[Math.abs(i - j)]!);
+  const matrix = Array.from({ length: taps }, (_, i) => row(i));
   // A little ridge: a band-limited estimate makes neighbouring lags nearly alike.
   for (let i = 0; i < taps; i++) matrix[i]![i]! += lagCorrelation[0]! * 1e-6;
-  const weights = solve(matrix, Float64Array.from(cross));
-  let explained = 0;
-  for (let k = 0; k < taps; k++) explained += weights[k]! * cross[k]!;
-  return Math.min(1, Math.max(0, explained / targetEnergy));
+  return matrix;
 }
 
 /** Solves a symmetric positive definite system by Cholesky; `matrix` and `rhs` are overwritten. */
 function solve(matrix: Float64Array[], rhs: Float64Array): Float64Array {
   const n = rhs.length;
-  for (let j = 0; j < n; j++) {
-    const row = matrix[j]!;
-    let diagonal = row[j]!;
-    for (let k = 0; k < j; k++) diagonal -= row[k]! ** 2;
-    if (!(diagonal > 0)) return new Float64Array(n);
-    row[j] = Math.sqrt(diagonal);
-    for (let i = j + 1; i < n; i++) {
-      const other = matrix[i]!;
-      let sum = other[j]!;
-      for (let k = 0; k < j; k++) sum -= other[k]! * row[k]!;
-      other[j] = sum / row[j]!;
-    }
+  for (let j = 0; j < n; j++) if (!factorColumn(matrix, j)) return new Float64Array(n);
+  return solveUpper(matrix, solveLower(matrix, rhs));
+}
+
+/**
+ * Column `j` of the Cholesky factor, in place in the lower triangle of `matrix` (columns before it
+ * factored); false when the matrix is not positive definite.
+ */
+function factorColumn(matrix: Float64Array[], j: number): boolean {
+  const n = matrix.length;
+  const row = matrix[j]!;
+  let diagonal = row[j]!;
+  for (let k = 0; k < j; k++) diagonal -= row[k]! ** 2;
+  if (!(diagonal > 0)) return false;
+  row[j] = Math.sqrt(diagonal);
+  for (let i = j + 1; i < n; i++) {
+    const other = matrix[i]!;
+    let sum = other[j]!;
+    for (let k = 0; k < j; k++) sum -= other[k]! * row[k]!;
+    other[j] = sum / row[j]!;
   }
+  return true;
+}
+
+/** `y` with `L·y = rhs`, `L` the factor in `matrix`'s lower triangle. */
+function solveLower(matrix: Float64Array[], rhs: Float64Array): Float64Array {
+  const n = rhs.length;
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = rhs[i]!;
     for (let k = 0; k < i; k++) sum -= matrix[i]![k]! * y[k]!;
     y[i] = sum / matrix[i]![i]!;
   }
+  return y;
+}
+
+/** `x` with `Lᵀ·x = y`, `L` the factor in `matrix`'s lower triangle. */
+function solveUpper(matrix: Float64Array[], y: Float64Array): Float64Array {
+  const n = y.length;
   const x = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
     let sum = y[i]!;

@@ -85,15 +85,12 @@ export function trackVoicing(sampleRateHz: number, minMs: number): VoicingTracke
 }
 
 function isVoiced(x: Int16Array, at: number, window: number, minLag: number, maxLag: number): boolean {
-  let energy = 0;
-  for (let n = at; n < at + window; n++) energy += x[n]! * x[n]!;
+  const energy = energyAt(x, at, window);
   if (Math.sqrt(energy / window) < SILENT_LEVEL) return false;
   // The lagged window's energy, slid along instead of summed again for every lag.
-  let lagged = 0;
-  for (let n = at + minLag; n < at + minLag + window; n++) lagged += x[n]! * x[n]!;
+  let lagged = energyAt(x, at + minLag, window);
   for (let lag = minLag; lag <= maxLag; lag++) {
-    let product = 0;
-    for (let n = at; n < at + window; n++) product += x[n]! * x[n + lag]!;
+    const product = laggedProduct(x, at, window, lag);
     if (product > 0 && product >= VOICED_CORRELATION * Math.sqrt(energy * lagged)) return true;
     if (lag === maxLag) break;
     const leaving = x[at + lag]!;
@@ -101,4 +98,18 @@ function isVoiced(x: Int16Array, at: number, window: number, minLag: number, max
     lagged += entering * entering - leaving * leaving;
   }
   return false;
+}
+
+/** The energy of the `window` samples from `at`. */
+function energyAt(x: Int16Array, at: number, window: number): number {
+  let energy = 0;
+  for (let n = at; n < at + window; n++) energy += x[n]! * x[n]!;
+  return energy;
+}
+
+/** The window from `at` times itself `lag` samples later, sample by sample, summed. */
+function laggedProduct(x: Int16Array, at: number, window: number, lag: number): number {
+  let product = 0;
+  for (let n = at; n < at + window; n++) product += x[n]! * x[n + lag]!;
+  return product;
 }

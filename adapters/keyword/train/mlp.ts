@@ -113,34 +113,42 @@ function backward(net: Mlp, example: Example, weight: number, grads: Float32Arra
   const p = activations.at(-1)![0]!;
   const eps = 1e-7;
   const loss = -weight * (example.label === 1 ? Math.log(p + eps) : Math.log(1 - p + eps));
-  let delta = Float32Array.of((p - example.label) * weight);
+  let delta: Float32Array = Float32Array.of((p - example.label) * weight);
   for (let k = net.layers.length - 1; k >= 0; k--) {
     const layer = net.layers[k]!;
-    const x = activations[k]!;
-    const gw = grads[2 * k]!;
     const gb = grads[2 * k + 1]!;
     for (let o = 0; o < layer.outputs; o++) gb[o] = gb[o]! + delta[o]!;
-    const below = new Float32Array(layer.inputs);
-    if (k === 0) {
-      // The input layer: weight gradients only (nothing below it learns).
-      for (let i = 0; i < layer.inputs; i++) {
-        const xi = x[i]!;
-        const row = i * layer.outputs;
-        for (let o = 0; o < layer.outputs; o++) gw[row + o] = gw[row + o]! + xi * delta[o]!;
-      }
-      break;
-    }
-    for (let i = 0; i < layer.inputs; i++) {
-      const xi = x[i]!;
-      const row = i * layer.outputs;
-      let sum = 0;
-      for (let o = 0; o < layer.outputs; o++) {
-        gw[row + o] = gw[row + o]! + xi * delta[o]!;
-        sum += layer.weights[row + o]! * delta[o]!;
-      }
-      below[i] = xi <= 0 ? 0 : sum; // Relu's derivative
-    }
-    delta = below;
+    // The input layer: weight gradients only (nothing below it learns).
+    if (k === 0) addWeightGradients(layer, activations[k]!, delta, grads[2 * k]!);
+    else delta = backThroughLayer(layer, activations[k]!, delta, grads[2 * k]!);
   }
   return loss;
+}
+
+/** Adds the gradients of `layer`'s weights, for input `x` and output error `delta`, into `gw`. */
+function addWeightGradients(layer: DenseLayer, x: Float32Array, delta: Float32Array, gw: Float32Array): void {
+  for (let i = 0; i < layer.inputs; i++) {
+    const xi = x[i]!;
+    const row = i * layer.outputs;
+    for (let o = 0; o < layer.outputs; o++) gw[row + o] = gw[row + o]! + xi * delta[o]!;
+  }
+}
+
+/**
+ * Adds the gradients of `layer`'s weights into `gw` (as {@link addWeightGradients}) and returns the error at
+ * its input, through the Relu below it.
+ */
+function backThroughLayer(layer: DenseLayer, x: Float32Array, delta: Float32Array, gw: Float32Array): Float32Array {
+  const below = new Float32Array(layer.inputs);
+  for (let i = 0; i < layer.inputs; i++) {
+    const xi = x[i]!;
+    const row = i * layer.outputs;
+    let sum = 0;
+    for (let o = 0; o < layer.outputs; o++) {
+      gw[row + o] = gw[row + o]! + xi * delta[o]!;
+      sum += layer.weights[row + o]! * delta[o]!;
+    }
+    below[i] = xi <= 0 ? 0 : sum; // Relu's derivative
+  }
+  return below;
 }

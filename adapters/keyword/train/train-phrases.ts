@@ -28,7 +28,7 @@ import { clipEmbeddings, EMBEDDING_SIZE, HOP_SAMPLES, type FrontEnd } from '../f
 import { headFileName } from '../head-names.js';
 import { encodeHead } from '../onnx-writer.js';
 import { augment, speechSpan } from './augment.js';
-import { createMlp, predict, trainMlp, type Example } from './mlp.js';
+import { createMlp, predict, trainMlp, type Example, type Mlp } from './mlp.js';
 import { NEGATIVE_TEXTS } from './negative-texts.js';
 import { seededRandom, type Random } from './random.js';
 import { trainingSpeakers, type Speaker } from './voices.js';
@@ -250,74 +250,123 @@ export async function trainPhrases(options: TrainOptions): Promise<TrainedHead[]
   const limits = options.limits ?? {};
   const rng = seededRandom(options.seed);
   const speakers = trainingSpeakers(seededRandom(options.seed + 1), { espeak: limits.voices !== 'flite' });
-  say(`${speakers.length} synthetic speakers${options.negativesDir ? `; real recordings from ${options.negativesDir}` : ''}`);
-  const hear: Hear = async (speaker, text, backgrounds) => {
+  const recordings = options.negativesDir ? `; real recordings from ${options.negativesDir}` : '';
+  say(`${speakers.length} synthetic speakers${recordings}`);
+  const hear = hearerOf(options.frontEnd, rng);
+  const build = async () => ({ ...(await buildTrainingSet(options, rng, speakers, hear)), rngState: rng.save() });
+  const set = await cachedTrainingSet(options, build, say);
+  // A cached set leaves the generator where building it would have: the positives are the same either way.
+  if (set.rngState !== undefined) rng.restore(set.rngState);
+  const run: HeadRun = { options, limits, speakers, set, hear, say };
+  const written: TrainedHead[] = [];
+  for (const phrase of options.phrases) written.push(await trainHead(run, phrase));
+  return written;
+}
+
+/** What every phrase's head is trained with. */
+interface HeadRun {
+  options: TrainOptions;
+  limits: TrainLimits;
+  speakers: readonly Speaker[];
+  set: TrainingSet;
+  hear: Hear;
+  say: (line: string) => void;
+}
+
+/** A speaker's text heard in a seeded room (with one of `backgrounds` or generated noise), embedded. */
+function hearerOf(frontEnd: FrontEnd, rng: Random): Hear {
+  return async (speaker, text, backgrounds) => {
     const heard = augment(await speaker.say(text), {
       rng,
       backgrounds,
       leadSamples: Math.round(rng.between(0.1, 0.8) * 16_000),
       tailSamples: Math.round(rng.between(0.2, 0.5) * 16_000),
     });
-    return { text, embeddings: await clipEmbeddings(options.frontEnd, padded(heard.samples, rng)), speechEnd: PAD_SAMPLES + heard.speechEnd };
+    const embeddings = await clipEmbeddings(frontEnd, padded(heard.samples, rng));
+    return { text, embeddings, speechEnd: PAD_SAMPLES + heard.speechEnd };
   };
-  const build = async () => ({ ...(await buildTrainingSet(options, rng, speakers, hear)), rngState: rng.save() });
-  const set = await cachedTrainingSet(options, build, say);
-  // A cached set leaves the generator where building it would have: the positives are the same either way.
-  if (set.rngState !== undefined) rng.restore(set.rngState);
-  const backgrounds: Int16Array[] = [];
-  const written: TrainedHead[] = [];
-  for (const phrase of options.phrases) {
-    const positives: Clip[] = [];
-    const mine = speakers.slice(0, limits.speakers ?? speakers.length);
-    for (const speaker of mine) for (let room = 0; room < (limits.roomsPerSpeaker ?? 3); room++) positives.push(await hear(speaker, phrase, backgrounds));
-    say(`"${phrase}": ${positives.length} synthetic positives`);
-    const examples = { positives: [] as Example[], negatives: [] as Example[] };
-    for (const clip of [...positives, ...set.ordinary, ...set.real]) windowsOf(clip, phrase, examples);
-    if (examples.positives.length === 0) throw new Error(`no positive examples of "${phrase}": are the speakers installed (flite, eSpeak NG)?`);
-    const net = createMlp([HEAD_FRAMES * EMBEDDING_SIZE, ...HIDDEN, 1], seededRandom(options.seed + 2));
-    const steps = limits.steps ?? 1000;
-    const progress = (step: number, loss: number) => {
-      if (step % 500 === 0) say(`"${phrase}": step ${step}, loss ${loss.toFixed(4)}`);
-    };
-    // Why 4: a false stop or wake costs more than a repeated phrase; openWakeWord weighs negatives up too.
-    trainMlp(net, examples.positives, examples.negatives, { steps, batch: 128, rng: seededRandom(options.seed + 3), negativeWeight: 4, onProgress: progress });
-    // Then again on the negatives it still half accepts, weighed up: what a wide net of ordinary speech misses.
-    const hard = examples.negatives.filter((e) => predict(net, e.input) >= 0.1);
-    say(`"${phrase}": ${hard.length} of ${examples.negatives.length} negative windows still at 0.1 or more`);
-    if (hard.length > 0) {
-      trainMlp(net, examples.positives, [...hard, ...hard, ...examples.negatives], {
-        steps: Math.round(steps / 2),
-        batch: 128,
-        rng: seededRandom(options.seed + 4),
-        learningRate: 5e-4,
-        negativeWeight: 8,
-        onProgress: progress,
-      });
-    }
-    const heldOutScores = clipScores(net, set.heldOut, phrase);
-    const threshold = calibratedThreshold(heldOutScores);
-    const recall = examples.positives.filter((e) => predict(net, e.input) >= threshold).length / examples.positives.length;
-    const heldOut = { accepted: heldOutScores.filter((s) => s >= threshold).length, clips: heldOutScores.length };
-    const bytes = encodeHead({
-      frames: HEAD_FRAMES,
-      layers: net.layers,
-      metadata: {
-        phrase,
-        seed: String(options.seed),
-        threshold: String(threshold),
-        trainedOn: `${mine.length} synthetic speakers × ${limits.roomsPerSpeaker ?? 3} rooms; ${set.texts} ordinary texts; ${set.real.length} real and noise clips`,
-        heldOutFalseAccepts: `${heldOut.accepted}/${heldOut.clips}`,
-      },
-    });
-    await mkdir(options.outDir, { recursive: true });
-    const path = join(options.outDir, headFileName(phrase));
-    await writeFile(`${path}.partial`, bytes);
-    await rename(`${path}.partial`, path);
-    say(
-      `"${phrase}": wrote ${path} (${(bytes.length / 1024).toFixed(0)} KB), threshold ${threshold}: ${(recall * 100).toFixed(1)} % of its positive ` +
-        `windows; held-out real clips accepted: ${heldOut.accepted}/${heldOut.clips}`,
-    );
-    written.push({ phrase, path, threshold, recall, heldOut, examples: { positives: examples.positives.length, negatives: examples.negatives.length } });
+}
+
+/** Trains, calibrates and writes the head for `phrase`. */
+async function trainHead(run: HeadRun, phrase: string): Promise<TrainedHead> {
+  const { options, limits, set, say } = run;
+  const rooms = limits.roomsPerSpeaker ?? 3;
+  const positives: Clip[] = [];
+  const mine = run.speakers.slice(0, limits.speakers ?? run.speakers.length);
+  for (const speaker of mine) {
+    for (let room = 0; room < rooms; room++) positives.push(await run.hear(speaker, phrase, []));
   }
-  return written;
+  say(`"${phrase}": ${positives.length} synthetic positives`);
+  const examples = { positives: [] as Example[], negatives: [] as Example[] };
+  for (const clip of [...positives, ...set.ordinary, ...set.real]) windowsOf(clip, phrase, examples);
+  if (examples.positives.length === 0) {
+    throw new Error(`no positive examples of "${phrase}": are the speakers installed (flite, eSpeak NG)?`);
+  }
+  const net = fitHead(run, phrase, examples);
+  const heldOutScores = clipScores(net, set.heldOut, phrase);
+  const threshold = calibratedThreshold(heldOutScores);
+  const accepted = examples.positives.filter((e) => predict(net, e.input) >= threshold).length;
+  const recall = accepted / examples.positives.length;
+  const heldOut = { accepted: heldOutScores.filter((s) => s >= threshold).length, clips: heldOutScores.length };
+  const speakersSaid = `${mine.length} synthetic speakers × ${rooms} rooms`;
+  const bytes = encodeHead({
+    frames: HEAD_FRAMES,
+    layers: net.layers,
+    metadata: {
+      phrase,
+      seed: String(options.seed),
+      threshold: String(threshold),
+      trainedOn: `${speakersSaid}; ${set.texts} ordinary texts; ${set.real.length} real and noise clips`,
+      heldOutFalseAccepts: `${heldOut.accepted}/${heldOut.clips}`,
+    },
+  });
+  const path = await writeHead(options.outDir, phrase, bytes);
+  const [size, share] = [(bytes.length / 1024).toFixed(0), (recall * 100).toFixed(1)];
+  say(
+    `"${phrase}": wrote ${path} (${size} KB), threshold ${threshold}: ${share} % of its positive windows; ` +
+      `held-out real clips accepted: ${heldOut.accepted}/${heldOut.clips}`,
+  );
+  const counts = { positives: examples.positives.length, negatives: examples.negatives.length };
+  return { phrase, path, threshold, recall, heldOut, examples: counts };
+}
+
+/** A head trained on `examples`, then again on the negatives it still half accepts. */
+function fitHead(run: HeadRun, phrase: string, examples: { positives: Example[]; negatives: Example[] }): Mlp {
+  const { options, say } = run;
+  const net = createMlp([HEAD_FRAMES * EMBEDDING_SIZE, ...HIDDEN, 1], seededRandom(options.seed + 2));
+  const steps = run.limits.steps ?? 1000;
+  const progress = (step: number, loss: number) => {
+    if (step % 500 === 0) say(`"${phrase}": step ${step}, loss ${loss.toFixed(4)}`);
+  };
+  // Why 4: a false stop or wake costs more than a repeated phrase; openWakeWord weighs negatives up too.
+  trainMlp(net, examples.positives, examples.negatives, {
+    steps,
+    batch: 128,
+    rng: seededRandom(options.seed + 3),
+    negativeWeight: 4,
+    onProgress: progress,
+  });
+  // Then again on the negatives it still half accepts, weighed up: what a wide net of ordinary speech misses.
+  const hard = examples.negatives.filter((e) => predict(net, e.input) >= 0.1);
+  say(`"${phrase}": ${hard.length} of ${examples.negatives.length} negative windows still at 0.1 or more`);
+  if (hard.length > 0) {
+    trainMlp(net, examples.positives, [...hard, ...hard, ...examples.negatives], {
+      steps: Math.round(steps / 2),
+      batch: 128,
+      rng: seededRandom(options.seed + 4),
+      learningRate: 5e-4,
+      negativeWeight: 8,
+      onProgress: progress,
+    });
+  }
+  return net;
+}
+
+/** Writes a head's file into `outDir` whole (through a partial file renamed); resolves with its path. */
+async function writeHead(outDir: string, phrase: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, headFileName(phrase));
+  await writeFile(`${path}.partial`, bytes);
+  await rename(`${path}.partial`, path);
+  return path;
 }
