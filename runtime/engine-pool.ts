@@ -99,22 +99,59 @@ const SESSIONS_PER_DECODER_SET = 4;
 /** A slot of the chain: a shared engine, or a recipe for a per-session (`remote`) one. */
 type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 
+type TtsChain = Array<Slot<TtsEngine>>;
+type TtsSpec = AppConfig['tts']['engines'][number];
+
 const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
 
 export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEnginesOptions): EnginePool {
   // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
   const declaredActions = declaredActionsOf(config);
-  const stt: Slot<SttEngine> = config.stt.engine === 'remote' ? { perSession: (r) => buildStt(config, clock, r) } : { shared: buildStt(config, clock) };
-  const llm: Slot<LlmEngine> = config.llm.engine === 'remote' ? { perSession: (r) => buildLlm(config, clock, r) } : { shared: buildLlm(config, clock) };
-  const ttsSlot = (spec: AppConfig['tts']['engines'][number]): Slot<TtsEngine> =>
-    spec.engine === 'remote' ? { perSession: (r) => buildTts(spec, config, clock, r) } : { shared: buildTts(spec, config, clock) };
+  const engines = buildSharedEngines(config, clock);
+  // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
+  if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
+  let warming: Promise<void> | undefined;
+  let warm = false;
+  return {
+    config,
+    runtime: runtimeOptionsFrom(config, { declaredActions, ...rulesFallback(config) }),
+    get warm() {
+      return warm;
+    },
+    warmUp() {
+      warming ??= (async () => {
+        await warmUpEngines(engines, sessions);
+        warm = true;
+      })();
+      return warming;
+    },
+    bind: (binding) => bindSession(engines, binding),
+  };
+}
+
+/** A rejected transcript is answered like a sentence the rule policy has no rule for. */
+function rulesFallback(config: AppConfig): { notUnderstoodText?: string } {
+  return config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {};
+}
+
+/** A shared engine, or for a `remote` one the recipe of each session's own (it addresses its subjects). */
+function slotFor<T>(engine: string, build: (remote?: RemoteContext) => T): Slot<T> {
+  return engine === 'remote' ? { perSession: (r) => build(r) } : { shared: build() };
+}
+
+const sharedOf = <T>(slots: ReadonlyArray<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
+
+function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
+  const stt = slotFor(config.stt.engine, (r) => buildStt(config, clock, r));
+  const llm = slotFor(config.llm.engine, (r) => buildLlm(config, clock, r));
+  const ttsSlot = (spec: TtsSpec) => slotFor(spec.engine, (r) => buildTts(spec, config, clock, r));
   const tts = config.tts.engines.map(ttsSlot);
   // The first engine answers the configured phrases from memory once warmed up: one cache per process.
   // A remote first engine has no shared instance to cache in front of, so it runs uncached.
   const first = tts[0]!;
   if ('shared' in first) tts[0] = { shared: withPhraseCache(first.shared, config) };
   // Languages with a chain of their own (`languages.<tag>.tts`): built once too.
-  const ttsByLanguage = Object.entries(config.languages).flatMap(([tag, language]): Array<[string, Array<Slot<TtsEngine>>]> =>
+  const ttsByLanguage = Object.entries(config.languages).flatMap(([tag, language]): Array<[string, TtsChain]> =>
     language.tts ? [[tag, language.tts.map(ttsSlot)]] : [],
   );
   const memory = buildMemory(config);
@@ -129,122 +166,164 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
   // The learned keyword heads (`keyword`): one front end per process, loaded at warm-up or by the first session.
   let learnedHeads: Promise<LearnedHeads> | undefined;
   const learned = () => (learnedHeads ??= loadLearnedHeads(config));
-  // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
-  if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
-  const shared = <T>(slots: Array<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
-
-  let warming: Promise<void> | undefined;
-  let warm = false;
   return {
     config,
-    // A rejected transcript is answered like a sentence the rule policy has no rule for.
-    runtime: runtimeOptionsFrom(config, {
-      declaredActions,
-      ...(config.llm.engine === 'rules' ? { notUnderstoodText: loadRulesFile(config.llm.rulesPath).fallback.reply } : {}),
-    }),
-    get warm() {
-      return warm;
-    },
-    warmUp() {
-      warming ??= (async () => {
-        if (config.tts.warmUp) {
-          // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
-          await Promise.all([...shared(tts), ...ttsByLanguage.flatMap(([, chain]) => shared(chain))].map((engine) => engine.warmUp?.()));
-          await Promise.all(shared([stt, llm] as Array<Slot<SttEngine | LlmEngine>>).map((engine) => engine.warmUp?.()));
-        }
-        // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
-        (await buildVad(config)).close?.();
-        await keywordSpotter?.warmUp();
-        await stopSpotter?.warmUp();
-        await stopStt?.warmUp?.();
-        // The decoders the sessions' utterances take at once: for one session, its utterance's and (one pool
-        // beside the grammar stack) its pause's decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
-        const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
-        if ('shared' in stt) await stt.shared.prepare?.(Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1));
-        await learned();
-        warm = true;
-      })();
-      return warming;
-    },
-    async bind({ sessionId, bus, sink, sinkKind = 'device', inputSwitches }) {
-      const remote: RemoteContext = { bus, clock, sessionId };
-      const vad = await buildVad(config);
-      if (keywordSpotter && keywordSpotter.sampleRateHz !== vad.sampleRateHz) {
-        vad.close?.();
-        throw new Error(
-          `session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate), and vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz: use vad.engine webrtc or silero`,
-        );
-      }
-      // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
-      const sessionStopSpotter = stopSpotter?.sampleRateHz === vad.sampleRateHz ? stopSpotter : undefined;
-      const heads = await learned().catch((error: unknown) => {
-        vad.close?.();
-        throw error;
-      });
-      const sessionHeads = 'engine' in heads && heads.engine.sampleRateHz === vad.sampleRateHz ? heads : undefined;
-      let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
-      const publish = (notice: Notice) => bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
-      try {
-        // What the echo step held back that may have been the user is told, never silently dropped; so is
-        // the agent's speech it was half duplex over, where a user quieter than the echo was not heard.
-        const echoReports: EchoReports = {
-          onHeldUser: (span) => publish(Notices.echo_held_user(span)),
-          onHalfDuplex: (span) => publish(Notices.echo_half_duplex(span)),
-        };
-        // RNNoise switched by the room (`audio.noiseSuppression: "auto"`): what the VAD hears changed.
-        const onNoiseSuppression = (room: { on: boolean; floorDbfs: number }) => publish(Notices.noise_suppression(room));
-        input = await bindInputConditioner(config, sinkKind, {
-          clock,
-          sink,
-          sampleRateHz: vad.sampleRateHz,
-          echoReports,
-          onNoiseSuppression,
-          // The stop spotter hears what the steps keep for it (actors/estop/): kept only for one that runs.
-          keepForStops: sessionStopSpotter !== undefined || sessionHeads !== undefined,
-          ...(inputSwitches ? { inputSwitches } : {}),
-        });
-      } catch (error) {
-        vad.close?.();
-        throw error;
-      }
-      return {
-        vad,
-        stt: resolve(stt, remote),
-        llm: resolve(llm, remote),
-        tts: tts.map((slot) => resolve(slot, remote)),
-        ...(ttsByLanguage.length > 0
-          ? { ttsByLanguage: Object.fromEntries(ttsByLanguage.map(([tag, chain]) => [tag, chain.map((slot) => resolve(slot, remote))])) }
-          : {}),
-        sink: input?.sink ?? sink,
-        ...(memory ? { memory } : {}),
-        ...(turnCompletion ? { turnCompletion } : {}),
-        ...(input ? { inputConditioner: input.conditioner } : {}),
-        ...(keywordSpotter ? { keywordSpotter } : {}),
-        ...(sessionHeads
-          ? {
-              learned: {
-                engine: sessionHeads.engine,
-                phrases: sessionHeads.phrases,
-                stopLeadDb: config.session.activation.stopLeadDb,
-                onError: (error: unknown) => publish(Notices.keyword_failed(error instanceof Error ? error.message : String(error))),
-              },
-            }
-          : {}),
-        ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter, onOwnVoiceStop: (heard: OwnVoiceStop) => publish(Notices.estop_own_voice(heard)) } : {}),
-        // The decoder is set up for the input rate: a VAD passing another leaves the stop to the other paths.
-        ...(stopStt && vad.sampleRateHz === config.audio.inputRateHz
-          ? {
-              stopStt: reportingFailures(stopStt, (error) => publish(Notices.estop_recognizer_failed(error instanceof Error ? error.message : String(error)))),
-              stopSttPausesOnly: stopSttPausesOnly(config),
-            }
-          : {}),
-        release: () => {
-          vad.close?.();
-          input?.conditioner.close();
-        },
-      };
+    clock,
+    stt,
+    llm,
+    tts,
+    ttsByLanguage,
+    memory,
+    turnCompletion,
+    keywordSpotter,
+    stopSpotter,
+    stopStt,
+    learned,
+  };
+}
+
+/** Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once. */
+async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<void> {
+  const { config, stt, llm, tts, ttsByLanguage, stopStt } = engines;
+  if (config.tts.warmUp) {
+    // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
+    const chains = [...sharedOf(tts), ...ttsByLanguage.flatMap(([, chain]) => sharedOf(chain))];
+    await Promise.all(chains.map((engine) => engine.warmUp?.()));
+    await Promise.all(sharedOf([stt, llm] as Array<Slot<SttEngine | LlmEngine>>).map((engine) => engine.warmUp?.()));
+  }
+  // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
+  (await buildVad(config)).close?.();
+  await engines.keywordSpotter?.warmUp();
+  await engines.stopSpotter?.warmUp();
+  await stopStt?.warmUp?.();
+  // The decoders the sessions' utterances take at once: for one session, its utterance's and (one pool
+  // beside the grammar stack) its pause's decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
+  const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
+  const decoderSets = Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1);
+  if ('shared' in stt) await stt.shared.prepare?.(decoderSets);
+  await engines.learned();
+}
+
+/** What the sessions of a pool share: built once by {@link buildEngines}, read by every `bind`. */
+interface SharedEngines {
+  readonly config: AppConfig;
+  readonly clock: Clock;
+  readonly stt: Slot<SttEngine>;
+  readonly llm: Slot<LlmEngine>;
+  readonly tts: ReadonlyArray<Slot<TtsEngine>>;
+  readonly ttsByLanguage: ReadonlyArray<[string, TtsChain]>;
+  readonly memory: ReturnType<typeof buildMemory>;
+  readonly turnCompletion: ReturnType<typeof buildTurnCompletion>;
+  readonly keywordSpotter: ReturnType<typeof buildKeywordSpotter>;
+  readonly stopSpotter: ReturnType<typeof buildStopSpotter>;
+  readonly stopStt: ReturnType<typeof buildStopStt>;
+  readonly learned: () => Promise<LearnedHeads>;
+}
+
+type Publish = (notice: Notice) => void;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** One session's own parts beside the shared engines; what was made for it is closed when a step fails. */
+async function bindSession(shared: SharedEngines, binding: SessionBinding): Promise<BoundEngines> {
+  const { config, clock, keywordSpotter, stopSpotter } = shared;
+  const { sessionId, bus, sink, sinkKind = 'device', inputSwitches } = binding;
+  const remote: RemoteContext = { bus, clock, sessionId };
+  const vad = await sessionVad(config, keywordSpotter);
+  // A VAD at another rate than the spotter's (16 kHz) leaves the stop to the transcripts.
+  const sessionStopSpotter = stopSpotter?.sampleRateHz === vad.sampleRateHz ? stopSpotter : undefined;
+  const heads = await shared.learned().catch((error: unknown) => {
+    vad.close?.();
+    throw error;
+  });
+  const sessionHeads = 'engine' in heads && heads.engine.sampleRateHz === vad.sampleRateHz ? heads : undefined;
+  const publish: Publish = (notice) => {
+    bus.publish({ type: 'session.notice', sessionId, turnId: '-', ...notice, detail: describeNotice(notice) });
+  };
+  let input: { conditioner: InputConditioner; sink: AudioSink } | undefined;
+  try {
+    input = await bindInputConditioner(config, sinkKind, {
+      clock,
+      sink,
+      sampleRateHz: vad.sampleRateHz,
+      ...conditionerReports(publish),
+      // The stop spotter hears what the steps keep for it (actors/estop/): kept only for one that runs.
+      keepForStops: sessionStopSpotter !== undefined || sessionHeads !== undefined,
+      ...(inputSwitches ? { inputSwitches } : {}),
+    });
+  } catch (error) {
+    vad.close?.();
+    throw error;
+  }
+  const onOwnVoiceStop = (heard: OwnVoiceStop) => publish(Notices.estop_own_voice(heard));
+  return {
+    vad,
+    ...resolveEngines(shared, remote),
+    sink: input?.sink ?? sink,
+    ...(shared.memory ? { memory: shared.memory } : {}),
+    ...(shared.turnCompletion ? { turnCompletion: shared.turnCompletion } : {}),
+    ...(input ? { inputConditioner: input.conditioner } : {}),
+    ...(keywordSpotter ? { keywordSpotter } : {}),
+    ...(sessionHeads ? { learned: learnedFor(config, sessionHeads, publish) } : {}),
+    ...(sessionStopSpotter ? { stopSpotter: sessionStopSpotter, onOwnVoiceStop } : {}),
+    ...stopSttFor(config, shared.stopStt, vad.sampleRateHz, publish),
+    release: () => {
+      vad.close?.();
+      input?.conditioner.close();
     },
   };
+}
+
+/** The session's VAD, at the keyword spotter's rate when phrases wake or stop the session. */
+async function sessionVad(config: AppConfig, keywordSpotter: SharedEngines['keywordSpotter']) {
+  const vad = await buildVad(config);
+  if (keywordSpotter && keywordSpotter.sampleRateHz !== vad.sampleRateHz) {
+    vad.close?.();
+    const need = `session.activation needs the VAD at ${keywordSpotter.sampleRateHz} Hz (the keyword spotter's rate)`;
+    const runs = `vad.engine "${config.vad.engine}" runs at ${vad.sampleRateHz} Hz`;
+    throw new Error(`${need}, and ${runs}: use vad.engine webrtc or silero`);
+  }
+  return vad;
+}
+
+/**
+ * What the echo step held back that may have been the user is told, never silently dropped; so is the
+ * agent's speech it was half duplex over, where a user quieter than the echo was not heard; and RNNoise
+ * switched by the room (`audio.noiseSuppression: "auto"`): what the VAD hears changed.
+ */
+function conditionerReports(publish: Publish) {
+  const echoReports: EchoReports = {
+    onHeldUser: (span) => publish(Notices.echo_held_user(span)),
+    onHalfDuplex: (span) => publish(Notices.echo_half_duplex(span)),
+  };
+  const onNoiseSuppression = (room: { on: boolean; floorDbfs: number }) => publish(Notices.noise_suppression(room));
+  return { echoReports, onNoiseSuppression };
+}
+
+/** The chain's engines for one session: the shared ones, and the `remote` ones made for its subjects. */
+function resolveEngines(shared: SharedEngines, remote: RemoteContext) {
+  const chain = (slots: ReadonlyArray<Slot<TtsEngine>>) => slots.map((slot) => resolve(slot, remote));
+  const stt = resolve(shared.stt, remote);
+  const llm = resolve(shared.llm, remote);
+  const tts = chain(shared.tts);
+  const byLanguage = shared.ttsByLanguage.map(([tag, slots]) => [tag, chain(slots)] as const);
+  return { stt, llm, tts, ...(byLanguage.length > 0 ? { ttsByLanguage: Object.fromEntries(byLanguage) } : {}) };
+}
+
+function learnedFor(config: AppConfig, heads: Extract<LearnedHeads, { engine: unknown }>, publish: Publish) {
+  return {
+    engine: heads.engine,
+    phrases: heads.phrases,
+    stopLeadDb: config.session.activation.stopLeadDb,
+    onError: (error: unknown) => publish(Notices.keyword_failed(messageOf(error))),
+  };
+}
+
+/** The stop's own decoder, set up for the input rate: a VAD passing another leaves the stop to the other paths. */
+function stopSttFor(config: AppConfig, stopStt: SharedEngines['stopStt'], vadRateHz: number, publish: Publish) {
+  if (!stopStt || vadRateHz !== config.audio.inputRateHz) return {};
+  const onFailure = (error: unknown) => publish(Notices.estop_recognizer_failed(messageOf(error)));
+  return { stopStt: reportingFailures(stopStt, onFailure), stopSttPausesOnly: stopSttPausesOnly(config) };
 }
 
 /**

@@ -23,7 +23,7 @@ import { DialogState } from '../machines/states.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines } from './engine-pool.js';
 import { assembleSession } from './assemble-session.js';
-import type { StartSessionOptions } from './session-host.js';
+import type { SessionHandle, StartSessionOptions } from './session-host.js';
 import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
 
@@ -31,6 +31,10 @@ import { createTimelineRecorder } from './timeline.js';
 const TAIL_SILENCE_MS = 1500;
 /** Why 60 s: the longest reply we wait for after the recording ends before returning anyway. */
 const MAX_WAIT_MS = 60_000;
+
+const REMOTE_IN_A_RUN =
+  'a "remote" engine needs a worker on NATS, and a run plays on an in-process bus: pick a local engine ' +
+  '(voice-agent serve with nats.servers runs remote engines)';
 
 export interface RunAudioOptions {
   config: AppConfig;
@@ -71,13 +75,8 @@ export function remoteEngines(config: AppConfig): string[] {
 export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult> {
   const { config, pcm } = options;
   const remote = remoteEngines(config);
-  if (remote.length > 0) {
-    throw new ConfigError(
-      `${remote.join(', ')}: a "remote" engine needs a worker on NATS, and a run plays on an in-process bus: pick a local engine (voice-agent serve with nats.servers runs remote engines)`,
-    );
-  }
+  if (remote.length > 0) throw new ConfigError(`${remote.join(', ')}: ${REMOTE_IN_A_RUN}`);
   const sessionId = options.sessionId ?? 'run';
-  const rate = config.audio.inputRateHz;
   const clock = systemClock;
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const sink = createRecordingSink(clock, config.audio.outputRateHz);
@@ -95,25 +94,16 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
     ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
   });
   const timeline = createTimelineRecorder(bus, sessionId);
-  bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => options.onError?.(`error: ${'message' in m ? m.message : ''}`));
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => {
+    options.onError?.(`error: ${'message' in m ? m.message : ''}`);
+  });
   await session.ready();
 
-  // Real time: frame i goes out at start + i × 20 ms, whatever the engines cost.
-  const frameMs = config.pipeline.frameMs;
-  const frameBytes = pcmBytesFor(frameMs, rate);
-  const startedAtMs = clock.now();
-  const total = Math.ceil(pcm.byteLength / frameBytes) + Math.ceil(TAIL_SILENCE_MS / frameMs);
-  for (let i = 0; i < total; i++) {
-    const frame = new Uint8Array(frameBytes);
-    frame.set(pcm.subarray(i * frameBytes, (i + 1) * frameBytes));
-    session.pushAudio(frame, rate);
-    const dueMs = startedAtMs + (i + 1) * frameMs;
-    await sleep(Math.max(0, dueMs - clock.now()));
-  }
+  const startedAtMs = await playInRealTime(session, pcm, config, clock);
   const deadline = clock.now() + MAX_WAIT_MS;
   // Done when the agent is idle and no action runs (its result is followed by a spoken reply).
   const busy = () => !session.matches(DialogState.idle) || (robot?.running().length ?? 0) > 0;
-  while (busy() && clock.now() < deadline) await sleep(frameMs);
+  while (busy() && clock.now() < deadline) await sleep(config.pipeline.frameMs);
   const endedAtMs = clock.now();
 
   const result = {
@@ -130,4 +120,24 @@ export async function runAudio(options: RunAudioOptions): Promise<RunAudioResult
   await robot?.close();
   await bus.close();
   return result;
+}
+
+/**
+ * Pushes the recording and the tail's silence in frames in real time — frame i goes out at start + i × 20
+ * ms, whatever the engines cost — and resolves with the start's time on `clock`.
+ */
+async function playInRealTime(session: SessionHandle, pcm: Uint8Array, config: AppConfig, clock: Clock) {
+  const startedAtMs = clock.now();
+  const rate = config.audio.inputRateHz;
+  const frameMs = config.pipeline.frameMs;
+  const frameBytes = pcmBytesFor(frameMs, rate);
+  const total = Math.ceil(pcm.byteLength / frameBytes) + Math.ceil(TAIL_SILENCE_MS / frameMs);
+  for (let i = 0; i < total; i++) {
+    const frame = new Uint8Array(frameBytes);
+    frame.set(pcm.subarray(i * frameBytes, (i + 1) * frameBytes));
+    session.pushAudio(frame, rate);
+    const dueMs = startedAtMs + (i + 1) * frameMs;
+    await sleep(Math.max(0, dueMs - clock.now()));
+  }
+  return startedAtMs;
 }

@@ -13,7 +13,7 @@
  * await session.stop();
  * ```
  */
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../adapters/clock.js';
 import { SESSION_TURN } from '../bus/messages.js';
 import type { MessageBus } from '../bus/message-bus.js';
@@ -87,13 +87,34 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     activation: { mode: config.activation.mode, stopPhrases: config.estop.phrases },
   };
   const publishState = options.publishState ?? true;
+  // Why inspection only when publishing state (or asked for): it runs for every event of every child
+  // actor, which a fleet of thousands of silent sessions should not pay for.
+  const inspect = publishState ? statePublisher(bus, sessionId, options.inspect) : options.inspect;
+  const actor = createActor(sharedMachine, {
+    input: { sessionId, config },
+    clock,
+    ...(inspect ? { inspect } : {}),
+  });
+  bindSessionDeps(actor.system, { bus, clock, pipeline, ...engines });
+  publishEmitted(actor, bus, clock, sessionId);
+  const subs = forwardSessionEvents(actor, bus, sessionId);
+  options.attach?.(actor);
+  actor.start();
+  return sessionHandle(actor, subs, options);
+}
+
+type SessionActor = Actor<typeof sessionMachine>;
+
+/**
+ * The inspection that publishes `session.state` on every change of the chart's value, then hands each
+ * event to the caller's inspection: XState's snapshot record carries the event that caused the change,
+ * which observers of the actor never see.
+ */
+function statePublisher(bus: MessageBus, sessionId: string, userInspect: StartSessionOptions['inspect']) {
   let lastState = '';
-  // `session.state` is published from XState's inspection: its snapshot record carries the event that
-  // caused the change, which observers of the actor never see.
-  const userInspect = options.inspect;
-  const inspect = (event: InspectionEvent) => {
+  return (event: InspectionEvent) => {
     if (event.type === '@xstate.snapshot' && event.actorRef.sessionId === event.rootId) {
-      const snapshot = event.snapshot as ReturnType<typeof actor.getSnapshot>;
+      const snapshot = event.snapshot as SnapshotFrom<typeof sessionMachine>;
       const value = stateValueToString(snapshot.value);
       if (value !== lastState) {
         lastState = value;
@@ -104,19 +125,13 @@ export function startSession(options: StartSessionOptions): SessionHandle {
     if (typeof userInspect === 'function') userInspect(event);
     else userInspect?.next?.(event);
   };
-  const actor = createActor(sharedMachine, {
-    input: { sessionId, config },
-    clock,
-    // Why only when publishing state: inspection runs for every event of every child actor, which a
-    // fleet of thousands of silent sessions should not pay for.
-    ...(publishState ? { inspect } : userInspect ? { inspect: userInspect } : {}),
+}
+
+/** Publishes what the chart emits: its notices, its history entries, its own messages, and its crash. */
+function publishEmitted(actor: SessionActor, bus: MessageBus, clock: Clock, sessionId: string): void {
+  actor.on('notice', (e) => {
+    bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, ...e.notice, detail: describeNotice(e.notice) });
   });
-  bindSessionDeps(actor.system, { bus, clock, pipeline, ...engines });
-
-  let frameSeq = 0;
-  const subs: Subscription[] = [];
-
-  actor.on('notice', (e) => bus.publish({ type: 'session.notice', sessionId, turnId: e.turnId, ...e.notice, detail: describeNotice(e.notice) }));
   actor.on('history', (e) =>
     bus.publish({
       type: 'session.history',
@@ -134,36 +149,48 @@ export function startSession(options: StartSessionOptions): SessionHandle {
   actor.subscribe({
     error: (error) => {
       // A bug in the chart must not take other sessions down: report it on this session only.
-      bus.publish({ type: 'session.error', sessionId, turnId: SESSION_TURN, code: 'session_crashed', message: String(error) });
+      const message = String(error);
+      bus.publish({ type: 'session.error', sessionId, turnId: SESSION_TURN, code: 'session_crashed', message });
     },
   });
+}
 
-  for (const type of SESSION_EVENT_TYPES) {
-    subs.push(
-      bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
-        const snapshot = actor.getSnapshot();
-        if (snapshot.status === 'active' && isSessionEvent(message) && acceptsEvent(snapshot, message.type)) actor.send(message);
-      }),
-    );
-  }
-  options.attach?.(actor);
-  actor.start();
+/** Subscribes to exactly the message types the chart reacts to, and sends those it accepts now. */
+function forwardSessionEvents(actor: SessionActor, bus: MessageBus, sessionId: string): Subscription[] {
+  return SESSION_EVENT_TYPES.map((type) =>
+    bus.subscribe(bus.subjects.forEvent(sessionId, type), (message) => {
+      const snapshot = actor.getSnapshot();
+      const accepted = snapshot.status === 'active' && isSessionEvent(message) && acceptsEvent(snapshot, message.type);
+      if (accepted) actor.send(message);
+    }),
+  );
+}
 
+function sessionHandle(actor: SessionActor, subs: Subscription[], options: StartSessionOptions): SessionHandle {
+  const { sessionId, bus, clock } = options;
+  let frameSeq = 0;
+  const turnId = SESSION_TURN;
   return {
     sessionId,
     actor,
     state: () => stateValueToString(actor.getSnapshot().value),
     matches: (state) => actor.getSnapshot().matches(matchValue(state)),
     history: () => actor.getSnapshot().context.history,
-    sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId: SESSION_TURN, text }),
-    say: (text, sayOptions) =>
-      bus.publish({ type: 'control.say', sessionId, turnId: SESSION_TURN, text, uninterruptible: sayOptions?.uninterruptible ?? false }),
-    stopSpeaking: () => bus.publish({ type: 'control.stop', sessionId, turnId: SESSION_TURN }),
-    estop: () => bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' }),
+    sendText: (text) => bus.publish({ type: 'user.text', sessionId, turnId, text }),
+    say: (text, sayOptions) => {
+      const uninterruptible = sayOptions?.uninterruptible ?? false;
+      bus.publish({ type: 'control.say', sessionId, turnId, text, uninterruptible });
+    },
+    stopSpeaking: () => bus.publish({ type: 'control.stop', sessionId, turnId }),
+    estop: () => bus.publish({ type: 'control.estop', sessionId, turnId, source: 'client' }),
     ready: () => bus.flush(),
-    pushAudio: (audio, sampleRateHz) => bus.publish({ type: 'audio.frame', sessionId, turnId: SESSION_TURN, seq: frameSeq++, sampleRateHz, audio }),
+    pushAudio: (audio, sampleRateHz) => {
+      bus.publish({ type: 'audio.frame', sessionId, turnId, seq: frameSeq++, sampleRateHz, audio });
+    },
     async stop() {
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'control.end', sessionId, turnId: SESSION_TURN, atMs: clock.now() });
+      if (actor.getSnapshot().status === 'active') {
+        actor.send({ type: 'control.end', sessionId, turnId, atMs: clock.now() });
+      }
       for (const s of subs) s.unsubscribe();
       actor.stop();
       await bus.flush();

@@ -56,6 +56,7 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
   const turns = new Map<string, TurnTimeline>();
   /** Replies with a turn id of their own (`r<n>` after a discarded guess), by the user turn they answer. */
   const answering = new Map<string, string>();
+  const rows: Rows = { turns, answering };
   const get = (replyOrUserTurnId: string) => {
     const turnId = answering.get(replyOrUserTurnId) ?? replyOrUserTurnId;
     let t = turns.get(turnId);
@@ -71,82 +72,116 @@ export function createTimelineBuilder(sessionId: string, options: TimelineBuilde
   let latest: string | undefined;
   const add = (m: BusMessage) => {
     if (!types.has(m.type)) return;
-    const echoReport = m.type === 'session.notice' && (m.code === 'echo_held_user' || m.code === 'echo_half_duplex' || m.code === 'estop_own_voice');
+    const echoReport = m.type === 'session.notice' && ECHO_REPORTS.has(m.code);
     if (m.turnId !== '-') latest = m.turnId;
     // The echo step speaks of the microphone, not of a turn: what it held or was half duplex over was
     // during the turn in progress (the reply talked over), and a session's '-' row is never shown.
     const t = get(echoReport && m.turnId === '-' && latest !== undefined ? latest : m.turnId);
-    switch (m.type) {
-      case 'vad.speech_end':
-        t.speechEndAtMs ??= m.atMs;
-        if (m.silenceMs !== undefined) t.voiceEndAtMs ??= m.atMs - m.silenceMs;
-        break;
-      case 'stt.final':
-        t.transcriptAtMs ??= m.atMs;
-        break;
-      case 'llm.started':
-        t.firstTokenAtMs ??= m.atMs;
-        t.llmRequestAtMs ??= m.atMs - m.firstTokenMs;
-        break;
-      case 'llm.clause':
-        if (m.index === 0) t.firstClauseAtMs ??= m.atMs;
-        break;
-      case 'tts.first_chunk':
-        if (m.kind !== 'filler') t.ttsFirstChunkAtMs ??= m.atMs;
-        break;
-      case 'tts.fallback':
-        (t.fallbacks ??= []).push({ atMs: m.atMs, fromEngine: m.fromEngine, toEngine: m.toEngine, reason: m.reason });
-        break;
-      case 'playback.started':
-        if (m.kind !== 'filler') t.firstAudioAtMs ??= m.atMs;
-        break;
-      case 'playback.finished':
-        t.endedAtMs = m.atMs;
-        t.outcome = 'finished';
-        break;
-      case 'playback.stopped': {
-        t.endedAtMs = m.atMs;
-        t.outcome ??= 'interrupted';
-        // What was heard, in case the chart can no longer say (the session ended with the reply): its
-        // history entry, when it comes, is the same words and the one kept.
-        const heard = heardText(m.segments);
-        if (heard && t.heardText === undefined) t.heardText = heard;
-        break;
-      }
-      case 'session.notice':
-        // A discarded guess was never heard: its reply stages do not describe the turn.
-        if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
-        if (m.code === 'echo_held_user') (t.echoHeldUser ??= []).push({ fromMs: m.fromMs, heldMs: m.heldMs });
-        if (m.code === 'echo_half_duplex') (t.echoHalfDuplex ??= []).push({ fromMs: m.fromMs, durationMs: m.durationMs });
-        if (m.code === 'estop_own_voice') (t.ownVoiceStops ??= []).push({ atMs: m.atMs, phrase: m.phrase, explainedShare: m.explainedShare });
-        if (m.code === 'reply_cancelled') {
-          t.reason = m.reason;
-          t.outcome = isReplyFailure(m.reason) ? 'failed' : 'interrupted';
-          t.endedAtMs ??= m.atMs;
-        }
-        break;
-      case 'session.history':
-        if (m.role === 'user') {
-          t.userText = m.text;
-          // The reply answering this turn has an id of its own: one row for both, whatever came first.
-          if (m.replyTurnId && m.replyTurnId !== m.turnId) {
-            const early = turns.get(m.replyTurnId);
-            turns.delete(m.replyTurnId);
-            answering.set(m.replyTurnId, m.turnId);
-            if (early) for (const key of GUESS_FIELDS) if (early[key] !== undefined) (t as Record<string, unknown>)[key] ??= early[key];
-          }
-        } else if (m.role === 'assistant') t.heardText = m.text;
-        // An action's entries (`navigate … running`, `… cancelled`) are its steps, not words the user heard.
-        break;
-    }
+    if (m.type === 'session.notice') recordNotice(t, m);
+    else if (m.type === 'session.history') recordHistory(t, m, rows);
+    else recordStage(t, m);
   };
   return {
     add,
-    turns: () =>
-      [...turns.values()].filter(
-        (t) => t.turnId !== '-' && (t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined || t.outcome !== undefined || t.userText !== undefined),
-      ),
+    turns: () => [...turns.values()].filter(mattered),
   };
+}
+
+/** A turn that got far enough to matter (a token, audio, an outcome or a user entry); never the session's own. */
+function mattered(t: TurnTimeline): boolean {
+  if (t.turnId === '-') return false;
+  const replied = t.firstTokenAtMs !== undefined || t.firstAudioAtMs !== undefined;
+  return replied || t.outcome !== undefined || t.userText !== undefined;
+}
+
+/** The session-wide reports of the echo step, which belong to the turn in progress. */
+const ECHO_REPORTS = new Set<string>(['echo_held_user', 'echo_half_duplex', 'estop_own_voice']);
+
+type MessageOf<T extends MessageType> = Extract<BusMessage, { type: T }>;
+
+/** The time a reply stage reached its mark: the first one counts, filler audio does not. */
+function recordStage(t: TurnTimeline, m: BusMessage): void {
+  switch (m.type) {
+    case 'vad.speech_end':
+      t.speechEndAtMs ??= m.atMs;
+      if (m.silenceMs !== undefined) t.voiceEndAtMs ??= m.atMs - m.silenceMs;
+      break;
+    case 'stt.final':
+      t.transcriptAtMs ??= m.atMs;
+      break;
+    case 'llm.started':
+      t.firstTokenAtMs ??= m.atMs;
+      t.llmRequestAtMs ??= m.atMs - m.firstTokenMs;
+      break;
+    case 'llm.clause':
+      if (m.index === 0) t.firstClauseAtMs ??= m.atMs;
+      break;
+    case 'tts.first_chunk':
+      if (m.kind !== 'filler') t.ttsFirstChunkAtMs ??= m.atMs;
+      break;
+    case 'tts.fallback':
+      (t.fallbacks ??= []).push({ atMs: m.atMs, fromEngine: m.fromEngine, toEngine: m.toEngine, reason: m.reason });
+      break;
+    case 'playback.started':
+      if (m.kind !== 'filler') t.firstAudioAtMs ??= m.atMs;
+      break;
+    case 'playback.finished':
+      t.endedAtMs = m.atMs;
+      t.outcome = 'finished';
+      break;
+    case 'playback.stopped': {
+      t.endedAtMs = m.atMs;
+      t.outcome ??= 'interrupted';
+      // What was heard, in case the chart can no longer say (the session ended with the reply): its
+      // history entry, when it comes, is the same words and the one kept.
+      const heard = heardText(m.segments);
+      if (heard && t.heardText === undefined) t.heardText = heard;
+      break;
+    }
+  }
+}
+
+function recordNotice(t: TurnTimeline, m: MessageOf<'session.notice'>): void {
+  // A discarded guess was never heard: its reply stages do not describe the turn.
+  if (m.code === 'speculation_discarded') for (const key of GUESS_FIELDS) delete t[key];
+  if (m.code === 'echo_held_user') (t.echoHeldUser ??= []).push({ fromMs: m.fromMs, heldMs: m.heldMs });
+  if (m.code === 'echo_half_duplex') (t.echoHalfDuplex ??= []).push({ fromMs: m.fromMs, durationMs: m.durationMs });
+  if (m.code === 'estop_own_voice') {
+    (t.ownVoiceStops ??= []).push({ atMs: m.atMs, phrase: m.phrase, explainedShare: m.explainedShare });
+  }
+  if (m.code === 'reply_cancelled') {
+    t.reason = m.reason;
+    t.outcome = isReplyFailure(m.reason) ? 'failed' : 'interrupted';
+    t.endedAtMs ??= m.atMs;
+  }
+}
+
+/** The builder's rows by turn id, and the replies with an id of their own by the user turn they answer. */
+interface Rows {
+  readonly turns: Map<string, TurnTimeline>;
+  readonly answering: Map<string, string>;
+}
+
+/** A guess's progress, kept in the row it joins where that row has none. */
+function keepGuess(from: TurnTimeline, to: TurnTimeline): void {
+  for (const key of GUESS_FIELDS) if (from[key] !== undefined) (to as Record<string, unknown>)[key] ??= from[key];
+}
+
+/**
+ * The user's words and what the user heard of the reply. The reply answering a user turn may have an id
+ * of its own: its row joins the user's (`answering` then leads its messages there), whatever came first.
+ */
+function recordHistory(t: TurnTimeline, m: MessageOf<'session.history'>, rows: Rows): void {
+  if (m.role === 'user') {
+    t.userText = m.text;
+    if (m.replyTurnId && m.replyTurnId !== m.turnId) {
+      const early = rows.turns.get(m.replyTurnId);
+      rows.turns.delete(m.replyTurnId);
+      rows.answering.set(m.replyTurnId, m.turnId);
+      if (early) keepGuess(early, t);
+    }
+  } else if (m.role === 'assistant') t.heardText = m.text;
+  // An action's entries (`navigate … running`, `… cancelled`) are its steps, not words the user heard.
 }
 
 export function createTimelineRecorder(bus: MessageBus, sessionId: string): TimelineRecorder {
