@@ -319,6 +319,16 @@ export const ECHO_TUNING = {
   },
   suppressor: {
     ACTIVE_DBFS: { value: -55, why: "Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below.", chosenOn: ECHO_MATRIX },
+    CONVERGED_ERLE_DB: {
+      value: 18,
+      why: "Why 18 dB: over what a path the filter models poorly reaches (the virtual room's drifting loopback).",
+      chosenOn: ECHO_MATRIX,
+    },
+    MARGIN_DB: {
+      value: 10,
+      why: "Why 10 dB under the typical ERLE: echo blocks scatter a few dB around it; the user's voice 20 dB and more.",
+      chosenOn: REASONED,
+    },
     WINDOW_BLOCKS: {
       value: 150,
       why: "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still learning, so half duplex ends about a second after the canceller has converged, not three.",
