@@ -20,14 +20,18 @@
  * const first = capture.place(320, clock.now()); // timeline index of the frame's first sample
  * ```
  */
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
+const { RESYNC_MS, TOLERANCE_MS, WINDOW_MS } = valuesOf(ECHO_TUNING.captureClock);
+
+/** The clock's options; each default is in `ECHO_TUNING.captureClock` (tuning.ts), with why it has that value. */
 export interface CaptureClockOptions {
   sampleRateHz: number;
-  /** Why 60 ms: three frames late is no longer jitter on a LAN or a loaded loop; the stream paused. */
+  /** A frame this much later than the count starts the timeline over at its arrival (`RESYNC_MS`). */
   resyncMs?: number;
-  /** Why 10 ms: a steady lag below this is within what the canceller's tail absorbs anyway. */
+  /** A steady lag up to this is left alone (`TOLERANCE_MS`). */
   toleranceMs?: number;
-  /** Why 10 s: long enough that one lucky early frame defines the lag; short enough to follow clock drift. */
+  /** The span over which a steady lag is measured (`WINDOW_MS`). */
   windowMs?: number;
 }
 
@@ -39,9 +43,9 @@ export interface CaptureClock {
 export function createCaptureClock(options: CaptureClockOptions): CaptureClock {
   const { sampleRateHz } = options;
   const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
-  const resync = toSamples(options.resyncMs ?? 60);
-  const tolerance = toSamples(options.toleranceMs ?? 10);
-  const window = toSamples(options.windowMs ?? 10_000);
+  const resync = toSamples(options.resyncMs ?? RESYNC_MS);
+  const tolerance = toSamples(options.toleranceMs ?? TOLERANCE_MS);
+  const window = toSamples(options.windowMs ?? WINDOW_MS);
   let next: number | undefined;
   let windowSamples = 0;
   let windowMinLag = Number.POSITIVE_INFINITY;

@@ -29,31 +29,28 @@
  * ```
  */
 
-import { createOnsetCorrelation } from './onset-correlation.js';
+import { createOnsetCorrelation, type OnsetCorrelation } from './onset-correlation.js';
 import { energyOfDbfs, SPEECH_ACTIVE_DBFS } from '../audio/levels.js';
 import { ECHO_TUNING, MAX_DELAY_MS, valuesOf } from './tuning.js';
 
+/** The estimator's options; each default is in `ECHO_TUNING.delay` (tuning.ts), with why it has that value. */
 export interface EchoDelayOptions {
   sampleRateHz: number;
-  /** The longest delay searched. Why 1.6 s: robots report up to 1.4 s between playback and microphone. */
+  /** The longest delay searched (default `MAX_DELAY_MS`). */
   maxDelayMs?: number;
-  /** Envelope resolution. Why 4 ms: a syllable's onset is ~10 ms; finer costs lags for nothing (the parabola refines it). */
+  /** Envelope resolution (`HOP_MS`). */
   hopMs?: number;
-  /** Forgetting time of the correlation. Why 1 s: a few syllables of echo, short enough to follow a changing delay. */
+  /** Forgetting time of the correlation (`WINDOW_MS`). */
   windowMs?: number;
-  /**
-   * Why 0.6 to take a new delay: an echo's onsets correlate 0.8–0.9 with the reference's (the room's
-   * reverberation and noise included); the user's speech against the agent's reaches 0.55 by chance over a
-   * short window. Once taken, a delay is kept while its correlation stays above `keepCorrelation`.
-   */
+  /** Correlation to take a new delay (`MIN_CORRELATION`); once taken, it is kept above `keepCorrelation`. */
   minCorrelation?: number;
-  /** Why 0.35: double talk and quiet echo lower the echo's correlation without moving its peak. */
+  /** Correlation to keep the delay taken (`KEEP_CORRELATION`). */
   keepCorrelation?: number;
-  /** Why 120 ms: a new delay must be the best for a syllable or so before the filter is moved. */
+  /** How long a new delay must be the best before it is taken (`HOLD_MS`). */
   holdMs?: number;
-  /** Why 0.25: after a pause, the last reply's evidence counts a quarter of the next reply's first syllables. */
+  /** What the evidence so far counts when a new reply starts after a pause (`NEW_REPLY_WEIGHT`). */
   newReplyWeight?: number;
-  /** Why 600 ms: the agent's pauses between sentences are shorter; between replies, longer. */
+  /** A pause in what played this long starts a new reply (`NEW_REPLY_AFTER_MS`). */
   newReplyAfterMs?: number;
 }
 
@@ -93,176 +90,257 @@ export interface EchoDelayEstimator {
   adopt(samples: number): void;
 }
 
-const { FLOOR_DBFS, RISE_MS, PLACE_RADIUS_HOPS, MIN_EVIDENCE_HOPS, SMALL_MOVE_HOPS, SWITCH_MARGIN } = valuesOf(ECHO_TUNING.delay);
+const {
+  HOP_MS,
+  WINDOW_MS,
+  MIN_CORRELATION,
+  KEEP_CORRELATION,
+  HOLD_MS,
+  NEW_REPLY_WEIGHT,
+  NEW_REPLY_AFTER_MS,
+  FLOOR_DBFS,
+  RISE_MS,
+  PLACE_RADIUS_HOPS,
+  MIN_EVIDENCE_HOPS,
+  SMALL_MOVE_HOPS,
+  SWITCH_MARGIN,
+} = valuesOf(ECHO_TUNING.delay);
+
+/** The options as the estimator uses them: in hops, and the envelope's floor as an energy. */
+interface DelayConfig {
+  /** Samples per hop. */
+  readonly hop: number;
+  /** Lags searched, hops (0 to the longest delay). */
+  readonly lags: number;
+  readonly minCorrelation: number;
+  readonly keepCorrelation: number;
+  readonly holdHops: number;
+  readonly newReplyWeight: number;
+  readonly newReplyHops: number;
+  readonly floorEnergy: number;
+  /** What counts as the reference playing, dB over the envelope's floor. */
+  readonly activeDb: number;
+}
+
+/**
+ * The delay decided on. Its phases: no echo heard yet (`estimate` undefined), found, and in doubt
+ * (`doubt`: the echo went missing, and the next clear peak is taken without having to beat the old one).
+ * In any of them a rival lag may be pending, taken once it has been the best for `holdHops`.
+ */
+interface DelayDecision {
+  estimate: EchoDelayEstimate | undefined;
+  doubt: boolean;
+  /** The rival lag pending, and the hop since which it (or a lag next to it) has been the best. */
+  rival: { lag: number; sinceHop: number } | undefined;
+  /** The delay before the last one taken, and whether it was in doubt (what `reject` restores). */
+  previous: { estimate: EchoDelayEstimate | undefined; doubt: boolean };
+  /** Times the delay changed (the first estimate included). */
+  changes: number;
+}
+
+/** The estimator's state: the hop being summed, the onsets' evidence, and the delay decided on. */
+interface DelayState {
+  readonly config: DelayConfig;
+  /** Onsets over 16 ms find the echo; onsets over one hop place it (see {@link RISE_MS}). */
+  readonly finding: OnsetCorrelation;
+  readonly placing: OnsetCorrelation;
+  /** The hop being summed: the microphone's and the reference's sums of squares, and its samples so far. */
+  readonly sums: { mic: number; ref: number; samples: number };
+  /** Whether the reference was active in each of the last `lags` hops (ring, next at `refAt`). */
+  readonly refActive: Uint8Array;
+  refAt: number;
+  /** Hops of the ring in which the reference was active. */
+  activeInRange: number;
+  /** Hops since the reference was last active (a pause longer than `newReplyHops` starts a new reply). */
+  sinceActive: number;
+  hops: number;
+  /** Hops accumulated while the reference played: a correlation over a few hops is chance. */
+  evidenceHops: number;
+  /** The correlation moved since the last decision (decisions are made once per `push`, not per hop). */
+  learned: boolean;
+  readonly decision: DelayDecision;
+}
+
+function initialDelayState(options: EchoDelayOptions): DelayState {
+  const hopMs = options.hopMs ?? HOP_MS;
+  const lags = Math.ceil((options.maxDelayMs ?? MAX_DELAY_MS) / hopMs) + 1;
+  const forget = Math.exp(-hopMs / (options.windowMs ?? WINDOW_MS));
+  const config: DelayConfig = {
+    hop: Math.max(1, Math.round((hopMs * options.sampleRateHz) / 1000)),
+    lags,
+    minCorrelation: options.minCorrelation ?? MIN_CORRELATION,
+    keepCorrelation: options.keepCorrelation ?? KEEP_CORRELATION,
+    holdHops: Math.ceil((options.holdMs ?? HOLD_MS) / hopMs),
+    newReplyWeight: options.newReplyWeight ?? NEW_REPLY_WEIGHT,
+    newReplyHops: Math.ceil((options.newReplyAfterMs ?? NEW_REPLY_AFTER_MS) / hopMs),
+    floorEnergy: energyOfDbfs(FLOOR_DBFS),
+    activeDb: SPEECH_ACTIVE_DBFS - FLOOR_DBFS,
+  };
+  return {
+    config,
+    finding: createOnsetCorrelation({ lags, riseHops: Math.max(1, Math.round(RISE_MS / hopMs)), forget }),
+    placing: createOnsetCorrelation({ lags, riseHops: 1, forget }),
+    sums: { mic: 0, ref: 0, samples: 0 },
+    refActive: new Uint8Array(lags),
+    refAt: 0,
+    activeInRange: 0,
+    sinceActive: Number.POSITIVE_INFINITY,
+    hops: 0,
+    evidenceHops: 0,
+    learned: false,
+    decision: {
+      estimate: undefined,
+      doubt: false,
+      rival: undefined,
+      previous: { estimate: undefined, doubt: false },
+      changes: 0,
+    },
+  };
+}
+
+/** One span of the microphone and the reference: summed into hops, and a decision if the evidence moved. */
+function pushSpan(state: DelayState, mic: Int16Array, reference: Int16Array): void {
+  const { sums } = state;
+  const n = Math.min(mic.length, reference.length);
+  for (let i = 0; i < n; i++) {
+    sums.mic += mic[i]! * mic[i]!;
+    sums.ref += reference[i]! * reference[i]!;
+    if (++sums.samples === state.config.hop) advanceHop(state);
+  }
+  if (state.learned) {
+    state.learned = false;
+    decide(state);
+  }
+}
+
+/** The envelope's dB over the floor, for a hop's sum of squares. */
+function logEnergy(config: DelayConfig, sum: number): number {
+  const { hop, floorEnergy } = config;
+  return 10 * Math.log10(sum / hop + floorEnergy) - 10 * Math.log10(floorEnergy);
+}
+
+/** A whole hop summed: its onsets go into the correlations (if the reference played within the range). */
+function advanceHop(state: DelayState): void {
+  const { config, finding, placing, sums } = state;
+  const refDb = logEnergy(config, sums.ref);
+  const micDb = logEnergy(config, sums.mic);
+  const active = refDb >= config.activeDb ? 1 : 0;
+  state.activeInRange += active - state.refActive[state.refAt]!;
+  state.refActive[state.refAt] = active;
+  if (active) {
+    if (state.sinceActive > config.newReplyHops) {
+      // A new reply after a pause: what the last one said about the delay may no longer hold.
+      finding.discount(config.newReplyWeight);
+      placing.discount(config.newReplyWeight);
+    }
+    state.sinceActive = 0;
+  } else state.sinceActive++;
+  // Nothing played within the search range: the microphone holds no echo to learn from.
+  const learn = state.activeInRange > 0;
+  // Onsets: the rise of the log envelope (reverberation lengthens decays, not rises).
+  finding.push(refDb, micDb, learn);
+  placing.push(refDb, micDb, learn);
+  if (learn) {
+    state.evidenceHops++;
+    state.learned = true;
+  }
+  state.hops++;
+  state.refAt = (state.refAt + 1) % config.lags;
+  sums.mic = 0;
+  sums.ref = 0;
+  sums.samples = 0;
+}
+
+/** The delay the evidence points to now: the same one refined, a rival held long enough, or no change. */
+function decide(state: DelayState): void {
+  const { config, finding, decision } = state;
+  if (state.evidenceHops < MIN_EVIDENCE_HOPS) return;
+  const { lag, value } = finding.best();
+  const currentLag = decision.estimate ? Math.round(decision.estimate.samples / config.hop) : -2;
+  const same = Math.abs(lag - currentLag) <= 1;
+  if (lag < 0 || value < (same ? config.keepCorrelation : config.minCorrelation)) {
+    decision.rival = undefined;
+    return;
+  }
+  if (same) {
+    // Still the same delay: follow its refinement and its correlation (and, in doubt, confirm it).
+    decision.estimate = { samples: placeDelay(state, lag), correlation: value };
+    if (value >= config.minCorrelation) decision.doubt = false;
+    decision.rival = undefined;
+    return;
+  }
+  // A rival must beat the current delay by a clear margin: the reference's own rhythm makes side peaks.
+  if (decision.estimate && !decision.doubt && value < finding.ncc(currentLag) + SWITCH_MARGIN) {
+    decision.rival = undefined;
+    return;
+  }
+  // In doubt (little fresh evidence), the peak wanders over the room's early reflections: a few hops count as the same.
+  const { rival } = decision;
+  const moved = !rival || Math.abs(lag - rival.lag) > (decision.doubt ? SMALL_MOVE_HOPS : 1);
+  const sinceHop = moved ? state.hops : rival.sinceHop;
+  decision.rival = { lag, sinceHop };
+  if (state.hops - sinceHop < config.holdHops) return;
+  // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
+  if (!decision.estimate || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) decision.changes++;
+  takeDelay(decision, { samples: placeDelay(state, lag), correlation: value });
+}
+
+/** The delay in samples near `found` (a lag of the 16 ms onsets): the one-hop onsets' peak, refined by a parabola. */
+function placeDelay(state: DelayState, found: number): number {
+  const { hop, lags } = state.config;
+  const at = state.placing.ncc;
+  let lag = found;
+  for (let l = found - PLACE_RADIUS_HOPS; l <= found + PLACE_RADIUS_HOPS; l++) if (at(l) > at(lag)) lag = l;
+  if (lag <= 0 || lag >= lags - 1) return Math.max(0, lag) * hop;
+  const [a, b, c] = [at(lag - 1), at(lag), at(lag + 1)];
+  const curve = a - 2 * b + c;
+  const offset = curve < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curve)) : 0;
+  return Math.round((lag + offset) * hop);
+}
+
+/** `estimate` becomes the delay, found; the one before is kept for `reject`. */
+function takeDelay(decision: DelayDecision, estimate: EchoDelayEstimate): void {
+  decision.previous = { estimate: decision.estimate, doubt: decision.doubt };
+  decision.estimate = estimate;
+  decision.rival = undefined;
+  decision.doubt = false;
+}
+
+/** The evidence so far goes: the next peak stands on fresh hops (half the evidence a first estimate needs). */
+function dropEvidence(state: DelayState): void {
+  state.finding.discount(0);
+  state.placing.discount(0);
+  state.evidenceHops = MIN_EVIDENCE_HOPS / 2;
+}
 
 export function createEchoDelayEstimator(options: EchoDelayOptions): EchoDelayEstimator {
-  const { sampleRateHz } = options;
-  const hopMs = options.hopMs ?? 4;
-  const hop = Math.max(1, Math.round((hopMs * sampleRateHz) / 1000));
-  const lags = Math.ceil((options.maxDelayMs ?? MAX_DELAY_MS) / hopMs) + 1;
-  const forget = Math.exp(-hopMs / (options.windowMs ?? 1000));
-  const minCorrelation = options.minCorrelation ?? 0.6;
-  const keepCorrelation = options.keepCorrelation ?? 0.35;
-  const holdHops = Math.ceil((options.holdMs ?? 120) / hopMs);
-  const newReplyWeight = options.newReplyWeight ?? 0.25;
-  const newReplyHops = Math.ceil((options.newReplyAfterMs ?? 600) / hopMs);
-  const floorEnergy = energyOfDbfs(FLOOR_DBFS);
-  const activeDb = SPEECH_ACTIVE_DBFS - FLOOR_DBFS;
-
-  /** Onsets over 16 ms find the echo; onsets over one hop place it (see {@link RISE_MS}). */
-  const finding = createOnsetCorrelation({ lags, riseHops: Math.max(1, Math.round(RISE_MS / hopMs)), forget });
-  const placing = createOnsetCorrelation({ lags, riseHops: 1, forget });
-  /** Whether the reference was active in each of the last `lags` hops (ring). */
-  const refActive = new Uint8Array(lags);
-  let activeInRange = 0;
-  let refAt = 0;
-  /** Hops since the reference was last active (a pause longer than `newReplyHops` starts a new reply). */
-  let sinceActive = Number.POSITIVE_INFINITY;
-  let micSum = 0;
-  let refSum = 0;
-  let current: EchoDelayEstimate | undefined;
-  let candidateLag = -1;
-  /** A candidate delay is pending, best since hop `candidateSince`. */
-  let pending = false;
-  let candidateSince = 0;
-  let hopCount = 0;
-  /** The correlation moved since the last decision (decisions are made once per `push`, not per hop). */
-  let learned = false;
-  let changes = 0;
-  /** Hops accumulated while the reference played: a correlation over a few hops is chance. */
-  let evidenceHops = 0;
-  /** `forget()` was called: the current delay is in doubt until a new one is found. */
-  let contested = false;
-  /** The delay before the last one taken, and whether it was in doubt (what `reject` restores). */
-  let previous: EchoDelayEstimate | undefined;
-  let previousContested = false;
-
-  const logEnergy = (sum: number) => 10 * Math.log10(sum / hop + floorEnergy) - 10 * Math.log10(floorEnergy);
-
-  /** The delay in samples near `found` (a lag of the 16 ms onsets): the one-hop onsets' peak, refined by a parabola. */
-  const refined = (found: number): number => {
-    const at = placing.ncc;
-    let lag = found;
-    for (let l = found - PLACE_RADIUS_HOPS; l <= found + PLACE_RADIUS_HOPS; l++) if (at(l) > at(lag)) lag = l;
-    if (lag <= 0 || lag >= lags - 1) return Math.max(0, lag) * hop;
-    const [a, b, c] = [at(lag - 1), at(lag), at(lag + 1)];
-    const curve = a - 2 * b + c;
-    const offset = curve < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curve)) : 0;
-    return Math.round((lag + offset) * hop);
-  };
-
-  const decide = () => {
-    if (evidenceHops < MIN_EVIDENCE_HOPS) return;
-    const { lag, value } = finding.best();
-    const currentLag = current ? Math.round(current.samples / hop) : -2;
-    if (lag < 0 || value < (Math.abs(lag - currentLag) <= 1 ? keepCorrelation : minCorrelation)) {
-      pending = false;
-      return;
-    }
-    if (Math.abs(lag - currentLag) <= 1) {
-      // Still the same delay: follow its refinement and its correlation (and, in doubt, confirm it).
-      current = { samples: refined(lag), correlation: value };
-      if (value >= minCorrelation) contested = false;
-      pending = false;
-      return;
-    }
-    // A rival must beat the current delay by a clear margin: the reference's own rhythm makes side peaks.
-    if (current && !contested && value < finding.ncc(currentLag) + SWITCH_MARGIN) {
-      pending = false;
-      return;
-    }
-    // In doubt (little fresh evidence), the peak wanders over the room's early reflections: a few hops count as the same.
-    if (!pending || Math.abs(lag - candidateLag) > (contested ? SMALL_MOVE_HOPS : 1)) candidateSince = hopCount;
-    pending = true;
-    candidateLag = lag;
-    if (hopCount - candidateSince >= holdHops) {
-      // A move of a few hops is the peak wandering over the room's early reflections, not a new delay.
-      if (!current || Math.abs(lag - currentLag) > SMALL_MOVE_HOPS) changes++;
-      previous = current;
-      previousContested = contested;
-      current = { samples: refined(lag), correlation: value };
-      pending = false;
-      contested = false;
-    }
-  };
-
-  const step = (micEnergySum: number, refEnergySum: number) => {
-    const refDb = logEnergy(refEnergySum);
-    const micDb = logEnergy(micEnergySum);
-    const active = refDb >= activeDb ? 1 : 0;
-    activeInRange += active - refActive[refAt]!;
-    refActive[refAt] = active;
-    if (active) {
-      if (sinceActive > newReplyHops) {
-        // A new reply after a pause: what the last one said about the delay may no longer hold.
-        finding.discount(newReplyWeight);
-        placing.discount(newReplyWeight);
-      }
-      sinceActive = 0;
-    } else sinceActive++;
-    // Nothing played within the search range: the microphone holds no echo to learn from.
-    const learn = activeInRange > 0;
-    // Onsets: the rise of the log envelope (reverberation lengthens decays, not rises).
-    finding.push(refDb, micDb, learn);
-    placing.push(refDb, micDb, learn);
-    if (learn) {
-      evidenceHops++;
-      learned = true;
-    }
-    hopCount++;
-    refAt = (refAt + 1) % lags;
-  };
-
-  let fill = 0;
+  const state = initialDelayState(options);
+  const { decision } = state;
   return {
     get changes() {
-      return changes;
+      return decision.changes;
     },
     get found() {
-      return current !== undefined && !contested;
+      return decision.estimate !== undefined && !decision.doubt;
     },
-    push(mic, reference) {
-      const n = Math.min(mic.length, reference.length);
-      for (let i = 0; i < n; i++) {
-        micSum += mic[i]! * mic[i]!;
-        refSum += reference[i]! * reference[i]!;
-        if (++fill === hop) {
-          step(micSum, refSum);
-          micSum = 0;
-          refSum = 0;
-          fill = 0;
-        }
-      }
-      if (learned) {
-        learned = false;
-        decide();
-      }
-    },
+    push: (mic, reference) => pushSpan(state, mic, reference),
     forget() {
-      finding.discount(0);
-      placing.discount(0);
-      evidenceHops = MIN_EVIDENCE_HOPS / 2;
-      contested = true;
-      pending = false;
+      dropEvidence(state);
+      decision.doubt = true;
+      decision.rival = undefined;
     },
     reject() {
-      if (previous) current = previous;
+      if (decision.previous.estimate) decision.estimate = decision.previous.estimate;
       // A delay in doubt before (its echo went missing) is in doubt again: it is not found by a rival refused.
-      contested = previousContested;
-      pending = false;
+      decision.doubt = decision.previous.doubt;
+      decision.rival = undefined;
     },
     adopt(samples) {
-      previous = current;
-      previousContested = contested;
-      current = { samples, correlation: minCorrelation };
-      changes++;
-      finding.discount(0);
-      placing.discount(0);
-      evidenceHops = MIN_EVIDENCE_HOPS / 2;
-      contested = false;
-      pending = false;
+      takeDelay(decision, { samples, correlation: state.config.minCorrelation });
+      decision.changes++;
+      dropEvidence(state);
     },
-    delaySamples: () => current?.samples,
-    estimate: () => current,
+    delaySamples: () => decision.estimate?.samples,
+    estimate: () => decision.estimate,
   };
 }

@@ -86,140 +86,203 @@ const {
 } = valuesOf(ECHO_TUNING.onsetJudge);
 const { PAUSE_BLOCKS, STIR_DB } = valuesOf(ECHO_TUNING.missingGuard);
 
-export function createEchoOnsetJudge(options: EchoOnsetJudgeOptions): EchoOnsetJudge {
-  const { blockSamples } = options;
-  const lagBlocks = Math.ceil((options.maxDelayMs * options.sampleRateHz) / 1000 / blockSamples) + 1;
+/**
+ * The judge's phases: `quiet` (no sound since the microphone was last quiet long enough) and `sound` (one
+ * started at block `block`, timeline index `start`, explained by the delays `open`). A sound's verdict is
+ * `pending`, `given` (the echo, no verdict by the last test, or the hold ended) or `user`, after which the
+ * echo is watched for under the user's voice (`lastUnder`: where it peaked at the last test).
+ */
+type OnsetPhase =
+  | { readonly name: 'quiet' }
+  | {
+      readonly name: 'sound';
+      readonly block: number;
+      readonly start: number;
+      readonly open: readonly number[];
+      verdict: 'pending' | 'given' | 'user';
+      lastUnder: number | undefined;
+    };
+type Sound = Extract<OnsetPhase, { name: 'sound' }>;
+/** A block's verdict, or none (undefined). */
+type Verdict = EchoOnsetVerdict | undefined;
+const QUIET: OnsetPhase = { name: 'quiet' };
+
+/** The judge's state: what played and what the quiet ruled out, by block, and the sound it is on. */
+interface OnsetJudgeState {
+  readonly options: EchoOnsetJudgeOptions;
+  /** Delays searched, blocks (0 to the longest delay). */
+  readonly lagBlocks: number;
   /** What played per block, the last `lagBlocks + 2` (ring, by block index). */
-  const played = new Float64Array(lagBlocks + 2);
+  readonly played: Float64Array;
   /** Delays (in blocks) the microphone's quiet ruled out since the reply began. */
-  const ruledOut = new Uint8Array(lagBlocks + 1);
-  let block = 0;
-  let sincePlayed = Number.POSITIVE_INFINITY;
-  let quietRun = 0;
-  /** The block the sound started in, and the timeline index of its first sample (undefined: quiet). */
-  let onsetBlock: number | undefined;
-  let onsetStart = 0;
-  /** The delays that explain the sound (blocks), judged already (one verdict per sound). */
-  let open: number[] = [];
-  let judged = false;
-  let userHeard = false;
+  readonly ruledOut: Uint8Array;
   /** The last delays the echo was found at, samples (a device re-buffers between a few states). */
-  const known: number[] = [];
+  readonly known: number[];
+  /** The block being pushed, counted from the first. */
+  block: number;
+  sincePlayed: number;
+  /** Quiet blocks in a row. */
+  quietRun: number;
+  phase: OnsetPhase;
+}
 
-  const playedAt = (index: number) => (index < 0 || block - index >= played.length ? 0 : played[index % played.length]!);
+function initialOnsetJudge(options: EchoOnsetJudgeOptions): OnsetJudgeState {
+  const lagBlocks = Math.ceil((options.maxDelayMs * options.sampleRateHz) / 1000 / options.blockSamples) + 1;
+  return {
+    options,
+    lagBlocks,
+    played: new Float64Array(lagBlocks + 2),
+    ruledOut: new Uint8Array(lagBlocks + 1),
+    known: [],
+    block: 0,
+    sincePlayed: Number.POSITIVE_INFINITY,
+    quietRun: 0,
+    phase: QUIET,
+  };
+}
 
-  /** The best pre-whitened correlation of the microphone since `from` with what played, at the delays `lags` (blocks, ascending). */
-  const correlate = (mic: Int16Array, micEnd: number, from: number, lags: readonly number[]) => {
-    const sound = mic.subarray(mic.length - (micEnd - from));
-    let best: { samples: number; correlation: number } | undefined;
-    for (let i = 0; i < lags.length;) {
-      // Consecutive delays are one span (delay `lag` is [lag, lag + 1) blocks), a block wider each side.
-      let j = i;
-      while (j + 1 < lags.length && lags[j + 1] === lags[j]! + 1) j++;
-      const low = Math.max(0, (lags[i]! - 1) * blockSamples);
-      const radius = ((lags[j]! + 2) * blockSamples - low) >> 1;
-      const peak = refineEchoDelay({ mic: sound, micEnd, reference: options.reference, coarse: low + radius, radius, minCorrelation: 0 });
-      if (peak && (!best || peak.correlation > best.correlation)) best = peak;
-      i = j + 1;
+/** One block: what played is kept, and the block is quiet (it rules delays out) or part of a sound. */
+function pushBlock(state: OnsetJudgeState, input: EchoOnsetBlock): Verdict {
+  const { micEnergy, playedEnergy, noiseEnergy, echoGain } = input;
+  state.played[state.block % state.played.length] = playedEnergy;
+  if (playedEnergy >= ACTIVE_ENERGY) {
+    // A new reply: the delay may have moved in the pause before it, so the quiet before rules out nothing.
+    if (state.sincePlayed > PAUSE_BLOCKS) state.ruledOut.fill(0);
+    state.sincePlayed = 0;
+  } else state.sincePlayed++;
+  const levelsKnown = noiseEnergy > 0 && echoGain > 0;
+  const stirLevel = noiseEnergy * 10 ** (STIR_DB / 10);
+  let verdict: EchoOnsetVerdict | undefined;
+  if (!levelsKnown || micEnergy < stirLevel) {
+    state.quietRun++;
+    if (levelsKnown) ruleOut(state, echoGain, stirLevel);
+    if (state.quietRun >= QUIET_END_BLOCKS) state.phase = QUIET;
+  } else verdict = soundBlock(state, input, stirLevel);
+  state.block++;
+  return verdict;
+}
+
+/** A block over the room's noise: a sound starts after quiet, and is judged (while held) at its tests. */
+function soundBlock(state: OnsetJudgeState, input: EchoOnsetBlock, stirLevel: number): Verdict {
+  const { holding, mic, micEnd } = input;
+  if (state.phase.name === 'quiet' && state.quietRun > 0) {
+    const open = explaining(state, input.echoGain, stirLevel);
+    const start = micEnd - state.options.blockSamples;
+    state.phase = { name: 'sound', block: state.block, start, open, verdict: 'pending', lastUnder: undefined };
+  }
+  state.quietRun = 0;
+  const sound = state.phase;
+  if (sound.name === 'quiet' || !holding) return undefined;
+  const length = state.block - sound.block + 1;
+  const judgeable = sound.verdict === 'pending' && sound.open.length <= MAX_OPEN_BLOCKS;
+  if (judgeable && testDue(length) && micEnd - sound.start <= mic.length) {
+    const verdict = judgeSound(state, sound, length, mic, micEnd);
+    if (verdict || length >= LAST_TEST_BLOCKS) sound.verdict = 'given';
+    if (verdict && !verdict.echo) {
+      sound.verdict = 'user';
+      sound.lastUnder = undefined;
     }
-    return best;
-  };
+    return verdict;
+  }
+  if (sound.verdict !== 'user' || state.block % TEST_EVERY_BLOCKS !== 0) return undefined;
+  return echoUnderUser(state, sound, mic, micEnd);
+}
 
-  /** Quiet: no delay at which what played would be heard by now (both blocks it may come from loud). */
-  const ruleOut = (echoGain: number, stirLevel: number) => {
-    for (let lag = 0; lag <= lagBlocks; lag++) {
-      const quieter = Math.min(playedAt(block - lag), playedAt(block - lag - 1));
-      if (quieter * echoGain * 10 ** (-RULE_OUT_UNDER_DB / 10) >= stirLevel) ruledOut[lag] = 1;
-    }
-  };
+/** Whether a sound `length` blocks long is tested now: `FIRST_TEST_BLOCKS` in, then every `TEST_EVERY_BLOCKS`. */
+function testDue(length: number): boolean {
+  if (length < FIRST_TEST_BLOCKS || length > LAST_TEST_BLOCKS) return false;
+  return (length - FIRST_TEST_BLOCKS) % TEST_EVERY_BLOCKS === 0;
+}
 
-  /** A sound starts: the delays that explain it are those left at which something loud enough just played. */
-  const explaining = (echoGain: number, stirLevel: number) => {
-    const lags: number[] = [];
-    for (let lag = 0; lag <= lagBlocks; lag++) {
-      const louder = Math.max(playedAt(block - lag), playedAt(block - lag - 1));
-      if (!ruledOut[lag] && louder * echoGain * 10 ** (EXPLAIN_OVER_DB / 10) >= stirLevel) lags.push(lag);
-    }
-    return lags;
-  };
+/** What played at block `index` (0 outside the ring). */
+const playedAt = (state: OnsetJudgeState, index: number) =>
+  index < 0 || state.block - index >= state.played.length ? 0 : state.played[index % state.played.length]!;
 
-  /** The sound, `length` blocks in: the echo at a delay left, the user, or undecided (undefined). */
-  const judgeSound = (length: number, mic: Int16Array, micEnd: number): EchoOnsetVerdict | undefined => {
-    const peak = open.length > 0 ? correlate(mic, micEnd, onsetStart, open) : undefined;
-    const userMax = length >= LATER_BLOCKS ? USER_MAX_LATER_CORRELATION : USER_MAX_CORRELATION;
-    if (peak && peak.correlation >= ECHO_MIN_CORRELATION) return { echo: true, ...peak };
-    return !peak || peak.correlation < userMax ? { echo: false } : undefined;
-  };
+/** Quiet: no delay at which what played would be heard by now (both blocks it may come from loud). */
+function ruleOut(state: OnsetJudgeState, echoGain: number, stirLevel: number): void {
+  const { block } = state;
+  for (let lag = 0; lag <= state.lagBlocks; lag++) {
+    const quieter = Math.min(playedAt(state, block - lag), playedAt(state, block - lag - 1));
+    if (quieter * echoGain * 10 ** (-RULE_OUT_UNDER_DB / 10) >= stirLevel) state.ruledOut[lag] = 1;
+  }
+}
 
-  /**
-   * While the user is let through: their voice may run into the echo, at one of the delays seen before —
-   * twice in a row at the same delay (the user's voice against the reply made a single chance peak of
-   * 0.46 at 337 ms, 37 ms off the delay seen before, over 120 ms).
-   */
-  let lastUnder: number | undefined;
-  const echoUnderUser = (mic: Int16Array, micEnd: number): EchoOnsetVerdict | undefined => {
-    const lags = [...new Set(known.map((samples) => Math.floor(samples / blockSamples)))].sort((a, b) => a - b);
-    const peak = lags.length > 0 ? correlate(mic, micEnd, micEnd - FIRST_TEST_BLOCKS * blockSamples, lags) : undefined;
-    const strong = peak && peak.correlation >= ECHO_MIN_CORRELATION ? peak : undefined;
-    const again = strong && lastUnder !== undefined && Math.abs(strong.samples - lastUnder) <= SAME_DELAY_SAMPLES;
-    lastUnder = strong?.samples;
-    return again ? { echo: true, ...strong } : undefined;
-  };
+/** A sound starts: the delays that explain it are those left at which something loud enough just played. */
+function explaining(state: OnsetJudgeState, echoGain: number, stirLevel: number): number[] {
+  const { block } = state;
+  const lags: number[] = [];
+  for (let lag = 0; lag <= state.lagBlocks; lag++) {
+    const louder = Math.max(playedAt(state, block - lag), playedAt(state, block - lag - 1));
+    if (!state.ruledOut[lag] && louder * echoGain * 10 ** (EXPLAIN_OVER_DB / 10) >= stirLevel) lags.push(lag);
+  }
+  return lags;
+}
 
+/** The sound, `length` blocks in: the echo at a delay left, the user, or undecided (undefined). */
+function judgeSound(state: OnsetJudgeState, sound: Sound, length: number, mic: Int16Array, micEnd: number): Verdict {
+  const peak = sound.open.length > 0 ? correlate(state, mic, micEnd, sound.start, sound.open) : undefined;
+  const userMax = length >= LATER_BLOCKS ? USER_MAX_LATER_CORRELATION : USER_MAX_CORRELATION;
+  if (peak && peak.correlation >= ECHO_MIN_CORRELATION) return { echo: true, ...peak };
+  return !peak || peak.correlation < userMax ? { echo: false } : undefined;
+}
+
+/**
+ * While the user is let through: their voice may run into the echo, at one of the delays seen before —
+ * twice in a row at the same delay (the user's voice against the reply made a single chance peak of
+ * 0.46 at 337 ms, 37 ms off the delay seen before, over 120 ms).
+ */
+function echoUnderUser(state: OnsetJudgeState, sound: Sound, mic: Int16Array, micEnd: number): Verdict {
+  const { blockSamples } = state.options;
+  const lags = [...new Set(state.known.map((samples) => Math.floor(samples / blockSamples)))].sort((a, b) => a - b);
+  const from = micEnd - FIRST_TEST_BLOCKS * blockSamples;
+  const peak = lags.length > 0 ? correlate(state, mic, micEnd, from, lags) : undefined;
+  const strong = peak && peak.correlation >= ECHO_MIN_CORRELATION ? peak : undefined;
+  const last = sound.lastUnder;
+  const again = strong && last !== undefined && Math.abs(strong.samples - last) <= SAME_DELAY_SAMPLES;
+  sound.lastUnder = strong?.samples;
+  return again ? { echo: true, ...strong } : undefined;
+}
+
+/**
+ * The best pre-whitened correlation of the microphone since `from` with what played, at the delays `lags`
+ * (blocks, ascending).
+ */
+function correlate(state: OnsetJudgeState, mic: Int16Array, micEnd: number, from: number, lags: readonly number[]) {
+  const { blockSamples, reference } = state.options;
+  const sound = mic.subarray(mic.length - (micEnd - from));
+  let best: { samples: number; correlation: number } | undefined;
+  for (let i = 0; i < lags.length;) {
+    // Consecutive delays are one span (delay `lag` is [lag, lag + 1) blocks), a block wider each side.
+    let j = i;
+    while (j + 1 < lags.length && lags[j + 1] === lags[j]! + 1) j++;
+    const low = Math.max(0, (lags[i]! - 1) * blockSamples);
+    const radius = ((lags[j]! + 2) * blockSamples - low) >> 1;
+    const peak = refineEchoDelay({ mic: sound, micEnd, reference, coarse: low + radius, radius, minCorrelation: 0 });
+    if (peak && (!best || peak.correlation > best.correlation)) best = peak;
+    i = j + 1;
+  }
+  return best;
+}
+
+export function createEchoOnsetJudge(options: EchoOnsetJudgeOptions): EchoOnsetJudge {
+  const state = initialOnsetJudge(options);
   return {
     get userHeard() {
-      return userHeard;
+      return state.phase.name === 'sound' && state.phase.verdict === 'user';
     },
     get judging() {
-      return onsetBlock !== undefined && !judged && open.length <= MAX_OPEN_BLOCKS;
+      const { phase } = state;
+      return phase.name === 'sound' && phase.verdict === 'pending' && phase.open.length <= MAX_OPEN_BLOCKS;
     },
     release() {
-      userHeard = false;
-      judged = true;
+      if (state.phase.name === 'sound') state.phase.verdict = 'given';
     },
     remember(samples) {
-      if (known.some((k) => Math.abs(k - samples) < blockSamples)) return;
+      const { known } = state;
+      if (known.some((k) => Math.abs(k - samples) < options.blockSamples)) return;
       known.push(samples);
       if (known.length > KNOWN_DELAYS) known.shift();
     },
-    push({ micEnergy, playedEnergy, noiseEnergy, echoGain, holding, mic, micEnd }) {
-      played[block % played.length] = playedEnergy;
-      if (playedEnergy >= ACTIVE_ENERGY) {
-        // A new reply: the delay may have moved in the pause before it, so the quiet before rules out nothing.
-        if (sincePlayed > PAUSE_BLOCKS) ruledOut.fill(0);
-        sincePlayed = 0;
-      } else sincePlayed++;
-      const levelsKnown = noiseEnergy > 0 && echoGain > 0;
-      const stirLevel = noiseEnergy * 10 ** (STIR_DB / 10);
-      let verdict: EchoOnsetVerdict | undefined;
-      if (!levelsKnown || micEnergy < stirLevel) {
-        quietRun++;
-        if (levelsKnown) ruleOut(echoGain, stirLevel);
-        if (quietRun >= QUIET_END_BLOCKS) {
-          onsetBlock = undefined;
-          userHeard = false;
-        }
-      } else {
-        if (onsetBlock === undefined && quietRun > 0) {
-          onsetBlock = block;
-          onsetStart = micEnd - blockSamples;
-          judged = false;
-          open = explaining(echoGain, stirLevel);
-        }
-        quietRun = 0;
-        const length = onsetBlock === undefined ? 0 : block - onsetBlock + 1;
-        const due = length >= FIRST_TEST_BLOCKS && length <= LAST_TEST_BLOCKS && (length - FIRST_TEST_BLOCKS) % TEST_EVERY_BLOCKS === 0;
-        if (holding && !judged && due && open.length <= MAX_OPEN_BLOCKS && micEnd - onsetStart <= mic.length) {
-          verdict = judgeSound(length, mic, micEnd);
-          if (verdict || length >= LAST_TEST_BLOCKS) judged = true;
-          if (verdict && !verdict.echo) {
-            userHeard = true;
-            lastUnder = undefined;
-          }
-        } else if (holding && userHeard && block % TEST_EVERY_BLOCKS === 0) verdict = echoUnderUser(mic, micEnd);
-      }
-      block++;
-      return verdict;
-    },
+    push: (block) => pushBlock(state, block),
   };
 }

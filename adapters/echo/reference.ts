@@ -64,73 +64,135 @@ export interface EchoReferenceTap {
 /** Why 2500 ms: see {@link EchoReferenceOptions.historyMs}. */
 const DEFAULT_HISTORY_MS = 2500;
 
+/**
+ * The resampler to the reference's rate: `ready` for the device's rate, `loading` one for a new rate (frames
+ * meanwhile are not recorded; a rate the resampler rejects stays loading: the reference stays silent), or
+ * `none` (closed).
+ */
+type ConverterPhase = { name: 'ready'; resampler: Resampler } | Loading | { name: 'none' };
+interface Loading {
+  name: 'loading';
+  loading: Promise<void>;
+}
+
+/** The tap's state: the ring of what will play, the run of frames being placed, and the resampler. */
+interface ReferenceState {
+  readonly sampleRateHz: number;
+  readonly historySamples: number;
+  /** Allocated at the first frame: a session that never speaks costs nothing. */
+  ring: Int16Array | undefined;
+  /** One past the last sample recorded; samples at or after it read as silence. */
+  filledEnd: number;
+  /** Where the next frame of the current run goes. */
+  writeIndex: number;
+  /** When the last frame written ends playing (session clock, ms). */
+  playEndMs: number;
+  /** A frame was not recorded (resampler loading, recording off): the run is broken. */
+  skipped: boolean;
+  converter: ConverterPhase;
+  closed: boolean;
+}
+
+const indexAt = (state: ReferenceState, ms: number) => Math.round((ms * state.sampleRateHz) / 1000);
+/** How long a frame of 16-bit samples at `rateHz` plays, ms. */
+const frameMs = (frame: Uint8Array, rateHz: number) => (frame.byteLength / 2 / rateHz) * 1000;
+
+/** Writes `samples` at timeline index `at`; the samples between the last recorded one and `at` are silence. */
+function put(state: ReferenceState, at: number, samples: Int16Array): void {
+  const { historySamples } = state;
+  const ring = (state.ring ??= new Int16Array(historySamples));
+  // Samples between the last recorded one and this run are silence (the device ran dry).
+  for (let i = Math.max(state.filledEnd, at - historySamples); i < at; i++) ring[i % historySamples] = 0;
+  // A frame longer than the ring keeps only its end.
+  const from = Math.max(0, samples.length - historySamples);
+  for (let i = from; i < samples.length; i++) ring[(at + i) % historySamples] = samples[i]!;
+  state.filledEnd = Math.max(state.filledEnd, at + samples.length);
+}
+
+/** The device's rate changed: a resampler for it is loaded; frames meanwhile are not recorded. */
+function convertFrom(state: ReferenceState, rate: number): void {
+  if (state.converter.name === 'ready') state.converter.resampler.close();
+  const loading = createResampler({ fromHz: rate, toHz: state.sampleRateHz }).then(
+    (resampler) => {
+      const { converter } = state;
+      if (state.closed || converter.name !== 'loading' || converter.loading !== loading) return resampler.close();
+      state.converter = { name: 'ready', resampler };
+    },
+    // A rate the resampler rejects leaves the reference silent: the canceller then passes audio through.
+    () => undefined,
+  );
+  state.converter = { name: 'loading', loading };
+}
+
+/** `runStartMs`: where the frame plays if it starts a run (asked before the device queued it). */
+function record(state: ReferenceState, frame: Uint8Array, rate: number, runStartMs: number): void {
+  const startMs = Math.max(state.playEndMs, runStartMs);
+  const runContinues = startMs === state.playEndMs && !state.skipped;
+  state.playEndMs = startMs + frameMs(frame, rate);
+  const { converter } = state;
+  if (converter.name !== 'ready' || converter.resampler.fromHz !== rate) {
+    if (converter.name !== 'loading') convertFrom(state, rate);
+    // Not recorded: the next frame recorded starts a new run at its own time.
+    state.skipped = true;
+    return;
+  }
+  state.skipped = false;
+  const { resampler } = converter;
+  if (!runContinues) {
+    // The device ran dry: what is still inside the resampler ends the previous run.
+    const tail = resampler.flush();
+    if (tail.byteLength > 0) put(state, state.writeIndex, copyToSamples(tail));
+    state.writeIndex = indexAt(state, startMs);
+  }
+  const samples = copyToSamples(resampler.process(frame));
+  put(state, state.writeIndex, samples);
+  state.writeIndex += samples.length;
+}
+
+/** A frame not recorded (recording is off): it still plays, and the next frame recorded starts a new run. */
+function skip(state: ReferenceState, frame: Uint8Array, rate: number, runStartMs: number): void {
+  state.skipped = true;
+  state.playEndMs = Math.max(state.playEndMs, runStartMs) + frameMs(frame, rate);
+}
+
+/** The device dropped what it had not played by `nowMs`: it never will, so it must not be cancelled either. */
+function clearUnplayed(state: ReferenceState, nowMs: number): void {
+  const { ring, historySamples, filledEnd } = state;
+  const cut = indexAt(state, nowMs);
+  if (ring) for (let i = Math.max(cut, filledEnd - historySamples); i < filledEnd; i++) ring[i % historySamples] = 0;
+  state.filledEnd = Math.min(filledEnd, Math.max(cut, 0));
+  state.playEndMs = Math.min(state.playEndMs, nowMs);
+  state.writeIndex = state.filledEnd;
+  if (state.converter.name === 'ready') state.converter.resampler.flush();
+}
+
+/** Fills `out` with what played from sample `start` on; silence where nothing did, or it is no longer kept. */
+function readPlayed(state: ReferenceState, start: number, out: Int16Array): void {
+  const { ring, historySamples, filledEnd } = state;
+  const oldest = filledEnd - historySamples;
+  for (let i = 0; i < out.length; i++) {
+    const index = start + i;
+    out[i] = ring && index >= 0 && index >= oldest && index < filledEnd ? ring[index % historySamples]! : 0;
+  }
+}
+
 export async function tapEchoReference(device: AudioSink, options: EchoReferenceOptions): Promise<EchoReferenceTap> {
   const { clock, sampleRateHz } = options;
-  const historySamples = Math.round(((options.historyMs ?? DEFAULT_HISTORY_MS) * sampleRateHz) / 1000);
-  const indexAt = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
-  /** Allocated at the first frame: a session that never speaks costs nothing. */
-  let ring: Int16Array | undefined;
-  /** One past the last sample recorded; samples at or after it read as silence. */
-  let filledEnd = 0;
-  /** Where the next frame of the current run goes. */
-  let writeIndex = 0;
-  let playEndMs = Number.NEGATIVE_INFINITY;
-  let converter: Resampler | undefined = await createResampler({ fromHz: device.sampleRateHz, toHz: sampleRateHz });
-  /** A converter for a new device rate is loading; frames meanwhile are not recorded. */
-  let converting: Promise<void> | undefined;
-  let closed = false;
-  /** A frame was not recorded (resampler loading): the run is broken. */
-  let skipped = false;
-
-  const put = (at: number, samples: Int16Array) => {
-    ring ??= new Int16Array(historySamples);
-    // Samples between the last recorded one and this run are silence (the device ran dry).
-    for (let i = Math.max(filledEnd, at - historySamples); i < at; i++) ring[i % historySamples] = 0;
-    for (let i = Math.max(0, samples.length - historySamples); i < samples.length; i++) ring[(at + i) % historySamples] = samples[i]!;
-    filledEnd = Math.max(filledEnd, at + samples.length);
+  const resampler = await createResampler({ fromHz: device.sampleRateHz, toHz: sampleRateHz });
+  const state: ReferenceState = {
+    sampleRateHz,
+    historySamples: Math.round(((options.historyMs ?? DEFAULT_HISTORY_MS) * sampleRateHz) / 1000),
+    ring: undefined,
+    filledEnd: 0,
+    writeIndex: 0,
+    playEndMs: Number.NEGATIVE_INFINITY,
+    skipped: false,
+    converter: { name: 'ready', resampler },
+    closed: false,
   };
-
-  const convertFrom = (rate: number) => {
-    converter?.close();
-    converter = undefined;
-    const loading = createResampler({ fromHz: rate, toHz: sampleRateHz }).then(
-      (resampler) => {
-        if (closed || converting !== loading) return resampler.close();
-        converter = resampler;
-        converting = undefined;
-      },
-      // A rate the resampler rejects leaves the reference silent: the canceller then passes audio through.
-      () => undefined,
-    );
-    converting = loading;
-  };
-
   /** Where a frame written now plays if it starts a run: the device's word for it, or now. */
   const runStart = () => device.runStartMs?.() ?? clock.now();
-
-  /** `runStartMs`: where the frame plays if it starts a run (asked before the device queued it). */
-  const record = (frame: Uint8Array, runStartMs: number) => {
-    const rate = device.sampleRateHz;
-    const startMs = Math.max(playEndMs, runStartMs);
-    const runContinues = startMs === playEndMs && !skipped;
-    playEndMs = startMs + (frame.byteLength / 2 / rate) * 1000;
-    if (converter?.fromHz !== rate) {
-      if (!converting) convertFrom(rate);
-      // Not recorded: the next frame recorded starts a new run at its own time.
-      skipped = true;
-      return;
-    }
-    skipped = false;
-    if (!runContinues) {
-      // The device ran dry: what is still inside the resampler ends the previous run.
-      const tail = converter.flush();
-      if (tail.byteLength > 0) put(writeIndex, copyToSamples(tail));
-      writeIndex = indexAt(startMs);
-    }
-    const samples = copyToSamples(converter.process(frame));
-    put(writeIndex, samples);
-    writeIndex += samples.length;
-  };
+  const echoReturnMs = () => (device.echoReturnMs?.() ?? 0) + (options.echoReturnMs?.() ?? 0);
 
   const sink: AudioSink = {
     get sampleRateHz() {
@@ -139,44 +201,28 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
     write(frame, meta) {
       const runStartMs = runStart();
       device.write(frame, meta);
-      if (options.active && !options.active()) {
-        // Not recorded: the next frame recorded starts a new run at its own time.
-        skipped = true;
-        playEndMs = Math.max(playEndMs, runStartMs) + (frame.byteLength / 2 / device.sampleRateHz) * 1000;
-        return;
-      }
-      record(frame, runStartMs);
+      if (options.active && !options.active()) skip(state, frame, device.sampleRateHz, runStartMs);
+      else record(state, frame, device.sampleRateHz, runStartMs);
     },
     clear() {
       const dropped = device.clear();
-      const now = clock.now();
-      const cut = indexAt(now);
-      // What was not played yet never will be: it must not be cancelled from the microphone either.
-      if (ring) for (let i = Math.max(cut, filledEnd - historySamples); i < filledEnd; i++) ring[i % historySamples] = 0;
-      filledEnd = Math.min(filledEnd, Math.max(cut, 0));
-      playEndMs = Math.min(playEndMs, now);
-      writeIndex = filledEnd;
-      converter?.flush();
+      clearUnplayed(state, clock.now());
       return dropped;
     },
     bufferedMs: () => device.bufferedMs(),
     ...(device.runStartMs ? { runStartMs: () => device.runStartMs!() } : {}),
-    ...(device.echoReturnMs || options.echoReturnMs ? { echoReturnMs: () => (device.echoReturnMs?.() ?? 0) + (options.echoReturnMs?.() ?? 0) } : {}),
+    ...(device.echoReturnMs || options.echoReturnMs ? { echoReturnMs } : {}),
   };
 
   const reference: EchoReference = {
     sampleRateHz,
-    read(start, out) {
-      const oldest = filledEnd - historySamples;
-      for (let i = 0; i < out.length; i++) {
-        const index = start + i;
-        out[i] = ring && index >= 0 && index >= oldest && index < filledEnd ? ring[index % historySamples]! : 0;
-      }
-    },
+    read: (start, out) => readPlayed(state, start, out),
     close() {
-      closed = true;
-      converter?.close();
-      converter = undefined;
+      state.closed = true;
+      if (state.converter.name === 'ready') {
+        state.converter.resampler.close();
+        state.converter = { name: 'none' };
+      }
     },
   };
   return { sink, reference };

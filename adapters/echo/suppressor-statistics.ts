@@ -92,93 +92,129 @@ export interface SuppressorStatistics {
   usualEchoGainDb(): number | undefined;
 }
 
-export function createSuppressorStatistics(options: { convergedErleDb: number }): SuppressorStatistics {
-  const { convergedErleDb } = options;
+/**
+ * The canceller as the statistics see it: `learning` (half duplex), or `converged` — on its ERLE alone
+ * (`onErle`: its output not near the room's noise, so the echo it removes is strong), or on an output near
+ * the room's noise.
+ */
+type CancellerPhase = { readonly name: 'learning' } | { readonly name: 'converged'; readonly onErle: boolean };
+const LEARNING: CancellerPhase = { name: 'learning' };
+
+/** What the statistics hold: the last blocks' values, and what was computed from them. */
+interface StatisticsState {
+  readonly convergedErleDb: number;
   /** Per-block ERLE (dB) of audible blocks while the agent spoke, oldest first. */
-  const erles: number[] = [];
+  readonly erles: number[];
   /** Per-block output level over the noise floor (dB) while an echo was due, oldest first. */
-  const residuals: number[] = [];
+  readonly residuals: number[];
   /** The microphone over the reference's envelope (dB) in blocks of the agent's audible echo, oldest first. */
-  const echoGains: number[] = [];
+  readonly echoGains: number[];
   /** Output energies of the last blocks while the agent was silent, for the noise floor. */
-  const quiet: number[] = [];
+  readonly quiet: number[];
   /** ERLE (dB) of the last blocks with something above the noise in the output while the agent spoke. */
-  const recentErles: number[] = [];
-  let floorEnergy = 0;
-  let sinceFloor = RECOMPUTE_EVERY;
-  let sinceUsual = RECOMPUTE_EVERY;
-  let usualErle: number | undefined;
-  let usualResidual = Number.POSITIVE_INFINITY;
-  let usualEchoGain: number | undefined;
-  let converged = false;
-  /** Converged on the canceller's ERLE alone (its output not near the room's noise): the echo it removes is strong. */
-  let convergedOnErle = false;
+  readonly recentErles: number[];
+  /** The room's noise floor (energy), and the quiet blocks since it was computed. */
+  floorEnergy: number;
+  sinceFloor: number;
+  /** The typical values (dB; see {@link SuppressorStatistics}), and the blocks of speech since they were computed. */
+  usual: { erle: number | undefined; residual: number; echoGain: number | undefined };
+  sinceUsual: number;
+  phase: CancellerPhase;
+}
 
-  const strongEcho = () => usualErle !== undefined && (usualErle >= convergedErleDb || convergedOnErle);
-  const forgetCanceller = () => {
-    residuals.length = 0;
-    erles.length = 0;
-    converged = false;
-    convergedOnErle = false;
-    usualErle = undefined;
-    usualResidual = Number.POSITIVE_INFINITY;
-  };
-  const recompute = () => {
-    // Learning: the last second only, so half duplex ends soon after the canceller has converged.
-    const recentOf = (values: number[]) => (converged ? values : values.slice(-LEARNING_WINDOW_BLOCKS));
-    usualErle = erles.length >= MIN_HISTORY ? percentile(recentOf(erles), 0.5) : undefined;
-    usualResidual = percentile(recentOf(residuals), RESIDUAL_PERCENTILE);
-    // Not `recentOf`: the echo's loudness is the speaker's and the room's, kept over a relearn.
-    if (echoGains.length >= MIN_HISTORY) usualEchoGain = percentile(echoGains, ECHO_GAIN_PERCENTILE);
-    // Hysteresis: once converged, only a clearly worse canceller (6 dB) goes back to half duplex.
-    const slack = converged ? CONVERGED_HYSTERESIS_DB : 0;
-    const residualNearFloor = usualResidual <= RESIDUAL_NEAR_FLOOR_DB + slack;
-    converged = residualNearFloor || (usualErle !== undefined && usualErle >= convergedErleDb - slack);
-    convergedOnErle = converged && !residualNearFloor;
-  };
+const strongEcho = ({ usual, convergedErleDb, phase }: StatisticsState) =>
+  usual.erle !== undefined && (usual.erle >= convergedErleDb || (phase.name === 'converged' && phase.onErle));
 
+function forgetCanceller(state: StatisticsState): void {
+  state.residuals.length = 0;
+  state.erles.length = 0;
+  state.phase = LEARNING;
+  state.usual.erle = undefined;
+  state.usual.residual = Number.POSITIVE_INFINITY;
+}
+
+/** The typical values from the blocks kept, and whether the canceller has converged on them. */
+function recompute(state: StatisticsState): void {
+  const { usual, erles, residuals, echoGains } = state;
+  const converged = state.phase.name === 'converged';
+  // Learning: the last second only, so half duplex ends soon after the canceller has converged.
+  const recentOf = (values: number[]) => (converged ? values : values.slice(-LEARNING_WINDOW_BLOCKS));
+  usual.erle = erles.length >= MIN_HISTORY ? percentile(recentOf(erles), 0.5) : undefined;
+  usual.residual = percentile(recentOf(residuals), RESIDUAL_PERCENTILE);
+  // Not `recentOf`: the echo's loudness is the speaker's and the room's, kept over a relearn.
+  if (echoGains.length >= MIN_HISTORY) usual.echoGain = percentile(echoGains, ECHO_GAIN_PERCENTILE);
+  // Hysteresis: once converged, only a clearly worse canceller (6 dB) goes back to half duplex.
+  const slack = converged ? CONVERGED_HYSTERESIS_DB : 0;
+  const residualNearFloor = usual.residual <= RESIDUAL_NEAR_FLOOR_DB + slack;
+  const erleReached = usual.erle !== undefined && usual.erle >= state.convergedErleDb - slack;
+  state.phase = residualNearFloor || erleReached ? { name: 'converged', onErle: !residualNearFloor } : LEARNING;
+}
+
+function noiseBlock(state: StatisticsState, outEnergy: number): boolean {
+  const { quiet } = state;
+  pushWindow(quiet, outEnergy, FLOOR_WINDOW_BLOCKS);
+  if (++state.sinceFloor >= RECOMPUTE_EVERY || quiet.length < RECOMPUTE_EVERY) {
+    state.sinceFloor = 0;
+    state.floorEnergy = percentile(quiet, FLOOR_PERCENTILE);
+  }
+  return outEnergy <= state.floorEnergy * 10 ** (NOISE_BLOCK_DB / 10);
+}
+
+function learn(state: StatisticsState, evidence: EchoBlockEvidence): void {
+  const { echoDue, micEnergy, aboveFloorDb, erleDb, micOverEchoDb } = evidence;
+  // What the canceller leaves says something only where an echo is due: not in the tail after a reply
+  // (a cut one's too), where an output at the room's noise would pass for a canceller that removed it all.
+  if (echoDue) pushWindow(state.residuals, aboveFloorDb, WINDOW_BLOCKS);
+  if (micEnergy > state.floorEnergy * 10 ** (AUDIBLE_ECHO_DB / 10)) {
+    pushWindow(state.erles, erleDb, WINDOW_BLOCKS);
+    pushWindow(state.echoGains, micOverEchoDb, WINDOW_BLOCKS);
+  }
+}
+
+function trackDivergence(state: StatisticsState, rawErleDb: number, aboveFloorDb: number): boolean {
+  const { recentErles } = state;
+  if (aboveFloorDb <= RESIDUAL_NEAR_FLOOR_DB) return false;
+  pushWindow(recentErles, rawErleDb, DIVERGED_BLOCKS);
+  if (recentErles.length < DIVERGED_BLOCKS || percentile(recentErles, 0.5) >= DIVERGED_ERLE_DB) return false;
+  recentErles.length = 0;
+  // The reset canceller lets a strong echo through until it has learned again: half duplex until then.
+  // A weak echo (or none) stays out anyway: blocks the canceller made louder are the microphone's own.
+  if (strongEcho(state)) forgetCanceller(state);
+  return true;
+}
+
+export function createSuppressorStatistics(options: { convergedErleDb: number }): SuppressorStatistics {
+  const state: StatisticsState = {
+    convergedErleDb: options.convergedErleDb,
+    erles: [],
+    residuals: [],
+    echoGains: [],
+    quiet: [],
+    recentErles: [],
+    floorEnergy: 0,
+    sinceFloor: RECOMPUTE_EVERY,
+    usual: { erle: undefined, residual: Number.POSITIVE_INFINITY, echoGain: undefined },
+    sinceUsual: RECOMPUTE_EVERY,
+    phase: LEARNING,
+  };
   return {
-    noiseBlock(outEnergy) {
-      pushWindow(quiet, outEnergy, FLOOR_WINDOW_BLOCKS);
-      if (++sinceFloor >= RECOMPUTE_EVERY || quiet.length < RECOMPUTE_EVERY) {
-        sinceFloor = 0;
-        floorEnergy = percentile(quiet, FLOOR_PERCENTILE);
-      }
-      return outEnergy <= floorEnergy * 10 ** (NOISE_BLOCK_DB / 10);
-    },
-    aboveFloorDb: (energy) => db((energy + 1) / (floorEnergy + 1)),
-    learn({ echoDue, micEnergy, aboveFloorDb, erleDb, micOverEchoDb }) {
-      // What the canceller leaves says something only where an echo is due: not in the tail after a reply
-      // (a cut one's too), where an output at the room's noise would pass for a canceller that removed it all.
-      if (echoDue) pushWindow(residuals, aboveFloorDb, WINDOW_BLOCKS);
-      if (micEnergy > floorEnergy * 10 ** (AUDIBLE_ECHO_DB / 10)) {
-        pushWindow(erles, erleDb, WINDOW_BLOCKS);
-        pushWindow(echoGains, micOverEchoDb, WINDOW_BLOCKS);
-      }
-    },
-    trackDivergence(rawErleDb, aboveFloorDb) {
-      if (aboveFloorDb <= RESIDUAL_NEAR_FLOOR_DB) return false;
-      pushWindow(recentErles, rawErleDb, DIVERGED_BLOCKS);
-      if (recentErles.length < DIVERGED_BLOCKS || percentile(recentErles, 0.5) >= DIVERGED_ERLE_DB) return false;
-      recentErles.length = 0;
-      // The reset canceller lets a strong echo through until it has learned again: half duplex until then.
-      // A weak echo (or none) stays out anyway: blocks the canceller made louder are the microphone's own.
-      if (strongEcho()) forgetCanceller();
-      return true;
-    },
+    noiseBlock: (outEnergy) => noiseBlock(state, outEnergy),
+    aboveFloorDb: (energy) => db((energy + 1) / (state.floorEnergy + 1)),
+    learn: (evidence) => learn(state, evidence),
+    trackDivergence: (rawErleDb, aboveFloorDb) => trackDivergence(state, rawErleDb, aboveFloorDb),
     endSpeechBlock() {
-      if (residuals.length < MIN_HISTORY || ++sinceUsual < RECOMPUTE_EVERY) return;
-      sinceUsual = 0;
-      recompute();
+      if (state.residuals.length < MIN_HISTORY || ++state.sinceUsual < RECOMPUTE_EVERY) return;
+      state.sinceUsual = 0;
+      recompute(state);
     },
     relearn() {
-      forgetCanceller();
-      recentErles.length = 0;
+      forgetCanceller(state);
+      state.recentErles.length = 0;
     },
-    converged: () => converged,
-    strongEcho,
-    usualErleDb: () => usualErle,
-    usualResidualDb: () => usualResidual,
-    usualEchoGainDb: () => usualEchoGain,
+    converged: () => state.phase.name === 'converged',
+    strongEcho: () => strongEcho(state),
+    usualErleDb: () => state.usual.erle,
+    usualResidualDb: () => state.usual.residual,
+    usualEchoGainDb: () => state.usual.echoGain,
   };
 }

@@ -44,24 +44,21 @@
  * ```
  */
 import { energyOfDbfs } from '../audio/levels.js';
-import { createComfortNoise } from './comfort-noise.js';
-import { createEchoTail } from './echo-tail.js';
-import { createSuppressorStatistics, type EchoBlockEvidence } from './suppressor-statistics.js';
+import { createComfortNoise, type ComfortNoise } from './comfort-noise.js';
+import { createEchoTail, type EchoTail } from './echo-tail.js';
+import { createSuppressorStatistics } from './suppressor-statistics.js';
+import type { EchoBlockEvidence, SuppressorStatistics } from './suppressor-statistics.js';
 import { ECHO_TUNING, valuesOf } from './tuning.js';
 
+/** The suppressor's options; each default is in `ECHO_TUNING.suppressor` (tuning.ts), with why it has that value. */
 export interface EchoSuppressorOptions {
   sampleRateHz: number;
   blockSamples: number;
   /** How long after a reference block its echo can still be heard (the canceller's tail). */
   tailMs: number;
-  /**
-   * Why 18 dB: a learning canceller removes a few dB, a converged one 25 dB and more (the split filter,
-   * canceller.ts). At 12, a path the filter can only model to 10-15 dB (the virtual room's resampling
-   * loopback) counted as converged, and a reply's first syllable, before the filter caught up with it,
-   * passed as the user's voice: better half duplex there than an agent that interrupts itself.
-   */
+  /** The canceller's typical ERLE at which it counts as converged (`CONVERGED_ERLE_DB`). */
   convergedErleDb?: number;
-  /** Why 10 dB: echo blocks scatter a few dB around the median ERLE; the user's voice falls 20 dB and more below it. */
+  /** How far under the typical ERLE a block of the user's voice is cancelled (`MARGIN_DB`). */
   marginDb?: number;
 }
 
@@ -107,6 +104,8 @@ export interface EchoSuppressor {
 
 const {
   ACTIVE_DBFS,
+  CONVERGED_ERLE_DB,
+  MARGIN_DB,
   VOICE_ABOVE_FLOOR_DB,
   VOICE_MAX_ERLE_DB,
   DIVERGED_ERLE_DB,
@@ -124,162 +123,217 @@ const energyOf = (block: Int16Array) => {
 };
 const db = (ratio: number) => 10 * Math.log10(ratio);
 
-export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppressor {
-  const { sampleRateHz, blockSamples } = options;
-  const marginDb = options.marginDb ?? 10;
-  const activeEnergy = energyOfDbfs(ACTIVE_DBFS);
-  // The reference blocks whose echo may be in the current block: this one and the tail before it.
-  const tail = createEchoTail(Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1, ENVELOPE_HOLD_BLOCKS);
-  const stats = createSuppressorStatistics({ convergedErleDb: options.convergedErleDb ?? 18 });
-  const comfort = createComfortNoise(blockSamples);
-  let gain = 1;
-  let previousVoiceLike = false;
-  /** The last block began a run of the user's voice (the block before it was voice-like too). */
-  let startedUser = false;
-  /** Blocks in a row taken for the user's voice while the agent speaks. */
-  let userRun = 0;
+/**
+ * The user's voice over the echo, block by block: `echo` (the last block was not voice-like), `voice-like`
+ * (it was, waiting for a second to confirm it), and `user` (`run` blocks in a row taken for the user).
+ */
+type VoicePhase = { readonly name: 'echo' } | { readonly name: 'voice-like' } | { readonly name: 'user'; run: number };
+const ECHO: VoicePhase = { name: 'echo' };
+const VOICE_LIKE: VoicePhase = { name: 'voice-like' };
+
+/** The suppressor's state: what it knows of the room and the canceller, and the user's voice. */
+interface SuppressorState {
+  readonly marginDb: number;
+  readonly activeEnergy: number;
+  /** The reference blocks whose echo may be in the current block: this one and the tail before it. */
+  readonly tail: EchoTail;
+  readonly stats: SuppressorStatistics;
+  readonly comfort: ComfortNoise;
+  /** What a block of the agent's speech tells the statistics: one object, refilled each block (no allocation). */
+  readonly evidence: EchoBlockEvidence;
+  /** The path's gain at the last block's end: 1 passed, 0 taken for echo (comfort noise). */
+  gain: number;
+  voice: VoicePhase;
   /** Blocks since the last one far louder than the echo. */
-  let sinceLoud = Number.POSITIVE_INFINITY;
-  let divergedFlag = false;
-  let halfDuplex = false;
+  sinceLoud: number;
+  /** The last block began a run of the user's voice (the block before it was voice-like too). */
+  startedUser: boolean;
+  /** The last block was the agent's speech while the canceller had not converged. */
+  halfDuplex: boolean;
+  /** The canceller diverged, not yet told by `diverged()`. */
+  diverged: boolean;
+}
 
-  /** Far louder than any echo the agent's speech brings back: the user's voice, whatever the filter does. */
-  const loudOverEcho = (micOverEchoDb: number, aboveFloorDb: number) => {
-    const usualEchoGainDb = stats.usualEchoGainDb();
-    return usualEchoGainDb !== undefined && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && micOverEchoDb > usualEchoGainDb + LOUD_OVER_ECHO_DB;
-  };
-  /**
-   * The user's voice clear of the echo, behind a converged filter: where the canceller removes a strong
-   * echo, far less cancelled than echo usually is (and not a block the canceller misadjusted on, where the
-   * echo itself would look uncancelled: more than the divergence test's 3 dB louder than the microphone;
-   * a voice far over the echo leaves the output within ±2 dB of the microphone, the filter's estimate
-   * adding to it as often as not), and above what it usually leaves of the tail's loudest echo (a block
-   * between two syllables holds that leftover, not its own echo cancelled, so its own ERLE is low: 7 dB,
-   * not 23); where the echo is weak (or none), far louder than what the canceller usually leaves.
-   */
-  const clearOfEcho = (rawErleDb: number, outEnergy: number, aboveFloorDb: number) => {
-    if (!stats.strongEcho()) return aboveFloorDb > stats.usualResidualDb() + marginDb;
-    const usualErle = stats.usualErleDb()!;
-    const aboveLeftoverDb = db((outEnergy + 1) / (tail.echoPeak() * 10 ** (-usualErle / 10) + 1));
-    return rawErleDb >= DIVERGED_ERLE_DB && Math.max(0, rawErleDb) < Math.min(usualErle - marginDb, VOICE_MAX_ERLE_DB) && aboveLeftoverDb > ABOVE_LEFTOVER_DB;
-  };
+const userRun = (state: SuppressorState) => (state.voice.name === 'user' ? state.voice.run : 0);
 
-  /** A block while the agent is silent: the room's noise, for the floor and the comfort noise. */
-  const quietBlock = (out: Int16Array, outEnergy: number) => {
-    previousVoiceLike = false;
-    userRun = 0;
-    if (stats.noiseBlock(outEnergy)) comfort.record(out);
-  };
-
-  /** What a block of the agent's speech tells the statistics: one object, refilled each block (no allocation per frame). */
-  const evidence: EchoBlockEvidence = { echoDue: false, micEnergy: 0, aboveFloorDb: 0, erleDb: 0, micOverEchoDb: 0 };
-
-  /**
-   * A block while the agent speaks: its echo level (0 where it held the user's voice). The user's voice is
-   * two voice-like blocks in a row, and it passes while `userRun` is above 0.
-   */
-  const speechBlock = (mic: Int16Array, micEnergy: number, out: Int16Array, outEnergyIn: number): number => {
-    const echoEnvelopeEnergy = tail.envelope();
-    const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
-    // ERLE as the canceller made it: negative when it added more than it removed (misadjusted).
-    const rawErleDb = db((micEnergy + 1) / (outEnergyIn + 1));
-    let outEnergy = outEnergyIn;
-    if (outEnergy > micEnergy) {
-      // Never worse than the microphone: a block the canceller made louder is the microphone's own.
-      out.set(mic);
-      outEnergy = micEnergy;
-    }
-    const aboveFloorDb = stats.aboveFloorDb(outEnergy);
-    const converged = stats.converged();
-    halfDuplex = !converged;
-    // The user's voice: far louder than any echo (whatever the filter does), or, once the filter has
-    // converged, clear of what it leaves.
-    const loud = loudOverEcho(micOverEchoDb, aboveFloorDb);
-    sinceLoud = loud ? 0 : sinceLoud + 1;
-    // While the filter learns, the weak sounds between a loud user's syllables fail the one test there
-    // is; they stay the user's for a moment (the robot stops for them within a few hundred ms), or a
-    // command reaches the recognizer in pieces. Not once converged: the filter's own test hears them,
-    // and the echo a hangover lets through cost real "stop"s over a reply in the echo matrix.
-    const voiceLike =
-      loud ||
-      (converged && aboveFloorDb > VOICE_ABOVE_FLOOR_DB && clearOfEcho(rawErleDb, outEnergy, aboveFloorDb)) ||
-      (!converged && userRun > 0 && sinceLoud <= USER_GAP_BLOCKS && aboveFloorDb > VOICE_ABOVE_FLOOR_DB);
-    // Two blocks in a row, so one odd block never opens the path.
-    const user = voiceLike && previousVoiceLike;
-    previousVoiceLike = voiceLike;
-    userRun = user ? userRun + 1 : 0;
-    // A filter still learning removes little of the echo and, in double talk, adds its own errors to
-    // the voice: the user it cannot hear past goes on as the microphone heard them.
-    if (user && !converged) out.set(mic);
-    startedUser = userRun === 1;
-    if (stats.trackDivergence(rawErleDb, aboveFloorDb)) divergedFlag = true;
-    // The user's voice says nothing about the echo: it stays out of the statistics — unless "the user"
-    // talks on for longer than any barge-in takes to stop the agent, which is the echo path changing.
-    if (userRun === 0 || userRun > USER_RUN_LEARN_BLOCKS) {
-      evidence.echoDue = echoEnvelopeEnergy >= activeEnergy;
-      evidence.micEnergy = micEnergy;
-      evidence.aboveFloorDb = aboveFloorDb;
-      evidence.erleDb = Math.max(0, rawErleDb);
-      evidence.micOverEchoDb = micOverEchoDb;
-      stats.learn(evidence);
-    }
-    stats.endSpeechBlock();
-    // The user's voice is no echo: only the rest sets the echo's level.
-    return voiceLike ? 0 : micEnergy;
-  };
-
+function initialSuppressor(options: EchoSuppressorOptions): SuppressorState {
+  const { sampleRateHz, blockSamples } = options;
+  const tailBlocks = Math.ceil((options.tailMs * sampleRateHz) / 1000 / blockSamples) + 1;
   return {
-    lastPassed: () => gain === 1,
-    voiceLike(mic, out) {
-      // The double-talk test of `speechBlock`, on the statistics as they stand, changing nothing.
-      const micEnergy = energyOf(mic);
-      const outEnergy = Math.min(energyOf(out), micEnergy);
-      const rawErleDb = db((micEnergy + 1) / (energyOf(out) + 1));
-      const aboveFloorDb = stats.aboveFloorDb(outEnergy);
-      if (loudOverEcho(db((micEnergy + 1) / (tail.lastEnvelope() + 1)), aboveFloorDb)) return true;
-      if (!stats.converged() || aboveFloorDb <= VOICE_ABOVE_FLOOR_DB) return false;
-      return clearOfEcho(rawErleDb, outEnergy, aboveFloorDb);
-    },
-    startedUser: () => startedUser,
+    marginDb: options.marginDb ?? MARGIN_DB,
+    activeEnergy: energyOfDbfs(ACTIVE_DBFS),
+    tail: createEchoTail(tailBlocks, ENVELOPE_HOLD_BLOCKS),
+    stats: createSuppressorStatistics({ convergedErleDb: options.convergedErleDb ?? CONVERGED_ERLE_DB }),
+    comfort: createComfortNoise(blockSamples),
+    evidence: { echoDue: false, micEnergy: 0, aboveFloorDb: 0, erleDb: 0, micOverEchoDb: 0 },
+    gain: 1,
+    voice: ECHO,
+    sinceLoud: Number.POSITIVE_INFINITY,
+    startedUser: false,
+    halfDuplex: false,
+    diverged: false,
+  };
+}
+
+/** Far louder than any echo the agent's speech brings back: the user's voice, whatever the filter does. */
+function loudOverEcho(state: SuppressorState, micOverEchoDb: number, aboveFloorDb: number): boolean {
+  const usualEchoGainDb = state.stats.usualEchoGainDb();
+  if (usualEchoGainDb === undefined) return false;
+  return aboveFloorDb > VOICE_ABOVE_FLOOR_DB && micOverEchoDb > usualEchoGainDb + LOUD_OVER_ECHO_DB;
+}
+
+/**
+ * The user's voice clear of the echo, behind a converged filter: where the canceller removes a strong
+ * echo, far less cancelled than echo usually is (and not a block the canceller misadjusted on, where the
+ * echo itself would look uncancelled: more than the divergence test's 3 dB louder than the microphone;
+ * a voice far over the echo leaves the output within ±2 dB of the microphone, the filter's estimate
+ * adding to it as often as not), and above what it usually leaves of the tail's loudest echo (a block
+ * between two syllables holds that leftover, not its own echo cancelled, so its own ERLE is low: 7 dB,
+ * not 23); where the echo is weak (or none), far louder than what the canceller usually leaves.
+ */
+function clearOfEcho(state: SuppressorState, rawErleDb: number, outEnergy: number, aboveFloorDb: number): boolean {
+  const { stats, marginDb } = state;
+  if (!stats.strongEcho()) return aboveFloorDb > stats.usualResidualDb() + marginDb;
+  const usualErle = stats.usualErleDb()!;
+  const aboveLeftoverDb = db((outEnergy + 1) / (state.tail.echoPeak() * 10 ** (-usualErle / 10) + 1));
+  const uncancelled = Math.max(0, rawErleDb) < Math.min(usualErle - marginDb, VOICE_MAX_ERLE_DB);
+  return rawErleDb >= DIVERGED_ERLE_DB && uncancelled && aboveLeftoverDb > ABOVE_LEFTOVER_DB;
+}
+
+/** The double-talk test of `speechBlock` on the statistics as they stand, changing nothing. */
+function voiceLikeNow(state: SuppressorState, mic: Int16Array, out: Int16Array): boolean {
+  const { stats } = state;
+  const micEnergy = energyOf(mic);
+  const outEnergy = Math.min(energyOf(out), micEnergy);
+  const rawErleDb = db((micEnergy + 1) / (energyOf(out) + 1));
+  const aboveFloorDb = stats.aboveFloorDb(outEnergy);
+  if (loudOverEcho(state, db((micEnergy + 1) / (state.tail.lastEnvelope() + 1)), aboveFloorDb)) return true;
+  if (!stats.converged() || aboveFloorDb <= VOICE_ABOVE_FLOOR_DB) return false;
+  return clearOfEcho(state, rawErleDb, outEnergy, aboveFloorDb);
+}
+
+/** One block: `out` (the canceller's output for `mic`) passed, or replaced by comfort noise. */
+function processBlock(state: SuppressorState, mic: Int16Array, reference: Int16Array, out: Int16Array, hold: boolean) {
+  const { tail } = state;
+  const micEnergy = energyOf(mic);
+  tail.push(energyOf(reference));
+  // The echo level of the block (the user's voice and silence: 0).
+  let echoLevel = hold ? micEnergy : 0;
+  let next = 1;
+  state.startedUser = false;
+  state.halfDuplex = false;
+  if (hold) {
+    next = 0;
+    state.voice = ECHO;
+  } else if (tail.peak() < state.activeEnergy) quietBlock(state, out, energyOf(out));
+  else {
+    echoLevel = speechBlock(state, mic, micEnergy, out, energyOf(out));
+    if (userRun(state) === 0) next = 0;
+  }
+  tail.close(echoLevel);
+  // Ramp from the last block's gain (a step would click), filling what is taken away with comfort noise.
+  // But a hold closes the path on an echo nothing cancels (its delay moved): at once. Ramped over the
+  // block, half of it passed, 12-20 dB over the room's noise, and in the echo matrix's jumping-delay
+  // cells the VAD took 1-2 replies in 35 for the user; the output goes to the VAD and the STT, not to
+  // anyone's ear, and one step per hold is no sound they mistake for speech.
+  const from = state.gain;
+  state.gain = next;
+  if (from !== 1 || next !== 1) state.comfort.crossfade(out, from, next, hold ? 1 : out.length);
+}
+
+/** A block while the agent is silent: the room's noise, for the floor and the comfort noise. */
+function quietBlock(state: SuppressorState, out: Int16Array, outEnergy: number): void {
+  state.voice = ECHO;
+  if (state.stats.noiseBlock(outEnergy)) state.comfort.record(out);
+}
+
+/**
+ * A block while the agent speaks: its echo level (0 where it held the user's voice). The user's voice is
+ * two voice-like blocks in a row, and it passes while the run lasts.
+ */
+function speechBlock(state: SuppressorState, mic: Int16Array, micEnergy: number, out: Int16Array, outEnergyIn: number) {
+  const { stats, tail } = state;
+  const echoEnvelopeEnergy = tail.envelope();
+  const micOverEchoDb = db((micEnergy + 1) / (echoEnvelopeEnergy + 1));
+  // ERLE as the canceller made it: negative when it added more than it removed (misadjusted).
+  const rawErleDb = db((micEnergy + 1) / (outEnergyIn + 1));
+  let outEnergy = outEnergyIn;
+  if (outEnergy > micEnergy) {
+    // Never worse than the microphone: a block the canceller made louder is the microphone's own.
+    out.set(mic);
+    outEnergy = micEnergy;
+  }
+  const aboveFloorDb = stats.aboveFloorDb(outEnergy);
+  const converged = stats.converged();
+  state.halfDuplex = !converged;
+  const voiceLike = isVoiceLike(state, { micOverEchoDb, rawErleDb, outEnergy, aboveFloorDb, converged });
+  // Two blocks in a row, so one odd block never opens the path.
+  const { voice } = state;
+  state.voice = !voiceLike ? ECHO : voice.name === 'echo' ? VOICE_LIKE : { name: 'user', run: userRun(state) + 1 };
+  const run = userRun(state);
+  // A filter still learning removes little of the echo and, in double talk, adds its own errors to
+  // the voice: the user it cannot hear past goes on as the microphone heard them.
+  if (run > 0 && !converged) out.set(mic);
+  state.startedUser = run === 1;
+  if (stats.trackDivergence(rawErleDb, aboveFloorDb)) state.diverged = true;
+  // The user's voice says nothing about the echo: it stays out of the statistics — unless "the user"
+  // talks on for longer than any barge-in takes to stop the agent, which is the echo path changing.
+  if (run === 0 || run > USER_RUN_LEARN_BLOCKS) {
+    const { evidence } = state;
+    evidence.echoDue = echoEnvelopeEnergy >= state.activeEnergy;
+    evidence.micEnergy = micEnergy;
+    evidence.aboveFloorDb = aboveFloorDb;
+    evidence.erleDb = Math.max(0, rawErleDb);
+    evidence.micOverEchoDb = micOverEchoDb;
+    stats.learn(evidence);
+  }
+  stats.endSpeechBlock();
+  // The user's voice is no echo: only the rest sets the echo's level.
+  return voiceLike ? 0 : micEnergy;
+}
+
+/** A block of the agent's speech as the double-talk test sees it. */
+interface SpeechBlockLevels {
+  micOverEchoDb: number;
+  rawErleDb: number;
+  outEnergy: number;
+  aboveFloorDb: number;
+  converged: boolean;
+}
+
+/** The user's voice: far louder than any echo (whatever the filter does), or, once converged, clear of its leftover. */
+function isVoiceLike(state: SuppressorState, levels: SpeechBlockLevels): boolean {
+  const { micOverEchoDb, rawErleDb, outEnergy, aboveFloorDb, converged } = levels;
+  const loud = loudOverEcho(state, micOverEchoDb, aboveFloorDb);
+  state.sinceLoud = loud ? 0 : state.sinceLoud + 1;
+  const overNoise = aboveFloorDb > VOICE_ABOVE_FLOOR_DB;
+  // While the filter learns, the weak sounds between a loud user's syllables fail the one test there
+  // is; they stay the user's for a moment (the robot stops for them within a few hundred ms), or a
+  // command reaches the recognizer in pieces. Not once converged: the filter's own test hears them,
+  // and the echo a hangover lets through cost real "stop"s over a reply in the echo matrix.
+  const betweenSyllables = !converged && userRun(state) > 0 && state.sinceLoud <= USER_GAP_BLOCKS && overNoise;
+  return loud || (converged && overNoise && clearOfEcho(state, rawErleDb, outEnergy, aboveFloorDb)) || betweenSyllables;
+}
+
+export function createEchoSuppressor(options: EchoSuppressorOptions): EchoSuppressor {
+  const state = initialSuppressor(options);
+  const { stats } = state;
+  return {
+    lastPassed: () => state.gain === 1,
+    voiceLike: (mic, out) => voiceLikeNow(state, mic, out),
+    startedUser: () => state.startedUser,
     typicalErleDb: () => stats.usualErleDb(),
     converged: () => stats.converged(),
-    halfDuplex: () => halfDuplex,
+    halfDuplex: () => state.halfDuplex,
     relearn() {
       stats.relearn();
-      previousVoiceLike = false;
-      userRun = 0;
+      state.voice = ECHO;
     },
     diverged() {
-      const was = divergedFlag;
-      divergedFlag = false;
+      const was = state.diverged;
+      state.diverged = false;
       return was;
     },
-    process(mic, reference, out, hold = false) {
-      const micEnergy = energyOf(mic);
-      tail.push(energyOf(reference));
-      // The echo level of the block (the user's voice and silence: 0).
-      let echoLevel = hold ? micEnergy : 0;
-      let next = 1;
-      startedUser = false;
-      halfDuplex = false;
-      if (hold) {
-        next = 0;
-        previousVoiceLike = false;
-        userRun = 0;
-      } else if (tail.peak() < activeEnergy) quietBlock(out, energyOf(out));
-      else {
-        echoLevel = speechBlock(mic, micEnergy, out, energyOf(out));
-        if (userRun === 0) next = 0;
-      }
-      tail.close(echoLevel);
-      // Ramp from the last block's gain (a step would click), filling what is taken away with comfort noise.
-      // But a hold closes the path on an echo nothing cancels (its delay moved): at once. Ramped over the
-      // block, half of it passed, 12-20 dB over the room's noise, and in the echo matrix's jumping-delay
-      // cells the VAD took 1-2 replies in 35 for the user; the output goes to the VAD and the STT, not to
-      // anyone's ear, and one step per hold is no sound they mistake for speech.
-      const from = gain;
-      gain = next;
-      if (from !== 1 || next !== 1) comfort.crossfade(out, from, next, hold ? 1 : out.length);
-    },
+    process: (mic, reference, out, hold = false) => processBlock(state, mic, reference, out, hold),
   };
 }

@@ -54,10 +54,45 @@ export const ECHO_TUNING = {
       why: "Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there).",
       chosenOn: SPEECH_LEVELS,
     },
+    HOP_MS: {
+      value: 4,
+      why: "Why 4 ms: the envelope's hop; a syllable's onset takes ~10 ms, and the parabola refines below it.",
+      chosenOn: REASONED,
+    },
+    WINDOW_MS: {
+      value: 1000,
+      why: 'Why 1 s of forgetting: a few syllables of echo, short enough to follow a delay that changes.',
+      chosenOn: REASONED,
+    },
     RISE_MS: {
       value: 16,
-      why: "Why 16 ms: an onset's rise over one 4 ms hop halves when the delay falls between two hops (a clean copy delayed by 302 ms correlated 0.66, by 300 ms 0.99), and a real room's delay, or one through a 24 kHz client's resamplers, falls anywhere; a syllable's onset (~10 ms) rises within 16 ms wherever it falls. Chosen on the echo matrix's open loop with delays jumping between replies (three of its jump cells, two room seeds).",
+      why: "Why 16 ms: a syllable's onset rises within it wherever the delay falls between two 4 ms hops.",
       chosenOn: ECHO_MATRIX,
+    },
+    MIN_CORRELATION: {
+      value: 0.6,
+      why: "Why 0.6 to take a delay: an echo's onsets correlate 0.8-0.9; the user's speech reaches 0.55 by chance.",
+      chosenOn: ECHO_MATRIX,
+    },
+    KEEP_CORRELATION: {
+      value: 0.35,
+      why: "Why 0.35 to keep it: double talk and a quiet echo lower the echo's correlation, not its peak's place.",
+      chosenOn: ECHO_MATRIX,
+    },
+    HOLD_MS: {
+      value: 120,
+      why: 'Why 120 ms: a new delay must be the best for a syllable or so before the filter is moved.',
+      chosenOn: REASONED,
+    },
+    NEW_REPLY_WEIGHT: {
+      value: 0.25,
+      why: "Why 0.25: after a pause, the last reply's evidence counts a quarter against the next reply's syllables.",
+      chosenOn: REASONED,
+    },
+    NEW_REPLY_AFTER_MS: {
+      value: 600,
+      why: "Why 600 ms: the agent's pauses between sentences are shorter; between replies, longer.",
+      chosenOn: REASONED,
     },
     PLACE_RADIUS_HOPS: {
       value: 2,
@@ -78,6 +113,23 @@ export const ECHO_TUNING = {
       value: 0.15,
       why: "Why 0.15: a new delay's correlation must beat the current one's by this much (side peaks come within 0.1 or so).",
       chosenOn: ECHO_MATRIX,
+    },
+  },
+  captureClock: {
+    RESYNC_MS: {
+      value: 60,
+      why: 'Why 60 ms: three frames late is no longer jitter on a LAN or a loaded loop but a paused stream.',
+      chosenOn: REASONED,
+    },
+    TOLERANCE_MS: {
+      value: 10,
+      why: "Why 10 ms: a steady capture lag below this is within what the canceller's tail absorbs anyway.",
+      chosenOn: REASONED,
+    },
+    WINDOW_MS: {
+      value: 10_000,
+      why: 'Why 10 s: long enough for one early frame to show the true lag; short enough to follow clock drift.',
+      chosenOn: REASONED,
     },
   },
   delayRefine: {
@@ -108,6 +160,11 @@ export const ECHO_TUNING = {
       why: "Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo.",
       chosenOn: ECHO_MATRIX,
     },
+    BACK_DB: {
+      value: 10,
+      why: 'Why 10 dB under the usual: the echo back where the reference puts it, clear of a merely missing one.',
+      chosenOn: REASONED,
+    },
     LEAD_BLOCKS: {
       value: 2,
       why: "Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo.",
@@ -121,6 +178,11 @@ export const ECHO_TUNING = {
     GAIN_MIN: {
       value: 25,
       why: "Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it.",
+      chosenOn: REASONED,
+    },
+    RECOMPUTE_EVERY: {
+      value: 5,
+      why: "Why every 5 blocks: the echo's usual level moves over seconds; sorting on every block costs for nothing.",
       chosenOn: REASONED,
     },
     PAUSE_BLOCKS: {
@@ -257,6 +319,16 @@ export const ECHO_TUNING = {
   },
   suppressor: {
     ACTIVE_DBFS: { value: -55, why: "Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below.", chosenOn: ECHO_MATRIX },
+    CONVERGED_ERLE_DB: {
+      value: 18,
+      why: "Why 18 dB: over what a path the filter models poorly reaches (the virtual room's drifting loopback).",
+      chosenOn: ECHO_MATRIX,
+    },
+    MARGIN_DB: {
+      value: 10,
+      why: "Why 10 dB under the typical ERLE: echo blocks scatter a few dB around it; the user's voice 20 dB and more.",
+      chosenOn: REASONED,
+    },
     WINDOW_BLOCKS: {
       value: 150,
       why: "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still learning, so half duplex ends about a second after the canceller has converged, not three.",
