@@ -18,6 +18,7 @@ import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight
 import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import { createDeviceSink } from '../../adapters/audio/device-sink.js';
+import type { AudioSink } from '../../adapters/audio/sink.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { createResampler, MIC_RESAMPLER_QUALITY } from '../../adapters/audio/resample.js';
 import { createRnnoiseDenoiser } from '../../adapters/audio/rnnoise.js';
@@ -208,6 +209,178 @@ export interface FaithfulRerun {
 }
 
 /**
+ * The WASM the session's input loads on first use (the VAD actor's resampler, RNNoise), loaded now: in
+ * the session it took a few ms of real time while frames waited in order; here it would take simulated
+ * time it never took, and the frames waiting meanwhile overflow.
+ */
+async function preloadInputWasm(material: RerunMaterial, config: AppConfig): Promise<void> {
+  for (const rateHz of new Set(material.blocks.map((b) => b[2]))) {
+    if (rateHz !== config.audio.inputRateHz)
+      (await createResampler({ fromHz: rateHz, toHz: config.audio.inputRateHz, quality: MIC_RESAMPLER_QUALITY })).close();
+  }
+  (await createRnnoiseDenoiser({ sampleRateHz: config.audio.inputRateHz })).close();
+}
+
+/**
+ * Holds each engine's answer until the session got it, in order (a TTS segment's by its text). A final
+ * by its turn: an utterance the session finalized without the engine (no audio) or dropped before its
+ * final must not shift the others onto another turn's time.
+ */
+function answerHold(material: RerunMaterial, clock: ManualClock): Held {
+  const origin = material.originMs;
+  const llmTimes: number[] = [];
+  const keyed: Array<{ kind: 'stt' | 'tts'; atMs: number; key: string; used: boolean }> = [];
+  for (const [kind, atMs, key] of material.answers) {
+    if (kind === 'llm') llmTimes.push(origin + atMs);
+    else keyed.push({ kind, atMs: origin + atMs, key, used: false });
+  }
+  let llmCount = 0;
+  return (kind, key) => {
+    let due: number | undefined;
+    if (kind === 'llm') due = llmTimes[llmCount++];
+    else {
+      const found = keyed.find((t) => !t.used && t.kind === kind && t.key === key);
+      if (found) found.used = true;
+      due = found?.atMs;
+    }
+    if (due === undefined || due <= clock.now()) return Promise.resolve();
+    return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
+  };
+}
+
+/** Where the re-run's voice goes: a sink of the session's kind; `live`: played where the session's sound server did. */
+function rerunSink(material: RerunMaterial, clock: ManualClock, outRate: number): AudioSink {
+  const ownSink =
+    material.sinkKind === 'file'
+      ? createRecordingSink(clock, outRate)
+      : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
+  const feed = material.conditioner;
+  return feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
+}
+
+const mapChains = <T, U>(chains: Readonly<Record<string, T>>, f: (chain: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.entries(chains).map(([k, chain]) => [k, f(chain)]));
+
+/** What the engines are wrapped with: the answers held, the work in flight tracked, the utterance's turn. */
+interface Pacing {
+  readonly material: RerunMaterial;
+  readonly remoteLlm: boolean;
+  readonly inFlight: Set<Promise<unknown>>;
+  readonly hold: Held;
+  readonly utteranceTurn: () => string | undefined;
+}
+
+/**
+ * The session's engines, paced: a remote LLM replaced by its recorded replies; `live`: the conditioner
+ * given the session's capture stamps.
+ */
+function pacedEngines(bound: BoundEngines, pacing: Pacing): BoundEngines {
+  const { material, inFlight, hold } = pacing;
+  const feed = material.conditioner;
+  const pacedChain = (chain: readonly TtsEngine[]) => chain.map((t) => pacedTts(t, inFlight, hold));
+  return {
+    ...bound,
+    ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
+    stt: pacedStt(bound.stt, inFlight, hold, pacing.utteranceTurn),
+    llm: pacedLlm(pacing.remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
+    tts: pacedChain(bound.tts),
+    ...(bound.ttsByLanguage ? { ttsByLanguage: mapChains(bound.ttsByLanguage, pacedChain) } : {}),
+    ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
+    ...(bound.learned ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } } : {}),
+  };
+}
+
+/** One thing the re-run does at a time of the session's clock; `order` keeps the recorded order at one time. */
+interface TimedStep {
+  atMs: number;
+  order: number;
+  run: () => void;
+}
+
+/** The microphone blocks at their times, with the client's input switches as they were at each. */
+function microphoneSteps(
+  material: RerunMaterial,
+  microphone: Uint8Array,
+  switches: InputSwitches | undefined,
+  session: { pushAudio(audio: Uint8Array, sampleRateHz: number): void },
+): TimedStep[] {
+  let offset = 0;
+  return material.blocks.map(([atMs, bytes, rateHz, bits], i) => {
+    const start = offset;
+    offset += bytes;
+    return {
+      atMs: material.originMs + atMs,
+      order: i,
+      run: () => {
+        if (switches && bits >= 0) {
+          switches.echo = (bits & 1) !== 0;
+          switches.noiseSuppression = (bits & 2) !== 0;
+        }
+        session.pushAudio(microphone.subarray(start, start + bytes), rateHz);
+      },
+    };
+  });
+}
+
+/**
+ * The inputs from outside at their times, after the microphone's at one time; the robot's recorded
+ * answers only to the actions the re-run asks for too (by id and name). Subscribes to the re-run's
+ * `action.request` now.
+ */
+function inputSteps(material: RerunMaterial, recorded: RecordingData, bus: MessageBus, sessionId: string): TimedStep[] {
+  const origin = material.originMs;
+  const robotAnswers = material.inputs.filter((i) => i.message.type.startsWith('action.'));
+  const fromOutside = (type: string) => !type.startsWith('action.') && !type.startsWith('llm.');
+  const outside = material.inputs.filter((i) => fromOutside(i.message.type));
+  const asked = new Map<string, string>();
+  bus.subscribe(bus.subjects.forEvent(sessionId, 'action.request'), (m) => {
+    if (m.type === 'action.request') asked.set(m.actionId, m.name);
+  });
+  const requestedNames = new Map<string, string>();
+  for (const e of recorded.emitted) {
+    if (e.kind !== 'publish' || e.message.type !== 'action.request') continue;
+    requestedNames.set(String(e.message.actionId), String(e.message.name));
+  }
+  const first = material.blocks.length;
+  const steps: TimedStep[] = outside.map(({ atMs, message }, i) => ({
+    atMs: origin + atMs,
+    order: first + i,
+    run: () => bus.publish({ ...(message as BusMessage) }),
+  }));
+  robotAnswers.forEach(({ atMs, message }, i) =>
+    steps.push({
+      atMs: origin + atMs,
+      order: first + outside.length + i,
+      run: () => {
+        const id = String((message as { actionId?: unknown }).actionId);
+        // Only to a request the re-run made too, for the same action.
+        if (asked.get(id) !== undefined && asked.get(id) === requestedNames.get(id)) bus.publish({ ...(message as BusMessage) });
+      },
+    }),
+  );
+  return steps;
+}
+
+/**
+ * Then to the recording's end (a recording its process never ended: until the agent is idle, at most
+ * {@link MAX_TAIL_MS}).
+ */
+async function runTail(
+  recorded: RecordingData,
+  origin: number,
+  clock: ManualClock,
+  inFlight: Set<Promise<unknown>>,
+  session: { matches(state: DialogState): boolean },
+): Promise<void> {
+  const lastInputMs = clock.now();
+  const endedAtMs = recorded.recording.endedAtMs;
+  const going = () => (endedAtMs === null ? !session.matches(DialogState.idle) : clock.now() < origin + endedAtMs);
+  while (going() && clock.now() < lastInputMs + MAX_TAIL_MS) {
+    await advance(inFlight, clock, clock.now() + STEP_MS);
+  }
+}
+
+/**
  * Runs the recorded session again. `attach` gets the re-run's bus and clock (a session recorder);
  * `material` is the recording's re-run material, already validated.
  */
@@ -225,47 +398,11 @@ export async function rerunFaithfully(
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(config, { clock });
   await pool.warmUp();
-  // The WASM the session's input loads on first use (the VAD actor's resampler, RNNoise), loaded now: in
-  // the session it took a few ms of real time while frames waited in order; here it would take simulated
-  // time it never took, and the frames waiting meanwhile overflow.
-  for (const rateHz of new Set(material.blocks.map((b) => b[2]))) {
-    if (rateHz !== config.audio.inputRateHz)
-      (await createResampler({ fromHz: rateHz, toHz: config.audio.inputRateHz, quality: MIC_RESAMPLER_QUALITY })).close();
-  }
-  (await createRnnoiseDenoiser({ sampleRateHz: config.audio.inputRateHz })).close();
+  await preloadInputWasm(material, config);
   const inFlight = new Set<Promise<unknown>>();
   const sessionId = recorded.recording.sessionId;
-
-  // When the session got each engine's answer, in order (a TTS segment's by its text).
-  // A final by its turn: an utterance the session finalized without the engine (no audio) or dropped
-  // before its final must not shift the others onto another turn's time.
-  const llmTimes: number[] = [];
-  const keyed: Array<{ kind: 'stt' | 'tts'; atMs: number; key: string; used: boolean }> = [];
-  for (const [kind, atMs, key] of material.answers) {
-    if (kind === 'llm') llmTimes.push(origin + atMs);
-    else keyed.push({ kind, atMs: origin + atMs, key, used: false });
-  }
-  let llmCount = 0;
-  const hold: Held = (kind, key) => {
-    let due: number | undefined;
-    if (kind === 'llm') due = llmTimes[llmCount++];
-    else {
-      const found = keyed.find((t) => !t.used && t.kind === kind && t.key === key);
-      if (found) found.used = true;
-      due = found?.atMs;
-    }
-    if (due === undefined || due <= clock.now()) return Promise.resolve();
-    return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
-  };
-
-  const outRate = config.audio.outputRateHz;
-  const ownSink =
-    material.sinkKind === 'file'
-      ? createRecordingSink(clock, outRate)
-      : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
-  // `live`: the far end plays where the session's sound server played it, and the conditioner gets the session's capture stamps.
-  const feed = material.conditioner;
-  const sink = feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
+  const hold = answerHold(material, clock);
+  const sink = rerunSink(material, clock, config.audio.outputRateHz);
   const switches: InputSwitches | undefined = material.switched ? { echo: false, noiseSuppression: false } : undefined;
   const remoteLlm = isRemoteLlm(config.llm.engine);
   // Subscribed before the session's actors: the turn is known when the recognizer opens its stream.
@@ -273,18 +410,7 @@ export async function rerunFaithfully(
   bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_start'), (m) => {
     if (m.type === 'vad.speech_start') utteranceTurn = m.turnId;
   });
-  const paced = (bound: BoundEngines) => ({
-    ...bound,
-    ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
-    stt: pacedStt(bound.stt, inFlight, hold, () => utteranceTurn),
-    llm: pacedLlm(remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
-    tts: bound.tts.map((t) => pacedTts(t, inFlight, hold)),
-    ...(bound.ttsByLanguage
-      ? { ttsByLanguage: Object.fromEntries(Object.entries(bound.ttsByLanguage).map(([k, chain]) => [k, chain.map((t) => pacedTts(t, inFlight, hold))])) }
-      : {}),
-    ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
-    ...(bound.learned ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } } : {}),
-  });
+  const pacing: Pacing = { material, remoteLlm, inFlight, hold, utteranceTurn: () => utteranceTurn };
   const { session, release } = await assembleSession(pool, {
     sessionId,
     bus,
@@ -296,68 +422,19 @@ export async function rerunFaithfully(
       recordedTimers(actor, recorded, clock, origin);
       attach({ bus, clock })(actor);
     },
-    engines: paced,
+    engines: (bound) => pacedEngines(bound, pacing),
   });
   await session.ready();
 
-  // The robot's answers: recorded ones for the actions the re-run asks for (by id and name).
-  const robotAnswers = material.inputs.filter((i) => i.message.type.startsWith('action.'));
-  const outside = material.inputs.filter((i) => !i.message.type.startsWith('action.') && !i.message.type.startsWith('llm.'));
-  const asked = new Map<string, string>();
-  bus.subscribe(bus.subjects.forEvent(sessionId, 'action.request'), (m) => {
-    if (m.type === 'action.request') asked.set(m.actionId, m.name);
-  });
-  const requestedNames = new Map<string, string>();
-  for (const e of recorded.emitted) {
-    if (e.kind === 'publish' && e.message.type === 'action.request') requestedNames.set(String(e.message.actionId), String(e.message.name));
-  }
-
-  type Step = { atMs: number; order: number; run: () => void };
-  const steps: Step[] = [];
-  let offset = 0;
-  material.blocks.forEach(([atMs, bytes, rateHz, bits], i) => {
-    const start = offset;
-    offset += bytes;
-    steps.push({
-      atMs: origin + atMs,
-      order: i,
-      run: () => {
-        if (switches && bits >= 0) {
-          switches.echo = (bits & 1) !== 0;
-          switches.noiseSuppression = (bits & 2) !== 0;
-        }
-        session.pushAudio(microphone.subarray(start, start + bytes), rateHz);
-      },
-    });
-  });
-  outside.forEach(({ atMs, message }, i) =>
-    steps.push({ atMs: origin + atMs, order: material.blocks.length + i, run: () => bus.publish({ ...(message as BusMessage) }) }),
-  );
-  robotAnswers.forEach(({ atMs, message }, i) =>
-    steps.push({
-      atMs: origin + atMs,
-      order: material.blocks.length + outside.length + i,
-      run: () => {
-        const id = String((message as { actionId?: unknown }).actionId);
-        // Only to a request the re-run made too, for the same action.
-        if (asked.get(id) !== undefined && asked.get(id) === requestedNames.get(id)) bus.publish({ ...(message as BusMessage) });
-      },
-    }),
-  );
+  const heard = microphoneSteps(material, microphone, switches, session);
+  const steps = [...heard, ...inputSteps(material, recorded, bus, sessionId)];
   steps.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
-
   for (const step of steps) {
     if (step.atMs > clock.now()) await advance(inFlight, clock, step.atMs);
     step.run();
     await settle(inFlight, clock);
   }
-  // Then to the recording's end (a recording its process never ended: until the agent is idle, at most MAX_TAIL_MS).
-  const lastInputMs = clock.now();
-  const endedAtMs = recorded.recording.endedAtMs;
-  const going = () => (endedAtMs === null ? !session.matches(DialogState.idle) : clock.now() < origin + endedAtMs);
-  while (going() && clock.now() < lastInputMs + MAX_TAIL_MS) {
-    await advance(inFlight, clock, clock.now() + STEP_MS);
-  }
+  await runTail(recorded, origin, clock, inFlight, session);
   await session.stop();
   await settle(inFlight, clock);
   release();

@@ -17,7 +17,7 @@
  * console.log(formatReplay(result)); // 'replay: 212 events, 97 transitions, identical'
  * ```
  */
-import { createActor, type InspectionEvent } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { SessionConfigSchema } from '../../machines/config.js';
 import { describeNotice } from '../../machines/notices.js';
 import { sessionMachine } from '../../machines/session.machine.js';
@@ -91,116 +91,183 @@ function reviveEvent(event: RecordedEvent['event']): RecordedEvent['event'] {
   return event;
 }
 
+type SessionActor = Actor<typeof sessionMachine>;
+
+/** How an event's replay differs from its recording. */
+interface Mismatch {
+  expected: string;
+  actual: string;
+  reason: string;
+}
+const mismatch = (expected: string, actual: string, reason: string): Mismatch => ({ expected, actual, reason });
+
+/**
+ * What the replayed chart does, heard by inspection: the transitions of the whole replay, and for the
+ * event being replayed the root's snapshots (one when it processed the event), its transitions and what
+ * it emitted. The per-event lists are new arrays for each event: `onEvent` may keep them.
+ */
+interface Observed {
+  transitions: number;
+  processed: number;
+  taken: unknown[];
+  emitted: Emitted[];
+}
+
+function observe(actor: SessionActor): Observed {
+  const observed: Observed = { transitions: 0, processed: 0, taken: [], emitted: [] };
+  actor.system.inspect((e: InspectionEvent) => {
+    if (e.actorRef !== actor) return;
+    if (e.type === '@xstate.microstep') {
+      observed.transitions += e._transitions.length;
+      observed.taken.push(...e._transitions);
+    }
+    if (e.type === '@xstate.snapshot') observed.processed++;
+  });
+  actor.on('notice', (e) => {
+    const { turnId, notice } = e;
+    observed.emitted.push({ kind: 'notice', turnId, code: notice.code, detail: describeNotice(notice) });
+  });
+  actor.on('history', (e) => observed.emitted.push({ kind: 'history', ...e.entry }));
+  actor.on('publish', (e) => observed.emitted.push({ kind: 'publish', message: e.message }));
+  // Swallow the actor's error notification: an error status is compared like any other outcome.
+  actor.subscribe({ error: () => undefined });
+  return observed;
+}
+
+/** The recorded notices and history entries, by the event that caused them. */
+function emittedByEvent(emitted: readonly RecordedEmitted[]): Map<number, Emitted[]> {
+  const byEvent = new Map<number, Emitted[]>();
+  for (const e of emitted) {
+    const list = byEvent.get(e.eventSeq) ?? [];
+    list.push(plain(e));
+    byEvent.set(e.eventSeq, list);
+  }
+  return byEvent;
+}
+
+/** The recorded config does not fit this chart. */
+function configMismatch(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Mismatch {
+  const described = issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  const reason = `the recorded config does not fit this chart's SessionConfig (${described})`;
+  return mismatch('the recorded session config', 'a config this chart cannot take', reason);
+}
+
+/** Hands the chart the recorded event: the start, a timer of its own that must be pending, or an event from outside. */
+function deliver(recorded: RecordedEvent, index: number, replaying: Replaying): Mismatch | undefined {
+  const { actor, clock, toleranceMs } = replaying;
+  if (index === 0) {
+    const reason = 'a recording starts with the chart starting';
+    if (recorded.type !== 'xstate.init') return mismatch('xstate.init first', recorded.type, reason);
+    actor.start();
+  } else if (recorded.type === 'xstate.init') {
+    return mismatch('one start per recording', 'xstate.init again', 'the recording starts the chart twice');
+  } else if (recorded.type.startsWith('xstate.after.')) {
+    const timer = clock.pending(recorded.type);
+    const state = stateValueToString(actor.getSnapshot().value);
+    if (!timer) return mismatch(recorded.state, state, `the chart has no pending ${recorded.type} timer in ${state}`);
+    if (timer.dueMs > recorded.atMs + toleranceMs) {
+      return mismatch(
+        `${recorded.type} at ${recorded.atMs.toFixed(1)} ms`,
+        `its timer due at ${timer.dueMs.toFixed(1)} ms`,
+        "the recorded delayed event fired before the chart's delay ran out (recorded with another config or chart?)",
+      );
+    }
+    clock.advanceTo(recorded.atMs);
+    clock.fire(timer);
+  } else {
+    clock.advanceTo(recorded.atMs);
+    actor.send(reviveEvent(recorded.event) as never);
+  }
+  return undefined;
+}
+
+/** The chart's outcome of the event against the recording's: processed, the state and status, what it emitted. */
+function compareOutcome(
+  recorded: RecordedEvent,
+  snapshot: ReturnType<SessionActor['getSnapshot']>,
+  observed: Observed,
+  expected: Emitted[],
+): Mismatch | undefined {
+  const state = stateValueToString(snapshot.value);
+  if (observed.processed !== 1) {
+    const reason = 'the chart did not process the event (it had stopped)';
+    return mismatch(`${recorded.state} (${recorded.status})`, `${state} (${snapshot.status})`, reason);
+  }
+  if (state !== recorded.state || snapshot.status !== recorded.status) {
+    const status = (s: string) => (s === 'active' ? '' : ` (${s})`);
+    const reason = 'the state after the event differs';
+    return mismatch(`${recorded.state}${status(recorded.status)}`, `${state}${status(snapshot.status)}`, reason);
+  }
+  if (canonical(expected) !== canonical(observed.emitted)) {
+    const reason = 'the notices and history entries the event caused differ';
+    return mismatch(describeAll(expected), describeAll(observed.emitted), reason);
+  }
+  return undefined;
+}
+
+/** What replaying one event needs: the chart, its clock, what it does, and what the recording says it should. */
+interface Replaying {
+  readonly actor: SessionActor;
+  readonly clock: ReplayClock;
+  readonly observed: Observed;
+  readonly expectedEmitted: ReadonlyMap<number, Emitted[]>;
+  readonly toleranceMs: number;
+  readonly onEvent: ReplayOptions['onEvent'];
+}
+
+function replayEvent(recorded: RecordedEvent, index: number, replaying: Replaying): Mismatch | undefined {
+  const { actor, observed } = replaying;
+  observed.emitted = [];
+  observed.processed = 0;
+  observed.taken = [];
+  if (recorded.seq !== index) {
+    const reason = `event ${index} is missing from the recording (the log jumps to ${recorded.seq})`;
+    return mismatch(`event ${index}`, `event ${recorded.seq}`, reason);
+  }
+  const undelivered = deliver(recorded, index, replaying);
+  if (undelivered) return undelivered;
+  const snapshot = actor.getSnapshot();
+  replaying.onEvent?.(index, observed.taken, snapshot);
+  return compareOutcome(recorded, snapshot, observed, replaying.expectedEmitted.get(index) ?? []);
+}
+
 export function replayRecording(input: ReplayInput, options: ReplayOptions = {}): ReplayResult {
   const toleranceMs = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
   const { events } = input;
   const base = { events: events.length, recordedChart: input.recording.chartVersion, currentChart: chartVersion() };
-  let transitions = 0;
-  const diverged = (index: number, expected: string, actual: string, reason: string): ReplayResult => {
+  const diverged = (index: number, { expected, actual, reason }: Mismatch, transitions = 0): ReplayResult => {
     const recorded = events[index];
-    const event = recorded ? describeEvent({ type: recorded.type, turnId: recorded.turnId ?? undefined }) : '(end of recording)';
-    return { ...base, transitions, identical: false, divergence: { index, event, atMs: recorded?.atMs ?? 0, expected, actual, reason } };
+    const turnId = recorded?.turnId ?? undefined;
+    const event = recorded ? describeEvent({ type: recorded.type, turnId }) : '(end of recording)';
+    const divergence = { index, event, atMs: recorded?.atMs ?? 0, expected, actual, reason };
+    return { ...base, transitions, identical: false, divergence };
   };
-  if (events.length === 0) return { ...base, transitions, identical: true };
+  if (events.length === 0) return { ...base, transitions: 0, identical: true };
 
   const config = SessionConfigSchema.safeParse(input.recording.config);
-  if (!config.success) {
-    const issues = config.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    return diverged(
-      0,
-      'the recorded session config',
-      'a config this chart cannot take',
-      `the recorded config does not fit this chart's SessionConfig (${issues})`,
-    );
-  }
+  if (!config.success) return diverged(0, configMismatch(config.error.issues));
 
   const clock = new ReplayClock();
-  const actor = createActor(sessionMachine, { input: { sessionId: input.recording.sessionId, config: config.data }, clock });
+  const sessionInput = { sessionId: input.recording.sessionId, config: config.data };
+  const actor = createActor(sessionMachine, { input: sessionInput, clock });
   clock.bind(actor.system);
-  let processed = 0;
-  let actual: Emitted[] = [];
-  let taken: unknown[] = [];
-  actor.system.inspect((e: InspectionEvent) => {
-    if (e.actorRef !== actor) return;
-    if (e.type === '@xstate.microstep') {
-      transitions += e._transitions.length;
-      taken.push(...e._transitions);
-    }
-    if (e.type === '@xstate.snapshot') processed++;
-  });
-  actor.on('notice', (e) => actual.push({ kind: 'notice', turnId: e.turnId, code: e.notice.code, detail: describeNotice(e.notice) }));
-  actor.on('history', (e) => actual.push({ kind: 'history', ...e.entry }));
-  actor.on('publish', (e) => actual.push({ kind: 'publish', message: e.message }));
-  // Swallow the actor's error notification: an error status is compared like any other outcome.
-  actor.subscribe({ error: () => undefined });
-
-  const expectedEmitted = new Map<number, Emitted[]>();
-  for (const e of input.emitted) {
-    const list = expectedEmitted.get(e.eventSeq) ?? [];
-    list.push(plain(e));
-    expectedEmitted.set(e.eventSeq, list);
-  }
-
+  const observed = observe(actor);
+  const expectedEmitted = emittedByEvent(input.emitted);
+  const replaying: Replaying = { actor, clock, observed, expectedEmitted, toleranceMs, onEvent: options.onEvent };
   let index = 0;
   try {
     for (; index < events.length; index++) {
-      const recorded = events[index]!;
-      actual = [];
-      processed = 0;
-      taken = [];
-      if (recorded.seq !== index) {
-        return diverged(index, `event ${index}`, `event ${recorded.seq}`, `event ${index} is missing from the recording (the log jumps to ${recorded.seq})`);
-      }
-      if (index === 0) {
-        if (recorded.type !== 'xstate.init') return diverged(0, 'xstate.init first', recorded.type, 'a recording starts with the chart starting');
-        actor.start();
-      } else if (recorded.type === 'xstate.init') {
-        return diverged(index, 'one start per recording', 'xstate.init again', 'the recording starts the chart twice');
-      } else if (recorded.type.startsWith('xstate.after.')) {
-        const timer = clock.pending(recorded.type);
-        const state = stateValueToString(actor.getSnapshot().value);
-        if (!timer) return diverged(index, recorded.state, state, `the chart has no pending ${recorded.type} timer in ${state}`);
-        if (timer.dueMs > recorded.atMs + toleranceMs) {
-          return diverged(
-            index,
-            `${recorded.type} at ${recorded.atMs.toFixed(1)} ms`,
-            `its timer due at ${timer.dueMs.toFixed(1)} ms`,
-            "the recorded delayed event fired before the chart's delay ran out (recorded with another config or chart?)",
-          );
-        }
-        clock.advanceTo(recorded.atMs);
-        clock.fire(timer);
-      } else {
-        clock.advanceTo(recorded.atMs);
-        actor.send(reviveEvent(recorded.event) as never);
-      }
-      const snapshot = actor.getSnapshot();
-      const state = stateValueToString(snapshot.value);
-      options.onEvent?.(index, taken, snapshot);
-      if (processed !== 1) {
-        return diverged(
-          index,
-          `${recorded.state} (${recorded.status})`,
-          `${state} (${snapshot.status})`,
-          'the chart did not process the event (it had stopped)',
-        );
-      }
-      if (state !== recorded.state || snapshot.status !== recorded.status) {
-        const status = (s: string) => (s === 'active' ? '' : ` (${s})`);
-        return diverged(index, `${recorded.state}${status(recorded.status)}`, `${state}${status(snapshot.status)}`, 'the state after the event differs');
-      }
-      const expected = expectedEmitted.get(index) ?? [];
-      if (canonical(expected) !== canonical(actual)) {
-        return diverged(index, describeAll(expected), describeAll(actual), 'the notices and history entries the event caused differ');
-      }
+      const found = replayEvent(events[index]!, index, replaying);
+      if (found) return diverged(index, found, observed.transitions);
     }
   } catch (error) {
     // A recording that makes the chart throw is a divergence too.
-    return diverged(index, 'the chart to process the event', `an exception: ${(error as Error).message}`, 'the chart threw');
+    const actual = `an exception: ${(error as Error).message}`;
+    return diverged(index, mismatch('the chart to process the event', actual, 'the chart threw'), observed.transitions);
   } finally {
     actor.stop();
   }
-  return { ...base, transitions, identical: true };
+  return { ...base, transitions: observed.transitions, identical: true };
 }
 
 /** The CLI's report: one line when identical, the first divergence otherwise. */
