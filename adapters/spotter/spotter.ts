@@ -179,8 +179,6 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
     beam.toExponential(),
     '-samprate',
     rate,
-    '-logfn',
-    '/dev/null',
     '-kws_delay',
     String(options.delayFrames ?? DEFAULT_DELAY_FRAMES),
     ...SEARCH_FRONT_END,
