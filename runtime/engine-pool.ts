@@ -48,6 +48,7 @@ import {
 import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
 import { reportingFailures } from './stop-stt-failures.js';
 import { loadLearnedHeads, type LearnedHeads } from './learned-heads.js';
+import { warmStopPath } from './warm-stop.js';
 
 export interface SessionBinding {
   sessionId: string;
@@ -165,6 +166,8 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
         const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
         if ('shared' in stt) await stt.shared.prepare?.(Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1));
         await learned();
+        // The first STOP of the process as fast as the rest: its handlers run once before any session does.
+        await warmStopPath();
         warm = true;
       })();
       return warming;
