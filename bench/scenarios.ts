@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
+import { warmStopPath } from '../runtime/warm-stop.js';
 import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startIoProbe } from './io-probe.js';
@@ -158,6 +159,8 @@ export async function runReplyScenario(
     onTurns?: (records: TurnRecord[]) => void;
   } = {},
 ): Promise<BenchRow> {
+  // As the engine pool's warm-up does in every entry point: the process's first STOP is measured warm.
+  await warmStopPath();
   const rssBefore = process.memoryUsage().rss;
   const all = await Promise.all(
     Array.from({ length: sessions }, (_, i) =>

@@ -98,6 +98,7 @@ export function trackedKeywords(engine: KeywordEngine, inFlight: Set<Promise<unk
           void told.finally(() => inFlight.delete(told)).catch(() => undefined);
           return scored;
         },
+        ...(inner.close ? { close: () => inner.close!() } : {}),
       };
     },
   };

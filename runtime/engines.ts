@@ -75,6 +75,7 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
   if (config.stt.engine === 'pocketsphinx') {
     return createPocketsphinxStt({
       sampleRateHz: config.audio.inputRateHz,
+      threads: config.stt.threads,
       ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}),
       ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}),
     });
@@ -283,7 +284,7 @@ export function buildStopStt(config: AppConfig, sessionStt?: SttEngine): SttEngi
   // rate): one pool of decoder sets, ~83 MB each, instead of two. A pause's decode takes an idle set of it.
   if (besideOwnGrammar && sessionStt) return sessionStt;
   try {
-    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, grammarPath, ...(mllrPath ? { mllrPath } : {}) });
+    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, threads: config.stt.threads, grammarPath, ...(mllrPath ? { mllrPath } : {}) });
   } catch (error) {
     throw new Error(`the stop phrases' local recognizer (session.estop.localRecognizer) cannot start: ${(error as Error).message}; ${fix}`, { cause: error });
   }

@@ -13,7 +13,7 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { FETCH_FRONT_END_COMMAND, findHead, frontEndPaths, KeywordModelError, loadKeywordEngine, type KeywordEngine } from '../adapters/keyword/index.js';
+import { FETCH_FRONT_END_COMMAND, findHead, frontEndPaths, KeywordModelError, loadKeywordEngineOnThread, type KeywordEngine } from '../adapters/keyword/index.js';
 import type { LearnedPhrases } from '../actors/estop/index.js';
 import type { AppConfig } from './config.js';
 
@@ -51,6 +51,7 @@ export async function loadLearnedHeads(config: AppConfig): Promise<LearnedHeads>
   if (!named && !existsSync(frontEndPaths().embedding)) {
     return { skipped: `the speech embedding is not fetched: run \`${FETCH_FRONT_END_COMMAND}\` to hear ${listened.join(', ')} with the learned heads` };
   }
-  const engine = await loadKeywordEngine({ phrases: listened, heads: keyword.heads, thresholds: keyword.thresholds, threshold: keyword.threshold });
+  // On a thread of its own: its ONNX runs would otherwise hold every session's event loop (engine-thread.ts).
+  const engine = await loadKeywordEngineOnThread({ phrases: listened, heads: keyword.heads, thresholds: keyword.thresholds, threshold: keyword.threshold });
   return { engine, phrases };
 }

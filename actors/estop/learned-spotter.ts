@@ -153,6 +153,7 @@ export function createLearnedListener(options: LearnedListenerOptions): LearnedL
     stop() {
       state.closed = true;
       listeners.clear();
+      stream.close?.();
     },
   };
 }

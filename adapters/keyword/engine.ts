@@ -36,6 +36,8 @@ export interface KeywordSpotting {
 export interface KeywordStream {
   /** 16 kHz samples (16-bit scale) in any pieces; each completed hop's scores and the phrases spotted. */
   push(samples: Int16Array | Float32Array): Promise<{ hops: KeywordScores[]; spotted: KeywordSpotting[] }>;
+  /** Optional: the stream is over (an engine on a thread forgets it there); blocks pushed before are still told. */
+  close?(): void;
 }
 
 export interface KeywordEngine {

@@ -145,7 +145,7 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
   const hmm = options.hmmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
   const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
   const phoneLm = options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin');
-  const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(options.sampleRateHz ?? 16_000), '-logfn', '/dev/null', ...NO_SILENCE_REMOVAL];
+  const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(options.sampleRateHz ?? 16_000), ...NO_SILENCE_REMOVAL];
   const mllr = options.mllrPath ? ['-mllr', options.mllrPath] : [];
   const dir = mkdtempSync(join(tmpdir(), 'voice-agent-verify-'));
   const init = (args: string[]) => {

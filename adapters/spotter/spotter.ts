@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeywordStream, KeywordStreamOptions } from './stream-types.js';
-import { bind, INSTALL_HINT } from './binding.js';
+import { bind, INSTALL_HINT, type Binding } from './binding.js';
 import { openStream, type SpotterShared } from './stream.js';
 import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
 import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from '../stt/pocketsphinx.js';
@@ -91,6 +91,11 @@ export interface KeywordSpotter {
   createStream(options?: KeywordStreamOptions): KeywordStream;
   /** Creates one decoder now (and checks the phrases), so the first session does not wait for it. */
   warmUp(): Promise<void>;
+  /**
+   * Has a decoder ready for each of `streams` streams, made off the event loop, and from then on keeps one
+   * more ready than the streams take: a stream opened with none idle makes its own, holding the loop.
+   */
+  prepare?(streams: number): Promise<void>;
 }
 
 /** The threshold the search runs at: the lower of a phrase's two. */
@@ -179,8 +184,6 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
     beam.toExponential(),
     '-samprate',
     rate,
-    '-logfn',
-    '/dev/null',
     '-kws_delay',
     String(options.delayFrames ?? DEFAULT_DELAY_FRAMES),
     ...SEARCH_FRONT_END,
@@ -201,6 +204,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   const byPhrase = <K extends 'minLeadDb' | 'minConfidence'>(key: K) =>
     new Map(options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])));
   const minConfidence = byPhrase('minConfidence');
+  const ready = readyDecoders(lib, argv, idle, means);
   let perUnit: number | undefined;
   const shared: SpotterShared = {
     lib,
@@ -210,6 +214,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     delayFrames: options.delayFrames ?? DEFAULT_DELAY_FRAMES,
     decoder() {
       const reused = idle.pop();
+      ready.refill();
       if (reused) {
         // What the last stream's audio left in it (the noise estimate, the cepstral mean) is not this stream's.
         lib.startStream(reused);
@@ -217,11 +222,7 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
         mean?.set(mean.initial);
         return reused;
       }
-      const config = lib.parse(null, lib.psArgs(), argv.length, argv, 1);
-      const ps = config ? lib.init(config) : null;
-      if (!ps) throw new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
-      means.set(ps, cmnAccess(lib, ps));
-      return ps;
+      return ready.madeHere();
     },
     release: (ps) => idle.push(ps),
     takeVerifier() {
@@ -257,12 +258,56 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
     sampleRateHz,
     phrases: options.phrases,
     async warmUp() {
-      idle.push(shared.decoder());
+      if (idle.length === 0) await ready.make(1, false);
       const verifier = shared.takeVerifier();
       if (!verifier) return;
       verifier.warmUp();
       shared.releaseVerifier(verifier);
     },
+    prepare: (streams) => ready.make(streams, true),
     createStream: ({ report = true, relaxed } = {}) => openStream(shared, report, relaxed),
+  };
+}
+
+/**
+ * The spotter's idle search decoders, made off the event loop (`initOffThread`) where there is time: a
+ * search decoder loads the acoustic model (~150 ms on the loop, ~27 MB), and each session starting took
+ * every session's loop that long.
+ */
+function readyDecoders(lib: Binding, argv: readonly string[], idle: unknown[], means: Map<unknown, CmnAccess | undefined>) {
+  const state = { making: 0, reserve: 0 };
+  const rejected = () => new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
+  const config = () => {
+    const args = [...argv];
+    const parsed = lib.parse(null, lib.psArgs(), args.length, args, 1);
+    if (!parsed) throw rejected();
+    return parsed;
+  };
+  const made = (ps: unknown) => {
+    if (!ps) throw rejected();
+    means.set(ps, cmnAccess(lib, ps));
+    return ps;
+  };
+  const makeOne = async () => {
+    state.making += 1;
+    try {
+      idle.push(made(await lib.initOffThread(config())));
+    } finally {
+      state.making -= 1;
+    }
+  };
+  return {
+    /** Until `count` are idle or being made; with `reserve`, from then on one more is kept ready. */
+    async make(count: number, reserve: boolean) {
+      if (reserve) state.reserve = 1;
+      const wanted = Math.max(0, count - idle.length - state.making);
+      await Promise.all(Array.from({ length: wanted }, makeOne));
+    },
+    /** After a decoder was taken: another on its way, when none is idle or coming and `make` asked for a reserve. */
+    refill() {
+      if (idle.length + state.making < state.reserve) void makeOne().catch(() => undefined);
+    },
+    /** A decoder made now, on the event loop: none was idle. */
+    madeHere: () => made(lib.init(config())),
   };
 }

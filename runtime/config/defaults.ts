@@ -72,6 +72,8 @@ export const CONFIG_DEFAULTS = {
     minConfidence: 0.2,
     /** Why this transform: commands recognized exactly on unseen voices went from 91.3 to 97.1 % (docs/out-of-grammar.md). */
     mllrPath: DEFAULT_GRAMMAR_MLLR as string | null,
+    /** Why 1: on two cores the event loop keeps one and the decodes take the other (docs/server-scaling.md). */
+    threads: 1,
     fakeTranscripts: [],
   },
   llm: {

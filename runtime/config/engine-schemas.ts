@@ -197,6 +197,12 @@ export const SttSchema = z
         'A final transcript with a lower confidence is not understood: a re-prompt, no action (engines that report one: pocketsphinx with a grammar); 0: off.',
       ),
     mllrPath: z.string().nullable().default(STT.mllrPath).describe("An MLLR transform of pocketsphinx's acoustic model for the grammar decoder; null: none."),
+    threads: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(STT.threads)
+      .describe("Threads pocketsphinx decodes utterances on, beside the event loop; 0: on the event loop (every session waits for each decode)."),
     baseUrl: z.url().optional().describe('The OpenAI-compatible transcription server (`stt.engine` openai).'),
     apiKey: z.string().optional().describe('Its API key; default: `OPENAI_API_KEY`.'),
     model: z.string().optional().describe('Its model; default: `whisper-1`.'),

@@ -1,0 +1,90 @@
+/**
+ * pocketsphinx's native face (Debian `libpocketsphinx3`, `libsphinxbase3`) through koffi: the decoder's
+ * life cycle, audio, hypotheses and segments. An uninstalled library is an error naming the packages.
+ *
+ * Decoders of one process may run on several threads (pocketsphinx-threads.ts): they share nothing but
+ * sphinxbase's log file, which a decoder made with `-logfn` closes and reopens while another thread may be
+ * writing to it. So logging is switched off once here, for the process, and no decoder names a log file.
+ *
+ * @example
+ * ```ts
+ * const lib = bind({ pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' });
+ * const ps = lib.init(lib.parse(null, lib.psArgs(), argv.length, argv, 1));
+ * ```
+ */
+import koffi from 'koffi';
+
+/** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
+export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+export const INSTALL_HINT = 'apt-get install -y libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us';
+/** The libraries' names in Debian's packages. */
+export const DEBIAN_LIBRARIES = { pocketsphinx: 'libpocketsphinx.so.3', sphinxbase: 'libsphinxbase.so.3' } as const;
+
+export class PocketsphinxError extends Error {
+  override name = 'PocketsphinxError';
+}
+
+export interface Binding {
+  psArgs: () => unknown;
+  parse: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
+  init: (config: unknown) => unknown;
+  startUtt: (ps: unknown) => number;
+  /** Starts a new stream: the front end's noise estimate starts afresh (it is carried from utterance to utterance otherwise). */
+  startStream: (ps: unknown) => number;
+  processRaw: (ps: unknown, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number;
+  getHyp: (ps: unknown, score: number[]) => string | null;
+  endUtt: (ps: unknown) => number;
+  lookupWord: (ps: unknown, word: string) => string | null;
+  nFrames: (ps: unknown) => number;
+  getFeat: (ps: unknown) => unknown;
+  cmnLiveGet: (cmn: unknown, vec: Float32Array) => void;
+  cmnLiveSet: (cmn: unknown, vec: Float32Array) => void;
+  /** The best hypothesis's word (or phone) segments: iterate with `segNext` to its end (which frees the iterator). */
+  segIter: (ps: unknown, score: number[]) => unknown;
+  segNext: (seg: unknown) => unknown;
+  segWord: (seg: unknown) => string | null;
+  segFrames: (seg: unknown, startFrame: number[], endFrame: number[]) => void;
+}
+
+export function bind(libraries: { pocketsphinx: string; sphinxbase: string } = DEBIAN_LIBRARIES): Binding {
+  let ps: ReturnType<typeof koffi.load>;
+  let sb: ReturnType<typeof koffi.load>;
+  try {
+    ps = koffi.load(libraries.pocketsphinx);
+    sb = koffi.load(libraries.sphinxbase);
+  } catch (cause) {
+    throw new PocketsphinxError(`pocketsphinx is not installed (${(cause as Error).message}): ${INSTALL_HINT}`, { cause });
+  }
+  // NULL: no log at all (see the module's notes).
+  sb.func('void err_set_logfp(void *fp)')(null);
+  return {
+    psArgs: ps.func('void *ps_args()'),
+    parse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)'),
+    init: ps.func('void *ps_init(void *config)'),
+    startUtt: ps.func('int ps_start_utt(void *ps)'),
+    startStream: ps.func('int ps_start_stream(void *ps)'),
+    processRaw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)'),
+    getHyp: ps.func('const char *ps_get_hyp(void *ps, _Out_ int32_t *score)'),
+    endUtt: ps.func('int ps_end_utt(void *ps)'),
+    // The returned string is malloc'ed by pocketsphinx and never freed here: callers cache it per word.
+    lookupWord: ps.func('const char *ps_lookup_word(void *ps, const char *word)'),
+    nFrames: ps.func('int ps_get_n_frames(void *ps)'),
+    getFeat: ps.func('void *ps_get_feat(void *ps)'),
+    cmnLiveGet: sb.func('void cmn_live_get(void *cmn, _Out_ float *vec)'),
+    cmnLiveSet: sb.func('void cmn_live_set(void *cmn, const float *vec)'),
+    // 5prealpha's ps_seg_iter takes the decoder alone; the second argument (0.8's best score) is ignored there.
+    segIter: ps.func('void *ps_seg_iter(void *ps, _Out_ int32_t *score)'),
+    segNext: ps.func('void *ps_seg_next(void *seg)'),
+    segWord: ps.func('const char *ps_seg_word(void *seg)'),
+    segFrames: ps.func('void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)'),
+  };
+}
+
+/** A decoder made from `argv`, or an error naming `what` was configured so. */
+export function initDecoder(lib: Binding, argv: readonly string[], what = 'its configuration'): unknown {
+  const args = [...argv];
+  const config = lib.parse(null, lib.psArgs(), args.length, args, 1);
+  const ps = config ? lib.init(config) : null;
+  if (!ps) throw new PocketsphinxError(`pocketsphinx rejected ${what} (${args.join(' ')}): check the model and grammar paths`);
+  return ps;
+}
