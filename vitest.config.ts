@@ -52,8 +52,14 @@ const STRICT_CHECKS = 'test/support/strict-checks.setup.ts';
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: tiers.unit, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] } },
-      { extends: true, test: { name: 'model', include: tiers.model, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: tiers.unit, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'model', include: tiers.model, setupFiles: [STRICT_CHECKS, 'test/support/unit-guard.setup.ts'] },
+      },
       { extends: true, test: { name: 'integration', include: tiers.integration, setupFiles: [STRICT_CHECKS] } },
       { extends: true, test: { name: 'e2e', include: tiers.e2e, setupFiles: [STRICT_CHECKS] } },
     ],

@@ -12,7 +12,12 @@ import { normalizePhrase, type KeywordSpotter, type KeywordStream } from '../ada
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ActivationMode } from './activation-settings.js';
 
-export { ACTIVATION_MODES, DEFAULT_ACTIVATION_OPTIONS, type ActivationMode, type ActivationSettings } from './activation-settings.js';
+export {
+  ACTIVATION_MODES,
+  DEFAULT_ACTIVATION_OPTIONS,
+  type ActivationMode,
+  type ActivationSettings,
+} from './activation-settings.js';
 
 /** What the VAD actor runs on (`pipeline.activation`; the session host derives it from the chart's config). */
 export interface ActivationOptions {
@@ -35,7 +40,12 @@ export interface ActivationSpotterOptions {
 }
 
 /** The spotter stream of one session: `undefined` in `always` mode (nothing is spotted). */
-export function createActivationSpotter({ bus, sessionId, options, spotter }: ActivationSpotterOptions): ActivationSpotter | undefined {
+export function createActivationSpotter({
+  bus,
+  sessionId,
+  options,
+  spotter,
+}: ActivationSpotterOptions): ActivationSpotter | undefined {
   const { mode } = options;
   if (mode === 'always') return undefined;
   const stopPhrases = new Set(options.stopPhrases.map(normalizePhrase));
@@ -45,7 +55,8 @@ export function createActivationSpotter({ bus, sessionId, options, spotter }: Ac
     hear(frame) {
       if (stopped) return;
       for (const { phrase } of stream.push(frame)) {
-        if (stopPhrases.has(phrase)) bus.publish({ type: 'control.estop', sessionId, turnId: '-', source: 'spotter', phrase });
+        if (stopPhrases.has(phrase))
+          bus.publish({ type: 'control.estop', sessionId, turnId: '-', source: 'spotter', phrase });
         // A wake phrase in `push` is not listened for; one spotted while open starts the window again (the chart's).
         else if (mode === 'wake') bus.publish({ type: 'control.listen', sessionId, turnId: '-', open: true, phrase });
       }

@@ -26,11 +26,16 @@ export interface PipelineOptions {
   frameMs: number;
   /** Audio handed to the sink ahead of what it has played (ms). */
   maxBufferAheadMs: number;
-  /** The sink is refilled (up to `maxBufferAheadMs`) once what it holds drops to this (ms); `maxBufferAheadMs` or more: every tick. */
+  /**
+   * The sink is refilled (up to `maxBufferAheadMs`) once what it holds drops to this (ms); `maxBufferAheadMs` or more:
+   * every tick.
+   */
   refillBelowMs: number;
   /** TTS requests in flight per reply. */
   ttsConcurrency: number;
-  /** A reply's next segment is synthesized only while less than this much of its audio waits unplayed (ms); 0: no bound. */
+  /**
+   * A reply's next segment is synthesized only while less than this much of its audio waits unplayed (ms); 0: no bound.
+   */
   ttsLookAheadMs: number;
   chunker: Partial<ClauseChunkerOptions>;
   vad: Partial<VadSegmenterOptions>;
@@ -59,11 +64,17 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   frameMs: 20,
   /** Why 200 ms: bounds how much already-written audio a stop must clear at the device. */
   maxBufferAheadMs: 200,
-  /** Why 100 ms: frames go out five at a time (a fifth of the messages to a network client), and the device never holds less than 100 ms. */
+  /**
+   * Why 100 ms: frames go out five at a time (a fifth of the messages to a network client), and the device never holds
+   * less than 100 ms.
+   */
   refillBelowMs: 100,
   /** Why 2: the next clause is ready when the current one ends, without flooding the engine. */
   ttsConcurrency: 2,
-  /** Why 2000 ms: a later segment has over twice `timeouts.ttsFirstChunkMs` to deliver, while a barge-in throws away at most ~2 s of audio. */
+  /**
+   * Why 2000 ms: a later segment has over twice `timeouts.ttsFirstChunkMs` to deliver, while a barge-in throws away at
+   * most ~2 s of audio.
+   */
   ttsLookAheadMs: 2000,
   chunker: {},
   vad: {},
@@ -88,18 +99,29 @@ export interface SessionEngines {
   memory?: MemoryLookup;
   /** Optional: whether a partial transcript is a complete command (adaptive end of turn, `turn.completePauseMs`). */
   turnCompletion?: TurnCompletion;
-  /** Optional microphone conditioning (echo canceller, high-pass, RNNoise, AGC), run by the VAD actor before the VAD. */
+  /**
+   * Optional microphone conditioning (echo canceller, high-pass, RNNoise, AGC), run by the VAD actor before the VAD.
+   */
   inputConditioner?: InputConditioner;
-  /** Optional: the wake and stop phrases' spotter (`session.activation` `wake` or `push`), run by the VAD actor on all microphone audio. */
+  /**
+   * Optional: the wake and stop phrases' spotter (`session.activation` `wake` or `push`), run by the VAD actor on all
+   * microphone audio.
+   */
   keywordSpotter?: KeywordSpotter;
-  /** Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in every mode. */
+  /**
+   * Optional: the stop phrases' spotter (`session.estop.spotter`), run by the VAD actor on all microphone audio in
+   * every mode.
+   */
   stopSpotter?: KeywordSpotter;
   /**
    * Optional: the learned keyword heads (`keyword`), run by the VAD actor on all microphone audio: which
    * phrases are stop, wake and answer phrases, and the engine failing (told once; the other paths go on).
    */
   learned?: { engine: KeywordEngine; phrases: LearnedPhrases; stopLeadDb: number; onError?: (error: unknown) => void };
-  /** Optional: told of a stop phrase the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`). */
+  /**
+   * Optional: told of a stop phrase the stop spotter heard in the robot's own voice and did not act on
+   * (`estop_own_voice`).
+   */
   onOwnVoiceStop?: (heard: OwnVoiceStop) => void;
   /**
    * Optional: a local grammar recognizer whose transcripts the emergency stop also reads

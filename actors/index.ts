@@ -14,8 +14,8 @@ export { createVadActor, createSttActor, createLlmActor, createTtsActor, createP
 export { type EstopActorInput, createStopGate, endsWithStopPhrase, type StopGateOptions } from './estop/index.js';
 
 /**
- * The stage actors and the emergency-stop watcher, ready for `sessionMachine.provide({ actors })`: of one session (`deps`), or of
- * every session whose deps `resolve` finds by the session's actor system (see {@link bindSessionDeps}).
+ * The stage actors and the emergency-stop watcher, ready for `sessionMachine.provide({ actors })`: of one session
+ * (`deps`), or of every session whose deps `resolve` finds by the session's actor system (see {@link bindSessionDeps}).
  */
 export function createSessionActors(deps: SessionActorDeps | SessionDepsResolver) {
   return {
@@ -48,6 +48,10 @@ export function bindSessionDeps(system: object, deps: SessionActorDeps): void {
 /** The stage actors shared by every session: each finds its session's deps with {@link bindSessionDeps}. */
 export const sharedSessionActors = createSessionActors((system) => {
   const deps = depsBySystem.get(system as object);
-  if (!deps) throw new Error('a stage actor started in a session without deps: call bindSessionDeps(actor.system, deps) before actor.start().');
+  if (!deps)
+    throw new Error(
+      'a stage actor started in a session without deps: call bindSessionDeps(actor.system, deps) before ' +
+        'actor.start().',
+    );
   return deps;
 });

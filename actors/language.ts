@@ -32,5 +32,7 @@ export function baseLanguage(tag: string): string {
  */
 export function configuredLanguage(language: string, configured: readonly string[]): string | undefined {
   const lower = language.toLowerCase();
-  return configured.find((c) => c.toLowerCase() === lower) ?? configured.find((c) => baseLanguage(c) === baseLanguage(lower));
+  return (
+    configured.find((c) => c.toLowerCase() === lower) ?? configured.find((c) => baseLanguage(c) === baseLanguage(lower))
+  );
 }

@@ -38,7 +38,14 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
     const publishToolCall = (call: LlmToolCall) => {
       // A model may invent any name: the session refuses what was not declared, so only the shape is kept here.
       const name = /^[A-Za-z0-9_-]{1,64}$/.test(call.name) ? call.name : 'invalid_tool_name';
-      bus.publish({ type: 'llm.tool_call', sessionId, turnId, callId: call.id || `call-${turnId}`, name, arguments: call.arguments.slice(0, 20_000) });
+      bus.publish({
+        type: 'llm.tool_call',
+        sessionId,
+        turnId,
+        callId: call.id || `call-${turnId}`,
+        name,
+        arguments: call.arguments.slice(0, 20_000),
+      });
     };
 
     /** Memory enriches the prompt only if it answers within budget; it never delays the request longer. */
@@ -69,7 +76,8 @@ export function createLlmActor(source: SessionActorDeps | SessionDepsResolver) {
         ...(toolChoice ? { toolChoice } : {}),
       })) {
         if (controller.signal.aborted) return;
-        if (index === 0) bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
+        if (index === 0)
+          bus.publish({ type: 'llm.started', sessionId, turnId, firstTokenMs: clock.now() - startedAtMs });
         if (isToolCall(delta)) {
           index = Math.max(index, 1);
           if (held) held.push(delta);

@@ -235,7 +235,10 @@ function enter(state: PlaybackState, next: PlaybackPhase, effects: PlaybackEffec
 }
 
 /** The next frame of the current segment, or what to do instead: skip to the next segment, or wait for audio. */
-function nextFrame(state: PlaybackState, segment: SegmentBuffer): { frame: Uint8Array; audioBytes: number } | 'next' | 'wait' {
+function nextFrame(
+  state: PlaybackState,
+  segment: SegmentBuffer,
+): { frame: Uint8Array; audioBytes: number } | 'next' | 'wait' {
   const { frameBytes } = state;
   const left = segment.pending.byteLength - segment.pendingAt;
   if (left >= frameBytes) {
@@ -275,7 +278,11 @@ function pump(state: PlaybackState, reading: SinkReading, effects: PlaybackEffec
     state.writtenSegment.push(state.current);
     state.writtenAudioMs.push(audioMs);
     const seq = state.seq++;
-    effects.push({ type: 'write', frame: next.frame, meta: viseme === undefined ? { turnId, seq } : { turnId, seq, viseme } });
+    effects.push({
+      type: 'write',
+      frame: next.frame,
+      meta: viseme === undefined ? { turnId, seq } : { turnId, seq, viseme },
+    });
     bufferedMs += state.frameDurationMs;
     // Announced once for a filler and once for the answer itself: the session waits for the latter.
     const started = segment.kind === 'filler' ? 'filler' : 'answer';
@@ -286,7 +293,8 @@ function pump(state: PlaybackState, reading: SinkReading, effects: PlaybackEffec
   }
   // Speech heard before the reply's echo is back is judged as speech over the reply (its onset check):
   // the echo of the last syllable is not a new turn.
-  if (allWritten(state) && state.heardByMs === undefined) state.heardByMs = reading.nowMs + bufferedMs + (reading.echoReturnMs ?? 0);
+  if (allWritten(state) && state.heardByMs === undefined)
+    state.heardByMs = reading.nowMs + bufferedMs + (reading.echoReturnMs ?? 0);
   if (allWritten(state) && bufferedMs <= EPSILON_MS && reading.nowMs >= state.heardByMs! - EPSILON_MS) {
     enter(state, { name: 'finished' }, effects);
     effects.push({ type: 'finished', segments: report(state, playedPerSegment(state, 0)) });
@@ -311,7 +319,8 @@ function schedule(state: PlaybackState, nowMs: number, bufferedMs: number, effec
   // Audio waits for room in the sink (one frame plays out per tick); with nothing to write, the next
   // chunk pumps, so an idle reply (waiting for TTS) costs no ticks.
   const segment = state.segments.get(state.current);
-  const hasFrames = segment !== undefined && (segment.pending.byteLength - segment.pendingAt >= state.frameBytes || segment.complete);
+  const hasFrames =
+    segment !== undefined && (segment.pending.byteLength - segment.pendingAt >= state.frameBytes || segment.complete);
   if (!hasFrames) return enter(state, WAITING, effects);
   // Half a tick early: the tick that finds the sink at the refill level pumps, even a little early. A
   // time, not a count of ticks: on an overloaded loop ticks come late, and the sink plays on in real time.

@@ -28,7 +28,10 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
     const { bus, clock, sink } = deps;
     const { frameMs, maxBufferAheadMs, refillBelowMs } = deps.pipeline;
     const { sessionId, turnId } = input;
-    const state = initialPlayback({ turnId, frameMs, maxBufferAheadMs, refillBelowMs, sampleRateHz: sink.sampleRateHz }, input.held === true);
+    const state = initialPlayback(
+      { turnId, frameMs, maxBufferAheadMs, refillBelowMs, sampleRateHz: sink.sampleRateHz },
+      input.held === true,
+    );
     /** While frames wait for room in the sink: one tick per frame from the process-wide ticker. */
     const ticker = frameTickerFor(clock, frameMs);
     let untick: (() => void) | undefined;
@@ -88,7 +91,9 @@ export function createPlaybackActor(source: SessionActorDeps | SessionDepsResolv
       if (message.type === 'tts.chunk') feed({ ...message, type: 'chunk' });
       else if (message.type === 'tts.done') feed({ type: 'done', turnId: message.turnId, segments: message.segments });
     };
-    const subs = (['tts.chunk', 'tts.done'] as const).map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onTts));
+    const subs = (['tts.chunk', 'tts.done'] as const).map((type) =>
+      bus.subscribe(bus.subjects.forEvent(sessionId, type), onTts),
+    );
 
     return () => {
       for (const sub of subs) sub.unsubscribe();

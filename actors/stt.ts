@@ -16,9 +16,11 @@ interface Utterance {
 }
 
 /** An engine's `speechAfterMs`, when it gave a usable one (the bus takes a finite, non-negative number only). */
-const speechAfter = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? { speechAfterMs: ms } : {});
+const speechAfter = (ms: number | undefined) =>
+  ms !== undefined && Number.isFinite(ms) && ms >= 0 ? { speechAfterMs: ms } : {};
 /** An engine's `lastWordSpeechShare`, when it gave one in 0..1. */
-const lastWordShare = (share: number | undefined) => (share !== undefined && share >= 0 && share <= 1 ? { lastWordSpeechShare: share } : {});
+const lastWordShare = (share: number | undefined) =>
+  share !== undefined && share >= 0 && share <= 1 ? { lastWordSpeechShare: share } : {};
 
 export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
   return fromCallback<SttCommand, SttActorInput>(({ input, receive, system }) => {
@@ -30,7 +32,12 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
 
     const publishError = (turnId: string, error: unknown) => {
       if (stopped) return;
-      bus.publish({ type: 'stt.error', sessionId, turnId, message: `STT "${stt.name}" failed: ${error instanceof Error ? error.message : String(error)}` });
+      bus.publish({
+        type: 'stt.error',
+        sessionId,
+        turnId,
+        message: `STT "${stt.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     };
 
     // `auto`: no hint, the engine detects the language.
@@ -95,7 +102,9 @@ export function createSttActor(source: SessionActorDeps | SessionDepsResolver) {
               turnId,
               text: text.trim(),
               // Clamped: an engine's score is not the bus's to reject (the schema allows 0..1 only).
-              ...(confidence !== undefined && Number.isFinite(confidence) ? { confidence: Math.min(1, Math.max(0, confidence)) } : {}),
+              ...(confidence !== undefined && Number.isFinite(confidence)
+                ? { confidence: Math.min(1, Math.max(0, confidence)) }
+                : {}),
               ...(language ? { language } : {}),
               ...speechAfter(speechAfterMs),
               ...lastWordShare(lastWordSpeechShare),

@@ -106,7 +106,16 @@ export type TtsEffect =
   | { type: 'requested'; index: number; kind: SegmentKind; engine: string }
   | { type: 'first_chunk'; index: number; kind: SegmentKind; engine: string; latencyMs: number }
   /** A `tts.chunk`; the segment's last is `final`, without audio. */
-  | { type: 'chunk'; index: number; kind: SegmentKind; text: string; seq: number; audio: Uint8Array; final: boolean; visemes: readonly Viseme[] }
+  | {
+      type: 'chunk';
+      index: number;
+      kind: SegmentKind;
+      text: string;
+      seq: number;
+      audio: Uint8Array;
+      final: boolean;
+      visemes: readonly Viseme[];
+    }
   | ({ type: 'fallback'; reason: string } & ChainMove)
   | { type: 'error'; message: string; fatal: boolean; errorType?: string; retryable?: boolean }
   | { type: 'done'; segments: number }
@@ -154,7 +163,9 @@ export function reduceTts(state: TtsState, input: TtsInput, settings: TtsSetting
       step.state = { ...state, segments: [...state.segments, newSegment(state.segments.length, input)] };
       break;
     case 'say': {
-      const pieces = input.segments.map((piece, i) => newSegment(state.segments.length + i, { type: 'segment', kind: 'say', ...piece }));
+      const pieces = input.segments.map((piece, i) =>
+        newSegment(state.segments.length + i, { type: 'segment', kind: 'say', ...piece }),
+      );
       step.state = { ...state, segments: [...state.segments, ...pieces], phase: 'completing' };
       return step;
     }
@@ -218,8 +229,18 @@ function attemptReport(step: TtsStep, input: Extract<TtsInput, { type: 'requeste
     step.effects.push({ type: 'requested', index, kind, engine });
     return;
   }
-  if (!segment.emittedAudio) step.effects.push({ type: 'first_chunk', index, kind, engine, latencyMs: nowMs - segment.requestedAtMs });
-  step.effects.push({ type: 'chunk', index, kind, text, seq: segment.chunks, audio: input.audio, final: false, visemes: input.visemes });
+  if (!segment.emittedAudio)
+    step.effects.push({ type: 'first_chunk', index, kind, engine, latencyMs: nowMs - segment.requestedAtMs });
+  step.effects.push({
+    type: 'chunk',
+    index,
+    kind,
+    text,
+    seq: segment.chunks,
+    audio: input.audio,
+    final: false,
+    visemes: input.visemes,
+  });
   step.state = {
     ...patchSegment(step.state, index, { emittedAudio: true, chunks: segment.chunks + 1 }),
     synthesizedMs: step.state.synthesizedMs + input.durationMs,
@@ -235,7 +256,19 @@ function finalChunk(step: TtsStep, segment: SegmentState): void {
 
 function newSegment(index: number, input: Extract<TtsInput, { type: 'segment' }>): SegmentState {
   const { kind, text, language, chain } = input;
-  return { index, kind, text, language, chain, status: 'queued', engine: 0, attempt: 0, requestedAtMs: 0, emittedAudio: false, chunks: 0 };
+  return {
+    index,
+    kind,
+    text,
+    language,
+    chain,
+    status: 'queued',
+    engine: 0,
+    attempt: 0,
+    requestedAtMs: 0,
+    emittedAudio: false,
+    chunks: 0,
+  };
 }
 
 function patchSegment(state: TtsState, index: number, patch: Partial<SegmentState>): TtsState {
@@ -267,7 +300,8 @@ function requeueSilentSegments(step: TtsStep, key: string): void {
 
 /** The turn is over for TTS: nothing may keep synthesizing (or publishing) for it. */
 function fail(step: TtsStep, message: string, cause?: { errorType: string; retryable: boolean }): void {
-  for (const s of step.state.segments) if (s.attempt > 0) step.effects.push({ type: 'abort', index: s.index, reason: 'failed', message });
+  for (const s of step.state.segments)
+    if (s.attempt > 0) step.effects.push({ type: 'abort', index: s.index, reason: 'failed', message });
   step.effects.push({ type: 'error', message, fatal: true, ...(cause ?? {}) });
   step.state = { ...step.state, phase: 'failed' };
 }
@@ -284,8 +318,17 @@ function synthesisFailed(step: TtsStep, input: Extract<TtsInput, { type: 'synthe
     // let the next engine (if any) speak the segments that follow.
     step.state = patchSegment(step.state, input.index, { status: 'done' });
     finalChunk(step, step.state.segments[input.index]!);
-    step.effects.push({ type: 'error', message: `segment ${input.index} cut short: ${input.detail}`, fatal: false, ...cause });
-    if (step.state.chains[key]!.active === used && failover(step, key, `${usedName} failed mid-segment: ${input.detail}`)) requeueSilentSegments(step, key);
+    step.effects.push({
+      type: 'error',
+      message: `segment ${input.index} cut short: ${input.detail}`,
+      fatal: false,
+      ...cause,
+    });
+    if (
+      step.state.chains[key]!.active === used &&
+      failover(step, key, `${usedName} failed mid-segment: ${input.detail}`)
+    )
+      requeueSilentSegments(step, key);
     return;
   }
   step.state = patchSegment(step.state, input.index, { status: 'queued' });
@@ -316,8 +359,12 @@ function deadlineMissed(step: TtsStep, reason: string): void {
 
 function stop(state: TtsState): TtsStep {
   // The reply's text as it was to be spoken: the session keeps it for a reply cut by a barge-in.
-  const effects: TtsEffect[] = [{ type: 'stopped', texts: state.segments.filter((s) => s.kind !== 'filler').map((s) => s.text) }];
-  for (const s of state.segments) if (s.status === 'running') effects.push({ type: 'abort', index: s.index, reason: 'stopped', message: 'cancelled' });
+  const effects: TtsEffect[] = [
+    { type: 'stopped', texts: state.segments.filter((s) => s.kind !== 'filler').map((s) => s.text) },
+  ];
+  for (const s of state.segments)
+    if (s.status === 'running')
+      effects.push({ type: 'abort', index: s.index, reason: 'stopped', message: 'cancelled' });
   return { state: { ...state, phase: 'stopped' }, effects };
 }
 

@@ -34,7 +34,15 @@ import { createClauseChunker } from './clause-chunker.js';
 import { resolveDeps, type SessionActorDeps, type SessionDepsResolver } from './deps.js';
 import type { TtsActorInput, TtsCommand } from './inputs.js';
 import { configuredLanguage, scriptLanguage } from './language.js';
-import { activeEngine, initialTts, reduceTts, type SegmentState, type TtsEffect, type TtsInput, type Viseme } from './tts-state.js';
+import {
+  activeEngine,
+  initialTts,
+  reduceTts,
+  type SegmentState,
+  type TtsEffect,
+  type TtsInput,
+  type Viseme,
+} from './tts-state.js';
 
 /** The chain key of the session's own engines; languages with a chain of their own use their tag. */
 const MAIN = 'main';
@@ -52,7 +60,9 @@ function runTts(deps: SessionActorDeps, input: TtsActorInput) {
   const { bus, clock } = deps;
   const { sessionId, turnId } = input;
   const enginesByChain: Record<string, readonly TtsEngine[]> = { [MAIN]: deps.tts, ...(deps.ttsByLanguage ?? {}) };
-  const chainNames = Object.fromEntries(Object.entries(enginesByChain).map(([key, engines]) => [key, engines.map((e) => e.name)]));
+  const chainNames = Object.fromEntries(
+    Object.entries(enginesByChain).map(([key, engines]) => [key, engines.map((e) => e.name)]),
+  );
   let state = initialTts(chainNames);
   /** Requests in flight, by segment: what an `abort` effect aborts. */
   const controllers = new Map<number, AbortController>();
@@ -62,7 +72,11 @@ function runTts(deps: SessionActorDeps, input: TtsActorInput) {
   const publish = publisherFor(deps, sessionId, turnId);
 
   const feed = (event: TtsInput) => {
-    const step = reduceTts(state, event, { concurrency: deps.pipeline.ttsConcurrency, lookAheadMs: deps.pipeline.ttsLookAheadMs, nowMs: clock.now() });
+    const step = reduceTts(state, event, {
+      concurrency: deps.pipeline.ttsConcurrency,
+      lookAheadMs: deps.pipeline.ttsLookAheadMs,
+      nowMs: clock.now(),
+    });
     state = step.state;
     for (const effect of step.effects) carryOut(effect);
   };
@@ -79,7 +93,8 @@ function runTts(deps: SessionActorDeps, input: TtsActorInput) {
       const controller = controllers.get(effect.index);
       // Only synthesis still running needs its signal: an Error (and its stack) per finished segment is
       // pure cost, and a thousand sessions stop a turn every few seconds each.
-      if (controller && !controller.signal.aborted) controller.abort(new Error(effect.reason === 'stopped' ? `turn ${turnId} cancelled` : effect.message));
+      if (controller && !controller.signal.aborted)
+        controller.abort(new Error(effect.reason === 'stopped' ? `turn ${turnId} cancelled` : effect.message));
       return;
     }
     if (effect.type === 'wake_after') {
@@ -105,11 +120,15 @@ function runTts(deps: SessionActorDeps, input: TtsActorInput) {
   ];
   if (input.say !== undefined) {
     const whole = piece(input.say);
-    feed({ type: 'say', segments: sayPieces(deps, input.say, enginesByChain[whole.chain]![activeEngine(state, whole.chain)]).map(piece) });
+    feed({
+      type: 'say',
+      segments: sayPieces(deps, input.say, enginesByChain[whole.chain]![activeEngine(state, whole.chain)]).map(piece),
+    });
     queueMicrotask(() => feed({ type: 'pump' }));
   } else {
     // Only the events TTS needs: every token would otherwise be delivered here too.
-    for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const) subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
+    for (const type of ['llm.clause', 'llm.done', 'llm.error'] as const)
+      subs.push(bus.subscribe(bus.subjects.forEvent(sessionId, type), onLlm));
   }
 
   return {
@@ -135,7 +154,8 @@ function sayPieces(deps: SessionActorDeps, say: string, engine: TtsEngine | unde
 /** A text's language (its script's, else the reply's) and the chain that speaks it. */
 function pieceOf(deps: SessionActorDeps, input: TtsActorInput) {
   const replyLanguage = input.language ?? deps.pipeline.language ?? 'en';
-  const chainFor = (language: string): string => configuredLanguage(language, Object.keys(deps.ttsByLanguage ?? {})) ?? MAIN;
+  const chainFor = (language: string): string =>
+    configuredLanguage(language, Object.keys(deps.ttsByLanguage ?? {})) ?? MAIN;
   return (text: string) => {
     const language = scriptLanguage(text) ?? replyLanguage;
     return { text, language, chain: chainFor(language) };
@@ -158,22 +178,64 @@ function publisherFor({ bus, sink }: SessionActorDeps, sessionId: string, turnId
   return (effect: Exclude<TtsEffect, { type: 'start' | 'abort' | 'wake_after' }>) => {
     switch (effect.type) {
       case 'requested':
-        return bus.publish({ type: 'tts.requested', sessionId, turnId, segmentIndex: effect.index, kind: effect.kind, engine: effect.engine });
+        return bus.publish({
+          type: 'tts.requested',
+          sessionId,
+          turnId,
+          segmentIndex: effect.index,
+          kind: effect.kind,
+          engine: effect.engine,
+        });
       case 'first_chunk': {
         const { index, kind, engine, latencyMs } = effect;
-        return bus.publish({ type: 'tts.first_chunk', sessionId, turnId, segmentIndex: index, kind, engine, latencyMs });
+        return bus.publish({
+          type: 'tts.first_chunk',
+          sessionId,
+          turnId,
+          segmentIndex: index,
+          kind,
+          engine,
+          latencyMs,
+        });
       }
       case 'chunk': {
         const { index, kind, seq, text, audio, final, visemes } = effect;
-        const message = { type: 'tts.chunk', sessionId, turnId, segmentIndex: index, kind, seq, text, sampleRateHz: sink.sampleRateHz, audio, final } as const;
+        const message = {
+          type: 'tts.chunk',
+          sessionId,
+          turnId,
+          segmentIndex: index,
+          kind,
+          seq,
+          text,
+          sampleRateHz: sink.sampleRateHz,
+          audio,
+          final,
+        } as const;
         // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
-        return bus.publish(visemes.length > 0 ? { ...message, visemes: [...visemes] } : message, { handOverAudio: true });
+        return bus.publish(visemes.length > 0 ? { ...message, visemes: [...visemes] } : message, {
+          handOverAudio: true,
+        });
       }
       case 'fallback':
-        return bus.publish({ type: 'tts.fallback', sessionId, turnId, fromEngine: effect.fromEngine, toEngine: effect.toEngine, reason: effect.reason });
+        return bus.publish({
+          type: 'tts.fallback',
+          sessionId,
+          turnId,
+          fromEngine: effect.fromEngine,
+          toEngine: effect.toEngine,
+          reason: effect.reason,
+        });
       case 'error': {
         const { message, fatal, errorType: type, retryable } = effect;
-        return bus.publish({ type: 'tts.error', sessionId, turnId, message, fatal, ...(type === undefined ? {} : { errorType: type, retryable }) });
+        return bus.publish({
+          type: 'tts.error',
+          sessionId,
+          turnId,
+          message,
+          fatal,
+          ...(type === undefined ? {} : { errorType: type, retryable }),
+        });
       }
       case 'done':
         return bus.publish({ type: 'tts.done', sessionId, turnId, segments: effect.segments });
@@ -191,22 +253,42 @@ interface SynthesisRequest {
 }
 
 /** One attempt at a segment: the engine's audio (at the sink's rate) and its end or failure, fed back as inputs. */
-function runRequest(deps: SessionActorDeps, engine: TtsEngine, request: SynthesisRequest, feed: (event: TtsInput) => void): void {
+function runRequest(
+  deps: SessionActorDeps,
+  engine: TtsEngine,
+  request: SynthesisRequest,
+  feed: (event: TtsInput) => void,
+): void {
   const { index } = request.segment;
   const { attempt } = request;
   synthesize(deps, engine, request, feed).then(
     () => feed({ type: 'synthesized', index, attempt }),
     (error: unknown) =>
-      feed({ type: 'synthesis_failed', index, attempt, detail: errorMessage(error), retryable: isRetryable(error), errorType: errorType(error) }),
+      feed({
+        type: 'synthesis_failed',
+        index,
+        attempt,
+        detail: errorMessage(error),
+        retryable: isRetryable(error),
+        errorType: errorType(error),
+      }),
   );
 }
 
-async function synthesize(deps: SessionActorDeps, engine: TtsEngine, request: SynthesisRequest, feed: (event: TtsInput) => void): Promise<void> {
+async function synthesize(
+  deps: SessionActorDeps,
+  engine: TtsEngine,
+  request: SynthesisRequest,
+  feed: (event: TtsInput) => void,
+): Promise<void> {
   const { sink } = deps;
   const { segment, attempt, controller, voice } = request;
   const { index } = segment;
   // One internal format: an engine at another rate is resampled here, at the edge.
-  const resampler = engine.sampleRateHz === sink.sampleRateHz ? undefined : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
+  const resampler =
+    engine.sampleRateHz === sink.sampleRateHz
+      ? undefined
+      : await createResampler({ fromHz: engine.sampleRateHz, toHz: sink.sampleRateHz });
   feed({ type: 'requested', index, attempt });
   // Lip sync: engines that know their phonemes report them before (or with) the audio that holds them;
   // they ride on the next chunk, as visemes timed from the start of the segment's audio.
@@ -228,7 +310,14 @@ async function synthesize(deps: SessionActorDeps, engine: TtsEngine, request: Sy
       if (signal.aborted) return;
       const audio = resampler ? resampler.process(raw) : raw;
       if (audio.byteLength === 0) continue;
-      feed({ type: 'audio', index, attempt, audio, durationMs: pcmDurationMs(audio.byteLength, sink.sampleRateHz), visemes });
+      feed({
+        type: 'audio',
+        index,
+        attempt,
+        audio,
+        durationMs: pcmDurationMs(audio.byteLength, sink.sampleRateHz),
+        visemes,
+      });
       visemes = [];
     }
   } finally {

@@ -74,7 +74,10 @@ export function createVadSegmenter(options: Partial<VadSegmenterOptions> & { fra
 
 const NONE: SegmenterEvent[] = [];
 
-/** The segmenter's state: ring buffers (this runs for every input frame of every session, so no shifting or re-counting). */
+/**
+ * The segmenter's state: ring buffers (this runs for every input frame of every session, so no shifting or
+ * re-counting).
+ */
 class Segmenter implements VadSegmenter {
   hold = false;
   private readonly frameMs: number;

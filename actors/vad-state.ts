@@ -24,7 +24,12 @@
  */
 import type { TurnDetection } from '../bus/messages.js';
 import type { ActivationMode } from './activation-settings.js';
-import { createVadSegmenter, type SegmenterEvent, type VadSegmenter, type VadSegmenterOptions } from './vad-segmenter.js';
+import {
+  createVadSegmenter,
+  type SegmenterEvent,
+  type VadSegmenter,
+  type VadSegmenterOptions,
+} from './vad-segmenter.js';
 
 /** Why 60 s: a longer push-to-talk turn is a client that forgot to commit; the buffer is per-session memory. */
 const MAX_MANUAL_SECONDS = 60;
@@ -195,7 +200,11 @@ function frames(state: VadState, incoming: readonly Uint8Array[], effects: VadEf
 function remember(state: VadState, frame: Uint8Array): void {
   if (state.config.activationMode !== 'push') return;
   state.recent.push(frame.slice());
-  if (state.recent.length * state.config.frameMs > (state.segmenterOptions.prefixPaddingMs ?? DEFAULT_PREFIX_PADDING_MS)) state.recent.shift();
+  if (
+    state.recent.length * state.config.frameMs >
+    (state.segmenterOptions.prefixPaddingMs ?? DEFAULT_PREFIX_PADDING_MS)
+  )
+    state.recent.shift();
 }
 
 /** One classified frame through the segmenter; its events become `vad.*` messages. */

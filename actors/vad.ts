@@ -48,7 +48,9 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
   const { bus, vad, clock } = deps;
   const activation = deps.pipeline.activation ?? { mode: 'always', stopPhrases: [] };
   const state = initialVad({ frameMs: vad.frameMs, activationMode: activation.mode, segmenter: deps.pipeline.vad });
-  const spotter = deps.keywordSpotter ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter }) : undefined;
+  const spotter = deps.keywordSpotter
+    ? createActivationSpotter({ bus, sessionId, options: activation, spotter: deps.keywordSpotter })
+    : undefined;
   // The learned heads, on every block in every mode (estop/learned-spotter.ts): stops, wake phrases, yes and no.
   const learned = deps.learned
     ? createLearnedListener({
@@ -59,8 +61,12 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
         utterance: () => currentUtterance(state),
       })
     : undefined;
-  // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in progress.
-  const spotters = [...(deps.stopSpotter ? [keyphraseSpotter(deps.stopSpotter)] : []), ...(learned ? [learned.stopSpotter] : [])];
+  // The stop phrases on the microphone, in every mode (estop/stop-spotter.ts); the utterance it names is the one in
+  // progress.
+  const spotters = [
+    ...(deps.stopSpotter ? [keyphraseSpotter(deps.stopSpotter)] : []),
+    ...(learned ? [learned.stopSpotter] : []),
+  ];
   const stops =
     spotters.length > 0
       ? createStopSpotter({
@@ -77,7 +83,8 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
 
   const feed = (event: VadInput) => {
     for (const effect of stepVad(state, event, clock.now()).effects) {
-      if (effect.type === 'classify') feed({ type: 'classified', frames: effect.frames, voiced: effect.frames.map((frame) => vad.isSpeech(frame)) });
+      if (effect.type === 'classify')
+        feed({ type: 'classified', frames: effect.frames, voiced: effect.frames.map((frame) => vad.isSpeech(frame)) });
       else if (effect.type === 'reset_framer') framer.reset();
       else if (effect.type === 'set_threshold') vad.setThreshold?.(effect.threshold);
       else publish(effect);
@@ -100,7 +107,8 @@ function runVad(deps: SessionActorDeps, sessionId: string) {
 
   const onControl = (message: BusMessage) => {
     if (message.type === 'vad.gate') feed({ type: 'gate', open: message.open, holdsEnd: message.holdsEnd });
-    else if (message.type === 'control.configure' && message.turnDetection) feed({ type: 'configure', detection: message.turnDetection });
+    else if (message.type === 'control.configure' && message.turnDetection)
+      feed({ type: 'configure', detection: message.turnDetection });
     else if (message.type === 'audio.commit') feed({ type: 'commit' });
     else if (message.type === 'audio.discard') feed({ type: 'discard' });
   };
@@ -137,12 +145,25 @@ function publisherFor({ bus, vad }: SessionActorDeps, sessionId: string) {
         return bus.publish({ type: 'vad.audio', sessionId, turnId, atMs, seq, sampleRateHz: vad.sampleRateHz, audio });
       }
       case 'pause':
-        return bus.publish({ type: 'vad.pause', sessionId, turnId: effect.turnId, atMs: effect.atMs, silentMs: effect.silentMs });
+        return bus.publish({
+          type: 'vad.pause',
+          sessionId,
+          turnId: effect.turnId,
+          atMs: effect.atMs,
+          silentMs: effect.silentMs,
+        });
       case 'resume':
         return bus.publish({ type: 'vad.resume', sessionId, turnId: effect.turnId, atMs: effect.atMs });
       case 'speech_end': {
         const { turnId, atMs, speechMs, silenceMs } = effect;
-        return bus.publish({ type: 'vad.speech_end', sessionId, turnId, atMs, speechMs, ...(silenceMs === undefined ? {} : { silenceMs }) });
+        return bus.publish({
+          type: 'vad.speech_end',
+          sessionId,
+          turnId,
+          atMs,
+          speechMs,
+          ...(silenceMs === undefined ? {} : { silenceMs }),
+        });
       }
       case 'buffer_full':
         return bus.publish({
@@ -150,7 +171,9 @@ function publisherFor({ bus, vad }: SessionActorDeps, sessionId: string) {
           sessionId,
           turnId: '-',
           code: 'input_buffer_full',
-          message: `more than ${effect.seconds} s of audio without audio.commit: commit (or discard) the input buffer more often`,
+          message:
+            `more than ${effect.seconds} s of audio without audio.commit: commit (or discard) the input buffer ` +
+            `more often`,
         });
     }
   };
@@ -160,7 +183,12 @@ function publisherFor({ bus, vad }: SessionActorDeps, sessionId: string) {
  * Microphone audio at the engine's rate: frames at another rate go through a resampler, and wait in order
  * while it loads. `onRateChange`: the stream changed rate, so a partial frame of the old one is dropped.
  */
-function createMicInput(deps: SessionActorDeps, sessionId: string, onAudio: (audio: Uint8Array) => void, onRateChange: () => void) {
+function createMicInput(
+  deps: SessionActorDeps,
+  sessionId: string,
+  onAudio: (audio: Uint8Array) => void,
+  onRateChange: () => void,
+) {
   const { bus, vad } = deps;
   let mic: { fromHz: number; resampler?: Resampler; waiting: Uint8Array[]; failed: boolean } | undefined;
   let closed = false;
@@ -184,7 +212,9 @@ function createMicInput(deps: SessionActorDeps, sessionId: string, onAudio: (aud
           sessionId,
           turnId: '-',
           code: 'bad_sample_rate',
-          message: `audio.frame at ${fromHz} Hz cannot be resampled to the ${vad.sampleRateHz} Hz VAD "${vad.name}" needs (${reason}): send ${vad.sampleRateHz} Hz audio.`,
+          message:
+            `audio.frame at ${fromHz} Hz cannot be resampled to the ${vad.sampleRateHz} Hz VAD "${vad.name}" needs ` +
+            `(${reason}): send ${vad.sampleRateHz} Hz audio.`,
         });
       },
     );

@@ -21,7 +21,8 @@ export class EngineError extends Error {
 
 /** Whether a failure may pass on a retry: an engine's own verdict, else true (timeouts, network errors). */
 export function isRetryable(error: unknown): boolean {
-  const retryable = typeof error === 'object' && error !== null ? (error as { retryable?: unknown }).retryable : undefined;
+  const retryable =
+    typeof error === 'object' && error !== null ? (error as { retryable?: unknown }).retryable : undefined;
   return typeof retryable === 'boolean' ? retryable : true;
 }
 

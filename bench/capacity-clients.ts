@@ -40,7 +40,9 @@ export interface CapacityFleetResult {
   missed: Record<string, number>;
   /** Each clip's times (first audio, or e-stop), ms. */
   byClip: Record<string, number[]>;
-  /** The server's own figures of each spoken turn (`voice_agent.turn.latency`, its last report): where the time went. */
+  /**
+   * The server's own figures of each spoken turn (`voice_agent.turn.latency`, its last report): where the time went.
+   */
   stages: Array<Record<string, number | null>>;
   skipped: string[];
 }
@@ -82,7 +84,10 @@ function quietFrames(): { samples: Int16Array[]; events: string[] } {
 }
 
 const appendEvent = (frame: Int16Array) =>
-  JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
+  JSON.stringify({
+    type: 'input_audio_buffer.append',
+    audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64'),
+  });
 
 interface Speaking {
   clip: CapacityClip;
@@ -102,7 +107,10 @@ interface Client {
   waiters: Set<(type: string, head: string, data: Buffer, atMs: number) => void>;
 }
 
-export async function runCapacityFleet(options: CapacityFleetOptions, report: (message: CapacityFleetMessage) => void): Promise<CapacityFleetResult> {
+export async function runCapacityFleet(
+  options: CapacityFleetOptions,
+  report: (message: CapacityFleetMessage) => void,
+): Promise<CapacityFleetResult> {
   const progress = (line: string) => report({ type: 'progress', line });
   const { clips, skipped } = await loadCapacityClips();
   const commands = clips.filter((c) => c.kind === 'command');
@@ -166,8 +174,10 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
             });
           }
         }
-        if (type === 'response.created') client.open.add((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
-        if (type === 'response.done') client.open.delete((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
+        if (type === 'response.created')
+          client.open.add((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
+        if (type === 'response.done')
+          client.open.delete((JSON.parse(data.toString()) as { response: { id: string } }).response.id);
         for (const waiter of [...client.waiters]) waiter(type, head, data, atMs);
       });
     });
@@ -191,7 +201,8 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
     const deadline = performance.now() + IDLE_TIMEOUT_MS;
     while (client.open.size > 0 && performance.now() < deadline) await sleep(50);
   };
-  const speak = (client: Client, clip: CapacityClip) => new Promise<number>((resolve) => (client.speaking = { clip, at: 0, resolve }));
+  const speak = (client: Client, clip: CapacityClip) =>
+    new Promise<number>((resolve) => (client.speaking = { clip, at: 0, resolve }));
 
   progress(`  connecting ${options.sessions} client(s)`);
   const clients: Client[] = [];
@@ -221,7 +232,8 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
         }
         const frame = Int16Array.from(quiet.samples[n]!);
         const { samples, endIndex } = speaking.clip;
-        for (let j = 0; j < FRAME_SAMPLES; j++) frame[j] = Math.max(-32_768, Math.min(32_767, frame[j]! + (samples[speaking.at + j] ?? 0)));
+        for (let j = 0; j < FRAME_SAMPLES; j++)
+          frame[j] = Math.max(-32_768, Math.min(32_767, frame[j]! + (samples[speaking.at + j] ?? 0)));
         client.ws.send(appendEvent(frame));
         const capturedFromMs = performance.now() - FRAME_MS;
         if (speaking.endAtMs === undefined && endIndex <= speaking.at + FRAME_SAMPLES)
@@ -245,7 +257,11 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
     for (let n = 0; running && client.ws.readyState === WebSocket.OPEN; n++) {
       await sleep(QUIET_BEFORE_MS);
       const command = commands[(i * 5 + n) % commands.length]!;
-      const answer = next(client, ANSWER_TIMEOUT_MS + command.samples.length / (CLIENT_RATE_HZ / 1000), (type) => type === 'response.output_audio.delta');
+      const answer = next(
+        client,
+        ANSWER_TIMEOUT_MS + command.samples.length / (CLIENT_RATE_HZ / 1000),
+        (type) => type === 'response.output_audio.delta',
+      );
       const endAtMs = await speak(client, command);
       const firstAudioAtMs = await answer;
       result.commands++;
@@ -292,7 +308,10 @@ export async function runCapacityFleet(options: CapacityFleetOptions, report: (m
     }
   });
 
-  progress(`  ${clients.length} client(s) in session, ${Object.values(result.refused).reduce((a, b) => a + b, 0)} refused; measuring ${options.windowMs} ms`);
+  progress(
+    `  ${clients.length} client(s) in session, ${Object.values(result.refused).reduce((a, b) => a + b, 0)} ` +
+      `refused; measuring ${options.windowMs} ms`,
+  );
   report({ type: 'phase', phase: 'window-start' });
   await sleep(options.windowMs);
   running = false;
@@ -312,7 +331,8 @@ if (process.send && process.argv.includes('--capacity-fleet-child')) {
         send({ type: 'result', result });
         setTimeout(() => process.exit(0), 200);
       },
-      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      (error: unknown) =>
+        send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });
 }

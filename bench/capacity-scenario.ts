@@ -34,7 +34,9 @@ import { startWindow, type WindowMeasure } from './window.js';
 
 export interface CapacityRow {
   scenario: 'capacity';
-  /** `ladder` (N rising), `admission` (2× the shipped capacity against it), `processes-N` (N serve processes on NATS). */
+  /**
+   * `ladder` (N rising), `admission` (2× the shipped capacity against it), `processes-N` (N serve processes on NATS).
+   */
   run: string;
   processes: number;
   /** Clients that tried to connect. */
@@ -82,11 +84,17 @@ interface MemoryMb {
   arrayBuffers: number;
 }
 type ServerMessage =
-  { type: 'ready'; url: string; rssMb: number; memory: MemoryMb } | { type: 'window'; measure: WindowMeasure; rssMb: number; memory: MemoryMb };
+  | { type: 'ready'; url: string; rssMb: number; memory: MemoryMb }
+  | { type: 'window'; measure: WindowMeasure; rssMb: number; memory: MemoryMb };
 
 const memoryMb = (): MemoryMb => {
   const m = process.memoryUsage();
-  return { rss: round(m.rss / MB, 0), heapUsed: round(m.heapUsed / MB, 0), external: round(m.external / MB, 0), arrayBuffers: round(m.arrayBuffers / MB, 0) };
+  return {
+    rss: round(m.rss / MB, 0),
+    heapUsed: round(m.heapUsed / MB, 0),
+    external: round(m.external / MB, 0),
+    arrayBuffers: round(m.arrayBuffers / MB, 0),
+  };
 };
 
 export interface CapacityOptions {
@@ -99,12 +107,18 @@ export interface CapacityOptions {
   serverExecArgv?: string[];
 }
 
-export async function runCapacityScenario(options: CapacityOptions, progress: (line: string) => void): Promise<CapacityRow[]> {
+export async function runCapacityScenario(
+  options: CapacityOptions,
+  progress: (line: string) => void,
+): Promise<CapacityRow[]> {
   const rows: CapacityRow[] = [];
   const shipped = loadConfig().server.capacity;
   const ladder = options.admission ? [2 * shipped * options.processes] : (options.sessions ?? DEFAULT_LADDER);
   for (const sessions of ladder) {
-    progress(`capacity: ${sessions} client(s) into ${options.processes} serve process(es)${options.admission ? ` of capacity ${shipped}` : ''}`);
+    progress(
+      `capacity: ${sessions} client(s) into ${options.processes} serve ` +
+        `process(es)${options.admission ? ` of capacity ${shipped}` : ''}`,
+    );
     const row = await runRow(sessions, options.admission ? shipped : null, options, progress);
     rows.push(row);
     progress(`  ${formatRow(row)}`);
@@ -113,7 +127,12 @@ export async function runCapacityScenario(options: CapacityOptions, progress: (l
   return rows;
 }
 
-async function runRow(sessions: number, capacity: number | null, options: CapacityOptions, progress: (line: string) => void): Promise<CapacityRow> {
+async function runRow(
+  sessions: number,
+  capacity: number | null,
+  options: CapacityOptions,
+  progress: (line: string) => void,
+): Promise<CapacityRow> {
   const servers: ChildProcess[] = [];
   let nats: { url: string; stop(): Promise<void> } | undefined;
   try {
@@ -141,7 +160,8 @@ async function runRow(sessions: number, capacity: number | null, options: Capaci
     const result = await new Promise<CapacityFleetResult>((resolve, reject) => {
       fleet.on('message', (message: CapacityFleetMessage) => {
         if (message.type === 'progress') progress(message.line);
-        else if (message.type === 'phase' && message.phase === 'window-start') for (const s of servers) s.send('window-start');
+        else if (message.type === 'phase' && message.phase === 'window-start')
+          for (const s of servers) s.send('window-start');
         else if (message.type === 'phase' && message.phase === 'window-end') {
           for (const s of servers) {
             windows.push(nextMessage(s, 'window'));
@@ -151,7 +171,11 @@ async function runRow(sessions: number, capacity: number | null, options: Capaci
         else if (message.type === 'failed') reject(new Error(message.message));
       });
       fleet.once('exit', (code) => reject(new Error(`the capacity clients exited (code ${code}) before their result`)));
-      fleet.send({ urls: ready.map((r) => r.url), sessions, windowMs: options.windowMs } satisfies CapacityFleetOptions);
+      fleet.send({
+        urls: ready.map((r) => r.url),
+        sessions,
+        windowMs: options.windowMs,
+      } satisfies CapacityFleetOptions);
     });
     const measures = await Promise.all(windows);
     const admitted = result.connected;
@@ -235,17 +259,23 @@ function formatRow(r: CapacityRow): string {
 
 export function printCapacity(rows: CapacityRow[]): void {
   console.log(
-    `\nCapacity: Realtime clients speaking real people's recordings and eSpeak NG voices in real time into serve (local stack); promises: every command answered, first audio p95 ≤ ${CAPACITY_PROMISES.firstAudioP95Ms} ms, e-stop p95 ≤ ${CAPACITY_PROMISES.estopP95Ms} ms, every stop`,
+    `\nCapacity: Realtime clients speaking real people's recordings and eSpeak NG voices in real time into serve ` +
+      `(local stack); promises: every command answered, first audio p95 ≤ ${CAPACITY_PROMISES.firstAudioP95Ms} ms, ` +
+      `e-stop p95 ≤ ${CAPACITY_PROMISES.estopP95Ms} ms, every stop`,
   );
   console.log(
-    '| N | sessions | first audio after speech p50 / p95 ms | e-stop after the phrase p95 ms | stops delivered | commands answered | server CPU | RSS per session (total) | loop lag p99 (longest stall) | promises kept |',
+    '| N | sessions | first audio after speech p50 / p95 ms | e-stop after the phrase p95 ms | stops delivered | ' +
+      'commands answered | server CPU | RSS per session (total) | loop lag p99 (longest stall) | promises kept |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${formatRow(r)} |`);
   for (const r of rows) {
     if (Object.keys(r.errors).length > 0) console.log(`N=${r.sessions}: errors ${formatCodes(r.errors)}`);
     if (Object.keys(r.missed).length > 0) console.log(`N=${r.sessions}: missed ${formatCodes(r.missed)}`);
-    console.log(`N=${r.sessions}: the server's own turn figures, p50 ms from the voice's end: ${formatCodes(r.stagesP50Ms).replace(/ ×/g, ' ')}`);
+    console.log(
+      `N=${r.sessions}: the server's own turn figures, p50 ms from the voice's end: ` +
+        `${formatCodes(r.stagesP50Ms).replace(/ ×/g, ' ')}`,
+    );
   }
 }
 
@@ -257,7 +287,8 @@ function nextMessage<T extends ServerMessage>(child: ChildProcess, type: T['type
       child.off('exit', onExit);
       resolve(message as T);
     };
-    const onExit = (code: number | null) => reject(new Error(`a capacity server process exited (code ${code}) before it sent "${type}"`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`a capacity server process exited (code ${code}) before it sent "${type}"`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -291,11 +322,22 @@ async function runServerChild(capacity: number, natsUrl: string, hostId: string)
   process.on('message', (message: string) => {
     if (message === 'window-start') window = startWindow();
     else if (message === 'window-end' && window)
-      process.send!({ type: 'window', measure: window.stop(), rssMb: rssMb(), memory: memoryMb() } satisfies ServerMessage);
+      process.send!({
+        type: 'window',
+        measure: window.stop(),
+        rssMb: rssMb(),
+        memory: memoryMb(),
+      } satisfies ServerMessage);
   });
   process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
-  process.send!({ type: 'ready', url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`, rssMb: rssMb(), memory: memoryMb() } satisfies ServerMessage);
+  process.send!({
+    type: 'ready',
+    url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`,
+    rssMb: rssMb(),
+    memory: memoryMb(),
+  } satisfies ServerMessage);
 }
 
 const at = process.argv.indexOf('--capacity-server-child');
-if (at >= 0 && process.send) void runServerChild(Number(process.argv[at + 1]), process.argv[at + 2] ?? '', process.argv[at + 3] ?? 'bench');
+if (at >= 0 && process.send)
+  void runServerChild(Number(process.argv[at + 1]), process.argv[at + 2] ?? '', process.argv[at + 3] ?? 'bench');

@@ -52,7 +52,11 @@ function readWav(path: string): { rateHz: number; pcm: Uint8Array } {
     const id = file.toString('latin1', at, at + 4);
     const size = file.readUInt32LE(at + 4);
     if (id === 'fmt ') rateHz = file.readUInt32LE(at + 12);
-    if (id === 'data') return { rateHz, pcm: new Uint8Array(file.buffer, file.byteOffset + at + 8, Math.min(size, file.length - at - 8) & ~1) };
+    if (id === 'data')
+      return {
+        rateHz,
+        pcm: new Uint8Array(file.buffer, file.byteOffset + at + 8, Math.min(size, file.length - at - 8) & ~1),
+      };
     at += 8 + size + (size & 1);
   }
   throw new Error(`${path}: no data chunk`);
@@ -77,14 +81,22 @@ export async function loadCapacityClips(): Promise<{ clips: CapacityClip[]; skip
   const skipped: string[] = [];
   if (HUMAN_DIR) {
     const manifest = readFileSync(join(HUMAN_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1);
-    const stops = manifest.map((line) => line.split('\t')[0] ?? '').filter((file) => file.startsWith(HUMAN_STOP_PREFIX));
+    const stops = manifest
+      .map((line) => line.split('\t')[0] ?? '')
+      .filter((file) => file.startsWith(HUMAN_STOP_PREFIX));
     for (const [kind, files] of [
       ['command', HUMAN_COMMANDS],
       ['stop', stops],
     ] as const) {
       for (const file of files) {
         const { rateHz, pcm } = readWav(join(HUMAN_DIR, file));
-        clips.push(toClip(`human ${file.split('/')[1]!.replace(/\.wav$/, '')}`, kind, await resampleAll(pcm, rateHz, CLIENT_RATE_HZ, 10)));
+        clips.push(
+          toClip(
+            `human ` + `${file.split('/')[1]!.replace(/\.wav$/, '')}`,
+            kind,
+            await resampleAll(pcm, rateHz, CLIENT_RATE_HZ, 10),
+          ),
+        );
       }
     }
   } else skipped.push('recordings of real people: ../shared/speech/human not found');
@@ -98,9 +110,14 @@ export async function loadCapacityClips(): Promise<{ clips: CapacityClip[]; skip
       ] as const) {
         for (const text of texts) {
           const parts: Uint8Array[] = [];
-          for await (const chunk of engine.synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+          for await (const chunk of engine.synthesize({ text, signal: new AbortController().signal }))
+            parts.push(chunk);
           clips.push(
-            toClip(`espeak ${voice} "${text}"`, kind, await resampleAll(new Uint8Array(Buffer.concat(parts)), engine.sampleRateHz, CLIENT_RATE_HZ, 10)),
+            toClip(
+              `espeak ${voice} "${text}"`,
+              kind,
+              await resampleAll(new Uint8Array(Buffer.concat(parts)), engine.sampleRateHz, CLIENT_RATE_HZ, 10),
+            ),
           );
         }
       }

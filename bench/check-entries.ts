@@ -50,7 +50,14 @@ export interface CheckRow {
 }
 
 /** Checks every recording, one after the other; the row of the entry. */
-async function checkAll(entry: CheckEntry, recordings: RecordingData[], config: AppConfig, file: string, failed: number, progress: (line: string) => void) {
+async function checkAll(
+  entry: CheckEntry,
+  recordings: RecordingData[],
+  config: AppConfig,
+  file: string,
+  failed: number,
+  progress: (line: string) => void,
+) {
   const results: CheckResult[] = [];
   const times: number[] = [];
   for (const recorded of recordings) {
@@ -60,7 +67,8 @@ async function checkAll(entry: CheckEntry, recordings: RecordingData[], config: 
     results.push(result);
     if (result.differences.length > 0)
       progress(
-        `  ${entry}: ${recorded.recording.sessionId} differs: ${result.differences.map((d) => `${d.turnId} ${d.kind} ${d.was} → ${d.isNow}`).join('; ')}`,
+        `  ${entry}: ${recorded.recording.sessionId} differs: ` +
+          `${result.differences.map((d) => `${d.turnId} ${d.kind} ${d.was} → ${d.isNow}`).join('; ')}`,
       );
   }
   const row: CheckRow = {
@@ -74,11 +82,18 @@ async function checkAll(entry: CheckEntry, recordings: RecordingData[], config: 
     differences: results.reduce((n, r) => n + r.differences.length, 0),
     checkMs: summarize(times),
   };
-  progress(`  ${entry}: ${row.sessions} sessions checked, ${row.differing} with differences (${row.differences} decisions of ${row.decisions})`);
+  progress(
+    `  ${entry}: ${row.sessions} sessions checked, ${row.differing} with differences (${row.differences} decisions ` +
+      `of ${row.decisions})`,
+  );
   return row;
 }
 
-export async function realtimeEntry(dir: string, sessions: number, progress: (line: string) => void): Promise<CheckRow> {
+export async function realtimeEntry(
+  dir: string,
+  sessions: number,
+  progress: (line: string) => void,
+): Promise<CheckRow> {
   const db = join(dir, 'realtime.db');
   const config = loadConfig({ overrides: { record: { audio: true }, server: { port: 0 } } });
   const server = await serve({ config, db, log: silentLogger });
@@ -93,19 +108,32 @@ export async function realtimeEntry(dir: string, sessions: number, progress: (li
       const send = (e: object) => ws.send(JSON.stringify(e));
       const count = (type: string) => events.filter((e) => e.type === type).length;
       try {
-        send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
+        send({
+          type: 'session.update',
+          session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } },
+        });
         await until('session.updated', () => count('session.updated') > 0);
-        await paced(await speech(command(i), 24_000), 24_000, (c) => send({ type: 'input_audio_buffer.append', audio: Buffer.from(c).toString('base64') }));
+        await paced(await speech(command(i), 24_000), 24_000, (c) =>
+          send({ type: 'input_audio_buffer.append', audio: Buffer.from(c).toString('base64') }),
+        );
         await until('the answer', () => count('response.done') > 0);
         await sleep(1500);
-        send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello robot' }] } });
+        send({
+          type: 'conversation.item.create',
+          item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello robot' }] },
+        });
         send({ type: 'response.create' });
         const deltas = count('response.output_audio.delta');
         await until('the typed answer plays', () => count('response.output_audio.delta') > deltas);
         await sleep(300);
         const transcripts = count('conversation.item.input_audio_transcription.completed');
-        await paced(turnLeft, 24_000, (c) => send({ type: 'input_audio_buffer.append', audio: Buffer.from(c).toString('base64') }));
-        await until('"turn left" over it', () => count('conversation.item.input_audio_transcription.completed') > transcripts);
+        await paced(turnLeft, 24_000, (c) =>
+          send({ type: 'input_audio_buffer.append', audio: Buffer.from(c).toString('base64') }),
+        );
+        await until(
+          '"turn left" over it',
+          () => count('conversation.item.input_audio_transcription.completed') > transcripts,
+        );
         await sleep(2500);
       } catch (error) {
         failed++;
@@ -129,7 +157,17 @@ export async function runEntry(dir: string, sessions: number, progress: (line: s
     const first = await speech(command(i), tts.sampleRateHz, 300, 4000);
     const second = await speech(command(i + 3), tts.sampleRateHz, 0, 1000);
     writeFileSync(input, encodeWav(Buffer.concat([first, second]), tts.sampleRateHz));
-    await runCommand(['run', '--in', input, '--out', join(dir, `run-${i}.reply.wav`), '--db', db, '--session', `run-${i}`]);
+    await runCommand([
+      'run',
+      '--in',
+      input,
+      '--out',
+      join(dir, `run-${i}.reply.wav`),
+      '--db',
+      db,
+      '--session',
+      `run-${i}`,
+    ]);
     progress(`  run: ${i + 1}/${sessions} recorded`);
   }
   return checkAll('run', await recordingsOf(db), loadConfig({}), db, 0, progress);
@@ -140,12 +178,19 @@ export async function natsEntry(dir: string, sessions: number, progress: (line: 
   const nats = await startNatsServer();
   const prefix = `benchcheck${process.pid}`;
   const ids = Array.from({ length: sessions }, (_, i) => `robot-${i}`);
-  const config = loadConfig({ overrides: { record: { audio: true }, server: { port: 0 }, nats: { servers: nats.url, prefix } } });
+  const config = loadConfig({
+    overrides: { record: { audio: true }, server: { port: 0 }, nats: { servers: nats.url, prefix } },
+  });
   const server = await serve({ config, db, sessionIds: ids, log: silentLogger });
-  const connect = async () => createMessageBus(await connectNatsTransport({ servers: nats.url }), { clock: systemClock, prefix });
+  const connect = async () =>
+    createMessageBus(await connectNatsTransport({ servers: nats.url }), { clock: systemClock, prefix });
   const device: MessageBus = await connect();
   const robotBus: MessageBus = await connect();
-  const robot = serveActions({ bus: robotBus, clock: systemClock, handlers: createRobotSimulator({ clock: systemClock }).handlers });
+  const robot = serveActions({
+    bus: robotBus,
+    clock: systemClock,
+    handlers: createRobotSimulator({ clock: systemClock }).handlers,
+  });
   let failed = 0;
   try {
     await Promise.all([device.flush(), robotBus.flush()]);
@@ -159,7 +204,14 @@ export async function natsEntry(dir: string, sessions: number, progress: (line: 
         await device.flush();
         let seq = 0;
         await paced(await speech(command(i), 16_000), 16_000, (audio) =>
-          device.publish({ type: 'audio.frame', sessionId: id, turnId: '-', seq: seq++, sampleRateHz: 16_000, audio: audio.slice() }),
+          device.publish({
+            type: 'audio.frame',
+            sessionId: id,
+            turnId: '-',
+            seq: seq++,
+            sampleRateHz: 16_000,
+            audio: audio.slice(),
+          }),
         );
         await until('the answer', () => count('playback.finished') > 0 || count('playback.stopped') > 0);
         await sleep(2500);
@@ -187,7 +239,11 @@ export async function natsEntry(dir: string, sessions: number, progress: (line: 
   return checkAll('nats', await recordingsOf(db), loadConfig({}), db, failed, progress);
 }
 
-export async function liveEntries(dir: string, sessions: number, progress: (line: string) => void): Promise<CheckRow[]> {
+export async function liveEntries(
+  dir: string,
+  sessions: number,
+  progress: (line: string) => void,
+): Promise<CheckRow[]> {
   const missing = pulseMissing();
   if (missing) {
     progress(`  live: skipped (${missing})`);

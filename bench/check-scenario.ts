@@ -38,7 +38,10 @@ export interface CheckCostRow {
   recordingS: number;
   turns: number;
   differences: number;
-  /** `voice-agent check FILE` in a process of its own: wall and CPU (user + system) seconds, node and tsx start included. */
+  /**
+   * `voice-agent check FILE` in a process of its own: wall and CPU (user + system) seconds, node and tsx start
+   * included.
+   */
   wallS: number;
   cpuS: number;
 }
@@ -62,9 +65,13 @@ async function costRow(dir: string, progress: (line: string) => void): Promise<C
   progress('  cost: a 60 s run recording (15 commands, 4 s apart), in real time');
   await runCommand(['run', '--in', input, '--out', join(dir, 'long.reply.wav'), '--db', db, '--session', 'long']);
   const [recorded] = await recordingsOf(db);
-  const timed = await run('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, '--import', 'tsx', 'bin/voice-agent.ts', 'check', db], {
-    timeout: 600_000,
-  }).catch((error: { stdout: string; stderr: string }) => error);
+  const timed = await run(
+    '/usr/bin/time',
+    ['-f', 'TIME %e %U %S', process.execPath, '--import', 'tsx', 'bin/voice-agent.ts', 'check', db],
+    {
+      timeout: 600_000,
+    },
+  ).catch((error: { stdout: string; stderr: string }) => error);
   const [wall, user, system] = (/TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(timed.stderr) ?? []).slice(1).map(Number);
   const differences = /(\d+) decisions? differs?/.exec(timed.stdout)?.[1];
   progress(`  cost: ${timed.stdout.trim().split('\n')[0]}`);
@@ -107,18 +114,23 @@ export async function runCheckScenario(
 
 export function printCheck(rows: Array<CheckRow | CheckCostRow>): void {
   console.log('\n## voice-agent check: differences on re-run (same build and configuration)\n');
-  console.log('| entry | sessions | failed to record | turns | decisions | sessions with differences | differing decisions | check per session p50 / p99 |');
+  console.log(
+    '| entry | sessions | failed to record | turns | decisions | sessions with differences | differing decisions | ' +
+      'check per session p50 / p99 |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     if (r.scenario !== 'check') continue;
     console.log(
-      `| ${r.entry} | ${r.sessions} | ${r.failed} | ${r.turns} | ${r.decisions} | ${r.differing} | ${r.differences} | ${Math.round(r.checkMs.p50)} / ${Math.round(r.checkMs.p99)} ms |`,
+      `| ${r.entry} | ${r.sessions} | ${r.failed} | ${r.turns} | ${r.decisions} | ${r.differing} | ` +
+        `${r.differences} | ${Math.round(r.checkMs.p50)} / ${Math.round(r.checkMs.p99)} ms |`,
     );
   }
   for (const r of rows) {
     if (r.scenario !== 'check-cost') continue;
     console.log(
-      `\n\`voice-agent check\` of a ${r.recordingS} s ${r.entry} recording (${r.turns} turns, ${r.differences} differences): ${r.wallS} s wall, ${r.cpuS} s CPU (node and tsx start included)`,
+      `\n\`voice-agent check\` of a ${r.recordingS} s ${r.entry} recording (${r.turns} turns, ${r.differences} ` +
+        `differences): ${r.wallS} s wall, ${r.cpuS} s CPU (node and tsx start included)`,
     );
   }
 }

@@ -11,10 +11,20 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 
 /** `voice-agent ARGS` in a process of its own, as a user runs it (bench sits beside bin, not on it). */
 export async function runCommand(args: readonly string[]): Promise<void> {
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { maxBuffer: 16 * 1024 * 1024 });
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
 }
 
-const COMMANDS = ['turn left', 'turn right', 'go to the kitchen', 'move forward two meters', 'go to the door', 'turn around', 'go backward one meter'];
+const COMMANDS = [
+  'turn left',
+  'turn right',
+  'go to the kitchen',
+  'move forward two meters',
+  'go to the door',
+  'turn around',
+  'go backward one meter',
+];
 export const command = (i: number) => COMMANDS[i % COMMANDS.length]!;
 
 /** flite's voice saying `text` at `rateHz`, after `leadMs` and before `tailMs` of silence. */

@@ -91,7 +91,11 @@ async function connect(server: VoiceAgentServer, onEvent: (event: ServerEvent) =
   return { connection, waiting };
 }
 
-export async function runCostScenario(sessions: number, windowMs: number, progress: (line: string) => void): Promise<CostRow> {
+export async function runCostScenario(
+  sessions: number,
+  windowMs: number,
+  progress: (line: string) => void,
+): Promise<CostRow> {
   const server = await serve({ config: benchServeConfig(sessions), log: silentLogger });
   try {
     let events = 0;
@@ -143,13 +147,20 @@ export async function runCostScenario(sessions: number, windowMs: number, progre
     const counted = Math.max(1, windowTurns);
     const chartEvents = [...chart]
       .sort((a, b) => b[1].ms - a[1].ms)
-      .map(([type, { count, ms }]) => ({ type, perTurn: round(count / counted, 2), microsecondsEach: round((ms * 1000) / count, 1) }));
+      .map(([type, { count, ms }]) => ({
+        type,
+        perTurn: round(count / counted, 2),
+        microsecondsEach: round((ms * 1000) / count, 1),
+      }));
     const chartPerTurnMs = round([...chart.values()].reduce((sum, e) => sum + e.ms, 0) / counted, 2);
     running = false;
     await Promise.race([Promise.all(loops), sleep(5000)]);
 
     progress(`  ${sessions} sessions: microphone appends as fast as the loop takes them`);
-    const append = JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, 20)).toString('base64') });
+    const append = JSON.stringify({
+      type: 'input_audio_buffer.append',
+      audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, 20)).toString('base64'),
+    });
     // The first append of each session loads its resampler; then a round per loop turn.
     for (const client of clients) client.connection.receive(append);
     await sleep(200);

@@ -148,7 +148,10 @@ export const SERVER_TABLES: Record<string, TableSpec> = {
       ['run', field('run')],
       ['N (serve processes)', (row) => `${field('sessions')(row)} (${field('processes')(row)})`],
       ['admitted (capacity)', (row) => `${field('admitted')(row)} (${field('capacity')(row)})`],
-      ['first audio after speech p50 / p95 ms', (row) => `${field('firstAudioMs.p50')(row)} / ${field('firstAudioMs.p95')(row)}`],
+      [
+        'first audio after speech p50 / p95 ms',
+        (row) => `${field('firstAudioMs.p50')(row)} / ${field('firstAudioMs.p95')(row)}`,
+      ],
       ['e-stop after the phrase p95 ms', field('estopMs.p95')],
       ['stops delivered', share('stopped', 'stops')],
       ['commands answered', share('answered', 'commands')],

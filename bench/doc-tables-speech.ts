@@ -5,9 +5,22 @@
  */
 import { cellName, type EchoCell } from '../sim/echo-cell.js';
 import { echoOverlapColumns } from './echo-overlap-table.js';
-import { field, kind, MISSING, P95, P95_MAX, share, spread, type Cell, type Row, type TableSpec } from './table-cells.js';
+import {
+  field,
+  kind,
+  MISSING,
+  P95,
+  P95_MAX,
+  share,
+  spread,
+  type Cell,
+  type Row,
+  type TableSpec,
+} from './table-cells.js';
 
-/** The e-stop's real-speech rows (`estop-real`, `estop-session`): what the spotter, the transcripts and either stopped. */
+/**
+ * The e-stop's real-speech rows (`estop-real`, `estop-session`): what the spotter, the transcripts and either stopped.
+ */
 const STOPS_COLUMN: [string, Cell] = [
   'stops: spotter / transcripts / either',
   (row) => `${field('bySpotter')(row)} / ${field('byTranscripts')(row)} / ${share('byEither', 'stops')(row)}`,
@@ -16,7 +29,8 @@ const FALSE_STOPS_COLUMN: [string, Cell] = [
   'false stops: spotter / transcripts / either',
   (row) =>
     row['others']
-      ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
+      ? `${field('falseBySpotter')(row)} / ${field('falseByTranscripts')(row)} / ` +
+        `${share('falseByEither', 'others')(row)} = ${field('falsePercent', ' %')(row)}`
       : MISSING,
 ];
 
@@ -30,7 +44,10 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
       ['utterances', field('utterances')],
       ['p50 / p95', spread('firstAudioMs', P95)],
       ['whole', share('whole', 'utterances')],
-      ['guesses started / committed / discarded', (row) => ['guessesStarted', 'guessesCommitted', 'guessesDiscarded'].map((k) => field(k)(row)).join(' / ')],
+      [
+        'guesses started / committed / discarded',
+        (row) => ['guessesStarted', 'guessesCommitted', 'guessesDiscarded'].map((k) => field(k)(row)).join(' / '),
+      ],
       ['discarded frames heard', field('discardedFramesHeard')],
     ],
   },
@@ -58,7 +75,8 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
     columns: [
       [
         'echo cancelled by',
-        (row) => `${row['canceller'] === undefined ? 'builtin' : String(row['canceller'])}${row['cpuHog'] === true ? ', CPU hog beside it' : ''}`,
+        (row) =>
+          `${row['canceller'] === undefined ? 'builtin' : String(row['canceller'])}${row['cpuHog'] === true ? ', CPU hog beside it' : ''}`,
       ],
       ['turns', field('turns')],
       ['mouth-to-ear p50 / p99', spread('mouthToEarMs')],
@@ -102,7 +120,10 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
     columns: [
       ['path', field('path')],
       ['voices', field('voices')],
-      ['false stops, out-of-grammar phrases', (row) => `${field('falseStopsPercent', ' %')(row)} (${share('falseStops', 'outOfGrammar')(row)})`],
+      [
+        'false stops, out-of-grammar phrases',
+        (row) => `${field('falseStopsPercent', ' %')(row)} (${share('falseStops', 'outOfGrammar')(row)})`,
+      ],
       ['stop phrases spotted', share('stopsSpotted', 'stopPhrases')],
     ],
   },
@@ -131,7 +152,10 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
     columns: [
       ['voices', (row) => `${field('voices')(row)}: ${field('group')(row)}`],
       ['stops spotted', share('spotted', 'phrases')],
-      ["from the phrase's last sample p50 / p95 / max", (row) => [field('p50Ms')(row), field('p95Ms')(row), field('maxMs')(row)].join(' / ')],
+      [
+        "from the phrase's last sample p50 / p95 / max",
+        (row) => [field('p50Ms')(row), field('p95Ms')(row), field('maxMs')(row)].join(' / '),
+      ],
       ['false stops', (row) => (row['others'] ? share('falseSpots', 'others')(row) : MISSING)],
       ['CPU ms per s of audio', field('cpuMsPerAudioS')],
     ],
@@ -179,13 +203,26 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
               ? `${field('phrase')(row)} (default, as a session runs)`
               : field('phrase')(row),
       ],
-      ['threshold', (row) => (typeof row['threshold'] === 'number' ? Number(row['threshold'].toPrecision(2)).toExponential() : MISSING)],
+      [
+        'threshold',
+        (row) =>
+          typeof row['threshold'] === 'number' ? Number(row['threshold'].toPrecision(2)).toExponential() : MISSING,
+      ],
       ['lead ≥', field('minLeadDb', ' dB')],
       ['confidence ≥', field('minConfidence')],
       ['false per hour (count)', (row) => `${field('falsePerHour')(row)} (${field('falseCount')(row)})`],
-      ['false / h, tuning · fresh voices', (row) => `${field('tunedFalsePerHour')(row)} · ${field('freshFalsePerHour')(row)}`],
-      ['detected, grammar-bench (tuning) voices', (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`],
-      ['detected, fresh voices', (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`],
+      [
+        'false / h, tuning · fresh voices',
+        (row) => `${field('tunedFalsePerHour')(row)} · ${field('freshFalsePerHour')(row)}`,
+      ],
+      [
+        'detected, grammar-bench (tuning) voices',
+        (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`,
+      ],
+      [
+        'detected, fresh voices',
+        (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`,
+      ],
     ],
   },
   wake: {
@@ -195,8 +232,14 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
       ['phrase', field('phrase')],
       ['false per hour (count)', (row) => `${field('falsePerHour')(row)} (${field('falseCount')(row)})`],
       ['distractor hours', field('distractorHours')],
-      ['detected, tuning voices', (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`],
-      ['detected, fresh voices', (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`],
+      [
+        'detected, tuning voices',
+        (row) => `${share('detected', 'trials')(row)} = ${field('detectedPercent', ' %')(row)}`,
+      ],
+      [
+        'detected, fresh voices',
+        (row) => `${share('freshDetected', 'freshTrials')(row)} = ${field('freshDetectedPercent', ' %')(row)}`,
+      ],
       ['CPU ms per s of audio', field('cpuMsPerSecond')],
     ],
   },

@@ -15,14 +15,14 @@
  * agent alone speaking into the same room, open loop, blocks 3 s or more after the echo path last
  * changed; target ≥ 25 dB), and the input conditioner's CPU per 20 ms frame (µs; one session).
  *
- * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--canceller webrtc] [--overlaps synthetic,human] [--no-erle] [--label after] [--json bench/results/echo-matrix.json [--append]]`
+ * Run: `node --import tsx bench/echo-matrix.ts [--quick] [--cells 4,11] [--tail-ms 300] [--canceller webrtc]
+ * [--overlaps synthetic,human] [--no-erle] [--label after] [--json bench/results/echo-matrix.json [--append]]`
  * (`--tail-ms`: `audio.echoTailMs` for the cells, default the configuration's; `--canceller builtin|webrtc`:
- * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks
- * while the robot speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right
- * after a reply — in those voices, see sim/echo-overlap.ts).
- * `--label before` compares with another tree: the same script run in a checkout of it with this file, the
- * loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a server with no
- * per-session switch.
+ * `audio.echoCanceller`, default the configuration's; `--overlaps`: a third phase where the user speaks while the robot
+ * speaks — 0.3, 0.8, 1.5, 3 s into replies, during an action's outcome, a re-prompt, right after a reply — in those
+ * voices, see sim/echo-overlap.ts). `--label before` compares with another tree: the same script run in a checkout of
+ * it with this file, the loop and the room copied in; the Realtime cells there force `audio.echoCancel: on`, for a
+ * server with no per-session switch.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tapEchoReference } from '../adapters/echo/index.js';
@@ -39,11 +39,17 @@ import { round } from './stats.js';
 import { CELL_TAIL_TAP_MS, cellName, JUMP_DELAYS_MS, loopOptions, type EchoCell } from '../sim/echo-cell.js';
 
 const FRAME_MS = 20;
-/** Why 1 s into each reply's echo: the time the filter takes to converge again, or a jumped delay to be found (the echo suppressor holds the echo meanwhile). */
+/**
+ * Why 1 s into each reply's echo: the time the filter takes to converge again, or a jumped delay to be found (the echo
+ * suppressor holds the echo meanwhile).
+ */
 const CONVERGED_AFTER_MS = 1000;
 /** Why 5 s: the first reply teaches the filter the room. */
 const SETTLED_AFTER_MS = 5000;
-/** Why 2.5 s between the open loop's replies: a jumping delay (to 1.4 s, RT60 up to 600 ms) changes only once the last reply's echo has died. */
+/**
+ * Why 2.5 s between the open loop's replies: a jumping delay (to 1.4 s, RT60 up to 600 ms) changes only once the last
+ * reply's echo has died.
+ */
 const PAUSE_SAMPLES = 40_000;
 /** The open loop's room changes after this long with nothing played: 1.4 s of delay and 600 ms of reverberation. */
 const CHANGE_AFTER_SILENT_MS = 2100;
@@ -80,7 +86,8 @@ export function echoCells(): EchoCell[] {
   for (const rt60Ms of [200, 600]) add({ rt60Ms });
   for (const speakerOverUserDb of [-6, 10]) add({ speakerOverUserDb });
   for (const client of ['bus-24k', 'realtime-24k'] as const) add({ client });
-  for (const client of ['bus-16k', 'bus-24k', 'realtime-24k'] as const) add({ delay: 'jump', rt60Ms: 600, speakerOverUserDb: 10, client });
+  for (const client of ['bus-16k', 'bus-24k', 'realtime-24k'] as const)
+    add({ delay: 'jump', rt60Ms: 600, speakerOverUserDb: 10, client });
   add({ delay: 40, rt60Ms: 200, speakerOverUserDb: -6, client: 'realtime-24k' });
   // A Realtime client whose microphone hears the reply 100 ms later, reflections to ~300 ms.
   add({ delay: 100, rt60Ms: 300, speakerOverUserDb: 0, client: 'realtime-24k' });
@@ -133,7 +140,9 @@ export async function openLoopErle(
   const speech16 = await agent(seconds);
   const up = rate === 16_000 ? undefined : await createResampler({ fromHz: 16_000, toHz: rate });
   const down = rate === 16_000 ? undefined : await createResampler({ fromHz: rate, toHz: 16_000 });
-  const bytes = up ? Buffer.concat([up.process(new Uint8Array(speech16.buffer)), up.flush()]) : Buffer.from(speech16.buffer);
+  const bytes = up
+    ? Buffer.concat([up.process(new Uint8Array(speech16.buffer)), up.flush()])
+    : Buffer.from(speech16.buffer);
   const speech = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
   const clock = new ManualClock();
   const device = createRecordingSink(clock, rate);
@@ -144,7 +153,14 @@ export async function openLoopErle(
   });
   const delays = cell.delay === 'jump' ? JUMP_DELAYS_MS : [cell.delay];
   const rooms = delays.map((delayMs) =>
-    createEchoPath({ sampleRateHz: rate, delayMs, gainDb: -6, reverbMs: cell.rt60Ms, tailTapMs: CELL_TAIL_TAP_MS, seed: 7 }),
+    createEchoPath({
+      sampleRateHz: rate,
+      delayMs,
+      gainDb: -6,
+      reverbMs: cell.rt60Ms,
+      tailTapMs: CELL_TAIL_TAP_MS,
+      seed: 7,
+    }),
   );
   const played = playedFrom(device);
   let written = 0;
@@ -187,7 +203,8 @@ export async function openLoopErle(
     const paired = pendingMic.splice(0, Math.floor(out.length / mic.length));
     if (paired.length !== 1) continue;
     mic = paired[0]!;
-    // A reply's echo starts `delay` after the reply does: the filter's convergence, and a jump's detection, take its first second.
+    // A reply's echo starts `delay` after the reply does: the filter's convergence, and a jump's detection, take its
+    // first second.
     if (playing && wasPlaying === false) replyStartMs = now + delays[roomIndex]!;
     wasPlaying = playing;
     if (now < SETTLED_AFTER_MS) continue;
@@ -229,7 +246,9 @@ export async function runEchoMatrix(
       ...loopOptions(cell, replies, bargeIns, options.label === 'before', options.tailMs, options.canceller),
       ...(overlaps ? { overlaps } : {}),
     });
-    const erle = options.skipErle ? { settled: NaN, overall: NaN } : await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs, options.canceller);
+    const erle = options.skipErle
+      ? { settled: NaN, overall: NaN }
+      : await openLoopErle(cell, options.quick ? 20 : 40, options.tailMs, options.canceller);
     const row: EchoMatrixRow = {
       scenario: 'echo-matrix',
       label: options.label,
@@ -242,12 +261,16 @@ export async function runEchoMatrix(
       erleDb: erle.settled,
       erleOverallDb: erle.overall,
       conditionerMicrosPerFrame: round(result.conditionerMicrosPerFrame ?? 0, 0),
-      ...(result.echoDelay ? { delayMoves: result.echoDelay.moves, estimatedDelayMs: round(result.echoDelay.estimatedMs ?? 0, 1) } : {}),
+      ...(result.echoDelay
+        ? { delayMoves: result.echoDelay.moves, estimatedDelayMs: round(result.echoDelay.estimatedMs ?? 0, 1) }
+        : {}),
       ...(overlaps ? { overlaps: result.overlaps } : {}),
     };
     rows.push(row);
     progress(
-      `  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ${row.conditionerMicrosPerFrame} µs/frame` +
+      `  ${cellName(cell)}: ${row.falseBargeIns} false / ${row.replies}, ` +
+        `${row.bargeInsStopped}/${row.bargeInsAttempted} stopped, ERLE ${row.erleDb} / ${row.erleOverallDb} dB, ` +
+        `${row.conditionerMicrosPerFrame} µs/frame` +
         (row.overlaps ? `; over the robot: ${overlapSummary(row.overlaps)}` : ''),
     );
   }
@@ -256,12 +279,15 @@ export async function runEchoMatrix(
 
 export function printEchoMatrix(rows: EchoMatrixRow[]): void {
   console.log(
-    '\n| room (delay, RT60, speaker over user, client) | label | false barge-ins / replies | real barge-ins stopped | ERLE dB (settled / overall) | µs / frame |',
+    '\n| room (delay, RT60, speaker over user, client) | label | false barge-ins / replies | real barge-ins ' +
+      'stopped | ERLE dB (settled / overall) | µs / frame |',
   );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows)
     console.log(
-      `| ${cellName(r)} | ${r.label} | ${r.falseBargeIns} / ${r.replies} | ${r.bargeInsStopped}/${r.bargeInsAttempted} | ${r.erleDb} / ${r.erleOverallDb} | ${r.conditionerMicrosPerFrame} |`,
+      `| ${cellName(r)} | ${r.label} | ${r.falseBargeIns} / ${r.replies} | ` +
+        `${r.bargeInsStopped}/${r.bargeInsAttempted} | ${r.erleDb} / ${r.erleOverallDb} | ` +
+        `${r.conditionerMicrosPerFrame} |`,
     );
 }
 
@@ -274,7 +300,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cells = only ? only.split(',').map((i) => echoCells()[Number(i)]!) : undefined;
   const tailMs = arg('--tail-ms');
   const canceller = arg('--canceller');
-  if (canceller !== undefined && canceller !== 'builtin' && canceller !== 'webrtc') throw new Error(`--canceller is builtin or webrtc, not ${canceller}`);
+  if (canceller !== undefined && canceller !== 'builtin' && canceller !== 'webrtc')
+    throw new Error(`--canceller is builtin or webrtc, not ${canceller}`);
   const overlapVoices = arg('--overlaps');
   const rows = await runEchoMatrix(
     {
@@ -292,6 +319,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const json = arg('--json');
   // `--append`: after the rows already in the file (another canceller's run, say).
   const before: EchoMatrixRow[] =
-    json && process.argv.includes('--append') && existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as EchoMatrixRow[]) : [];
+    json && process.argv.includes('--append') && existsSync(json)
+      ? (JSON.parse(readFileSync(json, 'utf8')) as EchoMatrixRow[])
+      : [];
   if (json) writeFileSync(json, JSON.stringify([...before, ...rows], null, 2));
 }

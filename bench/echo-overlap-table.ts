@@ -30,7 +30,10 @@ export const echoOverlapColumns: Array<[header: string, cell: Cell]> = [
   ['canceller', (row) => String(row['label'])],
   ['room: delay, RT60, speaker over user, client', (row) => cellName(row as unknown as EchoCell)],
   ['commands heard', heardOf('command')],
-  ['commands that e-stopped', (row) => String(outcomes(row).filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined).length)],
+  [
+    'commands that e-stopped',
+    (row) => String(outcomes(row).filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined).length),
+  ],
   ['stops heard', heardOf('stop')],
   ['barge-ins stopped (phase 2)', (row) => `${String(row['bargeInsStopped'])}/${String(row['bargeInsAttempted'])}`],
   ['false barge-ins / replies', (row) => `${String(row['falseBargeIns'])} / ${String(row['replies'])}`],

@@ -62,7 +62,13 @@ export interface EchoRow {
   bargeInsAttempted?: number;
 }
 
-type Variant = { name: string; echo?: Omit<EchoCancelOptions, 'reference'>; highPassHz?: number; agc?: boolean; noiseSuppression?: boolean };
+type Variant = {
+  name: string;
+  echo?: Omit<EchoCancelOptions, 'reference'>;
+  highPassHz?: number;
+  agc?: boolean;
+  noiseSuppression?: boolean;
+};
 
 const ERLE_VARIANTS: Variant[] = [
   { name: 'linear filter', echo: { tailMs: 250 } },
@@ -79,8 +85,17 @@ const CPU_VARIANTS: Variant[] = [
   { name: 'linear filter, 500 ms tail', echo: { tailMs: 500 } },
   { name: 'linear filter + residual suppression, 250 ms', echo: { tailMs: 250, residualSuppression: true } },
   { name: '+ echo suppressor', echo: { tailMs: 250, residualSuppression: true, suppression: true } },
-  { name: 'default (250 ms, residual + echo suppression, high-pass)', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100 },
-  { name: 'default + RNNoise', echo: { tailMs: 250, residualSuppression: true, suppression: true }, highPassHz: 100, noiseSuppression: true },
+  {
+    name: 'default (250 ms, ' + 'residual + echo ' + 'suppression, high-pass)',
+    echo: { tailMs: 250, residualSuppression: true, suppression: true },
+    highPassHz: 100,
+  },
+  {
+    name: 'default + RNNoise',
+    echo: { tailMs: 250, residualSuppression: true, suppression: true },
+    highPassHz: 100,
+    noiseSuppression: true,
+  },
   { name: 'WebRTC AEC (with the envelope delay estimator)', echo: { tailMs: 250, canceller: 'webrtc' } },
   { name: 'WebRTC AEC + high-pass', echo: { tailMs: 250, canceller: 'webrtc' }, highPassHz: 100 },
 ];
@@ -206,13 +221,29 @@ export async function runEchoScenario(
     rows.push({ scenario: 'echo', kind: 'cpu', config: variant.name, microsPerFrame: round(Math.min(...means), 1) });
   }
   if (kinds.has('cpu')) progress('  CPU per frame');
-  const loops: Array<{ config: string; echoCancel: 'off' | 'on'; delayMs: number; audio?: Record<string, unknown>; echoGainDb?: number }> = [
+  const loops: Array<{
+    config: string;
+    echoCancel: 'off' | 'on';
+    delayMs: number;
+    audio?: Record<string, unknown>;
+    echoGainDb?: number;
+  }> = [
     { config: 'echo cancellation off', echoCancel: 'off', delayMs: 80 },
     ...DELAYS_MS.map((delayMs) => ({ config: 'echo cancellation on (default)', echoCancel: 'on' as const, delayMs })),
     { config: 'on, without the echo suppressor', echoCancel: 'on', delayMs: 120, audio: { echoSuppression: false } },
     // Other rooms: no echo at all (a headset), a faint one, one as loud as the agent's own signal, a louder one.
-    ...[-90, -30, 0, 6].map((echoGainDb) => ({ config: `on, echo at ${echoGainDb} dB`, echoCancel: 'on' as const, delayMs: 80, echoGainDb })),
-    ...DELAYS_MS.map((delayMs) => ({ config: 'on, WebRTC canceller', echoCancel: 'on' as const, delayMs, audio: { echoCanceller: 'webrtc' } })),
+    ...[-90, -30, 0, 6].map((echoGainDb) => ({
+      config: `on, echo at ${echoGainDb} dB`,
+      echoCancel: 'on' as const,
+      delayMs: 80,
+      echoGainDb,
+    })),
+    ...DELAYS_MS.map((delayMs) => ({
+      config: 'on, WebRTC canceller',
+      echoCancel: 'on' as const,
+      delayMs,
+      audio: { echoCanceller: 'webrtc' },
+    })),
     ...[-90, 0, 6].map((echoGainDb) => ({
       config: `on, WebRTC canceller, echo at ${echoGainDb} dB`,
       echoCancel: 'on' as const,
@@ -248,26 +279,43 @@ export async function runEchoScenario(
 export function printEcho(rows: EchoRow[]): void {
   const erleRows = rows.filter((r) => r.kind === 'erle');
   if (erleRows.length > 0) {
-    console.log('\nERLE, dB (the agent alone speaking into a -6 dB room with a 150 ms tail; target ≥ 20 once converged)\n');
+    console.log(
+      '\nERLE, dB (the agent alone speaking into a -6 dB room with a 150 ms tail; target ≥ 20 once converged)\n',
+    );
     console.log('| configuration | delay ms | first 2 s | after 5 s | barge-in possible after (echo suppressor) |');
     console.log('| --- | --- | --- | --- | --- |');
     for (const r of erleRows) {
       const halfDuplex = r.halfDuplexMs === undefined ? 'never' : `${round(r.halfDuplexMs / 1000, 1)} s`;
-      console.log(`| ${r.config} | ${r.delayMs} | ${r.learningErleDb} | ${r.erleDb}${(r.erleDb ?? 0) >= 20 ? ' PASS' : ' MISS'} | ${halfDuplex} |`);
+      console.log(
+        `| ${r.config} | ${r.delayMs} | ${r.learningErleDb} | ` +
+          `${r.erleDb}${(r.erleDb ?? 0) >= 20 ? ' PASS' : ' MISS'} | ${halfDuplex} |`,
+      );
     }
   }
   const cpuRows = rows.filter((r) => r.kind === 'cpu');
   if (cpuRows.length > 0) {
-    console.log('\nCPU per session while the agent speaks (µs of CPU time per 20 ms microphone frame, best of 3 passes)\n');
+    console.log(
+      '\nCPU per session while the agent speaks (µs of CPU time per 20 ms microphone frame, best of 3 passes)\n',
+    );
     console.log('| configuration | µs / frame | % of one core |');
     console.log('| --- | --- | --- |');
-    for (const r of cpuRows) console.log(`| ${r.config} | ${r.microsPerFrame} | ${round(((r.microsPerFrame ?? 0) / (FRAME_MS * 1000)) * 100, 2)} |`);
+    for (const r of cpuRows)
+      console.log(
+        `| ${r.config} | ${r.microsPerFrame} | ${round(((r.microsPerFrame ?? 0) / (FRAME_MS * 1000)) * 100, 2)} |`,
+      );
   }
   const loopRows = rows.filter((r) => r.kind === 'closed-loop');
   if (loopRows.length > 0) {
-    console.log('\nClosed loop: the agent hears its own replies (-6 dB unless said, 150 ms tail) while a user gives commands, then talks over it\n');
+    console.log(
+      '\nClosed loop: the agent hears its own replies (-6 dB unless said, 150 ms tail) while a user gives ' +
+        'commands, then talks over it\n',
+    );
     console.log('| configuration | delay ms | replies | false barge-ins | real barge-ins that stopped the reply |');
     console.log('| --- | --- | --- | --- | --- |');
-    for (const r of loopRows) console.log(`| ${r.config} | ${r.delayMs} | ${r.replies} | ${r.falseBargeIns} | ${r.bargeInsStopped}/${r.bargeInsAttempted} |`);
+    for (const r of loopRows)
+      console.log(
+        `| ${r.config} | ${r.delayMs} | ${r.replies} | ${r.falseBargeIns} | ` +
+          `${r.bargeInsStopped}/${r.bargeInsAttempted} |`,
+      );
   }
 }

@@ -32,7 +32,15 @@ const VOICED_LEVEL = 300;
 /** Why 450 ms: a real hesitation, longer than the 200 ms short pause, shorter than the 600 ms hangover. */
 const MID_PAUSE_MS = 450;
 
-const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
+const COMMANDS = [
+  'move forward two meters',
+  'turn left',
+  'stop',
+  'go to the kitchen',
+  'hello robot',
+  'turn right',
+  'go backward one meter',
+];
 const PAUSED_COMMANDS: Array<[string, string]> = [
   ['go to the', 'kitchen'],
   ['move forward', 'two meters'],
@@ -80,7 +88,8 @@ const firstVoicedByte = (pcm: Uint8Array) => {
   return pcm.byteLength;
 };
 /** Two phrases with exactly `pauseMs` of silence between the last voiced sample of one and the first of the other. */
-const withPause = (a: Uint8Array, pause: Uint8Array, b: Uint8Array) => concat(a.subarray(0, lastVoicedByte(a)), pause, b.subarray(firstVoicedByte(b) & ~1));
+const withPause = (a: Uint8Array, pause: Uint8Array, b: Uint8Array) =>
+  concat(a.subarray(0, lastVoicedByte(a)), pause, b.subarray(firstVoicedByte(b) & ~1));
 
 interface Utterance {
   audio: Uint8Array;
@@ -170,7 +179,8 @@ async function runPart(
     const historyBefore = messages.filter((m) => m.type === 'session.history' && m.role === 'user').length;
     await push(u.audio, (endByte) => {
       // The frame holding the last voiced sample: the user goes silent within it, at the sample's offset.
-      if (silentAtMs === 0 && endByte >= voicedEnd) silentAtMs = performance.now() - ((endByte - voicedEnd) / 2 / RATE_HZ) * 1000;
+      if (silentAtMs === 0 && endByte >= voicedEnd)
+        silentAtMs = performance.now() - ((endByte - voicedEnd) / 2 / RATE_HZ) * 1000;
     });
 
     // Silence until the reply has played and the session is idle again.
@@ -180,7 +190,9 @@ async function runPart(
     const first = writes[heardBefore];
     if (first) latencies.push(first.atMs - silentAtMs);
     const users = messages
-      .filter((m): m is Extract<BusMessage, { type: 'session.history' }> => m.type === 'session.history' && m.role === 'user')
+      .filter(
+        (m): m is Extract<BusMessage, { type: 'session.history' }> => m.type === 'session.history' && m.role === 'user',
+      )
       .slice(historyBefore);
     if (users.length === 1 && users[0]!.text.toLowerCase().replace(/[^a-z ]/g, '') === u.text) whole++;
     if ((n + 1) % 5 === 0) progress(`    ${n + 1}/${utterances.length}`);
@@ -188,7 +200,9 @@ async function runPart(
   await session.stop();
   release();
   await bus.close();
-  const notices = messages.filter((m): m is Extract<BusMessage, { type: 'session.notice' }> => m.type === 'session.notice');
+  const notices = messages.filter(
+    (m): m is Extract<BusMessage, { type: 'session.notice' }> => m.type === 'session.notice',
+  );
   const discarded = new Set(notices.filter((m) => m.code === 'speculation_discarded').map((m) => m.turnId));
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
@@ -196,7 +210,10 @@ async function runPart(
     part,
     mode,
     utterances: utterances.length,
-    firstAudioMs: { ...summarize(latencies), p95: round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN) },
+    firstAudioMs: {
+      ...summarize(latencies),
+      p95: round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN),
+    },
     whole,
     guessesStarted: notices.filter((m) => m.code === 'speculation_started').length,
     guessesCommitted: notices.filter((m) => m.code === 'speculation_committed').length,
@@ -217,7 +234,8 @@ export async function runEndOfTurnScenario(
   for (let r = 0; r < reps; r++) for (const c of COMMANDS) commands.push({ audio: await speak(c), text: c });
   const paused: Utterance[] = [];
   for (let r = 0; r < reps; r++)
-    for (const [a, b] of PAUSED_COMMANDS) paused.push({ audio: withPause(await speak(a), midPause, await speak(b)), text: `${a} ${b}` });
+    for (const [a, b] of PAUSED_COMMANDS)
+      paused.push({ audio: withPause(await speak(a), midPause, await speak(b)), text: `${a} ${b}` });
 
   for (const completePauseMs of parts.includes('commands') ? [0, 200] : []) {
     // The local stack exactly as `serve` builds it, but played into a sink of its own (no echo path).
@@ -237,7 +255,11 @@ export async function runEndOfTurnScenario(
 
   const open: Utterance[] = [];
   for (let r = 0; r < reps; r++) {
-    for (const [a, b] of OPEN) open.push({ audio: b ? withPause(await speak(a), midPause, await speak(b)) : await speak(a), text: b ? `${a} ${b}` : a });
+    for (const [a, b] of OPEN)
+      open.push({
+        audio: b ? withPause(await speak(a), midPause, await speak(b)) : await speak(a),
+        text: b ? `${a} ${b}` : a,
+      });
   }
   for (const speculate of parts.includes('open') ? (['off', 'on'] as const) : []) {
     const texts = open.map((u) => u.text);
@@ -251,7 +273,12 @@ export async function runEndOfTurnScenario(
       // Fakes, clearly named: a streaming STT that knows the script (50 ms of audio per word, so each pause's
       // partial holds what was said) and an LLM 300 ms from its first token, the slow remote model.
       stt: createFakeStt({ clock: systemClock, transcripts: texts, msPerWord: 50 }),
-      llm: createFakeLlm({ clock: systemClock, reply: 'Let me think about that. Here is what I found.', firstTokenDelayMs: 300, tokenIntervalMs: 20 }),
+      llm: createFakeLlm({
+        clock: systemClock,
+        reply: 'Let me think about that. Here is what I found.',
+        firstTokenDelayMs: 300,
+        tokenIntervalMs: 20,
+      }),
       tts: [tts],
     });
     const mode = speculate === 'on' ? 'speculative' : 'hangover';
@@ -263,10 +290,15 @@ export async function runEndOfTurnScenario(
 
 export function printEndOfTurn(rows: EndOfTurnRow[]): void {
   console.log('\nend of turn: real silence → first reply audio (ms)');
-  console.log('part      mode         n   p50     p95     whole  guesses started/committed/discarded  discarded frames heard');
+  console.log(
+    'part      mode         n   p50     p95     whole  guesses started/committed/discarded  discarded frames heard',
+  );
   for (const r of rows) {
     console.log(
-      `${r.part.padEnd(9)} ${r.mode.padEnd(12)} ${String(r.utterances).padEnd(3)} ${String(r.firstAudioMs.p50).padEnd(7)} ${String(r.firstAudioMs.p95).padEnd(7)} ${`${r.whole}/${r.utterances}`.padEnd(6)} ${`${r.guessesStarted}/${r.guessesCommitted}/${r.guessesDiscarded}`.padEnd(36)} ${r.discardedFramesHeard}`,
+      `${r.part.padEnd(9)} ${r.mode.padEnd(12)} ${String(r.utterances).padEnd(3)} ` +
+        `${String(r.firstAudioMs.p50).padEnd(7)} ${String(r.firstAudioMs.p95).padEnd(7)} ` +
+        `${`${r.whole}/${r.utterances}`.padEnd(6)} ` +
+        `${`${r.guessesStarted}/${r.guessesCommitted}/${r.guessesDiscarded}`.padEnd(36)} ${r.discardedFramesHeard}`,
     );
   }
 }

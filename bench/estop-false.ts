@@ -24,7 +24,8 @@ const VAD_PREFIX_MS = 200;
 
 const GRAMMAR = 'examples/robot-commands.jsgf';
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
-const onsetToStop = (stops: Array<{ afterOnsetMs?: number }>) => stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs]));
+const onsetToStop = (stops: Array<{ afterOnsetMs?: number }>) =>
+  stops.flatMap((f) => (f.afterOnsetMs === undefined ? [] : [f.afterOnsetMs]));
 const endsWithStopPhrase = (text: string, phrases: readonly string[]) => stopPhraseOf(text, phrases) !== undefined;
 export type Transcript = {
   text: string;
@@ -48,7 +49,10 @@ export interface EstopFalseRow {
   /** The grammar's own stop phrases in the corpus (spoken alone), and how many fired it (a real stop). */
   stopPhrases: number;
   stopsSpotted: number;
-  /** Median audio from the stop's onset to the transcript that fired (the decoding's share of the latency, no VAD, no clock). */
+  /**
+   * Median audio from the stop's onset to the transcript that fired (the decoding's share of the latency, no VAD, no
+   * clock).
+   */
   stopAudioMs: number;
   /** The same for the one-word stop phrases ("stop", "halt"), p50 and p95. */
   shortStopAudioMs: { p50: number; p95: number };
@@ -59,14 +63,18 @@ export interface EstopFalseRow {
   missed: Array<{ voice: string; text: string }>;
 }
 
-/** Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it, ms. */
+/**
+ * Every partial and the final of one utterance (16 kHz samples, 20 ms frames), each with the audio pushed before it,
+ * ms.
+ */
 export async function transcripts(stt: SttEngine, samples: Int16Array, channel: string): Promise<Transcript[]> {
   const seen: Transcript[] = [];
   let pushedMs = 0;
   const stream = stt.createStream({
     sampleRateHz: CORPUS_RATE_HZ,
     channel,
-    onPartial: (text, confidence, detail) => seen.push({ text, confidence, speechAfterMs: detail?.speechAfterMs, atMs: pushedMs }),
+    onPartial: (text, confidence, detail) =>
+      seen.push({ text, confidence, speechAfterMs: detail?.speechAfterMs, atMs: pushedMs }),
     signal: new AbortController().signal,
   });
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
@@ -89,7 +97,10 @@ export function firstStop(heard: Transcript[], gate: StopGateOptions): Transcrip
 /** Why an env knob: to compare partial cadences (`PocketsphinxOptions.partialEveryMs`) before changing the default. */
 const PARTIAL_MS = process.env.BENCH_PARTIAL_MS === undefined ? undefined : Number(process.env.BENCH_PARTIAL_MS);
 
-export async function falseStopRows(options: { quick: boolean; grammarPath?: string }, progress: (line: string) => void): Promise<EstopFalseRow[]> {
+export async function falseStopRows(
+  options: { quick: boolean; grammarPath?: string },
+  progress: (line: string) => void,
+): Promise<EstopFalseRow[]> {
   const gate = loadConfig().session.estop;
   const { voices: all } = corpusVoices();
   // The gate's thresholds were chosen on the bench voices: the fresh voices show how they carry over.
@@ -100,12 +111,17 @@ export async function falseStopRows(options: { quick: boolean; grammarPath?: str
         { set: 'fresh' as const, voices: freshVoices().voices },
       ];
   const grammarPath = options.grammarPath ?? GRAMMAR;
-  const stt = createPocketsphinxStt({ grammarPath, mllrPath: DEFAULT_GRAMMAR_MLLR, ...(PARTIAL_MS ? { partialEveryMs: PARTIAL_MS } : {}) });
+  const stt = createPocketsphinxStt({
+    grammarPath,
+    mllrPath: DEFAULT_GRAMMAR_MLLR,
+    ...(PARTIAL_MS ? { partialEveryMs: PARTIAL_MS } : {}),
+  });
   await stt.warmUp!();
   const rows: EstopFalseRow[] = [];
   for (const { set, voices } of voiceSets) {
     const corpus = await buildGrammarCorpus(grammarPath, voices, progress, { clientRateHz: REALTIME_RATE_HZ });
-    for (const path of ['local 16 kHz', 'realtime 24 kHz'] as const) rows.push(await falseStopRow(stt, corpus, path, set, gate));
+    for (const path of ['local 16 kHz', 'realtime 24 kHz'] as const)
+      rows.push(await falseStopRow(stt, corpus, path, set, gate));
   }
   return rows;
 }
@@ -118,7 +134,14 @@ async function falseStopRow(
   gate: ReturnType<typeof loadConfig>['session']['estop'],
 ): Promise<EstopFalseRow> {
   const { phrases } = gate;
-  const fired: Array<{ voice: string; text: string; inGrammar: boolean; isStop: boolean; heard: string | undefined; afterOnsetMs?: number }> = [];
+  const fired: Array<{
+    voice: string;
+    text: string;
+    inGrammar: boolean;
+    isStop: boolean;
+    heard: string | undefined;
+    afterOnsetMs?: number;
+  }> = [];
   for (const u of corpus) {
     const audio =
       path === 'local 16 kHz'
@@ -157,7 +180,9 @@ async function falseStopRow(
     stopsSpotted: stops.filter((f) => f.heard !== undefined).length,
     stopAudioMs: percentile(onsetToStop(stops), 50),
     shortStopAudioMs: { p50: percentile(onsetToStop(shortStops), 50), p95: percentile(onsetToStop(shortStops), 95) },
-    examples: [...falseStops, ...commands.filter((f) => f.heard !== undefined)].slice(0, 12).map((f) => ({ voice: f.voice, text: f.text, heard: f.heard! })),
+    examples: [...falseStops, ...commands.filter((f) => f.heard !== undefined)]
+      .slice(0, 12)
+      .map((f) => ({ voice: f.voice, text: f.text, heard: f.heard! })),
     missed: stops.filter((f) => f.heard === undefined).map((f) => ({ voice: f.voice, text: f.text })),
   };
 }
@@ -165,17 +190,27 @@ async function falseStopRow(
 export function printFalseStops(rows: EstopFalseRow[]): void {
   if (rows.length === 0) return;
   console.log(
-    `\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`,
+    `\nFalse stops: a partial or final ending with ${rows[0]!.phrases.map((p) => `"${p}"`).join(', ')} (offline, ` +
+      `grammar corpus voices; target ≤ 1 % of out-of-grammar phrases)\n`,
   );
   console.log(
-    '| path | voices | out of grammar → e-stop | other commands → e-stop | stop phrases spotted | onset → spotted, audio ms p50; "stop"/"halt" p50 / p95 |',
+    '| path | voices | out of grammar → e-stop | other commands → e-stop | stop phrases spotted | onset → ' +
+      'spotted, audio ms p50; "stop"/"halt" p50 / p95 |',
   );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows)
     console.log(
-      `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.voices} | ${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)}; ${round(r.shortStopAudioMs.p50, 0)} / ${round(r.shortStopAudioMs.p95, 0)} |`,
+      `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.voices} | ` +
+        `${r.falseStops}/${r.outOfGrammar} = ${r.falseStopsPercent} % | ${r.falseStopsOnCommands}/${r.commands} | ` +
+        `${r.stopsSpotted}/${r.stopPhrases} | ${round(r.stopAudioMs, 0)}; ${round(r.shortStopAudioMs.p50, 0)} / ` +
+        `${round(r.shortStopAudioMs.p95, 0)} |`,
     );
-  for (const r of rows) if (r.examples.length > 0) console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
   for (const r of rows)
-    if (r.missed.length > 0) console.log(`  ${r.path}, ${r.voices} voices, missed: ${r.missed.map((m) => `"${m.text}" (${m.voice})`).join('; ')}`);
+    if (r.examples.length > 0)
+      console.log(`  ${r.path}: ${r.examples.map((e) => `"${e.text}" (${e.voice}) → "${e.heard}"`).join('; ')}`);
+  for (const r of rows)
+    if (r.missed.length > 0)
+      console.log(
+        `  ${r.path}, ${r.voices} voices, missed: ${r.missed.map((m) => `"${m.text}" (${m.voice})`).join('; ')}`,
+      );
 }

@@ -29,7 +29,10 @@ export interface StopCounts {
   bySpotter: number;
   byTranscripts: number;
   byEither: number;
-  /** Clips without a stop phrase (words, commands, sentences, wake words, noise; `all` only), and how many each path stopped. */
+  /**
+   * Clips without a stop phrase (words, commands, sentences, wake words, noise; `all` only), and how many each path
+   * stopped.
+   */
   others: number;
   falseBySpotter: number;
   falseByTranscripts: number;
@@ -54,7 +57,10 @@ export interface StopOutcome {
 }
 
 /** The counts per speaker group with a stop phrase, then `all` (with the false stops), each with `extra`'s fields. */
-export function countStops<O extends StopOutcome, R>(outcomes: O[], extra: (mine: O[], stops: O[]) => R): Array<StopCounts & R> {
+export function countStops<O extends StopOutcome, R>(
+  outcomes: O[],
+  extra: (mine: O[], stops: O[]) => R,
+): Array<StopCounts & R> {
   const groups = [...new Set(outcomes.filter((o) => o.clip.phrase).map((o) => o.clip.group)), 'all'];
   const either = (o: O) => o.spotter || o.transcripts;
   return groups.map((group) => {
@@ -74,15 +80,24 @@ export function countStops<O extends StopOutcome, R>(outcomes: O[], extra: (mine
       falseByEither,
       falsePercent: Math.round((1000 * falseByEither) / Math.max(1, others.length)) / 10,
       missed: stops.filter((o) => !either(o)).map((o) => `${o.clip.name}${o.heard ? ` → "${o.heard}"` : ''}`),
-      falseStops: others.filter(either).map((o) => `${o.clip.name}${o.heard ? ` → "${o.heard}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
+      falseStops: others
+        .filter(either)
+        .map((o) => `${o.clip.name}${o.heard ? ` → "${o.heard}"` : ''}${o.spotter ? ' (spotter)' : ''}`),
       ...extra(mine, stops),
     };
   });
 }
 
 /** Whether the transcripts' gate stops each clip (a fresh gate and conditioner per clip: one utterance each). */
-async function transcriptStops(clips: Clip[], config: AppConfig, progress: (line: string) => void): Promise<Array<{ stopped: boolean; heard: string }>> {
-  const stt = createPocketsphinxStt({ grammarPath: config.stt.grammarPath, mllrPath: config.stt.mllrPath ?? DEFAULT_GRAMMAR_MLLR });
+async function transcriptStops(
+  clips: Clip[],
+  config: AppConfig,
+  progress: (line: string) => void,
+): Promise<Array<{ stopped: boolean; heard: string }>> {
+  const stt = createPocketsphinxStt({
+    grammarPath: config.stt.grammarPath,
+    mllrPath: config.stt.mllrPath ?? DEFAULT_GRAMMAR_MLLR,
+  });
   await stt.warmUp?.();
   progress(`  estop, real speech: ${clips.length} recordings through the recognizer and the transcripts' stop gate`);
   const outcomes: Array<{ stopped: boolean; heard: string }> = [];
@@ -92,13 +107,21 @@ async function transcriptStops(clips: Clip[], config: AppConfig, progress: (line
     const heard = await transcripts(stt, audio, clip.speaker ?? clip.group);
     const hit = firstStop(heard, config.session.estop);
     const final = heard.at(-1)!;
-    outcomes.push({ stopped: hit !== undefined, heard: hit ? `${hit.text} ${hit.confidence ?? ''}`.trim() : `${final.text} ${final.confidence ?? ''}`.trim() });
+    outcomes.push({
+      stopped: hit !== undefined,
+      heard: hit ? `${hit.text} ${hit.confidence ?? ''}`.trim() : `${final.text} ${final.confidence ?? ''}`.trim(),
+    });
   }
   return outcomes;
 }
 
 /** The rows: per speaker group with a stop phrase, then `all` (with the false stops). */
-export async function combinedStopRows(clips: Clip[], spotterHeard: Heard[], config: AppConfig, progress: (line: string) => void): Promise<EstopRealRow[]> {
+export async function combinedStopRows(
+  clips: Clip[],
+  spotterHeard: Heard[],
+  config: AppConfig,
+  progress: (line: string) => void,
+): Promise<EstopRealRow[]> {
   const fromTranscripts = await transcriptStops(clips, config, progress);
   const outcomes: StopOutcome[] = clips.map((clip, i) => ({
     clip,
@@ -111,12 +134,18 @@ export async function combinedStopRows(clips: Clip[], spotterHeard: Heard[], con
 
 export function printCombinedStops(rows: EstopRealRow[]): void {
   if (rows.length === 0) return;
-  console.log('\nThe emergency stop on real speech, as a session decides it (the spotter or the transcripts; false: clips without a stop phrase)');
+  console.log(
+    '\nThe emergency stop on real speech, as a session decides it (the spotter or the transcripts; false: clips ' +
+      'without a stop phrase)',
+  );
   console.log('| speakers | stops: spotter / transcripts / either | false stops: spotter / transcripts / either |');
   console.log('| --- | --- | --- |');
   for (const r of rows)
     console.log(
-      `| ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—'} |`,
+      `| ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ` +
+        `${r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—'} ` +
+        `` +
+        `|`,
     );
   const all = rows.find((r) => r.group === 'all');
   for (const m of all?.missed ?? []) console.log(`  missed: ${m}`);

@@ -24,7 +24,14 @@ import { corpusVoices } from './grammar-corpus.js';
 import { speakPhrases, startPacedMic, voicedMs, type SpokenPhrase } from '../sim/estop-audio.js';
 import { falseStopRows, printFalseStops, type EstopFalseRow } from './estop-false.js';
 import { loadConfig } from '../runtime/config.js';
-import { estopConfig, grammarWithStopPhrases, startLocalStack, startRealtimeStack, type Seen, type StackUnderTest } from '../sim/estop-stacks.js';
+import {
+  estopConfig,
+  grammarWithStopPhrases,
+  startLocalStack,
+  startRealtimeStack,
+  type Seen,
+  type StackUnderTest,
+} from '../sim/estop-stacks.js';
 import { percentile, round } from './stats.js';
 
 export const ESTOP_PHRASES = ['stop', 'halt', 'emergency stop'];
@@ -95,7 +102,11 @@ export interface EstopCommandRow {
 
 export type EstopRows = Array<EstopRow | EstopCommandRow | EstopFalseRow>;
 
-const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50), 0), p95: round(percentile(xs, 95), 0), max: round(Math.max(...xs), 0) });
+const stats = (xs: number[]) => ({
+  p50: round(percentile(xs, 50), 0),
+  p95: round(percentile(xs, 95), 0),
+  max: round(Math.max(...xs), 0),
+});
 const notice = (s: Seen) => (s.message.type === 'session.notice' ? s.message.code : undefined);
 
 /** What the bus saw after the phrase began, measured from its first sample. */
@@ -104,7 +115,10 @@ export function readTrial(
   onsetAtMs: number,
 ): Pick<EstopTrial, 'stopMs' | 'cancelMs' | 'cancelDetail' | 'actions' | 'requests' | 'notices' | 'finals'> {
   const stop = seen.find(
-    (s) => notice(s) === 'estop' || s.message.type === 'control.estop' || (s.message.type === 'action.request' && s.message.name === 'stop'),
+    (s) =>
+      notice(s) === 'estop' ||
+      s.message.type === 'control.estop' ||
+      (s.message.type === 'action.request' && s.message.name === 'stop'),
   );
   const cancel = seen.find((s) => s.message.type === 'audio.clear' || notice(s) === 'reply_cancelled');
   const cancelNotice = seen.find((s) => notice(s) === 'reply_cancelled');
@@ -114,10 +128,16 @@ export function readTrial(
     ...(cancelNotice?.message.type === 'session.notice' ? { cancelDetail: cancelNotice.message.detail } : {}),
     actions: seen.flatMap((s) => (s.message.type === 'action.request' ? [s.message.name] : [])),
     requests: seen.flatMap((s) =>
-      s.message.type === 'action.request' ? [`${s.message.name}#${s.message.actionId} ${s.message.turnId} @${round(s.atMs - onsetAtMs, 0)}`] : [],
+      s.message.type === 'action.request'
+        ? [`${s.message.name}#${s.message.actionId} ${s.message.turnId} @${round(s.atMs - onsetAtMs, 0)}`]
+        : [],
     ),
-    notices: seen.flatMap((s) => (s.message.type === 'session.notice' ? [`${s.message.code}:${s.message.detail}`] : [])),
-    finals: seen.flatMap((s) => (s.message.type === 'stt.final' ? [`${s.message.text}@${s.message.confidence ?? '-'}`] : [])),
+    notices: seen.flatMap((s) =>
+      s.message.type === 'session.notice' ? [`${s.message.code}:${s.message.detail}`] : [],
+    ),
+    finals: seen.flatMap((s) =>
+      s.message.type === 'stt.final' ? [`${s.message.text}@${s.message.confidence ?? '-'}`] : [],
+    ),
   };
 }
 
@@ -131,7 +151,12 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
 }
 
 /** One phrase over a reply on `stack`. */
-async function trial(stack: StackUnderTest, mic: ReturnType<typeof startPacedMic>, phrase: SpokenPhrase, kind: EstopTrial['kind']): Promise<EstopTrial> {
+async function trial(
+  stack: StackUnderTest,
+  mic: ReturnType<typeof startPacedMic>,
+  phrase: SpokenPhrase,
+  kind: EstopTrial['kind'],
+): Promise<EstopTrial> {
   const idle = () => stack.state().startsWith('idle') && !stack.state().includes('+actions.');
   if (!(await until(idle, 3000))) {
     stack.hush();
@@ -140,7 +165,8 @@ async function trial(stack: StackUnderTest, mic: ReturnType<typeof startPacedMic
   const asked = stack.seen.length;
   stack.askForStory();
   const playing = await until(() => stack.seen.slice(asked).some((s) => s.message.type === 'playback.started'), 10_000);
-  if (!playing) throw new Error(`${stack.name}: the story reply never started playing: check the bench rules (estop-stacks.ts)`);
+  if (!playing)
+    throw new Error(`${stack.name}: the story reply never started playing: check the bench rules (estop-stacks.ts)`);
   await sleep(INTO_REPLY_MS);
   const from = stack.seen.length;
   const { onsetAtMs, endAtMs } = await mic.speak(phrase.byRate.get(stack.rateHz)!);
@@ -167,9 +193,14 @@ function estopRow(path: string, trials: EstopTrial[]): EstopRow {
     cancelled: cancelled.length,
     cancelMs: stats(cancelled.map((t) => t.cancelMs!)),
     perPhrase: Object.fromEntries(
-      ESTOP_PHRASES.map((p) => [p, `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/${trials.filter((t) => t.text === p).length}`]),
+      ESTOP_PHRASES.map((p) => [
+        p,
+        `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/${trials.filter((t) => t.text === p).length}`,
+      ]),
     ),
-    missed: trials.filter((t) => t.stopMs === undefined).map((t) => ({ voice: t.voice, text: t.text, finals: t.finals, notices: t.notices })),
+    missed: trials
+      .filter((t) => t.stopMs === undefined)
+      .map((t) => ({ voice: t.voice, text: t.text, finals: t.finals, notices: t.notices })),
   };
 }
 
@@ -196,7 +227,13 @@ function commandRow(path: string, trials: EstopTrial[]): EstopCommandRow {
  * 250 ms per request and no partials, so the stop can come only from the microphone's spotter).
  */
 export async function runEstopScenario(
-  options: { quick: boolean; paths?: Array<'local' | 'realtime'>; addStopPhrases?: boolean; stt?: 'grammar' | 'whisper'; falseStops?: boolean },
+  options: {
+    quick: boolean;
+    paths?: Array<'local' | 'realtime'>;
+    addStopPhrases?: boolean;
+    stt?: 'grammar' | 'whisper';
+    falseStops?: boolean;
+  },
   progress: (line: string) => void,
 ): Promise<EstopRows> {
   const defaults = loadConfig();
@@ -205,7 +242,8 @@ export async function runEstopScenario(
     : { path: defaults.stt.grammarPath, added: [] };
   if (grammar.added.length > 0) progress(`  the grammar with ${grammar.added.map((p) => `"${p}"`).join(', ')} added`);
   // Why 250 ms: what a Whisper-class server takes for a short utterance on a GPU (the stand-in's default).
-  const whisper = options.stt === 'whisper' ? await startWhisperStandIn({ answerMs: 250, grammarPath: grammar.path }) : undefined;
+  const whisper =
+    options.stt === 'whisper' ? await startWhisperStandIn({ answerMs: 250, grammarPath: grammar.path }) : undefined;
   const sttOverride = whisper
     ? { stt: { engine: 'openai', baseUrl: whisper.baseUrl, model: 'whisper-standin', grammarPath: grammar.path } }
     : { stt: { grammarPath: grammar.path } };
@@ -213,8 +251,15 @@ export async function runEstopScenario(
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
-  progress(`  speaking ${ESTOP_PHRASES.length} stop phrases and ${COMMANDS_OVER_REPLY.length} commands in ${voices.length} voices`);
-  const phrases = await speakPhrases(voices, [...ESTOP_PHRASES, ...COMMANDS_OVER_REPLY.map((c) => c.text)], [16_000, 24_000]);
+  progress(
+    `  speaking ${ESTOP_PHRASES.length} stop phrases and ${COMMANDS_OVER_REPLY.length} commands in ` +
+      `${voices.length} voices`,
+  );
+  const phrases = await speakPhrases(
+    voices,
+    [...ESTOP_PHRASES, ...COMMANDS_OVER_REPLY.map((c) => c.text)],
+    [16_000, 24_000],
+  );
   const rows: EstopRows = [];
   for (const path of options.paths ?? ['local', 'realtime']) {
     const config = estopConfig(sttOverride);
@@ -226,7 +271,8 @@ export async function runEstopScenario(
         const kind = ESTOP_PHRASES.includes(phrase.text) ? 'estop' : 'command';
         const t = await trial(stack, mic, phrase, kind);
         progress(
-          `  ${stack.name} | ${t.voice} | "${t.text}" (${t.speechMs} ms): stop ${t.stopMs ?? '—'} ms, cancel ${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`,
+          `  ${stack.name} | ${t.voice} | "${t.text}" (${t.speechMs} ms): stop ${t.stopMs ?? '—'} ms, cancel ` +
+            `${t.cancelMs ?? '—'} ms, requests [${t.requests.join(', ')}], finals [${t.finals.join(' | ')}]`,
         );
         trials.push(t);
       }
@@ -258,9 +304,13 @@ export function printEstop(rows: EstopRows): void {
   const latency = rows.filter((r): r is EstopRow => r.scenario === 'estop');
   const commands = rows.filter((r): r is EstopCommandRow => r.scenario === 'estop-command');
   if (latency.length > 0) {
-    console.log("\nEmergency stop over a reply (targets: from the phrase's last sample p50 ≤ 50 ms, p95 ≤ 150 ms; 100 % delivered)\n");
     console.log(
-      '| path | stops delivered | stop p50 / p95 / max ms | "stop", "halt" alone | after the phrase ended | the phrases\' own length (a stop at each end) | reply cancelled | cancel p50 / p95 / max ms | per phrase |',
+      "\nEmergency stop over a reply (targets: from the phrase's last sample p50 ≤ 50 ms, p95 ≤ 150 ms; 100 % " +
+        'delivered)\n',
+    );
+    console.log(
+      '| path | stops delivered | stop p50 / p95 / max ms | "stop", "halt" alone | after the phrase ended | the ' +
+        "phrases' own length (a stop at each end) | reply cancelled | cancel p50 / p95 / max ms | per phrase |",
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of latency) {
@@ -268,7 +318,12 @@ export function printEstop(rows: EstopRows): void {
         .map(([p, n]) => `${p} ${n}`)
         .join(', ');
       console.log(
-        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} = ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ${r.oneWordStopMs.p50} / ${r.oneWordStopMs.p95} / ${r.oneWordStopMs.max} | ${r.afterEndMs.p50} / ${r.afterEndMs.p95} / ${r.afterEndMs.max} | ${r.phraseEndMs.p50} / ${r.phraseEndMs.p95} / ${r.phraseEndMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ${r.cancelMs.max} | ${phrases} |`,
+        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.delivered}/${r.trials} ` +
+          `= ${r.deliveredPercent} % | ${r.stopMs.p50} / ${r.stopMs.p95} / ${r.stopMs.max} | ` +
+          `${r.oneWordStopMs.p50} / ${r.oneWordStopMs.p95} / ${r.oneWordStopMs.max} | ${r.afterEndMs.p50} / ` +
+          `${r.afterEndMs.p95} / ${r.afterEndMs.max} | ${r.phraseEndMs.p50} / ${r.phraseEndMs.p95} / ` +
+          `${r.phraseEndMs.max} | ${r.cancelled}/${r.trials} | ${r.cancelMs.p50} / ${r.cancelMs.p95} / ` +
+          `${r.cancelMs.max} | ${phrases} |`,
       );
     }
   }
@@ -277,7 +332,10 @@ export function printEstop(rows: EstopRows): void {
     console.log('| path | executed |');
     console.log('| --- | --- |');
     for (const r of commands)
-      console.log(`| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.executed}/${r.commands} = ${r.executedPercent} % |`);
+      console.log(
+        `| ${r.path}${r.grammar && r.grammar !== 'robot' ? ` (${r.grammar})` : ''} | ${r.executed}/${r.commands} = ` +
+          `${r.executedPercent} % |`,
+      );
   }
   printFalseStops(rows.filter((r): r is EstopFalseRow => r.scenario === 'estop-false'));
 }

@@ -85,13 +85,25 @@ function decoderSetMemoryMb(stack: SessionStack): number {
   const script = [
     `import { loadConfig } from '${new URL('../runtime/config.js', import.meta.url).href}';`,
     `import { buildStopStt } from '${new URL('../runtime/engines.js', import.meta.url).href}';`,
-    `const stt = buildStopStt(loadConfig(${stack === 'whisper' ? "{ overrides: { stt: { engine: 'openai' } } }" : ''}));`,
+    `const stt = buildStopStt(loadConfig(${
+      stack === 'whisper'
+        ? "{ overrides: { stt: { engine: 'openai' } } }"` +
+      `
+        : ''
+    }));`,
     'const before = process.memoryUsage().rss;',
     'await stt.warmUp();',
     'console.log((process.memoryUsage().rss - before) / 1e6);',
     'process.exit(0);',
   ].join('\n');
-  return round(Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim()), 0);
+  return round(
+    Number(
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+      }).trim(),
+    ),
+    0,
+  );
 }
 
 /** The rows: per speaker group with a stop phrase, then `all` (with the false stops). */
@@ -108,7 +120,11 @@ export async function sessionStopRows(
   progress(`  estop, real speech: ${clips.length} recordings through a session's VAD and transcripts (${stack} stack)`);
   const outcomes: Outcome[] = [];
   for (const [i, clip] of clips.entries()) {
-    outcomes.push({ ...(await hearClipInSession(clip, config, engines)), clip, spotter: spotterHeard[i]!.spots.length > 0 });
+    outcomes.push({
+      ...(await hearClipInSession(clip, config, engines)),
+      clip,
+      spotter: spotterHeard[i]!.spots.length > 0,
+    });
     if ((i + 1) % 40 === 0) progress(`    ${i + 1}/${clips.length}`);
   }
   const audioS = outcomes.reduce((sum, o) => sum + o.audioS, 0);
@@ -120,28 +136,42 @@ export async function sessionStopRows(
     transcriptsAfterEndMs: spread(stops.flatMap((o) => (o.afterEndMs === undefined ? [] : [o.afterEndMs]))),
     // The session's cost, on the `all` row (every clip).
     ...(mine.length === outcomes.length
-      ? { localRecognizerCpuMsPerAudioS: round(cpu.us / 1000 / audioS, 2), localRecognizerMbPerDecoderSet: decoderSetMb }
+      ? {
+          localRecognizerCpuMsPerAudioS: round(cpu.us / 1000 / audioS, 2),
+          localRecognizerMbPerDecoderSet: decoderSetMb,
+        }
       : {}),
   }));
 }
 
 const spread = (ms: number[]) =>
-  ms.length === 0 ? undefined : { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(Math.max(...ms)) };
+  ms.length === 0
+    ? undefined
+    : { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(Math.max(...ms)) };
 
 export function printSessionStopRows(rows: EstopSessionRow[]): void {
   if (rows.length === 0) return;
   console.log(
-    "\nThe emergency stop on real speech through a session's VAD and transcripts, no reply playing (the spotter, or the transcripts: the grammar stack's, or a Whisper-class session's local recognizer)",
+    "\nThe emergency stop on real speech through a session's VAD and transcripts, no reply playing (the spotter, " +
+      "or the transcripts: the grammar stack's, or a Whisper-class session's local recognizer)",
   );
   console.log(
-    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last sample p50 / p95 / max | false stops: spotter / transcripts / either | local recognizer CPU ms per s of audio | MB per decoder set |",
+    "| stack | speakers | stops: spotter / transcripts / either | transcripts' stops from the phrase's last " +
+      'sample p50 / p95 / max | false stops: spotter / transcripts / either | local recognizer CPU ms per s of ' +
+      'audio | MB per decoder set |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    const after = r.transcriptsAfterEndMs ? `${r.transcriptsAfterEndMs.p50} / ${r.transcriptsAfterEndMs.p95} / ${r.transcriptsAfterEndMs.max}` : '—';
-    const falseStops = r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—';
+    const after = r.transcriptsAfterEndMs
+      ? `${r.transcriptsAfterEndMs.p50} / ${r.transcriptsAfterEndMs.p95} / ${r.transcriptsAfterEndMs.max}`
+      : '—';
+    const falseStops =
+      r.others > 0
+        ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %`
+        : '—';
     console.log(
-      `| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} | ${falseStops} | ${r.localRecognizerCpuMsPerAudioS ?? '—'} | ${r.localRecognizerMbPerDecoderSet ?? '—'} |`,
+      `| ${r.stack} | ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ${after} ` +
+        `| ${falseStops} | ${r.localRecognizerCpuMsPerAudioS ?? '—'} | ${r.localRecognizerMbPerDecoderSet ?? '—'} |`,
     );
   }
   for (const r of rows.filter((row) => row.group === 'all')) {

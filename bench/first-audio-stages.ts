@@ -19,9 +19,14 @@ import { summarize, type Percentiles } from './stats.js';
 
 /** p50 / p99 of each stage of the turns answered in the client's window, ms. */
 export interface FirstAudioStages {
-  /** `response.create` sent by the client → the typed text on the server's bus (network, the server's queue, the connection). */
+  /**
+   * `response.create` sent by the client → the typed text on the server's bus (network, the server's queue, the
+   * connection).
+   */
   inbound: Percentiles;
-  /** `user.text` → first `llm.token` (the chart, the reply actors' start, the LLM; the fake has no first-token delay). */
+  /**
+   * `user.text` → first `llm.token` (the chart, the reply actors' start, the LLM; the fake has no first-token delay).
+   */
   toFirstToken: Percentiles;
   /** First `tts.requested` → `tts.first_chunk`, over the fake TTS's own latency: how late its timer fired. */
   ttsOverLatency: Percentiles;
@@ -61,15 +66,29 @@ export function tapFirstAudioStages(bus: MessageBus, ttsLatencyMs: number) {
       turn.firstTokenAtMs = wallNow();
       turn.userTextAtMs = lastText.get(m.sessionId);
     }),
-    bus.subscribe(bus.subjects.allSessions('tts', 'requested'), (m) => void (turnOf(m.sessionId, m.turnId).ttsRequestedAtMs ??= wallNow())),
-    bus.subscribe(bus.subjects.allSessions('tts', 'first_chunk'), (m) => void (turnOf(m.sessionId, m.turnId).ttsFirstChunkAtMs ??= wallNow())),
-    bus.subscribe(bus.subjects.allSessions('playback', 'started'), (m) => void (turnOf(m.sessionId, m.turnId).playbackStartedAtMs ??= wallNow())),
+    bus.subscribe(
+      bus.subjects.allSessions('tts', 'requested'),
+      (m) => void (turnOf(m.sessionId, m.turnId).ttsRequestedAtMs ??= wallNow()),
+    ),
+    bus.subscribe(
+      bus.subjects.allSessions('tts', 'first_chunk'),
+      (m) => void (turnOf(m.sessionId, m.turnId).ttsFirstChunkAtMs ??= wallNow()),
+    ),
+    bus.subscribe(
+      bus.subjects.allSessions('playback', 'started'),
+      (m) => void (turnOf(m.sessionId, m.turnId).playbackStartedAtMs ??= wallNow()),
+    ),
   ];
   return {
     join(fleet: FleetResult): FirstAudioStages {
       const rows: Array<Record<keyof Omit<FirstAudioStages, 'turns'>, number>> = [];
       for (const t of fleet.turns) {
-        if (t.firstAudioAtMs === undefined || t.firstAudioAtMs < fleet.windowStartMs || t.firstAudioAtMs > fleet.windowEndMs) continue;
+        if (
+          t.firstAudioAtMs === undefined ||
+          t.firstAudioAtMs < fleet.windowStartMs ||
+          t.firstAudioAtMs > fleet.windowEndMs
+        )
+          continue;
         const turnId = t.responseId?.replace(/^resp_/, '');
         const s = t.sessionId && turnId ? turns.get(`${t.sessionId}/${turnId}`) : undefined;
         if (

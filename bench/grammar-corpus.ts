@@ -117,7 +117,13 @@ export function freshVoices(): { voices: CorpusVoice[]; skipped?: string } {
     return { voices, skipped: (error as Error).message };
   }
   return {
-    voices: [...voices, espeakVoice('en-029', 170, 50), espeakVoice('en', 160, 45), espeakVoice('en-us', 185, 60), espeakVoice('en-gb-x-gbcwmd', 160, 50)],
+    voices: [
+      ...voices,
+      espeakVoice('en-029', 170, 50),
+      espeakVoice('en', 160, 45),
+      espeakVoice('en-us', 185, 60),
+      espeakVoice('en-gb-x-gbcwmd', 160, 50),
+    ],
   };
 }
 
@@ -144,11 +150,15 @@ export interface CorpusUtterance {
   voice: string;
   inGrammar: boolean;
   samples: Int16Array;
-  /** With `clientRateHz`: the same speech at the client's rate (the voice's own audio resampled at Speex quality 10). */
+  /**
+   * With `clientRateHz`: the same speech at the client's rate (the voice's own audio resampled at Speex quality 10).
+   */
   clientSamples?: Int16Array;
 }
 
-/** Why quality 10: a client's own resampler (a browser's, ffmpeg's) is assumed good; the one measured is the server's. */
+/**
+ * Why quality 10: a client's own resampler (a browser's, ffmpeg's) is assumed good; the one measured is the server's.
+ */
 const CLIENT_RESAMPLER_QUALITY = 10;
 
 /**
@@ -174,7 +184,11 @@ export async function buildGrammarCorpus(
         const samples = toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, CORPUS_RATE_HZ));
         const clientRateHz = options.clientRateHz;
         const client = clientRateHz
-          ? { clientSamples: toSamples(await resampleAll(spoken, voice.engine.sampleRateHz, clientRateHz, CLIENT_RESAMPLER_QUALITY)) }
+          ? {
+              clientSamples: toSamples(
+                await resampleAll(spoken, voice.engine.sampleRateHz, clientRateHz, CLIENT_RESAMPLER_QUALITY),
+              ),
+            }
           : {};
         out.push({ text, voice: voice.name, inGrammar, samples, ...client });
       }
@@ -205,7 +219,8 @@ export interface GrammarResult {
 }
 
 /** Accepted as a command: a transcript the session would act on at this threshold. */
-export const acceptedAt = (r: GrammarResult, threshold: number) => r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
+export const acceptedAt = (r: GrammarResult, threshold: number) =>
+  r.heard.text !== '' && (r.heard.confidence ?? 1) >= threshold;
 /** A command transcribed as said and accepted at this threshold. */
 export const exactAt = (r: GrammarResult, threshold: number) => r.heard.text === r.text && acceptedAt(r, threshold);
 const percent = (n: number, of: number) => Math.round((1000 * n) / Math.max(1, of)) / 10;

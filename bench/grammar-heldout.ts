@@ -52,7 +52,9 @@ export function printHeldOut(rows: GrammarHeldOutRow[]): void {
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.fitVoices.join(', ')} | ${r.fittedMinConfidence} | ${r.testVoices.join(', ')} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
+      `| ${r.fitVoices.join(', ')} | ${r.fittedMinConfidence} | ${r.testVoices.join(', ')} | ` +
+        `${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ` +
+        `${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
     );
   }
 }

@@ -21,7 +21,8 @@ import { benchGrammars, decode } from '../sim/grammars.js';
 import { conditionedInRoom, microphoneConditioning } from '../sim/microphone-conditioning.js';
 
 /** What a clip was, for the rows: in the grammar, or which kind of thing outside it. */
-export type HumanGroup = 'in grammar' | 'words outside' | 'phrases outside' | 'sentences' | 'wake words' | 'noise alone';
+export type HumanGroup =
+  'in grammar' | 'words outside' | 'phrases outside' | 'sentences' | 'wake words' | 'noise alone';
 
 const GROUP_OF: Record<HumanSpeechCategory, HumanGroup> = {
   '1_words': 'words outside',
@@ -44,7 +45,10 @@ export interface GrammarHumanRow {
   group: HumanGroup;
   minConfidence: number;
   clips: number;
-  /** In grammar: transcribed as said and accepted. Outside: accepted as a command (a transcript at or above the threshold). */
+  /**
+   * In grammar: transcribed as said and accepted. Outside: accepted as a command (a transcript at or above the
+   * threshold).
+   */
   count: number;
   percent: number;
   /** Outside, accepted: what they became (`"right" → turn right 0.34`). */
@@ -54,7 +58,10 @@ export interface GrammarHumanRow {
 const accepted = (heard: SttResult, threshold: number) => heard.text !== '' && (heard.confidence ?? 1) >= threshold;
 
 /** Every real clip through every grammar (`asVad`: the utterance as the VAD would pass it). */
-export async function decodeHumanCorpus(asVad: (samples: Int16Array) => Int16Array, progress: (line: string) => void): Promise<HumanClipResult[]> {
+export async function decodeHumanCorpus(
+  asVad: (samples: Int16Array) => Int16Array,
+  progress: (line: string) => void,
+): Promise<HumanClipResult[]> {
   const corpus = loadHumanSpeech();
   if (!corpus.available) {
     progress(`  real voices skipped: ${corpus.reason}`);
@@ -72,7 +79,12 @@ export async function decodeHumanCorpus(asVad: (samples: Int16Array) => Int16Arr
       const audio = condition ? conditionedInRoom({ samples, roomTone: true }, condition) : samples;
       // The speaker's channel: their utterances adapt the recognizer for them only, as a session's do.
       const heard = await decode(stt, asVad(audio), `${grammar.name} ${clip.speaker}`);
-      results.push({ grammar: grammar.name, clip, group: grammar.holds(clip.transcript) ? 'in grammar' : GROUP_OF[clip.category], heard });
+      results.push({
+        grammar: grammar.name,
+        clip,
+        group: grammar.holds(clip.transcript) ? 'in grammar' : GROUP_OF[clip.category],
+        heard,
+      });
     }
   }
   return results;
@@ -81,11 +93,20 @@ export async function decodeHumanCorpus(asVad: (samples: Int16Array) => Int16Arr
 export function humanRows(results: HumanClipResult[], minConfidence: number): GrammarHumanRow[] {
   const rows: GrammarHumanRow[] = [];
   for (const grammar of [...new Set(results.map((r) => r.grammar))]) {
-    for (const group of ['in grammar', 'words outside', 'phrases outside', 'sentences', 'wake words', 'noise alone'] as const) {
+    for (const group of [
+      'in grammar',
+      'words outside',
+      'phrases outside',
+      'sentences',
+      'wake words',
+      'noise alone',
+    ] as const) {
       const mine = results.filter((r) => r.grammar === grammar && r.group === group);
       if (mine.length === 0) continue;
       const inGrammar = group === 'in grammar';
-      const hits = mine.filter((r) => (inGrammar ? r.heard.text === r.clip.transcript : true) && accepted(r.heard, minConfidence));
+      const hits = mine.filter(
+        (r) => (inGrammar ? r.heard.text === r.clip.transcript : true) && accepted(r.heard, minConfidence),
+      );
       rows.push({
         scenario: 'grammar-human',
         grammar,
@@ -94,7 +115,11 @@ export function humanRows(results: HumanClipResult[], minConfidence: number): Gr
         clips: mine.length,
         count: hits.length,
         percent: Math.round((1000 * hits.length) / mine.length) / 10,
-        examples: inGrammar ? [] : hits.map((r) => `"${r.clip.transcript || r.clip.file}" → ${r.heard.text} ${r.heard.confidence ?? ''}`.trim()),
+        examples: inGrammar
+          ? []
+          : hits.map((r) =>
+              `"${r.clip.transcript || r.clip.file}" → ${r.heard.text} ${r.heard.confidence ?? ''}`.trim(),
+            ),
       });
     }
   }
@@ -104,16 +129,20 @@ export function humanRows(results: HumanClipResult[], minConfidence: number): Gr
 export function printHumanRows(rows: GrammarHumanRow[]): void {
   if (rows.length === 0) return;
   console.log(
-    `\nReal voices (recordings of people, ../shared/speech/human, as a session's microphone hears them), at minConfidence ${rows[0]!.minConfidence}\n`,
+    `\nReal voices (recordings of people, ../shared/speech/human, as a session's microphone hears them), at ` +
+      `minConfidence ${rows[0]!.minConfidence}\n`,
   );
   console.log('| grammar | clips | in grammar: recognized exactly / outside: accepted as a command |');
   console.log('| --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.grammar}: ${r.group} | ${r.clips} | ${r.count}/${r.clips} = ${r.percent} % |`);
+  for (const r of rows)
+    console.log(`| ${r.grammar}: ${r.group} | ${r.clips} | ${r.count}/${r.clips} = ${r.percent} % |`);
   const outside = rows.filter((r) => r.group !== 'in grammar');
   for (const grammar of [...new Set(rows.map((r) => r.grammar))]) {
     const mine = outside.filter((r) => r.grammar === grammar);
     const [n, hit] = [mine.reduce((s, r) => s + r.clips, 0), mine.reduce((s, r) => s + r.count, 0)];
-    console.log(`  ${grammar}: everything outside ${hit}/${n} = ${Math.round((1000 * hit) / Math.max(1, n)) / 10} % accepted`);
+    console.log(
+      `  ${grammar}: everything outside ${hit}/${n} = ${Math.round((1000 * hit) / Math.max(1, n)) / 10} % accepted`,
+    );
     for (const r of mine) for (const e of r.examples) console.log(`    ${r.group}: ${e}`);
   }
 }

@@ -22,7 +22,8 @@ export const REALTIME_RATE_HZ = 24_000;
  * The microphone resampler's quality the bench measures: the shipped one, or `BENCH_MIC_QUALITY` (0-10)
  * to compare another before changing `MIC_RESAMPLER_QUALITY`.
  */
-export const BENCH_MIC_QUALITY = process.env.BENCH_MIC_QUALITY === undefined ? MIC_RESAMPLER_QUALITY : Number(process.env.BENCH_MIC_QUALITY);
+export const BENCH_MIC_QUALITY =
+  process.env.BENCH_MIC_QUALITY === undefined ? MIC_RESAMPLER_QUALITY : Number(process.env.BENCH_MIC_QUALITY);
 
 /** `samples` (at `fromHz`) through the microphone resampler in 20 ms frames, as `actors/vad.ts` does. */
 export async function throughMicrophoneResampler(samples: Int16Array, fromHz: number): Promise<Int16Array> {
@@ -31,7 +32,8 @@ export async function throughMicrophoneResampler(samples: Int16Array, fromHz: nu
     const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
     const frameBytes = (fromHz / 50) * 2;
     const parts: Uint8Array[] = [];
-    for (let i = 0; i < bytes.byteLength; i += frameBytes) parts.push(resampler.process(bytes.subarray(i, i + frameBytes)).slice());
+    for (let i = 0; i < bytes.byteLength; i += frameBytes)
+      parts.push(resampler.process(bytes.subarray(i, i + frameBytes)).slice());
     const out = new Int16Array(parts.reduce((n, p) => n + p.byteLength, 0) >> 1);
     const view = new Uint8Array(out.buffer);
     let at = 0;
@@ -74,7 +76,12 @@ export function pathRow(path: string, results: GrammarResult[], configured: numb
   return { scenario: 'grammar-path', path, minConfidence: configured, ...countsAt(results, configured) };
 }
 
-export function pathDeltaRow(path: string, base: GrammarResult[], other: GrammarResult[], configured: number): GrammarPathDeltaRow {
+export function pathDeltaRow(
+  path: string,
+  base: GrammarResult[],
+  other: GrammarResult[],
+  configured: number,
+): GrammarPathDeltaRow {
   const deltas = base.map((r, i) => Math.abs(confidenceOf(r) - confidenceOf(other[i]!))).sort((a, b) => a - b);
   return {
     scenario: 'grammar-path-delta',
@@ -84,24 +91,35 @@ export function pathDeltaRow(path: string, base: GrammarResult[], other: Grammar
     p95AbsDelta: round3(deltas[Math.min(deltas.length - 1, Math.floor(deltas.length * 0.95))] ?? 0),
     decisionsFlipped: base.filter((r, i) => acceptedAt(r, configured) !== acceptedAt(other[i]!, configured)).length,
     transcriptsChanged: base.filter((r, i) => r.heard.text !== other[i]!.heard.text).length,
-    stop: base.flatMap((r, i) => (r.text === 'stop' ? [{ voice: r.voice, base: confidenceOf(r), path: confidenceOf(other[i]!) }] : [])),
+    stop: base.flatMap((r, i) =>
+      r.text === 'stop' ? [{ voice: r.voice, base: confidenceOf(r), path: confidenceOf(other[i]!) }] : [],
+    ),
   };
 }
 
 export function printGrammarPaths(paths: GrammarPathRow[], deltas: GrammarPathDeltaRow[]): void {
   if (paths.length === 0) return;
   console.log(
-    `\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz through the microphone resampler, Speex quality ${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`,
+    `\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz ` +
+      `through the microphone resampler, Speex quality ` +
+      `${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`,
   );
   console.log('| path | in grammar exact | out of grammar accepted |');
   console.log('| --- | --- | --- |');
   for (const p of paths)
     console.log(
-      `| ${p.path} | ${p.inGrammarExact}/${p.inGrammar} = ${p.inGrammarExactPercent} % | ${p.outOfGrammarAccepted}/${p.outOfGrammar} = ${p.outOfGrammarAcceptedPercent} % |`,
+      `| ${p.path} | ${p.inGrammarExact}/${p.inGrammar} = ${p.inGrammarExactPercent} % | ` +
+        `${p.outOfGrammarAccepted}/${p.outOfGrammar} = ${p.outOfGrammarAcceptedPercent} % |`,
     );
-  console.log('\n| against the 16 kHz decode | mean abs Δ confidence | p95 abs Δ | decisions flipped | transcripts changed |');
+  console.log(
+    '\n| against the 16 kHz decode | mean abs Δ confidence | p95 abs Δ | decisions flipped | transcripts changed |',
+  );
   console.log('| --- | --- | --- | --- | --- |');
   for (const d of deltas)
-    console.log(`| ${d.path} | ${d.meanAbsDelta} | ${d.p95AbsDelta} | ${d.decisionsFlipped}/${d.utterances} | ${d.transcriptsChanged}/${d.utterances} |`);
-  for (const d of deltas) console.log(`  "stop" (16 kHz → ${d.path}): ${d.stop.map((s) => `${s.voice} ${s.base}→${s.path}`).join('; ')}`);
+    console.log(
+      `| ${d.path} | ${d.meanAbsDelta} | ${d.p95AbsDelta} | ${d.decisionsFlipped}/${d.utterances} | ` +
+        `${d.transcriptsChanged}/${d.utterances} |`,
+    );
+  for (const d of deltas)
+    console.log(`  "stop" (16 kHz → ${d.path}): ${d.stop.map((s) => `${s.voice} ${s.base}→${s.path}`).join('; ')}`);
 }

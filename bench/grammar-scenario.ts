@@ -83,10 +83,19 @@ export interface GrammarCostRow {
  * One utterance through `engine`. `channel`: the speaker's session (a voice on one path), as the STT actor
  * gives its session id: a voice's utterances adapt the recognizer for that voice only.
  */
-async function recognize(engine: SttEngine, samples: Int16Array, channel: string): Promise<{ heard: SttResult; cpuMs: number }> {
+async function recognize(
+  engine: SttEngine,
+  samples: Int16Array,
+  channel: string,
+): Promise<{ heard: SttResult; cpuMs: number }> {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const started = process.cpuUsage();
-  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, channel, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({
+    sampleRateHz: CORPUS_RATE_HZ,
+    channel,
+    onPartial: () => undefined,
+    signal: new AbortController().signal,
+  });
   for (let i = 0; i < bytes.byteLength; i += FRAME_SAMPLES * 2) stream.push(bytes.subarray(i, i + FRAME_SAMPLES * 2));
   const heard = await stream.finish();
   const used = process.cpuUsage(started);
@@ -122,18 +131,33 @@ export function grammarRows(results: GrammarResult[], configured: number): Array
 /**
  * @param options.rateHz 24000: also the Realtime input path (`grammar-realtime.ts`); 16000 (default): the 16 kHz path only.
  */
-export async function runGrammarScenario(options: { quick: boolean; rateHz?: number }, progress: (line: string) => void): Promise<GrammarRows> {
+export async function runGrammarScenario(
+  options: { quick: boolean; rateHz?: number },
+  progress: (line: string) => void,
+): Promise<GrammarRows> {
   const realtime = options.rateHz !== undefined && options.rateHz !== CORPUS_RATE_HZ;
   if (realtime && options.rateHz !== REALTIME_RATE_HZ)
-    throw new Error(`--rate ${options.rateHz}: use ${CORPUS_RATE_HZ} (the local path) or ${REALTIME_RATE_HZ} (the Realtime input path)`);
+    throw new Error(
+      `--rate ${options.rateHz}: use ${CORPUS_RATE_HZ} (the local path) or ${REALTIME_RATE_HZ} (the Realtime input ` +
+        `path)`,
+    );
   const { voices: all, skipped } = corpusVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const voices = options.quick ? all.filter((_, i) => i % 3 === 0) : all;
-  const corpus: CorpusUtterance[] = await buildGrammarCorpus(GRAMMAR, voices, progress, realtime ? { clientRateHz: REALTIME_RATE_HZ } : {});
+  const corpus: CorpusUtterance[] = await buildGrammarCorpus(
+    GRAMMAR,
+    voices,
+    progress,
+    realtime ? { clientRateHz: REALTIME_RATE_HZ } : {},
+  );
   progress(`  ${corpus.length} utterances (${OUT_OF_GRAMMAR.length} phrases outside the grammar per voice); decoding`);
   // The recognizer as `serve` configures it: with the shipped MLLR transform (stt.mllrPath).
   const withConfidence = createPocketsphinxStt({ grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR });
-  const grammarOnly = createPocketsphinxStt({ grammarPath: GRAMMAR, confidence: false, mllrPath: DEFAULT_GRAMMAR_MLLR });
+  const grammarOnly = createPocketsphinxStt({
+    grammarPath: GRAMMAR,
+    confidence: false,
+    mllrPath: DEFAULT_GRAMMAR_MLLR,
+  });
   await Promise.all([withConfidence.warmUp!(), grammarOnly.warmUp!()]);
   const results: GrammarResult[] = [];
   let audioSeconds = 0;
@@ -169,12 +193,20 @@ async function realtimePathRows(
   configured: number,
   progress: (line: string) => void,
 ): Promise<Array<GrammarPathRow | GrammarPathDeltaRow>> {
-  progress(`  the Realtime input path: ${REALTIME_RATE_HZ} Hz through the microphone resampler; and 16 kHz with other noise`);
+  progress(
+    `  the Realtime input path: ${REALTIME_RATE_HZ} Hz through the microphone resampler; and 16 kHz with other ` +
+      `noise`,
+  );
   const viaRealtime: GrammarResult[] = [];
   const renoised: GrammarResult[] = [];
   for (const u of corpus) {
     const at16 = await throughMicrophoneResampler(asVadUtterance(u.clientSamples!, REALTIME_RATE_HZ), REALTIME_RATE_HZ);
-    viaRealtime.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, at16, `24k ${u.voice}`)).heard });
+    viaRealtime.push({
+      text: u.text,
+      voice: u.voice,
+      inGrammar: u.inGrammar,
+      heard: (await recognize(stt, at16, `24k ${u.voice}`)).heard,
+    });
     renoised.push({
       text: u.text,
       voice: u.voice,
@@ -191,7 +223,9 @@ async function realtimePathRows(
   ];
 }
 
-/** Voices that chose nothing (see {@link freshVoices}; `rates`: {@link rateSweepVoices}), at the configured threshold. */
+/**
+ * Voices that chose nothing (see {@link freshVoices}; `rates`: {@link rateSweepVoices}), at the configured threshold.
+ */
 export async function freshVoicesRow(
   stt: SttEngine,
   configured: number,
@@ -203,11 +237,20 @@ export async function freshVoicesRow(
   progress(set === 'fresh' ? '  voices that chose nothing:' : '  eSpeak at 130, 150 and 170 words a minute:');
   const results: GrammarResult[] = [];
   for (const u of await buildGrammarCorpus(GRAMMAR, voices, progress)) {
-    results.push({ text: u.text, voice: u.voice, inGrammar: u.inGrammar, heard: (await recognize(stt, asVadUtterance(u.samples), `fresh ${u.voice}`)).heard });
+    results.push({
+      text: u.text,
+      voice: u.voice,
+      inGrammar: u.inGrammar,
+      heard: (await recognize(stt, asVadUtterance(u.samples), `fresh ${u.voice}`)).heard,
+    });
   }
   const perVoice = voices.map((v) => {
     const commands = results.filter((r) => r.voice === v.name && r.inGrammar);
-    return { voice: v.name, exactWithoutRejection: commands.filter((r) => exactAt(r, 0)).length, inGrammar: commands.length };
+    return {
+      voice: v.name,
+      exactWithoutRejection: commands.filter((r) => exactAt(r, 0)).length,
+      inGrammar: commands.length,
+    };
   });
   return {
     scenario: 'grammar-fresh',
@@ -232,7 +275,14 @@ export interface GrammarFreshRow extends GrammarCounts {
 }
 
 export type GrammarRows = Array<
-  GrammarRow | GrammarVoiceRow | GrammarHeldOutRow | GrammarCostRow | GrammarFreshRow | GrammarPathRow | GrammarPathDeltaRow | GrammarHumanRow
+  | GrammarRow
+  | GrammarVoiceRow
+  | GrammarHeldOutRow
+  | GrammarCostRow
+  | GrammarFreshRow
+  | GrammarPathRow
+  | GrammarPathDeltaRow
+  | GrammarHumanRow
 >;
 
 export function printGrammar(rows: GrammarRows): void {
@@ -241,14 +291,16 @@ export function printGrammar(rows: GrammarRows): void {
   const cost = rows.find((r): r is GrammarCostRow => r.scenario === 'grammar-cost');
   if (totals.length === 0) return;
   console.log(
-    `\nOut-of-grammar rejection, synthetic voices (pocketsphinx, robot grammar; ${totals[0]!.voices.length} voices; targets: out of grammar accepted ≤ 1 %, in grammar exact ≥ 95 %)\n`,
+    `\nOut-of-grammar rejection, synthetic voices (pocketsphinx, robot grammar; ${totals[0]!.voices.length} ` +
+      `voices; targets: out of grammar accepted ≤ 1 %, in grammar exact ≥ 95 %)\n`,
   );
   console.log('| minConfidence | out of grammar accepted as a command | in grammar recognized exactly |');
   console.log('| --- | --- | --- |');
   for (const r of totals) {
     const mark = r.configured ? ' (default)' : '';
     console.log(
-      `| ${r.minConfidence}${mark} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
+      `| ${r.minConfidence}${mark} | ${r.outOfGrammarAccepted}/${r.outOfGrammar} = ` +
+        `${r.outOfGrammarAcceptedPercent} % | ${r.inGrammarExact}/${r.inGrammar} = ${r.inGrammarExactPercent} % |`,
     );
   }
   if (voices.length > 0) {
@@ -257,16 +309,22 @@ export function printGrammar(rows: GrammarRows): void {
     console.log('| --- | --- | --- | --- |');
     for (const v of voices)
       console.log(
-        `| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ${v.outOfGrammarAccepted}/${v.outOfGrammar} |`,
+        `| ${v.voice} | ${v.exactWithoutRejection}/${v.inGrammar} | ${v.inGrammarExact}/${v.inGrammar} | ` +
+          `${v.outOfGrammarAccepted}/${v.outOfGrammar} |`,
       );
   }
   printHeldOut(rows.filter((r): r is GrammarHeldOutRow => r.scenario === 'grammar-heldout'));
   for (const fresh of rows.filter((r): r is GrammarFreshRow => r.scenario === 'grammar-fresh')) {
     console.log(
-      `\n${fresh.set === 'rates' ? 'eSpeak at 130-170 words a minute' : 'Voices that chose nothing'} (${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % (${fresh.exactWithoutRejection} with no rejection)`,
+      `\n${fresh.set === 'rates' ? 'eSpeak at 130-170 words a minute' : 'Voices that chose nothing'} ` +
+        `(${fresh.voices.length}), at minConfidence ${fresh.minConfidence}: out of grammar accepted ` +
+        `${fresh.outOfGrammarAccepted}/${fresh.outOfGrammar} = ${fresh.outOfGrammarAcceptedPercent} %, commands ` +
+        `exact ${fresh.inGrammarExact}/${fresh.inGrammar} = ${fresh.inGrammarExactPercent} % ` +
+        `(${fresh.exactWithoutRejection} with no rejection)`,
     );
     console.log(
-      `  commands exact with no rejection, per voice: ${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`,
+      `  commands exact with no rejection, per voice: ` +
+        `${fresh.perVoice.map((v) => `${v.voice} ${v.exactWithoutRejection}/${v.inGrammar}`).join('; ')}`,
     );
   }
   printGrammarPaths(
@@ -276,7 +334,8 @@ export function printGrammar(rows: GrammarRows): void {
   printHumanRows(rows.filter((r): r is GrammarHumanRow => r.scenario === 'grammar-human'));
   if (cost) {
     console.log(
-      `\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`,
+      `\nDecoding CPU per second of audio (${cost.audioSeconds} s): grammar only ${cost.grammarOnlyMsPerSecond} ` +
+        `ms, with the phone loop for the confidence ${cost.withConfidenceMsPerSecond} ms`,
     );
   }
 }

@@ -30,7 +30,12 @@ import { percentile, round, shuffleInPlace } from './stats.js';
 import { speakPhrases } from '../sim/estop-audio.js';
 import { withRoomTone, withSilence } from '../sim/room-tone.js';
 import { lastSampleMs, type Clip } from '../sim/clip.js';
-import { conditionedWithLevels, microphoneConditioning, ROOM_BEFORE_MS, type Conditioning } from '../sim/microphone-conditioning.js';
+import {
+  conditionedWithLevels,
+  microphoneConditioning,
+  ROOM_BEFORE_MS,
+  type Conditioning,
+} from '../sim/microphone-conditioning.js';
 
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
@@ -66,25 +71,43 @@ export interface Heard {
 }
 
 /** Every clip through one stream of `spotter`, as one session's microphone (after `condition`, when given). */
-export function hearAll(spotter: KeywordSpotter, clips: Clip[], condition?: Conditioning): { heard: Heard[]; cpuUs: number; audioS: number } {
+export function hearAll(
+  spotter: KeywordSpotter,
+  clips: Clip[],
+  condition?: Conditioning,
+): { heard: Heard[]; cpuUs: number; audioS: number } {
   const stream = spotter.createStream();
   const heard: Heard[] = [];
   let cpuUs = 0;
   let audioS = 0;
   for (const clip of clips) {
     // A room is heard for longer than the noise gauge's second before its clip (`room-tone.ts`).
-    const [before, after] = [(clip.roomTone ? ROOM_BEFORE_MS : BEFORE_MS) * (RATE_HZ / 1000), AFTER_MS * (RATE_HZ / 1000)];
-    const padded = clip.roomTone ? withRoomTone(clip.samples, before, after, RATE_HZ) : withSilence(clip.samples, before, after);
+    const [before, after] = [
+      (clip.roomTone ? ROOM_BEFORE_MS : BEFORE_MS) * (RATE_HZ / 1000),
+      AFTER_MS * (RATE_HZ / 1000),
+    ];
+    const padded = clip.roomTone
+      ? withRoomTone(clip.samples, before, after, RATE_HZ)
+      : withSilence(clip.samples, before, after);
     // Conditioned before the spotter's CPU is measured: the conditioning runs for the VAD whatever hears it.
-    const { audio, levels } = condition ? conditionedWithLevels(padded, condition) : { audio: padded, levels: undefined };
+    const { audio, levels } = condition
+      ? conditionedWithLevels(padded, condition)
+      : { audio: padded, levels: undefined };
     const endMs = before / (RATE_HZ / 1000) + lastSampleMs(clip.samples);
     const spots: Heard['spots'] = [];
     const started = process.cpuUsage();
     for (let at = 0; at + FRAME_SAMPLES <= audio.length; at += FRAME_SAMPLES) {
       const frame = new Uint8Array(audio.buffer, audio.byteOffset + at * 2, FRAME_SAMPLES * 2);
       // As the VAD actor hands them on: the frame's levels (RNNoise's input) with it.
-      const before = levels && new Uint8Array(levels.buffer, levels.byteOffset + at * 2, Math.max(0, Math.min(FRAME_SAMPLES, levels.length - at)) * 2);
-      for (const x of stream.push(frame, before).slice(0, 1)) spots.push({ phrase: x.phrase, afterEndMs: ((at + FRAME_SAMPLES) / RATE_HZ) * 1000 - endMs });
+      const before =
+        levels &&
+        new Uint8Array(
+          levels.buffer,
+          levels.byteOffset + at * 2,
+          Math.max(0, Math.min(FRAME_SAMPLES, levels.length - at)) * 2,
+        );
+      for (const x of stream.push(frame, before).slice(0, 1))
+        spots.push({ phrase: x.phrase, afterEndMs: ((at + FRAME_SAMPLES) / RATE_HZ) * 1000 - endMs });
     }
     const used = process.cpuUsage(started);
     cpuUs += used.user + used.system;
@@ -119,7 +142,10 @@ function rowsInOtherOrders(
     .slice(1)
     .map((order, i) => {
       progress(`  ${scenario}: the real recordings in order ${i + 2}/${orders} (shuffled)`);
-      return { ...rowsOf(scenario, 'real', hearAll(spotter, order, condition), () => true).at(-1)!, group: `all, order ${i + 2}/${orders}` };
+      return {
+        ...rowsOf(scenario, 'real', hearAll(spotter, order, condition), () => true).at(-1)!,
+        group: `all, order ${i + 2}/${orders}`,
+      };
     });
 }
 
@@ -151,7 +177,9 @@ function rowsOf(
       group,
       phrases: withPhrase.length,
       spotted: delays.length,
-      ...(delays.length > 0 ? { p50Ms: round(percentile(delays, 50)), p95Ms: round(percentile(delays, 95)), maxMs: round(delays.at(-1)!) } : {}),
+      ...(delays.length > 0
+        ? { p50Ms: round(percentile(delays, 50)), p95Ms: round(percentile(delays, 95)), maxMs: round(delays.at(-1)!) }
+        : {}),
       others: others.length,
       falseSpots,
       otherAudioS: round(otherAudioS, 1),
@@ -162,14 +190,19 @@ function rowsOf(
   });
 }
 
-const speakerGroup = (clip: HumanClip) => (clip.speaker.startsWith('an4:') ? 'an4 (17 speakers)' : clip.speaker.split(' ')[0]!);
+const speakerGroup = (clip: HumanClip) =>
+  clip.speaker.startsWith('an4:') ? 'an4 (17 speakers)' : clip.speaker.split(' ')[0]!;
 
 /** The stop spotter's rows: real recordings (per speaker group), then synthetic voices. */
 export async function runStopSpotterRows(
   options: { quick: boolean; noiseSuppression?: boolean | 'auto'; orders?: number },
   progress: (line: string) => void,
 ): Promise<{ spotting: SpottingRow[]; real?: { clips: Clip[]; heard: Heard[] } }> {
-  const config = loadConfig(options.noiseSuppression !== undefined ? { overrides: { audio: { noiseSuppression: options.noiseSuppression } } } : {});
+  const config = loadConfig(
+    options.noiseSuppression !== undefined
+      ? { overrides: { audio: { noiseSuppression: options.noiseSuppression } } }
+      : {},
+  );
   let real: { clips: Clip[]; heard: Heard[] } | undefined;
   const spotter = buildStopSpotter(config)!;
   const stops = ESTOP_PHRASES.map(normalizePhrase);
@@ -197,21 +230,35 @@ export async function runStopSpotterRows(
     real = { clips, heard: run.heard };
   }
   const voices = corpusVoices().voices.slice(0, options.quick ? 3 : undefined);
-  progress(`  estop spotter: synthetic voices (${voices.length}): the stop phrases, the grammar's commands and other phrases`);
+  progress(
+    `  estop spotter: synthetic voices (${voices.length}): the stop phrases, the grammar's commands and other ` +
+      `phrases`,
+  );
   const said = await speakPhrases(voices, ESTOP_PHRASES, [RATE_HZ]);
   const corpusUtterances = await buildGrammarCorpus('examples/robot-commands.jsgf', voices);
   const synthetic: Clip[] = [
-    ...said.map((p): Clip => ({ name: `${p.voice}: ${p.text}`, group: 'synthetic', samples: p.byRate.get(RATE_HZ)!, phrase: normalizePhrase(p.text) })),
+    ...said.map((p): Clip => ({
+      name: `${p.voice}: ${p.text}`,
+      group: 'synthetic',
+      samples: p.byRate.get(RATE_HZ)!,
+      phrase: normalizePhrase(p.text),
+    })),
     ...corpusUtterances.map((u): Clip => {
       const phrase = saysStop(u.text);
       return { name: `${u.voice}: ${u.text}`, group: 'synthetic', samples: u.samples, ...(phrase ? { phrase } : {}) };
     }),
   ];
   rows.push(
-    ...rowsOf('estop-spotter', 'synthetic', hearAll(spotter, synthetic, await microphoneConditioning(config)), () => true).filter((r) => r.group === 'all'),
+    ...rowsOf(
+      'estop-spotter',
+      'synthetic',
+      hearAll(spotter, synthetic, await microphoneConditioning(config)),
+      () => true,
+    ).filter((r) => r.group === 'all'),
   );
   // RNNoise always or never: rows of their own; the shipped conditioning's (auto) are the figures the docs give.
-  const suffix = options.noiseSuppression === true ? ', RNNoise' : options.noiseSuppression === false ? ', RNNoise off' : '';
+  const suffix =
+    options.noiseSuppression === true ? ', RNNoise' : options.noiseSuppression === false ? ', RNNoise off' : '';
   const spotting = rows.map((r) => ({ ...r, group: `${r.group}${suffix}` }));
   return { spotting, ...(real ? { real } : {}) };
 }
@@ -223,7 +270,9 @@ export async function runRealWakeRows(progress: (line: string) => void, orders =
     progress(`  wake, real speech: skipped: ${corpus.reason}`);
     return [];
   }
-  const config = loadConfig({ overrides: { session: { activation: { mode: 'wake', wakePhrases: REAL_WAKE_PHRASES } } } });
+  const config = loadConfig({
+    overrides: { session: { activation: { mode: 'wake', wakePhrases: REAL_WAKE_PHRASES } } },
+  });
   const spotter = buildKeywordSpotter(config)!;
   const wakes = REAL_WAKE_PHRASES.map(normalizePhrase);
   progress(`  wake: ${corpus.clips.length} real recordings, wake phrases ${wakes.join(', ')}`);
@@ -240,7 +289,10 @@ export async function runRealWakeRows(progress: (line: string) => void, orders =
   const conditioning = await microphoneConditioning(config);
   const run = hearAll(spotter, clips, conditioning);
   const halves = speakerHalves(corpus.clips);
-  const inHalf = (half: string) => ({ ...run, heard: run.heard.filter((_, i) => halves[i] === half).map((h) => ({ ...h, clip: { ...h.clip, group: half } })) });
+  const inHalf = (half: string) => ({
+    ...run,
+    heard: run.heard.filter((_, i) => halves[i] === half).map((h) => ({ ...h, clip: { ...h.clip, group: half } })),
+  });
   // "hey computer" spotted as "computer" wakes it all the same.
   return [
     ...rowsOf('wake-real', 'real', run, () => true),
@@ -271,10 +323,16 @@ function speakerHalves(clips: readonly HumanClip[]): Array<(typeof HALVES)[numbe
 
 export function printSpotting(rows: SpottingRow[]): void {
   console.log("\nspotters on the microphone (audio ms from the phrase's last sample; false: clips without the phrase)");
-  console.log('scenario       voices     group                 spotted   p50   p95   max  false/others  per hour  cpu ms/s');
+  console.log(
+    'scenario       voices     group                 spotted   p50   p95   max  false/others  per hour  cpu ms/s',
+  );
   for (const r of rows)
     console.log(
-      `${r.scenario.padEnd(14)} ${r.voices.padEnd(10)} ${r.group.slice(0, 21).padEnd(21)} ${`${r.spotted}/${r.phrases}`.padStart(7)} ${String(r.p50Ms ?? '-').padStart(5)} ${String(r.p95Ms ?? '-').padStart(5)} ${String(r.maxMs ?? '-').padStart(5)} ${`${r.falseSpots}/${r.others}`.padStart(13)} ${String(r.falsePerHour).padStart(9)} ${String(r.cpuMsPerAudioS ?? '').padStart(9)}`,
+      `${r.scenario.padEnd(14)} ${r.voices.padEnd(10)} ${r.group.slice(0, 21).padEnd(21)} ` +
+        `${`${r.spotted}/${r.phrases}`.padStart(7)} ${String(r.p50Ms ?? '-').padStart(5)} ` +
+        `${String(r.p95Ms ?? '-').padStart(5)} ${String(r.maxMs ?? '-').padStart(5)} ` +
+        `${`${r.falseSpots}/${r.others}`.padStart(13)} ${String(r.falsePerHour).padStart(9)} ` +
+        `${String(r.cpuMsPerAudioS ?? '').padStart(9)}`,
     );
   for (const r of rows)
     if (r.missed && r.missed.length > 0 && !r.group.startsWith('all') && !r.group.startsWith('half'))

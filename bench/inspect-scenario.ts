@@ -30,11 +30,18 @@ export interface InspectRow {
   hubPercent: number;
 }
 
-/** Why 2.5 s between turns: a reply of the bench's text plays ~6 s; three in four are stopped at 1 s, so sessions are busy about half the time. */
+/**
+ * Why 2.5 s between turns: a reply of the bench's text plays ~6 s; three in four are stopped at 1 s, so sessions are
+ * busy about half the time.
+ */
 const TURN_EVERY_MS = 2500;
 const STOP_AFTER_MS = 1000;
 
-export async function runInspectScenario(sessions: number, windowMs: number, progress: (line: string) => void): Promise<InspectRow[]> {
+export async function runInspectScenario(
+  sessions: number,
+  windowMs: number,
+  progress: (line: string) => void,
+): Promise<InspectRow[]> {
   const config = loadConfig({
     overrides: {
       server: { port: 0, maxSessions: sessions + 10, capacity: sessions + 10, logLevel: 'error' },
@@ -47,7 +54,9 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
   });
   const server = await serve({ config, log: silentLogger });
   const hub = server.http.inspect.hub;
-  const live = await Promise.all(Array.from({ length: sessions }, (_, i) => server.manager.create({ sessionId: `inspect-${i}` })));
+  const live = await Promise.all(
+    Array.from({ length: sessions }, (_, i) => server.manager.create({ sessionId: `inspect-${i}` })),
+  );
   let turns = 0;
   let n = 0;
   const timers: Array<ReturnType<typeof setTimeout>> = [];
@@ -66,7 +75,11 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
   });
   const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const rows: InspectRow[] = [];
-  const measure = async (phase: InspectRow['phase'], round_: number, count?: () => Promise<WatcherMessage & { type: 'count' }>) => {
+  const measure = async (
+    phase: InspectRow['phase'],
+    round_: number,
+    count?: () => Promise<WatcherMessage & { type: 'count' }>,
+  ) => {
     await count?.();
     const turnsBefore = turns;
     const busyBefore = hub.stats.busyMs;
@@ -115,11 +128,19 @@ export async function runInspectScenario(sessions: number, windowMs: number, pro
 }
 
 export function printInspect(rows: InspectRow[]): void {
-  console.log('\nInspection cost: one server, a fixed workload of typed turns, the same process measured unwatched and with an inspector on every session');
-  console.log('| sessions | round | phase | turns | server cpu % | loop lag p99 ms | messages/s | hub (upper bound) % |');
+  console.log(
+    '\nInspection cost: one server, a fixed workload of typed turns, the same process measured unwatched and with ' +
+      'an inspector on every session',
+  );
+  console.log(
+    '| sessions | round | phase | turns | server cpu % | loop lag p99 ms | messages/s | hub (upper bound) % |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows)
-    console.log(`| ${r.sessions} | ${r.round} | ${r.phase} | ${r.turns} | ${r.cpuPercent} | ${r.loopLagP99Ms} | ${r.messagesPerSecond} | ${r.hubPercent} |`);
+    console.log(
+      `| ${r.sessions} | ${r.round} | ${r.phase} | ${r.turns} | ${r.cpuPercent} | ${r.loopLagP99Ms} | ` +
+        `${r.messagesPerSecond} | ${r.hubPercent} |`,
+    );
   const mean = (phase: InspectRow['phase']) => {
     const list = rows.filter((r) => r.phase === phase);
     return list.length ? list.reduce((a, r) => a + r.cpuPercent, 0) / list.length : NaN;
@@ -127,6 +148,9 @@ export function printInspect(rows: InspectRow[]): void {
   const base = mean('unwatched');
   for (const phase of ['chart', 'full'] as const) {
     const added = mean(phase) - base;
-    console.log(`${phase}: +${round(added, 1)} points of a core over unwatched (${round((added / base) * 100, 1)} % more server CPU)`);
+    console.log(
+      `${phase}: +${round(added, 1)} points of a core over unwatched (${round((added / base) * 100, 1)} % more ` +
+        `server CPU)`,
+    );
   }
 }

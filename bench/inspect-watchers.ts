@@ -20,7 +20,10 @@ const SELF = fileURLToPath(import.meta.url);
  * `stop()` resolving when the process is gone.
  */
 export function startWatchers(url: string, feed: 'full' | 'chart') {
-  const child = fork(SELF, ['--watchers-child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SELF, ['--watchers-child'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   child.send({ url, feed });
   const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
   const count = () =>
@@ -49,7 +52,9 @@ function runWatchers(url: string, feed: 'full' | 'chart') {
     const list = (await (await fetch(`${url}/inspect/api/sessions`)).json()) as { live: Array<{ id: string }> };
     for (const { id } of list.live) {
       if (sockets.has(id)) continue;
-      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(id)}&feed=${feed}`);
+      const ws = new WebSocket(
+        `${url.replace(/^http/, 'ws')}/inspect/ws?session=${encodeURIComponent(id)}&feed=${feed}`,
+      );
       ws.on('message', (data: Buffer) => {
         messages++;
         bytes += data.byteLength;
@@ -74,7 +79,12 @@ function runWatchers(url: string, feed: 'full' | 'chart') {
   loop();
   process.on('message', (m) => {
     if (m === 'count') {
-      send({ type: 'count', watching: [...sockets.values()].filter((s) => s.readyState === s.OPEN).length, messages, bytes });
+      send({
+        type: 'count',
+        watching: [...sockets.values()].filter((s) => s.readyState === s.OPEN).length,
+        messages,
+        bytes,
+      });
       messages = 0;
       bytes = 0;
     }

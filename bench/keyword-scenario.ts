@@ -37,7 +37,18 @@ export interface KeywordRow {
 const says = (clip: HumanClip, phrase: string) => ` ${clip.transcript} `.includes(` ${phrase} `);
 
 /** The phrases a project head is measured on, and the pretrained head each is set beside. */
-const PROJECT_PHRASES = ['stop', 'halt', 'emergency stop', 'yes', 'no', 'hey robot', 'computer', 'jarvis', 'alexa', 'hey mycroft'];
+const PROJECT_PHRASES = [
+  'stop',
+  'halt',
+  'emergency stop',
+  'yes',
+  'no',
+  'hey robot',
+  'computer',
+  'jarvis',
+  'alexa',
+  'hey mycroft',
+];
 /** openWakeWord's "hey jarvis" is measured on clips that say "jarvis" (as the project's "jarvis" head is). */
 const MEASURED_AS: Record<string, string> = { 'hey jarvis': 'jarvis' };
 
@@ -61,7 +72,8 @@ async function spotsIn(engine: KeywordEngine, samples: Int16Array): Promise<Set<
   audio.set(quietRoom(TAIL_SAMPLES, 11), LEAD_SAMPLES + samples.length);
   const spotted = new Set<string>();
   for (let at = 0; at < audio.length; at += HOP_SAMPLES) {
-    for (const s of (await stream.push(audio.subarray(at, at + HOP_SAMPLES))).spotted) if (s.endMs * 16 > LEAD_SAMPLES) spotted.add(s.phrase);
+    for (const s of (await stream.push(audio.subarray(at, at + HOP_SAMPLES))).spotted)
+      if (s.endMs * 16 > LEAD_SAMPLES) spotted.add(s.phrase);
   }
   return spotted;
 }
@@ -92,7 +104,8 @@ export async function runKeywordScenario(progress: (line: string) => void = () =
   }
   const names = Object.keys(heads);
   const engines = new Map<string, KeywordEngine>();
-  for (const name of names) engines.set(name, await loadKeywordEngine({ phrases: [name], heads: { [name]: heads[name]! } }));
+  for (const name of names)
+    engines.set(name, await loadKeywordEngine({ phrases: [name], heads: { [name]: heads[name]! } }));
   const clips = corpus.clips.map((clip) => ({ clip, samples: readHumanClip(corpus, clip).samples }));
   const audioS = clips.reduce((sum, c) => sum + (c.samples.length + LEAD_SAMPLES + TAIL_SAMPLES) / 16_000, 0);
   const rows: KeywordRow[] = [];
@@ -101,7 +114,10 @@ export async function runKeywordScenario(progress: (line: string) => void = () =
     const phrase = name.replace(/^openWakeWord /, '');
     const measured = MEASURED_AS[phrase] ?? phrase;
     const row: KeywordRow = {
-      head: sources[name] === 'project' ? `heads/${headFileName(phrase)}` : PRETRAINED_HEADS.find((h) => h.phrase === phrase)!.fileName,
+      head:
+        sources[name] === 'project'
+          ? `heads/${headFileName(phrase)}`
+          : PRETRAINED_HEADS.find((h) => h.phrase === phrase)!.fileName,
       source: sources[name]!,
       phrase: measured,
       detected: 0,
@@ -126,7 +142,10 @@ export async function runKeywordScenario(progress: (line: string) => void = () =
     const cpu = process.cpuUsage(cpuStart);
     row.cpuMsPerAudioS = Math.round(((cpu.user + cpu.system) / 1000 / audioS) * 10) / 10;
     rows.push(row);
-    progress(`keyword: ${name}: ${row.detected}/${row.positives} detected, ${row.falseAccepts}/${row.negatives} false accepts`);
+    progress(
+      `keyword: ${name}: ${row.detected}/${row.positives} detected, ${row.falseAccepts}/${row.negatives} false ` +
+        `accepts`,
+    );
   }
   return rows;
 }
@@ -144,8 +163,15 @@ export interface KeywordCostRow {
   perStreamMb: number;
 }
 
-/** The cost of one session's learned ears: the front end and `heads` heads on `audioS` of speech-like noise, over `streams` streams. */
-export async function measureKeywordCost(phrases: readonly string[], streams = 20, audioS = 30): Promise<KeywordCostRow> {
+/**
+ * The cost of one session's learned ears: the front end and `heads` heads on `audioS` of speech-like noise, over
+ * `streams` streams.
+ */
+export async function measureKeywordCost(
+  phrases: readonly string[],
+  streams = 20,
+  audioS = 30,
+): Promise<KeywordCostRow> {
   const heads = Object.fromEntries(phrases.map((p) => [p, join(shippedHeadsDir(), headFileName(p))]));
   const before = process.memoryUsage().rss;
   const engine = await loadKeywordEngine({ phrases, heads });
@@ -153,7 +179,8 @@ export async function measureKeywordCost(phrases: readonly string[], streams = 2
   const open = Array.from({ length: streams }, () => engine.open());
   const audio = quietRoom(audioS * 16_000, 3).map((v, i) => v * 40 * Math.sin(i / 9));
   const cpuStart = process.cpuUsage();
-  for (let at = 0; at < audio.length; at += 320) for (const stream of open) await stream.push(audio.subarray(at, at + 320));
+  for (let at = 0; at < audio.length; at += 320)
+    for (const stream of open) await stream.push(audio.subarray(at, at + 320));
   const cpu = process.cpuUsage(cpuStart);
   const after = process.memoryUsage().rss;
   return {
@@ -170,20 +197,26 @@ export async function measureKeywordCost(phrases: readonly string[], streams = 2
 export function printKeywordCost(row: KeywordCostRow): void {
   console.log(
     `\nLearned ears' cost: front end + ${row.heads} heads, ${row.streams} streams × ${row.audioS} s in 20 ms frames: ` +
-      `${row.cpuMsPerAudioS} ms CPU per second of audio per stream; models ${row.modelsMb} MB once per process; ${row.perStreamMb} MB per stream`,
+      `${row.cpuMsPerAudioS} ms CPU per second of audio per stream; models ${row.modelsMb} MB once per process; ` +
+      `${row.perStreamMb} MB per stream`,
   );
 }
 
 export function printKeyword(rows: readonly KeywordRow[]): void {
   console.log(
-    "\nLearned keyword heads on real people (evaluation share; each clip alone, at each head's own threshold: the project's calibrated, openWakeWord's 0.5)",
+    "\nLearned keyword heads on real people (evaluation share; each clip alone, at each head's own threshold: " +
+      "the project's calibrated, openWakeWord's 0.5)",
   );
-  console.log('| head | phrase | detected | false accepts | Mycroft clips: detected, false | CPU ms per s of audio (front end + head) |');
+  console.log(
+    '| head | phrase | detected | false accepts | Mycroft clips: detected, false | CPU ms per s of audio (front ' +
+      'end + head) |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const m = r.mycroft;
     console.log(
-      `| ${r.head} | ${r.phrase} | ${r.detected}/${r.positives} | ${r.falseAccepts}/${r.negatives} | ${m.detected}/${m.positives}, ${m.falseAccepts}/${m.negatives} | ${r.cpuMsPerAudioS} |`,
+      `| ${r.head} | ${r.phrase} | ${r.detected}/${r.positives} | ${r.falseAccepts}/${r.negatives} | ` +
+        `${m.detected}/${m.positives}, ${m.falseAccepts}/${m.negatives} | ${r.cpuMsPerAudioS} |`,
     );
   }
 }

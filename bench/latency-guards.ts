@@ -33,7 +33,11 @@ export interface GuardRow {
 
 async function withSession(
   options: { tts: TtsEngine[]; config?: SessionConfigInput; memoryUrl?: string; memoryBudgetMs?: number },
-  body: (s: { session: SessionHandle; seen: Array<BusMessage & { seenAtMs: number }>; firstFrameAt: () => number | undefined }) => Promise<void>,
+  body: (s: {
+    session: SessionHandle;
+    seen: Array<BusMessage & { seenAtMs: number }>;
+    firstFrameAt: () => number | undefined;
+  }) => Promise<void>,
 ) {
   const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
   let firstFrameAtMs: number | undefined;
@@ -57,7 +61,10 @@ async function withSession(
     pipeline: { memoryBudgetMs: options.memoryBudgetMs ?? 150 },
   });
   const seen: Array<BusMessage & { seenAtMs: number }> = [];
-  bus.subscribe(bus.subjects.forSession('guard'), (m) => void (m.type !== 'tts.chunk' && seen.push({ ...m, seenAtMs: performance.now() })));
+  bus.subscribe(
+    bus.subjects.forSession('guard'),
+    (m) => void (m.type !== 'tts.chunk' && seen.push({ ...m, seenAtMs: performance.now() })),
+  );
   try {
     await body({
       session,
@@ -79,7 +86,9 @@ const waitFor = async (predicate: () => boolean) => {
 
 /** Memory service answering after 2 s; first token measured from the reply's start (its LLM request). */
 export async function benchMemoryBudget(samples: number): Promise<GuardRow> {
-  const server = createServer((req, res) => void setTimeout(() => res.end(JSON.stringify({ results: ['late fact'] })), 2000));
+  const server = createServer(
+    (req, res) => void setTimeout(() => res.end(JSON.stringify({ results: ['late fact'] })), 2000),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/search`;
   const times: number[] = [];
@@ -90,7 +99,10 @@ export async function benchMemoryBudget(samples: number): Promise<GuardRow> {
         const from = seen.length;
         session.sendText(`question number ${i}`);
         await waitFor(() => seen.slice(from).some((m) => m.type === 'llm.started'));
-        const started = seen.slice(from).find((m) => m.type === 'llm.started') as Extract<BusMessage, { type: 'llm.started' }>;
+        const started = seen.slice(from).find((m) => m.type === 'llm.started') as Extract<
+          BusMessage,
+          { type: 'llm.started' }
+        >;
         times.push(started.firstTokenMs);
         await waitFor(() => session.matches(DialogState.idle));
       }
@@ -111,18 +123,27 @@ export async function benchMemoryBudget(samples: number): Promise<GuardRow> {
 export async function benchFailover(samples: number): Promise<GuardRow> {
   const times: number[] = [];
   const hang = createFakeTts({ clock: systemClock, sampleRateHz: RATE, fail: 'hang', name: 'primary' });
-  const backup = createFakeTts({ clock: systemClock, sampleRateHz: RATE, latencyMs: 50, msPerWord: 40, name: 'backup' });
-  await withSession({ tts: [hang, backup], config: { timeouts: { ttsFirstChunkMs: 300 } } }, async ({ session, seen }) => {
-    for (let i = 0; i < samples; i++) {
-      const from = seen.length;
-      session.sendText('say something');
-      await waitFor(() => seen.slice(from).some((m) => m.type === 'playback.started' || m.type === 'tts.error'));
-      const fallback = seen.slice(from).find((m) => m.type === 'tts.fallback');
-      const audio = seen.slice(from).find((m) => m.type === 'playback.started');
-      if (fallback && audio) times.push(audio.seenAtMs - fallback.seenAtMs);
-      await waitFor(() => session.matches(DialogState.idle));
-    }
+  const backup = createFakeTts({
+    clock: systemClock,
+    sampleRateHz: RATE,
+    latencyMs: 50,
+    msPerWord: 40,
+    name: 'backup',
   });
+  await withSession(
+    { tts: [hang, backup], config: { timeouts: { ttsFirstChunkMs: 300 } } },
+    async ({ session, seen }) => {
+      for (let i = 0; i < samples; i++) {
+        const from = seen.length;
+        session.sendText('say something');
+        await waitFor(() => seen.slice(from).some((m) => m.type === 'playback.started' || m.type === 'tts.error'));
+        const fallback = seen.slice(from).find((m) => m.type === 'tts.fallback');
+        const audio = seen.slice(from).find((m) => m.type === 'playback.started');
+        if (fallback && audio) times.push(audio.seenAtMs - fallback.seenAtMs);
+        await waitFor(() => session.matches(DialogState.idle));
+      }
+    },
+  );
   return {
     scenario: 'failover',
     samples,
@@ -135,7 +156,10 @@ export async function benchFailover(samples: number): Promise<GuardRow> {
 /** A phrase synthesized at start-up: SAY → first frame handed to the sink. */
 export async function benchPhraseCache(samples: number): Promise<GuardRow> {
   const times: number[] = [];
-  const engine = createPhraseCache(createFakeTts({ clock: systemClock, sampleRateHz: RATE, latencyMs: 80, msPerWord: 40 }), { phrases: ['Okay, on my way.'] });
+  const engine = createPhraseCache(
+    createFakeTts({ clock: systemClock, sampleRateHz: RATE, latencyMs: 80, msPerWord: 40 }),
+    { phrases: ['Okay, on my way.'] },
+  );
   await engine.warmUp();
   await withSession({ tts: [engine] }, async ({ session, firstFrameAt }) => {
     for (let i = 0; i < samples; i++) {
@@ -148,5 +172,11 @@ export async function benchPhraseCache(samples: number): Promise<GuardRow> {
       await waitFor(() => session.matches(DialogState.idle));
     }
   });
-  return { scenario: 'phrase', samples, measuredMs: summarize(times), targetMs: 5, what: 'SAY of a cached phrase → first frame at the sink' };
+  return {
+    scenario: 'phrase',
+    samples,
+    measuredMs: summarize(times),
+    targetMs: 5,
+    what: 'SAY of a cached phrase → first frame at the sink',
+  };
 }

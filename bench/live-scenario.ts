@@ -36,11 +36,20 @@ const WINDOW_MS = 5;
 const WINDOW = (RATE * WINDOW_MS) / 1000;
 /** Why −45 dBFS: flite's speech is 20 dB above it at its quietest syllables; the null sinks are digital silence. */
 const THRESHOLD = 32768 * 10 ** (-45 / 20);
-const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen', 'turn right', 'go backward one meter', 'go to the door'];
+const COMMANDS = [
+  'turn left',
+  'move forward two meters',
+  'go to the kitchen',
+  'turn right',
+  'go backward one meter',
+  'go to the door',
+];
 const ECHO_DELAY_MS = 100;
 /** Why 300 ms of silence around each command: the follow-up's "turn left" then starts ~0.2–0.4 s into the outcome. */
 const PAD_MS = 300;
-/** Why 1 s after a command played: its last words reach the VAD and end its hangover then; a cut until then is theirs. */
+/**
+ * Why 1 s after a command played: its last words reach the VAD and end its hangover then; a cut until then is theirs.
+ */
 const USER_CUT_GRACE_MS = 1000;
 /** Why 1.5 s: after a reply, long enough for a late false start on its echo to show before the next command. */
 const QUIET_MS = 1500;
@@ -52,11 +61,16 @@ export interface LiveRow {
   /** A busy loop ran on another process beside the session the whole time (the machine busy). */
   cpuHog: boolean;
   turns: number;
-  /** The user's last sample in the room → the agent's first sample on its speaker (its first audible one less the TTS's leading silence). */
+  /**
+   * The user's last sample in the room → the agent's first sample on its speaker (its first audible one less the TTS's
+   * leading silence).
+   */
   mouthToEarMs: Percentiles;
   /** The user's last sample → the agent's first audible sample (its TTS's leading silence included). */
   mouthToAudibleMs: Percentiles;
-  /** The silence the TTS puts before the first word (flite's kal16: 220-300 ms), from the same text synthesized again. */
+  /**
+   * The silence the TTS puts before the first word (flite's kal16: 220-300 ms), from the same text synthesized again.
+   */
   ttsLeadingSilenceMs: Percentiles;
   /** The pipeline's own share: the VAD's end of voice → playback.started. */
   pipelineMs: Percentiles;
@@ -75,14 +89,19 @@ export interface LiveRow {
   falseBargeIns: number;
   /** "turn left" said as the robot starts an action's spoken outcome (sim/live-follow-up.ts). */
   overFollowUp?: FollowUpRow;
-  /** Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run. */
+  /**
+   * Spans of the microphone the echo step held though they may have been the user (`echo_held_user`), the whole run.
+   */
   echoHeldUserSpans: number;
   /** The agent's speech the built-in echo step was half duplex over (`echo_half_duplex`), the whole run (ms). */
   echoHalfDuplexMs?: number;
 }
 
 /** Loud 5 ms windows of a monitor, by the session-clock time each window ended. */
-async function recordLoudness(device: string, onWindow: (endMs: number, loud: boolean) => void): Promise<CaptureStream> {
+async function recordLoudness(
+  device: string,
+  onWindow: (endMs: number, loud: boolean) => void,
+): Promise<CaptureStream> {
   const server = await detectSoundServer();
   const clock = createCaptureClock({ sampleRateHz: RATE, resyncMs: 2000 });
   const pending: number[] = [];
@@ -121,7 +140,8 @@ async function leadingSilences(texts: string[]): Promise<number[]> {
       continue;
     }
     const parts: Uint8Array[] = [];
-    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal }))
+      parts.push(chunk);
     const bytes = Buffer.concat(parts);
     const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.byteLength & ~1)));
     const window = Math.round((tts.sampleRateHz * WINDOW_MS) / 1000);
@@ -164,7 +184,9 @@ function mouthToEar(
 ) {
   return playedAt.flatMap((startMs, i) => {
     const endMs = playedAt[i + 1] ?? Number.POSITIVE_INFINITY;
-    const index = turns.findIndex((t) => t.firstAudioAtMs !== undefined && t.firstAudioAtMs > startMs && t.firstAudioAtMs < endMs);
+    const index = turns.findIndex(
+      (t) => t.firstAudioAtMs !== undefined && t.firstAudioAtMs > startMs && t.firstAudioAtMs < endMs,
+    );
     const turn = turns[index];
     if (!turn || turn.firstAudioAtMs === undefined || turn.voiceEndAtMs === undefined) return [];
     const earMs = speakerLoud.find((t) => t - WINDOW_MS >= startMs);
@@ -175,7 +197,9 @@ function mouthToEar(
     const silence = silences[index] ?? 0;
     const echoMs = roomLoud.find((t) => t > earMs);
     progress(
-      `  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started (leading silence ${silence} ms); its echo in the room ${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`,
+      `  turn ${turn.turnId}: speaker onset ${round(onsetMs - turn.firstAudioAtMs, 1)} ms after playback.started ` +
+        `(leading silence ${silence} ms); its echo in the room ` +
+        `${echoMs === undefined ? '-' : round(echoMs - earMs, 1)} ms later`,
     );
     return [
       {
@@ -190,7 +214,10 @@ function mouthToEar(
   });
 }
 
-export async function runLiveScenario(progress: (line: string) => void, options: LiveScenarioOptions = {}): Promise<LiveRow[]> {
+export async function runLiveScenario(
+  progress: (line: string) => void,
+  options: LiveScenarioOptions = {},
+): Promise<LiveRow[]> {
   const missing = pulseMissing();
   if (missing) {
     progress(`live: skipped (${missing})`);
@@ -249,7 +276,8 @@ export async function runLiveScenario(progress: (line: string) => void, options:
       // The next command waits for a finished reply and a quiet room (a reply resumed after a false
       // barge-in must not be talked over), or 20 s.
       const deadline = performance.now() + 20_000;
-      while ((finishedAt === before || performance.now() - lastLineAt < QUIET_MS) && performance.now() < deadline) await sleep(50);
+      while ((finishedAt === before || performance.now() - lastLineAt < QUIET_MS) && performance.now() < deadline)
+        await sleep(50);
       progress(`  live: ${playedAt.length}/${files.length} commands`);
     }
     const followUpFrom = performance.now();
@@ -270,7 +298,8 @@ export async function runLiveScenario(progress: (line: string) => void, options:
     await Promise.all(recorders.map((r) => r.close()));
     for (const t of result.turns)
       progress(
-        `  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`,
+        `  turn ${t.turnId}: "${t.userText ?? ''}" → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}, ` +
+          `heard "${t.heardText ?? ''}" (audio ${round(t.firstAudioAtMs ?? 0, 0)}–${round(t.endedAtMs ?? 0, 0)} ms)`,
       );
     const silences = await leadingSilences(result.turns.map((t) => t.heardText ?? ''));
     // The commands' turns only: the trials over an outcome come after them, and cut it on purpose.
@@ -296,14 +325,22 @@ export async function runLiveScenario(progress: (line: string) => void, options:
           (t) =>
             t.outcome === 'interrupted' &&
             (t.reason === 'barge_in' || t.reason === 'estop') &&
-            !playedAt.some((startMs, i) => (t.endedAtMs ?? 0) >= startMs && (t.endedAtMs ?? 0) <= playedUntil[i]! + USER_CUT_GRACE_MS),
+            !playedAt.some(
+              (startMs, i) =>
+                (t.endedAtMs ?? 0) >= startMs && (t.endedAtMs ?? 0) <= playedUntil[i]! + USER_CUT_GRACE_MS,
+            ),
         ).length,
         ...(followUp ? { overFollowUp: followUp } : {}),
         echoHeldUserSpans: result.turns.reduce((n, t) => n + (t.echoHeldUser?.length ?? 0), 0),
         // The built-in step's: the sound server's module has no such state to tell.
         ...(options.echoCancelModule
           ? {}
-          : { echoHalfDuplexMs: result.turns.reduce((n, t) => n + (t.echoHalfDuplex ?? []).reduce((ms, span) => ms + span.durationMs, 0), 0) }),
+          : {
+              echoHalfDuplexMs: result.turns.reduce(
+                (n, t) => n + (t.echoHalfDuplex ?? []).reduce((ms, span) => ms + span.durationMs, 0),
+                0,
+              ),
+            }),
       },
     ];
   } finally {
@@ -320,7 +357,10 @@ export function printLive(rows: LiveRow[]): void {
   const p = (x: Percentiles) => `${x.p50} / ${x.p99}`;
   for (const r of rows) {
     console.log(
-      `${r.canceller}${r.cpuHog ? ', a CPU hog beside it' : ''}: turns ${r.turns}; false barge-ins ${r.falseBargeIns}; half duplex ${r.echoHalfDuplexMs ?? '-'} ms; speaker latency reported ${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ${r.underruns}`,
+      `${r.canceller}${r.cpuHog ? ', a CPU hog beside it' : ''}: turns ${r.turns}; false barge-ins ` +
+        `${r.falseBargeIns}; half duplex ${r.echoHalfDuplexMs ?? '-'} ms; speaker latency reported ` +
+        `${r.playbackLatencyMs} ms, microphone ${r.captureLatencyMs} ms, echo shift ${r.echoShiftMs} ms; underruns ` +
+        `${r.underruns}`,
     );
     console.log(`  mouth-to-ear (first sample)           ${p(r.mouthToEarMs)}`);
     console.log(`    mic side (last sample → VAD end)    ${p(r.micSideMs)}`);
@@ -330,7 +370,9 @@ export function printLive(rows: LiveRow[]): void {
     console.log(`  mouth-to-audible (first loud sample)  ${p(r.mouthToAudibleMs)}`);
     if (r.overFollowUp)
       console.log(
-        `  "turn left" over "Arrived at the kitchen.": heard ${r.overFollowUp.heard}/${r.overFollowUp.trials}, the outcome cut ${r.overFollowUp.cut}/${r.overFollowUp.trials}; echo_held_user spans ${r.echoHeldUserSpans}`,
+        `  "turn left" over "Arrived at the kitchen.": heard ${r.overFollowUp.heard}/${r.overFollowUp.trials}, ` +
+          `the outcome cut ${r.overFollowUp.cut}/${r.overFollowUp.trials}; echo_held_user spans ` +
+          `${r.echoHeldUserSpans}`,
       );
   }
 }

@@ -19,15 +19,29 @@ import { summarize, type Percentiles } from './stats.js';
 import { DEFAULT_GRAMMAR_MLLR } from '../runtime/config.js';
 import { DialogState } from '../machines/states.js';
 
-const COMMANDS = ['move forward two meters', 'turn left', 'stop', 'go to the kitchen', 'hello robot', 'turn right', 'go backward one meter'];
-/** Why 20 s: a command's turn (speech, hangover, reply, and an action's spoken outcome) takes under 10; past it nothing heard the utterance. */
+const COMMANDS = [
+  'move forward two meters',
+  'turn left',
+  'stop',
+  'go to the kitchen',
+  'hello robot',
+  'turn right',
+  'go backward one meter',
+];
+/**
+ * Why 20 s: a command's turn (speech, hangover, reply, and an action's spoken outcome) takes under 10; past it nothing
+ * heard the utterance.
+ */
 const TURN_LIMIT_MS = 20_000;
 
 export interface LocalStackRow {
   scenario: 'local';
   utterances: number;
   recognized: number;
-  stages: Record<'transcript' | 'firstToken' | 'firstClause' | 'ttsFirstChunk' | 'firstAudio', Percentiles & { p95: number }>;
+  stages: Record<
+    'transcript' | 'firstToken' | 'firstClause' | 'ttsFirstChunk' | 'firstAudio',
+    Percentiles & { p95: number }
+  >;
 }
 
 export async function benchLocalStack(utterances: number, progress: (line: string) => void): Promise<LocalStackRow> {
@@ -37,8 +51,19 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   await tts.warmUp!();
   const stt = createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR });
   await stt.warmUp!();
-  const engines = givenEngines({ vad: await createFvadVad(), stt, llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')), tts: [tts] });
-  const { session } = await assembleSession(engines, { sessionId: 'local', bus, clock, publishState: false, sink: createRecordingSink(clock, 16_000) });
+  const engines = givenEngines({
+    vad: await createFvadVad(),
+    stt,
+    llm: createRulePolicy(loadRulesFile('examples/robot-rules.json')),
+    tts: [tts],
+  });
+  const { session } = await assembleSession(engines, {
+    sessionId: 'local',
+    bus,
+    clock,
+    publishState: false,
+    sink: createRecordingSink(clock, 16_000),
+  });
   const timeline = createTimelineRecorder(bus, 'local');
   // "stop" stops the robot at once (control.estop), before the utterance has ended: no reply, and no turn.
   let estops = 0;
@@ -67,7 +92,8 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
   };
   for (let u = 0; u < utterances; u++) {
     const command = COMMANDS[u % COMMANDS.length]!;
-    // The utterance's turn is the first one after those before it (an action adds a turn of its own, its spoken outcome).
+    // The utterance's turn is the first one after those before it (an action adds a turn of its own, its spoken
+    // outcome).
     const before = timeline.turns().length;
     const estopsBefore = estops;
     const speechEndsBefore = speechEnds;
@@ -93,9 +119,13 @@ export async function benchLocalStack(utterances: number, progress: (line: strin
       .filter((v): v is number => v !== undefined)
       .map((v) => v);
     const sorted = [...values].sort((a, b) => a - b);
-    return { ...summarize(values), p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]! * 100) / 100 };
+    return {
+      ...summarize(values),
+      p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]! * 100) / 100,
+    };
   };
-  const since = (t: (typeof turns)[number], at: number | undefined) => (at === undefined ? undefined : at - t.speechEndAtMs!);
+  const since = (t: (typeof turns)[number], at: number | undefined) =>
+    at === undefined ? undefined : at - t.speechEndAtMs!;
   watch.unsubscribe();
   await session.stop();
   return {

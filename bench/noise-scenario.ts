@@ -90,7 +90,11 @@ interface Utterance {
  * Runs `stream` through the microphone path with `variant`; returns the utterances the VAD found,
  * transcribed, and how long the VAD held speech in all (an utterance still open at the end counts too).
  */
-async function listen(stream: Float32Array, variant: ConditioningVariant, transcribeUtterances = true): Promise<{ utterances: Utterance[]; speechMs: number }> {
+async function listen(
+  stream: Float32Array,
+  variant: ConditioningVariant,
+  transcribeUtterances = true,
+): Promise<{ utterances: Utterance[]; speechMs: number }> {
   const conditioner = await createInputConditioner({ sampleRateHz: CORPUS_RATE_HZ, ...variant });
   const vad = await createFvadVad({ sampleRateHz: CORPUS_RATE_HZ, frameMs: FRAME_MS, mode: 2 });
   const segmenter = createVadSegmenter({ frameMs: FRAME_MS });
@@ -100,7 +104,9 @@ async function listen(stream: Float32Array, variant: ConditioningVariant, transc
   let pending = new Int16Array(0);
   let heardMs = 0;
   for (let at = 0; at + FRAME_SAMPLES <= stream.length; at += FRAME_SAMPLES) {
-    const frame = Int16Array.from(stream.subarray(at, at + FRAME_SAMPLES), (x) => Math.max(-32768, Math.min(32767, Math.round(x))));
+    const frame = Int16Array.from(stream.subarray(at, at + FRAME_SAMPLES), (x) =>
+      Math.max(-32768, Math.min(32767, Math.round(x))),
+    );
     const { audio: conditioned } = conditioner.process(new Uint8Array(frame.buffer), (at / CORPUS_RATE_HZ) * 1000);
     const joined = new Int16Array(pending.length + (conditioned.byteLength >> 1));
     joined.set(pending);
@@ -123,21 +129,38 @@ async function listen(stream: Float32Array, variant: ConditioningVariant, transc
   }
   conditioner.close();
   vad.close();
-  const speechMs = utterances.reduce((n, u) => n + u.endMs - u.startMs, 0) + (current ? heardMs - current.startMs + START_WINDOW_MS : 0);
-  return { utterances: current ? [...utterances, { startMs: current.startMs - START_WINDOW_MS, endMs: heardMs, text: '' }] : utterances, speechMs };
+  const speechMs =
+    utterances.reduce((n, u) => n + u.endMs - u.startMs, 0) +
+    (current ? heardMs - current.startMs + START_WINDOW_MS : 0);
+  return {
+    utterances: current
+      ? [...utterances, { startMs: current.startMs - START_WINDOW_MS, endMs: heardMs, text: '' }]
+      : utterances,
+    speechMs,
+  };
 }
 
 let stt: ReturnType<typeof createPocketsphinxStt> | undefined;
-const sttEngine = () => (stt ??= createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR }));
+const sttEngine = () =>
+  (stt ??= createPocketsphinxStt({ grammarPath: 'examples/robot-commands.jsgf', mllrPath: DEFAULT_GRAMMAR_MLLR }));
 
 async function transcribe(engine: ReturnType<typeof createPocketsphinxStt>, audio: Uint8Array[]): Promise<string> {
-  const stream = engine.createStream({ sampleRateHz: CORPUS_RATE_HZ, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({
+    sampleRateHz: CORPUS_RATE_HZ,
+    onPartial: () => undefined,
+    signal: new AbortController().signal,
+  });
   for (const chunk of audio) stream.push(chunk);
   return (await stream.finish()).text;
 }
 
 /** Noise of `kind` at least `samples` long, looped from one generated minute. */
-async function noiseOf(kind: NoiseKind, samples: number, voices: Voice[], cache: Map<NoiseKind, Float32Array>): Promise<Float32Array> {
+async function noiseOf(
+  kind: NoiseKind,
+  samples: number,
+  voices: Voice[],
+  cache: Map<NoiseKind, Float32Array>,
+): Promise<Float32Array> {
   let minute = cache.get(kind);
   if (!minute) cache.set(kind, (minute = await makeNoise(kind, 60 * CORPUS_RATE_HZ, voices)));
   const out = new Float32Array(samples);
@@ -154,8 +177,13 @@ function mix(
   const spans: Array<{ text: string; startMs: number; endMs: number }> = [];
   let at = (LEAD_MS * CORPUS_RATE_HZ) / 1000;
   for (const c of commands) {
-    for (let i = 0; i < c.samples.length && at + i < stream.length; i++) stream[at + i] = stream[at + i]! + c.samples[i]!;
-    spans.push({ text: c.text, startMs: (at / CORPUS_RATE_HZ) * 1000, endMs: ((at + c.samples.length) / CORPUS_RATE_HZ) * 1000 });
+    for (let i = 0; i < c.samples.length && at + i < stream.length; i++)
+      stream[at + i] = stream[at + i]! + c.samples[i]!;
+    spans.push({
+      text: c.text,
+      startMs: (at / CORPUS_RATE_HZ) * 1000,
+      endMs: ((at + c.samples.length) / CORPUS_RATE_HZ) * 1000,
+    });
     at += c.samples.length + (GAP_MS * CORPUS_RATE_HZ) / 1000;
   }
   return { stream, spans };
@@ -164,7 +192,10 @@ function mix(
 const recognizedIn = (spans: ReturnType<typeof mix>['spans'], { utterances }: { utterances: Utterance[] }) =>
   spans.filter((s) => utterances.some((u) => u.startMs < s.endMs && u.endMs > s.startMs && u.text === s.text)).length;
 
-export async function runNoiseScenario(options: { quick: boolean }, progress: (line: string) => void): Promise<NoiseRow[]> {
+export async function runNoiseScenario(
+  options: { quick: boolean },
+  progress: (line: string) => void,
+): Promise<NoiseRow[]> {
   const { voices, skipped } = localVoices();
   if (skipped) progress(`  eSpeak voices skipped: ${skipped}`);
   const variants = options.quick
@@ -182,7 +213,10 @@ export async function runNoiseScenario(options: { quick: boolean }, progress: (l
       commands.push({ text, samples: await speak(voice, text) });
     }
   }
-  const streamSamples = (commands.reduce((n, c) => n + c.samples.length, 0) + ((LEAD_MS + commands.length * GAP_MS) * CORPUS_RATE_HZ) / 1000) | 0;
+  const streamSamples =
+    (commands.reduce((n, c) => n + c.samples.length, 0) +
+      ((LEAD_MS + commands.length * GAP_MS) * CORPUS_RATE_HZ) / 1000) |
+    0;
   progress(`  ${commands.length} commands from ${voices.length} voices; ${variants.length} conditioning variants`);
 
   for (const kind of NOISE_KINDS) {
@@ -191,7 +225,15 @@ export async function runNoiseScenario(options: { quick: boolean }, progress: (l
       for (const variant of variants) {
         const heard = await listen(noise, variant, false);
         const speechPercent = Math.round((heard.speechMs / 60_000) * 100);
-        rows.push({ scenario: 'noise', kind: 'false-starts', noise: kind, levelDb, variant: variant.name, perMinute: heard.utterances.length, speechPercent });
+        rows.push({
+          scenario: 'noise',
+          kind: 'false-starts',
+          noise: kind,
+          levelDb,
+          variant: variant.name,
+          perMinute: heard.utterances.length,
+          speechPercent,
+        });
       }
     }
     progress(`  false starts: ${kind}`);
@@ -199,7 +241,10 @@ export async function runNoiseScenario(options: { quick: boolean }, progress: (l
   const atSpeech = commands.map((c) => ({ text: c.text, samples: atLevel(c.samples, SPEECH_DBFS) }));
   for (const kind of NOISE_KINDS) {
     for (const snrDb of [10, 0]) {
-      const { stream, spans } = mix(atSpeech, atLevel(await noiseOf(kind, streamSamples, voices, cache), SPEECH_DBFS - snrDb));
+      const { stream, spans } = mix(
+        atSpeech,
+        atLevel(await noiseOf(kind, streamSamples, voices, cache), SPEECH_DBFS - snrDb),
+      );
       for (const variant of variants) {
         rows.push({
           scenario: 'noise',
@@ -246,15 +291,23 @@ export function printNoise(rows: NoiseRow[]): void {
     console.log(`| --- | --- | ${variants.map(() => '---').join(' | ')} |`);
     for (const key of keys) {
       const [noise, level] = key.split('|');
-      const cells = variants.map((v) => selected.find((r) => `${r.noise}|${r.levelDb}` === key && r.variant === v)).map((r) => (r ? cell(r) : '—'));
+      const cells = variants
+        .map((v) => selected.find((r) => `${r.noise}|${r.levelDb}` === key && r.variant === v))
+        .map((r) => (r ? cell(r) : '—'));
       console.log(`| ${noise} | ${level} | ${cells.join(' | ')} |`);
     }
   };
   table(
     'false-starts',
-    'VAD false speech starts per minute of noise, and the share of the minute held as speech (WebRTC VAD mode 2, default segmenter)',
+    'VAD false speech starts per minute of noise, and the share of the minute held as speech (WebRTC VAD mode 2, ' +
+      'default segmenter)',
     'noise dBFS',
     (r) => `${r.perMinute} (${r.speechPercent} %)`,
   );
-  table('recognition', 'Commands recognized exactly (pocketsphinx, robot grammar), speech at -26 dBFS', 'SNR dB', (r) => `${r.recognized}/${r.total}`);
+  table(
+    'recognition',
+    'Commands recognized exactly (pocketsphinx, robot grammar), ' + 'speech at -26 dBFS',
+    'SNR dB',
+    (r) => `${r.recognized}/${r.total}`,
+  );
 }

@@ -84,7 +84,12 @@ const BABBLE_TEXT = [
 ];
 
 /** Several voices talking at once, each through the sentences from its own starting point and offset. */
-export async function babbleNoise(samples: number, voices: readonly Voice[], talkers = 6, seed = 4): Promise<Float32Array> {
+export async function babbleNoise(
+  samples: number,
+  voices: readonly Voice[],
+  talkers = 6,
+  seed = 4,
+): Promise<Float32Array> {
   const next = uniform(seed);
   const out = new Float32Array(samples);
   for (let k = 0; k < talkers; k++) {

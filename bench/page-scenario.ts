@@ -14,7 +14,15 @@ import { silentLogger } from '../runtime/logger.js';
 import { serve } from '../server/serve.js';
 import { createTimelineRecorder } from '../runtime/timeline.js';
 import { turnLatency } from '../runtime/turn-latency.js';
-import { CHROMIUM_PATH, CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../sim/page-browser.js';
+import {
+  CHROMIUM_PATH,
+  CONVERSATION,
+  launchChromium,
+  openPage,
+  pageMeasurements,
+  waitForHook,
+  writeConversationWav,
+} from '../sim/page-browser.js';
 import { percentile, round } from './stats.js';
 
 type P50P95 = { p50: number; p95: number };
@@ -37,7 +45,10 @@ export interface PageRow {
   outputLatencyMs: number;
 }
 
-const p50p95 = (samples: number[]): P50P95 => ({ p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)) });
+const p50p95 = (samples: number[]): P50P95 => ({
+  p50: round(percentile(samples, 50)),
+  p95: round(percentile(samples, 95)),
+});
 
 export async function runPageScenario(loops: number, progress: (line: string) => void): Promise<PageRow | undefined> {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -56,7 +67,8 @@ export async function runPageScenario(loops: number, progress: (line: string) =>
     const answered = (text: string) => (h: Parameters<typeof pageMeasurements>[0]) =>
       h.transcript.filter((e) => e.role === 'agent' && e.status === 'done' && e.text === text).length;
     let reported = 0;
-    // Why twice the recording per loop plus 20 s: a loaded machine may be slow, but a stalled page is not waited for forever.
+    // Why twice the recording per loop plus 20 s: a loaded machine may be slow, but a stalled page is not waited for
+    // forever.
     const hook = await waitForHook(
       page,
       `${loops} loops`,
@@ -75,7 +87,8 @@ export async function runPageScenario(loops: number, progress: (line: string) =>
     });
     timeline.close();
     progress(
-      `  ${CONVERSATION.question} / ${CONVERSATION.bargeIn}: ${measured.firstAudioMs.length} replies, ${measured.speechStartedToSilentMs.length} barge-ins`,
+      `  ${CONVERSATION.question} / ${CONVERSATION.bargeIn}: ${measured.firstAudioMs.length} replies, ` +
+        `${measured.speechStartedToSilentMs.length} barge-ins`,
     );
     return {
       scenario: 'page',

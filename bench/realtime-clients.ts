@@ -38,20 +38,32 @@ export function runRealtimeClients(progress: (line: string) => void): RealtimeCl
   try {
     progress('realtime-clients: test/conformance/ (each client library against serve() on the fakes)');
     // Why one worker: each file's scenarios time the first audio; files running side by side would share the cores.
-    spawnSync('npx', ['vitest', 'run', 'test/conformance/', '--maxWorkers=1', '--reporter=json', `--outputFile=${json}`], {
-      env: { ...process.env, [FIGURES_ENV]: figures },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    spawnSync(
+      'npx',
+      ['vitest', 'run', 'test/conformance/', '--maxWorkers=1', '--reporter=json', `--outputFile=${json}`],
+      {
+        env: { ...process.env, [FIGURES_ENV]: figures },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     const rows: RealtimeClientRow[] = existsSync(figures)
       ? readFileSync(figures, 'utf8')
           .split('\n')
           .filter((line) => line !== '')
           .map((line) => JSON.parse(line) as ConformanceFigure)
-          .map((f) => ({ scenario: 'realtime-clients' as const, client: f.client, case: f.scenario, result: f.result, firstAudioMs: f.firstAudioMs }))
+          .map((f) => ({
+            scenario: 'realtime-clients' as const,
+            client: f.client,
+            case: f.scenario,
+            result: f.result,
+            firstAudioMs: f.firstAudioMs,
+          }))
       : [];
     const report = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as VitestJson) : { testResults: [] };
     const failures = report.testResults.flatMap((file) =>
-      file.assertionResults.filter((t) => t.status === 'failed').map((t) => `${t.fullName}: ${(t.failureMessages[0] ?? '').split('\n')[0]!.slice(0, 200)}`),
+      file.assertionResults
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.fullName}: ${(t.failureMessages[0] ?? '').split('\n')[0]!.slice(0, 200)}`),
     );
     if (!existsSync(json)) failures.push('vitest wrote no report: the suite did not run');
     return { rows, failures };
@@ -61,7 +73,10 @@ export function runRealtimeClients(progress: (line: string) => void): RealtimeCl
 }
 
 export function printRealtimeClients(result: RealtimeClientsResult): void {
-  console.log('\nRealtime clients (test/conformance/, fake engines), first audio in ms from the request (speech: from speech_stopped):');
+  console.log(
+    '\nRealtime clients (test/conformance/, fake engines), first audio in ms from the request (speech: from ' +
+      'speech_stopped):',
+  );
   console.log('| client | scenario | result | first audio ms |');
   console.log('|---|---|---|---|');
   for (const r of result.rows) console.log(`| ${r.client} | ${r.case} | ${r.result} | ${r.firstAudioMs ?? '-'} |`);

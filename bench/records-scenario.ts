@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../adapters/clock.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { createSessionRecorder, openRecordStore, type RecordStore, type SessionRecorder } from '../server/records/index.js';
+import {
+  createSessionRecorder,
+  openRecordStore,
+  type RecordStore,
+  type SessionRecorder,
+} from '../server/records/index.js';
 import { replyStats, runReplyScenario } from './scenarios.js';
 import type { TurnRecord } from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
@@ -50,13 +55,25 @@ const ROUNDS = 2;
 
 const fileMb = (file: string) => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20;
 
-export async function runRecordsScenario(bus: MessageBus, sessions: number, pairsPerRound: number): Promise<RecordsRow[]> {
+export async function runRecordsScenario(
+  bus: MessageBus,
+  sessions: number,
+  pairsPerRound: number,
+): Promise<RecordsRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'va-bench-records-'));
-  const pooled = new Map<RecordingVariant, { turns: TurnRecord[]; cpu: number[]; seconds: number; store?: RecordStore; file?: string }>();
+  const pooled = new Map<
+    RecordingVariant,
+    { turns: TurnRecord[]; cpu: number[]; seconds: number; store?: RecordStore; file?: string }
+  >();
   try {
     for (const variant of VARIANTS) {
       const file = join(dir, `${variant}.db`);
-      pooled.set(variant, { turns: [], cpu: [], seconds: 0, ...(variant === 'off' ? {} : { store: openRecordStore({ file }), file }) });
+      pooled.set(variant, {
+        turns: [],
+        cpu: [],
+        seconds: 0,
+        ...(variant === 'off' ? {} : { store: openRecordStore({ file }), file }),
+      });
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of VARIANTS) {
@@ -69,7 +86,11 @@ export async function runRecordsScenario(bus: MessageBus, sessions: number, pair
           ...(p.store
             ? {
                 attach: () => {
-                  const recorder = createSessionRecorder(p.store!, { bus, clock: systemClock, audio: variant === 'on+audio' });
+                  const recorder = createSessionRecorder(p.store!, {
+                    bus,
+                    clock: systemClock,
+                    audio: variant === 'on+audio',
+                  });
                   recorders.push(recorder);
                   return recorder.attach;
                 },
@@ -115,16 +136,43 @@ export async function benchWriteThroughput(rows: number): Promise<WriteThroughpu
   const store = openRecordStore({ file: join(dir, 'write.db') });
   const perTransaction = 1000;
   try {
-    store.write({ table: 'recording', recordingId: 'bench', sessionId: 'bench', startedWallMs: Date.now(), chartVersion: 'bench', config: {}, audio: false });
+    store.write({
+      table: 'recording',
+      recordingId: 'bench',
+      sessionId: 'bench',
+      startedWallMs: Date.now(),
+      chartVersion: 'bench',
+      config: {},
+      audio: false,
+    });
     const startedAt = performance.now();
     for (let seq = 0; seq < rows; seq++) {
-      const event = { type: 'stt.partial', sessionId: 'bench', turnId: `u${seq >> 6}`, atMs: seq * 20, text: 'turn left and go to the kitchen' };
-      store.write({ table: 'event', recordingId: 'bench', seq, atMs: seq * 20, event, state: 'listening.hearing', status: 'active' });
+      const event = {
+        type: 'stt.partial',
+        sessionId: 'bench',
+        turnId: `u${seq >> 6}`,
+        atMs: seq * 20,
+        text: 'turn left and go to the kitchen',
+      };
+      store.write({
+        table: 'event',
+        recordingId: 'bench',
+        seq,
+        atMs: seq * 20,
+        event,
+        state: 'listening.hearing',
+        status: 'active',
+      });
       if ((seq + 1) % perTransaction === 0) store.flush();
     }
     store.flush();
     const seconds = (performance.now() - startedAt) / 1000;
-    return { scenario: 'records-write', rows, rowsPerTransaction: perTransaction, rowsPerSecond: Math.round(rows / seconds) };
+    return {
+      scenario: 'records-write',
+      rows,
+      rowsPerTransaction: perTransaction,
+      rowsPerSecond: Math.round(rows / seconds),
+    };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

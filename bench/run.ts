@@ -7,20 +7,28 @@
  *   --scenario NAME[,NAME…]  one scenario, or several joined by commas (default: all)
  *   --list                   the scenarios, what each measures and its flags; runs nothing
  *   --transport memory|nats  reply, scale: one transport (default: both; nats starts a private nats-server)
- *   --sessions 1,100,500,1000  session counts for scale (default 1,100,500,1000), server (default 1,100,500), cost and inspect (default 100)
+ *   --sessions 1,100,500,1000 session counts for scale (default 1,100,500,1000), server (default 1,100,500), cost and
+ *   inspect (default 100)
  *   --inspect [chart|full]   server: an inspector watches every session (/inspect/ws; the page's feed, or all of it)
- *   --mic-phases N           server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at once)
+ *   --mic-phases N server: the clients' microphones spread over N phases of the 20 ms frame (default 10; 1 = all at
+ *   once)
  *   --stages                 server: also where the time to first audio goes (taps on the server's bus)
  *   --processes N            server: the clients spread over N serve processes (default 1: the server in this process)
- *   --rate 16000|24000       grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone resampler)
- *   --path local|realtime|offline|spotter  estop: one stack, or none (offline: the false stops of the transcripts' gate; spotter: the microphone spotter's rows only; default: all)
- *   --stt grammar|whisper    estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250 ms per request; grammar,whisper: both)
+ *   --rate 16000|24000 grammar: 24000 also runs the corpus through the Realtime input path (24 kHz, the microphone
+ *   resampler)
+ *   --path local|realtime|offline|spotter estop: one stack, or none (offline: the false stops of the transcripts' gate;
+ *   spotter: the microphone spotter's rows only; default: all)
+ *   --stt grammar|whisper estop: the stacks' recognizer (whisper: stt.engine openai on the Whisper-class stand-in, 250
+ *   ms per request; grammar,whisper: both)
  *   --real                   wake: only the rows on recordings of real people (../shared/speech/human)
  *   --add-stop-phrases       estop: the robot grammar with the stop phrases it lacks ("halt", "emergency stop") added
- *   --noise-suppression on|off  estop: the microphone spotter's rows with RNNoise always on, or never, in the microphone's conditioning (`audio.noiseSuppression`; shipped: auto)
- *   --orders N               estop, wake: the real recordings' spotter rows again in N-1 shuffled orders (one stream hears them in turn, and each clip's room carries into the next; default 1: the manifest's order)
+ *   --noise-suppression on|off estop: the microphone spotter's rows with RNNoise always on, or never, in the
+ *   microphone's conditioning (`audio.noiseSuppression`; shipped: auto)
+ *   --orders N estop, wake: the real recordings' spotter rows again in N-1 shuffled orders (one stream hears them in
+ *   turn, and each clip's room carries into the next; default 1: the manifest's order)
  *   --quick                  short smoke run
- *   --json FILE              write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run bench:tables` renders them)
+ *   --json FILE write the rows as a JSON array (bench/results/NAME.json: the figures docs/benchmarks.md shows; `npm run
+ *   bench:tables` renders them)
  *
  * Environment, to compare settings in the server and cost scenarios: VA_SERVER__HEAP_GROWTH_PERCENT=N sets
  * serve's heap growth (server/heap-growth.ts; 0: V8's own heuristic), VA_PIPELINE__TTS_LOOK_AHEAD_MS=N the
@@ -37,12 +45,14 @@ function arg(name: string): string | undefined {
 }
 
 if (process.argv.includes('--list')) {
-  for (const s of SCENARIOS) console.log(`${s.name.padEnd(17)} ${s.measures}${s.flags ? ` (${s.flags.join(', ')})` : ''}`);
+  for (const s of SCENARIOS)
+    console.log(`${s.name.padEnd(17)} ${s.measures}${s.flags ? ` (${s.flags.join(', ')})` : ''}`);
   process.exit(0);
 }
 
 const orders = Number(arg('orders') ?? 1);
-if (!Number.isInteger(orders) || orders < 1) throw new Error(`--orders ${arg('orders')}: a whole number of orders, 1 or more (1: the manifest's order alone)`);
+if (!Number.isInteger(orders) || orders < 1)
+  throw new Error(`--orders ${arg('orders')}: a whole number of orders, 1 or more (1: the manifest's order alone)`);
 const transports = (arg('transport') ? [arg('transport')] : ['memory', 'nats']) as Array<'memory' | 'nats'>;
 for (const t of transports) if (t !== 'memory' && t !== 'nats') throw new Error(`--transport ${t}: use memory or nats`);
 const ctx: BenchContext = {
@@ -55,7 +65,9 @@ const ctx: BenchContext = {
 };
 
 // The chosen scenarios in the table's order, every flag checked before the first one runs.
-const chosen = new Set((arg('scenario')?.split(',') ?? SCENARIOS.map((s) => s.name)).map((name) => scenarioNamed(name)));
+const chosen = new Set(
+  (arg('scenario')?.split(',') ?? SCENARIOS.map((s) => s.name)).map((name) => scenarioNamed(name)),
+);
 const runs = SCENARIOS.filter((s) => chosen.has(s));
 for (const s of runs) s.check?.(ctx);
 

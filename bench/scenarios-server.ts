@@ -30,7 +30,11 @@ function guard(name: 'memory' | 'failover' | 'phrase', measures: string): BenchS
     measures,
     run: async (ctx) => {
       const guards = await import('./latency-guards.js');
-      const bench = { memory: guards.benchMemoryBudget, failover: guards.benchFailover, phrase: guards.benchPhraseCache }[name];
+      const bench = {
+        memory: guards.benchMemoryBudget,
+        failover: guards.benchFailover,
+        phrase: guards.benchPhraseCache,
+      }[name];
       ctx.progress(`${name} (in-process)`);
       return [await bench(ctx.quick ? 5 : 20)];
     },
@@ -55,10 +59,15 @@ function serverOptions(ctx: BenchContext) {
   if (!(Number.isInteger(processes) && processes >= 1 && processes <= 16))
     throw new Error(`--processes ${ctx.arg('processes')}: use a whole number from 1 to 16`);
   const stages = ctx.flag('stages');
-  const inspect: 'chart' | 'full' | undefined = ctx.flag('inspect') ? (ctx.arg('inspect') === 'full' ? 'full' : 'chart') : undefined;
+  const inspect: 'chart' | 'full' | undefined = ctx.flag('inspect')
+    ? ctx.arg('inspect') === 'full'
+      ? 'full'
+      : 'chart'
+    : undefined;
   if (processes > 1 && (stages || inspect))
     throw new Error(
-      '--processes runs each server in a process of its own: --stages and --inspect measure one in-process server, so use them without --processes',
+      '--processes runs each server in a process of its own: --stages and --inspect measure one in-process ' +
+        'server, so use them without --processes',
     );
   return { micPhases, processes, stages, inspect };
 }
@@ -69,7 +78,10 @@ interface RecordsResult {
   writes: WriteThroughputRow[];
 }
 
-export const memoryGuard = guard('memory', 'reply start → first token while the memory service is slow (budget 150 ms)');
+export const memoryGuard = guard(
+  'memory',
+  'reply start → first token while the memory service is slow (budget 150 ms)',
+);
 
 export const failoverGuard = guard('failover', "a TTS deadline miss → the backup engine's first frame");
 
@@ -77,7 +89,8 @@ export const phraseGuard = guard('phrase', 'SAY of a cached phrase → first fra
 
 export const localScenario = scenario<LocalStackRow>({
   name: 'local',
-  measures: 'the local stack (flite → WebRTC VAD → pocketsphinx → rules → flite) in real time: ms per stage from speech end',
+  measures:
+    'the local stack (flite → WebRTC VAD → pocketsphinx → rules → flite) in real time: ms per stage from speech end',
   run: async (ctx) => {
     ctx.progress('local stack (flite → WebRTC VAD → pocketsphinx → rules → flite), real time');
     return [await (await import('./local-stack.js')).benchLocalStack(ctx.quick ? 7 : 21, ctx.progress)];
@@ -99,7 +112,12 @@ export const replyScenario = scenario<BenchRow>({
         ctx.progress(`${transport}: one bus hop p50 ${hop.p50} ms, p99 ${hop.p99} ms`);
         for (const sessions of [1, 100]) {
           ctx.progress(`reply / ${transport} / ${sessions} session(s)`);
-          const row = await runReplyScenario(bus, transport, sessions, sessions === 1 ? (ctx.quick ? 5 : 20) : ctx.quick ? 1 : 2);
+          const row = await runReplyScenario(
+            bus,
+            transport,
+            sessions,
+            sessions === 1 ? (ctx.quick ? 5 : 20) : ctx.quick ? 1 : 2,
+          );
           rows.push({ ...row, natsHopMs: hop });
         }
       });
@@ -131,7 +149,8 @@ export const scaleScenario = scenario<BenchRow>({
 
 export const serverScenario = scenario<ServerRow>({
   name: 'server',
-  measures: "serve() and N Realtime WebSocket clients: first audio over the ideal, cancels, errors, the server's CPU and GC",
+  measures:
+    "serve() and N Realtime WebSocket clients: first audio over the ideal, cancels, errors, the server's CPU and GC",
   flags: ['--sessions', '--processes', '--mic-phases', '--stages', '--inspect'],
   check: serverOptions,
   run: async (ctx) => {
@@ -197,7 +216,9 @@ export const pageScenario = scenario<PageRow>({
   run: async (ctx) => {
     // Why 10 loops: 20 replies and 10 barge-ins, enough for a p95, in about 75 s of conversation.
     const loops = ctx.quick ? 3 : 10;
-    ctx.progress(`page: headless Chromium, the browser page, local stack, ${loops} loops of the test recording in real time`);
+    ctx.progress(
+      `page: headless Chromium, the browser page, local stack, ${loops} loops of the test recording in real time`,
+    );
     const row = await (await import('./page-scenario.js')).runPageScenario(loops, ctx.progress);
     return row ? [row] : [];
   },
@@ -214,8 +235,13 @@ export const recordsScenario = scenario<RecordsResult>({
     const recorded: RecordsRow[] = [];
     await withBus('memory', async (bus) => {
       for (const sessions of [1, 100]) {
-        ctx.progress(`records / memory / ${sessions} session(s): reply scenario with recording off, on, on with audio (two rounds)`);
-        recorded.push(...(await runRecordsScenario(bus, sessions, sessions === 1 ? (ctx.quick ? 3 : 10) : ctx.quick ? 1 : 2)));
+        ctx.progress(
+          `records / memory / ${sessions} session(s): reply scenario with recording off, on, on with audio (two ` +
+            `rounds)`,
+        );
+        recorded.push(
+          ...(await runRecordsScenario(bus, sessions, sessions === 1 ? (ctx.quick ? 3 : 10) : ctx.quick ? 1 : 2)),
+        );
       }
     });
     ctx.progress('records: store write capacity');
@@ -248,7 +274,9 @@ export const inspectScenario = scenario<InspectRow>({
 
 export const checkScenario = scenario<CheckRow | CheckCostRow>({
   name: 'check',
-  measures: '`voice-agent check` on recordings of every entry: differences on re-run per entry, and the time to check a 60 s recording',
+  measures:
+    '`voice-agent check` on recordings of every entry: differences on re-run per entry, and the time to check a 60 ' +
+    's recording',
   flags: ['--entries', '--sessions'],
   check: (ctx) => {
     const entries = ctx.arg('entries')?.split(',') ?? [];
@@ -266,7 +294,8 @@ export const checkScenario = scenario<CheckRow | CheckCostRow>({
 
 export const capacityScenario = scenario<CapacityRow>({
   name: 'capacity',
-  measures: 'N Realtime clients streaming real and eSpeak NG speech into one serve (real engines) until a promise breaks',
+  measures:
+    'N Realtime clients streaming real and eSpeak NG speech into one serve (real engines) until a promise breaks',
   flags: ['--sessions', '--processes', '--admission', '--window', '--server-prof'],
   run: async (ctx) => {
     const { runCapacityScenario } = await import('./capacity-scenario.js');

@@ -21,17 +21,26 @@ import type { WakeRow } from './wake-rows.js';
 function estopOptions(ctx: BenchContext) {
   const path = ctx.arg('path');
   if (path !== undefined && path !== 'local' && path !== 'realtime' && path !== 'offline' && path !== 'spotter')
-    throw new Error(`--path ${path}: use local, realtime, offline (false stops only) or spotter (the microphone spotter only; default: all)`);
+    throw new Error(
+      `--path ${path}: use local, realtime, offline (false stops only) or spotter (the microphone spotter only; ` +
+        `default: all)`,
+    );
   const suppression = ctx.arg('noise-suppression');
   if (ctx.flag('noise-suppression') && suppression !== 'on' && suppression !== 'off')
-    throw new Error(`--noise-suppression ${suppression ?? ''}: use on (RNNoise always) or off (never); without it, the shipped auto`);
+    throw new Error(
+      `--noise-suppression ${suppression ?? ''}: use on (RNNoise always) or off (never); without it, the shipped ` +
+        `auto`,
+    );
   const stts = (ctx.arg('stt') ?? 'grammar').split(',');
   for (const stt of stts)
     if (stt !== 'grammar' && stt !== 'whisper')
-      throw new Error(`--stt ${stt}: use grammar (the default), whisper (the Whisper-class stand-in) or both, grammar,whisper`);
+      throw new Error(
+        `--stt ${stt}: use grammar (the default), whisper (the Whisper-class stand-in) or both, grammar,whisper`,
+      );
   return {
     path,
-    paths: (path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined) as Array<'local' | 'realtime'> | undefined,
+    paths: (path === 'offline' ? [] : path === 'local' || path === 'realtime' ? [path] : undefined) as
+      Array<'local' | 'realtime'> | undefined,
     noiseSuppression: suppression === undefined ? undefined : suppression === 'on',
     stts: stts as Array<'grammar' | 'whisper'>,
   };
@@ -73,13 +82,17 @@ export const noiseScenario = scenario<NoiseRow>({
 
 export const estopScenario = scenario<EstopResult>({
   name: 'estop',
-  measures: 'stop phrases and commands over a long reply, false stops, the microphone spotter and the transcripts on real recordings',
+  measures:
+    'stop phrases and commands over a long reply, false stops, the microphone spotter and the transcripts on real ' +
+    'recordings',
   flags: ['--path', '--stt', '--add-stop-phrases', '--noise-suppression', '--orders'],
   check: estopOptions,
   run: async (ctx) => {
     const options = estopOptions(ctx);
     const { runEstopScenario } = await import('./estop-scenario.js');
-    ctx.progress('estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline');
+    ctx.progress(
+      'estop: stop phrases and commands over a long reply, local 16 kHz and Realtime 24 kHz; false stops offline',
+    );
     const result: EstopResult = { stops: [], spotting: [], combined: [], session: [] };
     // The microphone's stop spotter: real recordings and synthetic voices, each in its own rows.
     const { noiseSuppression } = options;
@@ -87,7 +100,8 @@ export const estopScenario = scenario<EstopResult>({
       await import('./human-spotting.js')
     ).runStopSpotterRows({ quick: ctx.quick, noiseSuppression, orders: ctx.orders }, ctx.progress);
     result.spotting.push(...spotting);
-    // The same recordings through the transcripts' gate too: what a session, with both, stops on (as shipped: not with --noise-suppression).
+    // The same recordings through the transcripts' gate too: what a session, with both, stops on (as shipped: not with
+    // --noise-suppression).
     if (real && noiseSuppression === undefined)
       result.combined.push(
         ...(await (
@@ -105,7 +119,13 @@ export const estopScenario = scenario<EstopResult>({
       if (options.path !== 'spotter')
         result.stops.push(
           ...(await runEstopScenario(
-            { quick: ctx.quick, stt, falseStops: i === 0, addStopPhrases: ctx.flag('add-stop-phrases'), ...(options.paths ? { paths: options.paths } : {}) },
+            {
+              quick: ctx.quick,
+              stt,
+              falseStops: i === 0,
+              addStopPhrases: ctx.flag('add-stop-phrases'),
+              ...(options.paths ? { paths: options.paths } : {}),
+            },
             ctx.progress,
           )),
         );
@@ -131,7 +151,10 @@ export const grammarScenario = scenario<GrammarRows[number]>({
   run: async (ctx) => {
     ctx.progress('grammar: commands and phrases outside the grammar, several voices: rejection by confidence');
     const rate = ctx.arg('rate');
-    return (await import('./grammar-scenario.js')).runGrammarScenario({ quick: ctx.quick, ...(rate ? { rateHz: Number(rate) } : {}) }, ctx.progress);
+    return (await import('./grammar-scenario.js')).runGrammarScenario(
+      { quick: ctx.quick, ...(rate ? { rateHz: Number(rate) } : {}) },
+      ctx.progress,
+    );
   },
   print: async (rows) => (await import('./grammar-scenario.js')).printGrammar(rows),
 });
@@ -140,7 +163,10 @@ export const endOfTurnScenario = scenario<EndOfTurnRow>({
   name: 'eot',
   measures: 'real silence → first audio: full hangover, adaptive end of turn, speculative replies',
   run: async (ctx) => {
-    ctx.progress('eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative replies (slow LLM)');
+    ctx.progress(
+      'eot: real silence → first audio, full hangover vs adaptive end of turn (local stack), and speculative ' +
+        'replies (slow LLM)',
+    );
     return (await import('./end-of-turn-scenario.js')).runEndOfTurnScenario({ quick: ctx.quick }, ctx.progress);
   },
   print: async (rows) => (await import('./end-of-turn-scenario.js')).printEndOfTurn(rows),
@@ -167,9 +193,13 @@ export const wakeScenario = scenario<WakeResult>({
   measures: 'false wakes per hour without the wake phrase; wake and stop phrases detected, synthetic and real',
   flags: ['--real', '--orders'],
   run: async (ctx) => {
-    ctx.progress('wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected');
+    ctx.progress(
+      'wake: false wakes per hour on an hour of speech without the wake phrase, wake and stop phrases detected',
+    );
     const spotting = await (await import('./human-spotting.js')).runRealWakeRows(ctx.progress, ctx.orders);
-    const wakes = ctx.flag('real') ? [] : await (await import('./wake-scenario.js')).runWakeScenario({ quick: ctx.quick }, ctx.progress);
+    const wakes = ctx.flag('real')
+      ? []
+      : await (await import('./wake-scenario.js')).runWakeScenario({ quick: ctx.quick }, ctx.progress);
     return [{ wakes, spotting }];
   },
   print: async (results) => {

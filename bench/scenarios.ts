@@ -7,7 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSilenceFrame } from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { warmStopPath } from '../runtime/warm-stop.js';
-import { createBenchSession, MIC_RATE_HZ, TTS_LATENCY_MS, type BenchSession, type BenchSessionOptions, type TurnRecord } from './session-driver.js';
+import {
+  createBenchSession,
+  MIC_RATE_HZ,
+  TTS_LATENCY_MS,
+  type BenchSession,
+  type BenchSessionOptions,
+  type TurnRecord,
+} from './session-driver.js';
 import { round, summarize, type Percentiles } from './stats.js';
 import { startIoProbe } from './io-probe.js';
 import { turnRoll } from './turn-roll.js';
@@ -22,7 +29,10 @@ export interface BenchRow {
   idealFirstAudioMs: number;
   firstAudioOverIdealMs: Percentiles;
   interruptToSilenceMs: Percentiles;
-  /** Reply rows: the first STOP of the run (in its own process, the process's first) → silence, ms: a cold path shows here. */
+  /**
+   * Reply rows: the first STOP of the run (in its own process, the process's first) → silence, ms: a cold path shows
+   * here.
+   */
   firstInterruptToSilenceMs?: number;
   framesAfterInterrupt: number;
   vadOnsetToSilenceMs: Percentiles;
@@ -85,7 +95,9 @@ export function replyStats(records: TurnRecord[]) {
     firstAudioOverIdealMs: summarize(answered.map((_, i) => firstAudio[i]! - ideal[i]!)),
     interruptToSilenceMs: summarize(interrupt),
     framesAfterInterrupt: records.reduce(
-      (n, r) => n + (!r.falseInterruption && (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined) ? r.framesAfterClear : 0),
+      (n, r) =>
+        n +
+        (!r.falseInterruption && (r.stopAtMs !== undefined || r.vadStartAtMs !== undefined) ? r.framesAfterClear : 0),
       0,
     ),
     vadOnsetToSilenceMs: summarize(vad),
@@ -201,7 +213,9 @@ export async function runReplyScenario(
 /** The first STOP of a session's turns → silence (as {@link replyStats} measures each). */
 function firstStop(records: TurnRecord[]): { firstInterruptToSilenceMs?: number } {
   const first = records.find((r) => r.stopAtMs !== undefined && r.clearAtMs !== undefined);
-  return first ? { firstInterruptToSilenceMs: round(Math.max(first.clearAtMs!, first.lastFrameAtMs ?? 0) - first.stopAtMs!) } : {};
+  return first
+    ? { firstInterruptToSilenceMs: round(Math.max(first.clearAtMs!, first.lastFrameAtMs ?? 0) - first.stopAtMs!) }
+    : {};
 }
 
 function perSessionRss(rssBefore: number, sessions: number): number | null {
@@ -217,7 +231,9 @@ export async function runScaleScenario(
 ): Promise<BenchRow> {
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
-  const all = await Promise.all(Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `scale-${transport}-${sessions}-${i}`)));
+  const all = await Promise.all(
+    Array.from({ length: sessions }, (_, i) => createBenchSession(bus, `scale-${transport}-${sessions}-${i}`)),
+  );
   // One shared 20 ms microphone clock for every session, as a media server would have.
   const silence = makeSilenceFrame(MIC_RATE_HZ, 20);
   const mic = setInterval(() => {
@@ -250,7 +266,9 @@ export async function runScaleScenario(
   const windowStart = performance.now();
   progress(`  measuring ${timing.windowMs} ms`);
   probe.start();
-  const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() => sleep(timing.windowMs));
+  const { loopLagMs, cpuPercent, loopBusyPercent, peakLoopBusyPercent } = await measureWindow(() =>
+    sleep(timing.windowMs),
+  );
   const windowEnd = performance.now();
   const ioWaitMs = await probe.stop();
   await probe.close();

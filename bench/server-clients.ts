@@ -19,7 +19,9 @@ import { measureWindow } from './window.js';
 import type { Percentiles } from './stats.js';
 
 export interface FleetOptions {
-  /** The servers' Realtime URLs: client i connects to `urls[i % urls.length]` (as DNS round robin would spread them). */
+  /**
+   * The servers' Realtime URLs: client i connects to `urls[i % urls.length]` (as DNS round robin would spread them).
+   */
   urls: string[];
   sessions: number;
   warmUpMs: number;
@@ -119,7 +121,10 @@ const PAUSE_SALT = 0x5a6b7c8d;
 const TYPE = /"type":"([^"]+)"/;
 const RESPONSE_ID = /"response_id":"([^"]+)"/;
 
-export async function runClientFleet(options: FleetOptions, report: (message: FleetMessage) => void): Promise<FleetResult> {
+export async function runClientFleet(
+  options: FleetOptions,
+  report: (message: FleetMessage) => void,
+): Promise<FleetResult> {
   const { urls, sessions } = options;
   let connecting = 0;
   const errorCodes: Record<string, number> = {};
@@ -162,13 +167,17 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
             client.waiters.audio?.();
           }
         } else if (type === 'response.output_audio_transcript.delta') {
-          if (turn && turn.firstTextAtMs === undefined && RESPONSE_ID.exec(head)?.[1] === turn.responseId) turn.firstTextAtMs = atMs;
+          if (turn && turn.firstTextAtMs === undefined && RESPONSE_ID.exec(head)?.[1] === turn.responseId)
+            turn.firstTextAtMs = atMs;
         } else if (type === 'session.created') {
           created = true;
           client.sessionId = (JSON.parse(data.toString()) as { session?: { id?: string } }).session?.id;
           resolve({ client, connectMs: atMs - startedAtMs });
         } else if (type === 'response.created' || type === 'response.done' || type === 'error') {
-          const event = JSON.parse(data.toString()) as { response?: { id: string; status: string }; error?: { code?: string } };
+          const event = JSON.parse(data.toString()) as {
+            response?: { id: string; status: string };
+            error?: { code?: string };
+          };
           if (type === 'error') return error(event.error?.code ?? 'error');
           const id = event.response!.id;
           if (type === 'response.created') {
@@ -217,7 +226,10 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
   // The microphones: 20 ms of 24 kHz silence per client per frame, one pre-encoded event, on an absolute
   // schedule (a late timer sends the frames it owes at once, as a device's buffered audio would arrive).
   const append = Buffer.from(
-    JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64') }),
+    JSON.stringify({
+      type: 'input_audio_buffer.append',
+      audio: Buffer.from(makeSilenceFrame(CLIENT_RATE_HZ, MIC_FRAME_MS)).toString('base64'),
+    }),
   );
   const phases = Math.max(1, Math.min(MIC_FRAME_MS, Math.round(options.micPhases ?? DEFAULT_MIC_PHASES)));
   const phaseMs = MIC_FRAME_MS / phases;
@@ -228,7 +240,8 @@ export async function runClientFleet(options: FleetOptions, report: (message: Fl
     const now = performance.now();
     for (let phase = 0; phase < phases; phase++) {
       while (nextSendMs[phase]! <= now) {
-        for (let i = phase; i < clients.length; i += phases) if (clients[i]!.ws.readyState === WebSocket.OPEN) clients[i]!.ws.send(append, { binary: false });
+        for (let i = phase; i < clients.length; i += phases)
+          if (clients[i]!.ws.readyState === WebSocket.OPEN) clients[i]!.ws.send(append, { binary: false });
         nextSendMs[phase]! += MIC_FRAME_MS;
       }
     }
@@ -309,7 +322,8 @@ if (process.send && process.argv.includes('--fleet-child')) {
   process.once('message', (options: FleetOptions) => {
     runClientFleet(options, send).then(
       (result) => send({ type: 'result', result }),
-      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      (error: unknown) =>
+        send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });
 }

@@ -47,15 +47,19 @@ export async function runServerProcessesScenario(
     );
     progress(`  ${processes} server processes on ${ready.map((r) => new URL(r.url).port).join(', ')}`);
     const windows: Array<Promise<WindowMeasure>> = [];
-    const fleet = await runFleet({ urls: ready.map((r) => r.url), sessions, ...timing, micPhases: options.micPhases }, progress, (phase) => {
-      if (phase === 'window-start') for (const child of children) child.send('window-start' satisfies ParentMessage);
-      if (phase === 'window-end') {
-        for (const child of children) {
-          windows.push(nextMessage(child, 'window').then((m) => m.measure));
-          child.send('window-end' satisfies ParentMessage);
+    const fleet = await runFleet(
+      { urls: ready.map((r) => r.url), sessions, ...timing, micPhases: options.micPhases },
+      progress,
+      (phase) => {
+        if (phase === 'window-start') for (const child of children) child.send('window-start' satisfies ParentMessage);
+        if (phase === 'window-end') {
+          for (const child of children) {
+            windows.push(nextMessage(child, 'window').then((m) => m.measure));
+            child.send('window-end' satisfies ParentMessage);
+          }
         }
-      }
-    });
+      },
+    );
     const measures = await Promise.all(windows);
     if (measures.length !== processes) throw new Error('the client fleet never reported its measuring window');
     /** The worst process's value: the row shows the process the turns suffered most in. */
@@ -86,7 +90,10 @@ export async function runServerProcessesScenario(
   }
 }
 
-function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ChildMessage, { type: T }>> {
+function nextMessage<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: ChildMessage) => {
       if (message.type !== type) return;
@@ -94,7 +101,8 @@ function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: 
       child.off('exit', onExit);
       resolve(message as Extract<ChildMessage, { type: T }>);
     };
-    const onExit = (code: number | null) => reject(new Error(`a bench server process exited (code ${code}) before it sent "${type}"`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`a bench server process exited (code ${code}) before it sent "${type}"`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -118,10 +126,15 @@ async function runServerProcess(sessions: number): Promise<void> {
   let window: ReturnType<typeof startWindow> | undefined;
   process.on('message', (message: ParentMessage) => {
     if (message === 'window-start') window = startWindow();
-    else if (message === 'window-end' && window) process.send!({ type: 'window', measure: window.stop() } satisfies ChildMessage);
+    else if (message === 'window-end' && window)
+      process.send!({ type: 'window', measure: window.stop() } satisfies ChildMessage);
   });
   process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
-  process.send!({ type: 'ready', url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`, idealMs: idealFirstAudioMs(server) } satisfies ChildMessage);
+  process.send!({
+    type: 'ready',
+    url: `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`,
+    idealMs: idealFirstAudioMs(server),
+  } satisfies ChildMessage);
 }
 
 const at = process.argv.indexOf('--server-process-child');

@@ -46,19 +46,30 @@ export interface ServerRow {
   cancelToDoneMs: Percentiles;
   /** Audio deltas of a response that arrived after its `response.done`. */
   audioAfterDone: number;
-  /** Full (not cancelled) replies in the window: wall time first audio → `response.done` over the audio's duration (≈ 1 in real time). */
+  /**
+   * Full (not cancelled) replies in the window: wall time first audio → `response.done` over the audio's duration (≈ 1
+   * in real time).
+   */
   playbackStretch: Percentiles;
   /** Error events, unexpected closes and failed connects, over the whole run. */
   errors: number;
   errorCodes: Record<string, number>;
-  /** Turns with no first audio, or no `response.done`, within 15 s (an overloaded server playing slower than real time). */
+  /**
+   * Turns with no first audio, or no `response.done`, within 15 s (an overloaded server playing slower than real time).
+   */
   lateTurns: number;
   /** The server process (with several, the worst one's lag and the sum of their CPU). */
   loopLagMs: Percentiles;
-  /** Share of the window the server's loop was busy, in %, over the window and in its busiest second (several processes: the busiest process). */
+  /**
+   * Share of the window the server's loop was busy, in %, over the window and in its busiest second (several processes:
+   * the busiest process).
+   */
   loopBusyPercent: number;
   peakLoopBusyPercent: number;
-  /** What the loop lag's p99 hides (see window.ts; several processes: the worst): the longest stall, full GCs and their longest pause, GC pauses in % of the window. */
+  /**
+   * What the loop lag's p99 hides (see window.ts; several processes: the worst): the longest stall, full GCs and their
+   * longest pause, GC pauses in % of the window.
+   */
   longestStallMs: number;
   fullGcs: number;
   longestFullGcMs: number;
@@ -74,7 +85,10 @@ export interface ServerRow {
   inspectFeed: 'full' | 'chart' | null;
   /** Inspection messages the watchers received per second in the window. */
   inspectMessagesPerSecond: number;
-  /** Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one core; an upper bound (hub `stats.busyMs`). */
+  /**
+   * Time the server spent on inspection in the window (converting, serializing, writing to the watchers), % of one
+   * core; an upper bound (hub `stats.busyMs`).
+   */
   inspectCpuPercent: number;
   /** `--stages`: where the time to first audio goes, from taps on the server's bus. */
   stages?: FirstAudioStages;
@@ -93,7 +107,9 @@ const COMPARED_SETTINGS = ['VA_SERVER__HEAP_GROWTH_PERCENT', 'VA_PIPELINE__TTS_L
  * all at once); no other, so a stray `VA_` setting cannot change what is measured.
  */
 export function benchServeConfig(sessions: number) {
-  const env = Object.fromEntries(COMPARED_SETTINGS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+  const env = Object.fromEntries(
+    COMPARED_SETTINGS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]),
+  );
   return loadConfig({
     env,
     overrides: {
@@ -109,7 +125,10 @@ export function benchServeConfig(sessions: number) {
   });
 }
 
-/** The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own chunker decides), plus the fake TTS latency. */
+/**
+ * The ideal first audio from `response.create`: the fake LLM's token that closes the first clause (the server's own
+ * chunker decides), plus the fake TTS latency.
+ */
 export function idealFirstAudioMs(server: VoiceAgentServer): number {
   // Why 0 and 20: the fake LLM built by `serve` (runtime/engines.ts) has no first-token delay and 20 ms between tokens.
   const firstTokenDelayMs = 0;
@@ -120,12 +139,19 @@ export function idealFirstAudioMs(server: VoiceAgentServer): number {
 }
 
 /** Runs the client fleet in a child process; `onPhase` lets the server measure around the clients' window. */
-export function runFleet(options: FleetOptions, progress: (line: string) => void, onPhase: (phase: string) => void): Promise<FleetResult> {
+export function runFleet(
+  options: FleetOptions,
+  progress: (line: string) => void,
+  onPhase: (phase: string) => void,
+): Promise<FleetResult> {
   return new Promise((resolve, reject) => {
     // The fleet is the measuring instrument: its own full collections (100 clients parse a JSON delta of
     // base64 audio per 100 ms each) would count against the server, so it runs with the young generation
     // the server has (docs/benchmarks.md, *Machine and method*).
-    const child = fork(FLEET, ['--fleet-child'], { execArgv: [YOUNG_GENERATION_FLAG, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(FLEET, ['--fleet-child'], {
+      execArgv: [YOUNG_GENERATION_FLAG, '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.on('message', (message: FleetMessage) => {
       if (message.type === 'progress') progress(message.line);
       else if (message.type === 'phase') onPhase(message.phase);
@@ -149,13 +175,17 @@ export function fleetStats(fleet: FleetResult, ideal: number) {
   const answered = all.filter((t) => inWindow(t.firstAudioAtMs));
   const firstAudio = answered.map((t) => t.firstAudioAtMs! - t.requestAtMs);
   const stopped = all.filter((t) => inWindow(t.cancelAtMs) && t.doneAtMs !== undefined);
-  const full = all.filter((t) => t.cancelAtMs === undefined && t.status === 'completed' && inWindow(t.doneAtMs) && t.audioDeltas > 0);
+  const full = all.filter(
+    (t) => t.cancelAtMs === undefined && t.status === 'completed' && inWindow(t.doneAtMs) && t.audioDeltas > 0,
+  );
   return {
     scenario: 'server' as const,
     transport: 'websocket' as const,
     turns: answered.length,
     connectMs: summarize(fleet.connectMs),
-    firstTextMs: summarize(answered.filter((t) => t.firstTextAtMs !== undefined).map((t) => t.firstTextAtMs! - t.requestAtMs)),
+    firstTextMs: summarize(
+      answered.filter((t) => t.firstTextAtMs !== undefined).map((t) => t.firstTextAtMs! - t.requestAtMs),
+    ),
     firstAudioMs: summarize(firstAudio),
     idealFirstAudioMs: ideal,
     firstAudioOverIdealMs: summarize(firstAudio.map((ms) => ms - ideal)),
@@ -200,23 +230,28 @@ export async function runServerScenario(
       watchers = startWatchers(server.http.url, options.inspect);
       await watchers.ready;
     }
-    const fleet = await runFleet({ urls: [url], sessions, ...timing, micPhases: options.micPhases }, progress, (phase) => {
-      if (phase === 'window-start' && watchers) {
-        inspected = server.http.inspect.hub.watched;
-        busyAtStartMs = server.http.inspect.hub.stats.busyMs;
-        progress(`  an inspector watches ${inspected} of ${server.manager.size} sessions`);
-        watchStarted = watchers.count();
-      }
-      if (phase === 'window-end' && watchers) {
-        busyAtEndMs = server.http.inspect.hub.stats.busyMs;
-        watchEnded = watchers.count();
-      }
-      if (phase === 'settled') {
-        global.gc?.();
-        rssPerSessionMb = sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
-      } else if (phase === 'window-start') window = startWindow();
-      else if (phase === 'window-end') serverWindow = window?.stop();
-    });
+    const fleet = await runFleet(
+      { urls: [url], sessions, ...timing, micPhases: options.micPhases },
+      progress,
+      (phase) => {
+        if (phase === 'window-start' && watchers) {
+          inspected = server.http.inspect.hub.watched;
+          busyAtStartMs = server.http.inspect.hub.stats.busyMs;
+          progress(`  an inspector watches ${inspected} of ${server.manager.size} sessions`);
+          watchStarted = watchers.count();
+        }
+        if (phase === 'window-end' && watchers) {
+          busyAtEndMs = server.http.inspect.hub.stats.busyMs;
+          watchEnded = watchers.count();
+        }
+        if (phase === 'settled') {
+          global.gc?.();
+          rssPerSessionMb =
+            sessions < 100 ? null : round((process.memoryUsage().rss - rssBefore) / sessions / 2 ** 20, 3);
+        } else if (phase === 'window-start') window = startWindow();
+        else if (phase === 'window-end') serverWindow = window?.stop();
+      },
+    );
     if (!serverWindow) throw new Error('the client fleet never reported its measuring window');
     const stages = stagesTap?.join(fleet);
     stagesTap?.stop();

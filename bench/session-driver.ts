@@ -6,7 +6,14 @@
  */
 import { systemClock, type Clock } from '../adapters/clock.js';
 import type { LlmDelta, LlmEngine } from '../adapters/llm/types.js';
-import { createFakeLlm, createFakeStt, createFakeTts, createFakeVad, makeSilenceFrame, makeSpeechFrame } from '../adapters/testing/index.js';
+import {
+  createFakeLlm,
+  createFakeStt,
+  createFakeTts,
+  createFakeVad,
+  makeSilenceFrame,
+  makeSpeechFrame,
+} from '../adapters/testing/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
 import type { SessionHandle, StartSessionOptions } from '../runtime/session-host.js';
@@ -14,7 +21,8 @@ import { createBenchSink } from './sink.js';
 
 /** The peer benchmark's reply, streamed as word tokens with a leading space. */
 export const REPLY =
-  'Sure, I can help with that. The weather today is sunny and warm. You might want to bring sunglasses and some water. Is there anything else you would like to know?';
+  'Sure, I can help with that. The weather today is sunny and warm. You might want to bring sunglasses and some ' +
+  'water. Is there anything else you would like to know?';
 export const TOKEN_INTERVAL_MS = 20;
 export const TTS_LATENCY_MS = 50;
 export const TTS_RATE_HZ = 24_000;
@@ -46,7 +54,10 @@ export interface BenchSession {
   firstFrame(): Promise<TurnRecord>;
   /** Resolves when the session is back in `idle`. */
   idle(): Promise<void>;
-  /** The microphone hears speech (or silence); `words`: what the recognizer makes of the utterance that starts ('' : noise). */
+  /**
+   * The microphone hears speech (or silence); `words`: what the recognizer makes of the utterance that starts ('' :
+   * noise).
+   */
   speech(on: boolean, words?: string): void;
   stop(): Promise<void>;
 }
@@ -59,7 +70,11 @@ export interface BenchSessionOptions {
   attach?: StartSessionOptions['attach'];
 }
 
-export async function createBenchSession(bus: MessageBus, sessionId: string, options: BenchSessionOptions = {}): Promise<BenchSession> {
+export async function createBenchSession(
+  bus: MessageBus,
+  sessionId: string,
+  options: BenchSessionOptions = {},
+): Promise<BenchSession> {
   const clock = options.clock ?? systemClock;
   const turns: TurnRecord[] = [];
   const waiters = { frame: [] as Array<(t: TurnRecord) => void>, idle: [] as Array<() => void> };
@@ -67,7 +82,12 @@ export async function createBenchSession(bus: MessageBus, sessionId: string, opt
   /** The transcript of the next utterance the fake recognizer hears. */
   let words = '';
 
-  const inner = createFakeLlm({ clock, reply: REPLY, firstTokenDelayMs: TOKEN_INTERVAL_MS, tokenIntervalMs: TOKEN_INTERVAL_MS });
+  const inner = createFakeLlm({
+    clock,
+    reply: REPLY,
+    firstTokenDelayMs: TOKEN_INTERVAL_MS,
+    tokenIntervalMs: TOKEN_INTERVAL_MS,
+  });
   const llm: LlmEngine = {
     name: 'bench-llm',
     // The instrument watches the fake's tokens go by with one `then` per token, not an async generator
@@ -78,14 +98,20 @@ export async function createBenchSession(bus: MessageBus, sessionId: string, opt
       const tokens = inner.stream(request)[Symbol.asyncIterator]();
       const watch = (result: IteratorResult<LlmDelta>) => {
         const token = result.value;
-        if (!result.done && record.closeTokenAtMs === undefined && typeof token === 'string' && /[.!?]$/.test(token.trim()))
+        if (
+          !result.done &&
+          record.closeTokenAtMs === undefined &&
+          typeof token === 'string' &&
+          /[.!?]$/.test(token.trim())
+        )
           record.closeTokenAtMs = clock.now();
         return result;
       };
       const watched: AsyncIterableIterator<LlmDelta> = {
         [Symbol.asyncIterator]: () => watched,
         next: () => tokens.next().then(watch),
-        return: (value?: unknown) => tokens.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+        return: (value?: unknown) =>
+          tokens.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
       };
       return watched;
     },
@@ -155,7 +181,10 @@ export async function createBenchSession(bus: MessageBus, sessionId: string, opt
     session,
     turns,
     firstFrame: () => new Promise((resolve) => waiters.frame.push(resolve)),
-    idle: () => (session.actor.getSnapshot().matches({ dialog: 'idle' }) ? Promise.resolve() : new Promise((resolve) => waiters.idle.push(resolve))),
+    idle: () =>
+      session.actor.getSnapshot().matches({ dialog: 'idle' })
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.idle.push(resolve)),
     speech(on, said = '') {
       if (on && !talking) words = said;
       talking = on;

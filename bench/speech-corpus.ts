@@ -26,7 +26,9 @@ export function localVoices(): { voices: Voice[]; skipped?: string } {
   } catch (error) {
     return { voices, skipped: (error as Error).message };
   }
-  return { voices: [...voices, ...ESPEAK_VOICES.map((v) => ({ name: `espeak ${v}`, engine: createEspeakTts({ voice: v }) }))] };
+  return {
+    voices: [...voices, ...ESPEAK_VOICES.map((v) => ({ name: `espeak ${v}`, engine: createEspeakTts({ voice: v }) }))],
+  };
 }
 
 const spoken = new Map<string, Int16Array>();

@@ -22,7 +22,12 @@ export interface TableSpec {
 export const MISSING = '—';
 
 function at(row: Row, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Row)[key] : undefined), row);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) => (value !== null && typeof value === 'object' ? (value as Row)[key] : undefined),
+      row,
+    );
 }
 
 /** One field, or "—" when the run did not measure it (`null`: JSON's NaN). */

@@ -71,29 +71,47 @@ export function printTable(rows: BenchRow[]): void {
   const noise = rows.filter((r) => r.falseInterruption);
   if (noise.length > 0) {
     console.log('\nFalse interruptions (a barge-in with no words: the cut reply resumes)\n');
-    console.log('| transport | sessions | barge-ins | resumed | noise end → resumed p50/p99 | frames after (cut turn) |');
+    console.log(
+      '| transport | sessions | barge-ins | resumed | noise end → resumed p50/p99 | frames after (cut turn) |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const r of noise) {
       const f = r.falseInterruption!;
-      console.log(`| ${r.transport} | ${r.sessions} | ${f.bargeIns} | ${f.resumed} | ${fmt(f.speechEndToResumeMs)} | ${f.framesAfterInterrupt} |`);
+      console.log(
+        `| ${r.transport} | ${r.sessions} | ${f.bargeIns} | ${f.resumed} | ${fmt(f.speechEndToResumeMs)} | ` +
+          `${f.framesAfterInterrupt} |`,
+      );
     }
   }
-  console.log('\nTargets: over ideal p50 <= 1 ms and p99 <= 5 ms at 100 sessions; stop→silence p99 <= 2 ms with 0 frames after;');
-  console.log('vad onset→silence p99 <= 502 ms (500 ms minimum interruption); 1000 sessions: loop lag p99 < 20 ms, < 1 MB/session; NATS hop p99 < 1 ms.');
+  console.log(
+    '\nTargets: over ideal p50 <= 1 ms and p99 <= 5 ms at 100 sessions; stop→silence p99 <= 2 ms with 0 frames ' +
+      'after;',
+  );
+  console.log(
+    'vad onset→silence p99 <= 502 ms (500 ms minimum interruption); 1000 sessions: loop lag p99 < 20 ms, < 1 ' +
+      'MB/session; NATS hop p99 < 1 ms.',
+  );
 }
 
 export function printGuards(rows: GuardRow[]): void {
   console.log('\n| guard | samples | p50 / p99 ms | target | what |');
   console.log('|---|---|---|---|---|');
   for (const r of rows)
-    console.log(`| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`);
+    console.log(
+      `| ${r.scenario} | ${r.samples} | ${fmt(r.measuredMs)} | < ` +
+        `${r.targetMs}${mark(r.measuredMs.p99 < r.targetMs)} | ${r.what} |`,
+    );
 }
 
 export function printLocal(row: LocalStackRow): void {
-  console.log(`\nLocal stack, ${row.utterances} utterances (${row.recognized} recognized exactly), ms from the end of user speech:`);
+  console.log(
+    `\nLocal stack, ${row.utterances} utterances (${row.recognized} recognized exactly), ms from the end of user ` +
+      `speech:`,
+  );
   console.log('| stage | p50 | p95 |');
   console.log('|---|---|---|');
-  for (const [name, p] of Object.entries(row.stages)) console.log(`| ${name} | ${p.p50} | ${p.p95}${name === 'firstAudio' ? mark(p.p50 < 250) : ''} |`);
+  for (const [name, p] of Object.entries(row.stages))
+    console.log(`| ${name} | ${p.p50} | ${p.p95}${name === 'firstAudio' ? mark(p.p50 < 250) : ''} |`);
 }
 
 /** Targets: 100 clients' first audio p99 within 10 ms of the ideal; 500 clients without an error. */
@@ -160,17 +178,30 @@ export function printServer(rows: ServerRow[]): void {
   });
   printRows(header, body);
   console.log(
-    'Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and MB/session are the server process alone (several processes: the worst lag, the summed CPU).',
+    'Targets: 100 clients: first audio p99 <= ideal + 10 ms; 500 clients: no errors. Loop lag, CPU and ' +
+      'MB/session are the server process alone (several processes: the worst lag, the summed CPU).',
   );
-  console.log('Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 = twice as slow.');
+  console.log(
+    'Late turns: no first audio or no response.done within 15 s. Full reply wall/audio: 1 = played in real time, 2 ' +
+      '= twice as slow.',
+  );
   console.log("\nWhat the server loop's lag p99 hides (one sample per stall; several processes: the worst of each):");
   printRows(
     ['sessions', 'longest stall (ms)', 'full GCs', 'longest full GC (ms)', 'GC pauses (% of the window)'],
-    rows.map((r) => [String(r.sessions), String(r.longestStallMs), String(r.fullGcs), String(r.longestFullGcMs), String(r.gcPercent)]),
+    rows.map((r) => [
+      String(r.sessions),
+      String(r.longestStallMs),
+      String(r.fullGcs),
+      String(r.longestFullGcMs),
+      String(r.gcPercent),
+    ]),
   );
   const staged = rows.filter((r) => r.stages);
   if (staged.length === 0) return;
-  console.log("\nWhere the time to first audio goes (--stages: the server's bus tapped, joined with the clients' times on the wall clock), ms p50/p99:");
+  console.log(
+    "\nWhere the time to first audio goes (--stages: the server's bus tapped, joined with the clients' times on " +
+      'the wall clock), ms p50/p99:',
+  );
   printRows(
     [
       'sessions',
@@ -183,13 +214,24 @@ export function printServer(rows: ServerRow[]): void {
     ],
     staged.map((r) => {
       const s = r.stages!;
-      return [String(r.sessions), String(s.turns), fmt(s.inbound), fmt(s.toFirstToken), fmt(s.ttsOverLatency), fmt(s.toPlayback), fmt(s.outbound)];
+      return [
+        String(r.sessions),
+        String(s.turns),
+        fmt(s.inbound),
+        fmt(s.toFirstToken),
+        fmt(s.ttsOverLatency),
+        fmt(s.toPlayback),
+        fmt(s.outbound),
+      ];
     }),
   );
 }
 
 export function printCost(rows: CostRow[]): void {
-  console.log("\nCost per turn and per microphone frame (in-process, serve's session host and Realtime connection, fake engines, no sockets):");
+  console.log(
+    "\nCost per turn and per microphone frame (in-process, serve's session host and Realtime connection, fake " +
+      'engines, no sockets):',
+  );
   printRows(
     [
       'sessions',
@@ -212,13 +254,17 @@ export function printCost(rows: CostRow[]): void {
   );
   for (const r of rows) {
     console.log(
-      `The chart per turn, ${r.sessions} sessions (events it processed, slowest first): ${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`,
+      `The chart per turn, ${r.sessions} sessions (events it processed, slowest first): ` +
+        `${r.chartEvents.map((e) => `${e.type} ×${e.perTurn} ${e.microsecondsEach} µs`).join(', ')}`,
     );
   }
 }
 
 export function printSessions(row: SessionsRow): void {
-  console.log(`\nSession creation on the local stack (${row.stack}), ${row.sessions} sessions one after another, pool warm in ${row.poolWarmUpMs} ms:`);
+  console.log(
+    `\nSession creation on the local stack (${row.stack}), ${row.sessions} sessions one after another, pool warm ` +
+      `in ${row.poolWarmUpMs} ms:`,
+  );
   const rssOk = row.rssPerSessionMb < 5;
   const createOk = row.createMs.p99 < 20;
   printRows(
@@ -245,17 +291,36 @@ function printRows(header: string[], body: string[][]): void {
 }
 
 export function printPage(row: PageRow): void {
-  console.log(`\nBrowser page in headless Chromium (local stack, ${row.loops} loops, AudioContext ${row.audioContextRateHz} Hz), ms in the page:`);
+  console.log(
+    `\nBrowser page in headless Chromium (local stack, ${row.loops} loops, AudioContext ${row.audioContextRateHz} ` +
+      `Hz), ms in the page:`,
+  );
   console.log('| measure | samples | p50 | p95 |');
   console.log('|---|---|---|---|');
-  console.log(`| speech end → first reply audio played | ${row.replies} | ${row.firstAudioMs.p50} | ${row.firstAudioMs.p95} |`);
-  console.log(`| (server: speech end → first frame sent) | ${row.replies} | ${row.serverFirstAudioMs.p50} | ${row.serverFirstAudioMs.p95} |`);
-  console.log(`| barge-in: user's first sound → page silent | ${row.bargeIns} | ${row.onsetToSilentMs.p50} | ${row.onsetToSilentMs.p95} |`);
-  console.log(`| barge-in: speech_started → page silent | ${row.bargeIns} | ${row.speechStartedToSilentMs.p50} | ${row.speechStartedToSilentMs.p95} |`);
-  console.log(`Not included: the browser's output latency to the loudspeaker (${row.outputLatencyMs} ms reported here).`);
+  console.log(
+    `| speech end → first reply audio played | ${row.replies} | ${row.firstAudioMs.p50} | ${row.firstAudioMs.p95} |`,
+  );
+  console.log(
+    `| (server: speech end → first frame sent) | ${row.replies} | ${row.serverFirstAudioMs.p50} | ` +
+      `${row.serverFirstAudioMs.p95} |`,
+  );
+  console.log(
+    `| barge-in: user's first sound → page silent | ${row.bargeIns} | ${row.onsetToSilentMs.p50} | ` +
+      `${row.onsetToSilentMs.p95} |`,
+  );
+  console.log(
+    `| barge-in: speech_started → page silent | ${row.bargeIns} | ${row.speechStartedToSilentMs.p50} | ` +
+      `${row.speechStartedToSilentMs.p95} |`,
+  );
+  console.log(
+    `Not included: the browser's output latency to the loudspeaker (${row.outputLatencyMs} ms reported here).`,
+  );
 }
 
-/** Recording off vs on in one run (target: first audio p50 +1 ms at most with the default settings), and the store's write path. */
+/**
+ * Recording off vs on in one run (target: first audio p50 +1 ms at most with the default settings), and the store's
+ * write path.
+ */
 export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): void {
   const header = [
     'sessions',
@@ -291,5 +356,8 @@ export function printRecords(rows: RecordsRow[], write: WriteThroughputRow[]): v
   });
   console.log('\nrecords (reply scenario, in-process; variants alternated over two rounds, turns pooled)');
   printRows(header, body);
-  for (const w of write) console.log(`store capacity: ${w.rows} event rows, ${w.rowsPerTransaction} per transaction: ${w.rowsPerSecond} rows/s`);
+  for (const w of write)
+    console.log(
+      `store capacity: ${w.rows} event rows, ${w.rowsPerTransaction} per transaction: ${w.rowsPerSecond} rows/s`,
+    );
 }

@@ -64,7 +64,9 @@ export function floor(n: number): Int16Array {
 
 const toInt16 = (x: ArrayLike<number>, floorToo = true): Int16Array => {
   const f = floorToo ? floor(x.length) : new Int16Array(x.length);
-  return Int16Array.from({ length: x.length }, (_, i) => Math.max(-32_768, Math.min(32_767, Math.round(x[i]! + f[i]!))));
+  return Int16Array.from({ length: x.length }, (_, i) =>
+    Math.max(-32_768, Math.min(32_767, Math.round(x[i]! + f[i]!))),
+  );
 };
 
 async function noiseBank(voices: readonly CorpusVoice[], seconds: number): Promise<Map<NoiseKind, Float32Array>> {
@@ -81,7 +83,10 @@ export function distractorPlan(voices: readonly CorpusVoice[], share = 1): Array
 }
 
 /** The distractor stream, part by part (synthesized as it goes, so the hour is never all in memory). */
-export async function* distractors(voices: readonly CorpusVoice[], options: { share: number; noiseAloneS?: number }): AsyncGenerator<WakePart> {
+export async function* distractors(
+  voices: readonly CorpusVoice[],
+  options: { share: number; noiseAloneS?: number },
+): AsyncGenerator<WakePart> {
   const next = uniform(13);
   const pause = () => Math.round((0.3 + 1.2 * next()) * CORPUS_RATE_HZ);
   const noiseAloneS = options.noiseAloneS ?? NOISE_ALONE_S * options.share;
@@ -133,14 +138,32 @@ export async function* trials(
   for (const voice of voices) {
     for (const command of ['', ...commands]) {
       const before = ordinary(n++);
-      yield { kind: 'speech', text: before, voice: voice.name, samples: toInt16(await say(voice, before)), pauseSamples: pause() };
+      yield {
+        kind: 'speech',
+        text: before,
+        voice: voice.name,
+        samples: toInt16(await say(voice, before)),
+        pauseSamples: pause(),
+      };
       const text = command ? `${wakePhrase}, ${command}` : wakePhrase;
       yield { kind: 'wake', text, voice: voice.name, samples: toInt16(await say(voice, text)), pauseSamples: pause() };
     }
     for (const stop of stopPhrases) {
       const before = ordinary(n++);
-      yield { kind: 'speech', text: before, voice: voice.name, samples: toInt16(await say(voice, before)), pauseSamples: pause() };
-      yield { kind: 'stop', text: stop, voice: voice.name, samples: toInt16(await say(voice, stop)), pauseSamples: pause() };
+      yield {
+        kind: 'speech',
+        text: before,
+        voice: voice.name,
+        samples: toInt16(await say(voice, before)),
+        pauseSamples: pause(),
+      };
+      yield {
+        kind: 'stop',
+        text: stop,
+        voice: voice.name,
+        samples: toInt16(await say(voice, stop)),
+        pauseSamples: pause(),
+      };
     }
   }
 }

@@ -63,9 +63,12 @@ type Setting = Pick<WakeRow, 'kind' | 'phrase' | 'threshold' | 'minLeadDb' | 'mi
 
 export function wakeRow(context: RowContext, setting: Setting, hit: (o: Observed) => boolean): WakeRow {
   const { observed, rateHz } = context;
-  const hours = (parts: Observed[]) => parts.reduce((s, o) => s + o.part.samples.length + o.part.pauseSamples, 0) / rateHz / 3600;
+  const hours = (parts: Observed[]) =>
+    parts.reduce((s, o) => s + o.part.samples.length + o.part.pauseSamples, 0) / rateHz / 3600;
   const distractors = observed.filter(
-    (o) => (o.part.kind === 'speech' || o.part.kind === 'noise') && !(setting.phrase === 'stop' && context.saysStop(o.part.text)),
+    (o) =>
+      (o.part.kind === 'speech' || o.part.kind === 'noise') &&
+      !(setting.phrase === 'stop' && context.saysStop(o.part.text)),
   );
   const noise = distractors.filter((o) => o.part.kind === 'noise');
   const tuned = [...distractors.filter((o) => o.part.kind === 'speech' && !o.fresh), ...noise];
@@ -98,23 +101,28 @@ const MAX_TUNED_FALSE_PER_HOUR = 1;
 
 /** The candidate that detects the most tuning-voice trials at ≤ 1 tuning-voice false spotting an hour. */
 export function chooseOnTuningVoices(rows: readonly WakeRow[], phrase: 'wake' | 'stop'): WakeRow | undefined {
-  const ok = rows.filter((r) => r.kind === 'candidate' && r.phrase === phrase && r.tunedFalsePerHour <= MAX_TUNED_FALSE_PER_HOUR);
+  const ok = rows.filter(
+    (r) => r.kind === 'candidate' && r.phrase === phrase && r.tunedFalsePerHour <= MAX_TUNED_FALSE_PER_HOUR,
+  );
   // Ties: fewer tuning-voice false spottings, then the higher threshold (a narrower, cheaper search).
   ok.sort((a, b) => b.detected - a.detected || a.tunedFalsePerHour - b.tunedFalsePerHour || b.threshold - a.threshold);
   return ok[0] ? { ...ok[0], kind: 'chosen' } : undefined;
 }
 
 const setting = (r: WakeRow) =>
-  `${r.threshold.toExponential(0)} | ${r.minLeadDb === null ? '—' : `${r.minLeadDb} dB`} | ${r.minConfidence === null ? '—' : r.minConfidence}`;
+  `${r.threshold.toExponential(0)} | ${r.minLeadDb === null ? '—' : `${r.minLeadDb} dB`} | ` +
+  `${r.minConfidence === null ? '—' : r.minConfidence}`;
 
 export function printWake(rows: WakeRow[]): void {
   if (rows.length === 0) return;
   const hours = rows[0]!.distractorHours;
   console.log(
-    `\nWake and stop phrases spotted offline (pocketsphinx keyphrase search, then the grammar-vs-phone-loop check; ${hours} h of distractors; targets: false wakes ≤ 1 / hour, wake phrases detected ≥ 95 %)\n`,
+    `\nWake and stop phrases spotted offline (pocketsphinx keyphrase search, then the grammar-vs-phone-loop ` +
+      `check; ${hours} h of distractors; targets: false wakes ≤ 1 / hour, wake phrases detected ≥ 95 %)\n`,
   );
   console.log(
-    '| phrase | threshold | lead ≥ | confidence ≥ | false per hour (count) | false / h, tuning · fresh voices | detected, grammar-bench (tuning) voices | detected, fresh voices |',
+    '| phrase | threshold | lead ≥ | confidence ≥ | false per hour (count) | false / h, tuning · fresh voices | ' +
+      'detected, grammar-bench (tuning) voices | detected, fresh voices |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   // The wake candidates printed: the search alone, and with the default lead and confidence (the JSON has every one).
@@ -125,11 +133,19 @@ export function printWake(rows: WakeRow[]): void {
     (r.minLeadDb === null && r.minConfidence === null) ||
     (r.minLeadDb === wakeLeadDb && r.minConfidence === wakeConfidence);
   for (const r of rows.filter(shown)) {
-    const mark = r.kind === 'configured' ? ' (default, as a session runs)' : r.kind === 'chosen' ? ' (chosen on the tuning voices)' : '';
+    const mark =
+      r.kind === 'configured'
+        ? ' (default, as a session runs)'
+        : r.kind === 'chosen'
+          ? ' (chosen on the tuning voices)'
+          : '';
     console.log(
-      `| ${r.phrase}${mark} | ${setting(r)} | ${r.falsePerHour} (${r.falseCount}) | ${r.tunedFalsePerHour} · ${r.freshFalsePerHour} | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`,
+      `| ${r.phrase}${mark} | ${setting(r)} | ${r.falsePerHour} (${r.falseCount}) | ${r.tunedFalsePerHour} · ` +
+        `${r.freshFalsePerHour} | ${r.detected}/${r.trials} = ${r.detectedPercent} % | ` +
+        `${r.freshDetected}/${r.freshTrials} = ${r.freshDetectedPercent} % |`,
     );
   }
   const cpu = rows.find((r) => r.cpuMsPerSecond !== undefined);
-  if (cpu) console.log(`\nSpotting CPU per second of audio, as a session runs it (both stages): ${cpu.cpuMsPerSecond} ms`);
+  if (cpu)
+    console.log(`\nSpotting CPU per second of audio, as a session runs it (both stages): ${cpu.cpuMsPerSecond} ms`);
 }

@@ -38,7 +38,9 @@ const STOP_EXPONENTS = [-5, -8, -10, -12, -15, -18, -20, -25, -30];
 const WAKE_CONFIDENCES = [null, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.55, 0.6, 0.65, 0.68, 0.7];
 /** Candidate leads of the wake phrase (dB; null: no check). */
 const WAKE_LEADS = [null, 0, 3, 6, 9];
-/** The scans' thresholds: the lowest candidates (a lower one only widens the beam and restarts the search more often). */
+/**
+ * The scans' thresholds: the lowest candidates (a lower one only widens the beam and restarts the search more often).
+ */
 const WAKE_LOWEST = 1e-80;
 const STOP_LOWEST = 1e-30;
 const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
@@ -46,7 +48,8 @@ const FRAME_BYTES = (CORPUS_RATE_HZ / 50) * 2;
 function feed(stream: KeywordStream, samples: Int16Array): Spotting[] {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const found: Spotting[] = [];
-  for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES) found.push(...stream.push(bytes.subarray(i, i + FRAME_BYTES)));
+  for (let i = 0; i < bytes.byteLength; i += FRAME_BYTES)
+    found.push(...stream.push(bytes.subarray(i, i + FRAME_BYTES)));
   return found;
 }
 
@@ -58,17 +61,32 @@ interface Spotters {
   session: KeywordStream;
 }
 
-function spotters(searchArgs: readonly string[]): Omit<Spotters, 'scans' | 'session'> & { open(): Pick<Spotters, 'scans' | 'session'> } {
+function spotters(
+  searchArgs: readonly string[],
+): Omit<Spotters, 'scans' | 'session'> & { open(): Pick<Spotters, 'scans' | 'session'> } {
   const defaults = DEFAULT_ACTIVATION_OPTIONS;
   const wake = normalizePhrase(defaults.wakePhrases[0]!);
   const stops = SESSION_DEFAULTS.estop.phrases.map(normalizePhrase);
   // The grammar decoder's transform, as a server applies it (`stt.mllrPath`).
   const mllrPath = DEFAULT_GRAMMAR_MLLR;
-  const wakeScan = createKeywordSpotter({ phrases: [{ phrase: wake, threshold: WAKE_LOWEST, minConfidence: 0 }], searchArgs, mllrPath });
-  const stopScan = createKeywordSpotter({ phrases: stops.map((phrase) => ({ phrase, threshold: STOP_LOWEST })), searchArgs, mllrPath });
+  const wakeScan = createKeywordSpotter({
+    phrases: [{ phrase: wake, threshold: WAKE_LOWEST, minConfidence: 0 }],
+    searchArgs,
+    mllrPath,
+  });
+  const stopScan = createKeywordSpotter({
+    phrases: stops.map((phrase) => ({ phrase, threshold: STOP_LOWEST })),
+    searchArgs,
+    mllrPath,
+  });
   const session = createKeywordSpotter({
     phrases: [
-      { phrase: wake, threshold: defaults.wakeThreshold, minLeadDb: defaults.wakeLeadDb, minConfidence: defaults.wakeConfidence },
+      {
+        phrase: wake,
+        threshold: defaults.wakeThreshold,
+        minLeadDb: defaults.wakeLeadDb,
+        minConfidence: defaults.wakeConfidence,
+      },
       ...stops.map((phrase) => ({ phrase, threshold: defaults.stopThreshold, minLeadDb: defaults.stopLeadDb })),
     ],
     searchArgs,
@@ -77,7 +95,10 @@ function spotters(searchArgs: readonly string[]): Omit<Spotters, 'scans' | 'sess
   return {
     wake,
     stops,
-    open: () => ({ scans: [wakeScan.createStream({ report: false }), stopScan.createStream({ report: false })], session: session.createStream() }),
+    open: () => ({
+      scans: [wakeScan.createStream({ report: false }), stopScan.createStream({ report: false })],
+      session: session.createStream(),
+    }),
   };
 }
 
@@ -92,7 +113,13 @@ interface Run {
   cpuUs: number;
 }
 
-async function runParts(s: Spotters, parts: AsyncGenerator<WakePart>, freshVoiceNames: ReadonlySet<string>, run: Run, progress: (line: string) => void) {
+async function runParts(
+  s: Spotters,
+  parts: AsyncGenerator<WakePart>,
+  freshVoiceNames: ReadonlySet<string>,
+  run: Run,
+  progress: (line: string) => void,
+) {
   for await (const part of parts) {
     const pause = floor(part.pauseSamples);
     const started = process.cpuUsage();
@@ -115,7 +142,10 @@ async function runParts(s: Spotters, parts: AsyncGenerator<WakePart>, freshVoice
   }
 }
 
-export async function runWakeScenario(options: { quick: boolean; searchArgs?: readonly string[] }, progress: (line: string) => void): Promise<WakeRow[]> {
+export async function runWakeScenario(
+  options: { quick: boolean; searchArgs?: readonly string[] },
+  progress: (line: string) => void,
+): Promise<WakeRow[]> {
   const made = spotters(options.searchArgs ?? []);
   const tuned = corpusVoices();
   if (tuned.skipped) progress(`  eSpeak voices skipped: ${tuned.skipped}`);
@@ -130,7 +160,8 @@ export async function runWakeScenario(options: { quick: boolean; searchArgs?: re
   const s: Spotters = { ...made, ...made.open() };
   await runParts(s, distractors(allVoices, { share }), freshNames, run, progress);
   progress(
-    `  wake and stop trials: ${tuned.voices.length} + ${fresh.length} voices, ${commands.length + 1} wake trials and ${s.stops.length} stop trials each`,
+    `  wake and stop trials: ${tuned.voices.length} + ${fresh.length} voices, ${commands.length + 1} wake trials ` +
+      `and ${s.stops.length} stop trials each`,
   );
   await runParts(s, trials(tuned.voices, s.wake, s.stops, commands), freshNames, run, progress);
   await runParts(s, trials(fresh, s.wake, s.stops, commands), freshNames, run, progress);
@@ -145,27 +176,42 @@ function rowsOf(run: Run, s: Spotters): WakeRow[] {
     rateHz: CORPUS_RATE_HZ,
     saysStop: (text) => s.stops.some((p) => ` ${normalizePhrase(text)} `.includes(` ${p} `)),
   };
-  const isPhrase = (which: 'wake' | 'stop', phrase: string) => (which === 'wake' ? phrase === s.wake : s.stops.includes(phrase));
-  const hits = (which: 'wake' | 'stop', exponent: number, lead: number | null, confidence: number | null) => (o: Observed) =>
-    o.spots.some(
-      (x) =>
-        isPhrase(which, x.phrase) &&
-        x.log10Margin >= exponent &&
-        (lead === null || x.leadDb >= lead) &&
-        (confidence === null || (x.confidence ?? 0) >= confidence),
-    );
+  const isPhrase = (which: 'wake' | 'stop', phrase: string) =>
+    which === 'wake' ? phrase === s.wake : s.stops.includes(phrase);
+  const hits =
+    (which: 'wake' | 'stop', exponent: number, lead: number | null, confidence: number | null) => (o: Observed) =>
+      o.spots.some(
+        (x) =>
+          isPhrase(which, x.phrase) &&
+          x.log10Margin >= exponent &&
+          (lead === null || x.leadDb >= lead) &&
+          (confidence === null || (x.confidence ?? 0) >= confidence),
+      );
   const rows: WakeRow[] = [];
   for (const lead of WAKE_LEADS)
     for (const minConfidence of WAKE_CONFIDENCES)
       for (const e of WAKE_EXPONENTS)
         rows.push(
-          wakeRow(context, { kind: 'candidate', phrase: 'wake', threshold: 10 ** e, minLeadDb: lead, minConfidence }, hits('wake', e, lead, minConfidence)),
+          wakeRow(
+            context,
+            { kind: 'candidate', phrase: 'wake', threshold: 10 ** e, minLeadDb: lead, minConfidence },
+            hits('wake', e, lead, minConfidence),
+          ),
         );
   for (const lead of [null, defaults.stopLeadDb])
     for (const e of STOP_EXPONENTS)
-      rows.push(wakeRow(context, { kind: 'candidate', phrase: 'stop', threshold: 10 ** e, minLeadDb: lead, minConfidence: null }, hits('stop', e, lead, null)));
+      rows.push(
+        wakeRow(
+          context,
+          { kind: 'candidate', phrase: 'stop', threshold: 10 ** e, minLeadDb: lead, minConfidence: null },
+          hits('stop', e, lead, null),
+        ),
+      );
   const chosen = (['wake', 'stop'] as const).flatMap((p) => chooseOnTuningVoices(rows, p) ?? []);
-  const audioSeconds = run.observed.reduce((sum, o) => sum + (o.part.samples.length + o.part.pauseSamples) / CORPUS_RATE_HZ, 0);
+  const audioSeconds = run.observed.reduce(
+    (sum, o) => sum + (o.part.samples.length + o.part.pauseSamples) / CORPUS_RATE_HZ,
+    0,
+  );
   const cpuMsPerSecond = Math.round((run.cpuUs / 1000 / audioSeconds) * 100) / 100;
   const configured = (which: 'wake' | 'stop') =>
     wakeRow(

@@ -56,7 +56,10 @@ export function startWindow(): { stop(): WindowMeasure } {
       clearInterval(peakSampler);
       gcPauses.push(...gcObserver.takeRecords());
       gcObserver.disconnect();
-      const full = gcPauses.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+      const full = gcPauses.filter(
+        (e) =>
+          (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR,
+      );
       const wallMs = performance.now() - startedAt;
       const used = process.cpuUsage(cpu);
       const meanBusy = performance.eventLoopUtilization(busy).utilization;

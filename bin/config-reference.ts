@@ -38,11 +38,31 @@ const OUTPUT = `${ROOT}docs/configuration.md`;
 export const WHY_SOURCES = [
   { prefix: '', file: 'runtime/config/defaults.ts', name: 'CONFIG_DEFAULTS', values: CONFIG_DEFAULTS },
   { prefix: 'session', file: 'machines/session-defaults.ts', name: 'SESSION_DEFAULTS', values: SESSION_DEFAULTS },
-  { prefix: 'session.activation', file: 'actors/activation-settings.ts', name: 'DEFAULT_ACTIVATION_OPTIONS', values: DEFAULT_ACTIVATION_OPTIONS },
+  {
+    prefix: 'session.activation',
+    file: 'actors/activation-settings.ts',
+    name: 'DEFAULT_ACTIVATION_OPTIONS',
+    values: DEFAULT_ACTIVATION_OPTIONS,
+  },
   { prefix: 'pipeline', file: 'actors/deps.ts', name: 'DEFAULT_PIPELINE_OPTIONS', values: DEFAULT_PIPELINE_OPTIONS },
-  { prefix: 'pipeline.chunker', file: 'actors/clause-chunker.ts', name: 'DEFAULT_CLAUSE_CHUNKER_OPTIONS', values: DEFAULT_CLAUSE_CHUNKER_OPTIONS },
-  { prefix: 'pipeline.vad', file: 'actors/vad-segmenter.ts', name: 'DEFAULT_VAD_SEGMENTER_OPTIONS', values: DEFAULT_VAD_SEGMENTER_OPTIONS },
-  { prefix: 'TTS engine', file: 'runtime/config/defaults.ts', name: 'TTS_ENGINE_DEFAULTS', values: TTS_ENGINE_DEFAULTS },
+  {
+    prefix: 'pipeline.chunker',
+    file: 'actors/clause-chunker.ts',
+    name: 'DEFAULT_CLAUSE_CHUNKER_OPTIONS',
+    values: DEFAULT_CLAUSE_CHUNKER_OPTIONS,
+  },
+  {
+    prefix: 'pipeline.vad',
+    file: 'actors/vad-segmenter.ts',
+    name: 'DEFAULT_VAD_SEGMENTER_OPTIONS',
+    values: DEFAULT_VAD_SEGMENTER_OPTIONS,
+  },
+  {
+    prefix: 'TTS engine',
+    file: 'runtime/config/defaults.ts',
+    name: 'TTS_ENGINE_DEFAULTS',
+    values: TTS_ENGINE_DEFAULTS,
+  },
   { prefix: 'Sherpa model', file: 'adapters/stt/sherpa.ts', name: 'SHERPA_DEFAULTS', values: SHERPA_DEFAULTS },
 ] as const;
 
@@ -69,7 +89,12 @@ function commentsOf(file: string, name: string): Map<string, string> {
   const found = new Map<string, string>();
   const visitObject = (node: ts.Expression, path: string[]): void => {
     let inner: ts.Expression = node;
-    while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isParenthesizedExpression(inner) || ts.isCallExpression(inner)) {
+    while (
+      ts.isAsExpression(inner) ||
+      ts.isSatisfiesExpression(inner) ||
+      ts.isParenthesizedExpression(inner) ||
+      ts.isCallExpression(inner)
+    ) {
       inner = ts.isCallExpression(inner) ? inner.arguments[0]! : inner.expression;
     }
     if (!ts.isObjectLiteralExpression(inner)) return;
@@ -83,7 +108,8 @@ function commentsOf(file: string, name: string): Map<string, string> {
     }
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && node.name.getText(source) === name && node.initializer) visitObject(node.initializer, []);
+    if (ts.isVariableDeclaration(node) && node.name.getText(source) === name && node.initializer)
+      visitObject(node.initializer, []);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -103,7 +129,8 @@ export function tableEntryFor(path: string): TableEntry | undefined {
           : undefined;
     if (inside === undefined) continue;
     let value: unknown = source.values;
-    for (const part of inside.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    for (const part of inside.split('.'))
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
     if (value === undefined) continue;
     const id = `${source.file}#${source.name}`;
     if (!tableComments.has(id)) tableComments.set(id, commentsOf(source.file, source.name));
@@ -112,7 +139,10 @@ export function tableEntryFor(path: string): TableEntry | undefined {
   return undefined;
 }
 
-/** The table path of a variant's key: `TTS engine:fake.latencyMs`, or `Sherpa model:numThreads` when the variants share it. */
+/**
+ * The table path of a variant's key: `TTS engine:fake.latencyMs`, or `Sherpa model:numThreads` when the variants share
+ * it.
+ */
 export function variantTablePath(title: string, variant: string, key: ConfigKey): string {
   const name = key.segments.at(-1)!;
   return tableEntryFor(`${title}:${variant}.${name}`) ? `${title}:${variant}.${name}` : `${title}:${name}`;
@@ -186,7 +216,10 @@ export function generateConfigReference(): string {
   const shape = (AppConfigSchema as unknown as { shape: Record<string, Parameters<typeof unwrap>[0]> }).shape;
   const lines = [INTRO, '## Variables that are not settings', '', '| variable | what |', '| --- | --- |'];
   for (const [name, what] of Object.entries(NON_CONFIG_VARIABLES)) lines.push(`| ${code(name)} | ${cell(what)} |`);
-  lines.push("| `OPENAI_API_KEY` | the API key of every OpenAI engine without one of its own (`llm.apiKey`, `stt.apiKey`, an `openai` voice's `apiKey`) |");
+  lines.push(
+    '| `OPENAI_API_KEY` | the API key of every OpenAI engine without one of its own (`llm.apiKey`, `stt.apiKey`, ' +
+      "an `openai` voice's `apiKey`) |",
+  );
   lines.push(
     '',
     '## Keys that moved',
@@ -196,7 +229,8 @@ export function generateConfigReference(): string {
     '| was | now |',
     '| --- | --- |',
   );
-  for (const [was, now] of Object.entries(MOVED_KEYS)) lines.push(`| ${code(was)} | ${code(now)} (${code(envNameFor(now.split('.')))}) |`);
+  for (const [was, now] of Object.entries(MOVED_KEYS))
+    lines.push(`| ${code(was)} | ${code(now)} (${code(envNameFor(now.split('.')))}) |`);
   const variantKeys = new Map<string, ConfigKey>();
   for (const section of Object.keys(shape)) {
     lines.push('', `## \`${section}\``, '', unwrap(shape[section]!).description ?? '', '');
@@ -207,7 +241,8 @@ export function generateConfigReference(): string {
         (k) => k.path,
       ),
     );
-    for (const key of keys) if (key.segments[0] === section && key.variants) variantKeys.set(key.type.replace(/\[\]$/, ''), key);
+    for (const key of keys)
+      if (key.segments[0] === section && key.variants) variantKeys.set(key.type.replace(/\[\]$/, ''), key);
   }
   for (const [title, key] of variantKeys) {
     const users = keys.filter((k) => k.variants && k.type.replace(/\[\]$/, '') === title).map((k) => code(k.path));
@@ -219,7 +254,12 @@ export function generateConfigReference(): string {
       `Objects, set as JSON in the file or the key's variable; \`${pick}\` picks which of these a ${title} is.`,
     );
     for (const variant of key.variants!) {
-      lines.push('', `### \`${variant.name}\``, '', ...keyTable(variant.keys, false, (k) => variantTablePath(title, variant.name, k)));
+      lines.push(
+        '',
+        `### \`${variant.name}\``,
+        '',
+        ...keyTable(variant.keys, false, (k) => variantTablePath(title, variant.name, k)),
+      );
     }
   }
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
@@ -242,6 +282,8 @@ if (invokedPath === realpathSync(fileURLToPath(import.meta.url))) {
     console.log('docs/configuration.md matches the schema.');
   } else {
     writeFileSync(OUTPUT, generated);
-    console.log(`wrote docs/configuration.md (${generated.split('\n').length - 1} lines) from the configuration schema`);
+    console.log(
+      `wrote docs/configuration.md (${generated.split('\n').length - 1} lines) from the configuration schema`,
+    );
   }
 }

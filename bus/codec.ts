@@ -32,19 +32,27 @@ export function encodeMessage(message: object): Uint8Array {
 /** Decodes bytes made by {@link encodeMessage}; throws {@link InvalidMessageError} on malformed input. */
 export function decodeMessage(data: Uint8Array, subject: string): Record<string, unknown> {
   if (data.byteLength < HEADER_BYTES) {
-    throw new InvalidMessageError(`payload of ${data.byteLength} bytes on ${subject} is too short: publish with encodeMessage().`, subject);
+    throw new InvalidMessageError(
+      `payload of ${data.byteLength} bytes on ${subject} is too short: publish with encodeMessage().`,
+      subject,
+    );
   }
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const headerLength = buffer.readUInt32BE(0);
   const headerEnd = HEADER_BYTES + headerLength;
   if (headerEnd > data.byteLength) {
-    throw new InvalidMessageError(`header length ${headerLength} on ${subject} exceeds the payload: publish with encodeMessage().`, subject);
+    throw new InvalidMessageError(
+      `header length ${headerLength} on ${subject} exceeds the payload: publish with encodeMessage().`,
+      subject,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(buffer.toString('utf8', HEADER_BYTES, headerEnd));
   } catch (cause) {
-    throw new InvalidMessageError(`header on ${subject} is not JSON: publish with encodeMessage().`, subject, { cause });
+    throw new InvalidMessageError(`header on ${subject} is not JSON: publish with encodeMessage().`, subject, {
+      cause,
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidMessageError(`header on ${subject} is not a JSON object.`, subject);

@@ -30,7 +30,9 @@ const TURN_ID = /^[utsrf]\d{1,9}$/;
 export const isTurnId = (value: unknown): value is TurnId => typeof value === 'string' && TURN_ID.test(value);
 
 /** Turn ids as messages carry them: `-` or one turn's id (see {@link TurnLetter}). */
-export const TurnIdSchema = z.string().regex(/^(-|[utsrf]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>, f<n>');
+export const TurnIdSchema = z
+  .string()
+  .regex(/^(-|[utsrf]\d{1,9})$/, 'turnId must be "-" or u<n>, t<n>, s<n>, r<n>, f<n>');
 /** One turn's id, typed as {@link TurnId}: where a field names a turn and never the session. */
 export const OneTurnIdSchema = z.custom<TurnId>(isTurnId, 'must be a turn id: u<n>, t<n>, s<n>, r<n> or f<n>');
 
@@ -43,4 +45,6 @@ export const isActionId = (value: unknown): value is ActionId => typeof value ==
 export const ActionIdSchema = z.string().regex(ACTION_ID, 'actionId must be a<n>');
 
 /** An action's name: what the LLM calls and a controller filters on. */
-export const ActionNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+export const ActionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');

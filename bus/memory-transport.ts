@@ -63,7 +63,8 @@ function deepFreeze<T>(value: T): T {
   const record = value as Record<string, unknown>;
   for (const key in record) {
     const field = record[key];
-    if (field !== null && typeof field === 'object' && !ArrayBuffer.isView(field) && !Object.isFrozen(field)) deepFreeze(field);
+    if (field !== null && typeof field === 'object' && !ArrayBuffer.isView(field) && !Object.isFrozen(field))
+      deepFreeze(field);
   }
   return Object.freeze(value);
 }

@@ -14,7 +14,14 @@
  */
 import { decodeMessage, encodeMessage } from './codec.js';
 import { InvalidMessageError } from './errors.js';
-import { MessageSchemas, SESSION_TURN, isMessageType, type BusMessage, type MessageType, type Outgoing } from './messages.js';
+import {
+  MessageSchemas,
+  SESSION_TURN,
+  isMessageType,
+  type BusMessage,
+  type MessageType,
+  type Outgoing,
+} from './messages.js';
 import { DEFAULT_PREFIX, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from './subjects.js';
 import { strictChecks } from './strict-checks.js';
 import type { SubscribeOptions, Subscription, Transport } from './transport.js';
@@ -74,7 +81,11 @@ export interface MessageBus {
     allSessions(stage: Stage, event: string | '*'): string;
   };
   publish<T extends MessageType>(message: Outgoing<T> & { type: T }, options?: PublishOptions): void;
-  subscribe(pattern: string, handler: (message: BusMessage, subject: string) => void, options?: SubscribeOptions): Subscription;
+  subscribe(
+    pattern: string,
+    handler: (message: BusMessage, subject: string) => void,
+    options?: SubscribeOptions,
+  ): Subscription;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,16 +94,25 @@ export interface MessageBus {
 export function parseBusMessage(prefix: string, subject: string, data: Uint8Array): BusMessage {
   const parts = parseSubject(subject);
   if (!parts || parts.prefix !== prefix) {
-    throw new InvalidMessageError(`subject ${subject} is outside the scheme ${prefix}.<sessionId>.<stage>.<event>.`, subject);
+    throw new InvalidMessageError(
+      `subject ${subject} is outside the scheme ${prefix}.<sessionId>.<stage>.<event>.`,
+      subject,
+    );
   }
   const type = `${parts.stage}.${parts.event}`;
   const schema = isMessageType(type) ? MessageSchemas[type] : undefined;
   if (!schema) {
-    throw new InvalidMessageError(`unknown message type "${type}" on ${subject}: see bus/messages.ts for the known types.`, subject);
+    throw new InvalidMessageError(
+      `unknown message type "${type}" on ${subject}: see bus/messages.ts for the known types.`,
+      subject,
+    );
   }
   const raw = decodeMessage(data, subject);
   if (raw.type !== type) {
-    throw new InvalidMessageError(`message of type "${String(raw.type)}" arrived on ${subject}: the subject and the payload type must agree.`, subject);
+    throw new InvalidMessageError(
+      `message of type "${String(raw.type)}" arrived on ${subject}: the subject and the payload type must ` + `agree.`,
+      subject,
+    );
   }
   const result = schema.safeParse(raw);
   if (!result.success) {
@@ -102,7 +122,8 @@ export function parseBusMessage(prefix: string, subject: string, data: Uint8Arra
   const message = result.data as BusMessage;
   if (message.sessionId !== parts.sessionId) {
     throw new InvalidMessageError(
-      `message for session ${message.sessionId} arrived on ${subject}: the subject and the payload must name the same session.`,
+      `message for session ${message.sessionId} arrived on ${subject}: the subject and the payload must name the ` +
+        `same session.`,
       subject,
     );
   }
@@ -169,9 +190,14 @@ export function createMessageBus(transport: Transport, options: MessageBusOption
           const { subject } = delivery;
           let message: BusMessage;
           try {
-            message = delivery.message ? (delivery.message as BusMessage) : parseBusMessage(prefix, subject, delivery.data);
+            message = delivery.message
+              ? (delivery.message as BusMessage)
+              : parseBusMessage(prefix, subject, delivery.data);
           } catch (error) {
-            const invalid = error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), subject, { cause: error });
+            const invalid =
+              error instanceof InvalidMessageError
+                ? error
+                : new InvalidMessageError(String(error), subject, { cause: error });
             reportInvalid(invalid);
             return;
           }

@@ -10,7 +10,15 @@ import { ActionIdSchema, ActionNameSchema, TurnIdSchema } from './ids.js';
 import { noticeSchemaWith } from './notice-schema.js';
 import { ACTION_CANCEL_REASONS, ESTOP_SOURCES } from './notices.js';
 
-export { ActionIdSchema, SESSION_TURN, TurnIdSchema, isTurnId, type TurnId, type TurnLetter, type TurnRef } from './ids.js';
+export {
+  ActionIdSchema,
+  SESSION_TURN,
+  TurnIdSchema,
+  isTurnId,
+  type TurnId,
+  type TurnLetter,
+  type TurnRef,
+} from './ids.js';
 const actionName = ActionNameSchema;
 /** Where an action runs: a robot controller on the bus, an in-process handler, or the Realtime client. */
 export const ACTION_RUNNERS = ['controller', 'handler', 'client'] as const;
@@ -19,18 +27,29 @@ const jsonObject = z.record(z.string(), z.unknown());
 
 /** A tool as an LLM is given it (OpenAI function shape): its name, what it does, its JSON Schema arguments. */
 export const ToolDefinitionSchema = z
-  .object({ name: actionName, description: z.string().max(4_000).default(''), parameters: jsonObject.default({ type: 'object', properties: {} }) })
+  .object({
+    name: actionName,
+    description: z.string().max(4_000).default(''),
+    parameters: jsonObject.default({ type: 'object', properties: {} }),
+  })
   .strict();
 export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
 /** How the LLM may use its tools (OpenAI `tool_choice`). */
-export const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), name: actionName }).strict()]);
+export const ToolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ type: z.literal('function'), name: actionName }).strict(),
+]);
 export type ToolChoice = z.infer<typeof ToolChoiceSchema>;
 
-const toolCallRef = z.object({ id: z.string().min(1).max(128), name: actionName, arguments: z.string().max(20_000) }).strict();
+const toolCallRef = z
+  .object({ id: z.string().min(1).max(128), name: actionName, arguments: z.string().max(20_000) })
+  .strict();
 /** One message of an LLM request: the OpenAI chat roles, with tool calls and their results. */
 export const ChatMessageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.enum(['system', 'user']), content: z.string() }).strict(),
-  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallRef).max(64).optional() }).strict(),
+  z
+    .object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallRef).max(64).optional() })
+    .strict(),
   z.object({ role: z.literal('tool'), toolCallId: z.string().min(1).max(128), content: z.string() }).strict(),
 ]);
 
@@ -114,13 +133,26 @@ export const TurnTimelineSchema = z
     reason: z.string().optional(),
     heardText: z.string().optional(),
     /** TTS failovers of this turn: which engine gave way to which, when, and why. */
-    fallbacks: z.array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict()).optional(),
-    /** Microphone audio the echo step held back though it may have been the user's voice (`echo_held_user`): from when, how long. */
+    fallbacks: z
+      .array(z.object({ atMs: z.number(), fromEngine: z.string(), toEngine: z.string(), reason: z.string() }).strict())
+      .optional(),
+    /**
+     * Microphone audio the echo step held back though it may have been the user's voice (`echo_held_user`): from when,
+     * how long.
+     */
     echoHeldUser: z.array(z.object({ fromMs: z.number(), heldMs: z.number() }).strict()).optional(),
-    /** The agent's speech the echo step was half duplex over (`echo_half_duplex`): a user quieter than the echo was not heard. */
+    /**
+     * The agent's speech the echo step was half duplex over (`echo_half_duplex`): a user quieter than the echo was not
+     * heard.
+     */
     echoHalfDuplex: z.array(z.object({ fromMs: z.number(), durationMs: z.number() }).strict()).optional(),
-    /** Stop phrases the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`): when, which, how much its echo. */
-    ownVoiceStops: z.array(z.object({ atMs: z.number(), phrase: z.string(), explainedShare: z.number() }).strict()).optional(),
+    /**
+     * Stop phrases the stop spotter heard in the robot's own voice and did not act on (`estop_own_voice`): when, which,
+     * how much its echo.
+     */
+    ownVoiceStops: z
+      .array(z.object({ atMs: z.number(), phrase: z.string(), explainedShare: z.number() }).strict())
+      .optional(),
   })
   .strict();
 export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;
@@ -128,11 +160,16 @@ export type TurnTimeline = z.infer<typeof TurnTimelineSchema>;
 /** What an engine failure says of itself: its error class, and whether a retry can help. */
 const failure = { errorType: z.string().max(100).optional(), retryable: z.boolean().optional() };
 
-const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
+const def = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
 
 export const MessageSchemas = {
   // Input audio (microphone) and typed input.
-  'audio.frame': def('audio.frame', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
+  'audio.frame': def('audio.frame', {
+    seq: z.number().int().nonnegative(),
+    sampleRateHz: z.number().int().positive(),
+    audio: audioBytes,
+  }),
   'user.text': def('user.text', { text: z.string().min(1).max(10_000) }),
   // Output audio for a device in another process (adapters/audio/bus-sink.ts): frames to play in
   // order, and a clear that must drop whatever the device has buffered (a barge-in or STOP).
@@ -157,9 +194,18 @@ export const MessageSchemas = {
   'vad.pause': def('vad.pause', { silentMs: z.number().nonnegative() }),
   /** Voice again after a `vad.pause`: the utterance goes on. */
   'vad.resume': def('vad.resume', {}),
-  'vad.audio': def('vad.audio', { seq: z.number().int().nonnegative(), sampleRateHz: z.number().int().positive(), audio: audioBytes }),
-  /** `silenceMs`: how long before `atMs` the user's voice ended (the last voiced frame); the rest is the VAD's hangover. */
-  'vad.speech_end': def('vad.speech_end', { speechMs: z.number().nonnegative(), silenceMs: z.number().nonnegative().optional() }),
+  'vad.audio': def('vad.audio', {
+    seq: z.number().int().nonnegative(),
+    sampleRateHz: z.number().int().positive(),
+    audio: audioBytes,
+  }),
+  /**
+   * `silenceMs`: how long before `atMs` the user's voice ended (the last voiced frame); the rest is the VAD's hangover.
+   */
+  'vad.speech_end': def('vad.speech_end', {
+    speechMs: z.number().nonnegative(),
+    silenceMs: z.number().nonnegative().optional(),
+  }),
   /**
    * The session chart to the VAD actor (`session.activation` `wake` and `push`): whether microphone audio
    * may open an utterance now (closing ends one in progress), and whether the user's silence may end one
@@ -208,9 +254,17 @@ export const MessageSchemas = {
   'llm.done': def('llm.done', { text: z.string(), clauses: z.number().int().nonnegative() }),
   'llm.error': def('llm.error', { message: z.string(), ...failure }),
   /** How the memory lookup for this turn went: used (`hit`), over budget (`late`) or `failed`. */
-  'llm.memory': def('llm.memory', { outcome: z.enum(['hit', 'late', 'failed']), waitedMs: z.number().nonnegative(), results: z.number().int().nonnegative() }),
+  'llm.memory': def('llm.memory', {
+    outcome: z.enum(['hit', 'late', 'failed']),
+    waitedMs: z.number().nonnegative(),
+    results: z.number().int().nonnegative(),
+  }),
   /** A tool call or intent from the engine; `arguments` is the JSON text the model produced. */
-  'llm.tool_call': def('llm.tool_call', { callId: z.string(), name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), arguments: z.string() }),
+  'llm.tool_call': def('llm.tool_call', {
+    callId: z.string(),
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    arguments: z.string(),
+  }),
   // Actions, as ROS 2 actions over the bus: the session asks (`request`), the executor answers `accepted`
   // or `rejected`, reports `feedback` while it runs, and ends with `result`, `failed` or, after the
   // session's `cancel`, `cancelled`. `turnId` is the turn that asked; a controller subscribes to
@@ -232,7 +286,11 @@ export const MessageSchemas = {
   'action.cancel': def('action.cancel', { actionId: ActionIdSchema, reason: z.enum(ACTION_CANCEL_REASONS) }),
   'action.cancelled': def('action.cancelled', { actionId: ActionIdSchema }),
   // TTS
-  'tts.requested': def('tts.requested', { segmentIndex: z.number().int().nonnegative(), kind: segmentKind, engine: z.string() }),
+  'tts.requested': def('tts.requested', {
+    segmentIndex: z.number().int().nonnegative(),
+    kind: segmentKind,
+    engine: z.string(),
+  }),
   'tts.first_chunk': def('tts.first_chunk', {
     segmentIndex: z.number().int().nonnegative(),
     kind: segmentKind,
@@ -267,7 +325,10 @@ export const MessageSchemas = {
   // Playback
   'playback.started': def('playback.started', { kind: segmentKind }),
   'playback.finished': def('playback.finished', { segments: z.array(HeardSegmentSchema) }),
-  'playback.stopped': def('playback.stopped', { segments: z.array(HeardSegmentSchema), framesCleared: z.number().int().nonnegative() }),
+  'playback.stopped': def('playback.stopped', {
+    segments: z.array(HeardSegmentSchema),
+    framesCleared: z.number().int().nonnegative(),
+  }),
   // Remote engines (see adapters/remote/protocol.ts): a request goes to one worker of the stage's queue
   // group, which streams its replies to `replyTo`; a cancel reaches every worker.
   'tts.request': def('tts.request', {
@@ -298,7 +359,10 @@ export const MessageSchemas = {
   'stt.cancel': def('stt.cancel', { requestId: z.string().min(1).max(64) }),
   // Control (any process may publish these to steer a session)
   'control.stop': def('control.stop', {}),
-  'control.say': def('control.say', { text: z.string().min(1).max(10_000), uninterruptible: z.boolean().default(false) }),
+  'control.say': def('control.say', {
+    text: z.string().min(1).max(10_000),
+    uninterruptible: z.boolean().default(false),
+  }),
   'control.end': def('control.end', {}),
   /**
    * Answer now from the history as it is, with no new user input (the Realtime `response.create` after a
@@ -307,7 +371,10 @@ export const MessageSchemas = {
    * `outOfBand` (the Realtime `conversation: "none"`): the reply is spoken from the history but stays
    * out of it, so later replies never see it.
    */
-  'control.respond': def('control.respond', { instructions: z.string().min(1).max(20_000).optional(), outOfBand: z.boolean().optional() }),
+  'control.respond': def('control.respond', {
+    instructions: z.string().min(1).max(20_000).optional(),
+    outOfBand: z.boolean().optional(),
+  }),
   /**
    * Per-session settings a client may change while the session runs (the Realtime `session.update`):
    * the chart takes `systemPrompt` and `voice`, the VAD actor takes `turnDetection`. Absent fields keep
@@ -317,7 +384,10 @@ export const MessageSchemas = {
     systemPrompt: z.string().min(1).max(20_000).optional(),
     voice: z.string().min(1).max(200).optional(),
     turnDetection: TurnDetectionSchema.optional(),
-    /** Tools the client runs itself (the Realtime `session.update` `tools`): offered to the LLM beside the declared actions. */
+    /**
+     * Tools the client runs itself (the Realtime `session.update` `tools`): offered to the LLM beside the declared
+     * actions.
+     */
     clientTools: z.array(ToolDefinitionSchema).max(128).optional(),
     toolChoice: ToolChoiceSchema.optional(),
   }),
@@ -361,7 +431,11 @@ export const MessageSchemas = {
    * stream `record.outbox.stream`. Times in the turn are ms since the recording started at
    * `startedAtWallMs` (Unix ms); `recordingId` names the recording in the store.
    */
-  'record.turn': def('record.turn', { recordingId: z.string().min(1).max(64), startedAtWallMs: z.number(), turn: TurnTimelineSchema }),
+  'record.turn': def('record.turn', {
+    recordingId: z.string().min(1).max(64),
+    startedAtWallMs: z.number(),
+    turn: TurnTimelineSchema,
+  }),
 } as const;
 
 export type MessageType = keyof typeof MessageSchemas;

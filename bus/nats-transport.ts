@@ -63,12 +63,17 @@ function mapError(error: unknown, subject: string, timeoutMs?: number): unknown 
   if (error instanceof BusError) return error;
   const chain = causeChain(error);
   if (chain.some((e) => e instanceof NatsNoRespondersError)) {
-    return new NoRespondersError(`no responders on ${subject}: start a worker that subscribes to it.`, { cause: error });
-  }
-  if (chain.some((e) => e instanceof NatsTimeoutError)) {
-    return new BusTimeoutError(`request on ${subject} got no reply within ${timeoutMs ?? '?'} ms: check that its worker is running.`, {
+    return new NoRespondersError(`no responders on ${subject}: start a worker that subscribes to it.`, {
       cause: error,
     });
+  }
+  if (chain.some((e) => e instanceof NatsTimeoutError)) {
+    return new BusTimeoutError(
+      `request on ${subject} got no reply within ${timeoutMs ?? '?'} ms: check that its worker is running.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (chain.some((e) => e instanceof ClosedConnectionError || e instanceof DrainingConnectionError)) {
     return new BusClosedError(CLOSED_HINT, { cause: error });
@@ -86,8 +91,12 @@ const own = (data: Uint8Array) => new Uint8Array(data);
 /**
  * Wraps an existing connection (e.g. one that also serves JetStream). `close()` drains and closes it.
  */
-export function natsTransportFromConnection(nc: NatsConnection, options: NatsTransportFromConnectionOptions = {}): Transport {
-  const onHandlerError: HandlerErrorListener = options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
+export function natsTransportFromConnection(
+  nc: NatsConnection,
+  options: NatsTransportFromConnectionOptions = {},
+): Transport {
+  const onHandlerError: HandlerErrorListener =
+    options.onHandlerError ?? ((error, subject) => console.error(`[bus] handler for ${subject} threw:`, error));
   let closing: Promise<void> | undefined;
 
   const ensureOpen = () => {
@@ -137,7 +146,10 @@ export function natsTransportFromConnection(nc: NatsConnection, options: NatsTra
       };
       let sub: ReturnType<NatsConnection['subscribe']>;
       try {
-        sub = nc.subscribe(pattern, subscribeOptions.queue === undefined ? { callback } : { callback, queue: subscribeOptions.queue });
+        sub = nc.subscribe(
+          pattern,
+          subscribeOptions.queue === undefined ? { callback } : { callback, queue: subscribeOptions.queue },
+        );
       } catch (error) {
         throw mapError(error, pattern);
       }
@@ -195,7 +207,14 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
     });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new BusConnectError(`could not connect to NATS at ${servers.join(', ')} (${reason}): start nats-server -js or set the servers option.`, { cause });
+    throw new BusConnectError(
+      `could not connect to NATS at ${servers.join(', ')} (${reason}): start nats-server -js or set the ` +
+        `servers option.`,
+      { cause },
+    );
   }
-  return natsTransportFromConnection(nc, options.onHandlerError === undefined ? {} : { onHandlerError: options.onHandlerError });
+  return natsTransportFromConnection(
+    nc,
+    options.onHandlerError === undefined ? {} : { onHandlerError: options.onHandlerError },
+  );
 }

@@ -31,17 +31,31 @@ const ms = z.number().nonnegative();
  * for the `session.notice` message. Field names never repeat the envelope's (`turnId`, `atMs`, `detail`).
  */
 export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
-  const variant = <C extends NoticeCode, F extends z.ZodRawShape>(code: C, fields: F) => z.object({ ...base, code: z.literal(code), ...fields }).strict();
+  const variant = <C extends NoticeCode, F extends z.ZodRawShape>(code: C, fields: F) =>
+    z.object({ ...base, code: z.literal(code), ...fields }).strict();
   const actionEnd = <O extends string, F extends z.ZodRawShape>(outcome: O, fields: F) =>
-    variant('action_ended', { actionId: ActionIdSchema, name: ActionNameSchema, outcome: z.literal(outcome), ...fields });
+    variant('action_ended', {
+      actionId: ActionIdSchema,
+      name: ActionNameSchema,
+      outcome: z.literal(outcome),
+      ...fields,
+    });
   return z.discriminatedUnion('code', [
     /** The transcript so far (`text`) was a whole command and the user paused: the turn ended early. */
     variant('early_end_of_turn', { text: z.string() }),
     variant('utterance_dropped', { reason: z.enum(UTTERANCE_DROP_REASONS) }),
-    /** A final transcript below `minConfidence` (`confidence` null: the engine gave none); answered with the re-prompt. */
-    variant('not_understood', { text: z.string(), confidence: z.number().min(0).max(1).nullable(), minConfidence: z.number().min(0).max(1) }),
+    /**
+     * A final transcript below `minConfidence` (`confidence` null: the engine gave none); answered with the re-prompt.
+     */
+    variant('not_understood', {
+      text: z.string(),
+      confidence: z.number().min(0).max(1).nullable(),
+      minConfidence: z.number().min(0).max(1),
+    }),
     variant('reply_cancelled', { reason: z.enum(REPLY_CANCEL_REASONS) }),
-    /** The reply `resumes` (cut by what proved a false interruption) goes on with the words not yet heard (`remaining`). */
+    /**
+     * The reply `resumes` (cut by what proved a false interruption) goes on with the words not yet heard (`remaining`).
+     */
     variant('reply_resumed', { resumes: OneTurnIdSchema, remaining: z.string() }),
     /** A reply guessed from the transcript so far (`text`). */
     variant('speculation_started', { text: z.string() }),
@@ -59,7 +73,11 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
     /** Nothing was heard for `waitedMs`. */
     variant('no_input', { waitedMs: ms }),
     /** A tool call `name` refused before it left the agent; `explanation` says what was wrong with it. */
-    variant('action_refused', { name: ActionNameSchema, reason: z.enum(ACTION_REFUSAL_REASONS), explanation: z.string() }),
+    variant('action_refused', {
+      name: ActionNameSchema,
+      reason: z.enum(ACTION_REFUSAL_REASONS),
+      explanation: z.string(),
+    }),
     variant('action_confirming', { actionId: ActionIdSchema, name: ActionNameSchema }),
     z.discriminatedUnion('outcome', [
       actionEnd('cancelled', { reason: z.enum(ACTION_CANCEL_REASONS) }),
@@ -71,15 +89,26 @@ export function noticeSchemaWith<S extends z.ZodRawShape>(base: S) {
       actionEnd('timed_out', { waitingFor: z.enum(['acceptance', 'result']), afterMs: ms }),
     ]),
     variant('estop', { source: z.enum(ESTOP_SOURCES), phrase: z.string().max(200).optional() }),
-    /** The echo step held back `heldMs` of microphone audio from `fromMs` (session time) that may have been the user. */
+    /**
+     * The echo step held back `heldMs` of microphone audio from `fromMs` (session time) that may have been the user.
+     */
     variant('echo_held_user', { fromMs: ms, heldMs: ms }),
-    /** The agent spoke `durationMs` from `fromMs` (session time) while the echo step heard only a user far louder than its echo. */
+    /**
+     * The agent spoke `durationMs` from `fromMs` (session time) while the echo step heard only a user far louder than
+     * its echo.
+     */
     variant('echo_half_duplex', { fromMs: ms, durationMs: ms }),
-    /** The emergency stop's local recognizer failed (`error`); the spotter and the session's transcripts still hear stops. */
+    /**
+     * The emergency stop's local recognizer failed (`error`); the spotter and the session's transcripts still hear
+     * stops.
+     */
     variant('estop_recognizer_failed', { error: z.string().max(500) }),
     /** The learned keyword heads failed (`error`); the phone-loop spotter and the transcripts still hear stops. */
     variant('keyword_failed', { error: z.string().max(500) }),
-    /** A stop phrase heard in the robot's own voice (`explainedShare` of it the echo canceller's estimate), not acted on. */
+    /**
+     * A stop phrase heard in the robot's own voice (`explainedShare` of it the echo canceller's estimate), not acted
+     * on.
+     */
     variant('estop_own_voice', { phrase: z.string().max(200), explainedShare: z.number().min(0).max(1) }),
     /** RNNoise switched `on` or off by the room's noise floor (`floorDbfs`, the quietest 20 ms of the last second). */
     variant('noise_suppression', { on: z.boolean(), floorDbfs: z.number().min(-200).max(0) }),

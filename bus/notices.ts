@@ -13,7 +13,8 @@
  * ```
  */
 
-const enumOf = <const T extends readonly string[]>(values: T) => Object.fromEntries(values.map((v) => [v, v])) as { readonly [K in T[number]]: K };
+const enumOf = <const T extends readonly string[]>(values: T) =>
+  Object.fromEntries(values.map((v) => [v, v])) as { readonly [K in T[number]]: K };
 
 /** Every `session.notice` code. */
 export const NOTICE_CODES = [
@@ -94,7 +95,12 @@ export type ReplyCancelReason = (typeof REPLY_CANCEL_REASONS)[number];
 export const ReplyCancelReason = enumOf(REPLY_CANCEL_REASONS);
 
 /** The reasons that say a reply failed (a stage broke or ran late) rather than was cut on purpose or by the user. */
-export const REPLY_FAILURE_REASONS = ['tts_failed', 'tts_timeout', 'llm_error', 'llm_timeout'] as const satisfies readonly ReplyCancelReason[];
+export const REPLY_FAILURE_REASONS = [
+  'tts_failed',
+  'tts_timeout',
+  'llm_error',
+  'llm_timeout',
+] as const satisfies readonly ReplyCancelReason[];
 const REPLY_FAILURES: ReadonlySet<ReplyCancelReason> = new Set(REPLY_FAILURE_REASONS);
 /** Whether a reply cancelled for `reason` failed (see {@link REPLY_FAILURE_REASONS}). */
 export const isReplyFailure = (reason: ReplyCancelReason): boolean => REPLY_FAILURES.has(reason);
@@ -120,20 +126,47 @@ export type UtteranceDropReason = (typeof UTTERANCE_DROP_REASONS)[number];
 export const UtteranceDropReason = enumOf(UTTERANCE_DROP_REASONS);
 
 /** Why a speculative reply was thrown away (`speculation_discarded`'s `reason`). */
-export const SPECULATION_DISCARD_REASONS = ['replaced', 'turn_ended', 'user_went_on', 'new_utterance', 'llm_error', 'tts_failed'] as const;
+export const SPECULATION_DISCARD_REASONS = [
+  'replaced',
+  'turn_ended',
+  'user_went_on',
+  'new_utterance',
+  'llm_error',
+  'tts_failed',
+] as const;
 export type SpeculationDiscardReason = (typeof SPECULATION_DISCARD_REASONS)[number];
 export const SpeculationDiscardReason = enumOf(SPECULATION_DISCARD_REASONS);
 
 /** Why an action was cancelled (`action.cancel`'s reason), following what declared it cancellable. */
-export const ACTION_CANCEL_REASONS = ['barge_in', 'stop', 'new_command', 'estop', 'end', 'timeout', 'declined', 'confirm_timeout', 'client'] as const;
+export const ACTION_CANCEL_REASONS = [
+  'barge_in',
+  'stop',
+  'new_command',
+  'estop',
+  'end',
+  'timeout',
+  'declined',
+  'confirm_timeout',
+  'client',
+] as const;
 export type ActionCancelReason = (typeof ACTION_CANCEL_REASONS)[number];
 export const ActionCancelReason = enumOf(ACTION_CANCEL_REASONS);
 
 /** Why an action was refused before it left the agent (`action.rejected`'s reason when the agent refuses). */
-export const ACTION_REFUSAL_REASONS = ['unknown_action', 'invalid_arguments', 'rate_limited', 'busy', 'executor_rejected', 'no_executor'] as const;
+export const ACTION_REFUSAL_REASONS = [
+  'unknown_action',
+  'invalid_arguments',
+  'rate_limited',
+  'busy',
+  'executor_rejected',
+  'no_executor',
+] as const;
 export type ActionRefusalReason = (typeof ACTION_REFUSAL_REASONS)[number];
 
-/** What stopped everything at once (`control.estop`'s and the `estop` notice's `source`): a stop phrase, a client, a keyword spotter. */
+/**
+ * What stopped everything at once (`control.estop`'s and the `estop` notice's `source`): a stop phrase, a client, a
+ * keyword spotter.
+ */
 export const ESTOP_SOURCES = ['phrase', 'client', 'spotter'] as const;
 export type EstopSource = (typeof ESTOP_SOURCES)[number];
 

@@ -25,9 +25,12 @@ export interface StrictChecks {
 const OFF: StrictChecks = { validateInProcess: false, freezeMessages: false, checkServerEvents: false };
 let current: StrictChecks = OFF;
 
-/** Turns every check on (`true`), off (`false`), or the ones named. Applies to buses and servers made after the call. */
+/**
+ * Turns every check on (`true`), off (`false`), or the ones named. Applies to buses and servers made after the call.
+ */
 export function setStrictChecks(checks: boolean | Partial<StrictChecks>): void {
-  if (typeof checks === 'boolean') current = { validateInProcess: checks, freezeMessages: checks, checkServerEvents: checks };
+  if (typeof checks === 'boolean')
+    current = { validateInProcess: checks, freezeMessages: checks, checkServerEvents: checks };
   else current = { ...current, ...checks };
 }
 

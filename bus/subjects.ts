@@ -18,7 +18,19 @@
 export const DEFAULT_PREFIX = 'va';
 
 /** Pipeline stages that own subjects. `session` and `control` belong to the session itself. */
-export const STAGES = ['audio', 'vad', 'stt', 'llm', 'tts', 'playback', 'user', 'control', 'session', 'action', 'record'] as const;
+export const STAGES = [
+  'audio',
+  'vad',
+  'stt',
+  'llm',
+  'tts',
+  'playback',
+  'user',
+  'control',
+  'session',
+  'action',
+  'record',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -31,7 +43,10 @@ export class SubjectError extends Error {
 /** Checks that `value` is usable as one subject token (session ids, event names, prefixes). */
 export function assertToken(kind: string, value: string): void {
   if (!TOKEN.test(value)) {
-    throw new SubjectError(`${kind} "${value}" is not a valid subject token: use 1-64 characters of A-Z, a-z, 0-9, "_" or "-" (no dots, spaces or wildcards).`);
+    throw new SubjectError(
+      `${kind} "${value}" is not a valid subject token: use 1-64 characters of A-Z, a-z, 0-9, "_" or "-" (no dots, ` +
+        `spaces or wildcards).`,
+    );
   }
 }
 

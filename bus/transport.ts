@@ -79,6 +79,10 @@ export function assertSubscribePattern(pattern: string): void {
   const bad =
     pattern.length === 0 ||
     /\s/.test(pattern) ||
-    tokens.some((t, i) => t.length === 0 || (t.includes('>') && (t !== '>' || i !== tokens.length - 1)) || (t.includes('*') && t !== '*'));
-  if (bad) throw new Error(`"${pattern}" is not a valid subscription: "*" matches one token, ">" only as the last token.`);
+    tokens.some(
+      (t, i) =>
+        t.length === 0 || (t.includes('>') && (t !== '>' || i !== tokens.length - 1)) || (t.includes('*') && t !== '*'),
+    );
+  if (bad)
+    throw new Error(`"${pattern}" is not a valid subscription: "*" matches one token, ">" only as the last token.`);
 }

@@ -55,7 +55,11 @@ const turn = defineAction({
     degrees: z.number().min(1).max(360).default(90).describe('How far, in degrees.'),
   }),
   timeoutMs: 8_000,
-  say: { result: 'Turned {direction}, heading {headingDeg} degrees.', failed: 'I could not turn.', cancelled: 'Stopped turning.' },
+  say: {
+    result: 'Turned {direction}, heading {headingDeg} degrees.',
+    failed: 'I could not turn.',
+    cancelled: 'Stopped turning.',
+  },
   async handler({ direction, degrees }, { signal, feedback }) {
     feedback({ turning: direction, degrees });
     await pause(300, signal);
@@ -93,7 +97,8 @@ agent.on('state', (s) => {
 });
 agent.on('action', (m) =>
   log(
-    `action  ${m.type} ${m.actionId}${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`,
+    `action  ${m.type} ` +
+      `${m.actionId}${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`,
   ),
 );
 agent.on('history', (h) => h.role !== 'action' && log(`${h.role.padEnd(9)} "${h.text}"`));

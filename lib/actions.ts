@@ -7,7 +7,12 @@
  * before the handler is called.
  */
 import { z } from 'zod';
-import { ActionDeclarationError, parseActionDeclaration, type ActionDeclaration, type ActionDeclarationInput } from '../adapters/actions/declaration.js';
+import {
+  ActionDeclarationError,
+  parseActionDeclaration,
+  type ActionDeclaration,
+  type ActionDeclarationInput,
+} from '../adapters/actions/declaration.js';
 import type { ActionContext, ActionHandler } from '../adapters/actions/executor.js';
 
 /** An object schema of arguments (`z.object({...})`). */
@@ -64,7 +69,8 @@ function parametersOf(name: string, schema: ArgumentsSchema): Record<string, unk
     json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
   } catch (cause) {
     throw new ActionDeclarationError(
-      `action "${name}": its schema has a type JSON Schema cannot express (${(cause as Error).message}): use strings, numbers, booleans, enums, arrays and objects`,
+      `action "${name}": its schema has a type JSON Schema cannot express (${(cause as Error).message}): use ` +
+        `strings, numbers, booleans, enums, arrays and objects`,
       { cause },
     );
   }
@@ -99,7 +105,9 @@ function parametersOf(name: string, schema: ArgumentsSchema): Record<string, unk
 export function defineAction<S extends ArgumentsSchema>(definition: ActionDefinition<S>): Action<S> {
   const { name, description, schema, handler, confirm, timeoutMs, cancelOn, rateLimit, say } = definition;
   if (!(schema instanceof z.ZodObject))
-    throw new ActionDeclarationError(`action "${name}": schema must be a zod object (z.object({...})): arguments are named`);
+    throw new ActionDeclarationError(
+      `action "${name}": schema must be a zod object (z.object({...})): arguments are named`,
+    );
   const declaration = parseActionDeclaration({
     name,
     description,
@@ -115,7 +123,9 @@ export function defineAction<S extends ArgumentsSchema>(definition: ActionDefini
   const checked: ActionHandler = (args, context) => {
     const parsed = schema.safeParse(args);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
       throw new ActionArgumentsError(`${name}: the arguments do not match its schema (${issues})`);
     }
     return handler(parsed.data, context);

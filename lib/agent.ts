@@ -17,7 +17,12 @@ import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../bus/messages.js';
 import type { SessionConfigInput } from '../machines/config.js';
 import type { HistoryEntry } from '../machines/events.js';
-import { splitSessionState, type DialogState, type SessionStateMatch, type SessionStateParts } from '../machines/states.js';
+import {
+  splitSessionState,
+  type DialogState,
+  type SessionStateMatch,
+  type SessionStateParts,
+} from '../machines/states.js';
 import { loadConfig, type AppConfigSchema } from '../runtime/config.js';
 import { assembleSession, givenEngines } from '../runtime/assemble-session.js';
 import { buildEngines } from '../runtime/engine-pool.js';
@@ -98,7 +103,10 @@ export interface Agent {
   stopSpeaking(): void;
   /** The emergency stop: speech cut, every action cancelled, the declared `stop` action asked for. */
   estop(): void;
-  /** The chart's state now, as published: `idle.waiting+actions.running` (and `+activation.open.window` in `wake`/`push`). */
+  /**
+   * The chart's state now, as published: `idle.waiting+actions.running` (and `+activation.open.window` in
+   * `wake`/`push`).
+   */
   state(): string;
   /**
    * Whether the chart is in `state`, as xstate's `snapshot.matches`: `agent.matches({ actions: 'running' })`;
@@ -110,7 +118,11 @@ export interface Agent {
   /** Calls `listener` for each event of `kind` until the returned function is called. */
   on<K extends AgentEventName>(kind: K, listener: (event: AgentEvents[K]) => void): () => void;
   /** The next event of `kind` that `predicate` accepts. */
-  waitFor<K extends AgentEventName>(kind: K, predicate?: (event: AgentEvents[K]) => boolean, options?: WaitOptions): Promise<AgentEvents[K]>;
+  waitFor<K extends AgentEventName>(
+    kind: K,
+    predicate?: (event: AgentEvents[K]) => boolean,
+    options?: WaitOptions,
+  ): Promise<AgentEvents[K]>;
   /** Ends the session (END), aborts running handlers, releases the engines; closes the bus if the agent made it. */
   stop(): Promise<void>;
 }
@@ -126,7 +138,8 @@ const DEFAULT_WAIT_MS = 30_000;
 function declarationsOf(actions: readonly Action[]): ActionDeclaration[] {
   const seen = new Set<string>();
   for (const action of actions) {
-    if (seen.has(action.name)) throw new ActionDeclarationError(`action "${action.name}" is given twice: pass each defineAction once`);
+    if (seen.has(action.name))
+      throw new ActionDeclarationError(`action "${action.name}" is given twice: pass each defineAction once`);
     seen.add(action.name);
   }
   return actions.map((a) => a.declaration);
@@ -159,9 +172,19 @@ async function startOnEngines(context: StartContext): Promise<Started> {
   const engines = options.engines ?? fakeEngines({ clock });
   const llm = rules ? fakeLlm(clock, { rules }) : engines.llm;
   const sink = engines.sink ?? sinkFor(context, engines.tts[0]?.sampleRateHz ?? FAKE_SAMPLE_RATE_HZ);
-  const config: SessionConfigInput = { ...options.session, declaredActions: declared, ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}) };
+  const config: SessionConfigInput = {
+    ...options.session,
+    declaredActions: declared,
+    ...(rules ? { notUnderstoodText: rules.fallback.reply } : {}),
+  };
   const actionServer = serveActions({ bus, clock, sessionId, runsOn: 'handler', handlers });
-  const { session, release } = await assembleSession(givenEngines({ ...engines, llm }), { sessionId, bus, clock, sink, config });
+  const { session, release } = await assembleSession(givenEngines({ ...engines, llm }), {
+    sessionId,
+    bus,
+    clock,
+    sink,
+    config,
+  });
   return { session, actions: actionServer, release };
 }
 
@@ -205,11 +228,19 @@ async function startOnConfig(context: StartContext): Promise<Started> {
 }
 
 /** Subscribes `listener` to the session's events of `kind` on the bus; returns the unsubscribe. */
-function subscribeTo<K extends AgentEventName>(bus: MessageBus, sessionId: string, kind: K, listener: (event: AgentEvents[K]) => void): () => void {
+function subscribeTo<K extends AgentEventName>(
+  bus: MessageBus,
+  sessionId: string,
+  kind: K,
+  listener: (event: AgentEvents[K]) => void,
+): () => void {
   const subject =
-    kind === 'action' ? bus.subjects.forStage(sessionId, 'action') : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
+    kind === 'action'
+      ? bus.subjects.forStage(sessionId, 'action')
+      : bus.subjects.forEvent(sessionId, EVENT_TYPES[kind as Exclude<AgentEventName, 'action'>]);
   const subscription = bus.subscribe(subject, (message) => {
-    if (kind === 'state' && message.type === 'session.state') listener({ ...message, ...splitSessionState(message.value) } as AgentEvents[K]);
+    if (kind === 'state' && message.type === 'session.state')
+      listener({ ...message, ...splitSessionState(message.value) } as AgentEvents[K]);
     else if (kind !== 'action' || message.type.startsWith('action.')) listener(message as AgentEvents[K]);
   });
   return () => subscription.unsubscribe();
@@ -273,7 +304,9 @@ export function createAgent(options: AgentOptions = {}): Agent {
   const actions = options.actions ?? [];
   const declared = declarationsOf(actions);
   if (options.engines && options.config)
-    throw new AgentStateError('give either engines or config, not both: engines are used as given, config builds the configured ones');
+    throw new AgentStateError(
+      'give either engines or config, not both: engines are used as given, config builds the configured ones',
+    );
   const rules = options.rules ? parseRules(options.rules, 'rules') : undefined;
   if (rules && !options.config)
     assertRuleActionsDeclared(
@@ -290,12 +323,16 @@ export function createAgent(options: AgentOptions = {}): Agent {
   let stopped = false;
 
   const running = (): SessionHandle => {
-    if (!started) throw new AgentStateError(stopped ? 'the agent has stopped: create a new one' : 'the agent has not started: await agent.start() first');
+    if (!started)
+      throw new AgentStateError(
+        stopped ? 'the agent has stopped: create a new one' : 'the agent has not started: await agent.start() first',
+      );
     return started.session;
   };
 
   const context: StartContext = { options, bus, clock, sessionId, declared, handlers, rules };
-  const on = <K extends AgentEventName>(kind: K, listener: (event: AgentEvents[K]) => void) => subscribeTo(bus, sessionId, kind, listener);
+  const on = <K extends AgentEventName>(kind: K, listener: (event: AgentEvents[K]) => void) =>
+    subscribeTo(bus, sessionId, kind, listener);
 
   return {
     sessionId,
@@ -317,7 +354,8 @@ export function createAgent(options: AgentOptions = {}): Agent {
     matches: (state) => running().matches(state),
     history: () => running().history(),
     on,
-    waitFor: (kind, predicate, waitOptions) => nextEvent(on, clock, kind, predicate, waitOptions?.timeoutMs ?? DEFAULT_WAIT_MS),
+    waitFor: (kind, predicate, waitOptions) =>
+      nextEvent(on, clock, kind, predicate, waitOptions?.timeoutMs ?? DEFAULT_WAIT_MS),
     async stop() {
       if (stopped) return;
       stopped = true;

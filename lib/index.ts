@@ -24,7 +24,15 @@
  * ```
  */
 export { createAgent, AgentStateError } from './agent.js';
-export type { Agent, AgentOptions, AgentEvents, AgentEventName, ActionMessage, StateEvent, WaitOptions } from './agent.js';
+export type {
+  Agent,
+  AgentOptions,
+  AgentEvents,
+  AgentEventName,
+  ActionMessage,
+  StateEvent,
+  WaitOptions,
+} from './agent.js';
 export { defineAction, ActionArgumentsError } from './actions.js';
 export type { Action, ActionDefinition, ActionResult, ArgumentsSchema } from './actions.js';
 export type { AgentEngines } from './testing.js';
@@ -89,7 +97,13 @@ export type { HistoryEntry } from '../machines/events.js';
 export type { SessionConfigInput } from '../machines/config.js';
 
 // The bus: in-process or NATS, its subjects and its messages.
-export { createMessageBus, parseBusMessage, type MessageBus, type MessageBusOptions, type BusStats } from '../bus/message-bus.js';
+export {
+  createMessageBus,
+  parseBusMessage,
+  type MessageBus,
+  type MessageBusOptions,
+  type BusStats,
+} from '../bus/message-bus.js';
 export { createMemoryTransport, type MemoryTransportOptions } from '../bus/memory-transport.js';
 export {
   connectNatsTransport,
@@ -98,7 +112,16 @@ export {
   type NatsTransportFromConnectionOptions,
 } from '../bus/nats-transport.js';
 export type { Transport, Subscription } from '../bus/transport.js';
-export { DEFAULT_PREFIX, STAGES, subjectFor, parseSubject, stageWildcard, sessionWildcard, type Stage, type SubjectParts } from '../bus/subjects.js';
+export {
+  DEFAULT_PREFIX,
+  STAGES,
+  subjectFor,
+  parseSubject,
+  stageWildcard,
+  sessionWildcard,
+  type Stage,
+  type SubjectParts,
+} from '../bus/subjects.js';
 export {
   MESSAGE_TYPES,
   MessageSchemas,

@@ -88,6 +88,12 @@ export function fakeEngines(options: FakeEnginesOptions = {}): AgentEngines {
     vad: createFakeVad({ sampleRateHz: FAKE_SAMPLE_RATE_HZ, frameMs: FAKE_FRAME_MS }),
     stt: createFakeStt({ clock, transcripts: options.transcripts ?? [] }),
     llm: fakeLlm(clock, options),
-    tts: [createFakeTts({ clock, sampleRateHz: FAKE_SAMPLE_RATE_HZ, ...(options.msPerWord !== undefined ? { msPerWord: options.msPerWord } : {}) })],
+    tts: [
+      createFakeTts({
+        clock,
+        sampleRateHz: FAKE_SAMPLE_RATE_HZ,
+        ...(options.msPerWord !== undefined ? { msPerWord: options.msPerWord } : {}),
+      }),
+    ],
   };
 }

@@ -67,9 +67,14 @@ interface DecisionInput extends ActionsContext {
 }
 
 export type CallDecision =
-  { kind: 'refuse'; reason: ActionRefusalReason; detail: string } | { kind: 'confirm'; action: ActiveAction } | { kind: 'dispatch'; action: ActiveAction };
+  | { kind: 'refuse'; reason: ActionRefusalReason; detail: string }
+  | { kind: 'confirm'; action: ActiveAction }
+  | { kind: 'dispatch'; action: ActiveAction };
 
-export const catalogOf = (context: DecisionInput): ActionCatalog => ({ declared: context.config.declaredActions, clientTools: context.clientTools });
+export const catalogOf = (context: DecisionInput): ActionCatalog => ({
+  declared: context.config.declaredActions,
+  clientTools: context.clientTools,
+});
 
 /** What the chart does with a tool call: refuse it, ask first, or ask the executor for it. */
 export function decideCall(context: DecisionInput, call: MessageOf<'llm.tool_call'>): CallDecision {
@@ -81,13 +86,20 @@ export function decideCall(context: DecisionInput, call: MessageOf<'llm.tool_cal
     return {
       kind: 'refuse',
       reason: 'busy',
-      detail: `${call.name}: ${running.name} (${running.actionId}) is ${running.status === 'confirming' ? 'waiting for a yes or no' : 'running'}`,
+      detail:
+        `${call.name}: ${running.name} (${running.actionId}) is ` +
+        `${running.status === 'confirming' ? 'waiting for a yes or no' : 'running'}`,
     };
   }
   if (declared.rateLimit) {
     const { max, perMs } = declared.rateLimit;
     const recent = context.recentCalls.filter((c) => c.name === declared.name && call.atMs - c.atMs < perMs).length;
-    if (recent >= max) return { kind: 'refuse', reason: 'rate_limited', detail: `${call.name}: ${max} calls within ${perMs} ms already` };
+    if (recent >= max)
+      return {
+        kind: 'refuse',
+        reason: 'rate_limited',
+        detail: `${call.name}: ${max} calls within ${perMs} ms already`,
+      };
   }
   const heard = context.heardConfidence;
   const confidence = heard && heard.turnId === call.turnId ? heard.confidence : undefined;
@@ -125,7 +137,13 @@ export function answerOf(config: SessionConfig, text: string): 'yes' | 'no' | 'o
 /** The yes or no a learned head heard in the utterance a final is of, while the question waits (else null). */
 export function spokenAnswerFor(context: ActionsContext, turnId: string): 'yes' | 'no' | null {
   const spoken = context.spokenAnswer;
-  if (context.action?.status !== 'confirming' || spoken === null || spoken.turnId !== turnId || spoken.answer === 'both') return null;
+  if (
+    context.action?.status !== 'confirming' ||
+    spoken === null ||
+    spoken.turnId !== turnId ||
+    spoken.answer === 'both'
+  )
+    return null;
   return spoken.answer;
 }
 
@@ -184,24 +202,36 @@ export function refusedEntry(call: MessageOf<'llm.tool_call'>, detail: string): 
 }
 
 /** A result as text for the LLM and the templates: strings as they are, anything else as JSON. */
-export const outcomeText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+export const outcomeText = (value: unknown): string =>
+  typeof value === 'string' ? value : JSON.stringify(value ?? null);
 
 /**
  * What the agent says when an action ends: the declaration's template for how it ended, filled from the
  * arguments and an object result; without one, an LLM reply from the history (which holds the outcome).
  * A client's action says nothing by itself: the client asks for the reply (`response.create`).
  */
-export function followUpFor(action: ActiveAction, how: 'result' | 'failed' | 'cancelled', result?: unknown): FollowUp | null {
+export function followUpFor(
+  action: ActiveAction,
+  how: 'result' | 'failed' | 'cancelled',
+  result?: unknown,
+): FollowUp | null {
   if (action.runsOn === 'client') return null;
   const template = action.say[how];
   if (template)
-    return { text: fillTemplate(template, { ...action.arguments, ...(result && typeof result === 'object' ? (result as Record<string, unknown>) : {}) }) };
+    return {
+      text: fillTemplate(template, {
+        ...action.arguments,
+        ...(result && typeof result === 'object' ? (result as Record<string, unknown>) : {}),
+      }),
+    };
   return how === 'cancelled' ? null : { text: null };
 }
 
 /** The history with an action's entry replaced (same action id) or appended. */
 export function withActionEntry(history: readonly HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
-  const at = history.findIndex((h) => h.role === 'action' && h.action?.actionId === entry.action?.actionId && entry.action?.actionId !== 'a0');
+  const at = history.findIndex(
+    (h) => h.role === 'action' && h.action?.actionId === entry.action?.actionId && entry.action?.actionId !== 'a0',
+  );
   return at >= 0 ? history.map((h, i) => (i === at ? entry : h)) : [...history, entry];
 }
 

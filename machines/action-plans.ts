@@ -86,7 +86,8 @@ const cancelReasonOf = (event: SessionEvent): ActionCancelReason => {
 };
 
 /** Calls within the longest rate window that matters; older ones can never count again. */
-const remembered = (context: Ctx, action: ActiveAction, atMs: number) => [...context.recentCalls, { name: action.name, atMs }].slice(-100);
+const remembered = (context: Ctx, action: ActiveAction, atMs: number) =>
+  [...context.recentCalls, { name: action.name, atMs }].slice(-100);
 
 /** The context of a call the chart takes on (held for a yes, or asked for), and its history entry. */
 const taking = (context: Ctx, action: ActiveAction, atMs: number) => {
@@ -101,16 +102,23 @@ const taking = (context: Ctx, action: ActiveAction, atMs: number) => {
 };
 
 export const actionGuards = {
-  callIsRefused: ({ context, event }: { context: Ctx; event: SessionEvent }) => event.type === 'llm.tool_call' && decision(context, event).kind === 'refuse',
+  callIsRefused: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    event.type === 'llm.tool_call' && decision(context, event).kind === 'refuse',
   callNeedsConfirmation: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
     event.type === 'llm.tool_call' && decision(context, event).kind === 'confirm',
-  isActiveAction: ({ context, event }: { context: Ctx; event: SessionEvent }) => 'actionId' in event && event.actionId === context.action?.actionId,
-  answersYes: ({ context, event }: { context: Ctx; event: SessionEvent }) => confirmationAnswer(context, event) === 'yes',
+  isActiveAction: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    'actionId' in event && event.actionId === context.action?.actionId,
+  answersYes: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    confirmationAnswer(context, event) === 'yes',
   answersNo: ({ context, event }: { context: Ctx; event: SessionEvent }) => confirmationAnswer(context, event) === 'no',
-  answersOther: ({ context, event }: { context: Ctx; event: SessionEvent }) => confirmationAnswer(context, event) === 'other',
-  answersNotYes: ({ context, event }: { context: Ctx; event: SessionEvent }) => ['no', 'other'].includes(confirmationAnswer(context, event) ?? ''),
-  answersYesOrNo: ({ context, event }: { context: Ctx; event: SessionEvent }) => ['yes', 'no'].includes(confirmationAnswer(context, event) ?? ''),
-  actionCancelledBy: ({ context }: { context: Ctx }, params: { trigger: CancelTrigger }) => isCancelledBy(context.action, params.trigger),
+  answersOther: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    confirmationAnswer(context, event) === 'other',
+  answersNotYes: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    ['no', 'other'].includes(confirmationAnswer(context, event) ?? ''),
+  answersYesOrNo: ({ context, event }: { context: Ctx; event: SessionEvent }) =>
+    ['yes', 'no'].includes(confirmationAnswer(context, event) ?? ''),
+  actionCancelledBy: ({ context }: { context: Ctx }, params: { trigger: CancelTrigger }) =>
+    isCancelledBy(context.action, params.trigger),
   hasPendingFollowUp: ({ context }: { context: Ctx }) => context.pendingFollowUp !== null,
 };
 
@@ -125,21 +133,33 @@ const { enqueueActions } = baseSetup;
 /** Starts a reply that speaks `text` under a follow-up turn id (`f<n>`). */
 const sayFollowUp = (context: Ctx, text: string | null) => {
   const turnId: TurnId = `f${context.followUps + 1}`;
-  return { followUps: context.followUps + 1, pendingFollowUp: null, ...startingReply(turnId, text === null ? 'llm' : 'say', text) };
+  return {
+    followUps: context.followUps + 1,
+    pendingFollowUp: null,
+    ...startingReply(turnId, text === null ? 'llm' : 'say', text),
+  };
 };
 
 export const actionPlans = {
   /** Dialog: the reply is replaced by the refusal, or by the confirmation question. */
   sayForAction: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
-    enqueue.assign(sayFollowUp(context, d.kind === 'confirm' ? confirmQuestion(d.action) : context.config.actions.refusedText));
+    enqueue.assign(
+      sayFollowUp(context, d.kind === 'confirm' ? confirmQuestion(d.action) : context.config.actions.refusedText),
+    );
   }),
   /** Dialog: once free, say what an action came to (a template, or an LLM reply from the history). */
-  startFollowUp: enqueueActions(({ enqueue, context }) => enqueue.assign(sayFollowUp(context, context.pendingFollowUp?.text ?? null))),
+  startFollowUp: enqueueActions(({ enqueue, context }) =>
+    enqueue.assign(sayFollowUp(context, context.pendingFollowUp?.text ?? null)),
+  ),
   /** Dialog: `control.respond` (Realtime `response.create` after a tool's output): an LLM reply from the history. */
   startRespond: enqueueActions(({ enqueue, context, event }) => {
     assertEvent(event, 'control.respond');
-    enqueue.assign({ ...sayFollowUp(context, null), replyInstructions: event.instructions ?? null, replyOutOfBand: event.outOfBand === true });
+    enqueue.assign({
+      ...sayFollowUp(context, null),
+      replyInstructions: event.instructions ?? null,
+      replyOutOfBand: event.outOfBand === true,
+    });
   }),
   /** Dialog: a yes or a no to the question: the user's words go into the history, the agent acknowledges. */
   answerConfirmation: enqueueActions(({ enqueue, context, event }) => {
@@ -155,7 +175,9 @@ export const actionPlans = {
     enqueue.emit({ type: 'history', entry });
   }),
   /** Dialog: a barge-in tells the actions region, which cancels what the barge-in cancels. */
-  raiseBargeIn: enqueueActions(({ enqueue, context }) => enqueue.raise({ type: 'actions.barge_in', sessionId: context.sessionId, turnId: '-', atMs: 0 })),
+  raiseBargeIn: enqueueActions(({ enqueue, context }) =>
+    enqueue.raise({ type: 'actions.barge_in', sessionId: context.sessionId, turnId: '-', atMs: 0 }),
+  ),
 
   refuseCall: enqueueActions(({ enqueue, context, event }) => {
     const d = decision(context, event);
@@ -176,10 +198,14 @@ export const actionPlans = {
     enqueue.emit({ type: 'history', entry });
     enqueue.emit(noticeEvent(d.action.turnId, Notices.action_confirming(d.action.actionId, d.action.name)));
   }),
-  /** A learned head spotted a yes or a no while the question waits: kept for an utterance the recognizer is unsure of. */
+  /**
+   * A learned head spotted a yes or a no while the question waits: kept for an utterance the recognizer is unsure of.
+   */
   noteSpokenAnswer: enqueueActions(({ enqueue, context, event }) => {
     assertEvent(event, 'stt.keyword');
-    enqueue.assign({ spokenAnswer: withSpokenAnswer(context.config, context.spokenAnswer, event.turnId, event.phrase) });
+    enqueue.assign({
+      spokenAnswer: withSpokenAnswer(context.config, context.spokenAnswer, event.turnId, event.phrase),
+    });
   }),
   /** A tool call that passed every check: the executor is asked for it. */
   requestAction: enqueueActions(({ enqueue, context, event }) => {
@@ -211,7 +237,12 @@ export const actionPlans = {
       ...(unanswered ? { pendingFollowUp: { text: context.config.actions.declinedText } } : {}),
     });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason })));
+    enqueue.emit(
+      noticeEvent(
+        action.turnId,
+        Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason }),
+      ),
+    );
   }),
   markRunning: enqueueActions(({ enqueue, context }) => {
     const action: ActiveAction = { ...context.action!, status: 'running' };
@@ -223,8 +254,17 @@ export const actionPlans = {
     assertEvent(event, ['action.result', 'action.failed', 'action.rejected']);
     const action = context.action!;
     const how = event.type === 'action.result' ? 'result' : 'failed';
-    const outcome = event.type === 'action.result' ? outcomeText(event.result) : event.type === 'action.failed' ? event.error : `rejected: ${event.reason}`;
-    const entry = actionEntry(action, event.type === 'action.result' ? 'succeeded' : event.type === 'action.rejected' ? 'rejected' : 'failed', outcome);
+    const outcome =
+      event.type === 'action.result'
+        ? outcomeText(event.result)
+        : event.type === 'action.failed'
+          ? event.error
+          : `rejected: ${event.reason}`;
+    const entry = actionEntry(
+      action,
+      event.type === 'action.result' ? 'succeeded' : event.type === 'action.rejected' ? 'rejected' : 'failed',
+      outcome,
+    );
     enqueue.assign({
       action: null,
       history: withActionEntry(context.history, entry),
@@ -232,9 +272,14 @@ export const actionPlans = {
     });
     enqueue.emit({ type: 'history', entry });
     const what = { actionId: action.actionId, name: action.name };
-    if (event.type === 'action.failed') enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'failed', error: event.error })));
+    if (event.type === 'action.failed')
+      enqueue.emit(
+        noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'failed', error: event.error })),
+      );
     if (event.type === 'action.rejected')
-      enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'rejected', reason: event.reason })));
+      enqueue.emit(
+        noticeEvent(action.turnId, Notices.action_ended({ ...what, outcome: 'rejected', reason: event.reason })),
+      );
   }),
   /** No executor accepted it in time, or it ran past its `timeoutMs`: cancelled for good, and said so. */
   timeOutAction: enqueueActions(({ enqueue, context }) => {
@@ -242,10 +287,20 @@ export const actionPlans = {
     const accepting = action.status === 'requested';
     const afterMs = accepting ? context.config.actions.acceptTimeoutMs : action.timeoutMs;
     const waitingFor = accepting ? 'acceptance' : 'result';
-    const notice = Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'timed_out', waitingFor, afterMs });
+    const notice = Notices.action_ended({
+      actionId: action.actionId,
+      name: action.name,
+      outcome: 'timed_out',
+      waitingFor,
+      afterMs,
+    });
     const outcome = accepting ? `no executor accepted it within ${afterMs} ms` : `timed out after ${afterMs} ms`;
     const entry = actionEntry(action, 'failed', outcome);
-    enqueue.assign({ action: null, history: withActionEntry(context.history, entry), pendingFollowUp: followUpFor(action, 'failed') });
+    enqueue.assign({
+      action: null,
+      history: withActionEntry(context.history, entry),
+      pendingFollowUp: followUpFor(action, 'failed'),
+    });
     enqueue.emit({ type: 'publish', message: cancelMessage(context, action, 'timeout') });
     enqueue.emit({ type: 'history', entry });
     enqueue.emit(noticeEvent(action.turnId, notice));
@@ -256,7 +311,8 @@ export const actionPlans = {
     if (!action) return;
     const reason = cancelReasonOf(event);
     // A held action never left the agent: there is nothing to tell an executor.
-    if (action.status !== 'confirming') enqueue.emit({ type: 'publish', message: cancelMessage(context, action, reason) });
+    if (action.status !== 'confirming')
+      enqueue.emit({ type: 'publish', message: cancelMessage(context, action, reason) });
     const entry = actionEntry(action, 'cancelled', reason);
     enqueue.assign({
       action: null,
@@ -264,7 +320,12 @@ export const actionPlans = {
       pendingFollowUp: reason === 'new_command' ? null : followUpFor(action, 'cancelled'),
     });
     enqueue.emit({ type: 'history', entry });
-    enqueue.emit(noticeEvent(action.turnId, Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason })));
+    enqueue.emit(
+      noticeEvent(
+        action.turnId,
+        Notices.action_ended({ actionId: action.actionId, name: action.name, outcome: 'cancelled', reason }),
+      ),
+    );
   }),
   /** The emergency stop's share of the actions region: the declared `stop` goes out, nothing is said after. */
   publishStop: enqueueActions(({ enqueue, context, event }) => {

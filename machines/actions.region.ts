@@ -14,8 +14,17 @@ const FINALIZING = '#session.dialog.listening.finalizing';
 const newCall = {
   'llm.tool_call': [
     { guard: and(['isReplyTurn', 'callIsRefused']), actions: 'refuseCall' },
-    { guard: and(['isReplyTurn', 'callNeedsConfirmation']), target: '#session.actions.confirming', actions: ['cancelAction', 'holdForConfirmation'] },
-    { guard: 'isReplyTurn', target: '#session.actions.requested', reenter: true, actions: ['cancelAction', 'requestAction'] },
+    {
+      guard: and(['isReplyTurn', 'callNeedsConfirmation']),
+      target: '#session.actions.confirming',
+      actions: ['cancelAction', 'holdForConfirmation'],
+    },
+    {
+      guard: 'isReplyTurn',
+      target: '#session.actions.requested',
+      reenter: true,
+      actions: ['cancelAction', 'requestAction'],
+    },
   ],
 } as const;
 
@@ -24,8 +33,16 @@ const underWay = {
   ...newCall,
   'action.result': { guard: 'isActiveAction', target: '#session.actions.idle', actions: 'endAction' },
   'action.failed': { guard: 'isActiveAction', target: '#session.actions.idle', actions: 'endAction' },
-  'control.stop': { guard: { type: 'actionCancelledBy', params: { trigger: 'stop' } }, target: '#session.actions.idle', actions: 'cancelAction' },
-  'actions.barge_in': { guard: { type: 'actionCancelledBy', params: { trigger: 'barge_in' } }, target: '#session.actions.idle', actions: 'cancelAction' },
+  'control.stop': {
+    guard: { type: 'actionCancelledBy', params: { trigger: 'stop' } },
+    target: '#session.actions.idle',
+    actions: 'cancelAction',
+  },
+  'actions.barge_in': {
+    guard: { type: 'actionCancelledBy', params: { trigger: 'barge_in' } },
+    target: '#session.actions.idle',
+    actions: 'cancelAction',
+  },
 } as const;
 
 export const actionsRegion = sessionSetup.createStateConfig({
@@ -39,7 +56,11 @@ export const actionsRegion = sessionSetup.createStateConfig({
       on: {
         'llm.tool_call': [
           { guard: and(['isReplyTurn', 'callIsRefused']), actions: 'refuseCall' },
-          { guard: and(['isReplyTurn', 'callNeedsConfirmation']), target: 'confirming', actions: 'holdForConfirmation' },
+          {
+            guard: and(['isReplyTurn', 'callNeedsConfirmation']),
+            target: 'confirming',
+            actions: 'holdForConfirmation',
+          },
           { guard: 'isReplyTurn', target: 'requested', actions: 'requestAction' },
         ],
       },

@@ -18,7 +18,13 @@ type Ctx = SessionContext;
 export const MAX_PUSH_OPEN_MS = 60_000;
 
 /** The events that say who is talking: the VAD's utterance, the agent's audio. */
-const VOICE_EVENTS = ['vad.speech_start', 'vad.speech_end', 'playback.started', 'playback.finished', 'playback.stopped'] as const;
+const VOICE_EVENTS = [
+  'vad.speech_start',
+  'vad.speech_end',
+  'playback.started',
+  'playback.finished',
+  'playback.stopped',
+] as const;
 
 const gateMessage = (context: Ctx, open: boolean): MessageOf<'vad.gate'> => ({
   type: 'vad.gate',
@@ -52,20 +58,30 @@ export const activationDelays = {
 const { enqueueActions } = baseSetup;
 
 export const activationPlans = {
-  /** Who is talking, from the VAD's and the playback actor's reports (any turn: a late reply's audio is still heard). */
+  /**
+   * Who is talking, from the VAD's and the playback actor's reports (any turn: a late reply's audio is still heard).
+   */
   noteVoice: enqueueActions(({ enqueue, context, event }) => {
     assertEvent(event, VOICE_EVENTS);
     if (event.type === 'vad.speech_start') enqueue.assign({ vadTurnId: event.turnId });
     // A late end of an older utterance is not the end of the one in progress.
-    else if (event.type === 'vad.speech_end') enqueue.assign({ vadTurnId: context.vadTurnId === event.turnId ? null : context.vadTurnId });
+    else if (event.type === 'vad.speech_end')
+      enqueue.assign({ vadTurnId: context.vadTurnId === event.turnId ? null : context.vadTurnId });
     else enqueue.assign({ agentPlaying: event.type === 'playback.started' });
   }),
   /** The VAD actor may open utterances now (in `push`, the user's silence does not end one). */
-  tellGateOpen: enqueueActions(({ enqueue, context }) => enqueue.emit({ type: 'publish', message: gateMessage(context, true) })),
+  tellGateOpen: enqueueActions(({ enqueue, context }) =>
+    enqueue.emit({ type: 'publish', message: gateMessage(context, true) }),
+  ),
   /** The VAD actor opens no utterance now, and ends the one in progress. */
-  tellGateClosed: enqueueActions(({ enqueue, context }) => enqueue.emit({ type: 'publish', message: gateMessage(context, false) })),
+  tellGateClosed: enqueueActions(({ enqueue, context }) =>
+    enqueue.emit({ type: 'publish', message: gateMessage(context, false) }),
+  ),
   /** The chart closed listening by itself (the window or the push bound ran out): clients see it close. */
   announceListenClosed: enqueueActions(({ enqueue, context }) =>
-    enqueue.emit({ type: 'publish', message: { type: 'control.listen', sessionId: context.sessionId, turnId: '-', atMs: 0, open: false } }),
+    enqueue.emit({
+      type: 'publish',
+      message: { type: 'control.listen', sessionId: context.sessionId, turnId: '-', atMs: 0, open: false },
+    }),
   ),
 };

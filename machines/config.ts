@@ -20,43 +20,74 @@ import { ACTIVATION_MODES, DEFAULT_ACTIVATION_OPTIONS as ACTIVATION } from '../a
 import { SESSION_DEFAULTS as D } from './session-defaults.js';
 
 const bargeInSettings = {
-  minSpeechMs: z.number().int().nonnegative().default(D.bargeIn.minSpeechMs).describe('Speech the user must keep up over a reply before it is cut (ms).'),
+  minSpeechMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(D.bargeIn.minSpeechMs)
+    .describe('Speech the user must keep up over a reply before it is cut (ms).'),
   minVoiceMs: z
     .number()
     .int()
     .nonnegative()
     .default(D.bargeIn.minVoiceMs)
     .describe(
-      "Speech over a reply that falls quiet (`vad.pause`) within this long of its start is a click, a cough or a burst of the agent's own echo: it interrupts only if the voice comes back (ms); 0: no onset check.",
+      'Speech over a reply that falls quiet (`vad.pause`) within this long of its start is a click, a cough or a ' +
+        "burst of the agent's own echo: it interrupts only if the voice comes back (ms); 0: no onset check.",
     ),
-  minWords: z.number().int().nonnegative().default(D.bargeIn.minWords).describe('Words the STT partials must hold before speech interrupts; 0: no word check.'),
+  minWords: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(D.bargeIn.minWords)
+    .describe('Words the STT partials must hold before speech interrupts; 0: no word check.'),
   falseInterruptionMs: z
     .number()
     .int()
     .nonnegative()
     .default(D.bargeIn.falseInterruptionMs)
     .describe(
-      'A barge-in whose utterance carries no words (an empty or ignorable final transcript) within this long resumes the cut reply from the first clause not heard in full (ms); 0: never resume.',
+      'A barge-in whose utterance carries no words (an empty or ignorable final transcript) within this long ' +
+        'resumes the cut reply from the first clause not heard in full (ms); 0: never resume.',
     ),
   ignorableWords: z
     .array(z.string().min(1).max(100))
     .max(100)
     .default(() => [...D.bargeIn.ignorableWords])
-    .describe('Backchannels that are no interruption and get no answer ("mm-hm"), matched whole, ignoring case and punctuation.'),
+    .describe(
+      'Backchannels that are no interruption and get no answer ("mm-hm"), matched whole, ignoring case and ' +
+        'punctuation.',
+    ),
 };
 
 const sessionSettings = {
-  systemPrompt: z.string().default(D.systemPrompt).describe("The LLM's system prompt (the main language's; see `languages.<tag>.systemPrompt`)."),
-  historyTurns: z.number().int().positive().default(D.historyTurns).describe('Turns of history given to the LLM; older turns are dropped from the prompt.'),
+  systemPrompt: z
+    .string()
+    .default(D.systemPrompt)
+    .describe("The LLM's system prompt (the main language's; see `languages.<tag>.systemPrompt`)."),
+  historyTurns: z
+    .number()
+    .int()
+    .positive()
+    .default(D.historyTurns)
+    .describe('Turns of history given to the LLM; older turns are dropped from the prompt.'),
   historyLimit: z
     .number()
     .int()
     .positive()
     .default(D.historyLimit)
-    .describe('History entries the chart keeps (about two a turn; at least 2 × `historyTurns`); the records keep the whole conversation.'),
+    .describe(
+      'History entries the chart keeps (about two a turn; at least 2 × `historyTurns`); the records keep the whole ' +
+        'conversation.',
+    ),
   timeouts: z
     .object({
-      noInputMs: z.number().int().positive().default(D.timeouts.noInputMs).describe('Silence before a `no_input` notice (ms).'),
+      noInputMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.timeouts.noInputMs)
+        .describe('Silence before a `no_input` notice (ms).'),
       sttFinalMs: z
         .number()
         .int()
@@ -69,7 +100,12 @@ const sessionSettings = {
         .positive()
         .default(D.timeouts.llmFirstTokenMs)
         .describe("Wait for the LLM's first token before the filler is spoken (ms)."),
-      llmGiveUpMs: z.number().int().positive().default(D.timeouts.llmGiveUpMs).describe('Further wait after the filler before the turn fails (ms).'),
+      llmGiveUpMs: z
+        .number()
+        .int()
+        .positive()
+        .default(D.timeouts.llmGiveUpMs)
+        .describe('Further wait after the filler before the turn fails (ms).'),
       ttsFirstChunkMs: z
         .number()
         .int()
@@ -87,13 +123,15 @@ const sessionSettings = {
         .nonnegative()
         .default(D.turn.completePauseMs)
         .describe(
-          'A transcript that is a complete command ends the utterance after this much silence instead of the VAD hangover (ms); 0: always the hangover.',
+          'A transcript that is a complete command ends the utterance after this much silence instead of the VAD ' +
+            'hangover (ms); 0: always the hangover.',
         ),
       speculate: z
         .enum(['auto', 'on', 'off'])
         .default(D.turn.speculate)
         .describe(
-          'Start the reply at that short pause even for an incomplete transcript, held silent until the hangover confirms it; `auto`: on for every LLM but the rules.',
+          'Start the reply at that short pause even for an incomplete transcript, held silent until the hangover ' +
+            'confirms it; `auto`: on for every LLM but the rules.',
         ),
     })
     .strict()
@@ -102,8 +140,15 @@ const sessionSettings = {
     .string()
     .min(1)
     .default(D.notUnderstoodText)
-    .describe("The re-prompt for a transcript below the confidence floor (with the rules: the rule policy's fallback reply)."),
-  fillerText: z.string().min(1).default(D.fillerText).describe('What the agent says while the LLM is slow (`features.filler`).'),
+    .describe(
+      "The re-prompt for a transcript below the confidence floor (with the rules: the rule policy's fallback " +
+        'reply).',
+    ),
+  fillerText: z
+    .string()
+    .min(1)
+    .default(D.fillerText)
+    .describe('What the agent says while the LLM is slow (`features.filler`).'),
   tts: z
     .object({
       maxFallbacks: z
@@ -134,15 +179,32 @@ const sessionSettings = {
         .min(1)
         .max(100)
         .default(() => [...D.actions.yesWords])
-        .describe('Answers that confirm an action, matched whole, ignoring case and punctuation; anything else cancels.'),
+        .describe(
+          'Answers that confirm an action, matched whole, ignoring case and punctuation; anything else cancels.',
+        ),
       noWords: z
         .array(z.string().min(1).max(100))
         .max(100)
         .default(() => [...D.actions.noWords])
-        .describe('Answers that decline an action (answered with `declinedText`); anything else declines too and is answered as a new turn.'),
-      confirmedText: z.string().min(1).default(D.actions.confirmedText).describe('Said when the user confirms an action.'),
-      declinedText: z.string().min(1).default(D.actions.declinedText).describe('Said when the user declines, or does not answer, a confirmation.'),
-      refusedText: z.string().min(1).default(D.actions.refusedText).describe('Said when an action is refused (unknown, invalid arguments, over its rate).'),
+        .describe(
+          'Answers that decline an action (answered with `declinedText`); anything else declines too and is ' +
+            'answered as a new turn.',
+        ),
+      confirmedText: z
+        .string()
+        .min(1)
+        .default(D.actions.confirmedText)
+        .describe('Said when the user confirms an action.'),
+      declinedText: z
+        .string()
+        .min(1)
+        .default(D.actions.declinedText)
+        .describe('Said when the user declines, or does not answer, a confirmation.'),
+      refusedText: z
+        .string()
+        .min(1)
+        .default(D.actions.refusedText)
+        .describe('Said when an action is refused (unknown, invalid arguments, over its rate).'),
     })
     .strict()
     .prefault({}),
@@ -153,7 +215,8 @@ const sessionSettings = {
         .max(50)
         .default(() => [...D.estop.phrases])
         .describe(
-          'Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every action cancelled, `stop` published; [] : off.',
+          'Stop phrases spotted at the end of any partial transcript, in any state: playback cleared, every ' +
+            'action cancelled, `stop` published; [] : off.',
         ),
       minConfidence: z
         .number()
@@ -161,14 +224,19 @@ const sessionSettings = {
         .max(1)
         .default(D.estop.minConfidence)
         .describe(
-          'A partial transcript ending with a stop phrase stops when the STT is this sure of it (its confidence on the audio so far) on two reports while the hypothesis keeps ending with it; transcripts without a confidence stop at once, and 0 is no gate.',
+          'A partial transcript ending with a stop phrase stops when the STT is this sure of it (its confidence ' +
+            'on the audio so far) on two reports while the hypothesis keeps ending with it; transcripts without a ' +
+            'confidence stop at once, and 0 is no gate.',
         ),
       overReplyConfidence: z
         .number()
         .min(0)
         .max(1)
         .default(D.estop.overReplyConfidence)
-        .describe("`minConfidence` for an utterance begun while the robot was speaking (its voice under the user's lowers the confidence)."),
+        .describe(
+          "`minConfidence` for an utterance begun while the robot was speaking (its voice under the user's lowers " +
+            'the confidence).',
+        ),
       minFinalConfidence: z
         .number()
         .min(0)
@@ -179,13 +247,21 @@ const sessionSettings = {
         .boolean()
         .default(D.estop.spotter)
         .describe(
-          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, a decoder per session (about 28 MB, and a few % of a core: docs/actions.md); false: transcripts only.',
+          'Also spot the stop phrases on the microphone itself (after echo cancellation), in every activation ' +
+            'mode and whatever `stt.engine` is, without waiting for a transcript: pocketsphinx keyphrase search, a ' +
+            'decoder per session (about 28 MB, and a few % of a core: docs/actions.md); false: transcripts only.',
         ),
       localRecognizer: z
         .boolean()
         .default(D.estop.localRecognizer)
         .describe(
-          "A pocketsphinx decoder with `stt.grammarPath` for the stop alone, its transcripts through the same gate and nowhere else. Beside a recognizer without partial transcripts (openai, sherpa's offline kinds, remote; the grammar must then hold the stop phrases): every utterance, so a stop does not wait for that recognizer's final. Beside pocketsphinx: the audio so far at each of the user's pauses, and the session's own partials then count only over a reply. Partials of either count only for an utterance begun over a reply; elsewhere a stop is judged at the pause. False: the spotter and `stt.engine`'s transcripts, every partial judged.",
+          'A pocketsphinx decoder with `stt.grammarPath` for the stop alone, its transcripts through the same ' +
+            "gate and nowhere else. Beside a recognizer without partial transcripts (openai, sherpa's offline " +
+            'kinds, remote; the grammar must then hold the stop phrases): every utterance, so a stop does not wait ' +
+            "for that recognizer's final. Beside pocketsphinx: the audio so far at each of the user's pauses, and " +
+            "the session's own partials then count only over a reply. Partials of either count only for an " +
+            'utterance begun over a reply; elsewhere a stop is judged at the pause. False: the spotter and ' +
+            "`stt.engine`'s transcripts, every partial judged.",
         ),
     })
     .strict()
@@ -195,22 +271,32 @@ const sessionSettings = {
     .int()
     .nonnegative()
     .default(D.maxResumes)
-    .describe('Times one reply may resume after false interruptions; past it further false interruptions leave it cut.'),
+    .describe(
+      'Times one reply may resume after false interruptions; past it further false interruptions leave it cut.',
+    ),
 };
 
-const keepsPrompt = (config: { historyLimit: number; historyTurns: number }) => config.historyLimit >= 2 * config.historyTurns;
+const keepsPrompt = (config: { historyLimit: number; historyTurns: number }) =>
+  config.historyLimit >= 2 * config.historyTurns;
 const keepsPromptError = {
   path: ['historyLimit'],
-  message: 'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower historyTurns',
+  message:
+    'historyLimit must keep at least the entries the LLM is given (2 × historyTurns): raise historyLimit or lower ' +
+    'historyTurns',
 };
 
 /** What the chart runs on. */
 export const SessionConfigSchema = z
   .object({
     ...sessionSettings,
-    /** The system prompt per language tag (`zh`), as the STT detected it; a language without one gets `systemPrompt`. */
+    /**
+     * The system prompt per language tag (`zh`), as the STT detected it; a language without one gets `systemPrompt`.
+     */
     languagePrompts: z.record(z.string().min(1).max(35), z.string().min(1)).default(() => ({ ...D.languagePrompts })),
-    /** A final transcript whose `confidence` is below this is not understood: `notUnderstoodText` is said, no action follows. */
+    /**
+     * A final transcript whose `confidence` is below this is not understood: `notUnderstoodText` is said, no action
+     * follows.
+     */
     minConfidence: z.number().min(0).max(1).default(D.minConfidence),
     /** The declared actions (the application's `actions.path` file, or the library's `defineAction`). */
     declaredActions: ActionSetSchema.default(() => []),
@@ -225,7 +311,10 @@ export const SessionConfigSchema = z
      * wake window. The application sets it under `session.activation` with the spotter's settings.
      */
     activation: z
-      .object({ mode: z.enum(ACTIVATION_MODES).default(ACTIVATION.mode), windowMs: z.number().int().positive().default(ACTIVATION.windowMs) })
+      .object({
+        mode: z.enum(ACTIVATION_MODES).default(ACTIVATION.mode),
+        windowMs: z.number().int().positive().default(ACTIVATION.windowMs),
+      })
       .strict()
       .prefault({}),
   })

@@ -80,7 +80,9 @@ export interface SessionContext extends ActionsContext {
   replyPrefix: string;
   /** The reply a barge-in just cut, kept until the false-interruption window closes. */
   interrupted: InterruptedReply | null;
-  /** Replies with a turn id of their own so far (`r1`, `r2`, …): resumed replies, and replies after a discarded guess. */
+  /**
+   * Replies with a turn id of their own so far (`r1`, `r2`, …): resumed replies, and replies after a discarded guess.
+   */
   resumes: number;
   /** A reply started before the user was surely done (adaptive end of turn), held silent until committed. */
   speculation: Speculation | null;
@@ -116,7 +118,8 @@ export interface Speculation {
 
 /** The system prompt for the reply: the user's language's own, else the session's. */
 export const systemPromptFor = (context: SessionContext) =>
-  (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ?? context.config.systemPrompt;
+  (context.language !== null ? context.config.languagePrompts[context.language] : undefined) ??
+  context.config.systemPrompt;
 /** The language a final transcript reports, else the one the user spoke last. */
 export const finalLanguage = (context: SessionContext, event: SessionEvent) =>
   event.type === 'stt.final' && event.language ? event.language : context.language;
@@ -127,11 +130,14 @@ export const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
 export const freshReplyId = (context: SessionContext): { turnId: TurnId; resumes: number } => {
   const userTurnId = context.userTurnId ?? 'u0';
   const used = [...context.guessedTurnIds, ...(context.speculation ? [context.speculation.turnId] : [])];
-  return used.includes(userTurnId) ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 } : { turnId: userTurnId, resumes: context.resumes };
+  return used.includes(userTurnId)
+    ? { turnId: `r${context.resumes + 1}`, resumes: context.resumes + 1 }
+    : { turnId: userTurnId, resumes: context.resumes };
 };
 
 /** The session's history with `entry` appended, within `historyLimit` (oldest resolved entries go first). */
-export const historyWith = (context: SessionContext, entry: HistoryEntry): HistoryEntry[] => appendHistory(context.history, entry, context.config.historyLimit);
+export const historyWith = (context: SessionContext, entry: HistoryEntry): HistoryEntry[] =>
+  appendHistory(context.history, entry, context.config.historyLimit);
 
 /** The context of an utterance that is over (answered, dropped or replaced): nothing of it is pending. */
 export const NO_UTTERANCE = {
@@ -147,7 +153,12 @@ export const NO_UTTERANCE = {
 } as const satisfies Partial<SessionContext>;
 
 /** The context of a reply that starts now (LLM or spoken text), with nothing heard before it and nothing to resume. */
-export const startingReply = (turnId: TurnId, kind: 'llm' | 'say', sayText: string | null = null, uninterruptible = false) =>
+export const startingReply = (
+  turnId: TurnId,
+  kind: 'llm' | 'say',
+  sayText: string | null = null,
+  uninterruptible = false,
+) =>
   ({
     replyTurnId: turnId,
     replyKind: kind,
@@ -161,7 +172,10 @@ export const startingReply = (turnId: TurnId, kind: 'llm' | 'say', sayText: stri
   }) satisfies Partial<SessionContext>;
 
 export type Event<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
-export const has = <K extends string>(event: SessionEvent, key: K): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
+export const has = <K extends string>(
+  event: SessionEvent,
+  key: K,
+): event is Extract<SessionEvent, Record<K, unknown>> => key in event;
 export const eventText = (event: SessionEvent): string => (has(event, 'text') ? String(event.text) : '');
 /** A final the engine was not sure of: its confidence is known and below the configured minimum. */
 export const isUnsure = (event: SessionEvent, minConfidence: number): boolean =>

@@ -49,7 +49,8 @@ export type SessionEvent = { [T in SessionEventType]: MessageOf<T> }[SessionEven
 
 const SESSION_EVENT_TYPE_SET: ReadonlySet<string> = new Set(SESSION_EVENT_TYPES);
 /** Whether a bus message is one the chart reacts to: what the host forwards to it as an event, unchanged. */
-export const isSessionEvent = (message: BusMessage): message is Extract<BusMessage, { type: SessionEventType }> => SESSION_EVENT_TYPE_SET.has(message.type);
+export const isSessionEvent = (message: BusMessage): message is Extract<BusMessage, { type: SessionEventType }> =>
+  SESSION_EVENT_TYPE_SET.has(message.type);
 
 /** The commands the session sends its children are defined by the actors that take them. */
 export type { SttCommand, TtsCommand } from '../actors/inputs.js';
@@ -65,7 +66,8 @@ export type SessionEmitted =
  * The messages the chart itself publishes (through its host): the actions it asks for and cancels, the
  * activation gate it tells the VAD actor, and the close of listening when its own window runs out.
  */
-export type ChartOutbound = MessageOf<'action.request'> | MessageOf<'action.cancel'> | MessageOf<'vad.gate'> | MessageOf<'control.listen'>;
+export type ChartOutbound =
+  MessageOf<'action.request'> | MessageOf<'action.cancel'> | MessageOf<'vad.gate'> | MessageOf<'control.listen'>;
 
 export interface HistoryEntry {
   role: 'user' | 'assistant' | 'action';

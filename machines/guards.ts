@@ -14,7 +14,10 @@ import { eventText, finalLanguage, isUnsure, sameWords, type ReplyProgress, type
  * it may — noise that keeps cutting a reply must not loop it.
  */
 const minWordsNow = (context: SessionContext) =>
-  Math.max(context.config.bargeIn.minWords, context.resumesInReply > 0 && context.resumesInReply >= context.config.maxResumes ? 1 : 0);
+  Math.max(
+    context.config.bargeIn.minWords,
+    context.resumesInReply > 0 && context.resumesInReply >= context.config.maxResumes ? 1 : 0,
+  );
 
 /**
  * A barge-in's transcript with no words (empty or a configured backchannel) while the cut reply can go on.
@@ -44,7 +47,8 @@ export const sessionGuards = {
   checksOnset: ({ context }: GuardArgs) => context.config.bargeIn.minVoiceMs > 0,
   quietSinceOnset: ({ context }: GuardArgs) => context.quietSinceOnset,
   overReply: ({ context }: GuardArgs) => context.overReply,
-  wordsSatisfied: ({ context }: GuardArgs) => minWordsNow(context) === 0 || splitWords(context.partialText).length >= minWordsNow(context),
+  wordsSatisfied: ({ context }: GuardArgs) =>
+    minWordsNow(context) === 0 || splitWords(context.partialText).length >= minWordsNow(context),
   partialSatisfiesWords: ({ context, event }: GuardArgs) => splitWords(eventText(event)).length >= minWordsNow(context),
   /** Filler audio never counts as the answer's first audio. */
   isAboutFiller: ({ event }: GuardArgs) => 'kind' in event && event.kind === 'filler',
@@ -53,15 +57,20 @@ export const sessionGuards = {
     assertEvent(event, 'tts.error');
     return event.fatal === true;
   },
-  isIgnorableText: ({ context, event }: GuardArgs) => isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
+  isIgnorableText: ({ context, event }: GuardArgs) =>
+    isIgnorable(eventText(event), context.config.bargeIn.ignorableWords),
   /** The utterance after a barge-in had no words (silence, noise or a backchannel), and the cut reply can go on. */
-  isFalseInterruption: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply < context.config.maxResumes,
+  isFalseInterruption: ({ context, event }: GuardArgs) =>
+    wouldResume(context, event) && context.resumesInReply < context.config.maxResumes,
   /** A false interruption of a reply that has resumed as often as it may: it stays cut. */
-  resumeLimitReached: ({ context, event }: GuardArgs) => wouldResume(context, event) && context.resumesInReply >= context.config.maxResumes,
+  resumeLimitReached: ({ context, event }: GuardArgs) =>
+    wouldResume(context, event) && context.resumesInReply >= context.config.maxResumes,
   /** Words were heard, but the engine's confidence is below `minConfidence`: not a command. */
   // An unsure answer to the question that a learned head heard as a yes or a no is understood (the answer).
   isNotUnderstood: ({ context, event }: GuardArgs) =>
-    eventText(event).trim().length > 0 && isUnsure(event, context.config.minConfidence) && spokenAnswerFor(context, event.turnId) === null,
+    eventText(event).trim().length > 0 &&
+    isUnsure(event, context.config.minConfidence) &&
+    spokenAnswerFor(context, event.turnId) === null,
   hasInterruptedReply: ({ context }: GuardArgs) => context.interrupted !== null,
   isInterruptedTurn: ({ context, event }: GuardArgs) => context.interrupted?.turnId === event.turnId,
   adaptiveEndOfTurn: ({ context }: GuardArgs) => context.config.turn.completePauseMs > 0,
@@ -76,6 +85,9 @@ export const sessionGuards = {
   isSpeculationTurn: ({ context, event }: GuardArgs) =>
     context.speculation !== null && !context.speculation.committed && event.turnId === context.speculation.turnId,
   finalMatchesSpeculation: ({ context, event }: GuardArgs) =>
-    context.speculation !== null && sameWords(eventText(event), context.speculation.text) && finalLanguage(context, event) === context.speculation.language,
-  replyProgressIs: ({ context }: GuardArgs, params: { progress: ReplyProgress }) => context.replyProgress === params.progress,
+    context.speculation !== null &&
+    sameWords(eventText(event), context.speculation.text) &&
+    finalLanguage(context, event) === context.speculation.language,
+  replyProgressIs: ({ context }: GuardArgs, params: { progress: ReplyProgress }) =>
+    context.replyProgress === params.progress,
 };

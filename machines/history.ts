@@ -95,7 +95,14 @@ function joinWords(words: string[], original: string): string {
  * ```
  */
 export function userEntry(turnId: string, text: string, replyTurnId?: string): HistoryEntry {
-  return { role: 'user', turnId, text, interrupted: false, pending: false, ...(replyTurnId !== undefined && replyTurnId !== turnId ? { replyTurnId } : {}) };
+  return {
+    role: 'user',
+    turnId,
+    text,
+    interrupted: false,
+    pending: false,
+    ...(replyTurnId !== undefined && replyTurnId !== turnId ? { replyTurnId } : {}),
+  };
 }
 
 export function appendHistory(history: readonly HistoryEntry[], entry: HistoryEntry, limit: number): HistoryEntry[] {
@@ -117,11 +124,16 @@ export function toChatMessages(systemPrompt: string, history: readonly HistoryEn
  * result, error or why it did not run), so the model knows what the robot did.
  */
 function chatMessagesOf(entry: HistoryEntry): ChatMessage[] {
-  if (entry.role !== 'action' || !entry.action) return [{ role: entry.role === 'user' ? 'user' : 'assistant', content: entry.text }];
+  if (entry.role !== 'action' || !entry.action)
+    return [{ role: entry.role === 'user' ? 'user' : 'assistant', content: entry.text }];
   const { callId, name, status, outcome } = entry.action;
   const toolCall = { id: callId, name, arguments: JSON.stringify(entry.action.arguments) };
   return [
     { role: 'assistant', content: '', toolCalls: [toolCall] },
-    { role: 'tool', toolCallId: callId, content: JSON.stringify({ status, ...(outcome !== undefined ? { outcome } : {}) }) },
+    {
+      role: 'tool',
+      toolCallId: callId,
+      content: JSON.stringify({ status, ...(outcome !== undefined ? { outcome } : {}) }),
+    },
   ];
 }

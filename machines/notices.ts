@@ -13,7 +13,14 @@
  * ```
  */
 import type { Notice, NoticeOf } from '../bus/notice-schema.js';
-import type { ActionRefusalReason, EstopSource, NoticeCode, ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';
+import type {
+  ActionRefusalReason,
+  EstopSource,
+  NoticeCode,
+  ReplyCancelReason,
+  SpeculationDiscardReason,
+  UtteranceDropReason,
+} from '../bus/notices.js';
 import type { TurnId } from '../bus/ids.js';
 
 export type { Notice, NoticeOf };
@@ -25,7 +32,12 @@ type ActionEnd = NoticeOf<'action_ended'> extends infer N ? (N extends unknown ?
 export const Notices = {
   early_end_of_turn: (text: string) => ({ code: 'early_end_of_turn', text }),
   utterance_dropped: (reason: UtteranceDropReason) => ({ code: 'utterance_dropped', reason }),
-  not_understood: (text: string, confidence: number | null, minConfidence: number) => ({ code: 'not_understood', text, confidence, minConfidence }),
+  not_understood: (text: string, confidence: number | null, minConfidence: number) => ({
+    code: 'not_understood',
+    text,
+    confidence,
+    minConfidence,
+  }),
   reply_cancelled: (reason: ReplyCancelReason) => ({ code: 'reply_cancelled', reason }),
   reply_resumed: (resumes: TurnId, remaining: string) => ({ code: 'reply_resumed', resumes, remaining }),
   speculation_started: (text: string) => ({ code: 'speculation_started', text }),
@@ -36,12 +48,25 @@ export const Notices = {
   llm_slow: () => ({ code: 'llm_slow' }),
   llm_slow_filler: (text: string) => ({ code: 'llm_slow_filler', text }),
   no_input: (waitedMs: number) => ({ code: 'no_input', waitedMs }),
-  action_refused: (name: string, reason: ActionRefusalReason, explanation: string) => ({ code: 'action_refused', name, reason, explanation }),
+  action_refused: (name: string, reason: ActionRefusalReason, explanation: string) => ({
+    code: 'action_refused',
+    name,
+    reason,
+    explanation,
+  }),
   action_confirming: (actionId: string, name: string) => ({ code: 'action_confirming', actionId, name }),
   action_ended: (end: ActionEnd): NoticeOf<'action_ended'> => ({ code: 'action_ended', ...end }),
   estop: (source: EstopSource, phrase?: string) => ({ code: 'estop', source, ...(phrase ? { phrase } : {}) }),
-  echo_held_user: (span: { fromMs: number; heldMs: number }) => ({ code: 'echo_held_user', fromMs: span.fromMs, heldMs: span.heldMs }),
-  echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({ code: 'echo_half_duplex', fromMs: span.fromMs, durationMs: span.durationMs }),
+  echo_held_user: (span: { fromMs: number; heldMs: number }) => ({
+    code: 'echo_held_user',
+    fromMs: span.fromMs,
+    heldMs: span.heldMs,
+  }),
+  echo_half_duplex: (span: { fromMs: number; durationMs: number }) => ({
+    code: 'echo_half_duplex',
+    fromMs: span.fromMs,
+    durationMs: span.durationMs,
+  }),
   estop_recognizer_failed: (error: string) => ({ code: 'estop_recognizer_failed', error: error.slice(0, 500) }),
   keyword_failed: (error: string) => ({ code: 'keyword_failed', error: error.slice(0, 500) }),
   noise_suppression: (room: { on: boolean; floorDbfs: number }) => ({
@@ -69,7 +94,9 @@ function describeActionEnd(n: NoticeOf<'action_ended'>): string {
     case 'rejected':
       return `${what} rejected: ${n.reason}`;
     case 'timed_out':
-      return n.waitingFor === 'acceptance' ? `${what} no executor accepted it within ${n.afterMs} ms` : `${what} timed out after ${n.afterMs} ms`;
+      return n.waitingFor === 'acceptance'
+        ? `${what} no executor accepted it within ${n.afterMs} ms`
+        : `${what} timed out after ${n.afterMs} ms`;
   }
 }
 
@@ -113,11 +140,17 @@ export function describeNotice(n: Notice): string {
     case 'echo_half_duplex':
       return `${Math.round(n.durationMs)} ms from ${Math.round(n.fromMs)} ms: only a user louder than the echo heard`;
     case 'estop_recognizer_failed':
-      return `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the session's transcripts`;
+      return (
+        `the emergency stop's local recognizer failed (${clip(n.error)}): stops are left to the spotter and the ` +
+        `session's transcripts`
+      );
     case 'keyword_failed':
       return `the learned keyword heads failed (${clip(n.error)}): stops are left to the spotter and the transcripts`;
     case 'estop_own_voice':
-      return `"${clip(n.phrase)}" heard in the robot's own voice (${Math.round(n.explainedShare * 100)} % its echo): not stopped`;
+      return (
+        `"${clip(n.phrase)}" heard in the robot's own voice (${Math.round(n.explainedShare * 100)} % its echo): ` +
+        `not stopped`
+      );
     case 'noise_suppression':
       return `RNNoise ${n.on ? 'on' : 'off'}: the room's noise floor ${Math.round(n.floorDbfs)} dBFS`;
   }

@@ -66,7 +66,11 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
         },
         on: {
           'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
+          'vad.speech_end': {
+            guard: 'isUserTurn',
+            target: 'silent',
+            actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } },
+          },
         },
       },
       /**
@@ -78,7 +82,11 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
         on: {
           'vad.resume': { guard: 'isUserTurn', target: 'candidate.sustained', actions: 'storeResume' },
           'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } } },
+          'vad.speech_end': {
+            guard: 'isUserTurn',
+            target: 'silent',
+            actions: { type: 'dropUtterance', params: { reason: 'too_short_to_interrupt' } },
+          },
         },
       },
       /** Long enough, but the partial transcript has fewer words than `bargeIn.minWords`. */
@@ -92,13 +100,21 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
             },
             { guard: 'isUserTurn', actions: 'storePartial' },
           ],
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'too_few_words_to_interrupt' } } },
+          'vad.speech_end': {
+            guard: 'isUserTurn',
+            target: 'silent',
+            actions: { type: 'dropUtterance', params: { reason: 'too_few_words_to_interrupt' } },
+          },
         },
       },
       /** Uninterruptible reply (or barge-in disabled): the utterance is kept only if it outlasts the reply. */
       ignoring: {
         on: {
-          'vad.speech_end': { guard: 'isUserTurn', target: 'silent', actions: { type: 'dropUtterance', params: { reason: 'spoke_over_uninterruptible' } } },
+          'vad.speech_end': {
+            guard: 'isUserTurn',
+            target: 'silent',
+            actions: { type: 'dropUtterance', params: { reason: 'spoke_over_uninterruptible' } },
+          },
         },
       },
     },
@@ -107,7 +123,11 @@ export const userRegion = (replyState: 'processing' | 'speaking') =>
 /** New requests while a reply runs replace it; STOP silences it. Shared by `processing` and `speaking`. */
 export const replyControl = {
   'control.stop': [
-    { guard: 'userIsSpeaking', target: '#session.dialog.listening', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
+    {
+      guard: 'userIsSpeaking',
+      target: '#session.dialog.listening',
+      actions: { type: 'cancelReply', params: { reason: 'stop' } },
+    },
     { target: '#session.dialog.idle', actions: { type: 'cancelReply', params: { reason: 'stop' } } },
   ],
   'user.text': [
@@ -124,7 +144,11 @@ export const replyControl = {
     {
       target: '#session.dialog.processing',
       reenter: true,
-      actions: [{ type: 'cancelReply', params: { reason: 'new_text' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'],
+      actions: [
+        { type: 'cancelReply', params: { reason: 'new_text' } },
+        { type: 'dropUtterance', params: { reason: 'replaced_by_text' } },
+        'startTextReply',
+      ],
     },
   ],
   // A refused call, or one that needs a yes first: the reply is replaced by what the agent says of it.
@@ -153,7 +177,11 @@ export const replyControl = {
   'control.say': {
     target: '#session.dialog.processing',
     reenter: true,
-    actions: [{ type: 'cancelReply', params: { reason: 'say' } }, { type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
+    actions: [
+      { type: 'cancelReply', params: { reason: 'say' } },
+      { type: 'dropUtterance', params: { reason: 'replaced_by_say' } },
+      'startSay',
+    ],
   },
   'tts.error': {
     guard: and(['isReplyTurn', 'isFatalTtsError']),

@@ -23,7 +23,10 @@ export const SESSION_DEFAULTS = {
     minVoiceMs: 200,
     /** Why 0: the word check waits for the STT's partials; most robots want the faster cut. */
     minWords: 0,
-    /** Why 2 s: a cough is transcribed (empty) well within it, as LiveKit's false-interruption timeout; later, the user has moved on. */
+    /**
+     * Why 2 s: a cough is transcribed (empty) well within it, as LiveKit's false-interruption timeout; later, the user
+     * has moved on.
+     */
     falseInterruptionMs: 2000,
     /** Why empty: a robot's users decide what counts as a backchannel. */
     ignorableWords: [],
@@ -43,7 +46,9 @@ export const SESSION_DEFAULTS = {
   turn: {
     /** Why 200 ms: longer than the gaps between the words of a command spoken in one go (~150 ms). */
     completePauseMs: 200,
-    /** Why auto: a guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms. */
+    /**
+     * Why auto: a guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
+     */
     speculate: 'auto',
   },
   /** Why 0: the chart rejects nothing unless told; the application's value is `stt.minConfidence`. */

@@ -10,7 +10,15 @@ import type { EstopActorInput } from '../actors/estop/index.js';
 import { catalogOf } from './action-context.js';
 import { isTurnId, type TurnId } from '../bus/ids.js';
 import type { ReplyCancelReason, SpeculationDiscardReason, UtteranceDropReason } from '../bus/notices.js';
-import type { CommitCommand, LlmActorInput, PlaybackActorInput, SttActorInput, TtsActorInput, VadActorInput, VadCommand } from '../actors/inputs.js';
+import type {
+  CommitCommand,
+  LlmActorInput,
+  PlaybackActorInput,
+  SttActorInput,
+  TtsActorInput,
+  VadActorInput,
+  VadCommand,
+} from '../actors/inputs.js';
 import type { HistoryEntry, SessionEmitted, SessionEvent, SttCommand, TtsCommand } from './events.js';
 import { describeNotice, Notices, noticeEvent } from './notices.js';
 import { capPlayed, heardText, toChatMessages, userEntry } from './history.js';
@@ -88,17 +96,26 @@ export const baseSetup = setup({
         utterances: context.utterances + 1,
       });
     }),
-    endUtterance: enqueueActions(({ enqueue }) => enqueue.assign({ userSpeaking: false, userPaused: false, quietSinceOnset: false })),
-    storePartial: enqueueActions(({ enqueue, event }) =>
-      enqueue.assign({ partialText: eventText(event), partialComplete: event.type === 'stt.partial' && event.complete === true }),
+    endUtterance: enqueueActions(({ enqueue }) =>
+      enqueue.assign({ userSpeaking: false, userPaused: false, quietSinceOnset: false }),
     ),
-    storePause: enqueueActions(({ enqueue, event }) => enqueue.assign({ userPaused: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 })),
+    storePartial: enqueueActions(({ enqueue, event }) =>
+      enqueue.assign({
+        partialText: eventText(event),
+        partialComplete: event.type === 'stt.partial' && event.complete === true,
+      }),
+    ),
+    storePause: enqueueActions(({ enqueue, event }) =>
+      enqueue.assign({ userPaused: true, pauseSilentMs: event.type === 'vad.pause' ? event.silentMs : 0 }),
+    ),
     storeResume: enqueueActions(({ enqueue }) => enqueue.assign({ userPaused: false, quietSinceOnset: false })),
     /** The pause came within the onset of speech over a reply (`bargeIn.minVoiceMs`); with `storePause`. */
     markQuietOnset: enqueueActions(({ enqueue }) => enqueue.assign({ quietSinceOnset: true })),
     /** The utterance is still open as the reply ends on its own; with `finishReply`. */
     markOverReply: enqueueActions(({ enqueue }) => enqueue.assign({ overReply: true })),
-    /** The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover. */
+    /**
+     * The transcript is a complete command and the user paused: the VAD ends the utterance now, not after its hangover.
+     */
     endTurnEarly: enqueueActions(({ enqueue, context }) => {
       enqueue.sendTo('vad', { type: 'end' } satisfies VadCommand);
       enqueue.emit(noticeEvent(context.userTurnId ?? '-', Notices.early_end_of_turn(context.partialText)));
@@ -141,19 +158,31 @@ export const baseSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       assertEvent(event, 'stt.final');
       const final = event;
-      enqueue.emit(noticeEvent(userTurnId, Notices.not_understood(final.text, final.confidence ?? null, context.config.minConfidence)));
+      enqueue.emit(
+        noticeEvent(
+          userTurnId,
+          Notices.not_understood(final.text, final.confidence ?? null, context.config.minConfidence),
+        ),
+      );
       enqueue.assign({ resumes, ...startingReply(turnId, 'say', context.config.notUnderstoodText), ...NO_UTTERANCE });
     }),
     startTextReply: enqueueActions(({ enqueue, context, event }) => {
       const turnId: TurnId = `t${context.textTurns + 1}`;
       const entry = userEntry(turnId, eventText(event));
-      enqueue.assign({ textTurns: context.textTurns + 1, history: historyWith(context, entry), ...startingReply(turnId, 'llm') });
+      enqueue.assign({
+        textTurns: context.textTurns + 1,
+        history: historyWith(context, entry),
+        ...startingReply(turnId, 'llm'),
+      });
       enqueue.emit({ type: 'history', entry });
     }),
     startSay: enqueueActions(({ enqueue, context, event }) => {
       assertEvent(event, 'control.say');
       const say = event;
-      enqueue.assign({ sayTurns: context.sayTurns + 1, ...startingReply(`s${context.sayTurns + 1}`, 'say', say.text, say.uninterruptible) });
+      enqueue.assign({
+        sayTurns: context.sayTurns + 1,
+        ...startingReply(`s${context.sayTurns + 1}`, 'say', say.text, say.uninterruptible),
+      });
     }),
     spawnReplyActors: enqueueActions(({ enqueue, context }) => {
       const { sessionId, replyTurnId, speculation } = context;
@@ -175,9 +204,15 @@ export const baseSetup = setup({
         guessedTurnIds: speculation ? [...context.guessedTurnIds, speculation.turnId] : context.guessedTurnIds,
       });
       if (context.replyKind === 'llm') {
-        const prompt = context.replyInstructions === null ? systemPromptFor(context) : `${systemPromptFor(context)}\n\n${context.replyInstructions}`;
+        const prompt =
+          context.replyInstructions === null
+            ? systemPromptFor(context)
+            : `${systemPromptFor(context)}\n\n${context.replyInstructions}`;
         const messages = toChatMessages(prompt, context.history, context.config.historyTurns);
-        enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId: replyTurnId, messages, ...toolsFor(context) } });
+        enqueue.spawnChild('llm', {
+          id: 'llm',
+          input: { sessionId, turnId: replyTurnId, messages, ...toolsFor(context) },
+        });
       }
       const ttsInput: TtsActorInput = {
         sessionId,
@@ -206,12 +241,24 @@ export const baseSetup = setup({
       if (turnId === null) return;
       if (context.replyOutOfBand) {
         // Out of the history: nothing of it is kept, waited for or resumed.
-        enqueue.assign({ replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false });
+        enqueue.assign({
+          replyTurnId: null,
+          replyKind: null,
+          sayText: null,
+          replyUninterruptible: false,
+          replyOutOfBand: false,
+        });
         enqueue.emit(noticeEvent(turnId, Notices.reply_cancelled(params.reason)));
         return;
       }
       // The placeholder holds what was heard before this reply (a resumed reply's predecessor), if anything.
-      const placeholder: HistoryEntry = { role: 'assistant', turnId, text: context.replyPrefix, interrupted: true, pending: true };
+      const placeholder: HistoryEntry = {
+        role: 'assistant',
+        turnId,
+        text: context.replyPrefix,
+        interrupted: true,
+        pending: true,
+      };
       // A barge-in may turn out to be a cough: keep what is needed to resume the reply, for a while. Its
       // text comes with the TTS actor's stop report (`tts.stopped`), what was heard with playback's.
       const resumable = params.reason === 'barge_in' && context.config.bargeIn.falseInterruptionMs > 0;
@@ -229,7 +276,14 @@ export const baseSetup = setup({
     finishReply: enqueueActions(({ enqueue, context, event }) => {
       assertEvent(event, 'playback.finished');
       const done = event;
-      const ended = { replyTurnId: null, replyKind: null, sayText: null, replyUninterruptible: false, replyOutOfBand: false, resumesInReply: 0 };
+      const ended = {
+        replyTurnId: null,
+        replyKind: null,
+        sayText: null,
+        replyUninterruptible: false,
+        replyOutOfBand: false,
+        resumesInReply: 0,
+      };
       // Said out of the history: it is not remembered, and a truncate still names the reply before it.
       if (context.replyOutOfBand) return void enqueue.assign(ended);
       const text = joinText(context.replyPrefix, heardText(done.segments));
@@ -247,22 +301,32 @@ export const baseSetup = setup({
       const placeholder = context.history.find((h) => h.pending && h.turnId === report.turnId);
       const prefix = placeholder?.text ?? '';
       const text = joinText(prefix, heardText(report.segments));
-      const history = context.history.flatMap((h) => (h === placeholder ? (text ? [{ ...h, text, pending: false }] : []) : [h]));
-      const interrupted = context.interrupted?.turnId === report.turnId ? { ...context.interrupted, heard: report.segments } : context.interrupted;
+      const history = context.history.flatMap((h) =>
+        h === placeholder ? (text ? [{ ...h, text, pending: false }] : []) : [h],
+      );
+      const interrupted =
+        context.interrupted?.turnId === report.turnId
+          ? { ...context.interrupted, heard: report.segments }
+          : context.interrupted;
       enqueue.assign({
         history,
         pendingHeard: context.pendingHeard.filter((t) => t !== report.turnId),
         lastHeard: { turnId: report.turnId, segments: report.segments, prefix },
         interrupted,
       });
-      if (text) enqueue.emit({ type: 'history', entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false } });
+      if (text)
+        enqueue.emit({
+          type: 'history',
+          entry: { role: 'assistant', turnId: report.turnId, text, interrupted: true, pending: false },
+        });
     }),
     /** `control.configure`: a new system prompt applies from the next reply, a new voice from the next TTS actor. */
     configure: enqueueActions(({ enqueue, context, event }) => {
       assertEvent(event, 'control.configure');
       const update = event;
       enqueue.assign({
-        config: update.systemPrompt !== undefined ? { ...context.config, systemPrompt: update.systemPrompt } : context.config,
+        config:
+          update.systemPrompt !== undefined ? { ...context.config, systemPrompt: update.systemPrompt } : context.config,
         voice: update.voice ?? context.voice,
         clientTools: update.clientTools ?? context.clientTools,
         toolChoice: update.toolChoice ?? context.toolChoice,
@@ -322,9 +386,16 @@ export const baseSetup = setup({
       const { turnId, resumes } = freshReplyId(context);
       const text = context.partialText.trim();
       const guess = userEntry(context.userTurnId ?? turnId, text);
-      const messages = toChatMessages(systemPromptFor(context), [...context.history, guess], context.config.historyTurns);
+      const messages = toChatMessages(
+        systemPromptFor(context),
+        [...context.history, guess],
+        context.config.historyTurns,
+      );
       const { sessionId } = context;
-      enqueue.spawnChild('llm', { id: 'llm', input: { sessionId, turnId, messages, speculative: true, ...toolsFor(context) } });
+      enqueue.spawnChild('llm', {
+        id: 'llm',
+        input: { sessionId, turnId, messages, speculative: true, ...toolsFor(context) },
+      });
       enqueue.spawnChild('tts', {
         id: 'tts',
         input: {
@@ -335,11 +406,16 @@ export const baseSetup = setup({
         },
       });
       enqueue.spawnChild('playback', { id: 'playback', input: { sessionId, turnId, held: true } });
-      enqueue.assign({ resumes, speculation: { turnId, text, committed: false, language: context.language }, replyProgress: 'thinking' });
+      enqueue.assign({
+        resumes,
+        speculation: { turnId, text, committed: false, language: context.language },
+        replyProgress: 'thinking',
+      });
       enqueue.emit(noticeEvent(turnId, Notices.speculation_started(text)));
     }),
     advanceSpeculation: enqueueActions(({ enqueue, context }, params: { progress: ReplyProgress }) => {
-      if (PROGRESS_ORDER.indexOf(params.progress) > PROGRESS_ORDER.indexOf(context.replyProgress)) enqueue.assign({ replyProgress: params.progress });
+      if (PROGRESS_ORDER.indexOf(params.progress) > PROGRESS_ORDER.indexOf(context.replyProgress))
+        enqueue.assign({ replyProgress: params.progress });
     }),
     /** The guess is wrong (the user went on, a stage failed, the turn ended): stop it; it was never heard. */
     discardSpeculation: enqueueActions(({ enqueue, context }, params: { reason: SpeculationDiscardReason }) => {
@@ -349,7 +425,9 @@ export const baseSetup = setup({
       enqueue.assign({ speculation: null, guessedTurnIds: [...context.guessedTurnIds, guess.turnId] });
       enqueue.emit(noticeEvent(guess.turnId, Notices.speculation_discarded(params.reason)));
     }),
-    /** The final transcript is what the guess answered: it becomes the reply, its audio plays, its tool calls go out. */
+    /**
+     * The final transcript is what the guess answered: it becomes the reply, its audio plays, its tool calls go out.
+     */
     commitSpeculation: enqueueActions(({ enqueue, context, event }) => {
       const guess = context.speculation!;
       const userTurnId = context.userTurnId ?? guess.turnId;
@@ -361,7 +439,10 @@ export const baseSetup = setup({
         speculation: { ...guess, committed: true },
         history: historyWith(context, entry),
         ...startingReply(guess.turnId, 'llm'),
-        heardConfidence: event.type === 'stt.final' && event.confidence !== undefined ? { turnId: guess.turnId, confidence: event.confidence } : null,
+        heardConfidence:
+          event.type === 'stt.final' && event.confidence !== undefined
+            ? { turnId: guess.turnId, confidence: event.confidence }
+            : null,
         ...NO_UTTERANCE,
         finalText: text,
       });

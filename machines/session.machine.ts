@@ -102,7 +102,11 @@ export const sessionMachine = sessionSetup.createMachine({
       states: {
         idle: {
           // Outside a reply nothing is resumed any more: the false-interruption window ends here too.
-          entry: [{ type: 'discardSpeculation', params: { reason: 'turn_ended' } }, 'stopReplyActors', 'forgetInterruptedReply'],
+          entry: [
+            { type: 'discardSpeculation', params: { reason: 'turn_ended' } },
+            'stopReplyActors',
+            'forgetInterruptedReply',
+          ],
           initial: 'waiting',
           states: {
             waiting: { after: { noInput: 'noInputNoticed' } },
@@ -134,9 +138,20 @@ export const sessionMachine = sessionSetup.createMachine({
               initial: 'routing',
               states: {
                 // A barge-in may arrive here while the VAD already reports a pause.
-                routing: { always: [{ guard: and(['userIsPaused', 'adaptiveEndOfTurn']), target: 'paused' }, { target: 'voiced' }] },
+                routing: {
+                  always: [
+                    { guard: and(['userIsPaused', 'adaptiveEndOfTurn']), target: 'paused' },
+                    { target: 'voiced' },
+                  ],
+                },
                 voiced: {
-                  on: { 'vad.pause': { guard: and(['isUserTurn', 'adaptiveEndOfTurn']), target: 'paused', actions: 'storePause' } },
+                  on: {
+                    'vad.pause': {
+                      guard: and(['isUserTurn', 'adaptiveEndOfTurn']),
+                      target: 'paused',
+                      actions: 'storePause',
+                    },
+                  },
                 },
                 paused: {
                   initial: 'short',
@@ -150,10 +165,16 @@ export const sessionMachine = sessionSetup.createMachine({
                         ],
                       },
                     },
-                    /** Past the short pause with an incomplete transcript: a complete one arriving now ends the turn. */
+                    /**
+                     * Past the short pause with an incomplete transcript: a complete one arriving now ends the turn.
+                     */
                     long: {
                       on: {
-                        'stt.partial': { guard: and(['isUserTurn', 'eventIsComplete']), target: 'ending', actions: ['storePartial', 'endTurnEarly'] },
+                        'stt.partial': {
+                          guard: and(['isUserTurn', 'eventIsComplete']),
+                          target: 'ending',
+                          actions: ['storePartial', 'endTurnEarly'],
+                        },
                       },
                     },
                     /** The VAD was told to end the utterance; its `vad.speech_end` follows. */
@@ -185,8 +206,15 @@ export const sessionMachine = sessionSetup.createMachine({
             finalizing: {
               after: {
                 sttFinal: [
-                  { guard: 'hasPartialText', target: '#session.dialog.processing', actions: ['noticeUsedPartial', 'startVoiceReply'] },
-                  { target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } } },
+                  {
+                    guard: 'hasPartialText',
+                    target: '#session.dialog.processing',
+                    actions: ['noticeUsedPartial', 'startVoiceReply'],
+                  },
+                  {
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'stt_final_timeout' } },
+                  },
                 ],
               },
               on: {
@@ -214,22 +242,48 @@ export const sessionMachine = sessionSetup.createMachine({
                     actions: { type: 'dropUtterance', params: { reason: 'not_understood_over_reply' } },
                   },
                   // Out of grammar (or mumbled): a re-prompt, never an intent.
-                  { guard: and(['isUserTurn', 'isNotUnderstood']), target: '#session.dialog.processing', actions: 'startNotUnderstood' },
+                  {
+                    guard: and(['isUserTurn', 'isNotUnderstood']),
+                    target: '#session.dialog.processing',
+                    actions: 'startNotUnderstood',
+                  },
                   // A yes or a no to the agent's question: acknowledged, not sent to the LLM.
-                  { guard: and(['isUserTurn', 'answersYesOrNo']), target: '#session.dialog.processing', actions: 'answerConfirmation' },
-                  { guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']), target: '#session.dialog.processing', actions: 'commitSpeculation' },
-                  { guard: and(['isUserTurn', 'eventHasText']), target: '#session.dialog.processing', actions: ['storeFinal', 'startVoiceReply'] },
-                  { guard: 'isUserTurn', target: '#session.dialog.idle', actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } } },
+                  {
+                    guard: and(['isUserTurn', 'answersYesOrNo']),
+                    target: '#session.dialog.processing',
+                    actions: 'answerConfirmation',
+                  },
+                  {
+                    guard: and(['isUserTurn', 'eventHasText', 'finalMatchesSpeculation']),
+                    target: '#session.dialog.processing',
+                    actions: 'commitSpeculation',
+                  },
+                  {
+                    guard: and(['isUserTurn', 'eventHasText']),
+                    target: '#session.dialog.processing',
+                    actions: ['storeFinal', 'startVoiceReply'],
+                  },
+                  {
+                    guard: 'isUserTurn',
+                    target: '#session.dialog.idle',
+                    actions: { type: 'dropUtterance', params: { reason: 'empty_transcript' } },
+                  },
                 ],
                 'stt.partial': { guard: 'isUserTurn', actions: 'storePartial' },
                 // A new utterance before the last one was transcribed: the newer one wins.
-                'vad.speech_start': { target: 'hearing', actions: [{ type: 'discardSpeculation', params: { reason: 'new_utterance' } }, 'beginUtterance'] },
+                'vad.speech_start': {
+                  target: 'hearing',
+                  actions: [{ type: 'discardSpeculation', params: { reason: 'new_utterance' } }, 'beginUtterance'],
+                },
               },
             },
           },
           on: {
             // A guess's progress, so the reply picks up where it is when the guess is committed.
-            'llm.started': { guard: 'isSpeculationTurn', actions: { type: 'advanceSpeculation', params: { progress: 'generating' } } },
+            'llm.started': {
+              guard: 'isSpeculationTurn',
+              actions: { type: 'advanceSpeculation', params: { progress: 'generating' } },
+            },
             'tts.requested': {
               guard: and(['isSpeculationTurn', not('isAboutFiller')]),
               actions: { type: 'advanceSpeculation', params: { progress: 'synthesizing' } },
@@ -238,18 +292,34 @@ export const sessionMachine = sessionSetup.createMachine({
               guard: and(['isSpeculationTurn', not('isAboutFiller')]),
               actions: { type: 'advanceSpeculation', params: { progress: 'buffering' } },
             },
-            'llm.error': { guard: 'isSpeculationTurn', actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } } },
-            'tts.error': { guard: and(['isSpeculationTurn', 'isFatalTtsError']), actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } } },
-            'stt.error': { guard: 'isUserTurn', target: 'idle', actions: { type: 'dropUtterance', params: { reason: 'stt_error' } } },
+            'llm.error': {
+              guard: 'isSpeculationTurn',
+              actions: { type: 'discardSpeculation', params: { reason: 'llm_error' } },
+            },
+            'tts.error': {
+              guard: and(['isSpeculationTurn', 'isFatalTtsError']),
+              actions: { type: 'discardSpeculation', params: { reason: 'tts_failed' } },
+            },
+            'stt.error': {
+              guard: 'isUserTurn',
+              target: 'idle',
+              actions: { type: 'dropUtterance', params: { reason: 'stt_error' } },
+            },
             'user.text': [
               {
                 guard: 'answersYesOrNo',
                 target: 'processing',
                 actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'answerConfirmation'],
               },
-              { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'] },
+              {
+                target: 'processing',
+                actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_text' } }, 'startTextReply'],
+              },
             ],
-            'control.say': { target: 'processing', actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'] },
+            'control.say': {
+              target: 'processing',
+              actions: [{ type: 'dropUtterance', params: { reason: 'replaced_by_say' } }, 'startSay'],
+            },
             'control.estop': {
               target: 'idle',
               actions: [
@@ -271,7 +341,10 @@ export const sessionMachine = sessionSetup.createMachine({
                   always: [
                     { guard: 'isSayReply', target: 'generating' },
                     { guard: { type: 'replyProgressIs', params: { progress: 'buffering' } }, target: 'buffering' },
-                    { guard: { type: 'replyProgressIs', params: { progress: 'synthesizing' } }, target: 'synthesizing' },
+                    {
+                      guard: { type: 'replyProgressIs', params: { progress: 'synthesizing' } },
+                      target: 'synthesizing',
+                    },
                     { guard: { type: 'replyProgressIs', params: { progress: 'generating' } }, target: 'generating' },
                     { target: 'thinking' },
                   ],
@@ -296,7 +369,11 @@ export const sessionMachine = sessionSetup.createMachine({
                   on: { 'llm.started': { guard: 'isReplyTurn', target: 'generating' } },
                 },
                 /** Tokens flow; waiting for the first clause to reach TTS. */
-                generating: { on: { 'tts.requested': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'synthesizing' } } },
+                generating: {
+                  on: {
+                    'tts.requested': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: 'synthesizing' },
+                  },
+                },
                 /**
                  * TTS working on the first clause. Each missed deadline asks the TTS actor for the next engine;
                  * after `tts.maxFallbacks` the turn ends rather than wait forever on a dead engine.
@@ -320,10 +397,17 @@ export const sessionMachine = sessionSetup.createMachine({
                 buffering: {},
               },
               on: {
-                'playback.started': { guard: and(['isReplyTurn', not('isAboutFiller')]), target: '#session.dialog.speaking' },
+                'playback.started': {
+                  guard: and(['isReplyTurn', not('isAboutFiller')]),
+                  target: '#session.dialog.speaking',
+                },
                 // An empty answer (or one that was only a filler) finishes without ever reaching `speaking`.
                 'playback.finished': [
-                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: ['finishReply', 'markOverReply'] },
+                  {
+                    guard: and(['isReplyTurn', 'userIsSpeaking']),
+                    target: '#session.dialog.listening',
+                    actions: ['finishReply', 'markOverReply'],
+                  },
                   { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
                 ],
                 'llm.error': {
@@ -348,7 +432,11 @@ export const sessionMachine = sessionSetup.createMachine({
               states: { playing: {} },
               on: {
                 'playback.finished': [
-                  { guard: and(['isReplyTurn', 'userIsSpeaking']), target: '#session.dialog.listening', actions: ['finishReply', 'markOverReply'] },
+                  {
+                    guard: and(['isReplyTurn', 'userIsSpeaking']),
+                    target: '#session.dialog.listening',
+                    actions: ['finishReply', 'markOverReply'],
+                  },
                   { guard: 'isReplyTurn', target: '#session.dialog.idle', actions: 'finishReply' },
                 ],
               },

@@ -25,14 +25,18 @@ export const DialogState = Object.fromEntries(DIALOG_STATES.map((s) => [s, s])) 
 /** The actions region: no action, asking the user to confirm, asked of the executor, running, session ended. */
 export const ACTIONS_STATES = ['idle', 'confirming', 'requested', 'running', 'ended'] as const;
 export type ActionsState = (typeof ACTIONS_STATES)[number];
-export const ActionsState = Object.fromEntries(ACTIONS_STATES.map((s) => [s, s])) as { readonly [S in ActionsState]: S };
+export const ActionsState = Object.fromEntries(ACTIONS_STATES.map((s) => [s, s])) as {
+  readonly [S in ActionsState]: S;
+};
 /**
  * The activation region's top states (`session.activation`): choosing the mode at start, `always` mode
  * (ungated), the gate closed or open (`wake`, `push`), session ended.
  */
 export const ACTIVATION_STATES = ['routing', 'ungated', 'closed', 'open', 'ended'] as const;
 export type ActivationState = (typeof ACTIVATION_STATES)[number];
-export const ActivationState = Object.fromEntries(ACTIVATION_STATES.map((s) => [s, s])) as { readonly [S in ActivationState]: S };
+export const ActivationState = Object.fromEntries(ACTIVATION_STATES.map((s) => [s, s])) as {
+  readonly [S in ActivationState]: S;
+};
 
 /**
  * Where the actions and activation regions' parts start in a published value (the dialog's comes first,
@@ -83,7 +87,8 @@ export interface SessionStateParts {
   activationPath: string;
 }
 
-const isOneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
+  (list as readonly string[]).includes(value);
 
 /**
  * Splits a published state value (`session.state`'s `value`) into its regions. The actions region is
@@ -101,7 +106,8 @@ export function splitSessionState(value: string): SessionStateParts {
   const parts = parseSessionState(value);
   if (!parts) {
     throw new Error(
-      `"${value}" is not a session state value: expected <${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
+      `"${value}" is not a session state value: expected ` +
+        `<${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
     );
   }
   return parts;
@@ -112,7 +118,12 @@ export function parseSessionState(value: string): SessionStateParts | undefined 
   const paths = sessionStatePaths(value);
   const dialog = paths.dialog.split('.')[0]!;
   const activation = paths.activation.split('.')[0]!;
-  if (!isOneOf(DIALOG_STATES, dialog) || !isOneOf(ACTIONS_STATES, paths.actions) || !isOneOf(ACTIVATION_STATES, activation)) return undefined;
+  if (
+    !isOneOf(DIALOG_STATES, dialog) ||
+    !isOneOf(ACTIONS_STATES, paths.actions) ||
+    !isOneOf(ACTIVATION_STATES, activation)
+  )
+    return undefined;
   return { dialog, dialogPath: paths.dialog, actions: paths.actions, activation, activationPath: paths.activation };
 }
 
@@ -123,10 +134,12 @@ export function parseSessionState(value: string): SessionStateParts | undefined 
 export type SessionStateMatch = Parameters<SnapshotFrom<SessionMachine>['matches']>[0];
 
 /** Whether `value` names a dialog state (`idle`, `speaking`, …). */
-export const isDialogState = (value: unknown): value is DialogState => typeof value === 'string' && isOneOf(DIALOG_STATES, value);
+export const isDialogState = (value: unknown): value is DialogState =>
+  typeof value === 'string' && isOneOf(DIALOG_STATES, value);
 
 /**
  * What `matches` asks of a snapshot: a dialog state alone (`'idle'`) means the dialog region's, anything
  * else is xstate's own `snapshot.matches` value.
  */
-export const matchValue = (state: DialogState | SessionStateMatch): SessionStateMatch => (isDialogState(state) ? { dialog: state } : state);
+export const matchValue = (state: DialogState | SessionStateMatch): SessionStateMatch =>
+  isDialogState(state) ? { dialog: state } : state;

@@ -47,7 +47,10 @@ export function givenEngines(engines: Omit<SessionEngines, 'sink'>): SessionRunt
   return { runtime: {}, bind: ({ sink }) => Promise.resolve({ ...engines, sink, release: () => undefined }) };
 }
 
-export interface AssembleSessionOptions extends Pick<StartSessionOptions, 'sessionId' | 'bus' | 'clock' | 'inspect' | 'publishState' | 'attach'> {
+export interface AssembleSessionOptions extends Pick<
+  StartSessionOptions,
+  'sessionId' | 'bus' | 'clock' | 'inspect' | 'publishState' | 'attach'
+> {
   /** Where the session's speech goes. */
   sink: AudioSink;
   /** Where the sink's audio is heard (decides `audio.echoCancel: "auto"`); default `device`. */
@@ -73,10 +76,21 @@ export interface AssembledSession {
   release(): void;
 }
 
-/** Binds the runtime's engines for one session and starts its chart on them; resolves once started (not yet `ready`). */
-export async function assembleSession(runtime: SessionRuntime, options: AssembleSessionOptions): Promise<AssembledSession> {
+/**
+ * Binds the runtime's engines for one session and starts its chart on them; resolves once started (not yet `ready`).
+ */
+export async function assembleSession(
+  runtime: SessionRuntime,
+  options: AssembleSessionOptions,
+): Promise<AssembledSession> {
   const { sessionId, bus, clock, sink, sinkKind, inputSwitches } = options;
-  const bound = await runtime.bind({ sessionId, bus, sink, ...(sinkKind ? { sinkKind } : {}), ...(inputSwitches ? { inputSwitches } : {}) });
+  const bound = await runtime.bind({
+    sessionId,
+    bus,
+    sink,
+    ...(sinkKind ? { sinkKind } : {}),
+    ...(inputSwitches ? { inputSwitches } : {}),
+  });
   try {
     const engines = options.engines ? options.engines(bound) : bound;
     const session = startSession({

@@ -28,7 +28,15 @@ export { AppConfigSchema, type AppConfig } from './config/schema.js';
 
 function merge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
-  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  if (
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof over !== 'object' ||
+    over === null ||
+    Array.isArray(over)
+  )
+    return over;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = merge(out[k], v);
   return out;
@@ -58,7 +66,8 @@ function readConfigFile(file: string): unknown {
 /** One line per problem: the key, what is wrong, and where to set it (the file, or the key's own variable). */
 function describeIssue(issue: z.core.$ZodIssue, file: string | undefined): string[] {
   const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `  ${[...path, k].join('.')}: ${notAKey([...path, k])}`);
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((k) => `  ${[...path, k].join('.')}: ${notAKey([...path, k])}`);
   const key = keyAt(appConfigKeys(), path);
   const variable = key ? envNameFor(path.slice(0, key.segments.length)) : undefined;
   // A language tag with a region (`zh-CN`) makes no variable name a shell accepts: only the file sets it.
@@ -74,7 +83,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const apiKey = env.OPENAI_API_KEY;
   if (apiKey) merged = merge({ llm: { apiKey }, stt: { apiKey } }, merged);
   const result = AppConfigSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(`invalid configuration:\n${result.error.issues.flatMap((i) => describeIssue(i, file)).join('\n')}`);
+  if (!result.success)
+    throw new ConfigError(
+      `invalid configuration:\n${result.error.issues.flatMap((i) => describeIssue(i, file)).join('\n')}`,
+    );
   const config = result.data;
   if (apiKey) {
     for (const chain of [config.tts.engines, ...Object.values(config.languages).map((l) => l.tts ?? [])]) {

@@ -19,7 +19,12 @@
  */
 import { loadSpeexDsp, loadWebRtcApm, tapEchoReference, type EchoReports } from '../adapters/echo/index.js';
 import { describeNotice, Notices, type Notice } from '../machines/notices.js';
-import { createInputConditioner, type InputConditioner, type InputConditionerOptions, type InputSwitches } from '../adapters/audio/input-conditioner.js';
+import {
+  createInputConditioner,
+  type InputConditioner,
+  type InputConditionerOptions,
+  type InputSwitches,
+} from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { Clock } from '../adapters/clock.js';
 import { loadRulesFile } from '../adapters/llm/rules.js';
@@ -45,7 +50,13 @@ import {
   withPhraseCache,
   type RemoteContext,
 } from './engines.js';
-import { inputConditioningFrom, runtimeOptionsFrom, type InputConditioning, type RuntimeOptions, type SinkKind } from './runtime-options.js';
+import {
+  inputConditioningFrom,
+  runtimeOptionsFrom,
+  type InputConditioning,
+  type RuntimeOptions,
+  type SinkKind,
+} from './runtime-options.js';
 import { reportingFailures } from './stop-stt-failures.js';
 import { loadLearnedHeads, type LearnedHeads } from './learned-heads.js';
 import { warmStopPath } from './warm-stop.js';
@@ -103,7 +114,8 @@ type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
 type TtsChain = Array<Slot<TtsEngine>>;
 type TtsSpec = AppConfig['tts']['engines'][number];
 
-const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T => ('shared' in slot ? slot.shared : slot.perSession(remote));
+const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T =>
+  'shared' in slot ? slot.shared : slot.perSession(remote);
 
 export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEnginesOptions): EnginePool {
   // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
@@ -359,7 +371,14 @@ async function bindInputConditioner(
 ): Promise<{ conditioner: InputConditioner; sink: AudioSink } | undefined> {
   const conditioning = inputConditioningFrom(config, sinkKind);
   const switches = inputSwitches ? clientSwitches(config, conditioning, inputSwitches) : undefined;
-  if (!switches && !conditioning.echoCancel && !conditioning.highPassHz && !conditioning.agc && !conditioning.noiseSuppression) return undefined;
+  if (
+    !switches &&
+    !conditioning.echoCancel &&
+    !conditioning.highPassHz &&
+    !conditioning.agc &&
+    !conditioning.noiseSuppression
+  )
+    return undefined;
   // A missing libspeexdsp fails before anything is allocated, with the install command.
   if (conditioning.echoCancel) loadEchoCanceller(conditioning.echoCanceller);
   const echoSwitchable = switches !== undefined && switches.canCancelEcho;
@@ -421,7 +440,11 @@ function echoHeardWithin(config: AppConfig, conditioner: () => InputConditioner 
  * switch (`auto` follows it, if libspeexdsp is there), `audio.noiseSuppression: true` forces RNNoise (`auto`
  * leaves it to the client).
  */
-function clientSwitches(config: AppConfig, conditioning: InputConditioning, client: InputSwitches): InputSwitches & { canCancelEcho: boolean } {
+function clientSwitches(
+  config: AppConfig,
+  conditioning: InputConditioning,
+  client: InputSwitches,
+): InputSwitches & { canCancelEcho: boolean } {
   let canCancelEcho = conditioning.echoCancel;
   if (config.audio.echoCancel === 'auto') {
     try {

@@ -105,21 +105,27 @@ export function trackedKeywords(engine: KeywordEngine, inFlight: Set<Promise<unk
 }
 
 /**
- * A session's engines with the work that runs as real time allows tracked: every TTS engine's synthesis,
- * the learned heads' scoring, and the stop check's decodes where it decodes only at pauses (stop-transcripts.ts: each in slices
+ * A session's engines with the work that runs as real time allows tracked: every TTS engine's synthesis, the learned
+ * heads' scoring, and the stop check's decodes where it decodes only at pauses (stop-transcripts.ts: each in slices
  * between macrotasks), so whether a stop comes in time does not depend on how busy the machine is.
  */
 export function trackedEngines(engines: BoundEngines, inFlight: Set<Promise<unknown>>): BoundEngines {
   return {
     ...engines,
     tts: engines.tts.map((tts) => tracked(tts, inFlight)),
-    ...(engines.learned ? { learned: { ...engines.learned, engine: trackedKeywords(engines.learned.engine, inFlight) } } : {}),
+    ...(engines.learned
+      ? { learned: { ...engines.learned, engine: trackedKeywords(engines.learned.engine, inFlight) } }
+      : {}),
     ...(engines.stopStt && engines.stopSttPausesOnly ? { stopStt: trackedDecodes(engines.stopStt, inFlight) } : {}),
   };
 }
 
 /** Waits for every engine's work in flight, letting the clock run what it starts at `nowMs` (not beyond). */
-export async function settleInFlight(inFlight: Set<Promise<unknown>>, clock: ManualClock, nowMs: number): Promise<void> {
+export async function settleInFlight(
+  inFlight: Set<Promise<unknown>>,
+  clock: ManualClock,
+  nowMs: number,
+): Promise<void> {
   while (inFlight.size > 0) {
     await Promise.allSettled([...inFlight]);
     await clock.advanceTo(nowMs);

@@ -13,7 +13,13 @@ import type { Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
 import type { ActionDeclaration } from '../adapters/actions/declaration.js';
 import { loadActionsFile } from '../adapters/actions/load.js';
-import { assertRuleActionsDeclared, createRuleMatcher, createRulePolicy, loadRulesFile, type RulesConfig } from '../adapters/llm/rules.js';
+import {
+  assertRuleActionsDeclared,
+  createRuleMatcher,
+  createRulePolicy,
+  loadRulesFile,
+  type RulesConfig,
+} from '../adapters/llm/rules.js';
 import { JsgfError, jsgfSentences } from '../adapters/stt/jsgf-sentences.js';
 import { grammarCompletion, ruleCompletion, type TurnCompletion } from '../adapters/turn/turn-completion.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
@@ -50,7 +56,8 @@ type TtsSpec = AppConfig['tts']['engines'][number];
 
 const unavailable = (stage: string, engine: string, available: string[]) =>
   new ConfigError(
-    `${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`,
+    `${stage} engine "${engine}" is not available in this build: use one of ${available.join(', ')} (set ` +
+      `${stage}.engine or VA_${stage.toUpperCase()}__ENGINE)`,
   );
 
 /** One session's VAD (detectors are stateful, so never shared). */
@@ -59,11 +66,19 @@ export async function buildVad(config: AppConfig): Promise<VadEngine> {
   const frameMs = config.pipeline.frameMs;
   if (config.vad.engine === 'fake') return createFakeVad({ sampleRateHz, frameMs });
   if (config.vad.engine === 'webrtc') {
-    return createFvadVad({ sampleRateHz, frameMs: frameMs as FvadOptions['frameMs'], mode: config.vad.mode as FvadOptions['mode'] } as FvadOptions);
+    return createFvadVad({
+      sampleRateHz,
+      frameMs: frameMs as FvadOptions['frameMs'],
+      mode: config.vad.mode as FvadOptions['mode'],
+    } as FvadOptions);
   }
   if (config.vad.engine === 'silero') {
-    if (sampleRateHz !== 16_000) throw new ConfigError(`Silero VAD runs at 16000 Hz; audio.inputRateHz is ${sampleRateHz}`);
-    return createSileroVad({ threshold: config.vad.threshold, ...(config.vad.modelPath ? { modelPath: config.vad.modelPath } : {}) });
+    if (sampleRateHz !== 16_000)
+      throw new ConfigError(`Silero VAD runs at 16000 Hz; audio.inputRateHz is ${sampleRateHz}`);
+    return createSileroVad({
+      threshold: config.vad.threshold,
+      ...(config.vad.modelPath ? { modelPath: config.vad.modelPath } : {}),
+    });
   }
   throw unavailable('vad', config.vad.engine, ['webrtc', 'silero', 'fake']);
 }
@@ -82,24 +97,37 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
   }
   if (config.stt.engine === 'openai') {
     const { baseUrl, apiKey, model } = config.stt;
-    if (!baseUrl) throw new ConfigError('stt.engine "openai" needs stt.baseUrl (VA_STT__BASE_URL), e.g. http://127.0.0.1:8000/v1 for a Whisper server');
+    if (!baseUrl)
+      throw new ConfigError(
+        'stt.engine "openai" needs stt.baseUrl (VA_STT__BASE_URL), e.g. http://127.0.0.1:8000/v1 for a Whisper server',
+      );
     // Why whisper-1 by default: OpenAI's name; local servers usually want their own model id in stt.model.
     return createOpenAiTranscriptionStt({
       baseUrl,
       model: model ?? 'whisper-1',
-      ...(config.languages[config.pipeline.language]?.sttLanguage === 'auto' ? {} : { language: config.pipeline.language }),
+      ...(config.languages[config.pipeline.language]?.sttLanguage === 'auto'
+        ? {}
+        : { language: config.pipeline.language }),
       ...(apiKey ? { apiKey } : {}),
     });
   }
   if (config.stt.engine === 'sherpa') {
     if (!config.stt.sherpa) {
       throw new ConfigError(
-        'stt.engine "sherpa" needs stt.sherpa: {"kind":"transducer","encoder":…,"decoder":…,"joiner":…,"tokens":…} or {"kind":"whisper",…} (VA_STT__SHERPA)',
+        'stt.engine "sherpa" needs stt.sherpa: ' +
+          '{"kind":"transducer","encoder":…,"decoder":…,"joiner":…,"tokens":…} or {"kind":"whisper",…} ' +
+          '(VA_STT__SHERPA)',
       );
     }
     return createSherpaStt(config.stt.sherpa, { sampleRateHz: config.audio.inputRateHz });
   }
-  throw unavailable('stt', (config.stt as { engine: string }).engine, ['pocketsphinx', 'openai', 'sherpa', 'fake', 'remote']);
+  throw unavailable('stt', (config.stt as { engine: string }).engine, [
+    'pocketsphinx',
+    'openai',
+    'sherpa',
+    'fake',
+    'remote',
+  ]);
 }
 
 /** The LLM (or rule policy); `remote` needs the session it answers for. */
@@ -108,7 +136,10 @@ export function buildLlm(config: AppConfig, clock: Clock, remote?: RemoteContext
   if (config.llm.engine === 'remote') return createRemoteLlm(needRemote('llm', remote));
   if (config.llm.engine === 'rules') return createRulePolicy(loadCheckedRules(config));
   if (config.llm.engine === 'openai') {
-    if (!config.llm.baseUrl) throw new ConfigError('llm.engine "openai" needs llm.baseUrl (VA_LLM__BASE_URL), e.g. http://127.0.0.1:11434/v1 for Ollama');
+    if (!config.llm.baseUrl)
+      throw new ConfigError(
+        'llm.engine "openai" needs llm.baseUrl (VA_LLM__BASE_URL), e.g. http://127.0.0.1:11434/v1 for Ollama',
+      );
     const { baseUrl, model, temperature, maxTokens, apiKey } = config.llm;
     return createOpenAiLlm({ baseUrl, model, temperature, maxTokens, ...(apiKey ? { apiKey } : {}) });
   }
@@ -124,7 +155,10 @@ export function declaredActionsOf(config: AppConfig): ActionDeclaration[] {
  * The rule policy's rules, refused at start when a rule asks for an action that is not declared: such a
  * rule could only ever be refused, and the user would hear "I cannot do that" for a command that looks fine.
  */
-export function loadCheckedRules(config: AppConfig, declared: readonly ActionDeclaration[] = declaredActionsOf(config)): RulesConfig {
+export function loadCheckedRules(
+  config: AppConfig,
+  declared: readonly ActionDeclaration[] = declaredActionsOf(config),
+): RulesConfig {
   const rules = loadRulesFile(config.llm.rulesPath);
   assertRuleActionsDeclared(
     rules,
@@ -139,15 +173,39 @@ export function loadCheckedRules(config: AppConfig, declared: readonly ActionDec
 export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?: RemoteContext): TtsEngine {
   const rate = config.audio.outputRateHz;
   if (spec.engine === 'fake')
-    return createFakeTts({ clock, sampleRateHz: rate, latencyMs: spec.latencyMs, msPerWord: spec.msPerWord, phonemes: spec.phonemes });
-  if (spec.engine === 'remote') return createRemoteTts({ ...needRemote('tts', remote), sampleRateHz: rate, ...(spec.name ? { name: spec.name } : {}) });
+    return createFakeTts({
+      clock,
+      sampleRateHz: rate,
+      latencyMs: spec.latencyMs,
+      msPerWord: spec.msPerWord,
+      phonemes: spec.phonemes,
+    });
+  if (spec.engine === 'remote')
+    return createRemoteTts({
+      ...needRemote('tts', remote),
+      sampleRateHz: rate,
+      ...(spec.name ? { name: spec.name } : {}),
+    });
   if (spec.engine === 'flite') return createFliteTts(spec.voice ? { voice: spec.voice } : {});
-  if (spec.engine === 'espeak') return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
+  if (spec.engine === 'espeak')
+    return createEspeakTts({ language: spec.language, ...(spec.voice ? { voice: spec.voice } : {}) });
   if (spec.engine === 'edge') return createEdgeTts({ voice: spec.voice });
   if (spec.engine === 'openai')
-    return createOpenAiSpeechTts({ baseUrl: spec.baseUrl, model: spec.model, voice: spec.voice, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}) });
+    return createOpenAiSpeechTts({
+      baseUrl: spec.baseUrl,
+      model: spec.model,
+      voice: spec.voice,
+      ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
+    });
   // Unreachable while the schema and this list agree; a new schema entry without a builder lands here.
-  throw unavailable('tts', (spec as { engine: string }).engine, ['flite', 'espeak', 'openai', 'edge', 'fake', 'remote']);
+  throw unavailable('tts', (spec as { engine: string }).engine, [
+    'flite',
+    'espeak',
+    'openai',
+    'edge',
+    'fake',
+    'remote',
+  ]);
 }
 
 /** The first engine of a chain answers `tts.phrases` from memory once warmed up (as-is when none are configured). */
@@ -163,7 +221,11 @@ export function buildMemory(config: AppConfig): MemoryLookup | undefined {
 }
 
 function needRemote(stage: string, remote: RemoteContext | undefined): RemoteContext {
-  if (!remote) throw new ConfigError(`${stage} engine "remote" serves one session at a time and cannot be used here: pick a local engine for ${stage}`);
+  if (!remote)
+    throw new ConfigError(
+      `${stage} engine "remote" serves one session at a time and cannot be used here: pick a local engine for ` +
+        `${stage}`,
+    );
   return remote;
 }
 
@@ -236,7 +298,8 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `the stop phrases' spotter (session.estop.spotter) cannot start: ${reason}; or set session.estop.spotter to false to rely on transcripts alone`,
+      `the stop phrases' spotter (session.estop.spotter) cannot start: ${reason}; or set session.estop.spotter ` +
+        `to false to rely on transcripts alone`,
       { cause: error },
     );
   }
@@ -257,40 +320,64 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
  */
 export function buildStopStt(config: AppConfig, sessionStt?: SttEngine): SttEngine | undefined {
   const { estop } = config.session;
-  const without = config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
+  const without =
+    config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
   if (!estop.localRecognizer || estop.phrases.length === 0 || without) return undefined;
   const { grammarPath, mllrPath } = config.stt;
-  const fix = 'or set session.estop.localRecognizer to false (VA_SESSION__ESTOP__LOCAL_RECOGNIZER=false) to leave the stop to the spotter and stt.engine';
+  const fix =
+    'or set session.estop.localRecognizer to false (VA_SESSION__ESTOP__LOCAL_RECOGNIZER=false) to leave the stop ' +
+    'to the spotter and stt.engine';
   let sentences: string[] | undefined;
   try {
     sentences = jsgfSentences(readFileSync(grammarPath, 'utf8'));
   } catch (error) {
     // A grammar with repeats or recursion has no finite sentence list: nothing to check it against.
     if (!(error instanceof JsgfError))
-      throw new ConfigError(`session.estop.localRecognizer cannot read stt.grammarPath (${grammarPath}): ${(error as Error).message}; ${fix}`, {
-        cause: error,
-      });
+      throw new ConfigError(
+        `session.estop.localRecognizer cannot read stt.grammarPath (${grammarPath}): ${(error as Error).message}; ` +
+          `${fix}`,
+        {
+          cause: error,
+        },
+      );
   }
-  const missing = sentences ? estop.phrases.filter((phrase) => !sentences.some((sentence) => endsWithStopPhrase(sentence, [phrase]) !== undefined)) : [];
+  const missing = sentences
+    ? estop.phrases.filter(
+        (phrase) => !sentences.some((sentence) => endsWithStopPhrase(sentence, [phrase]) !== undefined),
+      )
+    : [];
   // The session's own grammar: the stop phrases it lacks, it cannot stop on anyway.
   const besideOwnGrammar = stopSttPausesOnly(config);
   if (besideOwnGrammar && missing.length === estop.phrases.length) return undefined;
   if (missing.length > 0 && !besideOwnGrammar) {
     throw new ConfigError(
-      `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
+      `session.estop.localRecognizer decodes with stt.grammarPath (${grammarPath}), where no sentence ends with ` +
+        `${missing.map((p) => `"${p}"`).join(', ')}: add them to the grammar, ${fix}`,
     );
   }
   // Beside the grammar stack the decoder is the session recognizer's own (the same grammar, transform and
   // rate): one pool of decoder sets, ~83 MB each, instead of two. A pause's decode takes an idle set of it.
   if (besideOwnGrammar && sessionStt) return sessionStt;
   try {
-    return createPocketsphinxStt({ sampleRateHz: config.audio.inputRateHz, threads: config.stt.threads, grammarPath, ...(mllrPath ? { mllrPath } : {}) });
+    return createPocketsphinxStt({
+      sampleRateHz: config.audio.inputRateHz,
+      threads: config.stt.threads,
+      grammarPath,
+      ...(mllrPath ? { mllrPath } : {}),
+    });
   } catch (error) {
-    throw new Error(`the stop phrases' local recognizer (session.estop.localRecognizer) cannot start: ${(error as Error).message}; ${fix}`, { cause: error });
+    throw new Error(
+      `the stop phrases' local recognizer (session.estop.localRecognizer) cannot start: ` +
+        `${(error as Error).message}; ${fix}`,
+      { cause: error },
+    );
   }
 }
 
-/** Whether {@link buildStopStt}'s recognizer decodes only at the user's pauses: beside the grammar stack, whose own partials and final the stop reads. */
+/**
+ * Whether {@link buildStopStt}'s recognizer decodes only at the user's pauses: beside the grammar stack, whose own
+ * partials and final the stop reads.
+ */
 export function stopSttPausesOnly(config: AppConfig): boolean {
   return config.stt.engine === 'pocketsphinx';
 }

@@ -13,7 +13,14 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { FETCH_FRONT_END_COMMAND, findHead, frontEndPaths, KeywordModelError, loadKeywordEngineOnThread, type KeywordEngine } from '../adapters/keyword/index.js';
+import {
+  FETCH_FRONT_END_COMMAND,
+  findHead,
+  frontEndPaths,
+  KeywordModelError,
+  loadKeywordEngineOnThread,
+  type KeywordEngine,
+} from '../adapters/keyword/index.js';
 import type { LearnedPhrases } from '../actors/estop/index.js';
 import type { AppConfig } from './config.js';
 
@@ -39,19 +46,36 @@ export async function loadLearnedHeads(config: AppConfig): Promise<LearnedHeads>
   const stray = Object.keys(keyword.heads).filter((phrase) => !all.has(phrase));
   if (stray.length > 0) {
     throw new KeywordModelError(
-      `keyword.heads names "${stray[0]}", which is none of the configured phrases (session.estop.phrases, session.activation.wakePhrases in wake mode, session.actions.yesWords and noWords): add it there, or remove the head`,
+      `keyword.heads names "${stray[0]}", which is none of the configured phrases (session.estop.phrases, ` +
+        `session.activation.wakePhrases in wake mode, session.actions.yesWords and noWords): add it there, or ` +
+        `remove the head`,
       keyword.heads[stray[0]!]!,
     );
   }
-  const withHead = (phrases: readonly string[]) => phrases.filter((p) => keyword.heads[p] !== undefined || findHead(p) !== undefined);
-  const phrases: LearnedPhrases = { stop: withHead(candidates.stop), wake: withHead(candidates.wake), answer: withHead(candidates.answer) };
+  const withHead = (phrases: readonly string[]) =>
+    phrases.filter((p) => keyword.heads[p] !== undefined || findHead(p) !== undefined);
+  const phrases: LearnedPhrases = {
+    stop: withHead(candidates.stop),
+    wake: withHead(candidates.wake),
+    answer: withHead(candidates.answer),
+  };
   const listened = [...phrases.stop, ...phrases.wake, ...phrases.answer];
-  if (listened.length === 0) return { skipped: 'no configured phrase has a head (voice-agent train-phrase PHRASE makes one)' };
+  if (listened.length === 0)
+    return { skipped: 'no configured phrase has a head (voice-agent train-phrase PHRASE makes one)' };
   const named = Object.keys(keyword.heads).length > 0;
   if (!named && !existsSync(frontEndPaths().embedding)) {
-    return { skipped: `the speech embedding is not fetched: run \`${FETCH_FRONT_END_COMMAND}\` to hear ${listened.join(', ')} with the learned heads` };
+    return {
+      skipped:
+        `the speech embedding is not fetched: run \`${FETCH_FRONT_END_COMMAND}\` to hear ${listened.join(', ')} ` +
+        `with the learned heads`,
+    };
   }
   // On a thread of its own: its ONNX runs would otherwise hold every session's event loop (engine-thread.ts).
-  const engine = await loadKeywordEngineOnThread({ phrases: listened, heads: keyword.heads, thresholds: keyword.thresholds, threshold: keyword.threshold });
+  const engine = await loadKeywordEngineOnThread({
+    phrases: listened,
+    heads: keyword.heads,
+    thresholds: keyword.thresholds,
+    threshold: keyword.threshold,
+  });
   return { engine, phrases };
 }

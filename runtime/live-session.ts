@@ -32,7 +32,11 @@
  * ```
  */
 import type { SessionConfig } from '../machines/config.js';
-import { recordingFeedConditioner, recordingFeedSink, type ConditionerFeed } from '../adapters/audio/conditioner-feed.js';
+import {
+  recordingFeedConditioner,
+  recordingFeedSink,
+  type ConditionerFeed,
+} from '../adapters/audio/conditioner-feed.js';
 import { createCaptureClock, loadEchoCancelModule, type EchoCancelModule } from '../adapters/echo/index.js';
 import { createFramer } from '../adapters/audio/framer.js';
 import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
@@ -56,7 +60,10 @@ import { createTimelineRecorder } from './timeline.js';
 
 /** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
 const SHIFT_STEP_MS = 10;
-/** Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. Beyond it, the sink skips silence. */
+/**
+ * Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. Beyond it, the sink
+ * skips silence.
+ */
 const BACKLOG_JITTER_MS = 20;
 /** Why 2 s: a capture client never pauses, so a late chunk is the event loop's stall, not a gap in the samples. */
 const CAPTURE_RESYNC_MS = 2000;
@@ -69,7 +76,10 @@ export interface LiveOptions {
   /** Ends the session. */
   signal: AbortSignal;
   sessionId?: string;
-  /** The speaker's buffer asked of the server (`pacat --latency-msec`). Why 80 ms: above the sink's 60 ms lead, so nothing waits in the pipe (see docs/live.md). */
+  /**
+   * The speaker's buffer asked of the server (`pacat --latency-msec`). Why 80 ms: above the sink's 60 ms lead, so
+   * nothing waits in the pipe (see docs/live.md).
+   */
   playbackLatencyMs?: number;
   /** The microphone's (`parec --latency-msec`). Why 20 ms: one pipeline frame. */
   captureLatencyMs?: number;
@@ -170,7 +180,10 @@ function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: (
 async function openDevices(config: AppConfig, options: LiveOptions) {
   const server = await detectSoundServer();
   const devices = await listDevices(server);
-  const wanted = resolveDevices(server, devices, { ...(options.input ? { input: options.input } : {}), ...(options.output ? { output: options.output } : {}) });
+  const wanted = resolveDevices(server, devices, {
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.output ? { output: options.output } : {}),
+  });
   const input = wanted.input ?? (server.kind === 'pulse' ? server.defaultInput : 'default');
   const output = wanted.output ?? (server.kind === 'pulse' ? server.defaultOutput : 'default');
   const playbackLatencyMs = options.playbackLatencyMs ?? 80;
@@ -179,7 +192,11 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
     : undefined;
   const device = module?.output ?? output;
   try {
-    const speaker = await openPlayback(server, { ...(device ? { device } : {}), sampleRateHz: config.audio.outputRateHz, latencyMs: playbackLatencyMs });
+    const speaker = await openPlayback(server, {
+      ...(device ? { device } : {}),
+      sampleRateHz: config.audio.outputRateHz,
+      latencyMs: playbackLatencyMs,
+    });
     return { server, input, output, speaker, playbackLatencyMs, module, micDevice: module?.input ?? input };
   } catch (error) {
     await module?.unload().catch(() => undefined);
@@ -194,10 +211,15 @@ async function openDevices(config: AppConfig, options: LiveOptions) {
 export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const { signal } = options;
   // The sound server's module cancels the echo: the session's own canceller stays off.
-  const config: AppConfig = options.echoCancelModule ? { ...options.config, audio: { ...options.config.audio, echoCancel: 'off' } } : options.config;
+  const config: AppConfig = options.echoCancelModule
+    ? { ...options.config, audio: { ...options.config.audio, echoCancel: 'off' } }
+    : options.config;
   const remote = remoteEngines(config);
   if (remote.length > 0)
-    throw new ConfigError(`${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: pick a local engine`);
+    throw new ConfigError(
+      `${remote.join(', ')}: a "remote" engine needs a worker on NATS; a live session runs on an in-process bus: ` +
+        `pick a local engine`,
+    );
   const sessionId = options.sessionId ?? 'live';
   const clock = systemClock;
   const line = options.onLine ?? (() => undefined);
@@ -243,16 +265,25 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
         bound.inputConditioner
           ? {
               ...bound,
-              inputConditioner: stampedConditioner(feed ? recordingFeedConditioner(feed, bound.inputConditioner) : bound.inputConditioner, stamps, glitches),
+              inputConditioner: stampedConditioner(
+                feed ? recordingFeedConditioner(feed, bound.inputConditioner) : bound.inputConditioner,
+                stamps,
+                glitches,
+              ),
             }
           : bound,
       ...(options.attach ? { attach: options.attach({ bus, clock }) } : {}),
     });
     const timeline = createTimelineRecorder(bus, sessionId);
-    bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) => line(`error: ${'message' in m ? m.message : ''}`));
+    bus.subscribe(bus.subjects.forEvent(sessionId, 'session.error'), (m) =>
+      line(`error: ${'message' in m ? m.message : ''}`),
+    );
     bus.subscribe(bus.subjects.forEvent(sessionId, 'session.history'), (m) => {
       if (m.type === 'session.history')
-        line(`${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ${m.text}${m.interrupted ? ' (interrupted)' : ''}`);
+        line(
+          `${m.role === 'user' ? 'you' : m.role === 'action' ? 'action' : 'agent'}: ` +
+            `${m.text}${m.interrupted ? ' (interrupted)' : ''}`,
+        );
     });
     await session.ready();
 
@@ -270,13 +301,21 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const micStream = mic;
     capture.latency(() => speaker.queuedMs() + micStream.latencyMs());
     captureShiftMs = () => capture.shiftMs();
-    const info: LiveInfo = { server, input: input ?? 'default', output: output ?? 'default', echoCancel, echoCancelModule: module !== undefined };
+    const info: LiveInfo = {
+      server,
+      input: input ?? 'default',
+      output: output ?? 'default',
+      echoCancel,
+      echoCancelModule: module !== undefined,
+    };
     const startedAtMs = clock.now();
     // Underruns while the engines warmed up (the event loop busy loading models) are not the session's.
     const underrunsBefore = speaker.underruns;
     options.onReady?.(info);
     const endedBy = await Promise.race([
-      new Promise<string>((resolve) => (signal.aborted ? resolve('signal') : signal.addEventListener('abort', () => resolve('signal'), { once: true }))),
+      new Promise<string>((resolve) =>
+        signal.aborted ? resolve('signal') : signal.addEventListener('abort', () => resolve('signal'), { once: true }),
+      ),
       speaker.failed.then((e) => e.message),
       mic.failed.then((e) => e.message),
     ]);
@@ -309,7 +348,12 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     // The server keeps a module loaded by a client that is gone: say so rather than leave it silently.
     await module
       ?.unload()
-      .catch((error: Error) => line(`module-echo-cancel #${module.index} was not unloaded (${error.message}): pactl unload-module ${module.index}`));
+      .catch((error: Error) =>
+        line(
+          `module-echo-cancel #${module.index} was not unloaded (${error.message}): pactl unload-module ` +
+            `${module.index}`,
+        ),
+      );
     await bus.close();
   }
 }
@@ -318,7 +362,10 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
  * The microphone's chunks cut into the pipeline's frames, each stamped on a capture clock that counts
  * samples (a chunk delivered late by a busy event loop does not move them) and shifted by the latency.
  */
-function captureInto(config: AppConfig, { clock, stamps, push }: { clock: Clock; stamps?: Stamps; push: (frame: Uint8Array) => void }) {
+function captureInto(
+  config: AppConfig,
+  { clock, stamps, push }: { clock: Clock; stamps?: Stamps; push: (frame: Uint8Array) => void },
+) {
   const rate = config.audio.inputRateHz;
   const frameBytes = pcmBytesFor(config.pipeline.frameMs, rate);
   const framer = createFramer(frameBytes);

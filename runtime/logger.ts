@@ -1,6 +1,6 @@
 /**
- * Structured logs: one JSON object per line (`{"t":"2026-11-22T20:00:00.000Z","level":"info","msg":"session started","sessionId":"s1"}`),
- * so a log shipper can index them; levels filter what is written.
+ * Structured logs: one JSON object per line (`{"t":"2026-11-22T20:00:00.000Z","level":"info","msg":"session
+ * started","sessionId":"s1"}`), so a log shipper can index them; levels filter what is written.
  *
  * @example
  * ```ts
@@ -39,7 +39,8 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     if (LOG_LEVELS.indexOf(level) < min) return;
     const record: LogFields = { t: now().toISOString(), level, msg, ...bound, ...fields };
     // An Error is not JSON: keep what a reader needs.
-    for (const [k, v] of Object.entries(record)) if (v instanceof Error) record[k] = { name: v.name, message: v.message };
+    for (const [k, v] of Object.entries(record))
+      if (v instanceof Error) record[k] = { name: v.name, message: v.message };
     write(JSON.stringify(record));
   };
   return {

@@ -42,7 +42,8 @@ export interface RuntimeOptions {
   pipeline: PipelineOptions;
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** What the engines add to the options: the rule policy's fallback reply is the re-prompt for a rejected transcript. */
 export interface RuntimeExtras {
@@ -65,11 +66,18 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       filler: config.features.filler,
       bargeIn: { ...config.session.bargeIn, enabled: config.features.bargeIn },
       activation: { mode: activation.mode, windowMs: activation.windowMs },
-      languagePrompts: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : []))),
+      languagePrompts: Object.fromEntries(
+        Object.entries(config.languages).flatMap(([tag, l]) => (l.systemPrompt ? [[tag, l.systemPrompt]] : [])),
+      ),
       // A guessed reply pays off only when the LLM is slow to its first audio; the rule policy answers in ms.
       turn: {
         ...config.session.turn,
-        speculate: config.session.turn.speculate === 'auto' ? (config.llm.engine === 'rules' ? 'off' : 'on') : config.session.turn.speculate,
+        speculate:
+          config.session.turn.speculate === 'auto'
+            ? config.llm.engine === 'rules'
+              ? 'off'
+              : 'on'
+            : config.session.turn.speculate,
       },
     },
     pipeline: {
@@ -78,16 +86,29 @@ export function runtimeOptionsFrom(config: AppConfig, extras: RuntimeExtras = {}
       vad: defined(vad),
       streamingTts: config.features.streamingTts,
       // The STT's hint for the session's language: its own code where the engine wants another (`zh` → `cmn`).
-      ...(config.languages[config.pipeline.language]?.sttLanguage ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage } : {}),
-      voices: Object.fromEntries(Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : []))),
+      ...(config.languages[config.pipeline.language]?.sttLanguage
+        ? { sttLanguage: config.languages[config.pipeline.language]!.sttLanguage }
+        : {}),
+      voices: Object.fromEntries(
+        Object.entries(config.languages).flatMap(([tag, l]) => (l.voice ? [[tag, l.voice]] : [])),
+      ),
     },
   };
 }
 
 /** The conditioning a session with this kind of sink runs: `audio.echoCancel` "auto" cancels echo on a device only. */
 export function inputConditioningFrom(config: AppConfig, sinkKind: SinkKind): InputConditioning {
-  const { echoCancel, echoCanceller, echoTailMs, echoDelayEstimation, residualEchoSuppression, echoSuppression, highPassHz, agc, noiseSuppression } =
-    config.audio;
+  const {
+    echoCancel,
+    echoCanceller,
+    echoTailMs,
+    echoDelayEstimation,
+    residualEchoSuppression,
+    echoSuppression,
+    highPassHz,
+    agc,
+    noiseSuppression,
+  } = config.audio;
   return {
     echoCancel: echoCancel === 'on' || (echoCancel === 'auto' && sinkKind === 'device'),
     echoCanceller,

@@ -18,7 +18,13 @@ import type { Clock } from '../adapters/clock.js';
 import { SESSION_TURN } from '../bus/messages.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Subscription } from '../bus/transport.js';
-import { bindSessionDeps, DEFAULT_PIPELINE_OPTIONS, sharedSessionActors, type PipelineOptions, type SessionEngines } from '../actors/index.js';
+import {
+  bindSessionDeps,
+  DEFAULT_PIPELINE_OPTIONS,
+  sharedSessionActors,
+  type PipelineOptions,
+  type SessionEngines,
+} from '../actors/index.js';
 import { resolveSessionConfig, type SessionConfigInput } from '../machines/config.js';
 import { acceptsEvent } from '../machines/accepted-events.js';
 import { isSessionEvent, SESSION_EVENT_TYPES, type HistoryEntry } from '../machines/events.js';

@@ -29,10 +29,18 @@ export interface SimulatedRobotOptions {
 }
 
 /** Starts the simulator when `actions.simulate` is on and the bus is in-process; else `undefined`. */
-export function startSimulatedRobot({ config, bus, clock, declared, log }: SimulatedRobotOptions): ActionServer | undefined {
+export function startSimulatedRobot({
+  config,
+  bus,
+  clock,
+  declared,
+  log,
+}: SimulatedRobotOptions): ActionServer | undefined {
   if (!config.actions.simulate) return undefined;
   if (bus.transport.kind !== 'memory') {
-    log?.info('actions.simulate applies to an in-process bus only: on NATS, attach a controller', { example: 'voice-agent robot-sim --nats <url>' });
+    log?.info('actions.simulate applies to an in-process bus only: on ' + 'NATS, attach a controller', {
+      example: 'voice-agent robot-sim --nats <url>',
+    });
     return undefined;
   }
   const robot = createRobotSimulator({ clock });
@@ -40,5 +48,10 @@ export function startSimulatedRobot({ config, bus, clock, declared, log }: Simul
   const names = declared.filter((a) => a.runsOn === 'controller' && Object.hasOwn(all, a.name)).map((a) => a.name);
   if (names.length === 0) return undefined;
   log?.info('simulated robot executes the controller actions', { actions: names });
-  return serveActions({ bus, clock, runsOn: 'controller', handlers: Object.fromEntries(names.map((n) => [n, all[n]!])) });
+  return serveActions({
+    bus,
+    clock,
+    runsOn: 'controller',
+    handlers: Object.fromEntries(names.map((n) => [n, all[n]!])),
+  });
 }

@@ -3,7 +3,11 @@ import { ActionsState, ActivationState, STATE_PART_MARKS } from '../machines/sta
 
 /** Region states a published value leaves out: nothing under way, no gate in use, the session over. */
 const QUIET_ACTIONS: ReadonlySet<string> = new Set([ActionsState.idle, ActionsState.ended]);
-const QUIET_ACTIVATION: ReadonlySet<string> = new Set([ActivationState.routing, ActivationState.ungated, ActivationState.ended]);
+const QUIET_ACTIVATION: ReadonlySet<string> = new Set([
+  ActivationState.routing,
+  ActivationState.ungated,
+  ActivationState.ended,
+]);
 
 /**
  * Flattens the session's state value into one readable string: the dialog's state as it is

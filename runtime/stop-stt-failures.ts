@@ -12,7 +12,10 @@
  */
 import { SttBusyError, type SttEngine, type SttStream } from '../adapters/stt/types.js';
 
-/** `engine` as it is, with its first failure (a stream it could not start, audio it threw on, a final that failed) handed to `report`. */
+/**
+ * `engine` as it is, with its first failure (a stream it could not start, audio it threw on, a final that failed)
+ * handed to `report`.
+ */
 export function reportingFailures(engine: SttEngine, report: (error: unknown) => void): SttEngine {
   let told = false;
   const tell = (error: unknown) => {

@@ -193,12 +193,15 @@ export function createTimelineRecorder(bus: MessageBus, sessionId: string): Time
 /** The turn with every time relative to `originMs` (rounded to the ms), e.g. to the start of a recording. */
 export function rebaseTimeline(turn: TurnTimeline, originMs: number): TurnTimeline {
   const at = (v: number) => Math.round(v - originMs);
-  const out = Object.fromEntries(Object.entries(turn).map(([k, v]) => [k, k.endsWith('AtMs') && typeof v === 'number' ? at(v) : v])) as TurnTimeline;
+  const out = Object.fromEntries(
+    Object.entries(turn).map(([k, v]) => [k, k.endsWith('AtMs') && typeof v === 'number' ? at(v) : v]),
+  ) as TurnTimeline;
   if (turn.fallbacks) out.fallbacks = turn.fallbacks.map((f) => ({ ...f, atMs: at(f.atMs) }));
   return out;
 }
 
-const ms = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '—' : `${Math.round(to - from)}`);
+const ms = (from: number | undefined, to: number | undefined) =>
+  from === undefined || to === undefined ? '—' : `${Math.round(to - from)}`;
 
 /** Cuts `text` to at most `max` characters at a word boundary, marking the cut with `…`. */
 export function clipText(text: string, max: number): string {
@@ -230,7 +233,9 @@ export function formatTimelines(turns: readonly TurnTimeline[]): string {
   const rows = turns.map((t) => {
     const origin = t.voiceEndAtMs ?? t.speechEndAtMs ?? t.llmRequestAtMs ?? t.firstAudioAtMs;
     const outcome = t.outcome ? `${t.outcome}${t.reason ? ` (${t.reason})` : ''} @${ms(origin, t.endedAtMs)}` : '…';
-    const failover = (t.fallbacks ?? []).map((f) => `${f.fromEngine}→${f.toEngine} (${f.reason}) @${ms(origin, f.atMs)}`).join(', ');
+    const failover = (t.fallbacks ?? [])
+      .map((f) => `${f.fromEngine}→${f.toEngine} (${f.reason}) @${ms(origin, f.atMs)}`)
+      .join(', ');
     return [
       t.id,
       clipText(t.userText ?? '', 28),

@@ -66,6 +66,7 @@ export function turnLatency(turn: TurnTimeline): TurnLatency | undefined {
     outcome: turn.outcome,
     reason: turn.reason,
   };
-  for (const [key, value] of Object.entries(figures)) if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(figures))
+    if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   return out;
 }

@@ -47,10 +47,21 @@ async function rehearse(): Promise<void> {
   const engines = givenEngines({
     vad: createFakeVad({ sampleRateHz: RATE_HZ, frameMs: 20 }),
     stt: createFakeStt({ clock, transcripts: () => '' }),
-    llm: createFakeLlm({ clock, reply: 'One moment. Here is a longer answer to stop.', firstTokenDelayMs: 0, tokenIntervalMs: 1 }),
+    llm: createFakeLlm({
+      clock,
+      reply: 'One moment. Here is a longer answer to stop.',
+      firstTokenDelayMs: 0,
+      tokenIntervalMs: 1,
+    }),
     tts: [createFakeTts({ clock, sampleRateHz: RATE_HZ, latencyMs: 0, msPerWord: 100 })],
   });
-  const { session, release } = await assembleSession(engines, { sessionId: SESSION_ID, bus, clock, sink, publishState: false });
+  const { session, release } = await assembleSession(engines, {
+    sessionId: SESSION_ID,
+    bus,
+    clock,
+    sink,
+    publishState: false,
+  });
   const playing = () => new Promise<void>((resolve) => (written.waiting = resolve));
   const idle = () =>
     new Promise<void>((resolve) => {
@@ -63,7 +74,8 @@ async function rehearse(): Promise<void> {
       session.sendText('Tell me something long.');
       await started;
       if (round % 2 === 0) session.stopSpeaking();
-      else bus.publish({ type: 'control.estop', sessionId: SESSION_ID, turnId: '-', source: 'spotter', phrase: 'stop' });
+      else
+        bus.publish({ type: 'control.estop', sessionId: SESSION_ID, turnId: '-', source: 'spotter', phrase: 'stop' });
       await idle();
     }
   } finally {

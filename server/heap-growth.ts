@@ -20,7 +20,10 @@ import { setFlagsFromString } from 'node:v8';
 /** The V8 flag for `percent`: 0 hands the choice back to V8's dynamic heuristic. */
 export function heapGrowthFlag(percent: number): string {
   if (!Number.isInteger(percent) || percent < 0) {
-    throw new RangeError(`server.heapGrowthPercent must be a whole number ≥ 0 (got ${percent}): 0 leaves V8's own heuristic, 100 lets the heap double`);
+    throw new RangeError(
+      `server.heapGrowthPercent must be a whole number ≥ 0 (got ${percent}): 0 leaves V8's own heuristic, 100 lets ` +
+        `the heap double`,
+    );
   }
   return `--heap-growing-percent=${percent}`;
 }

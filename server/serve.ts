@@ -74,7 +74,9 @@ export interface VoiceAgentServer {
   readonly foxglove: FoxgloveLive | undefined;
   /** The sessions written as MCAP files as they run (`record.mcapDir`). */
   readonly mcap: McapRecorder | undefined;
-  /** Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus. */
+  /**
+   * Graceful: stops accepting, lets running turns finish (up to `server.drainTimeoutMs`), closes clients and the bus.
+   */
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,15 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     : undefined;
   // On NATS, several serve processes share the subjects: a session id must run on one of them only.
   const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
-  const manager = createSessionManager({ pool, bus, clock, limits, log, ...(recorder ? { recorder } : {}), ...(directory ? { directory } : {}) });
+  const manager = createSessionManager({
+    pool,
+    bus,
+    clock,
+    limits,
+    log,
+    ...(recorder ? { recorder } : {}),
+    ...(directory ? { directory } : {}),
+  });
   const metrics = createServerMetrics();
   metrics.sessionCapacity.set(config.server.capacity);
   // Every hosted session's turn figures, once: for /metrics, the Realtime clients and the inspector alike.
@@ -130,7 +140,17 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   let http: HttpServer | undefined;
   try {
     // Listening first, so /healthz answers and /readyz says "warming" while models load.
-    http = await startHttpServer({ manager, pool, bus, clock, config: config.server, metrics, log, records, timelines });
+    http = await startHttpServer({
+      manager,
+      pool,
+      bus,
+      clock,
+      config: config.server,
+      metrics,
+      log,
+      records,
+      timelines,
+    });
     const startedAtMs = clock.now();
     await pool.warmUp();
     log.info('engines warm', {
@@ -148,7 +168,14 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
         speaker: bus.subjects.forEvent(sessionId, 'audio.out'),
       });
     }
-    if (nats) placement = serveSessionPlacement({ bus, manager, hostId, maxSessions: Math.min(config.server.maxSessions, config.server.capacity), log });
+    if (nats)
+      placement = serveSessionPlacement({
+        bus,
+        manager,
+        hostId,
+        maxSessions: Math.min(config.server.maxSessions, config.server.capacity),
+        log,
+      });
   } catch (error) {
     await http?.close();
     observer.unsubscribe();
@@ -160,7 +187,13 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
     await foxglove?.close();
     throw error;
   }
-  log.info('serving', { hostId, url: http.url, bus: nats ?? 'in-process', sessions: manager.size, records: records?.file ?? 'off' });
+  log.info('serving', {
+    hostId,
+    url: http.url,
+    bus: nats ?? 'in-process',
+    sessions: manager.size,
+    records: records?.file ?? 'off',
+  });
   const youngGeneration = youngGenerationAdvice();
   if (youngGeneration) log.warn("V8's young generation has its default size", { fix: youngGeneration });
   let stopping: Promise<void> | undefined;
@@ -200,13 +233,23 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
 const RELAY_SHUTDOWN_MS = 2000;
 
 /** The live view publishes the session records as they are collected: without records there is nothing to show. */
-async function startFoxglove(config: AppConfig, records: RecordStore | undefined, log: Logger): Promise<FoxgloveLive | undefined> {
+async function startFoxglove(
+  config: AppConfig,
+  records: RecordStore | undefined,
+  log: Logger,
+): Promise<FoxgloveLive | undefined> {
   const options = config.server.foxglove;
   if (!options) return undefined;
   if (!records) {
-    throw new Error('the Foxglove live view publishes the session records: give serve a --db file and leave record.enabled on, or drop --foxglove');
+    throw new Error(
+      'the Foxglove live view publishes the session records: give serve a --db file and leave record.enabled on, ' +
+        'or drop --foxglove',
+    );
   }
-  const live = await startFoxgloveLive({ ...options, onError: (error) => log.error('the Foxglove live view could not publish a message', { error }) });
+  const live = await startFoxgloveLive({
+    ...options,
+    onError: (error) => log.error('the Foxglove live view could not publish a message', { error }),
+  });
   log.info('Foxglove live view', { url: live.url });
   return live;
 }
@@ -222,7 +265,10 @@ function startMcap(config: AppConfig, log: Logger): McapRecorder | undefined {
   });
 }
 
-/** Where session recorders write: the database, with the MCAP files and the live view tapping it; MCAP alone without one. */
+/**
+ * Where session recorders write: the database, with the MCAP files and the live view tapping it; MCAP alone without
+ * one.
+ */
 function recordSink(
   records: RecordStore | undefined,
   mcap: McapRecorder | undefined,
@@ -234,14 +280,22 @@ function recordSink(
   return mcap?.sink({ flushEveryMs: config.record.flushEveryMs });
 }
 
-function openRecords(file: string, recordOptions: RecordOptions, log: Logger): { records: RecordStore; relay: OutboxRelay | undefined } {
+function openRecords(
+  file: string,
+  recordOptions: RecordOptions,
+  log: Logger,
+): { records: RecordStore; relay: OutboxRelay | undefined } {
   const records = openRecordStore({
     file,
     ...recordOptions.store,
     onError: (error) => log.error('session records could not be written; kept in memory and retried', { file, error }),
   });
   const relay = recordOptions.outbox ? startOutboxRelay({ store: records, ...recordOptions.outbox, log }) : undefined;
-  log.info('recording sessions', { file, audio: recordOptions.recorder.audio, outbox: recordOptions.outbox?.stream ?? 'off' });
+  log.info('recording sessions', {
+    file,
+    audio: recordOptions.recorder.audio,
+    outbox: recordOptions.outbox?.stream ?? 'off',
+  });
   return { records, relay };
 }
 
@@ -249,7 +303,10 @@ async function closeRecords(records: RecordStore | undefined, relay: OutboxRelay
   records?.flush();
   if (relay) {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([relay.drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, RELAY_SHUTDOWN_MS)))]);
+    await Promise.race([
+      relay.drained(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, RELAY_SHUTDOWN_MS))),
+    ]);
     clearTimeout(timer);
     await relay.stop();
   }

@@ -42,7 +42,9 @@ export class SessionDirectoryError extends Error {
   override name = 'SessionDirectoryError';
 }
 
-const HostReplySchema = z.object({ hostId: z.string().min(1).max(200), owner: z.string().min(1).max(200).optional() }).strict();
+const HostReplySchema = z
+  .object({ hostId: z.string().min(1).max(200), owner: z.string().min(1).max(200).optional() })
+  .strict();
 
 /**
  * Why 1 s: a host answers from its event loop within milliseconds; one that takes longer is stalled, and
@@ -50,7 +52,11 @@ const HostReplySchema = z.object({ hostId: z.string().min(1).max(200), owner: z.
  */
 const DEFAULT_TIMEOUT_MS = 1000;
 
-export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: string; timeoutMs?: number }): SessionDirectory {
+export function createNatsSessionDirectory(options: {
+  bus: MessageBus;
+  hostId: string;
+  timeoutMs?: number;
+}): SessionDirectory {
   const { bus, hostId } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
@@ -63,7 +69,8 @@ export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: s
         if (error instanceof NoRespondersError) return undefined;
         if (error instanceof BusTimeoutError) {
           throw new SessionDirectoryError(
-            `a host holds session ${sessionId} but did not say which within ${timeoutMs} ms: try again, or check the serve processes on this NATS cluster`,
+            `a host holds session ${sessionId} but did not say which within ${timeoutMs} ms: try again, or check ` +
+              `the serve processes on this NATS cluster`,
             { cause: error },
           );
         }
@@ -72,13 +79,18 @@ export function createNatsSessionDirectory(options: { bus: MessageBus; hostId: s
       const parsed = HostReplySchema.safeParse(safeJson(data));
       if (!parsed.success)
         throw new SessionDirectoryError(
-          `the host of session ${sessionId} answered on ${subject} with something other than {"hostId"}: is another program using that subject?`,
+          `the host of session ${sessionId} answered on ${subject} with something other than {"hostId"}: is ` +
+            `another program using that subject?`,
         );
-      return parsed.data.owner === undefined ? { hostId: parsed.data.hostId } : { hostId: parsed.data.hostId, owner: parsed.data.owner };
+      return parsed.data.owner === undefined
+        ? { hostId: parsed.data.hostId }
+        : { hostId: parsed.data.hostId, owner: parsed.data.owner };
     },
     announce(sessionId, owner) {
       const reply = new TextEncoder().encode(JSON.stringify(owner === undefined ? { hostId } : { hostId, owner }));
-      return bus.transport.subscribe(sessionHostSubject(bus.prefix, sessionId), (delivery) => delivery.respond?.(reply));
+      return bus.transport.subscribe(sessionHostSubject(bus.prefix, sessionId), (delivery) =>
+        delivery.respond?.(reply),
+      );
     },
   };
 }

@@ -59,7 +59,10 @@ export interface CreateSessionRequest {
   owner?: string;
   /** The session's audio output; default: a bus sink (`<prefix>.<id>.audio.out` / `audio.clear`). */
   sink?: (sessionId: string) => AudioSink;
-  /** Where that output is heard (decides `audio.echoCancel: "auto"`); default `device` for the bus sink, `client` for a custom one. */
+  /**
+   * Where that output is heard (decides `audio.echoCancel: "auto"`); default `device` for the bus sink, `client` for a
+   * custom one.
+   */
   sinkKind?: SinkKind;
   /** Input steps the client switches on and off (a Realtime client's `noise_reduction`); see engine-pool.ts. */
   inputSwitches?: InputSwitches;
@@ -79,7 +82,8 @@ export interface ManagedSession {
 /** The process or the key is at its session limit (HTTP 429), or the server is draining (HTTP 503). */
 /** What a client refused at `server.capacity` is told. */
 export const atCapacityMessage = (capacity: number) =>
-  `this server is at its capacity of ${capacity} sessions (server.capacity), past which its sessions would miss their latency and stop promises: connect to another instance or try again later`;
+  `this server is at its capacity of ${capacity} sessions (server.capacity), past which its sessions would miss ` +
+  `their latency and stop promises: connect to another instance or try again later`;
 
 export class SessionLimitError extends Error {
   override name = 'SessionLimitError';
@@ -159,7 +163,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   let draining = false;
   let sweep: unknown;
 
-  const countFor = (owner: string) => [...sessions.values()].filter((s) => s.owner === owner).length + [...reserved.values()].filter((o) => o === owner).length;
+  const countFor = (owner: string) =>
+    [...sessions.values()].filter((s) => s.owner === owner).length +
+    [...reserved.values()].filter((o) => o === owner).length;
 
   // Why a sweep every second (or half the timeout): idle ends need no precision, and one timer serves all sessions.
   const sweepEveryMs = Math.max(10, Math.min(1000, limits.idleTimeoutMs / 2));
@@ -169,7 +175,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       sweep = undefined;
       const now = clock.now();
       for (const s of sessions.values()) {
-        if (now - s.lastInputAtMs >= limits.idleTimeoutMs && s.handle.matches(DialogState.idle)) void manager.end(s.id, 'idle_timeout');
+        if (now - s.lastInputAtMs >= limits.idleTimeoutMs && s.handle.matches(DialogState.idle))
+          void manager.end(s.id, 'idle_timeout');
       }
       scheduleSweep();
     }, sweepEveryMs);
@@ -184,20 +191,32 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     directory: options.directory,
     async create(request = {}) {
-      if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
+      if (draining)
+        throw new SessionLimitError(
+          'the server is shutting down and takes no new sessions: connect to another instance',
+          'draining',
+        );
       if (manager.size >= limits.maxSessions) {
-        throw new SessionLimitError(`this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise server.maxSessions`, 'process');
+        throw new SessionLimitError(
+          `this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise ` +
+            `server.maxSessions`,
+          'process',
+        );
       }
-      if (limits.capacity !== undefined && manager.size >= limits.capacity) throw new SessionLimitError(atCapacityMessage(limits.capacity), 'capacity');
+      if (limits.capacity !== undefined && manager.size >= limits.capacity)
+        throw new SessionLimitError(atCapacityMessage(limits.capacity), 'capacity');
       if (request.owner !== undefined && countFor(request.owner) >= limits.maxSessionsPerKey) {
         throw new SessionLimitError(
-          `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise server.maxSessionsPerKey`,
+          `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise ` +
+            `server.maxSessionsPerKey`,
           'key',
         );
       }
       const sessionId = request.sessionId ?? `s-${randomUUID().slice(0, 8)}`;
-      if (!SESSION_ID.test(sessionId)) throw new SessionExistsError(`session id "${sessionId}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
-      if (sessions.has(sessionId) || reserved.has(sessionId)) throw new SessionExistsError(`session ${sessionId} already exists here: pick another id`);
+      if (!SESSION_ID.test(sessionId))
+        throw new SessionExistsError(`session id "${sessionId}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
+      if (sessions.has(sessionId) || reserved.has(sessionId))
+        throw new SessionExistsError(`session ${sessionId} already exists here: pick another id`);
       reserved.set(sessionId, request.owner);
       let entry: Entry;
       let recording: SessionRecording | undefined;
@@ -206,14 +225,26 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         if (options.directory) {
           // A fresh id is this host's own; a chosen one may already run on another host.
           const elsewhere = request.sessionId === undefined ? undefined : await options.directory.lookup(sessionId);
-          if (elsewhere) throw new SessionExistsError(`session ${sessionId} already runs on host ${elsewhere.hostId}: pick another id, or talk to it there`);
-          if (draining) throw new SessionLimitError('the server is shutting down and takes no new sessions: connect to another instance', 'draining');
+          if (elsewhere)
+            throw new SessionExistsError(
+              `session ${sessionId} already runs on host ${elsewhere.hostId}: pick another id, or talk to it there`,
+            );
+          if (draining)
+            throw new SessionLimitError(
+              'the server is shutting down and takes no new sessions: connect to another instance',
+              'draining',
+            );
           answering = options.directory.announce(sessionId, request.owner);
         }
-        const sink = request.sink?.(sessionId) ?? createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
+        const sink =
+          request.sink?.(sessionId) ??
+          createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
         // Made before the engines are bound: a recorder writes nothing until the chart attaches it.
         const sinkKind = request.sinkKind ?? (request.sink ? 'client' : 'device');
-        recording = options.recorder?.({ sinkKind, ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}) });
+        recording = options.recorder?.({
+          sinkKind,
+          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
+        });
         const { session: handle, release } = await assembleSession(pool, {
           sessionId,
           bus,
@@ -293,8 +324,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const deadline = clock.now() + deadlineMs;
       // Why poll every 50 ms: running turns end on their own schedule; this only notices it.
       while (sessions.size > 0 && clock.now() < deadline) {
-        await Promise.all([...sessions.values()].filter((s) => s.handle.matches(DialogState.idle)).map((s) => manager.end(s.id, 'draining')));
-        if (sessions.size > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(50, Math.max(1, deadline - clock.now()))));
+        await Promise.all(
+          [...sessions.values()]
+            .filter((s) => s.handle.matches(DialogState.idle))
+            .map((s) => manager.end(s.id, 'draining')),
+        );
+        if (sessions.size > 0)
+          await new Promise<void>((resolve) =>
+            clock.setTimeout(resolve, Math.min(50, Math.max(1, deadline - clock.now()))),
+          );
       }
       await Promise.all([...sessions.keys()].map((id) => manager.end(id, 'draining')));
     },

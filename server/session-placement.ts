@@ -32,7 +32,12 @@ export const CreateSessionRequestSchema = z
   .strict();
 
 export type CreateSessionReply =
-  | { ok: true; sessionId: string; hostId: string; subjects: { audioIn: string; audioOut: string; audioClear: string; control: string; session: string } }
+  | {
+      ok: true;
+      sessionId: string;
+      hostId: string;
+      subjects: { audioIn: string; audioOut: string; audioClear: string; control: string; session: string };
+    }
   | { ok: false; error: { code: string; message: string } };
 
 export interface SessionPlacement {
@@ -49,7 +54,13 @@ export interface SessionPlacementOptions {
 
 const encode = (reply: CreateSessionReply) => new TextEncoder().encode(JSON.stringify(reply));
 
-export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log = silentLogger }: SessionPlacementOptions): SessionPlacement {
+export function serveSessionPlacement({
+  bus,
+  manager,
+  hostId,
+  maxSessions,
+  log = silentLogger,
+}: SessionPlacementOptions): SessionPlacement {
   const subject = sessionsCreateSubject(bus.prefix);
   let subscription: Subscription | undefined;
   let stopped = false;
@@ -57,10 +68,18 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
   const onRequest = async (data: Uint8Array, respond: (reply: Uint8Array) => void) => {
     let request: z.infer<typeof CreateSessionRequestSchema>;
     try {
-      request = CreateSessionRequestSchema.parse(data.byteLength === 0 ? {} : JSON.parse(new TextDecoder().decode(data)));
+      request = CreateSessionRequestSchema.parse(
+        data.byteLength === 0 ? {} : JSON.parse(new TextDecoder().decode(data)),
+      );
     } catch {
       return respond(
-        encode({ ok: false, error: { code: 'invalid_request', message: 'send JSON {"sessionId"?: "1-64 of A-Z a-z 0-9 _ -"} on sessions.create' } }),
+        encode({
+          ok: false,
+          error: {
+            code: 'invalid_request',
+            message: 'send JSON {"sessionId"?: "1-64 of A-Z a-z 0-9 _ -"} on sessions.create',
+          },
+        }),
       );
     }
     try {
@@ -102,7 +121,9 @@ export function serveSessionPlacement({ bus, manager, hostId, maxSessions, log =
   const updateMembership = () => {
     const room = !stopped && !manager.draining && manager.size < maxSessions;
     if (room && !subscription) {
-      subscription = bus.transport.subscribe(subject, (d) => d.respond && void onRequest(d.data, d.respond), { queue: SESSION_HOSTS_QUEUE });
+      subscription = bus.transport.subscribe(subject, (d) => d.respond && void onRequest(d.data, d.respond), {
+        queue: SESSION_HOSTS_QUEUE,
+      });
     } else if (!room && subscription) {
       subscription.unsubscribe();
       subscription = undefined;

@@ -46,7 +46,10 @@ const MAX_TURNS_PER_SESSION = 200;
 
 export function createSessionTimelines(options: SessionTimelinesOptions): SessionTimelines {
   const { bus, isHosted } = options;
-  const sessions = new Map<string, { builder: TimelineBuilder; last: Map<string, string>; figures: Map<string, TurnLatency> }>();
+  const sessions = new Map<
+    string,
+    { builder: TimelineBuilder; last: Map<string, string>; figures: Map<string, TurnLatency> }
+  >();
   const listeners = new Map<string, Set<TurnListener>>();
   const everyone = new Set<TurnListener>();
 
@@ -58,7 +61,11 @@ export function createSessionTimelines(options: SessionTimelinesOptions): Sessio
     if (!session)
       sessions.set(
         m.sessionId,
-        (session = { builder: createTimelineBuilder(m.sessionId, { maxTurns: MAX_TURNS_PER_SESSION }), last: new Map(), figures: new Map() }),
+        (session = {
+          builder: createTimelineBuilder(m.sessionId, { maxTurns: MAX_TURNS_PER_SESSION }),
+          last: new Map(),
+          figures: new Map(),
+        }),
       );
     session.builder.add(m);
     // One message changes at most a turn or two (a reply with an id of its own folds into its user turn).

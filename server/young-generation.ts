@@ -24,7 +24,10 @@
 export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=128';
 
 /** Whether node was started with its young generation sized (by us or by the user, to any size). */
-export function youngGenerationSized(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): boolean {
+export function youngGenerationSized(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string | undefined = process.env['NODE_OPTIONS'],
+): boolean {
   const sets = (arg: string) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg);
   return execArgv.some(sets) || (nodeOptions ?? '').split(/\s+/).some(sets);
 }

@@ -33,6 +33,11 @@ export function report(client: string, scenario: string, result: string, firstAu
   const figure = firstAudioMs === null ? '-' : `${Math.round(firstAudioMs)} ms`;
   console.log(`conformance | ${client} | ${scenario} | ${result} | first audio ${figure}`);
   const path = process.env[FIGURES_ENV];
-  const row: ConformanceFigure = { client, scenario, result, firstAudioMs: firstAudioMs === null ? null : Math.round(firstAudioMs) };
+  const row: ConformanceFigure = {
+    client,
+    scenario,
+    result,
+    firstAudioMs: firstAudioMs === null ? null : Math.round(firstAudioMs),
+  };
   if (path) appendFileSync(path, `${JSON.stringify(row)}\n`);
 }

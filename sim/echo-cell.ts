@@ -25,7 +25,8 @@ export const JUMP_DELAYS_MS = [300, 1400] as const;
 export const CELL_TAIL_TAP_MS = 1;
 
 export const cellName = (c: EchoCell) =>
-  `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
+  `${c.delay === 'jump' ? '300↔1400' : c.delay} ms, RT60 ${c.rt60Ms}, ` +
+  `${c.speakerOverUserDb >= 0 ? '+' : ''}${c.speakerOverUserDb} dB, ${c.client}`;
 
 /** The loop's options for a cell (`before`: a server with no per-session switch for Realtime clients). */
 export function loopOptions(

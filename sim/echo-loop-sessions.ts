@@ -52,7 +52,11 @@ export interface LoopSessionOptions {
 }
 
 /** The session's engines tracked and its input conditioner timed. */
-function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], timed: (micros: number) => void): BoundEngines {
+function instrument(
+  engines: BoundEngines,
+  track: LoopSessionOptions['track'],
+  timed: (micros: number) => void,
+): BoundEngines {
   const conditioner = engines.inputConditioner;
   const wrapped: InputConditioner | undefined = conditioner && {
     get steps() {
@@ -72,7 +76,13 @@ function instrument(engines: BoundEngines, track: LoopSessionOptions['track'], t
   return { ...track(engines), ...(wrapped ? { inputConditioner: wrapped } : {}) };
 }
 
-export async function openBusLoopSession({ pool, bus, clock, rateHz, track }: LoopSessionOptions): Promise<LoopSession> {
+export async function openBusLoopSession({
+  pool,
+  bus,
+  clock,
+  rateHz,
+  track,
+}: LoopSessionOptions): Promise<LoopSession> {
   const sessionId = 'echo';
   const speaker = createRecordingSink(clock, rateHz);
   let listener = (_micros: number) => {};
@@ -120,14 +130,20 @@ export async function openRealtimeLoopSession(
     limits: { maxEventBytes: 1 << 22, maxAudioSecondsPerSecond: 100 },
     send(event) {
       const e = event as { type: string; delta?: string; response?: { status?: string }; error?: { message?: string } };
-      if (e.type === 'response.output_audio.delta' && e.delta) speaker.write(new Uint8Array(Buffer.from(e.delta, 'base64')), { turnId: 'client', seq: seq++ });
+      if (e.type === 'response.output_audio.delta' && e.delta)
+        speaker.write(new Uint8Array(Buffer.from(e.delta, 'base64')), { turnId: 'client', seq: seq++ });
       // The client stops its playout when the server cancels the reply (a barge-in).
       if (e.type === 'response.done' && e.response?.status === 'cancelled') speaker.clear();
       if (e.type === 'error') errors.push(e.error?.message ?? 'error');
     },
     close: () => undefined,
   });
-  connection.receive(JSON.stringify({ type: 'session.update', session: { audio: { input: { noise_reduction: options.noiseReduction } } } }));
+  connection.receive(
+    JSON.stringify({
+      type: 'session.update',
+      session: { audio: { input: { noise_reduction: options.noiseReduction } } },
+    }),
+  );
   if (errors.length > 0) throw new Error(`session.update refused: ${errors.join('; ')}`);
   const { handle } = connection.session;
   return {
@@ -136,7 +152,10 @@ export async function openRealtimeLoopSession(
     played: playedFrom(speaker),
     pushMic(frame) {
       connection.receive(
-        JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }),
+        JSON.stringify({
+          type: 'input_audio_buffer.append',
+          audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64'),
+        }),
       );
       if (errors.length > 0) throw new Error(`append refused: ${errors.join('; ')}`);
     },

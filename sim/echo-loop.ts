@@ -60,7 +60,10 @@ export interface EchoLoopOptions {
   echoCancel: 'on' | 'off' | 'auto';
   /** The microphone's stop spotter (`session.estop.spotter`; default on, as shipped): half the loop's CPU. */
   stopSpotter?: boolean;
-  /** Speaker → microphone delay of the simulated room; a list: one per command, in turn (it changes while the agent is silent). */
+  /**
+   * Speaker → microphone delay of the simulated room; a list: one per command, in turn (it changes while the agent is
+   * silent).
+   */
   delayMs: number | readonly number[];
   /** Echo level relative to what played. */
   echoGainDb?: number;
@@ -74,7 +77,10 @@ export interface EchoLoopOptions {
   tailTapMs?: number;
   /** The client's rate, microphone and speaker (the session resamples). Default 16 kHz. */
   clientRateHz?: 16_000 | 24_000;
-  /** `bus`: a device on the bus (default); `realtime`: a Realtime client, `noise_reduction` as given (default `far_field`). */
+  /**
+   * `bus`: a device on the bus (default); `realtime`: a Realtime client, `noise_reduction` as given (default
+   * `far_field`).
+   */
   path?: 'bus' | 'realtime';
   /** The Realtime client's `audio.input.noise_reduction` (realtime path only). */
   noiseReduction?: { type: 'near_field' | 'far_field' } | null;
@@ -106,7 +112,10 @@ export interface EchoLoopResult {
   simulatedSeconds: number;
   /** The echo step's alignment at the end (undefined without echo cancellation). */
   echoDelay?: { alignedMs: number; estimatedMs: number | undefined; moves: number } | undefined;
-  /** CPU time (user + system) the whole process spent per simulated second of session (engines and the simulated room included), ms. */
+  /**
+   * CPU time (user + system) the whole process spent per simulated second of session (engines and the simulated room
+   * included), ms.
+   */
   cpuMsPerSecond: number;
   /** CPU time of the session's input conditioner (echo step included) per 20 ms microphone frame, µs. */
   conditionerMicrosPerFrame: number;

@@ -21,7 +21,9 @@
 import { loadHumanSpeech, readHumanClip, type HumanClip, type HumanSpeechCorpus } from './human-speech.js';
 import type { BusMessage } from '../bus/messages.js';
 
-/** When the user speaks: ms into a reply, during an action's outcome, during a re-prompt, or right after a reply ends. */
+/**
+ * When the user speaks: ms into a reply, during an action's outcome, during a re-prompt, or right after a reply ends.
+ */
 export type OverlapMoment = { intoReplyMs: number } | 'follow-up' | 're-prompt' | 'after-reply';
 export type OverlapUtterance = 'command' | 'stop';
 export type OverlapVoice = 'synthetic' | 'human';
@@ -33,7 +35,10 @@ export interface OverlapCase {
 }
 
 export interface OverlapOutcome extends OverlapCase {
-  /** `heard`, `lost`, or why the case could not be run (the reply ended before the moment, no re-prompt came, no recordings). */
+  /**
+   * `heard`, `lost`, or why the case could not be run (the reply ended before the moment, no re-prompt came, no
+   * recordings).
+   */
   result: 'heard' | 'lost' | 'reply-too-short' | 'no-reply' | 'no-recordings';
   heard: boolean;
   /** What the user said (text, or the recording's file). */
@@ -47,7 +52,9 @@ export interface OverlapOutcome extends OverlapCase {
   voicedMs?: number;
   /** The user's utterance. */
   userTurnId?: string;
-  /** Which path stopped the robot on the user's utterance, if one did: on a "stop" the stop, on a command a false stop. */
+  /**
+   * Which path stopped the robot on the user's utterance, if one did: on a "stop" the stop, on a command a false stop.
+   */
   estoppedBy?: 'spotter' | 'phrase';
 }
 
@@ -66,7 +73,9 @@ export interface LoopContext {
   userSilentAt(atMs: number): boolean;
 }
 
-/** The moments of the matrix: 0.3, 0.8, 1.5 and 3 s into a reply, an action's outcome, a re-prompt, right after a reply. */
+/**
+ * The moments of the matrix: 0.3, 0.8, 1.5 and 3 s into a reply, an action's outcome, a re-prompt, right after a reply.
+ */
 export const OVERLAP_MOMENTS: readonly OverlapMoment[] = [
   { intoReplyMs: 300 },
   { intoReplyMs: 800 },
@@ -92,7 +101,10 @@ export function overlapCases(options: {
 
 export const momentName = (m: OverlapMoment) => (typeof m === 'string' ? m : `${m.intoReplyMs / 1000} s`);
 
-/** What asks for each reply: its longest answer (3.9 s in flite's kal16), a navigation (then its outcome), words outside the grammar. */
+/**
+ * What asks for each reply: its longest answer (3.9 s in flite's kal16), a navigation (then its outcome), words outside
+ * the grammar.
+ */
 const LONG_REPLY_COMMAND = 'what time is it';
 const FOLLOW_UP_COMMAND = 'go to the kitchen';
 const NOT_UNDERSTOOD = 'purple elephants dance on tuesday';
@@ -105,7 +117,10 @@ const SHORT_REPLY_INTO_MS = 300;
 const TURN_LIMIT_MS = 10_000;
 /** Why 30 s: the simulated robot's longest action (navigation) with margin. */
 const ACTION_LIMIT_MS = 30_000;
-/** Why 2.5 s after the user's last sample: the VAD's hangover (600 ms), the transcript, the e-stop's check every 100 ms, with margin. */
+/**
+ * Why 2.5 s after the user's last sample: the VAD's hangover (600 ms), the transcript, the e-stop's check every 100 ms,
+ * with margin.
+ */
 const VERDICT_AFTER_MS = 2500;
 /** Why 1.2 s: as the loop's first phase, the VAD's hangover and room for a late false start. */
 const QUIET_AFTER_MS = 1200;
@@ -124,13 +139,18 @@ function createUserLines(context: LoopContext) {
     const words = (c: HumanClip) => c.transcript.split(' ').length;
     return kind === 'stop'
       ? corpus.clips.filter((c) => c.transcript === 'stop')
-      : corpus.clips.filter((c) => (c.category === '2_commands' || c.category === '3_sentences') && words(c) >= 2 && c.durationMs <= 3600);
+      : corpus.clips.filter(
+          (c) => (c.category === '2_commands' || c.category === '3_sentences') && words(c) >= 2 && c.durationMs <= 3600,
+        );
   };
   return async (kind: OverlapUtterance, voice: OverlapVoice): Promise<UserLine | undefined> => {
     const n = used[kind]++;
     if (voice === 'synthetic') {
       const text = kind === 'stop' ? 'stop' : SYNTHETIC_COMMANDS[n % SYNTHETIC_COMMANDS.length]!;
-      return { said: text, samples: await context.atUserLevel(await context.say(text, SYNTHETIC_VOICES[n % SYNTHETIC_VOICES.length]!)) };
+      return {
+        said: text,
+        samples: await context.atUserLevel(await context.say(text, SYNTHETIC_VOICES[n % SYNTHETIC_VOICES.length]!)),
+      };
     }
     const clips = human(kind);
     if (!corpus?.available || clips.length === 0) return undefined;
@@ -159,17 +179,28 @@ const since = (context: LoopContext, from: number) => context.seen.slice(from);
 const started = (m: BusMessage) => m.type === 'playback.started' && m.kind !== 'filler';
 
 /** Asks for the reply the case talks over and waits for its first frame: its turn id, or why there is none. */
-async function replyToTalkOver(context: LoopContext, c: OverlapCase): Promise<{ turnId: string; startedAtMs: number } | undefined> {
+async function replyToTalkOver(
+  context: LoopContext,
+  c: OverlapCase,
+): Promise<{ turnId: string; startedAtMs: number } | undefined> {
   const before = context.seen.length;
-  const ask = c.moment === 'follow-up' ? FOLLOW_UP_COMMAND : c.moment === 're-prompt' ? NOT_UNDERSTOOD : LONG_REPLY_COMMAND;
+  const ask =
+    c.moment === 'follow-up' ? FOLLOW_UP_COMMAND : c.moment === 're-prompt' ? NOT_UNDERSTOOD : LONG_REPLY_COMMAND;
   context.speak(await context.atUserLevel(await context.say(ask, 'slt')));
   if (c.moment === 're-prompt') {
-    await context.runUntil(() => since(context, before).some((m) => m.type === 'session.notice' && m.code === 'not_understood'), TURN_LIMIT_MS);
-    if (!since(context, before).some((m) => m.type === 'session.notice' && m.code === 'not_understood')) return undefined;
+    await context.runUntil(
+      () => since(context, before).some((m) => m.type === 'session.notice' && m.code === 'not_understood'),
+      TURN_LIMIT_MS,
+    );
+    if (!since(context, before).some((m) => m.type === 'session.notice' && m.code === 'not_understood'))
+      return undefined;
   }
   // The outcome is a reply of its own (turn `f<n>`), after the command's.
   const wanted = (m: BusMessage) => started(m) && (c.moment !== 'follow-up' || m.turnId.startsWith('f'));
-  await context.runUntil(() => since(context, before).some(wanted), c.moment === 'follow-up' ? ACTION_LIMIT_MS : TURN_LIMIT_MS);
+  await context.runUntil(
+    () => since(context, before).some(wanted),
+    c.moment === 'follow-up' ? ACTION_LIMIT_MS : TURN_LIMIT_MS,
+  );
   const first = since(context, before).find(wanted);
   return first ? { turnId: first.turnId, startedAtMs: first.atMs } : undefined;
 }
@@ -178,7 +209,9 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
   const reply = await replyToTalkOver(context, c);
   if (!reply) return { ...c, result: 'no-reply', heard: false, said: line.said };
   const ended = (from: number) =>
-    since(context, from).some((m) => (m.type === 'playback.finished' || m.type === 'playback.stopped') && m.turnId === reply.turnId);
+    since(context, from).some(
+      (m) => (m.type === 'playback.finished' || m.type === 'playback.stopped') && m.turnId === reply.turnId,
+    );
   const replyFrom = context.seen.findIndex((m) => started(m) && m.turnId === reply.turnId);
   if (c.moment === 'after-reply') {
     await context.runUntil(() => ended(replyFrom), TURN_LIMIT_MS);
@@ -186,7 +219,8 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
     const into = typeof c.moment === 'string' ? SHORT_REPLY_INTO_MS : c.moment.intoReplyMs;
     const at = reply.startedAtMs + into;
     await context.runUntil(() => context.now() >= at || ended(replyFrom), into + TURN_LIMIT_MS);
-    if (ended(replyFrom)) return { ...c, result: 'reply-too-short', heard: false, said: line.said, replyTurnId: reply.turnId };
+    if (ended(replyFrom))
+      return { ...c, result: 'reply-too-short', heard: false, said: line.said, replyTurnId: reply.turnId };
   }
   const before = context.seen.length;
   const spokeAt = context.now();
@@ -194,24 +228,34 @@ async function runCase(context: LoopContext, c: OverlapCase, line: UserLine): Pr
   const heard = (): boolean => {
     const after = since(context, before);
     if (c.utterance === 'stop') return after.some((m) => m.type === 'control.estop');
-    if (c.moment === 'after-reply') return after.some((m) => m.type === 'stt.final' && m.text.trim() !== '' && m.atMs >= spokeAt);
+    if (c.moment === 'after-reply')
+      return after.some((m) => m.type === 'stt.final' && m.text.trim() !== '' && m.atMs >= spokeAt);
     return after.some((m) => m.type === 'playback.stopped' && m.turnId === reply.turnId);
   };
-  await context.runUntil(() => heard() || context.now() > endsAt + VERDICT_AFTER_MS, endsAt - spokeAt + VERDICT_AFTER_MS + 1000);
+  await context.runUntil(
+    () => heard() || context.now() > endsAt + VERDICT_AFTER_MS,
+    endsAt - spokeAt + VERDICT_AFTER_MS + 1000,
+  );
   const userTurn = since(context, before).find((m) => m.type === 'vad.speech_start')?.turnId;
   const final = since(context, before).find((m) => m.type === 'stt.final' && m.turnId === userTurn);
   const speechEnd = since(context, before).find((m) => m.type === 'vad.speech_end' && m.turnId === userTurn);
-  const estop = since(context, before).find((m) => m.type === 'control.estop' && (m.turnId === userTurn || m.turnId === '-'));
+  const estop = since(context, before).find(
+    (m) => m.type === 'control.estop' && (m.turnId === userTurn || m.turnId === '-'),
+  );
   return {
     ...c,
     result: heard() ? 'heard' : 'lost',
     heard: heard(),
     said: line.said,
     replyTurnId: reply.turnId,
-    ...(final && final.type === 'stt.final' ? { transcript: final.text, ...(final.confidence === undefined ? {} : { confidence: final.confidence }) } : {}),
+    ...(final && final.type === 'stt.final'
+      ? { transcript: final.text, ...(final.confidence === undefined ? {} : { confidence: final.confidence }) }
+      : {}),
     ...(speechEnd && speechEnd.type === 'vad.speech_end' ? { voicedMs: speechEnd.speechMs } : {}),
     ...(userTurn ? { userTurnId: userTurn } : {}),
-    ...(estop && estop.type === 'control.estop' && (estop.source === 'spotter' || estop.source === 'phrase') ? { estoppedBy: estop.source } : {}),
+    ...(estop && estop.type === 'control.estop' && (estop.source === 'spotter' || estop.source === 'phrase')
+      ? { estoppedBy: estop.source }
+      : {}),
   };
 }
 
@@ -238,7 +282,10 @@ async function settle(context: LoopContext, from: number): Promise<void> {
   await context.runUntil(rest, ACTION_LIMIT_MS);
 }
 
-/** Barge-ins and stops heard over the cases run, synthetic and real voices apart, with the commands that fired the e-stop instead, e.g. `synthetic: commands 12/14, stops 13/14 (commands e-stopped: 0.8 s by spotter); human: …`. */
+/**
+ * Barge-ins and stops heard over the cases run, synthetic and real voices apart, with the commands that fired the
+ * e-stop instead, e.g. `synthetic: commands 12/14, stops 13/14 (commands e-stopped: 0.8 s by spotter); human: …`.
+ */
 export function overlapSummary(outcomes: readonly OverlapOutcome[]): string {
   const parts: string[] = [];
   for (const voice of ['synthetic', 'human'] as const) {
@@ -252,11 +299,16 @@ export function overlapSummary(outcomes: readonly OverlapOutcome[]): string {
       const run = mine.filter((o) => o.utterance === u && (o.result === 'heard' || o.result === 'lost'));
       return `${run.filter((o) => o.heard).length}/${run.length}`;
     };
-    const falseStops = mine.filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined).map((o) => `${momentName(o.moment)} by ${o.estoppedBy}`);
+    const falseStops = mine
+      .filter((o) => o.utterance === 'command' && o.estoppedBy !== undefined)
+      .map((o) => `${momentName(o.moment)} by ${o.estoppedBy}`);
     const lost = mine.filter((o) => o.result === 'lost').map((o) => `${o.utterance}@${momentName(o.moment)}`);
-    const notRun = mine.filter((o) => o.result !== 'heard' && o.result !== 'lost').map((o) => `${o.utterance}@${momentName(o.moment)}: ${o.result}`);
+    const notRun = mine
+      .filter((o) => o.result !== 'heard' && o.result !== 'lost')
+      .map((o) => `${o.utterance}@${momentName(o.moment)}: ${o.result}`);
     parts.push(
-      `${voice}: commands ${tally('command')}, stops ${tally('stop')}${falseStops.length ? ` (commands e-stopped: ${falseStops.join(', ')})` : ''}${lost.length ? ` (lost ${lost.join(', ')})` : ''}${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
+      `${voice}: commands ${tally('command')}, stops ` +
+        `${tally('stop')}${falseStops.length ? ` (commands e-stopped: ${falseStops.join(', ')})` : ''}${lost.length ? ` (lost ${lost.join(', ')})` : ''}${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
     );
   }
   return parts.join('; ');

@@ -64,7 +64,10 @@ export function createEchoPath(options: EchoPathOptions): EchoPath {
   const delay = samplesIn(delayMs);
   const taps: EchoTap[] = [{ lag: delay, gain: direct }];
   for (let i = 0; i < EARLY_TAPS; i++) {
-    taps.push({ lag: delay + samplesIn(2 + random() * (EARLY_MS - 2)), gain: direct * (0.25 + 0.35 * random()) * (random() < 0.5 ? -1 : 1) });
+    taps.push({
+      lag: delay + samplesIn(2 + random() * (EARLY_MS - 2)),
+      gain: direct * (0.25 + 0.35 * random()) * (random() < 0.5 ? -1 : 1),
+    });
   }
   const tailTapMs = options.tailTapMs ?? TAIL_TAP_MS;
   // The same energy per ms of tail at any spacing: amplitude scales with the square root of the spacing.
@@ -72,7 +75,10 @@ export function createEchoPath(options: EchoPathOptions): EchoPath {
   for (let ms = EARLY_MS; ms < reverbMs; ms += tailTapMs) {
     // -60 dB at reverbMs: amplitude 10^(-3 t / RT60).
     const envelope = 0.3 * direct * spacingGain * 10 ** ((-3 * ms) / reverbMs);
-    taps.push({ lag: delay + samplesIn(ms + random() * tailTapMs), gain: envelope * (0.5 + random()) * (random() < 0.5 ? -1 : 1) });
+    taps.push({
+      lag: delay + samplesIn(ms + random() * tailTapMs),
+      gain: envelope * (0.5 + random()) * (random() < 0.5 ? -1 : 1),
+    });
   }
   const maxLag = Math.max(...taps.map((t) => t.lag));
   return {
@@ -111,7 +117,8 @@ export function playedFrom(sink: RecordingSink): (from: number, count: number) =
       const start = sampleAt(frame.atMs);
       if (start >= from + count) break;
       const samples = new Int16Array(frame.audio.buffer, frame.audio.byteOffset, frame.audio.byteLength >> 1);
-      for (let i = Math.max(0, from - start); i < samples.length && start + i < from + count; i++) out[start + i - from] = samples[i]!;
+      for (let i = Math.max(0, from - start); i < samples.length && start + i < from + count; i++)
+        out[start + i - from] = samples[i]!;
     }
     return out;
   };

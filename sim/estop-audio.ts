@@ -44,10 +44,12 @@ export async function speakPhrases(voices: PhraseVoice[], texts: string[], rates
   for (const voice of voices) {
     for (const text of texts) {
       const parts: Uint8Array[] = [];
-      for await (const chunk of voice.engine.synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+      for await (const chunk of voice.engine.synthesize({ text, signal: new AbortController().signal }))
+        parts.push(chunk);
       const raw = new Uint8Array(Buffer.concat(parts));
       const byRate = new Map<number, Int16Array>();
-      for (const rate of ratesHz) byRate.set(rate, toSamples(await resampleAll(raw, voice.engine.sampleRateHz, rate, CLIENT_QUALITY)));
+      for (const rate of ratesHz)
+        byRate.set(rate, toSamples(await resampleAll(raw, voice.engine.sampleRateHz, rate, CLIENT_QUALITY)));
       out.push({ voice: voice.name, text, byRate });
     }
   }
@@ -69,10 +71,14 @@ export function offsetIndex(samples: Int16Array): number {
 }
 
 /** The phrase's voiced span, from its onset to its end (both at {@link ONSET_DBFS}), ms. */
-export const voicedMs = (samples: Int16Array, rateHz: number) => ((offsetIndex(samples) - onsetIndex(samples)) * 1000) / rateHz;
+export const voicedMs = (samples: Int16Array, rateHz: number) =>
+  ((offsetIndex(samples) - onsetIndex(samples)) * 1000) / rateHz;
 
 export interface PacedMic {
-  /** Mixes `samples` in from the next frame on; resolves with the capture time of its onset (performance.now() ms) once that frame is sent, and the time its last sample was captured. */
+  /**
+   * Mixes `samples` in from the next frame on; resolves with the capture time of its onset (performance.now() ms) once
+   * that frame is sent, and the time its last sample was captured.
+   */
   speak(samples: Int16Array): Promise<{ onsetAtMs: number; endAtMs: number }>;
   /** Stops sending. */
   stop(): Promise<void>;
@@ -88,7 +94,15 @@ export function startPacedMic(rateHz: number, send: (frame: Uint8Array) => void)
     for (let i = 0; i < 3; i++) sum += (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 - 0.5;
     return sum * 2 * rms;
   };
-  let pending: { samples: Int16Array; at: number; onset: number; resolve: (t: { onsetAtMs: number; endAtMs: number }) => void; onsetAtMs?: number } | undefined;
+  let pending:
+    | {
+        samples: Int16Array;
+        at: number;
+        onset: number;
+        resolve: (t: { onsetAtMs: number; endAtMs: number }) => void;
+        onsetAtMs?: number;
+      }
+    | undefined;
   let running = true;
   const loop = (async () => {
     const startedAtMs = performance.now();
@@ -108,7 +122,10 @@ export function startPacedMic(rateHz: number, send: (frame: Uint8Array) => void)
         speech.at += frameSamples;
         if (speech.at >= speech.samples.length) {
           pending = undefined;
-          speech.resolve({ onsetAtMs: speech.onsetAtMs!, endAtMs: capturedFromMs + ((speech.samples.length - speech.at + frameSamples) * 1000) / rateHz });
+          speech.resolve({
+            onsetAtMs: speech.onsetAtMs!,
+            endAtMs: capturedFromMs + ((speech.samples.length - speech.at + frameSamples) * 1000) / rateHz,
+          });
         }
       }
       await sleep(Math.max(0, startedAtMs + (i + 1) * FRAME_MS - performance.now()));

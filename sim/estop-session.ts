@@ -17,7 +17,14 @@
  * const heard = await hearClipInSession(clip, config, engines); // heard.transcripts: the session stopped
  * ```
  */
-import { createControlledLlm, createControlledStt, createControlledTts, createPacedSink, ManualClock, settle } from '../adapters/testing/index.js';
+import {
+  createControlledLlm,
+  createControlledStt,
+  createControlledTts,
+  createPacedSink,
+  ManualClock,
+  settle,
+} from '../adapters/testing/index.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus } from '../bus/message-bus.js';
@@ -84,7 +91,8 @@ export async function estopStack(
 ): Promise<{ config: AppConfig; engines: StackEngines }> {
   const config = stackConfig(shipped, stack);
   const built = buildStopStt(config);
-  if (!built) throw new Error('session.estop.localRecognizer is off in this configuration: the rows measure it; set it to true');
+  if (!built)
+    throw new Error('session.estop.localRecognizer is off in this configuration: the rows measure it; set it to true');
   const engines: StackEngines = {
     stopStt: wrap(built),
     stopSttPausesOnly: stopSttPausesOnly(config),

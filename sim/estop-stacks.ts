@@ -33,10 +33,13 @@ import { assembleSession } from '../runtime/assemble-session.js';
 export const STORY_PROMPT = 'tell me a story';
 /** About 25 s of speech: long enough that every phrase lands inside it. */
 export const STORY =
-  'Once upon a time a small robot lived in a busy workshop. Every morning it rolled from the charging station to the door, ' +
-  'greeted the people who came in, and carried their tools from one bench to the next. One day the workshop was quiet, ' +
+  'Once upon a time a small robot lived in a busy workshop. Every morning it rolled from the charging station to ' +
+  'the door, ' +
+  'greeted the people who came in, and carried their tools from one bench to the next. One day the workshop was ' +
+  'quiet, ' +
   'and the robot decided to explore the garden behind the kitchen, where it found a cat asleep in the sun. ' +
-  'The robot waited patiently until the cat woke up, and from that day on the two of them watched the sunset together every evening.';
+  'The robot waited patiently until the cat woke up, and from that day on the two of them watched the sunset ' +
+  'together every evening.';
 
 /**
  * The robot grammar's actions as the bench declares them (the rule policy's intents, now tool calls): no
@@ -48,8 +51,16 @@ export const BENCH_ACTIONS: ActionDeclaration[] = [
     description: 'Drive forward or backward.',
     parameters: { type: 'object', properties: { direction: { type: 'string' }, meters: { type: 'string' } } },
   },
-  { name: 'turn', description: 'Turn left or right.', parameters: { type: 'object', properties: { direction: { type: 'string' } } } },
-  { name: 'navigate', description: 'Drive to a named place.', parameters: { type: 'object', properties: { place: { type: 'string' } } } },
+  {
+    name: 'turn',
+    description: 'Turn left or right.',
+    parameters: { type: 'object', properties: { direction: { type: 'string' } } },
+  },
+  {
+    name: 'navigate',
+    description: 'Drive to a named place.',
+    parameters: { type: 'object', properties: { place: { type: 'string' } } },
+  },
   { name: 'stop', description: 'Stop moving.' },
 ].map((a) => parseActionDeclaration(a, 'bench action'));
 
@@ -88,7 +99,10 @@ export function benchRulesPath(): string {
  * `<command>` rule (a temporary file), or the path itself when it says them all. A grammar decoder only
  * ever transcribes its own sentences: a stop phrase outside the grammar can never be spotted.
  */
-export function grammarWithStopPhrases(grammarPath: string, phrases: readonly string[]): { path: string; added: string[] } {
+export function grammarWithStopPhrases(
+  grammarPath: string,
+  phrases: readonly string[],
+): { path: string; added: string[] } {
   const text = readFileSync(grammarPath, 'utf8');
   const sentences = new Set(jsgfSentences(text));
   const added = phrases.filter((p) => !sentences.has(p.toLowerCase()));
@@ -105,11 +119,19 @@ export function grammarWithStopPhrases(grammarPath: string, phrases: readonly st
 
 /** The configuration both stacks run: the defaults (the local stack), the bench's rules, `extra` on top. */
 export function estopConfig(extra: Record<string, unknown> = {}): AppConfig {
-  return loadConfig({ overrides: { llm: { engine: 'rules', rulesPath: benchRulesPath() }, server: { port: 0, logLevel: 'error' }, ...extra } });
+  return loadConfig({
+    overrides: {
+      llm: { engine: 'rules', rulesPath: benchRulesPath() },
+      server: { port: 0, logLevel: 'error' },
+      ...extra,
+    },
+  });
 }
 
 function tap(bus: MessageBus, sessionId: string, seen: Seen[]): () => void {
-  const sub = bus.subscribe(bus.subjects.forSession(sessionId), (message) => seen.push({ atMs: performance.now(), message }));
+  const sub = bus.subscribe(bus.subjects.forSession(sessionId), (message) =>
+    seen.push({ atMs: performance.now(), message }),
+  );
   return () => sub.unsubscribe();
 }
 
@@ -174,9 +196,16 @@ export async function startRealtimeStack(config: AppConfig): Promise<StackUnderT
     name: 'realtime 24 kHz',
     rateHz: 24_000,
     seen,
-    sendFrame: (frame) => send({ type: 'input_audio_buffer.append', audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') }),
+    sendFrame: (frame) =>
+      send({
+        type: 'input_audio_buffer.append',
+        audio: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64'),
+      }),
     askForStory() {
-      send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: STORY_PROMPT }] } });
+      send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: STORY_PROMPT }] },
+      });
       send({ type: 'response.create' });
     },
     hush: () => send({ type: 'response.cancel' }),

@@ -30,7 +30,11 @@ export function benchGrammars(): BenchGrammar[] {
   const robot = new Set(jsgfSentences(readFileSync('examples/robot-commands.jsgf', 'utf8')));
   return [
     { name: 'robot', path: 'examples/robot-commands.jsgf', holds: (t) => robot.has(t) },
-    { name: 'digits', path: 'examples/grammars/digits.jsgf', holds: (t) => new RegExp(`^${DIGIT}( ${DIGIT})*$`).test(t) },
+    {
+      name: 'digits',
+      path: 'examples/grammars/digits.jsgf',
+      holds: (t) => new RegExp(`^${DIGIT}( ${DIGIT})*$`).test(t),
+    },
     { name: 'cards', path: 'examples/grammars/cards.jsgf', holds: (t) => new RegExp(`^${CARD}( ${CARD})*$`).test(t) },
   ];
 }
@@ -38,7 +42,12 @@ export function benchGrammars(): BenchGrammar[] {
 /** One utterance (16 kHz) as the STT actor streams it: 20 ms frames, then the final. */
 export async function decode(engine: SttEngine, samples: Int16Array, channel: string): Promise<SttResult> {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  const stream = engine.createStream({ sampleRateHz: 16_000, channel, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({
+    sampleRateHz: 16_000,
+    channel,
+    onPartial: () => undefined,
+    signal: new AbortController().signal,
+  });
   for (let i = 0; i < bytes.byteLength; i += 640) stream.push(bytes.subarray(i, i + 640));
   return stream.finish();
 }

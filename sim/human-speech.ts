@@ -29,7 +29,8 @@ export interface HumanClip {
   license: string;
 }
 
-export type HumanSpeechCorpus = { available: true; dir: string; clips: HumanClip[] } | { available: false; dir: string; clips: []; reason: string };
+export type HumanSpeechCorpus =
+  { available: true; dir: string; clips: HumanClip[] } | { available: false; dir: string; clips: []; reason: string };
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +49,9 @@ export function loadHumanSpeech(dir = humanSpeechDir()): HumanSpeechCorpus {
       available: false,
       dir,
       clips: [],
-      reason: `no recordings of real people at ${dir} (set HUMAN_SPEECH_DIR, or put shared/speech/human beside the repository)`,
+      reason:
+        `no recordings of real people at ${dir} (set HUMAN_SPEECH_DIR, or put shared/speech/human beside the ` +
+        `repository)`,
     };
   }
   const [header, ...rows] = readFileSync(manifest, 'utf8')
@@ -59,7 +62,8 @@ export function loadHumanSpeech(dir = humanSpeechDir()): HumanSpeechCorpus {
   const clips = rows.map((row): HumanClip => {
     const cells = row.split('\t');
     const category = at(cells, 'category');
-    if (!CATEGORIES.has(category)) throw new Error(`${manifest}: unknown category "${category}" for ${at(cells, 'file')}`);
+    if (!CATEGORIES.has(category))
+      throw new Error(`${manifest}: unknown category "${category}" for ${at(cells, 'file')}`);
     return {
       file: at(cells, 'file'),
       transcript: at(cells, 'transcript').trim(),
@@ -73,7 +77,10 @@ export function loadHumanSpeech(dir = humanSpeechDir()): HumanSpeechCorpus {
 }
 
 /** One clip's samples at 16 kHz. */
-export function readHumanClip(corpus: HumanSpeechCorpus, clip: HumanClip): { samples: Int16Array; sampleRateHz: number } {
+export function readHumanClip(
+  corpus: HumanSpeechCorpus,
+  clip: HumanClip,
+): { samples: Int16Array; sampleRateHz: number } {
   const { pcm, sampleRateHz } = readWav(readFileSync(join(corpus.dir, clip.file)));
   const samples = new Int16Array(pcm.byteLength >> 1);
   new Uint8Array(samples.buffer).set(pcm.subarray(0, samples.length * 2));

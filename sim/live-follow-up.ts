@@ -51,12 +51,15 @@ export async function talkOverFollowUps(options: {
 }): Promise<FollowUpRow> {
   const { room, seen } = options;
   const [go, yes, turn, no] = options.recordings;
-  if (!go || !yes || !turn || !no) throw new Error(`talkOverFollowUps needs recordings of ${FOLLOW_UP_LINES.join(', ')}`);
+  if (!go || !yes || !turn || !no)
+    throw new Error(`talkOverFollowUps needs recordings of ${FOLLOW_UP_LINES.join(', ')}`);
   const row: FollowUpRow = { trials: 0, heard: 0, cut: 0 };
   const asked = (l: string) => l.startsWith('agent: Should I') && l.includes('kitchen');
   const askedToTurn = (l: string) => l.startsWith('agent: Should I turn');
   const quiet = () => until(() => performance.now() - options.lastLineAt() > QUIET_MS, TURN_LIMIT_MS);
-  /** The user's `words` were heard: the agent's answer, whose line comes when it has been said, a reply or more later. */
+  /**
+   * The user's `words` were heard: the agent's answer, whose line comes when it has been said, a reply or more later.
+   */
   const answered = async (words: string) => {
     await until(() => {
       const at = seen.lastIndexOf(`you: ${words}`);
@@ -91,7 +94,9 @@ export async function talkOverFollowUps(options: {
     row.trials++;
     if (lines.includes('you: turn left')) row.heard++;
     if (lines.some((l) => l.startsWith('agent: Arrived') && l.endsWith('(interrupted)'))) row.cut++;
-    options.progress(`  over the outcome, trial ${trial + 1}: ${lines.filter((l) => !l.startsWith('action: ')).join(' | ')}`);
+    options.progress(
+      `  over the outcome, trial ${trial + 1}: ${lines.filter((l) => !l.startsWith('action: ')).join(' | ')}`,
+    );
   }
   return row;
 }

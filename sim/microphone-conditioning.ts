@@ -17,7 +17,10 @@ import type { AppConfig } from '../runtime/config.js';
 
 const RATE_HZ = 16_000;
 const FRAME_SAMPLES = RATE_HZ / 50;
-/** Before a recording framed by its room: more than the room noise gauge's one-second window (`adapters/audio/room-noise.ts`). */
+/**
+ * Before a recording framed by its room: more than the room noise gauge's one-second window
+ * (`adapters/audio/room-noise.ts`).
+ */
 export const ROOM_BEFORE_MS = 1500;
 
 /**
@@ -26,11 +29,20 @@ export const ROOM_BEFORE_MS = 1500;
  */
 export type Conditioning = (frame: Uint8Array) => ConditionedBlock;
 
-/** The product's input conditioning of a session's microphone (`audio`), without the echo step: none when every step is off. */
+/**
+ * The product's input conditioning of a session's microphone (`audio`), without the echo step: none when every step is
+ * off.
+ */
 export async function microphoneConditioning(config: AppConfig): Promise<Conditioning | undefined> {
   const { highPassHz, agc, noiseSuppression } = config.audio;
   if (!highPassHz && !agc && !noiseSuppression) return undefined;
-  const conditioner = await createInputConditioner({ sampleRateHz: RATE_HZ, highPassHz, agc, noiseSuppression, keepLevels: true });
+  const conditioner = await createInputConditioner({
+    sampleRateHz: RATE_HZ,
+    highPassHz,
+    agc,
+    noiseSuppression,
+    keepLevels: true,
+  });
   let atMs = 0;
   return (frame) => conditioner.process(frame, (atMs += (frame.byteLength / 2 / RATE_HZ) * 1000));
 }
@@ -40,7 +52,10 @@ export async function microphoneConditioning(config: AppConfig): Promise<Conditi
  * one (`roomTone`: a gauge like `audio.noiseSuppression: "auto"`'s judges the room before the words);
  * the room's part is cut off again (less RNNoise's own lag of 10–15 ms, where it ran).
  */
-export function conditionedInRoom(clip: { samples: Int16Array; roomTone?: boolean }, condition: Conditioning): Int16Array {
+export function conditionedInRoom(
+  clip: { samples: Int16Array; roomTone?: boolean },
+  condition: Conditioning,
+): Int16Array {
   if (!clip.roomTone) return conditioned(clip.samples, condition);
   const before = ROOM_BEFORE_MS * (RATE_HZ / 1000);
   return conditioned(withRoomTone(clip.samples, before, 0, RATE_HZ), condition).subarray(before);
@@ -52,7 +67,10 @@ export function conditioned(samples: Int16Array, condition: Conditioning): Int16
 }
 
 /** {@link conditioned}, and with RNNoise the audio before it, joined (what the stop spotter's lead reads). */
-export function conditionedWithLevels(samples: Int16Array, condition: Conditioning): { audio: Int16Array; levels?: Int16Array } {
+export function conditionedWithLevels(
+  samples: Int16Array,
+  condition: Conditioning,
+): { audio: Int16Array; levels?: Int16Array } {
   const parts: Uint8Array[] = [];
   const levels: Uint8Array[] = [];
   for (let at = 0; at + FRAME_SAMPLES <= samples.length; at += FRAME_SAMPLES) {

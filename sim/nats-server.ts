@@ -40,10 +40,15 @@ function findBinary(): string {
   if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
   const probe = spawnSync('nats-server', ['--version'], { stdio: 'ignore' });
   if (probe.error === undefined && probe.status === 0) return 'nats-server';
-  throw new Error('nats-server was not found in /usr/sbin or on PATH: install it with `apt-get install -y nats-server`.');
+  throw new Error(
+    'nats-server was not found in /usr/sbin or on PATH: install it with `apt-get install -y nats-server`.',
+  );
 }
 
-/** Asks the OS for a free port. Another process could grab it before nats-server binds; the ready check would then report it. */
+/**
+ * Asks the OS for a free port. Another process could grab it before nats-server binds; the ready check would then
+ * report it.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -139,13 +144,18 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     const exited = child.exitCode !== null || child.signalCode !== null;
     if (spawnError || exited) {
       await cleanup();
-      const reason = spawnError ? `could not be spawned (${spawnError.message})` : `exited with ${child.exitCode ?? child.signalCode}`;
+      const reason = spawnError
+        ? `could not be spawned (${spawnError.message})`
+        : `exited with ${child.exitCode ?? child.signalCode}`;
       throw new Error(`nats-server on port ${port} ${reason}. stderr:\n${stderr}`, { cause: spawnError });
     }
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       await cleanup();
-      throw new Error(`nats-server did not accept connections on ${HOST}:${port} within ${READY_TIMEOUT_MS} ms. stderr:\n${stderr}`);
+      throw new Error(
+        `nats-server did not accept connections on ${HOST}:${port} within ${READY_TIMEOUT_MS} ms. ` +
+          `stderr:\n${stderr}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

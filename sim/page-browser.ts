@@ -52,7 +52,8 @@ export interface ConversationRecording {
 
 async function speak(text: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+  for await (const chunk of createFliteTts().synthesize({ text, signal: new AbortController().signal }))
+    parts.push(chunk);
   return new Uint8Array(Buffer.concat(parts));
 }
 
@@ -71,12 +72,17 @@ export async function writeConversationWav(path: string): Promise<ConversationRe
   return { path, durationMs: pcm.byteLength / 2 / (FLITE_RATE_HZ / 1000) };
 }
 
-/** Why these levels: the page's onset threshold (web/microphone.js, ≈ −66 dBFS) and the VAD's silence floor (−50 dBFS). */
+/**
+ * Why these levels: the page's onset threshold (web/microphone.js, ≈ −66 dBFS) and the VAD's silence floor (−50 dBFS).
+ */
 const ONSET_LEVEL = 0.0005;
 const FLOOR_LEVEL = 10 ** (-50 / 20);
 
 export interface UtteranceRecording extends ConversationRecording {
-  /** Where the speech is in the file, ms: its first sound (above the page's onset level) and its end (the last sample above the −50 dBFS floor). */
+  /**
+   * Where the speech is in the file, ms: its first sound (above the page's onset level) and its end (the last sample
+   * above the −50 dBFS floor).
+   */
   speech: { onsetMs: number; endMs: number };
 }
 
@@ -84,7 +90,12 @@ export interface UtteranceRecording extends ConversationRecording {
  * Writes `text` spoken by flite between `leadMs` and `tailMs` of digital silence (16 kHz mono WAV), and where
  * its speech begins and ends, read from the samples: a recording whose end of speech is known.
  */
-export async function writeUtteranceWav(path: string, text: string, leadMs: number, tailMs: number): Promise<UtteranceRecording> {
+export async function writeUtteranceWav(
+  path: string,
+  text: string,
+  leadMs: number,
+  tailMs: number,
+): Promise<UtteranceRecording> {
   const silence = (ms: number) => new Uint8Array((FLITE_RATE_HZ / 1000) * ms * 2);
   const pcm = new Uint8Array(Buffer.concat([silence(leadMs), await speak(text), silence(tailMs)]));
   const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
@@ -138,7 +149,12 @@ export function readHook(page: Page): Promise<PageHook> {
 }
 
 /** Polls the test hook until `done` holds; on timeout the error says what was awaited and what the page showed. */
-export async function waitForHook(page: Page, what: string, done: (hook: PageHook) => boolean, timeoutMs = 20_000): Promise<PageHook> {
+export async function waitForHook(
+  page: Page,
+  what: string,
+  done: (hook: PageHook) => boolean,
+  timeoutMs = 20_000,
+): Promise<PageHook> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hook = await readHook(page);
@@ -159,7 +175,10 @@ export async function waitForHook(page: Page, what: string, done: (hook: PageHoo
 
 /** What the page measured: its latencies, from the test hook. */
 export interface PageMeasurements {
-  /** The user's end of speech (the last voiced sound, on the page's clock) → the reply's first frame started by the playback worklet. */
+  /**
+   * The user's end of speech (the last voiced sound, on the page's clock) → the reply's first frame started by the
+   * playback worklet.
+   */
   firstAudioMs: number[];
   /** The user's barge-in speech began (the microphone's quiet → loud onset) → the worklet confirmed silence. */
   onsetToSilentMs: number[];
@@ -171,7 +190,9 @@ export function pageMeasurements(hook: PageHook): PageMeasurements {
   const bargeIns = hook.playback.flushes.filter((f) => f.reason === 'speech_started');
   const onsetBefore = (atMs: number) => hook.microphone.onsetsAtMs.filter((t) => t <= atMs).at(-1);
   return {
-    firstAudioMs: hook.turns.filter((t) => t.startedBy === 'speech' && t.firstAudioMs !== null).map((t) => t.firstAudioMs!),
+    firstAudioMs: hook.turns
+      .filter((t) => t.startedBy === 'speech' && t.firstAudioMs !== null)
+      .map((t) => t.firstAudioMs!),
     onsetToSilentMs: bargeIns.flatMap((f) => {
       const onset = onsetBefore(f.requestedAtMs);
       return onset === undefined ? [] : [f.silentAtMs - onset];

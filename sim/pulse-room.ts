@@ -35,7 +35,9 @@ const NEEDED = ['pulseaudio', 'pactl', 'parec', 'pacat', 'paplay'];
 /** Why it is missing, or `undefined` when every PulseAudio binary is installed. */
 export function pulseMissing(): string | undefined {
   const missing = NEEDED.filter((command) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0);
-  return missing.length > 0 ? `${missing.join(', ')} not installed (bin/setup.sh --tests installs pulseaudio pulseaudio-utils)` : undefined;
+  return missing.length > 0
+    ? `${missing.join(', ')} not installed (bin/setup.sh --tests installs pulseaudio pulseaudio-utils)`
+    : undefined;
 }
 
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000) =>
@@ -56,7 +58,8 @@ function noiseFloor(db: number, seconds: number): Uint8Array {
     seed ^= seed << 5;
     return ((seed >>> 0) + 0.5) / 2 ** 32;
   };
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(rms * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+  for (let i = 0; i < samples.length; i++)
+    samples[i] = Math.round(rms * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
   return new Uint8Array(samples.buffer);
 }
 
@@ -136,7 +139,11 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     writeFileSync(noiseFile, noiseFloor(options.noiseDb, 5));
     noise = spawn(
       'sh',
-      ['-c', `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 --stream-name=room-noise -d room`],
+      [
+        '-c',
+        `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 ` +
+          `--stream-name=room-noise -d room`,
+      ],
       { env, stdio: 'ignore', detached: true },
     );
   }

@@ -62,7 +62,12 @@ export function withSilence(samples: Int16Array, beforeSamples: number, afterSam
  * `samples` with `beforeSamples` of its room tone before and `afterSamples` after (silence where the clip
  * has no stretch quiet enough). The clip starts at `beforeSamples`, as with silence.
  */
-export function withRoomTone(samples: Int16Array, beforeSamples: number, afterSamples: number, rateHz: number): Int16Array {
+export function withRoomTone(
+  samples: Int16Array,
+  beforeSamples: number,
+  afterSamples: number,
+  rateHz: number,
+): Int16Array {
   const out = withSilence(samples, beforeSamples, afterSamples);
   const tone = roomToneOf(samples, rateHz);
   if (!tone) return out;

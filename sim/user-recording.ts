@@ -15,13 +15,19 @@ import { createFliteTts } from '../adapters/tts/flite.js';
 export async function writeUserRecording(text: string, file: string, padMs = 500): Promise<void> {
   const tts = createFliteTts({ voice: 'slt' });
   const parts: Uint8Array[] = [];
-  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+  for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal }))
+    parts.push(chunk);
   const pad = new Uint8Array(Math.round((tts.sampleRateHz * padMs) / 1000) * 2);
   writeFileSync(file, encodeWav(Buffer.concat([pad, ...parts, pad]), tts.sampleRateHz));
 }
 
 /** Each of `texts` into `<dir>/<prefix>-<i>.wav` (see {@link writeUserRecording}); the files, in order. */
-export function writeUserRecordings(dir: string, texts: readonly string[], prefix = 'command', padMs?: number): Promise<string[]> {
+export function writeUserRecordings(
+  dir: string,
+  texts: readonly string[],
+  prefix = 'command',
+  padMs?: number,
+): Promise<string[]> {
   return Promise.all(
     texts.map(async (text, i) => {
       const file = join(dir, `${prefix}-${i}.wav`);
@@ -42,7 +48,8 @@ export async function writeSpacedRecording(texts: readonly string[], file: strin
   const out = new Int16Array(lead + per * texts.length + tts.sampleRateHz);
   for (const [i, text] of texts.entries()) {
     const parts: Uint8Array[] = [];
-    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal })) parts.push(chunk);
+    for await (const chunk of tts.synthesize({ text, language: 'en', signal: new AbortController().signal }))
+      parts.push(chunk);
     const pcm = Buffer.concat(parts);
     const said = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength >> 1);
     out.set(said.subarray(0, Math.min(said.length, per)), lead + i * per);

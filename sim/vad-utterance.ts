@@ -28,6 +28,7 @@ export function asVadUtterance(samples: Int16Array, rateHz = 16_000): Int16Array
   const before = (PREFIX_MS * rateHz) / 1000;
   const out = new Int16Array(before + samples.length + (HANGOVER_MS * rateHz) / 1000);
   const rms = 32_768 * 10 ** (NOISE_FLOOR_DBFS / 20);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(-32_768, Math.min(32_767, Math.round(noiseSample(rms) + (samples[i - before] ?? 0))));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.max(-32_768, Math.min(32_767, Math.round(noiseSample(rms) + (samples[i - before] ?? 0))));
   return out;
 }

@@ -72,14 +72,20 @@ function filePart(body: Buffer, contentType: string): Buffer | undefined {
 
 async function transcribe(stt: SttEngine, wav: Uint8Array): Promise<string> {
   const { pcm } = readWav(wav);
-  const stream = stt.createStream({ sampleRateHz: 16_000, signal: new AbortController().signal, onPartial: () => undefined });
+  const stream = stt.createStream({
+    sampleRateHz: 16_000,
+    signal: new AbortController().signal,
+    onPartial: () => undefined,
+  });
   stream.push(pcm);
   return (await stream.finish()).text;
 }
 
 export async function startWhisperStandIn(options: WhisperStandInOptions = {}): Promise<WhisperStandIn> {
   const answerMs = options.answerMs ?? DEFAULT_ANSWER_MS;
-  const stt = createPocketsphinxStt({ grammar: readFileSync(options.grammarPath ?? 'examples/robot-commands.jsgf', 'utf8') });
+  const stt = createPocketsphinxStt({
+    grammar: readFileSync(options.grammarPath ?? 'examples/robot-commands.jsgf', 'utf8'),
+  });
   await stt.warmUp?.();
   const requests: StandInRequest[] = [];
   const server = createServer((req, res) => {
@@ -88,7 +94,9 @@ export async function startWhisperStandIn(options: WhisperStandInOptions = {}): 
       const arrivedAtMs = performance.now();
       if (!(req.url ?? '').endsWith('/audio/transcriptions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ error: { message: `only POST /v1/audio/transcriptions here, not ${req.url}` } }));
+        return res.end(
+          JSON.stringify({ error: { message: `only POST /v1/audio/transcriptions here, not ${req.url}` } }),
+        );
       }
       const file = filePart(body, req.headers['content-type'] ?? '');
       const text = file ? await transcribe(stt, new Uint8Array(file)) : '';

@@ -30,7 +30,13 @@ const E2E_FOLDERS = ['test/e2e/'];
 const MODEL_FOLDERS = ['test/model/'];
 
 /** What makes a file end to end: a browser, or a Realtime client library driving the server. */
-const E2E_MARKERS = [/playwright-core/, /(support|sim)\/(page|inspector)-browser/, /^openai(-v7)?(\/|$)/m, /@openai\/agents-realtime/, /@livekit\//];
+const E2E_MARKERS = [
+  /playwright-core/,
+  /(support|sim)\/(page|inspector)-browser/,
+  /^openai(-v7)?(\/|$)/m,
+  /@openai\/agents-realtime/,
+  /@livekit\//,
+];
 
 /** What makes a file an integration test: real servers, files, processes, sockets and engines. */
 const INTEGRATION_MARKERS = [

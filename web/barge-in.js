@@ -105,7 +105,12 @@ export class BargeIn {
   truncate(itemId) {
     const entry = this.cuts.get(itemId);
     if (!entry || entry.playedMs === null || !this.done.has(entry.responseId)) return;
-    this.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.floor(entry.playedMs) });
+    this.send({
+      type: 'conversation.item.truncate',
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: Math.floor(entry.playedMs),
+    });
     // The response is done: no more audio of it will come, so the item need not be remembered.
     this.cuts.delete(itemId);
   }

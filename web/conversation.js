@@ -74,7 +74,12 @@ export class Conversation {
    */
   userSpeechEnded(itemId, receivedAtMs, voiceEndAtMs) {
     this.entry(itemId, 'user');
-    this.pendingStart = { startedBy: 'speech', itemId, atMs: voiceEndAtMs ?? receivedAtMs, voiceEnd: voiceEndAtMs !== null };
+    this.pendingStart = {
+      startedBy: 'speech',
+      itemId,
+      atMs: voiceEndAtMs ?? receivedAtMs,
+      voiceEnd: voiceEndAtMs !== null,
+    };
   }
 
   /**

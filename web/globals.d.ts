@@ -13,7 +13,9 @@ declare class AudioWorkletProcessor {
 }
 declare function registerProcessor(
   name: string,
-  processor: new (options?: AudioWorkletNodeOptions) => AudioWorkletProcessor & { process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean },
+  processor: new (
+    options?: AudioWorkletNodeOptions,
+  ) => AudioWorkletProcessor & { process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean },
 ): void;
 /** The worklet's AudioContext rate. */
 declare const sampleRate: number;

@@ -7,8 +7,8 @@
  * `action.cancel`, `action.cancelled`, the session's notices). Pure functions, no DOM.
  *
  * @example
- * describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' } });
- * // { kind: 'action', icon: '⚙', text: 'requested turn(direction: left) · a1' }
+ * describeBus({ type: 'action.request', turnId: 'r1', actionId: 'a1', name: 'turn', arguments: { direction: 'left' }
+ * }); // { kind: 'action', icon: '⚙', text: 'requested turn(direction: left) · a1' }
  */
 import { briefValue } from './page-actions.js';
 
@@ -53,7 +53,11 @@ export function describeBus(m) {
     case 'action.rejected':
       return { kind: 'action', icon: '✗', text: `rejected: ${brief(m['reason'])}${id}` };
     case 'action.cancel':
-      return { kind: m['reason'] === 'estop' ? 'estop' : 'action', icon: '■', text: `cancel (${String(m['reason'])})${id}` };
+      return {
+        kind: m['reason'] === 'estop' ? 'estop' : 'action',
+        icon: '■',
+        text: `cancel (${String(m['reason'])})${id}`,
+      };
     case 'action.cancelled':
       return { kind: 'action', icon: '■', text: `cancelled (executor)${id}` };
     case 'session.notice': {
@@ -75,10 +79,14 @@ export function describeActionEvent(event) {
     return {
       kind: 'estop',
       icon: '⚠',
-      text: `EMERGENCY STOP (${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})`,
+      text:
+        `EMERGENCY STOP ` +
+        `(${String(event['source'] ?? 'client')}${event['phrase'] ? `: “${String(event['phrase'])}”` : ''})`,
     };
-  if (event.type === 'llm.tool_call') return { kind: 'action', icon: '⚙', text: `tool call ${String(event['name'])}(${brief(event['arguments'])})` };
-  if (event.type.startsWith('action.')) return describeBus(/** @type {BusNote['message']} */ (/** @type {unknown} */ (event)));
+  if (event.type === 'llm.tool_call')
+    return { kind: 'action', icon: '⚙', text: `tool call ${String(event['name'])}(${brief(event['arguments'])})` };
+  if (event.type.startsWith('action.'))
+    return describeBus(/** @type {BusNote['message']} */ (/** @type {unknown} */ (event)));
   return null;
 }
 
@@ -101,7 +109,11 @@ export function actionsByTurn(history, notes) {
   /** @param {string} actionId @param {string} turnId @param {string} name */
   const get = (actionId, turnId, name) => {
     let a = byId.get(actionId);
-    if (!a) byId.set(actionId, (a = { actionId, turnId, name, status: 'requested', feedback: 0, lastFeedback: '', outcome: '' }));
+    if (!a)
+      byId.set(
+        actionId,
+        (a = { actionId, turnId, name, status: 'requested', feedback: 0, lastFeedback: '', outcome: '' }),
+      );
     return a;
   };
   for (const { message: m } of notes) {
@@ -131,7 +143,8 @@ export function actionsByTurn(history, notes) {
     const a = get(e.action.actionId, e.turnId, e.action.name);
     a.name = e.action.name;
     // The chart's record wins, but never steps an action back (feedback may have come after its last entry).
-    if (ORDER.indexOf(e.action.status) >= ORDER.indexOf(a.status) || isFinal(e.action.status)) a.status = e.action.status;
+    if (ORDER.indexOf(e.action.status) >= ORDER.indexOf(a.status) || isFinal(e.action.status))
+      a.status = e.action.status;
     if (e.action.outcome) a.outcome = brief(e.action.outcome);
   }
   /** @type {Map<string, TurnAction[]>} */

@@ -60,7 +60,10 @@ export class Camera {
   fit() {
     const whole = this.fitScale;
     this.mode = whole >= READABLE_SCALE ? 'fit' : 'follow';
-    this.scale = whole >= READABLE_SCALE ? Math.min(whole, MAX_SCALE) : Math.max(whole, Math.min(1, this.size.width / this.chart.width));
+    this.scale =
+      whole >= READABLE_SCALE
+        ? Math.min(whole, MAX_SCALE)
+        : Math.max(whole, Math.min(1, this.size.width / this.chart.width));
     this.preferred = this.scale;
     this.x = (this.chart.width - this.size.width / this.scale) / 2;
     this.y = this.mode === 'fit' ? (this.chart.height - this.size.height / this.scale) / 2 : 0;
@@ -108,7 +111,10 @@ export class Camera {
     const box = this.focus();
     const { width, height } = this.size;
     if (box && this.mode === 'follow') {
-      const need = Math.min((width - 2 * MARGIN) / Math.max(1, box.width), (height - 2 * MARGIN) / Math.max(1, box.height));
+      const need = Math.min(
+        (width - 2 * MARGIN) / Math.max(1, box.width),
+        (height - 2 * MARGIN) / Math.max(1, box.height),
+      );
       const scale = Math.max(Math.min(this.fitScale, this.preferred), Math.min(this.preferred, need));
       if (scale !== this.scale) {
         // Zoom about the view's centre, then pan as little as the box needs.
@@ -139,7 +145,10 @@ export class Camera {
     const clamp = (at, view, size) => (view >= size ? (size - view) / 2 : Math.max(-m, Math.min(at, size - view + m)));
     this.x = clamp(this.x, viewW, this.chart.width);
     this.y = clamp(this.y, viewH, this.chart.height);
-    this.svg.setAttribute('viewBox', `${this.x.toFixed(1)} ${this.y.toFixed(1)} ${viewW.toFixed(1)} ${viewH.toFixed(1)}`);
+    this.svg.setAttribute(
+      'viewBox',
+      `${this.x.toFixed(1)} ${this.y.toFixed(1)} ${viewW.toFixed(1)} ${viewH.toFixed(1)}`,
+    );
   }
 
   /** What the view shows, for the test hook: the zoom and the chart's box in view. */
@@ -149,7 +158,12 @@ export class Camera {
       mode: this.mode,
       scale: Number(this.scale.toFixed(3)),
       fitScale: Number(this.fitScale.toFixed(3)),
-      view: { x: Math.round(this.x), y: Math.round(this.y), width: Math.round(width / this.scale), height: Math.round(height / this.scale) },
+      view: {
+        x: Math.round(this.x),
+        y: Math.round(this.y),
+        width: Math.round(width / this.scale),
+        height: Math.round(height / this.scale),
+      },
     };
   }
 
@@ -174,7 +188,8 @@ export class Camera {
         e.preventDefault();
         const rect = this.panel.getBoundingClientRect();
         // Ctrl + wheel (and a trackpad's pinch, which browsers send as such) zooms; the wheel alone pans.
-        if (e.ctrlKey || e.metaKey) this.zoom(Math.exp(-e.deltaY / 300), { x: e.clientX - rect.left, y: e.clientY - rect.top });
+        if (e.ctrlKey || e.metaKey)
+          this.zoom(Math.exp(-e.deltaY / 300), { x: e.clientX - rect.left, y: e.clientY - rect.top });
         else this.pan(-e.deltaX, -e.deltaY);
       },
       { passive: false },

@@ -77,7 +77,11 @@ export class ChartView {
       ['arrow', 'arrowhead'],
       ['arrow-last', 'arrowhead last'],
     ])) {
-      const marker = el('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, defs);
+      const marker = el(
+        'marker',
+        { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },
+        defs,
+      );
       el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: cls }, marker);
     }
     const states = el('g', { class: 'states' }, svg);
@@ -87,10 +91,18 @@ export class ChartView {
       const parent = n.parent ? byId.get(n.parent) : undefined;
       const region = parent?.type === 'parallel';
       const leaf = n.type === 'atomic' || n.type === 'final';
-      const g = /** @type {SVGGElement} */ (el('g', { class: `state ${n.type}${region ? ' region' : ''}`, 'data-state': n.id }, states));
+      const g = /** @type {SVGGElement} */ (
+        el('g', { class: `state ${n.type}${region ? ' region' : ''}`, 'data-state': n.id }, states)
+      );
       el('title', {}, g).textContent = short(n.id);
       el('rect', { x: n.x, y: n.y, width: n.width, height: n.height, rx: leaf ? 7 : 5 }, g);
-      const text = el('text', leaf ? { x: n.x + n.width / 2, y: n.y + n.height / 2 + 4, 'text-anchor': 'middle' } : { x: n.x + 6, y: n.y + 12 }, g);
+      const text = el(
+        'text',
+        leaf
+          ? { x: n.x + n.width / 2, y: n.y + n.height / 2 + 4, 'text-anchor': 'middle' }
+          : { x: n.x + 6, y: n.y + 12 },
+        g,
+      );
       text.textContent = n.type === 'parallel' ? `${n.key} ‖` : n.key;
       const first = n.initial ? byId.get(n.initial) : undefined;
       if (first) el('circle', { cx: first.x - 3, cy: first.y + 3, r: 2.5, class: 'initial' }, g);
@@ -100,7 +112,8 @@ export class ChartView {
     for (const e of layout.edges) {
       const g = /** @type {SVGGElement} */ (el('g', { class: 'transition', 'data-edge': e.id }, routes));
       el('title', {}, g).textContent =
-        `${short(e.source)} → ${short(e.target)}\n${e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`).join('\n')}`;
+        `${short(e.source)} → ` +
+        `${short(e.target)}\n${e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`).join('\n')}`;
       el('polyline', { points: e.points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }, g);
       this.edges.set(e.id, g);
     }
@@ -174,7 +187,10 @@ export class ChartView {
     }
     for (const [id, item] of this.legendItems) item.classList.toggle('last', taken.has(id));
     const leaving = this.layout.edges.filter((e) => on.has(e.source) && !last.includes(e));
-    const placed = placeLabels(this.layout, [...last.map((e) => ({ edge: e, last: true })), ...leaving.map((e) => ({ edge: e, last: false }))]);
+    const placed = placeLabels(this.layout, [
+      ...last.map((e) => ({ edge: e, last: true })),
+      ...leaving.map((e) => ({ edge: e, last: false })),
+    ]);
     this.labels.replaceChildren();
     for (const p of placed) {
       const text = el('text', { x: p.x, y: p.y, class: p.last ? 'last' : 'next', 'data-edge': p.edge.id }, this.labels);
@@ -210,19 +226,34 @@ export class ChartView {
 
 /** @param {SVGRectElement} r */
 function rectOf(r) {
-  return { x: Number(r.getAttribute('x')), y: Number(r.getAttribute('y')), width: Number(r.getAttribute('width')), height: Number(r.getAttribute('height')) };
+  return {
+    x: Number(r.getAttribute('x')),
+    y: Number(r.getAttribute('y')),
+    width: Number(r.getAttribute('width')),
+    height: Number(r.getAttribute('height')),
+  };
 }
 
 /** @param {Array<{x: number, y: number}>} points */
 function boundsOf(points) {
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
-  return { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+  return {
+    x: Math.min(...xs),
+    y: Math.min(...ys),
+    width: Math.max(...xs) - Math.min(...xs),
+    height: Math.max(...ys) - Math.min(...ys),
+  };
 }
 
 /** @param {Array<{x: number, y: number, width: number, height: number}>} boxes */
 function union(boxes) {
   const x = Math.min(...boxes.map((b) => b.x));
   const y = Math.min(...boxes.map((b) => b.y));
-  return { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) - x, height: Math.max(...boxes.map((b) => b.y + b.height)) - y };
+  return {
+    x,
+    y,
+    width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+    height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
+  };
 }

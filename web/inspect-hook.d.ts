@@ -10,7 +10,13 @@
  * (server/inspect/feed-extensions.ts).
  */
 export interface StatelyMessage {
-  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot' | '@voice-agent.turn' | '@voice-agent.recording' | '@voice-agent.bus';
+  type:
+    | '@xstate.actor'
+    | '@xstate.event'
+    | '@xstate.snapshot'
+    | '@voice-agent.turn'
+    | '@voice-agent.recording'
+    | '@voice-agent.bus';
   rootId: string | undefined;
   sessionId: string;
   createdAt: string;
@@ -215,7 +221,12 @@ export interface InspectorHook {
   /** Legend entries marked as the last transition (one every state has: `control.end → ended`). */
   legendMarked: string[];
   /** The chart's view: zoom, and the part of the chart in view (chart coordinates). */
-  view: { mode: 'fit' | 'follow'; scale: number; fitScale: number; view: { x: number; y: number; width: number; height: number } } | null;
+  view: {
+    mode: 'fit' | 'follow';
+    scale: number;
+    fitScale: number;
+    view: { x: number; y: number; width: number; height: number };
+  } | null;
   /** The turns' figures shown in the waterfall (as they stood at the cursor). */
   turns: TurnFigures[];
   /** The history as shown. */

@@ -44,7 +44,11 @@ function along(points, from, step, count) {
     const length = Math.hypot(b.x - a.x, b.y - a.y);
     while (want <= walked + length && out.length < count) {
       const t = length ? (want - walked) / length : 0;
-      out.push({ x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t, vertical: Math.abs(b.x - a.x) < Math.abs(b.y - a.y) });
+      out.push({
+        x: a.x + (b.x - a.x) * t,
+        y: a.y + (b.y - a.y) * t,
+        vertical: Math.abs(b.x - a.x) < Math.abs(b.y - a.y),
+      });
       want += step;
     }
     walked += length;
@@ -54,7 +58,14 @@ function along(points, from, step, count) {
 
 /** @param {Array<{x: number, y: number}>} points */
 const lengthOf = (points) =>
-  points.slice(1).reduce((sum, p, i) => sum + Math.hypot(p.x - /** @type {{x: number}} */ (points[i]).x, p.y - /** @type {{y: number}} */ (points[i]).y), 0);
+  points
+    .slice(1)
+    .reduce(
+      (sum, p, i) =>
+        sum +
+        Math.hypot(p.x - /** @type {{x: number}} */ (points[i]).x, p.y - /** @type {{y: number}} */ (points[i]).y),
+      0,
+    );
 
 /**
  * @param {ChartLayout} layout
@@ -76,13 +87,22 @@ export function placeLabels(layout, requests) {
     const width = text.length * (last ? LAST_PX_PER_CHAR : PX_PER_CHAR);
     const total = lengthOf(edge.points);
     // The last transition: from its middle outwards; the others: from just after they leave their state.
-    const anchors = last ? [...along(edge.points, total / 2, 14, 12), ...along(edge.points, 10, 14, 12)] : along(edge.points, 10, 14, 14);
+    const anchors = last
+      ? [...along(edge.points, total / 2, 14, 12), ...along(edge.points, 10, 14, 12)]
+      : along(edge.points, 10, 14, 14);
     /** @type {Box[]} */
     const options = [];
     for (const a of anchors) {
       if (a.vertical)
-        options.push({ x: a.x + GAP, y: a.y - HEIGHT / 2, width, height: HEIGHT }, { x: a.x - GAP - width, y: a.y - HEIGHT / 2, width, height: HEIGHT });
-      else options.push({ x: a.x - width / 2, y: a.y - GAP - HEIGHT, width, height: HEIGHT }, { x: a.x - width / 2, y: a.y + GAP, width, height: HEIGHT });
+        options.push(
+          { x: a.x + GAP, y: a.y - HEIGHT / 2, width, height: HEIGHT },
+          { x: a.x - GAP - width, y: a.y - HEIGHT / 2, width, height: HEIGHT },
+        );
+      else
+        options.push(
+          { x: a.x - width / 2, y: a.y - GAP - HEIGHT, width, height: HEIGHT },
+          { x: a.x - width / 2, y: a.y + GAP, width, height: HEIGHT },
+        );
     }
     const inside = options.map((o) => ({
       ...o,

@@ -73,7 +73,10 @@ let cursor = -1;
 /** A recording follows its newest step until the user steps through it. */
 let stepped = false;
 let renderQueued = false;
-const log = new EventLog(/** @type {HTMLTableSectionElement} */ ($('#log-body')), (index) => hook.mode === 'recorded' && goTo(index));
+const log = new EventLog(
+  /** @type {HTMLTableSectionElement} */ ($('#log-body')),
+  (index) => hook.mode === 'recorded' && goTo(index),
+);
 
 /** @param {InspectorHook['status']} status @param {string | null} [message] */
 function setStatus(status, message = null) {
@@ -93,7 +96,8 @@ class KeyRequired extends Error {}
 /** @param {string} path */
 async function api(path) {
   const response = await fetch(path, apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {});
-  if (response.status === 401) throw new KeyRequired(apiKey ? 'The server refused this API key.' : 'This server needs an API key.');
+  if (response.status === 401)
+    throw new KeyRequired(apiKey ? 'The server refused this API key.' : 'This server needs an API key.');
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return response.json();
 }
@@ -105,7 +109,11 @@ const sessions = new SessionList({
   onUnreachable: (retryInS) => {
     // A watched live session's socket says so itself; the list only speaks when nothing else does.
     if (hook.status !== 'watching')
-      setStatus('unreachable', `The voice-agent server at ${location.origin} does not answer: is it running? Trying again in ${retryInS} s.`);
+      setStatus(
+        'unreachable',
+        `The voice-agent server at ${location.origin} does not answer: is it running? Trying again in ${retryInS} ` +
+          `s.`,
+      );
   },
   onReachable: () => {
     if (hook.status === 'unreachable') setStatus(hook.mode ? 'ended' : 'ready');
@@ -123,13 +131,28 @@ function open(mode, target) {
   notes = [];
   cursor = -1;
   stepped = false;
-  Object.assign(hook, { mode, target, steps: 0, cursor: -1, highlights: [], summary: null, turns: [], history: [], notes: 0, actions: [], estop: null });
+  Object.assign(hook, {
+    mode,
+    target,
+    steps: 0,
+    cursor: -1,
+    highlights: [],
+    summary: null,
+    turns: [],
+    history: [],
+    notes: 0,
+    actions: [],
+    estop: null,
+  });
   log.reset();
   setTitle(mode === 'live' ? `live · ${target}` : `recorded · ${target}`);
   $('#summary').hidden = true;
   $('#stepper').hidden = mode !== 'recorded';
   // The page's own feed: the chart's snapshots (not the children's), with turn figures and a recording's summary.
-  const url = new URL(`/inspect/ws?${mode === 'live' ? 'session' : 'recording'}=${encodeURIComponent(target)}&feed=chart`, location.href);
+  const url = new URL(
+    `/inspect/ws?${mode === 'live' ? 'session' : 'recording'}=${encodeURIComponent(target)}&feed=chart`,
+    location.href,
+  );
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url, apiKey ? [INSPECT_SUBPROTOCOL, `${KEY_PREFIX}${apiKey}`] : [INSPECT_SUBPROTOCOL]);
   socket = ws;
@@ -158,10 +181,18 @@ function setTitle(text) {
 /** @param {string} target @param {number} code @param {string} reason */
 function closedLive(target, code, reason) {
   if (code === 4404)
-    return setStatus('failed', `No live session “${target}” on this server: it may have ended (its recording is under Recorded) or run on another server.`);
+    return setStatus(
+      'failed',
+      `No live session “${target}” on this server: it may have ended (its recording is under Recorded) or run on ` +
+        `another server.`,
+    );
   if (code === 1001) return setStatus('ended', 'The server is shutting down: the session ended with it.');
-  if (code === 1000 && reason.startsWith('session ended')) return setStatus('ended', `The session ended (${reason.replace(/^session ended:\s*/, '')}).`);
-  setStatus('ended', `The connection to the inspector closed${reason ? ` (${reason})` : ''}: the server may have stopped.`);
+  if (code === 1000 && reason.startsWith('session ended'))
+    return setStatus('ended', `The session ended (${reason.replace(/^session ended:\s*/, '')}).`);
+  setStatus(
+    'ended',
+    `The connection to the inspector closed${reason ? ` (${reason})` : ''}: the server may have stopped.`,
+  );
 }
 
 /** @param {StatelyMessage} message */
@@ -190,7 +221,8 @@ function receive(message) {
 /** @param {import('./inspect-hook.js').RecordingSummary} r */
 function showSummary(r) {
   const box = $('#summary');
-  const seconds = r.endedAtMs === null ? 'never saw its end (the server stopped)' : `${(r.endedAtMs / 1000).toFixed(1)} s`;
+  const seconds =
+    r.endedAtMs === null ? 'never saw its end (the server stopped)' : `${(r.endedAtMs / 1000).toFixed(1)} s`;
   const parts = [
     `session ${r.sessionId}`,
     new Date(r.startedWallMs).toLocaleString(),
@@ -259,10 +291,17 @@ function render() {
 function showEstop(shownNotes) {
   const origin = steps[0]?.atMs ?? 0;
   let at = -1;
-  for (let i = Math.min(cursor, steps.length - 1); i >= 0 && at < 0; i--) if (steps[i]?.event.type === 'control.estop') at = i;
+  for (let i = Math.min(cursor, steps.length - 1); i >= 0 && at < 0; i--)
+    if (steps[i]?.event.type === 'control.estop') at = i;
   const step = steps[at];
-  const notice = [...shownNotes].reverse().find((n) => n.message.type === 'session.notice' && n.message['code'] === 'estop');
-  const what = step ? (describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP') : notice ? `EMERGENCY STOP: ${String(notice.message['detail'])}` : null;
+  const notice = [...shownNotes]
+    .reverse()
+    .find((n) => n.message.type === 'session.notice' && n.message['code'] === 'estop');
+  const what = step
+    ? (describeActionEvent(step.event)?.text ?? 'EMERGENCY STOP')
+    : notice
+      ? `EMERGENCY STOP: ${String(notice.message['detail'])}`
+      : null;
   const atMs = step?.atMs ?? notice?.atMs ?? origin;
   hook.estop = what && `⚠ ${what} at ${Math.round(atMs - origin)} ms — the reply and every action cancelled`;
   const banner = $('#estop');
@@ -317,7 +356,12 @@ async function start() {
   try {
     /** @type {ChartLayout} */
     const layout = await api('/inspect/api/chart');
-    chart = new ChartView(/** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#chart'))), $('#chart-scroll'), $('#legend'), layout);
+    chart = new ChartView(
+      /** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#chart'))),
+      $('#chart-scroll'),
+      $('#legend'),
+      layout,
+    );
     await sessions.refresh(true);
     $('#key-form').hidden = true;
     setStatus('ready');
@@ -334,7 +378,8 @@ async function start() {
     } else {
       setStatus(
         'failed',
-        `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}. Start it (voice-agent serve) and reload.`,
+        `Cannot reach the voice-agent server at ${location.origin}: ${/** @type {Error} */ (error).message}. ` +
+          `Start it (voice-agent serve) and reload.`,
       );
     }
   }

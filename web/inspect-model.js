@@ -19,7 +19,13 @@
  * @returns {Step | null}
  */
 export function toStep(message) {
-  if (message.type !== '@xstate.snapshot' || message.sessionId !== message.rootId || !message.snapshot || !message.event) return null;
+  if (
+    message.type !== '@xstate.snapshot' ||
+    message.sessionId !== message.rootId ||
+    !message.snapshot ||
+    !message.event
+  )
+    return null;
   return {
     atMs: Number(message.createdAt),
     event: message.event,
@@ -99,8 +105,11 @@ export function eventLabel(type) {
 /** @param {import('./inspect-hook.js').TakenTransition} t */
 export function describeTransition(t) {
   // The dialog's states bare (`listening.hearing`), the actions region's named (`actions.running`).
-  const short = (/** @type {string} */ id) => (id.includes('.') ? id.replace(/^[^.]+\./, '').replace(/^dialog\./, '') : id);
-  return t.targets.length ? `${short(t.source)} → ${t.targets.map(short).join(', ')}` : `${short(t.source)}: actions only`;
+  const short = (/** @type {string} */ id) =>
+    id.includes('.') ? id.replace(/^[^.]+\./, '').replace(/^dialog\./, '') : id;
+  return t.targets.length
+    ? `${short(t.source)} → ${t.targets.map(short).join(', ')}`
+    : `${short(t.source)}: actions only`;
 }
 
 /** The figures of a turn, in the order they happen: each bar of the waterfall runs from the one before. */
@@ -149,7 +158,10 @@ export function replyTexts(steps) {
   const out = new Map();
   for (const { event } of steps) {
     if (event.type !== 'tts.stopped' || !event.turnId || !Array.isArray(event['texts'])) continue;
-    out.set(event.turnId, /** @type {unknown[]} */ (event['texts']).filter((text) => typeof text === 'string').join(' '));
+    out.set(
+      event.turnId,
+      /** @type {unknown[]} */ (event['texts']).filter((text) => typeof text === 'string').join(' '),
+    );
   }
   return out;
 }
@@ -187,7 +199,9 @@ export function heardHistory(history, { texts, turns, ended }) {
         ...entry,
         text: heard,
         unheard,
-        badge: heard ? 'disconnected: cut when the session ended — heard / not heard' : 'disconnected: cut when the session ended — nothing was heard',
+        badge: heard
+          ? 'disconnected: cut when the session ' + 'ended — heard / not heard'
+          : 'disconnected: cut when the session ended — nothing was heard',
       };
     }
     if (entry.pending) return { ...entry, unheard: '', badge: 'interrupted — waiting for what was heard' };

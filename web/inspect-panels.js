@@ -68,7 +68,11 @@ export class EventLog {
     row.title = JSON.stringify(note.message);
     row.append(
       h('td', 'num', `${Math.round(note.atMs - this.originAtMs)}`),
-      h('td', 'type', note.message.type === 'session.notice' ? `notice ${String(note.message['code'])}` : note.message.type),
+      h(
+        'td',
+        'type',
+        note.message.type === 'session.notice' ? `notice ${String(note.message['code'])}` : note.message.type,
+      ),
       h('td', 'turn', note.message.turnId !== '-' ? note.message.turnId : ''),
       h('td', 'caused', `${said.icon} ${said.text}`),
     );
@@ -127,7 +131,8 @@ export class EventLog {
     if (at && box) {
       const head = this.body.parentElement?.querySelector('thead')?.getBoundingClientRect().height ?? 0;
       if (at.offsetTop - head < box.scrollTop) box.scrollTop = at.offsetTop - head;
-      else if (at.offsetTop + at.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = at.offsetTop + at.offsetHeight - box.clientHeight;
+      else if (at.offsetTop + at.offsetHeight > box.scrollTop + box.clientHeight)
+        box.scrollTop = at.offsetTop + at.offsetHeight - box.clientHeight;
     }
   }
 }
@@ -166,7 +171,9 @@ export function renderWaterfall(container, turns, actions = new Map()) {
       const bar = h('span', `bar ${cls.replace(/ /g, '-')}`);
       bar.style.left = pct(from);
       bar.style.width = pct(Math.max(at - from, span / 200));
-      bar.title = `${what}: ${Math.round(at - from)} ms (${at} ms from ${t.from === 'request' ? 'the request' : 'the end of speech'})`;
+      bar.title =
+        `${what}: ${Math.round(at - from)} ms (${at} ms from ` +
+        `${t.from === 'request' ? 'the request' : 'the end of speech'})`;
       track.appendChild(bar);
       from = at;
     }
@@ -174,7 +181,8 @@ export function renderWaterfall(container, turns, actions = new Map()) {
     const marks = [];
     if (t.firstAudioMs !== undefined) marks.push(`first audio ${t.firstAudioMs} ms`);
     else if (t.outcome === undefined) marks.push('…');
-    if (t.outcome) marks.push(`${t.outcome}${t.reason ? ` (${t.reason})` : ''}${t.endMs !== undefined ? ` at ${t.endMs} ms` : ''}`);
+    if (t.outcome)
+      marks.push(`${t.outcome}${t.reason ? ` (${t.reason})` : ''}${t.endMs !== undefined ? ` at ${t.endMs} ms` : ''}`);
     row.append(name, words, track, h('span', 'turn-marks', marks.join(' · ')));
     const asked = actions.get(t.turnId);
     if (asked) {
@@ -189,7 +197,9 @@ export function renderWaterfall(container, turns, actions = new Map()) {
     item.append(h('span', `swatch ${cls.replace(/ /g, '-')}`), document.createTextNode(what));
     legend.appendChild(item);
   }
-  legend.appendChild(h('span', 'legend-item', `· ms from the user's end of speech (last voiced frame), scale ${span} ms`));
+  legend.appendChild(
+    h('span', 'legend-item', `· ms from the user's end of speech (last voiced frame), scale ${span} ms`),
+  );
   container.appendChild(legend);
 }
 
@@ -209,7 +219,11 @@ export function renderHistory(list, entries) {
   list.replaceChildren();
   for (const e of entries) {
     const disconnected = e.badge.startsWith('disconnected');
-    const item = h('li', `entry ${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`);
+    const item = h(
+      'li',
+      `entry ` +
+        `${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`,
+    );
     item.dataset['turn'] = e.turnId;
     if (e.role === 'action' && e.action) {
       // An action: the call, and where it got to (the LLM is told the same).
@@ -217,7 +231,9 @@ export function renderHistory(list, entries) {
       item.classList.add(`status-${a.status}`);
       item.dataset['action'] = a.actionId;
       item.append(h('span', 'who', `action ${e.turnId}`), h('span', 'call', `${a.name}(${brief(a.arguments)})`));
-      item.append(h('span', 'badge', `${STATUS_ICON[a.status] ?? ''} ${a.status}${a.outcome ? `: ${brief(a.outcome)}` : ''}`));
+      item.append(
+        h('span', 'badge', `${STATUS_ICON[a.status] ?? ''} ${a.status}${a.outcome ? `: ${brief(a.outcome)}` : ''}`),
+      );
       list.appendChild(item);
       continue;
     }
@@ -242,7 +258,9 @@ function actionChips(actions) {
     chip.dataset['action'] = a.actionId;
     const fb = a.feedback ? ` · ${a.feedback} feedback` : '';
     chip.textContent = `${STATUS_ICON[a.status] ?? '⚙'} ${a.name} ${a.status}${fb}`;
-    chip.title = `${a.actionId}: ${a.status}${a.outcome ? ` (${a.outcome})` : ''}${a.lastFeedback ? `; last feedback ${a.lastFeedback}` : ''}`;
+    chip.title =
+      `${a.actionId}: ` +
+      `${a.status}${a.outcome ? ` (${a.outcome})` : ''}${a.lastFeedback ? `; last feedback ${a.lastFeedback}` : ''}`;
     box.appendChild(chip);
   }
   return box;

@@ -39,7 +39,11 @@ export class SessionList {
   /** Refreshes the list now; with `rethrow`, a failure is the caller's to handle (the first load). */
   async refresh(rethrow = false) {
     const { api, hook } = this.options;
-    /** @type {{ live: Array<{ id: string, state: string, watchers: number }>, recorded: Array<{ id: string, sessionId: string, startedWallMs: number, endedAtMs: number | null, endReason: string | null, events: number, turns: number, live: boolean }>, recording: boolean }} */
+    /**
+     * @type {{ live: Array<{ id: string, state: string, watchers: number }>, recorded: Array<{ id: string, sessionId:
+     * string, startedWallMs: number, endedAtMs: number | null, endReason: string | null, events: number, turns: number,
+     * live: boolean }>, recording: boolean }}
+     */
     let list;
     try {
       list = await api('/inspect/api/sessions');
@@ -56,16 +60,20 @@ export class SessionList {
     hook.live = list.live.map((s) => s.id);
     const recorded = list.recorded.filter((r) => !r.live);
     hook.recorded = recorded.map((r) => r.id);
-    const selected = (/** @type {'live' | 'recorded'} */ mode, /** @type {string} */ id) => hook.mode === mode && hook.target === id;
+    const selected = (/** @type {'live' | 'recorded'} */ mode, /** @type {string} */ id) =>
+      hook.mode === mode && hook.target === id;
     $('#live-sessions').replaceChildren(
-      ...(list.live.length ? list.live.map((s) => item(s.id, s.state, () => this.options.open('live', s.id), selected('live', s.id))) : [hint('none')]),
+      ...(list.live.length
+        ? list.live.map((s) => item(s.id, s.state, () => this.options.open('live', s.id), selected('live', s.id)))
+        : [hint('none')]),
     );
     $('#recorded-sessions').replaceChildren(
       ...(recorded.length
         ? recorded.map((r) =>
             item(
               r.sessionId,
-              `${new Date(r.startedWallMs).toLocaleTimeString()} · ${r.turns} turns${r.endReason ? ` · ${r.endReason}` : ''}`,
+              `${new Date(r.startedWallMs).toLocaleTimeString()} · ${r.turns} ` +
+                `turns${r.endReason ? ` · ${r.endReason}` : ''}`,
               () => this.options.open('recorded', r.id),
               selected('recorded', r.id),
               r.id,

@@ -62,7 +62,16 @@ const hook = {
   transcript: conversation.transcript,
   turns: conversation.turns,
   estops: [],
-  playback: { playing: false, sampleRateHz: 0, outputLatencyMs: 0, framesQueued: 0, framesPlayed: 0, framesFlushed: 0, flushes: [], replies: [] },
+  playback: {
+    playing: false,
+    sampleRateHz: 0,
+    outputLatencyMs: 0,
+    framesQueued: 0,
+    framesPlayed: 0,
+    framesFlushed: 0,
+    flushes: [],
+    replies: [],
+  },
   microphone: { active: false, sampleRateHz: 0, level: 0, chunksSent: 0, onsetsAtMs: [] },
   mouth: { level: 0, viseme: null, updates: 0 },
 };
@@ -79,7 +88,12 @@ let typedMessages = 0;
 let sessionId = null;
 /** Bumped by a flush, so mouth movements still waiting for the output latency are dropped with the audio. */
 let mouthEpoch = 0;
-const sync = { mouth, hook, isCurrent: (/** @type {unknown} */ c, /** @type {number} */ at) => call === c && at === mouthEpoch, epoch: () => mouthEpoch };
+const sync = {
+  mouth,
+  hook,
+  isCurrent: (/** @type {unknown} */ c, /** @type {number} */ at) => call === c && at === mouthEpoch,
+  epoch: () => mouthEpoch,
+};
 const { showMouth, closeMouth, atSpeaker, outputLatencyMs } = createMouthSync(sync);
 
 /**
@@ -122,11 +136,19 @@ async function connect() {
   view.keyPrompt(false);
   // Made in the click handler: a context made here may play sound (browsers' autoplay rule).
   /** @type {Call} */
-  const c = { context: new AudioContext(), socket: null, speaker: null, bargeIn: null, microphone: null, nextMouth: null };
+  const c = {
+    context: new AudioContext(),
+    socket: null,
+    speaker: null,
+    bargeIn: null,
+    microphone: null,
+    nextMouth: null,
+  };
   call = c;
   void c.context.resume();
   try {
-    if (!c.context.audioWorklet) throw new Error('this browser has no AudioWorklet here (it needs an https:// or http://localhost page)');
+    if (!c.context.audioWorklet)
+      throw new Error('this browser has no AudioWorklet here (it needs an https:// or http://localhost page)');
     c.speaker = await Speaker.open(c.context, {
       onFrameStarted: (frame) => {
         const atMs = performance.now();
@@ -176,7 +198,11 @@ async function connect() {
   if (call !== c) return c.socket.close();
   c.socket.send({
     type: 'session.update',
-    session: { type: 'realtime', audio: { input: { format: PROTOCOL_FORMAT }, output: { format: PROTOCOL_FORMAT } }, voice_agent: { lip_sync: true } },
+    session: {
+      type: 'realtime',
+      audio: { input: { format: PROTOCOL_FORMAT }, output: { format: PROTOCOL_FORMAT } },
+      voice_agent: { lip_sync: true },
+    },
   });
   setStatus('connected');
   await openMicrophone(c);
@@ -297,7 +323,8 @@ function onEvent(c, event) {
       break;
     case 'voice_agent.action':
       // Every action the session asks for (a robot controller's, a handler's or this page's), on the reply that asked.
-      if (event.status === 'requested' && event.turn_id !== '-') conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
+      if (event.status === 'requested' && event.turn_id !== '-')
+        conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
       break;
     case 'voice_agent.output_audio.mouth':
       c.nextMouth = { level: event.level, viseme: event.viseme };
@@ -307,14 +334,18 @@ function onEvent(c, event) {
       c.nextMouth = null;
       // Flushed for a barge-in: the rest of that reply is not played.
       if (bargeIn.isCut(event.item_id)) break;
-      if (speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: frameMouth })) hook.playback.framesQueued++;
+      if (speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: frameMouth }))
+        hook.playback.framesQueued++;
       break;
     }
     case 'response.output_audio.done':
       if (!bargeIn.isCut(event.item_id)) speaker.endItem(event.item_id);
       break;
     case 'response.done':
-      conversation.responseEnded(event.response.id, bargeIn.responseDone(event.response.id, event.response.status, atMs));
+      conversation.responseEnded(
+        event.response.id,
+        bargeIn.responseDone(event.response.id, event.response.status, atMs),
+      );
       break;
     case 'voice_agent.conversation.item.heard':
       conversation.heard(event.response_id, event.transcript);
@@ -377,7 +408,10 @@ view.textForm.addEventListener('submit', (event) => {
   if (!text || !call?.socket?.open) return;
   view.textInput.value = '';
   const id = `item_page${++typedMessages}`;
-  call.socket.send({ type: 'conversation.item.create', item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  call.socket.send({
+    type: 'conversation.item.create',
+    item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  });
   call.socket.send({ type: 'response.create' });
   conversation.userTyped(id, text, performance.now());
   render();
@@ -393,7 +427,11 @@ view.microphone(0, false);
 noteLeftSession(() => {
   if (!call || !sessionId) return null;
   const state = conversation.state?.value ?? '';
-  return { sessionId, state, replying: hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking') };
+  return {
+    sessionId,
+    state,
+    replying: hook.playback.playing || state.startsWith('processing') || state.startsWith('speaking'),
+  };
 });
 const left = leftSessionMessage();
 if (left) setMessage(left);

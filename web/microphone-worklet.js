@@ -5,7 +5,10 @@
  * Posted: `Float32Array` (transferred).
  */
 
-/** Why 20 ms: the frame size of the server's VAD and of the Realtime clients' appends; a chunk every 20 ms keeps the added delay that small. */
+/**
+ * Why 20 ms: the frame size of the server's VAD and of the Realtime clients' appends; a chunk every 20 ms keeps the
+ * added delay that small.
+ */
 const CHUNK_MS = 20;
 
 class MicrophoneCapture extends AudioWorkletProcessor {

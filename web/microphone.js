@@ -8,8 +8,8 @@
  * `audio_end_ms`: where the user's voice ended) can be turned into a time on the page's clock.
  *
  * @example
- * const mic = await Microphone.open(context, { onChunk: (base64) => send(base64), onLevel: (rms) => meter(rms), onOnset: (atMs) => {} });
- * mic.close();
+ * const mic = await Microphone.open(context, { onChunk: (base64) => send(base64), onLevel: (rms) => meter(rms),
+ * onOnset: (atMs) => {} }); mic.close();
  */
 import { floatToPcm16Base64, PROTOCOL_RATE_HZ, rms } from './pcm.js';
 import { Resampler } from './resampler.js';
@@ -66,7 +66,9 @@ export class Microphone {
     }
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 } });
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
+      });
     } catch (error) {
       throw microphoneError(error);
     }
@@ -124,7 +126,8 @@ export class Microphone {
     const loudAt = chunk.findIndex((s) => Math.abs(s) > ONSET_THRESHOLD);
     if (loudAt < 0) this.quietMs += chunkMs;
     else {
-      if (this.quietMs >= ONSET_QUIET_MS) this.handlers.onOnset(this.originAtMs + startMs + (loudAt / this.sampleRateHz) * 1000);
+      if (this.quietMs >= ONSET_QUIET_MS)
+        this.handlers.onOnset(this.originAtMs + startMs + (loudAt / this.sampleRateHz) * 1000);
       this.quietMs = 0;
     }
     this.handlers.onLevel(rms(chunk));
@@ -156,27 +159,31 @@ function microphoneError(error) {
   if (name === 'NotAllowedError' || name === 'SecurityError') {
     return new MicrophoneError(
       'microphone_denied',
-      'Microphone access was denied: allow the microphone for this site (the icon in the address bar) and connect again. You can still type.',
+      'Microphone access was denied: allow the microphone for this site (the icon in the address bar) and ' +
+        'connect again. You can still type.',
       error,
     );
   }
   if (name === 'NotFoundError' || name === 'OverconstrainedError') {
     return new MicrophoneError(
       'microphone_unavailable',
-      'No microphone was found: plug one in (or enable it in the system settings) and connect again. You can still type.',
+      'No microphone was found: plug one in (or enable it in the system settings) and connect again. You can ' +
+        'still type.',
       error,
     );
   }
   if (name === 'NotReadableError') {
     return new MicrophoneError(
       'microphone_unavailable',
-      'The microphone is in use or blocked by the system: close other apps using it and connect again. You can still type.',
+      'The microphone is in use or blocked by the system: close other apps using it and connect again. You can ' +
+        'still type.',
       error,
     );
   }
   return new MicrophoneError(
     'microphone_unavailable',
-    `The microphone could not be opened (${name || String(error)}): check the browser's site settings and connect again. You can still type.`,
+    `The microphone could not be opened (${name || String(error)}): check the browser's site settings and ` +
+      `connect again. You can still type.`,
     error,
   );
 }

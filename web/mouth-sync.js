@@ -7,7 +7,9 @@
 /** @typedef {import('./speaker.js').Mouth} MouthData */
 /** @typedef {{ context: AudioContext }} CallWithContext */
 
-/** @param {AudioContext} context seconds from the worklet's output to the loudspeaker (0 where the browser does not say) */
+/**
+ * @param {AudioContext} context seconds from the worklet's output to the loudspeaker (0 where the browser does not say)
+ */
 export function outputLatencyMs(context) {
   return ((context.outputLatency || 0) + (context.baseLatency || 0)) * 1000;
 }

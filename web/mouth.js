@@ -10,7 +10,9 @@
  * mouth.close();
  */
 
-/** Width scale and opening scale of each viseme (Oculus/MPEG-4 set): lips closed for PP, wide for aa, round for O and U. */
+/**
+ * Width scale and opening scale of each viseme (Oculus/MPEG-4 set): lips closed for PP, wide for aa, round for O and U.
+ */
 const SHAPES = /** @type {Record<string, [number, number]>} */ ({
   sil: [1, 0],
   PP: [0.9, 0],

@@ -6,9 +6,9 @@
  * Plain data, no DOM.
  *
  * @example
- * const actions = [];
- * applyAction(actions, { type: 'voice_agent.action', action_id: 'a1', name: 'turn', turn_id: 'u1', status: 'requested', call_id: null, detail: { direction: 'left' } });
- * actions[0]; // { actionId: 'a1', name: 'turn', arguments: 'direction: left', status: 'requested', feedback: 0, detail: '' }
+ * const actions = []; applyAction(actions, { type: 'voice_agent.action', action_id: 'a1', name: 'turn', turn_id: 'u1',
+ * status: 'requested', call_id: null, detail: { direction: 'left' } }); actions[0]; // { actionId: 'a1', name: 'turn',
+ * arguments: 'direction: left', status: 'requested', feedback: 0, detail: '' }
  */
 
 /** @typedef {import('./page-hook.js').PageAction} PageAction */
@@ -55,7 +55,14 @@ const FINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled']);
 export function applyAction(actions, event) {
   let action = actions.find((a) => a.actionId === event.action_id);
   if (!action) {
-    action = { actionId: event.action_id, name: event.name, arguments: '', status: 'requested', feedback: 0, detail: '' };
+    action = {
+      actionId: event.action_id,
+      name: event.name,
+      arguments: '',
+      status: 'requested',
+      feedback: 0,
+      detail: '',
+    };
     actions.push(action);
   }
   if (event.status === 'requested') return void (action.arguments = briefValue(event.detail));

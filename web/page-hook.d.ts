@@ -45,7 +45,9 @@ export interface TranscriptEntry {
   code?: string;
 }
 
-/** One action as the page shows it: requested → accepted (running) → feedback* → result | failed | rejected | cancelled. */
+/**
+ * One action as the page shows it: requested → accepted (running) → feedback* → result | failed | rejected | cancelled.
+ */
 export interface PageAction {
   actionId: string;
   name: string;
@@ -73,13 +75,19 @@ export interface TurnTiming {
   /** What the user said (the transcript), when known. */
   words: string | null;
   startedBy: 'speech' | 'text';
-  /** True when `startAtMs` is the user's voice ending (the server's `audio_end_ms` on the microphone's clock), false when it is `speech_stopped`'s arrival. */
+  /**
+   * True when `startAtMs` is the user's voice ending (the server's `audio_end_ms` on the microphone's clock), false
+   * when it is `speech_stopped`'s arrival.
+   */
   fromVoiceEnd: boolean;
   /** The user's voice ended, or the typed message was sent. */
   startAtMs: number;
   /** The playback worklet started the reply's first frame. */
   firstAudioAtMs: number | null;
-  /** `firstAudioAtMs - startAtMs`: the user's wait, to the first sample played here (the device's output latency comes on top). */
+  /**
+   * `firstAudioAtMs - startAtMs`: the user's wait, to the first sample played here (the device's output latency comes
+   * on top).
+   */
   firstAudioMs: number | null;
   outcome: 'finished' | 'interrupted' | 'failed' | null;
   server: ServerTurnFigures | null;

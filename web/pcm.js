@@ -17,7 +17,11 @@ export function floatToPcm16Base64(samples) {
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < samples.length; i++) {
     // The same scale both ways (×32768, clipped), so decoding and encoding again gives the same bytes.
-    view.setInt16(i * 2, Math.max(-0x8000, Math.min(0x7fff, Math.round(/** @type {number} */ (samples[i]) * 0x8000))), true);
+    view.setInt16(
+      i * 2,
+      Math.max(-0x8000, Math.min(0x7fff, Math.round(/** @type {number} */ (samples[i]) * 0x8000))),
+      true,
+    );
   }
   let binary = '';
   // Why 8192: String.fromCharCode takes its arguments on the stack; this stays far from any engine's limit.

@@ -31,8 +31,10 @@ class PlaybackRing extends AudioWorkletProcessor {
   receive(message) {
     if (message.type === 'flush') return this.flush();
     const { id, samples } = message;
-    if (this.written + samples.length - this.read > this.ring.length) return this.port.postMessage({ type: 'overflow', id });
-    for (let i = 0; i < samples.length; i++) this.ring[(this.written + i) % this.ring.length] = /** @type {number} */ (samples[i]);
+    if (this.written + samples.length - this.read > this.ring.length)
+      return this.port.postMessage({ type: 'overflow', id });
+    for (let i = 0; i < samples.length; i++)
+      this.ring[(this.written + i) % this.ring.length] = /** @type {number} */ (samples[i]);
     this.frames.push({ id, start: this.written, end: this.written + samples.length, started: false });
     this.written += samples.length;
   }
@@ -71,7 +73,8 @@ class PlaybackRing extends AudioWorkletProcessor {
     }
     this.read = blockEnd;
     // Played to the end; the last one stays, so a flush can still say where it stopped.
-    while (this.frames.length > 1 && /** @type {{end: number}} */ (this.frames[0]).end <= this.read) this.frames.shift();
+    while (this.frames.length > 1 && /** @type {{end: number}} */ (this.frames[0]).end <= this.read)
+      this.frames.shift();
     if (available > 0) this.playing = true;
     else if (this.playing) {
       this.playing = false;

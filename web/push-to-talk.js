@@ -19,7 +19,12 @@ export function wirePushToTalk(doc, win, send) {
   };
   doc.addEventListener('keydown', (event) => {
     const target = /** @type {Element | null} */ (event.target);
-    if (event.code !== 'Space' || event.repeat || target?.closest?.('input, textarea, select, button, summary, [contenteditable]')) return;
+    if (
+      event.code !== 'Space' ||
+      event.repeat ||
+      target?.closest?.('input, textarea, select, button, summary, [contenteditable]')
+    )
+      return;
     event.preventDefault();
     listen(true);
   });

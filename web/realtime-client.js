@@ -99,7 +99,9 @@ export async function explainFailure(origin, apiKey) {
   } catch {
     return {
       code: 'unreachable',
-      text: `Cannot reach the voice-agent server at ${origin}: is it running (npm start, or voice-agent serve)? Connect again once it is.`,
+      text:
+        `Cannot reach the voice-agent server at ${origin}: is it running (npm start, or voice-agent serve)? ` +
+        `Connect again once it is.`,
     };
   }
   if (ready.status === 503) {
@@ -109,13 +111,24 @@ export async function explainFailure(origin, apiKey) {
       : { code: 'server_not_ready', text: 'The server is still loading its engines: connect again in a few seconds.' };
   }
   // A plain GET of the WebSocket's path is checked for the key like the upgrade is: 401 means the key.
-  const probe = await fetch(`${origin}/v1/realtime`, { cache: 'no-store', headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }).catch(() => null);
+  const probe = await fetch(`${origin}/v1/realtime`, {
+    cache: 'no-store',
+    headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+  }).catch(() => null);
   if (probe?.status === 401) {
     return apiKey
       ? { code: 'api_key_refused', text: 'The server refused this API key: check it and connect again.' }
-      : { code: 'api_key_required', text: 'This server needs an API key: enter one of its keys (server.apiKeys) to connect.' };
+      : {
+          code: 'api_key_required',
+          text: 'This server needs an API key: enter one of its keys (server.apiKeys) to connect.',
+        };
   }
-  return { code: 'refused', text: 'The server refused the connection (it may be hosting its maximum of sessions): see its log, and connect again later.' };
+  return {
+    code: 'refused',
+    text:
+      'The server refused the connection (it may be hosting its maximum of sessions): see its log, and connect ' +
+      'again later.',
+  };
 }
 
 /**
@@ -135,9 +148,15 @@ export function explainClose(code, reason) {
     case 4000:
       return { code: 'server_closed', text: 'The session ended after a long silence: connect again to go on.' };
     case 1008:
-      return { code: 'server_closed', text: `The server closed the connection${why}: this page fell behind (a slow network?). Connect again.` };
+      return {
+        code: 'server_closed',
+        text: `The server closed the connection${why}: this page fell behind (a slow network?). Connect again.`,
+      };
     case 1011:
-      return { code: 'server_error', text: `The session failed on the server${why}: see the server's log, and connect again.` };
+      return {
+        code: 'server_error',
+        text: `The session failed on the server${why}: see the server's log, and connect again.`,
+      };
     case 1006:
       return null;
     default:

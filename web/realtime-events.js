@@ -17,13 +17,15 @@
  *   | {type: 'conversation.item.input_audio_transcription.completed', item_id: string, transcript: string}
  *   | {type: 'response.created', response: {id: string}}
  *   | {type: 'response.output_audio_transcript.delta', response_id: string, item_id: string, delta: string}
- *   | {type: 'voice_agent.output_audio.mouth', response_id: string, item_id: string, level: number, viseme: string | null}
+ *   | {type: 'voice_agent.output_audio.mouth', response_id: string, item_id: string, level: number, viseme: string |
+ *   null}
  *   | {type: 'response.output_audio.delta', response_id: string, item_id: string, delta: string}
  *   | {type: 'response.output_audio.done', response_id: string, item_id: string}
  *   | {type: 'response.done', response: {id: string, status: string, status_details: {reason?: string} | null}}
  *   | {type: 'voice_agent.conversation.item.heard', response_id: string, item_id: string, transcript: string}
  *   | {type: 'voice_agent.session.state', value: string, cause: string, turn_id: string}
- *   | {type: 'voice_agent.action', action_id: string, name: string, turn_id: string, status: 'requested' | 'accepted' | 'rejected' | 'feedback' | 'result' | 'failed' | 'cancelled', call_id: string | null, detail: unknown}
+ *   | {type: 'voice_agent.action', action_id: string, name: string, turn_id: string, status: 'requested' | 'accepted' |
+ *   'rejected' | 'feedback' | 'result' | 'failed' | 'cancelled', call_id: string | null, detail: unknown}
  *   | {type: 'voice_agent.notice', code: string, detail: string, turn_id: string}
  *   | ({type: 'voice_agent.turn.latency'} & TurnLatencyEvent)
  *   | {type: 'error', error: {code: string | null, message: string}}
@@ -50,7 +52,10 @@
  * @property {string | null} reason
  */
 
-/** Field → expected `typeof` for each event type the page handles (exported for the test that checks them against the server). */
+/**
+ * Field → expected `typeof` for each event type the page handles (exported for the test that checks them against the
+ * server).
+ */
 export const SHAPES = /** @type {Record<KnownEvent['type'], Record<string, string>>} */ ({
   'input_audio_buffer.speech_started': { item_id: 'string' },
   'input_audio_buffer.speech_stopped': { item_id: 'string', audio_end_ms: 'number' },
@@ -90,7 +95,8 @@ export function parseServerEvent(data) {
     if (typeof value !== type || value === null) return null;
   }
   if (raw.type === 'voice_agent.output_audio.mouth' && typeof raw.viseme !== 'string') raw.viseme = null;
-  if (raw.type === 'response.done' && typeof raw.response.status_details !== 'object') raw.response.status_details = null;
+  if (raw.type === 'response.done' && typeof raw.response.status_details !== 'object')
+    raw.response.status_details = null;
   if (raw.type === 'voice_agent.action' && typeof raw.call_id !== 'string') raw.call_id = null;
   return /** @type {KnownEvent} */ (raw);
 }

@@ -40,7 +40,9 @@ export function leftSessionMessage() {
     return {
       kind: 'info',
       code: 'reloaded',
-      text: `The page was reloaded, and session ${left.sessionId} ended with it${cut}. Its recording (when the server keeps them) is in the inspector: /inspect?recording=${left.sessionId}. Connect to start a new session.`,
+      text:
+        `The page was reloaded, and session ${left.sessionId} ended with it${cut}. Its recording (when the server ` +
+        `keeps them) is in the inspector: /inspect?recording=${left.sessionId}. Connect to start a new session.`,
     };
   } catch {
     // A note this page cannot read is no note.

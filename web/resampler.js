@@ -15,11 +15,20 @@
  * const tail = down.flush();              // end of the stream
  */
 
-/** Why 8: zero crossings each side of the sinc; with a Blackman window the side lobes sit near -70 dB at 16–30 taps per output sample, cheap in JS. */
+/**
+ * Why 8: zero crossings each side of the sinc; with a Blackman window the side lobes sit near -70 dB at 16–30 taps per
+ * output sample, cheap in JS.
+ */
 const ZERO_CROSSINGS = 8;
-/** Why 0.9: the cutoff sits 10 % under the lower Nyquist frequency so the filter's transition band ends before aliasing starts (speech above 10.8 kHz is not missed). */
+/**
+ * Why 0.9: the cutoff sits 10 % under the lower Nyquist frequency so the filter's transition band ends before aliasing
+ * starts (speech above 10.8 kHz is not missed).
+ */
 const CUTOFF = 0.9;
-/** Why 256: kernel table steps per input sample; linear interpolation between them errs far below the window's side lobes. */
+/**
+ * Why 256: kernel table steps per input sample; linear interpolation between them errs far below the window's side
+ * lobes.
+ */
 const TABLE_STEPS = 256;
 
 export class Resampler {

@@ -6,9 +6,9 @@
  * when it runs dry; `flush()` silences it at once and answers how much of the item was played.
  *
  * @example
- * const speaker = await Speaker.open(context, { onFrameStarted: (frame) => mouth.show(frame.mouth), onDrained: () => mouth.close() });
- * speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: null });
- * const { playedMs } = await speaker.flush(); // barge-in: silent now
+ * const speaker = await Speaker.open(context, { onFrameStarted: (frame) => mouth.show(frame.mouth), onDrained: () =>
+ * mouth.close() }); speaker.enqueue(event.delta, { responseId: event.response_id, itemId: event.item_id, mouth: null
+ * }); const { playedMs } = await speaker.flush(); // barge-in: silent now
  */
 import { pcm16Base64ToFloat, PROTOCOL_RATE_HZ } from './pcm.js';
 import { Resampler } from './resampler.js';
@@ -39,7 +39,11 @@ export class Speaker {
    */
   static async open(context, handlers) {
     await context.audioWorklet.addModule(new URL('./playback-worklet.js', import.meta.url));
-    const node = new AudioWorkletNode(context, 'voice-agent-playback', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
+    const node = new AudioWorkletNode(context, 'voice-agent-playback', {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    });
     node.connect(context.destination);
     return new Speaker(context, node, handlers);
   }
@@ -105,7 +109,13 @@ export class Speaker {
     const item = this.currentItem;
     return new Promise((resolve) => {
       this.flushWaiters.push((result) =>
-        resolve(item && result && result.itemId === item.itemId ? result : item ? { ...item, playedMs: 0, framesFlushed: result?.framesFlushed ?? 0 } : null),
+        resolve(
+          item && result && result.itemId === item.itemId
+            ? result
+            : item
+              ? { ...item, playedMs: 0, framesFlushed: result?.framesFlushed ?? 0 }
+              : null,
+        ),
       );
       this.node.port.postMessage({ type: 'flush' });
     });
@@ -134,7 +144,15 @@ export class Speaker {
   post(samples, itemStartMs, durationMs, mouth) {
     if (samples.length === 0) return null;
     /** @type {FrameMeta} */
-    const frame = { id: this.nextId++, responseId: this.item.responseId, itemId: this.item.id, itemStartMs, durationMs, samples: samples.length, mouth };
+    const frame = {
+      id: this.nextId++,
+      responseId: this.item.responseId,
+      itemId: this.item.id,
+      itemStartMs,
+      durationMs,
+      samples: samples.length,
+      mouth,
+    };
     this.frames.set(frame.id, frame);
     this.waiting++;
     this.node.port.postMessage({ type: 'push', id: frame.id, samples }, [samples.buffer]);
@@ -159,9 +177,16 @@ export class Speaker {
       this.playing = false;
       this.waiting = 0;
       this.item.resampler.reset();
-      const played = frame ? frame.itemStartMs + frame.durationMs * Math.min(1, (message.playedSamples ?? 0) / frame.samples) : 0;
+      const played = frame
+        ? frame.itemStartMs + frame.durationMs * Math.min(1, (message.playedSamples ?? 0) / frame.samples)
+        : 0;
       const result = frame
-        ? { responseId: frame.responseId, itemId: frame.itemId, playedMs: Math.round(played), framesFlushed: message.framesFlushed ?? 0 }
+        ? {
+            responseId: frame.responseId,
+            itemId: frame.itemId,
+            playedMs: Math.round(played),
+            framesFlushed: message.framesFlushed ?? 0,
+          }
         : null;
       this.frames.clear();
       for (const resolve of this.flushWaiters.splice(0)) resolve(result);

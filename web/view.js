@@ -14,7 +14,9 @@
 /** @typedef {import('./page-hook.js').TranscriptEntry} TranscriptEntry */
 /** @typedef {import('./conversation.js').Conversation} Conversation */
 
-/** The chart's top-level dialog states, drawn as chips; then one for the actions region while an action is under way. */
+/**
+ * The chart's top-level dialog states, drawn as chips; then one for the actions region while an action is under way.
+ */
 const TOP_STATES = ['idle', 'listening', 'processing', 'speaking'];
 const ACTION_CHIP = 'acting';
 /** An action's status, as an icon before its name. */
@@ -35,7 +37,8 @@ const METER_FLOOR_DB = -60;
  */
 function element(doc, id, type) {
   const found = doc.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`the page has no #${id} (${type.name}): web/index.html and web/view.js disagree`);
+  if (!(found instanceof type))
+    throw new Error(`the page has no #${id} (${type.name}): web/index.html and web/view.js disagree`);
   return found;
 }
 
@@ -73,7 +76,8 @@ export class View {
     this.textInput = element(doc, 'text-input', HTMLInputElement);
     this.eventList = element(doc, 'events', HTMLElement);
     this.drawnVersion = -1;
-    for (const name of [...TOP_STATES, ACTION_CHIP]) this.stateChips.append(make(doc, 'span', name === ACTION_CHIP ? 'chip acting' : 'chip', name));
+    for (const name of [...TOP_STATES, ACTION_CHIP])
+      this.stateChips.append(make(doc, 'span', name === ACTION_CHIP ? 'chip acting' : 'chip', name));
   }
 
   /** @param {ConnectionStatus} status */
@@ -84,7 +88,8 @@ export class View {
     this.connectButton.disabled = status === 'connecting';
     this.textInput.disabled = status !== 'connected';
     this.estopButton.disabled = status !== 'connected';
-    if (status !== 'connected') this.stateDetail.textContent = status === 'connecting' ? 'connecting…' : 'not connected';
+    if (status !== 'connected')
+      this.stateDetail.textContent = status === 'connecting' ? 'connecting…' : 'not connected';
   }
 
   /** @param {PageMessage | null} message */
@@ -133,7 +138,8 @@ export class View {
     const top = value.split('.')[0] ?? '';
     // `idle.waiting+actions.running`: the dialog's state, and an action under way beside it.
     const acting = value.includes('+actions.');
-    for (const chip of this.stateChips.children) chip.classList.toggle('active', chip.textContent === top || (acting && chip.textContent === ACTION_CHIP));
+    for (const chip of this.stateChips.children)
+      chip.classList.toggle('active', chip.textContent === top || (acting && chip.textContent === ACTION_CHIP));
     const connected = this.statusText.dataset['status'] === 'connected';
     this.stateDetail.replaceChildren(
       conversation.state
@@ -175,7 +181,11 @@ export class View {
         .slice(-SHOWN_TURNS)
         .reverse()
         .map((t) => {
-          const item = make(this.doc, 'li', `latency-turn${t.outcome && t.outcome !== 'finished' ? ` ${t.outcome}` : ''}`);
+          const item = make(
+            this.doc,
+            'li',
+            `latency-turn${t.outcome && t.outcome !== 'finished' ? ` ${t.outcome}` : ''}`,
+          );
           item.dataset['turn'] = t.turnId;
           const head = make(this.doc, 'div', 'latency-head');
           head.append(
@@ -221,23 +231,33 @@ export class View {
     item.append(make(doc, 'span', 'who', entry.role === 'user' ? 'You' : entry.role === 'notice' ? 'Robot' : 'Agent'));
     const text = make(doc, 'span', 'text');
     if (entry.status === 'interrupted' && entry.heard !== null && entry.text.startsWith(entry.heard)) {
-      text.append(make(doc, 'span', 'heard', entry.heard), make(doc, 'span', 'unheard', entry.text.slice(entry.heard.length)));
+      text.append(
+        make(doc, 'span', 'heard', entry.heard),
+        make(doc, 'span', 'unheard', entry.text.slice(entry.heard.length)),
+      );
     } else {
       text.textContent = entry.text || (entry.status === 'pending' ? '…' : '');
     }
     item.append(text);
     if (entry.status === 'interrupted') {
-      const heard = entry.heard === null ? 'interrupted' : entry.heard ? `interrupted — heard: “${entry.heard}”` : 'interrupted — none of it was heard';
+      const heard =
+        entry.heard === null
+          ? 'interrupted'
+          : entry.heard
+            ? `interrupted — heard: “${entry.heard}”`
+            : 'interrupted — none of it was heard';
       item.append(make(doc, 'span', 'badge', heard));
     }
     // The actions it asked for, as they happen; the calls themselves only when no lifecycle came.
-    if (entry.actions.length === 0) for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
+    if (entry.actions.length === 0)
+      for (const intent of entry.intents) item.append(make(doc, 'code', 'intent', intent));
     for (const a of entry.actions) {
       const chip = make(
         doc,
         'span',
         `action ${a.status}`,
-        `${ACTION_ICON[a.status]} ${a.name}(${a.arguments}) ${a.status}${a.feedback ? ` · ${a.feedback} feedback` : ''}${a.detail ? `: ${a.detail}` : ''}`,
+        `${ACTION_ICON[a.status]} ${a.name}(${a.arguments}) ` +
+          `${a.status}${a.feedback ? ` · ${a.feedback} feedback` : ''}${a.detail ? `: ${a.detail}` : ''}`,
       );
       chip.dataset['action'] = a.actionId;
       item.append(chip);

@@ -33,7 +33,10 @@ export interface EstopActorInput extends StopGateOptions {
   sessionId: string;
 }
 
-/** Why 64: utterances of one session in flight at once are a handful; what is kept per utterance only has to outlive them. */
+/**
+ * Why 64: utterances of one session in flight at once are a handful; what is kept per utterance only has to outlive
+ * them.
+ */
 const MAX_UTTERANCES = 64;
 
 export function createEstopActor(source: SessionActorDeps | SessionDepsResolver) {
@@ -84,7 +87,15 @@ export function createEstopActor(source: SessionActorDeps | SessionDepsResolver)
       if (transcript.final || talk.overReply(transcript.turnId)) judge(localGate, transcript);
     };
     const local =
-      deps.stopStt && listenForStops({ bus, sessionId, stt: deps.stopStt, prefixPaddingMs, pausesOnly: deps.stopSttPausesOnly ?? false, heard: fromLocal });
+      deps.stopStt &&
+      listenForStops({
+        bus,
+        sessionId,
+        stt: deps.stopStt,
+        prefixPaddingMs,
+        pausesOnly: deps.stopSttPausesOnly ?? false,
+        heard: fromLocal,
+      });
     const subscriptions = [
       bus.subscribe(bus.subjects.forEvent(sessionId, 'vad.speech_end'), onSpeechEnd),
       bus.subscribe(bus.subjects.forEvent(sessionId, 'stt.partial'), onTranscript),

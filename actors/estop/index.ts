@@ -40,6 +40,11 @@ export {
   type SpottedStop,
 } from './phrase-spotter.js';
 export { keyphraseSpotter } from './keyphrase-spotter.js';
-export { createLearnedListener, type LearnedListener, type LearnedListenerOptions, type LearnedPhrases } from './learned-spotter.js';
+export {
+  createLearnedListener,
+  type LearnedListener,
+  type LearnedListenerOptions,
+  type LearnedPhrases,
+} from './learned-spotter.js';
 export { createFilteredKeep } from './filtered-keep.js';
 export { ESTOP_TUNING, type Tuned } from './tuning.js';

@@ -48,7 +48,12 @@ export function keyphraseSpotter(spotter: KeywordSpotter): PhraseSpotterFactory 
       const spottedLinear = searchLinear(linear, fromMs);
       const best = spotted ?? spottedLinear;
       if (!best) return;
-      onSpotted({ phrase: best.phrase, startSample: toSample(best.endMs - best.durationMs), endSample: toSample(best.endMs), heardSamples });
+      onSpotted({
+        phrase: best.phrase,
+        startSample: toSample(best.endMs - best.durationMs),
+        endSample: toSample(best.endMs),
+        heardSamples,
+      });
     };
     return {
       hear(block) {

@@ -46,7 +46,10 @@ export interface LearnedListenerOptions {
    * said after a pause, as one shouts at a machine, not inside running speech, noise or the robot's voice.
    */
   stopLeadDb: number;
-  /** The engine failed: told once, and the heads stop listening (the phone loop and the transcripts still stop the robot). */
+  /**
+   * The engine failed: told once, and the heads stop listening (the phone loop and the transcripts still stop the
+   * robot).
+   */
   onError?: (error: unknown) => void;
 }
 

@@ -29,7 +29,8 @@ export function watchOverReply(bus: MessageBus, sessionId: string): OverReplyWat
   const overReply = new Set<string>();
   const onPlayback = (message: BusMessage) => {
     if (message.type === 'playback.started') playing.add(message.turnId);
-    else if (message.type === 'playback.finished' || message.type === 'playback.stopped') playing.delete(message.turnId);
+    else if (message.type === 'playback.finished' || message.type === 'playback.stopped')
+      playing.delete(message.turnId);
   };
   const onSpeechStart = (message: BusMessage) => {
     if (message.type !== 'vad.speech_start' || playing.size === 0) return;

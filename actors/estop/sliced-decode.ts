@@ -25,7 +25,12 @@ export class SlicedDecodeAborted extends Error {
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** `chunks` (s16le at `sampleRateHz`) pushed to `stream` a slice at a time, then its final. */
-export async function decodeInSlices(stream: SttStream, chunks: readonly Uint8Array[], sampleRateHz: number, signal: AbortSignal): Promise<SttResult> {
+export async function decodeInSlices(
+  stream: SttStream,
+  chunks: readonly Uint8Array[],
+  sampleRateHz: number,
+  signal: AbortSignal,
+): Promise<SttResult> {
   const sliceBytes = Math.round((sampleRateHz * 2 * DECODE_SLICE_MS) / 1000);
   let inSlice = 0;
   for (const chunk of chunks) {

@@ -34,7 +34,10 @@ import { ESTOP_TUNING, valuesOf } from './tuning.js';
 export interface StopGateOptions {
   /** The stop phrases (`session.estop.phrases`). */
   phrases: readonly string[];
-  /** A partial this sure of a stop phrase is a stop when a later report of the utterance still is (absent or 0: every partial ending with one, at once). */
+  /**
+   * A partial this sure of a stop phrase is a stop when a later report of the utterance still is (absent or 0: every
+   * partial ending with one, at once).
+   */
   minConfidence?: number;
   /** The same for an utterance begun while the robot was speaking (absent: `minConfidence`). */
   overReplyConfidence?: number;
@@ -49,7 +52,9 @@ export interface HeardTranscript {
   final: boolean;
   /** The utterance's voice (the VAD's voiced frames, `vad.speech_end.speechMs`), when known. */
   voicedMs?: number | undefined;
-  /** Speech after the transcript's last word that it leaves out (`stt.partial`/`stt.final` `speechAfterMs`), when known. */
+  /**
+   * Speech after the transcript's last word that it leaves out (`stt.partial`/`stt.final` `speechAfterMs`), when known.
+   */
   speechAfterMs?: number | undefined;
   /** The share (0..1) of a final's last word over speech (`stt.final` `lastWordSpeechShare`), when known. */
   lastWordSpeechShare?: number | undefined;
@@ -57,7 +62,9 @@ export interface HeardTranscript {
   overReply?: boolean | undefined;
 }
 
-export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS, MIN_LAST_WORD_SPEECH_SHARE } = valuesOf(ESTOP_TUNING.gate);
+export const { MIN_STOP_VOICE_MS, MAX_SPEECH_AFTER_STOP_MS, TALKED_ON_MS, MIN_LAST_WORD_SPEECH_SHARE } = valuesOf(
+  ESTOP_TUNING.gate,
+);
 
 const words = (text: string) =>
   text
@@ -78,7 +85,9 @@ export function endsWithStopPhrase(text: string, phrases: readonly string[]): st
     });
 }
 
-/** The first words of each phrase of more than one word ("emergency" → "emergency stop"), phrases themselves left out. */
+/**
+ * The first words of each phrase of more than one word ("emergency" → "emergency stop"), phrases themselves left out.
+ */
 function leadingWords(phrases: readonly string[]): Map<string, string> {
   const leads = new Map<string, string>();
   for (const phrase of phrases) {
@@ -145,7 +154,8 @@ export function createStopGate(options: StopGateOptions) {
       if (transcript.final) return confidence >= minFinal && !tooShort ? phrase : undefined;
       const threshold = transcript.overReply ? overReplyMin : min;
       // No confidence to hold (an engine that cannot tell), or no gate (0): at once.
-      if (transcript.confidence === undefined || threshold === 0 || held === phrase) return confidence >= threshold ? phrase : undefined;
+      if (transcript.confidence === undefined || threshold === 0 || held === phrase)
+        return confidence >= threshold ? phrase : undefined;
       if (confidence >= threshold) hold(transcript.turnId, phrase);
       return undefined;
     },

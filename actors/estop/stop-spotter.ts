@@ -38,7 +38,10 @@ export interface StopSpotterOptions {
   sessionId: string;
   /** The microphone's rate (the spotters'): the clock of the stops and of the own-voice record. */
   sampleRateHz: number;
-  /** What listens for the stop phrases, each with a spotter of its own per session (`keyphraseSpotter(engines.stopSpotter)`). */
+  /**
+   * What listens for the stop phrases, each with a spotter of its own per session
+   * (`keyphraseSpotter(engines.stopSpotter)`).
+   */
   spotters: readonly PhraseSpotterFactory[];
   /** The utterance in progress (the VAD's turn id), or `-`. */
   utterance: () => string;
@@ -65,7 +68,14 @@ const { SHARE: OWN_VOICE_SHARE } = valuesOf(ESTOP_TUNING.ownVoice);
 /** Why 64: utterances of one session in flight at once are a handful; the set only has to outlive them. */
 const MAX_STOPPED = 64;
 
-export function createStopSpotter({ bus, sessionId, sampleRateHz, spotters, utterance, onOwnVoice }: StopSpotterOptions): StopSpotter {
+export function createStopSpotter({
+  bus,
+  sessionId,
+  sampleRateHz,
+  spotters,
+  utterance,
+  onOwnVoice,
+}: StopSpotterOptions): StopSpotter {
   const talk = watchOverReply(bus, sessionId);
   const relaxed = () => talk.overReply(utterance());
   const stopped = new Set<string>();
@@ -98,7 +108,8 @@ export function createStopSpotter({ bus, sessionId, sampleRateHz, spotters, utte
   return {
     hear(block) {
       if (state.closed) return;
-      if (block.echoParts) (ownVoice ??= createOwnVoiceRecord({ sampleRateHz })).push(block.echoParts, state.heardSamples);
+      if (block.echoParts)
+        (ownVoice ??= createOwnVoiceRecord({ sampleRateHz })).push(block.echoParts, state.heardSamples);
       state.heardSamples += heardSamplesOf(block);
       for (const spotter of listening) spotter.hear(block);
     },

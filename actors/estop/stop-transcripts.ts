@@ -48,7 +48,10 @@ export interface ListenForStopsOptions {
   sessionId: string;
   /** The local grammar recognizer (the engine pool's `stopStt`). */
   stt: SttEngine;
-  /** Audio the VAD passes before the detection window (`vad.prefixPaddingMs`): not voice, left out of a pause final's `voicedMs`. */
+  /**
+   * Audio the VAD passes before the detection window (`vad.prefixPaddingMs`): not voice, left out of a pause final's
+   * `voicedMs`.
+   */
   prefixPaddingMs: number;
   /** Every partial and final it makes of an utterance, in order. */
   heard(transcript: LocalTranscript): void;
@@ -92,7 +95,14 @@ interface PauseSnapshot {
  * Decodes each utterance of the session as the VAD passes it. An utterance the recognizer fails on is
  * dropped from this path only: the stop is left to the spotter and the session's own transcripts.
  */
-export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pausesOnly = false }: ListenForStopsOptions): { stop(): void } {
+export function listenForStops({
+  bus,
+  sessionId,
+  stt,
+  heard,
+  prefixPaddingMs,
+  pausesOnly = false,
+}: ListenForStopsOptions): { stop(): void } {
   const open = new Map<string, Utterance>();
   let stopped = false;
   const drop = (turnId: string) => {
@@ -215,7 +225,8 @@ export function listenForStops({ bus, sessionId, stt, heard, prefixPaddingMs, pa
       if (!u?.stream || u.controller.signal.aborted) return;
       u.stream.finish().then(
         ({ text, confidence, speechAfterMs, lastWordSpeechShare }) => {
-          if (!stopped && u.voicing.voiced) heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, lastWordSpeechShare });
+          if (!stopped && u.voicing.voiced)
+            heard({ turnId, text: text.trim(), confidence, final: true, speechAfterMs, lastWordSpeechShare });
         },
         // A failed final: this path has nothing more of the utterance (already out of `open`).
         () => undefined,

@@ -32,22 +32,38 @@ export const ESTOP_TUNING = {
   gate: {
     MIN_STOP_VOICE_MS: {
       value: 150,
-      why: "Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard as \"stop\" at 0.21.",
+      why:
+        "Why 150 ms: the shortest stop phrase of the bench's sixteen voices has ~290 ms of voice; a leak of the " +
+        "agent's echo that the echo step let through (the echo matrix's jumping delay) had 80 ms, and was heard as " +
+        '"stop" at 0.21.',
       chosenOn: SPOKEN_BENCHES,
     },
     MAX_SPEECH_AFTER_STOP_MS: {
       value: 300,
-      why: 'Why 300 ms: on the grammar bench\'s corpus (32 voices, both input paths) a spoken stop phrase had at most 100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into "stop" (6 of the 14 false stops: "thank you very much" \u2192 "stop" on "thank") had 570\u20131,010 ms.',
+      why:
+        "Why 300 ms: on the grammar bench's corpus (32 voices, both input paths) a spoken stop phrase had at most " +
+        '100 ms of speech after it when it fired, and 170 ms in its final; the ordinary phrases forced into "stop" ' +
+        '(6 of the 14 false stops: "thank you very much" \u2192 "stop" on "thank") had 570\u20131,010 ms.',
       chosenOn: SPOKEN_BENCHES,
     },
     TALKED_ON_MS: {
       value: 100,
-      why: 'Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis reported again with 100 ms more speech after it had speech in all the audio between the two reports. Not fitted: on the grammar bench\'s eight voices, the commands forced into "halt" on "go" (5 of 448 on the local path, 2 on the Realtime one, all eSpeak\'s Scottish "go forward\u2026") grew by exactly that, report after report, while a spoken stop\'s speech after stayed at 0\u201350 ms until it stopped; no stop phrase was lost there or on eight fresh voices (docs/actions.md).',
+      why:
+        'Why 100 ms: pocketsphinx reports partials every 100 ms of audio (`PARTIAL_EVERY_MS`), so a hypothesis ' +
+        'reported again with 100 ms more speech after it had speech in all the audio between the two reports. Not ' +
+        'fitted: on the grammar bench\'s eight voices, the commands forced into "halt" on "go" (5 of 448 on the ' +
+        'local path, 2 on the Realtime one, all eSpeak\'s Scottish "go forward\u2026") grew by exactly that, ' +
+        "report after report, while a spoken stop's speech after stayed at 0\u201350 ms until it stopped; no stop " +
+        'phrase was lost there or on eight fresh voices (docs/actions.md).',
       chosenOn: REASONED,
     },
     MIN_LAST_WORD_SPEECH_SHARE: {
       value: 0.25,
-      why: 'Why a quarter: a word is said when the phone loop hears speech under a good part of it. On the recordings of real people, "emergency" alone decoded at a pause as "emergency stop" had 5 % of its "stop" over speech; the real "stop"s the gate passed had 48–100 % (an4 and felixchenfy, whole clips). A "stop" is one syllable with a closure: a quarter leaves its silent plosives room.',
+      why:
+        'Why a quarter: a word is said when the phone loop hears speech under a good part of it. On the recordings ' +
+        'of real people, "emergency" alone decoded at a pause as "emergency stop" had 5 % of its "stop" over ' +
+        'speech; the real "stop"s the gate passed had 48–100 % (an4 and felixchenfy, whole clips). A "stop" is one ' +
+        'syllable with a closure: a quarter leaves its silent plosives room.',
       chosenOn: SPOKEN_BENCHES,
     },
   },
@@ -55,7 +71,9 @@ export const ESTOP_TUNING = {
   spotter: {
     REPEAT_MS: {
       value: 1000,
-      why: 'Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD\'s start): a repeated "stop, stop!" is one stop, and the next one said after a breath stops again.',
+      why:
+        "Why 1 s of audio between two stops of no utterance (`-`: the gate closed, or before the VAD's start): a " +
+        'repeated "stop, stop!" is one stop, and the next one said after a breath stops again.',
       chosenOn: REASONED,
     },
   },
@@ -63,12 +81,16 @@ export const ESTOP_TUNING = {
   learned: {
     PHRASE_MS: {
       value: 600,
-      why: 'Why 600 ms before the spotting: a head says only where a phrase ended; "stop" and "halt" last 300–600 ms, and that span is what the own-voice check weighs.',
+      why:
+        'Why 600 ms before the spotting: a head says only where a phrase ended; "stop" and "halt" last 300–600 ms, ' +
+        'and that span is what the own-voice check weighs.',
       chosenOn: REASONED,
     },
     BEFORE_MS: {
       value: 300,
-      why: "Why 300 ms before the phrase: the phone-loop spotter's lead window; a stop said after a breath stands above it, one inside running speech or noise does not.",
+      why:
+        "Why 300 ms before the phrase: the phone-loop spotter's lead window; a stop said after a breath stands " +
+        'above it, one inside running speech or noise does not.',
       chosenOn: REASONED,
     },
   },
@@ -76,17 +98,25 @@ export const ESTOP_TUNING = {
   ownVoice: {
     KEPT_MS: {
       value: 3000,
-      why: 'Why 3 s: the longest stop phrase ("emergency stop", slowly: about 1.2 s) and the spotter\'s settling after it, with room to spare.',
+      why:
+        'Why 3 s: the longest stop phrase ("emergency stop", slowly: about 1.2 s) and the spotter\'s settling ' +
+        'after it, with room to spare.',
       chosenOn: REASONED,
     },
     SHIFT_MS: {
       value: 2,
-      why: "Why \u00b12 ms: a burst the virtual room's loopback let through after its latency jumped was 45 % explained within \u00b11 ms, 74 % within \u00b12 ms; wider, the fit explains a user's voice by chance (about taps / samples: 1 % of a 400 ms word).",
+      why:
+        "Why \u00b12 ms: a burst the virtual room's loopback let through after its latency jumped was 45 % " +
+        "explained within \u00b11 ms, 74 % within \u00b12 ms; wider, the fit explains a user's voice by chance " +
+        '(about taps / samples: 1 % of a 400 ms word).',
       chosenOn: ECHO_MATRIX,
     },
     SHARE: {
       value: 0.5,
-      why: "Why one half: a spotted phrase more the robot's echo than anything else is the robot's. The users' stops the spotter heard over and after replies in the echo matrix were 0\u201319 % explained (125, real and synthetic voices).",
+      why:
+        "Why one half: a spotted phrase more the robot's echo than anything else is the robot's. The users' stops " +
+        'the spotter heard over and after replies in the echo matrix were 0\u201319 % explained (125, real and ' +
+        'synthetic voices).',
       chosenOn: REASONED,
     },
   },
@@ -94,7 +124,10 @@ export const ESTOP_TUNING = {
   voice: {
     MIN_VOICED_MS: {
       value: 20,
-      why: 'Why 20 ms of voice: two analysis steps of a vowel, less than the shortest "stop" of the real recordings (AN4, 30 ms at least); steady noise spotted or decoded as "stop" or "halt" (white noise, an exercise bike, a room\'s noise) had none.',
+      why:
+        'Why 20 ms of voice: two analysis steps of a vowel, less than the shortest "stop" of the real recordings ' +
+        '(AN4, 30 ms at least); steady noise spotted or decoded as "stop" or "halt" (white noise, an exercise ' +
+        "bike, a room's noise) had none.",
       chosenOn: SPOKEN_BENCHES,
     },
   },

@@ -48,7 +48,10 @@ export function spokenNumber(text: string): number | undefined {
 }
 
 /** Where the schema asks for a number or an integer and the value is a spoken or written number, the number. */
-export function coerceArguments(action: Pick<ActionDeclaration, 'parameters'>, args: Record<string, unknown>): Record<string, unknown> {
+export function coerceArguments(
+  action: Pick<ActionDeclaration, 'parameters'>,
+  args: Record<string, unknown>,
+): Record<string, unknown> {
   const properties = (action.parameters.properties ?? {}) as Record<string, { type?: unknown }>;
   const out: Record<string, unknown> = { ...args };
   for (const [key, value] of Object.entries(args)) {

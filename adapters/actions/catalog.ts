@@ -73,7 +73,11 @@ export function checkCall(catalog: ActionCatalog, call: { name: string; argument
  * transcript that led to the call (absent: typed, or an engine that cannot tell — `belowConfidence` then
  * never asks).
  */
-export function needsConfirmation(action: ActionDeclaration, args: Record<string, unknown>, confidence?: number): boolean {
+export function needsConfirmation(
+  action: ActionDeclaration,
+  args: Record<string, unknown>,
+  confidence?: number,
+): boolean {
   if (action.confirm === 'never') return false;
   if (action.confirm === 'always') return true;
   const { belowConfidence } = action.confirm;
@@ -88,7 +92,11 @@ export function needsConfirmation(action: ActionDeclaration, args: Record<string
 
 /** The tools an LLM is offered: every declared action and every client tool (a declared name wins). */
 export function toolsOf(catalog: ActionCatalog): ToolDefinition[] {
-  const declared = catalog.declared.map((a) => ({ name: a.name, description: a.description, parameters: a.parameters }));
+  const declared = catalog.declared.map((a) => ({
+    name: a.name,
+    description: a.description,
+    parameters: a.parameters,
+  }));
   const names = new Set(declared.map((t) => t.name));
   return [...declared, ...catalog.clientTools.filter((t) => !names.has(t.name))];
 }

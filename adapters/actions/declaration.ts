@@ -37,7 +37,10 @@ export type CancelTrigger = (typeof CANCEL_TRIGGERS)[number];
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** A rule on one argument: one of these values, or a number range (either bound may be left out). */
-const argumentRule = z.union([z.array(scalar).min(1), z.object({ min: z.number().optional(), max: z.number().optional() }).strict()]);
+const argumentRule = z.union([
+  z.array(scalar).min(1),
+  z.object({ min: z.number().optional(), max: z.number().optional() }).strict(),
+]);
 
 export const ConfirmSchema = z.union([
   z.enum(['never', 'always']),
@@ -48,7 +51,10 @@ export const ConfirmSchema = z.union([
    * have forced out of other speech is asked about instead of done.
    */
   z
-    .object({ when: z.record(z.string(), argumentRule).optional(), belowConfidence: z.number().min(0).max(1).optional() })
+    .object({
+      when: z.record(z.string(), argumentRule).optional(),
+      belowConfidence: z.number().min(0).max(1).optional(),
+    })
     .strict()
     .refine((c) => c.when !== undefined || c.belowConfidence !== undefined, 'give `when`, `belowConfidence` or both'),
 ]);
@@ -91,7 +97,11 @@ export const ActionSetSchema = z
     const seen = new Set<string>();
     actions.forEach((a, i) => {
       if (seen.has(a.name))
-        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `action "${a.name}" is declared twice: give each action one declaration` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `action "${a.name}" is declared twice: give each action one declaration`,
+        });
       seen.add(a.name);
     });
   });
@@ -115,7 +125,9 @@ function assertCompiles(action: ActionDeclaration, label: string): void {
   try {
     z.fromJSONSchema(action.parameters as Parameters<typeof z.fromJSONSchema>[0]);
   } catch (cause) {
-    throw new ActionDeclarationError(`${label}: parameters is not a usable JSON Schema: ${(cause as Error).message}`, { cause });
+    throw new ActionDeclarationError(`${label}: parameters is not a usable JSON Schema: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -137,7 +149,9 @@ export function parseActionDeclaration(input: unknown, source = 'action'): Actio
  */
 export function parseActionSet(input: unknown, source = 'actions'): ActionDeclaration[] {
   if (!Array.isArray(input))
-    throw new ActionDeclarationError(`${source}: expected an array of action declarations, got ${input === null ? 'null' : typeof input}`);
+    throw new ActionDeclarationError(
+      `${source}: expected an array of action declarations, got ${input === null ? 'null' : typeof input}`,
+    );
   const actions = input.map((item, i) => parseActionDeclaration(item, `${source}: [${i}] action`));
   const result = ActionSetSchema.safeParse(actions);
   if (!result.success) throw new ActionDeclarationError(`${source}: ${issuesOf(result.error)}`);

@@ -120,7 +120,13 @@ export function serveActions(options: ServeActionsOptions): ActionServer {
   let closed = false;
 
   /** Publishes the end of a run once; later ends (a result after a cancel) are dropped. */
-  const end = (run: Run, outcome: { type: 'action.result'; result: unknown } | { type: 'action.failed'; error: string } | { type: 'action.cancelled' }) => {
+  const end = (
+    run: Run,
+    outcome:
+      | { type: 'action.result'; result: unknown }
+      | { type: 'action.failed'; error: string }
+      | { type: 'action.cancelled' },
+  ) => {
     if (run.ended) return;
     run.ended = true;
     clock.clearTimeout(run.timer);
@@ -210,10 +216,20 @@ export function serveActions(options: ServeActionsOptions): ActionServer {
     end(run, { type: 'action.cancelled' });
   };
 
-  const subscriptions: Subscription[] = [bus.subscribe(subjectOf('request'), onRequest), bus.subscribe(subjectOf('cancel'), onCancel)];
+  const subscriptions: Subscription[] = [
+    bus.subscribe(subjectOf('request'), onRequest),
+    bus.subscribe(subjectOf('cancel'), onCancel),
+  ];
 
   return {
-    running: () => [...runs.values()].map(({ sessionId: s, actionId, name, turnId, startedMs }) => ({ sessionId: s, actionId, name, turnId, startedMs })),
+    running: () =>
+      [...runs.values()].map(({ sessionId: s, actionId, name, turnId, startedMs }) => ({
+        sessionId: s,
+        actionId,
+        name,
+        turnId,
+        startedMs,
+      })),
     async close() {
       if (closed) return;
       closed = true;

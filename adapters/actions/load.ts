@@ -18,7 +18,9 @@ export function loadActionsFile(path: string): ActionDeclaration[] {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new ActionDeclarationError(
-      `actions file ${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check actions.path (VA_ACTIONS__PATH)`,
+      `actions file ${path} cannot be read ` +
+        `(${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check actions.path ` +
+        `(VA_ACTIONS__PATH)`,
       { cause },
     );
   }

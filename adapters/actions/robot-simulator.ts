@@ -19,7 +19,12 @@ import { systemClock, type Clock } from '../clock.js';
 import type { ActionContext, ActionHandler } from './executor.js';
 
 /** Named places of the simulated room, in metres from the charger. */
-export const ROBOT_PLACES = { kitchen: { x: 3, y: 2 }, door: { x: -2, y: 4 }, charger: { x: 0, y: 0 }, table: { x: 2, y: -1 } } as const;
+export const ROBOT_PLACES = {
+  kitchen: { x: 3, y: 2 },
+  door: { x: -2, y: 4 },
+  charger: { x: 0, y: 0 },
+  table: { x: 2, y: -1 },
+} as const;
 export type RobotPlace = keyof typeof ROBOT_PLACES;
 
 /** Each figure with its reason. */
@@ -119,7 +124,12 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
    * `feedbackEveryMs`, the pose updated as it goes. A cancel (the context's signal), a `stop` or a newer
    * motion ends it at once where it is, reported as a last feedback; the handler then throws.
    */
-  async function motion(name: string, context: ActionContext, durationMs: number, at: (fraction: number) => RobotPose): Promise<void> {
+  async function motion(
+    name: string,
+    context: ActionContext,
+    durationMs: number,
+    at: (fraction: number) => RobotPose,
+  ): Promise<void> {
     const robot = robotOf(context.sessionId);
     robot.motion?.stop(`preempted by ${name}`);
     const startMs = clock.now();
@@ -134,7 +144,13 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
       const fraction = fractionNow();
       robot.pose = at(fraction);
       delete robot.pose.place;
-      context.feedback({ action: name, stopped: true, reason, progress: round(fraction, 0.01), pose: shown(robot.pose) });
+      context.feedback({
+        action: name,
+        stopped: true,
+        reason,
+        progress: round(fraction, 0.01),
+        pose: shown(robot.pose),
+      });
       wake?.(reason);
     };
     const current = { name, stop };
@@ -150,10 +166,12 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
           wake = resolve;
           timer = clock.setTimeout(() => resolve(undefined), stepMs);
         });
-        if (stoppedBy !== undefined) throw new Error(`${name} stopped (${stoppedBy}) at ${JSON.stringify(shown(robot.pose))}`);
+        if (stoppedBy !== undefined)
+          throw new Error(`${name} stopped (${stoppedBy}) at ${JSON.stringify(shown(robot.pose))}`);
         elapsedMs += stepMs;
         robot.pose = at(elapsedMs / totalMs);
-        if (elapsedMs < totalMs) context.feedback({ action: name, progress: round(elapsedMs / totalMs, 0.01), pose: shown(robot.pose) });
+        if (elapsedMs < totalMs)
+          context.feedback({ action: name, progress: round(elapsedMs / totalMs, 0.01), pose: shown(robot.pose) });
       }
     } finally {
       context.signal.removeEventListener('abort', onAbort);
@@ -194,9 +212,17 @@ export function createRobotSimulator(options: RobotSimulatorOptions = {}): Robot
       const from = { ...robotOf(context.sessionId).pose };
       const to = ROBOT_PLACES[place];
       const distance = Math.hypot(to.x - from.x, to.y - from.y);
-      const headingDeg = distance > 0 ? normalize((Math.atan2(to.x - from.x, to.y - from.y) * 180) / Math.PI) : from.headingDeg;
-      const durationMs = Math.min(ROBOT_DEFAULTS.navigateMaxMs, Math.max(ROBOT_DEFAULTS.navigateMinMs, (distance / speedMps) * 1_000));
-      await motion('navigate', context, durationMs, (f) => ({ x: from.x + (to.x - from.x) * f, y: from.y + (to.y - from.y) * f, headingDeg }));
+      const headingDeg =
+        distance > 0 ? normalize((Math.atan2(to.x - from.x, to.y - from.y) * 180) / Math.PI) : from.headingDeg;
+      const durationMs = Math.min(
+        ROBOT_DEFAULTS.navigateMaxMs,
+        Math.max(ROBOT_DEFAULTS.navigateMinMs, (distance / speedMps) * 1_000),
+      );
+      await motion('navigate', context, durationMs, (f) => ({
+        x: from.x + (to.x - from.x) * f,
+        y: from.y + (to.y - from.y) * f,
+        headingDeg,
+      }));
       const pose = robotOf(context.sessionId).pose;
       pose.place = place;
       return { place, pose: shown(pose) };

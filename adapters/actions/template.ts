@@ -1,6 +1,6 @@
 /**
- * Spoken templates: `{name}` is replaced by the value of that name (an argument or a result field);
- * an unknown name is left out (with the space before the punctuation that followed it). Numbers and words read as they are.
+ * Spoken templates: `{name}` is replaced by the value of that name (an argument or a result field); an unknown name is
+ * left out (with the space before the punctuation that followed it). Numbers and words read as they are.
  *
  * @example
  * ```ts

@@ -67,12 +67,16 @@ export function createAgc(options: AgcOptions): Agc {
         else if (-x > peak) peak = -x;
       }
       const levelDbfs = 10 * Math.log10(energy / n / (FULL_SCALE * FULL_SCALE) + 1e-12);
-      floorDbfs = floorDbfs === undefined || levelDbfs < floorDbfs ? levelDbfs : floorDbfs + FLOOR_RISE_DB_PER_S * seconds;
+      floorDbfs =
+        floorDbfs === undefined || levelDbfs < floorDbfs ? levelDbfs : floorDbfs + FLOOR_RISE_DB_PER_S * seconds;
       if (levelDbfs > SILENCE_DBFS && levelDbfs > floorDbfs + SPEECH_MARGIN_DB) {
         speechDbfs += (levelDbfs - speechDbfs) * Math.min(1, seconds / SPEECH_LEVEL_TIME_CONSTANT_S);
       }
       const wanted = Math.max(0, Math.min(maxGainDb, targetDbfs - speechDbfs, noiseCeilingDbfs - floorDbfs));
-      const next = wanted > gainDb ? Math.min(wanted, gainDb + GAIN_UP_DB_PER_S * seconds) : Math.max(wanted, gainDb - GAIN_DOWN_DB_PER_S * seconds);
+      const next =
+        wanted > gainDb
+          ? Math.min(wanted, gainDb + GAIN_UP_DB_PER_S * seconds)
+          : Math.max(wanted, gainDb - GAIN_DOWN_DB_PER_S * seconds);
       let from = 10 ** (gainDb / 20);
       let to = 10 ** (next / 20);
       if (peak * Math.max(from, to) > PEAK_LIMIT) {

@@ -31,7 +31,16 @@ export function createBusSink({ bus, clock, sessionId, sampleRateHz }: BusSinkOp
     sampleRateHz,
     // Every frame carries its lip-sync data: a robot face or an avatar animates from audio.out alone.
     send: (audio, { turnId, seq, viseme }) =>
-      bus.publish({ type: 'audio.out', sessionId, turnId, seq, sampleRateHz, audio, level: mouthLevel(audio), ...(viseme ? { viseme } : {}) }),
+      bus.publish({
+        type: 'audio.out',
+        sessionId,
+        turnId,
+        seq,
+        sampleRateHz,
+        audio,
+        level: mouthLevel(audio),
+        ...(viseme ? { viseme } : {}),
+      }),
     clear: (framesCleared) => bus.publish({ type: 'audio.clear', sessionId, turnId: SESSION_TURN, framesCleared }),
   });
 }

@@ -39,7 +39,11 @@ export interface ConditionerFeed {
 export const createConditionerFeed = (): ConditionerFeed => ({ stamps: [], moved: [], runStarts: [], echoReturn: [] });
 
 /** The conditioner, reading through to `inner` (its steps change as switches and the room do). */
-function wrapConditioner(inner: InputConditioner, process: InputConditioner['process'], moved: () => void): InputConditioner {
+function wrapConditioner(
+  inner: InputConditioner,
+  process: InputConditioner['process'],
+  moved: () => void,
+): InputConditioner {
   return {
     get steps() {
       return inner.steps;

@@ -29,7 +29,8 @@ export interface Framer {
 }
 
 export function createFramer(frameBytes: number): Framer {
-  if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error(`frame size must be a positive whole number of bytes, not ${frameBytes}`);
+  if (!Number.isInteger(frameBytes) || frameBytes <= 0)
+    throw new Error(`frame size must be a positive whole number of bytes, not ${frameBytes}`);
   let partial: Uint8Array | undefined;
   let filled = 0;
   return {

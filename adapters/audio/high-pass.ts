@@ -22,7 +22,9 @@ export interface HighPassFilter {
 
 export function createHighPassFilter({ sampleRateHz, cutoffHz }: HighPassOptions): HighPassFilter {
   if (!(cutoffHz > 0 && cutoffHz < sampleRateHz / 2))
-    throw new Error(`high-pass cutoff must be between 0 and ${sampleRateHz / 2} Hz (audio.highPassHz), not ${cutoffHz}`);
+    throw new Error(
+      `high-pass cutoff must be between 0 and ${sampleRateHz / 2} Hz (audio.highPassHz), not ${cutoffHz}`,
+    );
   const w = (2 * Math.PI * cutoffHz) / sampleRateHz;
   // Q = 1/√2: the Butterworth response, flat in the pass band.
   const alpha = Math.sin(w) / Math.SQRT2;

@@ -24,14 +24,23 @@
  */
 import { allocBytes } from '../../bus/byte-copy.js';
 import { createAgc, type Agc, type AgcOptions } from './agc.js';
-import { createEchoStage, type EchoStage, type EchoStageOptions, type KeptBlocks, createWebRtcEchoStage } from '../echo/index.js';
+import {
+  createEchoStage,
+  type EchoStage,
+  type EchoStageOptions,
+  type KeptBlocks,
+  createWebRtcEchoStage,
+} from '../echo/index.js';
 import type { ConditionedBlock } from './conditioned-block.js';
 import { createHighPassFilter, type HighPassFilter } from './high-pass.js';
 import { createSampleJoiner } from './pcm.js';
 import { createRnnoiseDenoiser, type RnnoiseDenoiser } from './rnnoise.js';
 import { createRoomNoiseGauge, type RoomNoiseGauge } from './room-noise.js';
 
-/** Which echo step runs: the built-in stack (`echo-stage.ts`, speexdsp) or WebRTC's audio processing (`webrtc-echo-stage.ts`). */
+/**
+ * Which echo step runs: the built-in stack (`echo-stage.ts`, speexdsp) or WebRTC's audio processing
+ * (`webrtc-echo-stage.ts`).
+ */
 export type EchoCancellerKind = 'builtin' | 'webrtc';
 
 /**
@@ -85,7 +94,10 @@ export interface InputConditioner {
    * with what the steps kept of the same samples for the stop spotter (see {@link ConditionedBlock}).
    */
   process(audio: Uint8Array, atMs: number): ConditionedBlock;
-  /** The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see `EchoStage.relearn`). */
+  /**
+   * The echo path moved where the conditioner cannot see it (the speaker ran dry): the echo step relearns it (see
+   * `EchoStage.relearn`).
+   */
   echoPathMoved?(): void;
   /** Frees native and WASM state; afterwards `process` passes audio through unchanged. */
   close(): void;
@@ -108,26 +120,40 @@ function toBytes(samples: Float32Array): Uint8Array {
 
 export async function createInputConditioner(options: InputConditionerOptions): Promise<InputConditioner> {
   const { sampleRateHz, echo, switches } = options;
-  const highPass: HighPassFilter | undefined = options.highPassHz ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  const keptHighPass = () => (options.highPassHz && echo?.keep ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined);
+  const highPass: HighPassFilter | undefined = options.highPassHz
+    ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz })
+    : undefined;
+  const keptHighPass = () =>
+    options.highPassHz && echo?.keep ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
   /** One per signal kept for the stop spotter: a filter's state follows one signal. */
   const filteredHighPass = { heard: keptHighPass(), linear: keptHighPass(), levels: keptHighPass() };
   // `auto` judges the room after the echo step and the high-pass (switches decide for themselves).
-  const gauge: RoomNoiseGauge | undefined = options.noiseSuppression === 'auto' && !switches ? createRoomNoiseGauge({ sampleRateHz }) : undefined;
+  const gauge: RoomNoiseGauge | undefined =
+    options.noiseSuppression === 'auto' && !switches ? createRoomNoiseGauge({ sampleRateHz }) : undefined;
   // With switches, RNNoise loads when first switched on (a WASM instance per session is not free); with
   // `auto` it is made now, so that the room's verdict switches it within the frame that gave it.
   let denoiser: RnnoiseDenoiser | undefined =
-    gauge || (options.noiseSuppression === true && !switches) ? await createRnnoiseDenoiser({ sampleRateHz }) : undefined;
+    gauge || (options.noiseSuppression === true && !switches)
+      ? await createRnnoiseDenoiser({ sampleRateHz })
+      : undefined;
   let denoiserLoading: Promise<void> | undefined;
   // Where RNNoise can switch (auto, a client's switch), every frame's levels are kept, denoised or not:
   // a stop spotter given levels once reads its lead from them alone from then on.
   const levelsEveryFrame = gauge !== undefined || switches !== undefined;
   /** Whether RNNoise ran on the last frame (`auto` restarts it when the room turns loud again). */
   let denoisedLast = false;
-  const agc: Agc | undefined = options.agc ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) }) : undefined;
+  const agc: Agc | undefined = options.agc
+    ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) })
+    : undefined;
   const echoOn = () => echo !== undefined && (switches ? switches.echo : true);
-  const denoiseOn = () => (switches ? switches.noiseSuppression : gauge ? gauge.loud : options.noiseSuppression === true);
-  const stepsNow = () => [...(echoOn() ? ['echo'] : []), ...(highPass ? ['high-pass'] : []), ...(denoiseOn() ? ['rnnoise'] : []), ...(agc ? ['agc'] : [])];
+  const denoiseOn = () =>
+    switches ? switches.noiseSuppression : gauge ? gauge.loud : options.noiseSuppression === true;
+  const stepsNow = () => [
+    ...(echoOn() ? ['echo'] : []),
+    ...(highPass ? ['high-pass'] : []),
+    ...(denoiseOn() ? ['rnnoise'] : []),
+    ...(agc ? ['agc'] : []),
+  ];
   const fixedSteps = switches || gauge ? undefined : stepsNow();
   let stage: EchoStage | undefined;
   const joiner = createSampleJoiner();
@@ -149,7 +175,9 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     return toBytes(samples);
   };
 
-  /** What the echo step kept of one call's blocks, as the stop spotter hears them (high-passed as `process`'s audio is). */
+  /**
+   * What the echo step kept of one call's blocks, as the stop spotter hears them (high-passed as `process`'s audio is).
+   */
   const keptForStops = (kept: KeptBlocks | undefined): Omit<ConditionedBlock, 'audio'> => {
     if (!kept) return {};
     const filtered = highPassed(kept.heard, filteredHighPass.heard);
@@ -174,7 +202,10 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       joined.set(samples, pending.length);
       return { audio: joined };
     }
-    stage ??= echo.canceller === 'webrtc' ? createWebRtcEchoStage({ sampleRateHz, ...echo }) : createEchoStage({ sampleRateHz, ...echo });
+    stage ??=
+      echo.canceller === 'webrtc'
+        ? createWebRtcEchoStage({ sampleRateHz, ...echo })
+        : createEchoStage({ sampleRateHz, ...echo });
     return stage.process(samples, atMs);
   };
 
@@ -216,7 +247,10 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       }
       const { audio: cancelled, kept } = cancelEcho(input, atMs);
       if (!highPass && !gauge && !denoiseOn() && !agc) {
-        return { audio: new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength), ...keptForStops(kept) };
+        return {
+          audio: new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength),
+          ...keptForStops(kept),
+        };
       }
       let samples = toFloat(cancelled);
       highPass?.process(samples);

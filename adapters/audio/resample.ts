@@ -27,7 +27,10 @@ import { createSampleJoiner } from './pcm.js';
 export interface ResamplerOptions {
   fromHz: number;
   toHz: number;
-  /** Speex quality 0-10. Why 5 by default: Speex's "desktop" setting; higher costs more CPU with no audible gain for speech. */
+  /**
+   * Speex quality 0-10. Why 5 by default: Speex's "desktop" setting; higher costs more CPU with no audible gain for
+   * speech.
+   */
   quality?: number;
 }
 
@@ -36,7 +39,9 @@ export interface Resampler {
   readonly toHz: number;
   /** Resamples the next chunk of the stream (any length; an odd trailing byte is kept for the next call). */
   process(pcm: Uint8Array): Uint8Array;
-  /** Ends the stream: returns the audio still inside the filter and resets, so the next `process` starts a new stream. */
+  /**
+   * Ends the stream: returns the audio still inside the filter and resets, so the next `process` starts a new stream.
+   */
   flush(): Uint8Array;
   /** Frees the WASM memory; the resampler must not be used afterwards. */
   close(): void;
@@ -45,7 +50,14 @@ export interface Resampler {
 /** The exports of the Emscripten module used here (the package ships no typings). */
 interface SpeexModule {
   _speex_resampler_init(channels: number, inRate: number, outRate: number, quality: number, errPtr: number): number;
-  _speex_resampler_process_int(state: number, channel: number, inPtr: number, inLenPtr: number, outPtr: number, outLenPtr: number): number;
+  _speex_resampler_process_int(
+    state: number,
+    channel: number,
+    inPtr: number,
+    inLenPtr: number,
+    outPtr: number,
+    outLenPtr: number,
+  ): number;
   _speex_resampler_skip_zeros(state: number): number;
   _speex_resampler_reset_mem(state: number): number;
   _speex_resampler_get_input_latency(state: number): number;
@@ -152,7 +164,8 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
       // The views are re-read after the call: a heap growth replaces them.
       const consumed = wasm.HEAPU32[inLenPtr >> 2]!;
       const produced = wasm.HEAPU32[outLenPtr >> 2]!;
-      // A copy out of the WASM heap; small ones (a microphone frame's) carved from a shared slab, not an ArrayBuffer each.
+      // A copy out of the WASM heap; small ones (a microphone frame's) carved from a shared slab, not an ArrayBuffer
+      // each.
       if (produced > 0) parts.push(copyBytes(wasm.HEAPU8.subarray(outPtr, outPtr + produced * 2)));
       outputSamples += produced;
       offset += consumed;
@@ -212,7 +225,12 @@ export async function createResampler(options: ResamplerOptions): Promise<Resamp
 }
 
 /** Resamples a whole buffer (input unchanged when the rates are equal). */
-export async function resampleAll(pcm: Uint8Array, fromHz: number, toHz: number, quality?: number): Promise<Uint8Array> {
+export async function resampleAll(
+  pcm: Uint8Array,
+  fromHz: number,
+  toHz: number,
+  quality?: number,
+): Promise<Uint8Array> {
   const resampler = await createResampler({ fromHz, toHz, ...(quality === undefined ? {} : { quality }) });
   if (fromHz === toHz) return pcm;
   try {

@@ -44,7 +44,8 @@ function rnnoiseModule(): Promise<RnnoiseModule> {
     (m) => m.default(),
     (cause: unknown) => {
       throw new RnnoiseError(
-        `RNNoise (${PACKAGE}) could not be loaded (${(cause as Error).message}): run npm install, or set audio.noiseSuppression to false`,
+        `RNNoise (${PACKAGE}) could not be loaded (${(cause as Error).message}): run npm install, or set ` +
+          `audio.noiseSuppression to false`,
         { cause },
       );
     },
@@ -121,7 +122,8 @@ export async function createRnnoiseDenoiser({ sampleRateHz }: RnnoiseOptions): P
         for (let i = 0; i < RNNOISE_FRAME; i++) heap[offset + i] = all[at + i]!;
         probability = wasm._rnnoise_process_frame(state, buffer, buffer);
         const out = wasm.HEAPF32;
-        for (let i = 0; i < RNNOISE_FRAME; i++) denoised[at + i] = Math.max(-32768, Math.min(32767, Math.round(out[offset + i]!)));
+        for (let i = 0; i < RNNOISE_FRAME; i++)
+          denoised[at + i] = Math.max(-32768, Math.min(32767, Math.round(out[offset + i]!)));
       }
       pending = all.slice(whole);
       const back = frames(down, new Uint8Array(denoised.buffer));

@@ -37,7 +37,10 @@ export interface SoundServerSinkOptions {
   sampleRateHz: number;
   /** Hands audio to the client (s16le mono at `sampleRateHz`). */
   write(audio: Uint8Array): void;
-  /** How far ahead of time audio goes to the client. Why 40 ms by default (60 in `live`): a few ticks of margin for a busy event loop. */
+  /**
+   * How far ahead of time audio goes to the client. Why 40 ms by default (60 in `live`): a few ticks of margin for a
+   * busy event loop.
+   */
   leadMs?: number;
   /** Why 10 ms: Node's timers keep it to about a millisecond; the lead absorbs the rest. */
   tickMs?: number;
@@ -45,7 +48,10 @@ export interface SoundServerSinkOptions {
   silenceMs?: number;
   /** How much more the device holds than it should, ms: that much silence is skipped (see above). */
   excessMs?: () => number;
-  /** The sink's {@link AudioSink.echoReturnMs}: how long after a frame plays the microphone's stream carries it, room aside (default 0). */
+  /**
+   * The sink's {@link AudioSink.echoReturnMs}: how long after a frame plays the microphone's stream carries it, room
+   * aside (default 0).
+   */
   echoReturnMs?: () => number;
 }
 
@@ -56,7 +62,10 @@ export interface SoundServerSink extends AudioSink {
   close(): void;
 }
 
-/** Why 250 ms after a skip has played out: the reports `excessMs` reads come every 50 ms, and must show the skip before the next. */
+/**
+ * Why 250 ms after a skip has played out: the reports `excessMs` reads come every 50 ms, and must show the skip before
+ * the next.
+ */
 const SKIP_INTERVAL_MS = 250;
 
 export function createSoundServerSink(options: SoundServerSinkOptions): SoundServerSink {

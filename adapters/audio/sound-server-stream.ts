@@ -59,7 +59,11 @@ const ALSA_OPEN_MS = 300;
 /** Why 5 s: a client connects in milliseconds; a server that takes longer is not serving. */
 const START_TIMEOUT_MS = 5000;
 
-function clientArgs(server: SoundServer, direction: 'capture' | 'playback', options: StreamOptions): { command: string; args: string[] } {
+function clientArgs(
+  server: SoundServer,
+  direction: 'capture' | 'playback',
+  options: StreamOptions,
+): { command: string; args: string[] } {
   const { device, sampleRateHz, latencyMs } = options;
   if (server.kind === 'pulse') {
     const name = direction === 'capture' ? 'microphone' : 'speaker';
@@ -80,11 +84,28 @@ function clientArgs(server: SoundServer, direction: 'capture' | 'playback', opti
   }
   return {
     command: direction === 'capture' ? 'arecord' : 'aplay',
-    args: ['-q', '-t', 'raw', '-f', 'S16_LE', '-c', '1', '-r', String(sampleRateHz), `--buffer-time=${latencyMs * 1000}`, ...(device ? ['-D', device] : [])],
+    args: [
+      '-q',
+      '-t',
+      'raw',
+      '-f',
+      'S16_LE',
+      '-c',
+      '1',
+      '-r',
+      String(sampleRateHz),
+      `--buffer-time=${latencyMs * 1000}`,
+      ...(device ? ['-D', device] : []),
+    ],
   };
 }
 
-function openStream(server: SoundServer, direction: 'capture' | 'playback', options: StreamOptions, onData?: (chunk: Uint8Array) => void) {
+function openStream(
+  server: SoundServer,
+  direction: 'capture' | 'playback',
+  options: StreamOptions,
+  onData?: (chunk: Uint8Array) => void,
+) {
   const { command, args } = clientArgs(server, direction, options);
   const child: ChildProcessWithoutNullStreams = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const reports: number[] = [];
@@ -112,7 +133,10 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
       onConnected?.();
     }
   });
-  if (onData) child.stdout.on('data', (chunk: Buffer) => onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  if (onData)
+    child.stdout.on('data', (chunk: Buffer) =>
+      onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+    );
   else child.stdout.resume();
   // A closed pipe at the end (EPIPE) is the client's exit, reported through `failed`.
   child.stdin.on('error', () => undefined);
@@ -122,7 +146,8 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
       resolve(
         error.code === 'ENOENT'
           ? new SoundServerError(
-              `${command} is not installed: apt-get install ${server.kind === 'pulse' ? 'pulseaudio-utils' : 'alsa-utils'} (${NO_SOUND_SERVER_HINT})`,
+              `${command} is not installed: apt-get install ` +
+                `${server.kind === 'pulse' ? 'pulseaudio-utils' : 'alsa-utils'} (${NO_SOUND_SERVER_HINT})`,
             )
           : new SoundServerError(`${command}: ${error.message}`),
       ),
@@ -137,7 +162,10 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
     if (server.kind === 'alsa') setTimeout(resolve, ALSA_OPEN_MS).unref();
     void failed.then(reject);
     setTimeout(
-      () => reject(new SoundServerError(`${command} did not connect within ${START_TIMEOUT_MS} ms: ${NO_SOUND_SERVER_HINT}`)),
+      () =>
+        reject(
+          new SoundServerError(`${command} did not connect within ${START_TIMEOUT_MS} ms: ${NO_SOUND_SERVER_HINT}`),
+        ),
       START_TIMEOUT_MS,
     ).unref();
   });
@@ -175,7 +203,10 @@ function openStream(server: SoundServer, direction: 'capture' | 'playback', opti
 }
 
 /** Starts recording; `onData` gets each chunk as the client delivers it. Rejects when the client cannot start. */
-export async function openCapture(server: SoundServer, options: StreamOptions & { onData(chunk: Uint8Array): void }): Promise<CaptureStream> {
+export async function openCapture(
+  server: SoundServer,
+  options: StreamOptions & { onData(chunk: Uint8Array): void },
+): Promise<CaptureStream> {
   const { stream, started } = openStream(server, 'capture', options, options.onData);
   await startedOrClosed(stream, started);
   return stream;

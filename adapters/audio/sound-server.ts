@@ -49,7 +49,9 @@ export class SoundServerError extends Error {
 const COMMAND_TIMEOUT_MS = 5000;
 
 export const NO_SOUND_SERVER_HINT =
-  'start PulseAudio or PipeWire (`pulseaudio --start`, or `systemctl --user start pipewire-pulse`; set PULSE_SERVER for a remote one) or pass --input hw:CARD,DEVICE --output hw:CARD,DEVICE for plain ALSA (`voice-agent devices` lists them)';
+  'start PulseAudio or PipeWire (`pulseaudio --start`, or `systemctl --user start pipewire-pulse`; set ' +
+  'PULSE_SERVER for a remote one) or pass --input hw:CARD,DEVICE --output hw:CARD,DEVICE for plain ALSA ' +
+  '(`voice-agent devices` lists them)';
 
 interface RunResult {
   stdout: string;
@@ -59,10 +61,15 @@ interface RunResult {
 /** Runs a client; rejects with its stderr (or ENOENT) on failure. */
 export function runClient(command: string, args: string[], timeoutMs = COMMAND_TIMEOUT_MS): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 8 * 2 ** 20, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stderr: String(stderr) }));
-      else resolve({ stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      command,
+      args,
+      { timeout: timeoutMs, maxBuffer: 8 * 2 ** 20, env: { ...process.env, LC_ALL: 'C' } },
+      (error, stdout, stderr) => {
+        if (error) reject(Object.assign(error, { stderr: String(stderr) }));
+        else resolve({ stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -79,7 +86,12 @@ export async function detectSoundServer(): Promise<SoundServer> {
     const name = `${field(stdout, 'Server Name') ?? 'pulse'} ${field(stdout, 'Server Version') ?? ''}`.trim();
     const defaultInput = field(stdout, 'Default Source');
     const defaultOutput = field(stdout, 'Default Sink');
-    return { kind: 'pulse', name, ...(defaultInput ? { defaultInput } : {}), ...(defaultOutput ? { defaultOutput } : {}) };
+    return {
+      kind: 'pulse',
+      name,
+      ...(defaultInput ? { defaultInput } : {}),
+      ...(defaultOutput ? { defaultOutput } : {}),
+    };
   } catch (error) {
     pulseFailure =
       (error as { code?: string }).code === 'ENOENT'
@@ -87,7 +99,9 @@ export async function detectSoundServer(): Promise<SoundServer> {
         : `pactl info failed: ${firstLine((error as { stderr?: string }).stderr) || (error as Error).message}`;
   }
   if ((await hasCommand('arecord')) && (await hasCommand('aplay'))) return { kind: 'alsa', name: 'ALSA' };
-  throw new SoundServerError(`no sound server answers (${pulseFailure}; arecord/aplay are not installed either): ${NO_SOUND_SERVER_HINT}`);
+  throw new SoundServerError(
+    `no sound server answers (${pulseFailure}; arecord/aplay are not installed either): ${NO_SOUND_SERVER_HINT}`,
+  );
 }
 
 async function hasCommand(command: string): Promise<boolean> {
@@ -101,7 +115,11 @@ async function hasCommand(command: string): Promise<boolean> {
 
 const firstLine = (text: string | undefined) => (text ?? '').trim().split('\n')[0] ?? '';
 
-const PactlDeviceSchema = z.array(z.object({ name: z.string(), description: z.string().optional(), monitor_of_sink: z.string().optional() }).passthrough());
+const PactlDeviceSchema = z.array(
+  z
+    .object({ name: z.string(), description: z.string().optional(), monitor_of_sink: z.string().optional() })
+    .passthrough(),
+);
 
 /** Inputs and outputs of the sound server. */
 export async function listDevices(server: SoundServer): Promise<DeviceList> {
@@ -122,7 +140,10 @@ async function pulseDevices(kind: 'sources' | 'sinks'): Promise<AudioDevice[]> {
     return PactlDeviceSchema.parse(JSON.parse(stdout)).map((d) => ({
       name: d.name,
       description: d.description ?? d.name,
-      ...(kind === 'sources' && (d.name.endsWith('.monitor') || (d.monitor_of_sink !== undefined && d.monitor_of_sink !== 'n/a')) ? { monitor: true } : {}),
+      ...(kind === 'sources' &&
+      (d.name.endsWith('.monitor') || (d.monitor_of_sink !== undefined && d.monitor_of_sink !== 'n/a'))
+        ? { monitor: true }
+        : {}),
     }));
   } catch {
     // pactl before 16 has no JSON output: `list short` gives index, name, driver, format, state.
@@ -149,7 +170,10 @@ export function parseAlsaList(text: string): AudioDevice[] {
   const devices: AudioDevice[] = [];
   for (const match of text.matchAll(/^card (\d+): (\S+) \[([^\]]*)\], device (\d+): [^[]*\[([^\]]*)\]/gm)) {
     const [, card, id, cardName, device, deviceName] = match;
-    devices.push({ name: `hw:${id},${device}`, description: `${cardName} — ${deviceName} (card ${card}, device ${device})` });
+    devices.push({
+      name: `hw:${id},${device}`,
+      description: `${cardName} — ${deviceName} (card ${card}, device ${device})`,
+    });
   }
   return devices;
 }
@@ -161,30 +185,44 @@ export interface ResolvedDevices {
 }
 
 /** Whether an ALSA device name is one `arecord -D` / `aplay -D` takes whatever the card list says. */
-const isAlsaName = (name: string) => /^(plug)?hw:|^(default|sysdefault|plughw|dmix|dsnoop|pulse|pipewire)(:|$)/.test(name);
+const isAlsaName = (name: string) =>
+  /^(plug)?hw:|^(default|sysdefault|plughw|dmix|dsnoop|pulse|pipewire)(:|$)/.test(name);
 
 /**
  * Checks `--input` / `--output` against the server's devices. A name the server does not know fails with
  * the known ones listed; on ALSA, names such as `default` or `plughw:1,0` pass as they are.
  */
-export function resolveDevices(server: SoundServer, devices: DeviceList, wanted: { input?: string; output?: string }): ResolvedDevices {
+export function resolveDevices(
+  server: SoundServer,
+  devices: DeviceList,
+  wanted: { input?: string; output?: string },
+): ResolvedDevices {
   const check = (name: string | undefined, known: AudioDevice[], what: 'input' | 'output') => {
     if (name === undefined) return undefined;
     if (known.some((d) => d.name === name)) return name;
     if (server.kind === 'alsa' && isAlsaName(name)) return name;
     const list = known.length > 0 ? known.map((d) => d.name).join(', ') : 'none';
     throw new SoundServerError(
-      `unknown ${what} device "${name}" on ${server.name}: use one of ${list} (\`voice-agent devices\` describes them), or leave --${what} out for the default`,
+      `unknown ${what} device "${name}" on ${server.name}: use one of ${list} (\`voice-agent devices\` describes ` +
+        `them), or leave --${what} out for the default`,
     );
   };
-  return { input: check(wanted.input, devices.inputs, 'input'), output: check(wanted.output, devices.outputs, 'output') };
+  return {
+    input: check(wanted.input, devices.inputs, 'input'),
+    output: check(wanted.output, devices.outputs, 'output'),
+  };
 }
 
 /**
  * Turns a client's failure output into an error that names the fix: a busy device, a device that went
  * away, a server that stopped answering.
  */
-export function clientFailure(command: string, device: string | undefined, stderr: string, code: number | null): SoundServerError {
+export function clientFailure(
+  command: string,
+  device: string | undefined,
+  stderr: string,
+  code: number | null,
+): SoundServerError {
   const what = device ? `"${device}"` : 'the default device';
   const said = stderr
     .split(/[\r\n]+/)
@@ -196,11 +234,14 @@ export function clientFailure(command: string, device: string | undefined, stder
     .join('; ');
   if (/busy/i.test(stderr)) {
     return new SoundServerError(
-      `${what} is busy (${command}: ${said}): another program holds it — close it (\`fuser -v /dev/snd/*\` shows which), or go through the sound server instead of hw:`,
+      `${what} is busy (${command}: ${said}): another program holds it — close it (\`fuser -v /dev/snd/*\` shows ` +
+        `which), or go through the sound server instead of hw:`,
     );
   }
   if (/no such entity|no such (file|device)|not found/i.test(stderr))
-    return new SoundServerError(`${command} cannot open ${what} (${said}): \`voice-agent devices\` lists the devices there are`);
+    return new SoundServerError(
+      `${command} cannot open ${what} (${said}): \`voice-agent devices\` lists the devices there are`,
+    );
   if (/connection (refused|failure)|access denied/i.test(stderr))
     return new SoundServerError(`${command} cannot reach the sound server (${said}): ${NO_SOUND_SERVER_HINT}`);
   return new SoundServerError(`${command} on ${what} exited with code ${code ?? 'signal'}${said ? ` (${said})` : ''}`);

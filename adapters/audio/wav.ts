@@ -17,7 +17,8 @@ export class WavError extends Error {
 export function encodeWav(pcm: Uint8Array, sampleRateHz: number): Uint8Array {
   const out = new Uint8Array(44 + pcm.byteLength);
   const view = new DataView(out.buffer);
-  const ascii = (offset: number, text: string) => [...text].forEach((c, i) => view.setUint8(offset + i, c.charCodeAt(0)));
+  const ascii = (offset: number, text: string) =>
+    [...text].forEach((c, i) => view.setUint8(offset + i, c.charCodeAt(0)));
   ascii(0, 'RIFF');
   view.setUint32(4, 36 + pcm.byteLength, true);
   ascii(8, 'WAVE');
@@ -56,10 +57,16 @@ export function readWav(bytes: Uint8Array): { pcm: Uint8Array; sampleRateHz: num
     } else if (id === 'data') {
       if (!format) throw new WavError('WAV data before its fmt chunk');
       if (format.audioFormat !== 1 || format.bits !== 16) {
-        throw new WavError(`WAV is format ${format.audioFormat} with ${format.bits}-bit samples: use 16-bit PCM (sox in.wav -b 16 -e signed out.wav)`);
+        throw new WavError(
+          `WAV is format ${format.audioFormat} with ${format.bits}-bit samples: use 16-bit PCM (sox in.wav -b 16 ` +
+            `-e signed out.wav)`,
+        );
       }
       const data = bytes.subarray(body, Math.min(bytes.byteLength, body + size));
-      return { pcm: format.channels === 1 ? data.slice() : mixDown(data, format.channels), sampleRateHz: format.sampleRateHz };
+      return {
+        pcm: format.channels === 1 ? data.slice() : mixDown(data, format.channels),
+        sampleRateHz: format.sampleRateHz,
+      };
     }
     offset = body + size + (size % 2);
   }

@@ -31,7 +31,9 @@ import { ECHO_TUNING, valuesOf } from './tuning.js';
 const LIBRARY = 'libspeexdsp.so.1';
 const INSTALL_HINT = 'apt-get install -y libspeexdsp1';
 
-const { HEAD_MS, LATE_OVERLAP_MS, NOISE_SUPPRESS_DB, ECHO_SUPPRESS_DB, ECHO_SUPPRESS_ACTIVE_DB } = valuesOf(ECHO_TUNING.canceller);
+const { HEAD_MS, LATE_OVERLAP_MS, NOISE_SUPPRESS_DB, ECHO_SUPPRESS_DB, ECHO_SUPPRESS_ACTIVE_DB } = valuesOf(
+  ECHO_TUNING.canceller,
+);
 
 // speex_echo.h / speex_preprocess.h request codes.
 const SPEEX_ECHO_SET_SAMPLING_RATE = 24;
@@ -41,7 +43,9 @@ const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20;
 const SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22;
 const SPEEX_PREPROCESS_SET_ECHO_STATE = 24;
 
-/** What the linear filter made of the same microphone samples: its output before any suppressor, and its echo estimate. */
+/**
+ * What the linear filter made of the same microphone samples: its output before any suppressor, and its echo estimate.
+ */
 export interface EchoParts {
   /** The microphone minus the estimate: the user, noise, and the echo the filter missed. */
   residual: Int16Array;
@@ -59,7 +63,9 @@ export interface EchoCancellerOptions {
   residualSuppression?: boolean;
   /** Library name or path, for unusual installs. */
   library?: string;
-  /** Make the linear filter's echo estimate available (`cancel`'s `linear`): a DC notch per filter is followed for it. */
+  /**
+   * Make the linear filter's echo estimate available (`cancel`'s `linear`): a DC notch per filter is followed for it.
+   */
   echoEstimate?: boolean;
 }
 
@@ -119,12 +125,17 @@ function speexDsp(library: string): SpeexDsp {
   try {
     lib = koffi.load(library);
   } catch (cause) {
-    throw new EchoCancellerError(`${library} not found (${(cause as Error).message}): ${INSTALL_HINT}, or set audio.echoCancel to "off"`, { cause });
+    throw new EchoCancellerError(
+      `${library} not found (${(cause as Error).message}): ${INSTALL_HINT}, or set audio.echoCancel to ` + `"off"`,
+      { cause },
+    );
   }
   const api: SpeexDsp = {
     echoInit: lib.func('void *speex_echo_state_init(int frame_size, int filter_length)'),
     echoCtl: lib.func('int speex_echo_ctl(void *st, int request, _Inout_ int32_t *ptr)'),
-    echoCancel: lib.func('void speex_echo_cancellation(void *st, const int16_t *rec, const int16_t *play, _Out_ int16_t *out)'),
+    echoCancel: lib.func(
+      'void speex_echo_cancellation(void *st, const int16_t *rec, const int16_t *play, _Out_ int16_t *out)',
+    ),
     echoDestroy: lib.func('void speex_echo_state_destroy(void *st)'),
     echoReset: lib.func('void speex_echo_state_reset(void *st)'),
     preInit: lib.func('void *speex_preprocess_state_init(int frame_size, int sampling_rate)'),
@@ -140,16 +151,22 @@ function speexDsp(library: string): SpeexDsp {
 export function createEchoCanceller(options: EchoCancellerOptions): EchoCanceller {
   const { sampleRateHz, blockSamples, tailMs } = options;
   if (!Number.isInteger(blockSamples) || blockSamples < 32 || blockSamples > 4096) {
-    throw new EchoCancellerError(`echo canceller block must be 32-4096 samples (10-20 ms of audio), not ${blockSamples}`);
+    throw new EchoCancellerError(
+      `echo canceller block must be 32-4096 samples (10-20 ms of audio), not ${blockSamples}`,
+    );
   }
-  if (!(tailMs >= 10 && tailMs <= 2000)) throw new EchoCancellerError(`echo tail must be 10-2000 ms (audio.echoTailMs), not ${tailMs}`);
+  if (!(tailMs >= 10 && tailMs <= 2000))
+    throw new EchoCancellerError(`echo tail must be 10-2000 ms (audio.echoTailMs), not ${tailMs}`);
   const api = speexDsp(options.library ?? LIBRARY);
   const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
   const split = tailMs > HEAD_MS + LATE_OVERLAP_MS;
   const initFilter = (ms: number) => {
     const filterLength = toSamples(ms);
     const state = api.echoInit(blockSamples, filterLength);
-    if (!state) throw new EchoCancellerError(`speex_echo_state_init(${blockSamples}, ${filterLength}) failed: check the block size and audio.echoTailMs`);
+    if (!state)
+      throw new EchoCancellerError(
+        `speex_echo_state_init(${blockSamples}, ${filterLength}) failed: check the block size and audio.echoTailMs`,
+      );
     api.echoCtl(state, SPEEX_ECHO_SET_SAMPLING_RATE, Int32Array.of(sampleRateHz));
     return state;
   };
@@ -164,7 +181,9 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
     if (!preprocess) {
       api.echoDestroy(echo);
       if (late) api.echoDestroy(late);
-      throw new EchoCancellerError(`speex_preprocess_state_init(${blockSamples}, ${sampleRateHz}) failed: check the sample rate`);
+      throw new EchoCancellerError(
+        `speex_preprocess_state_init(${blockSamples}, ${sampleRateHz}) failed: check the sample rate`,
+      );
     }
     const set = (request: number, value: number) => api.preCtlInt(preprocess, request, Int32Array.of(value));
     set(SPEEX_PREPROCESS_SET_DENOISE, 1);
@@ -190,7 +209,9 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         (linear && (linear.residual.length !== blockSamples || linear.estimate.length !== blockSamples))
       ) {
         throw new EchoCancellerError(
-          `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear parts), got ${[mic, reference, out, lateReference, linear?.residual, linear?.estimate].map((a) => a?.length ?? '-').join('/')}`,
+          `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear ` +
+            `parts), got ` +
+            `${[mic, reference, out, lateReference, linear?.residual, linear?.estimate].map((a) => a?.length ?? '-').join('/')}`,
         );
       }
       if (late) {
@@ -210,7 +231,10 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
             estimate[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
           }
         }
-      } else if (linear) throw new EchoCancellerError('echo canceller asked for its estimate without echoEstimate: create it with echoEstimate: true');
+      } else if (linear)
+        throw new EchoCancellerError(
+          'echo canceller asked for its estimate without echoEstimate: create it with echoEstimate: true',
+        );
       if (preprocess) api.preRun(preprocess, out);
     },
     reset() {

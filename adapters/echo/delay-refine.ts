@@ -85,7 +85,12 @@ export function refineEchoDelay({
 /** `out[k]` = Σ `b[i]` · `a[k + i]` for every k where `b` fits in `a`, through the frequency domain. */
 function crossCorrelate(a: Float64Array, b: Float64Array): Float64Array {
   const size = powerOfTwoAtLeast(a.length);
-  const [aRe, aIm, bRe, bIm] = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Float64Array(size)];
+  const [aRe, aIm, bRe, bIm] = [
+    new Float64Array(size),
+    new Float64Array(size),
+    new Float64Array(size),
+    new Float64Array(size),
+  ];
   aRe.set(a);
   bRe.set(b);
   fft(aRe, aIm);

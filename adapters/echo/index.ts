@@ -18,7 +18,13 @@
  * ```
  */
 export { tapEchoReference, type EchoReference, type EchoReferenceOptions, type EchoReferenceTap } from './reference.js';
-export { createEchoStage, type EchoReports, type EchoStage, type EchoStageOptions, type EchoStageOutput } from './stage.js';
+export {
+  createEchoStage,
+  type EchoReports,
+  type EchoStage,
+  type EchoStageOptions,
+  type EchoStageOutput,
+} from './stage.js';
 export { createWebRtcEchoStage, type WebRtcEchoStageOptions } from './webrtc-stage.js';
 export { EchoCancellerError, loadSpeexDsp, type EchoCanceller, type EchoParts } from './canceller.js';
 export { loadWebRtcApm, type WebRtcEchoCanceller, type WebRtcEchoMetrics } from './webrtc-apm.js';

@@ -13,7 +13,10 @@
  */
 
 export interface OnsetCorrelation {
-  /** One hop of both envelopes (dB over the floor); `learn`: accumulate it (the reference played within the search range). */
+  /**
+   * One hop of both envelopes (dB over the floor); `learn`: accumulate it (the reference played within the search
+   * range).
+   */
   push(refDb: number, micDb: number, learn: boolean): void;
   /** Normalized correlation at `lag` hops (0 outside the range or before any evidence). */
   ncc(lag: number): number;

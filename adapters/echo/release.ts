@@ -86,7 +86,9 @@ export function createEchoRelease(options: EchoReleaseOptions): EchoRelease {
   /** Spare entries, so a block costs no allocation. */
   const spare: Entry[] = [];
   // Runs of held blocks that may have been the user, one report each when it ends (no gap within a run).
-  const heldUser = createBlockSpans(blockMs, 0, (span) => options.onHeldUser?.({ fromMs: span.fromMs, heldMs: span.durationMs }));
+  const heldUser = createBlockSpans(blockMs, 0, (span) =>
+    options.onHeldUser?.({ fromMs: span.fromMs, heldMs: span.durationMs }),
+  );
 
   const differs = (a: Int16Array, b: Int16Array) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return true;

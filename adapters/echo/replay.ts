@@ -42,7 +42,14 @@ const energyOf = (block: Int16Array) => {
  * Runs `mic` through the canceller with the reference at the new alignment (the output goes nowhere) and
  * returns the ERLE (dB) over its blocks that hold sound; undefined when none does.
  */
-export function replayEchoErleDb({ canceller, mic, micEnd, reference, alignedSamples, noiseEnergy }: EchoReplayInput): number | undefined {
+export function replayEchoErleDb({
+  canceller,
+  mic,
+  micEnd,
+  reference,
+  alignedSamples,
+  noiseEnergy,
+}: EchoReplayInput): number | undefined {
   const n = canceller.blockSamples;
   const referenceBlock = new Int16Array(n);
   const lateBlock = new Int16Array(n);
@@ -53,7 +60,8 @@ export function replayEchoErleDb({ canceller, mic, micEnd, reference, alignedSam
     const block = mic.subarray(at, at + n);
     const start = micEnd - mic.length + at;
     reference.read(start - alignedSamples, referenceBlock);
-    if (canceller.lateOffsetSamples !== undefined) reference.read(start - alignedSamples - canceller.lateOffsetSamples, lateBlock);
+    if (canceller.lateOffsetSamples !== undefined)
+      reference.read(start - alignedSamples - canceller.lateOffsetSamples, lateBlock);
     canceller.cancel(block, referenceBlock, out, lateBlock);
     const energy = energyOf(block);
     if (energy < noiseEnergy * 10 ** (AUDIBLE_DB / 10)) continue;

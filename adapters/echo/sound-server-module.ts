@@ -48,10 +48,14 @@ const AEC_ARGS = 'analog_gain_control=0 digital_gain_control=0 extended_filter=1
  * Loads `module-echo-cancel` on the microphone and speaker; throws {@link SoundServerError} naming the
  * fix on plain ALSA or when the server refuses (the module missing, a device unknown).
  */
-export async function loadEchoCancelModule(server: SoundServer, options: EchoCancelModuleOptions = {}): Promise<EchoCancelModule> {
+export async function loadEchoCancelModule(
+  server: SoundServer,
+  options: EchoCancelModuleOptions = {},
+): Promise<EchoCancelModule> {
   if (server.kind !== 'pulse') {
     throw new SoundServerError(
-      `--echo-cancel-module needs PulseAudio or PipeWire's pulse server, not ${server.name}: leave it out (the session's own canceller, audio.echoCanceller, runs)`,
+      `--echo-cancel-module needs PulseAudio or PipeWire's pulse server, not ${server.name}: leave it out (the ` +
+        `session's own canceller, audio.echoCanceller, runs)`,
     );
   }
   const name = options.name ?? `voice_agent_ec_${process.pid}`;
@@ -77,8 +81,10 @@ export async function loadEchoCancelModule(server: SoundServer, options: EchoCan
   } catch (error) {
     const said = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new SoundServerError(
-      `${server.name} did not load module-echo-cancel on ${input ?? 'the default source'} / ${output ?? 'the default sink'} (${said}): ` +
-        'check the devices (`voice-agent devices`) and that the server has the module (Debian: pulseaudio, or pipewire-pulse), or leave --echo-cancel-module out',
+      `${server.name} did not load module-echo-cancel on ${input ?? 'the default source'} / ` +
+        `${output ?? 'the default sink'} (${said}): ` +
+        'check the devices (`voice-agent devices`) and that the server has the module (Debian: pulseaudio, or ' +
+        'pipewire-pulse), or leave --echo-cancel-module out',
     );
   }
   let unloaded = false;

@@ -47,13 +47,17 @@ export interface EchoStageOptions {
   sampleRateHz: number;
   /** What the session's sink played, on the session clock, at `sampleRateHz`. */
   reference: EchoReference;
-  /** Echo path the linear filter models after the reference is aligned: the room's reverberation, plus `alignMarginMs`. */
+  /**
+   * Echo path the linear filter models after the reference is aligned: the room's reverberation, plus `alignMarginMs`.
+   */
   tailMs: number;
   /** speexdsp's residual echo suppressor after the linear filter. */
   residualSuppression?: boolean;
   /** The echo suppressor after that (see `suppressor.ts`). */
   suppression?: boolean;
-  /** Why 20 ms: the pipeline's frame, so a 20 ms microphone frame passes without waiting; shorter blocks cost more CPU. */
+  /**
+   * Why 20 ms: the pipeline's frame, so a 20 ms microphone frame passes without waiting; shorter blocks cost more CPU.
+   */
   blockMs?: number;
   /**
    * Estimate the echo delay and align the reference on it (default true). Off: the reference is read at
@@ -64,7 +68,9 @@ export interface EchoStageOptions {
   maxDelayMs?: number;
   /** Library name or path of libspeexdsp, for unusual installs. */
   library?: string;
-  /** A span the step held back although it may have been the user's voice (see `release.ts`): reported, never silent. */
+  /**
+   * A span the step held back although it may have been the user's voice (see `release.ts`): reported, never silent.
+   */
   onHeldUser?: (span: HeldUserSpan) => void;
   /**
    * A span of the agent's speech while the suppressor was half duplex (its filter still learning): only a
@@ -86,12 +92,17 @@ export interface EchoStageOutput {
   kept?: KeptBlocks;
 }
 
-/** What the stage reports of what it could not pass on: the user it may have held, the speech it was half duplex over. */
+/**
+ * What the stage reports of what it could not pass on: the user it may have held, the speech it was half duplex over.
+ */
 export type EchoReports = Pick<EchoStageOptions, 'onHeldUser' | 'onHalfDuplex'>;
 
 export interface EchoStage {
   readonly blockSamples: number;
-  /** Echo-cancelled audio for whole blocks of `samples` (arrived at `atMs`) and what the keep kept of them; a partial block waits for the next call. */
+  /**
+   * Echo-cancelled audio for whole blocks of `samples` (arrived at `atMs`) and what the keep kept of them; a partial
+   * block waits for the next call.
+   */
   process(samples: Int16Array, atMs: number): EchoStageOutput;
   /** The samples of the partial block waiting, unprocessed (for when the step is switched off). */
   flush(): Int16Array;

@@ -82,7 +82,9 @@ export interface SuppressorStatistics {
   /** The echo path changed: everything about the canceller is learned again (the room's noise and echo level stay). */
   relearn(): void;
   converged(): boolean;
-  /** The canceller removes a strong echo (ERLE over `convergedErleDb`, or converged on its ERLE): its leftover is loud. */
+  /**
+   * The canceller removes a strong echo (ERLE over `convergedErleDb`, or converged on its ERLE): its leftover is loud.
+   */
   strongEcho(): boolean;
   /** The canceller's typical ERLE (dB; undefined before any). */
   usualErleDb(): number | undefined;

@@ -8,7 +8,8 @@
  *
  * - **Always**: a block far louder than the echo could be is the user's: the microphone
  *   `LOUD_OVER_ECHO_DB` above what the agent's speech usually brings back (its 90th percentile over the
- *   reference's envelope, which holds its peak for 100 ms and then decays 60 dB over the tail). That test needs no filter, so it holds while
+ *   reference's envelope, which holds its peak for 100 ms and then decays 60 dB over the tail). That test needs no
+ *   filter, so it holds while
  *   the filter learns and where it cannot converge (a drifting path: the virtual room's resampling
  *   loopback), for a user nearer the microphone than the speaker.
  * - **Learning** (half duplex for anyone quieter): until the canceller has converged, nothing else

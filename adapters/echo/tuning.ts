@@ -28,20 +28,30 @@ export const ECHO_TUNING = {
   canceller: {
     HEAD_MS: {
       value: 300,
-      why: "Why 300 ms: the longest single filter that still converges to 25 dB and more within 20 s of replies in the echo matrix (docs/echo.md); most of a room's echo energy lies in its first 300 ms.",
+      why:
+        'Why 300 ms: the longest single filter that still converges to 25 dB and more within 20 s of replies in ' +
+        "the echo matrix (docs/echo.md); most of a room's echo energy lies in its first 300 ms.",
       chosenOn: ECHO_MATRIX,
     },
     LATE_OVERLAP_MS: {
       value: 30,
-      why: 'Why 30 ms: the late filter starts this much before the head ends, so no tap of the path falls between them.',
+      why:
+        'Why 30 ms: the late filter starts this much before the head ends, so no tap of the path falls between ' +
+        'them.',
       chosenOn: REASONED,
     },
     NOISE_SUPPRESS_DB: {
       value: -1,
-      why: 'The preprocessor applies no gain at all with its denoiser off (residual echo suppression included), so the denoiser runs with its noise attenuation at -1 dB: practically nothing, leaving noise to RNNoise.',
+      why:
+        'The preprocessor applies no gain at all with its denoiser off (residual echo suppression included), so ' +
+        'the denoiser runs with its noise attenuation at -1 dB: practically nothing, leaving noise to RNNoise.',
       chosenOn: REASONED,
     },
-    ECHO_SUPPRESS_DB: { value: -40, why: "Why -40 dB: speexdsp's default for residual echo while only the far end talks.", chosenOn: SPEEXDSP_DEFAULT },
+    ECHO_SUPPRESS_DB: {
+      value: -40,
+      why: "Why -40 dB: speexdsp's default for residual echo while only the far end talks.",
+      chosenOn: SPEEXDSP_DEFAULT,
+    },
     ECHO_SUPPRESS_ACTIVE_DB: {
       value: -15,
       why: "Why -15 dB: speexdsp's default while the user talks too; deeper would eat the user's barge-in.",
@@ -51,7 +61,9 @@ export const ECHO_TUNING = {
   delay: {
     FLOOR_DBFS: {
       value: -60,
-      why: "Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is about there).",
+      why:
+        "Why -60 dBFS: the floor of the log envelope, below any echo worth cancelling (a quiet room's noise is " +
+        'about there).',
       chosenOn: SPEECH_LEVELS,
     },
     HOP_MS: {
@@ -96,22 +108,30 @@ export const ECHO_TUNING = {
     },
     PLACE_RADIUS_HOPS: {
       value: 2,
-      why: "Why 2 hops: the 16 ms onsets' peak lies within a hop or so of the one-hop onsets' (the room's build-up pulls it late).",
+      why:
+        "Why 2 hops: the 16 ms onsets' peak lies within a hop or so of the one-hop onsets' (the room's build-up " +
+        'pulls it late).',
       chosenOn: ECHO_MATRIX,
     },
     MIN_EVIDENCE_HOPS: {
       value: 100,
-      why: 'Why 100 hops (400 ms at 4 ms): a few syllables before the first estimate; fewer and chance correlations win.',
+      why:
+        'Why 100 hops (400 ms at 4 ms): a few syllables before the first estimate; fewer and chance correlations ' +
+        'win.',
       chosenOn: ECHO_MATRIX,
     },
     SMALL_MOVE_HOPS: {
       value: 3,
-      why: 'Why 3 hops (12 ms): the early reflections spread the peak that far; a move within it is not counted as a change.',
+      why:
+        'Why 3 hops (12 ms): the early reflections spread the peak that far; a move within it is not counted as a ' +
+        'change.',
       chosenOn: ECHO_MATRIX,
     },
     SWITCH_MARGIN: {
       value: 0.15,
-      why: "Why 0.15: a new delay's correlation must beat the current one's by this much (side peaks come within 0.1 or so).",
+      why:
+        "Why 0.15: a new delay's correlation must beat the current one's by this much (side peaks come within 0.1 " +
+        'or so).',
       chosenOn: ECHO_MATRIX,
     },
   },
@@ -135,14 +155,18 @@ export const ECHO_TUNING = {
   delayRefine: {
     MIN_CORRELATION: {
       value: 0.2,
-      why: 'Why 0.2: the direct sound of an echo 6\u201310 dB below the reference, with its room, correlates 0.3\u20130.6; speech against other speech under 0.1.',
+      why:
+        'Why 0.2: the direct sound of an echo 6\u201310 dB below the reference, with its room, correlates ' +
+        '0.3\u20130.6; speech against other speech under 0.1.',
       chosenOn: ECHO_MATRIX,
     },
   },
   missingGuard: {
     PLAYED_DECAY_DB: {
       value: 1,
-      why: "The level of what just played is its peak, decaying by this much per block: the echo's reverberation lasts.",
+      why:
+        "The level of what just played is its peak, decaying by this much per block: the echo's reverberation " +
+        'lasts.',
       chosenOn: ECHO_MATRIX,
     },
     QUIET_RISE_DB: {
@@ -152,12 +176,16 @@ export const ECHO_TUNING = {
     },
     MISSING_DB: {
       value: 20,
-      why: "Why 20 dB: an echo's level over its reference scatters \u00b110 dB from block to block; 20 dB under the usual is no echo at all.",
+      why:
+        "Why 20 dB: an echo's level over its reference scatters \u00b110 dB from block to block; 20 dB under the " +
+        'usual is no echo at all.',
       chosenOn: ECHO_MATRIX,
     },
     MISSING_BLOCKS: {
       value: 4,
-      why: "Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo.",
+      why:
+        'Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin ' +
+        "later; a syllable's onset is not a missing echo.",
       chosenOn: ECHO_MATRIX,
     },
     BACK_DB: {
@@ -167,17 +195,23 @@ export const ECHO_TUNING = {
     },
     LEAD_BLOCKS: {
       value: 2,
-      why: "Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin later; a syllable's onset is not a missing echo.",
+      why:
+        'Why 4 blocks (80 ms) after 2 blocks of lead: the echo of a block arrives up to the alignment margin ' +
+        "later; a syllable's onset is not a missing echo.",
       chosenOn: REASONED,
     },
     GAIN_WINDOW: {
       value: 150,
-      why: "Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it.",
+      why:
+        "Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after " +
+        'half a second of it.',
       chosenOn: REASONED,
     },
     GAIN_MIN: {
       value: 25,
-      why: "Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after half a second of it.",
+      why:
+        "Why 150 blocks and 25 to start: the echo's usual level over the last 3 s of the agent's speech, after " +
+        'half a second of it.',
       chosenOn: REASONED,
     },
     RECOMPUTE_EVERY: {
@@ -192,133 +226,210 @@ export const ECHO_TUNING = {
     },
     EARLY_DB: {
       value: 10,
-      why: "Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one).",
+      why:
+        'Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its ' +
+        "reference is due (less would take a normal echo's onset, spread by the room, for an early one).",
       chosenOn: ECHO_MATRIX,
     },
     EARLY_BLOCKS: {
       value: 3,
-      why: "Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its reference is due (less would take a normal echo's onset, spread by the room, for an early one).",
+      why:
+        'Why 10 dB under the usual and 3 blocks: the echo at its usual level over what played, arriving before its ' +
+        "reference is due (less would take a normal echo's onset, spread by the room, for an early one).",
       chosenOn: ECHO_MATRIX,
     },
     STIR_DB: {
       value: 6,
-      why: "Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not.",
+      why:
+        "Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the " +
+        "noise's own scatter is not.",
       chosenOn: ECHO_MATRIX,
     },
     STIR_BLOCKS: {
       value: 2,
-      why: "Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the noise's own scatter is not.",
+      why:
+        "Why 6 dB over the room's noise for 2 blocks: a reply's soft first syllables, echoed early, are that; the " +
+        "noise's own scatter is not.",
       chosenOn: ECHO_MATRIX,
     },
-    ECHO_BACK_BLOCKS: { value: 5, why: 'Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it.', chosenOn: REASONED },
+    ECHO_BACK_BLOCKS: {
+      value: 5,
+      why: 'Why 5 blocks: a hundred ms of the echo at its usual level where the reference puts it.',
+      chosenOn: REASONED,
+    },
   },
   onsetJudge: {
     RULE_OUT_UNDER_DB: {
       value: 10,
-      why: "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.",
+      why:
+        "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB " +
+        "from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a " +
+        "sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 " +
+        'dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.',
       chosenOn: ECHO_MATRIX,
     },
     EXPLAIN_OVER_DB: {
       value: 6,
-      why: "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.",
+      why:
+        "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB " +
+        "from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a " +
+        "sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 " +
+        'dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.',
       chosenOn: ECHO_MATRIX,
     },
     FIRST_TEST_BLOCKS: {
       value: 6,
-      why: "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's chance peaks fall as the sound goes on.",
+      why:
+        "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's " +
+        'chance peaks fall as the sound goes on.',
       chosenOn: ECHO_MATRIX,
     },
     TEST_EVERY_BLOCKS: {
       value: 2,
-      why: "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's chance peaks fall as the sound goes on.",
+      why:
+        "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's " +
+        'chance peaks fall as the sound goes on.',
       chosenOn: REASONED,
     },
     LAST_TEST_BLOCKS: {
       value: 16,
-      why: "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's chance peaks fall as the sound goes on.",
+      why:
+        "Why 120 ms, then every 40 ms up to 320: a syllable or two of echo correlates 0.6 and more; the user's " +
+        'chance peaks fall as the sound goes on.',
       chosenOn: ECHO_MATRIX,
     },
     ECHO_MIN_CORRELATION: {
       value: 0.4,
-      why: "Why 0.4: the echo matrix's echoes correlated 0.6\u20130.75 over their first 120 ms at the delay left; the user's voice, at the delay that lines its onset up with the reply's, up to 0.29 over the same 120 ms.",
+      why:
+        "Why 0.4: the echo matrix's echoes correlated 0.6\u20130.75 over their first 120 ms at the delay left; the " +
+        "user's voice, at the delay that lines its onset up with the reply's, up to 0.29 over the same 120 ms.",
       chosenOn: ECHO_MATRIX,
     },
     USER_MAX_CORRELATION: {
       value: 0.15,
-      why: "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.",
+      why:
+        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
+        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
       chosenOn: ECHO_MATRIX,
     },
     USER_MAX_LATER_CORRELATION: {
       value: 0.2,
-      why: "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.",
+      why:
+        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
+        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
       chosenOn: ECHO_MATRIX,
     },
     LATER_BLOCKS: {
       value: 10,
-      why: "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.",
+      why:
+        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
+        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
       chosenOn: ECHO_MATRIX,
     },
     QUIET_END_BLOCKS: {
       value: 10,
-      why: "Why 10 blocks (200 ms): longer than the gaps between a phrase's words; a quiet that long ends what was judged.",
+      why:
+        "Why 10 blocks (200 ms): longer than the gaps between a phrase's words; a quiet that long ends what was " +
+        'judged.',
       chosenOn: REASONED,
     },
-    MAX_OPEN_BLOCKS: { value: 10, why: 'Why 10 delays (200 ms of them): more left open is no anchor; the hold goes on as before.', chosenOn: REASONED },
-    SAME_DELAY_SAMPLES: { value: 2, why: "Why 2 samples: an echo's peak stays put from one test to the next; a chance peak moves.", chosenOn: ECHO_MATRIX },
-    KNOWN_DELAYS: { value: 4, why: 'Why 4: a device re-buffers between a few states; older delays are stale.', chosenOn: REASONED },
+    MAX_OPEN_BLOCKS: {
+      value: 10,
+      why: 'Why 10 delays (200 ms of them): more left open is no anchor; the hold goes on as ' + 'before.',
+      chosenOn: REASONED,
+    },
+    SAME_DELAY_SAMPLES: {
+      value: 2,
+      why: "Why 2 samples: an echo's peak stays put from one test to the next; a chance peak " + 'moves.',
+      chosenOn: ECHO_MATRIX,
+    },
+    KNOWN_DELAYS: {
+      value: 4,
+      why: 'Why 4: a device re-buffers between a few states; older delays are stale.',
+      chosenOn: REASONED,
+    },
   },
   replay: {
-    AUDIBLE_DB: { value: 10, why: "Why 10 dB: below, the block's ERLE is the noise's, not the filter's.", chosenOn: REASONED },
+    AUDIBLE_DB: {
+      value: 10,
+      why: "Why 10 dB: below, the block's ERLE is the noise's, not the filter's.",
+      chosenOn: REASONED,
+    },
   },
   stage: {
     ALIGN_MARGIN_MS: {
       value: 30,
-      why: "Why 30 ms: the reference is read this much before the estimated delay \u2014 the estimate's error (\u00b14 ms), the peak's pull towards the early reflections, and speexdsp's blocks \u2014 so the direct sound always falls inside the filter.",
+      why:
+        "Why 30 ms: the reference is read this much before the estimated delay \u2014 the estimate's error " +
+        "(\u00b14 ms), the peak's pull towards the early reflections, and speexdsp's blocks \u2014 so the direct " +
+        'sound always falls inside the filter.',
       chosenOn: ECHO_MATRIX,
     },
     REALIGN_MS: {
       value: 10,
-      why: "Why 10 ms: a smaller move is the estimate's jitter, which the filter's margin absorbs; resetting for it would cost the room.",
+      why:
+        "Why 10 ms: a smaller move is the estimate's jitter, which the filter's margin absorbs; resetting for it " +
+        'would cost the room.',
       chosenOn: REASONED,
     },
     REFINE_WINDOW_MS: {
       value: 500,
-      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the echo matrix's jumping delay.",
+      why:
+        'Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope ' +
+        "estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the " +
+        "echo matrix's jumping delay.",
       chosenOn: ECHO_MATRIX,
     },
     REFINE_RADIUS_MS: {
       value: 16,
-      why: "Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the echo matrix's jumping delay.",
+      why:
+        'Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope ' +
+        "estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the " +
+        "echo matrix's jumping delay.",
       chosenOn: ECHO_MATRIX,
     },
     MOVE_MIN_CORRELATION: {
       value: 0.3,
-      why: "Why 0.3: an echo's direct sound correlates 0.3\u20130.6 in the refinement (delay-refine.ts); the user's chance peaks reached 0.21.",
+      why:
+        "Why 0.3: an echo's direct sound correlates 0.3\u20130.6 in the refinement (delay-refine.ts); the user's " +
+        'chance peaks reached 0.21.',
       chosenOn: ECHO_MATRIX,
     },
     MAX_DEFER_BLOCKS: {
       value: 17,
-      why: "Why 17 blocks: the onset judge's last test comes 16 blocks (320 ms) into a sound (onset-judge.ts); a sound held that long gets its verdict before its first block must go out.",
+      why:
+        "Why 17 blocks: the onset judge's last test comes 16 blocks (320 ms) into a sound (onset-judge.ts); a " +
+        'sound held that long gets its verdict before its first block must go out.',
       chosenOn: REASONED,
     },
     HEARD_OVER_NOISE: {
       value: 10,
-      why: "Why 10 dB (10\u00d7): a held block counts as the user's only if it is clearly above the room's noise (the suppressor's own voice test).",
+      why:
+        "Why 10 dB (10\u00d7): a held block counts as the user's only if it is clearly above the room's noise (the " +
+        "suppressor's own voice test).",
       chosenOn: REASONED,
     },
     KEPT_ROOM_ERLE_DB: {
       value: 18,
-      why: 'Why 18 dB: the echo suppressor\'s own "converged" (suppressor.ts); a filter that kept the room cancels that much at once.',
+      why:
+        'Why 18 dB: the echo suppressor\'s own "converged" (suppressor.ts); a filter that kept the room cancels ' +
+        'that much at once.',
       chosenOn: REASONED,
     },
     NO_ECHO_BLOCKS: {
       value: 150,
-      why: "Why 150 blocks (3 s of the agent's speech): the estimator finds an echo in its first syllables; none by then is a headset, or a device that cancels its own.",
+      why:
+        "Why 150 blocks (3 s of the agent's speech): the estimator finds an echo in its first syllables; none by " +
+        'then is a headset, or a device that cancels its own.',
       chosenOn: REASONED,
     },
   },
   suppressor: {
-    ACTIVE_DBFS: { value: -55, why: "Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech are far below.", chosenOn: ECHO_MATRIX },
+    ACTIVE_DBFS: {
+      value: -55,
+      why: "Why -55 dBFS: the agent's speech is far above it; the pauses of synthetic speech " + 'are far below.',
+      chosenOn: ECHO_MATRIX,
+    },
     CONVERGED_ERLE_DB: {
       value: 18,
       why: "Why 18 dB: over what a path the filter models poorly reaches (the virtual room's drifting loopback).",
@@ -331,28 +442,46 @@ export const ECHO_TUNING = {
     },
     WINDOW_BLOCKS: {
       value: 150,
-      why: "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still learning, so half duplex ends about a second after the canceller has converged, not three.",
+      why:
+        "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once " +
+        "converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still " +
+        'learning, so half duplex ends about a second after the canceller has converged, not three.',
       chosenOn: REASONED,
     },
     LEARNING_WINDOW_BLOCKS: {
       value: 50,
-      why: "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still learning, so half duplex ends about a second after the canceller has converged, not three.",
+      why:
+        "The typical ERLE is the median over the last 150 blocks (3 s of the agent's speech at 20 ms) once " +
+        "converged \u2014 a barge-in's half second cannot move it \u2014 but over the last 50 (1 s) while still " +
+        'learning, so half duplex ends about a second after the canceller has converged, not three.',
       chosenOn: REASONED,
     },
-    MIN_HISTORY: { value: 25, why: 'Why 25 blocks (0.5 s of audible echo): fewer give no median worth trusting; until then, half duplex.', chosenOn: REASONED },
+    MIN_HISTORY: {
+      value: 25,
+      why: 'Why 25 blocks (0.5 s of audible echo): fewer give no median worth trusting; until ' + 'then, half duplex.',
+      chosenOn: REASONED,
+    },
     FLOOR_WINDOW_BLOCKS: {
       value: 250,
-      why: "The noise floor is the 5th percentile of the output's block energies over the last 250 blocks (5 s) while the agent was silent: the user may talk through most of that time (a session that starts with a command), but not without pauses; and one odd block (a dropout) does not set it.",
+      why:
+        "The noise floor is the 5th percentile of the output's block energies over the last 250 blocks (5 s) while " +
+        'the agent was silent: the user may talk through most of that time (a session that starts with a command), ' +
+        'but not without pauses; and one odd block (a dropout) does not set it.',
       chosenOn: REASONED,
     },
     FLOOR_PERCENTILE: {
       value: 0.05,
-      why: "The noise floor is the 5th percentile of the output's block energies over the last 250 blocks (5 s) while the agent was silent: the user may talk through most of that time (a session that starts with a command), but not without pauses; and one odd block (a dropout) does not set it.",
+      why:
+        "The noise floor is the 5th percentile of the output's block energies over the last 250 blocks (5 s) while " +
+        'the agent was silent: the user may talk through most of that time (a session that starts with a command), ' +
+        'but not without pauses; and one odd block (a dropout) does not set it.',
       chosenOn: REASONED,
     },
     RECOMPUTE_EVERY: {
       value: 5,
-      why: 'Why every 5 blocks: the floor and the typical ERLE move over seconds; sorting on every block would cost for nothing.',
+      why:
+        'Why every 5 blocks: the floor and the typical ERLE move over seconds; sorting on every block would cost ' +
+        'for nothing.',
       chosenOn: REASONED,
     },
     NOISE_BLOCK_DB: {
@@ -362,17 +491,27 @@ export const ECHO_TUNING = {
     },
     VOICE_ABOVE_FLOOR_DB: {
       value: 10,
-      why: "Why 10 dB: the user's voice is clearly above the room's noise; the canceller's leftovers near noise level are not a voice.",
+      why:
+        "Why 10 dB: the user's voice is clearly above the room's noise; the canceller's leftovers near noise level " +
+        'are not a voice.',
       chosenOn: ECHO_MATRIX,
     },
     RESIDUAL_NEAR_FLOOR_DB: {
       value: 6,
-      why: "Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB of the room's noise in four blocks out of five \u2014 loud syllables included \u2014 the echo is gone (or never came back: a headset, a device that cancels its own) and the canceller counts as converged, whatever its ERLE (which a weak echo never lets rise far).",
+      why:
+        "Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB of " +
+        "the room's noise in four blocks out of five \u2014 loud syllables included \u2014 the echo is gone (or " +
+        'never came back: a headset, a device that cancels its own) and the canceller counts as converged, ' +
+        'whatever its ERLE (which a weak echo never lets rise far).',
       chosenOn: ECHO_MATRIX,
     },
     RESIDUAL_PERCENTILE: {
       value: 0.8,
-      why: "Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB of the room's noise in four blocks out of five \u2014 loud syllables included \u2014 the echo is gone (or never came back: a headset, a device that cancels its own) and the canceller counts as converged, whatever its ERLE (which a weak echo never lets rise far).",
+      why:
+        "Why 6 dB at the 80th percentile: when the canceller's output while the agent speaks stays within 6 dB of " +
+        "the room's noise in four blocks out of five \u2014 loud syllables included \u2014 the echo is gone (or " +
+        'never came back: a headset, a device that cancels its own) and the canceller counts as converged, ' +
+        'whatever its ERLE (which a weak echo never lets rise far).',
       chosenOn: ECHO_MATRIX,
     },
     CONVERGED_HYSTERESIS_DB: {
@@ -382,59 +521,91 @@ export const ECHO_TUNING = {
     },
     VOICE_MAX_ERLE_DB: {
       value: 15,
-      why: "Why 15 dB: a voice over the echo holds a block's ERLE to 10\u00b7log10(1 + echo/voice) \u2014 at most 15 dB unless the voice is 15 dB quieter than the echo at the microphone \u2014 while a good canceller's echo blocks stay above it even where they fall short of its usual 30\u201345 dB.",
+      why:
+        "Why 15 dB: a voice over the echo holds a block's ERLE to 10\u00b7log10(1 + echo/voice) \u2014 at most 15 " +
+        "dB unless the voice is 15 dB quieter than the echo at the microphone \u2014 while a good canceller's echo " +
+        'blocks stay above it even where they fall short of its usual 30\u201345 dB.',
       chosenOn: REASONED,
     },
     DIVERGED_ERLE_DB: {
       value: -3,
-      why: 'Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not unlucky.',
+      why:
+        'Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not ' +
+        'unlucky.',
       chosenOn: REASONED,
     },
     DIVERGED_BLOCKS: {
       value: 25,
-      why: 'Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not unlucky.',
+      why:
+        'Why -3 dB over 25 blocks: a canceller that adds more than it removes for half a second is wrong, not ' +
+        'unlucky.',
       chosenOn: REASONED,
     },
     ABOVE_LEFTOVER_DB: {
       value: 6,
-      why: "Why 6 dB: the user's voice is at least that far above what the canceller usually leaves of the loudest echo of the last tail (that leftover scatters \u00b13 dB); the voice 10 dB under the echo is still 10 dB above it.",
+      why:
+        "Why 6 dB: the user's voice is at least that far above what the canceller usually leaves of the loudest " +
+        'echo of the last tail (that leftover scatters \u00b13 dB); the voice 10 dB under the echo is still 10 dB ' +
+        'above it.',
       chosenOn: ECHO_MATRIX,
     },
     USER_RUN_LEARN_BLOCKS: {
       value: 100,
-      why: 'Why 100 blocks (2 s): a barge-in stops the agent within ~0.5 s; "the user" talking over it for longer is echo.',
+      why:
+        'Why 100 blocks (2 s): a barge-in stops the agent within ~0.5 s; "the user" talking over it for longer is ' +
+        'echo.',
       chosenOn: REASONED,
     },
     AUDIBLE_ECHO_DB: {
       value: 10,
-      why: 'ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides it.',
+      why:
+        'ERLE is measured only on blocks where the microphone is 10 dB above the floor: below that, noise decides ' +
+        'it.',
       chosenOn: REASONED,
     },
     ECHO_GAIN_PERCENTILE: {
       value: 0.9,
-      why: "Why the 90th percentile: what the agent's speech brings back at its loudest, over its envelope, with the user's odd block (a tenth of the window) unable to move it.",
+      why:
+        "Why the 90th percentile: what the agent's speech brings back at its loudest, over its envelope, with the " +
+        "user's odd block (a tenth of the window) unable to move it.",
       chosenOn: REASONED,
     },
     LOUD_OVER_ECHO_DB: {
       value: 6,
-      why: "Why 6 dB over that percentile: the echo's blocks scatter a few dB over its envelope; a user nearer the microphone than the speaker is 10 dB and more over it (the virtual room: echo 0-5 dB, the user 8-16 dB over the envelope).",
+      why:
+        "Why 6 dB over that percentile: the echo's blocks scatter a few dB over its envelope; a user nearer the " +
+        'microphone than the speaker is 10 dB and more over it (the virtual room: echo 0-5 dB, the user 8-16 dB ' +
+        'over the envelope).',
       chosenOn: ECHO_MATRIX,
     },
     ENVELOPE_HOLD_BLOCKS: {
       value: 5,
-      why: "Why 5 blocks (100 ms): the reference's envelope for the loudness test holds its peak that long before it decays, since the echo can come that much after the aligned reference (the alignment's 30 ms margin, and the reported latency 30-45 ms short in the virtual room). Decaying at once, the echo of a word's end passed as the user 8-11 dB over the envelope and the room test heard itself; held 100 ms, no echo block of the room's traces did.",
+      why:
+        "Why 5 blocks (100 ms): the reference's envelope for the loudness test holds its peak that long before it " +
+        "decays, since the echo can come that much after the aligned reference (the alignment's 30 ms margin, and " +
+        "the reported latency 30-45 ms short in the virtual room). Decaying at once, the echo of a word's end " +
+        'passed as the user 8-11 dB over the envelope and the room test heard itself; held 100 ms, no echo block ' +
+        "of the room's traces did.",
       chosenOn: ECHO_MATRIX,
     },
     USER_GAP_BLOCKS: {
       value: 10,
-      why: 'Why 10 blocks (200 ms): while the filter learns, only the user\'s loud syllables pass the loudness test; the weak sounds between them ("turn | left": 220 ms in the virtual room) pass as theirs after such a run, or a command reaches the recognizer in pieces. Once converged there is none: there it cost 1–2 real "stop"s over a reply a cell (the 40 and 120 ms cells), and a gap held until a loud syllable follows cost more (3–4).',
+      why:
+        "Why 10 blocks (200 ms): while the filter learns, only the user's loud syllables pass the loudness test; " +
+        'the weak sounds between them ("turn | left": 220 ms in the virtual room) pass as theirs after such a run, ' +
+        'or a command reaches the recognizer in pieces. Once converged there is none: there it cost 1–2 real ' +
+        '"stop"s over a reply a cell (the 40 and 120 ms cells), and a gap held until a loud syllable follows cost ' +
+        'more (3–4).',
       chosenOn: ECHO_MATRIX,
     },
   },
   webrtcStage: {
     LEAD_MS: {
       value: 60,
-      why: "Why 60 ms: the reference is read this much before the estimated delay, so the echo always comes after it (the estimate's error is \u00b14 ms, the estimate's pull towards early reflections ~12 ms) and WebRTC's own estimator, told this delay, finds the rest within its range.",
+      why:
+        'Why 60 ms: the reference is read this much before the estimated delay, so the echo always comes after it ' +
+        "(the estimate's error is \u00b14 ms, the estimate's pull towards early reflections ~12 ms) and WebRTC's " +
+        'own estimator, told this delay, finds the rest within its range.',
       chosenOn: ECHO_MATRIX,
     },
     REALIGN_MS: {

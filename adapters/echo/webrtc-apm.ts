@@ -48,7 +48,10 @@ export interface WebRtcEchoCancellerOptions {
   suppressionLevel?: WebRtcSuppressionLevel;
   noiseSuppression?: WebRtcNoiseSuppression;
   highPass?: boolean;
-  /** How long after the reference passed to `cancel` its echo reaches the microphone, ms (default 0: the reference is aligned). */
+  /**
+   * How long after the reference passed to `cancel` its echo reaches the microphone, ms (default 0: the reference is
+   * aligned).
+   */
   streamDelayMs?: number;
 }
 
@@ -78,12 +81,14 @@ interface NativeApm {
 type NativeApmClass = new (options: Record<string, unknown>) => NativeApm;
 
 const BUILD_HINT =
-  'apt-get install -y libwebrtc-audio-processing-dev g++ make python3, then `npm run build:webrtc-apm` (or bin/setup.sh); or set audio.echoCanceller to "builtin"';
+  'apt-get install -y libwebrtc-audio-processing-dev g++ make python3, then `npm run build:webrtc-apm` (or ' +
+  'bin/setup.sh); or set audio.echoCanceller to "builtin"';
 
 /** The binding, from the sources (adapters/echo/) or the build (dist/adapters/echo/). */
-const BINDING_PATHS = ['../../native/webrtc-apm/build/Release/webrtc_apm.node', '../../../native/webrtc-apm/build/Release/webrtc_apm.node'].map((p) =>
-  fileURLToPath(new URL(p, import.meta.url)),
-);
+const BINDING_PATHS = [
+  '../../native/webrtc-apm/build/Release/webrtc_apm.node',
+  '../../../native/webrtc-apm/build/Release/webrtc_apm.node',
+].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
 let native: NativeApmClass | undefined;
 
@@ -98,11 +103,17 @@ export function loadWebRtcApm(): void {
 function nativeApm(): NativeApmClass {
   if (native) return native;
   const path = BINDING_PATHS.find((p) => existsSync(p));
-  if (!path) throw new EchoCancellerError(`WebRTC audio processing binding not built (looked for ${BINDING_PATHS[0]}): ${BUILD_HINT}`);
+  if (!path)
+    throw new EchoCancellerError(
+      `WebRTC audio processing binding not built (looked for ${BINDING_PATHS[0]}): ${BUILD_HINT}`,
+    );
   try {
     native = (createRequire(import.meta.url)(path) as { WebRtcApm: NativeApmClass }).WebRtcApm;
   } catch (cause) {
-    throw new EchoCancellerError(`WebRTC audio processing binding failed to load (${(cause as Error).message}): ${BUILD_HINT}`, { cause });
+    throw new EchoCancellerError(
+      `WebRTC audio processing binding failed to load (${(cause as Error).message}): ${BUILD_HINT}`,
+      { cause },
+    );
   }
   return native;
 }
@@ -110,11 +121,17 @@ function nativeApm(): NativeApmClass {
 export function createWebRtcEchoCanceller(options: WebRtcEchoCancellerOptions): WebRtcEchoCanceller {
   const { sampleRateHz, blockSamples } = options;
   if (![8000, 16000, 32000, 48000].includes(sampleRateHz)) {
-    throw new EchoCancellerError(`WebRTC audio processing runs at 8, 16, 32 or 48 kHz, not ${sampleRateHz}: set audio.inputRateHz to one of them`);
+    throw new EchoCancellerError(
+      `WebRTC audio processing runs at 8, 16, 32 or 48 kHz, not ${sampleRateHz}: set audio.inputRateHz to one of ` +
+        `them`,
+    );
   }
   const frame = sampleRateHz / 100;
   if (!Number.isInteger(frame) || !Number.isInteger(blockSamples / frame) || blockSamples < frame) {
-    throw new EchoCancellerError(`WebRTC audio processing takes whole 10 ms frames (${frame} samples at ${sampleRateHz} Hz), not blocks of ${blockSamples}`);
+    throw new EchoCancellerError(
+      `WebRTC audio processing takes whole 10 ms frames (${frame} samples at ${sampleRateHz} Hz), not blocks of ` +
+        `${blockSamples}`,
+    );
   }
   const Apm = nativeApm();
   let apm: NativeApm;
@@ -129,7 +146,10 @@ export function createWebRtcEchoCanceller(options: WebRtcEchoCancellerOptions): 
       highPass: options.highPass ?? false,
     });
   } catch (cause) {
-    throw new EchoCancellerError(`${(cause as Error).message}: check audio.inputRateHz and the WebRTC canceller's settings`, { cause });
+    throw new EchoCancellerError(
+      `${(cause as Error).message}: check audio.inputRateHz and the WebRTC canceller's settings`,
+      { cause },
+    );
   }
   const delayMs = options.streamDelayMs ?? 0;
   let hasEcho = false;
@@ -144,7 +164,10 @@ export function createWebRtcEchoCanceller(options: WebRtcEchoCancellerOptions): 
     cancel(mic, reference, out) {
       if (closed) throw new EchoCancellerError('echo canceller used after close()');
       if (mic.length !== blockSamples || reference.length !== blockSamples || out.length !== blockSamples) {
-        throw new EchoCancellerError(`echo canceller takes blocks of ${blockSamples} samples, got ${mic.length}/${reference.length}/${out.length}`);
+        throw new EchoCancellerError(
+          `echo canceller takes blocks of ${blockSamples} samples, got ` +
+            `${mic.length}/${reference.length}/${out.length}`,
+        );
       }
       hasEcho = false;
       for (let at = 0; at < blockSamples; at += frame) {

@@ -37,7 +37,9 @@ export interface WebRtcEchoStageOptions {
   delayEstimation?: boolean;
   /** Longest delay searched, ms. Why 1.6 s: robots report up to 1.4 s between playback and microphone. */
   maxDelayMs?: number;
-  /** Why 20 ms: the pipeline's frame, so a microphone frame passes without waiting (two of the library's 10 ms frames). */
+  /**
+   * Why 20 ms: the pipeline's frame, so a microphone frame passes without waiting (two of the library's 10 ms frames).
+   */
   blockMs?: number;
   /** The library's settings (AEC or AECM, suppression level, noise suppression, high-pass). */
   apm?: Omit<WebRtcEchoCancellerOptions, 'sampleRateHz' | 'blockSamples' | 'streamDelayMs'>;
@@ -45,7 +47,9 @@ export interface WebRtcEchoStageOptions {
 
 const { LEAD_MS, REALIGN_MS } = valuesOf(ECHO_TUNING.webrtcStage);
 
-export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStage & { canceller(): WebRtcEchoCanceller | undefined } {
+export function createWebRtcEchoStage(
+  options: WebRtcEchoStageOptions,
+): EchoStage & { canceller(): WebRtcEchoCanceller | undefined } {
   const { sampleRateHz, reference } = options;
   const blockSamples = Math.round(((options.blockMs ?? 20) * sampleRateHz) / 1000);
   const toSamples = (ms: number) => Math.round((ms * sampleRateHz) / 1000);
@@ -76,7 +80,12 @@ export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStag
     blockSamples,
     canceller: () => canceller,
     process(samples, atMs) {
-      const apm = (canceller ??= createWebRtcEchoCanceller({ sampleRateHz, blockSamples, ...options.apm, streamDelayMs: (lead * 1000) / sampleRateHz }));
+      const apm = (canceller ??= createWebRtcEchoCanceller({
+        sampleRateHz,
+        blockSamples,
+        ...options.apm,
+        streamDelayMs: (lead * 1000) / sampleRateHz,
+      }));
 
       const blockStart = capture.place(samples.length, atMs) - mic.pending;
       const outSamples = Math.floor((mic.pending + samples.length) / blockSamples) * blockSamples;
@@ -100,7 +109,8 @@ export function createWebRtcEchoStage(options: WebRtcEchoStageOptions): EchoStag
     relearn: () => undefined,
     delay: () => ({
       alignedMs: (aligned * 1000) / sampleRateHz,
-      estimatedMs: estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
+      estimatedMs:
+        estimator?.delaySamples() === undefined ? undefined : (estimator.delaySamples()! * 1000) / sampleRateHz,
       moves,
     }),
     close() {

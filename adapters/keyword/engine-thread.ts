@@ -43,7 +43,9 @@ const FROM_SOURCES = import.meta.url.endsWith('.ts');
 const NOTHING: Scored = { hops: [], spotted: [] };
 
 const failureOf = (error: { name: string; message: string; path?: string }): Error =>
-  error.name === 'KeywordModelError' ? new KeywordModelError(error.message, error.path ?? '') : new Error(error.message);
+  error.name === 'KeywordModelError'
+    ? new KeywordModelError(error.message, error.path ?? '')
+    : new Error(error.message);
 
 function startThread(options: KeywordEngineOptions, entry: URL | undefined): Thread {
   const script = entry ?? new URL(FROM_SOURCES ? './engine-worker.ts' : './engine-worker.js', import.meta.url);
@@ -78,7 +80,10 @@ function startThread(options: KeywordEngineOptions, entry: URL | undefined): Thr
 }
 
 /** Loads the engine on a thread; rejects as {@link loadKeywordEngine} does (errors name the file and the fix). */
-export async function loadKeywordEngineOnThread(options: KeywordEngineOptions, entry?: URL): Promise<ThreadedKeywordEngine> {
+export async function loadKeywordEngineOnThread(
+  options: KeywordEngineOptions,
+  entry?: URL,
+): Promise<ThreadedKeywordEngine> {
   let thread = startThread(options, entry);
   const { heads, sampleRateHz } = await thread.ready.catch(async (error: unknown) => {
     await thread.worker.terminate();
@@ -92,7 +97,10 @@ export async function loadKeywordEngineOnThread(options: KeywordEngineOptions, e
     return thread;
   };
   return {
-    heads: heads.map((facts): KeywordHead => ({ ...facts, score: () => Promise.reject(new Error('a head on the keyword thread scores in a stream: open one')) })),
+    heads: heads.map((facts): KeywordHead => ({
+      ...facts,
+      score: () => Promise.reject(new Error('a head on the keyword thread scores in a stream: open one')),
+    })),
     sampleRateHz,
     open: () => openOnThread(current(), ids.next++),
     async close() {
@@ -119,7 +127,9 @@ function openOnThread(thread: Thread, id: number): KeywordStream {
         thread.waiting.set(id, [...blocks, { resolve, reject }]);
       });
       thread.worker.ref();
-      thread.worker.postMessage({ type: 'push', id, samples: gathered } satisfies KeywordJob, [gathered.buffer as ArrayBuffer]);
+      thread.worker.postMessage({ type: 'push', id, samples: gathered } satisfies KeywordJob, [
+        gathered.buffer as ArrayBuffer,
+      ]);
       return pending.tail;
     },
     close() {

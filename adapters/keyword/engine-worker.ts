@@ -5,7 +5,14 @@
  * Run as a worker only: `new Worker(url, { workerData: options })` with {@link KeywordEngineOptions}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadKeywordEngine, type KeywordEngine, type KeywordEngineOptions, type KeywordScores, type KeywordSpotting, type KeywordStream } from './engine.js';
+import {
+  loadKeywordEngine,
+  type KeywordEngine,
+  type KeywordEngineOptions,
+  type KeywordScores,
+  type KeywordSpotting,
+  type KeywordStream,
+} from './engine.js';
 
 /** Event loop → thread: a stream's audio (16 kHz, 16-bit scale), or its end. */
 export type KeywordJob = { type: 'push'; id: number; samples: Float32Array } | { type: 'close'; id: number };
@@ -55,12 +62,24 @@ if (port) {
   const loading = loadKeywordEngine(workerData as KeywordEngineOptions);
   loading.then(
     (engine) => {
-      const heads = engine.heads.map(({ phrase, path, windowFrames, threshold }) => ({ phrase, path, windowFrames, ...(threshold === undefined ? {} : { threshold }) }));
+      const heads = engine.heads.map(({ phrase, path, windowFrames, threshold }) => ({
+        phrase,
+        path,
+        windowFrames,
+        ...(threshold === undefined ? {} : { threshold }),
+      }));
       reply({ type: 'ready', heads, sampleRateHz: engine.sampleRateHz });
     },
     (error: unknown) => reply({ type: 'failed', error: errorOf(error) }),
   );
   const streams: Streams = new Map();
   // Listening at once: jobs sent while the models load wait for them, in order.
-  port.on('message', (job: KeywordJob) => void loading.then((engine) => handle(engine, streams, job, reply), () => undefined));
+  port.on(
+    'message',
+    (job: KeywordJob) =>
+      void loading.then(
+        (engine) => handle(engine, streams, job, reply),
+        () => undefined,
+      ),
+  );
 }

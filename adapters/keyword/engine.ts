@@ -11,7 +11,14 @@
  * for (const frame of microphone) for (const spotted of (await stream.push(frame)).spotted) console.log(spotted.phrase);
  * ```
  */
-import { createFeatureStream, HOP_MS, loadFrontEnd, SAMPLE_RATE_HZ, type FrontEnd, type FrontEndPaths } from './front-end.js';
+import {
+  createFeatureStream,
+  HOP_MS,
+  loadFrontEnd,
+  SAMPLE_RATE_HZ,
+  type FrontEnd,
+  type FrontEndPaths,
+} from './front-end.js';
 import { loadHead, trainCommand, type KeywordHead } from './head.js';
 import { FETCH_FRONT_END_COMMAND, findHead, frontEndPaths } from './model-files.js';
 import { KeywordModelError } from './onnx-runtime.js';
@@ -77,7 +84,10 @@ export function sharedFrontEnd(paths: FrontEndPaths = frontEndPaths()): Promise<
 export function headPathOf(phrase: string, configured?: Readonly<Record<string, string>>): string {
   const path = configured?.[phrase] ?? findHead(phrase);
   if (path === undefined) {
-    throw new KeywordModelError(`no keyword head for "${phrase}": run \`${trainCommand(phrase)}\`, or name a file in the configuration`, phrase);
+    throw new KeywordModelError(
+      `no keyword head for "${phrase}": run \`${trainCommand(phrase)}\`, or name a file in the ` + `configuration`,
+      phrase,
+    );
   }
   return path;
 }
@@ -85,8 +95,15 @@ export function headPathOf(phrase: string, configured?: Readonly<Record<string, 
 /** Loads the front end and a head per phrase; errors name the file and the command that fixes it. */
 export async function loadKeywordEngine(options: KeywordEngineOptions): Promise<KeywordEngine> {
   const frontEnd = await sharedFrontEnd(options.frontEnd);
-  const heads = await Promise.all(options.phrases.map((phrase) => loadHead({ phrase, path: headPathOf(phrase, options.heads) })));
-  const thresholds = new Map(heads.map((h) => [h.phrase, options.thresholds?.[h.phrase] ?? h.threshold ?? options.threshold ?? DEFAULT_THRESHOLD]));
+  const heads = await Promise.all(
+    options.phrases.map((phrase) => loadHead({ phrase, path: headPathOf(phrase, options.heads) })),
+  );
+  const thresholds = new Map(
+    heads.map((h) => [
+      h.phrase,
+      options.thresholds?.[h.phrase] ?? h.threshold ?? options.threshold ?? DEFAULT_THRESHOLD,
+    ]),
+  );
   const threshold = (phrase: string) => thresholds.get(phrase)!;
   const history = Math.max(...heads.map((h) => h.windowFrames), 1);
   return {

@@ -43,7 +43,10 @@ export interface FrontEnd {
 
 /** Loads the two models; `fix` names the command that fetches them (in errors). */
 export async function loadFrontEnd(paths: FrontEndPaths, fix = 'voice-agent models keyword'): Promise<FrontEnd> {
-  const [melspectrogram, embedding] = await Promise.all([openOnnxModel(paths.melspectrogram, { fix }), openOnnxModel(paths.embedding, { fix })]);
+  const [melspectrogram, embedding] = await Promise.all([
+    openOnnxModel(paths.melspectrogram, { fix }),
+    openOnnxModel(paths.embedding, { fix }),
+  ]);
   return { melspectrogram, embedding, queue: { tail: Promise.resolve() } };
 }
 
@@ -93,7 +96,12 @@ interface StreamState {
 
 /** A {@link FeatureStream} on `frontEnd`. */
 export function createFeatureStream(frontEnd: FrontEnd): FeatureStream {
-  const state: StreamState = { audio: new Float32Array(MEL_CONTEXT_SAMPLES + HOP_SAMPLES), filled: 0, mel: initialMel(), pushed: 0 };
+  const state: StreamState = {
+    audio: new Float32Array(MEL_CONTEXT_SAMPLES + HOP_SAMPLES),
+    filled: 0,
+    mel: initialMel(),
+    pushed: 0,
+  };
   const hop = async (): Promise<Float32Array> => {
     const frames = await melFrames(frontEnd, state.audio);
     const mel = new Float32Array(state.mel.length);
@@ -143,7 +151,10 @@ export async function clipEmbeddings(frontEnd: FrontEnd, samples: Int16Array | F
         const at = h * HOP_SAMPLES + i - MEL_CONTEXT_SAMPLES;
         audio[i] = at >= 0 ? samples[at]! : 0;
       }
-      frames.set((await melFrames(frontEnd, audio)).subarray(0, MEL_FRAMES_PER_HOP * MEL_BANDS), h * MEL_FRAMES_PER_HOP * MEL_BANDS);
+      frames.set(
+        (await melFrames(frontEnd, audio)).subarray(0, MEL_FRAMES_PER_HOP * MEL_BANDS),
+        h * MEL_FRAMES_PER_HOP * MEL_BANDS,
+      );
     }
     const lead = MEL_WINDOW_FRAMES - MEL_FRAMES_PER_HOP;
     const all = new Float32Array((lead + hops * MEL_FRAMES_PER_HOP) * MEL_BANDS).fill(1);

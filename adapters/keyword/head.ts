@@ -46,15 +46,23 @@ export async function loadHead(source: HeadSource): Promise<KeywordHead> {
   const windowFrames = shape[1] ?? -1;
   if (shape.length !== 3 || shape[2] !== EMBEDDING_SIZE || windowFrames < 1 || windowFrames > 64) {
     throw new KeywordModelError(
-      `${source.path} is not a keyword head: its input is [${shape.join(', ')}], a head reads [1, frames, ${EMBEDDING_SIZE}] (openWakeWord's models do): run \`${fix}\``,
+      `${source.path} is not a keyword head: its input is [${shape.join(', ')}], a head reads [1, frames, ` +
+        `${EMBEDDING_SIZE}] (openWakeWord's models do): run \`${fix}\``,
       source.path,
     );
   }
-  const probe = await scoreWith(session, windowFrames, new Float32Array(windowFrames * EMBEDDING_SIZE)).catch((cause: unknown) => {
-    throw new KeywordModelError(`${source.path} fails on a window of embeddings: run \`${fix}\``, source.path, { cause });
-  });
+  const probe = await scoreWith(session, windowFrames, new Float32Array(windowFrames * EMBEDDING_SIZE)).catch(
+    (cause: unknown) => {
+      throw new KeywordModelError(`${source.path} fails on a window of embeddings: run \`${fix}\``, source.path, {
+        cause,
+      });
+    },
+  );
   if (!Number.isFinite(probe.score) || probe.outputs !== 1) {
-    throw new KeywordModelError(`${source.path} gives ${probe.outputs} outputs, a head gives one score: run \`${fix}\``, source.path);
+    throw new KeywordModelError(
+      `${source.path} gives ${probe.outputs} outputs, a head gives one score: run \`${fix}\``,
+      source.path,
+    );
   }
   const window = new Float32Array(windowFrames * EMBEDDING_SIZE);
   const calibrated = Number(readOnnxMetadata(readFileSync(source.path)).threshold);
@@ -71,7 +79,11 @@ export async function loadHead(source: HeadSource): Promise<KeywordHead> {
   };
 }
 
-async function scoreWith(session: OnnxSession, frames: number, window: Float32Array): Promise<{ score: number; outputs: number }> {
+async function scoreWith(
+  session: OnnxSession,
+  frames: number,
+  window: Float32Array,
+): Promise<{ score: number; outputs: number }> {
   const out = await runOnce(session, [1, frames, EMBEDDING_SIZE], window);
   return { score: out[0]!, outputs: out.length };
 }

@@ -17,10 +17,24 @@
  * const { spotted } = await stream.push(samples16k);
  * ```
  */
-export { DEFAULT_THRESHOLD, headPathOf, loadKeywordEngine, sharedFrontEnd, type KeywordEngine, type KeywordEngineOptions } from './engine.js';
+export {
+  DEFAULT_THRESHOLD,
+  headPathOf,
+  loadKeywordEngine,
+  sharedFrontEnd,
+  type KeywordEngine,
+  type KeywordEngineOptions,
+} from './engine.js';
 export type { KeywordScores, KeywordSpotting, KeywordStream } from './engine.js';
 export { loadKeywordEngineOnThread, type ThreadedKeywordEngine } from './engine-thread.js';
-export { clipEmbeddings, createFeatureStream, loadFrontEnd, type FeatureStream, type FrontEnd, type FrontEndPaths } from './front-end.js';
+export {
+  clipEmbeddings,
+  createFeatureStream,
+  loadFrontEnd,
+  type FeatureStream,
+  type FrontEnd,
+  type FrontEndPaths,
+} from './front-end.js';
 export { loadHead, trainCommand, type HeadSource, type KeywordHead } from './head.js';
 export { headFileName } from './head-names.js';
 export {

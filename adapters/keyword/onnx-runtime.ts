@@ -39,7 +39,11 @@ export function onnxRuntime(): typeof Ort {
   try {
     runtime = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
   } catch (cause) {
-    throw new Error('the keyword engine needs the npm package `onnxruntime-node`: run `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`', { cause });
+    throw new Error(
+      'the keyword engine needs the npm package `onnxruntime-node`: run `ONNXRUNTIME_NODE_INSTALL=skip ' +
+        'npm install onnxruntime-node`',
+      { cause },
+    );
   }
   return runtime;
 }
@@ -64,7 +68,11 @@ export async function openOnnxModel(path: string, context: { fix: string }): Pro
     return await ort.InferenceSession.create(path, SESSION_OPTIONS);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new KeywordModelError(`${path} is not a readable ONNX model (${reason}): run \`${context.fix}\` again`, path, { cause });
+    throw new KeywordModelError(
+      `${path} is not a readable ONNX model (${reason}): run \`${context.fix}\` again`,
+      path,
+      { cause },
+    );
   }
 }
 
@@ -76,14 +84,22 @@ export function tensor(dims: readonly number[], data: Float32Array): OnnxTensor 
 /** The declared shape of a model's first input (symbolic dimensions as -1). */
 export function inputShape(session: OnnxSession): number[] {
   const name = session.inputNames[0];
-  const meta = (session.inputMetadata as unknown as ReadonlyArray<{ name: string; isTensor: boolean; shape?: ReadonlyArray<number | string> }>).find(
-    (m) => m.name === name,
-  );
+  const meta = (
+    session.inputMetadata as unknown as ReadonlyArray<{
+      name: string;
+      isTensor: boolean;
+      shape?: ReadonlyArray<number | string>;
+    }>
+  ).find((m) => m.name === name);
   return (meta?.shape ?? []).map((d) => (typeof d === 'number' ? d : -1));
 }
 
 /** Runs a one-input, one-output model and returns its output's data. */
-export async function runOnce(session: OnnxSession, dims: readonly number[], data: Float32Array): Promise<Float32Array> {
+export async function runOnce(
+  session: OnnxSession,
+  dims: readonly number[],
+  data: Float32Array,
+): Promise<Float32Array> {
   const out = await session.run({ [session.inputNames[0]!]: tensor(dims, data) });
   return out[session.outputNames[0]!]!.data as Float32Array;
 }

@@ -89,7 +89,9 @@ function floatBytes(values: Float32Array): Uint8Array {
 
 function tensorInfo(w: Writer, name: string, dims: readonly number[]): void {
   w.string(1, name).message(2, (type) =>
-    type.message(1, (t) => t.int(1, FLOAT).message(2, (shape) => dims.forEach((d) => shape.message(1, (dim) => dim.int(1, d))))),
+    type.message(1, (t) =>
+      t.int(1, FLOAT).message(2, (shape) => dims.forEach((d) => shape.message(1, (dim) => dim.int(1, d)))),
+    ),
   );
 }
 
@@ -97,7 +99,8 @@ function node(g: Writer, op: string, inputs: string[], output: string, attribute
   g.message(1, (n) => {
     for (const input of inputs) n.string(1, input);
     n.string(2, output).string(3, output).string(4, op);
-    for (const [name, value] of Object.entries(attributes)) n.message(5, (a) => a.string(1, name).int(3, value).int(20, ATTRIBUTE_INT));
+    for (const [name, value] of Object.entries(attributes))
+      n.message(5, (a) => a.string(1, name).int(3, value).int(20, ATTRIBUTE_INT));
   });
 }
 
@@ -119,7 +122,14 @@ export function encodeHead(head: HeadGraph): Uint8Array {
       });
       g.string(2, 'keyword_head');
       head.layers.forEach((layer, i) => {
-        g.message(5, (t) => t.int(1, layer.inputs).int(1, layer.outputs).int(2, FLOAT).string(8, `w${i}`).bytes(9, floatBytes(layer.weights)));
+        g.message(5, (t) =>
+          t
+            .int(1, layer.inputs)
+            .int(1, layer.outputs)
+            .int(2, FLOAT)
+            .string(8, `w${i}`)
+            .bytes(9, floatBytes(layer.weights)),
+        );
         g.message(5, (t) => t.int(1, layer.outputs).int(2, FLOAT).string(8, `b${i}`).bytes(9, floatBytes(layer.bias)));
       });
       g.message(11, (v) => tensorInfo(v, 'embeddings', [1, head.frames, embeddingSize]));
@@ -127,7 +137,8 @@ export function encodeHead(head: HeadGraph): Uint8Array {
     })
     .message(8, (op) => op.string(1, '').int(2, 13))
     .run((w) => {
-      for (const [key, value] of Object.entries(head.metadata ?? {})) w.message(14, (e) => e.string(1, key).string(2, value));
+      for (const [key, value] of Object.entries(head.metadata ?? {}))
+        w.message(14, (e) => e.string(1, key).string(2, value));
     })
     .finish();
 }

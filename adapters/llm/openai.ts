@@ -11,7 +11,12 @@
  */
 import type OpenAI from 'openai';
 import { EngineError } from '../engine-error.js';
-import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import {
+  createOpenAiClient,
+  describeServiceError,
+  isRetryableServiceError,
+  type OpenAiEndpoint,
+} from '../openai/client.js';
 import type { ChatMessage, LlmDelta, LlmEngine, ToolChoice, ToolDefinition } from './types.js';
 
 export interface OpenAiLlmOptions extends OpenAiEndpoint {
@@ -32,7 +37,11 @@ export function toOpenAiMessages(messages: ChatMessage[]): OpenAiMessage[] {
       return {
         role: 'assistant',
         content: m.content || null,
-        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+        tool_calls: m.toolCalls.map((c) => ({
+          id: c.id,
+          type: 'function' as const,
+          function: { name: c.name, arguments: c.arguments },
+        })),
       };
     }
     return { role: m.role, content: m.content };
@@ -43,8 +52,18 @@ export function toOpenAiMessages(messages: ChatMessage[]): OpenAiMessage[] {
 export function toOpenAiTools(tools: ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined) {
   if (!tools?.length) return {};
   return {
-    tools: tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
-    ...(toolChoice ? { tool_choice: typeof toolChoice === 'string' ? toolChoice : { type: 'function' as const, function: { name: toolChoice.name } } } : {}),
+    tools: tools.map((t) => ({
+      type: 'function' as const,
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })),
+    ...(toolChoice
+      ? {
+          tool_choice:
+            typeof toolChoice === 'string'
+              ? toolChoice
+              : { type: 'function' as const, function: { name: toolChoice.name } },
+        }
+      : {}),
   };
 }
 
@@ -56,10 +75,19 @@ export class LlmServiceError extends EngineError {
 export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
   const client = createOpenAiClient(options);
   const describe = (error: unknown) =>
-    new LlmServiceError(describeServiceError(error, 'LLM server', options.baseUrl, `check the model name "${options.model}" and the API key`, 'llm.baseUrl'), {
-      cause: error,
-      retryable: isRetryableServiceError(error),
-    });
+    new LlmServiceError(
+      describeServiceError(
+        error,
+        'LLM server',
+        options.baseUrl,
+        `check the model name "${options.model}" and the API key`,
+        'llm.baseUrl',
+      ),
+      {
+        cause: error,
+        retryable: isRetryableServiceError(error),
+      },
+    );
   return {
     name: `openai(${options.model})`,
     async warmUp() {
@@ -89,7 +117,8 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmEngine {
       }
       const calls = new Map<number, { id: string; name: string; arguments: string }>();
       const flushCalls = function* (): Generator<LlmDelta> {
-        for (const call of [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)) yield { type: 'tool_call', ...call };
+        for (const call of [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c))
+          yield { type: 'tool_call', ...call };
         calls.clear();
       };
       try {

@@ -19,7 +19,10 @@ import type { LlmDelta, LlmEngine } from './types.js';
 const RuleSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]+$/),
-    /** Regular expressions (case-insensitive, matched against the whole cleaned utterance); named groups become captures. */
+    /**
+     * Regular expressions (case-insensitive, matched against the whole cleaned utterance); named groups become
+     * captures.
+     */
     patterns: z.array(z.string().min(1)).min(1),
     /** Reply text; `{name}` is replaced by the capture of that name. */
     reply: z.string().min(1),
@@ -29,7 +32,9 @@ const RuleSchema = z
      */
     action: z
       .object({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an action name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
         args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
       })
       .strict()
@@ -71,12 +76,19 @@ export function loadRulesFile(path: string): RulesConfig {
  * Throws unless every action a rule asks for is declared: a rules file is checked at start, not when a
  * user first says the command. `source` and `actionsSource` name the files for the message.
  */
-export function assertRuleActionsDeclared(config: RulesConfig, declared: readonly string[], source = 'rules', actionsSource = 'the declared actions'): void {
+export function assertRuleActionsDeclared(
+  config: RulesConfig,
+  declared: readonly string[],
+  source = 'rules',
+  actionsSource = 'the declared actions',
+): void {
   const known = new Set(declared);
   for (const rule of config.rules) {
     if (rule.action && !known.has(rule.action.name)) {
       throw new RulesError(
-        `${source}: rule "${rule.id}" asks for action "${rule.action.name}", which is not declared in ${actionsSource} (declared: ${[...known].join(', ') || 'none'}): declare it there (actions.path) or change the rule`,
+        `${source}: rule "${rule.id}" asks for action "${rule.action.name}", which is not declared in ` +
+          `${actionsSource} (declared: ${[...known].join(', ') || 'none'}): declare it there (actions.path) or ` +
+          `change the rule`,
       );
     }
   }
@@ -86,14 +98,19 @@ export function assertRuleActionsDeclared(config: RulesConfig, declared: readonl
 export function parseRules(json: unknown, source = 'rules'): RulesConfig {
   const result = RulesConfigSchema.safeParse(json);
   if (!result.success) {
-    throw new RulesError(`${source}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new RulesError(
+      `${source}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   result.data.rules.forEach((rule, index) =>
     rule.patterns.forEach((pattern, p) => {
       try {
         new RegExp(pattern, 'i');
       } catch (cause) {
-        throw new RulesError(`${source}: rules.${index}.patterns.${p} is not a valid regular expression: ${(cause as Error).message}`, { cause });
+        throw new RulesError(
+          `${source}: rules.${index}.patterns.${p} is not a valid regular expression: ` + `${(cause as Error).message}`,
+          { cause },
+        );
       }
     }),
   );
@@ -109,7 +126,8 @@ export function cleanUtterance(text: string): string {
     .trim();
 }
 
-const fill = (template: string, groups: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => groups[name] ?? '');
+const fill = (template: string, groups: Record<string, string>) =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => groups[name] ?? '');
 
 export interface RulePolicyOptions {
   /** Delay between reply tokens on `clock` (0: all at once). */
@@ -117,7 +135,8 @@ export interface RulePolicyOptions {
   clock?: Clock;
 }
 
-const compileRules = (config: RulesConfig) => config.rules.map((rule) => ({ rule, patterns: rule.patterns.map((p) => new RegExp(`^(?:${p})$`, 'i')) }));
+const compileRules = (config: RulesConfig) =>
+  config.rules.map((rule) => ({ rule, patterns: rule.patterns.map((p) => new RegExp(`^(?:${p})$`, 'i')) }));
 
 /**
  * Whether some rule matches the whole utterance — the rule policy would answer it as a command, not with
@@ -165,23 +184,32 @@ export function createRulePolicy(config: RulesConfig, options: RulePolicyOptions
       for (const { rule, patterns } of compiled) {
         const match = patterns.map((p) => p.exec(utterance)).find((m) => m !== null);
         if (!match) continue;
-        const groups = Object.fromEntries(Object.entries(match.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+        const groups = Object.fromEntries(
+          Object.entries(match.groups ?? {}).filter(([, v]) => v !== undefined),
+        ) as Record<string, string>;
         reply = fill(rule.reply, groups);
         if (rule.action) {
-          // A capture that did not take part ("turn left" has no degrees) leaves its argument out: the declaration's default applies.
+          // A capture that did not take part ("turn left" has no degrees) leaves its argument out: the declaration's
+          // default applies.
           const args = Object.fromEntries(
             Object.entries(rule.action.args)
               .map(([k, v]) => [k, typeof v === 'string' ? fill(v, groups) : v])
               .filter(([, v]) => v !== ''),
           );
-          yield { type: 'tool_call', id: `${rule.id}-${++calls}`, name: rule.action.name, arguments: JSON.stringify(args) };
+          yield {
+            type: 'tool_call',
+            id: `${rule.id}-${++calls}`,
+            name: rule.action.name,
+            arguments: JSON.stringify(args),
+          };
         }
         break;
       }
       const words = reply.split(/\s+/).filter(Boolean);
       for (let i = 0; i < words.length; i++) {
         if (signal.aborted) return;
-        if (options.tokenDelayMs && options.clock) await sleep(options.clock, options.tokenDelayMs, signal).catch(() => undefined);
+        if (options.tokenDelayMs && options.clock)
+          await sleep(options.clock, options.tokenDelayMs, signal).catch(() => undefined);
         if (signal.aborted) return;
         yield i === 0 ? words[i]! : ` ${words[i]}`;
       }

@@ -27,7 +27,9 @@ export class MemoryServiceError extends Error {
   override name = 'MemoryServiceError';
 }
 
-export function createHttpMemory(options: HttpMemoryOptions): MemoryLookup & { readonly stats: { hits: number; misses: number } } {
+export function createHttpMemory(
+  options: HttpMemoryOptions,
+): MemoryLookup & { readonly stats: { hits: number; misses: number } } {
   const cache = new Lru<string, string[]>(options.cacheSize ?? 50);
   const stats = { hits: 0, misses: 0 };
   const timeoutMs = options.timeoutMs ?? 2000;
@@ -53,11 +55,18 @@ export function createHttpMemory(options: HttpMemoryOptions): MemoryLookup & { r
             signal: AbortSignal.timeout(timeoutMs),
           });
         } catch (cause) {
-          throw new MemoryServiceError(`memory service at ${options.url} is unreachable: check the URL or start the service`, { cause });
+          throw new MemoryServiceError(
+            `memory service at ${options.url} is unreachable: check the URL or start the service`,
+            { cause },
+          );
         }
-        if (!response.ok) throw new MemoryServiceError(`memory service at ${options.url} answered HTTP ${response.status}`);
+        if (!response.ok)
+          throw new MemoryServiceError(`memory service at ${options.url} answered HTTP ${response.status}`);
         const parsed = ResponseSchema.safeParse(await response.json());
-        if (!parsed.success) throw new MemoryServiceError(`memory service at ${options.url} sent an invalid body: expected { results: string[] }`);
+        if (!parsed.success)
+          throw new MemoryServiceError(
+            `memory service at ${options.url} sent an invalid body: expected { results: string[] }`,
+          );
         cache.set(key, parsed.data.results);
         return parsed.data.results;
       })();

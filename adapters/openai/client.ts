@@ -28,7 +28,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export function createOpenAiClient(endpoint: OpenAiEndpoint): OpenAI {
   // Why no retries: a retried request arrives too late to be spoken; the session's failover is faster.
   const { OpenAI: Client } = requireOpenAiPackage(`the OpenAI-compatible server at ${endpoint.baseUrl}`);
-  return new Client({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey ?? 'not-needed', timeout: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: 0 });
+  return new Client({
+    baseURL: endpoint.baseUrl,
+    apiKey: endpoint.apiKey ?? 'not-needed',
+    timeout: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: 0,
+  });
 }
 
 /**
@@ -43,7 +48,13 @@ export function isRetryableServiceError(error: unknown): boolean {
 /**
  * `<what> at <url> answered 404 (…): <check>` or `<what> at <url> is unreachable (…): is it running? <setting>`.
  */
-export function describeServiceError(error: unknown, what: string, baseUrl: string, check: string, setting: string): string {
+export function describeServiceError(
+  error: unknown,
+  what: string,
+  baseUrl: string,
+  check: string,
+  setting: string,
+): string {
   const status = apiErrorStatus(error);
   const reason = error instanceof Error ? error.message : String(error);
   return status

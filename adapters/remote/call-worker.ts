@@ -10,7 +10,14 @@ import type { MessageBus } from '../../bus/message-bus.js';
 import type { Clock } from '../clock.js';
 import type { ChatMessage, ToolChoice, ToolDefinition } from '../llm/types.js';
 import { createChannel } from '../channel.js';
-import { DEFAULT_SILENCE_TIMEOUT_MS, WorkerError, WorkerReplySchema, replyInbox, type WorkerReply, type WorkerStage } from './protocol.js';
+import {
+  DEFAULT_SILENCE_TIMEOUT_MS,
+  WorkerError,
+  WorkerReplySchema,
+  replyInbox,
+  type WorkerReply,
+  type WorkerStage,
+} from './protocol.js';
 
 export interface RemoteCallOptions {
   bus: MessageBus;
@@ -42,7 +49,8 @@ export async function* callWorker(options: RemoteCallOptions, body: RequestBody)
         new WorkerError(
           accepted
             ? `${stage} worker went silent for ${silenceMs} ms (stopped or unreachable)`
-            : `no ${stage} worker answered within ${silenceMs} ms: start one with \`voice-agent worker ${stage}\` on the same NATS server and prefix "${bus.prefix}"`,
+            : `no ${stage} worker answered within ${silenceMs} ms: start one with \`voice-agent worker ${stage}\` ` +
+                `on the same NATS server and prefix "${bus.prefix}"`,
         ),
       );
     }, silenceMs);

@@ -31,7 +31,12 @@ export const WorkerReplySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('chunk'), seq: z.number().int().nonnegative(), audio: bytes }),
   z.object({ kind: z.literal('token'), text: z.string() }),
   z.object({ kind: z.literal('tool_call'), id: z.string(), name: z.string(), arguments: z.string() }),
-  z.object({ kind: z.literal('text'), text: z.string(), confidence: z.number().min(0).max(1).optional(), language: z.string().max(35).optional() }),
+  z.object({
+    kind: z.literal('text'),
+    text: z.string(),
+    confidence: z.number().min(0).max(1).optional(),
+    language: z.string().max(35).optional(),
+  }),
   z.object({ kind: z.literal('done') }),
   z.object({ kind: z.literal('error'), message: z.string() }),
 ]);

@@ -42,10 +42,16 @@ export function createRemoteLlm(options: RemoteEngineOptions): LlmEngine {
   return {
     name: options.name ?? 'remote-llm',
     async *stream({ messages, signal, tools, toolChoice }) {
-      const request = { stage: 'llm' as const, messages, ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) };
+      const request = {
+        stage: 'llm' as const,
+        messages,
+        ...(tools ? { tools } : {}),
+        ...(toolChoice ? { toolChoice } : {}),
+      };
       for await (const reply of callWorker({ ...options, stage: 'llm', signal }, request)) {
         if (reply.kind === 'token') yield reply.text;
-        else if (reply.kind === 'tool_call') yield { type: 'tool_call', id: reply.id, name: reply.name, arguments: reply.arguments };
+        else if (reply.kind === 'tool_call')
+          yield { type: 'tool_call', id: reply.id, name: reply.name, arguments: reply.arguments };
       }
     },
   };
@@ -68,7 +74,13 @@ export function createRemoteStt(options: RemoteEngineOptions & { language?: stri
           }
           const lang = language ?? options.language;
           let result: SttResult = { text: '' };
-          const body = { stage: 'stt' as const, sampleRateHz, audio, ...(lang ? { language: lang } : {}), ...(channel ? { channel } : {}) };
+          const body = {
+            stage: 'stt' as const,
+            sampleRateHz,
+            audio,
+            ...(lang ? { language: lang } : {}),
+            ...(channel ? { channel } : {}),
+          };
           for await (const reply of callWorker({ ...options, stage: 'stt', signal }, body)) {
             if (reply.kind !== 'text') continue;
             const { kind: _kind, ...rest } = reply;

@@ -22,7 +22,8 @@ export interface StreamHistory {
   readonly frames: number;
 }
 
-const { LEAD_FRAMES, LEAD_SKIP_FRAMES, LEAD_SEARCH_FRAMES, LEAD_SEARCH_STEP, KEPT_FRAMES, KEPT_AUDIO_FRAMES } = valuesOf(SPOTTER_TUNING.history);
+const { LEAD_FRAMES, LEAD_SKIP_FRAMES, LEAD_SEARCH_FRAMES, LEAD_SEARCH_STEP, KEPT_FRAMES, KEPT_AUDIO_FRAMES } =
+  valuesOf(SPOTTER_TUNING.history);
 
 export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamHistory {
   const perFrame = sampleRateHz / 100;
@@ -36,7 +37,8 @@ export function streamHistory(sampleRateHz: number, keepAudio: boolean): StreamH
   const mean = (from: number, to: number) => {
     let total = 0;
     let n = 0;
-    for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++) total += powers[f % KEPT_FRAMES]!;
+    for (let f = Math.max(0, from, frames - KEPT_FRAMES); f <= Math.min(frames - 1, to); f++, n++)
+      total += powers[f % KEPT_FRAMES]!;
     return n > 0 ? total / n : undefined;
   };
   let levelsApart = false;

@@ -26,6 +26,12 @@ export {
   type SpottedPhrase,
   type Spotting,
 } from './spotter.js';
-export { createPhraseVerifier, phraseConfidence, type PhraseVerifier, type PhraseVerifierOptions, type Verdict } from './phrase-verifier.js';
+export {
+  createPhraseVerifier,
+  phraseConfidence,
+  type PhraseVerifier,
+  type PhraseVerifierOptions,
+  type Verdict,
+} from './phrase-verifier.js';
 export { hasVoicedMs, trackVoicing, type VoicingTracker } from './voicing.js';
 export { SPOTTER_TUNING, type Tuned } from './tuning.js';

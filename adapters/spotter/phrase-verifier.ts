@@ -97,7 +97,9 @@ interface Segment {
   acoustic: number;
 }
 
-/** The phone loop's acoustic score over frames [sf, ef]: its segments there, each in proportion to its frames inside. */
+/**
+ * The phone loop's acoustic score over frames [sf, ef]: its segments there, each in proportion to its frames inside.
+ */
 function acousticOver(loop: readonly Segment[], sf: number, ef: number): number {
   let total = 0;
   for (const seg of loop) {
@@ -107,7 +109,9 @@ function acousticOver(loop: readonly Segment[], sf: number, ef: number): number 
   return total;
 }
 
-/** The last decode's segments (words or phones) with their acoustic scores; ps_seg_next frees the iterator at the end. */
+/**
+ * The last decode's segments (words or phones) with their acoustic scores; ps_seg_next frees the iterator at the end.
+ */
 function segmentsOf(lib: Binding, ps: unknown): Segment[] {
   const segments: Segment[] = [];
   for (let seg = lib.segIter(ps, [0]); seg; seg = lib.segNext(seg)) {
@@ -145,13 +149,24 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
   const hmm = options.hmmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us');
   const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
   const phoneLm = options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin');
-  const common = ['-hmm', hmm, '-dict', dict, '-samprate', String(options.sampleRateHz ?? 16_000), ...NO_SILENCE_REMOVAL];
+  const common = [
+    '-hmm',
+    hmm,
+    '-dict',
+    dict,
+    '-samprate',
+    String(options.sampleRateHz ?? 16_000),
+    ...NO_SILENCE_REMOVAL,
+  ];
   const mllr = options.mllrPath ? ['-mllr', options.mllrPath] : [];
   const dir = mkdtempSync(join(tmpdir(), 'voice-agent-verify-'));
   const init = (args: string[]) => {
     const config = lib.parse(null, lib.psArgs(), args.length, args, 1);
     const ps = config ? lib.init(config) : null;
-    if (!ps) throw new PocketsphinxError(`pocketsphinx rejected the phrase verifier's configuration (${args.join(' ')}): check the model paths`);
+    if (!ps)
+      throw new PocketsphinxError(
+        `pocketsphinx rejected the phrase verifier's configuration (${args.join(' ')}): check the model paths`,
+      );
     return ps;
   };
   let loop: unknown;
@@ -160,7 +175,10 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
     let made = grammars.get(phrase);
     if (made) return made;
     const index = options.phrases.indexOf(phrase);
-    if (index < 0) throw new PocketsphinxError(`phrase verifier: "${phrase}" is not one of its phrases (${options.phrases.join(', ')})`);
+    if (index < 0)
+      throw new PocketsphinxError(
+        `phrase verifier: "${phrase}" is not one of its phrases (${options.phrases.join(', ')})`,
+      );
     const path = join(dir, `phrase${index}.jsgf`);
     writeFileSync(path, `#JSGF V1.0;\ngrammar phrase;\npublic <phrase> = ${phrase};\n`);
     const ps = init([...common, '-jsgf', path, ...GRAMMAR_TUNING, ...GRAMMAR_FRONT_END, ...mllr]);
@@ -201,7 +219,8 @@ export function createPhraseVerifier(options: PhraseVerifierOptions): PhraseVeri
       // The grammar search may reach no end on audio nothing like the phrase (no sentence), pass through
       // a word at its floor ("go backward" as "hey robot" with a 60 ms "hey"), or force a word onto what
       // the loop hears as other phones ("are you a" as "hey"): no confidence.
-      const said = words !== undefined && words.framesPerPhone >= MIN_FRAMES_PER_PHONE && words.worstRatio >= MIN_WORD_RATIO;
+      const said =
+        words !== undefined && words.framesPerPhone >= MIN_FRAMES_PER_PHONE && words.worstRatio >= MIN_WORD_RATIO;
       return { confidence: said ? phraseConfidence(evidence) : 0, evidence, ...(words ? { words } : {}) };
     },
   };

@@ -139,13 +139,21 @@ const SEARCH_FRONT_END = ['-remove_silence', 'no'];
 const adapted = (mllrPath: string | undefined) => (mllrPath ? ['-mllr', mllrPath, ...GRAMMAR_FRONT_END] : []);
 
 function checkPhrases(phrases: readonly SpottedPhrase[]): void {
-  if (phrases.length === 0) throw new PocketsphinxError('the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)');
+  if (phrases.length === 0)
+    throw new PocketsphinxError(
+      'the keyword spotter needs at least one phrase (activation.wakePhrases or session.estop.phrases)',
+    );
   for (const { phrase, threshold, minConfidence } of phrases) {
     if (!normalizePhrase(phrase)) throw new PocketsphinxError(`keyword spotter: the phrase "${phrase}" has no words`);
     if (!(threshold > 0 && threshold <= 1))
-      throw new PocketsphinxError(`keyword spotter: the threshold of "${phrase}" must be a probability in (0, 1], such as 1e-20 (got ${threshold})`);
+      throw new PocketsphinxError(
+        `keyword spotter: the threshold of "${phrase}" must be a probability in (0, 1], such as 1e-20 (got ` +
+          `${threshold})`,
+      );
     if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1))
-      throw new PocketsphinxError(`keyword spotter: the minimum confidence of "${phrase}" must be in [0, 1] (got ${minConfidence})`);
+      throw new PocketsphinxError(
+        `keyword spotter: the minimum confidence of "${phrase}" must be in [0, 1] (got ${minConfidence})`,
+      );
   }
 }
 
@@ -160,14 +168,16 @@ function searchArgv(options: KeywordSpotterOptions, sampleRateHz: number): strin
   ] as const) {
     if (!existsSync(path))
       throw new PocketsphinxError(
-        `pocketsphinx ${what} not found at ${path}: ${path === options.mllrPath ? 'check the path' : `${INSTALL_HINT}, or set the path`}`,
+        `pocketsphinx ${what} not found at ${path}: ` +
+          `${path === options.mllrPath ? 'check the path' : `${INSTALL_HINT}, or set the path`}`,
       );
   }
   // pocketsphinx skips a phrase with an unknown word and spots the rest: it would never wake, silently.
   const missing = missingWords(dict, options.phrases);
   if (missing.length > 0)
     throw new PocketsphinxError(
-      `keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: choose other words (activation.wakePhrases, session.estop.phrases), or add them there`,
+      `keyword spotter: the words ${missing.map((w) => `"${w}"`).join(', ')} are not in the dictionary ${dict}: ` +
+        `choose other words (activation.wakePhrases, session.estop.phrases), or add them there`,
     );
   const listPath = join(mkdtempSync(join(tmpdir(), 'voice-agent-kws-')), 'phrases.kws');
   writeFileSync(listPath, keyphraseList(options.phrases));
@@ -202,7 +212,9 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
   /** Verifiers back from closed streams. */
   const idleVerifiers: PhraseVerifier[] = [];
   const byPhrase = <K extends 'minLeadDb' | 'minConfidence'>(key: K) =>
-    new Map(options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])));
+    new Map(
+      options.phrases.flatMap((p) => (p[key] !== undefined ? [[normalizePhrase(p.phrase), p[key]!] as const] : [])),
+    );
   const minConfidence = byPhrase('minConfidence');
   const ready = readyDecoders(lib, argv, idle, means);
   let perUnit: number | undefined;
@@ -248,7 +260,12 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
       options.phrases.flatMap((p) =>
         p.relaxedThreshold === undefined
           ? []
-          : [[normalizePhrase(p.phrase), { strict: Math.log10(p.threshold), relaxed: Math.log10(p.relaxedThreshold) }] as const],
+          : [
+              [
+                normalizePhrase(p.phrase),
+                { strict: Math.log10(p.threshold), relaxed: Math.log10(p.relaxedThreshold) },
+              ] as const,
+            ],
       ),
     ),
     log10PerUnit: (ps) => (perUnit ??= SENSCR_SCALE * Math.log10(lib.logBase(lib.getLogmath(ps)))),
@@ -274,9 +291,17 @@ export function createKeywordSpotter(options: KeywordSpotterOptions): KeywordSpo
  * search decoder loads the acoustic model (~150 ms on the loop, ~27 MB), and each session starting took
  * every session's loop that long.
  */
-function readyDecoders(lib: Binding, argv: readonly string[], idle: unknown[], means: Map<unknown, CmnAccess | undefined>) {
+function readyDecoders(
+  lib: Binding,
+  argv: readonly string[],
+  idle: unknown[],
+  means: Map<unknown, CmnAccess | undefined>,
+) {
   const state = { making: 0, reserve: 0 };
-  const rejected = () => new PocketsphinxError(`pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`);
+  const rejected = () =>
+    new PocketsphinxError(
+      `pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`,
+    );
   const config = () => {
     const args = [...argv];
     const parsed = lib.parse(null, lib.psArgs(), args.length, args, 1);

@@ -25,7 +25,10 @@ const {
   PARK_AFTER_MS,
   PARK_LEAD_IN_MS,
 } = valuesOf(SPOTTER_TUNING.stream);
-/** Why 64: spottings set aside in one search (under the threshold, or rejected) are a handful a second, and a search lasts seconds (at most 120 s: a bound, not a budget). */
+/**
+ * Why 64: spottings set aside in one search (under the threshold, or rejected) are a handful a second, and a search
+ * lasts seconds (at most 120 s: a bound, not a budget).
+ */
 const MAX_UNDER = 64;
 /** A frame below speech's level (so a restart never cuts a phrase being said), as a sample amplitude. */
 const QUIET_LEVEL = 32_768 * 10 ** (SPEECH_ACTIVE_DBFS / 20);
@@ -74,7 +77,13 @@ export interface SpotterShared {
 /**
  * The spottings in the search's hypothesis; `toStream` turns the search's frame numbers into the stream's.
  */
-function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory, toStream: number, atAudioMs: number): Spotting[] {
+function spottingsOf(
+  shared: SpotterShared,
+  ps: unknown,
+  history: StreamHistory,
+  toStream: number,
+  atAudioMs: number,
+): Spotting[] {
   const { lib } = shared;
   const found: Array<Spotting & { carried?: string }> = [];
   // ps_seg_next frees the iterator after the last segment.
@@ -108,8 +117,13 @@ function spottingsOf(shared: SpotterShared, ps: unknown, history: StreamHistory,
 }
 
 /** A verdict that passes its phrase's checks before one that does not, then the more confident. */
-function rank(shared: Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>, x: Spotting): number {
-  const passes = x.leadDb >= (shared.minLead?.get(x.phrase) ?? -Infinity) && x.confidence! >= (shared.minConfidence.get(x.phrase) ?? 0);
+function rank(
+  shared: Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>,
+  x: Spotting,
+): number {
+  const passes =
+    x.leadDb >= (shared.minLead?.get(x.phrase) ?? -Infinity) &&
+    x.confidence! >= (shared.minConfidence.get(x.phrase) ?? 0);
   return (passes ? 2 : 0) + x.confidence!;
 }
 
@@ -119,7 +133,8 @@ function rank(shared: Pick<SpotterShared, 'minConfidence'> & Partial<Pick<Spotte
  * its lead, where that verdict's grammar placed the first word).
  */
 export function verifiedSpotting(
-  shared: { verifier(): PhraseVerifier | undefined; reportedEndMs?: number } & Pick<SpotterShared, 'minConfidence'> & Partial<Pick<SpotterShared, 'minLead'>>,
+  shared: { verifier(): PhraseVerifier | undefined; reportedEndMs?: number } & Pick<SpotterShared, 'minConfidence'> &
+    Partial<Pick<SpotterShared, 'minLead'>>,
   history: StreamHistory,
   spotting: Spotting,
 ): Spotting {
@@ -137,7 +152,10 @@ export function verifiedSpotting(
   // A verified phrase that ends with the spotted one ("hey computer" for "computer") is checked on the same
   // stretch too: the search proposes the shorter, better-scoring path, and "hey" then fills the 300 ms
   // its lead compares with.
-  const phrases = [spotting.phrase, ...[...shared.minConfidence.keys()].filter((p) => p.endsWith(` ${spotting.phrase}`))];
+  const phrases = [
+    spotting.phrase,
+    ...[...shared.minConfidence.keys()].filter((p) => p.endsWith(` ${spotting.phrase}`)),
+  ];
   let best: Spotting | undefined;
   for (const phrase of phrases)
     for (const after of VERIFY_AFTER_FRAMES) {

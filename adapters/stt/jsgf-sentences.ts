@@ -33,7 +33,8 @@ function tokenize(body: string): string[] {
     tokens.push(m[1]!);
     end = re.lastIndex;
   }
-  if (body.slice(end).trim()) throw new JsgfError(`JSGF: cannot read "${body.slice(end).trim().slice(0, 30)}": check the rule's syntax`);
+  if (body.slice(end).trim())
+    throw new JsgfError(`JSGF: cannot read "${body.slice(end).trim().slice(0, 30)}": check the rule's syntax`);
   return tokens.filter((t) => !t.startsWith('/') && !t.startsWith('{'));
 }
 
@@ -51,7 +52,10 @@ function parseExpansion(tokens: string[], rule: string): Node {
     const items: Node[] = [];
     for (let t = tokens[i]; t !== undefined && t !== '|' && t !== ')' && t !== ']'; t = tokens[i]) {
       i++;
-      if (t === '*' || t === '+') throw new JsgfError(`JSGF rule <${rule}> repeats (${t}): its sentences cannot be listed; write the repetitions out`);
+      if (t === '*' || t === '+')
+        throw new JsgfError(
+          `JSGF rule <${rule}> repeats (${t}): its sentences cannot be listed; write the repetitions out`,
+        );
       if (t === '(' || t === '[') {
         const inner = alt();
         const close = t === '(' ? ')' : ']';
@@ -76,7 +80,8 @@ export function jsgfSentences(grammar: string): string[] {
     rules.set(m[2]!, parseExpansion(tokenize(m[3]!), m[2]!));
     if (m[1]) publics.push(m[2]!);
   }
-  if (publics.length === 0) throw new JsgfError('JSGF: no public rule, so the grammar accepts nothing: mark the top rule `public`');
+  if (publics.length === 0)
+    throw new JsgfError('JSGF: no public rule, so the grammar accepts nothing: mark the top rule `public`');
 
   const expand = (node: Node, stack: string[]): string[][] => {
     switch (node.kind) {
@@ -87,7 +92,8 @@ export function jsgfSentences(grammar: string): string[] {
         if (node.name === 'VOID') return [];
         const rule = rules.get(node.name);
         if (!rule) throw new JsgfError(`JSGF: rule <${node.name}> is used but not defined`);
-        if (stack.includes(node.name)) throw new JsgfError(`JSGF rule <${node.name}> refers to itself: its sentences cannot be listed`);
+        if (stack.includes(node.name))
+          throw new JsgfError(`JSGF rule <${node.name}> refers to itself: its sentences cannot be listed`);
         return expand(rule, [...stack, node.name]);
       }
       case 'opt':
@@ -99,7 +105,8 @@ export function jsgfSentences(grammar: string): string[] {
         for (const item of node.items) {
           const tails = expand(item, stack);
           out = out.flatMap((head) => tails.map((tail) => [...head, ...tail]));
-          if (out.length > MAX_SENTENCES) throw new JsgfError(`JSGF: more than ${MAX_SENTENCES} sentences: too many to list`);
+          if (out.length > MAX_SENTENCES)
+            throw new JsgfError(`JSGF: more than ${MAX_SENTENCES} sentences: too many to list`);
         }
         return out;
       }

@@ -39,7 +39,8 @@ export function createNoiseFloor(dbfs = NOISE_FLOOR_DBFS): NoiseFloor {
   return {
     add(samples) {
       const out = new Int16Array(samples.length);
-      for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32_768, Math.min(32_767, Math.round(samples[i]! + sample())));
+      for (let i = 0; i < samples.length; i++)
+        out[i] = Math.max(-32_768, Math.min(32_767, Math.round(samples[i]! + sample())));
       return out;
     },
   };

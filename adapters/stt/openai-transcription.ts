@@ -13,7 +13,13 @@
  * ```
  */
 import { encodeWav } from '../audio/wav.js';
-import { apiErrorStatus, createOpenAiClient, describeServiceError, requireOpenAiPackage, type OpenAiEndpoint } from '../openai/client.js';
+import {
+  apiErrorStatus,
+  createOpenAiClient,
+  describeServiceError,
+  requireOpenAiPackage,
+  type OpenAiEndpoint,
+} from '../openai/client.js';
 import { languageTag } from './language-tag.js';
 import type { SttEngine, SttResult } from './types.js';
 
@@ -32,18 +38,37 @@ export function createOpenAiTranscriptionStt(options: OpenAiTranscriptionOptions
   const { toFile } = requireOpenAiPackage('`stt.engine: openai`');
   const client = createOpenAiClient(options);
   const fail = (error: unknown) =>
-    new TranscriptionServiceError(describeServiceError(error, 'transcription server', options.baseUrl, `check the model "${options.model}"`, 'stt.baseUrl'), {
-      cause: error,
-    });
+    new TranscriptionServiceError(
+      describeServiceError(
+        error,
+        'transcription server',
+        options.baseUrl,
+        `check the model "${options.model}"`,
+        'stt.baseUrl',
+      ),
+      {
+        cause: error,
+      },
+    );
 
   // `verbose_json` names the detected language (Whisper, faster-whisper-server, whisper.cpp); OpenAI's
   // gpt-4o transcription models accept only `json`, which has no language.
   const verbose = !/^gpt-4o/.test(options.model);
-  const transcribe = async (pcm: Uint8Array, sampleRateHz: number, language: string | undefined, signal: AbortSignal): Promise<SttResult> => {
+  const transcribe = async (
+    pcm: Uint8Array,
+    sampleRateHz: number,
+    language: string | undefined,
+    signal: AbortSignal,
+  ): Promise<SttResult> => {
     try {
       const file = await toFile(encodeWav(pcm, sampleRateHz), 'speech.wav', { type: 'audio/wav' });
       const result = (await client.audio.transcriptions.create(
-        { file, model: options.model, response_format: verbose ? 'verbose_json' : 'json', ...(language ? { language } : {}) },
+        {
+          file,
+          model: options.model,
+          response_format: verbose ? 'verbose_json' : 'json',
+          ...(language ? { language } : {}),
+        },
         { signal },
       )) as { text: string; language?: string };
       const tag = languageTag(result.language);

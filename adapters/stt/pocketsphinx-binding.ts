@@ -29,7 +29,10 @@ export interface Binding {
   parse: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
   init: (config: unknown) => unknown;
   startUtt: (ps: unknown) => number;
-  /** Starts a new stream: the front end's noise estimate starts afresh (it is carried from utterance to utterance otherwise). */
+  /**
+   * Starts a new stream: the front end's noise estimate starts afresh (it is carried from utterance to utterance
+   * otherwise).
+   */
   startStream: (ps: unknown) => number;
   processRaw: (ps: unknown, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number;
   getHyp: (ps: unknown, score: number[]) => string | null;
@@ -53,7 +56,9 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string } = D
     ps = koffi.load(libraries.pocketsphinx);
     sb = koffi.load(libraries.sphinxbase);
   } catch (cause) {
-    throw new PocketsphinxError(`pocketsphinx is not installed (${(cause as Error).message}): ${INSTALL_HINT}`, { cause });
+    throw new PocketsphinxError(`pocketsphinx is not installed (${(cause as Error).message}): ${INSTALL_HINT}`, {
+      cause,
+    });
   }
   // NULL: no log at all (see the module's notes).
   sb.func('void err_set_logfp(void *fp)')(null);
@@ -85,6 +90,7 @@ export function initDecoder(lib: Binding, argv: readonly string[], what = 'its c
   const args = [...argv];
   const config = lib.parse(null, lib.psArgs(), args.length, args, 1);
   const ps = config ? lib.init(config) : null;
-  if (!ps) throw new PocketsphinxError(`pocketsphinx rejected ${what} (${args.join(' ')}): check the model and grammar paths`);
+  if (!ps)
+    throw new PocketsphinxError(`pocketsphinx rejected ${what} (${args.join(' ')}): check the model and grammar paths`);
   return ps;
 }

@@ -47,7 +47,9 @@ export interface DecoderPool {
 
 export function createDecoderPool(lib: Binding, setup: PocketsphinxSetup): DecoderPool {
   const idle: DecoderSet[] = [];
-  /** Idle sets a stream that may be shed (`ifIdle`) leaves for utterances: 1 in a pool prepared for several sessions. */
+  /**
+   * Idle sets a stream that may be shed (`ifIdle`) leaves for utterances: 1 in a pool prepared for several sessions.
+   */
   const kept = { forUtterances: 0 };
   const make = (): DecoderSet => {
     const ps = initDecoder(lib, setup.argv);

@@ -14,7 +14,11 @@ import type { PocketsphinxSetup } from './pocketsphinx-setup.js';
 import { createScorer, openUtterance, type EvidenceListener } from './pocketsphinx-stream.js';
 import type { SttEngine } from './types.js';
 
-export function createLocalPocketsphinx(lib: Binding, setup: PocketsphinxSetup, onEvidence?: EvidenceListener): SttEngine {
+export function createLocalPocketsphinx(
+  lib: Binding,
+  setup: PocketsphinxSetup,
+  onEvidence?: EvidenceListener,
+): SttEngine {
   const pool = createDecoderPool(lib, setup);
   const context = { lib, setup, pool, scorer: createScorer(lib, onEvidence) };
   return {

@@ -38,9 +38,11 @@ export const GRAMMAR_TUNING = ['-pip', '1.5'];
  * the same with and without it. Not applied to the open-vocabulary language model: not measured there.
  */
 export const WARP = ['-warp_type', 'inverse_linear', '-warp_params', '0.95'];
-/** The grammar decoder's front end beyond the model's own `feat.params`: what an MLLR transform for it must be estimated on. */
+/**
+ * The grammar decoder's front end beyond the model's own `feat.params`: what an MLLR transform for it must be estimated
+ * on.
+ */
 export const GRAMMAR_FRONT_END: readonly string[] = WARP;
-
 
 /** What every decoder of an engine is made from. */
 export interface PocketsphinxSetup {
@@ -63,7 +65,10 @@ export function pocketsphinxSetup(options: PocketsphinxOptions): PocketsphinxSet
   const dict = options.dictPath ?? join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
   const grammarPath = options.grammar ? writeGrammar(options.grammar) : options.grammarPath;
   const lm = options.lmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us.lm.bin');
-  const phoneLm = grammarPath && options.confidence !== false ? (options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin')) : undefined;
+  const phoneLm =
+    grammarPath && options.confidence !== false
+      ? (options.phoneLmPath ?? join(POCKETSPHINX_MODEL_DIR, 'en-us-phone.lm.bin'))
+      : undefined;
   const mllrPath = grammarPath ? options.mllrPath : undefined;
   checkFiles(
     [
@@ -100,7 +105,10 @@ function writeGrammar(text: string): string {
   return path;
 }
 
-function checkFiles(needed: ReadonlyArray<readonly [string, string]>, own: { grammarPath?: string | undefined; mllrPath?: string | undefined }): void {
+function checkFiles(
+  needed: ReadonlyArray<readonly [string, string]>,
+  own: { grammarPath?: string | undefined; mllrPath?: string | undefined },
+): void {
   for (const [what, path] of needed) {
     if (existsSync(path)) continue;
     // A grammar is the user's own file; the models come from the Debian packages.

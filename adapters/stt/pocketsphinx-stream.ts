@@ -83,16 +83,27 @@ interface PartialState {
   reportedLastCheck: boolean;
 }
 
-export function openUtterance(context: UtteranceContext, { sampleRateHz: rate, onPartial, signal, channel, ifIdle }: SttStreamOptions): SttStream {
+export function openUtterance(
+  context: UtteranceContext,
+  { sampleRateHz: rate, onPartial, signal, channel, ifIdle }: SttStreamOptions,
+): SttStream {
   const { lib, setup, pool, scorer } = context;
   if (rate !== setup.sampleRateHz) {
-    throw new PocketsphinxError(`pocketsphinx is set up for ${setup.sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`);
+    throw new PocketsphinxError(
+      `pocketsphinx is set up for ${setup.sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`,
+    );
   }
   const d = pool.take(channel, ifIdle);
   const all = d.loop ? [d.ps, d.loop] : [d.ps];
   for (const ps of all) lib.startUtt(ps);
   const floor = setup.noiseFloorDbfs === null ? undefined : createNoiseFloor(setup.noiseFloorDbfs);
-  const state: PartialState & { done: boolean } = { sinceCheckMs: 0, lastPartial: '', lastConfidence: 0, reportedLastCheck: false, done: false };
+  const state: PartialState & { done: boolean } = {
+    sinceCheckMs: 0,
+    lastPartial: '',
+    lastConfidence: 0,
+    reportedLastCheck: false,
+    done: false,
+  };
   /** With a transform: the utterance's audio, for a second decode without it. */
   const heard: Int16Array[] | undefined = d.plain ? [] : undefined;
   const release = (endUtterance: boolean) => {
@@ -135,7 +146,12 @@ export function openUtterance(context: UtteranceContext, { sampleRateHz: rate, o
  * stop gate takes a stop phrase that held for two reports), and the same words whenever the audio since
  * made them clearly more or less likely.
  */
-function reportPartialOf({ lib, scorer }: UtteranceContext, d: DecoderSet, state: PartialState, onPartial: SttStreamOptions['onPartial']): void {
+function reportPartialOf(
+  { lib, scorer }: UtteranceContext,
+  d: DecoderSet,
+  state: PartialState,
+  onPartial: SttStreamOptions['onPartial'],
+): void {
   const partial = scorer.hypothesis(d.ps);
   if (!partial) return;
   if (!d.loop) {
@@ -151,7 +167,10 @@ function reportPartialOf({ lib, scorer }: UtteranceContext, d: DecoderSet, state
   onPartial(partial, sure, { speechAfterMs: speechAfterWords(lib, d.ps, d.loop) });
 }
 
-/** The utterance's final, once its decoders have ended it; again without the transform when the adapted search reached no sentence. */
+/**
+ * The utterance's final, once its decoders have ended it; again without the transform when the adapted search reached
+ * no sentence.
+ */
 function finalOf(lib: Binding, scorer: Scorer, d: DecoderSet, heard: Int16Array[] | undefined): SttResult {
   let grammar = d.ps;
   let text = scorer.hypothesis(grammar);

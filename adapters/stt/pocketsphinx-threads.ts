@@ -103,17 +103,21 @@ export function createPocketsphinxThreads(setup: PocketsphinxSetup, options: Dec
     });
   return {
     name: setup.name,
-    warmUp: async () => void (await Promise.all(slots.map((slot) => prepare(slot, Math.max(1, slot.sets - slot.holding))))),
-    prepare: async (streams) => void (await Promise.all(slots.map((slot) => prepare(slot, Math.ceil(streams / slots.length))))),
+    warmUp: async () =>
+      void (await Promise.all(slots.map((slot) => prepare(slot, Math.max(1, slot.sets - slot.holding))))),
+    prepare: async (streams) =>
+      void (await Promise.all(slots.map((slot) => prepare(slot, Math.ceil(streams / slots.length))))),
     createStream(streamOptions) {
       if (streamOptions.sampleRateHz !== setup.sampleRateHz) {
         throw new PocketsphinxError(
-          `pocketsphinx is set up for ${setup.sampleRateHz} Hz audio, got ${streamOptions.sampleRateHz} Hz: resample at the input`,
+          `pocketsphinx is set up for ${setup.sampleRateHz} Hz audio, got ${streamOptions.sampleRateHz} Hz: ` +
+            `resample at the input`,
         );
       }
       const slot = slotFor(streamOptions.channel);
       // Work that may be shed is, when the thread has no set to spare: making one would delay every utterance there.
-      if (streamOptions.ifIdle && slot.sets - slot.holding <= slot.kept) throw new SttBusyError('every pocketsphinx decoder is busy');
+      if (streamOptions.ifIdle && slot.sets - slot.holding <= slot.kept)
+        throw new SttBusyError('every pocketsphinx decoder is busy');
       return openOnThread(slot, ids.next++, streamOptions, post);
     },
     async close() {
@@ -125,13 +129,24 @@ export function createPocketsphinxThreads(setup: PocketsphinxSetup, options: Dec
 
 type Post = (slot: Slot, job: DecodeJob, transfer?: ArrayBuffer[]) => void;
 
-function openOnThread(slot: Slot, id: number, { sampleRateHz, channel, ifIdle, onPartial, signal }: SttStreamOptions, post: Post): SttStream {
+function openOnThread(
+  slot: Slot,
+  id: number,
+  { sampleRateHz, channel, ifIdle, onPartial, signal }: SttStreamOptions,
+  post: Post,
+): SttStream {
   const madeSet = slot.sets === slot.holding;
   if (madeSet) slot.sets += 1;
   slot.holding += 1;
   const stream: ThreadStream = { onPartial, signal, holding: true, madeSet };
   slot.streams.set(id, stream);
-  post(slot, { type: 'open', id, sampleRateHz, ...(channel === undefined ? {} : { channel }), ...(ifIdle ? { ifIdle } : {}) });
+  post(slot, {
+    type: 'open',
+    id,
+    sampleRateHz,
+    ...(channel === undefined ? {} : { channel }),
+    ...(ifIdle ? { ifIdle } : {}),
+  });
   const letGo = () => {
     if (!stream.holding) return false;
     stream.holding = false;
@@ -167,9 +182,16 @@ function openOnThread(slot: Slot, id: number, { sampleRateHz, channel, ifIdle, o
   };
 }
 
-function startThread(slot: Slot, setup: PocketsphinxSetup, options: DecodeThreadsOptions, closing: () => boolean, channels: Map<string, Slot>): Worker {
+function startThread(
+  slot: Slot,
+  setup: PocketsphinxSetup,
+  options: DecodeThreadsOptions,
+  closing: () => boolean,
+  channels: Map<string, Slot>,
+): Worker {
   const data: DecodeThreadData = { setup, ...(options.libraries ? { libraries: options.libraries } : {}) };
-  const entry = options.entry ?? new URL(FROM_SOURCES ? './pocketsphinx-worker.ts' : './pocketsphinx-worker.js', import.meta.url);
+  const entry =
+    options.entry ?? new URL(FROM_SOURCES ? './pocketsphinx-worker.ts' : './pocketsphinx-worker.js', import.meta.url);
   const worker = entry.href.endsWith('.ts')
     ? new Worker(new URL('../source-worker.mjs', import.meta.url), { workerData: { ...data, entry: entry.href } })
     : new Worker(entry, { workerData: data });
@@ -177,7 +199,9 @@ function startThread(slot: Slot, setup: PocketsphinxSetup, options: DecodeThread
   const stopped = (reason: string) => {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
-    const error = new PocketsphinxError(`the pocketsphinx decode thread stopped (${reason}): the utterance was not decoded`);
+    const error = new PocketsphinxError(
+      `the pocketsphinx decode thread stopped (${reason}): the utterance was not decoded`,
+    );
     failAll(slot, closing() ? new PocketsphinxError('the pocketsphinx engine was closed') : error);
     for (const [channel, own] of channels) if (own === slot) channels.delete(channel);
   };

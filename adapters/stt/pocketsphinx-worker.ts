@@ -42,7 +42,12 @@ const asThreadError = (error: unknown): ThreadError =>
   error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 
 /** Handles one job; streams and their aborts are kept in `open`. */
-function handle(engine: SttEngine, open: Map<number, { stream: SttStream; controller: AbortController }>, job: DecodeJob, reply: (r: DecodeReply) => void) {
+function handle(
+  engine: SttEngine,
+  open: Map<number, { stream: SttStream; controller: AbortController }>,
+  job: DecodeJob,
+  reply: (r: DecodeReply) => void,
+) {
   const fail = (error: unknown) => {
     open.delete(job.id);
     reply({ type: 'failed', id: job.id, error: asThreadError(error) });
@@ -51,7 +56,13 @@ function handle(engine: SttEngine, open: Map<number, { stream: SttStream; contro
     const { id, sampleRateHz, channel, ifIdle } = job;
     const controller = new AbortController();
     const onPartial = (text: string, confidence?: number, detail?: TranscriptDetail) =>
-      reply({ type: 'partial', id, text, ...(confidence === undefined ? {} : { confidence }), ...(detail ? { detail } : {}) });
+      reply({
+        type: 'partial',
+        id,
+        text,
+        ...(confidence === undefined ? {} : { confidence }),
+        ...(detail ? { detail } : {}),
+      });
     try {
       const where = { ...(channel === undefined ? {} : { channel }), ...(ifIdle ? { ifIdle } : {}) };
       const stream = engine.createStream({ sampleRateHz, onPartial, signal: controller.signal, ...where });

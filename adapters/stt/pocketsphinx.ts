@@ -64,7 +64,9 @@ export interface PocketsphinxOptions {
   noiseFloorDbfs?: number | null;
   /** Library names, for unusual installs. */
   libraries?: { pocketsphinx: string; sphinxbase: string };
-  /** How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them. */
+  /**
+   * How much audio between partial hypotheses, ms (default {@link PARTIAL_EVERY_MS}); a stop phrase is spotted on them.
+   */
   partialEveryMs?: number;
   /**
    * Decode on this many threads of their own (pocketsphinx-threads.ts), never on the event loop (default 0:
@@ -83,7 +85,10 @@ export function createPocketsphinxStt(options: PocketsphinxOptions = {}): SttEng
   const lib = bind(options.libraries);
   const setup = pocketsphinxSetup(options);
   if (options.threads && !options.onEvidence) {
-    return createPocketsphinxThreads(setup, { threads: options.threads, ...(options.libraries ? { libraries: options.libraries } : {}) });
+    return createPocketsphinxThreads(setup, {
+      threads: options.threads,
+      ...(options.libraries ? { libraries: options.libraries } : {}),
+    });
   }
   return createLocalPocketsphinx(lib, setup, options.onEvidence);
 }

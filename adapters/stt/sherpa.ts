@@ -32,13 +32,21 @@ export const SHERPA_DEFAULTS = {
   numThreads: 1,
 } as const;
 
-const numThreads = z.number().int().positive().max(16).default(SHERPA_DEFAULTS.numThreads).describe('Threads per decode.');
+const numThreads = z
+  .number()
+  .int()
+  .positive()
+  .max(16)
+  .default(SHERPA_DEFAULTS.numThreads)
+  .describe('Threads per decode.');
 
 export const SherpaSttConfigSchema = z
   .discriminatedUnion('kind', [
     z
       .object({
-        kind: z.literal('transducer').describe('A streaming transducer (Zipformer): partial transcripts as the user speaks.'),
+        kind: z
+          .literal('transducer')
+          .describe('A streaming transducer (Zipformer): partial transcripts as the user speaks.'),
         encoder: z.string().describe('The encoder model file (.onnx).'),
         decoder: z.string().describe('The decoder model file (.onnx).'),
         joiner: z.string().describe('The joiner model file (.onnx).'),
@@ -65,7 +73,9 @@ export class SherpaModelError extends Error {
   override name = 'SherpaModelError';
 }
 
-const MODELS_HINT = 'download a model from the sherpa-onnx pretrained models page (k2-fsa.github.io/sherpa/onnx/pretrained_models) and set its paths';
+const MODELS_HINT =
+  'download a model from the sherpa-onnx pretrained models page (k2-fsa.github.io/sherpa/onnx/pretrained_models) ' +
+  'and set its paths';
 
 interface Waveform {
   samples: Float32Array;
@@ -93,8 +103,12 @@ interface SherpaModule {
 
 /** Every configured path that does not exist, as `stt.sherpa.<key>: <path> does not exist`. */
 export function missingModelFiles(config: SherpaSttConfig): string[] {
-  const paths = Object.entries(config).filter(([key]) => ['encoder', 'decoder', 'joiner', 'tokens'].includes(key)) as Array<[string, string]>;
-  return paths.filter(([, path]) => !existsSync(path)).map(([key, path]) => `stt.sherpa.${key}: ${path} does not exist`);
+  const paths = Object.entries(config).filter(([key]) =>
+    ['encoder', 'decoder', 'joiner', 'tokens'].includes(key),
+  ) as Array<[string, string]>;
+  return paths
+    .filter(([, path]) => !existsSync(path))
+    .map(([key, path]) => `stt.sherpa.${key}: ${path} does not exist`);
 }
 
 /**
@@ -115,13 +129,15 @@ function probeFailure(kind: string, code: number | null, stderr: string): Sherpa
       .find((l) => /what\(\)|Error|failed/i.test(l))
       ?.trim() ?? `exit code ${code}`;
   return new SherpaModelError(
-    `sherpa-onnx cannot load the ${kind} model (${reason}): check that the stt.sherpa files belong to one ${kind} model; ${MODELS_HINT}`,
+    `sherpa-onnx cannot load the ${kind} model (${reason}): check that the stt.sherpa files belong to one ` +
+      `${kind} model; ${MODELS_HINT}`,
   );
 }
 
 export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz: number }): SttEngine {
   const missing = missingModelFiles(config);
-  if (missing.length > 0) throw new SherpaModelError(`sherpa-onnx model files are missing:\n  ${missing.join('\n  ')}\n${MODELS_HINT}`);
+  if (missing.length > 0)
+    throw new SherpaModelError(`sherpa-onnx model files are missing:\n  ${missing.join('\n  ')}\n${MODELS_HINT}`);
   const { sampleRateHz } = options;
   const modelConfig =
     config.kind === 'transducer'
@@ -133,7 +149,12 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
           debug: 0,
         }
       : {
-          whisper: { encoder: config.encoder, decoder: config.decoder, language: config.language ?? '', task: 'transcribe' },
+          whisper: {
+            encoder: config.encoder,
+            decoder: config.decoder,
+            language: config.language ?? '',
+            task: 'transcribe',
+          },
           tokens: config.tokens,
           numThreads: config.numThreads,
           provider: 'cpu',
@@ -150,7 +171,12 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
     ...(config.kind === 'transducer' ? { enableEndpoint: 0 } : {}),
   };
   const neededBy = '`stt.engine: sherpa`';
-  const probeInput = () => JSON.stringify({ kind: config.kind, module: resolveOptional('sherpa-onnx-node', neededBy), recognizer: recognizerConfig });
+  const probeInput = () =>
+    JSON.stringify({
+      kind: config.kind,
+      module: resolveOptional('sherpa-onnx-node', neededBy),
+      recognizer: recognizerConfig,
+    });
   const key = JSON.stringify(recognizerConfig);
 
   /** Loads the model once per engine, after a child process has shown that it loads. */
@@ -201,7 +227,10 @@ export function createSherpaStt(config: SherpaSttConfig, options: { sampleRateHz
           async finish() {
             if (signal.aborted) return { text: '' };
             // Trailing silence flushes the last frames through the model's look-ahead.
-            stream.acceptWaveform({ samples: new Float32Array(Math.round(sampleRateHz * 0.3)), sampleRate: sampleRateHz });
+            stream.acceptWaveform({
+              samples: new Float32Array(Math.round(sampleRateHz * 0.3)),
+              sampleRate: sampleRateHz,
+            });
             stream.inputFinished?.();
             return { text: drain() };
           },

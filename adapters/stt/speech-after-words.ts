@@ -111,7 +111,10 @@ export function finalWordsAgainstSpeech(
   const words = spoken(segments(lib, grammar));
   const speech = spoken(segments(lib, loop));
   const speechFrames = coveredFrames(speech);
-  const found = { coverage: wordSpeechCoverage(coveredFrames(words), speechFrames), speechAfterMs: speechAfter(words, speech) };
+  const found = {
+    coverage: wordSpeechCoverage(coveredFrames(words), speechFrames),
+    speechAfterMs: speechAfter(words, speech),
+  };
   const last = words.at(-1);
   if (!last) return found;
   let under = 0;

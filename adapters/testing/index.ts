@@ -12,8 +12,20 @@ export {
 } from '../audio/testing/paced-sink.js';
 export { createFakeVad, makeSpeechFrame, makeSilenceFrame, type FakeVadOptions } from '../vad/testing/fake-vad.js';
 export { createFakeStt, type FakeStt, type FakeSttOptions, type FakeSttStats } from '../stt/testing/fake-stt.js';
-export { createFakeLlm, tokenizeReply, type FakeLlm, type FakeLlmOptions, type FakeLlmStats } from '../llm/testing/fake-llm.js';
-export { createFakeTts, countSpeechWords, type FakeTts, type FakeTtsOptions, type FakeTtsStats } from '../tts/testing/fake-tts.js';
+export {
+  createFakeLlm,
+  tokenizeReply,
+  type FakeLlm,
+  type FakeLlmOptions,
+  type FakeLlmStats,
+} from '../llm/testing/fake-llm.js';
+export {
+  createFakeTts,
+  countSpeechWords,
+  type FakeTts,
+  type FakeTtsOptions,
+  type FakeTtsStats,
+} from '../tts/testing/fake-tts.js';
 // Step-by-step fakes written alongside these (the test drives every token); `export *` so their
 // exact names stay owned by their module.
 export * from '../channel.js';

@@ -75,7 +75,8 @@ export class ManualClock implements Clock {
   private earliest(): Timer | undefined {
     let best: Timer | undefined;
     // Ties fire in creation order (lower id first), like Node's timer lists.
-    for (const t of this.timers.values()) if (!best || t.dueMs < best.dueMs || (t.dueMs === best.dueMs && t.id < best.id)) best = t;
+    for (const t of this.timers.values())
+      if (!best || t.dueMs < best.dueMs || (t.dueMs === best.dueMs && t.id < best.id)) best = t;
     return best;
   }
 }

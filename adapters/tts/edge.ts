@@ -58,11 +58,16 @@ const edgePackage = await importOptional(() => import('msedge-tts'), 'msedge-tts
 const EDGE_RATE_HZ = 24_000;
 /** `OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3` of `msedge-tts`, the service's own format name. */
 const FORMAT = 'audio-24khz-48kbitrate-mono-mp3';
-const FALLBACK_HINT = 'Edge voices need internet access to speech.platform.bing.com; add a local engine such as flite after edge in tts.engines';
+const FALLBACK_HINT =
+  'Edge voices need internet access to speech.platform.bing.com; add a local engine such as flite after edge in ' +
+  'tts.engines';
 
 /** Escapes text for the SSML document the package wraps around it. */
 export function escapeSsml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
@@ -84,7 +89,10 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
       return client;
     } catch (error) {
       client = undefined;
-      throw new EdgeTtsError(`Edge TTS could not connect (${String((error as Error)?.message ?? error)}): ${FALLBACK_HINT}`, { cause: error });
+      throw new EdgeTtsError(
+        `Edge TTS could not connect (${String((error as Error)?.message ?? error)}): ` + `${FALLBACK_HINT}`,
+        { cause: error },
+      );
     }
   };
 
@@ -99,7 +107,10 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const armIdle = () => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => mp3.fail(new EdgeTtsError(`Edge TTS sent nothing for ${idleTimeoutMs} ms: ${FALLBACK_HINT}`)), idleTimeoutMs);
+      idleTimer = setTimeout(
+        () => mp3.fail(new EdgeTtsError(`Edge TTS sent nothing for ${idleTimeoutMs} ms: ${FALLBACK_HINT}`)),
+        idleTimeoutMs,
+      );
     };
     const end = () => {
       clearTimeout(idleTimer);
@@ -124,13 +135,18 @@ export function createEdgeTts(options: EdgeTtsOptions = {}): TtsEngine {
         const decoded = decoder.decode(item);
         if (decoded.samplesDecoded === 0) continue;
         if (decoded.sampleRate !== EDGE_RATE_HZ)
-          throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`, { retryable: false });
+          throw new EdgeTtsError(`Edge TTS sent ${decoded.sampleRate} Hz audio, expected ${EDGE_RATE_HZ}`, {
+            retryable: false,
+          });
         const pcm = float32ToPcm(decoded.channelData[0]!);
         bytesOut += pcm.byteLength;
         yield pcm;
       }
       if (signal.aborted) return;
-      if (bytesOut === 0) throw new EdgeTtsError(`Edge TTS closed the connection without audio for "${text.slice(0, 40)}": ${FALLBACK_HINT}`);
+      if (bytesOut === 0)
+        throw new EdgeTtsError(
+          `Edge TTS closed the connection without audio for "${text.slice(0, 40)}": ${FALLBACK_HINT}`,
+        );
     } finally {
       clearTimeout(idleTimer);
       signal.removeEventListener('abort', end);

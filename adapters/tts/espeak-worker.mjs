@@ -56,7 +56,9 @@ function synthesize({ id, text, voice, rateWpm, pitch }) {
     if (!knownVoices.has(voice.toLowerCase().split('+')[0]) || worker.set_voice(voice) !== 0) {
       parentPort.postMessage({
         id,
-        error: `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)`,
+        error:
+          `eSpeak-NG has no voice "${voice}": use a language such as en, zh, de, fr (or an eSpeak voice id: ` +
+          `${[...knownVoices].slice(0, 12).join(', ')}, … ${knownVoices.size} in all)`,
       });
       return;
     }

@@ -54,7 +54,13 @@ const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0]!;
 /** Short language tags to eSpeak voice ids where they differ. */
 const LANGUAGE_VOICES: Record<string, string> = { en: 'en-us', zh: 'cmn', 'zh-cn': 'cmn', cmn: 'cmn', yue: 'yue' };
 
-type Reply = { id: number; chunk?: Uint8Array; phonemes?: Array<{ atMs: number; name: string }>; done?: boolean; error?: string };
+type Reply = {
+  id: number;
+  chunk?: Uint8Array;
+  phonemes?: Array<{ atMs: number; name: string }>;
+  done?: boolean;
+  error?: string;
+};
 interface Pending {
   onReply(reply: Reply): void;
 }
@@ -68,7 +74,8 @@ export function checkEspeakInstalled(resolve: (id: string) => string = createReq
     resolve('@echogarden/espeak-ng-emscripten');
   } catch (cause) {
     throw new EspeakUnavailableError(
-      'eSpeak-NG is an optional dependency (GPL-3.0) and is not installed: run `npm install @echogarden/espeak-ng-emscripten`, or use the flite engine',
+      'eSpeak-NG is an optional dependency (GPL-3.0) and is not installed: run `npm install ' +
+        '@echogarden/espeak-ng-emscripten`, or use the flite engine',
       { cause },
     );
   }
@@ -78,7 +85,9 @@ function espeakWorker() {
   if (shared) return shared;
   checkEspeakInstalled();
   const cancelled = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./espeak-worker.mjs', import.meta.url), { workerData: { cancelled: cancelled.buffer } });
+  const worker = new Worker(new URL('./espeak-worker.mjs', import.meta.url), {
+    workerData: { cancelled: cancelled.buffer },
+  });
   // Why unref: an idle synthesizer must not keep the process alive after the sessions end.
   worker.unref();
   const pending = new Map<number, Pending>();
@@ -92,7 +101,11 @@ function espeakWorker() {
 }
 
 /** Sends one request to the worker; yields its chunks as they arrive until done, error or abort. */
-async function* request(message: Record<string, unknown>, signal: AbortSignal, onPhoneme?: TtsRequest['onPhoneme']): AsyncGenerator<Uint8Array> {
+async function* request(
+  message: Record<string, unknown>,
+  signal: AbortSignal,
+  onPhoneme?: TtsRequest['onPhoneme'],
+): AsyncGenerator<Uint8Array> {
   const w = espeakWorker();
   const id = w.nextId++;
   const replies = createChannel<Reply>();
@@ -131,13 +144,18 @@ export function createEspeakTts(options: EspeakOptions = {}): TtsEngine {
     sampleRateHz: ESPEAK_RATE_HZ,
     async warmUp() {
       // Loads the WASM module and its 24 MB voice data (≈ 100 ms here), then the voice itself.
-      for await (const chunk of request({ text: 'ok', voice, rateWpm, ...(pitch !== undefined ? { pitch } : {}) }, new AbortController().signal)) void chunk;
+      for await (const chunk of request(
+        { text: 'ok', voice, rateWpm, ...(pitch !== undefined ? { pitch } : {}) },
+        new AbortController().signal,
+      ))
+        void chunk;
     },
     synthesize({ text, voice: requestVoice, language: requestLanguage, signal, onPhoneme }) {
       // A request in another language than this engine's gets that language's voice (a Mandarin clause
       // of an English reply); in the engine's own language its configured voice stays.
       const other = requestLanguage !== undefined && primary(requestLanguage) !== primary(language);
-      const chosen = requestVoice ?? (other ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
+      const chosen =
+        requestVoice ?? (other ? (LANGUAGE_VOICES[requestLanguage.toLowerCase()] ?? requestLanguage) : voice);
       return request({ text, voice: chosen, rateWpm, ...(pitch !== undefined ? { pitch } : {}) }, signal, onPhoneme);
     },
   };

@@ -16,7 +16,8 @@ export interface FliteJob {
 }
 
 /** Worker → main thread: what the run produced, or why it could not run. */
-export type FliteReply = { id: number; code: number; wav: Uint8Array | undefined; output: string } | { id: number; error: string };
+export type FliteReply =
+  { id: number; code: number; wav: Uint8Array | undefined; output: string } | { id: number; error: string };
 
 /** The slice of the WebAssembly global used here (this project compiles without the DOM typings). */
 interface WasmApi {

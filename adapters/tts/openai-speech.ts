@@ -11,7 +11,12 @@
  * ```
  */
 import { EngineError } from '../engine-error.js';
-import { createOpenAiClient, describeServiceError, isRetryableServiceError, type OpenAiEndpoint } from '../openai/client.js';
+import {
+  createOpenAiClient,
+  describeServiceError,
+  isRetryableServiceError,
+  type OpenAiEndpoint,
+} from '../openai/client.js';
 import type { TtsEngine } from './types.js';
 
 export interface OpenAiSpeechOptions extends OpenAiEndpoint {
@@ -44,7 +49,11 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
       { cause: error, retryable: isRetryableServiceError(error) },
     );
 
-  async function* synthesize({ text, voice, signal }: Parameters<TtsEngine['synthesize']>[0]): AsyncGenerator<Uint8Array> {
+  async function* synthesize({
+    text,
+    voice,
+    signal,
+  }: Parameters<TtsEngine['synthesize']>[0]): AsyncGenerator<Uint8Array> {
     if (signal.aborted) return;
     let body: ReadableStream<Uint8Array> | null;
     try {
@@ -57,7 +66,10 @@ export function createOpenAiSpeechTts(options: OpenAiSpeechOptions): TtsEngine {
       if (signal.aborted) return;
       throw fail(error);
     }
-    if (!body) throw new SpeechServiceError(`speech server at ${options.baseUrl} sent no audio for "${text.slice(0, 40)}"`, { retryable: true });
+    if (!body)
+      throw new SpeechServiceError(`speech server at ${options.baseUrl} sent no audio for "${text.slice(0, 40)}"`, {
+        retryable: true,
+      });
     const reader = body.getReader();
     let pending = new Uint8Array(0);
     try {

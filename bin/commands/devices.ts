@@ -17,7 +17,11 @@ export async function runDevicesCommand(args: string[], out: (line: string) => v
   const rows = (list: AudioDevice[], fallback: string | undefined) =>
     list.length === 0
       ? ['  (none)']
-      : list.map((d) => `  ${d.name.padEnd(width)}  ${d.description}${d.monitor ? ' (what a speaker plays)' : ''}${d.name === fallback ? ' [default]' : ''}`);
+      : list.map(
+          (d) =>
+            `  ${d.name.padEnd(width)}  ` +
+            `${d.description}${d.monitor ? ' (what a speaker plays)' : ''}${d.name === fallback ? ' [default]' : ''}`,
+        );
   out(`${server.name}${server.kind === 'alsa' ? ' (no pulse server answers: plain ALSA devices)' : ''}`);
   out('inputs (--input):');
   for (const row of rows(devices.inputs, server.defaultInput)) out(row);

@@ -10,7 +10,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-type Parsed<O extends OptionSpec> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>>;
+type Parsed<O extends OptionSpec> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>
+>;
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -32,7 +34,8 @@ export function parseCommandArgs<const O extends OptionSpec>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: max > 0 }) as Parsed<O>;
   } catch (error) {
-    // Node's messages name the option and what is wrong with it ("Unknown option '--slow'", "Option '--port <value>' argument missing").
+    // Node's messages name the option and what is wrong with it ("Unknown option '--slow'", "Option '--port <value>'
+    // argument missing").
     throw new UsageError((error as Error).message.split('. To specify a positional')[0]!);
   }
   if (parsed.positionals.length < min) throw new UsageError(`missing ${names}`);

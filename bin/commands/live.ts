@@ -1,8 +1,8 @@
 /**
- * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR] [--config FILE]`:
- * one session on this machine's microphone and speaker through its sound server (runtime/live-session.ts)
- * until Ctrl-C, then the per-turn timeline as JSON (the `run --timeline` format) plus a table on stdout.
- * `--echo-cancel-module`: the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session.
+ * `voice-agent live [--input DEVICE] [--output DEVICE] [--echo-cancel-module] [--timeline FILE] [--record-mcap DIR]
+ * [--config FILE]`: one session on this machine's microphone and speaker through its sound server
+ * (runtime/live-session.ts) until Ctrl-C, then the per-turn timeline as JSON (the `run --timeline` format) plus a table
+ * on stdout. `--echo-cancel-module`: the sound server's module-echo-cancel (WebRTC) cancels the echo, not the session.
  * `--record-mcap DIR` (`record.mcapDir`): the session is also written as an MCAP file in DIR as it runs.
  */
 import { writeFileSync } from 'node:fs';
@@ -48,7 +48,8 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
         })
       : undefined;
   let recorder: SessionRecorder | undefined;
-  // With the microphone recorded, what the conditioner is given from the sound server's clocks too: `check` re-runs from it.
+  // With the microphone recorded, what the conditioner is given from the sound server's clocks too: `check` re-runs
+  // from it.
   const conditionerFeed = mcap && config.record.audio ? createConditionerFeed() : undefined;
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -78,7 +79,10 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
       onLine: out,
       onReady: (info) =>
         out(
-          `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ${info.echoCancel ? (info.echoCancelModule ? "on (the sound server's module-echo-cancel)" : 'on') : 'off'}. Talk; Ctrl-C ends the session.`,
+          `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ` +
+            `${info.echoCancel ? (info.echoCancelModule ? "on (the sound server's module-echo-cancel)" : 'on') : 'off'}. ` +
+              `` +
+            `Talk; Ctrl-C ends the session.`,
         ),
     });
     const turns = result.turns.map((t) => rebaseTimeline(t, result.startedAtMs));
@@ -94,11 +98,13 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     };
     writeFileSync(
       timelineFile,
-      `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, null, 2)}\n`,
+      `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, ` +
+        `null, 2)}\n`,
     );
     out(formatTimelines(result.turns));
     out(
-      `\n${Math.round((result.endedAtMs - result.startedAtMs) / 1000)} s live; speaker latency ${soundServer.playbackLatencyMs} ms, microphone ${soundServer.captureLatencyMs} ms as reported` +
+      `\n${Math.round((result.endedAtMs - result.startedAtMs) / 1000)} s live; speaker latency ` +
+        `${soundServer.playbackLatencyMs} ms, microphone ${soundServer.captureLatencyMs} ms as reported` +
         `${result.underruns > 0 ? `, ${result.underruns} underruns` : ''}; timeline in ${timelineFile}`,
     );
     if (result.endedBy !== 'signal') throw new Error(result.endedBy);

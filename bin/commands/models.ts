@@ -15,10 +15,15 @@ const MODELS: Record<string, (dir: string, out: (line: string) => void) => Promi
 const DEFAULT_MODELS = ['silero', 'keyword'];
 
 export async function runModelsCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
-  const { values, positionals } = parseCommandArgs(args, { dir: { type: 'string' } }, { max: Object.keys(MODELS).length, names: 'model names' });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { dir: { type: 'string' } },
+    { max: Object.keys(MODELS).length, names: 'model names' },
+  );
   const names = positionals.length > 0 ? positionals : DEFAULT_MODELS;
   const unknown = names.filter((name) => !(name in MODELS));
-  if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}: known models are ${Object.keys(MODELS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown model ${unknown.join(', ')}: known models are ${Object.keys(MODELS).join(', ')}`);
   const dir = values.dir ?? modelsDir();
   for (const name of names) await MODELS[name]!(dir, out);
 }

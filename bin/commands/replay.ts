@@ -13,7 +13,13 @@
  * from that file alone (its event log channel and recording metadata).
  */
 import { loadConfig } from '../../runtime/config.js';
-import { formatReplay, openRecordStore, readMcapRecording, replayRecording, type RecordStore } from '../../server/records/index.js';
+import {
+  formatReplay,
+  openRecordStore,
+  readMcapRecording,
+  replayRecording,
+  type RecordStore,
+} from '../../server/records/index.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 function listRecordings(store: RecordStore, out: (line: string) => void): void {
@@ -60,9 +66,13 @@ export async function runReplayCommand(args: string[], out: (line: string) => vo
     return result.identical ? 0 : 1;
   }
   if (!values.db)
-    throw new UsageError('--db is required: the records file `voice-agent serve --db` wrote (or --mcap FILE: a file `voice-agent export --mcap` wrote)');
+    throw new UsageError(
+      '--db is required: the records file `voice-agent serve --db` wrote (or --mcap FILE: a file `voice-agent ' +
+        'export --mcap` wrote)',
+    );
   if (values.rerun && !values.session) throw new UsageError('--rerun needs --session');
-  if (values.config && !values.rerun) throw new UsageError('--config applies to --rerun only: replay always uses the recorded session config');
+  if (values.config && !values.rerun)
+    throw new UsageError('--config applies to --rerun only: replay always uses the recorded session config');
   const store = openRecordStore({ file: values.db, readonly: true });
   try {
     if (!values.session) {
@@ -77,7 +87,11 @@ export async function runReplayCommand(args: string[], out: (line: string) => vo
       return 0;
     }
     const recording = store.recording(values.session);
-    const result = replayRecording({ recording, events: store.events(recording.id), emitted: store.emitted(recording.id) });
+    const result = replayRecording({
+      recording,
+      events: store.events(recording.id),
+      emitted: store.emitted(recording.id),
+    });
     out(formatReplay(result));
     return result.identical ? 0 : 1;
   } finally {

@@ -77,15 +77,27 @@ export async function startRobotSim(options: RobotSimOptions): Promise<RobotSim>
   const bus = createMessageBus(transport, { clock, prefix: options.prefix });
   const robot = createRobotSimulator({ clock });
   const handled = (name: string) => Object.hasOwn(robot.handlers, name);
-  const subject = options.sessionId === '*' ? bus.subjects.allSessions('action', '*') : bus.subjects.forStage(options.sessionId, 'action');
+  const subject =
+    options.sessionId === '*'
+      ? bus.subjects.allSessions('action', '*')
+      : bus.subjects.forStage(options.sessionId, 'action');
   const log: Subscription = bus.subscribe(subject, (message) => {
     const line = describeActionMessage(message, handled);
     if (line) write(line);
   });
-  const server = serveActions({ bus, clock, handlers: robot.handlers, sessionId: options.sessionId, runsOn: 'controller' });
+  const server = serveActions({
+    bus,
+    clock,
+    handlers: robot.handlers,
+    sessionId: options.sessionId,
+    runsOn: 'controller',
+  });
   await bus.flush();
   const where = options.sessionId === '*' ? 'every session' : `session ${options.sessionId}`;
-  write(`robot-sim: serving ${Object.keys(robot.handlers).join(', ')} for ${where} on ${options.nats} (${subject}); Ctrl-C stops`);
+  write(
+    `robot-sim: serving ${Object.keys(robot.handlers).join(', ')} for ${where} on ${options.nats} (${subject}); ` +
+      `Ctrl-C stops`,
+  );
   let stopping: Promise<void> | undefined;
   return {
     bus,
@@ -103,11 +115,21 @@ export async function startRobotSim(options: RobotSimOptions): Promise<RobotSim>
 }
 
 export async function runRobotSimCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandArgs(args, { nats: { type: 'string' }, prefix: { type: 'string' }, session: { type: 'string' }, ...CONFIG_OPTION });
-  const overrides = { nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) } };
+  const { values } = parseCommandArgs(args, {
+    nats: { type: 'string' },
+    prefix: { type: 'string' },
+    session: { type: 'string' },
+    ...CONFIG_OPTION,
+  });
+  const overrides = {
+    nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) },
+  };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const nats = config.nats.servers;
-  if (!nats) throw new UsageError('the simulated robot is a controller on NATS: give --nats URL or set nats.servers (VA_NATS__SERVERS)');
+  if (!nats)
+    throw new UsageError(
+      'the simulated robot is a controller on NATS: give --nats URL or set nats.servers (VA_NATS__SERVERS)',
+    );
   const sessionId = values.session ?? '*';
   if (sessionId !== '*') {
     try {

@@ -34,7 +34,8 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
   const rate = config.audio.inputRateHz;
   // A recording at another rate is resampled once, at the edge, to the rate the VAD and STT run at.
   const pcm = await resampleAll(recording.pcm, recording.sampleRateHz, rate);
-  if (recording.sampleRateHz !== rate) out(`${input}: resampled ${recording.sampleRateHz} Hz → ${rate} Hz (audio.inputRateHz)`);
+  if (recording.sampleRateHz !== rate)
+    out(`${input}: resampled ${recording.sampleRateHz} Hz → ${rate} Hz (audio.inputRateHz)`);
 
   if (values.session !== undefined && !SESSION_ID.test(values.session))
     throw new UsageError(`session id "${values.session}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
@@ -52,7 +53,12 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
         ? {
             // As `serve` records, with the microphone and the re-run material: `voice-agent check` re-runs it.
             attach: ({ bus, clock }) =>
-              (recorder = createSessionRecorder(store, { bus, clock, audio: true, input: { sinkKind: 'file', build: buildFingerprint(config) } })).attach,
+              (recorder = createSessionRecorder(store, {
+                bus,
+                clock,
+                audio: true,
+                input: { sinkKind: 'file', build: buildFingerprint(config) },
+              })).attach,
           }
         : {}),
     });
@@ -67,6 +73,9 @@ export async function runRunCommand(args: string[], out: (line: string) => void 
   const timelineFile = values.timeline ?? output.replace(/\.wav$/i, '') + '.timeline.json';
   writeFileSync(timelineFile, `${JSON.stringify({ input, output, turns, history: result.history }, null, 2)}\n`);
   out(formatTimelines(result.turns));
-  out(`\n${output}: ${Math.round(result.endedAtMs - result.startedAtMs)} ms of agent audio track; timeline in ${timelineFile}`);
+  out(
+    `\n${output}: ${Math.round(result.endedAtMs - result.startedAtMs)} ms of agent audio track; timeline in ` +
+      `${timelineFile}`,
+  );
   if (values.db) out(`recorded as session ${values.session ?? 'run'} in ${values.db} (voice-agent check ${values.db})`);
 }

@@ -13,7 +13,11 @@ import { buildTts } from '../../runtime/engines.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
 export async function runSayCommand(args: string[], out: (line: string) => void = console.log): Promise<void> {
-  const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, ...CONFIG_OPTION }, { min: 1, max: 1, names: 'the text to speak' });
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { out: { type: 'string' }, ...CONFIG_OPTION },
+    { min: 1, max: 1, names: 'the text to speak' },
+  );
   const text = positionals[0]!;
   const file = values.out;
   if (!file) throw new UsageError('--out is required');
@@ -29,7 +33,12 @@ export async function runSayCommand(args: string[], out: (line: string) => void 
     try {
       const parts: Uint8Array[] = [];
       let firstChunkMs: number | undefined;
-      for await (const chunk of engine.synthesize({ text, language, signal: new AbortController().signal, ...(voice ? { voice } : {}) })) {
+      for await (const chunk of engine.synthesize({
+        text,
+        language,
+        signal: new AbortController().signal,
+        ...(voice ? { voice } : {}),
+      })) {
         firstChunkMs ??= performance.now() - startedAt;
         parts.push(chunk);
       }
@@ -38,7 +47,8 @@ export async function runSayCommand(args: string[], out: (line: string) => void 
       writeFileSync(file, encodeWav(pcm, rateHz));
       const resampled = engine.sampleRateHz === rateHz ? '' : ` (resampled from ${engine.sampleRateHz} Hz)`;
       out(
-        `${file}: ${((pcm.byteLength / 2 / rateHz) * 1000).toFixed(0)} ms at ${rateHz} Hz${resampled} by ${engine.name} (first chunk after ${Math.round(firstChunkMs ?? 0)} ms)`,
+        `${file}: ${((pcm.byteLength / 2 / rateHz) * 1000).toFixed(0)} ms at ${rateHz} Hz${resampled} by ` +
+          `${engine.name} (first chunk after ${Math.round(firstChunkMs ?? 0)} ms)`,
       );
       return;
     } catch (error) {
@@ -46,5 +56,7 @@ export async function runSayCommand(args: string[], out: (line: string) => void 
       out(`${engine.name} failed (${error instanceof Error ? error.message : String(error)}); trying the next engine`);
     }
   }
-  throw new Error(`no TTS engine could speak the text: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  throw new Error(
+    `no TTS engine could speak the text: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
 }

@@ -1,11 +1,11 @@
 /**
- * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--foxglove PORT] [--record-mcap DIR] [--config FILE]`: the
- * server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see server/serve.ts),
- * on NATS when `--nats` or `nats.servers` names a server, else on an in-process bus,
- * each recorded into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off).
- * `--foxglove PORT` (`server.foxglove`) adds a live view in Foxglove on 127.0.0.1 (server/records/foxglove-live.ts);
- * `--record-mcap DIR` (`record.mcapDir`) writes each session as an MCAP file there as it runs. Ctrl-C or
- * SIGTERM drains it: no new sessions, running turns finish, clients are closed with a reason.
+ * `voice-agent serve [--host H] [--port P] [--nats URL] [--sessions a,b] [--db FILE] [--foxglove PORT] [--record-mcap
+ * DIR] [--config FILE]`: the server — Realtime WebSocket, SSE chat, metrics — with sessions made on demand (see
+ * server/serve.ts), on NATS when `--nats` or `nats.servers` names a server, else on an in-process bus, each recorded
+ * into `--db` (default `./voice-agent.db`; `record.enabled` false turns it off). `--foxglove PORT` (`server.foxglove`)
+ * adds a live view in Foxglove on 127.0.0.1 (server/records/foxglove-live.ts); `--record-mcap DIR` (`record.mcapDir`)
+ * writes each session as an MCAP file there as it runs. Ctrl-C or SIGTERM drains it: no new sessions, running turns
+ * finish, clients are closed with a reason.
  */
 import { loadConfig } from '../../runtime/config.js';
 import { serve } from '../../server/serve.js';
@@ -33,7 +33,8 @@ export async function runServeCommand(args: string[]): Promise<void> {
   const port = values.port;
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port ${port} is not a port number`);
   const foxglove = values.foxglove;
-  if (foxglove !== undefined && !/^\d{1,5}$/.test(foxglove)) throw new UsageError(`--foxglove ${foxglove} is not a port number (Foxglove's default is 8765)`);
+  if (foxglove !== undefined && !/^\d{1,5}$/.test(foxglove))
+    throw new UsageError(`--foxglove ${foxglove} is not a port number (Foxglove's default is 8765)`);
   // Flags are the highest layer of the configuration, so what serves is what the configuration says.
   const overrides = {
     server: {
@@ -56,7 +57,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
   // For people (the logs are JSON lines on stderr): where to connect.
   const { url } = server.http;
   console.log(
-    `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  metrics:                   ${url}/metrics` +
+    `voice-agent serving on ${url}\n  talk to it in a browser:   ${url}/\n  inspect its sessions:      ` +
+      `${url}/inspect\n  Realtime WebSocket:        ${url.replace(/^http/, 'ws')}/v1/realtime\n  ` +
+      `metrics:                   ${url}/metrics` +
       (server.foxglove ? `\n  Foxglove live view:        ${server.foxglove.url}` : '') +
       (server.mcap ? `\n  sessions as MCAP in:       ${server.mcap.dir}` : ''),
   );

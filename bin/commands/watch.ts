@@ -18,7 +18,12 @@ import { describeEvent, stateValueToString } from '../../runtime/state-value.js'
 import { parseCommandArgs, UsageError } from './flags.js';
 
 export async function runWatchCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { values } = parseCommandArgs(args, { session: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' }, relay: { type: 'string' } });
+  const { values } = parseCommandArgs(args, {
+    session: { type: 'string' },
+    url: { type: 'string' },
+    key: { type: 'string' },
+    relay: { type: 'string' },
+  });
   if (!values.session) throw new UsageError('--session is required (the live sessions are listed at <url>/inspect)');
   const base = (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   if (!/^https?:\/\//.test(base)) throw new UsageError(`--url ${base}: give the server's http:// or https:// address`);
@@ -41,12 +46,18 @@ export async function runWatchCommand(args: string[], out: (line: string) => voi
     if (state === last) return;
     // The first snapshot is where the session is as the watch begins (no event caused it).
     const cause = m.event.type ? describeEvent(m.event) : 'now';
-    out(`+${String(Math.round(atMs - originMs)).padStart(6)} ms  ${cause.padEnd(28)} ${last ? `${last} → ` : ''}${state}`);
+    out(
+      `+${String(Math.round(atMs - originMs)).padStart(6)} ms  ${cause.padEnd(28)} ` +
+        `${last ? `${last} → ` : ''}${state}`,
+    );
     last = state;
   });
   return new Promise<number>((resolve) => {
     ws.on('unexpected-response', (_req, res) => {
-      out(`voice-agent watch: the server answered ${res.statusCode}${res.statusCode === 401 ? ': pass one of its API keys with --key (or VA_API_KEY)' : ''}`);
+      out(
+        `voice-agent watch: the server answered ` +
+          `${res.statusCode}${res.statusCode === 401 ? ': pass one of its API keys with --key (or VA_API_KEY)' : ''}`,
+      );
       resolve(1);
     });
     ws.on('error', (error) => {
@@ -67,6 +78,8 @@ function openRelay(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.once('open', () => resolve(ws));
-    ws.once('error', (error) => reject(new UsageError(`--relay ${url}: ${error.message} (start Stately's inspector server first)`)));
+    ws.once('error', (error) =>
+      reject(new UsageError(`--relay ${url}: ${error.message} (start Stately's inspector server first)`)),
+    );
   });
 }

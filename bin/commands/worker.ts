@@ -18,10 +18,13 @@ export async function runWorkerCommand(args: string[]): Promise<void> {
     { min: 1, max: 1, names: 'the stage (tts, llm or stt)' },
   );
   const stage = positionals[0]!;
-  const overrides = { nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) } };
+  const overrides = {
+    nats: { ...(values.nats ? { servers: values.nats } : {}), ...(values.prefix ? { prefix: values.prefix } : {}) },
+  };
   const config = loadConfig({ env: process.env, overrides, ...(values.config ? { file: values.config } : {}) });
   const nats = config.nats.servers;
-  if (!nats) throw new UsageError('a worker serves sessions over NATS: give --nats URL or set nats.servers (VA_NATS__SERVERS)');
+  if (!nats)
+    throw new UsageError('a worker serves sessions over NATS: give --nats URL or set nats.servers (VA_NATS__SERVERS)');
   // A worker's engine serves every session, so it is built without one (a `remote` engine here is an error).
   const worker = await runWorkerMain({
     stage,
@@ -30,7 +33,8 @@ export async function runWorkerCommand(args: string[]): Promise<void> {
     engine: stage,
     log: createLogger({ level: config.server.logLevel }),
     buildEngine: async (s) => {
-      if (s === 'tts') return { stage: 'tts', engine: withPhraseCache(buildTts(config.tts.engines[0]!, config, systemClock), config) };
+      if (s === 'tts')
+        return { stage: 'tts', engine: withPhraseCache(buildTts(config.tts.engines[0]!, config, systemClock), config) };
       if (s === 'llm') return { stage: 'llm', engine: buildLlm(config, systemClock) };
       return { stage: 'stt', engine: buildStt(config, systemClock) };
     },

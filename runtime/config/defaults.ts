@@ -17,9 +17,13 @@ import { DEFAULT_PREFIX } from '../../bus/subjects.js';
 
 /** The bundled examples, found from wherever the command runs (from source, or from the build in dist/). */
 export const EXAMPLES_DIR =
-  [new URL('../../examples/', import.meta.url), new URL('../../../examples/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir)) ??
-  'examples/';
-/** The MLLR transform shipped for pocketsphinx's grammar decoding (`stt.mllrPath`'s default; `bench/adapt-grammar-mllr.ts`). */
+  [new URL('../../examples/', import.meta.url), new URL('../../../examples/', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((dir) => existsSync(dir)) ?? 'examples/';
+/**
+ * The MLLR transform shipped for pocketsphinx's grammar decoding (`stt.mllrPath`'s default;
+ * `bench/adapt-grammar-mllr.ts`).
+ */
 export const DEFAULT_GRAMMAR_MLLR = `${EXAMPLES_DIR}en-us-grammar.mllr`;
 
 export const CONFIG_DEFAULTS = {
@@ -31,15 +35,30 @@ export const CONFIG_DEFAULTS = {
     outputRateHz: 16000,
     /** Why auto: a robot hears its own voice; a browser cancels its own echo and a recording has none. */
     echoCancel: 'auto',
-    /** Why builtin: no false barge-in in any echo matrix cell, where WebRTC's passes its first reply's echo while it converges (1–6 a cell: docs/echo.md). */
+    /**
+     * Why builtin: no false barge-in in any echo matrix cell, where WebRTC's passes its first reply's echo while it
+     * converges (1–6 a cell: docs/echo.md).
+     */
     echoCanceller: 'builtin' as 'builtin' | 'webrtc',
-    /** Why 500 ms: the reference is aligned on the measured echo delay (adapters/echo/delay.ts), so the filter covers the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md). */
+    /**
+     * Why 500 ms: the reference is aligned on the measured echo delay (adapters/echo/delay.ts), so the filter covers
+     * the room alone; RT60 600 ms needs 500 (14 false barge-ins over 22 replies at 250: docs/echo.md).
+     */
     echoTailMs: 500,
-    /** Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server reports it (`live` aligns by it). */
+    /**
+     * Why on: a robot's playback-to-microphone delay is not known and drifts (0.3-1.4 s); off where the sound server
+     * reports it (`live` aligns by it).
+     */
     echoDelayEstimation: true,
-    /** Why on: echo return loss enhancement 36 dB once converged, against 28 without it; chosen on the echo matrix's open loop (docs/echo.md). */
+    /**
+     * Why on: echo return loss enhancement 36 dB once converged, against 28 without it; chosen on the echo matrix's
+     * open loop (docs/echo.md).
+     */
     residualEchoSuppression: true,
-    /** Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands (docs/audio-input.md). */
+    /**
+     * Why on: without it the echo passes while the filter learns: 43 false barge-ins over 20 commands
+     * (docs/audio-input.md).
+     */
     echoSuppression: true,
     /** Why 100 Hz: below nearly every voice's fundamental; halves a fan's false VAD starts. */
     highPassHz: 100,
@@ -70,7 +89,10 @@ export const CONFIG_DEFAULTS = {
     grammarPath: `${EXAMPLES_DIR}robot-commands.jsgf`,
     /** Why 0.2: 2.6 % of phrases outside the grammar pass as commands, 5.4 % at 0.15 (docs/out-of-grammar.md). */
     minConfidence: 0.2,
-    /** Why this transform: commands recognized exactly on unseen voices went from 91.3 to 97.1 % (docs/out-of-grammar.md). */
+    /**
+     * Why this transform: commands recognized exactly on unseen voices went from 91.3 to 97.1 %
+     * (docs/out-of-grammar.md).
+     */
     mllrPath: DEFAULT_GRAMMAR_MLLR as string | null,
     /** Why 1: on two cores the event loop keeps one and the decodes take the other (docs/server-scaling.md). */
     threads: 1,
@@ -91,7 +113,10 @@ export const CONFIG_DEFAULTS = {
   tts: {
     /** Why flite: BSD-style licence, English, embedded; eSpeak is GPL and optional. */
     engines: [{ engine: 'flite' }],
-    /** Why these: the default filler (`session.fillerText`) is said when the answer is already late, so it must be instant. */
+    /**
+     * Why these: the default filler (`session.fillerText`) is said when the answer is already late, so it must be
+     * instant.
+     */
     phrases: ['Hmm, let me see.', 'Okay.', 'Sorry, I did not catch that.'],
     /** Why on: a cold engine's first request is the slowest one the user would hear. */
     warmUp: true,
@@ -116,7 +141,10 @@ export const CONFIG_DEFAULTS = {
     allowAnonymous: false,
     /** Why 100: what one 2-core process holds on the local stack with room for the turn peaks. */
     maxSessions: 100,
-    /** Why 12: the most Realtime sessions on the local stack whose every command was answered and every stop delivered in `npm run bench -- --scenario capacity` on a shared 2-core machine (docs/server.md). */
+    /**
+     * Why 12: the most Realtime sessions on the local stack whose every command was answered and every stop delivered
+     * in `npm run bench -- --scenario capacity` on a shared 2-core machine (docs/server.md).
+     */
     capacity: 12,
     /** Why 20: one key is one integrator's fleet slice; a runaway client cannot take the whole server. */
     maxSessionsPerKey: 20,
@@ -129,7 +157,10 @@ export const CONFIG_DEFAULTS = {
     /** Why 10 s: running replies finish (a few seconds of speech) before clients are closed. */
     drainTimeoutMs: 10_000,
     logLevel: 'info',
-    /** Why 100: V8's own heuristic keeps a many-session server's small heap in almost continuous full collection (server/heap-growth.ts). */
+    /**
+     * Why 100: V8's own heuristic keeps a many-session server's small heap in almost continuous full collection
+     * (server/heap-growth.ts).
+     */
     heapGrowthPercent: 100,
     foxglove: {
       /** Why loopback: the live view carries what people say and the microphone, with no API key in front of it. */
@@ -164,11 +195,16 @@ export const CONFIG_DEFAULTS = {
     },
   },
   keyword: {
-    /** Why on: heads trained on speech embeddings hear real people's stops and wake phrases the phone loop misses (docs/activation.md). */
+    /**
+     * Why on: heads trained on speech embeddings hear real people's stops and wake phrases the phone loop misses
+     * (docs/activation.md).
+     */
     enabled: true,
     /** Why none: the heads `voice-agent train-phrase` writes and those in `heads/` are found by phrase. */
     heads: {},
-    /** Why 0.5: openWakeWord's default, for heads that carry no calibrated threshold of their own (its pretrained ones). */
+    /**
+     * Why 0.5: openWakeWord's default, for heads that carry no calibrated threshold of their own (its pretrained ones).
+     */
     threshold: 0.5,
     /** Why none: one threshold serves every head trained the same way. */
     thresholds: {},

@@ -31,9 +31,13 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = {
   'session.estop.sureConfidence': 'session.estop.minConfidence',
 };
 
-/** What to say about a path that is not a key: where it moved, or the nearest real key (variable first when `byVariable`). */
+/**
+ * What to say about a path that is not a key: where it moved, or the nearest real key (variable first when
+ * `byVariable`).
+ */
 export function notAKey(segments: readonly string[], byVariable = false): string {
-  const name = (path: string[]) => (byVariable ? `${envNameFor(path)} (${path.join('.')})` : `${path.join('.')} (${envNameFor(path)})`);
+  const name = (path: string[]) =>
+    byVariable ? `${envNameFor(path)} (${path.join('.')})` : `${path.join('.')} (${envNameFor(path)})`;
   const moved = MOVED_KEYS[segments.join('.')];
   if (moved) return `moved to ${name(moved.split('.'))}`;
   return `not a setting; the nearest is ${name(nearestKey(segments))}`;
@@ -43,7 +47,8 @@ let keys: ConfigKey[] | undefined;
 /** Every key of the application configuration (read from the schema once). */
 export const appConfigKeys = (): readonly ConfigKey[] => (keys ??= configKeys(AppConfigSchema));
 
-const snake = (segment: string) => (segment === RECORD_KEY ? '<TAG>' : segment.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase());
+const snake = (segment: string) =>
+  segment === RECORD_KEY ? '<TAG>' : segment.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** The variable that sets a key: `['llm', 'baseUrl']` → `VA_LLM__BASE_URL`. */
@@ -56,7 +61,8 @@ function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
     row = next;
   }
   return row[b.length]!;
@@ -71,7 +77,9 @@ export function nearest(name: string, candidates: readonly string[]): string {
 
 /** The real key nearest to a wrong path (a record's key as given: `languages.zh.voice`). */
 export function nearestKey(segments: readonly string[]): string[] {
-  const known = appConfigKeys().map((k) => k.segments.map((s, i) => (s === RECORD_KEY ? (segments[i] ?? s) : s)).join('.'));
+  const known = appConfigKeys().map((k) =>
+    k.segments.map((s, i) => (s === RECORD_KEY ? (segments[i] ?? s) : s)).join('.'),
+  );
   return nearest(segments.join('.'), known).split('.');
 }
 
@@ -86,7 +94,11 @@ function valueFor(key: ConfigKey | undefined, raw: string, inside: boolean): unk
 
 /** Whether a path names a section of keys (`server.tls`), which a variable may set whole, as JSON. */
 function isSection(segments: readonly string[]): boolean {
-  return appConfigKeys().some((k) => k.segments.length > segments.length && segments.every((s, i) => s === k.segments[i] || k.segments[i] === RECORD_KEY));
+  return appConfigKeys().some(
+    (k) =>
+      k.segments.length > segments.length &&
+      segments.every((s, i) => s === k.segments[i] || k.segments[i] === RECORD_KEY),
+  );
 }
 
 /** Reads the `VA_*` settings into a nested object (`VA_LLM__BASE_URL` → `{ llm: { baseUrl } }`). */
@@ -108,7 +120,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (unknown.length > 0) {
     const others = Object.keys(NON_CONFIG_VARIABLES).join(', ');
     throw new ConfigError(
-      `unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: docs/configuration.md; the only others read are ${others})`,
+      `unknown configuration variables:\n${unknown.join('\n')}\n(every setting and its variable: ` +
+        `docs/configuration.md; the only others read are ${others})`,
     );
   }
   return out;

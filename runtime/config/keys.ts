@@ -42,7 +42,9 @@ interface Def {
   valueType?: z.ZodType;
   entries?: Record<string, string | number>;
   values?: unknown[];
-  checks?: Array<{ _zod: { def: { check: string; format?: string; value?: number; inclusive?: boolean; minimum?: number } } }>;
+  checks?: Array<{
+    _zod: { def: { check: string; format?: string; value?: number; inclusive?: boolean; minimum?: number } };
+  }>;
   format?: string;
 }
 
@@ -67,7 +69,11 @@ export function unwrap(schema: z.ZodType): Unwrapped {
       out.hasDefault = true;
       out.default = def.defaultValue;
     } else if (def.type === 'nullable') out.nullable = true;
-    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') && def.innerType) node = def.innerType;
+    if (
+      (def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') &&
+      def.innerType
+    )
+      node = def.innerType;
     else if (def.type === 'pipe' && def.out) node = def.out;
     else break;
   }
@@ -110,7 +116,8 @@ export function typeOf(schema: z.ZodType): string {
       .map((v) => JSON.stringify(v))
       .join(' | ');
   else if (def.type === 'literal') text = def.values!.map((v) => JSON.stringify(v)).join(' | ');
-  else if (def.type === 'union') text = objectVariants(leaf) ? (titleOf(leaf) ?? 'object') : def.options!.map((o) => typeOf(o)).join(' | ');
+  else if (def.type === 'union')
+    text = objectVariants(leaf) ? (titleOf(leaf) ?? 'object') : def.options!.map((o) => typeOf(o)).join(' | ');
   else if (def.type === 'array') text = `${typeOf(def.element!)}[]`;
   else if (def.type === 'record') text = `map of ${typeOf(def.valueType!)}`;
   else if (def.type === 'object') text = titleOf(leaf) ?? 'object';
@@ -174,7 +181,8 @@ export function configKeys(schema: z.ZodType): ConfigKey[] {
  */
 export function keyAt(keys: readonly ConfigKey[], segments: readonly string[]): ConfigKey | undefined {
   const matches = (key: ConfigKey, n: number) =>
-    key.segments.length === n && key.segments.every((s, i) => s === segments[i] || (s === RECORD_KEY && segments[i] !== undefined));
+    key.segments.length === n &&
+    key.segments.every((s, i) => s === segments[i] || (s === RECORD_KEY && segments[i] !== undefined));
   for (let n = segments.length; n > 0; n--) {
     const key = keys.find((k) => matches(k, n));
     if (!key) continue;

@@ -32,7 +32,8 @@ export function presentedKey(request: IncomingMessage): string | undefined {
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   const protocols = request.headers['sec-websocket-protocol'];
   if (protocols) {
-    for (const p of protocols.split(',').map((s) => s.trim())) if (p.startsWith(KEY_SUBPROTOCOL_PREFIX)) return p.slice(KEY_SUBPROTOCOL_PREFIX.length);
+    for (const p of protocols.split(',').map((s) => s.trim()))
+      if (p.startsWith(KEY_SUBPROTOCOL_PREFIX)) return p.slice(KEY_SUBPROTOCOL_PREFIX.length);
   }
   return undefined;
 }
@@ -46,7 +47,12 @@ export function createAuthenticator(keys: readonly string[]): Authenticator {
       if (known.length === 0) return { ok: true, owner: undefined };
       const key = presentedKey(request);
       if (!key)
-        return { ok: false, reason: 'missing API key: send "Authorization: Bearer <key>" (browsers: the openai-insecure-api-key.<key> WebSocket subprotocol)' };
+        return {
+          ok: false,
+          reason:
+            'missing API key: send "Authorization: Bearer <key>" (browsers: the openai-insecure-api-key.<key> ' +
+            'WebSocket subprotocol)',
+        };
       const hash = digest(key);
       const match = known.find((k) => timingSafeEqual(k.hash, hash));
       return match ? { ok: true, owner: match.owner } : { ok: false, reason: 'unknown API key' };

@@ -63,15 +63,25 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
   if (request.type === 'COMMAND') {
     const command = request.content.trim().toUpperCase();
     if (command !== 'STOP' && command !== 'END')
-      throw new ChatRequestError(400, 'invalid_command', `COMMAND content must be STOP or END, not "${request.content.slice(0, 32)}"`);
-    if (!session && !remote) throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
-    bus.publish({ type: command === 'STOP' ? 'control.stop' : 'control.end', sessionId: request.sessionId, turnId: '-' });
+      throw new ChatRequestError(
+        400,
+        'invalid_command',
+        `COMMAND content must be STOP or END, not "${request.content.slice(0, 32)}"`,
+      );
+    if (!session && !remote)
+      throw new ChatRequestError(404, 'session_not_found', `session ${request.sessionId} does not exist for this key`);
+    bus.publish({
+      type: command === 'STOP' ? 'control.stop' : 'control.end',
+      sessionId: request.sessionId,
+      turnId: '-',
+    });
     openStream(res);
     send(res, 'done', { stats: { ttft_ms: null, tokens: 0, total_ms: 0 } });
     res.end();
     return;
   }
-  if (!remote) session ??= await manager.create({ sessionId: request.sessionId, ...(owner !== undefined ? { owner } : {}) });
+  if (!remote)
+    session ??= await manager.create({ sessionId: request.sessionId, ...(owner !== undefined ? { owner } : {}) });
   session?.touch();
   const sessionId = request.sessionId;
   const startedAtMs = clock.now();
@@ -99,7 +109,8 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
     const onMessage = (m: BusMessage) => {
       // Our turn is the text turn whose user entry carries this request's text.
       if (turnId === undefined) {
-        if (m.type === 'session.history' && m.role === 'user' && m.turnId.startsWith('t') && m.text === request.content) turnId = m.turnId;
+        if (m.type === 'session.history' && m.role === 'user' && m.turnId.startsWith('t') && m.text === request.content)
+          turnId = m.turnId;
         return;
       }
       if (m.turnId !== turnId) return;
@@ -111,7 +122,8 @@ export async function streamChat(request: ChatRequest, res: ServerResponse, cont
       else if (m.type === 'llm.error') finish('error', { code: 'llm_error', message: m.message });
       else if (m.type === 'session.notice' && m.code === 'reply_cancelled') {
         // Cut by the user (speech, STOP): the reply is done as far as it got; cut by anything else, it failed.
-        if (m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop) finish('done', { ...stats(), interrupted: m.reason });
+        if (m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop)
+          finish('done', { ...stats(), interrupted: m.reason });
         else finish('error', { code: 'reply_failed', message: `the reply ended: ${m.reason}` });
       }
     };
@@ -148,14 +160,19 @@ export async function readChatRequest(req: IncomingMessage, maxBytes: number): P
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).byteLength;
-    if (size > maxBytes) throw new ChatRequestError(413, 'request_too_large', `the request body is larger than ${maxBytes} bytes`);
+    if (size > maxBytes)
+      throw new ChatRequestError(413, 'request_too_large', `the request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new ChatRequestError(400, 'invalid_json', 'the request body is not JSON: send {"sessionId","turn","type","content","meta"}');
+    throw new ChatRequestError(
+      400,
+      'invalid_json',
+      'the request body is not JSON: send {"sessionId","turn","type","content","meta"}',
+    );
   }
   const parsed = ChatRequestSchema.safeParse(raw);
   if (!parsed.success) {

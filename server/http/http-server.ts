@@ -68,7 +68,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const log = options.log ?? silentLogger;
   if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host) && !config.allowAnonymous) {
     throw new ConfigError(
-      `server.host is ${config.host} but no API keys are set: set server.apiKeys (VA_SERVER__API_KEYS=key1,key2), or server.allowAnonymous=true on a trusted network`,
+      `server.host is ${config.host} but no API keys are set: set server.apiKeys ` +
+        `(VA_SERVER__API_KEYS=key1,key2), or server.allowAnonymous=true on a trusted network`,
     );
   }
   const auth = createAuthenticator(config.apiKeys);
@@ -78,19 +79,31 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
-  const refuse = (res: ServerResponse, status: number, code: string, message: string) => json(res, status, { error: { code, message } });
+  const refuse = (res: ServerResponse, status: number, code: string, message: string) =>
+    json(res, status, { error: { code, message } });
 
   const assets = createStaticFiles();
-  const inspect = createInspectRoutes({ manager, clock, bus, records: options.records, timelines: options.timelines, log });
+  const inspect = createInspectRoutes({
+    manager,
+    clock,
+    bus,
+    records: options.records,
+    timelines: options.timelines,
+    log,
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     // The capacity beside the sessions: a load balancer or a placement service routes on the room left.
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok', sessions: manager.size, capacity: config.capacity });
+    if (req.method === 'GET' && path === '/healthz')
+      return json(res, 200, { status: 'ok', sessions: manager.size, capacity: config.capacity });
     // The page holds no secrets: it asks the user for a key when the server needs one.
     if (assets.serve(req, res)) return;
     if (req.method === 'GET' && path === '/readyz') {
       const ready = pool.warm && !manager.draining;
-      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : manager.draining ? 'draining' : 'warming', sessions: manager.size });
+      return json(res, ready ? 200 : 503, {
+        status: ready ? 'ready' : manager.draining ? 'draining' : 'warming',
+        sessions: manager.size,
+      });
     }
     const who = auth.check(req);
     if (!who.ok) return refuse(res, 401, 'unauthorized', who.reason);
@@ -104,7 +117,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (req.method === 'POST' && path === '/chat/stream') {
       void readChatRequest(req, config.maxEventBytes)
-        .then((request) => streamChat(request, res, { manager, bus, clock, owner: who.owner, turnTimeoutMs: pool.runtime.config.timeouts.llmGiveUpMs * 2 }))
+        .then((request) =>
+          streamChat(request, res, {
+            manager,
+            bus,
+            clock,
+            owner: who.owner,
+            turnTimeoutMs: pool.runtime.config.timeouts.llmGiveUpMs * 2,
+          }),
+        )
         .catch((error: unknown) => {
           if (res.headersSent) return void res.end();
           if (error instanceof ChatRequestError) return refuse(res, error.status, error.code, error.message);
@@ -112,9 +133,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
             metrics.sessionsRejected.inc({ reason: AT_CAPACITY });
             return refuse(res, 503, AT_CAPACITY, error.message);
           }
-          if (error instanceof SessionLimitError) return refuse(res, error.scope === 'draining' ? 503 : 429, 'too_many_sessions', error.message);
+          if (error instanceof SessionLimitError)
+            return refuse(res, error.scope === 'draining' ? 503 : 429, 'too_many_sessions', error.message);
           if (error instanceof SessionExistsError) return refuse(res, 409, 'session_exists', error.message);
-          if (error instanceof SessionDirectoryError) return refuse(res, 503, 'session_directory_unavailable', error.message);
+          if (error instanceof SessionDirectoryError)
+            return refuse(res, 503, 'session_directory_unavailable', error.message);
           log.error('chat stream failed', { error });
           refuse(res, 500, 'server_error', 'the server failed to handle the request');
         });
@@ -124,34 +147,58 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   const server: Server = config.tls
-    ? createHttps({ cert: readTls(config.tls.certPath, 'certPath'), key: readTls(config.tls.keyPath, 'keyPath') }, onRequest)
+    ? createHttps(
+        { cert: readTls(config.tls.certPath, 'certPath'), key: readTls(config.tls.keyPath, 'keyPath') },
+        onRequest,
+      )
     : createHttp(onRequest);
   const wss = new WebSocketServer({
     noServer: true,
     // The hard ceiling (ws closes with 1009); events above maxEventBytes but below this get an error event.
     maxPayload: config.maxEventBytes * 4,
     // A browser that sent its key as a subprotocol expects one protocol back, never the key itself.
-    handleProtocols: (protocols) => [...protocols].find((p) => p === 'realtime') ?? [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
+    handleProtocols: (protocols) =>
+      [...protocols].find((p) => p === 'realtime') ??
+      [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ??
+      false,
   });
 
   const reject = (socket: Duplex, status: number, reason: string, message: string) => {
     metrics.sessionsRejected.inc({ reason });
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code: reason, message } })}`,
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nconnection: ` +
+        `close\r\n\r\n${JSON.stringify({ error: { code: reason, message } })}`,
     );
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path !== '/v1/realtime' && !inspect.upgrades(path))
-      return reject(socket, 404, 'not_found', "the Realtime WebSocket is at /v1/realtime, the inspector's at /inspect/ws");
+      return reject(
+        socket,
+        404,
+        'not_found',
+        "the Realtime WebSocket is at /v1/realtime, the inspector's at /inspect/ws",
+      );
     const who = auth.check(req);
     if (!who.ok) return reject(socket, 401, 'unauthorized', who.reason);
     // Watching costs no session: the limits below are for Realtime clients.
     if (inspect.upgrades(path)) return inspect.upgrade(req, socket, head);
-    if (manager.draining) return reject(socket, 503, 'draining', 'the server is shutting down: connect to another instance');
-    if (manager.size >= config.maxSessions) return reject(socket, 429, 'too_many_sessions', `this server hosts its maximum of ${config.maxSessions} sessions`);
+    if (manager.draining)
+      return reject(socket, 503, 'draining', 'the server is shutting down: connect to another instance');
+    if (manager.size >= config.maxSessions)
+      return reject(
+        socket,
+        429,
+        'too_many_sessions',
+        `this server hosts its maximum of ${config.maxSessions} sessions`,
+      );
     if (who.owner !== undefined && manager.countFor(who.owner) >= config.maxSessionsPerKey) {
-      return reject(socket, 429, 'too_many_sessions', `this API key holds its maximum of ${config.maxSessionsPerKey} sessions`);
+      return reject(
+        socket,
+        429,
+        'too_many_sessions',
+        `this API key holds its maximum of ${config.maxSessionsPerKey} sessions`,
+      );
     }
     // At capacity the client is told in its own protocol: a Realtime `error` event, then the close.
     if (manager.size >= config.capacity) return wss.handleUpgrade(req, socket, head, (ws) => refuseAtCapacity(ws));
@@ -164,7 +211,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
    */
   const refuseAtCapacity = (ws: WebSocket, message = atCapacityMessage(config.capacity)) => {
     metrics.sessionsRejected.inc({ reason: AT_CAPACITY });
-    ws.send(JSON.stringify({ type: 'error', event_id: 'evt_1', error: { type: 'server_error', code: AT_CAPACITY, message, param: null, event_id: null } }));
+    ws.send(
+      JSON.stringify({
+        type: 'error',
+        event_id: 'evt_1',
+        error: { type: 'server_error', code: AT_CAPACITY, message, param: null, event_id: null },
+      }),
+    );
     ws.close(1013, 'server at capacity');
   };
 
@@ -256,7 +309,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
-  log.info('listening', { url, realtime: `${url.replace(/^http/, 'ws')}/v1/realtime`, auth: auth.required ? 'api keys' : 'none' });
+  log.info('listening', {
+    url,
+    realtime: `${url.replace(/^http/, 'ws')}/v1/realtime`,
+    auth: auth.required ? 'api keys' : 'none',
+  });
 
   return {
     url,
@@ -279,7 +336,8 @@ function readTls(path: string, setting: string): Buffer {
     return readFileSync(path);
   } catch (cause) {
     throw new ConfigError(
-      `server.tls.${setting} ${path} cannot be read: check the path (VA_SERVER__TLS__${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`,
+      `server.tls.${setting} ${path} cannot be read: check the path ` +
+        `(VA_SERVER__TLS__${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`,
       { cause },
     );
   }

@@ -51,39 +51,80 @@ export interface ServerMetrics {
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'va_' });
-  const histogram = (name: string, help: string) => new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [registry] });
+  const histogram = (name: string, help: string) =>
+    new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [registry] });
   return {
     registry,
-    sessionsActive: new Gauge({ name: 'va_sessions_active', help: 'Sessions this process hosts now', registers: [registry] }),
-    sessionCapacity: new Gauge({ name: 'va_session_capacity', help: 'Sessions this process admits (server.capacity)', registers: [registry] }),
-    sessionsCreated: new Counter({ name: 'va_sessions_created_total', help: 'Sessions created', registers: [registry] }),
+    sessionsActive: new Gauge({
+      name: 'va_sessions_active',
+      help: 'Sessions this process hosts now',
+      registers: [registry],
+    }),
+    sessionCapacity: new Gauge({
+      name: 'va_session_capacity',
+      help: 'Sessions this process admits (server.capacity)',
+      registers: [registry],
+    }),
+    sessionsCreated: new Counter({
+      name: 'va_sessions_created_total',
+      help: 'Sessions created',
+      registers: [registry],
+    }),
     sessionsRejected: new Counter({
       name: 'va_sessions_rejected_total',
       help: 'Session requests refused (limits, capacity, auth, draining)',
       labelNames: ['reason'],
       registers: [registry],
     }),
-    turns: new Counter({ name: 'va_turns_total', help: 'Replies by outcome', labelNames: ['outcome'], registers: [registry] }),
-    bargeIns: new Counter({ name: 'va_barge_ins_total', help: 'Replies cut by the user speaking', registers: [registry] }),
-    errors: new Counter({ name: 'va_session_errors_total', help: 'session.error messages by code', labelNames: ['code'], registers: [registry] }),
+    turns: new Counter({
+      name: 'va_turns_total',
+      help: 'Replies by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    bargeIns: new Counter({
+      name: 'va_barge_ins_total',
+      help: 'Replies cut by the user speaking',
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'va_session_errors_total',
+      help: 'session.error messages by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
     clientErrors: new Counter({
       name: 'va_client_errors_total',
       help: 'Error events sent to Realtime clients by code',
       labelNames: ['code'],
       registers: [registry],
     }),
-    speechEndToTranscript: histogram('va_speech_end_to_transcript_ms', "The user's end of speech (last voiced frame) to the final transcript (ms)"),
-    speechEndToFirstToken: histogram('va_speech_end_to_first_token_ms', "The user's end of speech (last voiced frame) to the first LLM token (ms)"),
-    speechEndToFirstClause: histogram('va_speech_end_to_first_clause_ms', "The user's end of speech (last voiced frame) to the first clause sent to TTS (ms)"),
+    speechEndToTranscript: histogram(
+      'va_speech_end_to_transcript_ms',
+      "The user's end of speech (last voiced frame) to the final transcript (ms)",
+    ),
+    speechEndToFirstToken: histogram(
+      'va_speech_end_to_first_token_ms',
+      "The user's end of speech (last voiced frame) to the first LLM token (ms)",
+    ),
+    speechEndToFirstClause: histogram(
+      'va_speech_end_to_first_clause_ms',
+      "The user's end of speech (last voiced frame) to the first clause sent to TTS (ms)",
+    ),
     speechEndToFirstAudio: histogram(
       'va_speech_end_to_first_audio_ms',
       "The user's end of speech (last voiced frame) to the first reply audio frame written (ms)",
     ),
-    endOfTurn: histogram('va_end_of_turn_ms', "The user's end of speech to the VAD's end of speech: the end-of-turn wait (ms)"),
+    endOfTurn: histogram(
+      'va_end_of_turn_ms',
+      "The user's end of speech to the VAD's end of speech: the end-of-turn wait (ms)",
+    ),
     stopToSilence: histogram('va_stop_to_silence_ms', 'STOP (control.stop) to the playback stopped report (ms)'),
     echoHeldUser: new Counter({
       name: 'va_echo_held_user_total',
-      help: 'Spans of microphone audio the echo step held back though they may have been the user (echo_held_user notices)',
+      help:
+        'Spans of microphone audio the echo step held back though they may have been the user (echo_held_user ' +
+        'notices)',
       registers: [registry],
     }),
     echoHeldUserMs: new Counter({
@@ -93,12 +134,16 @@ export function createServerMetrics(): ServerMetrics {
     }),
     echoHalfDuplexMs: new Counter({
       name: 'va_echo_half_duplex_ms_total',
-      help: "The agent's speech the echo step was half duplex over, its filter still learning: a user quieter than the echo was not heard (ms; echo_half_duplex notices)",
+      help:
+        "The agent's speech the echo step was half duplex over, its filter still learning: a user quieter than the " +
+        'echo was not heard (ms; echo_half_duplex notices)',
       registers: [registry],
     }),
     estopOwnVoice: new Counter({
       name: 'va_estop_own_voice_total',
-      help: "Stop phrases the stop spotter heard in the robot's own voice, let through by the echo canceller, and did not act on (estop_own_voice notices)",
+      help:
+        "Stop phrases the stop spotter heard in the robot's own voice, let through by the echo canceller, and did " +
+        'not act on (estop_own_voice notices)',
       registers: [registry],
     }),
   };
@@ -120,7 +165,12 @@ const LATENCY_FIGURES = [
  * Subscribes (once per process, wildcards) to the messages the counters are made of, and to the shared
  * turn timelines for the latency histograms (a user's turn only: typed turns have no end of speech).
  */
-export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHosted: (sessionId: string) => boolean, timelines: SessionTimelines): Subscription {
+export function observeSessions(
+  metrics: ServerMetrics,
+  bus: MessageBus,
+  isHosted: (sessionId: string) => boolean,
+  timelines: SessionTimelines,
+): Subscription {
   const stopAt = new Map<string, number>();
   const bounded = <V>(map: Map<string, V>) => {
     if (map.size > MAX_OPEN_TURNS) map.delete(map.keys().next().value!);
@@ -129,7 +179,8 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
     if (latency.from === 'request') return;
     for (const [histogram, figure] of LATENCY_FIGURES) {
       const value = latency[figure];
-      if (typeof value === 'number' && before?.[figure] === undefined) (metrics[histogram] as Histogram).observe(Math.max(0, value));
+      if (typeof value === 'number' && before?.[figure] === undefined)
+        (metrics[histogram] as Histogram).observe(Math.max(0, value));
     }
   });
 
@@ -151,7 +202,10 @@ export function observeSessions(metrics: ServerMetrics, bus: MessageBus, isHoste
         break;
       case 'session.notice':
         if (m.code === 'reply_cancelled') {
-          metrics.turns.inc({ outcome: m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop ? 'interrupted' : 'failed' });
+          metrics.turns.inc({
+            outcome:
+              m.reason === ReplyCancelReason.barge_in || m.reason === ReplyCancelReason.stop ? 'interrupted' : 'failed',
+          });
           if (m.reason === ReplyCancelReason.barge_in) metrics.bargeIns.inc();
         }
         if (m.code === 'echo_held_user') {

@@ -1,7 +1,7 @@
 /**
- * The browser page's assets, served from the package's `web/` folder (no CDN: everything the page needs
- * ships with the server). `/` is `web/index.html`, `/inspect` the inspector `web/inspect.html`; `/web/<file>` any file directly in `web/`. Names are
- * checked against the folder's listing, so no path can leave it.
+ * The browser page's assets, served from the package's `web/` folder (no CDN: everything the page needs ships with the
+ * server). `/` is `web/index.html`, `/inspect` the inspector `web/inspect.html`; `/web/<file>` any file directly in
+ * `web/`. Names are checked against the folder's listing, so no path can leave it.
  *
  * @example
  * ```ts
@@ -25,7 +25,9 @@ const TYPES: Record<string, string> = {
 };
 
 /** `web/` beside `server/` (from source) or two levels up (from the build in dist/). */
-const WEB_DIR = [new URL('../../web/', import.meta.url), new URL('../../../web/', import.meta.url)].map((u) => fileURLToPath(u)).find((dir) => existsSync(dir));
+const WEB_DIR = [new URL('../../web/', import.meta.url), new URL('../../../web/', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((dir) => existsSync(dir));
 
 /** The pages served at their own paths. */
 const PAGES: Record<string, string> = { '/': 'index.html', '/inspect': 'inspect.html' };

@@ -73,8 +73,10 @@ export function drawnChart(graph: ChartGraph): DrawnChart {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const rootNode = byId.get(graph.root);
   // The scopes: the root, or each region of a parallel root.
-  const scopes = rootNode?.type === 'parallel' ? graph.nodes.filter((n) => n.parent === graph.root).map((n) => n.id) : [graph.root];
-  const fromOf = (scope: string) => (scope === graph.root ? 'every state' : `every ${byId.get(scope)?.key ?? scope} state`);
+  const scopes =
+    rootNode?.type === 'parallel' ? graph.nodes.filter((n) => n.parent === graph.root).map((n) => n.id) : [graph.root];
+  const fromOf = (scope: string) =>
+    scope === graph.root ? 'every state' : `every ${byId.get(scope)?.key ?? scope} state`;
   /** The scope a state is under and its top-level state there (`session.dialog`, `session.dialog.speaking`). */
   const placeOf = (id: string): { scope: string; top: string } | undefined => {
     let at = id;
@@ -87,7 +89,13 @@ export function drawnChart(graph: ChartGraph): DrawnChart {
   const finals = new Set(graph.nodes.filter((n) => n.type === 'final').map((n) => n.id));
 
   // The scopes' own transitions, and every (event, target) that each top-level state of a scope has.
-  const legend: LegendEntry[] = graph.everywhere.map((t) => ({ label: t.label, target: t.target, from: fromOf(t.scope), scope: t.scope, members: [t.id] }));
+  const legend: LegendEntry[] = graph.everywhere.map((t) => ({
+    label: t.label,
+    target: t.target,
+    from: fromOf(t.scope),
+    scope: t.scope,
+    members: [t.id],
+  }));
   const everywhere = new Set<string>();
   const byEventTarget = new Map<string, typeof graph.edges>();
   for (const e of graph.edges) {
@@ -103,7 +111,13 @@ export function drawnChart(graph: ChartGraph): DrawnChart {
     const from = new Set(edges.map((e) => placeOf(e.source)!.top));
     if (!tops.every((t) => from.has(t))) continue;
     for (const e of edges) everywhere.add(e.id);
-    legend.push({ label: edges[0]!.label, target: edges[0]!.target, from: fromOf(scope), scope, members: edges.map((e) => e.id) });
+    legend.push({
+      label: edges[0]!.label,
+      target: edges[0]!.target,
+      from: fromOf(scope),
+      scope,
+      members: edges.map((e) => e.id),
+    });
   }
 
   const drawn = new Map<string, DrawnEdge>();

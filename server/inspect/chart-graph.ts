@@ -30,7 +30,10 @@ export interface ChartNode {
 }
 
 export interface ChartEdge {
-  /** `<source id>|<event type>|<index>>` + target id: the same for a transition taken, as the inspection feed reports it. */
+  /**
+   * `<source id>|<event type>|<index>>` + target id: the same for a transition taken, as the inspection feed reports
+   * it.
+   */
   id: string;
   source: string;
   target: string;
@@ -86,7 +89,9 @@ const transitionsOf = (node: AnyStateNode): TransitionDefinition[] =>
  * that event>`. The inspection feed reports taken transitions with the same key.
  */
 export function transitionKey(t: { source: AnyStateNode; eventType: string }): string {
-  const list = (t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? [])) as unknown[];
+  const list = (
+    t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? [])
+  ) as unknown[];
   return `${t.source.id}|${t.eventType}|${list.indexOf(t)}`;
 }
 
@@ -99,7 +104,10 @@ export function chartGraph(root: AnyStateNode = sessionMachine.root): ChartGraph
   const edges: ChartEdge[] = [];
   const everywhere: ChartGraph['everywhere'] = [];
   // The scopes whose own transitions apply everywhere under them: the root and a parallel root's regions.
-  const scopes = new Set<AnyStateNode>([root, ...(root.type === 'parallel' ? (Object.values(root.states) as AnyStateNode[]) : [])]);
+  const scopes = new Set<AnyStateNode>([
+    root,
+    ...(root.type === 'parallel' ? (Object.values(root.states) as AnyStateNode[]) : []),
+  ]);
   const visit = (node: AnyStateNode) => {
     const initial = (node.initial as unknown as { target?: readonly AnyStateNode[] } | undefined)?.target?.[0];
     nodes.push({ id: node.id, key: node.key, type: node.type, parent: node.parent?.id, initial: initial?.id });
@@ -112,7 +120,8 @@ export function chartGraph(root: AnyStateNode = sessionMachine.root): ChartGraph
         everywhere.push({ id: target ? `${key}>${target}` : key, label, target, scope: node.id });
         continue;
       }
-      for (const target of t.target ?? []) edges.push({ id: `${key}>${target.id}`, source: node.id, target: target.id, label, eventType: t.eventType });
+      for (const target of t.target ?? [])
+        edges.push({ id: `${key}>${target.id}`, source: node.id, target: target.id, label, eventType: t.eventType });
     }
     for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);
   };

@@ -124,8 +124,17 @@ export async function layoutChart(chart: DrawnChart, options: Record<string, str
   const toElk = (node: ChartNode): ElkNode => {
     order.set(node.id, order.size);
     const children = byParent.get(node.id) ?? [];
-    if (children.length === 0) return { id: node.id, width: Math.max(LEAF_MIN_WIDTH, node.key.length * NAME_PX_PER_CHAR + 12), height: LEAF_HEIGHT };
-    return { id: node.id, layoutOptions: { 'elk.padding': `[top=${HEADER},left=8,bottom=10,right=8]` }, children: children.map(toElk) };
+    if (children.length === 0)
+      return {
+        id: node.id,
+        width: Math.max(LEAF_MIN_WIDTH, node.key.length * NAME_PX_PER_CHAR + 12),
+        height: LEAF_HEIGHT,
+      };
+    return {
+      id: node.id,
+      layoutOptions: { 'elk.padding': `[top=${HEADER},left=8,bottom=10,right=8]` },
+      children: children.map(toElk),
+    };
   };
   const root = toElk(chart.nodes.find((n) => n.id === chart.root)!);
   const reversed = new Set<string>();
@@ -148,7 +157,8 @@ export async function layoutChart(chart: DrawnChart, options: Record<string, str
     const x = ox + (node.x ?? 0);
     const y = oy + (node.y ?? 0);
     offsets.set(node.id, { x, y });
-    if (node.id !== chart.root) nodes.push({ ...byId.get(node.id)!, x, y, width: node.width ?? 0, height: node.height ?? 0, depth });
+    if (node.id !== chart.root)
+      nodes.push({ ...byId.get(node.id)!, x, y, width: node.width ?? 0, height: node.height ?? 0, depth });
     for (const child of node.children ?? []) walk(child, x, y, depth + 1);
   };
   walk(laid, 0, 0, 0);
@@ -160,7 +170,9 @@ export async function layoutChart(chart: DrawnChart, options: Record<string, str
       // ELK gives an edge's coordinates relative to its container (the nodes' common ancestor).
       const container = (e as ElkExtendedEdge & { container?: string }).container ?? node.id;
       const o = offsets.get(container) ?? { x: 0, y: 0 };
-      const points = (e.sections ?? []).flatMap((s) => [s.startPoint, ...(s.bendPoints ?? []), s.endPoint]).map((p) => ({ x: p.x + o.x, y: p.y + o.y }));
+      const points = (e.sections ?? [])
+        .flatMap((s) => [s.startPoint, ...(s.bendPoints ?? []), s.endPoint])
+        .map((p) => ({ x: p.x + o.x, y: p.y + o.y }));
       edges.push({ ...drawn.get(e.id)!, points: reversed.has(e.id) ? points.reverse() : points });
     }
     for (const child of node.children ?? []) collectEdges(child);

@@ -68,7 +68,8 @@ export function segmentCrossing(a1: Point, a2: Point, b1: Point, b2: Point): Poi
   // Strictly on opposite sides, both ways: collinear overlaps and touching ends are not crossings.
   const lenA = Math.hypot(a2.x - a1.x, a2.y - a1.y) || 1;
   const lenB = Math.hypot(b2.x - b1.x, b2.y - b1.y) || 1;
-  const opposite = (p: number, q: number, len: number) => (p > EPSILON * len && q < -EPSILON * len) || (p < -EPSILON * len && q > EPSILON * len);
+  const opposite = (p: number, q: number, len: number) =>
+    (p > EPSILON * len && q < -EPSILON * len) || (p < -EPSILON * len && q > EPSILON * len);
   if (!opposite(d1, d2, lenB) || !opposite(d3, d4, lenA)) return undefined;
   const t = d1 / (d1 - d2);
   return { x: a1.x + t * (a2.x - a1.x), y: a1.y + t * (a2.y - a1.y) };
@@ -88,13 +89,15 @@ function crossingsBetween(a: readonly Point[], b: readonly Point[]): number {
   return found.length;
 }
 
-const inside = (p: Point, n: MeasuredNode) => p.x > n.x + EPSILON && p.x < n.x + n.width - EPSILON && p.y > n.y + EPSILON && p.y < n.y + n.height - EPSILON;
+const inside = (p: Point, n: MeasuredNode) =>
+  p.x > n.x + EPSILON && p.x < n.x + n.width - EPSILON && p.y > n.y + EPSILON && p.y < n.y + n.height - EPSILON;
 
 /** A route passes through a box when a point sampled along it lies inside the box. */
 function passesThrough(points: readonly Point[], n: MeasuredNode): boolean {
   for (const [a, b] of segments(points)) {
     const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / 4));
-    for (let i = 0; i <= steps; i++) if (inside({ x: a.x + ((b.x - a.x) * i) / steps, y: a.y + ((b.y - a.y) * i) / steps }, n)) return true;
+    for (let i = 0; i <= steps; i++)
+      if (inside({ x: a.x + ((b.x - a.x) * i) / steps, y: a.y + ((b.y - a.y) * i) / steps }, n)) return true;
   }
   return false;
 }
@@ -102,8 +105,17 @@ function passesThrough(points: readonly Point[], n: MeasuredNode): boolean {
 export function measureChart(chart: ChartGeometry): ChartMeasures {
   let crossings = 0;
   const edges = chart.edges.filter((e) => e.points.length >= 2);
-  for (let i = 0; i < edges.length; i++) for (let j = i + 1; j < edges.length; j++) crossings += crossingsBetween(edges[i]!.points, edges[j]!.points);
+  for (let i = 0; i < edges.length; i++)
+    for (let j = i + 1; j < edges.length; j++) crossings += crossingsBetween(edges[i]!.points, edges[j]!.points);
   const leaves = chart.nodes.filter((n) => n.leaf);
-  const throughStates = edges.filter((e) => leaves.some((n) => n.id !== e.source && n.id !== e.target && passesThrough(e.points, n))).length;
-  return { crossings, edges: edges.length, throughStates, width: Math.round(chart.width), height: Math.round(chart.height) };
+  const throughStates = edges.filter((e) =>
+    leaves.some((n) => n.id !== e.source && n.id !== e.target && passesThrough(e.points, n)),
+  ).length;
+  return {
+    crossings,
+    edges: edges.length,
+    throughStates,
+    width: Math.round(chart.width),
+    height: Math.round(chart.height),
+  };
 }

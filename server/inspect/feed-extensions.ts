@@ -64,7 +64,10 @@ const isFeedBusType = (type: string): type is FeedBusType => FEED_BUS_TYPE_SET.h
  * A message as `@voice-agent.bus` carries it, or undefined for one it does not carry (another type, or a
  * stored message without its turn id).
  */
-export function feedMessageOf(message: { type: string; [key: string]: unknown }): BusFeedMessage['message'] | undefined {
+export function feedMessageOf(message: {
+  type: string;
+  [key: string]: unknown;
+}): BusFeedMessage['message'] | undefined {
   const { type, turnId, atMs } = message;
   if (!isFeedBusType(type) || typeof turnId !== 'string') return undefined;
   return { ...message, type, turnId, ...(typeof atMs === 'number' ? { atMs } : {}) };

@@ -19,7 +19,13 @@
  */
 import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { EndReason, ManagedSession, SessionManager } from '../session-manager.js';
-import { chartView, createStatelyConverter, serializeMessage, type StatelyConverter, type StatelyMessage } from './stately-events.js';
+import {
+  chartView,
+  createStatelyConverter,
+  serializeMessage,
+  type StatelyConverter,
+  type StatelyMessage,
+} from './stately-events.js';
 
 export interface InspectionWatcher {
   /**
@@ -114,7 +120,12 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
       let entry = sessions.get(sessionId);
       if (!entry) {
         const convert = createStatelyConverter(sessionId, options.wallClock ? { wallClock: options.wallClock } : {});
-        const created: Watched = { watchers: new Set(), full: 0, convert, subscription: { unsubscribe: () => undefined } };
+        const created: Watched = {
+          watchers: new Set(),
+          full: 0,
+          convert,
+          subscription: { unsubscribe: () => undefined },
+        };
         created.subscription = root.system.inspect((event: InspectionEvent) => {
           // The chart's own registration, microsteps (gathered for its next snapshot) and snapshots.
           const chartMessage = event.actorRef === root && event.type !== '@xstate.event';
@@ -130,9 +141,9 @@ export function createInspectionHub(options: InspectionHubOptions): InspectionHu
         sessions.set(sessionId, (entry = created));
       }
       // What exists already: the chart, its children, and where each of them is now.
-      const children = Object.values((root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children).filter(
-        (c): c is AnyActorRef => c !== undefined,
-      );
+      const children = Object.values(
+        (root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children,
+      ).filter((c): c is AnyActorRef => c !== undefined);
       const full = watcher.feed !== 'chart';
       const catchUp = full
         ? [

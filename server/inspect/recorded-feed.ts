@@ -26,10 +26,17 @@ import type { RecordedEmitted, RecordedEvent, Recording, RecordingSummary } from
 import { replayRecording } from '../records/replay.js';
 import { chartGraph, transitionKey } from './chart-graph.js';
 import { busMessage, feedMessageOf, type BusFeedMessage } from './feed-extensions.js';
-import { definitionOf, STATELY_PROTOCOL_VERSION, type StatelyMessage, type StatelySnapshotMessage, type TakenTransition } from './stately-events.js';
+import {
+  definitionOf,
+  STATELY_PROTOCOL_VERSION,
+  type StatelyMessage,
+  type StatelySnapshotMessage,
+  type TakenTransition,
+} from './stately-events.js';
 
 export interface RecordedFeedInput {
-  recording: Pick<RecordingSummary, 'id' | 'sessionId' | 'startedWallMs'> & Partial<Pick<Recording, 'config' | 'chartVersion'>>;
+  recording: Pick<RecordingSummary, 'id' | 'sessionId' | 'startedWallMs'> &
+    Partial<Pick<Recording, 'config' | 'chartVersion'>>;
   events: readonly RecordedEvent[];
   emitted: readonly RecordedEmitted[];
 }
@@ -45,7 +52,9 @@ export function parseStateValue(text: string): StateValue {
   return { dialog: parseRegions(dialog), actions: parseRegions(actions), activation: parseRegions(activation) };
 }
 
-/** `speaking.reply.playing+user.silent` → `{ speaking: { reply: 'playing', user: 'silent' } }` (regions joined by `+`). */
+/**
+ * `speaking.reply.playing+user.silent` → `{ speaking: { reply: 'playing', user: 'silent' } }` (regions joined by `+`).
+ */
 function parseRegions(text: string): StateValue {
   const dot = text.indexOf('.');
   if (dot < 0) return text;
@@ -77,12 +86,24 @@ export function inferTransitions(eventType: string, before: Set<string>, after: 
   const out: TakenTransition[] = [];
   const candidates = [
     ...graph.edges,
-    ...graph.everywhere.filter((t) => t.target).map((t) => ({ id: t.id, source: t.scope, target: t.target!, eventType: t.id.split('|')[1]! })),
+    ...graph.everywhere
+      .filter((t) => t.target)
+      .map((t) => ({ id: t.id, source: t.scope, target: t.target!, eventType: t.id.split('|')[1]! })),
   ];
   for (const edge of candidates) {
-    if (edge.eventType !== eventType || !(before.has(edge.source) || edge.source === graph.root) || !after.has(edge.target)) continue;
+    if (
+      edge.eventType !== eventType ||
+      !(before.has(edge.source) || edge.source === graph.root) ||
+      !after.has(edge.target)
+    )
+      continue;
     if (out.some((t) => t.source === edge.source && t.targets.includes(edge.target))) continue;
-    out.push({ key: edge.id.slice(0, edge.id.lastIndexOf('>')), source: edge.source, targets: [edge.target], eventType });
+    out.push({
+      key: edge.id.slice(0, edge.id.lastIndexOf('>')),
+      source: edge.source,
+      targets: [edge.target],
+      eventType,
+    });
   }
   return out;
 }
@@ -105,7 +126,9 @@ function replayed(input: RecordedFeedInput): Replayed[] {
     },
     {
       onEvent(index, taken, snapshot) {
-        const transitions = (taken as Array<{ source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] }>).map((t) => ({
+        const transitions = (
+          taken as Array<{ source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] }>
+        ).map((t) => ({
           key: transitionKey(t),
           source: t.source.id,
           targets: (t.target ?? []).map((n) => n.id),
@@ -183,10 +206,20 @@ export function recordedBusMessages(input: RecordedFeedInput): Map<number, BusFe
       e.kind === 'publish'
         ? feedMessageOf(e.message)
         : e.kind === 'notice'
-          ? { type: 'session.notice' as const, sessionId: recording.sessionId, turnId: e.turnId, code: e.code, detail: e.detail, atMs: e.atMs }
+          ? {
+              type: 'session.notice' as const,
+              sessionId: recording.sessionId,
+              turnId: e.turnId,
+              code: e.code,
+              detail: e.detail,
+              atMs: e.atMs,
+            }
           : undefined;
     if (!message) continue;
-    out.set(index, [...(out.get(index) ?? []), busMessage(recording.sessionId, message, recording.startedWallMs + e.atMs)]);
+    out.set(index, [
+      ...(out.get(index) ?? []),
+      busMessage(recording.sessionId, message, recording.startedWallMs + e.atMs),
+    ]);
   }
   return out;
 }
@@ -200,8 +233,17 @@ function rebuiltHistory(history: HistoryEntry[], emitted: readonly RecordedEmitt
   for (const e of emitted) {
     const entry: HistoryEntry | undefined =
       e.kind === 'history'
-        ? { role: e.role, turnId: e.turnId, text: e.text, interrupted: e.interrupted, pending: e.pending, ...(e.action ? { action: e.action } : {}) }
-        : e.kind === 'notice' && e.code === 'reply_cancelled' && !out.some((h) => h.turnId === e.turnId && h.role === 'assistant')
+        ? {
+            role: e.role,
+            turnId: e.turnId,
+            text: e.text,
+            interrupted: e.interrupted,
+            pending: e.pending,
+            ...(e.action ? { action: e.action } : {}),
+          }
+        : e.kind === 'notice' &&
+            e.code === 'reply_cancelled' &&
+            !out.some((h) => h.turnId === e.turnId && h.role === 'assistant')
           ? { role: 'assistant', turnId: e.turnId, text: '', interrupted: true, pending: true }
           : undefined;
     if (!entry) continue;

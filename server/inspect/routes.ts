@@ -2,7 +2,8 @@
  * The inspector's endpoints on `voice-agent serve` (same auth as the rest: Bearer key, or the
  * `openai-insecure-api-key.<key>` subprotocol for WebSockets):
  *
- * - `GET /inspect/api/sessions` → `{ live: [{ id, state, createdAtWallMs, watchers }], recorded: [RecordingSummary & { live }] }`
+ * - `GET /inspect/api/sessions` → `{ live: [{ id, state, createdAtWallMs, watchers }], recorded: [RecordingSummary & {
+ *   live }] }`
  * - `GET /inspect/api/chart` → the session chart laid out (`chart-layout.ts`): nodes, edges, size
  * - WebSocket `/inspect/ws?session=<id>[&feed=chart]` → the live session's `@statelyai/inspect` messages,
  *   one JSON per frame (`feed=chart`: the chart's own `@xstate.actor` and `@xstate.snapshot`s only, and
@@ -51,7 +52,10 @@ export interface InspectRoutesOptions {
   /** The manager's clock (session start times). */
   clock: Clock;
   records?: RecordStore | undefined;
-  /** The sessions' bus: their actions and notices for the page (`@voice-agent.bus`); without it the page shows none live. */
+  /**
+   * The sessions' bus: their actions and notices for the page (`@voice-agent.bus`); without it the page shows none
+   * live.
+   */
   bus?: MessageBus | undefined;
   /** The live sessions' turn figures (the page's waterfall); without them the page shows none live. */
   timelines?: SessionTimelines | undefined;
@@ -127,7 +131,9 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     noServer: true,
     // Stately's receiver asks for no protocol; a client sending its key gets another one back, never the key.
     handleProtocols: (protocols) =>
-      [...protocols].find((p) => p === INSPECT_SUBPROTOCOL) ?? [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ?? false,
+      [...protocols].find((p) => p === INSPECT_SUBPROTOCOL) ??
+      [...protocols].find((p) => !p.startsWith(KEY_SUBPROTOCOL_PREFIX)) ??
+      false,
   });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -176,7 +182,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
         }
       }
       // The chart feed: after each event's snapshot, the requests, cancels and notices it caused.
-      const extras = feed === 'chart' ? recordedBusMessages({ recording, events, emitted }) : new Map<number, never[]>();
+      const extras =
+        feed === 'chart' ? recordedBusMessages({ recording, events, emitted }) : new Map<number, never[]>();
       for (const [i, m] of messages.entries()) {
         ws.send(serializeMessage(m));
         for (const extra of extras.get(i - 1) ?? []) ws.send(JSON.stringify(extra));
@@ -207,7 +214,8 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     // Turn figures and bus messages are on the session's clock: turned into wall times like the snapshots' `createdAt`.
     const toWall = (atMs: number) => wallClock() - (clock.now() - atMs);
     if (feed === 'chart' && options.timelines) {
-      const sendTurn = (latency: TurnLatency) => send(JSON.stringify(turnMessage(sessionId, latency, toWall(latency.originAtMs))));
+      const sendTurn = (latency: TurnLatency) =>
+        send(JSON.stringify(turnMessage(sessionId, latency, toWall(latency.originAtMs))));
       for (const latency of options.timelines.turns(sessionId)) sendTurn(latency);
       unwatchTurns = options.timelines.watch(sessionId, sendTurn);
     }
@@ -232,14 +240,17 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
     hub,
     request(req, res, path) {
       if (!path.startsWith('/inspect/api/')) return false;
-      if (req.method !== 'GET') return (json(res, 405, { error: { code: 'method_not_allowed', message: `use GET for ${path}` } }), true);
+      if (req.method !== 'GET')
+        return (json(res, 405, { error: { code: 'method_not_allowed', message: `use GET for ${path}` } }), true);
       if (path === '/inspect/api/sessions') return (json(res, 200, sessionsBody()), true);
       if (path === '/inspect/api/chart') {
         void chartLayout().then(
           (layout) => json(res, 200, layout),
           (error: unknown) => {
             log.error('chart layout failed', { error });
-            json(res, 500, { error: { code: 'layout_failed', message: 'the chart could not be laid out: see the server log' } });
+            json(res, 500, {
+              error: { code: 'layout_failed', message: 'the chart could not be laid out: see the server log' },
+            });
           },
         );
         return true;
@@ -255,7 +266,9 @@ export function createInspectRoutes(options: InspectRoutesOptions): InspectRoute
       const feed = query.get('feed') ?? 'full';
       if (!sessionId === !recording || (feed !== 'full' && feed !== 'chart')) {
         socket.end(
-          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ?recording=<recording id>, and optionally &feed=full or &feed=chart"}}',
+          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: ' +
+            'close\r\n\r\n{"error":{"code":"bad_request","message":"ask for ?session=<live session id> or ' +
+            '?recording=<recording id>, and optionally &feed=full or &feed=chart"}}',
         );
         return;
       }

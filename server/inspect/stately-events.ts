@@ -84,7 +84,9 @@ const inspected = (ref: ActorRefLike) => ref as Inspected;
 export function definitionOf(actorRef: ActorRefLike, name: string): string {
   const config = inspected(actorRef).logic?.config;
   if (typeof config === 'object' && config !== null) {
-    return JSON.stringify(config, (_key, value: unknown) => (typeof value === 'function' ? { type: (value as { name: string }).name } : value));
+    return JSON.stringify(config, (_key, value: unknown) =>
+      typeof value === 'function' ? { type: (value as { name: string }).name } : value,
+    );
   }
   return JSON.stringify({ id: name });
 }
@@ -133,7 +135,9 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
   const actorMessage = (ref: ActorRefLike): StatelyActorMessage => {
     const parent = inspected(ref)._parent;
     if (!parent) rootRef = ref;
-    const name = parent ? inspected(ref).id : ((inspected(ref).logic?.config as { id?: string } | undefined)?.id ?? inspected(ref).id);
+    const name = parent
+      ? inspected(ref).id
+      : ((inspected(ref).logic?.config as { id?: string } | undefined)?.id ?? inspected(ref).id);
     return {
       type: '@xstate.actor',
       ...base(ref),
@@ -150,12 +154,22 @@ export function createStatelyConverter(voiceSessionId: string, options: Converte
         case '@xstate.actor':
           return actorMessage(event.actorRef);
         case '@xstate.event':
-          return { type: '@xstate.event', ...base(event.actorRef), event: event.event, sourceId: idOf(event.sourceRef) };
+          return {
+            type: '@xstate.event',
+            ...base(event.actorRef),
+            event: event.event,
+            sourceId: idOf(event.sourceRef),
+          };
         case '@xstate.microstep':
           if (!inspected(event.actorRef)._parent) {
             for (const t of event._transitions) {
               const def = t as unknown as { source: AnyStateNode; eventType: string; target?: readonly AnyStateNode[] };
-              pending.push({ key: transitionKey(def), source: def.source.id, targets: (def.target ?? []).map((n) => n.id), eventType: def.eventType });
+              pending.push({
+                key: transitionKey(def),
+                source: def.source.id,
+                targets: (def.target ?? []).map((n) => n.id),
+                eventType: def.eventType,
+              });
             }
           }
           return undefined;
@@ -202,7 +216,10 @@ export type StatelyConverter = ReturnType<typeof createStatelyConverter>;
 export function chartView(message: StatelyMessage): StatelyMessage {
   if (message.type !== '@xstate.snapshot') return message;
   const snapshot = message.snapshot as { status: string; value?: unknown; context?: { history?: unknown } };
-  return { ...message, snapshot: { status: snapshot.status, value: snapshot.value, context: { history: snapshot.context?.history } } };
+  return {
+    ...message,
+    snapshot: { status: snapshot.status, value: snapshot.value, context: { history: snapshot.context?.history } },
+  };
 }
 
 /** Only for events and snapshots that hold an error: a replacer makes `JSON.stringify` twice as slow. */
@@ -230,7 +247,8 @@ function cachedJson(value: unknown): string | undefined {
 
 const holdsError = (message: StatelyMessage) =>
   message.type !== '@xstate.actor' &&
-  (message.event.type.startsWith('xstate.error') || (message.type === '@xstate.snapshot' && message.snapshot.status === 'error'));
+  (message.event.type.startsWith('xstate.error') ||
+    (message.type === '@xstate.snapshot' && message.snapshot.status === 'error'));
 
 /**
  * JSON for the wire: snapshots serialize through XState's `toJSON` (actor refs become `{ id }`), the
@@ -248,7 +266,9 @@ export function serializeMessage(message: StatelyMessage): string {
 }
 
 function snapshotJson(snapshot: StatelySnapshotMessage['snapshot']): string {
-  const plain = (typeof snapshot.toJSON === 'function' ? (snapshot.toJSON as () => Record<string, unknown>)() : snapshot) as Record<string, unknown>;
+  const plain = (
+    typeof snapshot.toJSON === 'function' ? (snapshot.toJSON as () => Record<string, unknown>)() : snapshot
+  ) as Record<string, unknown>;
   let text = '{';
   for (const key in plain) {
     const value = plain[key];

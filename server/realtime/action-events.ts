@@ -11,7 +11,15 @@
  */
 import { ACTION_MESSAGE_TYPES, type MessageOf } from '../../bus/messages.js';
 
-export const ACTION_STATUSES = ['requested', 'accepted', 'rejected', 'feedback', 'result', 'failed', 'cancelled'] as const;
+export const ACTION_STATUSES = [
+  'requested',
+  'accepted',
+  'rejected',
+  'feedback',
+  'result',
+  'failed',
+  'cancelled',
+] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 export { ACTION_MESSAGE_TYPES };
@@ -40,4 +48,5 @@ export function actionStatusOf(m: ActionMessage): { status: ActionStatus; detail
 }
 
 /** The statuses after which an action takes no output and says nothing more. */
-export const isFinalStatus = (status: ActionStatus): boolean => status === 'rejected' || status === 'result' || status === 'failed' || status === 'cancelled';
+export const isFinalStatus = (status: ActionStatus): boolean =>
+  status === 'rejected' || status === 'result' || status === 'failed' || status === 'cancelled';

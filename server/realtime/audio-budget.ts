@@ -51,7 +51,10 @@ export function appendAudio(
   const refilled = state.budgetSeconds + ((append.nowMs - state.budgetAtMs) / 1000) * append.maxAudioSecondsPerSecond;
   const budgetSeconds = Math.min(AUDIO_BURST_SECONDS, refilled);
   if (budgetSeconds < append.seconds) {
-    return { state: { ...state, budgetSeconds, budgetAtMs: append.nowMs, reported: true }, verdict: state.reported ? 'dropped' : 'dropped_first' };
+    return {
+      state: { ...state, budgetSeconds, budgetAtMs: append.nowMs, reported: true },
+      verdict: state.reported ? 'dropped' : 'dropped_first',
+    };
   }
   return {
     state: {
@@ -66,4 +69,5 @@ export function appendAudio(
 }
 
 /** The buffer was committed or cleared: nothing appended since. */
-export const bufferEmptied = (state: InputAudio): InputAudio => (state.sinceCommitBytes === 0 ? state : { ...state, sinceCommitBytes: 0 });
+export const bufferEmptied = (state: InputAudio): InputAudio =>
+  state.sinceCommitBytes === 0 ? state : { ...state, sinceCommitBytes: 0 };

@@ -29,22 +29,34 @@ export interface AudioOut {
   holding(): boolean;
 }
 
-const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const toBase64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
-export function createAudioOut(options: { responses: Pick<ResponseTracker, 'onAudio'>; format(): AudioFormat; lipSync(): boolean }): AudioOut {
+export function createAudioOut(options: {
+  responses: Pick<ResponseTracker, 'onAudio'>;
+  format(): AudioFormat;
+  lipSync(): boolean;
+}): AudioOut {
   let held: { turnId: string; frames: Uint8Array[] } | undefined;
   const flush = () => {
     const batch = held;
     if (!batch) return;
     held = undefined;
-    options.responses.onAudio(batch.turnId, toBase64(batch.frames.length === 1 ? batch.frames[0]! : Buffer.concat(batch.frames)));
+    options.responses.onAudio(
+      batch.turnId,
+      toBase64(batch.frames.length === 1 ? batch.frames[0]! : Buffer.concat(batch.frames)),
+    );
   };
   return {
     write(frame, meta) {
       const format = options.format();
-      const encoded = format.type === 'audio/pcm' ? frame : encodeG711(format.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame);
+      const encoded =
+        format.type === 'audio/pcm' ? frame : encodeG711(format.type === 'audio/pcmu' ? 'pcmu' : 'pcma', frame);
       if (options.lipSync()) {
-        options.responses.onAudio(meta.turnId, toBase64(encoded), { level: mouthLevel(frame), ...(meta.viseme ? { viseme: meta.viseme } : {}) });
+        options.responses.onAudio(meta.turnId, toBase64(encoded), {
+          level: mouthLevel(frame),
+          ...(meta.viseme ? { viseme: meta.viseme } : {}),
+        });
         return;
       }
       if (held && held.turnId !== meta.turnId) flush();

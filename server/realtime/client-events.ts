@@ -19,7 +19,13 @@ import { decodeBase64Strict, type ClientEvent } from './protocol.js';
 import { DialogState } from '../../machines/states.js';
 import type { ResponseTracker } from './responses.js';
 import type { ServerEvent } from './server-events.js';
-import { applySessionUpdate, sampleRateOf, sessionObject, type ConfigureFields, type SessionSettings } from './session-settings.js';
+import {
+  applySessionUpdate,
+  sampleRateOf,
+  sessionObject,
+  type ConfigureFields,
+  type SessionSettings,
+} from './session-settings.js';
 
 /** The bus messages a client's events become (the connection stamps `sessionId`). */
 export type ClientCommand =
@@ -43,7 +49,11 @@ export interface ClientEventDeps {
   items: ItemStore;
   settings: { get(): SessionSettings; set(settings: SessionSettings): void };
   input: { get(): InputAudio; set(state: InputAudio): void };
-  session: { pushAudio(audio: Uint8Array, sampleRateHz: number): void; stopSpeaking(): void; matches(state: DialogState): boolean };
+  session: {
+    pushAudio(audio: Uint8Array, sampleRateHz: number): void;
+    stopSpeaking(): void;
+    matches(state: DialogState): boolean;
+  };
   /** The output format changed: the sink plays at this rate. */
   setOutputRate(sampleRateHz: number): void;
 }
@@ -63,7 +73,11 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     'input_audio_buffer.append': (event) => append(deps, event),
     'input_audio_buffer.commit': (event) => {
       if (deps.settings.get().turnDetection === null && deps.input.get().sinceCommitBytes === 0) {
-        return failFor(event, 'input_audio_buffer_commit_empty', 'the input audio buffer is empty: append audio before committing');
+        return failFor(
+          event,
+          'input_audio_buffer_commit_empty',
+          'the input audio buffer is empty: append audio before committing',
+        );
       }
       deps.input.set(bufferEmptied(deps.input.get()));
       publish({ type: 'audio.commit' });
@@ -84,9 +98,20 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
           'previous_item_id',
         );
       if (item.id !== undefined && deps.items.has(item.id))
-        return failFor(event, 'item_already_exists', `the conversation holds an item "${item.id}" already: give the new item another id`, 'item.id');
+        return failFor(
+          event,
+          'item_already_exists',
+          `the conversation holds an item "${item.id}" already: give the new item another id`,
+          'item.id',
+        );
       if (item.type === 'function_call_output')
-        return deps.dispatch({ type: 'function_output', id: item.id, callId: item.call_id, output: item.output, after });
+        return deps.dispatch({
+          type: 'function_output',
+          id: item.id,
+          callId: item.call_id,
+          output: item.output,
+          after,
+        });
       const text = item.content.flatMap((c) => (c.type === 'input_text' ? [c.text] : [])).join('\n');
       if (!text)
         return failFor(
@@ -99,11 +124,23 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     },
     'conversation.item.retrieve': (event) => {
       const item = deps.items.get(event.item_id);
-      if (!item) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      if (!item)
+        return failFor(
+          event,
+          'item_not_found',
+          `no item "${event.item_id.slice(0, 64)}" in this conversation`,
+          'item_id',
+        );
       send({ type: 'conversation.item.retrieved', item });
     },
     'conversation.item.delete': (event) => {
-      if (!deps.items.remove(event.item_id)) return failFor(event, 'item_not_found', `no item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+      if (!deps.items.remove(event.item_id))
+        return failFor(
+          event,
+          'item_not_found',
+          `no item "${event.item_id.slice(0, 64)}" in this conversation`,
+          'item_id',
+        );
       send({ type: 'conversation.item.deleted', item_id: event.item_id });
     },
     'response.create': (event) =>
@@ -115,7 +152,8 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
       }),
     'response.cancel': (event) => {
       if (!deps.responses.active()) {
-        // A client cancels at speech_started, as the server ends the response it cut for that speech: nothing left to do.
+        // A client cancels at speech_started, as the server ends the response it cut for that speech: nothing left to
+        // do.
         if (deps.responses.cutByTurnDetection()) return;
         return failFor(event, 'response_cancel_not_active', 'there is no response in progress to cancel');
       }
@@ -124,7 +162,12 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
     'conversation.item.truncate': (event) => {
       const turnId = deps.responses.turnOfItem(event.item_id);
       if (turnId === undefined)
-        return failFor(event, 'item_truncate_invalid_item_id', `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`, 'item_id');
+        return failFor(
+          event,
+          'item_truncate_invalid_item_id',
+          `no assistant audio item "${event.item_id.slice(0, 64)}" in this conversation`,
+          'item_id',
+        );
       // Applied once the reply's playback has ended (the chart truncates what was played): a truncate sent
       // while it still plays, e.g. at speech_started, waits for the cut instead of being lost.
       deps.responses.whenEnded(turnId, () => {
@@ -132,7 +175,12 @@ export function clientEventHandlers(deps: ClientEventDeps): ClientEventHandlers 
         const audioEndMs = Math.min(event.audio_end_ms, Math.floor(deps.responses.audioSentMs(turnId)));
         publish({ type: 'control.truncate', turnId, audioEndMs });
         deps.responses.truncate(turnId, audioEndMs);
-        send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: audioEndMs });
+        send({
+          type: 'conversation.item.truncated',
+          item_id: event.item_id,
+          content_index: event.content_index,
+          audio_end_ms: audioEndMs,
+        });
       });
     },
     'voice_agent.estop': () => publish({ type: 'control.estop' }),
@@ -148,7 +196,8 @@ function append(deps: ClientEventDeps, event: Extract<ClientEvent, { type: 'inpu
   if (bytes.byteLength === 0) return;
   const format = deps.settings.get().inputFormat;
   const pcm16 = format.type === 'audio/pcm';
-  if (pcm16 && bytes.byteLength % 2 !== 0) return deps.failFor(event, 'invalid_audio', 'audio/pcm must be 16-bit samples (an even number of bytes)', 'audio');
+  if (pcm16 && bytes.byteLength % 2 !== 0)
+    return deps.failFor(event, 'invalid_audio', 'audio/pcm must be 16-bit samples (an even number of bytes)', 'audio');
   const rate = sampleRateOf(format);
   const seconds = (pcm16 ? bytes.byteLength / 2 : bytes.byteLength) / rate;
   const taken = appendAudio(deps.input.get(), {
@@ -162,7 +211,8 @@ function append(deps: ClientEventDeps, event: Extract<ClientEvent, { type: 'inpu
     return deps.failFor(
       event,
       'rate_limited',
-      `audio arrives faster than ${deps.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at the pace it is recorded`,
+      `audio arrives faster than ${deps.maxAudioSecondsPerSecond}× real time: this audio was dropped; send at ` +
+        `the pace it is recorded`,
     );
   }
   if (taken.verdict === 'dropped') return;

@@ -35,7 +35,13 @@ import { strictChecks } from '../../bus/strict-checks.js';
 import { checkServerEvent, type ServerEvent } from './server-events.js';
 import { SESSION_MESSAGE_TYPES, sessionEventHandler } from './session-events.js';
 import { createNoiseReduction, type NoiseReduction } from './noise-reduction.js';
-import { initialSettings, sampleRateOf, sessionObject, type ServerSpeechDefaults, type SessionSettings } from './session-settings.js';
+import {
+  initialSettings,
+  sampleRateOf,
+  sessionObject,
+  type ServerSpeechDefaults,
+  type SessionSettings,
+} from './session-settings.js';
 import { latencyEvent } from './turn-latency-event.js';
 
 export interface RealtimeLimits {
@@ -90,7 +96,8 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const responses: ResponseTracker = createResponseTracker({
     send,
     items,
-    bytesPerMs: () => (sampleRateOf(settings.outputFormat) * (settings.outputFormat.type === 'audio/pcm' ? 2 : 1)) / 1000,
+    bytesPerMs: () =>
+      (sampleRateOf(settings.outputFormat) * (settings.outputFormat.type === 'audio/pcm' ? 2 : 1)) / 1000,
     onIdle: () => conversation.dispatch({ type: 'responses_idle' }),
   });
   const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
@@ -144,7 +151,9 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
-  const unwatchTurns = options.timelines?.watch(sessionId, (latency) => send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)));
+  const unwatchTurns = options.timelines?.watch(sessionId, (latency) =>
+    send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)),
+  );
   const state = { closed: false };
   void session.ended.then((reason) => {
     stall.stop();
@@ -161,7 +170,15 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 
   return {
     session,
-    receive: receiver({ options, log, session, handlers, fail, isClosed: () => state.closed, handling: conversation.handling }),
+    receive: receiver({
+      options,
+      log,
+      session,
+      handlers,
+      fail,
+      isClosed: () => state.closed,
+      handling: conversation.handling,
+    }),
     async close() {
       if (state.closed) return;
       state.closed = true;
@@ -171,7 +188,12 @@ export async function openRealtimeConnection(options: RealtimeConnectionOptions)
 }
 
 /** The connection's session, its output played through `audioOut` at the output format's rate. */
-async function openSession(options: RealtimeConnectionOptions, noiseReduction: NoiseReduction, audioOut: AudioOut, format: () => AudioFormat) {
+async function openSession(
+  options: RealtimeConnectionOptions,
+  noiseReduction: NoiseReduction,
+  audioOut: AudioOut,
+  format: () => AudioFormat,
+) {
   let sink: DeviceSink | undefined;
   const session = await options.manager.create({
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
@@ -221,7 +243,9 @@ function watchForStalls(deps: {
     speaking = false;
     deps.fail({
       code: 'input_audio_stalled',
-      message: `no audio for ${INPUT_STALL_MS / 1000} s in the middle of speech: the utterance is ended here. Keep appending the microphone's audio in real time, its silences too (or use turn_detection null and commit)`,
+      message:
+        `no audio for ${INPUT_STALL_MS / 1000} s in the middle of speech: the utterance is ended here. Keep ` +
+        `appending the microphone's audio in real time, its silences too (or use turn_detection null and commit)`,
       param: null,
       event_id: null,
     });
@@ -239,11 +263,17 @@ function watchForStalls(deps: {
   };
 }
 
-/** `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its `event_id`). */
+/**
+ * `error` events: about the protocol or the session (`fail`), or about one client event (`failFor`, with its
+ * `event_id`).
+ */
 function errorReporter(options: RealtimeConnectionOptions, send: (event: ServerEvent) => void) {
   const fail = (error: ProtocolError, type = 'invalid_request_error') => {
     options.onClientError?.(error.code);
-    send({ type: 'error', error: { type, code: error.code, message: error.message, param: error.param, event_id: error.event_id } });
+    send({
+      type: 'error',
+      error: { type, code: error.code, message: error.message, param: error.param, event_id: error.event_id },
+    });
   };
   const failFor = (event: ClientEvent, code: string, message: string, param: string | null = null) =>
     fail({ code, message, event_id: event.event_id ?? null, param });
@@ -253,17 +283,23 @@ function errorReporter(options: RealtimeConnectionOptions, send: (event: ServerE
 /** A client's command as a bus message of its session. */
 function commandPublisher(bus: MessageBus, sessionId: string): (command: ClientCommand) => void {
   return (command) => {
-    if (command.type === 'control.estop') return bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' });
+    if (command.type === 'control.estop')
+      return bus.publish({ type: 'control.estop', sessionId, turnId: SESSION_TURN, source: 'client' });
     if (command.type === 'control.truncate') return bus.publish({ ...command, sessionId });
     bus.publish({ ...command, sessionId, turnId: SESSION_TURN });
   };
 }
 
 /**
- * Sends one event with its `event_id`, after the audio held for this tick (`beforeSend`). Under
- * strict checks (`setStrictChecks`) an event that does not match `ServerEventSchema` is logged and reported to the client.
+ * Sends one event with its `event_id`, after the audio held for this tick (`beforeSend`). Under strict checks
+ * (`setStrictChecks`) an event that does not match `ServerEventSchema` is logged and reported to the client.
  */
-function eventSender(options: RealtimeConnectionOptions, log: Logger, sessionId: () => string, beforeSend: () => void): (event: ServerEvent) => void {
+function eventSender(
+  options: RealtimeConnectionOptions,
+  log: Logger,
+  sessionId: () => string,
+  beforeSend: () => void,
+): (event: ServerEvent) => void {
   let eventCounter = 0;
   const reportInvalid = (wire: unknown) => {
     const problem = checkServerEvent(wire);
@@ -300,7 +336,12 @@ function receiver(deps: ReceiverDeps): RealtimeConnection['receive'] {
     if (deps.isClosed()) return;
     session.touch();
     if (text === null)
-      return fail({ code: 'binary_not_supported', message: 'send events as JSON text messages, not binary frames', event_id: null, param: null });
+      return fail({
+        code: 'binary_not_supported',
+        message: 'send events as JSON text messages, not binary frames',
+        event_id: null,
+        param: null,
+      });
     if ((byteLength ?? Buffer.byteLength(text)) > options.limits.maxEventBytes) {
       return fail({
         code: 'event_too_large',
@@ -318,7 +359,12 @@ function receiver(deps: ReceiverDeps): RealtimeConnection['receive'] {
       // A bug here must not take the connection (or another session) down: report it on this one.
       log.error('realtime event failed', { sessionId: session.id, type: parsed.event.type, error });
       fail(
-        { code: 'server_error', message: `the server failed to handle ${parsed.event.type}`, event_id: parsed.event.event_id ?? null, param: null },
+        {
+          code: 'server_error',
+          message: `the server failed to handle ${parsed.event.type}`,
+          event_id: parsed.event.event_id ?? null,
+          param: null,
+        },
         'server_error',
       );
     } finally {

@@ -46,7 +46,8 @@ export function conversationDriver(deps: ConversationDriverDeps) {
       case 'add_item': {
         const previous = deps.items.add(effect.item, effect.after);
         const { item } = effect;
-        if (effect.committed) deps.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
+        if (effect.committed)
+          deps.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: item.id });
         deps.send({ type: 'conversation.item.added', previous_item_id: previous, item });
         if (effect.done) deps.send({ type: 'conversation.item.done', previous_item_id: previous, item });
         return;
@@ -76,7 +77,13 @@ export function conversationDriver(deps: ConversationDriverDeps) {
         responses.onFunctionCall(effect.turnId, effect);
         return bus.publish({ type: 'action.accepted', sessionId, turnId: effect.turnId, actionId: effect.actionId });
       case 'action_result':
-        return bus.publish({ type: 'action.result', sessionId, turnId: effect.turnId, actionId: effect.actionId, result: effect.output });
+        return bus.publish({
+          type: 'action.result',
+          sessionId,
+          turnId: effect.turnId,
+          actionId: effect.actionId,
+          result: effect.output,
+        });
       case 'ack_cancel':
         return bus.publish({ type: 'action.cancelled', sessionId, turnId: effect.turnId, actionId: effect.actionId });
     }

@@ -1,10 +1,10 @@
 /**
- * The Realtime conversation's own state as a pure reducer: typed user messages waiting for
- * `response.create`, voice turns committed but not answered yet, the words of guessed replies held until
- * the guess is committed, and the session's
- * actions — above all the function calls the client runs, waiting for its `function_call_output`.
- * `reduce(state, input)` returns the next state and the effects the connection carries out (items to
- * place in the conversation, events to send, errors, bus messages); it never does I/O, so it is tested on its own (test/server/realtime-conversation.test.ts).
+ * The Realtime conversation's own state as a pure reducer: typed user messages waiting for `response.create`, voice
+ * turns committed but not answered yet, the words of guessed replies held until the guess is committed, and the
+ * session's actions — above all the function calls the client runs, waiting for its `function_call_output`.
+ * `reduce(state, input)` returns the next state and the effects the connection carries out (items to place in the
+ * conversation, events to send, errors, bus messages); it never does I/O, so it is tested on its own
+ * (test/server/realtime-conversation.test.ts).
  *
  * @example
  * ```ts
@@ -64,7 +64,13 @@ export const INITIAL_CONVERSATION: ConversationState = {
 export type ConversationInput =
   /** `after`: the client's `previous_item_id` (`undefined`: at the end). */
   | { type: 'user_text'; id?: string | undefined; text: string; after?: string | null | undefined }
-  | { type: 'function_output'; id?: string | undefined; callId: string; output: string; after?: string | null | undefined }
+  | {
+      type: 'function_output';
+      id?: string | undefined;
+      callId: string;
+      output: string;
+      after?: string | null | undefined;
+    }
   /** `dialogIdle`: the chart is idle, so a reply from the history can start (absent: idle). */
   | { type: 'response_create'; responseActive: boolean; dialogIdle?: boolean; request?: ResponseRequest | undefined }
   /** The last open response ended. */
@@ -94,7 +100,10 @@ export type ConversationEffect =
    * or asked for an out-of-band response (`outOfBand`: said, and kept out of the conversation).
    */
   | { type: 'respond'; instructions?: string | undefined; outOfBand?: boolean }
-  /** The next response the client sees is this `response.create`'s: it carries its `metadata`, and is out of band or not. */
+  /**
+   * The next response the client sees is this `response.create`'s: it carries its `metadata`, and is out of band or
+   * not.
+   */
   | { type: 'expect_response'; metadata: Readonly<Record<string, string>> | null; outOfBand: boolean }
   | { type: 'empty_response'; key: string }
   | { type: 'start_response'; turnId: string }
@@ -103,7 +112,10 @@ export type ConversationEffect =
   | { type: 'stream_call'; turnId: string; actionId: string; callId: string; name: string; arguments: string }
   /** The client's output is the action's result (`action.result`). */
   | { type: 'action_result'; turnId: string; actionId: string; output: string }
-  /** The session cancelled a call the client runs: acknowledged for it (`action.cancelled`); the client sees `voice_agent.action` cancelled. */
+  /**
+   * The session cancelled a call the client runs: acknowledged for it (`action.cancelled`); the client sees
+   * `voice_agent.action` cancelled.
+   */
   | { type: 'ack_cancel'; turnId: string; actionId: string };
 
 export interface Step {
@@ -120,7 +132,9 @@ const userItem = (id: string, content: NonNullable<Item['content']>): Item => ({
   status: 'completed',
   content,
 });
-const error = (code: string, message: string, param: string | null = null): Step['effects'] => [{ type: 'error', code, message, param }];
+const error = (code: string, message: string, param: string | null = null): Step['effects'] => [
+  { type: 'error', code, message, param },
+];
 
 /** The user item of a voice turn. */
 export const voiceItemId = (turnId: string): string => `item_${turnId}`;
@@ -142,10 +156,15 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       );
       // Every outcome but an error gives (or is) a response: it is this request's.
       if (step.effects.some((e) => e.type === 'error')) return step;
-      return { state: step.state, effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects] };
+      return {
+        state: step.state,
+        effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects],
+      };
     }
     case 'responses_idle':
-      return state.respondWhenIdle ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] } : { state, effects: [] };
+      return state.respondWhenIdle
+        ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] }
+        : { state, effects: [] };
     case 'voice_committed': {
       const id = voiceItemId(input.turnId);
       const item = userItem(id, [{ type: 'input_audio', transcript: null }]);
@@ -157,7 +176,10 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       const effects: ConversationEffect[] = [{ type: 'start_response', turnId: input.replyTurnId }];
       // A guessed reply's words, held until the guess was committed (this entry is its commit).
       for (const text of held ?? []) effects.push({ type: 'token', turnId: input.replyTurnId, text });
-      return { state: { ...state, guessed, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) }, effects };
+      return {
+        state: { ...state, guessed, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) },
+        effects,
+      };
     }
     case 'utterance_dropped':
       return { state: { ...state, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) }, effects: [] };
@@ -170,7 +192,11 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
     case 'token': {
       // A guessed reply (adaptive end of turn) is not shown until committed: it may yet be discarded.
       const held = state.guessed[input.turnId];
-      if (held) return { state: { ...state, guessed: { ...state.guessed, [input.turnId]: [...held, input.text] } }, effects: [] };
+      if (held)
+        return {
+          state: { ...state, guessed: { ...state.guessed, [input.turnId]: [...held, input.text] } },
+          effects: [],
+        };
       return { state, effects: [{ type: 'token', turnId: input.turnId, text: input.text }] };
     }
     case 'action':
@@ -178,33 +204,65 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
   }
 }
 
-function userText(state: ConversationState, input: { id?: string | undefined; text: string; after?: string | null | undefined }): Step {
+function userText(
+  state: ConversationState,
+  input: { id?: string | undefined; text: string; after?: string | null | undefined },
+): Step {
   if (state.pendingTexts.length >= MAX_PENDING_TEXTS) {
     return {
       state,
       effects: error(
         'too_many_pending_items',
-        `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer messages)`,
+        `${MAX_PENDING_TEXTS} user messages wait for a response.create already: send response.create (or fewer ` +
+          `messages)`,
       ),
     };
   }
   const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
   const id = input.id ?? `item_c${createdItems}`;
-  const effects: ConversationEffect[] = [{ type: 'add_item', item: userItem(id, [{ type: 'input_text', text: input.text }]), after: input.after, done: true }];
-  return { state: { ...state, createdItems, pendingTexts: [...state.pendingTexts, { id, text: input.text }] }, effects };
+  const effects: ConversationEffect[] = [
+    {
+      type: 'add_item',
+      item: userItem(id, [{ type: 'input_text', text: input.text }]),
+      after: input.after,
+      done: true,
+    },
+  ];
+  return {
+    state: { ...state, createdItems, pendingTexts: [...state.pendingTexts, { id, text: input.text }] },
+    effects,
+  };
 }
 
-function functionOutput(state: ConversationState, input: { id?: string | undefined; callId: string; output: string; after?: string | null | undefined }): Step {
+function functionOutput(
+  state: ConversationState,
+  input: { id?: string | undefined; callId: string; output: string; after?: string | null | undefined },
+): Step {
   const action = state.actions.find((a) => a.callId === input.callId && a.runsOn === 'client');
   const named = `"${input.callId.slice(0, 64)}"`;
   if (!action)
     return {
       state,
-      effects: error('invalid_call_id', `no function call ${named} was sent on this connection: answer the call_id of a function_call item`, 'item.call_id'),
+      effects: error(
+        'invalid_call_id',
+        `no function call ${named} was sent on this connection: answer the call_id of a ` + `function_call item`,
+        'item.call_id',
+      ),
     };
-  if (action.phase === 'answered') return { state, effects: error('invalid_call_id', `the function call ${named} has its output already`, 'item.call_id') };
+  if (action.phase === 'answered')
+    return {
+      state,
+      effects: error('invalid_call_id', `the function call ${named} has its output already`, 'item.call_id'),
+    };
   if (action.phase === 'ended')
-    return { state, effects: error('invalid_call_id', `the function call ${named} was cancelled: its output is not used`, 'item.call_id') };
+    return {
+      state,
+      effects: error(
+        'invalid_call_id',
+        `the function call ${named} was cancelled: its output is not used`,
+        'item.call_id',
+      ),
+    };
   const createdItems = input.id === undefined ? state.createdItems + 1 : state.createdItems;
   const item: Item = {
     id: input.id ?? `item_c${createdItems}`,
@@ -229,10 +287,18 @@ function responseCreate(state: ConversationState, responseActive: boolean, instr
   }
   if (state.awaitingReply.length > 0) return { state, effects: [] }; // the committed utterance is answered as soon as it is transcribed
   // The reply that carried the function call may still be playing: the answer to its output follows it.
-  if (responseActive && state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
+  if (responseActive && state.outputsToAnswer > 0)
+    return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };
   if (responseActive)
-    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
-  if (state.outputsToAnswer > 0) return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond', instructions }] };
+    return {
+      state,
+      effects: error(
+        'conversation_already_has_active_response',
+        'a response is in progress: cancel it first or wait for response.done',
+      ),
+    };
+  if (state.outputsToAnswer > 0)
+    return { state: { ...state, outputsToAnswer: 0 }, effects: [{ type: 'respond', instructions }] };
   // Instructions and nothing new ("Greet the user."): a reply from the history under them.
   if (instructions !== undefined) return { state, effects: [{ type: 'respond', instructions }] };
   // Nothing new from the user: an empty, completed response, so a client waiting for response.done is answered.
@@ -249,7 +315,10 @@ function notWhileBusy(dialogIdle: boolean, step: Step): Step {
   if (dialogIdle || !step.effects.some((e) => e.type === 'respond')) return step;
   return {
     state: step.state,
-    effects: error('conversation_busy', 'the user is speaking or being answered: send response.create again after that response.done'),
+    effects: error(
+      'conversation_busy',
+      'the user is speaking or being answered: send response.create again after that response.done',
+    ),
   };
 }
 
@@ -260,31 +329,58 @@ function notWhileBusy(dialogIdle: boolean, step: Step): Step {
  */
 function outOfBandResponse(state: ConversationState, responseActive: boolean, instructions: string | undefined): Step {
   if (responseActive)
-    return { state, effects: error('conversation_already_has_active_response', 'a response is in progress: cancel it first or wait for response.done') };
+    return {
+      state,
+      effects: error(
+        'conversation_already_has_active_response',
+        'a response is in progress: cancel it first or wait for response.done',
+      ),
+    };
   return { state, effects: [{ type: 'respond', instructions, outOfBand: true }] };
 }
 
 function actionMessage(state: ConversationState, m: ActionMessage): Step {
   const { status, detail } = actionStatusOf(m);
   if (m.type === 'action.request') {
-    const tracked: TrackedAction = { actionId: m.actionId, name: m.name, turnId: m.turnId, callId: m.callId, runsOn: m.runsOn, phase: 'open' };
+    const tracked: TrackedAction = {
+      actionId: m.actionId,
+      name: m.name,
+      turnId: m.turnId,
+      callId: m.callId,
+      runsOn: m.runsOn,
+      phase: 'open',
+    };
     const actions = [...state.actions.filter((a) => a.actionId !== m.actionId), tracked].slice(-REMEMBERED_ACTIONS);
     const effects: ConversationEffect[] = [lifecycle(tracked, status, detail)];
     if (m.runsOn === 'client')
-      effects.push({ type: 'stream_call', turnId: m.turnId, actionId: m.actionId, callId: m.callId, name: m.name, arguments: JSON.stringify(m.arguments) });
+      effects.push({
+        type: 'stream_call',
+        turnId: m.turnId,
+        actionId: m.actionId,
+        callId: m.callId,
+        name: m.name,
+        arguments: JSON.stringify(m.arguments),
+      });
     return { state: { ...state, actions }, effects };
   }
   const action = state.actions.find((a) => a.actionId === m.actionId);
   // An action this connection never saw asked for, or one that said its last word already.
   if (!action || action.phase === 'ended') return { state, effects: [] };
   const ended = isFinalStatus(status);
-  const actions = ended ? state.actions.map((a) => (a === action ? { ...a, phase: 'ended' as const } : a)) : state.actions;
+  const actions = ended
+    ? state.actions.map((a) => (a === action ? { ...a, phase: 'ended' as const } : a))
+    : state.actions;
   const effects: ConversationEffect[] = [lifecycle(action, status, detail)];
-  if (m.type === 'action.cancel' && action.runsOn === 'client') effects.push({ type: 'ack_cancel', turnId: action.turnId, actionId: action.actionId });
+  if (m.type === 'action.cancel' && action.runsOn === 'client')
+    effects.push({ type: 'ack_cancel', turnId: action.turnId, actionId: action.actionId });
   return { state: { ...state, actions }, effects };
 }
 
-function lifecycle(action: TrackedAction, status: ReturnType<typeof actionStatusOf>['status'], detail: unknown): ConversationEffect {
+function lifecycle(
+  action: TrackedAction,
+  status: ReturnType<typeof actionStatusOf>['status'],
+  detail: unknown,
+): ConversationEffect {
   return {
     type: 'event',
     event: {

@@ -47,10 +47,15 @@ export function stepFloor(state: FloorState, input: FloorInput): { state: FloorS
   switch (input.type) {
     case 'speech_start':
       // A new utterance replaces one held (the VAD began again; the chart did too).
-      if (input.replyInProgress) return { state: { ...state, held: { turnId: input.turnId, started: input.started, stopped: null } }, release: [] };
+      if (input.replyInProgress)
+        return {
+          state: { ...state, held: { turnId: input.turnId, started: input.started, stopped: null } },
+          release: [],
+        };
       return { state: { ...state, held: null }, release: [{ type: 'event', event: input.started }] };
     case 'speech_end':
-      if (held?.turnId === input.turnId) return { state: { ...state, held: { ...held, stopped: input.stopped } }, release: [] };
+      if (held?.turnId === input.turnId)
+        return { state: { ...state, held: { ...held, stopped: input.stopped } }, release: [] };
       if (state.dropped === input.turnId) return { state, release: [] };
       return {
         state,

@@ -17,7 +17,10 @@ import type { ServerEventOf } from './server-events.js';
 
 export type ConversationItem = ServerEventOf<'conversation.item.added'>['item'];
 
-/** Why 256: a spoken conversation adds ~3 items a turn; the LLM sees 20 turns (`historyTurns`), so 256 keeps all it sees. */
+/**
+ * Why 256: a spoken conversation adds ~3 items a turn; the LLM sees 20 turns (`historyTurns`), so 256 keeps all it
+ * sees.
+ */
 export const MAX_ITEMS = 256;
 
 /**
@@ -30,7 +33,8 @@ export function insertItem(
   after?: string | null,
 ): { items: readonly ConversationItem[]; previousItemId: string | null } {
   const rest = items.filter((i) => i.id !== item.id);
-  const at = after === undefined ? rest.length : after === null ? 0 : rest.findIndex((i) => i.id === after) + 1 || rest.length;
+  const at =
+    after === undefined ? rest.length : after === null ? 0 : rest.findIndex((i) => i.id === after) + 1 || rest.length;
   const next = [...rest.slice(0, at), item, ...rest.slice(at)];
   const bounded = next.length > MAX_ITEMS ? next.slice(next.length - MAX_ITEMS) : next;
   return { items: bounded, previousItemId: at === 0 ? null : rest[at - 1]!.id };

@@ -40,7 +40,9 @@ export interface NoiseReductionUpdate {
 }
 
 export interface NoiseReduction {
-  /** What the session's input conditioner reads (see `InputSwitches`): the client's wish, before the config's forcing. */
+  /**
+   * What the session's input conditioner reads (see `InputSwitches`): the client's wish, before the config's forcing.
+   */
   readonly switches: InputSwitches;
   /** Applies a `session.update` (the GA field wins when both shapes are given; absent: unchanged). */
   apply(update: NoiseReductionUpdate): void;
@@ -54,7 +56,10 @@ export function createNoiseReduction(): NoiseReduction {
   return {
     switches,
     apply(update) {
-      const next = update.audio?.input?.noise_reduction !== undefined ? update.audio.input.noise_reduction : update.input_audio_noise_reduction;
+      const next =
+        update.audio?.input?.noise_reduction !== undefined
+          ? update.audio.input.noise_reduction
+          : update.input_audio_noise_reduction;
       if (next === undefined) return;
       setting = next;
       switches.echo = next?.type === 'far_field';

@@ -40,9 +40,14 @@ const TurnDetectionSchema = z
 export type RealtimeTurnDetection = NonNullable<z.infer<typeof TurnDetectionSchema>>;
 export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
 
-const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tool name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+const toolName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tool name is 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
 
-/** A function the client runs itself: offered to the LLM beside the declared actions (`strict` and the like are tolerated). */
+/**
+ * A function the client runs itself: offered to the LLM beside the declared actions (`strict` and the like are
+ * tolerated).
+ */
 export const RealtimeToolSchema = z.object({
   type: z.literal('function'),
   name: toolName,
@@ -50,7 +55,10 @@ export const RealtimeToolSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
 export type RealtimeTool = z.infer<typeof RealtimeToolSchema>;
-export const RealtimeToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), name: toolName })]);
+export const RealtimeToolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ type: z.literal('function'), name: toolName }),
+]);
 export type RealtimeToolChoice = z.infer<typeof RealtimeToolChoiceSchema>;
 
 export const SessionUpdateSchema = z.object({
@@ -60,9 +68,15 @@ export const SessionUpdateSchema = z.object({
   audio: z
     .object({
       input: z
-        .object({ format: AudioFormatSchema.optional(), turn_detection: TurnDetectionSchema.optional(), noise_reduction: NoiseReductionSchema.optional() })
+        .object({
+          format: AudioFormatSchema.optional(),
+          turn_detection: TurnDetectionSchema.optional(),
+          noise_reduction: NoiseReductionSchema.optional(),
+        })
         .optional(),
-      output: z.object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() }).optional(),
+      output: z
+        .object({ format: AudioFormatSchema.optional(), voice: z.string().min(1).max(200).optional() })
+        .optional(),
     })
     .optional(),
   tools: z.array(RealtimeToolSchema).max(128).optional(),
@@ -85,7 +99,12 @@ const userContent = z.discriminatedUnion('type', [
 ]);
 
 const ItemSchema = z.discriminatedUnion('type', [
-  z.object({ id: z.string().max(64).optional(), type: z.literal('message'), role: z.literal('user'), content: z.array(userContent).min(1).max(32) }),
+  z.object({
+    id: z.string().max(64).optional(),
+    type: z.literal('message'),
+    role: z.literal('user'),
+    content: z.array(userContent).min(1).max(32),
+  }),
   /** A tool's result, sent back by a client that ran a function call it was given. */
   z.object({
     id: z.string().max(64).optional(),
@@ -118,7 +137,12 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input_audio_buffer.clear'), event_id: eventId }),
   /** voice-agent's own: open or close the microphone (`session.activation` push-to-talk; `control.listen`). */
   z.object({ type: z.literal('voice_agent.input_audio.listen'), event_id: eventId, open: z.boolean() }),
-  z.object({ type: z.literal('conversation.item.create'), event_id: eventId, previous_item_id: z.string().nullable().optional(), item: ItemSchema }),
+  z.object({
+    type: z.literal('conversation.item.create'),
+    event_id: eventId,
+    previous_item_id: z.string().nullable().optional(),
+    item: ItemSchema,
+  }),
   z.object({
     type: z.literal('conversation.item.truncate'),
     event_id: eventId,
@@ -171,17 +195,49 @@ export function parseClientEvent(text: string): ParsedClientEvent {
       : null;
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
   if (typeof type !== 'string')
-    return { ok: false, error: { code: 'invalid_event', message: 'the event has no "type": see the Realtime client events', event_id: id, param: 'type' } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_event',
+        message: 'the event has no "type": see the Realtime client events',
+        event_id: id,
+        param: 'type',
+      },
+    };
   if (KNOWN_UNSUPPORTED.has(type))
-    return { ok: false, error: { code: 'unsupported_event', message: `"${type.slice(0, 64)}" is not supported by this server`, event_id: id, param: 'type' } };
+    return {
+      ok: false,
+      error: {
+        code: 'unsupported_event',
+        message: `"${type.slice(0, 64)}" is not supported by this server`,
+        event_id: id,
+        param: 'type',
+      },
+    };
   const parsed = ClientEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
   const issue = parsed.error.issues[0]!;
   if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-    return { ok: false, error: { code: 'unknown_event', message: `unknown event type "${type.slice(0, 64)}"`, event_id: id, param: 'type' } };
+    return {
+      ok: false,
+      error: {
+        code: 'unknown_event',
+        message: `unknown event type "${type.slice(0, 64)}"`,
+        event_id: id,
+        param: 'type',
+      },
+    };
   }
   const param = issue.path.join('.') || null;
-  return { ok: false, error: { code: 'invalid_event', message: `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`, event_id: id, param } };
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_event',
+      message: `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`,
+      event_id: id,
+      param,
+    },
+  };
 }
 
 type AppendEvent = Extract<ClientEvent, { type: 'input_audio_buffer.append' }>;
@@ -215,7 +271,9 @@ export function decodeBase64Strict(text: string): Uint8Array | undefined {
   if (length % 4 !== 0) return undefined;
   // A view of the decoded bytes, not a second copy (small ones share Node's pool, as the bus's copies do).
   const bytes = Buffer.from(text, 'base64');
-  const padding = length === 0 || text.charCodeAt(length - 1) !== EQUALS ? 0 : text.charCodeAt(length - 2) === EQUALS ? 2 : 1;
-  if (bytes.byteLength !== (length / 4) * 3 - padding || text.indexOf('-') !== -1 || text.indexOf('_') !== -1) return undefined;
+  const padding =
+    length === 0 || text.charCodeAt(length - 1) !== EQUALS ? 0 : text.charCodeAt(length - 2) === EQUALS ? 2 : 1;
+  if (bytes.byteLength !== (length / 4) * 3 - padding || text.indexOf('-') !== -1 || text.indexOf('_') !== -1)
+    return undefined;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -32,7 +32,9 @@ type PartEventType =
   | 'voice_agent.output_audio.mouth';
 
 export type ResponseEnd =
-  { status: 'completed' } | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' } | { status: 'failed'; reason: string };
+  | { status: 'completed' }
+  | { status: 'cancelled'; reason: 'turn_detected' | 'client_cancelled' }
+  | { status: 'failed'; reason: string };
 
 interface ResponseState {
   id: string;
@@ -88,9 +90,15 @@ export interface ResponseTracker {
   idsOfTurn(turnId: string): { response_id: string; item_id: string };
   /** A response is in progress. */
   active(): boolean;
-  /** The last response was cut by the user's speech, and none has started since (a client's own cancel of it is late, not wrong). */
+  /**
+   * The last response was cut by the user's speech, and none has started since (a client's own cancel of it is late,
+   * not wrong).
+   */
   cutByTurnDetection(): boolean;
-  /** The next response created answers a client's `response.create`: it carries that request's `metadata`, in or out of the conversation. */
+  /**
+   * The next response created answers a client's `response.create`: it carries that request's `metadata`, in or out of
+   * the conversation.
+   */
   expect(request: ResponseRequestOptions): void;
 }
 
@@ -139,7 +147,13 @@ const newState = (id: string, turnId: string, itemId: string): ResponseState => 
  * spread, and deltas go out dozens of times a second per client.
  */
 const partEvent = (type: PartEventType, state: ResponseState, extra?: Record<string, unknown>): ServerEvent => {
-  const event = { type, response_id: state.id, item_id: state.itemId, output_index: state.outputIndex, content_index: 0 };
+  const event = {
+    type,
+    response_id: state.id,
+    item_id: state.itemId,
+    output_index: state.outputIndex,
+    content_index: 0,
+  };
   return (extra ? Object.assign(event, extra) : event) as ServerEvent;
 };
 
@@ -148,8 +162,15 @@ interface Output {
   items: ItemStore;
 }
 
-/** A function call item of a response, streamed: added (to the response and the conversation), its arguments (one delta), done. */
-function streamCall(out: Output, state: ResponseState, call: { actionId: string; callId: string; name: string; arguments: string }): Item {
+/**
+ * A function call item of a response, streamed: added (to the response and the conversation), its arguments (one
+ * delta), done.
+ */
+function streamCall(
+  out: Output,
+  state: ResponseState,
+  call: { actionId: string; callId: string; name: string; arguments: string },
+): Item {
   const { send } = out;
   const outputIndex = state.nextOutputIndex++;
   const fc: Item = {
@@ -172,7 +193,10 @@ function streamCall(out: Output, state: ResponseState, call: { actionId: string;
   return fc;
 }
 
-/** The `*.done` events of a response's message item (if it was announced), then `response.done` with its output in order. */
+/**
+ * The `*.done` events of a response's message item (if it was announced), then `response.done` with its output in
+ * order.
+ */
 function sendDone(out: Output, state: ResponseState, end: ResponseEnd): void {
   const { send } = out;
   const output: Item[] = [...state.functionCalls];
@@ -183,7 +207,8 @@ function sendDone(out: Output, state: ResponseState, end: ResponseEnd): void {
     send(partEvent('response.output_audio_transcript.done', state, { transcript: state.transcript }));
     send(partEvent('response.content_part.done', state, { part: { type: 'audio', transcript: state.transcript } }));
     send({ type: 'response.output_item.done', response_id: state.id, output_index: state.outputIndex, item: done });
-    if (!state.outOfBand) send({ type: 'conversation.item.done', previous_item_id: out.items.update(done), item: done });
+    if (!state.outOfBand)
+      send({ type: 'conversation.item.done', previous_item_id: out.items.update(done), item: done });
     output.splice(state.outputIndex, 0, done);
   }
   const details = end.status === 'completed' ? null : { type: end.status, reason: end.reason };
@@ -242,7 +267,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
     state.outputIndex = state.nextOutputIndex++;
     const added = { ...item(state, 'in_progress'), content: [] };
     send({ type: 'response.output_item.added', response_id: state.id, output_index: state.outputIndex, item: added });
-    if (!state.outOfBand) send({ type: 'conversation.item.added', previous_item_id: options.items.add(added), item: added });
+    if (!state.outOfBand)
+      send({ type: 'conversation.item.added', previous_item_id: options.items.add(added), item: added });
     send(partEvent('response.content_part.added', state, { part: { type: 'audio', transcript: '' } }));
   };
   const complete = (state: ResponseState, end: ResponseEnd) => {
@@ -276,7 +302,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
       ensureItem(state);
       state.audioBytes += (base64.length * 3) / 4 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
       // Not in the OpenAI protocol (clients ignore unknown types): it describes the delta that follows it.
-      if (mouth) send(partEvent('voice_agent.output_audio.mouth', state, { level: mouth.level, viseme: mouth.viseme ?? null }));
+      if (mouth)
+        send(partEvent('voice_agent.output_audio.mouth', state, { level: mouth.level, viseme: mouth.viseme ?? null }));
       send(partEvent('response.output_audio.delta', state, { delta: base64 }));
     },
     onFunctionCall(turnId, call) {
@@ -295,7 +322,8 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
       if (!state || state.cutEnd) return;
       if (end.status !== 'completed') {
         const segments = playedSegments.get(turnId);
-        // What was heard is known once playback reports it (before or after the cut's notice); none if nothing was sent.
+        // What was heard is known once playback reports it (before or after the cut's notice); none if nothing was
+        // sent.
         if (!segments && state.audioBytes > 0) return void (state.cutEnd = end);
         state.transcript = segments ? heardText(segments) : '';
       }
@@ -343,7 +371,11 @@ export function createResponseTracker(options: ResponseTrackerOptions): Response
       const was = current.content?.[0]?.transcript ?? '';
       const heard = heardText(capPlayed(segments, audioEndMs));
       if (heard.length >= was.length) return;
-      options.items.update({ ...current, status: 'incomplete', content: [{ type: 'output_audio', transcript: heard }] });
+      options.items.update({
+        ...current,
+        status: 'incomplete',
+        content: [{ type: 'output_audio', transcript: heard }],
+      });
     },
   };
 }

@@ -1,9 +1,9 @@
 /**
- * Every event this server sends a Realtime client, as one zod union beside the client events of
- * `protocol.ts`: the OpenAI Realtime (GA) events it implements and its own `voice_agent.*` events, each
- * with exactly its top-level fields. With `setStrictChecks` (bus/strict-checks.ts) every event sent is checked against it
- * (`checkServerEvent`); docs/server.md's event table and the page's shapes (web/realtime-events.js) are
- * checked against it by test/server/realtime-server-events.test.ts.
+ * Every event this server sends a Realtime client, as one zod union beside the client events of `protocol.ts`: the
+ * OpenAI Realtime (GA) events it implements and its own `voice_agent.*` events, each with exactly its top-level fields.
+ * With `setStrictChecks` (bus/strict-checks.ts) every event sent is checked against it (`checkServerEvent`);
+ * docs/server.md's event table and the page's shapes (web/realtime-events.js) are checked against it by
+ * test/server/realtime-server-events.test.ts.
  *
  * @example
  * ```ts
@@ -28,7 +28,13 @@ const ItemSchema = z
     role: z.enum(['user', 'assistant']).optional(),
     content: z
       .array(
-        z.object({ type: z.enum(['input_text', 'input_audio', 'output_audio']), text: z.string().optional(), transcript: nullableString.optional() }).strict(),
+        z
+          .object({
+            type: z.enum(['input_text', 'input_audio', 'output_audio']),
+            text: z.string().optional(),
+            transcript: nullableString.optional(),
+          })
+          .strict(),
       )
       .optional(),
     call_id: z.string().optional(),
@@ -38,7 +44,9 @@ const ItemSchema = z
   })
   .strict();
 
-const FormatSchema = z.object({ type: z.enum(['audio/pcm', 'audio/pcmu', 'audio/pcma']), rate: z.number().optional() }).strict();
+const FormatSchema = z
+  .object({ type: z.enum(['audio/pcm', 'audio/pcmu', 'audio/pcma']), rate: z.number().optional() })
+  .strict();
 const SessionSchema = z
   .object({
     type: z.literal('realtime'),
@@ -57,7 +65,14 @@ const SessionSchema = z
       output: z.object({ format: FormatSchema, voice: z.string(), speed: z.number() }),
     }),
     tools: z.array(
-      z.object({ type: z.literal('function'), name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) }).strict(),
+      z
+        .object({
+          type: z.literal('function'),
+          name: z.string(),
+          description: z.string(),
+          parameters: z.record(z.string(), z.unknown()),
+        })
+        .strict(),
     ),
     tool_choice: z.union([z.string(), z.object({ type: z.literal('function'), name: z.string() })]),
     max_output_tokens: z.literal('inf'),
@@ -83,7 +98,8 @@ const part = { response_id: id, item_id: id, output_index: z.number().int(), con
 const audioPart = z.object({ type: z.literal('audio'), transcript: z.string() }).strict();
 const ms = z.number();
 
-const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ type: z.literal(type), event_id: id, ...shape }).strict();
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), event_id: id, ...shape }).strict();
 
 export const ServerEventSchema = z.discriminatedUnion('type', [
   event('session.created', { session: SessionSchema }),
@@ -94,7 +110,11 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('input_audio_buffer.cleared', {}),
   event('conversation.item.added', { previous_item_id: nullableString, item: ItemSchema }),
   event('conversation.item.done', { previous_item_id: nullableString, item: ItemSchema }),
-  event('conversation.item.input_audio_transcription.completed', { item_id: id, content_index: z.number().int(), transcript: z.string() }),
+  event('conversation.item.input_audio_transcription.completed', {
+    item_id: id,
+    content_index: z.number().int(),
+    transcript: z.string(),
+  }),
   event('conversation.item.truncated', { item_id: id, content_index: z.number().int(), audio_end_ms: ms }),
   event('conversation.item.retrieved', { item: ItemSchema }),
   event('conversation.item.deleted', { item_id: id }),
@@ -108,7 +128,13 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   event('response.output_audio.done', part),
   event('response.output_audio_transcript.delta', { ...part, delta: z.string() }),
   event('response.output_audio_transcript.done', { ...part, transcript: z.string() }),
-  event('response.function_call_arguments.delta', { response_id: id, item_id: id, output_index: z.number().int(), call_id: id, delta: z.string() }),
+  event('response.function_call_arguments.delta', {
+    response_id: id,
+    item_id: id,
+    output_index: z.number().int(),
+    call_id: id,
+    delta: z.string(),
+  }),
   event('response.function_call_arguments.done', {
     response_id: id,
     item_id: id,
@@ -118,9 +144,19 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
     arguments: z.string(),
   }),
   event('error', {
-    error: z.object({ type: z.string(), code: nullableString, message: z.string(), param: nullableString, event_id: nullableString }).strict(),
+    error: z
+      .object({
+        type: z.string(),
+        code: nullableString,
+        message: z.string(),
+        param: nullableString,
+        event_id: nullableString,
+      })
+      .strict(),
   }),
-  /** `value`: a published session state (`speaking.reply.playing+user.silent`), as `splitSessionState` reads it back. */
+  /**
+   * `value`: a published session state (`speaking.reply.playing+user.silent`), as `splitSessionState` reads it back.
+   */
   event('voice_agent.session.state', {
     value: z.string().refine((v) => parseSessionState(v) !== undefined, 'not a session state value'),
     cause: z.string(),
@@ -144,7 +180,14 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   }),
   event('voice_agent.output_audio.mouth', { ...part, level: z.number().min(0).max(1), viseme: nullableString }),
   event('voice_agent.conversation.item.heard', { response_id: id, item_id: id, transcript: z.string() }),
-  event('voice_agent.action', { action_id: id, name: z.string(), turn_id: id, status: z.enum(ACTION_STATUSES), call_id: nullableString, detail: z.unknown() }),
+  event('voice_agent.action', {
+    action_id: id,
+    name: z.string(),
+    turn_id: id,
+    status: z.enum(ACTION_STATUSES),
+    call_id: nullableString,
+    detail: z.unknown(),
+  }),
   /** `notice`: the notice's typed fields as the bus has them (`reason`, `actionId`, …); `detail`: the same as text. */
   event('voice_agent.notice', { code: z.enum(NOTICE_CODES), detail: z.string(), turn_id: id, notice: NoticeSchema }),
 ]);
@@ -160,6 +203,9 @@ export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { ty
 export function checkServerEvent(candidate: unknown): string | undefined {
   const parsed = ServerEventSchema.safeParse(candidate);
   if (parsed.success) return undefined;
-  const type = typeof candidate === 'object' && candidate !== null ? String((candidate as { type?: unknown }).type) : typeof candidate;
+  const type =
+    typeof candidate === 'object' && candidate !== null
+      ? String((candidate as { type?: unknown }).type)
+      : typeof candidate;
   return `${type}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`;
 }

@@ -51,7 +51,9 @@ export interface SessionEventDeps {
   /** Input audio appended since the connection opened, ms. */
   appendedMs(): number;
   connectedAtMs: number;
-  /** The chart's state now (`SessionHandle.state()`): speech during a reply is held until the chart decides (floor.ts). */
+  /**
+   * The chart's state now (`SessionHandle.state()`): speech during a reply is held until the chart decides (floor.ts).
+   */
   chartState(): string;
 }
 
@@ -79,7 +81,11 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
           type: 'speech_start',
           turnId: m.turnId,
           replyInProgress: replyInProgress(deps.chartState()),
-          started: { type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(m.atMs - deps.connectedAtMs), item_id: voiceItemId(m.turnId) },
+          started: {
+            type: 'input_audio_buffer.speech_started',
+            audio_start_ms: Math.round(m.atMs - deps.connectedAtMs),
+            item_id: voiceItemId(m.turnId),
+          },
         });
       case 'vad.speech_end':
         if (!vad()) return dispatch({ type: 'voice_committed', turnId: m.turnId });
@@ -105,11 +111,17 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
         };
         // An utterance never committed (speech over a reply the chart kept) or deleted by the client is not told.
         if (!deps.items.has(item.id)) return;
-        send({ type: 'conversation.item.input_audio_transcription.completed', item_id: item.id, content_index: 0, transcript: m.text });
+        send({
+          type: 'conversation.item.input_audio_transcription.completed',
+          item_id: item.id,
+          content_index: 0,
+          transcript: m.text,
+        });
         return send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
       }
       case 'session.history':
-        if (m.role === 'user') return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
+        if (m.role === 'user')
+          return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
         // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
         if (m.role === 'assistant' && m.interrupted)
           send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
@@ -162,7 +174,11 @@ function noticeHandler(deps: SessionEventDeps, onFloor: (input: FloorInput) => v
   return (m: Extract<BusMessage, { type: 'session.notice' }>) => onNotice(deps, onFloor, m);
 }
 
-function onNotice(deps: SessionEventDeps, onFloor: (input: FloorInput) => void, m: Extract<BusMessage, { type: 'session.notice' }>): void {
+function onNotice(
+  deps: SessionEventDeps,
+  onFloor: (input: FloorInput) => void,
+  m: Extract<BusMessage, { type: 'session.notice' }>,
+): void {
   const { type: _type, sessionId: _sessionId, turnId, atMs: _atMs, detail, ...notice } = m;
   switch (notice.code) {
     case 'reply_cancelled':

@@ -14,7 +14,13 @@
  */
 import type { MessageOf, ToolChoice, ToolDefinition, TurnDetection } from '../../bus/messages.js';
 import type { NoiseReductionSetting } from './noise-reduction.js';
-import type { AudioFormat, RealtimeTool, RealtimeToolChoice, RealtimeTurnDetection, SessionUpdate } from './protocol.js';
+import type {
+  AudioFormat,
+  RealtimeTool,
+  RealtimeToolChoice,
+  RealtimeTurnDetection,
+  SessionUpdate,
+} from './protocol.js';
 
 export interface SessionSettings {
   readonly inputFormat: AudioFormat;
@@ -36,7 +42,14 @@ export interface SessionSettings {
 export const INITIAL_SETTINGS: SessionSettings = {
   inputFormat: { type: 'audio/pcm', rate: 24_000 },
   outputFormat: { type: 'audio/pcm', rate: 24_000 },
-  turnDetection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 200, silence_duration_ms: 600, create_response: true, interrupt_response: true },
+  turnDetection: {
+    type: 'server_vad',
+    threshold: 0.5,
+    prefix_padding_ms: 200,
+    silence_duration_ms: 600,
+    create_response: true,
+    interrupt_response: true,
+  },
   instructions: undefined,
   voice: 'default',
   lipSync: false,
@@ -58,12 +71,18 @@ export interface ServerSpeechDefaults {
 /** The settings a connection starts with: the server's own VAD timing and STT. */
 export function initialSettings(defaults: ServerSpeechDefaults | undefined): SessionSettings {
   if (!defaults) return INITIAL_SETTINGS;
-  const turnDetection = { ...INITIAL_SETTINGS.turnDetection!, silence_duration_ms: defaults.silenceDurationMs, prefix_padding_ms: defaults.prefixPaddingMs };
+  const turnDetection = {
+    ...INITIAL_SETTINGS.turnDetection!,
+    silence_duration_ms: defaults.silenceDurationMs,
+    prefix_padding_ms: defaults.prefixPaddingMs,
+  };
   return { ...INITIAL_SETTINGS, turnDetection, transcriptionModel: defaults.transcriptionModel };
 }
 
 /** What of a `session.update` the session itself must apply (`control.configure`'s fields). */
-export type ConfigureFields = Partial<Pick<MessageOf<'control.configure'>, 'systemPrompt' | 'voice' | 'turnDetection' | 'clientTools' | 'toolChoice'>>;
+export type ConfigureFields = Partial<
+  Pick<MessageOf<'control.configure'>, 'systemPrompt' | 'voice' | 'turnDetection' | 'clientTools' | 'toolChoice'>
+>;
 
 export interface AppliedUpdate {
   settings: SessionSettings;
@@ -96,10 +115,15 @@ export function applySessionUpdate(settings: SessionSettings, update: SessionUpd
     next.tools = update.tools;
     configure.clientTools = update.tools.map(toToolDefinition);
   }
-  const noiseReduction = input?.noise_reduction !== undefined ? input.noise_reduction : update.input_audio_noise_reduction;
+  const noiseReduction =
+    input?.noise_reduction !== undefined ? input.noise_reduction : update.input_audio_noise_reduction;
   if (noiseReduction !== undefined) next.noiseReduction = noiseReduction;
   if (update.tool_choice !== undefined) configure.toolChoice = next.toolChoice = update.tool_choice as ToolChoice;
-  return { settings: next, configure: Object.keys(configure).length > 0 ? configure : undefined, outputFormatChanged: output?.format !== undefined };
+  return {
+    settings: next,
+    configure: Object.keys(configure).length > 0 ? configure : undefined,
+    outputFormatChanged: output?.format !== undefined,
+  };
 }
 
 /** The `session` object of `session.created` / `session.updated`. */
@@ -115,7 +139,10 @@ export function sessionObject(id: string, settings: SessionSettings) {
       input: {
         format: settings.inputFormat,
         // The chart always answers and applies its own barge-in policy (docs/server.md, *Barge-in*): said as it is.
-        turn_detection: settings.turnDetection === null ? null : { ...settings.turnDetection, create_response: true, interrupt_response: true },
+        turn_detection:
+          settings.turnDetection === null
+            ? null
+            : { ...settings.turnDetection, create_response: true, interrupt_response: true },
         transcription: { model: settings.transcriptionModel, language: null, prompt: '' },
         noise_reduction: settings.noiseReduction,
       },
@@ -145,5 +172,9 @@ function toTurnDetection(td: RealtimeTurnDetection | null): TurnDetection {
 }
 
 function toToolDefinition(tool: RealtimeTool): ToolDefinition {
-  return { name: tool.name, description: tool.description ?? '', parameters: tool.parameters ?? { type: 'object', properties: {} } };
+  return {
+    name: tool.name,
+    description: tool.description ?? '',
+    parameters: tool.parameters ?? { type: 'object', properties: {} },
+  };
 }

@@ -29,7 +29,13 @@ import { createSessionRecorder, type SessionRecorder } from './recorder.js';
 import { openRecordStore, type RecordStore } from './store.js';
 import Database from 'better-sqlite3';
 import { rerunFaithfully } from './faithful-rerun.js';
-import { buildChanges, buildFingerprint, RERUN_MATERIAL_VERSION, RerunMaterialSchema, type RerunMaterial } from './rerun-material.js';
+import {
+  buildChanges,
+  buildFingerprint,
+  RERUN_MATERIAL_VERSION,
+  RerunMaterialSchema,
+  type RerunMaterial,
+} from './rerun-material.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 /**
@@ -46,7 +52,10 @@ export interface CheckResult {
   sessionId: string;
   recordingId: string;
   differences: DecisionDifference[];
-  /** What differs between the recording's build (engines, models, versions) and today's: reported, the decisions say whether it matters. */
+  /**
+   * What differs between the recording's build (engines, models, versions) and today's: reported, the decisions say
+   * whether it matters.
+   */
   buildChanges: string[];
   turns: number;
   /** Per turn with audio: first audio after the user's voice ended, recorded → now (ms); reported, not compared. */
@@ -71,13 +80,16 @@ export async function recordingsOf(file: string): Promise<RecordingData[]> {
   const version = schemaVersionOf(file);
   if (version === 0) {
     throw new RecordingUnusableError(
-      `${file}: a SQLite database, but not a voice-agent records database (no records schema): give a file \`voice-agent serve --db\` wrote`,
+      `${file}: a SQLite database, but not a voice-agent records database (no records schema): give a file ` +
+        `\`voice-agent serve --db\` wrote`,
       file,
     );
   }
   if (version !== undefined && version < SCHEMA_VERSION) {
     throw new RecordingUnusableError(
-      `${file}: records database of an older voice-agent (schema ${version}; this one writes ${SCHEMA_VERSION}): its recordings lack what a re-run needs (the microphone's arrival blocks, the inputs, the build), so they cannot be checked: record them again with record.audio true`,
+      `${file}: records database of an older voice-agent (schema ${version}; this one writes ${SCHEMA_VERSION}): ` +
+        `its recordings lack what a re-run needs (the microphone's arrival blocks, the inputs, the build), so they ` +
+        `cannot be checked: record them again with record.audio true`,
       file,
     );
   }
@@ -109,20 +121,25 @@ export function materialOf(recorded: RecordingData, file: string): RerunMaterial
   const which = `session ${recording.sessionId} (recording ${recording.id})`;
   if (recorded.audio.length === 0) {
     throw new RecordingUnusableError(
-      `${file}: ${which} has no microphone audio, so it cannot be checked: record with record.audio true (VA_RECORD__AUDIO=true)`,
+      `${file}: ${which} has no microphone audio, so it cannot be checked: record with record.audio true ` +
+        `(VA_RECORD__AUDIO=true)`,
       file,
     );
   }
   if (recording.rerun === undefined) {
     throw new RecordingUnusableError(
-      `${file}: ${which} was recorded by an older voice-agent, without what a re-run needs (the microphone's arrival blocks, the inputs, the build), or its session never ended: record it again`,
+      `${file}: ${which} was recorded by an older voice-agent, without what a re-run needs (the microphone's ` +
+        `arrival blocks, the inputs, the build), or its session never ended: record it again`,
       file,
     );
   }
   const parsed = RerunMaterialSchema.safeParse(recording.rerun);
   if (!parsed.success || parsed.data.version !== RERUN_MATERIAL_VERSION) {
     throw new RecordingUnusableError(
-      `${file}: ${which} holds re-run material this voice-agent does not read (${parsed.success ? `version ${parsed.data.version}, not ${RERUN_MATERIAL_VERSION}` : parsed.error.issues[0]?.message}): record it again`,
+      `${file}: ${which} holds re-run material this voice-agent does not read ` +
+        `(${parsed.success ? `version ${parsed.data.version}, not ${RERUN_MATERIAL_VERSION}` : parsed.error.issues[0]?.message}): ` +
+        `` +
+        `record it again`,
       file,
     );
   }
@@ -130,7 +147,8 @@ export function materialOf(recorded: RecordingData, file: string): RerunMaterial
   const blockBytes = parsed.data.blocks.reduce((n, b) => n + b[1], 0);
   if (bytes !== blockBytes) {
     throw new RecordingUnusableError(
-      `${file}: ${which}: its microphone holds ${bytes} bytes but its arrival blocks ${blockBytes}: the recording is damaged`,
+      `${file}: ${which}: its microphone holds ${bytes} bytes but its arrival blocks ${blockBytes}: the ` +
+        `recording is damaged`,
       file,
     );
   }
@@ -145,14 +163,19 @@ export function missingModels(config: AppConfig): string[] {
     .map(([k]) => k);
 }
 
-/** The recorded session run again as it ran (faithful-rerun.ts) through the engines of `config`, recorded as `serve` records it. */
+/**
+ * The recorded session run again as it ran (faithful-rerun.ts) through the engines of `config`, recorded as `serve`
+ * records it.
+ */
 async function rerun(recorded: RecordingData, config: AppConfig, file: string): Promise<RecordingData> {
   const { recording } = recorded;
   const material = materialOf(recorded, file);
   const missing = missingModels(config);
   if (missing.length > 0) {
     throw new RecordingUnusableError(
-      `${file}: session ${recording.sessionId} cannot be re-run: the configuration's ${missing.map((k) => `${k} (${settingValue(config, k)})`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: fetch the models or fix the paths`,
+      `${file}: session ${recording.sessionId} cannot be re-run: the configuration's ` +
+        `${missing.map((k) => `${k} (${settingValue(config, k)})`).join(', ')} ` +
+        `${missing.length === 1 ? 'is' : 'are'} missing: fetch the models or fix the paths`,
       file,
     );
   }
@@ -171,14 +194,22 @@ async function rerun(recorded: RecordingData, config: AppConfig, file: string): 
     store.flush();
     const now = recordingData(store, recording.sessionId);
     // The recorded audio stays the recording's: a re-run pads it with the silence it waits through.
-    return { ...now, recording: { ...now.recording, audio: true, rerun: { ...material, build: buildFingerprint(config) } }, audio: recorded.audio };
+    return {
+      ...now,
+      recording: { ...now.recording, audio: true, rerun: { ...material, build: buildFingerprint(config) } },
+      audio: recorded.audio,
+    };
   } finally {
     await store.close();
   }
 }
 
 const firstAudioMs = (data: RecordingData) =>
-  new Map(data.turns.filter((t) => t.voiceEndAtMs !== undefined && t.firstAudioAtMs !== undefined).map((t) => [t.turnId, t.firstAudioAtMs! - t.voiceEndAtMs!]));
+  new Map(
+    data.turns
+      .filter((t) => t.voiceEndAtMs !== undefined && t.firstAudioAtMs !== undefined)
+      .map((t) => [t.turnId, t.firstAudioAtMs! - t.voiceEndAtMs!]),
+  );
 
 /**
  * Engine deadlines in a re-run (`session.timeouts` `sttFinalMs`, `llmGiveUpMs`, `ttsFirstChunkMs`). Why
@@ -206,8 +237,14 @@ export interface CheckOptions {
   strictDeadlines?: boolean;
 }
 
-export async function checkRecording(recorded: RecordingData, config: AppConfig, file: string, _options: CheckOptions = {}): Promise<CheckResult> {
-  // On the simulated clock engines take no time: the configured deadlines are kept (a re-run meets them as the session did).
+export async function checkRecording(
+  recorded: RecordingData,
+  config: AppConfig,
+  file: string,
+  _options: CheckOptions = {},
+): Promise<CheckResult> {
+  // On the simulated clock engines take no time: the configured deadlines are kept (a re-run meets them as the session
+  // did).
   const now = await rerun(recorded, config, file);
   const material = RerunMaterialSchema.parse(recorded.recording.rerun);
   const was = firstAudioMs(recorded);
@@ -230,13 +267,20 @@ export async function checkRecording(recorded: RecordingData, config: AppConfig,
 }
 
 /** Every recording of `file`, checked one after the other (each re-run is real time). */
-export async function checkRecordingFile(file: string, config: AppConfig, options: CheckOptions = {}): Promise<CheckResult[]> {
+export async function checkRecordingFile(
+  file: string,
+  config: AppConfig,
+  options: CheckOptions = {},
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const recorded of await recordingsOf(file)) results.push(await checkRecording(recorded, config, file, options));
   return results;
 }
 
-/** Writes the re-run into the recording: an MCAP file is rewritten; a records database gets it as the session's newest recording. */
+/**
+ * Writes the re-run into the recording: an MCAP file is rewritten; a records database gets it as the session's newest
+ * recording.
+ */
 export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): Promise<void> {
   const { rerun: data, file } = result;
   if (isMcapFile(file)) {
@@ -248,14 +292,32 @@ export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): 
     const recordingId = randomUUID();
     const { recording } = data;
     const { startedWallMs, sessionId, chartVersion, config } = recording;
-    store.write({ table: 'recording', recordingId, sessionId, startedWallMs: Math.max(startedWallMs, Date.now()), chartVersion, config, audio: true });
-    for (const e of data.events) store.write({ table: 'event', recordingId, seq: e.seq, atMs: e.atMs, event: e.event, state: e.state, status: e.status });
+    store.write({
+      table: 'recording',
+      recordingId,
+      sessionId,
+      startedWallMs: Math.max(startedWallMs, Date.now()),
+      chartVersion,
+      config,
+      audio: true,
+    });
+    for (const e of data.events)
+      store.write({
+        table: 'event',
+        recordingId,
+        seq: e.seq,
+        atMs: e.atMs,
+        event: e.event,
+        state: e.state,
+        status: e.status,
+      });
     for (const e of data.emitted) {
       const { seq, eventSeq, atMs, ...emitted } = e;
       store.write({ table: 'emitted', recordingId, seq, eventSeq, atMs, emitted });
     }
     data.turns.forEach((turn, ordinal) => store.write({ table: 'turn', recordingId, ordinal, turn }));
-    for (const a of data.audio) store.write({ table: 'audio', recordingId, seq: a.seq, atMs: a.atMs, sampleRateHz: a.sampleRateHz, pcm: a.pcm });
+    for (const a of data.audio)
+      store.write({ table: 'audio', recordingId, seq: a.seq, atMs: a.atMs, sampleRateHz: a.sampleRateHz, pcm: a.pcm });
     const rerun = RerunMaterialSchema.safeParse(recording.rerun);
     if (recording.endedAtMs !== null)
       store.write({
@@ -274,19 +336,23 @@ export async function acceptRerun(result: Pick<CheckResult, 'file' | 'rerun'>): 
 /** The report of one recording: one line when the decisions are the same, then a line per difference. */
 export function formatCheck(result: CheckResult): string {
   const figures = result.latencies.map(
-    (l) => `${l.turnId} ${l.wasMs === undefined ? '–' : Math.round(l.wasMs)} → ${l.isNowMs === undefined ? '–' : Math.round(l.isNowMs)} ms`,
+    (l) =>
+      `${l.turnId} ${l.wasMs === undefined ? '–' : Math.round(l.wasMs)} → ` +
+      `${l.isNowMs === undefined ? '–' : Math.round(l.isNowMs)} ms`,
   );
   const timing = figures.length > 0 ? `; first audio after the voice ended: ${figures.join(', ')}` : '';
   const head = `${result.file} ${result.sessionId}`;
   const build = result.buildChanges.map((line) => `\n  build changed: ${line}`).join('');
   if (result.differences.length === 0) return `${head}: same decisions (${result.turns} turns${timing})${build}`;
-  const count = result.differences.length === 1 ? '1 decision differs' : `${result.differences.length} decisions differ`;
+  const count =
+    result.differences.length === 1 ? '1 decision differs' : `${result.differences.length} decisions differ`;
   return `${head}: ${count}${timing}${build}\n${formatDifferences(result.differences)}`;
 }
 
 /** A dotted setting's value, for a message. */
 function settingValue(config: AppConfig, key: string): string {
   let value: unknown = config;
-  for (const part of key.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of key.split('.'))
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   return String(value);
 }

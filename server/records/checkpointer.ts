@@ -53,7 +53,10 @@ const STOP_DEADLINE_MS = 2 * CHECKPOINT_BUSY_TIMEOUT_MS;
 
 export function startCheckpointer(file: string, everyMs: number, onFailure: (error: Error) => void): Checkpointer {
   const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, everyMs, sqlitePath, busyTimeoutMs: CHECKPOINT_BUSY_TIMEOUT_MS } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, everyMs, sqlitePath, busyTimeoutMs: CHECKPOINT_BUSY_TIMEOUT_MS },
+  });
   // The worker never keeps the process alive on its own.
   worker.unref();
   let failed = false;

@@ -16,7 +16,17 @@ import type { TurnTimeline } from '../../bus/messages.js';
 import type { RecordedEmitted, RecordedEvent } from './read.js';
 
 /** What a decision is about; a turn has at most one of each (several values are joined in order). */
-export const DECISION_KINDS = ['transcript', 'not understood', 'dropped', 'refused', 'estop', 'action', 'reply cancelled', 'outcome', 'heard'] as const;
+export const DECISION_KINDS = [
+  'transcript',
+  'not understood',
+  'dropped',
+  'refused',
+  'estop',
+  'action',
+  'reply cancelled',
+  'outcome',
+  'heard',
+] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 export interface Decision {
@@ -72,24 +82,37 @@ function actionDecisions(source: DecisionSource): Decision[] {
     const m: Record<string, unknown> = e.message;
     const actionId = str(m.actionId);
     if (m.type === 'action.request')
-      actions.set(actionId, { turnId: str(m.turnId), what: `${actionId} ${str(m.name)} ${JSON.stringify(m.arguments)}`, steps: [] });
+      actions.set(actionId, {
+        turnId: str(m.turnId),
+        what: `${actionId} ${str(m.name)} ${JSON.stringify(m.arguments)}`,
+        steps: [],
+      });
     else if (m.type === 'action.cancel') actions.get(actionId)?.steps.push(`cancel (${str(m.reason)})`);
   }
   for (const e of source.events) {
     const step = ACTION_ENDS[e.type];
     if (step) actions.get(str(e.event.actionId))?.steps.push(step);
   }
-  return [...actions.values()].map((a) => ({ turnId: a.turnId, kind: 'action' as const, value: `${a.what}: ${a.steps.join(', ') || 'no answer'}` }));
+  return [...actions.values()].map((a) => ({
+    turnId: a.turnId,
+    kind: 'action' as const,
+    value: `${a.what}: ${a.steps.join(', ') || 'no answer'}`,
+  }));
 }
 
 /** Every decision of a recording, in the order they were taken. */
 export function decisionsOf(source: DecisionSource): Decision[] {
   const out: Decision[] = [];
   for (const e of source.events) {
-    if (e.type === 'stt.final' && str(e.event.text) !== '') out.push({ turnId: e.turnId ?? '-', kind: 'transcript', value: quote(str(e.event.text)) });
+    if (e.type === 'stt.final' && str(e.event.text) !== '')
+      out.push({ turnId: e.turnId ?? '-', kind: 'transcript', value: quote(str(e.event.text)) });
     if (e.type === 'control.estop') {
       const phrase = str(e.event.phrase);
-      out.push({ turnId: e.turnId ?? '-', kind: 'estop', value: `${estopBy(str(e.event.source))}${phrase ? ` "${phrase}"` : ''}` });
+      out.push({
+        turnId: e.turnId ?? '-',
+        kind: 'estop',
+        value: `${estopBy(str(e.event.source))}${phrase ? ` "${phrase}"` : ''}`,
+      });
     }
   }
   for (const e of source.emitted) {
@@ -99,7 +122,11 @@ export function decisionsOf(source: DecisionSource): Decision[] {
   }
   out.push(...actionDecisions(source));
   for (const t of source.turns) {
-    out.push({ turnId: t.turnId, kind: 'outcome', value: `${t.outcome ?? 'not ended'}${t.reason ? ` (${t.reason})` : ''}` });
+    out.push({
+      turnId: t.turnId,
+      kind: 'outcome',
+      value: `${t.outcome ?? 'not ended'}${t.reason ? ` (${t.reason})` : ''}`,
+    });
     if (t.heardText !== undefined) out.push({ turnId: t.turnId, kind: 'heard', value: quote(t.heardText) });
   }
   return out;
@@ -116,7 +143,8 @@ function byKey(decisions: readonly Decision[]): Map<string, Decision> {
   return map;
 }
 
-const turnOrder = (turnId: string) => (turnId === '-' ? [0, 0] : [' utsrf'.indexOf(turnId[0]!), Number(turnId.slice(1))]);
+const turnOrder = (turnId: string) =>
+  turnId === '-' ? [0, 0] : [' utsrf'.indexOf(turnId[0]!), Number(turnId.slice(1))];
 
 /** The decisions that differ, by turn (in turn order) and kind. */
 export function compareDecisions(was: readonly Decision[], isNow: readonly Decision[]): DecisionDifference[] {

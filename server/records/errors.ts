@@ -64,21 +64,30 @@ export function toStoreError(file: string, error: unknown): unknown {
   const reason = error instanceof Error ? error.message : String(error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new DatabaseLockedError(
-      `records database ${file} is locked by another connection (${reason}): stop the other process that writes it, or give this one its own file with --db`,
+      `records database ${file} is locked by another connection (${reason}): stop the other process that writes ` +
+        `it, or give this one its own file with --db`,
       file,
       { cause: error },
     );
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new DatabaseCorruptError(
-      `records database ${file} is not a valid SQLite database (${reason}): move it aside (mv ${file} ${file}.broken) and start again, or point --db at another file`,
+      `records database ${file} is not a valid SQLite database (${reason}): move it aside (mv ${file} ` +
+        `${file}.broken) and start again, or point --db at another file`,
       file,
       { cause: error },
     );
   }
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_AUTH'
+  ) {
     return new DatabaseReadOnlyError(
-      `records database ${file} cannot be written (${reason}): make the file and its directory writable by this user (SQLite keeps ${file}-wal and ${file}-shm beside it), or point --db at a writable path (VA_RECORD__ENABLED=false records nothing)`,
+      `records database ${file} cannot be written (${reason}): make the file and its directory writable by this ` +
+        `user (SQLite keeps ${file}-wal and ${file}-shm beside it), or point --db at a writable path ` +
+        `(VA_RECORD__ENABLED=false records nothing)`,
       file,
       { cause: error },
     );

@@ -64,7 +64,9 @@ export async function exportRecording(store: RecordStore, ref: string, outDir: s
   for (const e of emitted) byEvent.set(e.eventSeq, [...(byEvent.get(e.eventSeq) ?? []), e]);
   const turns = store.turns(id);
   const { config, ...summary } = recording;
-  const lines: object[] = [{ kind: 'recording', ...summary, startedAt: new Date(recording.startedWallMs).toISOString(), config }];
+  const lines: object[] = [
+    { kind: 'recording', ...summary, startedAt: new Date(recording.startedWallMs).toISOString(), config },
+  ];
   for (const event of store.events(id)) {
     lines.push({ kind: 'event', ...event });
     for (const e of byEvent.get(event.seq) ?? []) lines.push(e);

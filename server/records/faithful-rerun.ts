@@ -6,13 +6,13 @@
  * spotters, recognizer); the inputs from outside at their times; the robot's
  * answers to the actions the re-run asks for as recorded; a remote LLM's replies as recorded.
  *
- * Engines compute while the simulated clock stands still (their real time is not the session's), and an
- * answer is held until the time the session got it: a recognizer final no earlier than the session's
- * `stt.final` of the same turn, the k-th LLM start no earlier than the k-th `llm.started`, a TTS segment's
- * first chunk no earlier than the session's first chunk of a segment with the same text. So a re-run is
- * deterministic, as fast as the engines, and meets each event where the session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows as
- * a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a
- * little late, after the microphone frames that came meanwhile).
+ * Engines compute while the simulated clock stands still (their real time is not the session's), and an answer is held
+ * until the time the session got it: a recognizer final no earlier than the session's `stt.final` of the same turn, the
+ * k-th LLM start no earlier than the k-th `llm.started`, a TTS segment's first chunk no earlier than the session's
+ * first chunk of a segment with the same text. So a re-run is deterministic, as fast as the engines, and meets each
+ * event where the session met it; an engine slower than it was (none on a simulated clock) or a changed decision shows
+ * as a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a little
+ * late, after the microphone frames that came meanwhile).
  */
 import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
 import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
@@ -43,7 +43,10 @@ const MAX_TAIL_MS = 60_000;
 /** The simulated clock's step while nothing is due: one microphone frame. */
 const STEP_MS = 20;
 
-/** Holds an engine's answer until the session got it: a final by its turn, a TTS segment by its text, an LLM start by its order. */
+/**
+ * Holds an engine's answer until the session got it: a final by its turn, a TTS segment by its text, an LLM start by
+ * its order.
+ */
 type Held = (kind: 'stt' | 'llm' | 'tts', key?: string) => Promise<void>;
 
 /** Waits for engine work in flight, letting the clock run what falls due up to now. */
@@ -55,7 +58,9 @@ async function settle(inFlight: Set<Promise<unknown>>, clock: ManualClock): Prom
   }
 }
 
-/** Moves the clock to `targetMs` one due timer at a time, waiting for the engine work each one starts before the next. */
+/**
+ * Moves the clock to `targetMs` one due timer at a time, waiting for the engine work each one starts before the next.
+ */
 async function advance(inFlight: Set<Promise<unknown>>, clock: ManualClock, targetMs: number): Promise<void> {
   await settle(inFlight, clock);
   for (;;) {
@@ -75,7 +80,12 @@ const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise
 };
 
 /** `turn()`: the utterance a stream opened now belongs to (the last `vad.speech_start`'s). */
-function pacedStt(engine: SttEngine, inFlight: Set<Promise<unknown>>, hold: Held, turn: () => string | undefined): SttEngine {
+function pacedStt(
+  engine: SttEngine,
+  inFlight: Set<Promise<unknown>>,
+  hold: Held,
+  turn: () => string | undefined,
+): SttEngine {
   return {
     ...engine,
     name: engine.name,
@@ -163,9 +173,15 @@ const TIMER_EARLY_MS = 25;
  * timer fires a little late, and the microphone frames that arrived meanwhile were heard before it (a
  * pause's end, and so the utterance the recognizer finalizes, includes them).
  */
-function recordedTimers(actor: Parameters<NonNullable<StartSessionOptions['attach']>>[0], recorded: RecordingData, clock: Clock, origin: number): void {
+function recordedTimers(
+  actor: Parameters<NonNullable<StartSessionOptions['attach']>>[0],
+  recorded: RecordingData,
+  clock: Clock,
+  origin: number,
+): void {
   const fired = new Map<string, number[]>();
-  for (const e of recorded.events) if (e.type.startsWith('xstate.after.')) fired.set(e.type, [...(fired.get(e.type) ?? []), origin + e.atMs]);
+  for (const e of recorded.events)
+    if (e.type.startsWith('xstate.after.')) fired.set(e.type, [...(fired.get(e.type) ?? []), origin + e.atMs]);
   const seen = new Map<string, number>();
   actor.system.inspect((event) => {
     if (event.type === '@xstate.snapshot' && event.actorRef === actor && event.event.type.startsWith('xstate.after.'))
@@ -176,7 +192,10 @@ function recordedTimers(actor: Parameters<NonNullable<StartSessionOptions['attac
   scheduler.schedule = (source, target, event, delay, id) => {
     const then = source === actor ? fired.get(event.type)?.[seen.get(event.type) ?? 0] : undefined;
     const due = clock.now() + delay;
-    const held = then !== undefined && then >= due - TIMER_EARLY_MS && then <= due + TIMER_LATE_MS ? Math.max(0, then - clock.now()) : delay;
+    const held =
+      then !== undefined && then >= due - TIMER_EARLY_MS && then <= due + TIMER_LATE_MS
+        ? Math.max(0, then - clock.now())
+        : delay;
     schedule(source, target, event, held, id);
   };
 }
@@ -186,9 +205,15 @@ function recordedLlm(material: RerunMaterial): LlmEngine {
   const replies: Array<Array<string | { callId: string; name: string; arguments: string }>> = [];
   let current: (typeof replies)[number] = [];
   for (const { message } of material.inputs) {
-    if (message.type === 'llm.tool_call') current.push({ callId: String(message.callId), name: String(message.name), arguments: String(message.arguments) });
+    if (message.type === 'llm.tool_call')
+      current.push({
+        callId: String(message.callId),
+        name: String(message.name),
+        arguments: String(message.arguments),
+      });
     else if (message.type === 'llm.done' || message.type === 'llm.error') {
-      if (message.type === 'llm.done' && typeof message.text === 'string' && message.text.length > 0) current.push(message.text);
+      if (message.type === 'llm.done' && typeof message.text === 'string' && message.text.length > 0)
+        current.push(message.text);
       replies.push(current);
       current = [];
     }
@@ -204,7 +229,10 @@ function recordedLlm(material: RerunMaterial): LlmEngine {
 }
 
 export interface FaithfulRerun {
-  /** Everything the re-run's chart did, recorded by `attach`'s recorder; resolves when the agent is idle after the last input. */
+  /**
+   * Everything the re-run's chart did, recorded by `attach`'s recorder; resolves when the agent is idle after the last
+   * input.
+   */
   run(): Promise<void>;
 }
 
@@ -216,7 +244,9 @@ export interface FaithfulRerun {
 async function preloadInputWasm(material: RerunMaterial, config: AppConfig): Promise<void> {
   for (const rateHz of new Set(material.blocks.map((b) => b[2]))) {
     if (rateHz !== config.audio.inputRateHz)
-      (await createResampler({ fromHz: rateHz, toHz: config.audio.inputRateHz, quality: MIC_RESAMPLER_QUALITY })).close();
+      (
+        await createResampler({ fromHz: rateHz, toHz: config.audio.inputRateHz, quality: MIC_RESAMPLER_QUALITY })
+      ).close();
   }
   (await createRnnoiseDenoiser({ sampleRateHz: config.audio.inputRateHz })).close();
 }
@@ -280,13 +310,17 @@ function pacedEngines(bound: BoundEngines, pacing: Pacing): BoundEngines {
   const pacedChain = (chain: readonly TtsEngine[]) => chain.map((t) => pacedTts(t, inFlight, hold));
   return {
     ...bound,
-    ...(feed && bound.inputConditioner ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) } : {}),
+    ...(feed && bound.inputConditioner
+      ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) }
+      : {}),
     stt: pacedStt(bound.stt, inFlight, hold, pacing.utteranceTurn),
     llm: pacedLlm(pacing.remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
     tts: pacedChain(bound.tts),
     ...(bound.ttsByLanguage ? { ttsByLanguage: mapChains(bound.ttsByLanguage, pacedChain) } : {}),
     ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
-    ...(bound.learned ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } } : {}),
+    ...(bound.learned
+      ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } }
+      : {}),
   };
 }
 
@@ -354,7 +388,8 @@ function inputSteps(material: RerunMaterial, recorded: RecordingData, bus: Messa
       run: () => {
         const id = String((message as { actionId?: unknown }).actionId);
         // Only to a request the re-run made too, for the same action.
-        if (asked.get(id) !== undefined && asked.get(id) === requestedNames.get(id)) bus.publish({ ...(message as BusMessage) });
+        if (asked.get(id) !== undefined && asked.get(id) === requestedNames.get(id))
+          bus.publish({ ...(message as BusMessage) });
       },
     }),
   );

@@ -80,12 +80,23 @@ export async function startFoxgloveLive(options: FoxgloveLiveOptions): Promise<F
   server.on('subscribe', (id) => subscribed.add(id));
   server.on('unsubscribe', (id) => subscribed.delete(id));
   const host = options.host ?? '127.0.0.1';
-  const wss = new WebSocketServer({ host, port: options.port, handleProtocols: (protocols) => server.handleProtocols(protocols) });
-  wss.on('connection', (socket, request) => server.handleConnection(socket, `${request.socket.remoteAddress}:${request.socket.remotePort}`));
+  const wss = new WebSocketServer({
+    host,
+    port: options.port,
+    handleProtocols: (protocols) => server.handleProtocols(protocols),
+  });
+  wss.on('connection', (socket, request) =>
+    server.handleConnection(socket, `${request.socket.remoteAddress}:${request.socket.remotePort}`),
+  );
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', (error) =>
-      reject(new Error(`the Foxglove live view cannot listen on ${host}:${options.port} (${error.message}): choose another --foxglove port`)),
+      reject(
+        new Error(
+          `the Foxglove live view cannot listen on ${host}:${options.port} (${error.message}): choose another ` +
+            `--foxglove port`,
+        ),
+      ),
     );
   });
   const { port } = wss.address() as AddressInfo;
@@ -96,7 +107,10 @@ export async function startFoxgloveLive(options: FoxgloveLiveOptions): Promise<F
     // Nobody subscribed: not even encoded (the microphone is most of the bytes).
     if (!entry || !subscribed.has(entry.id)) return;
     const { id, channel } = entry;
-    const data = channel.kind === 'ros2' ? ros2Codec(channel.type).writer.writeMessage(m.message) : encoder.encode(JSON.stringify(m.message));
+    const data =
+      channel.kind === 'ros2'
+        ? ros2Codec(channel.type).writer.writeMessage(m.message)
+        : encoder.encode(JSON.stringify(m.message));
     server.sendMessage(id, logTimeNs(startedWallMs, m.atMs), data);
   };
 

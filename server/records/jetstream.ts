@@ -11,7 +11,15 @@
  * ack; // { stream: 'VA_TURNS', seq: 1, duplicate: false }
  * ```
  */
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 
 /** A JetStream request failed; the message says what to change. */
@@ -22,9 +30,14 @@ export class JetStreamError extends Error {
 /** Why 5 s: a JetStream API call answers in milliseconds; this long means the server is gone or overloaded. */
 export const JETSTREAM_REQUEST_TIMEOUT_MS = 5000;
 
-const manager = (nc: NatsConnection) => jetstreamManager(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS, checkAPI: false });
-const isStreamNotFound = (error: unknown) => error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
-/** The client's "no responders" error: JetStream is off, or (for a publish) no stream takes the subject. Not exported by the package, so matched by name. */
+const manager = (nc: NatsConnection) =>
+  jetstreamManager(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS, checkAPI: false });
+const isStreamNotFound = (error: unknown) =>
+  error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
+/**
+ * The client's "no responders" error: JetStream is off, or (for a publish) no stream takes the subject. Not exported by
+ * the package, so matched by name.
+ */
 const isNoJetStream = (error: unknown) => (error as { name?: unknown } | null)?.name === 'JetStreamNotEnabled';
 
 export interface StreamSpec {
@@ -42,7 +55,10 @@ export async function ensureStream(nc: NatsConnection, spec: StreamSpec): Promis
     subjects = (await jsm.streams.info(spec.name)).config.subjects ?? [];
   } catch (error) {
     if (isNoJetStream(error)) {
-      throw new JetStreamError(`JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)`, { cause: error });
+      throw new JetStreamError(
+        `JetStream is not enabled on this NATS server: start nats-server with -js (and a store ` + `dir, -sd)`,
+        { cause: error },
+      );
     }
     if (!isStreamNotFound(error)) throw error;
     await jsm.streams.add({
@@ -59,7 +75,8 @@ export async function ensureStream(nc: NatsConnection, spec: StreamSpec): Promis
   const missing = spec.subjects.filter((s) => !subjects.includes(s));
   if (missing.length > 0) {
     throw new JetStreamError(
-      `JetStream stream ${spec.name} exists but does not take ${missing.join(', ')}: add the subjects to it (nats stream edit ${spec.name}) or set record.outbox.stream to another name`,
+      `JetStream stream ${spec.name} exists but does not take ${missing.join(', ')}: add the subjects to it ` +
+        `(nats stream edit ${spec.name}) or set record.outbox.stream to another name`,
     );
   }
 }
@@ -84,16 +101,23 @@ export async function publishWithAck(
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
   } catch (error) {
     if (isNoJetStream(error)) {
-      throw new JetStreamError(`no JetStream stream takes ${subject}: create one (the relay does so when it connects) or check record.outbox.stream`, {
-        cause: error,
-      });
+      throw new JetStreamError(
+        `no JetStream stream takes ${subject}: create one (the relay does so when it connects) or check ` +
+          `record.outbox.stream`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
 }
 
 /** How many messages a stream holds, and its sequence range; undefined when it does not exist. */
-export async function streamState(nc: NatsConnection, name: string): Promise<{ messages: number; firstSeq: number; lastSeq: number } | undefined> {
+export async function streamState(
+  nc: NatsConnection,
+  name: string,
+): Promise<{ messages: number; firstSeq: number; lastSeq: number } | undefined> {
   try {
     const { state } = await (await manager(nc)).streams.info(name);
     return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq };
@@ -112,7 +136,11 @@ export interface StoredMessage {
 }
 
 /** Reads one stored message by sequence number; undefined when there is none. */
-export async function getStoredMessage(nc: NatsConnection, name: string, seq: number): Promise<StoredMessage | undefined> {
+export async function getStoredMessage(
+  nc: NatsConnection,
+  name: string,
+  seq: number,
+): Promise<StoredMessage | undefined> {
   const message = await (await manager(nc)).streams.getMessage(name, { seq });
   if (!message) return undefined;
   const msgId = message.header?.get('Nats-Msg-Id') || undefined;

@@ -33,7 +33,10 @@ export function mcapRecorderSettings(record: {
   mcapTopicPrefix?: string | undefined;
   mcapRawAudio: boolean;
 }): Pick<McapRecorderOptions, 'topics' | 'rawAudio'> {
-  return { ...(record.mcapTopicPrefix !== undefined ? { topics: mcapTopics({ prefix: record.mcapTopicPrefix }) } : {}), rawAudio: record.mcapRawAudio };
+  return {
+    ...(record.mcapTopicPrefix !== undefined ? { topics: mcapTopics({ prefix: record.mcapTopicPrefix }) } : {}),
+    rawAudio: record.mcapRawAudio,
+  };
 }
 
 export interface McapRecorderOptions {
@@ -88,7 +91,8 @@ function handleWritable(handle: FileHandle): IWritable {
     position: () => position,
     write: async (buffer) => {
       let written = 0;
-      while (written < buffer.byteLength) written += (await handle.write(buffer, written, buffer.byteLength - written)).bytesWritten;
+      while (written < buffer.byteLength)
+        written += (await handle.write(buffer, written, buffer.byteLength - written)).bytesWritten;
       position += BigInt(buffer.byteLength);
     },
   };
@@ -106,7 +110,8 @@ export function startMcapRecorder(options: McapRecorderOptions): McapRecorder {
     mkdirSync(dir, { recursive: true });
   } catch (cause) {
     throw new Error(
-      `the MCAP directory ${dir} cannot be made (${(cause as NodeJS.ErrnoException).code ?? String(cause)}): give --record-mcap a writable directory`,
+      `the MCAP directory ${dir} cannot be made (${(cause as NodeJS.ErrnoException).code ?? String(cause)}): ` +
+        `give --record-mcap a writable directory`,
       {
         cause,
       },

@@ -22,7 +22,8 @@ export async function recordedMicrophone(chunks: readonly RecordedAudio[], rateH
   let endMs: number | undefined;
   for (const chunk of chunks) {
     const pcm = await resampleAll(chunk.pcm, chunk.sampleRateHz, rateHz);
-    if (endMs !== undefined && chunk.atMs - endMs > GAP_MS) parts.push(new Uint8Array(Math.round(((chunk.atMs - endMs) * rateHz) / 1000) * 2));
+    if (endMs !== undefined && chunk.atMs - endMs > GAP_MS)
+      parts.push(new Uint8Array(Math.round(((chunk.atMs - endMs) * rateHz) / 1000) * 2));
     parts.push(pcm);
     endMs = chunk.atMs + (chunk.pcm.byteLength / 2 / chunk.sampleRateHz) * 1000;
   }

@@ -26,7 +26,13 @@ export function recordOptionsFrom(config: AppConfig): RecordOptions {
   const servers = record.outbox.servers ?? config.nats.servers;
   const outbox =
     record.outbox.enabled && servers
-      ? { servers, stream: record.outbox.stream, prefix: config.nats.prefix, retryMinMs: record.outbox.retryMinMs, retryMaxMs: record.outbox.retryMaxMs }
+      ? {
+          servers,
+          stream: record.outbox.stream,
+          prefix: config.nats.prefix,
+          retryMinMs: record.outbox.retryMinMs,
+          retryMaxMs: record.outbox.retryMaxMs,
+        }
       : undefined;
   return {
     store: { flushEveryMs: record.flushEveryMs, retention: record.retention },

@@ -121,10 +121,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       streamReady = true;
     }
     if (process.env[TEST_HOOK_EXIT_BEFORE_PUBLISH] === '1') {
-      process.stderr.write(`${TEST_HOOK_EXIT_BEFORE_PUBLISH}: exiting with ${rows.length} committed turn record(s) not yet published\n`);
+      process.stderr.write(
+        `${TEST_HOOK_EXIT_BEFORE_PUBLISH}: exiting with ${rows.length} committed turn record(s) not yet published\n`,
+      );
       process.exit(86);
     }
-    const results = await Promise.allSettled(rows.map((row) => publishWithAck(conn, row.subject, row.payload, row.msgId, ackTimeoutMs)));
+    const results = await Promise.allSettled(
+      rows.map((row) => publishWithAck(conn, row.subject, row.payload, row.msgId, ackTimeoutMs)),
+    );
     let failure: unknown;
     results.forEach((result, i) => {
       const row = rows[i]!;

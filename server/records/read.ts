@@ -95,15 +95,24 @@ export function createRecordReader(db: Database.Database, file: string): RecordR
     const result = schema.safeParse(row);
     if (result.success) return result.data;
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ');
-    throw new DatabaseCorruptError(`records database ${file}: ${what} is malformed (${issues}): export what still reads, then move the file aside`, file, {
-      cause: result.error,
-    });
+    throw new DatabaseCorruptError(
+      `records database ${file}: ${what} is malformed (${issues}): export what still reads, then move the ` +
+        `file aside`,
+      file,
+      {
+        cause: result.error,
+      },
+    );
   };
   const json = (text: string, what: string): unknown => {
     try {
       return JSON.parse(text);
     } catch (cause) {
-      throw new DatabaseCorruptError(`records database ${file}: ${what} is not JSON: export what still reads, then move the file aside`, file, { cause });
+      throw new DatabaseCorruptError(
+        `records database ${file}: ${what} is not JSON: export what still reads, then move the ` + `file aside`,
+        file,
+        { cause },
+      );
     }
   };
   const summary = (row: unknown): Recording => {
@@ -126,9 +135,13 @@ export function createRecordReader(db: Database.Database, file: string): RecordR
 
   const statements = {
     list: db.prepare(`${SUMMARY_SQL} ORDER BY r.started_wall_ms DESC, r.rowid DESC LIMIT ?`),
-    listBySession: db.prepare(`${SUMMARY_SQL} WHERE r.session_id = ? ORDER BY r.started_wall_ms DESC, r.rowid DESC LIMIT ?`),
+    listBySession: db.prepare(
+      `${SUMMARY_SQL} WHERE r.session_id = ? ORDER BY r.started_wall_ms DESC, r.rowid DESC LIMIT ?`,
+    ),
     byId: db.prepare(`${SUMMARY_SQL} WHERE r.id = ?`),
-    events: db.prepare('SELECT seq, at_ms, type, turn_id, state, status, event_json FROM events WHERE recording_id = ? ORDER BY seq'),
+    events: db.prepare(
+      'SELECT seq, at_ms, type, turn_id, state, status, event_json FROM events WHERE recording_id = ? ORDER BY seq',
+    ),
     emitted: db.prepare('SELECT seq, event_seq, at_ms, json FROM emitted WHERE recording_id = ? ORDER BY seq'),
     turns: db.prepare('SELECT json FROM turns WHERE recording_id = ? ORDER BY ordinal'),
     audio: db.prepare('SELECT seq, at_ms, sample_rate_hz, pcm FROM audio WHERE recording_id = ? ORDER BY seq'),
@@ -139,13 +152,19 @@ export function createRecordReader(db: Database.Database, file: string): RecordR
   return {
     recordings(filter = {}) {
       const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
-      const rows = filter.sessionId === undefined ? statements.list.all(limit) : statements.listBySession.all(filter.sessionId, limit);
+      const rows =
+        filter.sessionId === undefined
+          ? statements.list.all(limit)
+          : statements.listBySession.all(filter.sessionId, limit);
       return rows.map((row) => withoutConfig(summary(row)));
     },
     recording(ref) {
       const row = statements.byId.get(ref) ?? statements.listBySession.get(ref, 1);
       if (!row) {
-        throw new RecordingNotFoundError(`no recording "${ref}" in ${file}: list the recordings with \`voice-agent replay --db ${file}\``, file);
+        throw new RecordingNotFoundError(
+          `no recording "${ref}" in ${file}: list the recordings with \`voice-agent replay --db ${file}\``,
+          file,
+        );
       }
       return summary(row);
     },

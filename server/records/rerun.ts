@@ -32,20 +32,29 @@ export interface RerunResult {
 
 /** Leaf settings that differ between two plain objects, as `path: old → new`. */
 export function configChanges(before: unknown, after: unknown, path = ''): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => configChanges(before[k], after[k], path ? `${path}.${k}` : k));
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`];
+  return JSON.stringify(before) === JSON.stringify(after)
+    ? []
+    : [`${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`];
 }
 
-export async function rerunRecording(store: RecordStore, ref: string, config: AppConfig, onError?: (line: string) => void): Promise<RerunResult> {
+export async function rerunRecording(
+  store: RecordStore,
+  ref: string,
+  config: AppConfig,
+  onError?: (line: string) => void,
+): Promise<RerunResult> {
   const recording = store.recording(ref);
   const chunks = store.audio(recording.id);
   if (chunks.length === 0) {
     throw new RecordStoreError(
-      `recording ${recording.id} (session ${recording.sessionId}) has no microphone audio: record with record.audio true (VA_RECORD__AUDIO=true) to re-run sessions`,
+      `recording ${recording.id} (session ${recording.sessionId}) has no microphone audio: record with ` +
+        `record.audio true (VA_RECORD__AUDIO=true) to re-run sessions`,
       store.file,
     );
   }
@@ -58,7 +67,9 @@ export async function rerunRecording(store: RecordStore, ref: string, config: Ap
     // Both as the chart ran them (runtime options: feature flags and engine-derived settings applied).
     // Named by the application's keys: the chart's `bargeIn.enabled` is what `features.bargeIn` sets.
     configChanges: configChanges(recording.config, result.sessionConfig).map((c) => {
-      const moved = Object.entries(MOVED_KEYS).find(([chart, app]) => !app.includes('<') && `session.${c}`.startsWith(`${chart}:`));
+      const moved = Object.entries(MOVED_KEYS).find(
+        ([chart, app]) => !app.includes('<') && `session.${c}`.startsWith(`${chart}:`),
+      );
       return moved ? `${moved[1]}${`session.${c}`.slice(moved[0].length)}` : `session.${c}`;
     }),
     audioMs: Math.round((pcm.byteLength / 2 / config.audio.inputRateHz) * 1000),
@@ -70,15 +81,21 @@ function sideBySide(left: string, right: string): string {
   const l = left.split('\n');
   const r = right.split('\n');
   const width = Math.max(...l.map((line) => line.length));
-  return Array.from({ length: Math.max(l.length, r.length) }, (_, i) => `${(l[i] ?? '').padEnd(width)}  │  ${r[i] ?? ''}`.trimEnd()).join('\n');
+  return Array.from({ length: Math.max(l.length, r.length) }, (_, i) =>
+    `${(l[i] ?? '').padEnd(width)}  │  ${r[i] ?? ''}`.trimEnd(),
+  ).join('\n');
 }
 
 export function formatRerun(result: RerunResult, configName = 'the current configuration'): string {
   const { recording } = result;
   const started = new Date(recording.startedWallMs).toISOString();
-  const changes = result.configChanges.length === 0 ? 'session settings as recorded' : `session settings changed: ${result.configChanges.join(', ')}`;
+  const changes =
+    result.configChanges.length === 0
+      ? 'session settings as recorded'
+      : `session settings changed: ${result.configChanges.join(', ')}`;
   return [
-    `re-ran ${Math.round(result.audioMs / 100) / 10} s of microphone audio of session ${recording.sessionId} (recording ${recording.id}, ${started}) with ${configName}; ${changes}`,
+    `re-ran ${Math.round(result.audioMs / 100) / 10} s of microphone audio of session ${recording.sessionId} ` +
+      `(recording ${recording.id}, ${started}) with ${configName}; ${changes}`,
     '',
     sideBySide(`recorded\n${formatTimelines(result.recorded)}`, `re-run\n${formatTimelines(result.rerun)}`),
   ].join('\n');

@@ -23,7 +23,13 @@ export interface RetentionPolicy {
  * call again while it returns `limit` (the periodic sweep does that a chunk at a time, so a large backlog
  * never holds the event loop for long).
  */
-export function applyRetention(db: Database.Database, policy: RetentionPolicy, nowWallMs: number, keep: ReadonlySet<string>, limit: number): number {
+export function applyRetention(
+  db: Database.Database,
+  policy: RetentionPolicy,
+  nowWallMs: number,
+  keep: ReadonlySet<string>,
+  limit: number,
+): number {
   const cutoffWallMs = nowWallMs - policy.maxAgeMs;
   // The newest `maxSessions` recordings survive; anything ranked after them, or past the age limit,
   // goes. Open recordings count towards `maxSessions` but are never deleted.
@@ -39,7 +45,9 @@ export function applyRetention(db: Database.Database, policy: RetentionPolicy, n
     .all(cutoffWallMs, policy.maxSessions) as string[];
   const doomed = candidates.filter((id) => !keep.has(id)).slice(0, limit);
   if (doomed.length === 0) return 0;
-  const deleteFrom = ['events', 'emitted', 'turns', 'audio'].map((table) => db.prepare(`DELETE FROM ${table} WHERE recording_id = ?`));
+  const deleteFrom = ['events', 'emitted', 'turns', 'audio'].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE recording_id = ?`),
+  );
   const deleteRecording = db.prepare('DELETE FROM recordings WHERE id = ?');
   const deleteDelivered = db.prepare('DELETE FROM outbox WHERE recording_id = ? AND delivered_wall_ms IS NOT NULL');
   db.transaction(() => {

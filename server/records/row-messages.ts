@@ -46,7 +46,11 @@ export function recordedEvent(row: Extract<RecordRow, { table: 'event' }>): Reco
 }
 
 /** The recording as its metadata says once it is over (or, with no end, while it runs). */
-export function recordingOf(started: RecordingRow, counts: { events: number; turns: number }, ended?: EndRow): Recording {
+export function recordingOf(
+  started: RecordingRow,
+  counts: { events: number; turns: number },
+  ended?: EndRow,
+): Recording {
   return {
     id: started.recordingId,
     sessionId: started.sessionId,
@@ -73,19 +77,29 @@ export function createRowMessages(): (rows: readonly RecordRow[]) => RecordingBa
     const of = (recordingId: string) =>
       batches.get(recordingId) ??
       batches
-        .set(recordingId, { batch: { recordingId, startedWallMs: 0, messages: [] }, part: { events: [], emitted: [], turns: [], audio: [] } })
+        .set(recordingId, {
+          batch: { recordingId, startedWallMs: 0, messages: [] },
+          part: { events: [], emitted: [], turns: [], audio: [] },
+        })
         .get(recordingId)!;
     for (const row of rows) {
       if (row.table === 'recording') {
         builders.set(row.recordingId, { build: createMessageBuilder(row), startedWallMs: row.startedWallMs });
         of(row.recordingId).batch.started = row;
       } else if (row.table === 'event') of(row.recordingId).part.events.push(recordedEvent(row));
-      else if (row.table === 'emitted') of(row.recordingId).part.emitted.push({ ...row.emitted, seq: row.seq, eventSeq: row.eventSeq, atMs: row.atMs });
+      else if (row.table === 'emitted')
+        of(row.recordingId).part.emitted.push({ ...row.emitted, seq: row.seq, eventSeq: row.eventSeq, atMs: row.atMs });
       else if (row.table === 'turn') {
         const { part } = of(row.recordingId);
         if (part.turns.length === 0) part.firstTurnOrdinal = row.ordinal;
         part.turns.push(row.turn);
-      } else if (row.table === 'audio') of(row.recordingId).part.audio.push({ seq: row.seq, atMs: row.atMs, sampleRateHz: row.sampleRateHz, pcm: row.pcm });
+      } else if (row.table === 'audio')
+        of(row.recordingId).part.audio.push({
+          seq: row.seq,
+          atMs: row.atMs,
+          sampleRateHz: row.sampleRateHz,
+          pcm: row.pcm,
+        });
       else if (row.table === 'recordingEnd') of(row.recordingId).batch.ended = row;
     }
     const out: RecordingBatch[] = [];
@@ -106,7 +120,11 @@ export function createRowMessages(): (rows: readonly RecordRow[]) => RecordingBa
  * `store` with every recorder's rows also handed to `onRows`, as the store collects them. `onRows` must
  * never cost the record: what it throws goes to `onError`, and the rows are stored all the same.
  */
-export function tapStore(store: RecordStore, onRows: (rows: readonly RecordRow[]) => void, onError: (error: unknown) => void): RecordStore {
+export function tapStore(
+  store: RecordStore,
+  onRows: (rows: readonly RecordRow[]) => void,
+  onError: (error: unknown) => void,
+): RecordStore {
   const tapped: RecordStore = Object.create(store) as RecordStore;
   tapped.attach = (source: RecordSource) =>
     store.attach({

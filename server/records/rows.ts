@@ -40,7 +40,14 @@ export type RecordRow =
   | { table: 'emitted'; recordingId: string; seq: number; eventSeq: number; atMs: number; emitted: Emitted }
   | { table: 'turn'; recordingId: string; ordinal: number; turn: TurnTimeline }
   | { table: 'audio'; recordingId: string; seq: number; atMs: number; sampleRateHz: number; pcm: Uint8Array }
-  | { table: 'outbox'; recordingId: string; msgId: string; subject: string; payload: Uint8Array; createdWallMs: number };
+  | {
+      table: 'outbox';
+      recordingId: string;
+      msgId: string;
+      subject: string;
+      payload: Uint8Array;
+      createdWallMs: number;
+    };
 
 /**
  * Events are plain data (bus messages, `xstate.after.*`), stringified as they are; only the start (its
@@ -50,7 +57,9 @@ export type RecordRow =
 export function eventJson(event: { type: string }): string {
   if (event.type === 'xstate.init') return '{"type":"xstate.init"}';
   if (!event.type.startsWith('xstate.error.')) return JSON.stringify(event);
-  return JSON.stringify(event, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+  return JSON.stringify(event, (_key, value: unknown) =>
+    value instanceof Error ? { name: value.name, message: value.message } : value,
+  );
 }
 
 export interface RowWriter {
@@ -60,16 +69,30 @@ export interface RowWriter {
 
 export function createRowWriter(db: Database.Database): RowWriter {
   const insert = {
-    recording: db.prepare('INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ?, ?, ?, ?)'),
-    recordingEnd: db.prepare('UPDATE recordings SET ended_at_ms = ?, end_reason = ?, rerun_json = coalesce(?, rerun_json) WHERE id = ?'),
-    event: db.prepare('INSERT INTO events (recording_id, seq, at_ms, type, turn_id, state, status, event_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    emitted: db.prepare('INSERT INTO emitted (recording_id, seq, event_seq, at_ms, kind, turn_id, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    recording: db.prepare(
+      'INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ' +
+        '?, ?, ?, ?)',
+    ),
+    recordingEnd: db.prepare(
+      'UPDATE recordings SET ended_at_ms = ?, end_reason = ?, rerun_json = coalesce(?, rerun_json) WHERE id = ?',
+    ),
+    event: db.prepare(
+      'INSERT INTO events (recording_id, seq, at_ms, type, turn_id, state, status, event_json) VALUES (?, ?, ?, ?, ' +
+        '?, ?, ?, ?)',
+    ),
+    emitted: db.prepare(
+      'INSERT INTO emitted (recording_id, seq, event_seq, at_ms, kind, turn_id, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     turn: db.prepare(
-      'INSERT INTO turns (recording_id, turn_id, ordinal, json) VALUES (?, ?, ?, ?) ON CONFLICT (recording_id, turn_id) DO UPDATE SET json = excluded.json',
+      'INSERT INTO turns (recording_id, turn_id, ordinal, json) VALUES (?, ?, ?, ?) ON CONFLICT (recording_id, ' +
+        'turn_id) DO UPDATE SET json = excluded.json',
     ),
     audio: db.prepare('INSERT INTO audio (recording_id, seq, at_ms, sample_rate_hz, pcm) VALUES (?, ?, ?, ?, ?)'),
     // The message id is unique: the same turn record queued twice is written once.
-    outbox: db.prepare('INSERT OR IGNORE INTO outbox (recording_id, msg_id, subject, payload, created_wall_ms) VALUES (?, ?, ?, ?, ?)'),
+    outbox: db.prepare(
+      'INSERT OR IGNORE INTO outbox (recording_id, msg_id, subject, payload, created_wall_ms) VALUES (?, ?, ?, ?, ' +
+        '?)',
+    ),
   };
   const run = db.transaction((rows: readonly RecordRow[]) => {
     let events = 0;
@@ -77,26 +100,61 @@ export function createRowWriter(db: Database.Database): RowWriter {
     for (const row of rows) {
       switch (row.table) {
         case 'recording':
-          insert.recording.run(row.recordingId, row.sessionId, row.startedWallMs, row.chartVersion, JSON.stringify(row.config), row.audio ? 1 : 0);
+          insert.recording.run(
+            row.recordingId,
+            row.sessionId,
+            row.startedWallMs,
+            row.chartVersion,
+            JSON.stringify(row.config),
+            row.audio ? 1 : 0,
+          );
           break;
         case 'recordingEnd':
-          insert.recordingEnd.run(row.endedAtMs, row.endReason, row.rerun ? JSON.stringify(row.rerun) : null, row.recordingId);
+          insert.recordingEnd.run(
+            row.endedAtMs,
+            row.endReason,
+            row.rerun ? JSON.stringify(row.rerun) : null,
+            row.recordingId,
+          );
           break;
         case 'event': {
           const turnId = typeof row.event.turnId === 'string' ? row.event.turnId : null;
           const state = typeof row.state === 'string' ? row.state : stateValueToString(row.state);
-          insert.event.run(row.recordingId, row.seq, row.atMs, row.event.type, turnId, state, row.status, eventJson(row.event));
+          insert.event.run(
+            row.recordingId,
+            row.seq,
+            row.atMs,
+            row.event.type,
+            turnId,
+            state,
+            row.status,
+            eventJson(row.event),
+          );
           events++;
           break;
         }
         case 'emitted':
-          insert.emitted.run(row.recordingId, row.seq, row.eventSeq, row.atMs, row.emitted.kind, emittedTurnId(row.emitted), JSON.stringify(row.emitted));
+          insert.emitted.run(
+            row.recordingId,
+            row.seq,
+            row.eventSeq,
+            row.atMs,
+            row.emitted.kind,
+            emittedTurnId(row.emitted),
+            JSON.stringify(row.emitted),
+          );
           break;
         case 'turn':
           insert.turn.run(row.recordingId, row.turn.turnId, row.ordinal, JSON.stringify(row.turn));
           break;
         case 'audio':
-          insert.audio.run(row.recordingId, row.seq, row.atMs, row.sampleRateHz, Buffer.from(row.pcm.buffer, row.pcm.byteOffset, row.pcm.byteLength));
+          insert.audio.run(
+            row.recordingId,
+            row.seq,
+            row.atMs,
+            row.sampleRateHz,
+            Buffer.from(row.pcm.buffer, row.pcm.byteOffset, row.pcm.byteLength),
+          );
           break;
         case 'outbox':
           insert.outbox.run(

@@ -98,7 +98,8 @@ export function migrate(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new DatabaseVersionError(
-      `records database ${file} has schema version ${version}, newer than this voice-agent's ${SCHEMA_VERSION}: upgrade voice-agent, or point --db at another file`,
+      `records database ${file} has schema version ${version}, newer than this voice-agent's ${SCHEMA_VERSION}: ` +
+        `upgrade voice-agent, or point --db at another file`,
       file,
     );
   }
@@ -154,7 +155,12 @@ export const EventRowSchema = z.object({
   event_json: z.string(),
 });
 
-export const EmittedRowSchema = z.object({ seq: z.number().int(), event_seq: z.number().int(), at_ms: z.number(), json: z.string() });
+export const EmittedRowSchema = z.object({
+  seq: z.number().int(),
+  event_seq: z.number().int(),
+  at_ms: z.number(),
+  json: z.string(),
+});
 export const TurnRowSchema = z.object({ json: z.string() });
 export const AudioRowSchema = z.object({
   seq: z.number().int(),

@@ -128,11 +128,16 @@ export interface RecordStore extends Omit<RecordReader, 'recordings'> {
 
 function openDatabase(file: string, readonly: boolean): Database.Database {
   if (file !== ':memory:' && !existsSync(dirname(file))) {
-    throw new RecordStoreError(`records database ${file}: directory ${dirname(file)} does not exist: create it, or point --db at another path`, file);
+    throw new RecordStoreError(
+      `records database ${file}: directory ${dirname(file)} does not exist: create it, or point --db at ` +
+        `another path`,
+      file,
+    );
   }
   if (readonly && file !== ':memory:' && !existsSync(file)) {
     throw new RecordStoreError(
-      `records database ${file} does not exist: record sessions with \`voice-agent serve --db ${file}\` first, or check the path`,
+      `records database ${file} does not exist: record sessions with \`voice-agent serve --db ${file}\` first, ` +
+        `or check the path`,
       file,
     );
   }
@@ -183,15 +188,24 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
       if (!closed()) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
       options.onError?.(
-        new RecordStoreError(`records database ${file}: checkpoints moved back onto the main thread (${error.message})`, file, { cause: error }),
+        new RecordStoreError(
+          `records database ${file}: checkpoints moved back onto the main thread ` + `(${error.message})`,
+          file,
+          { cause: error },
+        ),
       );
     });
   }
   const unref = (id: unknown) => (id as { unref?: () => void } | null)?.unref?.();
 
   const ensureWritable = () => {
-    if (readonly) throw new RecordStoreError(`records database ${file} was opened read-only: open it without readonly to record`, file);
-    if (closed()) throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
+    if (readonly)
+      throw new RecordStoreError(
+        `records database ${file} was opened read-only: open it without readonly to record`,
+        file,
+      );
+    if (closed())
+      throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
   };
 
   const flush = (): number => {
@@ -264,11 +278,15 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
   const outboxStatements = readonly
     ? undefined
     : {
-        pending: db.prepare('SELECT id, recording_id, msg_id, subject, payload, attempts FROM outbox WHERE delivered_wall_ms IS NULL ORDER BY id LIMIT ?'),
+        pending: db.prepare(
+          'SELECT id, recording_id, msg_id, subject, payload, attempts FROM outbox WHERE delivered_wall_ms IS NULL ' +
+            'ORDER BY id LIMIT ?',
+        ),
         attempted: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
         delivered: db.prepare('UPDATE outbox SET delivered_wall_ms = ?, stream_seq = ? WHERE id = ?'),
         counts: db.prepare(
-          'SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE delivered_wall_ms IS NOT NULL) AS delivered FROM outbox',
+          'SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE ' +
+            'delivered_wall_ms IS NOT NULL) AS delivered FROM outbox',
         ),
       };
   const outbox = () => {
@@ -312,7 +330,14 @@ export function openRecordStore(options: RecordStoreOptions): RecordStore {
           .pending.all(limit)
           .map((row) => {
             const r = OutboxRowSchema.parse(row);
-            return { id: r.id, recordingId: r.recording_id, msgId: r.msg_id, subject: r.subject, payload: r.payload, attempts: r.attempts };
+            return {
+              id: r.id,
+              recordingId: r.recording_id,
+              msgId: r.msg_id,
+              subject: r.subject,
+              payload: r.payload,
+              attempts: r.attempts,
+            };
           }),
       attempted: (id) => void outbox().attempted.run(id),
       delivered: (id, streamSeq) => void outbox().delivered.run(wallClock(), streamSeq, id),

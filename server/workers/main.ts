@@ -38,7 +38,10 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<{ stop(
     name: `voice-agent-worker-${stage}`,
     onHandlerError: (error, subject) => log.error('bus handler threw', { subject, error }),
   });
-  const bus = createMessageBus(transport, { clock: systemClock, ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const bus = createMessageBus(transport, {
+    clock: systemClock,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
   const worker = startWorker({ bus, clock: systemClock, log: (line) => log.debug(line), ...engine });
   await bus.flush();
   log.info('worker serving', {

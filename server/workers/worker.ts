@@ -20,7 +20,8 @@ import { encodeMessage } from '../../bus/codec.js';
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage, MessageOf } from '../../bus/messages.js';
 
-export type WorkerEngine = { stage: 'tts'; engine: TtsEngine } | { stage: 'llm'; engine: LlmEngine } | { stage: 'stt'; engine: SttEngine };
+export type WorkerEngine =
+  { stage: 'tts'; engine: TtsEngine } | { stage: 'llm'; engine: LlmEngine } | { stage: 'stt'; engine: SttEngine };
 
 export interface WorkerOptions {
   bus: MessageBus;
@@ -84,7 +85,9 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
           if (signal.aborted) break;
           send(
             request.replyTo,
-            typeof delta === 'string' ? { kind: 'token', text: delta } : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments },
+            typeof delta === 'string'
+              ? { kind: 'token', text: delta }
+              : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments },
           );
         }
       } else if (options.stage === 'stt' && request.type === 'stt.request') {
@@ -97,14 +100,22 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
         });
         stream.push(request.audio);
         const { text, confidence, language } = await stream.finish();
-        send(request.replyTo, { kind: 'text', text, ...(confidence !== undefined ? { confidence } : {}), ...(language ? { language } : {}) });
+        send(request.replyTo, {
+          kind: 'text',
+          text,
+          ...(confidence !== undefined ? { confidence } : {}),
+          ...(language ? { language } : {}),
+        });
       }
       if (signal.aborted) stats.cancelled++;
       else {
         stats.served++;
         send(request.replyTo, { kind: 'done' });
       }
-      options.log?.(`${workerId} ${request.type} ${request.requestId} ${signal.aborted ? 'cancelled' : 'done'} in ${Math.round(clock.now() - startedAtMs)} ms`);
+      options.log?.(
+        `${workerId} ${request.type} ${request.requestId} ${signal.aborted ? 'cancelled' : 'done'} in ` +
+          `${Math.round(clock.now() - startedAtMs)} ms`,
+      );
     } catch (error) {
       stats.failed++;
       const message = error instanceof Error ? error.message : String(error);
@@ -120,7 +131,10 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
   const requests = bus.subscribe(
     bus.subjects.allSessions(stage, 'request'),
     (message: BusMessage) => {
-      if ((message.type === 'tts.request' || message.type === 'llm.request' || message.type === 'stt.request') && message.type === `${stage}.request`)
+      if (
+        (message.type === 'tts.request' || message.type === 'llm.request' || message.type === 'stt.request') &&
+        message.type === `${stage}.request`
+      )
         void serve(message);
     },
     { queue: queueGroupFor(stage) },

@@ -14,7 +14,9 @@ async function setup() {
   const llm = createControlledLlm();
   const h = createHarness({ llm });
   await h.clock.advance(1000); // the actor measures firstTokenMs from its own start
-  const actor = createActor(createLlmActor(h.deps), { input: { sessionId: SESSION, turnId: 't1', messages: MESSAGES } }).start();
+  const actor = createActor(createLlmActor(h.deps), {
+    input: { sessionId: SESSION, turnId: 't1', messages: MESSAGES },
+  }).start();
   await h.settle();
   /** llm.* messages as compact tuples, in publish order. */
   const llmLog = () =>
@@ -40,40 +42,43 @@ async function setup() {
 }
 
 describe('llm actor', () => {
-  it('publishes llm.started once, numbered tokens, each clause at the token that closes it, then llm.done', async () => {
-    const { h, llm, actor, llmLog } = await setup();
-    expect(llm.requests).toHaveLength(1);
-    expect(llm.requests[0]!.messages).toEqual(MESSAGES);
-    expect(llmLog()).toEqual([]);
+  it(
+    'publishes llm.started once, numbered tokens, each clause at the token that closes it, then ' + 'llm.done',
+    async () => {
+      const { h, llm, actor, llmLog } = await setup();
+      expect(llm.requests).toHaveLength(1);
+      expect(llm.requests[0]!.messages).toEqual(MESSAGES);
+      expect(llmLog()).toEqual([]);
 
-    await h.clock.advance(150);
-    for (const token of ['Sure,', ' I', ' can', ' help', ' with', ' that.', ' Anything', ' else?']) {
-      llm.emit(token);
+      await h.clock.advance(150);
+      for (const token of ['Sure,', ' I', ' can', ' help', ' with', ' that.', ' Anything', ' else?']) {
+        llm.emit(token);
+        await h.settle();
+      }
+      llm.finish();
       await h.settle();
-    }
-    llm.finish();
-    await h.settle();
 
-    expect(llmLog()).toEqual([
-      ['started', 150],
-      ['token', 0, 'Sure,'],
-      ['clause', 0, 'Sure,'],
-      ['token', 1, ' I'],
-      ['token', 2, ' can'],
-      ['token', 3, ' help'],
-      ['token', 4, ' with'],
-      ['token', 5, ' that.'],
-      ['clause', 1, 'I can help with that.'],
-      ['token', 6, ' Anything'],
-      ['token', 7, ' else?'],
-      ['clause', 2, 'Anything else?'],
-      ['done', 'Sure, I can help with that. Anything else?', 3],
-    ]);
-    expect(h.ofType('llm.done')[0]).toMatchObject({ sessionId: SESSION, turnId: 't1', atMs: 1150 });
-    expect(h.handlerErrors).toEqual([]);
-    expect(h.bus.stats.invalid).toBe(0);
-    actor.stop();
-  });
+      expect(llmLog()).toEqual([
+        ['started', 150],
+        ['token', 0, 'Sure,'],
+        ['clause', 0, 'Sure,'],
+        ['token', 1, ' I'],
+        ['token', 2, ' can'],
+        ['token', 3, ' help'],
+        ['token', 4, ' with'],
+        ['token', 5, ' that.'],
+        ['clause', 1, 'I can help with that.'],
+        ['token', 6, ' Anything'],
+        ['token', 7, ' else?'],
+        ['clause', 2, 'Anything else?'],
+        ['done', 'Sure, I can help with that. Anything else?', 3],
+      ]);
+      expect(h.ofType('llm.done')[0]).toMatchObject({ sessionId: SESSION, turnId: 't1', atMs: 1150 });
+      expect(h.handlerErrors).toEqual([]);
+      expect(h.bus.stats.invalid).toBe(0);
+      actor.stop();
+    },
+  );
 
   it('text left in the chunker at the end becomes the last clause, before llm.done', async () => {
     const { h, llm, actor, llmLog } = await setup();

@@ -5,7 +5,9 @@ import { createHarness, filledAudio, RATE, SESSION } from '../support/actor-harn
 
 function held() {
   const h = createHarness({ pipeline: { frameMs: 20, maxBufferAheadMs: 200 } });
-  const actor = createActor(createPlaybackActor(h.deps), { input: { sessionId: SESSION, turnId: 'u1', held: true } }).start();
+  const actor = createActor(createPlaybackActor(h.deps), {
+    input: { sessionId: SESSION, turnId: 'u1', held: true },
+  }).start();
   const chunk = (ms: number, final: boolean) =>
     h.publish({
       type: 'tts.chunk',

@@ -36,29 +36,32 @@ describe('playback actor: pacing', () => {
     p.actor.stop();
   });
 
-  it('with refillBelowMs 100 it writes five frames every 100 ms, holds 100-200 ms and never starves the sink', async () => {
-    const p = await setupPlayback({ refillBelowMs: 100 });
-    p.chunk(0, 1000, 1, true); // 50 frames at once
-    p.done(1);
-    await p.h.settle();
-    expect(p.written).toHaveLength(10);
-    const buffered: number[] = [];
-    for (let t = 5; t <= 1100; t += 5) {
-      await p.h.clock.advanceTo(t);
-      buffered.push(p.h.sink.bufferedMs());
-    }
-    // While frames are left to write (until 800 ms), the sink holds between 100 and 200 ms.
-    for (const b of buffered.slice(0, 160)) {
-      expect(b).toBeGreaterThanOrEqual(100);
-      expect(b).toBeLessThanOrEqual(200);
-    }
-    // Written in batches: ten at once, then five every 100 ms.
-    const times = [...new Set(p.written.map((f) => f.atMs))];
-    expect(times).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
-    expect(p.written.filter((f) => f.atMs === 100)).toHaveLength(5);
-    expectSecondPlayedWithoutGaps(p);
-    p.actor.stop();
-  });
+  it(
+    'with refillBelowMs 100 it writes five frames every 100 ms, holds 100-200 ms and never starves ' + 'the sink',
+    async () => {
+      const p = await setupPlayback({ refillBelowMs: 100 });
+      p.chunk(0, 1000, 1, true); // 50 frames at once
+      p.done(1);
+      await p.h.settle();
+      expect(p.written).toHaveLength(10);
+      const buffered: number[] = [];
+      for (let t = 5; t <= 1100; t += 5) {
+        await p.h.clock.advanceTo(t);
+        buffered.push(p.h.sink.bufferedMs());
+      }
+      // While frames are left to write (until 800 ms), the sink holds between 100 and 200 ms.
+      for (const b of buffered.slice(0, 160)) {
+        expect(b).toBeGreaterThanOrEqual(100);
+        expect(b).toBeLessThanOrEqual(200);
+      }
+      // Written in batches: ten at once, then five every 100 ms.
+      const times = [...new Set(p.written.map((f) => f.atMs))];
+      expect(times).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+      expect(p.written.filter((f) => f.atMs === 100)).toHaveLength(5);
+      expectSecondPlayedWithoutGaps(p);
+      p.actor.stop();
+    },
+  );
 
   it('a cap of 60 ms holds 3 frames ahead', async () => {
     const p = await setupPlayback({ maxBufferAheadMs: 60 });

@@ -38,7 +38,9 @@ describe('playback actor: playback.started', () => {
     p.chunk(1, 40, 2, true, 'say', 'how are you?');
     p.done(2);
     await p.h.clock.advance(200);
-    expect(p.playback().filter((m) => m.type === 'playback.started')).toEqual([{ type: 'playback.started', atMs: 0, kind: 'say' }]);
+    expect(p.playback().filter((m) => m.type === 'playback.started')).toEqual([
+      { type: 'playback.started', atMs: 0, kind: 'say' },
+    ]);
     p.actor.stop();
   });
 

@@ -14,7 +14,12 @@ const BYTES_PER_MS = (RATE * 2) / 1000;
 const CONFIG = { turnId: 't1', frameMs: 20, maxBufferAheadMs: 200, refillBelowMs: 100, sampleRateHz: RATE };
 
 const audio = (ms: number, fill = 1) => new Uint8Array(ms * BYTES_PER_MS).fill(fill);
-const chunk = (segmentIndex: number, ms: number, final: boolean, extra: Partial<Extract<PlaybackInput, { type: 'chunk' }>> = {}): PlaybackInput => ({
+const chunk = (
+  segmentIndex: number,
+  ms: number,
+  final: boolean,
+  extra: Partial<Extract<PlaybackInput, { type: 'chunk' }>> = {},
+): PlaybackInput => ({
   type: 'chunk',
   turnId: 't1',
   segmentIndex,
@@ -27,7 +32,8 @@ const chunk = (segmentIndex: number, ms: number, final: boolean, extra: Partial<
 });
 const at = (nowMs: number, bufferedMs: number): SinkReading => ({ nowMs, bufferedMs });
 const types = (effects: PlaybackEffect[]) => effects.map((e) => e.type);
-const run = (state: PlaybackState, input: PlaybackInput, reading: SinkReading) => types(stepPlayback(state, input, reading).effects);
+const run = (state: PlaybackState, input: PlaybackInput, reading: SinkReading) =>
+  types(stepPlayback(state, input, reading).effects);
 
 type PhaseName = PlaybackPhase['name'];
 
@@ -103,7 +109,8 @@ const TABLE: Array<[PhaseName, keyof typeof INPUTS, readonly string[], PhaseName
   ['held', 'tick at the refill level', [], 'held'],
   ['held', 'drained', [], 'held'],
   ['held', 'stop', ['stopped'], 'stopped'],
-  // waiting: a chunk of the current segment is written at once; with the segment complete and room left, the next segment is awaited.
+  // waiting: a chunk of the current segment is written at once; with the segment complete and room left, the next
+  // segment is awaited.
   ['waiting', 'chunk of the current segment', FIRST5, 'waiting'],
   ['waiting', 'chunk of a later segment', [], 'waiting'],
   ['waiting', 'chunk of another turn', [], 'waiting'],
@@ -125,7 +132,8 @@ const TABLE: Array<[PhaseName, keyof typeof INPUTS, readonly string[], PhaseName
   ['pacing', 'tick at the refill level', [...W5], 'pacing'],
   ['pacing', 'drained', [], 'pacing'],
   ['pacing', 'stop', ['tick_off', 'stopped'], 'stopped'],
-  // draining: a segment past the announced count still plays (the drain timer already armed stays); a second tts.done is ignored.
+  // draining: a segment past the announced count still plays (the drain timer already armed stays); a second tts.done
+  // is ignored.
   ['draining', 'chunk of the current segment', [...W5], 'draining'],
   ['draining', 'chunk of a later segment', [], 'draining'],
   ['draining', 'chunk of another turn', [], 'draining'],
@@ -145,7 +153,8 @@ const TABLE: Array<[PhaseName, keyof typeof INPUTS, readonly string[], PhaseName
 describe('playback state: every input in every phase', () => {
   it('the table covers every phase with every input', () => {
     const covered = new Set(TABLE.map(([phase, name]) => `${phase}/${name}`));
-    for (const phase of Object.keys(build)) for (const name of Object.keys(INPUTS)) expect(covered).toContain(`${phase}/${name}`);
+    for (const phase of Object.keys(build))
+      for (const name of Object.keys(INPUTS)) expect(covered).toContain(`${phase}/${name}`);
   });
 
   it.each(TABLE)('%s + %s → %j, %s', (phase, name, effects, next) => {
@@ -169,7 +178,10 @@ describe('playback state: what the effects carry', () => {
 
   it('announces playback.started once for the filler and once for the answer', () => {
     const s = initialPlayback(CONFIG);
-    const effects = [...stepPlayback(s, chunk(0, 20, true, { kind: 'filler' }), at(0, 0)).effects, ...stepPlayback(s, chunk(1, 40, true), at(0, 20)).effects];
+    const effects = [
+      ...stepPlayback(s, chunk(0, 20, true, { kind: 'filler' }), at(0, 0)).effects,
+      ...stepPlayback(s, chunk(1, 40, true), at(0, 20)).effects,
+    ];
     expect(effects.filter((e) => e.type === 'started')).toEqual([
       { type: 'started', kind: 'filler' },
       { type: 'started', kind: 'reply' },
@@ -199,31 +211,48 @@ describe('playback state: what the effects carry', () => {
     expect(stepPlayback(s, { type: 'drained' }, at(60, 40)).effects).toEqual([{ type: 'drain_after', delayMs: 40 }]);
     expect(s.phase.name).toBe('draining');
     expect(stepPlayback(s, { type: 'drained' }, at(100, 0)).effects).toEqual([
-      { type: 'finished', segments: [{ segmentIndex: 0, kind: 'reply', text: 'Segment 0.', playedMs: 100, durationMs: 100, complete: true }] },
+      {
+        type: 'finished',
+        segments: [
+          { segmentIndex: 0, kind: 'reply', text: 'Segment 0.', playedMs: 100, durationMs: 100, complete: true },
+        ],
+      },
     ]);
   });
 
-  it('finishes only once the echo of its last frame is back (the sink’s echoReturnMs); a stop meanwhile reports it all played', () => {
-    const echoing = () => {
-      const s = initialPlayback(CONFIG);
-      stepPlayback(s, chunk(0, 100, true), at(0, 0));
-      return s;
-    };
-    const s = echoing();
-    expect(stepPlayback(s, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 }).effects).toEqual([
-      { type: 'drain_after', delayMs: 250 },
-    ]);
-    // Played out, its echo still on the way: no finish yet, whatever the sink says of the echo now.
-    expect(stepPlayback(s, { type: 'drained' }, { nowMs: 100, bufferedMs: 0, echoReturnMs: 0 }).effects).toEqual([{ type: 'drain_after', delayMs: 150 }]);
-    expect(types(stepPlayback(s, { type: 'drained' }, at(250, 0)).effects)).toEqual(['finished']);
+  it(
+    'finishes only once the echo of its last frame is back (the sink’s echoReturnMs); a stop meanwhile ' +
+      'reports it all played',
+    () => {
+      const echoing = () => {
+        const s = initialPlayback(CONFIG);
+        stepPlayback(s, chunk(0, 100, true), at(0, 0));
+        return s;
+      };
+      const s = echoing();
+      expect(
+        stepPlayback(s, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 })
+          .effects,
+      ).toEqual([{ type: 'drain_after', delayMs: 250 }]);
+      // Played out, its echo still on the way: no finish yet, whatever the sink says of the echo now.
+      expect(stepPlayback(s, { type: 'drained' }, { nowMs: 100, bufferedMs: 0, echoReturnMs: 0 }).effects).toEqual([
+        { type: 'drain_after', delayMs: 150 },
+      ]);
+      expect(types(stepPlayback(s, { type: 'drained' }, at(250, 0)).effects)).toEqual(['finished']);
 
-    const cut = echoing();
-    stepPlayback(cut, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 });
-    expect(stepPlayback(cut, { type: 'stop' }, at(200, 0)).effects).toEqual([
-      { type: 'cancel_drain' },
-      { type: 'stopped', segments: [{ segmentIndex: 0, kind: 'reply', text: 'Segment 0.', playedMs: 100, durationMs: 100, complete: true }] },
-    ]);
-  });
+      const cut = echoing();
+      stepPlayback(cut, { type: 'done', turnId: 't1', segments: 1 }, { nowMs: 0, bufferedMs: 100, echoReturnMs: 150 });
+      expect(stepPlayback(cut, { type: 'stop' }, at(200, 0)).effects).toEqual([
+        { type: 'cancel_drain' },
+        {
+          type: 'stopped',
+          segments: [
+            { segmentIndex: 0, kind: 'reply', text: 'Segment 0.', playedMs: 100, durationMs: 100, complete: true },
+          ],
+        },
+      ]);
+    },
+  );
 
   it('a stop reports what the sink played of each segment; segments not reached are left out', () => {
     const s = initialPlayback(CONFIG);

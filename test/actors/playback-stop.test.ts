@@ -20,7 +20,9 @@ describe('playback actor: stop', () => {
     expect(stopped).toEqual({
       type: 'playback.stopped',
       atMs: 100,
-      segments: [{ segmentIndex: 0, kind: 'reply', text: 'A long answer.', playedMs: 100, durationMs: 1000, complete: true }],
+      segments: [
+        { segmentIndex: 0, kind: 'reply', text: 'A long answer.', playedMs: 100, durationMs: 1000, complete: true },
+      ],
       framesCleared: 10,
     });
     // The report agrees with the sink: 15 writes - 10 dropped = 5 frames = 100 ms.
@@ -54,7 +56,14 @@ describe('playback actor: stop', () => {
       atMs: 200,
       segments: [
         { segmentIndex: 0, kind: 'reply', text: 'First.', playedMs: 100, durationMs: 100, complete: true },
-        { segmentIndex: 1, kind: 'reply', text: 'Second, still coming.', playedMs: 100, durationMs: 500, complete: false },
+        {
+          segmentIndex: 1,
+          kind: 'reply',
+          text: 'Second, still coming.',
+          playedMs: 100,
+          durationMs: 500,
+          complete: false,
+        },
       ],
       framesCleared: 10,
     });

@@ -15,11 +15,15 @@ export interface WrittenFrame {
   viseme?: string;
 }
 
-export async function setupPlayback(options: { turnId?: string; maxBufferAheadMs?: number; refillBelowMs?: number } = {}) {
+export async function setupPlayback(
+  options: { turnId?: string; maxBufferAheadMs?: number; refillBelowMs?: number } = {},
+) {
   const turnId = options.turnId ?? 't1';
   const maxBufferAheadMs = options.maxBufferAheadMs ?? 200;
   // Unless a test is about batches: refill every tick, so pacing is one frame per 20 ms.
-  const h = createHarness({ pipeline: { frameMs: 20, maxBufferAheadMs, refillBelowMs: options.refillBelowMs ?? maxBufferAheadMs } });
+  const h = createHarness({
+    pipeline: { frameMs: 20, maxBufferAheadMs, refillBelowMs: options.refillBelowMs ?? maxBufferAheadMs },
+  });
   const written: WrittenFrame[] = [];
   const sink: AudioSink = {
     sampleRateHz: RATE,

@@ -14,62 +14,76 @@ function setup(engine: SttEngine = createControlledStt()) {
     audio: (turnId: string, ms = 20) => {
       const seq = seqs.get(turnId) ?? 0;
       seqs.set(turnId, seq + 1);
-      h.publish({ type: 'vad.audio', sessionId: SESSION, turnId, seq, sampleRateHz: RATE, audio: makeSpeechFrame(RATE, ms, seq) });
+      h.publish({
+        type: 'vad.audio',
+        sessionId: SESSION,
+        turnId,
+        seq,
+        sampleRateHz: RATE,
+        audio: makeSpeechFrame(RATE, ms, seq),
+      });
     },
-    end: (turnId: string, speechMs = 600) => h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId, speechMs }),
+    end: (turnId: string, speechMs = 600) =>
+      h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId, speechMs }),
   };
-  const stt = () => h.messages.filter((m) => m.type.startsWith('stt.')).map((m) => [m.type, m.turnId, 'text' in m ? m.text : 'message' in m ? m.message : '']);
+  const stt = () =>
+    h.messages
+      .filter((m) => m.type.startsWith('stt.'))
+      .map((m) => [m.type, m.turnId, 'text' in m ? m.text : 'message' in m ? m.message : '']);
   return { h, actor, vad, stt };
 }
 
 describe('stt actor', () => {
-  it('opens one stream per utterance, pushes its audio, publishes partials and the final with its turn id', async () => {
-    const engine = createControlledStt();
-    const { h, actor, vad, stt } = setup(engine);
-    vad.start('u1');
-    await h.settle();
-    expect(engine.streams).toHaveLength(0); // opened at the first audio, when the rate is known
-    vad.audio('u1');
-    vad.audio('u1');
-    vad.start('u2');
-    vad.audio('u2');
-    vad.audio('u1');
-    await h.settle();
-    expect(engine.streams).toHaveLength(2);
-    const [s1, s2] = engine.streams as [ControlledStt['streams'][0], ControlledStt['streams'][0]];
-    expect(s1.options.sampleRateHz).toBe(RATE);
-    expect('language' in s1.options).toBe(false);
-    expect([s1.audioBytes, s2.audioBytes]).toEqual([1920, 640]);
+  it(
+    'opens one stream per utterance, pushes its audio, publishes partials and the final with its turn ' + 'id',
+    async () => {
+      const engine = createControlledStt();
+      const { h, actor, vad, stt } = setup(engine);
+      vad.start('u1');
+      await h.settle();
+      expect(engine.streams).toHaveLength(0); // opened at the first audio, when the rate is known
+      vad.audio('u1');
+      vad.audio('u1');
+      vad.start('u2');
+      vad.audio('u2');
+      vad.audio('u1');
+      await h.settle();
+      expect(engine.streams).toHaveLength(2);
+      const [s1, s2] = engine.streams as [ControlledStt['streams'][0], ControlledStt['streams'][0]];
+      expect(s1.options.sampleRateHz).toBe(RATE);
+      expect('language' in s1.options).toBe(false);
+      expect([s1.audioBytes, s2.audioBytes]).toEqual([1920, 640]);
 
-    s1.partial('what');
-    s2.partial('hi');
-    s1.partial('what time');
-    s1.final('  what time is it ');
-    await h.settle();
-    // The final is held until the VAD says the utterance ended.
-    expect(stt()).toEqual([
-      ['stt.partial', 'u1', 'what'],
-      ['stt.partial', 'u2', 'hi'],
-      ['stt.partial', 'u1', 'what time'],
-    ]);
-    expect(s1.finishing).toBe(false);
-    vad.end('u1');
-    await h.settle();
-    expect(s1.finishing).toBe(true);
-    expect(stt().at(-1)).toEqual(['stt.final', 'u1', 'what time is it']);
+      s1.partial('what');
+      s2.partial('hi');
+      s1.partial('what time');
+      s1.final('  what time is it ');
+      await h.settle();
+      // The final is held until the VAD says the utterance ended.
+      expect(stt()).toEqual([
+        ['stt.partial', 'u1', 'what'],
+        ['stt.partial', 'u2', 'hi'],
+        ['stt.partial', 'u1', 'what time'],
+      ]);
+      expect(s1.finishing).toBe(false);
+      vad.end('u1');
+      await h.settle();
+      expect(s1.finishing).toBe(true);
+      expect(stt().at(-1)).toEqual(['stt.final', 'u1', 'what time is it']);
 
-    vad.end('u2');
-    await h.settle();
-    s2.final('hi there');
-    await h.settle();
-    expect(stt().slice(3)).toEqual([
-      ['stt.final', 'u1', 'what time is it'],
-      ['stt.final', 'u2', 'hi there'],
-    ]);
-    expect(s1.options.signal.aborted || s2.options.signal.aborted).toBe(false);
-    expect(h.handlerErrors).toEqual([]);
-    actor.stop();
-  });
+      vad.end('u2');
+      await h.settle();
+      s2.final('hi there');
+      await h.settle();
+      expect(stt().slice(3)).toEqual([
+        ['stt.final', 'u1', 'what time is it'],
+        ['stt.final', 'u2', 'hi there'],
+      ]);
+      expect(s1.options.signal.aborted || s2.options.signal.aborted).toBe(false);
+      expect(h.handlerErrors).toEqual([]);
+      actor.stop();
+    },
+  );
 
   it('an utterance without audio gets an empty final and no stream', async () => {
     const engine = createControlledStt();

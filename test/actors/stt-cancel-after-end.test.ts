@@ -9,7 +9,14 @@ async function endedUtterance() {
   const h = createHarness({ stt: engine });
   const actor = createActor(createSttActor(h.deps), { input: { sessionId: SESSION } }).start();
   h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u1' });
-  h.publish({ type: 'vad.audio', sessionId: SESSION, turnId: 'u1', seq: 0, sampleRateHz: RATE, audio: makeSpeechFrame(RATE, 20) });
+  h.publish({
+    type: 'vad.audio',
+    sessionId: SESSION,
+    turnId: 'u1',
+    seq: 0,
+    sampleRateHz: RATE,
+    audio: makeSpeechFrame(RATE, 20),
+  });
   h.publish({ type: 'vad.speech_end', sessionId: SESSION, turnId: 'u1', speechMs: 600 });
   await h.settle();
   expect(engine.streams[0]!.finishing).toBe(true);

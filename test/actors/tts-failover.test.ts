@@ -66,83 +66,89 @@ describe('tts actor: failover', () => {
     t.actor.stop();
   });
 
-  it('a segment that already emitted audio is cut short (non-fatal), and the next engine speaks what follows', async () => {
-    const t = await setupTts();
-    t.clause('One.');
-    await t.h.settle();
-    t.a.requests[0]!.channel.push(filledAudio(20, 1));
-    await t.h.settle();
-    t.a.requests[0]!.channel.fail(new Error('stream reset'));
-    await t.h.settle();
-    t.clause('Two.');
-    await t.h.settle();
-    t.b.requests[0]!.channel.push(filledAudio(20, 2));
-    t.b.requests[0]!.channel.close();
-    t.llmDone();
-    await t.h.settle();
+  it(
+    'a segment that already emitted audio is cut short (non-fatal), and the next engine speaks what ' + 'follows',
+    async () => {
+      const t = await setupTts();
+      t.clause('One.');
+      await t.h.settle();
+      t.a.requests[0]!.channel.push(filledAudio(20, 1));
+      await t.h.settle();
+      t.a.requests[0]!.channel.fail(new Error('stream reset'));
+      await t.h.settle();
+      t.clause('Two.');
+      await t.h.settle();
+      t.b.requests[0]!.channel.push(filledAudio(20, 2));
+      t.b.requests[0]!.channel.close();
+      t.llmDone();
+      await t.h.settle();
 
-    expect(t.ttsLog()).toEqual([
-      ['requested', 0, 'reply', 'tts-a'],
-      ['first_chunk', 0, 'reply', 'tts-a', 0],
-      ['chunk', 0, 'reply', 0, 'One.', 640, false],
-      ['chunk', 0, 'reply', 1, 'One.', 0, true],
-      ['error', 'segment 0 cut short: stream reset', false],
-      ['fallback', 'tts-a', 'tts-b', 'tts-a failed mid-segment: stream reset'],
-      ['requested', 1, 'reply', 'tts-b'],
-      ['first_chunk', 1, 'reply', 'tts-b', 0],
-      ['chunk', 1, 'reply', 0, 'Two.', 640, false],
-      ['chunk', 1, 'reply', 1, 'Two.', 0, true],
-      ['done', 2],
-    ]);
-    // Segment 0 is never requested again: what was heard is not repeated in another voice.
-    expect(t.requested()).toEqual([['One.'], ['Two.']]);
-    t.actor.stop();
-  });
+      expect(t.ttsLog()).toEqual([
+        ['requested', 0, 'reply', 'tts-a'],
+        ['first_chunk', 0, 'reply', 'tts-a', 0],
+        ['chunk', 0, 'reply', 0, 'One.', 640, false],
+        ['chunk', 0, 'reply', 1, 'One.', 0, true],
+        ['error', 'segment 0 cut short: stream reset', false],
+        ['fallback', 'tts-a', 'tts-b', 'tts-a failed mid-segment: stream reset'],
+        ['requested', 1, 'reply', 'tts-b'],
+        ['first_chunk', 1, 'reply', 'tts-b', 0],
+        ['chunk', 1, 'reply', 0, 'Two.', 640, false],
+        ['chunk', 1, 'reply', 1, 'Two.', 0, true],
+        ['done', 2],
+      ]);
+      // Segment 0 is never requested again: what was heard is not repeated in another voice.
+      expect(t.requested()).toEqual([['One.'], ['Two.']]);
+      t.actor.stop();
+    },
+  );
 
-  it('the fallback command moves silent segments to the next engine, then wraps to the first after the last', async () => {
-    const t = await setupTts();
-    t.clause('One.');
-    t.clause('Two.');
-    await t.h.settle();
-    t.a.requests[0]!.channel.push(filledAudio(20, 1)); // segment 0 is audible; segment 1 is silent
-    await t.h.settle();
+  it(
+    'the fallback command moves silent segments to the next engine, then wraps to the first after the ' + 'last',
+    async () => {
+      const t = await setupTts();
+      t.clause('One.');
+      t.clause('Two.');
+      await t.h.settle();
+      t.a.requests[0]!.channel.push(filledAudio(20, 1)); // segment 0 is audible; segment 1 is silent
+      await t.h.settle();
 
-    t.actor.send({ type: 'fallback', reason: 'no audio within 800 ms' });
-    await t.h.settle();
-    expect(t.a.requests[0]!.signal.aborted).toBe(false);
-    expect(t.a.requests[1]!.signal.aborted).toBe(true);
-    expect(t.requested()).toEqual([['One.', 'Two.'], ['Two.']]);
+      t.actor.send({ type: 'fallback', reason: 'no audio within 800 ms' });
+      await t.h.settle();
+      expect(t.a.requests[0]!.signal.aborted).toBe(false);
+      expect(t.a.requests[1]!.signal.aborted).toBe(true);
+      expect(t.requested()).toEqual([['One.', 'Two.'], ['Two.']]);
 
-    t.actor.send({ type: 'fallback', reason: 'no audio within 800 ms' });
-    await t.h.settle();
-    expect(t.b.requests[0]!.signal.aborted).toBe(true);
-    expect(t.requested()).toEqual([['One.', 'Two.', 'Two.'], ['Two.']]);
-    expect(t.a.activeRequests().map((r) => r.text)).toEqual(['One.', 'Two.']);
+      t.actor.send({ type: 'fallback', reason: 'no audio within 800 ms' });
+      await t.h.settle();
+      expect(t.b.requests[0]!.signal.aborted).toBe(true);
+      expect(t.requested()).toEqual([['One.', 'Two.', 'Two.'], ['Two.']]);
+      expect(t.a.activeRequests().map((r) => r.text)).toEqual(['One.', 'Two.']);
 
-    expect(t.ttsLog()).toEqual([
-      ['requested', 0, 'reply', 'tts-a'],
-      ['requested', 1, 'reply', 'tts-a'],
-      ['first_chunk', 0, 'reply', 'tts-a', 0],
-      ['chunk', 0, 'reply', 0, 'One.', 640, false],
-      ['fallback', 'tts-a', 'tts-b', 'no audio within 800 ms'],
-      ['requested', 1, 'reply', 'tts-b'],
-      ['fallback', 'tts-b', 'tts-a', 'no audio within 800 ms; retrying the chain'],
-      ['requested', 1, 'reply', 'tts-a'],
-    ]);
+      expect(t.ttsLog()).toEqual([
+        ['requested', 0, 'reply', 'tts-a'],
+        ['requested', 1, 'reply', 'tts-a'],
+        ['first_chunk', 0, 'reply', 'tts-a', 0],
+        ['chunk', 0, 'reply', 0, 'One.', 640, false],
+        ['fallback', 'tts-a', 'tts-b', 'no audio within 800 ms'],
+        ['requested', 1, 'reply', 'tts-b'],
+        ['fallback', 'tts-b', 'tts-a', 'no audio within 800 ms; retrying the chain'],
+        ['requested', 1, 'reply', 'tts-a'],
+      ]);
 
-    // The re-requested segment completes normally on the first engine.
-    t.a.requests[2]!.channel.push(filledAudio(20, 2));
-    t.a.requests[2]!.channel.close();
-    t.a.requests[0]!.channel.close();
-    t.llmDone();
-    await t.h.settle();
-    expect(t.ttsLog().slice(8)).toEqual([
-      ['first_chunk', 1, 'reply', 'tts-a', 0],
-      ['chunk', 1, 'reply', 0, 'Two.', 640, false],
-      ['chunk', 0, 'reply', 1, 'One.', 0, true],
-      ['chunk', 1, 'reply', 1, 'Two.', 0, true],
-      ['done', 2],
-    ]);
-    t.actor.stop();
-  });
+      // The re-requested segment completes normally on the first engine.
+      t.a.requests[2]!.channel.push(filledAudio(20, 2));
+      t.a.requests[2]!.channel.close();
+      t.a.requests[0]!.channel.close();
+      t.llmDone();
+      await t.h.settle();
+      expect(t.ttsLog().slice(8)).toEqual([
+        ['first_chunk', 1, 'reply', 'tts-a', 0],
+        ['chunk', 1, 'reply', 0, 'Two.', 640, false],
+        ['chunk', 0, 'reply', 1, 'One.', 0, true],
+        ['chunk', 1, 'reply', 1, 'Two.', 0, true],
+        ['done', 2],
+      ]);
+      t.actor.stop();
+    },
+  );
 });

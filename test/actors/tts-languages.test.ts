@@ -9,7 +9,10 @@ function setup(input: { say?: string; language?: string; voice?: string } = {}) 
   const english = createControlledTts({ name: 'flite', sampleRateHz: RATE });
   const mandarin = createControlledTts({ name: 'espeak', sampleRateHz: RATE });
   const backup = createControlledTts({ name: 'cloud-zh', sampleRateHz: RATE });
-  const h = createHarness({ tts: [english], pipeline: { ttsConcurrency: 4, language: 'en', voices: { 'zh-CN': 'cmn' } } });
+  const h = createHarness({
+    tts: [english],
+    pipeline: { ttsConcurrency: 4, language: 'en', voices: { 'zh-CN': 'cmn' } },
+  });
   h.deps.ttsByLanguage = { 'zh-CN': [mandarin, backup] };
   const actor = createActor(createTtsActor(h.deps), { input: { sessionId: SESSION, turnId: 't1', ...input } }).start();
   const requested = () => h.ofType('tts.requested').map((m) => [m.segmentIndex, m.engine]);

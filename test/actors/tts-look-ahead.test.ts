@@ -10,41 +10,44 @@ const speak = async (t: Awaited<ReturnType<typeof setupTts>>, engine: 'a' | 'b',
 };
 
 describe('tts actor: look-ahead (pipeline.ttsLookAheadMs)', () => {
-  it('synthesizes a long reply as it plays: a segment starts only while less than the look-ahead waits unplayed', async () => {
-    const t = await setupTts({ ttsConcurrency: 1, ttsLookAheadMs: 2000 });
-    for (const text of ['One.', 'Two.', 'Three.', 'Four.', 'Five.']) t.clause(text);
-    t.llmDone();
-    await t.h.settle();
-    expect(t.requested()[0]).toEqual(['One.']);
-    await speak(t, 'a', 0, 1500);
-    // 1.5 s synthesized, under 2 s: the next segment starts.
-    expect(t.requested()[0]).toEqual(['One.', 'Two.']);
-    await speak(t, 'a', 1, 1500);
-    // 3 s waits unplayed; a reply held back (nothing plays yet) synthesizes no further, however long it waits.
-    await t.h.clock.advance(10_000);
-    expect(t.requested()[0]).toEqual(['One.', 'Two.']);
+  it(
+    'synthesizes a long reply as it plays: a segment starts only while less than the look-ahead waits ' + 'unplayed',
+    async () => {
+      const t = await setupTts({ ttsConcurrency: 1, ttsLookAheadMs: 2000 });
+      for (const text of ['One.', 'Two.', 'Three.', 'Four.', 'Five.']) t.clause(text);
+      t.llmDone();
+      await t.h.settle();
+      expect(t.requested()[0]).toEqual(['One.']);
+      await speak(t, 'a', 0, 1500);
+      // 1.5 s synthesized, under 2 s: the next segment starts.
+      expect(t.requested()[0]).toEqual(['One.', 'Two.']);
+      await speak(t, 'a', 1, 1500);
+      // 3 s waits unplayed; a reply held back (nothing plays yet) synthesizes no further, however long it waits.
+      await t.h.clock.advance(10_000);
+      expect(t.requested()[0]).toEqual(['One.', 'Two.']);
 
-    t.playbackStarted();
-    await t.h.settle();
-    // Room again once 1 s has played.
-    await t.h.clock.advance(990);
-    expect(t.requested()[0]).toEqual(['One.', 'Two.']);
-    await t.h.clock.advance(20);
-    expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
-    await speak(t, 'a', 2, 1500);
-    await t.h.clock.advance(400);
-    expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
+      t.playbackStarted();
+      await t.h.settle();
+      // Room again once 1 s has played.
+      await t.h.clock.advance(990);
+      expect(t.requested()[0]).toEqual(['One.', 'Two.']);
+      await t.h.clock.advance(20);
+      expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
+      await speak(t, 'a', 2, 1500);
+      await t.h.clock.advance(400);
+      expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
 
-    // A barge-in: two segments were never synthesized, yet the reply's text is reported whole.
-    t.actor.stop();
-    await t.h.settle();
-    expect(t.active()).toBe(0);
-    expect(t.ttsLog().at(-1)).toEqual(['stopped', 'One.', 'Two.', 'Three.', 'Four.', 'Five.']);
-    // No timer of the stopped actor fires later.
-    await t.h.clock.advance(10_000);
-    expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
-    expect(t.h.handlerErrors).toEqual([]);
-  });
+      // A barge-in: two segments were never synthesized, yet the reply's text is reported whole.
+      t.actor.stop();
+      await t.h.settle();
+      expect(t.active()).toBe(0);
+      expect(t.ttsLog().at(-1)).toEqual(['stopped', 'One.', 'Two.', 'Three.', 'Four.', 'Five.']);
+      // No timer of the stopped actor fires later.
+      await t.h.clock.advance(10_000);
+      expect(t.requested()[0]).toEqual(['One.', 'Two.', 'Three.']);
+      expect(t.h.handlerErrors).toEqual([]);
+    },
+  );
 
   it('a playback stalled for audio counts as played, so a slow engine is never starved', async () => {
     const t = await setupTts({ ttsConcurrency: 1, ttsLookAheadMs: 1000 });

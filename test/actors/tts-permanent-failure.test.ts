@@ -35,23 +35,26 @@ describe('tts actor: engines that failed for good', () => {
     t.actor.stop();
   });
 
-  it('with every engine failed for good, a deadline ends the turn with a fatal error that names the cause', async () => {
-    const t = await setupTts();
-    t.clause('One.');
-    await t.h.settle();
-    t.a.requests[0]!.channel.fail(new EngineError('bad model file', { retryable: false }));
-    await t.h.settle();
-    t.b.requests[0]!.channel.fail(new EngineError('API key refused (401)', { retryable: false }));
-    await t.h.settle();
-    const error = t.h.messages.find((m) => m.type === 'tts.error');
-    expect(error).toMatchObject({
-      fatal: true,
-      errorType: 'EngineError',
-      retryable: false,
-      message: 'all TTS engines failed; last error: API key refused (401)',
-    });
-    t.actor.stop();
-  });
+  it(
+    'with every engine failed for good, a deadline ends the turn with a fatal error that names the ' + 'cause',
+    async () => {
+      const t = await setupTts();
+      t.clause('One.');
+      await t.h.settle();
+      t.a.requests[0]!.channel.fail(new EngineError('bad model file', { retryable: false }));
+      await t.h.settle();
+      t.b.requests[0]!.channel.fail(new EngineError('API key refused (401)', { retryable: false }));
+      await t.h.settle();
+      const error = t.h.messages.find((m) => m.type === 'tts.error');
+      expect(error).toMatchObject({
+        fatal: true,
+        errorType: 'EngineError',
+        retryable: false,
+        message: 'all TTS engines failed; last error: API key refused (401)',
+      });
+      t.actor.stop();
+    },
+  );
 
   it('a retryable failure leaves the engine in the chain', async () => {
     const t = await setupTts();

@@ -14,7 +14,9 @@ describe('tts actor: SAY of a cached phrase', () => {
     await h0.clock.advance(100);
     await warm;
     const h = createHarness({ tts: [cache] });
-    const actor = createActor(createTtsActor(h.deps), { input: { sessionId: SESSION, turnId: 's1', say: 'Okay, on my way.' } }).start();
+    const actor = createActor(createTtsActor(h.deps), {
+      input: { sessionId: SESSION, turnId: 's1', say: 'Okay, on my way.' },
+    }).start();
     await h.settle();
     // No clock time passed, yet the whole phrase is out as segment 0 (the chunker would have split it).
     const chunks = h.ofType('tts.chunk') as Array<{ segmentIndex: number; text: string; final: boolean }>;

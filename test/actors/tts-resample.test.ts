@@ -12,7 +12,9 @@ describe('tts actor: engine at another rate', () => {
     const clock = new ManualClock();
     const engine = createFakeTts({ clock, sampleRateHz: 24_000, latencyMs: 10, msPerWord: 500 });
     const h = createHarness({ tts: [engine], clock });
-    const actor = createActor(createTtsActor(h.deps), { input: { sessionId: SESSION, turnId: 's1', say: 'one two' } }).start();
+    const actor = createActor(createTtsActor(h.deps), {
+      input: { sessionId: SESSION, turnId: 's1', say: 'one two' },
+    }).start();
     await h.clock.advance(50);
     await h.settle();
     const chunks = h.ofType('tts.chunk') as Array<{ audio: Uint8Array; sampleRateHz: number }>;

@@ -35,40 +35,43 @@ describe('tts actor: SAY and filler', () => {
     t.actor.stop();
   });
 
-  it('a filler before any reply clause takes the next index; once a reply clause exists fillers are ignored', async () => {
-    const t = await setupTts();
-    t.actor.send({ type: 'filler', text: 'Hmm, let me see.' });
-    await t.h.settle();
-    expect(t.ttsLog()).toEqual([['requested', 0, 'filler', 'tts-a']]);
-    t.a.requests[0]!.channel.push(filledAudio(20, 9));
-    await t.h.settle();
+  it(
+    'a filler before any reply clause takes the next index; once a reply clause exists fillers are ' + 'ignored',
+    async () => {
+      const t = await setupTts();
+      t.actor.send({ type: 'filler', text: 'Hmm, let me see.' });
+      await t.h.settle();
+      expect(t.ttsLog()).toEqual([['requested', 0, 'filler', 'tts-a']]);
+      t.a.requests[0]!.channel.push(filledAudio(20, 9));
+      await t.h.settle();
 
-    t.clause('Here it is.');
-    await t.h.settle();
-    t.actor.send({ type: 'filler', text: 'Hmm, let me see.' });
-    await t.h.settle();
-    expect(t.requested()).toEqual([['Hmm, let me see.', 'Here it is.'], []]);
+      t.clause('Here it is.');
+      await t.h.settle();
+      t.actor.send({ type: 'filler', text: 'Hmm, let me see.' });
+      await t.h.settle();
+      expect(t.requested()).toEqual([['Hmm, let me see.', 'Here it is.'], []]);
 
-    t.a.requests[0]!.channel.close();
-    await t.h.settle();
-    t.a.requests[1]!.channel.push(filledAudio(20, 1));
-    t.a.requests[1]!.channel.close();
-    t.llmDone();
-    await t.h.settle();
-    t.actor.send({ type: 'filler', text: 'Too late.' });
-    await t.h.settle();
+      t.a.requests[0]!.channel.close();
+      await t.h.settle();
+      t.a.requests[1]!.channel.push(filledAudio(20, 1));
+      t.a.requests[1]!.channel.close();
+      t.llmDone();
+      await t.h.settle();
+      t.actor.send({ type: 'filler', text: 'Too late.' });
+      await t.h.settle();
 
-    expect(t.ttsLog()).toEqual([
-      ['requested', 0, 'filler', 'tts-a'],
-      ['first_chunk', 0, 'filler', 'tts-a', 0],
-      ['chunk', 0, 'filler', 0, 'Hmm, let me see.', 640, false],
-      ['requested', 1, 'reply', 'tts-a'],
-      ['chunk', 0, 'filler', 1, 'Hmm, let me see.', 0, true],
-      ['first_chunk', 1, 'reply', 'tts-a', 0],
-      ['chunk', 1, 'reply', 0, 'Here it is.', 640, false],
-      ['chunk', 1, 'reply', 1, 'Here it is.', 0, true],
-      ['done', 2],
-    ]);
-    t.actor.stop();
-  });
+      expect(t.ttsLog()).toEqual([
+        ['requested', 0, 'filler', 'tts-a'],
+        ['first_chunk', 0, 'filler', 'tts-a', 0],
+        ['chunk', 0, 'filler', 0, 'Hmm, let me see.', 640, false],
+        ['requested', 1, 'reply', 'tts-a'],
+        ['chunk', 0, 'filler', 1, 'Hmm, let me see.', 0, true],
+        ['first_chunk', 1, 'reply', 'tts-a', 0],
+        ['chunk', 1, 'reply', 0, 'Here it is.', 640, false],
+        ['chunk', 1, 'reply', 1, 'Here it is.', 0, true],
+        ['done', 2],
+      ]);
+      t.actor.stop();
+    },
+  );
 });

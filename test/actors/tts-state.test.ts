@@ -26,23 +26,37 @@ const audioOf = (index: number, durationMs: number, attempt = 1): TtsInput => ({
 const brief = (effects: TtsEffect[]) =>
   effects.map((e) => {
     if (e.type === 'chunk') return `${e.final ? 'final_chunk' : 'chunk'}:${e.index}`;
-    return 'index' in e ? `${e.type}:${e.index}` : e.type === 'fallback' ? `fallback:${e.fromEngine}>${e.toEngine}` : e.type;
+    return 'index' in e
+      ? `${e.type}:${e.index}`
+      : e.type === 'fallback'
+        ? `fallback:${e.fromEngine}>${e.toEngine}`
+        : e.type;
   });
 
 describe('TTS state: scheduling and failover', () => {
-  it('starts at most `concurrency` segments, the next when one is synthesized, and is done when input and segments are', () => {
-    const { effects, state } = run([clause('One.'), clause('Two.'), clause('Three.'), { type: 'input_done' }, { type: 'synthesized', index: 0, attempt: 1 }]);
-    expect(brief(effects)).toEqual(['start:0', 'start:1', 'final_chunk:0', 'start:2']);
-    const end = run(
-      [
-        { type: 'synthesized', index: 1, attempt: 1 },
-        { type: 'synthesized', index: 2, attempt: 1 },
-      ],
-      state,
-    );
-    expect(brief(end.effects)).toEqual(['final_chunk:1', 'final_chunk:2', 'done']);
-    expect(end.state.phase).toBe('done');
-  });
+  it(
+    'starts at most `concurrency` segments, the next when one is synthesized, and is done when input and ' +
+      'segments are',
+    () => {
+      const { effects, state } = run([
+        clause('One.'),
+        clause('Two.'),
+        clause('Three.'),
+        { type: 'input_done' },
+        { type: 'synthesized', index: 0, attempt: 1 },
+      ]);
+      expect(brief(effects)).toEqual(['start:0', 'start:1', 'final_chunk:0', 'start:2']);
+      const end = run(
+        [
+          { type: 'synthesized', index: 1, attempt: 1 },
+          { type: 'synthesized', index: 2, attempt: 1 },
+        ],
+        state,
+      );
+      expect(brief(end.effects)).toEqual(['final_chunk:1', 'final_chunk:2', 'done']);
+      expect(end.state.phase).toBe('done');
+    },
+  );
 
   it('holds queued segments while the look-ahead is full, and asks to be woken once playback has started', () => {
     let { state, effects } = run([clause('One.'), audioOf(0, 2500), clause('Two.')]);
@@ -55,7 +69,10 @@ describe('TTS state: scheduling and failover', () => {
   });
 
   it('moves a chain on when its engine fails before any audio, and starts the segment over on the next', () => {
-    const { effects, state } = run([clause('One.'), { type: 'synthesis_failed', index: 0, attempt: 1, detail: 'down', retryable: true, errorType: 'network' }]);
+    const { effects, state } = run([
+      clause('One.'),
+      { type: 'synthesis_failed', index: 0, attempt: 1, detail: 'down', retryable: true, errorType: 'network' },
+    ]);
     expect(brief(effects)).toEqual(['start:0', 'fallback:a>b', 'start:0']);
     expect(state.segments[0]!.engine).toBe(1);
   });
@@ -67,11 +84,21 @@ describe('TTS state: scheduling and failover', () => {
       { type: 'synthesis_failed', index: 0, attempt: 1, detail: 'reset', retryable: true, errorType: 'network' },
     ]);
     expect(brief(effects)).toEqual(['start:0', 'first_chunk:0', 'chunk:0', 'final_chunk:0', 'error', 'fallback:a>b']);
-    expect(effects.find((e) => e.type === 'error')).toMatchObject({ fatal: false, message: 'segment 0 cut short: reset' });
+    expect(effects.find((e) => e.type === 'error')).toMatchObject({
+      fatal: false,
+      message: 'segment 0 cut short: reset',
+    });
   });
 
   it('fails the reply for good past the last engine, aborting what it started', () => {
-    const failed = (attempt: number): TtsInput => ({ type: 'synthesis_failed', index: 0, attempt, detail: 'no key', retryable: false, errorType: 'auth' });
+    const failed = (attempt: number): TtsInput => ({
+      type: 'synthesis_failed',
+      index: 0,
+      attempt,
+      detail: 'no key',
+      retryable: false,
+      errorType: 'auth',
+    });
     const { effects, state } = run([clause('One.'), failed(1), failed(2)]);
     expect(brief(effects)).toEqual(['start:0', 'fallback:a>b', 'start:0', 'abort:0', 'error']);
     expect(effects.at(-1)).toMatchObject({ type: 'error', fatal: true, errorType: 'auth', retryable: false });
@@ -89,7 +116,17 @@ describe('TTS state: scheduling and failover', () => {
       ],
       state,
     );
-    expect(brief(effects)).toEqual(['start:0', 'fallback:a>b', 'start:0', 'fallback:b>c', 'abort:0', 'start:0', 'fallback:c>b', 'abort:0', 'start:0']);
+    expect(brief(effects)).toEqual([
+      'start:0',
+      'fallback:a>b',
+      'start:0',
+      'fallback:b>c',
+      'abort:0',
+      'start:0',
+      'fallback:c>b',
+      'abort:0',
+      'start:0',
+    ]);
   });
 
   it('ignores a filler once the answer has started', () => {
@@ -138,7 +175,10 @@ const failedOf = (index: number, attempt: number, retryable = true): TtsInput =>
   errorType: retryable ? 'network' : 'auth',
 });
 
-/** A fresh state in each phase (engines a and b), built through the step function; segment 0 runs attempt 1 in the first two. */
+/**
+ * A fresh state in each phase (engines a and b), built through the step function; segment 0 runs attempt 1 in the first
+ * two.
+ */
 const build: Record<Phase, () => TtsState> = {
   collecting: () => run([clause('One.')]).state,
   completing: () => run([clause('One.'), { type: 'input_done' }]).state,
@@ -189,10 +229,19 @@ const RUNNING: Record<keyof typeof INPUTS, readonly string[]> = {
   fallback: ['fallback:a>b', 'abort:0', 'start:0'],
   stop: ['stopped', 'abort:0'],
 };
-const NEXT_RUNNING: Partial<Record<keyof typeof INPUTS, Phase>> = { say: 'completing', input_done: 'completing', stop: 'stopped' };
+const NEXT_RUNNING: Partial<Record<keyof typeof INPUTS, Phase>> = {
+  say: 'completing',
+  input_done: 'completing',
+  stop: 'stopped',
+};
 
 const TABLE: Array<[Phase, keyof typeof INPUTS, readonly string[], Phase]> = [
-  ...Object.keys(INPUTS).map((name): [Phase, string, readonly string[], Phase] => ['collecting', name, RUNNING[name]!, NEXT_RUNNING[name] ?? 'collecting']),
+  ...Object.keys(INPUTS).map((name): [Phase, string, readonly string[], Phase] => [
+    'collecting',
+    name,
+    RUNNING[name]!,
+    NEXT_RUNNING[name] ?? 'collecting',
+  ]),
   ...Object.keys(INPUTS).map((name): [Phase, string, readonly string[], Phase] => [
     'completing',
     name,

@@ -17,9 +17,15 @@ export async function setupTts(options: TtsSetupOptions = {}) {
   ];
   const h = createHarness({
     tts: engines,
-    pipeline: { ttsConcurrency: options.ttsConcurrency ?? 2, ...(options.ttsLookAheadMs === undefined ? {} : { ttsLookAheadMs: options.ttsLookAheadMs }) },
+    pipeline: {
+      ttsConcurrency: options.ttsConcurrency ?? 2,
+      ...(options.ttsLookAheadMs === undefined ? {} : { ttsLookAheadMs: options.ttsLookAheadMs }),
+    },
   });
-  const input = options.say === undefined ? { sessionId: SESSION, turnId: 't1' } : { sessionId: SESSION, turnId: 't1', say: options.say };
+  const input =
+    options.say === undefined
+      ? { sessionId: SESSION, turnId: 't1' }
+      : { sessionId: SESSION, turnId: 't1', say: options.say };
   const actor = createActor(createTtsActor(h.deps), { input }).start();
   await h.settle();
   let clauses = 0;
@@ -29,7 +35,8 @@ export async function setupTts(options: TtsSetupOptions = {}) {
     actor,
     a,
     b,
-    clause: (text: string) => h.publish({ type: 'llm.clause', sessionId: SESSION, turnId: 't1', index: clauses++, text }),
+    clause: (text: string) =>
+      h.publish({ type: 'llm.clause', sessionId: SESSION, turnId: 't1', index: clauses++, text }),
     playbackStarted: () => h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 't1', kind: 'reply' }),
     llmDone: () => h.publish({ type: 'llm.done', sessionId: SESSION, turnId: 't1', text: '', clauses }),
     /** Texts of the requests each engine got, in order. */

@@ -10,10 +10,15 @@ describe('tts actor: lip sync', () => {
     // One phoneme per word (its first letter), at 0, 100, 200 ms of the segment.
     const engine = createFakeTts({ clock, sampleRateHz: RATE, latencyMs: 10, msPerWord: 100, phonemes: true });
     const h = createHarness({ tts: [engine], clock });
-    const actor = createActor(createTtsActor(h.deps), { input: { sessionId: SESSION, turnId: 's1', say: 'pa ma ba oh.' } }).start();
+    const actor = createActor(createTtsActor(h.deps), {
+      input: { sessionId: SESSION, turnId: 's1', say: 'pa ma ba oh.' },
+    }).start();
     await h.clock.advance(50);
     await h.settle();
-    const chunks = h.ofType('tts.chunk') as Array<{ visemes?: Array<{ atMs: number; viseme: string }>; final: boolean }>;
+    const chunks = h.ofType('tts.chunk') as Array<{
+      visemes?: Array<{ atMs: number; viseme: string }>;
+      final: boolean;
+    }>;
     // p, m, b are one mouth shape (lips closed): repeats are folded into the first; then "oh".
     expect(chunks.flatMap((c) => c.visemes ?? [])).toEqual([
       { atMs: 0, viseme: 'PP' },

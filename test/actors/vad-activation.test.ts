@@ -24,7 +24,10 @@ function scriptedSpotter() {
     phrases: [],
     warmUp: async () => undefined,
     createStream: () => ({
-      push: (): Spotting[] => queued.splice(0).map((phrase) => ({ phrase, log10Margin: 0, durationMs: 500, leadDb: 20, endMs: 0, atAudioMs: 0 })),
+      push: (): Spotting[] =>
+        queued
+          .splice(0)
+          .map((phrase) => ({ phrase, log10Margin: 0, durationMs: 500, leadDb: 20, endMs: 0, atAudioMs: 0 })),
       drain: () => [],
       close: () => undefined,
     }),
@@ -53,7 +56,8 @@ function setup(mode: ActivationMode, { vadOnly = false } = {}) {
   }
   let seq = 0;
   let i = 0;
-  const frame = (audio: Uint8Array) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
+  const frame = (audio: Uint8Array) =>
+    h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
   /** `n` frames of speech or silence, 20 ms of the clock each. */
   const play = async (kind: 'speech' | 'silence', n: number) => {
     for (let k = 0; k < n; k++) {
@@ -120,15 +124,18 @@ describe('vad actor activation: push', () => {
     expect(h.ofType('vad.speech_end')).toHaveLength(1);
   });
 
-  it('a stop phrase spotted with the gate closed publishes the emergency stop; a wake phrase opens nothing', async () => {
-    const { h, play, spot } = setup(push);
-    spot('hey robot');
-    await play('silence', 2);
-    spot('stop');
-    await play('silence', 2);
-    expect(h.ofType('control.estop').map((m) => [m.source, m.phrase])).toEqual([['spotter', 'stop']]);
-    expect(h.ofType('control.listen')).toEqual([]);
-  });
+  it(
+    'a stop phrase spotted with the gate closed publishes the emergency stop; a wake phrase opens ' + 'nothing',
+    async () => {
+      const { h, play, spot } = setup(push);
+      spot('hey robot');
+      await play('silence', 2);
+      spot('stop');
+      await play('silence', 2);
+      expect(h.ofType('control.estop').map((m) => [m.source, m.phrase])).toEqual([['spotter', 'stop']]);
+      expect(h.ofType('control.listen')).toEqual([]);
+    },
+  );
 });
 
 describe('vad actor activation: wake', () => {

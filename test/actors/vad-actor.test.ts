@@ -28,7 +28,8 @@ function setup() {
   const h = createHarness({ vad });
   const actor = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
-  const push = (audio: Uint8Array, sampleRateHz = RATE) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz, audio });
+  const push = (audio: Uint8Array, sampleRateHz = RATE) =>
+    h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz, audio });
   return { h, actor, frames, push };
 }
 
@@ -113,12 +114,16 @@ describe('vad actor', () => {
     for (let i = 0; i < 10; i++) push(makeSpeechFrame(8000, 20, i), 8000);
     for (let i = 0; i < 40; i++) push(makeSilenceFrame(8000, 20), 8000);
     // The WASM resampler loads on real time, not the simulated clock.
-    for (let i = 0; i < 500 && h.ofType('vad.speech_end').length === 0; i++) await new Promise((r) => setTimeout(r, 10)).then(() => h.settle());
+    for (let i = 0; i < 500 && h.ofType('vad.speech_end').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10)).then(() => h.settle());
     expect(h.ofType('session.error')).toEqual([]);
     // 50 frames of 20 ms at 8 kHz become 16 kHz engine frames: 49–50 whole ones (the filter delay may hold a few ms).
     expect(frames.length).toBeGreaterThanOrEqual(49);
     expect(frames.every((f) => f.byteLength === 640)).toBe(true);
-    expect(h.typesOf('vad.').filter((t) => t !== 'vad.audio' && t !== 'vad.pause')).toEqual(['vad.speech_start', 'vad.speech_end']);
+    expect(h.typesOf('vad.').filter((t) => t !== 'vad.audio' && t !== 'vad.pause')).toEqual([
+      'vad.speech_start',
+      'vad.speech_end',
+    ]);
     expect(h.ofType('vad.audio').every((m) => m.sampleRateHz === RATE)).toBe(true);
     // Back at the engine rate: frames pass straight through again.
     const before = frames.length;
@@ -128,29 +133,35 @@ describe('vad actor', () => {
     actor.stop();
   });
 
-  it('a rate that cannot be resampled yields one session.error (bad_sample_rate) and the actor keeps working', async () => {
-    const { h, actor, frames, push } = setup();
-    for (let i = 0; i < 3; i++) push(new Uint8Array(40), 500); // 500 Hz is no audio rate
-    for (let i = 0; i < 500 && h.ofType('session.error').length === 0; i++) await new Promise((r) => setTimeout(r, 10)).then(() => h.settle());
-    expect(h.ofType('session.error')).toEqual([
-      expect.objectContaining({
-        code: 'bad_sample_rate',
-        message: expect.stringMatching(/^audio\.frame at 500 Hz cannot be resampled to the 16000 Hz VAD "fake-vad" needs .*send 16000 Hz audio\.$/),
-      }),
-    ]);
-    expect(frames).toEqual([]);
-    expect(actor.getSnapshot().status).toBe('active');
+  it(
+    'a rate that cannot be resampled yields one session.error (bad_sample_rate) and the actor keeps ' + 'working',
+    async () => {
+      const { h, actor, frames, push } = setup();
+      for (let i = 0; i < 3; i++) push(new Uint8Array(40), 500); // 500 Hz is no audio rate
+      for (let i = 0; i < 500 && h.ofType('session.error').length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10)).then(() => h.settle());
+      expect(h.ofType('session.error')).toEqual([
+        expect.objectContaining({
+          code: 'bad_sample_rate',
+          message: expect.stringMatching(
+            /^audio\.frame at 500 Hz cannot be resampled to the 16000 Hz VAD "fake-vad" needs .*send 16000 Hz audio\.$/,
+          ),
+        }),
+      ]);
+      expect(frames).toEqual([]);
+      expect(actor.getSnapshot().status).toBe('active');
 
-    // Later good frames are framed from scratch: none of the rejected bytes were kept.
-    const good = [speech(0), speech(1), speech(2)];
-    for (const f of good) push(f);
-    await h.settle();
-    expect(frames).toEqual(good);
-    expect(h.typesOf('vad.')).toEqual(['vad.speech_start', 'vad.audio', 'vad.audio', 'vad.audio']);
-    expect(h.ofType('session.error')).toHaveLength(1);
-    expect(h.handlerErrors).toEqual([]);
-    actor.stop();
-  });
+      // Later good frames are framed from scratch: none of the rejected bytes were kept.
+      const good = [speech(0), speech(1), speech(2)];
+      for (const f of good) push(f);
+      await h.settle();
+      expect(frames).toEqual(good);
+      expect(h.typesOf('vad.')).toEqual(['vad.speech_start', 'vad.audio', 'vad.audio', 'vad.audio']);
+      expect(h.ofType('session.error')).toHaveLength(1);
+      expect(h.handlerErrors).toEqual([]);
+      actor.stop();
+    },
+  );
 
   it('after stop, frames are no longer read', async () => {
     const { h, actor, frames, push } = setup();

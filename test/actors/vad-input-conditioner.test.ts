@@ -10,7 +10,9 @@ import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.
 import { createVadActor } from '../../actors/vad.js';
 import { createHarness, RATE, SESSION } from '../support/actor-harness.js';
 
-/** A test double: records what it is given; `mute` turns every frame into silence, else it delays audio by half a frame. */
+/**
+ * A test double: records what it is given; `mute` turns every frame into silence, else it delays audio by half a frame.
+ */
 function recordingConditioner(mute: boolean) {
   const calls: Array<{ bytes: number; atMs: number }> = [];
   let held = new Uint8Array(0);
@@ -37,7 +39,8 @@ function setup(mute: boolean) {
   h.deps.inputConditioner = conditioner;
   const actor = createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
-  const push = (audio: Uint8Array) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
+  const push = (audio: Uint8Array) =>
+    h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
   return { h, actor, calls, push };
 }
 

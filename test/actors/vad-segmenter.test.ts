@@ -43,27 +43,33 @@ describe('vad segmenter', () => {
     expect(audioTags(seg.push(frame(23), true))).toEqual([23]);
   });
 
-  it('a pause shorter than hangoverMs does not end the utterance: it is announced, and so is the voice after it', () => {
-    const seg = createVadSegmenter({ frameMs: 20 }); // hangover 600 ms = 30 frames, pause after 60 ms = 3 frames
-    for (let i = 0; i < 3; i++) seg.push(frame(1), true);
-    const silent = Array.from({ length: 29 }, () => seg.push(frame(0), false));
-    expect(silent.map(kinds)).toEqual(Array.from({ length: 29 }, (_, i) => (i === 2 ? ['audio', 'pause'] : ['audio'])));
-    expect(silent[2]![1]).toEqual({ kind: 'pause', silentMs: 60 });
-    expect(seg.speaking).toBe(true);
-    expect(kinds(seg.push(frame(1), true))).toEqual(['audio', 'resume']);
-    expect(seg.speaking).toBe(true);
-    // A short unvoiced run (a plosive) is no pause.
-    expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
-    expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
-    expect(kinds(seg.push(frame(1), true))).toEqual(['audio']);
-  });
+  it(
+    'a pause shorter than hangoverMs does not end the utterance: it is announced, and so is the voice after ' + 'it',
+    () => {
+      const seg = createVadSegmenter({ frameMs: 20 }); // hangover 600 ms = 30 frames, pause after 60 ms = 3 frames
+      for (let i = 0; i < 3; i++) seg.push(frame(1), true);
+      const silent = Array.from({ length: 29 }, () => seg.push(frame(0), false));
+      expect(silent.map(kinds)).toEqual(
+        Array.from({ length: 29 }, (_, i) => (i === 2 ? ['audio', 'pause'] : ['audio'])),
+      );
+      expect(silent[2]![1]).toEqual({ kind: 'pause', silentMs: 60 });
+      expect(seg.speaking).toBe(true);
+      expect(kinds(seg.push(frame(1), true))).toEqual(['audio', 'resume']);
+      expect(seg.speaking).toBe(true);
+      // A short unvoiced run (a plosive) is no pause.
+      expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
+      expect(kinds(seg.push(frame(0), false))).toEqual(['audio']);
+      expect(kinds(seg.push(frame(1), true))).toEqual(['audio']);
+    },
+  );
 
   it('a pause of exactly hangoverMs ends it, with speechMs up to the last voiced frame', () => {
     const seg = createVadSegmenter({ frameMs: 20 });
     for (let i = 0; i < 3; i++) seg.push(frame(1), true); // 60 ms detection window
     for (let i = 0; i < 29; i++) seg.push(frame(0), false); // 580 ms pause, inside the utterance
     seg.push(frame(1), true); // voiced frame 33 → speech runs to 660 ms
-    for (let i = 0; i < 29; i++) expect(kinds(seg.push(frame(0), false))).toEqual(i === 2 ? ['audio', 'pause'] : ['audio']);
+    for (let i = 0; i < 29; i++)
+      expect(kinds(seg.push(frame(0), false))).toEqual(i === 2 ? ['audio', 'pause'] : ['audio']);
     const last = seg.push(frame(0), false); // 30th silent frame = 600 ms
     expect(last).toEqual([
       { kind: 'audio', audio: frame(0) },
@@ -107,38 +113,47 @@ describe('vad segmenter', () => {
     expect(audioTags(out)).toEqual([70, 71, 72]);
   });
 
-  it('a frame far below speech level counts for a pause while the VAD still says speech (its own lag), not for the end', () => {
-    const seg = createVadSegmenter({ frameMs: 20 });
-    for (let i = 0; i < 3; i++) seg.push(frame(40), true);
-    // The VAD holds "speech" over digital silence (WebRTC's smoothing): three quiet frames are a pause.
-    const quiet = Array.from({ length: 40 }, () => seg.push(frame(0), true));
-    expect(quiet.slice(0, 3).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause']]);
-    // ... but the utterance ends only after the VAD's own hangover of unvoiced frames.
-    expect(quiet.flat().some((e) => e.kind === 'end')).toBe(false);
-    expect(kinds(seg.push(frame(40), true))).toEqual(['audio', 'resume']);
-    // Soft sound (−42 dBFS) is above the default level: no pause while the VAD says speech; a higher level makes it one.
-    for (const [pauseLevelDbfs, pauses] of [
-      [-50, false],
-      [-30, true],
-    ] as const) {
-      const soft = createVadSegmenter({ frameMs: 20, pauseLevelDbfs });
-      for (let i = 0; i < 3; i++) soft.push(frame(40), true);
-      const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true))
-        .flat()
-        .map((e) => e.kind);
-      expect(kindsSeen.includes('pause')).toBe(pauses);
-    }
-  });
+  it(
+    'a frame far below speech level counts for a pause while the VAD still says speech (its own lag), not ' +
+      'for the end',
+    () => {
+      const seg = createVadSegmenter({ frameMs: 20 });
+      for (let i = 0; i < 3; i++) seg.push(frame(40), true);
+      // The VAD holds "speech" over digital silence (WebRTC's smoothing): three quiet frames are a pause.
+      const quiet = Array.from({ length: 40 }, () => seg.push(frame(0), true));
+      expect(quiet.slice(0, 3).map(kinds)).toEqual([['audio'], ['audio'], ['audio', 'pause']]);
+      // ... but the utterance ends only after the VAD's own hangover of unvoiced frames.
+      expect(quiet.flat().some((e) => e.kind === 'end')).toBe(false);
+      expect(kinds(seg.push(frame(40), true))).toEqual(['audio', 'resume']);
+      // Soft sound (−42 dBFS) is above the default level: no pause while the VAD says speech; a higher level makes it
+      // one.
+      for (const [pauseLevelDbfs, pauses] of [
+        [-50, false],
+        [-30, true],
+      ] as const) {
+        const soft = createVadSegmenter({ frameMs: 20, pauseLevelDbfs });
+        for (let i = 0; i < 3; i++) soft.push(frame(40), true);
+        const kindsSeen = Array.from({ length: 10 }, () => soft.push(frame(1), true))
+          .flat()
+          .map((e) => e.kind);
+        expect(kindsSeen.includes('pause')).toBe(pauses);
+      }
+    },
+  );
 
-  it('says how long the user has been quiet: the end of speech less the silence is the last voiced frame, however long the VAD held on', () => {
-    const seg = createVadSegmenter({ frameMs: 20, hangoverMs: 200 });
-    for (let i = 0; i < 5; i++) seg.push(frame(40), true);
-    expect(seg.silenceMs).toBe(0);
-    // Digital silence the VAD still calls speech (its smoothing), then unvoiced frames.
-    for (let i = 0; i < 4; i++) seg.push(frame(0), true);
-    expect(seg.silenceMs).toBe(80);
-    const out = Array.from({ length: 10 }, () => seg.push(frame(0), false)).flat();
-    expect(out.find((e) => e.kind === 'end')).toEqual({ kind: 'end', speechMs: 180, silenceMs: 280 });
-    expect(seg.silenceMs).toBe(0);
-  });
+  it(
+    'says how long the user has been quiet: the end of speech less the silence is the last voiced frame, ' +
+      'however long the VAD held on',
+    () => {
+      const seg = createVadSegmenter({ frameMs: 20, hangoverMs: 200 });
+      for (let i = 0; i < 5; i++) seg.push(frame(40), true);
+      expect(seg.silenceMs).toBe(0);
+      // Digital silence the VAD still calls speech (its smoothing), then unvoiced frames.
+      for (let i = 0; i < 4; i++) seg.push(frame(0), true);
+      expect(seg.silenceMs).toBe(80);
+      const out = Array.from({ length: 10 }, () => seg.push(frame(0), false)).flat();
+      expect(out.find((e) => e.kind === 'end')).toEqual({ kind: 'end', speechMs: 180, silenceMs: 280 });
+      expect(seg.silenceMs).toBe(0);
+    },
+  );
 });

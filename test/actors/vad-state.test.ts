@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { currentUtterance, initialVad, stepVad, type VadConfig, type VadEffect, type VadInput, type VadPhase, type VadState } from '../../actors/vad-state.js';
+import {
+  currentUtterance,
+  initialVad,
+  stepVad,
+  type VadConfig,
+  type VadEffect,
+  type VadInput,
+  type VadPhase,
+  type VadState,
+} from '../../actors/vad-state.js';
 
 const FRAME_BYTES = 640; // 20 ms at 16 kHz
 const loud = (fill = 0x40) => new Uint8Array(FRAME_BYTES).fill(fill);
@@ -8,7 +17,11 @@ const PUSH: VadConfig = { frameMs: 20, activationMode: 'push', segmenter: {} };
 
 const types = (effects: VadEffect[]) => effects.map((e) => e.type);
 const step = (state: VadState, input: VadInput, nowMs = 0) => stepVad(state, input, nowMs).effects;
-const classified = (voiced: boolean[]): VadInput => ({ type: 'classified', frames: voiced.map((v) => (v ? loud() : quiet())), voiced });
+const classified = (voiced: boolean[]): VadInput => ({
+  type: 'classified',
+  frames: voiced.map((v) => (v ? loud() : quiet())),
+  voiced,
+});
 const serverVad = (extra: Partial<Extract<VadInput, { type: 'configure' }>['detection']> = {}): VadInput => ({
   type: 'configure',
   detection: { mode: 'server_vad', ...extra },
@@ -108,7 +121,8 @@ describe('VAD state: every input in every phase', () => {
 
   it('the table covers every phase with every input', () => {
     const covered = new Set(TABLE.map(([phase, name]) => `${phase}/${name}`));
-    for (const phase of Object.keys(build)) for (const name of Object.keys(INPUTS)) expect(covered).toContain(`${phase}/${name}`);
+    for (const phase of Object.keys(build))
+      for (const name of Object.keys(INPUTS)) expect(covered).toContain(`${phase}/${name}`);
   });
 
   it.each(TABLE)('%s + %s → %j, %s', (phase, name, effects, next) => {
@@ -119,16 +133,23 @@ describe('VAD state: every input in every phase', () => {
 });
 
 describe('VAD state: turns and their messages', () => {
-  it('mints u1, u2 in order; continue renumbers the rest of an utterance, whose speech still counts from its start', () => {
-    const s = build.speaking();
-    expect(currentUtterance(s)).toBe('u1');
-    expect(step(s, { type: 'continue' }, 300)).toEqual([{ type: 'continued', turnId: 'u2', continues: 'u1' }]);
-    expect(step(s, classified([true]), 320)).toEqual([expect.objectContaining({ type: 'audio', turnId: 'u2', seq: 0, atMs: 320 })]);
-    expect(step(s, { type: 'commit' }, 400)).toEqual([{ type: 'speech_end', turnId: 'u2', atMs: 400, speechMs: 300, silenceMs: 0 }]);
-    expect(currentUtterance(s)).toBe('-');
-    expect(types(step(s, classified([true, true, true]), 500))[0]).toBe('speech_start');
-    expect(currentUtterance(s)).toBe('u3');
-  });
+  it(
+    'mints u1, u2 in order; continue renumbers the rest of an utterance, whose speech still counts from its ' + 'start',
+    () => {
+      const s = build.speaking();
+      expect(currentUtterance(s)).toBe('u1');
+      expect(step(s, { type: 'continue' }, 300)).toEqual([{ type: 'continued', turnId: 'u2', continues: 'u1' }]);
+      expect(step(s, classified([true]), 320)).toEqual([
+        expect.objectContaining({ type: 'audio', turnId: 'u2', seq: 0, atMs: 320 }),
+      ]);
+      expect(step(s, { type: 'commit' }, 400)).toEqual([
+        { type: 'speech_end', turnId: 'u2', atMs: 400, speechMs: 300, silenceMs: 0 },
+      ]);
+      expect(currentUtterance(s)).toBe('-');
+      expect(types(step(s, classified([true, true, true]), 500))[0]).toBe('speech_start');
+      expect(currentUtterance(s)).toBe('u3');
+    },
+  );
 
   it('the audio of an utterance is numbered from 0 and carries the segmenter’s frames in order', () => {
     const s = build.listening();
@@ -145,7 +166,13 @@ describe('VAD state: turns and their messages', () => {
     step(s, serverVad({ hangoverMs: 100 }));
     // The utterance in progress keeps the 600 ms hangover: 29 silent frames do not end it, the 30th does.
     expect(types(step(s, classified(new Array<boolean>(29).fill(false))))).not.toContain('speech_end');
-    expect(step(s, classified([false]), 900).at(-1)).toEqual({ type: 'speech_end', turnId: 'u1', atMs: 900, speechMs: 60, silenceMs: 600 });
+    expect(step(s, classified([false]), 900).at(-1)).toEqual({
+      type: 'speech_end',
+      turnId: 'u1',
+      atMs: 900,
+      speechMs: 60,
+      silenceMs: 600,
+    });
     step(s, classified([true, true, true]));
     expect(types(step(s, classified([false, false, false, false, false]))).at(-1)).toBe('speech_end');
   });
@@ -160,16 +187,19 @@ describe('VAD state: turns and their messages', () => {
 });
 
 describe('VAD state: the gate', () => {
-  it('in push, the closed gate keeps the last prefixPaddingMs of frames and hands them to the engine when it opens', () => {
-    const s = initialVad(PUSH);
-    const frames = Array.from({ length: 12 }, (_, i) => loud(i + 1));
-    expect(step(s, { type: 'frames', frames })).toEqual([]);
-    const [effect] = step(s, { type: 'gate', open: true, holdsEnd: false });
-    expect(effect?.type).toBe('classify');
-    const kept = effect?.type === 'classify' ? effect.frames : [];
-    expect(kept.map((f) => f[0])).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(s.recent).toEqual([]);
-  });
+  it(
+    'in push, the closed gate keeps the last prefixPaddingMs of frames and hands them to the engine when it ' + 'opens',
+    () => {
+      const s = initialVad(PUSH);
+      const frames = Array.from({ length: 12 }, (_, i) => loud(i + 1));
+      expect(step(s, { type: 'frames', frames })).toEqual([]);
+      const [effect] = step(s, { type: 'gate', open: true, holdsEnd: false });
+      expect(effect?.type).toBe('classify');
+      const kept = effect?.type === 'classify' ? effect.frames : [];
+      expect(kept.map((f) => f[0])).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(s.recent).toEqual([]);
+    },
+  );
 
   it('in wake, the closed gate keeps nothing; in always, vad.gate is ignored', () => {
     const wake = initialVad({ ...PUSH, activationMode: 'wake' });
@@ -206,7 +236,12 @@ describe('VAD state: manual turn detection', () => {
     expect(step(s, { type: 'frames', frames: minute })).toEqual([]);
     expect(step(s, { type: 'frames', frames: [quiet()] })).toEqual([{ type: 'buffer_full', seconds: 60 }]);
     expect(step(s, { type: 'frames', frames: [quiet()] })).toEqual([]);
-    expect(types(step(s, { type: 'commit' }))).toEqual(['reset_framer', 'speech_start', ...new Array<string>(3000).fill('audio'), 'speech_end']);
+    expect(types(step(s, { type: 'commit' }))).toEqual([
+      'reset_framer',
+      'speech_start',
+      ...new Array<string>(3000).fill('audio'),
+      'speech_end',
+    ]);
     step(s, { type: 'frames', frames: minute });
     expect(step(s, { type: 'frames', frames: [quiet()] })).toEqual([{ type: 'buffer_full', seconds: 60 }]);
   });

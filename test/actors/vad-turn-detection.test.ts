@@ -14,8 +14,10 @@ function setup() {
   const h = createHarness();
   createActor(createVadActor(h.deps), { input: { sessionId: SESSION } }).start();
   let seq = 0;
-  const push = (audio: Uint8Array) => h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
-  const configure = (turnDetection: TurnDetection) => h.publish({ type: 'control.configure', sessionId: SESSION, turnId: '-', turnDetection });
+  const push = (audio: Uint8Array) =>
+    h.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq++, sampleRateHz: RATE, audio });
+  const configure = (turnDetection: TurnDetection) =>
+    h.publish({ type: 'control.configure', sessionId: SESSION, turnId: '-', turnDetection });
   const control = (type: 'audio.commit' | 'audio.discard') => h.publish({ type, sessionId: SESSION, turnId: '-' });
   return { h, push, configure, control };
 }

@@ -14,7 +14,9 @@ import { createHarness } from '../support/actor-harness.js';
 import { startVadSession } from '../support/vad-session.js';
 
 const WAKE_PHRASES = ['computer', 'hey computer', 'jarvis', 'alexa'];
-const spotter = buildKeywordSpotter(loadConfig({ overrides: { session: { activation: { mode: 'wake', wakePhrases: WAKE_PHRASES } } } }))!;
+const spotter = buildKeywordSpotter(
+  loadConfig({ overrides: { session: { activation: { mode: 'wake', wakePhrases: WAKE_PHRASES } } } }),
+)!;
 const corpus = loadHumanSpeech();
 
 /** The VAD actor of a session in `wake` with the wake spotter; `say` plays samples framed by silence. */
@@ -26,7 +28,8 @@ function session() {
 
 describe('wake spotter: real people (../shared/speech/human)', () => {
   const skip = corpus.available ? false : corpus.reason;
-  const byFile = (...names: string[]) => names.map((name) => corpus.clips.find((c) => c.file.endsWith(name))).filter((c): c is HumanClip => c !== undefined);
+  const byFile = (...names: string[]) =>
+    names.map((name) => corpus.clips.find((c) => c.file.endsWith(name))).filter((c): c is HumanClip => c !== undefined);
   const pick = (predicate: (c: HumanClip) => boolean, n: number) => corpus.clips.filter(predicate).slice(0, n);
   // Each a different speaker; all wake at the shipped settings. The seventh is lost if a rejected spotting on
   // its first syllables restarts the search at once (spotter-restart.test.ts); the last, a quick "computer"
@@ -48,7 +51,8 @@ describe('wake spotter: real people (../shared/speech/human)', () => {
     ...pick((c) => c.category === '5_noise' && c.durationMs <= 20_000, 1),
   ];
 
-  const name = 'wakes on each real wake phrase, naming it, and on none of the other words, wake words, sentences and noise';
+  const name =
+    'wakes on each real wake phrase, naming it, and on none of the other words, wake words, sentences and noise';
   if (skip) console.log(`wake spotter, real speech: skipped: ${skip}`);
   it.skipIf(skip)(
     skip ? `${name} (skipped: ${skip})` : name,
@@ -68,7 +72,9 @@ describe('wake spotter: real people (../shared/speech/human)', () => {
         });
       }
       s.stop();
-      expect(heard).toEqual([...wakes, ...others].map((c) => ({ file: c.file, woke: wakes.includes(c) ? [c.transcript] : [] })));
+      expect(heard).toEqual(
+        [...wakes, ...others].map((c) => ({ file: c.file, woke: wakes.includes(c) ? [c.transcript] : [] })),
+      );
     },
     180_000,
   );

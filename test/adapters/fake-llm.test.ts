@@ -48,24 +48,32 @@ describe('fake LLM', () => {
     expect(llm.name).toBe('fake-llm');
   });
 
-  it('keeps its own pace when the reader wakes late: tokens due meanwhile come at once, the rest on schedule', async () => {
-    const clock = new ManualClock();
-    // The first timer fires 50 ms late, as on a loop busy with other sessions; later ones on time.
-    let lateMs = 50;
-    const lateClock: Clock = {
-      now: () => clock.now(),
-      clearTimeout: (id) => clock.clearTimeout(id),
-      setTimeout: (fn, ms) => {
-        const id = clock.setTimeout(fn, ms + lateMs);
-        lateMs = 0;
-        return id;
-      },
-    };
-    const llm = createFakeLlm({ clock: lateClock, reply: 'one two three four five', firstTokenDelayMs: 100, tokenIntervalMs: 20 });
-    const { got } = collect(clock, llm.stream({ messages, signal: new AbortController().signal }));
-    await clock.advance(300);
-    expect(got.map((g) => g.atMs)).toEqual([150, 150, 150, 160, 180]);
-  });
+  it(
+    'keeps its own pace when the reader wakes late: tokens due meanwhile come at once, the rest on ' + 'schedule',
+    async () => {
+      const clock = new ManualClock();
+      // The first timer fires 50 ms late, as on a loop busy with other sessions; later ones on time.
+      let lateMs = 50;
+      const lateClock: Clock = {
+        now: () => clock.now(),
+        clearTimeout: (id) => clock.clearTimeout(id),
+        setTimeout: (fn, ms) => {
+          const id = clock.setTimeout(fn, ms + lateMs);
+          lateMs = 0;
+          return id;
+        },
+      };
+      const llm = createFakeLlm({
+        clock: lateClock,
+        reply: 'one two three four five',
+        firstTokenDelayMs: 100,
+        tokenIntervalMs: 20,
+      });
+      const { got } = collect(clock, llm.stream({ messages, signal: new AbortController().signal }));
+      await clock.advance(300);
+      expect(got.map((g) => g.atMs)).toEqual([150, 150, 150, 160, 180]);
+    },
+  );
 
   it('computes the reply from the messages', async () => {
     const clock = new ManualClock();
@@ -122,7 +130,8 @@ describe('fake LLM', () => {
     const clock = new ManualClock();
     const llm = createFakeLlm({ clock, reply: 'a b c d e f' });
     const read = (async () => {
-      for await (const token of llm.stream({ messages, signal: new AbortController().signal })) if (token === ' b') break;
+      for await (const token of llm.stream({ messages, signal: new AbortController().signal }))
+        if (token === ' b') break;
     })();
     await clock.advance(20);
     await read;

@@ -6,7 +6,11 @@ const frame = (ms = 50) => makeSpeechFrame(RATE, ms);
 
 function open(stt: ReturnType<typeof createFakeStt>, controller = new AbortController()) {
   const partials: string[] = [];
-  const stream = stt.createStream({ sampleRateHz: RATE, onPartial: (t) => partials.push(t), signal: controller.signal });
+  const stream = stt.createStream({
+    sampleRateHz: RATE,
+    onPartial: (t) => partials.push(t),
+    signal: controller.signal,
+  });
   return { stream, partials, controller };
 }
 

@@ -8,7 +8,8 @@ function collect(clock: ManualClock, stream: AsyncIterable<Uint8Array>, sampleRa
   const state: { error?: unknown; done: boolean } = { done: false };
   const finished = (async () => {
     try {
-      for await (const chunk of stream) got.push({ ms: pcmDurationMs(chunk.byteLength, sampleRateHz), atMs: clock.now(), chunk });
+      for await (const chunk of stream)
+        got.push({ ms: pcmDurationMs(chunk.byteLength, sampleRateHz), atMs: clock.now(), chunk });
     } catch (error) {
       state.error = error;
     } finally {
@@ -95,7 +96,10 @@ describe('fake TTS', () => {
 
   it("fail: 'error' throws after the latency", async () => {
     const clock = new ManualClock();
-    const { got, state } = collect(clock, createFakeTts({ clock, fail: 'error', latencyMs: 80 }).synthesize({ text: 'hi', signal: live() }));
+    const { got, state } = collect(
+      clock,
+      createFakeTts({ clock, fail: 'error', latencyMs: 80 }).synthesize({ text: 'hi', signal: live() }),
+    );
     await clock.advance(79);
     expect(state.done).toBe(false);
     await clock.advance(1);

@@ -55,7 +55,11 @@ describe('frame ticker', () => {
     // A clock whose time jumps 55 ms inside the tick at 20: the event loop was blocked that long.
     const manual = new ManualClock();
     let stalledMs = 0;
-    const clock = { now: () => manual.now() + stalledMs, setTimeout: manual.setTimeout.bind(manual), clearTimeout: manual.clearTimeout.bind(manual) };
+    const clock = {
+      now: () => manual.now() + stalledMs,
+      setTimeout: manual.setTimeout.bind(manual),
+      clearTimeout: manual.clearTimeout.bind(manual),
+    };
     const ticker = createFrameTicker(clock, 20);
     const at: number[] = [];
     ticker.subscribe(() => {

@@ -14,7 +14,13 @@ describe('grammar confidence', () => {
   });
 
   it('a matching sentence that scores near the phone loop is confident; a forced one is not', () => {
-    const command = { sentencePhones: phones('T ER N L EH F T'), loopPhones: phones('T ER N L IH F T'), grammarScore: -2000, loopScore: -2300, frames: 100 };
+    const command = {
+      sentencePhones: phones('T ER N L EH F T'),
+      loopPhones: phones('T ER N L IH F T'),
+      grammarScore: -2000,
+      loopScore: -2300,
+      frames: 100,
+    };
     expect(grammarConfidence(command)).toBeGreaterThan(0.8);
     const forced = {
       sentencePhones: phones('G OW T UW DH AH D AO R'),
@@ -43,16 +49,30 @@ describe('grammar confidence', () => {
     expect(grammarConfidence({ ...kitchen, grammarScore: -11_000 })).toBeLessThan(0.2);
   });
 
-  it('a final is scaled by how much of the speech its words cover: a sentence laid over a third of it keeps a third', () => {
-    const command = { sentencePhones: phones('T ER N L EH F T'), loopPhones: phones('T ER N L IH F T'), grammarScore: -2000, loopScore: -2300, frames: 100 };
-    const whole = grammarConfidence({ ...command, coverage: 1 });
-    expect(grammarConfidence({ ...command, coverage: 1 / 3 })).toBeCloseTo(whole / 3, 2);
-    // Partials are judged without it: the loop has not caught up with the words yet.
-    expect(grammarConfidence(command)).toBe(whole);
-  });
+  it(
+    'a final is scaled by how much of the speech its words cover: a sentence laid over a third of it keeps ' +
+      'a third',
+    () => {
+      const command = {
+        sentencePhones: phones('T ER N L EH F T'),
+        loopPhones: phones('T ER N L IH F T'),
+        grammarScore: -2000,
+        loopScore: -2300,
+        frames: 100,
+      };
+      const whole = grammarConfidence({ ...command, coverage: 1 });
+      expect(grammarConfidence({ ...command, coverage: 1 / 3 })).toBeCloseTo(whole / 3, 2);
+      // Partials are judged without it: the loop has not caught up with the words yet.
+      expect(grammarConfidence(command)).toBe(whole);
+    },
+  );
 
   it('stays within 0..1', () => {
-    expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['A'], grammarScore: 0, loopScore: -100_000, frames: 10 })).toBe(1);
-    expect(grammarConfidence({ sentencePhones: ['A'], loopPhones: ['B'], grammarScore: -100_000, loopScore: 0, frames: 10 })).toBe(0);
+    expect(
+      grammarConfidence({ sentencePhones: ['A'], loopPhones: ['A'], grammarScore: 0, loopScore: -100_000, frames: 10 }),
+    ).toBe(1);
+    expect(
+      grammarConfidence({ sentencePhones: ['A'], loopPhones: ['B'], grammarScore: -100_000, loopScore: 0, frames: 10 }),
+    ).toBe(0);
   });
 });

@@ -7,7 +7,14 @@ describe('JSGF sentences', () => {
     const grammar = `#JSGF V1.0; grammar g; /* a comment */
       public <c> = turn ( Left | right ) [ now ] | stop | <place>;
       <place> = go to the ( door | door ) {tag} /2/ ; // duplicates count once`;
-    expect(jsgfSentences(grammar)).toEqual(['turn left', 'turn left now', 'turn right', 'turn right now', 'stop', 'go to the door']);
+    expect(jsgfSentences(grammar)).toEqual([
+      'turn left',
+      'turn left now',
+      'turn right',
+      'turn right now',
+      'stop',
+      'go to the door',
+    ]);
   });
 
   it('expands the robot grammar into its 59 commands', () => {
@@ -16,7 +23,9 @@ describe('JSGF sentences', () => {
     expect(sentences).toContain('go backward one meter');
     expect(sentences).toContain('move forward ten meters');
     expect(sentences).not.toContain('move forward one meters');
-    expect(sentences).toEqual(expect.arrayContaining(['stop', 'halt', 'emergency stop', 'yes', 'no', 'yeah', 'okay', 'go to the table']));
+    expect(sentences).toEqual(
+      expect.arrayContaining(['stop', 'halt', 'emergency stop', 'yes', 'no', 'yeah', 'okay', 'go to the table']),
+    );
   });
 
   it('refuses what cannot be listed, saying why', () => {

@@ -18,7 +18,20 @@ import { sessionMachine } from '../../machines/session.machine.js';
 import { appConfigKeys } from '../../runtime/config/env.js';
 
 const DOC = 'docs/architecture.md';
-const SOURCE_DIRS = ['bus', 'adapters', 'actors', 'machines', 'runtime', 'server', 'lib', 'bin', 'bench', 'test', 'web', 'examples'];
+const SOURCE_DIRS = [
+  'bus',
+  'adapters',
+  'actors',
+  'machines',
+  'runtime',
+  'server',
+  'lib',
+  'bin',
+  'bench',
+  'test',
+  'web',
+  'examples',
+];
 /** Words that look like code but name no code: units, example ids and texts. */
 const NOT_CODE = new Set(['ms', 'dBFS']);
 
@@ -34,9 +47,17 @@ function entries(dir: string): string[] {
 }
 
 const sourceFiles = SOURCE_DIRS.flatMap(entries).filter((f) => !f.endsWith('/') && f !== THIS_FILE);
-const basenames = new Set([...SOURCE_DIRS, 'docs'].flatMap(entries).map((f) => (f.endsWith('/') ? `${basename(f)}/` : basename(f))));
-const words = new Set(sourceFiles.filter((f) => /\.(ts|js|json|html|jsgf)$/.test(f)).flatMap((f) => readFileSync(f, 'utf8').match(/[A-Za-z_$][\w$]*/g) ?? []));
-const scripts = new Set(Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts));
+const basenames = new Set(
+  [...SOURCE_DIRS, 'docs'].flatMap(entries).map((f) => (f.endsWith('/') ? `${basename(f)}/` : basename(f))),
+);
+const words = new Set(
+  sourceFiles
+    .filter((f) => /\.(ts|js|json|html|jsgf)$/.test(f))
+    .flatMap((f) => readFileSync(f, 'utf8').match(/[A-Za-z_$][\w$]*/g) ?? []),
+);
+const scripts = new Set(
+  Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts),
+);
 const commands = new Set(readdirSync('bin/commands').map((f) => f.replace(/\.ts$/, '')));
 
 /** Every state path of the chart, dotted (`processing.reply.thinking`), and every suffix of one (`reply.thinking`). */
@@ -55,13 +76,19 @@ const topStates = new Set(
 );
 
 const configPaths = appConfigKeys().flatMap((k) => k.segments.map((_, i) => k.segments.slice(0, i + 1).join('.')));
-/** A configuration key or section, absolute (`pipeline.ttsLookAheadMs`) or as the chart sees it (`bargeIn.minSpeechMs`). */
-const isConfigPath = (path: string) => configPaths.includes(path) || configPaths.includes(`session.${path}`) || path === 'session';
+/**
+ * A configuration key or section, absolute (`pipeline.ttsLookAheadMs`) or as the chart sees it (`bargeIn.minSpeechMs`).
+ */
+const isConfigPath = (path: string) =>
+  configPaths.includes(path) || configPaths.includes(`session.${path}`) || path === 'session';
 /** First names that make a dotted name a configuration key: `pipeline.…`, and the chart's `bargeIn.…`. */
-const configRoots = new Set(configPaths.flatMap((p) => [p.split('.')[0]!, ...(p.startsWith('session.') ? [p.split('.')[1]!] : [])]));
+const configRoots = new Set(
+  configPaths.flatMap((p) => [p.split('.')[0]!, ...(p.startsWith('session.') ? [p.split('.')[1]!] : [])]),
+);
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const looksLikeCode = (word: string) => /[a-z][A-Z]/.test(word) || /^[A-Za-z]+_\w/.test(word) || /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(word);
+const looksLikeCode = (word: string) =>
+  /[a-z][A-Z]/.test(word) || /^[A-Za-z]+_\w/.test(word) || /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(word);
 
 /** What is wrong with one backticked span, or undefined when it names something that exists. */
 function problemWith(span: string): string | undefined {
@@ -85,19 +112,28 @@ function problemWith(span: string): string | undefined {
   // A dotted name: a message type (or a stage's, `vad.*`), a configuration key or section.
   if (/^[\w$]+(\.[\w$*]+)+$/.test(span)) {
     const path = span.replace(/\.\*$/, '');
-    if ((MESSAGE_TYPES as string[]).includes(span) || (span.endsWith('.*') && (STAGES as readonly string[]).includes(path)) || isConfigPath(path))
+    if (
+      (MESSAGE_TYPES as string[]).includes(span) ||
+      (span.endsWith('.*') && (STAGES as readonly string[]).includes(path)) ||
+      isConfigPath(path)
+    )
       return undefined;
     if (MESSAGE_TYPES.some((t) => span.startsWith(`${t}.`))) return undefined; // a message's field: `stt.final.language`
     if (configRoots.has(span.split('.')[0]!)) return `no configuration key ${span}`;
   }
-  const unknown = (span.match(/[A-Za-z_$][\w$]*/g) ?? []).filter((w) => looksLikeCode(w) && !NOT_CODE.has(w) && !words.has(w));
+  const unknown = (span.match(/[A-Za-z_$][\w$]*/g) ?? []).filter(
+    (w) => looksLikeCode(w) && !NOT_CODE.has(w) && !words.has(w),
+  );
   if (unknown.length > 0) return `${unknown.join(', ')} not found in the source`;
-  if (/^[\w$]+(\.[\w$]+)+$/.test(span) && !span.split('.').every((s) => words.has(s))) return 'neither a message type, a state, a configuration key nor code';
+  if (/^[\w$]+(\.[\w$]+)+$/.test(span) && !span.split('.').every((s) => words.has(s)))
+    return 'neither a message type, a state, a configuration key nor code';
   return undefined;
 }
 
 /** Top-level folders of the project (not the hidden ones, nor what installs and builds make). */
-const topFolders = readdirSync('.').filter((name) => !name.startsWith('.') && name !== 'node_modules' && name !== 'dist' && statSync(name).isDirectory());
+const topFolders = readdirSync('.').filter(
+  (name) => !name.startsWith('.') && name !== 'node_modules' && name !== 'dist' && statSync(name).isDirectory(),
+);
 /** Every file of `actors/`, relative to it (`estop/stop-gate.ts`). */
 const actorFiles = entries('actors')
   .filter((f) => !f.endsWith('/'))
@@ -122,7 +158,9 @@ function omissions(spans: string[], found: { folders: string[]; actors: string[]
   const named = new Set(spans);
   return [
     ...found.folders.filter((f) => !named.has(`${f}/`)).map((f) => `the folder \`${f}/\``),
-    ...found.actors.filter((f) => !spans.some((s) => s === f || s.endsWith(`/${f}`))).map((f) => `the actor file \`${f}\``),
+    ...found.actors
+      .filter((f) => !spans.some((s) => s === f || s.endsWith(`/${f}`)))
+      .map((f) => `the actor file \`${f}\``),
     ...found.kinds.filter((k) => !named.has(`${k}<n>`)).map((k) => `the turn id \`${k}<n>\``),
   ];
 }
@@ -146,7 +184,15 @@ describe('docs/architecture.md', () => {
     const keys = appConfigKeys();
     const given = [...text.matchAll(/`([\w.]+)` \((-?\d[\d_,.]*) ?(ms|s)?\b/g)].flatMap(([, path, number, unit]) => {
       const key = keys.find((k) => k.path === path || k.path === `session.${path}`);
-      return key ? [{ path, given: Number(number!.replace(/[_,]/g, '')) * (unit === 's' && key.path.endsWith('Ms') ? 1000 : 1), default: key.default }] : [];
+      return key
+        ? [
+            {
+              path,
+              given: Number(number!.replace(/[_,]/g, '')) * (unit === 's' && key.path.endsWith('Ms') ? 1000 : 1),
+              default: key.default,
+            },
+          ]
+        : [];
     });
     expect(given.length).toBeGreaterThan(0);
     for (const g of given) expect(g.given, `${g.path} in ${DOC}`).toBe(g.default);
@@ -170,7 +216,11 @@ describe('docs/architecture.md', () => {
 
   it('the omission check catches a missing folder, actor file and turn id', () => {
     const found = { folders: ['web', 'native'], actors: ['stop-spotter.ts', 'vad.ts'], kinds: ['u', 'f'] };
-    expect(omissions(['web/', 'actors/vad.ts', 'u<n>'], found)).toEqual(['the folder `native/`', 'the actor file `stop-spotter.ts`', 'the turn id `f<n>`']);
+    expect(omissions(['web/', 'actors/vad.ts', 'u<n>'], found)).toEqual([
+      'the folder `native/`',
+      'the actor file `stop-spotter.ts`',
+      'the turn id `f<n>`',
+    ]);
   });
 
   it('the check catches a wrong name of each kind', () => {

@@ -1,14 +1,18 @@
 /**
- * Every link between the pages holds: README.md, CHANGELOG.md and docs/*.md link to files that exist and
- * to headings those pages have (GitHub's anchors: lower case, punctuation dropped, spaces as hyphens).
- * And every page stays short enough to read: 20 KB at most (the generated configuration reference
- * aside, and the changelog, which only grows), the README 15 KB. A page that grows past it is split, and its history goes to CHANGELOG.md.
+ * Every link between the pages holds: README.md, CHANGELOG.md and docs/*.md link to files that exist and to headings
+ * those pages have (GitHub's anchors: lower case, punctuation dropped, spaces as hyphens). And every page stays short
+ * enough to read: 20 KB at most (the generated configuration reference aside, and the changelog, which only grows), the
+ * README 15 KB. A page that grows past it is split, and its history goes to CHANGELOG.md.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PAGES = ['README.md', 'CHANGELOG.md', ...readdirSync('docs').flatMap((f) => (f.endsWith('.md') ? [join('docs', f)] : []))];
+const PAGES = [
+  'README.md',
+  'CHANGELOG.md',
+  ...readdirSync('docs').flatMap((f) => (f.endsWith('.md') ? [join('docs', f)] : [])),
+];
 const GENERATED = new Set(['docs/configuration.md', 'CHANGELOG.md']);
 const LIMITS: Record<string, number> = { 'README.md': 15_000 };
 const DEFAULT_LIMIT = 20_000;
@@ -44,7 +48,9 @@ function brokenLinks(page: string): string[] {
     const file = path === '' ? page : normalize(join(dirname(page), path));
     if (!existsSync(file)) return [`${page}: ${target} (no file ${file})`];
     if (anchor === undefined || !file.endsWith('.md')) return [];
-    return anchorsOf(readFileSync(file, 'utf8')).has(anchor) ? [] : [`${page}: ${target} (no heading #${anchor} in ${file})`];
+    return anchorsOf(readFileSync(file, 'utf8')).has(anchor)
+      ? []
+      : [`${page}: ${target} (no heading #${anchor} in ${file})`];
   });
 }
 
@@ -54,7 +60,9 @@ describe('the pages', () => {
   });
 
   it('stay within their size (20 KB; the README 15 KB; the generated configuration reference aside)', () => {
-    const over = PAGES.filter((p) => !GENERATED.has(p) && Buffer.byteLength(readFileSync(p, 'utf8')) > (LIMITS[p] ?? DEFAULT_LIMIT));
+    const over = PAGES.filter(
+      (p) => !GENERATED.has(p) && Buffer.byteLength(readFileSync(p, 'utf8')) > (LIMITS[p] ?? DEFAULT_LIMIT),
+    );
     expect(over).toEqual([]);
   });
 

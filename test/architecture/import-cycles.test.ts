@@ -31,7 +31,9 @@ function importGraph(files: readonly string[]): Map<string, string[]> {
   const known = new Set(files);
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const imported = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+    const imported = ts
+      .preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true)
+      .importedFiles.map((f) => f.fileName);
     const targets = imported
       .filter((specifier) => specifier.startsWith('.'))
       .map((specifier) =>
@@ -80,7 +82,9 @@ export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[
 
 describe('import cycles', () => {
   it('no source file reaches itself through its imports', () => {
-    const files = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder))).map((path) => relative(ROOT, path).split(/[\\/]/).join('/'));
+    const files = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder))).map((path) =>
+      relative(ROOT, path).split(/[\\/]/).join('/'),
+    );
     expect(cyclesOf(importGraph(files))).toEqual([]);
   });
 

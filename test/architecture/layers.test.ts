@@ -67,7 +67,9 @@ function upwardImportsOf(file: string, text: string): string[] {
 describe('layers', () => {
   it('every import points to its own layer or one below', () => {
     const found = LAYERS.flatMap((layer) =>
-      sourceFiles(join(ROOT, layer)).flatMap((path) => upwardImportsOf(relative(ROOT, path).split(/[\\/]/).join('/'), readFileSync(path, 'utf8'))),
+      sourceFiles(join(ROOT, layer)).flatMap((path) =>
+        upwardImportsOf(relative(ROOT, path).split(/[\\/]/).join('/'), readFileSync(path, 'utf8')),
+      ),
     );
     expect(found).toEqual([]);
   });
@@ -77,7 +79,9 @@ describe('layers', () => {
     expect(upwardImportsOf('actors/x.ts', "export type { SttCommand } from '../machines/events.js';")).toHaveLength(1);
     expect(upwardImportsOf('machines/x.ts', "const m = await import('../server/serve.js');")).toHaveLength(1);
     expect(upwardImportsOf('machines/x.ts', "import { loadConfig } from '../runtime/config.js';")).toHaveLength(1);
-    expect(upwardImportsOf('runtime/x.ts', "import type { RecordOptions } from '../server/records/options.js';")).toHaveLength(1);
+    expect(
+      upwardImportsOf('runtime/x.ts', "import type { RecordOptions } from '../server/records/options.js';"),
+    ).toHaveLength(1);
     expect(upwardImportsOf('runtime/config/x.ts', "import { serve } from '../../server/serve.js';")).toHaveLength(1);
     expect(upwardImportsOf('bench/x.ts', "import { run } from '../bin/commands/run.js';")).toHaveLength(1);
     expect(upwardImportsOf('server/x.ts', "import { createAgent } from '../lib/agent.js';")).toHaveLength(1);
@@ -87,11 +91,18 @@ describe('layers', () => {
     expect(upwardImportsOf('bin/x.ts', "import { startNatsServer } from '../sim/nats-server.js';")).toHaveLength(1);
     expect(upwardImportsOf('test/x/y.test.ts', "import { runEchoLoop } from '../../sim/echo-loop.js';")).toEqual([]);
     expect(upwardImportsOf('bench/x.ts', "import { runEchoLoop } from '../sim/echo-loop.js';")).toEqual([]);
-    expect(upwardImportsOf('lib/x.ts', "import { assembleSession } from '../runtime/assemble-session.js';")).toEqual([]);
-    expect(upwardImportsOf('server/x.ts', "import { buildEngines } from '../runtime/engine-pool.js';")).toEqual([]);
-    expect(upwardImportsOf('runtime/x.ts', "import { sessionMachine } from '../machines/session.machine.js';")).toEqual([]);
-    expect(upwardImportsOf('machines/x.ts', "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from 'zod';")).toEqual(
+    expect(upwardImportsOf('lib/x.ts', "import { assembleSession } from '../runtime/assemble-session.js';")).toEqual(
       [],
     );
+    expect(upwardImportsOf('server/x.ts', "import { buildEngines } from '../runtime/engine-pool.js';")).toEqual([]);
+    expect(upwardImportsOf('runtime/x.ts', "import { sessionMachine } from '../machines/session.machine.js';")).toEqual(
+      [],
+    );
+    expect(
+      upwardImportsOf(
+        'machines/x.ts',
+        "import { a } from '../actors/inputs.js';\nimport { b } from './config.js';\nimport { z } from " + "'zod';",
+      ),
+    ).toEqual([]);
   });
 });

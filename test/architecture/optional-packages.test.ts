@@ -24,7 +24,8 @@ function sources(dir: string): string[] {
 /** `import … from 'pkg'` or `import 'pkg'` that is not `import type`. */
 function staticValueImports(source: string): string[] {
   const found: string[] = [];
-  for (const match of source.matchAll(/^import\s+(?!type\s)(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) found.push(match[1]!);
+  for (const match of source.matchAll(/^import\s+(?!type\s)(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm))
+    found.push(match[1]!);
   return found;
 }
 
@@ -54,9 +55,10 @@ describe('optional packages', () => {
   });
 
   it('the check sees a static import when there is one', () => {
-    expect(staticValueImports("import OpenAI, { toFile } from 'openai';\nimport type X from 'msedge-tts';\nimport 'sherpa-onnx-node';")).toEqual([
-      'openai',
-      'sherpa-onnx-node',
-    ]);
+    expect(
+      staticValueImports(
+        "import OpenAI, { toFile } from 'openai';\nimport type X from 'msedge-tts';\nimport " + "'sherpa-onnx-node';",
+      ),
+    ).toEqual(['openai', 'sherpa-onnx-node']);
   });
 });

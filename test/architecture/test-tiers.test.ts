@@ -3,7 +3,12 @@ import { importedModules, tierOf } from '../tiers.js';
 
 describe('test tiers', () => {
   it('puts a file that imports only code and fakes in the unit tier', () => {
-    expect(tierOf('test/bus/codec.test.ts', "import { encodeMessage } from '../../bus/codec.js';\nimport { it } from 'vitest';")).toBe('unit');
+    expect(
+      tierOf(
+        'test/bus/codec.test.ts',
+        "import { encodeMessage } from '../../bus/codec.js';\nimport { it } from 'vitest';",
+      ),
+    ).toBe('unit');
   });
 
   it('puts the exhaustive chart walks of test/model in the model tier', () => {
@@ -21,7 +26,9 @@ describe('test tiers', () => {
       "import { loadHumanSpeech } from '../../sim/human-speech.js';",
     ];
     for (const source of cases) expect(tierOf('test/x/y.test.ts', source), source).toBe('integration');
-    expect(tierOf('bench/test/doc-tables.test.ts', "import { renderDoc } from '../doc-tables.js';")).toBe('integration');
+    expect(tierOf('bench/test/doc-tables.test.ts', "import { renderDoc } from '../doc-tables.js';")).toBe(
+      'integration',
+    );
   });
 
   it('puts a browser, the Realtime client libraries and test/e2e in the e2e tier', () => {
@@ -34,7 +41,8 @@ describe('test tiers', () => {
 
   it('reads static, multi-line, side-effect and dynamic imports, and not an import written in a string', () => {
     const source =
-      "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');\nconst e = \"import OpenAI from 'openai';\";";
+      "import 'a';\nimport {\n  b,\n} from 'b';\nexport { c } from 'c';\nconst d = await import('d');\nconst e = " +
+      '"import OpenAI from \'openai\';";';
     expect(importedModules(source)).toEqual(['a', 'b', 'c', 'd']);
   });
 });

@@ -28,7 +28,14 @@ function decodeError(data: Uint8Array): InvalidMessageError {
 
 describe('codec', () => {
   it('round-trips a message without audio', () => {
-    const message = { type: 'stt.final', sessionId: 's1', turnId: 'u1', atMs: 12.5, text: 'héllo ✓', nested: { a: [1, null] } };
+    const message = {
+      type: 'stt.final',
+      sessionId: 's1',
+      turnId: 'u1',
+      atMs: 12.5,
+      text: 'héllo ✓',
+      nested: { a: [1, null] },
+    };
     expect(decodeMessage(encodeMessage(message), SUBJECT)).toEqual(message);
   });
 

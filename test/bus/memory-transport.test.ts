@@ -13,7 +13,8 @@ describe('memory transport: handed-over audio', () => {
   it('gives the first subscriber the publisher’s own bytes and copies for the others', async () => {
     const bus = createMessageBus(createMemoryTransport());
     const got: Array<Uint8Array> = [];
-    for (let i = 0; i < 2; i++) bus.subscribe(bus.subjects.forEvent('s1', 'tts.chunk'), (m) => got.push((m as { audio: Uint8Array }).audio));
+    for (let i = 0; i < 2; i++)
+      bus.subscribe(bus.subjects.forEvent('s1', 'tts.chunk'), (m) => got.push((m as { audio: Uint8Array }).audio));
     const audio = new Uint8Array([1, 2, 3, 4]);
     const chunk = {
       type: 'tts.chunk',

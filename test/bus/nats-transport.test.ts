@@ -23,7 +23,9 @@ describeTransportContract('nats', async ({ onHandlerError }) => {
 describe('nats transport connection', () => {
   it('rejects a connect to a closed port with BusConnectError that says how to fix it', async () => {
     const port = await freePort();
-    const error = await connectNatsTransport({ servers: `nats://127.0.0.1:${port}`, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    const error = await connectNatsTransport({ servers: `nats://127.0.0.1:${port}`, connectTimeoutMs: 2_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BusConnectError);
     expect((error as Error).message).toMatch(/start nats-server -js or set the servers option/);
     expect((error as Error).cause).toBeInstanceOf(Error);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIX, STAGES, SubjectError, assertToken, parseSubject, sessionWildcard, stageWildcard, subjectFor, type Stage } from '../../bus/subjects.js';
+import {
+  DEFAULT_PREFIX,
+  STAGES,
+  SubjectError,
+  assertToken,
+  parseSubject,
+  sessionWildcard,
+  stageWildcard,
+  subjectFor,
+  type Stage,
+} from '../../bus/subjects.js';
 import { subjectMatches } from '../../bus/transport.js';
 
 describe('subjectFor / parseSubject', () => {
@@ -23,28 +33,45 @@ describe('subjectFor / parseSubject', () => {
     ['sessionId with a wildcard', { prefix: 'va', sessionId: '*', stage: 'tts', event: 'chunk' }, /sessionId "\*"/],
     ['sessionId with a space', { prefix: 'va', sessionId: 'a b', stage: 'tts', event: 'chunk' }, /sessionId "a b"/],
     ['empty sessionId', { prefix: 'va', sessionId: '', stage: 'tts', event: 'chunk' }, /sessionId ""/],
-    ['too long sessionId', { prefix: 'va', sessionId: 'x'.repeat(65), stage: 'tts', event: 'chunk' }, /sessionId "x{65}"/],
+    [
+      'too long sessionId',
+      { prefix: 'va', sessionId: 'x'.repeat(65), stage: 'tts', event: 'chunk' },
+      /sessionId "x{65}"/,
+    ],
     ['event', { prefix: 'va', sessionId: 's1', stage: 'tts', event: 'chunk>' }, /event "chunk>"/],
     ['stage', { prefix: 'va', sessionId: 's1', stage: 'nope', event: 'chunk' }, /stage "nope" is unknown/],
   ])('rejects an invalid %s, naming the bad part', (_label, parts, message) => {
-    expect(() => subjectFor(parts as { prefix: string; sessionId: string; stage: Stage; event: string })).toThrow(SubjectError);
-    expect(() => subjectFor(parts as { prefix: string; sessionId: string; stage: Stage; event: string })).toThrow(message);
+    expect(() => subjectFor(parts as { prefix: string; sessionId: string; stage: Stage; event: string })).toThrow(
+      SubjectError,
+    );
+    expect(() => subjectFor(parts as { prefix: string; sessionId: string; stage: Stage; event: string })).toThrow(
+      message,
+    );
   });
 
-  it.each(['va.s1.tts', 'va.s1.tts.chunk.extra', 'va.s1.nope.chunk', 'va.*.tts.chunk', 'va.s1.tts.>', 'va..tts.chunk', ''])(
-    'parseSubject returns undefined for %j',
-    (subject) => {
-      expect(parseSubject(subject)).toBeUndefined();
-    },
-  );
+  it.each([
+    'va.s1.tts',
+    'va.s1.tts.chunk.extra',
+    'va.s1.nope.chunk',
+    'va.*.tts.chunk',
+    'va.s1.tts.>',
+    'va..tts.chunk',
+    '',
+  ])('parseSubject returns undefined for %j', (subject) => {
+    expect(parseSubject(subject)).toBeUndefined();
+  });
 });
 
 describe('wildcards', () => {
   it('sessionWildcard covers every subject of one session and no other', () => {
     const pattern = sessionWildcard('va', 's1');
     expect(pattern).toBe('va.s1.>');
-    expect(subjectMatches(pattern, subjectFor({ prefix: 'va', sessionId: 's1', stage: 'vad', event: 'speech_start' }))).toBe(true);
-    expect(subjectMatches(pattern, subjectFor({ prefix: 'va', sessionId: 's2', stage: 'vad', event: 'speech_start' }))).toBe(false);
+    expect(
+      subjectMatches(pattern, subjectFor({ prefix: 'va', sessionId: 's1', stage: 'vad', event: 'speech_start' })),
+    ).toBe(true);
+    expect(
+      subjectMatches(pattern, subjectFor({ prefix: 'va', sessionId: 's2', stage: 'vad', event: 'speech_start' })),
+    ).toBe(false);
   });
 
   it('stageWildcard matches one stage event across sessions', () => {

@@ -74,7 +74,9 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
 
     beforeEach(async () => {
       handlerErrors = [];
-      ({ a, b, cleanup } = await makeTransports({ onHandlerError: (error, subject) => handlerErrors.push({ error, subject }) }));
+      ({ a, b, cleanup } = await makeTransports({
+        onHandlerError: (error, subject) => handlerErrors.push({ error, subject }),
+      }));
       p = uniq();
     });
 
@@ -134,32 +136,35 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       expect(gone.got.map((d) => d.data[0])).toEqual([1]);
     });
 
-    it('routes each message by the subscriptions that exist when it is published, whatever changed elsewhere', async () => {
-      const first = collect(b, `${p}.s1.x`);
-      await settle();
-      a.publish(`${p}.s1.x`, new Uint8Array([1]));
-      await a.flush();
-      await waitFor(() => first.got.length === 1, 'the first delivery');
-      // A new subscriber on the same subject, one on another session's subject, and a wildcard across sessions.
-      const second = collect(b, `${p}.s1.x`);
-      const other = collect(b, `${p}.s2.x`);
-      const wildcard = collect(b, `${p}.*.x`);
-      await settle();
-      a.publish(`${p}.s1.x`, new Uint8Array([2]));
-      await a.flush();
-      await waitFor(() => second.got.length === 1 && wildcard.got.length === 1, 'the second delivery');
-      other.unsubscribe();
-      wildcard.unsubscribe();
-      second.unsubscribe();
-      await settle();
-      a.publish(`${p}.s1.x`, new Uint8Array([3]));
-      await a.flush();
-      await waitFor(() => first.got.length === 3, 'the third delivery');
-      expect(first.got.map((d) => d.data[0])).toEqual([1, 2, 3]);
-      expect(second.got.map((d) => d.data[0])).toEqual([2]);
-      expect(wildcard.got.map((d) => d.data[0])).toEqual([2]);
-      expect(other.got).toEqual([]);
-    });
+    it(
+      'routes each message by the subscriptions that exist when it is published, whatever changed ' + 'elsewhere',
+      async () => {
+        const first = collect(b, `${p}.s1.x`);
+        await settle();
+        a.publish(`${p}.s1.x`, new Uint8Array([1]));
+        await a.flush();
+        await waitFor(() => first.got.length === 1, 'the first delivery');
+        // A new subscriber on the same subject, one on another session's subject, and a wildcard across sessions.
+        const second = collect(b, `${p}.s1.x`);
+        const other = collect(b, `${p}.s2.x`);
+        const wildcard = collect(b, `${p}.*.x`);
+        await settle();
+        a.publish(`${p}.s1.x`, new Uint8Array([2]));
+        await a.flush();
+        await waitFor(() => second.got.length === 1 && wildcard.got.length === 1, 'the second delivery');
+        other.unsubscribe();
+        wildcard.unsubscribe();
+        second.unsubscribe();
+        await settle();
+        a.publish(`${p}.s1.x`, new Uint8Array([3]));
+        await a.flush();
+        await waitFor(() => first.got.length === 3, 'the third delivery');
+        expect(first.got.map((d) => d.data[0])).toEqual([1, 2, 3]);
+        expect(second.got.map((d) => d.data[0])).toEqual([2]);
+        expect(wildcard.got.map((d) => d.data[0])).toEqual([2]);
+        expect(other.got).toEqual([]);
+      },
+    );
 
     it('follows literal and wildcard subscriptions of one session coming and going, and its end', async () => {
       const send = (n: number) => {
@@ -252,7 +257,9 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
     });
 
     it('rejects a request nobody listens to with NoRespondersError', async () => {
-      await expect(a.request(`${p}.nobody`, new Uint8Array([1]), { timeoutMs: WAIT_LIMIT_MS })).rejects.toBeInstanceOf(NoRespondersError);
+      await expect(a.request(`${p}.nobody`, new Uint8Array([1]), { timeoutMs: WAIT_LIMIT_MS })).rejects.toBeInstanceOf(
+        NoRespondersError,
+      );
     });
 
     it('rejects a request that gets no reply in time with BusTimeoutError', async () => {
@@ -295,7 +302,11 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       await waitFor(() => healthy.got.length === 3 && thrown === 3, 'three deliveries to both handlers');
       expect(healthy.got.map(readSeq)).toEqual([0, 1, 2]);
       expect(handlerErrors).toHaveLength(3);
-      expect(handlerErrors.every((e) => e.subject === `${p}.boom` && (e.error as Error).message === 'handler failed on purpose')).toBe(true);
+      expect(
+        handlerErrors.every(
+          (e) => e.subject === `${p}.boom` && (e.error as Error).message === 'handler failed on purpose',
+        ),
+      ).toBe(true);
     });
 
     it('rejects invalid subscription patterns and publish subjects', () => {
@@ -314,10 +325,26 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
         busB.subscribe(busB.subjects.forEvent(session, 'audio.frame'), (m) => received.push(m));
         await settle();
         const audio = Uint8Array.from({ length: 640 }, (_, i) => i & 0xff);
-        busA.publish({ type: 'audio.frame', sessionId: session, turnId: '-', seq: 7, sampleRateHz: 16_000, audio, atMs: 42 });
+        busA.publish({
+          type: 'audio.frame',
+          sessionId: session,
+          turnId: '-',
+          seq: 7,
+          sampleRateHz: 16_000,
+          audio,
+          atMs: 42,
+        });
         await busA.flush();
         await waitFor(() => received.length === 1, 'the audio frame');
-        expect(received[0]).toEqual({ type: 'audio.frame', sessionId: session, turnId: '-', seq: 7, sampleRateHz: 16_000, audio, atMs: 42 });
+        expect(received[0]).toEqual({
+          type: 'audio.frame',
+          sessionId: session,
+          turnId: '-',
+          seq: 7,
+          sampleRateHz: 16_000,
+          audio,
+          atMs: 42,
+        });
         expect(busA.stats.published).toBe(1);
         expect(busB.stats).toMatchObject({ delivered: 1, invalid: 0 });
       });
@@ -351,7 +378,10 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
         const audioOf = (m: BusMessage) => (m as { audio: Uint8Array }).audio;
         for (const m of [...first, ...second]) expect(audioOf(m)).toEqual(expected);
         for (let i = 0; i < 2; i++)
-          expect(audioOf(first[i]!).buffer === audioOf(second[i]!).buffer && audioOf(first[i]!).byteOffset === audioOf(second[i]!).byteOffset).toBe(false);
+          expect(
+            audioOf(first[i]!).buffer === audioOf(second[i]!).buffer &&
+              audioOf(first[i]!).byteOffset === audioOf(second[i]!).byteOffset,
+          ).toBe(false);
         // Without hand-over a subscriber never gets the publisher's own bytes.
         expect(audioOf(first[1]!)).not.toBe(audio);
         expect(audioOf(second[1]!)).not.toBe(audio);
@@ -368,19 +398,29 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
         await settle();
 
         a.publish(`va.${s1}.tts.chunk`, new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1]));
-        a.publish(`va.${s1}.tts.chunk`, encodeMessage({ type: 'tts.chunk', sessionId: s1, turnId: 'u1', atMs: 0, bogus: true }));
+        a.publish(
+          `va.${s1}.tts.chunk`,
+          encodeMessage({ type: 'tts.chunk', sessionId: s1, turnId: 'u1', atMs: 0, bogus: true }),
+        );
         await a.flush();
         await waitFor(() => busB.stats.invalid === 2, 'two invalid payloads to be counted');
         // Anything busB reported for s2 would have been published before this sentinel, on the same connection.
         b.publish(`va.${s2}.control.stop`, new Uint8Array([1]));
         await b.flush();
-        await waitFor(() => errors.got.length === 2 && onS2.got.length >= 1, 'both session.error reports and the sentinel');
+        await waitFor(
+          () => errors.got.length === 2 && onS2.got.length >= 1,
+          'both session.error reports and the sentinel',
+        );
 
         expect(handled).toEqual([]);
         expect(busB.stats.delivered).toBe(0);
         expect(errors.subjects()).toEqual([`va.${s1}.session.error`, `va.${s1}.session.error`]);
         for (const d of errors.got) {
-          expect(decodeMessage(d.data, d.subject)).toMatchObject({ sessionId: s1, code: 'invalid_message', subject: `va.${s1}.tts.chunk` });
+          expect(decodeMessage(d.data, d.subject)).toMatchObject({
+            sessionId: s1,
+            code: 'invalid_message',
+            subject: `va.${s1}.tts.chunk`,
+          });
         }
         expect(onS2.subjects()).toEqual([`va.${s2}.control.stop`]);
       });

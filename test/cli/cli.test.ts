@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { replyTo } from '../../bin/commands/demo.js';
 
 const run = promisify(execFile);
-const tsx = (script: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 60_000 });
+const tsx = (script: string, ...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 60_000 });
 const cli = (...args: string[]) => tsx('bin/voice-agent.ts', ...args);
 
 /** `[ 6660 ms] state  <from> → <to>  (<event>)` lines, parsed. */
@@ -61,15 +62,25 @@ describe('voice-agent demo --fast', () => {
     const steps = transitions(stdout);
     const start = steps.find((s) => s.event === 'vad.speech_start u3');
     const bargeIn = steps.find((s) => s.event === 'after minInterruption');
-    expect(start).toMatchObject({ from: 'speaking.reply.playing+user.silent', to: 'speaking.reply.playing+user.candidate.onset' });
-    expect(bargeIn).toMatchObject({ from: 'speaking.reply.playing+user.candidate.sustained', to: 'listening.hearing.voiced' });
+    expect(start).toMatchObject({
+      from: 'speaking.reply.playing+user.silent',
+      to: 'speaking.reply.playing+user.candidate.onset',
+    });
+    expect(bargeIn).toMatchObject({
+      from: 'speaking.reply.playing+user.candidate.sustained',
+      to: 'listening.hearing.voiced',
+    });
     expect(bargeIn!.atMs - start!.atMs).toBe(500);
   });
 
   it('prints the per-turn timeline table', () => {
-    expect(stdout).toMatch(/^turn\s+user said\s+transcript\s+first token\s+first clause\s+first audio\s+outcome\s+heard$/m);
+    expect(stdout).toMatch(
+      /^turn\s+user said\s+transcript\s+first token\s+first clause\s+first audio\s+outcome\s+heard$/m,
+    );
     expect(stdout).toMatch(/^demo#u1\s+what can you do\s+\d+\s+\d+\s+\d+\s+\d+\s+finished @\d+/m);
-    expect(stdout).toMatch(/^demo#u2\s+tell me about the weather\s+\d+\s+\d+\s+\d+\s+\d+\s+interrupted \(barge_in\) @\d+/m);
+    expect(stdout).toMatch(
+      /^demo#u2\s+tell me about the weather\s+\d+\s+\d+\s+\d+\s+\d+\s+interrupted \(barge_in\) @\d+/m,
+    );
     expect(stdout).toMatch(/^demo#u3\s+wait, that's enough\s.*finished @\d+/m);
     expect(stdout).toMatch(/^demo#t1\s+What is your battery level\?\s+—\s.*finished @\d+/m);
   });
@@ -116,12 +127,17 @@ describe('voice-agent CLI', () => {
   it('an unknown command exits 2 naming the valid commands', async () => {
     await expect(cli('bogus')).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('unknown command "bogus": use one of demo, run, live, devices, say, serve, worker, robot-sim'),
+      stderr: expect.stringContaining(
+        'unknown command "bogus": use one of demo, run, live, devices, say, serve, worker, robot-sim',
+      ),
     });
   });
 
   it('an unknown option exits 2 with the command usage', async () => {
-    await expect(cli('demo', '--slow')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage: voice-agent demo [--fast] [--json]') });
+    await expect(cli('demo', '--slow')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('usage: voice-agent demo [--fast] [--json]'),
+    });
   });
 
   it('every command parses strictly: an unknown option or a missing value exits 2 with its usage', async () => {
@@ -133,7 +149,10 @@ describe('voice-agent CLI', () => {
       [['serve', '--foxglove=ws'], /--foxglove ws is not a port number/],
       [['worker', 'tts', 'extra'], /unexpected argument "extra"/],
       [['worker'], /missing the stage/],
-      [['worker', 'tts'], /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/],
+      [
+        ['worker', 'tts'],
+        /a worker serves sessions over NATS: give --nats URL or set nats\.servers \(VA_NATS__SERVERS\)/,
+      ],
       [['demo', 'now'], /Unexpected argument 'now'|unexpected argument/],
       [['live', '--input'], /Option '--input <value>' argument missing/],
       [['live', '--playback-latency', 'soon'], /--playback-latency takes a positive number of milliseconds/],
@@ -155,7 +174,19 @@ describe('voice-agent CLI', () => {
 
   it('--help lists the commands; <command> --help shows its usage', async () => {
     const { stdout } = await cli('--help');
-    for (const command of ['demo', 'run', 'live', 'devices', 'say', 'serve', 'worker', 'robot-sim', 'replay', 'watch', 'export'])
+    for (const command of [
+      'demo',
+      'run',
+      'live',
+      'devices',
+      'say',
+      'serve',
+      'worker',
+      'robot-sim',
+      'replay',
+      'watch',
+      'export',
+    ])
       expect(stdout).toMatch(new RegExp(`^ {2}${command} +\\S.+$`, 'm'));
     expect((await cli('demo', '--help')).stdout).toContain('--fast');
   });

@@ -41,7 +41,9 @@ describe('actions in the configuration', () => {
   it('refuses at start a broken actions file, naming the file and the field', () => {
     const path = file('broken-actions.json', [{ name: 'move', description: 'Move.', confirm: 'maybe' }]);
     const config = loadConfig({ overrides: { ...fakes, actions: { path } } });
-    expect(() => buildEngines(config, { clock: new ManualClock() })).toThrow(new RegExp(`actions file ${path}: \\[0\\] action "move": confirm: `));
+    expect(() => buildEngines(config, { clock: new ManualClock() })).toThrow(
+      new RegExp(`actions file ${path}: \\[0\\] action "move": confirm: `),
+    );
   });
 
   it('refuses at start a rules file asking for an undeclared action, naming the rule and the files', () => {
@@ -51,10 +53,13 @@ describe('actions in the configuration', () => {
     });
     const config = loadConfig({ overrides: { ...fakes, llm: { engine: 'rules', rulesPath } } });
     expect(() => buildLlm(config, new ManualClock())).toThrow(
-      `rules file ${rulesPath}: rule "beam" asks for action "teleport", which is not declared in actions file ${config.actions.path}`,
+      `rules file ${rulesPath}: rule "beam" asks for action "teleport", which is not declared in actions file ` +
+        `${config.actions.path}`,
     );
     const none = loadConfig({ overrides: { ...fakes, llm: { engine: 'rules', rulesPath }, actions: { path: null } } });
-    expect(() => buildLlm(none, new ManualClock())).toThrow(/not declared in actions\.path \(null: no actions\) \(declared: none\)/);
+    expect(() => buildLlm(none, new ManualClock())).toThrow(
+      /not declared in actions\.path \(null: no actions\) \(declared: none\)/,
+    );
     expect(buildLlm(loadConfig({ overrides: fakes }), new ManualClock()).name).toBe('rules');
   });
 });
@@ -68,7 +73,12 @@ describe('the simulated robot', () => {
     bus.subscribe(bus.subjects.allSessions('action', '*'), (m) => seen.push(m.type));
     return { clock, bus, seen };
   };
-  const request = (bus: MessageBus, name: string, args: Record<string, unknown>, runsOn: 'controller' | 'handler' = 'controller') =>
+  const request = (
+    bus: MessageBus,
+    name: string,
+    args: Record<string, unknown>,
+    runsOn: 'controller' | 'handler' = 'controller',
+  ) =>
     bus.publish({
       type: 'action.request',
       sessionId: 's1',
@@ -93,9 +103,13 @@ describe('the simulated robot', () => {
 
   it('is off with actions.simulate false, and for actions that run elsewhere', async () => {
     const { clock, bus, seen } = world();
-    expect(startSimulatedRobot({ config: { actions: { path: null, simulate: false } }, bus, clock, declared })).toBeUndefined();
+    expect(
+      startSimulatedRobot({ config: { actions: { path: null, simulate: false } }, bus, clock, declared }),
+    ).toBeUndefined();
     const elsewhere = declared.map((a) => ({ ...a, runsOn: 'handler' as const }));
-    expect(startSimulatedRobot({ config: { actions: { path: null, simulate: true } }, bus, clock, declared: elsewhere })).toBeUndefined();
+    expect(
+      startSimulatedRobot({ config: { actions: { path: null, simulate: true } }, bus, clock, declared: elsewhere }),
+    ).toBeUndefined();
     request(bus, 'stop', {});
     await settle();
     expect(seen).toEqual(['action.request']);
@@ -106,7 +120,9 @@ describe('the simulated robot', () => {
     const natsLike = { ...bus, transport: { ...bus.transport, kind: 'nats' as const } };
     const lines: string[] = [];
     const log = createLogger({ level: 'info', write: (line) => lines.push(line) });
-    expect(startSimulatedRobot({ config: { actions: { path: null, simulate: true } }, bus: natsLike, clock, declared, log })).toBeUndefined();
+    expect(
+      startSimulatedRobot({ config: { actions: { path: null, simulate: true } }, bus: natsLike, clock, declared, log }),
+    ).toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('actions.simulate applies to an in-process bus only: on NATS, attach a controller');
   });

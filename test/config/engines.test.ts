@@ -15,8 +15,10 @@ const fakes = {
 };
 
 /** One session's engines from a fresh pool, as a server binds them. */
-const buildSessionEngines = async (config: ReturnType<typeof loadConfig>, context: SessionBinding & { clock: ManualClock }) =>
-  buildEngines(config, { clock: context.clock }).bind(context);
+const buildSessionEngines = async (
+  config: ReturnType<typeof loadConfig>,
+  context: SessionBinding & { clock: ManualClock },
+) => buildEngines(config, { clock: context.clock }).bind(context);
 
 describe('engines from the configuration', () => {
   it('builds the configured chain, with the phrase cache in front', async () => {
@@ -41,7 +43,9 @@ describe('engines from the configuration', () => {
       sessionId: 's1',
       sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
     };
-    await expect(buildSessionEngines(loadConfig({ overrides: { ...fakes, features: { memory: true } } }), context)).rejects.toThrow(/memory\.url is not set/);
+    await expect(
+      buildSessionEngines(loadConfig({ overrides: { ...fakes, features: { memory: true } } }), context),
+    ).rejects.toThrow(/memory\.url is not set/);
   });
 
   it('an engine missing the settings it needs says which variable sets them', async () => {
@@ -52,10 +56,18 @@ describe('engines from the configuration', () => {
       sessionId: 's1',
       sink: createPacedSink({ clock, sampleRateHz: 16_000 }),
     };
-    const build = (overrides: object) => buildSessionEngines(loadConfig({ overrides: { ...fakes, ...overrides } }), context);
-    await expect(build({ stt: { engine: 'sherpa' } })).rejects.toThrow(/stt\.engine "sherpa" needs stt\.sherpa: .*\(VA_STT__SHERPA\)/);
+    const build = (overrides: object) =>
+      buildSessionEngines(loadConfig({ overrides: { ...fakes, ...overrides } }), context);
+    await expect(build({ stt: { engine: 'sherpa' } })).rejects.toThrow(
+      /stt\.engine "sherpa" needs stt\.sherpa: .*\(VA_STT__SHERPA\)/,
+    );
     await expect(
-      build({ stt: { engine: 'sherpa', sherpa: { kind: 'whisper', encoder: '/m/e.onnx', decoder: '/m/d.onnx', tokens: '/m/t.txt' } } }),
+      build({
+        stt: {
+          engine: 'sherpa',
+          sherpa: { kind: 'whisper', encoder: '/m/e.onnx', decoder: '/m/d.onnx', tokens: '/m/t.txt' },
+        },
+      }),
     ).rejects.toThrow(/stt\.sherpa\.encoder: \/m\/e\.onnx does not exist/);
     await expect(build({ stt: { engine: 'openai' } })).rejects.toThrow(/needs stt\.baseUrl \(VA_STT__BASE_URL\)/);
     await expect(build({ llm: { engine: 'openai' } })).rejects.toThrow(/needs llm\.baseUrl/);
@@ -66,7 +78,10 @@ describe('engines from the configuration', () => {
     const bus = createMessageBus(createMemoryTransport(), { clock });
     const pool = buildEngines(loadConfig({ overrides: fakes }), { clock });
     const sink = createPacedSink({ clock, sampleRateHz: 16_000 });
-    const [a, b] = await Promise.all([pool.bind({ sessionId: 'a', bus, sink }), pool.bind({ sessionId: 'b', bus, sink })]);
+    const [a, b] = await Promise.all([
+      pool.bind({ sessionId: 'a', bus, sink }),
+      pool.bind({ sessionId: 'b', bus, sink }),
+    ]);
     expect(a.stt).toBe(b.stt);
     expect(a.llm).toBe(b.llm);
     expect(a.tts[0]).toBe(b.tts[0]);
@@ -77,12 +92,15 @@ describe('engines from the configuration', () => {
     expect(pool.warm).toBe(true);
   });
 
-  it('run (and replay --rerun) refuses a remote engine, which its in-process bus cannot reach, naming the settings', async () => {
-    const config = loadConfig({ overrides: { ...fakes, stt: { engine: 'remote' } } });
-    await expect(runAudio({ config, pcm: new Uint8Array(0) })).rejects.toThrow(
-      /stt\.engine, tts\.engines: a "remote" engine needs a worker on NATS.*voice-agent serve with nats\.servers/,
-    );
-  });
+  it(
+    'run (and replay --rerun) refuses a remote engine, which its in-process bus cannot reach, naming ' + 'the settings',
+    async () => {
+      const config = loadConfig({ overrides: { ...fakes, stt: { engine: 'remote' } } });
+      await expect(runAudio({ config, pcm: new Uint8Array(0) })).rejects.toThrow(
+        /stt\.engine, tts\.engines: a "remote" engine needs a worker on NATS.*voice-agent serve with nats\.servers/,
+      );
+    },
+  );
 
   it('a remote engine where no session is bound (a worker) names the fix', () => {
     const clock = new ManualClock();
@@ -107,7 +125,10 @@ describe('engines from the configuration', () => {
       { engine: 'remote' },
       { engine: 'fake' },
     ];
-    const built = await buildSessionEngines(loadConfig({ overrides: { ...fakes, tts: { engines, phrases: [], warmUp: false } } }), context);
+    const built = await buildSessionEngines(
+      loadConfig({ overrides: { ...fakes, tts: { engines, phrases: [], warmUp: false } } }),
+      context,
+    );
     expect(built.tts.map((t) => t.name)).toEqual([
       'flite(kal16)',
       'espeak(cmn)',

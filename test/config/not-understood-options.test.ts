@@ -21,9 +21,12 @@ describe('not-understood options', () => {
   it('the re-prompt is the rule policy fallback with the rules, the session text otherwise', () => {
     const rules = buildEngines(loadConfig({ overrides: fakes }), { clock: systemClock });
     expect(rules.runtime.config.notUnderstoodText).toBe(loadRulesFile('examples/robot-rules.json').fallback.reply);
-    const openai = buildEngines(loadConfig({ overrides: { ...fakes, llm: { engine: 'fake' }, session: { notUnderstoodText: 'Pardon?' } } }), {
-      clock: systemClock,
-    });
+    const openai = buildEngines(
+      loadConfig({ overrides: { ...fakes, llm: { engine: 'fake' }, session: { notUnderstoodText: 'Pardon?' } } }),
+      {
+        clock: systemClock,
+      },
+    );
     expect(openai.runtime.config.notUnderstoodText).toBe('Pardon?');
   });
 });

@@ -8,7 +8,13 @@
 import { RealtimeAgent, RealtimeSession, tool, type RealtimeItem } from '@openai/agents-realtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_KEY, SPOKEN, startConformanceServer, streamSpeechBytes, type ConformanceWorld } from '../support/conformance.js';
+import {
+  API_KEY,
+  SPOKEN,
+  startConformanceServer,
+  streamSpeechBytes,
+  type ConformanceWorld,
+} from '../support/conformance.js';
 import { report } from '../../sim/conformance-figures.js';
 import { conversationFromEvents, itemEventProblems, wordsOf, type WireItem } from '../support/realtime-conversation.js';
 import { until } from '../support/until.js';
@@ -26,7 +32,9 @@ type Event = { type: string; [k: string]: unknown };
 function sdkWords(item: RealtimeItem): [string, string] {
   if (item.type === 'function_call') return [item.itemId, `${item.name}(${item.arguments}) => ${item.output ?? ''}`];
   if (item.type !== 'message') return [item.itemId, item.type];
-  const words = item.content.map((c) => ('text' in c ? c.text : 'transcript' in c ? (c.transcript ?? '') : '')).join(' ');
+  const words = item.content
+    .map((c) => ('text' in c ? c.text : 'transcript' in c ? (c.transcript ?? '') : ''))
+    .join(' ');
   return [item.itemId, words];
 }
 /** The server's conversation in the SDK's shape: each function output folded into its call. */
@@ -34,7 +42,10 @@ function serverWords(items: WireItem[]): Array<[string, string]> {
   const outputs = new Map(items.filter((i) => i.type === 'function_call_output').map((i) => [i.call_id, i.output]));
   return items
     .filter((i) => i.type !== 'function_call_output')
-    .map((i) => [i.id, i.type === 'function_call' ? `${i.name}(${i.arguments}) => ${outputs.get(i.call_id) ?? ''}` : wordsOf(i)]);
+    .map((i) => [
+      i.id,
+      i.type === 'function_call' ? `${i.name}(${i.arguments}) => ${outputs.get(i.call_id) ?? ''}` : wordsOf(i),
+    ]);
 }
 
 async function open(tools: ReturnType<typeof tool>[] = []) {
@@ -56,7 +67,8 @@ async function open(tools: ReturnType<typeof tool>[] = []) {
       'the SDK history equal to the server conversation',
       () => JSON.stringify(session.history.map(sdkWords)) === JSON.stringify(serverWords(items)),
       {
-        detail: () => `sdk ${JSON.stringify(session.history.map(sdkWords))}\nserver ${JSON.stringify(serverWords(items))}`,
+        detail: () =>
+          `sdk ${JSON.stringify(session.history.map(sdkWords))}\nserver ${JSON.stringify(serverWords(items))}`,
       },
     );
     expect(itemEventProblems(events)).toEqual([]);
@@ -67,7 +79,16 @@ async function open(tools: ReturnType<typeof tool>[] = []) {
     const first = events.findIndex((e, i) => i >= index && e.type === 'response.output_audio.delta');
     return first;
   };
-  return { session, events, times, errors, audio, interruptedAt: () => interruptedAt, expectHistoryIsServers, firstAudioAfter };
+  return {
+    session,
+    events,
+    times,
+    errors,
+    audio,
+    interruptedAt: () => interruptedAt,
+    expectHistoryIsServers,
+    firstAudioAfter,
+  };
 }
 
 /** Wall time from `from` until the first audio delta after the `index`-th event. */
@@ -139,16 +160,23 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
       },
     });
     const c = await open([navigate]);
-    world.chat.behave({ tokens: [], toolCall: { id: 'call_sdk_c1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
+    world.chat.behave({
+      tokens: [],
+      toolCall: { id: 'call_sdk_c1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] },
+    });
     const from = Date.now();
     c.session.sendMessage('go to the kitchen');
     // The call has no audio: the first is the follow-up's, after the SDK ran the tool and sent its output.
     const ms = await firstAudioMs(c, 0, from);
-    await until('the follow-up', () => c.events.some((e) => e.type === 'response.done' && JSON.stringify(e.response).includes('Arrived.')));
+    await until('the follow-up', () =>
+      c.events.some((e) => e.type === 'response.done' && JSON.stringify(e.response).includes('Arrived.')),
+    );
     expect(navigated).toEqual(['kitchen']);
     const items = await c.expectHistoryIsServers();
     expect(items.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output', 'message']);
-    const call = c.events.find((e) => e.type === 'response.output_item.done' && (e.item as WireItem).type === 'function_call')!;
+    const call = c.events.find(
+      (e) => e.type === 'response.output_item.done' && (e.item as WireItem).type === 'function_call',
+    )!;
     expect(call.output_index).toBe(0);
     report(CLIENT, 'tool', 'ok', ms);
     c.session.close();

@@ -27,7 +27,11 @@ afterAll(() => world?.stop());
 type Event = { type: string; [k: string]: unknown };
 
 function open() {
-  const model = new openai.realtime.RealtimeModel({ baseURL: `${world.httpUrl}/v1`, apiKey: API_KEY, model: 'voice-agent' });
+  const model = new openai.realtime.RealtimeModel({
+    baseURL: `${world.httpUrl}/v1`,
+    apiKey: API_KEY,
+    model: 'voice-agent',
+  });
   const session = model.session();
   const events: Event[] = [];
   const errors: unknown[] = [];
@@ -37,7 +41,9 @@ function open() {
 }
 
 /** A generation read to its end: its text, the audio frames it carried, and when the first came (`Date.now()`). */
-async function readGeneration(generation: llm.GenerationCreatedEvent): Promise<{ text: string; frames: number; firstFrameAt: number | null }> {
+async function readGeneration(
+  generation: llm.GenerationCreatedEvent,
+): Promise<{ text: string; frames: number; firstFrameAt: number | null }> {
   let text = '';
   let frames = 0;
   let firstFrameAt: number | null = null;
@@ -57,31 +63,37 @@ async function readGeneration(generation: llm.GenerationCreatedEvent): Promise<{
 
 /** The session's chat context as [id, role, words], beside the server's conversation. */
 const chatWords = (ctx: llm.ChatContext) =>
-  ctx.items.flatMap((i) => (i.type === 'message' ? [[i.id, i.role, (i.textContent ?? '').trim()]] : [[i.id, i.type, '']]));
+  ctx.items.flatMap((i) =>
+    i.type === 'message' ? [[i.id, i.role, (i.textContent ?? '').trim()]] : [[i.id, i.type, '']],
+  );
 
 describe(`Realtime conformance: ${CLIENT}`, () => {
-  it('a synced user message answered by generateReply(), matched by its metadata; the chat context is the server conversation', async () => {
-    const c = open();
-    world.chat.behave({ tokens: ['It is', ' noon.'] });
-    const ctx = c.session.chatCtx.copy();
-    ctx.addMessage({ role: 'user', content: 'what time is it' });
-    await c.session.updateChatCtx(ctx);
-    const asked = Date.now();
-    const generation = await c.session.generateReply();
-    const answeredMs = Date.now() - asked;
-    expect(answeredMs).toBeLessThan(ANSWERED_WITHIN_MS);
-    const { text, frames, firstFrameAt } = await readGeneration(generation);
-    expect(text).toBe('It is noon.');
-    expect(frames).toBeGreaterThan(0);
-    await until('the response done', () => c.events.some((e) => e.type === 'response.done'));
-    const items = conversationFromEvents(c.events);
-    expect(itemEventProblems(c.events)).toEqual([]);
-    expect(items.map((i) => [i.id, i.role, wordsOf(i)])).toEqual(chatWords(c.session.chatCtx));
-    expect(items.map((i) => wordsOf(i))).toEqual(['what time is it', 'It is noon.']);
-    expect(c.errors).toEqual([]);
-    report(CLIENT, 'generateReply after a synced message', `ok, answered in ${answeredMs} ms`, firstFrameAt! - asked);
-    await c.session.close();
-  });
+  it(
+    'a synced user message answered by generateReply(), matched by its metadata; the chat context is ' +
+      'the server conversation',
+    async () => {
+      const c = open();
+      world.chat.behave({ tokens: ['It is', ' noon.'] });
+      const ctx = c.session.chatCtx.copy();
+      ctx.addMessage({ role: 'user', content: 'what time is it' });
+      await c.session.updateChatCtx(ctx);
+      const asked = Date.now();
+      const generation = await c.session.generateReply();
+      const answeredMs = Date.now() - asked;
+      expect(answeredMs).toBeLessThan(ANSWERED_WITHIN_MS);
+      const { text, frames, firstFrameAt } = await readGeneration(generation);
+      expect(text).toBe('It is noon.');
+      expect(frames).toBeGreaterThan(0);
+      await until('the response done', () => c.events.some((e) => e.type === 'response.done'));
+      const items = conversationFromEvents(c.events);
+      expect(itemEventProblems(c.events)).toEqual([]);
+      expect(items.map((i) => [i.id, i.role, wordsOf(i)])).toEqual(chatWords(c.session.chatCtx));
+      expect(items.map((i) => wordsOf(i))).toEqual(['what time is it', 'It is noon.']);
+      expect(c.errors).toEqual([]);
+      report(CLIENT, 'generateReply after a synced message', `ok, answered in ${answeredMs} ms`, firstFrameAt! - asked);
+      await c.session.close();
+    },
+  );
 
   it('generateReply("Greet the user.") with no user turn is spoken', async () => {
     const c = open();
@@ -100,38 +112,53 @@ describe(`Realtime conformance: ${CLIENT}`, () => {
     await c.session.close();
   });
 
-  it('an AgentSession with a tool, without a room: the call run, the follow-up spoken, each step answered at once', async () => {
-    const model = new openai.realtime.RealtimeModel({ baseURL: `${world.httpUrl}/v1`, apiKey: API_KEY, model: 'voice-agent' });
-    const navigated: string[] = [];
-    const agent = new voice.Agent({
-      instructions: 'You are a robot.',
-      tools: {
-        navigate: llm.tool({
-          description: 'Drive the robot to a place',
-          parameters: z.object({ place: z.string() }),
-          execute: async ({ place }) => {
-            navigated.push(place);
-            world.chat.behave({ tokens: ['Arrived.'] });
-            return `arrived at the ${place}`;
-          },
-        }),
-      },
-    });
-    const session = new voice.AgentSession({ llm: model });
-    const errors: unknown[] = [];
-    session.on(voice.AgentSessionEventTypes.Error, (e) => errors.push(e.error));
-    await session.start({ agent });
-    world.chat.behave({ tokens: [], toolCall: { id: 'call_lk_1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
-    const asked = Date.now();
-    const handle = session.generateReply({ userInput: 'go to the kitchen' });
-    await handle.waitForPlayout();
-    await until('the follow-up in the chat context', () => JSON.stringify(session.history.items).includes('Arrived.'), { timeoutMs: 10_000 });
-    const tookMs = Date.now() - asked;
-    expect(navigated).toEqual(['kitchen']);
-    // Each step is matched at once (not after LiveKit's 10 s timeout): the whole tool turn within a few seconds.
-    expect(tookMs).toBeLessThan(5_000);
-    expect(errors).toEqual([]);
-    report(CLIENT, 'AgentSession tool turn', `ok, in ${tookMs} ms`, null);
-    await session.close();
-  }, 30_000);
+  it(
+    'an AgentSession with a tool, without a room: the call run, the follow-up spoken, each step ' + 'answered at once',
+    async () => {
+      const model = new openai.realtime.RealtimeModel({
+        baseURL: `${world.httpUrl}/v1`,
+        apiKey: API_KEY,
+        model: 'voice-agent',
+      });
+      const navigated: string[] = [];
+      const agent = new voice.Agent({
+        instructions: 'You are a robot.',
+        tools: {
+          navigate: llm.tool({
+            description: 'Drive the robot to a place',
+            parameters: z.object({ place: z.string() }),
+            execute: async ({ place }) => {
+              navigated.push(place);
+              world.chat.behave({ tokens: ['Arrived.'] });
+              return `arrived at the ${place}`;
+            },
+          }),
+        },
+      });
+      const session = new voice.AgentSession({ llm: model });
+      const errors: unknown[] = [];
+      session.on(voice.AgentSessionEventTypes.Error, (e) => errors.push(e.error));
+      await session.start({ agent });
+      world.chat.behave({
+        tokens: [],
+        toolCall: { id: 'call_lk_1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] },
+      });
+      const asked = Date.now();
+      const handle = session.generateReply({ userInput: 'go to the kitchen' });
+      await handle.waitForPlayout();
+      await until(
+        'the follow-up in the chat context',
+        () => JSON.stringify(session.history.items).includes('Arrived.'),
+        { timeoutMs: 10_000 },
+      );
+      const tookMs = Date.now() - asked;
+      expect(navigated).toEqual(['kitchen']);
+      // Each step is matched at once (not after LiveKit's 10 s timeout): the whole tool turn within a few seconds.
+      expect(tookMs).toBeLessThan(5_000);
+      expect(errors).toEqual([]);
+      report(CLIENT, 'AgentSession tool turn', `ok, in ${tookMs} ms`, null);
+      await session.close();
+    },
+    30_000,
+  );
 });

@@ -7,4 +7,8 @@ import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { API_KEY, openAIConformance } from '../support/conformance-openai.js';
 
-openAIConformance('openai 6.49', (baseURL, ca) => new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })));
+openAIConformance(
+  'openai 6.49',
+  (baseURL, ca) =>
+    new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })),
+);

@@ -7,4 +7,8 @@ import OpenAI from 'openai-v7';
 import { OpenAIRealtimeWS } from 'openai-v7/realtime/ws';
 import { API_KEY, openAIConformance } from '../support/conformance-openai.js';
 
-openAIConformance('openai 7.57', (baseURL, ca) => new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })));
+openAIConformance(
+  'openai 7.57',
+  (baseURL, ca) =>
+    new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })),
+);

@@ -26,7 +26,8 @@ async function flite(text: string): Promise<Int16Array> {
 
 const toSamples = (pcm: Uint8Array) => new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength >> 1);
 const clamp = (x: number) => Math.max(-32_768, Math.min(32_767, Math.round(x)));
-const scaled = (samples: Int16Array, gain: number, offset = 0) => Int16Array.from(samples, (x) => clamp(x * gain + offset));
+const scaled = (samples: Int16Array, gain: number, offset = 0) =>
+  Int16Array.from(samples, (x) => clamp(x * gain + offset));
 /** Deterministic white noise at `rms`. */
 function noise(ms: number, rms: number, seed = 7): Int16Array {
   let s = seed;
@@ -39,8 +40,11 @@ function noise(ms: number, rms: number, seed = 7): Int16Array {
 
 /** What must never follow bad input: an action asked for, an emergency stop, a session error. */
 const harmful = (seen: BusMessage[]) =>
-  seen.filter((m) => m.type === 'action.request' || m.type === 'control.estop' || m.type === 'session.error').map((m) => `${m.type} ${m.turnId}`);
-const finals = (seen: BusMessage[]) => seen.flatMap((m) => (m.type === 'stt.final' ? [`${m.text} ${m.confidence ?? ''}`.trim()] : []));
+  seen
+    .filter((m) => m.type === 'action.request' || m.type === 'control.estop' || m.type === 'session.error')
+    .map((m) => `${m.type} ${m.turnId}`);
+const finals = (seen: BusMessage[]) =>
+  seen.flatMap((m) => (m.type === 'stt.final' ? [`${m.text} ${m.confidence ?? ''}`.trim()] : []));
 
 describe('bad input: no crash, no action, no stop', () => {
   let session: HeardSession;
@@ -81,7 +85,9 @@ describe('bad input: no crash, no action, no stop', () => {
   });
 
   it('a sample rate that lies: 8 kHz audio sent as 16 kHz, and 16 kHz audio sent as 8 kHz and as 24 kHz', async () => {
-    const narrow = toSamples(await resampleAll(new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength), RATE, 8_000));
+    const narrow = toSamples(
+      await resampleAll(new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength), RATE, 8_000),
+    );
     await expectHarmless(narrow, RATE);
     await expectHarmless(speech, 8_000);
     await expectHarmless(speech, 24_000);
@@ -108,7 +114,10 @@ describe('bad input: no crash, no action, no stop', () => {
       const { samples } = readHumanClip(corpus, clip);
       const seen = await session.hear(samples.subarray(0, RATE * 3), RATE);
       // The finals in the message: what the recognizer made of the noise, when it was taken for a command.
-      expect({ clip: clip.file, harmful: harmful(seen) }, `finals: ${finals(seen).join('; ')}`).toEqual({ clip: clip.file, harmful: [] });
+      expect({ clip: clip.file, harmful: harmful(seen) }, `finals: ${finals(seen).join('; ')}`).toEqual({
+        clip: clip.file,
+        harmful: [],
+      });
     }
   }, 180_000);
 }, 60_000);
@@ -125,7 +134,8 @@ describe('bad input with the microphone closed (wake mode): no wake, no stop', (
   });
 
   /** The wake phrase's and the stop phrases' ears (the phone loop and the learned heads) hear all of it. */
-  const woke = (seen: BusMessage[]) => seen.filter((m) => m.type === 'control.listen' || m.type === 'control.estop').map((m) => m.type);
+  const woke = (seen: BusMessage[]) =>
+    seen.filter((m) => m.type === 'control.listen' || m.type === 'control.estop').map((m) => m.type);
 
   it('clipping, a DC offset, very loud and very quiet speech, and white noise', async () => {
     for (const [what, samples] of [
@@ -148,7 +158,11 @@ describe('bad input with the microphone closed (wake mode): no wake, no stop', (
     }
     for (const clip of corpus.clips.filter((c) => c.category === '5_noise')) {
       const seen = await session.hear(readHumanClip(corpus, clip).samples.subarray(0, RATE * 3), RATE);
-      expect({ clip: clip.file, woke: woke(seen), harmful: harmful(seen) }).toEqual({ clip: clip.file, woke: [], harmful: [] });
+      expect({ clip: clip.file, woke: woke(seen), harmful: harmful(seen) }).toEqual({
+        clip: clip.file,
+        woke: [],
+        harmful: [],
+      });
     }
   }, 180_000);
 });

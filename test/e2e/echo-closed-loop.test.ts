@@ -24,7 +24,8 @@ describe('echo closed loop', () => {
     async () => {
       const result = await runEchoLoop({ echoCancel: 'off', delayMs: 80, replies: 6, bargeIns: 0 });
       console.log(
-        `echo cancellation off: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies`,
+        `echo cancellation off: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false ` +
+          `speech starts over ${result.replies} replies`,
       );
       expect(result.falseBargeIns).toBeGreaterThan(0);
     },
@@ -45,13 +46,16 @@ describe('echo closed loop', () => {
         bargeIns: 5,
         stopSpotter: false,
         onMessage: (m) => {
-          if (m.type === 'session.notice' && m.code === 'echo_half_duplex') halfDuplex.push({ fromMs: m.fromMs, durationMs: m.durationMs });
+          if (m.type === 'session.notice' && m.code === 'echo_half_duplex')
+            halfDuplex.push({ fromMs: m.fromMs, durationMs: m.durationMs });
           if (m.type === 'playback.started' && m.kind !== 'filler') replyStarts.push(m.atMs);
         },
       });
       console.log(
-        `echo cancellation on, ${delayMs} ms: ${result.falseBargeIns} false barge-ins, ${result.falseSpeechStarts} false speech starts over ${result.replies} replies; ` +
-          `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply (${result.simulatedSeconds} s simulated)`,
+        `echo cancellation on, ${delayMs} ms: ${result.falseBargeIns} false barge-ins, ` +
+          `${result.falseSpeechStarts} false speech starts over ${result.replies} replies; ` +
+          `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply ` +
+          `(${result.simulatedSeconds} s simulated)`,
       );
       expect(result.replies).toBeGreaterThanOrEqual(20);
       expect(result.falseBargeIns).toBe(0);
@@ -63,7 +67,9 @@ describe('echo closed loop', () => {
       expect(halfDuplex.length, JSON.stringify(halfDuplex)).toBeGreaterThan(0);
       expect(halfDuplex[0]!.fromMs).toBeGreaterThanOrEqual(replyStarts[0]!);
       expect(halfDuplex.every((span) => span.durationMs > 0)).toBe(true);
-      expect(halfDuplex.filter((span) => span.fromMs >= replyStarts[3]! && span.fromMs <= replyStarts[20]!)).toEqual([]);
+      expect(halfDuplex.filter((span) => span.fromMs >= replyStarts[3]! && span.fromMs <= replyStarts[20]!)).toEqual(
+        [],
+      );
     },
     LOOP_TIMEOUT_MS,
   );
@@ -73,7 +79,8 @@ describe('echo closed loop', () => {
     async () => {
       const result = await runEchoLoop({ echoCancel: 'on', delayMs: 80, echoGainDb: -90, replies: 6, bargeIns: 5 });
       console.log(
-        `echo cancellation on, no echo: ${result.falseBargeIns} false barge-ins; ${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply`,
+        `echo cancellation on, no echo: ${result.falseBargeIns} false barge-ins; ` +
+          `${result.bargeInsStopped}/${result.bargeInsAttempted} barge-ins stopped the reply`,
       );
       expect(result.falseBargeIns).toBe(0);
       expect(result.commandTranscripts).toEqual(result.commands);

@@ -23,7 +23,11 @@ async function run(cell: EchoCell, cases: OverlapCase[]) {
   const result = await runEchoLoop({ ...loopOptions(cell, 2, 0, false), overlaps: cases });
   console.log(
     result.overlaps
-      .map((o) => `${o.voice} ${o.utterance} @ ${momentName(o.moment)}: ${o.result} (${o.said} over ${o.replyTurnId}, heard "${o.transcript ?? ''}")`)
+      .map(
+        (o) =>
+          `${o.voice} ${o.utterance} @ ${momentName(o.moment)}: ${o.result} (${o.said} over ${o.replyTurnId}, heard ` +
+          `"${o.transcript ?? ''}")`,
+      )
       .join('\n'),
   );
   // Talking over the robot never made it cut a reply of its own accord before: the first phase's replies.
@@ -41,7 +45,8 @@ describe('the user over the robot, echo cancellation on', () => {
   }, 180_000);
 
   it.skipIf(!human.available)(
-    `Realtime path, 100 ms echo: real people's commands and stops 0.8 s into a reply${human.available ? '' : ` (skipped: ${human.reason})`}`,
+    `Realtime path, 100 ms echo: real people's commands and stops 0.8 s into a ` +
+      `reply${human.available ? '' : ` (skipped: ${human.reason})`}`,
     async () => {
       const outcomes = await run(REALTIME, overlapCases({ moments: [{ intoReplyMs: 800 }], voices: ['human'] }));
       expect(outcomes.map((o) => [o.utterance, o.result])).toEqual([
@@ -52,20 +57,35 @@ describe('the user over the robot, echo cancellation on', () => {
     180_000,
   );
 
-  it('bus device, the speaker 10 dB over the user: "stop" 0.8 s into a reply fires the e-stop, from the spotter', async () => {
-    // Heard by the spotter's search of the linear filter's output before the residual suppressor, which
-    // carves the bands it takes for echo out of the user's "stop" (lost here when only its output was searched).
-    const outcomes = await run(LOUD_SPEAKER, overlapCases({ moments: [{ intoReplyMs: 800 }], utterances: ['stop'], voices: ['synthetic'] }));
-    expect(outcomes.map((o) => [o.utterance, o.result, o.estoppedBy])).toEqual([['stop', 'heard', 'spotter']]);
-  }, 180_000);
+  it(
+    'bus device, the speaker 10 dB over the user: "stop" 0.8 s into a reply fires the e-stop, from ' + 'the spotter',
+    async () => {
+      // Heard by the spotter's search of the linear filter's output before the residual suppressor, which
+      // carves the bands it takes for echo out of the user's "stop" (lost here when only its output was searched).
+      const outcomes = await run(
+        LOUD_SPEAKER,
+        overlapCases({ moments: [{ intoReplyMs: 800 }], utterances: ['stop'], voices: ['synthetic'] }),
+      );
+      expect(outcomes.map((o) => [o.utterance, o.result, o.estoppedBy])).toEqual([['stop', 'heard', 'spotter']]);
+    },
+    180_000,
+  );
 
-  it("bus device, 300 ms echo: a command during an action's spoken outcome cuts it; one right after a reply is heard", async () => {
-    const outcomes = await run(BUS, overlapCases({ moments: ['follow-up', 'after-reply'], utterances: ['command'], voices: ['synthetic'] }));
-    expect(outcomes.map((o) => [momentName(o.moment), o.result])).toEqual([
-      ['follow-up', 'heard'],
-      ['after-reply', 'heard'],
-    ]);
-    // The outcome cut is the action's own reply (turn f<n>), not the command's.
-    expect(outcomes[0]!.replyTurnId).toMatch(/^f\d+$/);
-  }, 180_000);
+  it(
+    "bus device, 300 ms echo: a command during an action's spoken outcome cuts it; one right after a " +
+      'reply is heard',
+    async () => {
+      const outcomes = await run(
+        BUS,
+        overlapCases({ moments: ['follow-up', 'after-reply'], utterances: ['command'], voices: ['synthetic'] }),
+      );
+      expect(outcomes.map((o) => [momentName(o.moment), o.result])).toEqual([
+        ['follow-up', 'heard'],
+        ['after-reply', 'heard'],
+      ]);
+      // The outcome cut is the action's own reply (turn f<n>), not the command's.
+      expect(outcomes[0]!.replyTurnId).toMatch(/^f\d+$/);
+    },
+    180_000,
+  );
 });

@@ -34,15 +34,28 @@ afterEach(async () => {
 async function until(what: string, predicate: () => boolean, timeoutMs = 45_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`e-stop with a Whisper-class recognizer: timed out waiting for ${what}; heard: ${trace.join(', ')}`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `e-stop with a Whisper-class recognizer: timed out waiting for ${what}; heard: ${trace.join(', ')}`,
+      );
     await sleep(10);
   }
 }
 
 const FAST_PATHS = [
   // The learned heads are a spotter too (source `spotter`): each path alone, the others off.
-  { name: 'the microphone spotter', estop: { spotter: true, localRecognizer: false }, keyword: true, source: 'spotter' },
-  { name: 'the local grammar decoder', estop: { spotter: false, localRecognizer: true }, keyword: false, source: 'phrase' },
+  {
+    name: 'the microphone spotter',
+    estop: { spotter: true, localRecognizer: false },
+    keyword: true,
+    source: 'spotter',
+  },
+  {
+    name: 'the local grammar decoder',
+    estop: { spotter: false, localRecognizer: true },
+    keyword: false,
+    source: 'phrase',
+  },
 ] as const;
 
 describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
@@ -58,35 +71,55 @@ describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
         session: { timeouts: { ttsFirstChunkMs: 10_000 }, estop: paths },
         keyword: { enabled: keyword },
       });
-      const [spoken] = await speakPhrases([{ name: 'flite', engine: createFliteTts() }], ['stop'], [config.audio.inputRateHz]);
+      const [spoken] = await speakPhrases(
+        [{ name: 'flite', engine: createFliteTts() }],
+        ['stop'],
+        [config.audio.inputRateHz],
+      );
       const word = spoken!.byRate.get(config.audio.inputRateHz)!;
       const { engines, session, mic, seen, close } = await startRobotSession(config, sessionId, (m) => {
         if (/^(control|action|session\.notice|playback\.(started|finished|stopped))/.test(m.type))
           trace.push(`${m.type} ${m.turnId}${'code' in m ? ` ${m.code}` : ''}`);
       });
       cleanups.push(close);
-      expect([engines.stopSpotter !== undefined, engines.stopStt !== undefined]).toEqual([paths.spotter, paths.localRecognizer]);
+      expect([engines.stopSpotter !== undefined, engines.stopStt !== undefined]).toEqual([
+        paths.spotter,
+        paths.localRecognizer,
+      ]);
       const first = (p: (m: BusMessage) => boolean, from = 0) => seen.slice(from).find((s) => p(s.m));
 
       session.sendText('go to the kitchen');
       await until('the navigation to be accepted', () => first((m) => m.type === 'action.accepted') !== undefined);
       const navigate = first((m) => m.type === 'action.request')!.m as Extract<BusMessage, { type: 'action.request' }>;
-      await until('"Going to the kitchen." to be said', () => session.history().some((h) => h.role === 'assistant' && h.turnId === navigate.turnId));
+      await until('"Going to the kitchen." to be said', () =>
+        session.history().some((h) => h.role === 'assistant' && h.turnId === navigate.turnId),
+      );
       session.sendText(STORY_PROMPT);
-      await until('the story to play', () => first((m) => m.type === 'playback.started' && m.turnId !== navigate.turnId) !== undefined);
+      await until(
+        'the story to play',
+        () => first((m) => m.type === 'playback.started' && m.turnId !== navigate.turnId) !== undefined,
+      );
       const story = first((m) => m.type === 'playback.started' && m.turnId !== navigate.turnId)!.m.turnId;
       await sleep(INTO_REPLY_MS);
       const from = seen.length;
       const asked = whisper.requests.length;
       await mic.speak(word);
-      await until('the estop notice', () => first((m) => m.type === 'session.notice' && m.code === 'estop', from) !== undefined);
-      await until('the stop action', () => first((m) => m.type === 'action.request' && m.name === 'stop', from) !== undefined);
-      // The utterance ends (VAD hangover, and an upload with 250 ms to answer, if the stop left it one): whatever would answer it has its chance.
+      await until(
+        'the estop notice',
+        () => first((m) => m.type === 'session.notice' && m.code === 'estop', from) !== undefined,
+      );
+      await until(
+        'the stop action',
+        () => first((m) => m.type === 'action.request' && m.name === 'stop', from) !== undefined,
+      );
+      // The utterance ends (VAD hangover, and an upload with 250 ms to answer, if the stop left it one): whatever would
+      // answer it has its chance.
       await sleep(1500);
 
       const estop = first((m) => m.type === 'control.estop', from)!;
       expect(estop.m).toMatchObject({ source, phrase: 'stop' });
-      // Before the recognizer knew anything: no upload of the utterance had arrived (the stop drops it, so none need come).
+      // Before the recognizer knew anything: no upload of the utterance had arrived (the stop drops it, so none need
+      // come).
       expect(whisper.requests.slice(asked).filter((r) => r.arrivedAtMs <= estop.atMs)).toEqual([]);
       const after = seen.slice(from).map((s) => s.m);
       const cut = after.find((m) => m.type === 'session.notice' && m.code === 'reply_cancelled');
@@ -95,11 +128,21 @@ describe('emergency stop with a Whisper-class recognizer, closed loop', () => {
       expect(cut, trace.join(', ')).toMatchObject({ turnId: story });
       const cutBy = cut?.type === 'session.notice' && cut.code === 'reply_cancelled' ? cut.reason : undefined;
       expect(['estop', 'barge_in'], trace.join(', ')).toContain(cutBy);
-      expect(after.find((m) => m.type === 'action.cancel')).toMatchObject({ actionId: navigate.actionId, reason: cutBy });
+      expect(after.find((m) => m.type === 'action.cancel')).toMatchObject({
+        actionId: navigate.actionId,
+        reason: cutBy,
+      });
       // One stop; the utterance is not answered.
       expect(after.filter((m) => m.type === 'control.estop')).toHaveLength(1);
-      expect(after.filter((m) => m.type === 'action.request').map((m) => (m.type === 'action.request' ? m.name : ''))).toEqual(['stop']);
-      expect(after.filter((m) => ['llm.request', 'llm.tool_call'].includes(m.type) || (m.type === 'playback.started' && m.turnId !== story))).toEqual([]);
+      expect(
+        after.filter((m) => m.type === 'action.request').map((m) => (m.type === 'action.request' ? m.name : '')),
+      ).toEqual(['stop']);
+      expect(
+        after.filter(
+          (m) =>
+            ['llm.request', 'llm.tool_call'].includes(m.type) || (m.type === 'playback.started' && m.turnId !== story),
+        ),
+      ).toEqual([]);
     },
     180_000,
   );

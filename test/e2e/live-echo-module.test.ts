@@ -23,9 +23,15 @@ import { spawnLive, usePulseRoom, writeUserRecordings } from '../support/live-ro
  * (one run in a few timed out waiting for its reply).
  */
 const COMMANDS = ['turn left'];
-/** Why 150 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s, and took 40-100 s at a load of 20. */
+/**
+ * Why 150 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s, and took 40-100 s at a load
+ * of 20.
+ */
 const READY_TIMEOUT_MS = 150_000;
-/** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
+/**
+ * Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is
+ * a stalled machine.
+ */
 const TURN_TIMEOUT_MS = 30_000;
 /** Why 1.5 s: after a reply, long enough for its echo to have died before the next command. */
 const QUIET_AFTER_REPLY_MS = 1500;
@@ -36,13 +42,18 @@ const echoCancelModules = async (room: PulseRoom) =>
   (await room.pactl(['list', 'short', 'modules'])).split('\n').filter((l) => l.includes('module-echo-cancel'));
 
 /** How many client streams play to (record from) the module's virtual sink (source). */
-async function streamsOn(room: PulseRoom, devices: 'sinks' | 'sources', streams: 'sink-inputs' | 'source-outputs'): Promise<number> {
+async function streamsOn(
+  room: PulseRoom,
+  devices: 'sinks' | 'sources',
+  streams: 'sink-inputs' | 'source-outputs',
+): Promise<number> {
   const device = (await room.pactl(['list', 'short', devices]))
     .split('\n')
     .map((l) => l.split('\t'))
     .find((f) => /^voice_agent_ec_\d+_(sink|source)$/.test(f[1] ?? ''));
   if (!device) return 0;
-  return (await room.pactl(['list', 'short', streams])).split('\n').filter((l) => l.split('\t')[1] === device[0]).length;
+  return (await room.pactl(['list', 'short', streams])).split('\n').filter((l) => l.split('\t')[1] === device[0])
+    .length;
 }
 
 describe('module-echo-cancel without a pulse server', () => {
@@ -53,48 +64,63 @@ describe('module-echo-cancel without a pulse server', () => {
   });
 });
 
-describe.skipIf(missing)(`voice-agent live --echo-cancel-module in a virtual room${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const room = usePulseRoom({ echoDelayMs: 100 });
+describe.skipIf(missing)(
+  `voice-agent live --echo-cancel-module in a virtual room${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    const room = usePulseRoom({ echoDelayMs: 100 });
 
-  it("records from the module's virtual source, hears the first command as said, and unloads the module on Ctrl-C", { timeout: 300_000 }, async () => {
-    const files = await writeUserRecordings(room().dir, COMMANDS);
-    const timelineFile = join(room().dir, 'live.timeline.json');
-    // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
-    // test is about the echo, not the synthesis's latency.
-    const { child, out, stderr, exited } = spawnLive(room(), ['--echo-cancel-module', '--timeline', timelineFile], {
-      VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000',
-    });
-    const seen = out.seen;
-    const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
-    try {
-      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
-      expect(seen.find((l) => l.startsWith('live on '))).toContain("echo cancellation on (the sound server's module-echo-cancel)");
-      const loaded = await echoCancelModules(room());
-      expect(loaded).toHaveLength(1);
-      expect(loaded[0]).toMatch(/aec_method=webrtc.*source_master=room\.monitor sink_master=agent/);
-      // The agent plays to the module's virtual sink and records from its virtual source (whose masters are the devices).
-      expect(await streamsOn(room(), 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
-      expect(await streamsOn(room(), 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
-      for (const [i, file] of files.entries()) {
-        // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
-        const before = replies();
-        await room().play(file);
-        await out.waitFor(() => replies() >= before + 1, TURN_TIMEOUT_MS, `the reply to "${COMMANDS[i]}"`);
-        await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
-      }
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited, stderr()).toBe(0);
-    expect(await echoCancelModules(room())).toEqual([]);
-    const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as { turns: Array<{ userText?: string; outcome?: string; reason?: string }> };
-    const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
-    console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);
-    // The command, as said, through the module's source (its noise suppression and AEC in the way).
-    expect(
-      timeline.turns.filter((t) => t.userText !== undefined && t.userText !== '').map((t) => t.userText),
-      summary,
-    ).toContain(COMMANDS[0]);
-    console.log(`replies cut short: ${seen.filter((l) => l.includes('(interrupted)')).length} of ${replies()}`);
-  });
-});
+    it(
+      "records from the module's virtual source, hears the first command as said, " +
+        'and unloads the module on Ctrl-C',
+      { timeout: 300_000 },
+      async () => {
+        const files = await writeUserRecordings(room().dir, COMMANDS);
+        const timelineFile = join(room().dir, 'live.timeline.json');
+        // Why 5 s for TTS's first audio: flite timed out at 800 ms three times in a row at a load of 20 here; the
+        // test is about the echo, not the synthesis's latency.
+        const { child, out, stderr, exited } = spawnLive(room(), ['--echo-cancel-module', '--timeline', timelineFile], {
+          VA_SESSION__TIMEOUTS__TTS_FIRST_CHUNK_MS: '5000',
+        });
+        const seen = out.seen;
+        const replies = () => seen.filter((l) => l.startsWith('agent: ')).length;
+        try {
+          await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
+          expect(seen.find((l) => l.startsWith('live on '))).toContain(
+            "echo cancellation on (the sound server's module-echo-cancel)",
+          );
+          const loaded = await echoCancelModules(room());
+          expect(loaded).toHaveLength(1);
+          expect(loaded[0]).toMatch(/aec_method=webrtc.*source_master=room\.monitor sink_master=agent/);
+          // The agent plays to the module's virtual sink and records from its virtual source (whose masters are the
+          // devices).
+          expect(await streamsOn(room(), 'sinks', 'sink-inputs')).toBeGreaterThanOrEqual(1);
+          expect(await streamsOn(room(), 'sources', 'source-outputs')).toBeGreaterThanOrEqual(1);
+          for (const [i, file] of files.entries()) {
+            // The reply (whole or cut: how well the module cancels this room is measured in docs/echo.md, not here).
+            const before = replies();
+            await room().play(file);
+            await out.waitFor(() => replies() >= before + 1, TURN_TIMEOUT_MS, `the reply to "${COMMANDS[i]}"`);
+            await new Promise((r) => setTimeout(r, QUIET_AFTER_REPLY_MS));
+          }
+        } finally {
+          child.kill('SIGINT');
+        }
+        expect(await exited, stderr()).toBe(0);
+        expect(await echoCancelModules(room())).toEqual([]);
+        const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
+          turns: Array<{ userText?: string; outcome?: string; reason?: string }>;
+        };
+        const summary = timeline.turns
+          .map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`)
+          .join('; ');
+        console.log(`live room with module-echo-cancel: ${summary}\n${seen.join('\n')}`);
+        // The command, as said, through the module's source (its noise suppression and AEC in the way).
+        expect(
+          timeline.turns.filter((t) => t.userText !== undefined && t.userText !== '').map((t) => t.userText),
+          summary,
+        ).toContain(COMMANDS[0]);
+        console.log(`replies cut short: ${seen.filter((l) => l.includes('(interrupted)')).length} of ${replies()}`);
+      },
+    );
+  },
+);

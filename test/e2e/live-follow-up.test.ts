@@ -34,37 +34,51 @@ const TURN_TIMEOUT_MS = 30_000;
 
 const missing = pulseMissing();
 
-describe.skipIf(missing)(`voice-agent live, the user over the robot's outcome${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const room = usePulseRoom({ echoDelayMs: 100 });
+describe.skipIf(missing)(
+  `voice-agent live, the user over the robot's outcome${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    const room = usePulseRoom({ echoDelayMs: 100 });
 
-  it('"turn left" said as the robot starts "Arrived at the kitchen." cuts the outcome every trial, and is heard', { timeout: 180_000, retry: 2 }, async () => {
-    const warmUp = await writeUserRecordings(room().dir, WARM_UP, 'command', PAD_MS);
-    const recordings = await writeUserRecordings(room().dir, FOLLOW_UP_LINES, 'follow-up', PAD_MS);
-    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 'live.timeline.json')]);
-    const progress: string[] = [];
-    try {
-      await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
-      for (const [i, file] of warmUp.entries()) {
-        // Two lines per command: the reply, then the simulated robot's outcome (`Turned right.`).
-        const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
-        await room().play(file);
-        await out.waitFor((lines) => lines.filter((l) => l.startsWith('agent: ')).length >= before + 2, TURN_TIMEOUT_MS, `the outcome of "${WARM_UP[i]}"`);
-      }
-      const row = await talkOverFollowUps({
-        room: room(),
-        seen: out.seen,
-        lastLineAt: out.lastLineAtMs,
-        recordings,
-        trials: TRIALS,
-        progress: (line) => progress.push(line),
-      });
-      console.log(`live follow-up: ${JSON.stringify(row)}\n${progress.join('\n')}`);
-      expect(row.trials, progress.join('\n')).toBe(TRIALS);
-      expect(row.cut, progress.join('\n')).toBe(TRIALS);
-      expect(row.heard, progress.join('\n')).toBeGreaterThanOrEqual(HEARD_AT_LEAST);
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited, stderr()).toBe(0);
-  });
-});
+    it(
+      '"turn left" said as the robot starts "Arrived at the kitchen." ' + 'cuts the outcome every trial, and is heard',
+      { timeout: 180_000, retry: 2 },
+      async () => {
+        const warmUp = await writeUserRecordings(room().dir, WARM_UP, 'command', PAD_MS);
+        const recordings = await writeUserRecordings(room().dir, FOLLOW_UP_LINES, 'follow-up', PAD_MS);
+        const { child, out, stderr, exited } = spawnLive(room(), [
+          '--timeline',
+          join(room().dir, 'live.timeline.json'),
+        ]);
+        const progress: string[] = [];
+        try {
+          await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
+          for (const [i, file] of warmUp.entries()) {
+            // Two lines per command: the reply, then the simulated robot's outcome (`Turned right.`).
+            const before = out.seen.filter((l) => l.startsWith('agent: ')).length;
+            await room().play(file);
+            await out.waitFor(
+              (lines) => lines.filter((l) => l.startsWith('agent: ')).length >= before + 2,
+              TURN_TIMEOUT_MS,
+              `the outcome of "${WARM_UP[i]}"`,
+            );
+          }
+          const row = await talkOverFollowUps({
+            room: room(),
+            seen: out.seen,
+            lastLineAt: out.lastLineAtMs,
+            recordings,
+            trials: TRIALS,
+            progress: (line) => progress.push(line),
+          });
+          console.log(`live follow-up: ${JSON.stringify(row)}\n${progress.join('\n')}`);
+          expect(row.trials, progress.join('\n')).toBe(TRIALS);
+          expect(row.cut, progress.join('\n')).toBe(TRIALS);
+          expect(row.heard, progress.join('\n')).toBeGreaterThanOrEqual(HEARD_AT_LEAST);
+        } finally {
+          child.kill('SIGINT');
+        }
+        expect(await exited, stderr()).toBe(0);
+      },
+    );
+  },
+);

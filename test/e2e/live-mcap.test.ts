@@ -28,30 +28,51 @@ const missing = pulseMissing();
 describe.skipIf(missing)(`voice-agent live --record-mcap${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const room = usePulseRoom({ echoDelayMs: 100 });
 
-  it('writes the session as MCAP while it runs; after Ctrl-C the file holds the turn and replays identically', async () => {
-    const command = join(room().dir, 'command.wav');
-    await writeUserRecording('turn left', command);
-    const dir = join(room().dir, 'mcap');
-    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 't.json'), '--record-mcap', dir], { VA_RECORD__AUDIO: 'true' });
-    const stdout = () => out.seen.join('\n');
-    try {
-      await until('the ready line', () => stdout().includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout() + stderr() });
-      await room().play(command);
-      await out.waitFor((lines) => lines.filter((l) => l.startsWith('agent: ')).length >= 2, TURN_TIMEOUT_MS, 'the reply and the outcome');
-      // The file is written as the session runs.
-      expect(existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.mcap'))).toEqual([expect.stringMatching(/^live-[0-9a-f]{8}\.mcap$/)]);
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited, stderr()).toBe(0);
-    const [name] = readdirSync(dir);
-    const file = join(dir, name!);
-    expect(stdout()).toContain(`the session as MCAP: ${file}`);
-    const data = await readMcapRecording(file);
-    expect(data.recording).toMatchObject({ sessionId: 'live', endReason: 'end', audio: true });
-    expect(data.turns.filter((t) => t.userText !== undefined)).toMatchObject([{ userText: 'turn left', outcome: 'finished' }]);
-    expect(data.audio.length).toBeGreaterThan(0);
-    const replay = await run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'replay', '--mcap', file], { timeout: 90_000 });
-    expect(replay.stdout).toMatch(/^replay: \d+ events, \d+ transitions, identical/);
-  }, 180_000);
+  it(
+    'writes the session as MCAP while it runs; after Ctrl-C the file holds the turn and replays ' + 'identically',
+    async () => {
+      const command = join(room().dir, 'command.wav');
+      await writeUserRecording('turn left', command);
+      const dir = join(room().dir, 'mcap');
+      const { child, out, stderr, exited } = spawnLive(
+        room(),
+        ['--timeline', join(room().dir, 't.json'), '--record-mcap', dir],
+        { VA_RECORD__AUDIO: 'true' },
+      );
+      const stdout = () => out.seen.join('\n');
+      try {
+        await until('the ready line', () => stdout().includes('live on '), {
+          timeoutMs: READY_TIMEOUT_MS,
+          detail: () => stdout() + stderr(),
+        });
+        await room().play(command);
+        await out.waitFor(
+          (lines) => lines.filter((l) => l.startsWith('agent: ')).length >= 2,
+          TURN_TIMEOUT_MS,
+          'the reply and the outcome',
+        );
+        // The file is written as the session runs.
+        expect(existsSync(dir) && readdirSync(dir).filter((f) => f.endsWith('.mcap'))).toEqual([
+          expect.stringMatching(/^live-[0-9a-f]{8}\.mcap$/),
+        ]);
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited, stderr()).toBe(0);
+      const [name] = readdirSync(dir);
+      const file = join(dir, name!);
+      expect(stdout()).toContain(`the session as MCAP: ${file}`);
+      const data = await readMcapRecording(file);
+      expect(data.recording).toMatchObject({ sessionId: 'live', endReason: 'end', audio: true });
+      expect(data.turns.filter((t) => t.userText !== undefined)).toMatchObject([
+        { userText: 'turn left', outcome: 'finished' },
+      ]);
+      expect(data.audio.length).toBeGreaterThan(0);
+      const replay = await run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'replay', '--mcap', file], {
+        timeout: 90_000,
+      });
+      expect(replay.stdout).toMatch(/^replay: \d+ events, \d+ transitions, identical/);
+    },
+    180_000,
+  );
 });

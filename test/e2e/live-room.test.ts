@@ -17,11 +17,16 @@ const COMMANDS = ['turn left', 'move forward two meters', 'go to the kitchen'];
 /** Said 3.5 s apart whatever the robot does: "turn left" comes while the answer to the time still plays. */
 const OVER_REPLY = ['hello robot', 'what time is it', 'turn left', 'go to the kitchen'];
 const OVER_REPLY_EVERY_MS = 3500;
-/** Why 6 s: longer than any pause between an answer and the action's outcome, shorter than the confirmation's timeout. */
+/**
+ * Why 6 s: longer than any pause between an answer and the action's outcome, shorter than the confirmation's timeout.
+ */
 const QUIET_AFTER_LAST_MS = 6000;
 /** Why 60 s: tsx, the engines' warm-up and a loaded two-core machine; it is ready in ~5 s. */
 const READY_TIMEOUT_MS = 60_000;
-/** Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is a stalled machine. */
+/**
+ * Why 30 s: a command's turn takes ~4 s (speech, hangover, reply) and its action up to 8 s (a navigation); the rest is
+ * a stalled machine.
+ */
 const TURN_TIMEOUT_MS = 30_000;
 /** Why 1.5 s: after a reply, long enough for a late echo to start a false turn that the timeline would show. */
 const QUIET_AFTER_REPLY_MS = 1500;
@@ -58,13 +63,22 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       expect(await exited, stderr()).toBe(0);
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
         input: string;
-        turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number; echoHalfDuplex?: Array<{ durationMs: number }> }>;
+        turns: Array<{
+          userText?: string;
+          outcome?: string;
+          reason?: string;
+          firstAudioAtMs?: number;
+          echoHalfDuplex?: Array<{ durationMs: number }>;
+        }>;
         soundServer: { playbackLatencyMs: number; echoShiftMs: number; underruns: number };
       };
-      const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+      const summary = timeline.turns
+        .map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`)
+        .join('; ');
       const halfDuplexMs = timeline.turns.flatMap((t) => t.echoHalfDuplex ?? []).map((span) => span.durationMs);
       console.log(
-        `live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}; half duplex ${JSON.stringify(halfDuplexMs)} ms\n${out.seen.join('\n')}`,
+        `live room: ${summary}; sound server ${JSON.stringify(timeline.soundServer)}; half duplex ` +
+          `${JSON.stringify(halfDuplexMs)} ms\n${out.seen.join('\n')}`,
       );
       expect(timeline.input).toBe('room.monitor');
       // Every command heard as said, each answered to the end (and its action's outcome too): no turn of
@@ -85,7 +99,8 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
   );
 
   it(
-    'four commands 3.5 s apart, one said over a reply: that reply cut by the user, every utterance answered, no emergency stop nobody said',
+    'four commands 3.5 s apart, one said over a reply: that reply cut by the user, every utterance answered, no ' +
+      'emergency stop nobody said',
     { timeout: 120_000, retry: 2 },
     async () => {
       const file = join(room().dir, 'over-reply.wav');
@@ -96,7 +111,11 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
         await out.waitFor((lines) => lines.some((l) => l.startsWith('live on ')), READY_TIMEOUT_MS, 'the ready line');
         await room().play(file);
         // Done once the agent has said nothing new for a while (a confirmation question waits for its timeout).
-        await out.waitFor(() => performance.now() - out.lastLineAtMs() > QUIET_AFTER_LAST_MS, TURN_TIMEOUT_MS, 'the last answer');
+        await out.waitFor(
+          () => performance.now() - out.lastLineAtMs() > QUIET_AFTER_LAST_MS,
+          TURN_TIMEOUT_MS,
+          'the last answer',
+        );
       } finally {
         child.kill('SIGINT');
       }
@@ -104,7 +123,9 @@ describe.skipIf(missing)(`voice-agent live in a virtual room${missing ? ` (skipp
       const timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
         turns: Array<{ userText?: string; outcome?: string; reason?: string; firstAudioAtMs?: number }>;
       };
-      const summary = timeline.turns.map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`).join('; ');
+      const summary = timeline.turns
+        .map((t) => `${t.userText ?? '(no text)'} → ${t.outcome ?? '-'}${t.reason ? ` (${t.reason})` : ''}`)
+        .join('; ');
       console.log(`live room, commands over replies: ${summary}\n${out.seen.join('\n')}`);
       const said = timeline.turns.filter((t) => t.userText !== undefined).map((t) => t.userText);
       expect(said.slice(0, 2), summary).toEqual(OVER_REPLY.slice(0, 2));

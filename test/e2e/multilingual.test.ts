@@ -24,7 +24,9 @@ const espeakInstalled = (() => {
 
 describe.runIf(espeakInstalled)('multilingual replies', () => {
   it('each clause is spoken by the chain and voice of its language', async () => {
-    const config = loadConfig({ overrides: { languages: { zh: { tts: [{ engine: 'espeak', language: 'zh' }] } }, tts: { phrases: [] } } });
+    const config = loadConfig({
+      overrides: { languages: { zh: { tts: [{ engine: 'espeak', language: 'zh' }] } }, tts: { phrases: [] } },
+    });
     const pool = buildEngines(config, { clock: systemClock });
     await pool.warmUp();
     const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
@@ -36,9 +38,12 @@ describe.runIf(espeakInstalled)('multilingual replies', () => {
     await session.ready();
     session.say('The weather is fine. 今天天气很好。 Have a nice day.');
     const deadline = Date.now() + 20_000;
-    while (!seen.some((m) => m.type === 'playback.finished') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!seen.some((m) => m.type === 'playback.finished') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     // Requests run in parallel (eSpeak's first waits for its resampler), so they are compared by segment.
-    const requested = seen.flatMap((m) => (m.type === 'tts.requested' ? [[m.segmentIndex, m.engine] as const] : [])).sort((a, b) => a[0] - b[0]);
+    const requested = seen
+      .flatMap((m) => (m.type === 'tts.requested' ? [[m.segmentIndex, m.engine] as const] : []))
+      .sort((a, b) => a[0] - b[0]);
     expect(requested).toEqual([
       [0, 'flite(kal16)'],
       [1, 'espeak(cmn)'],

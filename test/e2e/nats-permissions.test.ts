@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 
 const CONFIG = fileURLToPath(new URL('../../docs/nats-permissions.conf', import.meta.url));
-const PASSWORDS = { VOICE_AGENT_PASSWORD: 'agent-secret-1', ROBOT_1_PASSWORD: 'robot-1-secret', ROBOT_2_PASSWORD: 'robot-2-secret' };
+const PASSWORDS = {
+  VOICE_AGENT_PASSWORD: 'agent-secret-1',
+  ROBOT_1_PASSWORD: 'robot-1-secret',
+  ROBOT_2_PASSWORD: 'robot-2-secret',
+};
 
 let server: NatsServerHandle;
 let agent: NatsConnection;
@@ -23,12 +27,20 @@ const received: string[] = [];
 beforeAll(async () => {
   server = await startNatsServer({ configFile: CONFIG, env: PASSWORDS });
   agent = await connect({ servers: server.url, user: 'voice-agent', pass: PASSWORDS.VOICE_AGENT_PASSWORD });
-  robot = await connect({ servers: server.url, user: 'robot-1', pass: PASSWORDS.ROBOT_1_PASSWORD, inboxPrefix: '_INBOX_robot-1' });
+  robot = await connect({
+    servers: server.url,
+    user: 'robot-1',
+    pass: PASSWORDS.ROBOT_1_PASSWORD,
+    inboxPrefix: '_INBOX_robot-1',
+  });
   void (async () => {
-    for await (const status of robot.status()) if (status.type === 'error' && status.error instanceof PermissionViolationError) violations.push(status.error);
+    for await (const status of robot.status())
+      if (status.type === 'error' && status.error instanceof PermissionViolationError) violations.push(status.error);
   })();
   agent.subscribe('va.>', { callback: (_err, msg) => void received.push(msg.subject) });
-  agent.subscribe('va.sessions.create', { callback: (_err, msg) => void msg.respond(new TextEncoder().encode('{"ok":true,"sessionId":"robot-1"}')) });
+  agent.subscribe('va.sessions.create', {
+    callback: (_err, msg) => void msg.respond(new TextEncoder().encode('{"ok":true,"sessionId":"robot-1"}')),
+  });
   await agent.flush();
 });
 
@@ -76,7 +88,12 @@ describe('documented NATS permissions', () => {
 
   it('nats-server refuses a robot publishing stt.final, an action request, or to another robot', async () => {
     received.length = 0;
-    for (const subject of ['va.robot-1.stt.final', 'va.robot-1.action.request', 'va.robot-2.audio.frame', 'va.robot-2.control.stop'])
+    for (const subject of [
+      'va.robot-1.stt.final',
+      'va.robot-1.action.request',
+      'va.robot-2.audio.frame',
+      'va.robot-2.control.stop',
+    ])
       robot.publish(subject, new Uint8Array(4));
     await settle();
     expect(received).toEqual([]);
@@ -93,7 +110,9 @@ describe('documented NATS permissions', () => {
     robot.subscribe('va.robot-2.audio.out');
     await settle();
     expect(violations.map((v) => [v.operation, v.subject])).toEqual([['subscription', 'va.robot-2.audio.out']]);
-    const reply = await robot.request('va.sessions.create', new TextEncoder().encode('{"sessionId":"robot-1"}'), { timeout: 2000 });
+    const reply = await robot.request('va.sessions.create', new TextEncoder().encode('{"sessionId":"robot-1"}'), {
+      timeout: 2000,
+    });
     expect(reply.subject.startsWith('_INBOX_robot-1.')).toBe(true);
     expect(JSON.parse(reply.string())).toMatchObject({ ok: true, sessionId: 'robot-1' });
   });

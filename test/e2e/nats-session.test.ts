@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../adapters/clock.js';
-import { createPacedSink, createFakeLlm, createFakeStt, createFakeTts, createFakeVad } from '../../adapters/testing/index.js';
+import {
+  createPacedSink,
+  createFakeLlm,
+  createFakeStt,
+  createFakeTts,
+  createFakeVad,
+} from '../../adapters/testing/index.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
 import { connectNatsTransport } from '../../bus/nats-transport.js';

@@ -37,7 +37,20 @@ beforeAll(async () => {
   await bus.flush();
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'r1,r2', '--nats', server.url, '--port', '0', '--db', ':memory:'],
+    [
+      '--import',
+      'tsx',
+      'bin/voice-agent.ts',
+      'serve',
+      '--sessions',
+      'r1,r2',
+      '--nats',
+      server.url,
+      '--port',
+      '0',
+      '--db',
+      ':memory:',
+    ],
     {
       env: {
         ...process.env,
@@ -82,7 +95,10 @@ describe('voice-agent serve', () => {
 
   it('answers microphone audio with speaker frames, and a STOP clears the speaker', async () => {
     // 600 ms of speech then silence, in real time, as a robot's microphone would send it.
-    const frames = [...Array(30).fill(makeSpeechFrame(16_000, 20, 2)), ...Array(60).fill(makeSilenceFrame(16_000, 20))] as Uint8Array[];
+    const frames = [
+      ...Array(30).fill(makeSpeechFrame(16_000, 20, 2)),
+      ...Array(60).fill(makeSilenceFrame(16_000, 20)),
+    ] as Uint8Array[];
     let seq = 0;
     for (const audio of frames) {
       bus.publish({ type: 'audio.frame', sessionId: 'r1', turnId: '-', seq: seq++, sampleRateHz: 16_000, audio });
@@ -95,14 +111,18 @@ describe('voice-agent serve', () => {
 
     bus.publish({ type: 'control.stop', sessionId: 'r1', turnId: '-' });
     await waitFor('audio.clear', () => ofType('audio.clear').length === 1);
-    await waitFor('the interrupted reply in history', () => ofType('session.history').some((m) => m.role === 'assistant'));
+    await waitFor('the interrupted reply in history', () =>
+      ofType('session.history').some((m) => m.role === 'assistant'),
+    );
     const framesAtClear = ofType('audio.out').length;
     await new Promise((r) => setTimeout(r, 300));
     // Not one frame after the clear, and the history keeps only part of the long reply, marked interrupted.
     expect(ofType('audio.out')).toHaveLength(framesAtClear);
     const reply = ofType('session.history').find((m) => m.role === 'assistant')!;
     expect(reply.interrupted).toBe(true);
-    expect(reply.text.length).toBeLessThan('Hello human, here is a rather long answer that keeps going for quite a while.'.length);
+    expect(reply.text.length).toBeLessThan(
+      'Hello human, here is a rather long answer that keeps going for quite a while.'.length,
+    );
     expect(ofType('session.history').find((m) => m.role === 'user')?.text).toBe('hello robot');
     // Session r2 heard nothing and said nothing.
     expect(ofType('audio.out', 'r2')).toEqual([]);

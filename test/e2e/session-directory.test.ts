@@ -26,7 +26,13 @@ const hosts: Record<'a' | 'b', VoiceAgentServer> = {} as never;
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
 const config = () =>
-  loadConfig({ overrides: { ...FAKE_ENGINES, nats: { servers: nats.url }, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } });
+  loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      nats: { servers: nats.url },
+      server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 },
+    },
+  });
 
 const chat = (host: VoiceAgentServer, key: string, body: object) =>
   fetch(`${host.http.url}/chat/stream`, {
@@ -51,7 +57,11 @@ afterAll(async () => {
 
 const askForSession = async (sessionId: string) =>
   JSON.parse(
-    new TextDecoder().decode(await robot.request('va.sessions.create', new TextEncoder().encode(JSON.stringify({ sessionId })), { timeoutMs: 3000 })),
+    new TextDecoder().decode(
+      await robot.request('va.sessions.create', new TextEncoder().encode(JSON.stringify({ sessionId })), {
+        timeoutMs: 3000,
+      }),
+    ),
   ) as CreateSessionReply;
 
 describe('session directory over NATS', () => {
@@ -59,7 +69,9 @@ describe('session directory over NATS', () => {
     await hosts.a.manager.create({ sessionId: 'robot-7' });
 
     await expect(hosts.b.manager.create({ sessionId: 'robot-7' })).rejects.toThrow(SessionExistsError);
-    await expect(hosts.b.manager.create({ sessionId: 'robot-7' })).rejects.toThrow(/robot-7 already runs on host host-a/);
+    await expect(hosts.b.manager.create({ sessionId: 'robot-7' })).rejects.toThrow(
+      /robot-7 already runs on host host-a/,
+    );
 
     // The queue group hands the requests to either host; both refuse.
     for (let i = 0; i < 6; i++) {
@@ -98,19 +110,23 @@ describe('session directory over NATS', () => {
     expect(hosts.a.manager.get('kiosk-1')).toBeUndefined();
   });
 
-  it('a session with a fresh id is announced too, and a host that holds an id but does not answer is an error, not a duplicate', async () => {
-    const fresh = await hosts.a.manager.create({});
-    const directory = createNatsSessionDirectory({ bus: hosts.b.bus, hostId: 'host-b', timeoutMs: 200 });
-    expect(await directory.lookup(fresh.id)).toEqual({ hostId: 'host-a' });
-    expect(await directory.lookup('nobody-here')).toBeUndefined();
-    await hosts.a.manager.end(fresh.id, 'end');
-    expect(await directory.lookup(fresh.id)).toBeUndefined();
+  it(
+    'a session with a fresh id is announced too, and a host that holds an id but does not answer is ' +
+      'an error, not a duplicate',
+    async () => {
+      const fresh = await hosts.a.manager.create({});
+      const directory = createNatsSessionDirectory({ bus: hosts.b.bus, hostId: 'host-b', timeoutMs: 200 });
+      expect(await directory.lookup(fresh.id)).toEqual({ hostId: 'host-a' });
+      expect(await directory.lookup('nobody-here')).toBeUndefined();
+      await hosts.a.manager.end(fresh.id, 'end');
+      expect(await directory.lookup(fresh.id)).toBeUndefined();
 
-    // Something subscribed on the id's subject that never answers: the directory cannot tell, so it says so.
-    const mute = createMessageBus(robot, { clock: systemClock });
-    const silent = mute.transport.subscribe('va.sessions.host.robot-9', () => {});
-    await robot.flush();
-    await expect(directory.lookup('robot-9')).rejects.toThrow(SessionDirectoryError);
-    silent.unsubscribe();
-  });
+      // Something subscribed on the id's subject that never answers: the directory cannot tell, so it says so.
+      const mute = createMessageBus(robot, { clock: systemClock });
+      const silent = mute.transport.subscribe('va.sessions.host.robot-9', () => {});
+      await robot.flush();
+      await expect(directory.lookup('robot-9')).rejects.toThrow(SessionDirectoryError);
+      silent.unsubscribe();
+    },
+  );
 });

@@ -1,9 +1,9 @@
 /**
- * Wake word, all real local engines: a session in `session.activation: wake` (WebRTC VAD, pocketsphinx
- * with the robot grammar, the rule policy, flite, and the pocketsphinx keyword spotter and its second
- * stage at the default thresholds) hears a recording made with flite, as 16 kHz microphone frames in real time. A command
- * without the wake phrase is not even an utterance; "stop" with the gate closed still publishes the
- * emergency stop; "hey robot, turn left" opens listening and the command is answered.
+ * Wake word, all real local engines: a session in `session.activation: wake` (WebRTC VAD, pocketsphinx with the robot
+ * grammar, the rule policy, flite, and the pocketsphinx keyword spotter and its second stage at the default thresholds)
+ * hears a recording made with flite, as 16 kHz microphone frames in real time. A command without the wake phrase is not
+ * even an utterance; "stop" with the gate closed still publishes the emergency stop; "hey robot, turn left" opens
+ * listening and the command is answered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -67,10 +67,20 @@ describe('wake word (real engines)', () => {
         activation: { mode: 'wake', windowMs: ACTIVATION.windowMs },
         estop: { phrases: [...stops] },
       },
-      engines: { vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }), stt, llm: createRulePolicy(rules), tts: [tts], sink, keywordSpotter },
+      engines: {
+        vad: await createFvadVad({ sampleRateHz: RATE, frameMs: 20, mode: 2 }),
+        stt,
+        llm: createRulePolicy(rules),
+        tts: [tts],
+        sink,
+        keywordSpotter,
+      },
     });
     const seen: BusMessage[] = [];
-    bus.subscribe('va.wake.>', (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)));
+    bus.subscribe(
+      'va.wake.>',
+      (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)),
+    );
 
     const queue: Uint8Array[] = [];
     let micOn = true;
@@ -92,11 +102,13 @@ describe('wake word (real engines)', () => {
     const until = async (what: string, predicate: () => boolean, timeoutMs = 15_000) => {
       const deadline = clock.now() + timeoutMs;
       while (!predicate()) {
-        if (clock.now() > deadline) throw new Error(`wake word: timed out waiting for ${what}; state ${session.state()}`);
+        if (clock.now() > deadline)
+          throw new Error(`wake word: timed out waiting for ${what}; state ${session.state()}`);
         await sleep(20);
       }
     };
-    const ofType = <T extends BusMessage['type']>(type: T) => seen.filter((m): m is Extract<BusMessage, { type: T }> => m.type === type);
+    const ofType = <T extends BusMessage['type']>(type: T) =>
+      seen.filter((m): m is Extract<BusMessage, { type: T }> => m.type === type);
 
     const closedAtStart = splitSessionState(session.state()).activationPath;
     const [command, stop, woken] = await Promise.all(['turn left', 'stop', 'hey robot, turn left'].map(speak));
@@ -129,7 +141,10 @@ describe('wake word (real engines)', () => {
       ['user', 'turn left'],
       ['assistant', 'Turning left.'],
     ]);
-    expect(session.history().find((h) => h.role === 'action')?.action).toMatchObject({ name: 'turn', arguments: { direction: 'left' } });
+    expect(session.history().find((h) => h.role === 'action')?.action).toMatchObject({
+      name: 'turn',
+      arguments: { direction: 'left' },
+    });
     // Observers saw the gate in `session.state`: closed until the wake phrase, then open for the window.
     expect(closedAtStart).toBe('closed');
     expect(ofType('session.state').map((m) => splitSessionState(m.value).activationPath)).toContain('open.window');

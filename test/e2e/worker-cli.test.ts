@@ -22,10 +22,18 @@ afterAll(async () => {
 
 describe('voice-agent worker', () => {
   it('serves the configured TTS engine and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'worker', 'tts', '--nats', server.url], {
-      env: { ...process.env, VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":5,"msPerWord":50}]', VA_AUDIO__OUTPUT_RATE_HZ: '16000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/voice-agent.ts', 'worker', 'tts', '--nats', server.url],
+      {
+        env: {
+          ...process.env,
+          VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":5,"msPerWord":50}]',
+          VA_AUDIO__OUTPUT_RATE_HZ: '16000',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -35,7 +43,8 @@ describe('voice-agent worker', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    while (!logLines().some((l) => l.msg === 'worker serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!logLines().some((l) => l.msg === 'worker serving') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(logLines().find((l) => l.msg === 'worker serving')).toMatchObject({
       level: 'info',
       subject: 'va.*.tts.request',
@@ -45,7 +54,8 @@ describe('voice-agent worker', () => {
 
     const tts = createRemoteTts({ bus, clock: systemClock, sessionId: 'cli', sampleRateHz: 16_000 });
     let bytes = 0;
-    for await (const chunk of tts.synthesize({ text: 'four words right here', signal: new AbortController().signal })) bytes += chunk.byteLength;
+    for await (const chunk of tts.synthesize({ text: 'four words right here', signal: new AbortController().signal }))
+      bytes += chunk.byteLength;
     expect(bytes).toBe(4 * 50 * 32);
 
     child.kill('SIGTERM');
@@ -54,7 +64,9 @@ describe('voice-agent worker', () => {
   }, 60_000);
 
   it('without a stage, says how to use it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'worker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'worker'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -29,10 +29,17 @@ let bus: MessageBus;
 const children: ChildProcess[] = [];
 
 /** Starts a worker process and resolves once it serves its queue group. */
-function startWorkerProcess(stage: 'tts' | 'llm', msPerWord = 200): Promise<{ child: ChildProcess; id: string; output: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', stage, server.url, String(msPerWord)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startWorkerProcess(
+  stage: 'tts' | 'llm',
+  msPerWord = 200,
+): Promise<{ child: ChildProcess; id: string; output: string[] }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/worker-process.ts', stage, server.url, String(msPerWord)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   const output: string[] = [];
   return new Promise((resolve, reject) => {
@@ -73,7 +80,8 @@ describe('workers on NATS', () => {
     const tts = createRemoteTts({ bus, clock: systemClock, sessionId: 'load', sampleRateHz: 16_000 });
     for (let i = 0; i < 20; i++) {
       let bytes = 0;
-      for await (const chunk of tts.synthesize({ text: `sentence number ${i}`, signal: new AbortController().signal })) bytes += chunk.byteLength;
+      for await (const chunk of tts.synthesize({ text: `sentence number ${i}`, signal: new AbortController().signal }))
+        bytes += chunk.byteLength;
       expect(bytes).toBe(3 * 20 * 32); // three words of 20 ms at 16 kHz
     }
     const served = (w: { output: string[] }) =>
@@ -88,8 +96,20 @@ describe('workers on NATS', () => {
   }, 60_000);
 
   it('a worker killed mid-utterance: the other takes the turn over through failover', async () => {
-    const workers = await Promise.all([startWorkerProcess('tts', 100), startWorkerProcess('tts', 100), startWorkerProcess('llm')]);
-    const remote = (name: string) => createRemoteTts({ bus, clock: systemClock, sessionId: 'kill', sampleRateHz: 16_000, name, silenceTimeoutMs: 600 });
+    const workers = await Promise.all([
+      startWorkerProcess('tts', 100),
+      startWorkerProcess('tts', 100),
+      startWorkerProcess('llm'),
+    ]);
+    const remote = (name: string) =>
+      createRemoteTts({
+        bus,
+        clock: systemClock,
+        sessionId: 'kill',
+        sampleRateHz: 16_000,
+        name,
+        silenceTimeoutMs: 600,
+      });
     const session = startSession({
       sessionId: 'kill',
       bus,
@@ -111,7 +131,9 @@ describe('workers on NATS', () => {
     await waitFor(() => seen.some((m) => m.type === 'playback.started'), 'first audio');
     // The worker speaking the first sentence dies without a word. Found by that sentence's request: the
     // second sentence is synthesized beside it, on either worker, and may not have finished yet.
-    const first = seen.find((m): m is Extract<BusMessage, { type: 'tts.request' }> => m.type === 'tts.request' && m.text.startsWith('word0'));
+    const first = seen.find(
+      (m): m is Extract<BusMessage, { type: 'tts.request' }> => m.type === 'tts.request' && m.text.startsWith('word0'),
+    );
     expect(first).toBeDefined();
     const serving = (w: { output: string[] }) => w.output.join('').includes(`tts.request ${first!.requestId} started`);
     await waitFor(() => workers.slice(0, 2).some(serving), 'the first sentence taken by a worker');
@@ -125,8 +147,14 @@ describe('workers on NATS', () => {
     expect(types).toContain('tts.fallback');
     expect(seen.find((m) => m.type === 'tts.error')).toMatchObject({ fatal: false });
     expect(survivor.output.join('')).toMatch(/tts\.request \w+ done/);
-    const finished = seen.find((m) => m.type === 'playback.finished') as Extract<BusMessage, { type: 'playback.finished' }>;
-    expect(finished.segments.at(-1)).toMatchObject({ text: 'And this second one must still be spoken.', complete: true });
+    const finished = seen.find((m) => m.type === 'playback.finished') as Extract<
+      BusMessage,
+      { type: 'playback.finished' }
+    >;
+    expect(finished.segments.at(-1)).toMatchObject({
+      text: 'And this second one must still be spoken.',
+      complete: true,
+    });
     expect(session.state()).toMatch(/^idle/);
     await session.stop();
   }, 60_000);

@@ -7,7 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 import { loadKeywordEngine, type KeywordEngine } from '../../adapters/keyword/index.js';
 import { createFliteTts } from '../../adapters/tts/flite.js';
-import { createLearnedListener, createStopSpotter, type HeardBlock, type LearnedPhrases } from '../../actors/estop/index.js';
+import {
+  createLearnedListener,
+  createStopSpotter,
+  type HeardBlock,
+  type LearnedPhrases,
+} from '../../actors/estop/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
@@ -17,7 +22,11 @@ const PHRASES: LearnedPhrases = { stop: ['stop'], wake: ['hey robot'], answer: [
 
 async function flite(text: string): Promise<Int16Array> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of createFliteTts({ voice: 'kal16' }).synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+  for await (const chunk of createFliteTts({ voice: 'kal16' }).synthesize({
+    text,
+    signal: new AbortController().signal,
+  }))
+    parts.push(chunk);
   const pcm = Buffer.concat(parts);
   return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.byteLength & ~1)));
 }
@@ -38,8 +47,22 @@ function session(engine: KeywordEngine, mode: ActivationMode, utterance = () => 
   const bus = createMessageBus(createMemoryTransport());
   const published: BusMessage[] = [];
   bus.subscribe(`${bus.prefix}.s1.>`, (m) => published.push(m));
-  const learned = createLearnedListener({ bus, sessionId: 's1', engine, phrases: PHRASES, mode, utterance, stopLeadDb: 15 });
-  const stops = createStopSpotter({ bus, sessionId: 's1', sampleRateHz: 16_000, spotters: [learned.stopSpotter], utterance });
+  const learned = createLearnedListener({
+    bus,
+    sessionId: 's1',
+    engine,
+    phrases: PHRASES,
+    mode,
+    utterance,
+    stopLeadDb: 15,
+  });
+  const stops = createStopSpotter({
+    bus,
+    sessionId: 's1',
+    sampleRateHz: 16_000,
+    spotters: [learned.stopSpotter],
+    utterance,
+  });
   return {
     published,
     async hear(...parts: Int16Array[]) {
@@ -67,7 +90,9 @@ describe('the learned heads on the microphone', () => {
   it('a spoken stop publishes one e-stop, from the stop spotter', async () => {
     const s = session(engine, 'always');
     await s.hear(quiet(1500), await flite('stop'), quiet(800));
-    expect(s.published.filter((m) => m.type === 'control.estop')).toMatchObject([{ source: 'spotter', phrase: 'stop', turnId: '-' }]);
+    expect(s.published.filter((m) => m.type === 'control.estop')).toMatchObject([
+      { source: 'spotter', phrase: 'stop', turnId: '-' },
+    ]);
     s.stop();
   });
 
@@ -86,7 +111,9 @@ describe('the learned heads on the microphone', () => {
     const said = await flite('hey robot');
     const wake = session(engine, 'wake');
     await wake.hear(quiet(1500), said, quiet(800));
-    expect(wake.published.filter((m) => m.type === 'control.listen')).toMatchObject([{ open: true, phrase: 'hey robot' }]);
+    expect(wake.published.filter((m) => m.type === 'control.listen')).toMatchObject([
+      { open: true, phrase: 'hey robot' },
+    ]);
     wake.stop();
     const always = session(engine, 'always');
     await always.hear(quiet(1500), said, quiet(800));
@@ -96,8 +123,15 @@ describe('the learned heads on the microphone', () => {
 
   it('silence, loud noise and an ordinary sentence spot nothing', async () => {
     const s = session(engine, 'wake', () => 'u1');
-    const noise = Int16Array.from({ length: 3 * 16_000 }, (_, i) => Math.round(((Math.sin(i * 12.9898) * 43758.5453) % 1) * 8000));
-    await s.hear(quiet(2000), noise, await flite('we should go and sit at the table before the food gets cold'), quiet(800));
+    const noise = Int16Array.from({ length: 3 * 16_000 }, (_, i) =>
+      Math.round(((Math.sin(i * 12.9898) * 43758.5453) % 1) * 8000),
+    );
+    await s.hear(
+      quiet(2000),
+      noise,
+      await flite('we should go and sit at the table before the food gets cold'),
+      quiet(800),
+    );
     expect(s.published.filter((m) => ['control.estop', 'control.listen', 'stt.keyword'].includes(m.type))).toEqual([]);
     s.stop();
   });
@@ -105,18 +139,22 @@ describe('the learned heads on the microphone', () => {
 
 const corpus = loadHumanSpeech();
 describe.skipIf(!corpus.available)('the learned stop head on real people (../shared/speech/human)', () => {
-  it("stops on the noisy microphone's stops the phone loop never proposes, and on none of the noise recordings", async () => {
-    const engine = await loadKeywordEngine({ phrases: ['stop'] });
-    const heard = async (file: string) => {
-      const s = session(engine, 'always');
-      const clip = corpus.clips.find((c) => c.file === file)!;
-      await s.hear(quiet(1500), readHumanClip(corpus, clip).samples, quiet(800));
-      s.stop();
-      return s.published.filter((m) => m.type === 'control.estop').length;
-    };
-    const noisy = corpus.clips.filter((c) => c.file.startsWith('1_words/fc_stop_')).map((c) => c.file);
-    const stopped = (await Promise.all(noisy.map(heard))).filter((n) => n > 0).length;
-    expect(stopped).toBeGreaterThanOrEqual(Math.ceil(noisy.length / 2));
-    for (const clip of corpus.clips.filter((c) => c.category === '5_noise')) expect(await heard(clip.file), clip.file).toBe(0);
-  });
+  it(
+    "stops on the noisy microphone's stops the phone loop never proposes, and on none of the noise " + 'recordings',
+    async () => {
+      const engine = await loadKeywordEngine({ phrases: ['stop'] });
+      const heard = async (file: string) => {
+        const s = session(engine, 'always');
+        const clip = corpus.clips.find((c) => c.file === file)!;
+        await s.hear(quiet(1500), readHumanClip(corpus, clip).samples, quiet(800));
+        s.stop();
+        return s.published.filter((m) => m.type === 'control.estop').length;
+      };
+      const noisy = corpus.clips.filter((c) => c.file.startsWith('1_words/fc_stop_')).map((c) => c.file);
+      const stopped = (await Promise.all(noisy.map(heard))).filter((n) => n > 0).length;
+      expect(stopped).toBeGreaterThanOrEqual(Math.ceil(noisy.length / 2));
+      for (const clip of corpus.clips.filter((c) => c.category === '5_noise'))
+        expect(await heard(clip.file), clip.file).toBe(0);
+    },
+  );
 });

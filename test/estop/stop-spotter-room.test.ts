@@ -19,11 +19,21 @@ import { startVadSession } from '../support/vad-session.js';
 const config = loadConfig();
 const corpus = loadHumanSpeech();
 
-/** One session's microphone hearing `clips` one after another, each framed by its room; per clip: stops, and whether RNNoise ran. */
+/**
+ * One session's microphone hearing `clips` one after another, each framed by its room; per clip: stops, and whether
+ * RNNoise ran.
+ */
 async function hearRoom(clips: readonly HumanClip[], noiseSuppression: boolean | 'auto') {
-  const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+  const h = createHarness({
+    pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } },
+  });
   h.deps.stopSpotter = buildStopSpotter(config)!;
-  const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression, keepLevels: true });
+  const conditioner = await createInputConditioner({
+    sampleRateHz: RATE,
+    highPassHz: config.audio.highPassHz,
+    noiseSuppression,
+    keepLevels: true,
+  });
   h.deps.inputConditioner = conditioner;
   const s = startVadSession(h);
   const heard: Array<{ file: string; stops: number; denoising: boolean }> = [];
@@ -68,7 +78,9 @@ describe('stop spotter: rooms heard as rooms (../shared/speech/human)', () => {
   it.skipIf(skip)(
     skip ? `${quietName} (skipped: ${skip})` : quietName,
     async () => {
-      expect(await hearRoom(quiet, 'auto')).toEqual(quiet.map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0, denoising: false })));
+      expect(await hearRoom(quiet, 'auto')).toEqual(
+        quiet.map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0, denoising: false })),
+      );
     },
     120_000,
   );

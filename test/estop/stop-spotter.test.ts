@@ -30,7 +30,9 @@ const corpus = loadHumanSpeech();
  * plays samples framed by silence.
  */
 async function session() {
-  const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+  const h = createHarness({
+    pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } },
+  });
   h.deps.stopSpotter = spotter;
   h.deps.inputConditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz });
   return startVadSession(h);
@@ -62,7 +64,10 @@ function fakeConditioner(carries: 'filtered' | 'conditioned'): InputConditioner 
 describe('stop spotter: real people (../shared/speech/human)', () => {
   const skip = corpus.available ? false : corpus.reason;
   const pick = (predicate: (c: HumanClip) => boolean, n: number) => corpus.clips.filter(predicate).slice(0, n);
-  const stops = [...pick((c) => c.transcript === 'stop' && c.speaker.startsWith('an4:m'), 3), ...pick((c) => c.file.includes('fc_stop_06-02'), 1)];
+  const stops = [
+    ...pick((c) => c.transcript === 'stop' && c.speaker.startsWith('an4:m'), 3),
+    ...pick((c) => c.file.includes('fc_stop_06-02'), 1),
+  ];
   const others = [
     ...pick((c) => c.category === '1_words' && ['no', 'go', 'eight', 'emergency', 'warning'].includes(c.transcript), 5),
     ...pick((c) => c.category === '3_sentences', 2),
@@ -82,8 +87,12 @@ describe('stop spotter: real people (../shared/speech/human)', () => {
         heard.push({ file: clip.file, stops: s.h.ofType('control.estop').length - before });
       }
       s.stop();
-      expect(heard).toEqual([...stops, ...others].map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0 })));
-      expect(s.h.ofType('control.estop').every((m) => m.source === 'spotter' && ['stop', 'halt'].includes(m.phrase ?? ''))).toBe(true);
+      expect(heard).toEqual(
+        [...stops, ...others].map((c) => ({ file: c.file, stops: c.transcript === 'stop' ? 1 : 0 })),
+      );
+      expect(
+        s.h.ofType('control.estop').every((m) => m.source === 'spotter' && ['stop', 'halt'].includes(m.phrase ?? '')),
+      ).toBe(true);
     },
     120_000,
   );
@@ -126,64 +135,86 @@ describe('stop spotter', () => {
     expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u1 spotter', 'u2 phrase']);
   });
 
-  it('the relaxed threshold applies while a reply plays and for an utterance begun during one, and nowhere else', async () => {
-    // A fake spotter, clearly not the engine: it "spots" on every push made while the stream is relaxed.
-    const relaxedAt: boolean[] = [];
-    const spotting: Spotting = { phrase: 'stop', log10Margin: -20, durationMs: 300, leadDb: 20, endMs: 0, atAudioMs: 0 };
-    const fakeSpotter: KeywordSpotter = {
-      name: 'fake',
-      sampleRateHz: RATE,
-      phrases: [{ phrase: 'stop', threshold: 1e-10, relaxedThreshold: 1e-25 }],
-      warmUp: async () => undefined,
-      createStream: ({ relaxed } = {}) => ({
-        push: () => {
-          relaxedAt.push(relaxed?.() ?? false);
-          return relaxedAt.at(-1) ? [spotting] : [];
-        },
-        drain: () => [],
-        close: () => undefined,
-      }),
-    };
-    const h = createHarness();
-    let utterance = '-';
-    const spotters = [keyphraseSpotter(fakeSpotter)];
-    const stops = createStopSpotter({ bus: h.bus, sessionId: SESSION, sampleRateHz: RATE, spotters, utterance: () => utterance });
-    const frame = new Uint8Array(640);
-    const block = { audio: frame, frames: [frame] };
-    stops.hear(block); // silence, nothing playing
-    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
-    await h.settle();
-    utterance = 'u2';
-    h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u2' });
-    await h.settle();
-    stops.hear(block); // the user over the reply: relaxed, and it stops
-    h.publish({ type: 'playback.stopped', sessionId: SESSION, turnId: 'u1', segments: [], framesCleared: 0 });
-    await h.settle();
-    stops.hear(block); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
-    utterance = 'u3';
-    stops.hear(block); // a new utterance after the reply: strict
-    h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u4', kind: 'reply' });
-    await h.settle();
-    stops.hear(block); // a reply started under the tail of u3 (an early reply): u3 began before it, strict
-    stops.stop();
-    expect(relaxedAt).toEqual([false, true, true, false, false]);
-    expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
-  });
+  it(
+    'the relaxed threshold applies while a reply plays and for an utterance begun during one, and ' + 'nowhere else',
+    async () => {
+      // A fake spotter, clearly not the engine: it "spots" on every push made while the stream is relaxed.
+      const relaxedAt: boolean[] = [];
+      const spotting: Spotting = {
+        phrase: 'stop',
+        log10Margin: -20,
+        durationMs: 300,
+        leadDb: 20,
+        endMs: 0,
+        atAudioMs: 0,
+      };
+      const fakeSpotter: KeywordSpotter = {
+        name: 'fake',
+        sampleRateHz: RATE,
+        phrases: [{ phrase: 'stop', threshold: 1e-10, relaxedThreshold: 1e-25 }],
+        warmUp: async () => undefined,
+        createStream: ({ relaxed } = {}) => ({
+          push: () => {
+            relaxedAt.push(relaxed?.() ?? false);
+            return relaxedAt.at(-1) ? [spotting] : [];
+          },
+          drain: () => [],
+          close: () => undefined,
+        }),
+      };
+      const h = createHarness();
+      let utterance = '-';
+      const spotters = [keyphraseSpotter(fakeSpotter)];
+      const stops = createStopSpotter({
+        bus: h.bus,
+        sessionId: SESSION,
+        sampleRateHz: RATE,
+        spotters,
+        utterance: () => utterance,
+      });
+      const frame = new Uint8Array(640);
+      const block = { audio: frame, frames: [frame] };
+      stops.hear(block); // silence, nothing playing
+      h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u1', kind: 'reply' });
+      await h.settle();
+      utterance = 'u2';
+      h.publish({ type: 'vad.speech_start', sessionId: SESSION, turnId: 'u2' });
+      await h.settle();
+      stops.hear(block); // the user over the reply: relaxed, and it stops
+      h.publish({ type: 'playback.stopped', sessionId: SESSION, turnId: 'u1', segments: [], framesCleared: 0 });
+      await h.settle();
+      stops.hear(block); // the reply cut, the same utterance: still relaxed (already stopped: no second stop)
+      utterance = 'u3';
+      stops.hear(block); // a new utterance after the reply: strict
+      h.publish({ type: 'playback.started', sessionId: SESSION, turnId: 'u4', kind: 'reply' });
+      await h.settle();
+      stops.hear(block); // a reply started under the tail of u3 (an early reply): u3 began before it, strict
+      stops.stop();
+      expect(relaxedAt).toEqual([false, true, true, false, false]);
+      expect(h.ofType('control.estop').map((m) => `${m.turnId} ${m.source}`)).toEqual(['u2 spotter']);
+    },
+  );
 
-  it("hears the echo step's filtered audio where the conditioner keeps it, instead of the conditioned frames", async () => {
-    const stop = await speak('stop');
-    const heard: Record<string, number> = {};
-    for (const carries of ['filtered', 'conditioned'] as const) {
-      const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
-      h.deps.stopSpotter = spotter;
-      h.deps.inputConditioner = fakeConditioner(carries);
-      const s = startVadSession(h);
-      await s.say(stop);
-      s.stop();
-      heard[carries] = h.ofType('control.estop').length;
-    }
-    expect(heard).toEqual({ filtered: 1, conditioned: 0 });
-  }, 30_000);
+  it(
+    "hears the echo step's filtered audio where the conditioner keeps it, instead of the conditioned " + 'frames',
+    async () => {
+      const stop = await speak('stop');
+      const heard: Record<string, number> = {};
+      for (const carries of ['filtered', 'conditioned'] as const) {
+        const h = createHarness({
+          pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } },
+        });
+        h.deps.stopSpotter = spotter;
+        h.deps.inputConditioner = fakeConditioner(carries);
+        const s = startVadSession(h);
+        await s.say(stop);
+        s.stop();
+        heard[carries] = h.ofType('control.estop').length;
+      }
+      expect(heard).toEqual({ filtered: 1, conditioned: 0 });
+    },
+    30_000,
+  );
 
   it('with RNNoise, reads the lead on the audio before it: a word said inside steady noise is no stop', async () => {
     const stop = await speak('stop');
@@ -198,14 +229,26 @@ describe('stop spotter', () => {
     });
     const heard: Record<string, number> = {};
     for (const levels of ['before RNNoise', 'after RNNoise'] as const) {
-      const h = createHarness({ pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } } });
+      const h = createHarness({
+        pipeline: { activation: { mode: 'always', stopPhrases: ['stop', 'halt', 'emergency stop'] } },
+      });
       h.deps.stopSpotter = spotter;
-      const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: config.audio.highPassHz, noiseSuppression: true, keepLevels: true });
-      // The product's conditioner; for the second run, without the audio before RNNoise (the lead then reads RNNoise's output).
+      const conditioner = await createInputConditioner({
+        sampleRateHz: RATE,
+        highPassHz: config.audio.highPassHz,
+        noiseSuppression: true,
+        keepLevels: true,
+      });
+      // The product's conditioner; for the second run, without the audio before RNNoise (the lead then reads RNNoise's
+      // output).
       h.deps.inputConditioner =
         levels === 'before RNNoise'
           ? conditioner
-          : { steps: conditioner.steps, process: (audio, atMs) => ({ audio: conditioner.process(audio, atMs).audio }), close: conditioner.close };
+          : {
+              steps: conditioner.steps,
+              process: (audio, atMs) => ({ audio: conditioner.process(audio, atMs).audio }),
+              close: conditioner.close,
+            };
       const s = startVadSession(h);
       await s.say(noisy);
       s.stop();
@@ -215,40 +258,53 @@ describe('stop spotter', () => {
     expect(heard).toEqual({ 'before RNNoise': 0, 'after RNNoise': 1 });
   }, 30_000);
 
-  it("a stop the echo canceller's own estimate explains is the robot's voice: told, not acted on; the user's stop over a reply stops", async () => {
-    const stop = await speak('stop');
-    const reply = await speak('Should I drive to the kitchen? Say yes, or say no.');
-    // The microphone's audio, as the filter left it: a second of quiet, "stop", a second of quiet.
-    const heard = new Int16Array(RATE * 2 + stop.length);
-    heard.set(stop, RATE);
-    /** The filter's echo estimate: the robot's reply; or, for its own voice let through, what was heard a sample off and louder. */
-    const estimates = {
-      user: Int16Array.from(heard, (_, i) => reply[i % reply.length]!),
-      robot: Int16Array.from(heard, (_, i) => Math.round(3 * (heard[i - 1] ?? 0))),
-    };
-    const outcome: Record<string, string[]> = {};
-    for (const [whose, estimate] of Object.entries(estimates)) {
-      const h = createHarness();
-      const told: string[] = [];
-      const stops = createStopSpotter({
-        bus: h.bus,
-        sessionId: SESSION,
-        sampleRateHz: RATE,
-        spotters: [keyphraseSpotter(spotter)],
-        utterance: () => '-',
-        onOwnVoice: (o) => told.push(`${o.phrase} ${o.explainedShare > 0.9 ? 'explained' : o.explainedShare}`),
-      });
-      for (let at = 0; at < heard.length; at += 320) {
-        const frame = heard.slice(at, at + 320);
-        const filtered = new Uint8Array(frame.buffer);
-        stops.hear({ audio: filtered, filtered, echoParts: { residual: frame, estimate: estimate.subarray(at, at + 320) }, frames: [] });
+  it(
+    "a stop the echo canceller's own estimate explains is the robot's voice: told, not acted on; the " +
+      "user's stop over a reply stops",
+    async () => {
+      const stop = await speak('stop');
+      const reply = await speak('Should I drive to the kitchen? Say yes, or say no.');
+      // The microphone's audio, as the filter left it: a second of quiet, "stop", a second of quiet.
+      const heard = new Int16Array(RATE * 2 + stop.length);
+      heard.set(stop, RATE);
+      /**
+       * The filter's echo estimate: the robot's reply; or, for its own voice let through, what was heard a sample off
+       * and louder.
+       */
+      const estimates = {
+        user: Int16Array.from(heard, (_, i) => reply[i % reply.length]!),
+        robot: Int16Array.from(heard, (_, i) => Math.round(3 * (heard[i - 1] ?? 0))),
+      };
+      const outcome: Record<string, string[]> = {};
+      for (const [whose, estimate] of Object.entries(estimates)) {
+        const h = createHarness();
+        const told: string[] = [];
+        const stops = createStopSpotter({
+          bus: h.bus,
+          sessionId: SESSION,
+          sampleRateHz: RATE,
+          spotters: [keyphraseSpotter(spotter)],
+          utterance: () => '-',
+          onOwnVoice: (o) => told.push(`${o.phrase} ${o.explainedShare > 0.9 ? 'explained' : o.explainedShare}`),
+        });
+        for (let at = 0; at < heard.length; at += 320) {
+          const frame = heard.slice(at, at + 320);
+          const filtered = new Uint8Array(frame.buffer);
+          stops.hear({
+            audio: filtered,
+            filtered,
+            echoParts: { residual: frame, estimate: estimate.subarray(at, at + 320) },
+            frames: [],
+          });
+        }
+        await h.settle();
+        stops.stop();
+        outcome[whose] = [...h.ofType('control.estop').map((m) => `estop ${m.phrase}`), ...told];
       }
-      await h.settle();
-      stops.stop();
-      outcome[whose] = [...h.ofType('control.estop').map((m) => `estop ${m.phrase}`), ...told];
-    }
-    expect(outcome).toEqual({ user: ['estop stop'], robot: ['stop explained'] });
-  }, 30_000);
+      expect(outcome).toEqual({ user: ['estop stop'], robot: ['stop explained'] });
+    },
+    30_000,
+  );
 
   it('session.estop.spotter false: no spotter; no phrases: none either', () => {
     expect(buildStopSpotter(loadConfig({ overrides: { session: { estop: { spotter: false } } } }))).toBeUndefined();

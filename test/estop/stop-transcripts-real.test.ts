@@ -20,13 +20,19 @@ const NOT_STOPS = ['wwb_smart_mirror_98e0902d', 'wwb_snowboy_00927c6f', 'sc_nois
 
 describe("the emergency stop's transcripts on real speech", () => {
   it.skipIf(!corpus.available).each(['grammar', 'whisper'] as const)(
-    `%s stack: stops on real "stop"s, and not on words whose first syllable sounds like it, a stop phrase's first word alone, nor on noise${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
+    `%s stack: stops on real "stop"s, and not on words whose first syllable sounds like it, a stop phrase's ` +
+      `first word alone, nor on noise${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
     async (stack) => {
       const pick = (names: string[], phrase?: string) =>
         names.map((name): Clip => {
           const clip = corpus.clips.find((c) => c.file.includes(name));
           if (!clip) throw new Error(`${name} is not in ${corpus.dir}: the subset needs it`);
-          return { name: clip.file, group: 'real', samples: readHumanClip(corpus, clip).samples, ...(phrase ? { phrase } : {}) };
+          return {
+            name: clip.file,
+            group: 'real',
+            samples: readHumanClip(corpus, clip).samples,
+            ...(phrase ? { phrase } : {}),
+          };
         });
       const stops = pick(STOPS, 'stop');
       const { config, engines } = await estopStack(loadConfig(), stack);

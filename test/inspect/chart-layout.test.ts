@@ -12,7 +12,10 @@ import { drawnChart } from '../../server/inspect/chart-drawn.js';
 import { chartLayout, layoutChart, type ChartLayout } from '../../server/inspect/chart-layout.js';
 import { measureChart, segmentCrossing } from '../../server/inspect/chart-measure.js';
 
-const geometry = (layout: ChartLayout) => ({ ...layout, nodes: layout.nodes.map((n) => ({ ...n, leaf: n.type === 'atomic' || n.type === 'final' })) });
+const geometry = (layout: ChartLayout) => ({
+  ...layout,
+  nodes: layout.nodes.map((n) => ({ ...n, leaf: n.type === 'atomic' || n.type === 'final' })),
+});
 
 /** Edges between siblings that go forward in declaration order but are drawn upwards. */
 function upwardForwardEdges(layout: ChartLayout, order: (ids: string[]) => string[]): string[] {
@@ -38,10 +41,13 @@ describe('chart layout', () => {
     const graph = chartGraph();
     const measures = measureChart(geometry(layout));
     console.log(
-      `session chart: ${measures.crossings} crossings, ${measures.edges} drawn edges (of ${graph.edges.length} transitions), ${measures.width} × ${measures.height} px`,
+      `session chart: ${measures.crossings} crossings, ${measures.edges} drawn edges (of ${graph.edges.length} ` +
+        `transitions), ${measures.width} × ${measures.height} px`,
     );
 
-    const top = ['idle', 'listening', 'processing', 'speaking'].map((key) => layout.nodes.find((n) => n.id === `session.dialog.${key}`)!.y);
+    const top = ['idle', 'listening', 'processing', 'speaking'].map(
+      (key) => layout.nodes.find((n) => n.id === `session.dialog.${key}`)!.y,
+    );
     expect(top).toEqual([...top].sort((a, b) => a - b));
     expect(upwardForwardEdges(layout, (ids) => ids)).toEqual([]);
     // Every transition is drawn once or in the legend once.
@@ -66,7 +72,9 @@ describe('chart layout', () => {
     expect(lane).toEqual([...lane].sort((a, b) => a - b));
     for (const e of layout.edges.filter((x) => x.source.startsWith('session.actions.'))) {
       for (const p of e.points)
-        expect(p.x >= actions.x && p.x <= actions.x + actions.width && p.y >= actions.y && p.y <= actions.y + actions.height).toBe(true);
+        expect(
+          p.x >= actions.x && p.x <= actions.x + actions.width && p.y >= actions.y && p.y <= actions.y + actions.height,
+        ).toBe(true);
     }
     // Measured here with the barge-in's onset (`user.quietAfterOnset`): 7 crossings, 92 edges, 970 × 1327;
     // with the actions region before it: 5 crossings (all in the dialog), 71 edges, 685 × 1215; the
@@ -79,45 +87,57 @@ describe('chart layout', () => {
     for (const e of layout.edges) {
       // Orthogonal routes, from the source's box to the target's.
       for (let i = 1; i < e.points.length; i++)
-        expect(Math.min(Math.abs(e.points[i]!.x - e.points[i - 1]!.x), Math.abs(e.points[i]!.y - e.points[i - 1]!.y))).toBeLessThan(0.5);
+        expect(
+          Math.min(Math.abs(e.points[i]!.x - e.points[i - 1]!.x), Math.abs(e.points[i]!.y - e.points[i - 1]!.y)),
+        ).toBeLessThan(0.5);
     }
   });
 
-  it('keeps the flow order for a chart it has never seen: the flow under a parallel region, a state added', async () => {
-    const machine = setup({}).createMachine({
-      id: 'robot',
-      type: 'parallel',
-      states: {
-        dialog: {
-          initial: 'idle',
-          states: {
-            // Declared out of order, with a new state in the middle: the hint orders the four it knows.
-            speaking: { on: { DONE: 'idle', STOP: 'idle', TALK: 'listening' } },
-            confirming: { on: { YES: 'processing', NO: 'idle' } },
-            idle: { on: { TALK: 'listening', ASK: 'confirming' } },
-            processing: { on: { AUDIO: 'speaking', FAIL: 'idle' } },
-            listening: { on: { HEARD: 'processing', SILENCE: 'idle' } },
+  it(
+    'keeps the flow order for a chart it has never seen: the flow under a parallel region, a state ' + 'added',
+    async () => {
+      const machine = setup({}).createMachine({
+        id: 'robot',
+        type: 'parallel',
+        states: {
+          dialog: {
+            initial: 'idle',
+            states: {
+              // Declared out of order, with a new state in the middle: the hint orders the four it knows.
+              speaking: { on: { DONE: 'idle', STOP: 'idle', TALK: 'listening' } },
+              confirming: { on: { YES: 'processing', NO: 'idle' } },
+              idle: { on: { TALK: 'listening', ASK: 'confirming' } },
+              processing: { on: { AUDIO: 'speaking', FAIL: 'idle' } },
+              listening: { on: { HEARD: 'processing', SILENCE: 'idle' } },
+            },
+          },
+          actions: {
+            initial: 'ready',
+            states: {
+              ready: { on: { GO: 'moving' } },
+              moving: { on: { ARRIVED: 'ready', ESTOP: 'stopped' } },
+              stopped: { on: { RESET: 'ready' } },
+            },
           },
         },
-        actions: {
-          initial: 'ready',
-          states: { ready: { on: { GO: 'moving' } }, moving: { on: { ARRIVED: 'ready', ESTOP: 'stopped' } }, stopped: { on: { RESET: 'ready' } } },
-        },
-      },
-    });
-    const layout = await layoutChart(drawnChart(chartGraph(machine.root)));
-    const y = (id: string) => layout.nodes.find((n) => n.id === id)!.y;
-    const flow = ['idle', 'listening', 'processing', 'speaking'].map((k) => y(`robot.dialog.${k}`));
-    expect(flow).toEqual([...flow].sort((a, b) => a - b));
-    expect(y('robot.actions.ready')).toBeLessThan(y('robot.actions.moving'));
-    expect(measureChart(geometry(layout)).crossings).toBeLessThanOrEqual(2);
-  });
+      });
+      const layout = await layoutChart(drawnChart(chartGraph(machine.root)));
+      const y = (id: string) => layout.nodes.find((n) => n.id === id)!.y;
+      const flow = ['idle', 'listening', 'processing', 'speaking'].map((k) => y(`robot.dialog.${k}`));
+      expect(flow).toEqual([...flow].sort((a, b) => a - b));
+      expect(y('robot.actions.ready')).toBeLessThan(y('robot.actions.moving'));
+      expect(measureChart(geometry(layout)).crossings).toBeLessThanOrEqual(2);
+    },
+  );
 
   it('counts a crossing where two routes cross, not where they touch or run along each other', () => {
     expect(segmentCrossing({ x: 0, y: 5 }, { x: 10, y: 5 }, { x: 5, y: 0 }, { x: 5, y: 10 })).toEqual({ x: 5, y: 5 });
     expect(segmentCrossing({ x: 0, y: 5 }, { x: 10, y: 5 }, { x: 10, y: 0 }, { x: 10, y: 10 })).toBeUndefined();
     expect(segmentCrossing({ x: 0, y: 5 }, { x: 10, y: 5 }, { x: 2, y: 5 }, { x: 8, y: 5 })).toBeUndefined();
-    const square = (id: string, points: Array<[number, number]>) => ({ id, points: points.map(([x, y]) => ({ x, y })) });
+    const square = (id: string, points: Array<[number, number]>) => ({
+      id,
+      points: points.map(([x, y]) => ({ x, y })),
+    });
     expect(
       measureChart({
         width: 10,

@@ -52,15 +52,21 @@ describe('inspection hub', () => {
     expect(observers).toBe(1);
     expect(hub.watchers('hub-1')).toBe(2);
     // Mid-reply: the chart, then each live child (the session's and the reply's), then where each is.
-    const registered = first.messages.filter((m) => m.type === '@xstate.actor').map((m) => (m.type === '@xstate.actor' ? m.name : ''));
+    const registered = first.messages
+      .filter((m) => m.type === '@xstate.actor')
+      .map((m) => (m.type === '@xstate.actor' ? m.name : ''));
     expect(registered).toEqual(['session', 'vad', 'stt', 'estop', 'llm', 'tts', 'playback']);
-    const now = first.messages.find((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === 'hub-1')!;
+    const now = first.messages.find(
+      (m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === 'hub-1',
+    )!;
     expect(Object.keys((now.snapshot.value as { dialog: object }).dialog)).toEqual(['speaking']);
     expect(now.transitions).toEqual([]);
 
     session.handle.stopSpeaking();
     await until('the stop seen by both', () =>
-      [first, second].every((c) => c.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop')),
+      [first, second].every((c) =>
+        c.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop'),
+      ),
     );
     a.unsubscribe();
     expect(observers).toBe(1);
@@ -91,15 +97,21 @@ describe('inspection hub', () => {
     session.handle.sendText('hello');
     await until('the reply playing', () => session.handle.matches(DialogState.speaking));
     session.handle.stopSpeaking();
-    await until('the stop', () => chart.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop'));
-    expect(new Set(chart.messages.map((m) => `${m.type} ${m.sessionId}`))).toEqual(new Set(['@xstate.actor hub-2', '@xstate.snapshot hub-2']));
+    await until('the stop', () =>
+      chart.messages.some((m) => m.type === '@xstate.snapshot' && m.event.type === 'control.stop'),
+    );
+    expect(new Set(chart.messages.map((m) => `${m.type} ${m.sessionId}`))).toEqual(
+      new Set(['@xstate.actor hub-2', '@xstate.snapshot hub-2']),
+    );
     // Nothing else was made for it: every message counted went to this watcher (the catch-up aside).
     expect(hub.stats.messages - before).toBe(chart.messages.length - 2);
     // Of the context, only the history.
     const last = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').at(-1)!;
     expect(Object.keys(last.snapshot)).toEqual(['status', 'value', 'context']);
     expect(Object.keys(last.snapshot.context as object)).toEqual(['history']);
-    const taken = chart.messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot').flatMap((m) => m.transitions ?? []);
+    const taken = chart.messages
+      .filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot')
+      .flatMap((m) => m.transitions ?? []);
     expect(taken.some((t) => t.source === 'session.dialog.idle' && t.eventType === 'user.text')).toBe(true);
     watch.unsubscribe();
     await server.manager.end('hub-2', 'client_closed');

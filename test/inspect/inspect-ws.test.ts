@@ -15,7 +15,8 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => server?.stop());
 
-const get = (path: string, key: string | null = INSPECT_KEY) => fetch(`${server.http.url}${path}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+const get = (path: string, key: string | null = INSPECT_KEY) =>
+  fetch(`${server.http.url}${path}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
 
 describe('inspection WebSocket', () => {
   it('asks for the same key as the rest, and says what it needs', async () => {
@@ -40,30 +41,44 @@ describe('inspection WebSocket', () => {
     expect(chart.nodes.find((n) => n.id === 'session.dialog.speaking.user.candidate')?.width).toBeGreaterThan(0);
     // One drawn edge per source and target, standing for the transitions the feed reports taken.
     const bargeIn = chart.edges.find((e) => e.id === 'session.dialog.speaking.user.candidate>session.dialog.listening');
-    expect(bargeIn?.members.some((m) => m.startsWith('session.dialog.speaking.user.candidate|xstate.after.minInterruption'))).toBe(true);
+    expect(
+      bargeIn?.members.some((m) => m.startsWith('session.dialog.speaking.user.candidate|xstate.after.minInterruption')),
+    ).toBe(true);
     expect(bargeIn?.points.length).toBeGreaterThanOrEqual(2);
-    expect(chart.edges.find((e) => e.id === 'session.dialog.listening.finalizing>session.dialog.processing')?.label).toBe('stt.final · after sttFinal');
+    expect(
+      chart.edges.find((e) => e.id === 'session.dialog.listening.finalizing>session.dialog.processing')?.label,
+    ).toBe('stt.final · after sttFinal');
     // What every state has is in the legend, drawn from none.
     expect(chart.legend.map((l) => `${l.label} → ${l.target}`)).toEqual(
-      expect.arrayContaining(['control.end → session.dialog.ended', 'user.text → session.dialog.processing', 'control.estop → session.actions.idle']),
+      expect.arrayContaining([
+        'control.end → session.dialog.ended',
+        'user.text → session.dialog.processing',
+        'control.estop → session.actions.idle',
+      ]),
     );
-    expect(chart.edges.some((e) => e.source.startsWith('session.dialog.') && e.label.includes('user.text'))).toBe(false);
+    expect(chart.edges.some((e) => e.source.startsWith('session.dialog.') && e.label.includes('user.text'))).toBe(
+      false,
+    );
   });
 
   it('streams a live session through speech, reply and barge-in, then closes when it ends', async () => {
     const session = await server.manager.create({ sessionId: 'robot-1' });
-    const listed = (await (await get('/inspect/api/sessions')).json()) as { live: Array<{ id: string; state: string; watchers: number }> };
+    const listed = (await (await get('/inspect/api/sessions')).json()) as {
+      live: Array<{ id: string; state: string; watchers: number }>;
+    };
     expect(listed.live).toMatchObject([{ id: 'robot-1', state: 'idle.waiting', watchers: 0 }]);
 
     const watcher = await watch(server, 'session=robot-1');
     await until('the catch-up', () => watcher.states().length > 0);
-    expect(watcher.messages[0]).toMatchObject({ type: '@xstate.actor', name: 'session', sessionId: 'robot-1', rootId: 'robot-1' });
-    expect(watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name)).toEqual([
-      'session',
-      'vad',
-      'stt',
-      'estop',
-    ]);
+    expect(watcher.messages[0]).toMatchObject({
+      type: '@xstate.actor',
+      name: 'session',
+      sessionId: 'robot-1',
+      rootId: 'robot-1',
+    });
+    expect(
+      watcher.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.type === '@xstate.actor' && m.name),
+    ).toEqual(['session', 'vad', 'stt', 'estop']);
     expect(watcher.states()).toEqual(['idle.waiting']);
     expect(server.http.inspect.hub.watchers('robot-1')).toBe(1);
 
@@ -72,7 +87,9 @@ describe('inspection WebSocket', () => {
     await speak(session.handle, 900, 0);
     await until(
       'the barge-in',
-      () => watcher.states().at(-1) === 'listening.hearing.voiced' && watcher.states().includes('speaking.reply.playing+user.candidate.onset'),
+      () =>
+        watcher.states().at(-1) === 'listening.hearing.voiced' &&
+        watcher.states().includes('speaking.reply.playing+user.candidate.onset'),
       {
         detail: () => watcher.states().join(' → '),
       },
@@ -92,19 +109,29 @@ describe('inspection WebSocket', () => {
     let from = 0;
     for (const state of order) {
       const at = states.indexOf(state, from);
-      expect(at, `${state} after ${order[order.indexOf(state) - 1]} in ${states.join(' → ')}`).toBeGreaterThanOrEqual(from);
+      expect(at, `${state} after ${order[order.indexOf(state) - 1]} in ${states.join(' → ')}`).toBeGreaterThanOrEqual(
+        from,
+      );
       from = at + 1;
     }
     const bargeIn = watcher.rootSnapshots().findLast((m) => m.event.type.startsWith('xstate.after.minInterruption'))!;
     // The barge-in, and the eventless step into `hearing.voiced` that follows it in the same macrostep.
     expect(bargeIn.transitions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ source: 'session.dialog.speaking.user.candidate', targets: ['session.dialog.listening'] }),
-        expect.objectContaining({ source: 'session.dialog.listening.hearing.routing', targets: ['session.dialog.listening.hearing.voiced'] }),
+        expect.objectContaining({
+          source: 'session.dialog.speaking.user.candidate',
+          targets: ['session.dialog.listening'],
+        }),
+        expect.objectContaining({
+          source: 'session.dialog.listening.hearing.routing',
+          targets: ['session.dialog.listening.hearing.voiced'],
+        }),
       ]),
     );
     // The reply's children were announced as they were spawned.
-    expect(watcher.messages.some((m) => m.type === '@xstate.actor' && m.name === 'playback' && m.parentId === 'robot-1')).toBe(true);
+    expect(
+      watcher.messages.some((m) => m.type === '@xstate.actor' && m.name === 'playback' && m.parentId === 'robot-1'),
+    ).toBe(true);
     // Events carry their turn and time.
     expect(watcher.messages.find((m) => m.type === '@xstate.event' && m.event.type === 'stt.final')).toMatchObject({
       event: { turnId: 'u1', text: 'hello robot' },
@@ -121,17 +148,35 @@ describe('inspection WebSocket', () => {
     await until('the recording streamed', () => recorded.rootSnapshots().length === recording.events);
     expect(recorded.messages[0]).toMatchObject({ type: '@xstate.actor', name: 'session', rootId: 'robot-1' });
     expect(recorded.states()).toEqual(server.records!.events(recording.id).map((e) => e.state));
-    const recordedBargeIn = recorded.rootSnapshots().findLast((m) => m.event.type.startsWith('xstate.after.minInterruption'))!;
+    const recordedBargeIn = recorded
+      .rootSnapshots()
+      .findLast((m) => m.event.type.startsWith('xstate.after.minInterruption'))!;
     // Replayed on the chart, the recording tells the chart's own transitions: the same as the live feed's.
     expect(recordedBargeIn.transitions).toEqual(bargeIn.transitions);
     const ended = recorded.rootSnapshots().at(-1)!;
     expect(ended.transitions).toEqual([
-      expect.objectContaining({ source: 'session.dialog', targets: ['session.dialog.ended'], eventType: 'control.end' }),
-      expect.objectContaining({ source: 'session.actions', targets: ['session.actions.ended'], eventType: 'control.end' }),
-      expect.objectContaining({ source: 'session.activation', targets: ['session.activation.ended'], eventType: 'control.end' }),
+      expect.objectContaining({
+        source: 'session.dialog',
+        targets: ['session.dialog.ended'],
+        eventType: 'control.end',
+      }),
+      expect.objectContaining({
+        source: 'session.actions',
+        targets: ['session.actions.ended'],
+        eventType: 'control.end',
+      }),
+      expect.objectContaining({
+        source: 'session.activation',
+        targets: ['session.activation.ended'],
+        eventType: 'control.end',
+      }),
     ]);
     expect(Number(recordedBargeIn.createdAt)).toBeGreaterThan(recording.startedWallMs);
-    const history = (recorded.rootSnapshots().at(-1)!.snapshot.context as { history: Array<{ role: string; text: string; interrupted: boolean }> }).history;
+    const history = (
+      recorded.rootSnapshots().at(-1)!.snapshot.context as {
+        history: Array<{ role: string; text: string; interrupted: boolean }>;
+      }
+    ).history;
     expect(history[0]).toMatchObject({ role: 'user', text: 'hello robot' });
     expect(history[1]).toMatchObject({ role: 'assistant', interrupted: true });
     recorded.ws.close();

@@ -30,7 +30,10 @@ function run(send: (actor: ReturnType<typeof start>) => void) {
 }
 
 function start(inspect: (e: InspectionEvent) => void) {
-  const actor = createActor(sessionMachine, { input: { sessionId: 'robot-1', config: resolveSessionConfig() }, inspect });
+  const actor = createActor(sessionMachine, {
+    input: { sessionId: 'robot-1', config: resolveSessionConfig() },
+    inspect,
+  });
   actor.start();
   return actor;
 }
@@ -51,11 +54,24 @@ describe('@statelyai/inspect messages', () => {
       _version: STATELY_PROTOCOL_VERSION,
       createdAt: '1700000000000',
     });
-    const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as { id: string; states: Record<string, unknown> };
+    const definition = JSON.parse(root?.type === '@xstate.actor' ? root.definition! : '') as {
+      id: string;
+      states: Record<string, unknown>;
+    };
     expect(definition.id).toBe('session');
     expect(Object.keys(definition.states)).toEqual(['dialog', 'actions', 'activation']);
-    expect(Object.keys((definition.states.dialog as { states: object }).states)).toEqual(['idle', 'listening', 'processing', 'speaking', 'ended']);
-    expect(vad).toMatchObject({ sessionId: expect.stringMatching(/^robot-1\/x:\d+$/), parentId: 'robot-1', rootId: 'robot-1' });
+    expect(Object.keys((definition.states.dialog as { states: object }).states)).toEqual([
+      'idle',
+      'listening',
+      'processing',
+      'speaking',
+      'ended',
+    ]);
+    expect(vad).toMatchObject({
+      sessionId: expect.stringMatching(/^robot-1\/x:\d+$/),
+      parentId: 'robot-1',
+      rootId: 'robot-1',
+    });
     // Every message has its own id.
     expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
   });
@@ -79,19 +95,31 @@ describe('@statelyai/inspect messages', () => {
     // The eventless routing step of the reply region is in the same macrostep.
     expect(taken.some((t) => t.eventType === '' && t.source === 'session.dialog.processing.reply.routing')).toBe(true);
     for (const t of taken) for (const target of t.targets) expect(edges.has(`${t.key}>${target}`)).toBe(true);
-    expect(byEvent('control.stop').transitions!.map((t) => `${t.source} → ${t.targets.join()}`)).toEqual(['session.dialog.processing → session.dialog.idle']);
+    expect(byEvent('control.stop').transitions!.map((t) => `${t.source} → ${t.targets.join()}`)).toEqual([
+      'session.dialog.processing → session.dialog.idle',
+    ]);
     // Events sent to the chart are reported, with the sender when there is one.
-    expect(messages.some((m) => m.type === '@xstate.event' && m.event.type === 'user.text' && m.sessionId === 'robot-1')).toBe(true);
+    expect(
+      messages.some((m) => m.type === '@xstate.event' && m.event.type === 'user.text' && m.sessionId === 'robot-1'),
+    ).toBe(true);
     // Children's snapshots carry no transitions.
-    expect(messages.filter((m) => m.type === '@xstate.snapshot' && m.sessionId !== 'robot-1').every((m) => !('transitions' in m))).toBe(true);
+    expect(
+      messages
+        .filter((m) => m.type === '@xstate.snapshot' && m.sessionId !== 'robot-1')
+        .every((m) => !('transitions' in m)),
+    ).toBe(true);
   });
 
   it('serializes snapshots through toJSON and errors with their message', () => {
-    const messages = run((actor) => actor.send({ type: 'user.text', sessionId: 'robot-1', turnId: '-', atMs: 0, text: 'hi' }));
+    const messages = run((actor) =>
+      actor.send({ type: 'user.text', sessionId: 'robot-1', turnId: '-', atMs: 0, text: 'hi' }),
+    );
     // The cached fast path writes what JSON.stringify would.
     for (const m of messages) expect(JSON.parse(serializeMessage(m))).toEqual(JSON.parse(JSON.stringify(m)));
     const last = rootSnapshots(messages).at(-1)!;
-    const parsed = JSON.parse(serializeMessage({ ...last, event: { type: 'xstate.error.actor.llm', error: new Error('engine down') } }));
+    const parsed = JSON.parse(
+      serializeMessage({ ...last, event: { type: 'xstate.error.actor.llm', error: new Error('engine down') } }),
+    );
     expect(parsed.event.error).toEqual({ name: 'Error', message: 'engine down' });
     expect(parsed.snapshot.context.sessionId).toBe('robot-1');
     expect(typeof parsed.snapshot.value).toBe('object');

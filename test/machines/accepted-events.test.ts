@@ -16,7 +16,9 @@ import { stateValueToString } from '../../runtime/state-value.js';
 function startChart() {
   // Children that do nothing: the chart alone decides which events it handles.
   const idle = fromCallback(() => () => undefined);
-  const chart = sessionMachine.provide({ actors: { vad: idle, stt: idle, llm: idle, tts: idle, playback: idle } } as never);
+  const chart = sessionMachine.provide({
+    actors: { vad: idle, stt: idle, llm: idle, tts: idle, playback: idle },
+  } as never);
   const clock = new ManualClock();
   return createActor(chart, { input: { sessionId: 's', config: resolveSessionConfig({}) }, clock }).start();
 }
@@ -85,13 +87,24 @@ describe('acceptsEvent', () => {
     const turnId = actor.getSnapshot().context.replyTurnId!;
     actor.send({ type: 'llm.started', sessionId: 's', turnId, atMs: 0, firstTokenMs: 1 } as never);
     expect(acceptsEvent(actor.getSnapshot(), 'tts.requested')).toBe(true);
-    actor.send({ type: 'tts.requested', sessionId: 's', turnId, atMs: 0, segmentIndex: 0, kind: 'reply', engine: 'x' } as never);
+    actor.send({
+      type: 'tts.requested',
+      sessionId: 's',
+      turnId,
+      atMs: 0,
+      segmentIndex: 0,
+      kind: 'reply',
+      engine: 'x',
+    } as never);
     expect(acceptsEvent(actor.getSnapshot(), 'tts.requested')).toBe(false);
     expect(acceptsEvent(actor.getSnapshot(), 'tts.first_chunk')).toBe(true);
   });
 
   it('a wildcard handler lets every event through', () => {
-    const machine = setup({}).createMachine({ initial: 'a', states: { a: { on: { '*': { actions: () => undefined } } } } });
+    const machine = setup({}).createMachine({
+      initial: 'a',
+      states: { a: { on: { '*': { actions: () => undefined } } } },
+    });
     const actor = createActor(machine).start();
     expect(acceptsEvent(actor.getSnapshot(), 'anything.at_all')).toBe(true);
   });

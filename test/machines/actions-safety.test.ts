@@ -49,7 +49,10 @@ describe('actions: confirmation', () => {
     await other.text('what time is it');
     expect(requests(other)).toEqual([]);
     expect(other.context()).toMatchObject({ replyKind: 'llm', replyTurnId: 't2' });
-    expect(other.context().history.find((e) => e.role === 'action')?.action).toMatchObject({ status: 'cancelled', outcome: 'declined' });
+    expect(other.context().history.find((e) => e.role === 'action')?.action).toMatchObject({
+      status: 'cancelled',
+      outcome: 'declined',
+    });
     await other.end();
   });
 
@@ -124,29 +127,34 @@ describe('actions: cancellation', () => {
 });
 
 describe('emergency stop', () => {
-  it('"stop" at the end of a partial transcript over a reply: reply cut, action cancelled, stop sent, at once', async () => {
-    const h = await createLiveHarness({ config: CONFIG });
-    await h.text('go to the kitchen');
-    await h.llmToolCall('navigate', { place: 'kitchen' });
-    await answer(h, 'action.accepted');
-    await h.llmToken(' On my way to the kitchen, it is a long drive through the hall.');
-    await h.ttsAudio(3_000, false);
-    await h.advance(100);
-    await h.speechStart();
-    // Under the 500 ms barge-in minimum, and no confidence at all: the stop does not wait for either.
-    await h.sttPartial('please stop');
-    expect(h.state()).toMatch(/^idle/);
-    expect(cancels(h)).toMatchObject([{ actionId: 'a1', reason: 'estop' }]);
-    expect(requests(h).at(-1)).toMatchObject({ name: 'stop', actionId: 'a2' });
-    expect(noticeCodes(h)).toEqual(expect.arrayContaining(['reply_cancelled', 'estop']));
-    expect(h.messages.find((m) => m.type === 'session.notice' && m.code === 'reply_cancelled')).toMatchObject({ detail: 'estop' });
-    // The utterance that said stop is not answered.
-    await h.speechEnd();
-    await h.sttFinal('please stop');
-    expect(h.llm.requests).toHaveLength(1);
-    h.checkInvariants();
-    await h.end();
-  });
+  it(
+    '"stop" at the end of a partial transcript over a reply: reply cut, action cancelled, stop sent, ' + 'at once',
+    async () => {
+      const h = await createLiveHarness({ config: CONFIG });
+      await h.text('go to the kitchen');
+      await h.llmToolCall('navigate', { place: 'kitchen' });
+      await answer(h, 'action.accepted');
+      await h.llmToken(' On my way to the kitchen, it is a long drive through the hall.');
+      await h.ttsAudio(3_000, false);
+      await h.advance(100);
+      await h.speechStart();
+      // Under the 500 ms barge-in minimum, and no confidence at all: the stop does not wait for either.
+      await h.sttPartial('please stop');
+      expect(h.state()).toMatch(/^idle/);
+      expect(cancels(h)).toMatchObject([{ actionId: 'a1', reason: 'estop' }]);
+      expect(requests(h).at(-1)).toMatchObject({ name: 'stop', actionId: 'a2' });
+      expect(noticeCodes(h)).toEqual(expect.arrayContaining(['reply_cancelled', 'estop']));
+      expect(h.messages.find((m) => m.type === 'session.notice' && m.code === 'reply_cancelled')).toMatchObject({
+        detail: 'estop',
+      });
+      // The utterance that said stop is not answered.
+      await h.speechEnd();
+      await h.sttFinal('please stop');
+      expect(h.llm.requests).toHaveLength(1);
+      h.checkInvariants();
+      await h.end();
+    },
+  );
 
   it('a client e-stop while idle sends stop; a phrase inside a sentence is no stop', async () => {
     const h = await createLiveHarness({ config: CONFIG });
@@ -159,15 +167,18 @@ describe('emergency stop', () => {
     await h.end();
   });
 
-  it('a stop phrase the STT is not sure of yet stops when the next partial still holds it (session.estop)', async () => {
-    const h = await createLiveHarness({ config: CONFIG });
-    await h.speechStart();
-    await h.sttPartial('stop', 0.05);
-    await h.sttPartial('stop', 0.3);
-    expect(noticeCodes(h)).not.toContain('estop');
-    await h.sttPartial('stop', 0.3);
-    expect(noticeCodes(h).filter((c) => c === 'estop')).toHaveLength(1);
-    expect(requests(h)).toMatchObject([{ name: 'stop' }]);
-    await h.end();
-  });
+  it(
+    'a stop phrase the STT is not sure of yet stops when the next partial still holds it ' + '(session.estop)',
+    async () => {
+      const h = await createLiveHarness({ config: CONFIG });
+      await h.speechStart();
+      await h.sttPartial('stop', 0.05);
+      await h.sttPartial('stop', 0.3);
+      expect(noticeCodes(h)).not.toContain('estop');
+      await h.sttPartial('stop', 0.3);
+      expect(noticeCodes(h).filter((c) => c === 'estop')).toHaveLength(1);
+      expect(requests(h)).toMatchObject([{ name: 'stop' }]);
+      await h.end();
+    },
+  );
 });

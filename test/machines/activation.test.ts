@@ -38,8 +38,10 @@ function start(mode: 'always' | 'wake' | 'push') {
     playbackFinished: () => send({ ...base, type: 'playback.finished', turnId: 't1', segments: [] }),
     playbackStopped: () => send({ ...base, type: 'playback.stopped', turnId: 't1', segments: [], framesCleared: 0 }),
     advance: (ms: number) => clock.increment(ms),
-    gates: () => published.filter((m): m is MessageOf<'vad.gate'> => m.type === 'vad.gate').map((m) => [m.open, m.holdsEnd]),
-    listens: () => published.filter((m): m is MessageOf<'control.listen'> => m.type === 'control.listen').map((m) => m.open),
+    gates: () =>
+      published.filter((m): m is MessageOf<'vad.gate'> => m.type === 'vad.gate').map((m) => [m.open, m.holdsEnd]),
+    listens: () =>
+      published.filter((m): m is MessageOf<'control.listen'> => m.type === 'control.listen').map((m) => m.open),
   };
 }
 
@@ -201,10 +203,14 @@ describe('activation region: push', () => {
 });
 
 describe('activation region: wiring', () => {
-  it('the machine root handles none of the events the region takes (a root transition runs only when no region takes its event)', () => {
-    const region = sessionMachine.root.states.activation!;
-    expect([...region.transitions.keys()].filter((type) => sessionMachine.root.transitions.has(type))).toEqual([]);
-  });
+  it(
+    'the machine root handles none of the events the region takes (a root transition runs only when no ' +
+      'region takes its event)',
+    () => {
+      const region = sessionMachine.root.states.activation!;
+      expect([...region.transitions.keys()].filter((type) => sessionMachine.root.transitions.has(type))).toEqual([]);
+    },
+  );
 });
 
 describe('activation region: always', () => {

@@ -60,24 +60,28 @@ describe('barge-in onset', () => {
     await h.end();
   });
 
-  it('speech that comes back after a quiet onset cuts the reply once kept up for minSpeechMs from there, pauses and all', async () => {
-    const h = await speakingReply();
-    await h.speechStart();
-    await h.pause();
-    await h.advance(300);
-    await h.resume();
-    expect(h.state()).toBe('speaking.reply.playing+user.candidate.sustained');
-    // A user quieter than the echo reaches the VAD in pieces: a second pause does not stop the cut.
-    await h.advance(100);
-    await h.pause();
-    await h.advance(399);
-    expect(h.state()).toMatch(/^speaking/);
-    await h.advance(1);
-    expect(h.state()).toMatch(/^listening/);
-    expect(notices(h)).toEqual(['reply_cancelled:barge_in']);
-    h.checkInvariants();
-    await h.end();
-  });
+  it(
+    'speech that comes back after a quiet onset cuts the reply once kept up for minSpeechMs from ' +
+      'there, pauses and all',
+    async () => {
+      const h = await speakingReply();
+      await h.speechStart();
+      await h.pause();
+      await h.advance(300);
+      await h.resume();
+      expect(h.state()).toBe('speaking.reply.playing+user.candidate.sustained');
+      // A user quieter than the echo reaches the VAD in pieces: a second pause does not stop the cut.
+      await h.advance(100);
+      await h.pause();
+      await h.advance(399);
+      expect(h.state()).toMatch(/^speaking/);
+      await h.advance(1);
+      expect(h.state()).toMatch(/^listening/);
+      expect(notices(h)).toEqual(['reply_cancelled:barge_in']);
+      h.checkInvariants();
+      await h.end();
+    },
+  );
 
   it('a pause after the onset does not stop the barge-in', async () => {
     const h = await speakingReply();

@@ -32,7 +32,11 @@ describe('false-interruption resume', () => {
     await h.sttFinal('');
     expect(h.state()).toMatch(/^processing/);
     expect(h.context().replyTurnId).toBe('r1');
-    expect(notices(h)).toEqual(['reply_cancelled:barge_in', 'utterance_dropped:false_interruption', 'reply_resumed:t1']);
+    expect(notices(h)).toEqual([
+      'reply_cancelled:barge_in',
+      'utterance_dropped:false_interruption',
+      'reply_resumed:t1',
+    ]);
     // The resumed reply is spoken, not generated again: one TTS request for the rest, no LLM.
     expect(h.activeTts().map((r) => r.text)).toEqual(['here it is.']);
     expect(h.llm.active()).toBeUndefined();
@@ -40,7 +44,9 @@ describe('false-interruption resume', () => {
     await h.advanceUntilChange(5_000);
     await h.advanceUntilChange(5_000);
     expect(h.state()).toMatch(/^idle/);
-    expect(h.context().history.map(({ role, turnId, text, interrupted }) => ({ role, turnId, text, interrupted }))).toEqual([
+    expect(
+      h.context().history.map(({ role, turnId, text, interrupted }) => ({ role, turnId, text, interrupted })),
+    ).toEqual([
       { role: 'user', turnId: 't1', text: 'what is up', interrupted: false },
       { role: 'assistant', turnId: 'r1', text: 'Okay then, here it is.', interrupted: false },
     ]);

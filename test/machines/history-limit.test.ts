@@ -20,14 +20,27 @@ async function typedTurn(h: LiveHarness, n: number) {
   expect(h.state()).toMatch(/^idle/);
 }
 
-const entry = (turnId: string, pending = false): HistoryEntry => ({ role: 'user', turnId, text: turnId, interrupted: false, pending });
+const entry = (turnId: string, pending = false): HistoryEntry => ({
+  role: 'user',
+  turnId,
+  text: turnId,
+  interrupted: false,
+  pending,
+});
 
 describe('history limit', () => {
   it('keeps the newest historyLimit entries over many turns, and the LLM its newest historyTurns turns', async () => {
     const h = await createLiveHarness({ config: { historyTurns: 2, historyLimit: 6 } });
     for (let n = 1; n <= 12; n++) await typedTurn(h, n);
     const history = h.context().history;
-    expect(history.map((e) => e.text)).toEqual(['question 10', 'Answer 10.', 'question 11', 'Answer 11.', 'question 12', 'Answer 12.']);
+    expect(history.map((e) => e.text)).toEqual([
+      'question 10',
+      'Answer 10.',
+      'question 11',
+      'Answer 11.',
+      'question 12',
+      'Answer 12.',
+    ]);
     await h.text('question 13');
     // The newest 2 × historyTurns entries, the new question included (toChatMessages' rule).
     const messages = h.llm.requests.at(-1)!.messages;
@@ -59,12 +72,17 @@ describe('history limit', () => {
 
   it('appendHistory drops the oldest resolved entries first and keeps pending ones', () => {
     expect(appendHistory([entry('a'), entry('b')], entry('c'), 2).map((e) => e.turnId)).toEqual(['b', 'c']);
-    expect(appendHistory([entry('a', true), entry('b'), entry('c')], entry('d'), 2).map((e) => e.turnId)).toEqual(['a', 'd']);
+    expect(appendHistory([entry('a', true), entry('b'), entry('c')], entry('d'), 2).map((e) => e.turnId)).toEqual([
+      'a',
+      'd',
+    ]);
     expect(appendHistory([entry('a')], entry('b'), 5).map((e) => e.turnId)).toEqual(['a', 'b']);
   });
 
   it('refuses a limit below what the LLM is given, naming the fix', () => {
-    expect(() => resolveSessionConfig({ historyTurns: 20, historyLimit: 10 })).toThrow(/historyLimit.*raise historyLimit or lower historyTurns/s);
+    expect(() => resolveSessionConfig({ historyTurns: 20, historyLimit: 10 })).toThrow(
+      /historyLimit.*raise historyLimit or lower historyTurns/s,
+    );
     expect(resolveSessionConfig({}).historyLimit).toBe(200);
   });
 });

@@ -11,7 +11,8 @@ import { createLiveHarness, type LiveHarness } from '../support/live-session.js'
 const REPROMPT = 'Sorry, I did not catch that.';
 const CONFIG: SessionConfigInput = { minConfidence: 0.3, notUnderstoodText: REPROMPT };
 
-const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [`${m.code}:${m.detail}`] : []));
+const notices = (h: LiveHarness) =>
+  h.messages.flatMap((m) => (m.type === 'session.notice' ? [`${m.code}:${m.detail}`] : []));
 
 async function utterance(h: LiveHarness, text: string, confidence?: number) {
   await h.speechStart();
@@ -41,7 +42,9 @@ describe('not understood', () => {
     await h.advanceUntilChange(5_000);
     expect(h.state()).toMatch(/^idle/);
     // The re-prompt is the only entry: what was not understood is not a user turn.
-    expect(h.context().history.map(({ role, turnId, text }) => [role, turnId, text])).toEqual([['assistant', 'u1', REPROMPT]]);
+    expect(h.context().history.map(({ role, turnId, text }) => [role, turnId, text])).toEqual([
+      ['assistant', 'u1', REPROMPT],
+    ]);
     h.checkInvariants();
     await h.end();
   });
@@ -66,23 +69,26 @@ describe('not understood', () => {
     await h.end();
   });
 
-  it('after a barge-in, an unsure final with words is never a false interruption: the re-prompt, no resume', async () => {
-    const h = await createLiveHarness({ config: CONFIG });
-    await h.text('what is up');
-    await h.llmToken(' Okay then, here it is.');
-    await h.llmFinish();
-    await h.ttsAudio(800, true);
-    await h.ttsAudio(800, true);
-    await h.advance(900);
-    await h.speechStart();
-    await h.advance(500);
-    expect(h.state()).toMatch(/^listening/);
-    await h.speechEnd();
-    await h.sttFinal('turn left', 0.05);
-    expect(h.context()).toMatchObject({ replyTurnId: 'u1', replyKind: 'say', sayText: CONFIG.notUnderstoodText });
-    expect(notices(h).map((n) => n.split(' ')[0])).toEqual(['reply_cancelled:barge_in', 'not_understood:"turn']);
-    expect(h.llm.requests).toHaveLength(1);
-    h.checkInvariants();
-    await h.end();
-  });
+  it(
+    'after a barge-in, an unsure final with words is never a false interruption: the re-prompt, no ' + 'resume',
+    async () => {
+      const h = await createLiveHarness({ config: CONFIG });
+      await h.text('what is up');
+      await h.llmToken(' Okay then, here it is.');
+      await h.llmFinish();
+      await h.ttsAudio(800, true);
+      await h.ttsAudio(800, true);
+      await h.advance(900);
+      await h.speechStart();
+      await h.advance(500);
+      expect(h.state()).toMatch(/^listening/);
+      await h.speechEnd();
+      await h.sttFinal('turn left', 0.05);
+      expect(h.context()).toMatchObject({ replyTurnId: 'u1', replyKind: 'say', sayText: CONFIG.notUnderstoodText });
+      expect(notices(h).map((n) => n.split(' ')[0])).toEqual(['reply_cancelled:barge_in', 'not_understood:"turn']);
+      expect(h.llm.requests).toHaveLength(1);
+      h.checkInvariants();
+      await h.end();
+    },
+  );
 });

@@ -26,24 +26,52 @@ const EXAMPLES: [Notice, string][] = [
   [Notices.no_input(8000), '8000 ms'],
   [Notices.action_refused('fly', 'unknown_action', 'no action "fly"'), 'unknown_action: no action "fly"'],
   [Notices.action_confirming('a1', 'navigate'), 'a1 navigate'],
-  [Notices.action_ended({ actionId: 'a1', name: 'turn', outcome: 'cancelled', reason: 'barge_in' }), 'a1 turn cancelled: barge_in'],
-  [Notices.action_ended({ actionId: 'a2', name: 'turn', outcome: 'failed', error: 'motor stalled' }), 'a2 turn motor stalled'],
-  [Notices.action_ended({ actionId: 'a3', name: 'turn', outcome: 'rejected', reason: 'busy' }), 'a3 turn rejected: busy'],
   [
-    Notices.action_ended({ actionId: 'a4', name: 'turn', outcome: 'timed_out', waitingFor: 'acceptance', afterMs: 2000 }),
+    Notices.action_ended({ actionId: 'a1', name: 'turn', outcome: 'cancelled', reason: 'barge_in' }),
+    'a1 turn cancelled: barge_in',
+  ],
+  [
+    Notices.action_ended({ actionId: 'a2', name: 'turn', outcome: 'failed', error: 'motor stalled' }),
+    'a2 turn motor stalled',
+  ],
+  [
+    Notices.action_ended({ actionId: 'a3', name: 'turn', outcome: 'rejected', reason: 'busy' }),
+    'a3 turn rejected: busy',
+  ],
+  [
+    Notices.action_ended({
+      actionId: 'a4',
+      name: 'turn',
+      outcome: 'timed_out',
+      waitingFor: 'acceptance',
+      afterMs: 2000,
+    }),
     'a4 turn no executor accepted it within 2000 ms',
   ],
-  [Notices.action_ended({ actionId: 'a5', name: 'turn', outcome: 'timed_out', waitingFor: 'result', afterMs: 5000 }), 'a5 turn timed out after 5000 ms'],
+  [
+    Notices.action_ended({ actionId: 'a5', name: 'turn', outcome: 'timed_out', waitingFor: 'result', afterMs: 5000 }),
+    'a5 turn timed out after 5000 ms',
+  ],
   [Notices.estop('phrase', 'stop'), 'phrase: stop'],
   [Notices.estop('client'), 'client'],
   [Notices.echo_held_user({ fromMs: 1200.4, heldMs: 340.6 }), '341 ms held from 1200 ms'],
-  [Notices.echo_half_duplex({ fromMs: 2000, durationMs: 2980 }), '2980 ms from 2000 ms: only a user louder than the echo heard'],
+  [
+    Notices.echo_half_duplex({ fromMs: 2000, durationMs: 2980 }),
+    '2980 ms from 2000 ms: only a user louder than the echo heard',
+  ],
   [
     Notices.estop_recognizer_failed('pocketsphinx rejected its configuration'),
-    "the emergency stop's local recognizer failed (pocketsphinx rejected its configuration): stops are left to the spotter and the session's transcripts",
+    "the emergency stop's local recognizer failed (pocketsphinx rejected its configuration): stops are left to " +
+      "the spotter and the session's transcripts",
   ],
-  [Notices.keyword_failed('ONNX run failed'), 'the learned keyword heads failed (ONNX run failed): stops are left to the spotter and the transcripts'],
-  [Notices.estop_own_voice({ phrase: 'stop', explainedShare: 0.874 }), '"stop" heard in the robot\'s own voice (87 % its echo): not stopped'],
+  [
+    Notices.keyword_failed('ONNX run failed'),
+    'the learned keyword heads failed (ONNX run failed): stops are left to the spotter and the transcripts',
+  ],
+  [
+    Notices.estop_own_voice({ phrase: 'stop', explainedShare: 0.874 }),
+    '"stop" heard in the robot\'s own voice (87 % its echo): not stopped',
+  ],
   [Notices.noise_suppression({ on: true, floorDbfs: -31.26 }), "RNNoise on: the room's noise floor -31 dBFS"],
 ];
 
@@ -59,15 +87,41 @@ describe('notices', () => {
   it('session.notice carries the fields beside detail, and is refused without them', () => {
     const envelope = { type: 'session.notice', sessionId: 's1', turnId: 'u1', atMs: 0 } as const;
     const notice = Notices.reply_cancelled('stop');
-    expect(MessageSchemas['session.notice'].safeParse({ ...envelope, ...notice, detail: describeNotice(notice) }).success).toBe(true);
-    expect(MessageSchemas['session.notice'].safeParse({ ...envelope, code: 'reply_cancelled', detail: 'stop' }).success).toBe(false);
-    expect(MessageSchemas['session.notice'].safeParse({ ...envelope, code: 'reply_cancelled', reason: 'bored', detail: 'bored' }).success).toBe(false);
-    expect(MessageSchemas['session.notice'].safeParse({ ...envelope, code: 'reply_resumed', resumes: '-', remaining: '', detail: '' }).success).toBe(false);
+    expect(
+      MessageSchemas['session.notice'].safeParse({ ...envelope, ...notice, detail: describeNotice(notice) }).success,
+    ).toBe(true);
+    expect(
+      MessageSchemas['session.notice'].safeParse({ ...envelope, code: 'reply_cancelled', detail: 'stop' }).success,
+    ).toBe(false);
+    expect(
+      MessageSchemas['session.notice'].safeParse({
+        ...envelope,
+        code: 'reply_cancelled',
+        reason: 'bored',
+        detail: 'bored',
+      }).success,
+    ).toBe(false);
+    expect(
+      MessageSchemas['session.notice'].safeParse({
+        ...envelope,
+        code: 'reply_resumed',
+        resumes: '-',
+        remaining: '',
+        detail: '',
+      }).success,
+    ).toBe(false);
   });
 
   it('voice_agent.notice takes only a notice code, and voice_agent.session.state only a session state', () => {
     const notice = Notices.estop('client');
-    const sent = { type: 'voice_agent.notice', event_id: 'evt_1', code: 'estop', detail: 'client', turn_id: '-', notice };
+    const sent = {
+      type: 'voice_agent.notice',
+      event_id: 'evt_1',
+      code: 'estop',
+      detail: 'client',
+      turn_id: '-',
+      notice,
+    };
     expect(ServerEventSchema.safeParse(sent).success).toBe(true);
     expect(ServerEventSchema.safeParse({ ...sent, code: 'estopped' }).success).toBe(false);
     const state = { type: 'voice_agent.session.state', event_id: 'evt_2', cause: 'connected', turn_id: '-' };

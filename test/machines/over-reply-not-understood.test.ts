@@ -13,7 +13,8 @@ import { speakingReply } from '../support/speaking-reply.js';
 const MIN_CONFIDENCE = 0.5;
 const notices = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [noticeKey(m)] : []));
 const llmRequests = (h: LiveHarness) => h.messages.filter((m) => m.type === 'llm.started').length;
-const history = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.history' ? [`${m.role}: ${m.text}`] : []));
+const history = (h: LiveHarness) =>
+  h.messages.flatMap((m) => (m.type === 'session.history' ? [`${m.role}: ${m.text}`] : []));
 
 /** Speech from 1.3 s into the 1.6 s reply, past its onset, too short a time before the end to cut it. */
 async function speechOverTheReplyEnd(): Promise<LiveHarness> {

@@ -58,20 +58,23 @@ describe('resume loops', () => {
     await h.end();
   });
 
-  it('a resumed reply cut by speech that turns out wordless stays cut: no second resume from the same point', async () => {
-    const h = await resumedOnce();
-    // A partial with a word gets past the raised bar; the final then has none.
-    await h.speechStart();
-    await h.sttPartial('uh');
-    await h.advance(600);
-    await h.speechEnd();
-    await h.sttFinal('');
-    expect(noticeCodes(h).slice(-2)).toEqual(['reply_cancelled:barge_in', 'utterance_dropped:resume_limited']);
-    expect(h.state()).toMatch(/^idle/);
-    expect(noticeCodes(h).filter((n) => n.startsWith('reply_resumed'))).toHaveLength(1);
-    h.checkInvariants();
-    await h.end();
-  });
+  it(
+    'a resumed reply cut by speech that turns out wordless stays cut: no second resume from the same ' + 'point',
+    async () => {
+      const h = await resumedOnce();
+      // A partial with a word gets past the raised bar; the final then has none.
+      await h.speechStart();
+      await h.sttPartial('uh');
+      await h.advance(600);
+      await h.speechEnd();
+      await h.sttFinal('');
+      expect(noticeCodes(h).slice(-2)).toEqual(['reply_cancelled:barge_in', 'utterance_dropped:resume_limited']);
+      expect(h.state()).toMatch(/^idle/);
+      expect(noticeCodes(h).filter((n) => n.startsWith('reply_resumed'))).toHaveLength(1);
+      h.checkInvariants();
+      await h.end();
+    },
+  );
 
   it('maxResumes 0: a false interruption never resumes', async () => {
     const h = await createLiveHarness({ config: { maxResumes: 0 } });

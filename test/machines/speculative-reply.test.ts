@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { COMPLETE_COMMAND, createLiveHarness, type LiveHarness } from '../support/live-session.js';
 
 const notices = (h: LiveHarness) =>
-  h.messages.flatMap((m) => (m.type === 'session.notice' && m.code.startsWith('speculation') ? [`${m.code}:${m.turnId}`] : []));
+  h.messages.flatMap((m) =>
+    m.type === 'session.notice' && m.code.startsWith('speculation') ? [`${m.code}:${m.turnId}`] : [],
+  );
 const framesOf = (h: LiveHarness, turnId: string) => h.ledger.written.get(turnId) ?? 0;
 
 /** The user says "what is the" and pauses; the short pause passes; the guess gets its first clause's audio. */
@@ -51,7 +53,12 @@ describe('speculative replies', () => {
     await h.speechEnd();
     await h.sttFinal('what is the weather in paris');
     expect(h.context().replyTurnId).toBe('r1');
-    expect(h.context().history.at(-1)).toMatchObject({ role: 'user', turnId: 'u1', text: 'what is the weather in paris', replyTurnId: 'r1' });
+    expect(h.context().history.at(-1)).toMatchObject({
+      role: 'user',
+      turnId: 'u1',
+      text: 'what is the weather in paris',
+      replyTurnId: 'r1',
+    });
     expect(h.messages.find((m) => m.type === 'session.history')).toMatchObject({ turnId: 'u1', replyTurnId: 'r1' });
     await h.llmToken(' Rainy.');
     await h.llmFinish();

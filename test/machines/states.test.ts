@@ -39,7 +39,11 @@ describe('session states', () => {
       activation: 'open',
       activationPath: 'open.held',
     });
-    expect(splitSessionState('idle.waiting+activation.closed')).toMatchObject({ dialogPath: 'idle.waiting', actions: 'idle', activation: 'closed' });
+    expect(splitSessionState('idle.waiting+activation.closed')).toMatchObject({
+      dialogPath: 'idle.waiting',
+      actions: 'idle',
+      activation: 'closed',
+    });
     expect(() => splitSessionState('dozing.off')).toThrow(/not a session state value/);
     expect(() => splitSessionState('idle.waiting+actions.flying')).toThrow(/not a session state value/);
     expect(() => splitSessionState('idle.waiting+activation.ajar')).toThrow(/not a session state value/);
@@ -47,9 +51,14 @@ describe('session states', () => {
 
   it('reads back every value the chart publishes in each activation mode', () => {
     for (const mode of ['always', 'wake', 'push'] as const) {
-      const actor = createActor(sessionMachine, { input: { sessionId: 's', config: resolveSessionConfig({ activation: { mode } }) } }).start();
+      const actor = createActor(sessionMachine, {
+        input: { sessionId: 's', config: resolveSessionConfig({ activation: { mode } }) },
+      }).start();
       const published = stateValueToString(actor.getSnapshot().value);
-      expect(splitSessionState(published)).toMatchObject({ dialog: 'idle', activation: mode === 'always' ? 'ungated' : 'closed' });
+      expect(splitSessionState(published)).toMatchObject({
+        dialog: 'idle',
+        activation: mode === 'always' ? 'ungated' : 'closed',
+      });
       expect(published.includes('+activation.')).toBe(mode !== 'always');
       expect(parseStateValue(published)).toEqual(actor.getSnapshot().value);
       actor.stop();

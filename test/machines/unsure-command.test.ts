@@ -10,7 +10,9 @@ import { noticeCodes, requests, TEST_ACTIONS } from '../support/actions.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
 
 const ACTIONS: ActionDeclarationInput[] = TEST_ACTIONS.map((a) =>
-  a.name === 'turn' ? { ...a, confirm: { belowConfidence: 0.5 }, say: { ...a.say, confirm: 'Should I turn {direction}?' } } : a,
+  a.name === 'turn'
+    ? { ...a, confirm: { belowConfidence: 0.5 }, say: { ...a.say, confirm: 'Should I turn {direction}?' } }
+    : a,
 );
 const CONFIG = { declaredActions: ACTIONS, minConfidence: 0.2, notUnderstoodText: 'Sorry?' };
 
@@ -49,7 +51,8 @@ describe('an unsure command that would move the robot', () => {
     };
     const answer = async (h: LiveHarness, spotted: string[], confidence = 0.05) => {
       const turnId = h.context().userTurnId!;
-      for (const phrase of spotted) await h.publish({ type: 'stt.keyword', sessionId: 'live', turnId, phrase, score: 0.9 });
+      for (const phrase of spotted)
+        await h.publish({ type: 'stt.keyword', sessionId: 'live', turnId, phrase, score: 0.9 });
       await h.advance(600);
       await h.speechEnd();
       await h.sttFinal('yes', confidence);
@@ -105,21 +108,24 @@ describe('an unsure command that would move the robot', () => {
     }
   });
 
-  it('a guessed reply committed by an unsure final asks too: the confidence comes with the final that commits it', async () => {
-    const h = await createLiveHarness({ config: { ...CONFIG, turn: { speculate: 'on' } } });
-    await h.speechStart();
-    await h.sttPartial('turn left');
-    await h.pause();
-    await h.advance(140);
-    expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_started')).toBe(true);
-    await h.speechEnd();
-    await h.sttFinal('turn left', 0.3);
-    expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_committed')).toBe(true);
-    await h.llmToolCall('turn', { direction: 'left' });
-    expect(requests(h)).toEqual([]);
-    expect(h.state()).toMatch(/\+actions\.confirming$/);
-    await h.end();
-  });
+  it(
+    'a guessed reply committed by an unsure final asks too: the confidence comes with the final that ' + 'commits it',
+    async () => {
+      const h = await createLiveHarness({ config: { ...CONFIG, turn: { speculate: 'on' } } });
+      await h.speechStart();
+      await h.sttPartial('turn left');
+      await h.pause();
+      await h.advance(140);
+      expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_started')).toBe(true);
+      await h.speechEnd();
+      await h.sttFinal('turn left', 0.3);
+      expect(h.messages.some((m) => m.type === 'session.notice' && m.code === 'speculation_committed')).toBe(true);
+      await h.llmToolCall('turn', { direction: 'left' });
+      expect(requests(h)).toEqual([]);
+      expect(h.state()).toMatch(/\+actions\.confirming$/);
+      await h.end();
+    },
+  );
 
   it('the threshold is the action’s own: an action without one is not asked about, however unsure', async () => {
     const h = await createLiveHarness({ config: CONFIG });
@@ -130,6 +136,8 @@ describe('an unsure command that would move the robot', () => {
   });
 
   it('a declaration with neither `when` nor `belowConfidence` is refused with how to fix it', async () => {
-    await expect(createLiveHarness({ config: { declaredActions: [{ ...ACTIONS[0]!, confirm: {} }] } })).rejects.toThrow(/belowConfidence/);
+    await expect(createLiveHarness({ config: { declaredActions: [{ ...ACTIONS[0]!, confirm: {} }] } })).rejects.toThrow(
+      /belowConfidence/,
+    );
   });
 });

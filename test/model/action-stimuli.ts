@@ -7,14 +7,29 @@
 import type { SessionConfigInput } from '../../machines/config.js';
 import type { SessionEvent } from '../../machines/events.js';
 import type { LiveHarness } from '../support/live-session.js';
-import { actionsStateOf, base, replyStage, stateOf, stimuli, type ModelSnapshot, type Stimulus, type StimulusSet } from './stimuli.js';
+import {
+  actionsStateOf,
+  base,
+  replyStage,
+  stateOf,
+  stimuli,
+  type ModelSnapshot,
+  type Stimulus,
+  type StimulusSet,
+} from './stimuli.js';
 
 /**
  * Each timer distinct: the actions' (20-23 s) far beyond the playback a walk's steps let run (a few
  * seconds in all), the dialog's far beyond the actions'; the barge-in is immediate.
  */
 export const ACTION_CONFIG: SessionConfigInput = {
-  timeouts: { noInputMs: 50_000, sttFinalMs: 51_000, llmFirstTokenMs: 52_000, llmGiveUpMs: 53_000, ttsFirstChunkMs: 54_000 },
+  timeouts: {
+    noInputMs: 50_000,
+    sttFinalMs: 51_000,
+    llmFirstTokenMs: 52_000,
+    llmGiveUpMs: 53_000,
+    ttsFirstChunkMs: 54_000,
+  },
   bargeIn: { minSpeechMs: 0, falseInterruptionMs: 55_000 },
   turn: { completePauseMs: 0, speculate: 'off' },
   actions: { acceptTimeoutMs: 20_000, confirmTimeoutMs: 21_000 },
@@ -22,14 +37,22 @@ export const ACTION_CONFIG: SessionConfigInput = {
     {
       name: 'turn',
       description: 'Turn in place.',
-      parameters: { type: 'object', properties: { direction: { type: 'string', enum: ['left', 'right'] } }, required: ['direction'] },
+      parameters: {
+        type: 'object',
+        properties: { direction: { type: 'string', enum: ['left', 'right'] } },
+        required: ['direction'],
+      },
       timeoutMs: 22_000,
       say: { result: 'Turned {direction}.' },
     },
     {
       name: 'navigate',
       description: 'Drive to a place.',
-      parameters: { type: 'object', properties: { place: { type: 'string', enum: ['kitchen', 'door'] } }, required: ['place'] },
+      parameters: {
+        type: 'object',
+        properties: { place: { type: 'string', enum: ['kitchen', 'door'] } },
+        required: ['place'],
+      },
       confirm: { when: { place: ['door'] } },
       timeoutMs: 23_000,
       cancelOn: ['stop'],
@@ -40,7 +63,9 @@ export const ACTION_CONFIG: SessionConfigInput = {
 
 /** An LLM reply whose model stream is still open: in `processing` before it ends, or speaking. */
 const llmReplyOpen = (s: ModelSnapshot) =>
-  s.context.replyKind === 'llm' && s.context.replyTurnId !== null && (/^speaking/.test(stateOf(s)) || replyStage(s) !== undefined);
+  s.context.replyKind === 'llm' &&
+  s.context.replyTurnId !== null &&
+  (/^speaking/.test(stateOf(s)) || replyStage(s) !== undefined);
 
 const CALLS = [
   { id: 'call:turn', name: 'turn', args: { direction: 'left' } },
@@ -54,9 +79,18 @@ const callStimuli: Stimulus[] = CALLS.map(({ id, name, args }) => ({
   propose: (s) => {
     if (!llmReplyOpen(s)) return undefined;
     const turnId = s.context.replyTurnId!;
-    const call: SessionEvent = { ...base, type: 'llm.tool_call', turnId, callId: `call-${name}`, name, arguments: JSON.stringify(args) };
+    const call: SessionEvent = {
+      ...base,
+      type: 'llm.tool_call',
+      turnId,
+      callId: `call-${name}`,
+      name,
+      arguments: JSON.stringify(args),
+    };
     // A model that starts with a call: the LLM actor reports its first output before the call.
-    return ['thinking', 'stalled'].includes(replyStage(s) ?? '') ? [{ ...base, type: 'llm.started', turnId, firstTokenMs: 1 }, call] : call;
+    return ['thinking', 'stalled'].includes(replyStage(s) ?? '')
+      ? [{ ...base, type: 'llm.started', turnId, firstTokenMs: 1 }, call]
+      : call;
   },
   drive: (h) => h.llmToolCall(name, args, `call-${name}`),
 }));
@@ -73,11 +107,23 @@ const executorStimuli: Stimulus[] = EXECUTOR_ANSWERS.map((answer) => ({
   propose: (s) => {
     const action = s.context.action;
     if (!action || !(answer.in as readonly string[]).includes(actionsStateOf(s))) return undefined;
-    return { ...base, type: answer.type, turnId: action.turnId, actionId: action.actionId, ...answer.fields } as SessionEvent;
+    return {
+      ...base,
+      type: answer.type,
+      turnId: action.turnId,
+      actionId: action.actionId,
+      ...answer.fields,
+    } as SessionEvent;
   },
   drive: (h: LiveHarness) => {
     const action = h.context().action!;
-    return h.publish({ type: answer.type, sessionId: 'live', turnId: action.turnId, actionId: action.actionId, ...answer.fields } as never);
+    return h.publish({
+      type: answer.type,
+      sessionId: 'live',
+      turnId: action.turnId,
+      actionId: action.actionId,
+      ...answer.fields,
+    } as never);
   },
 }));
 
@@ -85,10 +131,16 @@ const answerStimuli: Stimulus[] = (['yes', 'no'] as const).flatMap((text): Stimu
   {
     id: `final:${text}`,
     propose: (s) =>
-      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined,
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId
+        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text }
+        : undefined,
     drive: (h) => h.sttFinal(text),
   },
-  { id: `text:${text}`, propose: () => ({ ...base, type: 'user.text', turnId: '-', text }), drive: (h) => h.text(text) },
+  {
+    id: `text:${text}`,
+    propose: () => ({ ...base, type: 'user.text', turnId: '-', text }),
+    drive: (h) => h.text(text),
+  },
 ]);
 
 /** A learned head's yes in the utterance that answers the question, then the recognizer unsure of it. */
@@ -99,7 +151,8 @@ const spokenAnswerStimuli: Stimulus[] = [
       actionsStateOf(s) === 'confirming' && s.context.userTurnId
         ? { ...base, type: 'stt.keyword', turnId: s.context.userTurnId, phrase: 'yes', score: 0.9 }
         : undefined,
-    drive: (h) => h.publish({ type: 'stt.keyword', sessionId: 'live', turnId: h.context().userTurnId!, phrase: 'yes', score: 0.9 }),
+    drive: (h) =>
+      h.publish({ type: 'stt.keyword', sessionId: 'live', turnId: h.context().userTurnId!, phrase: 'yes', score: 0.9 }),
   },
   {
     id: 'final:unsure-yes',
@@ -124,7 +177,10 @@ const controlStimuli: Stimulus[] = [
   },
 ];
 
-/** The dialog stimuli an action walk (and an activation walk) needs: speech and its transcript, a reply's stages, text, STOP, END. */
+/**
+ * The dialog stimuli an action walk (and an activation walk) needs: speech and its transcript, a reply's stages, text,
+ * STOP, END.
+ */
 export const DIALOG_SUBSET = [
   'speechStart',
   'speechEnd',
@@ -156,5 +212,12 @@ export const ACTION_STIMULI: StimulusSet = {
 
 /** For the random interleavings: every dialog stimulus and every action stimulus. */
 export const ALL_STIMULI: StimulusSet = {
-  stimuli: [...stimuli, ...callStimuli, ...executorStimuli, ...answerStimuli, ...spokenAnswerStimuli, ...controlStimuli],
+  stimuli: [
+    ...stimuli,
+    ...callStimuli,
+    ...executorStimuli,
+    ...answerStimuli,
+    ...spokenAnswerStimuli,
+    ...controlStimuli,
+  ],
 };

@@ -10,7 +10,13 @@ import { ALL_STIMULI, DIALOG_SUBSET } from './action-stimuli.js';
 import { stateOf, type StimulusSet } from './stimuli.js';
 
 const QUIET_DIALOG: SessionConfigInput = {
-  timeouts: { noInputMs: 100_000, sttFinalMs: 101_000, llmFirstTokenMs: 102_000, llmGiveUpMs: 103_000, ttsFirstChunkMs: 104_000 },
+  timeouts: {
+    noInputMs: 100_000,
+    sttFinalMs: 101_000,
+    llmFirstTokenMs: 102_000,
+    llmGiveUpMs: 103_000,
+    ttsFirstChunkMs: 104_000,
+  },
   bargeIn: { minSpeechMs: 0, falseInterruptionMs: 105_000 },
   turn: { completePauseMs: 0, speculate: 'off' },
 };

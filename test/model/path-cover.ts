@@ -53,7 +53,13 @@ function unwind(via: ReadonlyMap<string, Edge | null>, state: string): Edge[] {
  * for. `dead` holds states known to reach no such state: not searched again, and joined by every state a
  * failed search went through (edges are only ever taken, so what `wanted` holds for only shrinks).
  */
-function routeTo(graph: Graph, from: string, wanted: (state: string) => boolean, usable: (edge: Edge) => boolean, dead: Set<string>): Edge[] | undefined {
+function routeTo(
+  graph: Graph,
+  from: string,
+  wanted: (state: string) => boolean,
+  usable: (edge: Edge) => boolean,
+  dead: Set<string>,
+): Edge[] | undefined {
   const via = new Map<string, Edge | null>([[from, null]]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
@@ -90,7 +96,11 @@ function shortestPaths(graph: Graph, initial: string): Map<string, Edge | null> 
  * event loop for the whole plan (tens of seconds for the dialog walk). A walk heads for its end once it
  * is `maxSteps` long: a live session's logs grow with its walk, and the invariants read them after every step.
  */
-export function* coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: number): Generator<WalkStep[], void, undefined> {
+export function* coverEdges<S>(
+  graph: Graph,
+  model: WalkModel<S>,
+  maxSteps: number,
+): Generator<WalkStep[], void, undefined> {
   const plan = new Planner(graph, model, maxSteps);
   for (;;) {
     const walk = plan.walk(model.initial, [], true);
@@ -102,7 +112,8 @@ export function* coverEdges<S>(graph: Graph, model: WalkModel<S>, maxSteps: numb
     if (!plan.untaken(edge)) continue;
     const prefix = unwind(tree, edge.from);
     const walk = plan.walk(model.initial, [...prefix.map((e) => e.stimulus), edge.stimulus], false);
-    if (!walk || plan.untaken(edge)) throw new Error(`path cover: ${edge.from} -${edge.stimulus}-> ${edge.to} not taken after its shortest path`);
+    if (!walk || plan.untaken(edge))
+      throw new Error(`path cover: ${edge.from} -${edge.stimulus}-> ${edge.to} not taken after its shortest path`);
     yield walk;
   }
 }
@@ -164,7 +175,8 @@ class Planner<S> {
     };
     for (const stimulus of forced) {
       const next = this.model.next(at, stimulus);
-      if (next === undefined) throw new Error(`path cover: ${stimulus} cannot happen after ${steps.map((s) => s.stimulus).join(' → ')}`);
+      if (next === undefined)
+        throw new Error(`path cover: ${stimulus} cannot happen after ${steps.map((s) => s.stimulus).join(' → ')}`);
       go(stimulus, next);
     }
     const timeless = (e: Edge) => !this.model.timed(e.stimulus);

@@ -33,9 +33,15 @@ describe('random interleavings', () => {
           const status = h.session.actor.getSnapshot().status;
           // Back to idle with no action under way; the activation gate, if any, may be open or closed.
           if (status === 'active')
-            expect(splitSessionState(h.state()), `wedged after: ${trace.join(' → ')}`).toMatchObject({ dialog: 'idle', actions: 'idle' });
+            expect(splitSessionState(h.state()), `wedged after: ${trace.join(' → ')}`).toMatchObject({
+              dialog: 'idle',
+              actions: 'idle',
+            });
         } catch (error) {
-          throw new Error(`seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ${trace.join(' → ')}`, { cause: error });
+          throw new Error(
+            `seed ${SEED}, interleaving ${done}: ${(error as Error).message}\nsteps: ` + `${trace.join(' → ')}`,
+            { cause: error },
+          );
         }
         if (h.session.actor.getSnapshot().status !== 'active') {
           ended++;
@@ -45,7 +51,10 @@ describe('random interleavings', () => {
       resumed += h.messages.filter((m) => m.type === 'session.notice' && m.code === 'reply_resumed').length;
       await h.end();
     }
-    console.log(`random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END, ${resumed} replies resumed after a false interruption`);
+    console.log(
+      `random interleavings: ${done} run (seed ${SEED}), ${ended} ended by END, ${resumed} replies resumed after a ` +
+        `false interruption`,
+    );
     expect(done).toBe(INTERLEAVINGS);
     // The generator reaches the resume paths, not only the old ones.
     if (INTERLEAVINGS >= 1000) expect(resumed).toBeGreaterThan(0);

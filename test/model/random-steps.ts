@@ -27,7 +27,11 @@ export const CONFIGS: SessionConfigInput[] = [
   { minConfidence: MIN_CONFIDENCE },
   // Declared actions: tool calls, executors' answers, confirmations and the emergency stop interleave with the dialog.
   { declaredActions: TEST_ACTIONS },
-  { declaredActions: TEST_ACTIONS, bargeIn: { minSpeechMs: 0 }, actions: { acceptTimeoutMs: 300, confirmTimeoutMs: 700 } },
+  {
+    declaredActions: TEST_ACTIONS,
+    bargeIn: { minSpeechMs: 0 },
+    actions: { acceptTimeoutMs: 300, confirmTimeoutMs: 700 },
+  },
   // `session.activation`: a wake window short enough to close mid-conversation, and a push-to-talk key.
   { activation: { mode: 'wake', windowMs: 1300 } },
   { activation: { mode: 'push' }, declaredActions: TEST_ACTIONS },
@@ -45,7 +49,17 @@ export function lateMessage(h: LiveHarness, random: Random) {
   const message = pick(random, [
     { ...common, type: 'llm.clause', index: 0, text: 'stale clause.' },
     { ...common, type: 'llm.started', firstTokenMs: 1 },
-    { ...common, type: 'tts.chunk', segmentIndex: 0, kind: 'reply', seq: 9, text: 'stale', sampleRateHz: 16_000, audio: new Uint8Array(640), final: true },
+    {
+      ...common,
+      type: 'tts.chunk',
+      segmentIndex: 0,
+      kind: 'reply',
+      seq: 9,
+      text: 'stale',
+      sampleRateHz: 16_000,
+      audio: new Uint8Array(640),
+      final: true,
+    },
     { ...common, type: 'tts.first_chunk', segmentIndex: 0, kind: 'reply', engine: 'x', latencyMs: 1 },
     { ...common, type: 'playback.started', kind: 'reply' },
     { ...common, type: 'playback.finished', segments: [] },
@@ -68,7 +82,9 @@ export async function randomStep(h: LiveHarness, random: Random, trace: string[]
     return h.settle();
   }
   const set = h.context().config.declaredActions.length > 0 ? ALL_STIMULI : { stimuli };
-  const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot, set).filter(({ stimulus }) => !stimulus.id.startsWith('after:'));
+  const options = proposals(h.session.actor.getSnapshot() as unknown as ModelSnapshot, set).filter(
+    ({ stimulus }) => !stimulus.id.startsWith('after:'),
+  );
   // END is rare so most interleavings exercise a living session.
   const chosen = pick(
     random,
@@ -83,14 +99,25 @@ export async function randomStep(h: LiveHarness, random: Random, trace: string[]
 export async function quiesce(h: LiveHarness): Promise<void> {
   if (h.session.actor.getSnapshot().status !== 'active') return;
   // A push-to-talk key still held is released (while held, the user's silence ends nothing).
-  if (h.context().config.activation.mode === 'push') await h.publish({ type: 'control.listen', sessionId: 'live', turnId: '-', open: false });
+  if (h.context().config.activation.mode === 'push')
+    await h.publish({ type: 'control.listen', sessionId: 'live', turnId: '-', open: false });
   await h.speechEnd();
   for (let i = 0; i < 400; i++) {
     const { action, pendingFollowUp } = h.context();
-    if (h.session.actor.getSnapshot().status !== 'active' || (h.matches(DialogState.idle) && !action && !pendingFollowUp)) return;
+    if (
+      h.session.actor.getSnapshot().status !== 'active' ||
+      (h.matches(DialogState.idle) && !action && !pendingFollowUp)
+    )
+      return;
     // The executor finishes what it was asked (a question left unanswered runs out on its own).
     if (action && action.status !== 'confirming')
-      await h.publish({ type: 'action.result', sessionId: 'live', turnId: action.turnId, actionId: action.actionId, result: 'done' });
+      await h.publish({
+        type: 'action.result',
+        sessionId: 'live',
+        turnId: action.turnId,
+        actionId: action.actionId,
+        result: 'done',
+      });
     await h.sttFinal('');
     await h.llmFinish();
     for (const r of h.activeTts()) {

@@ -34,7 +34,11 @@ import {
 // minWords 2 makes both outcomes of the word check reachable; the default timeouts are all distinct;
 // speculation on makes the guessed-reply paths reachable;
 // a backchannel makes the ignorable-utterance paths reachable.
-const CONFIG: SessionConfigInput = { bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] }, turn: { speculate: 'on' }, minConfidence: MIN_CONFIDENCE };
+const CONFIG: SessionConfigInput = {
+  bargeIn: { minWords: 2, ignorableWords: [BACKCHANNEL] },
+  turn: { speculate: 'on' },
+  minConfidence: MIN_CONFIDENCE,
+};
 
 /** A walk: a config and what may happen in it. The dialog walk has no actions; the actions walk has them. */
 interface Walk {
@@ -46,7 +50,11 @@ const WALKS: Walk[] = [
   { name: 'dialog', config: CONFIG, set: { stimuli } },
   { name: 'actions', config: ACTION_CONFIG, set: ACTION_STIMULI },
   // Without barge-in a reply replaced while the user talks lets the user's speech run on unheard.
-  { name: 'actions without barge-in', config: { ...ACTION_CONFIG, bargeIn: { ...ACTION_CONFIG.bargeIn, enabled: false } }, set: ACTION_STIMULI },
+  {
+    name: 'actions without barge-in',
+    config: { ...ACTION_CONFIG, bargeIn: { ...ACTION_CONFIG.bargeIn, enabled: false } },
+    set: ACTION_STIMULI,
+  },
   // `session.activation`: the gate in the way of the dialog, a wake window and a push-to-talk key.
   { name: 'activation wake', config: WAKE_CONFIG, set: ACTIVATION_STIMULI },
   { name: 'activation push', config: PUSH_CONFIG, set: ACTIVATION_STIMULI },
@@ -60,10 +68,10 @@ const MAX_WALK_STEPS = 200;
 type StimulusEvent = { type: 'stimulus'; stimulus: string; events: SessionEvent[] };
 
 /**
- * One chart event, followed by what the live actors do at once in answer, as the live system would:
- * a stopped TTS actor reports the text of a reply a barge-in cut, a stopped playback actor reports (nothing
- * heard, as far as the model knows) for every reply the event cancelled, the VAD told to end an utterance ends it (so does
- * the VAD whose gate closes on it), and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
+ * One chart event, followed by what the live actors do at once in answer, as the live system would: a stopped TTS actor
+ * reports the text of a reply a barge-in cut, a stopped playback actor reports (nothing heard, as far as the model
+ * knows) for every reply the event cancelled, the VAD told to end an utterance ends it (so does the VAD whose gate
+ * closes on it), and the TTS actor of a new spoken reply (a SAY, a resumed reply) requests its first segment.
  */
 function step(snapshot: never, event: SessionEvent, scope: never): never {
   const before = (snapshot as unknown as ModelSnapshot).context;
@@ -83,18 +91,30 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
     ) as never;
   }
   for (const turnId of after().pendingHeard.filter((t) => !before.pendingHeard.includes(t))) {
-    next = sessionMachine.transition(next, { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 }, scope) as never;
+    next = sessionMachine.transition(
+      next,
+      { ...base, type: 'playback.stopped', turnId, segments: [], framesCleared: 0 },
+      scope,
+    ) as never;
   }
   // The VAD told to end the utterance (adaptive end of turn) does so at once.
   const ending = (x: unknown) => JSON.stringify((x as ModelSnapshot).value).includes('"ending"');
   if (ending(next) && !ending(snapshot) && after().userTurnId !== null) {
-    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().userTurnId!, speechMs: 100 }, scope) as never;
+    next = sessionMachine.transition(
+      next,
+      { ...base, type: 'vad.speech_end', turnId: after().userTurnId!, speechMs: 100 },
+      scope,
+    ) as never;
   }
   // The gate closed on the VAD's utterance (a release, the push bound): the VAD ends it at once.
   const wasOpen = activationStateOf(snapshot as unknown as ModelSnapshot).startsWith('open');
   const isOpen = activationStateOf(next as unknown as ModelSnapshot).startsWith('open');
   if (wasOpen && !isOpen && after().vadTurnId !== null && (next as unknown as ModelSnapshot).status === 'active') {
-    next = sessionMachine.transition(next, { ...base, type: 'vad.speech_end', turnId: after().vadTurnId!, speechMs: 100 }, scope) as never;
+    next = sessionMachine.transition(
+      next,
+      { ...base, type: 'vad.speech_end', turnId: after().vadTurnId!, speechMs: 100 },
+      scope,
+    ) as never;
   }
   const { replyTurnId, replyKind } = after();
   if (replyKind === 'say' && replyTurnId !== null && replyTurnId !== before.replyTurnId) {
@@ -111,8 +131,11 @@ function step(snapshot: never, event: SessionEvent, scope: never): never {
 const modelLogic = {
   ...sessionMachine,
   getInitialSnapshot: sessionMachine.getInitialSnapshot.bind(sessionMachine),
-  transition: (snapshot: never, event: StimulusEvent, scope: never) => event.events.reduce<never>((s, e) => step(s, e, scope), snapshot),
-} as unknown as Parameters<typeof getAdjacencyMap<ReturnType<typeof sessionMachine.getInitialSnapshot>, StimulusEvent, unknown>>[0];
+  transition: (snapshot: never, event: StimulusEvent, scope: never) =>
+    event.events.reduce<never>((s, e) => step(s, e, scope), snapshot),
+} as unknown as Parameters<
+  typeof getAdjacencyMap<ReturnType<typeof sessionMachine.getInitialSnapshot>, StimulusEvent, unknown>
+>[0];
 
 /** The walk's graph: every abstract state the chart reaches under the walk's stimuli, and its edges. */
 function planGraph(walk: Walk): Graph {
@@ -142,7 +165,9 @@ function planGraph(walk: Walk): Graph {
 
 /** A walk's stimulus by id, the delays' as they stand in `snapshot`. */
 function stimulusById(set: StimulusSet, snapshot: ModelSnapshot, id: string): Stimulus | undefined {
-  return id.startsWith('after:') ? delayStimuli(snapshot, set).find((s) => s.id === id) : set.stimuli.find((s) => s.id === id);
+  return id.startsWith('after:')
+    ? delayStimuli(snapshot, set).find((s) => s.id === id)
+    : set.stimuli.find((s) => s.id === id);
 }
 
 /** The chart stepped snapshot by snapshot, as the path cover plans a walk (with the scope `xstate/graph` gives it). */
@@ -159,7 +184,10 @@ function walkModel(walk: Walk): WalkModel<ModelSnapshot> {
     emit() {},
     actionExecutor() {},
   } as never;
-  const initial = sessionMachine.getInitialSnapshot(scope, { sessionId: 'live', config: resolveSessionConfig(walk.config) }) as unknown as ModelSnapshot;
+  const initial = sessionMachine.getInitialSnapshot(scope, {
+    sessionId: 'live',
+    config: resolveSessionConfig(walk.config),
+  }) as unknown as ModelSnapshot;
   return {
     initial,
     key: abstractKey,
@@ -169,7 +197,10 @@ function walkModel(walk: Walk): WalkModel<ModelSnapshot> {
       if (snapshot.status !== 'active') return undefined;
       const events = stimulusById(walk.set, snapshot, stimulus)?.propose(snapshot);
       if (!events) return undefined;
-      return (Array.isArray(events) ? events : [events]).reduce<never>((s, e) => step(s, e, scope), snapshot as never) as ModelSnapshot;
+      return (Array.isArray(events) ? events : [events]).reduce<never>(
+        (s, e) => step(s, e, scope),
+        snapshot as never,
+      ) as ModelSnapshot;
     },
   };
 }
@@ -184,7 +215,10 @@ async function driveWalk(walk: Walk, steps: WalkStep[], coverage: Coverage): Pro
     h.checkInvariants();
     const live = abstractKey(h.session.actor.getSnapshot() as unknown as ModelSnapshot);
     if (live !== step.expected) {
-      throw new Error(`step ${i} (${step.stimulus}): chart says ${step.expected}, live session is ${live}\npath: ${steps.map((s) => s.stimulus).join(' → ')}`);
+      throw new Error(
+        `step ${i} (${step.stimulus}): chart says ${step.expected}, live session is ${live}\npath: ` +
+          `${steps.map((s) => s.stimulus).join(' → ')}`,
+      );
     }
   }
   await h.end();
@@ -208,7 +242,10 @@ describe('session chart, model-based', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
-      console.log(`${walk.name} walk: ${graph.size} states, ${edges} chart edges, covered by ${walkCount} walks of ${stepCount} steps`);
+      console.log(
+        `${walk.name} walk: ${graph.size} states, ${edges} chart edges, covered by ${walkCount} walks of ` +
+          `${stepCount} steps`,
+      );
     }, 600_000);
   }
 
@@ -217,7 +254,8 @@ describe('session chart, model-based', () => {
     const statesCovered = [...inventory.states].filter((s) => coverage.states.has(s));
     const transitionsCovered = [...inventory.transitions].filter((t) => coverage.transitions.has(t));
     console.log(
-      `model coverage: states ${statesCovered.length}/${inventory.states.size}, transitions ${transitionsCovered.length}/${inventory.transitions.size}`,
+      `model coverage: states ${statesCovered.length}/${inventory.states.size}, transitions ` +
+        `${transitionsCovered.length}/${inventory.transitions.size}`,
     );
     expect([...inventory.states].filter((s) => !coverage.states.has(s))).toEqual([]);
     expect([...inventory.transitions].filter((t) => !coverage.transitions.has(t))).toEqual([]);

@@ -46,7 +46,8 @@ export const stateOf = (s: ModelSnapshot) => stateValueToString((s.value as { di
 /** The actions region's state (`idle`, `confirming`, `requested`, `running`, `ended`). */
 export const actionsStateOf = (s: ModelSnapshot) => String((s.value as { actions: unknown }).actions);
 /** The activation region's state (`ungated`, `closed`, `open.window`, `open.held`, `open.pressed`, `ended`). */
-export const activationStateOf = (s: ModelSnapshot) => stateValueToString((s.value as { activation: never }).activation);
+export const activationStateOf = (s: ModelSnapshot) =>
+  stateValueToString((s.value as { activation: never }).activation);
 const gated = (s: ModelSnapshot) => s.context.config.activation.mode !== 'always';
 /** Microphone audio may open an utterance: the live VAD's gate is open (always, in `always`). */
 const gateOpen = (s: ModelSnapshot) => !gated(s) || activationStateOf(s).startsWith('open');
@@ -55,9 +56,11 @@ const keyHeld = (s: ModelSnapshot) => activationStateOf(s) === 'open.pressed';
 export const base = { sessionId: 'live', atMs: 0 } as const;
 const isReply = (s: ModelSnapshot) => /^(processing|speaking)/.test(stateOf(s));
 /** A guess running while the user may still talk (adaptive end of turn), not yet committed. */
-export const guessing = (s: ModelSnapshot) => s.context.speculation !== null && !s.context.speculation.committed && stateOf(s).startsWith('listening');
+export const guessing = (s: ModelSnapshot) =>
+  s.context.speculation !== null && !s.context.speculation.committed && stateOf(s).startsWith('listening');
 /** Where the reply being prepared is: the `processing.reply` state, or how far a running guess got. */
-export const replyStage = (s: ModelSnapshot): string | undefined => (guessing(s) ? s.context.replyProgress : /^processing\.reply\.(\w+)/.exec(stateOf(s))?.[1]);
+export const replyStage = (s: ModelSnapshot): string | undefined =>
+  guessing(s) ? s.context.replyProgress : /^processing\.reply\.(\w+)/.exec(stateOf(s))?.[1];
 /** The turn id of the reply being prepared (a guess's while guessing). */
 const preparingTurn = (s: ModelSnapshot) => (guessing(s) ? s.context.speculation!.turnId : s.context.replyTurnId!);
 const replyKind = (s: ModelSnapshot) => (s.context.replyKind === 'say' ? 'say' : 'reply');
@@ -88,7 +91,8 @@ async function failUntilFatal(h: LiveHarness) {
 export const stimuli: Stimulus[] = [
   {
     id: 'speechStart',
-    // Gated (`wake`, `push`): only while the gate is open, and not over an utterance the chart dropped that the VAD still hears.
+    // Gated (`wake`, `push`): only while the gate is open, and not over an utterance the chart dropped that the VAD
+    // still hears.
     propose: (s) =>
       !s.context.userSpeaking && gateOpen(s) && !(gated(s) && s.context.vadTurnId !== null)
         ? { ...base, type: 'vad.speech_start', turnId: `u${s.context.utterances + 1}` }
@@ -114,19 +118,25 @@ export const stimuli: Stimulus[] = [
   {
     id: 'resume',
     propose: (s) =>
-      s.context.userSpeaking && s.context.userPaused && s.context.userTurnId ? { ...base, type: 'vad.resume', turnId: s.context.userTurnId } : undefined,
+      s.context.userSpeaking && s.context.userPaused && s.context.userTurnId
+        ? { ...base, type: 'vad.resume', turnId: s.context.userTurnId }
+        : undefined,
     drive: (h) => h.resume(),
   },
   ...(['one', 'one two', COMPLETE_COMMAND] as const).map((text): Stimulus => ({
     id: text === COMPLETE_COMMAND ? 'partial:complete' : `partial:${splitWords(text).length}`,
     propose: (s) =>
-      s.context.userTurnId ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text, complete: text === COMPLETE_COMMAND } : undefined,
+      s.context.userTurnId
+        ? { ...base, type: 'stt.partial', turnId: s.context.userTurnId, text, complete: text === COMPLETE_COMMAND }
+        : undefined,
     drive: (h) => h.sttPartial(text),
   })),
   ...(['hello robot', '', BACKCHANNEL] as const).map((text): Stimulus => ({
     id: `final:${text === BACKCHANNEL ? 'backchannel' : text ? 'text' : 'empty'}`,
     propose: (s) =>
-      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text } : undefined,
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId
+        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text }
+        : undefined,
     drive: (h) => h.sttFinal(text),
   })),
   {
@@ -143,21 +153,31 @@ export const stimuli: Stimulus[] = [
     id: 'final:unsure',
     propose: (s) =>
       stateOf(s) === 'listening.finalizing' && s.context.userTurnId
-        ? { ...base, type: 'stt.final', turnId: s.context.userTurnId, text: 'hello robot', confidence: UNSURE_CONFIDENCE }
+        ? {
+            ...base,
+            type: 'stt.final',
+            turnId: s.context.userTurnId,
+            text: 'hello robot',
+            confidence: UNSURE_CONFIDENCE,
+          }
         : undefined,
     drive: (h) => h.sttFinal('hello robot', UNSURE_CONFIDENCE),
   },
   {
     id: 'sttError',
     propose: (s) =>
-      stateOf(s) === 'listening.finalizing' && s.context.userTurnId ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' } : undefined,
+      stateOf(s) === 'listening.finalizing' && s.context.userTurnId
+        ? { ...base, type: 'stt.error', turnId: s.context.userTurnId, message: 'x' }
+        : undefined,
     drive: (h) => h.sttFail(),
   },
   {
     id: 'llmFirstToken',
     // The first token is an emoji: it starts the stream but speaks nothing, so clause release is a separate step.
     propose: (s) =>
-      ['thinking', 'stalled'].includes(replyStage(s) ?? '') ? { ...base, type: 'llm.started', turnId: preparingTurn(s), firstTokenMs: 1 } : undefined,
+      ['thinking', 'stalled'].includes(replyStage(s) ?? '')
+        ? { ...base, type: 'llm.started', turnId: preparingTurn(s), firstTokenMs: 1 }
+        : undefined,
     drive: (h) => h.llmToken('🙂'),
   },
   {
@@ -208,7 +228,9 @@ export const stimuli: Stimulus[] = [
   {
     id: 'ttsPlay',
     propose: (s) =>
-      /^processing\.reply\.buffering/.test(stateOf(s)) ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) } : undefined,
+      /^processing\.reply\.buffering/.test(stateOf(s))
+        ? { ...base, type: 'playback.started', turnId: s.context.replyTurnId!, kind: replyKind(s) }
+        : undefined,
     drive: async (h) => {
       const r = await answerTtsRequest(h);
       r?.channel.push(new Uint8Array(FIRST_SEGMENT_MS * 32));
@@ -234,7 +256,9 @@ export const stimuli: Stimulus[] = [
             ...base,
             type: 'playback.finished',
             turnId: s.context.replyTurnId!,
-            segments: [{ segmentIndex: 0, kind: replyKind(s), text: 'x', playedMs: 20, durationMs: 20, complete: true }],
+            segments: [
+              { segmentIndex: 0, kind: replyKind(s), text: 'x', playedMs: 20, durationMs: 20, complete: true },
+            ],
           }
         : undefined,
     drive: async (h) => {
@@ -248,14 +272,22 @@ export const stimuli: Stimulus[] = [
       await h.advanceUntilChange(60_000);
     },
   },
-  { id: 'text', propose: () => ({ ...base, type: 'user.text', turnId: '-', text: 'what is up' }), drive: (h) => h.text('what is up') },
+  {
+    id: 'text',
+    propose: () => ({ ...base, type: 'user.text', turnId: '-', text: 'what is up' }),
+    drive: (h) => h.text('what is up'),
+  },
   ...[false, true].map((uninterruptible): Stimulus => ({
     id: uninterruptible ? 'sayFirm' : 'say',
     // The TTS actor's request that follows at once is added by the walk (session-model.test.ts).
     propose: () => ({ ...base, type: 'control.say', turnId: '-', text: SAY_TEXT, uninterruptible }),
     drive: (h) => h.say(SAY_TEXT, uninterruptible),
   })),
-  { id: 'stop', propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined), drive: (h) => h.stop() },
+  {
+    id: 'stop',
+    propose: (s) => (isReply(s) ? { ...base, type: 'control.stop', turnId: '-' } : undefined),
+    drive: (h) => h.stop(),
+  },
   { id: 'end', propose: () => ({ ...base, type: 'control.end', turnId: '-' }), drive: (h) => h.end() },
   // `session.activation` `wake` and `push`: a wake phrase or a client's key opens listening, the release closes it.
   ...[true, false].map((open): Stimulus => ({
@@ -266,14 +298,32 @@ export const stimuli: Stimulus[] = [
   {
     id: 'configure',
     propose: () => ({ ...base, type: 'control.configure', turnId: '-', systemPrompt: 'Be brief.', voice: 'voice-b' }),
-    drive: (h) => h.publish({ type: 'control.configure', sessionId: 'live', turnId: '-', systemPrompt: 'Be brief.', voice: 'voice-b' }),
+    drive: (h) =>
+      h.publish({
+        type: 'control.configure',
+        sessionId: 'live',
+        turnId: '-',
+        systemPrompt: 'Be brief.',
+        voice: 'voice-b',
+      }),
   },
   {
     // A client that heard only 400 ms of the last reply (one word of its first clause). Proposed with no
     // reply yet as well: the chart must ignore a truncate of a turn it has no report for.
     id: 'truncate',
-    propose: (s) => ({ ...base, type: 'control.truncate', turnId: s.context.lastHeard?.turnId ?? 'u0', audioEndMs: TRUNCATE_AT_MS }),
-    drive: (h) => h.publish({ type: 'control.truncate', sessionId: 'live', turnId: h.context().lastHeard?.turnId ?? 'u0', audioEndMs: TRUNCATE_AT_MS }),
+    propose: (s) => ({
+      ...base,
+      type: 'control.truncate',
+      turnId: s.context.lastHeard?.turnId ?? 'u0',
+      audioEndMs: TRUNCATE_AT_MS,
+    }),
+    drive: (h) =>
+      h.publish({
+        type: 'control.truncate',
+        sessionId: 'live',
+        turnId: h.context().lastHeard?.turnId ?? 'u0',
+        audioEndMs: TRUNCATE_AT_MS,
+      }),
   },
 ];
 
@@ -332,7 +382,10 @@ export interface StimulusSet {
 }
 
 /** Everything that can happen next from this snapshot, with the chart event each produces. */
-export function proposals(snapshot: ModelSnapshot, set: StimulusSet = { stimuli }): Array<{ stimulus: Stimulus; events: SessionEvent[] }> {
+export function proposals(
+  snapshot: ModelSnapshot,
+  set: StimulusSet = { stimuli },
+): Array<{ stimulus: Stimulus; events: SessionEvent[] }> {
   if (snapshot.status !== 'active') return [];
   return [...set.stimuli, ...delayStimuli(snapshot, set)].flatMap((stimulus) => {
     const events = stimulus.propose(snapshot);

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createClauseChunker, DEFAULT_CLAUSE_CHUNKER_OPTIONS, stripForSpeech, type ClauseChunker } from '../../actors/clause-chunker.js';
+import {
+  createClauseChunker,
+  DEFAULT_CLAUSE_CHUNKER_OPTIONS,
+  stripForSpeech,
+  type ClauseChunker,
+} from '../../actors/clause-chunker.js';
 
 const REPLY =
-  'Sure, I can help with that. The weather today is sunny and warm. You might want to bring sunglasses and some water. Is there anything else you would like to know?';
+  'Sure, I can help with that. The weather today is sunny and warm. You might want to bring sunglasses and some ' +
+  'water. Is there anything else you would like to know?';
 
 /** Word tokens as an LLM streams them: each with its leading space, the first without. */
 function words(text: string): string[] {
@@ -70,8 +76,16 @@ describe('clause chunker: Latin', () => {
   });
 
   it('does not split numbers, abbreviations or list markers', () => {
-    const out = feed(createClauseChunker({ mode: 'sentence' }), words('Pi is 3.14 roughly. Bring snacks, e.g. apples. It costs 42. Done.'));
-    expect(out.map((c) => c.text)).toEqual(['Pi is 3.14 roughly.', 'Bring snacks, e.g. apples.', 'It costs 42.', 'Done.']);
+    const out = feed(
+      createClauseChunker({ mode: 'sentence' }),
+      words('Pi is 3.14 roughly. Bring snacks, e.g. apples. It costs 42. Done.'),
+    );
+    expect(out.map((c) => c.text)).toEqual([
+      'Pi is 3.14 roughly.',
+      'Bring snacks, e.g. apples.',
+      'It costs 42.',
+      'Done.',
+    ]);
     // "42." might be "42.5": it waits one token, then goes out on " Done." before that one closes.
     expect(out[2]!.at).toBe(out[3]!.at);
   });
@@ -103,7 +117,16 @@ describe('clause chunker: Latin', () => {
   });
 
   it('keeps a closing quote with its sentence, not the next one', () => {
-    const out = feed(createClauseChunker({ mode: 'sentence' }), ['He', ' said', ' "', 'yes', '."', ' Then', ' left', '.']);
+    const out = feed(createClauseChunker({ mode: 'sentence' }), [
+      'He',
+      ' said',
+      ' "',
+      'yes',
+      '."',
+      ' Then',
+      ' left',
+      '.',
+    ]);
     expect(out.map((c) => c.text)).toEqual(['He said "yes."', 'Then left.']);
     const split = feed(createClauseChunker({ mode: 'sentence' }), ['He', ' said', ' "yes.', '"', ' Then', ' left.']);
     expect(split.map((c) => c.text)).toEqual(['He said "yes.', 'Then left.']);
@@ -125,7 +148,9 @@ describe('clause chunker: CJK', () => {
   });
 
   it('sentence mode splits Mandarin only at 。！', () => {
-    const out = feed(createClauseChunker({ mode: 'sentence' }), [...'你好，我是机器人助手。今天天气很好，适合出去走走！']);
+    const out = feed(createClauseChunker({ mode: 'sentence' }), [
+      ...'你好，我是机器人助手。今天天气很好，适合出去走走！',
+    ]);
     expect(out.map((c) => c.text)).toEqual(['你好，我是机器人助手。', '今天天气很好，适合出去走走！']);
   });
 
@@ -157,7 +182,17 @@ describe('stripForSpeech', () => {
   });
 
   it('is applied to chunker output, even when a clause cuts through markup', () => {
-    const out = feed(createClauseChunker(), words('**Note:** the [weather, today](https://x.dev) is 🌞 sunny. ## Next\n- item one\n- item two'));
-    expect(out.map((c) => c.text)).toEqual(['Note:', 'the weather,', 'today is sunny.', 'Next', 'item one', 'item two']);
+    const out = feed(
+      createClauseChunker(),
+      words('**Note:** the [weather, today](https://x.dev) is 🌞 sunny. ## Next\n- item one\n- item two'),
+    );
+    expect(out.map((c) => c.text)).toEqual([
+      'Note:',
+      'the weather,',
+      'today is sunny.',
+      'Next',
+      'item one',
+      'item two',
+    ]);
   });
 });

@@ -47,20 +47,29 @@ async function words(text: string): Promise<Uint8Array> {
 beforeAll(async () => {
   const tls = makeTestCertificate();
   const config = loadConfig({
-    overrides: { record: { audio: true }, server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+    overrides: {
+      record: { audio: true },
+      server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } },
+    },
   });
   const server = await serve({ config, db, log: silentLogger });
   try {
     const client = await connectRealtimeClient({ baseURL: `${server.http.url}/v1`, apiKey: API_KEY, ca: tls.ca });
     await client.waitFor('session.created');
-    client.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
+    client.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } },
+    });
     await client.waitFor('session.updated');
     const turnLeft = await words('turn left');
     await client.streamAudio(turnLeft);
     await client.waitFor('conversation.item.input_audio_transcription.completed');
     await client.waitFor('response.done');
     await sleep(1500);
-    client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello robot' }] } });
+    client.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello robot' }] },
+    });
     client.send({ type: 'response.create' });
     await client.waitFor('response.output_audio.delta');
     await sleep(300);
@@ -103,7 +112,10 @@ describe('voice-agent check re-runs client-committed turns and a client e-stop',
   beforeAll(async () => {
     const tls = makeTestCertificate();
     const config = loadConfig({
-      overrides: { record: { audio: true }, server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+      overrides: {
+        record: { audio: true },
+        server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } },
+      },
     });
     const server = await serve({ config, db: manualDb, log: silentLogger });
     try {
@@ -112,7 +124,10 @@ describe('voice-agent check re-runs client-committed turns and a client e-stop',
       // No server VAD: each turn is the audio the client commits.
       client.send({
         type: 'session.update',
-        session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } },
+        session: {
+          type: 'realtime',
+          audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } },
+        },
       });
       await client.waitFor('session.updated');
       await client.streamAudio(await words('turn left'));
@@ -135,18 +150,25 @@ describe('voice-agent check re-runs client-committed turns and a client e-stop',
     }
   }, 60_000);
 
-  it('turn_detection null, two committed turns, a voice_agent.estop over the second: recorded, and 0 differences', async () => {
-    const [recorded] = await recordingsOf(manualDb);
-    const types = RerunMaterialSchema.parse(recorded!.recording.rerun).inputs.map((i) => i.message.type);
-    expect(types.filter((t) => t === 'audio.commit')).toHaveLength(2);
-    expect(types).toContain('control.estop');
-    expectSameDecisions(await runCheck([manualDb]));
-  }, 60_000);
+  it(
+    'turn_detection null, two committed turns, a voice_agent.estop over the second: recorded, and 0 ' + 'differences',
+    async () => {
+      const [recorded] = await recordingsOf(manualDb);
+      const types = RerunMaterialSchema.parse(recorded!.recording.rerun).inputs.map((i) => i.message.type);
+      expect(types.filter((t) => t === 'audio.commit')).toHaveLength(2);
+      expect(types).toContain('control.estop');
+      expectSameDecisions(await runCheck([manualDb]));
+    },
+    60_000,
+  );
 
   it('the e-stop and the committed transcripts are among the decisions compared', async () => {
     const [recorded] = await recordingsOf(manualDb);
     const decisions = decisionsOf(recorded!);
-    expect(decisions.filter((d) => d.kind === 'transcript').map((d) => d.value)).toEqual(['"turn left"', '"go to the kitchen"']);
+    expect(decisions.filter((d) => d.kind === 'transcript').map((d) => d.value)).toEqual([
+      '"turn left"',
+      '"go to the kitchen"',
+    ]);
     expect(decisions.filter((d) => d.kind === 'estop').map((d) => d.value)).toEqual(['client']);
   });
 });
@@ -221,7 +243,12 @@ describe('voice-agent check refuses what it cannot re-run: exit 2, the file and 
     writeFileSync(join(dir, 'missing.json'), JSON.stringify({ stt: { grammarPath: join(dir, 'nowhere.jsgf') } }));
     const same = unchanged(db);
     const { code, stderr } = await runCheck([db, '--config', join(dir, 'missing.json')]);
-    expect(stderr).toMatch(new RegExp(`${db}: session s-[0-9a-f]+ cannot be re-run: the configuration's stt\\.grammarPath \\(.*nowhere\\.jsgf\\) is missing`));
+    expect(stderr).toMatch(
+      new RegExp(
+        `${db}: session s-[0-9a-f]+ cannot be re-run: the configuration's stt\\.grammarPath \\(.*nowhere\\.jsgf\\) ` +
+          `is missing`,
+      ),
+    );
     expect(code).toBe(2);
     same();
   });

@@ -15,7 +15,13 @@ import { loadHumanSpeech, readHumanClip } from '../../sim/human-speech.js';
 import { loadConfig } from '../../runtime/config.js';
 import { lenientDeadlines } from '../../server/records/check.js';
 import { decisionsOf } from '../../server/records/decisions.js';
-import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../server/records/index.js';
+import {
+  createSessionRecorder,
+  openRecordStore,
+  recordingData,
+  writeMcapFile,
+  type SessionRecorder,
+} from '../../server/records/index.js';
 import { runAudio } from '../../runtime/run-audio.js';
 import { buildFingerprint } from '../../server/records/rerun-material.js';
 
@@ -29,7 +35,10 @@ describe('voice-agent check on field sessions of real people', () => {
   it.skipIf(!corpus.available)(
     'records them, exports them as MCAP, and checks them clean on the same code',
     async () => {
-      const clips = [corpus.clips.find((c) => c.transcript === 'go forward ten meters'), corpus.clips.find((c) => c.transcript === 'stop')];
+      const clips = [
+        corpus.clips.find((c) => c.transcript === 'go forward ten meters'),
+        corpus.clips.find((c) => c.transcript === 'stop'),
+      ];
       expect(clips.every((c) => c !== undefined)).toBe(true);
       // Recorded as check re-runs (engine deadlines lifted): on this loaded test machine a recording that
       // missed a deadline would differ from its re-run by the load alone, which is not what this test asks.
@@ -45,7 +54,12 @@ describe('voice-agent check on field sessions of real people', () => {
           pcm: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
           sessionId,
           attach: ({ bus, clock }) =>
-            (recorder = createSessionRecorder(store, { bus, clock, audio: true, input: { sinkKind: 'file', build: buildFingerprint(config) } })).attach,
+            (recorder = createSessionRecorder(store, {
+              bus,
+              clock,
+              audio: true,
+              input: { sinkKind: 'file', build: buildFingerprint(config) },
+            })).attach,
         });
         recorder!.close('end');
         store.flush();
@@ -55,9 +69,9 @@ describe('voice-agent check on field sessions of real people', () => {
         files.push((await writeMcapFile(data, join(dir, `${sessionId}.mcap`), { rawAudio: false })).file);
       }
       await store.close();
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'check', ...files], { timeout: 280_000 }).catch(
-        (error: { stdout: string }) => ({ stdout: error.stdout }),
-      );
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'check', ...files], {
+        timeout: 280_000,
+      }).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
       expect(stdout).toMatch(/^2 recordings checked, 0 with different decisions$/m);
       for (const file of files) expect(stdout).toContain(`${file} `);
     },

@@ -33,15 +33,26 @@ describe.skipIf(missing)(`voice-agent check on a live session${missing ? ` (skip
   it('records a live session in the room with its microphone and what the conditioner was given', async () => {
     const [hello, turnLeft] = await writeUserRecordings(room().dir, ['hello robot', 'turn left']);
     const dir = join(room().dir, 'mcap');
-    const { child, out, stderr, exited } = spawnLive(room(), ['--timeline', join(room().dir, 't.json'), '--record-mcap', dir], { VA_RECORD__AUDIO: 'true' });
+    const { child, out, stderr, exited } = spawnLive(
+      room(),
+      ['--timeline', join(room().dir, 't.json'), '--record-mcap', dir],
+      { VA_RECORD__AUDIO: 'true' },
+    );
     const stdout = () => out.seen.join('\n');
     try {
-      await until('the ready line', () => stdout().includes('live on '), { timeoutMs: READY_TIMEOUT_MS, detail: () => stdout() + stderr() });
+      await until('the ready line', () => stdout().includes('live on '), {
+        timeoutMs: READY_TIMEOUT_MS,
+        detail: () => stdout() + stderr(),
+      });
       await room().play(hello!);
       // Over the answer ("Hello! What can I do for you?", about 2 s): the canceller works on its echo meanwhile.
       await new Promise((r) => setTimeout(r, 1200));
       await room().play(turnLeft!);
-      await out.waitFor((lines) => lines.some((l) => /^agent: Turned left/.test(l)), TURN_TIMEOUT_MS, 'the outcome of "turn left"');
+      await out.waitFor(
+        (lines) => lines.some((l) => /^agent: Turned left/.test(l)),
+        TURN_TIMEOUT_MS,
+        'the outcome of "turn left"',
+      );
       // Quiet after the reply: a late echo that starts a turn is a decision too, and is checked.
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
@@ -75,7 +86,10 @@ describe.skipIf(missing)(`voice-agent check on a live session${missing ? ` (skip
   it('checked with a grammar without "left": the differences are reported, exit 1', async () => {
     const grammar = readFileSync('examples/robot-commands.jsgf', 'utf8').replace(/\bleft\b\s*\|?/g, '');
     writeFileSync(join(room().dir, 'no-left.jsgf'), grammar);
-    writeFileSync(join(room().dir, 'other.json'), JSON.stringify({ stt: { grammarPath: join(room().dir, 'no-left.jsgf') } }));
+    writeFileSync(
+      join(room().dir, 'other.json'),
+      JSON.stringify({ stt: { grammarPath: join(room().dir, 'no-left.jsgf') } }),
+    );
     const { code, stdout } = await runCheck([file, '--config', join(room().dir, 'other.json')]);
     expect(stdout).toMatch(/turn u\d+ {2}transcript {2}was "turn left"/);
     expect(stdout).toMatch(/build changed: stt\.grammarPath/);

@@ -55,7 +55,14 @@ async function words(text: string): Promise<Uint8Array> {
 async function stream(bus: MessageBus, pcm: Uint8Array, seq: { next: number }) {
   const started = performance.now();
   for (let at = 0, i = 0; at < pcm.byteLength; at += FRAME_BYTES, i++) {
-    bus.publish({ type: 'audio.frame', sessionId: SESSION, turnId: '-', seq: seq.next++, sampleRateHz: RATE, audio: pcm.slice(at, at + FRAME_BYTES) });
+    bus.publish({
+      type: 'audio.frame',
+      sessionId: SESSION,
+      turnId: '-',
+      seq: seq.next++,
+      sampleRateHz: RATE,
+      audio: pcm.slice(at, at + FRAME_BYTES),
+    });
     const due = started + (i + 1) * 20;
     await sleep(Math.max(0, due - performance.now()));
   }
@@ -63,11 +70,24 @@ async function stream(bus: MessageBus, pcm: Uint8Array, seq: { next: number }) {
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  const config = loadConfig({ overrides: { record: { audio: true }, server: { port: 0 }, nats: { servers: nats.url, prefix: PREFIX } } });
+  const config = loadConfig({
+    overrides: { record: { audio: true }, server: { port: 0 }, nats: { servers: nats.url, prefix: PREFIX } },
+  });
   const server = await serve({ config, db, sessionIds: [SESSION], log: silentLogger });
-  const device = createMessageBus(await connectNatsTransport({ servers: nats.url }), { clock: systemClock, prefix: PREFIX });
-  const robotBus = createMessageBus(await connectNatsTransport({ servers: nats.url }), { clock: systemClock, prefix: PREFIX });
-  const robot = serveActions({ bus: robotBus, clock: systemClock, handlers: createRobotSimulator({ clock: systemClock }).handlers, sessionId: SESSION });
+  const device = createMessageBus(await connectNatsTransport({ servers: nats.url }), {
+    clock: systemClock,
+    prefix: PREFIX,
+  });
+  const robotBus = createMessageBus(await connectNatsTransport({ servers: nats.url }), {
+    clock: systemClock,
+    prefix: PREFIX,
+  });
+  const robot = serveActions({
+    bus: robotBus,
+    clock: systemClock,
+    handlers: createRobotSimulator({ clock: systemClock }).handlers,
+    sessionId: SESSION,
+  });
   const seen: BusMessage[] = [];
   device.subscribe(device.subjects.forSession(SESSION), (m) => {
     if (m.type !== 'audio.frame' && m.type !== 'audio.out' && m.type !== 'tts.chunk') seen.push(m);
@@ -75,11 +95,16 @@ beforeAll(async () => {
   try {
     await Promise.all([device.flush(), robotBus.flush()]);
     await stream(device, await words('turn left'), { next: 0 });
-    await until('the action ended', () => seen.some((m) => m.type === 'action.result' || m.type === 'action.failed'), { timeoutMs: 30_000 });
-    await until('the reply finished', () => seen.some((m) => m.type === 'session.history' && m.role === 'assistant'), { timeoutMs: 30_000 });
+    await until('the action ended', () => seen.some((m) => m.type === 'action.result' || m.type === 'action.failed'), {
+      timeoutMs: 30_000,
+    });
+    await until('the reply finished', () => seen.some((m) => m.type === 'session.history' && m.role === 'assistant'), {
+      timeoutMs: 30_000,
+    });
     await sleep(500);
     const count = (type: BusMessage['type']) =>
-      seen.filter((m) => m.type === type && (type !== 'session.history' || ('role' in m && m.role === 'assistant'))).length;
+      seen.filter((m) => m.type === type && (type !== 'session.history' || ('role' in m && m.role === 'assistant')))
+        .length;
     const [started, stopped] = [count('playback.started'), count('playback.stopped')];
     device.publish({ type: 'user.text', sessionId: SESSION, turnId: '-', text: 'hello robot' });
     await until('the answer plays', () => count('playback.started') > started, { timeoutMs: 30_000 });

@@ -21,12 +21,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const recording = await writeConversationWav(join(dir, 'microphone.wav'));
-  const server = await serve({ config: loadConfig({ overrides: { record: { audio: true }, server: { port: 0 } } }), db, log: silentLogger });
+  const server = await serve({
+    config: loadConfig({ overrides: { record: { audio: true }, server: { port: 0 } } }),
+    db,
+    log: silentLogger,
+  });
   const browser = await launchChromium({ microphoneWav: recording.path });
   try {
     const page = await openPage(browser, server.http.url);
     await page.click('#connect');
-    await waitForHook(page, 'the question transcribed', (h) => h.transcript.some((e) => e.role === 'user' && e.text === CONVERSATION.question), 30_000);
+    await waitForHook(
+      page,
+      'the question transcribed',
+      (h) => h.transcript.some((e) => e.role === 'user' && e.text === CONVERSATION.question),
+      30_000,
+    );
     await waitForHook(
       page,
       'the command over the reply transcribed',

@@ -35,7 +35,10 @@ describe('voice-agent run --db', () => {
     const db = join(dir, 'run.db');
     await phrasesWav(input, ['turn left', 'hello robot'], 4000);
     const lines: string[] = [];
-    await runRunCommand(['--in', input, '--out', join(dir, 'reply.wav'), '--db', db, '--session', 'bench-run'], (line) => lines.push(line));
+    await runRunCommand(
+      ['--in', input, '--out', join(dir, 'reply.wav'), '--db', db, '--session', 'bench-run'],
+      (line) => lines.push(line),
+    );
     expect(lines.join('\n')).toContain(`recorded as session bench-run in ${db}`);
     const [recorded] = await recordingsOf(db);
     expect(recorded!.recording).toMatchObject({ sessionId: 'bench-run', endReason: 'end', audio: true });

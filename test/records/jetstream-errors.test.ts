@@ -28,7 +28,9 @@ describe('JetStream errors of the outbox', () => {
     const off = await connect({ servers: plain.url });
     try {
       await expect(ensureStream(off, spec)).rejects.toThrow(
-        new JetStreamError('JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)'),
+        new JetStreamError(
+          'JetStream is not enabled on this NATS server: start nats-server with -js (and a store dir, -sd)',
+        ),
       );
     } finally {
       await off.close();
@@ -41,12 +43,15 @@ describe('JetStream errors of the outbox', () => {
     expect(await streamState(nc, 'VA_TURNS')).toEqual({ messages: 0, firstSeq: 0, lastSeq: 0 });
     await ensureStream(nc, { ...spec, name: 'OTHER', subjects: ['other.>'] });
     await expect(ensureStream(nc, { ...spec, name: 'OTHER' })).rejects.toThrow(
-      'JetStream stream OTHER exists but does not take va.*.record.turn: add the subjects to it (nats stream edit OTHER) or set record.outbox.stream to another name',
+      'JetStream stream OTHER exists but does not take va.*.record.turn: add the subjects to it (nats stream ' +
+        'edit OTHER) or set record.outbox.stream to another name',
     );
   });
 
   it('names a subject no stream takes, and drops a second copy of a message id', async () => {
-    await expect(publishWithAck(nc, 'nobody.listens', new Uint8Array([1]), 'x')).rejects.toThrow('no JetStream stream takes nobody.listens');
+    await expect(publishWithAck(nc, 'nobody.listens', new Uint8Array([1]), 'x')).rejects.toThrow(
+      'no JetStream stream takes nobody.listens',
+    );
     await ensureStream(nc, spec);
     const first = await publishWithAck(nc, 'va.s1.record.turn', new Uint8Array([1]), 'r1.t1');
     const again = await publishWithAck(nc, 'va.s1.record.turn', new Uint8Array([1]), 'r1.t1');

@@ -34,7 +34,8 @@ import { runAudio } from '../../runtime/run-audio.js';
 import { recordScriptedSession } from '../support/recorded-session.js';
 
 const run = promisify(execFile);
-const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 90_000 });
+const cli = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 90_000 });
 const dir = mkdtempSync(join(tmpdir(), 'va-mcap-'));
 const db = join(dir, 'records.db');
 let scripted: RecordingData;
@@ -106,9 +107,15 @@ describe('export --mcap', () => {
     expect(reader.dataSectionCrc).toBeGreaterThan(0);
     expect(reader.chunkIndexes.length).toBeGreaterThan(0);
     expect(Number(reader.statistics!.messageCount)).toBe(messages.length);
-    const counts = new Map([...reader.statistics!.channelMessageCounts].map(([id, n]) => [reader.channelsById.get(id)!.topic, Number(n)]));
-    const schemaOf = (topic: string) => reader.schemasById.get([...reader.channelsById.values()].find((c) => c.topic === topic)!.schemaId)!;
-    expect(schemaOf('/voice_agent/user/speech')).toMatchObject({ name: 'hri_msgs/msg/LiveSpeech', encoding: 'ros2msg' });
+    const counts = new Map(
+      [...reader.statistics!.channelMessageCounts].map(([id, n]) => [reader.channelsById.get(id)!.topic, Number(n)]),
+    );
+    const schemaOf = (topic: string) =>
+      reader.schemasById.get([...reader.channelsById.values()].find((c) => c.topic === topic)!.schemaId)!;
+    expect(schemaOf('/voice_agent/user/speech')).toMatchObject({
+      name: 'hri_msgs/msg/LiveSpeech',
+      encoding: 'ros2msg',
+    });
     expect(schemaOf('/voice_agent/audio/microphone').name).toBe('audio_common_msgs/msg/AudioStamped');
     expect(schemaOf('/voice_agent/log')).toMatchObject({ name: 'foxglove.Log', encoding: 'jsonschema' });
     expect(schemaOf('/voice_agent/audio/microphone/raw').name).toBe('foxglove.RawAudio');
@@ -121,68 +128,111 @@ describe('export --mcap', () => {
     expect(messages.every((m, i) => i === 0 || m.logTime >= messages[i - 1]!.logTime)).toBe(true);
 
     // The user's speech, decoded with the definition in the file: every partial, then the final.
-    const speech = decode<{ header: { frame_id: string }; incremental: string; final: string; confidence: number }>('/voice_agent/user/speech');
+    const speech = decode<{ header: { frame_id: string }; incremental: string; final: string; confidence: number }>(
+      '/voice_agent/user/speech',
+    );
     const stt = field.events.filter((e) => e.type === 'stt.partial' || e.type === 'stt.final');
     expect(speech.map((s) => s.incremental || s.final)).toEqual(stt.map((e) => e.event.text));
     expect(speech.at(-1)).toMatchObject({ incremental: '', final: 'turn left', header: { frame_id: 'u1' } });
     expect(speech.at(-1)!.confidence).toBeCloseTo(stt.at(-1)!.event.confidence as number, 5);
 
     // The action: the goal with its id and turn, accepted then succeeded, its result.
-    const [goal, ...moreGoals] = decode<{ goal: { action_id: string; turn_id: string; name: string; arguments_json: string } }>('/voice_agent/action/goal');
+    const [goal, ...moreGoals] = decode<{
+      goal: { action_id: string; turn_id: string; name: string; arguments_json: string };
+    }>('/voice_agent/action/goal');
     expect(moreGoals).toEqual([]);
     expect(goal!.goal).toMatchObject({ action_id: 'a1', turn_id: 'u1', name: 'turn' });
     expect(JSON.parse(goal!.goal.arguments_json)).toMatchObject({ direction: 'left' });
-    const statuses = decode<{ status_list: Array<{ status: number; goal_info: { goal_id: { uuid: Uint8Array } } }> }>('/voice_agent/action/_action/status');
+    const statuses = decode<{ status_list: Array<{ status: number; goal_info: { goal_id: { uuid: Uint8Array } } }> }>(
+      '/voice_agent/action/_action/status',
+    );
     expect(statuses.map((s) => s.status_list[0]!.status)).toEqual([1, 4]);
-    expect(new TextDecoder().decode(statuses[0]!.status_list[0]!.goal_info.goal_id.uuid).replace(/\0+$/, '')).toBe('a1');
-    const [result] = decode<{ status: number; result: { outcome: string; turn_id: string; result_json: string } }>('/voice_agent/action/_action/result');
+    expect(new TextDecoder().decode(statuses[0]!.status_list[0]!.goal_info.goal_id.uuid).replace(/\0+$/, '')).toBe(
+      'a1',
+    );
+    const [result] = decode<{ status: number; result: { outcome: string; turn_id: string; result_json: string } }>(
+      '/voice_agent/action/_action/result',
+    );
     expect(result).toMatchObject({ status: 4, result: { outcome: 'result', turn_id: 'u1' } });
     expect(JSON.parse(result!.result.result_json)).toMatchObject({ direction: 'left' });
 
     // The robot's speech per turn: what was heard, and how the reply ended.
-    const words = decode<{ feedback: { word: string } }>('/voice_agent/robot/speech/_action/feedback').map((f) => f.feedback.word);
+    const words = decode<{ feedback: { word: string } }>('/voice_agent/robot/speech/_action/feedback').map(
+      (f) => f.feedback.word,
+    );
     expect(words).toEqual(field.turns.map((t) => t.heardText!.split(' ')[0]));
-    const results = decode<{ status: number; result: { error_msg: string; text: string } }>('/voice_agent/robot/speech/_action/result');
-    expect(results.map((r) => [r.status, r.result.text, r.result.error_msg])).toEqual(field.turns.map((t) => [4, t.heardText, '']));
+    const results = decode<{ status: number; result: { error_msg: string; text: string } }>(
+      '/voice_agent/robot/speech/_action/result',
+    );
+    expect(results.map((r) => [r.status, r.result.text, r.result.error_msg])).toEqual(
+      field.turns.map((t) => [4, t.heardText, '']),
+    );
 
     // The microphone, sample for sample, from the ROS 2 message and from foxglove.RawAudio.
-    const audio = decode<{ audio: { audio_data: { int16_data: Int16Array }; info: { rate: number; channels: number; format: number } } }>(
-      '/voice_agent/audio/microphone',
-    );
+    const audio = decode<{
+      audio: { audio_data: { int16_data: Int16Array }; info: { rate: number; channels: number; format: number } };
+    }>('/voice_agent/audio/microphone');
     expect(audio[0]!.audio.info).toMatchObject({ rate: 16_000, channels: 1, format: 8 });
     const fromRos = Buffer.concat(
-      audio.map((a) => Buffer.from(a.audio.audio_data.int16_data.buffer, a.audio.audio_data.int16_data.byteOffset, a.audio.audio_data.int16_data.byteLength)),
+      audio.map((a) =>
+        Buffer.from(
+          a.audio.audio_data.int16_data.buffer,
+          a.audio.audio_data.int16_data.byteOffset,
+          a.audio.audio_data.int16_data.byteLength,
+        ),
+      ),
     );
-    const fromRaw = Buffer.concat(decode<{ data: string }>('/voice_agent/audio/microphone/raw').map((r) => Buffer.from(r.data, 'base64')));
+    const fromRaw = Buffer.concat(
+      decode<{ data: string }>('/voice_agent/audio/microphone/raw').map((r) => Buffer.from(r.data, 'base64')),
+    );
     const recorded = Buffer.concat(field.audio.map((a) => a.pcm));
     expect(fromRos.equals(recorded)).toBe(true);
     expect(fromRaw.equals(recorded)).toBe(true);
   }, 90_000);
 
-  it('writes the notices as foxglove.Log and each transition of the chart, under another prefix when asked', async () => {
-    const file = join(dir, 'scripted.mcap');
-    await cli(['export', '--db', db, '--session', 'live', '--mcap', file, '--topic-prefix', '/robot1/voice', '--no-raw-audio']);
-    const { reader, decode } = await indexed(file);
-    const topics = [...reader.channelsById.values()].map((c) => c.topic);
-    expect(topics.every((t) => t.startsWith('/robot1/voice/'))).toBe(true);
-    expect(topics).not.toContain('/robot1/voice/audio/microphone/raw');
-    const log = decode<{ level: number; message: string; name: string }>('/robot1/voice/log');
-    const notices = scripted.emitted.filter((e) => e.kind === 'notice');
-    expect(log.map((l) => l.message.split(' ')[0])).toEqual(notices.map((n) => n.code));
-    expect(log[0]).toMatchObject({ name: 'voice_agent/live', message: 'no_input -: 8000 ms' });
-    const states = decode<{ state: string; previous: string; event: string; seq: number }>('/robot1/voice/chart/state');
-    // One message per change of state, each leaving the state the one before entered.
-    expect(states.length).toBeGreaterThan(5);
-    states.forEach((s, i) => {
-      expect(s.state).not.toBe(s.previous);
-      if (i > 0) expect(s.previous).toBe(states[i - 1]!.state);
-      expect(scripted.events[s.seq]!.state).toBe(s.state);
-    });
-    // The barge-in: the cut reply's action result says canceled.
-    expect(decode<{ status: number }>('/robot1/voice/robot/speech/_action/result').map((r) => r.status)).toEqual(
-      scripted.turns.filter((t) => t.firstAudioAtMs !== undefined || t.heardText !== undefined).map((t) => (t.outcome === 'finished' ? 4 : 5)),
-    );
-  }, 90_000);
+  it(
+    'writes the notices as foxglove.Log and each transition of the chart, under another prefix when ' + 'asked',
+    async () => {
+      const file = join(dir, 'scripted.mcap');
+      await cli([
+        'export',
+        '--db',
+        db,
+        '--session',
+        'live',
+        '--mcap',
+        file,
+        '--topic-prefix',
+        '/robot1/voice',
+        '--no-raw-audio',
+      ]);
+      const { reader, decode } = await indexed(file);
+      const topics = [...reader.channelsById.values()].map((c) => c.topic);
+      expect(topics.every((t) => t.startsWith('/robot1/voice/'))).toBe(true);
+      expect(topics).not.toContain('/robot1/voice/audio/microphone/raw');
+      const log = decode<{ level: number; message: string; name: string }>('/robot1/voice/log');
+      const notices = scripted.emitted.filter((e) => e.kind === 'notice');
+      expect(log.map((l) => l.message.split(' ')[0])).toEqual(notices.map((n) => n.code));
+      expect(log[0]).toMatchObject({ name: 'voice_agent/live', message: 'no_input -: 8000 ms' });
+      const states = decode<{ state: string; previous: string; event: string; seq: number }>(
+        '/robot1/voice/chart/state',
+      );
+      // One message per change of state, each leaving the state the one before entered.
+      expect(states.length).toBeGreaterThan(5);
+      states.forEach((s, i) => {
+        expect(s.state).not.toBe(s.previous);
+        if (i > 0) expect(s.previous).toBe(states[i - 1]!.state);
+        expect(scripted.events[s.seq]!.state).toBe(s.state);
+      });
+      // The barge-in: the cut reply's action result says canceled.
+      expect(decode<{ status: number }>('/robot1/voice/robot/speech/_action/result').map((r) => r.status)).toEqual(
+        scripted.turns
+          .filter((t) => t.firstAudioAtMs !== undefined || t.heardText !== undefined)
+          .map((t) => (t.outcome === 'finished' ? 4 : 5)),
+      );
+    },
+    90_000,
+  );
 });
 
 describe('replay --mcap', () => {
@@ -198,8 +248,13 @@ describe('replay --mcap', () => {
       expect(back.events).toEqual(data.events);
       expect(back.emitted).toEqual(data.emitted);
       expect(back.turns).toEqual(data.turns);
-      expect(Buffer.concat(back.audio.map((a) => a.pcm)).equals(Buffer.concat(data.audio.map((a) => a.pcm)))).toBe(true);
-      const [fromDb, fromMcap] = await Promise.all([cli(['replay', '--db', db, '--session', session]), cli(['replay', '--mcap', file])]);
+      expect(Buffer.concat(back.audio.map((a) => a.pcm)).equals(Buffer.concat(data.audio.map((a) => a.pcm)))).toBe(
+        true,
+      );
+      const [fromDb, fromMcap] = await Promise.all([
+        cli(['replay', '--db', db, '--session', session]),
+        cli(['replay', '--mcap', file]),
+      ]);
       expect(fromDb.stdout).toMatch(/identical/);
       expect(fromMcap.stdout).toBe(fromDb.stdout);
     }
@@ -207,42 +262,59 @@ describe('replay --mcap', () => {
 });
 
 describe('a bad MCAP file', () => {
-  it('is refused with what is wrong and what to do: not MCAP, truncated, damaged, not a recording, missing', async () => {
-    await writeMcapFile(field, join(dir, 'good.mcap'));
-    const good = readFileSync(join(dir, 'good.mcap'));
-    const notMcap = join(dir, 'not.mcap');
-    writeFileSync(notMcap, 'SQLite format 3\0 and more');
-    const truncated = join(dir, 'truncated.mcap');
-    writeFileSync(truncated, good.subarray(0, Math.floor(good.byteLength / 2)));
-    const damaged = join(dir, 'damaged.mcap');
-    const flipped = Buffer.from(good);
-    flipped[Math.floor(flipped.byteLength / 3)]! ^= 0xff; // inside a chunk: its CRC no longer matches
-    writeFileSync(damaged, flipped);
-    const foreign = join(dir, 'foreign.mcap');
-    const buffer = new TempBuffer();
-    const writer = new McapWriter({ writable: buffer });
-    await writer.start({ profile: 'ros2', library: 'another tool' });
-    await writer.end();
-    writeFileSync(foreign, buffer.get());
+  it(
+    'is refused with what is wrong and what to do: not MCAP, truncated, damaged, not a recording, ' + 'missing',
+    async () => {
+      await writeMcapFile(field, join(dir, 'good.mcap'));
+      const good = readFileSync(join(dir, 'good.mcap'));
+      const notMcap = join(dir, 'not.mcap');
+      writeFileSync(notMcap, 'SQLite format 3\0 and more');
+      const truncated = join(dir, 'truncated.mcap');
+      writeFileSync(truncated, good.subarray(0, Math.floor(good.byteLength / 2)));
+      const damaged = join(dir, 'damaged.mcap');
+      const flipped = Buffer.from(good);
+      flipped[Math.floor(flipped.byteLength / 3)]! ^= 0xff; // inside a chunk: its CRC no longer matches
+      writeFileSync(damaged, flipped);
+      const foreign = join(dir, 'foreign.mcap');
+      const buffer = new TempBuffer();
+      const writer = new McapWriter({ writable: buffer });
+      await writer.start({ profile: 'ros2', library: 'another tool' });
+      await writer.end();
+      writeFileSync(foreign, buffer.get());
 
-    const refused = (file: string) =>
-      readMcapRecording(file).then(
-        () => 'read',
-        (e: Error) => `${e.name}: ${e.message}`,
+      const refused = (file: string) =>
+        readMcapRecording(file).then(
+          () => 'read',
+          (e: Error) => `${e.name}: ${e.message}`,
+        );
+      expect(await refused(notMcap)).toBe(
+        `McapRecordingError: ${notMcap} is not an MCAP file (it does not start with MCAP's magic bytes): pass a ` +
+          `file \`voice-agent export --mcap\` wrote`,
       );
-    expect(await refused(notMcap)).toBe(
-      `McapRecordingError: ${notMcap} is not an MCAP file (it does not start with MCAP's magic bytes): pass a file \`voice-agent export --mcap\` wrote`,
-    );
-    expect(await refused(truncated)).toMatch(
-      new RegExp(`^McapRecordingError: ${truncated} is truncated or damaged \\(.+\\): .*\`mcap recover ${truncated} -o fixed.mcap\``),
-    );
-    expect(await refused(damaged)).toMatch(new RegExp(`^McapRecordingError: ${damaged} is (damaged at|truncated or damaged).*crc`, 'i'));
-    expect(await refused(foreign)).toMatch(`McapRecordingError: ${foreign} is an MCAP file but holds no voice-agent recording`);
-    expect(await refused(join(dir, 'nope.mcap'))).toMatch(`McapRecordingError: ${join(dir, 'nope.mcap')} cannot be opened (ENOENT)`);
+      expect(await refused(truncated)).toMatch(
+        new RegExp(
+          `^McapRecordingError: ${truncated} is truncated or damaged \\(.+\\): .*\`mcap recover ${truncated} -o ` +
+            `fixed.mcap\``,
+        ),
+      );
+      expect(await refused(damaged)).toMatch(
+        new RegExp(`^McapRecordingError: ${damaged} is (damaged at|truncated or damaged).*crc`, 'i'),
+      );
+      expect(await refused(foreign)).toMatch(
+        `McapRecordingError: ${foreign} is an MCAP file but holds no voice-agent recording`,
+      );
+      expect(await refused(join(dir, 'nope.mcap'))).toMatch(
+        `McapRecordingError: ${join(dir, 'nope.mcap')} cannot be opened (ENOENT)`,
+      );
 
-    // From the command line: the message and exit 1, no stack trace.
-    const failed = await cli(['replay', '--mcap', truncated]).catch((e: { code: number; stderr: string }) => e);
-    expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining(`voice-agent: ${truncated} is truncated or damaged`) });
-    expect((failed as { stderr: string }).stderr).not.toMatch(/^\s+at /m);
-  }, 60_000);
+      // From the command line: the message and exit 1, no stack trace.
+      const failed = await cli(['replay', '--mcap', truncated]).catch((e: { code: number; stderr: string }) => e);
+      expect(failed).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(`voice-agent: ${truncated} is truncated or damaged`),
+      });
+      expect((failed as { stderr: string }).stderr).not.toMatch(/^\s+at /m);
+    },
+    60_000,
+  );
 });

@@ -34,7 +34,20 @@ interface Serve {
 function startServe(env: Record<string, string> = {}): Promise<Serve> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bin/voice-agent.ts', 'serve', '--sessions', 'c1', '--nats', nats.url, '--port', '0', '--db', dbFile],
+    [
+      '--import',
+      'tsx',
+      'bin/voice-agent.ts',
+      'serve',
+      '--sessions',
+      'c1',
+      '--nats',
+      nats.url,
+      '--port',
+      '0',
+      '--db',
+      dbFile,
+    ],
     {
       env: {
         ...process.env,
@@ -55,7 +68,10 @@ function startServe(env: Record<string, string> = {}): Promise<Serve> {
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), { timeoutMs: 30_000, detail: () => output }).then(() => ({
+  return until('serve to start', () => output.includes('voice-agent serving on http://127.0.0.1:'), {
+    timeoutMs: 30_000,
+    detail: () => output,
+  }).then(() => ({
     child,
     output: () => output,
     exited,
@@ -65,7 +81,10 @@ function startServe(env: Record<string, string> = {}): Promise<Serve> {
 const outboxRows = () => {
   const db = new Database(dbFile, { readonly: true });
   try {
-    return db.prepare('SELECT msg_id, delivered_wall_ms FROM outbox ORDER BY id').all() as Array<{ msg_id: string; delivered_wall_ms: number | null }>;
+    return db.prepare('SELECT msg_id, delivered_wall_ms FROM ' + 'outbox ORDER BY id').all() as Array<{
+      msg_id: string;
+      delivered_wall_ms: number | null;
+    }>;
   } finally {
     db.close();
   }
@@ -89,17 +108,26 @@ describe('outbox across a crash of voice-agent', () => {
   it('publishes after restart a turn record committed just before the process died', async () => {
     const first = await startServe({ [TEST_HOOK_EXIT_BEFORE_PUBLISH]: '1' });
     bus.publish({ type: 'user.text', sessionId: 'c1', turnId: '-', text: 'close the door' });
-    const code = await Promise.race([first.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    const code = await Promise.race([
+      first.exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
+    ]);
     expect(code, first.output()).toBe(86);
-    expect(first.output()).toContain(`${TEST_HOOK_EXIT_BEFORE_PUBLISH}: exiting with 1 committed turn record(s) not yet published`);
+    expect(first.output()).toContain(
+      `${TEST_HOOK_EXIT_BEFORE_PUBLISH}: exiting with 1 committed turn record(s) not yet published`,
+    );
     // Committed, not published: the row waits in the file and the stream is still empty.
     const [row] = outboxRows();
     expect(row).toMatchObject({ msg_id: expect.stringMatching(/\.t1$/), delivered_wall_ms: null });
     expect((await streamState(reader, 'VA_TURNS'))?.messages ?? 0).toBe(0);
 
     const second = await startServe();
-    await until('the record in the stream', async () => (await streamState(reader, 'VA_TURNS'))?.messages === 1, { detail: second.output });
-    await until('the outbox row marked delivered', () => outboxRows()[0]?.delivered_wall_ms !== null, { detail: second.output });
+    await until('the record in the stream', async () => (await streamState(reader, 'VA_TURNS'))?.messages === 1, {
+      detail: second.output,
+    });
+    await until('the outbox row marked delivered', () => outboxRows()[0]?.delivered_wall_ms !== null, {
+      detail: second.output,
+    });
     second.child.kill('SIGTERM');
     await second.exited;
 

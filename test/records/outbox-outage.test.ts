@@ -11,7 +11,12 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBusMessage } from '../../bus/message-bus.js';
 import { getStoredMessage, streamState } from '../../server/records/jetstream.js';
-import { createSessionRecorder, openRecordStore, startOutboxRelay, type SessionRecorder } from '../../server/records/index.js';
+import {
+  createSessionRecorder,
+  openRecordStore,
+  startOutboxRelay,
+  type SessionRecorder,
+} from '../../server/records/index.js';
 import { createLiveHarness, type LiveHarness } from '../support/live-session.js';
 import { startNatsServer, type NatsServerHandle } from '../../sim/nats-server.js';
 import { until } from '../support/until.js';
@@ -40,9 +45,19 @@ describe('outbox relay', () => {
     const nats = await startNatsServer({ storeDir: join(dir, 'jetstream') });
     servers.push(nats);
     const store = openRecordStore({ file: join(dir, 'records.db'), flushEveryMs: 20 });
-    const relay = startOutboxRelay({ store, servers: nats.url, stream: STREAM, prefix: 'va', retryMinMs: 50, retryMaxMs: 400, ackTimeoutMs: 1000 });
+    const relay = startOutboxRelay({
+      store,
+      servers: nats.url,
+      stream: STREAM,
+      prefix: 'va',
+      retryMinMs: 50,
+      retryMaxMs: 400,
+      ackTimeoutMs: 1000,
+    });
     let recorder: SessionRecorder | undefined;
-    const h = await createLiveHarness({ attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, outbox: true })).attach });
+    const h = await createLiveHarness({
+      attach: ({ bus, clock }) => (recorder = createSessionRecorder(store, { bus, clock, outbox: true })).attach,
+    });
     const total = () => store.outbox.counts().pending + store.outbox.counts().delivered;
     let reader: NatsConnection = await connect({ servers: nats.url });
 
@@ -69,18 +84,26 @@ describe('outbox relay', () => {
     reader = await connect({ servers: restarted.url });
     const state = await streamState(reader, STREAM);
     const stored = [];
-    for (let seq = state!.firstSeq; seq <= state!.lastSeq; seq++) stored.push((await getStoredMessage(reader, STREAM, seq))!);
+    for (let seq = state!.firstSeq; seq <= state!.lastSeq; seq++)
+      stored.push((await getStoredMessage(reader, STREAM, seq))!);
     const records = stored.map((m) => parseBusMessage('va', m.subject, m.data));
     const turnIds = records.map((r) => r.turnId);
     console.log(
-      `outbox outage: 8 turn records (3 before the crash, 3 while nats-server was down, 2 after); stream holds ${state!.messages}; ` +
-        `relay published ${relay.stats.published}, JetStream dropped ${relay.stats.duplicates} duplicate(s), ${relay.stats.failures} failed attempt(s)`,
+      `outbox outage: 8 turn records (3 before the crash, 3 while nats-server was down, 2 after); stream holds ` +
+        `${state!.messages}; ` +
+        `relay published ${relay.stats.published}, JetStream dropped ${relay.stats.duplicates} duplicate(s), ` +
+        `${relay.stats.failures} failed attempt(s)`,
     );
     expect(state!.messages).toBe(8);
     expect(turnIds).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8']);
     expect(stored.map((m) => m.msgId)).toEqual(turnIds.map((t) => `${recorder!.recordingId}.${t}`));
     for (const r of records)
-      expect(r).toMatchObject({ type: 'record.turn', sessionId: 'live', recordingId: recorder!.recordingId, turn: { outcome: 'finished' } });
+      expect(r).toMatchObject({
+        type: 'record.turn',
+        sessionId: 'live',
+        recordingId: recorder!.recordingId,
+        turn: { outcome: 'finished' },
+      });
     expect(store.turns(recorder!.recordingId!).map((t) => t.heardText)).toEqual(Array(8).fill('Sure thing.'));
     await reader.close();
     await relay.stop();

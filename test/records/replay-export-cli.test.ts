@@ -15,7 +15,8 @@ import { openRecordStore } from '../../server/records/index.js';
 import { recordScriptedSession } from '../support/recorded-session.js';
 
 const run = promisify(execFile);
-const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 60_000 });
+const cli = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', ...args], { timeout: 60_000 });
 const dir = mkdtempSync(join(tmpdir(), 'va-replay-cli-'));
 const file = join(dir, 'records.db');
 let recordingId = '';
@@ -33,7 +34,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('voice-agent replay / export', () => {
   it('lists the recordings, and replays one identically (exit 0)', async () => {
     const list = await cli(['replay', '--db', file]);
-    expect(list.stdout).toMatch(new RegExp(`^live +${recordingId} +\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z +11 s, end +${events} +3 +yes$`, 'm'));
+    expect(list.stdout).toMatch(
+      new RegExp(`^live +${recordingId} +\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z +11 s, end +${events} +3 +yes$`, 'm'),
+    );
     const replay = await cli(['replay', '--db', file, '--session', 'live']);
     expect(replay.stdout.trim()).toMatch(new RegExp(`^replay: ${events} events, \\d+ transitions, identical$`));
     // A recording id works as well as a session id.
@@ -49,14 +52,24 @@ describe('voice-agent replay / export', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { kind: string; [k: string]: unknown });
-    expect(lines[0]).toMatchObject({ kind: 'recording', id: recordingId, sessionId: 'live', endReason: 'end', config: { bargeIn: { minSpeechMs: 500 } } });
+    expect(lines[0]).toMatchObject({
+      kind: 'recording',
+      id: recordingId,
+      sessionId: 'live',
+      endReason: 'end',
+      config: { bargeIn: { minSpeechMs: 500 } },
+    });
     const kinds = lines.map((l) => l.kind);
     expect(kinds.filter((k) => k === 'event')).toHaveLength(events);
     expect(kinds.filter((k) => k === 'turn')).toHaveLength(3);
     // Each notice follows the event that caused it.
     const noInput = kinds.indexOf('notice');
     expect(lines[noInput]).toMatchObject({ code: 'no_input', eventSeq: 1 });
-    expect(lines[noInput - 1]).toMatchObject({ kind: 'event', seq: 1, type: 'xstate.after.noInput.session.dialog.idle.waiting' });
+    expect(lines[noInput - 1]).toMatchObject({
+      kind: 'event',
+      seq: 1,
+      type: 'xstate.after.noInput.session.dialog.idle.waiting',
+    });
 
     const csv = readFileSync(`${base}.timeline.csv`, 'utf8').split('\r\n');
     expect(csv[0]).toBe(
@@ -64,7 +77,9 @@ describe('voice-agent replay / export', () => {
     );
     // The answer's first frame is written at the sink's next refill after the filler (pipeline.refillBelowMs):
     // it is heard right after the filler either way.
-    expect(csv[1]).toMatch(/^u1,hello robot,8000,8000,8000,9200,9200,9200,9400,\d+,finished,,"Okay then, here it is.",$/);
+    expect(csv[1]).toMatch(
+      /^u1,hello robot,8000,8000,8000,9200,9200,9200,9400,\d+,finished,,"Okay then, here it is.",$/,
+    );
     expect(csv[2]).toMatch(/^t1,what is up,,,\d+,\d+,\d+,\d+,\d+,\d+,interrupted,barge_in,Sure,$/);
     expect(csv[3]).toMatch(/^r1,,,,,,,,,\d+,interrupted,end,,$/);
 
@@ -91,16 +106,27 @@ describe('voice-agent replay / export', () => {
   }, 60_000);
 
   it('says what is wrong with the command line or the file', async () => {
-    await expect(cli(['replay'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--db is required') });
-    await expect(cli(['replay', '--db', file, '--rerun'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--rerun needs --session') });
-    await expect(cli(['export', '--db', file])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--db and --session are required') });
+    await expect(cli(['replay'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--db is required'),
+    });
+    await expect(cli(['replay', '--db', file, '--rerun'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--rerun needs --session'),
+    });
+    await expect(cli(['export', '--db', file])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--db and --session are required'),
+    });
     await expect(cli(['replay', '--db', join(dir, 'nope.db'), '--session', 'x'])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining(`records database ${join(dir, 'nope.db')} does not exist`),
     });
     await expect(cli(['replay', '--db', file, '--session', 'nobody'])).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining(`no recording "nobody" in ${file}: list the recordings with \`voice-agent replay --db ${file}\``),
+      stderr: expect.stringContaining(
+        `no recording "nobody" in ${file}: list the recordings with \`voice-agent replay --db ${file}\``,
+      ),
     });
   }, 60_000);
 });

@@ -8,7 +8,13 @@
  * Reproduce a failure with `REPLAY_SEED=<seed> npx vitest run test/records/replay-property.test.ts`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionRecorder, formatReplay, openRecordStore, replayRecording, type SessionRecorder } from '../../server/records/index.js';
+import {
+  createSessionRecorder,
+  formatReplay,
+  openRecordStore,
+  replayRecording,
+  type SessionRecorder,
+} from '../../server/records/index.js';
 import { createLiveHarness } from '../support/live-session.js';
 import { CONFIGS, pick, prng, randomInterleaving } from '../model/random-steps.js';
 
@@ -48,14 +54,16 @@ describe('record and replay', () => {
       const recorded = store.events(id);
       // Recorded on a simulated clock: delayed events fire exactly on time, so no tolerance.
       const result = replayRecording({ recording, events: recorded, emitted: store.emitted(id) }, { toleranceMs: 0 });
-      if (!result.identical) throw new Error(`seed ${SEED}, session ${sessions}:\n${formatReplay(result)}\nsteps: ${trace.join(' → ')}`);
+      if (!result.identical)
+        throw new Error(`seed ${SEED}, session ${sessions}:\n${formatReplay(result)}\nsteps: ${trace.join(' → ')}`);
       expect(result.events).toBe(recorded.length);
       events += result.events;
       transitions += result.transitions;
       for (const e of recorded) if (e.type.startsWith('xstate.after.')) delayed.add(e.type.split('.')[2]!);
     }
     console.log(
-      `record/replay: ${done} interleavings in ${sessions} sessions, ${events} events, ${transitions} transitions, 100 % identical; delayed events seen: ${[...delayed].sort().join(', ')}`,
+      `record/replay: ${done} interleavings in ${sessions} sessions, ${events} events, ${transitions} ` +
+        `transitions, 100 % identical; delayed events seen: ${[...delayed].sort().join(', ')}`,
     );
     expect(sessions).toBeGreaterThan(0);
     // The chart's own timers are part of what is recorded and replayed, not only bus messages.

@@ -19,12 +19,42 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function recordingRows(id: string, startedWallMs: number): RecordRow[] {
   return [
-    { table: 'recording', recordingId: id, sessionId: `s-${id}`, startedWallMs, chartVersion: 'chart-x', config: {}, audio: true },
-    { table: 'event', recordingId: id, seq: 0, atMs: 0, event: { type: 'xstate.init' }, state: 'idle.waiting', status: 'active' },
-    { table: 'emitted', recordingId: id, seq: 0, eventSeq: 0, atMs: 0, emitted: { kind: 'notice', turnId: '-', code: 'no_input', detail: '8000 ms' } },
+    {
+      table: 'recording',
+      recordingId: id,
+      sessionId: `s-${id}`,
+      startedWallMs,
+      chartVersion: 'chart-x',
+      config: {},
+      audio: true,
+    },
+    {
+      table: 'event',
+      recordingId: id,
+      seq: 0,
+      atMs: 0,
+      event: { type: 'xstate.init' },
+      state: 'idle.waiting',
+      status: 'active',
+    },
+    {
+      table: 'emitted',
+      recordingId: id,
+      seq: 0,
+      eventSeq: 0,
+      atMs: 0,
+      emitted: { kind: 'notice', turnId: '-', code: 'no_input', detail: '8000 ms' },
+    },
     { table: 'turn', recordingId: id, ordinal: 0, turn: { id: `s-${id}#t1`, turnId: 't1', outcome: 'finished' } },
     { table: 'audio', recordingId: id, seq: 0, atMs: 0, sampleRateHz: 16_000, pcm: new Uint8Array(640) },
-    { table: 'outbox', recordingId: id, msgId: `${id}.t1`, subject: `va.s-${id}.record.turn`, payload: new Uint8Array([1]), createdWallMs: startedWallMs },
+    {
+      table: 'outbox',
+      recordingId: id,
+      msgId: `${id}.t1`,
+      subject: `va.s-${id}.record.turn`,
+      payload: new Uint8Array([1]),
+      createdWallMs: startedWallMs,
+    },
   ];
 }
 
@@ -39,7 +69,8 @@ describe('retention', () => {
     const file = join(dir, 'retention.db');
     const seed = openRecordStore({ file, wallClock: () => T0 });
     const ages = { d10: 10, d8: 8, d3: 3, d2: 2, d1: 1, d0: 0 };
-    for (const [id, days] of Object.entries(ages)) for (const row of recordingRows(id, T0 - days * DAY_MS)) seed.write(row);
+    for (const [id, days] of Object.entries(ages))
+      for (const row of recordingRows(id, T0 - days * DAY_MS)) seed.write(row);
     seed.flush();
     // d8's turn record reached JetStream; d10's never did.
     const d8 = seed.outbox.pending(10).find((r) => r.msgId === 'd8.t1')!;
@@ -48,12 +79,19 @@ describe('retention', () => {
 
     let nowWallMs = T0;
     const clock = new ManualClock();
-    const store = openRecordStore({ file, clock, wallClock: () => nowWallMs, retention: { maxAgeMs: 7 * DAY_MS, maxSessions: 3, everyMs: HOUR_MS } });
+    const store = openRecordStore({
+      file,
+      clock,
+      wallClock: () => nowWallMs,
+      retention: { maxAgeMs: 7 * DAY_MS, maxSessions: 3, everyMs: HOUR_MS },
+    });
     // At open: d10 and d8 are too old, and of the rest only the newest three stay.
     expect(ids(store)).toEqual(['d0', 'd1', 'd2']);
     const raw = new Database(file, { readonly: true });
     const rowsOf = (id: string) =>
-      ['events', 'emitted', 'turns', 'audio'].map((table) => raw.prepare(`SELECT COUNT(*) FROM ${table} WHERE recording_id = ?`).pluck().get(id) as number);
+      ['events', 'emitted', 'turns', 'audio'].map(
+        (table) => raw.prepare(`SELECT COUNT(*) FROM ${table} WHERE recording_id = ?`).pluck().get(id) as number,
+      );
     expect(rowsOf('d10')).toEqual([0, 0, 0, 0]);
     expect(rowsOf('d3')).toEqual([0, 0, 0, 0]);
     expect(rowsOf('d2')).toEqual([1, 1, 1, 1]);
@@ -87,7 +125,11 @@ describe('retention', () => {
     for (let i = 0; i < 130; i++) for (const row of recordingRows(`r${i}`, T0 - 30 * DAY_MS + i)) seed.write(row);
     seed.flush();
     await seed.close();
-    const store = openRecordStore({ file, wallClock: () => T0, retention: { maxAgeMs: 7 * DAY_MS, maxSessions: 100, everyMs: HOUR_MS } });
+    const store = openRecordStore({
+      file,
+      wallClock: () => T0,
+      retention: { maxAgeMs: 7 * DAY_MS, maxSessions: 100, everyMs: HOUR_MS },
+    });
     expect(store.recordings()).toEqual([]);
     await store.close();
   });

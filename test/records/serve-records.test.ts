@@ -13,7 +13,14 @@ import { until } from '../support/until.js';
 import { DialogState } from '../../machines/states.js';
 
 const config = (record: object = {}) =>
-  loadConfig({ overrides: { ...FAKE_ENGINES, llm: { engine: 'fake', fakeReply: 'Okay, done.' }, server: { port: 0, drainTimeoutMs: 200 }, record } });
+  loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      llm: { engine: 'fake', fakeReply: 'Okay, done.' },
+      server: { port: 0, drainTimeoutMs: 200 },
+      record,
+    },
+  });
 
 describe('serve with records', () => {
   it('records each session it hosts, live while it runs, and it replays identically', async () => {
@@ -29,7 +36,9 @@ describe('serve with records', () => {
     await server.manager.end('robot-7', 'client_closed');
     const [recording] = records.recordings();
     expect(recording).toMatchObject({ sessionId: 'robot-7', live: false, endReason: 'client_closed', turns: 1 });
-    expect(records.turns(recording!.id)).toMatchObject([{ turnId: 't1', userText: 'open the door', outcome: 'finished', heardText: 'Okay, done.' }]);
+    expect(records.turns(recording!.id)).toMatchObject([
+      { turnId: 't1', userText: 'open the door', outcome: 'finished', heardText: 'Okay, done.' },
+    ]);
     expect(
       records
         .emitted(recording!.id)

@@ -22,11 +22,27 @@ describe('store commits', () => {
     const store = openRecordStore({ file, clock, flushEveryMs: 50, onError: (e) => errors.push(e) });
     const other = new Database(file);
     const events = () => other.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
-    const recording = { table: 'recording', recordingId: 'r1', sessionId: 's1', startedWallMs: 1, chartVersion: 'chart-x', config: {}, audio: false } as const;
+    const recording = {
+      table: 'recording',
+      recordingId: 'r1',
+      sessionId: 's1',
+      startedWallMs: 1,
+      chartVersion: 'chart-x',
+      config: {},
+      audio: false,
+    } as const;
     store.write(recording);
     other.exec('BEGIN IMMEDIATE');
     for (let seq = 0; seq < 3; seq++) {
-      store.write({ table: 'event', recordingId: 'r1', seq, atMs: seq * 10, event: { type: 'user.text' }, state: 'idle.waiting', status: 'active' });
+      store.write({
+        table: 'event',
+        recordingId: 'r1',
+        seq,
+        atMs: seq * 10,
+        event: { type: 'user.text' },
+        state: 'idle.waiting',
+        status: 'active',
+      });
       await clock.advance(50);
     }
     expect(store.stats.failures).toBe(3);

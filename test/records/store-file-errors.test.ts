@@ -37,7 +37,9 @@ describe('records database file errors', () => {
       expect(error).toBeInstanceOf(DatabaseLockedError);
       expect((error as DatabaseLockedError).file).toBe(file);
       expect((error as Error).message).toContain(`records database ${file} is locked by another connection`);
-      expect((error as Error).message).toContain('stop the other process that writes it, or give this one its own file with --db');
+      expect((error as Error).message).toContain(
+        'stop the other process that writes it, or give this one its own file with --db',
+      );
       expect((error as Error).cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
     } finally {
       other.exec('ROLLBACK');
@@ -63,7 +65,16 @@ describe('records database file errors', () => {
     const asRoot = process.getuid?.() === 0;
     const command = asRoot ? 'setpriv' : process.execPath;
     const args = [
-      ...(asRoot ? ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--', process.execPath] : []),
+      ...(asRoot
+        ? [
+            '--bounding-set',
+            '-dac_override,-dac_read_search',
+            '--inh-caps',
+            '-dac_override,-dac_read_search',
+            '--',
+            process.execPath,
+          ]
+        : []),
       '--import',
       'tsx',
       'test/support/open-record-store.ts',
@@ -93,6 +104,8 @@ describe('records database file errors', () => {
     expect(() => openRecordStore({ file })).toThrow(RecordStoreError);
     expect(() => openRecordStore({ file })).toThrow(`directory ${join(dir, 'no-such-dir')} does not exist: create it`);
     const missing = join(dir, 'missing.db');
-    expect(() => openRecordStore({ file: missing, readonly: true })).toThrow(`records database ${missing} does not exist`);
+    expect(() => openRecordStore({ file: missing, readonly: true })).toThrow(
+      `records database ${missing} does not exist`,
+    );
   });
 });

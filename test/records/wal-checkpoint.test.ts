@@ -19,9 +19,18 @@ describe('WAL checkpoints', () => {
     const file = join(dir, 'wal.db');
     const errors: unknown[] = [];
     const store = openRecordStore({ file, onError: (e) => errors.push(e) });
-    store.write({ table: 'recording', recordingId: 'r1', sessionId: 's1', startedWallMs: 1, chartVersion: 'chart-x', config: {}, audio: true });
+    store.write({
+      table: 'recording',
+      recordingId: 'r1',
+      sessionId: 's1',
+      startedWallMs: 1,
+      chartVersion: 'chart-x',
+      config: {},
+      audio: true,
+    });
     const chunk = new Uint8Array(32_000);
-    for (let seq = 0; seq < 64; seq++) store.write({ table: 'audio', recordingId: 'r1', seq, atMs: seq * 1000, sampleRateHz: 16_000, pcm: chunk });
+    for (let seq = 0; seq < 64; seq++)
+      store.write({ table: 'audio', recordingId: 'r1', seq, atMs: seq * 1000, sampleRateHz: 16_000, pcm: chunk });
     store.flush();
     await until('the audio in the database file', () => statSync(file).size > 2_000_000);
     expect(store.audio('r1')).toHaveLength(64);

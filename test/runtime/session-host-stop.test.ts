@@ -4,7 +4,14 @@ import { driveTextTurn, setupSessions, type Sessions } from '../support/session-
 /** Garbage on subjects session a's host and its VAD/STT children parse; returns how many parses failed. */
 async function poke(s: Sessions): Promise<number> {
   const before = s.bus.stats.invalid;
-  for (const subject of ['va.a.user.text', 'va.a.control.end', 'va.a.audio.frame', 'va.a.vad.speech_start', 'va.a.tts.stopped', 'va.a.tts.chunk']) {
+  for (const subject of [
+    'va.a.user.text',
+    'va.a.control.end',
+    'va.a.audio.frame',
+    'va.a.vad.speech_start',
+    'va.a.tts.stopped',
+    'va.a.tts.chunk',
+  ]) {
     s.bus.transport.publish(subject, new Uint8Array([9]));
   }
   await s.flush();
@@ -57,7 +64,14 @@ describe('session host: stop()', () => {
     s.a.tts.activeRequests()[0]!.channel.push(new Uint8Array(16_000).fill(1)); // 500 ms of audio
     await s.flush();
     expect(s.a.session.state()).toBe('speaking.reply.playing+user.silent');
-    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual(['estop', 'llm', 'playback', 'stt', 'tts', 'vad']);
+    expect(Object.keys(s.a.session.actor.getSnapshot().children).sort()).toEqual([
+      'estop',
+      'llm',
+      'playback',
+      'stt',
+      'tts',
+      'vad',
+    ]);
     await s.clock.advance(100);
     const writes = s.a.sink.frames.length;
 

@@ -12,7 +12,11 @@ import type { BusMessage } from '../../bus/messages.js';
 import { describeNotice, Notices } from '../../machines/notices.js';
 import { reportingFailures } from '../../runtime/stop-stt-failures.js';
 
-const options = (signal = new AbortController().signal): SttStreamOptions => ({ sampleRateHz: 16_000, signal, onPartial: () => undefined });
+const options = (signal = new AbortController().signal): SttStreamOptions => ({
+  sampleRateHz: 16_000,
+  signal,
+  onPartial: () => undefined,
+});
 
 /** An engine whose streams fail as told: at the start, on the final, or not at all. */
 function failingEngine(how: 'start' | 'final' | 'never'): SttEngine {
@@ -20,7 +24,10 @@ function failingEngine(how: 'start' | 'final' | 'never'): SttEngine {
     name: `fails at ${how}`,
     createStream() {
       if (how === 'start') throw new Error('pocketsphinx rejected its configuration');
-      return { push: () => undefined, finish: () => (how === 'final' ? Promise.reject(new Error('decoder gone')) : Promise.resolve({ text: 'stop' })) };
+      return {
+        push: () => undefined,
+        finish: () => (how === 'final' ? Promise.reject(new Error('decoder gone')) : Promise.resolve({ text: 'stop' })),
+      };
     },
   };
 }
@@ -37,7 +44,9 @@ describe("the emergency stop's local recognizer failing", () => {
     expect(() => engine.createStream(options())).toThrow('rejected its configuration');
     expect(() => engine.createStream(options())).toThrow('rejected its configuration');
     await settle();
-    expect(seen).toMatchObject([{ type: 'session.notice', code: 'estop_recognizer_failed', error: 'pocketsphinx rejected its configuration' }]);
+    expect(seen).toMatchObject([
+      { type: 'session.notice', code: 'estop_recognizer_failed', error: 'pocketsphinx rejected its configuration' },
+    ]);
     expect(seen[0]).toMatchObject({ detail: expect.stringContaining('left to the spotter') });
   });
 

@@ -11,7 +11,15 @@ describe('timeline with guessed replies', () => {
   it('drops a discarded guess and joins the r<n> reply to its user turn', () => {
     const b = createTimelineBuilder('s1');
     b.add({ ...s, type: 'llm.started', turnId: 'u3', atMs: 100, firstTokenMs: 300 });
-    b.add({ ...s, type: 'session.notice', turnId: 'u3', atMs: 150, code: 'speculation_discarded', reason: 'user_went_on', detail: 'user_went_on' });
+    b.add({
+      ...s,
+      type: 'session.notice',
+      turnId: 'u3',
+      atMs: 150,
+      code: 'speculation_discarded',
+      reason: 'user_went_on',
+      detail: 'user_went_on',
+    });
     // A second guess, under r1, gets going before the turn ends, and is committed.
     b.add({ ...s, type: 'llm.started', turnId: 'r1', atMs: 900, firstTokenMs: 300 });
     b.add({ ...s, type: 'vad.speech_end', turnId: 'u3', atMs: 1000, speechMs: 900 });

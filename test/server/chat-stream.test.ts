@@ -15,7 +15,9 @@ let server: VoiceAgentServer;
 
 beforeAll(async () => {
   server = await serve({
-    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } } }),
+    config: loadConfig({
+      overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], drainTimeoutMs: 200 } },
+    }),
     log: silentLogger,
   });
 });
@@ -42,7 +44,13 @@ async function events(res: Response): Promise<Array<{ event: string; data: Recor
 
 describe('POST /chat/stream', () => {
   it('streams the reply of a new session as text-delta events, then done with stats', async () => {
-    const res = await post({ sessionId: 'chat-1', turn: 1, type: 'TEXT', content: 'hello there', meta: { source: 'test' } });
+    const res = await post({
+      sessionId: 'chat-1',
+      turn: 1,
+      type: 'TEXT',
+      content: 'hello there',
+      meta: { source: 'test' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const got = await events(res);

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // serve sets a process-wide V8 flag: the test records it instead of changing this worker's collector.
 const setFlagsFromString = vi.hoisted(() => vi.fn<(flags: string) => void>());
-vi.mock('node:v8', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:v8')>()), setFlagsFromString }));
+vi.mock('node:v8', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:v8')>()),
+  setFlagsFromString,
+}));
 
 const { ConfigError, loadConfig } = await import('../../runtime/config.js');
 const { applyHeapGrowth, heapGrowthFlag } = await import('../../server/heap-growth.js');
@@ -20,7 +23,9 @@ describe('server.heapGrowthPercent', () => {
 
   it('rejects a negative or fractional growth, naming the setting', () => {
     expect(() => loadConfig({ env: { VA_SERVER__HEAP_GROWTH_PERCENT: '-1' } })).toThrow(ConfigError);
-    expect(() => loadConfig({ overrides: { server: { heapGrowthPercent: 12.5 } } })).toThrow(/server\.heapGrowthPercent/);
+    expect(() => loadConfig({ overrides: { server: { heapGrowthPercent: 12.5 } } })).toThrow(
+      /server\.heapGrowthPercent/,
+    );
     expect(() => heapGrowthFlag(-1)).toThrow(/whole number ≥ 0.*0 leaves V8's own heuristic/);
   });
 
@@ -31,7 +36,9 @@ describe('server.heapGrowthPercent', () => {
   });
 
   it('is applied by serve before it builds anything', async () => {
-    const config = loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, logLevel: 'error', heapGrowthPercent: 150 } } });
+    const config = loadConfig({
+      overrides: { ...FAKE_ENGINES, server: { port: 0, logLevel: 'error', heapGrowthPercent: 150 } },
+    });
     const server = await serve({ config, log: silentLogger });
     try {
       expect(setFlagsFromString).toHaveBeenCalledWith('--heap-growing-percent=150');

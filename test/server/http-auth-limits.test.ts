@@ -18,15 +18,24 @@ let wsUrl: string;
 
 beforeAll(async () => {
   const config = loadConfig({
-    overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [KEY_A, KEY_B], maxSessions: 3, maxSessionsPerKey: 2, drainTimeoutMs: 500 } },
+    overrides: {
+      ...FAKE_ENGINES,
+      server: { port: 0, apiKeys: [KEY_A, KEY_B], maxSessions: 3, maxSessionsPerKey: 2, drainTimeoutMs: 500 },
+    },
   });
   server = await serve({ config, log: silentLogger });
   wsUrl = `${server.http.url.replace(/^http/, 'ws')}/v1/realtime`;
 });
 afterAll(() => server?.stop());
 
-/** Opens a socket; resolves with it once open and its session.created arrived, or with the HTTP status it was refused with. */
-function open(headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ ws?: WebSocket; status?: number; protocol?: string }> {
+/**
+ * Opens a socket; resolves with it once open and its session.created arrived, or with the HTTP status it was refused
+ * with.
+ */
+function open(
+  headers: Record<string, string> = {},
+  protocols: string[] = [],
+): Promise<{ ws?: WebSocket; status?: number; protocol?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, protocols, { headers });
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode! }));

@@ -24,7 +24,12 @@ const open: Client[] = [];
 
 beforeAll(async () => {
   server = await serve({
-    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { host: '127.0.0.1', port: 0, drainTimeoutMs: 200, maxAudioSecondsPerSecond: 2 } } }),
+    config: loadConfig({
+      overrides: {
+        ...FAKE_ENGINES,
+        server: { host: '127.0.0.1', port: 0, drainTimeoutMs: 200, maxAudioSecondsPerSecond: 2 },
+      },
+    }),
     log: silentLogger,
   });
 });
@@ -39,13 +44,18 @@ const connect = async () => {
   await c.waitFor('session.created');
   return c;
 };
-const append = (c: Client, frame: Uint8Array) => c.send({ type: 'input_audio_buffer.append', audio: Buffer.from(frame).toString('base64') });
-const errorCodes = (c: Client) => c.events.filter((e) => e.type === 'error').map((e) => (e.error as { code: string }).code);
+const append = (c: Client, frame: Uint8Array) =>
+  c.send({ type: 'input_audio_buffer.append', audio: Buffer.from(frame).toString('base64') });
+const errorCodes = (c: Client) =>
+  c.events.filter((e) => e.type === 'error').map((e) => (e.error as { code: string }).code);
 
 /** A typed turn answered with audio: the well-behaved client's session works. */
 async function answered(c: Client, text: string): Promise<void> {
   const before = c.events.length;
-  c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  c.send({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  });
   c.send({ type: 'response.create' });
   const later = (e: RawEvent) => c.events.indexOf(e) >= before;
   const done = await c.waitFor('response.done', later);
@@ -68,28 +78,40 @@ describe('Realtime clients that misbehave', () => {
     expect(errorCodes(good)).toEqual([]);
   });
 
-  it('a client whose audio stops mid-utterance gets input_audio_stalled; the utterance is ended and answered', async () => {
-    const good = await connect();
-    const stalled = await connect();
-    for (let i = 0; i < 10; i++) append(stalled, makeSilenceFrame(RATE_HZ, 20));
-    // 600 ms of speech, then nothing more: the VAD never hears the end.
-    for (let i = 0; i < 30; i++) append(stalled, makeSpeechFrame(RATE_HZ, 20, i));
-    await stalled.waitFor('input_audio_buffer.speech_started');
-    await until('the stall told', () => errorCodes(stalled).includes('input_audio_stalled'), { timeoutMs: 10_000 });
-    const error = stalled.events.find((e) => e.type === 'error')!;
-    expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'input_audio_stalled', param: null, event_id: null });
-    // Ended where the audio stopped: committed, transcribed and answered, in that order.
-    const committed = await stalled.waitFor('input_audio_buffer.committed');
-    await stalled.waitFor('response.done');
-    const order = ['input_audio_buffer.speech_started', 'error', 'input_audio_buffer.committed', 'response.created', 'response.done'].map((type) =>
-      stalled.events.findIndex((e) => e.type === type),
-    );
-    expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(committed.item_id).toBeDefined();
-    expect(errorCodes(stalled)).toEqual(['input_audio_stalled']);
-    await answered(good, 'hello');
-    expect(errorCodes(good)).toEqual([]);
-  });
+  it(
+    'a client whose audio stops mid-utterance gets input_audio_stalled; the utterance is ended and ' + 'answered',
+    async () => {
+      const good = await connect();
+      const stalled = await connect();
+      for (let i = 0; i < 10; i++) append(stalled, makeSilenceFrame(RATE_HZ, 20));
+      // 600 ms of speech, then nothing more: the VAD never hears the end.
+      for (let i = 0; i < 30; i++) append(stalled, makeSpeechFrame(RATE_HZ, 20, i));
+      await stalled.waitFor('input_audio_buffer.speech_started');
+      await until('the stall told', () => errorCodes(stalled).includes('input_audio_stalled'), { timeoutMs: 10_000 });
+      const error = stalled.events.find((e) => e.type === 'error')!;
+      expect(error.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'input_audio_stalled',
+        param: null,
+        event_id: null,
+      });
+      // Ended where the audio stopped: committed, transcribed and answered, in that order.
+      const committed = await stalled.waitFor('input_audio_buffer.committed');
+      await stalled.waitFor('response.done');
+      const order = [
+        'input_audio_buffer.speech_started',
+        'error',
+        'input_audio_buffer.committed',
+        'response.created',
+        'response.done',
+      ].map((type) => stalled.events.findIndex((e) => e.type === type));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(committed.item_id).toBeDefined();
+      expect(errorCodes(stalled)).toEqual(['input_audio_stalled']);
+      await answered(good, 'hello');
+      expect(errorCodes(good)).toEqual([]);
+    },
+  );
 
   it('sockets opened and dropped in a loop leave no session behind; the other client is answered', async () => {
     const good = await connect();
@@ -101,7 +123,9 @@ describe('Realtime clients that misbehave', () => {
       await new Promise<void>((resolve) => quick.once('open', () => resolve()));
       quick.terminate();
       const later = new WebSocket(url);
-      await new Promise<void>((resolve) => later.on('message', (d) => String(d).includes('"session.created"') && resolve()));
+      await new Promise<void>((resolve) =>
+        later.on('message', (d) => String(d).includes('"session.created"') && resolve()),
+      );
       later.close();
     }
     await until('the dropped sessions ended', () => server.manager.size === before, { timeoutMs: 5000 });

@@ -1,11 +1,11 @@
 /**
- * Barge-in as Realtime clients expect it, on the fake engines with audio streamed at the pace it is
- * recorded: `input_audio_buffer.speech_started` over a reply is sent when the chart's interruption policy
- * cuts the reply, right before its `response.done`, and no audio delta of it follows; the cut reply's
- * item, `conversation.item.done` and `response.done` hold the words heard. Speech the chart lets the
- * reply talk over is never told (the client goes on playing what the chart goes on saying). A short
- * interjection ("oh", ~300 ms of voice: past the onset, `bargeIn.minVoiceMs`) that the policy takes for a barge-in and that carries no words
- * resumes the reply: a new response with the rest of it.
+ * Barge-in as Realtime clients expect it, on the fake engines with audio streamed at the pace it is recorded:
+ * `input_audio_buffer.speech_started` over a reply is sent when the chart's interruption policy cuts the reply, right
+ * before its `response.done`, and no audio delta of it follows; the cut reply's item, `conversation.item.done` and
+ * `response.done` hold the words heard. Speech the chart lets the reply talk over is never told (the client goes on
+ * playing what the chart goes on saying). A short interjection ("oh", ~300 ms of voice: past the onset,
+ * `bargeIn.minVoiceMs`) that the policy takes for a barge-in and that carries no words resumes the reply: a new
+ * response with the rest of it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSilenceFrame, makeSpeechFrame } from '../../adapters/testing/index.js';
@@ -45,7 +45,10 @@ async function stream(c: Awaited<ReturnType<typeof connectRawRealtime>>, ms: num
 const reply = FAKE_ENGINES.llm.fakeReply;
 const indexOf = (events: RawEvent[], match: (e: RawEvent) => boolean) => events.findIndex(match);
 const ask = (c: Awaited<ReturnType<typeof connectRawRealtime>>) => {
-  c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk to me' }] } });
+  c.send({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk to me' }] },
+  });
   c.send({ type: 'response.create' });
 };
 
@@ -57,89 +60,126 @@ function expectCutHoldsHeard(events: RawEvent[], responseId: string): string {
   const heard = item!.content[0]!.transcript;
   expect(reply.startsWith(heard)).toBe(true);
   expect(heard.length).toBeLessThan(reply.length);
-  const itemDone = events.find((e) => e.type === 'conversation.item.done' && (e.item as { id: string }).id === item!.id)!;
+  const itemDone = events.find(
+    (e) => e.type === 'conversation.item.done' && (e.item as { id: string }).id === item!.id,
+  )!;
   expect(wordsOf(itemDone.item as never)).toBe(heard);
-  expect(events.find((e) => e.type === 'response.output_audio_transcript.done' && e.item_id === item!.id)).toMatchObject({ transcript: heard });
+  expect(
+    events.find((e) => e.type === 'response.output_audio_transcript.done' && e.item_id === item!.id),
+  ).toMatchObject({ transcript: heard });
   return heard;
 }
 
 describe('Realtime barge-in', () => {
-  it('speech_started comes with the cut, before the response ends; no audio of the reply after it; the reply holds what was heard', async () => {
-    const c = await start({ stt: { engine: 'fake', fakeTranscripts: ['what time is it'] } });
-    ask(c);
-    await c.waitFor('response.output_audio.delta');
-    await new Promise((r) => setTimeout(r, 400));
-    await stream(c, 900, true);
-    await stream(c, 800, false);
-    await until('the answer to the barge-in', () => c.events.filter((e) => e.type === 'response.done').length === 2, {
-      detail: () =>
-        JSON.stringify(
-          c.events
-            .filter((e) => !e.type.includes('delta') && e.type !== 'voice_agent.turn.latency')
-            .map((e) => [e.type, e.value ?? e.code ?? e.detail ?? (e.response as { status?: string })?.status ?? e.item_id])
-            .slice(-40),
-        ),
-    });
-    const cut = (c.events.find((e) => e.type === 'response.created')!.response as { id: string }).id;
-    const started = indexOf(c.events, (e) => e.type === 'input_audio_buffer.speech_started');
-    const cutDone = indexOf(c.events, (e) => e.type === 'response.done');
-    expect(started).toBeGreaterThan(-1);
-    expect(started).toBeLessThan(cutDone);
-    expect(c.events.slice(started).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cut)).toEqual([]);
-    expectCutHoldsHeard(c.events, cut);
-    expect(c.events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed')).toMatchObject({ transcript: 'what time is it' });
-    expect(itemEventProblems(c.events)).toEqual([]);
-    expect(conversationFromEvents(c.events).map((i) => i.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
-    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
-    c.ws.close();
-  }, 30_000);
+  it(
+    'speech_started comes with the cut, before the response ends; no audio of the reply after it; the ' +
+      'reply holds what was heard',
+    async () => {
+      const c = await start({ stt: { engine: 'fake', fakeTranscripts: ['what time is it'] } });
+      ask(c);
+      await c.waitFor('response.output_audio.delta');
+      await new Promise((r) => setTimeout(r, 400));
+      await stream(c, 900, true);
+      await stream(c, 800, false);
+      await until('the answer to the barge-in', () => c.events.filter((e) => e.type === 'response.done').length === 2, {
+        detail: () =>
+          JSON.stringify(
+            c.events
+              .filter((e) => !e.type.includes('delta') && e.type !== 'voice_agent.turn.latency')
+              .map((e) => [
+                e.type,
+                e.value ?? e.code ?? e.detail ?? (e.response as { status?: string })?.status ?? e.item_id,
+              ])
+              .slice(-40),
+          ),
+      });
+      const cut = (c.events.find((e) => e.type === 'response.created')!.response as { id: string }).id;
+      const started = indexOf(c.events, (e) => e.type === 'input_audio_buffer.speech_started');
+      const cutDone = indexOf(c.events, (e) => e.type === 'response.done');
+      expect(started).toBeGreaterThan(-1);
+      expect(started).toBeLessThan(cutDone);
+      expect(
+        c.events.slice(started).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cut),
+      ).toEqual([]);
+      expectCutHoldsHeard(c.events, cut);
+      expect(c.events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed')).toMatchObject({
+        transcript: 'what time is it',
+      });
+      expect(itemEventProblems(c.events)).toEqual([]);
+      expect(conversationFromEvents(c.events).map((i) => i.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+      expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+      c.ws.close();
+    },
+    30_000,
+  );
 
-  it('speech the policy lets the reply talk over is never told: no speech_started, no item, the reply completes', async () => {
-    const c = await start({ session: { bargeIn: { minSpeechMs: 1500 } }, stt: { engine: 'fake', fakeTranscripts: ['mm hm'] } });
-    ask(c);
-    await c.waitFor('response.output_audio.delta');
-    await stream(c, 180, true);
-    await stream(c, 800, false);
-    const done = await c.waitFor('response.done');
-    expect(done.response).toMatchObject({ status: 'completed' });
-    await new Promise((r) => setTimeout(r, 300));
-    const told = c.events.filter((e) => e.type.startsWith('input_audio_buffer.') || e.type.startsWith('conversation.item.input_audio'));
-    expect(told).toEqual([]);
-    expect(conversationFromEvents(c.events).map((i) => [i.role, wordsOf(i)])).toEqual([
-      ['user', 'talk to me'],
-      ['assistant', reply],
-    ]);
-    c.ws.close();
-  }, 30_000);
+  it(
+    'speech the policy lets the reply talk over is never told: no speech_started, no item, the reply ' + 'completes',
+    async () => {
+      const c = await start({
+        session: { bargeIn: { minSpeechMs: 1500 } },
+        stt: { engine: 'fake', fakeTranscripts: ['mm hm'] },
+      });
+      ask(c);
+      await c.waitFor('response.output_audio.delta');
+      await stream(c, 180, true);
+      await stream(c, 800, false);
+      const done = await c.waitFor('response.done');
+      expect(done.response).toMatchObject({ status: 'completed' });
+      await new Promise((r) => setTimeout(r, 300));
+      const told = c.events.filter(
+        (e) => e.type.startsWith('input_audio_buffer.') || e.type.startsWith('conversation.item.input_audio'),
+      );
+      expect(told).toEqual([]);
+      expect(conversationFromEvents(c.events).map((i) => [i.role, wordsOf(i)])).toEqual([
+        ['user', 'talk to me'],
+        ['assistant', reply],
+      ]);
+      c.ws.close();
+    },
+    30_000,
+  );
 
-  it('a short interjection ("oh") that cut the reply and carries no words: the rest of the reply comes as a new response', async () => {
-    const c = await start({ stt: { engine: 'fake', fakeTranscripts: [] } });
-    ask(c);
-    await c.waitFor('response.output_audio.delta');
-    await new Promise((r) => setTimeout(r, 300));
-    await stream(c, 300, true);
-    await stream(c, 1000, false);
-    await until('the resumed reply', () => c.events.filter((e) => e.type === 'response.done').length === 2, {
-      detail: () =>
-        JSON.stringify(
-          c.events
-            .filter((e) => !e.type.includes('delta') && e.type !== 'voice_agent.turn.latency')
-            .map((e) => [e.type, e.value ?? e.code ?? e.detail ?? (e.response as { status?: string })?.status ?? e.item_id])
-            .slice(-40),
-        ),
-    });
-    const [cut, resumed] = c.events.filter((e) => e.type === 'response.done').map((e) => e.response as { id: string; status: string; output: unknown[] });
-    const started = indexOf(c.events, (e) => e.type === 'input_audio_buffer.speech_started');
-    expect(started).toBeLessThan(c.events.indexOf(c.events.find((e) => e.type === 'response.done')!));
-    expect(c.events.slice(started).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cut!.id)).toEqual([]);
-    const heard = expectCutHoldsHeard(c.events, cut!.id);
-    expect(resumed).toMatchObject({ status: 'completed' });
-    const rest = wordsOf((resumed!.output as never[])[0]!);
-    // The rest starts at the first part not heard in full: heard and rest together cover the reply.
-    expect(reply.endsWith(rest)).toBe(true);
-    expect(`${heard} ${rest}`.length).toBeGreaterThanOrEqual(reply.length);
-    expect(itemEventProblems(c.events)).toEqual([]);
-    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
-    c.ws.close();
-  }, 30_000);
+  it(
+    'a short interjection ("oh") that cut the reply and carries no words: the rest of the reply comes ' +
+      'as a new response',
+    async () => {
+      const c = await start({ stt: { engine: 'fake', fakeTranscripts: [] } });
+      ask(c);
+      await c.waitFor('response.output_audio.delta');
+      await new Promise((r) => setTimeout(r, 300));
+      await stream(c, 300, true);
+      await stream(c, 1000, false);
+      await until('the resumed reply', () => c.events.filter((e) => e.type === 'response.done').length === 2, {
+        detail: () =>
+          JSON.stringify(
+            c.events
+              .filter((e) => !e.type.includes('delta') && e.type !== 'voice_agent.turn.latency')
+              .map((e) => [
+                e.type,
+                e.value ?? e.code ?? e.detail ?? (e.response as { status?: string })?.status ?? e.item_id,
+              ])
+              .slice(-40),
+          ),
+      });
+      const [cut, resumed] = c.events
+        .filter((e) => e.type === 'response.done')
+        .map((e) => e.response as { id: string; status: string; output: unknown[] });
+      const started = indexOf(c.events, (e) => e.type === 'input_audio_buffer.speech_started');
+      expect(started).toBeLessThan(c.events.indexOf(c.events.find((e) => e.type === 'response.done')!));
+      expect(
+        c.events.slice(started).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cut!.id),
+      ).toEqual([]);
+      const heard = expectCutHoldsHeard(c.events, cut!.id);
+      expect(resumed).toMatchObject({ status: 'completed' });
+      const rest = wordsOf((resumed!.output as never[])[0]!);
+      // The rest starts at the first part not heard in full: heard and rest together cover the reply.
+      expect(reply.endsWith(rest)).toBe(true);
+      expect(`${heard} ${rest}`.length).toBeGreaterThanOrEqual(reply.length);
+      expect(itemEventProblems(c.events)).toEqual([]);
+      expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+      c.ws.close();
+    },
+    30_000,
+  );
 });

@@ -24,7 +24,13 @@ beforeAll(async () => {
   const config = loadConfig({
     overrides: {
       ...FAKE_ENGINES,
-      server: { port: 0, apiKeys: [API_KEY], capacity: 2, drainTimeoutMs: 200, tls: { certPath: tls.certPath, keyPath: tls.keyPath } },
+      server: {
+        port: 0,
+        apiKeys: [API_KEY],
+        capacity: 2,
+        drainTimeoutMs: 200,
+        tls: { certPath: tls.certPath, keyPath: tls.keyPath },
+      },
     },
   });
   server = await serve({ config, log: silentLogger });
@@ -43,11 +49,15 @@ const connect = async () => {
 const get = async (path: string) => {
   const { request } = await import('node:https');
   return new Promise<string>((resolve, reject) => {
-    const req = request(`${server.http.url}${path}`, { ca: tls.ca, headers: { authorization: `Bearer ${API_KEY}` } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += String(chunk)));
-      res.on('end', () => resolve(body));
-    });
+    const req = request(
+      `${server.http.url}${path}`,
+      { ca: tls.ca, headers: { authorization: `Bearer ${API_KEY}` } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += String(chunk)));
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -56,7 +66,10 @@ const get = async (path: string) => {
 /** A typed turn answered with audio: the client's session works. */
 async function typedTurn(client: RealtimeTestClient, text: string) {
   const before = client.ofType('response.done').length;
-  client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  client.send({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  });
   client.send({ type: 'response.create' });
   await client.waitFor('response.done', (e) => client.ofType('response.done').indexOf(e) >= before);
   const done = client.ofType('response.done')[before]!;
@@ -81,7 +94,13 @@ describe('admission at server.capacity', () => {
     expect(error).toEqual({
       type: 'error',
       event_id: expect.any(String),
-      error: { type: 'server_error', code: 'server_at_capacity', message: expect.stringContaining('capacity of 2 sessions'), param: null, event_id: null },
+      error: {
+        type: 'server_error',
+        code: 'server_at_capacity',
+        message: expect.stringContaining('capacity of 2 sessions'),
+        param: null,
+        event_id: null,
+      },
     });
 
     await Promise.all([typedTurn(first, 'hello'), typedTurn(second, 'hello')]);

@@ -61,7 +61,8 @@ function hostileFrames(random: () => number, count: number, prefix: string): Fra
   for (n = 0; frames.length < count; n++) {
     const kind = random();
     // No closing brace or bracket anywhere: this can never become valid JSON by chance.
-    if (kind < 0.08) frames.push({ data: `{"type":"session.update",${garbage(10).replace(/[}\]]/g, '#')}`, expect: { code: 'invalid_json', eventId: null } });
+    if (kind < 0.08) frames.push({ data: `{"type":"session.update",${garbage(10).replace(/[}\]]/g, ` +
+      `'#')}`, expect: { code: 'invalid_json', eventId: null } });
     else if (kind < 0.14) frames.push({ data: pick(['null', '42', '"text"', '[1,2]', 'true', '{}']), expect: { code: 'invalid_event', eventId: null } });
     else if (kind < 0.2)
       json({ type: pick(['response.explode', 'x'.repeat(1 + Math.floor(random() * 2000)), '', 'input_audio_buffer', 'session.updated']) }, 'unknown_event');
@@ -195,7 +196,8 @@ describe('Realtime fuzz', () => {
             const got = client.errors.map((e) => `${e.error.code} ${e.error.event_id}`);
             const at = want.findIndex((w, k) => w !== got[k]);
             const frameAt = plans[i]!.filter((f) => f.expect)[at];
-            throw new Error(`${error.message}: at error ${at} expected "${want[at]}" got "${got[at]}" (frame ${String(frameAt?.data).slice(0, 200)})`);
+            throw new Error(`${error.message}: at error ${at} expected "${want[at]}" got "${got[at]}" (frame ` +
+              `${String(frameAt?.data).slice(0, 200)})`);
           });
         }),
       );
@@ -205,7 +207,8 @@ describe('Realtime fuzz', () => {
     await goodTurn();
     const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
     const errorsReceived = clients.reduce((n, c) => n + c.errors.length, 0);
-    console.log(`fuzz: ${sent} events in ${elapsedMs} ms, ${errorsReceived} error events, RSS growth ${rssGrowthMb.toFixed(1)} MB, ${goodTurns} good turns`);
+    console.log(`fuzz: ${sent} events in ${elapsedMs} ms, ${errorsReceived} error events, RSS growth ` +
+      `${rssGrowthMb.toFixed(1)} MB, ${goodTurns} good turns`);
 
     expect(sent).toBe(TOTAL_EVENTS);
     for (const [i, client] of clients.entries()) {

@@ -14,7 +14,10 @@ import { FAKE_ENGINES } from '../support/fake-config.js';
 type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }), log: silentLogger });
+  server = await serve({
+    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }),
+    log: silentLogger,
+  });
 });
 afterAll(() => server?.stop());
 
@@ -34,11 +37,16 @@ describe('Realtime heard transcript', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } });
+    send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
+    });
     send({ type: 'response.create' });
     // Well into the reply (the fake speaks 100 ms per word): a few words have been played.
     const audioMs = () =>
-      events.filter((e) => e.type === 'response.output_audio.delta').reduce((ms, e) => ms + Buffer.from(String(e.delta), 'base64').byteLength / 48, 0);
+      events
+        .filter((e) => e.type === 'response.output_audio.delta')
+        .reduce((ms, e) => ms + Buffer.from(String(e.delta), 'base64').byteLength / 48, 0);
     await waitFor('1 s of audio', () => audioMs() >= 1000);
     send({ type: 'response.cancel' });
     const done = await waitFor('response.done', (e) => e.type === 'response.done');
@@ -54,7 +62,10 @@ describe('Realtime heard transcript', () => {
 
     // The client's own buffer had played only the first 250 ms: the heard words shrink to those.
     send({ type: 'conversation.item.truncate', item_id: itemId.id, content_index: 0, audio_end_ms: 250 });
-    const cut = await waitFor('heard after truncate', (e) => e.type === 'voice_agent.conversation.item.heard' && e !== heard);
+    const cut = await waitFor(
+      'heard after truncate',
+      (e) => e.type === 'voice_agent.conversation.item.heard' && e !== heard,
+    );
     expect(String(cut.transcript).length).toBeLessThan(String(heard.transcript).length);
     expect(reply.startsWith(String(cut.transcript))).toBe(true);
     ws.close();

@@ -12,7 +12,12 @@ import { FAKE_ENGINES } from '../support/fake-config.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  const config = loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, maxEventBytes: 200_000, maxAudioSecondsPerSecond: 1, drainTimeoutMs: 200 } } });
+  const config = loadConfig({
+    overrides: {
+      ...FAKE_ENGINES,
+      server: { port: 0, maxEventBytes: 200_000, maxAudioSecondsPerSecond: 1, drainTimeoutMs: 200 },
+    },
+  });
   server = await serve({ config, log: silentLogger });
 });
 afterAll(() => server?.stop());

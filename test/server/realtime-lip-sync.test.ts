@@ -15,7 +15,10 @@ type Event = { type: string; [k: string]: unknown };
 let server: VoiceAgentServer;
 beforeAll(async () => {
   const tts = { ...FAKE_ENGINES.tts, engines: [{ engine: 'fake', latencyMs: 5, msPerWord: 100, phonemes: true }] };
-  server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, tts, server: { port: 0, drainTimeoutMs: 200 } } }), log: silentLogger });
+  server = await serve({
+    config: loadConfig({ overrides: { ...FAKE_ENGINES, tts, server: { port: 0, drainTimeoutMs: 200 } } }),
+    log: silentLogger,
+  });
 });
 afterAll(() => server?.stop());
 
@@ -25,8 +28,12 @@ async function typedTurn(lipSync: boolean | undefined): Promise<Event[]> {
   ws.on('message', (d) => events.push(JSON.parse(String(d)) as Event));
   await new Promise((r) => ws.once('open', r));
   const send = (e: object) => ws.send(JSON.stringify(e));
-  if (lipSync !== undefined) send({ type: 'session.update', session: { type: 'realtime', voice_agent: { lip_sync: lipSync } } });
-  send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } });
+  if (lipSync !== undefined)
+    send({ type: 'session.update', session: { type: 'realtime', voice_agent: { lip_sync: lipSync } } });
+  send({
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
+  });
   send({ type: 'response.create' });
   const deadline = Date.now() + 10_000;
   while (!events.some((e) => e.type === 'response.done')) {
@@ -40,14 +47,23 @@ async function typedTurn(lipSync: boolean | undefined): Promise<Event[]> {
 describe('Realtime lip sync', () => {
   it('an opted-in client gets the mouth level and viseme before every audio delta', async () => {
     const events = await typedTurn(true);
-    expect(events.find((e) => e.type === 'session.updated')?.session).toMatchObject({ voice_agent: { lip_sync: true } });
-    const audio = events.filter((e) => e.type === 'response.output_audio.delta' || e.type === 'voice_agent.output_audio.mouth');
+    expect(events.find((e) => e.type === 'session.updated')?.session).toMatchObject({
+      voice_agent: { lip_sync: true },
+    });
+    const audio = events.filter(
+      (e) => e.type === 'response.output_audio.delta' || e.type === 'voice_agent.output_audio.mouth',
+    );
     const deltas = audio.filter((e) => e.type === 'response.output_audio.delta');
     expect(deltas.length).toBeGreaterThan(20);
     // Strictly paired: mouth, delta, mouth, delta, … each pair about the same response item.
-    audio.forEach((e, i) => expect(e.type).toBe(i % 2 === 0 ? 'voice_agent.output_audio.mouth' : 'response.output_audio.delta'));
-    for (let i = 0; i < audio.length; i += 2) expect(audio[i]).toMatchObject({ response_id: audio[i + 1]!.response_id, item_id: audio[i + 1]!.item_id });
-    const mouths = audio.filter((e) => e.type === 'voice_agent.output_audio.mouth') as Array<Event & { level: number; viseme: string | null }>;
+    audio.forEach((e, i) =>
+      expect(e.type).toBe(i % 2 === 0 ? 'voice_agent.output_audio.mouth' : 'response.output_audio.delta'),
+    );
+    for (let i = 0; i < audio.length; i += 2)
+      expect(audio[i]).toMatchObject({ response_id: audio[i + 1]!.response_id, item_id: audio[i + 1]!.item_id });
+    const mouths = audio.filter((e) => e.type === 'voice_agent.output_audio.mouth') as Array<
+      Event & { level: number; viseme: string | null }
+    >;
     // The fake TTS's tone is loud speech: the mouth is open for the words and closed on the silent padding.
     expect(mouths.filter((m) => m.level > 0.2).length).toBeGreaterThan(mouths.length / 2);
     expect(mouths.every((m) => m.level >= 0 && m.level <= 1)).toBe(true);

@@ -14,7 +14,10 @@ import { connectRawRealtime } from '../support/raw-realtime.js';
 
 let server: VoiceAgentServer;
 beforeAll(async () => {
-  server = await serve({ config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }), log: silentLogger });
+  server = await serve({
+    config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, drainTimeoutMs: 200 } } }),
+    log: silentLogger,
+  });
 });
 afterAll(() => server?.stop());
 
@@ -25,27 +28,40 @@ describe('Realtime manual turns, G.711', () => {
     const c = await connect();
     c.send({
       type: 'session.update',
-      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: null }, output: { format: { type: 'audio/pcmu' } } } },
+      session: {
+        type: 'realtime',
+        audio: {
+          input: { format: { type: 'audio/pcmu' }, turn_detection: null },
+          output: { format: { type: 'audio/pcmu' } },
+        },
+      },
     });
     await c.waitFor('session.updated');
     c.send({ type: 'input_audio_buffer.commit', event_id: 'empty' });
     await c.waitFor('error', (e) => (e.error as { code: string }).code === 'input_audio_buffer_commit_empty');
 
     // 600 ms of "speech" at 8 kHz, μ-law: nothing happens until the commit.
-    const speech = encodeG711('pcmu', Buffer.concat(Array.from({ length: 30 }, (_, i) => makeSpeechFrame(8_000, 20, i))));
+    const speech = encodeG711(
+      'pcmu',
+      Buffer.concat(Array.from({ length: 30 }, (_, i) => makeSpeechFrame(8_000, 20, i))),
+    );
     c.send({ type: 'input_audio_buffer.append', audio: Buffer.from(speech).toString('base64') });
     c.send({ type: 'input_audio_buffer.clear' });
     await c.waitFor('input_audio_buffer.cleared');
     c.send({ type: 'input_audio_buffer.append', audio: Buffer.from(speech).toString('base64') });
     await new Promise((r) => setTimeout(r, 300));
-    expect(c.events.some((e) => e.type === 'input_audio_buffer.committed' || e.type === 'input_audio_buffer.speech_started')).toBe(false);
+    expect(
+      c.events.some((e) => e.type === 'input_audio_buffer.committed' || e.type === 'input_audio_buffer.speech_started'),
+    ).toBe(false);
     c.send({ type: 'input_audio_buffer.commit' });
     const committed = await c.waitFor('input_audio_buffer.committed');
     const transcript = await c.waitFor('conversation.item.input_audio_transcription.completed');
     expect(transcript).toMatchObject({ item_id: committed.item_id, transcript: 'hello robot' });
     const done = await c.waitFor('response.done');
     expect((done.response as { status: string }).status).toBe('completed');
-    const deltas = c.events.filter((e) => e.type === 'response.output_audio.delta').map((e) => Buffer.from(e.delta as string, 'base64'));
+    const deltas = c.events
+      .filter((e) => e.type === 'response.output_audio.delta')
+      .map((e) => Buffer.from(e.delta as string, 'base64'));
     // Whole 20 ms frames of 8 kHz μ-law (160 bytes each; a burst of frames goes out as one delta), and
     // more than the first burst: the reply plays on in real time.
     expect(deltas.length).toBeGreaterThan(2);

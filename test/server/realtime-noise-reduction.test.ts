@@ -41,54 +41,65 @@ async function connect(echoCancel: 'auto' | 'on' | 'off') {
   return { events, update, steps: () => tap.engines()?.inputConditioner?.steps ?? [], close: () => connection.close() };
 }
 
-const noiseReductionOf = (e: Event) => (e.session as { audio: { input: { noise_reduction: unknown } } }).audio.input.noise_reduction;
+const noiseReductionOf = (e: Event) =>
+  (e.session as { audio: { input: { noise_reduction: unknown } } }).audio.input.noise_reduction;
 
 describe('Realtime noise_reduction', () => {
-  it('switches echo cancellation and noise suppression per session: far_field, near_field, null, and the beta shape', async () => {
-    const c = await connect('auto');
-    expect(noiseReductionOf(c.events.find((e) => e.type === 'session.created')!)).toBeNull();
-    // audio.echoCancel "auto": a Realtime client is off until it asks.
-    expect(c.steps()).not.toContain('echo');
-    expect(c.steps()).not.toContain('rnnoise');
+  it(
+    'switches echo cancellation and noise suppression per session: far_field, near_field, null, and ' +
+      'the beta shape',
+    async () => {
+      const c = await connect('auto');
+      expect(noiseReductionOf(c.events.find((e) => e.type === 'session.created')!)).toBeNull();
+      // audio.echoCancel "auto": a Realtime client is off until it asks.
+      expect(c.steps()).not.toContain('echo');
+      expect(c.steps()).not.toContain('rnnoise');
 
-    const far = c.update({ audio: { input: { noise_reduction: { type: 'far_field' } } } });
-    expect(far.type).toBe('session.updated');
-    expect(noiseReductionOf(far)).toEqual({ type: 'far_field' });
-    expect(c.steps()).toContain('echo');
-    expect(c.steps()).not.toContain('rnnoise');
+      const far = c.update({ audio: { input: { noise_reduction: { type: 'far_field' } } } });
+      expect(far.type).toBe('session.updated');
+      expect(noiseReductionOf(far)).toEqual({ type: 'far_field' });
+      expect(c.steps()).toContain('echo');
+      expect(c.steps()).not.toContain('rnnoise');
 
-    const near = c.update({ audio: { input: { noise_reduction: { type: 'near_field' } } } });
-    expect(noiseReductionOf(near)).toEqual({ type: 'near_field' });
-    expect(c.steps()).toContain('rnnoise');
-    expect(c.steps()).not.toContain('echo');
+      const near = c.update({ audio: { input: { noise_reduction: { type: 'near_field' } } } });
+      expect(noiseReductionOf(near)).toEqual({ type: 'near_field' });
+      expect(c.steps()).toContain('rnnoise');
+      expect(c.steps()).not.toContain('echo');
 
-    // An update without the field leaves it as it was.
-    expect(noiseReductionOf(c.update({ instructions: 'Be brief.' }))).toEqual({ type: 'near_field' });
+      // An update without the field leaves it as it was.
+      expect(noiseReductionOf(c.update({ instructions: 'Be brief.' }))).toEqual({ type: 'near_field' });
 
-    expect(noiseReductionOf(c.update({ audio: { input: { noise_reduction: null } } }))).toBeNull();
-    expect(c.steps()).not.toContain('echo');
-    expect(c.steps()).not.toContain('rnnoise');
+      expect(noiseReductionOf(c.update({ audio: { input: { noise_reduction: null } } }))).toBeNull();
+      expect(c.steps()).not.toContain('echo');
+      expect(c.steps()).not.toContain('rnnoise');
 
-    // The beta session shape.
-    expect(noiseReductionOf(c.update({ input_audio_noise_reduction: { type: 'far_field' } }))).toEqual({ type: 'far_field' });
-    expect(c.steps()).toContain('echo');
-    await c.close();
-  });
+      // The beta session shape.
+      expect(noiseReductionOf(c.update({ input_audio_noise_reduction: { type: 'far_field' } }))).toEqual({
+        type: 'far_field',
+      });
+      expect(c.steps()).toContain('echo');
+      await c.close();
+    },
+  );
 
-  it('the server config wins: echoCancel "off" keeps far_field without echo cancellation, "on" cancels echo for every client', async () => {
-    const off = await connect('off');
-    off.update({ audio: { input: { noise_reduction: { type: 'far_field' } } } });
-    expect(off.steps()).not.toContain('echo');
-    off.update({ audio: { input: { noise_reduction: { type: 'near_field' } } } });
-    expect(off.steps()).toContain('rnnoise');
-    await off.close();
+  it(
+    'the server config wins: echoCancel "off" keeps far_field without echo cancellation, "on" cancels ' +
+      'echo for every client',
+    async () => {
+      const off = await connect('off');
+      off.update({ audio: { input: { noise_reduction: { type: 'far_field' } } } });
+      expect(off.steps()).not.toContain('echo');
+      off.update({ audio: { input: { noise_reduction: { type: 'near_field' } } } });
+      expect(off.steps()).toContain('rnnoise');
+      await off.close();
 
-    const on = await connect('on');
-    expect(on.steps()).toContain('echo');
-    on.update({ audio: { input: { noise_reduction: null } } });
-    expect(on.steps()).toContain('echo');
-    await on.close();
-  });
+      const on = await connect('on');
+      expect(on.steps()).toContain('echo');
+      on.update({ audio: { input: { noise_reduction: null } } });
+      expect(on.steps()).toContain('echo');
+      await on.close();
+    },
+  );
 
   it('an unknown noise reduction type is an error naming the field', async () => {
     const c = await connect('auto');

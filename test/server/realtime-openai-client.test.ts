@@ -30,13 +30,16 @@ async function recording(text: string, silenceAfterMs = 900): Promise<Uint8Array
 
 /** `voice_agent.action` events (this server's own: not in the `openai` package's types). */
 type ActionEvent = { type: 'voice_agent.action'; action_id: string; name: string; status: string; detail: unknown };
-const actionEvents = (client: RealtimeTestClient) => client.events.filter((e) => (e.type as string) === 'voice_agent.action') as unknown as ActionEvent[];
+const actionEvents = (client: RealtimeTestClient) =>
+  client.events.filter((e) => (e.type as string) === 'voice_agent.action') as unknown as ActionEvent[];
 
 const connect = () => connectRealtimeClient({ baseURL: `${server.http.url}/v1`, apiKey: API_KEY, ca: tls.ca });
 
 beforeAll(async () => {
   tls = makeTestCertificate();
-  const config = loadConfig({ overrides: { server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } } } });
+  const config = loadConfig({
+    overrides: { server: { port: 0, apiKeys: [API_KEY], tls: { certPath: tls.certPath, keyPath: tls.keyPath } } },
+  });
   server = await serve({ config, log: silentLogger });
 }, 60_000);
 
@@ -54,7 +57,11 @@ describe('Realtime WebSocket with the openai client', () => {
     expect(created.session).toMatchObject({ type: 'realtime' });
     client.send({
       type: 'session.update',
-      session: { type: 'realtime', instructions: 'You are a robot.', audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } },
+      session: {
+        type: 'realtime',
+        instructions: 'You are a robot.',
+        audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } },
+      },
     });
     await client.waitFor('session.updated');
 
@@ -92,36 +99,50 @@ describe('Realtime WebSocket with the openai client', () => {
     expect(firstAudio.values.find((v) => v.metricName === 'va_speech_end_to_first_audio_ms_count')?.value).toBe(1);
   }, 30_000);
 
-  it('barge-in: speech during a reply cancels it (turn_detected), and a truncate keeps only what was heard', async () => {
-    const greeting = await recording('Hello robot.');
-    await client.streamAudio(greeting);
-    const created = await client.waitFor('response.created', (e) => client.ofType('response.done').every((d) => d.response.id !== e.response.id));
-    await client.waitFor('response.output_audio.delta', (d) => d.response_id === created.response.id);
-    // The user talks over "Hello! What can I do for you?".
-    await client.streamAudio(await recording('Turn right.'));
-    const cancelled = await client.waitFor('response.done', (d) => d.response.id === created.response.id);
-    expect(cancelled.response.status).toBe('cancelled');
-    expect(cancelled.response.status_details).toMatchObject({ reason: 'turn_detected' });
-    const itemId = client.ofType('response.output_item.added').find((e) => e.response_id === created.response.id)!.item.id!;
-    client.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 0 });
-    const truncated = await client.waitFor('conversation.item.truncated', (e) => e.item_id === itemId);
-    expect(truncated.audio_end_ms).toBe(0);
-    // The interruption itself is answered.
-    const next = await client.waitFor(
-      'response.done',
-      (d) =>
-        d.response.id !== created.response.id &&
-        d.response.status === 'completed' &&
-        client.ofType('response.output_audio_transcript.delta').some((t) => t.response_id === d.response.id && t.delta.includes('right')),
-    );
-    expect(next.response.status).toBe('completed');
-    const history = server.manager.list()[0]!.handle.history();
-    // Truncated to 0 ms: the cancelled greeting left nothing in the history the LLM sees.
-    expect(history.filter((h) => h.role === 'assistant').map((h) => h.text)).not.toContain('Hello! What can I do for you?');
-  }, 30_000);
+  it(
+    'barge-in: speech during a reply cancels it (turn_detected), and a truncate keeps only what was ' + 'heard',
+    async () => {
+      const greeting = await recording('Hello robot.');
+      await client.streamAudio(greeting);
+      const created = await client.waitFor('response.created', (e) =>
+        client.ofType('response.done').every((d) => d.response.id !== e.response.id),
+      );
+      await client.waitFor('response.output_audio.delta', (d) => d.response_id === created.response.id);
+      // The user talks over "Hello! What can I do for you?".
+      await client.streamAudio(await recording('Turn right.'));
+      const cancelled = await client.waitFor('response.done', (d) => d.response.id === created.response.id);
+      expect(cancelled.response.status).toBe('cancelled');
+      expect(cancelled.response.status_details).toMatchObject({ reason: 'turn_detected' });
+      const itemId = client.ofType('response.output_item.added').find((e) => e.response_id === created.response.id)!
+        .item.id!;
+      client.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 0 });
+      const truncated = await client.waitFor('conversation.item.truncated', (e) => e.item_id === itemId);
+      expect(truncated.audio_end_ms).toBe(0);
+      // The interruption itself is answered.
+      const next = await client.waitFor(
+        'response.done',
+        (d) =>
+          d.response.id !== created.response.id &&
+          d.response.status === 'completed' &&
+          client
+            .ofType('response.output_audio_transcript.delta')
+            .some((t) => t.response_id === d.response.id && t.delta.includes('right')),
+      );
+      expect(next.response.status).toBe('completed');
+      const history = server.manager.list()[0]!.handle.history();
+      // Truncated to 0 ms: the cancelled greeting left nothing in the history the LLM sees.
+      expect(history.filter((h) => h.role === 'assistant').map((h) => h.text)).not.toContain(
+        'Hello! What can I do for you?',
+      );
+    },
+    30_000,
+  );
 
   it('a typed turn: conversation.item.create + response.create', async () => {
-    client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go to the kitchen' }] } });
+    client.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go to the kitchen' }] },
+    });
     await client.waitFor(
       'conversation.item.added',
       (e) => e.item.type === 'message' && e.item.role === 'user' && JSON.stringify(e.item.content).includes('kitchen'),
@@ -129,7 +150,8 @@ describe('Realtime WebSocket with the openai client', () => {
     client.send({ type: 'response.create' });
     const done = await client.waitFor(
       'response.done',
-      (d) => d.response.output?.some((o) => o.type === 'message' && JSON.stringify(o.content).includes('kitchen')) ?? false,
+      (d) =>
+        d.response.output?.some((o) => o.type === 'message' && JSON.stringify(o.content).includes('kitchen')) ?? false,
     );
     expect(done.response.status).toBe('completed');
   }, 30_000);
@@ -139,7 +161,15 @@ describe('Realtime WebSocket with the openai client', () => {
     client.rt.socket.send('not json');
     client.rt.socket.send(JSON.stringify({ type: 'no.such.event', event_id: 'e-unknown' }));
     client.rt.socket.send(JSON.stringify({ type: 'input_audio_buffer.append', event_id: 'e-audio', audio: '***' }));
-    client.rt.socket.send(JSON.stringify({ type: 'conversation.item.truncate', event_id: 'e-trunc', item_id: 'item_nope', content_index: 0, audio_end_ms: 5 }));
+    client.rt.socket.send(
+      JSON.stringify({
+        type: 'conversation.item.truncate',
+        event_id: 'e-trunc',
+        item_id: 'item_nope',
+        content_index: 0,
+        audio_end_ms: 5,
+      }),
+    );
     client.send({ type: 'response.cancel', event_id: 'e-cancel' });
     const deadline = Date.now() + 5000;
     while (client.errors.length < before + 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -151,6 +181,9 @@ describe('Realtime WebSocket with the openai client', () => {
       ['response_cancel_not_active', 'e-cancel'],
     ]);
     client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'still here' } });
-    await client.waitFor('session.updated', (e) => 'instructions' in e.session && e.session.instructions === 'still here');
+    await client.waitFor(
+      'session.updated',
+      (e) => 'instructions' in e.session && e.session.instructions === 'still here',
+    );
   }, 30_000);
 });

@@ -27,10 +27,12 @@ describe('strict base64', () => {
     for (let n = 0; n < 50_000; n++) {
       const length = 4 * Math.floor(next() * 4) + (next() < 0.1 ? 1 : 0);
       let text = '';
-      while (text.length < length) text += next() < 0.85 ? valid[Math.floor(next() * valid.length)] : hostile[Math.floor(next() * hostile.length)];
+      while (text.length < length)
+        text += next() < 0.85 ? valid[Math.floor(next() * valid.length)] : hostile[Math.floor(next() * hostile.length)];
       const decoded = decodeBase64Strict(text);
       expect(decoded !== undefined, JSON.stringify(text)).toBe(reference(text));
-      if (decoded) expect(Buffer.from(decoded).toString('base64').replace(/=+$/, '').length).toBe(text.replace(/=+$/, '').length);
+      if (decoded)
+        expect(Buffer.from(decoded).toString('base64').replace(/=+$/, '').length).toBe(text.replace(/=+$/, '').length);
     }
   });
 

@@ -28,7 +28,11 @@ const connect = () => connectRawRealtime(server.http.url);
 
 const RATE = 24_000;
 const audio = (kind: 'speech' | 'silence', frames: number) =>
-  Buffer.concat(Array.from({ length: frames }, (_, i) => (kind === 'speech' ? makeSpeechFrame(RATE, 20, i) : makeSilenceFrame(RATE, 20)))).toString('base64');
+  Buffer.concat(
+    Array.from({ length: frames }, (_, i) =>
+      kind === 'speech' ? makeSpeechFrame(RATE, 20, i) : makeSilenceFrame(RATE, 20),
+    ),
+  ).toString('base64');
 
 describe('Realtime push-to-talk', () => {
   it('speech is a turn only while the microphone is open; closing it ends the turn', async () => {
@@ -47,7 +51,9 @@ describe('Realtime push-to-talk', () => {
     expect(c.events.some((e) => e.type === 'input_audio_buffer.speech_stopped')).toBe(false);
     c.send({ type: 'voice_agent.input_audio.listen', open: false });
     await c.waitFor('input_audio_buffer.speech_stopped');
-    expect(await c.waitFor('conversation.item.input_audio_transcription.completed')).toMatchObject({ transcript: 'hello robot' });
+    expect(await c.waitFor('conversation.item.input_audio_transcription.completed')).toMatchObject({
+      transcript: 'hello robot',
+    });
     await c.waitFor('response.done');
     c.ws.close();
   });

@@ -25,7 +25,10 @@ describe('Realtime response.create and the session object', () => {
   it("echoes a response's metadata on response.created and response.done", async () => {
     const c = await connectRawRealtime(server.http.url);
     chat.behave({ tokens: ['Hi.'] });
-    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } });
+    c.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
+    });
     c.send({ type: 'response.create', response: { metadata: { client_event_id: 'req_1' } } });
     const created = await c.waitFor('response.created');
     expect(created.response).toMatchObject({ metadata: { client_event_id: 'req_1' } });
@@ -44,7 +47,8 @@ describe('Realtime response.create and the session object', () => {
     c.send({ type: 'response.create', response: { instructions: 'Greet the user.' } });
     const done = await c.waitFor('response.done');
     expect(done.response).toMatchObject({ status: 'completed' });
-    const output = (done.response as { output: Array<{ role: string; content: Array<{ transcript: string }> }> }).output;
+    const output = (done.response as { output: Array<{ role: string; content: Array<{ transcript: string }> }> })
+      .output;
     expect(output[0]).toMatchObject({ role: 'assistant', content: [{ transcript: 'Hello, I am the robot.' }] });
     expect(c.events.filter((e) => e.type === 'response.output_audio.delta').length).toBeGreaterThan(0);
     const request = chat.requests.at(-1)!;
@@ -52,54 +56,73 @@ describe('Realtime response.create and the session object', () => {
     const messages = request.body.messages as Array<{ role: string; content: string }>;
     expect(messages[0]).toMatchObject({ role: 'system', content: expect.stringContaining('Greet the user.') });
     // Only for that reply: the next one is under the session's instructions alone.
-    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'and now?' }] } });
+    c.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'and now?' }] },
+    });
     c.send({ type: 'response.create' });
     await c.waitFor('response.done', (e) => e !== done);
-    expect((chat.requests.at(-1)!.body.messages as Array<{ content: string }>)[0]!.content).not.toContain('Greet the user.');
+    expect((chat.requests.at(-1)!.body.messages as Array<{ content: string }>)[0]!.content).not.toContain(
+      'Greet the user.',
+    );
     c.ws.close();
   });
 
-  it('conversation "none": an out-of-band reply is spoken and kept out of the conversation and of later replies', async () => {
-    const c = await connectRawRealtime(server.http.url);
-    chat.behave({ tokens: ['It is', ' noon.'] });
-    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it' }] } });
-    c.send({ type: 'response.create' });
-    const first = await c.waitFor('response.done');
-    chat.behave({ tokens: ['time'] });
-    c.send({ type: 'response.create', response: { conversation: 'none', instructions: 'Name the topic in one word.', metadata: { purpose: 'topic' } } });
-    const oob = await c.waitFor('response.done', (e) => e !== first);
-    const response = oob.response as {
-      status: string;
-      conversation_id: null;
-      metadata: unknown;
-      output: Array<{ id: string; content: Array<{ transcript: string }> }>;
-    };
-    expect(response).toMatchObject({ status: 'completed', conversation_id: null, metadata: { purpose: 'topic' } });
-    const oobItem = response.output[0]!;
-    expect(oobItem.content[0]!.transcript).toBe('time');
-    // Its output streamed as any response's (audio too), but it is no item of the conversation.
-    expect(c.events.some((e) => e.type === 'response.output_audio.delta' && e.item_id === oobItem.id)).toBe(true);
-    expect(c.events.filter((e) => e.type.startsWith('conversation.item.') && JSON.stringify(e).includes(oobItem.id))).toEqual([]);
-    // It answered from the conversation, under its instructions.
-    const asked = chat.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
-    expect(asked[0]!.content).toContain('Name the topic in one word.');
-    expect(asked.map((m) => m.content)).toEqual(expect.arrayContaining(['what time is it', 'It is noon.']));
-    c.send({ type: 'conversation.item.retrieve', event_id: 'ret_oob', item_id: oobItem.id });
-    const missing = await c.waitFor('error', (e) => (e.error as { event_id: string }).event_id === 'ret_oob');
-    expect(missing.error).toMatchObject({ code: 'item_not_found' });
-    // The next reply neither sees it nor follows it.
-    chat.behave({ tokens: ['Sure.'] });
-    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'thanks' }] } });
-    const thanks = await c.waitFor('conversation.item.added', (e) => JSON.stringify(e.item).includes('thanks'));
-    const firstReply = (first.response as { output: Array<{ id: string }> }).output[0]!.id;
-    expect(thanks.previous_item_id).toBe(firstReply);
-    c.send({ type: 'response.create' });
-    await c.waitFor('response.done', (e) => JSON.stringify(e).includes('Sure.'));
-    const later = (chat.requests.at(-1)!.body.messages as Array<{ content: string }>).map((m) => m.content);
-    expect(later).not.toContain('time');
-    expect(later.join(' ')).not.toContain('Name the topic');
-    c.ws.close();
-  });
+  it(
+    'conversation "none": an out-of-band reply is spoken and kept out of the conversation and of ' + 'later replies',
+    async () => {
+      const c = await connectRawRealtime(server.http.url);
+      chat.behave({ tokens: ['It is', ' noon.'] });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it' }] },
+      });
+      c.send({ type: 'response.create' });
+      const first = await c.waitFor('response.done');
+      chat.behave({ tokens: ['time'] });
+      c.send({
+        type: 'response.create',
+        response: { conversation: 'none', instructions: 'Name the topic in one word.', metadata: { purpose: 'topic' } },
+      });
+      const oob = await c.waitFor('response.done', (e) => e !== first);
+      const response = oob.response as {
+        status: string;
+        conversation_id: null;
+        metadata: unknown;
+        output: Array<{ id: string; content: Array<{ transcript: string }> }>;
+      };
+      expect(response).toMatchObject({ status: 'completed', conversation_id: null, metadata: { purpose: 'topic' } });
+      const oobItem = response.output[0]!;
+      expect(oobItem.content[0]!.transcript).toBe('time');
+      // Its output streamed as any response's (audio too), but it is no item of the conversation.
+      expect(c.events.some((e) => e.type === 'response.output_audio.delta' && e.item_id === oobItem.id)).toBe(true);
+      expect(
+        c.events.filter((e) => e.type.startsWith('conversation.item.') && JSON.stringify(e).includes(oobItem.id)),
+      ).toEqual([]);
+      // It answered from the conversation, under its instructions.
+      const asked = chat.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
+      expect(asked[0]!.content).toContain('Name the topic in one word.');
+      expect(asked.map((m) => m.content)).toEqual(expect.arrayContaining(['what time is it', 'It is noon.']));
+      c.send({ type: 'conversation.item.retrieve', event_id: 'ret_oob', item_id: oobItem.id });
+      const missing = await c.waitFor('error', (e) => (e.error as { event_id: string }).event_id === 'ret_oob');
+      expect(missing.error).toMatchObject({ code: 'item_not_found' });
+      // The next reply neither sees it nor follows it.
+      chat.behave({ tokens: ['Sure.'] });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'thanks' }] },
+      });
+      const thanks = await c.waitFor('conversation.item.added', (e) => JSON.stringify(e.item).includes('thanks'));
+      const firstReply = (first.response as { output: Array<{ id: string }> }).output[0]!.id;
+      expect(thanks.previous_item_id).toBe(firstReply);
+      c.send({ type: 'response.create' });
+      await c.waitFor('response.done', (e) => JSON.stringify(e).includes('Sure.'));
+      const later = (chat.requests.at(-1)!.body.messages as Array<{ content: string }>).map((m) => m.content);
+      expect(later).not.toContain('time');
+      expect(later.join(' ')).not.toContain('Name the topic');
+      c.ws.close();
+    },
+  );
 
   it('session.created and .updated describe the session as it runs', async () => {
     const c = await connectRawRealtime(server.http.url);
@@ -109,7 +132,12 @@ describe('Realtime response.create and the session object', () => {
         input: {
           format: { type: 'audio/pcm', rate: 24_000 },
           transcription: { model: 'fake' },
-          turn_detection: { type: 'server_vad', silence_duration_ms: HANGOVER_MS, create_response: true, interrupt_response: true },
+          turn_detection: {
+            type: 'server_vad',
+            silence_duration_ms: HANGOVER_MS,
+            create_response: true,
+            interrupt_response: true,
+          },
         },
         output: { format: { type: 'audio/pcm', rate: 24_000 } },
       },
@@ -121,7 +149,12 @@ describe('Realtime response.create and the session object', () => {
         audio: {
           input: {
             format: { type: 'audio/pcmu' },
-            turn_detection: { type: 'server_vad', silence_duration_ms: 700, create_response: false, interrupt_response: false },
+            turn_detection: {
+              type: 'server_vad',
+              silence_duration_ms: 700,
+              create_response: false,
+              interrupt_response: false,
+            },
           },
           output: { format: { type: 'audio/pcma' } },
         },

@@ -14,7 +14,11 @@ const fieldsOf = (type: string) => Object.keys(union.get(type)!.shape).filter((k
 
 /** The `typeof` a value at `path` always has under `schema`, or why it may not have one (absent, null, mixed). */
 function typeofAt(schema: z.ZodType, path: string[]): string {
-  const def = (schema as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] } } })._zod.def;
+  const def = (
+    schema as unknown as {
+      _zod: { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] } };
+    }
+  )._zod.def;
   if (def.type === 'optional' || def.type === 'nullable') return `${def.type} (the page drops the event without it)`;
   if (path.length > 0) {
     if (def.type !== 'object') return `not an object (${def.type})`;
@@ -44,13 +48,22 @@ describe('server events', () => {
     for (const [type, shape] of Object.entries(SHAPES as Record<string, Record<string, string>>)) {
       expect(union.has(type), `${type} is not a server event`).toBe(true);
       expect(page, `the KnownEvent typedef declares ${type}`).toContain(`{type: '${type}'`);
-      for (const [path, expected] of Object.entries(shape)) expect(typeofAt(union.get(type)!, path.split('.')), `${type} ${path}`).toBe(expected);
+      for (const [path, expected] of Object.entries(shape))
+        expect(typeofAt(union.get(type)!, path.split('.')), `${type} ${path}`).toBe(expected);
     }
   });
 
   it('the page accepts what the server sends for the events it handles', () => {
     const samples = [
-      { type: 'voice_agent.action', action_id: 'a1', name: 'navigate', turn_id: 'u1', status: 'requested', call_id: null, detail: { place: 'kitchen' } },
+      {
+        type: 'voice_agent.action',
+        action_id: 'a1',
+        name: 'navigate',
+        turn_id: 'u1',
+        status: 'requested',
+        call_id: null,
+        detail: { place: 'kitchen' },
+      },
       {
         type: 'voice_agent.notice',
         code: 'action_refused',

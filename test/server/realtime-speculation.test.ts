@@ -27,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 const audio = (ms: number, speech: boolean) =>
-  Buffer.concat(Array.from({ length: ms / 20 }, (_, i) => (speech ? makeSpeechFrame(RATE_HZ, 20, i) : makeSilenceFrame(RATE_HZ, 20)))).toString('base64');
+  Buffer.concat(
+    Array.from({ length: ms / 20 }, (_, i) =>
+      speech ? makeSpeechFrame(RATE_HZ, 20, i) : makeSilenceFrame(RATE_HZ, 20),
+    ),
+  ).toString('base64');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Realtime and speculative replies', () => {
@@ -36,7 +40,8 @@ describe('Realtime and speculative replies', () => {
     const events: Event[] = [];
     ws.on('message', (d) => events.push(JSON.parse(String(d)) as Event));
     await new Promise((r) => ws.once('open', r));
-    const append = (ms: number, speech: boolean) => ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: audio(ms, speech) }));
+    const append = (ms: number, speech: boolean) =>
+      ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: audio(ms, speech) }));
     const waitFor = async (type: string) => {
       const deadline = Date.now() + 10_000;
       while (!events.some((e) => e.type === type)) {
@@ -57,7 +62,9 @@ describe('Realtime and speculative replies', () => {
     const transcribed = types.indexOf('conversation.item.input_audio_transcription.completed');
     expect(transcribed).toBeGreaterThan(-1);
     expect(types.slice(0, transcribed).filter((t) => t.startsWith('response.'))).toEqual([]);
-    expect(events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed')).toMatchObject({ transcript: SENTENCE });
+    expect(events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed')).toMatchObject({
+      transcript: SENTENCE,
+    });
     expect(types.filter((t) => t === 'response.created')).toHaveLength(1);
     const transcript = events
       .filter((e) => e.type === 'response.output_audio_transcript.delta')
@@ -65,10 +72,13 @@ describe('Realtime and speculative replies', () => {
       .join('');
     expect(transcript).toBe(FAKE_ENGINES.llm.fakeReply);
     expect(events.find((e) => e.type === 'response.done')).toMatchObject({ response: { status: 'completed' } });
-    // A guess was made at the pause (the session got its config: speculation on) and discarded; the reply has an id of its own.
+    // A guess was made at the pause (the session got its config: speculation on) and discarded; the reply has an id of
+    // its own.
     const states = events.filter((e) => e.type === 'voice_agent.session.state').map((e) => String(e.value));
     expect(states).toContain('listening.hearing.paused.long');
-    expect(events.find((e) => e.type === 'response.created')).toMatchObject({ response: { id: expect.stringMatching(/r\d/) } });
+    expect(events.find((e) => e.type === 'response.created')).toMatchObject({
+      response: { id: expect.stringMatching(/r\d/) },
+    });
     ws.close();
   }, 20_000);
 });

@@ -8,7 +8,12 @@ import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus } from '../../bus/message-bus.js';
 import { loadConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
-import { createSessionManager, SessionExistsError, SessionLimitError, type SessionLimits } from '../../server/session-manager.js';
+import {
+  createSessionManager,
+  SessionExistsError,
+  SessionLimitError,
+  type SessionLimits,
+} from '../../server/session-manager.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
 
 function setup(limits: Partial<SessionLimits> = {}) {
@@ -48,9 +53,13 @@ describe('session manager', () => {
     const { manager } = setup({ maxSessions: 3, maxSessionsPerKey: 2 });
     await manager.create({ owner: 'k1' });
     await manager.create({ owner: 'k1' });
-    await expect(manager.create({ owner: 'k1' })).rejects.toSatisfy((e) => e instanceof SessionLimitError && e.scope === 'key');
+    await expect(manager.create({ owner: 'k1' })).rejects.toSatisfy(
+      (e) => e instanceof SessionLimitError && e.scope === 'key',
+    );
     await manager.create({ sessionId: 'x', owner: 'k2' });
-    await expect(manager.create({ owner: 'k3' })).rejects.toSatisfy((e) => e instanceof SessionLimitError && e.scope === 'process');
+    await expect(manager.create({ owner: 'k3' })).rejects.toSatisfy(
+      (e) => e instanceof SessionLimitError && e.scope === 'process',
+    );
     await manager.end('x', 'client_closed');
     await expect(manager.create({ sessionId: manager.list()[0]!.id })).rejects.toBeInstanceOf(SessionExistsError);
     await expect(manager.create({ sessionId: 'bad id!' })).rejects.toThrow(/invalid/);

@@ -15,7 +15,15 @@ import { turnLatency, type TurnLatency } from '../../runtime/turn-latency.js';
 describe('turn latency', () => {
   it('counts from the last voiced frame, else the VAD’s end of speech, else the request', () => {
     expect(
-      turnLatency({ id: 's#u1', turnId: 'u1', voiceEndAtMs: 1000, speechEndAtMs: 1600, transcriptAtMs: 1630.4, firstAudioAtMs: 1800, userText: 'hi' }),
+      turnLatency({
+        id: 's#u1',
+        turnId: 'u1',
+        voiceEndAtMs: 1000,
+        speechEndAtMs: 1600,
+        transcriptAtMs: 1630.4,
+        firstAudioAtMs: 1800,
+        userText: 'hi',
+      }),
     ).toEqual({
       id: 's#u1',
       turnId: 'u1',
@@ -26,8 +34,14 @@ describe('turn latency', () => {
       transcriptMs: 630,
       firstAudioMs: 800,
     });
-    expect(turnLatency({ id: 's#u1', turnId: 'u1', speechEndAtMs: 1600, transcriptAtMs: 1630 })).toMatchObject({ from: 'speech_end', transcriptMs: 30 });
-    expect(turnLatency({ id: 's#t1', turnId: 't1', llmRequestAtMs: 50, firstTokenAtMs: 90 })).toMatchObject({ from: 'request', firstTokenMs: 40 });
+    expect(turnLatency({ id: 's#u1', turnId: 'u1', speechEndAtMs: 1600, transcriptAtMs: 1630 })).toMatchObject({
+      from: 'speech_end',
+      transcriptMs: 30,
+    });
+    expect(turnLatency({ id: 's#t1', turnId: 't1', llmRequestAtMs: 50, firstTokenAtMs: 90 })).toMatchObject({
+      from: 'request',
+      firstTokenMs: 40,
+    });
     expect(turnLatency({ id: 's#s1', turnId: 's1', firstAudioAtMs: 90 })).toBeUndefined();
   });
 
@@ -62,7 +76,10 @@ describe('turn latency', () => {
     expect(timelines.turns('theirs')).toEqual([]);
     const observed = async (h: keyof typeof metrics) => {
       const values = (await (metrics[h] as typeof metrics.endOfTurn).get()).values;
-      return [values.find((v) => v.metricName?.endsWith('_count'))?.value, values.find((v) => v.metricName?.endsWith('_sum'))?.value];
+      return [
+        values.find((v) => v.metricName?.endsWith('_count'))?.value,
+        values.find((v) => v.metricName?.endsWith('_sum'))?.value,
+      ];
     };
     expect(await observed('endOfTurn')).toEqual([1, 600]);
     expect(await observed('speechEndToTranscript')).toEqual([1, 630]);
@@ -80,10 +97,21 @@ describe('turn latency', () => {
     const at = { sessionId: 's', turnId: 't1' };
     bus.publish({ type: 'llm.started', ...at, firstTokenMs: 20 });
     bus.publish({ type: 'session.notice', ...at, code: 'reply_cancelled', reason: 'end', detail: 'end' });
-    const segment = { segmentIndex: 0, kind: 'reply', text: 'one two three four', durationMs: 800, complete: true } as const;
+    const segment = {
+      segmentIndex: 0,
+      kind: 'reply',
+      text: 'one two three four',
+      durationMs: 800,
+      complete: true,
+    } as const;
     bus.publish({ type: 'playback.stopped', ...at, segments: [{ ...segment, playedMs: 400 }], framesCleared: 2 });
     await bus.flush();
-    expect(timelines.turns('s')[0]).toMatchObject({ turnId: 't1', outcome: 'interrupted', reason: 'end', heard: 'one two' });
+    expect(timelines.turns('s')[0]).toMatchObject({
+      turnId: 't1',
+      outcome: 'interrupted',
+      reason: 'end',
+      heard: 'one two',
+    });
     timelines.close();
   });
 });

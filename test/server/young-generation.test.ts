@@ -47,10 +47,15 @@ describe('young generation', () => {
         if (saved === undefined) delete process.env['NODE_OPTIONS'];
         else process.env['NODE_OPTIONS'] = saved;
       }
-      return lines.map((l) => JSON.parse(l) as { level: string; msg: string; fix?: string }).filter((l) => l.level === 'warn');
+      return lines
+        .map((l) => JSON.parse(l) as { level: string; msg: string; fix?: string })
+        .filter((l) => l.level === 'warn');
     };
     expect(await warningsOfServe('')).toEqual([
-      expect.objectContaining({ msg: "V8's young generation has its default size", fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`) }),
+      expect.objectContaining({
+        msg: "V8's young generation has its default size",
+        fix: expect.stringContaining(`start node with ${YOUNG_GENERATION_FLAG}`),
+      }),
     ]);
     expect(await warningsOfServe(YOUNG_GENERATION_FLAG)).toEqual([]);
   });

@@ -23,7 +23,12 @@ export const TEST_ACTIONS: ActionDeclarationInput[] = [
   {
     name: 'navigate',
     description: 'Drive to a named place.',
-    parameters: { type: 'object', properties: { place: { type: 'string', enum: ['kitchen', 'door'] } }, required: ['place'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { place: { type: 'string', enum: ['kitchen', 'door'] } },
+      required: ['place'],
+      additionalProperties: false,
+    },
     confirm: { when: { place: ['door'] } },
     timeoutMs: 20_000,
     cancelOn: ['stop'],
@@ -33,8 +38,10 @@ export const TEST_ACTIONS: ActionDeclarationInput[] = [
 
 export const actionMessages = (h: LiveHarness) =>
   h.messages.filter((m): m is Extract<BusMessage, { type: `action.${string}` }> => m.type.startsWith('action.'));
-export const requests = (h: LiveHarness) => h.messages.filter((m): m is MessageOf<'action.request'> => m.type === 'action.request');
-export const cancels = (h: LiveHarness) => h.messages.filter((m): m is MessageOf<'action.cancel'> => m.type === 'action.cancel');
+export const requests = (h: LiveHarness) =>
+  h.messages.filter((m): m is MessageOf<'action.request'> => m.type === 'action.request');
+export const cancels = (h: LiveHarness) =>
+  h.messages.filter((m): m is MessageOf<'action.cancel'> => m.type === 'action.cancel');
 export const noticeCodes = (h: LiveHarness) => h.messages.flatMap((m) => (m.type === 'session.notice' ? [m.code] : []));
 
 /** The executor's answer to the newest request, as a controller on the bus would send it. */
@@ -45,6 +52,19 @@ export async function answer(
 ) {
   const request = requests(h).at(-1)!;
   const fields =
-    type === 'action.result' ? { result: 'ok' } : type === 'action.failed' ? { error: 'motor fault' } : type === 'action.rejected' ? { reason: 'busy' } : {};
-  await h.publish({ type, sessionId: request.sessionId, turnId: request.turnId, actionId: request.actionId, ...fields, ...extra } as never);
+    type === 'action.result'
+      ? { result: 'ok' }
+      : type === 'action.failed'
+        ? { error: 'motor fault' }
+        : type === 'action.rejected'
+          ? { reason: 'busy' }
+          : {};
+  await h.publish({
+    type,
+    sessionId: request.sessionId,
+    turnId: request.turnId,
+    actionId: request.actionId,
+    ...fields,
+    ...extra,
+  } as never);
 }

@@ -42,7 +42,9 @@ export interface HarnessOptions {
 export function createHarness(options: HarnessOptions = {}) {
   const clock = options.clock ?? new ManualClock();
   const handlerErrors: unknown[] = [];
-  const bus = createMessageBus(createMemoryTransport({ onHandlerError: (error) => handlerErrors.push(error) }), { clock });
+  const bus = createMessageBus(createMemoryTransport({ onHandlerError: (error) => handlerErrors.push(error) }), {
+    clock,
+  });
   const pacedSink: PacedSink = createPacedSink({ clock, sampleRateHz: RATE, frameMs: 20 });
   const deps: SessionActorDeps = {
     bus,

@@ -80,7 +80,12 @@ export async function startAudioApiFixture(initial: AudioFixtureBehaviour = {}):
       res.writeHead(200, { 'content-type': 'application/json' });
       // verbose_json names the detected language in words, as Whisper does.
       const verbose = record.fields.response_format === 'verbose_json';
-      return res.end(JSON.stringify({ text: ` ${behaviour.transcript ?? ''} `, ...(verbose ? { language: 'english', duration: 1, segments: [] } : {}) }));
+      return res.end(
+        JSON.stringify({
+          text: ` ${behaviour.transcript ?? ''} `,
+          ...(verbose ? { language: 'english', duration: 1, segments: [] } : {}),
+        }),
+      );
     }
     if (path.endsWith('/audio/speech')) {
       record.json = JSON.parse(body.toString()) as Record<string, unknown>;

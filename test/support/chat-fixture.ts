@@ -25,7 +25,8 @@ export async function startChatFixture(initial: ChatFixtureBehaviour = {}): Prom
   let behaviour = initial;
   const fixture = { connections: 0, requests: [] as ChatFixture['requests'] };
   const server: Server = createServer((req, res) => {
-    if (req.url?.endsWith('/models')) return res.end(JSON.stringify({ object: 'list', data: [{ id: 'test-model', object: 'model' }] }));
+    if (req.url?.endsWith('/models'))
+      return res.end(JSON.stringify({ object: 'list', data: [{ id: 'test-model', object: 'model' }] }));
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', async () => {
@@ -40,7 +41,15 @@ export async function startChatFixture(initial: ChatFixtureBehaviour = {}): Prom
         if (!res.writableFinished) record.closedEarly = true;
       });
       const chunk = (delta: object, finish: string | null = null) =>
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'test-model', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        `data: ` +
+        `${JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'test-model',
+          choices: [{ index: 0, delta, finish_reason: finish }]` +
+          `,
+        })}\n\n`;
       const send = async (text: string) => {
         if (record.closedEarly || res.destroyed) return false;
         res.write(text);
@@ -53,7 +62,8 @@ export async function startChatFixture(initial: ChatFixtureBehaviour = {}): Prom
       if (behaviour.toolCall) {
         const { id, name, argumentFragments } = behaviour.toolCall;
         await send(chunk({ tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] }));
-        for (const fragment of argumentFragments) await send(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }));
+        for (const fragment of argumentFragments)
+          await send(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }));
       }
       await send(chunk({}, behaviour.toolCall ? 'tool_calls' : 'stop'));
       if (!res.destroyed) res.end('data: [DONE]\n\n');

@@ -15,7 +15,9 @@ export interface ChatServed {
 }
 
 /** `overrides` go on top (`server` merged with the test defaults: any port, a 200 ms drain). */
-export async function serveOnChatFixture(overrides: { server?: Record<string, unknown>; [key: string]: unknown } = {}): Promise<ChatServed> {
+export async function serveOnChatFixture(
+  overrides: { server?: Record<string, unknown>; [key: string]: unknown } = {},
+): Promise<ChatServed> {
   const chat = await startChatFixture();
   const { server: serverOverrides, ...rest } = overrides;
   const config = loadConfig({

@@ -64,7 +64,9 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
     });
     const send = (e: Record<string, unknown>) => rt.send(e as never);
     const waitFor = async (type: string, match: (e: Event) => boolean = () => true) => {
-      await until(type, () => events.some((e) => e.type === type && match(e)), { detail: () => events.map((e) => e.type).join(', ') });
+      await until(type, () => events.some((e) => e.type === type && match(e)), {
+        detail: () => events.map((e) => e.type).join(', '),
+      });
       return events.find((e) => e.type === type && match(e))!;
     };
     /** The server's items, one `conversation.item.retrieve` each, against those the events describe. */
@@ -79,7 +81,9 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
       return items;
     };
     const firstAudioAfter = (sentAt: number, responseId?: string) => {
-      const first = events.find((e) => e.type === 'response.output_audio.delta' && (responseId === undefined || e.response_id === responseId));
+      const first = events.find(
+        (e) => e.type === 'response.output_audio.delta' && (responseId === undefined || e.response_id === responseId),
+      );
       return first ? seenAt.get(first)! - sentAt : null;
     };
     return { rt, events, errors, seenAt, send, waitFor, expectServerHistory, firstAudioAfter };
@@ -89,7 +93,10 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
     it('typed text: the reply, its metadata, the history', async () => {
       const c = await connect();
       world.chat.behave({ tokens: ['It is', ' noon.'] });
-      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it' }] } });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it' }] },
+      });
       const sentAt = Date.now();
       c.send({ type: 'response.create', response: { metadata: { client_event_id: 'typed_1' } } });
       const done = await c.waitFor('response.done');
@@ -113,7 +120,9 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
       const done = await c.waitFor('response.done');
       expect(done.response).toMatchObject({ status: 'completed' });
       const types = c.events.map((e) => e.type);
-      expect(types.indexOf('input_audio_buffer.speech_started')).toBeLessThan(types.indexOf('input_audio_buffer.committed'));
+      expect(types.indexOf('input_audio_buffer.speech_started')).toBeLessThan(
+        types.indexOf('input_audio_buffer.committed'),
+      );
       const items = await c.expectServerHistory();
       expect(items.map((i) => [i.role, wordsOf(i)])).toEqual([
         ['user', SPOKEN],
@@ -127,8 +136,13 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
 
     it('barge-in: truncate and cancel at speech_started; no audio of the cut reply after it', async () => {
       const c = await connect();
-      world.chat.behave({ tokens: ['Here is a long answer that takes a good while to say out loud, word after word.'] });
-      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'tell me' }] } });
+      world.chat.behave({
+        tokens: ['Here is a long answer that takes a good while to say out loud, word after word.'],
+      });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'tell me' }] },
+      });
       const sentAt = Date.now();
       c.send({ type: 'response.create' });
       const first = await c.waitFor('response.output_audio.delta');
@@ -141,7 +155,12 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
         const started = c.events.findIndex((e) => e.type === 'input_audio_buffer.speech_started');
         if (started === -1 || stoppedAt !== -1) return;
         stoppedAt = started;
-        c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Date.now() - firstAt });
+        c.send({
+          type: 'conversation.item.truncate',
+          item_id: itemId,
+          content_index: 0,
+          audio_end_ms: Date.now() - firstAt,
+        });
         c.send({ type: 'response.cancel' });
       }, 5);
       await new Promise((r) => setTimeout(r, 300));
@@ -155,7 +174,9 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
       await c.waitFor('conversation.item.retrieved', (e) => (e.item as WireItem).id === itemId);
       clearInterval(onStart);
       expect(stoppedAt).toBeGreaterThan(-1);
-      expect(c.events.slice(stoppedAt).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cutId)).toEqual([]);
+      expect(
+        c.events.slice(stoppedAt).filter((e) => e.type === 'response.output_audio.delta' && e.response_id === cutId),
+      ).toEqual([]);
       const cut = c.events.find((e) => e.type === 'response.done')!.response as { status: string };
       expect(cut.status).toBe('cancelled');
       const items = await c.expectServerHistory();
@@ -172,20 +193,38 @@ export function openAIConformance(client: string, open: (baseURL: string, ca: Bu
         type: 'session.update',
         session: {
           type: 'realtime',
-          tools: [{ type: 'function', name: 'navigate', description: 'Drive', parameters: { type: 'object', properties: { place: { type: 'string' } } } }],
+          tools: [
+            {
+              type: 'function',
+              name: 'navigate',
+              description: 'Drive',
+              parameters: { type: 'object', properties: { place: { type: 'string' } } },
+            },
+          ],
         },
       });
       await c.waitFor('session.updated');
-      world.chat.behave({ tokens: [], toolCall: { id: 'call_c1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] } });
-      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go to the kitchen' }] } });
+      world.chat.behave({
+        tokens: [],
+        toolCall: { id: 'call_c1', name: 'navigate', argumentFragments: ['{"place":"kitchen"}'] },
+      });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go to the kitchen' }] },
+      });
       c.send({ type: 'response.create' });
       const call = await c.waitFor('response.output_item.done', (e) => (e.item as WireItem).type === 'function_call');
       expect(call.output_index).toBe(0);
       world.chat.behave({ tokens: ['Arrived.'] });
-      c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_c1', output: 'arrived' } });
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'function_call_output', call_id: 'call_c1', output: 'arrived' },
+      });
       const sentAt = Date.now();
       c.send({ type: 'response.create' });
-      await until('the follow-up', () => c.events.some((e) => e.type === 'response.done' && JSON.stringify(e.response).includes('Arrived.')));
+      await until('the follow-up', () =>
+        c.events.some((e) => e.type === 'response.done' && JSON.stringify(e.response).includes('Arrived.')),
+      );
       const items = await c.expectServerHistory();
       expect(items.map((i) => [i.type, wordsOf(i)])).toEqual([
         ['message', 'go to the kitchen'],

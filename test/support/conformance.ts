@@ -43,7 +43,12 @@ export async function startConformanceServer(options: { tls?: boolean } = {}): P
       stt: { engine: 'fake', fakeTranscripts: Array.from({ length: 64 }, () => SPOKEN) },
       llm: { engine: 'openai', baseUrl: chat.baseUrl, model: 'test-model' },
       actions: { path: null },
-      server: { port: 0, apiKeys: [API_KEY], drainTimeoutMs: 200, ...(tls ? { tls: { certPath: tls.certPath, keyPath: tls.keyPath } } : {}) },
+      server: {
+        port: 0,
+        apiKeys: [API_KEY],
+        drainTimeoutMs: 200,
+        ...(tls ? { tls: { certPath: tls.certPath, keyPath: tls.keyPath } } : {}),
+      },
     },
   });
   const server = await serve({ config, log: silentLogger });
@@ -73,7 +78,11 @@ export async function streamSpeech(append: (base64: string) => void, ms: number,
 }
 
 /** The same, as 24 kHz s16le bytes for clients that take raw audio (the Agents SDK's `sendAudio`). */
-export async function streamSpeechBytes(append: (pcm: ArrayBuffer) => void, ms: number, speech: boolean): Promise<void> {
+export async function streamSpeechBytes(
+  append: (pcm: ArrayBuffer) => void,
+  ms: number,
+  speech: boolean,
+): Promise<void> {
   await streamSpeech(
     (b64) => {
       const bytes = Buffer.from(b64, 'base64');

@@ -29,9 +29,15 @@ import { settleInFlight, trackedEngines } from '../../runtime/engines-in-flight.
 const FRAME_MS = 20;
 /** Why 1.5 s of silence after each recording: past the VAD's hangover (600 ms) and the chart's end of turn. */
 const TRAILING_SILENCE_MS = 1_500;
-/** Why 30 s: the longest reply the rule policy speaks (the re-prompt) plays in about 5 s; beyond that the session is stuck. */
+/**
+ * Why 30 s: the longest reply the rule policy speaks (the re-prompt) plays in about 5 s; beyond that the session is
+ * stuck.
+ */
 const SETTLE_LIMIT_MS = 30_000;
-/** Why 10 s of real time as well: a re-prompt synthesizes in tens of ms on a quiet machine; beyond 10 s the session is stuck. */
+/**
+ * Why 10 s of real time as well: a re-prompt synthesizes in tens of ms on a quiet machine; beyond 10 s the session is
+ * stuck.
+ */
 const SETTLE_REAL_MS = 10_000;
 
 export interface HeardSession {
@@ -45,7 +51,10 @@ export interface HeardSession {
   close(): Promise<void>;
 }
 
-export async function openHeardSession(sessionId = 'heard', overrides: Record<string, unknown> = {}): Promise<HeardSession> {
+export async function openHeardSession(
+  sessionId = 'heard',
+  overrides: Record<string, unknown> = {},
+): Promise<HeardSession> {
   const clock = new ManualClock();
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(loadConfig({ overrides }), { clock });
@@ -59,7 +68,10 @@ export async function openHeardSession(sessionId = 'heard', overrides: Record<st
   const session = startSession({ sessionId, bus, clock, engines, ...pool.runtime });
   await session.ready();
   const seen: BusMessage[] = [];
-  bus.subscribe(`va.${sessionId}.>`, (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)));
+  bus.subscribe(
+    `va.${sessionId}.>`,
+    (m) => void (m.type !== 'audio.frame' && m.type !== 'vad.audio' && m.type !== 'tts.chunk' && seen.push(m)),
+  );
   let now = 0;
   const push = async (frame: Int16Array, rateHz: number) => {
     session.pushAudio(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), rateHz);
@@ -72,7 +84,10 @@ export async function openHeardSession(sessionId = 'heard', overrides: Record<st
    */
   const pending = () => {
     const ended = seen.filter((m) => m.type === 'vad.speech_end').map((m) => m.turnId);
-    const settled = (m: BusMessage) => m.type === 'stt.final' || m.type === 'stt.error' || (m.type === 'session.notice' && m.code === 'utterance_dropped');
+    const settled = (m: BusMessage) =>
+      m.type === 'stt.final' ||
+      m.type === 'stt.error' ||
+      (m.type === 'session.notice' && m.code === 'utterance_dropped');
     const done = new Set(seen.filter(settled).map((m) => m.turnId));
     return ended.filter((t) => !done.has(t));
   };
@@ -93,13 +108,18 @@ export async function openHeardSession(sessionId = 'heard', overrides: Record<st
       // TTS runs in real time beside the simulated clock: on a loaded machine a reply can take longer than
       // the simulated bound in real time too, so both must pass before the session counts as stuck.
       const started = performance.now();
-      for (let t = 0; !session.matches(DialogState.idle) && (t < SETTLE_LIMIT_MS || performance.now() - started < SETTLE_REAL_MS); t += FRAME_MS) {
+      for (
+        let t = 0;
+        !session.matches(DialogState.idle) && (t < SETTLE_LIMIT_MS || performance.now() - started < SETTLE_REAL_MS);
+        t += FRAME_MS
+      ) {
         await push(new Int16Array(frame), claimedRateHz);
         await sleep(1);
       }
       // The next recording would be heard over what the session is still doing: a fault of the session (or of
       // this wait), not of what the recording was made of.
-      if (!session.matches(DialogState.idle)) throw new Error(`heard-session: the session is still ${session.state()} after the recording and its answer`);
+      if (!session.matches(DialogState.idle))
+        throw new Error(`heard-session: the session is still ${session.state()} after the recording and its answer`);
       return seen.slice(from);
     },
     state: () => session.state(),

@@ -22,7 +22,13 @@ export function serveForInspection(): Promise<VoiceAgentServer> {
   return serve({
     // Echo cancellation off: a bus device gets it by default, and it holds the microphone half duplex
     // during the agent's first seconds of speech, when these tests talk over the reply.
-    config: loadConfig({ overrides: { ...FAKE_ENGINES, audio: { echoCancel: 'off' }, server: { port: 0, apiKeys: [INSPECT_KEY], drainTimeoutMs: 200 } } }),
+    config: loadConfig({
+      overrides: {
+        ...FAKE_ENGINES,
+        audio: { echoCancel: 'off' },
+        server: { port: 0, apiKeys: [INSPECT_KEY], drainTimeoutMs: 200 },
+      },
+    }),
     db: ':memory:',
     log: silentLogger,
   });
@@ -39,16 +45,28 @@ export interface Watcher {
 
 /** Connects to `/inspect/ws?<query>` with the key as the browser subprotocol; resolves once open. */
 export async function watch(server: VoiceAgentServer, query: string, key = INSPECT_KEY): Promise<Watcher> {
-  const ws = new WebSocket(`${server.http.url.replace(/^http/, 'ws')}/inspect/ws?${query}`, [INSPECT_SUBPROTOCOL, `openai-insecure-api-key.${key}`]);
+  const ws = new WebSocket(`${server.http.url.replace(/^http/, 'ws')}/inspect/ws?${query}`, [
+    INSPECT_SUBPROTOCOL,
+    `openai-insecure-api-key.${key}`,
+  ]);
   const messages: StatelyMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as StatelyMessage));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const rootSnapshots = () => messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === m.rootId);
-  return { ws, messages, rootSnapshots, states: () => rootSnapshots().map((m) => stateValueToString(m.snapshot.value as never)), closed };
+  const rootSnapshots = () =>
+    messages.filter((m): m is StatelySnapshotMessage => m.type === '@xstate.snapshot' && m.sessionId === m.rootId);
+  return {
+    ws,
+    messages,
+    rootSnapshots,
+    states: () => rootSnapshots().map((m) => stateValueToString(m.snapshot.value as never)),
+    closed,
+  };
 }
 
 /** Pushes `speechMs` of speech then `silenceMs` of silence into the session, paced in real time. */

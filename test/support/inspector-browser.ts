@@ -17,7 +17,12 @@ import type { InspectorHook } from '../../web/inspect-hook.js';
 
 export type InspectorPage = Page & { pageErrors: string[] };
 
-export async function openInspector(browser: Browser, serverUrl: string, viewport = { width: 1440, height: 900 }, query = ''): Promise<InspectorPage> {
+export async function openInspector(
+  browser: Browser,
+  serverUrl: string,
+  viewport = { width: 1440, height: 900 },
+  query = '',
+): Promise<InspectorPage> {
   const context = await browser.newContext({ viewport });
   const page = Object.assign(await context.newPage(), { pageErrors: [] as string[] });
   page.on('pageerror', (error) => page.pageErrors.push(String(error)));
@@ -25,15 +30,24 @@ export async function openInspector(browser: Browser, serverUrl: string, viewpor
   return page;
 }
 
-export const readInspector = (page: Page) => page.evaluate(() => (globalThis as unknown as { voiceAgentInspector: InspectorHook }).voiceAgentInspector);
+export const readInspector = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { voiceAgentInspector: InspectorHook }).voiceAgentInspector);
 
-export async function waitForInspector(page: Page, what: string, done: (hook: InspectorHook) => boolean, timeoutMs = 20_000): Promise<InspectorHook> {
+export async function waitForInspector(
+  page: Page,
+  what: string,
+  done: (hook: InspectorHook) => boolean,
+  timeoutMs = 20_000,
+): Promise<InspectorHook> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hook = await readInspector(page);
     if (done(hook)) return hook;
     if (Date.now() > deadline)
-      throw new Error(`the inspector did not reach "${what}" within ${timeoutMs} ms: ${JSON.stringify({ ...hook, highlights: hook.highlights.slice(-20) })}`);
+      throw new Error(
+        `the inspector did not reach "${what}" within ${timeoutMs} ms: ` +
+          `${JSON.stringify({ ...hook, highlights: hook.highlights.slice(-20) })}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -75,7 +89,12 @@ export const recordHighlights = (page: Page) =>
       for (const id of now) if (!before.has(id)) log.push(id);
       before = now;
     };
-    new MutationObserver(note).observe(chart, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    new MutationObserver(note).observe(chart, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['class'],
+    });
     note();
     (globalThis as unknown as { highlightLog: string[] }).highlightLog = log;
   });
@@ -86,7 +105,8 @@ export const recordHighlights = (page: Page) =>
  */
 export const highlighted = async (page: Page, stateId: string, from: number): Promise<number> => {
   const at = await page.waitForFunction(
-    ([id, start]) => (globalThis as unknown as { highlightLog: string[] }).highlightLog.indexOf(id, start) + 1 || undefined,
+    ([id, start]) =>
+      (globalThis as unknown as { highlightLog: string[] }).highlightLog.indexOf(id, start) + 1 || undefined,
     [stateId, from] as const,
     { timeout: 20_000, polling: 50 },
   );
@@ -142,12 +162,16 @@ export async function drawnChart(page: Page): Promise<DrawnChartMeasures> {
     };
   });
   const scale = drawn.panel.width / drawn.view.width;
-  const seen = (from: number, size: number, total: number) => Math.max(0, Math.min(from + size, total) - Math.max(from, 0)) * scale;
+  const seen = (from: number, size: number, total: number) =>
+    Math.max(0, Math.min(from + size, total) - Math.max(from, 0)) * scale;
   return {
     ...measureChart(drawn),
     panel: { width: Math.round(drawn.panel.width), height: Math.round(drawn.panel.height) },
     scale: Number(scale.toFixed(3)),
     fitScale: Number(Math.min(drawn.panel.width / drawn.width, drawn.panel.height / drawn.height).toFixed(3)),
-    visible: { width: Math.round(seen(drawn.view.x, drawn.view.width, drawn.width)), height: Math.round(seen(drawn.view.y, drawn.view.height, drawn.height)) },
+    visible: {
+      width: Math.round(seen(drawn.view.x, drawn.view.width, drawn.width)),
+      height: Math.round(seen(drawn.view.y, drawn.view.height, drawn.height)),
+    },
   };
 }

@@ -25,7 +25,10 @@ export function usePulseRoom(options: PulseRoomOptions): () => PulseRoom {
   };
 }
 
-/** The agent's stdout, line by line (`seen`, growing), when the last came, and a wait until the lines so far hold something. */
+/**
+ * The agent's stdout, line by line (`seen`, growing), when the last came, and a wait until the lines so far hold
+ * something.
+ */
 export function agentLines(child: ChildProcessWithoutNullStreams) {
   const seen: string[] = [];
   let lastLineAtMs = 0;
@@ -53,10 +56,14 @@ export function agentLines(child: ChildProcessWithoutNullStreams) {
  * its printed lines, what it wrote to stderr, and its exit code once it ends (Ctrl-C: `child.kill('SIGINT')`).
  */
 export function spawnLive(room: PulseRoom, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', ...args], {
-    env: { ...room.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/voice-agent.ts', 'live', '--input', 'room.monitor', '--output', 'agent', ...args],
+    {
+      env: { ...room.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -48,7 +48,8 @@ export function chartInventory() {
   const nodes = [sessionMachine.root, ...getStateNodes(sessionMachine.root)];
   const transitions = new Set<string>();
   for (const node of nodes) {
-    for (const [eventType, list] of node.transitions) list.forEach((_, i) => transitions.add(`${node.id}|${eventType}|${i}`));
+    for (const [eventType, list] of node.transitions)
+      list.forEach((_, i) => transitions.add(`${node.id}|${eventType}|${i}`));
     node.always?.forEach((_, i) => transitions.add(`${node.id}||${i}`));
   }
   return { states: new Set(nodes.filter((n) => n !== sessionMachine.root).map((n) => n.id)), transitions };
@@ -71,7 +72,10 @@ export function createCoverage(): Coverage {
 export interface LiveHarnessOptions {
   config?: SessionConfigInput;
   coverage?: Coverage;
-  /** An observer attached to the chart before it starts (e.g. a session recorder), made with the harness's bus and clock. */
+  /**
+   * An observer attached to the chart before it starts (e.g. a session recorder), made with the harness's bus and
+   * clock.
+   */
   attach?: (world: { bus: MessageBus; clock: ManualClock }) => NonNullable<StartSessionOptions['attach']>;
 }
 
@@ -82,7 +86,13 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
   const stt = createControlledStt();
   const ttsEngines: ControlledTts[] = [createControlledTts({ name: 'tts-a' }), createControlledTts({ name: 'tts-b' })];
   const device = createPacedSink({ clock, sampleRateHz: SAMPLE_RATE_HZ, frameMs: FRAME_MS });
-  const ledger: SinkLedger = { written: new Map(), dropped: new Map(), cancelled: new Set(), framesAfterCancel: [], lastTurn: undefined };
+  const ledger: SinkLedger = {
+    written: new Map(),
+    dropped: new Map(),
+    cancelled: new Set(),
+    framesAfterCancel: [],
+    lastTurn: undefined,
+  };
   const sink: AudioSink = {
     sampleRateHz: SAMPLE_RATE_HZ,
     write(frame, meta) {
@@ -94,7 +104,8 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     clear() {
       const dropped = device.clear();
       // The device only ever buffers the turn that wrote last.
-      if (ledger.lastTurn !== undefined) ledger.dropped.set(ledger.lastTurn, (ledger.dropped.get(ledger.lastTurn) ?? 0) + dropped);
+      if (ledger.lastTurn !== undefined)
+        ledger.dropped.set(ledger.lastTurn, (ledger.dropped.get(ledger.lastTurn) ?? 0) + dropped);
       return dropped;
     },
     bufferedMs: () => device.bufferedMs(),
@@ -105,7 +116,8 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
   bus.subscribe(`${bus.prefix}.>`, (m) => {
     if (m.type === 'audio.frame' || m.type === 'vad.audio' || m.type === 'tts.chunk') return;
     messages.push(m);
-    if ((m.type === 'playback.stopped' || m.type === 'playback.finished') && !reports.has(m.turnId)) reports.set(m.turnId, m);
+    if ((m.type === 'playback.stopped' || m.type === 'playback.finished') && !reports.has(m.turnId))
+      reports.set(m.turnId, m);
   });
 
   const coverage = options.coverage;
@@ -114,7 +126,10 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     if (event.type !== '@xstate.microstep') return;
     microsteps++;
     if (!coverage) return;
-    const micro = event as InspectionEvent & { _transitions?: Array<{ source: AnyStateNode; eventType: string }>; snapshot: { _nodes?: AnyStateNode[] } };
+    const micro = event as InspectionEvent & {
+      _transitions?: Array<{ source: AnyStateNode; eventType: string }>;
+      snapshot: { _nodes?: AnyStateNode[] };
+    };
     // A transition's source was active, even a transient one left in the same step (an initial router).
     for (const t of micro._transitions ?? []) {
       coverage.transitions.add(transitionKey(t));
@@ -143,7 +158,8 @@ export async function createLiveHarness(options: LiveHarnessOptions = {}) {
     if (e.notice.code === 'reply_cancelled') ledger.cancelled.add(e.turnId);
   });
   if (coverage)
-    for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes) if (node.id !== 'session') coverage.states.add(node.id);
+    for (const node of (session.actor.getSnapshot() as unknown as { _nodes: AnyStateNode[] })._nodes)
+      if (node.id !== 'session') coverage.states.add(node.id);
   await settle();
 
   // The VAD's own utterance, tracked by turn id so an injected late `vad.speech_end` cannot fool the drivers.

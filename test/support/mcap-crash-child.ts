@@ -23,7 +23,10 @@ let frame = 0;
 // Real time: one 20 ms frame every 20 ms; 50 frames of speech, then 50 of silence.
 setInterval(() => {
   const speech = frame % 100 < 50;
-  session.handle.pushAudio(speech ? makeSpeechFrame(RATE_HZ, FRAME_MS, frame) : makeSilenceFrame(RATE_HZ, FRAME_MS), RATE_HZ);
+  session.handle.pushAudio(
+    speech ? makeSpeechFrame(RATE_HZ, FRAME_MS, frame) : makeSilenceFrame(RATE_HZ, FRAME_MS),
+    RATE_HZ,
+  );
   frame++;
 }, FRAME_MS);
 const ready = setInterval(() => {

@@ -28,19 +28,30 @@ export interface RealtimeTestClient {
 /** 20 ms of 24 kHz s16le. */
 const CHUNK_BYTES = 960;
 
-export async function connectRealtimeClient(options: { baseURL: string; apiKey: string; ca?: Buffer; protocols?: string[] }): Promise<RealtimeTestClient> {
+export async function connectRealtimeClient(options: {
+  baseURL: string;
+  apiKey: string;
+  ca?: Buffer;
+  protocols?: string[];
+}): Promise<RealtimeTestClient> {
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL });
-  const rt = new OpenAIRealtimeWS({ model: 'voice-agent', options: { ...(options.ca ? { ca: options.ca } : {}) } }, client);
+  const rt = new OpenAIRealtimeWS(
+    { model: 'voice-agent', options: { ...(options.ca ? { ca: options.ca } : {}) } },
+    client,
+  );
   const events: RealtimeServerEvent[] = [];
   const errors: RealtimeTestClient['errors'] = [];
   rt.on('event', (e) => events.push(e));
-  rt.on('error', (e) => errors.push({ code: e.error?.code ?? null, message: e.message, event_id: e.error?.event_id ?? null }));
+  rt.on('error', (e) =>
+    errors.push({ code: e.error?.code ?? null, message: e.message, event_id: e.error?.event_id ?? null }),
+  );
   await new Promise<void>((resolve, reject) => {
     rt.socket.once('open', () => resolve());
     rt.socket.once('error', reject);
     rt.socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
-  const ofType = <T extends RealtimeServerEvent['type']>(type: T) => events.filter((e): e is Extract<RealtimeServerEvent, { type: T }> => e.type === type);
+  const ofType = <T extends RealtimeServerEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<RealtimeServerEvent, { type: T }> => e.type === type);
   return {
     rt,
     events,
@@ -53,14 +64,20 @@ export async function connectRealtimeClient(options: { baseURL: string; apiKey: 
         const found = ofType(type).find(match);
         if (found) return found;
         if (Date.now() > deadline)
-          throw new Error(`no ${type} within ${timeoutMs} ms; saw: ${events.map((e) => e.type).join(', ')}; errors: ${JSON.stringify(errors)}`);
+          throw new Error(
+            `no ${type} within ${timeoutMs} ms; saw: ${events.map((e) => e.type).join(', ')}; errors: ` +
+              `${JSON.stringify(errors)}`,
+          );
         await sleep(10);
       }
     },
     async streamAudio(pcm) {
       const started = Date.now();
       for (let i = 0, n = 0; i < pcm.byteLength; i += CHUNK_BYTES, n++) {
-        rt.send({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm.subarray(i, i + CHUNK_BYTES)).toString('base64') });
+        rt.send({
+          type: 'input_audio_buffer.append',
+          audio: Buffer.from(pcm.subarray(i, i + CHUNK_BYTES)).toString('base64'),
+        });
         await sleep(Math.max(0, started + (n + 1) * 20 - Date.now()));
       }
     },

@@ -60,8 +60,10 @@ export function itemEventProblems(events: readonly Event[]): string[] {
       if (previous !== null && !order.includes(previous)) problems.push(`${item.id} added after unknown ${previous}`);
       const expected = order.at(-1) ?? null;
       // A client's own item goes where it asked; the server's (replies, calls, utterances) at the end.
-      const servers = item.role === 'assistant' || item.type === 'function_call' || item.content?.[0]?.type === 'input_audio';
-      if (servers && previous !== expected) problems.push(`${item.id} added after ${previous}, the last is ${expected}`);
+      const servers =
+        item.role === 'assistant' || item.type === 'function_call' || item.content?.[0]?.type === 'input_audio';
+      if (servers && previous !== expected)
+        problems.push(`${item.id} added after ${previous}, the last is ${expected}`);
       const rest = order.indexOf(item.id);
       if (rest !== -1) order.splice(rest, 1);
       order.splice(previous === null ? 0 : order.indexOf(previous) + 1, 0, item.id);

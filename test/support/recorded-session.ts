@@ -6,7 +6,12 @@
  * resumes as `r1` — and END, which cuts that. Used by the recorder, replay and export tests.
  */
 import type { SessionConfigInput } from '../../machines/config.js';
-import { createSessionRecorder, type RecordStore, type SessionRecorder, type SessionRecorderOptions } from '../../server/records/index.js';
+import {
+  createSessionRecorder,
+  type RecordStore,
+  type SessionRecorder,
+  type SessionRecorderOptions,
+} from '../../server/records/index.js';
 import { createLiveHarness, type LiveHarness } from './live-session.js';
 import { DialogState } from '../../machines/states.js';
 

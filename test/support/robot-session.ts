@@ -16,7 +16,11 @@ import type { AppConfig } from '../../runtime/config.js';
 import { buildEngines } from '../../runtime/engine-pool.js';
 import { startSession } from '../../runtime/session-host.js';
 
-export async function startRobotSession(config: AppConfig, sessionId: string, onMessage: (m: BusMessage) => void = () => {}) {
+export async function startRobotSession(
+  config: AppConfig,
+  sessionId: string,
+  onMessage: (m: BusMessage) => void = () => {},
+) {
   const clock = systemClock;
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const pool = buildEngines(config, { clock });

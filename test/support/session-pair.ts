@@ -32,7 +32,9 @@ function startOne(sessionId: string, bus: MessageBus, clock: ManualClock) {
 export async function setupSessions() {
   const clock = new ManualClock();
   const handlerErrors: unknown[] = [];
-  const bus = createMessageBus(createMemoryTransport({ onHandlerError: (error) => handlerErrors.push(error) }), { clock });
+  const bus = createMessageBus(createMemoryTransport({ onHandlerError: (error) => handlerErrors.push(error) }), {
+    clock,
+  });
   /**
    * Every payload on the bus, read from the raw transport so that observing never parses through the
    * typed bus (which would count and report invalid payloads a second time).
@@ -64,9 +66,12 @@ export async function setupSessions() {
     b,
     flush,
     /** Valid messages on one session's subjects. */
-    messagesOf: (sessionId: string) => raw.filter((r) => r.subject.startsWith(`${bus.prefix}.${sessionId}.`)).map((r) => r.message),
+    messagesOf: (sessionId: string) =>
+      raw.filter((r) => r.subject.startsWith(`${bus.prefix}.${sessionId}.`)).map((r) => r.message),
     errorsOf: (sessionId: string) =>
-      raw.filter((r) => r.subject === `${bus.prefix}.${sessionId}.session.error`).map((r) => r.message as Extract<BusMessage, { type: 'session.error' }>),
+      raw
+        .filter((r) => r.subject === `${bus.prefix}.${sessionId}.session.error`)
+        .map((r) => r.message as Extract<BusMessage, { type: 'session.error' }>),
   };
 }
 

@@ -33,10 +33,14 @@ export function speechLike(seconds: number, seed: number, abrupt = false): Int16
   return out;
 }
 
-/** `samples` of seeded white noise under a slow syllable-rate envelope (peaks of ±8000): a far end that never pauses. */
+/**
+ * `samples` of seeded white noise under a slow syllable-rate envelope (peaks of ±8000): a far end that never pauses.
+ */
 export function envelopedNoise(samples: number, seed: number): Int16Array {
   const random = lcg(seed);
-  return Int16Array.from({ length: samples }, (_, i) => Math.round((random() * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500))));
+  return Int16Array.from({ length: samples }, (_, i) =>
+    Math.round((random() * 2 - 1) * 8000 * (0.55 + 0.45 * Math.sin(i / 1500))),
+  );
 }
 
 /** Mean square of a block's samples. */

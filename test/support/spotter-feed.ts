@@ -23,6 +23,7 @@ export const silence = (ms: number): Uint8Array => new Uint8Array(ms * 32);
 /** Every spotting the stream reports while it hears `chunks` in 20 ms frames. */
 export function feed(stream: KeywordStream, ...chunks: Uint8Array[]): Spotting[] {
   const found: Spotting[] = [];
-  for (const audio of chunks) for (let i = 0; i < audio.byteLength; i += 640) found.push(...stream.push(audio.subarray(i, i + 640)));
+  for (const audio of chunks)
+    for (let i = 0; i < audio.byteLength; i += 640) found.push(...stream.push(audio.subarray(i, i + 640)));
   return found;
 }

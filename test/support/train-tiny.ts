@@ -14,6 +14,14 @@ await trainPhrases({
   outDir,
   ...(negativesDir ? { negativesDir } : {}),
   // flite's voices alone: eSpeak NG's synthesizer keeps state from one request to the next within a process.
-  limits: { voices: 'flite', speakers: 3, roomsPerSpeaker: 1, negativeTexts: 3, speakersPerNegative: 1, realClips: 8, steps: 20 },
+  limits: {
+    voices: 'flite',
+    speakers: 3,
+    roomsPerSpeaker: 1,
+    negativeTexts: 3,
+    speakersPerNegative: 1,
+    realClips: 8,
+    steps: 20,
+  },
 });
 process.exit(0);

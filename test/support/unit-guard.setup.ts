@@ -5,7 +5,10 @@ import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 
 const refuse = (what: string) => () => {
-  throw new Error(`a unit test ${what}: unit tests do no I/O. Import what makes it an integration test where test/tiers.ts can see it, or add a marker there.`);
+  throw new Error(
+    `a unit test ${what}: unit tests do no I/O. Import what makes it an integration test where test/tiers.ts can ` +
+      `see it, or add a marker there.`,
+  );
 };
 
 net.Server.prototype.listen = refuse('opened a server socket') as never;

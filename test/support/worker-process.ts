@@ -15,7 +15,16 @@ const worker = await runWorkerMain({
   buildEngine: async (s) =>
     s === 'tts'
       ? // Chunks of 100 ms delivered at 4x real time: an utterance streams long enough to be killed mid-way.
-        { stage: 'tts', engine: createFakeTts({ clock: systemClock, sampleRateHz: 16_000, latencyMs: 20, msPerWord: Number(msPerWord), chunkMs: 100 }) }
+        {
+          stage: 'tts',
+          engine: createFakeTts({
+            clock: systemClock,
+            sampleRateHz: 16_000,
+            latencyMs: 20,
+            msPerWord: Number(msPerWord),
+            chunkMs: 100,
+          }),
+        }
       : { stage: 'llm', engine: createFakeLlm({ clock: systemClock, reply: 'Remote hello.', tokenIntervalMs: 5 }) },
   // JSON lines on stdout, where the test reads the worker id from.
   log: createLogger({ level: 'debug', write: (line) => void process.stdout.write(`${line}\n`) }),

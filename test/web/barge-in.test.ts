@@ -46,30 +46,41 @@ function setup(playedMs = 840.7) {
 }
 
 describe('page barge-in', () => {
-  it('talking over a reply flushes it at once, drops its audio, and truncates to what was played when the response is done', async () => {
-    const { speaker, sent, flushes, bargeIn } = setup();
-    speaker.play('resp_u1');
-    bargeIn.speechStarted(100);
-    await settle();
-    expect(speaker.flushes).toBe(1);
-    expect(flushes).toMatchObject([{ reason: 'speech_started', responseId: 'resp_u1', playedMs: 840.7 }]);
-    expect(bargeIn.isCut('resp_u1_item')).toBe(true);
-    // The server has not ended the response yet: no truncate.
-    expect(sent).toEqual([]);
-    expect(bargeIn.responseDone('resp_u1', 'cancelled', 600)).toBe(true);
-    expect(sent).toEqual([{ type: 'conversation.item.truncate', item_id: 'resp_u1_item', content_index: 0, audio_end_ms: 840 }]);
-    expect(bargeIn.isCut('resp_u1_item')).toBe(false);
-  });
+  it(
+    'talking over a reply flushes it at once, drops its audio, and truncates to what was played when ' +
+      'the response is done',
+    async () => {
+      const { speaker, sent, flushes, bargeIn } = setup();
+      speaker.play('resp_u1');
+      bargeIn.speechStarted(100);
+      await settle();
+      expect(speaker.flushes).toBe(1);
+      expect(flushes).toMatchObject([{ reason: 'speech_started', responseId: 'resp_u1', playedMs: 840.7 }]);
+      expect(bargeIn.isCut('resp_u1_item')).toBe(true);
+      // The server has not ended the response yet: no truncate.
+      expect(sent).toEqual([]);
+      expect(bargeIn.responseDone('resp_u1', 'cancelled', 600)).toBe(true);
+      expect(sent).toEqual([
+        { type: 'conversation.item.truncate', item_id: 'resp_u1_item', content_index: 0, audio_end_ms: 840 },
+      ]);
+      expect(bargeIn.isCut('resp_u1_item')).toBe(false);
+    },
+  );
 
-  it('a cancel from the server while the reply plays flushes it and truncates once the flush has answered', async () => {
-    const { speaker, sent, flushes, bargeIn } = setup(300);
-    speaker.play('resp_u2');
-    expect(bargeIn.responseDone('resp_u2', 'cancelled', 50)).toBe(true);
-    expect(sent).toEqual([]);
-    await settle();
-    expect(flushes).toMatchObject([{ reason: 'cancelled', playedMs: 300 }]);
-    expect(sent).toEqual([{ type: 'conversation.item.truncate', item_id: 'resp_u2_item', content_index: 0, audio_end_ms: 300 }]);
-  });
+  it(
+    'a cancel from the server while the reply plays flushes it and truncates once the flush has ' + 'answered',
+    async () => {
+      const { speaker, sent, flushes, bargeIn } = setup(300);
+      speaker.play('resp_u2');
+      expect(bargeIn.responseDone('resp_u2', 'cancelled', 50)).toBe(true);
+      expect(sent).toEqual([]);
+      await settle();
+      expect(flushes).toMatchObject([{ reason: 'cancelled', playedMs: 300 }]);
+      expect(sent).toEqual([
+        { type: 'conversation.item.truncate', item_id: 'resp_u2_item', content_index: 0, audio_end_ms: 300 },
+      ]);
+    },
+  );
 
   it('a reply the server completed after the page cut it is still interrupted and truncated', async () => {
     const { speaker, sent, bargeIn } = setup(500);

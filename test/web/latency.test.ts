@@ -14,7 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
-import { launchChromium, openPage, waitForHook, writeUtteranceWav, type UtteranceRecording } from '../../sim/page-browser.js';
+import {
+  launchChromium,
+  openPage,
+  waitForHook,
+  writeUtteranceWav,
+  type UtteranceRecording,
+} from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-latency-'));
 const FRAME_MS = 20;
@@ -46,7 +52,9 @@ describe('page latency', () => {
     const hook = await waitForHook(
       page,
       'two turns answered',
-      (h) => h.turns.filter((t) => t.firstAudioMs !== null && t.server?.first_audio_ms !== null && t.server !== null).length >= 2,
+      (h) =>
+        h.turns.filter((t) => t.firstAudioMs !== null && t.server?.first_audio_ms !== null && t.server !== null)
+          .length >= 2,
       30_000,
     );
     const speechMs = recording.speech.endMs - recording.speech.onsetMs;
@@ -60,7 +68,9 @@ describe('page latency', () => {
       const onset = hook.microphone.onsetsAtMs.filter((t) => t <= turn.startAtMs).at(-1)!;
       const truthMs = turn.firstAudioAtMs! - (onset + speechMs);
       console.log(
-        `turn ${turn.turnId} "${turn.words}": page ${turn.firstAudioMs} ms, recording ${Math.round(truthMs)} ms (tolerance ±${Math.round(tolerance)}); server: end of turn ${turn.server!.end_of_turn_ms}, transcript ${turn.server!.transcript_ms}, first audio ${turn.server!.first_audio_ms} ms`,
+        `turn ${turn.turnId} "${turn.words}": page ${turn.firstAudioMs} ms, recording ${Math.round(truthMs)} ms ` +
+          `(tolerance ±${Math.round(tolerance)}); server: end of turn ${turn.server!.end_of_turn_ms}, transcript ` +
+          `${turn.server!.transcript_ms}, first audio ${turn.server!.first_audio_ms} ms`,
       );
       expect(Math.abs(turn.firstAudioMs! - truthMs)).toBeLessThanOrEqual(tolerance);
       expect(turn.words).toBe('turn left');

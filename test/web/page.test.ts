@@ -18,7 +18,14 @@ import { loadConfig } from '../../runtime/config.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { serve, type VoiceAgentServer } from '../../server/serve.js';
 import { FAKE_ENGINES } from '../support/fake-config.js';
-import { CONVERSATION, launchChromium, openPage, pageMeasurements, waitForHook, writeConversationWav } from '../../sim/page-browser.js';
+import {
+  CONVERSATION,
+  launchChromium,
+  openPage,
+  pageMeasurements,
+  waitForHook,
+  writeConversationWav,
+} from '../../sim/page-browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'va-page-'));
 let server: VoiceAgentServer;
@@ -43,7 +50,9 @@ describe('browser page', () => {
   it('hears the question, plays the reply, and goes silent when the user talks over it', async () => {
     const page = await openPage(browser, server.http.url);
     await page.click('#connect');
-    const first = await waitForHook(page, 'the question transcribed', (h) => h.transcript.some((e) => e.role === 'user' && e.text === CONVERSATION.question));
+    const first = await waitForHook(page, 'the question transcribed', (h) =>
+      h.transcript.some((e) => e.role === 'user' && e.text === CONVERSATION.question),
+    );
     expect(first.status).toBe('connected');
     expect(first.message).toBeNull();
 
@@ -53,8 +62,18 @@ describe('browser page', () => {
     // With its flush too: the worklet reports that on its own port, and under load after the server's events.
     type Hook = typeof first;
     const cutWithHeard = (h: Hook) =>
-      h.transcript.find((e) => e.role === 'agent' && e.status === 'interrupted' && e.heard !== null && h.playback.flushes.some((f) => f.responseId === e.id));
-    const cut = await waitForHook(page, 'the reply cut by the barge-in, and its flush', (h) => cutWithHeard(h) !== undefined);
+      h.transcript.find(
+        (e) =>
+          e.role === 'agent' &&
+          e.status === 'interrupted' &&
+          e.heard !== null &&
+          h.playback.flushes.some((f) => f.responseId === e.id),
+      );
+    const cut = await waitForHook(
+      page,
+      'the reply cut by the barge-in, and its flush',
+      (h) => cutWithHeard(h) !== undefined,
+    );
     const reply = cutWithHeard(cut)!;
     expect(reply.text).toBe('Hello! What can I do for you?');
     // What was heard is a non-empty beginning of it, not all of it.
@@ -72,7 +91,11 @@ describe('browser page', () => {
 
     if (process.env['UPDATE_SCREENSHOTS'] === '1') {
       // Mid-conversation: the cut reply marked, the answer to the barge-in playing with the mouth open.
-      await waitForHook(page, 'the mouth open', (h) => h.playback.playing && h.mouth.level > 0.3 && h.transcript.some((e) => e.text.startsWith('Going')));
+      await waitForHook(
+        page,
+        'the mouth open',
+        (h) => h.playback.playing && h.mouth.level > 0.3 && h.transcript.some((e) => e.text.startsWith('Going')),
+      );
       for (const [width, height] of [
         [1440, 900],
         [1024, 768],
@@ -93,7 +116,9 @@ describe('browser page', () => {
         .map((e) => e.text)
         .slice(0, 2),
     ).toEqual([CONVERSATION.question, CONVERSATION.bargeIn]);
-    expect(answered.transcript.find((e) => e.text === 'Going to the kitchen.')!.intents).toEqual(['navigate({"place":"kitchen"})']);
+    expect(answered.transcript.find((e) => e.text === 'Going to the kitchen.')!.intents).toEqual([
+      'navigate({"place":"kitchen"})',
+    ]);
 
     const states = answered.states.map((s) => s.value.split('.')[0]);
     for (const state of ['listening', 'processing', 'speaking', 'idle']) expect(states).toContain(state);
@@ -114,17 +139,29 @@ describe('browser page', () => {
     // Newest first, by turn id and words; the reply cut by the barge-in marked. The server's figures of the
     // last turn (`voice_agent.turn.latency`, the line under the wait) may come a little after its reply is done.
     const kitchen = /^u\d+\s+“go to the kitchen”\s+\d+ ms\n/;
-    await expect.poll(async () => (await page.locator('#latency li').allInnerTexts()).some((t) => kitchen.test(t)), { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(async () => (await page.locator('#latency li').allInnerTexts()).some((t) => kitchen.test(t)), {
+        timeout: 5_000,
+      })
+      .toBe(true);
     const latency = await page.locator('#latency li').allInnerTexts();
     const ids = latency.map((t) => Number(/^u(\d+)/.exec(t)?.[1]));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
-    expect(await page.locator('#latency li.interrupted').first().innerText()).toMatch(/^u\d+\s+“hello robot”\s+\d+ ms\n.*interrupted \(barge_in\)$/s);
+    expect(await page.locator('#latency li.interrupted').first().innerText()).toMatch(
+      /^u\d+\s+“hello robot”\s+\d+ ms\n.*interrupted \(barge_in\)$/s,
+    );
     // The state history wraps between a state's parts, not inside a word.
     const splitWords = await page.evaluate(() => {
       const { document } = globalThis as unknown as {
         document: {
-          createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getClientRects(): { length: number } };
-          querySelectorAll(s: string): Iterable<{ childNodes: Iterable<{ nodeType: number; textContent: string | null }> }>;
+          createRange(): {
+            setStart(n: unknown, o: number): void;
+            setEnd(n: unknown, o: number): void;
+            getClientRects(): { length: number };
+          };
+          querySelectorAll(
+            s: string,
+          ): Iterable<{ childNodes: Iterable<{ nodeType: number; textContent: string | null }> }>;
         };
       };
       const broken: string[] = [];
@@ -147,46 +184,71 @@ describe('browser page', () => {
     await page.close();
   }, 45_000);
 
-  it('asks for an API key only when the server needs one, says when the connection drops and when the server is gone', async () => {
-    const key = 'page-test-key-0123456789';
-    const keyed = await serve({
-      config: loadConfig({ overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } } }),
-      log: silentLogger,
-    });
-    try {
-      const page = await openPage(browser, keyed.http.url);
-      expect(await page.locator('#key-form').isHidden()).toBe(true);
-      await page.click('#connect');
-      let hook = await waitForHook(page, 'the key prompt', (h) => h.status === 'failed');
-      expect(hook.message).toMatchObject({ kind: 'error', code: 'api_key_required' });
-      expect(await page.locator('#key-form').isVisible()).toBe(true);
+  it(
+    'asks for an API key only when the server needs one, says when the connection drops and when the ' +
+      'server is gone',
+    async () => {
+      const key = 'page-test-key-0123456789';
+      const keyed = await serve({
+        config: loadConfig({
+          overrides: { ...FAKE_ENGINES, server: { port: 0, apiKeys: [key], drainTimeoutMs: 200 } },
+        }),
+        log: silentLogger,
+      });
+      try {
+        const page = await openPage(browser, keyed.http.url);
+        expect(await page.locator('#key-form').isHidden()).toBe(true);
+        await page.click('#connect');
+        let hook = await waitForHook(page, 'the key prompt', (h) => h.status === 'failed');
+        expect(hook.message).toMatchObject({ kind: 'error', code: 'api_key_required' });
+        expect(await page.locator('#key-form').isVisible()).toBe(true);
 
-      await page.fill('#api-key', 'not-the-key');
-      await page.press('#api-key', 'Enter');
-      hook = await waitForHook(page, 'the wrong key refused', (h) => h.status === 'failed' && h.message?.code === 'api_key_refused');
-      expect(await page.locator('#message').innerText()).toContain('refused this API key');
+        await page.fill('#api-key', 'not-the-key');
+        await page.press('#api-key', 'Enter');
+        hook = await waitForHook(
+          page,
+          'the wrong key refused',
+          (h) => h.status === 'failed' && h.message?.code === 'api_key_refused',
+        );
+        expect(await page.locator('#message').innerText()).toContain('refused this API key');
 
-      await page.fill('#api-key', key);
-      await page.press('#api-key', 'Enter');
-      hook = await waitForHook(page, 'connected with the key', (h) => h.status === 'connected' && h.microphone.active);
-      expect(hook.message).toBeNull();
-      expect(await page.locator('#key-form').isHidden()).toBe(true);
-      // The key never lands in the page's storage.
-      expect(await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')).not.toContain(key);
+        await page.fill('#api-key', key);
+        await page.press('#api-key', 'Enter');
+        hook = await waitForHook(
+          page,
+          'connected with the key',
+          (h) => h.status === 'connected' && h.microphone.active,
+        );
+        expect(hook.message).toBeNull();
+        expect(await page.locator('#key-form').isHidden()).toBe(true);
+        // The key never lands in the page's storage.
+        expect(
+          await page.evaluate(
+            'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + ' + 'document.cookie',
+          ),
+        ).not.toContain(key);
 
-      await keyed.stop();
-      hook = await waitForHook(page, 'the drop reported', (h) => h.status === 'failed');
-      expect(hook.message).toMatchObject({ kind: 'error', code: 'server_closed' });
-      expect(hook.microphone.active).toBe(false);
+        await keyed.stop();
+        hook = await waitForHook(page, 'the drop reported', (h) => h.status === 'failed');
+        expect(hook.message).toMatchObject({ kind: 'error', code: 'server_closed' });
+        expect(hook.microphone.active).toBe(false);
 
-      await page.click('#connect');
-      hook = await waitForHook(page, 'the server unreachable', (h) => h.status === 'failed' && h.message?.code === 'unreachable');
-      expect(await page.locator('#message').innerText()).toMatch(/^Cannot reach the voice-agent server at http:\/\/127\.0\.0\.1:\d+/);
-      expect(page.pageErrors).toEqual([]);
-    } finally {
-      await keyed.stop();
-    }
-  }, 30_000);
+        await page.click('#connect');
+        hook = await waitForHook(
+          page,
+          'the server unreachable',
+          (h) => h.status === 'failed' && h.message?.code === 'unreachable',
+        );
+        expect(await page.locator('#message').innerText()).toMatch(
+          /^Cannot reach the voice-agent server at http:\/\/127\.0\.0\.1:\d+/,
+        );
+        expect(page.pageErrors).toEqual([]);
+      } finally {
+        await keyed.stop();
+      }
+    },
+    30_000,
+  );
 
   it('says so when the microphone is denied, and still connects for typed messages', async () => {
     const denying = await launchChromium({ allowMicrophone: false });

@@ -9,10 +9,13 @@ describe('page pcm16 codec', () => {
   it('encodes little-endian 16-bit samples, clipping beyond full scale, and decodes them back', () => {
     const base64 = floatToPcm16Base64(new Float32Array([0, 0.5, -0.5, 1, -1, 2, -2]));
     const bytes = Buffer.from(base64, 'base64');
-    expect([...new Int16Array(bytes.buffer, bytes.byteOffset, 7)]).toEqual([0, 16384, -16384, 32767, -32768, 32767, -32768]);
+    expect([...new Int16Array(bytes.buffer, bytes.byteOffset, 7)]).toEqual([
+      0, 16384, -16384, 32767, -32768, 32767, -32768,
+    ]);
     const back = pcm16Base64ToFloat(base64);
     expect(back.length).toBe(7);
-    for (const [i, v] of [0, 0.5, -0.5, 1, -1, 1, -1].entries()) expect(Math.abs(back[i]! - v)).toBeLessThan(1 / 16_384);
+    for (const [i, v] of [0, 0.5, -0.5, 1, -1, 1, -1].entries())
+      expect(Math.abs(back[i]! - v)).toBeLessThan(1 / 16_384);
   });
 
   it('decodes what a server sends, including frames longer than one call stack of characters', () => {

@@ -35,13 +35,21 @@ export function makeTestTone(sampleRateHz: number, durationMs: number, options: 
  * const pcm = sharedTestTone(24000, 200, { seed: 1 }); // 200 ms, no allocation once cached
  * ```
  */
-export function sharedTestTone(sampleRateHz: number, durationMs: number, options: Omit<TestToneOptions, 'startSample'> = {}): Uint8Array {
+export function sharedTestTone(
+  sampleRateHz: number,
+  durationMs: number,
+  options: Omit<TestToneOptions, 'startSample'> = {},
+): Uint8Array {
   const { tone, bytes } = toneOf(sampleRateHz, durationMs, options);
   return tone.subarray(0, bytes);
 }
 
 /** The cached tone for these arguments, at least `bytes` long (a prefix of a longer one is the same bytes). */
-function toneOf(sampleRateHz: number, durationMs: number, options: TestToneOptions): { tone: Uint8Array; bytes: number } {
+function toneOf(
+  sampleRateHz: number,
+  durationMs: number,
+  options: TestToneOptions,
+): { tone: Uint8Array; bytes: number } {
   const { freqHz = 220, amplitude = 0.25, noise = 0, seed = 0, startSample = 0 } = options;
   const samples = Math.round((durationMs * sampleRateHz) / 1000);
   // Fakes ask for the same tones over and over (benchmarks: thousands per second); the signal is a pure
@@ -61,7 +69,15 @@ function toneOf(sampleRateHz: number, durationMs: number, options: TestToneOptio
 const TONE_CACHE_ENTRIES = 64;
 const toneCache = new Map<string, Uint8Array>();
 
-function generate(sampleRateHz: number, samples: number, freqHz: number, amplitude: number, noise: number, seed: number, startSample: number): Uint8Array {
+function generate(
+  sampleRateHz: number,
+  samples: number,
+  freqHz: number,
+  amplitude: number,
+  noise: number,
+  seed: number,
+  startSample: number,
+): Uint8Array {
   const out = new Uint8Array(samples * 2);
   const view = new DataView(out.buffer);
   // Numerical Recipes LCG: tiny, deterministic and good enough for "noise" in a test signal.

@@ -77,7 +77,8 @@ function reverberate(x: Samples, rng: Random): Samples {
   });
   const out = new Float32Array(x.length + Math.ceil(rt60));
   out.set(x);
-  for (const { delay, gain } of taps) for (let n = 0; n < x.length; n++) out[n + delay] = out[n + delay]! + gain * x[n]!;
+  for (const { delay, gain } of taps)
+    for (let n = 0; n < x.length; n++) out[n + delay] = out[n + delay]! + gain * x[n]!;
   return out;
 }
 
@@ -116,7 +117,11 @@ export function augment(clean: ArrayLike<number>, options: AugmentOptions): Augm
   if (options.noiseOnly) {
     const noise = background(clean.length, rng.pick(NOISE_KINDS), options);
     const gain = 32_768 * 10 ** (rng.between(-60, -25) / 20);
-    return { samples: Int16Array.from(noise, (v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain)))), speechStart: 0, speechEnd: 0 };
+    return {
+      samples: Int16Array.from(noise, (v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain)))),
+      speechStart: 0,
+      speechEnd: 0,
+    };
   }
   const span = speechSpan(clean);
   const trimmed = Float32Array.from({ length: span.end - span.start }, (_, i) => clean[span.start + i]!);

@@ -24,7 +24,12 @@ export function createMlp(sizes: readonly number[], rng: Random): Mlp {
     const inputs = sizes[i]!;
     const outputs = sizes[i + 1]!;
     const scale = Math.sqrt(2 / inputs);
-    layers.push({ inputs, outputs, weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * scale), bias: new Float32Array(outputs) });
+    layers.push({
+      inputs,
+      outputs,
+      weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * scale),
+      bias: new Float32Array(outputs),
+    });
   }
   return { layers };
 }
@@ -72,7 +77,12 @@ export interface TrainOptions {
 }
 
 /** Trains `net` in place on balanced batches of `positives` and `negatives`. */
-export function trainMlp(net: Mlp, positives: readonly Example[], negatives: readonly Example[], options: TrainOptions): void {
+export function trainMlp(
+  net: Mlp,
+  positives: readonly Example[],
+  negatives: readonly Example[],
+  options: TrainOptions,
+): void {
   const rate = options.learningRate ?? 1e-3;
   const negativeWeight = options.negativeWeight ?? 1;
   const decay = options.weightDecay ?? 1e-4;

@@ -42,7 +42,10 @@ const PAD_SAMPLES = HEAD_FRAMES * HOP_SAMPLES;
 export interface TrainLimits {
   /** Speakers per phrase (default: all 140). */
   speakers?: number;
-  /** `flite`: flite's speakers alone (each request a fresh synthesizer, so a run's audio never depends on the one before). */
+  /**
+   * `flite`: flite's speakers alone (each request a fresh synthesizer, so a run's audio never depends on the one
+   * before).
+   */
   voices?: 'all' | 'flite';
   /** Rooms each speaker's phrase is heard in. */
   roomsPerSpeaker?: number;
@@ -59,7 +62,10 @@ export interface TrainOptions {
   seed: number;
   frontEnd: FrontEnd;
   outDir: string;
-  /** Real recordings (WAV, 16 kHz mono), with an optional `MANIFEST.tsv` (file, transcript): negatives, and positives of a phrase. */
+  /**
+   * Real recordings (WAV, 16 kHz mono), with an optional `MANIFEST.tsv` (file, transcript): negatives, and positives of
+   * a phrase.
+   */
   negativesDir?: string;
   limits?: TrainLimits;
   /** Where the embedded training set is kept between runs (none: built every run). */
@@ -86,7 +92,8 @@ interface Clip {
   speechEnd?: number;
 }
 
-const says = (text: string, phrase: string) => ` ${text.toLowerCase().replace(/[^a-z' ]/g, ' ')} `.includes(` ${phrase.toLowerCase()} `);
+const says = (text: string, phrase: string) =>
+  ` ${text.toLowerCase().replace(/[^a-z' ]/g, ' ')} `.includes(` ${phrase.toLowerCase()} `);
 
 function floorNoise(length: number, rng: Random): Int16Array {
   // Why −70 dBFS: a quiet room through a real microphone; digital zero is not what a microphone hears.
@@ -120,7 +127,8 @@ function readRealClips(dir: string, limit: number | undefined): RealClip[] {
     .sort();
   return files.slice(0, limit ?? files.length).map((file) => {
     const { pcm, sampleRateHz } = readWav(new Uint8Array(readFileSync(join(dir, file))));
-    if (sampleRateHz !== 16_000) throw new Error(`${join(dir, file)} is ${sampleRateHz} Hz: the negatives must be 16 kHz mono WAV`);
+    if (sampleRateHz !== 16_000)
+      throw new Error(`${join(dir, file)} is ${sampleRateHz} Hz: the negatives must be 16 kHz mono WAV`);
     const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.byteLength & ~1)));
     return { text: manifest.get(relative(dir, join(dir, file))) ?? '', samples };
   });
@@ -161,10 +169,22 @@ export interface TrainingSet {
  * The training set from `options.cacheDir` when a run with the same seed, limits, phrases and recordings
  * built it before (keyed by all of them), else built and kept there. Building it is most of a run.
  */
-async function cachedTrainingSet(options: TrainOptions, build: () => Promise<TrainingSet>, say: (line: string) => void): Promise<TrainingSet> {
+async function cachedTrainingSet(
+  options: TrainOptions,
+  build: () => Promise<TrainingSet>,
+  say: (line: string) => void,
+): Promise<TrainingSet> {
   if (!options.cacheDir) return build();
   const key = createHash('sha256')
-    .update(JSON.stringify({ seed: options.seed, limits: options.limits ?? {}, phrases: options.phrases, negatives: options.negativesDir ?? null, v: 1 }))
+    .update(
+      JSON.stringify({
+        seed: options.seed,
+        limits: options.limits ?? {},
+        phrases: options.phrases,
+        negatives: options.negativesDir ?? null,
+        v: 1,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   const file = join(options.cacheDir, `training-set-${key}.bin`);
@@ -183,7 +203,12 @@ const HELD_OUT_EVERY = 5;
 /** Generated noise alone (white, pink, brown in turn), seconds each: a head must not fire on a room. */
 const NOISE_CLIPS = 24;
 
-async function buildTrainingSet(options: TrainOptions, rng: Random, speakers: readonly Speaker[], hear: Hear): Promise<TrainingSet> {
+async function buildTrainingSet(
+  options: TrainOptions,
+  rng: Random,
+  speakers: readonly Speaker[],
+  hear: Hear,
+): Promise<TrainingSet> {
   const say = options.onProgress ?? (() => {});
   const limits = options.limits ?? {};
   const recordings = options.negativesDir ? readRealClips(options.negativesDir, limits.realClips) : [];
@@ -191,7 +216,11 @@ async function buildTrainingSet(options: TrainOptions, rng: Random, speakers: re
   const set: TrainingSet = { real: [], ordinary: [], heldOut: [], speakers: speakers.length, texts: 0 };
   for (const [i, clip] of recordings.entries()) {
     const span = speechSpan(clip.samples);
-    const embedded = { text: clip.text, embeddings: await clipEmbeddings(options.frontEnd, padded(clip.samples, rng)), speechEnd: PAD_SAMPLES + span.end };
+    const embedded = {
+      text: clip.text,
+      embeddings: await clipEmbeddings(options.frontEnd, padded(clip.samples, rng)),
+      speechEnd: PAD_SAMPLES + span.end,
+    };
     if (i % HELD_OUT_EVERY === 0) {
       set.heldOut.push(embedded);
       continue;

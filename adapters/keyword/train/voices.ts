@@ -26,7 +26,16 @@ const FLITE = [
   { voice: 'slt', pitches: [undefined, 150, 230] },
 ];
 const FLITE_STRETCHES = [0.8, 1, 1.25];
-const ESPEAK_ACCENTS = ['en-us', 'en', 'en-gb-scotland', 'en-029', 'en-us-nyc', 'en-gb-x-rp', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd'];
+const ESPEAK_ACCENTS = [
+  'en-us',
+  'en',
+  'en-gb-scotland',
+  'en-029',
+  'en-us-nyc',
+  'en-gb-x-rp',
+  'en-gb-x-gbclan',
+  'en-gb-x-gbcwmd',
+];
 const ESPEAK_VARIANTS = ['', '+m1', '+m2', '+m3', '+m4', '+m5', '+m6', '+m7', '+f1', '+f2', '+f3', '+f4', '+f5'];
 
 function speaker(name: string, engine: TtsEngine): Speaker {
@@ -63,7 +72,10 @@ export function trainingSpeakers(rng: Random, options: { espeak?: boolean } = {}
     ESPEAK_VARIANTS.map((variant) => {
       const rateWpm = Math.round(rng.between(120, 230));
       const pitch = Math.round(rng.between(25, 75));
-      return speaker(`espeak ${accent}${variant} ${rateWpm} wpm pitch ${pitch}`, createEspeakTts({ voice: `${accent}${variant}`, rateWpm, pitch }));
+      return speaker(
+        `espeak ${accent}${variant} ${rateWpm} ` + `wpm pitch ${pitch}`,
+        createEspeakTts({ voice: `${accent}${variant}`, rateWpm, pitch }),
+      );
     }),
   );
   return [...flite, ...espeak];

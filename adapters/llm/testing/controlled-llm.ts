@@ -34,7 +34,14 @@ export function createControlledLlm(name = 'controlled-llm'): ControlledLlm {
     active,
     stream({ messages, signal, tools, toolChoice }) {
       const channel = createChannel<LlmDelta>(signal);
-      requests.push({ messages, signal, channel, tokens: [], ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) });
+      requests.push({
+        messages,
+        signal,
+        channel,
+        tokens: [],
+        ...(tools ? { tools } : {}),
+        ...(toolChoice ? { toolChoice } : {}),
+      });
       return channel;
     },
     emitToolCall(call) {

@@ -33,7 +33,8 @@ export interface FakeLlm extends LlmEngine {
   readonly stats: Readonly<FakeLlmStats>;
 }
 
-const TOKEN = /\s*(?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)/gu;
+const TOKEN =
+  /\s*(?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)/gu;
 
 /**
  * Splits a reply the way the fake LLM streams it: one token per word carrying its leading whitespace

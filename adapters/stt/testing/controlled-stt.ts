@@ -44,7 +44,11 @@ export function createControlledStt(name = 'controlled-stt'): ControlledStt {
         partial: (text, confidence) => options.onPartial(text, confidence),
         final: (text, confidence, language) => {
           stream.settled = true;
-          const result: SttResult = { text, ...(confidence !== undefined ? { confidence } : {}), ...(language !== undefined ? { language } : {}) };
+          const result: SttResult = {
+            text,
+            ...(confidence !== undefined ? { confidence } : {}),
+            ...(language !== undefined ? { language } : {}),
+          };
           if (stream.finishing) resolveFinal!(result);
           else early = { result };
         },

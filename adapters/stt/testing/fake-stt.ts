@@ -35,7 +35,8 @@ export interface FakeStt extends SttEngine {
 }
 
 /** Words as a recognizer would grow them: whitespace-separated, but each CJK character on its own. */
-const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+const WORD =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
 
 /**
  * Each `createStream` is one utterance. Partials are delivered synchronously from `push`, with the

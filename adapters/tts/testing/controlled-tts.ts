@@ -29,7 +29,13 @@ export function createControlledTts(options: { name?: string; sampleRateHz?: num
     activeRequests: () => requests.filter((r) => !r.signal.aborted && !r.channel.closed),
     synthesize({ text, voice, language, signal }) {
       const channel = createChannel<Uint8Array>(signal);
-      requests.push({ text, signal, channel, ...(voice !== undefined ? { voice } : {}), ...(language !== undefined ? { language } : {}) });
+      requests.push({
+        text,
+        signal,
+        channel,
+        ...(voice !== undefined ? { voice } : {}),
+        ...(language !== undefined ? { language } : {}),
+      });
       return channel;
     },
   };

@@ -107,7 +107,8 @@ export function createFakeTts(options: FakeTtsOptions): FakeTts {
         if (fail === 'error') throw new Error(`${name}: synthesis failed`);
         // A view of a cached tone, not a copy: nothing downstream writes into TTS audio (see sharedTestTone).
         const pcm = sharedTestTone(sampleRateHz, countSpeechWords(text) * msPerWord, { seed, noise: 0.02 });
-        if (phonemes && onPhoneme) speechWords(text).forEach((word, i) => onPhoneme({ atMs: i * msPerWord, name: word[0]!.toLowerCase() }));
+        if (phonemes && onPhoneme)
+          speechWords(text).forEach((word, i) => onPhoneme({ atMs: i * msPerWord, name: word[0]!.toLowerCase() }));
         const chunkBytes = chunkMs ? Math.max(2, pcmBytesFor(chunkMs, sampleRateHz)) : pcm.byteLength;
         for (let offset = 0; offset < pcm.byteLength; offset += chunkBytes) {
           // Why chunkMs / 4: streaming TTS runs a few times faster than real time (here 4x), so a

@@ -50,7 +50,12 @@ export function createFakeVad(options: FakeVadOptions = {}): VadEngine {
  * ```
  */
 export function makeSpeechFrame(sampleRateHz: number, frameMs: number, seed = 0): Uint8Array {
-  return makeTestTone(sampleRateHz, frameMs, { freqHz: 150 + (Math.abs(seed) % 10) * 25, amplitude: 0.25, noise: 0.03, seed });
+  return makeTestTone(sampleRateHz, frameMs, {
+    freqHz: 150 + (Math.abs(seed) % 10) * 25,
+    amplitude: 0.25,
+    noise: 0.03,
+    seed,
+  });
 }
 
 /**

@@ -33,7 +33,11 @@ function chartMessages(events: readonly RecordedEvent[], previous = ''): TopicMe
   for (const e of events) {
     out.push({ topic: 'events', atMs: e.atMs, message: e });
     if (e.state !== previous || e.seq === 0) {
-      out.push({ topic: 'state', atMs: e.atMs, message: { state: e.state, previous, event: e.type, turnId: e.turnId, status: e.status, seq: e.seq } });
+      out.push({
+        topic: 'state',
+        atMs: e.atMs,
+        message: { state: e.state, previous, event: e.type, turnId: e.turnId, status: e.status, seq: e.seq },
+      });
       previous = e.state;
     }
   }
@@ -91,11 +95,22 @@ function robotSpeechMessages(startedWallMs: number, turns: readonly TurnTimeline
     if (t.firstAudioAtMs === undefined && t.heardText === undefined) return [];
     const endMs = t.endedAtMs ?? t.firstAudioAtMs ?? 0;
     const firstWord = (t.heardText ?? '').trim().split(/\s+/)[0] ?? '';
-    const status = t.outcome === 'finished' ? GoalStatus.succeeded : t.outcome === 'interrupted' ? GoalStatus.canceled : GoalStatus.aborted;
+    const status =
+      t.outcome === 'finished'
+        ? GoalStatus.succeeded
+        : t.outcome === 'interrupted'
+          ? GoalStatus.canceled
+          : GoalStatus.aborted;
     const error = t.outcome === 'finished' ? '' : (t.reason ?? t.outcome ?? 'not ended');
     return [
       ...(t.firstAudioAtMs !== undefined
-        ? [{ topic: 'robotSpeechFeedback' as const, atMs: t.firstAudioAtMs, message: { goal_id: goalId(t.turnId), feedback: { word: firstWord } } }]
+        ? [
+            {
+              topic: 'robotSpeechFeedback' as const,
+              atMs: t.firstAudioAtMs,
+              message: { goal_id: goalId(t.turnId), feedback: { word: firstWord } },
+            },
+          ]
         : []),
       {
         topic: 'robotSpeechResult' as const,
@@ -119,12 +134,24 @@ function actionMessages(
   const status = (atMs: number, actionId: string, code: number) => ({
     topic: 'actionStatus' as const,
     atMs,
-    message: { status_list: [{ goal_info: { goal_id: goalId(actionId), stamp: rosTime(startedWallMs + atMs) }, status: code }] },
+    message: {
+      status_list: [{ goal_info: { goal_id: goalId(actionId), stamp: rosTime(startedWallMs + atMs) }, status: code }],
+    },
   });
-  const result = (atMs: number, actionId: string, code: number, outcome: string, resultJson: string, error: string) => ({
+  const result = (
+    atMs: number,
+    actionId: string,
+    code: number,
+    outcome: string,
+    resultJson: string,
+    error: string,
+  ) => ({
     topic: 'actionResult' as const,
     atMs,
-    message: { status: code, result: { action_id: actionId, turn_id: turnOf.get(actionId) ?? '', outcome, result_json: resultJson, error } },
+    message: {
+      status: code,
+      result: { action_id: actionId, turn_id: turnOf.get(actionId) ?? '', outcome, result_json: resultJson, error },
+    },
   });
   for (const e of emitted) {
     if (e.kind !== 'publish') continue;
@@ -141,9 +168,17 @@ function actionMessages(
         call_id: str(m.callId),
         runs_on: str(m.runsOn),
       };
-      out.push({ topic: 'actionGoal', atMs: e.atMs, message: { goal_id: goalId(actionId), goal: { ...goal, timeout_ms: Number(m.timeoutMs ?? 0) } } });
+      out.push({
+        topic: 'actionGoal',
+        atMs: e.atMs,
+        message: { goal_id: goalId(actionId), goal: { ...goal, timeout_ms: Number(m.timeoutMs ?? 0) } },
+      });
     } else if (m.type === 'action.cancel') {
-      out.push({ topic: 'actionCancel', atMs: e.atMs, message: { goal_id: goalId(actionId), action_id: actionId, turn_id: turnId, reason: str(m.reason) } });
+      out.push({
+        topic: 'actionCancel',
+        atMs: e.atMs,
+        message: { goal_id: goalId(actionId), action_id: actionId, turn_id: turnId, reason: str(m.reason) },
+      });
       out.push(status(e.atMs, actionId, GoalStatus.canceling));
     }
   }
@@ -158,21 +193,33 @@ function actionMessages(
         out.push({
           topic: 'actionFeedback',
           atMs: e.atMs,
-          message: { goal_id: goalId(actionId), feedback: { action_id: actionId, turn_id: turnId, feedback_json: json(e.event.feedback) } },
+          message: {
+            goal_id: goalId(actionId),
+            feedback: { action_id: actionId, turn_id: turnId, feedback_json: json(e.event.feedback) },
+          },
         });
         break;
       case 'action.result':
-        out.push(status(e.atMs, actionId, GoalStatus.succeeded), result(e.atMs, actionId, GoalStatus.succeeded, 'result', json(e.event.result), ''));
+        out.push(
+          status(e.atMs, actionId, GoalStatus.succeeded),
+          result(e.atMs, actionId, GoalStatus.succeeded, 'result', json(e.event.result), ''),
+        );
         break;
       case 'action.failed':
       case 'action.rejected': {
         const outcome = e.type === 'action.failed' ? 'failed' : 'rejected';
         const error = str(e.event.error) || str(e.event.reason);
-        out.push(status(e.atMs, actionId, GoalStatus.aborted), result(e.atMs, actionId, GoalStatus.aborted, outcome, '', error));
+        out.push(
+          status(e.atMs, actionId, GoalStatus.aborted),
+          result(e.atMs, actionId, GoalStatus.aborted, outcome, '', error),
+        );
         break;
       }
       case 'action.cancelled':
-        out.push(status(e.atMs, actionId, GoalStatus.canceled), result(e.atMs, actionId, GoalStatus.canceled, 'cancelled', '', ''));
+        out.push(
+          status(e.atMs, actionId, GoalStatus.canceled),
+          result(e.atMs, actionId, GoalStatus.canceled, 'cancelled', '', ''),
+        );
         break;
     }
   }
@@ -219,7 +266,9 @@ export type RecordingPart = Omit<RecordingData, 'recording'> & { firstTurnOrdina
  * for (const m of build({ events, emitted: [], turns: [], audio: [] })) publish(m);
  * ```
  */
-export function createMessageBuilder(recording: Pick<RecordingData['recording'], 'startedWallMs' | 'sessionId'>): (part: RecordingPart) => TopicMessage[] {
+export function createMessageBuilder(
+  recording: Pick<RecordingData['recording'], 'startedWallMs' | 'sessionId'>,
+): (part: RecordingPart) => TopicMessage[] {
   const { startedWallMs, sessionId } = recording;
   let previousState = '';
   const turnOf = new Map<string, string>();

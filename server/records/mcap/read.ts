@@ -47,7 +47,9 @@ const EventSchema = z.object({
   status: z.string(),
   event: StoredEventSchema,
 });
-const EmittedPlaceSchema = z.object({ seq: z.number().int(), eventSeq: z.number().int(), atMs: z.number() }).passthrough();
+const EmittedPlaceSchema = z
+  .object({ seq: z.number().int(), eventSeq: z.number().int(), atMs: z.number() })
+  .passthrough();
 const TurnPlaceSchema = z.object({ ordinal: z.number().int() }).passthrough();
 
 function fileReadable(handle: FileHandle, sizeBytes: bigint) {
@@ -56,7 +58,8 @@ function fileReadable(handle: FileHandle, sizeBytes: bigint) {
     read: async (offset: bigint, length: bigint) => {
       const buffer = new Uint8Array(Number(length));
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, Number(offset));
-      if (bytesRead < buffer.byteLength) throw new Error(`read ${bytesRead} of ${length} bytes at offset ${offset}: the file ends early`);
+      if (bytesRead < buffer.byteLength)
+        throw new Error(`read ${bytesRead} of ${length} bytes at offset ${offset}: the file ends early`);
       return buffer;
     },
   };
@@ -68,7 +71,8 @@ async function openIndexed(file: string, handle: FileHandle): Promise<McapIndexe
   await handle.read(head, 0, 8, 0);
   if (!hasMcapPrefix(new DataView(head.buffer))) {
     throw new McapRecordingError(
-      `${file} is not an MCAP file (it does not start with MCAP's magic bytes): pass a file \`voice-agent export --mcap\` wrote`,
+      `${file} is not an MCAP file (it does not start with MCAP's magic bytes): pass a file \`voice-agent export ` +
+        `--mcap\` wrote`,
       file,
     );
   }
@@ -76,7 +80,8 @@ async function openIndexed(file: string, handle: FileHandle): Promise<McapIndexe
     return await McapIndexedReader.Initialize({ readable: fileReadable(handle, BigInt(size)) });
   } catch (cause) {
     throw new McapRecordingError(
-      `${file} is truncated or damaged (${(cause as Error).message}): a file cut off while it was written has no index; \`mcap recover ${file} -o fixed.mcap\` (the mcap CLI) rebuilds what it can, then read fixed.mcap`,
+      `${file} is truncated or damaged (${(cause as Error).message}): a file cut off while it was written has no ` +
+        `index; \`mcap recover ${file} -o fixed.mcap\` (the mcap CLI) rebuilds what it can, then read fixed.mcap`,
       file,
       { cause },
     );
@@ -100,7 +105,8 @@ async function readRecordingMetadata(file: string, reader: McapIndexedReader): P
     const parsed = RecordingSchema.safeParse(value);
     if (!parsed.success) {
       throw new McapRecordingError(
-        `${file}: the ${RECORDING_METADATA} metadata is malformed (${parsed.error.issues[0]?.message}): export the recording again`,
+        `${file}: the ${RECORDING_METADATA} metadata is malformed (${parsed.error.issues[0]?.message}): export ` +
+          `the recording again`,
         file,
       );
     }
@@ -108,7 +114,8 @@ async function readRecordingMetadata(file: string, reader: McapIndexedReader): P
   }
   if (last) return last;
   throw new McapRecordingError(
-    `${file} is an MCAP file but holds no voice-agent recording (no ${RECORDING_METADATA} metadata): only files \`voice-agent export --mcap\` wrote can be replayed or checked`,
+    `${file} is an MCAP file but holds no voice-agent recording (no ${RECORDING_METADATA} metadata): only files ` +
+      `\`voice-agent export --mcap\` wrote can be replayed or checked`,
     file,
   );
 }
@@ -126,9 +133,14 @@ export async function readMcapRecording(file: string): Promise<RecordingData> {
   try {
     handle = await open(file, 'r');
   } catch (cause) {
-    throw new McapRecordingError(`${file} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check the path`, file, {
-      cause,
-    });
+    throw new McapRecordingError(
+      `${file} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): ` +
+        `check the path`,
+      file,
+      {
+        cause,
+      },
+    );
   }
   try {
     const reader = await openIndexed(file, handle);
@@ -140,7 +152,10 @@ export async function readMcapRecording(file: string): Promise<RecordingData> {
       microphone: topicOf(reader, 'audio_common_msgs/msg/AudioStamped'),
     };
     if (!topics.events)
-      throw new McapRecordingError(`${file} has no ${JSON_SCHEMA_NAMES.events} channel (the chart's event log): export the recording again`, file);
+      throw new McapRecordingError(
+        `${file} has no ${JSON_SCHEMA_NAMES.events} channel (the chart's event log): export the recording ` + `again`,
+        file,
+      );
     return await readMessages(file, reader, recording, topics);
   } finally {
     await handle.close();
@@ -166,7 +181,8 @@ async function readMessages(
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     throw new McapRecordingError(
-      `${file}: ${what()} is malformed (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message}): export the recording again`,
+      `${file}: ${what()} is malformed (${result.error.issues[0]?.path.join('.')}: ` +
+        `${result.error.issues[0]?.message}): export the recording again`,
       file,
     );
   };
@@ -179,7 +195,12 @@ async function readMessages(
         }>(message.data);
         const samples = stamped.audio.audio_data.int16_data;
         const pcm = new Uint8Array(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
-        audio.push({ seq: audio.length, atMs: Number(message.logTime - startNs) / 1e6, sampleRateHz: stamped.audio.info.rate, pcm });
+        audio.push({
+          seq: audio.length,
+          atMs: Number(message.logTime - startNs) / 1e6,
+          sampleRateHz: stamped.audio.info.rate,
+          pcm,
+        });
         continue;
       }
       const value: unknown = JSON.parse(decoder.decode(message.data));
@@ -195,7 +216,8 @@ async function readMessages(
   } catch (cause) {
     if (cause instanceof McapRecordingError) throw cause;
     throw new McapRecordingError(
-      `${file} is damaged at ${what()} (${(cause as Error).message}): \`mcap recover ${file} -o fixed.mcap\` rebuilds what it can`,
+      `${file} is damaged at ${what()} (${(cause as Error).message}): \`mcap recover ${file} -o fixed.mcap\` ` +
+        `rebuilds what it can`,
       file,
       {
         cause,

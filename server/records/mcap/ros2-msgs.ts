@@ -112,29 +112,41 @@ export const ROS2_DEFINITIONS = {
     ['audio_common_msgs/AudioData', AUDIO_DATA],
     ['audio_common_msgs/AudioInfo', AUDIO_INFO],
   ]),
-  'tts_msgs/action/TTS_FeedbackMessage': withDependencies('unique_identifier_msgs/UUID goal_id\ntts_msgs/action/TTS_Feedback feedback', [
-    ['unique_identifier_msgs/UUID', UUID],
-    ['tts_msgs/action/TTS_Feedback', TTS_FEEDBACK],
-    ['builtin_interfaces/Time', TIME],
+  'tts_msgs/action/TTS_FeedbackMessage': withDependencies(
+    'unique_identifier_msgs/UUID goal_id\ntts_msgs/action/TTS_Feedback feedback',
+    [
+      ['unique_identifier_msgs/UUID', UUID],
+      ['tts_msgs/action/TTS_Feedback', TTS_FEEDBACK],
+      ['builtin_interfaces/Time', TIME],
+    ],
+  ),
+  'tts_msgs/action/TTS_GetResult_Response': withDependencies('int8 status\ntts_msgs/action/TTS_Result result', [
+    ['tts_msgs/action/TTS_Result', TTS_RESULT],
   ]),
-  'tts_msgs/action/TTS_GetResult_Response': withDependencies('int8 status\ntts_msgs/action/TTS_Result result', [['tts_msgs/action/TTS_Result', TTS_RESULT]]),
   'action_msgs/msg/GoalStatusArray': withDependencies('action_msgs/GoalStatus[] status_list', [
     ['action_msgs/GoalStatus', GOAL_STATUS],
     ['action_msgs/GoalInfo', GOAL_INFO],
     ['unique_identifier_msgs/UUID', UUID],
     ['builtin_interfaces/Time', TIME],
   ]),
-  'voice_agent_msgs/action/Action_SendGoal_Request': withDependencies('unique_identifier_msgs/UUID goal_id\nvoice_agent_msgs/action/Action_Goal goal', [
-    ['unique_identifier_msgs/UUID', UUID],
-    ['voice_agent_msgs/action/Action_Goal', ACTION_GOAL],
-  ]),
-  'voice_agent_msgs/action/Action_FeedbackMessage': withDependencies('unique_identifier_msgs/UUID goal_id\nvoice_agent_msgs/action/Action_Feedback feedback', [
-    ['unique_identifier_msgs/UUID', UUID],
-    ['voice_agent_msgs/action/Action_Feedback', ACTION_FEEDBACK],
-  ]),
-  'voice_agent_msgs/action/Action_GetResult_Response': withDependencies('int8 status\nvoice_agent_msgs/action/Action_Result result', [
-    ['voice_agent_msgs/action/Action_Result', ACTION_RESULT],
-  ]),
+  'voice_agent_msgs/action/Action_SendGoal_Request': withDependencies(
+    'unique_identifier_msgs/UUID goal_id\nvoice_agent_msgs/action/Action_Goal goal',
+    [
+      ['unique_identifier_msgs/UUID', UUID],
+      ['voice_agent_msgs/action/Action_Goal', ACTION_GOAL],
+    ],
+  ),
+  'voice_agent_msgs/action/Action_FeedbackMessage': withDependencies(
+    'unique_identifier_msgs/UUID goal_id\nvoice_agent_msgs/action/Action_Feedback feedback',
+    [
+      ['unique_identifier_msgs/UUID', UUID],
+      ['voice_agent_msgs/action/Action_Feedback', ACTION_FEEDBACK],
+    ],
+  ),
+  'voice_agent_msgs/action/Action_GetResult_Response': withDependencies(
+    'int8 status\nvoice_agent_msgs/action/Action_Result result',
+    [['voice_agent_msgs/action/Action_Result', ACTION_RESULT]],
+  ),
   'voice_agent_msgs/msg/ActionCancel': withDependencies(ACTION_CANCEL, [['unique_identifier_msgs/UUID', UUID]]),
 } as const;
 

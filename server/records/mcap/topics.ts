@@ -68,9 +68,14 @@ export interface TopicOptions {
 export function mcapTopics(options: TopicOptions = {}): McapTopics {
   const prefix = (options.prefix ?? DEFAULT_TOPIC_PREFIX).replace(/\/+$/, '');
   if (prefix !== '' && !/^\/[A-Za-z0-9_/]*$/.test(prefix)) {
-    throw new Error(`topic prefix "${options.prefix}" is not a ROS 2 name: use "/" then letters, digits, "_" and "/" (e.g. /robot1/voice_agent)`);
+    throw new Error(
+      `topic prefix "${options.prefix}" is not a ROS 2 name: use "/" then letters, digits, "_" and "/" (e.g. ` +
+        `/robot1/voice_agent)`,
+    );
   }
-  const topics = Object.fromEntries(Object.entries(TOPIC_PATHS).map(([key, path]) => [key, `${prefix}${path}`])) as McapTopics;
+  const topics = Object.fromEntries(
+    Object.entries(TOPIC_PATHS).map(([key, path]) => [key, `${prefix}${path}`]),
+  ) as McapTopics;
   return { ...topics, ...options.names };
 }
 
@@ -86,7 +91,10 @@ export const JSON_SCHEMA_NAMES = {
 export const RECORDING_METADATA = 'voice_agent.recording';
 
 const atMs = { type: 'number', description: 'ms since the recording started' };
-const turnId = { type: ['string', 'null'], description: 'the turn (u<n>, t<n>, s<n>, r<n>, f<n>) or "-" / null for the session' };
+const turnId = {
+  type: ['string', 'null'],
+  description: 'the turn (u<n>, t<n>, s<n>, r<n>, f<n>) or "-" / null for the session',
+};
 
 export const JSON_SCHEMAS: Record<keyof typeof JSON_SCHEMA_NAMES, object> = {
   events: {
@@ -100,7 +108,10 @@ export const JSON_SCHEMAS: Record<keyof typeof JSON_SCHEMA_NAMES, object> = {
       turnId,
       state: { type: 'string', description: 'the state after the event (speaking.reply.playing+user.silent)' },
       status: { type: 'string', enum: ['active', 'done', 'error'] },
-      event: { type: 'object', description: 'the event: a bus message with its envelope, or the chart’s own xstate.after.*' },
+      event: {
+        type: 'object',
+        description: 'the event: a bus message with its envelope, or the chart’s own xstate.after.*',
+      },
     },
     required: ['seq', 'atMs', 'type', 'turnId', 'state', 'status', 'event'],
   },
@@ -120,9 +131,15 @@ export const JSON_SCHEMAS: Record<keyof typeof JSON_SCHEMA_NAMES, object> = {
   },
   emitted: {
     title: JSON_SCHEMA_NAMES.emitted,
-    description: 'A notice, history entry or published action message the chart emitted while processing event eventSeq',
+    description:
+      'A notice, history entry or published action message the chart emitted while processing event eventSeq',
     type: 'object',
-    properties: { kind: { type: 'string', enum: ['notice', 'history', 'publish'] }, seq: { type: 'integer' }, eventSeq: { type: 'integer' }, atMs },
+    properties: {
+      kind: { type: 'string', enum: ['notice', 'history', 'publish'] },
+      seq: { type: 'integer' },
+      eventSeq: { type: 'integer' },
+      atMs,
+    },
     required: ['kind', 'seq', 'eventSeq', 'atMs'],
   },
   turns: {

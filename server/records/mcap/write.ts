@@ -30,7 +30,9 @@ import {
 
 export interface McapWriteOptions {
   topics?: McapTopics;
-  /** Also write the microphone as `foxglove.RawAudio` JSON (base64, a third larger) beside the CDR audio; default true. */
+  /**
+   * Also write the microphone as `foxglove.RawAudio` JSON (base64, a third larger) beside the CDR audio; default true.
+   */
   rawAudio?: boolean;
 }
 
@@ -44,10 +46,19 @@ export interface McapWriteResult {
 }
 
 /** Everything of one recording in a store, read at once. */
-export function recordingData(store: Pick<RecordStore, 'recording' | 'events' | 'emitted' | 'turns' | 'audio'>, ref: string): RecordingData {
+export function recordingData(
+  store: Pick<RecordStore, 'recording' | 'events' | 'emitted' | 'turns' | 'audio'>,
+  ref: string,
+): RecordingData {
   const recording = store.recording(ref);
   const { id } = recording;
-  return { recording, events: store.events(id), emitted: store.emitted(id), turns: store.turns(id), audio: store.audio(id) };
+  return {
+    recording,
+    events: store.events(id),
+    emitted: store.emitted(id),
+    turns: store.turns(id),
+    audio: store.audio(id),
+  };
 }
 
 /** A file written through a descriptor; `position` counts what was written. */
@@ -100,7 +111,8 @@ export function channelFor(key: TopicKey): Channel {
 }
 
 /** Unix ns of a time in ms since the recording started; integer arithmetic, so no float rounding at 1e18. */
-export const logTimeNs = (startedWallMs: number, atMs: number): bigint => BigInt(Math.round(startedWallMs)) * 1_000_000n + BigInt(Math.round(atMs * 1e6));
+export const logTimeNs = (startedWallMs: number, atMs: number): bigint =>
+  BigInt(Math.round(startedWallMs)) * 1_000_000n + BigInt(Math.round(atMs * 1e6));
 
 /**
  * Why 16 kB: a chunk reaches the file whole or not at all, so a crash loses at most the open one —
@@ -128,7 +140,10 @@ export interface McapRecordingWriter {
  * Starts an MCAP file (profile `ros2`) on `writable` with one channel per topic. `chunkBytes`: where
  * a chunk is closed (default @mcap/core's 1 MB; {@link MCAP_CHUNK_BYTES} for a file written as it runs).
  */
-export async function startMcapWriter(writable: IWritable, options: McapWriteOptions & { chunkBytes?: number } = {}): Promise<McapRecordingWriter> {
+export async function startMcapWriter(
+  writable: IWritable,
+  options: McapWriteOptions & { chunkBytes?: number } = {},
+): Promise<McapRecordingWriter> {
   const topics = options.topics ?? mcapTopics();
   const writer = new McapWriter({
     writable,
@@ -147,9 +162,22 @@ export async function startMcapWriter(writable: IWritable, options: McapWriteOpt
     const channel = channelFor(key);
     const schemaId =
       channel.kind === 'ros2'
-        ? await writer.registerSchema({ name: channel.type, encoding: 'ros2msg', data: encoder.encode(ros2Codec(channel.type).definition) })
-        : await writer.registerSchema({ name: channel.name, encoding: 'jsonschema', data: encoder.encode(JSON.stringify(channel.schema)) });
-    const id = await writer.registerChannel({ topic: topics[key], schemaId, messageEncoding: channel.kind === 'ros2' ? 'cdr' : 'json', metadata: new Map() });
+        ? await writer.registerSchema({
+            name: channel.type,
+            encoding: 'ros2msg',
+            data: encoder.encode(ros2Codec(channel.type).definition),
+          })
+        : await writer.registerSchema({
+            name: channel.name,
+            encoding: 'jsonschema',
+            data: encoder.encode(JSON.stringify(channel.schema)),
+          });
+    const id = await writer.registerChannel({
+      topic: topics[key],
+      schemaId,
+      messageEncoding: channel.kind === 'ros2' ? 'cdr' : 'json',
+      metadata: new Map(),
+    });
     channels.set(key, { id, channel });
   }
   const byTopic: Record<string, number> = {};
@@ -157,14 +185,20 @@ export async function startMcapWriter(writable: IWritable, options: McapWriteOpt
   let count = 0;
   return {
     async recording(recording) {
-      await writer.addMetadata({ name: RECORDING_METADATA, metadata: new Map([['recording', JSON.stringify(recording)]]) });
+      await writer.addMetadata({
+        name: RECORDING_METADATA,
+        metadata: new Map([['recording', JSON.stringify(recording)]]),
+      });
     },
     async messages(startedWallMs, messages) {
       // Stable by time: messages of one moment keep the order the session produced them in.
       const sorted = messages.filter((m) => channels.has(m.topic)).sort((a, b) => a.atMs - b.atMs);
       for (const m of sorted) {
         const { id, channel } = channels.get(m.topic)!;
-        const data = channel.kind === 'ros2' ? ros2Codec(channel.type).writer.writeMessage(m.message) : encoder.encode(JSON.stringify(m.message));
+        const data =
+          channel.kind === 'ros2'
+            ? ros2Codec(channel.type).writer.writeMessage(m.message)
+            : encoder.encode(JSON.stringify(m.message));
         const time = logTimeNs(startedWallMs, m.atMs);
         const sequence = (sequences.get(m.topic) ?? 0) + 1;
         sequences.set(m.topic, sequence);
@@ -181,7 +215,11 @@ export async function startMcapWriter(writable: IWritable, options: McapWriteOpt
 }
 
 /** Writes `data` as MCAP through `writable`; resolves with the message counts. */
-export async function writeMcap(data: RecordingData, writable: IWritable, options: McapWriteOptions = {}): Promise<Omit<McapWriteResult, 'file'>> {
+export async function writeMcap(
+  data: RecordingData,
+  writable: IWritable,
+  options: McapWriteOptions = {},
+): Promise<Omit<McapWriteResult, 'file'>> {
   const writer = await startMcapWriter(writable, options);
   await writer.recording(data.recording);
   await writer.messages(data.recording.startedWallMs, sessionMessages(data));
@@ -192,7 +230,11 @@ export async function writeMcap(data: RecordingData, writable: IWritable, option
  * Writes `data` to `file`: into `file.partial` first, renamed over `file` once complete, so a crash
  * never leaves a half-written file under the real name.
  */
-export async function writeMcapFile(data: RecordingData, file: string, options: McapWriteOptions = {}): Promise<McapWriteResult> {
+export async function writeMcapFile(
+  data: RecordingData,
+  file: string,
+  options: McapWriteOptions = {},
+): Promise<McapWriteResult> {
   const partial = `${file}.partial`;
   const fd = openSync(partial, 'w');
   let result: Omit<McapWriteResult, 'file'>;

@@ -19,7 +19,10 @@ const move = parseActionDeclaration({
   description: 'Drive straight.',
   parameters: {
     type: 'object',
-    properties: { direction: { type: 'string', enum: ['forward', 'backward'] }, meters: { type: 'number', minimum: 0.1, maximum: 5 } },
+    properties: {
+      direction: { type: 'string', enum: ['forward', 'backward'] },
+      meters: { type: 'number', minimum: 0.1, maximum: 5 },
+    },
     required: ['direction', 'meters'],
     additionalProperties: false,
   },
@@ -28,7 +31,11 @@ const move = parseActionDeclaration({
 const navigate = parseActionDeclaration({
   name: 'navigate',
   description: 'Drive to a named place.',
-  parameters: { type: 'object', properties: { place: { type: 'string', enum: ['kitchen', 'door'] } }, required: ['place'] },
+  parameters: {
+    type: 'object',
+    properties: { place: { type: 'string', enum: ['kitchen', 'door'] } },
+    required: ['place'],
+  },
   confirm: { when: { place: ['door'] } },
   say: { result: 'Arrived at the {place}.' },
 });
@@ -65,15 +72,27 @@ describe('action declarations', () => {
   it('names the action and the field in its errors', () => {
     const message = errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', confirm: 'sometimes' }));
     expect(message).toMatch(/^action "move": confirm: /);
-    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', timeoutMs: -1 }))).toMatch(/action "move": timeoutMs: /);
-    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', cancelOn: ['coffee'] }))).toMatch(/action "move": cancelOn\.0: /);
-    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', colour: 'red' }))).toMatch(/action "move": .*colour/);
-    expect(errorOf(() => parseActionDeclaration({ name: 'go home', description: 'x' }))).toMatch(/name: an action name is 1-64 characters/);
-    expect(errorOf(() => parseActionDeclaration({ description: 'x' }, 'robot.json: action'))).toMatch(/^robot\.json: action: name: /);
+    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', timeoutMs: -1 }))).toMatch(
+      /action "move": timeoutMs: /,
+    );
+    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', cancelOn: ['coffee'] }))).toMatch(
+      /action "move": cancelOn\.0: /,
+    );
+    expect(errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', colour: 'red' }))).toMatch(
+      /action "move": .*colour/,
+    );
+    expect(errorOf(() => parseActionDeclaration({ name: 'go home', description: 'x' }))).toMatch(
+      /name: an action name is 1-64 characters/,
+    );
+    expect(errorOf(() => parseActionDeclaration({ description: 'x' }, 'robot.json: action'))).toMatch(
+      /^robot\.json: action: name: /,
+    );
   });
 
   it('refuses a parameter schema that does not compile, naming the action', () => {
-    const message = errorOf(() => parseActionDeclaration({ name: 'move', description: 'x', parameters: { type: 'no-such-type' } }));
+    const message = errorOf(() =>
+      parseActionDeclaration({ name: 'move', description: 'x', parameters: { type: 'no-such-type' } }),
+    );
     expect(message).toMatch(/^action "move": parameters is not a usable JSON Schema/);
   });
 
@@ -82,8 +101,12 @@ describe('action declarations', () => {
       { name: 'stop', description: 'Stop.' },
       { name: 'stop', description: 'Stop again.' },
     ];
-    expect(errorOf(() => parseActionSet(twice, 'robot.json'))).toMatch(/^robot\.json: 1\.name: action "stop" is declared twice/);
-    expect(errorOf(() => parseActionSet([{ name: 'stop', description: '' }], 'robot.json'))).toMatch(/^robot\.json: \[0\] action "stop": description: /);
+    expect(errorOf(() => parseActionSet(twice, 'robot.json'))).toMatch(
+      /^robot\.json: 1\.name: action "stop" is declared twice/,
+    );
+    expect(errorOf(() => parseActionSet([{ name: 'stop', description: '' }], 'robot.json'))).toMatch(
+      /^robot\.json: \[0\] action "stop": description: /,
+    );
     expect(errorOf(() => parseActionSet({ stop: {} }, 'robot.json'))).toMatch(/^robot\.json: expected an array/);
     expect(parseActionSet([{ name: 'stop', description: 'Stop.' }]).map((a) => a.name)).toEqual(['stop']);
   });
@@ -137,9 +160,17 @@ describe('checkCall', () => {
   });
 
   it('refuses a value outside the enum, a missing required argument and an extra one', () => {
-    expect(checkCall(catalog, { name: 'navigate', arguments: '{"place":"moon"}' })).toMatchObject({ ok: false, detail: expect.stringMatching(/place: /) });
-    expect(checkCall(catalog, { name: 'navigate', arguments: '{}' })).toMatchObject({ ok: false, reason: 'invalid_arguments' });
-    expect(checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":1,"speed":9}' })).toMatchObject({ ok: false });
+    expect(checkCall(catalog, { name: 'navigate', arguments: '{"place":"moon"}' })).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/place: /),
+    });
+    expect(checkCall(catalog, { name: 'navigate', arguments: '{}' })).toMatchObject({
+      ok: false,
+      reason: 'invalid_arguments',
+    });
+    expect(
+      checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":1,"speed":9}' }),
+    ).toMatchObject({ ok: false });
   });
 
   it('refuses arguments that are not a JSON object', () => {
@@ -148,8 +179,14 @@ describe('checkCall', () => {
       reason: 'invalid_arguments',
       detail: 'turn: the arguments are not JSON',
     });
-    expect(checkCall(catalog, { name: 'turn', arguments: '[1]' })).toMatchObject({ ok: false, detail: 'turn: the arguments are not an object' });
-    expect(checkCall(catalog, { name: 'turn', arguments: 'null' })).toMatchObject({ ok: false, detail: 'turn: the arguments are not an object' });
+    expect(checkCall(catalog, { name: 'turn', arguments: '[1]' })).toMatchObject({
+      ok: false,
+      detail: 'turn: the arguments are not an object',
+    });
+    expect(checkCall(catalog, { name: 'turn', arguments: 'null' })).toMatchObject({
+      ok: false,
+      detail: 'turn: the arguments are not an object',
+    });
   });
 
   it('runs a client tool as a client action, never confirmed', () => {
@@ -160,13 +197,17 @@ describe('checkCall', () => {
 
   it('prefers the declared action over a client tool of the same name', () => {
     const tool = { name: 'move', description: 'The client moves.', parameters: { type: 'object', properties: {} } };
-    const check = checkCall({ declared: [move], clientTools: [tool] }, { name: 'move', arguments: '{"direction":"forward","meters":1}' });
+    const check = checkCall(
+      { declared: [move], clientTools: [tool] },
+      { name: 'move', arguments: '{"direction":"forward","meters":1}' },
+    );
     expect(check.ok && check.action.runsOn).toBe('controller');
   });
 });
 
 describe('needsConfirmation', () => {
-  const withConfirm = (confirm: unknown): ActionDeclaration => parseActionDeclaration({ name: 'x', description: 'x', confirm });
+  const withConfirm = (confirm: unknown): ActionDeclaration =>
+    parseActionDeclaration({ name: 'x', description: 'x', confirm });
 
   it('never and always', () => {
     expect(needsConfirmation(withConfirm('never'), {})).toBe(false);
@@ -184,7 +225,13 @@ describe('needsConfirmation', () => {
     expect(needsConfirmation(move, { meters: 2.9 })).toBe(false);
     expect(needsConfirmation(move, { meters: '3' })).toBe(false);
     const band = withConfirm({ when: { speed: { min: 1, max: 2 } } });
-    expect([0.5, 1, 1.5, 2, 2.5].map((speed) => needsConfirmation(band, { speed }))).toEqual([false, true, true, true, false]);
+    expect([0.5, 1, 1.5, 2, 2.5].map((speed) => needsConfirmation(band, { speed }))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
     const below = withConfirm({ when: { speed: { max: 1 } } });
     expect([0, 1, 2].map((speed) => needsConfirmation(below, { speed }))).toEqual([true, true, false]);
   });
@@ -211,7 +258,9 @@ describe('toolsOf', () => {
 describe('fillTemplate', () => {
   it('fills names from the values, leaving unknown and object values out', () => {
     expect(fillTemplate('Arrived at the {place}.', { place: 'kitchen' })).toBe('Arrived at the kitchen.');
-    expect(fillTemplate('Moved {meters} meters {direction}.', { meters: 2, direction: 'forward' })).toBe('Moved 2 meters forward.');
+    expect(fillTemplate('Moved {meters} meters {direction}.', { meters: 2, direction: 'forward' })).toBe(
+      'Moved 2 meters forward.',
+    );
     expect(fillTemplate('Arrived at the {place} {missing}.', { place: 'door' })).toBe('Arrived at the door.');
     expect(fillTemplate('At {pose} now.', { pose: { x: 1 } })).toBe('At now.');
     expect(fillTemplate('Done.', {})).toBe('Done.');

@@ -1,17 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveActions, TIMEOUT_GRACE_MS, type ActionHandler, type ActionServer } from '../../../adapters/actions/executor.js';
+import {
+  serveActions,
+  TIMEOUT_GRACE_MS,
+  type ActionHandler,
+  type ActionServer,
+} from '../../../adapters/actions/executor.js';
 import { sleep } from '../../../adapters/clock.js';
 import { ManualClock, settle } from '../../../adapters/testing/manual-clock.js';
 import { createMemoryTransport, createMessageBus, type BusMessage, type MessageBus } from '../../../bus/index.js';
 
 type ActionMessage = Extract<BusMessage, { type: `action.${string}` }>;
 
-function setup(handlers: Record<string, ActionHandler>, options: { sessionId?: string; runsOn?: 'controller' | 'handler' } = {}) {
+function setup(
+  handlers: Record<string, ActionHandler>,
+  options: { sessionId?: string; runsOn?: 'controller' | 'handler' } = {},
+) {
   const clock = new ManualClock();
   const bus = createMessageBus(createMemoryTransport(), { clock });
   const seen: ActionMessage[] = [];
   bus.subscribe(bus.subjects.allSessions('action', '*'), (m) => {
-    if (m.type.startsWith('action.') && m.type !== 'action.request' && m.type !== 'action.cancel') seen.push(m as ActionMessage);
+    if (m.type.startsWith('action.') && m.type !== 'action.request' && m.type !== 'action.cancel')
+      seen.push(m as ActionMessage);
   });
   const server = serveActions({ bus, handlers, clock, ...options });
   servers.push(server);
@@ -65,7 +74,13 @@ describe('serveActions', () => {
     await clock.advance(500);
     expect(seen.map(brief)).toEqual([
       { type: 'action.accepted', sessionId: 's1', turnId: 'u3', actionId: id },
-      { type: 'action.feedback', sessionId: 's1', turnId: 'u3', actionId: id, feedback: { raised: true, actionId: id, sessionId: 's1' } },
+      {
+        type: 'action.feedback',
+        sessionId: 's1',
+        turnId: 'u3',
+        actionId: id,
+        feedback: { raised: true, actionId: id, sessionId: 's1' },
+      },
       { type: 'action.result', sessionId: 's1', turnId: 'u3', actionId: id, result: { waved: 2 } },
     ]);
     expect(server.running()).toEqual([]);
@@ -200,7 +215,8 @@ describe('serveActions', () => {
 
   it('fails an action that outlives its timeout with no session to cancel it', async () => {
     const { bus, clock, seen } = setup({
-      forever: (_a, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      forever: (_a, { signal }) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     });
     request(bus, 'forever', {}, { timeoutMs: 2_000 });
     await clock.advance(2_000 + TIMEOUT_GRACE_MS - 1);
@@ -220,7 +236,9 @@ describe('serveActions', () => {
     });
     request(bus, 'talk');
     await settle();
-    expect(seen.filter((m) => m.type === 'action.feedback').map((m) => m.type === 'action.feedback' && m.feedback)).toEqual([{ value: 7 }]);
+    expect(
+      seen.filter((m) => m.type === 'action.feedback').map((m) => m.type === 'action.feedback' && m.feedback),
+    ).toEqual([{ value: 7 }]);
   });
 
   it('runs a redelivered request once', async () => {

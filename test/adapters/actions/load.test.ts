@@ -25,7 +25,9 @@ function errorOf(path: string): string {
 
 describe('loadActionsFile', () => {
   it('names the file and the fix when it cannot be read or parsed', () => {
-    expect(errorOf(join(dir, 'missing.json'))).toMatch(/^actions file .*missing\.json cannot be read \(ENOENT\): check actions\.path \(VA_ACTIONS__PATH\)/);
+    expect(errorOf(join(dir, 'missing.json'))).toMatch(
+      /^actions file .*missing\.json cannot be read \(ENOENT\): check actions\.path \(VA_ACTIONS__PATH\)/,
+    );
     expect(errorOf(file('broken.json', '[{'))).toMatch(/^actions file .*broken\.json is not valid JSON/);
   });
 
@@ -67,16 +69,26 @@ describe('examples/robot-actions.json', () => {
   });
 
   it('fills defaults and refuses what the robot cannot do', () => {
-    expect(checkCall(catalog, { name: 'turn', arguments: '{"direction":"left"}' })).toMatchObject({ ok: true, arguments: { direction: 'left', degrees: 90 } });
-    expect(checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":"two"}' })).toMatchObject({ ok: true, arguments: { meters: 2 } });
-    expect(checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":"ten"}' })).toMatchObject({ ok: false, reason: 'invalid_arguments' });
+    expect(checkCall(catalog, { name: 'turn', arguments: '{"direction":"left"}' })).toMatchObject({
+      ok: true,
+      arguments: { direction: 'left', degrees: 90 },
+    });
+    expect(checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":"two"}' })).toMatchObject({
+      ok: true,
+      arguments: { meters: 2 },
+    });
+    expect(checkCall(catalog, { name: 'move', arguments: '{"direction":"forward","meters":"ten"}' })).toMatchObject({
+      ok: false,
+      reason: 'invalid_arguments',
+    });
     expect(checkCall(catalog, { name: 'navigate', arguments: '{"place":"garden"}' })).toMatchObject({ ok: false });
   });
 
   it('matches the simulator: every declared action has a handler, every place is in its room', () => {
     const robot = createRobotSimulator();
     expect(Object.keys(robot.handlers).sort()).toEqual(actions.map((a) => a.name).sort());
-    const places = (byName('navigate').parameters as { properties: { place: { enum: string[] } } }).properties.place.enum;
+    const places = (byName('navigate').parameters as { properties: { place: { enum: string[] } } }).properties.place
+      .enum;
     expect(places.sort()).toEqual(Object.keys(ROBOT_PLACES).sort());
   });
 });

@@ -25,12 +25,25 @@ function setup() {
 let next = 1;
 function ask(bus: MessageBus, name: string, args: Record<string, unknown>, sessionId = 's1'): string {
   const actionId = `a${next++}`;
-  bus.publish({ type: 'action.request', sessionId, turnId: 'u1', actionId, name, arguments: args, callId: 'c1', runsOn: 'controller', timeoutMs: 30_000 });
+  bus.publish({
+    type: 'action.request',
+    sessionId,
+    turnId: 'u1',
+    actionId,
+    name,
+    arguments: args,
+    callId: 'c1',
+    runsOn: 'controller',
+    timeoutMs: 30_000,
+  });
   return actionId;
 }
-const of = (seen: Seen[], id: string, type?: Seen['type']) => seen.filter((m) => m.actionId === id && (!type || m.type === type));
-const feedbackOf = (seen: Seen[], id: string) => of(seen, id, 'action.feedback').map((m) => (m.type === 'action.feedback' ? m.feedback : {}));
-const resultOf = (seen: Seen[], id: string) => of(seen, id, 'action.result').map((m) => (m.type === 'action.result' ? m.result : undefined))[0];
+const of = (seen: Seen[], id: string, type?: Seen['type']) =>
+  seen.filter((m) => m.actionId === id && (!type || m.type === type));
+const feedbackOf = (seen: Seen[], id: string) =>
+  of(seen, id, 'action.feedback').map((m) => (m.type === 'action.feedback' ? m.feedback : {}));
+const resultOf = (seen: Seen[], id: string) =>
+  of(seen, id, 'action.result').map((m) => (m.type === 'action.result' ? m.result : undefined))[0];
 
 describe('robot simulator', () => {
   it('moves at 0.5 m/s with feedback every 500 ms, and keeps its pose', async () => {
@@ -57,7 +70,11 @@ describe('robot simulator', () => {
     const { clock, bus, robot, seen } = setup();
     const right = ask(bus, 'turn', { direction: 'right' });
     await clock.advance(1_000);
-    expect(resultOf(seen, right)).toEqual({ direction: 'right', degrees: 90, pose: { x: 0, y: 0, headingDeg: 90, place: 'charger' } });
+    expect(resultOf(seen, right)).toEqual({
+      direction: 'right',
+      degrees: 90,
+      pose: { x: 0, y: 0, headingDeg: 90, place: 'charger' },
+    });
     ask(bus, 'move', { direction: 'forward', meters: 1 });
     await clock.advance(2_000);
     expect(robot.pose('s1')).toEqual({ x: 1, y: 0, headingDeg: 90 });

@@ -13,7 +13,8 @@ const noise = (samples: number, dbfs: number) =>
 function talker(seconds: number, dbfs: number, floorDbfs = -85): Float32Array {
   const out = noise(RATE * seconds, floorDbfs);
   const amplitude = Math.SQRT2 * 32768 * 10 ** (dbfs / 20);
-  for (let i = 0; i < out.length; i++) if (i % 8000 < 4800) out[i] = out[i]! + amplitude * Math.sin((2 * Math.PI * 180 * i) / RATE);
+  for (let i = 0; i < out.length; i++)
+    if (i % 8000 < 4800) out[i] = out[i]! + amplitude * Math.sin((2 * Math.PI * 180 * i) / RATE);
   return out;
 }
 const levelDbfs = (x: Float32Array) => 10 * Math.log10(x.reduce((n, v) => n + v * v, 0) / x.length / 32768 ** 2);

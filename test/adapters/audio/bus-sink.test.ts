@@ -22,7 +22,9 @@ describe('bus sink', () => {
     expect(sink.bufferedMs()).toBe(0);
     await bus.flush();
     const out = got.filter((m) => m.type === 'audio.out');
-    expect(out.map((m) => (m.type === 'audio.out' ? [m.seq, m.turnId, m.audio.byteLength] : []))).toEqual([...Array(10).keys()].map((i) => [i, 'u1', 640]));
+    expect(out.map((m) => (m.type === 'audio.out' ? [m.seq, m.turnId, m.audio.byteLength] : []))).toEqual(
+      [...Array(10).keys()].map((i) => [i, 'u1', 640]),
+    );
     expect(got.at(-1)).toMatchObject({ type: 'audio.clear', sessionId: 's1', framesCleared: 7 });
     // After a clear the device starts again from now.
     sink.write(frame, { turnId: 'u2', seq: 0 });

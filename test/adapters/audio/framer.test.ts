@@ -1,4 +1,6 @@
-/** The framer cuts chunks of any length into exact frames, keeps every byte in order, and copies only straddling frames. */
+/**
+ * The framer cuts chunks of any length into exact frames, keeps every byte in order, and copies only straddling frames.
+ */
 import { describe, expect, it } from 'vitest';
 import { createFramer } from '../../../adapters/audio/framer.js';
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createHighPassFilter } from '../../../adapters/audio/high-pass.js';
 
 const RATE = 16_000;
-const tone = (hz: number, seconds = 1) => Float32Array.from({ length: RATE * seconds }, (_, i) => 8000 * Math.sin((2 * Math.PI * hz * i) / RATE));
+const tone = (hz: number, seconds = 1) =>
+  Float32Array.from({ length: RATE * seconds }, (_, i) => 8000 * Math.sin((2 * Math.PI * hz * i) / RATE));
 /** Gain in dB of the filter on a steady tone (after the first 100 ms settle), fed in 20 ms chunks. */
 function gainDb(hz: number, cutoffHz = 100): number {
   const filter = createHighPassFilter({ sampleRateHz: RATE, cutoffHz });

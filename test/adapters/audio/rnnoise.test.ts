@@ -37,17 +37,24 @@ describe('RNNoise denoiser', () => {
     expect(10 * Math.log10(power(last(noise)) / power(last(out)))).toBeGreaterThan(15);
   });
 
-  it('keeps speech: a spoken command loses less than 6 dB, and the stream keeps its length but for ~10-20 ms', async () => {
-    const parts: Uint8Array[] = [];
-    for await (const c of createFliteTts().synthesize({ text: 'Go to the kitchen.', signal: new AbortController().signal })) parts.push(c);
-    const bytes = Buffer.concat(parts);
-    const speech = Float32Array.from(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1));
-    const out = await denoise(speech);
-    expect(10 * Math.log10(power(speech) / power(out))).toBeLessThan(6);
-    const missingMs = ((speech.length - out.length) / RATE) * 1000;
-    expect(missingMs).toBeGreaterThanOrEqual(0);
-    expect(missingMs).toBeLessThan(25);
-  });
+  it(
+    'keeps speech: a spoken command loses less than 6 dB, and the stream keeps its length but for ' + '~10-20 ms',
+    async () => {
+      const parts: Uint8Array[] = [];
+      for await (const c of createFliteTts().synthesize({
+        text: 'Go to the kitchen.',
+        signal: new AbortController().signal,
+      }))
+        parts.push(c);
+      const bytes = Buffer.concat(parts);
+      const speech = Float32Array.from(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1));
+      const out = await denoise(speech);
+      expect(10 * Math.log10(power(speech) / power(out))).toBeLessThan(6);
+      const missingMs = ((speech.length - out.length) / RATE) * 1000;
+      expect(missingMs).toBeGreaterThanOrEqual(0);
+      expect(missingMs).toBeLessThan(25);
+    },
+  );
 
   it('reports its voice probability and refuses to work after close()', async () => {
     const denoiser = await createRnnoiseDenoiser({ sampleRateHz: RATE });

@@ -48,7 +48,15 @@ describe('room noise gauge', () => {
   });
 
   it('never reads words said in a quiet room as the room, nor a room just under the line', () => {
-    const talk = joined(noise(-65, 800), word(600), noise(-65, 150), word(900), noise(-65, 300), word(700), noise(-65, 1000));
+    const talk = joined(
+      noise(-65, 800),
+      word(600),
+      noise(-65, 150),
+      word(900),
+      noise(-65, 300),
+      word(700),
+      noise(-65, 1000),
+    );
     expect(verdicts(talk)).not.toContain(true);
     expect(verdicts(noise(ROOM_NOISE.onDbfs - 3, 3000))).not.toContain(true);
   });
@@ -62,13 +70,20 @@ describe('room noise gauge', () => {
     expect(lastLoud).toBeLessThanOrEqual(3500 / 20);
     expect(loud.slice(0, lastLoud + 1).slice(ROOM_NOISE.windowMs / 20 - 1)).not.toContain(false);
     // With no word, it goes quiet a second after the room did.
-    expect(verdicts(joined(noise(-30, 2000), noise(-70, 2000))).lastIndexOf(true)).toBe(2000 / 20 + ROOM_NOISE.offHoldMs / 20 - 2);
+    expect(verdicts(joined(noise(-30, 2000), noise(-70, 2000))).lastIndexOf(true)).toBe(
+      2000 / 20 + ROOM_NOISE.offHoldMs / 20 - 2,
+    );
   });
 });
 
 describe('input conditioner, noiseSuppression auto', () => {
   it('runs RNNoise while the room is loud and not while it is quiet; the levels come with every frame', async () => {
-    const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: 100, noiseSuppression: 'auto', keepLevels: true });
+    const conditioner = await createInputConditioner({
+      sampleRateHz: RATE,
+      highPassHz: 100,
+      noiseSuppression: 'auto',
+      keepLevels: true,
+    });
     const steps: string[] = [];
     let levelled = 0;
     let frames = 0;
@@ -91,8 +106,14 @@ describe('input conditioner, noiseSuppression auto', () => {
 
   it('with a switch (a Realtime client), the switch decides: auto does not run', async () => {
     const switches = { echo: false, noiseSuppression: false };
-    const conditioner = await createInputConditioner({ sampleRateHz: RATE, highPassHz: 100, noiseSuppression: 'auto', switches });
-    for (let at = 0; at < 100; at++) conditioner.process(new Uint8Array(Int16Array.from(noise(-30, 20), Math.round).buffer), at * 20);
+    const conditioner = await createInputConditioner({
+      sampleRateHz: RATE,
+      highPassHz: 100,
+      noiseSuppression: 'auto',
+      switches,
+    });
+    for (let at = 0; at < 100; at++)
+      conditioner.process(new Uint8Array(Int16Array.from(noise(-30, 20), Math.round).buffer), at * 20);
     expect(conditioner.steps).toEqual(['high-pass']);
     expect(conditioner.roomNoise).toBeUndefined();
     conditioner.close();

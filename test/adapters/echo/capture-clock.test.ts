@@ -41,7 +41,8 @@ describe('capture clock', () => {
     // The device delivers 20 ms of samples every 20.5 ms of session time (2.5 % slow).
     const starts: number[] = [];
     for (let i = 1; i <= 100; i++) starts.push(clock.place(FRAME, i * 20.5));
-    // Contiguous until the window (1 s of samples) ends with every frame ≥ 10 ms late; then it jumps by the smallest lag.
+    // Contiguous until the window (1 s of samples) ends with every frame ≥ 10 ms late; then it jumps by the smallest
+    // lag.
     const jumps = starts
       .slice(1)
       .map((s, i) => s - starts[i]! - FRAME)

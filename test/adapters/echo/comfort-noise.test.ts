@@ -11,7 +11,9 @@ const energy = (x: Int16Array) => x.reduce((n, v) => n + v * v, 0) / x.length;
 describe('comfort noise', () => {
   it('replaces a block by the recorded room noise, at its level, shifted and not repeated in place', () => {
     const comfort = createComfortNoise(BLOCK);
-    const room = Int16Array.from({ length: BLOCK }, (_, i) => Math.round(100 * Math.sin(i * 1.7) + 50 * Math.cos(i * 0.3)));
+    const room = Int16Array.from({ length: BLOCK }, (_, i) =>
+      Math.round(100 * Math.sin(i * 1.7) + 50 * Math.cos(i * 0.3)),
+    );
     comfort.record(room);
     const outs = [0, 1, 2].map(() => {
       const out = Int16Array.from({ length: BLOCK }, () => 10_000);

@@ -15,7 +15,9 @@ describe('fft', () => {
     fft(re, im);
     for (let k = 0; k < 16; k++) expect(Math.hypot(re[k]!, im[k]!)).toBeCloseTo(1, 12);
     fft(re, im, true);
-    expect(Array.from(re, (x) => Math.round(x / 16) + 0)).toEqual(Array.from({ length: 16 }, (_, i) => (i === 3 ? 1 : 0)));
+    expect(Array.from(re, (x) => Math.round(x / 16) + 0)).toEqual(
+      Array.from({ length: 16 }, (_, i) => (i === 3 ? 1 : 0)),
+    );
     expect(powerOfTwoAtLeast(1000)).toBe(1024);
   });
 
@@ -28,7 +30,8 @@ describe('fft', () => {
       const at = micEnd - 1600 + i - 2000;
       return Math.round(0.25 * (reference[at]! + reference[at + 1]!) + (random() * 2 - 1) * 500);
     });
-    const read = (start: number, out: Int16Array) => out.set(Int16Array.from({ length: out.length }, (_, i) => reference[start + i] ?? 0));
+    const read = (start: number, out: Int16Array) =>
+      out.set(Int16Array.from({ length: out.length }, (_, i) => reference[start + i] ?? 0));
     const found = refineEchoDelay({ mic, micEnd, reference: { read }, coarse: 2010, radius: 40, minCorrelation: 0 })!;
     // The direct sums, lag by lag (pre-whitened: first differences).
     const diff = (x: ArrayLike<number>) => Array.from({ length: x.length - 1 }, (_, i) => x[i + 1]! - x[i]!);

@@ -17,13 +17,18 @@ const NOISE = 30;
  * A reply from 1 s on, echoed at `delayMs`, and (optionally) the user from `userAtMs`; every block pushed
  * held, as the echo step does while the delay is being found again. Returns the verdicts with their time.
  */
-function judge(delayMs: number, options: { userAtMs?: number; userSeconds?: number; holdFromMs?: number; seconds?: number; known?: number[] } = {}) {
+function judge(
+  delayMs: number,
+  options: { userAtMs?: number; userSeconds?: number; holdFromMs?: number; seconds?: number; known?: number[] } = {},
+) {
   const seconds = options.seconds ?? 3;
   const reference = new Int16Array(seconds * RATE);
   reference.set(speechLike(seconds - 1, 3), RATE);
   const user = new Int16Array(seconds * RATE);
-  if (options.userAtMs !== undefined) user.set(speechLike(options.userSeconds ?? 0.5, 4), (options.userAtMs * RATE) / 1000);
-  const played = (from: number, count: number) => Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
+  if (options.userAtMs !== undefined)
+    user.set(speechLike(options.userSeconds ?? 0.5, 4), (options.userAtMs * RATE) / 1000);
+  const played = (from: number, count: number) =>
+    Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
   const room = createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 400, seed: 5 });
   const onsets = createEchoOnsetJudge({
     sampleRateHz: RATE,
@@ -71,20 +76,23 @@ describe('echo onset judge', () => {
     expect(atMs - (1000 + delayMs)).toBeLessThanOrEqual(400);
   });
 
-  it('tells the user, talking while the echo that grew to 1.4 s is on its way, from the echo, until they are quiet', () => {
-    const { verdicts, heard } = judge(1400, { userAtMs: 1500 });
-    const [user, echo] = verdicts as [(typeof verdicts)[number], (typeof verdicts)[number]];
-    expect(user.verdict.echo).toBe(false);
-    expect(user.userHeard).toBe(true);
-    // Judged within 320 ms of the user's first syllable, long before the echo comes back (2.4 s).
-    expect(user.atMs).toBeLessThan(1500 + 450);
-    // Let through while the user talks (to 2 s); 200 ms of quiet after, no more.
-    expect(heard[Math.floor(1950 / 20)]).toBe(true);
-    expect(heard[Math.floor(2300 / 20)]).toBe(false);
-    // The echo, when it comes, is the echo, at 1.4 s.
-    expect(echo.verdict.echo).toBe(true);
-    if (echo.verdict.echo) expect(Math.abs(echo.verdict.samples - 1.4 * RATE)).toBeLessThanOrEqual(2);
-  });
+  it(
+    'tells the user, talking while the echo that grew to 1.4 s is on its way, from the echo, until they are ' + 'quiet',
+    () => {
+      const { verdicts, heard } = judge(1400, { userAtMs: 1500 });
+      const [user, echo] = verdicts as [(typeof verdicts)[number], (typeof verdicts)[number]];
+      expect(user.verdict.echo).toBe(false);
+      expect(user.userHeard).toBe(true);
+      // Judged within 320 ms of the user's first syllable, long before the echo comes back (2.4 s).
+      expect(user.atMs).toBeLessThan(1500 + 450);
+      // Let through while the user talks (to 2 s); 200 ms of quiet after, no more.
+      expect(heard[Math.floor(1950 / 20)]).toBe(true);
+      expect(heard[Math.floor(2300 / 20)]).toBe(false);
+      // The echo, when it comes, is the echo, at 1.4 s.
+      expect(echo.verdict.echo).toBe(true);
+      if (echo.verdict.echo) expect(Math.abs(echo.verdict.samples - 1.4 * RATE)).toBeLessThanOrEqual(2);
+    },
+  );
 
   it('finds the echo under the user, at a delay it was found at before, when the user talks on into it', () => {
     // The user talks from 1.5 to 2.6 s; the echo comes back at 2.4 s, at 1.4 s as it did before.

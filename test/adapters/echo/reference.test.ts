@@ -31,23 +31,33 @@ describe('echo reference tap', () => {
     expect(device.clears).toHaveLength(1);
   });
 
-  it("passes on the device's timing: where a run starts, and how long its echo takes to come back plus what the tap adds", async () => {
-    const clock = new ManualClock();
-    const device = {
-      ...createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined }),
-      runStartMs: () => 40,
-      echoReturnMs: () => 210,
-    };
-    const { sink } = await tapEchoReference(device, { clock, sampleRateHz: RATE, echoReturnMs: () => 150 });
-    expect([sink.runStartMs?.(), sink.echoReturnMs?.()]).toEqual([40, 360]);
-    const { sink: plain } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), { clock, sampleRateHz: RATE });
-    expect([plain.runStartMs, plain.echoReturnMs]).toEqual([undefined, undefined]);
-  });
+  it(
+    "passes on the device's timing: where a run starts, and how long its echo takes to come back plus " +
+      'what the tap adds',
+    async () => {
+      const clock = new ManualClock();
+      const device = {
+        ...createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined }),
+        runStartMs: () => 40,
+        echoReturnMs: () => 210,
+      };
+      const { sink } = await tapEchoReference(device, { clock, sampleRateHz: RATE, echoReturnMs: () => 150 });
+      expect([sink.runStartMs?.(), sink.echoReturnMs?.()]).toEqual([40, 360]);
+      const { sink: plain } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), {
+        clock,
+        sampleRateHz: RATE,
+      });
+      expect([plain.runStartMs, plain.echoReturnMs]).toEqual([undefined, undefined]);
+    },
+  );
 
   it('places a run of frames sample by sample from the time it starts playing', async () => {
     const clock = new ManualClock();
     await clock.advance(100);
-    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), { clock, sampleRateHz: RATE });
+    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), {
+      clock,
+      sampleRateHz: RATE,
+    });
     // Written ahead at 100 ms: frame k plays at 100 + 20k ms, i.e. from sample 1600 + 320k.
     for (let k = 0; k < 3; k++) sink.write(frameOf(k + 1), { turnId: 't', seq: k });
     expect(read(reference, 1598, 4)).toEqual([0, 0, 1, 1]);
@@ -61,7 +71,10 @@ describe('echo reference tap', () => {
 
   it('drops what a clear() discards: the rest of the frame playing and everything after it', async () => {
     const clock = new ManualClock();
-    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), { clock, sampleRateHz: RATE });
+    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), {
+      clock,
+      sampleRateHz: RATE,
+    });
     for (let k = 0; k < 10; k++) sink.write(frameOf(5), { turnId: 't', seq: k });
     await clock.advance(50);
     sink.clear();
@@ -75,7 +88,11 @@ describe('echo reference tap', () => {
 
   it('keeps only historyMs of what played; older samples and samples never played read as silence', async () => {
     const clock = new ManualClock();
-    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), { clock, sampleRateHz: RATE, historyMs: 100 });
+    const { sink, reference } = await tapEchoReference(createPacedSink({ clock, sampleRateHz: RATE }), {
+      clock,
+      sampleRateHz: RATE,
+      historyMs: 100,
+    });
     for (let k = 0; k < 10; k++) sink.write(frameOf(k + 1), { turnId: 't', seq: k });
     // 200 ms written, 100 ms (1600 samples) kept: the first five frames are gone.
     expect(read(reference, 0, 2)).toEqual([0, 0]);
@@ -90,7 +107,8 @@ describe('echo reference tap', () => {
     const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
     // 200 ms of a 1 kHz tone at 24 kHz.
     const tone = new Int16Array(4800).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 24_000)));
-    for (let k = 0; k < 10; k++) sink.write(new Uint8Array(tone.slice(k * 480, (k + 1) * 480).buffer), { turnId: 't', seq: k });
+    for (let k = 0; k < 10; k++)
+      sink.write(new Uint8Array(tone.slice(k * 480, (k + 1) * 480).buffer), { turnId: 't', seq: k });
     const out = new Int16Array(2400);
     reference.read(200, out); // 12.5 to 162.5 ms: inside what played
     let crossings = 0;
@@ -101,21 +119,25 @@ describe('echo reference tap', () => {
     reference.close();
   });
 
-  it('follows a device that changes its rate: frames while the new resampler loads read as silence, later ones are resampled', async () => {
-    const clock = new ManualClock();
-    const device = createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined });
-    const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
-    sink.write(frameOf(3), { turnId: 't', seq: 0 });
-    device.setSampleRate(24_000);
-    expect(sink.sampleRateHz).toBe(24_000);
-    sink.write(frameOf(4, 480), { turnId: 't', seq: 1 }); // 20 ms at 24 kHz, while the resampler loads
-    await settle();
-    sink.write(frameOf(5, 480), { turnId: 't', seq: 2 });
-    sink.write(frameOf(5, 480), { turnId: 't', seq: 3 });
-    expect(read(reference, 318, 4)).toEqual([3, 3, 0, 0]);
-    // The third frame plays from 40 ms (sample 640): a constant 5 once the resampler's filter has filled.
-    const third = read(reference, 640 + 100, 200);
-    expect(third.every((v) => Math.abs(v - 5) <= 1)).toBe(true);
-    reference.close();
-  });
+  it(
+    'follows a device that changes its rate: frames while the new resampler loads read as silence, ' +
+      'later ones are resampled',
+    async () => {
+      const clock = new ManualClock();
+      const device = createDeviceSink({ clock, sampleRateHz: RATE, send: () => undefined, clear: () => undefined });
+      const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
+      sink.write(frameOf(3), { turnId: 't', seq: 0 });
+      device.setSampleRate(24_000);
+      expect(sink.sampleRateHz).toBe(24_000);
+      sink.write(frameOf(4, 480), { turnId: 't', seq: 1 }); // 20 ms at 24 kHz, while the resampler loads
+      await settle();
+      sink.write(frameOf(5, 480), { turnId: 't', seq: 2 });
+      sink.write(frameOf(5, 480), { turnId: 't', seq: 3 });
+      expect(read(reference, 318, 4)).toEqual([3, 3, 0, 0]);
+      // The third frame plays from 40 ms (sample 640): a constant 5 once the resampler's filter has filled.
+      const third = read(reference, 640 + 100, 200);
+      expect(third.every((v) => Math.abs(v - 5) <= 1)).toBe(true);
+      reference.close();
+    },
+  );
 });

@@ -60,29 +60,36 @@ describe('echo release', () => {
     expect(spans).toEqual([]);
   });
 
-  it('after a hold that ends with the echo where it was, passes on only what the double-talk test took for the user', () => {
-    const { release } = queue({ maxDeferBlocks: 5 });
-    release.push(linear(1), held(1), { atMs: 20, defer: true, suspect: true, voiceLike: false });
-    release.push(linear(2), held(2), { atMs: 40, defer: true, suspect: true, voiceLike: true });
-    release.passDeferredVoice();
-    expect(ids(release.flush())).toEqual([-1, 2]);
-  });
+  it(
+    'after a hold that ends with the echo where it was, passes on only what the double-talk test took for ' +
+      'the user',
+    () => {
+      const { release } = queue({ maxDeferBlocks: 5 });
+      release.push(linear(1), held(1), { atMs: 20, defer: true, suspect: true, voiceLike: false });
+      release.push(linear(2), held(2), { atMs: 40, defer: true, suspect: true, voiceLike: true });
+      release.passDeferredVoice();
+      expect(ids(release.flush())).toEqual([-1, 2]);
+    },
+  );
 
-  it('counts a held span that may have been the user, once, when it ends; past the bound the oldest goes out held', () => {
-    const { release, spans } = queue({ maxDeferBlocks: 2 });
-    const out: number[] = [];
-    for (let id = 1; id <= 4; id++) {
-      release.push(linear(id), held(id), { atMs: id * 20, defer: true, suspect: true });
-      out.push(...ids(release.drain()));
-    }
-    // Two kept (the bound), the two older ones out as held, still one span (not yet ended).
-    expect(out).toEqual([-1, -2]);
-    expect(spans).toEqual([]);
-    release.push(linear(5), linear(5), { atMs: 100, defer: false, suspect: false });
-    out.push(...ids(release.drain()), ...ids(release.flush()));
-    expect(out).toEqual([-1, -2, -3, -4, 5]);
-    expect(spans).toEqual([{ fromMs: 20, heldMs: 80 }]);
-  });
+  it(
+    'counts a held span that may have been the user, once, when it ends; past the bound the oldest goes out ' + 'held',
+    () => {
+      const { release, spans } = queue({ maxDeferBlocks: 2 });
+      const out: number[] = [];
+      for (let id = 1; id <= 4; id++) {
+        release.push(linear(id), held(id), { atMs: id * 20, defer: true, suspect: true });
+        out.push(...ids(release.drain()));
+      }
+      // Two kept (the bound), the two older ones out as held, still one span (not yet ended).
+      expect(out).toEqual([-1, -2]);
+      expect(spans).toEqual([]);
+      release.push(linear(5), linear(5), { atMs: 100, defer: false, suspect: false });
+      out.push(...ids(release.drain()), ...ids(release.flush()));
+      expect(out).toEqual([-1, -2, -3, -4, 5]);
+      expect(spans).toEqual([{ fromMs: 20, heldMs: 80 }]);
+    },
+  );
 
   it('does not count what was held with no sign of the user (the echo alone)', () => {
     const { release, spans } = queue();

@@ -24,9 +24,12 @@ function moveAndMeasure(replay: boolean) {
   reference.set(speechLike(5, 1));
   const secondAt = 7 * RATE;
   reference.set(speechLike(2, 2), secondAt);
-  const played = (from: number, count: number) => Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
+  const played = (from: number, count: number) =>
+    Int16Array.from({ length: count }, (_, i) => reference[from + i] ?? 0);
   const read = (start: number, out: Int16Array) => out.set(played(start, out.length));
-  const rooms = [1400, 300].map((delayMs) => createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 400, seed: 5 }));
+  const rooms = [1400, 300].map((delayMs) =>
+    createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 400, seed: 5 }),
+  );
   const canceller = createEchoCanceller({ sampleRateHz: RATE, blockSamples: BLOCK, tailMs: 500 });
   const noise = lcg(3);
   const history = new Int16Array(RATE / 2);
@@ -46,7 +49,15 @@ function moveAndMeasure(replay: boolean) {
     if (start === moveAt) {
       aligned = 0.3 * RATE - MARGIN;
       const before = history.subarray(0, history.length - BLOCK);
-      if (replay) replayed = replayEchoErleDb({ canceller, mic: before, micEnd: start, reference: { read }, alignedSamples: aligned, noiseEnergy: 300 });
+      if (replay)
+        replayed = replayEchoErleDb({
+          canceller,
+          mic: before,
+          micEnd: start,
+          reference: { read },
+          alignedSamples: aligned,
+          noiseEnergy: 300,
+        });
     }
     read(start - aligned, ref);
     read(start - aligned - canceller.lateOffsetSamples!, late);
@@ -61,11 +72,15 @@ function moveAndMeasure(replay: boolean) {
 }
 
 describe('echo replay after a move', () => {
-  it('cancels the echo right after a move between two delays of the same room only with the replay, and measures it', () => {
-    const without = moveAndMeasure(false);
-    const withReplay = moveAndMeasure(true);
-    expect(withReplay.replayed).toBeGreaterThan(18);
-    expect(withReplay.afterDb).toBeGreaterThan(without.afterDb + 6);
-    expect(withReplay.afterDb).toBeGreaterThan(18);
-  });
+  it(
+    'cancels the echo right after a move between two delays of the same room only with the replay, and ' +
+      'measures it',
+    () => {
+      const without = moveAndMeasure(false);
+      const withReplay = moveAndMeasure(true);
+      expect(withReplay.replayed).toBeGreaterThan(18);
+      expect(withReplay.afterDb).toBeGreaterThan(without.afterDb + 6);
+      expect(withReplay.afterDb).toBeGreaterThan(18);
+    },
+  );
 });

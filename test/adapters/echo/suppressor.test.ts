@@ -53,19 +53,22 @@ describe('echo suppressor', () => {
     expect(Math.min(...levels.slice(1))).toBeGreaterThan(-63);
   });
 
-  it('a hold closes the path on its first block at once: an echo nothing cancels does not pass, not even ramped', () => {
-    const { suppressor } = setup();
-    // The agent silent, the path open; then a block of loud echo arrives early (its delay moved): a hold.
-    const room = noise(-60);
-    suppressor.process(room, SILENT, room.slice());
-    expect(suppressor.lastPassed()).toBe(true);
-    const echo = noise(-30);
-    const out = echo.slice();
-    suppressor.process(echo, SILENT, out, true);
-    expect(suppressor.lastPassed()).toBe(false);
-    // The room's noise (-60 dBFS), not half the echo (-33 dBFS, what a ramp over the block let through).
-    expect(dbfs(out)).toBeLessThan(-55);
-  });
+  it(
+    'a hold closes the path on its first block at once: an echo nothing cancels does not pass, not even ' + 'ramped',
+    () => {
+      const { suppressor } = setup();
+      // The agent silent, the path open; then a block of loud echo arrives early (its delay moved): a hold.
+      const room = noise(-60);
+      suppressor.process(room, SILENT, room.slice());
+      expect(suppressor.lastPassed()).toBe(true);
+      const echo = noise(-30);
+      const out = echo.slice();
+      suppressor.process(echo, SILENT, out, true);
+      expect(suppressor.lastPassed()).toBe(false);
+      // The room's noise (-60 dBFS), not half the echo (-33 dBFS, what a ramp over the block let through).
+      expect(dbfs(out)).toBeLessThan(-55);
+    },
+  );
 
   it('during that time a user no louder than the echo cannot interrupt (half duplex)', () => {
     const { block } = setup();
@@ -104,23 +107,27 @@ describe('echo suppressor', () => {
     expect(block(0.03).passed).toBe(false);
   });
 
-  it('says which blocks it was half duplex over: the agent’s speech before the canceller converged, not after, nor its silence', () => {
-    const { suppressor, block } = setup();
-    block(0.7);
-    expect(suppressor.halfDuplex()).toBe(true);
-    for (let i = 0; i < 100; i++) block(0.03);
-    expect(suppressor.converged()).toBe(true);
-    expect(suppressor.halfDuplex()).toBe(false);
-    suppressor.relearn();
-    block(0.03);
-    expect(suppressor.halfDuplex()).toBe(true);
-    // The agent silent for longer than the tail (100 ms): nothing to be half duplex over.
-    for (let i = 0; i < 10; i++) {
-      const room = noise(-60);
-      suppressor.process(room, SILENT, room.slice());
-    }
-    expect(suppressor.halfDuplex()).toBe(false);
-  });
+  it(
+    'says which blocks it was half duplex over: the agent’s speech before the canceller converged, not ' +
+      'after, nor its silence',
+    () => {
+      const { suppressor, block } = setup();
+      block(0.7);
+      expect(suppressor.halfDuplex()).toBe(true);
+      for (let i = 0; i < 100; i++) block(0.03);
+      expect(suppressor.converged()).toBe(true);
+      expect(suppressor.halfDuplex()).toBe(false);
+      suppressor.relearn();
+      block(0.03);
+      expect(suppressor.halfDuplex()).toBe(true);
+      // The agent silent for longer than the tail (100 ms): nothing to be half duplex over.
+      for (let i = 0; i < 10; i++) {
+        const room = noise(-60);
+        suppressor.process(room, SILENT, room.slice());
+      }
+      expect(suppressor.halfDuplex()).toBe(false);
+    },
+  );
 
   it('once converged, a user far louder than the echo passes on loudness too, with no hangover after', () => {
     const { suppressor, block } = setup();
@@ -177,18 +184,21 @@ describe('echo suppressor', () => {
     expect(barge.map((b) => b.passed)).toEqual([false, true, true, true]);
   });
 
-  it('replaces a block the canceller made louder by the microphone’s, and reports a canceller that keeps doing so', () => {
-    const { suppressor, block } = setup();
-    for (let i = 0; i < 100; i++) block(0.03);
-    expect(suppressor.diverged()).toBe(false);
-    // The canceller now adds its own (wrong) estimate: its output is 6 dB louder than the microphone.
-    const louder = Array.from({ length: 30 }, () => block(2));
-    expect(louder.every((b) => !b.passed)).toBe(true);
-    expect(suppressor.diverged()).toBe(true);
-    // Reported once; the strong echo is then treated as unlearned: half duplex again.
-    expect(suppressor.diverged()).toBe(false);
-    expect(suppressor.converged()).toBe(false);
-  });
+  it(
+    'replaces a block the canceller made louder by the microphone’s, and reports a canceller that keeps ' + 'doing so',
+    () => {
+      const { suppressor, block } = setup();
+      for (let i = 0; i < 100; i++) block(0.03);
+      expect(suppressor.diverged()).toBe(false);
+      // The canceller now adds its own (wrong) estimate: its output is 6 dB louder than the microphone.
+      const louder = Array.from({ length: 30 }, () => block(2));
+      expect(louder.every((b) => !b.passed)).toBe(true);
+      expect(suppressor.diverged()).toBe(true);
+      // Reported once; the strong echo is then treated as unlearned: half duplex again.
+      expect(suppressor.diverged()).toBe(false);
+      expect(suppressor.converged()).toBe(false);
+    },
+  );
 
   it('passes everything untouched while the agent is silent', () => {
     const { suppressor } = setup();

@@ -25,9 +25,11 @@ const samples = (b: Uint8Array) => new Int16Array(b.buffer, b.byteOffset, b.byte
 /** The reference played through a room (direct sound at `delayMs`, -6 dB, a 150 ms tail), block by block. */
 function roomEcho(reference: Int16Array, delayMs: number): Int16Array {
   const room = createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 150, seed: 4 });
-  const played = (from: number, count: number) => Int16Array.from({ length: count }, (_, i) => (from + i >= 0 ? (reference[from + i] ?? 0) : 0));
+  const played = (from: number, count: number) =>
+    Int16Array.from({ length: count }, (_, i) => (from + i >= 0 ? (reference[from + i] ?? 0) : 0));
   const mic = new Int16Array(reference.length);
-  for (let at = 0; at < mic.length; at += BLOCK) mic.set(Int16Array.from(room.render(played, at, BLOCK), Math.round), at);
+  for (let at = 0; at < mic.length; at += BLOCK)
+    mic.set(Int16Array.from(room.render(played, at, BLOCK), Math.round), at);
   return mic;
 }
 
@@ -65,8 +67,12 @@ describe('WebRTC echo canceller (native binding)', () => {
 
   it('says how to fix a block that is not whole 10 ms frames, and a rate it cannot run at', () => {
     expect(() => createWebRtcEchoCanceller({ sampleRateHz: RATE, blockSamples: 200 })).toThrow(EchoCancellerError);
-    expect(() => createWebRtcEchoCanceller({ sampleRateHz: RATE, blockSamples: 200 })).toThrow(/whole 10 ms frames \(160 samples/);
-    expect(() => createWebRtcEchoCanceller({ sampleRateHz: 22_050, blockSamples: 441 })).toThrow(/8, 16, 32 or 48 kHz.*audio\.inputRateHz/);
+    expect(() => createWebRtcEchoCanceller({ sampleRateHz: RATE, blockSamples: 200 })).toThrow(
+      /whole 10 ms frames \(160 samples/,
+    );
+    expect(() => createWebRtcEchoCanceller({ sampleRateHz: 22_050, blockSamples: 441 })).toThrow(
+      /8, 16, 32 or 48 kHz.*audio\.inputRateHz/,
+    );
     const canceller = createWebRtcEchoCanceller({ sampleRateHz: RATE, blockSamples: BLOCK });
     canceller.close();
     const block = new Int16Array(BLOCK);
@@ -75,34 +81,40 @@ describe('WebRTC echo canceller (native binding)', () => {
 });
 
 describe("input conditioner with canceller 'webrtc'", () => {
-  it.each([0, 120, 700])('cancels the echo of what the sink played (%i ms later) by more than 25 dB', async (delayMs) => {
-    const clock = new ManualClock();
-    const device = createRecordingSink(clock, RATE);
-    const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
-    const conditioner = await createInputConditioner({ sampleRateHz: RATE, echo: { reference, tailMs: 500, canceller: 'webrtc' } });
-    const room = createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 150, seed: 3 });
-    const played = playedFrom(device);
-    const far = speechLike(RATE * 10, 5);
-    let written = 0;
-    let micEnergy = 0;
-    let outEnergy = 0;
-    for (let now = 20; now <= 10_000; now += 20) {
-      while (device.bufferedMs() < 200 && written < far.length) {
-        sink.write(bytes(far.slice(written, written + BLOCK)), { turnId: 't', seq: written / BLOCK });
-        written += BLOCK;
+  it.each([0, 120, 700])(
+    'cancels the echo of what the sink played (%i ms later) by more than 25 dB',
+    async (delayMs) => {
+      const clock = new ManualClock();
+      const device = createRecordingSink(clock, RATE);
+      const { sink, reference } = await tapEchoReference(device, { clock, sampleRateHz: RATE });
+      const conditioner = await createInputConditioner({
+        sampleRateHz: RATE,
+        echo: { reference, tailMs: 500, canceller: 'webrtc' },
+      });
+      const room = createEchoPath({ sampleRateHz: RATE, delayMs, gainDb: -6, reverbMs: 150, seed: 3 });
+      const played = playedFrom(device);
+      const far = speechLike(RATE * 10, 5);
+      let written = 0;
+      let micEnergy = 0;
+      let outEnergy = 0;
+      for (let now = 20; now <= 10_000; now += 20) {
+        while (device.bufferedMs() < 200 && written < far.length) {
+          sink.write(bytes(far.slice(written, written + BLOCK)), { turnId: 't', seq: written / BLOCK });
+          written += BLOCK;
+        }
+        await clock.advanceTo(now);
+        const mic = Int16Array.from(room.render(played, (now - 20) * 16, BLOCK), Math.round);
+        const out = samples(conditioner.process(bytes(mic), clock.now()).audio);
+        expect(out.length).toBe(BLOCK);
+        if (now > 5000) {
+          micEnergy += energy(mic);
+          outEnergy += energy(out);
+        }
       }
-      await clock.advanceTo(now);
-      const mic = Int16Array.from(room.render(played, (now - 20) * 16, BLOCK), Math.round);
-      const out = samples(conditioner.process(bytes(mic), clock.now()).audio);
-      expect(out.length).toBe(BLOCK);
-      if (now > 5000) {
-        micEnergy += energy(mic);
-        outEnergy += energy(out);
-      }
-    }
-    expect(db(micEnergy, outEnergy)).toBeGreaterThan(25);
-    // Delays past WebRTC's own search are aligned by the envelope estimator first.
-    if (delayMs >= 500) expect(conditioner.echoDelay?.()?.estimatedMs).toBeCloseTo(delayMs, -1);
-    conditioner.close();
-  });
+      expect(db(micEnergy, outEnergy)).toBeGreaterThan(25);
+      // Delays past WebRTC's own search are aligned by the envelope estimator first.
+      if (delayMs >= 500) expect(conditioner.echoDelay?.()?.estimatedMs).toBeCloseTo(delayMs, -1);
+      conditioner.close();
+    },
+  );
 });

@@ -4,7 +4,12 @@
  * error while a stream opened after it is scored on a new thread.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKeywordEngine, loadKeywordEngineOnThread, type KeywordEngine, type ThreadedKeywordEngine } from '../../../adapters/keyword/index.js';
+import {
+  loadKeywordEngine,
+  loadKeywordEngineOnThread,
+  type KeywordEngine,
+  type ThreadedKeywordEngine,
+} from '../../../adapters/keyword/index.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 
 const PHRASES = ['stop', 'yes', 'no'];
@@ -13,7 +18,8 @@ afterAll(() => Promise.all(opened.map((engine) => engine.close())));
 
 async function flite(text: string): Promise<Int16Array> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of createFliteTts().synthesize({ text, signal: new AbortController().signal })) parts.push(chunk);
+  for await (const chunk of createFliteTts().synthesize({ text, signal: new AbortController().signal }))
+    parts.push(chunk);
   const pcm = Buffer.concat(parts);
   return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.byteLength & ~1)));
 }
@@ -42,7 +48,9 @@ describe('the learned keyword engine on a thread', () => {
   it('scores every hop as the engine on the event loop does, and spots the same phrases', async () => {
     const threaded = await loadKeywordEngineOnThread({ phrases: PHRASES });
     opened.push(threaded);
-    expect(threaded.heads.map((h) => [h.phrase, h.windowFrames])).toEqual(here.heads.map((h) => [h.phrase, h.windowFrames]));
+    expect(threaded.heads.map((h) => [h.phrase, h.windowFrames])).toEqual(
+      here.heads.map((h) => [h.phrase, h.windowFrames]),
+    );
     const onThread = await scoreAll(threaded, audio);
     expect(onThread).toEqual(await scoreAll(here, audio));
     expect(onThread.flatMap((r) => r.spotted.map((s) => s.phrase))).toEqual(['stop', 'yes']);

@@ -29,7 +29,9 @@ describe('keyword heads', () => {
 
   it('a missing head names the file and the command that makes it', async () => {
     const path = join(dir, 'absent.onnx');
-    await expect(loadHead({ phrase: 'absent', path })).rejects.toThrow(new RegExp(`${path} does not exist: run \`voice-agent train-phrase "absent"\``));
+    await expect(loadHead({ phrase: 'absent', path })).rejects.toThrow(
+      new RegExp(`${path} does not exist: run \`voice-agent train-phrase "absent"\``),
+    );
   });
 
   it('a corrupt head names the file', async () => {
@@ -43,11 +45,15 @@ describe('keyword heads', () => {
 
   it('a model of another shape is refused as a head', async () => {
     const melspectrogram = frontEndPaths().melspectrogram;
-    await expect(loadHead({ phrase: 'mel', path: melspectrogram })).rejects.toThrow(/is not a keyword head: its input is \[-1, -1\]/);
+    await expect(loadHead({ phrase: 'mel', path: melspectrogram })).rejects.toThrow(
+      /is not a keyword head: its input is \[-1, -1\]/,
+    );
   });
 
   it('a phrase with no head says how to make one', () => {
-    expect(() => headPathOf('xylophone')).toThrow('no keyword head for "xylophone": run `voice-agent train-phrase "xylophone"`');
+    expect(() => headPathOf('xylophone')).toThrow(
+      'no keyword head for "xylophone": run `voice-agent train-phrase "xylophone"`',
+    );
   });
 
   it('an engine with a missing head does not load', async () => {

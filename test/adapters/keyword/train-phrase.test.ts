@@ -11,9 +11,13 @@ const TRAIN_SHARE = '../shared/speech/train';
 
 /** Trains the tiny head in a fresh process (eSpeak NG's synthesizer carries state between requests). */
 async function trainIn(dir: string): Promise<Uint8Array> {
-  await run(process.execPath, ['--import', 'tsx', 'test/support/train-tiny.ts', dir, ...(existsSync(TRAIN_SHARE) ? [TRAIN_SHARE] : [])], {
-    timeout: 120_000,
-  });
+  await run(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/train-tiny.ts', dir, ...(existsSync(TRAIN_SHARE) ? [TRAIN_SHARE] : [])],
+    {
+      timeout: 120_000,
+    },
+  );
   return readFileSync(join(dir, 'zebra.onnx'));
 }
 

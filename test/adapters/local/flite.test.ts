@@ -16,7 +16,9 @@ describe('flite TTS (WASI)', () => {
   it('speaks a sentence as 16 kHz audio of plausible length, in 100 ms chunks', async () => {
     const tts = createFliteTts();
     await tts.warmUp!();
-    const chunks = await collect(tts.synthesize({ text: 'Move forward two meters, then turn left.', signal: new AbortController().signal }));
+    const chunks = await collect(
+      tts.synthesize({ text: 'Move forward two meters, then turn left.', signal: new AbortController().signal }),
+    );
     const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
     const seconds = bytes / 2 / tts.sampleRateHz;
     expect(tts.sampleRateHz).toBe(16_000);
@@ -39,11 +41,14 @@ describe('flite TTS (WASI)', () => {
 
   it('synthesizes on a worker thread: the event loop never runs flite', async () => {
     // The project compiles without the DOM typings, which declare the WebAssembly global.
-    const wasm = (globalThis as unknown as { WebAssembly: { instantiate(...args: unknown[]): Promise<unknown> } }).WebAssembly;
+    const wasm = (globalThis as unknown as { WebAssembly: { instantiate(...args: unknown[]): Promise<unknown> } })
+      .WebAssembly;
     const instantiate = vi.spyOn(wasm, 'instantiate');
     try {
       const tts = createFliteTts();
-      const chunks = await collect(tts.synthesize({ text: 'Turn left. Then stop.', signal: new AbortController().signal }));
+      const chunks = await collect(
+        tts.synthesize({ text: 'Turn left. Then stop.', signal: new AbortController().signal }),
+      );
       expect(chunks.length).toBeGreaterThan(5);
       expect(instantiate).not.toHaveBeenCalled();
     } finally {
@@ -54,7 +59,9 @@ describe('flite TTS (WASI)', () => {
   it('a sentence whose worker is lost fails as retryable, and the next request gets a new worker', async () => {
     const tts = createFliteTts();
     await tts.warmUp!();
-    const lost = collect(tts.synthesize({ text: 'This sentence loses its worker.', signal: new AbortController().signal }));
+    const lost = collect(
+      tts.synthesize({ text: 'This sentence loses its worker.', signal: new AbortController().signal }),
+    );
     await stopFliteWorkers();
     const error = await lost.then(
       () => undefined,

@@ -6,7 +6,9 @@ describe('WebRTC VAD (fvad-wasm)', () => {
   it('never calls digital silence speech and detects a voiced signal', async () => {
     const vad = await createFvadVad({ sampleRateHz: 16_000, frameMs: 20, mode: 2 });
     expect(Array.from({ length: 20 }, () => vad.isSpeech(makeSilenceFrame(16_000, 20))).some(Boolean)).toBe(false);
-    const voiced = Array.from({ length: 50 }, (_, i) => vad.isSpeech(makeSpeechFrame(16_000, 20, i))).filter(Boolean).length;
+    const voiced = Array.from({ length: 50 }, (_, i) => vad.isSpeech(makeSpeechFrame(16_000, 20, i))).filter(
+      Boolean,
+    ).length;
     expect(voiced).toBeGreaterThan(35);
     vad.close();
   });

@@ -18,16 +18,21 @@ const corpus = loadHumanSpeech();
 const robot = benchGrammars().find((g) => g.name === 'robot')!;
 const minConfidence = loadConfig().stt.minConfidence;
 const motions = loadActionsFile('examples/robot-actions.json').filter((a) => a.name !== 'stop');
-const belowConfidence = Math.min(...motions.map((a) => (typeof a.confirm === 'object' ? (a.confirm.belowConfidence ?? 0) : 0)));
+const belowConfidence = Math.min(
+  ...motions.map((a) => (typeof a.confirm === 'object' ? (a.confirm.belowConfidence ?? 0) : 0)),
+);
 /** The robot grammar's motion commands (the rule policy's move, turn and navigate rules). */
 const isMotion = (text: string) => /^(move|go|turn) /.test(text);
 
 describe('out-of-grammar rejection on real speech', () => {
   it.skipIf(!corpus.available)(
-    `read sentences, phrases and words outside the grammar start no motion unasked${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
+    `read sentences, phrases and words outside the grammar start no motion ` +
+      `unasked${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
     async () => {
       const stt = createPocketsphinxStt({ grammarPath: robot.path, mllrPath: DEFAULT_GRAMMAR_MLLR });
-      const outside = corpus.clips.filter((c) => ['1_words', '2_commands', '3_sentences'].includes(c.category) && !robot.holds(c.transcript));
+      const outside = corpus.clips.filter(
+        (c) => ['1_words', '2_commands', '3_sentences'].includes(c.category) && !robot.holds(c.transcript),
+      );
       expect(outside.length).toBeGreaterThan(50);
       const heard = [];
       for (const clip of outside) {
@@ -38,14 +43,16 @@ describe('out-of-grammar rejection on real speech', () => {
       expect(belowConfidence).toBeGreaterThan(minConfidence);
       expect(accepted.filter((h) => h.category === '3_sentences')).toEqual([]);
       expect(accepted.filter((h) => isMotion(h.text) && h.confidence >= belowConfidence)).toEqual([]);
-      // A few per cent of other speech still passes the floor (the bench's real-voice rows): asked about, or not a motion.
+      // A few per cent of other speech still passes the floor (the bench's real-voice rows): asked about, or not a
+      // motion.
       expect(accepted.length).toBeLessThan(outside.length * 0.1);
     },
     300_000,
   );
 
   it.skipIf(!corpus.available)(
-    `"go forward ten meters" by a real speaker is recognized as said, above the floor${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
+    `"go forward ten meters" by a real speaker is recognized as said, above the ` +
+      `floor${corpus.available ? '' : ` (skipped: ${corpus.reason})`}`,
     async () => {
       const stt = createPocketsphinxStt({ grammarPath: robot.path, mllrPath: DEFAULT_GRAMMAR_MLLR });
       const clip = corpus.clips.find((c) => c.transcript === 'go forward ten meters')!;

@@ -29,7 +29,11 @@ async function speech(text: string): Promise<Uint8Array> {
 }
 
 async function recognize(engine: SttEngine, audio: Uint8Array): Promise<string> {
-  const stream = engine.createStream({ sampleRateHz: 16_000, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = engine.createStream({
+    sampleRateHz: 16_000,
+    onPartial: () => undefined,
+    signal: new AbortController().signal,
+  });
   for (let i = 0; i < audio.byteLength; i += 640) stream.push(audio.subarray(i, i + 640));
   return (await stream.finish()).text;
 }

@@ -43,34 +43,54 @@ async function decode(engine: SttEngine, samples: Int16Array, channel: string) {
 }
 
 describe('pocketsphinx on decode threads', () => {
-  it(`hears what it hears on the calling thread: the same partials and finals, utterance by utterance${corpus.available ? '' : ` (real voices skipped: ${corpus.reason})`}`, async () => {
-    const options = { grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR };
-    const here = createPocketsphinxStt(options);
-    const threaded = createPocketsphinxStt({ ...options, threads: 2 }) as ThreadedStt;
-    opened.push(threaded);
-    // Every fourth recording (words, commands, sentences, wake words, noise), each speaker a channel of its own.
-    const real = corpus.clips.filter((_, i) => i % 4 === 0).map((clip) => ({ samples: asVadUtterance(readHumanClip(corpus, clip).samples), channel: clip.speaker }));
-    const commands = ['move forward two meters', 'stop', 'turn left', 'tell me a joke'];
-    const said = await Promise.all(commands.map(async (text) => ({ samples: asVadUtterance(await speech(text)), channel: 'flite' })));
-    const utterances = [...real, ...said];
-    for (const { samples, channel } of utterances) {
-      expect(await decode(threaded, samples, channel)).toEqual(await decode(here, samples, channel));
-    }
-    expect(utterances.length).toBeGreaterThanOrEqual(4);
-  }, 300_000);
+  it(
+    `hears what it hears on the calling thread: the same partials and finals, utterance by ` +
+      `utterance${corpus.available ? '' : ` (real voices skipped: ${corpus.reason})`}`,
+    async () => {
+      const options = { grammarPath: GRAMMAR, mllrPath: DEFAULT_GRAMMAR_MLLR };
+      const here = createPocketsphinxStt(options);
+      const threaded = createPocketsphinxStt({ ...options, threads: 2 }) as ThreadedStt;
+      opened.push(threaded);
+      // Every fourth recording (words, commands, sentences, wake words, noise), each speaker a channel of its own.
+      const real = corpus.clips
+        .filter((_, i) => i % 4 === 0)
+        .map((clip) => ({ samples: asVadUtterance(readHumanClip(corpus, clip).samples), channel: clip.speaker }));
+      const commands = ['move forward two meters', 'stop', 'turn left', 'tell me a joke'];
+      const said = await Promise.all(
+        commands.map(async (text) => ({ samples: asVadUtterance(await speech(text)), channel: 'flite' })),
+      );
+      const utterances = [...real, ...said];
+      for (const { samples, channel } of utterances) {
+        expect(await decode(threaded, samples, channel)).toEqual(await decode(here, samples, channel));
+      }
+      expect(utterances.length).toBeGreaterThanOrEqual(4);
+    },
+    300_000,
+  );
 
-  it('fails an utterance whose thread stops mid-decode with a clear error, and decodes the next on a new thread', async () => {
-    const entry = new URL('./crashing-decode-thread.ts', import.meta.url);
-    const engine = createPocketsphinxThreads(pocketsphinxSetup({ grammarPath: GRAMMAR }), { threads: 1, entry });
-    opened.push(engine);
-    await engine.warmUp!();
-    const command = asVadUtterance(await speech('turn left'));
-    // Open on the same thread when it stops: it fails too, with the same reason.
-    const other = engine.createStream({ sampleRateHz: 16_000, channel: 'other', onPartial: () => undefined, signal: new AbortController().signal });
-    await expect(decode(engine, command, 'crash')).rejects.toThrow(PocketsphinxError);
-    await expect(other.finish()).rejects.toThrow(/the pocketsphinx decode thread stopped \(exit code 3\): the utterance was not decoded/);
-    expect((await decode(engine, command, 'after')).final.text).toBe('turn left');
-  }, 120_000);
+  it(
+    'fails an utterance whose thread stops mid-decode with a clear error, and decodes the next on a ' + 'new thread',
+    async () => {
+      const entry = new URL('./crashing-decode-thread.ts', import.meta.url);
+      const engine = createPocketsphinxThreads(pocketsphinxSetup({ grammarPath: GRAMMAR }), { threads: 1, entry });
+      opened.push(engine);
+      await engine.warmUp!();
+      const command = asVadUtterance(await speech('turn left'));
+      // Open on the same thread when it stops: it fails too, with the same reason.
+      const other = engine.createStream({
+        sampleRateHz: 16_000,
+        channel: 'other',
+        onPartial: () => undefined,
+        signal: new AbortController().signal,
+      });
+      await expect(decode(engine, command, 'crash')).rejects.toThrow(PocketsphinxError);
+      await expect(other.finish()).rejects.toThrow(
+        /the pocketsphinx decode thread stopped \(exit code 3\): the utterance was not decoded/,
+      );
+      expect((await decode(engine, command, 'after')).final.text).toBe('turn left');
+    },
+    120_000,
+  );
 
   it('names the apt packages when the library is missing, before any thread starts', () => {
     const libraries = { pocketsphinx: 'libnope.so', sphinxbase: 'libnope.so' };

@@ -47,7 +47,10 @@ function padded(pcm: Uint8Array, rateHz: number): Uint8Array {
   let seed = 1;
   for (let i = 0; i < out.length; i++) {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    out[i] = Math.max(-32_768, Math.min(32_767, Math.round((seed / 2_147_483_648 - 0.5) * 20 + (speech[i - before] ?? 0))));
+    out[i] = Math.max(
+      -32_768,
+      Math.min(32_767, Math.round((seed / 2_147_483_648 - 0.5) * 20 + (speech[i - before] ?? 0))),
+    );
   }
   return new Uint8Array(out.buffer);
 }
@@ -55,7 +58,12 @@ function padded(pcm: Uint8Array, rateHz: number): Uint8Array {
 let sessions = 0;
 /** One utterance, by default as the first of a new session (a channel of its own: the model's prior). */
 async function recognize(audio16k: Uint8Array, channel = `s${++sessions}`): Promise<SttResult> {
-  const stream = stt.createStream({ sampleRateHz: 16_000, channel, onPartial: () => undefined, signal: new AbortController().signal });
+  const stream = stt.createStream({
+    sampleRateHz: 16_000,
+    channel,
+    onPartial: () => undefined,
+    signal: new AbortController().signal,
+  });
   for (let i = 0; i < audio16k.byteLength; i += 640) stream.push(audio16k.subarray(i, i + 640));
   return stream.finish();
 }
@@ -64,7 +72,8 @@ async function recognize(audio16k: Uint8Array, channel = `s${++sessions}`): Prom
 async function throughMicrophone(audio24k: Uint8Array): Promise<Uint8Array> {
   const resampler = await createResampler({ fromHz: 24_000, toHz: 16_000, quality: MIC_RESAMPLER_QUALITY });
   const parts: Uint8Array[] = [];
-  for (let i = 0; i < audio24k.byteLength; i += 960) parts.push(resampler.process(audio24k.subarray(i, i + 960)).slice());
+  for (let i = 0; i < audio24k.byteLength; i += 960)
+    parts.push(resampler.process(audio24k.subarray(i, i + 960)).slice());
   resampler.close();
   return new Uint8Array(Buffer.concat(parts));
 }
@@ -75,7 +84,9 @@ describe('the Realtime input path (24 kHz through the microphone resampler) scor
     it.each(PHRASES)(`${name}: "%s"`, async (text) => {
       const voice = await spoken(engine, text);
       const local = await recognize(padded(await resampleAll(voice, engine.sampleRateHz, 16_000), 16_000));
-      const realtime = await recognize(await throughMicrophone(padded(await resampleAll(voice, engine.sampleRateHz, 24_000, 10), 24_000)));
+      const realtime = await recognize(
+        await throughMicrophone(padded(await resampleAll(voice, engine.sampleRateHz, 24_000, 10), 24_000)),
+      );
       expect(local.text).toBe(text);
       expect(realtime.text).toBe(local.text);
       const delta = Math.abs(realtime.confidence! - local.confidence!);
@@ -89,13 +100,19 @@ describe('the Realtime input path (24 kHz through the microphone resampler) scor
     expect(deltas.reduce((a, b) => a + b, 0) / deltas.length).toBeLessThanOrEqual(MEAN_TOLERANCE);
   });
 
-  it("decodes a session's utterance alike whatever other sessions said before (the cepstral mean is per channel)", async () => {
-    const stop = padded(await spoken(createFliteTts({ voice: 'kal16' }), 'stop'), 16_000);
-    const first = await recognize(stop, 'first');
-    // Another session speaks on the same pooled decoders; before, its utterance moved the shared mean (0.79 → 0.53).
-    await recognize(padded(await spoken(createFliteTts({ voice: 'kal16' }), 'move forward two meters'), 16_000), 'other');
-    const fresh = await recognize(stop, 'fresh');
-    expect(fresh.text).toBe(first.text);
-    expect(Math.abs(fresh.confidence! - first.confidence!)).toBeLessThanOrEqual(0.05);
-  });
+  it(
+    "decodes a session's utterance alike whatever other sessions said before (the cepstral mean is " + 'per channel)',
+    async () => {
+      const stop = padded(await spoken(createFliteTts({ voice: 'kal16' }), 'stop'), 16_000);
+      const first = await recognize(stop, 'first');
+      // Another session speaks on the same pooled decoders; before, its utterance moved the shared mean (0.79 → 0.53).
+      await recognize(
+        padded(await spoken(createFliteTts({ voice: 'kal16' }), 'move forward two meters'), 16_000),
+        'other',
+      );
+      const fresh = await recognize(stop, 'fresh');
+      expect(fresh.text).toBe(first.text);
+      expect(Math.abs(fresh.confidence! - first.confidence!)).toBeLessThanOrEqual(0.05);
+    },
+  );
 });

@@ -5,7 +5,10 @@ import { createSileroVad } from '../../../adapters/vad/silero.js';
 describe('Silero VAD (sherpa-onnx)', () => {
   it('finds the speech between two silences in real speech', async () => {
     const parts: Uint8Array[] = [];
-    for await (const c of createFliteTts().synthesize({ text: 'move forward two meters and then turn left', signal: new AbortController().signal }))
+    for await (const c of createFliteTts().synthesize({
+      text: 'move forward two meters and then turn left',
+      signal: new AbortController().signal,
+    }))
       parts.push(c);
     const speech = Buffer.concat(parts);
     const pcm = Buffer.concat([Buffer.alloc(16_000), speech, Buffer.alloc(32_000)]);
@@ -22,6 +25,8 @@ describe('Silero VAD (sherpa-onnx)', () => {
   });
 
   it('says how to get the model when it is missing', () => {
-    expect(() => createSileroVad({ modelPath: '/nope/silero.onnx' })).toThrow(/fetch it with `voice-agent models silero`/);
+    expect(() => createSileroVad({ modelPath: '/nope/silero.onnx' })).toThrow(
+      /fetch it with `voice-agent models silero`/,
+    );
   });
 });

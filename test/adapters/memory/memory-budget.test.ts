@@ -18,14 +18,22 @@ function slowMemory(clock: ManualClock, delayMs: number, results: string[]): Mem
 describe('memory lookup within a budget', () => {
   it('uses results that arrive in time', async () => {
     const clock = new ManualClock();
-    const pending = lookupWithinBudget(slowMemory(clock, 100, ['a fact']), 'q', { sessionId: 's', budgetMs: 150, clock });
+    const pending = lookupWithinBudget(slowMemory(clock, 100, ['a fact']), 'q', {
+      sessionId: 's',
+      budgetMs: 150,
+      clock,
+    });
     await clock.advance(100);
     expect(await pending).toEqual({ results: ['a fact'], outcome: 'hit', waitedMs: 100 });
   });
 
   it('gives up at the budget when the service is slow', async () => {
     const clock = new ManualClock();
-    const pending = lookupWithinBudget(slowMemory(clock, 2000, ['late']), 'q', { sessionId: 's', budgetMs: 150, clock });
+    const pending = lookupWithinBudget(slowMemory(clock, 2000, ['late']), 'q', {
+      sessionId: 's',
+      budgetMs: 150,
+      clock,
+    });
     await clock.advance(150);
     expect(await pending).toEqual({ results: undefined, outcome: 'late', waitedMs: 150 });
   });
@@ -33,7 +41,9 @@ describe('memory lookup within a budget', () => {
   it('treats a failing service as no memory', async () => {
     const clock = new ManualClock();
     const failing: MemoryLookup = { name: 'down', lookup: async () => Promise.reject(new Error('down')) };
-    expect(await lookupWithinBudget(failing, 'q', { sessionId: 's', budgetMs: 150, clock })).toMatchObject({ outcome: 'failed' });
+    expect(await lookupWithinBudget(failing, 'q', { sessionId: 's', budgetMs: 150, clock })).toMatchObject({
+      outcome: 'failed',
+    });
   });
 });
 
@@ -89,6 +99,8 @@ describe('HTTP memory service', () => {
 
   it('names the URL when the service is unreachable', async () => {
     const memory = createHttpMemory({ url: 'http://127.0.0.1:9/search' });
-    await expect(memory.lookup('x', { sessionId: 's', signal: new AbortController().signal })).rejects.toThrow(/127\.0\.0\.1:9\/search is unreachable/);
+    await expect(memory.lookup('x', { sessionId: 's', signal: new AbortController().signal })).rejects.toThrow(
+      /127\.0\.0\.1:9\/search is unreachable/,
+    );
   });
 });

@@ -19,24 +19,32 @@ const signal = () => new AbortController().signal;
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('OpenAI-compatible speech TTS', () => {
-  it('streams the server PCM in order, byte-exact, in whole-sample chunks, before the server has finished', async () => {
-    const pcm = speech();
-    // 7 writes of 3429 bytes: odd-sized pieces, so samples straddle the writes.
-    fixture.behave({ speechPcm: pcm, writes: 7, writeDelayMs: 30 });
-    const tts = createOpenAiSpeechTts({ baseUrl: fixture.baseUrl, model: 'tts-test', voice: 'nova' });
-    expect(tts.sampleRateHz).toBe(24_000);
-    const chunks: Uint8Array[] = [];
-    let writesAtFirstChunk = -1;
-    for await (const chunk of tts.synthesize({ text: 'Hello there.', signal: signal() })) {
-      if (chunks.length === 0) writesAtFirstChunk = fixture.requests.at(-1)!.writesSent;
-      chunks.push(chunk);
-    }
-    expect(writesAtFirstChunk).toBeLessThan(7);
-    expect(chunks.every((c) => c.byteLength % 2 === 0)).toBe(true);
-    expect(chunks.slice(0, -1).every((c) => c.byteLength === 4800)).toBe(true);
-    expect(Buffer.concat(chunks).equals(Buffer.from(pcm))).toBe(true);
-    expect(fixture.requests.at(-1)!.json).toEqual({ model: 'tts-test', voice: 'nova', input: 'Hello there.', response_format: 'pcm' });
-  });
+  it(
+    'streams the server PCM in order, byte-exact, in whole-sample chunks, before the server has ' + 'finished',
+    async () => {
+      const pcm = speech();
+      // 7 writes of 3429 bytes: odd-sized pieces, so samples straddle the writes.
+      fixture.behave({ speechPcm: pcm, writes: 7, writeDelayMs: 30 });
+      const tts = createOpenAiSpeechTts({ baseUrl: fixture.baseUrl, model: 'tts-test', voice: 'nova' });
+      expect(tts.sampleRateHz).toBe(24_000);
+      const chunks: Uint8Array[] = [];
+      let writesAtFirstChunk = -1;
+      for await (const chunk of tts.synthesize({ text: 'Hello there.', signal: signal() })) {
+        if (chunks.length === 0) writesAtFirstChunk = fixture.requests.at(-1)!.writesSent;
+        chunks.push(chunk);
+      }
+      expect(writesAtFirstChunk).toBeLessThan(7);
+      expect(chunks.every((c) => c.byteLength % 2 === 0)).toBe(true);
+      expect(chunks.slice(0, -1).every((c) => c.byteLength === 4800)).toBe(true);
+      expect(Buffer.concat(chunks).equals(Buffer.from(pcm))).toBe(true);
+      expect(fixture.requests.at(-1)!.json).toEqual({
+        model: 'tts-test',
+        voice: 'nova',
+        input: 'Hello there.',
+        response_format: 'pcm',
+      });
+    },
+  );
 
   it('an abort mid-stream stops the stream and closes the request on the server', async () => {
     fixture.behave({ speechPcm: new Uint8Array(48_000 * 2), writes: 20, writeDelayMs: 40 });
@@ -83,7 +91,9 @@ describe('OpenAI-compatible speech TTS', () => {
 
   it('an unreachable server says so and names the setting', async () => {
     const tts = createOpenAiSpeechTts({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', voice: 'v' });
-    await expect(tts.warmUp!()).rejects.toThrow(/speech server at http:\/\/127\.0\.0\.1:1\/v1 is unreachable .*tts\.engines\[\]\.baseUrl/);
+    await expect(tts.warmUp!()).rejects.toThrow(
+      /speech server at http:\/\/127\.0\.0\.1:1\/v1 is unreachable .*tts\.engines\[\]\.baseUrl/,
+    );
     const run = async () => {
       for await (const chunk of tts.synthesize({ text: 'Hi.', signal: signal() })) void chunk;
     };

@@ -8,8 +8,11 @@ beforeAll(async () => {
 });
 afterAll(() => fixture.close());
 
-const stream = (stt: ReturnType<typeof createOpenAiTranscriptionStt>, signal = new AbortController().signal, sampleRateHz = 16_000) =>
-  stt.createStream({ sampleRateHz, onPartial: () => undefined, signal });
+const stream = (
+  stt: ReturnType<typeof createOpenAiTranscriptionStt>,
+  signal = new AbortController().signal,
+  sampleRateHz = 16_000,
+) => stt.createStream({ sampleRateHz, onPartial: () => undefined, signal });
 
 /**
  * Requests of a session are at least a turn apart; one macrotask is enough for the HTTP client to put
@@ -51,7 +54,10 @@ describe('OpenAI-compatible transcription STT', () => {
   it('an aborted utterance resolves empty without a request', async () => {
     const before = fixture.requests.length;
     const controller = new AbortController();
-    const s = stream(createOpenAiTranscriptionStt({ baseUrl: fixture.baseUrl, model: 'whisper-test' }), controller.signal);
+    const s = stream(
+      createOpenAiTranscriptionStt({ baseUrl: fixture.baseUrl, model: 'whisper-test' }),
+      controller.signal,
+    );
     s.push(new Uint8Array(3200));
     controller.abort();
     expect(await s.finish()).toEqual({ text: '' });
@@ -77,10 +83,12 @@ describe('OpenAI-compatible transcription STT', () => {
 
   it('warm-up accepts a server without /models but reports an unreachable one', async () => {
     const local = await startAudioApiFixture({ modelsStatus: 404 });
-    await expect(createOpenAiTranscriptionStt({ baseUrl: local.baseUrl, model: 'w' }).warmUp!()).resolves.toBeUndefined();
+    await expect(
+      createOpenAiTranscriptionStt({ baseUrl: local.baseUrl, model: 'w' }).warmUp!(),
+    ).resolves.toBeUndefined();
     await local.close();
-    await expect(createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:1/v1', model: 'w' }).warmUp!()).rejects.toThrow(
-      /is unreachable .*check stt\.baseUrl/,
-    );
+    await expect(
+      createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:1/v1', model: 'w' }).warmUp!(),
+    ).rejects.toThrow(/is unreachable .*check stt\.baseUrl/);
   });
 });

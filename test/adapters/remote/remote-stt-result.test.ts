@@ -13,11 +13,19 @@ import { startWorker } from '../../../server/workers/worker.js';
 describe('remote STT result', () => {
   it('carries confidence and language from the worker engine', async () => {
     const bus = createMessageBus(createMemoryTransport(), { clock: systemClock });
-    const engine = createFakeStt({ clock: systemClock, transcripts: [{ text: 'go to the door', confidence: 0.07, language: 'en' }, 'stop'], finalDelayMs: 0 });
+    const engine = createFakeStt({
+      clock: systemClock,
+      transcripts: [{ text: 'go to the door', confidence: 0.07, language: 'en' }, 'stop'],
+      finalDelayMs: 0,
+    });
     const worker = startWorker({ bus, clock: systemClock, stage: 'stt', engine });
     const stt = createRemoteStt({ bus, clock: systemClock, sessionId: 's1' });
     const finish = async () => {
-      const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: () => undefined, signal: new AbortController().signal });
+      const stream = stt.createStream({
+        sampleRateHz: 16_000,
+        onPartial: () => undefined,
+        signal: new AbortController().signal,
+      });
       stream.push(new Uint8Array(3200));
       return stream.finish();
     };

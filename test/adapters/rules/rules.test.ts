@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCall } from '../../../adapters/actions/catalog.js';
 import { loadActionsFile } from '../../../adapters/actions/load.js';
-import { assertRuleActionsDeclared, cleanUtterance, createRulePolicy, loadRulesFile, parseRules, RulesError } from '../../../adapters/llm/rules.js';
+import {
+  assertRuleActionsDeclared,
+  cleanUtterance,
+  createRulePolicy,
+  loadRulesFile,
+  parseRules,
+  RulesError,
+} from '../../../adapters/llm/rules.js';
 import type { LlmDelta } from '../../../adapters/llm/types.js';
 
 const policy = createRulePolicy(loadRulesFile('examples/robot-rules.json'));
@@ -25,29 +32,37 @@ const text = (deltas: LlmDelta[]) => deltas.filter((d): d is string => typeof d 
 describe('rule policy', () => {
   it('answers the first matching rule, filling captures, and asks for its action first', async () => {
     const deltas = await ask('Move forward two meters!');
-    expect(deltas[0]).toEqual({ type: 'tool_call', id: 'move-1', name: 'move', arguments: JSON.stringify({ direction: 'forward', meters: 'two' }) });
+    expect(deltas[0]).toEqual({
+      type: 'tool_call',
+      id: 'move-1',
+      name: 'move',
+      arguments: JSON.stringify({ direction: 'forward', meters: 'two' }),
+    });
     expect(text(deltas)).toBe('Moving forward two meters.');
     expect(deltas.slice(1)).toEqual(['Moving', ' forward', ' two', ' meters.']);
   });
 
-  it("answers a follow-up (an action's outcome after the user's last message) without asking for the action again", async () => {
-    const followUp = async (content: string) => {
-      const out: LlmDelta[] = [];
-      const messages = [
-        { role: 'user' as const, content: 'stop' },
-        { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'stop', arguments: '{}' }] },
-        { role: 'tool' as const, toolCallId: 'c1', content },
-        // The reply said meanwhile comes after the outcome in the history.
-        { role: 'assistant' as const, content: 'Stopping.' },
-      ];
-      for await (const d of policy.stream({ messages, signal: new AbortController().signal })) out.push(d);
-      return out;
-    };
-    expect(await followUp('{"status":"succeeded","outcome":"{}"}')).toEqual(['Done.']);
-    expect(await followUp('{"status":"failed","outcome":"motor off"}')).toEqual(['That did not work.']);
-    expect(await followUp('{"status":"cancelled","outcome":"estop"}')).toEqual(['Stopped.']);
-    expect(await followUp('not json')).toEqual(['That did not work.']);
-  });
+  it(
+    "answers a follow-up (an action's outcome after the user's last message) without asking for the " + 'action again',
+    async () => {
+      const followUp = async (content: string) => {
+        const out: LlmDelta[] = [];
+        const messages = [
+          { role: 'user' as const, content: 'stop' },
+          { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'stop', arguments: '{}' }] },
+          { role: 'tool' as const, toolCallId: 'c1', content },
+          // The reply said meanwhile comes after the outcome in the history.
+          { role: 'assistant' as const, content: 'Stopping.' },
+        ];
+        for await (const d of policy.stream({ messages, signal: new AbortController().signal })) out.push(d);
+        return out;
+      };
+      expect(await followUp('{"status":"succeeded","outcome":"{}"}')).toEqual(['Done.']);
+      expect(await followUp('{"status":"failed","outcome":"motor off"}')).toEqual(['That did not work.']);
+      expect(await followUp('{"status":"cancelled","outcome":"estop"}')).toEqual(['Stopped.']);
+      expect(await followUp('not json')).toEqual(['That did not work.']);
+    },
+  );
 
   it('falls through to less specific rules and to the fallback', async () => {
     expect(text(await ask('move back'))).toBe('Moving back.');
@@ -124,7 +139,9 @@ describe('rule policy', () => {
     }
     // A bound is the declaration's to enforce: the rule asks, the session refuses.
     const [tooFar] = await ask('move forward ten meters');
-    expect(tooFar && typeof tooFar !== 'string' && checkCall(catalog, { name: tooFar.name, arguments: tooFar.arguments })).toMatchObject({
+    expect(
+      tooFar && typeof tooFar !== 'string' && checkCall(catalog, { name: tooFar.name, arguments: tooFar.arguments }),
+    ).toMatchObject({
       ok: false,
       reason: 'invalid_arguments',
     });
@@ -135,8 +152,11 @@ describe('rule policy', () => {
       rules: [{ id: 'beam', patterns: ['beam me up'], reply: 'Energizing.', action: { name: 'teleport' } }],
       fallback: { reply: 'f' },
     });
-    expect(() => assertRuleActionsDeclared(rules, ['move', 'stop'], 'rules file r.json', 'actions file a.json')).toThrow(
-      'rules file r.json: rule "beam" asks for action "teleport", which is not declared in actions file a.json (declared: move, stop): declare it there (actions.path) or change the rule',
+    expect(() =>
+      assertRuleActionsDeclared(rules, ['move', 'stop'], 'rules file r.json', 'actions file a.json'),
+    ).toThrow(
+      'rules file r.json: rule "beam" asks for action "teleport", which is not declared in actions file a.json ' +
+        '(declared: move, stop): declare it there (actions.path) or change the rule',
     );
     expect(() => assertRuleActionsDeclared(rules, ['teleport'])).not.toThrow();
     const shipped = loadRulesFile('examples/robot-rules.json');
@@ -149,7 +169,12 @@ describe('rule policy', () => {
   });
 
   it('refuses the old intent field', () => {
-    expect(() => parseRules({ rules: [{ id: 'x', patterns: ['x'], reply: 'r', intent: { name: 'move' } }], fallback: { reply: 'f' } })).toThrow(/intent/);
+    expect(() =>
+      parseRules({
+        rules: [{ id: 'x', patterns: ['x'], reply: 'r', intent: { name: 'move' } }],
+        fallback: { reply: 'f' },
+      }),
+    ).toThrow(/intent/);
   });
 
   it('reports bad files with the place of the problem', () => {
@@ -157,7 +182,11 @@ describe('rule policy', () => {
     writeFileSync(join(dir, 'bad.json'), '{ "rules": [');
     expect(() => loadRulesFile(join(dir, 'bad.json'))).toThrow(/is not valid JSON/);
     expect(() => loadRulesFile(join(dir, 'missing.json'))).toThrow(/cannot be read: check llm.rulesPath/);
-    expect(() => parseRules({ rules: [{ id: 'x', patterns: [], reply: 'r' }], fallback: { reply: 'f' } })).toThrow(/rules\.0\.patterns/);
-    expect(() => parseRules({ rules: [{ id: 'x', patterns: ['(unclosed'], reply: 'r' }], fallback: { reply: 'f' } })).toThrow(RulesError);
+    expect(() => parseRules({ rules: [{ id: 'x', patterns: [], reply: 'r' }], fallback: { reply: 'f' } })).toThrow(
+      /rules\.0\.patterns/,
+    );
+    expect(() =>
+      parseRules({ rules: [{ id: 'x', patterns: ['(unclosed'], reply: 'r' }], fallback: { reply: 'f' } }),
+    ).toThrow(RulesError);
   });
 });

@@ -42,7 +42,14 @@ function verifierBy(answers: readonly number[]): { verifier: PhraseVerifier; ask
 }
 
 // The search placed the phrase's end 60 ms before the tone's (frame 280): inside the phrase.
-const spotting: Spotting = { phrase: 'hey robot', log10Margin: -60, durationMs: 500, leadDb: 3, endMs: 2740, atAudioMs: 3300 };
+const spotting: Spotting = {
+  phrase: 'hey robot',
+  log10Margin: -60,
+  durationMs: 500,
+  leadDb: 3,
+  endMs: 2740,
+  atAudioMs: 3300,
+};
 
 describe('keyword spotter: the verified stretch ends at the search end and 100 ms after', () => {
   it('keeps the more confident of the two verdicts, whichever end it came from', () => {
@@ -72,7 +79,14 @@ describe('keyword spotter: the verified stretch ends at the search end and 100 m
 
 describe('keyword spotter: a longer wake phrase ending with the spotted one', () => {
   // The search proposed "computer" inside the tone (frames 244–274); "hey" is the tone's first 400 ms.
-  const computer: Spotting = { phrase: 'computer', log10Margin: -50, durationMs: 300, leadDb: 0, endMs: 2740, atAudioMs: 3300 };
+  const computer: Spotting = {
+    phrase: 'computer',
+    log10Margin: -50,
+    durationMs: 300,
+    leadDb: 0,
+    endMs: 2740,
+    atAudioMs: 3300,
+  };
   /** "computer" verifies more confidently, aligned where the search put it; "hey computer" from the tone's start. */
   const verifier = (asked: string[]): PhraseVerifier => ({
     warmUp() {},

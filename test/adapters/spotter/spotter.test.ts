@@ -35,7 +35,9 @@ describe('keyword spotter (pocketsphinx)', () => {
       stream.close();
     }
     // Without the lead check and the second stage the near miss is spotted: they are what drop it.
-    const collect = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-40, minConfidence: 0 }] }).createStream({ report: false });
+    const collect = createKeywordSpotter({
+      phrases: [{ phrase: 'hey robot', threshold: 1e-40, minConfidence: 0 }],
+    }).createStream({ report: false });
     feed(collect, silence(500), nearMiss!, silence(800));
     const spots = collect.drain();
     expect(spots.map((s) => s.phrase)).toContain('hey robot');
@@ -95,7 +97,8 @@ describe('keyword spotter (pocketsphinx)', () => {
   it('measures the lead on the audio before a denoiser: noise made silent is no pause', async () => {
     const stop = await speak('stop');
     const spotter = createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 1e-10, minLeadDb: 15 }] });
-    // What a denoiser hands on (the noise before the word gone) and what it was given (steady noise as loud as the word).
+    // What a denoiser hands on (the noise before the word gone) and what it was given (steady noise as loud as the
+    // word).
     const denoised = new Uint8Array([...silence(800), ...stop, ...silence(800)]);
     const words = new Int16Array(stop.buffer, stop.byteOffset, stop.byteLength / 2);
     const level = Math.sqrt(words.reduce((sum, x) => sum + x * x, 0) / words.length);
@@ -106,7 +109,8 @@ describe('keyword spotter (pocketsphinx)', () => {
     });
     const before = new Int16Array(denoised.byteLength / 2);
     before.set(noise);
-    for (let i = 0; i < words.length; i++) before[800 * 16 + i] = Math.max(-32_768, Math.min(32_767, noise[800 * 16 + i]! + words[i]!));
+    for (let i = 0; i < words.length; i++)
+      before[800 * 16 + i] = Math.max(-32_768, Math.min(32_767, noise[800 * 16 + i]! + words[i]!));
     const levels = new Uint8Array(before.buffer);
     const hear = (withLevels: boolean) => {
       const stream = spotter.createStream();
@@ -158,6 +162,8 @@ describe('keyword spotter (pocketsphinx)', () => {
   it('refuses phrases with words outside the dictionary, naming them', () => {
     expect(() => createKeywordSpotter({ phrases: [{ phrase: 'hey zorblax', threshold: 1e-20 }] })).toThrow(/"zorblax"/);
     expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 2 }] })).toThrow(/probability/);
-    expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 1e-5, minConfidence: 2 }] })).toThrow(/confidence/);
+    expect(() => createKeywordSpotter({ phrases: [{ phrase: 'stop', threshold: 1e-5, minConfidence: 2 }] })).toThrow(
+      /confidence/,
+    );
   });
 });

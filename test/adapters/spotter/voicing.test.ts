@@ -41,31 +41,38 @@ describe('voicing', () => {
   });
 
   it('finds none in white noise at any level, in silence, or in too short a vowel', () => {
-    for (const dbfs of [-40, -30, -20, -10]) expect(hasVoicedMs(whiteNoise(1_200, dbfs), RATE, 20), `${dbfs} dBFS`).toBe(false);
+    for (const dbfs of [-40, -30, -20, -10])
+      expect(hasVoicedMs(whiteNoise(1_200, dbfs), RATE, 20), `${dbfs} dBFS`).toBe(false);
     expect(hasVoicedMs(new Int16Array(RATE), RATE, 20)).toBe(false);
     expect(hasVoicedMs(joined(new Int16Array(4_000), vowel(35, 140), new Int16Array(4_000)), RATE, 60)).toBe(false);
   });
 
   it('takes any sample rate', () => {
-    const at8k = Int16Array.from({ length: 2_400 }, (_, n) => Math.round(3_000 * Math.sin((2 * Math.PI * 150 * n) / 8_000)));
+    const at8k = Int16Array.from({ length: 2_400 }, (_, n) =>
+      Math.round(3_000 * Math.sin((2 * Math.PI * 150 * n) / 8_000)),
+    );
     expect(hasVoicedMs(at8k, 8_000, 20)).toBe(true);
   });
 
-  it('frame by frame, in frames of any size, a stream tells what the whole of it does, from the frame its voice shows in', () => {
-    const framed = (samples: Int16Array, size: number) => {
-      const voicing = trackVoicing(RATE, 20);
-      const seen: boolean[] = [];
-      for (let at = 0; at < samples.length; at += size) seen.push(voicing.push(samples.subarray(at, at + size)));
-      return { seen, voiced: voicing.voiced };
-    };
-    const speech = joined(whiteNoise(200, -30), vowel(60, 140), whiteNoise(200, -30));
-    for (const size of [160, 320, 333, 1_000]) {
-      const { seen, voiced } = framed(speech, size);
-      expect(voiced, `${size}`).toBe(true);
-      // Not before the vowel began (200 ms in), and true from the first frame it is found in on.
-      expect(seen.indexOf(true) * size, `${size}`).toBeGreaterThanOrEqual(((200 - 30) * RATE) / 1000 - size);
-      expect(seen.slice(seen.indexOf(true)).every(Boolean), `${size}`).toBe(true);
-      expect(framed(whiteNoise(1_200, -20), size).voiced, `${size}`).toBe(false);
-    }
-  });
+  it(
+    'frame by frame, in frames of any size, a stream tells what the whole of it does, from the frame its ' +
+      'voice shows in',
+    () => {
+      const framed = (samples: Int16Array, size: number) => {
+        const voicing = trackVoicing(RATE, 20);
+        const seen: boolean[] = [];
+        for (let at = 0; at < samples.length; at += size) seen.push(voicing.push(samples.subarray(at, at + size)));
+        return { seen, voiced: voicing.voiced };
+      };
+      const speech = joined(whiteNoise(200, -30), vowel(60, 140), whiteNoise(200, -30));
+      for (const size of [160, 320, 333, 1_000]) {
+        const { seen, voiced } = framed(speech, size);
+        expect(voiced, `${size}`).toBe(true);
+        // Not before the vowel began (200 ms in), and true from the first frame it is found in on.
+        expect(seen.indexOf(true) * size, `${size}`).toBeGreaterThanOrEqual(((200 - 30) * RATE) / 1000 - size);
+        expect(seen.slice(seen.indexOf(true)).every(Boolean), `${size}`).toBe(true);
+        expect(framed(whiteNoise(1_200, -20), size).voiced, `${size}`).toBe(false);
+      }
+    },
+  );
 });

@@ -3,7 +3,11 @@
  * word segments given as pocketsphinx hands them (frames numbered on across utterances).
  */
 import { describe, expect, it } from 'vitest';
-import { finalWordsAgainstSpeech, speechAfterWords, type SegmentReader } from '../../../adapters/stt/speech-after-words.js';
+import {
+  finalWordsAgainstSpeech,
+  speechAfterWords,
+  type SegmentReader,
+} from '../../../adapters/stt/speech-after-words.js';
 
 type Segment = readonly [word: string, start: number, end: number];
 type Cursor = { segments: readonly Segment[]; at: number };
@@ -19,7 +23,9 @@ const segs = (list: string): Segment[] =>
     return [word, start, end];
   });
 
-/** A reader over fixed segments of the grammar decoder and the phone loop: what `ps_seg_iter` and friends would give. */
+/**
+ * A reader over fixed segments of the grammar decoder and the phone loop: what `ps_seg_iter` and friends would give.
+ */
 function reader(grammarSegments: readonly Segment[], loopSegments: readonly Segment[]): SegmentReader {
   const of = new Map<unknown, readonly Segment[]>([
     [grammar, grammarSegments],
@@ -51,7 +57,10 @@ describe('words against speech', () => {
     expect(finalWordsAgainstSpeech(forced, grammar, loop).lastWordSpeechShare).toBeCloseTo(3 / 50, 5);
     expect(speechAfterWords(forced, grammar, loop)).toBe(0);
 
-    const said = reader(segs('<sil> 0-19, stop 20-59, <sil> 60-79'), segs('SIL 0-19, S 20-29, T 30-34, AA 35-50, SIL 51-79'));
+    const said = reader(
+      segs('<sil> 0-19, stop 20-59, <sil> 60-79'),
+      segs('SIL 0-19, S 20-29, T 30-34, AA 35-50, SIL 51-79'),
+    );
     // A "stop" whose closure and release the loop calls silence: 31 of its 40 frames are speech.
     expect(finalWordsAgainstSpeech(said, grammar, loop).lastWordSpeechShare).toBeCloseTo(31 / 40, 5);
   });

@@ -13,7 +13,9 @@ class FakeEdgeClient implements EdgeClient {
   metadata: Array<[string, string]> = [];
   texts: string[] = [];
   streams: PassThrough[] = [];
-  constructor(private readonly behaviour: { connectError?: Error; pieces?: number; endEarly?: boolean; hang?: boolean } = {}) {}
+  constructor(
+    private readonly behaviour: { connectError?: Error; pieces?: number; endEarly?: boolean; hang?: boolean } = {},
+  ) {}
   async setMetadata(voice: string, format: string) {
     this.metadata.push([voice, format]);
     if (this.behaviour.connectError) throw this.behaviour.connectError;
@@ -80,7 +82,10 @@ describe('Edge TTS (at its msedge-tts boundary)', () => {
     const fake = new FakeEdgeClient({ pieces: 20 });
     const controller = new AbortController();
     const chunks: Uint8Array[] = [];
-    for await (const c of createEdgeTts({ client: () => fake }).synthesize({ text: 'Long.', signal: controller.signal })) {
+    for await (const c of createEdgeTts({ client: () => fake }).synthesize({
+      text: 'Long.',
+      signal: controller.signal,
+    })) {
       chunks.push(c);
       controller.abort();
     }
@@ -88,18 +93,22 @@ describe('Edge TTS (at its msedge-tts boundary)', () => {
   });
 
   it('a connection failure is an EdgeTtsError that says Edge needs the internet and how to fall back', async () => {
-    const tts = createEdgeTts({ client: () => new FakeEdgeClient({ connectError: new Error('getaddrinfo ENOTFOUND speech.platform.bing.com') }) });
+    const tts = createEdgeTts({
+      client: () => new FakeEdgeClient({ connectError: new Error('getaddrinfo ENOTFOUND speech.platform.bing.com') }),
+    });
     await expect(collect(tts, 'Hi.')).rejects.toThrow(EdgeTtsError);
-    await expect(tts.warmUp!()).rejects.toThrow(/could not connect \(getaddrinfo ENOTFOUND.*internet access.*add a local engine such as flite/);
+    await expect(tts.warmUp!()).rejects.toThrow(
+      /could not connect \(getaddrinfo ENOTFOUND.*internet access.*add a local engine such as flite/,
+    );
   });
 
   it('a stream that ends without audio, or goes silent, fails instead of hanging', async () => {
-    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ endEarly: true }) }), 'Hi.')).rejects.toThrow(
-      /closed the connection without audio/,
-    );
-    await expect(collect(createEdgeTts({ client: () => new FakeEdgeClient({ hang: true }), idleTimeoutMs: 50 }), 'Hi.')).rejects.toThrow(
-      /sent nothing for 50 ms/,
-    );
+    await expect(
+      collect(createEdgeTts({ client: () => new FakeEdgeClient({ endEarly: true }) }), 'Hi.'),
+    ).rejects.toThrow(/closed the connection without audio/);
+    await expect(
+      collect(createEdgeTts({ client: () => new FakeEdgeClient({ hang: true }), idleTimeoutMs: 50 }), 'Hi.'),
+    ).rejects.toThrow(/sent nothing for 50 ms/);
   });
 
   it('the default client is the real msedge-tts class (constructed without network)', async () => {

@@ -15,7 +15,8 @@ describe('phrase cache', () => {
 
     const startedAt = clock.now();
     const chunks: Uint8Array[] = [];
-    for await (const chunk of cache.synthesize({ text: 'okay', signal: new AbortController().signal })) chunks.push(chunk);
+    for await (const chunk of cache.synthesize({ text: 'okay', signal: new AbortController().signal }))
+      chunks.push(chunk);
     // No clock time passed: the cached phrase is in memory (200 ms of audio in 100 ms chunks).
     expect(clock.now()).toBe(startedAt);
     expect(chunks.map((c) => c.byteLength)).toEqual([3200, 3200]);
@@ -27,7 +28,9 @@ describe('phrase cache', () => {
     const clock = new ManualClock();
     const engine = createFakeTts({ clock, sampleRateHz: 16_000, latencyMs: 50 });
     const cache = createPhraseCache(engine, { phrases: [] });
-    const iterator = cache.synthesize({ text: 'something new', signal: new AbortController().signal })[Symbol.asyncIterator]();
+    const iterator = cache
+      .synthesize({ text: 'something new', signal: new AbortController().signal })
+      [Symbol.asyncIterator]();
     const first = iterator.next();
     await clock.advance(50);
     expect((await first).done).toBe(false);

