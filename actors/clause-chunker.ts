@@ -68,9 +68,12 @@ const ABBREVIATIONS = new Set(['e.g', 'i.e', 'mr', 'mrs', 'ms', 'dr', 'prof', 's
 
 // Each code point goes on its own (a joiner or variation selector left alone would be read out), so the
 // class lists them one by one on purpose.
-// eslint-disable-next-line no-misleading-character-class
-const EMOJI =
-  /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u{FE0E}\u{FE0F}\u{200D}\u{20E3}\u{E0020}-\u{E007F}]/gu;
+const EMOJI = new RegExp(
+  // eslint-disable-next-line no-misleading-character-class
+  '[\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\p{Regional_Indicator}' +
+    '\\u{FE0E}\\u{FE0F}\\u{200D}\\u{20E3}\\u{E0020}-\\u{E007F}]',
+  'gu',
+);
 
 /**
  * Removes what a TTS engine would read out literally or choke on: markdown syntax (emphasis, inline

@@ -81,16 +81,13 @@ function metered(engine: SttEngine, meter: CpuMeter): SttEngine {
  * The resident memory one set of the local recognizer's decoders adds, MB, measured in a fresh process as
  * `stack` builds it: in this one, memory the earlier rows freed is reused and hides most of it.
  */
+const WHISPER_OVERRIDES = "{ overrides: { stt: { engine: 'openai' } } }";
+
 function decoderSetMemoryMb(stack: SessionStack): number {
   const script = [
     `import { loadConfig } from '${new URL('../runtime/config.js', import.meta.url).href}';`,
     `import { buildStopStt } from '${new URL('../runtime/engines.js', import.meta.url).href}';`,
-    `const stt = buildStopStt(loadConfig(${
-      stack === 'whisper'
-        ? "{ overrides: { stt: { engine: 'openai' } } }"` +
-      `
-        : ''
-    }));`,
+    `const stt = buildStopStt(loadConfig(${stack === 'whisper' ? WHISPER_OVERRIDES : ''}));`,
     'const before = process.memoryUsage().rss;',
     'await stt.warmUp();',
     'console.log((process.memoryUsage().rss - before) / 1e6);',

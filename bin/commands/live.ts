@@ -10,7 +10,12 @@ import { createConditionerFeed } from '../../adapters/audio/conditioner-feed.js'
 import { loadConfig } from '../../runtime/config.js';
 import { runLive } from '../../runtime/live-session.js';
 import { buildFingerprint } from '../../server/records/rerun-material.js';
-import { createSessionRecorder, mcapRecorderSettings, startMcapRecorder, type SessionRecorder } from '../../server/records/index.js';
+import {
+  createSessionRecorder,
+  mcapRecorderSettings,
+  startMcapRecorder,
+  type SessionRecorder,
+} from '../../server/records/index.js';
 import { formatTimelines, rebaseTimeline } from '../../runtime/timeline.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './flags.js';
 
@@ -19,7 +24,8 @@ const DEFAULT_TIMELINE = 'live.timeline.json';
 const positiveMs = (value: string | undefined, flag: string): number | undefined => {
   if (value === undefined) return undefined;
   const ms = Number(value);
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} takes a positive number of milliseconds, not "${value}"`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new UsageError(`${flag} takes a positive number of milliseconds, not "${value}"`);
   return ms;
 };
 
@@ -71,7 +77,11 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
                 bus,
                 clock,
                 audio: config.record.audio,
-                input: { sinkKind: 'device', build: buildFingerprint(config), ...(conditionerFeed ? { conditioner: conditionerFeed } : {}) },
+                input: {
+                  sinkKind: 'device',
+                  build: buildFingerprint(config),
+                  ...(conditionerFeed ? { conditioner: conditionerFeed } : {}),
+                },
               })).attach,
           }
         : {}),
@@ -81,7 +91,7 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
         out(
           `live on ${info.server.name}: microphone ${info.input}, speaker ${info.output}, echo cancellation ` +
             `${info.echoCancel ? (info.echoCancelModule ? "on (the sound server's module-echo-cancel)" : 'on') : 'off'}. ` +
-              `` +
+            `` +
             `Talk; Ctrl-C ends the session.`,
         ),
     });
@@ -98,8 +108,11 @@ export async function runLiveCommand(args: string[], out: (line: string) => void
     };
     writeFileSync(
       timelineFile,
-      `${JSON.stringify({ input: result.info.input, output: result.info.output, turns, history: result.history, soundServer }, ` +
-        `null, 2)}\n`,
+      `${JSON.stringify(
+        { input: result.info.input, output: result.info.output, turns, history: result.history, soundServer },
+        null,
+        2,
+      )}\n`,
     );
     out(formatTimelines(result.turns));
     out(

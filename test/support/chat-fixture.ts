@@ -41,14 +41,12 @@ export async function startChatFixture(initial: ChatFixtureBehaviour = {}): Prom
         if (!res.writableFinished) record.closedEarly = true;
       });
       const chunk = (delta: object, finish: string | null = null) =>
-        `data: ` +
-        `${JSON.stringify({
+        `data: ${JSON.stringify({
           id: 'c1',
           object: 'chat.completion.chunk',
           created: 0,
           model: 'test-model',
-          choices: [{ index: 0, delta, finish_reason: finish }]` +
-          `,
+          choices: [{ index: 0, delta, finish_reason: finish }],
         })}\n\n`;
       const send = async (text: string) => {
         if (record.closedEarly || res.destroyed) return false;

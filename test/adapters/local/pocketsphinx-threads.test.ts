@@ -5,13 +5,13 @@
  * while the next one decodes on a new thread.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadHumanSpeech, readHumanClip } from '../../../adapters/audio/testing/human-speech.js';
+import { loadHumanSpeech, readHumanClip } from '../../../sim/human-speech.js';
 import { createPocketsphinxStt, PocketsphinxError } from '../../../adapters/stt/pocketsphinx.js';
 import { pocketsphinxSetup } from '../../../adapters/stt/pocketsphinx-setup.js';
 import { createPocketsphinxThreads, type ThreadedStt } from '../../../adapters/stt/pocketsphinx-threads.js';
 import type { SttEngine } from '../../../adapters/stt/types.js';
 import { createFliteTts } from '../../../adapters/tts/flite.js';
-import { asVadUtterance } from '../../../bench/grammar-scenario.js';
+import { asVadUtterance } from '../../../sim/vad-utterance.js';
 import { DEFAULT_GRAMMAR_MLLR } from '../../../runtime/config.js';
 
 const GRAMMAR = 'examples/robot-commands.jsgf';

@@ -28,9 +28,8 @@ describe('phrase cache', () => {
     const clock = new ManualClock();
     const engine = createFakeTts({ clock, sampleRateHz: 16_000, latencyMs: 50 });
     const cache = createPhraseCache(engine, { phrases: [] });
-    const iterator = cache
-      .synthesize({ text: 'something new', signal: new AbortController().signal })
-      [Symbol.asyncIterator]();
+    const stream = cache.synthesize({ text: 'something new', signal: new AbortController().signal });
+    const iterator = stream[Symbol.asyncIterator]();
     const first = iterator.next();
     await clock.advance(50);
     expect((await first).done).toBe(false);
