@@ -26,7 +26,7 @@ import {
   type InputSwitches,
 } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
-import type { Clock } from '../adapters/clock.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
 import { loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
@@ -175,10 +175,10 @@ function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
   // The stop phrases (`session.estop.spotter`): every session, every mode, whatever the recognizer.
   const stopSpotter = buildStopSpotter(config);
   // Their transcripts by a local grammar decoder too, when the session's recognizer reports no partials.
-  const stopStt = buildStopStt(config, 'shared' in stt ? stt.shared : undefined);
+  const stopStt = buildStopStt(config, 'shared' in stt ? stt.shared : undefined, clock);
   // The learned keyword heads (`keyword`): one front end per process, loaded at warm-up or by the first session.
   let learnedHeads: Promise<LearnedHeads> | undefined;
-  const learned = () => (learnedHeads ??= loadLearnedHeads(config));
+  const learned = () => (learnedHeads ??= loadLearnedHeads(config, { onThread: clock === systemClock }));
   return {
     config,
     clock,

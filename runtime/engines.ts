@@ -9,7 +9,7 @@
  * `engine-pool.ts` does that split.
  */
 import { readFileSync } from 'node:fs';
-import type { Clock } from '../adapters/clock.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
 import { createOpenAiLlm } from '../adapters/llm/openai.js';
 import type { ActionDeclaration } from '../adapters/actions/declaration.js';
 import { loadActionsFile } from '../adapters/actions/load.js';
@@ -83,6 +83,14 @@ export async function buildVad(config: AppConfig): Promise<VadEngine> {
   throw unavailable('vad', config.vad.engine, ['webrtc', 'silero', 'fake']);
 }
 
+/**
+ * The threads pocketsphinx decodes on: `stt.threads` on the wall clock; none on a simulated one (the re-runs,
+ * the simulated sessions), where a thread's partials and finals would come at a simulated time set by real time.
+ */
+export function decodeThreads(config: AppConfig, clock: Clock | undefined): number {
+  return clock === systemClock ? config.stt.threads : 0;
+}
+
 /** The STT engine; `remote` needs the session it transcribes for. */
 export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext): SttEngine {
   if (config.stt.engine === 'fake') return createFakeStt({ clock, transcripts: config.stt.fakeTranscripts });
@@ -90,7 +98,7 @@ export function buildStt(config: AppConfig, clock: Clock, remote?: RemoteContext
   if (config.stt.engine === 'pocketsphinx') {
     return createPocketsphinxStt({
       sampleRateHz: config.audio.inputRateHz,
-      threads: config.stt.threads,
+      threads: decodeThreads(config, clock),
       ...(config.stt.grammarPath ? { grammarPath: config.stt.grammarPath } : {}),
       ...(config.stt.mllrPath ? { mllrPath: config.stt.mllrPath } : {}),
     });
@@ -318,7 +326,7 @@ export function buildStopSpotter(config: AppConfig): KeywordSpotter | undefined 
  * - None beside a streaming sherpa transducer (an open vocabulary's partials are not forced into "stop")
  *   or the tests' fake.
  */
-export function buildStopStt(config: AppConfig, sessionStt?: SttEngine): SttEngine | undefined {
+export function buildStopStt(config: AppConfig, sessionStt?: SttEngine, clock?: Clock): SttEngine | undefined {
   const { estop } = config.session;
   const without =
     config.stt.engine === 'fake' || (config.stt.engine === 'sherpa' && config.stt.sherpa?.kind === 'transducer');
@@ -361,7 +369,7 @@ export function buildStopStt(config: AppConfig, sessionStt?: SttEngine): SttEngi
   try {
     return createPocketsphinxStt({
       sampleRateHz: config.audio.inputRateHz,
-      threads: config.stt.threads,
+      threads: decodeThreads(config, clock),
       grammarPath,
       ...(mllrPath ? { mllrPath } : {}),
     });

@@ -18,6 +18,7 @@ import {
   findHead,
   frontEndPaths,
   KeywordModelError,
+  loadKeywordEngine,
   loadKeywordEngineOnThread,
   type KeywordEngine,
 } from '../adapters/keyword/index.js';
@@ -37,8 +38,12 @@ export function learnedCandidates(config: AppConfig): LearnedPhrases {
   };
 }
 
-/** Loads the heads `config` asks for; see the module's notes for what is required. */
-export async function loadLearnedHeads(config: AppConfig): Promise<LearnedHeads> {
+/**
+ * Loads the heads `config` asks for; see the module's notes for what is required. `onThread`: the engine on a
+ * thread of its own (the wall clock's sessions); off, on the calling thread (a simulated clock's, whose loop
+ * waits for each block's scores).
+ */
+export async function loadLearnedHeads(config: AppConfig, { onThread = false } = {}): Promise<LearnedHeads> {
   const { keyword } = config;
   if (!keyword.enabled) return { skipped: 'keyword.enabled is false' };
   const candidates = learnedCandidates(config);
@@ -70,12 +75,13 @@ export async function loadLearnedHeads(config: AppConfig): Promise<LearnedHeads>
         `with the learned heads`,
     };
   }
-  // On a thread of its own: its ONNX runs would otherwise hold every session's event loop (engine-thread.ts).
-  const engine = await loadKeywordEngineOnThread({
+  const options = {
     phrases: listened,
     heads: keyword.heads,
     thresholds: keyword.thresholds,
     threshold: keyword.threshold,
-  });
+  };
+  // On a thread of its own, its ONNX runs hold no session's event loop (engine-thread.ts).
+  const engine = onThread ? await loadKeywordEngineOnThread(options) : await loadKeywordEngine(options);
   return { engine, phrases };
 }

@@ -1,10 +1,8 @@
 /**
  * The keyword spotter's native face: pocketsphinx.ts's binding (decoder life cycle, audio, hypothesis,
- * segments) and the functions only the spotter calls, which score the keyphrase search's segments, and
- * make a decoder off the event loop. An uninstalled library is an error that names the packages to
- * install (pocketsphinx.ts's).
+ * segments) and the functions only the spotter calls, which score the keyphrase search's segments. An
+ * uninstalled library is an error that names the packages to install (pocketsphinx.ts's).
  */
-import { promisify } from 'node:util';
 import koffi from 'koffi';
 import { bind as bindDecoder, type Binding as DecoderBinding } from '../stt/pocketsphinx.js';
 
@@ -14,12 +12,6 @@ export interface Binding extends DecoderBinding {
   segProb: (seg: unknown, ascr: number[], lscr: number[], lback: number[]) => number;
   getLogmath: (ps: unknown) => unknown;
   logBase: (lmath: unknown) => number;
-  /**
-   * `ps_init` on one of koffi's threads: a decoder (the acoustic model loaded, ~150 ms) made while the event
-   * loop goes on. Nothing else touches the new decoder until it is returned. Their stacks (128 KiB) hold it:
-   * every kind of search (keyphrase, phone loop, grammar, language model) was made on 64 KiB ones.
-   */
-  initOffThread: (config: unknown) => Promise<unknown>;
 }
 
 export function bind(libraries: { pocketsphinx: string; sphinxbase: string }): Binding {
@@ -27,10 +19,8 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string }): B
   const decoder = bindDecoder(libraries);
   const ps = koffi.load(libraries.pocketsphinx);
   const sb = koffi.load(libraries.sphinxbase);
-  const init = ps.func('void *ps_init(void *config)');
   return {
     ...decoder,
-    initOffThread: promisify(init.async) as (config: unknown) => Promise<unknown>,
     segProb: ps.func('int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)'),
     getLogmath: ps.func('void *ps_get_logmath(void *ps)'),
     logBase: sb.func('double logmath_get_base(void *lmath)'),

@@ -24,6 +24,7 @@ import { bind, INSTALL_HINT, type Binding } from './binding.js';
 import { openStream, type SpotterShared } from './stream.js';
 import { createPhraseVerifier, type PhraseVerifier } from './phrase-verifier.js';
 import { GRAMMAR_FRONT_END, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from '../stt/pocketsphinx.js';
+import { initDecoder, initDecoderOffThread } from '../stt/pocketsphinx-binding.js';
 import { cmnAccess, type CmnAccess } from '../stt/cepstral-mean.js';
 import { SPOTTER_TUNING, valuesOf } from './tuning.js';
 
@@ -298,25 +299,15 @@ function readyDecoders(
   means: Map<unknown, CmnAccess | undefined>,
 ) {
   const state = { making: 0, reserve: 0 };
-  const rejected = () =>
-    new PocketsphinxError(
-      `pocketsphinx rejected the keyword spotter's configuration (${argv.join(' ')}): check the model paths`,
-    );
-  const config = () => {
-    const args = [...argv];
-    const parsed = lib.parse(null, lib.psArgs(), args.length, args, 1);
-    if (!parsed) throw rejected();
-    return parsed;
-  };
+  const what = "the keyword spotter's configuration";
   const made = (ps: unknown) => {
-    if (!ps) throw rejected();
     means.set(ps, cmnAccess(lib, ps));
     return ps;
   };
   const makeOne = async () => {
     state.making += 1;
     try {
-      idle.push(made(await lib.initOffThread(config())));
+      idle.push(made(await initDecoderOffThread(lib, argv, what)));
     } finally {
       state.making -= 1;
     }
@@ -333,6 +324,6 @@ function readyDecoders(
       if (idle.length + state.making < state.reserve) void makeOne().catch(() => undefined);
     },
     /** A decoder made now, on the event loop: none was idle. */
-    madeHere: () => made(lib.init(config())),
+    madeHere: () => made(initDecoder(lib, argv, what)),
   };
 }

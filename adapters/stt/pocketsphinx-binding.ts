@@ -12,6 +12,7 @@
  * const ps = lib.init(lib.parse(null, lib.psArgs(), argv.length, argv, 1));
  * ```
  */
+import { promisify } from 'node:util';
 import koffi from 'koffi';
 
 /** Debian's en-us model (`pocketsphinx-en-us`): acoustic model, dictionary, language models. */
@@ -28,6 +29,12 @@ export interface Binding {
   psArgs: () => unknown;
   parse: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
   init: (config: unknown) => unknown;
+  /**
+   * `ps_init` on one of koffi's threads: a decoder (a model loaded, ~150 ms) made while the calling thread goes
+   * on. Nothing else touches the new decoder until it is returned. Their stacks (128 KiB) hold it: every kind of
+   * search (keyphrase, phone loop, grammar, language model) was made on 64 KiB ones.
+   */
+  initOffThread: (config: unknown) => Promise<unknown>;
   startUtt: (ps: unknown) => number;
   /**
    * Starts a new stream: the front end's noise estimate starts afresh (it is carried from utterance to utterance
@@ -62,10 +69,12 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string } = D
   }
   // NULL: no log at all (see the module's notes).
   sb.func('void err_set_logfp(void *fp)')(null);
+  const init = ps.func('void *ps_init(void *config)');
   return {
     psArgs: ps.func('void *ps_args()'),
     parse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)'),
-    init: ps.func('void *ps_init(void *config)'),
+    init,
+    initOffThread: promisify(init.async) as (config: unknown) => Promise<unknown>,
     startUtt: ps.func('int ps_start_utt(void *ps)'),
     startStream: ps.func('int ps_start_stream(void *ps)'),
     processRaw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)'),
@@ -87,10 +96,29 @@ export function bind(libraries: { pocketsphinx: string; sphinxbase: string } = D
 
 /** A decoder made from `argv`, or an error naming `what` was configured so. */
 export function initDecoder(lib: Binding, argv: readonly string[], what = 'its configuration'): unknown {
+  return decoderOrError(lib.init(parsed(lib, argv, what)), argv, what);
+}
+
+/** {@link initDecoder} off the calling thread (`initOffThread`). */
+export async function initDecoderOffThread(
+  lib: Binding,
+  argv: readonly string[],
+  what = 'its configuration',
+): Promise<unknown> {
+  return decoderOrError(await lib.initOffThread(parsed(lib, argv, what)), argv, what);
+}
+
+const rejected = (argv: readonly string[], what: string) =>
+  new PocketsphinxError(`pocketsphinx rejected ${what} (${argv.join(' ')}): check the model and grammar paths`);
+
+function parsed(lib: Binding, argv: readonly string[], what: string): unknown {
   const args = [...argv];
   const config = lib.parse(null, lib.psArgs(), args.length, args, 1);
-  const ps = config ? lib.init(config) : null;
-  if (!ps)
-    throw new PocketsphinxError(`pocketsphinx rejected ${what} (${args.join(' ')}): check the model and grammar paths`);
+  if (!config) throw rejected(argv, what);
+  return config;
+}
+
+function decoderOrError(ps: unknown, argv: readonly string[], what: string): unknown {
+  if (!ps) throw rejected(argv, what);
   return ps;
 }

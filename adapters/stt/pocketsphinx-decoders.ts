@@ -11,7 +11,7 @@
  * pool.give(set, 'session-1'); // its means saved, the set idle again
  * ```
  */
-import { initDecoder, type Binding } from './pocketsphinx-binding.js';
+import { initDecoder, initDecoderOffThread, type Binding } from './pocketsphinx-binding.js';
 import type { PocketsphinxSetup } from './pocketsphinx-setup.js';
 import { cmnAccess, createChannelMeans, type CmnAccess } from './cepstral-mean.js';
 import { SttBusyError } from './types.js';
@@ -37,6 +37,10 @@ export interface DecoderPool {
    * unless `ifIdle` (work that may be shed): then {@link SttBusyError}.
    */
   take(channel: string | undefined, ifIdle?: boolean): DecoderSet;
+  /** As `take`, but undefined rather than a set made when none is idle ({@link SttBusyError} still, for `ifIdle`). */
+  takeIdle(channel: string | undefined, ifIdle?: boolean): DecoderSet | undefined;
+  /** A new set for `channel`, made off the calling thread (its decoders at once, on koffi's threads). */
+  makeOffThread(channel: string | undefined): Promise<DecoderSet>;
   /** A set back, its means kept as the channel's. */
   give(set: DecoderSet, channel: string | undefined): void;
   /** One set made now (the first utterance does not wait for it). */
@@ -51,12 +55,25 @@ export function createDecoderPool(lib: Binding, setup: PocketsphinxSetup): Decod
    * Idle sets a stream that may be shed (`ifIdle`) leaves for utterances: 1 in a pool prepared for several sessions.
    */
   const kept = { forUtterances: 0 };
-  const make = (): DecoderSet => {
-    const ps = initDecoder(lib, setup.argv);
-    const loop = setup.loopArgv && initDecoder(lib, setup.loopArgv);
-    const plain = setup.plainArgv && initDecoder(lib, setup.plainArgv);
+  const assemble = (ps: unknown, loop: unknown, plain: unknown): DecoderSet => {
     const made = { ps, ...(loop ? { loop } : {}), ...(plain ? { plain } : {}) };
     return { ...made, cmn: [ps, loop, plain].map((d) => (d === undefined ? undefined : cmnAccess(lib, d))) };
+  };
+  const make = () =>
+    assemble(
+      initDecoder(lib, setup.argv),
+      setup.loopArgv && initDecoder(lib, setup.loopArgv),
+      setup.plainArgv && initDecoder(lib, setup.plainArgv),
+    );
+  const makeOffThread = async () => {
+    const offThread = (argv: string[] | undefined) =>
+      argv ? initDecoderOffThread(lib, argv) : Promise.resolve(undefined);
+    const [ps, loop, plain] = await Promise.all([
+      offThread(setup.argv),
+      offThread(setup.loopArgv),
+      offThread(setup.plainArgv),
+    ]);
+    return assemble(ps, loop, plain);
   };
   /**
    * Each channel's cepstral means (one per decoder of {@link DecoderSet.cmn}; cepstral-mean.ts). Why per
@@ -81,17 +98,25 @@ export function createDecoderPool(lib: Binding, setup: PocketsphinxSetup): Decod
     const own = channel === undefined ? -1 : idle.findIndex((d) => d.lastChannel === channel);
     return own >= 0 ? idle.splice(own, 1)[0] : idle.pop();
   };
+  const adopt = (set: DecoderSet, channel: string | undefined) => {
+    set.lastChannel = channel;
+    if (channel !== undefined) means.restore(set.cmn, channel);
+    return set;
+  };
+  const takeIdle = (channel: string | undefined, ifIdle = false) => {
+    const pooled = idleFor(channel, ifIdle);
+    return pooled && adopt(pooled, channel);
+  };
   return {
     take(channel, ifIdle = false) {
-      const pooled = idleFor(channel, ifIdle);
       // Making a decoder set holds its thread ~0.5 s (three models loaded) and adds ~83 MB: work that
       // may be shed is, rather than wait for it.
+      const pooled = takeIdle(channel, ifIdle);
       if (!pooled && ifIdle) throw new SttBusyError('every pocketsphinx decoder is busy');
-      const set = pooled ?? make();
-      set.lastChannel = channel;
-      if (channel !== undefined) means.restore(set.cmn, channel);
-      return set;
+      return pooled ?? adopt(make(), channel);
     },
+    takeIdle,
+    makeOffThread: async (channel) => adopt(await makeOffThread(), channel),
     give(set, channel) {
       if (channel !== undefined) means.save(set.cmn, channel);
       idle.push(set);

@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * const stream = openUtterance({ lib, setup, pool, scorer }, { sampleRateHz: 16_000, onPartial, signal, channel: 's1' });
+ * const context = { lib, setup, pool, scorer };
+ * const stream = openUtterance(context, { sampleRateHz: 16_000, onPartial, signal, channel: 's1' });
  * stream.push(frame);
  * const { text, confidence } = await stream.finish();
  * ```
@@ -83,17 +84,16 @@ interface PartialState {
   reportedLastCheck: boolean;
 }
 
-export function openUtterance(
-  context: UtteranceContext,
-  { sampleRateHz: rate, onPartial, signal, channel, ifIdle }: SttStreamOptions,
-): SttStream {
+/** An utterance on `set`, or on a set the pool has (or makes) for it. */
+export function openUtterance(context: UtteranceContext, options: SttStreamOptions, set?: DecoderSet): SttStream {
   const { lib, setup, pool, scorer } = context;
+  const { sampleRateHz: rate, onPartial, signal, channel, ifIdle } = options;
   if (rate !== setup.sampleRateHz) {
     throw new PocketsphinxError(
       `pocketsphinx is set up for ${setup.sampleRateHz} Hz audio, got ${rate} Hz: resample at the input`,
     );
   }
-  const d = pool.take(channel, ifIdle);
+  const d = set ?? pool.take(channel, ifIdle);
   const all = d.loop ? [d.ps, d.loop] : [d.ps];
   for (const ps of all) lib.startUtt(ps);
   const floor = setup.noiseFloorDbfs === null ? undefined : createNoiseFloor(setup.noiseFloorDbfs);

@@ -1,15 +1,19 @@
 /**
- * A pocketsphinx decode thread (pocketsphinx-threads.ts starts it): a local engine (pocketsphinx-local.ts)
- * with its own decoder sets, driven by the event loop's messages, one stream per id. Partials, finals and
- * errors go back as messages; an error never ends the thread.
+ * A pocketsphinx decode thread (pocketsphinx-threads.ts starts it): its own pool of decoder sets
+ * (pocketsphinx-decoders.ts) and utterances (pocketsphinx-stream.ts), as a local engine has, driven by the
+ * event loop's messages, one stream per id. Partials, finals and errors go back as messages; an error
+ * never ends the thread. A stream that finds no idle set waits for one made on koffi's threads, its jobs
+ * kept in order meanwhile: the thread goes on decoding the other streams (a set made here held them all
+ * ~0.5 s).
  *
  * Run as a worker only: `new Worker(url, { workerData: { setup, libraries } })`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { bind } from './pocketsphinx-binding.js';
-import { createLocalPocketsphinx } from './pocketsphinx-local.js';
+import { createDecoderPool, type DecoderPool, type DecoderSet } from './pocketsphinx-decoders.js';
 import type { PocketsphinxSetup } from './pocketsphinx-setup.js';
-import type { SttEngine, SttResult, SttStream, TranscriptDetail } from './types.js';
+import { createScorer, openUtterance, type UtteranceContext } from './pocketsphinx-stream.js';
+import type { SttResult, SttStream, TranscriptDetail } from './types.js';
 
 /** Event loop → thread. */
 export type DecodeJob =
@@ -38,22 +42,22 @@ export interface DecodeThreadData {
   libraries?: { pocketsphinx: string; sphinxbase: string };
 }
 
+type StreamJob = Exclude<DecodeJob, { type: 'open' | 'prepare' }>;
+type Reply = (reply: DecodeReply) => void;
+
 const asThreadError = (error: unknown): ThreadError =>
   error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 
-/** Handles one job; streams and their aborts are kept in `open`. */
-function handle(
-  engine: SttEngine,
-  open: Map<number, { stream: SttStream; controller: AbortController }>,
-  job: DecodeJob,
-  reply: (r: DecodeReply) => void,
-) {
-  const fail = (error: unknown) => {
-    open.delete(job.id);
-    reply({ type: 'failed', id: job.id, error: asThreadError(error) });
+/** The thread's streams: open ones, and those waiting for a set with their jobs so far. */
+function createThreadStreams(context: UtteranceContext & { pool: DecoderPool }, reply: Reply) {
+  const open = new Map<number, { stream: SttStream; controller: AbortController }>();
+  const waiting = new Map<number, StreamJob[]>();
+  const fail = (id: number, error: unknown) => {
+    open.delete(id);
+    reply({ type: 'failed', id, error: asThreadError(error) });
   };
-  if (job.type === 'open') {
-    const { id, sampleRateHz, channel, ifIdle } = job;
+  const start = (job: Extract<DecodeJob, { type: 'open' }>, set: DecoderSet) => {
+    const { id, sampleRateHz, channel } = job;
     const controller = new AbortController();
     const onPartial = (text: string, confidence?: number, detail?: TranscriptDetail) =>
       reply({
@@ -64,51 +68,93 @@ function handle(
         ...(detail ? { detail } : {}),
       });
     try {
-      const where = { ...(channel === undefined ? {} : { channel }), ...(ifIdle ? { ifIdle } : {}) };
-      const stream = engine.createStream({ sampleRateHz, onPartial, signal: controller.signal, ...where });
-      open.set(id, { stream, controller });
+      const options = {
+        sampleRateHz,
+        onPartial,
+        signal: controller.signal,
+        ...(channel === undefined ? {} : { channel }),
+      };
+      open.set(id, { stream: openUtterance(context, options, set), controller });
     } catch (error) {
-      fail(error);
+      context.pool.give(set, channel);
+      fail(id, error);
     }
-    return;
-  }
-  if (job.type === 'prepare') {
-    engine.prepare!(job.streams).then(() => reply({ type: 'done', id: job.id }), fail);
-    return;
-  }
-  const own = open.get(job.id);
-  if (!own) return;
-  try {
-    if (job.type === 'push') own.stream.push(job.audio);
-    else if (job.type === 'flush') own.stream.flushPartial?.();
-    else if (job.type === 'abort') {
-      open.delete(job.id);
+  };
+  const run = (job: StreamJob) => {
+    const own = open.get(job.id);
+    if (!own) return;
+    try {
+      if (job.type === 'push') own.stream.push(job.audio);
+      else if (job.type === 'flush') own.stream.flushPartial?.();
+      else if (job.type === 'abort') {
+        open.delete(job.id);
+        own.controller.abort();
+      } else {
+        open.delete(job.id);
+        own.stream.finish().then(
+          (result) => reply({ type: 'final', id: job.id, result }),
+          (error: unknown) => fail(job.id, error),
+        );
+      }
+    } catch (error) {
       own.controller.abort();
-    } else {
-      open.delete(job.id);
-      own.stream.finish().then((result) => reply({ type: 'final', id: job.id, result }), fail);
+      fail(job.id, error);
     }
-  } catch (error) {
-    own.controller.abort();
-    fail(error);
-  }
+  };
+  return {
+    open(job: Extract<DecodeJob, { type: 'open' }>) {
+      let set: DecoderSet | undefined;
+      try {
+        set = context.pool.takeIdle(job.channel, job.ifIdle);
+      } catch (error) {
+        return fail(job.id, error);
+      }
+      if (set) return start(job, set);
+      waiting.set(job.id, []);
+      context.pool.makeOffThread(job.channel).then(
+        (made) => {
+          start(job, made);
+          for (const queued of waiting.get(job.id) ?? []) run(queued);
+          waiting.delete(job.id);
+        },
+        (error: unknown) => {
+          waiting.delete(job.id);
+          fail(job.id, error);
+        },
+      );
+    },
+    job(job: StreamJob) {
+      const queued = waiting.get(job.id);
+      if (queued) queued.push(job);
+      else run(job);
+    },
+  };
 }
 
 const port = parentPort;
 if (port) {
   const { setup, libraries } = workerData as DecodeThreadData;
-  const reply = (r: DecodeReply) => port.postMessage(r);
-  const started = ((): { engine: SttEngine } | { error: ThreadError } => {
+  const reply: Reply = (r) => port.postMessage(r);
+  const started = (():
+    { streams: ReturnType<typeof createThreadStreams>; pool: DecoderPool } | { error: ThreadError } => {
     try {
-      return { engine: createLocalPocketsphinx(bind(libraries), setup) };
+      const lib = bind(libraries);
+      const pool = createDecoderPool(lib, setup);
+      return { streams: createThreadStreams({ lib, setup, pool, scorer: createScorer(lib) }, reply), pool };
     } catch (error) {
       return { error: asThreadError(error) };
     }
   })();
   if ('error' in started) reply({ type: 'failed', error: started.error });
-  const open = new Map<number, { stream: SttStream; controller: AbortController }>();
   port.on('message', (job: DecodeJob) => {
-    if ('engine' in started) handle(started.engine, open, job, reply);
-    else if (job.type === 'open' || job.type === 'prepare') reply({ type: 'failed', id: job.id, error: started.error });
+    if ('error' in started) {
+      if (job.type === 'open' || job.type === 'prepare') reply({ type: 'failed', id: job.id, error: started.error });
+    } else if (job.type === 'open') started.streams.open(job);
+    else if (job.type === 'prepare') {
+      started.pool.prepare(job.streams).then(
+        () => reply({ type: 'done', id: job.id }),
+        (error: unknown) => reply({ type: 'failed', id: job.id, error: asThreadError(error) }),
+      );
+    } else started.streams.job(job);
   });
 }
