@@ -396,7 +396,7 @@ export const ECHO_TUNING = {
     },
     KEPT_ROOM_ERLE_DB: {
       value: 18,
-      why: "Why 18 dB: the suppressor's own converged (`CONVERGED_ERLE_DB`); a filter that kept the room cancels that at once.",
+      why: "Why 18 dB: the suppressor's `CONVERGED_ERLE_DB`; a filter that kept the room cancels that much at once.",
       chosenOn: REASONED,
     },
     NO_ECHO_BLOCKS: {
