@@ -8,11 +8,14 @@
  * the audio after the echo canceller and the high-pass, so the robot's own voice and the rumble below
  * `audio.highPassHz` do not count as the room.
  *
- * | value | basis |
- * | --- | --- |
- * | on at a floor of −42 dBFS | the noise bench (`npm run bench -- --scenario noise`): at −36 dBFS a fan already holds the VAD in speech 26 % of a minute after the high-pass (0 % with RNNoise), at −26 dBFS white, pink and fan noise hold it 100 %; 6 dB under the lowest level that harmed |
- * | off under −48 dBFS, for 1 s, in a quiet block | 6 dB and a second of hysteresis: a floor near the line, or a fan that pauses, does not switch RNNoise (which restarts at each switch) every second; switched off only in a pause, never inside a word |
- * | a one-second window | longer than a word said after a pause, so a word alone never reads as the room; a room's noise lasts seconds |
+ * - **On at a floor of −42 dBFS**, chosen on the noise bench (`npm run bench -- --scenario noise`): at
+ *   −36 dBFS a fan already holds the VAD in speech 26 % of a minute after the high-pass (0 % with RNNoise),
+ *   at −26 dBFS white, pink and fan noise hold it 100 %; 6 dB under the lowest level that harmed.
+ * - **Off under −48 dBFS, for 1 s, in a quiet block**: 6 dB and a second of hysteresis, so a floor near the
+ *   line, or a fan that pauses, does not switch RNNoise (which restarts at each switch) every second;
+ *   switched off only in a pause, never inside a word.
+ * - **A one-second window**: longer than a word said after a pause, so a word alone never reads as the
+ *   room; a room's noise lasts seconds.
  *
  * Nothing here was chosen on recordings of real people.
  *
@@ -26,7 +29,7 @@
 
 import { energyOfDbfs, FULL_SCALE_ENERGY } from './levels.js';
 
-/** The gauge's switching points (see the table above). */
+/** The gauge's switching points (see the list above). */
 export const ROOM_NOISE = {
   onDbfs: -42,
   offDbfs: -48,
