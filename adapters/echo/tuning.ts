@@ -83,7 +83,7 @@ export const ECHO_TUNING = {
     },
     MIN_CORRELATION: {
       value: 0.6,
-      why: "Why 0.6 to take a delay: an echo's onsets correlate 0.8-0.9; the user's speech reaches 0.55 by chance.",
+      why: "Why 0.6 to take a delay: an echo's onsets correlate 0.8–0.9; the user's speech reaches 0.55 by chance.",
       chosenOn: ECHO_MATRIX,
     },
     KEEP_CORRELATION: {
@@ -415,7 +415,7 @@ export const ECHO_TUNING = {
     },
     CONVERGED_ERLE_DB: {
       value: 18,
-      why: "Why 18 dB: over what a path the filter models poorly reaches (the virtual room's drifting loopback).",
+      why: 'Why 18 dB: a converged filter cancels 25 dB and more; one on a drifting loopback path, 10–15 dB.',
       chosenOn: ECHO_MATRIX,
     },
     MARGIN_DB: {
