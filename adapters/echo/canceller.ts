@@ -208,10 +208,10 @@ export function createEchoCanceller(options: EchoCancellerOptions): EchoCancelle
         (lateReference && lateReference.length !== blockSamples) ||
         (linear && (linear.residual.length !== blockSamples || linear.estimate.length !== blockSamples))
       ) {
+        const lengths = [mic, reference, out, lateReference, linear?.residual, linear?.estimate].map((a) => a?.length);
         throw new EchoCancellerError(
           `echo canceller takes blocks of ${blockSamples} samples (mic, reference, out, lateReference, linear ` +
-            `parts), got ` +
-            `${[mic, reference, out, lateReference, linear?.residual, linear?.estimate].map((a) => a?.length ?? '-').join('/')}`,
+            `parts), got ${lengths.map((n) => n ?? '-').join('/')}`,
         );
       }
       if (late) {

@@ -23,16 +23,13 @@ import type { Clock } from '../clock.js';
 import { copyToSamples } from '../audio/pcm.js';
 import { createResampler, type Resampler } from '../audio/resample.js';
 import type { AudioSink } from '../audio/sink.js';
+import { ECHO_TUNING, valuesOf } from './tuning.js';
 
 export interface EchoReferenceOptions {
   clock: Clock;
   /** Rate of the reference, the echo canceller's (the microphone's after the input edge). */
   sampleRateHz: number;
-  /**
-   * How far back the reference is kept. Why 2.5 s: the canceller reads the block that ended at the last
-   * microphone frame's arrival (≤ ~100 ms ago) less the echo delay it aligned on (up to 1.6 s, see
-   * `delay.ts`), while the playback actor writes up to 200 ms ahead.
-   */
+  /** How far back the reference is kept (default `ECHO_TUNING.reference.HISTORY_MS`, tuning.ts). */
   historyMs?: number;
   /**
    * Whether to record at all (read per frame; default: always). A session whose echo cancellation is
@@ -61,8 +58,7 @@ export interface EchoReferenceTap {
   reference: EchoReference;
 }
 
-/** Why 2500 ms: see {@link EchoReferenceOptions.historyMs}. */
-const DEFAULT_HISTORY_MS = 2500;
+const { HISTORY_MS } = valuesOf(ECHO_TUNING.reference);
 
 /**
  * The resampler to the reference's rate: `ready` for the device's rate, `loading` one for a new rate (frames
@@ -181,7 +177,7 @@ export async function tapEchoReference(device: AudioSink, options: EchoReference
   const resampler = await createResampler({ fromHz: device.sampleRateHz, toHz: sampleRateHz });
   const state: ReferenceState = {
     sampleRateHz,
-    historySamples: Math.round(((options.historyMs ?? DEFAULT_HISTORY_MS) * sampleRateHz) / 1000),
+    historySamples: Math.round(((options.historyMs ?? HISTORY_MS) * sampleRateHz) / 1000),
     ring: undefined,
     filledEnd: 0,
     writeIndex: 0,

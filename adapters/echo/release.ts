@@ -14,7 +14,8 @@
  *
  * @example
  * ```ts
- * const queue = createEchoRelease({ blockSamples: 320, lookbehindBlocks: 1, maxDeferBlocks: 17, onHeldUser: (s) => console.log(s.heldMs) });
+ * const onHeldUser = (span: HeldUserSpan) => console.log(span.heldMs);
+ * const queue = createEchoRelease({ blockSamples: 320, lookbehindBlocks: 1, maxDeferBlocks: 17, onHeldUser });
  * queue.push(linear, suppressed, { atMs, defer: judging, suspect: false });
  * if (userConfirmed) queue.passPrevious();
  * const ready = queue.drain(); // whole blocks, in order

@@ -83,7 +83,7 @@ export const ECHO_TUNING = {
     },
     MIN_CORRELATION: {
       value: 0.6,
-      why: "Why 0.6 to take a delay: an echo's onsets correlate 0.8-0.9; the user's speech reaches 0.55 by chance.",
+      why: "Why 0.6 to take a delay: an echo's onsets correlate 0.8–0.9; the user's speech reaches 0.55 by chance.",
       chosenOn: ECHO_MATRIX,
     },
     KEEP_CORRELATION: {
@@ -261,20 +261,12 @@ export const ECHO_TUNING = {
   onsetJudge: {
     RULE_OUT_UNDER_DB: {
       value: 10,
-      why:
-        "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB " +
-        "from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a " +
-        "sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 " +
-        'dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.',
+      why: "Why 10 dB under the usual gain to rule a delay out: an echo's level scatters ±10 dB from block to block.",
       chosenOn: ECHO_MATRIX,
     },
     EXPLAIN_OVER_DB: {
       value: 6,
-      why:
-        "Why 10 dB under the usual gain to rule a delay out: an echo's level over what played scatters \u00b110 dB " +
-        "from block to block (the room's reverberation lifts the quiet blocks). Why 6 dB over it to explain a " +
-        "sound's start: after quiet there is no reverberation to lift it; at 10 dB, flite's leading hiss (-71 " +
-        'dBFS) explained a start in a room 67 dB quiet, and left too many delays open to judge.',
+      why: 'Why 6 dB over it to explain a start: no reverberation lifts an echo after quiet; a hiss stays under.',
       chosenOn: ECHO_MATRIX,
     },
     FIRST_TEST_BLOCKS: {
@@ -300,30 +292,22 @@ export const ECHO_TUNING = {
     },
     ECHO_MIN_CORRELATION: {
       value: 0.4,
-      why:
-        "Why 0.4: the echo matrix's echoes correlated 0.6\u20130.75 over their first 120 ms at the delay left; the " +
-        "user's voice, at the delay that lines its onset up with the reply's, up to 0.29 over the same 120 ms.",
+      why: "Why 0.4: echoes correlated 0.6–0.75 over their first 120 ms at the delay left; the user's voice to 0.29.",
       chosenOn: ECHO_MATRIX,
     },
     USER_MAX_CORRELATION: {
       value: 0.15,
-      why:
-        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
-        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
+      why: "Why 0.15: no echo's peak is that low at a delay left; the user's chance peaks fall under it as they go on.",
       chosenOn: ECHO_MATRIX,
     },
     USER_MAX_LATER_CORRELATION: {
       value: 0.2,
-      why:
-        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
-        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
+      why: "Why 0.2 from `LATER_BLOCKS` on: the user's chance peaks are down to about that; an echo's, 0.6 and more.",
       chosenOn: ECHO_MATRIX,
     },
     LATER_BLOCKS: {
       value: 10,
-      why:
-        "Why 0.15, and 0.2 from 200 ms on: under it at every delay left is no echo's peak. The user's chance peak " +
-        'above fell from 0.29 at 120 ms to 0.21 at 200 and 0.16 at 240.',
+      why: "Why 10 blocks (200 ms): from there the user's chance peaks are down to about 0.2.",
       chosenOn: ECHO_MATRIX,
     },
     QUIET_END_BLOCKS: {
@@ -346,6 +330,13 @@ export const ECHO_TUNING = {
     KNOWN_DELAYS: {
       value: 4,
       why: 'Why 4: a device re-buffers between a few states; older delays are stale.',
+      chosenOn: REASONED,
+    },
+  },
+  reference: {
+    HISTORY_MS: {
+      value: 2500,
+      why: 'Why 2.5 s: the block read (~100 ms old) less the delay aligned on (to 1.6 s); 200 ms are written ahead.',
       chosenOn: REASONED,
     },
   },
@@ -374,18 +365,12 @@ export const ECHO_TUNING = {
     },
     REFINE_WINDOW_MS: {
       value: 500,
-      why:
-        'Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope ' +
-        "estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the " +
-        "echo matrix's jumping delay.",
+      why: 'Why 500 ms: a few syllables of echo at the new delay, enough for a clear waveform peak.',
       chosenOn: ECHO_MATRIX,
     },
     REFINE_RADIUS_MS: {
       value: 16,
-      why:
-        'Why 500 ms and \u00b116 ms: a few syllables of echo at the new delay, and a radius past the envelope ' +
-        "estimate's error (\u00b14 ms) and the pull of an early reflection (up to 12.1 ms late). Chosen on the " +
-        "echo matrix's jumping delay.",
+      why: "Why ±16 ms: past the envelope estimate's error (±4 ms) and an early reflection's pull (up to 12 ms late).",
       chosenOn: ECHO_MATRIX,
     },
     MOVE_MIN_CORRELATION: {
@@ -411,9 +396,7 @@ export const ECHO_TUNING = {
     },
     KEPT_ROOM_ERLE_DB: {
       value: 18,
-      why:
-        'Why 18 dB: the echo suppressor\'s own "converged" (suppressor.ts); a filter that kept the room cancels ' +
-        'that much at once.',
+      why: "Why 18 dB: the suppressor's `CONVERGED_ERLE_DB`; a filter that kept the room cancels that much at once.",
       chosenOn: REASONED,
     },
     NO_ECHO_BLOCKS: {
@@ -432,7 +415,7 @@ export const ECHO_TUNING = {
     },
     CONVERGED_ERLE_DB: {
       value: 18,
-      why: "Why 18 dB: over what a path the filter models poorly reaches (the virtual room's drifting loopback).",
+      why: 'Why 18 dB: a converged filter cancels 25 dB and more; one on a drifting loopback path, 10–15 dB.',
       chosenOn: ECHO_MATRIX,
     },
     MARGIN_DB: {
@@ -572,30 +555,17 @@ export const ECHO_TUNING = {
     },
     LOUD_OVER_ECHO_DB: {
       value: 6,
-      why:
-        "Why 6 dB over that percentile: the echo's blocks scatter a few dB over its envelope; a user nearer the " +
-        'microphone than the speaker is 10 dB and more over it (the virtual room: echo 0-5 dB, the user 8-16 dB ' +
-        'over the envelope).',
+      why: "Why 6 dB over that: the echo's blocks scatter a few dB over it; a user near the microphone, 8 dB and more.",
       chosenOn: ECHO_MATRIX,
     },
     ENVELOPE_HOLD_BLOCKS: {
       value: 5,
-      why:
-        "Why 5 blocks (100 ms): the reference's envelope for the loudness test holds its peak that long before it " +
-        "decays, since the echo can come that much after the aligned reference (the alignment's 30 ms margin, and " +
-        "the reported latency 30-45 ms short in the virtual room). Decaying at once, the echo of a word's end " +
-        'passed as the user 8-11 dB over the envelope and the room test heard itself; held 100 ms, no echo block ' +
-        "of the room's traces did.",
+      why: 'Why 5 blocks (100 ms): the echo may come that late after the aligned reference (margin, latency error).',
       chosenOn: ECHO_MATRIX,
     },
     USER_GAP_BLOCKS: {
       value: 10,
-      why:
-        "Why 10 blocks (200 ms): while the filter learns, only the user's loud syllables pass the loudness test; " +
-        'the weak sounds between them ("turn | left": 220 ms in the virtual room) pass as theirs after such a run, ' +
-        'or a command reaches the recognizer in pieces. Once converged there is none: there it cost 1–2 real ' +
-        '"stop"s over a reply a cell (the 40 and 120 ms cells), and a gap held until a loud syllable follows cost ' +
-        'more (3–4).',
+      why: "Why 10 blocks (200 ms), while the filter learns: the weak sounds between a loud user's words stay theirs.",
       chosenOn: ECHO_MATRIX,
     },
   },
