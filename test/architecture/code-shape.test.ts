@@ -29,7 +29,6 @@ const LONG_LINES_LEFT = 139;
 
 /** Functions still over the limits, by file and name: the list may only shrink. */
 const NOT_YET_SHAPED = new Set([
-  'adapters/audio/room-noise.ts createRoomNoiseGauge',
   'adapters/audio/input-conditioner.ts createInputConditioner',
   'actors/tts.ts (anonymous)',
   'bin/commands/demo.ts runDemo',
