@@ -22,7 +22,7 @@
 import type { InputSwitches } from '../adapters/audio/input-conditioner.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
 import type { SessionConfigInput } from '../machines/config.js';
-import type { BoundEngines, SessionBinding } from './engine-pool.js';
+import type { BoundEngines, SessionBinding } from './session-binding.js';
 import type { SinkKind } from './runtime-options.js';
 import { startSession, type SessionEngines, type SessionHandle, type StartSessionOptions } from './session-host.js';
 

@@ -60,25 +60,9 @@ import {
 import { reportingFailures } from './stop-stt-failures.js';
 import { loadLearnedHeads, type LearnedHeads } from './learned-heads.js';
 import { warmStopPath } from './warm-stop.js';
+import type { BoundEngines, SessionBinding } from './session-binding.js';
 
-export interface SessionBinding {
-  sessionId: string;
-  bus: MessageBus;
-  sink: AudioSink;
-  /** Where the sink's audio is heard (decides `audio.echoCancel: "auto"`); default `device`. */
-  sinkKind?: SinkKind;
-  /**
-   * Steps the client switches for its own session (a Realtime client's `noise_reduction`): with
-   * `audio.echoCancel: "auto"` its echo switch decides echo cancellation, and RNNoise runs when either
-   * the config or the client asks for it. The config's `on` / `off` win.
-   */
-  inputSwitches?: InputSwitches;
-}
-
-export interface BoundEngines extends SessionEngines {
-  /** Frees the session's own parts (its VAD detector, its input conditioner); the shared engines stay. */
-  release(): void;
-}
+export type { BoundEngines, SessionBinding } from './session-binding.js';
 
 export interface EnginePool {
   readonly config: AppConfig;
@@ -107,6 +91,12 @@ export interface BuildEnginesOptions {
  * these, sets are still made when needed (and kept).
  */
 const SESSIONS_PER_DECODER_SET = 4;
+
+/**
+ * Why 4: decoders for a whole capacity take ~9 s to make for 100 sessions on two cores; a server ready
+ * after the first few answers /readyz at once and makes the rest while its first sessions start.
+ */
+const SESSIONS_READY_AT_WARM_UP = 4;
 
 /** A slot of the chain: a shared engine, or a recipe for a per-session (`remote`) one. */
 type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
@@ -208,18 +198,28 @@ async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<
   (await buildVad(config)).close?.();
   await engines.keywordSpotter?.warmUp();
   await engines.stopSpotter?.warmUp();
-  // A search decoder for each session the process admits, made off the event loop: a session starting
-  // takes one instead of making its own (~150 ms of every session's loop).
-  await Promise.all([engines.keywordSpotter?.prepare?.(sessions), engines.stopSpotter?.prepare?.(sessions)]);
   await stopStt?.warmUp?.();
-  // The decoders the sessions' utterances take at once: for one session, its utterance's and (one pool
-  // beside the grammar stack) its pause's decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
-  const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
-  const decoderSets = Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1);
-  if ('shared' in stt) await stt.shared.prepare?.(decoderSets);
+  // Decoders for the first sessions before the process says it serves; the rest of its capacity after.
+  await prepareFor(engines, Math.min(sessions, SESSIONS_READY_AT_WARM_UP));
   await engines.learned();
   // The first STOP of the process as fast as the rest: its handlers run once before any session does.
   await warmStopPath();
+  // A decoder that fails to load here fails again, with its error, in the session that makes its own.
+  if (sessions > SESSIONS_READY_AT_WARM_UP) void prepareFor(engines, sessions).catch(() => undefined);
+}
+
+/**
+ * Search decoders for `sessions` at once, made off the event loop, so a session starting takes one
+ * instead of making its own (~150 ms of every session's loop), and the decoder sets their utterances
+ * take at once: for one session, its utterance's and (one pool beside the grammar stack) its pause's
+ * decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
+ */
+async function prepareFor(engines: SharedEngines, sessions: number): Promise<void> {
+  const { stt, stopStt } = engines;
+  await Promise.all([engines.keywordSpotter?.prepare?.(sessions), engines.stopSpotter?.prepare?.(sessions)]);
+  const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
+  const decoderSets = Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1);
+  if ('shared' in stt) await stt.shared.prepare?.(decoderSets);
 }
 
 /** What the sessions of a pool share: built once by {@link buildEngines}, read by every `bind`. */

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTALL_HINT, POCKETSPHINX_MODEL_DIR, PocketsphinxError } from './pocketsphinx-binding.js';
-import type { PocketsphinxOptions } from './pocketsphinx.js';
+import type { PocketsphinxOptions } from './pocketsphinx-options.js';
 
 /**
  * Why 100 ms: the emergency stop is spotted on partials, and a check every 200 ms left "stop" and "halt"

@@ -17,15 +17,15 @@ import { grammarConfidence, type GrammarEvidence } from './grammar-confidence.js
 import { createNoiseFloor } from './noise-floor.js';
 import { PocketsphinxError, type Binding } from './pocketsphinx-binding.js';
 import type { DecoderPool, DecoderSet } from './pocketsphinx-decoders.js';
+import type { EvidenceListener } from './pocketsphinx-options.js';
 import type { PocketsphinxSetup } from './pocketsphinx-setup.js';
+
+export type { EvidenceListener } from './pocketsphinx-options.js';
 import { finalWordsAgainstSpeech, speechAfterWords } from './speech-after-words.js';
 import type { SttResult, SttStream, SttStreamOptions } from './types.js';
 
 /** Why 0.05: a quarter of the default `stt.minConfidence`; smaller moves would republish the same words every check. */
 const PARTIAL_CONFIDENCE_STEP = 0.05;
-
-/** Diagnostics (benches): what each confidence was computed from, a partial's (`final` false) or the final's. */
-export type EvidenceListener = (text: string, evidence: GrammarEvidence, confidence: number, final: boolean) => void;
 
 /** How an engine reads hypotheses and judges them against its phone loop. */
 export interface Scorer {

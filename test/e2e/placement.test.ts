@@ -41,7 +41,7 @@ function startHost(name: string) {
         VA_LLM__ENGINE: 'fake',
         VA_LLM__FAKE_REPLY: `Answer from ${name}.`,
         // Fake engines: room for all 25 sessions on the survivor (the shipped capacity is the local stack's).
-        VA_SERVER__CAPACITY: '100',
+        VA_SERVER__CAPACITY: '30',
         VA_TTS__ENGINES: '[{"engine":"fake","latencyMs":5,"msPerWord":50}]',
         VA_TTS__PHRASES: '[]',
         VA_SERVER__DRAIN_TIMEOUT_MS: '500',
