@@ -31,9 +31,7 @@ import { loadRulesFile } from '../adapters/llm/rules.js';
 import type { LlmEngine } from '../adapters/llm/types.js';
 import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
-import type { SessionEngines } from '../actors/deps.js';
 import { createFilteredKeep, type OwnVoiceStop } from '../actors/estop/index.js';
-import type { MessageBus } from '../bus/message-bus.js';
 import type { AppConfig } from './config.js';
 import {
   buildKeywordSpotter,

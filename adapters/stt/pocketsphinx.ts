@@ -26,7 +26,6 @@ import { bind } from './pocketsphinx-binding.js';
 import { createLocalPocketsphinx } from './pocketsphinx-local.js';
 import type { PocketsphinxOptions } from './pocketsphinx-options.js';
 import { pocketsphinxSetup } from './pocketsphinx-setup.js';
-import type { EvidenceListener } from './pocketsphinx-stream.js';
 import { createPocketsphinxThreads } from './pocketsphinx-threads.js';
 import type { SttEngine } from './types.js';
 
