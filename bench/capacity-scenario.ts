@@ -316,6 +316,8 @@ async function runServerChild(capacity: number, natsUrl: string, hostId: string)
     },
   });
   const server = await serve({ config, log: silentLogger, hostId });
+  // Measured from where a server of this capacity settles: every session's decoders made.
+  await server.pool.prepared();
   global.gc?.();
   let window: ReturnType<typeof startWindow> | undefined;
   const rssMb = () => process.memoryUsage().rss / MB;

@@ -70,6 +70,11 @@ export interface EnginePool {
   readonly warm: boolean;
   /** Loads models, opens connections and synthesizes the cached phrases; once, however often called. */
   warmUp(): Promise<void>;
+  /**
+   * Settles once decoders for every session of the pool's capacity are made: `warmUp` waits for the
+   * first few only, and makes the rest in the background. A bench waits for it before it measures.
+   */
+  prepared(): Promise<void>;
   bind(binding: SessionBinding): Promise<BoundEngines>;
 }
 
@@ -111,7 +116,7 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
   const engines = buildSharedEngines(config, clock);
   // Echo cancellation forced on: a missing libspeexdsp fails here, at start, not in the first session.
   if (config.audio.echoCancel === 'on') loadEchoCanceller(config.audio.echoCanceller);
-  let warming: Promise<void> | undefined;
+  let warming: Promise<{ rest: Promise<void> }> | undefined;
   let warm = false;
   return {
     config,
@@ -121,11 +126,13 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
     },
     warmUp() {
       warming ??= (async () => {
-        await warmUpEngines(engines, sessions);
+        const rest = await warmUpEngines(engines, sessions);
         warm = true;
+        return { rest };
       })();
-      return warming;
+      return warming.then(() => undefined);
     },
+    prepared: () => (warming ? warming.then(({ rest }) => rest) : Promise.reject(notWarming())),
     bind: (binding) => bindSession(engines, binding),
   };
 }
@@ -183,8 +190,13 @@ function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
   };
 }
 
-/** Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once. */
-async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<void> {
+const notWarming = () => new Error('the engine pool is not warming up: call pool.warmUp() before pool.prepared()');
+
+/**
+ * Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once: what is
+ * left to make for them, in the background, is the promise it returns.
+ */
+async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<Promise<void>> {
   const { config, stt, llm, tts, ttsByLanguage, stopStt } = engines;
   if (config.tts.warmUp) {
     // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
@@ -203,7 +215,9 @@ async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<
   // The first STOP of the process as fast as the rest: its handlers run once before any session does.
   await warmStopPath();
   // A decoder that fails to load here fails again, with its error, in the session that makes its own.
-  if (sessions > SESSIONS_READY_AT_WARM_UP) void prepareFor(engines, sessions).catch(() => undefined);
+  return sessions > SESSIONS_READY_AT_WARM_UP
+    ? prepareFor(engines, sessions).catch(() => undefined)
+    : Promise.resolve();
 }
 
 /**

@@ -20,6 +20,7 @@ export function tapEnginePool(pool: EnginePool, wrap: (engines: BoundEngines) =>
       return pool.warm;
     },
     warmUp: () => pool.warmUp(),
+    prepared: () => pool.prepared(),
     async bind(binding) {
       engines = wrap(await pool.bind(binding));
       return engines;

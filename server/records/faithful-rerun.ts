@@ -254,7 +254,8 @@ async function preloadInputWasm(material: RerunMaterial, config: AppConfig): Pro
 /**
  * Holds each engine's answer until the session got it, in order (a TTS segment's by its text). A final
  * by its turn: an utterance the session finalized without the engine (no audio) or dropped before its
- * final must not shift the others onto another turn's time.
+ * final must not shift the others onto another turn's time, and a final the session never got is held
+ * for good.
  */
 function answerHold(material: RerunMaterial, clock: ManualClock): Held {
   const origin = material.originMs;
@@ -273,6 +274,8 @@ function answerHold(material: RerunMaterial, clock: ManualClock): Held {
       if (found) found.used = true;
       due = found?.atMs;
     }
+    // A final the session never got (its turn ended while the recognizer decoded) never comes in the re-run.
+    if (kind === 'stt' && due === undefined) return new Promise<void>(() => undefined);
     if (due === undefined || due <= clock.now()) return Promise.resolve();
     return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
   };

@@ -21,6 +21,14 @@ const buildSessionEngines = async (
 ) => buildEngines(config, { clock: context.clock }).bind(context);
 
 describe('engines from the configuration', () => {
+  it('a pool for many sessions says when every decoder is made, and only once it warms up', async () => {
+    const pool = buildEngines(loadConfig({ overrides: fakes }), { clock: new ManualClock(), sessions: 8 });
+    await expect(pool.prepared()).rejects.toThrow(/call pool\.warmUp\(\) before pool\.prepared\(\)/);
+    await pool.warmUp();
+    expect(pool.warm).toBe(true);
+    await expect(pool.prepared()).resolves.toBeUndefined();
+  });
+
   it('builds the configured chain, with the phrase cache in front', async () => {
     const clock = new ManualClock();
     const context = {
