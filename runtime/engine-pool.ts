@@ -125,12 +125,11 @@ export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEn
       return warm;
     },
     warmUp() {
-      warming ??= (async () => {
-        const rest = await warmUpEngines(engines, sessions);
+      const started = (warming ??= warmUpEngines(engines, sessions).then((left) => {
         warm = true;
-        return { rest };
-      })();
-      return warming.then(() => undefined);
+        return left;
+      }));
+      return started.then(() => undefined);
     },
     prepared: () => (warming ? warming.then(({ rest }) => rest) : Promise.reject(notWarming())),
     bind: (binding) => bindSession(engines, binding),
@@ -193,10 +192,10 @@ function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
 const notWarming = () => new Error('the engine pool is not warming up: call pool.warmUp() before pool.prepared()');
 
 /**
- * Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once: what is
- * left to make for them, in the background, is the promise it returns.
+ * Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once; `rest`
+ * settles once what is left to make for them, in the background, is made.
  */
-async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<Promise<void>> {
+async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<{ rest: Promise<void> }> {
   const { config, stt, llm, tts, ttsByLanguage, stopStt } = engines;
   if (config.tts.warmUp) {
     // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
@@ -215,9 +214,8 @@ async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<
   // The first STOP of the process as fast as the rest: its handlers run once before any session does.
   await warmStopPath();
   // A decoder that fails to load here fails again, with its error, in the session that makes its own.
-  return sessions > SESSIONS_READY_AT_WARM_UP
-    ? prepareFor(engines, sessions).catch(() => undefined)
-    : Promise.resolve();
+  const rest = sessions > SESSIONS_READY_AT_WARM_UP ? prepareFor(engines, sessions) : Promise.resolve();
+  return { rest: rest.catch(() => undefined) };
 }
 
 /**
