@@ -111,9 +111,8 @@ export class ChartView {
     const routes = el('g', { class: 'transitions' }, svg);
     for (const e of layout.edges) {
       const g = /** @type {SVGGElement} */ (el('g', { class: 'transition', 'data-edge': e.id }, routes));
-      el('title', {}, g).textContent =
-        `${short(e.source)} → ` +
-        `${short(e.target)}\n${e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`).join('\n')}`;
+      const events = e.events.map((x) => `${x.label}${x.guards.length ? ` [${x.guards.join(' | ')}]` : ''}`);
+      el('title', {}, g).textContent = `${short(e.source)} → ${short(e.target)}\n${events.join('\n')}`;
       el('polyline', { points: e.points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }, g);
       this.edges.set(e.id, g);
     }

@@ -174,7 +174,8 @@ export function replyTexts(steps) {
  * feed; a page that took the final chart for the end would say "nothing was heard" until those words came.
  * @param {{ live: boolean, chartStatus: string | undefined, feedClosed: boolean }} at
  * @returns {boolean}
- * @example storyEnded({ live: true, chartStatus: 'done', feedClosed: false }) // false: the last report may be on its way
+ * @example
+ * storyEnded({ live: true, chartStatus: 'done', feedClosed: false }) // false: the last report may be on its way
  */
 export function storyEnded({ live, chartStatus, feedClosed }) {
   return live ? feedClosed : chartStatus === 'done';

@@ -221,8 +221,8 @@ export function renderHistory(list, entries) {
     const disconnected = e.badge.startsWith('disconnected');
     const item = h(
       'li',
-      `entry ` +
-        `${e.role}${e.interrupted ? ' interrupted' : ''}${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`,
+      `entry ${e.role}${e.interrupted ? ' interrupted' : ''}` +
+        `${e.pending ? ' pending' : ''}${disconnected ? ' disconnected' : ''}`,
     );
     item.dataset['turn'] = e.turnId;
     if (e.role === 'action' && e.action) {

@@ -106,7 +106,11 @@ function hint(text) {
 }
 
 /**
- * @param {string} name @param {string} detail @param {() => void} onClick @param {boolean} selected @param {string} [id]
+ * @param {string} name
+ * @param {string} detail
+ * @param {() => void} onClick
+ * @param {boolean} selected
+ * @param {string} [id]
  */
 function item(name, detail, onClick, selected, id = name) {
   const li = document.createElement('li');

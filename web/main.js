@@ -129,6 +129,7 @@ function render() {
   });
 }
 
+/** Opens a call: its speaker, then its connection and the session's audio formats, then its microphone. */
 async function connect() {
   if (call) return;
   setStatus('connecting');
@@ -147,31 +148,7 @@ async function connect() {
   call = c;
   void c.context.resume();
   try {
-    if (!c.context.audioWorklet)
-      throw new Error('this browser has no AudioWorklet here (it needs an https:// or http://localhost page)');
-    c.speaker = await Speaker.open(c.context, {
-      onFrameStarted: (frame) => {
-        const atMs = performance.now();
-        hook.playback.framesPlayed++;
-        hook.playback.playing = true;
-        countPlayed(frame.responseId, atMs);
-        conversation.firstAudioPlayed(frame.responseId, atMs);
-        const data = frame.mouth;
-        if (data) atSpeaker(c, () => showMouth(data));
-        render();
-      },
-      onDrained: () => {
-        hook.playback.playing = false;
-        atSpeaker(c, closeMouth);
-      },
-    });
-    c.bargeIn = new BargeIn(
-      c.speaker,
-      (event) => c.socket?.send(event),
-      (flush) => onFlushed(flush),
-    );
-    hook.playback.sampleRateHz = c.context.sampleRate;
-    hook.playback.outputLatencyMs = Math.round(outputLatencyMs(c.context));
+    await openSpeaker(c);
     c.socket = await RealtimeSocket.connect({
       url: realtimeUrl(location),
       apiKey,
@@ -179,21 +156,7 @@ async function connect() {
       onClose: (close) => void onDropped(c, close),
     });
   } catch (error) {
-    const cancelled = call !== c;
-    await hangUp(c);
-    if (cancelled) return;
-    const why = await explainFailure(location.origin, apiKey);
-    // The worklets load from the server too: with the server gone, that is the message, not the audio.
-    if (!(error instanceof ConnectError) && why.code !== 'unreachable') {
-      return fail({
-        kind: 'error',
-        code: 'audio_unavailable',
-        text: `Audio cannot play in this browser: ${error instanceof Error ? error.message : String(error)}.`,
-      });
-    }
-    fail({ kind: 'error', ...why });
-    if (why.code === 'api_key_required' || why.code === 'api_key_refused') view.keyPrompt(true);
-    return;
+    return connectFailed(c, error);
   }
   if (call !== c) return c.socket.close();
   c.socket.send({
@@ -206,6 +169,61 @@ async function connect() {
   });
   setStatus('connected');
   await openMicrophone(c);
+}
+
+/**
+ * The call's speaker (each frame counted and its mouth shown as it starts playing) and its barge-in.
+ * @param {Call} c
+ */
+async function openSpeaker(c) {
+  if (!c.context.audioWorklet)
+    throw new Error('this browser has no AudioWorklet here (it needs an https:// or http://localhost page)');
+  c.speaker = await Speaker.open(c.context, {
+    onFrameStarted: (frame) => {
+      const atMs = performance.now();
+      hook.playback.framesPlayed++;
+      hook.playback.playing = true;
+      countPlayed(frame.responseId, atMs);
+      conversation.firstAudioPlayed(frame.responseId, atMs);
+      const data = frame.mouth;
+      if (data) atSpeaker(c, () => showMouth(data));
+      render();
+    },
+    onDrained: () => {
+      hook.playback.playing = false;
+      atSpeaker(c, closeMouth);
+    },
+  });
+  c.bargeIn = new BargeIn(
+    c.speaker,
+    (event) => c.socket?.send(event),
+    (flush) => onFlushed(flush),
+  );
+  hook.playback.sampleRateHz = c.context.sampleRate;
+  hook.playback.outputLatencyMs = Math.round(outputLatencyMs(c.context));
+}
+
+/**
+ * A call that did not open: hung up, and unless the user cancelled it meanwhile, the failure explained (the
+ * server or its key first, then the audio).
+ * @param {Call} c
+ * @param {unknown} error
+ */
+async function connectFailed(c, error) {
+  const cancelled = call !== c;
+  await hangUp(c);
+  if (cancelled) return;
+  const why = await explainFailure(location.origin, apiKey);
+  // The worklets load from the server too: with the server gone, that is the message, not the audio.
+  if (!(error instanceof ConnectError) && why.code !== 'unreachable') {
+    return fail({
+      kind: 'error',
+      code: 'audio_unavailable',
+      text: `Audio cannot play in this browser: ${error instanceof Error ? error.message : String(error)}.`,
+    });
+  }
+  fail({ kind: 'error', ...why });
+  if (why.code === 'api_key_required' || why.code === 'api_key_refused') view.keyPrompt(true);
 }
 
 /** @param {Call} c */
@@ -282,6 +300,7 @@ async function hangUp(c) {
 }
 
 /**
+ * One server event: logged, then shown in the conversation and played.
  * @param {Call} c
  * @param {ServerEvent} event
  */
@@ -297,6 +316,21 @@ function onEvent(c, event) {
   // Robot actions as they happen, on the reply that asked; the e-stop and the actions' notices in the conversation.
   if (event.type === 'voice_agent.action') conversation.action(event);
   else if (event.type === 'voice_agent.notice') conversation.notice(event.code, event.detail);
+  onUserEvent(c, bargeIn, event, atMs);
+  onReplyEvent(bargeIn, event, atMs);
+  onAudioEvent(c, speaker, bargeIn, event);
+  onSessionEvent(event, atMs);
+  render();
+}
+
+/**
+ * The user's side: speech started (a barge-in, if a reply plays) and stopped, and its transcript.
+ * @param {Call} c
+ * @param {BargeIn} bargeIn
+ * @param {ServerEvent} event
+ * @param {number} atMs
+ */
+function onUserEvent(c, bargeIn, event, atMs) {
   switch (event.type) {
     case 'input_audio_buffer.speech_started':
       conversation.userSpeaking(event.item_id);
@@ -306,15 +340,20 @@ function onEvent(c, event) {
       // The server says where in the audio sent the voice stopped; the microphone knows when that was captured.
       conversation.userSpeechEnded(event.item_id, atMs, c.microphone?.capturedAt(event.audio_end_ms) ?? null);
       break;
-    case 'voice_agent.turn.latency':
-      conversation.turnLatency(event);
-      break;
-    case 'session.created':
-      sessionId = event.session.id;
-      break;
     case 'conversation.item.input_audio_transcription.completed':
       conversation.userTranscript(event.item_id, event.transcript);
       break;
+  }
+}
+
+/**
+ * The agent's side: each response's start, words, intents, end and the words heard of a cut one.
+ * @param {BargeIn} bargeIn
+ * @param {ServerEvent} event
+ * @param {number} atMs
+ */
+function onReplyEvent(bargeIn, event, atMs) {
+  switch (event.type) {
     case 'response.created':
       conversation.responseStarted(event.response.id);
       break;
@@ -326,6 +365,27 @@ function onEvent(c, event) {
       if (event.status === 'requested' && event.turn_id !== '-')
         conversation.agentIntent(`resp_${event.turn_id}`, event.name, JSON.stringify(event.detail));
       break;
+    case 'response.done':
+      conversation.responseEnded(
+        event.response.id,
+        bargeIn.responseDone(event.response.id, event.response.status, atMs),
+      );
+      break;
+    case 'voice_agent.conversation.item.heard':
+      conversation.heard(event.response_id, event.transcript);
+      break;
+  }
+}
+
+/**
+ * The reply's audio: queued with the mouth data that came before it, unless a barge-in cut its item.
+ * @param {Call} c
+ * @param {Speaker} speaker
+ * @param {BargeIn} bargeIn
+ * @param {ServerEvent} event
+ */
+function onAudioEvent(c, speaker, bargeIn, event) {
+  switch (event.type) {
     case 'voice_agent.output_audio.mouth':
       c.nextMouth = { level: event.level, viseme: event.viseme };
       break;
@@ -341,18 +401,25 @@ function onEvent(c, event) {
     case 'response.output_audio.done':
       if (!bargeIn.isCut(event.item_id)) speaker.endItem(event.item_id);
       break;
-    case 'response.done':
-      conversation.responseEnded(
-        event.response.id,
-        bargeIn.responseDone(event.response.id, event.response.status, atMs),
-      );
-      break;
-    case 'voice_agent.conversation.item.heard':
-      conversation.heard(event.response_id, event.transcript);
+  }
+}
+
+/**
+ * The session's side: its id, the chart's state, each turn's latency, and the errors it reports.
+ * @param {ServerEvent} event
+ * @param {number} atMs
+ */
+function onSessionEvent(event, atMs) {
+  switch (event.type) {
+    case 'session.created':
+      sessionId = event.session.id;
       break;
     case 'voice_agent.session.state':
       conversation.sessionState(event.value, event.cause, event.turn_id, atMs);
       hook.state = conversation.state;
+      break;
+    case 'voice_agent.turn.latency':
+      conversation.turnLatency(event);
       break;
     case 'error':
       view.event(`error ${event.error.code ?? ''}: ${event.error.message}`);
@@ -360,7 +427,6 @@ function onEvent(c, event) {
         setMessage({ kind: 'warning', code: 'server_error', text: `The server reported: ${event.error.message}` });
       break;
   }
-  render();
 }
 
 /** @param {import('./page-hook.js').FlushRecord & {framesFlushed: number}} flush */

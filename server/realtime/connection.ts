@@ -12,7 +12,14 @@
  *
  * @example
  * ```ts
- * const connection = await openRealtimeConnection({ manager, bus, clock, send: (e) => ws.send(JSON.stringify(e)), close: (c, r) => ws.close(c, r), limits });
+ * const connection = await openRealtimeConnection({
+ *   manager,
+ *   bus,
+ *   clock,
+ *   send: (e) => ws.send(JSON.stringify(e)),
+ *   close: (c, r) => ws.close(c, r),
+ *   limits,
+ * });
  * ws.on('message', (data, isBinary) => connection.receive(isBinary ? null : String(data)));
  * ws.on('close', () => void connection.close());
  * ```
@@ -26,8 +33,14 @@ import type { EndReason, ManagedSession, SessionManager } from '../session-manag
 import type { SessionTimelines } from '../session-timelines.js';
 import { initialInputAudio, type InputAudio } from './audio-budget.js';
 import { createAudioOut, type AudioOut } from './audio-out.js';
-import { createItemStore } from './items.js';
-import { clientEventHandlers, type ClientCommand, type ClientEventHandlers } from './client-events.js';
+import { createItemStore, type ItemStore } from './items.js';
+import {
+  clientEventHandlers,
+  type ClientCommand,
+  type ClientEventDeps,
+  type ClientEventHandlers,
+} from './client-events.js';
+import type { ConversationInput } from './conversation.js';
 import { conversationDriver } from './conversation-driver.js';
 import { parseClientEvent, type AudioFormat, type ClientEvent, type ProtocolError } from './protocol.js';
 import { createResponseTracker, type ResponseTracker } from './responses.js';
@@ -79,111 +92,159 @@ export interface RealtimeConnection {
   close(): Promise<void>;
 }
 
+/** What the connection holds and replaces as the client and the session go: one object, read by every handler. */
+interface ConnectionState {
+  settings: SessionSettings;
+  input: InputAudio;
+  /** The session's id once it is open (`''` until then). */
+  sessionId: string;
+  /** Either side ended the session: nothing more is received or closed. */
+  closed: boolean;
+}
+
 export async function openRealtimeConnection(options: RealtimeConnectionOptions): Promise<RealtimeConnection> {
   const { manager, bus, clock } = options;
   const log = options.log ?? silentLogger;
-  let settings: SessionSettings = initialSettings(options.speechDefaults);
-  let input: InputAudio = initialInputAudio(clock.now());
-  let sessionId = '';
+  const state: ConnectionState = {
+    settings: initialSettings(options.speechDefaults),
+    input: initialInputAudio(clock.now()),
+    sessionId: '',
+    closed: false,
+  };
 
-  const send = eventSender(
-    options,
-    log,
-    () => sessionId,
-    () => audioOut.holding() && audioOut.flush(),
-  );
+  const send = eventSender(options, log, state, () => audioOut.holding() && audioOut.flush());
   const items = createItemStore();
   const responses: ResponseTracker = createResponseTracker({
     send,
     items,
-    bytesPerMs: () =>
-      (sampleRateOf(settings.outputFormat) * (settings.outputFormat.type === 'audio/pcm' ? 2 : 1)) / 1000,
+    bytesPerMs: () => outputBytesPerMs(state.settings.outputFormat),
     onIdle: () => conversation.dispatch({ type: 'responses_idle' }),
   });
-  const audioOut = createAudioOut({ responses, format: () => settings.outputFormat, lipSync: () => settings.lipSync });
+  const format = () => state.settings.outputFormat;
+  const audioOut = createAudioOut({ responses, format, lipSync: () => state.settings.lipSync });
   // The session's own microphone conditioning (`noise_reduction`), read by its input at every frame.
   const noiseReduction = createNoiseReduction();
-  const { session, sink } = await openSession(options, noiseReduction, audioOut, () => settings.outputFormat);
+  const { session, sink } = await openSession(options, noiseReduction, audioOut, format);
   const { handle } = session;
-  sessionId = session.id;
+  const sessionId = session.id;
+  state.sessionId = sessionId;
 
   const { fail, failFor } = errorReporter(options, send);
   const publish = commandPublisher(bus, sessionId);
   const conversation = conversationDriver({ bus, sessionId, handle, responses, items, send, fail, failFor });
+  const { dispatch } = conversation;
 
-  const handlers = clientEventHandlers({
-    sessionId,
-    maxAudioSecondsPerSecond: options.limits.maxAudioSecondsPerSecond,
-    nowMs: () => clock.now(),
-    send,
-    publish,
-    dispatch: conversation.dispatch,
-    failFor,
-    responses,
-    items,
-    settings: {
-      get: () => settings,
-      set: (next) => {
-        settings = next;
-        noiseReduction.apply({ input_audio_noise_reduction: next.noiseReduction });
-      },
+  const wiring: Wiring = { options, state, handle, send, dispatch, responses, items, fail, failFor, publish };
+  const handlers = clientHandlers(wiring, noiseReduction, sink);
+  const unfollow = await followSession(wiring);
+  void session.ended.then((reason) => {
+    unfollow();
+    if (!state.closed) options.close(...CLOSE_FOR[reason]);
+    state.closed = true;
+  });
+
+  send({ type: 'session.created', session: sessionObject(sessionId, state.settings) });
+  // Where the chart stands now (a page shows it before anything happens), then every change.
+  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: SESSION_TURN });
+  log.info('realtime client connected', { sessionId });
+
+  const isClosed = () => state.closed;
+  return {
+    session,
+    receive: receiver({ options, log, session, handlers, fail, isClosed, handling: conversation.handling }),
+    async close() {
+      if (state.closed) return;
+      state.closed = true;
+      await manager.end(sessionId, 'client_closed');
     },
-    input: { get: () => input, set: (next) => void (input = next) },
-    session: handle,
+  };
+}
+
+/** Bytes of output audio per millisecond in `format` (16-bit PCM, or 8-bit G.711). */
+function outputBytesPerMs(format: AudioFormat): number {
+  return (sampleRateOf(format) * (format.type === 'audio/pcm' ? 2 : 1)) / 1000;
+}
+
+/** The settings as the client events read and replace them: a new `noise_reduction` applies at once. */
+function settingsAccess(state: ConnectionState, noiseReduction: NoiseReduction): ClientEventDeps['settings'] {
+  return {
+    get: () => state.settings,
+    set: (next) => {
+      state.settings = next;
+      noiseReduction.apply({ input_audio_noise_reduction: next.noiseReduction });
+    },
+  };
+}
+
+/** The connection's pieces its client and session handlers share, once the session is open. */
+interface Wiring {
+  options: RealtimeConnectionOptions;
+  state: ConnectionState;
+  handle: ManagedSession['handle'];
+  send(event: ServerEvent): void;
+  dispatch(input: ConversationInput): void;
+  responses: ResponseTracker;
+  items: ItemStore;
+  fail(error: ProtocolError, type?: string): void;
+  failFor: ClientEventDeps['failFor'];
+  publish(command: ClientCommand): void;
+}
+
+/** The client events' handlers, each acting on this connection's session only. */
+function clientHandlers(wiring: Wiring, noiseReduction: NoiseReduction, sink: () => DeviceSink): ClientEventHandlers {
+  const { options, state } = wiring;
+  return clientEventHandlers({
+    sessionId: state.sessionId,
+    maxAudioSecondsPerSecond: options.limits.maxAudioSecondsPerSecond,
+    nowMs: () => options.clock.now(),
+    send: wiring.send,
+    publish: wiring.publish,
+    dispatch: wiring.dispatch,
+    failFor: wiring.failFor,
+    responses: wiring.responses,
+    items: wiring.items,
+    settings: settingsAccess(state, noiseReduction),
+    input: { get: () => state.input, set: (next) => void (state.input = next) },
+    session: wiring.handle,
     setOutputRate: (rate) => sink().setSampleRate(rate),
   });
+}
+
+/**
+ * Follows the session: its bus messages become server events (and feed the stall watch), its turn figures
+ * `voice_agent.turn.latency`. Resolves once the subscriptions are in place, with the function that stops it all.
+ */
+async function followSession(wiring: Wiring): Promise<() => void> {
+  const { options, state, handle, send, responses, fail } = wiring;
+  const { bus, clock } = options;
   const onSessionMessage = sessionEventHandler({
     send,
-    dispatch: conversation.dispatch,
+    dispatch: wiring.dispatch,
     responses,
-    items,
+    items: wiring.items,
     fail,
-    settings: () => settings,
-    appendedMs: () => input.appendedMs,
+    settings: () => state.settings,
+    appendedMs: () => state.input.appendedMs,
     connectedAtMs: clock.now(),
     chartState: () => handle.state(),
   });
-  const stall = watchForStalls({ input: () => input, serverVad: () => settings.turnDetection !== null, fail, publish });
+  const serverVad = () => state.settings.turnDetection !== null;
+  const stall = watchForStalls({ input: () => state.input, serverVad, fail, publish: wiring.publish });
   const onMessage = (m: BusMessage) => {
     stall.heard(m);
     onSessionMessage(m);
   };
+  const { sessionId } = state;
   const subs = SESSION_MESSAGE_TYPES.map((type) => bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage));
   await bus.flush();
 
   const unwatchTurns = options.timelines?.watch(sessionId, (latency) =>
     send(latencyEvent(latency, responses.idsOfTurn(latency.turnId).response_id)),
   );
-  const state = { closed: false };
-  void session.ended.then((reason) => {
+  return () => {
     stall.stop();
     unwatchTurns?.();
     for (const s of subs) s.unsubscribe();
-    if (!state.closed) options.close(...CLOSE_FOR[reason]);
-    state.closed = true;
-  });
-
-  send({ type: 'session.created', session: sessionObject(sessionId, settings) });
-  // Where the chart stands now (a page shows it before anything happens), then every change.
-  send({ type: 'voice_agent.session.state', value: handle.state(), cause: 'connected', turn_id: SESSION_TURN });
-  log.info('realtime client connected', { sessionId });
-
-  return {
-    session,
-    receive: receiver({
-      options,
-      log,
-      session,
-      handlers,
-      fail,
-      isClosed: () => state.closed,
-      handling: conversation.handling,
-    }),
-    async close() {
-      if (state.closed) return;
-      state.closed = true;
-      await manager.end(sessionId, 'client_closed');
-    },
   };
 }
 
@@ -297,14 +358,14 @@ function commandPublisher(bus: MessageBus, sessionId: string): (command: ClientC
 function eventSender(
   options: RealtimeConnectionOptions,
   log: Logger,
-  sessionId: () => string,
+  state: Pick<ConnectionState, 'sessionId'>,
   beforeSend: () => void,
 ): (event: ServerEvent) => void {
   let eventCounter = 0;
   const reportInvalid = (wire: unknown) => {
     const problem = checkServerEvent(wire);
     if (problem === undefined) return;
-    log.error('invalid realtime server event', { sessionId: sessionId(), problem });
+    log.error('invalid realtime server event', { sessionId: state.sessionId, problem });
     options.send({
       event_id: `evt_${++eventCounter}`,
       type: 'error',

@@ -11,7 +11,8 @@
  * let state = INITIAL_CONVERSATION;
  * const step = reduce(state, { type: 'user_text', text: 'go to the kitchen' });
  * state = step.state; // step.effects: the user message as an item to add (conversation.item.added and .done)
- * reduce(state, { type: 'response_create', responseActive: false }).effects; // [{ type: 'send_text', text: 'go to the kitchen' }]
+ * reduce(state, { type: 'response_create', responseActive: false }).effects;
+ * // [{ type: 'expect_response', metadata: null, outOfBand: false }, { type: 'send_text', text: 'go to the kitchen' }]
  * ```
  */
 import type { ActionRunner } from '../../bus/messages.js';
@@ -146,62 +147,84 @@ export function reduce(state: ConversationState, input: ConversationInput): Step
       return userText(state, input);
     case 'function_output':
       return functionOutput(state, input);
-    case 'response_create': {
-      const outOfBand = input.request?.conversation === 'none';
-      const step = notWhileBusy(
-        input.dialogIdle ?? true,
-        outOfBand
-          ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
-          : responseCreate(state, input.responseActive, input.request?.instructions),
-      );
-      // Every outcome but an error gives (or is) a response: it is this request's.
-      if (step.effects.some((e) => e.type === 'error')) return step;
-      return {
-        state: step.state,
-        effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects],
-      };
-    }
+    case 'response_create':
+      return responseRequested(state, input);
     case 'responses_idle':
-      return state.respondWhenIdle
-        ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] }
-        : { state, effects: [] };
-    case 'voice_committed': {
-      const id = voiceItemId(input.turnId);
-      const item = userItem(id, [{ type: 'input_audio', transcript: null }]);
-      const effects: ConversationEffect[] = [{ type: 'add_item', item, done: false, committed: true }];
-      return { state: { ...state, awaitingReply: [...state.awaitingReply, input.turnId] }, effects };
-    }
-    case 'user_entry': {
-      const { [input.replyTurnId]: held, ...guessed } = state.guessed;
-      const effects: ConversationEffect[] = [{ type: 'start_response', turnId: input.replyTurnId }];
-      // A guessed reply's words, held until the guess was committed (this entry is its commit).
-      for (const text of held ?? []) effects.push({ type: 'token', turnId: input.replyTurnId, text });
-      return {
-        state: { ...state, guessed, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) },
-        effects,
-      };
-    }
+      return responsesIdle(state);
+    case 'voice_committed':
+      return voiceCommitted(state, input.turnId);
+    case 'user_entry':
+      return userEntry(state, input.turnId, input.replyTurnId);
     case 'utterance_dropped':
       return { state: { ...state, awaitingReply: state.awaitingReply.filter((t) => t !== input.turnId) }, effects: [] };
     case 'guess_started':
       return { state: { ...state, guessed: { ...state.guessed, [input.turnId]: [] } }, effects: [] };
-    case 'guess_discarded': {
-      const { [input.turnId]: _discarded, ...guessed } = state.guessed;
-      return { state: { ...state, guessed }, effects: [] };
-    }
-    case 'token': {
-      // A guessed reply (adaptive end of turn) is not shown until committed: it may yet be discarded.
-      const held = state.guessed[input.turnId];
-      if (held)
-        return {
-          state: { ...state, guessed: { ...state.guessed, [input.turnId]: [...held, input.text] } },
-          effects: [],
-        };
-      return { state, effects: [{ type: 'token', turnId: input.turnId, text: input.text }] };
-    }
+    case 'guess_discarded':
+      return guessDiscarded(state, input.turnId);
+    case 'token':
+      return token(state, input.turnId, input.text);
     case 'action':
       return actionMessage(state, input.message);
   }
+}
+
+/** `response.create`: answered from the pending texts, the function outputs or the history, or refused. */
+function responseRequested(
+  state: ConversationState,
+  input: Extract<ConversationInput, { type: 'response_create' }>,
+): Step {
+  const outOfBand = input.request?.conversation === 'none';
+  const step = notWhileBusy(
+    input.dialogIdle ?? true,
+    outOfBand
+      ? outOfBandResponse(state, input.responseActive, input.request?.instructions)
+      : responseCreate(state, input.responseActive, input.request?.instructions),
+  );
+  // Every outcome but an error gives (or is) a response: it is this request's.
+  if (step.effects.some((e) => e.type === 'error')) return step;
+  return {
+    state: step.state,
+    effects: [{ type: 'expect_response', metadata: input.request?.metadata ?? null, outOfBand }, ...step.effects],
+  };
+}
+
+/** The last response ended: a `response.create` held for it is answered now. */
+function responsesIdle(state: ConversationState): Step {
+  return state.respondWhenIdle
+    ? { state: { ...state, respondWhenIdle: false }, effects: [{ type: 'respond' }] }
+    : { state, effects: [] };
+}
+
+/** A voice turn committed: its user item enters the conversation, transcript to come, and awaits its reply. */
+function voiceCommitted(state: ConversationState, turnId: string): Step {
+  const item = userItem(voiceItemId(turnId), [{ type: 'input_audio', transcript: null }]);
+  const effects: ConversationEffect[] = [{ type: 'add_item', item, done: false, committed: true }];
+  return { state: { ...state, awaitingReply: [...state.awaitingReply, turnId] }, effects };
+}
+
+/** The chart took the user's words: the reply's response starts, with a guessed reply's held words. */
+function userEntry(state: ConversationState, turnId: string, replyTurnId: string): Step {
+  const { [replyTurnId]: held, ...guessed } = state.guessed;
+  const effects: ConversationEffect[] = [{ type: 'start_response', turnId: replyTurnId }];
+  // A guessed reply's words, held until the guess was committed (this entry is its commit).
+  for (const text of held ?? []) effects.push({ type: 'token', turnId: replyTurnId, text });
+  return {
+    state: { ...state, guessed, awaitingReply: state.awaitingReply.filter((t) => t !== turnId) },
+    effects,
+  };
+}
+
+/** A guessed reply dropped: its held words with it, never seen. */
+function guessDiscarded(state: ConversationState, turnId: string): Step {
+  const { [turnId]: _discarded, ...guessed } = state.guessed;
+  return { state: { ...state, guessed }, effects: [] };
+}
+
+/** A reply's word: passed on, or held while its reply is a guess (adaptive end of turn) that may be discarded. */
+function token(state: ConversationState, turnId: string, text: string): Step {
+  const held = state.guessed[turnId];
+  if (held) return { state: { ...state, guessed: { ...state.guessed, [turnId]: [...held, text] } }, effects: [] };
+  return { state, effects: [{ type: 'token', turnId, text }] };
 }
 
 function userText(
@@ -285,7 +308,8 @@ function responseCreate(state: ConversationState, responseActive: boolean, instr
     const text = state.pendingTexts.map((p) => p.text).join('\n');
     return { state: { ...state, pendingTexts: [], outputsToAnswer: 0 }, effects: [{ type: 'send_text', text }] };
   }
-  if (state.awaitingReply.length > 0) return { state, effects: [] }; // the committed utterance is answered as soon as it is transcribed
+  // The committed utterance is answered as soon as it is transcribed.
+  if (state.awaitingReply.length > 0) return { state, effects: [] };
   // The reply that carried the function call may still be playing: the answer to its output follows it.
   if (responseActive && state.outputsToAnswer > 0)
     return { state: { ...state, outputsToAnswer: 0, respondWhenIdle: true }, effects: [] };

@@ -5,7 +5,7 @@
  *
  * | `noise_reduction` | meaning | this session's input |
  * | --- | --- | --- |
- * | `{type: 'far_field'}` | a microphone across the room from its speaker (a robot, a laptop on a table) | echo cancellation |
+ * | `{type: 'far_field'}` | a microphone metres from its speaker (a robot, a laptop on a table) | echo cancellation |
  * | `{type: 'near_field'}` | a headset or a handset: no echo comes back | noise suppression only |
  * | `null` (the default) | the client conditions its own audio (a browser's getUserMedia) | off |
  *

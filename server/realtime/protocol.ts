@@ -172,72 +172,52 @@ export interface ProtocolError {
 
 export type ParsedClientEvent = { ok: true; event: ClientEvent } | { ok: false; error: ProtocolError };
 
+/** One message's text as a client event, or the error that says what was wrong with it. */
 export function parseClientEvent(text: string): ParsedClientEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_json',
-        message: `the event is not JSON (${(cause as Error).message}): send one JSON object per message`,
-        event_id: null,
-        param: null,
-      },
-    };
-  }
+  const json = parseJson(text);
+  if (!json.ok) return json;
+  const raw = json.value;
   const append = asAppend(raw);
   if (append) return { ok: true, event: append };
-  const id =
-    typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string'
-      ? (raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)
-      : null;
+  const id = eventIdOf(raw);
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
   if (typeof type !== 'string')
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_event',
-        message: 'the event has no "type": see the Realtime client events',
-        event_id: id,
-        param: 'type',
-      },
-    };
+    return refused('invalid_event', 'the event has no "type": see the Realtime client events', id, 'type');
   if (KNOWN_UNSUPPORTED.has(type))
-    return {
-      ok: false,
-      error: {
-        code: 'unsupported_event',
-        message: `"${type.slice(0, 64)}" is not supported by this server`,
-        event_id: id,
-        param: 'type',
-      },
-    };
+    return refused('unsupported_event', `"${type.slice(0, 64)}" is not supported by this server`, id, 'type');
   const parsed = ClientEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-    return {
-      ok: false,
-      error: {
-        code: 'unknown_event',
-        message: `unknown event type "${type.slice(0, 64)}"`,
-        event_id: id,
-        param: 'type',
-      },
-    };
+  return schemaRefusal(type, id, parsed.error.issues[0]!);
+}
+
+/** A refused event: the error the client gets, with its `event_id` when it gave one. */
+function refused(code: string, message: string, eventId: string | null, param: string | null): ParsedClientEvent {
+  return { ok: false, error: { code, message, event_id: eventId, param } };
+}
+
+/** The message's JSON, or the `invalid_json` refusal. */
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: ProtocolError } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (cause) {
+    const message = `the event is not JSON (${(cause as Error).message}): send one JSON object per message`;
+    return { ok: false, error: { code: 'invalid_json', message, event_id: null, param: null } };
   }
+}
+
+/** The client's `event_id`, cut to {@link MAX_EVENT_ID_LENGTH} for echoing back; `null` if it gave none. */
+function eventIdOf(raw: unknown): string | null {
+  return typeof raw === 'object' && raw !== null && typeof (raw as { event_id?: unknown }).event_id === 'string'
+    ? (raw as { event_id: string }).event_id.slice(0, MAX_EVENT_ID_LENGTH)
+    : null;
+}
+
+/** The schema's first issue as the refusal: an unknown `type`, or the field that is wrong. */
+function schemaRefusal(type: string, id: string | null, issue: z.ZodError['issues'][number]): ParsedClientEvent {
+  if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type')
+    return refused('unknown_event', `unknown event type "${type.slice(0, 64)}"`, id, 'type');
   const param = issue.path.join('.') || null;
-  return {
-    ok: false,
-    error: {
-      code: 'invalid_event',
-      message: `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`,
-      event_id: id,
-      param,
-    },
-  };
+  return refused('invalid_event', `invalid ${type.slice(0, 64)}: ${param ?? '(event)'}: ${issue.message}`, id, param);
 }
 
 type AppendEvent = Extract<ClientEvent, { type: 'input_audio_buffer.append' }>;

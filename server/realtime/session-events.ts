@@ -5,11 +5,21 @@
  *
  * @example
  * ```ts
- * const onMessage = sessionEventHandler({ send, dispatch, responses, fail, settings: () => settings, appendedMs: () => input.appendedMs, connectedAtMs });
+ * const onMessage = sessionEventHandler({
+ *   send,
+ *   dispatch,
+ *   responses,
+ *   items,
+ *   fail,
+ *   settings: () => settings,
+ *   appendedMs: () => input.appendedMs,
+ *   connectedAtMs,
+ *   chartState: () => handle.state(),
+ * });
  * for (const type of SESSION_MESSAGE_TYPES) bus.subscribe(bus.subjects.forEvent(sessionId, type), onMessage);
  * ```
  */
-import type { BusMessage } from '../../bus/messages.js';
+import type { BusMessage, MessageOf } from '../../bus/messages.js';
 import { ReplyCancelReason } from '../../bus/notices.js';
 import { ACTION_MESSAGE_TYPES } from './action-events.js';
 import { voiceItemId, type ConversationInput } from './conversation.js';
@@ -35,11 +45,6 @@ export const SESSION_MESSAGE_TYPES = [
   'session.state',
   ...ACTION_MESSAGE_TYPES,
 ] as const;
-
-/**
- * Notices a client is not told: a guessed reply is never seen until it is committed (and then as a
- * response like any other).
- */
 
 export interface SessionEventDeps {
   send(event: ServerEvent): void;
@@ -77,55 +82,14 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
     switch (m.type) {
       case 'vad.speech_start':
         if (!vad()) return;
-        return onFloor({
-          type: 'speech_start',
-          turnId: m.turnId,
-          replyInProgress: replyInProgress(deps.chartState()),
-          started: {
-            type: 'input_audio_buffer.speech_started',
-            audio_start_ms: Math.round(m.atMs - deps.connectedAtMs),
-            item_id: voiceItemId(m.turnId),
-          },
-        });
+        return onFloor(speechStart(deps, m));
       case 'vad.speech_end':
         if (!vad()) return dispatch({ type: 'voice_committed', turnId: m.turnId });
-        // Where the voice stopped in the audio appended (the VAD ran on all of it before the next append was read).
-        return onFloor({
-          type: 'speech_end',
-          turnId: m.turnId,
-          stopped: {
-            type: 'input_audio_buffer.speech_stopped',
-            audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
-            item_id: voiceItemId(m.turnId),
-          },
-        });
-      case 'stt.final': {
-        const content = [{ type: 'input_audio' as const, transcript: m.text }];
-        const item = {
-          id: voiceItemId(m.turnId),
-          object: 'realtime.item' as const,
-          type: 'message' as const,
-          role: 'user' as const,
-          status: 'completed' as const,
-          content,
-        };
-        // An utterance never committed (speech over a reply the chart kept) or deleted by the client is not told.
-        if (!deps.items.has(item.id)) return;
-        send({
-          type: 'conversation.item.input_audio_transcription.completed',
-          item_id: item.id,
-          content_index: 0,
-          transcript: m.text,
-        });
-        return send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
-      }
+        return onFloor(speechEnd(deps, m));
+      case 'stt.final':
+        return transcribed(deps, m);
       case 'session.history':
-        if (m.role === 'user')
-          return dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
-        // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
-        if (m.role === 'assistant' && m.interrupted)
-          send({ type: 'voice_agent.conversation.item.heard', ...responses.idsOfTurn(m.turnId), transcript: m.text });
-        return;
+        return historyEntry(deps, m);
       case 'tts.requested':
         if (m.kind === 'say') responses.start(m.turnId);
         return;
@@ -133,15 +97,7 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
         if (m.text) dispatch({ type: 'token', turnId: m.turnId, text: m.text });
         return;
       case 'playback.finished':
-        responses.spokenText(
-          m.turnId,
-          m.segments
-            .flatMap((s) => (s.kind === 'filler' ? [] : [s.text]))
-            .join(' ')
-            .trim(),
-        );
-        responses.finish(m.turnId, { status: 'completed' });
-        responses.played(m.turnId, m.segments);
+        replyPlayed(responses, m);
         // Speech held over the reply goes on past its end: it is the user's turn now.
         return onFloor({ type: 'floor_taken' });
       case 'playback.stopped':
@@ -151,12 +107,7 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
       case 'session.error':
         return deps.fail({ code: m.code, message: m.message, event_id: null, param: null }, 'server_error');
       case 'session.state':
-        // A reply asked for by response.create alone (instructions, a tool's output, out of band) is created
-        // as the chart starts it, not at its first token: clients wait for response.created (LiveKit's
-        // generateReply() does, and gives up after 10 s).
-        if (m.event === 'control.respond' && m.value.startsWith('processing')) responses.start(m.turnId);
-        // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
-        return send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
+        return chartMoved(deps, m);
       case 'action.request':
       case 'action.accepted':
       case 'action.rejected':
@@ -170,10 +121,103 @@ export function sessionEventHandler(deps: SessionEventDeps): (m: BusMessage) => 
   };
 }
 
+/** The VAD heard speech start: held as a barge-in candidate while a reply is in progress (floor.ts). */
+function speechStart(deps: SessionEventDeps, m: MessageOf<'vad.speech_start'>): FloorInput {
+  return {
+    type: 'speech_start',
+    turnId: m.turnId,
+    replyInProgress: replyInProgress(deps.chartState()),
+    started: {
+      type: 'input_audio_buffer.speech_started',
+      audio_start_ms: Math.round(m.atMs - deps.connectedAtMs),
+      item_id: voiceItemId(m.turnId),
+    },
+  };
+}
+
+/**
+ * The VAD heard speech end: `audio_end_ms` is where the voice stopped in the audio appended (the VAD ran on
+ * all of it before the next append was read).
+ */
+function speechEnd(deps: SessionEventDeps, m: MessageOf<'vad.speech_end'>): FloorInput {
+  return {
+    type: 'speech_end',
+    turnId: m.turnId,
+    stopped: {
+      type: 'input_audio_buffer.speech_stopped',
+      audio_end_ms: Math.round(Math.max(0, deps.appendedMs() - (m.silenceMs ?? 0))),
+      item_id: voiceItemId(m.turnId),
+    },
+  };
+}
+
+/** A voice turn's transcript: told, and its item completed, if the item is still in the conversation. */
+function transcribed(deps: SessionEventDeps, m: MessageOf<'stt.final'>): void {
+  const content = [{ type: 'input_audio' as const, transcript: m.text }];
+  const item = {
+    id: voiceItemId(m.turnId),
+    object: 'realtime.item' as const,
+    type: 'message' as const,
+    role: 'user' as const,
+    status: 'completed' as const,
+    content,
+  };
+  // An utterance never committed (speech over a reply the chart kept) or deleted by the client is not told.
+  if (!deps.items.has(item.id)) return;
+  deps.send({
+    type: 'conversation.item.input_audio_transcription.completed',
+    item_id: item.id,
+    content_index: 0,
+    transcript: m.text,
+  });
+  deps.send({ type: 'conversation.item.done', previous_item_id: deps.items.update(item), item });
+}
+
+/** The chart took an entry into its history: the user's words start a reply; a cut reply's heard words are told. */
+function historyEntry(deps: SessionEventDeps, m: MessageOf<'session.history'>): void {
+  if (m.role === 'user')
+    return deps.dispatch({ type: 'user_entry', turnId: m.turnId, replyTurnId: m.replyTurnId ?? m.turnId });
+  // Not in the OpenAI protocol: the words of a cut reply that were heard (after a truncate, again, shorter).
+  if (m.role === 'assistant' && m.interrupted)
+    deps.send({
+      type: 'voice_agent.conversation.item.heard',
+      ...deps.responses.idsOfTurn(m.turnId),
+      transcript: m.text,
+    });
+}
+
+/** A reply played to its end: its response completes with the words spoken (fillers left out). */
+function replyPlayed(responses: ResponseTracker, m: MessageOf<'playback.finished'>): void {
+  responses.spokenText(
+    m.turnId,
+    m.segments
+      .flatMap((s) => (s.kind === 'filler' ? [] : [s.text]))
+      .join(' ')
+      .trim(),
+  );
+  responses.finish(m.turnId, { status: 'completed' });
+  responses.played(m.turnId, m.segments);
+}
+
+/** The chart moved: told as `voice_agent.session.state`, and a reply it starts on request gets its response. */
+function chartMoved(deps: SessionEventDeps, m: MessageOf<'session.state'>): void {
+  // A reply asked for by response.create alone (instructions, a tool's output, out of band) is created
+  // as the chart starts it, not at its first token: clients wait for response.created (LiveKit's
+  // generateReply() does, and gives up after 10 s).
+  if (m.event === 'control.respond' && m.value.startsWith('processing')) deps.responses.start(m.turnId);
+  // Not in the OpenAI protocol (clients ignore unknown types): the chart's state, for pages and inspectors.
+  deps.send({ type: 'voice_agent.session.state', value: m.value, cause: m.event, turn_id: m.turnId });
+}
+
 function noticeHandler(deps: SessionEventDeps, onFloor: (input: FloorInput) => void) {
   return (m: Extract<BusMessage, { type: 'session.notice' }>) => onNotice(deps, onFloor, m);
 }
 
+/**
+ * A notice, told as `voice_agent.notice` (and acted on: a cut reply's response ends, a dropped utterance
+ * leaves the floor). Notices a client is not told: a guessed reply is never seen until it is committed
+ * (and then as a response like any other).
+ */
 function onNotice(
   deps: SessionEventDeps,
   onFloor: (input: FloorInput) => void,
