@@ -17,8 +17,21 @@
  *
  * @example
  * ```ts
- * const state = initialPlayback({ turnId: 't1', frameMs: 20, maxBufferAheadMs: 200, refillBelowMs: 100, sampleRateHz: 16000 });
- * stepPlayback(state, { type: 'chunk', turnId: 't1', segmentIndex: 0, kind: 'reply', text: 'Hi.', audio, sampleRateHz: 16000, final: true }, { nowMs: 0, bufferedMs: 0 });
+ * const state = initialPlayback({
+ *   turnId: 't1',
+ *   frameMs: 20,
+ *   maxBufferAheadMs: 200,
+ *   refillBelowMs: 100,
+ *   sampleRateHz: 16000,
+ * });
+ * stepPlayback(
+ *   state,
+ *   {
+ *     type: 'chunk', turnId: 't1', segmentIndex: 0, kind: 'reply', text: 'Hi.',
+ *     audio, sampleRateHz: 16000, final: true,
+ *   },
+ *   { nowMs: 0, bufferedMs: 0 },
+ * );
  * // effects: ten `write`s, `started` (reply), `tick_on`; state.phase: { name: 'pacing', refillAtMs: 90 }
  * ```
  */

@@ -20,7 +20,11 @@
  * ```ts
  * let state = initialTts({ main: ['flite'] });
  * const settings = { concurrency: 2, lookAheadMs: 2000, nowMs: 0 };
- * ({ state } = reduceTts(state, { type: 'segment', kind: 'reply', text: 'Hello.', language: 'en', chain: 'main' }, settings));
+ * ({ state } = reduceTts(
+ *   state,
+ *   { type: 'segment', kind: 'reply', text: 'Hello.', language: 'en', chain: 'main' },
+ *   settings,
+ * ));
  * // effects: [{ type: 'start', index: 0, chain: 'main', engine: 0, attempt: 1 }]
  * reduceTts(state, { type: 'input_done' }, settings).effects; // [] — segment 0 still runs
  * ```

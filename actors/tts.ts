@@ -173,9 +173,12 @@ function voiceOf(deps: SessionActorDeps, input: TtsActorInput) {
   };
 }
 
+/** The effects of a step that are messages to publish. */
+type PublishedEffect = Exclude<TtsEffect, { type: 'start' | 'abort' | 'wake_after' }>;
+
 /** The `tts.*` messages a step asks for. */
 function publisherFor({ bus, sink }: SessionActorDeps, sessionId: string, turnId: string) {
-  return (effect: Exclude<TtsEffect, { type: 'start' | 'abort' | 'wake_after' }>) => {
+  return (effect: PublishedEffect) => {
     switch (effect.type) {
       case 'requested':
         return bus.publish({
@@ -198,25 +201,8 @@ function publisherFor({ bus, sink }: SessionActorDeps, sessionId: string, turnId
           latencyMs,
         });
       }
-      case 'chunk': {
-        const { index, kind, seq, text, audio, final, visemes } = effect;
-        const message = {
-          type: 'tts.chunk',
-          sessionId,
-          turnId,
-          segmentIndex: index,
-          kind,
-          seq,
-          text,
-          sampleRateHz: sink.sampleRateHz,
-          audio,
-          final,
-        } as const;
-        // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
-        return bus.publish(visemes.length > 0 ? { ...message, visemes: [...visemes] } : message, {
-          handOverAudio: true,
-        });
-      }
+      case 'chunk':
+        return publishChunk({ bus, sink }, sessionId, turnId, effect);
       case 'fallback':
         return bus.publish({
           type: 'tts.fallback',
@@ -226,23 +212,58 @@ function publisherFor({ bus, sink }: SessionActorDeps, sessionId: string, turnId
           toEngine: effect.toEngine,
           reason: effect.reason,
         });
-      case 'error': {
-        const { message, fatal, errorType: type, retryable } = effect;
-        return bus.publish({
-          type: 'tts.error',
-          sessionId,
-          turnId,
-          message,
-          fatal,
-          ...(type === undefined ? {} : { errorType: type, retryable }),
-        });
-      }
+      case 'error':
+        return publishError(bus, sessionId, turnId, effect);
       case 'done':
         return bus.publish({ type: 'tts.done', sessionId, turnId, segments: effect.segments });
       case 'stopped':
         return bus.publish({ type: 'tts.stopped', sessionId, turnId, texts: effect.texts });
     }
   };
+}
+
+/** A segment's audio as a `tts.chunk`, at the sink's rate, with its visemes when it has any. */
+function publishChunk(
+  { bus, sink }: Pick<SessionActorDeps, 'bus' | 'sink'>,
+  sessionId: string,
+  turnId: string,
+  effect: Extract<PublishedEffect, { type: 'chunk' }>,
+) {
+  const { index, kind, seq, text, audio, final, visemes } = effect;
+  const message = {
+    type: 'tts.chunk',
+    sessionId,
+    turnId,
+    segmentIndex: index,
+    kind,
+    seq,
+    text,
+    sampleRateHz: sink.sampleRateHz,
+    audio,
+    final,
+  } as const;
+  // An engine's chunks are the pipeline's once yielded (TtsEngine.synthesize): handed over, not copied.
+  return bus.publish(visemes.length > 0 ? { ...message, visemes: [...visemes] } : message, {
+    handOverAudio: true,
+  });
+}
+
+/** An engine's failure as a `tts.error`, with its type and whether a retry may help when the engine says. */
+function publishError(
+  bus: SessionActorDeps['bus'],
+  sessionId: string,
+  turnId: string,
+  effect: Extract<PublishedEffect, { type: 'error' }>,
+) {
+  const { message, fatal, errorType: type, retryable } = effect;
+  return bus.publish({
+    type: 'tts.error',
+    sessionId,
+    turnId,
+    message,
+    fatal,
+    ...(type === undefined ? {} : { errorType: type, retryable }),
+  });
 }
 
 interface SynthesisRequest {

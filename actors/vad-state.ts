@@ -19,7 +19,8 @@
  * ```ts
  * const state = initialVad({ frameMs: 20, activationMode: 'always', segmenter: {} });
  * stepVad(state, { type: 'frames', frames: [frame] }, 0).effects; // [{ type: 'classify', frames: [frame] }]
- * stepVad(state, { type: 'classified', frames: [frame], voiced: [true] }, 0); // three voiced frames in a row open an utterance
+ * // Three voiced frames in a row open an utterance.
+ * stepVad(state, { type: 'classified', frames: [frame], voiced: [true] }, 0);
  * ```
  */
 import type { TurnDetection } from '../bus/messages.js';

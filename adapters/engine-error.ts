@@ -5,7 +5,9 @@
  *
  * @example
  * ```ts
- * throw new EngineError('eSpeak-NG is not installed: npm install @echogarden/espeak-ng-emscripten', { retryable: false });
+ * throw new EngineError('eSpeak-NG is not installed: npm install @echogarden/espeak-ng-emscripten', {
+ *   retryable: false,
+ * });
  * isRetryable(new Error('socket hang up')); // true: unknown failures may pass
  * ```
  */

@@ -6,7 +6,9 @@
  *
  * @example
  * ```ts
- * const GROUP = { HOLD_MS: { value: 300, why: 'Why 300 ms: …', chosenOn: 'reasoned' } } satisfies Record<string, Tuned>;
+ * const GROUP = {
+ *   HOLD_MS: { value: 300, why: 'Why 300 ms: …', chosenOn: 'reasoned' },
+ * } satisfies Record<string, Tuned>;
  * const { HOLD_MS } = valuesOf(GROUP); // 300
  * ```
  */

@@ -76,7 +76,8 @@ export const SPEECH_TABLES: Record<string, TableSpec> = {
       [
         'echo cancelled by',
         (row) =>
-          `${row['canceller'] === undefined ? 'builtin' : String(row['canceller'])}${row['cpuHog'] === true ? ', CPU hog beside it' : ''}`,
+          `${row['canceller'] === undefined ? 'builtin' : String(row['canceller'])}` +
+          `${row['cpuHog'] === true ? ', CPU hog beside it' : ''}`,
       ],
       ['turns', field('turns')],
       ['mouth-to-ear p50 / p99', spread('mouthToEarMs')],

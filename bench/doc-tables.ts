@@ -8,7 +8,9 @@
  *
  * @example
  * ```ts
- * renderTable('guards', [{ scenario: 'phrase', samples: 20, measuredMs: { p50: 0.9, p99: 1.5 }, targetMs: 5, what: 'SAY' }]);
+ * renderTable('guards', [
+ *   { scenario: 'phrase', samples: 20, measuredMs: { p50: 0.9, p99: 1.5 }, targetMs: 5, what: 'SAY' },
+ * ]);
  * // '| guard | samples | p50 / p99 ms | target ms | what |\n| --- | … |\n| phrase | 20 | 0.9 / 1.5 | < 5 | SAY |'
  * ```
  */

@@ -143,7 +143,11 @@ export function printCombinedStops(rows: EstopRealRow[]): void {
   for (const r of rows)
     console.log(
       `| ${r.group} | ${r.bySpotter} / ${r.byTranscripts} / ${r.byEither} of ${r.stops} | ` +
-        `${r.others > 0 ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %` : '—'} ` +
+        `${
+          r.others > 0
+            ? `${r.falseBySpotter} / ${r.falseByTranscripts} / ${r.falseByEither} of ${r.others} = ${r.falsePercent} %`
+            : '—'
+        } ` +
         `` +
         `|`,
     );

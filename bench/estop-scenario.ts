@@ -195,7 +195,8 @@ function estopRow(path: string, trials: EstopTrial[]): EstopRow {
     perPhrase: Object.fromEntries(
       ESTOP_PHRASES.map((p) => [
         p,
-        `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/${trials.filter((t) => t.text === p).length}`,
+        `${trials.filter((t) => t.text === p && t.stopMs !== undefined).length}/` +
+          `${trials.filter((t) => t.text === p).length}`,
       ]),
     ),
     missed: trials

@@ -10,7 +10,8 @@
  *
  * @example
  * ```ts
- * const rows = await sessionStopRows(real.clips, real.heard, loadConfig(), 'whisper', progress); // one row per speaker group and 'all'
+ * // One row per speaker group and 'all':
+ * const rows = await sessionStopRows(real.clips, real.heard, loadConfig(), 'whisper', progress);
  * ```
  */
 import { execFileSync } from 'node:child_process';

@@ -102,7 +102,8 @@ export function printGrammarPaths(paths: GrammarPathRow[], deltas: GrammarPathDe
   console.log(
     `\nInput paths at minConfidence ${paths[0]!.minConfidence} (the Realtime path: ${REALTIME_RATE_HZ} Hz ` +
       `through the microphone resampler, Speex quality ` +
-      `${BENCH_MIC_QUALITY}${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`,
+      `${BENCH_MIC_QUALITY}` +
+      `${BENCH_MIC_QUALITY === MIC_RESAMPLER_QUALITY ? ', as shipped' : `; shipped: ${MIC_RESAMPLER_QUALITY}`})\n`,
   );
   console.log('| path | in grammar exact | out of grammar accepted |');
   console.log('| --- | --- | --- |');

@@ -129,7 +129,8 @@ export function grammarRows(results: GrammarResult[], configured: number): Array
 }
 
 /**
- * @param options.rateHz 24000: also the Realtime input path (`grammar-realtime.ts`); 16000 (default): the 16 kHz path only.
+ * @param options.rateHz 24000: also the Realtime input path (`grammar-realtime.ts`); 16000 (default): the
+ *   16 kHz path only.
  */
 export async function runGrammarScenario(
   options: { quick: boolean; rateHz?: number },

@@ -35,7 +35,8 @@ export async function runSessionsScenario(sessions: number, progress: (line: str
   const clock = systemClock;
   // The default config is the local stack; only the session limit is raised to hold them all.
   const config = loadConfig({ overrides: { server: { maxSessions: sessions + 10 } } });
-  const stack = `${config.vad.engine}/${config.stt.engine}/${config.llm.engine}/${config.tts.engines.map((e) => e.engine).join('+')}`;
+  const tts = config.tts.engines.map((e) => e.engine).join('+');
+  const stack = `${config.vad.engine}/${config.stt.engine}/${config.llm.engine}/${tts}`;
   const warmStart = performance.now();
   const pool = buildEngines(config, { clock });
   await pool.warmUp();

@@ -105,7 +105,9 @@ function spotters(
 /** Phone agreement and per-frame score ratio of a verified spotting (WAKE_DUMP). */
 const evidence = (x: Spotting) =>
   x.evidence
-    ? `${phoneAgreement(x.evidence.sentencePhones, x.evidence.loopPhones).toFixed(3)}\t${((x.evidence.grammarScore - x.evidence.loopScore) / Math.max(1, x.evidence.frames)).toFixed(2)}\t${x.evidence.frames}`
+    ? `${phoneAgreement(x.evidence.sentencePhones, x.evidence.loopPhones).toFixed(3)}\t` +
+      `${((x.evidence.grammarScore - x.evidence.loopScore) / Math.max(1, x.evidence.frames)).toFixed(2)}\t` +
+      `${x.evidence.frames}`
     : '';
 
 interface Run {
@@ -135,7 +137,8 @@ async function runParts(
     if (process.env.WAKE_DUMP)
       for (const x of spots)
         process.stdout.write(
-          `DUMP\t${part.kind}\t${fresh ? 'fresh' : 'tuned'}\t${part.voice ?? ''}\t${part.text}\t${x.phrase}\t${x.log10Margin}\t${x.durationMs}\t${x.leadDb}\t${x.confidence ?? ''}\t${evidence(x)}\n`,
+          `DUMP\t${part.kind}\t${fresh ? 'fresh' : 'tuned'}\t${part.voice ?? ''}\t${part.text}\t${x.phrase}\t` +
+            `${x.log10Margin}\t${x.durationMs}\t${x.leadDb}\t${x.confidence ?? ''}\t${evidence(x)}\n`,
         );
     run.observed.push({ part, fresh, spots, reported });
     if (run.observed.length % 200 === 0) progress(`  ${run.observed.length} parts`);

@@ -199,7 +199,8 @@ const INTRO = `# Configuration reference
 
 Every setting of \`voice-agent\`, generated from the schema: its type, default, environment variable, what it
 does and why the default is what it is. Settings come from, lowest first: these defaults, the JSON file
-(\`--config FILE\` or \`VA_CONFIG\`), \`VA_\` variables, then command-line flags (\`serve --host/--port/--nats/--prefix\`,
+(\`--config FILE\` or \`VA_CONFIG\`), \`VA_\` variables, then command-line flags \
+(\`serve --host/--port/--nats/--prefix\`,
 \`worker --nats/--prefix\`). A variable is the key's path in UPPER_SNAKE with \`__\` between levels; its value is
 taken as text for a text key, else as JSON where it parses (\`VA_TTS__ENGINES='[{"engine":"flite"}]'\`). A bad
 value or an unknown key or variable fails at start, naming the key, the problem and the variable to set.

@@ -98,7 +98,10 @@ agent.on('state', (s) => {
 agent.on('action', (m) =>
   log(
     `action  ${m.type} ` +
-      `${m.actionId}${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`,
+      `${m.actionId}` +
+      `${m.type === 'action.request' ? ` ${m.name} ${JSON.stringify(m.arguments)}` : ''}` +
+      `${m.type === 'action.feedback' ? ` ${JSON.stringify(m.feedback)}` : ''}` +
+      `${m.type === 'action.result' ? ` ${JSON.stringify(m.result)}` : ''}`,
   ),
 );
 agent.on('history', (h) => h.role !== 'action' && log(`${h.role.padEnd(9)} "${h.text}"`));

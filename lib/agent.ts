@@ -289,7 +289,10 @@ function nextEvent<K extends AgentEventName>(
  * });
  * const agent = createAgent({
  *   actions: [wave],
- *   rules: { rules: [{ id: 'wave', patterns: ['wave'], reply: 'Waving.', action: { name: 'wave', args: {} } }], fallback: { reply: 'Say wave.' } },
+ *   rules: {
+ *     rules: [{ id: 'wave', patterns: ['wave'], reply: 'Waving.', action: { name: 'wave', args: {} } }],
+ *     fallback: { reply: 'Say wave.' },
+ *   },
  * });
  * agent.on('action', (m) => console.log(m.type, m.actionId));
  * await agent.start();

@@ -78,7 +78,9 @@ export function fakeLlm(clock: Clock, options: Pick<FakeEnginesOptions, 'rules' 
  *
  * @example
  * ```ts
- * const engines = fakeEngines({ rules: { rules: [{ id: 'hi', patterns: ['hello'], reply: 'Hello!' }], fallback: { reply: 'Sorry?' } } });
+ * const engines = fakeEngines({
+ *   rules: { rules: [{ id: 'hi', patterns: ['hello'], reply: 'Hello!' }], fallback: { reply: 'Sorry?' } },
+ * });
  * const agent = createAgent({ engines });
  * ```
  */

@@ -13,7 +13,9 @@ import type { HistoryEntry } from './events.js';
  *
  * @example
  * ```ts
- * heardText([{ segmentIndex: 0, kind: 'reply', text: 'one two three four', playedMs: 500, durationMs: 800, complete: true }]);
+ * heardText([
+ *   { segmentIndex: 0, kind: 'reply', text: 'one two three four', playedMs: 500, durationMs: 800, complete: true },
+ * ]);
  * // 'one two'
  * ```
  */
@@ -41,7 +43,8 @@ export function heardText(segments: readonly HeardSegment[]): string {
  *
  * @example
  * ```ts
- * heardText(capPlayed([{ segmentIndex: 0, kind: 'reply', text: 'one two', playedMs: 800, durationMs: 800, complete: true }], 400));
+ * const played = [{ segmentIndex: 0, kind: 'reply', text: 'one two', playedMs: 800, durationMs: 800, complete: true }];
+ * heardText(capPlayed(played, 400));
  * // 'one'
  * ```
  */
@@ -91,7 +94,8 @@ function joinWords(words: string[], original: string): string {
  *
  * @example
  * ```ts
- * userEntry('u1', 'turn left'); // { role: 'user', turnId: 'u1', text: 'turn left', interrupted: false, pending: false }
+ * userEntry('u1', 'turn left');
+ * // { role: 'user', turnId: 'u1', text: 'turn left', interrupted: false, pending: false }
  * ```
  */
 export function userEntry(turnId: string, text: string, replyTurnId?: string): HistoryEntry {

@@ -8,7 +8,9 @@
  * ```ts
  * const n = Notices.reply_cancelled(ReplyCancelReason.barge_in);
  * describeNotice(n); // 'barge_in'
- * describeNotice(Notices.action_ended({ actionId: 'a1', name: 'turn', outcome: 'timed_out', waitingFor: 'result', afterMs: 5000 }));
+ * describeNotice(
+ *   Notices.action_ended({ actionId: 'a1', name: 'turn', outcome: 'timed_out', waitingFor: 'result', afterMs: 5000 }),
+ * );
  * // 'a1 turn timed out after 5000 ms'
  * ```
  */

@@ -99,7 +99,8 @@ const isOneOf = <T extends string>(list: readonly T[], value: string): value is 
  * @example
  * ```ts
  * splitSessionState('speaking.reply.playing+user.silent+actions.running');
- * // { dialog: 'speaking', dialogPath: 'speaking.reply.playing+user.silent', actions: 'running', activation: 'ungated', activationPath: 'ungated' }
+ * // { dialog: 'speaking', dialogPath: 'speaking.reply.playing+user.silent', actions: 'running',
+ * //   activation: 'ungated', activationPath: 'ungated' }
  * ```
  */
 export function splitSessionState(value: string): SessionStateParts {
@@ -107,7 +108,8 @@ export function splitSessionState(value: string): SessionStateParts {
   if (!parts) {
     throw new Error(
       `"${value}" is not a session state value: expected ` +
-        `<${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>][+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
+        `<${DIALOG_STATES.join('|')}>[.…][+actions.<${ACTIONS_STATES.join('|')}>]` +
+        `[+activation.<${ACTIVATION_STATES.join('|')}>[.…]]`,
     );
   }
   return parts;

@@ -12,7 +12,13 @@
  * ```ts
  * const pool = buildEngines(loadConfig({ env: process.env }), { clock: systemClock });
  * await pool.warmUp();
- * const { session, release } = await assembleSession(pool, { sessionId: 's1', bus, clock: systemClock, sink, sinkKind: 'device' });
+ * const { session, release } = await assembleSession(pool, {
+ *   sessionId: 's1',
+ *   bus,
+ *   clock: systemClock,
+ *   sink,
+ *   sinkKind: 'device',
+ * });
  * await session.ready();
  * // … when the session ends
  * await session.stop();

@@ -11,7 +11,14 @@
  *
  * @example
  * ```ts
- * turnLatency({ id: 's1#u1', turnId: 'u1', voiceEndAtMs: 1000, speechEndAtMs: 1600, transcriptAtMs: 1630, firstAudioAtMs: 1800 });
+ * turnLatency({
+ *   id: 's1#u1',
+ *   turnId: 'u1',
+ *   voiceEndAtMs: 1000,
+ *   speechEndAtMs: 1600,
+ *   transcriptAtMs: 1630,
+ *   firstAudioAtMs: 1800,
+ * });
  * // { turnId: 'u1', from: 'voice_end', endOfTurnMs: 600, transcriptMs: 630, firstAudioMs: 800, … }
  * ```
  */

@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * cellName({ delay: 'jump', rt60Ms: 600, speakerOverUserDb: 10, client: 'bus-16k' }); // '300↔1400 ms, RT60 600, +10 dB, bus-16k'
+ * cellName({ delay: 'jump', rt60Ms: 600, speakerOverUserDb: 10, client: 'bus-16k' });
+ * // '300↔1400 ms, RT60 600, +10 dB, bus-16k'
  * const result = await runEchoLoop(loopOptions(cell, 6, 3, false));
  * ```
  */

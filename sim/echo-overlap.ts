@@ -14,7 +14,13 @@
  *
  * @example
  * ```ts
- * const result = await runEchoLoop({ echoCancel: 'on', delayMs: 300, replies: 2, bargeIns: 0, overlaps: overlapCases({ voices: ['synthetic'] }) });
+ * const result = await runEchoLoop({
+ *   echoCancel: 'on',
+ *   delayMs: 300,
+ *   replies: 2,
+ *   bargeIns: 0,
+ *   overlaps: overlapCases({ voices: ['synthetic'] }),
+ * });
  * result.overlaps.filter((o) => !o.heard); // the cases where the user was lost
  * ```
  */
@@ -308,7 +314,10 @@ export function overlapSummary(outcomes: readonly OverlapOutcome[]): string {
       .map((o) => `${o.utterance}@${momentName(o.moment)}: ${o.result}`);
     parts.push(
       `${voice}: commands ${tally('command')}, stops ` +
-        `${tally('stop')}${falseStops.length ? ` (commands e-stopped: ${falseStops.join(', ')})` : ''}${lost.length ? ` (lost ${lost.join(', ')})` : ''}${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
+        `${tally('stop')}` +
+        `${falseStops.length ? ` (commands e-stopped: ${falseStops.join(', ')})` : ''}` +
+        `${lost.length ? ` (lost ${lost.join(', ')})` : ''}` +
+        `${notRun.length ? ` (not run ${notRun.join(', ')})` : ''}`,
     );
   }
   return parts.join('; ');

@@ -9,7 +9,14 @@
  *
  * @example
  * ```ts
- * const row = await talkOverFollowUps({ room, seen, lastLineAt: () => lastLineAt, recordings, trials: 3, progress: console.error });
+ * const row = await talkOverFollowUps({
+ *   room,
+ *   seen,
+ *   lastLineAt: () => lastLineAt,
+ *   recordings,
+ *   trials: 3,
+ *   progress: console.error,
+ * });
  * row.heard; // of row.trials
  * ```
  */

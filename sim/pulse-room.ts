@@ -78,6 +78,31 @@ export interface PulseRoomOptions {
 
 export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<PulseRoom> {
   const dir = mkdtempSync(join(tmpdir(), 'va-room-'));
+  const env = roomEnv(dir);
+  await startDaemon(env);
+  const pactl = (args: string[]) => run('pactl', args, env);
+  await waitForDaemon(pactl);
+  await loadEchoPath(pactl, options);
+  const noise = options.noiseDb !== undefined ? playNoiseFloor(dir, env, options.noiseDb) : undefined;
+  return {
+    env,
+    dir,
+    pactl,
+    play: (file) => run('paplay', ['-d', 'room', file], env, 60_000).then(() => undefined),
+    async stop() {
+      try {
+        if (noise?.pid) process.kill(-noise.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await run('pulseaudio', ['-k'], env).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment of a daemon that lives in `dir` alone (and never the machine's `PULSE_SERVER`). */
+function roomEnv(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     XDG_RUNTIME_DIR: dir,
@@ -87,6 +112,11 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     HOME: dir,
   };
   delete env.PULSE_SERVER;
+  return env;
+}
+
+/** Starts the room's daemon with its two null sinks: `room` (the microphone's) and `agent` (the speaker). */
+async function startDaemon(env: NodeJS.ProcessEnv): Promise<void> {
   const sink = (name: string, description: string) =>
     `module-null-sink sink_name=${name} rate=48000 channels=1 sink_properties=device.description=${description}`;
   // As root in a container, PulseAudio warns that it is not meant to run as root, and works.
@@ -103,17 +133,23 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     ],
     env,
   );
-  const pactl = (args: string[]) => run('pactl', args, env);
+}
+
+/** Waits until the daemon answers `pactl info`: 50 tries 100 ms apart, then its last error. */
+async function waitForDaemon(pactl: (args: string[]) => Promise<string>): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       await pactl(['info']);
-      break;
+      return;
     } catch (error) {
       if (i >= 50) throw error;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  // The echo path: what the agent plays reaches its microphone `echoDelayMs` later.
+}
+
+/** The echo path: what the agent plays reaches its microphone `echoDelayMs` later, at `echoGainDb`. */
+async function loadEchoPath(pactl: (args: string[]) => Promise<string>, options: PulseRoomOptions): Promise<void> {
   await pactl([
     'load-module',
     'module-loopback',
@@ -123,43 +159,29 @@ export async function startPulseRoom(options: PulseRoomOptions = {}): Promise<Pu
     'source_dont_move=true',
     'sink_dont_move=true',
   ]);
-  if (options.echoGainDb !== undefined) {
-    // The loopback's stream into the room, at the echo's level (a robot's microphone hears its speaker at about −6 dB).
-    const inputs = await pactl(['list', 'short', 'sink-inputs']);
-    const loopback = inputs
-      .split('\n')
-      .find((l) => l.includes('module-loopback'))
-      ?.split('\t')[0];
-    if (loopback === undefined) throw new Error(`no module-loopback stream in the room:\n${inputs}`);
-    await pactl(['set-sink-input-volume', loopback, `${options.echoGainDb}dB`]);
-  }
-  let noise: ReturnType<typeof spawn> | undefined;
-  if (options.noiseDb !== undefined) {
-    const noiseFile = join(dir, 'noise.raw');
-    writeFileSync(noiseFile, noiseFloor(options.noiseDb, 5));
-    noise = spawn(
-      'sh',
-      [
-        '-c',
-        `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 ` +
-          `--stream-name=room-noise -d room`,
-      ],
-      { env, stdio: 'ignore', detached: true },
-    );
-  }
-  return {
-    env,
-    dir,
-    pactl,
-    play: (file) => run('paplay', ['-d', 'room', file], env, 60_000).then(() => undefined),
-    async stop() {
-      try {
-        if (noise?.pid) process.kill(-noise.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await run('pulseaudio', ['-k'], env).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  if (options.echoGainDb === undefined) return;
+  // The loopback's stream into the room, at the echo's level (a robot's microphone hears its speaker at
+  // about −6 dB).
+  const inputs = await pactl(['list', 'short', 'sink-inputs']);
+  const loopback = inputs
+    .split('\n')
+    .find((l) => l.includes('module-loopback'))
+    ?.split('\t')[0];
+  if (loopback === undefined) throw new Error(`no module-loopback stream in the room:\n${inputs}`);
+  await pactl(['set-sink-input-volume', loopback, `${options.echoGainDb}dB`]);
+}
+
+/** The room's noise floor, played into it in a loop by a process group of its own (killed as one). */
+function playNoiseFloor(dir: string, env: NodeJS.ProcessEnv, noiseDb: number): ReturnType<typeof spawn> {
+  const noiseFile = join(dir, 'noise.raw');
+  writeFileSync(noiseFile, noiseFloor(noiseDb, 5));
+  return spawn(
+    'sh',
+    [
+      '-c',
+      `while :; do cat '${noiseFile}'; done | pacat --raw --format=s16le --rate=16000 --channels=1 ` +
+        `--stream-name=room-noise -d room`,
+    ],
+    { env, stdio: 'ignore', detached: true },
+  );
 }

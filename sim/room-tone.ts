@@ -6,11 +6,12 @@
  * ever see. So the frame is the clip's own quietest stretch, mirrored back and forth (no jump where
  * copies meet), crossfaded into the clip.
  *
- * | value | basis |
- * | --- | --- |
- * | the quietest 100 ms | the shortest stretch that holds a room's noise and not a word's pieces (a syllable is ~200 ms) |
- * | used only 20 dB or more under the clip's loudest 100 ms | a stretch that loud is a word's tail, not the room; such clips keep silence |
- * | a 5 ms crossfade | no click where the frame meets the clip |
+ * The values and their basis:
+ * - the quietest 100 ms: the shortest stretch that holds a room's noise and not a word's pieces (a
+ *   syllable is ~200 ms);
+ * - used only 20 dB or more under the clip's loudest 100 ms: a stretch that loud is a word's tail, not the
+ *   room; such clips keep silence;
+ * - a 5 ms crossfade: no click where the frame meets the clip.
  *
  * @example
  * ```ts

@@ -47,10 +47,13 @@ const INTEGRATION_MARKERS = [
   /pulse-room|sound-server/,
   // processes and sockets
   /^node:child_process$|support\/worker-process/m,
-  /^node:(http|https|net|tls|dgram)$|^ws$|support\/(realtime-client|raw-realtime|tls|inspect-server|chat-fixture|audio-api-fixture)/m,
+  /^node:(http|https|net|tls|dgram)$|^ws$/m,
+  /support\/(realtime-client|raw-realtime|tls|inspect-server|chat-fixture|audio-api-fixture)/,
   /server\/(serve|http\/http-server|realtime\/realtime-server)/,
   // the local speech engines (native or WebAssembly, seconds to load and run)
-  /adapters\/(keyword\/|stt\/(pocketsphinx|sherpa)|spotter\/(spotter|stream|phrase-verifier|index)|tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise|echo\/(canceller|stage|webrtc-stage|webrtc-apm))/,
+  /adapters\/(keyword\/|stt\/(pocketsphinx|sherpa)|spotter\/(spotter|stream|phrase-verifier|index))/,
+  /adapters\/(tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise)/,
+  /adapters\/echo\/(canceller|stage|webrtc-stage|webrtc-apm)/,
   /sim\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
 ];
 

@@ -20,7 +20,13 @@
  * @example
  * ```ts
  * import { createStopSpotter, keyphraseSpotter } from './estop/index.js';
- * const stops = createStopSpotter({ bus, sessionId, sampleRateHz: 16_000, spotters: [keyphraseSpotter(spotter)], utterance });
+ * const stops = createStopSpotter({
+ *   bus,
+ *   sessionId,
+ *   sampleRateHz: 16_000,
+ *   spotters: [keyphraseSpotter(spotter)],
+ *   utterance,
+ * });
  * stops.hear({ ...conditioner.process(mic, clock.now()), frames });
  * ```
  */

@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * const listen: PhraseSpotterFactory = ({ onSpotted }) => ({
- *   hear: (block) => void (scoreOf(block) > 0.5 && onSpotted({ phrase: 'stop', startSample, endSample, heardSamples })),
+ *   hear: (block) =>
+ *     void (scoreOf(block) > 0.5 && onSpotted({ phrase: 'stop', startSample, endSample, heardSamples })),
  *   close: () => undefined,
  * });
  * ```

@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * const { text, confidence } = await decodeInSlices(stt.createStream({ sampleRateHz: 16_000, signal, onPartial: () => undefined }), chunks, 16_000, signal);
+ * const stream = stt.createStream({ sampleRateHz: 16_000, signal, onPartial: () => undefined });
+ * const { text, confidence } = await decodeInSlices(stream, chunks, 16_000, signal);
  * ```
  */
 import type { SttResult, SttStream } from '../../adapters/stt/types.js';

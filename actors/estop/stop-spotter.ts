@@ -21,8 +21,15 @@
  * @example
  * ```ts
  * const spotters = [keyphraseSpotter(spotter)];
- * const stops = createStopSpotter({ bus, sessionId: 'robot-1', sampleRateHz: 16_000, spotters, utterance: () => 'u3' });
- * stops.hear({ audio: frame, frames: [frame] }); // … publishes { type: 'control.estop', turnId: 'u3', source: 'spotter', phrase: 'stop' }
+ * const stops = createStopSpotter({
+ *   bus,
+ *   sessionId: 'robot-1',
+ *   sampleRateHz: 16_000,
+ *   spotters,
+ *   utterance: () => 'u3',
+ * });
+ * stops.hear({ audio: frame, frames: [frame] });
+ * // … publishes { type: 'control.estop', turnId: 'u3', source: 'spotter', phrase: 'stop' }
  * stops.stop();
  * ```
  */

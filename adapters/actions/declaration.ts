@@ -9,7 +9,11 @@
  * const navigate = parseActionDeclaration({
  *   name: 'navigate',
  *   description: 'Drive to a named place.',
- *   parameters: { type: 'object', properties: { place: { type: 'string', enum: ['kitchen', 'door'] } }, required: ['place'] },
+ *   parameters: {
+ *     type: 'object',
+ *     properties: { place: { type: 'string', enum: ['kitchen', 'door'] } },
+ *     required: ['place'],
+ *   },
  *   confirm: { when: { place: ['door'] } },
  *   say: { result: 'Arrived at the {place}.' },
  * });

@@ -6,7 +6,12 @@
  *
  * @example
  * ```ts
- * const sink = createDeviceSink({ clock: systemClock, sampleRateHz: 24_000, send: (frame) => ws.send(frame), clear: () => ws.send('flush') });
+ * const sink = createDeviceSink({
+ *   clock: systemClock,
+ *   sampleRateHz: 24_000,
+ *   send: (frame) => ws.send(frame),
+ *   clear: () => ws.send('flush'),
+ * });
  * ```
  */
 import type { Clock } from '../clock.js';

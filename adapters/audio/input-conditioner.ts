@@ -17,7 +17,12 @@
  * @example
  * ```ts
  * const { sink, reference } = await tapEchoReference(deviceSink, { clock, sampleRateHz: 16_000 });
- * const conditioner = await createInputConditioner({ sampleRateHz: 16_000, echo: { reference, tailMs: 250 }, highPassHz: 100, agc: true });
+ * const conditioner = await createInputConditioner({
+ *   sampleRateHz: 16_000,
+ *   echo: { reference, tailMs: 250 },
+ *   highPassHz: 100,
+ *   agc: true,
+ * });
  * const { audio, filtered } = conditioner.process(micFrame, clock.now()); // s16le in, s16le out (what is ready)
  * conditioner.close();
  * ```
@@ -123,25 +128,24 @@ export async function createInputConditioner(options: InputConditionerOptions): 
   const highPass: HighPassFilter | undefined = options.highPassHz
     ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz })
     : undefined;
-  const keptHighPass = () =>
-    options.highPassHz && echo?.keep ? createHighPassFilter({ sampleRateHz, cutoffHz: options.highPassHz }) : undefined;
-  /** One per signal kept for the stop spotter: a filter's state follows one signal. */
-  const filteredHighPass = { heard: keptHighPass(), linear: keptHighPass(), levels: keptHighPass() };
+  const toFloat = createFloatWork();
+  const keptForStops = createKeptForStops(options, toFloat);
   // `auto` judges the room after the echo step and the high-pass (switches decide for themselves).
   const gauge: RoomNoiseGauge | undefined =
     options.noiseSuppression === 'auto' && !switches ? createRoomNoiseGauge({ sampleRateHz }) : undefined;
   // With switches, RNNoise loads when first switched on (a WASM instance per session is not free); with
   // `auto` it is made now, so that the room's verdict switches it within the frame that gave it.
-  let denoiser: RnnoiseDenoiser | undefined =
+  const denoiser = createDenoiseStep(
+    sampleRateHz,
     gauge || (options.noiseSuppression === true && !switches)
       ? await createRnnoiseDenoiser({ sampleRateHz })
-      : undefined;
-  let denoiserLoading: Promise<void> | undefined;
+      : undefined,
+    gauge,
+    options.onNoiseSuppression,
+  );
   // Where RNNoise can switch (auto, a client's switch), every frame's levels are kept, denoised or not:
   // a stop spotter given levels once reads its lead from them alone from then on.
   const levelsEveryFrame = gauge !== undefined || switches !== undefined;
-  /** Whether RNNoise ran on the last frame (`auto` restarts it when the room turns loud again). */
-  let denoisedLast = false;
   const agc: Agc | undefined = options.agc
     ? createAgc({ sampleRateHz, ...(options.agc === true ? {} : options.agc) })
     : undefined;
@@ -155,97 +159,21 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     ...(agc ? ['agc'] : []),
   ];
   const fixedSteps = switches || gauge ? undefined : stepsNow();
-  let stage: EchoStage | undefined;
+  const echoStep = createEchoStep(echo, sampleRateHz, echoOn);
   const joiner = createSampleJoiner();
   let closed = false;
-  /** Working buffer for the float steps (grown when a longer chunk comes). */
-  let work = new Float32Array(320);
-  const toFloat = (samples: Int16Array): Float32Array => {
-    if (work.length < samples.length) work = new Float32Array(samples.length);
-    const out = work.subarray(0, samples.length);
-    for (let i = 0; i < samples.length; i++) out[i] = samples[i]!;
-    return out;
-  };
-  /** One signal the echo step kept for the stop spotter, high-passed as `process`'s audio is. */
-  const highPassed = (kept: Int16Array, filter: HighPassFilter | undefined): Uint8Array => {
-    if (!filter || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
-    // The float steps' working buffer: `process` has already copied out what it held (this runs after).
-    const samples = toFloat(kept);
-    filter.process(samples);
-    return toBytes(samples);
-  };
-
-  /**
-   * What the echo step kept of one call's blocks, as the stop spotter hears them (high-passed as `process`'s audio is).
-   */
-  const keptForStops = (kept: KeptBlocks | undefined): Omit<ConditionedBlock, 'audio'> => {
-    if (!kept) return {};
-    const filtered = highPassed(kept.heard, filteredHighPass.heard);
-    const linear = highPassed(kept.linear, filteredHighPass.linear);
-    const levels = highPassed(kept.levels, filteredHighPass.levels);
-    return { filtered, filteredLinear: { audio: linear, levels }, echoParts: kept.parts };
-  };
-
-  /** Echo-cancelled audio for whole blocks, and what the step kept of them; a partial block waits for the next call. */
-  const cancelEcho = (samples: Int16Array, atMs: number): { audio: Int16Array; kept?: KeptBlocks } => {
-    if (!echo) return { audio: samples };
-    if (!echoOn()) {
-      // Switched off: a block left half full passes as it is, then the audio passes unchanged; a
-      // later switch on starts learning the room again.
-      if (!stage) return { audio: samples };
-      const pending = stage.flush();
-      stage.close();
-      stage = undefined;
-      if (pending.length === 0) return { audio: samples };
-      const joined = new Int16Array(pending.length + samples.length);
-      joined.set(pending);
-      joined.set(samples, pending.length);
-      return { audio: joined };
-    }
-    stage ??=
-      echo.canceller === 'webrtc'
-        ? createWebRtcEchoStage({ sampleRateHz, ...echo })
-        : createEchoStage({ sampleRateHz, ...echo });
-    return stage.process(samples, atMs);
-  };
-
-  /** RNNoise when switched on; loading (asynchronously) the first time, audio passes meanwhile. */
-  const denoise = (samples: Float32Array, on: boolean): Float32Array => {
-    const starting = on && !denoisedLast;
-    if (gauge && on !== denoisedLast) options.onNoiseSuppression?.({ on, floorDbfs: gauge.floorDbfs() });
-    denoisedLast = on;
-    if (!on) return samples;
-    if (denoiser) {
-      // Switched back on: what it held from the last loud stretch is not this audio.
-      if (starting && gauge) denoiser.reset();
-      return denoiser.process(samples);
-    }
-    denoiserLoading ??= createRnnoiseDenoiser({ sampleRateHz }).then((d) => {
-      if (closed) d.close();
-      else denoiser = d;
-    });
-    return samples;
-  };
 
   return {
     get steps() {
       return fixedSteps ?? stepsNow();
     },
     ...(gauge ? { roomNoise: () => ({ floorDbfs: gauge.floorDbfs(), denoising: gauge.loud }) } : {}),
-    echoDelay: () => stage?.delay(),
-    echoPathMoved: () => stage?.relearn(),
+    echoDelay: () => echoStep.delay(),
+    echoPathMoved: () => echoStep.relearn(),
     process(audio, atMs) {
-      if (closed || !(highPass || agc || gauge || echoOn() || denoiseOn() || stage)) return { audio };
-      const bytes = joiner.push(audio);
-      // Read in place when aligned (the usual case); only the steps below write, and into their own buffers.
-      const samplesIn = bytes.byteLength >> 1;
-      let input: Int16Array;
-      if ((bytes.byteOffset & 1) === 0) input = new Int16Array(bytes.buffer, bytes.byteOffset, samplesIn);
-      else {
-        input = new Int16Array(samplesIn);
-        new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
-      }
-      const { audio: cancelled, kept } = cancelEcho(input, atMs);
+      if (closed || !(highPass || agc || gauge || echoOn() || denoiseOn() || echoStep.running)) return { audio };
+      const input = samplesOf(joiner.push(audio));
+      const { audio: cancelled, kept } = echoStep.cancel(input, atMs);
       if (!highPass && !gauge && !denoiseOn() && !agc) {
         return {
           audio: new Uint8Array(cancelled.buffer, cancelled.byteOffset, cancelled.byteLength),
@@ -256,8 +184,9 @@ export async function createInputConditioner(options: InputConditionerOptions): 
       highPass?.process(samples);
       gauge?.push(samples);
       const denoising = denoiseOn();
-      const levels = options.keepLevels && (levelsEveryFrame || (denoiser && denoising)) ? toBytes(samples) : undefined;
-      samples = denoise(samples, denoising);
+      const levels =
+        options.keepLevels && (levelsEveryFrame || (denoiser.loaded && denoising)) ? toBytes(samples) : undefined;
+      samples = denoiser.process(samples, denoising);
       agc?.process(samples);
       const conditioned = toBytes(samples);
       return { audio: conditioned, ...keptForStops(kept), ...(levels ? { levels } : {}) };
@@ -265,9 +194,157 @@ export async function createInputConditioner(options: InputConditionerOptions): 
     close() {
       if (closed) return;
       closed = true;
-      stage?.close();
-      denoiser?.close();
+      echoStep.close();
+      denoiser.close();
       echo?.reference.close();
+    },
+  };
+}
+
+/** The bytes as samples: read in place when aligned (the usual case), else copied to an aligned buffer. */
+function samplesOf(bytes: Uint8Array): Int16Array {
+  // Only the steps after this write, and into their own buffers.
+  const samplesIn = bytes.byteLength >> 1;
+  if ((bytes.byteOffset & 1) === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, samplesIn);
+  const input = new Int16Array(samplesIn);
+  new Uint8Array(input.buffer).set(bytes.subarray(0, samplesIn * 2));
+  return input;
+}
+
+/**
+ * Samples as floats for the float steps, in one working buffer (grown when a longer chunk comes): what it
+ * returns holds until the next call.
+ */
+function createFloatWork(): (samples: Int16Array) => Float32Array {
+  let work = new Float32Array(320);
+  return (samples) => {
+    if (work.length < samples.length) work = new Float32Array(samples.length);
+    const out = work.subarray(0, samples.length);
+    for (let i = 0; i < samples.length; i++) out[i] = samples[i]!;
+    return out;
+  };
+}
+
+/**
+ * What the echo step kept of one call's blocks, as the stop spotter hears them (high-passed as `process`'s
+ * audio is).
+ */
+function createKeptForStops(
+  { sampleRateHz, echo, highPassHz }: InputConditionerOptions,
+  toFloat: (samples: Int16Array) => Float32Array,
+): (kept: KeptBlocks | undefined) => Omit<ConditionedBlock, 'audio'> {
+  const keptHighPass = () =>
+    highPassHz && echo?.keep ? createHighPassFilter({ sampleRateHz, cutoffHz: highPassHz }) : undefined;
+  /** One per signal kept for the stop spotter: a filter's state follows one signal. */
+  const filters = { heard: keptHighPass(), linear: keptHighPass(), levels: keptHighPass() };
+  /** One signal the echo step kept for the stop spotter, high-passed as `process`'s audio is. */
+  const highPassed = (kept: Int16Array, filter: HighPassFilter | undefined): Uint8Array => {
+    if (!filter || kept.length === 0) return new Uint8Array(kept.buffer, kept.byteOffset, kept.byteLength);
+    // The float steps' working buffer: `process` has already copied out what it held (this runs after).
+    const samples = toFloat(kept);
+    filter.process(samples);
+    return toBytes(samples);
+  };
+  return (kept) => {
+    if (!kept) return {};
+    const filtered = highPassed(kept.heard, filters.heard);
+    const linear = highPassed(kept.linear, filters.linear);
+    const levels = highPassed(kept.levels, filters.levels);
+    return { filtered, filteredLinear: { audio: linear, levels }, echoParts: kept.parts };
+  };
+}
+
+/** The echo step as the conditioner runs it: made when switched on, closed when switched off. */
+interface EchoStep {
+  /** Echo-cancelled audio for whole blocks, and what the step kept of them; a partial block waits for the next call. */
+  cancel(samples: Int16Array, atMs: number): { audio: Int16Array; kept?: KeptBlocks };
+  /** Whether a canceller runs now (switched off, it still hands on the block it left half full). */
+  readonly running: boolean;
+  delay(): ReturnType<EchoStage['delay']> | undefined;
+  relearn(): void;
+  close(): void;
+}
+
+function createEchoStep(echo: EchoCancelOptions | undefined, sampleRateHz: number, on: () => boolean): EchoStep {
+  let stage: EchoStage | undefined;
+  return {
+    get running() {
+      return stage !== undefined;
+    },
+    delay: () => stage?.delay(),
+    relearn: () => stage?.relearn(),
+    close: () => stage?.close(),
+    cancel(samples, atMs) {
+      if (!echo) return { audio: samples };
+      if (!on()) {
+        // Switched off: a block left half full passes as it is, then the audio passes unchanged; a
+        // later switch on starts learning the room again.
+        if (!stage) return { audio: samples };
+        const pending = stage.flush();
+        stage.close();
+        stage = undefined;
+        if (pending.length === 0) return { audio: samples };
+        const joined = new Int16Array(pending.length + samples.length);
+        joined.set(pending);
+        joined.set(samples, pending.length);
+        return { audio: joined };
+      }
+      stage ??=
+        echo.canceller === 'webrtc'
+          ? createWebRtcEchoStage({ sampleRateHz, ...echo })
+          : createEchoStage({ sampleRateHz, ...echo });
+      return stage.process(samples, atMs);
+    },
+  };
+}
+
+/** RNNoise as the conditioner runs it, switched on and off per frame. */
+interface DenoiseStep {
+  /** Whether RNNoise is loaded (switched on once, or made up front). */
+  readonly loaded: boolean;
+  /** RNNoise when switched on; loading (asynchronously) the first time, audio passes meanwhile. */
+  process(samples: Float32Array, on: boolean): Float32Array;
+  close(): void;
+}
+
+/**
+ * With the room's gauge, each switch is told (with the floor that made it) and RNNoise switched back on
+ * starts afresh.
+ */
+function createDenoiseStep(
+  sampleRateHz: number,
+  made: RnnoiseDenoiser | undefined,
+  gauge: RoomNoiseGauge | undefined,
+  onNoiseSuppression: InputConditionerOptions['onNoiseSuppression'],
+): DenoiseStep {
+  let denoiser = made;
+  let loading: Promise<void> | undefined;
+  /** Whether RNNoise ran on the last frame (`auto` restarts it when the room turns loud again). */
+  let denoisedLast = false;
+  let closed = false;
+  return {
+    get loaded() {
+      return denoiser !== undefined;
+    },
+    process(samples, on) {
+      const starting = on && !denoisedLast;
+      if (gauge && on !== denoisedLast) onNoiseSuppression?.({ on, floorDbfs: gauge.floorDbfs() });
+      denoisedLast = on;
+      if (!on) return samples;
+      if (denoiser) {
+        // Switched back on: what it held from the last loud stretch is not this audio.
+        if (starting && gauge) denoiser.reset();
+        return denoiser.process(samples);
+      }
+      loading ??= createRnnoiseDenoiser({ sampleRateHz }).then((d) => {
+        if (closed) d.close();
+        else denoiser = d;
+      });
+      return samples;
+    },
+    close() {
+      closed = true;
+      denoiser?.close();
     },
   };
 }

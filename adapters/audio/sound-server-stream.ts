@@ -10,7 +10,12 @@
  *
  * @example
  * ```ts
- * const mic = await openCapture(server, { device: 'room.monitor', sampleRateHz: 16_000, latencyMs: 20, onData: (chunk) => push(chunk) });
+ * const mic = await openCapture(server, {
+ *   device: 'room.monitor',
+ *   sampleRateHz: 16_000,
+ *   latencyMs: 20,
+ *   onData: (chunk) => push(chunk),
+ * });
  * const speaker = await openPlayback(server, { device: 'agent', sampleRateHz: 16_000, latencyMs: 60 });
  * speaker.write(frame);
  * await Promise.all([mic.close(), speaker.close()]);

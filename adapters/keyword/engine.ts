@@ -8,7 +8,9 @@
  * ```ts
  * const engine = await loadKeywordEngine({ phrases: ['stop', 'yes'] });
  * const stream = engine.open();
- * for (const frame of microphone) for (const spotted of (await stream.push(frame)).spotted) console.log(spotted.phrase);
+ * for (const frame of microphone) {
+ *   for (const spotted of (await stream.push(frame)).spotted) console.log(spotted.phrase);
+ * }
  * ```
  */
 import {

@@ -10,7 +10,12 @@
  *
  * @example
  * ```ts
- * const spotter = createKeywordSpotter({ phrases: [{ phrase: 'hey robot', threshold: 1e-20 }, { phrase: 'stop', threshold: 1e-5 }] });
+ * const spotter = createKeywordSpotter({
+ *   phrases: [
+ *     { phrase: 'hey robot', threshold: 1e-20 },
+ *     { phrase: 'stop', threshold: 1e-5 },
+ *   ],
+ * });
  * const stream = spotter.createStream();
  * stream.push(frame); // [] … then [{ phrase: 'hey robot', atAudioMs: 1840 }]
  * stream.close();

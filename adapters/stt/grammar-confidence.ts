@@ -20,7 +20,13 @@
  *
  * @example
  * ```ts
- * grammarConfidence({ sentencePhones: ['S', 'T', 'AA', 'P'], loopPhones: ['S', 'T', 'AA', 'P'], grammarScore: -2000, loopScore: -2100, frames: 80 });
+ * grammarConfidence({
+ *   sentencePhones: ['S', 'T', 'AA', 'P'],
+ *   loopPhones: ['S', 'T', 'AA', 'P'],
+ *   grammarScore: -2000,
+ *   loopScore: -2100,
+ *   frames: 80,
+ * });
  * // → 1 (clamped: every phone agrees and the grammar scores above the loop)
  * ```
  */

@@ -6,7 +6,10 @@
  *
  * @example
  * ```ts
- * const stt = createOpenAiTranscriptionStt({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'Systran/faster-whisper-small' });
+ * const stt = createOpenAiTranscriptionStt({
+ *   baseUrl: 'http://127.0.0.1:8000/v1',
+ *   model: 'Systran/faster-whisper-small',
+ * });
  * const stream = stt.createStream({ sampleRateHz: 16_000, onPartial: () => {}, signal });
  * stream.push(pcm);
  * const { text, language } = await stream.finish(); // language: 'en', when the server says

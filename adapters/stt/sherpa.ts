@@ -13,7 +13,13 @@
  * @example
  * ```ts
  * const stt = createSherpaStt(
- *   { kind: 'transducer', encoder: 'm/encoder.onnx', decoder: 'm/decoder.onnx', joiner: 'm/joiner.onnx', tokens: 'm/tokens.txt' },
+ *   {
+ *     kind: 'transducer',
+ *     encoder: 'm/encoder.onnx',
+ *     decoder: 'm/decoder.onnx',
+ *     joiner: 'm/joiner.onnx',
+ *     tokens: 'm/tokens.txt',
+ *   },
  *   { sampleRateHz: 16_000 },
  * );
  * ```

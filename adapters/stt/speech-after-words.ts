@@ -100,7 +100,9 @@ function wordSpeechCoverage(wordFrames: Set<number>, speechFrames: Set<number>):
  *
  * @example
  * ```ts
- * finalWordsAgainstSpeech(lib, grammarDecoder, phoneLoop); // { coverage: 0.4, speechAfterMs: 0, lastWordSpeechShare: 0.05 } for "emergency" decoded as "emergency stop"
+ * // For "emergency" decoded as "emergency stop":
+ * // { coverage: 0.4, speechAfterMs: 0, lastWordSpeechShare: 0.05 }
+ * finalWordsAgainstSpeech(lib, grammarDecoder, phoneLoop);
  * ```
  */
 export function finalWordsAgainstSpeech(

@@ -97,7 +97,10 @@ describe('renderTable', () => {
     const page = 'Cost:\n\n<!-- bench-table cost -->\n<!-- /bench-table -->\n\nAfter.\n';
     const once = renderDoc(page, () => rows);
     expect(once).toMatch(
-      /^Cost:\n\n<!-- bench-table cost -->\n\| sessions \|[^]*\n\| 100 \| 3\.8 \| — \| — \| — \| — \|\n<!-- \/bench-table -->\n\nAfter\.\n$/,
+      new RegExp(
+        String.raw`^Cost:\n\n<!-- bench-table cost -->\n\| sessions \|[^]*\n` +
+          String.raw`\| 100 \| 3\.8 \| — \| — \| — \| — \|\n<!-- /bench-table -->\n\nAfter\.\n$`,
+      ),
     );
     expect(renderDoc(once, () => rows)).toBe(once);
     const two = renderDoc(

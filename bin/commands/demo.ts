@@ -21,8 +21,11 @@ import {
   ManualClock,
 } from '../../adapters/testing/index.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
-import { createMessageBus } from '../../bus/message-bus.js';
+import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
+import type { TurnTimeline } from '../../bus/messages.js';
+import type { HistoryEntry } from '../../machines/events.js';
 import { assembleSession, givenEngines } from '../../runtime/assemble-session.js';
+import type { SessionHandle } from '../../runtime/session-host.js';
 import { clipText, createTimelineRecorder, formatTimelines } from '../../runtime/timeline.js';
 import { parseCommandArgs } from './flags.js';
 
@@ -59,7 +62,11 @@ const replyFor = (messages: ChatMessage[]) =>
 const KIND_WIDTH = 6;
 /** Why 41: `processing.reply.synthesizing+user.silent`, the longest state the demo passes through. */
 const STATE_WIDTH = 41;
-/** Long texts are cut in the live log (the history below shows them whole). */
+/**
+ * A line of the live log: its time on the demo's clock, its kind, its text. Long texts are cut in it (the
+ * history below shows them whole).
+ */
+type Log = (atMs: number, kind: string, text: string) => void;
 
 export async function runDemo(args: string[], out: (line: string) => void = console.log): Promise<void> {
   const { values } = parseCommandArgs(args, { fast: { type: 'boolean' }, json: { type: 'boolean' } });
@@ -68,22 +75,42 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
   const clock: Clock = fast ? new ManualClock() : systemClock;
   const t0 = clock.now();
   const stamp = (atMs: number) => `[${String(Math.round(atMs - t0)).padStart(5)} ms]`;
-  const log = (atMs: number, kind: string, text: string) => {
+  const log: Log = (atMs, kind, text) => {
     if (!json) out(`${stamp(atMs)} ${kind.padEnd(KIND_WIDTH)} ${text}`.trimEnd());
   };
   const bus = createMessageBus(createMemoryTransport(), { clock });
-
-  if (!json) {
-    out('voice-agent demo: a scripted conversation on the fake engines (energy VAD, scripted STT, a reply');
-    out(
-      `table as the LLM, a tone as TTS), ` +
-        `${fast ? 'on a simulated clock: instant, times as real time would show them' : 'in real time (about 10 seconds)'}.`,
-    );
-    out('Each line is a bus message: session.state with the event that caused it, session.notice, llm.done;');
-    out('"user" lines are the script. The chart: docs/session-chart.mmd; the design: docs/architecture.md.\n');
-  }
-
+  if (!json) printIntro(out, fast);
   // Subscribed before the session starts, so the initial state is printed too.
+  logSession(bus, log);
+  // The reference robot executes the session's robot actions, and each step of their lifecycle is printed.
+  const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock }).handlers, sessionId: SESSION_ID });
+  logActions(bus, log);
+  const timeline = createTimelineRecorder(bus, SESSION_ID);
+  const session = await startDemoSession(bus, clock);
+  await session.ready();
+  const mic = startMicrophone(session, clock);
+  await runOnClock(clock, playScript(session, clock, mic, log));
+  mic.on = false;
+  await session.stop();
+  printOutcome(out, json, timeline.turns(), session.history());
+  timeline.close();
+  await robot.close();
+  await bus.close();
+}
+
+/** What the demo shows and how to read its lines. */
+function printIntro(out: (line: string) => void, fast: boolean): void {
+  out('voice-agent demo: a scripted conversation on the fake engines (energy VAD, scripted STT, a reply');
+  const pace = fast
+    ? 'on a simulated clock: instant, times as real time would show them'
+    : 'in real time (about 10 seconds)';
+  out(`table as the LLM, a tone as TTS), ${pace}.`);
+  out('Each line is a bus message: session.state with the event that caused it, session.notice, llm.done;');
+  out('"user" lines are the script. The chart: docs/session-chart.mmd; the design: docs/architecture.md.\n');
+}
+
+/** The session's state transitions (with the event that caused each), its notices and its replies. */
+function logSession(bus: MessageBus, log: Log): void {
   let shownState = '';
   bus.subscribe(bus.subjects.forEvent(SESSION_ID, 'session.state'), (m) => {
     if (m.type !== 'session.state') return;
@@ -103,8 +130,10 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
           `"${clipText(m.text, 64)}"`,
       );
   });
-  // The reference robot executes the session's robot actions, and each step of their lifecycle is printed.
-  const robot = serveActions({ bus, clock, handlers: createRobotSimulator({ clock }).handlers, sessionId: SESSION_ID });
+}
+
+/** Each step of a robot action's lifecycle, with what it carries. */
+function logActions(bus: MessageBus, log: Log): void {
   bus.subscribe(bus.subjects.forStage(SESSION_ID, 'action'), (m) => {
     if (!m.type.startsWith('action.') || !('actionId' in m)) return;
     const detail =
@@ -125,8 +154,10 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
       `${m.type.slice('action.'.length)} ${m.actionId}${detail ? `: ${clipText(detail, 80)}` : ''} (${m.turnId})`,
     );
   });
-  const timeline = createTimelineRecorder(bus, SESSION_ID);
+}
 
+/** The session on the fake engines, speaking into a sink paced on the clock. */
+async function startDemoSession(bus: MessageBus, clock: Clock): Promise<SessionHandle> {
   const fakes = givenEngines({
     vad: createFakeVad({ sampleRateHz: MIC_RATE_HZ, frameMs: FRAME_MS }),
     stt: createFakeStt({ clock, transcripts: TRANSCRIPTS }),
@@ -139,84 +170,94 @@ export async function runDemo(args: string[], out: (line: string) => void = cons
     clock,
     sink: createPacedSink({ clock, sampleRateHz: TTS_RATE_HZ }),
   });
-  await session.ready();
+  return session;
+}
 
-  // The microphone: a frame every 20 ms on the clock (drift-free), speech while `talking`, else silence.
+/** The scripted microphone: the user talks while `talking`; it stops once `on` is false. */
+interface DemoMic {
+  talking: boolean;
+  on: boolean;
+}
+
+/** The microphone: a frame every 20 ms on the clock (drift-free), speech while `talking`, else silence. */
+function startMicrophone(session: SessionHandle, clock: Clock): DemoMic {
   const speech = makeSpeechFrame(MIC_RATE_HZ, FRAME_MS, 7);
   const silence = makeSilenceFrame(MIC_RATE_HZ, FRAME_MS);
-  let talking = false;
-  let micOn = true;
+  const mic: DemoMic = { talking: false, on: true };
   let frames = 0;
   const micStartMs = clock.now();
-  const mic = () => {
-    if (!micOn) return;
-    session.pushAudio(talking ? speech : silence, MIC_RATE_HZ);
+  const next = () => {
+    if (!mic.on) return;
+    session.pushAudio(mic.talking ? speech : silence, MIC_RATE_HZ);
     frames++;
-    clock.setTimeout(mic, Math.max(0, micStartMs + frames * FRAME_MS - clock.now()));
+    clock.setTimeout(next, Math.max(0, micStartMs + frames * FRAME_MS - clock.now()));
   };
-  mic();
+  next();
+  return mic;
+}
 
+/** The script: a spoken question, a barge-in over a long answer, a typed message. */
+async function playScript(session: SessionHandle, clock: Clock, mic: DemoMic, log: Log): Promise<void> {
   const speak = async (ms: number, text: string) => {
     log(clock.now(), 'user', `speaks "${text}" (${ms} ms of speech)`);
-    talking = true;
+    mic.talking = true;
     await sleep(clock, ms);
-    talking = false;
+    mic.talking = false;
   };
   const until = async (predicate: () => boolean) => {
     while (!predicate()) await sleep(clock, FRAME_MS);
   };
   const inState = (prefix: string) => () => session.state().startsWith(prefix);
 
-  const script = async () => {
-    // 1. A spoken question, answered in full.
-    await speak(800, TRANSCRIPTS[0]!);
-    await until(inState('idle'));
-    await sleep(clock, 200);
-    // 2. A question with a long answer; about a second into it the user talks over the agent. After
-    //    bargeIn.minSpeechMs (500 ms) of speech the reply is cancelled and the user keeps the floor.
-    await speak(800, TRANSCRIPTS[1]!);
-    await until(inState('speaking'));
-    await sleep(clock, 1000);
-    await speak(1000, TRANSCRIPTS[2]!);
-    await until(inState('idle'));
-    await sleep(clock, 200);
-    // 3. A typed message: no VAD or STT, straight to the LLM.
-    log(clock.now(), 'user', `types "${TYPED}"`);
-    session.sendText(TYPED);
-    await until(inState('processing'));
-    await until(inState('idle'));
-  };
+  // 1. A spoken question, answered in full.
+  await speak(800, TRANSCRIPTS[0]!);
+  await until(inState('idle'));
+  await sleep(clock, 200);
+  // 2. A question with a long answer; about a second into it the user talks over the agent. After
+  //    bargeIn.minSpeechMs (500 ms) of speech the reply is cancelled and the user keeps the floor.
+  await speak(800, TRANSCRIPTS[1]!);
+  await until(inState('speaking'));
+  await sleep(clock, 1000);
+  await speak(1000, TRANSCRIPTS[2]!);
+  await until(inState('idle'));
+  await sleep(clock, 200);
+  // 3. A typed message: no VAD or STT, straight to the LLM.
+  log(clock.now(), 'user', `types "${TYPED}"`);
+  session.sendText(TYPED);
+  await until(inState('processing'));
+  await until(inState('idle'));
+}
 
-  const done = script();
+/** Waits for `done`; on a simulated clock, jumping from timer to timer until it settles. */
+async function runOnClock(clock: Clock, done: Promise<void>): Promise<void> {
   if (clock instanceof ManualClock) {
-    // Simulated time: jump from timer to timer until the script is over.
     let finished = false;
     void done.finally(() => (finished = true));
     while (!finished) await clock.advanceTo(clock.nextDueMs() ?? clock.now() + FRAME_MS);
   }
   await done;
-  micOn = false;
-  await session.stop();
+}
 
-  const turns = timeline.turns();
-  const history = session.history();
+/** The per-turn timelines and the agent's history: as JSON, or as tables for the terminal. */
+function printOutcome(
+  out: (line: string) => void,
+  json: boolean,
+  turns: TurnTimeline[],
+  history: readonly HistoryEntry[],
+): void {
   if (json) {
     out(JSON.stringify({ turns, history }, null, 2));
-  } else {
-    out("\nPer-turn timeline (ms from the end of the user's speech; for a typed turn, from the LLM request):");
-    for (const line of formatTimelines(turns).split('\n')) out(line.trimEnd());
-    out('\nWhat the agent remembers (its history: an assistant turn holds only what the user heard):');
-    for (const h of history) {
-      out(`  ${h.turnId.padEnd(3)} ${h.role.padEnd(9)}  ${h.text}${h.interrupted ? '   [interrupted]' : ''}`);
-      if (h.role === 'assistant' && h.interrupted) {
-        const asked = history.find((u) => u.role === 'user' && u.turnId === h.turnId)?.text ?? '';
-        const unheard = replyTo(asked).slice(h.text.length).trim();
-        if (unheard)
-          out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clipText(unheard, 60)}")`);
-      }
+    return;
+  }
+  out("\nPer-turn timeline (ms from the end of the user's speech; for a typed turn, from the LLM request):");
+  for (const line of formatTimelines(turns).split('\n')) out(line.trimEnd());
+  out('\nWhat the agent remembers (its history: an assistant turn holds only what the user heard):');
+  for (const h of history) {
+    out(`  ${h.turnId.padEnd(3)} ${h.role.padEnd(9)}  ${h.text}${h.interrupted ? '   [interrupted]' : ''}`);
+    if (h.role === 'assistant' && h.interrupted) {
+      const asked = history.find((u) => u.role === 'user' && u.turnId === h.turnId)?.text ?? '';
+      const unheard = replyTo(asked).slice(h.text.length).trim();
+      if (unheard) out(`  ${''.padEnd(3)} ${''.padEnd(9)}  (not heard, so not remembered: "${clipText(unheard, 60)}")`);
     }
   }
-  timeline.close();
-  await robot.close();
-  await bus.close();
 }

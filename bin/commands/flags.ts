@@ -5,7 +5,11 @@
  *
  * @example
  * ```ts
- * const { values, positionals } = parseCommandArgs(args, { out: { type: 'string' }, fast: { type: 'boolean' } }, { max: 1 });
+ * const { values, positionals } = parseCommandArgs(
+ *   args,
+ *   { out: { type: 'string' }, fast: { type: 'boolean' } },
+ *   { max: 1 },
+ * );
  * ```
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';

@@ -60,7 +60,8 @@ describe('TTS state: scheduling and failover', () => {
 
   it('holds queued segments while the look-ahead is full, and asks to be woken once playback has started', () => {
     let { state, effects } = run([clause('One.'), audioOf(0, 2500), clause('Two.')]);
-    expect(brief(effects)).toEqual(['start:0', 'first_chunk:0', 'chunk:0']); // before playback starts nothing frees room: no wake-up
+    // Before playback starts nothing frees room: no wake-up.
+    expect(brief(effects)).toEqual(['start:0', 'first_chunk:0', 'chunk:0']);
     ({ state, effects } = run([{ type: 'playback_started' }], state, 100));
     expect(effects).toEqual([{ type: 'wake_after', delayMs: 501 }]); // 2500 ms ahead, 2000 allowed, +1
     expect(brief(run([{ type: 'wake' }], state, 600).effects)).toEqual(['wake_after']); // 1 ms early: still full

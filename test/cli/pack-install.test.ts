@@ -41,7 +41,8 @@ beforeAll(async () => {
     .version;
   const prebuilds = join(dir, 'prebuilds');
   await run('mkdir', ['-p', prebuilds]);
-  const binary = `better-sqlite3-v${sqlite}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  const abi = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
+  const binary = `better-sqlite3-v${sqlite}-${abi}.tar.gz`;
   await run('tar', [
     '-czf',
     join(prebuilds, binary),

@@ -395,7 +395,10 @@ describe('buildStopStt (session.estop.localRecognizer)', () => {
     const build = () => buildStopStt(loadConfig({ overrides: { ...whisper, stt: { ...whisper.stt, grammarPath } } }));
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(
-      /no sentence ends with "halt", "emergency stop": add them to the grammar, or set session\.estop\.localRecognizer to false/,
+      new RegExp(
+        'no sentence ends with "halt", "emergency stop": add them to the grammar, ' +
+          String.raw`or set session\.estop\.localRecognizer to false`,
+      ),
     );
     // Beside the grammar stack it is that grammar's own: the stop phrases it holds, its pauses are decoded for; none,
     // no decoder.

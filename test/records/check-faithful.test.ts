@@ -175,7 +175,10 @@ describe('voice-agent check re-runs client-committed turns and a client e-stop',
   });
 });
 
-describe('voice-agent check refuses what it cannot re-run: exit 2, the file and what is missing, nothing written', () => {
+const REFUSALS =
+  'voice-agent check refuses what it cannot re-run: exit 2, the file and what is missing, nothing written';
+
+describe(REFUSALS, () => {
   const unchanged = (file: string) => {
     const before = { size: statSync(file).size, mtimeMs: statSync(file).mtimeMs };
     return () => expect({ size: statSync(file).size, mtimeMs: statSync(file).mtimeMs }).toEqual(before);

@@ -45,10 +45,18 @@ describe('voice-agent check', () => {
     const { code, stdout } = await cli(['check', ...SUITE]);
     expect(stdout).toMatch(/^test\/records\/suite\/emergency-stop\.mcap emergency-stop: same decisions \(0 turns/m);
     expect(stdout).toMatch(
-      /^test\/records\/suite\/hello-robot\.mcap hello-robot: same decisions \(1 turns; first audio after the voice ended: u1 \d+ → \d+ ms/m,
+      new RegExp(
+        String.raw`^test/records/suite/hello-robot\.mcap hello-robot: same decisions ` +
+          String.raw`\(1 turns; first audio after the voice ended: u1 \d+ → \d+ ms`,
+        'm',
+      ),
     );
     expect(stdout).toMatch(
-      /^test\/records\/suite\/turn-left\.mcap turn-left: same decisions \(2 turns; first audio after the voice ended: u1 \d+ → \d+ ms/m,
+      new RegExp(
+        String.raw`^test/records/suite/turn-left\.mcap turn-left: same decisions ` +
+          String.raw`\(2 turns; first audio after the voice ended: u1 \d+ → \d+ ms`,
+        'm',
+      ),
     );
     expect(stdout).toMatch(/^3 recordings checked, 0 with different decisions$/m);
     expect(code).toBe(0);

@@ -73,7 +73,8 @@ describe('voice-agent replay / export', () => {
 
     const csv = readFileSync(`${base}.timeline.csv`, 'utf8').split('\r\n');
     expect(csv[0]).toBe(
-      'turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers',
+      'turn_id,user_text,speech_end_ms,transcript_ms,llm_request_ms,first_token_ms,first_clause_ms,' +
+        'tts_first_chunk_ms,first_audio_ms,ended_ms,outcome,reason,heard_text,tts_failovers',
     );
     // The answer's first frame is written at the sink's next refill after the filler (pipeline.refillBelowMs):
     // it is heard right after the filler either way.
@@ -100,7 +101,11 @@ describe('voice-agent replay / export', () => {
     await expect(cli(['replay', '--db', tampered, '--session', 'live'])).rejects.toMatchObject({
       code: 1,
       stdout: expect.stringMatching(
-        /^replay: divergence at event 1 of \d+ \(after noInput at 8000\.0 ms\): the state after the event differs\n {2}expected: listening\.hearing\n {2}actual: {3}idle\.noInputNoticed\n$/,
+        new RegExp(
+          String.raw`^replay: divergence at event 1 of \d+ \(after noInput at 8000\.0 ms\): ` +
+            String.raw`the state after the event differs\n {2}expected: listening\.hearing\n` +
+            String.raw` {2}actual: {3}idle\.noInputNoticed\n$`,
+        ),
       ),
     });
   }, 60_000);

@@ -82,7 +82,11 @@ describe('replay --rerun', () => {
       // The re-prompt follows the new rules' fallback: a real change of what the chart would say.
       // One row: the turn as recorded (left) and as re-run (right), the same words heard, the new answer spoken.
       expect(stdout).toMatch(
-        /^field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Turning left\. +│ {2}field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Rotating left now\.$/m,
+        new RegExp(
+          String.raw`^field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Turning left\. +│ {2}` +
+            String.raw`field#u1 +turn left +\d+ +\d+ +\d+ +\d+ +finished @\d+ +Rotating left now\.$`,
+          'm',
+        ),
       );
     },
     90_000,

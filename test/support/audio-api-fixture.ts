@@ -47,7 +47,8 @@ function parseMultipart(body: Buffer, contentType: string): Map<string, Buffer> 
   while (at >= 0) {
     const next = body.indexOf(delimiter, at + delimiter.length);
     if (next < 0) break;
-    const part = body.subarray(at + delimiter.length + 2, next - 2); // skip CRLF after the delimiter and before the next
+    // Skip the CRLF after the delimiter and the one before the next.
+    const part = body.subarray(at + delimiter.length + 2, next - 2);
     const headerEnd = part.indexOf('\r\n\r\n');
     const name = /name="([^"]+)"/.exec(part.subarray(0, headerEnd).toString())?.[1];
     if (name) out.set(name, part.subarray(headerEnd + 4));

@@ -9,7 +9,11 @@
  * ```ts
  * import OpenAI from 'openai';
  * import { OpenAIRealtimeWS } from 'openai/realtime/ws';
- * openAIConformance('openai 6.49', (baseURL, ca) => new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })));
+ * openAIConformance(
+ *   'openai 6.49',
+ *   (baseURL, ca) =>
+ *     new OpenAIRealtimeWS({ model: 'voice-agent', options: { ca } }, new OpenAI({ apiKey: API_KEY, baseURL })),
+ * );
  * ```
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

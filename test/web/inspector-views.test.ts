@@ -217,7 +217,10 @@ describe('inspector views', () => {
       const gone = await waitForInspector(inspector, 'the server gone', (h) => h.status === 'unreachable', 10_000);
       expect(gone.live).toEqual([]);
       expect(gone.message).toMatch(
-        /^The voice-agent server at http:\/\/127\.0\.0\.1:\d+ does not answer: is it running\? Trying again in \d+ s\.$/,
+        new RegExp(
+          String.raw`^The voice-agent server at http://127\.0\.0\.1:\d+ does not answer: ` +
+            String.raw`is it running\? Trying again in \d+ s\.$`,
+        ),
       );
       expect(await inspector.locator('#live-sessions').innerText()).toBe('server unreachable');
       await inspector.close();

@@ -15,7 +15,13 @@
  *
  * @example
  * ```ts
- * const written = await trainPhrases({ phrases: ['stop'], seed: 1, frontEnd, outDir: 'heads', negativesDir: '../shared/speech/train' });
+ * const written = await trainPhrases({
+ *   phrases: ['stop'],
+ *   seed: 1,
+ *   frontEnd,
+ *   outDir: 'heads',
+ *   negativesDir: '../shared/speech/train',
+ * });
  * ```
  */
 import { createHash } from 'node:crypto';

@@ -33,8 +33,10 @@ export interface FakeLlm extends LlmEngine {
   readonly stats: Readonly<FakeLlmStats>;
 }
 
-const TOKEN =
-  /\s*(?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)/gu;
+/** Han, Hiragana and Katakana: scripts written without spaces between words. */
+const CJK = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}`;
+/** One token with the whitespace before it: a single CJK character, or a run of anything else but whitespace. */
+const TOKEN = new RegExp(String.raw`\s*(?:[${CJK}]|[^\s${CJK}]+)`, 'gu');
 
 /**
  * Splits a reply the way the fake LLM streams it: one token per word carrying its leading whitespace

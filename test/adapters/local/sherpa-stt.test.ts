@@ -45,7 +45,10 @@ describe('sherpa-onnx STT (user-supplied models)', () => {
     const create = () => createSherpaStt(config, { sampleRateHz: 16_000 });
     expect(create).toThrow(SherpaModelError);
     expect(create).toThrow(
-      /stt\.sherpa\.decoder: \/nope\/decoder\.onnx does not exist\n {2}stt\.sherpa\.joiner: \/nope\/joiner\.onnx does not exist\n.*pretrained models/,
+      new RegExp(
+        String.raw`stt\.sherpa\.decoder: /nope/decoder\.onnx does not exist\n {2}` +
+          String.raw`stt\.sherpa\.joiner: /nope/joiner\.onnx does not exist\n.*pretrained models`,
+      ),
     );
     expect(create).not.toThrow(/stt\.sherpa\.encoder/);
   });

@@ -109,7 +109,8 @@ describe('rule policy', () => {
       arguments: JSON.stringify({ direction: 'left', degrees: 180 }),
     });
     const [back] = await ask('go back');
-    expect(back).toMatchObject({ name: 'move', arguments: JSON.stringify({ direction: 'backward' }) }); // no meters said: the declaration's default
+    // No meters said: the declaration's default.
+    expect(back).toMatchObject({ name: 'move', arguments: JSON.stringify({ direction: 'backward' }) });
   });
 
   it('asks only for declared actions with arguments the declaration accepts', async () => {
