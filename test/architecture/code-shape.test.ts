@@ -25,16 +25,10 @@ const SKIPPED = /(^|\/)(node_modules|dist|fixtures|build|results)(\/|$)/;
  * Lines still over the length (TSDoc examples, regular expressions, long templates): the count may only
  * fall, so a new long line fails here.
  */
-const LONG_LINES_LEFT = 139;
+const LONG_LINES_LEFT = 19;
 
 /** Functions still over the limits, by file and name: the list may only shrink. */
 const NOT_YET_SHAPED = new Set([
-  'adapters/audio/input-conditioner.ts createInputConditioner',
-  'actors/tts.ts (anonymous)',
-  'bin/commands/demo.ts runDemo',
-  'bin/commands/live.ts runLiveCommand',
-  'bus/notice-schema.ts noticeSchemaWith',
-  'runtime/live-session.ts runLive',
   'server/serve.ts serve',
   'server/session-manager.ts create',
   'server/http/metrics.ts createServerMetrics',
@@ -42,14 +36,7 @@ const NOT_YET_SHAPED = new Set([
   'server/records/mcap/messages.ts actionMessages',
   'server/records/store.ts openRecordStore',
   'server/records/rows.ts (anonymous)',
-  'server/realtime/connection.ts openRealtimeConnection',
-  'server/realtime/session-events.ts (anonymous)',
-  'server/realtime/protocol.ts parseClientEvent',
-  'server/realtime/conversation.ts reduce',
   'server/workers/worker.ts serve',
-  'sim/pulse-room.ts startPulseRoom',
-  'web/main.js connect',
-  'web/main.js onEvent',
 ]);
 
 function codeFiles(folders: string[]): string[] {
