@@ -151,7 +151,7 @@ interface Running {
   foxglove?: FoxgloveLive | undefined;
 }
 
-/** Closes what serve started, clients first and the records last, so what the sessions said is kept. */
+/** Closes what serve started: the clients first, then the bus, then where the records go. */
 async function closeRunning(running: Running): Promise<void> {
   await running.http?.close();
   running.observer?.unsubscribe();
