@@ -157,7 +157,7 @@ interface Entry extends ManagedSession {
 }
 
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
-  const { pool, bus, clock } = options;
+  const { clock } = options;
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
   const log = options.log ?? silentLogger;
   const sessions = new Map<string, Entry>();
