@@ -14,7 +14,9 @@
  */
 import { hostname } from 'node:os';
 import type { InputSwitches } from '../adapters/audio/input-conditioner.js';
-import { systemClock } from '../adapters/clock.js';
+import { systemClock, type Clock } from '../adapters/clock.js';
+import type { ActionServer } from '../adapters/actions/executor.js';
+import type { Subscription } from '../bus/transport.js';
 import type { SinkKind } from '../runtime/runtime-options.js';
 import { buildFingerprint } from './records/rerun-material.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
@@ -39,9 +41,9 @@ import {
   type RecordStore,
 } from './records/index.js';
 import { recordOptionsFrom, type RecordOptions } from './records/options.js';
-import { createSessionManager, type SessionManager } from './session-manager.js';
+import { createSessionManager, type SessionManager, type SessionManagerOptions } from './session-manager.js';
 import { startSimulatedRobot } from '../runtime/simulated-robot.js';
-import { createSessionTimelines } from './session-timelines.js';
+import { createSessionTimelines, type SessionTimelines } from './session-timelines.js';
 import { createNatsSessionDirectory } from './session-directory.js';
 import { serveSessionPlacement, type SessionPlacement } from './session-placement.js';
 import { youngGenerationAdvice } from './young-generation.js';
@@ -89,108 +91,25 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
   const hostId = options.hostId ?? `${hostname()}-${process.pid}`;
   // First: a directory it cannot make is refused before anything else is started.
   const mcap = startMcap(config, log);
-  // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
-  const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
-  const nats = config.nats.servers;
-  const transport = nats
-    ? await connectNatsTransport({ servers: nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
-    : createMemoryTransport({ onHandlerError });
-  const bus = createMessageBus(transport, { clock, prefix: config.nats.prefix });
+  const bus = await connectBus(config, hostId, clock, log);
   const pool = buildEngines(config, { clock, sessions: config.server.capacity });
   // With the bus in-process, the reference robot executes `controller` actions (`actions.simulate`).
   const robot = startSimulatedRobot({ config, bus, clock, declared: pool.runtime.config.declaredActions, log });
-  const { apiKeys, heapGrowthPercent, ...limits } = config.server;
   const recordOptions = recordOptionsFrom(config);
   const { records, relay } = config.record.enabled && options.db ? openRecords(options.db, recordOptions, log) : {};
   const foxglove = await startFoxglove(config, records, log).catch(async (error: unknown) => {
-    await robot?.close();
-    await bus.close();
-    await closeRecords(records, relay);
-    await mcap?.close();
+    await closeRunning({ robot, bus, records, relay, mcap });
     throw error;
   });
-  const recordTo = recordSink(records, mcap, foxglove, config);
-  const recorder = recordTo
-    ? ({ sinkKind, inputSwitches }: { sinkKind: SinkKind; inputSwitches?: InputSwitches }) =>
-        createSessionRecorder(recordTo, {
-          bus,
-          clock,
-          ...recordOptions.recorder,
-          input: { sinkKind, ...(inputSwitches ? { switches: inputSwitches } : {}), build: buildFingerprint(config) },
-        })
-    : undefined;
-  // On NATS, several serve processes share the subjects: a session id must run on one of them only.
-  const directory = nats ? createNatsSessionDirectory({ bus, hostId }) : undefined;
-  const manager = createSessionManager({
-    pool,
-    bus,
-    clock,
-    limits,
-    log,
-    ...(recorder ? { recorder } : {}),
-    ...(directory ? { directory } : {}),
-  });
-  const metrics = createServerMetrics();
-  metrics.sessionCapacity.set(config.server.capacity);
-  // Every hosted session's turn figures, once: for /metrics, the Realtime clients and the inspector alike.
-  const timelines = createSessionTimelines({ bus, isHosted: (id) => manager.get(id) !== undefined });
-  manager.onEnded((session) => timelines.forget(session.id));
-  const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined, timelines);
-  let placement: SessionPlacement | undefined;
-  let http: HttpServer | undefined;
-  try {
-    // Listening first, so /healthz answers and /readyz says "warming" while models load.
-    http = await startHttpServer({
-      manager,
-      pool,
-      bus,
-      clock,
-      config: config.server,
-      metrics,
-      log,
-      records,
-      timelines,
-    });
-    const startedAtMs = clock.now();
-    await pool.warmUp();
-    log.info('engines warm', {
-      ms: Math.round(clock.now() - startedAtMs),
-      vad: config.vad.engine,
-      stt: config.stt.engine,
-      llm: config.llm.engine,
-      tts: config.tts.engines.map((e) => e.engine),
-    });
-    for (const sessionId of options.sessionIds ?? []) {
-      await manager.create({ sessionId });
-      log.info('session ready for a device on the bus', {
-        sessionId,
-        microphone: bus.subjects.forEvent(sessionId, 'audio.frame'),
-        speaker: bus.subjects.forEvent(sessionId, 'audio.out'),
-      });
-    }
-    if (nats)
-      placement = serveSessionPlacement({
-        bus,
-        manager,
-        hostId,
-        maxSessions: Math.min(config.server.maxSessions, config.server.capacity),
-        log,
-      });
-  } catch (error) {
-    await http?.close();
-    observer.unsubscribe();
-    timelines.close();
-    await robot?.close();
-    await bus.close();
-    await closeRecords(records, relay);
-    await mcap?.close();
-    await foxglove?.close();
-    throw error;
-  }
+  const recorder = sessionRecorder(recordSink(records, mcap, foxglove, config), recordOptions, { bus, clock, config });
+  const hosting = hostSessions({ config, pool, bus, clock, log, hostId, recorder });
+  const running = { ...hosting, robot, bus, records, relay, mcap, foxglove };
+  const { http, placement } = await goLive(running, { options, pool, clock, log, hostId });
+  const { manager, metrics } = hosting;
   log.info('serving', {
     hostId,
     url: http.url,
-    bus: nats ?? 'in-process',
+    bus: config.nats.servers ?? 'in-process',
     sessions: manager.size,
     records: records?.file ?? 'off',
   });
@@ -211,19 +130,185 @@ export async function serve(options: ServeOptions): Promise<VoiceAgentServer> {
       stopping ??= (async () => {
         log.info('draining', { sessions: manager.size, deadlineMs: config.server.drainTimeoutMs });
         placement?.stop();
-        await http.close();
-        observer.unsubscribe();
-        timelines.close();
-        await robot?.close();
-        await bus.close();
-        await closeRecords(records, relay);
-        await mcap?.close();
-        await foxglove?.close();
+        await closeRunning({ ...running, http });
         log.info('stopped');
       })();
       return stopping;
     },
   };
+}
+
+/** What serve has started; {@link closeRunning} closes it. Parts not started yet are absent. */
+interface Running {
+  http?: HttpServer | undefined;
+  observer?: Subscription | undefined;
+  timelines?: SessionTimelines | undefined;
+  robot: ActionServer | undefined;
+  bus: MessageBus;
+  records: RecordStore | undefined;
+  relay: OutboxRelay | undefined;
+  mcap: McapRecorder | undefined;
+  foxglove?: FoxgloveLive | undefined;
+}
+
+/** Closes what serve started: the clients first, then the bus, then where the records go. */
+async function closeRunning(running: Running): Promise<void> {
+  await running.http?.close();
+  running.observer?.unsubscribe();
+  running.timelines?.close();
+  await running.robot?.close();
+  await running.bus.close();
+  await closeRecords(running.records, running.relay);
+  await running.mcap?.close();
+  await running.foxglove?.close();
+}
+
+/** The bus: on the `nats.servers` when configured, else in-process. */
+async function connectBus(config: AppConfig, hostId: string, clock: Clock, log: Logger): Promise<MessageBus> {
+  // A throwing subscriber is a bug: it goes to the log, and delivery to the others goes on.
+  const onHandlerError = (error: unknown, subject: string) => log.error('bus handler threw', { subject, error });
+  const nats = config.nats.servers;
+  const transport = nats
+    ? await connectNatsTransport({ servers: nats, name: `voice-agent-serve-${hostId}`, onHandlerError })
+    : createMemoryTransport({ onHandlerError });
+  return createMessageBus(transport, { clock, prefix: config.nats.prefix });
+}
+
+/** Makes a recorder for each session that writes to `recordTo`; without a sink, sessions are not recorded. */
+function sessionRecorder(
+  recordTo: RecordSink | undefined,
+  recordOptions: RecordOptions,
+  { bus, clock, config }: { bus: MessageBus; clock: Clock; config: AppConfig },
+): SessionManagerOptions['recorder'] {
+  if (!recordTo) return undefined;
+  return ({ sinkKind, inputSwitches }: { sinkKind: SinkKind; inputSwitches?: InputSwitches }) =>
+    createSessionRecorder(recordTo, {
+      bus,
+      clock,
+      ...recordOptions.recorder,
+      input: { sinkKind, ...(inputSwitches ? { switches: inputSwitches } : {}), build: buildFingerprint(config) },
+    });
+}
+
+interface HostingOptions {
+  config: AppConfig;
+  pool: EnginePool;
+  bus: MessageBus;
+  clock: Clock;
+  log: Logger;
+  hostId: string;
+  recorder: SessionManagerOptions['recorder'];
+}
+
+/** The session manager with what watches its sessions. */
+interface Hosting {
+  manager: SessionManager;
+  metrics: ServerMetrics;
+  timelines: SessionTimelines;
+  observer: Subscription;
+}
+
+/** The session manager with its metrics and turn timelines. */
+function hostSessions({ config, pool, bus, clock, log, hostId, recorder }: HostingOptions): Hosting {
+  const { apiKeys, heapGrowthPercent, ...limits } = config.server;
+  // On NATS, several serve processes share the subjects: a session id must run on one of them only.
+  const directory = config.nats.servers ? createNatsSessionDirectory({ bus, hostId }) : undefined;
+  const manager = createSessionManager({
+    pool,
+    bus,
+    clock,
+    limits,
+    log,
+    ...(recorder ? { recorder } : {}),
+    ...(directory ? { directory } : {}),
+  });
+  const metrics = createServerMetrics();
+  metrics.sessionCapacity.set(config.server.capacity);
+  // Every hosted session's turn figures, once: for /metrics, the Realtime clients and the inspector alike.
+  const timelines = createSessionTimelines({ bus, isHosted: (id) => manager.get(id) !== undefined });
+  manager.onEnded((session) => timelines.forget(session.id));
+  const observer = observeSessions(metrics, bus, (id) => manager.get(id) !== undefined, timelines);
+  return { manager, metrics, timelines, observer };
+}
+
+interface LiveOptions {
+  options: ServeOptions;
+  pool: EnginePool;
+  clock: Clock;
+  log: Logger;
+  hostId: string;
+}
+
+/**
+ * Listens, warms the engines, makes the listed sessions and (on NATS) answers placement requests. If any of it
+ * fails, everything started is closed before the error is thrown.
+ */
+async function goLive(
+  running: Running & Hosting,
+  { options, pool, clock, log, hostId }: LiveOptions,
+): Promise<{ http: HttpServer; placement: SessionPlacement | undefined }> {
+  const { config } = options;
+  const { manager, bus } = running;
+  let http: HttpServer | undefined;
+  try {
+    // Listening first, so /healthz answers and /readyz says "warming" while models load.
+    http = await startHttpServer({
+      manager,
+      pool,
+      bus,
+      clock,
+      config: config.server,
+      metrics: running.metrics,
+      log,
+      records: running.records,
+      timelines: running.timelines,
+    });
+    await warmUp(pool, config, clock, log);
+    await createListedSessions(options.sessionIds ?? [], manager, bus, log);
+    const placement = config.nats.servers
+      ? serveSessionPlacement({
+          bus,
+          manager,
+          hostId,
+          maxSessions: Math.min(config.server.maxSessions, config.server.capacity),
+          log,
+        })
+      : undefined;
+    return { http, placement };
+  } catch (error) {
+    await closeRunning({ ...running, http });
+    throw error;
+  }
+}
+
+/** Warms the engines, logging how long it took and which engines they are. */
+async function warmUp(pool: EnginePool, config: AppConfig, clock: Clock, log: Logger): Promise<void> {
+  const startedAtMs = clock.now();
+  await pool.warmUp();
+  log.info('engines warm', {
+    ms: Math.round(clock.now() - startedAtMs),
+    vad: config.vad.engine,
+    stt: config.stt.engine,
+    llm: config.llm.engine,
+    tts: config.tts.engines.map((e) => e.engine),
+  });
+}
+
+/** Makes the sessions listed at start, for devices on the bus that do not ask for one. */
+async function createListedSessions(
+  sessionIds: string[],
+  manager: SessionManager,
+  bus: MessageBus,
+  log: Logger,
+): Promise<void> {
+  for (const sessionId of sessionIds) {
+    await manager.create({ sessionId });
+    log.info('session ready for a device on the bus', {
+      sessionId,
+      microphone: bus.subjects.forEvent(sessionId, 'audio.frame'),
+      speaker: bus.subjects.forEvent(sessionId, 'audio.out'),
+    });
+  }
 }
 
 /**

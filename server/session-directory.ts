@@ -13,9 +13,10 @@
  * @example
  * ```ts
  * const directory = createNatsSessionDirectory({ bus, hostId: 'host-a' });
- * const where = await directory.lookup('robot-7');        // { hostId: 'host-b' } when robot-7 runs there, else undefined
+ * // { hostId: 'host-b' } when robot-7 runs there, else undefined
+ * const where = await directory.lookup('robot-7');
  * const answering = directory.announce('robot-8', owner); // host-a now answers for robot-8 …
- * answering.unsubscribe();                                // … until its session ends
+ * answering.unsubscribe(); // … until its session ends
  * ```
  */
 import { z } from 'zod';

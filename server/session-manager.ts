@@ -6,7 +6,12 @@
  *
  * @example
  * ```ts
- * const manager = createSessionManager({ pool, bus, clock: systemClock, limits: { maxSessions: 100, maxSessionsPerKey: 10, idleTimeoutMs: 300_000 } });
+ * const manager = createSessionManager({
+ *   pool,
+ *   bus,
+ *   clock: systemClock,
+ *   limits: { maxSessions: 100, maxSessionsPerKey: 10, idleTimeoutMs: 300_000 },
+ * });
  * const session = await manager.create({ owner: 'key-1' }); // a bus sink: the device plays <prefix>.<id>.audio.out
  * session.handle.sendText('hello');
  * await manager.end(session.id, 'client_closed');
@@ -152,7 +157,7 @@ interface Entry extends ManagedSession {
 }
 
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
-  const { pool, bus, clock } = options;
+  const { clock } = options;
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
   const log = options.log ?? silentLogger;
   const sessions = new Map<string, Entry>();
@@ -191,27 +196,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     directory: options.directory,
     async create(request = {}) {
-      if (draining)
-        throw new SessionLimitError(
-          'the server is shutting down and takes no new sessions: connect to another instance',
-          'draining',
-        );
-      if (manager.size >= limits.maxSessions) {
-        throw new SessionLimitError(
-          `this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise ` +
-            `server.maxSessions`,
-          'process',
-        );
-      }
-      if (limits.capacity !== undefined && manager.size >= limits.capacity)
-        throw new SessionLimitError(atCapacityMessage(limits.capacity), 'capacity');
-      if (request.owner !== undefined && countFor(request.owner) >= limits.maxSessionsPerKey) {
-        throw new SessionLimitError(
-          `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise ` +
-            `server.maxSessionsPerKey`,
-          'key',
-        );
-      }
+      refuseOverLimits(manager, limits, request.owner);
       const sessionId = request.sessionId ?? `s-${randomUUID().slice(0, 8)}`;
       if (!SESSION_ID.test(sessionId))
         throw new SessionExistsError(`session id "${sessionId}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`);
@@ -219,74 +204,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         throw new SessionExistsError(`session ${sessionId} already exists here: pick another id`);
       reserved.set(sessionId, request.owner);
       let entry: Entry;
-      let recording: SessionRecording | undefined;
-      let answering: Subscription | undefined;
       try {
-        if (options.directory) {
-          // A fresh id is this host's own; a chosen one may already run on another host.
-          const elsewhere = request.sessionId === undefined ? undefined : await options.directory.lookup(sessionId);
-          if (elsewhere)
-            throw new SessionExistsError(
-              `session ${sessionId} already runs on host ${elsewhere.hostId}: pick another id, or talk to it there`,
-            );
-          if (draining)
-            throw new SessionLimitError(
-              'the server is shutting down and takes no new sessions: connect to another instance',
-              'draining',
-            );
-          answering = options.directory.announce(sessionId, request.owner);
-        }
-        const sink =
-          request.sink?.(sessionId) ??
-          createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
-        // Made before the engines are bound: a recorder writes nothing until the chart attaches it.
-        const sinkKind = request.sinkKind ?? (request.sink ? 'client' : 'device');
-        recording = options.recorder?.({
-          sinkKind,
-          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
-        });
-        const { session: handle, release } = await assembleSession(pool, {
-          sessionId,
-          bus,
-          clock,
-          sink,
-          sinkKind,
-          ...(request.inputSwitches ? { inputSwitches: request.inputSwitches } : {}),
-          publishState: options.publishState ?? true,
-          ...(recording ? { attach: recording.attach } : {}),
-        });
-        let finish!: (reason: EndReason) => void;
-        const ended = new Promise<EndReason>((resolve) => (finish = resolve));
-        entry = {
-          id: sessionId,
-          owner: request.owner,
-          handle,
-          createdAtMs: clock.now(),
-          lastInputAtMs: clock.now(),
-          recording,
-          activity: [],
-          ended,
-          finish,
-          release,
-          touch: () => {
-            entry.lastInputAtMs = clock.now();
-          },
-        };
-        if (answering) entry.activity.push(answering);
-        if (!request.sink) {
-          // A device on the bus has no connection to watch: its own messages are its activity. Raw
-          // subscriptions, so nothing is decoded twice.
-          for (const event of ['audio.frame', 'user.text', 'control.say', 'control.stop'] as const) {
-            entry.activity.push(bus.transport.subscribe(bus.subjects.forEvent(sessionId, event), entry.touch));
-          }
-        }
-        // END (from anyone) reaches the chart's final state: the session is over.
-        handle.actor.subscribe({ complete: () => void manager.end(sessionId, 'end') });
-        await handle.ready();
-      } catch (error) {
-        answering?.unsubscribe();
-        recording?.close('error');
-        throw error;
+        entry = await openEntry(manager, options, sessionId, request);
       } finally {
         reserved.delete(sessionId);
       }
@@ -340,4 +259,127 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     onCreated: (listener) => void createdListeners.push(listener),
   };
   return manager;
+}
+
+const drainingMessage = 'the server is shutting down and takes no new sessions: connect to another instance';
+
+/** Throws a {@link SessionLimitError} if a new session would pass a limit, or the manager is draining. */
+function refuseOverLimits(manager: SessionManager, limits: SessionLimits, owner: string | undefined): void {
+  if (manager.draining) throw new SessionLimitError(drainingMessage, 'draining');
+  if (manager.size >= limits.maxSessions) {
+    throw new SessionLimitError(
+      `this server hosts its maximum of ${limits.maxSessions} sessions: try again later or raise ` +
+        `server.maxSessions`,
+      'process',
+    );
+  }
+  if (limits.capacity !== undefined && manager.size >= limits.capacity)
+    throw new SessionLimitError(atCapacityMessage(limits.capacity), 'capacity');
+  if (owner !== undefined && manager.countFor(owner) >= limits.maxSessionsPerKey) {
+    throw new SessionLimitError(
+      `this API key holds its maximum of ${limits.maxSessionsPerKey} sessions: close one or raise ` +
+        `server.maxSessionsPerKey`,
+      'key',
+    );
+  }
+}
+
+/**
+ * Builds a session: claimed in the directory, its sink and recorder made, the engines bound, the chart
+ * ready. If a step fails, the claim and the recording are given up before the error is thrown.
+ */
+async function openEntry(
+  manager: SessionManager,
+  options: SessionManagerOptions,
+  sessionId: string,
+  request: CreateSessionRequest,
+): Promise<Entry> {
+  const { pool, bus, clock } = options;
+  let recording: SessionRecording | undefined;
+  let answering: Subscription | undefined;
+  try {
+    answering = await claimInDirectory(manager, sessionId, request);
+    const sink =
+      request.sink?.(sessionId) ??
+      createBusSink({ bus, clock, sessionId, sampleRateHz: pool.config.audio.outputRateHz });
+    // Made before the engines are bound: a recorder writes nothing until the chart attaches it.
+    const sinkKind = request.sinkKind ?? (request.sink ? 'client' : 'device');
+    const inputSwitches = request.inputSwitches ? { inputSwitches: request.inputSwitches } : {};
+    recording = options.recorder?.({ sinkKind, ...inputSwitches });
+    const { session: handle, release } = await assembleSession(pool, {
+      sessionId,
+      bus,
+      clock,
+      sink,
+      sinkKind,
+      ...inputSwitches,
+      publishState: options.publishState ?? true,
+      ...(recording ? { attach: recording.attach } : {}),
+    });
+    const entry = newEntry({ id: sessionId, owner: request.owner, handle, recording, release }, clock);
+    if (answering) entry.activity.push(answering);
+    if (!request.sink) watchDevice(bus, sessionId, entry);
+    // END (from anyone) reaches the chart's final state: the session is over.
+    handle.actor.subscribe({ complete: () => void manager.end(sessionId, 'end') });
+    await handle.ready();
+    return entry;
+  } catch (error) {
+    answering?.unsubscribe();
+    recording?.close('error');
+    throw error;
+  }
+}
+
+/**
+ * With a session directory, announces the session so other hosts refuse its id; a chosen id that already
+ * runs on another host is refused here. Returns the announcement, to withdraw when the session ends.
+ */
+async function claimInDirectory(
+  manager: SessionManager,
+  sessionId: string,
+  request: CreateSessionRequest,
+): Promise<Subscription | undefined> {
+  const { directory } = manager;
+  if (!directory) return undefined;
+  // A fresh id is this host's own; a chosen one may already run on another host.
+  const elsewhere = request.sessionId === undefined ? undefined : await directory.lookup(sessionId);
+  if (elsewhere)
+    throw new SessionExistsError(
+      `session ${sessionId} already runs on host ${elsewhere.hostId}: pick another id, or talk to it there`,
+    );
+  // Looking it up took a while: the manager may have started draining meanwhile.
+  if (manager.draining) throw new SessionLimitError(drainingMessage, 'draining');
+  return directory.announce(sessionId, request.owner);
+}
+
+/** A session's entry, its idle clock starting now; `touch` starts it over. */
+function newEntry(session: Pick<Entry, 'id' | 'owner' | 'handle' | 'recording' | 'release'>, clock: Clock): Entry {
+  let finish!: (reason: EndReason) => void;
+  const ended = new Promise<EndReason>((resolve) => (finish = resolve));
+  const entry: Entry = {
+    id: session.id,
+    owner: session.owner,
+    handle: session.handle,
+    createdAtMs: clock.now(),
+    lastInputAtMs: clock.now(),
+    recording: session.recording,
+    activity: [],
+    ended,
+    finish,
+    release: session.release,
+    touch: () => {
+      entry.lastInputAtMs = clock.now();
+    },
+  };
+  return entry;
+}
+
+/**
+ * A device on the bus has no connection to watch: its own messages are its activity. Raw subscriptions,
+ * so nothing is decoded twice.
+ */
+function watchDevice(bus: MessageBus, sessionId: string, entry: Entry): void {
+  for (const event of ['audio.frame', 'user.text', 'control.say', 'control.stop'] as const) {
+    entry.activity.push(bus.transport.subscribe(bus.subjects.forEvent(sessionId, event), entry.touch));
+  }
 }

@@ -8,7 +8,8 @@
  *
  * @example
  * ```sh
- * curl -N -H 'Authorization: Bearer $KEY' -d '{"sessionId":"s1","turn":1,"type":"TEXT","content":"hello"}' http://127.0.0.1:8080/chat/stream
+ * curl -N -H 'Authorization: Bearer $KEY' \
+ *   -d '{"sessionId":"s1","turn":1,"type":"TEXT","content":"hello"}' http://127.0.0.1:8080/chat/stream
  * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -51,10 +51,21 @@ export interface ServerMetrics {
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'va_' });
-  const histogram = (name: string, help: string) =>
-    new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [registry] });
+  // In this order on /metrics: the registry lists metrics as they were made.
   return {
     registry,
+    ...sessionMetrics(registry),
+    ...turnMetrics(registry),
+    ...latencyMetrics(registry),
+    ...echoMetrics(registry),
+  };
+}
+
+/** Sessions hosted, admitted, created and refused. */
+function sessionMetrics(
+  registry: Registry,
+): Pick<ServerMetrics, 'sessionsActive' | 'sessionCapacity' | 'sessionsCreated' | 'sessionsRejected'> {
+  return {
     sessionsActive: new Gauge({
       name: 'va_sessions_active',
       help: 'Sessions this process hosts now',
@@ -76,6 +87,12 @@ export function createServerMetrics(): ServerMetrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+  };
+}
+
+/** Replies by outcome, barge-ins, and errors by code (the session's and those sent to Realtime clients). */
+function turnMetrics(registry: Registry): Pick<ServerMetrics, 'turns' | 'bargeIns' | 'errors' | 'clientErrors'> {
+  return {
     turns: new Counter({
       name: 'va_turns_total',
       help: 'Replies by outcome',
@@ -99,6 +116,24 @@ export function createServerMetrics(): ServerMetrics {
       labelNames: ['code'],
       registers: [registry],
     }),
+  };
+}
+
+/** The latency histograms (ms), all with {@link LATENCY_BUCKETS_MS}. */
+function latencyMetrics(
+  registry: Registry,
+): Pick<
+  ServerMetrics,
+  | 'speechEndToTranscript'
+  | 'speechEndToFirstToken'
+  | 'speechEndToFirstClause'
+  | 'speechEndToFirstAudio'
+  | 'endOfTurn'
+  | 'stopToSilence'
+> {
+  const histogram = (name: string, help: string) =>
+    new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [registry] });
+  return {
     speechEndToTranscript: histogram(
       'va_speech_end_to_transcript_ms',
       "The user's end of speech (last voiced frame) to the final transcript (ms)",
@@ -120,6 +155,14 @@ export function createServerMetrics(): ServerMetrics {
       "The user's end of speech to the VAD's end of speech: the end-of-turn wait (ms)",
     ),
     stopToSilence: histogram('va_stop_to_silence_ms', 'STOP (control.stop) to the playback stopped report (ms)'),
+  };
+}
+
+/** What the echo step held back or let through, and stop phrases heard in the robot's own voice. */
+function echoMetrics(
+  registry: Registry,
+): Pick<ServerMetrics, 'echoHeldUser' | 'echoHeldUserMs' | 'echoHalfDuplexMs' | 'estopOwnVoice'> {
+  return {
     echoHeldUser: new Counter({
       name: 'va_echo_held_user_total',
       help:

@@ -16,7 +16,10 @@
  * ```ts
  * const drawn = drawnChart(chartGraph());
  * drawn.legend.find((l) => l.label === 'user.text')?.target; // 'session.dialog.processing'
- * drawn.edges.find((e) => e.source === 'session.dialog.listening.finalizing' && e.target === 'session.dialog.processing')?.label; // 'stt.final · after sttFinal'
+ * const final = drawn.edges.find(
+ *   (e) => e.source === 'session.dialog.listening.finalizing' && e.target === 'session.dialog.processing',
+ * );
+ * final?.label; // 'stt.final · after sttFinal'
  * ```
  */
 import type { ChartGraph, ChartNode } from './chart-graph.js';

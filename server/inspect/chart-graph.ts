@@ -11,7 +11,10 @@
  * ```ts
  * const graph = chartGraph();
  * graph.nodes.find((n) => n.id === 'session.dialog.speaking')?.type; // 'parallel'
- * graph.edges.find((e) => e.source === 'session.dialog.speaking.user.candidate' && e.target === 'session.dialog.listening')?.label; // 'after minInterruption'
+ * const interruption = graph.edges.find(
+ *   (e) => e.source === 'session.dialog.speaking.user.candidate' && e.target === 'session.dialog.listening',
+ * );
+ * interruption?.label; // 'after minInterruption'
  * ```
  */
 import type { AnyStateNode } from 'xstate';

@@ -12,7 +12,10 @@
  * @example
  * ```ts
  * const hub = createInspectionHub({ manager });
- * const watch = hub.watch('s-1a2b3c4d', { message: (m, json) => ws.send(json()), end: (reason) => ws.close(1000, reason) });
+ * const watch = hub.watch('s-1a2b3c4d', {
+ *   message: (m, json) => ws.send(json()),
+ *   end: (reason) => ws.close(1000, reason),
+ * });
  * // … later
  * watch?.unsubscribe();
  * ```

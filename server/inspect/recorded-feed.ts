@@ -14,7 +14,11 @@
  *
  * @example
  * ```ts
- * const messages = recordedMessages({ recording, events: reader.events(recording.id), emitted: reader.emitted(recording.id) });
+ * const messages = recordedMessages({
+ *   recording,
+ *   events: reader.events(recording.id),
+ *   emitted: reader.emitted(recording.id),
+ * });
  * for (const m of messages) ws.send(serializeMessage(m));
  * ```
  */

@@ -16,7 +16,10 @@
  * @example
  * ```ts
  * const convert = createStatelyConverter('s1');
- * actor.system.inspect((event) => { const message = convert(event); if (message) ws.send(serializeMessage(message)); });
+ * actor.system.inspect((event) => {
+ *   const message = convert(event);
+ *   if (message) ws.send(serializeMessage(message));
+ * });
  * ```
  */
 import type { ActorRefLike, AnyStateNode, InspectionEvent } from 'xstate';
@@ -260,7 +263,13 @@ export function serializeMessage(message: StatelyMessage): string {
   for (const key in message) {
     const value = (message as unknown as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    text += `${text.length > 1 ? ',' : ''}"${key}":${key === 'event' ? cachedJson(value) : key === 'snapshot' ? snapshotJson(value as StatelySnapshotMessage['snapshot']) : JSON.stringify(value)}`;
+    const json =
+      key === 'event'
+        ? cachedJson(value)
+        : key === 'snapshot'
+          ? snapshotJson(value as StatelySnapshotMessage['snapshot'])
+          : JSON.stringify(value);
+    text += `${text.length > 1 ? ',' : ''}"${key}":${json}`;
   }
   return `${text}}`;
 }

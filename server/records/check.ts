@@ -14,7 +14,8 @@
  * @example
  * ```ts
  * const [result] = await checkRecordingFile('suite/turn-left.mcap', loadConfig({}));
- * console.log(formatCheck(result)); // 'suite/turn-left.mcap turn-left: same decisions (2 turns; first audio u1 230 → 241 ms)'
+ * console.log(formatCheck(result));
+ * // 'suite/turn-left.mcap turn-left: same decisions (2 turns; first audio u1 230 → 241 ms)'
  * ```
  */
 import { randomUUID } from 'node:crypto';
@@ -135,11 +136,11 @@ export function materialOf(recorded: RecordingData, file: string): RerunMaterial
   }
   const parsed = RerunMaterialSchema.safeParse(recording.rerun);
   if (!parsed.success || parsed.data.version !== RERUN_MATERIAL_VERSION) {
+    const found = parsed.success
+      ? `version ${parsed.data.version}, not ${RERUN_MATERIAL_VERSION}`
+      : parsed.error.issues[0]?.message;
     throw new RecordingUnusableError(
-      `${file}: ${which} holds re-run material this voice-agent does not read ` +
-        `(${parsed.success ? `version ${parsed.data.version}, not ${RERUN_MATERIAL_VERSION}` : parsed.error.issues[0]?.message}): ` +
-        `` +
-        `record it again`,
+      `${file}: ${which} holds re-run material this voice-agent does not read (${found}): record it again`,
       file,
     );
   }

@@ -8,7 +8,12 @@
  * import { openRecordStore, createSessionRecorder, replayRecording, formatReplay } from './server/records/index.js';
  * const store = openRecordStore({ file: 'voice-agent.db' });
  * const recording = store.recording('robot-1');
- * console.log(formatReplay(replayRecording({ recording, events: store.events(recording.id), emitted: store.emitted(recording.id) })));
+ * const replay = replayRecording({
+ *   recording,
+ *   events: store.events(recording.id),
+ *   emitted: store.emitted(recording.id),
+ * });
+ * console.log(formatReplay(replay));
  * ```
  */
 export * from './errors.js';

@@ -13,7 +13,11 @@
  *
  * @example
  * ```ts
- * const result = replayRecording({ recording: store.recording('s1'), events: store.events(id), emitted: store.emitted(id) });
+ * const result = replayRecording({
+ *   recording: store.recording('s1'),
+ *   events: store.events(id),
+ *   emitted: store.emitted(id),
+ * });
  * console.log(formatReplay(result)); // 'replay: 212 events, 97 transitions, identical'
  * ```
  */

@@ -68,7 +68,7 @@ export interface RowWriter {
 }
 
 export function createRowWriter(db: Database.Database): RowWriter {
-  const insert = {
+  const insert: Inserts = {
     recording: db.prepare(
       'INSERT INTO recordings (id, session_id, started_wall_ms, chart_version, config_json, audio) VALUES (?, ?, ' +
         '?, ?, ?, ?)',
@@ -98,79 +98,72 @@ export function createRowWriter(db: Database.Database): RowWriter {
     let events = 0;
     let outbox = 0;
     for (const row of rows) {
-      switch (row.table) {
-        case 'recording':
-          insert.recording.run(
-            row.recordingId,
-            row.sessionId,
-            row.startedWallMs,
-            row.chartVersion,
-            JSON.stringify(row.config),
-            row.audio ? 1 : 0,
-          );
-          break;
-        case 'recordingEnd':
-          insert.recordingEnd.run(
-            row.endedAtMs,
-            row.endReason,
-            row.rerun ? JSON.stringify(row.rerun) : null,
-            row.recordingId,
-          );
-          break;
-        case 'event': {
-          const turnId = typeof row.event.turnId === 'string' ? row.event.turnId : null;
-          const state = typeof row.state === 'string' ? row.state : stateValueToString(row.state);
-          insert.event.run(
-            row.recordingId,
-            row.seq,
-            row.atMs,
-            row.event.type,
-            turnId,
-            state,
-            row.status,
-            eventJson(row.event),
-          );
-          events++;
-          break;
-        }
-        case 'emitted':
-          insert.emitted.run(
-            row.recordingId,
-            row.seq,
-            row.eventSeq,
-            row.atMs,
-            row.emitted.kind,
-            emittedTurnId(row.emitted),
-            JSON.stringify(row.emitted),
-          );
-          break;
-        case 'turn':
-          insert.turn.run(row.recordingId, row.turn.turnId, row.ordinal, JSON.stringify(row.turn));
-          break;
-        case 'audio':
-          insert.audio.run(
-            row.recordingId,
-            row.seq,
-            row.atMs,
-            row.sampleRateHz,
-            Buffer.from(row.pcm.buffer, row.pcm.byteOffset, row.pcm.byteLength),
-          );
-          break;
-        case 'outbox':
-          insert.outbox.run(
-            row.recordingId,
-            row.msgId,
-            row.subject,
-            Buffer.from(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
-            row.createdWallMs,
-          );
-          outbox++;
-          break;
-      }
+      insertRow(insert, row);
+      if (row.table === 'event') events++;
+      else if (row.table === 'outbox') outbox++;
     }
     return { events, outbox };
   });
   return { write: (rows) => run.immediate(rows) };
+}
+
+type Inserts = Record<RecordRow['table'], Database.Statement>;
+type RowOf<T extends RecordRow['table']> = Extract<RecordRow, { table: T }>;
+
+/** Runs the row's statement; objects become JSON and byte arrays Buffers here, at commit time. */
+function insertRow(insert: Inserts, row: RecordRow): void {
+  switch (row.table) {
+    case 'recording':
+      insertRecording(insert.recording, row);
+      break;
+    case 'recordingEnd':
+      insert.recordingEnd.run(
+        row.endedAtMs,
+        row.endReason,
+        row.rerun ? JSON.stringify(row.rerun) : null,
+        row.recordingId,
+      );
+      break;
+    case 'event':
+      insertEvent(insert.event, row);
+      break;
+    case 'emitted':
+      insertEmitted(insert.emitted, row);
+      break;
+    case 'turn':
+      insert.turn.run(row.recordingId, row.turn.turnId, row.ordinal, JSON.stringify(row.turn));
+      break;
+    case 'audio':
+      insert.audio.run(row.recordingId, row.seq, row.atMs, row.sampleRateHz, bufferOf(row.pcm));
+      break;
+    case 'outbox':
+      insert.outbox.run(row.recordingId, row.msgId, row.subject, bufferOf(row.payload), row.createdWallMs);
+      break;
+  }
+}
+
+/** A new recording; its config is stored once, as JSON. */
+function insertRecording(statement: Database.Statement, row: RowOf<'recording'>): void {
+  const { recordingId, sessionId, startedWallMs, chartVersion } = row;
+  statement.run(recordingId, sessionId, startedWallMs, chartVersion, JSON.stringify(row.config), row.audio ? 1 : 0);
+}
+
+/** An event, with its turn and flat state in columns of their own so queries need not parse the JSON. */
+function insertEvent(statement: Database.Statement, row: RowOf<'event'>): void {
+  const turnId = typeof row.event.turnId === 'string' ? row.event.turnId : null;
+  const state = typeof row.state === 'string' ? row.state : stateValueToString(row.state);
+  statement.run(row.recordingId, row.seq, row.atMs, row.event.type, turnId, state, row.status, eventJson(row.event));
+}
+
+/** What the chart emitted in answer to an event, with the turn it belongs to. */
+function insertEmitted(statement: Database.Statement, row: RowOf<'emitted'>): void {
+  const { recordingId, seq, eventSeq, atMs, emitted } = row;
+  statement.run(recordingId, seq, eventSeq, atMs, emitted.kind, emittedTurnId(emitted), JSON.stringify(emitted));
+}
+
+/** The same bytes as a Buffer, without a copy: better-sqlite3 binds Buffers as BLOBs. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The turn an emitted row belongs to: a published message carries its own. */

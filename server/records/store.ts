@@ -9,7 +9,10 @@
  *
  * @example
  * ```ts
- * const store = openRecordStore({ file: 'voice-agent.db', retention: { maxAgeMs: 7 * 86_400_000, maxSessions: 1000 } });
+ * const store = openRecordStore({
+ *   file: 'voice-agent.db',
+ *   retention: { maxAgeMs: 7 * 86_400_000, maxSessions: 1000 },
+ * });
  * const recorder = createSessionRecorder(store, { bus, clock });
  * startSession({ ..., attach: recorder.attach });
  * // … the session ends
@@ -28,7 +31,7 @@ import { RecordStoreError, toStoreError } from './errors.js';
 import { createRecordReader, type RecordReader, type RecordingSummary } from './read.js';
 import { applyRetention, type RetentionPolicy } from './retention.js';
 import { migrate, OutboxRowSchema } from './schema.js';
-import { createRowWriter, type RecordRow } from './rows.js';
+import { createRowWriter, type RecordRow, type RowWriter } from './rows.js';
 
 export type { RecordRow };
 
@@ -164,203 +167,279 @@ function openDatabase(file: string, readonly: boolean): Database.Database {
 }
 
 export function openRecordStore(options: RecordStoreOptions): RecordStore {
-  const { file } = options;
+  const { file, retention } = options;
   const readonly = options.readonly ?? false;
-  const clock = options.clock ?? systemClock;
-  const wallClock = options.wallClock ?? Date.now;
-  const flushEveryMs = options.flushEveryMs ?? CONFIG_DEFAULTS.record.flushEveryMs;
   const db = openDatabase(file, readonly);
+  const s: StoreState = {
+    db,
+    file,
+    readonly,
+    clock: options.clock ?? systemClock,
+    wallClock: options.wallClock ?? Date.now,
+    flushEveryMs: options.flushEveryMs ?? CONFIG_DEFAULTS.record.flushEveryMs,
+    onError: options.onError,
+    stats: { transactions: 0, rows: 0, events: 0, failures: 0, dropped: 0, commitMs: [] },
+    sources: new Set<RecordSource>(),
+    outboxListeners: new Set<() => void>(),
+    pending: [],
+    failing: false,
+    flushTimer: undefined,
+    retentionTimer: undefined,
+    closing: undefined,
+  };
   const reader = createRecordReader(db, file);
-  const stats: StoreStats = { transactions: 0, rows: 0, events: 0, failures: 0, dropped: 0, commitMs: [] };
-  const sources = new Set<RecordSource>();
-  const outboxListeners = new Set<() => void>();
-  let pending: RecordRow[] = [];
-  let failing = false;
-  let flushTimer: unknown;
-  let retentionTimer: unknown;
   const writer = readonly ? undefined : createRowWriter(db);
-  let checkpointer: Checkpointer | undefined;
-  /** Set by `close()`: writes are refused from then on, and it settles once the file is closed. */
-  let closing: Promise<void> | undefined;
-  const closed = () => closing !== undefined;
-  if (!readonly && file !== ':memory:') {
-    db.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
-      if (!closed()) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
-      options.onError?.(
-        new RecordStoreError(
-          `records database ${file}: checkpoints moved back onto the main thread ` + `(${error.message})`,
-          file,
-          { cause: error },
-        ),
-      );
-    });
-  }
-  const unref = (id: unknown) => (id as { unref?: () => void } | null)?.unref?.();
-
-  const ensureWritable = () => {
-    if (readonly)
-      throw new RecordStoreError(
-        `records database ${file} was opened read-only: open it without readonly to record`,
-        file,
-      );
-    if (closed())
-      throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
-  };
-
-  const flush = (): number => {
-    if (!writer || closed()) return 0;
-    for (const source of sources) source.collect((row) => pending.push(row));
-    if (pending.length === 0) return 0;
-    const batch = pending;
-    const startedAtMs = performance.now();
-    try {
-      const written = writer.write(batch);
-      pending = [];
-      stats.transactions++;
-      stats.rows += batch.length;
-      stats.events += written.events;
-      if (stats.commitMs.length >= COMMIT_SAMPLES) stats.commitMs.shift();
-      stats.commitMs.push(performance.now() - startedAtMs);
-      failing = false;
-      if (written.outbox > 0) for (const listener of outboxListeners) listener();
-      return batch.length;
-    } catch (error) {
-      stats.failures++;
-      if (pending.length > MAX_PENDING_ROWS) {
-        const excess = pending.length - MAX_PENDING_ROWS;
-        pending = pending.slice(excess);
-        stats.dropped += excess;
-      }
-      if (!failing) options.onError?.(toStoreError(file, error));
-      failing = true;
-      return 0;
-    }
-  };
-
-  const scheduleFlush = () => {
-    if (flushTimer !== undefined || closed()) return;
-    flushTimer = clock.setTimeout(() => {
-      flushTimer = undefined;
-      flush();
-      // The timer runs while a recorder is attached or rows wait; an idle store has no timer at all.
-      if (sources.size > 0 || pending.length > 0) scheduleFlush();
-    }, flushEveryMs);
-    unref(flushTimer);
-  };
-
-  const retention = options.retention;
-  const sweep = (limit: number): number => {
-    if (!retention || readonly || closed()) return 0;
-    const keep = new Set([...sources].map((s) => s.recordingId));
-    try {
-      return applyRetention(db, retention, wallClock(), keep, limit);
-    } catch (error) {
-      options.onError?.(toStoreError(file, error));
-      return 0;
-    }
-  };
-  const scheduleRetention = (delayMs: number) => {
-    if (!retention || readonly || closed()) return;
-    retentionTimer = clock.setTimeout(() => {
-      // A full chunk means more is due: the next chunk follows one flush interval later.
-      const deleted = sweep(RETENTION_CHUNK);
-      scheduleRetention(deleted === RETENTION_CHUNK ? flushEveryMs : retention.everyMs);
-    }, delayMs);
-    unref(retentionTimer);
-  };
-  // At open nothing is recording yet, so the whole backlog goes at once.
-  if (retention && !readonly) {
-    while (sweep(RETENTION_CHUNK) === RETENTION_CHUNK);
-    scheduleRetention(retention.everyMs);
-  }
-
-  const outboxStatements = readonly
-    ? undefined
-    : {
-        pending: db.prepare(
-          'SELECT id, recording_id, msg_id, subject, payload, attempts FROM outbox WHERE delivered_wall_ms IS NULL ' +
-            'ORDER BY id LIMIT ?',
-        ),
-        attempted: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
-        delivered: db.prepare('UPDATE outbox SET delivered_wall_ms = ?, stream_seq = ? WHERE id = ?'),
-        counts: db.prepare(
-          'SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE ' +
-            'delivered_wall_ms IS NOT NULL) AS delivered FROM outbox',
-        ),
-      };
-  const outbox = () => {
-    ensureWritable();
-    return outboxStatements!;
-  };
-
+  const checkpointer = !readonly && file !== ':memory:' ? startCheckpoints(s) : undefined;
+  const flush = (): number => commitPending(s, writer);
+  startRetention(s, retention);
+  const outbox = outboxStatements(s);
   return {
     file,
-    stats,
-    wallClock,
+    stats: s.stats,
+    wallClock: s.wallClock,
     ...reader,
     recordings(filter) {
-      const live = new Set([...sources].map((s) => s.recordingId));
+      const live = new Set([...s.sources].map((source) => source.recordingId));
       return reader.recordings(filter).map((r) => ({ ...r, live: live.has(r.id) }));
     },
     write(row) {
-      ensureWritable();
-      pending.push(row);
-      scheduleFlush();
+      ensureWritable(s);
+      s.pending.push(row);
+      scheduleFlush(s, flush);
     },
     attach(source) {
-      ensureWritable();
-      sources.add(source);
-      scheduleFlush();
+      ensureWritable(s);
+      s.sources.add(source);
+      scheduleFlush(s, flush);
       return () => {
         // Its last rows are collected at the next flush, which the timer still runs.
-        source.collect((row) => pending.push(row));
-        sources.delete(source);
-        scheduleFlush();
+        source.collect((row) => s.pending.push(row));
+        s.sources.delete(source);
+        scheduleFlush(s, flush);
       };
     },
     flush,
     onOutbox(listener) {
-      outboxListeners.add(listener);
-      return () => outboxListeners.delete(listener);
+      s.outboxListeners.add(listener);
+      return () => s.outboxListeners.delete(listener);
     },
-    outbox: {
-      pending: (limit) =>
-        outbox()
-          .pending.all(limit)
-          .map((row) => {
-            const r = OutboxRowSchema.parse(row);
-            return {
-              id: r.id,
-              recordingId: r.recording_id,
-              msgId: r.msg_id,
-              subject: r.subject,
-              payload: r.payload,
-              attempts: r.attempts,
-            };
-          }),
-      attempted: (id) => void outbox().attempted.run(id),
-      delivered: (id, streamSeq) => void outbox().delivered.run(wallClock(), streamSeq, id),
-      counts: () => outbox().counts.get() as { pending: number; delivered: number },
-    },
-    applyRetention: () => {
-      let total = 0;
-      for (;;) {
-        const deleted = sweep(RETENTION_CHUNK);
-        total += deleted;
-        if (deleted < RETENTION_CHUNK) return total;
-      }
-    },
-    close() {
-      if (closing) return closing;
-      flush();
-      if (flushTimer !== undefined) clock.clearTimeout(flushTimer);
-      if (retentionTimer !== undefined) clock.clearTimeout(retentionTimer);
-      // The checkpoint thread lets go first, so this connection is the file's last: its close copies the
-      // WAL back and deletes it. Closing both at once, each could see the other and leave the WAL behind.
-      if (!checkpointer) db.close();
-      closing = checkpointer ? checkpointer.stop().then(() => void db.close()) : Promise.resolve();
-      return closing;
-    },
+    outbox: outboxAccess(s, outbox),
+    applyRetention: () => sweepAll(s, retention),
+    close: () => closeStore(s, flush, checkpointer),
   };
+}
+
+/** A store's settings and mutable state, shared by the steps below. */
+interface StoreState {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly readonly: boolean;
+  readonly clock: Clock;
+  readonly wallClock: () => number;
+  readonly flushEveryMs: number;
+  readonly onError: ((error: unknown) => void) | undefined;
+  readonly stats: StoreStats;
+  /** Attached recorders, collected at every flush. */
+  readonly sources: Set<RecordSource>;
+  readonly outboxListeners: Set<() => void>;
+  /** Rows queued for the next commit (kept, up to {@link MAX_PENDING_ROWS}, while commits fail). */
+  pending: RecordRow[];
+  /** The last commit failed: `onError` has heard of this failure streak already. */
+  failing: boolean;
+  flushTimer: unknown;
+  retentionTimer: unknown;
+  /** Set by `close()`: writes are refused from then on, and it settles once the file is closed. */
+  closing: Promise<void> | undefined;
+}
+
+/** Whether `close()` was called (the file may still be closing). */
+const closed = (s: StoreState): boolean => s.closing !== undefined;
+/** Timers must not keep the process alive: a store left open does not hold up its exit. */
+const unref = (id: unknown) => (id as { unref?: () => void } | null)?.unref?.();
+
+/**
+ * Moves WAL checkpoints to a worker thread, so they never block the event loop; if the worker fails, SQLite's
+ * automatic checkpoints on this thread take over again.
+ */
+function startCheckpoints(s: StoreState): Checkpointer {
+  const { db, file } = s;
+  db.pragma('wal_autocheckpoint = 0');
+  return startCheckpointer(file, CHECKPOINT_EVERY_MS, (error) => {
+    if (!closed(s)) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    s.onError?.(
+      new RecordStoreError(
+        `records database ${file}: checkpoints moved back onto the main thread ` + `(${error.message})`,
+        file,
+        { cause: error },
+      ),
+    );
+  });
+}
+
+/** Throws if the store cannot take writes: opened read-only, or closed. */
+function ensureWritable(s: StoreState): void {
+  const { file } = s;
+  if (s.readonly)
+    throw new RecordStoreError(
+      `records database ${file} was opened read-only: open it without readonly to record`,
+      file,
+    );
+  if (closed(s))
+    throw new RecordStoreError(`records database ${file} is closed: open it again with openRecordStore()`, file);
+}
+
+/**
+ * Commits the queued rows, with what the attached recorders hand over, in one transaction; returns the rows
+ * written (0 if the commit failed: the rows stay queued for the next try).
+ */
+function commitPending(s: StoreState, writer: RowWriter | undefined): number {
+  if (!writer || closed(s)) return 0;
+  for (const source of s.sources) source.collect((row) => s.pending.push(row));
+  if (s.pending.length === 0) return 0;
+  const batch = s.pending;
+  const startedAtMs = performance.now();
+  try {
+    const written = writer.write(batch);
+    s.pending = [];
+    countCommit(s.stats, batch.length, written.events, startedAtMs);
+    s.failing = false;
+    if (written.outbox > 0) for (const listener of s.outboxListeners) listener();
+    return batch.length;
+  } catch (error) {
+    keepForRetry(s, error);
+    return 0;
+  }
+}
+
+/** Adds a commit to the stats, keeping the last {@link COMMIT_SAMPLES} durations. */
+function countCommit(stats: StoreStats, rows: number, events: number, startedAtMs: number): void {
+  stats.transactions++;
+  stats.rows += rows;
+  stats.events += events;
+  if (stats.commitMs.length >= COMMIT_SAMPLES) stats.commitMs.shift();
+  stats.commitMs.push(performance.now() - startedAtMs);
+}
+
+/** After a failed commit: the oldest rows past {@link MAX_PENDING_ROWS} go, and `onError` hears once per streak. */
+function keepForRetry(s: StoreState, error: unknown): void {
+  s.stats.failures++;
+  if (s.pending.length > MAX_PENDING_ROWS) {
+    const excess = s.pending.length - MAX_PENDING_ROWS;
+    s.pending = s.pending.slice(excess);
+    s.stats.dropped += excess;
+  }
+  if (!s.failing) s.onError?.(toStoreError(s.file, error));
+  s.failing = true;
+}
+
+/** Arms the flush timer unless it is armed already or the store is closed. */
+function scheduleFlush(s: StoreState, flush: () => number): void {
+  if (s.flushTimer !== undefined || closed(s)) return;
+  s.flushTimer = s.clock.setTimeout(() => {
+    s.flushTimer = undefined;
+    flush();
+    // The timer runs while a recorder is attached or rows wait; an idle store has no timer at all.
+    if (s.sources.size > 0 || s.pending.length > 0) scheduleFlush(s, flush);
+  }, s.flushEveryMs);
+  unref(s.flushTimer);
+}
+
+type Retention = RecordStoreOptions['retention'];
+
+/** Deletes up to `limit` recordings past the policy, never one being recorded; returns how many. */
+function sweep(s: StoreState, retention: Retention, limit: number): number {
+  if (!retention || s.readonly || closed(s)) return 0;
+  const keep = new Set([...s.sources].map((source) => source.recordingId));
+  try {
+    return applyRetention(s.db, retention, s.wallClock(), keep, limit);
+  } catch (error) {
+    s.onError?.(toStoreError(s.file, error));
+    return 0;
+  }
+}
+
+/** Sweeps chunk after chunk until nothing is due; returns how many recordings were deleted. */
+function sweepAll(s: StoreState, retention: Retention): number {
+  let total = 0;
+  for (;;) {
+    const deleted = sweep(s, retention, RETENTION_CHUNK);
+    total += deleted;
+    if (deleted < RETENTION_CHUNK) return total;
+  }
+}
+
+/** Sweeps the whole backlog at open (nothing is recording yet), then one chunk every `retention.everyMs`. */
+function startRetention(s: StoreState, retention: Retention): void {
+  if (!retention || s.readonly) return;
+  while (sweep(s, retention, RETENTION_CHUNK) === RETENTION_CHUNK);
+  scheduleRetention(s, retention, retention.everyMs);
+}
+
+/** Arms the next sweep after `delayMs`, unless the store is read-only or closed. */
+function scheduleRetention(s: StoreState, retention: Retention, delayMs: number): void {
+  if (!retention || s.readonly || closed(s)) return;
+  s.retentionTimer = s.clock.setTimeout(() => {
+    // A full chunk means more is due: the next chunk follows one flush interval later.
+    const deleted = sweep(s, retention, RETENTION_CHUNK);
+    scheduleRetention(s, retention, deleted === RETENTION_CHUNK ? s.flushEveryMs : retention.everyMs);
+  }, delayMs);
+  unref(s.retentionTimer);
+}
+
+/** The outbox queries, prepared once; a read-only store has none. */
+function outboxStatements(s: StoreState) {
+  if (s.readonly) return undefined;
+  const { db } = s;
+  return {
+    pending: db.prepare(
+      'SELECT id, recording_id, msg_id, subject, payload, attempts FROM outbox WHERE delivered_wall_ms IS NULL ' +
+        'ORDER BY id LIMIT ?',
+    ),
+    attempted: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
+    delivered: db.prepare('UPDATE outbox SET delivered_wall_ms = ?, stream_seq = ? WHERE id = ?'),
+    counts: db.prepare(
+      'SELECT COUNT(*) FILTER (WHERE delivered_wall_ms IS NULL) AS pending, COUNT(*) FILTER (WHERE ' +
+        'delivered_wall_ms IS NOT NULL) AS delivered FROM outbox',
+    ),
+  };
+}
+
+/** The store's outbox for the relay: every call checks that the store still takes writes. */
+function outboxAccess(s: StoreState, statements: ReturnType<typeof outboxStatements>): RecordStore['outbox'] {
+  const outbox = () => {
+    ensureWritable(s);
+    return statements!;
+  };
+  return {
+    pending: (limit) =>
+      outbox()
+        .pending.all(limit)
+        .map((row) => {
+          const r = OutboxRowSchema.parse(row);
+          return {
+            id: r.id,
+            recordingId: r.recording_id,
+            msgId: r.msg_id,
+            subject: r.subject,
+            payload: r.payload,
+            attempts: r.attempts,
+          };
+        }),
+    attempted: (id) => void outbox().attempted.run(id),
+    delivered: (id, streamSeq) => void outbox().delivered.run(s.wallClock(), streamSeq, id),
+    counts: () => outbox().counts.get() as { pending: number; delivered: number },
+  };
+}
+
+/** Commits what is queued, stops the timers and closes the file (see {@link RecordStore.close}). */
+function closeStore(s: StoreState, flush: () => number, checkpointer: Checkpointer | undefined): Promise<void> {
+  if (s.closing) return s.closing;
+  flush();
+  if (s.flushTimer !== undefined) s.clock.clearTimeout(s.flushTimer);
+  if (s.retentionTimer !== undefined) s.clock.clearTimeout(s.retentionTimer);
+  // The checkpoint thread lets go first, so this connection is the file's last: its close copies the
+  // WAL back and deletes it. Closing both at once, each could see the other and leave the WAL behind.
+  if (!checkpointer) s.db.close();
+  s.closing = checkpointer ? checkpointer.stop().then(() => void s.db.close()) : Promise.resolve();
+  return s.closing;
 }

@@ -46,83 +46,33 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
 
   const send = (replyTo: string, reply: WorkerReply) => bus.transport.publish(replyTo, encodeMessage(reply));
 
-  async function serve(request: MessageOf<'tts.request'> | MessageOf<'llm.request'> | MessageOf<'stt.request'>) {
+  async function serve(request: WorkerRequest) {
     const controller = new AbortController();
     running.set(request.requestId, controller);
     stats.active++;
-    send(request.replyTo, { kind: 'accepted', workerId });
-    let beat: unknown;
-    const heartbeat = () => {
-      beat = clock.setTimeout(() => {
-        send(request.replyTo, { kind: 'heartbeat' });
-        heartbeat();
-      }, HEARTBEAT_MS);
-    };
-    heartbeat();
+    const reply = (message: WorkerReply) => send(request.replyTo, message);
+    reply({ kind: 'accepted', workerId });
+    const stopHeartbeat = startHeartbeat(clock, () => reply({ kind: 'heartbeat' }));
     const startedAtMs = clock.now();
-    options.log?.(`${workerId} ${request.type} ${request.requestId} started`);
+    const named = `${workerId} ${request.type} ${request.requestId}`;
+    options.log?.(`${named} started`);
     try {
       const { signal } = controller;
-      if (options.stage === 'tts' && request.type === 'tts.request') {
-        let seq = 0;
-        const ttsRequest = {
-          text: request.text,
-          signal,
-          ...(request.voice ? { voice: request.voice } : {}),
-          ...(request.language ? { language: request.language } : {}),
-        };
-        for await (const audio of options.engine.synthesize(ttsRequest)) {
-          if (signal.aborted) break;
-          send(request.replyTo, { kind: 'chunk', seq: seq++, audio });
-        }
-      } else if (options.stage === 'llm' && request.type === 'llm.request') {
-        for await (const delta of options.engine.stream({
-          messages: request.messages,
-          signal,
-          ...(request.tools ? { tools: request.tools } : {}),
-          ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}),
-        })) {
-          if (signal.aborted) break;
-          send(
-            request.replyTo,
-            typeof delta === 'string'
-              ? { kind: 'token', text: delta }
-              : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments },
-          );
-        }
-      } else if (options.stage === 'stt' && request.type === 'stt.request') {
-        const stream = options.engine.createStream({
-          sampleRateHz: request.sampleRateHz,
-          signal,
-          onPartial: () => undefined,
-          ...(request.language ? { language: request.language } : {}),
-          ...(request.channel ? { channel: request.channel } : {}),
-        });
-        stream.push(request.audio);
-        const { text, confidence, language } = await stream.finish();
-        send(request.replyTo, {
-          kind: 'text',
-          text,
-          ...(confidence !== undefined ? { confidence } : {}),
-          ...(language ? { language } : {}),
-        });
-      }
+      await runEngine(options, request, signal, reply);
       if (signal.aborted) stats.cancelled++;
       else {
         stats.served++;
-        send(request.replyTo, { kind: 'done' });
+        reply({ kind: 'done' });
       }
-      options.log?.(
-        `${workerId} ${request.type} ${request.requestId} ${signal.aborted ? 'cancelled' : 'done'} in ` +
-          `${Math.round(clock.now() - startedAtMs)} ms`,
-      );
+      const ms = Math.round(clock.now() - startedAtMs);
+      options.log?.(`${named} ${signal.aborted ? 'cancelled' : 'done'} in ${ms} ms`);
     } catch (error) {
       stats.failed++;
       const message = error instanceof Error ? error.message : String(error);
-      if (!controller.signal.aborted) send(request.replyTo, { kind: 'error', message });
-      options.log?.(`${workerId} ${request.type} ${request.requestId} failed: ${message}`);
+      if (!controller.signal.aborted) reply({ kind: 'error', message });
+      options.log?.(`${named} failed: ${message}`);
     } finally {
-      clock.clearTimeout(beat);
+      stopHeartbeat();
       running.delete(request.requestId);
       stats.active--;
     }
@@ -154,4 +104,80 @@ export function startWorker(options: WorkerOptions & WorkerEngine): WorkerHandle
       await bus.flush();
     },
   };
+}
+
+type WorkerRequest = MessageOf<'tts.request'> | MessageOf<'llm.request'> | MessageOf<'stt.request'>;
+type Reply = (message: WorkerReply) => void;
+
+/** Sends `beat` every {@link HEARTBEAT_MS}, so the session knows the worker is alive; returns the stop. */
+function startHeartbeat(clock: Clock, beat: () => void): () => void {
+  let timer: unknown;
+  const next = () => {
+    timer = clock.setTimeout(() => {
+      beat();
+      next();
+    }, HEARTBEAT_MS);
+  };
+  next();
+  return () => clock.clearTimeout(timer);
+}
+
+/** Runs the request on the worker's engine, if the request is for its stage, streaming the replies. */
+async function runEngine(worker: WorkerEngine, request: WorkerRequest, signal: AbortSignal, reply: Reply) {
+  if (worker.stage === 'tts' && request.type === 'tts.request') await synthesize(worker.engine, request, signal, reply);
+  else if (worker.stage === 'llm' && request.type === 'llm.request')
+    await generate(worker.engine, request, signal, reply);
+  else if (worker.stage === 'stt' && request.type === 'stt.request')
+    await transcribe(worker.engine, request, signal, reply);
+}
+
+/** TTS: one `chunk` reply per audio chunk, numbered from 0. */
+async function synthesize(engine: TtsEngine, request: MessageOf<'tts.request'>, signal: AbortSignal, reply: Reply) {
+  let seq = 0;
+  const ttsRequest = {
+    text: request.text,
+    signal,
+    ...(request.voice ? { voice: request.voice } : {}),
+    ...(request.language ? { language: request.language } : {}),
+  };
+  for await (const audio of engine.synthesize(ttsRequest)) {
+    if (signal.aborted) break;
+    reply({ kind: 'chunk', seq: seq++, audio });
+  }
+}
+
+/** LLM: a `token` reply per text delta, a `tool_call` reply per tool call. */
+async function generate(engine: LlmEngine, request: MessageOf<'llm.request'>, signal: AbortSignal, reply: Reply) {
+  for await (const delta of engine.stream({
+    messages: request.messages,
+    signal,
+    ...(request.tools ? { tools: request.tools } : {}),
+    ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}),
+  })) {
+    if (signal.aborted) break;
+    reply(
+      typeof delta === 'string'
+        ? { kind: 'token', text: delta }
+        : { kind: 'tool_call', id: delta.id, name: delta.name, arguments: delta.arguments },
+    );
+  }
+}
+
+/** STT: the request's audio in one push, then one `text` reply with the final transcript. */
+async function transcribe(engine: SttEngine, request: MessageOf<'stt.request'>, signal: AbortSignal, reply: Reply) {
+  const stream = engine.createStream({
+    sampleRateHz: request.sampleRateHz,
+    signal,
+    onPartial: () => undefined,
+    ...(request.language ? { language: request.language } : {}),
+    ...(request.channel ? { channel: request.channel } : {}),
+  });
+  stream.push(request.audio);
+  const { text, confidence, language } = await stream.finish();
+  reply({
+    kind: 'text',
+    text,
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(language ? { language } : {}),
+  });
 }

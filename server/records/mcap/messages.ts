@@ -130,29 +130,18 @@ function actionMessages(
   emitted: readonly RecordedEmitted[],
   turnOf = new Map<string, string>(),
 ): TopicMessage[] {
+  // The agent's side first: its goals say which turn each action belongs to.
+  const asked = requestedActionMessages(startedWallMs, emitted, turnOf);
+  return [...asked, ...answeredActionMessages(startedWallMs, events, turnOf)];
+}
+
+/** The goals and cancels the agent published; each goal's turn goes into `turnOf`. */
+function requestedActionMessages(
+  startedWallMs: number,
+  emitted: readonly RecordedEmitted[],
+  turnOf: Map<string, string>,
+): TopicMessage[] {
   const out: TopicMessage[] = [];
-  const status = (atMs: number, actionId: string, code: number) => ({
-    topic: 'actionStatus' as const,
-    atMs,
-    message: {
-      status_list: [{ goal_info: { goal_id: goalId(actionId), stamp: rosTime(startedWallMs + atMs) }, status: code }],
-    },
-  });
-  const result = (
-    atMs: number,
-    actionId: string,
-    code: number,
-    outcome: string,
-    resultJson: string,
-    error: string,
-  ) => ({
-    topic: 'actionResult' as const,
-    atMs,
-    message: {
-      status: code,
-      result: { action_id: actionId, turn_id: turnOf.get(actionId) ?? '', outcome, result_json: resultJson, error },
-    },
-  });
   for (const e of emitted) {
     if (e.kind !== 'publish') continue;
     const m: Record<string, unknown> = e.message;
@@ -179,51 +168,84 @@ function actionMessages(
         atMs: e.atMs,
         message: { goal_id: goalId(actionId), action_id: actionId, turn_id: turnId, reason: str(m.reason) },
       });
-      out.push(status(e.atMs, actionId, GoalStatus.canceling));
-    }
-  }
-  for (const e of events) {
-    const actionId = str(e.event.actionId);
-    const turnId = turnOf.get(actionId) ?? e.turnId ?? '';
-    switch (e.type) {
-      case 'action.accepted':
-        out.push(status(e.atMs, actionId, GoalStatus.accepted));
-        break;
-      case 'action.feedback':
-        out.push({
-          topic: 'actionFeedback',
-          atMs: e.atMs,
-          message: {
-            goal_id: goalId(actionId),
-            feedback: { action_id: actionId, turn_id: turnId, feedback_json: json(e.event.feedback) },
-          },
-        });
-        break;
-      case 'action.result':
-        out.push(
-          status(e.atMs, actionId, GoalStatus.succeeded),
-          result(e.atMs, actionId, GoalStatus.succeeded, 'result', json(e.event.result), ''),
-        );
-        break;
-      case 'action.failed':
-      case 'action.rejected': {
-        const outcome = e.type === 'action.failed' ? 'failed' : 'rejected';
-        const error = str(e.event.error) || str(e.event.reason);
-        out.push(
-          status(e.atMs, actionId, GoalStatus.aborted),
-          result(e.atMs, actionId, GoalStatus.aborted, outcome, '', error),
-        );
-        break;
-      }
-      case 'action.cancelled':
-        out.push(
-          status(e.atMs, actionId, GoalStatus.canceled),
-          result(e.atMs, actionId, GoalStatus.canceled, 'cancelled', '', ''),
-        );
-        break;
+      out.push(actionStatus(startedWallMs, e.atMs, actionId, GoalStatus.canceling));
     }
   }
   return out;
+}
+
+/** The executor's answers (accepted, feedback, and how it ended), as status, feedback and result messages. */
+function answeredActionMessages(
+  startedWallMs: number,
+  events: readonly RecordedEvent[],
+  turnOf: Map<string, string>,
+): TopicMessage[] {
+  return events.flatMap((e): TopicMessage[] => {
+    const actionId = str(e.event.actionId);
+    const turnId = turnOf.get(actionId) ?? e.turnId ?? '';
+    const status = (code: number) => actionStatus(startedWallMs, e.atMs, actionId, code);
+    // The result names the turn only when the action's goal was seen (`turnOf`); feedback falls back to the event's.
+    const resultTurnId = turnOf.get(actionId) ?? '';
+    const ended = (code: number, outcome: string, resultJson: string, error: string) => [
+      status(code),
+      actionResult(e.atMs, code, {
+        action_id: actionId,
+        turn_id: resultTurnId,
+        outcome,
+        result_json: resultJson,
+        error,
+      }),
+    ];
+    switch (e.type) {
+      case 'action.accepted':
+        return [status(GoalStatus.accepted)];
+      case 'action.feedback':
+        return [
+          {
+            topic: 'actionFeedback',
+            atMs: e.atMs,
+            message: {
+              goal_id: goalId(actionId),
+              feedback: { action_id: actionId, turn_id: turnId, feedback_json: json(e.event.feedback) },
+            },
+          },
+        ];
+      case 'action.result':
+        return ended(GoalStatus.succeeded, 'result', json(e.event.result), '');
+      case 'action.failed':
+      case 'action.rejected':
+        return ended(
+          GoalStatus.aborted,
+          e.type === 'action.failed' ? 'failed' : 'rejected',
+          '',
+          str(e.event.error) || str(e.event.reason),
+        );
+      case 'action.cancelled':
+        return ended(GoalStatus.canceled, 'cancelled', '', '');
+      default:
+        return [];
+    }
+  });
+}
+
+/** An `action_msgs/GoalStatusArray` with the one goal's status. */
+function actionStatus(startedWallMs: number, atMs: number, actionId: string, code: number): TopicMessage {
+  return {
+    topic: 'actionStatus',
+    atMs,
+    message: {
+      status_list: [{ goal_info: { goal_id: goalId(actionId), stamp: rosTime(startedWallMs + atMs) }, status: code }],
+    },
+  };
+}
+
+/** How an action ended: its final status and result. */
+function actionResult(
+  atMs: number,
+  code: number,
+  result: { action_id: string; turn_id: string; outcome: string; result_json: string; error: string },
+): TopicMessage {
+  return { topic: 'actionResult', atMs, message: { status: code, result } };
 }
 
 function audioMessages(startedWallMs: number, audio: readonly RecordedAudio[]): TopicMessage[] {

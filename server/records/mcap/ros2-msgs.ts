@@ -16,8 +16,9 @@
  *
  * @example
  * ```ts
- * const bytes = ROS2.LiveSpeech.writer.writeMessage({ header, incremental: '', final: 'turn left', confidence: 0.9, language: 'en' });
- * ROS2.LiveSpeech.reader.readMessage(bytes); // { header, incremental: '', final: 'turn left', confidence: 0.9, language: 'en' }
+ * const speech = { header, incremental: '', final: 'turn left', confidence: 0.9, language: 'en' };
+ * const bytes = ROS2.LiveSpeech.writer.writeMessage(speech);
+ * ROS2.LiveSpeech.reader.readMessage(bytes); // the same fields as `speech`
  * ```
  */
 import { parse } from '@foxglove/rosmsg';
@@ -37,8 +38,9 @@ const UUID = `uint8[16] uuid`;
 const withDependencies = (own: string, deps: Array<[string, string]>): string =>
   [own, ...deps.map(([name, text]) => `${SEPARATOR}\nMSG: ${name}\n${text}`)].join('\n');
 
-const LIVE_SPEECH = `# The user's speech as the recognizer heard it: the hypothesis so far (incremental), or the final text.
-std_msgs/Header header
+const LIVE_SPEECH =
+  "# The user's speech as the recognizer heard it: the hypothesis so far (incremental), or the final text.\n" +
+  `std_msgs/Header header
 string incremental
 string final
 float64 confidence
@@ -76,8 +78,9 @@ int8 status`;
 const GOAL_INFO = `unique_identifier_msgs/UUID goal_id
 builtin_interfaces/Time stamp`;
 
-const ACTION_GOAL = `# A declared robot action the agent asked for: its id, the turn that asked, its name and JSON arguments.
-string action_id
+const ACTION_GOAL =
+  '# A declared robot action the agent asked for: its id, the turn that asked, its name and JSON arguments.\n' +
+  `string action_id
 string turn_id
 string name
 string arguments_json

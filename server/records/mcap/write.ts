@@ -9,7 +9,8 @@
  * @example
  * ```ts
  * const data = recordingData(store, 'robot-1');
- * const { messages } = await writeMcapFile(data, 'robot-1.mcap', { topics: mcapTopics({ prefix: '/robot1/voice_agent' }) });
+ * const topics = mcapTopics({ prefix: '/robot1/voice_agent' });
+ * const { messages } = await writeMcapFile(data, 'robot-1.mcap', { topics });
  * ```
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
