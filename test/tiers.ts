@@ -1,11 +1,11 @@
 /**
  * The test tiers, decided by what a test file uses, so a new file lands in its tier without a list to
  * keep: `unit` (no I/O, no real engine, simulated clock: the inner loop), `model` (the chart's exhaustive
- * walks, `test/model/`: no I/O either, but minutes long), `integration` (real servers,
- * SQLite, the sound server, child processes, sockets, the local speech engines) and `e2e` (a browser, the
- * Realtime client libraries, whole conversations through real engines: `test/e2e/`). The unit
- * tier's setup file (test/support/unit-guard.setup.ts) makes sockets and child processes throw, so a file
- * this scan misses fails loudly instead of slowing the inner loop.
+ * walks, `test/model/`: no I/O either, but minutes long), `integration` (real servers, SQLite, the sound
+ * server, child processes, sockets, the local speech engines and the engines a configuration builds) and
+ * `e2e` (a browser, the Realtime client libraries, whole conversations through real engines:
+ * `test/e2e/`). The unit tier's setup file (test/support/unit-guard.setup.ts) makes sockets and child
+ * processes throw, so a file this scan misses fails loudly instead of slowing the inner loop.
  *
  * @example
  * ```ts
@@ -55,6 +55,8 @@ const INTEGRATION_MARKERS = [
   /adapters\/(tts\/(flite|espeak|edge)|vad\/(fvad|silero)|audio\/rnnoise)/,
   /adapters\/echo\/(canceller|stage|webrtc-stage|webrtc-apm)/,
   /sim\/(echo-loop|engine-pool-tap)|bench\/|local-stack|human-speech/,
+  // the engines built from a configuration: every engine's module, the native ones' libraries with them
+  /runtime\/(engine-pool|engines)\.js/,
 ];
 
 /**

@@ -24,6 +24,7 @@ describe('test tiers', () => {
       "import {\n  createServer,\n  type Server,\n} from 'node:http';",
       "const { createPocketsphinxStt } = await import('../../adapters/stt/pocketsphinx.js');",
       "import { loadHumanSpeech } from '../../sim/human-speech.js';",
+      "import { buildEngines } from '../../runtime/engine-pool.js';",
     ];
     for (const source of cases) expect(tierOf('test/x/y.test.ts', source), source).toBe('integration');
     expect(tierOf('bench/test/doc-tables.test.ts', "import { renderDoc } from '../doc-tables.js';")).toBe(
