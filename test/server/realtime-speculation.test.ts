@@ -42,17 +42,18 @@ describe('Realtime and speculative replies', () => {
     await new Promise((r) => ws.once('open', r));
     const append = (ms: number, speech: boolean) =>
       ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: audio(ms, speech) }));
-    const waitFor = async (type: string) => {
+    const waitFor = async (type: string, match: (e: Event) => boolean = () => true) => {
       const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.type === type)) {
+      while (!events.some((e) => e.type === type && match(e))) {
         if (Date.now() > deadline) throw new Error(`no ${type}; saw ${events.map((e) => e.type).join(', ')}`);
         await sleep(10);
       }
     };
-    // "what is the" … a pause long enough for a guess (200 ms) but not an end (600 ms) … "weather in paris".
+    // "what is the" … a pause long enough for a guess (200 ms) but not an end (600 ms) … "weather in paris":
+    // the sentence goes on once the session says it is in the long pause, where it guesses.
     append(600, true);
     append(100, false);
-    await sleep(450);
+    await waitFor('voice_agent.session.state', (e) => e.value === 'listening.hearing.paused.long');
     expect(events.some((e) => e.type === 'input_audio_buffer.speech_started')).toBe(true);
     append(800, true);
     append(800, false);
