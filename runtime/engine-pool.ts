@@ -28,8 +28,6 @@ import {
 import type { AudioSink } from '../adapters/audio/sink.js';
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { loadRulesFile } from '../adapters/llm/rules.js';
-import type { LlmEngine } from '../adapters/llm/types.js';
-import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import { createFilteredKeep, type OwnVoiceStop } from '../actors/estop/index.js';
 import type { AppConfig } from './config.js';
@@ -57,7 +55,8 @@ import {
 } from './runtime-options.js';
 import { reportingFailures } from './stop-stt-failures.js';
 import { loadLearnedHeads, type LearnedHeads } from './learned-heads.js';
-import { warmStopPath } from './warm-stop.js';
+import { warmUpEngines } from './engine-warm-up.js';
+import { resolve, type SharedEngines, type Slot, type TtsChain, type TtsSpec } from './shared-engines.js';
 import type { BoundEngines, SessionBinding } from './session-binding.js';
 
 export type { BoundEngines, SessionBinding } from './session-binding.js';
@@ -87,28 +86,7 @@ export interface BuildEnginesOptions {
   sessions?: number;
 }
 
-/**
- * Why a decoder set per 4 sessions: in the capacity bench (users who speak a command or a stop about
- * every 5 s) a third of the sessions had an utterance open at once at most, and a pause's decode is shed
- * when every set is busy; a set made while the sessions speak holds every one of them ~0.5 s. Beyond
- * these, sets are still made when needed (and kept).
- */
-const SESSIONS_PER_DECODER_SET = 4;
-
-/**
- * Why 4: decoders for a whole capacity take ~9 s to make for 100 sessions on two cores; a server ready
- * after the first few answers /readyz at once and makes the rest while its first sessions start.
- */
-const SESSIONS_READY_AT_WARM_UP = 4;
-
-/** A slot of the chain: a shared engine, or a recipe for a per-session (`remote`) one. */
-type Slot<T> = { shared: T } | { perSession: (remote: RemoteContext) => T };
-
-type TtsChain = Array<Slot<TtsEngine>>;
-type TtsSpec = AppConfig['tts']['engines'][number];
-
-const resolve = <T>(slot: Slot<T>, remote: RemoteContext): T =>
-  'shared' in slot ? slot.shared : slot.perSession(remote);
+const notWarming = () => new Error('the engine pool is not warming up: call pool.warmUp() before pool.prepared()');
 
 export function buildEngines(config: AppConfig, { clock, sessions = 1 }: BuildEnginesOptions): EnginePool {
   // First: a broken declaration is the first thing to fix, and the rule policy is checked against them.
@@ -145,8 +123,6 @@ function rulesFallback(config: AppConfig): { notUnderstoodText?: string } {
 function slotFor<T>(engine: string, build: (remote?: RemoteContext) => T): Slot<T> {
   return engine === 'remote' ? { perSession: (r) => build(r) } : { shared: build() };
 }
-
-const sharedOf = <T>(slots: ReadonlyArray<Slot<T>>): T[] => slots.flatMap((s) => ('shared' in s ? [s.shared] : []));
 
 function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
   const stt = slotFor(config.stt.engine, (r) => buildStt(config, clock, r));
@@ -187,65 +163,6 @@ function buildSharedEngines(config: AppConfig, clock: Clock): SharedEngines {
     stopStt,
     learned,
   };
-}
-
-const notWarming = () => new Error('the engine pool is not warming up: call pool.warmUp() before pool.prepared()');
-
-/**
- * Loads models, opens connections and synthesizes the cached phrases, for `sessions` at once; `rest`
- * settles once what is left to make for them, in the background, is made.
- */
-async function warmUpEngines(engines: SharedEngines, sessions: number): Promise<{ rest: Promise<void> }> {
-  const { config, stt, llm, tts, ttsByLanguage, stopStt } = engines;
-  if (config.tts.warmUp) {
-    // Why before the first turn: a cold engine's first request is the slowest one the user would hear.
-    const chains = [...sharedOf(tts), ...ttsByLanguage.flatMap(([, chain]) => sharedOf(chain))];
-    await Promise.all(chains.map((engine) => engine.warmUp?.()));
-    await Promise.all(sharedOf([stt, llm] as Array<Slot<SttEngine | LlmEngine>>).map((engine) => engine.warmUp?.()));
-  }
-  // The VAD's module (WASM, model) loads on first use: load it now, not in the first session.
-  (await buildVad(config)).close?.();
-  await engines.keywordSpotter?.warmUp();
-  await engines.stopSpotter?.warmUp();
-  await stopStt?.warmUp?.();
-  // Decoders for the first sessions before the process says it serves; the rest of its capacity after.
-  await prepareFor(engines, Math.min(sessions, SESSIONS_READY_AT_WARM_UP));
-  await engines.learned();
-  // The first STOP of the process as fast as the rest: its handlers run once before any session does.
-  await warmStopPath();
-  // A decoder that fails to load here fails again, with its error, in the session that makes its own.
-  const rest = sessions > SESSIONS_READY_AT_WARM_UP ? prepareFor(engines, sessions) : Promise.resolve();
-  return { rest: rest.catch(() => undefined) };
-}
-
-/**
- * Search decoders for `sessions` at once, made off the event loop, so a session starting takes one
- * instead of making its own (~150 ms of every session's loop), and the decoder sets their utterances
- * take at once: for one session, its utterance's and (one pool beside the grammar stack) its pause's
- * decode; beyond it, one more per SESSIONS_PER_DECODER_SET.
- */
-async function prepareFor(engines: SharedEngines, sessions: number): Promise<void> {
-  const { stt, stopStt } = engines;
-  await Promise.all([engines.keywordSpotter?.prepare?.(sessions), engines.stopSpotter?.prepare?.(sessions)]);
-  const oneSession = stopStt !== undefined && 'shared' in stt && stopStt === stt.shared ? 2 : 1;
-  const decoderSets = Math.max(oneSession, Math.ceil(sessions / SESSIONS_PER_DECODER_SET) + 1);
-  if ('shared' in stt) await stt.shared.prepare?.(decoderSets);
-}
-
-/** What the sessions of a pool share: built once by {@link buildEngines}, read by every `bind`. */
-interface SharedEngines {
-  readonly config: AppConfig;
-  readonly clock: Clock;
-  readonly stt: Slot<SttEngine>;
-  readonly llm: Slot<LlmEngine>;
-  readonly tts: ReadonlyArray<Slot<TtsEngine>>;
-  readonly ttsByLanguage: ReadonlyArray<[string, TtsChain]>;
-  readonly memory: ReturnType<typeof buildMemory>;
-  readonly turnCompletion: ReturnType<typeof buildTurnCompletion>;
-  readonly keywordSpotter: ReturnType<typeof buildKeywordSpotter>;
-  readonly stopSpotter: ReturnType<typeof buildStopSpotter>;
-  readonly stopStt: ReturnType<typeof buildStopStt>;
-  readonly learned: () => Promise<LearnedHeads>;
 }
 
 type Publish = (notice: Notice) => void;
