@@ -181,7 +181,7 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       await settle();
       send(2);
       await a.flush();
-      await waitFor(() => chunk.got.length === 2 && llm.got.length === 1, 'the second round');
+      await waitFor(() => chunk.got.length === 2 && llm.got.length === 1, 'the messages of send(2)');
       // The session's last subscriptions go; later messages reach nobody, then a new subscriber all of them.
       chunk.unsubscribe();
       llm.unsubscribe();
@@ -192,7 +192,7 @@ export function describeTransportContract(name: string, makeTransports: MakeCont
       await settle();
       send(4);
       await a.flush();
-      await waitFor(() => all.got.length === 2, 'the fourth round');
+      await waitFor(() => all.got.length === 2, 'the messages of send(4)');
       expect(chunk.got.map((d) => d.data[0])).toEqual([1, 2]);
       expect(llm.got.map((d) => [d.subject, d.data[0]])).toEqual([[`${p}.s3.llm.token`, 2]]);
       expect(all.got.map((d) => [d.subject, d.data[0]])).toEqual([

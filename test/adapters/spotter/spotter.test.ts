@@ -24,7 +24,7 @@ describe('keyword spotter (pocketsphinx)', () => {
       ],
     });
     for (let pass = 0; pass < 2; pass++) {
-      // The second pass runs on the first pass's decoder, back from the pool.
+      // Pass 1 reuses the decoder pass 0 gave back to the pool: a reused decoder hears the same.
       const stream = spotter.createStream();
       expect(feed(stream, silence(500), nearMiss!, silence(800))).toEqual([]);
       const woken = feed(stream, wake!, silence(800));
