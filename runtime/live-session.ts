@@ -12,7 +12,7 @@
  * not yet played (client pipe, server, device: `pacat -v`'s stream time every 50 ms), the capture latency
  * `pa_stream_get_latency` of the microphone — so that what the canceller sees as simultaneous is what the
  * speaker played and the microphone heard at once, and the canceller's tail (`audio.echoTailMs`) covers
- * only the room. The applied shift follows the reports when they move by more than {@link SHIFT_STEP_MS}.
+ * only the room. The applied shift follows the reports when they move by more than `SHIFT_STEP_MS` (live-capture.ts).
  *
  * The server's latency alone is not the way to the speaker: a playback stream that stops consuming for a
  * while (seen in the virtual room a second or two after the microphone opens) leaves a backlog in the
@@ -31,18 +31,10 @@
  * const result = await runLive({ config, input: 'room.monitor', signal: controller.signal, onLine: console.log });
  * ```
  */
-import type { SessionConfig } from '../machines/config.js';
-import {
-  recordingFeedConditioner,
-  recordingFeedSink,
-  type ConditionerFeed,
-} from '../adapters/audio/conditioner-feed.js';
-import { createCaptureClock, loadEchoCancelModule, type EchoCancelModule } from '../adapters/echo/index.js';
-import { createFramer } from '../adapters/audio/framer.js';
-import type { InputConditioner } from '../adapters/audio/input-conditioner.js';
+import { recordingFeedConditioner, recordingFeedSink } from '../adapters/audio/conditioner-feed.js';
+import { loadEchoCancelModule, type EchoCancelModule } from '../adapters/echo/index.js';
 import type { AudioSink } from '../adapters/audio/sink.js';
-import { pcmBytesFor } from '../adapters/audio/pcm.js';
-import { detectSoundServer, listDevices, resolveDevices, type SoundServer } from '../adapters/audio/sound-server.js';
+import { detectSoundServer, listDevices, resolveDevices } from '../adapters/audio/sound-server.js';
 import { createSoundServerSink, type SoundServerSink } from '../adapters/audio/sound-server-sink.js';
 import {
   openCapture,
@@ -54,135 +46,23 @@ import {
 import { systemClock, type Clock } from '../adapters/clock.js';
 import { createMemoryTransport } from '../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../bus/message-bus.js';
-import type { TurnTimeline } from '../bus/messages.js';
-import type { HistoryEntry } from '../machines/events.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { buildEngines, type EnginePool } from './engine-pool.js';
 import { remoteEngines } from './run-audio.js';
 import { inputConditioningFrom } from './runtime-options.js';
 import { assembleSession } from './assemble-session.js';
-import type { StartSessionOptions } from './session-host.js';
 import { startSimulatedRobot } from './simulated-robot.js';
 import { createTimelineRecorder } from './timeline.js';
+import { captureInto, createStamps, stampedConditioner, type Stamps } from './live-capture.js';
+import type { LiveInfo, LiveOptions, LiveResult } from './live-options.js';
 
-/** Why 10 ms: the reports jitter by ±3 ms around a steady value; a real change (a new device) is larger. */
-const SHIFT_STEP_MS = 10;
+export type { LiveInfo, LiveOptions, LiveResult } from './live-options.js';
+
 /**
  * Why 20 ms: audio waiting in the client's pipe beyond what the server holds; one frame is jitter. Beyond it, the sink
  * skips silence.
  */
 const BACKLOG_JITTER_MS = 20;
-/** Why 2 s: a capture client never pauses, so a late chunk is the event loop's stall, not a gap in the samples. */
-const CAPTURE_RESYNC_MS = 2000;
-
-export interface LiveOptions {
-  config: AppConfig;
-  /** Source (pulse) or device (ALSA) to record from; default: the server's default input. */
-  input?: string;
-  output?: string;
-  /** Ends the session. */
-  signal: AbortSignal;
-  sessionId?: string;
-  /**
-   * The speaker's buffer asked of the server (`pacat --latency-msec`). Why 80 ms: above the sink's 60 ms lead, so
-   * nothing waits in the pipe (see docs/live.md).
-   */
-  playbackLatencyMs?: number;
-  /** The microphone's (`parec --latency-msec`). Why 20 ms: one pipeline frame. */
-  captureLatencyMs?: number;
-  /** The sound server's `module-echo-cancel` on the devices instead of the session's own canceller (pulse only). */
-  echoCancelModule?: boolean;
-  /** How far ahead of time the sink hands audio to the client (sound-server-sink.ts). */
-  leadMs?: number;
-  /** Lines for the terminal: the devices, what the user and the agent said, errors. */
-  onLine?: (line: string) => void;
-  /** An observer of the chart, made with the session's bus and clock (the bench's recorder). */
-  attach?: (world: { bus: MessageBus; clock: Clock }) => NonNullable<StartSessionOptions['attach']>;
-  /** Called once the session listens (devices open, engines warm). */
-  onReady?: (info: LiveInfo) => void;
-  /**
-   * Filled as the session runs with what its input conditioner is given from the sound server's clocks
-   * (capture stamps, the speaker's play positions, the echo return, the echo path's moves), for a
-   * recording that `voice-agent check` re-runs (adapters/audio/conditioner-feed.ts).
-   */
-  conditionerFeed?: ConditionerFeed;
-}
-
-export interface LiveInfo {
-  server: SoundServer;
-  input: string;
-  output: string;
-  echoCancel: boolean;
-  /** The echo is cancelled by the sound server's module (`input`/`output` are then its virtual pair's masters). */
-  echoCancelModule: boolean;
-}
-
-export interface LiveResult {
-  info: LiveInfo;
-  /** Times on the session clock (performance.now); rebase on `startedAtMs`. */
-  turns: TurnTimeline[];
-  history: readonly HistoryEntry[];
-  startedAtMs: number;
-  endedAtMs: number;
-  /** The microphone's stamp shift last applied (the speaker's queue + capture latency as reported), ms. */
-  echoShiftMs: number;
-  /** The server's reported playback latency (median of the last reports), ms. */
-  playbackLatencyMs: number;
-  /** Audio written but not yet played (pipe + server + device), from the stream's playing position, ms. */
-  queuedMs: number;
-  /** Speaker frames dropped after event-loop stalls (the device had played silence in their place). */
-  droppedFrames: number;
-  captureLatencyMs: number;
-  /** The echo step's own alignment after the shift (its delay estimate, how often it moved). */
-  echoDelay?: { alignedMs: number; estimatedMs: number | undefined; moves: number };
-  /** Speaker underruns since the session started listening. */
-  underruns: number;
-  /** Why the session ended: `signal`, or the client failure's message. */
-  endedBy: string;
-  sessionConfig: SessionConfig;
-}
-
-/** Microphone frames waiting for the VAD actor, each with the session-clock time its last sample was heard. */
-interface Stamps {
-  push(atMs: number): void;
-  shift(): number | undefined;
-}
-
-function createStamps(): Stamps {
-  const queue: number[] = [];
-  return {
-    push(atMs) {
-      // Why 500: 10 s of frames; more means frames are not reaching the conditioner, so stamps would misalign.
-      if (queue.length > 500) queue.length = 0;
-      queue.push(atMs);
-    },
-    shift: () => queue.shift(),
-  };
-}
-
-/**
- * The conditioner, given each frame's capture stamp instead of the time the VAD actor saw it, and told
- * when the speaker ran dry (`glitches` counts underruns and the sink's stalls): the device re-buffers,
- * so its echo no longer comes where the reference and the shift put it until the reports catch up.
- */
-function stampedConditioner(inner: InputConditioner, stamps: Stamps, glitches: () => number): InputConditioner {
-  let seen = 0;
-  return {
-    // Read through: with `audio.noiseSuppression: "auto"` the steps change as the room does.
-    get steps() {
-      return inner.steps;
-    },
-    process: (audio, atMs) => {
-      const now = glitches();
-      if (now !== seen) inner.echoPathMoved?.();
-      seen = now;
-      return inner.process(audio, stamps.shift() ?? atMs);
-    },
-    close: () => inner.close(),
-    ...(inner.echoDelay ? { echoDelay: () => inner.echoDelay!() } : {}),
-    ...(inner.roomNoise ? { roomNoise: inner.roomNoise.bind(inner) } : {}),
-  };
-}
 
 async function openDevices(config: AppConfig, options: LiveOptions) {
   const server = await detectSoundServer();
@@ -454,40 +334,4 @@ async function closeLive({ robot, speakerSink, mic, devices, bus, line }: LivePa
       ),
     );
   await bus.close();
-}
-
-/**
- * The microphone's chunks cut into the pipeline's frames, each stamped on a capture clock that counts
- * samples (a chunk delivered late by a busy event loop does not move them) and shifted by the latency.
- */
-function captureInto(
-  config: AppConfig,
-  { clock, stamps, push }: { clock: Clock; stamps?: Stamps; push: (frame: Uint8Array) => void },
-) {
-  const rate = config.audio.inputRateHz;
-  const frameBytes = pcmBytesFor(config.pipeline.frameMs, rate);
-  const framer = createFramer(frameBytes);
-  const captureClock = createCaptureClock({ sampleRateHz: rate, resyncMs: CAPTURE_RESYNC_MS });
-  let reported: () => number = () => 0;
-  let shiftMs: number | undefined;
-  return {
-    latency(source: () => number) {
-      reported = source;
-    },
-    shiftMs: () => shiftMs ?? 0,
-    onData(chunk: Uint8Array) {
-      const now = clock.now();
-      const latest = reported();
-      if (shiftMs === undefined || Math.abs(latest - shiftMs) > SHIFT_STEP_MS) shiftMs = latest;
-      const pending = framer.pendingBytes >> 1;
-      // Timeline index of the chunk's first sample; the first frame out starts `pending` samples before it.
-      const first = captureClock.place(chunk.byteLength >> 1, now);
-      const frames = framer.push(chunk);
-      frames.forEach((frame, i) => {
-        const endSample = first - pending + ((i + 1) * frameBytes) / 2;
-        stamps?.push((endSample * 1000) / rate - shiftMs!);
-        push(frame);
-      });
-    },
-  };
 }
