@@ -14,18 +14,14 @@
  * as a difference. The chart's own timers likewise fire when the session's did (a timer in real time fires a little
  * late, after the microphone frames that came meanwhile).
  */
-import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
-import { replayedFeedConditioner, replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
+import { replayedFeedSink } from '../../adapters/audio/conditioner-feed.js';
 import type { InputSwitches } from '../../adapters/audio/input-conditioner.js';
 import { createDeviceSink } from '../../adapters/audio/device-sink.js';
 import type { AudioSink } from '../../adapters/audio/sink.js';
 import { createRecordingSink } from '../../adapters/audio/recording-sink.js';
 import { createResampler, MIC_RESAMPLER_QUALITY } from '../../adapters/audio/resample.js';
 import { createRnnoiseDenoiser } from '../../adapters/audio/rnnoise.js';
-import type { LlmEngine } from '../../adapters/llm/types.js';
-import type { SttEngine } from '../../adapters/stt/types.js';
 import { ManualClock } from '../../adapters/testing/manual-clock.js';
-import type { TtsEngine } from '../../adapters/tts/types.js';
 import { createMemoryTransport } from '../../bus/memory-transport.js';
 import { createMessageBus, type MessageBus } from '../../bus/message-bus.js';
 import type { BusMessage } from '../../bus/messages.js';
@@ -33,130 +29,16 @@ import { DialogState } from '../../machines/states.js';
 import type { Clock } from '../../adapters/clock.js';
 import type { AppConfig } from '../../runtime/config.js';
 import { assembleSession } from '../../runtime/assemble-session.js';
-import { buildEngines, type BoundEngines } from '../../runtime/engine-pool.js';
+import { buildEngines } from '../../runtime/engine-pool.js';
 import type { StartSessionOptions } from '../../runtime/session-host.js';
 import type { RecordingData } from './mcap/topics.js';
 import { isRemoteLlm, type RerunMaterial } from './rerun-material.js';
+import { advance, answerHold, pacedEngines, settle, type Pacing } from './rerun-pacing.js';
 
 /** Why 60 s: the longest a re-run goes on after the recording's last input for the agent to fall idle. */
 const MAX_TAIL_MS = 60_000;
 /** The simulated clock's step while nothing is due: one microphone frame. */
 const STEP_MS = 20;
-
-/**
- * Holds an engine's answer until the session got it: a final by its turn, a TTS segment by its text, an LLM start by
- * its order.
- */
-type Held = (kind: 'stt' | 'llm' | 'tts', key?: string) => Promise<void>;
-
-/** Waits for engine work in flight, letting the clock run what falls due up to now. */
-async function settle(inFlight: Set<Promise<unknown>>, clock: ManualClock): Promise<void> {
-  await clock.advanceTo(clock.now());
-  while (inFlight.size > 0) {
-    await Promise.allSettled([...inFlight]);
-    await clock.advanceTo(clock.now());
-  }
-}
-
-/**
- * Moves the clock to `targetMs` one due timer at a time, waiting for the engine work each one starts before the next.
- */
-async function advance(inFlight: Set<Promise<unknown>>, clock: ManualClock, targetMs: number): Promise<void> {
-  await settle(inFlight, clock);
-  for (;;) {
-    const due = clock.nextDueMs();
-    if (due === undefined || due > targetMs) break;
-    await clock.advanceTo(due);
-    await settle(inFlight, clock);
-  }
-  await clock.advanceTo(targetMs);
-  await settle(inFlight, clock);
-}
-
-const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise<T> => {
-  inFlight.add(promise);
-  void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
-  return promise;
-};
-
-/** `turn()`: the utterance a stream opened now belongs to (the last `vad.speech_start`'s). */
-function pacedStt(
-  engine: SttEngine,
-  inFlight: Set<Promise<unknown>>,
-  hold: Held,
-  turn: () => string | undefined,
-): SttEngine {
-  return {
-    ...engine,
-    name: engine.name,
-    createStream(options) {
-      const inner = engine.createStream(options);
-      const turnId = turn();
-      return {
-        ...inner,
-        push: (audio) => inner.push(audio),
-        finish: async () => {
-          const result = await track(inFlight, inner.finish());
-          await hold('stt', turnId);
-          return result;
-        },
-      };
-    },
-  };
-}
-
-function pacedTts(engine: TtsEngine, inFlight: Set<Promise<unknown>>, hold: Held): TtsEngine {
-  return {
-    ...engine,
-    name: engine.name,
-    sampleRateHz: engine.sampleRateHz,
-    synthesize(request) {
-      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
-      let first = true;
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            async next() {
-              const step = await track(inFlight, inner.next());
-              if (first && !step.done) {
-                first = false;
-                await hold('tts', request.text);
-              }
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<Uint8Array>;
-        },
-      };
-    },
-  };
-}
-
-function pacedLlm(engine: LlmEngine, inFlight: Set<Promise<unknown>>, hold: Held): LlmEngine {
-  return {
-    ...engine,
-    name: engine.name,
-    stream(request) {
-      const inner = engine.stream(request)[Symbol.asyncIterator]();
-      let first = true;
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            async next() {
-              const step = await track(inFlight, inner.next());
-              if (first) {
-                first = false;
-                await hold('llm');
-              }
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<never>;
-        },
-      };
-    },
-  };
-}
 
 /**
  * Why 250 ms: how much later than due a chart timer may have fired in the session (an event loop busy with
@@ -200,34 +82,6 @@ function recordedTimers(
   };
 }
 
-/** A remote LLM's replies as recorded: the k-th request gets the k-th reply (its tool calls, then its text). */
-function recordedLlm(material: RerunMaterial): LlmEngine {
-  const replies: Array<Array<string | { callId: string; name: string; arguments: string }>> = [];
-  let current: (typeof replies)[number] = [];
-  for (const { message } of material.inputs) {
-    if (message.type === 'llm.tool_call')
-      current.push({
-        callId: String(message.callId),
-        name: String(message.name),
-        arguments: String(message.arguments),
-      });
-    else if (message.type === 'llm.done' || message.type === 'llm.error') {
-      if (message.type === 'llm.done' && typeof message.text === 'string' && message.text.length > 0)
-        current.push(message.text);
-      replies.push(current);
-      current = [];
-    }
-  }
-  let next = 0;
-  return {
-    name: 'recorded',
-    async *stream() {
-      const reply = replies[next++] ?? [];
-      for (const delta of reply) yield delta as never;
-    },
-  };
-}
-
 export interface FaithfulRerun {
   /**
    * Everything the re-run's chart did, recorded by `attach`'s recorder; resolves when the agent is idle after the last
@@ -251,36 +105,6 @@ async function preloadInputWasm(material: RerunMaterial, config: AppConfig): Pro
   (await createRnnoiseDenoiser({ sampleRateHz: config.audio.inputRateHz })).close();
 }
 
-/**
- * Holds each engine's answer until the session got it, in order (a TTS segment's by its text). A final
- * by its turn: an utterance the session finalized without the engine (no audio) or dropped before its
- * final must not shift the others onto another turn's time, and a final the session never got is held
- * for good.
- */
-function answerHold(material: RerunMaterial, clock: ManualClock): Held {
-  const origin = material.originMs;
-  const llmTimes: number[] = [];
-  const keyed: Array<{ kind: 'stt' | 'tts'; atMs: number; key: string; used: boolean }> = [];
-  for (const [kind, atMs, key] of material.answers) {
-    if (kind === 'llm') llmTimes.push(origin + atMs);
-    else keyed.push({ kind, atMs: origin + atMs, key, used: false });
-  }
-  let llmCount = 0;
-  return (kind, key) => {
-    let due: number | undefined;
-    if (kind === 'llm') due = llmTimes[llmCount++];
-    else {
-      const found = keyed.find((t) => !t.used && t.kind === kind && t.key === key);
-      if (found) found.used = true;
-      due = found?.atMs;
-    }
-    // A final the session never got (its turn ended while the recognizer decoded) never comes in the re-run.
-    if (kind === 'stt' && due === undefined) return new Promise<void>(() => undefined);
-    if (due === undefined || due <= clock.now()) return Promise.resolve();
-    return new Promise((resolve) => clock.setTimeout(resolve, due - clock.now()));
-  };
-}
-
 /** Where the re-run's voice goes: a sink of the session's kind; `live`: played where the session's sound server did. */
 function rerunSink(material: RerunMaterial, clock: ManualClock, outRate: number): AudioSink {
   const ownSink =
@@ -289,42 +113,6 @@ function rerunSink(material: RerunMaterial, clock: ManualClock, outRate: number)
       : createDeviceSink({ clock, sampleRateHz: outRate, send: () => undefined, clear: () => undefined });
   const feed = material.conditioner;
   return feed ? replayedFeedSink(feed, ownSink, clock) : ownSink;
-}
-
-const mapChains = <T, U>(chains: Readonly<Record<string, T>>, f: (chain: T) => U): Record<string, U> =>
-  Object.fromEntries(Object.entries(chains).map(([k, chain]) => [k, f(chain)]));
-
-/** What the engines are wrapped with: the answers held, the work in flight tracked, the utterance's turn. */
-interface Pacing {
-  readonly material: RerunMaterial;
-  readonly remoteLlm: boolean;
-  readonly inFlight: Set<Promise<unknown>>;
-  readonly hold: Held;
-  readonly utteranceTurn: () => string | undefined;
-}
-
-/**
- * The session's engines, paced: a remote LLM replaced by its recorded replies; `live`: the conditioner
- * given the session's capture stamps.
- */
-function pacedEngines(bound: BoundEngines, pacing: Pacing): BoundEngines {
-  const { material, inFlight, hold } = pacing;
-  const feed = material.conditioner;
-  const pacedChain = (chain: readonly TtsEngine[]) => chain.map((t) => pacedTts(t, inFlight, hold));
-  return {
-    ...bound,
-    ...(feed && bound.inputConditioner
-      ? { inputConditioner: replayedFeedConditioner(feed, bound.inputConditioner) }
-      : {}),
-    stt: pacedStt(bound.stt, inFlight, hold, pacing.utteranceTurn),
-    llm: pacedLlm(pacing.remoteLlm ? recordedLlm(material) : bound.llm, inFlight, hold),
-    tts: pacedChain(bound.tts),
-    ...(bound.ttsByLanguage ? { ttsByLanguage: mapChains(bound.ttsByLanguage, pacedChain) } : {}),
-    ...(bound.stopStt ? { stopStt: trackedDecodes(bound.stopStt, inFlight) } : {}),
-    ...(bound.learned
-      ? { learned: { ...bound.learned, engine: trackedKeywords(bound.learned.engine, inFlight) } }
-      : {}),
-  };
 }
 
 /** One thing the re-run does at a time of the session's clock; `order` keeps the recorded order at one time. */
