@@ -30,7 +30,17 @@ export interface CapacityFleetResult {
   refused: Record<string, number>;
   commands: number;
   answered: number;
+  /** Answered commands whose transcript was the words said. */
+  recognized: number;
+  /** First audio after the voice's end of the recognized commands (ms): the promise's figure. */
   firstAudioMs: number[];
+  /**
+   * And of the misheard ones: a transcript that is no complete command waits the VAD's full hangover, by design
+   * (docs/end-of-turn.md), whatever the load.
+   */
+  unrecognizedFirstAudioMs: number[];
+  /** Misheard commands, as `clip as "transcript"`, with how often. */
+  misheard: Record<string, number>;
   stops: number;
   stopped: number;
   estopMs: number[];
@@ -69,6 +79,15 @@ const LONG_ANSWER_PROMPT = 'tell me a joke';
 const NOISE_FLOOR_DBFS = -70;
 
 const TYPE = /"type":"([^"]+)"/;
+/** Lower case, words only: a transcript and the words said compared. */
+const wordsOf = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]+/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .join(' ');
+const sameWords = (a: string, b: string) => wordsOf(a) === wordsOf(b);
 
 /** Eight frames of a quiet room, base64 events ready to send. */
 function quietFrames(): { samples: Int16Array[]; events: string[] } {
@@ -122,7 +141,10 @@ export async function runCapacityFleet(
     refused: {},
     commands: 0,
     answered: 0,
+    recognized: 0,
     firstAudioMs: [],
+    unrecognizedFirstAudioMs: [],
+    misheard: {},
     stops: 0,
     stopped: 0,
     estopMs: [],
@@ -262,13 +284,27 @@ export async function runCapacityFleet(
         ANSWER_TIMEOUT_MS + command.samples.length / (CLIENT_RATE_HZ / 1000),
         (type) => type === 'response.output_audio.delta',
       );
+      const heard = { text: undefined as string | undefined };
+      const transcribed = next(
+        client,
+        ANSWER_TIMEOUT_MS + command.samples.length / (CLIENT_RATE_HZ / 1000),
+        (type, _, data) => {
+          if (type !== 'conversation.item.input_audio_transcription.completed') return false;
+          heard.text = (JSON.parse(data.toString()) as { transcript?: string }).transcript ?? '';
+          return true;
+        },
+      );
       const endAtMs = await speak(client, command);
       const firstAudioAtMs = await answer;
+      await transcribed;
       result.commands++;
       if (firstAudioAtMs !== undefined && firstAudioAtMs > endAtMs - 500) {
         result.answered++;
-        result.firstAudioMs.push(firstAudioAtMs - endAtMs);
+        const recognized = heard.text !== undefined && sameWords(heard.text, command.text);
+        if (recognized) result.recognized++;
+        (recognized ? result.firstAudioMs : result.unrecognizedFirstAudioMs).push(firstAudioAtMs - endAtMs);
         (result.byClip[command.name] ??= []).push(Math.round(firstAudioAtMs - endAtMs));
+        if (!recognized) count(result.misheard, `${command.name} as "${heard.text ?? ''}"`);
       } else count(result.missed, command.name);
       await idle(client);
       await sleep(QUIET_AFTER_MS);

@@ -22,6 +22,8 @@ export const HUMAN_DIR = [
 export interface CapacityClip {
   name: string;
   kind: 'command' | 'stop';
+  /** What is said (the recordings' manifest, or the text eSpeak NG spoke). */
+  text: string;
   /** 24 kHz s16 mono, peak at −6 dBFS. */
   samples: Int16Array;
   /** Index one past the last sample within 30 dB of the peak: where the voice ends. */
@@ -62,7 +64,7 @@ function readWav(path: string): { rateHz: number; pcm: Uint8Array } {
   throw new Error(`${path}: no data chunk`);
 }
 
-function toClip(name: string, kind: CapacityClip['kind'], pcm: Uint8Array): CapacityClip {
+function toClip(name: string, kind: CapacityClip['kind'], text: string, pcm: Uint8Array): CapacityClip {
   const raw = new Int16Array(pcm.byteLength >> 1);
   new Uint8Array(raw.buffer).set(pcm.subarray(0, raw.length * 2));
   let peak = 1;
@@ -72,7 +74,7 @@ function toClip(name: string, kind: CapacityClip['kind'], pcm: Uint8Array): Capa
   const level = 32_768 * 10 ** ((PEAK_DBFS - END_BELOW_PEAK_DB) / 20);
   let endIndex = samples.length;
   while (endIndex > 0 && Math.abs(samples[endIndex - 1]!) < level) endIndex--;
-  return { name, kind, samples, endIndex };
+  return { name, kind, text, samples, endIndex };
 }
 
 /** Every clip at 24 kHz; `skipped` says why a source is missing (no recordings, no eSpeak NG). */
@@ -81,9 +83,8 @@ export async function loadCapacityClips(): Promise<{ clips: CapacityClip[]; skip
   const skipped: string[] = [];
   if (HUMAN_DIR) {
     const manifest = readFileSync(join(HUMAN_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1);
-    const stops = manifest
-      .map((line) => line.split('\t')[0] ?? '')
-      .filter((file) => file.startsWith(HUMAN_STOP_PREFIX));
+    const said = new Map(manifest.map((line) => [line.split('\t')[0] ?? '', line.split('\t')[1] ?? ''] as const));
+    const stops = [...said.keys()].filter((file) => file.startsWith(HUMAN_STOP_PREFIX));
     for (const [kind, files] of [
       ['command', HUMAN_COMMANDS],
       ['stop', stops],
@@ -94,6 +95,7 @@ export async function loadCapacityClips(): Promise<{ clips: CapacityClip[]; skip
           toClip(
             `human ` + `${file.split('/')[1]!.replace(/\.wav$/, '')}`,
             kind,
+            said.get(file) ?? '',
             await resampleAll(pcm, rateHz, CLIENT_RATE_HZ, 10),
           ),
         );
@@ -116,6 +118,7 @@ export async function loadCapacityClips(): Promise<{ clips: CapacityClip[]; skip
             toClip(
               `espeak ${voice} "${text}"`,
               kind,
+              text,
               await resampleAll(new Uint8Array(Buffer.concat(parts)), engine.sampleRateHz, CLIENT_RATE_HZ, 10),
             ),
           );

@@ -149,12 +149,15 @@ export const SERVER_TABLES: Record<string, TableSpec> = {
       ['N (serve processes)', (row) => `${field('sessions')(row)} (${field('processes')(row)})`],
       ['admitted (capacity)', (row) => `${field('admitted')(row)} (${field('capacity')(row)})`],
       [
-        'first audio after speech p50 / p95 ms',
+        'first audio after speech p50 / p95 ms (recognized commands)',
         (row) => `${field('firstAudioMs.p50')(row)} / ${field('firstAudioMs.p95')(row)}`,
       ],
       ['e-stop after the phrase p95 ms', field('estopMs.p95')],
       ['stops delivered', share('stopped', 'stops')],
-      ['commands answered', share('answered', 'commands')],
+      [
+        'commands answered (recognized)',
+        (row) => `${share('answered', 'commands')(row)} (${field('recognized')(row)})`,
+      ],
       ['server CPU % of a core', field('cpuPercent')],
       ['RSS per session MB (total)', (row) => `${field('rssPerSessionMb')(row)} (${field('rssMb')(row)})`],
       ['loop lag p99 ms (longest stall)', (row) => `${field('loopLagP99Ms')(row)} (${field('longestStallMs')(row)})`],

@@ -10,6 +10,8 @@
  * - A yes or a no inside an utterance publishes `stt.keyword`: the chart's answer to its question when the
  *   recognizer is unsure of that utterance.
  *
+ * In a quiet microphone the heads rest, and hear the quiet before the next sound first (heads-rest.ts).
+ *
  * The engine scores on ONNX's thread, so a spotting is told a few milliseconds after the block that
  * completed it, not inside `hear`; {@link LearnedListener.settled} is when every block heard is scored.
  *
@@ -24,6 +26,7 @@ import type { KeywordEngine, KeywordSpotting } from '../../adapters/keyword/inde
 import type { MessageBus } from '../../bus/message-bus.js';
 import type { ActivationMode } from '../activation-settings.js';
 import type { HeardBlock, PhraseSpotterFactory, PhraseSpotterListener } from './phrase-spotter.js';
+import { createHeadsRest } from './heads-rest.js';
 import { ESTOP_TUNING, valuesOf } from './tuning.js';
 
 /** Which of the engine's phrases do what. */
@@ -101,6 +104,12 @@ function levelRecord(samplesPerMs: number) {
   };
 }
 
+const joinSamples = (pieces: Int16Array[]): Int16Array => {
+  const joined = new Int16Array(pieces.reduce((n, p) => n + p.length, 0));
+  pieces.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+  return joined;
+};
+
 const blockAudio = (block: HeardBlock): Uint8Array => {
   if (block.filtered) return block.filtered;
   if (block.frames.length === 1) return block.frames[0]!;
@@ -117,6 +126,7 @@ export function createLearnedListener(options: LearnedListenerOptions): LearnedL
   const state = { closed: false, failed: false, pending: Promise.resolve() };
   const samplesPerMs = engine.sampleRateHz / 1000;
   const levels = levelRecord(samplesPerMs);
+  const rest = createHeadsRest(samplesPerMs);
   const onSpotted = ({ phrase, score, endMs }: KeywordSpotting) => {
     if (stop.has(phrase)) {
       if (levels.leadDb(endMs - PHRASE_MS, endMs, BEFORE_MS) < options.stopLeadDb) return;
@@ -138,9 +148,12 @@ export function createLearnedListener(options: LearnedListenerOptions): LearnedL
       if (audio.byteLength < 2) return;
       const samples = new Int16Array(audio.buffer.slice(audio.byteOffset, audio.byteOffset + (audio.byteLength & ~1)));
       levels.push(samples);
-      state.pending = stream.push(samples).then(
+      const { push, offsetMs } = rest.hear(samples);
+      if (push.length === 0) return;
+      state.pending = stream.push(push.length === 1 ? push[0]! : joinSamples(push)).then(
         ({ spotted }) => {
-          if (!state.closed) for (const spotting of spotted) onSpotted(spotting);
+          if (!state.closed)
+            for (const spotting of spotted) onSpotted({ ...spotting, endMs: spotting.endMs + offsetMs });
         },
         (error: unknown) => {
           if (!state.failed) options.onError?.(error);

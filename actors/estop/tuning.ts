@@ -93,6 +93,22 @@ export const ESTOP_TUNING = {
         'above it, one inside running speech or noise does not.',
       chosenOn: REASONED,
     },
+    REST_AFTER_MS: {
+      value: 500,
+      why:
+        "Why the heads stop hearing a quiet microphone after 500 ms of it (blocks under speech's level): nothing in " +
+        'quiet is a phrase, and the speech embedding costs ~5 % of a core per microphone whatever it hears. 500 ms: ' +
+        "as the phone-loop spotter's rest, past the hop and the heads' report of what was said before the quiet.",
+      chosenOn: REASONED,
+    },
+    LEAD_IN_MS: {
+      value: 1280,
+      why:
+        'Why the last 1,280 ms of quiet are heard first at the next sound: the heads read 16 embeddings (1.28 s); ' +
+        'so every embedding a phrase is scored with comes from the audio just heard, as with no rest. The ' +
+        "embeddings' own 760 ms of mel context before them is quiet too, from before the rest.",
+      chosenOn: REASONED,
+    },
   },
   /** Whether a spotted phrase is the robot's own voice (own-voice.ts). */
   ownVoice: {

@@ -113,29 +113,38 @@ export async function loadKeywordEngine(options: KeywordEngineOptions): Promise<
     sampleRateHz: SAMPLE_RATE_HZ,
     open() {
       const features = createFeatureStream(frontEnd);
-      const state = { embeddings: [] as Float32Array[], above: new Set<string>(), hops: 0 };
-      return {
-        async push(samples) {
-          const hops: KeywordScores[] = [];
-          const spotted: KeywordSpotting[] = [];
-          for (const embedding of await features.push(samples)) {
-            state.embeddings.push(embedding);
-            if (state.embeddings.length > history) state.embeddings.shift();
-            state.hops += 1;
-            const endMs = state.hops * HOP_MS;
-            const scores: Record<string, number> = {};
-            for (const head of heads) {
-              // A head scores once its whole window has been heard (openWakeWord's streams start the same way).
-              const score = state.embeddings.length >= head.windowFrames ? await head.score(state.embeddings) : 0;
-              scores[head.phrase] = score;
-              const reached = score >= threshold(head.phrase);
-              if (reached && !state.above.has(head.phrase)) spotted.push({ phrase: head.phrase, score, endMs });
-              if (reached) state.above.add(head.phrase);
-              else state.above.delete(head.phrase);
-            }
-            hops.push({ endMs, scores });
+      const state = { embeddings: [] as Float32Array[], above: new Set<string>(), hops: 0, tail: Promise.resolve() };
+      const scoreHops = async (samples: Int16Array | Float32Array) => {
+        const hops: KeywordScores[] = [];
+        const spotted: KeywordSpotting[] = [];
+        for (const embedding of await features.push(samples)) {
+          state.embeddings.push(embedding);
+          if (state.embeddings.length > history) state.embeddings.shift();
+          state.hops += 1;
+          const endMs = state.hops * HOP_MS;
+          const scores: Record<string, number> = {};
+          for (const head of heads) {
+            // A head scores once its whole window has been heard (openWakeWord's streams start the same way).
+            const score = state.embeddings.length >= head.windowFrames ? await head.score(state.embeddings) : 0;
+            scores[head.phrase] = score;
+            const reached = score >= threshold(head.phrase);
+            if (reached && !state.above.has(head.phrase)) spotted.push({ phrase: head.phrase, score, endMs });
+            if (reached) state.above.add(head.phrase);
+            else state.above.delete(head.phrase);
           }
-          return { hops, spotted };
+          hops.push({ endMs, scores });
+        }
+        return { hops, spotted };
+      };
+      return {
+        push(samples) {
+          // In order: a push's hops are scored (awaiting each head) only after the pushes before it.
+          const result = state.tail.then(() => scoreHops(samples));
+          state.tail = result.then(
+            () => undefined,
+            () => undefined,
+          );
+          return result;
         },
       };
     },

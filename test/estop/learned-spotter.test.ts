@@ -96,6 +96,29 @@ describe('the learned heads on the microphone', () => {
     s.stop();
   });
 
+  it('after a long quiet, the resting heads still stop on the phrase, having heard a fraction of the quiet', async () => {
+    const heardMs = { total: 0 };
+    const counting: KeywordEngine = {
+      ...engine,
+      open() {
+        const stream = engine.open();
+        return {
+          push: (samples) => ((heardMs.total += samples.length / 16), stream.push(samples)),
+          close: () => stream.close?.(),
+        };
+      },
+    };
+    const s = session(counting, 'always');
+    const said = await flite('stop');
+    await s.hear(quiet(10_000), said, quiet(800));
+    expect(s.published.filter((m) => m.type === 'control.estop')).toMatchObject([
+      { source: 'spotter', phrase: 'stop' },
+    ]);
+    // 500 ms before the rest, the 1,280 ms lead-in, the phrase and 500 ms after it: not the 10 s of quiet.
+    expect(heardMs.total).toBeLessThan(500 + 1280 + said.length / 16 + 800);
+    s.stop();
+  });
+
   it('a yes inside an utterance is told as stt.keyword for that utterance; outside one, not', async () => {
     const inside = session(engine, 'always', () => 'u4');
     await inside.hear(quiet(1500), await flite('yes'), quiet(800));
