@@ -216,9 +216,15 @@ export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?
   ]);
 }
 
-/** The first engine of a chain answers `tts.phrases` from memory once warmed up (as-is when none are configured). */
+/**
+ * The first engine of a chain answers `tts.phrases` from memory once warmed up, and the last
+ * `tts.rememberSentences` sentences it spoke (as-is when neither is configured).
+ */
 export function withPhraseCache(engine: TtsEngine, config: AppConfig): TtsEngine {
-  return config.tts.phrases.length > 0 ? createPhraseCache(engine, { phrases: config.tts.phrases }) : engine;
+  const { phrases, rememberSentences } = config.tts;
+  return phrases.length > 0 || rememberSentences > 0
+    ? createPhraseCache(engine, { phrases, rememberSentences })
+    : engine;
 }
 
 /** The long-term memory service, when `features.memory` is on. */
