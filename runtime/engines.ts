@@ -216,15 +216,9 @@ export function buildTts(spec: TtsSpec, config: AppConfig, clock: Clock, remote?
   ]);
 }
 
-/**
- * The first engine of a chain answers `tts.phrases` from memory once warmed up, and the last
- * `tts.rememberSentences` sentences it spoke (as-is when neither is configured).
- */
+/** The first engine of a chain answers `tts.phrases` from memory once warmed up (as-is when none are configured). */
 export function withPhraseCache(engine: TtsEngine, config: AppConfig): TtsEngine {
-  const { phrases, rememberSentences } = config.tts;
-  return phrases.length > 0 || rememberSentences > 0
-    ? createPhraseCache(engine, { phrases, rememberSentences })
-    : engine;
+  return config.tts.phrases.length > 0 ? createPhraseCache(engine, { phrases: config.tts.phrases }) : engine;
 }
 
 /** The long-term memory service, when `features.memory` is on. */

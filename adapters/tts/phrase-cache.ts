@@ -1,8 +1,7 @@
 /**
  * Pre-synthesized phrases (greetings, fillers, confirmations): a TTS engine decorator that synthesizes
  * the configured phrases at start-up and then answers them from memory, so their first frame leaves
- * in microseconds instead of an engine round trip. Other text goes to the wrapped engine, and the last
- * `rememberSentences` sentences it spoke whole are answered from memory too: a robot's replies repeat.
+ * in microseconds instead of an engine round trip. Other text goes to the wrapped engine.
  *
  * @example
  * ```ts
@@ -18,12 +17,7 @@ export interface PhraseCacheOptions {
   language?: string;
   /** Chunk size of cached audio. Why 100 ms: the same granularity live engines stream at. */
   chunkMs?: number;
-  /** How many sentences the engine spoke (whole, not aborted) are kept, the least recently said dropped first. */
-  rememberSentences?: number;
 }
-
-/** Why 10 s: a sentence longer than that is an LLM's, said once; 64 of them would hold ~20 MB at 16 kHz. */
-const REMEMBERED_MAX_MS = 10_000;
 
 export interface PhraseCache extends TtsEngine {
   warmUp(): Promise<void>;
@@ -43,10 +37,6 @@ export function normalizePhrase(text: string): string {
 
 export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions): PhraseCache {
   const audio = new Map<string, Uint8Array[]>();
-  const remembered = createRemembered(
-    options.rememberSentences ?? 0,
-    (REMEMBERED_MAX_MS * engine.sampleRateHz * 2) / 1000,
-  );
   const stats = { hits: 0, misses: 0 };
   const chunkBytes = Math.max(2, Math.round(((options.chunkMs ?? 100) * engine.sampleRateHz) / 1000) * 2);
 
@@ -88,14 +78,10 @@ export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions
     },
     has: (text) => audio.has(normalizePhrase(text)),
     synthesize(request) {
-      // Lip sync needs the engine's phonemes: such a request is always synthesized.
-      const key = request.onPhoneme ? undefined : sentenceKey(request);
-      const hit = audio.get(normalizePhrase(request.text)) ?? (key === undefined ? undefined : remembered.get(key));
+      const hit = audio.get(normalizePhrase(request.text));
       if (!hit) {
         stats.misses++;
-        return key === undefined
-          ? engine.synthesize(request)
-          : remembered.learn(key, engine.synthesize(request), request.signal);
+        return engine.synthesize(request);
       }
       stats.hits++;
       const { signal } = request;
@@ -105,42 +91,6 @@ export function createPhraseCache(engine: TtsEngine, options: PhraseCacheOptions
           if (signal.aborted) return;
           yield chunk;
         }
-      })();
-    },
-  };
-}
-
-/** A sentence as the engine would speak it: its words, voice and language. */
-const sentenceKey = (request: TtsRequest) =>
-  `${request.voice ?? ''}|${request.language ?? ''}|${normalizePhrase(request.text)}`;
-
-/** The last `size` sentences spoken whole (up to `maxBytes` each), the least recently said dropped first. */
-function createRemembered(size: number, maxBytes: number) {
-  const kept = new Map<string, Uint8Array[]>();
-  return {
-    get(key: string): Uint8Array[] | undefined {
-      const chunks = kept.get(key);
-      if (!chunks) return undefined;
-      // Said again: the most recent now.
-      kept.delete(key);
-      kept.set(key, chunks);
-      return chunks;
-    },
-    /** The engine's chunks as they come; kept once the engine has ended the sentence without an abort. */
-    learn(key: string, chunks: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncIterable<Uint8Array> {
-      if (size <= 0) return chunks;
-      return (async function* () {
-        const heard: Uint8Array[] = [];
-        let bytes = 0;
-        for await (const chunk of chunks) {
-          // A copy: the consumer may transfer or reuse the buffer it is given.
-          heard.push(chunk.slice());
-          bytes += chunk.byteLength;
-          yield chunk;
-        }
-        if (signal.aborted || bytes === 0 || bytes > maxBytes) return;
-        kept.set(key, heard);
-        if (kept.size > size) kept.delete(kept.keys().next().value!);
       })();
     },
   };

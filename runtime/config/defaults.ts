@@ -118,11 +118,6 @@ export const CONFIG_DEFAULTS = {
      * instant.
      */
     phrases: ['Hmm, let me see.', 'Okay.', 'Sorry, I did not catch that.'],
-    /**
-     * Why 64: a robot's rule replies are a few dozen sentences, each said again from memory in microseconds
-     * instead of the engine's tens of milliseconds; 64 sentences of up to 10 s hold at most ~20 MB per process.
-     */
-    rememberSentences: 64,
     /** Why on: a cold engine's first request is the slowest one the user would hear. */
     warmUp: true,
   },

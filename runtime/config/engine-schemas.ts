@@ -353,16 +353,6 @@ export const TtsSchema = z
       .array(z.string())
       .default(() => [...TTS_CHAIN.phrases])
       .describe('Phrases synthesized at start-up and served from memory.'),
-    rememberSentences: z
-      .number()
-      .int()
-      .min(0)
-      .max(10_000)
-      .default(TTS_CHAIN.rememberSentences)
-      .describe(
-        'How many sentences the first engine spoke whole are kept and said again from memory (least recently said ' +
-          'dropped first; 0: none).',
-      ),
     warmUp: z.boolean().default(TTS_CHAIN.warmUp).describe('Warm the engines up before the first session.'),
   })
   .strict()
