@@ -281,7 +281,8 @@ export function printCapacity(rows: CapacityRow[]): void {
   );
   console.log(
     '| N | sessions | first audio after speech p50 / p95 ms | e-stop after the phrase p95 ms | stops delivered | ' +
-      'commands answered (recognized) | server CPU | RSS per session (total) | loop lag p99 (longest stall) | promises kept |',
+      'commands answered (recognized) | server CPU | RSS per session (total) | loop lag p99 (longest stall) | ' +
+      'promises kept |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${formatRow(r)} |`);

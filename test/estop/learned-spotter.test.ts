@@ -96,7 +96,7 @@ describe('the learned heads on the microphone', () => {
     s.stop();
   });
 
-  it('after a long quiet, the resting heads still stop on the phrase, having heard a fraction of the quiet', async () => {
+  it('after a long quiet, the resting heads still stop on the phrase, having heard little of the quiet', async () => {
     const heardMs = { total: 0 };
     const counting: KeywordEngine = {
       ...engine,
