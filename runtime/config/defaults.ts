@@ -142,10 +142,11 @@ export const CONFIG_DEFAULTS = {
     /** Why 100: what one 2-core process holds on the local stack with room for the turn peaks. */
     maxSessions: 100,
     /**
-     * Why 12: the most Realtime sessions on the local stack whose every command was answered and every stop delivered
-     * in `npm run bench -- --scenario capacity` on a shared 2-core machine (docs/server.md).
+     * Why 8: the most Realtime sessions on the local stack whose every command was answered and every stop delivered
+     * in `npm run bench -- --scenario capacity` on a shared 2-core machine, also with as many again refused
+     * (`--admission`); 12 lost commands there (docs/server-scaling.md).
      */
-    capacity: 12,
+    capacity: 8,
     /** Why 20: one key is one integrator's fleet slice; a runaway client cannot take the whole server. */
     maxSessionsPerKey: 20,
     /** Why 5 minutes: longer than any pause in a conversation, short enough to free abandoned sessions. */
