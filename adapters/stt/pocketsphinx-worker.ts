@@ -2,7 +2,8 @@
  * A pocketsphinx decode thread (pocketsphinx-threads.ts starts it): its own pool of decoder sets
  * (pocketsphinx-decoders.ts) and utterances (pocketsphinx-stream.ts), as a local engine has, driven by the
  * event loop's messages, one stream per id. Partials, finals and errors go back as messages; an error
- * never ends the thread. A stream that finds no idle set waits for one made on koffi's threads, its jobs
+ * never ends the thread. Jobs run in the decode queue's order (decode-queue.ts): a stream's final before
+ * the other streams' audio. A stream that finds no idle set waits for one made on koffi's threads, its jobs
  * kept in order meanwhile: the thread goes on decoding the other streams (a set made here held them all
  * ~0.5 s).
  *
@@ -12,6 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { bind } from './pocketsphinx-binding.js';
 import { createDecoderPool, type DecoderPool, type DecoderSet } from './pocketsphinx-decoders.js';
 import type { PocketsphinxSetup } from './pocketsphinx-setup.js';
+import { createDecodeQueue } from './decode-queue.js';
 import { createScorer, openUtterance, type UtteranceContext } from './pocketsphinx-stream.js';
 import type { SttResult, SttStream, TranscriptDetail } from './types.js';
 
@@ -146,15 +148,33 @@ if (port) {
     }
   })();
   if ('error' in started) reply({ type: 'failed', error: started.error });
+  const queue = createDecodeQueue<Exclude<DecodeJob, { type: 'prepare' }>>();
+  const scheduled = { drain: false };
+  // One job a turn of the thread's loop: the messages that came meanwhile are queued before the next is
+  // picked, so a final or a pause's partial goes ahead of other streams' audio.
+  const drain = () => {
+    const job = queue.next();
+    if (job && !('error' in started)) {
+      if (job.type === 'open') started.streams.open(job);
+      else started.streams.job(job);
+    }
+    scheduled.drain = queue.size > 0;
+    if (scheduled.drain) setImmediate(drain);
+  };
   port.on('message', (job: DecodeJob) => {
     if ('error' in started) {
       if (job.type === 'open' || job.type === 'prepare') reply({ type: 'failed', id: job.id, error: started.error });
-    } else if (job.type === 'open') started.streams.open(job);
-    else if (job.type === 'prepare') {
+    } else if (job.type === 'prepare') {
       started.pool.prepare(job.streams).then(
         () => reply({ type: 'done', id: job.id }),
         (error: unknown) => reply({ type: 'failed', id: job.id, error: asThreadError(error) }),
       );
-    } else started.streams.job(job);
+    } else {
+      queue.add(job);
+      if (!scheduled.drain) {
+        scheduled.drain = true;
+        setImmediate(drain);
+      }
+    }
   });
 }
