@@ -144,7 +144,7 @@ export const CONFIG_DEFAULTS = {
     /**
      * Why 8: the most Realtime sessions on the local stack whose every command was answered and every stop delivered
      * in `npm run bench -- --scenario capacity` on a shared 2-core machine, also with as many again refused
-     * (`--admission`); 12 lost commands there (docs/server-scaling.md).
+     * (`--admission`); 12 lost a command there (docs/server-scaling.md).
      */
     capacity: 8,
     /** Why 20: one key is one integrator's fleet slice; a runaway client cannot take the whole server. */
