@@ -97,8 +97,9 @@ export const ESTOP_TUNING = {
       value: 500,
       why:
         "Why the heads stop hearing a quiet microphone after 500 ms of it (blocks under speech's level): nothing in " +
-        'quiet is a phrase, and the speech embedding costs ~5 % of a core per microphone whatever it hears. 500 ms: ' +
-        "as the phone-loop spotter's rest, past the hop and the heads' report of what was said before the quiet.",
+        'quiet is a phrase, and the speech embedding costs as much in quiet as in speech (its thread was the busiest ' +
+        "of a 10-session server). 500 ms: as the phone-loop spotter's rest, past the hop and the heads' report of " +
+        'what was said before the quiet.',
       chosenOn: REASONED,
     },
     LEAD_IN_MS: {

@@ -2,8 +2,8 @@
  * The order a decode thread runs its streams' jobs in. Each stream's own jobs keep their order; across
  * streams the oldest job runs first, except that a stream with a `flush` or `finish` queued (the user
  * paused, or stopped: the session waits on that answer) runs its jobs up to it before the others' audio.
- * So under load a final waits for its own utterance's audio, not for every other session's; an `abort`
- * drops the audio its stream has queued, which no one will read.
+ * So under load a final waits for its own utterance's audio, not for every other session's. An `abort`
+ * goes ahead too, and drops the audio its stream has queued, which no one will read.
  *
  * @example
  * ```ts
