@@ -17,28 +17,46 @@ import type { SttEngine } from '../adapters/stt/types.js';
 import type { TtsEngine } from '../adapters/tts/types.js';
 import type { BoundEngines } from './engine-pool.js';
 
+/** `promise`, kept in `inFlight` until it settles. */
+export function trackIn<T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise<T> {
+  inFlight.add(promise);
+  void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
+  return promise;
+}
+
+/**
+ * `source` with each step kept in `inFlight` until it settles; `beforeFirst`, when given, runs on the first step
+ * before it is handed on (a re-run holds an engine's first answer until the session got it).
+ */
+export function trackedIterable<T>(
+  source: AsyncIterable<T>,
+  inFlight: Set<Promise<unknown>>,
+  beforeFirst?: (step: IteratorResult<T>) => Promise<void> | undefined,
+): AsyncIterable<T> {
+  const inner = source[Symbol.asyncIterator]();
+  const first = { pending: beforeFirst !== undefined };
+  return {
+    [Symbol.asyncIterator]() {
+      return {
+        next() {
+          const step = trackIn(inFlight, inner.next());
+          if (!first.pending) return step;
+          first.pending = false;
+          return step.then(async (result) => (await beforeFirst?.(result), result));
+        },
+        return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+      } as AsyncIterator<T>;
+    },
+  };
+}
+
 /** Wraps a TTS engine so the loop can wait for its work in flight before moving simulated time. */
 export function tracked(engine: TtsEngine, inFlight: Set<Promise<unknown>>): TtsEngine {
   return {
     ...engine,
     name: engine.name,
     sampleRateHz: engine.sampleRateHz,
-    synthesize(request) {
-      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            next() {
-              const step = inner.next();
-              inFlight.add(step);
-              void step.finally(() => inFlight.delete(step)).catch(() => undefined);
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<Uint8Array>;
-        },
-      };
-    },
+    synthesize: (request) => trackedIterable(engine.synthesize(request), inFlight),
   };
 }
 
@@ -93,9 +111,10 @@ export function trackedKeywords(engine: KeywordEngine, inFlight: Set<Promise<unk
         push(samples) {
           const scored = inner.push(samples);
           // Past the listener's own continuation: its spottings are published before the loop moves on.
-          const told = scored.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-          inFlight.add(told);
-          void told.finally(() => inFlight.delete(told)).catch(() => undefined);
+          trackIn(
+            inFlight,
+            scored.then(() => new Promise<void>((resolve) => setImmediate(resolve))),
+          );
           return scored;
         },
         ...(inner.close ? { close: () => inner.close!() } : {}),

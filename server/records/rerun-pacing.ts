@@ -18,7 +18,7 @@ import type { SttEngine } from '../../adapters/stt/types.js';
 import type { ManualClock } from '../../adapters/testing/manual-clock.js';
 import type { TtsEngine } from '../../adapters/tts/types.js';
 import type { BoundEngines } from '../../runtime/engine-pool.js';
-import { trackedDecodes, trackedKeywords } from '../../runtime/engines-in-flight.js';
+import { trackedDecodes, trackedIterable, trackedKeywords, trackIn } from '../../runtime/engines-in-flight.js';
 import type { RerunMaterial } from './rerun-material.js';
 
 /**
@@ -51,12 +51,6 @@ export async function advance(inFlight: Set<Promise<unknown>>, clock: ManualCloc
   await settle(inFlight, clock);
 }
 
-const track = <T>(inFlight: Set<Promise<unknown>>, promise: Promise<T>): Promise<T> => {
-  inFlight.add(promise);
-  void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
-  return promise;
-};
-
 /** `turn()`: the utterance a stream opened now belongs to (the last `vad.speech_start`'s). */
 function pacedStt(
   engine: SttEngine,
@@ -74,7 +68,7 @@ function pacedStt(
         ...inner,
         push: (audio) => inner.push(audio),
         finish: async () => {
-          const result = await track(inFlight, inner.finish());
+          const result = await trackIn(inFlight, inner.finish());
           await hold('stt', turnId);
           return result;
         },
@@ -88,25 +82,10 @@ function pacedTts(engine: TtsEngine, inFlight: Set<Promise<unknown>>, hold: Held
     ...engine,
     name: engine.name,
     sampleRateHz: engine.sampleRateHz,
-    synthesize(request) {
-      const inner = engine.synthesize(request)[Symbol.asyncIterator]();
-      let first = true;
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            async next() {
-              const step = await track(inFlight, inner.next());
-              if (first && !step.done) {
-                first = false;
-                await hold('tts', request.text);
-              }
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<Uint8Array>;
-        },
-      };
-    },
+    synthesize: (request) =>
+      trackedIterable(engine.synthesize(request), inFlight, (step) =>
+        step.done ? undefined : hold('tts', request.text),
+      ),
   };
 }
 
@@ -114,25 +93,7 @@ function pacedLlm(engine: LlmEngine, inFlight: Set<Promise<unknown>>, hold: Held
   return {
     ...engine,
     name: engine.name,
-    stream(request) {
-      const inner = engine.stream(request)[Symbol.asyncIterator]();
-      let first = true;
-      return {
-        [Symbol.asyncIterator]() {
-          return {
-            async next() {
-              const step = await track(inFlight, inner.next());
-              if (first) {
-                first = false;
-                await hold('llm');
-              }
-              return step;
-            },
-            return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
-          } as AsyncIterator<never>;
-        },
-      };
-    },
+    stream: (request) => trackedIterable(engine.stream(request), inFlight, () => hold('llm')),
   };
 }
 

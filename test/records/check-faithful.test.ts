@@ -3,7 +3,7 @@
  * the `openai` package's own client with eSpeak NG's "turn left" at 24 kHz paced in real time, then a
  * typed question whose reply the same words interrupt (a barge-in, two actions), recorded with
  * `record.audio`: checked on the same build and configuration, every decision is the same; checked with
- * another grammar (no "left" in it), the differing decisions are reported. A second session commits its
+ * another grammar (no "left" in it), the differing decisions are reported. A second Realtime client commits its
  * turns itself (`turn_detection: null`, `input_audio_buffer.commit`) and sends `voice_agent.estop` over a
  * reply and a navigation: 0 differences. Then bad input: a truncated
  * and a foreign SQLite file, an MCAP file of another tool, a records database of an older schema and a
